@@ -1,0 +1,69 @@
+package io.sluice.errors;
+
+/**
+ * Every error Sluice reports, with a wire code that never changes once released.
+ *
+ * <p>Where the concept is Kafka's, the code is Kafka's own protocol error code, so that a later Kafka
+ * wire-protocol front end and the HTTP API report the same number. {@link #httpStatus()} is the status the
+ * HTTP API answers with; this enum is the single place that mapping lives.
+ */
+public enum ErrorCode {
+  UNKNOWN_SERVER_ERROR(-1, 500, false),
+  OFFSET_OUT_OF_RANGE(1, 416, false),
+  CORRUPT_MESSAGE(2, 422, false),
+  UNKNOWN_TOPIC_OR_PARTITION(3, 404, true),
+  INVALID_FETCH_SIZE(4, 400, false),
+  LEADER_NOT_AVAILABLE(5, 503, true),
+  NOT_LEADER_OR_FOLLOWER(6, 421, true),
+  REQUEST_TIMED_OUT(7, 504, true),
+  MESSAGE_TOO_LARGE(10, 413, false),
+  INVALID_TOPIC_EXCEPTION(17, 400, false),
+  RECORD_LIST_TOO_LARGE(18, 413, false),
+  NOT_ENOUGH_REPLICAS(19, 503, true),
+  NOT_ENOUGH_REPLICAS_AFTER_APPEND(20, 503, true),
+  INVALID_REQUIRED_ACKS(21, 400, false),
+  ILLEGAL_GENERATION(22, 409, false),
+  INVALID_TIMESTAMP(32, 422, false),
+  TOPIC_ALREADY_EXISTS(36, 409, false),
+  INVALID_PARTITIONS(37, 400, false),
+  INVALID_REPLICATION_FACTOR(38, 400, false),
+  INVALID_REQUEST(42, 400, false),
+  OUT_OF_ORDER_SEQUENCE_NUMBER(45, 422, false),
+  DUPLICATE_SEQUENCE_NUMBER(46, 409, false),
+  KAFKA_STORAGE_ERROR(56, 503, true),
+  FENCED_LEADER_EPOCH(74, 409, true),
+  UNKNOWN_LEADER_EPOCH(75, 409, true),
+  UNSUPPORTED_COMPRESSION_TYPE(76, 422, false),
+  INVALID_RECORD(87, 422, false),
+  /** Sluice's own: the request body exceeded the configured limit. */
+  REQUEST_TOO_LARGE(10_001, 413, false),
+  /** Sluice's own: the request could not be parsed (malformed JSON, bad parameter). */
+  MALFORMED_REQUEST(10_002, 400, false),
+  /** Sluice's own: no such route or resource other than a topic or partition. */
+  NOT_FOUND(10_003, 404, false);
+
+  private final int code;
+  private final int httpStatus;
+  private final boolean retriable;
+
+  ErrorCode(int code, int httpStatus, boolean retriable) {
+    this.code = code;
+    this.httpStatus = httpStatus;
+    this.retriable = retriable;
+  }
+
+  /** The stable numeric code carried in error responses. */
+  public int code() {
+    return code;
+  }
+
+  /** The HTTP status the HTTP API answers with for this error. */
+  public int httpStatus() {
+    return httpStatus;
+  }
+
+  /** Whether the same request may succeed if retried later, unchanged. */
+  public boolean retriable() {
+    return retriable;
+  }
+}

@@ -1,0 +1,222 @@
+package io.sluice.record;
+
+import io.sluice.errors.CorruptRecordException;
+import java.nio.ByteBuffer;
+import java.util.zip.CRC32C;
+
+/**
+ * A read view over one Kafka RecordBatch v2 ("magic 2") held in a {@link ByteBuffer}, byte for byte as Kafka
+ * stores and ships it. All multi-byte fields are big-endian.
+ *
+ * <pre>
+ * offset size field
+ *  0     8    baseOffset            first offset of the batch (outside the CRC: the broker assigns it)
+ *  8     4    batchLength           bytes after this field, i.e. sizeInBytes - 12
+ * 12     4    partitionLeaderEpoch  (outside the CRC: the broker assigns it)
+ * 16     1    magic                 always 2
+ * 17     4    crc                   CRC-32C of bytes [21, end), unsigned
+ * 21     2    attributes            bits 0-2 compression, 3 timestamp type, 4 transactional, 5 control
+ * 23     4    lastOffsetDelta       recordCount - 1 for batches written by a producer
+ * 27     8    baseTimestamp
+ * 35     8    maxTimestamp
+ * 43     8    producerId            -1 when not idempotent
+ * 51     2    producerEpoch
+ * 53     4    baseSequence
+ * 57     4    recordCount
+ * 61     ...  records               varint-framed records, compressed as a whole when compression != none
+ * </pre>
+ *
+ * <p>The view is positioned on {@code buffer.position()} of the buffer given to {@link #wrap}; it never moves the
+ * buffer's position. Not thread-safe if a caller mutates the header (offset and epoch assignment); reads of an
+ * unchanging buffer are.
+ */
+public final class RecordBatch {
+  public static final byte MAGIC = 2;
+  public static final int BASE_OFFSET_OFFSET = 0;
+  public static final int LENGTH_OFFSET = 8;
+  public static final int PARTITION_LEADER_EPOCH_OFFSET = 12;
+  public static final int MAGIC_OFFSET = 16;
+  public static final int CRC_OFFSET = 17;
+  public static final int ATTRIBUTES_OFFSET = 21;
+  public static final int LAST_OFFSET_DELTA_OFFSET = 23;
+  public static final int BASE_TIMESTAMP_OFFSET = 27;
+  public static final int MAX_TIMESTAMP_OFFSET = 35;
+  public static final int PRODUCER_ID_OFFSET = 43;
+  public static final int PRODUCER_EPOCH_OFFSET = 51;
+  public static final int BASE_SEQUENCE_OFFSET = 53;
+  public static final int RECORDS_COUNT_OFFSET = 57;
+  public static final int RECORDS_OFFSET = 61;
+  /** Size of the header that precedes the records. */
+  public static final int HEADER_SIZE = RECORDS_OFFSET;
+  /** Bytes before the length field's count starts: baseOffset and batchLength. */
+  public static final int LOG_OVERHEAD = 12;
+
+  public static final int COMPRESSION_CODEC_MASK = 0x07;
+  public static final int TIMESTAMP_TYPE_MASK = 0x08;
+  public static final int TRANSACTIONAL_FLAG_MASK = 0x10;
+  public static final int CONTROL_FLAG_MASK = 0x20;
+
+  public static final long NO_PRODUCER_ID = -1L;
+  public static final short NO_PRODUCER_EPOCH = -1;
+  public static final int NO_SEQUENCE = -1;
+  public static final int NO_PARTITION_LEADER_EPOCH = -1;
+  public static final long NO_TIMESTAMP = -1L;
+
+  private final ByteBuffer buffer;
+  private final int start;
+
+  private RecordBatch(ByteBuffer buffer) {
+    this.buffer = buffer;
+    this.start = buffer.position();
+  }
+
+  /**
+   * Wraps the batch that starts at {@code buffer.position()}. Only checks that a whole header is there; call
+   * {@link #ensureValid()} before trusting anything else.
+   */
+  public static RecordBatch wrap(ByteBuffer buffer) {
+    if (buffer.remaining() < HEADER_SIZE) {
+      throw new CorruptRecordException(
+          "Record batch header needs " + HEADER_SIZE + " bytes, only " + buffer.remaining() + " remain");
+    }
+    return new RecordBatch(buffer);
+  }
+
+  public long baseOffset() {
+    return buffer.getLong(start + BASE_OFFSET_OFFSET);
+  }
+
+  public int batchLength() {
+    return buffer.getInt(start + LENGTH_OFFSET);
+  }
+
+  /** The whole batch's size on disk and on the wire. */
+  public int sizeInBytes() {
+    return LOG_OVERHEAD + batchLength();
+  }
+
+  public int partitionLeaderEpoch() {
+    return buffer.getInt(start + PARTITION_LEADER_EPOCH_OFFSET);
+  }
+
+  public byte magic() {
+    return buffer.get(start + MAGIC_OFFSET);
+  }
+
+  /** The stored CRC-32C, unsigned. */
+  public long checksum() {
+    return Integer.toUnsignedLong(buffer.getInt(start + CRC_OFFSET));
+  }
+
+  public short attributes() {
+    return buffer.getShort(start + ATTRIBUTES_OFFSET);
+  }
+
+  public CompressionType compressionType() {
+    return CompressionType.forId(attributes() & COMPRESSION_CODEC_MASK);
+  }
+
+  public TimestampType timestampType() {
+    return (attributes() & TIMESTAMP_TYPE_MASK) == 0 ? TimestampType.CREATE_TIME : TimestampType.LOG_APPEND_TIME;
+  }
+
+  public boolean isTransactional() {
+    return (attributes() & TRANSACTIONAL_FLAG_MASK) != 0;
+  }
+
+  public boolean isControlBatch() {
+    return (attributes() & CONTROL_FLAG_MASK) != 0;
+  }
+
+  public int lastOffsetDelta() {
+    return buffer.getInt(start + LAST_OFFSET_DELTA_OFFSET);
+  }
+
+  public long lastOffset() {
+    return baseOffset() + lastOffsetDelta();
+  }
+
+  public long nextOffset() {
+    return lastOffset() + 1;
+  }
+
+  public long baseTimestamp() {
+    return buffer.getLong(start + BASE_TIMESTAMP_OFFSET);
+  }
+
+  public long maxTimestamp() {
+    return buffer.getLong(start + MAX_TIMESTAMP_OFFSET);
+  }
+
+  public long producerId() {
+    return buffer.getLong(start + PRODUCER_ID_OFFSET);
+  }
+
+  public short producerEpoch() {
+    return buffer.getShort(start + PRODUCER_EPOCH_OFFSET);
+  }
+
+  public int baseSequence() {
+    return buffer.getInt(start + BASE_SEQUENCE_OFFSET);
+  }
+
+  public int recordCount() {
+    return buffer.getInt(start + RECORDS_COUNT_OFFSET);
+  }
+
+  /** Sets the base offset; it lies outside the CRC, so the batch stays valid. */
+  public void setBaseOffset(long offset) {
+    buffer.putLong(start + BASE_OFFSET_OFFSET, offset);
+  }
+
+  /** Sets the leader epoch; it lies outside the CRC, so the batch stays valid. */
+  public void setPartitionLeaderEpoch(int epoch) {
+    buffer.putInt(start + PARTITION_LEADER_EPOCH_OFFSET, epoch);
+  }
+
+  /** A view of exactly this batch's bytes, positioned at 0, sharing content with the wrapped buffer. */
+  public ByteBuffer buffer() {
+    return buffer.slice(start, sizeInBytes());
+  }
+
+  /** CRC-32C over [attributes, end of batch), as Kafka computes it. */
+  public long computeChecksum() {
+    CRC32C crc = new CRC32C();
+    crc.update(buffer.slice(start + ATTRIBUTES_OFFSET, sizeInBytes() - ATTRIBUTES_OFFSET));
+    return crc.getValue();
+  }
+
+  /**
+   * Checks the frame: magic 2, a length that covers the header and fits the buffer, a CRC that matches, a
+   * non-negative record count and a last offset delta that is not negative. Record-level checks are separate.
+   *
+   * @throws CorruptRecordException naming what was wrong
+   */
+  public void ensureValid() {
+    if (magic() != MAGIC) {
+      throw new CorruptRecordException("Record batch has magic " + magic() + ", only magic 2 is supported");
+    }
+    int length = batchLength();
+    if (length < HEADER_SIZE - LOG_OVERHEAD) {
+      throw new CorruptRecordException("Record batch length " + length + " is smaller than the header");
+    }
+    if (length > buffer.limit() - start - LOG_OVERHEAD) {
+      throw new CorruptRecordException("Record batch length " + length + " exceeds the "
+          + (buffer.limit() - start - LOG_OVERHEAD) + " bytes available");
+    }
+    if (recordCount() < 0 || lastOffsetDelta() < 0) {
+      throw new CorruptRecordException("Record batch has record count " + recordCount()
+          + " and last offset delta " + lastOffsetDelta());
+    }
+    long computed = computeChecksum();
+    if (computed != checksum()) {
+      throw new CorruptRecordException("Record batch CRC mismatch: stored " + checksum() + ", computed " + computed);
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "RecordBatch(baseOffset=" + baseOffset() + ", lastOffset=" + lastOffset() + ", size=" + sizeInBytes()
+        + ", count=" + recordCount() + ", compression=" + (attributes() & COMPRESSION_CODEC_MASK) + ")";
+  }
+}

@@ -1,0 +1,71 @@
+package io.sluice.storage;
+
+import java.util.Map;
+
+/**
+ * A partition log's settings, under Kafka's topic-level names (the broker-level defaults carry a {@code log.}
+ * prefix). Immutable.
+ *
+ * <p>Durability default: {@code flush.messages} and {@code flush.ms} are unset (never), as in Kafka: appends
+ * reach the OS page cache and are fsynced when a segment rolls, at clean shutdown and on {@link
+ * PartitionLog#flush()}. A process crash ({@code kill -9}) loses nothing that was appended; a power loss can
+ * lose what was written since the last roll on this replica, which replication to other brokers covers.
+ *
+ * @param segmentBytes {@code segment.bytes}: roll the active segment before it would exceed this size
+ * @param segmentMs {@code segment.ms}: roll once the active segment's first batch is older than this
+ * @param indexIntervalBytes {@code index.interval.bytes}: bytes of log between two offset index entries
+ * @param maxMessageBytes {@code max.message.bytes}: the largest batch accepted
+ * @param retentionMs {@code retention.ms}: delete segments whose newest record is older; -1 keeps forever
+ * @param retentionBytes {@code retention.bytes}: delete oldest segments while the log is larger; -1 no limit
+ * @param flushMessages {@code flush.messages}: fsync after this many records; Long.MAX_VALUE never
+ * @param flushMs {@code flush.ms}: fsync when the last fsync is older than this; Long.MAX_VALUE never
+ * @param fileDeleteDelayMs {@code file.delete.delay.ms}: how long a deleted segment's channel stays open
+ */
+public record LogConfig(int segmentBytes, long segmentMs, int indexIntervalBytes, int maxMessageBytes,
+    long retentionMs, long retentionBytes, long flushMessages, long flushMs, long fileDeleteDelayMs) {
+
+  public static final LogConfig DEFAULT = new LogConfig(1 << 30, 7L * 24 * 3600 * 1000, 4096, 1_048_588,
+      7L * 24 * 3600 * 1000, -1L, Long.MAX_VALUE, Long.MAX_VALUE, 60_000L);
+
+  public LogConfig {
+    if (segmentBytes < 1024) {
+      throw new IllegalArgumentException("segment.bytes must be at least 1024: " + segmentBytes);
+    }
+    if (segmentMs <= 0 || indexIntervalBytes <= 0 || maxMessageBytes <= 0 || flushMessages <= 0 || flushMs <= 0) {
+      throw new IllegalArgumentException("segment.ms, index.interval.bytes, max.message.bytes, flush.messages and"
+          + " flush.ms must be positive");
+    }
+  }
+
+  /**
+   * Overrides this config's values with those named in {@code props} (topic-level names such as
+   * {@code segment.bytes}); unknown keys are ignored here, the broker validates them.
+   */
+  public LogConfig with(Map<String, ?> props) {
+    return new LogConfig(
+        (int) num(props, "segment.bytes", segmentBytes),
+        num(props, "segment.ms", segmentMs),
+        (int) num(props, "index.interval.bytes", indexIntervalBytes),
+        (int) num(props, "max.message.bytes", maxMessageBytes),
+        num(props, "retention.ms", retentionMs),
+        num(props, "retention.bytes", retentionBytes),
+        num(props, "flush.messages", flushMessages),
+        num(props, "flush.ms", flushMs),
+        num(props, "file.delete.delay.ms", fileDeleteDelayMs));
+  }
+
+  private static long num(Map<String, ?> props, String key, long dflt) {
+    Object v = props.get(key);
+    if (v == null) {
+      return dflt;
+    }
+    if (v instanceof Number n) {
+      return n.longValue();
+    }
+    try {
+      return Long.parseLong(v.toString().trim());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("Configuration " + key + " must be a number, got '" + v + "'", e);
+    }
+  }
+}

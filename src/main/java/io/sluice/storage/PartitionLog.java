@@ -1,0 +1,101 @@
+package io.sluice.storage;
+
+import java.nio.ByteBuffer;
+import java.util.OptionalLong;
+
+/**
+ * One partition's append-only log of Kafka v2 record batches: the contract between the storage engine and
+ * the broker's partition verticle, its only caller.
+ *
+ * <p><b>Threading.</b> Writers ({@link #append}, {@link #appendAsFollower}, {@link #truncateTo},
+ * {@link #deleteRecordsBefore}, {@link #enforceRetention}, {@link #flush}, {@link #maybeFlush},
+ * {@link #close}) must be called by one thread at a time (the owner serializes them). Readers ({@link #read},
+ * {@link #offsetForTimestamp} and the offset getters) may run on any thread concurrently with the owner; a
+ * reader never sees a partly written batch: it only sees batches whose append returned. All methods may block
+ * on disk or RocksDB: never call them on an event loop.
+ *
+ * <p><b>Failure.</b> A failed write, fsync or index update puts the log in a failed state in which every
+ * write throws {@link io.sluice.errors.StorageException} until the log is closed and reopened, which runs
+ * recovery. It never goes on silently.
+ */
+public interface PartitionLog extends AutoCloseable {
+
+  TopicPartition topicPartition();
+
+  /**
+   * Validates {@code batches} (one or more whole v2 batches: magic, CRC, length, record count, offset deltas,
+   * size limit), assigns them consecutive offsets from the log end and the given leader epoch (rewriting only
+   * the base offset and epoch fields, outside the CRC) and appends them unchanged otherwise.
+   *
+   * @throws io.sluice.errors.CorruptRecordException if a batch fails its checks
+   * @throws io.sluice.errors.RecordTooLargeException if a batch exceeds {@code max.message.bytes}
+   * @throws io.sluice.errors.StorageException if the write fails, or the log failed before
+   */
+  AppendResult append(ByteBuffer batches, int leaderEpoch);
+
+  /**
+   * Appends batches that already carry their offsets and epochs (a follower copying its leader). The first
+   * batch's base offset must equal {@link #logEndOffset()} and offsets must be contiguous.
+   */
+  AppendResult appendAsFollower(ByteBuffer batches);
+
+  /**
+   * Reads whole batches starting with the one that contains {@code offset}, up to {@code maxBytes} but always
+   * at least one batch if any is there, and never past {@code maxOffset} (exclusive: pass the high watermark or
+   * {@link #logEndOffset()}).
+   *
+   * @throws io.sluice.errors.OffsetOutOfRangeException if {@code offset} is below the log start offset or
+   *     above the log end offset
+   */
+  ReadResult read(long offset, int maxBytes, long maxOffset);
+
+  /** The first offset whose record timestamp is at or after {@code timestampMs}, or empty if none. */
+  OptionalLong offsetForTimestamp(long timestampMs);
+
+  /** The first offset still in the log. */
+  long logStartOffset();
+
+  /** The offset the next appended record will get. */
+  long logEndOffset();
+
+  /** Total bytes of all segments. */
+  long sizeInBytes();
+
+  /** Number of segments, the active one included. */
+  int segmentCount();
+
+  /**
+   * Removes every batch at or after {@code offset}: whole segments above it, and the tail of the segment that
+   * holds it, cut at a batch boundary (the batch containing {@code offset} goes too).
+   *
+   * @return the new log end offset
+   */
+  long truncateTo(long offset);
+
+  /**
+   * Moves the log start offset forward to {@code offset} (never back) and deletes whole segments that lie
+   * entirely below it.
+   */
+  void deleteRecordsBefore(long offset);
+
+  /**
+   * Deletes the oldest whole segments that break {@code retention.ms} (against a segment's largest record
+   * timestamp) or {@code retention.bytes}.
+   *
+   * @return the number of segments deleted
+   */
+  int enforceRetention(long nowMs);
+
+  /** Forces every appended byte to disk (fsync) and advances the recovery point to the log end. */
+  void flush();
+
+  /** Flushes if the configured policy (messages since the last flush, time since it) says so. */
+  void maybeFlush(long nowMs);
+
+  /** Whether a write failed and the log now refuses appends. */
+  boolean isFailed();
+
+  /** Flushes, records a clean shutdown and releases files. Idempotent. */
+  @Override
+  void close();
+}
