@@ -1,0 +1,58 @@
+package io.sluice.broker;
+
+import io.sluice.storage.TopicPartition;
+import io.vertx.core.Future;
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.OptionalLong;
+
+/**
+ * What the front ends (the HTTP API, WebSocket, later Kafka's wire protocol) ask of the broker: the seam
+ * between protocol handling and partition ownership. Whether a partition is hosted here or on another broker
+ * is this service's business, not the caller's.
+ *
+ * <p>Every method is asynchronous and never blocks the calling thread; returned futures complete on the
+ * caller's Vert.x context when there is one. Failures carry an {@link io.sluice.errors.SluiceException} whose
+ * {@link io.sluice.errors.ErrorCode} the front end maps to its own status.
+ */
+public interface BrokerService {
+
+  /** Names of all topics, sorted. */
+  Future<List<String>> listTopics();
+
+  /**
+   * Creates a topic. Fails with TOPIC_ALREADY_EXISTS, INVALID_TOPIC_EXCEPTION (name not valid as Kafka
+   * defines names), INVALID_PARTITIONS, INVALID_REPLICATION_FACTOR, or INVALID_REQUEST for a bad config.
+   */
+  Future<TopicMetadata> createTopic(NewTopic request);
+
+  /** Fails with UNKNOWN_TOPIC_OR_PARTITION if there is no such topic. */
+  Future<TopicMetadata> describeTopic(String topic);
+
+  /**
+   * Like {@link #describeTopic} but creates the topic with the broker defaults when it does not exist and
+   * {@code auto.create.topics.enable} is true.
+   */
+  Future<TopicMetadata> metadataForProduce(String topic);
+
+  /** Deletes a topic and its data. Fails with UNKNOWN_TOPIC_OR_PARTITION if there is no such topic. */
+  Future<Void> deleteTopic(String topic);
+
+  /**
+   * Appends one or more whole v2 batches to a partition, assigning offsets. With {@link Acks#NONE} the future
+   * may complete before the append does.
+   */
+  Future<ProduceResult> produce(TopicPartition tp, ByteBuffer batches, Acks acks);
+
+  /**
+   * Long-poll fetch: completes as soon as at least {@code minBytes} of committed records at or after
+   * {@code offset} are there, or when {@code maxWaitMs} passes (possibly empty).
+   */
+  Future<FetchResult> fetch(FetchRequest request);
+
+  /** The partition's log start offset and high watermark (end offset visible to consumers). */
+  Future<OffsetRange> offsets(TopicPartition tp);
+
+  /** The first offset whose timestamp is at or after {@code timestampMs}; empty if none. */
+  Future<OptionalLong> offsetForTimestamp(TopicPartition tp, long timestampMs);
+}
