@@ -30,7 +30,8 @@ import org.rocksdb.WriteOptions;
  * offset_index   dir 0x00 offset(8, BE)                          segmentBaseOffset(8) position(4)
  * time_index     dir 0x00 (timestamp ^ Long.MIN_VALUE)(8, BE)    offset(8)
  * log_meta       dir 0x00 'c'                                    logEndOffset(8): clean-shutdown marker
- *                dir 0x00 'r'                                    recoveryPoint(8)
+ *                dir 0x00 'r'                                    recovery point: offset(8) segmentBase(8)
+ *                                                                position(4) maxTimestamp(8) rollTimestamp(8)
  *                dir 0x00 's' segmentBaseOffset(8, BE)           size(8) nextOffset(8) maxTimestamp(8) rollTimestamp(8)
  * </pre>
  *

@@ -14,6 +14,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.OptionalLong;
 import java.util.function.LongSupplier;
+import io.sluice.storage.PartitionIndex.RecoveryPoint;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.WriteBatch;
 
@@ -234,7 +235,7 @@ final class LocalPartitionLog implements PartitionLog {
     }
     try (WriteBatch writes = new WriteBatch()) {
       index.putSegmentMeta(writes, old.baseOffset, old.meta());
-      index.putRecoveryPoint(writes, newBase);
+      index.putRecoveryPoint(writes, RecoveryPoint.startOf(newBase));
       index.write(writes, false);
     } catch (RocksDBException e) {
       throw fail("recording the roll of " + old.file, e);
@@ -454,7 +455,7 @@ final class LocalPartitionLog implements PartitionLog {
           index.deleteOffsets(writes, newEnd, Long.MAX_VALUE);
           index.deleteTimesFrom(writes, newEnd);
           index.deleteSegmentMeta(writes, keep.baseOffset);
-          index.putRecoveryPoint(writes, Math.min(newEnd, keep.baseOffset));
+          index.putRecoveryPoint(writes, RecoveryPoint.startOf(keep.baseOffset));
           unlink(removed, writes);
           index.write(writes, false);
         }
@@ -481,7 +482,7 @@ final class LocalPartitionLog implements PartitionLog {
           unlink(removed, writes);
           index.deleteOffsets(writes, 0, Long.MAX_VALUE);
           index.deleteTimesFrom(writes, Long.MIN_VALUE);
-          index.putRecoveryPoint(writes, offset);
+          index.putRecoveryPoint(writes, RecoveryPoint.startOf(offset));
           index.write(writes, false);
         }
         Segment fresh = new Segment(offset, file, files.open(file, true), clock.getAsLong());
@@ -628,7 +629,7 @@ final class LocalPartitionLog implements PartitionLog {
       throw fail("fsyncing " + s.active().file, e);
     }
     try (WriteBatch writes = new WriteBatch()) {
-      index.putRecoveryPoint(writes, s.logEndOffset());
+      index.putRecoveryPoint(writes, endOf(s));
       index.write(writes, false);
     } catch (RocksDBException e) {
       throw fail("recording the recovery point " + s.logEndOffset(), e);
@@ -661,7 +662,7 @@ final class LocalPartitionLog implements PartitionLog {
         active.channel.force(false);
         try (WriteBatch writes = new WriteBatch()) {
           index.putSegmentMeta(writes, active.baseOffset, active.meta());
-          index.putRecoveryPoint(writes, s.logEndOffset());
+          index.putRecoveryPoint(writes, endOf(s));
           index.putCleanMarker(writes, s.logEndOffset());
           index.write(writes, true);
         }
@@ -702,6 +703,13 @@ final class LocalPartitionLog implements PartitionLog {
     } catch (IOException e) {
       LOG.log(Level.WARNING, "Partition {0}: closing {1} failed: {2}", tp, segment.file, e);
     }
+  }
+
+  /** A recovery point at the end of {@code s}. */
+  static RecoveryPoint endOf(LogState s) {
+    Segment active = s.active();
+    return new RecoveryPoint(s.logEndOffset(), active.baseOffset, s.activeSize(), active.maxTimestamp,
+        active.rollTimestamp);
   }
 
   private void checkWritable() {

@@ -1,5 +1,6 @@
 package io.sluice.storage;
 
+import io.sluice.storage.PartitionIndex.RecoveryPoint;
 import io.sluice.storage.PartitionIndex.SegmentMeta;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
@@ -19,7 +20,8 @@ import org.rocksdb.WriteBatch;
  * <p>A segment is <i>trusted</i> without reading it when {@code log_meta} has its metadata, the file has exactly
  * the recorded size, and either the last shutdown was clean (the clean marker is present) or the segment lies
  * wholly below the recovery point (it was fsynced, at roll or by {@code flush()}). Every other segment is
- * scanned by {@link SegmentScanner}: each batch's length, CRC and offset continuity are verified, its index
+ * scanned by {@link SegmentScanner} (the segment holding the recovery point only from there): each batch's
+ * length, CRC and offset continuity are verified, its index
  * entries are rewritten, and the file is cut at the first invalid batch, with every later segment deleted. So a
  * clean restart reads no segment bytes, and a deleted index (no marker, no metadata) means a full scan.
  *
@@ -55,7 +57,7 @@ final class LogLoader {
     Files.createDirectories(dir);
     long checkpointStart = new LogStartCheckpoint(dir).read();
     boolean clean = index.hasCleanMarker();
-    long recoveryPoint = clean ? Long.MAX_VALUE : index.recoveryPoint();
+    RecoveryPoint recoveryPoint = index.recoveryPoint();
     TreeMap<Long, SegmentMeta> metas = index.segmentMetas();
     List<Long> bases = listBaseOffsets();
     List<Segment> segments = new ArrayList<>();
@@ -70,7 +72,7 @@ final class LogLoader {
         segments.add(segment);
         long fileSize = channel.size();
         SegmentMeta meta = metas.get(base);
-        if (meta != null && meta.size() == fileSize && (clean || meta.nextOffset() <= recoveryPoint)) {
+        if (meta != null && meta.size() == fileSize && (clean || meta.nextOffset() <= recoveryPoint.offset())) {
           segment.size = (int) fileSize;
           segment.nextOffset = meta.nextOffset();
           segment.maxTimestamp = meta.maxTimestamp();
@@ -78,7 +80,10 @@ final class LogLoader {
           segment.bytesSinceIndexEntry = config.indexIntervalBytes();
         } else {
           long upper = i + 1 < bases.size() ? bases.get(i + 1) : Long.MAX_VALUE;
-          boolean cut = recover(segment, fileSize, upper, runningMax);
+          boolean fromRecoveryPoint = !clean && recoveryPoint.segmentBaseOffset() == base
+              && recoveryPoint.position() <= fileSize && recoveryPoint.offset() >= base;
+          boolean cut = recover(segment, fileSize, upper, runningMax,
+              fromRecoveryPoint ? recoveryPoint : RecoveryPoint.startOf(base));
           scanned.add(segment);
           index.putSegmentMeta(writes, base, segment.meta());
           if (cut) {
@@ -122,7 +127,9 @@ final class LogLoader {
       if (directoryChanged) {
         LogStartCheckpoint.fsyncDirectory(dir);
       }
-      index.putRecoveryPoint(writes, logEnd);
+      Segment last = segments.get(segments.size() - 1);
+      index.putRecoveryPoint(writes, LocalPartitionLog.endOf(new LogState(logStart, logEnd,
+          new Segment[] {last}, last.size)));
       index.deleteCleanMarker(writes);
       index.write(writes, true);
       long scannedBytes = scanner == null ? 0 : scanner.scannedBytes();
@@ -140,21 +147,23 @@ final class LogLoader {
   }
 
   /**
-   * Scans {@code segment}, rewrites its index entries and cuts an invalid tail.
+   * Scans {@code segment} from {@code from} (the recovery point if it lies in this segment, else the segment's
+   * start), rewrites the index entries of what it scanned and cuts an invalid tail.
    *
    * @return whether bytes were cut
    */
-  private boolean recover(Segment segment, long fileSize, long upperOffset, long runningMax)
+  private boolean recover(Segment segment, long fileSize, long upperOffset, long runningMax, RecoveryPoint from)
       throws IOException, RocksDBException {
     if (scanner == null) {
       scanner = new SegmentScanner();
     }
     SegmentScanner.Result result;
-    try (IndexAppender appender = new IndexAppender(index, config.indexIntervalBytes(), runningMax)) {
-      index.deleteOffsets(appender.batch(), segment.baseOffset, upperOffset);
+    try (IndexAppender appender = new IndexAppender(index, config.indexIntervalBytes(),
+        Math.max(runningMax, from.maxTimestamp()))) {
+      index.deleteOffsets(appender.batch(), from.offset(), upperOffset);
       segment.bytesSinceIndexEntry = 0;
       int[] pending = {0};
-      result = scanner.scan(segment.channel, fileSize, segment.baseOffset, (base, pos, size, maxTs) -> {
+      result = scanner.scan(segment.channel, fileSize, from.position(), from.offset(), (base, pos, size, maxTs) -> {
         appender.onBatch(segment, base, pos, size, maxTs);
         if (++pending[0] == 50_000) {
           appender.commit();
@@ -165,8 +174,8 @@ final class LogLoader {
     }
     segment.size = result.validBytes();
     segment.nextOffset = result.nextOffset();
-    segment.maxTimestamp = result.maxTimestamp();
-    segment.rollTimestamp = result.rollTimestamp();
+    segment.maxTimestamp = Math.max(from.maxTimestamp(), result.maxTimestamp());
+    segment.rollTimestamp = from.position() == 0 ? result.rollTimestamp() : from.rollTimestamp();
     if (result.problem() == null) {
       return false;
     }

@@ -25,6 +25,19 @@ final class PartitionIndex {
   /** What {@code log_meta} remembers about a segment that is not being written. */
   record SegmentMeta(long size, long nextOffset, long maxTimestamp, long rollTimestamp) {}
 
+  /**
+   * The point up to which the log is known to be on disk: {@code offset} is the first offset not known flushed,
+   * found at {@code position} of segment {@code segmentBaseOffset}, whose bytes before it have the given max and
+   * roll timestamps. Recovery scans from here.
+   */
+  record RecoveryPoint(long offset, long segmentBaseOffset, int position, long maxTimestamp, long rollTimestamp) {
+    static final RecoveryPoint NONE = new RecoveryPoint(0, -1, 0, -1, -1);
+
+    static RecoveryPoint startOf(long segmentBaseOffset) {
+      return new RecoveryPoint(segmentBaseOffset, segmentBaseOffset, 0, -1, -1);
+    }
+  }
+
   private static final byte CLEAN = 'c';
   private static final byte RECOVERY_POINT = 'r';
   private static final byte SEGMENT = 's';
@@ -88,8 +101,10 @@ final class PartitionIndex {
     batch.delete(store.metaCf, segmentKey(baseOffset));
   }
 
-  void putRecoveryPoint(WriteBatch batch, long offset) throws RocksDBException {
-    batch.put(store.metaCf, metaKey(RECOVERY_POINT), ByteBuffer.allocate(8).putLong(offset).array());
+  void putRecoveryPoint(WriteBatch batch, RecoveryPoint rp) throws RocksDBException {
+    batch.put(store.metaCf, metaKey(RECOVERY_POINT), ByteBuffer.allocate(36).putLong(rp.offset())
+        .putLong(rp.segmentBaseOffset()).putInt(rp.position()).putLong(rp.maxTimestamp())
+        .putLong(rp.rollTimestamp()).array());
   }
 
   void putCleanMarker(WriteBatch batch, long logEndOffset) throws RocksDBException {
@@ -185,10 +200,14 @@ final class PartitionIndex {
     return store.db().get(store.metaCf, metaKey(CLEAN)) != null;
   }
 
-  /** The stored recovery point, or 0 when there is none (scan everything). */
-  long recoveryPoint() throws RocksDBException {
+  /** The stored recovery point, or {@link RecoveryPoint#NONE} when there is none (scan everything). */
+  RecoveryPoint recoveryPoint() throws RocksDBException {
     byte[] v = store.db().get(store.metaCf, metaKey(RECOVERY_POINT));
-    return v == null || v.length != 8 ? 0 : ByteBuffer.wrap(v).getLong();
+    if (v == null || v.length != 36) {
+      return RecoveryPoint.NONE;
+    }
+    ByteBuffer b = ByteBuffer.wrap(v);
+    return new RecoveryPoint(b.getLong(), b.getLong(), b.getInt(), b.getLong(), b.getLong());
   }
 
   /** Every segment's stored metadata, by base offset. */

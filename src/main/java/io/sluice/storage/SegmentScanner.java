@@ -39,13 +39,17 @@ final class SegmentScanner {
     return scannedBytes;
   }
 
-  Result scan(FileChannel channel, long fileSize, long baseOffset, BatchSink sink)
+  /**
+   * Scans from {@code startPosition}, where the batch with base offset {@code startOffset} must begin, to the
+   * end of the file. The result's timestamps cover only the scanned part.
+   */
+  Result scan(FileChannel channel, long fileSize, int startPosition, long startOffset, BatchSink sink)
       throws IOException, RocksDBException {
-    long expected = baseOffset;
+    long expected = startOffset;
     long maxTimestamp = -1;
     long rollTimestamp = -1;
-    long chunkStart = 0;
-    fill(channel, 0, fileSize);
+    long chunkStart = startPosition;
+    fill(channel, startPosition, fileSize);
     int at = 0;
     while (true) {
       long pos = chunkStart + at;
