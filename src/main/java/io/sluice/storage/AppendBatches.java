@@ -3,6 +3,7 @@ package io.sluice.storage;
 import io.sluice.errors.CorruptRecordException;
 import io.sluice.errors.InvalidRecordException;
 import io.sluice.errors.RecordTooLargeException;
+import io.sluice.errors.UnsupportedCompressionException;
 import io.sluice.record.RecordBatch;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -11,8 +12,8 @@ import java.util.List;
 /**
  * The batches of one append request, every one validated before any is written, so a request with one bad batch
  * appends nothing. Checks per batch: a whole header, magic 2, size within {@code max.message.bytes}, a length
- * that fits the request, CRC-32C; for a leader append also at least one record and a record count that matches
- * the offset range. Records themselves are not decoded here.
+ * that fits the request, CRC-32C; for a leader append also the records themselves
+ * ({@link RecordBatch#validateRecords()}: framing, count, offset deltas, max timestamp), without building them.
  */
 final class AppendBatches {
   final ByteBuffer buffer;
@@ -76,18 +77,17 @@ final class AppendBatches {
     } catch (CorruptRecordException e) {
       throw new CorruptRecordException(where + ": " + e.getMessage(), e);
     }
-    if (fromLeader && (batch.recordCount() == 0 || batch.lastOffsetDelta() != batch.recordCount() - 1)) {
-      throw new InvalidRecordException(where + " has record count " + batch.recordCount()
-          + " but last offset delta " + batch.lastOffsetDelta() + "; a producer batch needs count = delta + 1 > 0");
+    if (fromLeader) {
+      try {
+        batch.validateRecords();
+      } catch (CorruptRecordException e) {
+        throw new CorruptRecordException(where + ": " + e.getMessage(), e);
+      } catch (InvalidRecordException e) {
+        throw new InvalidRecordException(where + ": " + e.getMessage(), e);
+      } catch (UnsupportedCompressionException e) {
+        throw new UnsupportedCompressionException(where + ": " + e.getMessage(), e);
+      }
     }
     return batch;
-  }
-
-  long lastOffsetDeltaSum() {
-    long n = 0;
-    for (RecordBatch b : batches) {
-      n += b.lastOffsetDelta() + 1L;
-    }
-    return n;
   }
 }

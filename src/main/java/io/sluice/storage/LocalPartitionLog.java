@@ -3,6 +3,7 @@ package io.sluice.storage;
 import io.sluice.errors.OffsetOutOfRangeException;
 import io.sluice.errors.StorageException;
 import io.sluice.errors.InvalidRecordException;
+import io.sluice.record.Record;
 import io.sluice.record.RecordBatch;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
@@ -11,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Iterator;
 import java.util.List;
 import java.util.OptionalLong;
 import java.util.function.LongSupplier;
@@ -419,7 +421,14 @@ final class LocalPartitionLog implements PartitionLog {
     if (Segment.readFully(segment.channel, batch, cursor.position) < cursor.sizeInBytes) {
       return -1;
     }
-    return RecordTimestamps.firstOffsetAtOrAfter(batch.flip(), timestampMs, minOffset);
+    Iterator<Record> records = RecordBatch.wrap(batch.flip()).iterator();
+    while (records.hasNext()) {
+      Record record = records.next();
+      if (record.offset() >= minOffset && record.timestamp() >= timestampMs) {
+        return record.offset();
+      }
+    }
+    return -1;
   }
 
   // ---------------------------------------------------------------- truncation and retention

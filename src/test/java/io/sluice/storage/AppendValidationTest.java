@@ -80,7 +80,7 @@ class AppendValidationTest {
     ByteBuffer bad = TestBatches.batch(3, 10, 0, 1);
     bad.putInt(RecordBatch.RECORDS_COUNT_OFFSET, 5);
     TestBatches.fixCrc(bad);
-    assertRefused(bad, InvalidRecordException.class, ErrorCode.INVALID_RECORD, "record count 5");
+    assertRefused(bad, InvalidRecordException.class, ErrorCode.INVALID_RECORD, "5 records");
   }
 
   @Test

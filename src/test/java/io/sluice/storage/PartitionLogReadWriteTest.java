@@ -179,6 +179,21 @@ class PartitionLogReadWriteTest {
   }
 
   @Test
+  void offsetForTimestampFindsTheExactRecordInsideACompressedBatch() {
+    LocalPartitionLog log = open(LogConfig.DEFAULT);
+    log.append(TestBatches.batch(5, 10, 100, 1), 0);
+    io.sluice.record.RecordBatchBuilder builder =
+        new io.sluice.record.RecordBatchBuilder(io.sluice.record.CompressionType.GZIP);
+    for (int i = 0; i < 10; i++) {
+      builder.append(200 + i * 10, null, new byte[50], java.util.List.of());
+    }
+    log.append(builder.build(), 0);
+    assertThat(log.offsetForTimestamp(235)).hasValue(5 + 4);
+    assertThat(log.offsetForTimestamp(150)).hasValue(5);
+    assertThat(log.offsetForTimestamp(291)).isEmpty();
+  }
+
+  @Test
   void segmentFilesAreNamedByZeroPaddedBaseOffset() throws Exception {
     open(LogConfig.DEFAULT);
     assertThat(Files.exists(dir.resolve("orders-0").resolve("00000000000000000000.log"))).isTrue();
