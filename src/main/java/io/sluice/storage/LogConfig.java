@@ -9,7 +9,9 @@ import java.util.Map;
  * <p>Durability default: {@code flush.messages} and {@code flush.ms} are unset (never), as in Kafka: appends
  * reach the OS page cache and are fsynced when a segment rolls, at clean shutdown and on {@link
  * PartitionLog#flush()}. A process crash ({@code kill -9}) loses nothing that was appended; a power loss can
- * lose what was written since the last roll on this replica, which replication to other brokers covers.
+ * lose what was written since the last fsync on this replica (up to a whole active segment, {@code
+ * segment.bytes}), which replication to other brokers covers. Recovery then cuts the log back to its last
+ * valid batch. Set {@code flush.messages} or {@code flush.ms} to bound that loss on a single replica.
  *
  * @param segmentBytes {@code segment.bytes}: roll the active segment before it would exceed this size
  * @param segmentMs {@code segment.ms}: roll once the active segment's first batch is older than this
