@@ -35,8 +35,9 @@ final class BatchesEndpoint {
   }
 
   void mount(Router router, Handler<RoutingContext> bodyHandler) {
-    router.post("/topics/:topic/partitions/:partition/batches")
-        .handler(BatchesEndpoint::negotiate).handler(bodyHandler).handler(this::produce);
+    String path = "/topics/:topic/partitions/:partition/batches";
+    router.post(path).handler(BatchesEndpoint::negotiate);
+    router.post(path).handler(bodyHandler).handler(this::produce);
   }
 
   private static void negotiate(RoutingContext ctx) {

@@ -49,9 +49,11 @@ final class ProduceEndpoint {
   }
 
   void mount(Router router, Handler<RoutingContext> bodyHandler) {
-    router.post("/topics/:topic").handler(ProduceEndpoint::negotiate).handler(bodyHandler).handler(this::produce);
-    router.post("/topics/:topic/partitions/:partition")
-        .handler(ProduceEndpoint::negotiate).handler(bodyHandler).handler(this::produce);
+    for (String path : new String[] {"/topics/:topic", "/topics/:topic/partitions/:partition"}) {
+      // vertx-web wants a body handler first on its route, so the checks that precede it get a route of their own.
+      router.post(path).handler(ProduceEndpoint::negotiate);
+      router.post(path).handler(bodyHandler).handler(this::produce);
+    }
   }
 
   /** Checks Content-Type and acks before the body is read, so a wrong request fails without buffering it. */
