@@ -22,6 +22,9 @@ import java.util.function.BooleanSupplier;
  * you want serving HTTP with a supplier, e.g. {@code vertx.deployVerticle(() -> new HttpServerVerticle(service,
  * cfg, ready), new DeploymentOptions().setInstances(n))}; the instances share the listening port.
  *
+ * <p>With port 0 the instances share one port the OS picks, so every instance reports the same
+ * {@link #actualPort()}.
+ *
  * <p>Connections beyond {@link HttpApiConfig#maxConnections()} (counted across the instances) are answered
  * 503 SERVICE_UNAVAILABLE with {@code Connection: close} on their first request, or closed after a grace period
  * if they send none. The OpenAPI document is read from the class path during {@link #start()}.
@@ -35,7 +38,7 @@ public class HttpServerVerticle extends VerticleBase {
   private final BooleanSupplier readiness;
   /** Over-limit connections of this instance's server, awaiting their 503; event-loop confined. */
   private final Set<HttpConnection> rejected = Collections.newSetFromMap(new IdentityHashMap<>());
-  private ConnectionLimiter limiter;
+  private SharedServerState shared;
   private WorkerExecutor fetchWorkers;
   private HttpServer server;
 
@@ -55,7 +58,7 @@ public class HttpServerVerticle extends VerticleBase {
   public Future<?> start() {
     // The named pool is shared by every instance with this name; it is closed when the last one closes it.
     fetchWorkers = vertx.createSharedWorkerExecutor(FETCH_POOL_NAME, cfg.fetchWorkerPoolSize());
-    limiter = ConnectionLimiter.acquireShared(vertx, cfg);
+    shared = SharedServerState.acquire(vertx, cfg, deploymentID());
     return vertx.fileSystem().readFile(OpenApiEndpoint.RESOURCE)
         .map(openApi -> ApiRouter.create(vertx,
             new ApiRouter.Deps(service, cfg, readiness, openApi, fetchWorkers)))
@@ -63,12 +66,10 @@ public class HttpServerVerticle extends VerticleBase {
   }
 
   private Future<HttpServer> listen(Router router) {
-    HttpServerOptions options = new HttpServerOptions()
-        .setHost(cfg.host())
-        .setPort(cfg.port())
-        // Compression would disable sendFile's zero-copy path.
-        .setCompressionSupported(false);
-    server = vertx.createHttpServer(options)
+    server = vertx.createHttpServer(new HttpServerOptions()
+            .setHost(cfg.host())
+            // Compression would disable sendFile's zero-copy path.
+            .setCompressionSupported(false))
         .connectionHandler(this::admit)
         .requestHandler(request -> {
           if (!rejected.isEmpty() && rejected.contains(request.connection())) {
@@ -77,12 +78,12 @@ public class HttpServerVerticle extends VerticleBase {
             router.handle(request);
           }
         });
-    return server.listen();
+    return server.listen(shared.listenPort(), cfg.host());
   }
 
   private void admit(HttpConnection connection) {
-    if (limiter.tryAcquire()) {
-      connection.closeHandler(v -> limiter.release());
+    if (shared.tryAcquireConnection()) {
+      connection.closeHandler(v -> shared.releaseConnection());
       return;
     }
     rejected.add(connection);
@@ -105,7 +106,7 @@ public class HttpServerVerticle extends VerticleBase {
   public Future<?> stop() {
     Future<Void> closed = server != null ? server.close() : Future.succeededFuture();
     return closed.eventually(() -> {
-      ConnectionLimiter.releaseShared(vertx, cfg);
+      SharedServerState.release(vertx, cfg, deploymentID());
       return fetchWorkers.close();
     });
   }
@@ -117,6 +118,6 @@ public class HttpServerVerticle extends VerticleBase {
 
   /** Open connections counted against the limit, across the instances sharing this server's host and port. */
   public int openConnections() {
-    return limiter != null ? limiter.openConnections() : 0;
+    return shared != null ? shared.openConnections() : 0;
   }
 }

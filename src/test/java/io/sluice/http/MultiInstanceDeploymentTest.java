@@ -14,6 +14,29 @@ import org.junit.jupiter.api.Test;
 class MultiInstanceDeploymentTest {
 
   @Test
+  void instancesWithPortZeroShareTheOnePortTheOsPicked() throws Exception {
+    Vertx vertx = Vertx.vertx();
+    try {
+      InMemoryBroker broker = new InMemoryBroker(vertx, null);
+      List<HttpServerVerticle> instances = new CopyOnWriteArrayList<>();
+      HttpApiTestBase.await(vertx.deployVerticle(() -> {
+        HttpServerVerticle v = new HttpServerVerticle(broker, HttpApiConfig.defaults("127.0.0.1", 0));
+        instances.add(v);
+        return v;
+      }, new DeploymentOptions().setInstances(2)));
+      int port = instances.get(0).actualPort();
+      assertThat(port).isPositive();
+      assertThat(instances.get(1).actualPort()).isEqualTo(port);
+
+      HttpServerVerticle otherDeployment = new HttpServerVerticle(broker, HttpApiConfig.defaults("127.0.0.1", 0));
+      HttpApiTestBase.await(vertx.deployVerticle(otherDeployment));
+      assertThat(otherDeployment.actualPort()).isPositive().isNotEqualTo(port);
+    } finally {
+      vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
   void instancesShareOnePortAndOneConnectionLimit() throws Exception {
     Vertx vertx = Vertx.vertx();
     try {
