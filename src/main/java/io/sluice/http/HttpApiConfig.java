@@ -15,10 +15,12 @@ package io.sluice.http;
  * @param defaultFetchMaxBytes {@code max_bytes} used when a fetch gives none
  * @param maxFetchBytes upper bound on a fetch's {@code max_bytes}; larger values are lowered to it
  * @param fetchWorkerPoolSize threads of the worker pool that reads fetched file slices and decodes them
+ * @param shutdownGraceMs how long undeploying waits for requests in flight (parked fetches included) before it
+ *     closes their connections
  */
 public record HttpApiConfig(String host, int port, long maxBodyBytes, int maxConnections, long maxFetchWaitMs,
     int maxRecordsPerRequest, long defaultFetchWaitMs, int defaultFetchMaxBytes, int maxFetchBytes,
-    int fetchWorkerPoolSize) {
+    int fetchWorkerPoolSize, long shutdownGraceMs) {
 
   public static final long DEFAULT_MAX_BODY_BYTES = 16L * 1024 * 1024;
   public static final int DEFAULT_MAX_CONNECTIONS = 1024;
@@ -29,6 +31,7 @@ public record HttpApiConfig(String host, int port, long maxBodyBytes, int maxCon
   public static final int DEFAULT_FETCH_MAX_BYTES = 1024 * 1024;
   public static final int DEFAULT_MAX_FETCH_BYTES = 16 * 1024 * 1024;
   public static final int DEFAULT_FETCH_WORKER_POOL_SIZE = 4;
+  public static final long DEFAULT_SHUTDOWN_GRACE_MS = 5_000;
 
   public HttpApiConfig {
     if (host == null || host.isBlank()) {
@@ -43,38 +46,39 @@ public record HttpApiConfig(String host, int port, long maxBodyBytes, int maxCon
     requireRange("maxFetchBytes", maxFetchBytes, 1, Integer.MAX_VALUE);
     requireRange("defaultFetchMaxBytes", defaultFetchMaxBytes, 1, maxFetchBytes);
     requireRange("fetchWorkerPoolSize", fetchWorkerPoolSize, 1, 1_024);
+    requireRange("shutdownGraceMs", shutdownGraceMs, 0, Long.MAX_VALUE);
   }
 
   /** The defaults above, bound to {@code host} and {@code port}. */
   public static HttpApiConfig defaults(String host, int port) {
     return new HttpApiConfig(host, port, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_FETCH_WAIT_MS,
         DEFAULT_MAX_RECORDS_PER_REQUEST, DEFAULT_FETCH_WAIT_MS, DEFAULT_FETCH_MAX_BYTES, DEFAULT_MAX_FETCH_BYTES,
-        DEFAULT_FETCH_WORKER_POOL_SIZE);
+        DEFAULT_FETCH_WORKER_POOL_SIZE, DEFAULT_SHUTDOWN_GRACE_MS);
   }
 
   public HttpApiConfig withPort(int newPort) {
     return new HttpApiConfig(host, newPort, maxBodyBytes, maxConnections, maxFetchWaitMs, maxRecordsPerRequest,
-        defaultFetchWaitMs, defaultFetchMaxBytes, maxFetchBytes, fetchWorkerPoolSize);
+        defaultFetchWaitMs, defaultFetchMaxBytes, maxFetchBytes, fetchWorkerPoolSize, shutdownGraceMs);
   }
 
   public HttpApiConfig withMaxBodyBytes(long newMaxBodyBytes) {
     return new HttpApiConfig(host, port, newMaxBodyBytes, maxConnections, maxFetchWaitMs, maxRecordsPerRequest,
-        defaultFetchWaitMs, defaultFetchMaxBytes, maxFetchBytes, fetchWorkerPoolSize);
+        defaultFetchWaitMs, defaultFetchMaxBytes, maxFetchBytes, fetchWorkerPoolSize, shutdownGraceMs);
   }
 
   public HttpApiConfig withMaxConnections(int newMaxConnections) {
     return new HttpApiConfig(host, port, maxBodyBytes, newMaxConnections, maxFetchWaitMs, maxRecordsPerRequest,
-        defaultFetchWaitMs, defaultFetchMaxBytes, maxFetchBytes, fetchWorkerPoolSize);
+        defaultFetchWaitMs, defaultFetchMaxBytes, maxFetchBytes, fetchWorkerPoolSize, shutdownGraceMs);
   }
 
   public HttpApiConfig withMaxRecordsPerRequest(int newMaxRecordsPerRequest) {
     return new HttpApiConfig(host, port, maxBodyBytes, maxConnections, maxFetchWaitMs, newMaxRecordsPerRequest,
-        defaultFetchWaitMs, defaultFetchMaxBytes, maxFetchBytes, fetchWorkerPoolSize);
+        defaultFetchWaitMs, defaultFetchMaxBytes, maxFetchBytes, fetchWorkerPoolSize, shutdownGraceMs);
   }
 
   public HttpApiConfig withFetchWait(long newDefaultFetchWaitMs, long newMaxFetchWaitMs) {
     return new HttpApiConfig(host, port, maxBodyBytes, maxConnections, newMaxFetchWaitMs, maxRecordsPerRequest,
-        newDefaultFetchWaitMs, defaultFetchMaxBytes, maxFetchBytes, fetchWorkerPoolSize);
+        newDefaultFetchWaitMs, defaultFetchMaxBytes, maxFetchBytes, fetchWorkerPoolSize, shutdownGraceMs);
   }
 
   private static void requireRange(String name, long value, long min, long max) {

@@ -15,6 +15,7 @@ import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -104,7 +105,9 @@ public class HttpServerVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
-    Future<Void> closed = server != null ? server.close() : Future.succeededFuture();
+    // Stops accepting at once; requests in flight get the grace period, then their connections are closed.
+    Future<Void> closed = server != null ? server.shutdown(cfg.shutdownGraceMs(), TimeUnit.MILLISECONDS)
+        : Future.succeededFuture();
     return closed.eventually(() -> {
       SharedServerState.release(vertx, cfg, deploymentID());
       return fetchWorkers.close();

@@ -14,6 +14,31 @@ import org.junit.jupiter.api.Test;
 class MultiInstanceDeploymentTest {
 
   @Test
+  void undeployingLetsAParkedFetchFinish() throws Exception {
+    Vertx vertx = Vertx.vertx();
+    try {
+      InMemoryBroker broker = new InMemoryBroker(vertx, null);
+      HttpServerVerticle verticle = new HttpServerVerticle(broker, HttpApiConfig.defaults("127.0.0.1", 0));
+      String id = HttpApiTestBase.await(vertx.deployVerticle(verticle));
+      WebClient client = WebClient.create(vertx);
+      HttpApiTestBase.await(client.post(verticle.actualPort(), "127.0.0.1", "/topics")
+          .sendJsonObject(new io.vertx.core.json.JsonObject().put("name", "t").put("partitions", 1)));
+      var pending = client.get(verticle.actualPort(), "127.0.0.1",
+          "/topics/t/partitions/0/records?offset=0&timeout=300").send();
+      FetchEndpointTest.eventually(() -> broker.fetchesWaiting == 1);
+
+      HttpApiTestBase.await(vertx.undeploy(id));
+
+      var answer = HttpApiTestBase.await(pending);
+      assertThat(answer.statusCode()).isEqualTo(200);
+      assertThat(answer.bodyAsJsonArray()).isEmpty();
+      client.close();
+    } finally {
+      vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
   void instancesWithPortZeroShareTheOnePortTheOsPicked() throws Exception {
     Vertx vertx = Vertx.vertx();
     try {
