@@ -43,7 +43,8 @@ class BatchesEndpointTest extends HttpApiTestBase {
   void batchesRoundTripByteForByte() {
     createTopic("t", 1);
     produce("/topics/t", JSON_V2, new JsonArray().add(new JsonObject().put("value", "first")));
-    HttpResponse<Buffer> posted = postBatches("/topics/t/partitions/0/batches", richBatch(), batch(2_000, "a", "b", "c"));
+    HttpResponse<Buffer> posted =
+        postBatches("/topics/t/partitions/0/batches", richBatch(), batch(2_000, "a", "b", "c"));
 
     assertThat(posted.statusCode()).as(posted.bodyAsString()).isEqualTo(200);
     assertThat(posted.bodyAsJsonObject().getJsonArray("offsets")).isEqualTo(new JsonArray()
