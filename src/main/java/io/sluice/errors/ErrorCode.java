@@ -40,7 +40,15 @@ public enum ErrorCode {
   /** Sluice's own: the request could not be parsed (malformed JSON, bad parameter). */
   MALFORMED_REQUEST(10_002, 400, false),
   /** Sluice's own: no such route or resource other than a topic or partition. */
-  NOT_FOUND(10_003, 404, false);
+  NOT_FOUND(10_003, 404, false),
+  /** Sluice's own: the request's Content-Type is not one the resource accepts. */
+  UNSUPPORTED_MEDIA_TYPE(10_004, 415, false),
+  /** Sluice's own: the resource exists but not with this HTTP method. */
+  METHOD_NOT_ALLOWED(10_005, 405, false),
+  /** Sluice's own: none of the media types in the request's Accept header can be produced. */
+  NOT_ACCEPTABLE(10_006, 406, false),
+  /** Sluice's own: the server is not ready or is at its connection limit; retry later. */
+  SERVICE_UNAVAILABLE(10_007, 503, true);
 
   private final int code;
   private final int httpStatus;

@@ -1,0 +1,41 @@
+package io.sluice.http;
+
+import io.sluice.broker.BrokerService;
+import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.handler.BodyHandler;
+import java.util.function.BooleanSupplier;
+
+/**
+ * Builds the API's router: every endpoint mounted, request bodies limited, and every failure or unmatched
+ * request answered by {@link ErrorResponses}. Kept apart from the verticle so tests can list its routes.
+ */
+final class ApiRouter {
+  private ApiRouter() {
+  }
+
+  /** What the endpoints need besides the broker: limits, readiness, the OpenAPI text, the fetch workers. */
+  record Deps(BrokerService service, HttpApiConfig cfg, BooleanSupplier readiness, Buffer openApi,
+      WorkerExecutor fetchWorkers) {
+  }
+
+  static Router create(Vertx vertx, Deps deps) {
+    Router router = Router.router(vertx);
+    // No file uploads: they would create a directory on disk; bodies stay in memory under the limit.
+    BodyHandler body = BodyHandler.create(false).setBodyLimit(deps.cfg().maxBodyBytes());
+    new HealthEndpoint(deps.readiness()).mount(router);
+    new OpenApiEndpoint(deps.openApi()).mount(router);
+    new TopicsEndpoint(deps.service()).mount(router, body);
+    new PartitionsEndpoint(deps.service()).mount(router);
+    new ProduceEndpoint(deps.service(), deps.cfg()).mount(router, body);
+    new BatchesEndpoint(deps.service()).mount(router, body);
+    new FetchEndpoint(deps.service(), deps.cfg(), deps.fetchWorkers()).mount(router);
+    router.route().failureHandler(ErrorResponses::handleFailure);
+    for (int status : new int[] {400, 404, 405, 406, 413, 415, 500}) {
+      router.errorHandler(status, ErrorResponses::handleFailure);
+    }
+    return router;
+  }
+}

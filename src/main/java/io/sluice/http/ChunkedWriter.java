@@ -1,0 +1,45 @@
+package io.sluice.http;
+
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerResponse;
+import java.util.List;
+
+/**
+ * Writes a response body made of prepared chunks while respecting back-pressure: when the connection's write
+ * queue is full it waits for the drain handler instead of buffering everything in memory. Stops quietly if
+ * the client goes away. Must be called on the response's context.
+ */
+final class ChunkedWriter {
+  private ChunkedWriter() {
+  }
+
+  /** Ends {@code response} with the concatenation of {@code chunks}; completes (never fails) when done. */
+  static Future<Void> write(HttpServerResponse response, List<Buffer> chunks) {
+    Promise<Void> done = Promise.promise();
+    if (chunks.size() == 1) {
+      response.end(chunks.get(0)).onComplete(ar -> done.tryComplete());
+      return done.future();
+    }
+    response.setChunked(true);
+    writeFrom(response, chunks, 0, done);
+    return done.future();
+  }
+
+  private static void writeFrom(HttpServerResponse response, List<Buffer> chunks, int from, Promise<Void> done) {
+    for (int i = from; i < chunks.size(); i++) {
+      if (response.closed()) {
+        done.tryComplete();
+        return;
+      }
+      if (response.writeQueueFull()) {
+        int resumeAt = i;
+        response.drainHandler(v -> writeFrom(response, chunks, resumeAt, done));
+        return;
+      }
+      response.write(chunks.get(i));
+    }
+    response.end().onComplete(ar -> done.tryComplete());
+  }
+}

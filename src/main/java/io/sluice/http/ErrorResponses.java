@@ -1,0 +1,105 @@
+package io.sluice.http;
+
+import io.sluice.errors.ErrorCode;
+import io.sluice.errors.SluiceException;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.HttpException;
+import java.lang.System.Logger.Level;
+
+/**
+ * The one place that turns a failure into an HTTP answer: {@code {"error_code": N, "message": "..."}} with the
+ * status {@link ErrorCode#httpStatus()} gives. Client mistakes keep their message; anything unexpected becomes
+ * 500 UNKNOWN_SERVER_ERROR with a generic message, and its stack trace goes to the log, never to the client.
+ *
+ * <p>Mounted as the router's failure handler and as its 404/405/413 error handlers, so a route that fails
+ * (by {@code ctx.fail}) and a request no route matches answer in the same shape.
+ */
+final class ErrorResponses {
+  private static final System.Logger LOG = System.getLogger(ErrorResponses.class.getName());
+
+  private ErrorResponses() {
+  }
+
+  /** An error to report: its code and a message for the client. */
+  record ApiError(ErrorCode code, String message) {
+    JsonObject toJson() {
+      return new JsonObject().put("error_code", code.code()).put("message", message);
+    }
+  }
+
+  /** Router failure handler: maps {@code ctx.failure()} or, when there is none, {@code ctx.statusCode()}. */
+  static void handleFailure(RoutingContext ctx) {
+    ApiError error = ctx.failure() != null ? toApiError(ctx.failure(), ctx) : forStatus(ctx.statusCode(), ctx);
+    send(ctx, error);
+  }
+
+  /** Answers {@code ctx} with {@code failure} mapped; for use in a {@code Future.onFailure}. */
+  static void fail(RoutingContext ctx, Throwable failure) {
+    send(ctx, toApiError(failure, ctx));
+  }
+
+  static SluiceException error(ErrorCode code, String message) {
+    return new SluiceException(code, message);
+  }
+
+  static ApiError toApiError(Throwable failure, RoutingContext ctx) {
+    if (failure instanceof SluiceException e) {
+      if (e.errorCode() == ErrorCode.UNKNOWN_SERVER_ERROR) {
+        return internal(failure, ctx);
+      }
+      return new ApiError(e.errorCode(), e.getMessage());
+    }
+    if (failure instanceof HttpException e) {
+      ApiError byStatus = forStatus(e.getStatusCode(), ctx);
+      return e.getPayload() == null ? byStatus : new ApiError(byStatus.code(), e.getPayload());
+    }
+    if (failure instanceof DecodeException) {
+      return new ApiError(ErrorCode.MALFORMED_REQUEST, "Request body is not valid JSON");
+    }
+    return internal(failure, ctx);
+  }
+
+  private static ApiError internal(Throwable failure, RoutingContext ctx) {
+    LOG.log(Level.ERROR, "Unexpected failure answering " + describe(ctx), failure);
+    return new ApiError(ErrorCode.UNKNOWN_SERVER_ERROR, "Internal server error");
+  }
+
+  static ApiError forStatus(int status, RoutingContext ctx) {
+    return switch (status) {
+      case 400 -> new ApiError(ErrorCode.MALFORMED_REQUEST, "Malformed request");
+      case 404 -> new ApiError(ErrorCode.NOT_FOUND, "No resource at " + ctx.request().path());
+      case 405 -> new ApiError(ErrorCode.METHOD_NOT_ALLOWED,
+          "Method " + ctx.request().method() + " is not allowed on " + ctx.request().path());
+      case 406 -> new ApiError(ErrorCode.NOT_ACCEPTABLE, "None of the Accept media types can be produced");
+      case 413 -> new ApiError(ErrorCode.REQUEST_TOO_LARGE, "Request body exceeds the configured limit");
+      case 415 -> new ApiError(ErrorCode.UNSUPPORTED_MEDIA_TYPE, "Unsupported Content-Type");
+      case 503 -> new ApiError(ErrorCode.SERVICE_UNAVAILABLE, "Service unavailable");
+      default -> status >= 400 && status < 500
+          ? new ApiError(ErrorCode.MALFORMED_REQUEST, "Request refused with status " + status)
+          : internal(new IllegalStateException("Failed with status " + status), ctx);
+    };
+  }
+
+  /** Writes {@code error}, unless the response is already on its way or the client is gone. */
+  static void send(RoutingContext ctx, ApiError error) {
+    HttpServerResponse response = ctx.response();
+    if (response.ended() || response.closed()) {
+      return;
+    }
+    if (response.headWritten()) {
+      // Part of a 200 went out already: the only honest signal left is to cut the connection.
+      response.reset();
+      return;
+    }
+    response.setStatusCode(error.code().httpStatus())
+        .putHeader("Content-Type", MediaTypes.KAFKA_V2_JSON)
+        .end(error.toJson().toBuffer());
+  }
+
+  private static String describe(RoutingContext ctx) {
+    return ctx.request().method() + " " + ctx.request().uri();
+  }
+}

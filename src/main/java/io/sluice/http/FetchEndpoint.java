@@ -1,0 +1,159 @@
+package io.sluice.http;
+
+import io.sluice.broker.BrokerService;
+import io.sluice.broker.FetchRequest;
+import io.sluice.broker.FetchResult;
+import io.sluice.http.MediaTypes.FetchFormat;
+import io.sluice.record.Header;
+import io.sluice.record.Record;
+import io.sluice.storage.ReadResult;
+import io.vertx.core.Future;
+import io.vertx.core.WorkerExecutor;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Reads one partition from an offset, with long poll.
+ *
+ * <pre>
+ * GET /topics/{topic}/partitions/{partition}/records?offset=N[&max_bytes=B][&timeout=MS][&min_bytes=M]
+ *   Accept: application/vnd.kafka.json.v2+json | application/vnd.kafka.binary.v2+json (default)
+ *     200 [{"topic", "key", "value", "partition", "offset", "timestamp", "headers": [{"key", "value"}]}]
+ *   Accept: application/vnd.sluice.batch
+ *     200 the stored v2 batches as they are (the first may start before N; skip its earlier records)
+ *   Headers on both: Sluice-High-Watermark, Sluice-Log-Start-Offset, Sluice-Next-Offset (where to fetch next)
+ * </pre>
+ *
+ * The broker answers once {@code min_bytes} (default 1) are there or after {@code timeout} ms (default
+ * {@link HttpApiConfig#defaultFetchWaitMs()}, at most {@link HttpApiConfig#maxFetchWaitMs()}) with what it has,
+ * possibly nothing. {@code max_bytes} (default {@link HttpApiConfig#defaultFetchMaxBytes()}) is lowered to
+ * {@link HttpApiConfig#maxFetchBytes()}. A client that hangs up during the wait is simply not answered.
+ *
+ * <p>Threads: raw batches from a local segment go out with {@code sendFile} (zero-copy); for the JSON formats the
+ * slice is read (disk I/O), decoded and encoded on the fetch worker pool, then written from the event loop in
+ * chunks under back-pressure.
+ */
+final class FetchEndpoint {
+  static final String HIGH_WATERMARK = "Sluice-High-Watermark";
+  static final String LOG_START_OFFSET = "Sluice-Log-Start-Offset";
+  static final String NEXT_OFFSET = "Sluice-Next-Offset";
+  private static final int CHUNK_BYTES = 64 * 1024;
+
+  private final BrokerService service;
+  private final HttpApiConfig cfg;
+  private final WorkerExecutor workers;
+
+  FetchEndpoint(BrokerService service, HttpApiConfig cfg, WorkerExecutor workers) {
+    this.service = service;
+    this.cfg = cfg;
+    this.workers = workers;
+  }
+
+  void mount(Router router) {
+    router.get("/topics/:topic/partitions/:partition/records").handler(this::fetch);
+  }
+
+  private void fetch(RoutingContext ctx) {
+    FetchFormat format = MediaTypes.fetchFormat(ctx);
+    FetchRequest request = parseRequest(ctx);
+    service.fetch(request)
+        .compose(result -> answer(ctx, format, request, result))
+        .onFailure(failure -> {
+          if (!ctx.response().closed()) {
+            ctx.fail(failure);
+          }
+        });
+  }
+
+  private FetchRequest parseRequest(RoutingContext ctx) {
+    long offset = Params.requiredQueryLong(ctx, "offset", 0, Long.MAX_VALUE);
+    long maxBytes = Params.queryLong(ctx, "max_bytes", cfg.defaultFetchMaxBytes(), 1, Integer.MAX_VALUE);
+    long minBytes = Params.queryLong(ctx, "min_bytes", 1, 0, Integer.MAX_VALUE);
+    long waitMs = Params.queryLong(ctx, "timeout", cfg.defaultFetchWaitMs(), 0, Long.MAX_VALUE);
+    return new FetchRequest(Params.topicPartition(ctx), offset, (int) Math.min(maxBytes, cfg.maxFetchBytes()),
+        (int) minBytes, Math.min(waitMs, cfg.maxFetchWaitMs()));
+  }
+
+  private Future<Void> answer(RoutingContext ctx, FetchFormat format, FetchRequest request, FetchResult result) {
+    HttpServerResponse response = ctx.response();
+    if (response.closed()) {
+      return Future.succeededFuture();
+    }
+    response.putHeader("Content-Type", format.mediaType)
+        .putHeader(HIGH_WATERMARK, Long.toString(result.highWatermark()))
+        .putHeader(LOG_START_OFFSET, Long.toString(result.logStartOffset()));
+    if (format == FetchFormat.BATCHES) {
+      return sendBatches(response, request, result);
+    }
+    EmbeddedFormat embedded = format == FetchFormat.JSON ? EmbeddedFormat.JSON : EmbeddedFormat.BINARY;
+    return workers.executeBlocking(() -> encodeRecords(embedded, request, result), false)
+        .compose(encoded -> {
+          if (response.closed()) {
+            return Future.succeededFuture();
+          }
+          response.putHeader(NEXT_OFFSET, Long.toString(encoded.nextOffset()));
+          return ChunkedWriter.write(response, encoded.chunks());
+        });
+  }
+
+  private static Future<Void> sendBatches(HttpServerResponse response, FetchRequest request, FetchResult result) {
+    ReadResult slice = result.slice();
+    if (slice != null) {
+      response.putHeader(NEXT_OFFSET, Long.toString(slice.nextOffset()));
+      return slice.isEmpty() ? response.end() : response.sendFile(slice.channel(), slice.position(), slice.length());
+    }
+    Buffer bytes = result.bytes() != null ? result.bytes() : Buffer.buffer();
+    response.putHeader(NEXT_OFFSET, Long.toString(BatchFrames.nextOffset(bytes, request.offset())));
+    return response.end(bytes);
+  }
+
+  /** A JSON array split into chunks, and where the client should fetch next. */
+  private record Encoded(List<Buffer> chunks, long nextOffset) {
+  }
+
+  /** Runs on a worker: reads the slice (disk I/O), decodes the batches and encodes the records as JSON. */
+  private static Encoded encodeRecords(EmbeddedFormat format, FetchRequest request, FetchResult result) {
+    ByteBuffer batches = result.slice() != null ? result.slice().readBytes()
+        : ByteBuffer.wrap(result.bytes() != null ? result.bytes().getBytes() : new byte[0]);
+    long nextOffset = BatchFrames.nextOffset(batches.duplicate(), request.offset());
+    List<Record> records = RecordCodec.decode(batches, request.offset());
+    String topic = request.tp().topic();
+    int partition = request.tp().partition();
+    List<Buffer> chunks = new ArrayList<>();
+    Buffer chunk = Buffer.buffer(Math.min(CHUNK_BYTES * 2, 256 + records.size() * 128)).appendString("[");
+    for (int i = 0; i < records.size(); i++) {
+      if (i > 0) {
+        chunk.appendString(",");
+      }
+      chunk.appendBuffer(recordJson(format, topic, partition, records.get(i)).toBuffer());
+      if (chunk.length() >= CHUNK_BYTES) {
+        chunks.add(chunk);
+        chunk = Buffer.buffer(CHUNK_BYTES * 2);
+      }
+    }
+    chunks.add(chunk.appendString("]"));
+    return new Encoded(chunks, Math.max(nextOffset, request.offset()));
+  }
+
+  static JsonObject recordJson(EmbeddedFormat format, String topic, int partition, Record r) {
+    JsonArray headers = new JsonArray();
+    for (Header h : r.headers()) {
+      headers.add(new JsonObject().put("key", h.key()).put("value", EmbeddedFormat.BINARY.toJson(h.value())));
+    }
+    return new JsonObject()
+        .put("topic", topic)
+        .put("key", format.toJson(r.key()))
+        .put("value", format.toJson(r.value()))
+        .put("partition", partition)
+        .put("offset", r.offset())
+        .put("timestamp", r.timestamp())
+        .put("headers", headers);
+  }
+}

@@ -1,0 +1,43 @@
+package io.sluice.http;
+
+import io.sluice.errors.ErrorCode;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.util.function.BooleanSupplier;
+
+/**
+ * Liveness and readiness for load balancers and orchestrators.
+ *
+ * <pre>
+ * GET /health  200 {"status": "UP"} while the HTTP server answers at all
+ * GET /ready   200 {"status": "READY"} when the readiness supplier says so, else 503 SERVICE_UNAVAILABLE
+ * </pre>
+ */
+final class HealthEndpoint {
+  private final BooleanSupplier readiness;
+
+  HealthEndpoint(BooleanSupplier readiness) {
+    this.readiness = readiness;
+  }
+
+  void mount(Router router) {
+    router.get("/health").handler(this::health);
+    router.get("/ready").handler(this::ready);
+  }
+
+  private void health(RoutingContext ctx) {
+    reply(ctx, new JsonObject().put("status", "UP"));
+  }
+
+  private void ready(RoutingContext ctx) {
+    if (!readiness.getAsBoolean()) {
+      throw ErrorResponses.error(ErrorCode.SERVICE_UNAVAILABLE, "The broker is not ready to serve requests");
+    }
+    reply(ctx, new JsonObject().put("status", "READY"));
+  }
+
+  private static void reply(RoutingContext ctx, JsonObject body) {
+    ctx.response().putHeader("Content-Type", MediaTypes.JSON).end(body.toBuffer());
+  }
+}

@@ -1,0 +1,90 @@
+package io.sluice.http;
+
+import io.sluice.errors.ErrorCode;
+import io.vertx.ext.web.MIMEHeader;
+import io.vertx.ext.web.RoutingContext;
+import java.util.Locale;
+
+/**
+ * The media types of the API and how requests name them. Follows Kafka REST v2:
+ * {@code application/vnd.kafka[.embedded].v2+json}, where the embedded format says how keys and values are
+ * carried inside the JSON ({@link EmbeddedFormat}). Plain {@code application/json} means the json format.
+ */
+final class MediaTypes {
+  /** Metadata and produce responses, and error bodies. */
+  static final String KAFKA_V2_JSON = "application/vnd.kafka.v2+json";
+  static final String KAFKA_JSON_V2 = "application/vnd.kafka.json.v2+json";
+  static final String KAFKA_BINARY_V2 = "application/vnd.kafka.binary.v2+json";
+  static final String JSON = "application/json";
+  /** One or more Kafka v2 record batches back to back, byte for byte as stored. */
+  static final String SLUICE_BATCH = "application/vnd.sluice.batch";
+
+  private MediaTypes() {
+  }
+
+  /** The format a produce request's Content-Type names; 415 UNSUPPORTED_MEDIA_TYPE for any other. */
+  static EmbeddedFormat produceFormat(RoutingContext ctx) {
+    String type = baseType(ctx.request().getHeader("Content-Type"));
+    return switch (type) {
+      case KAFKA_JSON_V2, JSON -> EmbeddedFormat.JSON;
+      case KAFKA_BINARY_V2 -> EmbeddedFormat.BINARY;
+      default -> throw ErrorResponses.error(ErrorCode.UNSUPPORTED_MEDIA_TYPE, "Content-Type '" + type
+          + "' is not supported here; use " + KAFKA_JSON_V2 + ", " + KAFKA_BINARY_V2 + " or " + JSON);
+    };
+  }
+
+  /** Fails with 415 unless the request's Content-Type is {@code expected}. */
+  static void requireContentType(RoutingContext ctx, String expected) {
+    String type = baseType(ctx.request().getHeader("Content-Type"));
+    if (!type.equals(expected)) {
+      throw ErrorResponses.error(ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+          "Content-Type '" + type + "' is not supported here; use " + expected);
+    }
+  }
+
+  /** What a fetch answers with: a records format, or raw batches. */
+  enum FetchFormat {
+    JSON(KAFKA_JSON_V2), BINARY(KAFKA_BINARY_V2), BATCHES(SLUICE_BATCH);
+
+    final String mediaType;
+
+    FetchFormat(String mediaType) {
+      this.mediaType = mediaType;
+    }
+  }
+
+  /**
+   * Picks the fetch format from the Accept header, most preferred first. No Accept header, or only
+   * wildcards, gives {@link FetchFormat#BINARY}: base64 carries any bytes without loss.
+   */
+  static FetchFormat fetchFormat(RoutingContext ctx) {
+    if (ctx.request().getHeader("Accept") == null) {
+      return FetchFormat.BINARY;
+    }
+    for (MIMEHeader accepted : ctx.parsedHeaders().accept()) {
+      String type = accepted.component() + "/" + accepted.subComponent();
+      switch (type.toLowerCase(Locale.ROOT)) {
+        case KAFKA_BINARY_V2, "*/*", "application/*":
+          return FetchFormat.BINARY;
+        case KAFKA_JSON_V2, JSON:
+          return FetchFormat.JSON;
+        case SLUICE_BATCH:
+          return FetchFormat.BATCHES;
+        default:
+          break;
+      }
+    }
+    throw ErrorResponses.error(ErrorCode.NOT_ACCEPTABLE, "Accept '" + ctx.request().getHeader("Accept")
+        + "' names no supported type; use " + KAFKA_JSON_V2 + ", " + KAFKA_BINARY_V2 + " or " + SLUICE_BATCH);
+  }
+
+  /** The type/subtype of a Content-Type header, lower case, without parameters; "" when absent. */
+  static String baseType(String header) {
+    if (header == null) {
+      return "";
+    }
+    int semicolon = header.indexOf(';');
+    String type = semicolon < 0 ? header : header.substring(0, semicolon);
+    return type.trim().toLowerCase(Locale.ROOT);
+  }
+}

@@ -1,0 +1,52 @@
+package io.sluice.http;
+
+import io.sluice.errors.ErrorCode;
+import io.sluice.storage.TopicPartition;
+import io.vertx.ext.web.RoutingContext;
+
+/** Reads path and query parameters; a value that does not parse is a 400 MALFORMED_REQUEST naming it. */
+final class Params {
+  private Params() {
+  }
+
+  static String topic(RoutingContext ctx) {
+    return ctx.pathParam("topic");
+  }
+
+  static int partition(RoutingContext ctx) {
+    return (int) parseLong("partition", ctx.pathParam("partition"), 0, Integer.MAX_VALUE);
+  }
+
+  static TopicPartition topicPartition(RoutingContext ctx) {
+    return new TopicPartition(topic(ctx), partition(ctx));
+  }
+
+  /** A query parameter as a long in [min, max], or {@code defaultValue} when it is absent. */
+  static long queryLong(RoutingContext ctx, String name, long defaultValue, long min, long max) {
+    String value = ctx.request().getParam(name);
+    return value == null ? defaultValue : parseLong(name, value, min, max);
+  }
+
+  /** A required query parameter as a long in [min, max]. */
+  static long requiredQueryLong(RoutingContext ctx, String name, long min, long max) {
+    String value = ctx.request().getParam(name);
+    if (value == null) {
+      throw ErrorResponses.error(ErrorCode.MALFORMED_REQUEST, "Query parameter '" + name + "' is required");
+    }
+    return parseLong(name, value, min, max);
+  }
+
+  static long parseLong(String name, String value, long min, long max) {
+    long parsed;
+    try {
+      parsed = Long.parseLong(value.trim());
+    } catch (NumberFormatException e) {
+      throw ErrorResponses.error(ErrorCode.MALFORMED_REQUEST, "'" + name + "' must be an integer, got '" + value + "'");
+    }
+    if (parsed < min || parsed > max) {
+      throw ErrorResponses.error(ErrorCode.MALFORMED_REQUEST,
+          "'" + name + "' must be in [" + min + ", " + max + "], got " + parsed);
+    }
+    return parsed;
+  }
+}

@@ -1,0 +1,57 @@
+package io.sluice.http;
+
+import io.sluice.errors.ErrorCode;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.Json;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+
+/** Small helpers to read JSON bodies and answer with JSON, shared by the endpoints. */
+final class Replies {
+  private Replies() {
+  }
+
+  /** Answers {@code status} with {@code body} (a JsonObject or JsonArray) as {@link MediaTypes#KAFKA_V2_JSON}. */
+  static void json(RoutingContext ctx, int status, Object body) {
+    HttpServerResponse response = ctx.response();
+    if (response.closed()) {
+      return;
+    }
+    Buffer encoded = body instanceof JsonObject o ? o.toBuffer()
+        : body instanceof JsonArray a ? a.toBuffer() : Json.encodeToBuffer(body);
+    response.setStatusCode(status).putHeader("Content-Type", MediaTypes.KAFKA_V2_JSON).end(encoded);
+  }
+
+  static void noContent(RoutingContext ctx) {
+    if (!ctx.response().closed()) {
+      ctx.response().setStatusCode(204).end();
+    }
+  }
+
+  /** The request body as a JSON object; 400 MALFORMED_REQUEST if it is missing, not JSON, or not an object. */
+  static JsonObject jsonObjectBody(RoutingContext ctx) {
+    Buffer body = ctx.body().buffer();
+    if (body == null || body.length() == 0) {
+      throw ErrorResponses.error(ErrorCode.MALFORMED_REQUEST, "Request body is empty; a JSON object is expected");
+    }
+    Object decoded;
+    try {
+      decoded = Json.decodeValue(body);
+    } catch (DecodeException e) {
+      throw ErrorResponses.error(ErrorCode.MALFORMED_REQUEST, "Request body is not valid JSON: " + firstLine(e));
+    }
+    if (!(decoded instanceof JsonObject object)) {
+      throw ErrorResponses.error(ErrorCode.MALFORMED_REQUEST, "Request body must be a JSON object");
+    }
+    return object;
+  }
+
+  private static String firstLine(DecodeException e) {
+    String message = String.valueOf(e.getMessage());
+    int newline = message.indexOf('\n');
+    return newline < 0 ? message : message.substring(0, newline);
+  }
+}

@@ -1,0 +1,41 @@
+package io.sluice.http;
+
+import io.sluice.broker.OffsetRange;
+import io.sluice.broker.TopicMetadata;
+import io.sluice.broker.TopicMetadata.PartitionMetadata;
+import io.sluice.broker.TopicMetadata.ReplicaInfo;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+/** Topic metadata in Kafka REST v2's shapes. */
+final class TopicJson {
+  private TopicJson() {
+  }
+
+  /** {@code {"name", "configs": {...}, "partitions": [...]}} */
+  static JsonObject topic(TopicMetadata topic) {
+    JsonArray partitions = new JsonArray();
+    topic.partitions().forEach(p -> partitions.add(partition(p)));
+    return new JsonObject()
+        .put("name", topic.name())
+        .put("configs", new JsonObject(new java.util.LinkedHashMap<>(topic.configs())))
+        .put("partitions", partitions);
+  }
+
+  /** {@code {"partition", "leader", "replicas": [{"broker", "leader", "in_sync"}]}} */
+  static JsonObject partition(PartitionMetadata partition) {
+    JsonArray replicas = new JsonArray();
+    for (ReplicaInfo r : partition.replicas()) {
+      replicas.add(new JsonObject().put("broker", r.broker()).put("leader", r.leader()).put("in_sync", r.inSync()));
+    }
+    return new JsonObject()
+        .put("partition", partition.partition())
+        .put("leader", partition.leader())
+        .put("replicas", replicas);
+  }
+
+  /** {@code {"beginning_offset", "end_offset"}} */
+  static JsonObject offsets(OffsetRange range) {
+    return new JsonObject().put("beginning_offset", range.beginningOffset()).put("end_offset", range.endOffset());
+  }
+}
