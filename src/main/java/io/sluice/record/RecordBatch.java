@@ -1,7 +1,12 @@
 package io.sluice.record;
 
 import io.sluice.errors.CorruptRecordException;
+import io.sluice.errors.InvalidRecordException;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.NoSuchElementException;
 import java.util.zip.CRC32C;
 
 /**
@@ -25,6 +30,13 @@ import java.util.zip.CRC32C;
  * 57     4    recordCount
  * 61     ...  records               varint-framed records, compressed as a whole when compression != none
  * </pre>
+ *
+ * <p>Each record inside is framed as {@link RecordCursor} describes. A record's offset is
+ * {@code baseOffset + offsetDelta}; its timestamp is {@code baseTimestamp + timestampDelta}, except in a
+ * LOG_APPEND_TIME batch, where every record's timestamp is {@code maxTimestamp}.
+ *
+ * <p>Checking is in two levels: {@link #ensureValid()} checks the frame and the CRC; {@link #validateRecords()}
+ * walks every record (decompressing first) and checks counts, framing, offset deltas and the max timestamp.
  *
  * <p>The view is positioned on {@code buffer.position()} of the buffer given to {@link #wrap}; it never moves the
  * buffer's position. Not thread-safe if a caller mutates the header (offset and epoch assignment); reads of an
@@ -212,6 +224,146 @@ public final class RecordBatch {
     if (computed != checksum()) {
       throw new CorruptRecordException("Record batch CRC mismatch: stored " + checksum() + ", computed " + computed);
     }
+  }
+
+  /**
+   * Restamps the batch's timestamp type and max timestamp, e.g. to LOG_APPEND_TIME with the broker's clock, and
+   * recomputes the CRC (both fields lie inside it). Records are untouched: readers of a LOG_APPEND_TIME batch
+   * take every record's timestamp from {@code maxTimestamp}.
+   */
+  public void setMaxTimestamp(TimestampType type, long maxTimestamp) {
+    int attributes = attributes() & ~TIMESTAMP_TYPE_MASK;
+    if (type == TimestampType.LOG_APPEND_TIME) {
+      attributes |= TIMESTAMP_TYPE_MASK;
+    }
+    buffer.putShort(start + ATTRIBUTES_OFFSET, (short) attributes);
+    buffer.putLong(start + MAX_TIMESTAMP_OFFSET, maxTimestamp);
+    buffer.putInt(start + CRC_OFFSET, (int) computeChecksum());
+  }
+
+  /** The decoded records, decompressed with the default cap; see {@link #iterator(int)}. */
+  public List<Record> records() {
+    return records(defaultMaxDecompressedBytes());
+  }
+
+  /** The decoded records, decompressing at most {@code maxDecompressedBytes}; see {@link #iterator(int)}. */
+  public List<Record> records(int maxDecompressedBytes) {
+    Iterator<Record> it = iterator(maxDecompressedBytes);
+    // The declared count is untrusted: do not let it size the list beyond what the bytes could hold.
+    List<Record> records = new ArrayList<>(Math.max(0, Math.min(recordCount(), sizeInBytes() / 7 + 1)));
+    while (it.hasNext()) {
+      records.add(it.next());
+    }
+    return records;
+  }
+
+  /** Iterates the records, decompressed with the default cap; see {@link #iterator(int)}. */
+  public Iterator<Record> iterator() {
+    return iterator(defaultMaxDecompressedBytes());
+  }
+
+  /**
+   * Iterates exactly {@link #recordCount()} records with absolute offsets and timestamps. A compressed batch is
+   * decompressed up front. Offset deltas are taken as written; {@link #validateRecords()} checks them.
+   *
+   * @throws CorruptRecordException (from this call or from {@code next()}) if the batch does not fit its buffer,
+   *     does not decompress within {@code maxDecompressedBytes}, a record's framing is broken, the records end
+   *     before the declared count, or bytes remain after it
+   */
+  public Iterator<Record> iterator(int maxDecompressedBytes) {
+    int count = recordCount();
+    RecordCursor cursor = new RecordCursor(recordsSection(maxDecompressedBytes));
+    long baseOffset = baseOffset();
+    long baseTimestamp = baseTimestamp();
+    boolean logAppendTime = timestampType() == TimestampType.LOG_APPEND_TIME;
+    long maxTimestamp = maxTimestamp();
+    return new Iterator<>() {
+      @Override
+      public boolean hasNext() {
+        return cursor.index() + 1 < count;
+      }
+
+      @Override
+      public Record next() {
+        if (!hasNext()) {
+          throw new NoSuchElementException();
+        }
+        nextRecord(cursor, count);
+        long timestamp = logAppendTime ? maxTimestamp : baseTimestamp + cursor.timestampDelta;
+        return cursor.toRecord(baseOffset + cursor.offsetDelta, timestamp);
+      }
+    };
+  }
+
+  /** Deep check with the default decompression cap; see {@link #validateRecords(int)}. */
+  public void validateRecords() {
+    validateRecords(defaultMaxDecompressedBytes());
+  }
+
+  /**
+   * Deep check of the records, as the broker does before appending a produced batch: decompresses (at most
+   * {@code maxDecompressedBytes}) and walks every record without building it. Does not check the CRC: call
+   * {@link #ensureValid()} first.
+   *
+   * @throws CorruptRecordException if framing or counts are wrong: a negative count, a record whose length
+   *     does not frame it exactly, fewer records than declared, bytes left after the last one, bad header lengths
+   * @throws InvalidRecordException if the batch is well framed but refused: no records, a last offset delta
+   *     other than {@code recordCount - 1}, record {@code i} without offset delta {@code i}, or (CREATE_TIME)
+   *     a {@code maxTimestamp} that is not the largest record timestamp
+   */
+  public void validateRecords(int maxDecompressedBytes) {
+    int count = recordCount();
+    if (count < 0) {
+      throw new CorruptRecordException("Record batch has negative record count " + count);
+    }
+    if (count == 0) {
+      throw new InvalidRecordException("Record batch holds no records");
+    }
+    if (lastOffsetDelta() != count - 1) {
+      throw new InvalidRecordException(
+          "Record batch has last offset delta " + lastOffsetDelta() + " but " + count + " records");
+    }
+    RecordCursor cursor = new RecordCursor(recordsSection(maxDecompressedBytes));
+    long baseTimestamp = baseTimestamp();
+    long maxRecordTimestamp = Long.MIN_VALUE;
+    for (int i = 0; i < count; i++) {
+      nextRecord(cursor, count);
+      if (cursor.offsetDelta != i) {
+        throw new InvalidRecordException("Record " + i + " has offset delta " + cursor.offsetDelta);
+      }
+      maxRecordTimestamp = Math.max(maxRecordTimestamp, baseTimestamp + cursor.timestampDelta);
+    }
+    if (timestampType() == TimestampType.CREATE_TIME && maxRecordTimestamp != maxTimestamp()) {
+      throw new InvalidRecordException("Record batch has max timestamp " + maxTimestamp()
+          + " but its largest record timestamp is " + maxRecordTimestamp);
+    }
+  }
+
+  /** Advances to the next of {@code count} records; checks that the last one ends the section exactly. */
+  private static void nextRecord(RecordCursor cursor, int count) {
+    if (!cursor.hasRemaining()) {
+      throw new CorruptRecordException(
+          "Record batch declares " + count + " records but holds only " + (cursor.index() + 1));
+    }
+    cursor.next();
+    if (cursor.index() == count - 1 && cursor.hasRemaining()) {
+      throw new CorruptRecordException("Record batch has " + cursor.remaining()
+          + " bytes after its " + count + " declared records");
+    }
+  }
+
+  /** The records section, decompressed if need be, as a buffer of its own positioned at 0. */
+  private ByteBuffer recordsSection(int maxDecompressedBytes) {
+    int length = batchLength();
+    if (length < HEADER_SIZE - LOG_OVERHEAD || length > buffer.limit() - start - LOG_OVERHEAD) {
+      throw new CorruptRecordException("Record batch length " + length + " does not fit its buffer");
+    }
+    ByteBuffer section = buffer.slice(start + RECORDS_OFFSET, sizeInBytes() - RECORDS_OFFSET);
+    return Compression.decompress(compressionType(), section, maxDecompressedBytes);
+  }
+
+  private int defaultMaxDecompressedBytes() {
+    return Compression.defaultMaxDecompressedBytes(Math.max(0, batchLength() - (HEADER_SIZE - LOG_OVERHEAD)));
   }
 
   @Override

@@ -1,7 +1,7 @@
 package io.sluice.storage;
 
+import io.sluice.errors.StorageException;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
@@ -30,7 +30,11 @@ public record ReadResult(long fetchOffset, Path file, FileChannel channel, long 
     return length == 0;
   }
 
-  /** Copies the slice's bytes into a new heap buffer, positioned at 0. */
+  /**
+   * Copies the slice's bytes into a new heap buffer, positioned at 0.
+   *
+   * @throws StorageException if the file cannot be read or ends early
+   */
   public ByteBuffer readBytes() {
     ByteBuffer buf = ByteBuffer.allocate(length);
     try {
@@ -41,7 +45,7 @@ public record ReadResult(long fetchOffset, Path file, FileChannel channel, long 
         }
       }
     } catch (IOException e) {
-      throw new UncheckedIOException(e);
+      throw new StorageException("Cannot read " + length + " bytes at " + position + " of " + file, e);
     }
     return buf.flip();
   }

@@ -1,0 +1,47 @@
+package io.sluice.record;
+
+import io.sluice.errors.CorruptRecordException;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Splits a run of concatenated v2 batches, as found in a produce request body or a log segment, into
+ * {@link RecordBatch} views. Each batch's extent comes from its {@code batchLength} field; nothing else is
+ * checked here (not magic, not CRC): callers call {@link RecordBatch#ensureValid()} on each. Stateless.
+ */
+public final class RecordBatches {
+  private RecordBatches() {}
+
+  /**
+   * Splits {@code buffer} from its position to its limit, without moving its position. Each returned batch wraps
+   * a slice holding exactly that batch's bytes and sharing content with {@code buffer}.
+   *
+   * @throws CorruptRecordException if the bytes end inside a batch or a batch's length is smaller than a header
+   */
+  public static List<RecordBatch> split(ByteBuffer buffer) {
+    List<RecordBatch> batches = new ArrayList<>();
+    int position = buffer.position();
+    int limit = buffer.limit();
+    while (position < limit) {
+      int remaining = limit - position;
+      if (remaining < RecordBatch.HEADER_SIZE) {
+        throw new CorruptRecordException("Truncated record batch at byte " + position + ": " + remaining
+            + " bytes left, a header needs " + RecordBatch.HEADER_SIZE);
+      }
+      int length = buffer.getInt(position + RecordBatch.LENGTH_OFFSET);
+      if (length < RecordBatch.HEADER_SIZE - RecordBatch.LOG_OVERHEAD) {
+        throw new CorruptRecordException(
+            "Record batch at byte " + position + " has length " + length + ", smaller than its header");
+      }
+      if (length > remaining - RecordBatch.LOG_OVERHEAD) {
+        throw new CorruptRecordException("Truncated record batch at byte " + position + ": length " + length
+            + " but only " + (remaining - RecordBatch.LOG_OVERHEAD) + " bytes follow the length field");
+      }
+      int size = RecordBatch.LOG_OVERHEAD + length;
+      batches.add(RecordBatch.wrap(buffer.slice(position, size)));
+      position += size;
+    }
+    return batches;
+  }
+}

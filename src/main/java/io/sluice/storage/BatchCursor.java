@@ -1,0 +1,83 @@
+package io.sluice.storage;
+
+import io.sluice.record.RecordBatch;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+
+/**
+ * Walks batch headers in a segment file without reading batch bodies: reads go through a small window so a run
+ * of small batches costs one read per window, a run of large ones one read per batch. Checks only the header's
+ * shape (magic, a length that fits before {@code end}); the CRC is recovery's job. Not thread-safe: one per read.
+ */
+final class BatchCursor {
+  private static final int WINDOW = 8192;
+  private final FileChannel channel;
+  private final long end;
+  private final ByteBuffer window = ByteBuffer.allocate(WINDOW);
+  private long windowStart = -1;
+  private int windowLength;
+
+  // the header at the current position, valid after next() returned true
+  long position;
+  long baseOffset;
+  int sizeInBytes;
+  int lastOffsetDelta;
+  long maxTimestamp;
+
+  BatchCursor(FileChannel channel, long end) {
+    this.channel = channel;
+    this.end = end;
+  }
+
+  /**
+   * Loads the header of the batch at {@code pos}.
+   *
+   * @return false if {@code pos} is at or past the end, or no plausible batch header is there
+   */
+  boolean loadAt(long pos) throws IOException {
+    if (pos < 0 || pos + RecordBatch.HEADER_SIZE > end) {
+      return false;
+    }
+    if (windowStart < 0 || pos < windowStart || pos + RecordBatch.HEADER_SIZE > windowStart + windowLength) {
+      window.clear();
+      window.limit((int) Math.min(WINDOW, end - pos));
+      windowLength = Segment.readFully(channel, window, pos);
+      windowStart = pos;
+      if (windowLength < RecordBatch.HEADER_SIZE) {
+        windowStart = -1;
+        return false;
+      }
+    }
+    int at = (int) (pos - windowStart);
+    int length = window.getInt(at + RecordBatch.LENGTH_OFFSET);
+    if (window.get(at + RecordBatch.MAGIC_OFFSET) != RecordBatch.MAGIC
+        || length < RecordBatch.HEADER_SIZE - RecordBatch.LOG_OVERHEAD
+        || pos + RecordBatch.LOG_OVERHEAD + length > end) {
+      return false;
+    }
+    position = pos;
+    baseOffset = window.getLong(at + RecordBatch.BASE_OFFSET_OFFSET);
+    sizeInBytes = RecordBatch.LOG_OVERHEAD + length;
+    lastOffsetDelta = window.getInt(at + RecordBatch.LAST_OFFSET_DELTA_OFFSET);
+    maxTimestamp = window.getLong(at + RecordBatch.MAX_TIMESTAMP_OFFSET);
+    return lastOffsetDelta >= 0;
+  }
+
+  /** Moves to the batch after the current one; false at the end or on a bad header. */
+  boolean next() throws IOException {
+    return loadAt(position + sizeInBytes);
+  }
+
+  long lastOffset() {
+    return baseOffset + lastOffsetDelta;
+  }
+
+  long nextOffset() {
+    return lastOffset() + 1;
+  }
+
+  long endPosition() {
+    return position + sizeInBytes;
+  }
+}

@@ -1,0 +1,90 @@
+package io.sluice.storage;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class LogManagerTest {
+  @TempDir
+  Path dir;
+
+  @Test
+  void existingLogsAreFoundFromDirectoryNames() {
+    try (LogManager manager = LogManager.open(dir)) {
+      manager.openLog(new TopicPartition("a-b", 3), LogConfig.DEFAULT);
+      manager.openLog(new TopicPartition("orders", 12), LogConfig.DEFAULT);
+    }
+    try (LogManager manager = LogManager.open(dir)) {
+      assertThat(manager.existingLogs()).containsExactlyInAnyOrder(new TopicPartition("a-b", 3),
+          new TopicPartition("orders", 12));
+    }
+  }
+
+  @Test
+  void openLogTwiceReturnsTheOpenLog() {
+    try (LogManager manager = LogManager.open(dir)) {
+      TopicPartition tp = new TopicPartition("t", 0);
+      assertThat(manager.openLog(tp, LogConfig.DEFAULT)).isSameAs(manager.openLog(tp, LogConfig.DEFAULT));
+    }
+  }
+
+  @Test
+  void deleteLogRemovesFilesAndIndexKeysButNotOtherPartitions() throws Exception {
+    AtomicLong clock = new AtomicLong();
+    TopicPartition doomed = new TopicPartition("t", 1);
+    TopicPartition kept = new TopicPartition("t", 10);
+    LogConfig config = LogFixture.smallSegments(4096);
+    try (LogManager manager = LogManager.open(dir)) {
+      for (TopicPartition tp : new TopicPartition[] {doomed, kept}) {
+        PartitionLog log = manager.openLog(tp, config, clock::get);
+        for (int i = 0; i < 20; i++) {
+          log.append(TestBatches.batch(5, 200, i, 1), 0);
+        }
+      }
+      manager.deleteLog(doomed);
+      assertThat(Files.exists(dir.resolve("t-1"))).isFalse();
+      assertThat(manager.existingLogs()).containsExactly(kept);
+      assertThat(manager.indexStore().partition(doomed).floorOffset(Long.MAX_VALUE)).isNull();
+      assertThat(manager.indexStore().partition(doomed).segmentMetas()).isEmpty();
+      assertThat(manager.indexStore().partition(kept).floorOffset(Long.MAX_VALUE)).isNotNull();
+      PartitionLog recreated = manager.openLog(doomed, config, clock::get);
+      assertThat(recreated.logEndOffset()).isZero();
+      assertThat(manager.openLog(kept, config, clock::get).logEndOffset()).isEqualTo(100);
+    }
+  }
+
+  @Test
+  void flushMessagesPolicyAdvancesTheRecoveryPoint() {
+    LogConfig config = new LogConfig(1 << 20, Long.MAX_VALUE / 2, 4096, 1 << 20, -1, -1, 10, Long.MAX_VALUE, 0);
+    try (LogFixture fx = new LogFixture(dir, config)) {
+      LocalPartitionLog log = fx.open();
+      for (int i = 0; i < 10; i++) {
+        log.append(TestBatches.batch(5, 100, i, 1), 0); // a flush every second append
+      }
+      long size = log.sizeInBytes();
+      log = fx.crashAndReopen();
+      assertThat(log.recoveryScannedBytes()).isZero();
+      assertThat(log.sizeInBytes()).isEqualTo(size);
+    }
+  }
+
+  @Test
+  void flushMsPolicyFlushesOnlyAfterTheInterval() {
+    LogConfig config = new LogConfig(1 << 20, Long.MAX_VALUE / 2, 4096, 1 << 20, -1, -1, Long.MAX_VALUE, 1000, 0);
+    try (LogFixture fx = new LogFixture(dir, config)) {
+      LocalPartitionLog log = fx.open();
+      log.append(TestBatches.batch(5, 100, 0, 1), 0);
+      log.maybeFlush(fx.clock.get() + 999);
+      log = fx.crashAndReopen();
+      assertThat(log.recoveryScannedBytes()).as("not flushed yet: scanned").isPositive();
+      log.append(TestBatches.batch(5, 100, 0, 1), 0);
+      log.maybeFlush(fx.clock.get() + 1000);
+      log = fx.crashAndReopen();
+      assertThat(log.recoveryScannedBytes()).isZero();
+    }
+  }
+}
