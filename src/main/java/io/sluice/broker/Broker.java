@@ -60,13 +60,8 @@ public final class Broker {
    */
   public static final HttpFrontEnd DEFAULT_HTTP_FRONT_END = new StandInHttpFrontEnd();
 
-  /**
-   * MERGE SEAM: the storage engine. Replace with {@code LogManagerStore::open} (an adapter over
-   * {@code io.sluice.storage.LogManager}) once the storage branch is merged.
-   */
-  public static final LogStore.Factory DEFAULT_LOG_STORE = dataDir -> {
-    throw new IllegalStateException("No storage engine is wired in yet (io.sluice.storage.LogManager)");
-  };
+  /** The storage engine: {@code io.sluice.storage.LogManager} on the data directory. */
+  public static final LogStore.Factory DEFAULT_LOG_STORE = LogManagerStore::open;
 
   private static final String ZK_ROOT_PATH = "io.vertx";
   private static final String STORAGE_POOL = "sluice-storage";

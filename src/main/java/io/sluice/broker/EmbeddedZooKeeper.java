@@ -24,7 +24,7 @@ import org.apache.zookeeper.server.embedded.ZooKeeperServerEmbedded;
 public final class EmbeddedZooKeeper implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(EmbeddedZooKeeper.class.getName());
   private static final int START_ATTEMPTS = 5;
-  private static final long START_TIMEOUT_MS = 30_000;
+  private static final long START_TIMEOUT_MS = 20_000;
   /** ZooKeeper clamps session timeouts to 2..20 ticks: 1 s ticks allow 2 s to 20 s sessions. */
   private static final int TICK_TIME_MS = 1_000;
 
@@ -59,13 +59,17 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
         return new EmbeddedZooKeeper(server, connect);
       } catch (Exception e) {
         last = e;
-        LOG.log(Level.WARNING, "Embedded ZooKeeper failed to start on port " + port + " (attempt " + attempt + "): " + e);
         if (server != null) {
           server.close();
         }
+        if (!portTaken(port)) {
+          break; // not a lost race for the port: trying again would fail the same way
+        }
+        LOG.log(Level.WARNING, "Embedded ZooKeeper lost port " + port + " to another process (attempt " + attempt
+            + "); retrying on another port");
       }
     }
-    throw new IllegalStateException("Embedded ZooKeeper did not start after " + START_ATTEMPTS + " attempts", last);
+    throw new IllegalStateException("Embedded ZooKeeper in " + baseDir + " did not start (see its log above)", last);
   }
 
   private static Properties properties(Path baseDir, int port) {
@@ -82,6 +86,14 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
     p.setProperty("autopurge.snapRetainCount", "3");
     p.setProperty("autopurge.purgeInterval", "1");
     return p;
+  }
+
+  private static boolean portTaken(int port) {
+    try (ServerSocket s = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+      return false;
+    } catch (IOException e) {
+      return true;
+    }
   }
 
   private static int freeLoopbackPort() {

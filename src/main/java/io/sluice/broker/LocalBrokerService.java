@@ -24,6 +24,7 @@ import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.UUID;
 import java.util.function.Supplier;
 
 /**
@@ -190,7 +191,8 @@ public final class LocalBrokerService implements BrokerService {
     }
     Map<String, String> configs = TopicConfigs.validate(
         request.configs() == null ? Map.of() : request.configs(), config.defaultLogConfig());
-    return new TopicState(request.name(), rf, configs, assign(new ArrayList<>(live), partitionCount, rf), Map.of());
+    return new TopicState(request.name(), UUID.randomUUID().toString(), rf, configs,
+        assign(new ArrayList<>(live), partitionCount, rf), Map.of());
   }
 
   /**

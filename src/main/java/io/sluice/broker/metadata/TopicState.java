@@ -17,12 +17,14 @@ import java.util.TreeMap;
  * assignment) and the state of each partition that has been read so far. Immutable.
  *
  * @param name the topic
+ * @param topicId a random id given at creation: a topic deleted and created again under the same name is a different
+ *     topic, and brokers that missed the deletion still notice (Kafka's topic ids, KIP-516)
  * @param replicationFactor replicas per partition
  * @param configs topic-level config overrides (validated at creation)
  * @param assignment partition index to replica broker ids, the preferred leader first
  * @param states partition index to its state; a partition is missing while its znode has not been read yet
  */
-public record TopicState(String name, int replicationFactor, Map<String, String> configs,
+public record TopicState(String name, String topicId, int replicationFactor, Map<String, String> configs,
     Map<Integer, List<Integer>> assignment, Map<Integer, PartitionState> states) {
 
   public TopicState {
@@ -43,7 +45,7 @@ public record TopicState(String name, int replicationFactor, Map<String, String>
   public TopicState withState(int partition, PartitionState state) {
     Map<Integer, PartitionState> s = new TreeMap<>(states);
     s.put(partition, state);
-    return new TopicState(name, replicationFactor, configs, assignment, s);
+    return new TopicState(name, topicId, replicationFactor, configs, assignment, s);
   }
 
   public TopicPartition tp(int partition) {
@@ -67,7 +69,7 @@ public record TopicState(String name, int replicationFactor, Map<String, String>
   public byte[] toJson() {
     JsonObject parts = new JsonObject();
     assignment.forEach((p, replicas) -> parts.put(Integer.toString(p), new JsonArray(List.copyOf(replicas))));
-    return new JsonObject().put("version", 1).put("replication_factor", replicationFactor)
+    return new JsonObject().put("version", 1).put("topic_id", topicId).put("replication_factor", replicationFactor)
         .put("configs", new JsonObject(Map.copyOf(configs))).put("partitions", parts).toBuffer().getBytes();
   }
 
@@ -80,6 +82,7 @@ public record TopicState(String name, int replicationFactor, Map<String, String>
     }
     Map<String, String> configs = new TreeMap<>();
     json.getJsonObject("configs", new JsonObject()).forEach(e -> configs.put(e.getKey(), String.valueOf(e.getValue())));
-    return new TopicState(name, json.getInteger("replication_factor", 1), configs, assignment, Map.of());
+    return new TopicState(name, json.getString("topic_id", ""), json.getInteger("replication_factor", 1), configs,
+        assignment, Map.of());
   }
 }

@@ -54,8 +54,8 @@ public final class PartitionManager {
   private final Set<TopicPartition> electionsInFlight = new HashSet<>();
   private boolean closed;
 
-  /** A partition deployed (or being deployed) here. */
-  private record Hosted(PartitionVerticle verticle, Future<String> deployment) {
+  /** A partition deployed (or being deployed) here, for the topic with id {@code topicId}. */
+  private record Hosted(String topicId, PartitionVerticle verticle, Future<String> deployment) {
   }
 
   public PartitionManager(Vertx vertx, BrokerConfig config, LogStore store, WorkerExecutor storage,
@@ -119,41 +119,49 @@ public final class PartitionManager {
     });
   }
 
-  /** Brings the deployed partitions in line with {@code snapshot}. Call on the metadata context. */
+  /**
+   * Brings the deployed partitions in line with {@code snapshot}. Call on the metadata context.
+   *
+   * <p>A partition is removed only on evidence: its topic (by id) is gone, so its data goes too; or its state names
+   * another leader, so its log stays. A topic whose znodes are half seen (the cache is catching up with a
+   * transaction) leaves its partitions as they are.
+   */
   public void reconcile(MetadataSnapshot snapshot) {
     if (closed) {
       return;
     }
-    Map<TopicPartition, TopicState> led = new HashMap<>();
+    for (Map.Entry<TopicPartition, Hosted> e : new ArrayList<>(hosted.entrySet())) {
+      TopicPartition tp = e.getKey();
+      TopicState topic = snapshot.topic(tp.topic()).orElse(null);
+      if (topic == null || !topic.topicId().equals(e.getValue().topicId())
+          || !topic.assignment().containsKey(tp.partition())) {
+        remove(tp, true);
+      } else {
+        PartitionState state = topic.states().get(tp.partition());
+        if (state != null && state.leader() != config.brokerId()) {
+          remove(tp, false);
+        }
+      }
+    }
     for (TopicState topic : snapshot.topics().values()) {
       if (!topic.isComplete()) {
         continue;
       }
       topic.states().forEach((p, state) -> {
         TopicPartition tp = topic.tp(p);
-        if (state.leader() == config.brokerId()) {
-          led.put(tp, topic);
-        } else {
+        if (state.leader() != config.brokerId()) {
           maybeClaimLeadership(snapshot, topic, p, state);
+          return;
+        }
+        PartitionVerticle.Settings settings = settingsOf(topic, state);
+        Hosted h = hosted.get(tp);
+        if (h == null) {
+          deploy(tp, topic, settings);
+        } else if (!h.verticle.settings().equals(settings)) {
+          h.verticle.updateSettings(settings);
         }
       });
     }
-    for (TopicPartition tp : new ArrayList<>(hosted.keySet())) {
-      if (!led.containsKey(tp)) {
-        boolean topicGone = snapshot.topic(tp.topic()).map(t -> !t.assignment().containsKey(tp.partition()))
-            .orElse(true);
-        remove(tp, topicGone);
-      }
-    }
-    led.forEach((tp, topic) -> {
-      PartitionVerticle.Settings settings = settingsOf(topic, topic.states().get(tp.partition()));
-      Hosted h = hosted.get(tp);
-      if (h == null) {
-        deploy(tp, topic, settings);
-      } else if (!h.verticle.settings().equals(settings)) {
-        h.verticle.updateSettings(settings);
-      }
-    });
   }
 
   private PartitionVerticle.Settings settingsOf(TopicState topic, PartitionState state) {
@@ -168,7 +176,7 @@ public final class PartitionManager {
     Future<Void> before = removals.getOrDefault(tp, Future.succeededFuture());
     Future<String> deployment = before.compose(v -> vertx.deployVerticle(verticle));
     deployment.onFailure(t -> LOG.log(Level.ERROR, "Could not open partition " + tp, t));
-    hosted.put(tp, new Hosted(verticle, deployment));
+    hosted.put(tp, new Hosted(topic.topicId(), verticle, deployment));
   }
 
   private void remove(TopicPartition tp, boolean deleteData) {

@@ -31,18 +31,21 @@ import java.util.function.Supplier;
  *
  * <p><b>Threading: an event-loop verticle whose log calls run on a named worker executor.</b> The verticle's own
  * state (the high watermark, the parked fetches, timers) lives on its event-loop context and is touched only there,
- * so it needs no locks. Log calls may block on disk, so none runs on the event loop:
+ * so it needs no locks. Log calls may block on disk, so none runs on the event loop; all run on the
+ * {@code sluice-storage} executor:
  * <ul>
- *   <li>writers (append, maybeFlush, enforceRetention, close) run through {@code executeBlocking(..., ordered=true)}
- *       on the {@code sluice-storage} executor, submitted from this context: Vert.x runs ordered tasks of one
- *       context one after another, in submission order, which serialises them as {@link PartitionLog} requires and
- *       keeps appends in arrival order;</li>
- *   <li>readers (read, offsetForTimestamp, offsets) run unordered on the same executor, concurrently with writes
- *       (the log allows it), so a fetch never queues behind an fsync.</li>
+ *   <li>writers (append, maybeFlush, enforceRetention, close) are chained here, each submitted when the previous
+ *       one finished, which serialises them as {@link PartitionLog} requires and keeps appends in arrival order;</li>
+ *   <li>readers (read, offsetForTimestamp, offsets) run as soon as submitted, concurrently with writes (the log
+ *       allows it), so a fetch never queues behind an fsync.</li>
  * </ul>
- * A worker verticle would serialise reads behind writes, and an ordered chain of our own would duplicate what
- * Vert.x already guarantees. Callers on any thread reach the verticle through its public methods, which hop onto
- * its context ({@code runOnContext}); nothing blocks and no event bus is involved for local calls.
+ * A worker verticle would serialise reads behind writes. Vert.x's own {@code executeBlocking(task, ordered=true)}
+ * would serialise writes too, but ordered tasks belong to the context's task queue, and Vert.x 5 interrupts that
+ * queue's worker thread when the context closes at undeploy; a thread still marked active just after finishing our
+ * task can carry the interrupt into the next task it runs. An interrupt during {@code FileChannel} I/O closes the
+ * channel ({@code ClosedByInterruptException}) and fails the log, so every task here is submitted unordered and the
+ * ordering is ours. Callers on any thread reach the verticle through its public methods, which hop onto its context
+ * ({@code runOnContext}); nothing blocks and no event bus is involved for local calls.
  *
  * <p><b>Long poll.</b> A fetch that finds fewer than {@code minBytes} is parked with the bytes it saw; each append
  * adds its size to every parked fetch, and a fetch whose total reaches {@code minBytes} is answered with a fresh
@@ -77,6 +80,8 @@ public final class PartitionVerticle extends VerticleBase {
   private PartitionLog log;
   private final List<Waiter> waiters = new ArrayList<>();
   private final Set<Future<?>> readsInFlight = new HashSet<>();
+  /** The last writer submitted: the next one starts when it completes, successfully or not. */
+  private Future<?> writeTail = Future.succeededFuture();
   private long appendsCompleted;
   private boolean closing;
   private long retentionTimer = -1;
@@ -115,7 +120,7 @@ public final class PartitionVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    return storage.executeBlocking(() -> store.openLog(tp, logConfig), true).map(opened -> {
+    return write(() -> store.openLog(tp, logConfig)).map(opened -> {
       log = opened;
       highWatermark = opened.logEndOffset();
       retentionTimer = vertx.setPeriodic(retentionCheckIntervalMs, id -> enforceRetention());
@@ -288,9 +293,11 @@ public final class PartitionVerticle extends VerticleBase {
     return f.andThen(ar -> readsInFlight.remove(f));
   }
 
-  /** Runs a log writer on the storage pool after every writer submitted before it. Call on this context. */
+  /** Runs a log writer on the storage pool once every writer submitted before it finished. Call on this context. */
   private <T> Future<T> write(Callable<T> task) {
-    return storage.executeBlocking(task, true);
+    Future<T> next = writeTail.transform(previous -> storage.executeBlocking(task, false));
+    writeTail = next;
+    return next;
   }
 
   private <T> Future<T> onContext(Supplier<Future<T>> action) {
