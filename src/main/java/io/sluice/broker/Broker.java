@@ -28,6 +28,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 
 /**
@@ -323,6 +324,11 @@ public final class Broker {
   /** The current metadata snapshot. */
   public MetadataSnapshot metadata() {
     return metadata.snapshot();
+  }
+
+  /** Completes with the first metadata snapshot that satisfies {@code condition}; fails after {@code timeoutMs}. */
+  public Future<MetadataSnapshot> awaitMetadata(Predicate<MetadataSnapshot> condition, long timeoutMs) {
+    return metadata.awaitSnapshot(condition, timeoutMs, "a test condition");
   }
 
   /** The partitions deployed on this broker. */

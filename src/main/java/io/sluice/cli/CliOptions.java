@@ -27,6 +27,8 @@ public record CliOptions(String command, Optional<Path> configFile, Map<String, 
 
   public static final Path DEFAULT_CONFIG = Path.of("conf", "sluice.json");
   public static final List<String> COMMANDS = List.of("broker");
+  private static final List<String> VALUE_OPTIONS = List.of("--config", "--http-port", "--broker-id", "--data-dir",
+      "--zookeeper", "--set");
 
   /** Parses {@code args}; throws {@link UsageException} naming the bad argument. */
   public static CliOptions parse(String... args) {
@@ -57,6 +59,9 @@ public record CliOptions(String command, Optional<Path> configFile, Map<String, 
       if (name.equals("--help") || name.equals("-h")) {
         help = true;
         continue;
+      }
+      if (!VALUE_OPTIONS.contains(name)) {
+        throw new UsageException("Unknown option '" + name + "'");
       }
       if (value == null) {
         if (i + 1 >= args.length) {

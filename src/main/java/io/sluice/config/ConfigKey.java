@@ -64,7 +64,7 @@ public record ConfigKey(String name, Type type, Object defaultValue, long min, l
 
   private long checkRange(long v) {
     if (v < min || v > max) {
-      String range = max == Long.MAX_VALUE ? "at least " + min : "between " + min + " and " + max;
+      String range = max >= Integer.MAX_VALUE ? "at least " + min : "between " + min + " and " + max;
       throw invalid(v, "must be " + range);
     }
     return v;
