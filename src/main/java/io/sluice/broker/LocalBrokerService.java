@@ -114,7 +114,7 @@ public final class LocalBrokerService implements BrokerService {
   @Override
   public Future<ProduceResult> produce(TopicPartition tp, ByteBuffer batches, Acks acks) {
     return onCaller(attempt(() -> {
-      Future<ProduceResult> appended = partition(tp).append(batches, acks)
+      Future<ProduceResult> appended = partition(tp).compose(pv -> pv.append(batches, acks))
           .map(r -> new ProduceResult(r.batchBaseOffsets(), -1L));
       if (acks == Acks.NONE) {
         appended.onFailure(t -> LOG.log(Level.WARNING, "acks=0 produce to " + tp + " failed: " + t));
@@ -135,24 +135,24 @@ public final class LocalBrokerService implements BrokerService {
         throw new SluiceException(ErrorCode.OFFSET_OUT_OF_RANGE, "Fetch offset " + request.offset()
             + " is negative for partition " + request.tp());
       }
-      PartitionVerticle pv = partition(request.tp());
       long maxWaitMs = Math.min(Math.max(0, request.maxWaitMs()), config.fetchMaxWaitMs());
-      return pv.fetch(request.offset(), request.maxBytes(), request.minBytes(), maxWaitMs)
-          .map(r -> new FetchResult(request.tp(), pv.highWatermark(), r.logStartOffset(), r, null));
+      return partition(request.tp()).compose(pv -> pv.fetch(request.offset(), request.maxBytes(),
+              request.minBytes(), maxWaitMs)
+          .map(r -> new FetchResult(request.tp(), pv.highWatermark(), r.logStartOffset(), r, null)));
     }));
   }
 
   @Override
   public Future<OffsetRange> offsets(TopicPartition tp) {
-    return onCaller(attempt(() -> partition(tp).offsets()));
+    return onCaller(attempt(() -> partition(tp).compose(PartitionVerticle::offsets)));
   }
 
   @Override
   public Future<OptionalLong> offsetForTimestamp(TopicPartition tp, long timestampMs) {
-    return onCaller(attempt(() -> partition(tp).offsetForTimestamp(timestampMs)));
+    return onCaller(attempt(() -> partition(tp).compose(pv -> pv.offsetForTimestamp(timestampMs))));
   }
 
-  private PartitionVerticle partition(TopicPartition tp) {
+  private Future<PartitionVerticle> partition(TopicPartition tp) {
     TopicState topic = metadata.snapshot().topic(tp.topic()).orElseThrow(() -> unknownTopic(tp.topic()));
     if (!topic.assignment().containsKey(tp.partition())) {
       throw new SluiceException(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, "Topic '" + tp.topic() + "' has "

@@ -69,26 +69,23 @@ public final class PartitionManager {
   }
 
   /**
-   * The verticle leading {@code tp} here, ready for requests. Fails with LEADER_NOT_AVAILABLE while it is being
-   * deployed, KAFKA_STORAGE_ERROR if its log could not be opened, NOT_LEADER_OR_FOLLOWER if another broker leads.
+   * The verticle leading {@code tp} here, once it is open (a request that arrives while the partition opens waits
+   * for it). Fails with KAFKA_STORAGE_ERROR if its log could not be opened, NOT_LEADER_OR_FOLLOWER if another broker
+   * leads, LEADER_NOT_AVAILABLE if this broker leads but has not started opening it yet. Any thread.
    */
-  public PartitionVerticle lookup(TopicPartition tp, PartitionState state) {
+  public Future<PartitionVerticle> lookup(TopicPartition tp, PartitionState state) {
     Hosted h = hosted.get(tp);
     if (h == null) {
       if (state.leader() != config.brokerId()) {
-        throw new SluiceException(ErrorCode.NOT_LEADER_OR_FOLLOWER, "Broker " + config.brokerId()
-            + " does not lead partition " + tp + " (leader: " + state.leader() + ")");
+        return Future.failedFuture(new SluiceException(ErrorCode.NOT_LEADER_OR_FOLLOWER, "Broker "
+            + config.brokerId() + " does not lead partition " + tp + " (leader: " + state.leader() + ")"));
       }
-      throw new SluiceException(ErrorCode.LEADER_NOT_AVAILABLE, "Partition " + tp + " is not open yet");
+      return Future.failedFuture(new SluiceException(ErrorCode.LEADER_NOT_AVAILABLE,
+          "Partition " + tp + " is not open yet"));
     }
-    if (h.deployment.failed()) {
-      throw new SluiceException(ErrorCode.KAFKA_STORAGE_ERROR, "Partition " + tp + " could not be opened: "
-          + h.deployment.cause().getMessage(), h.deployment.cause());
-    }
-    if (!h.deployment.succeeded()) {
-      throw new SluiceException(ErrorCode.LEADER_NOT_AVAILABLE, "Partition " + tp + " is still opening");
-    }
-    return h.verticle;
+    return h.deployment.transform(ar -> ar.succeeded() ? Future.succeededFuture(h.verticle)
+        : Future.failedFuture(new SluiceException(ErrorCode.KAFKA_STORAGE_ERROR, "Partition " + tp
+            + " could not be opened: " + ar.cause().getMessage(), ar.cause())));
   }
 
   /** Completes once every partition in {@code tps} that this broker leads is deployed (or failed to be). */
