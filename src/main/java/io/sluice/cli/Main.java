@@ -4,6 +4,7 @@ import io.sluice.broker.Broker;
 import io.sluice.config.BrokerConfig;
 import io.sluice.config.ConfigException;
 import io.sluice.config.ConfigKey;
+import io.vertx.core.Future;
 import java.io.PrintStream;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -57,19 +58,18 @@ public final class Main {
     if (!config.unknownKeys().isEmpty()) {
       err.println("sluice: warning: unknown configuration keys ignored: " + config.unknownKeys());
     }
-    Broker broker;
-    try {
-      broker = Broker.start(config).await();
-    } catch (RuntimeException e) {
-      err.println("sluice: broker " + config.brokerId() + " failed to start: " + e);
-      return EXIT_FAILED;
-    }
+    // The hook is in place before the start begins: a SIGTERM during the start waits for it, then closes.
+    Future<Broker> starting = Broker.start(config);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      out.println("Sluice broker " + broker.brokerId() + " shutting down");
       try {
-        broker.close().await(SHUTDOWN_TIMEOUT_S, TimeUnit.SECONDS);
-        out.println("Sluice broker " + broker.brokerId() + " stopped");
+        starting.transform(ar -> {
+          if (ar.failed()) {
+            return Future.succeededFuture();
+          }
+          out.println("Sluice broker " + config.brokerId() + " shutting down");
+          return ar.result().close().onSuccess(v -> out.println("Sluice broker " + config.brokerId() + " stopped"));
+        }).await(SHUTDOWN_TIMEOUT_S, TimeUnit.SECONDS);
       } catch (Exception e) {
         err.println("sluice: clean shutdown did not finish: " + e);
       } finally {
@@ -77,6 +77,13 @@ public final class Main {
         stopped.countDown();
       }
     }, "sluice-shutdown"));
+    Broker broker;
+    try {
+      broker = starting.await();
+    } catch (RuntimeException e) {
+      err.println("sluice: broker " + config.brokerId() + " failed to start: " + e);
+      return EXIT_FAILED;
+    }
     out.println("Sluice broker " + broker.brokerId() + " using ZooKeeper " + broker.zookeeperConnect()
         + (broker.embeddedZooKeeper() ? " (embedded)" : ""));
     out.println("Sluice broker " + broker.brokerId() + " listening on http://" + config.httpHost() + ":"

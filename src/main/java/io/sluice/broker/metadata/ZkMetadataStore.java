@@ -44,6 +44,8 @@ import org.apache.zookeeper.data.Stat;
 public final class ZkMetadataStore implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(ZkMetadataStore.class.getName());
 
+  private static final long REGISTRATION_VISIBLE_MS = 30_000;
+
   private final Vertx vertx;
   private final CuratorFramework rootClient;
   private final CuratorFramework client;
@@ -193,12 +195,14 @@ public final class ZkMetadataStore implements AutoCloseable {
     });
   }
 
+  /** Creates the registration and completes once this broker's own snapshot shows it (read your writes). */
   private Future<Void> createRegistration(BrokerRegistration reg) {
     return blocking(() -> {
       client.create().withMode(CreateMode.EPHEMERAL).forPath(ZkPaths.broker(reg.id()), reg.toJson());
       LOG.log(Level.INFO, "Registered broker " + reg.id() + " at " + ZkPaths.broker(reg.id()));
       return null;
-    });
+    }).compose(v -> awaitSnapshot(s -> reg.equals(s.liveBrokers().get(reg.id())), REGISTRATION_VISIBLE_MS,
+        "the registration of broker " + reg.id() + " to show")).mapEmpty();
   }
 
   /** After a session expiry ZooKeeper dropped the ephemeral registration: put it back once reconnected. */
