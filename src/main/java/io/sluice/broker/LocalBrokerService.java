@@ -111,17 +111,24 @@ public final class LocalBrokerService implements BrokerService {
     }));
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Errors known before the append (no such topic or partition, not the leader, too few in-sync replicas for
+   * acks=all) fail the future whatever the acks. With acks=0 the future then completes without waiting for the
+   * append, whose failure is only logged; the caller must leave {@code batches} untouched until the append is done,
+   * which it cannot observe, so it should hand over a buffer it never reuses.
+   */
   @Override
   public Future<ProduceResult> produce(TopicPartition tp, ByteBuffer batches, Acks acks) {
-    return onCaller(attempt(() -> {
-      Future<ProduceResult> appended = partition(tp).compose(pv -> pv.append(batches, acks))
-          .map(r -> new ProduceResult(r.batchBaseOffsets(), -1L));
-      if (acks == Acks.NONE) {
-        appended.onFailure(t -> LOG.log(Level.WARNING, "acks=0 produce to " + tp + " failed: " + t));
-        return Future.succeededFuture(new ProduceResult(List.of(), -1L));
+    return onCaller(attempt(() -> partition(tp).compose(pv -> {
+      Future<ProduceResult> appended = pv.append(batches, acks).map(r -> new ProduceResult(r.batchBaseOffsets(), -1L));
+      if (acks != Acks.NONE) {
+        return appended;
       }
-      return appended;
-    }));
+      appended.onFailure(t -> LOG.log(Level.WARNING, "acks=0 produce to " + tp + " failed: " + t));
+      return Future.succeededFuture(new ProduceResult(List.of(), -1L));
+    })));
   }
 
   @Override

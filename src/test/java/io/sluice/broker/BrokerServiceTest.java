@@ -42,7 +42,7 @@ class BrokerServiceTest {
 
   @BeforeAll
   static void startBroker() throws Exception {
-    broker = TestBrokers.start(TestBrokers.config(dataDir, Map.of()), GUARD);
+    broker = TestBrokers.start(TestBrokers.config(dataDir, Map.of("log.retention.check.interval.ms", 100)), GUARD);
     service = broker.service();
   }
 
@@ -271,16 +271,39 @@ class BrokerServiceTest {
     String name = topicName(info);
     create(name, 1);
     TopicPartition tp = new TopicPartition(name, 0);
+    long t = System.currentTimeMillis() - 60_000;
     assertThat(await(service.offsets(tp))).isEqualTo(new OffsetRange(0, 0));
-    await(service.produce(tp, batch(1_000, "t1000"), Acks.LEADER));
-    await(service.produce(tp, batch(2_000, "t2000a", "t2000b"), Acks.LEADER));
-    await(service.produce(tp, batch(3_000, "t3000"), Acks.LEADER));
+    await(service.produce(tp, batch(t + 1_000, "t1000"), Acks.LEADER));
+    await(service.produce(tp, batch(t + 2_000, "t2000a", "t2000b"), Acks.LEADER));
+    await(service.produce(tp, batch(t + 3_000, "t3000"), Acks.LEADER));
 
     assertThat(await(service.offsets(tp))).isEqualTo(new OffsetRange(0, 4));
-    assertThat(await(service.offsetForTimestamp(tp, 0))).isEqualTo(OptionalLong.of(0));
-    assertThat(await(service.offsetForTimestamp(tp, 1_500))).isEqualTo(OptionalLong.of(1));
-    assertThat(await(service.offsetForTimestamp(tp, 3_000))).isEqualTo(OptionalLong.of(3));
-    assertThat(await(service.offsetForTimestamp(tp, 3_001))).isEqualTo(OptionalLong.empty());
+    assertThat(await(service.offsetForTimestamp(tp, t))).isEqualTo(OptionalLong.of(0));
+    assertThat(await(service.offsetForTimestamp(tp, t + 1_500))).isEqualTo(OptionalLong.of(1));
+    assertThat(await(service.offsetForTimestamp(tp, t + 3_000))).isEqualTo(OptionalLong.of(3));
+    assertThat(await(service.offsetForTimestamp(tp, t + 3_001))).isEqualTo(OptionalLong.empty());
+  }
+
+  @Test
+  void retentionDeletesOldSegmentsOnItsTimer(TestInfo info) throws Exception {
+    String name = topicName(info);
+    await(service.createTopic(new NewTopic(name, 1, 1, Map.of("segment.bytes", "1024", "retention.ms", "60000"))));
+    TopicPartition tp = new TopicPartition(name, 0);
+    String big = "x".repeat(700);
+    for (int i = 0; i < 3; i++) {
+      await(service.produce(tp, batch(1_000 + i, big), Acks.LEADER));
+    }
+
+    // Records from 1970 are past retention: every segment goes at the next check, the active one included (as in
+    // Kafka, which rolls a new empty one), and the log start moves to the end.
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(TIMEOUT_S);
+    OffsetRange range = await(service.offsets(tp));
+    while (range.beginningOffset() < 3 && System.nanoTime() < deadline) {
+      await(Future.future(p -> broker.vertx().setTimer(20, id -> p.complete())));
+      range = await(service.offsets(tp));
+    }
+    assertThat(range).isEqualTo(new OffsetRange(3, 3));
+    assertError(() -> await(service.fetch(new FetchRequest(tp, 0, 1024, 1, 0))), ErrorCode.OFFSET_OUT_OF_RANGE, "");
   }
 
   @Test
@@ -291,8 +314,10 @@ class BrokerServiceTest {
     TopicPartition missingPartition = new TopicPartition(name, 2);
 
     for (TopicPartition tp : List.of(missingTopic, missingPartition)) {
-      assertError(() -> await(service.produce(tp, batch("x"), Acks.LEADER)), ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
-          tp.topic());
+      for (Acks acks : Acks.values()) {
+        assertError(() -> await(service.produce(tp, batch("x"), acks)), ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+            tp.topic());
+      }
       assertError(() -> await(service.fetch(new FetchRequest(tp, 0, 1024, 1, 0))),
           ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, tp.topic());
       assertError(() -> await(service.offsets(tp)), ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, tp.topic());
