@@ -88,6 +88,7 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
     return p;
   }
 
+  @SuppressWarnings("try") // the socket is opened only to see whether the port is free
   private static boolean portTaken(int port) {
     try (ServerSocket s = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
       return false;
