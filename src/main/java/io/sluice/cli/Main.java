@@ -1,6 +1,119 @@
 package io.sluice.cli;
 
+import io.sluice.broker.Broker;
+import io.sluice.config.BrokerConfig;
+import io.sluice.config.ConfigException;
+import io.sluice.config.ConfigKey;
+import io.vertx.core.Future;
+import java.io.PrintStream;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Sluice's command line. {@code sluice [broker] [options]} runs a broker until the process is told to stop
+ * (SIGTERM or Ctrl-C run a JVM shutdown hook that closes it cleanly).
+ *
+ * <p>Exit codes: 0 after a clean stop or {@code --help}; 1 if the broker fails to start; 2 for a bad command line
+ * or configuration.
+ */
 public final class Main {
+  public static final int EXIT_OK = 0;
+  public static final int EXIT_FAILED = 1;
+  public static final int EXIT_USAGE = 2;
+  private static final long SHUTDOWN_TIMEOUT_S = 60;
+
+  private Main() {
+  }
+
   public static void main(String[] args) {
+    if (System.getProperty("java.util.logging.SimpleFormatter.format") == null) {
+      System.setProperty("java.util.logging.SimpleFormatter.format", "%1$tF %1$tT.%1$tL %4$s %3$s - %5$s%6$s%n");
+    }
+    int code = run(args, System.out, System.err);
+    if (code != EXIT_OK) {
+      System.exit(code);
+    }
+  }
+
+  /** Runs the command line; for {@code broker} blocks until the JVM shuts down. Returns the exit code. */
+  static int run(String[] args, PrintStream out, PrintStream err) {
+    CliOptions options;
+    BrokerConfig config;
+    try {
+      options = CliOptions.parse(args);
+      if (options.help()) {
+        out.print(usage());
+        return EXIT_OK;
+      }
+      config = options.brokerConfig();
+    } catch (UsageException | ConfigException e) {
+      err.println("sluice: " + e.getMessage());
+      err.println("Run with --help for usage.");
+      return EXIT_USAGE;
+    }
+    return runBroker(config, out, err);
+  }
+
+  private static int runBroker(BrokerConfig config, PrintStream out, PrintStream err) {
+    if (!config.unknownKeys().isEmpty()) {
+      err.println("sluice: warning: unknown configuration keys ignored: " + config.unknownKeys());
+    }
+    // The hook is in place before the start begins: a SIGTERM during the start waits for it, then closes.
+    Future<Broker> starting = Broker.start(config);
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      try {
+        starting.transform(ar -> {
+          if (ar.failed()) {
+            return Future.succeededFuture();
+          }
+          out.println("Sluice broker " + config.brokerId() + " shutting down");
+          return ar.result().close().onSuccess(v -> out.println("Sluice broker " + config.brokerId() + " stopped"));
+        }).await(SHUTDOWN_TIMEOUT_S, TimeUnit.SECONDS);
+      } catch (Exception e) {
+        err.println("sluice: clean shutdown did not finish: " + e);
+      } finally {
+        out.flush();
+        stopped.countDown();
+      }
+    }, "sluice-shutdown"));
+    Broker broker;
+    try {
+      broker = starting.await();
+    } catch (RuntimeException e) {
+      err.println("sluice: broker " + config.brokerId() + " failed to start: " + e);
+      return EXIT_FAILED;
+    }
+    out.println("Sluice broker " + broker.brokerId() + " using ZooKeeper " + broker.zookeeperConnect()
+        + (broker.embeddedZooKeeper() ? " (embedded)" : ""));
+    out.println("Sluice broker " + broker.brokerId() + " listening on http://" + config.httpHost() + ":"
+        + broker.httpPort());
+    out.flush();
+    try {
+      stopped.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    return EXIT_OK;
+  }
+
+  static String usage() {
+    StringBuilder sb = new StringBuilder();
+    sb.append("Usage: sluice [broker] [options]\n\n")
+        .append("Runs a Sluice broker until SIGTERM or Ctrl-C.\n\n")
+        .append("Options (later ones win: config file < flags < --set):\n")
+        .append("  --config FILE          JSON config file (default conf/sluice.json if it exists)\n")
+        .append("  --http-port N          http.port (0 lets the OS choose)\n")
+        .append("  --data-dir DIR         log.dirs\n")
+        .append("  --broker-id N          broker.id\n")
+        .append("  --zookeeper HOST:PORT[,HOST:PORT...]  zookeeper.connect: an external ensemble\n")
+        .append("                         (none: an embedded ZooKeeper under <data dir>/zookeeper)\n")
+        .append("  --set KEY=VALUE        any configuration key, repeatable\n")
+        .append("  --help                 this text\n\n")
+        .append("Configuration keys:\n");
+    for (ConfigKey k : BrokerConfig.KEYS) {
+      sb.append(String.format("  %-34s %s (default: %s)%n", k.name(), k.doc(), k.defaultValue()));
+    }
+    return sb.toString();
   }
 }

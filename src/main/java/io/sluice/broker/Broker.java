@@ -1,0 +1,338 @@
+package io.sluice.broker;
+
+import io.sluice.broker.metadata.BrokerRegistration;
+import io.sluice.broker.metadata.MetadataSnapshot;
+import io.sluice.broker.metadata.TopicState;
+import io.sluice.broker.metadata.ZkMetadataStore;
+import io.sluice.broker.partition.PartitionManager;
+import io.sluice.config.BrokerConfig;
+import io.sluice.storage.TopicPartition;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.WorkerExecutor;
+import io.vertx.core.eventbus.EventBusOptions;
+import io.vertx.core.internal.VertxInternal;
+import io.vertx.core.json.JsonObject;
+import io.vertx.spi.cluster.zookeeper.ZookeeperClusterManager;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.System.Logger.Level;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
+
+/**
+ * A running broker and its lifecycle.
+ *
+ * <p>{@link #start} brings it up in this order, each step after the previous one succeeded: an embedded ZooKeeper
+ * (unless {@code zookeeper.connect} names an ensemble); a clustered Vert.x on {@code ZookeeperClusterManager}; the
+ * log store on the data directory; the metadata cache (existing topics are read back, and the partitions this
+ * broker leads are deployed, reopening their logs); the HTTP front end; finally the broker's registration in
+ * ZooKeeper. If a step fails, what was started is closed again and the start fails.
+ *
+ * <p>{@link #close} takes it down in reverse: the HTTP front end first (requests in flight are answered), then the
+ * partitions (parked fetches answered, queued appends finished, logs flushed and marked clean), the registration
+ * and metadata cache, the log store, Vert.x (leaving the cluster) and the embedded ZooKeeper. Idempotent.
+ */
+public final class Broker {
+  private static final System.Logger LOG = System.getLogger(Broker.class.getName());
+
+  /**
+   * MERGE SEAM: the HTTP API the broker deploys. Until {@code io.sluice.http.HttpServerVerticle} is in this tree,
+   * a stand-in serves a few routes. At merge replace with, in essence:
+   * <pre>
+   * (vertx, service, config) -&gt; {
+   *   List&lt;HttpServerVerticle&gt; instances = new CopyOnWriteArrayList&lt;&gt;();
+   *   return vertx.deployVerticle(() -&gt; { var v = new HttpServerVerticle(service, config); instances.add(v);
+   *       return v; }, new DeploymentOptions().setInstances(config.httpInstances()))
+   *     .map(id -&gt; new HttpFrontEnd.Deployed(id, instances.get(0).actualPort()));
+   * }
+   * </pre>
+   */
+  public static final HttpFrontEnd DEFAULT_HTTP_FRONT_END = new StandInHttpFrontEnd();
+
+  /** The storage engine: {@code io.sluice.storage.LogManager} on the data directory. */
+  public static final LogStore.Factory DEFAULT_LOG_STORE = LogManagerStore::open;
+
+  private static final String ZK_ROOT_PATH = "io.vertx";
+  private static final String STORAGE_POOL = "sluice-storage";
+  private static final String ZOOKEEPER_POOL = "sluice-zookeeper";
+  private static final int ZOOKEEPER_POOL_SIZE = 2;
+
+  private final BrokerConfig config;
+  private final Builder builder;
+  /** Runs what blocks before Vert.x exists or after it is gone: the embedded ZooKeeper's start and stop. */
+  private final ExecutorService bootstrap;
+  private EmbeddedZooKeeper embeddedZooKeeper;
+  private String zookeeperConnect;
+  private Vertx vertx;
+  private ZookeeperClusterManager clusterManager;
+  private WorkerExecutor storageExecutor;
+  private WorkerExecutor zookeeperExecutor;
+  private LogStore logStore;
+  private ZkMetadataStore metadata;
+  private PartitionManager partitions;
+  private LocalBrokerService service;
+  private HttpFrontEnd.Deployed http;
+  private Future<Void> closed;
+
+  private Broker(BrokerConfig config, Builder builder) {
+    this.config = config;
+    this.builder = builder;
+    this.bootstrap = Executors.newSingleThreadExecutor(r -> {
+      Thread t = new Thread(r, "sluice-bootstrap-" + config.brokerId());
+      t.setDaemon(true);
+      return t;
+    });
+  }
+
+  /** Starts a broker with the default storage engine and HTTP front end. */
+  public static Future<Broker> start(BrokerConfig config) {
+    return builder(config).start();
+  }
+
+  public static Builder builder(BrokerConfig config) {
+    return new Builder(config);
+  }
+
+  /** Options for {@link Broker#start}, mostly seams for tests. */
+  public static final class Builder {
+    private final BrokerConfig config;
+    private LogStore.Factory logStoreFactory = DEFAULT_LOG_STORE;
+    private HttpFrontEnd httpFrontEnd = DEFAULT_HTTP_FRONT_END;
+    private Consumer<VertxOptions> vertxOptions = o -> { };
+
+    private Builder(BrokerConfig config) {
+      this.config = config;
+    }
+
+    public Builder logStoreFactory(LogStore.Factory factory) {
+      this.logStoreFactory = factory;
+      return this;
+    }
+
+    public Builder httpFrontEnd(HttpFrontEnd frontEnd) {
+      this.httpFrontEnd = frontEnd;
+      return this;
+    }
+
+    /** Adjusts the Vert.x options (tests lower the blocked-thread limits). */
+    public Builder vertxOptions(Consumer<VertxOptions> customizer) {
+      this.vertxOptions = customizer;
+      return this;
+    }
+
+    /** Starts the broker; on failure everything already started is closed again. */
+    public Future<Broker> start() {
+      Broker broker = new Broker(config, this);
+      return broker.boot().map(broker).recover(t -> {
+        LOG.log(Level.ERROR, "Broker " + config.brokerId() + " failed to start", t);
+        return broker.close().transform(ignored -> Future.failedFuture(t));
+      });
+    }
+  }
+
+  private Future<Void> boot() {
+    return startZooKeeper()
+        .compose(connect -> startVertx())
+        .compose(v -> openLogStore())
+        .compose(v -> startMetadata())
+        .compose(v -> {
+          service = new LocalBrokerService(config, metadata, partitions);
+          return builder.httpFrontEnd.deploy(vertx, service, config);
+        })
+        .compose(deployed -> {
+          http = deployed;
+          return metadata.registerBroker(new BrokerRegistration(config.brokerId(), advertisedHttpHost(),
+              deployed.port(), clusterManager.getNodeId()), config.zookeeperSessionTimeoutMs());
+        });
+  }
+
+  private Future<String> startZooKeeper() {
+    if (config.zookeeperConnect().isPresent()) {
+      zookeeperConnect = config.zookeeperConnect().get();
+      return Future.succeededFuture(zookeeperConnect);
+    }
+    return onBootstrapThread(() -> {
+      try {
+        Files.createDirectories(config.dataDir());
+      } catch (IOException e) {
+        throw new UncheckedIOException("Cannot create data directory " + config.dataDir(), e);
+      }
+      embeddedZooKeeper = EmbeddedZooKeeper.start(config.dataDir().resolve("zookeeper"));
+      zookeeperConnect = embeddedZooKeeper.connectString();
+      return zookeeperConnect;
+    });
+  }
+
+  private Future<Void> startVertx() {
+    JsonObject zkConfig = new JsonObject()
+        .put("zookeeperHosts", zookeeperConnect)
+        .put("sessionTimeout", config.zookeeperSessionTimeoutMs())
+        .put("connectTimeout", config.zookeeperConnectionTimeoutMs())
+        .put("rootPath", ZK_ROOT_PATH)
+        // exponential_backoff: the bounded and until_elapsed policies of vertx-zookeeper swap their arguments.
+        .put("retry", new JsonObject().put("policy", "exponential_backoff").put("initialSleepTime", 100)
+            .put("intervalTimes", 10_000).put("maxTimes", 5));
+    clusterManager = new ZookeeperClusterManager(zkConfig);
+    VertxOptions options = new VertxOptions().setEventBusOptions(new EventBusOptions()
+        .setHost(config.clusterHost()).setPort(config.clusterPort()).setClusterPublicHost(config.clusterHost()));
+    builder.vertxOptions.accept(options);
+    return Vertx.builder().with(options).withClusterManager(clusterManager).buildClustered().map(v -> {
+      vertx = v;
+      storageExecutor = v.createSharedWorkerExecutor(STORAGE_POOL, config.numIoThreads());
+      zookeeperExecutor = v.createSharedWorkerExecutor(ZOOKEEPER_POOL, ZOOKEEPER_POOL_SIZE);
+      return null;
+    });
+  }
+
+  private Future<Void> openLogStore() {
+    return storageExecutor.executeBlocking(() -> {
+      logStore = builder.logStoreFactory.open(config.dataDir());
+      return null;
+    }, false);
+  }
+
+  private Future<Void> startMetadata() {
+    metadata = new ZkMetadataStore(vertx, clusterManager.getCuratorFramework(), zookeeperExecutor,
+        ((VertxInternal) vertx).createEventLoopContext());
+    partitions = new PartitionManager(vertx, config, logStore, storageExecutor, metadata);
+    metadata.addListener(partitions::reconcile);
+    return metadata.start().compose(snapshot -> {
+      warnAboutStrayLogs(snapshot);
+      return partitions.whenHosted(ledPartitions(snapshot));
+    });
+  }
+
+  private List<TopicPartition> ledPartitions(MetadataSnapshot snapshot) {
+    List<TopicPartition> led = new ArrayList<>();
+    for (TopicState t : snapshot.topics().values()) {
+      t.states().forEach((p, st) -> {
+        if (st.leader() == config.brokerId()) {
+          led.add(t.tp(p));
+        }
+      });
+    }
+    return led;
+  }
+
+  /** Logs whose topic is gone from ZooKeeper are left alone (the ensemble may be the wrong one) but reported. */
+  private void warnAboutStrayLogs(MetadataSnapshot snapshot) {
+    Set<String> stray = new TreeSet<>();
+    for (TopicPartition tp : logStore.existingLogs()) {
+      if (!snapshot.topics().containsKey(tp.topic())) {
+        stray.add(tp.toString());
+      }
+    }
+    if (!stray.isEmpty()) {
+      LOG.log(Level.WARNING, "Data directory " + config.dataDir() + " holds logs of topics unknown to ZooKeeper "
+          + zookeeperConnect + ", left untouched: " + stray);
+    }
+  }
+
+  private String advertisedHttpHost() {
+    String host = config.httpHost();
+    return host.equals("0.0.0.0") || host.equals("::") ? config.clusterHost() : host;
+  }
+
+  /** Stops the broker cleanly; every step runs even if an earlier one failed. Idempotent. */
+  public synchronized Future<Void> close() {
+    if (closed != null) {
+      return closed;
+    }
+    Future<Void> chain = Future.succeededFuture();
+    chain = step(chain, "HTTP front end", () -> http == null ? null : vertx.undeploy(http.deploymentId()));
+    chain = step(chain, "partitions", () -> partitions == null ? null : partitions.closeAll());
+    chain = step(chain, "metadata", () -> metadata == null ? null : metadata.closeAsync());
+    chain = step(chain, "log store", () -> logStore == null ? null : storageExecutor.executeBlocking(() -> {
+      logStore.close();
+      return null;
+    }, false));
+    chain = step(chain, "worker pools", () -> storageExecutor == null ? null
+        : Future.join(storageExecutor.close(), zookeeperExecutor.close()));
+    chain = step(chain, "Vert.x", () -> vertx == null ? null : vertx.close());
+    chain = step(chain, "ZooKeeper", () -> embeddedZooKeeper == null ? null : onBootstrapThread(() -> {
+      embeddedZooKeeper.close();
+      return null;
+    }));
+    closed = chain.andThen(ar -> {
+      bootstrap.shutdown();
+      LOG.log(Level.INFO, "Broker " + config.brokerId() + " stopped");
+    });
+    return closed;
+  }
+
+  private static Future<Void> step(Future<Void> previous, String what, Supplier<Future<?>> action) {
+    return previous.compose(v -> {
+      Future<?> f;
+      try {
+        f = action.get();
+      } catch (RuntimeException e) {
+        f = Future.failedFuture(e);
+      }
+      return f == null ? Future.<Void>succeededFuture() : f.<Void>mapEmpty().recover(t -> {
+        LOG.log(Level.ERROR, "Shutdown: closing the " + what + " failed", t);
+        return Future.succeededFuture();
+      });
+    });
+  }
+
+  private <T> Future<T> onBootstrapThread(Supplier<T> task) {
+    return Future.fromCompletionStage(CompletableFuture.supplyAsync(task, bootstrap));
+  }
+
+  public BrokerConfig config() {
+    return config;
+  }
+
+  public int brokerId() {
+    return config.brokerId();
+  }
+
+  public Vertx vertx() {
+    return vertx;
+  }
+
+  public BrokerService service() {
+    return service;
+  }
+
+  /** The port the HTTP API is bound to. */
+  public int httpPort() {
+    return http.port();
+  }
+
+  /** The ZooKeeper ensemble in use: the external one or the embedded server's {@code 127.0.0.1:<port>}. */
+  public String zookeeperConnect() {
+    return zookeeperConnect;
+  }
+
+  public boolean embeddedZooKeeper() {
+    return embeddedZooKeeper != null;
+  }
+
+  /** The current metadata snapshot. */
+  public MetadataSnapshot metadata() {
+    return metadata.snapshot();
+  }
+
+  /** Completes with the first metadata snapshot that satisfies {@code condition}; fails after {@code timeoutMs}. */
+  public Future<MetadataSnapshot> awaitMetadata(Predicate<MetadataSnapshot> condition, long timeoutMs) {
+    return metadata.awaitSnapshot(condition, timeoutMs, "a test condition");
+  }
+
+  /** The partitions deployed on this broker. */
+  public Set<TopicPartition> hostedPartitions() {
+    return partitions.hostedPartitions();
+  }
+}

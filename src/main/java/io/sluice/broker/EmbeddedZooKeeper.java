@@ -1,0 +1,117 @@
+package io.sluice.broker;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.lang.System.Logger.Level;
+import java.util.Properties;
+import org.apache.zookeeper.server.embedded.ExitHandler;
+import org.apache.zookeeper.server.embedded.ZooKeeperServerEmbedded;
+
+/**
+ * A standalone ZooKeeper server inside the broker's JVM, for a single broker that was given no
+ * {@code zookeeper.connect}. It listens on a free loopback port and keeps its snapshots and transaction logs under
+ * {@code <data dir>/zookeeper}, so topic metadata survives a restart as the partition logs do.
+ *
+ * <p>It never exits the JVM ({@code ExitHandler.LOG_ONLY}) and runs no AdminServer (which would take port 8080).
+ * The port is found by binding port 0 and releasing it; another process could take it in between, so
+ * {@link #start} retries with a new port when the bind fails.
+ *
+ * <p>{@link #start} and {@link #close} block: call them off any event loop.
+ */
+public final class EmbeddedZooKeeper implements AutoCloseable {
+  private static final System.Logger LOG = System.getLogger(EmbeddedZooKeeper.class.getName());
+  private static final int START_ATTEMPTS = 5;
+  private static final long START_TIMEOUT_MS = 20_000;
+  /** ZooKeeper clamps session timeouts to 2..20 ticks: 1 s ticks allow 2 s to 20 s sessions. */
+  private static final int TICK_TIME_MS = 1_000;
+
+  private final ZooKeeperServerEmbedded server;
+  private final String connectString;
+
+  private EmbeddedZooKeeper(ZooKeeperServerEmbedded server, String connectString) {
+    this.server = server;
+    this.connectString = connectString;
+  }
+
+  /** Starts a server with its files under {@code baseDir}; returns once it accepts connections. */
+  public static EmbeddedZooKeeper start(Path baseDir) {
+    try {
+      Files.createDirectories(baseDir);
+    } catch (IOException e) {
+      throw new IllegalStateException("Cannot create ZooKeeper directory " + baseDir + ": " + e, e);
+    }
+    Exception last = null;
+    for (int attempt = 1; attempt <= START_ATTEMPTS; attempt++) {
+      int port = freeLoopbackPort();
+      ZooKeeperServerEmbedded server = null;
+      try {
+        server = ZooKeeperServerEmbedded.builder()
+            .baseDir(baseDir)
+            .configuration(properties(baseDir, port))
+            .exitHandler(ExitHandler.LOG_ONLY)
+            .build();
+        server.start(START_TIMEOUT_MS);
+        String connect = "127.0.0.1:" + port;
+        LOG.log(Level.INFO, "Embedded ZooKeeper listening on {0} with data in {1}", connect, baseDir.resolve("data"));
+        return new EmbeddedZooKeeper(server, connect);
+      } catch (Exception e) {
+        last = e;
+        if (server != null) {
+          server.close();
+        }
+        if (!portTaken(port)) {
+          break; // not a lost race for the port: trying again would fail the same way
+        }
+        LOG.log(Level.WARNING, "Embedded ZooKeeper lost port " + port + " to another process (attempt " + attempt
+            + "); retrying on another port");
+      }
+    }
+    throw new IllegalStateException("Embedded ZooKeeper in " + baseDir + " did not start (see its log above)", last);
+  }
+
+  private static Properties properties(Path baseDir, int port) {
+    Properties p = new Properties();
+    p.setProperty("dataDir", baseDir.resolve("data").toAbsolutePath().toString());
+    p.setProperty("clientPort", Integer.toString(port));
+    p.setProperty("clientPortAddress", "127.0.0.1");
+    p.setProperty("tickTime", Integer.toString(TICK_TIME_MS));
+    p.setProperty("initLimit", "10");
+    p.setProperty("syncLimit", "5");
+    // Unknown keys become "zookeeper."-prefixed system properties: this one turns the AdminServer off.
+    p.setProperty("admin.enableServer", "false");
+    // Snapshots are purged so that a long-lived broker does not fill its disk with them.
+    p.setProperty("autopurge.snapRetainCount", "3");
+    p.setProperty("autopurge.purgeInterval", "1");
+    return p;
+  }
+
+  @SuppressWarnings("try") // the socket is opened only to see whether the port is free
+  private static boolean portTaken(int port) {
+    try (ServerSocket s = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+      return false;
+    } catch (IOException e) {
+      return true;
+    }
+  }
+
+  private static int freeLoopbackPort() {
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    } catch (IOException e) {
+      throw new IllegalStateException("Cannot find a free loopback port: " + e, e);
+    }
+  }
+
+  /** {@code 127.0.0.1:<port>}. */
+  public String connectString() {
+    return connectString;
+  }
+
+  @Override
+  public void close() {
+    server.close();
+  }
+}

@@ -1,0 +1,265 @@
+package io.sluice.broker;
+
+import io.sluice.broker.metadata.MetadataSnapshot;
+import io.sluice.broker.metadata.PartitionState;
+import io.sluice.broker.metadata.TopicState;
+import io.sluice.broker.metadata.ZkMetadataStore;
+import io.sluice.broker.partition.PartitionManager;
+import io.sluice.broker.partition.PartitionVerticle;
+import io.sluice.config.BrokerConfig;
+import io.sluice.config.TopicConfigs;
+import io.sluice.errors.ErrorCode;
+import io.sluice.errors.SluiceException;
+import io.sluice.storage.TopicPartition;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import java.lang.System.Logger.Level;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.UUID;
+import java.util.function.Supplier;
+
+/**
+ * {@link BrokerService} for partitions this broker leads: metadata answers come from the in-memory snapshot,
+ * topic changes are written to ZooKeeper and awaited in the snapshot, and partition requests go straight to the
+ * partition's {@link PartitionVerticle}.
+ *
+ * <p>Every returned future completes on the caller's Vert.x context when the call was made on one. Thread-safe.
+ */
+public final class LocalBrokerService implements BrokerService {
+  private static final System.Logger LOG = System.getLogger(LocalBrokerService.class.getName());
+  /** How long a topic change may take to show in this broker's metadata before the request fails. */
+  private static final long METADATA_WAIT_MS = 30_000;
+  private static final int MAX_PARTITIONS = 100_000;
+
+  private final BrokerConfig config;
+  private final ZkMetadataStore metadata;
+  private final PartitionManager partitions;
+
+  public LocalBrokerService(BrokerConfig config, ZkMetadataStore metadata, PartitionManager partitions) {
+    this.config = config;
+    this.metadata = metadata;
+    this.partitions = partitions;
+  }
+
+  @Override
+  public Future<List<String>> listTopics() {
+    return Future.succeededFuture(List.copyOf(metadata.snapshot().topics().keySet()));
+  }
+
+  @Override
+  public Future<TopicMetadata> describeTopic(String topic) {
+    return attempt(() -> Future.succeededFuture(describe(metadata.snapshot(), topic)));
+  }
+
+  @Override
+  public Future<TopicMetadata> createTopic(NewTopic request) {
+    return onCaller(attempt(() -> {
+      TopicState topic = plan(request);
+      List<TopicPartition> tps = topic.assignment().keySet().stream().map(topic::tp).toList();
+      return metadata.createTopic(topic)
+          .compose(v -> metadata.awaitSnapshot(s -> s.topic(topic.name()).map(TopicState::isComplete).orElse(false),
+              METADATA_WAIT_MS, "topic '" + topic.name() + "' to appear"))
+          .compose(s -> partitions.whenHosted(tps))
+          .map(v -> {
+            LOG.log(Level.INFO, "Created topic " + topic.name() + " with " + topic.partitionCount()
+                + " partition(s), replication factor " + topic.replicationFactor() + ", configs " + topic.configs());
+            return describe(metadata.snapshot(), topic.name());
+          });
+    }));
+  }
+
+  @Override
+  public Future<TopicMetadata> metadataForProduce(String topic) {
+    return onCaller(attempt(() -> {
+      TopicNames.validate(topic);
+      MetadataSnapshot s = metadata.snapshot();
+      if (s.topics().containsKey(topic)) {
+        return Future.succeededFuture(describe(s, topic));
+      }
+      if (!config.autoCreateTopicsEnable()) {
+        throw unknownTopic(topic);
+      }
+      return createTopic(new NewTopic(topic, -1, -1, Map.of())).recover(t -> {
+        if (t instanceof SluiceException se && se.errorCode() == ErrorCode.TOPIC_ALREADY_EXISTS) {
+          return metadata.awaitSnapshot(snap -> snap.topic(topic).map(TopicState::isComplete).orElse(false),
+              METADATA_WAIT_MS, "topic '" + topic + "' to appear").map(snap -> describe(snap, topic));
+        }
+        return Future.failedFuture(t);
+      });
+    }));
+  }
+
+  @Override
+  public Future<Void> deleteTopic(String topic) {
+    return onCaller(attempt(() -> {
+      TopicState existing = metadata.snapshot().topic(topic).orElseThrow(() -> unknownTopic(topic));
+      List<TopicPartition> tps = existing.assignment().keySet().stream().map(existing::tp).toList();
+      return metadata.deleteTopic(topic)
+          .compose(v -> metadata.awaitSnapshot(s -> !s.topics().containsKey(topic), METADATA_WAIT_MS,
+              "topic '" + topic + "' to disappear"))
+          .compose(s -> partitions.whenRemoved(tps))
+          .onSuccess(v -> LOG.log(Level.INFO, "Deleted topic " + topic));
+    }));
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Errors known before the append (no such topic or partition, not the leader, too few in-sync replicas for
+   * acks=all) fail the future whatever the acks. With acks=0 the future then completes without waiting for the
+   * append, whose failure is only logged; the caller must leave {@code batches} untouched until the append is done,
+   * which it cannot observe, so it should hand over a buffer it never reuses.
+   */
+  @Override
+  public Future<ProduceResult> produce(TopicPartition tp, ByteBuffer batches, Acks acks) {
+    return onCaller(attempt(() -> partition(tp).compose(pv -> {
+      Future<ProduceResult> appended = pv.append(batches, acks).map(r -> new ProduceResult(r.batchBaseOffsets(), -1L));
+      if (acks != Acks.NONE) {
+        return appended;
+      }
+      appended.onFailure(t -> LOG.log(Level.WARNING, "acks=0 produce to " + tp + " failed: " + t));
+      return Future.succeededFuture(new ProduceResult(List.of(), -1L));
+    })));
+  }
+
+  @Override
+  public Future<FetchResult> fetch(FetchRequest request) {
+    return onCaller(attempt(() -> {
+      if (request.maxBytes() <= 0) {
+        throw new SluiceException(ErrorCode.INVALID_FETCH_SIZE, "max_bytes must be positive, got "
+            + request.maxBytes());
+      }
+      if (request.offset() < 0) {
+        throw new SluiceException(ErrorCode.OFFSET_OUT_OF_RANGE, "Fetch offset " + request.offset()
+            + " is negative for partition " + request.tp());
+      }
+      long maxWaitMs = Math.min(Math.max(0, request.maxWaitMs()), config.fetchMaxWaitMs());
+      return partition(request.tp()).compose(pv -> pv.fetch(request.offset(), request.maxBytes(),
+              request.minBytes(), maxWaitMs)
+          .map(r -> new FetchResult(request.tp(), pv.highWatermark(), r.logStartOffset(), r, null)));
+    }));
+  }
+
+  @Override
+  public Future<OffsetRange> offsets(TopicPartition tp) {
+    return onCaller(attempt(() -> partition(tp).compose(PartitionVerticle::offsets)));
+  }
+
+  @Override
+  public Future<OptionalLong> offsetForTimestamp(TopicPartition tp, long timestampMs) {
+    return onCaller(attempt(() -> partition(tp).compose(pv -> pv.offsetForTimestamp(timestampMs))));
+  }
+
+  private Future<PartitionVerticle> partition(TopicPartition tp) {
+    TopicState topic = metadata.snapshot().topic(tp.topic()).orElseThrow(() -> unknownTopic(tp.topic()));
+    if (!topic.assignment().containsKey(tp.partition())) {
+      throw new SluiceException(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, "Topic '" + tp.topic() + "' has "
+          + topic.partitionCount() + " partition(s); there is no partition " + tp.partition());
+    }
+    PartitionState state = topic.states().get(tp.partition());
+    if (state == null) {
+      throw new SluiceException(ErrorCode.LEADER_NOT_AVAILABLE, "Partition " + tp + " has no state yet");
+    }
+    return partitions.lookup(tp, state);
+  }
+
+  /** Validates a creation request and decides partitions, replicas and leaders. */
+  private TopicState plan(NewTopic request) {
+    TopicNames.validate(request.name());
+    MetadataSnapshot s = metadata.snapshot();
+    if (s.topics().containsKey(request.name())) {
+      throw new SluiceException(ErrorCode.TOPIC_ALREADY_EXISTS, "Topic '" + request.name() + "' already exists");
+    }
+    checkCollision(s, request.name());
+    int partitionCount = request.partitions() == -1 ? config.numPartitions() : request.partitions();
+    if (partitionCount < 1 || partitionCount > MAX_PARTITIONS) {
+      throw new SluiceException(ErrorCode.INVALID_PARTITIONS, "Number of partitions must be between 1 and "
+          + MAX_PARTITIONS + ", got " + request.partitions());
+    }
+    int rf = request.replicationFactor() == -1 ? config.defaultReplicationFactor() : request.replicationFactor();
+    Set<Integer> live = new TreeSet<>(s.liveBrokerIds());
+    live.add(config.brokerId());
+    if (rf < 1) {
+      throw new SluiceException(ErrorCode.INVALID_REPLICATION_FACTOR, "Replication factor must be at least 1, got "
+          + request.replicationFactor());
+    }
+    if (rf > live.size()) {
+      throw new SluiceException(ErrorCode.INVALID_REPLICATION_FACTOR, "Replication factor " + rf
+          + " is larger than the number of live brokers (" + live.size() + ": " + live + ")");
+    }
+    Map<String, String> configs = TopicConfigs.validate(
+        request.configs() == null ? Map.of() : request.configs(), config.defaultLogConfig());
+    return new TopicState(request.name(), UUID.randomUUID().toString(), rf, configs,
+        assign(new ArrayList<>(live), partitionCount, rf), Map.of());
+  }
+
+  /**
+   * Round-robin replica assignment: partition p's replicas are the rf brokers after p in id order, its first
+   * replica (the preferred leader) moving one broker along per partition so that leadership spreads.
+   */
+  static Map<Integer, List<Integer>> assign(List<Integer> brokers, int partitionCount, int rf) {
+    Map<Integer, List<Integer>> assignment = new TreeMap<>();
+    for (int p = 0; p < partitionCount; p++) {
+      List<Integer> replicas = new ArrayList<>(rf);
+      for (int r = 0; r < rf; r++) {
+        replicas.add(brokers.get((p + r) % brokers.size()));
+      }
+      assignment.put(p, replicas);
+    }
+    return assignment;
+  }
+
+  /** As Kafka: '.' and '_' collide in metric names, so "a.b" and "a_b" cannot both exist. */
+  private static void checkCollision(MetadataSnapshot s, String name) {
+    String key = name.replace('.', '_');
+    for (String existing : s.topics().keySet()) {
+      if (!existing.equals(name) && existing.replace('.', '_').equals(key)) {
+        throw new SluiceException(ErrorCode.INVALID_TOPIC_EXCEPTION, "Topic '" + name
+            + "' collides with existing topic '" + existing + "' ('.' and '_' are treated alike)");
+      }
+    }
+  }
+
+  private static TopicMetadata describe(MetadataSnapshot s, String topic) {
+    return s.topic(topic).orElseThrow(() -> unknownTopic(topic)).toMetadata(s.liveBrokerIds());
+  }
+
+  private static SluiceException unknownTopic(String topic) {
+    return new SluiceException(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, "Topic '" + topic + "' does not exist");
+  }
+
+  /** Runs {@code action}, turning an exception it throws into a failed future. */
+  private static <T> Future<T> attempt(Supplier<Future<T>> action) {
+    try {
+      return action.get();
+    } catch (RuntimeException e) {
+      return Future.failedFuture(e);
+    }
+  }
+
+  /** {@code f}, its completion hopped onto the caller's context if the caller runs on one. */
+  private static <T> Future<T> onCaller(Future<T> f) {
+    Context caller = Vertx.currentContext();
+    if (caller == null || f.isComplete()) {
+      return f;
+    }
+    Promise<T> p = Promise.promise();
+    f.onComplete(ar -> {
+      if (Vertx.currentContext() == caller) {
+        p.handle(ar);
+      } else {
+        caller.runOnContext(v -> p.handle(ar));
+      }
+    });
+    return p.future();
+  }
+}

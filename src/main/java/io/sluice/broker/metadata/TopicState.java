@@ -1,0 +1,88 @@
+package io.sluice.broker.metadata;
+
+import io.sluice.broker.TopicMetadata;
+import io.sluice.storage.TopicPartition;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * A topic as ZooKeeper holds it: the {@code /topics/<name>} JSON (replication factor, config overrides, replica
+ * assignment) and the state of each partition that has been read so far. Immutable.
+ *
+ * @param name the topic
+ * @param topicId a random id given at creation: a topic deleted and created again under the same name is a different
+ *     topic, and brokers that missed the deletion still notice (Kafka's topic ids, KIP-516)
+ * @param replicationFactor replicas per partition
+ * @param configs topic-level config overrides (validated at creation)
+ * @param assignment partition index to replica broker ids, the preferred leader first
+ * @param states partition index to its state; a partition is missing while its znode has not been read yet
+ */
+public record TopicState(String name, String topicId, int replicationFactor, Map<String, String> configs,
+    Map<Integer, List<Integer>> assignment, Map<Integer, PartitionState> states) {
+
+  public TopicState {
+    configs = Collections.unmodifiableMap(new TreeMap<>(configs));
+    assignment = Collections.unmodifiableMap(new TreeMap<>(assignment));
+    states = Collections.unmodifiableMap(new TreeMap<>(states));
+  }
+
+  public int partitionCount() {
+    return assignment.size();
+  }
+
+  /** Whether every partition's state is known: a topic is usable only then. */
+  public boolean isComplete() {
+    return states.keySet().containsAll(assignment.keySet());
+  }
+
+  public TopicState withState(int partition, PartitionState state) {
+    Map<Integer, PartitionState> s = new TreeMap<>(states);
+    s.put(partition, state);
+    return new TopicState(name, topicId, replicationFactor, configs, assignment, s);
+  }
+
+  public TopicPartition tp(int partition) {
+    return new TopicPartition(name, partition);
+  }
+
+  /** The view front ends get; a replica is in sync if it is in the ISR, and leads if it is the leader. */
+  public TopicMetadata toMetadata(Set<Integer> liveBrokers) {
+    List<TopicMetadata.PartitionMetadata> parts = new ArrayList<>();
+    assignment.forEach((p, replicas) -> {
+      PartitionState st = states.get(p);
+      int leader = st == null || !liveBrokers.contains(st.leader()) ? PartitionState.NO_LEADER : st.leader();
+      List<TopicMetadata.ReplicaInfo> infos = replicas.stream()
+          .map(b -> new TopicMetadata.ReplicaInfo(b, b == leader, st != null && st.isr().contains(b))).toList();
+      parts.add(new TopicMetadata.PartitionMetadata(p, leader, st == null ? -1 : st.leaderEpoch(), infos));
+    });
+    return new TopicMetadata(name, configs, parts);
+  }
+
+  /** The {@code /topics/<name>} znode's JSON (the partition states live in their own znodes). */
+  public byte[] toJson() {
+    JsonObject parts = new JsonObject();
+    assignment.forEach((p, replicas) -> parts.put(Integer.toString(p), new JsonArray(List.copyOf(replicas))));
+    return new JsonObject().put("version", 1).put("topic_id", topicId).put("replication_factor", replicationFactor)
+        .put("configs", new JsonObject(Map.copyOf(configs))).put("partitions", parts).toBuffer().getBytes();
+  }
+
+  public static TopicState fromJson(String name, byte[] data) {
+    JsonObject json = new JsonObject(new String(data, StandardCharsets.UTF_8));
+    Map<Integer, List<Integer>> assignment = new TreeMap<>();
+    for (Map.Entry<String, Object> e : json.getJsonObject("partitions", new JsonObject())) {
+      List<Integer> replicas = ((JsonArray) e.getValue()).stream().map(o -> ((Number) o).intValue()).toList();
+      assignment.put(Integer.parseInt(e.getKey()), replicas);
+    }
+    Map<String, String> configs = new TreeMap<>();
+    json.getJsonObject("configs", new JsonObject()).forEach(e -> configs.put(e.getKey(), String.valueOf(e.getValue())));
+    return new TopicState(name, json.getString("topic_id", ""), json.getInteger("replication_factor", 1), configs,
+        assignment, Map.of());
+  }
+}

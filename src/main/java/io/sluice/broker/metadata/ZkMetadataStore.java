@@ -1,0 +1,377 @@
+package io.sluice.broker.metadata;
+
+import io.sluice.errors.ErrorCode;
+import io.sluice.errors.SluiceException;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
+import java.lang.System.Logger.Level;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.api.transaction.CuratorOp;
+import org.apache.curator.framework.recipes.cache.ChildData;
+import org.apache.curator.framework.recipes.cache.CuratorCache;
+import org.apache.curator.framework.recipes.cache.CuratorCacheListener;
+import org.apache.curator.framework.state.ConnectionState;
+import org.apache.zookeeper.CreateMode;
+import org.apache.zookeeper.KeeperException;
+import org.apache.zookeeper.data.Stat;
+
+/**
+ * The broker's view of and writes to the cluster metadata in ZooKeeper (layout in {@link ZkPaths}).
+ *
+ * <p><b>Reads</b> come from memory: a {@link CuratorCache} follows every znode under {@code /sluice}; after each batch
+ * of changes a new {@link MetadataSnapshot} is built and published, then the listeners are told (the partition
+ * manager reconciles its partitions), then waiters whose condition now holds are completed. So a caller that waits
+ * for "the topic is in the snapshot" also finds its partitions already being deployed.
+ *
+ * <p><b>Writes</b> are synchronous Curator calls run on the {@code sluice-zookeeper} worker executor, never on an
+ * event loop; each returned future completes on the caller's context (executeBlocking's rule).
+ *
+ * <p><b>Threading.</b> Snapshot building, listeners and waiters all run on one event-loop context of their own
+ * ({@link #context()}); {@link #snapshot()} may be read from any thread.
+ */
+public final class ZkMetadataStore implements AutoCloseable {
+  private static final System.Logger LOG = System.getLogger(ZkMetadataStore.class.getName());
+
+  private static final long REGISTRATION_VISIBLE_MS = 30_000;
+
+  private final Vertx vertx;
+  private final CuratorFramework rootClient;
+  private final CuratorFramework client;
+  private final WorkerExecutor zkExecutor;
+  private final Context context;
+  private final List<Consumer<MetadataSnapshot>> listeners = new CopyOnWriteArrayList<>();
+  private final List<Waiter> waiters = new ArrayList<>();
+  private volatile MetadataSnapshot snapshot = MetadataSnapshot.EMPTY;
+  private volatile BrokerRegistration registration;
+  private CuratorCache cache;
+  private boolean rebuildScheduled;
+  private boolean initialized;
+
+  private record Waiter(Predicate<MetadataSnapshot> condition, Promise<MetadataSnapshot> promise, long timerId) {
+  }
+
+  /**
+   * @param vertx the broker's Vert.x
+   * @param rootClient vertx-zookeeper's Curator client (its session is shared)
+   * @param zkExecutor where blocking Curator calls run
+   * @param context the event-loop context that owns the snapshot, listeners and waiters
+   */
+  public ZkMetadataStore(Vertx vertx, CuratorFramework rootClient, WorkerExecutor zkExecutor, Context context) {
+    this.vertx = vertx;
+    this.rootClient = rootClient;
+    this.client = rootClient.usingNamespace(ZkPaths.NAMESPACE);
+    this.zkExecutor = zkExecutor;
+    this.context = context;
+  }
+
+  public Context context() {
+    return context;
+  }
+
+  public MetadataSnapshot snapshot() {
+    return snapshot;
+  }
+
+  /** Called on {@link #context()} with each new snapshot, before waiters are checked. */
+  public void addListener(Consumer<MetadataSnapshot> listener) {
+    listeners.add(listener);
+  }
+
+  /** Creates the base znodes, starts following them and completes once the first snapshot is built. */
+  public Future<MetadataSnapshot> start() {
+    return blocking(() -> {
+      for (String path : List.of(ZkPaths.BROKER_IDS, ZkPaths.TOPICS)) {
+        try {
+          client.create().creatingParentsIfNeeded().forPath(path);
+        } catch (KeeperException.NodeExistsException ignored) {
+          // created by an earlier start or another broker
+        }
+      }
+      return null;
+    }).compose(v -> onContext(this::startCache));
+  }
+
+  private Future<MetadataSnapshot> startCache() {
+    Promise<MetadataSnapshot> ready = Promise.promise();
+    cache = CuratorCache.build(client, "/");
+    CuratorCacheListener listener = CuratorCacheListener.builder()
+        .forAll((type, oldData, data) -> scheduleRebuild())
+        .forInitialized(() -> {
+          initialized = true;
+          rebuild();
+          ready.complete(snapshot);
+        })
+        .build();
+    // Cache events arrive on Curator's thread; hop them onto our context.
+    cache.listenable().addListener(listener, task -> context.runOnContext(v -> task.run()));
+    rootClient.getConnectionStateListenable().addListener((c, state) -> onConnectionState(state));
+    cache.start();
+    return ready.future();
+  }
+
+  private void scheduleRebuild() {
+    if (initialized && !rebuildScheduled) {
+      rebuildScheduled = true;
+      // Deferred so that one rebuild covers every event already queued on the context.
+      context.runOnContext(v -> {
+        rebuildScheduled = false;
+        rebuild();
+      });
+    }
+  }
+
+  private void rebuild() {
+    snapshot = SnapshotBuilder.build(cache.stream().iterator());
+    for (Consumer<MetadataSnapshot> l : listeners) {
+      try {
+        l.accept(snapshot);
+      } catch (RuntimeException e) {
+        LOG.log(Level.ERROR, "Metadata listener failed", e);
+      }
+    }
+    for (Iterator<Waiter> it = waiters.iterator(); it.hasNext(); ) {
+      Waiter w = it.next();
+      if (w.condition.test(snapshot)) {
+        it.remove();
+        vertx.cancelTimer(w.timerId);
+        w.promise.tryComplete(snapshot);
+      }
+    }
+  }
+
+  /**
+   * Completes with the first snapshot for which {@code condition} holds (possibly the current one), or fails
+   * with REQUEST_TIMED_OUT after {@code timeoutMs}. The future completes on this store's context.
+   */
+  public Future<MetadataSnapshot> awaitSnapshot(Predicate<MetadataSnapshot> condition, long timeoutMs,
+      String what) {
+    return onContext(() -> {
+      if (condition.test(snapshot)) {
+        return Future.succeededFuture(snapshot);
+      }
+      Promise<MetadataSnapshot> p = Promise.promise();
+      long timer = vertx.setTimer(timeoutMs, id -> {
+        waiters.removeIf(w -> w.promise == p);
+        p.tryFail(new SluiceException(ErrorCode.REQUEST_TIMED_OUT,
+            "Timed out after " + timeoutMs + " ms waiting for metadata: " + what));
+      });
+      waiters.add(new Waiter(condition, p, timer));
+      return p.future();
+    });
+  }
+
+  /**
+   * Registers this broker in its ephemeral znode. A znode left by an earlier session of the same broker id (a
+   * crash: the session outlives the process by up to the session timeout) is waited out, as Kafka does; one that
+   * stays longer belongs to another live broker with the same id, and the start fails.
+   */
+  public Future<Void> registerBroker(BrokerRegistration reg, long sessionTimeoutMs) {
+    this.registration = reg;
+    String path = ZkPaths.broker(reg.id());
+    return blocking(() -> client.checkExists().forPath(path)).compose(stat -> {
+      if (stat == null) {
+        return createRegistration(reg);
+      }
+      LOG.log(Level.WARNING, "Broker id " + reg.id() + " is still registered by ZooKeeper session 0x"
+          + Long.toHexString(stat.getEphemeralOwner()) + "; waiting up to " + sessionTimeoutMs * 2
+          + " ms for it to expire");
+      return awaitSnapshot(s -> !s.liveBrokers().containsKey(reg.id()), sessionTimeoutMs * 2,
+          "registration of broker " + reg.id() + " from an earlier session to expire")
+          .recover(t -> Future.failedFuture(new IllegalStateException("Broker id " + reg.id()
+              + " is registered by another live broker (" + path + "); broker ids must be unique", t)))
+          .compose(s -> createRegistration(reg));
+    });
+  }
+
+  /** Creates the registration and completes once this broker's own snapshot shows it (read your writes). */
+  private Future<Void> createRegistration(BrokerRegistration reg) {
+    return blocking(() -> {
+      client.create().withMode(CreateMode.EPHEMERAL).forPath(ZkPaths.broker(reg.id()), reg.toJson());
+      LOG.log(Level.INFO, "Registered broker " + reg.id() + " at " + ZkPaths.broker(reg.id()));
+      return null;
+    }).compose(v -> awaitSnapshot(s -> reg.equals(s.liveBrokers().get(reg.id())), REGISTRATION_VISIBLE_MS,
+        "the registration of broker " + reg.id() + " to show")).mapEmpty();
+  }
+
+  /** After a session expiry ZooKeeper dropped the ephemeral registration: put it back once reconnected. */
+  private void onConnectionState(ConnectionState state) {
+    LOG.log(Level.INFO, "ZooKeeper connection state: {0}", state);
+    BrokerRegistration reg = registration;
+    if (state == ConnectionState.RECONNECTED && reg != null) {
+      blocking(() -> client.checkExists().forPath(ZkPaths.broker(reg.id())))
+          .compose(stat -> stat == null ? createRegistration(reg) : Future.succeededFuture())
+          .onFailure(t -> LOG.log(Level.ERROR, "Could not re-register broker " + reg.id() + " after reconnecting", t));
+    }
+  }
+
+  /** Creates a topic and its partition znodes in one transaction; TOPIC_ALREADY_EXISTS if it is there. */
+  public Future<Void> createTopic(TopicState topic) {
+    return blocking(() -> {
+      List<CuratorOp> ops = new ArrayList<>();
+      ops.add(client.transactionOp().create().forPath(ZkPaths.topic(topic.name()), topic.toJson()));
+      ops.add(client.transactionOp().create().forPath(ZkPaths.partitions(topic.name())));
+      for (Map.Entry<Integer, List<Integer>> e : topic.assignment().entrySet()) {
+        int p = e.getKey();
+        ops.add(client.transactionOp().create().forPath(ZkPaths.partition(topic.name(), p)));
+        ops.add(client.transactionOp().create().forPath(ZkPaths.partitionState(topic.name(), p),
+            PartitionState.initial(e.getValue()).toJson()));
+      }
+      try {
+        client.transaction().forOperations(ops);
+      } catch (KeeperException.NodeExistsException e) {
+        throw new SluiceException(ErrorCode.TOPIC_ALREADY_EXISTS, "Topic '" + topic.name() + "' already exists");
+      }
+      return null;
+    });
+  }
+
+  /** Deletes a topic's znodes in one transaction; UNKNOWN_TOPIC_OR_PARTITION if there is no such topic. */
+  public Future<Void> deleteTopic(String name) {
+    return blocking(() -> {
+      try {
+        List<CuratorOp> ops = new ArrayList<>();
+        List<String> partitions = client.getChildren().forPath(ZkPaths.partitions(name));
+        for (String p : partitions) {
+          String pPath = ZkPaths.partitions(name) + "/" + p;
+          for (String child : client.getChildren().forPath(pPath)) {
+            ops.add(client.transactionOp().delete().forPath(pPath + "/" + child));
+          }
+          ops.add(client.transactionOp().delete().forPath(pPath));
+        }
+        ops.add(client.transactionOp().delete().forPath(ZkPaths.partitions(name)));
+        ops.add(client.transactionOp().delete().forPath(ZkPaths.topic(name)));
+        client.transaction().forOperations(ops);
+      } catch (KeeperException.NoNodeException e) {
+        if (client.checkExists().forPath(ZkPaths.topic(name)) == null) {
+          throw new SluiceException(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, "Topic '" + name + "' does not exist");
+        }
+        // half-created by some other writer: remove whatever is there
+        client.delete().deletingChildrenIfNeeded().forPath(ZkPaths.topic(name));
+      }
+      return null;
+    });
+  }
+
+  /**
+   * Writes a partition's new state if its znode is still at {@code expected.zkVersion()}; completes with false
+   * if someone else changed it first.
+   */
+  public Future<Boolean> updatePartitionState(String topic, int partition, PartitionState next) {
+    return blocking(() -> {
+      try {
+        client.setData().withVersion(next.zkVersion()).forPath(ZkPaths.partitionState(topic, partition),
+            next.toJson());
+        return true;
+      } catch (KeeperException.BadVersionException | KeeperException.NoNodeException e) {
+        return false;
+      }
+    });
+  }
+
+  /** The current ZooKeeper session id (for diagnostics). */
+  public Future<Long> sessionId() {
+    return blocking(() -> rootClient.getZookeeperClient().getZooKeeper().getSessionId());
+  }
+
+  /** Stops following ZooKeeper and removes this broker's registration (others see it leave at once). */
+  public Future<Void> closeAsync() {
+    BrokerRegistration reg = registration;
+    registration = null;
+    Future<Void> deregistered = reg == null ? Future.succeededFuture() : blocking(() -> {
+      Stat stat = client.checkExists().forPath(ZkPaths.broker(reg.id()));
+      long session = rootClient.getZookeeperClient().getZooKeeper().getSessionId();
+      if (stat != null && stat.getEphemeralOwner() == session) {
+        client.delete().forPath(ZkPaths.broker(reg.id()));
+      }
+      return null;
+    });
+    return deregistered.recover(t -> {
+      LOG.log(Level.WARNING, "Could not remove the registration of broker " + reg.id() + ": " + t);
+      return Future.succeededFuture();
+    }).compose(v -> onContext(() -> {
+      if (cache != null) {
+        cache.close();
+      }
+      waiters.forEach(w -> {
+        vertx.cancelTimer(w.timerId);
+        w.promise.tryFail(new SluiceException(ErrorCode.LEADER_NOT_AVAILABLE, "Broker is shutting down"));
+      });
+      waiters.clear();
+      return Future.<Void>succeededFuture();
+    }));
+  }
+
+  @Override
+  public void close() {
+    closeAsync();
+  }
+
+  private <T> Future<T> blocking(Callable<T> call) {
+    return zkExecutor.executeBlocking(call, false);
+  }
+
+  private <T> Future<T> onContext(java.util.function.Supplier<Future<T>> action) {
+    Promise<T> p = Promise.promise();
+    context.runOnContext(v -> {
+      try {
+        action.get().onComplete(p);
+      } catch (RuntimeException e) {
+        p.fail(e);
+      }
+    });
+    return p.future();
+  }
+
+  /** Turns the cached znodes into a snapshot; malformed znodes are logged and skipped, never fatal. */
+  static final class SnapshotBuilder {
+    private SnapshotBuilder() {
+    }
+
+    static MetadataSnapshot build(Iterator<ChildData> nodes) {
+      Map<String, TopicState> topics = new HashMap<>();
+      Map<String, Map<Integer, PartitionState>> states = new HashMap<>();
+      Map<Integer, BrokerRegistration> brokers = new HashMap<>();
+      while (nodes.hasNext()) {
+        ChildData node = nodes.next();
+        String[] parts = node.getPath().split("/");
+        try {
+          if (parts.length == 4 && node.getPath().startsWith(ZkPaths.BROKER_IDS + "/")) {
+            int id = Integer.parseInt(parts[3]);
+            brokers.put(id, BrokerRegistration.fromJson(id, node.getData()));
+          } else if (parts.length == 3 && parts[1].equals("topics") && node.getData() != null
+              && node.getData().length > 0) {
+            topics.put(parts[2], TopicState.fromJson(parts[2], node.getData()));
+          } else if (parts.length == 6 && parts[1].equals("topics") && parts[5].equals("state")) {
+            states.computeIfAbsent(parts[2], k -> new HashMap<>())
+                .put(Integer.parseInt(parts[4]), PartitionState.fromJson(node.getData(), node.getStat().getVersion()));
+          }
+        } catch (RuntimeException e) {
+          LOG.log(Level.WARNING, "Ignoring malformed znode {0}: {1}", node.getPath(), e.toString());
+        }
+      }
+      Map<String, TopicState> complete = new HashMap<>();
+      topics.forEach((name, t) -> {
+        TopicState withStates = t;
+        for (Map.Entry<Integer, PartitionState> e : states.getOrDefault(name, Map.of()).entrySet()) {
+          if (t.assignment().containsKey(e.getKey())) {
+            withStates = withStates.withState(e.getKey(), e.getValue());
+          }
+        }
+        complete.put(name, withStates);
+      });
+      return new MetadataSnapshot(complete, brokers);
+    }
+  }
+}

@@ -1,0 +1,46 @@
+package io.sluice.broker.metadata;
+
+/**
+ * Sluice's znodes, all under the {@code /sluice} namespace (beside vertx-zookeeper's {@code /io.vertx}).
+ *
+ * <pre>
+ * /brokers/ids/&lt;id&gt;                        ephemeral  {@link BrokerRegistration} JSON
+ * /topics/&lt;name&gt;                            persistent {@link TopicState} JSON: replication factor, configs,
+ *                                                       replica assignment
+ * /topics/&lt;name&gt;/partitions                 persistent (empty)
+ * /topics/&lt;name&gt;/partitions/&lt;p&gt;             persistent (empty)
+ * /topics/&lt;name&gt;/partitions/&lt;p&gt;/state       persistent {@link PartitionState} JSON: leader, leader_epoch, isr
+ * </pre>
+ *
+ * A topic and its partition znodes are created in one transaction and deleted in one, so a reader never sees
+ * half a topic from this broker's writes. Room is left for the cluster work: {@code /controller} (ephemeral,
+ * the elected controller) and {@code /controller_epoch} (the version every controller write is conditional on).
+ */
+public final class ZkPaths {
+  public static final String NAMESPACE = "sluice";
+  public static final String BROKER_IDS = "/brokers/ids";
+  public static final String TOPICS = "/topics";
+
+  private ZkPaths() {
+  }
+
+  public static String broker(int id) {
+    return BROKER_IDS + "/" + id;
+  }
+
+  public static String topic(String name) {
+    return TOPICS + "/" + name;
+  }
+
+  public static String partitions(String topic) {
+    return topic(topic) + "/partitions";
+  }
+
+  public static String partition(String topic, int partition) {
+    return partitions(topic) + "/" + partition;
+  }
+
+  public static String partitionState(String topic, int partition) {
+    return partition(topic, partition) + "/state";
+  }
+}

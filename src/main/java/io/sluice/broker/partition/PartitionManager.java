@@ -1,0 +1,241 @@
+package io.sluice.broker.partition;
+
+import io.sluice.broker.LogStore;
+import io.sluice.broker.metadata.MetadataSnapshot;
+import io.sluice.broker.metadata.PartitionState;
+import io.sluice.broker.metadata.TopicState;
+import io.sluice.broker.metadata.ZkMetadataStore;
+import io.sluice.config.BrokerConfig;
+import io.sluice.config.TopicConfigs;
+import io.sluice.errors.ErrorCode;
+import io.sluice.errors.SluiceException;
+import io.sluice.storage.TopicPartition;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
+import java.lang.System.Logger.Level;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
+
+/**
+ * Keeps one {@link PartitionVerticle} deployed for every partition this broker leads, following the metadata:
+ * after each new {@link MetadataSnapshot} it deploys verticles for partitions it now leads, undeploys those it no
+ * longer leads (keeping their logs), and undeploys and deletes the logs of partitions whose topic was deleted.
+ * Operations on one partition are chained, so a topic deleted and created again under the same name is torn down
+ * before it is built up.
+ *
+ * <p>Until a controller exists (the cluster work), leadership is claimed here: a partition whose leader is not a
+ * live broker and whose ISR holds this broker is taken over with a conditional write of its state (leader epoch
+ * bumped), so that two brokers cannot both win.
+ *
+ * <p><b>Threading.</b> Reconciliation runs on the metadata store's context; {@link #lookup} may be called from any
+ * thread.
+ */
+public final class PartitionManager {
+  private static final System.Logger LOG = System.getLogger(PartitionManager.class.getName());
+
+  private final Vertx vertx;
+  private final BrokerConfig config;
+  private final LogStore store;
+  private final WorkerExecutor storage;
+  private final ZkMetadataStore metadata;
+  private final Context context;
+  private final Map<TopicPartition, Hosted> hosted = new ConcurrentHashMap<>();
+  private final Map<TopicPartition, Future<Void>> removals = new HashMap<>();
+  private final Set<TopicPartition> electionsInFlight = new HashSet<>();
+  private boolean closed;
+
+  /** A partition deployed (or being deployed) here, for the topic with id {@code topicId}. */
+  private record Hosted(String topicId, PartitionVerticle verticle, Future<String> deployment) {
+  }
+
+  public PartitionManager(Vertx vertx, BrokerConfig config, LogStore store, WorkerExecutor storage,
+      ZkMetadataStore metadata) {
+    this.vertx = vertx;
+    this.config = config;
+    this.store = store;
+    this.storage = storage;
+    this.metadata = metadata;
+    this.context = metadata.context();
+  }
+
+  /**
+   * The verticle leading {@code tp} here, once it is open (a request that arrives while the partition opens waits
+   * for it). Fails with KAFKA_STORAGE_ERROR if its log could not be opened, NOT_LEADER_OR_FOLLOWER if another broker
+   * leads, LEADER_NOT_AVAILABLE if this broker leads but has not started opening it yet. Any thread.
+   */
+  public Future<PartitionVerticle> lookup(TopicPartition tp, PartitionState state) {
+    Hosted h = hosted.get(tp);
+    if (h == null) {
+      if (state.leader() != config.brokerId()) {
+        return Future.failedFuture(new SluiceException(ErrorCode.NOT_LEADER_OR_FOLLOWER, "Broker "
+            + config.brokerId() + " does not lead partition " + tp + " (leader: " + state.leader() + ")"));
+      }
+      return Future.failedFuture(new SluiceException(ErrorCode.LEADER_NOT_AVAILABLE,
+          "Partition " + tp + " is not open yet"));
+    }
+    return h.deployment.transform(ar -> ar.succeeded() ? Future.succeededFuture(h.verticle)
+        : Future.failedFuture(new SluiceException(ErrorCode.KAFKA_STORAGE_ERROR, "Partition " + tp
+            + " could not be opened: " + ar.cause().getMessage(), ar.cause())));
+  }
+
+  /** Completes once every partition in {@code tps} that this broker leads is deployed (or failed to be). */
+  public Future<Void> whenHosted(Collection<TopicPartition> tps) {
+    return onContext(() -> {
+      List<Future<String>> deployments = new ArrayList<>();
+      for (TopicPartition tp : tps) {
+        Hosted h = hosted.get(tp);
+        if (h != null) {
+          deployments.add(h.deployment);
+        }
+      }
+      return Future.join(deployments).<Void>mapEmpty().otherwiseEmpty();
+    });
+  }
+
+  /** Completes once every partition in {@code tps} is undeployed here and its data deleted if its topic went. */
+  public Future<Void> whenRemoved(Collection<TopicPartition> tps) {
+    return onContext(() -> {
+      List<Future<Void>> pending = new ArrayList<>();
+      for (TopicPartition tp : tps) {
+        Future<Void> r = removals.get(tp);
+        if (r != null) {
+          pending.add(r);
+        }
+      }
+      return Future.join(pending).<Void>mapEmpty().otherwiseEmpty();
+    });
+  }
+
+  /**
+   * Brings the deployed partitions in line with {@code snapshot}. Call on the metadata context.
+   *
+   * <p>A partition is removed only on evidence: its topic (by id) is gone, so its data goes too; or its state names
+   * another leader, so its log stays. A topic whose znodes are half seen (the cache is catching up with a
+   * transaction) leaves its partitions as they are.
+   */
+  public void reconcile(MetadataSnapshot snapshot) {
+    if (closed) {
+      return;
+    }
+    for (Map.Entry<TopicPartition, Hosted> e : new ArrayList<>(hosted.entrySet())) {
+      TopicPartition tp = e.getKey();
+      TopicState topic = snapshot.topic(tp.topic()).orElse(null);
+      if (topic == null || !topic.topicId().equals(e.getValue().topicId())
+          || !topic.assignment().containsKey(tp.partition())) {
+        remove(tp, true);
+      } else {
+        PartitionState state = topic.states().get(tp.partition());
+        if (state != null && state.leader() != config.brokerId()) {
+          remove(tp, false);
+        }
+      }
+    }
+    for (TopicState topic : snapshot.topics().values()) {
+      if (!topic.isComplete()) {
+        continue;
+      }
+      topic.states().forEach((p, state) -> {
+        TopicPartition tp = topic.tp(p);
+        if (state.leader() != config.brokerId()) {
+          maybeClaimLeadership(snapshot, topic, p, state);
+          return;
+        }
+        PartitionVerticle.Settings settings = settingsOf(topic, state);
+        Hosted h = hosted.get(tp);
+        if (h == null) {
+          deploy(tp, topic, settings);
+        } else if (!h.verticle.settings().equals(settings)) {
+          h.verticle.updateSettings(settings);
+        }
+      });
+    }
+  }
+
+  private PartitionVerticle.Settings settingsOf(TopicState topic, PartitionState state) {
+    return new PartitionVerticle.Settings(state.leaderEpoch(), state.isr().size(),
+        TopicConfigs.minInsyncReplicas(topic.configs(), config.minInsyncReplicas()));
+  }
+
+  private void deploy(TopicPartition tp, TopicState topic, PartitionVerticle.Settings settings) {
+    PartitionVerticle verticle = new PartitionVerticle(tp, store,
+        TopicConfigs.logConfig(config.defaultLogConfig(), topic.configs()), settings, storage,
+        config.retentionCheckIntervalMs());
+    Future<Void> before = removals.getOrDefault(tp, Future.succeededFuture());
+    Future<String> deployment = before.compose(v -> vertx.deployVerticle(verticle));
+    deployment.onFailure(t -> LOG.log(Level.ERROR, "Could not open partition " + tp, t));
+    hosted.put(tp, new Hosted(topic.topicId(), verticle, deployment));
+  }
+
+  private void remove(TopicPartition tp, boolean deleteData) {
+    Hosted h = hosted.remove(tp);
+    Future<Void> removal = h.deployment
+        .compose(id -> vertx.undeploy(id), t -> Future.succeededFuture())
+        .compose(v -> deleteData ? storage.executeBlocking(() -> {
+          store.deleteLog(tp);
+          return null;
+        }, false) : Future.succeededFuture());
+    removal.onComplete(ok -> LOG.log(Level.INFO, "Partition " + tp + " closed" + (deleteData ? " and deleted" : "")),
+        t -> LOG.log(Level.ERROR, "Could not remove partition " + tp, t));
+    removals.put(tp, removal);
+    removal.onComplete(ar -> {
+      if (removals.get(tp) == removal) {
+        removals.remove(tp);
+      }
+    });
+  }
+
+  private void maybeClaimLeadership(MetadataSnapshot snapshot, TopicState topic, int p, PartitionState state) {
+    int me = config.brokerId();
+    boolean leaderAlive = state.leader() != PartitionState.NO_LEADER
+        && snapshot.liveBrokers().containsKey(state.leader());
+    TopicPartition tp = topic.tp(p);
+    if (leaderAlive || !state.isr().contains(me) || !snapshot.liveBrokers().containsKey(me)
+        || !electionsInFlight.add(tp)) {
+      return;
+    }
+    PartitionState next = state.electLeader(me);
+    metadata.updatePartitionState(topic.name(), p, next).onComplete(won -> {
+      electionsInFlight.remove(tp);
+      if (won) {
+        LOG.log(Level.INFO, "Broker " + me + " took leadership of " + tp + " at epoch " + next.leaderEpoch());
+      }
+    }, t -> {
+      electionsInFlight.remove(tp);
+      LOG.log(Level.WARNING, "Could not claim leadership of " + tp + ": " + t);
+    });
+  }
+
+  /** Undeploys every partition (their logs are closed cleanly) and waits for pending removals. */
+  public Future<Void> closeAll() {
+    return onContext(() -> {
+      closed = true;
+      List<Future<?>> all = new ArrayList<>(removals.values());
+      for (Map.Entry<TopicPartition, Hosted> e : hosted.entrySet()) {
+        all.add(e.getValue().deployment.compose(id -> vertx.undeploy(id), t -> Future.succeededFuture()));
+      }
+      hosted.clear();
+      return Future.join(all).<Void>mapEmpty().otherwiseEmpty();
+    });
+  }
+
+  /** Partitions deployed here, ready or not. */
+  public Set<TopicPartition> hostedPartitions() {
+    return Set.copyOf(hosted.keySet());
+  }
+
+  private <T> Future<T> onContext(Supplier<Future<T>> action) {
+    Promise<T> p = Promise.promise();
+    context.runOnContext(v -> action.get().onComplete(p));
+    return p.future();
+  }
+}

@@ -1,0 +1,322 @@
+package io.sluice.config;
+
+import static io.sluice.config.ConfigKey.boolKey;
+import static io.sluice.config.ConfigKey.intKey;
+import static io.sluice.config.ConfigKey.longKey;
+import static io.sluice.config.ConfigKey.stringKey;
+
+import io.sluice.storage.LogConfig;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * A broker's configuration: a flat map of keys to values, under Kafka's names where the concept is Kafka's
+ * ({@code broker.id}, {@code log.dirs}, {@code zookeeper.connect}, {@code log.retention.ms} ...) and Sluice's own
+ * {@code http.*} and {@code cluster.*} keys otherwise.
+ *
+ * <p>Every known key is parsed and range-checked when the config is built, so a bad value fails at startup with a
+ * {@link ConfigException} naming the key. Unknown keys are kept (and reported by {@link #unknownKeys()}) so that
+ * newer config files still load. Immutable and thread-safe.
+ *
+ * <p>Precedence is the caller's: {@code BrokerConfig.load(file).with(flags).with(sets)}.
+ */
+public final class BrokerConfig {
+  public static final String BROKER_ID = "broker.id";
+  public static final String LOG_DIRS = "log.dirs";
+  public static final String LOG_DIR = "log.dir";
+  public static final String ZOOKEEPER_CONNECT = "zookeeper.connect";
+  public static final String ZOOKEEPER_SESSION_TIMEOUT_MS = "zookeeper.session.timeout.ms";
+  public static final String ZOOKEEPER_CONNECTION_TIMEOUT_MS = "zookeeper.connection.timeout.ms";
+  public static final String NUM_PARTITIONS = "num.partitions";
+  public static final String DEFAULT_REPLICATION_FACTOR = "default.replication.factor";
+  public static final String LOG_SEGMENT_BYTES = "log.segment.bytes";
+  public static final String LOG_SEGMENT_MS = "log.segment.ms";
+  public static final String LOG_ROLL_MS = "log.roll.ms";
+  public static final String LOG_RETENTION_MS = "log.retention.ms";
+  public static final String LOG_RETENTION_BYTES = "log.retention.bytes";
+  public static final String LOG_RETENTION_CHECK_INTERVAL_MS = "log.retention.check.interval.ms";
+  public static final String LOG_FLUSH_INTERVAL_MESSAGES = "log.flush.interval.messages";
+  public static final String LOG_FLUSH_INTERVAL_MS = "log.flush.interval.ms";
+  public static final String LOG_INDEX_INTERVAL_BYTES = "log.index.interval.bytes";
+  public static final String LOG_SEGMENT_DELETE_DELAY_MS = "log.segment.delete.delay.ms";
+  public static final String MESSAGE_MAX_BYTES = "message.max.bytes";
+  public static final String MIN_INSYNC_REPLICAS = "min.insync.replicas";
+  public static final String AUTO_CREATE_TOPICS_ENABLE = "auto.create.topics.enable";
+  public static final String NUM_IO_THREADS = "num.io.threads";
+  public static final String HTTP_HOST = "http.host";
+  public static final String HTTP_PORT = "http.port";
+  public static final String HTTP_INSTANCES = "http.instances";
+  public static final String HTTP_MAX_BODY_BYTES = "http.max.body.bytes";
+  public static final String HTTP_MAX_CONNECTIONS = "http.max.connections";
+  public static final String FETCH_MAX_WAIT_MS = "fetch.max.wait.ms";
+  public static final String CLUSTER_HOST = "cluster.host";
+  public static final String CLUSTER_PORT = "cluster.port";
+
+  private static final long WEEK_MS = 7L * 24 * 3600 * 1000;
+
+  /** Every key the broker knows, in the order {@code --help} lists them. */
+  public static final List<ConfigKey> KEYS = List.of(
+      intKey(BROKER_ID, 1, 0, Integer.MAX_VALUE, "this broker's id, unique in the cluster"),
+      stringKey(LOG_DIRS, null, "the data directory (one; overrides log.dir)"),
+      stringKey(LOG_DIR, "./data", "the data directory when log.dirs is not set"),
+      stringKey(ZOOKEEPER_CONNECT, "", "ZooKeeper ensemble host:port[,host:port...][/chroot]; empty runs an"
+          + " embedded ZooKeeper under <data dir>/zookeeper"),
+      intKey(ZOOKEEPER_SESSION_TIMEOUT_MS, 18_000, 1_000, Integer.MAX_VALUE, "ZooKeeper session timeout"),
+      intKey(ZOOKEEPER_CONNECTION_TIMEOUT_MS, 10_000, 100, Integer.MAX_VALUE, "ZooKeeper connect timeout"),
+      intKey(NUM_PARTITIONS, 1, 1, 100_000, "partitions of an auto-created or defaulted topic"),
+      intKey(DEFAULT_REPLICATION_FACTOR, 1, 1, Short.MAX_VALUE, "replication factor by default"),
+      intKey(LOG_SEGMENT_BYTES, 1 << 30, 1024, Integer.MAX_VALUE, "segment.bytes by default"),
+      longKey(LOG_SEGMENT_MS, WEEK_MS, 1, "segment.ms by default (Kafka's log.roll.ms, also accepted)"),
+      longKey(LOG_ROLL_MS, WEEK_MS, 1, "Kafka's name for log.segment.ms"),
+      longKey(LOG_RETENTION_MS, WEEK_MS, -1, "retention.ms by default; -1 keeps forever"),
+      longKey(LOG_RETENTION_BYTES, -1L, -1, "retention.bytes by default; -1 no limit"),
+      longKey(LOG_RETENTION_CHECK_INTERVAL_MS, 300_000L, 1, "how often partitions enforce retention"),
+      longKey(LOG_FLUSH_INTERVAL_MESSAGES, Long.MAX_VALUE, 1, "flush.messages by default"),
+      longKey(LOG_FLUSH_INTERVAL_MS, Long.MAX_VALUE, 1, "flush.ms by default"),
+      intKey(LOG_INDEX_INTERVAL_BYTES, 4096, 1, Integer.MAX_VALUE, "index.interval.bytes by default"),
+      longKey(LOG_SEGMENT_DELETE_DELAY_MS, 60_000L, 0, "file.delete.delay.ms by default"),
+      intKey(MESSAGE_MAX_BYTES, 1_048_588, 1, Integer.MAX_VALUE, "max.message.bytes by default"),
+      intKey(MIN_INSYNC_REPLICAS, 1, 1, Short.MAX_VALUE, "min.insync.replicas by default"),
+      boolKey(AUTO_CREATE_TOPICS_ENABLE, true, "create a topic on first produce to it"),
+      intKey(NUM_IO_THREADS, 8, 1, 1024, "threads of the sluice-storage worker pool that runs log I/O"),
+      stringKey(HTTP_HOST, "0.0.0.0", "HTTP listen address"),
+      intKey(HTTP_PORT, 8080, 0, 65_535, "HTTP listen port; 0 lets the OS choose"),
+      intKey(HTTP_INSTANCES, 2, 1, 256, "HTTP server verticle instances"),
+      longKey(HTTP_MAX_BODY_BYTES, 16L << 20, 1, "largest accepted request body"),
+      intKey(HTTP_MAX_CONNECTIONS, 10_000, 1, Integer.MAX_VALUE, "open HTTP connections at most"),
+      longKey(FETCH_MAX_WAIT_MS, 30_000L, 0, "cap on a fetch's max_wait_ms"),
+      stringKey(CLUSTER_HOST, "127.0.0.1", "event-bus host, advertised to other brokers as is"),
+      intKey(CLUSTER_PORT, 0, 0, 65_535, "event-bus port; 0 lets the OS choose"));
+
+  private static final Map<String, ConfigKey> BY_NAME;
+
+  static {
+    Map<String, ConfigKey> m = new LinkedHashMap<>();
+    KEYS.forEach(k -> m.put(k.name(), k));
+    BY_NAME = Collections.unmodifiableMap(m);
+  }
+
+  private final Map<String, Object> raw;
+  private final Map<String, Object> parsed;
+
+  private BrokerConfig(Map<String, Object> raw) {
+    this.raw = Collections.unmodifiableMap(new LinkedHashMap<>(raw));
+    Map<String, Object> p = new LinkedHashMap<>();
+    for (ConfigKey key : KEYS) {
+      p.put(key.name(), key.parse(raw.get(key.name())));
+    }
+    this.parsed = p;
+    validateDataDirs();
+  }
+
+  /** The built-in defaults. */
+  public static BrokerConfig defaults() {
+    return new BrokerConfig(Map.of());
+  }
+
+  /** A config from a flat map of keys to JSON values or strings. */
+  public static BrokerConfig of(Map<String, ?> values) {
+    return new BrokerConfig(new LinkedHashMap<>(values));
+  }
+
+  /** Reads a JSON object of keys to values from {@code file}. */
+  public static BrokerConfig load(Path file) {
+    String text;
+    try {
+      text = Files.readString(file);
+    } catch (IOException e) {
+      throw new ConfigException(null, "Cannot read config file " + file + ": " + e, e);
+    }
+    JsonObject json;
+    try {
+      json = new JsonObject(text);
+    } catch (DecodeException e) {
+      throw new ConfigException(null, "Config file " + file + " is not a JSON object: " + e.getMessage(), e);
+    }
+    Map<String, Object> values = new LinkedHashMap<>();
+    for (Map.Entry<String, Object> e : json) {
+      if (e.getValue() instanceof JsonObject || e.getValue() instanceof io.vertx.core.json.JsonArray) {
+        throw new ConfigException(e.getKey(), "Configuration " + e.getKey() + " in " + file
+            + " must be a string, number or boolean, not " + e.getValue());
+      }
+      values.put(e.getKey(), e.getValue());
+    }
+    return new BrokerConfig(values);
+  }
+
+  /** This config with {@code overrides} on top (later sources win). */
+  public BrokerConfig with(Map<String, ?> overrides) {
+    Map<String, Object> merged = new LinkedHashMap<>(raw);
+    merged.putAll(overrides);
+    return new BrokerConfig(merged);
+  }
+
+  public BrokerConfig with(String key, Object value) {
+    return with(Map.of(key, value));
+  }
+
+  /** Keys given that the broker does not know: probably typos, reported at startup. */
+  public Set<String> unknownKeys() {
+    Set<String> unknown = new TreeSet<>(raw.keySet());
+    unknown.removeAll(BY_NAME.keySet());
+    return unknown;
+  }
+
+  /** Every known key's effective value, for logging. */
+  public Map<String, Object> effectiveValues() {
+    return Collections.unmodifiableMap(parsed);
+  }
+
+  /** The raw value given for {@code key}, if any (unknown keys included). */
+  public Optional<Object> rawValue(String key) {
+    return Optional.ofNullable(raw.get(key));
+  }
+
+  public int getInt(String key) {
+    return (Integer) known(key);
+  }
+
+  public long getLong(String key) {
+    return (Long) known(key);
+  }
+
+  public boolean getBoolean(String key) {
+    return (Boolean) known(key);
+  }
+
+  public String getString(String key) {
+    return (String) known(key);
+  }
+
+  private Object known(String key) {
+    if (!BY_NAME.containsKey(key)) {
+      throw new IllegalArgumentException("Unknown configuration key " + key);
+    }
+    return parsed.get(key);
+  }
+
+  public int brokerId() {
+    return getInt(BROKER_ID);
+  }
+
+  /** The data directory: {@code log.dirs} if set, else {@code log.dir}. Only one directory is supported. */
+  public Path dataDir() {
+    String dirs = getString(LOG_DIRS);
+    return Path.of(dirs != null && !dirs.isEmpty() ? dirs : getString(LOG_DIR));
+  }
+
+  /** The external ensemble to use, or empty to run an embedded ZooKeeper. */
+  public Optional<String> zookeeperConnect() {
+    String s = getString(ZOOKEEPER_CONNECT);
+    return s.isEmpty() ? Optional.empty() : Optional.of(s);
+  }
+
+  public int zookeeperSessionTimeoutMs() {
+    return getInt(ZOOKEEPER_SESSION_TIMEOUT_MS);
+  }
+
+  public int zookeeperConnectionTimeoutMs() {
+    return getInt(ZOOKEEPER_CONNECTION_TIMEOUT_MS);
+  }
+
+  public int numPartitions() {
+    return getInt(NUM_PARTITIONS);
+  }
+
+  public int defaultReplicationFactor() {
+    return getInt(DEFAULT_REPLICATION_FACTOR);
+  }
+
+  public long retentionCheckIntervalMs() {
+    return getLong(LOG_RETENTION_CHECK_INTERVAL_MS);
+  }
+
+  public int minInsyncReplicas() {
+    return getInt(MIN_INSYNC_REPLICAS);
+  }
+
+  public boolean autoCreateTopicsEnable() {
+    return getBoolean(AUTO_CREATE_TOPICS_ENABLE);
+  }
+
+  public int numIoThreads() {
+    return getInt(NUM_IO_THREADS);
+  }
+
+  public String httpHost() {
+    return getString(HTTP_HOST);
+  }
+
+  public int httpPort() {
+    return getInt(HTTP_PORT);
+  }
+
+  public int httpInstances() {
+    return getInt(HTTP_INSTANCES);
+  }
+
+  public long httpMaxBodyBytes() {
+    return getLong(HTTP_MAX_BODY_BYTES);
+  }
+
+  public int httpMaxConnections() {
+    return getInt(HTTP_MAX_CONNECTIONS);
+  }
+
+  public long fetchMaxWaitMs() {
+    return getLong(FETCH_MAX_WAIT_MS);
+  }
+
+  public String clusterHost() {
+    return getString(CLUSTER_HOST);
+  }
+
+  public int clusterPort() {
+    return getInt(CLUSTER_PORT);
+  }
+
+  /** {@code log.segment.ms} if given, else {@code log.roll.ms}. */
+  public long segmentMs() {
+    return raw.containsKey(LOG_SEGMENT_MS) || !raw.containsKey(LOG_ROLL_MS)
+        ? getLong(LOG_SEGMENT_MS) : getLong(LOG_ROLL_MS);
+  }
+
+  /** The topic-level defaults that the broker's {@code log.*} keys set, as a {@link LogConfig}. */
+  public LogConfig defaultLogConfig() {
+    try {
+      return new LogConfig(getInt(LOG_SEGMENT_BYTES), segmentMs(), getInt(LOG_INDEX_INTERVAL_BYTES),
+          getInt(MESSAGE_MAX_BYTES), getLong(LOG_RETENTION_MS), getLong(LOG_RETENTION_BYTES),
+          getLong(LOG_FLUSH_INTERVAL_MESSAGES), getLong(LOG_FLUSH_INTERVAL_MS), getLong(LOG_SEGMENT_DELETE_DELAY_MS));
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(null, "Invalid log defaults: " + e.getMessage(), e);
+    }
+  }
+
+  private void validateDataDirs() {
+    String dirs = getString(LOG_DIRS);
+    if (dirs != null && dirs.contains(",")) {
+      throw new ConfigException(LOG_DIRS, "Configuration " + LOG_DIRS + " lists several directories ('" + dirs
+          + "'); Sluice supports exactly one");
+    }
+    String dir = dirs != null && !dirs.isEmpty() ? dirs : getString(LOG_DIR);
+    if (dir.isBlank()) {
+      throw new ConfigException(LOG_DIR, "Configuration " + LOG_DIR + " must not be empty");
+    }
+    defaultLogConfig();
+  }
+
+  @Override
+  public String toString() {
+    return "BrokerConfig" + parsed;
+  }
+}

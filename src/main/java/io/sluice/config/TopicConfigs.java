@@ -1,0 +1,91 @@
+package io.sluice.config;
+
+import static io.sluice.config.ConfigKey.intKey;
+import static io.sluice.config.ConfigKey.longKey;
+import static io.sluice.config.ConfigKey.stringKey;
+
+import io.sluice.errors.ErrorCode;
+import io.sluice.errors.SluiceException;
+import io.sluice.storage.LogConfig;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Topic-level config overrides, under Kafka's topic-level names (the broker defaults carry a {@code log.} prefix
+ * or, for {@code max.message.bytes}, are {@code message.max.bytes}). Validation happens when a topic is created,
+ * so a bad override never reaches ZooKeeper.
+ */
+public final class TopicConfigs {
+  public static final String MIN_INSYNC_REPLICAS = "min.insync.replicas";
+  public static final String CLEANUP_POLICY = "cleanup.policy";
+
+  /** The topic-level keys Sluice accepts; the bounds are Kafka's where Kafka has them. */
+  public static final List<ConfigKey> KEYS = List.of(
+      intKey("segment.bytes", 0, 1024, Integer.MAX_VALUE, "roll a segment before it exceeds this size"),
+      longKey("segment.ms", 0, 1, "roll a segment once its first batch is this old"),
+      intKey("index.interval.bytes", 0, 1, Integer.MAX_VALUE, "bytes of log between index entries"),
+      intKey("max.message.bytes", 0, 1, Integer.MAX_VALUE, "largest batch accepted"),
+      longKey("retention.ms", 0, -1, "delete segments older than this; -1 keeps forever"),
+      longKey("retention.bytes", 0, -1, "delete oldest segments while larger; -1 no limit"),
+      longKey("flush.messages", 0, 1, "fsync after this many records"),
+      longKey("flush.ms", 0, 1, "fsync when the last fsync is older than this"),
+      longKey("file.delete.delay.ms", 0, 0, "how long a deleted segment stays readable"),
+      intKey(MIN_INSYNC_REPLICAS, 0, 1, Short.MAX_VALUE, "in-sync replicas an acks=all produce needs"),
+      stringKey(CLEANUP_POLICY, "delete", "only 'delete' (compaction is not supported)"));
+
+  private TopicConfigs() {
+  }
+
+  /**
+   * Checks every override and returns them normalised (trimmed strings, sorted by key).
+   *
+   * @throws SluiceException INVALID_REQUEST naming the key, for an unknown key or a bad value
+   */
+  public static Map<String, String> validate(Map<String, String> configs, LogConfig brokerDefaults) {
+    Map<String, String> normalised = new TreeMap<>();
+    for (Map.Entry<String, String> e : configs.entrySet()) {
+      ConfigKey key = KEYS.stream().filter(k -> k.name().equals(e.getKey())).findFirst()
+          .orElseThrow(() -> invalid("Unknown topic configuration '" + e.getKey() + "'; known keys: "
+              + KEYS.stream().map(ConfigKey::name).toList()));
+      if (e.getValue() == null) {
+        throw invalid("Topic configuration " + e.getKey() + " has no value");
+      }
+      try {
+        key.parse(e.getValue());
+      } catch (ConfigException ce) {
+        throw invalid(ce.getMessage().replace("configuration", "topic configuration"));
+      }
+      if (key.name().equals(CLEANUP_POLICY) && !e.getValue().trim().equals("delete")) {
+        throw invalid("Topic configuration cleanup.policy must be 'delete' (compaction is not supported), got '"
+            + e.getValue() + "'");
+      }
+      normalised.put(e.getKey(), e.getValue().trim());
+    }
+    try {
+      brokerDefaults.with(normalised);
+    } catch (IllegalArgumentException iae) {
+      throw invalid("Invalid topic configuration: " + iae.getMessage());
+    }
+    return normalised;
+  }
+
+  /** The log settings of a topic: the broker defaults with the topic's (already validated) overrides. */
+  public static LogConfig logConfig(LogConfig brokerDefaults, Map<String, String> topicConfigs) {
+    Map<String, String> logKeys = new LinkedHashMap<>(topicConfigs);
+    logKeys.remove(MIN_INSYNC_REPLICAS);
+    logKeys.remove(CLEANUP_POLICY);
+    return brokerDefaults.with(logKeys);
+  }
+
+  /** The topic's {@code min.insync.replicas}, or the broker's when the topic does not override it. */
+  public static int minInsyncReplicas(Map<String, String> topicConfigs, int brokerDefault) {
+    String v = topicConfigs.get(MIN_INSYNC_REPLICAS);
+    return v == null ? brokerDefault : Integer.parseInt(v.trim());
+  }
+
+  private static SluiceException invalid(String message) {
+    return new SluiceException(ErrorCode.INVALID_REQUEST, message);
+  }
+}

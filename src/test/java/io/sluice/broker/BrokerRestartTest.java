@@ -1,0 +1,103 @@
+package io.sluice.broker;
+
+import static io.sluice.broker.testing.TestBatches.batch;
+import static io.sluice.broker.testing.TestBatches.offsetsAndValues;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.sluice.broker.testing.BlockedThreadGuard;
+import io.sluice.broker.testing.TestBrokers;
+import io.sluice.config.BrokerConfig;
+import io.sluice.storage.TopicPartition;
+import io.vertx.core.Future;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/** What a broker knows survives a clean restart on the same data directory, and the restart is clean. */
+class BrokerRestartTest {
+  @RegisterExtension
+  static final BlockedThreadGuard GUARD = new BlockedThreadGuard();
+
+  @TempDir
+  Path dataDir;
+  Broker broker;
+
+  /** Records what the storage engine's loader says at open: it logs every unclean start and every scan. */
+  private final List<String> loaderMessages = new CopyOnWriteArrayList<>();
+  private final Handler loaderHandler = new Handler() {
+    @Override
+    public void publish(LogRecord r) {
+      loaderMessages.add(java.text.MessageFormat.format(r.getMessage(), r.getParameters()));
+    }
+
+    @Override
+    public void flush() {
+    }
+
+    @Override
+    public void close() {
+    }
+  };
+  private final Logger loaderLogger = Logger.getLogger("io.sluice.storage.LogLoader");
+
+  @AfterEach
+  void stop() throws Exception {
+    loaderLogger.removeHandler(loaderHandler);
+    TestBrokers.close(broker);
+  }
+
+  private static <T> T await(Future<T> f) throws Exception {
+    return f.await(30, TimeUnit.SECONDS);
+  }
+
+  @Test
+  void topicsDataAndOffsetsSurviveACleanRestartWithoutRecovery() throws Exception {
+    BrokerConfig config = TestBrokers.config(dataDir, Map.of());
+    broker = TestBrokers.start(config, GUARD);
+    BrokerService service = broker.service();
+    TopicMetadata created = await(service.createTopic(new NewTopic("kept", 2, 1, Map.of("retention.ms", "86400000"))));
+    TopicPartition p0 = new TopicPartition("kept", 0);
+    TopicPartition p1 = new TopicPartition("kept", 1);
+    await(service.produce(p0, batch("a", "b"), Acks.ALL));
+    await(service.produce(p1, batch("c"), Acks.LEADER));
+    await(broker.close());
+
+    loaderLogger.addHandler(loaderHandler);
+    broker = TestBrokers.start(config, GUARD);
+    service = broker.service();
+
+    assertThat(await(service.listTopics())).containsExactly("kept");
+    assertThat(await(service.describeTopic("kept"))).isEqualTo(created);
+    assertThat(offsetsAndValues(await(service.fetch(new FetchRequest(p0, 0, 1 << 20, 1, 0))).slice().readBytes()))
+        .containsExactly("0=a", "1=b");
+    assertThat(await(service.offsets(p1))).isEqualTo(new OffsetRange(0, 1));
+    assertThat(await(service.produce(p0, batch("d"), Acks.LEADER)).batchBaseOffsets()).containsExactly(2L);
+    // After a clean shutdown the loader neither scans nor reports an unclean start.
+    assertThat(loaderMessages).noneMatch(m -> m.contains("kept-"));
+    // Control: the capture works (a brand-new log has no clean marker, and the loader says so).
+    await(service.createTopic(new NewTopic("fresh", 1, 1, Map.of())));
+    assertThat(loaderMessages).anyMatch(m -> m.contains("fresh-0: unclean start"));
+  }
+
+  @Test
+  void restartReregistersTheBrokerAtOnceAfterACleanShutdown() throws Exception {
+    BrokerConfig config = TestBrokers.config(dataDir, Map.of());
+    broker = TestBrokers.start(config, GUARD);
+    assertThat(broker.metadata().liveBrokers()).containsKey(1);
+    await(broker.close());
+
+    broker = TestBrokers.start(config, GUARD);
+
+    assertThat(await(broker.awaitMetadata(s -> s.liveBrokers().containsKey(1), 10_000)).liveBrokers().get(1)
+        .httpPort()).isEqualTo(broker.httpPort());
+  }
+}

@@ -1,0 +1,43 @@
+package io.sluice.broker.testing;
+
+import io.sluice.broker.Broker;
+import io.sluice.config.BrokerConfig;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/** Starts brokers for tests: loopback only, OS-chosen ports, small pools, blocked-loop guard on. */
+public final class TestBrokers {
+  public static final long START_TIMEOUT_S = 60;
+
+  private TestBrokers() {
+  }
+
+  /** The config of a test broker on {@code dataDir} with an embedded ZooKeeper, plus {@code extra}. */
+  public static BrokerConfig config(Path dataDir, Map<String, ?> extra) {
+    Map<String, Object> values = new HashMap<>();
+    values.put(BrokerConfig.BROKER_ID, 1);
+    values.put(BrokerConfig.LOG_DIRS, dataDir.toString());
+    values.put(BrokerConfig.HTTP_HOST, "127.0.0.1");
+    values.put(BrokerConfig.HTTP_PORT, 0);
+    values.put(BrokerConfig.CLUSTER_HOST, "127.0.0.1");
+    values.put(BrokerConfig.ZOOKEEPER_SESSION_TIMEOUT_MS, 6_000);
+    values.put(BrokerConfig.NUM_IO_THREADS, 4);
+    values.putAll(extra);
+    return BrokerConfig.of(values);
+  }
+
+  public static Broker start(BrokerConfig config, BlockedThreadGuard guard) throws Exception {
+    Broker broker = Broker.builder(config).vertxOptions(BlockedThreadGuard::testOptions).start()
+        .await(START_TIMEOUT_S, TimeUnit.SECONDS);
+    guard.watch(broker.vertx());
+    return broker;
+  }
+
+  public static void close(Broker broker) throws Exception {
+    if (broker != null) {
+      broker.close().await(START_TIMEOUT_S, TimeUnit.SECONDS);
+    }
+  }
+}

@@ -1,0 +1,119 @@
+package io.sluice.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.sluice.storage.LogConfig;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class BrokerConfigTest {
+  @TempDir
+  Path dir;
+
+  @Test
+  void defaultsAreKafkasWhereTheConceptIsKafkas() {
+    BrokerConfig c = BrokerConfig.defaults();
+    assertThat(c.brokerId()).isEqualTo(1);
+    assertThat(c.dataDir()).isEqualTo(Path.of("./data"));
+    assertThat(c.zookeeperConnect()).isEmpty();
+    assertThat(c.numPartitions()).isEqualTo(1);
+    assertThat(c.defaultReplicationFactor()).isEqualTo(1);
+    assertThat(c.minInsyncReplicas()).isEqualTo(1);
+    assertThat(c.autoCreateTopicsEnable()).isTrue();
+    assertThat(c.retentionCheckIntervalMs()).isEqualTo(300_000);
+    assertThat(c.httpHost()).isEqualTo("0.0.0.0");
+    assertThat(c.httpPort()).isEqualTo(8080);
+    assertThat(c.httpMaxBodyBytes()).isEqualTo(16L << 20);
+    assertThat(c.clusterHost()).isEqualTo("127.0.0.1");
+    assertThat(c.clusterPort()).isZero();
+    assertThat(c.defaultLogConfig()).isEqualTo(LogConfig.DEFAULT);
+  }
+
+  @Test
+  void fileValuesOverrideDefaultsAndLaterSourcesOverrideTheFile() throws Exception {
+    Path file = dir.resolve("sluice.json");
+    Files.writeString(file, """
+        {"broker.id": 7, "http.port": 9000, "log.retention.ms": 1000, "auto.create.topics.enable": false,
+         "zookeeper.connect": "zk1:2181,zk2:2181/sluice"}
+        """);
+
+    BrokerConfig c = BrokerConfig.load(file).with(Map.of("http.port", "9001")).with(Map.of("broker.id", "8"));
+
+    assertThat(c.brokerId()).isEqualTo(8);
+    assertThat(c.httpPort()).isEqualTo(9001);
+    assertThat(c.autoCreateTopicsEnable()).isFalse();
+    assertThat(c.zookeeperConnect()).contains("zk1:2181,zk2:2181/sluice");
+    assertThat(c.defaultLogConfig().retentionMs()).isEqualTo(1000);
+  }
+
+  @Test
+  void logDirsWinsOverLogDir() {
+    assertThat(BrokerConfig.of(Map.of("log.dir", "/a")).dataDir()).isEqualTo(Path.of("/a"));
+    assertThat(BrokerConfig.of(Map.of("log.dir", "/a", "log.dirs", "/b")).dataDir()).isEqualTo(Path.of("/b"));
+  }
+
+  @Test
+  void brokerLogKeysMapOntoTopicLevelDefaults() {
+    BrokerConfig c = BrokerConfig.of(Map.of("log.segment.bytes", "2048", "log.roll.ms", "5000",
+        "log.retention.bytes", "1000000", "log.flush.interval.messages", "10", "log.flush.interval.ms", "100",
+        "log.index.interval.bytes", "512", "message.max.bytes", "4096", "log.segment.delete.delay.ms", "0"));
+    assertThat(c.defaultLogConfig()).isEqualTo(new LogConfig(2048, 5000, 512, 4096, LogConfig.DEFAULT.retentionMs(),
+        1_000_000, 10, 100, 0));
+  }
+
+  @Test
+  void logSegmentMsWinsOverKafkasLogRollMs() {
+    assertThat(BrokerConfig.of(Map.of("log.roll.ms", "5000", "log.segment.ms", "6000")).segmentMs())
+        .isEqualTo(6000);
+  }
+
+  @Test
+  void badValuesFailNamingTheKey() {
+    assertThatThrownBy(() -> BrokerConfig.of(Map.of("http.port", "eighty")))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("http.port").hasMessageContaining("eighty")
+        .satisfies(e -> assertThat(((ConfigException) e).key()).isEqualTo("http.port"));
+    assertThatThrownBy(() -> BrokerConfig.of(Map.of("http.port", 70000)))
+        .hasMessageContaining("http.port").hasMessageContaining("between 0 and 65535");
+    assertThatThrownBy(() -> BrokerConfig.of(Map.of("num.partitions", 0)))
+        .hasMessageContaining("num.partitions").hasMessageContaining("between 1 and 100000");
+    assertThatThrownBy(() -> BrokerConfig.of(Map.of("auto.create.topics.enable", "yes")))
+        .hasMessageContaining("auto.create.topics.enable").hasMessageContaining("true or false");
+    assertThatThrownBy(() -> BrokerConfig.of(Map.of("log.segment.bytes", 100)))
+        .hasMessageContaining("log.segment.bytes").hasMessageContaining("at least 1024");
+    assertThatThrownBy(() -> BrokerConfig.of(Map.of("broker.id", 1.5)))
+        .hasMessageContaining("broker.id").hasMessageContaining("whole number");
+    assertThatThrownBy(() -> BrokerConfig.of(Map.of("log.dirs", "/a,/b")))
+        .hasMessageContaining("log.dirs").hasMessageContaining("exactly one");
+  }
+
+  @Test
+  void malformedFileFailsNamingTheFile() throws Exception {
+    Path file = dir.resolve("broken.json");
+    Files.writeString(file, "{\"broker.id\": ");
+    assertThatThrownBy(() -> BrokerConfig.load(file)).isInstanceOf(ConfigException.class)
+        .hasMessageContaining(file.toString()).hasMessageContaining("not a JSON object");
+    Files.writeString(file, "{\"broker.id\": {\"nested\": 1}}");
+    assertThatThrownBy(() -> BrokerConfig.load(file)).hasMessageContaining("broker.id");
+    assertThatThrownBy(() -> BrokerConfig.load(dir.resolve("missing.json"))).isInstanceOf(ConfigException.class)
+        .hasMessageContaining("missing.json");
+  }
+
+  @Test
+  void unknownKeysAreKeptAndReported() {
+    BrokerConfig c = BrokerConfig.of(Map.of("htp.port", "1", "broker.id", 2));
+    assertThat(c.unknownKeys()).containsExactly("htp.port");
+    assertThat(c.rawValue("htp.port")).contains("1");
+  }
+
+  @Test
+  void shippedConfigFileLoadsAndMatchesTheDefaults() {
+    BrokerConfig shipped = BrokerConfig.load(Path.of("conf", "sluice.json"));
+    assertThat(shipped.unknownKeys()).isEmpty();
+    assertThat(shipped.effectiveValues()).isEqualTo(BrokerConfig.defaults().with(Map.of("log.dirs", "./data"))
+        .effectiveValues());
+  }
+}

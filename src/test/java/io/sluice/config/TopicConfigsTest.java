@@ -1,0 +1,48 @@
+package io.sluice.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.sluice.errors.ErrorCode;
+import io.sluice.errors.SluiceException;
+import io.sluice.storage.LogConfig;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class TopicConfigsTest {
+
+  private static void assertInvalid(Map<String, String> configs, String... messageParts) {
+    assertThatThrownBy(() -> TopicConfigs.validate(configs, LogConfig.DEFAULT))
+        .isInstanceOf(SluiceException.class)
+        .satisfies(e -> assertThat(((SluiceException) e).errorCode()).isEqualTo(ErrorCode.INVALID_REQUEST))
+        .hasMessageContainingAll(messageParts);
+  }
+
+  @Test
+  void validOverridesAreNormalised() {
+    assertThat(TopicConfigs.validate(Map.of("retention.ms", " 1000 ", "segment.bytes", "4096"), LogConfig.DEFAULT))
+        .containsExactly(Map.entry("retention.ms", "1000"), Map.entry("segment.bytes", "4096"));
+  }
+
+  @Test
+  void unknownKeysAndBadValuesAreRefusedNamingTheKey() {
+    assertInvalid(Map.of("retention.hours", "1"), "retention.hours");
+    assertInvalid(Map.of("retention.ms", "forever"), "retention.ms", "forever");
+    assertInvalid(Map.of("retention.ms", "-2"), "retention.ms", "at least -1");
+    assertInvalid(Map.of("segment.bytes", "10"), "segment.bytes");
+    assertInvalid(Map.of("min.insync.replicas", "0"), "min.insync.replicas");
+    assertInvalid(Map.of("cleanup.policy", "compact"), "cleanup.policy", "compact");
+  }
+
+  @Test
+  void logConfigIsTheBrokerDefaultsWithTheTopicsOverrides() {
+    Map<String, String> topic = Map.of("retention.bytes", "1000", "max.message.bytes", "2048",
+        "min.insync.replicas", "2", "cleanup.policy", "delete");
+    LogConfig c = TopicConfigs.logConfig(LogConfig.DEFAULT, topic);
+    assertThat(c.retentionBytes()).isEqualTo(1000);
+    assertThat(c.maxMessageBytes()).isEqualTo(2048);
+    assertThat(c.segmentBytes()).isEqualTo(LogConfig.DEFAULT.segmentBytes());
+    assertThat(TopicConfigs.minInsyncReplicas(topic, 1)).isEqualTo(2);
+    assertThat(TopicConfigs.minInsyncReplicas(Map.of(), 3)).isEqualTo(3);
+  }
+}
