@@ -47,19 +47,6 @@ import java.util.function.Supplier;
 public final class Broker {
   private static final System.Logger LOG = System.getLogger(Broker.class.getName());
 
-  /**
-   * MERGE SEAM: the HTTP API the broker deploys. Until {@code io.sluice.http.HttpServerVerticle} is in this tree,
-   * a stand-in serves a few routes. At merge replace with, in essence:
-   * <pre>
-   * (vertx, service, config) -&gt; {
-   *   List&lt;HttpServerVerticle&gt; instances = new CopyOnWriteArrayList&lt;&gt;();
-   *   return vertx.deployVerticle(() -&gt; { var v = new HttpServerVerticle(service, config); instances.add(v);
-   *       return v; }, new DeploymentOptions().setInstances(config.httpInstances()))
-   *     .map(id -&gt; new HttpFrontEnd.Deployed(id, instances.get(0).actualPort()));
-   * }
-   * </pre>
-   */
-  public static final HttpFrontEnd DEFAULT_HTTP_FRONT_END = new StandInHttpFrontEnd();
 
   /** The storage engine: {@code io.sluice.storage.LogManager} on the data directory. */
   public static final LogStore.Factory DEFAULT_LOG_STORE = LogManagerStore::open;
@@ -109,7 +96,7 @@ public final class Broker {
   public static final class Builder {
     private final BrokerConfig config;
     private LogStore.Factory logStoreFactory = DEFAULT_LOG_STORE;
-    private HttpFrontEnd httpFrontEnd = DEFAULT_HTTP_FRONT_END;
+    private HttpFrontEnd httpFrontEnd = HttpFrontEnd.NONE;
     private Consumer<VertxOptions> vertxOptions = o -> { };
 
     private Builder(BrokerConfig config) {
@@ -251,7 +238,7 @@ public final class Broker {
       return closed;
     }
     Future<Void> chain = Future.succeededFuture();
-    chain = step(chain, "HTTP front end", () -> http == null ? null : vertx.undeploy(http.deploymentId()));
+    chain = step(chain, "HTTP front end", () -> http == null || http.deploymentId() == null ? null : vertx.undeploy(http.deploymentId()));
     chain = step(chain, "partitions", () -> partitions == null ? null : partitions.closeAll());
     chain = step(chain, "metadata", () -> metadata == null ? null : metadata.closeAsync());
     chain = step(chain, "log store", () -> logStore == null ? null : storageExecutor.executeBlocking(() -> {

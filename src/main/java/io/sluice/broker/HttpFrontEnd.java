@@ -9,11 +9,14 @@ import io.vertx.core.Vertx;
  * calls {@link #deploy} once its partitions are open and undeploys the returned deployment first on shutdown (the
  * verticle's {@code stop()} should let requests in flight finish).
  *
- * <p>The real front end is {@code new HttpServerVerticle(BrokerService, BrokerConfig)} deployed with a
- * {@code Supplier} for {@code http.instances} instances; see {@link Broker#DEFAULT_HTTP_FRONT_END}.
+ * <p>The real front end is {@code io.sluice.http.HttpApiFrontEnd}; the broker package does not depend on the
+ * HTTP package, so whoever starts a broker (the CLI, a test) chooses it. {@link #NONE} serves no HTTP.
  */
 @FunctionalInterface
 public interface HttpFrontEnd {
+
+  /** Serves no HTTP: for brokers driven through {@link BrokerService} alone (tests). */
+  HttpFrontEnd NONE = (vertx, service, config) -> Future.succeededFuture(new Deployed(null, -1));
 
   /** Deploys the HTTP API; completes with the deployment and the port actually bound. */
   Future<Deployed> deploy(Vertx vertx, BrokerService service, BrokerConfig config);

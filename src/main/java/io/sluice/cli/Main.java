@@ -1,6 +1,7 @@
 package io.sluice.cli;
 
 import io.sluice.broker.Broker;
+import io.sluice.http.HttpApiFrontEnd;
 import io.sluice.config.BrokerConfig;
 import io.sluice.config.ConfigException;
 import io.sluice.config.ConfigKey;
@@ -59,7 +60,7 @@ public final class Main {
       err.println("sluice: warning: unknown configuration keys ignored: " + config.unknownKeys());
     }
     // The hook is in place before the start begins: a SIGTERM during the start waits for it, then closes.
-    Future<Broker> starting = Broker.start(config);
+    Future<Broker> starting = Broker.builder(config).httpFrontEnd(new HttpApiFrontEnd()).start();
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       try {

@@ -59,6 +59,7 @@ public final class BrokerConfig {
   public static final String HTTP_MAX_BODY_BYTES = "http.max.body.bytes";
   public static final String HTTP_MAX_CONNECTIONS = "http.max.connections";
   public static final String FETCH_MAX_WAIT_MS = "fetch.max.wait.ms";
+  public static final String HTTP_MAX_RECORDS_PER_REQUEST = "http.max.records.per.request";
   public static final String CLUSTER_HOST = "cluster.host";
   public static final String CLUSTER_PORT = "cluster.port";
 
@@ -94,6 +95,7 @@ public final class BrokerConfig {
       intKey(HTTP_INSTANCES, 2, 1, 256, "HTTP server verticle instances"),
       longKey(HTTP_MAX_BODY_BYTES, 16L << 20, 1, "largest accepted request body"),
       intKey(HTTP_MAX_CONNECTIONS, 10_000, 1, Integer.MAX_VALUE, "open HTTP connections at most"),
+      intKey(HTTP_MAX_RECORDS_PER_REQUEST, 10_000, 1, Integer.MAX_VALUE, "records one produce request may carry"),
       longKey(FETCH_MAX_WAIT_MS, 30_000L, 0, "cap on a fetch's max_wait_ms"),
       stringKey(CLUSTER_HOST, "127.0.0.1", "event-bus host, advertised to other brokers as is"),
       intKey(CLUSTER_PORT, 0, 0, 65_535, "event-bus port; 0 lets the OS choose"));
@@ -271,6 +273,10 @@ public final class BrokerConfig {
 
   public int httpMaxConnections() {
     return getInt(HTTP_MAX_CONNECTIONS);
+  }
+
+  public int httpMaxRecordsPerRequest() {
+    return getInt(HTTP_MAX_RECORDS_PER_REQUEST);
   }
 
   public long fetchMaxWaitMs() {

@@ -10,6 +10,7 @@ import io.sluice.storage.ReadResult;
 import io.vertx.core.Future;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -90,7 +91,7 @@ final class FetchEndpoint {
         .putHeader(HIGH_WATERMARK, Long.toString(result.highWatermark()))
         .putHeader(LOG_START_OFFSET, Long.toString(result.logStartOffset()));
     if (format == FetchFormat.BATCHES) {
-      return sendBatches(response, request, result);
+      return sendBatches(response, ctx.request().version(), request, result);
     }
     EmbeddedFormat embedded = format == FetchFormat.JSON ? EmbeddedFormat.JSON : EmbeddedFormat.BINARY;
     return workers.executeBlocking(() -> encodeRecords(embedded, request, result), false)
@@ -103,11 +104,20 @@ final class FetchEndpoint {
         });
   }
 
-  private static Future<Void> sendBatches(HttpServerResponse response, FetchRequest request, FetchResult result) {
+  private Future<Void> sendBatches(HttpServerResponse response, HttpVersion version, FetchRequest request,
+      FetchResult result) {
     ReadResult slice = result.slice();
     if (slice != null) {
       response.putHeader(NEXT_OFFSET, Long.toString(slice.nextOffset()));
-      return slice.isEmpty() ? response.end() : response.sendFile(slice.channel(), slice.position(), slice.length());
+      if (slice.isEmpty()) {
+        return response.end();
+      }
+      if (version == HttpVersion.HTTP_2) {
+        // Vert.x sends a FileChannel only over HTTP/1.x; an h2c client gets the bytes copied on a worker.
+        return workers.<Buffer>executeBlocking(() -> Buffer.buffer(slice.readBytes().array()), false)
+            .compose(response::end);
+      }
+      return response.sendFile(slice.channel(), slice.position(), slice.length());
     }
     Buffer bytes = result.bytes() != null ? result.bytes() : Buffer.buffer();
     response.putHeader(NEXT_OFFSET, Long.toString(BatchFrames.nextOffset(bytes, request.offset())));

@@ -36,8 +36,9 @@ import org.junit.jupiter.api.io.TempDir;
  * offset it was acknowledged with, and the log has no gaps. Then SIGTERM stops it cleanly. Neither run may log a
  * blocked event loop.
  *
- * <p>Talks to the broker over HTTP through the routes of the stand-in front end ({@link StandInHttpFrontEnd});
- * adapt the three requests here when the real HTTP API is wired in.
+ * <p>The broker runs as a user runs it: {@code java -jar target/sluice.jar} when the build packaged it (failsafe
+ * passes its path as {@code sluice.jar}), otherwise the test class path. It talks the binary batch path of the
+ * HTTP API both ways.
  */
 class BrokerProcessIT {
   private static final Pattern LISTENING = Pattern.compile("Sluice broker 1 listening on http://([^:]+):(\\d+)");
@@ -90,8 +91,12 @@ class BrokerProcessIT {
   }
 
   @AfterEach
-  void killLeftovers() {
+  void killLeftoversAndKeepTheirOutput() throws IOException {
     processes.forEach(p -> p.process.destroyForcibly());
+    Path logs = Files.createDirectories(Path.of("target", "it-logs"));
+    for (BrokerProcess p : processes) {
+      Files.write(logs.resolve("BrokerProcessIT-broker-" + p.process.pid() + ".log"), p.output);
+    }
   }
 
   private BrokerProcess startBroker(Path dataDir) throws Exception {
@@ -99,9 +104,16 @@ class BrokerProcessIT {
     Files.writeString(config, "{\"http.host\": \"127.0.0.1\", \"cluster.host\": \"127.0.0.1\","
         + " \"zookeeper.session.timeout.ms\": 4000, \"num.io.threads\": 2}");
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    ProcessBuilder pb = new ProcessBuilder(java, "-Xmx256m", "-cp", System.getProperty("java.class.path"),
-        "io.sluice.cli.Main", "--config", config.toString(), "--http-port", "0", "--data-dir", dataDir.toString(),
-        "--broker-id", "1").redirectErrorStream(true);
+    List<String> command = new ArrayList<>(List.of(java, "-Xmx256m"));
+    String jar = System.getProperty("sluice.jar");
+    if (jar != null && Files.exists(Path.of(jar))) {
+      command.addAll(List.of("-jar", jar));
+    } else {
+      command.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.sluice.cli.Main"));
+    }
+    command.addAll(List.of("--config", config.toString(), "--http-port", "0", "--data-dir", dataDir.toString(),
+        "--broker-id", "1"));
+    ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
     BrokerProcess bp = new BrokerProcess(pb.start());
     processes.add(bp);
     bp.port.get(120, TimeUnit.SECONDS);
@@ -161,15 +173,15 @@ class BrokerProcessIT {
       byte[] body = new byte[batch.remaining()];
       batch.get(body);
       try {
-        HttpResponse<byte[]> r = send(HttpRequest.newBuilder(uri(bp, "/topics/crash/partitions/0/records?acks=all"))
-            .POST(HttpRequest.BodyPublishers.ofByteArray(body)));
+        HttpResponse<byte[]> r = send(HttpRequest.newBuilder(uri(bp, "/topics/crash/partitions/0/batches?acks=all"))
+            .header("Content-Type", "application/vnd.sluice.batch").POST(HttpRequest.BodyPublishers.ofByteArray(body)));
         if (r.statusCode() != 200) {
           enough.completeExceptionally(new AssertionError("produce answered " + r.statusCode() + ": "
               + new String(r.body(), StandardCharsets.UTF_8)));
           return;
         }
         long offset = new io.vertx.core.json.JsonObject(new String(r.body(), StandardCharsets.UTF_8))
-            .getJsonArray("offsets").getLong(0);
+            .getJsonArray("offsets").getJsonObject(0).getLong("offset");
         acked.put(offset, value);
         if (acked.size() >= ACKED_BEFORE_KILL) {
           enough.complete(null);
@@ -185,7 +197,7 @@ class BrokerProcessIT {
     long offset = 0;
     while (true) {
       HttpResponse<byte[]> r = send(HttpRequest.newBuilder(uri(bp, "/topics/crash/partitions/0/records?offset="
-          + offset + "&max_bytes=65536")).GET());
+          + offset + "&max_bytes=65536")).header("Accept", "application/vnd.sluice.batch").GET());
       assertThat(r.statusCode()).as(new String(r.body(), StandardCharsets.UTF_8)).isEqualTo(200);
       long highWatermark = Long.parseLong(r.headers().firstValue("Sluice-High-Watermark").orElseThrow());
       for (Record rec : TestBatches.records(ByteBuffer.wrap(r.body()))) {
