@@ -51,6 +51,8 @@ final class StreamingEndpoint {
   }
 
   private void consume(RoutingContext ctx) {
+    // The upgrade happens after an asynchronous check; a paused request is still unread then.
+    ctx.request().pause();
     EmbeddedFormat format = format(ctx.request().getParam("format"));
     String group = ctx.request().getParam("group");
     String topic = ctx.request().getParam("topic");
@@ -88,6 +90,7 @@ final class StreamingEndpoint {
   }
 
   private void produce(RoutingContext ctx) {
+    ctx.request().pause();
     EmbeddedFormat format = format(ctx.request().getParam("format"));
     String topic = ctx.request().getParam("topic");
     if (topic == null || topic.isEmpty()) {
