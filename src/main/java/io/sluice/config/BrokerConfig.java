@@ -62,6 +62,11 @@ public final class BrokerConfig {
   public static final String HTTP_MAX_RECORDS_PER_REQUEST = "http.max.records.per.request";
   public static final String CLUSTER_HOST = "cluster.host";
   public static final String CLUSTER_PORT = "cluster.port";
+  public static final String OFFSETS_TOPIC_NUM_PARTITIONS = "offsets.topic.num.partitions";
+  public static final String OFFSETS_TOPIC_REPLICATION_FACTOR = "offsets.topic.replication.factor";
+  public static final String GROUP_MIN_SESSION_TIMEOUT_MS = "group.min.session.timeout.ms";
+  public static final String GROUP_MAX_SESSION_TIMEOUT_MS = "group.max.session.timeout.ms";
+  public static final String CONSUMER_INSTANCE_TIMEOUT_MS = "consumer.instance.timeout.ms";
 
   private static final long WEEK_MS = 7L * 24 * 3600 * 1000;
 
@@ -98,7 +103,13 @@ public final class BrokerConfig {
       intKey(HTTP_MAX_RECORDS_PER_REQUEST, 10_000, 1, Integer.MAX_VALUE, "records one produce request may carry"),
       longKey(FETCH_MAX_WAIT_MS, 30_000L, 0, "cap on a fetch's max_wait_ms"),
       stringKey(CLUSTER_HOST, "127.0.0.1", "event-bus host, advertised to other brokers as is"),
-      intKey(CLUSTER_PORT, 0, 0, 65_535, "event-bus port; 0 lets the OS choose"));
+      intKey(CLUSTER_PORT, 0, 0, 65_535, "event-bus port; 0 lets the OS choose"),
+      intKey(OFFSETS_TOPIC_NUM_PARTITIONS, 8, 1, 1000, "partitions of __consumer_offsets when it is created"),
+      intKey(OFFSETS_TOPIC_REPLICATION_FACTOR, -1, -1, Short.MAX_VALUE,
+          "replication factor of __consumer_offsets; -1 takes default.replication.factor"),
+      longKey(GROUP_MIN_SESSION_TIMEOUT_MS, 6_000L, 1, "smallest session.timeout.ms a consumer may ask for"),
+      longKey(GROUP_MAX_SESSION_TIMEOUT_MS, 1_800_000L, 1, "largest session.timeout.ms a consumer may ask for"),
+      longKey(CONSUMER_INSTANCE_TIMEOUT_MS, 300_000L, 1, "an HTTP consumer instance idle this long is deleted"));
 
   private static final Map<String, ConfigKey> BY_NAME;
 

@@ -23,6 +23,9 @@ public enum ErrorCode {
   NOT_ENOUGH_REPLICAS_AFTER_APPEND(20, 503, true),
   INVALID_REQUIRED_ACKS(21, 400, false),
   ILLEGAL_GENERATION(22, 409, false),
+  UNKNOWN_MEMBER_ID(25, 409, false),
+  INVALID_SESSION_TIMEOUT(26, 400, false),
+  REBALANCE_IN_PROGRESS(27, 409, true),
   INVALID_TIMESTAMP(32, 422, false),
   TOPIC_ALREADY_EXISTS(36, 409, false),
   INVALID_PARTITIONS(37, 400, false),
@@ -34,6 +37,8 @@ public enum ErrorCode {
   FENCED_LEADER_EPOCH(74, 409, true),
   UNKNOWN_LEADER_EPOCH(75, 409, true),
   UNSUPPORTED_COMPRESSION_TYPE(76, 422, false),
+  NON_EMPTY_GROUP(68, 409, false),
+  GROUP_ID_NOT_FOUND(69, 404, false),
   INVALID_RECORD(87, 422, false),
   /** Sluice's own: the request body exceeded the configured limit. */
   REQUEST_TOO_LARGE(10_001, 413, false),
@@ -48,7 +53,13 @@ public enum ErrorCode {
   /** Sluice's own: none of the media types in the request's Accept header can be produced. */
   NOT_ACCEPTABLE(10_006, 406, false),
   /** Sluice's own: the server is not ready or is at its connection limit; retry later. */
-  SERVICE_UNAVAILABLE(10_007, 503, true);
+  SERVICE_UNAVAILABLE(10_007, 503, true),
+  /** Sluice's own: no consumer instance of that name in the group (never created, deleted or expired). */
+  CONSUMER_INSTANCE_NOT_FOUND(10_008, 404, false),
+  /** Sluice's own: a consumer instance of that name already exists in the group. */
+  CONSUMER_ALREADY_EXISTS(10_009, 409, false),
+  /** Sluice's own: the request conflicts with the consumer instance's state (e.g. subscribed and assigned). */
+  CONSUMER_STATE_CONFLICT(10_010, 409, false);
 
   private final int code;
   private final int httpStatus;

@@ -1,6 +1,7 @@
 package io.sluice.http;
 
 import io.sluice.broker.BrokerService;
+import io.sluice.consumer.ConsumerService;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.buffer.Buffer;
@@ -18,7 +19,13 @@ final class ApiRouter {
 
   /** What the endpoints need besides the broker: limits, readiness, the OpenAPI text, the fetch workers. */
   record Deps(BrokerService service, HttpApiConfig cfg, BooleanSupplier readiness, Buffer openApi,
-      WorkerExecutor fetchWorkers) {
+      WorkerExecutor fetchWorkers, ConsumerService consumers) {
+
+    /** Without consumer groups: their routes exist but answer 503. */
+    Deps(BrokerService service, HttpApiConfig cfg, BooleanSupplier readiness, Buffer openApi,
+        WorkerExecutor fetchWorkers) {
+      this(service, cfg, readiness, openApi, fetchWorkers, null);
+    }
   }
 
   static Router create(Vertx vertx, Deps deps) {
@@ -32,6 +39,11 @@ final class ApiRouter {
     new ProduceEndpoint(deps.service(), deps.cfg()).mount(router, body);
     new BatchesEndpoint(deps.service()).mount(router, body);
     new FetchEndpoint(deps.service(), deps.cfg(), deps.fetchWorkers()).mount(router);
+    ConsumerService consumers = deps.consumers() != null ? deps.consumers() : Unavailable.consumers();
+    new ConsumersEndpoint(consumers, deps.cfg()).mount(router, body);
+    new ConsumerGroupsEndpoint(consumers).mount(router, body);
+    new SseEndpoint(deps.service(), deps.fetchWorkers()).mount(router);
+    new StreamingEndpoint(deps.service(), consumers, deps.cfg(), deps.fetchWorkers()).mount(router);
     router.route().failureHandler(ErrorResponses::handleFailure);
     for (int status : new int[] {400, 404, 405, 406, 413, 415, 500}) {
       router.errorHandler(status, ErrorResponses::handleFailure);

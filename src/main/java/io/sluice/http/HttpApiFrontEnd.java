@@ -3,28 +3,27 @@ package io.sluice.http;
 import io.sluice.broker.BrokerService;
 import io.sluice.broker.HttpFrontEnd;
 import io.sluice.config.BrokerConfig;
+import io.sluice.consumer.LocalConsumerService;
+import io.sluice.group.GroupConfig;
+import io.sluice.group.GroupCoordinator;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * Deploys the HTTP API for a broker: {@code http.instances} {@link HttpServerVerticle}s sharing one port, with
- * the broker's limits mapped onto {@link HttpApiConfig}.
+ * Deploys the HTTP API for a broker: the group coordinator and its consumer service, then {@code http.instances}
+ * {@link HttpServerVerticle}s sharing one port, with the broker's limits mapped onto {@link HttpApiConfig}. One
+ * parent deployment holds them: undeploying it stops the HTTP servers (children go first), then the coordinator.
  */
 public final class HttpApiFrontEnd implements HttpFrontEnd {
 
   @Override
   public Future<Deployed> deploy(Vertx vertx, BrokerService service, BrokerConfig config) {
-    HttpApiConfig api = apiConfig(config);
-    List<HttpServerVerticle> instances = new CopyOnWriteArrayList<>();
-    return vertx.deployVerticle(() -> {
-      HttpServerVerticle verticle = new HttpServerVerticle(service, api);
-      instances.add(verticle);
-      return verticle;
-    }, new DeploymentOptions().setInstances(config.httpInstances()))
-        .map(id -> new Deployed(id, instances.get(0).actualPort()));
+    ApiDeployment parent = new ApiDeployment(service, config);
+    return vertx.deployVerticle(parent).map(id -> new Deployed(id, parent.instances.get(0).actualPort()));
   }
 
   static HttpApiConfig apiConfig(BrokerConfig config) {
@@ -34,5 +33,35 @@ public final class HttpApiFrontEnd implements HttpFrontEnd {
         .withMaxConnections(config.httpMaxConnections())
         .withMaxRecordsPerRequest(config.httpMaxRecordsPerRequest())
         .withFetchWait(Math.min(HttpApiConfig.DEFAULT_FETCH_WAIT_MS, maxWaitMs), maxWaitMs);
+  }
+
+  /** Starts the consumer service, then the HTTP instances as child deployments. */
+  private static final class ApiDeployment extends VerticleBase {
+    private final BrokerService service;
+    private final BrokerConfig config;
+    final List<HttpServerVerticle> instances = new CopyOnWriteArrayList<>();
+    private LocalConsumerService consumers;
+
+    ApiDeployment(BrokerService service, BrokerConfig config) {
+      this.service = service;
+      this.config = config;
+    }
+
+    @Override
+    public Future<?> start() {
+      HttpApiConfig api = apiConfig(config);
+      consumers = new LocalConsumerService(new GroupCoordinator(vertx, service, GroupConfig.from(config),
+          System::currentTimeMillis));
+      return consumers.start().compose(v -> vertx.deployVerticle(() -> {
+        HttpServerVerticle verticle = new HttpServerVerticle(service, api, () -> true, consumers);
+        instances.add(verticle);
+        return verticle;
+      }, new DeploymentOptions().setInstances(config.httpInstances())));
+    }
+
+    @Override
+    public Future<?> stop() {
+      return consumers != null ? consumers.close() : Future.succeededFuture();
+    }
   }
 }

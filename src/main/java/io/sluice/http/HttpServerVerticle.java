@@ -1,6 +1,7 @@
 package io.sluice.http;
 
 import io.sluice.broker.BrokerService;
+import io.sluice.consumer.ConsumerService;
 import io.sluice.errors.ErrorCode;
 import io.sluice.http.ErrorResponses.ApiError;
 import io.vertx.core.Future;
@@ -37,6 +38,7 @@ public class HttpServerVerticle extends VerticleBase {
   private final BrokerService service;
   private final HttpApiConfig cfg;
   private final BooleanSupplier readiness;
+  private final ConsumerService consumers;
   /** Over-limit connections of this instance's server, awaiting their 503; event-loop confined. */
   private final Set<HttpConnection> rejected = Collections.newSetFromMap(new IdentityHashMap<>());
   private SharedServerState shared;
@@ -50,9 +52,16 @@ public class HttpServerVerticle extends VerticleBase {
 
   /** An API whose {@code GET /ready} answers 200 only while {@code readiness} is true. */
   public HttpServerVerticle(BrokerService service, HttpApiConfig cfg, BooleanSupplier readiness) {
+    this(service, cfg, readiness, null);
+  }
+
+  /** An API that also serves consumer groups through {@code consumers} (null: those routes answer 503). */
+  public HttpServerVerticle(BrokerService service, HttpApiConfig cfg, BooleanSupplier readiness,
+      ConsumerService consumers) {
     this.service = Objects.requireNonNull(service, "service");
     this.cfg = Objects.requireNonNull(cfg, "cfg");
     this.readiness = Objects.requireNonNull(readiness, "readiness");
+    this.consumers = consumers;
   }
 
   @Override
@@ -62,7 +71,7 @@ public class HttpServerVerticle extends VerticleBase {
     shared = SharedServerState.acquire(vertx, cfg, deploymentID());
     return vertx.fileSystem().readFile(OpenApiEndpoint.RESOURCE)
         .map(openApi -> ApiRouter.create(vertx,
-            new ApiRouter.Deps(service, cfg, readiness, openApi, fetchWorkers)))
+            new ApiRouter.Deps(service, cfg, readiness, openApi, fetchWorkers, consumers)))
         .compose(this::listen);
   }
 

@@ -1,0 +1,98 @@
+package io.sluice.consumer;
+
+import io.sluice.group.Subscription;
+import io.sluice.storage.TopicPartition;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.function.Supplier;
+import java.util.regex.Pattern;
+
+/**
+ * One consumer instance: its settings, what it consumes (a subscription through its group, or partitions it
+ * assigned itself; never both), its member id while in the group, and its position per owned partition (the next
+ * offset a poll returns). Confined to the coordinator context. Operations on one instance run one after another
+ * ({@link #serially}), as a Kafka consumer is used by one thread.
+ *
+ * <p>What survives the coordinator (it is persisted in the offsets topic): settings, subscription and manual
+ * assignment. Positions do not: a restored instance resumes from the committed offsets, as a restarted Kafka
+ * consumer would.
+ */
+final class ConsumerInstance {
+  final String group;
+  final ConsumerConfig config;
+  Subscription subscription;
+  List<TopicPartition> manual;
+  String memberId;
+  /** The generation whose assignment this instance last saw; -1 outside the group protocol. */
+  int generation = -1;
+  final Map<TopicPartition, Long> positions = new HashMap<>();
+  long lastUsedMs;
+  long lastAutoCommitMs;
+  boolean deleted;
+  private Future<?> tail = Future.succeededFuture();
+
+  ConsumerInstance(String group, ConsumerConfig config, long nowMs) {
+    this.group = group;
+    this.config = config;
+    this.lastUsedMs = nowMs;
+    this.lastAutoCommitMs = nowMs;
+  }
+
+  String name() {
+    return config.name();
+  }
+
+  /** Runs {@code op} after every operation queued before it on this instance has completed. */
+  <T> Future<T> serially(Supplier<Future<T>> op) {
+    Future<T> next = tail.transform(ignored -> {
+      try {
+        return op.get();
+      } catch (RuntimeException e) {
+        return Future.failedFuture(e);
+      }
+    });
+    tail = next;
+    return next;
+  }
+
+  JsonObject toJson() {
+    JsonObject j = new JsonObject().put("config", config.toJson());
+    if (subscription != null) {
+      j.put("subscription", subscription.pattern() != null
+          ? new JsonObject().put("topic_pattern", subscription.patternText())
+          : new JsonObject().put("topics", new JsonArray(new ArrayList<>(new TreeSet<>(subscription.topics())))));
+    }
+    if (manual != null) {
+      JsonArray a = new JsonArray();
+      manual.forEach(tp -> a.add(new JsonObject().put("topic", tp.topic()).put("partition", tp.partition())));
+      j.put("assignment", a);
+    }
+    return j;
+  }
+
+  static ConsumerInstance fromJson(String group, JsonObject j, long nowMs) {
+    ConsumerInstance inst = new ConsumerInstance(group, ConsumerConfig.fromJson(j.getJsonObject("config")), nowMs);
+    JsonObject sub = j.getJsonObject("subscription");
+    if (sub != null) {
+      inst.subscription = sub.containsKey("topic_pattern")
+          ? Subscription.ofPattern(Pattern.compile(sub.getString("topic_pattern")))
+          : Subscription.ofTopics(sub.getJsonArray("topics").stream().map(String::valueOf).toList());
+    }
+    JsonArray a = j.getJsonArray("assignment");
+    if (a != null) {
+      List<TopicPartition> tps = new ArrayList<>();
+      for (Object o : a) {
+        JsonObject tp = (JsonObject) o;
+        tps.add(new TopicPartition(tp.getString("topic"), tp.getInteger("partition")));
+      }
+      inst.manual = tps;
+    }
+    return inst;
+  }
+}

@@ -1,0 +1,83 @@
+package io.sluice.consumer;
+
+import io.sluice.group.CommittedOffset;
+import io.sluice.group.Subscription;
+import io.sluice.storage.TopicPartition;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Consumer instances and group administration, as the HTTP and WebSocket front ends ask for them: the seam
+ * between those front ends and the group coordinator. Every call names the group, so an implementation can route
+ * it to the group's coordinating broker (the leader of its {@code __consumer_offsets} partition);
+ * {@link LocalConsumerService} serves the groups coordinated here. Arguments and results are plain data (records,
+ * JSON), so a forwarding implementation can carry them over the event bus.
+ *
+ * <p>Futures complete on the caller's context. Failures carry a {@link io.sluice.errors.SluiceException}:
+ * CONSUMER_INSTANCE_NOT_FOUND for an unknown (deleted, expired) instance, CONSUMER_STATE_CONFLICT for an operation
+ * the instance's state forbids, ILLEGAL_GENERATION / REBALANCE_IN_PROGRESS / UNKNOWN_MEMBER_ID for a commit the
+ * group refuses. Offsets given to and returned by {@link #commit} and {@link #committed} are the next offsets to
+ * read (Kafka's convention; the REST layer converts).
+ */
+public interface ConsumerService {
+
+  /** Creates an instance; fails CONSUMER_ALREADY_EXISTS if the name is taken in the group. */
+  Future<ConsumerConfig> create(String group, JsonObject settings);
+
+  /** Leaves the group (committing first with auto-commit) and forgets the instance. */
+  Future<Void> delete(String group, String name);
+
+  Future<Void> subscribe(String group, String name, Subscription subscription);
+
+  /** The subscription, or null when there is none. */
+  Future<Subscription> subscription(String group, String name);
+
+  Future<Void> unsubscribe(String group, String name);
+
+  /** Takes the partitions without the group protocol (no rebalancing; commits only while the group is empty). */
+  Future<Void> assign(String group, String name, List<TopicPartition> partitions);
+
+  /** The partitions the instance owns now: its manual assignment or its current group assignment. */
+  Future<List<TopicPartition>> assignment(String group, String name);
+
+  /**
+   * Long poll across the owned partitions: answers as soon as records are there, or empty after {@code timeoutMs}
+   * (the instance's {@code consumer.request.timeout.ms} when negative). Also the heartbeat: joins the group when the
+   * instance is not (yet, or no longer) a member.
+   */
+  Future<List<ConsumedRecord>> poll(String group, String name, long timeoutMs, int maxBytes, int maxRecords);
+
+  /** Keeps the membership alive without reading (a WebSocket consumer with no credit left). */
+  Future<Void> heartbeat(String group, String name);
+
+  /** Commits {@code nextOffsets}, or with null the positions reached by the polls so far. */
+  Future<Void> commit(String group, String name, Map<TopicPartition, Long> nextOffsets);
+
+  /** Committed offsets of {@code partitions} (all owned partitions when null) that have one. */
+  Future<Map<TopicPartition, CommittedOffset>> committed(String group, String name, List<TopicPartition> partitions);
+
+  /** Moves positions to the given offsets. */
+  Future<Void> seek(String group, String name, Map<TopicPartition, Long> offsets);
+
+  /** Moves each position to the first offset whose timestamp is at or after the given one (the end if none). */
+  Future<Void> seekToTimestamp(String group, String name, Map<TopicPartition, Long> timestampsMs);
+
+  Future<Void> seekToBeginning(String group, String name, List<TopicPartition> partitions);
+
+  Future<Void> seekToEnd(String group, String name, List<TopicPartition> partitions);
+
+  /** {@code [{"group_id", "state"}]}. */
+  Future<JsonArray> listGroups();
+
+  /** {@code {"group_id", "state", "generation", "assignor", "members": [{"member_id", "instance_id", "partitions"}]}}. */
+  Future<JsonObject> describeGroup(String group);
+
+  /** {@code [{"topic", "partition", "committed_offset", "log_end_offset", "lag"}]}. */
+  Future<JsonArray> lags(String group);
+
+  /** Resets a group without members; see {@link io.sluice.group.GroupAdmin#resetOffsets}. */
+  Future<JsonArray> resetOffsets(String group, JsonObject request);
+}

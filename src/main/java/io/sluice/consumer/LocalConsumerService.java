@@ -1,0 +1,452 @@
+package io.sluice.consumer;
+
+import io.sluice.broker.BrokerService;
+import io.sluice.errors.ErrorCode;
+import io.sluice.errors.SluiceException;
+import io.sluice.group.CommittedOffset;
+import io.sluice.group.Group;
+import io.sluice.group.GroupAdmin;
+import io.sluice.group.GroupCoordinator;
+import io.sluice.group.GroupListener;
+import io.sluice.group.Member;
+import io.sluice.group.Subscription;
+import io.sluice.record.Record;
+import io.sluice.storage.TopicPartition;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.lang.System.Logger.Level;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.Function;
+
+/**
+ * {@link ConsumerService} for the groups this broker's {@link GroupCoordinator} coordinates: the instance registry
+ * lives at the coordinator, on its context, so the instance's whole state sits beside its group's. Also the
+ * coordinator's {@link GroupListener}: auto-commits before a rebalance, drops positions of lost partitions after
+ * it, and expires idle instances.
+ *
+ * <p>Positions: a partition newly owned starts at the group's committed offset, else where
+ * {@code auto.offset.reset} says; a position that fell below the log start (retention) is reset the same way.
+ */
+public final class LocalConsumerService implements ConsumerService, GroupListener {
+  private static final System.Logger LOG = System.getLogger(LocalConsumerService.class.getName());
+
+  private final GroupCoordinator coordinator;
+  private final BrokerService service;
+  private final GroupAdmin admin;
+  /** Instances by group, then name; coordinator context only. */
+  private final Map<String, Map<String, ConsumerInstance>> instances = new TreeMap<>();
+
+  public LocalConsumerService(GroupCoordinator coordinator) {
+    this.coordinator = coordinator;
+    this.service = coordinator.service();
+    this.admin = new GroupAdmin(coordinator);
+    coordinator.listener(this);
+  }
+
+  /** Starts the coordinator and restores the persisted instances. */
+  public Future<Void> start() {
+    return coordinator.start().compose(v -> coordinator.run(() -> {
+      long now = coordinator.nowMs();
+      coordinator.persistedInstances().forEach((group, byName) -> byName.forEach((name, json) ->
+          instances.computeIfAbsent(group, g -> new TreeMap<>()).put(name, ConsumerInstance.fromJson(group, json, now))));
+      return Future.succeededFuture();
+    }));
+  }
+
+  public Future<Void> close() {
+    return coordinator.close();
+  }
+
+  @Override
+  public Future<ConsumerConfig> create(String group, JsonObject settings) {
+    return coordinator.run(() -> {
+      ConsumerConfig cfg = ConsumerConfig.parse(settings, coordinator.config());
+      Map<String, ConsumerInstance> byName = instances.computeIfAbsent(group, g -> new TreeMap<>());
+      if (byName.containsKey(cfg.name())) {
+        throw new SluiceException(ErrorCode.CONSUMER_ALREADY_EXISTS, "Consumer instance '" + cfg.name()
+            + "' already exists in group '" + group + "'");
+      }
+      ConsumerInstance inst = new ConsumerInstance(group, cfg, coordinator.nowMs());
+      byName.put(cfg.name(), inst);
+      return coordinator.persistInstance(group, cfg.name(), inst.toJson())
+          .onFailure(t -> byName.remove(cfg.name())).map(cfg);
+    });
+  }
+
+  @Override
+  public Future<Void> delete(String group, String name) {
+    return withInstance(group, name, inst -> remove(inst).map(v -> null));
+  }
+
+  private Future<Void> remove(ConsumerInstance inst) {
+    Future<Void> committed = inst.config.autoCommitEnable() ? commitPositions(inst).recover(t -> {
+      LOG.log(Level.DEBUG, "Final auto-commit of " + inst.name() + " failed: " + t);
+      return Future.succeededFuture();
+    }) : Future.succeededFuture();
+    return committed.compose(v -> {
+      inst.deleted = true;
+      Map<String, ConsumerInstance> byName = instances.get(inst.group);
+      if (byName != null) {
+        byName.remove(inst.name());
+      }
+      leaveGroup(inst);
+      return coordinator.persistInstance(inst.group, inst.name(), null);
+    });
+  }
+
+  private void leaveGroup(ConsumerInstance inst) {
+    if (inst.memberId != null) {
+      Group g = coordinator.group(inst.group);
+      if (g.leave(inst.memberId)) {
+        coordinator.ensureRebalanced(g);
+      }
+      inst.memberId = null;
+      inst.generation = -1;
+    }
+    inst.positions.clear();
+  }
+
+  @Override
+  public Future<Void> subscribe(String group, String name, Subscription subscription) {
+    return withInstance(group, name, inst -> {
+      if (inst.manual != null) {
+        throw conflict("Instance '" + name + "' assigned partitions itself; unsubscribe (DELETE subscription) first");
+      }
+      inst.subscription = subscription;
+      if (inst.memberId != null) {
+        coordinator.group(group).resubscribe(inst.memberId, subscription);
+      }
+      return coordinator.persistInstance(group, name, inst.toJson());
+    });
+  }
+
+  @Override
+  public Future<Subscription> subscription(String group, String name) {
+    return withInstance(group, name, inst -> Future.succeededFuture(inst.subscription));
+  }
+
+  @Override
+  public Future<Void> unsubscribe(String group, String name) {
+    return withInstance(group, name, inst -> {
+      leaveGroup(inst);
+      inst.subscription = null;
+      inst.manual = null;
+      return coordinator.persistInstance(group, name, inst.toJson());
+    });
+  }
+
+  @Override
+  public Future<Void> assign(String group, String name, List<TopicPartition> partitions) {
+    return withInstance(group, name, inst -> {
+      if (inst.subscription != null) {
+        throw conflict("Instance '" + name + "' is subscribed; unsubscribe (DELETE subscription) first");
+      }
+      inst.manual = List.copyOf(partitions);
+      inst.positions.keySet().retainAll(partitions);
+      return coordinator.persistInstance(group, name, inst.toJson());
+    });
+  }
+
+  @Override
+  public Future<List<TopicPartition>> assignment(String group, String name) {
+    return withInstance(group, name, inst -> Future.succeededFuture(owned(inst)));
+  }
+
+  /** The partitions the instance owns now, sorted. */
+  private List<TopicPartition> owned(ConsumerInstance inst) {
+    if (inst.manual != null) {
+      return inst.manual;
+    }
+    if (inst.memberId == null) {
+      return List.of();
+    }
+    return coordinator.group(inst.group).member(inst.memberId).map(Member::assignment).orElse(List.of());
+  }
+
+  @Override
+  public Future<List<ConsumedRecord>> poll(String group, String name, long timeoutMs, int maxBytes, int maxRecords) {
+    return withInstance(group, name, inst -> {
+      maybeAutoCommit(inst);
+      long wait = timeoutMs < 0 ? inst.config.requestTimeoutMs() : timeoutMs;
+      return joinIfNeeded(inst).compose(v -> initPositions(inst)).compose(positions -> {
+        int generation = inst.generation;
+        return PartitionPoller.poll(service, coordinator.workers(), new PartitionPoller.Request(positions, wait,
+            maxBytes, inst.config.fetchMinBytes(), maxRecords)).compose(result -> accept(inst, generation, result));
+      });
+    });
+  }
+
+  /** Takes a poll's records unless the instance lost its partitions meanwhile; moves positions past them. */
+  private Future<List<ConsumedRecord>> accept(ConsumerInstance inst, int generation, PartitionPoller.Result result) {
+    List<ConsumedRecord> out = new ArrayList<>();
+    if (inst.deleted || inst.generation != generation) {
+      return Future.succeededFuture(out);
+    }
+    List<TopicPartition> owned = owned(inst);
+    result.records().forEach((tp, records) -> {
+      if (owned.contains(tp) && inst.positions.containsKey(tp)) {
+        for (Record r : records) {
+          out.add(new ConsumedRecord(tp.topic(), tp.partition(), r));
+        }
+        inst.positions.put(tp, records.get(records.size() - 1).offset() + 1);
+      }
+    });
+    List<Future<Void>> resets = new ArrayList<>();
+    for (TopicPartition tp : result.outOfRange()) {
+      LOG.log(Level.INFO, "Position of " + inst.name() + " on " + tp + " is out of range; resetting to "
+          + inst.config.autoOffsetReset());
+      resets.add(resetPosition(inst, tp));
+    }
+    return Future.join(resets).transform(ar -> Future.succeededFuture(out));
+  }
+
+  @Override
+  public Future<Void> heartbeat(String group, String name) {
+    return withInstance(group, name, inst -> joinIfNeeded(inst));
+  }
+
+  /** Joins (or rejoins after eviction) the group when subscribed, waits out a rebalance, and heartbeats. */
+  private Future<Void> joinIfNeeded(ConsumerInstance inst) {
+    if (inst.subscription == null) {
+      return Future.succeededFuture();
+    }
+    Group g = coordinator.group(inst.group);
+    long now = coordinator.nowMs();
+    if (inst.memberId == null || g.member(inst.memberId).isEmpty()) {
+      inst.positions.clear();
+      inst.memberId = g.join(inst.name(), inst.subscription, inst.config.sessionTimeoutMs(), inst.config.assignor(),
+          now).memberId();
+    }
+    g.heartbeat(inst.memberId, now);
+    return coordinator.ensureRebalanced(g).map(v -> {
+      if (g.member(inst.memberId).isPresent()) {
+        g.acknowledge(inst.memberId);
+        inst.generation = g.generation();
+      }
+      return null;
+    });
+  }
+
+  /** Gives every owned partition without a position one; completes with the positions of the owned partitions. */
+  private Future<Map<TopicPartition, Long>> initPositions(ConsumerInstance inst) {
+    List<TopicPartition> owned = owned(inst);
+    inst.positions.keySet().retainAll(owned);
+    Map<TopicPartition, CommittedOffset> committed = coordinator.committed(inst.group);
+    List<Future<Void>> pending = new ArrayList<>();
+    for (TopicPartition tp : owned) {
+      if (!inst.positions.containsKey(tp)) {
+        CommittedOffset c = committed.get(tp);
+        if (c != null) {
+          inst.positions.put(tp, c.offset());
+        } else {
+          pending.add(resetPosition(inst, tp));
+        }
+      }
+    }
+    return Future.all(pending).map(v -> {
+      Map<TopicPartition, Long> positions = new java.util.LinkedHashMap<>();
+      owned.forEach(tp -> {
+        if (inst.positions.containsKey(tp)) {
+          positions.put(tp, inst.positions.get(tp));
+        }
+      });
+      return positions;
+    });
+  }
+
+  private Future<Void> resetPosition(ConsumerInstance inst, TopicPartition tp) {
+    boolean earliest = inst.config.autoOffsetReset().equals("earliest");
+    return service.offsets(tp).map(range -> {
+      inst.positions.put(tp, earliest ? range.beginningOffset() : range.endOffset());
+      return null;
+    });
+  }
+
+  private void maybeAutoCommit(ConsumerInstance inst) {
+    long now = coordinator.nowMs();
+    if (inst.config.autoCommitEnable() && now - inst.lastAutoCommitMs >= inst.config.autoCommitIntervalMs()) {
+      inst.lastAutoCommitMs = now;
+      commitPositions(inst).onFailure(t -> LOG.log(Level.DEBUG, "Auto-commit of " + inst.name() + " failed: " + t));
+    }
+  }
+
+  private Future<Void> commitPositions(ConsumerInstance inst) {
+    Map<TopicPartition, Long> positions = new HashMap<>(inst.positions);
+    positions.keySet().retainAll(owned(inst));
+    return commitChecked(inst, positions);
+  }
+
+  private Future<Void> commitChecked(ConsumerInstance inst, Map<TopicPartition, Long> next) {
+    String member = inst.subscription != null ? inst.memberId : null;
+    int generation = inst.subscription != null ? inst.generation : -1;
+    if (inst.subscription != null && member == null) {
+      throw new SluiceException(ErrorCode.UNKNOWN_MEMBER_ID, "Instance '" + inst.name()
+          + "' has not joined group '" + inst.group + "' yet; poll first");
+    }
+    return coordinator.commit(inst.group, member, generation, next, "");
+  }
+
+  @Override
+  public Future<Void> commit(String group, String name, Map<TopicPartition, Long> nextOffsets) {
+    return withInstance(group, name, inst -> nextOffsets == null ? commitPositions(inst)
+        : commitChecked(inst, nextOffsets));
+  }
+
+  @Override
+  public Future<Map<TopicPartition, CommittedOffset>> committed(String group, String name,
+      List<TopicPartition> partitions) {
+    return withInstance(group, name, inst -> {
+      Map<TopicPartition, CommittedOffset> all = coordinator.committed(group);
+      all.keySet().retainAll(partitions != null ? partitions : owned(inst));
+      return Future.succeededFuture(all);
+    });
+  }
+
+  @Override
+  public Future<Void> seek(String group, String name, Map<TopicPartition, Long> offsets) {
+    return withInstance(group, name, inst -> {
+      requireOwned(inst, offsets.keySet());
+      inst.positions.putAll(offsets);
+      return Future.succeededFuture();
+    });
+  }
+
+  @Override
+  public Future<Void> seekToTimestamp(String group, String name, Map<TopicPartition, Long> timestampsMs) {
+    return withInstance(group, name, inst -> {
+      requireOwned(inst, timestampsMs.keySet());
+      List<Future<Void>> seeks = new ArrayList<>();
+      timestampsMs.forEach((tp, ts) -> seeks.add(service.offsetForTimestamp(tp, ts)
+          .compose(found -> found.isPresent() ? Future.succeededFuture(found.getAsLong())
+              : service.offsets(tp).map(r -> r.endOffset()))
+          .map(offset -> {
+            inst.positions.put(tp, offset);
+            return null;
+          })));
+      return Future.all(seeks).mapEmpty();
+    });
+  }
+
+  @Override
+  public Future<Void> seekToBeginning(String group, String name, List<TopicPartition> partitions) {
+    return seekToEdge(group, name, partitions, true);
+  }
+
+  @Override
+  public Future<Void> seekToEnd(String group, String name, List<TopicPartition> partitions) {
+    return seekToEdge(group, name, partitions, false);
+  }
+
+  private Future<Void> seekToEdge(String group, String name, List<TopicPartition> partitions, boolean beginning) {
+    return withInstance(group, name, inst -> {
+      requireOwned(inst, partitions);
+      List<Future<Void>> seeks = new ArrayList<>();
+      for (TopicPartition tp : partitions) {
+        seeks.add(service.offsets(tp).map(r -> {
+          inst.positions.put(tp, beginning ? r.beginningOffset() : r.endOffset());
+          return null;
+        }));
+      }
+      return Future.all(seeks).mapEmpty();
+    });
+  }
+
+  private void requireOwned(ConsumerInstance inst, java.util.Collection<TopicPartition> partitions) {
+    List<TopicPartition> owned = owned(inst);
+    for (TopicPartition tp : partitions) {
+      if (!owned.contains(tp)) {
+        throw conflict("Instance '" + inst.name() + "' does not own " + tp + " (it owns " + owned
+            + "); poll first after subscribing, or assign the partition");
+      }
+    }
+  }
+
+  @Override
+  public Future<JsonArray> listGroups() {
+    return coordinator.run(admin::listGroups);
+  }
+
+  @Override
+  public Future<JsonObject> describeGroup(String group) {
+    return coordinator.run(() -> admin.describe(group));
+  }
+
+  @Override
+  public Future<JsonArray> lags(String group) {
+    return coordinator.run(() -> admin.lags(group));
+  }
+
+  @Override
+  public Future<JsonArray> resetOffsets(String group, JsonObject request) {
+    return coordinator.run(() -> admin.resetOffsets(group, request));
+  }
+
+  /** Runs {@code op} on the coordinator context after the instance's earlier operations; touches the instance. */
+  private <T> Future<T> withInstance(String group, String name, Function<ConsumerInstance, Future<T>> op) {
+    return coordinator.run(() -> {
+      ConsumerInstance inst = instances.getOrDefault(group, Map.of()).get(name);
+      if (inst == null) {
+        throw new SluiceException(ErrorCode.CONSUMER_INSTANCE_NOT_FOUND, "Consumer instance '" + name
+            + "' not found in group '" + group + "' (never created, deleted, or expired after "
+            + coordinator.config().instanceTimeoutMs() + " ms unused)");
+      }
+      inst.lastUsedMs = coordinator.nowMs();
+      return inst.serially(() -> {
+        if (inst.deleted) {
+          throw new SluiceException(ErrorCode.CONSUMER_INSTANCE_NOT_FOUND, "Consumer instance '" + name
+              + "' was deleted");
+        }
+        inst.lastUsedMs = coordinator.nowMs();
+        return op.apply(inst);
+      });
+    });
+  }
+
+  @Override
+  public Future<Void> beforeRebalance(Group group) {
+    List<Future<Void>> commits = new ArrayList<>();
+    for (ConsumerInstance inst : instances.getOrDefault(group.groupId(), Map.of()).values()) {
+      if (inst.config.autoCommitEnable() && inst.memberId != null && group.member(inst.memberId).isPresent()) {
+        Map<TopicPartition, Long> positions = new HashMap<>(inst.positions);
+        positions.keySet().retainAll(owned(inst));
+        // The coordinator commits for the member while the group is preparing: the owner has not lost them yet.
+        commits.add(coordinator.commitForRevocation(group.groupId(), positions));
+      }
+    }
+    return Future.all(commits).mapEmpty();
+  }
+
+  @Override
+  public void afterRebalance(Group group) {
+    for (ConsumerInstance inst : instances.getOrDefault(group.groupId(), Map.of()).values()) {
+      if (inst.subscription != null) {
+        inst.positions.keySet().retainAll(owned(inst));
+      }
+    }
+  }
+
+  @Override
+  public void sweep(long nowMs) {
+    long timeout = coordinator.config().instanceTimeoutMs();
+    List<ConsumerInstance> idle = new ArrayList<>();
+    instances.values().forEach(byName -> byName.values().forEach(inst -> {
+      if (nowMs - inst.lastUsedMs > timeout) {
+        idle.add(inst);
+      }
+    }));
+    for (ConsumerInstance inst : idle) {
+      LOG.log(Level.INFO, "Consumer instance " + inst.group + "/" + inst.name() + " unused for " + timeout
+          + " ms; deleting it");
+      inst.serially(() -> inst.deleted ? Future.succeededFuture() : remove(inst));
+    }
+  }
+
+  private static SluiceException conflict(String message) {
+    return new SluiceException(ErrorCode.CONSUMER_STATE_CONFLICT, message);
+  }
+}

@@ -1,0 +1,211 @@
+package io.sluice.group;
+
+import io.sluice.broker.BrokerService;
+import io.sluice.broker.OffsetRange;
+import io.sluice.errors.ErrorCode;
+import io.sluice.errors.SluiceException;
+import io.sluice.storage.TopicPartition;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Read-only views of groups (list, describe, lags) and the offset reset of a group without members. Results are
+ * JSON in the API's shapes. All methods run on the coordinator context (through {@link GroupCoordinator#run}).
+ */
+public final class GroupAdmin {
+  private final GroupCoordinator coordinator;
+  private final BrokerService service;
+
+  public GroupAdmin(GroupCoordinator coordinator) {
+    this.coordinator = coordinator;
+    this.service = coordinator.service();
+  }
+
+  public Future<JsonArray> listGroups() {
+    JsonArray out = new JsonArray();
+    for (String id : coordinator.groupIds()) {
+      out.add(new JsonObject().put("group_id", id).put("state", coordinator.group(id).state().displayName()));
+    }
+    return Future.succeededFuture(out);
+  }
+
+  public Future<JsonObject> describe(String groupId) {
+    if (!coordinator.groupIds().contains(groupId)) {
+      throw notFound(groupId);
+    }
+    Group g = coordinator.group(groupId);
+    JsonArray members = new JsonArray();
+    g.members().values().forEach(m -> members.add(new JsonObject().put("member_id", m.memberId())
+        .put("instance_id", m.clientId()).put("partitions", partitions(m.assignment()))));
+    return Future.succeededFuture(new JsonObject().put("group_id", groupId).put("state", g.state().displayName())
+        .put("generation", g.generation()).put("assignor", g.assignorName()).put("members", members));
+  }
+
+  /** Committed and assigned partitions with the log end and the lag; null fields where there is no commit. */
+  public Future<JsonArray> lags(String groupId) {
+    if (!coordinator.groupIds().contains(groupId)) {
+      throw notFound(groupId);
+    }
+    Map<TopicPartition, CommittedOffset> committed = coordinator.committed(groupId);
+    Set<TopicPartition> partitions = new TreeSet<>(Assignments.ORDER);
+    partitions.addAll(committed.keySet());
+    coordinator.group(groupId).assignment().values().forEach(partitions::addAll);
+    Map<TopicPartition, Future<OffsetRange>> ends = new LinkedHashMap<>();
+    partitions.forEach(tp -> ends.put(tp, service.offsets(tp)));
+    return Future.join(new ArrayList<>(ends.values())).transform(ignored -> {
+      JsonArray out = new JsonArray();
+      ends.forEach((tp, f) -> {
+        CommittedOffset c = committed.get(tp);
+        Long end = f.succeeded() ? f.result().endOffset() : null;
+        out.add(new JsonObject().put("topic", tp.topic()).put("partition", tp.partition())
+            .put("committed_offset", c == null ? null : c.offset()).put("log_end_offset", end)
+            .put("lag", c == null || end == null ? null : Math.max(0, end - c.offset())));
+      });
+      return Future.succeededFuture(out);
+    });
+  }
+
+  /**
+   * Resets the committed offsets of a group that has no members.
+   *
+   * <pre>
+   * {"to": "earliest" | "latest" | "offset" | "timestamp", "offset": N, "timestamp": ms,
+   *  "topics": ["t", ...] (default: the topics with commits), "dry_run": false}
+   * -> [{"topic", "partition", "current_offset", "new_offset", "records_skipped", "records_replayed"}]
+   * </pre>
+   *
+   * "offset" is clamped into the partition's [beginning, end]; "timestamp" goes to the first record at or after it
+   * (the end if none). Skipped and replayed counts compare with the current commit (the log beginning without
+   * one). A dry run writes nothing.
+   */
+  public Future<JsonArray> resetOffsets(String groupId, JsonObject request) {
+    Group g = coordinator.group(groupId);
+    if (!g.members().isEmpty()) {
+      throw new SluiceException(ErrorCode.NON_EMPTY_GROUP, "Group '" + groupId + "' has " + g.members().size()
+          + " active member(s); offsets can be reset only when it has none");
+    }
+    ResetSpec spec = ResetSpec.parse(request);
+    Map<TopicPartition, CommittedOffset> committed = coordinator.committed(groupId);
+    return partitionsToReset(spec, committed).compose(tps -> {
+      Map<TopicPartition, Future<long[]>> plans = new LinkedHashMap<>();
+      tps.forEach(tp -> plans.put(tp, plan(tp, spec)));
+      return Future.all(new ArrayList<>(plans.values())).compose(all -> {
+        JsonArray out = new JsonArray();
+        Map<TopicPartition, Long> next = new LinkedHashMap<>();
+        plans.forEach((tp, f) -> {
+          long[] range = f.result();
+          CommittedOffset c = committed.get(tp);
+          long current = c != null ? c.offset() : range[0];
+          long target = range[2];
+          next.put(tp, target);
+          out.add(new JsonObject().put("topic", tp.topic()).put("partition", tp.partition())
+              .put("current_offset", c == null ? null : c.offset()).put("new_offset", target)
+              .put("records_skipped", Math.max(0, target - current))
+              .put("records_replayed", Math.max(0, current - target)));
+        });
+        return spec.dryRun() ? Future.succeededFuture(out)
+            : coordinator.commit(groupId, null, -1, next, "reset").map(out);
+      });
+    });
+  }
+
+  private Future<List<TopicPartition>> partitionsToReset(ResetSpec spec, Map<TopicPartition, CommittedOffset> c) {
+    if (spec.topics() == null) {
+      return Future.succeededFuture(new ArrayList<>(c.keySet()));
+    }
+    List<TopicPartition> out = new ArrayList<>();
+    List<Future<?>> described = new ArrayList<>();
+    for (String t : spec.topics()) {
+      described.add(service.describeTopic(t).onSuccess(m -> {
+        for (int p = 0; p < m.partitionCount(); p++) {
+          out.add(new TopicPartition(t, p));
+        }
+      }));
+    }
+    return Future.all(described).map(v -> {
+      out.sort(Assignments.ORDER);
+      return out;
+    });
+  }
+
+  /** {beginning, end, target}. */
+  private Future<long[]> plan(TopicPartition tp, ResetSpec spec) {
+    return service.offsets(tp).compose(r -> {
+      long b = r.beginningOffset();
+      long e = r.endOffset();
+      return switch (spec.to()) {
+        case "earliest" -> Future.succeededFuture(new long[] {b, e, b});
+        case "latest" -> Future.succeededFuture(new long[] {b, e, e});
+        case "offset" -> Future.succeededFuture(new long[] {b, e, Math.max(b, Math.min(e, spec.offset()))});
+        default -> service.offsetForTimestamp(tp, spec.timestamp())
+            .map(o -> new long[] {b, e, o.isPresent() ? Math.max(b, o.getAsLong()) : e});
+      };
+    });
+  }
+
+  private static SluiceException notFound(String groupId) {
+    return new SluiceException(ErrorCode.GROUP_ID_NOT_FOUND, "Group '" + groupId + "' does not exist");
+  }
+
+  private static List<Object> partitions(List<TopicPartition> tps) {
+    List<Object> out = new ArrayList<>();
+    tps.forEach(tp -> out.add(new JsonObject().put("topic", tp.topic()).put("partition", tp.partition())));
+    return out;
+  }
+
+  /** A parsed reset request. */
+  record ResetSpec(String to, long offset, long timestamp, List<String> topics, boolean dryRun) {
+    private static final Set<String> FIELDS = Set.of("to", "offset", "timestamp", "topics", "dry_run");
+
+    static ResetSpec parse(JsonObject j) {
+      for (String f : j.fieldNames()) {
+        if (!FIELDS.contains(f)) {
+          throw invalid("Unknown field '" + f + "'; known fields: " + new TreeSet<>(FIELDS));
+        }
+      }
+      if (!(j.getValue("to") instanceof String to) || !Set.of("earliest", "latest", "offset", "timestamp").contains(to)) {
+        throw invalid("'to' must be one of earliest, latest, offset, timestamp");
+      }
+      long offset = requireLong(j, "offset", to.equals("offset"));
+      long timestamp = requireLong(j, "timestamp", to.equals("timestamp"));
+      List<String> topics = null;
+      if (j.getValue("topics") != null) {
+        if (!(j.getValue("topics") instanceof JsonArray a) || a.isEmpty()
+            || !a.stream().allMatch(x -> x instanceof String)) {
+          throw invalid("'topics' must be a non-empty array of topic names");
+        }
+        topics = a.stream().map(String::valueOf).toList();
+      }
+      Object dry = j.getValue("dry_run", false);
+      if (!(dry instanceof Boolean)) {
+        throw invalid("'dry_run' must be true or false");
+      }
+      return new ResetSpec(to, offset, timestamp, topics, (Boolean) dry);
+    }
+
+    private static long requireLong(JsonObject j, String field, boolean required) {
+      Object v = j.getValue(field);
+      if (v == null) {
+        if (required) {
+          throw invalid("'" + field + "' is required with \"to\": \"" + field + "\"");
+        }
+        return -1;
+      }
+      if (!(v instanceof Integer || v instanceof Long) || ((Number) v).longValue() < 0) {
+        throw invalid("'" + field + "' must be a non-negative integer, got " + v);
+      }
+      return ((Number) v).longValue();
+    }
+
+    private static SluiceException invalid(String message) {
+      return new SluiceException(ErrorCode.INVALID_REQUEST, message);
+    }
+  }
+}

@@ -1,0 +1,53 @@
+package io.sluice.group;
+
+import io.sluice.config.BrokerConfig;
+
+/**
+ * Settings of the group coordinator and the consumer instances it hosts.
+ *
+ * @param offsetsTopicPartitions partitions of {@link OffsetsTopic#NAME} when this broker creates it
+ * @param offsetsTopicReplicationFactor its replication factor; -1 takes the broker default
+ * @param minSessionTimeoutMs smallest {@code session.timeout.ms} a consumer may ask for
+ * @param maxSessionTimeoutMs largest {@code session.timeout.ms} a consumer may ask for
+ * @param defaultSessionTimeoutMs the session timeout of a consumer that names none (clamped to the bounds)
+ * @param instanceTimeoutMs a consumer instance unused this long is deleted (it leaves its group)
+ */
+public record GroupConfig(int offsetsTopicPartitions, int offsetsTopicReplicationFactor, long minSessionTimeoutMs,
+    long maxSessionTimeoutMs, long defaultSessionTimeoutMs, long instanceTimeoutMs) {
+
+  /** Kafka's consumer default for {@code session.timeout.ms}. */
+  public static final long KAFKA_DEFAULT_SESSION_TIMEOUT_MS = 45_000;
+
+  public static GroupConfig defaults() {
+    return new GroupConfig(8, -1, 6_000, 1_800_000, KAFKA_DEFAULT_SESSION_TIMEOUT_MS, 300_000);
+  }
+
+  public static GroupConfig from(BrokerConfig c) {
+    long min = c.getLong(BrokerConfig.GROUP_MIN_SESSION_TIMEOUT_MS);
+    long max = c.getLong(BrokerConfig.GROUP_MAX_SESSION_TIMEOUT_MS);
+    return new GroupConfig(c.getInt(BrokerConfig.OFFSETS_TOPIC_NUM_PARTITIONS),
+        c.getInt(BrokerConfig.OFFSETS_TOPIC_REPLICATION_FACTOR), min, max,
+        Math.max(min, Math.min(max, KAFKA_DEFAULT_SESSION_TIMEOUT_MS)),
+        c.getLong(BrokerConfig.CONSUMER_INSTANCE_TIMEOUT_MS));
+  }
+
+  public GroupConfig withSessionTimeouts(long minMs, long maxMs, long defaultMs) {
+    return new GroupConfig(offsetsTopicPartitions, offsetsTopicReplicationFactor, minMs, maxMs, defaultMs,
+        instanceTimeoutMs);
+  }
+
+  public GroupConfig withInstanceTimeoutMs(long ms) {
+    return new GroupConfig(offsetsTopicPartitions, offsetsTopicReplicationFactor, minSessionTimeoutMs,
+        maxSessionTimeoutMs, defaultSessionTimeoutMs, ms);
+  }
+
+  public GroupConfig withOffsetsTopicPartitions(int n) {
+    return new GroupConfig(n, offsetsTopicReplicationFactor, minSessionTimeoutMs, maxSessionTimeoutMs,
+        defaultSessionTimeoutMs, instanceTimeoutMs);
+  }
+
+  /** How often session and instance timeouts and subscribed topics' partition counts are checked. */
+  public long sweepIntervalMs() {
+    return Math.max(50, Math.min(1_000, minSessionTimeoutMs / 4));
+  }
+}

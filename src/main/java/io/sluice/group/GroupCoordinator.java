@@ -1,0 +1,341 @@
+package io.sluice.group;
+
+import io.sluice.broker.BrokerService;
+import io.sluice.broker.TopicMetadata;
+import io.sluice.errors.ErrorCode;
+import io.sluice.errors.SluiceException;
+import io.sluice.storage.TopicPartition;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
+import io.vertx.core.internal.VertxInternal;
+import io.vertx.core.json.JsonObject;
+import java.lang.System.Logger.Level;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
+
+/**
+ * The coordinator of every group whose {@link OffsetsTopic} partition this broker leads (on a single broker: all).
+ * It keeps each {@link Group}'s membership and generation, the committed offsets, and the persisted consumer
+ * instance records, rebuilt at {@link #start} by reading the offsets topic from its beginning.
+ *
+ * <p>Threads: all state is confined to one event-loop context of its own. Callers on other threads go through
+ * {@link #run}, which runs the action there (once loading is done) and completes on the caller's context. Methods
+ * documented "on the coordinator context" must only be called from actions passed to {@link #run}.
+ *
+ * <p>Time comes from an injectable clock; sessions and subscribed topics' partition counts are checked every
+ * {@link GroupConfig#sweepIntervalMs()} on a Vert.x timer.
+ */
+public final class GroupCoordinator {
+  private static final System.Logger LOG = System.getLogger(GroupCoordinator.class.getName());
+  private static final String WORKER_POOL = "sluice-group";
+
+  private final Vertx vertx;
+  private final BrokerService service;
+  private final GroupConfig cfg;
+  private final LongSupplier clock;
+  private final Context context;
+  private final WorkerExecutor workers;
+  private final OffsetsTopic offsetsTopic;
+  private final Map<String, Group> groups = new TreeMap<>();
+  private final Map<String, Map<TopicPartition, CommittedOffset>> offsets = new HashMap<>();
+  private final Map<String, Map<String, JsonObject>> instances = new TreeMap<>();
+  private final Map<String, Future<Void>> rebalancing = new HashMap<>();
+  private GroupListener listener = GroupListener.NONE;
+  private Future<Void> loaded;
+  private long sweepTimer = -1;
+  private boolean closed;
+
+  public GroupCoordinator(Vertx vertx, BrokerService service, GroupConfig cfg, LongSupplier clockMs) {
+    this.vertx = vertx;
+    this.service = service;
+    this.cfg = cfg;
+    this.clock = clockMs;
+    this.context = ((VertxInternal) vertx).createEventLoopContext();
+    this.workers = vertx.createSharedWorkerExecutor(WORKER_POOL, 2);
+    this.offsetsTopic = new OffsetsTopic(service, workers);
+  }
+
+  /** Sets the consumer layer's hooks; call before {@link #start}. */
+  public void listener(GroupListener l) {
+    this.listener = l;
+  }
+
+  /** Creates the offsets topic if needed and loads every partition; completes when groups can be served. */
+  public Future<Void> start() {
+    Promise<Void> done = Promise.promise();
+    context.runOnContext(v -> {
+      loaded = offsetsTopic.ensureCreated(cfg).compose(n -> {
+        List<Future<Long>> loads = new ArrayList<>();
+        for (int p = 0; p < n; p++) {
+          loads.add(offsetsTopic.load(p, this::apply));
+        }
+        return Future.all(loads).map(all -> {
+          long records = loads.stream().mapToLong(Future::result).sum();
+          LOG.log(Level.INFO, "Group coordinator loaded " + records + " record(s) of " + OffsetsTopic.NAME
+              + ": " + offsets.size() + " group(s) with commits, "
+              + instances.values().stream().mapToInt(Map::size).sum() + " consumer instance(s)");
+          return null;
+        });
+      }).<Void>mapEmpty().onSuccess(x -> sweepTimer = vertx.setPeriodic(cfg.sweepIntervalMs(), id -> sweep()));
+      loaded.onComplete(done);
+    });
+    return done.future();
+  }
+
+  public Future<Void> close() {
+    return this.<Void>run(() -> {
+      closed = true;
+      vertx.cancelTimer(sweepTimer);
+      return Future.succeededFuture();
+    }).eventually(() -> workers.close());
+  }
+
+  /** Runs {@code action} on the coordinator context once loaded; the result completes on the caller's context. */
+  public <T> Future<T> run(Supplier<Future<T>> action) {
+    Context caller = Vertx.currentContext();
+    Promise<T> result = Promise.promise();
+    context.runOnContext(v -> {
+      Future<T> f = loaded == null ? Future.failedFuture(new SluiceException(ErrorCode.SERVICE_UNAVAILABLE,
+          "The group coordinator is not started")) : loaded.compose(x -> {
+            try {
+              return action.get();
+            } catch (RuntimeException e) {
+              return Future.failedFuture(e);
+            }
+          });
+      f.onComplete(ar -> {
+        if (caller == null || caller == context) {
+          result.handle(ar);
+        } else {
+          caller.runOnContext(x -> result.handle(ar));
+        }
+      });
+    });
+    return result.future();
+  }
+
+  public long nowMs() {
+    return clock.getAsLong();
+  }
+
+  public GroupConfig config() {
+    return cfg;
+  }
+
+  public BrokerService service() {
+    return service;
+  }
+
+  public WorkerExecutor workers() {
+    return workers;
+  }
+
+  public Vertx vertx() {
+    return vertx;
+  }
+
+  /** On the coordinator context: the group, created (EMPTY) if unknown. */
+  public Group group(String groupId) {
+    return groups.computeIfAbsent(groupId, Group::new);
+  }
+
+  /** On the coordinator context. */
+  public Optional<Group> existingGroup(String groupId) {
+    return Optional.ofNullable(groups.get(groupId));
+  }
+
+  /** On the coordinator context: every group with members, commits or instances. */
+  public Set<String> groupIds() {
+    Set<String> ids = new TreeSet<>(groups.keySet());
+    offsets.forEach((g, m) -> {
+      if (!m.isEmpty()) {
+        ids.add(g);
+      }
+    });
+    ids.addAll(instances.keySet());
+    return ids;
+  }
+
+  /** On the coordinator context: the group's committed offsets (a copy), sorted by topic and partition. */
+  public Map<TopicPartition, CommittedOffset> committed(String groupId) {
+    Map<TopicPartition, CommittedOffset> copy = new TreeMap<>(Assignments.ORDER);
+    copy.putAll(offsets.getOrDefault(groupId, Map.of()));
+    return copy;
+  }
+
+  /**
+   * On the coordinator context: writes commits (each value the next offset to read) once the group accepts them
+   * ({@link Group#checkCommit}), then makes them visible. Fails without writing on a stale generation.
+   */
+  public Future<Void> commit(String groupId, String memberId, int generation, Map<TopicPartition, Long> next,
+      String metadata) {
+    group(groupId).checkCommit(memberId, generation);
+    if (next.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    long now = nowMs();
+    List<OffsetsTopic.Entry> entries = new ArrayList<>();
+    next.forEach((tp, o) -> entries.add(OffsetsTopic.offsetEntry(groupId, tp, new CommittedOffset(o, metadata, now))));
+    return offsetsTopic.append(groupId, entries).onSuccess(v -> entries.forEach(this::apply));
+  }
+
+  /**
+   * On the coordinator context: writes commits on behalf of members while their group prepares a rebalance,
+   * before their partitions move (auto-commit on revocation); no generation check, the coordinator itself vouches.
+   */
+  public Future<Void> commitForRevocation(String groupId, Map<TopicPartition, Long> next) {
+    if (next.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    long now = nowMs();
+    List<OffsetsTopic.Entry> entries = new ArrayList<>();
+    next.forEach((tp, o) -> entries.add(OffsetsTopic.offsetEntry(groupId, tp, new CommittedOffset(o, "", now))));
+    return offsetsTopic.append(groupId, entries).onSuccess(v -> entries.forEach(this::apply));
+  }
+
+  /** On the coordinator context: writes (or with null deletes) a consumer instance's record. */
+  public Future<Void> persistInstance(String groupId, String name, JsonObject state) {
+    OffsetsTopic.Entry e = OffsetsTopic.instanceEntry(groupId, name, state);
+    return offsetsTopic.append(groupId, List.of(e)).onSuccess(v -> apply(e));
+  }
+
+  /** On the coordinator context: instance records read back at start, by group then name. */
+  public Map<String, Map<String, JsonObject>> persistedInstances() {
+    Map<String, Map<String, JsonObject>> copy = new TreeMap<>();
+    instances.forEach((g, m) -> copy.put(g, new TreeMap<>(m)));
+    return copy;
+  }
+
+  /**
+   * On the coordinator context: completes once the group is no longer preparing a rebalance, running one if
+   * needed. Concurrent callers share one rebalance; a change during it causes another.
+   */
+  public Future<Void> ensureRebalanced(Group g) {
+    if (g.state() != GroupState.PREPARING_REBALANCE) {
+      return Future.succeededFuture();
+    }
+    Future<Void> running = rebalancing.get(g.groupId());
+    if (running == null) {
+      long started = nowMs();
+      Promise<Void> done = Promise.promise();
+      // Registered before the rebalance starts: it may complete at once, and must not be found finished later.
+      rebalancing.put(g.groupId(), done.future());
+      rebalance(g).onComplete(ar -> {
+        rebalancing.remove(g.groupId());
+        if (ar.failed()) {
+          LOG.log(Level.WARNING, "Rebalance of group " + g.groupId() + " failed: " + ar.cause());
+        } else {
+          LOG.log(Level.DEBUG, "Group " + g.groupId() + " rebalanced to generation " + g.generation() + " in "
+              + (nowMs() - started) + " ms");
+        }
+        done.handle(ar);
+      });
+      running = done.future();
+    }
+    return running.compose(v -> ensureRebalanced(g));
+  }
+
+  private Future<Void> rebalance(Group g) {
+    return listener.beforeRebalance(g)
+        .recover(t -> {
+          LOG.log(Level.WARNING, "Auto-commit before the rebalance of group " + g.groupId() + " failed: " + t);
+          return Future.succeededFuture();
+        })
+        .compose(v -> service.listTopics())
+        .compose(topics -> partitionCounts(g, topics).map(counts -> {
+          if (g.state() == GroupState.PREPARING_REBALANCE) {
+            Assignor assignor = Assignor.named(g.assignorName());
+            var subscriptions = g.resolvedSubscriptions(topics);
+            g.completeRebalance(assignor.assign(subscriptions, counts, g.assignment()), counts);
+            listener.afterRebalance(g);
+          }
+          return null;
+        }))
+        .compose(v -> offsetsTopic.append(g.groupId(),
+            List.of(OffsetsTopic.groupEntry(g.groupId(), g.generation(), g.assignorName()))));
+  }
+
+  /** The partition count of every topic some member subscribes to and that exists. */
+  private Future<Map<String, Integer>> partitionCounts(Group g, List<String> topics) {
+    Set<String> subscribed = new TreeSet<>();
+    g.resolvedSubscriptions(topics).values().forEach(subscribed::addAll);
+    Map<String, Integer> counts = new TreeMap<>();
+    List<Future<TopicMetadata>> described = new ArrayList<>();
+    for (String t : subscribed) {
+      described.add(service.describeTopic(t).onSuccess(m -> counts.put(t, m.partitionCount())));
+    }
+    return Future.join(described).transform(ar -> Future.succeededFuture(counts));
+  }
+
+  /** Expires members past their session, rebalances groups whose subscribed topics changed, expires instances. */
+  private void sweep() {
+    if (closed) {
+      return;
+    }
+    long now = nowMs();
+    for (Group g : new ArrayList<>(groups.values())) {
+      List<String> expired = g.expire(now);
+      if (!expired.isEmpty()) {
+        LOG.log(Level.INFO, "Group " + g.groupId() + ": member(s) " + expired + " missed their session timeout");
+        ensureRebalanced(g);
+      } else if (!g.members().isEmpty() && g.state() != GroupState.PREPARING_REBALANCE) {
+        checkTopicsChanged(g);
+      }
+    }
+    listener.sweep(now);
+  }
+
+  private void checkTopicsChanged(Group g) {
+    int generation = g.generation();
+    service.listTopics().compose(topics -> partitionCounts(g, topics)).onSuccess(counts -> {
+      if (g.generation() == generation && g.state() != GroupState.PREPARING_REBALANCE
+          && !counts.equals(g.assignedFrom())) {
+        LOG.log(Level.INFO, "Group " + g.groupId() + ": subscribed topics changed " + g.assignedFrom() + " -> "
+            + counts + "; rebalancing");
+        g.requestRebalance();
+        ensureRebalanced(g);
+      }
+    });
+  }
+
+  /** Applies one record of the offsets topic (read back at load, or just written). */
+  private void apply(OffsetsTopic.Entry e) {
+    String group = e.group();
+    switch (e.kind()) {
+      case "offset" -> {
+        TopicPartition tp = new TopicPartition(e.key().getString(2), e.key().getInteger(3));
+        Map<TopicPartition, CommittedOffset> m = offsets.computeIfAbsent(group, g -> new HashMap<>());
+        if (e.value() == null) {
+          m.remove(tp);
+        } else {
+          m.put(tp, new CommittedOffset(e.value().getLong("offset"), e.value().getString("metadata"),
+              e.value().getLong("timestamp", 0L)));
+        }
+      }
+      case "group" -> group(group).restoreGeneration(e.value() == null ? 0 : e.value().getInteger("generation", 0));
+      case "instance" -> {
+        Map<String, JsonObject> m = instances.computeIfAbsent(group, g -> new TreeMap<>());
+        if (e.value() == null) {
+          m.remove(e.key().getString(2));
+          if (m.isEmpty()) {
+            instances.remove(group);
+          }
+        } else {
+          m.put(e.key().getString(2), e.value());
+        }
+      }
+      default -> LOG.log(Level.WARNING, "Unknown record kind in " + OffsetsTopic.NAME + ": " + e.key());
+    }
+  }
+}

@@ -1,0 +1,161 @@
+package io.sluice.group;
+
+import io.sluice.broker.Acks;
+import io.sluice.broker.BrokerService;
+import io.sluice.broker.FetchRequest;
+import io.sluice.broker.NewTopic;
+import io.sluice.broker.TopicMetadata;
+import io.sluice.errors.ErrorCode;
+import io.sluice.errors.SluiceException;
+import io.sluice.record.CompressionType;
+import io.sluice.record.Partitioner;
+import io.sluice.record.Record;
+import io.sluice.record.RecordBatchBuilder;
+import io.sluice.storage.TopicPartition;
+import io.vertx.core.Future;
+import io.vertx.core.WorkerExecutor;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.lang.System.Logger.Level;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * The internal topic {@value #NAME} that holds what groups must not forget: committed offsets, each group's
+ * generation, and the consumer instances (their settings and subscription). The coordinator of group g is the
+ * leader of partition {@code toPositive(murmur2(utf8(g))) % partitions}; every record of g goes there.
+ *
+ * <p>Records are keyed; the latest record of a key wins and a null value (tombstone) deletes it. Key and value are
+ * UTF-8 JSON:
+ *
+ * <pre>
+ *   ["offset", group, topic, partition]  {"offset": next offset to read, "metadata": s, "timestamp": ms} | null
+ *   ["group", group]                     {"generation": n, "assignor": name}
+ *   ["instance", group, name]            {"config": {...}, "subscription": {...} | null, "assignment": [...] | null} | null
+ * </pre>
+ *
+ * Writes go through {@link BrokerService#produce} with acks=all, so they are replicated like any topic's. The
+ * topic keeps everything (retention.ms=-1) as Sluice has no log compaction yet: a coordinator's load reads the
+ * partition from its start. Thread-safe (stateless apart from the service).
+ */
+public final class OffsetsTopic {
+  public static final String NAME = "__consumer_offsets";
+  private static final System.Logger LOG = System.getLogger(OffsetsTopic.class.getName());
+  private static final int LOAD_FETCH_BYTES = 1 << 20;
+
+  private final BrokerService service;
+  private final WorkerExecutor workers;
+  private volatile int partitions;
+
+  /** A decoded record of the topic. {@code value} is null for a tombstone. */
+  public record Entry(JsonArray key, JsonObject value) {
+    public String kind() {
+      return key.getString(0);
+    }
+
+    public String group() {
+      return key.getString(1);
+    }
+  }
+
+  public OffsetsTopic(BrokerService service, WorkerExecutor workers) {
+    this.service = service;
+    this.workers = workers;
+  }
+
+  /** Creates the topic unless it exists; completes with its partition count. */
+  public Future<Integer> ensureCreated(GroupConfig cfg) {
+    Map<String, String> configs = Map.of("retention.ms", "-1", "retention.bytes", "-1");
+    return service.describeTopic(NAME)
+        .recover(t -> isCode(t, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION)
+            ? service.createTopic(new NewTopic(NAME, cfg.offsetsTopicPartitions(),
+                cfg.offsetsTopicReplicationFactor(), configs))
+                .recover(t2 -> isCode(t2, ErrorCode.TOPIC_ALREADY_EXISTS) ? service.describeTopic(NAME)
+                    : Future.failedFuture(t2))
+            : Future.failedFuture(t))
+        .map(TopicMetadata::partitionCount)
+        .onSuccess(n -> {
+          partitions = n;
+          if (n != cfg.offsetsTopicPartitions()) {
+            LOG.log(Level.INFO, NAME + " exists with " + n + " partitions (offsets.topic.num.partitions is "
+                + cfg.offsetsTopicPartitions() + "); the existing count is used");
+          }
+        });
+  }
+
+  public int partitions() {
+    return partitions;
+  }
+
+  /** The partition holding group {@code group}'s records. */
+  public int partitionFor(String group) {
+    return partitionFor(group, partitions);
+  }
+
+  public static int partitionFor(String group, int partitions) {
+    return Partitioner.toPositive(Partitioner.murmur2(group.getBytes(StandardCharsets.UTF_8))) % partitions;
+  }
+
+  /** Appends {@code entries} as one batch to the partition of their group (all must share it), acks=all. */
+  public Future<Void> append(String group, List<Entry> entries) {
+    RecordBatchBuilder builder = new RecordBatchBuilder(CompressionType.NONE);
+    long now = System.currentTimeMillis();
+    for (Entry e : entries) {
+      builder.append(now, e.key().toBuffer().getBytes(), e.value() == null ? null : e.value().toBuffer().getBytes(),
+          List.of());
+    }
+    return service.produce(new TopicPartition(NAME, partitionFor(group)), builder.build(), Acks.ALL).mapEmpty();
+  }
+
+  /** Reads partition {@code partition} from its start to its current end, handing each entry to {@code sink}. */
+  public Future<Long> load(int partition, Consumer<Entry> sink) {
+    TopicPartition tp = new TopicPartition(NAME, partition);
+    return service.offsets(tp).compose(range -> loadFrom(tp, range.beginningOffset(), range.endOffset(), sink, 0));
+  }
+
+  private Future<Long> loadFrom(TopicPartition tp, long offset, long end, Consumer<Entry> sink, long count) {
+    if (offset >= end) {
+      return Future.succeededFuture(count);
+    }
+    return service.fetch(new FetchRequest(tp, offset, LOAD_FETCH_BYTES, 0, 0))
+        .compose(result -> workers.executeBlocking(() -> FetchedRecords.decode(result, offset), false))
+        .compose(decoded -> {
+          decoded.records().forEach(r -> decodeInto(r, sink));
+          if (decoded.nextOffset() <= offset) {
+            return Future.succeededFuture(count);
+          }
+          return loadFrom(tp, decoded.nextOffset(), end, sink, count + decoded.records().size());
+        });
+  }
+
+  private static void decodeInto(Record r, Consumer<Entry> sink) {
+    try {
+      JsonArray key = new JsonArray(new String(r.key(), StandardCharsets.UTF_8));
+      JsonObject value = r.value() == null ? null : new JsonObject(new String(r.value(), StandardCharsets.UTF_8));
+      sink.accept(new Entry(key, value));
+    } catch (RuntimeException e) {
+      LOG.log(Level.WARNING, "Skipping unreadable record at offset " + r.offset() + " of " + NAME + ": " + e);
+    }
+  }
+
+  public static Entry offsetEntry(String group, TopicPartition tp, CommittedOffset offset) {
+    JsonArray key = new JsonArray().add("offset").add(group).add(tp.topic()).add(tp.partition());
+    return new Entry(key, offset == null ? null : new JsonObject().put("offset", offset.offset())
+        .put("metadata", offset.metadata()).put("timestamp", offset.commitTimestampMs()));
+  }
+
+  public static Entry groupEntry(String group, int generation, String assignor) {
+    return new Entry(new JsonArray().add("group").add(group),
+        new JsonObject().put("generation", generation).put("assignor", assignor));
+  }
+
+  public static Entry instanceEntry(String group, String name, JsonObject state) {
+    return new Entry(new JsonArray().add("instance").add(group).add(name), state);
+  }
+
+  private static boolean isCode(Throwable t, ErrorCode code) {
+    return t instanceof SluiceException se && se.errorCode() == code;
+  }
+}

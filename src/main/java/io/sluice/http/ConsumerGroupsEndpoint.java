@@ -1,0 +1,42 @@
+package io.sluice.http;
+
+import io.sluice.consumer.ConsumerService;
+import io.vertx.core.Handler;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+
+/**
+ * Group administration.
+ *
+ * <pre>
+ * GET  /consumer-groups                    -> [{"group_id", "state"}]
+ * GET  /consumer-groups/{group}            -> {"group_id", "state", "generation", "assignor",
+ *                                              "members": [{"member_id", "instance_id", "partitions": [...]}]}
+ * GET  /consumer-groups/{group}/lags       -> [{"topic", "partition", "committed_offset", "log_end_offset", "lag"}]
+ * POST /consumer-groups/{group}/offsets/reset
+ *      {"to": "earliest"|"latest"|"offset"|"timestamp", "offset", "timestamp", "topics", "dry_run"}
+ *                                          -> [{"topic", "partition", "current_offset", "new_offset",
+ *                                               "records_skipped", "records_replayed"}]   (409 NON_EMPTY_GROUP)
+ * </pre>
+ *
+ * Offsets here are Kafka's committed offsets: the next offset the group reads.
+ */
+final class ConsumerGroupsEndpoint {
+  private final ConsumerService consumers;
+
+  ConsumerGroupsEndpoint(ConsumerService consumers) {
+    this.consumers = consumers;
+  }
+
+  void mount(Router router, Handler<RoutingContext> body) {
+    router.get("/consumer-groups").handler(ctx -> consumers.listGroups()
+        .onSuccess(a -> Replies.json(ctx, 200, a)).onFailure(ctx::fail));
+    router.get("/consumer-groups/:group").handler(ctx -> consumers.describeGroup(ctx.pathParam("group"))
+        .onSuccess(a -> Replies.json(ctx, 200, a)).onFailure(ctx::fail));
+    router.get("/consumer-groups/:group/lags").handler(ctx -> consumers.lags(ctx.pathParam("group"))
+        .onSuccess(a -> Replies.json(ctx, 200, a)).onFailure(ctx::fail));
+    router.post("/consumer-groups/:group/offsets/reset").handler(body).handler(ctx ->
+        consumers.resetOffsets(ctx.pathParam("group"), Replies.jsonObjectBody(ctx))
+            .onSuccess(a -> Replies.json(ctx, 200, a)).onFailure(ctx::fail));
+  }
+}

@@ -1,0 +1,68 @@
+package io.sluice.http;
+
+import io.sluice.errors.ErrorCode;
+import io.sluice.storage.TopicPartition;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Reads the Kafka REST v2 consumer bodies: {@code {"partitions": [{"topic", "partition"}]}} and
+ * {@code {"offsets": [{"topic", "partition", "offset"}]}}; a malformed one is 400 MALFORMED_REQUEST naming the
+ * element. Shared by the consumer endpoints and the WebSocket commit frame.
+ */
+final class ConsumerJson {
+  private ConsumerJson() {
+  }
+
+  static List<TopicPartition> partitions(JsonObject body) {
+    JsonArray array = array(body, "partitions");
+    List<TopicPartition> out = new ArrayList<>();
+    for (int i = 0; i < array.size(); i++) {
+      out.add(topicPartition(array.getValue(i), "partitions[" + i + "]"));
+    }
+    return out;
+  }
+
+  /** {@code field}[i].{@code valueField} by partition, each a non-negative integer. */
+  static Map<TopicPartition, Long> offsets(JsonArray array, String field, String valueField) {
+    Map<TopicPartition, Long> out = new LinkedHashMap<>();
+    for (int i = 0; i < array.size(); i++) {
+      String where = field + "[" + i + "]";
+      TopicPartition tp = topicPartition(array.getValue(i), where);
+      Object v = ((JsonObject) array.getValue(i)).getValue(valueField);
+      if (!(v instanceof Integer || v instanceof Long) || ((Number) v).longValue() < 0) {
+        throw ErrorResponses.error(ErrorCode.MALFORMED_REQUEST, where + "." + valueField
+            + " must be a non-negative integer, got " + v);
+      }
+      out.put(tp, ((Number) v).longValue());
+    }
+    return out;
+  }
+
+  static JsonArray array(JsonObject body, String field) {
+    if (!(body.getValue(field) instanceof JsonArray array)) {
+      throw ErrorResponses.error(ErrorCode.MALFORMED_REQUEST, "'" + field + "' must be a JSON array");
+    }
+    return array;
+  }
+
+  static TopicPartition topicPartition(Object element, String where) {
+    if (!(element instanceof JsonObject o) || !(o.getValue("topic") instanceof String topic) || topic.isEmpty()) {
+      throw ErrorResponses.error(ErrorCode.MALFORMED_REQUEST, where + " must be an object with a string 'topic'");
+    }
+    if (!(o.getValue("partition") instanceof Integer p) || p < 0) {
+      throw ErrorResponses.error(ErrorCode.MALFORMED_REQUEST, where + ".partition must be a non-negative integer");
+    }
+    return new TopicPartition(topic, p);
+  }
+
+  static JsonArray toJson(List<TopicPartition> tps) {
+    JsonArray out = new JsonArray();
+    tps.forEach(tp -> out.add(new JsonObject().put("topic", tp.topic()).put("partition", tp.partition())));
+    return out;
+  }
+}

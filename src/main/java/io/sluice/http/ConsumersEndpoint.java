@@ -1,0 +1,208 @@
+package io.sluice.http;
+
+import io.sluice.consumer.ConsumedRecord;
+import io.sluice.consumer.ConsumerService;
+import io.sluice.errors.ErrorCode;
+import io.sluice.group.Subscription;
+import io.sluice.storage.TopicPartition;
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
+
+/**
+ * Consumer instances in the Kafka REST v2 convention. Base: {@code /consumers/{group}/instances/{instance}}.
+ *
+ * <pre>
+ * POST   /consumers/{group}                 {"name", "format", "auto.offset.reset", "auto.commit.enable",
+ *                                            "fetch.min.bytes", "consumer.request.timeout.ms"[, "session.timeout.ms",
+ *                                            "auto.commit.interval.ms", "partition.assignment.strategy"]}
+ *                                          -> 200 {"instance_id", "base_uri"}
+ * DELETE base                              -> 204 (leaves the group)
+ * POST   base/subscription                 {"topics": [..]} | {"topic_pattern": "re"} -> 204;  GET -> {"topics"} | {"topic_pattern"};  DELETE -> 204
+ * POST   base/assignments                  {"partitions": [{"topic","partition"}]} -> 204;  GET -> {"partitions": [...]}
+ * GET    base/records?timeout=&max_bytes=  -> 200 [{"topic","key","value","partition","offset","timestamp","headers"}]
+ * POST   base/offsets                      {"offsets": [{"topic","partition","offset"}]} or empty -> 204
+ * GET    base/offsets                      [{"partitions": [...]}] -> {"offsets": [{"topic","partition","offset","metadata"}]}
+ * POST   base/positions                    {"offsets": [{"topic","partition","offset" | "timestamp"}]} -> 204
+ * POST   base/positions/beginning|end      {"partitions": [...]} -> 204
+ * </pre>
+ *
+ * Offsets follow the REST proxy v2: a commit names the last record processed (the group resumes after it), and
+ * GET offsets answers the same convention. Any broker serves any instance: the work happens at the group's
+ * coordinator behind {@link ConsumerService}.
+ */
+final class ConsumersEndpoint {
+  private static final String BASE = "/consumers/:group/instances/:instance";
+  private final ConsumerService consumers;
+  private final HttpApiConfig cfg;
+
+  ConsumersEndpoint(ConsumerService consumers, HttpApiConfig cfg) {
+    this.consumers = consumers;
+    this.cfg = cfg;
+  }
+
+  void mount(Router router, Handler<RoutingContext> body) {
+    router.post("/consumers/:group").handler(body).handler(this::create);
+    router.delete(BASE).handler(ctx -> noContent(ctx, consumers.delete(group(ctx), instance(ctx))));
+    router.post(BASE + "/subscription").handler(body).handler(this::subscribe);
+    router.get(BASE + "/subscription").handler(this::subscription);
+    router.delete(BASE + "/subscription").handler(ctx -> noContent(ctx,
+        consumers.unsubscribe(group(ctx), instance(ctx))));
+    router.post(BASE + "/assignments").handler(body).handler(ctx -> noContent(ctx,
+        consumers.assign(group(ctx), instance(ctx), ConsumerJson.partitions(Replies.jsonObjectBody(ctx)))));
+    router.get(BASE + "/assignments").handler(ctx -> json(ctx, consumers.assignment(group(ctx), instance(ctx)),
+        tps -> new JsonObject().put("partitions", ConsumerJson.toJson(tps))));
+    router.get(BASE + "/records").handler(this::records);
+    router.post(BASE + "/offsets").handler(body).handler(this::commit);
+    router.get(BASE + "/offsets").handler(body).handler(this::committed);
+    router.post(BASE + "/positions").handler(body).handler(this::seek);
+    router.post(BASE + "/positions/beginning").handler(body).handler(ctx -> noContent(ctx,
+        consumers.seekToBeginning(group(ctx), instance(ctx), ConsumerJson.partitions(Replies.jsonObjectBody(ctx)))));
+    router.post(BASE + "/positions/end").handler(body).handler(ctx -> noContent(ctx,
+        consumers.seekToEnd(group(ctx), instance(ctx), ConsumerJson.partitions(Replies.jsonObjectBody(ctx)))));
+  }
+
+  private void create(RoutingContext ctx) {
+    String group = group(ctx);
+    JsonObject settings = ctx.body().length() == 0 ? new JsonObject() : Replies.jsonObjectBody(ctx);
+    consumers.create(group, settings).onSuccess(c -> Replies.json(ctx, 200, new JsonObject()
+        .put("instance_id", c.name())
+        .put("base_uri", baseUri(ctx) + "/consumers/" + group + "/instances/" + c.name())))
+        .onFailure(ctx::fail);
+  }
+
+  private static String baseUri(RoutingContext ctx) {
+    String host = ctx.request().authority() != null ? ctx.request().authority().toString() : "localhost";
+    return ctx.request().scheme() + "://" + host;
+  }
+
+  private void subscribe(RoutingContext ctx) {
+    JsonObject body = Replies.jsonObjectBody(ctx);
+    Subscription s;
+    if (body.getValue("topic_pattern") != null) {
+      if (!(body.getValue("topic_pattern") instanceof String re) || body.containsKey("topics")) {
+        throw ErrorResponses.error(ErrorCode.MALFORMED_REQUEST,
+            "'topic_pattern' must be a string, and cannot be combined with 'topics'");
+      }
+      try {
+        s = Subscription.ofPattern(Pattern.compile(re));
+      } catch (PatternSyntaxException e) {
+        throw ErrorResponses.error(ErrorCode.MALFORMED_REQUEST, "'topic_pattern' is not a valid regular expression: "
+            + e.getDescription());
+      }
+    } else {
+      JsonArray topics = ConsumerJson.array(body, "topics");
+      if (topics.isEmpty() || !topics.stream().allMatch(t -> t instanceof String str && !str.isEmpty())) {
+        throw ErrorResponses.error(ErrorCode.MALFORMED_REQUEST, "'topics' must be a non-empty array of topic names");
+      }
+      s = Subscription.ofTopics(topics.stream().map(String::valueOf).toList());
+    }
+    noContent(ctx, consumers.subscribe(group(ctx), instance(ctx), s));
+  }
+
+  private void subscription(RoutingContext ctx) {
+    json(ctx, consumers.subscription(group(ctx), instance(ctx)), s -> s == null
+        ? new JsonObject().put("topics", new JsonArray())
+        : s.pattern() != null ? new JsonObject().put("topic_pattern", s.patternText())
+        : new JsonObject().put("topics", new JsonArray(s.topics().stream().sorted().toList())));
+  }
+
+  private void records(RoutingContext ctx) {
+    long timeout = Params.queryLong(ctx, "timeout", -1, 0, Long.MAX_VALUE);
+    long maxBytes = Params.queryLong(ctx, "max_bytes", cfg.defaultFetchMaxBytes(), 1, Integer.MAX_VALUE);
+    consumers.poll(group(ctx), instance(ctx), Math.min(timeout, cfg.maxFetchWaitMs()),
+            (int) Math.min(maxBytes, cfg.maxFetchBytes()), Integer.MAX_VALUE)
+        .onSuccess(records -> answerRecords(ctx, records))
+        .onFailure(t -> {
+          if (!ctx.response().closed()) {
+            ctx.fail(t);
+          }
+        });
+  }
+
+  private void answerRecords(RoutingContext ctx, List<ConsumedRecord> records) {
+    if (ctx.response().closed()) {
+      return;
+    }
+    EmbeddedFormat format = recordsFormat(ctx);
+    Buffer out = Buffer.buffer(64 + records.size() * 96).appendString("[");
+    for (int i = 0; i < records.size(); i++) {
+      ConsumedRecord r = records.get(i);
+      if (i > 0) {
+        out.appendString(",");
+      }
+      out.appendBuffer(FetchEndpoint.recordJson(format, r.topic(), r.partition(), r.record()).toBuffer());
+    }
+    ctx.response().putHeader("Content-Type", format == EmbeddedFormat.JSON ? MediaTypes.KAFKA_JSON_V2
+        : MediaTypes.KAFKA_BINARY_V2).end(out.appendString("]"));
+  }
+
+  /** The Accept header picks json or binary; none (or a wildcard) gives binary, which carries any bytes. */
+  private static EmbeddedFormat recordsFormat(RoutingContext ctx) {
+    String accept = ctx.request().getHeader("Accept");
+    return accept != null && (accept.contains(MediaTypes.KAFKA_JSON_V2) || accept.contains(MediaTypes.JSON))
+        && !accept.contains(MediaTypes.KAFKA_BINARY_V2) ? EmbeddedFormat.JSON : EmbeddedFormat.BINARY;
+  }
+
+  private void commit(RoutingContext ctx) {
+    Map<TopicPartition, Long> next = null;
+    if (ctx.body().length() > 0) {
+      next = ConsumerJson.offsets(ConsumerJson.array(Replies.jsonObjectBody(ctx), "offsets"), "offsets", "offset");
+      next.replaceAll((tp, lastProcessed) -> lastProcessed + 1);
+    }
+    noContent(ctx, consumers.commit(group(ctx), instance(ctx), next));
+  }
+
+  private void committed(RoutingContext ctx) {
+    List<TopicPartition> partitions = ctx.body().length() > 0 ? ConsumerJson.partitions(Replies.jsonObjectBody(ctx))
+        : null;
+    json(ctx, consumers.committed(group(ctx), instance(ctx), partitions), committed -> {
+      JsonArray offsets = new JsonArray();
+      committed.forEach((tp, c) -> offsets.add(new JsonObject().put("topic", tp.topic())
+          .put("partition", tp.partition()).put("offset", c.offset() - 1).put("metadata", c.metadata())));
+      return new JsonObject().put("offsets", offsets);
+    });
+  }
+
+  private void seek(RoutingContext ctx) {
+    JsonArray entries = ConsumerJson.array(Replies.jsonObjectBody(ctx), "offsets");
+    JsonArray byOffset = new JsonArray();
+    JsonArray byTime = new JsonArray();
+    for (int i = 0; i < entries.size(); i++) {
+      Object e = entries.getValue(i);
+      boolean timed = e instanceof JsonObject o && o.containsKey("timestamp") && !o.containsKey("offset");
+      (timed ? byTime : byOffset).add(e);
+    }
+    Map<TopicPartition, Long> offsets = ConsumerJson.offsets(byOffset, "offsets", "offset");
+    Map<TopicPartition, Long> times = ConsumerJson.offsets(byTime, "offsets", "timestamp");
+    String g = group(ctx);
+    String i = instance(ctx);
+    noContent(ctx, consumers.seek(g, i, offsets).compose(v -> times.isEmpty() ? Future.succeededFuture()
+        : consumers.seekToTimestamp(g, i, times)));
+  }
+
+  private static String group(RoutingContext ctx) {
+    return ctx.pathParam("group");
+  }
+
+  private static String instance(RoutingContext ctx) {
+    return ctx.pathParam("instance");
+  }
+
+  private static void noContent(RoutingContext ctx, Future<?> f) {
+    f.onSuccess(v -> Replies.noContent(ctx)).onFailure(ctx::fail);
+  }
+
+  private static <T> void json(RoutingContext ctx, Future<T> f, Function<T, Object> render) {
+    f.onSuccess(v -> Replies.json(ctx, 200, render.apply(v))).onFailure(ctx::fail);
+  }
+}

@@ -1,0 +1,101 @@
+package io.sluice.http;
+
+import io.sluice.broker.BrokerService;
+import io.sluice.broker.FetchRequest;
+import io.sluice.group.FetchedRecords;
+import io.sluice.record.Record;
+import io.sluice.storage.TopicPartition;
+import io.vertx.core.WorkerExecutor;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+
+/**
+ * Server-Sent Events for browsers.
+ *
+ * <pre>
+ * GET /topics/{topic}/partitions/{partition}/events[?offset=N][&format=json|binary]   (Last-Event-ID: O)
+ *   200 text/event-stream
+ *     retry: 2000
+ *     id: &lt;offset&gt;
+ *     data: {"topic","key","value","partition","offset","timestamp","headers"}
+ * </pre>
+ *
+ * Starts at {@code offset} (default: the end), or right after {@code Last-Event-ID} when the browser reconnects.
+ * The default format is json (values that are not JSON come as strings). A comment line is sent when a long
+ * poll ends empty, so proxies keep the stream open. Back-pressure: the next fetch starts only once the response's
+ * write queue has room; a slow reader costs one fetch's worth of buffered bytes, no more.
+ */
+final class SseEndpoint {
+  static final long POLL_WAIT_MS = 15_000;
+  private static final int FETCH_BYTES = 256 * 1024;
+  private final BrokerService service;
+  private final WorkerExecutor workers;
+
+  SseEndpoint(BrokerService service, WorkerExecutor workers) {
+    this.service = service;
+    this.workers = workers;
+  }
+
+  void mount(Router router) {
+    router.get("/topics/:topic/partitions/:partition/events").handler(this::events);
+  }
+
+  private void events(RoutingContext ctx) {
+    TopicPartition tp = Params.topicPartition(ctx);
+    EmbeddedFormat format = StreamingEndpoint.format(ctx.request().getParam("format"));
+    String lastId = ctx.request().getHeader("Last-Event-ID");
+    Long resumeAfter = lastId == null || lastId.isBlank() ? null : Params.parseLong("Last-Event-ID", lastId, 0,
+        Long.MAX_VALUE - 1);
+    long asked = Params.queryLong(ctx, "offset", -1, 0, Long.MAX_VALUE);
+    service.offsets(tp).onSuccess(range -> {
+      long start = resumeAfter != null ? resumeAfter + 1 : asked >= 0 ? asked : range.endOffset();
+      HttpServerResponse response = ctx.response().setChunked(true)
+          .putHeader("Content-Type", "text/event-stream").putHeader("Cache-Control", "no-cache")
+          .putHeader("X-Accel-Buffering", "no");
+      response.write("retry: 2000\n\n");
+      pump(response, tp, format, start);
+    }).onFailure(ctx::fail);
+  }
+
+  private void pump(HttpServerResponse response, TopicPartition tp, EmbeddedFormat format, long position) {
+    if (response.closed()) {
+      return;
+    }
+    if (response.writeQueueFull()) {
+      response.drainHandler(v -> pump(response, tp, format, position));
+      return;
+    }
+    service.fetch(new FetchRequest(tp, position, FETCH_BYTES, 1, POLL_WAIT_MS))
+        .compose(r -> workers.executeBlocking(() -> encode(FetchedRecords.decode(r, position), tp, format), false))
+        .onSuccess(events -> {
+          if (response.closed()) {
+            return;
+          }
+          response.write(events.bytes().length() > 0 ? events.bytes() : Buffer.buffer(": keepalive\n\n"));
+          pump(response, tp, format, events.next());
+        })
+        .onFailure(t -> {
+          if (!response.closed()) {
+            response.end("event: error\ndata: " + WsFrames.error(t).encode() + "\n\n");
+          }
+        });
+  }
+
+  private record Events(Buffer bytes, long next) {
+  }
+
+  private static Events encode(FetchedRecords.Decoded decoded, TopicPartition tp, EmbeddedFormat format) {
+    Buffer out = Buffer.buffer();
+    long next = -1;
+    for (Record r : decoded.records()) {
+      out.appendString("id: " + r.offset() + "\ndata: ")
+          .appendBuffer(FetchEndpoint.recordJson(format, tp.topic(), tp.partition(), r).toBuffer())
+          .appendString("\n\n");
+      next = r.offset() + 1;
+    }
+    return new Events(out, next >= 0 ? next : decoded.nextOffset());
+  }
+
+}

@@ -1,0 +1,110 @@
+package io.sluice.http;
+
+import io.sluice.broker.BrokerService;
+import io.sluice.consumer.ConsumerService;
+import io.sluice.errors.ErrorCode;
+import io.sluice.storage.TopicPartition;
+import io.vertx.core.Future;
+import io.vertx.core.WorkerExecutor;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * WebSocket routes; the frames are specified in {@code docs/streaming.md}.
+ *
+ * <pre>
+ * GET /ws/consume?topic=T&partition=P[&offset=O][&format=json|binary]
+ * GET /ws/consume?group=G&topics=A,B[&auto.offset.reset=earliest|latest][&format=json|binary]
+ * GET /ws/produce?topic=T[&format=json|binary]
+ * </pre>
+ *
+ * Parameters are checked (and the topic looked up) before the upgrade, so a bad one is an ordinary 4xx JSON error.
+ */
+final class StreamingEndpoint {
+  private final BrokerService service;
+  private final ConsumerService consumers;
+  private final HttpApiConfig cfg;
+  private final WorkerExecutor workers;
+
+  StreamingEndpoint(BrokerService service, ConsumerService consumers, HttpApiConfig cfg, WorkerExecutor workers) {
+    this.service = service;
+    this.consumers = consumers;
+    this.cfg = cfg;
+    this.workers = workers;
+  }
+
+  void mount(Router router) {
+    router.get("/ws/consume").handler(this::consume);
+    router.get("/ws/produce").handler(this::produce);
+  }
+
+  static EmbeddedFormat format(String param) {
+    if (param == null || param.equals("json")) {
+      return EmbeddedFormat.JSON;
+    }
+    if (param.equals("binary")) {
+      return EmbeddedFormat.BINARY;
+    }
+    throw ErrorResponses.error(ErrorCode.MALFORMED_REQUEST, "'format' must be json or binary, got '" + param + "'");
+  }
+
+  private void consume(RoutingContext ctx) {
+    // The upgrade happens after an asynchronous check; a paused request is still unread then.
+    ctx.request().pause();
+    EmbeddedFormat format = format(ctx.request().getParam("format"));
+    String group = ctx.request().getParam("group");
+    String topic = ctx.request().getParam("topic");
+    if ((group == null) == (topic == null)) {
+      throw ErrorResponses.error(ErrorCode.MALFORMED_REQUEST,
+          "Give either topic and partition (with an optional offset), or group and topics");
+    }
+    if (topic != null) {
+      long partition = Params.requiredQueryLong(ctx, "partition", 0, Integer.MAX_VALUE);
+      long offset = Params.queryLong(ctx, "offset", -1, 0, Long.MAX_VALUE);
+      TopicPartition tp = new TopicPartition(topic, (int) partition);
+      service.offsets(tp)
+          .compose(range -> ctx.request().toWebSocket().map(ws -> {
+            WsConsumeSession.forPartition(ws, service, workers, format, tp, offset >= 0 ? offset : range.endOffset())
+                .start();
+            return null;
+          }))
+          .onFailure(t -> failUnlessUpgraded(ctx, t));
+      return;
+    }
+    String topics = ctx.request().getParam("topics");
+    List<String> names = topics == null ? List.of()
+        : Arrays.stream(topics.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
+    if (names.isEmpty()) {
+      throw ErrorResponses.error(ErrorCode.MALFORMED_REQUEST, "'topics' must name at least one topic (A,B,...)");
+    }
+    String reset = ctx.request().getParam("auto.offset.reset", "latest");
+    if (!reset.equals("earliest") && !reset.equals("latest")) {
+      throw ErrorResponses.error(ErrorCode.MALFORMED_REQUEST, "'auto.offset.reset' must be earliest or latest");
+    }
+    Future.all(names.stream().map(service::describeTopic).toList())
+        .compose(all -> ctx.request().toWebSocket())
+        .onSuccess(ws -> WsConsumeSession.forGroup(ws, consumers, format, group, names, reset, cfg).start())
+        .onFailure(t -> failUnlessUpgraded(ctx, t));
+  }
+
+  private void produce(RoutingContext ctx) {
+    ctx.request().pause();
+    EmbeddedFormat format = format(ctx.request().getParam("format"));
+    String topic = ctx.request().getParam("topic");
+    if (topic == null || topic.isEmpty()) {
+      throw ErrorResponses.error(ErrorCode.MALFORMED_REQUEST, "Query parameter 'topic' is required");
+    }
+    service.metadataForProduce(topic)
+        .compose(metadata -> ctx.request().toWebSocket())
+        .onSuccess(ws -> new WsProduceSession(ws, service, format, topic, cfg).start())
+        .onFailure(t -> failUnlessUpgraded(ctx, t));
+  }
+
+  private static void failUnlessUpgraded(RoutingContext ctx, Throwable t) {
+    if (!ctx.response().closed() && !ctx.response().headWritten()) {
+      ctx.fail(t);
+    }
+  }
+}

@@ -1,0 +1,243 @@
+package io.sluice.http;
+
+import io.sluice.broker.BrokerService;
+import io.sluice.broker.FetchRequest;
+import io.sluice.consumer.ConsumedRecord;
+import io.sluice.consumer.ConsumerService;
+import io.sluice.errors.ErrorCode;
+import io.sluice.errors.SluiceException;
+import io.sluice.group.FetchedRecords;
+import io.sluice.group.Subscription;
+import io.sluice.record.Record;
+import io.sluice.storage.TopicPartition;
+import io.vertx.core.Future;
+import io.vertx.core.WorkerExecutor;
+import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * One consuming WebSocket under credit-based flow control (frames in {@code docs/streaming.md}).
+ *
+ * <p>Invariants: the records sent never exceed the credit granted (each {@code {"records"}} frame holds at most
+ * the credit left, and the credit drops by exactly its size); at most one read is in flight; a read starts only
+ * when credit is left and the socket's write queue is not full, so what waits in memory for a slow client is at
+ * most one frame of at most {@link #MAX_RECORDS_PER_READ} records. Bad frames get an error frame; the connection
+ * stays open. Event-loop confined (the socket's context).
+ */
+final class WsConsumeSession {
+  static final int MAX_RECORDS_PER_READ = 1_000;
+  static final long MAX_CREDIT = 1_000_000_000L;
+  private static final long WAIT_MS = 5_000;
+  private static final long HEARTBEAT_MS = 1_000;
+  private static final int READ_BYTES = 1 << 20;
+
+  /** Where records come from. */
+  private interface Source {
+    Future<List<ConsumedRecord>> read(int maxRecords);
+
+    Future<Void> commit(Map<TopicPartition, Long> next);
+
+    Future<Void> heartbeat();
+
+    void close();
+  }
+
+  private final ServerWebSocket ws;
+  private final EmbeddedFormat format;
+  private final Source source;
+  private final boolean grouped;
+  private long credit;
+  private boolean reading;
+  private boolean closed;
+  private long heartbeatTimer = -1;
+  private io.vertx.core.Vertx vertx;
+
+  private WsConsumeSession(ServerWebSocket ws, EmbeddedFormat format, Source source, boolean grouped) {
+    this.ws = ws;
+    this.format = format;
+    this.source = source;
+    this.grouped = grouped;
+  }
+
+  static WsConsumeSession forPartition(ServerWebSocket ws, BrokerService service, WorkerExecutor workers,
+      EmbeddedFormat format, TopicPartition tp, long startOffset) {
+    return new WsConsumeSession(ws, format, new Source() {
+      long position = startOffset;
+
+      @Override
+      public Future<List<ConsumedRecord>> read(int maxRecords) {
+        long from = position;
+        return service.fetch(new FetchRequest(tp, from, READ_BYTES, 1, WAIT_MS))
+            .compose(r -> workers.executeBlocking(() -> FetchedRecords.decode(r, from), false))
+            .map(decoded -> {
+              List<ConsumedRecord> out = new ArrayList<>();
+              for (Record rec : decoded.records()) {
+                if (out.size() == maxRecords) {
+                  break;
+                }
+                out.add(new ConsumedRecord(tp.topic(), tp.partition(), rec));
+              }
+              position = out.isEmpty() ? Math.max(from, decoded.records().isEmpty() ? decoded.nextOffset() : from)
+                  : out.get(out.size() - 1).record().offset() + 1;
+              return out;
+            });
+      }
+
+      @Override
+      public Future<Void> commit(Map<TopicPartition, Long> next) {
+        return Future.failedFuture(new SluiceException(ErrorCode.MALFORMED_REQUEST,
+            "Commit frames need a group: connect with ?group=G&topics=..."));
+      }
+
+      @Override
+      public Future<Void> heartbeat() {
+        return Future.succeededFuture();
+      }
+
+      @Override
+      public void close() {
+      }
+    }, false);
+  }
+
+  static WsConsumeSession forGroup(ServerWebSocket ws, ConsumerService consumers, EmbeddedFormat format,
+      String group, List<String> topics, String reset, HttpApiConfig cfg) {
+    String name = "ws-" + UUID.randomUUID();
+    Future<?> created = consumers.create(group, new JsonObject().put("name", name)
+            .put("format", format == EmbeddedFormat.JSON ? "json" : "binary").put("auto.offset.reset", reset)
+            .put("auto.commit.enable", false))
+        .compose(c -> consumers.subscribe(group, name, Subscription.ofTopics(topics)));
+    return new WsConsumeSession(ws, format, new Source() {
+      @Override
+      public Future<List<ConsumedRecord>> read(int maxRecords) {
+        return created.compose(v -> consumers.poll(group, name, WAIT_MS, READ_BYTES, maxRecords));
+      }
+
+      @Override
+      public Future<Void> commit(Map<TopicPartition, Long> next) {
+        return created.compose(v -> consumers.commit(group, name, next));
+      }
+
+      @Override
+      public Future<Void> heartbeat() {
+        return created.compose(v -> consumers.heartbeat(group, name));
+      }
+
+      @Override
+      public void close() {
+        created.onComplete(ar -> consumers.delete(group, name));
+      }
+    }, true);
+  }
+
+  void start() {
+    ws.textMessageHandler(this::onFrame);
+    ws.binaryMessageHandler(b -> WsFrames.sendError(ws, new SluiceException(ErrorCode.MALFORMED_REQUEST,
+        "Binary frames are not accepted; send JSON text frames")));
+    ws.closeHandler(v -> close());
+    ws.exceptionHandler(t -> close());
+    vertx = io.vertx.core.Vertx.currentContext().owner();
+    if (grouped) {
+      // Polls are the heartbeat; while the client grants no credit the membership is kept alive by this timer.
+      heartbeatTimer = vertx.setPeriodic(HEARTBEAT_MS, id -> {
+            if (!reading && !closed) {
+              source.heartbeat().onFailure(t -> WsFrames.sendError(ws, t));
+            }
+          });
+    }
+  }
+
+  private void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    if (heartbeatTimer >= 0) {
+      vertx.cancelTimer(heartbeatTimer);
+    }
+    source.close();
+  }
+
+  private void onFrame(String text) {
+    try {
+      JsonObject frame = WsFrames.parse(text, Set.of("credit", "commit"));
+      if (frame.containsKey("credit")) {
+        grant(frame.getValue("credit"));
+      }
+      if (frame.containsKey("commit")) {
+        commit(frame.getValue("commit"));
+      }
+    } catch (SluiceException e) {
+      WsFrames.sendError(ws, e);
+    }
+  }
+
+  private void grant(Object value) {
+    if (!(value instanceof Integer || value instanceof Long) || ((Number) value).longValue() <= 0) {
+      throw new SluiceException(ErrorCode.MALFORMED_REQUEST, "'credit' must be a positive integer, got " + value);
+    }
+    long n = ((Number) value).longValue();
+    if (credit + n > MAX_CREDIT) {
+      throw new SluiceException(ErrorCode.MALFORMED_REQUEST, "Credit would exceed " + MAX_CREDIT + " records");
+    }
+    credit += n;
+    pump();
+  }
+
+  private void commit(Object value) {
+    if (!(value instanceof JsonArray entries)) {
+      throw new SluiceException(ErrorCode.MALFORMED_REQUEST,
+          "'commit' must be an array of {\"topic\", \"partition\", \"offset\"}");
+    }
+    Map<TopicPartition, Long> next = ConsumerJson.offsets(entries, "commit", "offset");
+    next.replaceAll((tp, lastProcessed) -> lastProcessed + 1);
+    source.commit(next).onSuccess(v -> {
+      if (!ws.isClosed()) {
+        ws.writeTextMessage(new JsonObject().put("committed", entries).encode());
+      }
+    }).onFailure(t -> WsFrames.sendError(ws, t));
+  }
+
+  private void pump() {
+    if (closed || reading || credit <= 0) {
+      return;
+    }
+    if (ws.writeQueueFull()) {
+      ws.drainHandler(v -> pump());
+      return;
+    }
+    reading = true;
+    int max = (int) Math.min(credit, MAX_RECORDS_PER_READ);
+    source.read(max).onComplete(ar -> {
+      reading = false;
+      if (closed) {
+        return;
+      }
+      if (ar.failed()) {
+        WsFrames.sendError(ws, ar.cause());
+        // Do not spin on a persistent error: the next read waits for more credit or a later grant.
+        return;
+      }
+      send(ar.result());
+      pump();
+    });
+  }
+
+  private void send(List<ConsumedRecord> records) {
+    if (records.isEmpty()) {
+      return;
+    }
+    JsonArray out = new JsonArray();
+    for (ConsumedRecord r : records) {
+      out.add(FetchEndpoint.recordJson(format, r.topic(), r.partition(), r.record()));
+    }
+    credit -= records.size();
+    ws.writeTextMessage(new JsonObject().put("records", out).encode());
+  }
+}

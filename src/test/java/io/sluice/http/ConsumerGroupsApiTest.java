@@ -1,0 +1,254 @@
+package io.sluice.http;
+
+import static io.sluice.http.GroupsTestSupport.assertError;
+import static io.sluice.http.GroupsTestSupport.until;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.sluice.broker.testing.BlockedThreadGuard;
+import io.sluice.errors.ErrorCode;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Consumer groups over the REST v2 consumer API on a real broker. */
+class ConsumerGroupsApiTest {
+  @RegisterExtension
+  static final BlockedThreadGuard GUARD = new BlockedThreadGuard();
+  @TempDir
+  static Path dataDir;
+  static GroupsTestSupport api;
+
+  @BeforeAll
+  static void start() throws Exception {
+    api = new GroupsTestSupport(dataDir, GUARD, Map.of());
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    api.close();
+  }
+
+  private static JsonObject earliest(String name) {
+    return new JsonObject().put("name", name).put("format", "json").put("auto.offset.reset", "earliest")
+        .put("auto.commit.enable", "false").put("session.timeout.ms", 30_000);
+  }
+
+  private static Set<String> owned(String base) {
+    Set<String> out = new HashSet<>();
+    api.assignment(base).forEach(o -> out.add(((JsonObject) o).getString("topic") + "-"
+        + ((JsonObject) o).getInteger("partition")));
+    return out;
+  }
+
+  @Test
+  void membersSharePartitionsExtraMembersGetNothingUntilOneLeavesAndOtherGroupsSeeEverything() {
+    api.createTopic("share", 2);
+    api.produce("share", 0, 1_000, 3);
+    api.produce("share", 1, 1_000, 3);
+    List<String> members = List.of(api.consumer("g-share", earliest("a")), api.consumer("g-share", earliest("b")),
+        api.consumer("g-share", earliest("c")));
+    members.forEach(m -> api.subscribe(m, "share"));
+    // Every member polls until the group settles on one generation that they have all seen.
+    until(10_000, "a stable group", () -> {
+      members.forEach(m -> api.poll(m, 0));
+      return api.get("/consumer-groups/g-share").bodyAsJsonObject().getString("state").equals("Stable");
+    });
+    List<Set<String>> assignments = members.stream().map(ConsumerGroupsApiTest::owned).toList();
+    Set<String> union = new HashSet<>();
+    assignments.forEach(union::addAll);
+    assertThat(union).containsExactlyInAnyOrder("share-0", "share-1");
+    assertThat(assignments.stream().mapToInt(Set::size).sum()).as("each partition owned once").isEqualTo(2);
+    assertThat(assignments).filteredOn(Set::isEmpty).hasSize(1);
+
+    String idle = members.get(assignments.indexOf(Set.<String>of()));
+    String leaving = members.stream().filter(m -> !m.equals(idle)).findFirst().orElseThrow();
+    assertThat(api.delete(leaving).statusCode()).isEqualTo(204);
+    until(10_000, "the idle member to get the leaver's partition", () -> {
+      api.poll(idle, 0);
+      return !owned(idle).isEmpty();
+    });
+
+    String other = api.consumer("g-share-other", earliest("x"));
+    api.subscribe(other, "share");
+    JsonArray all = new JsonArray();
+    until(10_000, "the other group to read all 6 records", () -> {
+      all.addAll(api.poll(other, 200));
+      return all.size() >= 6;
+    });
+    assertThat(all).hasSize(6);
+  }
+
+  @Test
+  void memberThatStopsPollingIsEvictedAfterItsSessionTimeout() {
+    api.createTopic("evict", 2);
+    JsonObject shortSession = earliest("a").put("session.timeout.ms", 1_000);
+    String a = api.consumer("g-evict", shortSession);
+    String b = api.consumer("g-evict", shortSession.copy().put("name", "b"));
+    api.subscribe(a, "evict");
+    api.subscribe(b, "evict");
+    until(10_000, "both members own a partition", () -> {
+      api.poll(a, 0);
+      api.poll(b, 0);
+      return owned(a).size() == 1 && owned(b).size() == 1;
+    });
+    long stoppedAt = System.nanoTime();
+    until(10_000, "a to own both partitions once b is evicted", () -> {
+      api.poll(a, 100);
+      return owned(a).size() == 2;
+    });
+    assertThat((System.nanoTime() - stoppedAt) / 1_000_000).as("ms until eviction").isGreaterThanOrEqualTo(900);
+    JsonObject group = api.get("/consumer-groups/g-evict").bodyAsJsonObject();
+    assertThat(group.getJsonArray("members")).hasSize(1);
+  }
+
+  @Test
+  void commitFromAnOlderGenerationIsRefusedUntilTheMemberPollsAgain() {
+    api.createTopic("stale", 2);
+    api.produce("stale", 0, 1_000, 5);
+    String a = api.consumer("g-stale", earliest("a"));
+    api.subscribe(a, "stale");
+    api.poll(a, 0);
+    int before = api.get("/consumer-groups/g-stale").bodyAsJsonObject().getInteger("generation");
+    String b = api.consumer("g-stale", earliest("b"));
+    api.subscribe(b, "stale");
+    api.poll(b, 0);
+    assertThat(api.get("/consumer-groups/g-stale").bodyAsJsonObject().getInteger("generation")).isGreaterThan(before);
+
+    JsonObject commit = new JsonObject().put("offsets", new JsonArray().add(new JsonObject().put("topic", "stale")
+        .put("partition", 0).put("offset", 1)));
+    assertError(api.post(a + "/offsets", commit), 409, ErrorCode.ILLEGAL_GENERATION);
+    api.poll(a, 0);
+    String owner = owned(a).contains("stale-0") ? a : b;
+    api.poll(owner, 0);
+    assertThat(api.post(owner + "/offsets", commit).statusCode()).isEqualTo(204);
+  }
+
+  @Test
+  void nextOwnerResumesRightAfterTheCommittedOffset() {
+    api.createTopic("resume", 1);
+    api.produce("resume", 0, 1_000, 10);
+    String a = api.consumer("g-resume", earliest("a"));
+    api.subscribe(a, "resume");
+    JsonArray first = new JsonArray();
+    until(10_000, "records", () -> {
+      first.addAll(api.poll(a, 200));
+      return first.size() >= 10;
+    });
+    assertThat(first.getJsonObject(0).getLong("offset")).isZero();
+    JsonObject commit = new JsonObject().put("offsets", new JsonArray().add(new JsonObject().put("topic", "resume")
+        .put("partition", 0).put("offset", 4)));
+    assertThat(api.post(a + "/offsets", commit).statusCode()).isEqualTo(204);
+    JsonObject committed = api.get(a + "/offsets").bodyAsJsonObject();
+    assertThat(committed.getJsonArray("offsets").getJsonObject(0).getLong("offset")).isEqualTo(4);
+    assertThat(api.delete(a).statusCode()).isEqualTo(204);
+
+    String b = api.consumer("g-resume", earliest("b"));
+    api.subscribe(b, "resume");
+    JsonArray next = new JsonArray();
+    until(10_000, "records for the next owner", () -> {
+      next.addAll(api.poll(b, 200));
+      return !next.isEmpty();
+    });
+    assertThat(next.getJsonObject(0).getLong("offset")).isEqualTo(5);
+  }
+
+  @Test
+  void emptyCommitBodyCommitsEverythingReturnedSoFar() {
+    api.createTopic("commit-all", 1);
+    api.produce("commit-all", 0, 1_000, 4);
+    String a = api.consumer("g-commit-all", earliest("a"));
+    api.subscribe(a, "commit-all");
+    JsonArray got = new JsonArray();
+    until(10_000, "records", () -> {
+      got.addAll(api.poll(a, 200));
+      return got.size() >= 4;
+    });
+    assertThat(api.post(a + "/offsets", null).statusCode()).isEqualTo(204);
+    JsonArray lags = api.get("/consumer-groups/g-commit-all/lags").bodyAsJsonArray();
+    assertThat(lags).hasSize(1);
+    assertThat(lags.getJsonObject(0).getMap()).containsEntry("committed_offset", 4).containsEntry("lag", 0);
+  }
+
+  @Test
+  void seekByTimestampBeginningAndEndMovePositions() {
+    api.createTopic("seek", 1);
+    api.produce("seek", 0, 10_000, 10);
+    String a = api.consumer("g-seek", earliest("a"));
+    JsonObject partitions = new JsonObject().put("partitions", new JsonArray().add(new JsonObject()
+        .put("topic", "seek").put("partition", 0)));
+    assertThat(api.post(a + "/assignments", partitions).statusCode()).isEqualTo(204);
+    assertThat(api.assignment(a)).hasSize(1);
+    api.poll(a, 0);
+    var seek = api.post(a + "/positions", new JsonObject().put("offsets", new JsonArray().add(new JsonObject()
+        .put("topic", "seek").put("partition", 0).put("timestamp", 10_005))));
+    assertThat(seek.statusCode()).as(seek.bodyAsString()).isEqualTo(204);
+    assertThat(api.poll(a, 1_000).getJsonObject(0).getLong("offset")).isEqualTo(5);
+    assertThat(api.post(a + "/positions/beginning", partitions).statusCode()).isEqualTo(204);
+    assertThat(api.poll(a, 1_000).getJsonObject(0).getLong("offset")).isZero();
+    assertThat(api.post(a + "/positions/end", partitions).statusCode()).isEqualTo(204);
+    assertThat(api.poll(a, 0)).isEmpty();
+    api.produce("seek", 0, 20_000, 1);
+    assertThat(api.poll(a, 5_000).getJsonObject(0).getLong("offset")).isEqualTo(10);
+  }
+
+  @Test
+  void lagsAndOffsetResetWithDryRun() {
+    api.createTopic("lag", 2);
+    api.produce("lag", 0, 1_000, 10);
+    api.produce("lag", 1, 1_000, 4);
+    String a = api.consumer("g-lag", earliest("a"));
+    api.subscribe(a, "lag");
+    api.poll(a, 0);
+    api.post(a + "/offsets", new JsonObject().put("offsets", new JsonArray()
+        .add(new JsonObject().put("topic", "lag").put("partition", 0).put("offset", 2))
+        .add(new JsonObject().put("topic", "lag").put("partition", 1).put("offset", 3))));
+    JsonArray lags = api.get("/consumer-groups/g-lag/lags").bodyAsJsonArray();
+    assertThat(lags.getJsonObject(0).getMap()).containsEntry("partition", 0).containsEntry("committed_offset", 3)
+        .containsEntry("log_end_offset", 10).containsEntry("lag", 7);
+    assertThat(lags.getJsonObject(1).getMap()).containsEntry("partition", 1).containsEntry("committed_offset", 4)
+        .containsEntry("lag", 0);
+
+    JsonObject toEarliest = new JsonObject().put("to", "earliest").put("dry_run", true);
+    assertError(api.post("/consumer-groups/g-lag/offsets/reset", toEarliest), 409, ErrorCode.NON_EMPTY_GROUP);
+    api.delete(a);
+    JsonArray plan = api.post("/consumer-groups/g-lag/offsets/reset", toEarliest).bodyAsJsonArray();
+    assertThat(plan.getJsonObject(0).getMap()).containsEntry("new_offset", 0).containsEntry("records_replayed", 3);
+    assertThat(api.get("/consumer-groups/g-lag/lags").bodyAsJsonArray().getJsonObject(0).getInteger("lag"))
+        .as("a dry run changes nothing").isEqualTo(7);
+    JsonArray skip = api.post("/consumer-groups/g-lag/offsets/reset", new JsonObject().put("to", "offset")
+        .put("offset", 8).put("topics", new JsonArray().add("lag"))).bodyAsJsonArray();
+    assertThat(skip.getJsonObject(0).getMap()).containsEntry("records_skipped", 5);
+    assertThat(api.get("/consumer-groups/g-lag/lags").bodyAsJsonArray().getJsonObject(0).getInteger("lag"))
+        .isEqualTo(2);
+    assertThat(api.get("/consumer-groups").bodyAsJsonArray().stream()
+        .map(o -> ((JsonObject) o).getString("group_id"))).contains("g-lag");
+  }
+
+  @Test
+  void badParametersGetClearErrors() {
+    assertError(api.post("/consumers/g-bad", new JsonObject().put("bogus", 1)), 400, ErrorCode.INVALID_REQUEST);
+    assertError(api.post("/consumers/g-bad", new JsonObject().put("auto.offset.reset", "middle")), 400,
+        ErrorCode.INVALID_REQUEST);
+    assertError(api.post("/consumers/g-bad", new JsonObject().put("session.timeout.ms", 1)), 400,
+        ErrorCode.INVALID_SESSION_TIMEOUT);
+    String a = api.consumer("g-bad", earliest("a"));
+    assertError(api.post("/consumers/g-bad", earliest("a")), 409, ErrorCode.CONSUMER_ALREADY_EXISTS);
+    assertError(api.get("/consumers/g-bad/instances/nobody/records"), 404, ErrorCode.CONSUMER_INSTANCE_NOT_FOUND);
+    assertError(api.post(a + "/subscription", new JsonObject().put("topics", "x")), 400, ErrorCode.MALFORMED_REQUEST);
+    assertError(api.post(a + "/subscription", new JsonObject().put("topic_pattern", "(")), 400,
+        ErrorCode.MALFORMED_REQUEST);
+    assertError(api.get(a + "/records?timeout=soon"), 400, ErrorCode.MALFORMED_REQUEST);
+    assertError(api.post(a + "/positions", new JsonObject().put("offsets", new JsonArray().add(new JsonObject()
+        .put("topic", "none").put("partition", 0).put("offset", 3)))), 409, ErrorCode.CONSUMER_STATE_CONFLICT);
+    assertError(api.get("/consumer-groups/never-seen"), 404, ErrorCode.GROUP_ID_NOT_FOUND);
+  }
+}

@@ -1,0 +1,211 @@
+package io.sluice.http;
+
+import static io.sluice.http.GroupsTestSupport.await;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.sluice.broker.testing.BlockedThreadGuard;
+import io.sluice.errors.ErrorCode;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.http.WebSocketConnectOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/** WebSocket consume and produce, and Server-Sent Events, on a real broker. */
+class StreamingTest {
+  @RegisterExtension
+  static final BlockedThreadGuard GUARD = new BlockedThreadGuard();
+  @TempDir
+  static Path dataDir;
+  static GroupsTestSupport api;
+  static WebSocketClient wsClient;
+
+  @BeforeAll
+  static void start() throws Exception {
+    api = new GroupsTestSupport(dataDir, GUARD, Map.of());
+    wsClient = api.broker.vertx().createWebSocketClient();
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    await(wsClient.close());
+    api.close();
+  }
+
+  /** A connected socket whose text frames are queued as JSON objects. */
+  record Socket(WebSocket ws, LinkedBlockingQueue<JsonObject> frames) {
+    JsonObject next() throws InterruptedException {
+      JsonObject f = frames.poll(20, TimeUnit.SECONDS);
+      assertThat(f).as("a frame within 20 s").isNotNull();
+      return f;
+    }
+
+    void send(String text) {
+      await(ws.writeTextMessage(text));
+    }
+  }
+
+  static Socket connect(String uri) {
+    LinkedBlockingQueue<JsonObject> frames = new LinkedBlockingQueue<>();
+    WebSocket ws = await(wsClient.connect(new WebSocketConnectOptions().setHost("127.0.0.1")
+        .setPort(api.broker.httpPort()).setURI(uri)));
+    ws.textMessageHandler(t -> frames.add(new JsonObject(t)));
+    return new Socket(ws, frames);
+  }
+
+  @Test
+  void clientGrantingTenRecordsGetsExactlyTen() throws Exception {
+    api.createTopic("ws-credit", 1);
+    api.produce("ws-credit", 0, 1_000, 50);
+    Socket s = connect("/ws/consume?topic=ws-credit&partition=0&offset=0");
+    s.send("{\"credit\": 10}");
+    List<Long> offsets = new ArrayList<>();
+    while (offsets.size() < 10) {
+      JsonObject f = s.next();
+      f.getJsonArray("records").forEach(r -> offsets.add(((JsonObject) r).getLong("offset")));
+    }
+    // Frames are answered in order: if anything beyond the credit had been sent, it would arrive before this error.
+    s.send("{\"bogus\": 1}");
+    JsonObject error = s.next();
+    assertThat(error.getInteger("error_code")).as(error.encode()).isEqualTo(ErrorCode.MALFORMED_REQUEST.code());
+    assertThat(offsets).containsExactly(0L, 1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L);
+    s.send("{\"credit\": 5}");
+    while (offsets.size() < 15) {
+      s.next().getJsonArray("records").forEach(r -> offsets.add(((JsonObject) r).getLong("offset")));
+    }
+    s.send("not json");
+    assertThat(s.next().getInteger("error_code")).isEqualTo(ErrorCode.MALFORMED_REQUEST.code());
+    assertThat(offsets).hasSize(15).endsWith(14L);
+    await(s.ws().close());
+  }
+
+  @Test
+  void badFramesGetErrorFramesAndTheConnectionKeepsWorking() throws Exception {
+    api.createTopic("ws-bad", 1);
+    Socket s = connect("/ws/consume?topic=ws-bad&partition=0");
+    for (String bad : List.of("[1,2]", "{\"credit\": -3}", "{\"credit\": \"ten\"}", "{}",
+        "{\"commit\": [{\"topic\": \"ws-bad\", \"partition\": 0, \"offset\": 1}]}")) {
+      s.send(bad);
+      JsonObject f = s.next();
+      assertThat(f.getInteger("error_code")).as(bad + " -> " + f.encode()).isEqualTo(ErrorCode.MALFORMED_REQUEST.code());
+      assertThat(f.getString("message")).isNotBlank();
+    }
+    s.send("{\"credit\": 1}");
+    api.produce("ws-bad", 0, 1_000, 2);
+    assertThat(s.next().getJsonArray("records")).hasSize(1);
+    await(s.ws().close());
+  }
+
+  @Test
+  void badParametersAreRefusedBeforeTheUpgrade() {
+    api.createTopic("ws-params", 1);
+    GroupsTestSupport.assertError(api.get("/ws/consume?topic=ws-params"), 400, ErrorCode.MALFORMED_REQUEST);
+    GroupsTestSupport.assertError(api.get("/ws/consume?topic=nope&partition=0"), 404,
+        ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+    GroupsTestSupport.assertError(api.get("/ws/consume?group=g"), 400, ErrorCode.MALFORMED_REQUEST);
+    GroupsTestSupport.assertError(api.get("/ws/consume?topic=ws-params&partition=0&format=xml"), 400,
+        ErrorCode.MALFORMED_REQUEST);
+    GroupsTestSupport.assertError(api.get("/topics/ws-params/partitions/0/events?offset=x"), 400,
+        ErrorCode.MALFORMED_REQUEST);
+  }
+
+  @Test
+  void groupConsumerOverWebSocketReceivesAndCommits() throws Exception {
+    api.createTopic("ws-group", 2);
+    api.produce("ws-group", 0, 1_000, 3);
+    api.produce("ws-group", 1, 1_000, 3);
+    Socket s = connect("/ws/consume?group=g-ws&topics=ws-group&auto.offset.reset=earliest");
+    s.send("{\"credit\": 6}");
+    JsonArray got = new JsonArray();
+    while (got.size() < 6) {
+      got.addAll(s.next().getJsonArray("records"));
+    }
+    s.send("{\"commit\": [{\"topic\": \"ws-group\", \"partition\": 0, \"offset\": 2}]}");
+    assertThat(s.next().getJsonArray("committed")).hasSize(1);
+    JsonArray lags = api.get("/consumer-groups/g-ws/lags").bodyAsJsonArray();
+    assertThat(lags.getJsonObject(0).getMap()).containsEntry("committed_offset", 3).containsEntry("lag", 0);
+    await(s.ws().close());
+  }
+
+  @Test
+  void produceFramesGetOffsetFramesInOrder() throws Exception {
+    Socket s = connect("/ws/produce?topic=ws-produce");
+    s.send("{\"records\": [{\"value\": 1, \"partition\": 0}, {\"value\": 2, \"partition\": 0}]}");
+    s.send("{\"records\": []}");
+    s.send("{\"records\": [{\"value\": 3, \"partition\": 0}]}");
+    JsonObject first = s.next();
+    assertThat(first.getJsonArray("offsets").getJsonObject(1).getLong("offset")).isEqualTo(1);
+    assertThat(s.next().getInteger("error_code")).isEqualTo(ErrorCode.MALFORMED_REQUEST.code());
+    assertThat(s.next().getJsonArray("offsets").getJsonObject(0).getLong("offset")).isEqualTo(2);
+    await(s.ws().close());
+  }
+
+  @Test
+  void serverSentEventsResumeAfterLastEventId() throws Exception {
+    api.createTopic("sse", 1);
+    api.produce("sse", 0, 1_000, 6);
+    HttpClient http = api.broker.vertx().createHttpClient();
+    try {
+      List<String> ids = readEvents(http, "/topics/sse/partitions/0/events?offset=0", null, 3);
+      assertThat(ids).containsExactly("0", "1", "2");
+      assertThat(readEvents(http, "/topics/sse/partitions/0/events?offset=0", "2", 2)).containsExactly("3", "4");
+    } finally {
+      await(http.close());
+    }
+  }
+
+  /** Reads the ids of the first {@code count} events, then hangs up. */
+  private static List<String> readEvents(HttpClient http, String uri, String lastEventId, int count)
+      throws Exception {
+    LinkedBlockingQueue<String> ids = new LinkedBlockingQueue<>();
+    StringBuilder text = new StringBuilder();
+    RequestOptions options = new RequestOptions().setMethod(HttpMethod.GET).setHost("127.0.0.1")
+        .setPort(api.broker.httpPort()).setURI(uri);
+    if (lastEventId != null) {
+      options.putHeader("Last-Event-ID", lastEventId);
+    }
+    HttpClientResponse response = await(http.request(options).compose(r -> r.send()).onSuccess(resp -> {
+      // The handler is set on the event loop as the response arrives, so no chunk is missed.
+      resp.handler((Buffer b) -> {
+        text.append(b.toString());
+        int end;
+        while ((end = text.indexOf("\n\n")) >= 0) {
+          String event = text.substring(0, end);
+          text.delete(0, end + 2);
+          for (String line : event.split("\n")) {
+            if (line.startsWith("id: ")) {
+              ids.add(line.substring(4));
+            } else if (line.startsWith("data: ") && !new JsonObject(line.substring(6)).getString("topic").equals("sse")) {
+              ids.add("bad data: " + line);
+            }
+          }
+        }
+      });
+    }));
+    assertThat(response.getHeader("Content-Type")).isEqualTo("text/event-stream");
+    List<String> out = new ArrayList<>();
+    while (out.size() < count) {
+      String id = ids.poll(20, TimeUnit.SECONDS);
+      assertThat(id).as("an event within 20 s").isNotNull();
+      out.add(id);
+    }
+    response.request().connection().close();
+    return out;
+  }
+}
