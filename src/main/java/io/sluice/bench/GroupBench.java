@@ -50,8 +50,11 @@ public final class GroupBench {
     URI url = URI.create(args.string("url", "http://127.0.0.1:8080"));
     host = url.getHost();
     port = url.getPort();
-    http = vertx.createHttpClient(new HttpClientOptions().setDefaultHost(host).setDefaultPort(port),
-        new io.vertx.core.http.PoolOptions().setHttp1MaxSize(8));
+    // Every member may hold a connection in a long poll; a pool smaller than the members plus the producer
+    // queues a member's rejoin behind other members' polls and stalls the rebalance until sessions expire.
+    http = vertx.createHttpClient(new HttpClientOptions().setDefaultHost(host).setDefaultPort(port)
+            .setIdleTimeout(120),
+        new io.vertx.core.http.PoolOptions().setHttp1MaxSize(64));
   }
 
   public static void main(String[] argv) throws Exception {
