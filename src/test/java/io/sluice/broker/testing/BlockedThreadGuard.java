@@ -31,7 +31,7 @@ public final class BlockedThreadGuard implements AfterEachCallback, AfterAllCall
 
   private final List<String> events = new CopyOnWriteArrayList<>();
 
-  /** Lowers the blocked-thread limits: event loops 200 ms, checked every 100 ms. */
+  /** Lowers the blocked-thread limits: event loops {@link #MAX_EVENT_LOOP_MS}, checked every 100 ms. */
   public static void testOptions(VertxOptions options) {
     options.setMaxEventLoopExecuteTime(MAX_EVENT_LOOP_MS).setMaxEventLoopExecuteTimeUnit(TimeUnit.MILLISECONDS)
         .setBlockedThreadCheckInterval(CHECK_INTERVAL_MS).setBlockedThreadCheckIntervalUnit(TimeUnit.MILLISECONDS);
