@@ -32,6 +32,7 @@ final class ApiRouter {
     new ProduceEndpoint(deps.service(), deps.cfg()).mount(router, body);
     new BatchesEndpoint(deps.service()).mount(router, body);
     new FetchEndpoint(deps.service(), deps.cfg(), deps.fetchWorkers()).mount(router);
+    new ProducersEndpoint(deps.service()).mount(router);
     router.route().failureHandler(ErrorResponses::handleFailure);
     for (int status : new int[] {400, 404, 405, 406, 413, 415, 500}) {
       router.errorHandler(status, ErrorResponses::handleFailure);
