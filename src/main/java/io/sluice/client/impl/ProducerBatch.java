@@ -33,6 +33,8 @@ final class ProducerBatch {
   long order;
   int attempts;
   long nextAttemptMs;
+  /** Whether, at its last send, a batch of the same partition sealed before it was still unanswered. */
+  boolean sentBehindEarlier;
 
   ProducerBatch(String topic, int partition, CompressionType compression, int initialBytes, long createdMs) {
     this.topic = topic;

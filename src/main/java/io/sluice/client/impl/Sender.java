@@ -28,9 +28,10 @@ import java.util.Map;
  * <p><b>Order under retries.</b> Each partition's batches are numbered in seal order (with idempotence the number
  * is also their sequence rank) and the ready queue is kept in that order. After a retriable failure the partition
  * "recovers": nothing new is sent until every batch in flight has answered, then one batch at a time, oldest first,
- * until a batch succeeds with no earlier batch still waiting for a retry. A batch refused as out of sequence while
- * an earlier batch is unanswered or waiting for a retry is itself retried (the broker refused it because the earlier
- * one is not there yet); refused otherwise, it is fatal. With idempotence a retried batch the broker already has is
+ * until a batch succeeds with no earlier batch still waiting for a retry. Batches in flight together use several
+ * HTTP connections, so the broker may receive them out of order: a batch refused as out of sequence that was sent
+ * while an earlier batch was unanswered (or is refused while one is) is retried at once, in recovery, behind that
+ * batch; refused otherwise, it is fatal. With idempotence a retried batch the broker already has is
  * answered with its original offsets, so it is never written twice; without idempotence and with retries on, the
  * producer keeps one batch in flight per partition, which keeps order but may write a batch twice if its answer was
  * lost.
@@ -164,6 +165,9 @@ final class Sender {
 
   private void send(PartitionQueue q, ProducerBatch b) {
     b.attempts++;
+    // Requests travel on several connections, so the broker may see this batch before an earlier one still on its
+    // way; if it then refuses this one as out of sequence, that is a reordering to retry, not a gap.
+    b.sentBehindEarlier = earlierUnfinished(q, b);
     URI url = metadata.leaderUrl(q.topic, q.partition);
     String path = "/topics/" + MetadataCache.encode(q.topic) + "/partitions/" + q.partition + "/batches?acks="
         + options.acks();
@@ -197,7 +201,7 @@ final class Sender {
       metadata.unreachable(url);
     }
     boolean retriable = ErrorCodes.retriable(failure)
-        || (code == ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER && earlierUnfinished(q, b));
+        || (code == ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER && (b.sentBehindEarlier || earlierUnfinished(q, b)));
     long now = System.currentTimeMillis();
     if (q.fatal == null && retriable && b.attempts <= options.retries()
         && now - b.createdMs < options.deliveryTimeoutMs()) {
@@ -205,7 +209,7 @@ final class Sender {
         metadata.refresh(q.topic).onFailure(t -> LOG.log(Level.DEBUG, "Metadata refresh of " + q.topic
             + " failed: " + t));
       }
-      b.nextAttemptMs = now + backoffMs(b.attempts);
+      b.nextAttemptMs = code == ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER ? now : now + backoffMs(b.attempts);
       q.recovering = true;
       insertInOrder(q.ready, b);
       return;
