@@ -20,6 +20,7 @@ public final class ProducerOptions {
   private boolean idempotence = true;
   private CompressionType compression = CompressionType.NONE;
   private int maxPendingRecords = 100_000;
+  private int maxRequestSizeBytes = 1 << 20;
 
   public static ProducerOptions defaults() {
     return new ProducerOptions();
@@ -149,6 +150,19 @@ public final class ProducerOptions {
     return this;
   }
 
+  /**
+   * Kafka's {@code max.request.size}: when several batches of a partition are ready at once (the producer is behind),
+   * they travel in one request up to this many bytes, which spreads the cost of a request over more records.
+   */
+  public int maxRequestSizeBytes() {
+    return maxRequestSizeBytes;
+  }
+
+  public ProducerOptions maxRequestSizeBytes(int maxRequestSizeBytes) {
+    this.maxRequestSizeBytes = (int) ClientOptions.positive(maxRequestSizeBytes, "maxRequestSizeBytes");
+    return this;
+  }
+
   /** A copy, so the producer's settings cannot change under it. */
   public ProducerOptions copy() {
     ProducerOptions c = new ProducerOptions();
@@ -163,6 +177,7 @@ public final class ProducerOptions {
     c.idempotence = idempotence;
     c.compression = compression;
     c.maxPendingRecords = maxPendingRecords;
+    c.maxRequestSizeBytes = maxRequestSizeBytes;
     return c;
   }
 }

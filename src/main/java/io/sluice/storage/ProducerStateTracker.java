@@ -22,7 +22,9 @@ import java.util.Map;
  *       answer was lost): it is not written again and the append answers with the original offsets;</li>
  *   <li>otherwise its first sequence must follow the producer's last one (or be 0 with a newer epoch); anything else
  *       is a gap or a too-old retry ({@link OutOfOrderSequenceException}). A producer the partition has no state
- *       for (new, or forgotten because its batches were older than the rebuild scan) may start at any sequence.</li>
+ *       for must start at sequence 0, so a producer whose state was forgotten (its batches all older than the rebuild
+ *       scan, or truncated) is refused and must start again with a new producer id (Kafka answers
+ *       UNKNOWN_PRODUCER_ID and lets the client reset; Sluice does not yet).</li>
  * </ul>
  * A request is all-new or all-duplicate: a mix is refused, since a request is written whole or not at all.
  *
@@ -111,11 +113,13 @@ final class ProducerStateTracker {
       }
       lastSeq = entry.batches.isEmpty() ? null : entry.batches.peekLast().lastSeq();
     }
-    boolean newEpoch = entry != null && b.producerEpoch() > entry.epoch;
-    boolean inSequence = newEpoch ? first == 0 : lastSeq == null || first == lastSeq + 1;
+    boolean newEpoch = entry != null && b.producerEpoch() > entry.epoch && requestEpoch == null;
+    // A producer the partition knows nothing of must start at 0: otherwise a second batch overtaking the first on
+    // another connection would be taken as the start and the first refused for good.
+    boolean inSequence = newEpoch || lastSeq == null ? first == 0 : first == lastSeq + 1;
     if (!inSequence) {
       throw new OutOfOrderSequenceException("Producer " + pid + " (epoch " + b.producerEpoch() + ") sent sequence "
-          + first + " to partition " + tp + " where " + (newEpoch ? 0 : lastSeq + 1) + " was expected");
+          + first + " to partition " + tp + " where " + (newEpoch || lastSeq == null ? 0 : lastSeq + 1) + " was expected");
     }
     lastSeqInRequest.put(pid, last);
     epochInRequest.put(pid, b.producerEpoch());

@@ -120,10 +120,20 @@ class IdempotentAppendTest {
   void truncationForgetsTheCutBatches() {
     fixture.log.append(batch(PID, (short) 0, 0, 2), 0);
     fixture.log.append(batch(PID, (short) 0, 2, 2), 0);
-    fixture.log.truncateTo(2);
-    // seq 2..3 is no longer written: resending it is a new append, not a duplicate
+    fixture.log.append(batch(PID, (short) 0, 4, 2), 0);
+    fixture.log.truncateTo(4);
+    // seq 4..5 is no longer written: resending it is a new append, not a duplicate
+    assertThat(fixture.log.append(batch(PID, (short) 0, 4, 2), 0).firstOffset()).isEqualTo(4);
+    assertThat(fixture.log.logEndOffset()).isEqualTo(6);
+  }
+
+  @Test
+  void unknownProducerMustStartAtSequenceZero() {
+    // the second batch overtaking the first must not be taken as the producer's start
+    assertThatThrownBy(() -> fixture.log.append(batch(PID, (short) 0, 2, 2), 0))
+        .isInstanceOf(OutOfOrderSequenceException.class);
+    fixture.log.append(batch(PID, (short) 0, 0, 2), 0);
     assertThat(fixture.log.append(batch(PID, (short) 0, 2, 2), 0).firstOffset()).isEqualTo(2);
-    assertThat(fixture.log.logEndOffset()).isEqualTo(4);
   }
 
   @Test

@@ -6,6 +6,7 @@ import io.sluice.errors.SluiceException;
 import io.sluice.record.RecordBatch;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import java.lang.System.Logger.Level;
@@ -49,6 +50,7 @@ final class Sender {
     long lingerTimer = -1;
     final ArrayDeque<ProducerBatch> ready = new ArrayDeque<>();
     final List<ProducerBatch> inFlight = new ArrayList<>(4);
+    int requestsInFlight;
     long sealed;
     int nextSequence;
     boolean recovering;
@@ -136,21 +138,34 @@ final class Sender {
     return all;
   }
 
-  /** Sends ready batches while the partition's in-flight bound and its recovery allow. */
+  /**
+   * Sends ready batches while the partition's bound on requests in flight and its recovery allow. Outside recovery,
+   * consecutive never-tried batches share a request up to {@link ProducerOptions#maxRequestSizeBytes()}; in recovery
+   * each batch goes alone, so a retried request is always exactly one earlier request's batch (the broker answers an
+   * all-duplicate request with the original offsets but refuses a request mixing written and new batches).
+   */
   void drain(PartitionQueue q) {
     long now = System.currentTimeMillis();
     while (!q.ready.isEmpty()) {
       ProducerBatch b = q.ready.peekFirst();
-      if (q.recovering ? !q.inFlight.isEmpty() : q.inFlight.size() >= maxInFlight) {
+      if (q.recovering ? q.requestsInFlight > 0 : q.requestsInFlight >= maxInFlight) {
         return;
       }
       if (b.nextAttemptMs > now) {
         armRetry(q, b.nextAttemptMs - now);
         return;
       }
-      q.ready.pollFirst();
-      q.inFlight.add(b);
-      send(q, b);
+      List<ProducerBatch> request = new ArrayList<>(4);
+      request.add(q.ready.pollFirst());
+      int bytes = b.bytes().length();
+      while (!q.recovering && b.attempts == 0 && !q.ready.isEmpty() && q.ready.peekFirst().attempts == 0
+          && bytes + q.ready.peekFirst().bytes().length() <= options.maxRequestSizeBytes()) {
+        ProducerBatch next = q.ready.pollFirst();
+        bytes += next.bytes().length();
+        request.add(next);
+      }
+      q.inFlight.addAll(request);
+      send(q, request, bytes);
     }
   }
 
@@ -163,33 +178,43 @@ final class Sender {
     }
   }
 
-  private void send(PartitionQueue q, ProducerBatch b) {
-    b.attempts++;
-    // Requests travel on several connections, so the broker may see this batch before an earlier one still on its
-    // way; if it then refuses this one as out of sequence, that is a reordering to retry, not a gap.
-    b.sentBehindEarlier = earlierUnfinished(q, b);
+  private void send(PartitionQueue q, List<ProducerBatch> request, int bytes) {
+    Buffer body;
+    if (request.size() == 1) {
+      body = request.get(0).bytes();
+    } else {
+      body = Buffer.buffer(bytes);
+      request.forEach(b -> body.appendBuffer(b.bytes()));
+    }
+    for (ProducerBatch b : request) {
+      b.attempts++;
+      // Requests travel on several connections, so the broker may see this batch before an earlier one still on
+      // its way; if it then refuses this one as out of sequence, that is a reordering to retry, not a gap.
+      b.sentBehindEarlier = earlierUnfinished(q, b);
+    }
+    q.requestsInFlight++;
     URI url = metadata.leaderUrl(q.topic, q.partition);
     String path = "/topics/" + MetadataCache.encode(q.topic) + "/partitions/" + q.partition + "/batches?acks="
         + options.acks();
-    transport.send(HttpMethod.POST, url, path, "application/vnd.sluice.batch", "application/json", b.bytes())
+    transport.send(HttpMethod.POST, url, path, "application/vnd.sluice.batch", "application/json", body)
         .onComplete(ar -> {
-          q.inFlight.remove(b);
+          q.requestsInFlight--;
+          q.inFlight.removeAll(request);
           if (ar.succeeded()) {
-            onAnswered(q, b, ar.result());
+            onAnswered(q, request, ar.result());
           } else {
-            onFailed(q, b, ar.cause(), url);
+            request.forEach(b -> onFailed(q, b, ar.cause(), url));
           }
           drain(q);
         });
   }
 
-  private void onAnswered(PartitionQueue q, ProducerBatch b, Transport.Response r) {
-    long base = -1;
+  private void onAnswered(PartitionQueue q, List<ProducerBatch> request, Transport.Response r) {
     JsonArray offsets = r.json().getJsonArray("offsets");
-    if (offsets != null && !offsets.isEmpty()) {
-      base = offsets.getJsonObject(0).getLong("offset", -1L);
+    for (int i = 0; i < request.size(); i++) {
+      long base = offsets != null && i < offsets.size() ? offsets.getJsonObject(i).getLong("offset", -1L) : -1L;
+      request.get(i).complete(base);
     }
-    b.complete(base);
     if (q.recovering && q.inFlight.isEmpty() && q.ready.stream().noneMatch(x -> x.attempts > 0)) {
       q.recovering = false;
     }
