@@ -43,11 +43,18 @@ public final class LocalBrokerService implements BrokerService {
   private final BrokerConfig config;
   private final ZkMetadataStore metadata;
   private final PartitionManager partitions;
+  private final ProducerIdManager producerIds;
 
   public LocalBrokerService(BrokerConfig config, ZkMetadataStore metadata, PartitionManager partitions) {
     this.config = config;
     this.metadata = metadata;
     this.partitions = partitions;
+    this.producerIds = new ProducerIdManager(metadata);
+  }
+
+  @Override
+  public Future<ProducerIdManager.ProducerIdentity> initProducerId() {
+    return onCaller(producerIds.allocate());
   }
 
   @Override

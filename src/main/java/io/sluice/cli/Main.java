@@ -14,7 +14,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Sluice's command line. {@code sluice [broker] [options]} runs a broker until the process is told to stop
- * (SIGTERM or Ctrl-C run a JVM shutdown hook that closes it cleanly).
+ * (SIGTERM or Ctrl-C run a JVM shutdown hook that closes it cleanly); {@code sluice perf ...} runs the client load
+ * tools ({@link io.sluice.cli.perf.PerfCommand}).
  *
  * <p>Exit codes: 0 after a clean stop or {@code --help}; 1 if the broker fails to start; 2 for a bad command line
  * or configuration.
@@ -52,6 +53,9 @@ public final class Main {
 
   /** Runs the command line; for {@code broker} blocks until the JVM shuts down. Returns the exit code. */
   static int run(String[] args, PrintStream out, PrintStream err) {
+    if (args.length > 0 && args[0].equals("perf")) {
+      return io.sluice.cli.perf.PerfCommand.run(java.util.Arrays.copyOfRange(args, 1, args.length), out, err);
+    }
     CliOptions options;
     BrokerConfig config;
     try {
@@ -114,7 +118,7 @@ public final class Main {
 
   static String usage() {
     StringBuilder sb = new StringBuilder();
-    sb.append("Usage: sluice [broker] [options]\n\n")
+    sb.append("Usage: sluice [broker] [options]\n       sluice perf produce|consume|e2e ... (sluice perf --help)\n\n")
         .append("Runs a Sluice broker until SIGTERM or Ctrl-C.\n\n")
         .append("Options (later ones win: config file < flags < --set):\n")
         .append("  --config FILE          JSON config file (default conf/sluice.json if it exists)\n")

@@ -17,6 +17,8 @@ public enum ErrorCode {
   NOT_LEADER_OR_FOLLOWER(6, 421, true),
   REQUEST_TIMED_OUT(7, 504, true),
   MESSAGE_TOO_LARGE(10, 413, false),
+  /** The connection to a broker failed or was lost before an answer: the request may or may not have applied. */
+  NETWORK_EXCEPTION(13, 503, true),
   INVALID_TOPIC_EXCEPTION(17, 400, false),
   RECORD_LIST_TOO_LARGE(18, 413, false),
   NOT_ENOUGH_REPLICAS(19, 503, true),
@@ -33,6 +35,8 @@ public enum ErrorCode {
   INVALID_REQUEST(42, 400, false),
   OUT_OF_ORDER_SEQUENCE_NUMBER(45, 422, false),
   DUPLICATE_SEQUENCE_NUMBER(46, 409, false),
+  /** A producer's batch carries an epoch older than the one the partition last saw for its producer id. */
+  INVALID_PRODUCER_EPOCH(47, 409, false),
   KAFKA_STORAGE_ERROR(56, 503, true),
   FENCED_LEADER_EPOCH(74, 409, true),
   UNKNOWN_LEADER_EPOCH(75, 409, true),

@@ -44,6 +44,7 @@ final class ApiRouter {
     new ConsumerGroupsEndpoint(consumers).mount(router, body);
     new SseEndpoint(deps.service(), deps.fetchWorkers()).mount(router);
     new StreamingEndpoint(deps.service(), consumers, deps.cfg(), deps.fetchWorkers()).mount(router);
+    new ProducersEndpoint(deps.service()).mount(router);
     router.route().failureHandler(ErrorResponses::handleFailure);
     for (int status : new int[] {400, 404, 405, 406, 413, 415, 500}) {
       router.errorHandler(status, ErrorResponses::handleFailure);

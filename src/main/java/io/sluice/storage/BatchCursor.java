@@ -24,6 +24,9 @@ final class BatchCursor {
   int sizeInBytes;
   int lastOffsetDelta;
   long maxTimestamp;
+  long producerId;
+  short producerEpoch;
+  int baseSequence;
 
   BatchCursor(FileChannel channel, long end) {
     this.channel = channel;
@@ -61,6 +64,9 @@ final class BatchCursor {
     sizeInBytes = RecordBatch.LOG_OVERHEAD + length;
     lastOffsetDelta = window.getInt(at + RecordBatch.LAST_OFFSET_DELTA_OFFSET);
     maxTimestamp = window.getLong(at + RecordBatch.MAX_TIMESTAMP_OFFSET);
+    producerId = window.getLong(at + RecordBatch.PRODUCER_ID_OFFSET);
+    producerEpoch = window.getShort(at + RecordBatch.PRODUCER_EPOCH_OFFSET);
+    baseSequence = window.getInt(at + RecordBatch.BASE_SEQUENCE_OFFSET);
     return lastOffsetDelta >= 0;
   }
 

@@ -54,6 +54,8 @@ final class LocalPartitionLog implements PartitionLog {
   private final List<PendingClose> pendingClose = new ArrayList<>();
 
   private volatile LogState state;
+  /** Idempotent producers' sequence state; owner thread only. */
+  private final ProducerStateTracker producers;
   private volatile boolean failed;
   private boolean closed;
   private long runningMaxTimestamp;
@@ -75,6 +77,7 @@ final class LocalPartitionLog implements PartitionLog {
     Segment[] segments = loaded.segments().toArray(new Segment[0]);
     Segment active = segments[segments.length - 1];
     this.state = new LogState(loaded.logStartOffset(), active.nextOffset, segments, active.size);
+    this.producers = ProducerStateTracker.rebuild(tp, state);
     this.lastFlushMs = clock.getAsLong();
   }
 
@@ -139,13 +142,19 @@ final class LocalPartitionLog implements PartitionLog {
   public AppendResult append(ByteBuffer batches, int leaderEpoch) {
     checkWritable();
     AppendBatches request = AppendBatches.validate(batches, tp, config.maxMessageBytes(), true);
+    AppendResult duplicate = producers.checkLeaderAppend(request.batches, state.logEndOffset());
+    if (duplicate != null) {
+      return duplicate; // a producer's retry of batches already written: answer as the first time, write nothing
+    }
     long next = state.logEndOffset();
     for (RecordBatch batch : request.batches) {
       batch.setBaseOffset(next);
       batch.setPartitionLeaderEpoch(leaderEpoch);
       next += batch.lastOffsetDelta() + 1L;
     }
-    return write(request);
+    AppendResult result = write(request);
+    producers.onAppended(request.batches);
+    return result;
   }
 
   @Override
@@ -161,7 +170,9 @@ final class LocalPartitionLog implements PartitionLog {
       }
       expected = batch.nextOffset();
     }
-    return write(request);
+    AppendResult result = write(request);
+    producers.onAppended(request.batches);
+    return result;
   }
 
   private AppendResult write(AppendBatches request) {
@@ -436,6 +447,7 @@ final class LocalPartitionLog implements PartitionLog {
   @Override
   public long truncateTo(long offset) {
     checkWritable();
+    producers.truncateTo(offset);
     LogState s = state;
     if (offset >= s.logEndOffset()) {
       return s.logEndOffset();

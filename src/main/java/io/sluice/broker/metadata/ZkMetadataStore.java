@@ -280,6 +280,36 @@ public final class ZkMetadataStore implements AutoCloseable {
     });
   }
 
+  /**
+   * Claims {@code size} consecutive numbers from the counter kept (as decimal text) in {@code path}: a versioned
+   * read-modify-write retried until no other broker raced it, so two claims never overlap. Completes with the first
+   * number claimed. Runs on the ZooKeeper executor.
+   */
+  public Future<Long> claimRange(String path, long size) {
+    return blocking(() -> {
+      while (true) {
+        try {
+          Stat stat = new Stat();
+          byte[] data = client.getData().storingStatIn(stat).forPath(path);
+          long start = Long.parseLong(new String(data, java.nio.charset.StandardCharsets.US_ASCII).trim());
+          client.setData().withVersion(stat.getVersion())
+              .forPath(path, Long.toString(start + size).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+          return start;
+        } catch (KeeperException.NoNodeException e) {
+          try {
+            client.create().creatingParentsIfNeeded().forPath(path,
+                Long.toString(size).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            return 0L;
+          } catch (KeeperException.NodeExistsException raced) {
+            // another broker created it first: read it again
+          }
+        } catch (KeeperException.BadVersionException raced) {
+          // another broker claimed in between: read it again
+        }
+      }
+    });
+  }
+
   /** The current ZooKeeper session id (for diagnostics). */
   public Future<Long> sessionId() {
     return blocking(() -> rootClient.getZookeeperClient().getZooKeeper().getSessionId());

@@ -10,6 +10,7 @@ package io.sluice.broker.metadata;
  * /topics/&lt;name&gt;/partitions                 persistent (empty)
  * /topics/&lt;name&gt;/partitions/&lt;p&gt;             persistent (empty)
  * /topics/&lt;name&gt;/partitions/&lt;p&gt;/state       persistent {@link PartitionState} JSON: leader, leader_epoch, isr
+ * /producer_id_block                         persistent the next unclaimed producer id (decimal text)
  * </pre>
  *
  * A topic and its partition znodes are created in one transaction and deleted in one, so a reader never sees
@@ -20,6 +21,8 @@ public final class ZkPaths {
   public static final String NAMESPACE = "sluice";
   public static final String BROKER_IDS = "/brokers/ids";
   public static final String TOPICS = "/topics";
+  /** Persistent: the next unclaimed idempotent-producer id, as decimal text (see {@code ProducerIdManager}). */
+  public static final String PRODUCER_ID_BLOCK = "/producer_id_block";
 
   private ZkPaths() {
   }

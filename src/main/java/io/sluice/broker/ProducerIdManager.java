@@ -1,0 +1,55 @@
+package io.sluice.broker;
+
+import io.sluice.broker.metadata.ZkMetadataStore;
+import io.sluice.broker.metadata.ZkPaths;
+import io.vertx.core.Future;
+
+/**
+ * Hands out idempotent-producer ids unique across the cluster: the broker claims a block of
+ * {@value #BLOCK_SIZE} ids at a time from the ZooKeeper counter {@link ZkPaths#PRODUCER_ID_BLOCK} (a versioned
+ * write, so brokers never claim overlapping blocks) and serves ids from it until it runs out. Ids of a block
+ * not handed out before a restart are skipped, never reused. Every id starts at epoch 0: a new producer gets a
+ * new id rather than a bumped epoch.
+ *
+ * <p>Thread-safe: callers on any event loop; the ZooKeeper write runs on the metadata store's executor, and one
+ * claim at a time is in flight.
+ */
+public final class ProducerIdManager {
+  static final long BLOCK_SIZE = 1_000;
+
+  /** An id and epoch for a new producer. */
+  public record ProducerIdentity(long producerId, short producerEpoch) {
+  }
+
+  private final ZkMetadataStore zk;
+  private long next;
+  private long end;
+  private Future<Void> claiming;
+
+  public ProducerIdManager(ZkMetadataStore zk) {
+    this.zk = zk;
+  }
+
+  /** The next unused id. */
+  public synchronized Future<ProducerIdentity> allocate() {
+    if (next < end) {
+      return Future.succeededFuture(new ProducerIdentity(next++, (short) 0));
+    }
+    if (claiming == null) {
+      claiming = zk.claimRange(ZkPaths.PRODUCER_ID_BLOCK, BLOCK_SIZE).map(start -> {
+        synchronized (this) {
+          next = start;
+          end = start + BLOCK_SIZE;
+          claiming = null;
+        }
+        return null;
+      });
+      claiming.onFailure(t -> {
+        synchronized (this) {
+          claiming = null;
+        }
+      });
+    }
+    return claiming.compose(v -> allocate());
+  }
+}

@@ -1,0 +1,76 @@
+package io.sluice.cli.perf;
+
+import io.sluice.client.Admin;
+import io.sluice.client.ClientOptions;
+import io.sluice.client.SluiceClient;
+import io.sluice.client.TopicDescription;
+import io.sluice.errors.ErrorCode;
+import io.sluice.errors.SluiceException;
+import java.io.PrintStream;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Map;
+
+/**
+ * {@code sluice perf produce|consume|e2e}: load tools on the Java client whose output lines match Kafka's
+ * {@code kafka-producer-perf-test}, {@code kafka-consumer-perf-test} and {@code EndToEndLatency} so results compare
+ * line by line. Usage in {@link #usage()}; figures in {@code docs/benchmarks.md}.
+ */
+public final class PerfCommand {
+  static final Duration ADMIN_TIMEOUT = Duration.ofSeconds(60);
+
+  private PerfCommand() {
+  }
+
+  /** Runs {@code args} (after "perf"); returns the exit code: 0 done, 1 failed, 2 bad command line. */
+  public static int run(String[] args, PrintStream out, PrintStream err) {
+    if (args.length == 0 || args[0].equals("--help")) {
+      out.print(usage());
+      return args.length == 0 ? 2 : 0;
+    }
+    String[] rest = Arrays.copyOfRange(args, 1, args.length);
+    try {
+      return switch (args[0]) {
+        case "produce" -> new PerfProduce(new PerfArgs(rest, PerfProduce.OPTIONS), out).run();
+        case "consume" -> new PerfConsume(new PerfArgs(rest, PerfConsume.OPTIONS), out).run();
+        case "e2e" -> new PerfEndToEnd(new PerfArgs(rest, PerfEndToEnd.OPTIONS), out).run();
+        default -> throw new IllegalArgumentException("unknown perf command '" + args[0] + "'");
+      };
+    } catch (IllegalArgumentException e) {
+      err.println("sluice perf: " + e.getMessage());
+      err.print(usage());
+      return 2;
+    } catch (RuntimeException e) {
+      err.println("sluice perf: failed: " + e);
+      return 1;
+    }
+  }
+
+  static String usage() {
+    return """
+        Usage:
+          sluice perf produce --bootstrap URL --topic T --records N --record-size S [--acks 0|1|all]
+                              [--throughput R] [--batch-size B] [--linger-ms L] [--partitions P]
+          sluice perf consume --bootstrap URL --topic T --records N [--fetch-max-bytes B]
+          sluice perf e2e     --bootstrap URL --topic T --records N [--record-size S] [--acks 0|1|all]
+        The topic is created (P partitions, default 1) when it does not exist. --throughput -1: unthrottled.
+        """;
+  }
+
+  static SluiceClient client(PerfArgs args) {
+    return SluiceClient.create(ClientOptions.bootstrap(args.string("bootstrap")));
+  }
+
+  /** The topic's description, creating it with {@code partitions} partitions if it does not exist. */
+  static TopicDescription ensureTopic(SluiceClient client, String topic, int partitions) {
+    Admin admin = client.admin();
+    try {
+      return admin.describeTopic(topic).await().atMost(ADMIN_TIMEOUT);
+    } catch (SluiceException e) {
+      if (e.errorCode() != ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) {
+        throw e;
+      }
+      return admin.createTopic(topic, partitions, -1, Map.of()).await().atMost(ADMIN_TIMEOUT);
+    }
+  }
+}

@@ -1,0 +1,58 @@
+package io.sluice.cli.perf;
+
+import io.smallrye.mutiny.Multi;
+import io.sluice.client.ConsumerRecord;
+import io.sluice.client.ReaderOptions;
+import io.sluice.client.SluiceClient;
+import io.sluice.client.StartPosition;
+import io.sluice.client.TopicDescription;
+import java.io.PrintStream;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Reads N records from the beginning of every partition of a topic with partition readers (no group), and prints
+ * {@code N records consumed, R records/sec (M MB/sec)}; the time runs from the first fetch to the Nth record.
+ */
+final class PerfConsume {
+  static final Set<String> OPTIONS = Set.of("bootstrap", "topic", "records", "fetch-max-bytes");
+
+  private final PerfArgs args;
+  private final PrintStream out;
+
+  PerfConsume(PerfArgs args, PrintStream out) {
+    this.args = args;
+    this.out = out;
+  }
+
+  int run() {
+    String topic = args.string("topic");
+    long records = args.number("records");
+    int fetchMaxBytes = (int) args.number("fetch-max-bytes", 4 << 20);
+    SluiceClient client = PerfCommand.client(args);
+    try {
+      TopicDescription d = PerfCommand.ensureTopic(client, topic, 1);
+      List<Multi<ConsumerRecord>> streams = new ArrayList<>();
+      for (int p = 0; p < d.partitionCount(); p++) {
+        streams.add(client.partitionReader(ReaderOptions.of(topic, p).start(StartPosition.beginning())
+            .fetchMaxBytes(fetchMaxBytes)).records());
+      }
+      long[] bytes = {0};
+      long start = System.nanoTime();
+      long count = Multi.createBy().merging().streams(streams)
+          .select().first(records)
+          .onItem().invoke(r -> bytes[0] += r.payloadBytes())
+          .collect().with(java.util.stream.Collectors.counting())
+          .await().atMost(Duration.ofHours(1));
+      double s = (System.nanoTime() - start) / 1e9;
+      out.printf("%d records consumed, %.1f records/sec (%.2f MB/sec)%n", count, count / s,
+          bytes[0] / s / (1024 * 1024));
+      out.flush();
+      return 0;
+    } finally {
+      client.close().await().atMost(PerfCommand.ADMIN_TIMEOUT);
+    }
+  }
+}

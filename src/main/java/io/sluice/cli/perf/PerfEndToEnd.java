@@ -1,0 +1,71 @@
+package io.sluice.cli.perf;
+
+import io.smallrye.mutiny.subscription.Cancellable;
+import io.sluice.client.ConsumerRecord;
+import io.sluice.client.Producer;
+import io.sluice.client.ProducerOptions;
+import io.sluice.client.ProducerRecord;
+import io.sluice.client.ReaderOptions;
+import io.sluice.client.SluiceClient;
+import io.sluice.client.StartPosition;
+import java.io.PrintStream;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Kafka's EndToEndLatency on the client: one record at a time is produced (linger 0) to partition 0 and awaited by a
+ * long-polling partition reader started at the end; latency is from the send call to the reader's delivery. Prints
+ * the average and the 50th, 99th and 99.9th percentiles in milliseconds.
+ */
+final class PerfEndToEnd {
+  static final Set<String> OPTIONS = Set.of("bootstrap", "topic", "records", "record-size", "acks");
+  private static final long RECORD_TIMEOUT_S = 30;
+
+  private final PerfArgs args;
+  private final PrintStream out;
+
+  PerfEndToEnd(PerfArgs args, PrintStream out) {
+    this.args = args;
+    this.out = out;
+  }
+
+  int run() throws IllegalStateException {
+    String topic = args.string("topic");
+    long records = args.number("records");
+    byte[] payload = new byte[(int) args.number("record-size", 100)];
+    new Random(0).nextBytes(payload);
+    SluiceClient client = PerfCommand.client(args);
+    try {
+      PerfCommand.ensureTopic(client, topic, 1);
+      Producer producer = client.producer(ProducerOptions.defaults().lingerMs(0).acks(args.string("acks", "1")));
+      LinkedBlockingQueue<Long> arrivals = new LinkedBlockingQueue<>();
+      Cancellable reading = client.partitionReader(ReaderOptions.of(topic, 0).start(StartPosition.end())
+              .fetchMaxWaitMs(1_000)).records()
+          .subscribe().with((ConsumerRecord r) -> arrivals.add(System.nanoTime()));
+      Latencies latencies = new Latencies();
+      for (long i = 0; i < records; i++) {
+        long sent = System.nanoTime();
+        producer.send(new ProducerRecord(topic, 0, null, null, payload, List.of())).subscribe().with(md -> { });
+        Long arrived = arrivals.poll(RECORD_TIMEOUT_S, TimeUnit.SECONDS);
+        if (arrived == null) {
+          throw new IllegalStateException("record " + i + " was not read back within " + RECORD_TIMEOUT_S + " s");
+        }
+        latencies.record((arrived - sent) / 1_000);
+      }
+      reading.cancel();
+      producer.close().await().atMost(PerfCommand.ADMIN_TIMEOUT);
+      out.printf("%d records, avg latency %.3f ms, 50th %.3f ms, 99th %.3f ms, 99.9th %.3f ms%n", records,
+          latencies.avgMs(), latencies.percentileMs(0.5), latencies.percentileMs(0.99), latencies.percentileMs(0.999));
+      out.flush();
+      return 0;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    } finally {
+      client.close().await().atMost(PerfCommand.ADMIN_TIMEOUT);
+    }
+  }
+}

@@ -1,0 +1,34 @@
+package io.sluice.client;
+
+import io.smallrye.mutiny.Uni;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Topic and cluster administration. Failures carry an {@link io.sluice.errors.SluiceException} with the broker's
+ * {@link io.sluice.errors.ErrorCode} (for example TOPIC_ALREADY_EXISTS, UNKNOWN_TOPIC_OR_PARTITION). Thread-safe.
+ */
+public interface Admin {
+
+  /**
+   * Creates a topic; {@code partitions} or {@code replicationFactor} of -1 take the cluster's defaults.
+   * Emits the new topic's description.
+   */
+  Uni<TopicDescription> createTopic(String name, int partitions, int replicationFactor, Map<String, String> configs);
+
+  Uni<Void> deleteTopic(String name);
+
+  Uni<TopicDescription> describeTopic(String name);
+
+  /** Topic names, sorted. */
+  Uni<List<String>> listTopics();
+
+  /**
+   * The cluster's brokers. When the cluster does not publish its membership ({@code GET /cluster} answers 404),
+   * the bootstrap brokers are listed with id -1.
+   */
+  Uni<ClusterDescription> describeCluster();
+
+  /** A partition's log start offset and end offset (high watermark). */
+  Uni<PartitionOffsets> offsets(String topic, int partition);
+}

@@ -1,0 +1,79 @@
+package io.sluice.client;
+
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * How a {@link SluiceClient} reaches the cluster. Mutable while being configured, then copied by the client;
+ * not thread-safe.
+ */
+public final class ClientOptions {
+  private final List<URI> bootstrap = new ArrayList<>();
+  private long requestTimeoutMs = 30_000;
+  private long metadataMaxAgeMs = 300_000;
+  private int maxConnectionsPerBroker = 16;
+
+  /** Options for the brokers at these base URLs ({@code http://host:port}); any one of them suffices. */
+  public static ClientOptions bootstrap(String... urls) {
+    ClientOptions options = new ClientOptions();
+    for (String url : urls) {
+      for (String part : url.split(",")) {
+        if (!part.isBlank()) {
+          options.bootstrap.add(URI.create(part.trim()));
+        }
+      }
+    }
+    if (options.bootstrap.isEmpty()) {
+      throw new IllegalArgumentException("At least one bootstrap broker URL is needed");
+    }
+    return options;
+  }
+
+  public List<URI> bootstrapUrls() {
+    return List.copyOf(bootstrap);
+  }
+
+  /** How long one HTTP request may go without a response byte before it fails as timed out (retriable). */
+  public long requestTimeoutMs() {
+    return requestTimeoutMs;
+  }
+
+  public ClientOptions requestTimeoutMs(long requestTimeoutMs) {
+    this.requestTimeoutMs = positive(requestTimeoutMs, "requestTimeoutMs");
+    return this;
+  }
+
+  /** How often cached topic metadata is refreshed even when nothing failed (Kafka's metadata.max.age.ms). */
+  public long metadataMaxAgeMs() {
+    return metadataMaxAgeMs;
+  }
+
+  public ClientOptions metadataMaxAgeMs(long metadataMaxAgeMs) {
+    this.metadataMaxAgeMs = positive(metadataMaxAgeMs, "metadataMaxAgeMs");
+    return this;
+  }
+
+  /** The HTTP/1.1 connection pool size per broker: bounds requests in flight to one broker. */
+  public int maxConnectionsPerBroker() {
+    return maxConnectionsPerBroker;
+  }
+
+  public ClientOptions maxConnectionsPerBroker(int maxConnectionsPerBroker) {
+    this.maxConnectionsPerBroker = (int) positive(maxConnectionsPerBroker, "maxConnectionsPerBroker");
+    return this;
+  }
+
+  static long positive(long value, String name) {
+    if (value <= 0) {
+      throw new IllegalArgumentException(name + " must be positive, got " + value);
+    }
+    return value;
+  }
+
+  @Override
+  public String toString() {
+    return "ClientOptions" + Objects.toString(bootstrap);
+  }
+}

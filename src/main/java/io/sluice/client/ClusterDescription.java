@@ -1,0 +1,16 @@
+package io.sluice.client;
+
+import java.net.URI;
+import java.util.List;
+
+/** The brokers of a cluster and, when known, the controller's id (-1 otherwise). */
+public record ClusterDescription(List<BrokerInfo> brokers, int controllerId) {
+
+  public ClusterDescription {
+    brokers = List.copyOf(brokers);
+  }
+
+  /** A broker: its id (-1 when the cluster did not say) and the base URL of its HTTP API. */
+  public record BrokerInfo(int id, URI url) {
+  }
+}

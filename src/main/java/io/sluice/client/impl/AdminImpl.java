@@ -1,0 +1,76 @@
+package io.sluice.client.impl;
+
+import io.smallrye.mutiny.Uni;
+import io.sluice.client.Admin;
+import io.sluice.client.ClusterDescription;
+import io.sluice.client.PartitionOffsets;
+import io.sluice.client.TopicDescription;
+import io.vertx.core.Context;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@link Admin} over the topics resource: {@code POST /topics}, {@code GET|DELETE /topics/{t}}, {@code GET /topics},
+ * {@code GET /cluster} and {@code GET /topics/{t}/partitions/{p}/offsets}, each sent to any reachable broker.
+ * Stateless apart from the client's metadata cache, which it keeps current for topics it creates and deletes.
+ */
+final class AdminImpl implements Admin {
+  private final Context context;
+  private final MetadataCache metadata;
+
+  AdminImpl(ClientImpl client) {
+    this.context = client.context();
+    this.metadata = client.metadata();
+  }
+
+  @Override
+  public Uni<TopicDescription> createTopic(String name, int partitions, int replicationFactor,
+      Map<String, String> configs) {
+    JsonObject body = new JsonObject().put("name", name).put("partitions", partitions)
+        .put("replication_factor", replicationFactor).put("configs", new JsonObject(Map.copyOf(configs)));
+    return Unis.onContext(context, () -> metadata.anyBroker(HttpMethod.POST, "/topics", body)
+        .compose(r -> metadata.refresh(name)));
+  }
+
+  @Override
+  public Uni<Void> deleteTopic(String name) {
+    return Unis.onContext(context, () -> metadata.anyBroker(HttpMethod.DELETE, "/topics/" + MetadataCache.encode(name),
+        null).map(r -> {
+          metadata.forget(name);
+          return null;
+        }));
+  }
+
+  @Override
+  public Uni<TopicDescription> describeTopic(String name) {
+    return Unis.onContext(context, () -> metadata.refresh(name));
+  }
+
+  @Override
+  public Uni<List<String>> listTopics() {
+    return Unis.onContext(context, () -> metadata.anyBroker(HttpMethod.GET, "/topics", null).map(r -> {
+      JsonArray names = r.body().toJsonArray();
+      List<String> list = new ArrayList<>();
+      names.forEach(n -> list.add((String) n));
+      return list;
+    }));
+  }
+
+  @Override
+  public Uni<ClusterDescription> describeCluster() {
+    return Unis.onContext(context, () -> metadata.refreshCluster().map(v -> metadata.cluster()));
+  }
+
+  @Override
+  public Uni<PartitionOffsets> offsets(String topic, int partition) {
+    return Unis.onContext(context, () -> metadata.anyBroker(HttpMethod.GET, "/topics/" + MetadataCache.encode(topic)
+        + "/partitions/" + partition + "/offsets", null).map(r -> {
+          JsonObject json = r.json();
+          return new PartitionOffsets(json.getLong("beginning_offset"), json.getLong("end_offset"));
+        }));
+  }
+}

@@ -1,0 +1,118 @@
+package io.sluice.client.impl;
+
+import io.smallrye.mutiny.Uni;
+import io.sluice.client.Admin;
+import io.sluice.client.ClientOptions;
+import io.sluice.client.PartitionReader;
+import io.sluice.client.Producer;
+import io.sluice.client.ProducerOptions;
+import io.sluice.client.ReaderOptions;
+import io.sluice.client.SluiceClient;
+import io.sluice.client.TopicDescription;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.internal.VertxInternal;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The client: one Vert.x context that owns the metadata cache and every producer's state, one HTTP transport
+ * shared by all of them. See {@link SluiceClient} for the contract.
+ */
+public final class ClientImpl implements SluiceClient {
+  private final Vertx vertx;
+  private final boolean ownsVertx;
+  private final Context context;
+  private final Transport transport;
+  private final MetadataCache metadata;
+  private final Set<ProducerImpl> producers = ConcurrentHashMap.newKeySet();
+  private final long metadataTimer;
+  private volatile Future<Void> closing;
+
+  private ClientImpl(Vertx vertx, boolean ownsVertx, ClientOptions options) {
+    this.vertx = vertx;
+    this.ownsVertx = ownsVertx;
+    // A context of our own: the caller's thread (if any) stays free, and our state has one home.
+    this.context = ((VertxInternal) vertx).createEventLoopContext();
+    this.transport = new Transport(vertx, options.requestTimeoutMs(), options.maxConnectionsPerBroker());
+    this.metadata = new MetadataCache(transport, options.bootstrapUrls(), options.metadataMaxAgeMs());
+    // Timers set from a foreign thread run on some event loop; hop onto ours before touching the cache.
+    this.metadataTimer = vertx.setPeriodic(options.metadataMaxAgeMs(), id -> Unis.run(context, metadata::refreshCached));
+  }
+
+  /** See {@link SluiceClient#create(Vertx, ClientOptions)}; {@code vertx} null makes and owns one. */
+  public static SluiceClient create(Vertx vertx, ClientOptions options) {
+    return vertx == null ? new ClientImpl(Vertx.vertx(), true, options) : new ClientImpl(vertx, false, options);
+  }
+
+  Context context() {
+    return context;
+  }
+
+  Vertx vertx() {
+    return vertx;
+  }
+
+  Transport transport() {
+    return transport;
+  }
+
+  MetadataCache metadata() {
+    return metadata;
+  }
+
+  void forget(ProducerImpl producer) {
+    producers.remove(producer);
+  }
+
+  @Override
+  public Producer producer(ProducerOptions options) {
+    checkOpen();
+    ProducerImpl p = new ProducerImpl(this, options.copy());
+    producers.add(p);
+    return p;
+  }
+
+  @Override
+  public Admin admin() {
+    checkOpen();
+    return new AdminImpl(this);
+  }
+
+  @Override
+  public PartitionReader partitionReader(ReaderOptions options) {
+    checkOpen();
+    return new PartitionReaderImpl(this, options);
+  }
+
+  @Override
+  public Uni<TopicDescription> refreshMetadata(String topic) {
+    return Unis.onContext(context, () -> metadata.refresh(topic));
+  }
+
+  @Override
+  public Uni<Void> close() {
+    return Unis.onContext(context, this::closeOnContext);
+  }
+
+  private Future<Void> closeOnContext() {
+    if (closing == null) {
+      vertx.cancelTimer(metadataTimer);
+      List<Future<Void>> closed = new ArrayList<>();
+      producers.forEach(p -> closed.add(p.closeOnContext()));
+      closing = Future.join(closed)
+          .transform(ar -> transport.close())
+          .transform(ar -> ownsVertx ? vertx.close() : Future.succeededFuture());
+    }
+    return closing;
+  }
+
+  private void checkOpen() {
+    if (closing != null) {
+      throw new IllegalStateException("The client is closed");
+    }
+  }
+}

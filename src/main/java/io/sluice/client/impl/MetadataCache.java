@@ -1,0 +1,220 @@
+package io.sluice.client.impl;
+
+import io.sluice.client.ClusterDescription;
+import io.sluice.client.ClusterDescription.BrokerInfo;
+import io.sluice.client.TopicDescription;
+import io.sluice.client.TopicDescription.PartitionInfo;
+import io.sluice.errors.ErrorCode;
+import io.sluice.errors.SluiceException;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The client's view of the cluster: topic descriptions from {@code GET /topics/{t}} and, where the cluster publishes
+ * it, broker addresses from {@code GET /cluster} (a 404 there means a cluster without membership publishing: every
+ * request then goes to a bootstrap broker, which must serve or forward it).
+ *
+ * <p>Requests that may go to any broker rotate through the bootstrap list: a broker that did not answer is skipped
+ * next time. Concurrent refreshes of one topic share one request.
+ *
+ * <p><b>Threading:</b> confined to the client's context; every method must be called there.
+ */
+final class MetadataCache {
+  private final Transport transport;
+  private final List<URI> bootstrap;
+  private final long maxAgeMs;
+  private final Map<String, TopicDescription> topics = new HashMap<>();
+  private final Map<String, Long> fetchedAtMs = new HashMap<>();
+  private final Map<String, Future<TopicDescription>> refreshing = new HashMap<>();
+  private Map<Integer, URI> brokerUrls = Map.of();
+  private int controllerId = -1;
+  private boolean clusterEndpoint = true;
+  private int next;
+
+  MetadataCache(Transport transport, List<URI> bootstrap, long maxAgeMs) {
+    this.transport = transport;
+    this.bootstrap = List.copyOf(bootstrap);
+    this.maxAgeMs = maxAgeMs;
+  }
+
+  /** The cached description if younger than the max age, else a fresh one. */
+  Future<TopicDescription> topic(String name) {
+    TopicDescription cached = topics.get(name);
+    if (cached != null && System.currentTimeMillis() - fetchedAtMs.get(name) < maxAgeMs) {
+      return Future.succeededFuture(cached);
+    }
+    return refresh(name);
+  }
+
+  /** The cached description, or null; never fetches. */
+  TopicDescription cached(String name) {
+    return topics.get(name);
+  }
+
+  /** Fetches the topic's description (and the broker list) now. */
+  Future<TopicDescription> refresh(String name) {
+    Future<TopicDescription> inFlight = refreshing.get(name);
+    if (inFlight != null) {
+      return inFlight;
+    }
+    Future<TopicDescription> f = refreshCluster()
+        .compose(v -> anyBroker(HttpMethod.GET, "/topics/" + encode(name), null))
+        .map(r -> {
+          TopicDescription d = parseTopic(r.json());
+          topics.put(name, d);
+          fetchedAtMs.put(name, System.currentTimeMillis());
+          return d;
+        })
+        .andThen(ar -> refreshing.remove(name));
+    refreshing.put(name, f);
+    return f;
+  }
+
+  /** Refreshes every cached topic (the periodic refresh); failures keep the old copy. */
+  void refreshCached() {
+    List.copyOf(topics.keySet()).forEach(name -> refresh(name).onFailure(t -> {
+      if (ErrorCodes.codeOf(t) == ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) {
+        forget(name);
+      }
+    }));
+  }
+
+  void forget(String name) {
+    topics.remove(name);
+    fetchedAtMs.remove(name);
+  }
+
+  /** The base URL requests for this partition go to: its leader's if known, else a bootstrap broker. */
+  URI leaderUrl(String topic, int partition) {
+    TopicDescription d = topics.get(topic);
+    if (d != null && partition < d.partitionCount()) {
+      URI url = brokerUrls.get(d.partitions().get(partition).leader());
+      if (url != null) {
+        return url;
+      }
+    }
+    return bootstrap.get(Math.floorMod(next, bootstrap.size()));
+  }
+
+  /** Called after a request to {@code url} failed to connect: the next any-broker request tries another one. */
+  void unreachable(URI url) {
+    if (bootstrap.get(Math.floorMod(next, bootstrap.size())).equals(url)) {
+      next++;
+    }
+  }
+
+  ClusterDescription cluster() {
+    List<BrokerInfo> brokers = new ArrayList<>();
+    if (brokerUrls.isEmpty()) {
+      bootstrap.forEach(u -> brokers.add(new BrokerInfo(-1, u)));
+    } else {
+      brokerUrls.forEach((id, url) -> brokers.add(new BrokerInfo(id, url)));
+    }
+    return new ClusterDescription(brokers, controllerId);
+  }
+
+  /** Refreshes the broker list from {@code GET /cluster}; a 404 turns the lookups off for good. */
+  Future<Void> refreshCluster() {
+    if (!clusterEndpoint) {
+      return Future.succeededFuture();
+    }
+    return anyBroker(HttpMethod.GET, "/cluster", null).<Void>map(r -> {
+      parseCluster(r.json());
+      return null;
+    }).recover(t -> {
+      ErrorCode code = ErrorCodes.codeOf(t);
+      if (code == ErrorCode.NOT_FOUND || code == ErrorCode.METHOD_NOT_ALLOWED) {
+        clusterEndpoint = false;
+        return Future.succeededFuture();
+      }
+      return Future.failedFuture(t);
+    });
+  }
+
+  /**
+   * Sends a request to the bootstrap brokers in turn until one answers; an error answer (as opposed to no answer)
+   * ends the attempts with that error.
+   */
+  Future<Transport.Response> anyBroker(HttpMethod method, String path, JsonObject body) {
+    Promise<Transport.Response> result = Promise.promise();
+    tryBroker(method, path, body, 0, result);
+    return result.future();
+  }
+
+  private void tryBroker(HttpMethod method, String path, JsonObject body, int attempt,
+      Promise<Transport.Response> result) {
+    URI url = bootstrap.get(Math.floorMod(next, bootstrap.size()));
+    transport.send(method, url, path, body == null ? null : "application/json", "application/json",
+            body == null ? null : body.toBuffer())
+        .onSuccess(result::complete)
+        .onFailure(t -> {
+          if (ErrorCodes.codeOf(t) == ErrorCode.NETWORK_EXCEPTION && attempt + 1 < bootstrap.size()) {
+            unreachable(url);
+            tryBroker(method, path, body, attempt + 1, result);
+          } else {
+            result.fail(t);
+          }
+        });
+  }
+
+  private void parseCluster(JsonObject json) {
+    Map<Integer, URI> urls = new LinkedHashMap<>();
+    JsonArray brokers = json.getJsonArray("brokers", new JsonArray());
+    for (int i = 0; i < brokers.size(); i++) {
+      JsonObject b = brokers.getJsonObject(i);
+      Integer id = b.getInteger("id", b.getInteger("broker_id"));
+      String url = b.getString("url");
+      if (url == null && b.getString("host") != null) {
+        url = "http://" + b.getString("host") + ":" + b.getInteger("port");
+      }
+      if (id != null && url != null) {
+        urls.put(id, URI.create(url));
+      }
+    }
+    brokerUrls = urls;
+    controllerId = json.getInteger("controller", json.getInteger("controller_id", -1));
+  }
+
+  static TopicDescription parseTopic(JsonObject json) {
+    Map<String, String> configs = new HashMap<>();
+    json.getJsonObject("configs", new JsonObject()).forEach(e -> configs.put(e.getKey(), String.valueOf(e.getValue())));
+    List<PartitionInfo> partitions = new ArrayList<>();
+    JsonArray ps = json.getJsonArray("partitions", new JsonArray());
+    for (int i = 0; i < ps.size(); i++) {
+      JsonObject p = ps.getJsonObject(i);
+      List<Integer> replicas = new ArrayList<>();
+      List<Integer> isr = new ArrayList<>();
+      JsonArray rs = p.getJsonArray("replicas", new JsonArray());
+      for (int r = 0; r < rs.size(); r++) {
+        JsonObject replica = rs.getJsonObject(r);
+        replicas.add(replica.getInteger("broker"));
+        if (replica.getBoolean("in_sync", false)) {
+          isr.add(replica.getInteger("broker"));
+        }
+      }
+      partitions.add(new PartitionInfo(p.getInteger("partition"), p.getInteger("leader", -1), replicas, isr));
+    }
+    partitions.sort((a, b) -> Integer.compare(a.partition(), b.partition()));
+    return new TopicDescription(json.getString("name"), configs, partitions);
+  }
+
+  static String encode(String s) {
+    return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");
+  }
+
+  static SluiceException unknownPartition(String topic, int partition, int count) {
+    return new SluiceException(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, "Topic '" + topic + "' has " + count
+        + " partition(s); there is no partition " + partition);
+  }
+}

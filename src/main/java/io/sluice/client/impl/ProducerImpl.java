@@ -1,0 +1,303 @@
+package io.sluice.client.impl;
+
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.subscription.UniEmitter;
+import io.sluice.client.Producer;
+import io.sluice.client.ProducerOptions;
+import io.sluice.client.ProducerRecord;
+import io.sluice.client.RecordMetadata;
+import io.sluice.client.TopicDescription;
+import io.sluice.errors.ErrorCode;
+import io.sluice.errors.SluiceException;
+import io.sluice.record.Header;
+import io.sluice.record.Partitioner;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * The producer: an inbox any thread may add to, drained on the client's context into per-partition batches that
+ * {@link Sender} sends.
+ *
+ * <p><b>Why an inbox.</b> A send from a foreign thread costs one lock-free queue insert; the context is woken once per
+ * burst rather than once per record, which is what lets one producer thread reach hundreds of thousands of records
+ * a second. The inbox is FIFO and drained by one thread, so a partition's records keep their send order.
+ *
+ * <p><b>Before the first batch</b> an idempotent producer asks a broker for its identity ({@code POST /producers}
+ * answering {@code {"producer_id", "producer_epoch"}}); records wait in the inbox until it is known. A record for a
+ * topic whose metadata is not cached waits in that topic's queue, behind which every later record of the topic
+ * waits too, until the metadata arrives.
+ */
+final class ProducerImpl implements Producer {
+  /** Bytes a record adds to a batch besides its key, value and headers (an upper bound for small records). */
+  private static final int RECORD_OVERHEAD_BYTES = 21;
+  private static final long METADATA_WAIT_MS = 60_000;
+
+  /** A record handed to {@link #send(ProducerRecord)}, or a flush marker (record null). */
+  private record Pending(ProducerRecord record, long timestamp, UniEmitter<? super RecordMetadata> emitter,
+      Promise<Void> flush) {
+  }
+
+  /** Records of one topic waiting for its metadata, in send order. */
+  private static final class Waiting {
+    final List<Pending> records = new ArrayList<>();
+    final Promise<Void> resolved = Promise.promise();
+    final long sinceMs = System.currentTimeMillis();
+  }
+
+  private final ClientImpl client;
+  private final Context context;
+  private final Vertx vertx;
+  private final MetadataCache metadata;
+  private final ProducerOptions options;
+  private final Sender sender;
+  private final ConcurrentLinkedQueue<Pending> inbox = new ConcurrentLinkedQueue<>();
+  private final AtomicBoolean drainScheduled = new AtomicBoolean();
+  private final Map<String, Waiting> waiting = new HashMap<>();
+  private final Map<String, Integer> sticky = new HashMap<>();
+  private final Promise<Void> identified = Promise.promise();
+  private volatile boolean closed;
+  private Future<Void> closing;
+
+  ProducerImpl(ClientImpl client, ProducerOptions options) {
+    this.client = client;
+    this.context = client.context();
+    this.vertx = client.vertx();
+    this.metadata = client.metadata();
+    this.options = options;
+    this.sender = new Sender(vertx, client.transport(), metadata, options);
+    Unis.run(context, this::identify);
+  }
+
+  @Override
+  public Uni<RecordMetadata> send(ProducerRecord record) {
+    return Uni.createFrom().emitter(emitter -> {
+      long ts = record.timestamp() != null ? record.timestamp() : System.currentTimeMillis();
+      enqueue(new Pending(record, ts, emitter, null));
+    });
+  }
+
+  @Override
+  public Multi<RecordMetadata> send(Multi<ProducerRecord> records) {
+    return records.onItem().transformToUni(this::send).merge(options.maxPendingRecords());
+  }
+
+  @Override
+  public Uni<Void> flush() {
+    return Uni.createFrom().emitter(emitter -> {
+      Promise<Void> p = Promise.promise();
+      p.future().onComplete(emitter::complete, emitter::fail);
+      enqueue(new Pending(null, 0, null, p));
+    });
+  }
+
+  @Override
+  public Uni<Void> close() {
+    return Unis.onContext(context, this::closeOnContext);
+  }
+
+  Future<Void> closeOnContext() {
+    if (closing == null) {
+      Promise<Void> flushed = Promise.promise();
+      enqueue(new Pending(null, 0, null, flushed));
+      closed = true;
+      closing = flushed.future().andThen(ar -> {
+        sender.stop();
+        client.forget(this);
+      });
+    }
+    return closing;
+  }
+
+  private void enqueue(Pending p) {
+    if (closed && p.record() != null) {
+      p.emitter().fail(new IllegalStateException("The producer is closed"));
+      return;
+    }
+    inbox.add(p);
+    if (drainScheduled.compareAndSet(false, true)) {
+      context.runOnContext(v -> drainInbox());
+    }
+  }
+
+  /** On the context: turns everything in the inbox into batch appends, in order. */
+  private void drainInbox() {
+    drainScheduled.set(false);
+    if (!identified.future().isComplete()) {
+      return; // identify() drains once the identity is known
+    }
+    if (identified.future().failed()) {
+      Throwable cause = identified.future().cause();
+      for (Pending p = inbox.poll(); p != null; p = inbox.poll()) {
+        if (p.record() != null) {
+          p.emitter().fail(cause);
+        } else {
+          p.flush().complete();
+        }
+      }
+      return;
+    }
+    for (Pending p = inbox.poll(); p != null; p = inbox.poll()) {
+      if (p.record() == null) {
+        flushOnContext().onComplete(p.flush());
+      } else {
+        route(p);
+      }
+    }
+    if (options.lingerMs() == 0) {
+      sender.sealAll();
+    }
+  }
+
+  private void route(Pending p) {
+    String topic = p.record().topic();
+    Waiting w = waiting.get(topic);
+    TopicDescription d = metadata.cached(topic);
+    if (w != null || d == null) {
+      if (w == null) {
+        w = new Waiting();
+        waiting.put(topic, w);
+        awaitMetadata(topic, w);
+      }
+      w.records.add(p);
+      return;
+    }
+    append(d, p);
+  }
+
+  private void awaitMetadata(String topic, Waiting w) {
+    metadata.topic(topic).onComplete(ar -> {
+      if (ar.succeeded()) {
+        waiting.remove(topic);
+        w.records.forEach(p -> append(ar.result(), p));
+        w.resolved.complete();
+        if (options.lingerMs() == 0) {
+          sender.sealAll();
+        }
+      } else if (ErrorCodes.retriable(ar.cause())
+          && System.currentTimeMillis() - w.sinceMs < Math.min(METADATA_WAIT_MS, options.deliveryTimeoutMs())) {
+        vertx.setTimer(options.retryBackoffMs(), id -> awaitMetadata(topic, w));
+      } else {
+        waiting.remove(topic);
+        w.records.forEach(p -> p.emitter().fail(ar.cause()));
+        w.resolved.complete();
+      }
+    });
+  }
+
+  private void append(TopicDescription d, Pending p) {
+    ProducerRecord r = p.record();
+    int count = d.partitionCount();
+    int partition;
+    if (r.partition() != null) {
+      partition = r.partition();
+      if (partition < 0 || partition >= count) {
+        p.emitter().fail(MetadataCache.unknownPartition(r.topic(), partition, count));
+        return;
+      }
+    } else if (r.key() != null) {
+      partition = Partitioner.partitionForKey(r.key(), count);
+    } else {
+      partition = sticky.computeIfAbsent(r.topic(), t -> ThreadLocalRandom.current().nextInt(count)) % count;
+    }
+    Sender.PartitionQueue q = sender.queue(r.topic(), partition);
+    if (q.fatal != null) {
+      p.emitter().fail(q.fatal);
+      return;
+    }
+    int size = sizeOf(r);
+    if (q.open != null && q.open.estimatedSizeInBytes() + size > options.batchSizeBytes()) {
+      sealFull(q, r);
+    }
+    if (q.open == null) {
+      open(q, size);
+    }
+    q.open.append(p.timestamp(), r.key(), r.value(), r.headers(), p.emitter());
+    if (q.open.estimatedSizeInBytes() >= options.batchSizeBytes()) {
+      sealFull(q, r);
+    }
+  }
+
+  private void open(Sender.PartitionQueue q, int firstRecordBytes) {
+    q.open = new ProducerBatch(q.topic, q.partition, options.compression(),
+        Math.max(firstRecordBytes, options.batchSizeBytes()), System.currentTimeMillis());
+    if (options.lingerMs() > 0) {
+      ProducerBatch batch = q.open;
+      q.lingerTimer = vertx.setTimer(options.lingerMs(), id -> {
+        if (q.open == batch) {
+          q.lingerTimer = -1;
+          sender.seal(q);
+        }
+      });
+    }
+  }
+
+  /** Seals a full batch; a record without key or partition then moves on to another partition (sticky). */
+  private void sealFull(Sender.PartitionQueue q, ProducerRecord r) {
+    sender.seal(q);
+    if (r.partition() == null && r.key() == null) {
+      sticky.put(r.topic(), ThreadLocalRandom.current().nextInt(Integer.MAX_VALUE));
+    }
+  }
+
+  private static int sizeOf(ProducerRecord r) {
+    int size = RECORD_OVERHEAD_BYTES + (r.key() == null ? 0 : r.key().length)
+        + (r.value() == null ? 0 : r.value().length);
+    for (Header h : r.headers()) {
+      size += h.key().length() * 3 + (h.value() == null ? 0 : h.value().length) + 10;
+    }
+    return size;
+  }
+
+  /** Completes once every record received so far, including those waiting for metadata, is answered. */
+  private Future<Void> flushOnContext() {
+    if (!waiting.isEmpty()) {
+      List<Future<Void>> resolved = waiting.values().stream().map(w -> w.resolved.future()).toList();
+      return Future.join(resolved).transform(ar -> flushOnContext());
+    }
+    sender.sealAll();
+    return Future.join(sender.outstanding()).transform(ar -> Future.succeededFuture());
+  }
+
+  /** Gets the producer identity (idempotence) and then lets the inbox drain. */
+  private void identify() {
+    if (!options.idempotence() || options.acks().equals("0")) {
+      identified.complete();
+      drainInbox();
+      return;
+    }
+    long started = System.currentTimeMillis();
+    requestIdentity(started);
+  }
+
+  private void requestIdentity(long startedMs) {
+    metadata.anyBroker(HttpMethod.POST, "/producers", new JsonObject()).onComplete(ar -> {
+      if (ar.succeeded()) {
+        JsonObject json = ar.result().json();
+        sender.identity(new Sender.Identity(json.getLong("producer_id"),
+            json.getInteger("producer_epoch", 0).shortValue()));
+        identified.complete();
+      } else if (ErrorCodes.retriable(ar.cause())
+          && System.currentTimeMillis() - startedMs < options.deliveryTimeoutMs()) {
+        vertx.setTimer(options.retryBackoffMs(), id -> requestIdentity(startedMs));
+        return;
+      } else {
+        identified.fail(new SluiceException(ErrorCodes.codeOf(ar.cause()) == ErrorCode.NOT_FOUND
+            ? ErrorCode.UNKNOWN_SERVER_ERROR : ErrorCodes.codeOf(ar.cause()),
+            "Could not get a producer id for idempotence: " + ar.cause().getMessage()));
+      }
+      drainInbox();
+    });
+  }
+}

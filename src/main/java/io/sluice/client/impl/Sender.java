@@ -1,0 +1,303 @@
+package io.sluice.client.impl;
+
+import io.sluice.client.ProducerOptions;
+import io.sluice.errors.ErrorCode;
+import io.sluice.errors.SluiceException;
+import io.sluice.record.RecordBatch;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonArray;
+import java.lang.System.Logger.Level;
+import java.net.URI;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Sends a producer's sealed batches, per partition, in order, with a bound on batches in flight, and retries them.
+ *
+ * <pre>
+ * POST {leader}/topics/{t}/partitions/{p}/batches?acks=A   Content-Type: application/vnd.sluice.batch
+ *   200 {"offsets": [{"partition", "offset", "record_count"}]}
+ * </pre>
+ *
+ * <p><b>Order under retries.</b> Each partition's batches are numbered in seal order (with idempotence the number
+ * is also their sequence rank) and the ready queue is kept in that order. After a retriable failure the partition
+ * "recovers": nothing new is sent until every batch in flight has answered, then one batch at a time, oldest first,
+ * until a batch succeeds with no earlier batch still waiting for a retry. Batches in flight together use several
+ * HTTP connections, so the broker may receive them out of order: a batch refused as out of sequence that was sent
+ * while an earlier batch was unanswered (or is refused while one is) is retried at once, in recovery, behind that
+ * batch; refused otherwise, it is fatal. With idempotence a retried batch the broker already has is
+ * answered with its original offsets, so it is never written twice; without idempotence and with retries on, the
+ * producer keeps one batch in flight per partition, which keeps order but may write a batch twice if its answer was
+ * lost.
+ *
+ * <p><b>Threading:</b> confined to the producer's context.
+ */
+final class Sender {
+  private static final System.Logger LOG = System.getLogger(Sender.class.getName());
+
+  /** One partition's batches and their state. */
+  static final class PartitionQueue {
+    final String topic;
+    final int partition;
+    ProducerBatch open;
+    long lingerTimer = -1;
+    final ArrayDeque<ProducerBatch> ready = new ArrayDeque<>();
+    final List<ProducerBatch> inFlight = new ArrayList<>(4);
+    int requestsInFlight;
+    long sealed;
+    int nextSequence;
+    boolean recovering;
+    long retryTimer = -1;
+    Throwable fatal;
+
+    PartitionQueue(String topic, int partition) {
+      this.topic = topic;
+      this.partition = partition;
+    }
+  }
+
+  /** Who the producer is to the brokers: id and epoch, or -1 without idempotence. */
+  record Identity(long producerId, short epoch) {
+    static final Identity NONE = new Identity(RecordBatch.NO_PRODUCER_ID, RecordBatch.NO_PRODUCER_EPOCH);
+
+    boolean idempotent() {
+      return producerId >= 0;
+    }
+  }
+
+  private final Vertx vertx;
+  private final Transport transport;
+  private final MetadataCache metadata;
+  private final ProducerOptions options;
+  private final int maxInFlight;
+  private final Map<String, Map<Integer, PartitionQueue>> queues = new HashMap<>();
+  private Identity identity = Identity.NONE;
+
+  Sender(Vertx vertx, Transport transport, MetadataCache metadata, ProducerOptions options) {
+    this.vertx = vertx;
+    this.transport = transport;
+    this.metadata = metadata;
+    this.options = options;
+    boolean idempotent = options.idempotence() && !options.acks().equals("0");
+    this.maxInFlight = !idempotent && options.retries() > 0 ? 1 : options.maxInFlightPerPartition();
+  }
+
+  void identity(Identity identity) {
+    this.identity = identity;
+  }
+
+  PartitionQueue queue(String topic, int partition) {
+    return queues.computeIfAbsent(topic, t -> new HashMap<>()).computeIfAbsent(partition,
+        p -> new PartitionQueue(topic, p));
+  }
+
+  /** Moves the partition's open batch to the ready queue, numbered and stamped, and sends what may be sent. */
+  void seal(PartitionQueue q) {
+    ProducerBatch b = q.open;
+    if (b == null) {
+      return;
+    }
+    q.open = null;
+    if (q.lingerTimer >= 0) {
+      vertx.cancelTimer(q.lingerTimer);
+      q.lingerTimer = -1;
+    }
+    int baseSequence = RecordBatch.NO_SEQUENCE;
+    if (identity.idempotent()) {
+      baseSequence = q.nextSequence;
+      q.nextSequence += b.recordCount();
+    }
+    b.seal(q.sealed++, identity.producerId(), identity.epoch(), baseSequence);
+    q.ready.addLast(b);
+    drain(q);
+  }
+
+  void sealAll() {
+    queues.values().forEach(m -> m.values().forEach(this::seal));
+  }
+
+  /** Futures of every batch not yet completed, open ones included. */
+  List<Future<Void>> outstanding() {
+    List<Future<Void>> all = new ArrayList<>();
+    for (Map<Integer, PartitionQueue> m : queues.values()) {
+      for (PartitionQueue q : m.values()) {
+        if (q.open != null) {
+          all.add(q.open.done());
+        }
+        q.ready.forEach(b -> all.add(b.done()));
+        q.inFlight.forEach(b -> all.add(b.done()));
+      }
+    }
+    return all;
+  }
+
+  /**
+   * Sends ready batches while the partition's bound on requests in flight and its recovery allow. Outside recovery,
+   * consecutive never-tried batches share a request up to {@link ProducerOptions#maxRequestSizeBytes()}; in recovery
+   * each batch goes alone, so a retried request is always exactly one earlier request's batch (the broker answers an
+   * all-duplicate request with the original offsets but refuses a request mixing written and new batches).
+   */
+  void drain(PartitionQueue q) {
+    long now = System.currentTimeMillis();
+    while (!q.ready.isEmpty()) {
+      ProducerBatch b = q.ready.peekFirst();
+      if (q.recovering ? q.requestsInFlight > 0 : q.requestsInFlight >= maxInFlight) {
+        return;
+      }
+      if (b.nextAttemptMs > now) {
+        armRetry(q, b.nextAttemptMs - now);
+        return;
+      }
+      List<ProducerBatch> request = new ArrayList<>(4);
+      request.add(q.ready.pollFirst());
+      int bytes = b.bytes().length();
+      while (!q.recovering && b.attempts == 0 && !q.ready.isEmpty() && q.ready.peekFirst().attempts == 0
+          && bytes + q.ready.peekFirst().bytes().length() <= options.maxRequestSizeBytes()) {
+        ProducerBatch next = q.ready.pollFirst();
+        bytes += next.bytes().length();
+        request.add(next);
+      }
+      q.inFlight.addAll(request);
+      send(q, request, bytes);
+    }
+  }
+
+  private void armRetry(PartitionQueue q, long delayMs) {
+    if (q.retryTimer < 0) {
+      q.retryTimer = vertx.setTimer(Math.max(1, delayMs), id -> {
+        q.retryTimer = -1;
+        drain(q);
+      });
+    }
+  }
+
+  private void send(PartitionQueue q, List<ProducerBatch> request, int bytes) {
+    Buffer body;
+    if (request.size() == 1) {
+      body = request.get(0).bytes();
+    } else {
+      body = Buffer.buffer(bytes);
+      request.forEach(b -> body.appendBuffer(b.bytes()));
+    }
+    for (ProducerBatch b : request) {
+      b.attempts++;
+      // Requests travel on several connections, so the broker may see this batch before an earlier one still on
+      // its way; if it then refuses this one as out of sequence, that is a reordering to retry, not a gap.
+      b.sentBehindEarlier = earlierUnfinished(q, b);
+    }
+    q.requestsInFlight++;
+    URI url = metadata.leaderUrl(q.topic, q.partition);
+    String path = "/topics/" + MetadataCache.encode(q.topic) + "/partitions/" + q.partition + "/batches?acks="
+        + options.acks();
+    transport.send(HttpMethod.POST, url, path, "application/vnd.sluice.batch", "application/json", body)
+        .onComplete(ar -> {
+          q.requestsInFlight--;
+          q.inFlight.removeAll(request);
+          if (ar.succeeded()) {
+            onAnswered(q, request, ar.result());
+          } else {
+            request.forEach(b -> onFailed(q, b, ar.cause(), url));
+          }
+          drain(q);
+        });
+  }
+
+  private void onAnswered(PartitionQueue q, List<ProducerBatch> request, Transport.Response r) {
+    JsonArray offsets = r.json().getJsonArray("offsets");
+    for (int i = 0; i < request.size(); i++) {
+      long base = offsets != null && i < offsets.size() ? offsets.getJsonObject(i).getLong("offset", -1L) : -1L;
+      request.get(i).complete(base);
+    }
+    if (q.recovering && q.inFlight.isEmpty() && q.ready.stream().noneMatch(x -> x.attempts > 0)) {
+      q.recovering = false;
+    }
+  }
+
+  private void onFailed(PartitionQueue q, ProducerBatch b, Throwable failure, URI url) {
+    ErrorCode code = ErrorCodes.codeOf(failure);
+    if (code == ErrorCode.NETWORK_EXCEPTION) {
+      metadata.unreachable(url);
+    }
+    boolean retriable = ErrorCodes.retriable(failure)
+        || (code == ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER && (b.sentBehindEarlier || earlierUnfinished(q, b)));
+    long now = System.currentTimeMillis();
+    if (q.fatal == null && retriable && b.attempts <= options.retries()
+        && now - b.createdMs < options.deliveryTimeoutMs()) {
+      if (ErrorCodes.staleMetadata(failure)) {
+        metadata.refresh(q.topic).onFailure(t -> LOG.log(Level.DEBUG, "Metadata refresh of " + q.topic
+            + " failed: " + t));
+      }
+      b.nextAttemptMs = code == ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER ? now : now + backoffMs(b.attempts);
+      q.recovering = true;
+      insertInOrder(q.ready, b);
+      return;
+    }
+    LOG.log(Level.DEBUG, "Batch of " + b.recordCount() + " record(s) to " + q.topic + "-" + q.partition
+        + " failed after " + b.attempts + " attempt(s): " + failure);
+    b.fail(failure);
+    if (identity.idempotent()) {
+      // The partition's sequence now has a hole the broker will never fill: nothing later can be written.
+      failPartition(q, new SluiceException(ErrorCodes.codeOf(failure), "An earlier batch to " + q.topic + "-"
+          + q.partition + " failed for good (" + failure.getMessage() + "); this producer can no longer write"
+          + " to the partition in order: create a new producer"));
+    }
+  }
+
+  /** Fails every waiting and future record of the partition. */
+  void failPartition(PartitionQueue q, Throwable failure) {
+    if (q.fatal == null) {
+      q.fatal = failure;
+    }
+    ProducerBatch open = q.open;
+    q.open = null;
+    if (open != null) {
+      open.fail(failure);
+    }
+    while (!q.ready.isEmpty()) {
+      q.ready.pollFirst().fail(failure);
+    }
+  }
+
+  private static boolean earlierUnfinished(PartitionQueue q, ProducerBatch b) {
+    return q.inFlight.stream().anyMatch(x -> x.order < b.order) || q.ready.stream().anyMatch(x -> x.order < b.order);
+  }
+
+  private static void insertInOrder(ArrayDeque<ProducerBatch> ready, ProducerBatch b) {
+    List<ProducerBatch> rest = new ArrayList<>();
+    Iterator<ProducerBatch> it = ready.descendingIterator();
+    while (it.hasNext()) {
+      ProducerBatch x = it.next();
+      if (x.order < b.order) {
+        break;
+      }
+      rest.add(0, x);
+      it.remove();
+    }
+    ready.addLast(b);
+    ready.addAll(rest);
+  }
+
+  private long backoffMs(int attempts) {
+    long backoff = options.retryBackoffMs() << Math.min(attempts - 1, 20);
+    return Math.min(backoff, options.retryBackoffMaxMs());
+  }
+
+  /** Cancels every timer; called at close once nothing is outstanding. */
+  void stop() {
+    queues.values().forEach(m -> m.values().forEach(q -> {
+      if (q.lingerTimer >= 0) {
+        vertx.cancelTimer(q.lingerTimer);
+      }
+      if (q.retryTimer >= 0) {
+        vertx.cancelTimer(q.retryTimer);
+      }
+    }));
+  }
+}

@@ -1,0 +1,182 @@
+package io.sluice.storage;
+
+import io.sluice.errors.InvalidProducerEpochException;
+import io.sluice.errors.InvalidRecordException;
+import io.sluice.errors.OutOfOrderSequenceException;
+import io.sluice.record.RecordBatch;
+import java.io.IOException;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One partition's idempotent-producer state (Kafka's KIP-98): for each producer id, the newest epoch seen and the
+ * sequence ranges and offsets of its last {@value #BATCHES_PER_PRODUCER} batches.
+ *
+ * <p><b>Rules</b>, checked before a leader append assigns offsets, for every batch with a producer id:
+ * <ul>
+ *   <li>an epoch older than the producer's newest is fenced ({@link InvalidProducerEpochException});</li>
+ *   <li>a batch whose first and last sequence equal a remembered batch's is a <i>duplicate</i> (a retry whose
+ *       answer was lost): it is not written again and the append answers with the original offsets;</li>
+ *   <li>otherwise its first sequence must follow the producer's last one (or be 0 with a newer epoch); anything else
+ *       is a gap or a too-old retry ({@link OutOfOrderSequenceException}). A producer the partition has no state
+ *       for must start at sequence 0, so a producer whose state was forgotten (its batches all older than the rebuild
+ *       scan, or truncated) is refused and must start again with a new producer id (Kafka answers
+ *       UNKNOWN_PRODUCER_ID and lets the client reset; Sluice does not yet).</li>
+ * </ul>
+ * A request is all-new or all-duplicate: a mix is refused, since a request is written whole or not at all.
+ *
+ * <p><b>Durability.</b> The log is the truth: batch headers carry producer id, epoch and base sequence, so the state
+ * is rebuilt on open by walking batch headers of the last {@value #REBUILD_SEGMENTS} segments (headers only, no
+ * record bodies). Follower appends update it too, so a new leader knows its producers. A truncation drops state for
+ * the batches it cuts.
+ *
+ * <p><b>Threading:</b> used only by the log's owner thread, like the log's other write paths; not thread-safe.
+ */
+final class ProducerStateTracker {
+  static final int BATCHES_PER_PRODUCER = 5;
+  static final int REBUILD_SEGMENTS = 2;
+
+  /** One remembered batch: its sequence range and where it was written. */
+  private record BatchEntry(int firstSeq, int lastSeq, long firstOffset, long lastOffset) {
+  }
+
+  private static final class ProducerEntry {
+    short epoch;
+    final ArrayDeque<BatchEntry> batches = new ArrayDeque<>(BATCHES_PER_PRODUCER);
+
+    ProducerEntry(short epoch) {
+      this.epoch = epoch;
+    }
+  }
+
+  private final TopicPartition tp;
+  private final Map<Long, ProducerEntry> producers = new HashMap<>();
+
+  ProducerStateTracker(TopicPartition tp) {
+    this.tp = tp;
+  }
+
+  /**
+   * Checks a leader append's batches. Returns null when every batch is new and in sequence (the caller appends
+   * them and then calls {@link #onAppended}); returns the original offsets when every batch is a duplicate.
+   */
+  AppendResult checkLeaderAppend(List<RecordBatch> batches, long logEndOffset) {
+    Map<Long, Integer> lastSeqInRequest = new HashMap<>();
+    Map<Long, Short> epochInRequest = new HashMap<>();
+    List<BatchEntry> duplicates = new ArrayList<>();
+    int fresh = 0;
+    for (RecordBatch b : batches) {
+      if (b.producerId() < 0) {
+        fresh++;
+        continue;
+      }
+      BatchEntry dup = check(b, lastSeqInRequest, epochInRequest);
+      if (dup != null) {
+        duplicates.add(dup);
+      } else {
+        fresh++;
+      }
+    }
+    if (duplicates.isEmpty()) {
+      return null;
+    }
+    if (fresh > 0) {
+      throw new InvalidRecordException("Append to partition " + tp + " mixes " + duplicates.size()
+          + " already written batch(es) with " + fresh + " new one(s); resend them apart");
+    }
+    List<Long> bases = duplicates.stream().map(BatchEntry::firstOffset).toList();
+    return new AppendResult(duplicates.get(0).firstOffset(), duplicates.get(duplicates.size() - 1).lastOffset(),
+        bases, RecordBatch.NO_TIMESTAMP, logEndOffset);
+  }
+
+  /** The remembered batch {@code b} duplicates, or null if it is new and in sequence; throws otherwise. */
+  private BatchEntry check(RecordBatch b, Map<Long, Integer> lastSeqInRequest, Map<Long, Short> epochInRequest) {
+    long pid = b.producerId();
+    int first = b.baseSequence();
+    int last = first + b.lastOffsetDelta();
+    ProducerEntry entry = producers.get(pid);
+    Short requestEpoch = epochInRequest.get(pid);
+    short knownEpoch = requestEpoch != null ? requestEpoch : entry != null ? entry.epoch : b.producerEpoch();
+    if (b.producerEpoch() < knownEpoch) {
+      throw new InvalidProducerEpochException("Producer " + pid + " sent epoch " + b.producerEpoch()
+          + " to partition " + tp + " after epoch " + knownEpoch + ": it is fenced");
+    }
+    Integer lastSeq = lastSeqInRequest.get(pid);
+    if (lastSeq == null && entry != null && b.producerEpoch() == entry.epoch) {
+      for (BatchEntry e : entry.batches) {
+        if (e.firstSeq() == first && e.lastSeq() == last) {
+          return e;
+        }
+      }
+      lastSeq = entry.batches.isEmpty() ? null : entry.batches.peekLast().lastSeq();
+    }
+    boolean newEpoch = entry != null && b.producerEpoch() > entry.epoch && requestEpoch == null;
+    // A producer the partition knows nothing of must start at 0: otherwise a second batch overtaking the first on
+    // another connection would be taken as the start and the first refused for good.
+    boolean inSequence = newEpoch || lastSeq == null ? first == 0 : first == lastSeq + 1;
+    if (!inSequence) {
+      throw new OutOfOrderSequenceException("Producer " + pid + " (epoch " + b.producerEpoch() + ") sent sequence "
+          + first + " to partition " + tp + " where " + (newEpoch || lastSeq == null ? 0 : lastSeq + 1) + " was expected");
+    }
+    lastSeqInRequest.put(pid, last);
+    epochInRequest.put(pid, b.producerEpoch());
+    return null;
+  }
+
+  /** Records appended batches (with their offsets assigned), leader or follower. */
+  void onAppended(List<RecordBatch> batches) {
+    for (RecordBatch b : batches) {
+      if (b.producerId() >= 0) {
+        remember(b.producerId(), b.producerEpoch(), b.baseSequence(), b.lastOffsetDelta(), b.baseOffset());
+      }
+    }
+  }
+
+  private void remember(long pid, short epoch, int baseSequence, int lastOffsetDelta, long baseOffset) {
+    ProducerEntry entry = producers.computeIfAbsent(pid, id -> new ProducerEntry(epoch));
+    if (epoch > entry.epoch) {
+      entry.epoch = epoch;
+      entry.batches.clear();
+    }
+    if (entry.batches.size() == BATCHES_PER_PRODUCER) {
+      entry.batches.pollFirst();
+    }
+    entry.batches.addLast(new BatchEntry(baseSequence, baseSequence + lastOffsetDelta, baseOffset,
+        baseOffset + lastOffsetDelta));
+  }
+
+  /** Forgets batches at or after {@code offset} (they are being truncated away). */
+  void truncateTo(long offset) {
+    producers.values().forEach(e -> e.batches.removeIf(b -> b.lastOffset() >= offset));
+    producers.values().removeIf(e -> e.batches.isEmpty());
+  }
+
+  /** How many producers the partition remembers (for tests). */
+  int producerCount() {
+    return producers.size();
+  }
+
+  /** Rebuilds the state from the batch headers of the newest segments of {@code s}. */
+  static ProducerStateTracker rebuild(TopicPartition tp, LogState s) {
+    ProducerStateTracker tracker = new ProducerStateTracker(tp);
+    Segment[] segments = s.segments();
+    for (int i = Math.max(0, segments.length - REBUILD_SEGMENTS); i < segments.length; i++) {
+      BatchCursor cursor = new BatchCursor(segments[i].channel, s.readableSize(segments[i]));
+      try {
+        for (boolean ok = cursor.loadAt(0); ok; ok = cursor.next()) {
+          if (cursor.producerId >= 0 && cursor.lastOffset() >= s.logStartOffset()) {
+            tracker.remember(cursor.producerId, cursor.producerEpoch, cursor.baseSequence, cursor.lastOffsetDelta,
+                cursor.baseOffset);
+          }
+        }
+      } catch (IOException e) {
+        throw new io.sluice.errors.StorageException("Cannot rebuild producer state of partition " + tp + " from "
+            + segments[i].file + ": " + e, e);
+      }
+    }
+    return tracker;
+  }
+}

@@ -1,0 +1,242 @@
+package io.sluice.client;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.helpers.test.AssertSubscriber;
+import io.sluice.broker.Broker;
+import io.sluice.broker.testing.BlockedThreadGuard;
+import io.sluice.broker.testing.TestBrokers;
+import io.sluice.config.BrokerConfig;
+import io.sluice.errors.ErrorCode;
+import io.sluice.errors.SluiceException;
+import io.sluice.http.HttpApiFrontEnd;
+import io.sluice.record.Partitioner;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpMethod;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The client against a real in-process broker (embedded ZooKeeper, storage, HTTP API), reached through a proxy that
+ * can lose responses and follow the broker across restarts.
+ */
+class ClientAgainstBrokerTest {
+  @RegisterExtension
+  static final BlockedThreadGuard GUARD = new BlockedThreadGuard();
+  private static final Duration WAIT = Duration.ofSeconds(60);
+
+  @TempDir
+  Path dataDir;
+  private Broker broker;
+  private Vertx testVertx;
+  private LossyProxy proxy;
+  private SluiceClient client;
+
+  @BeforeEach
+  void start() throws Exception {
+    broker = startBroker(0);
+    testVertx = Vertx.vertx();
+    proxy = new LossyProxy(testVertx, broker.httpPort());
+    client = SluiceClient.create(ClientOptions.bootstrap(proxy.url()).requestTimeoutMs(5_000));
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    if (client != null) {
+      client.close().await().atMost(WAIT);
+    }
+    if (proxy != null) {
+      proxy.close();
+    }
+    if (testVertx != null) {
+      testVertx.close().await(30, TimeUnit.SECONDS);
+    }
+    TestBrokers.close(broker);
+  }
+
+  private Broker startBroker(int port) throws Exception {
+    BrokerConfig config = TestBrokers.config(dataDir, Map.of(BrokerConfig.HTTP_PORT, port));
+    Broker b = Broker.builder(config).httpFrontEnd(new HttpApiFrontEnd())
+        .vertxOptions(BlockedThreadGuard::testOptions).start().await(TestBrokers.START_TIMEOUT_S, TimeUnit.SECONDS);
+    GUARD.watch(b.vertx());
+    return b;
+  }
+
+  private static ProducerRecord record(String topic, int i) {
+    return ProducerRecord.of(topic, null, "v" + i);
+  }
+
+  /** Reads {@code count} records of a partition from the beginning. */
+  private List<ConsumerRecord> readAll(String topic, int partition, int count) {
+    return client.partitionReader(ReaderOptions.of(topic, partition).fetchMaxWaitMs(200)).records()
+        .select().first(count).collect().asList().await().atMost(WAIT);
+  }
+
+  private static List<String> values(List<ConsumerRecord> records) {
+    return records.stream().map(r -> new String(r.value(), StandardCharsets.UTF_8)).toList();
+  }
+
+  @Test
+  void producedRecordsAreReadBackInOrderAtTheOffsetsTheProducerReported() {
+    client.admin().createTopic("plain", 1, 1, Map.of()).await().atMost(WAIT);
+    Producer producer = client.producer(ProducerOptions.defaults().lingerMs(2).batchSizeBytes(2_000));
+    List<RecordMetadata> acked = producer.send(Multi.createFrom().range(0, 2_000).map(i -> record("plain", i)))
+        .collect().asList().await().atMost(WAIT);
+    assertThat(acked).hasSize(2_000);
+    List<ConsumerRecord> read = readAll("plain", 0, 2_000);
+    for (RecordMetadata md : acked) {
+      assertThat(new String(read.get((int) md.offset()).value(), StandardCharsets.UTF_8)).startsWith("v");
+    }
+    assertThat(values(read)).containsExactlyElementsOf(
+        Multi.createFrom().range(0, 2_000).map(i -> "v" + i).collect().asList().await().indefinitely());
+    assertThat(read).extracting(ConsumerRecord::offset).containsExactlyElementsOf(
+        Multi.createFrom().range(0, 2_000).map(Integer::longValue).collect().asList().await().indefinitely());
+  }
+
+  @Test
+  void keyedRecordsLandWhereTheSharedPartitionerPutsThem() {
+    client.admin().createTopic("keyed", 4, 1, Map.of()).await().atMost(WAIT);
+    Producer producer = client.producer(ProducerOptions.defaults());
+    for (int i = 0; i < 20; i++) {
+      String key = "key-" + i;
+      RecordMetadata md = producer.send(ProducerRecord.of("keyed", key, "v")).await().atMost(WAIT);
+      assertThat(md.partition()).isEqualTo(Partitioner.partitionForKey(key.getBytes(StandardCharsets.UTF_8), 4));
+    }
+  }
+
+  @Test
+  void lostResponsesAreRetriedWithoutWritingAnyRecordTwice() {
+    client.admin().createTopic("lossy", 1, 1, Map.of()).await().atMost(WAIT);
+    proxy.dropResponses(r -> r.method() == HttpMethod.POST && r.path().endsWith("/batches"), 5);
+    Producer producer = client.producer(ProducerOptions.defaults().lingerMs(1).batchSizeBytes(1_000)
+        .retryBackoffMs(10));
+    List<RecordMetadata> acked = producer.send(Multi.createFrom().range(0, 1_000).map(i -> record("lossy", i)))
+        .collect().asList().await().atMost(WAIT);
+    assertThat(proxy.dropped.get()).isEqualTo(5);
+    assertThat(acked).extracting(RecordMetadata::offset).doesNotHaveDuplicates();
+    assertThat(client.admin().offsets("lossy", 0).await().atMost(WAIT).endOffset()).isEqualTo(1_000);
+    assertThat(values(readAll("lossy", 0, 1_000))).doesNotHaveDuplicates().hasSize(1_000).startsWith("v0", "v1");
+  }
+
+  @Test
+  void withoutIdempotenceALostResponseWritesTheBatchTwice() {
+    // The negative control: proves the proxy really makes the broker apply a request whose answer is lost.
+    client.admin().createTopic("dupes", 1, 1, Map.of()).await().atMost(WAIT);
+    proxy.dropResponses(r -> r.method() == HttpMethod.POST && r.path().endsWith("/batches"), 1);
+    Producer producer = client.producer(ProducerOptions.defaults().idempotence(false).lingerMs(0)
+        .retryBackoffMs(10));
+    producer.send(record("dupes", 0)).await().atMost(WAIT);
+    assertThat(client.admin().offsets("dupes", 0).await().atMost(WAIT).endOffset()).isEqualTo(2);
+  }
+
+  @Test
+  void everyRecordIsWrittenOnceAcrossABrokerRestart() throws Exception {
+    client.admin().createTopic("restart", 1, 1, Map.of()).await().atMost(WAIT);
+    Producer producer = client.producer(ProducerOptions.defaults().lingerMs(1).batchSizeBytes(1_000)
+        .retryBackoffMs(20).retryBackoffMaxMs(200));
+    AssertSubscriber<RecordMetadata> sub = producer.send(Multi.createFrom().range(0, 3_000)
+            .map(i -> record("restart", i)))
+        .subscribe().withSubscriber(AssertSubscriber.create(Long.MAX_VALUE));
+    sub.awaitNextItems(500, WAIT);
+    int port = broker.httpPort();
+    TestBrokers.close(broker);
+    broker = startBroker(port);
+    proxy.brokerPort(broker.httpPort());
+    sub.awaitCompletion(WAIT);
+    assertThat(sub.getItems()).hasSize(3_000).extracting(RecordMetadata::offset).doesNotHaveDuplicates();
+    List<ConsumerRecord> read = readAll("restart", 0, 3_000);
+    assertThat(client.admin().offsets("restart", 0).await().atMost(WAIT).endOffset()).isEqualTo(3_000);
+    List<String> expected = new ArrayList<>();
+    for (int i = 0; i < 3_000; i++) {
+      expected.add("v" + i);
+    }
+    assertThat(values(read)).containsExactlyElementsOf(expected);
+  }
+
+  @Test
+  void slowSubscriberHoldsBackFetching() {
+    client.admin().createTopic("slow", 1, 1, Map.of()).await().atMost(WAIT);
+    Producer producer = client.producer(ProducerOptions.defaults().batchSizeBytes(1_000));
+    producer.send(Multi.createFrom().range(0, 5_000).map(i -> record("slow", i))).collect().last()
+        .await().atMost(WAIT);
+    AssertSubscriber<ConsumerRecord> sub = client.partitionReader(ReaderOptions.of("slow", 0).fetchMaxBytes(4_096))
+        .records().subscribe().withSubscriber(AssertSubscriber.create(10));
+    sub.awaitItems(10, WAIT);
+    long fetchesAfterTen = proxy.count("GET /topics/slow/partitions/0/records");
+    // 10 records fit in the first fetch; no further fetch may start while the subscriber asks for nothing more.
+    assertThat(fetchesAfterTen).isLessThanOrEqualTo(1);
+    sub.request(3_000);
+    sub.awaitItems(3_010, WAIT);
+    assertThat(proxy.count("GET /topics/slow/partitions/0/records")).isGreaterThan(fetchesAfterTen);
+    assertThat(sub.getItems()).extracting(ConsumerRecord::offset).startsWith(0L, 1L, 2L).doesNotHaveDuplicates();
+    sub.cancel();
+  }
+
+  @Test
+  void readerStartsAtEndOrTimestamp() {
+    client.admin().createTopic("seek", 1, 1, Map.of()).await().atMost(WAIT);
+    Producer producer = client.producer(ProducerOptions.defaults().lingerMs(0));
+    producer.send(new ProducerRecord("seek", null, 1_000L, null, "old".getBytes(), null)).await().atMost(WAIT);
+    producer.send(new ProducerRecord("seek", null, 5_000L, null, "new".getBytes(), null)).await().atMost(WAIT);
+    ConsumerRecord byTime = client.partitionReader(ReaderOptions.of("seek", 0).start(StartPosition.timestamp(2_000)))
+        .records().select().first().toUni().await().atMost(WAIT);
+    assertThat(byTime.offset()).isEqualTo(1);
+    PartitionReader atEnd = client.partitionReader(ReaderOptions.of("seek", 0).start(StartPosition.end())
+        .fetchMaxWaitMs(100));
+    AssertSubscriber<ConsumerRecord> sub = atEnd.records().subscribe().withSubscriber(AssertSubscriber.create(1));
+    producer.send(ProducerRecord.of("seek", null, "later")).await().atMost(WAIT);
+    sub.awaitItems(1, WAIT);
+    assertThat(sub.getItems().get(0).offset()).isEqualTo(2);
+    sub.cancel();
+  }
+
+  @Test
+  void adminCreatesDescribesListsAndDeletesTopics() {
+    Admin admin = client.admin();
+    TopicDescription created = admin.createTopic("admin-t", 3, 1, Map.of("retention.ms", "60000"))
+        .await().atMost(WAIT);
+    assertThat(created.partitionCount()).isEqualTo(3);
+    assertThat(created.configs()).containsEntry("retention.ms", "60000");
+    assertThat(created.partitions().get(0).leader()).isEqualTo(1);
+    assertThat(admin.listTopics().await().atMost(WAIT)).contains("admin-t");
+    assertThatThrownBy(() -> admin.createTopic("admin-t", 1, 1, Map.of()).await().atMost(WAIT))
+        .isInstanceOfSatisfying(SluiceException.class,
+            e -> assertThat(e.errorCode()).isEqualTo(ErrorCode.TOPIC_ALREADY_EXISTS));
+    assertThat(admin.describeCluster().await().atMost(WAIT).brokers()).isNotEmpty();
+    admin.deleteTopic("admin-t").await().atMost(WAIT);
+    assertThatThrownBy(() -> admin.describeTopic("admin-t").await().atMost(WAIT))
+        .isInstanceOfSatisfying(SluiceException.class,
+            e -> assertThat(e.errorCode()).isEqualTo(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));
+  }
+
+  @Test
+  void producerIdsAreUniqueAcrossProducersAndRestarts() throws Exception {
+    Set<Long> ids = new HashSet<>();
+    for (int i = 0; i < 3; i++) {
+      ids.add(broker.vertx().createHttpClient().request(HttpMethod.POST, broker.httpPort(), "127.0.0.1", "/producers")
+          .compose(r -> r.send()).compose(r -> r.body()).await(10, TimeUnit.SECONDS).toJsonObject()
+          .getLong("producer_id"));
+    }
+    int port = broker.httpPort();
+    TestBrokers.close(broker);
+    broker = startBroker(port);
+    ids.add(broker.vertx().createHttpClient().request(HttpMethod.POST, broker.httpPort(), "127.0.0.1", "/producers")
+        .compose(r -> r.send()).compose(r -> r.body()).await(10, TimeUnit.SECONDS).toJsonObject()
+        .getLong("producer_id"));
+    assertThat(ids).hasSize(4);
+  }
+}

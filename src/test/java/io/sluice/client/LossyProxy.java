@@ -1,0 +1,80 @@
+package io.sluice.client;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.RequestOptions;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
+
+/**
+ * An HTTP proxy between a client and a broker that can "lose a response": it forwards a matching request, lets the
+ * broker apply it, then closes the client's connection instead of answering. Also remembers every request line, and
+ * can be pointed at a restarted broker's new port. Loopback only, OS-chosen port.
+ */
+final class LossyProxy implements AutoCloseable {
+  private final Vertx vertx;
+  private final HttpServer server;
+  private final HttpClient upstream;
+  private volatile int brokerPort;
+  private volatile Predicate<HttpServerRequest> dropResponse = r -> false;
+  private final AtomicInteger remainingDrops = new AtomicInteger();
+  final AtomicInteger dropped = new AtomicInteger();
+  final List<String> requests = new CopyOnWriteArrayList<>();
+
+  LossyProxy(Vertx vertx, int brokerPort) throws Exception {
+    this.vertx = vertx;
+    this.brokerPort = brokerPort;
+    this.upstream = vertx.createHttpClient();
+    this.server = vertx.createHttpServer().requestHandler(this::forward).listen(0, "127.0.0.1")
+        .await(10, TimeUnit.SECONDS);
+  }
+
+  String url() {
+    return "http://127.0.0.1:" + server.actualPort();
+  }
+
+  void brokerPort(int port) {
+    this.brokerPort = port;
+  }
+
+  /** Drops the responses to the next {@code count} requests that match. */
+  void dropResponses(Predicate<HttpServerRequest> which, int count) {
+    dropResponse = which;
+    remainingDrops.set(count);
+  }
+
+  long count(String prefix) {
+    return requests.stream().filter(r -> r.startsWith(prefix)).count();
+  }
+
+  private void forward(HttpServerRequest req) {
+    requests.add(req.method() + " " + req.uri());
+    boolean drop = dropResponse.test(req) && remainingDrops.getAndUpdate(n -> Math.max(0, n - 1)) > 0;
+    RequestOptions options = new RequestOptions().setMethod(req.method()).setHost("127.0.0.1").setPort(brokerPort)
+        .setURI(req.uri()).setHeaders(req.headers().copy().remove("Host"));
+    req.body()
+        .compose(body -> upstream.request(options).compose(up -> up.send(body)))
+        .compose(resp -> resp.body().map(b -> {
+          if (drop) {
+            dropped.incrementAndGet();
+            req.connection().close(); // the broker applied it; the client never hears
+            return null;
+          }
+          req.response().setStatusCode(resp.statusCode()).headers().addAll(resp.headers());
+          req.response().end(b);
+          return null;
+        }))
+        .onFailure(t -> req.connection().close());
+  }
+
+  @Override
+  public void close() throws Exception {
+    Future.join(server.close(), upstream.close()).await(10, TimeUnit.SECONDS);
+  }
+}

@@ -1,0 +1,145 @@
+package io.sluice.storage;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.sluice.errors.InvalidProducerEpochException;
+import io.sluice.errors.InvalidRecordException;
+import io.sluice.errors.OutOfOrderSequenceException;
+import io.sluice.record.CompressionType;
+import io.sluice.record.RecordBatchBuilder;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The broker side of idempotence: duplicate and out-of-order batches of one producer, before and after restarts. */
+class IdempotentAppendTest {
+  private static final long PID = 42;
+
+  @TempDir
+  Path dir;
+  private LogFixture fixture;
+
+  @BeforeEach
+  void open() {
+    fixture = new LogFixture(dir, LogFixture.smallSegments(1 << 20));
+    fixture.open();
+  }
+
+  @AfterEach
+  void close() {
+    fixture.close();
+  }
+
+  private static ByteBuffer batch(long pid, short epoch, int baseSequence, int records) {
+    RecordBatchBuilder b = new RecordBatchBuilder(CompressionType.NONE).producer(pid, epoch, baseSequence);
+    for (int i = 0; i < records; i++) {
+      b.append(1_000 + i, null, ("v" + (baseSequence + i)).getBytes(), null);
+    }
+    return b.build();
+  }
+
+  @Test
+  void retriedBatchIsAnsweredWithItsOriginalOffsetAndNotWrittenAgain() {
+    fixture.log.append(batch(7, (short) 0, 0, 3), 0); // another producer's batch first, so offsets differ from seq
+    AppendResult first = fixture.log.append(batch(PID, (short) 0, 0, 5), 0);
+    AppendResult retry = fixture.log.append(batch(PID, (short) 0, 0, 5), 0);
+    assertThat(retry.batchBaseOffsets()).containsExactly(3L);
+    assertThat(retry.firstOffset()).isEqualTo(first.firstOffset());
+    assertThat(retry.lastOffset()).isEqualTo(7L);
+    assertThat(fixture.log.logEndOffset()).isEqualTo(8);
+  }
+
+  @Test
+  void retryOfAnyOfTheLastFiveBatchesIsRecognised() {
+    for (int i = 0; i < 6; i++) {
+      fixture.log.append(batch(PID, (short) 0, i * 2, 2), 0);
+    }
+    assertThat(fixture.log.append(batch(PID, (short) 0, 2, 2), 0).batchBaseOffsets()).containsExactly(2L);
+    assertThatThrownBy(() -> fixture.log.append(batch(PID, (short) 0, 0, 2), 0))
+        .isInstanceOf(OutOfOrderSequenceException.class); // older than the five remembered
+    assertThat(fixture.log.logEndOffset()).isEqualTo(12);
+  }
+
+  @Test
+  void sequenceGapIsRefusedAndWritesNothing() {
+    fixture.log.append(batch(PID, (short) 0, 0, 2), 0);
+    assertThatThrownBy(() -> fixture.log.append(batch(PID, (short) 0, 5, 2), 0))
+        .isInstanceOf(OutOfOrderSequenceException.class).hasMessageContaining("expected");
+    assertThat(fixture.log.logEndOffset()).isEqualTo(2);
+    assertThat(fixture.log.append(batch(PID, (short) 0, 2, 2), 0).firstOffset()).isEqualTo(2);
+  }
+
+  @Test
+  void olderEpochIsFencedAndNewerEpochRestartsAtSequenceZero() {
+    fixture.log.append(batch(PID, (short) 1, 0, 2), 0);
+    assertThatThrownBy(() -> fixture.log.append(batch(PID, (short) 0, 2, 1), 0))
+        .isInstanceOf(InvalidProducerEpochException.class);
+    assertThatThrownBy(() -> fixture.log.append(batch(PID, (short) 2, 5, 1), 0))
+        .isInstanceOf(OutOfOrderSequenceException.class);
+    assertThat(fixture.log.append(batch(PID, (short) 2, 0, 1), 0).firstOffset()).isEqualTo(2);
+  }
+
+  @Test
+  void requestMixingADuplicateWithNewBatchesIsRefused() {
+    fixture.log.append(batch(PID, (short) 0, 0, 2), 0);
+    ByteBuffer mixed = TestBatches.concat(batch(PID, (short) 0, 0, 2), batch(PID, (short) 0, 2, 2));
+    assertThatThrownBy(() -> fixture.log.append(mixed, 0)).isInstanceOf(InvalidRecordException.class);
+    assertThat(fixture.log.logEndOffset()).isEqualTo(2);
+  }
+
+  @Test
+  void severalInSequenceBatchesOfOneRequestAreAccepted() {
+    ByteBuffer two = TestBatches.concat(batch(PID, (short) 0, 0, 2), batch(PID, (short) 0, 2, 3));
+    assertThat(fixture.log.append(two, 0).batchBaseOffsets()).containsExactly(0L, 2L);
+  }
+
+  @Test
+  void retryAfterCleanRestartIsStillRecognised() {
+    fixture.log.append(batch(PID, (short) 0, 0, 4), 0);
+    fixture.reopenClean();
+    assertThat(fixture.log.append(batch(PID, (short) 0, 0, 4), 0).batchBaseOffsets()).containsExactly(0L);
+    assertThatThrownBy(() -> fixture.log.append(batch(PID, (short) 0, 9, 1), 0))
+        .isInstanceOf(OutOfOrderSequenceException.class);
+    assertThat(fixture.log.logEndOffset()).isEqualTo(4);
+  }
+
+  @Test
+  void retryAfterCrashAndRecoveryIsStillRecognised() {
+    fixture.log.append(batch(PID, (short) 0, 0, 4), 0);
+    fixture.log.append(batch(PID, (short) 0, 4, 4), 0);
+    fixture.crashAndReopen();
+    assertThat(fixture.log.append(batch(PID, (short) 0, 4, 4), 0).batchBaseOffsets()).containsExactly(4L);
+    assertThat(fixture.log.logEndOffset()).isEqualTo(8);
+  }
+
+  @Test
+  void truncationForgetsTheCutBatches() {
+    fixture.log.append(batch(PID, (short) 0, 0, 2), 0);
+    fixture.log.append(batch(PID, (short) 0, 2, 2), 0);
+    fixture.log.append(batch(PID, (short) 0, 4, 2), 0);
+    fixture.log.truncateTo(4);
+    // seq 4..5 is no longer written: resending it is a new append, not a duplicate
+    assertThat(fixture.log.append(batch(PID, (short) 0, 4, 2), 0).firstOffset()).isEqualTo(4);
+    assertThat(fixture.log.logEndOffset()).isEqualTo(6);
+  }
+
+  @Test
+  void unknownProducerMustStartAtSequenceZero() {
+    // the second batch overtaking the first must not be taken as the producer's start
+    assertThatThrownBy(() -> fixture.log.append(batch(PID, (short) 0, 2, 2), 0))
+        .isInstanceOf(OutOfOrderSequenceException.class);
+    fixture.log.append(batch(PID, (short) 0, 0, 2), 0);
+    assertThat(fixture.log.append(batch(PID, (short) 0, 2, 2), 0).firstOffset()).isEqualTo(2);
+  }
+
+  @Test
+  void batchesWithoutProducerIdAreNeverDeduplicated() {
+    fixture.log.append(batch(-1, (short) -1, -1, 2), 0);
+    fixture.log.append(batch(-1, (short) -1, -1, 2), 0);
+    assertThat(fixture.log.logEndOffset()).isEqualTo(4);
+  }
+}
