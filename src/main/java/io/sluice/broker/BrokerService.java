@@ -55,4 +55,10 @@ public interface BrokerService {
 
   /** The first offset whose timestamp is at or after {@code timestampMs}; empty if none. */
   Future<OptionalLong> offsetForTimestamp(TopicPartition tp, long timestampMs);
+
+  /** The cluster's id, controller and brokers. Fails with NOT_FOUND where there is no cluster to describe. */
+  default Future<ClusterDescription> describeCluster() {
+    return Future.failedFuture(new io.sluice.errors.SluiceException(io.sluice.errors.ErrorCode.NOT_FOUND,
+        "This broker does not describe a cluster"));
+  }
 }

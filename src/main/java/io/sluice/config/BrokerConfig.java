@@ -62,6 +62,13 @@ public final class BrokerConfig {
   public static final String HTTP_MAX_RECORDS_PER_REQUEST = "http.max.records.per.request";
   public static final String CLUSTER_HOST = "cluster.host";
   public static final String CLUSTER_PORT = "cluster.port";
+  public static final String REPLICA_LAG_TIME_MAX_MS = "replica.lag.time.max.ms";
+  public static final String REPLICA_FETCH_MAX_BYTES = "replica.fetch.max.bytes";
+  public static final String REPLICA_FETCH_WAIT_MAX_MS = "replica.fetch.wait.max.ms";
+  public static final String REPLICA_FETCH_BACKOFF_MS = "replica.fetch.backoff.ms";
+  public static final String REPLICA_COMMIT_TIMEOUT_MS = "replica.commit.timeout.ms";
+  public static final String UNCLEAN_LEADER_ELECTION_ENABLE = "unclean.leader.election.enable";
+  public static final String AUTO_LEADER_REBALANCE_ENABLE = "auto.leader.rebalance.enable";
 
   private static final long WEEK_MS = 7L * 24 * 3600 * 1000;
 
@@ -72,7 +79,8 @@ public final class BrokerConfig {
       stringKey(LOG_DIR, "./data", "the data directory when log.dirs is not set"),
       stringKey(ZOOKEEPER_CONNECT, "", "ZooKeeper ensemble host:port[,host:port...][/chroot]; empty runs an"
           + " embedded ZooKeeper under <data dir>/zookeeper"),
-      intKey(ZOOKEEPER_SESSION_TIMEOUT_MS, 18_000, 1_000, Integer.MAX_VALUE, "ZooKeeper session timeout"),
+      intKey(ZOOKEEPER_SESSION_TIMEOUT_MS, 6_000, 1_000, Integer.MAX_VALUE, "ZooKeeper session timeout: how long a"
+          + " dead broker keeps its partitions' leadership (Kafka's default is 18000; Sluice favours quick failover)"),
       intKey(ZOOKEEPER_CONNECTION_TIMEOUT_MS, 10_000, 100, Integer.MAX_VALUE, "ZooKeeper connect timeout"),
       intKey(NUM_PARTITIONS, 1, 1, 100_000, "partitions of an auto-created or defaulted topic"),
       intKey(DEFAULT_REPLICATION_FACTOR, 1, 1, Short.MAX_VALUE, "replication factor by default"),
@@ -98,7 +106,15 @@ public final class BrokerConfig {
       intKey(HTTP_MAX_RECORDS_PER_REQUEST, 10_000, 1, Integer.MAX_VALUE, "records one produce request may carry"),
       longKey(FETCH_MAX_WAIT_MS, 30_000L, 0, "cap on a fetch's max_wait_ms"),
       stringKey(CLUSTER_HOST, "127.0.0.1", "event-bus host, advertised to other brokers as is"),
-      intKey(CLUSTER_PORT, 0, 0, 65_535, "event-bus port; 0 lets the OS choose"));
+      intKey(CLUSTER_PORT, 0, 0, 65_535, "event-bus port; 0 lets the OS choose"),
+      longKey(REPLICA_LAG_TIME_MAX_MS, 10_000L, 1, "a follower not caught up for this long leaves the ISR"),
+      intKey(REPLICA_FETCH_MAX_BYTES, 1 << 20, 1, Integer.MAX_VALUE, "bytes a follower fetches per request at most"),
+      longKey(REPLICA_FETCH_WAIT_MAX_MS, 500L, 0, "how long a leader parks a follower's fetch that finds nothing"),
+      longKey(REPLICA_FETCH_BACKOFF_MS, 100L, 0, "a follower's pause after a failed fetch"),
+      longKey(REPLICA_COMMIT_TIMEOUT_MS, 30_000L, 1, "an acks=all produce fails if not committed in this time"),
+      boolKey(UNCLEAN_LEADER_ELECTION_ENABLE, false, "elect a replica outside the ISR when no ISR member is alive"
+          + " (may lose acknowledged records)"),
+      boolKey(AUTO_LEADER_REBALANCE_ENABLE, true, "give leadership back to the preferred replica once it is in sync"));
 
   private static final Map<String, ConfigKey> BY_NAME;
 
