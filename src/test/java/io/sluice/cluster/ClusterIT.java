@@ -37,7 +37,7 @@ import org.junit.jupiter.api.io.TempDir;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ClusterIT {
   @TempDir
-  Path tmp;
+  static Path tmp;
   private BrokerCluster cluster;
 
   @BeforeAll

@@ -30,6 +30,9 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.ByteBuffer;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.OptionalLong;
 import java.util.function.Supplier;
 
@@ -41,7 +44,10 @@ import java.util.function.Supplier;
  * to the local service, which answers for partitions led here and reports the errors otherwise.
  *
  * <p>Forwarded errors keep their {@link ErrorCode}. A leader that cannot be reached answers LEADER_NOT_AVAILABLE (the
- * client retries; the controller is moving leadership). Futures complete on the caller's context. Thread-safe.
+ * client retries; the controller is moving leadership). The event bus does not fail a request whose target node
+ * died, so requests in flight to a broker are failed with LEADER_NOT_AVAILABLE as soon as the metadata shows it dead
+ * (otherwise a producer would wait out the whole forwarding timeout after a leader's crash). Futures complete on the
+ * caller's context. Thread-safe.
  */
 public final class ForwardingBrokerService implements BrokerService {
   static final String OP = "op";
@@ -52,6 +58,8 @@ public final class ForwardingBrokerService implements BrokerService {
   private final BrokerService local;
   private final ZkMetadataStore metadata;
   private final Supplier<Future<ClusterDescription>> cluster;
+  /** Forwarded requests awaiting a reply, by target broker. */
+  private final Map<Integer, Set<Promise<?>>> inFlight = new ConcurrentHashMap<>();
 
   public ForwardingBrokerService(Vertx vertx, int brokerId, BrokerService local, ZkMetadataStore metadata,
       Supplier<Future<ClusterDescription>> cluster) {
@@ -60,6 +68,18 @@ public final class ForwardingBrokerService implements BrokerService {
     this.local = local;
     this.metadata = metadata;
     this.cluster = cluster;
+    metadata.addListener(this::failForwardsToDeadBrokers);
+  }
+
+  private void failForwardsToDeadBrokers(MetadataSnapshot snapshot) {
+    for (Map.Entry<Integer, Set<Promise<?>>> e : inFlight.entrySet()) {
+      if (!snapshot.liveBrokers().containsKey(e.getKey())) {
+        for (Promise<?> p : List.copyOf(e.getValue())) {
+          p.tryFail(new SluiceException(ErrorCode.LEADER_NOT_AVAILABLE, "Leader broker " + e.getKey()
+              + " died while the request was forwarded to it; its outcome is unknown"));
+        }
+      }
+    }
   }
 
   @Override
@@ -167,9 +187,23 @@ public final class ForwardingBrokerService implements BrokerService {
   }
 
   private Future<Message<Buffer>> forward(int leader, Buffer body, DeliveryOptions options) {
-    Future<Message<Buffer>> f = vertx.eventBus().<Buffer>request(ClusterAddresses.forward(leader), body, options)
-        .recover(t -> Future.failedFuture(translate(t, leader)));
-    return onCaller(f);
+    Promise<Message<Buffer>> p = Promise.promise();
+    Set<Promise<?>> pending = inFlight.computeIfAbsent(leader, id -> ConcurrentHashMap.newKeySet());
+    pending.add(p);
+    vertx.eventBus().<Buffer>request(ClusterAddresses.forward(leader), body, options)
+        .recover(t -> Future.failedFuture(translate(t, leader)))
+        .onComplete(ar -> {
+          pending.remove(p);
+          if (ar.succeeded()) {
+            p.tryComplete(ar.result());
+          } else {
+            p.tryFail(ar.cause());
+          }
+        });
+    if (!metadata.snapshot().liveBrokers().containsKey(leader)) {
+      p.tryFail(new SluiceException(ErrorCode.LEADER_NOT_AVAILABLE, "Leader broker " + leader + " is not alive"));
+    }
+    return onCaller(p.future());
   }
 
   private static Throwable translate(Throwable t, int leader) {
