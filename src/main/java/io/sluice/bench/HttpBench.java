@@ -35,16 +35,18 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class HttpBench {
   private final Vertx vertx;
   private final HttpClient client;
+  /** The latency consumer's own connection, so its long polls never queue behind produce requests. */
+  private final HttpClient consumerClient;
   private final BenchArgs args;
 
   private HttpBench(Vertx vertx, BenchArgs args) {
     this.vertx = vertx;
     this.args = args;
     URI url = URI.create(args.string("url", "http://127.0.0.1:8080"));
-    this.client = vertx.createHttpClient(
-        new HttpClientOptions().setDefaultHost(url.getHost()).setDefaultPort(url.getPort()).setKeepAlive(true)
-            .setPipelining(false),
-        new PoolOptions().setHttp1MaxSize(args.integer("inflight", 8) + 2));
+    HttpClientOptions options = new HttpClientOptions().setDefaultHost(url.getHost()).setDefaultPort(url.getPort())
+        .setKeepAlive(true).setPipelining(false);
+    this.client = vertx.createHttpClient(options, new PoolOptions().setHttp1MaxSize(args.integer("inflight", 8)));
+    this.consumerClient = vertx.createHttpClient(options, new PoolOptions().setHttp1MaxSize(1));
   }
 
   public static void main(String[] argv) throws Exception {
@@ -168,7 +170,7 @@ public final class HttpBench {
     }
     String accept = format.equals("binary") ? "application/vnd.sluice.batch" : "application/vnd.kafka.binary.v2+json";
     String path = base + "/records?offset=" + offset + "&max_bytes=" + args.integer("max-bytes", 4 << 20);
-    return get(path, accept).compose(b -> {
+    return get(client, path, accept).compose(b -> {
       bytes.addAndGet(b.length());
       long next = format.equals("binary") ? countBatches(b, offset, records) : countJson(b, records);
       return fetchUntil(base, format, next, end, records, bytes);
@@ -226,7 +228,7 @@ public final class HttpBench {
   }
 
   private void consume(String base, long offset, long total, LatencyStats stats, Promise<Void> done) {
-    get(base + "/records?offset=" + offset + "&timeout=1000", "application/vnd.kafka.json.v2+json")
+    get(consumerClient, base + "/records?offset=" + offset + "&timeout=1000", "application/vnd.kafka.json.v2+json")
         .onFailure(done::tryFail)
         .onSuccess(b -> {
           long now = System.nanoTime();
@@ -274,9 +276,9 @@ public final class HttpBench {
     });
   }
 
-  private Future<Buffer> get(String path, String accept) {
+  private static Future<Buffer> get(HttpClient http, String path, String accept) {
     RequestOptions opts = new RequestOptions().setMethod(HttpMethod.GET).setURI(path).putHeader("Accept", accept);
-    return client.request(opts).compose(req -> req.send().compose(resp -> resp.body().map(b -> {
+    return http.request(opts).compose(req -> req.send().compose(resp -> resp.body().map(b -> {
       if (resp.statusCode() != 200) {
         throw new IllegalStateException("GET " + path + " answered " + resp.statusCode() + ": " + b);
       }

@@ -7,10 +7,12 @@ import io.sluice.config.ConfigException;
 import io.sluice.config.ConfigKey;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
-import java.util.concurrent.atomic.AtomicReference;
+import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintStream;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Sluice's command line. {@code sluice [broker] [options]} runs a broker until the process is told to stop
@@ -29,12 +31,24 @@ public final class Main {
   }
 
   public static void main(String[] args) {
-    if (System.getProperty("java.util.logging.SimpleFormatter.format") == null) {
-      System.setProperty("java.util.logging.SimpleFormatter.format", "%1$tF %1$tT.%1$tL %4$s %3$s - %5$s%6$s%n");
-    }
+    configureLogging();
     int code = run(args, System.out, System.err);
     if (code != EXIT_OK) {
       System.exit(code);
+    }
+  }
+
+  /** Applies the bundled logging setup unless the user named a file of their own. */
+  private static void configureLogging() {
+    if (System.getProperty("java.util.logging.config.file") != null) {
+      return;
+    }
+    try (InputStream in = Main.class.getResourceAsStream("/sluice-logging.properties")) {
+      if (in != null) {
+        java.util.logging.LogManager.getLogManager().readConfiguration(in);
+      }
+    } catch (IOException e) {
+      System.err.println("sluice: default logging setup not applied: " + e);
     }
   }
 
