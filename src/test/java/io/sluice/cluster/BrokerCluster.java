@@ -53,6 +53,7 @@ final class BrokerCluster implements AutoCloseable {
     final Process process;
     final List<String> output = new CopyOnWriteArrayList<>();
     volatile int port = -1;
+    final java.util.concurrent.atomic.AtomicInteger starts = new java.util.concurrent.atomic.AtomicInteger();
     final CompletableFuture<Void> listening = new CompletableFuture<>();
 
     Node(int id, Path dataDir, Process process) {
@@ -73,6 +74,7 @@ final class BrokerCluster implements AutoCloseable {
           Matcher m = LISTENING.matcher(line);
           if (m.find()) {
             port = Integer.parseInt(m.group(2));
+            starts.incrementAndGet();
             listening.complete(null);
           }
         }

@@ -98,9 +98,15 @@ public final class PartitionManager {
             + " could not be opened: " + ar.cause().getMessage(), ar.cause())));
   }
 
-  /** Fences every hosted partition (this broker's ZooKeeper session is gone). Any thread. */
+  /**
+   * Fences every hosted partition for good (this broker's ZooKeeper session is gone and it will be restarted) and
+   * stops following the metadata, so no partition is deployed unfenced afterwards. Any thread.
+   */
   public void fenceAll() {
-    hosted.values().forEach(h -> h.verticle.fence());
+    context.runOnContext(v -> {
+      closed = true;
+      hosted.values().forEach(h -> h.verticle.fence());
+    });
   }
 
   /** Completes once every partition in {@code tps} that this broker leads is deployed (or failed to be). */

@@ -133,6 +133,8 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
   private volatile Settings settings;
   private volatile long highWatermark;
   private volatile Role role = Role.FOLLOWER;
+  /** Set for good by {@link #fence()}: later metadata must not revive a replica of a broker that lost its session. */
+  private boolean fenced;
   private PartitionLog log;
   private LeaderEpochCache epochs;
   /** The log end as this context has seen appends complete: what the high watermark may reach. */
@@ -258,18 +260,19 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
     context.runOnContext(v -> {
       Settings previous = settings;
       settings = next;
-      if (log != null && !closing) {
+      if (log != null && !closing && !fenced) {
         applyRole(previous, next);
       }
     });
   }
 
   /**
-   * Stops acknowledging anything as leader and copying as follower, until new settings arrive: this broker lost its
-   * ZooKeeper session, so another broker may already lead. Any thread.
+   * Stops acknowledging anything as leader and copying as follower, for good: this broker lost its ZooKeeper
+   * session, so another broker may already lead, and the broker is restarted to rejoin. Any thread.
    */
   public void fence() {
     context.runOnContext(v -> {
+      fenced = true;
       if (role == Role.LEADER) {
         LOG.log(Level.WARNING, "Partition " + tp + ": fenced at epoch " + settings.leaderEpoch());
       }
