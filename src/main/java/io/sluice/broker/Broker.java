@@ -1,13 +1,20 @@
 package io.sluice.broker;
 
+import io.sluice.broker.cluster.ClusterMetadata;
+import io.sluice.broker.cluster.Controller;
+import io.sluice.broker.cluster.ForwardServer;
+import io.sluice.broker.cluster.ForwardingBrokerService;
+import io.sluice.broker.cluster.ReplicationServer;
 import io.sluice.broker.metadata.BrokerRegistration;
 import io.sluice.broker.metadata.MetadataSnapshot;
 import io.sluice.broker.metadata.TopicState;
 import io.sluice.broker.metadata.ZkMetadataStore;
+import io.sluice.broker.metadata.ZkPaths;
 import io.sluice.broker.partition.PartitionManager;
 import io.sluice.config.BrokerConfig;
 import io.sluice.storage.TopicPartition;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.WorkerExecutor;
@@ -30,6 +37,7 @@ import java.util.concurrent.Executors;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
+import org.apache.curator.framework.state.ConnectionState;
 
 /**
  * A running broker and its lifecycle.
@@ -69,7 +77,13 @@ public final class Broker {
   private LogStore logStore;
   private ZkMetadataStore metadata;
   private PartitionManager partitions;
-  private LocalBrokerService service;
+  private LocalBrokerService localService;
+  private BrokerService service;
+  private ClusterMetadata cluster;
+  private Controller controller;
+  private ReplicationServer replicationServer;
+  private ForwardServer forwardServer;
+  private final Promise<Void> sessionLost = Promise.promise();
   private HttpFrontEnd.Deployed http;
   private Future<Void> closed;
 
@@ -134,15 +148,54 @@ public final class Broker {
         .compose(connect -> startVertx())
         .compose(v -> openLogStore())
         .compose(v -> startMetadata())
-        .compose(v -> {
-          service = new LocalBrokerService(config, metadata, partitions);
-          return builder.httpFrontEnd.deploy(vertx, service, config);
-        })
+        .compose(v -> startClusterRole())
+        .compose(v -> builder.httpFrontEnd.deploy(vertx, service, config))
         .compose(deployed -> {
           http = deployed;
-          return metadata.registerBroker(new BrokerRegistration(config.brokerId(), advertisedHttpHost(),
-              deployed.port(), clusterManager.getNodeId()), config.zookeeperSessionTimeoutMs());
-        });
+          BrokerRegistration reg = new BrokerRegistration(config.brokerId(), advertisedHttpHost(), deployed.port(),
+              clusterManager.getNodeId());
+          return metadata.registerBroker(reg, config.zookeeperSessionTimeoutMs())
+              .compose(r -> cluster.recordSeen(reg));
+        })
+        .compose(v -> controller.start());
+  }
+
+  /**
+   * The cluster services: the replica fetch and forwarding endpoints on the event bus, the controller, and the
+   * service front ends call (which forwards partition requests to their leaders). A lost ZooKeeper session fences
+   * every partition at once and completes {@link #sessionLost()}: vertx-zookeeper does not re-create this node's
+   * cluster membership after an expiry (vertx-zookeeper#152), so the broker must be restarted, not patched up.
+   */
+  private Future<Void> startClusterRole() {
+    localService = new LocalBrokerService(config, metadata, partitions);
+    cluster = new ClusterMetadata(clusterManager.getCuratorFramework().usingNamespace(ZkPaths.NAMESPACE),
+        zookeeperExecutor);
+    controller = new Controller(clusterManager.getCuratorFramework().usingNamespace(ZkPaths.NAMESPACE), metadata,
+        zookeeperExecutor, config.brokerId(), config.getBoolean(BrokerConfig.UNCLEAN_LEADER_ELECTION_ENABLE),
+        config.getBoolean(BrokerConfig.AUTO_LEADER_REBALANCE_ENABLE));
+    service = new ForwardingBrokerService(vertx, config.brokerId(), localService, metadata,
+        () -> cluster.describe(metadata.snapshot()));
+    replicationServer = new ReplicationServer(vertx, config.brokerId(), partitions);
+    forwardServer = new ForwardServer(vertx, config.brokerId(), localService);
+    clusterManager.getCuratorFramework().getConnectionStateListenable().addListener((client, state) -> {
+      if (state == ConnectionState.LOST && !sessionLost.future().isComplete()) {
+        LOG.log(Level.ERROR, "Broker " + config.brokerId() + " lost its ZooKeeper session: fencing every partition;"
+            + " the broker must rejoin the cluster");
+        partitions.fenceAll();
+        sessionLost.tryComplete();
+      }
+    });
+    return cluster.ensureClusterId()
+        .compose(id -> Future.join(replicationServer.start(), forwardServer.start()))
+        .mapEmpty();
+  }
+
+  /**
+   * Completes when this broker's ZooKeeper session expired: its partitions are fenced (they acknowledge nothing) and
+   * it should be closed and started again to rejoin the cluster.
+   */
+  public Future<Void> sessionLost() {
+    return sessionLost.future();
   }
 
   private Future<String> startZooKeeper() {
@@ -239,6 +292,9 @@ public final class Broker {
     }
     Future<Void> chain = Future.succeededFuture();
     chain = step(chain, "HTTP front end", () -> http == null || http.deploymentId() == null ? null : vertx.undeploy(http.deploymentId()));
+    chain = step(chain, "controller", () -> controller == null ? null : controller.close());
+    chain = step(chain, "cluster endpoints", () -> replicationServer == null ? null
+        : Future.join(replicationServer.stop(), forwardServer.stop()));
     chain = step(chain, "partitions", () -> partitions == null ? null : partitions.closeAll());
     chain = step(chain, "metadata", () -> metadata == null ? null : metadata.closeAsync());
     chain = step(chain, "log store", () -> logStore == null ? null : storageExecutor.executeBlocking(() -> {

@@ -56,12 +56,9 @@ public interface BrokerService {
   /** The first offset whose timestamp is at or after {@code timestampMs}; empty if none. */
   Future<OptionalLong> offsetForTimestamp(TopicPartition tp, long timestampMs);
 
-  /**
-   * A new idempotent producer's id and epoch, unique across the cluster. Brokers that cannot allocate ids fail
-   * with INVALID_REQUEST.
-   */
-  default Future<ProducerIdManager.ProducerIdentity> initProducerId() {
-    return Future.failedFuture(new io.sluice.errors.SluiceException(io.sluice.errors.ErrorCode.INVALID_REQUEST,
-        "This broker does not allocate producer ids"));
-  }
+  /** A new idempotent producer's id and epoch, unique across the cluster. */
+  Future<ProducerIdManager.ProducerIdentity> initProducerId();
+
+  /** The cluster's id, controller and brokers. */
+  Future<ClusterDescription> describeCluster();
 }

@@ -57,6 +57,16 @@ public final class LocalBrokerService implements BrokerService {
     return onCaller(producerIds.allocate());
   }
 
+  /**
+   * Not answered here: the cluster's view (controller, every broker ever seen) belongs to the cluster layer's
+   * {@code ForwardingBrokerService}, which front ends use.
+   */
+  @Override
+  public Future<ClusterDescription> describeCluster() {
+    return Future.failedFuture(new SluiceException(ErrorCode.NOT_FOUND,
+        "Broker " + config.brokerId() + ": the cluster is described by the cluster layer, not the local service"));
+  }
+
   @Override
   public Future<List<String>> listTopics() {
     return Future.succeededFuture(List.copyOf(metadata.snapshot().topics().keySet()));

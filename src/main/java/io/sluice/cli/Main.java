@@ -6,11 +6,13 @@ import io.sluice.config.BrokerConfig;
 import io.sluice.config.ConfigException;
 import io.sluice.config.ConfigKey;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Sluice's command line. {@code sluice [broker] [options]} runs a broker until the process is told to stop
@@ -78,11 +80,13 @@ public final class Main {
       err.println("sluice: warning: unknown configuration keys ignored: " + config.unknownKeys());
     }
     // The hook is in place before the start begins: a SIGTERM during the start waits for it, then closes.
-    Future<Broker> starting = Broker.builder(config).httpFrontEnd(new HttpApiFrontEnd()).start();
+    AtomicReference<Future<Broker>> current = new AtomicReference<>(
+        Broker.builder(config).httpFrontEnd(new HttpApiFrontEnd()).start());
+    Future<Broker> starting = current.get();
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       try {
-        starting.transform(ar -> {
+        current.get().transform(ar -> {
           if (ar.failed()) {
             return Future.succeededFuture();
           }
@@ -103,17 +107,48 @@ public final class Main {
       err.println("sluice: broker " + config.brokerId() + " failed to start: " + e);
       return EXIT_FAILED;
     }
-    out.println("Sluice broker " + broker.brokerId() + " using ZooKeeper " + broker.zookeeperConnect()
-        + (broker.embeddedZooKeeper() ? " (embedded)" : ""));
-    out.println("Sluice broker " + broker.brokerId() + " listening on http://" + config.httpHost() + ":"
-        + broker.httpPort());
-    out.flush();
+    announce(broker, config, out);
+    rejoinAfterSessionLoss(broker, config, current, out, err, stopped);
     try {
       stopped.await();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
     return EXIT_OK;
+  }
+
+  private static void announce(Broker broker, BrokerConfig config, PrintStream out) {
+    out.println("Sluice broker " + broker.brokerId() + " using ZooKeeper " + broker.zookeeperConnect()
+        + (broker.embeddedZooKeeper() ? " (embedded)" : ""));
+    out.println("Sluice broker " + broker.brokerId() + " listening on http://" + config.httpHost() + ":"
+        + broker.httpPort());
+    out.flush();
+  }
+
+  /**
+   * A broker whose ZooKeeper session expired has fenced itself; it is closed and started again on the same data
+   * directory so that it rejoins the cluster as a new member (vertx-zookeeper does not restore the old membership).
+   */
+  private static void rejoinAfterSessionLoss(Broker broker, BrokerConfig config, AtomicReference<Future<Broker>> current,
+      PrintStream out, PrintStream err, CountDownLatch stopped) {
+    broker.sessionLost().onSuccess(v -> {
+      if (stopped.getCount() == 0) {
+        return;
+      }
+      out.println("Sluice broker " + config.brokerId() + " lost its ZooKeeper session; rejoining the cluster");
+      out.flush();
+      Promise<Broker> next = Promise.promise();
+      current.set(next.future());
+      broker.close().compose(closed -> Broker.builder(config).httpFrontEnd(new HttpApiFrontEnd()).start())
+          .onComplete(next);
+      next.future().onComplete(b -> {
+        announce(b, config, out);
+        rejoinAfterSessionLoss(b, config, current, out, err, stopped);
+      }, t -> {
+        err.println("sluice: broker " + config.brokerId() + " could not rejoin the cluster: " + t);
+        System.exit(EXIT_FAILED);
+      });
+    });
   }
 
   static String usage() {

@@ -67,6 +67,13 @@ public final class BrokerConfig {
   public static final String GROUP_MIN_SESSION_TIMEOUT_MS = "group.min.session.timeout.ms";
   public static final String GROUP_MAX_SESSION_TIMEOUT_MS = "group.max.session.timeout.ms";
   public static final String CONSUMER_INSTANCE_TIMEOUT_MS = "consumer.instance.timeout.ms";
+  public static final String REPLICA_LAG_TIME_MAX_MS = "replica.lag.time.max.ms";
+  public static final String REPLICA_FETCH_MAX_BYTES = "replica.fetch.max.bytes";
+  public static final String REPLICA_FETCH_WAIT_MAX_MS = "replica.fetch.wait.max.ms";
+  public static final String REPLICA_FETCH_BACKOFF_MS = "replica.fetch.backoff.ms";
+  public static final String REPLICA_COMMIT_TIMEOUT_MS = "replica.commit.timeout.ms";
+  public static final String UNCLEAN_LEADER_ELECTION_ENABLE = "unclean.leader.election.enable";
+  public static final String AUTO_LEADER_REBALANCE_ENABLE = "auto.leader.rebalance.enable";
 
   private static final long WEEK_MS = 7L * 24 * 3600 * 1000;
 
@@ -77,7 +84,8 @@ public final class BrokerConfig {
       stringKey(LOG_DIR, "./data", "the data directory when log.dirs is not set"),
       stringKey(ZOOKEEPER_CONNECT, "", "ZooKeeper ensemble host:port[,host:port...][/chroot]; empty runs an"
           + " embedded ZooKeeper under <data dir>/zookeeper"),
-      intKey(ZOOKEEPER_SESSION_TIMEOUT_MS, 18_000, 1_000, Integer.MAX_VALUE, "ZooKeeper session timeout"),
+      intKey(ZOOKEEPER_SESSION_TIMEOUT_MS, 6_000, 1_000, Integer.MAX_VALUE, "ZooKeeper session timeout: how long a"
+          + " dead broker keeps its partitions' leadership (Kafka's default is 18000; Sluice favours quick failover)"),
       intKey(ZOOKEEPER_CONNECTION_TIMEOUT_MS, 10_000, 100, Integer.MAX_VALUE, "ZooKeeper connect timeout"),
       intKey(NUM_PARTITIONS, 1, 1, 100_000, "partitions of an auto-created or defaulted topic"),
       intKey(DEFAULT_REPLICATION_FACTOR, 1, 1, Short.MAX_VALUE, "replication factor by default"),
@@ -109,7 +117,15 @@ public final class BrokerConfig {
           "replication factor of __consumer_offsets; -1 takes default.replication.factor"),
       longKey(GROUP_MIN_SESSION_TIMEOUT_MS, 6_000L, 1, "smallest session.timeout.ms a consumer may ask for"),
       longKey(GROUP_MAX_SESSION_TIMEOUT_MS, 1_800_000L, 1, "largest session.timeout.ms a consumer may ask for"),
-      longKey(CONSUMER_INSTANCE_TIMEOUT_MS, 300_000L, 1, "an HTTP consumer instance idle this long is deleted"));
+      longKey(CONSUMER_INSTANCE_TIMEOUT_MS, 300_000L, 1, "an HTTP consumer instance idle this long is deleted"),
+      longKey(REPLICA_LAG_TIME_MAX_MS, 10_000L, 1, "a follower not caught up for this long leaves the ISR"),
+      intKey(REPLICA_FETCH_MAX_BYTES, 1 << 20, 1, Integer.MAX_VALUE, "bytes a follower fetches per request at most"),
+      longKey(REPLICA_FETCH_WAIT_MAX_MS, 500L, 0, "how long a leader parks a follower's fetch that finds nothing"),
+      longKey(REPLICA_FETCH_BACKOFF_MS, 100L, 0, "a follower's pause after a failed fetch"),
+      longKey(REPLICA_COMMIT_TIMEOUT_MS, 30_000L, 1, "an acks=all produce fails if not committed in this time"),
+      boolKey(UNCLEAN_LEADER_ELECTION_ENABLE, false, "elect a replica outside the ISR when no ISR member is alive"
+          + " (may lose acknowledged records)"),
+      boolKey(AUTO_LEADER_REBALANCE_ENABLE, true, "give leadership back to the preferred replica once it is in sync"));
 
   private static final Map<String, ConfigKey> BY_NAME;
 

@@ -34,6 +34,7 @@ final class ApiRouter {
     BodyHandler body = BodyHandler.create(false).setBodyLimit(deps.cfg().maxBodyBytes());
     new HealthEndpoint(deps.readiness()).mount(router);
     new OpenApiEndpoint(deps.openApi()).mount(router);
+    new ClusterEndpoint(deps.service()).mount(router);
     new TopicsEndpoint(deps.service()).mount(router, body);
     new PartitionsEndpoint(deps.service()).mount(router);
     new ProduceEndpoint(deps.service(), deps.cfg()).mount(router, body);

@@ -100,7 +100,7 @@ class MetadataFollowTest {
   }
 
   @Test
-  void partitionWhoseLeaderIsGoneIsTakenOverByAnInSyncReplica() throws Exception {
+  void partitionWhoseLeaderIsGoneIsMovedByTheControllerToAnInSyncReplica() throws Exception {
     writeTopic("orphaned", List.of(2, 1), new PartitionState(2, 3, List.of(2, 1), -1));
 
     await(broker.awaitMetadata(s -> s.topic("orphaned").map(t -> t.states().get(0))
@@ -113,8 +113,9 @@ class MetadataFollowTest {
         .batchBaseOffsets()).containsExactly(0L);
   }
 
+  /** The request is forwarded to broker 3; this fake broker 3 has no event-bus endpoint, so its leader is unreachable. */
   @Test
-  void partitionLedByALiveOtherBrokerIsNotServedHere() throws Exception {
+  void partitionLedByALiveOtherBrokerIsForwardedToItsLeader() throws Exception {
     other.create().withMode(org.apache.zookeeper.CreateMode.EPHEMERAL).forPath(ZkPaths.broker(3),
         new io.sluice.broker.metadata.BrokerRegistration(3, "127.0.0.1", 1, "node-3").toJson());
     writeTopic("led-by-three", List.of(3, 1), new PartitionState(3, 0, List.of(3, 1), -1));
@@ -123,7 +124,8 @@ class MetadataFollowTest {
 
     assertThatThrownBy(() -> await(broker.service().produce(new TopicPartition("led-by-three", 0), batch("n"),
         Acks.LEADER))).isInstanceOf(SluiceException.class)
-        .satisfies(e -> assertThat(((SluiceException) e).errorCode()).isEqualTo(ErrorCode.NOT_LEADER_OR_FOLLOWER));
+        .satisfies(e -> assertThat(((SluiceException) e).errorCode()).isEqualTo(ErrorCode.LEADER_NOT_AVAILABLE))
+        .hasMessageContaining("Leader broker 3 cannot be reached");
     assertThat(await(broker.service().describeTopic("led-by-three")).partitions().get(0).leader()).isEqualTo(3);
   }
 }

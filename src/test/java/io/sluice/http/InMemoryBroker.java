@@ -44,6 +44,7 @@ import java.util.regex.Pattern;
  * of it (the zero-copy path); otherwise fetches answer bytes. Meant to be called from one event loop.
  */
 final class InMemoryBroker implements BrokerService {
+  private long nextProducerId;
   private static final Pattern LEGAL_NAME = Pattern.compile("[a-zA-Z0-9._-]{1,249}");
 
   private final Vertx vertx;
@@ -100,6 +101,17 @@ final class InMemoryBroker implements BrokerService {
 
   void failProduce(TopicPartition tp, SluiceException failure) {
     produceFailures.put(tp, failure);
+  }
+
+  @Override
+  public Future<io.sluice.broker.ClusterDescription> describeCluster() {
+    return Future.succeededFuture(new io.sluice.broker.ClusterDescription("in-memory", 1,
+        List.of(new io.sluice.broker.ClusterDescription.BrokerInfo(1, "127.0.0.1", 0, true))));
+  }
+
+  @Override
+  public Future<io.sluice.broker.ProducerIdManager.ProducerIdentity> initProducerId() {
+    return Future.succeededFuture(new io.sluice.broker.ProducerIdManager.ProducerIdentity(nextProducerId++, (short) 0));
   }
 
   @Override

@@ -11,11 +11,14 @@ package io.sluice.broker.metadata;
  * /topics/&lt;name&gt;/partitions/&lt;p&gt;             persistent (empty)
  * /topics/&lt;name&gt;/partitions/&lt;p&gt;/state       persistent {@link PartitionState} JSON: leader, leader_epoch, isr
  * /producer_id_block                         persistent the next unclaimed producer id (decimal text)
+ * /brokers/seen/&lt;id&gt;                       persistent {@link BrokerRegistration} JSON of every broker ever registered
+ * /cluster_id                               persistent the cluster id (random, written by the first broker)
+ * /controller/...                           Curator LeaderLatch of the controller election
+ * /controller_epoch                         persistent {"epoch", "broker"}: its version fences every controller write
  * </pre>
  *
  * A topic and its partition znodes are created in one transaction and deleted in one, so a reader never sees
- * half a topic from this broker's writes. Room is left for the cluster work: {@code /controller} (ephemeral,
- * the elected controller) and {@code /controller_epoch} (the version every controller write is conditional on).
+ * half a topic from this broker's writes.
  */
 public final class ZkPaths {
   public static final String NAMESPACE = "sluice";
@@ -23,6 +26,10 @@ public final class ZkPaths {
   public static final String TOPICS = "/topics";
   /** Persistent: the next unclaimed idempotent-producer id, as decimal text (see {@code ProducerIdManager}). */
   public static final String PRODUCER_ID_BLOCK = "/producer_id_block";
+  public static final String BROKERS_SEEN = "/brokers/seen";
+  public static final String CLUSTER_ID = "/cluster_id";
+  public static final String CONTROLLER = "/controller";
+  public static final String CONTROLLER_EPOCH = "/controller_epoch";
 
   private ZkPaths() {
   }

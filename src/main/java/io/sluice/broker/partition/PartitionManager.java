@@ -5,6 +5,7 @@ import io.sluice.broker.metadata.MetadataSnapshot;
 import io.sluice.broker.metadata.PartitionState;
 import io.sluice.broker.metadata.TopicState;
 import io.sluice.broker.metadata.ZkMetadataStore;
+import io.sluice.broker.replication.ReplicaFetcher;
 import io.sluice.config.BrokerConfig;
 import io.sluice.config.TopicConfigs;
 import io.sluice.errors.ErrorCode;
@@ -19,7 +20,6 @@ import java.lang.System.Logger.Level;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -27,15 +27,13 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 
 /**
- * Keeps one {@link PartitionVerticle} deployed for every partition this broker leads, following the metadata:
- * after each new {@link MetadataSnapshot} it deploys verticles for partitions it now leads, undeploys those it no
- * longer leads (keeping their logs), and undeploys and deletes the logs of partitions whose topic was deleted.
- * Operations on one partition are chained, so a topic deleted and created again under the same name is torn down
- * before it is built up.
+ * Keeps one {@link PartitionVerticle} deployed for every partition this broker is a replica of, following the
+ * metadata: after each new {@link MetadataSnapshot} it deploys verticles for partitions newly assigned here, tells
+ * each verticle its partition's leader, epoch and ISR (it leads or follows accordingly), and undeploys and deletes
+ * the logs of partitions whose topic was deleted. Operations on one partition are chained, so a topic deleted and
+ * created again under the same name is torn down before it is built up.
  *
- * <p>Until a controller exists (the cluster work), leadership is claimed here: a partition whose leader is not a
- * live broker and whose ISR holds this broker is taken over with a conditional write of its state (leader epoch
- * bumped), so that two brokers cannot both win.
+ * <p>Leadership is decided by the controller ({@code io.sluice.broker.cluster.Controller}), never here.
  *
  * <p><b>Threading.</b> Reconciliation runs on the metadata store's context; {@link #lookup} may be called from any
  * thread.
@@ -51,7 +49,6 @@ public final class PartitionManager {
   private final Context context;
   private final Map<TopicPartition, Hosted> hosted = new ConcurrentHashMap<>();
   private final Map<TopicPartition, Future<Void>> removals = new HashMap<>();
-  private final Set<TopicPartition> electionsInFlight = new HashSet<>();
   private boolean closed;
 
   /** A partition deployed (or being deployed) here, for the topic with id {@code topicId}. */
@@ -75,7 +72,7 @@ public final class PartitionManager {
    */
   public Future<PartitionVerticle> lookup(TopicPartition tp, PartitionState state) {
     Hosted h = hosted.get(tp);
-    if (h == null) {
+    if (h == null || state.leader() != config.brokerId()) {
       if (state.leader() != config.brokerId()) {
         return Future.failedFuture(new SluiceException(ErrorCode.NOT_LEADER_OR_FOLLOWER, "Broker "
             + config.brokerId() + " does not lead partition " + tp + " (leader: " + state.leader() + ")"));
@@ -83,9 +80,33 @@ public final class PartitionManager {
       return Future.failedFuture(new SluiceException(ErrorCode.LEADER_NOT_AVAILABLE,
           "Partition " + tp + " is not open yet"));
     }
+    return replica(tp);
+  }
+
+  /**
+   * The verticle of {@code tp}'s replica here, leader or follower, once it is open. Fails with NOT_LEADER_OR_FOLLOWER
+   * if this broker holds no replica of it. Any thread.
+   */
+  public Future<PartitionVerticle> replica(TopicPartition tp) {
+    Hosted h = hosted.get(tp);
+    if (h == null) {
+      return Future.failedFuture(new SluiceException(ErrorCode.NOT_LEADER_OR_FOLLOWER, "Broker "
+          + config.brokerId() + " holds no replica of partition " + tp));
+    }
     return h.deployment.transform(ar -> ar.succeeded() ? Future.succeededFuture(h.verticle)
         : Future.failedFuture(new SluiceException(ErrorCode.KAFKA_STORAGE_ERROR, "Partition " + tp
             + " could not be opened: " + ar.cause().getMessage(), ar.cause())));
+  }
+
+  /**
+   * Fences every hosted partition for good (this broker's ZooKeeper session is gone and it will be restarted) and
+   * stops following the metadata, so no partition is deployed unfenced afterwards. Any thread.
+   */
+  public void fenceAll() {
+    context.runOnContext(v -> {
+      closed = true;
+      hosted.values().forEach(h -> h.verticle.fence());
+    });
   }
 
   /** Completes once every partition in {@code tps} that this broker leads is deployed (or failed to be). */
@@ -119,8 +140,8 @@ public final class PartitionManager {
   /**
    * Brings the deployed partitions in line with {@code snapshot}. Call on the metadata context.
    *
-   * <p>A partition is removed only on evidence: its topic (by id) is gone, so its data goes too; or its state names
-   * another leader, so its log stays. A topic whose znodes are half seen (the cache is catching up with a
+   * <p>A partition is removed only on evidence: its topic (by id) is gone, so its data goes too; or it is no longer
+   * assigned here, so its log stays. A topic whose znodes are half seen (the cache is catching up with a
    * transaction) leaves its partitions as they are.
    */
   public void reconcile(MetadataSnapshot snapshot) {
@@ -133,11 +154,8 @@ public final class PartitionManager {
       if (topic == null || !topic.topicId().equals(e.getValue().topicId())
           || !topic.assignment().containsKey(tp.partition())) {
         remove(tp, true);
-      } else {
-        PartitionState state = topic.states().get(tp.partition());
-        if (state != null && state.leader() != config.brokerId()) {
-          remove(tp, false);
-        }
+      } else if (!topic.assignment().get(tp.partition()).contains(config.brokerId())) {
+        remove(tp, false);
       }
     }
     for (TopicState topic : snapshot.topics().values()) {
@@ -146,11 +164,10 @@ public final class PartitionManager {
       }
       topic.states().forEach((p, state) -> {
         TopicPartition tp = topic.tp(p);
-        if (state.leader() != config.brokerId()) {
-          maybeClaimLeadership(snapshot, topic, p, state);
+        if (!topic.assignment().get(p).contains(config.brokerId())) {
           return;
         }
-        PartitionVerticle.Settings settings = settingsOf(topic, state);
+        PartitionVerticle.Settings settings = settingsOf(topic, p, state);
         Hosted h = hosted.get(tp);
         if (h == null) {
           deploy(tp, topic, settings);
@@ -161,15 +178,23 @@ public final class PartitionManager {
     }
   }
 
-  private PartitionVerticle.Settings settingsOf(TopicState topic, PartitionState state) {
-    return new PartitionVerticle.Settings(state.leaderEpoch(), state.isr().size(),
-        TopicConfigs.minInsyncReplicas(topic.configs(), config.minInsyncReplicas()));
+  private PartitionVerticle.Settings settingsOf(TopicState topic, int p, PartitionState state) {
+    return new PartitionVerticle.Settings(state.leader(), state.leaderEpoch(), state.isr(), topic.assignment().get(p),
+        TopicConfigs.minInsyncReplicas(topic.configs(), config.minInsyncReplicas()), state.zkVersion());
+  }
+
+  private PartitionVerticle.Replication replicationOf(TopicPartition tp) {
+    return new PartitionVerticle.Replication(config.brokerId(), config.dataDir().resolve(tp.dirName()),
+        config.getLong(BrokerConfig.REPLICA_LAG_TIME_MAX_MS), config.getLong(BrokerConfig.REPLICA_COMMIT_TIMEOUT_MS),
+        (t, next) -> metadata.updatePartitionState(t.topic(), t.partition(), next),
+        new ReplicaFetcher.Options(config.getInt(BrokerConfig.REPLICA_FETCH_MAX_BYTES),
+            config.getLong(BrokerConfig.REPLICA_FETCH_WAIT_MAX_MS), config.getLong(BrokerConfig.REPLICA_FETCH_BACKOFF_MS)));
   }
 
   private void deploy(TopicPartition tp, TopicState topic, PartitionVerticle.Settings settings) {
     PartitionVerticle verticle = new PartitionVerticle(tp, store,
         TopicConfigs.logConfig(config.defaultLogConfig(), topic.configs()), settings, storage,
-        config.retentionCheckIntervalMs());
+        config.retentionCheckIntervalMs(), replicationOf(tp));
     Future<Void> before = removals.getOrDefault(tp, Future.succeededFuture());
     Future<String> deployment = before.compose(v -> vertx.deployVerticle(verticle));
     deployment.onFailure(t -> LOG.log(Level.ERROR, "Could not open partition " + tp, t));
@@ -191,27 +216,6 @@ public final class PartitionManager {
       if (removals.get(tp) == removal) {
         removals.remove(tp);
       }
-    });
-  }
-
-  private void maybeClaimLeadership(MetadataSnapshot snapshot, TopicState topic, int p, PartitionState state) {
-    int me = config.brokerId();
-    boolean leaderAlive = state.leader() != PartitionState.NO_LEADER
-        && snapshot.liveBrokers().containsKey(state.leader());
-    TopicPartition tp = topic.tp(p);
-    if (leaderAlive || !state.isr().contains(me) || !snapshot.liveBrokers().containsKey(me)
-        || !electionsInFlight.add(tp)) {
-      return;
-    }
-    PartitionState next = state.electLeader(me);
-    metadata.updatePartitionState(topic.name(), p, next).onComplete(won -> {
-      electionsInFlight.remove(tp);
-      if (won) {
-        LOG.log(Level.INFO, "Broker " + me + " took leadership of " + tp + " at epoch " + next.leaderEpoch());
-      }
-    }, t -> {
-      electionsInFlight.remove(tp);
-      LOG.log(Level.WARNING, "Could not claim leadership of " + tp + ": " + t);
     });
   }
 

@@ -5,7 +5,14 @@ import io.sluice.broker.LogStore;
 import io.sluice.broker.OffsetRange;
 import io.sluice.errors.ErrorCode;
 import io.sluice.errors.SluiceException;
+import io.sluice.broker.metadata.PartitionState;
+import io.sluice.broker.replication.FollowerLog;
+import io.sluice.broker.replication.FollowerTracker;
+import io.sluice.broker.replication.ReplicaFetchRequest;
+import io.sluice.broker.replication.ReplicaFetchResponse;
+import io.sluice.broker.replication.ReplicaFetcher;
 import io.sluice.storage.AppendResult;
+import io.sluice.storage.LeaderEpochCache;
 import io.sluice.storage.LogConfig;
 import io.sluice.storage.PartitionLog;
 import io.sluice.storage.ReadResult;
@@ -16,6 +23,9 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.WorkerExecutor;
 import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
+import io.vertx.core.buffer.Buffer;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -52,66 +62,136 @@ import java.util.function.Supplier;
  * read. A Vert.x timer on this context answers it with whatever is there when {@code maxWaitMs} passes. There is no
  * polling loop and no thread waits.
  *
+ * <p><b>Replication.</b> Every replica of a partition runs this verticle; {@link Settings} say which broker leads.
+ * The leader appends producers' batches stamped with its leader epoch (recorded first in the {@link LeaderEpochCache}),
+ * answers followers' {@link #replicaFetch}es from its log end and learns their progress from them, and advances the
+ * high watermark to the smallest log end offset in the ISR (plus members whose addition is being written: Kafka's
+ * "maximal ISR", so that a replica counted as in sync by ZooKeeper always has everything below the high watermark).
+ * acks=all producers are answered once the high watermark passes their batches. ISR changes are written to ZooKeeper
+ * through {@link Replication#isrWriter}, conditional on the state znode's version, and take effect when the metadata
+ * shows them (a removal never before). A follower runs a {@link ReplicaFetcher} and appends what it copies as is.
+ * Consumers only ever read below the high watermark; followers read up to the log end.
+ *
  * <p><b>Stop.</b> New appends are refused, parked fetches are answered with what is there, reads in flight finish,
  * then the log is closed (flushed, clean-shutdown marker written) after every append already queued.
  */
-public final class PartitionVerticle extends VerticleBase {
+public final class PartitionVerticle extends VerticleBase implements FollowerLog {
   private static final System.Logger LOG = System.getLogger(PartitionVerticle.class.getName());
   private static final long MIN_FLUSH_CHECK_MS = 10;
   private static final long MAX_FLUSH_CHECK_MS = 1_000;
 
   /**
-   * What the broker tells a partition about its replication state.
+   * What the broker tells a partition about its replication state (from the partition's state znode).
    *
-   * @param leaderEpoch stamped on every batch appended
-   * @param isrSize how many replicas are in sync, this leader included
+   * @param leader the leading broker ({@link io.sluice.broker.metadata.PartitionState#NO_LEADER} when none)
+   * @param leaderEpoch stamped on every batch the leader appends
+   * @param isr the in-sync replicas, the leader included, as ZooKeeper holds them
+   * @param replicas every replica, the preferred leader first
    * @param minInsyncReplicas the ISR size an acks=all produce needs
+   * @param zkVersion the state znode's version: ISR changes written by the leader are conditional on it
    */
-  public record Settings(int leaderEpoch, int isrSize, int minInsyncReplicas) {
+  public record Settings(int leader, int leaderEpoch, List<Integer> isr, List<Integer> replicas,
+      int minInsyncReplicas, int zkVersion) {
+    public Settings {
+      isr = List.copyOf(isr);
+      replicas = List.copyOf(replicas);
+    }
+
+    public int isrSize() {
+      return isr.size();
+    }
   }
+
+  /**
+   * How this replica takes part in replication; fixed for the verticle's life.
+   *
+   * @param brokerId this broker
+   * @param logDir the partition's directory, where the leader epoch checkpoint lives
+   * @param replicaLagTimeMaxMs a follower not caught up for longer leaves the ISR
+   * @param ackTimeoutMs an acks=all produce not committed within this fails with REQUEST_TIMED_OUT
+   * @param isrWriter writes a new ISR conditionally; completes with false if the znode changed first
+   * @param fetcherOptions the follower's fetch tunables
+   */
+  public record Replication(int brokerId, Path logDir, long replicaLagTimeMaxMs, long ackTimeoutMs,
+      IsrWriter isrWriter, ReplicaFetcher.Options fetcherOptions) {
+  }
+
+  /** Writes a partition's state with a new ISR if its znode is still at the version the state carries. */
+  @FunctionalInterface
+  public interface IsrWriter {
+    Future<Boolean> write(TopicPartition tp, PartitionState next);
+  }
+
+  private enum Role { LEADER, FOLLOWER, FENCED }
 
   private final TopicPartition tp;
   private final LogStore store;
   private final LogConfig logConfig;
   private final WorkerExecutor storage;
   private final long retentionCheckIntervalMs;
+  private final Replication replication;
   private volatile Settings settings;
   private volatile long highWatermark;
+  private volatile Role role = Role.FOLLOWER;
+  /** Set for good by {@link #fence()}: later metadata must not revive a replica of a broker that lost its session. */
+  private boolean fenced;
   private PartitionLog log;
+  private LeaderEpochCache epochs;
+  /** The log end as this context has seen appends complete: what the high watermark may reach. */
+  private long localLogEnd;
   private final List<Waiter> waiters = new ArrayList<>();
   private final Set<Future<?>> readsInFlight = new HashSet<>();
+  /** Appended and not yet below the high watermark: {end offset, bytes}, to credit consumers' long polls. */
+  private final ArrayDeque<long[]> uncommitted = new ArrayDeque<>();
+  /** acks=all produces waiting for the high watermark, in offset order. */
+  private final List<AckWaiter> ackWaiters = new ArrayList<>();
   /** The last writer submitted: the next one starts when it completes, successfully or not. */
   private Future<?> writeTail = Future.succeededFuture();
   private long appendsCompleted;
   private boolean closing;
   private long retentionTimer = -1;
   private long flushTimer = -1;
+  private long isrTimer = -1;
+  // leader only
+  private FollowerTracker followers;
+  private long leaderEpochStartOffset;
+  private final Set<Integer> pendingIsrAdditions = new HashSet<>();
+  private boolean isrWriteInFlight;
+  // follower only
+  private ReplicaFetcher fetcher;
 
   /** A fetch parked until enough bytes arrive or its time is up. */
   private static final class Waiter {
     final long offset;
     final int maxBytes;
     final int minBytes;
+    /** A follower's fetch: reads up to the log end and is woken by appends, not by the high watermark. */
+    final boolean toLogEnd;
     final Promise<ReadResult> promise = Promise.promise();
     long bytesSeen;
     long timerId;
 
-    Waiter(long offset, int maxBytes, int minBytes, long bytesSeen) {
+    Waiter(long offset, int maxBytes, int minBytes, boolean toLogEnd, long bytesSeen) {
       this.offset = offset;
       this.maxBytes = maxBytes;
       this.minBytes = minBytes;
+      this.toLogEnd = toLogEnd;
       this.bytesSeen = bytesSeen;
     }
   }
 
+  private record AckWaiter(long endOffset, Promise<Void> promise, long timerId) {
+  }
+
   public PartitionVerticle(TopicPartition tp, LogStore store, LogConfig logConfig, Settings settings,
-      WorkerExecutor storage, long retentionCheckIntervalMs) {
+      WorkerExecutor storage, long retentionCheckIntervalMs, Replication replication) {
     this.tp = tp;
     this.store = store;
     this.logConfig = logConfig;
     this.settings = settings;
     this.storage = storage;
     this.retentionCheckIntervalMs = retentionCheckIntervalMs;
+    this.replication = replication;
   }
 
   public TopicPartition topicPartition() {
@@ -120,9 +200,15 @@ public final class PartitionVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    return write(() -> store.openLog(tp, logConfig)).map(opened -> {
+    return write(() -> {
+      PartitionLog opened = store.openLog(tp, logConfig);
+      epochs = LeaderEpochCache.open(replication.logDir(), opened.logEndOffset());
+      return opened;
+    }).map(opened -> {
       log = opened;
-      highWatermark = opened.logEndOffset();
+      localLogEnd = opened.logEndOffset();
+      // A lone replica commits on append; a replicated one learns its high watermark from the ISR again.
+      highWatermark = settings.replicas().size() <= 1 ? localLogEnd : opened.logStartOffset();
       retentionTimer = vertx.setPeriodic(retentionCheckIntervalMs, id -> enforceRetention());
       if (logConfig.flushMs() != Long.MAX_VALUE) {
         long period = Math.max(MIN_FLUSH_CHECK_MS, Math.min(MAX_FLUSH_CHECK_MS, logConfig.flushMs()));
@@ -131,8 +217,10 @@ public final class PartitionVerticle extends VerticleBase {
           return null;
         }).onFailure(t -> LOG.log(Level.ERROR, "Partition " + tp + ": scheduled flush failed", t)));
       }
+      isrTimer = vertx.setPeriodic(Math.max(10, replication.replicaLagTimeMaxMs() / 2), id -> maybeShrinkIsr());
+      applyRole(null, settings);
       LOG.log(Level.DEBUG, "Partition " + tp + " open: log start " + opened.logStartOffset() + ", end "
-          + highWatermark);
+          + localLogEnd);
       return null;
     });
   }
@@ -142,6 +230,9 @@ public final class PartitionVerticle extends VerticleBase {
     closing = true;
     vertx.cancelTimer(retentionTimer);
     vertx.cancelTimer(flushTimer);
+    vertx.cancelTimer(isrTimer);
+    stopFetcher();
+    failAckWaiters(ErrorCode.NOT_LEADER_OR_FOLLOWER, "Partition " + tp + " is closing on this broker");
     List<Waiter> parked = new ArrayList<>(waiters);
     waiters.clear();
     parked.forEach(this::answer);
@@ -159,38 +250,133 @@ public final class PartitionVerticle extends VerticleBase {
     return highWatermark;
   }
 
-  /** Applies a new leader epoch or ISR size from the metadata. Any thread. */
+  /** Whether this replica currently leads (and is not fenced). Any thread. */
+  public boolean isLeader() {
+    return role == Role.LEADER;
+  }
+
+  /** Applies a new leader, leader epoch or ISR from the metadata. Any thread. */
   public void updateSettings(Settings next) {
-    this.settings = next;
+    context.runOnContext(v -> {
+      Settings previous = settings;
+      settings = next;
+      if (log != null && !closing && !fenced) {
+        applyRole(previous, next);
+      }
+    });
+  }
+
+  /**
+   * Stops acknowledging anything as leader and copying as follower, for good: this broker lost its ZooKeeper
+   * session, so another broker may already lead, and the broker is restarted to rejoin. Any thread.
+   */
+  public void fence() {
+    context.runOnContext(v -> {
+      fenced = true;
+      if (role == Role.LEADER) {
+        LOG.log(Level.WARNING, "Partition " + tp + ": fenced at epoch " + settings.leaderEpoch());
+      }
+      role = Role.FENCED;
+      stopFetcher();
+      failAckWaiters(ErrorCode.NOT_LEADER_OR_FOLLOWER, "Broker " + replication.brokerId()
+          + " lost its ZooKeeper session and no longer leads partition " + tp);
+      failReplicaWaiters();
+    });
   }
 
   public Settings settings() {
     return settings;
   }
 
+  private void applyRole(Settings previous, Settings next) {
+    int me = replication.brokerId();
+    boolean sameEpoch = previous != null && previous.leaderEpoch() == next.leaderEpoch()
+        && previous.leader() == next.leader();
+    if (next.leader() == me) {
+      if (role != Role.LEADER || !sameEpoch) {
+        becomeLeader(next);
+      } else {
+        pendingIsrAdditions.removeIf(next.isr()::contains);
+        maybeAdvanceHighWatermark();
+      }
+    } else if (role != Role.FOLLOWER || !sameEpoch || fetcher == null) {
+      becomeFollower(next);
+    }
+  }
+
+  private void becomeLeader(Settings s) {
+    stopFetcher();
+    role = Role.LEADER;
+    List<Integer> others = s.replicas().stream().filter(id -> id != replication.brokerId()).toList();
+    followers = new FollowerTracker(others, System.currentTimeMillis());
+    leaderEpochStartOffset = localLogEnd;
+    pendingIsrAdditions.clear();
+    isrWriteInFlight = false;
+    LOG.log(Level.INFO, "Partition " + tp + ": broker " + replication.brokerId() + " leads at epoch "
+        + s.leaderEpoch() + " from offset " + localLogEnd + ", ISR " + s.isr());
+    maybeAdvanceHighWatermark();
+  }
+
+  private void becomeFollower(Settings s) {
+    boolean wasLeader = role == Role.LEADER;
+    role = Role.FOLLOWER;
+    followers = null;
+    stopFetcher();
+    if (wasLeader) {
+      failAckWaiters(ErrorCode.NOT_LEADER_OR_FOLLOWER, "Broker " + replication.brokerId()
+          + " no longer leads partition " + tp + " (leader now " + s.leader() + ")");
+    }
+    failReplicaWaiters();
+    if (s.leader() != PartitionState.NO_LEADER && s.replicas().contains(replication.brokerId())) {
+      fetcher = new ReplicaFetcher(vertx, tp, replication.brokerId(), s.leader(), s.leaderEpoch(), this,
+          replication.fetcherOptions());
+      fetcher.start();
+    }
+  }
+
+  private void stopFetcher() {
+    if (fetcher != null) {
+      fetcher.stop();
+      fetcher = null;
+    }
+  }
+
   /**
    * Appends whole batches, serialised with every other write to this log. Fails with NOT_ENOUGH_REPLICAS for
-   * acks=all while the ISR is smaller than {@code min.insync.replicas}, and NOT_LEADER_OR_FOLLOWER once the
-   * partition is being closed (the client retries against the new owner). Any thread.
+   * acks=all while the ISR is smaller than {@code min.insync.replicas}, and NOT_LEADER_OR_FOLLOWER unless this replica
+   * leads (or once the partition is being closed). With acks=all the future completes once every in-sync replica has
+   * the batches (the high watermark passed them). Any thread.
    */
   public Future<AppendResult> append(ByteBuffer batches, Acks acks) {
     return onContext(() -> {
-      if (closing) {
-        return Future.failedFuture(new SluiceException(ErrorCode.NOT_LEADER_OR_FOLLOWER,
-            "Partition " + tp + " is closing on this broker"));
-      }
       Settings s = settings;
+      if (closing || role != Role.LEADER) {
+        return Future.failedFuture(new SluiceException(ErrorCode.NOT_LEADER_OR_FOLLOWER, "Broker "
+            + replication.brokerId() + " does not lead partition " + tp + (closing ? " (closing)" : " (leader: "
+            + s.leader() + ")")));
+      }
       if (acks == Acks.ALL && s.isrSize() < s.minInsyncReplicas()) {
         return Future.failedFuture(new SluiceException(ErrorCode.NOT_ENOUGH_REPLICAS, "Partition " + tp
-            + " has " + s.isrSize() + " in-sync replica(s) but min.insync.replicas is " + s.minInsyncReplicas()
-            + ": acks=all refused"));
+            + " has " + s.isrSize() + " in-sync replica(s) " + s.isr() + " but min.insync.replicas is "
+            + s.minInsyncReplicas() + ": acks=all refused"));
       }
       int bytes = batches.remaining();
-      return write(() -> appendAndMaybeFlush(batches, s.leaderEpoch())).onSuccess(r -> onAppended(r, bytes));
+      int epoch = s.leaderEpoch();
+      return write(() -> appendAsLeader(batches, epoch)).compose(r -> {
+        onAppended(r, bytes);
+        return acks == Acks.ALL ? awaitCommit(r.logEndOffset()).map(r) : Future.succeededFuture(r);
+      });
     });
   }
 
-  private AppendResult appendAndMaybeFlush(ByteBuffer batches, int leaderEpoch) {
+  /** On the storage pool, after every earlier write. */
+  private AppendResult appendAsLeader(ByteBuffer batches, int leaderEpoch) {
+    Settings s = settings;
+    if (role != Role.LEADER || s.leaderEpoch() != leaderEpoch) {
+      throw new SluiceException(ErrorCode.NOT_LEADER_OR_FOLLOWER, "Partition " + tp + ": leadership at epoch "
+          + leaderEpoch + " ended before the append");
+    }
+    epochs.assign(leaderEpoch, log.logEndOffset());
     AppendResult result = log.append(batches, leaderEpoch);
     try {
       log.maybeFlush(System.currentTimeMillis());
@@ -202,21 +388,254 @@ public final class PartitionVerticle extends VerticleBase {
   }
 
   private void onAppended(AppendResult result, int bytes) {
-    highWatermark = Math.max(highWatermark, result.logEndOffset());
+    localLogEnd = Math.max(localLogEnd, result.logEndOffset());
+    uncommitted.addLast(new long[] {result.logEndOffset(), bytes});
     appendsCompleted++;
+    creditWaiters(true, bytes);
+    maybeAdvanceHighWatermark();
+  }
+
+  private Future<Void> awaitCommit(long endOffset) {
+    if (highWatermark >= endOffset) {
+      return Future.succeededFuture();
+    }
+    Promise<Void> p = Promise.promise();
+    long timer = vertx.setTimer(replication.ackTimeoutMs(), id -> {
+      if (ackWaiters.removeIf(w -> w.promise == p)) {
+        p.tryFail(new SluiceException(ErrorCode.REQUEST_TIMED_OUT, "Partition " + tp + ": batches up to offset "
+            + (endOffset - 1) + " did not reach every in-sync replica " + settings.isr() + " within "
+            + replication.ackTimeoutMs() + " ms"));
+      }
+    });
+    ackWaiters.add(new AckWaiter(endOffset, p, timer));
+    return p.future();
+  }
+
+  private void failAckWaiters(ErrorCode code, String message) {
+    List<AckWaiter> failed = new ArrayList<>(ackWaiters);
+    ackWaiters.clear();
+    for (AckWaiter w : failed) {
+      vertx.cancelTimer(w.timerId);
+      w.promise.tryFail(new SluiceException(code, message));
+    }
+  }
+
+  /** Leader: the high watermark becomes the smallest log end offset among the (maximal) ISR. */
+  private void maybeAdvanceHighWatermark() {
+    if (role != Role.LEADER) {
+      return;
+    }
+    Set<Integer> isr = new HashSet<>(settings.isr());
+    isr.addAll(pendingIsrAdditions);
+    isr.add(replication.brokerId());
+    setHighWatermark(followers.highWatermark(isr, replication.brokerId(), localLogEnd));
+  }
+
+  /** Raises the high watermark (never lowers it), waking long polls and acks=all producers it now covers. */
+  private void setHighWatermark(long candidate) {
+    long next = Math.min(candidate, localLogEnd);
+    if (next <= highWatermark) {
+      return;
+    }
+    highWatermark = next;
+    long committedBytes = 0;
+    while (!uncommitted.isEmpty() && uncommitted.peekFirst()[0] <= next) {
+      committedBytes += uncommitted.pollFirst()[1];
+    }
+    if (committedBytes > 0) {
+      creditWaiters(false, committedBytes);
+    }
+    for (java.util.Iterator<AckWaiter> it = ackWaiters.iterator(); it.hasNext(); ) {
+      AckWaiter w = it.next();
+      if (w.endOffset <= next) {
+        it.remove();
+        vertx.cancelTimer(w.timerId);
+        w.promise.tryComplete();
+      }
+    }
+  }
+
+  private void creditWaiters(boolean toLogEnd, long bytes) {
     if (waiters.isEmpty()) {
       return;
     }
     List<Waiter> ready = new ArrayList<>();
     for (Waiter w : waiters) {
-      w.bytesSeen += bytes;
-      if (w.bytesSeen >= Math.max(1, Math.min(w.minBytes, w.maxBytes))) {
-        ready.add(w);
+      if (w.toLogEnd == toLogEnd) {
+        w.bytesSeen += bytes;
+        if (w.bytesSeen >= Math.max(1, Math.min(w.minBytes, w.maxBytes))) {
+          ready.add(w);
+        }
       }
     }
     waiters.removeAll(ready);
     ready.forEach(this::answer);
   }
+
+  private void failReplicaWaiters() {
+    List<Waiter> replicas = waiters.stream().filter(w -> w.toLogEnd).toList();
+    waiters.removeAll(replicas);
+    for (Waiter w : replicas) {
+      vertx.cancelTimer(w.timerId);
+      w.promise.tryFail(new SluiceException(ErrorCode.NOT_LEADER_OR_FOLLOWER, "Broker " + replication.brokerId()
+          + " no longer leads partition " + tp));
+    }
+  }
+
+  // ---------------------------------------------------------------- leader: followers' fetches and the ISR
+
+  /**
+   * Answers a follower's fetch (see {@link ReplicaFetchRequest}): epoch checks, divergence check, progress and ISR
+   * bookkeeping, then batches from the fetch offset up to the log end, parked up to its wait when there are none.
+   * Any thread.
+   */
+  public Future<ReplicaFetchResponse> replicaFetch(ReplicaFetchRequest request) {
+    return onContext(() -> {
+      Settings s = settings;
+      if (closing || role != Role.LEADER) {
+        return Future.succeededFuture(ReplicaFetchResponse.error(ErrorCode.NOT_LEADER_OR_FOLLOWER, "Broker "
+            + replication.brokerId() + " does not lead " + tp + " (leader " + s.leader() + ")"));
+      }
+      if (request.leaderEpoch() != s.leaderEpoch()) {
+        ErrorCode code = request.leaderEpoch() < s.leaderEpoch() ? ErrorCode.FENCED_LEADER_EPOCH
+            : ErrorCode.UNKNOWN_LEADER_EPOCH;
+        return Future.succeededFuture(ReplicaFetchResponse.error(code, "Partition " + tp + " is at leader epoch "
+            + s.leaderEpoch() + ", fetch carried " + request.leaderEpoch()));
+      }
+      if (request.lastFetchedEpoch() >= 0) {
+        LeaderEpochCache.EpochEnd end = epochs.endOffsetFor(request.lastFetchedEpoch(), localLogEnd);
+        if (end.epoch() != request.lastFetchedEpoch() || end.endOffset() < request.fetchOffset()) {
+          return Future.succeededFuture(ReplicaFetchResponse.diverging(s.leaderEpoch(), highWatermark,
+              log.logStartOffset(), end.epoch(), end.endOffset()));
+        }
+      }
+      if (request.fetchOffset() > localLogEnd) {
+        return Future.succeededFuture(ReplicaFetchResponse.error(ErrorCode.OFFSET_OUT_OF_RANGE, "Follower "
+            + request.followerId() + " fetches " + tp + " at " + request.fetchOffset() + " past the log end "
+            + localLogEnd));
+      }
+      onFollowerFetch(request.followerId(), request.fetchOffset());
+      long deadlineNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(request.maxWaitMs());
+      return fetchOnContext(request.fetchOffset(), request.maxBytes(), 1, true, deadlineNanos)
+          .compose(r -> readTask(r::readBytes))
+          .map(bytes -> ReplicaFetchResponse.records(s.leaderEpoch(), highWatermark, log.logStartOffset(),
+              Buffer.buffer(bytes.array())));
+    });
+  }
+
+  private void onFollowerFetch(int follower, long fetchOffset) {
+    followers.onFetch(follower, fetchOffset, localLogEnd, System.currentTimeMillis());
+    Settings s = settings;
+    if (!s.isr().contains(follower) && !pendingIsrAdditions.contains(follower) && !isrWriteInFlight
+        && fetchOffset >= highWatermark && fetchOffset >= leaderEpochStartOffset) {
+      List<Integer> isr = new ArrayList<>(s.isr());
+      isr.add(follower);
+      // Counted in the high watermark from now on: ZooKeeper may show it in sync before our snapshot does.
+      pendingIsrAdditions.add(follower);
+      proposeIsr(s, isr);
+    }
+    maybeAdvanceHighWatermark();
+  }
+
+  private void maybeShrinkIsr() {
+    if (role != Role.LEADER || isrWriteInFlight || closing) {
+      return;
+    }
+    Settings s = settings;
+    List<Integer> lagging = followers.laggingInSync(s.isr(), replication.brokerId(), System.currentTimeMillis(),
+        replication.replicaLagTimeMaxMs());
+    if (!lagging.isEmpty()) {
+      List<Integer> isr = new ArrayList<>(s.isr());
+      isr.removeAll(lagging);
+      LOG.log(Level.INFO, "Partition " + tp + ": replicas " + lagging + " lag more than "
+          + replication.replicaLagTimeMaxMs() + " ms; shrinking ISR " + s.isr() + " to " + isr);
+      proposeIsr(s, isr);
+    }
+  }
+
+  private void proposeIsr(Settings basedOn, List<Integer> isr) {
+    isrWriteInFlight = true;
+    PartitionState next = new PartitionState(replication.brokerId(), basedOn.leaderEpoch(), isr,
+        basedOn.zkVersion());
+    replication.isrWriter().write(tp, next).onComplete(written -> {
+      isrWriteInFlight = false;
+      if (!written) {
+        pendingIsrAdditions.removeIf(id -> !settings.isr().contains(id));
+        LOG.log(Level.INFO, "Partition " + tp + ": ISR change to " + isr + " lost to a concurrent change");
+      }
+    }, t -> {
+      isrWriteInFlight = false;
+      pendingIsrAdditions.removeIf(id -> !settings.isr().contains(id));
+      LOG.log(Level.WARNING, "Partition " + tp + ": could not write ISR " + isr + ": " + t);
+    });
+  }
+
+  // ---------------------------------------------------------------- follower (FollowerLog, on this context)
+
+  @Override
+  public long logEndOffset() {
+    return localLogEnd;
+  }
+
+  @Override
+  public int lastFetchedEpoch() {
+    return epochs.latestEpoch();
+  }
+
+  @Override
+  public LeaderEpochCache.EpochEnd endOffsetFor(int epoch) {
+    return epochs.endOffsetFor(epoch, localLogEnd);
+  }
+
+  @Override
+  public Future<Void> appendFromLeader(Buffer records, long leaderHighWatermark) {
+    if (role != Role.FOLLOWER || closing) {
+      return Future.succeededFuture();
+    }
+    int bytes = records.length();
+    Future<AppendResult> appended = bytes == 0 ? Future.succeededFuture(null) : write(() -> {
+      ByteBuffer buf = ByteBuffer.wrap(records.getBytes());
+      assignEpochsOf(buf);
+      return log.appendAsFollower(buf);
+    });
+    return appended.map(r -> {
+      if (r != null) {
+        onAppended(r, bytes);
+      }
+      setHighWatermark(leaderHighWatermark);
+      return null;
+    });
+  }
+
+  /** Records the start of every epoch new to this log among {@code batches}, before they are appended. */
+  private void assignEpochsOf(ByteBuffer batches) {
+    for (int pos = batches.position(); pos + 17 <= batches.limit(); ) {
+      long baseOffset = batches.getLong(pos);
+      int length = batches.getInt(pos + 8);
+      epochs.assign(batches.getInt(pos + 12), baseOffset);
+      pos += 12 + length;
+    }
+  }
+
+  @Override
+  public Future<Void> truncateTo(long offset) {
+    return write(() -> {
+      long end = log.truncateTo(offset);
+      epochs.truncateFromEnd(end);
+      return end;
+    }).map(end -> {
+      localLogEnd = end;
+      uncommitted.removeIf(e -> e[0] > end);
+      if (highWatermark > end) {
+        LOG.log(Level.WARNING, "Partition " + tp + ": truncated below the high watermark " + highWatermark
+            + " to " + end + " (unclean leader election?)");
+        highWatermark = end;
+      }
+      return null;
+    });
+  }
+
+  // ---------------------------------------------------------------- consumers' reads
 
   /**
    * Reads committed batches at {@code offset}; if fewer than {@code minBytes} are there, waits up to
@@ -224,21 +643,23 @@ public final class PartitionVerticle extends VerticleBase {
    */
   public Future<ReadResult> fetch(long offset, int maxBytes, int minBytes, long maxWaitMs) {
     long deadlineNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(Math.max(0, maxWaitMs));
-    return onContext(() -> fetchOnContext(offset, maxBytes, minBytes, deadlineNanos));
+    return onContext(() -> fetchOnContext(offset, maxBytes, minBytes, false, deadlineNanos));
   }
 
-  private Future<ReadResult> fetchOnContext(long offset, int maxBytes, int minBytes, long deadlineNanos) {
+  private Future<ReadResult> fetchOnContext(long offset, int maxBytes, int minBytes, boolean toLogEnd,
+      long deadlineNanos) {
     long appendsBefore = appendsCompleted;
-    return read(offset, maxBytes).compose(r -> {
+    long hwBefore = highWatermark;
+    return read(offset, maxBytes, toLogEnd).compose(r -> {
       long remainingMs = TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime());
       if (closing || remainingMs <= 0 || r.length() >= Math.min(minBytes, maxBytes)) {
         return Future.succeededFuture(r);
       }
-      if (appendsCompleted != appendsBefore) {
-        // An append finished while we read: the read may have missed it, so look again.
-        return fetchOnContext(offset, maxBytes, minBytes, deadlineNanos);
+      if (appendsCompleted != appendsBefore || highWatermark != hwBefore) {
+        // An append or commit happened while we read: the read may have missed it, so look again.
+        return fetchOnContext(offset, maxBytes, minBytes, toLogEnd, deadlineNanos);
       }
-      Waiter w = new Waiter(offset, maxBytes, minBytes, r.length());
+      Waiter w = new Waiter(offset, maxBytes, minBytes, toLogEnd, r.length());
       w.timerId = vertx.setTimer(remainingMs, id -> {
         if (waiters.remove(w)) {
           answer(w);
@@ -251,7 +672,7 @@ public final class PartitionVerticle extends VerticleBase {
 
   private void answer(Waiter w) {
     vertx.cancelTimer(w.timerId);
-    read(w.offset, w.maxBytes).onComplete(w.promise);
+    read(w.offset, w.maxBytes, w.toLogEnd).onComplete(w.promise);
   }
 
   /** The log start offset and the high watermark. Any thread. */
@@ -281,9 +702,9 @@ public final class PartitionVerticle extends VerticleBase {
     }, t -> LOG.log(Level.ERROR, "Partition " + tp + ": retention failed", t));
   }
 
-  private Future<ReadResult> read(long offset, int maxBytes) {
-    long hw = highWatermark;
-    return readTask(() -> log.read(offset, maxBytes, hw));
+  private Future<ReadResult> read(long offset, int maxBytes, boolean toLogEnd) {
+    long limit = toLogEnd ? localLogEnd : highWatermark;
+    return readTask(() -> log.read(offset, maxBytes, limit));
   }
 
   /** Runs a log reader on the storage pool, tracked so that stop() waits for it. Call on this context. */

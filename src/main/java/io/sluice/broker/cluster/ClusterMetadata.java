@@ -1,0 +1,89 @@
+package io.sluice.broker.cluster;
+
+import io.sluice.broker.ClusterDescription;
+import io.sluice.broker.metadata.BrokerRegistration;
+import io.sluice.broker.metadata.MetadataSnapshot;
+import io.sluice.broker.metadata.ZkPaths;
+import io.vertx.core.Future;
+import io.vertx.core.WorkerExecutor;
+import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.UUID;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.zookeeper.KeeperException;
+
+/**
+ * The cluster-wide facts beside topics: the cluster id ({@code /cluster_id}, created once by whichever broker starts
+ * first), the brokers ever seen ({@code /brokers/seen/<id>}, persistent, so a dead broker still shows with
+ * {@code alive: false}) and the controller ({@code /controller_epoch}'s {@code broker}). Reads and writes run on the
+ * ZooKeeper worker pool.
+ */
+public final class ClusterMetadata {
+  private final CuratorFramework client;
+  private final WorkerExecutor zk;
+
+  public ClusterMetadata(CuratorFramework client, WorkerExecutor zk) {
+    this.client = client;
+    this.zk = zk;
+  }
+
+  /** Creates {@code /cluster_id} unless it exists; completes with the cluster id. */
+  public Future<String> ensureClusterId() {
+    return zk.executeBlocking(() -> {
+      try {
+        client.create().creatingParentsIfNeeded().forPath(ZkPaths.CLUSTER_ID,
+            UUID.randomUUID().toString().getBytes(StandardCharsets.UTF_8));
+      } catch (KeeperException.NodeExistsException e) {
+        // another broker was first
+      }
+      return new String(client.getData().forPath(ZkPaths.CLUSTER_ID), StandardCharsets.UTF_8);
+    }, false);
+  }
+
+  /** Records {@code reg} under {@code /brokers/seen} (created or overwritten). */
+  public Future<Void> recordSeen(BrokerRegistration reg) {
+    return zk.executeBlocking(() -> {
+      String path = ZkPaths.BROKERS_SEEN + "/" + reg.id();
+      try {
+        client.create().creatingParentsIfNeeded().forPath(path, reg.toJson());
+      } catch (KeeperException.NodeExistsException e) {
+        client.setData().forPath(path, reg.toJson());
+      }
+      return null;
+    }, false);
+  }
+
+  /** The cluster as {@code GET /cluster} shows it; liveness from {@code snapshot}. */
+  public Future<ClusterDescription> describe(MetadataSnapshot snapshot) {
+    return zk.executeBlocking(() -> {
+      String clusterId = new String(client.getData().forPath(ZkPaths.CLUSTER_ID), StandardCharsets.UTF_8);
+      int controller = -1;
+      try {
+        JsonObject epoch = new JsonObject(new String(client.getData().forPath(ZkPaths.CONTROLLER_EPOCH),
+            StandardCharsets.UTF_8));
+        controller = epoch.getInteger("broker", -1);
+      } catch (KeeperException.NoNodeException e) {
+        // no controller elected yet
+      }
+      Map<Integer, BrokerRegistration> seen = new TreeMap<>();
+      try {
+        for (String child : client.getChildren().forPath(ZkPaths.BROKERS_SEEN)) {
+          int id = Integer.parseInt(child);
+          seen.put(id, BrokerRegistration.fromJson(id, client.getData().forPath(ZkPaths.BROKERS_SEEN + "/" + child)));
+        }
+      } catch (KeeperException.NoNodeException e) {
+        // no broker recorded yet
+      }
+      seen.putAll(snapshot.liveBrokers());
+      List<ClusterDescription.BrokerInfo> brokers = new ArrayList<>();
+      seen.forEach((id, reg) -> brokers.add(new ClusterDescription.BrokerInfo(id, reg.httpHost(), reg.httpPort(),
+          snapshot.liveBrokers().containsKey(id))));
+      return new ClusterDescription(clusterId, snapshot.liveBrokers().containsKey(controller) ? controller : -1,
+          brokers);
+    }, false);
+  }
+}

@@ -1,0 +1,253 @@
+package io.sluice.broker.cluster;
+
+import io.sluice.broker.metadata.MetadataSnapshot;
+import io.sluice.broker.metadata.PartitionState;
+import io.sluice.broker.metadata.TopicState;
+import io.sluice.broker.metadata.ZkMetadataStore;
+import io.sluice.broker.metadata.ZkPaths;
+import io.sluice.storage.TopicPartition;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.WorkerExecutor;
+import io.vertx.core.json.JsonObject;
+import java.lang.System.Logger.Level;
+import java.nio.charset.StandardCharsets;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.recipes.leader.LeaderLatch;
+import org.apache.curator.framework.recipes.leader.LeaderLatchListener;
+import org.apache.zookeeper.KeeperException;
+import org.apache.zookeeper.data.Stat;
+
+/**
+ * The cluster controller: one broker, elected with Curator's {@link LeaderLatch} under {@code /controller}, moves
+ * partition leadership when brokers die or come back.
+ *
+ * <p><b>Fencing.</b> On election the controller bumps {@code /controller_epoch} (a conditional write) and remembers
+ * the znode's new version. Every write it then makes is a ZooKeeper {@code multi}: a version check of
+ * {@code /controller_epoch} plus a {@code setData} of a partition's state conditional on the state's version
+ * (Kafka's KAFKA-6082 fix). A controller that lost its latch but has not heard yet (paused, cut off) cannot write:
+ * its check fails. Losing the ZooKeeper connection (SUSPENDED or LOST) makes the latch drop leadership.
+ *
+ * <p><b>Decisions</b>, made on every metadata snapshot while active:
+ * <ul>
+ *   <li>a partition whose leader is not alive gets the first live ISR member (in assignment order) as leader, the
+ *       leader epoch bumped and the ISR reduced to live members; with no live ISR member it gets a live replica
+ *       outside the ISR only if {@code unclean.leader.election.enable}, and otherwise no leader (-1, epoch bumped)
+ *       until an ISR member returns;</li>
+ *   <li>a partition whose ISR names dead brokers loses them from the ISR (same epoch), so acks=all resumes without
+ *       waiting for the leader's lag timeout;</li>
+ *   <li>with {@code auto.leader.rebalance.enable}, a partition whose preferred replica (first in its assignment) is
+ *       alive, in sync and not leading gets it back as leader (epoch bumped).</li>
+ * </ul>
+ *
+ * <p><b>Threading.</b> Decisions run on the metadata store's context; ZooKeeper calls on the ZooKeeper worker pool.
+ * At most one write per partition is in flight; a write that loses a version race is retried on the next snapshot
+ * (the race itself produces one).
+ */
+public final class Controller {
+  private static final System.Logger LOG = System.getLogger(Controller.class.getName());
+
+  private final CuratorFramework client;
+  private final ZkMetadataStore metadata;
+  private final WorkerExecutor zk;
+  private final Context context;
+  private final int brokerId;
+  private final boolean uncleanElection;
+  private final boolean preferredElection;
+  private final Set<TopicPartition> writesInFlight = new HashSet<>();
+  private LeaderLatch latch;
+  /** The {@code /controller_epoch} version our writes check; -1 while not active. Owned by the context. */
+  private int epochZkVersion = -1;
+  private int epoch;
+  private boolean closed;
+
+  public Controller(CuratorFramework client, ZkMetadataStore metadata, WorkerExecutor zk, int brokerId,
+      boolean uncleanElection, boolean preferredElection) {
+    this.client = client;
+    this.metadata = metadata;
+    this.zk = zk;
+    this.context = metadata.context();
+    this.brokerId = brokerId;
+    this.uncleanElection = uncleanElection;
+    this.preferredElection = preferredElection;
+  }
+
+  /** Joins the election. */
+  public Future<Void> start() {
+    metadata.addListener(this::onSnapshot);
+    return zk.executeBlocking(() -> {
+      latch = new LeaderLatch(client, ZkPaths.CONTROLLER, Integer.toString(brokerId));
+      latch.addListener(new LeaderLatchListener() {
+        @Override
+        public void isLeader() {
+          context.runOnContext(v -> onElected());
+        }
+
+        @Override
+        public void notLeader() {
+          context.runOnContext(v -> resign("lost the controller latch"));
+        }
+      });
+      latch.start();
+      return null;
+    }, false);
+  }
+
+  /** Whether this broker is the active controller. */
+  public boolean isActive() {
+    return epochZkVersion >= 0;
+  }
+
+  private void onElected() {
+    if (closed) {
+      return;
+    }
+    zk.executeBlocking(this::bumpEpoch, false).onComplete(version -> {
+      if (latch == null || !latch.hasLeadership()) {
+        return;
+      }
+      epochZkVersion = version;
+      LOG.log(Level.INFO, "Broker " + brokerId + " is the controller at controller epoch " + epoch);
+      onSnapshot(metadata.snapshot());
+    }, t -> LOG.log(Level.ERROR, "Broker " + brokerId + " won the controller latch but could not bump the"
+        + " controller epoch", t));
+  }
+
+  /** Increments {@code /controller_epoch} conditionally; returns the znode's new version. On the ZooKeeper pool. */
+  private int bumpEpoch() throws Exception {
+    while (true) {
+      Stat stat = new Stat();
+      int current;
+      try {
+        byte[] data = client.getData().storingStatIn(stat).forPath(ZkPaths.CONTROLLER_EPOCH);
+        current = new JsonObject(new String(data, StandardCharsets.UTF_8)).getInteger("epoch", 0);
+      } catch (KeeperException.NoNodeException e) {
+        try {
+          client.create().creatingParentsIfNeeded().forPath(ZkPaths.CONTROLLER_EPOCH, epochJson(1));
+          epoch = 1;
+          return 0;
+        } catch (KeeperException.NodeExistsException raced) {
+          continue;
+        }
+      }
+      try {
+        Stat written = client.setData().withVersion(stat.getVersion()).forPath(ZkPaths.CONTROLLER_EPOCH,
+            epochJson(current + 1));
+        epoch = current + 1;
+        return written.getVersion();
+      } catch (KeeperException.BadVersionException raced) {
+        // another controller bumped it in between: read again (our latch will tell us if we lost)
+      }
+    }
+  }
+
+  private byte[] epochJson(int e) {
+    return new JsonObject().put("epoch", e).put("broker", brokerId).toBuffer().getBytes();
+  }
+
+  private void resign(String why) {
+    if (epochZkVersion >= 0) {
+      LOG.log(Level.INFO, "Broker " + brokerId + " stops being the controller: " + why);
+    }
+    epochZkVersion = -1;
+  }
+
+  private void onSnapshot(MetadataSnapshot snapshot) {
+    if (!isActive() || closed) {
+      return;
+    }
+    Set<Integer> live = snapshot.liveBrokerIds();
+    for (TopicState topic : snapshot.topics().values()) {
+      if (!topic.isComplete()) {
+        continue;
+      }
+      for (Map.Entry<Integer, PartitionState> e : topic.states().entrySet()) {
+        PartitionState next = decide(topic.assignment().get(e.getKey()), e.getValue(), live);
+        if (next != null) {
+          write(topic.tp(e.getKey()), e.getValue(), next);
+        }
+      }
+    }
+  }
+
+  /** The partition's next state, or null to leave it. */
+  PartitionState decide(List<Integer> replicas, PartitionState state, Set<Integer> live) {
+    return decide(replicas, state, live, uncleanElection, preferredElection);
+  }
+
+  static PartitionState decide(List<Integer> replicas, PartitionState state, Set<Integer> live, boolean unclean,
+      boolean preferred) {
+    List<Integer> liveIsr = state.isr().stream().filter(live::contains).toList();
+    if (!live.contains(state.leader())) {
+      List<Integer> candidates = replicas.stream().filter(liveIsr::contains).toList();
+      if (!candidates.isEmpty()) {
+        return new PartitionState(candidates.get(0), state.leaderEpoch() + 1, liveIsr, state.zkVersion());
+      }
+      List<Integer> liveReplicas = replicas.stream().filter(live::contains).toList();
+      if (unclean && !liveReplicas.isEmpty()) {
+        return new PartitionState(liveReplicas.get(0), state.leaderEpoch() + 1, List.of(liveReplicas.get(0)),
+            state.zkVersion());
+      }
+      return state.leader() == PartitionState.NO_LEADER ? null
+          : new PartitionState(PartitionState.NO_LEADER, state.leaderEpoch() + 1, state.isr(), state.zkVersion());
+    }
+    if (liveIsr.size() < state.isr().size()) {
+      return new PartitionState(state.leader(), state.leaderEpoch(), liveIsr, state.zkVersion());
+    }
+    int preferredLeader = replicas.get(0);
+    if (preferred && preferredLeader != state.leader() && live.contains(preferredLeader)
+        && state.isr().contains(preferredLeader)) {
+      return new PartitionState(preferredLeader, state.leaderEpoch() + 1, state.isr(), state.zkVersion());
+    }
+    return null;
+  }
+
+  private void write(TopicPartition tp, PartitionState current, PartitionState next) {
+    if (!writesInFlight.add(tp)) {
+      return;
+    }
+    int fence = epochZkVersion;
+    zk.executeBlocking(() -> {
+      String path = ZkPaths.partitionState(tp.topic(), tp.partition());
+      try {
+        client.transaction().forOperations(
+            client.transactionOp().check().withVersion(fence).forPath(ZkPaths.CONTROLLER_EPOCH),
+            client.transactionOp().setData().withVersion(next.zkVersion()).forPath(path, next.toJson()));
+        return true;
+      } catch (KeeperException.BadVersionException | KeeperException.NoNodeException e) {
+        Stat stat = client.checkExists().forPath(ZkPaths.CONTROLLER_EPOCH);
+        if (stat == null || stat.getVersion() != fence) {
+          throw new IllegalStateException("controller epoch moved on (version " + (stat == null ? "none"
+              : stat.getVersion()) + ", ours " + fence + ")");
+        }
+        return false;
+      }
+    }, false).onComplete(ok -> {
+      writesInFlight.remove(tp);
+      if (ok) {
+        LOG.log(Level.INFO, "Controller " + brokerId + ": partition " + tp + " leader " + current.leader() + " -> "
+            + next.leader() + ", epoch " + next.leaderEpoch() + ", ISR " + current.isr() + " -> " + next.isr());
+      }
+    }, t -> {
+      writesInFlight.remove(tp);
+      if (fence == epochZkVersion) {
+        resign("fenced: " + t.getMessage());
+      }
+    });
+  }
+
+  /** Leaves the election (another broker takes over at once). */
+  public Future<Void> close() {
+    closed = true;
+    epochZkVersion = -1;
+    LeaderLatch l = latch;
+    return l == null ? Future.succeededFuture() : zk.executeBlocking(() -> {
+      l.close();
+      return null;
+    }, false);
+  }
+}

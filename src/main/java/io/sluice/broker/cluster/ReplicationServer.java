@@ -1,0 +1,56 @@
+package io.sluice.broker.cluster;
+
+import io.sluice.broker.partition.PartitionManager;
+import io.sluice.broker.replication.ClusterAddresses;
+import io.sluice.broker.replication.ReplicaFetchCodec;
+import io.sluice.broker.replication.ReplicaFetchRequest;
+import io.sluice.broker.replication.ReplicaFetchResponse;
+import io.sluice.errors.ErrorCode;
+import io.sluice.errors.SluiceException;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.MessageConsumer;
+
+/**
+ * The leader side of replication: the one event-bus consumer on {@code sluice.broker.<id>.replica.fetch} that hands
+ * each follower's fetch to the partition's verticle and replies with its answer. Errors are replied as
+ * {@link ReplicaFetchResponse#error} (never as event-bus failures), so the follower can tell a stale epoch from a
+ * broken link. Requests from one follower arrive in order; how many are in flight is bounded by the followers (one
+ * per partition each).
+ */
+public final class ReplicationServer {
+  private final Vertx vertx;
+  private final int brokerId;
+  private final PartitionManager partitions;
+  private MessageConsumer<Buffer> consumer;
+
+  public ReplicationServer(Vertx vertx, int brokerId, PartitionManager partitions) {
+    this.vertx = vertx;
+    this.brokerId = brokerId;
+    this.partitions = partitions;
+  }
+
+  /** Registers the consumer; completes once the registration reached the cluster. */
+  public Future<Void> start() {
+    consumer = vertx.eventBus().consumer(ClusterAddresses.replicaFetch(brokerId), msg -> {
+      ReplicaFetchRequest request;
+      try {
+        request = ReplicaFetchCodec.decodeRequest(msg.body());
+      } catch (RuntimeException e) {
+        msg.reply(ReplicaFetchCodec.encode(ReplicaFetchResponse.error(ErrorCode.INVALID_REQUEST, e.toString())));
+        return;
+      }
+      partitions.replica(request.tp()).compose(pv -> pv.replicaFetch(request)).onComplete(
+          r -> msg.reply(ReplicaFetchCodec.encode(r)),
+          t -> msg.reply(ReplicaFetchCodec.encode(ReplicaFetchResponse.error(
+              t instanceof SluiceException se ? se.errorCode() : ErrorCode.UNKNOWN_SERVER_ERROR,
+              String.valueOf(t.getMessage())))));
+    });
+    return consumer.completion();
+  }
+
+  public Future<Void> stop() {
+    return consumer == null ? Future.succeededFuture() : consumer.unregister();
+  }
+}

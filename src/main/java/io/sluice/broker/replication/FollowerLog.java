@@ -1,0 +1,25 @@
+package io.sluice.broker.replication;
+
+import io.sluice.storage.LeaderEpochCache;
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+
+/**
+ * What a {@link ReplicaFetcher} needs from the follower partition it feeds. Called on the partition's context.
+ */
+public interface FollowerLog {
+  /** The offset the next copied batch must start at. */
+  long logEndOffset();
+
+  /** The epoch of the last batch in the log, -1 if empty. */
+  int lastFetchedEpoch();
+
+  /** Where {@code epoch} (or the largest epoch below it this log knows) ends in this log. */
+  LeaderEpochCache.EpochEnd endOffsetFor(int epoch);
+
+  /** Appends batches copied from the leader (already offset and epoch stamped) and applies its high watermark. */
+  Future<Void> appendFromLeader(Buffer records, long leaderHighWatermark);
+
+  /** Removes every batch at or after {@code offset}. */
+  Future<Void> truncateTo(long offset);
+}

@@ -1,0 +1,86 @@
+package io.sluice.broker.replication;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What a partition leader knows about its followers' progress, from their fetches: each follower's log end offset
+ * and when it was last caught up. The leader derives the high watermark and ISR changes from it.
+ *
+ * <p>Caught up follows Kafka's rule: a fetch at or past the leader's log end makes the follower caught up now; a
+ * fetch at or past the leader's log end as of the follower's previous fetch makes it caught up as of that previous
+ * fetch. A follower not caught up for longer than {@code replica.lag.time.max.ms} leaves the ISR.
+ *
+ * <p>Pure and not thread-safe: the leader uses it on its own context. Times are passed in (milliseconds).
+ */
+public final class FollowerTracker {
+  /** A follower's log end offset before it fetched from this leader. */
+  public static final long UNKNOWN = -1;
+
+  private static final class Progress {
+    long logEndOffset = UNKNOWN;
+    long lastCaughtUpMs;
+    long lastFetchMs;
+    long leaderEndAtLastFetch = Long.MAX_VALUE;
+  }
+
+  private final Map<Integer, Progress> followers = new HashMap<>();
+
+  /** Starts tracking {@code followerIds}, each given a full lag period from {@code nowMs} to catch up. */
+  public FollowerTracker(Collection<Integer> followerIds, long nowMs) {
+    for (int id : followerIds) {
+      Progress p = new Progress();
+      p.lastCaughtUpMs = nowMs;
+      p.lastFetchMs = nowMs;
+      followers.put(id, p);
+    }
+  }
+
+  /** Records a fetch by {@code follower} at {@code fetchOffset} while the leader's log ended at {@code leaderEnd}. */
+  public void onFetch(int follower, long fetchOffset, long leaderEnd, long nowMs) {
+    Progress p = followers.computeIfAbsent(follower, id -> new Progress());
+    p.logEndOffset = fetchOffset;
+    if (fetchOffset >= leaderEnd) {
+      p.lastCaughtUpMs = nowMs;
+    } else if (fetchOffset >= p.leaderEndAtLastFetch) {
+      p.lastCaughtUpMs = Math.max(p.lastCaughtUpMs, p.lastFetchMs);
+    }
+    p.leaderEndAtLastFetch = leaderEnd;
+    p.lastFetchMs = nowMs;
+  }
+
+  /** The follower's log end offset as last fetched, or {@link #UNKNOWN}. */
+  public long logEndOffset(int follower) {
+    Progress p = followers.get(follower);
+    return p == null ? UNKNOWN : p.logEndOffset;
+  }
+
+  /**
+   * The smallest log end offset among {@code isr} ({@code leader}'s own is {@code leaderEnd}): every in-sync replica
+   * holds every record below it. {@link #UNKNOWN} while an in-sync follower has not fetched yet.
+   */
+  public long highWatermark(Collection<Integer> isr, int leader, long leaderEnd) {
+    long hw = leaderEnd;
+    for (int id : isr) {
+      if (id != leader) {
+        hw = Math.min(hw, logEndOffset(id));
+      }
+    }
+    return hw;
+  }
+
+  /** Members of {@code isr} (the leader excluded) not caught up for more than {@code maxLagMs}. */
+  public List<Integer> laggingInSync(Collection<Integer> isr, int leader, long nowMs, long maxLagMs) {
+    List<Integer> lagging = new ArrayList<>();
+    for (int id : isr) {
+      Progress p = followers.get(id);
+      if (id != leader && p != null && nowMs - p.lastCaughtUpMs > maxLagMs) {
+        lagging.add(id);
+      }
+    }
+    return lagging;
+  }
+}

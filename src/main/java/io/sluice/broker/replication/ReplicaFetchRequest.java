@@ -1,0 +1,21 @@
+package io.sluice.broker.replication;
+
+import io.sluice.storage.TopicPartition;
+
+/**
+ * A follower's pull from its leader (Kafka's replica Fetch request, one partition).
+ *
+ * @param tp the partition
+ * @param followerId the fetching broker
+ * @param leaderEpoch the leader epoch the follower believes current: the leader refuses older (FENCED_LEADER_EPOCH)
+ *     and newer (UNKNOWN_LEADER_EPOCH) ones
+ * @param fetchOffset the follower's log end offset: where to read from, and what the leader records as the
+ *     follower's progress for the ISR and the high watermark
+ * @param lastFetchedEpoch the epoch of the last batch in the follower's log, -1 if it is empty; the leader answers
+ *     with a diverging epoch when its log does not hold that epoch up to {@code fetchOffset} (KIP-320)
+ * @param maxBytes at most this many bytes of batches (at least one whole batch)
+ * @param maxWaitMs how long the leader may park the request when there is nothing to send
+ */
+public record ReplicaFetchRequest(TopicPartition tp, int followerId, int leaderEpoch, long fetchOffset,
+    int lastFetchedEpoch, int maxBytes, long maxWaitMs) {
+}

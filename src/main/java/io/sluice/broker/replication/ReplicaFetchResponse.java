@@ -1,0 +1,42 @@
+package io.sluice.broker.replication;
+
+import io.sluice.errors.ErrorCode;
+import io.vertx.core.buffer.Buffer;
+
+/**
+ * The leader's answer to a {@link ReplicaFetchRequest}.
+ *
+ * @param error null on success; otherwise the reason (NOT_LEADER_OR_FOLLOWER, FENCED_LEADER_EPOCH, ...)
+ * @param message a human-readable explanation of {@code error}, empty on success
+ * @param leaderEpoch the leader's current epoch
+ * @param highWatermark the leader's high watermark
+ * @param logStartOffset the leader's log start offset
+ * @param divergingEpoch when not -2: the follower's log diverges; truncate to where this epoch ends (see
+ *     {@code divergingEndOffset}) and fetch again. -1 means the leader knows no epoch at or below the follower's last
+ * @param divergingEndOffset where {@code divergingEpoch} ends in the leader's log
+ * @param records whole batches starting at the fetch offset, as the leader stores them (empty when none)
+ */
+public record ReplicaFetchResponse(ErrorCode error, String message, int leaderEpoch, long highWatermark,
+    long logStartOffset, int divergingEpoch, long divergingEndOffset, Buffer records) {
+  /** {@code divergingEpoch} when the logs do not diverge. */
+  public static final int NO_DIVERGENCE = -2;
+
+  public static ReplicaFetchResponse error(ErrorCode error, String message) {
+    return new ReplicaFetchResponse(error, message, -1, -1, -1, NO_DIVERGENCE, -1, Buffer.buffer());
+  }
+
+  public static ReplicaFetchResponse diverging(int leaderEpoch, long highWatermark, long logStartOffset,
+      int divergingEpoch, long endOffset) {
+    return new ReplicaFetchResponse(null, "", leaderEpoch, highWatermark, logStartOffset, divergingEpoch, endOffset,
+        Buffer.buffer());
+  }
+
+  public static ReplicaFetchResponse records(int leaderEpoch, long highWatermark, long logStartOffset,
+      Buffer records) {
+    return new ReplicaFetchResponse(null, "", leaderEpoch, highWatermark, logStartOffset, NO_DIVERGENCE, -1, records);
+  }
+
+  public boolean isDiverging() {
+    return error == null && divergingEpoch != NO_DIVERGENCE;
+  }
+}

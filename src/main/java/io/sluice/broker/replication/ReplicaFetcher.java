@@ -1,0 +1,141 @@
+package io.sluice.broker.replication;
+
+import io.sluice.errors.ErrorCode;
+import io.sluice.storage.LeaderEpochCache;
+import io.sluice.storage.TopicPartition;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.DeliveryOptions;
+import java.lang.System.Logger.Level;
+
+/**
+ * Copies one partition from its leader to this follower: a loop of {@link ReplicaFetchRequest}s over the clustered
+ * event bus, request/reply, exactly one in flight (the event bus has no back-pressure between nodes, so nothing is
+ * ever streamed). Each reply's batches are appended before the next request goes out, carrying the new log end
+ * offset, which is how the leader learns the follower's progress.
+ *
+ * <p>When the leader answers with a diverging epoch (the follower holds batches of an epoch the leader's log does not
+ * have up to that point) the follower truncates to where the leader's epoch ends, capped by where its own copy of that
+ * epoch ends (KIP-101/KIP-279/KIP-320), never merely to its high watermark.
+ *
+ * <p>One fetcher serves one (leader, leader epoch): a leadership change stops it and starts another. Replies that
+ * arrive after {@link #stop} are dropped, so a stale leader's bytes are never appended.
+ *
+ * <p><b>Threading</b>: start, stop and every callback run on the partition's context.
+ */
+public final class ReplicaFetcher {
+  private static final System.Logger LOG = System.getLogger(ReplicaFetcher.class.getName());
+
+  /**
+   * Tunables.
+   *
+   * @param maxBytes bytes per fetch at most
+   * @param maxWaitMs how long the leader may park a fetch that finds nothing
+   * @param backoffMs pause after an error before fetching again
+   */
+  public record Options(int maxBytes, long maxWaitMs, long backoffMs) {
+    public static final Options DEFAULT = new Options(1 << 20, 500, 100);
+  }
+
+  private final Vertx vertx;
+  private final TopicPartition tp;
+  private final int followerId;
+  private final int leaderId;
+  private final int leaderEpoch;
+  private final FollowerLog log;
+  private final Options options;
+  private boolean stopped;
+  private long backoffTimer = -1;
+
+  public ReplicaFetcher(Vertx vertx, TopicPartition tp, int followerId, int leaderId, int leaderEpoch,
+      FollowerLog log, Options options) {
+    this.vertx = vertx;
+    this.tp = tp;
+    this.followerId = followerId;
+    this.leaderId = leaderId;
+    this.leaderEpoch = leaderEpoch;
+    this.log = log;
+    this.options = options;
+  }
+
+  public int leaderId() {
+    return leaderId;
+  }
+
+  public int leaderEpoch() {
+    return leaderEpoch;
+  }
+
+  public void start() {
+    LOG.log(Level.INFO, "Partition " + tp + ": broker " + followerId + " follows broker " + leaderId + " at epoch "
+        + leaderEpoch + " from offset " + log.logEndOffset());
+    fetchOnce();
+  }
+
+  public void stop() {
+    stopped = true;
+    vertx.cancelTimer(backoffTimer);
+  }
+
+  private void fetchOnce() {
+    if (stopped) {
+      return;
+    }
+    ReplicaFetchRequest request = new ReplicaFetchRequest(tp, followerId, leaderEpoch, log.logEndOffset(),
+        log.lastFetchedEpoch(), options.maxBytes(), options.maxWaitMs());
+    DeliveryOptions delivery = new DeliveryOptions().setSendTimeout(options.maxWaitMs() + 5_000);
+    vertx.eventBus().<Buffer>request(ClusterAddresses.replicaFetch(leaderId), ReplicaFetchCodec.encode(request),
+            delivery)
+        .compose(reply -> stopped ? Future.succeededFuture(true)
+            : handle(request, ReplicaFetchCodec.decodeResponse(reply.body())))
+        .onComplete(ok -> {
+          if (ok) {
+            fetchOnce();
+          } else {
+            backOff();
+          }
+        }, t -> {
+          LOG.log(Level.DEBUG, "Partition " + tp + ": fetch from broker " + leaderId + " failed: " + t);
+          backOff();
+        });
+  }
+
+  private void backOff() {
+    if (!stopped) {
+      backoffTimer = vertx.setTimer(options.backoffMs(), id -> fetchOnce());
+    }
+  }
+
+  /** Applies one reply; completes with whether to fetch again at once (false: back off first). */
+  private Future<Boolean> handle(ReplicaFetchRequest request, ReplicaFetchResponse response) {
+    if (response.error() != null) {
+      LOG.log(response.error() == ErrorCode.NOT_LEADER_OR_FOLLOWER ? Level.DEBUG : Level.INFO, "Partition " + tp
+          + ": leader " + leaderId + " refused fetch at epoch " + leaderEpoch + ": " + response.error() + " "
+          + response.message());
+      return Future.succeededFuture(false);
+    }
+    if (response.isDiverging()) {
+      long target = truncationOffset(response);
+      LOG.log(Level.INFO, "Partition " + tp + ": log diverges from leader " + leaderId + " (its epoch "
+          + response.divergingEpoch() + " ends at " + response.divergingEndOffset() + ", our last epoch "
+          + request.lastFetchedEpoch() + ", our end " + request.fetchOffset() + "); truncating to " + target);
+      return log.truncateTo(target).map(true);
+    }
+    return log.appendFromLeader(response.records(), response.highWatermark()).map(true);
+  }
+
+  private long truncationOffset(ReplicaFetchResponse response) {
+    long target = Math.min(response.divergingEndOffset(), log.logEndOffset());
+    if (response.divergingEpoch() >= 0) {
+      LeaderEpochCache.EpochEnd own = log.endOffsetFor(response.divergingEpoch());
+      if (own.epoch() == response.divergingEpoch()) {
+        target = Math.min(target, own.endOffset());
+      } else if (own.epoch() >= 0) {
+        // Our largest epoch below theirs ends where it ends in our log: nothing past it can be theirs.
+        target = Math.min(target, own.endOffset());
+      }
+    }
+    return Math.max(0, target);
+  }
+}

@@ -1,0 +1,39 @@
+package io.sluice.http;
+
+import io.sluice.broker.BrokerService;
+import io.sluice.broker.ClusterDescription;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+
+/**
+ * The cluster resource, answered by any broker.
+ *
+ * <pre>
+ * GET /cluster  {"cluster_id", "controller", "brokers": [{"id", "host", "port", "alive"}]}
+ * </pre>
+ */
+final class ClusterEndpoint {
+  private final BrokerService service;
+
+  ClusterEndpoint(BrokerService service) {
+    this.service = service;
+  }
+
+  void mount(Router router) {
+    router.get("/cluster").handler(this::describe);
+  }
+
+  private void describe(RoutingContext ctx) {
+    service.describeCluster().onSuccess(c -> Replies.json(ctx, 200, json(c))).onFailure(ctx::fail);
+  }
+
+  static JsonObject json(ClusterDescription c) {
+    JsonArray brokers = new JsonArray();
+    c.brokers().forEach(b -> brokers.add(new JsonObject().put("id", b.id()).put("host", b.host())
+        .put("port", b.port()).put("alive", b.alive())));
+    return new JsonObject().put("cluster_id", c.clusterId()).put("controller", c.controller())
+        .put("brokers", brokers);
+  }
+}

@@ -1,0 +1,285 @@
+package io.sluice.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.sluice.broker.EmbeddedZooKeeper;
+import io.sluice.broker.testing.TestBatches;
+import io.sluice.record.Record;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.BooleanSupplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * Three broker JVMs started as a user starts them ({@code java -jar target/sluice.jar --zookeeper ... --broker-id N
+ * --http-port 0 --data-dir DIR}) against a ZooKeeper this test process runs, with HTTP helpers for the cluster ITs.
+ * Each broker gets 256 MB of heap, two storage threads and one HTTP verticle.
+ */
+final class BrokerCluster implements AutoCloseable {
+  static final int SESSION_TIMEOUT_MS = 4_000;
+  private static final Pattern LISTENING = Pattern.compile("Sluice broker (\\d+) listening on http://[^:]+:(\\d+)");
+  private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(40);
+
+  final Path dir;
+  final EmbeddedZooKeeper zookeeper;
+  final Map<Integer, Node> nodes = new TreeMap<>();
+  private final List<Node> everStarted = new CopyOnWriteArrayList<>();
+  final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+  /** One broker process and what it printed. */
+  static final class Node {
+    final int id;
+    final Path dataDir;
+    final Process process;
+    final List<String> output = new CopyOnWriteArrayList<>();
+    volatile int port = -1;
+    final java.util.concurrent.atomic.AtomicInteger starts = new java.util.concurrent.atomic.AtomicInteger();
+    final CompletableFuture<Void> listening = new CompletableFuture<>();
+
+    Node(int id, Path dataDir, Process process) {
+      this.id = id;
+      this.dataDir = dataDir;
+      this.process = process;
+      Thread reader = new Thread(this::pump, "broker-" + id + "-output");
+      reader.setDaemon(true);
+      reader.start();
+    }
+
+    private void pump() {
+      try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(),
+          StandardCharsets.UTF_8))) {
+        String line;
+        while ((line = r.readLine()) != null) {
+          output.add(line);
+          Matcher m = LISTENING.matcher(line);
+          if (m.find()) {
+            port = Integer.parseInt(m.group(2));
+            starts.incrementAndGet();
+            listening.complete(null);
+          }
+        }
+      } catch (IOException e) {
+        // the process died
+      } finally {
+        listening.completeExceptionally(new IllegalStateException("Broker " + id + " exited:\n"
+            + String.join("\n", output)));
+      }
+    }
+
+    URI uri(String path) {
+      return URI.create("http://127.0.0.1:" + port + path);
+    }
+
+    long pid() {
+      return process.pid();
+    }
+  }
+
+  BrokerCluster(Path dir) {
+    this.dir = dir;
+    this.zookeeper = EmbeddedZooKeeper.start(dir.resolve("zookeeper"));
+  }
+
+  /** Starts brokers 1..n and waits until each listens and all see each other alive. */
+  void startAll(int n) throws Exception {
+    for (int id = 1; id <= n; id++) {
+      start(id);
+    }
+    for (Node node : nodes.values()) {
+      node.listening.get(120, java.util.concurrent.TimeUnit.SECONDS);
+    }
+    awaitAlive(n);
+  }
+
+  Node start(int id) throws IOException {
+    Path config = dir.resolve("broker.json");
+    Files.writeString(config, "{\"http.host\": \"127.0.0.1\", \"cluster.host\": \"127.0.0.1\","
+        + " \"zookeeper.session.timeout.ms\": " + SESSION_TIMEOUT_MS + ", \"replica.lag.time.max.ms\": 4000,"
+        + " \"num.io.threads\": 2, \"http.instances\": 1}");
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    List<String> command = new ArrayList<>(List.of(java, "-Xmx256m", "-XX:+UseSerialGC"));
+    String jar = System.getProperty("sluice.jar");
+    if (jar != null && Files.exists(Path.of(jar))) {
+      command.addAll(List.of("-jar", jar));
+    } else {
+      command.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.sluice.cli.Main"));
+    }
+    Path dataDir = dir.resolve("data-" + id);
+    command.addAll(List.of("--config", config.toString(), "--zookeeper", zookeeper.connectString(),
+        "--broker-id", Integer.toString(id), "--http-port", "0", "--data-dir", dataDir.toString()));
+    Node node = new Node(id, dataDir, new ProcessBuilder(command).redirectErrorStream(true).start());
+    nodes.put(id, node);
+    everStarted.add(node);
+    return node;
+  }
+
+  Node node(int id) {
+    return nodes.get(id);
+  }
+
+  void awaitAlive(int n) {
+    await("all " + n + " brokers alive", () -> {
+      JsonObject c = getJson(anyLive(), "/cluster");
+      return c != null && c.getJsonArray("brokers").stream().filter(b -> ((JsonObject) b).getBoolean("alive"))
+          .count() == n;
+    });
+  }
+
+  Node anyLive() {
+    return nodes.values().stream().filter(n -> n.process.isAlive() && n.port > 0).findFirst().orElseThrow();
+  }
+
+  HttpResponse<byte[]> send(HttpRequest.Builder request) throws IOException, InterruptedException {
+    return http.send(request.timeout(REQUEST_TIMEOUT).build(), HttpResponse.BodyHandlers.ofByteArray());
+  }
+
+  JsonObject getJson(Node node, String path) {
+    try {
+      HttpResponse<byte[]> r = send(HttpRequest.newBuilder(node.uri(path)).GET());
+      return r.statusCode() == 200 ? new JsonObject(new String(r.body(), StandardCharsets.UTF_8)) : null;
+    } catch (IOException | InterruptedException e) {
+      return null;
+    }
+  }
+
+  HttpResponse<byte[]> createTopic(Node node, String name, int partitions, int rf, Map<String, String> configs)
+      throws Exception {
+    JsonObject body = new JsonObject().put("name", name).put("partitions", partitions).put("replication_factor", rf)
+        .put("configs", new JsonObject(new java.util.HashMap<>(configs)));
+    return send(HttpRequest.newBuilder(node.uri("/topics")).POST(HttpRequest.BodyPublishers.ofString(body.encode()))
+        .header("Content-Type", "application/json"));
+  }
+
+  /** The partition's description as {@code node} sees it. */
+  JsonObject partition(Node node, String topic, int p) {
+    JsonObject t = getJson(node, "/topics/" + topic);
+    return t == null ? null : t.getJsonArray("partitions").getJsonObject(p);
+  }
+
+  int leader(Node node, String topic, int p) {
+    JsonObject part = partition(node, topic, p);
+    return part == null ? -1 : part.getInteger("leader");
+  }
+
+  long inSyncCount(Node node, String topic, int p) {
+    JsonObject part = partition(node, topic, p);
+    return part == null ? 0 : part.getJsonArray("replicas").stream()
+        .filter(r -> ((JsonObject) r).getBoolean("in_sync")).count();
+  }
+
+  /** Produces one record with acks=all; returns its offset, or the response for a refusal. */
+  HttpResponse<byte[]> produce(Node node, String topic, int p, String value, String acks)
+      throws IOException, InterruptedException {
+    ByteBuffer batch = TestBatches.batch(value);
+    byte[] body = new byte[batch.remaining()];
+    batch.get(body);
+    return send(HttpRequest.newBuilder(node.uri("/topics/" + topic + "/partitions/" + p + "/batches?acks=" + acks))
+        .header("Content-Type", "application/vnd.sluice.batch").POST(HttpRequest.BodyPublishers.ofByteArray(body)));
+  }
+
+  static long offsetOf(HttpResponse<byte[]> r) {
+    return new JsonObject(new String(r.body(), StandardCharsets.UTF_8)).getJsonArray("offsets").getJsonObject(0)
+        .getLong("offset");
+  }
+
+  static String body(HttpResponse<byte[]> r) {
+    return new String(r.body(), StandardCharsets.UTF_8);
+  }
+
+  /** Every record below the high watermark, read through {@code node}; fails on an offset read twice. */
+  Map<Long, String> readAll(Node node, String topic, int p) throws Exception {
+    Map<Long, String> log = new TreeMap<>();
+    long offset = 0;
+    while (true) {
+      HttpResponse<byte[]> r = send(HttpRequest.newBuilder(node.uri("/topics/" + topic + "/partitions/" + p
+          + "/records?offset=" + offset + "&max_bytes=65536")).header("Accept", "application/vnd.sluice.batch").GET());
+      assertThat(r.statusCode()).as(body(r)).isEqualTo(200);
+      long highWatermark = Long.parseLong(r.headers().firstValue("Sluice-High-Watermark").orElseThrow());
+      for (Record rec : TestBatches.records(ByteBuffer.wrap(r.body()))) {
+        if (rec.offset() >= offset) {
+          assertThat(log.put(rec.offset(), TestBatches.value(rec))).as("offset read twice").isNull();
+        }
+        offset = Math.max(offset, rec.offset() + 1);
+      }
+      if (offset >= highWatermark) {
+        return log;
+      }
+    }
+  }
+
+  /** The concatenated segment files of a partition's replica on broker {@code id}. */
+  byte[] replicaBytes(int id, String topic, int p) throws IOException {
+    Path partitionDir = nodes.get(id).dataDir.resolve(topic + "-" + p);
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    if (!Files.exists(partitionDir)) {
+      return out.toByteArray();
+    }
+    try (Stream<Path> files = Files.list(partitionDir)) {
+      for (Path f : files.filter(f -> f.toString().endsWith(".log")).sorted().toList()) {
+        out.write(Files.readAllBytes(f));
+      }
+    }
+    return out.toByteArray();
+  }
+
+  void signal(Node node, String signal) throws Exception {
+    Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(node.pid())).start();
+    assertThat(kill.waitFor()).isZero();
+  }
+
+  static void await(String what, BooleanSupplier condition) {
+    await(what, condition, 60_000);
+  }
+
+  static void await(String what, BooleanSupplier condition, long timeoutMs) {
+    long deadline = System.nanoTime() + timeoutMs * 1_000_000;
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("Timed out after " + timeoutMs + " ms waiting for " + what);
+      }
+      try {
+        Thread.sleep(100); // polling interval of a condition with a deadline, not a synchronisation sleep
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new AssertionError(e);
+      }
+    }
+  }
+
+  List<String> blockedLoopReports() {
+    return everStarted.stream().flatMap(n -> n.output.stream())
+        .filter(l -> l.contains("has been blocked for") || l.contains("Thread blocked")).toList();
+  }
+
+  @Override
+  public void close() throws IOException {
+    for (Node n : everStarted) {
+      n.process.destroyForcibly();
+    }
+    Path logs = Files.createDirectories(Path.of("target", "it-logs"));
+    for (Node n : everStarted) {
+      Files.write(logs.resolve("ClusterIT-broker-" + n.id + "-" + n.pid() + ".log"), n.output);
+    }
+    zookeeper.close();
+  }
+}
