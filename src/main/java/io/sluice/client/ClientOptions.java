@@ -14,6 +14,7 @@ public final class ClientOptions {
   private long requestTimeoutMs = 30_000;
   private long metadataMaxAgeMs = 300_000;
   private int maxConnectionsPerBroker = 16;
+  private boolean followLeaders = true;
 
   /** Options for the brokers at these base URLs ({@code http://host:port}); any one of them suffices. */
   public static ClientOptions bootstrap(String... urls) {
@@ -62,6 +63,21 @@ public final class ClientOptions {
 
   public ClientOptions maxConnectionsPerBroker(int maxConnectionsPerBroker) {
     this.maxConnectionsPerBroker = (int) positive(maxConnectionsPerBroker, "maxConnectionsPerBroker");
+    return this;
+  }
+
+  /**
+   * Whether requests go straight to each partition's leader at the address the cluster advertises in
+   * {@code GET /cluster} (the default), or only ever to the bootstrap addresses, which forward them inside the
+   * cluster. Turn it off when the advertised addresses are not reachable from the client: behind a load balancer,
+   * a proxy or a port mapping.
+   */
+  public boolean followLeaders() {
+    return followLeaders;
+  }
+
+  public ClientOptions followLeaders(boolean followLeaders) {
+    this.followLeaders = followLeaders;
     return this;
   }
 

@@ -38,7 +38,8 @@ public final class ClientImpl implements SluiceClient {
     // A context of our own: the caller's thread (if any) stays free, and our state has one home.
     this.context = ((VertxInternal) vertx).createEventLoopContext();
     this.transport = new Transport(vertx, options.requestTimeoutMs(), options.maxConnectionsPerBroker());
-    this.metadata = new MetadataCache(transport, options.bootstrapUrls(), options.metadataMaxAgeMs());
+    this.metadata = new MetadataCache(transport, options.bootstrapUrls(), options.metadataMaxAgeMs(),
+        options.followLeaders());
     // Timers set from a foreign thread run on some event loop; hop onto ours before touching the cache.
     this.metadataTimer = vertx.setPeriodic(options.metadataMaxAgeMs(), id -> Unis.run(context, metadata::refreshCached));
   }

@@ -42,6 +42,11 @@ final class MetadataCache {
   private boolean clusterEndpoint = true;
   private int next;
 
+  MetadataCache(Transport transport, List<URI> bootstrap, long maxAgeMs, boolean followLeaders) {
+    this(transport, bootstrap, maxAgeMs);
+    this.clusterEndpoint = followLeaders;
+  }
+
   MetadataCache(Transport transport, List<URI> bootstrap, long maxAgeMs) {
     this.transport = transport;
     this.bootstrap = List.copyOf(bootstrap);
