@@ -31,4 +31,16 @@ public interface Admin {
 
   /** A partition's log start offset and end offset (high watermark). */
   Uni<PartitionOffsets> offsets(String topic, int partition);
+
+  /** Every consumer group with members, commits or instances ({@code GET /consumer-groups}). */
+  Uni<List<GroupListing>> listGroups();
+
+  /** A group's state and members; fails with a 404 code for an unknown group. */
+  Uni<GroupDescription> describeGroup(String group);
+
+  /** Committed offset, log end and lag per partition the group has commits on or owns. */
+  Uni<List<PartitionLag>> groupLags(String group);
+
+  /** Moves (or with {@link OffsetReset#dryRun()} only reports moving) a memberless group's commits. */
+  Uni<List<OffsetReset.Result>> resetGroupOffsets(String group, OffsetReset reset);
 }

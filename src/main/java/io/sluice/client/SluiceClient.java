@@ -37,9 +37,15 @@ public interface SluiceClient {
   /** A reader of one partition without a consumer group: offsets are the caller's business. */
   PartitionReader partitionReader(ReaderOptions options);
 
+  /**
+   * A new member of a consumer group; it joins when its {@link GroupConsumer#records()} is first subscribed. Close
+   * it (or the client) to leave the group at once rather than after the session timeout.
+   */
+  GroupConsumer consumer(ConsumerOptions options);
+
   /** Fetches the topic's metadata now, replacing the cached copy. */
   Uni<TopicDescription> refreshMetadata(String topic);
 
-  /** Closes every producer (finishing its in-flight sends), the HTTP connections and, if owned, Vert.x. */
+  /** Closes every producer (finishing its in-flight sends) and consumer, the HTTP connections and, if owned, Vert.x. */
   Uni<Void> close();
 }

@@ -51,7 +51,7 @@ public final class PerfCommand {
         Usage:
           sluice perf produce --bootstrap URL --topic T --records N --record-size S [--acks 0|1|all]
                               [--throughput R] [--batch-size B] [--linger-ms L] [--partitions P]
-          sluice perf consume --bootstrap URL --topic T --records N [--fetch-max-bytes B]
+          sluice perf consume --bootstrap URL --topic T --records N [--fetch-max-bytes B] [--group G]
           sluice perf e2e     --bootstrap URL --topic T --records N [--record-size S] [--acks 0|1|all]
         The topic is created (P partitions, default 1) when it does not exist. --throughput -1: unthrottled.
         """;

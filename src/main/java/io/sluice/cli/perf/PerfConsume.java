@@ -1,7 +1,9 @@
 package io.sluice.cli.perf;
 
 import io.smallrye.mutiny.Multi;
+import io.sluice.client.ConsumerOptions;
 import io.sluice.client.ConsumerRecord;
+import io.sluice.client.GroupConsumer;
 import io.sluice.client.ReaderOptions;
 import io.sluice.client.SluiceClient;
 import io.sluice.client.StartPosition;
@@ -13,11 +15,13 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * Reads N records from the beginning of every partition of a topic with partition readers (no group), and prints
+ * Reads N records from the beginning of every partition of a topic with partition readers (no group), or with
+ * {@code --group G} as one member of a consumer group (the client's {@code GroupConsumer}, starting at the group's
+ * commits, else the earliest offset; it commits what it read before leaving), and prints
  * {@code N records consumed, R records/sec (M MB/sec)}; the time runs from the first fetch to the Nth record.
  */
 final class PerfConsume {
-  static final Set<String> OPTIONS = Set.of("bootstrap", "topic", "records", "fetch-max-bytes");
+  static final Set<String> OPTIONS = Set.of("bootstrap", "topic", "records", "fetch-max-bytes", "group");
 
   private final PerfArgs args;
   private final PrintStream out;
@@ -34,14 +38,12 @@ final class PerfConsume {
     SluiceClient client = PerfCommand.client(args);
     try {
       TopicDescription d = PerfCommand.ensureTopic(client, topic, 1);
-      List<Multi<ConsumerRecord>> streams = new ArrayList<>();
-      for (int p = 0; p < d.partitionCount(); p++) {
-        streams.add(client.partitionReader(ReaderOptions.of(topic, p).start(StartPosition.beginning())
-            .fetchMaxBytes(fetchMaxBytes)).records());
-      }
+      GroupConsumer consumer = args.string("group", null) != null ? client.consumer(ConsumerOptions.of(args.string("group"),
+          List.of(topic)).fetchMaxBytes(fetchMaxBytes).enableAutoCommit(false)) : null;
+      Multi<ConsumerRecord> stream = consumer != null ? consumer.records() : readers(client, topic, d.partitionCount(), fetchMaxBytes);
       long[] bytes = {0};
       long start = System.nanoTime();
-      long count = Multi.createBy().merging().streams(streams)
+      long count = stream
           .select().first(records)
           .onItem().invoke(r -> bytes[0] += r.payloadBytes())
           .collect().with(java.util.stream.Collectors.counting())
@@ -50,9 +52,23 @@ final class PerfConsume {
       out.printf("%d records consumed, %.1f records/sec (%.2f MB/sec)%n", count, count / s,
           bytes[0] / s / (1024 * 1024));
       out.flush();
+      if (consumer != null) {
+        consumer.commit().await().atMost(PerfCommand.ADMIN_TIMEOUT);
+        consumer.close().await().atMost(PerfCommand.ADMIN_TIMEOUT);
+      }
       return 0;
     } finally {
       client.close().await().atMost(PerfCommand.ADMIN_TIMEOUT);
     }
+  }
+
+  private static Multi<ConsumerRecord> readers(SluiceClient client, String topic, int partitions,
+      int fetchMaxBytes) {
+    List<Multi<ConsumerRecord>> streams = new ArrayList<>();
+    for (int p = 0; p < partitions; p++) {
+      streams.add(client.partitionReader(ReaderOptions.of(topic, p).start(StartPosition.beginning())
+          .fetchMaxBytes(fetchMaxBytes)).records());
+    }
+    return Multi.createBy().merging().streams(streams);
   }
 }

@@ -3,6 +3,10 @@ package io.sluice.client.impl;
 import io.smallrye.mutiny.Uni;
 import io.sluice.client.Admin;
 import io.sluice.client.ClusterDescription;
+import io.sluice.client.GroupDescription;
+import io.sluice.client.GroupListing;
+import io.sluice.client.OffsetReset;
+import io.sluice.client.PartitionLag;
 import io.sluice.client.PartitionOffsets;
 import io.sluice.client.TopicDescription;
 import io.vertx.core.Context;
@@ -15,7 +19,8 @@ import java.util.Map;
 
 /**
  * {@link Admin} over the topics resource: {@code POST /topics}, {@code GET|DELETE /topics/{t}}, {@code GET /topics},
- * {@code GET /cluster} and {@code GET /topics/{t}/partitions/{p}/offsets}, each sent to any reachable broker.
+ * {@code GET /cluster}, {@code GET /topics/{t}/partitions/{p}/offsets} and the {@code /consumer-groups} routes
+ * ({@link GroupAdminJson}), each sent to any reachable broker.
  * Stateless apart from the client's metadata cache, which it keeps current for topics it creates and deletes.
  */
 final class AdminImpl implements Admin {
@@ -72,5 +77,33 @@ final class AdminImpl implements Admin {
           JsonObject json = r.json();
           return new PartitionOffsets(json.getLong("beginning_offset"), json.getLong("end_offset"));
         }));
+  }
+
+  @Override
+  public Uni<List<GroupListing>> listGroups() {
+    return Unis.onContext(context, () -> metadata.anyBroker(HttpMethod.GET, "/consumer-groups", null)
+        .map(r -> GroupAdminJson.listings(r.body().toJsonArray())));
+  }
+
+  @Override
+  public Uni<GroupDescription> describeGroup(String group) {
+    return Unis.onContext(context, () -> metadata.anyBroker(HttpMethod.GET, groupPath(group), null)
+        .map(r -> GroupAdminJson.description(r.json())));
+  }
+
+  @Override
+  public Uni<List<PartitionLag>> groupLags(String group) {
+    return Unis.onContext(context, () -> metadata.anyBroker(HttpMethod.GET, groupPath(group) + "/lags", null)
+        .map(r -> GroupAdminJson.lags(r.body().toJsonArray())));
+  }
+
+  @Override
+  public Uni<List<OffsetReset.Result>> resetGroupOffsets(String group, OffsetReset reset) {
+    return Unis.onContext(context, () -> metadata.anyBroker(HttpMethod.POST, groupPath(group) + "/offsets/reset",
+        GroupAdminJson.resetRequest(reset)).map(r -> GroupAdminJson.resetResults(r.body().toJsonArray())));
+  }
+
+  private static String groupPath(String group) {
+    return "/consumer-groups/" + MetadataCache.encode(group);
   }
 }

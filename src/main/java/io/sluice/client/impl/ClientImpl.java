@@ -3,6 +3,8 @@ package io.sluice.client.impl;
 import io.smallrye.mutiny.Uni;
 import io.sluice.client.Admin;
 import io.sluice.client.ClientOptions;
+import io.sluice.client.ConsumerOptions;
+import io.sluice.client.GroupConsumer;
 import io.sluice.client.PartitionReader;
 import io.sluice.client.Producer;
 import io.sluice.client.ProducerOptions;
@@ -11,6 +13,7 @@ import io.sluice.client.SluiceClient;
 import io.sluice.client.TopicDescription;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.internal.VertxInternal;
 import java.util.ArrayList;
@@ -29,6 +32,7 @@ public final class ClientImpl implements SluiceClient {
   private final Transport transport;
   private final MetadataCache metadata;
   private final Set<ProducerImpl> producers = ConcurrentHashMap.newKeySet();
+  private final Set<GroupConsumer> consumers = ConcurrentHashMap.newKeySet();
   private final long metadataTimer;
   private volatile Future<Void> closing;
 
@@ -90,6 +94,14 @@ public final class ClientImpl implements SluiceClient {
   }
 
   @Override
+  public GroupConsumer consumer(ConsumerOptions options) {
+    checkOpen();
+    GroupConsumer c = new GroupConsumerImpl(this, options);
+    consumers.add(c);
+    return c;
+  }
+
+  @Override
   public Uni<TopicDescription> refreshMetadata(String topic) {
     return Unis.onContext(context, () -> metadata.refresh(topic));
   }
@@ -104,6 +116,12 @@ public final class ClientImpl implements SluiceClient {
       vertx.cancelTimer(metadataTimer);
       List<Future<Void>> closed = new ArrayList<>();
       producers.forEach(p -> closed.add(p.closeOnContext()));
+      // A consumer's close is a Uni on this context; subscribing here runs it at once.
+      consumers.forEach(c -> {
+        Promise<Void> done = Promise.promise();
+        c.close().subscribe().with(done::complete, done::fail);
+        closed.add(done.future());
+      });
       closing = Future.join(closed)
           .transform(ar -> transport.close())
           .transform(ar -> ownsVertx ? vertx.close() : Future.succeededFuture());

@@ -1,0 +1,124 @@
+package io.sluice.client;
+
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * What a {@link GroupConsumer} subscribes to and how it polls. Mutable while being configured; not thread-safe.
+ * Names follow the Kafka consumer's settings they mirror.
+ */
+public final class ConsumerOptions {
+  private final String group;
+  private final List<String> topics;
+  private boolean fromEarliest = true;
+  private boolean enableAutoCommit = true;
+  private long autoCommitIntervalMs = 5_000;
+  private int fetchMaxBytes = 1 << 20;
+  private long fetchMaxWaitMs = 500;
+  private long sessionTimeoutMs = 10_000;
+  private String assignor = "range";
+  private RebalanceListener listener = new RebalanceListener() { };
+
+  private ConsumerOptions(String group, List<String> topics) {
+    this.group = Objects.requireNonNull(group, "group");
+    this.topics = List.copyOf(topics);
+    if (group.isEmpty() || this.topics.isEmpty()) {
+      throw new IllegalArgumentException("a consumer needs a group name and at least one topic");
+    }
+  }
+
+  /** A consumer of {@code group} subscribed to {@code topics}. */
+  public static ConsumerOptions of(String group, List<String> topics) {
+    return new ConsumerOptions(group, topics);
+  }
+
+  public String group() {
+    return group;
+  }
+
+  public List<String> topics() {
+    return topics;
+  }
+
+  /** {@code auto.offset.reset}: where a partition without a commit starts (true: earliest, false: latest). */
+  public boolean fromEarliest() {
+    return fromEarliest;
+  }
+
+  public ConsumerOptions fromEarliest(boolean fromEarliest) {
+    this.fromEarliest = fromEarliest;
+    return this;
+  }
+
+  /** {@code enable.auto.commit}, done by the client with the offsets it handed out (see {@link GroupConsumer}). */
+  public boolean enableAutoCommit() {
+    return enableAutoCommit;
+  }
+
+  public ConsumerOptions enableAutoCommit(boolean enableAutoCommit) {
+    this.enableAutoCommit = enableAutoCommit;
+    return this;
+  }
+
+  /** {@code auto.commit.interval.ms}. */
+  public long autoCommitIntervalMs() {
+    return autoCommitIntervalMs;
+  }
+
+  public ConsumerOptions autoCommitIntervalMs(long autoCommitIntervalMs) {
+    this.autoCommitIntervalMs = ClientOptions.positive(autoCommitIntervalMs, "autoCommitIntervalMs");
+    return this;
+  }
+
+  /** The most bytes of records one poll asks for. */
+  public int fetchMaxBytes() {
+    return fetchMaxBytes;
+  }
+
+  public ConsumerOptions fetchMaxBytes(int fetchMaxBytes) {
+    this.fetchMaxBytes = (int) ClientOptions.positive(fetchMaxBytes, "fetchMaxBytes");
+    return this;
+  }
+
+  /** How long the broker holds a poll that finds nothing (long poll); bounded by the broker's maximum. */
+  public long fetchMaxWaitMs() {
+    return fetchMaxWaitMs;
+  }
+
+  public ConsumerOptions fetchMaxWaitMs(long fetchMaxWaitMs) {
+    if (fetchMaxWaitMs < 0) {
+      throw new IllegalArgumentException("fetchMaxWaitMs must not be negative, got " + fetchMaxWaitMs);
+    }
+    this.fetchMaxWaitMs = fetchMaxWaitMs;
+    return this;
+  }
+
+  /** {@code session.timeout.ms}: a member that does not poll for this long is removed from the group. */
+  public long sessionTimeoutMs() {
+    return sessionTimeoutMs;
+  }
+
+  public ConsumerOptions sessionTimeoutMs(long sessionTimeoutMs) {
+    this.sessionTimeoutMs = ClientOptions.positive(sessionTimeoutMs, "sessionTimeoutMs");
+    return this;
+  }
+
+  /** {@code partition.assignment.strategy}: range, roundrobin or sticky. */
+  public String assignor() {
+    return assignor;
+  }
+
+  public ConsumerOptions assignor(String assignor) {
+    this.assignor = Objects.requireNonNull(assignor, "assignor");
+    return this;
+  }
+
+  public RebalanceListener rebalanceListener() {
+    return listener;
+  }
+
+  public ConsumerOptions rebalanceListener(RebalanceListener listener) {
+    this.listener = Objects.requireNonNull(listener, "listener");
+    return this;
+  }
+}

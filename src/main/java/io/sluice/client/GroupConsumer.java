@@ -1,0 +1,71 @@
+package io.sluice.client;
+
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * A member of a consumer group, over the broker's Kafka REST v2 consumer instance API: it creates an instance
+ * ({@code POST /consumers/{group}}, binary format so bytes round-trip), subscribes, long-polls
+ * {@code .../records}, commits with {@code .../offsets}, seeks with {@code .../positions*} and deletes the instance
+ * on {@link #close()}. The group's coordination (join, assignment, heartbeats) happens at the broker; each poll is
+ * the heartbeat, so a subscriber that stops requesting for longer than the session timeout loses its partitions.
+ *
+ * <p><b>Demand drives fetching.</b> {@link #records()} sends a poll only when its subscriber has asked for more
+ * records than the previous poll brought: at most one poll's records ({@link ConsumerOptions#fetchMaxBytes()}) are
+ * held by the client.
+ *
+ * <p><b>Commits</b> name the last record processed; the group resumes after it. {@link #commit()} commits the last
+ * record handed to the subscriber on each owned partition; with {@link ConsumerOptions#enableAutoCommit()} the
+ * consumer does so before a poll once {@link ConsumerOptions#autoCommitIntervalMs()} has passed, and on close. That
+ * is at least once: a record handed out but not processed when the application dies is not redelivered only if a
+ * commit happened in between.
+ *
+ * <p><b>Pause</b> is client-side (REST v2 has none): records of a paused partition are not handed out, and the
+ * first one held back is remembered; {@link #resume} moves the broker's position back to it, so nothing is lost or
+ * reordered. The broker keeps sending a paused partition's records until its position reaches the log end, which
+ * costs bandwidth (not memory): pause for short spells. Pause state is dropped when the partition is revoked.
+ *
+ * <p><b>Threads.</b> Methods may be called from any thread. Seeks and resumes are applied between polls, never
+ * while one is in flight (the broker would overwrite the new position with the poll's); records of a partition
+ * polled before a seek are dropped. Records are emitted on the client's context.
+ */
+public interface GroupConsumer {
+
+  /**
+   * The group's records of the owned partitions, indefinitely, until {@link #close()} (then the stream completes).
+   * Only one subscription: a second fails with {@link IllegalStateException}. Non-retriable errors fail the stream.
+   */
+  Multi<ConsumerRecord> records();
+
+  /** Commits the last record handed out on each owned partition (nothing to do completes at once). */
+  Uni<Void> commit();
+
+  /** Commits the given last processed offsets (the group resumes at offset + 1). */
+  Uni<Void> commit(Map<TopicPartition, Long> lastProcessed);
+
+  /** Moves an owned partition's position; completes once the broker applied it. Records polled before are dropped. */
+  Uni<Void> seek(TopicPartition partition, StartPosition position);
+
+  /** Stops handing out records of these partitions, from the next record on. */
+  void pause(Set<TopicPartition> partitions);
+
+  /** Hands out the partitions' records again, from the first one held back; completes once the position is back. */
+  Uni<Void> resume(Set<TopicPartition> partitions);
+
+  /** The paused partitions. */
+  Set<TopicPartition> paused();
+
+  /** The partitions owned as of the last poll. */
+  Set<TopicPartition> assignment();
+
+  /** How many records polls this consumer sent (for monitoring and for checking back-pressure). */
+  long pollRequests();
+
+  /**
+   * Stops polling, waits for the poll in flight, commits (with auto-commit), tells the listener the whole
+   * assignment is revoked, and deletes the instance (the group rebalances without it). Idempotent.
+   */
+  Uni<Void> close();
+}

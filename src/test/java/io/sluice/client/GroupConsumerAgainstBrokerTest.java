@@ -1,0 +1,258 @@
+package io.sluice.client;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.smallrye.mutiny.helpers.test.AssertSubscriber;
+import io.sluice.broker.Broker;
+import io.sluice.broker.testing.BlockedThreadGuard;
+import io.sluice.broker.testing.TestBrokers;
+import io.sluice.config.BrokerConfig;
+import io.sluice.http.HttpApiFrontEnd;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The group consumer and the group admin calls against a real in-process broker with the HTTP front end. */
+class GroupConsumerAgainstBrokerTest {
+  @RegisterExtension
+  static final BlockedThreadGuard GUARD = new BlockedThreadGuard();
+  private static final Duration WAIT = Duration.ofSeconds(60);
+
+  @TempDir
+  Path dataDir;
+  private Broker broker;
+  private SluiceClient client;
+  private Producer producer;
+
+  @BeforeEach
+  void start() throws Exception {
+    BrokerConfig config = TestBrokers.config(dataDir, Map.of(BrokerConfig.HTTP_PORT, 0));
+    broker = Broker.builder(config).httpFrontEnd(new HttpApiFrontEnd())
+        .vertxOptions(BlockedThreadGuard::testOptions).start().await(TestBrokers.START_TIMEOUT_S, TimeUnit.SECONDS);
+    GUARD.watch(broker.vertx());
+    client = SluiceClient.create(ClientOptions.bootstrap("http://127.0.0.1:" + broker.httpPort())
+        .requestTimeoutMs(10_000));
+    producer = client.producer(ProducerOptions.defaults().lingerMs(0));
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    if (client != null) {
+      client.close().await().atMost(WAIT);
+    }
+    TestBrokers.close(broker);
+  }
+
+  /** Sends one record per request (each its own batch), so a small poll holds a few records, not all. */
+  private void produce(String topic, int partition, int count, long timestampMs) {
+    for (int i = 0; i < count; i++) {
+      byte[] value = (partition + ":" + i).getBytes(StandardCharsets.UTF_8);
+      producer.send(new ProducerRecord(topic, partition, timestampMs + i, null, value, List.of()))
+          .await().atMost(WAIT);
+    }
+  }
+
+  private ConsumerOptions options(String group, String topic) {
+    return ConsumerOptions.of(group, List.of(topic)).fetchMaxWaitMs(200).sessionTimeoutMs(6_000)
+        .enableAutoCommit(false);
+  }
+
+  private static void await(BooleanSupplier condition, String what) {
+    long deadline = System.nanoTime() + WAIT.toNanos();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("Timed out waiting until " + what);
+      }
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new AssertionError(e);
+      }
+    }
+  }
+
+  /** Records the listener's calls. */
+  private static final class Recorder implements RebalanceListener {
+    final List<Set<TopicPartition>> assigned = new CopyOnWriteArrayList<>();
+    final List<Set<TopicPartition>> revoked = new CopyOnWriteArrayList<>();
+
+    @Override
+    public void onPartitionsAssigned(Set<TopicPartition> partitions) {
+      assigned.add(partitions);
+    }
+
+    @Override
+    public void onPartitionsRevoked(Set<TopicPartition> partitions) {
+      revoked.add(partitions);
+    }
+  }
+
+  private static Set<TopicPartition> partitions(String topic, int count) {
+    Set<TopicPartition> all = new HashSet<>();
+    for (int p = 0; p < count; p++) {
+      all.add(new TopicPartition(topic, p));
+    }
+    return all;
+  }
+
+  @Test
+  void twoConsumersShareTheGroupsPartitionsAndTheSurvivorTakesAllWhenOneCloses() {
+    client.admin().createTopic("shared", 4, 1, Map.of()).await().atMost(WAIT);
+    Set<TopicPartition> all = partitions("shared", 4);
+    Recorder la = new Recorder();
+    Recorder lb = new Recorder();
+    GroupConsumer a = client.consumer(options("g-share", "shared").rebalanceListener(la));
+    GroupConsumer b = client.consumer(options("g-share", "shared").rebalanceListener(lb));
+    a.records().subscribe().withSubscriber(AssertSubscriber.create(Long.MAX_VALUE));
+    await(() -> a.assignment().equals(all), "the only member owns everything");
+    b.records().subscribe().withSubscriber(AssertSubscriber.create(Long.MAX_VALUE));
+    await(() -> !a.assignment().isEmpty() && !b.assignment().isEmpty()
+        && a.assignment().size() + b.assignment().size() == 4, "both members own a share");
+    Set<TopicPartition> union = new HashSet<>(a.assignment());
+    union.addAll(b.assignment());
+    assertThat(union).isEqualTo(all);
+    assertThat(la.revoked).isNotEmpty();
+    assertThat(lb.assigned).isNotEmpty();
+
+    a.close().await().atMost(WAIT);
+    await(() -> b.assignment().equals(all), "the survivor owns everything");
+    assertThat(la.revoked.get(la.revoked.size() - 1)).isNotEmpty();
+    Set<TopicPartition> assignedToB = new HashSet<>();
+    lb.assigned.forEach(assignedToB::addAll);
+    assertThat(assignedToB).isEqualTo(all);
+  }
+
+  @Test
+  void everyOffsetIsDeliveredOnceAcrossCloseAndReopenWithCommits() {
+    client.admin().createTopic("once", 2, 1, Map.of()).await().atMost(WAIT);
+    produce("once", 0, 40, 1_000);
+    produce("once", 1, 40, 1_000);
+    List<String> seen = new ArrayList<>();
+    for (int round = 0; round < 4; round++) {
+      GroupConsumer c = client.consumer(options("g-once", "once").fetchMaxBytes(300));
+      List<ConsumerRecord> got = c.records().select().first(20).collect().asList().await().atMost(WAIT);
+      got.forEach(r -> seen.add(r.partition() + "@" + r.offset()));
+      c.commit().await().atMost(WAIT);
+      c.close().await().atMost(WAIT);
+    }
+    assertThat(seen).doesNotHaveDuplicates().hasSize(80);
+    List<PartitionLag> lags = client.admin().groupLags("g-once").await().atMost(WAIT);
+    assertThat(lags).extracting(PartitionLag::lag).containsOnly(0L);
+  }
+
+  @Test
+  void aSlowSubscriberDoesNotMakeTheConsumerPollAhead() {
+    client.admin().createTopic("slow", 1, 1, Map.of()).await().atMost(WAIT);
+    produce("slow", 0, 60, 1_000);
+    GroupConsumer c = client.consumer(options("g-slow", "slow").fetchMaxBytes(400));
+    AssertSubscriber<ConsumerRecord> sub = c.records().subscribe().withSubscriber(AssertSubscriber.create(3));
+    sub.awaitItems(3, WAIT);
+    long polls = c.pollRequests();
+    // An observation window: nothing may happen in it; a consumer that fetched ahead would poll on meanwhile.
+    long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(1_000);
+    while (System.nanoTime() < until) {
+      assertThat(c.pollRequests()).isLessThanOrEqualTo(polls + 1);
+      Thread.yield();
+    }
+    sub.request(57);
+    sub.awaitItems(60, WAIT);
+    assertThat(c.pollRequests()).isLessThan(60);
+    assertThat(sub.getItems()).extracting(ConsumerRecord::offset).containsExactlyElementsOf(
+        java.util.stream.LongStream.range(0, 60).boxed().toList());
+    c.close().await().atMost(WAIT);
+  }
+
+  @Test
+  void seekMovesToATimestampTheBeginningAndTheEnd() {
+    client.admin().createTopic("seek", 1, 1, Map.of()).await().atMost(WAIT);
+    produce("seek", 0, 20, 10_000);
+    TopicPartition tp = new TopicPartition("seek", 0);
+    GroupConsumer c = client.consumer(options("g-seek", "seek"));
+    AssertSubscriber<ConsumerRecord> sub = c.records().subscribe().withSubscriber(AssertSubscriber.create(20));
+    sub.awaitItems(20, WAIT);
+
+    c.seek(tp, StartPosition.timestamp(10_012)).await().atMost(WAIT);
+    sub.request(1);
+    sub.awaitItems(21, WAIT);
+    assertThat(sub.getItems().get(20).offset()).isEqualTo(12);
+
+    c.seek(tp, StartPosition.beginning()).await().atMost(WAIT);
+    sub.request(1);
+    sub.awaitItems(22, WAIT);
+    assertThat(sub.getItems().get(21).offset()).isZero();
+
+    c.seek(tp, StartPosition.end()).await().atMost(WAIT);
+    produce("seek", 0, 1, 20_000);
+    sub.request(1);
+    sub.awaitItems(23, WAIT);
+    assertThat(sub.getItems().get(22).offset()).isEqualTo(20);
+    c.close().await().atMost(WAIT);
+  }
+
+  @Test
+  void aPausedPartitionIsHeldBackAndResumesAtItsFirstUndeliveredRecord() {
+    client.admin().createTopic("pause", 2, 1, Map.of()).await().atMost(WAIT);
+    produce("pause", 0, 15, 1_000);
+    produce("pause", 1, 15, 1_000);
+    TopicPartition p0 = new TopicPartition("pause", 0);
+    GroupConsumer c = client.consumer(options("g-pause", "pause").fetchMaxBytes(300));
+    c.pause(Set.of(p0));
+    AssertSubscriber<ConsumerRecord> sub = c.records().subscribe().withSubscriber(AssertSubscriber.create(15));
+    sub.awaitItems(15, WAIT);
+    assertThat(sub.getItems()).extracting(ConsumerRecord::partition).containsOnly(1);
+    assertThat(c.paused()).containsExactly(p0);
+
+    c.resume(Set.of(p0)).await().atMost(WAIT);
+    sub.request(15);
+    sub.awaitItems(30, WAIT);
+    assertThat(sub.getItems().subList(15, 30)).extracting(ConsumerRecord::partition).containsOnly(0);
+    assertThat(sub.getItems().subList(15, 30)).extracting(ConsumerRecord::offset).containsExactlyElementsOf(
+        java.util.stream.LongStream.range(0, 15).boxed().toList());
+    assertThat(c.paused()).isEmpty();
+    c.close().await().atMost(WAIT);
+  }
+
+  @Test
+  void adminListsDescribesAndResetsAGroupWithADryRunFirst() {
+    client.admin().createTopic("adm", 1, 1, Map.of()).await().atMost(WAIT);
+    produce("adm", 0, 10, 1_000);
+    GroupConsumer c = client.consumer(options("g-adm", "adm"));
+    c.records().select().first(10).collect().asList().await().atMost(WAIT);
+    c.commit().await().atMost(WAIT);
+
+    Admin admin = client.admin();
+    assertThat(admin.listGroups().await().atMost(WAIT)).extracting(GroupListing::groupId).contains("g-adm");
+    GroupDescription d = admin.describeGroup("g-adm").await().atMost(WAIT);
+    assertThat(d.members()).hasSize(1);
+    assertThat(d.members().get(0).partitions()).containsExactly(new TopicPartition("adm", 0));
+    assertThat(admin.groupLags("g-adm").await().atMost(WAIT)).containsExactly(
+        new PartitionLag(new TopicPartition("adm", 0), 10L, 10L, 0L));
+    c.close().await().atMost(WAIT);
+
+    List<OffsetReset.Result> dry = admin.resetGroupOffsets("g-adm", OffsetReset.toOffset(4).asDryRun())
+        .await().atMost(WAIT);
+    assertThat(dry).containsExactly(new OffsetReset.Result(new TopicPartition("adm", 0), 10L, 4, 0, 6));
+    assertThat(admin.groupLags("g-adm").await().atMost(WAIT).get(0).committedOffset()).isEqualTo(10L);
+
+    admin.resetGroupOffsets("g-adm", OffsetReset.toOffset(4)).await().atMost(WAIT);
+    assertThat(admin.groupLags("g-adm").await().atMost(WAIT).get(0).lag()).isEqualTo(6L);
+    GroupConsumer again = client.consumer(options("g-adm", "adm"));
+    assertThat(again.records().select().first(1).collect().asList().await().atMost(WAIT).get(0).offset())
+        .isEqualTo(4);
+    again.close().await().atMost(WAIT);
+  }
+}
