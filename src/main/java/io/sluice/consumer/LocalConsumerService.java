@@ -9,6 +9,7 @@ import io.sluice.group.GroupAdmin;
 import io.sluice.group.GroupCoordinator;
 import io.sluice.group.GroupListener;
 import io.sluice.group.Member;
+import io.sluice.group.OffsetsTopic;
 import io.sluice.group.Subscription;
 import io.sluice.record.Record;
 import io.sluice.storage.TopicPartition;
@@ -48,23 +49,47 @@ public final class LocalConsumerService implements ConsumerService, GroupListene
     coordinator.listener(this);
   }
 
-  /** Starts the coordinator and restores the persisted instances. */
+  /** Starts the coordinator; instances are restored as their offsets topic partitions are loaded. */
   public Future<Void> start() {
-    return coordinator.start().compose(v -> coordinator.run(() -> {
-      long now = coordinator.nowMs();
-      coordinator.persistedInstances().forEach((group, byName) -> byName.forEach((name, json) ->
-          instances.computeIfAbsent(group, g -> new TreeMap<>()).put(name, ConsumerInstance.fromJson(group, json, now))));
-      return Future.succeededFuture();
-    }));
+    return coordinator.start();
+  }
+
+  @Override
+  public void partitionLoaded(int partition, int partitions) {
+    long now = coordinator.nowMs();
+    coordinator.persistedInstances().forEach((group, byName) -> {
+      if (OffsetsTopic.partitionFor(group, partitions) == partition) {
+        Map<String, ConsumerInstance> restored = new TreeMap<>();
+        byName.forEach((name, json) -> restored.put(name, ConsumerInstance.fromJson(group, json, now)));
+        instances.put(group, restored);
+      }
+    });
+  }
+
+  @Override
+  public void partitionUnloaded(int partition, int partitions) {
+    instances.entrySet().removeIf(e -> {
+      boolean moved = OffsetsTopic.partitionFor(e.getKey(), partitions) == partition;
+      if (moved) {
+        // In-flight operations on these instances finish against a dead copy; their writes fail (not the leader).
+        e.getValue().values().forEach(inst -> inst.deleted = true);
+      }
+      return moved;
+    });
   }
 
   public Future<Void> close() {
     return coordinator.close();
   }
 
+  /** Creates the offsets topic unless it exists; see {@link GroupCoordinator#ensureOffsetsTopic}. */
+  public Future<Integer> ensureOffsetsTopic() {
+    return coordinator.ensureOffsetsTopic();
+  }
+
   @Override
   public Future<ConsumerConfig> create(String group, JsonObject settings) {
-    return coordinator.run(() -> {
+    return coordinator.run(group, () -> {
       ConsumerConfig cfg = ConsumerConfig.parse(settings, coordinator.config());
       Map<String, ConsumerInstance> byName = instances.computeIfAbsent(group, g -> new TreeMap<>());
       if (byName.containsKey(cfg.name())) {
@@ -373,22 +398,22 @@ public final class LocalConsumerService implements ConsumerService, GroupListene
 
   @Override
   public Future<JsonObject> describeGroup(String group) {
-    return coordinator.run(() -> admin.describe(group));
+    return coordinator.run(group, () -> admin.describe(group));
   }
 
   @Override
   public Future<JsonArray> lags(String group) {
-    return coordinator.run(() -> admin.lags(group));
+    return coordinator.run(group, () -> admin.lags(group));
   }
 
   @Override
   public Future<JsonArray> resetOffsets(String group, JsonObject request) {
-    return coordinator.run(() -> admin.resetOffsets(group, request));
+    return coordinator.run(group, () -> admin.resetOffsets(group, request));
   }
 
   /** Runs {@code op} on the coordinator context after the instance's earlier operations; touches the instance. */
   private <T> Future<T> withInstance(String group, String name, Function<ConsumerInstance, Future<T>> op) {
-    return coordinator.run(() -> {
+    return coordinator.run(group, () -> {
       ConsumerInstance inst = instances.getOrDefault(group, Map.of()).get(name);
       if (inst == null) {
         throw new SluiceException(ErrorCode.CONSUMER_INSTANCE_NOT_FOUND, "Consumer instance '" + name

@@ -19,6 +19,8 @@ public enum ErrorCode {
   MESSAGE_TOO_LARGE(10, 413, false),
   /** The connection to a broker failed or was lost before an answer: the request may or may not have applied. */
   NETWORK_EXCEPTION(13, 503, true),
+  /** This broker does not coordinate the group (any more, or not yet): find the coordinator again and retry. */
+  NOT_COORDINATOR(16, 503, true),
   INVALID_TOPIC_EXCEPTION(17, 400, false),
   RECORD_LIST_TOO_LARGE(18, 413, false),
   NOT_ENOUGH_REPLICAS(19, 503, true),

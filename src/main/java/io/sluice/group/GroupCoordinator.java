@@ -25,9 +25,11 @@ import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
 /**
- * The coordinator of every group whose {@link OffsetsTopic} partition this broker leads (on a single broker: all).
- * It keeps each {@link Group}'s membership and generation, the committed offsets, and the persisted consumer
- * instance records, rebuilt at {@link #start} by reading the offsets topic from its beginning.
+ * The coordinator of every group whose {@link OffsetsTopic} partition this broker leads. It keeps each
+ * {@link Group}'s membership and generation, the committed offsets, and the persisted consumer instance records,
+ * rebuilt by reading a partition from its beginning when this broker becomes its leader, and dropped when the
+ * leadership moves away ({@link PartitionOwnership}). Requests for a group whose partition is not loaded here fail
+ * NOT_COORDINATOR ({@link #run(String, Supplier)}).
  *
  * <p>Threads: all state is confined to one event-loop context of its own. Callers on other threads go through
  * {@link #run}, which runs the action there (once loading is done) and completes on the caller's context. Methods
@@ -53,6 +55,8 @@ public final class GroupCoordinator {
   private final Map<String, Future<Void>> rebalancing = new HashMap<>();
   private GroupListener listener = GroupListener.NONE;
   private Future<Void> loaded;
+  private PartitionOwnership ownership;
+  private int brokerId = -1;
   private long sweepTimer = -1;
   private boolean closed;
 
@@ -71,44 +75,73 @@ public final class GroupCoordinator {
     this.listener = l;
   }
 
-  /** Creates the offsets topic if needed and loads every partition; completes when groups can be served. */
+  /**
+   * Makes this coordinator follow leadership of the offsets topic: it serves the groups of the partitions broker
+   * {@code brokerId} leads (see {@link PartitionOwnership}) instead of every partition. Call before {@link #start}.
+   */
+  public void followLeadership(int brokerId) {
+    this.brokerId = brokerId;
+  }
+
+  /**
+   * Starts serving. Without {@link #followLeadership}: creates the offsets topic if needed and loads every partition.
+   * With it: checks every {@value PartitionOwnership#CHECK_INTERVAL_MS} ms which partitions this broker leads, loading
+   * and dropping their groups as leadership moves; the topic is created by the first request
+   * ({@link #ensureOffsetsTopic}).
+   */
   public Future<Void> start() {
     Promise<Void> done = Promise.promise();
     context.runOnContext(v -> {
-      loaded = offsetsTopic.ensureCreated(cfg).compose(n -> {
-        List<Future<Long>> loads = new ArrayList<>();
-        for (int p = 0; p < n; p++) {
-          loads.add(offsetsTopic.load(p, this::apply));
+      ownership = new PartitionOwnership(this, offsetsTopic, brokerId);
+      loaded = brokerId < 0 ? offsetsTopic.ensureCreated(cfg, service).compose(ownership::loadAll)
+          : Future.succeededFuture();
+      loaded.onSuccess(x -> {
+        sweepTimer = vertx.setPeriodic(cfg.sweepIntervalMs(), id -> sweep());
+        if (brokerId >= 0) {
+          ownership.startFollowing();
         }
-        return Future.all(loads).map(all -> {
-          long records = loads.stream().mapToLong(Future::result).sum();
-          LOG.log(Level.INFO, "Group coordinator loaded " + records + " record(s) of " + OffsetsTopic.NAME
-              + ": " + offsets.size() + " group(s) with commits, "
-              + instances.values().stream().mapToInt(Map::size).sum() + " consumer instance(s)");
-          return null;
-        });
-      }).<Void>mapEmpty().onSuccess(x -> sweepTimer = vertx.setPeriodic(cfg.sweepIntervalMs(), id -> sweep()));
-      loaded.onComplete(done);
+      }).onComplete(done);
     });
     return done.future();
+  }
+
+  /** Creates the offsets topic unless it exists (completes with its partition count); then looks for leadership. */
+  public Future<Integer> ensureOffsetsTopic() {
+    return run(() -> offsetsTopic.ensureCreated(cfg, service).onSuccess(n -> ownership.check()));
   }
 
   public Future<Void> close() {
     return this.<Void>run(() -> {
       closed = true;
       vertx.cancelTimer(sweepTimer);
+      ownership.stop();
       return Future.succeededFuture();
     }).eventually(() -> workers.close());
   }
 
   /** Runs {@code action} on the coordinator context once loaded; the result completes on the caller's context. */
   public <T> Future<T> run(Supplier<Future<T>> action) {
+    return runChecked(null, action);
+  }
+
+  /**
+   * Like {@link #run}, for an action on group {@code groupId}: fails NOT_COORDINATOR (retriable) unless this broker
+   * coordinates the group and has finished loading its partition.
+   */
+  public <T> Future<T> run(String groupId, Supplier<Future<T>> action) {
+    return runChecked(groupId, action);
+  }
+
+  private <T> Future<T> runChecked(String groupId, Supplier<Future<T>> action) {
     Context caller = Vertx.currentContext();
     Promise<T> result = Promise.promise();
     context.runOnContext(v -> {
       Future<T> f = loaded == null ? Future.failedFuture(new SluiceException(ErrorCode.SERVICE_UNAVAILABLE,
           "The group coordinator is not started")) : loaded.compose(x -> {
             try {
+              if (groupId != null) {
+                ownership.requireCoordinating(groupId);
+              }
               return action.get();
             } catch (RuntimeException e) {
               return Future.failedFuture(e);
@@ -123,6 +156,24 @@ public final class GroupCoordinator {
       });
     });
     return result.future();
+  }
+
+  /** On the coordinator context: whether this broker serves group {@code groupId} now. */
+  public boolean coordinates(String groupId) {
+    return ownership.coordinates(groupId);
+  }
+
+  /** The listener (the consumer layer), for {@link PartitionOwnership}. */
+  GroupListener listener() {
+    return listener;
+  }
+
+  Context context() {
+    return context;
+  }
+
+  boolean closed() {
+    return closed;
   }
 
   public long nowMs() {
@@ -309,8 +360,17 @@ public final class GroupCoordinator {
     });
   }
 
+  /** On the coordinator context: forgets every group of offsets topic partition {@code partition} (leadership moved). */
+  void dropPartition(int partition, int partitions) {
+    java.util.function.Predicate<String> inPartition = g -> OffsetsTopic.partitionFor(g, partitions) == partition;
+    groups.keySet().removeIf(inPartition);
+    offsets.keySet().removeIf(inPartition);
+    instances.keySet().removeIf(inPartition);
+    rebalancing.keySet().removeIf(inPartition);
+  }
+
   /** Applies one record of the offsets topic (read back at load, or just written). */
-  private void apply(OffsetsTopic.Entry e) {
+  void apply(OffsetsTopic.Entry e) {
     String group = e.group();
     switch (e.kind()) {
       case "offset" -> {
@@ -334,6 +394,9 @@ public final class GroupCoordinator {
         } else {
           m.put(e.key().getString(2), e.value());
         }
+      }
+      case "load" -> {
+        // a coordinator's load marker (see PartitionOwnership): nothing to apply
       }
       default -> LOG.log(Level.WARNING, "Unknown record kind in " + OffsetsTopic.NAME + ": " + e.key());
     }

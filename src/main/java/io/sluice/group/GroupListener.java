@@ -25,4 +25,15 @@ public interface GroupListener {
   /** Every sweep interval, after sessions were checked: expire idle consumer instances. */
   default void sweep(long nowMs) {
   }
+
+  /**
+   * After {@link OffsetsTopic} partition {@code partition} (of {@code partitions}) was loaded here: restore the consumer
+   * instances of its groups ({@link GroupCoordinator#persistedInstances}).
+   */
+  default void partitionLoaded(int partition, int partitions) {
+  }
+
+  /** After leadership of {@code partition} moved away: forget the consumer instances of its groups. */
+  default void partitionUnloaded(int partition, int partitions) {
+  }
 }

@@ -34,6 +34,7 @@ import java.util.function.Consumer;
  *   ["offset", group, topic, partition]  {"offset": next offset to read, "metadata": s, "timestamp": ms} | null
  *   ["group", group]                     {"generation": n, "assignor": name}
  *   ["instance", group, name]            {"config": {...}, "subscription": {...} | null, "assignment": [...] | null} | null
+ *   ["load", broker]                     {"broker": id}  (a new coordinator's marker, see PartitionOwnership)
  * </pre>
  *
  * Writes go through {@link BrokerService#produce} with acks=all, so they are replicated like any topic's. The
@@ -65,24 +66,41 @@ public final class OffsetsTopic {
     this.workers = workers;
   }
 
-  /** Creates the topic unless it exists; completes with its partition count. */
-  public Future<Integer> ensureCreated(GroupConfig cfg) {
+  /**
+   * Creates the topic unless it exists; completes with its partition count. Its replication factor is
+   * {@code offsets.topic.replication.factor}, or when that is -1 the smaller of 3 and the live brokers (so a
+   * single broker works, and a cluster's commits survive a broker's crash).
+   */
+  public Future<Integer> ensureCreated(GroupConfig cfg, BrokerService cluster) {
     Map<String, String> configs = Map.of("retention.ms", "-1", "retention.bytes", "-1");
     return service.describeTopic(NAME)
         .recover(t -> isCode(t, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION)
-            ? service.createTopic(new NewTopic(NAME, cfg.offsetsTopicPartitions(),
-                cfg.offsetsTopicReplicationFactor(), configs))
+            ? replicationFactor(cfg, cluster).compose(rf -> service.createTopic(new NewTopic(NAME,
+                cfg.offsetsTopicPartitions(), rf, configs)))
                 .recover(t2 -> isCode(t2, ErrorCode.TOPIC_ALREADY_EXISTS) ? service.describeTopic(NAME)
                     : Future.failedFuture(t2))
             : Future.failedFuture(t))
         .map(TopicMetadata::partitionCount)
         .onSuccess(n -> {
-          partitions = n;
-          if (n != cfg.offsetsTopicPartitions()) {
+          if (partitions != n && n != cfg.offsetsTopicPartitions()) {
             LOG.log(Level.INFO, NAME + " exists with " + n + " partitions (offsets.topic.num.partitions is "
                 + cfg.offsetsTopicPartitions() + "); the existing count is used");
           }
+          partitions = n;
         });
+  }
+
+  private static Future<Integer> replicationFactor(GroupConfig cfg, BrokerService cluster) {
+    if (cfg.offsetsTopicReplicationFactor() > 0) {
+      return Future.succeededFuture(cfg.offsetsTopicReplicationFactor());
+    }
+    return cluster.describeCluster().map(c -> (int) Math.max(1,
+        Math.min(3, c.brokers().stream().filter(b -> b.alive()).count())));
+  }
+
+  /** Records the partition count of the existing topic (read from metadata by the caller). */
+  void partitions(int n) {
+    partitions = n;
   }
 
   public int partitions() {
@@ -100,13 +118,25 @@ public final class OffsetsTopic {
 
   /** Appends {@code entries} as one batch to the partition of their group (all must share it), acks=all. */
   public Future<Void> append(String group, List<Entry> entries) {
+    return appendTo(partitionFor(group), entries).mapEmpty();
+  }
+
+  /** Appends {@code entries} as one batch to {@code partition}, acks=all; completes with the batch's base offset. */
+  public Future<Long> appendTo(int partition, List<Entry> entries) {
     RecordBatchBuilder builder = new RecordBatchBuilder(CompressionType.NONE);
     long now = System.currentTimeMillis();
     for (Entry e : entries) {
       builder.append(now, e.key().toBuffer().getBytes(), e.value() == null ? null : e.value().toBuffer().getBytes(),
           List.of());
     }
-    return service.produce(new TopicPartition(NAME, partitionFor(group)), builder.build(), Acks.ALL).mapEmpty();
+    return service.produce(new TopicPartition(NAME, partition), builder.build(), Acks.ALL)
+        .map(r -> r.batchBaseOffsets().get(0));
+  }
+
+  /** Reads partition {@code partition} from its start up to (excluding) {@code endOffset}. */
+  public Future<Long> load(int partition, long endOffset, Consumer<Entry> sink) {
+    TopicPartition tp = new TopicPartition(NAME, partition);
+    return service.offsets(tp).compose(range -> loadFrom(tp, range.beginningOffset(), endOffset, sink, 0));
   }
 
   /** Reads partition {@code partition} from its start to its current end, handing each entry to {@code sink}. */
@@ -122,7 +152,11 @@ public final class OffsetsTopic {
     return service.fetch(new FetchRequest(tp, offset, LOAD_FETCH_BYTES, 0, 0))
         .compose(result -> workers.executeBlocking(() -> FetchedRecords.decode(result, offset), false))
         .compose(decoded -> {
-          decoded.records().forEach(r -> decodeInto(r, sink));
+          decoded.records().forEach(r -> {
+            if (r.offset() < end) {
+              decodeInto(r, sink);
+            }
+          });
           if (decoded.nextOffset() <= offset) {
             return Future.succeededFuture(count);
           }

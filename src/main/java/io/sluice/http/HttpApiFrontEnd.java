@@ -3,7 +3,9 @@ package io.sluice.http;
 import io.sluice.broker.BrokerService;
 import io.sluice.broker.HttpFrontEnd;
 import io.sluice.config.BrokerConfig;
+import io.sluice.consumer.ConsumerForwardServer;
 import io.sluice.consumer.LocalConsumerService;
+import io.sluice.consumer.RoutingConsumerService;
 import io.sluice.group.GroupConfig;
 import io.sluice.group.GroupCoordinator;
 import io.vertx.core.DeploymentOptions;
@@ -41,6 +43,8 @@ public final class HttpApiFrontEnd implements HttpFrontEnd {
     private final BrokerConfig config;
     final List<HttpServerVerticle> instances = new CopyOnWriteArrayList<>();
     private LocalConsumerService consumers;
+    private RoutingConsumerService router;
+    private ConsumerForwardServer forwardServer;
 
     ApiDeployment(BrokerService service, BrokerConfig config) {
       this.service = service;
@@ -50,10 +54,15 @@ public final class HttpApiFrontEnd implements HttpFrontEnd {
     @Override
     public Future<?> start() {
       HttpApiConfig api = apiConfig(config);
-      consumers = new LocalConsumerService(new GroupCoordinator(vertx, service, GroupConfig.from(config),
-          System::currentTimeMillis));
-      return consumers.start().compose(v -> vertx.deployVerticle(() -> {
-        HttpServerVerticle verticle = new HttpServerVerticle(service, api, () -> true, consumers);
+      GroupCoordinator coordinator = new GroupCoordinator(vertx, service, GroupConfig.from(config),
+          System::currentTimeMillis);
+      // In a cluster every group has one coordinator, the leader of its offsets topic partition; any broker routes.
+      coordinator.followLeadership(config.brokerId());
+      consumers = new LocalConsumerService(coordinator);
+      router = new RoutingConsumerService(vertx, config.brokerId(), service, consumers);
+      forwardServer = new ConsumerForwardServer(vertx, config.brokerId(), consumers);
+      return consumers.start().compose(v -> forwardServer.start()).compose(v -> vertx.deployVerticle(() -> {
+        HttpServerVerticle verticle = new HttpServerVerticle(service, api, () -> true, router);
         instances.add(verticle);
         return verticle;
       }, new DeploymentOptions().setInstances(config.httpInstances())));
@@ -61,7 +70,11 @@ public final class HttpApiFrontEnd implements HttpFrontEnd {
 
     @Override
     public Future<?> stop() {
-      return consumers != null ? consumers.close() : Future.succeededFuture();
+      if (router != null) {
+        router.close();
+      }
+      Future<Void> unregistered = forwardServer != null ? forwardServer.stop() : Future.succeededFuture();
+      return unregistered.transform(ar -> consumers != null ? consumers.close() : Future.succeededFuture());
     }
   }
 }

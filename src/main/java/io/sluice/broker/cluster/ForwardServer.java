@@ -52,10 +52,7 @@ public final class ForwardServer {
     } catch (RuntimeException e) {
       done = Future.failedFuture(e);
     }
-    done.onFailure(t -> {
-      ErrorCode code = t instanceof SluiceException se ? se.errorCode() : ErrorCode.UNKNOWN_SERVER_ERROR;
-      msg.fail(code.code(), String.valueOf(t.getMessage()));
-    });
+    done.onFailure(t -> Forwarding.replyFailure(msg, t));
   }
 
   private Future<Void> dispatch(Message<Buffer> msg) {

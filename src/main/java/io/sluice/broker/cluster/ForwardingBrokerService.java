@@ -15,18 +15,15 @@ import io.sluice.broker.metadata.PartitionState;
 import io.sluice.broker.metadata.TopicState;
 import io.sluice.broker.metadata.ZkMetadataStore;
 import io.sluice.broker.replication.ClusterAddresses;
-import io.sluice.broker.replication.ErrorCodes;
 import io.sluice.errors.ErrorCode;
 import io.sluice.errors.SluiceException;
 import io.sluice.storage.TopicPartition;
-import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
-import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.ByteBuffer;
@@ -213,32 +210,10 @@ public final class ForwardingBrokerService implements BrokerService {
   }
 
   private static Throwable translate(Throwable t, int leader) {
-    if (!(t instanceof ReplyException re)) {
-      return t;
-    }
-    return switch (re.failureType()) {
-      case RECIPIENT_FAILURE -> new SluiceException(ErrorCodes.byCode(re.failureCode()), re.getMessage());
-      case TIMEOUT -> new SluiceException(ErrorCode.REQUEST_TIMED_OUT, "Leader broker " + leader
-          + " did not answer the forwarded request in time");
-      default -> new SluiceException(ErrorCode.LEADER_NOT_AVAILABLE, "Leader broker " + leader
-          + " cannot be reached: " + re.getMessage());
-    };
+    return Forwarding.translate(t, leader, ErrorCode.LEADER_NOT_AVAILABLE);
   }
 
-  /** {@code f}, its completion hopped onto the caller's context if the caller runs on one. */
   private static <T> Future<T> onCaller(Future<T> f) {
-    Context caller = Vertx.currentContext();
-    if (caller == null || f.isComplete()) {
-      return f;
-    }
-    Promise<T> p = Promise.promise();
-    f.onComplete(ar -> {
-      if (Vertx.currentContext() == caller) {
-        p.handle(ar);
-      } else {
-        caller.runOnContext(v -> p.handle(ar));
-      }
-    });
-    return p.future();
+    return Forwarding.onCaller(f);
   }
 }

@@ -1,0 +1,303 @@
+package io.sluice.consumer;
+
+import static io.sluice.consumer.ConsumerMessages.longs;
+import static io.sluice.consumer.ConsumerMessages.partitions;
+import static io.sluice.consumer.ConsumerMessages.request;
+
+import io.sluice.broker.BrokerService;
+import io.sluice.broker.TopicMetadata;
+import io.sluice.broker.cluster.Forwarding;
+import io.sluice.errors.ErrorCode;
+import io.sluice.errors.SluiceException;
+import io.sluice.group.CommittedOffset;
+import io.sluice.group.OffsetsTopic;
+import io.sluice.group.Subscription;
+import io.sluice.storage.TopicPartition;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+/**
+ * {@link ConsumerService} for a broker in a cluster: each call goes to its group's coordinator, the broker leading
+ * partition {@code toPositive(murmur2(utf8(group))) % n} of {@value OffsetsTopic#NAME} (from this broker's metadata
+ * snapshot). Calls for groups coordinated here run on the {@link LocalConsumerService}; the others are sent as JSON
+ * request/reply to {@code sluice.broker.<coordinator>.consumer} ({@link ConsumerForwardServer}), polls with their
+ * wait added to the timeout. The first call creates the offsets topic if it does not exist.
+ *
+ * <p>Retries: a call that certainly did not run (the target answered NOT_COORDINATOR, had no handler, or no leader is
+ * known) is retried every {@value #RETRY_BACKOFF_MS} ms against a freshly looked-up coordinator for up to
+ * {@value #RETRY_WINDOW_MS} ms, so a client sees a coordinator move as latency. A call in flight when its target stops
+ * leading the partition (the coordinator died or lost leadership) fails at once with NOT_COORDINATOR, retriable: its
+ * outcome is unknown, so the client decides. Futures complete on the caller's context. Thread-safe.
+ */
+public final class RoutingConsumerService implements ConsumerService {
+  static final long RETRY_WINDOW_MS = 15_000;
+  static final long RETRY_BACKOFF_MS = 100;
+  private static final long FORWARD_TIMEOUT_MS = 15_000;
+  private static final long IN_FLIGHT_CHECK_MS = 200;
+
+  private final Vertx vertx;
+  private final int brokerId;
+  private final BrokerService service;
+  private final LocalConsumerService local;
+  /** Routed requests awaiting a reply: the promise, its target broker and offsets topic partition. */
+  private final Map<Promise<?>, int[]> inFlight = new ConcurrentHashMap<>();
+  private final long checkTimer;
+
+  public RoutingConsumerService(Vertx vertx, int brokerId, BrokerService service, LocalConsumerService local) {
+    this.vertx = vertx;
+    this.brokerId = brokerId;
+    this.service = service;
+    this.local = local;
+    this.checkTimer = vertx.setPeriodic(IN_FLIGHT_CHECK_MS, id -> failMovedRequests());
+  }
+
+  public void close() {
+    vertx.cancelTimer(checkTimer);
+  }
+
+  @Override
+  public Future<ConsumerConfig> create(String group, JsonObject settings) {
+    return route(group, FORWARD_TIMEOUT_MS, () -> local.create(group, settings),
+        request("create", group, null).put("settings", settings), r -> ConsumerConfig.fromJson((JsonObject) r));
+  }
+
+  @Override
+  public Future<Void> delete(String group, String name) {
+    return call(group, name, "delete", () -> local.delete(group, name), new JsonObject());
+  }
+
+  @Override
+  public Future<Void> subscribe(String group, String name, Subscription subscription) {
+    return call(group, name, "subscribe", () -> local.subscribe(group, name, subscription),
+        new JsonObject().put("subscription", ConsumerMessages.subscription(subscription)));
+  }
+
+  @Override
+  public Future<Subscription> subscription(String group, String name) {
+    return route(group, FORWARD_TIMEOUT_MS, () -> local.subscription(group, name),
+        request("subscription", group, name), r -> ConsumerMessages.subscription((JsonObject) r));
+  }
+
+  @Override
+  public Future<Void> unsubscribe(String group, String name) {
+    return call(group, name, "unsubscribe", () -> local.unsubscribe(group, name), new JsonObject());
+  }
+
+  @Override
+  public Future<Void> assign(String group, String name, List<TopicPartition> tps) {
+    return call(group, name, "assign", () -> local.assign(group, name, tps),
+        new JsonObject().put("partitions", partitions(tps)));
+  }
+
+  @Override
+  public Future<List<TopicPartition>> assignment(String group, String name) {
+    return route(group, FORWARD_TIMEOUT_MS, () -> local.assignment(group, name),
+        request("assignment", group, name), r -> partitions((JsonArray) r));
+  }
+
+  @Override
+  public Future<List<ConsumedRecord>> poll(String group, String name, long timeoutMs, int maxBytes, int maxRecords) {
+    JsonObject req = request("poll", group, name).put("timeout_ms", timeoutMs).put("max_bytes", maxBytes)
+        .put("max_records", maxRecords);
+    // A negative wait means the instance's consumer.request.timeout.ms, unknown here: allow the broker maximum.
+    long wait = timeoutMs < 0 ? 60_000 : timeoutMs;
+    return route(group, wait + FORWARD_TIMEOUT_MS, () -> local.poll(group, name, timeoutMs, maxBytes, maxRecords),
+        req, r -> ConsumerMessages.records((JsonArray) r));
+  }
+
+  @Override
+  public Future<Void> heartbeat(String group, String name) {
+    return call(group, name, "heartbeat", () -> local.heartbeat(group, name), new JsonObject());
+  }
+
+  @Override
+  public Future<Void> commit(String group, String name, Map<TopicPartition, Long> nextOffsets) {
+    return call(group, name, "commit", () -> local.commit(group, name, nextOffsets),
+        new JsonObject().put("offsets", longs(nextOffsets)));
+  }
+
+  @Override
+  public Future<Map<TopicPartition, CommittedOffset>> committed(String group, String name,
+      List<TopicPartition> tps) {
+    return route(group, FORWARD_TIMEOUT_MS, () -> local.committed(group, name, tps),
+        request("committed", group, name).put("partitions", partitions(tps)),
+        r -> ConsumerMessages.committed((JsonArray) r));
+  }
+
+  @Override
+  public Future<Void> seek(String group, String name, Map<TopicPartition, Long> offsets) {
+    return call(group, name, "seek", () -> local.seek(group, name, offsets),
+        new JsonObject().put("offsets", longs(offsets)));
+  }
+
+  @Override
+  public Future<Void> seekToTimestamp(String group, String name, Map<TopicPartition, Long> timestampsMs) {
+    return call(group, name, "seekToTimestamp", () -> local.seekToTimestamp(group, name, timestampsMs),
+        new JsonObject().put("offsets", longs(timestampsMs)));
+  }
+
+  @Override
+  public Future<Void> seekToBeginning(String group, String name, List<TopicPartition> tps) {
+    return call(group, name, "seekToBeginning", () -> local.seekToBeginning(group, name, tps),
+        new JsonObject().put("partitions", partitions(tps)));
+  }
+
+  @Override
+  public Future<Void> seekToEnd(String group, String name, List<TopicPartition> tps) {
+    return call(group, name, "seekToEnd", () -> local.seekToEnd(group, name, tps),
+        new JsonObject().put("partitions", partitions(tps)));
+  }
+
+  /** Every coordinator's groups, merged: the call goes to each broker leading some offsets topic partition. */
+  @Override
+  public Future<JsonArray> listGroups() {
+    return Forwarding.onCaller(service.describeTopic(OffsetsTopic.NAME).transform(ar -> {
+      if (ar.failed()) {
+        return isCode(ar.cause(), ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) ? Future.succeededFuture(new JsonArray())
+            : Future.failedFuture(ar.cause());
+      }
+      Set<Integer> coordinators = new TreeSet<>();
+      ar.result().partitions().forEach(p -> coordinators.add(p.leader()));
+      List<Future<JsonArray>> parts = new ArrayList<>();
+      for (int c : coordinators) {
+        parts.add(c == brokerId ? local.listGroups()
+            : send(c, -1, request("listGroups", null, null), FORWARD_TIMEOUT_MS).map(r -> (JsonArray) r));
+      }
+      return Future.all(parts).map(all -> {
+        JsonArray merged = new JsonArray();
+        parts.forEach(f -> f.result().forEach(merged::add));
+        return merged;
+      });
+    }));
+  }
+
+  @Override
+  public Future<JsonObject> describeGroup(String group) {
+    return route(group, FORWARD_TIMEOUT_MS, () -> local.describeGroup(group), request("describeGroup", group, null),
+        r -> (JsonObject) r);
+  }
+
+  @Override
+  public Future<JsonArray> lags(String group) {
+    return route(group, FORWARD_TIMEOUT_MS, () -> local.lags(group), request("lags", group, null),
+        r -> (JsonArray) r);
+  }
+
+  @Override
+  public Future<JsonArray> resetOffsets(String group, JsonObject req) {
+    return route(group, FORWARD_TIMEOUT_MS, () -> local.resetOffsets(group, req),
+        request("resetOffsets", group, null).put("request", req), r -> (JsonArray) r);
+  }
+
+  private Future<Void> call(String group, String name, String op, Supplier<Future<Void>> here, JsonObject args) {
+    JsonObject req = request(op, group, name).mergeIn(args);
+    return route(group, FORWARD_TIMEOUT_MS, here, req, r -> null);
+  }
+
+  /** Runs the call at the group's coordinator, retrying while it certainly did not run; see the class comment. */
+  private <T> Future<T> route(String group, long timeoutMs, Supplier<Future<T>> here, JsonObject req,
+      Function<Object, T> decode) {
+    Promise<T> result = Promise.promise();
+    attempt(group, timeoutMs, here, req, decode, System.nanoTime() + RETRY_WINDOW_MS * 1_000_000, result);
+    return Forwarding.onCaller(result.future());
+  }
+
+  private <T> void attempt(String group, long timeoutMs, Supplier<Future<T>> here, JsonObject req,
+      Function<Object, T> decode, long deadlineNanos, Promise<T> result) {
+    coordinator(group).compose(c -> c[0] == brokerId ? here.get()
+            : c[0] < 0 ? Future.failedFuture(new SluiceException(ErrorCode.NOT_COORDINATOR, "No live coordinator for"
+                + " group '" + group + "' (" + OffsetsTopic.NAME + "-" + c[1] + " has no leader)"))
+            : send(c[0], c[1], req, timeoutMs).map(decode))
+        .onSuccess(result::tryComplete)
+        .onFailure(t -> {
+          if (didNotRun(t) && System.nanoTime() < deadlineNanos) {
+            vertx.setTimer(RETRY_BACKOFF_MS, id -> attempt(group, timeoutMs, here, req, decode, deadlineNanos, result));
+          } else {
+            result.tryFail(t);
+          }
+        });
+  }
+
+  private static boolean didNotRun(Throwable t) {
+    return t instanceof NotRun || isCode(t, ErrorCode.NOT_COORDINATOR) && !(t instanceof Moved)
+        || Forwarding.notDelivered(t);
+  }
+
+  /** {@code [coordinator broker or -1, offsets topic partition]}; creates the offsets topic if missing. */
+  private Future<int[]> coordinator(String group) {
+    return service.describeTopic(OffsetsTopic.NAME)
+        .recover(t -> isCode(t, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION)
+            ? local.ensureOffsetsTopic().compose(n -> Future.failedFuture(new NotRun("offsets topic created")))
+            : Future.failedFuture(t))
+        .map(m -> {
+          int p = OffsetsTopic.partitionFor(group, m.partitionCount());
+          return new int[] {leaderOf(m, p), p};
+        });
+  }
+
+  private static int leaderOf(TopicMetadata m, int partition) {
+    return m.partitions().stream().filter(p -> p.partition() == partition).mapToInt(p -> p.leader()).findFirst()
+        .orElse(-1);
+  }
+
+  private Future<Object> send(int target, int partition, JsonObject req, long timeoutMs) {
+    Promise<Object> p = Promise.promise();
+    inFlight.put(p, new int[] {target, partition});
+    vertx.eventBus().<Buffer>request(ConsumerForwardServer.address(target), req.toBuffer(),
+            new DeliveryOptions().setSendTimeout(timeoutMs))
+        .onComplete(ar -> {
+          inFlight.remove(p);
+          if (ar.succeeded()) {
+            p.tryComplete(new JsonObject(ar.result().body()).getValue("result"));
+          } else {
+            p.tryFail(Forwarding.notDelivered(ar.cause()) ? ar.cause()
+                : Forwarding.translate(ar.cause(), target, ErrorCode.NOT_COORDINATOR));
+          }
+        });
+    return p.future();
+  }
+
+  /** Fails requests whose target no longer leads their partition: a dead target never answers. */
+  private void failMovedRequests() {
+    if (inFlight.isEmpty()) {
+      return;
+    }
+    service.describeTopic(OffsetsTopic.NAME).onSuccess(m -> inFlight.forEach((p, target) -> {
+      if (target[1] >= 0 && leaderOf(m, target[1]) != target[0]) {
+        p.tryFail(new Moved("The coordinator moved off broker " + target[0] + " while the request was there;"
+            + " its outcome is unknown"));
+      }
+    }));
+  }
+
+  private static boolean isCode(Throwable t, ErrorCode code) {
+    return t instanceof SluiceException se && se.errorCode() == code;
+  }
+
+  /** A failure before the call reached a coordinator: retried. */
+  private static final class NotRun extends SluiceException {
+    NotRun(String message) {
+      super(ErrorCode.NOT_COORDINATOR, message);
+    }
+  }
+
+  /** The coordinator moved while the call was there: not retried here (it may have run). */
+  private static final class Moved extends SluiceException {
+    Moved(String message) {
+      super(ErrorCode.NOT_COORDINATOR, message);
+    }
+  }
+}

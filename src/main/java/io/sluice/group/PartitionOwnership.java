@@ -1,0 +1,165 @@
+package io.sluice.group;
+
+import io.sluice.broker.TopicMetadata;
+import io.sluice.errors.ErrorCode;
+import io.sluice.errors.SluiceException;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.lang.System.Logger.Level;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Which {@link OffsetsTopic} partitions the {@link GroupCoordinator} serves: those its broker leads. Every
+ * {@value #CHECK_INTERVAL_MS} ms it compares the partitions led here (from the broker's metadata snapshot) with those
+ * it serves; a partition newly led is loaded, one no longer led is dropped at once.
+ *
+ * <p>Loading a partition: first a marker record is appended with acks=all. Its acknowledgement means everything
+ * before it is committed (a new leader's high watermark may lag its log end until the followers catch up, so a read
+ * "up to the high watermark" alone could miss the last commits); then the partition is read from its start up to
+ * the marker, and only then are its groups served. Until then, and after leadership moved away, requests for its
+ * groups fail NOT_COORDINATOR, which the router ({@code io.sluice.consumer.RoutingConsumerService}) retries after
+ * looking the coordinator up again.
+ *
+ * <p>Threads: the coordinator's context only. A load that finishes after its leadership was lost (or after a newer
+ * load began) is discarded by its attempt number.
+ */
+final class PartitionOwnership {
+  static final long CHECK_INTERVAL_MS = 200;
+  private static final System.Logger LOG = System.getLogger(PartitionOwnership.class.getName());
+
+  private final GroupCoordinator coordinator;
+  private final OffsetsTopic topic;
+  private final int brokerId;
+  /** Partitions being loaded or served, with the attempt number of their load. */
+  private final Map<Integer, Long> owned = new HashMap<>();
+  private final Set<Integer> serving = new TreeSet<>();
+  private long attempts;
+  private long timer = -1;
+  private boolean checking;
+
+  PartitionOwnership(GroupCoordinator coordinator, OffsetsTopic topic, int brokerId) {
+    this.coordinator = coordinator;
+    this.topic = topic;
+    this.brokerId = brokerId;
+  }
+
+  /** Single-broker mode: every partition, loaded up to its current end, without a marker. */
+  Future<Void> loadAll(int partitions) {
+    List<Future<Long>> loads = new ArrayList<>();
+    for (int p = 0; p < partitions; p++) {
+      int partition = p;
+      loads.add(coordinator.service().offsets(new io.sluice.storage.TopicPartition(OffsetsTopic.NAME, p))
+          .compose(r -> topic.load(partition, r.endOffset(), coordinator::apply))
+          .onSuccess(n -> {
+            serving.add(partition);
+            coordinator.listener().partitionLoaded(partition, partitions);
+          }));
+    }
+    return Future.all(loads).mapEmpty();
+  }
+
+  void startFollowing() {
+    timer = coordinator.vertx().setPeriodic(1, CHECK_INTERVAL_MS, id -> check());
+  }
+
+  void stop() {
+    coordinator.vertx().cancelTimer(timer);
+  }
+
+  boolean coordinates(String group) {
+    int n = topic.partitions();
+    return n > 0 && serving.contains(OffsetsTopic.partitionFor(group, n));
+  }
+
+  void requireCoordinating(String group) {
+    if (!coordinates(group)) {
+      throw new SluiceException(ErrorCode.NOT_COORDINATOR, "Broker " + brokerId + " does not coordinate group '"
+          + group + "' now (" + OffsetsTopic.NAME + " partition led elsewhere, or still loading)");
+    }
+  }
+
+  /** Compares the partitions led here with those owned; loads and drops accordingly. */
+  void check() {
+    if (checking || coordinator.closed()) {
+      return;
+    }
+    checking = true;
+    coordinator.service().describeTopic(OffsetsTopic.NAME)
+        .onSuccess(this::reconcile)
+        .onComplete(ar -> checking = false);
+  }
+
+  private void reconcile(TopicMetadata metadata) {
+    int n = metadata.partitionCount();
+    topic.partitions(n);
+    Set<Integer> led = new TreeSet<>();
+    for (TopicMetadata.PartitionMetadata p : metadata.partitions()) {
+      if (p.leader() == brokerId) {
+        led.add(p.partition());
+      }
+    }
+    for (Integer p : new ArrayList<>(owned.keySet())) {
+      if (!led.contains(p)) {
+        drop(p, n);
+      }
+    }
+    for (Integer p : led) {
+      if (!owned.containsKey(p)) {
+        load(p, n);
+      }
+    }
+  }
+
+  private void drop(int partition, int partitions) {
+    owned.remove(partition);
+    boolean wasServing = serving.remove(partition);
+    coordinator.dropPartition(partition, partitions);
+    if (wasServing) {
+      coordinator.listener().partitionUnloaded(partition, partitions);
+    }
+    LOG.log(Level.INFO, "Broker " + brokerId + " no longer coordinates the groups of " + OffsetsTopic.NAME + "-"
+        + partition);
+  }
+
+  private void load(int partition, int partitions) {
+    long attempt = ++attempts;
+    owned.put(partition, attempt);
+    long started = coordinator.nowMs();
+    OffsetsTopic.Entry marker = new OffsetsTopic.Entry(new JsonArray().add("load").add(Integer.toString(brokerId)),
+        new JsonObject().put("broker", brokerId));
+    // Loads replay into the coordinator's maps: a failed or superseded attempt must leave nothing behind.
+    topic.appendTo(partition, List.of(marker))
+        .compose(markerOffset -> topic.load(partition, markerOffset, e -> {
+          if (current(partition, attempt)) {
+            coordinator.apply(e);
+          }
+        }))
+        .onComplete(ar -> {
+          if (!current(partition, attempt)) {
+            return;
+          }
+          if (ar.failed()) {
+            LOG.log(Level.WARNING, "Loading " + OffsetsTopic.NAME + "-" + partition + " failed (retrying): "
+                + ar.cause());
+            owned.remove(partition);
+            coordinator.dropPartition(partition, partitions);
+            return;
+          }
+          serving.add(partition);
+          coordinator.listener().partitionLoaded(partition, partitions);
+          LOG.log(Level.INFO, "Broker " + brokerId + " coordinates the groups of " + OffsetsTopic.NAME + "-"
+              + partition + ": loaded " + ar.result() + " record(s) in " + (coordinator.nowMs() - started) + " ms");
+        });
+  }
+
+  private boolean current(int partition, long attempt) {
+    Long a = owned.get(partition);
+    return a != null && a == attempt && !coordinator.closed();
+  }
+}
