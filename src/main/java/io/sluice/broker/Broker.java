@@ -209,7 +209,14 @@ public final class Broker {
       } catch (IOException e) {
         throw new UncheckedIOException("Cannot create data directory " + config.dataDir(), e);
       }
-      embeddedZooKeeper = EmbeddedZooKeeper.start(config.dataDir().resolve("zookeeper"));
+      int port = config.zookeeperEmbeddedPort();
+      if (port != 0 && EmbeddedZooKeeper.portTaken(port)) {
+        // Another broker on this machine runs the embedded server: join its cluster.
+        zookeeperConnect = "127.0.0.1:" + port;
+        LOG.log(Level.INFO, "Port " + port + " is taken: joining the ZooKeeper there (another broker's embedded one)");
+        return zookeeperConnect;
+      }
+      embeddedZooKeeper = EmbeddedZooKeeper.start(config.dataDir().resolve("zookeeper"), port);
       zookeeperConnect = embeddedZooKeeper.connectString();
       return zookeeperConnect;
     });

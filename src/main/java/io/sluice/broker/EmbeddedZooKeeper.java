@@ -11,13 +11,17 @@ import org.apache.zookeeper.server.embedded.ExitHandler;
 import org.apache.zookeeper.server.embedded.ZooKeeperServerEmbedded;
 
 /**
- * A standalone ZooKeeper server inside the broker's JVM, for a single broker that was given no
- * {@code zookeeper.connect}. It listens on a free loopback port and keeps its snapshots and transaction logs under
- * {@code <data dir>/zookeeper}, so topic metadata survives a restart as the partition logs do.
+ * A standalone ZooKeeper server inside the broker's JVM, for brokers that were given no {@code zookeeper.connect}.
+ * It listens on a loopback port and keeps its snapshots and transaction logs under {@code <data dir>/zookeeper}, so
+ * topic metadata survives a restart as the partition logs do.
+ *
+ * <p>The port is {@code zookeeper.embedded.port}: with a fixed port (the shipped {@code conf/sluice.json} says 2181)
+ * the first broker on a machine runs the server and the next ones find the port taken and join it, so brokers
+ * started with nothing but distinct ids, HTTP ports and data directories form one cluster. With port 0 the server
+ * takes a free port found by binding port 0 and releasing it; another process could take it in between, so
+ * {@link #start} retries with a new port when the bind fails.
  *
  * <p>It never exits the JVM ({@code ExitHandler.LOG_ONLY}) and runs no AdminServer (which would take port 8080).
- * The port is found by binding port 0 and releasing it; another process could take it in between, so
- * {@link #start} retries with a new port when the bind fails.
  *
  * <p>{@link #start} and {@link #close} block: call them off any event loop.
  */
@@ -36,16 +40,25 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
     this.connectString = connectString;
   }
 
-  /** Starts a server with its files under {@code baseDir}; returns once it accepts connections. */
+  /** Starts a server on a free port with its files under {@code baseDir}; returns once it accepts connections. */
   public static EmbeddedZooKeeper start(Path baseDir) {
+    return start(baseDir, 0);
+  }
+
+  /**
+   * Starts a server on {@code fixedPort} (0: a free port) with its files under {@code baseDir}; returns once it
+   * accepts connections.
+   */
+  public static EmbeddedZooKeeper start(Path baseDir, int fixedPort) {
     try {
       Files.createDirectories(baseDir);
     } catch (IOException e) {
       throw new IllegalStateException("Cannot create ZooKeeper directory " + baseDir + ": " + e, e);
     }
     Exception last = null;
-    for (int attempt = 1; attempt <= START_ATTEMPTS; attempt++) {
-      int port = freeLoopbackPort();
+    int attempts = fixedPort == 0 ? START_ATTEMPTS : 1;
+    for (int attempt = 1; attempt <= attempts; attempt++) {
+      int port = fixedPort == 0 ? freeLoopbackPort() : fixedPort;
       ZooKeeperServerEmbedded server = null;
       try {
         server = ZooKeeperServerEmbedded.builder()
@@ -88,8 +101,9 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
     return p;
   }
 
+  /** Whether something already listens on loopback {@code port}. */
   @SuppressWarnings("try") // the socket is opened only to see whether the port is free
-  private static boolean portTaken(int port) {
+  public static boolean portTaken(int port) {
     try (ServerSocket s = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
       return false;
     } catch (IOException e) {

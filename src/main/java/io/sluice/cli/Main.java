@@ -137,13 +137,17 @@ public final class Main {
       }
       out.println("Sluice broker " + config.brokerId() + " lost its ZooKeeper session; rejoining the cluster");
       out.flush();
+      // A broker that joined another local broker's embedded ZooKeeper stays with it: starting one of its own
+      // now would make a second, empty cluster.
+      BrokerConfig again = broker.embeddedZooKeeper() ? config
+          : config.with(BrokerConfig.ZOOKEEPER_CONNECT, broker.zookeeperConnect());
       Promise<Broker> next = Promise.promise();
       current.set(next.future());
-      broker.close().compose(closed -> Broker.builder(config).httpFrontEnd(new HttpApiFrontEnd()).start())
+      broker.close().compose(closed -> Broker.builder(again).httpFrontEnd(new HttpApiFrontEnd()).start())
           .onComplete(next);
       next.future().onComplete(b -> {
-        announce(b, config, out);
-        rejoinAfterSessionLoss(b, config, current, out, err, stopped);
+        announce(b, again, out);
+        rejoinAfterSessionLoss(b, again, current, out, err, stopped);
       }, t -> {
         err.println("sluice: broker " + config.brokerId() + " could not rejoin the cluster: " + t);
         System.exit(EXIT_FAILED);

@@ -35,6 +35,7 @@ public final class BrokerConfig {
   public static final String LOG_DIRS = "log.dirs";
   public static final String LOG_DIR = "log.dir";
   public static final String ZOOKEEPER_CONNECT = "zookeeper.connect";
+  public static final String ZOOKEEPER_EMBEDDED_PORT = "zookeeper.embedded.port";
   public static final String ZOOKEEPER_SESSION_TIMEOUT_MS = "zookeeper.session.timeout.ms";
   public static final String ZOOKEEPER_CONNECTION_TIMEOUT_MS = "zookeeper.connection.timeout.ms";
   public static final String NUM_PARTITIONS = "num.partitions";
@@ -84,6 +85,8 @@ public final class BrokerConfig {
       stringKey(LOG_DIR, "./data", "the data directory when log.dirs is not set"),
       stringKey(ZOOKEEPER_CONNECT, "", "ZooKeeper ensemble host:port[,host:port...][/chroot]; empty runs an"
           + " embedded ZooKeeper under <data dir>/zookeeper"),
+      intKey(ZOOKEEPER_EMBEDDED_PORT, 2181, 0, 65_535, "loopback port of the embedded ZooKeeper; a broker finding it"
+          + " taken joins the ZooKeeper there (another local broker's); 0 runs a private one on a free port"),
       intKey(ZOOKEEPER_SESSION_TIMEOUT_MS, 6_000, 1_000, Integer.MAX_VALUE, "ZooKeeper session timeout: how long a"
           + " dead broker keeps its partitions' leadership (Kafka's default is 18000; Sluice favours quick failover)"),
       intKey(ZOOKEEPER_CONNECTION_TIMEOUT_MS, 10_000, 100, Integer.MAX_VALUE, "ZooKeeper connect timeout"),
@@ -248,6 +251,10 @@ public final class BrokerConfig {
   public Optional<String> zookeeperConnect() {
     String s = getString(ZOOKEEPER_CONNECT);
     return s.isEmpty() ? Optional.empty() : Optional.of(s);
+  }
+
+  public int zookeeperEmbeddedPort() {
+    return getInt(ZOOKEEPER_EMBEDDED_PORT);
   }
 
   public int zookeeperSessionTimeoutMs() {

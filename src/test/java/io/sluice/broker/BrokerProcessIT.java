@@ -102,6 +102,7 @@ class BrokerProcessIT {
   private BrokerProcess startBroker(Path dataDir) throws Exception {
     Path config = tmp.resolve("sluice.json");
     Files.writeString(config, "{\"http.host\": \"127.0.0.1\", \"cluster.host\": \"127.0.0.1\","
+        + " \"zookeeper.embedded.port\": 0,"
         + " \"zookeeper.session.timeout.ms\": 4000, \"num.io.threads\": 2}");
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     List<String> command = new ArrayList<>(List.of(java, "-Xmx256m"));

@@ -23,6 +23,8 @@ public final class TestBrokers {
     values.put(BrokerConfig.HTTP_PORT, 0);
     values.put(BrokerConfig.CLUSTER_HOST, "127.0.0.1");
     values.put(BrokerConfig.ZOOKEEPER_SESSION_TIMEOUT_MS, 6_000);
+    // A private embedded ZooKeeper on a free port: a test broker never joins another test's.
+    values.put(BrokerConfig.ZOOKEEPER_EMBEDDED_PORT, 0);
     values.put(BrokerConfig.NUM_IO_THREADS, 4);
     values.putAll(extra);
     return BrokerConfig.of(values);
