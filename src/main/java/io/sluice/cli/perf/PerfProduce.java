@@ -46,7 +46,7 @@ final class PerfProduce {
     int recordSize = (int) args.number("record-size");
     long throughput = args.number("throughput", -1);
     ProducerOptions options = ProducerOptions.defaults().acks(args.string("acks", "all"))
-        .batchSizeBytes((int) args.number("batch-size", 16_384)).lingerMs(args.number("linger-ms", 5));
+        .batchSizeBytes((int) args.number("batch-size", ProducerOptions.DEFAULT_BATCH_SIZE_BYTES)).lingerMs(args.number("linger-ms", 5));
     SluiceClient client = PerfCommand.client(args);
     try {
       PerfCommand.ensureTopic(client, topic, (int) args.number("partitions", 1));
