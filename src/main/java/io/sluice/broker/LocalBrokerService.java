@@ -11,10 +11,7 @@ import io.sluice.config.TopicConfigs;
 import io.sluice.errors.ErrorCode;
 import io.sluice.errors.SluiceException;
 import io.sluice.storage.TopicPartition;
-import io.vertx.core.Context;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
-import io.vertx.core.Vertx;
 import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -54,7 +51,7 @@ public final class LocalBrokerService implements BrokerService {
 
   @Override
   public Future<ProducerIdManager.ProducerIdentity> initProducerId() {
-    return onCaller(producerIds.allocate());
+    return Contexts.onCaller(producerIds.allocate());
   }
 
   /**
@@ -79,7 +76,7 @@ public final class LocalBrokerService implements BrokerService {
 
   @Override
   public Future<TopicMetadata> createTopic(NewTopic request) {
-    return onCaller(attempt(() -> {
+    return Contexts.onCaller(attempt(() -> {
       TopicState topic = plan(request);
       List<TopicPartition> tps = topic.assignment().keySet().stream().map(topic::tp).toList();
       return metadata.createTopic(topic)
@@ -96,7 +93,7 @@ public final class LocalBrokerService implements BrokerService {
 
   @Override
   public Future<TopicMetadata> metadataForProduce(String topic) {
-    return onCaller(attempt(() -> {
+    return Contexts.onCaller(attempt(() -> {
       TopicNames.validate(topic);
       MetadataSnapshot s = metadata.snapshot();
       if (s.topics().containsKey(topic)) {
@@ -117,7 +114,7 @@ public final class LocalBrokerService implements BrokerService {
 
   @Override
   public Future<Void> deleteTopic(String topic) {
-    return onCaller(attempt(() -> {
+    return Contexts.onCaller(attempt(() -> {
       TopicState existing = metadata.snapshot().topic(topic).orElseThrow(() -> unknownTopic(topic));
       List<TopicPartition> tps = existing.assignment().keySet().stream().map(existing::tp).toList();
       return metadata.deleteTopic(topic)
@@ -138,7 +135,7 @@ public final class LocalBrokerService implements BrokerService {
    */
   @Override
   public Future<ProduceResult> produce(TopicPartition tp, ByteBuffer batches, Acks acks) {
-    return onCaller(attempt(() -> partition(tp).compose(pv -> {
+    return Contexts.onCaller(attempt(() -> partition(tp).compose(pv -> {
       Future<ProduceResult> appended = pv.append(batches, acks).map(r -> new ProduceResult(r.batchBaseOffsets(), -1L));
       if (acks != Acks.NONE) {
         return appended;
@@ -150,7 +147,7 @@ public final class LocalBrokerService implements BrokerService {
 
   @Override
   public Future<FetchResult> fetch(FetchRequest request) {
-    return onCaller(attempt(() -> {
+    return Contexts.onCaller(attempt(() -> {
       if (request.maxBytes() <= 0) {
         throw new SluiceException(ErrorCode.INVALID_FETCH_SIZE, "max_bytes must be positive, got "
             + request.maxBytes());
@@ -168,12 +165,12 @@ public final class LocalBrokerService implements BrokerService {
 
   @Override
   public Future<OffsetRange> offsets(TopicPartition tp) {
-    return onCaller(attempt(() -> partition(tp).compose(PartitionVerticle::offsets)));
+    return Contexts.onCaller(attempt(() -> partition(tp).compose(PartitionVerticle::offsets)));
   }
 
   @Override
   public Future<OptionalLong> offsetForTimestamp(TopicPartition tp, long timestampMs) {
-    return onCaller(attempt(() -> partition(tp).compose(pv -> pv.offsetForTimestamp(timestampMs))));
+    return Contexts.onCaller(attempt(() -> partition(tp).compose(pv -> pv.offsetForTimestamp(timestampMs))));
   }
 
   private Future<PartitionVerticle> partition(TopicPartition tp) {
@@ -263,20 +260,4 @@ public final class LocalBrokerService implements BrokerService {
     }
   }
 
-  /** {@code f}, its completion hopped onto the caller's context if the caller runs on one. */
-  private static <T> Future<T> onCaller(Future<T> f) {
-    Context caller = Vertx.currentContext();
-    if (caller == null || f.isComplete()) {
-      return f;
-    }
-    Promise<T> p = Promise.promise();
-    f.onComplete(ar -> {
-      if (Vertx.currentContext() == caller) {
-        p.handle(ar);
-      } else {
-        caller.runOnContext(v -> p.handle(ar));
-      }
-    });
-    return p.future();
-  }
 }

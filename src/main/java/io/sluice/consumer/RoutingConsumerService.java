@@ -4,6 +4,7 @@ import static io.sluice.consumer.ConsumerMessages.longs;
 import static io.sluice.consumer.ConsumerMessages.partitions;
 import static io.sluice.consumer.ConsumerMessages.request;
 
+import io.sluice.broker.Contexts;
 import io.sluice.broker.BrokerService;
 import io.sluice.broker.TopicMetadata;
 import io.sluice.broker.cluster.Forwarding;
@@ -164,7 +165,7 @@ public final class RoutingConsumerService implements ConsumerService {
   /** Every coordinator's groups, merged: the call goes to each broker leading some offsets topic partition. */
   @Override
   public Future<JsonArray> listGroups() {
-    return Forwarding.onCaller(service.describeTopic(OffsetsTopic.NAME).transform(ar -> {
+    return Contexts.onCaller(service.describeTopic(OffsetsTopic.NAME).transform(ar -> {
       if (ar.failed()) {
         return isCode(ar.cause(), ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) ? Future.succeededFuture(new JsonArray())
             : Future.failedFuture(ar.cause());
@@ -212,7 +213,7 @@ public final class RoutingConsumerService implements ConsumerService {
       Function<Object, T> decode) {
     Promise<T> result = Promise.promise();
     attempt(group, timeoutMs, here, req, decode, System.nanoTime() + RETRY_WINDOW_MS * 1_000_000, result);
-    return Forwarding.onCaller(result.future());
+    return Contexts.onCaller(result.future());
   }
 
   private <T> void attempt(String group, long timeoutMs, Supplier<Future<T>> here, JsonObject req,

@@ -3,13 +3,9 @@ package io.sluice.storage;
 import io.sluice.errors.StorageException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -137,16 +133,7 @@ public final class LeaderEpochCache {
     startOffsets.forEach((e, s) -> lines.add(e + " " + s));
     byte[] bytes = (String.join("\n", lines) + "\n").getBytes(StandardCharsets.US_ASCII);
     try {
-      try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-          StandardOpenOption.TRUNCATE_EXISTING)) {
-        ByteBuffer buf = ByteBuffer.wrap(bytes);
-        while (buf.hasRemaining()) {
-          ch.write(buf);
-        }
-        ch.force(true);
-      }
-      Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      LogStartCheckpoint.fsyncDirectory(file.getParent());
+      AtomicFile.replace(file, temp, bytes);
     } catch (IOException e) {
       throw new StorageException("Cannot write leader epoch checkpoint " + file + ": " + e,
           new UncheckedIOException(e));

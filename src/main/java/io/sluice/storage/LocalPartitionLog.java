@@ -242,7 +242,7 @@ final class LocalPartitionLog implements PartitionLog {
     try {
       old.channel.force(false);
       fresh = new Segment(newBase, file, files.open(file, true), clock.getAsLong());
-      LogStartCheckpoint.fsyncDirectory(dir);
+      AtomicFile.fsyncDirectory(dir);
     } catch (IOException e) {
       throw fail("rolling " + old.file + " to a new segment at offset " + newBase, e);
     }
@@ -507,7 +507,7 @@ final class LocalPartitionLog implements PartitionLog {
           index.write(writes, false);
         }
         Segment fresh = new Segment(offset, file, files.open(file, true), clock.getAsLong());
-        LogStartCheckpoint.fsyncDirectory(dir);
+        AtomicFile.fsyncDirectory(dir);
         state = new LogState(offset, offset, new Segment[] {fresh}, 0);
       }
       runningMaxTimestamp = -1;

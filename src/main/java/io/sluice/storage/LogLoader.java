@@ -125,7 +125,7 @@ final class LogLoader {
         }
       }
       if (directoryChanged) {
-        LogStartCheckpoint.fsyncDirectory(dir);
+        AtomicFile.fsyncDirectory(dir);
       }
       Segment last = segments.get(segments.size() - 1);
       index.putRecoveryPoint(writes, LocalPartitionLog.endOf(new LogState(logStart, logEnd,

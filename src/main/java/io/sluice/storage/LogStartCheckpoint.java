@@ -1,13 +1,9 @@
 package io.sluice.storage;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 
 /**
  * The log start offset set by {@code deleteRecordsBefore}, in {@code <log dir>/log-start-offset}: one line of
@@ -40,23 +36,6 @@ final class LogStartCheckpoint {
   }
 
   void write(long offset) throws IOException {
-    byte[] bytes = (offset + "\n").getBytes(StandardCharsets.US_ASCII);
-    try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-        StandardOpenOption.TRUNCATE_EXISTING)) {
-      ByteBuffer buf = ByteBuffer.wrap(bytes);
-      while (buf.hasRemaining()) {
-        ch.write(buf);
-      }
-      ch.force(true);
-    }
-    Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    fsyncDirectory(file.getParent());
-  }
-
-  /** Makes a directory's entries (created, renamed, deleted files) durable. */
-  static void fsyncDirectory(Path dir) throws IOException {
-    try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-      ch.force(true);
-    }
+    AtomicFile.replace(file, temp, (offset + "\n").getBytes(StandardCharsets.US_ASCII));
   }
 }

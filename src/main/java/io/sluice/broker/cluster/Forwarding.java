@@ -3,10 +3,6 @@ package io.sluice.broker.cluster;
 import io.sluice.broker.replication.ErrorCodes;
 import io.sluice.errors.ErrorCode;
 import io.sluice.errors.SluiceException;
-import io.vertx.core.Context;
-import io.vertx.core.Future;
-import io.vertx.core.Promise;
-import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.ReplyException;
 
@@ -44,20 +40,4 @@ public final class Forwarding {
     msg.fail(code.code(), String.valueOf(t.getMessage()));
   }
 
-  /** {@code f}, its completion hopped onto the caller's context if the caller runs on one. */
-  public static <T> Future<T> onCaller(Future<T> f) {
-    Context caller = Vertx.currentContext();
-    if (caller == null || f.isComplete()) {
-      return f;
-    }
-    Promise<T> p = Promise.promise();
-    f.onComplete(ar -> {
-      if (Vertx.currentContext() == caller) {
-        p.handle(ar);
-      } else {
-        caller.runOnContext(v -> p.handle(ar));
-      }
-    });
-    return p.future();
-  }
 }

@@ -1,5 +1,6 @@
 package io.sluice.broker.cluster;
 
+import io.sluice.broker.Contexts;
 import io.sluice.broker.Acks;
 import io.sluice.broker.BrokerService;
 import io.sluice.broker.ClusterDescription;
@@ -112,7 +113,7 @@ public final class ForwardingBrokerService implements BrokerService {
 
   @Override
   public Future<ClusterDescription> describeCluster() {
-    return onCaller(cluster.get());
+    return Contexts.onCaller(cluster.get());
   }
 
   @Override
@@ -206,14 +207,10 @@ public final class ForwardingBrokerService implements BrokerService {
     if (!metadata.snapshot().liveBrokers().containsKey(leader)) {
       p.tryFail(new SluiceException(ErrorCode.LEADER_NOT_AVAILABLE, "Leader broker " + leader + " is not alive"));
     }
-    return onCaller(p.future());
+    return Contexts.onCaller(p.future());
   }
 
   private static Throwable translate(Throwable t, int leader) {
     return Forwarding.translate(t, leader, ErrorCode.LEADER_NOT_AVAILABLE);
-  }
-
-  private static <T> Future<T> onCaller(Future<T> f) {
-    return Forwarding.onCaller(f);
   }
 }

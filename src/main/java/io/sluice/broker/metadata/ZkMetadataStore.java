@@ -2,6 +2,7 @@ package io.sluice.broker.metadata;
 
 import io.sluice.errors.ErrorCode;
 import io.sluice.errors.SluiceException;
+import io.sluice.broker.Contexts;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -353,15 +354,7 @@ public final class ZkMetadataStore implements AutoCloseable {
   }
 
   private <T> Future<T> onContext(java.util.function.Supplier<Future<T>> action) {
-    Promise<T> p = Promise.promise();
-    context.runOnContext(v -> {
-      try {
-        action.get().onComplete(p);
-      } catch (RuntimeException e) {
-        p.fail(e);
-      }
-    });
-    return p.future();
+    return Contexts.onContext(context, action);
   }
 
   /** Turns the cached znodes into a snapshot; malformed znodes are logged and skipped, never fatal. */

@@ -1,5 +1,6 @@
 package io.sluice.broker.partition;
 
+import io.sluice.broker.Contexts;
 import io.sluice.broker.Acks;
 import io.sluice.broker.LogStore;
 import io.sluice.broker.OffsetRange;
@@ -721,15 +722,7 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
     return next;
   }
 
-  private <T> Future<T> onContext(Supplier<Future<T>> action) {
-    Promise<T> p = Promise.promise();
-    context.runOnContext(v -> {
-      try {
-        action.get().onComplete(p);
-      } catch (RuntimeException e) {
-        p.fail(e);
-      }
-    });
-    return p.future();
+  private <T> Future<T> onContext(java.util.function.Supplier<Future<T>> action) {
+    return Contexts.onContext(context, action);
   }
 }
