@@ -155,6 +155,37 @@ class GroupConsumerAgainstBrokerTest {
   }
 
   @Test
+  void autoCommitCommitsWhatWasHandedOutWithoutCommitCallsAndANewMemberResumesAfterIt() {
+    client.admin().createTopic("auto", 1, 1, Map.of()).await().atMost(WAIT);
+    produce("auto", 0, 12, 1_000);
+    GroupConsumer c = client.consumer(ConsumerOptions.of("g-auto", List.of("auto")).fetchMaxWaitMs(100)
+        .sessionTimeoutMs(6_000).enableAutoCommit(true).autoCommitIntervalMs(100));
+    AssertSubscriber<ConsumerRecord> sub = c.records().subscribe()
+        .withSubscriber(AssertSubscriber.create(Long.MAX_VALUE));
+    sub.awaitItems(12, WAIT);
+    // No commit call: the consumer keeps polling (demand is open) and commits on its interval, as Kafka's does.
+    await(() -> committed("g-auto") == 12L, "the group's committed offset reaches 12 with the member still open");
+
+    produce("auto", 0, 3, 2_000);
+    sub.awaitItems(15, WAIT);
+    await(() -> committed("g-auto") == 15L, "the committed offset follows the next records handed out");
+    sub.cancel();
+    c.close().await().atMost(WAIT);
+
+    produce("auto", 0, 2, 3_000);
+    GroupConsumer next = client.consumer(options("g-auto", "auto"));
+    assertThat(next.records().select().first(2).collect().asList().await().atMost(WAIT))
+        .extracting(ConsumerRecord::offset).containsExactly(15L, 16L);
+    next.close().await().atMost(WAIT);
+  }
+
+  /** The group's committed offset of partition 0 of its only topic, or -1 without a commit. */
+  private long committed(String group) {
+    List<PartitionLag> lags = client.admin().groupLags(group).await().atMost(WAIT);
+    return lags.isEmpty() || lags.get(0).committedOffset() == null ? -1 : lags.get(0).committedOffset();
+  }
+
+  @Test
   void aSlowSubscriberDoesNotMakeTheConsumerPollAhead() {
     client.admin().createTopic("slow", 1, 1, Map.of()).await().atMost(WAIT);
     produce("slow", 0, 60, 1_000);

@@ -16,6 +16,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.internal.VertxInternal;
+import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -104,6 +105,14 @@ public final class ClientImpl implements SluiceClient {
   @Override
   public Uni<TopicDescription> refreshMetadata(String topic) {
     return Unis.onContext(context, () -> metadata.refresh(topic));
+  }
+
+  /**
+   * The base URL this client sends the partition's requests to now (its leader's advertised URL when known, else a
+   * bootstrap broker's), from the cached metadata without fetching: a diagnostic for operators and tests.
+   */
+  public Uni<URI> partitionRequestUrl(String topic, int partition) {
+    return Unis.onContext(context, () -> Future.succeededFuture(metadata.leaderUrl(topic, partition)));
   }
 
   @Override

@@ -31,6 +31,7 @@ import java.util.Map;
  * <p><b>Threading:</b> confined to the client's context; every method must be called there.
  */
 final class MetadataCache {
+  static final long UNKNOWN_LEADER_REFRESH_MS = 200;
   private final Transport transport;
   private final List<URI> bootstrap;
   private final long maxAgeMs;
@@ -100,13 +101,22 @@ final class MetadataCache {
     fetchedAtMs.remove(name);
   }
 
-  /** The base URL requests for this partition go to: its leader's if known, else a bootstrap broker. */
+  /**
+   * The base URL requests for this partition go to: its leader's if known, else a bootstrap broker. A cached topic
+   * whose leader is unknown (the description was fetched mid-election, or from a broker whose metadata lagged) is
+   * refreshed in the background, at most every {@link #UNKNOWN_LEADER_REFRESH_MS}: the bootstrap broker forwards
+   * the requests meanwhile, and forwarded requests succeed, so no error would ever prompt a refresh.
+   */
   URI leaderUrl(String topic, int partition) {
     TopicDescription d = topics.get(topic);
     if (d != null && partition < d.partitionCount()) {
       URI url = brokerUrls.get(d.partitions().get(partition).leader());
       if (url != null) {
         return url;
+      }
+      if (clusterEndpoint && System.currentTimeMillis() - fetchedAtMs.get(topic) >= UNKNOWN_LEADER_REFRESH_MS) {
+        fetchedAtMs.put(topic, System.currentTimeMillis());
+        refresh(topic).onFailure(t -> { }); // the cached copy stays; the next request tries again
       }
     }
     return bootstrap.get(Math.floorMod(next, bootstrap.size()));
