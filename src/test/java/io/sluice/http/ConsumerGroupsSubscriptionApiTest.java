@@ -190,6 +190,31 @@ class ConsumerGroupsSubscriptionApiTest {
   }
 
   @Test
+  void autoCommitDueBeforeTheFirstPollDoesNotFailThatPoll() {
+    api.createTopic("auto-first", 1);
+    api.produce("auto-first", 0, 1_000, 3);
+    // Interval 0: an auto-commit is due on every poll, including the first, which has not joined the group yet.
+    String a = api.consumer("g-auto-first", settings("a").put("auto.commit.enable", true)
+        .put("auto.commit.interval.ms", 0));
+    api.subscribe(a, "auto-first");
+    JsonArray got = new JsonArray();
+    until(10_000, "3 records", () -> {
+      got.addAll(api.poll(a, 200));
+      return got.size() >= 3;
+    });
+    until(10_000, "the auto-commit", () -> api.poll(a, 0).isEmpty() && !api.get(a + "/offsets").bodyAsJsonObject()
+        .getJsonArray("offsets").isEmpty());
+  }
+
+  @Test
+  void autoCommitInstanceThatSubscribedButNeverPolledCanBeDeleted() {
+    String a = api.consumer("g-auto-unjoined", settings("a").put("auto.commit.enable", true));
+    api.subscribe(a, "auto-first");
+    assertThat(api.delete(a).statusCode()).isEqualTo(204);
+    assertError(api.get(a + "/assignments"), 404, ErrorCode.CONSUMER_INSTANCE_NOT_FOUND);
+  }
+
+  @Test
   void badSubscriptionAndAssignorParametersGetClearErrors() {
     assertError(api.post("/consumers/g-bad-asg", settings("a").put("partition.assignment.strategy", "fair")), 400,
         ErrorCode.INVALID_REQUEST);
