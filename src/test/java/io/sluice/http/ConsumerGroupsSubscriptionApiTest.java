@@ -215,6 +215,44 @@ class ConsumerGroupsSubscriptionApiTest {
   }
 
   @Test
+  void subscribedTopicGainingAPartitionStartsANewGenerationThatGivesItAnOwner() {
+    api.createTopic("grow", 1);
+    List<String> members = List.of(api.consumer("g-grow", settings("a")), api.consumer("g-grow", settings("b")));
+    members.forEach(m -> api.subscribe(m, "grow"));
+    assertThat(settle("g-grow", members).values()).containsExactly(Set.of("grow-0"), Set.of());
+    int generation = describe("g-grow").getInteger("generation");
+
+    var grown = api.post("/topics/grow/partitions", new JsonObject().put("count", 2));
+    assertThat(grown.statusCode()).as(grown.bodyAsString()).isEqualTo(200);
+    assertThat(grown.bodyAsJsonObject().getJsonArray("partitions")).hasSize(2);
+    api.produce("grow", 1, 1_000, 1);
+    JsonArray fromNew = new JsonArray();
+    until(10_000, "a generation that assigns grow-1, and its record", () -> {
+      members.forEach(m -> fromNew.addAll(api.poll(m, 0)));
+      return describe("g-grow").getInteger("generation") > generation && fromNew.size() == 1
+          && describe("g-grow").getString("state").equals("Stable");
+    });
+    assertThat(members.stream().map(ConsumerGroupsSubscriptionApiTest::owned).toList())
+        .containsExactly(Set.of("grow-0"), Set.of("grow-1"));
+    assertThat(fromNew.getJsonObject(0).getInteger("partition")).isEqualTo(1);
+  }
+
+  @Test
+  void partitionsCanOnlyBeAddedWithALargerIntegerCount() {
+    api.createTopic("grow-bad", 2);
+    assertError(api.post("/topics/grow-bad/partitions", new JsonObject().put("count", 2)), 400,
+        ErrorCode.INVALID_PARTITIONS);
+    assertError(api.post("/topics/grow-bad/partitions", new JsonObject().put("count", 1)), 400,
+        ErrorCode.INVALID_PARTITIONS);
+    assertError(api.post("/topics/grow-bad/partitions", new JsonObject().put("count", "3")), 400,
+        ErrorCode.INVALID_PARTITIONS);
+    assertError(api.post("/topics/grow-bad/partitions", new JsonObject()), 400, ErrorCode.INVALID_PARTITIONS);
+    assertError(api.post("/topics/no-such-topic/partitions", new JsonObject().put("count", 3)), 404,
+        ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+    assertThat(api.get("/topics/grow-bad").bodyAsJsonObject().getJsonArray("partitions")).hasSize(2);
+  }
+
+  @Test
   void badSubscriptionAndAssignorParametersGetClearErrors() {
     assertError(api.post("/consumers/g-bad-asg", settings("a").put("partition.assignment.strategy", "fair")), 400,
         ErrorCode.INVALID_REQUEST);
