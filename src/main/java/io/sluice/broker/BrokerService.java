@@ -35,6 +35,16 @@ public interface BrokerService {
    */
   Future<TopicMetadata> metadataForProduce(String topic);
 
+  /**
+   * Grows a topic to {@code count} partitions (Kafka's CreatePartitions); existing partitions keep their data and
+   * replicas, so keyed records may now hash elsewhere. Fails with UNKNOWN_TOPIC_OR_PARTITION, INVALID_PARTITIONS
+   * (count not larger than today's, or above the maximum) or INVALID_REPLICATION_FACTOR (too few live brokers).
+   */
+  default Future<TopicMetadata> createPartitions(String topic, int count) {
+    return Future.failedFuture(new io.sluice.errors.SluiceException(io.sluice.errors.ErrorCode.INVALID_REQUEST,
+        getClass().getSimpleName() + " cannot add partitions"));
+  }
+
   /** Deletes a topic and its data. Fails with UNKNOWN_TOPIC_OR_PARTITION if there is no such topic. */
   Future<Void> deleteTopic(String topic);
 

@@ -92,6 +92,46 @@ public final class LocalBrokerService implements BrokerService {
   }
 
   @Override
+  public Future<TopicMetadata> createPartitions(String topic, int count) {
+    return onCaller(attempt(() -> {
+      MetadataSnapshot s = metadata.snapshot();
+      s.topic(topic).orElseThrow(() -> unknownTopic(topic));
+      Set<Integer> live = new TreeSet<>(s.liveBrokerIds());
+      live.add(config.brokerId());
+      return metadata.addPartitions(topic, current -> grow(current, count, new ArrayList<>(live)))
+          .compose(grown -> metadata.awaitSnapshot(snap -> snap.topic(topic).map(t -> t.isComplete()
+                  && t.partitionCount() == grown.partitionCount()).orElse(false), METADATA_WAIT_MS,
+              "the new partitions of '" + topic + "' to appear")
+              .compose(snap -> partitions.whenHosted(grown.assignment().keySet().stream().map(grown::tp).toList())))
+          .map(v -> {
+            LOG.log(Level.INFO, "Topic " + topic + " now has " + count + " partition(s)");
+            return describe(metadata.snapshot(), topic);
+          });
+    }));
+  }
+
+  /**
+   * {@code current} with partitions up to {@code count}, the new ones placed as {@link #assign} would have placed
+   * them at creation over today's live brokers. Pure; runs inside the metadata store's versioned update.
+   */
+  static TopicState grow(TopicState current, int count, List<Integer> liveBrokers) {
+    if (count <= current.partitionCount() || count > MAX_PARTITIONS) {
+      throw new SluiceException(ErrorCode.INVALID_PARTITIONS, "Topic '" + current.name() + "' has "
+          + current.partitionCount() + " partition(s); the new count must be larger (partitions cannot be removed)"
+          + " and at most " + MAX_PARTITIONS + ", got " + count);
+    }
+    if (current.replicationFactor() > liveBrokers.size()) {
+      throw new SluiceException(ErrorCode.INVALID_REPLICATION_FACTOR, "Replication factor "
+          + current.replicationFactor() + " is larger than the number of live brokers (" + liveBrokers + ")");
+    }
+    Map<Integer, List<Integer>> planned = assign(liveBrokers, count, current.replicationFactor());
+    Map<Integer, List<Integer>> assignment = new TreeMap<>(planned);
+    assignment.putAll(current.assignment());
+    return new TopicState(current.name(), current.topicId(), current.replicationFactor(), current.configs(),
+        assignment, Map.of());
+  }
+
+  @Override
   public Future<TopicMetadata> metadataForProduce(String topic) {
     return Contexts.onCaller(attempt(() -> {
       TopicNames.validate(topic);

@@ -303,6 +303,11 @@ public final class LocalConsumerService implements ConsumerService, GroupListene
   private Future<Void> commitPositions(ConsumerInstance inst) {
     Map<TopicPartition, Long> positions = new HashMap<>(inst.positions);
     positions.keySet().retainAll(owned(inst));
+    if (positions.isEmpty()) {
+      // Nothing read yet, e.g. subscribed but not joined: commitChecked would refuse (throwing), which failed the
+      // first poll once an auto-commit was due, and the delete or expiry of such an instance.
+      return Future.succeededFuture();
+    }
     return commitChecked(inst, positions);
   }
 

@@ -19,6 +19,7 @@ import java.util.Map;
  * POST   /topics          {"name", "partitions"?, "replication_factor"?, "configs"?}  201 + description
  * GET    /topics/{topic}  {"name", "configs", "partitions": [...]}
  * DELETE /topics/{topic}  204
+ * POST   /topics/{topic}/partitions  {"count": n}  200 + description (grows the topic to n partitions)
  * </pre>
  *
  * Absent partitions or replication_factor take the broker's defaults (-1 means the same).
@@ -35,6 +36,7 @@ final class TopicsEndpoint {
     router.post("/topics").handler(bodyHandler).handler(this::create);
     router.get("/topics/:topic").handler(this::describe);
     router.delete("/topics/:topic").handler(this::delete);
+    router.post("/topics/:topic/partitions").handler(bodyHandler).handler(this::createPartitions);
   }
 
   private void list(RoutingContext ctx) {
@@ -55,6 +57,16 @@ final class TopicsEndpoint {
 
   private void describe(RoutingContext ctx) {
     service.describeTopic(Params.topic(ctx))
+        .onSuccess(topic -> Replies.json(ctx, 200, TopicJson.topic(topic)))
+        .onFailure(ctx::fail);
+  }
+
+  private void createPartitions(RoutingContext ctx) {
+    Object count = Replies.jsonObjectBody(ctx).getValue("count");
+    if (!(count instanceof Integer n)) {
+      throw ErrorResponses.error(ErrorCode.INVALID_PARTITIONS, "'count' must be an integer, the new partition count");
+    }
+    service.createPartitions(Params.topic(ctx), n)
         .onSuccess(topic -> Replies.json(ctx, 200, TopicJson.topic(topic)))
         .onFailure(ctx::fail);
   }

@@ -92,6 +92,11 @@ public final class ForwardingBrokerService implements BrokerService {
   }
 
   @Override
+  public Future<TopicMetadata> createPartitions(String topic, int count) {
+    return local.createPartitions(topic, count);
+  }
+
+  @Override
   public Future<TopicMetadata> describeTopic(String topic) {
     return local.describeTopic(topic);
   }

@@ -238,6 +238,42 @@ public final class ZkMetadataStore implements AutoCloseable {
     });
   }
 
+  /**
+   * Adds partitions to an existing topic in one transaction: {@code grow} maps the topic as stored to the grown one
+   * (it may throw to refuse); the new partitions' znodes are created before the topic's JSON is rewritten, and the
+   * rewrite is conditional on the version read, so of two concurrent growths one fails instead of both winning.
+   */
+  public Future<TopicState> addPartitions(String name, java.util.function.UnaryOperator<TopicState> grow) {
+    return blocking(() -> {
+      Stat stat = new Stat();
+      byte[] data;
+      try {
+        data = client.getData().storingStatIn(stat).forPath(ZkPaths.topic(name));
+      } catch (KeeperException.NoNodeException e) {
+        throw new SluiceException(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, "Topic '" + name + "' does not exist");
+      }
+      TopicState current = TopicState.fromJson(name, data);
+      TopicState grown = grow.apply(current);
+      List<CuratorOp> ops = new ArrayList<>();
+      for (Map.Entry<Integer, List<Integer>> e : grown.assignment().entrySet()) {
+        if (!current.assignment().containsKey(e.getKey())) {
+          ops.add(client.transactionOp().create().forPath(ZkPaths.partition(name, e.getKey())));
+          ops.add(client.transactionOp().create().forPath(ZkPaths.partitionState(name, e.getKey()),
+              PartitionState.initial(e.getValue()).toJson()));
+        }
+      }
+      ops.add(client.transactionOp().setData().withVersion(stat.getVersion()).forPath(ZkPaths.topic(name),
+          grown.toJson()));
+      try {
+        client.transaction().forOperations(ops);
+      } catch (KeeperException.BadVersionException | KeeperException.NodeExistsException e) {
+        throw new SluiceException(ErrorCode.INVALID_PARTITIONS, "Topic '" + name
+            + "' changed while adding partitions (a concurrent request?); describe it and retry");
+      }
+      return grown;
+    });
+  }
+
   /** Deletes a topic's znodes in one transaction; UNKNOWN_TOPIC_OR_PARTITION if there is no such topic. */
   public Future<Void> deleteTopic(String name) {
     return blocking(() -> {
