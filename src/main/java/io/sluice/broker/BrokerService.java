@@ -40,10 +40,7 @@ public interface BrokerService {
    * replicas, so keyed records may now hash elsewhere. Fails with UNKNOWN_TOPIC_OR_PARTITION, INVALID_PARTITIONS
    * (count not larger than today's, or above the maximum) or INVALID_REPLICATION_FACTOR (too few live brokers).
    */
-  default Future<TopicMetadata> createPartitions(String topic, int count) {
-    return Future.failedFuture(new io.sluice.errors.SluiceException(io.sluice.errors.ErrorCode.INVALID_REQUEST,
-        getClass().getSimpleName() + " cannot add partitions"));
-  }
+  Future<TopicMetadata> createPartitions(String topic, int count);
 
   /** Deletes a topic and its data. Fails with UNKNOWN_TOPIC_OR_PARTITION if there is no such topic. */
   Future<Void> deleteTopic(String topic);

@@ -93,7 +93,7 @@ public final class LocalBrokerService implements BrokerService {
 
   @Override
   public Future<TopicMetadata> createPartitions(String topic, int count) {
-    return onCaller(attempt(() -> {
+    return Contexts.onCaller(attempt(() -> {
       MetadataSnapshot s = metadata.snapshot();
       s.topic(topic).orElseThrow(() -> unknownTopic(topic));
       Set<Integer> live = new TreeSet<>(s.liveBrokerIds());

@@ -104,6 +104,11 @@ final class InMemoryBroker implements BrokerService {
   }
 
   @Override
+  public Future<TopicMetadata> createPartitions(String topic, int count) {
+    return Future.failedFuture(new SluiceException(ErrorCode.INVALID_REQUEST, "The in-memory broker cannot add partitions"));
+  }
+
+  @Override
   public Future<io.sluice.broker.ClusterDescription> describeCluster() {
     return Future.succeededFuture(new io.sluice.broker.ClusterDescription("in-memory", 1,
         List.of(new io.sluice.broker.ClusterDescription.BrokerInfo(1, "127.0.0.1", 0, true))));
