@@ -181,7 +181,11 @@ public final class ZkMetadataStore implements AutoCloseable {
   public Future<Void> registerBroker(BrokerRegistration reg, long sessionTimeoutMs) {
     this.registration = reg;
     String path = ZkPaths.broker(reg.id());
-    return blocking(() -> client.checkExists().forPath(path)).compose(stat -> {
+    return blocking(() -> {
+      Stat existing = client.checkExists().forPath(path);
+      // A node of this very session is ours already (an earlier create whose answer was lost).
+      return existing == null || existing.getEphemeralOwner() == currentSession() ? null : existing;
+    }).compose(stat -> {
       if (stat == null) {
         return createRegistration(reg);
       }
@@ -196,14 +200,32 @@ public final class ZkMetadataStore implements AutoCloseable {
     });
   }
 
-  /** Creates the registration and completes once this broker's own snapshot shows it (read your writes). */
+  /**
+   * Creates the registration and completes once this broker's own snapshot shows it (read your writes). A create
+   * whose answer was lost in a connection loss is retried by Curator and then finds the node: when that node is
+   * owned by this very session it is ours (KAFKA-1387 came from treating it as someone else's).
+   */
   private Future<Void> createRegistration(BrokerRegistration reg) {
+    String path = ZkPaths.broker(reg.id());
     return blocking(() -> {
-      client.create().withMode(CreateMode.EPHEMERAL).forPath(ZkPaths.broker(reg.id()), reg.toJson());
-      LOG.log(Level.INFO, "Registered broker " + reg.id() + " at " + ZkPaths.broker(reg.id()));
+      try {
+        client.create().withMode(CreateMode.EPHEMERAL).forPath(path, reg.toJson());
+      } catch (KeeperException.NodeExistsException e) {
+        Stat stat = client.checkExists().forPath(path);
+        if (stat == null || stat.getEphemeralOwner() != currentSession()) {
+          throw e;
+        }
+        client.setData().forPath(path, reg.toJson());
+      }
+      LOG.log(Level.INFO, "Registered broker " + reg.id() + " at " + path);
       return null;
     }).compose(v -> awaitSnapshot(s -> reg.equals(s.liveBrokers().get(reg.id())), REGISTRATION_VISIBLE_MS,
         "the registration of broker " + reg.id() + " to show")).mapEmpty();
+  }
+
+  /** This broker's ZooKeeper session; blocks while the client connects. */
+  private long currentSession() throws Exception {
+    return client.getZookeeperClient().getZooKeeper().getSessionId();
   }
 
   /** After a session expiry ZooKeeper dropped the ephemeral registration: put it back once reconnected. */
@@ -349,7 +371,7 @@ public final class ZkMetadataStore implements AutoCloseable {
 
   /** The current ZooKeeper session id (for diagnostics). */
   public Future<Long> sessionId() {
-    return blocking(() -> rootClient.getZookeeperClient().getZooKeeper().getSessionId());
+    return blocking(this::currentSession);
   }
 
   /** Stops following ZooKeeper and removes this broker's registration (others see it leave at once). */
@@ -358,8 +380,7 @@ public final class ZkMetadataStore implements AutoCloseable {
     registration = null;
     Future<Void> deregistered = reg == null ? Future.succeededFuture() : blocking(() -> {
       Stat stat = client.checkExists().forPath(ZkPaths.broker(reg.id()));
-      long session = rootClient.getZookeeperClient().getZooKeeper().getSessionId();
-      if (stat != null && stat.getEphemeralOwner() == session) {
+      if (stat != null && stat.getEphemeralOwner() == currentSession()) {
         client.delete().forPath(ZkPaths.broker(reg.id()));
       }
       return null;
