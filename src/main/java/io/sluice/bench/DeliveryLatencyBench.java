@@ -38,6 +38,9 @@ final class DeliveryLatencyBench {
   private final LatencyStats connectionWait = new LatencyStats();
   private final LatencyStats roundTrip = new LatencyStats();
   private long[] perSecondMaxMicros;
+  /** Written by the probe thread only, read after it ended. */
+  private long[] perSecondProbeMaxMicros;
+  private final LatencyStats probeGaps = new LatencyStats();
   private long measureFromNanos;
 
   DeliveryLatencyBench(Vertx vertx, HttpClient producerClient, HttpClient consumerClient, BenchArgs args) {
@@ -57,25 +60,62 @@ final class DeliveryLatencyBench {
     long total = ticks * perTick;
     measureFromNanos = System.nanoTime() + warmupSeconds * 1_000_000_000L;
     perSecondMaxMicros = new long[(int) seconds + 1];
+    perSecondProbeMaxMicros = new long[(int) seconds + 1];
+    Thread probe = new Thread(() -> probe(measureFromNanos + seconds * 1_000_000_000L), "scheduling-probe");
+    probe.setDaemon(true);
+    probe.start();
     Promise<Void> consumed = Promise.promise();
     Promise<Void> produced = Promise.promise();
     return onNewContext(() -> consume(base, 0, total, consumed))
         .compose(v -> onNewContext(() -> produce(base, perTick, ticks, produced)))
         .compose(v -> Future.all(consumed.future(), produced.future()))
-        .map(v -> summary());
+        .compose(v -> vertx.executeBlocking(() -> {
+          probe.join();
+          return summary();
+        }));
+  }
+
+  /**
+   * A plain thread that sleeps 1 ms at a time and records how late it wakes: the machine's scheduling lag, which
+   * involves neither Vert.x nor the broker. Its per-second maxima line up with the delivery maxima when the tail
+   * comes from the machine.
+   */
+  private void probe(long untilNanos) {
+    long last = System.nanoTime();
+    while (last < untilNanos) {
+      try {
+        Thread.sleep(1);
+      } catch (InterruptedException e) {
+        return;
+      }
+      long now = System.nanoTime();
+      if (now >= measureFromNanos) {
+        long micros = (now - last) / 1000;
+        probeGaps.record(micros);
+        int second = (int) Math.min(perSecondProbeMaxMicros.length - 1, (now - measureFromNanos) / 1_000_000_000L);
+        perSecondProbeMaxMicros[second] = Math.max(perSecondProbeMaxMicros[second], micros);
+      }
+      last = now;
+    }
   }
 
   private String summary() {
+    StringBuilder probePerSecond = new StringBuilder();
+    for (long m : perSecondProbeMaxMicros) {
+      probePerSecond.append(String.format("%.1f ", m / 1000.0));
+    }
     StringBuilder perSecond = new StringBuilder();
     for (long m : perSecondMaxMicros) {
       perSecond.append(String.format("%.1f ", m / 1000.0));
     }
     return String.format("delivery latency at %d records/s over %d s (after %d s warm-up): %s%n"
         + "  max delivery per second (ms): %s%n"
+        + "  machine: 1 ms sleeps of a plain thread in the tool: %s%n"
+        + "  machine: max sleep per second (ms): %s%n"
         + "  tool: producer timer tick gaps: %s%n"
         + "  tool: produce request wait for a connection: %s%n"
         + "  produce round trip (tick to response): %s", rate, seconds, warmupSeconds, delivery.summary(),
-        perSecond.toString().trim(), tickGaps.summary(), connectionWait.summary(), roundTrip.summary());
+        perSecond.toString().trim(), probeGaps.summary(), probePerSecond.toString().trim(), tickGaps.summary(), connectionWait.summary(), roundTrip.summary());
   }
 
   /** Deploys an empty verticle and runs {@code start} on its (new) event-loop context. */
