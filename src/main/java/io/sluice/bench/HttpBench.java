@@ -195,56 +195,13 @@ public final class HttpBench {
     return arr.getJsonObject(arr.size() - 1).getLong("offset") + 1;
   }
 
-  /** Produces {@code rate} records/s in 1 ms ticks while one long-poll consumer measures delivery latency. */
+  /** Produce-to-long-poll delivery latency: see {@link DeliveryLatencyBench}. */
   private Future<Void> latency() {
-    int rate = args.integer("rate", 10_000);
-    long seconds = args.number("seconds", 10);
-    return createTopic("bench-latency", 1).compose(topic -> {
-      String base = "/topics/" + topic + "/partitions/0";
-      LatencyStats stats = new LatencyStats();
-      long total = rate * seconds;
-      Promise<Void> done = Promise.promise();
-      consume(base, 0, total, stats, done);
-      long perTick = Math.max(1, rate / 1000);
-      AtomicLong produced = new AtomicLong();
-      vertx.setPeriodic(1, id -> {
-        if (produced.get() >= total) {
-          vertx.cancelTimer(id);
-          return;
-        }
-        JsonArray recs = new JsonArray();
-        for (int i = 0; i < perTick; i++) {
-          recs.add(new JsonObject().put("value", System.nanoTime()));
-        }
-        produced.addAndGet(perTick);
-        send(HttpMethod.POST, base + "?acks=1", "application/vnd.kafka.json.v2+json",
-            Buffer.buffer(new JsonObject().put("records", recs).encode()), 200);
-      });
-      return done.future().map(v -> {
-        System.out.printf("delivery latency at %d records/s over %d s: %s%n", rate, seconds, stats.summary());
-        return null;
-      });
+    DeliveryLatencyBench bench = new DeliveryLatencyBench(vertx, client, consumerClient, args);
+    return createTopic("bench-latency", 1).compose(bench::run).map(summary -> {
+      System.out.println(summary);
+      return null;
     });
-  }
-
-  private void consume(String base, long offset, long total, LatencyStats stats, Promise<Void> done) {
-    get(consumerClient, base + "/records?offset=" + offset + "&timeout=1000", "application/vnd.kafka.json.v2+json")
-        .onFailure(done::tryFail)
-        .onSuccess(b -> {
-          long now = System.nanoTime();
-          JsonArray arr = new JsonArray(b);
-          long next = offset;
-          for (int i = 0; i < arr.size(); i++) {
-            JsonObject r = arr.getJsonObject(i);
-            stats.record((now - r.getLong("value")) / 1000);
-            next = r.getLong("offset") + 1;
-          }
-          if (stats.count() >= total) {
-            done.tryComplete();
-          } else {
-            consume(base, next, total, stats, done);
-          }
-        });
   }
 
   private Future<Void> runRequests(long count, int inflight, java.util.function.LongFunction<Future<?>> request) {
