@@ -37,32 +37,20 @@ class ConsumerGroupsApiTest {
     api.close();
   }
 
-  private static JsonObject earliest(String name) {
-    return new JsonObject().put("name", name).put("format", "json").put("auto.offset.reset", "earliest")
-        .put("auto.commit.enable", "false").put("session.timeout.ms", 30_000);
-  }
-
-  private static Set<String> owned(String base) {
-    Set<String> out = new HashSet<>();
-    api.assignment(base).forEach(o -> out.add(((JsonObject) o).getString("topic") + "-"
-        + ((JsonObject) o).getInteger("partition")));
-    return out;
-  }
-
   @Test
   void membersSharePartitionsExtraMembersGetNothingUntilOneLeavesAndOtherGroupsSeeEverything() {
     api.createTopic("share", 2);
     api.produce("share", 0, 1_000, 3);
     api.produce("share", 1, 1_000, 3);
-    List<String> members = List.of(api.consumer("g-share", earliest("a")), api.consumer("g-share", earliest("b")),
-        api.consumer("g-share", earliest("c")));
+    List<String> members = List.of(api.consumer("g-share", GroupsTestSupport.earliest("a")), api.consumer("g-share", GroupsTestSupport.earliest("b")),
+        api.consumer("g-share", GroupsTestSupport.earliest("c")));
     members.forEach(m -> api.subscribe(m, "share"));
     // Every member polls until the group settles on one generation that they have all seen.
     until(10_000, "a stable group", () -> {
       members.forEach(m -> api.poll(m, 0));
       return api.get("/consumer-groups/g-share").bodyAsJsonObject().getString("state").equals("Stable");
     });
-    List<Set<String>> assignments = members.stream().map(ConsumerGroupsApiTest::owned).toList();
+    List<Set<String>> assignments = members.stream().map(api::owned).toList();
     Set<String> union = new HashSet<>();
     assignments.forEach(union::addAll);
     assertThat(union).containsExactlyInAnyOrder("share-0", "share-1");
@@ -74,10 +62,10 @@ class ConsumerGroupsApiTest {
     assertThat(api.delete(leaving).statusCode()).isEqualTo(204);
     until(10_000, "the idle member to get the leaver's partition", () -> {
       api.poll(idle, 0);
-      return !owned(idle).isEmpty();
+      return !api.owned(idle).isEmpty();
     });
 
-    String other = api.consumer("g-share-other", earliest("x"));
+    String other = api.consumer("g-share-other", GroupsTestSupport.earliest("x"));
     api.subscribe(other, "share");
     JsonArray all = new JsonArray();
     until(10_000, "the other group to read all 6 records", () -> {
@@ -90,7 +78,7 @@ class ConsumerGroupsApiTest {
   @Test
   void memberThatStopsPollingIsEvictedAfterItsSessionTimeout() {
     api.createTopic("evict", 2);
-    JsonObject shortSession = earliest("a").put("session.timeout.ms", 1_000);
+    JsonObject shortSession = GroupsTestSupport.earliest("a").put("session.timeout.ms", 1_000);
     String a = api.consumer("g-evict", shortSession);
     String b = api.consumer("g-evict", shortSession.copy().put("name", "b"));
     api.subscribe(a, "evict");
@@ -98,12 +86,12 @@ class ConsumerGroupsApiTest {
     until(10_000, "both members own a partition", () -> {
       api.poll(a, 0);
       api.poll(b, 0);
-      return owned(a).size() == 1 && owned(b).size() == 1;
+      return api.owned(a).size() == 1 && api.owned(b).size() == 1;
     });
     long stoppedAt = System.nanoTime();
     until(10_000, "a to own both partitions once b is evicted", () -> {
       api.poll(a, 100);
-      return owned(a).size() == 2;
+      return api.owned(a).size() == 2;
     });
     assertThat((System.nanoTime() - stoppedAt) / 1_000_000).as("ms until eviction").isGreaterThanOrEqualTo(900);
     JsonObject group = api.get("/consumer-groups/g-evict").bodyAsJsonObject();
@@ -114,11 +102,11 @@ class ConsumerGroupsApiTest {
   void commitFromAnOlderGenerationIsRefusedUntilTheMemberPollsAgain() {
     api.createTopic("stale", 2);
     api.produce("stale", 0, 1_000, 5);
-    String a = api.consumer("g-stale", earliest("a"));
+    String a = api.consumer("g-stale", GroupsTestSupport.earliest("a"));
     api.subscribe(a, "stale");
     api.poll(a, 0);
     int before = api.get("/consumer-groups/g-stale").bodyAsJsonObject().getInteger("generation");
-    String b = api.consumer("g-stale", earliest("b"));
+    String b = api.consumer("g-stale", GroupsTestSupport.earliest("b"));
     api.subscribe(b, "stale");
     api.poll(b, 0);
     assertThat(api.get("/consumer-groups/g-stale").bodyAsJsonObject().getInteger("generation")).isGreaterThan(before);
@@ -127,7 +115,7 @@ class ConsumerGroupsApiTest {
         .put("partition", 0).put("offset", 1)));
     assertError(api.post(a + "/offsets", commit), 409, ErrorCode.ILLEGAL_GENERATION);
     api.poll(a, 0);
-    String owner = owned(a).contains("stale-0") ? a : b;
+    String owner = api.owned(a).contains("stale-0") ? a : b;
     api.poll(owner, 0);
     assertThat(api.post(owner + "/offsets", commit).statusCode()).isEqualTo(204);
   }
@@ -136,7 +124,7 @@ class ConsumerGroupsApiTest {
   void nextOwnerResumesRightAfterTheCommittedOffset() {
     api.createTopic("resume", 1);
     api.produce("resume", 0, 1_000, 10);
-    String a = api.consumer("g-resume", earliest("a"));
+    String a = api.consumer("g-resume", GroupsTestSupport.earliest("a"));
     api.subscribe(a, "resume");
     JsonArray first = new JsonArray();
     until(10_000, "records", () -> {
@@ -151,7 +139,7 @@ class ConsumerGroupsApiTest {
     assertThat(committed.getJsonArray("offsets").getJsonObject(0).getLong("offset")).isEqualTo(4);
     assertThat(api.delete(a).statusCode()).isEqualTo(204);
 
-    String b = api.consumer("g-resume", earliest("b"));
+    String b = api.consumer("g-resume", GroupsTestSupport.earliest("b"));
     api.subscribe(b, "resume");
     JsonArray next = new JsonArray();
     until(10_000, "records for the next owner", () -> {
@@ -165,7 +153,7 @@ class ConsumerGroupsApiTest {
   void emptyCommitBodyCommitsEverythingReturnedSoFar() {
     api.createTopic("commit-all", 1);
     api.produce("commit-all", 0, 1_000, 4);
-    String a = api.consumer("g-commit-all", earliest("a"));
+    String a = api.consumer("g-commit-all", GroupsTestSupport.earliest("a"));
     api.subscribe(a, "commit-all");
     JsonArray got = new JsonArray();
     until(10_000, "records", () -> {
@@ -182,7 +170,7 @@ class ConsumerGroupsApiTest {
   void seekByTimestampBeginningAndEndMovePositions() {
     api.createTopic("seek", 1);
     api.produce("seek", 0, 10_000, 10);
-    String a = api.consumer("g-seek", earliest("a"));
+    String a = api.consumer("g-seek", GroupsTestSupport.earliest("a"));
     JsonObject partitions = new JsonObject().put("partitions", new JsonArray().add(new JsonObject()
         .put("topic", "seek").put("partition", 0)));
     assertThat(api.post(a + "/assignments", partitions).statusCode()).isEqualTo(204);
@@ -205,7 +193,7 @@ class ConsumerGroupsApiTest {
     api.createTopic("lag", 2);
     api.produce("lag", 0, 1_000, 10);
     api.produce("lag", 1, 1_000, 4);
-    String a = api.consumer("g-lag", earliest("a"));
+    String a = api.consumer("g-lag", GroupsTestSupport.earliest("a"));
     api.subscribe(a, "lag");
     api.poll(a, 0);
     api.post(a + "/offsets", new JsonObject().put("offsets", new JsonArray()
@@ -240,8 +228,8 @@ class ConsumerGroupsApiTest {
         ErrorCode.INVALID_REQUEST);
     assertError(api.post("/consumers/g-bad", new JsonObject().put("session.timeout.ms", 1)), 400,
         ErrorCode.INVALID_SESSION_TIMEOUT);
-    String a = api.consumer("g-bad", earliest("a"));
-    assertError(api.post("/consumers/g-bad", earliest("a")), 409, ErrorCode.CONSUMER_ALREADY_EXISTS);
+    String a = api.consumer("g-bad", GroupsTestSupport.earliest("a"));
+    assertError(api.post("/consumers/g-bad", GroupsTestSupport.earliest("a")), 409, ErrorCode.CONSUMER_ALREADY_EXISTS);
     assertError(api.get("/consumers/g-bad/instances/nobody/records"), 404, ErrorCode.CONSUMER_INSTANCE_NOT_FOUND);
     assertError(api.post(a + "/subscription", new JsonObject().put("topics", "x")), 400, ErrorCode.MALFORMED_REQUEST);
     assertError(api.post(a + "/subscription", new JsonObject().put("topic_pattern", "(")), 400,

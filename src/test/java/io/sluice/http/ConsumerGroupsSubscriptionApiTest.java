@@ -42,18 +42,6 @@ class ConsumerGroupsSubscriptionApiTest {
     api.close();
   }
 
-  private static JsonObject settings(String name) {
-    return new JsonObject().put("name", name).put("format", "json").put("auto.offset.reset", "earliest")
-        .put("auto.commit.enable", "false").put("session.timeout.ms", 30_000);
-  }
-
-  private static Set<String> owned(String base) {
-    Set<String> out = new HashSet<>();
-    api.assignment(base).forEach(o -> out.add(((JsonObject) o).getString("topic") + "-"
-        + ((JsonObject) o).getInteger("partition")));
-    return out;
-  }
-
   private static JsonObject describe(String group) {
     return api.get("/consumer-groups/" + group).bodyAsJsonObject();
   }
@@ -65,7 +53,7 @@ class ConsumerGroupsSubscriptionApiTest {
       return describe(group).getString("state").equals("Stable");
     });
     Map<String, Set<String>> out = new LinkedHashMap<>();
-    members.forEach(m -> out.put(m, owned(m)));
+    members.forEach(m -> out.put(m, api.owned(m)));
     return out;
   }
 
@@ -73,7 +61,7 @@ class ConsumerGroupsSubscriptionApiTest {
   void patternSubscriptionOwnsWholeNameMatchesIncludingATopicCreatedAfterSubscribing() {
     api.createTopic("pat-a", 2);
     api.createTopic("nopat-a", 1);
-    String a = api.consumer("g-pat", settings("a"));
+    String a = api.consumer("g-pat", GroupsTestSupport.earliest("a"));
     var subscribed = api.post(a + "/subscription", new JsonObject().put("topic_pattern", "pat-.*"));
     assertThat(subscribed.statusCode()).as(subscribed.bodyAsString()).isEqualTo(204);
     assertThat(api.get(a + "/subscription").bodyAsJsonObject().getString("topic_pattern")).isEqualTo("pat-.*");
@@ -90,7 +78,7 @@ class ConsumerGroupsSubscriptionApiTest {
       api.poll(a, 100).forEach(r -> records.add(r));
       return records.size() >= 2;
     });
-    assertThat(owned(a)).containsExactlyInAnyOrder("pat-a-0", "pat-a-1", "pat-b-0");
+    assertThat(api.owned(a)).containsExactlyInAnyOrder("pat-a-0", "pat-a-1", "pat-b-0");
     assertThat(records.stream().map(r -> ((JsonObject) r).getString("topic"))).containsOnly("pat-b");
     assertThat(describe("g-pat").getInteger("generation")).as("a new generation").isGreaterThan(generation);
   }
@@ -103,7 +91,7 @@ class ConsumerGroupsSubscriptionApiTest {
     for (String assignor : List.of("range", "roundrobin")) {
       String group = "g-asg-" + assignor;
       List<String> members = List.of("a", "b").stream().map(n -> api.consumer(group,
-          settings(n).put("partition.assignment.strategy", assignor))).toList();
+          GroupsTestSupport.earliest(n).put("partition.assignment.strategy", assignor))).toList();
       members.forEach(m -> api.subscribe(m, "asg-t1", "asg-t2"));
       byAssignor.put(assignor, List.copyOf(settle(group, members).values()));
       assertThat(describe(group).getString("assignor")).isEqualTo(assignor);
@@ -120,7 +108,7 @@ class ConsumerGroupsSubscriptionApiTest {
     for (String assignor : List.of("sticky", "roundrobin")) {
       String group = "g-leave-" + assignor;
       List<String> members = List.of("a", "b", "c").stream().map(n -> api.consumer(group,
-          settings(n).put("partition.assignment.strategy", assignor))).toList();
+          GroupsTestSupport.earliest(n).put("partition.assignment.strategy", assignor))).toList();
       members.forEach(m -> api.subscribe(m, topics.toArray(String[]::new)));
       Map<String, Set<String>> before = settle(group, members);
       assertThat(before.values()).as(assignor).allSatisfy(s -> assertThat(s).hasSize(1));
@@ -142,7 +130,7 @@ class ConsumerGroupsSubscriptionApiTest {
   void autoCommitCommitsPolledRecordsAfterTheIntervalAndANewInstanceResumesAfterThem() {
     api.createTopic("auto", 1);
     api.produce("auto", 0, 1_000, 10);
-    String a = api.consumer("g-auto", settings("a").put("auto.commit.enable", "true")
+    String a = api.consumer("g-auto", GroupsTestSupport.earliest("a").put("auto.commit.enable", "true")
         .put("auto.commit.interval.ms", 200));
     api.subscribe(a, "auto");
     JsonArray got = new JsonArray();
@@ -162,7 +150,7 @@ class ConsumerGroupsSubscriptionApiTest {
 
     assertThat(api.delete(a).statusCode()).isEqualTo(204);
     api.produce("auto", 0, 2_000, 3);
-    String b = api.consumer("g-auto", settings("b"));
+    String b = api.consumer("g-auto", GroupsTestSupport.earliest("b"));
     api.subscribe(b, "auto");
     JsonArray next = new JsonArray();
     until(10_000, "records for the next instance", () -> {
@@ -176,7 +164,7 @@ class ConsumerGroupsSubscriptionApiTest {
   void autoCommitDoesNothingBeforeItsInterval() {
     api.createTopic("auto-late", 1);
     api.produce("auto-late", 0, 1_000, 5);
-    String a = api.consumer("g-auto-late", settings("a").put("auto.commit.enable", true)
+    String a = api.consumer("g-auto-late", GroupsTestSupport.earliest("a").put("auto.commit.enable", true)
         .put("auto.commit.interval.ms", 600_000));
     api.subscribe(a, "auto-late");
     JsonArray got = new JsonArray();
@@ -194,7 +182,7 @@ class ConsumerGroupsSubscriptionApiTest {
     api.createTopic("auto-first", 1);
     api.produce("auto-first", 0, 1_000, 3);
     // Interval 0: an auto-commit is due on every poll, including the first, which has not joined the group yet.
-    String a = api.consumer("g-auto-first", settings("a").put("auto.commit.enable", true)
+    String a = api.consumer("g-auto-first", GroupsTestSupport.earliest("a").put("auto.commit.enable", true)
         .put("auto.commit.interval.ms", 0));
     api.subscribe(a, "auto-first");
     JsonArray got = new JsonArray();
@@ -208,7 +196,7 @@ class ConsumerGroupsSubscriptionApiTest {
 
   @Test
   void autoCommitInstanceThatSubscribedButNeverPolledCanBeDeleted() {
-    String a = api.consumer("g-auto-unjoined", settings("a").put("auto.commit.enable", true));
+    String a = api.consumer("g-auto-unjoined", GroupsTestSupport.earliest("a").put("auto.commit.enable", true));
     api.subscribe(a, "auto-first");
     assertThat(api.delete(a).statusCode()).isEqualTo(204);
     assertError(api.get(a + "/assignments"), 404, ErrorCode.CONSUMER_INSTANCE_NOT_FOUND);
@@ -217,7 +205,7 @@ class ConsumerGroupsSubscriptionApiTest {
   @Test
   void subscribedTopicGainingAPartitionStartsANewGenerationThatGivesItAnOwner() {
     api.createTopic("grow", 1);
-    List<String> members = List.of(api.consumer("g-grow", settings("a")), api.consumer("g-grow", settings("b")));
+    List<String> members = List.of(api.consumer("g-grow", GroupsTestSupport.earliest("a")), api.consumer("g-grow", GroupsTestSupport.earliest("b")));
     members.forEach(m -> api.subscribe(m, "grow"));
     assertThat(settle("g-grow", members).values()).containsExactly(Set.of("grow-0"), Set.of());
     int generation = describe("g-grow").getInteger("generation");
@@ -232,7 +220,7 @@ class ConsumerGroupsSubscriptionApiTest {
       return describe("g-grow").getInteger("generation") > generation && fromNew.size() == 1
           && describe("g-grow").getString("state").equals("Stable");
     });
-    assertThat(members.stream().map(ConsumerGroupsSubscriptionApiTest::owned).toList())
+    assertThat(members.stream().map(api::owned).toList())
         .containsExactly(Set.of("grow-0"), Set.of("grow-1"));
     assertThat(fromNew.getJsonObject(0).getInteger("partition")).isEqualTo(1);
   }
@@ -254,15 +242,15 @@ class ConsumerGroupsSubscriptionApiTest {
 
   @Test
   void badSubscriptionAndAssignorParametersGetClearErrors() {
-    assertError(api.post("/consumers/g-bad-asg", settings("a").put("partition.assignment.strategy", "fair")), 400,
+    assertError(api.post("/consumers/g-bad-asg", GroupsTestSupport.earliest("a").put("partition.assignment.strategy", "fair")), 400,
         ErrorCode.INVALID_REQUEST);
-    assertError(api.post("/consumers/g-bad-asg", settings("a").put("partition.assignment.strategy", 3)), 400,
+    assertError(api.post("/consumers/g-bad-asg", GroupsTestSupport.earliest("a").put("partition.assignment.strategy", 3)), 400,
         ErrorCode.INVALID_REQUEST);
-    assertError(api.post("/consumers/g-bad-asg", settings("a").put("auto.commit.interval.ms", -1)), 400,
+    assertError(api.post("/consumers/g-bad-asg", GroupsTestSupport.earliest("a").put("auto.commit.interval.ms", -1)), 400,
         ErrorCode.INVALID_REQUEST);
-    assertError(api.post("/consumers/g-bad-asg", settings("a").put("auto.commit.enable", "sometimes")), 400,
+    assertError(api.post("/consumers/g-bad-asg", GroupsTestSupport.earliest("a").put("auto.commit.enable", "sometimes")), 400,
         ErrorCode.INVALID_REQUEST);
-    String a = api.consumer("g-bad-asg", settings("a"));
+    String a = api.consumer("g-bad-asg", GroupsTestSupport.earliest("a"));
     assertError(api.post(a + "/subscription", new JsonObject().put("topic_pattern", "[a-")), 400,
         ErrorCode.MALFORMED_REQUEST);
     assertError(api.post(a + "/subscription", new JsonObject().put("topic_pattern", 7)), 400,

@@ -100,6 +100,20 @@ final class GroupsTestSupport implements AutoCloseable {
   }
 
   /** Calls {@code check} until it is true; fails after {@code timeoutMs}. No sleeping: each call is a request. */
+  /** Instance settings for a member that starts at the earliest offset and commits only when told to. */
+  static JsonObject earliest(String name) {
+    return new JsonObject().put("name", name).put("format", "json").put("auto.offset.reset", "earliest")
+        .put("auto.commit.enable", "false").put("session.timeout.ms", 30_000);
+  }
+
+  /** The partitions the instance at {@code base} owns, as {@code topic-partition} names. */
+  java.util.Set<String> owned(String base) {
+    java.util.Set<String> out = new java.util.HashSet<>();
+    assignment(base).forEach(o -> out.add(((JsonObject) o).getString("topic") + "-"
+        + ((JsonObject) o).getInteger("partition")));
+    return out;
+  }
+
   static void until(long timeoutMs, String what, Supplier<Boolean> check) {
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
     while (!check.get()) {
