@@ -13,6 +13,7 @@ import io.sluice.broker.metadata.ZkPaths;
 import io.sluice.broker.partition.PartitionManager;
 import io.sluice.config.BrokerConfig;
 import io.sluice.storage.TopicPartition;
+import io.sluice.storage.LogManager;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -56,9 +57,6 @@ public final class Broker {
   private static final System.Logger LOG = System.getLogger(Broker.class.getName());
 
 
-  /** The storage engine: {@code io.sluice.storage.LogManager} on the data directory. */
-  public static final LogStore.Factory DEFAULT_LOG_STORE = LogManagerStore::open;
-
   private static final String ZK_ROOT_PATH = "io.vertx";
   private static final String STORAGE_POOL = "sluice-storage";
   private static final String ZOOKEEPER_POOL = "sluice-zookeeper";
@@ -74,7 +72,7 @@ public final class Broker {
   private ZookeeperClusterManager clusterManager;
   private WorkerExecutor storageExecutor;
   private WorkerExecutor zookeeperExecutor;
-  private LogStore logStore;
+  private LogManager logStore;
   private ZkMetadataStore metadata;
   private PartitionManager partitions;
   private LocalBrokerService localService;
@@ -109,17 +107,11 @@ public final class Broker {
   /** Options for {@link Broker#start}, mostly seams for tests. */
   public static final class Builder {
     private final BrokerConfig config;
-    private LogStore.Factory logStoreFactory = DEFAULT_LOG_STORE;
     private HttpFrontEnd httpFrontEnd = HttpFrontEnd.NONE;
     private Consumer<VertxOptions> vertxOptions = o -> { };
 
     private Builder(BrokerConfig config) {
       this.config = config;
-    }
-
-    public Builder logStoreFactory(LogStore.Factory factory) {
-      this.logStoreFactory = factory;
-      return this;
     }
 
     public Builder httpFrontEnd(HttpFrontEnd frontEnd) {
@@ -245,7 +237,7 @@ public final class Broker {
 
   private Future<Void> openLogStore() {
     return storageExecutor.executeBlocking(() -> {
-      logStore = builder.logStoreFactory.open(config.dataDir());
+      logStore = LogManager.open(config.dataDir());
       return null;
     }, false);
   }

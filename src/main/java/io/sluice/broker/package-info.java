@@ -3,8 +3,8 @@
  *
  * <ul>
  *   <li>{@link io.sluice.broker.Broker} starts and stops a broker: embedded or external ZooKeeper, a clustered
- *       Vert.x on {@code ZookeeperClusterManager}, the {@link io.sluice.broker.LogStore} (the storage engine's
- *       {@code LogManager}), the metadata cache, the partitions, the HTTP front end ({@link
+ *       Vert.x on {@code ZookeeperClusterManager}, the storage engine's {@link
+ *       io.sluice.storage.LogManager}, the metadata cache, the partitions, the HTTP front end ({@link
  *       io.sluice.broker.HttpFrontEnd}).</li>
  *   <li>{@link io.sluice.broker.BrokerService} is what front ends call; {@link io.sluice.broker.LocalBrokerService}
  *       implements it for the partitions this broker leads.</li>

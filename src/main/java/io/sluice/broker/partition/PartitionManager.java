@@ -1,6 +1,5 @@
 package io.sluice.broker.partition;
 
-import io.sluice.broker.LogStore;
 import io.sluice.broker.metadata.MetadataSnapshot;
 import io.sluice.broker.metadata.PartitionState;
 import io.sluice.broker.metadata.TopicState;
@@ -10,6 +9,7 @@ import io.sluice.config.BrokerConfig;
 import io.sluice.config.TopicConfigs;
 import io.sluice.errors.ErrorCode;
 import io.sluice.errors.SluiceException;
+import io.sluice.storage.LogManager;
 import io.sluice.storage.TopicPartition;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -43,7 +43,7 @@ public final class PartitionManager {
 
   private final Vertx vertx;
   private final BrokerConfig config;
-  private final LogStore store;
+  private final LogManager store;
   private final WorkerExecutor storage;
   private final ZkMetadataStore metadata;
   private final Context context;
@@ -55,7 +55,7 @@ public final class PartitionManager {
   private record Hosted(String topicId, PartitionVerticle verticle, Future<String> deployment) {
   }
 
-  public PartitionManager(Vertx vertx, BrokerConfig config, LogStore store, WorkerExecutor storage,
+  public PartitionManager(Vertx vertx, BrokerConfig config, LogManager store, WorkerExecutor storage,
       ZkMetadataStore metadata) {
     this.vertx = vertx;
     this.config = config;

@@ -2,7 +2,6 @@ package io.sluice.broker.partition;
 
 import io.sluice.broker.Contexts;
 import io.sluice.broker.Acks;
-import io.sluice.broker.LogStore;
 import io.sluice.broker.OffsetRange;
 import io.sluice.errors.ErrorCode;
 import io.sluice.errors.SluiceException;
@@ -12,6 +11,7 @@ import io.sluice.broker.replication.FollowerTracker;
 import io.sluice.broker.replication.ReplicaFetchRequest;
 import io.sluice.broker.replication.ReplicaFetchResponse;
 import io.sluice.broker.replication.ReplicaFetcher;
+import io.sluice.storage.LogManager;
 import io.sluice.storage.AppendResult;
 import io.sluice.storage.LeaderEpochCache;
 import io.sluice.storage.LogConfig;
@@ -126,7 +126,7 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
   private enum Role { LEADER, FOLLOWER, FENCED }
 
   private final TopicPartition tp;
-  private final LogStore store;
+  private final LogManager store;
   private final LogConfig logConfig;
   private final WorkerExecutor storage;
   private final long retentionCheckIntervalMs;
@@ -184,7 +184,7 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
   private record AckWaiter(long endOffset, Promise<Void> promise, long timerId) {
   }
 
-  public PartitionVerticle(TopicPartition tp, LogStore store, LogConfig logConfig, Settings settings,
+  public PartitionVerticle(TopicPartition tp, LogManager store, LogConfig logConfig, Settings settings,
       WorkerExecutor storage, long retentionCheckIntervalMs, Replication replication) {
     this.tp = tp;
     this.store = store;
