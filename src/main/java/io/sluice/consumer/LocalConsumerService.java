@@ -304,11 +304,17 @@ public final class LocalConsumerService implements ConsumerService, GroupListene
     Map<TopicPartition, Long> positions = new HashMap<>(inst.positions);
     positions.keySet().retainAll(owned(inst));
     if (positions.isEmpty()) {
-      // Nothing read yet, e.g. subscribed but not joined: commitChecked would refuse (throwing), which failed the
-      // first poll once an auto-commit was due, and the delete or expiry of such an instance.
+      // Nothing read yet, e.g. subscribed but not joined: commitChecked would refuse, which failed the first poll
+      // once an auto-commit was due, and the delete or expiry of such an instance.
       return Future.succeededFuture();
     }
-    return commitChecked(inst, positions);
+    try {
+      return commitChecked(inst, positions);
+    } catch (RuntimeException e) {
+      // The group refuses by throwing (a rebalance in progress, an evicted member): an auto-commit that comes due
+      // then must fail on its own, not take the poll or delete that triggered it down with it.
+      return Future.failedFuture(e);
+    }
   }
 
   private Future<Void> commitChecked(ConsumerInstance inst, Map<TopicPartition, Long> next) {
