@@ -2,11 +2,10 @@ package io.sluice.broker;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.sluice.broker.testing.ProcessOutput;
 import io.sluice.broker.testing.TestBatches;
 import io.sluice.record.Record;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -22,7 +21,6 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentSkipListMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -54,35 +52,22 @@ class BrokerProcessIT {
   /** One broker JVM and everything it printed. */
   private static final class BrokerProcess {
     final Process process;
-    final List<String> output = new CopyOnWriteArrayList<>();
     final CompletableFuture<Integer> port = new CompletableFuture<>();
-    final CompletableFuture<Void> outputEnded = new CompletableFuture<>();
+    final List<String> output;
+    final CompletableFuture<Void> outputEnded;
 
     BrokerProcess(Process process) {
       this.process = process;
-      Thread reader = new Thread(this::pump, "broker-output-" + process.pid());
-      reader.setDaemon(true);
-      reader.start();
-    }
-
-    private void pump() {
-      try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(),
-          StandardCharsets.UTF_8))) {
-        String line;
-        while ((line = r.readLine()) != null) {
-          output.add(line);
-          Matcher m = LISTENING.matcher(line);
-          if (m.find()) {
-            port.complete(Integer.parseInt(m.group(2)));
-          }
+      ProcessOutput out = ProcessOutput.follow(process, "broker-output-" + process.pid(), line -> {
+        Matcher m = LISTENING.matcher(line);
+        if (m.find()) {
+          port.complete(Integer.parseInt(m.group(2)));
         }
-      } catch (IOException e) {
-        // the process died; its output ends here
-      } finally {
-        outputEnded.complete(null);
-        port.completeExceptionally(new IllegalStateException("Broker exited before listening:\n"
-            + String.join("\n", output)));
-      }
+      });
+      this.output = out.lines();
+      this.outputEnded = out.ended();
+      outputEnded.thenRun(() -> port.completeExceptionally(
+          new IllegalStateException("Broker exited before listening:\n" + out.text())));
     }
 
     List<String> blockedLoopReports() {

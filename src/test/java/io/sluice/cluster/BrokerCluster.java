@@ -3,13 +3,11 @@ package io.sluice.cluster;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sluice.broker.EmbeddedZooKeeper;
+import io.sluice.broker.testing.ProcessOutput;
 import io.sluice.broker.testing.TestBatches;
 import io.sluice.record.Record;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -51,7 +49,7 @@ final class BrokerCluster implements AutoCloseable {
     final int id;
     final Path dataDir;
     final Process process;
-    final List<String> output = new CopyOnWriteArrayList<>();
+    final List<String> output;
     volatile int port = -1;
     final java.util.concurrent.atomic.AtomicInteger starts = new java.util.concurrent.atomic.AtomicInteger();
     final CompletableFuture<Void> listening = new CompletableFuture<>();
@@ -60,30 +58,17 @@ final class BrokerCluster implements AutoCloseable {
       this.id = id;
       this.dataDir = dataDir;
       this.process = process;
-      Thread reader = new Thread(this::pump, "broker-" + id + "-output");
-      reader.setDaemon(true);
-      reader.start();
-    }
-
-    private void pump() {
-      try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(),
-          StandardCharsets.UTF_8))) {
-        String line;
-        while ((line = r.readLine()) != null) {
-          output.add(line);
-          Matcher m = LISTENING.matcher(line);
-          if (m.find()) {
-            port = Integer.parseInt(m.group(2));
-            starts.incrementAndGet();
-            listening.complete(null);
-          }
+      ProcessOutput out = ProcessOutput.follow(process, "broker-" + id + "-output", line -> {
+        Matcher m = LISTENING.matcher(line);
+        if (m.find()) {
+          port = Integer.parseInt(m.group(2));
+          starts.incrementAndGet();
+          listening.complete(null);
         }
-      } catch (IOException e) {
-        // the process died
-      } finally {
-        listening.completeExceptionally(new IllegalStateException("Broker " + id + " exited:\n"
-            + String.join("\n", output)));
-      }
+      });
+      this.output = out.lines();
+      out.ended().thenRun(() -> listening.completeExceptionally(
+          new IllegalStateException("Broker " + id + " exited:\n" + out.text())));
     }
 
     URI uri(String path) {

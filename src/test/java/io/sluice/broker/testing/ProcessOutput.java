@@ -1,0 +1,59 @@
+package io.sluice.broker.testing;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+
+/**
+ * Reads a child process's output on a daemon thread: keeps every line, hands each to a listener as it arrives, and
+ * completes {@link #ended()} when the stream closes (the process died or closed it).
+ */
+public final class ProcessOutput {
+  private final List<String> lines = new CopyOnWriteArrayList<>();
+  private final CompletableFuture<Void> ended = new CompletableFuture<>();
+
+  private ProcessOutput() {
+  }
+
+  /** Starts following {@code process}'s standard output (merge standard error into it to keep both). */
+  public static ProcessOutput follow(Process process, String threadName, Consumer<String> onLine) {
+    ProcessOutput out = new ProcessOutput();
+    Thread reader = new Thread(() -> out.pump(process, onLine), threadName);
+    reader.setDaemon(true);
+    reader.start();
+    return out;
+  }
+
+  private void pump(Process process, Consumer<String> onLine) {
+    try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(),
+        StandardCharsets.UTF_8))) {
+      String line;
+      while ((line = r.readLine()) != null) {
+        lines.add(line);
+        onLine.accept(line);
+      }
+    } catch (IOException e) {
+      // the process died; its output ends here
+    } finally {
+      ended.complete(null);
+    }
+  }
+
+  /** Every line read so far (a live view). */
+  public List<String> lines() {
+    return lines;
+  }
+
+  public CompletableFuture<Void> ended() {
+    return ended;
+  }
+
+  public String text() {
+    return String.join("\n", lines);
+  }
+}
