@@ -3,6 +3,7 @@ package io.sluice.broker;
 import io.sluice.broker.metadata.ZkMetadataStore;
 import io.sluice.broker.metadata.ZkPaths;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 
 /**
  * Hands out idempotent-producer ids unique across the cluster: the broker claims a block of
@@ -36,18 +37,18 @@ public final class ProducerIdManager {
       return Future.succeededFuture(new ProducerIdentity(next++, (short) 0));
     }
     if (claiming == null) {
-      claiming = zk.claimRange(ZkPaths.PRODUCER_ID_BLOCK, BLOCK_SIZE).map(start -> {
+      // The field is set before the claim starts, so a claim that completes at once cannot clear it too early.
+      Promise<Void> claimed = Promise.promise();
+      claiming = claimed.future();
+      zk.claimRange(ZkPaths.PRODUCER_ID_BLOCK, BLOCK_SIZE).onComplete(ar -> {
         synchronized (this) {
-          next = start;
-          end = start + BLOCK_SIZE;
+          if (ar.succeeded()) {
+            next = ar.result();
+            end = ar.result() + BLOCK_SIZE;
+          }
           claiming = null;
         }
-        return null;
-      });
-      claiming.onFailure(t -> {
-        synchronized (this) {
-          claiming = null;
-        }
+        claimed.handle(ar.mapEmpty());
       });
     }
     return claiming.compose(v -> allocate());

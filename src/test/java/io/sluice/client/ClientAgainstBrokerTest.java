@@ -225,6 +225,15 @@ class ClientAgainstBrokerTest {
   }
 
   @Test
+  void producerIdsStayUniqueAcrossTheBrokersBlockBoundary() throws Exception {
+    Set<Long> ids = new HashSet<>();
+    for (int i = 0; i < 1_001; i++) {
+      ids.add(broker.service().initProducerId().await(30, TimeUnit.SECONDS).producerId());
+    }
+    assertThat(ids).hasSize(1_001);
+  }
+
+  @Test
   void producerIdsAreUniqueAcrossProducersAndRestarts() throws Exception {
     Set<Long> ids = new HashSet<>();
     for (int i = 0; i < 3; i++) {
