@@ -6,6 +6,7 @@ import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.RequestOptions;
+import io.vertx.core.net.HostAndPort;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -15,7 +16,8 @@ import java.util.function.Predicate;
 /**
  * An HTTP proxy between a client and a broker that can "lose a response": it forwards a matching request, lets the
  * broker apply it, then closes the client's connection instead of answering. Also remembers every request line, and
- * can be pointed at a restarted broker's new port. Loopback only, OS-chosen port.
+ * can be pointed at a restarted broker's new port, and can pass itself off as the broker (the broker then builds
+ * URLs such as a consumer's {@code base_uri} with the proxy's address). Loopback only, OS-chosen port.
  */
 final class LossyProxy implements AutoCloseable {
   private final Vertx vertx;
@@ -23,6 +25,7 @@ final class LossyProxy implements AutoCloseable {
   private final HttpClient upstream;
   private volatile int brokerPort;
   private volatile Predicate<HttpServerRequest> dropResponse = r -> false;
+  private volatile boolean asBroker;
   private final AtomicInteger remainingDrops = new AtomicInteger();
   final AtomicInteger dropped = new AtomicInteger();
   final List<String> requests = new CopyOnWriteArrayList<>();
@@ -43,6 +46,12 @@ final class LossyProxy implements AutoCloseable {
     this.brokerPort = port;
   }
 
+  /** Makes the broker see the proxy's address as the one it was reached at (the request's authority). */
+  LossyProxy asBroker() {
+    asBroker = true;
+    return this;
+  }
+
   /** Drops the responses to the next {@code count} requests that match. */
   void dropResponses(Predicate<HttpServerRequest> which, int count) {
     dropResponse = which;
@@ -59,7 +68,12 @@ final class LossyProxy implements AutoCloseable {
     RequestOptions options = new RequestOptions().setMethod(req.method()).setHost("127.0.0.1").setPort(brokerPort)
         .setURI(req.uri()).setHeaders(req.headers().copy().remove("Host"));
     req.body()
-        .compose(body -> upstream.request(options).compose(up -> up.send(body)))
+        .compose(body -> upstream.request(options).compose(up -> {
+          if (asBroker) {
+            up.authority(HostAndPort.create("127.0.0.1", server.actualPort()));
+          }
+          return up.send(body);
+        }))
         .compose(resp -> resp.body().map(b -> {
           if (drop) {
             dropped.incrementAndGet();

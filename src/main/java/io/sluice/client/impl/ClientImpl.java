@@ -32,6 +32,7 @@ public final class ClientImpl implements SluiceClient {
   private final Context context;
   private final Transport transport;
   private final MetadataCache metadata;
+  private final long requestTimeoutMs;
   private final Set<ProducerImpl> producers = ConcurrentHashMap.newKeySet();
   private final Set<GroupConsumer> consumers = ConcurrentHashMap.newKeySet();
   private final long metadataTimer;
@@ -42,6 +43,7 @@ public final class ClientImpl implements SluiceClient {
     this.ownsVertx = ownsVertx;
     // A context of our own: the caller's thread (if any) stays free, and our state has one home.
     this.context = ((VertxInternal) vertx).createEventLoopContext();
+    this.requestTimeoutMs = options.requestTimeoutMs();
     this.transport = new Transport(vertx, options.requestTimeoutMs(), options.maxConnectionsPerBroker());
     this.metadata = new MetadataCache(transport, options.bootstrapUrls(), options.metadataMaxAgeMs(),
         options.followLeaders());
@@ -68,6 +70,10 @@ public final class ClientImpl implements SluiceClient {
 
   MetadataCache metadata() {
     return metadata;
+  }
+
+  long requestTimeoutMs() {
+    return requestTimeoutMs;
   }
 
   void forget(ProducerImpl producer) {

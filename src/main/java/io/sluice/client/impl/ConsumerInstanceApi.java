@@ -4,50 +4,88 @@ import io.sluice.client.ConsumerOptions;
 import io.sluice.client.ConsumerRecord;
 import io.sluice.client.StartPosition;
 import io.sluice.client.TopicPartition;
+import io.sluice.errors.ErrorCode;
+import io.sluice.errors.SluiceException;
 import io.sluice.record.Header;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 
 /**
- * The REST v2 consumer instance requests of one {@link GroupConsumerImpl}, with their JSON shapes. The instance is
- * served by the broker named in the {@code base_uri} that created it. Stateless after {@link #create}; futures
- * complete on the calling context.
+ * The REST v2 consumer instance requests of one {@link GroupConsumerImpl}, with their JSON shapes.
+ *
+ * <p><b>Failover.</b> Requests go first to the broker named in the {@code base_uri} that created the instance, but
+ * any broker serves any instance's path (the work happens at the group's coordinator), so the instance does not die
+ * with that broker. A request that gets no answer (NETWORK_EXCEPTION, REQUEST_TIMED_OUT) un-pins the broker: from
+ * then on requests go to the bootstrap brokers in turn ({@link MetadataCache#anyBroker}), the path unchanged.
+ * Requests other than polls are resent after a retriable error (no answer, NOT_COORDINATOR while the coordinator
+ * moves, ...) with exponential backoff until {@code requestTimeoutMs} after the first attempt; each is safe to
+ * repeat (subscribe, assignment reads, absolute seeks, commits of explicit offsets; a repeated create or delete is
+ * recognised by its answer). REBALANCE_IN_PROGRESS is not resent: only the member's next poll ends the rebalance.
+ * A poll is sent at most once, even to the next bootstrap broker: the broker may have moved the instance's positions
+ * past records whose answer was lost, so the caller puts the positions back first ({@link #reposition}).
+ *
+ * <p><b>Threading:</b> confined to the client's context; futures complete there.
  */
 final class ConsumerInstanceApi {
   private static final String JSON = "application/json";
   private static final String BINARY_RECORDS = "application/vnd.kafka.binary.v2+json";
+  private static final long FIRST_BACKOFF_MS = 50;
+  private static final long MAX_BACKOFF_MS = 1_000;
 
+  private final Vertx vertx;
   private final Transport transport;
   private final MetadataCache metadata;
+  private final long requestTimeoutMs;
+  /** The broker requests go to; null after it failed to answer: then any bootstrap broker. */
   private URI broker;
   private String basePath;
 
-  ConsumerInstanceApi(Transport transport, MetadataCache metadata) {
+  ConsumerInstanceApi(Vertx vertx, Transport transport, MetadataCache metadata, long requestTimeoutMs) {
+    this.vertx = vertx;
     this.transport = transport;
     this.metadata = metadata;
+    this.requestTimeoutMs = requestTimeoutMs;
   }
 
-  /** {@code POST /consumers/{g}} then {@code POST base/subscription}. Broker-side auto-commit is off. */
+  /**
+   * {@code POST /consumers/{g}} then {@code POST base/subscription}. Broker-side auto-commit is off. The instance
+   * gets a random name of the client's choosing, so a create resent after a lost answer that finds it existing is
+   * the same instance, not a second one.
+   */
   Future<Void> create(ConsumerOptions o) {
-    JsonObject settings = new JsonObject().put("format", "binary")
+    String name = "sluice-client-" + UUID.randomUUID();
+    JsonObject settings = new JsonObject().put("name", name).put("format", "binary")
         .put("auto.offset.reset", o.fromEarliest() ? "earliest" : "latest")
         .put("auto.commit.enable", false)
         .put("session.timeout.ms", o.sessionTimeoutMs())
         .put("partition.assignment.strategy", o.assignor());
-    return metadata.anyBroker(HttpMethod.POST, "/consumers/" + MetadataCache.encode(o.group()), settings)
-        .compose(r -> {
+    String group = MetadataCache.encode(o.group());
+    Call call = new Call(HttpMethod.POST, "/consumers/" + group, JSON, JSON, settings.toBuffer());
+    return retrying(call, deadline(), 0)
+        .map(r -> {
           URI base = URI.create(r.json().getString("base_uri"));
           broker = URI.create(base.getScheme() + "://" + base.getRawAuthority());
-          basePath = base.getRawPath();
+          return base.getRawPath();
+        })
+        .recover(t -> ErrorCodes.codeOf(t) == ErrorCode.CONSUMER_ALREADY_EXISTS
+            ? Future.succeededFuture("/consumers/" + group + "/instances/" + MetadataCache.encode(name))
+            : Future.failedFuture(t))
+        .compose(path -> {
+          basePath = path;
           return send(HttpMethod.POST, "/subscription", new JsonObject().put("topics", new JsonArray(o.topics())));
         }).mapEmpty();
   }
@@ -56,21 +94,20 @@ final class ConsumerInstanceApi {
     return basePath != null;
   }
 
+  /** The broker requests go to now, or null for "a bootstrap broker": a diagnostic. */
+  URI broker() {
+    return broker;
+  }
+
+  /** One poll, sent once (see the class comment). */
   Future<List<ConsumerRecord>> poll(long timeoutMs, int maxBytes) {
-    return transport.send(HttpMethod.GET, broker, basePath + "/records?timeout=" + timeoutMs + "&max_bytes=" + maxBytes,
-        null, BINARY_RECORDS, null).map(r -> decode(r.body().toJsonArray()));
+    Call call = new Call(HttpMethod.GET, basePath + "/records?timeout=" + timeoutMs + "&max_bytes=" + maxBytes,
+        null, BINARY_RECORDS, null);
+    return attempt(call, true).map(r -> decode(r.body().toJsonArray()));
   }
 
   Future<Set<TopicPartition>> assignment() {
-    return send(HttpMethod.GET, "/assignments", null).map(r -> {
-      JsonArray ps = r.json().getJsonArray("partitions", new JsonArray());
-      Set<TopicPartition> out = new HashSet<>();
-      for (int i = 0; i < ps.size(); i++) {
-        JsonObject p = ps.getJsonObject(i);
-        out.add(new TopicPartition(p.getString("topic"), p.getInteger("partition")));
-      }
-      return out;
-    });
+    return send(HttpMethod.GET, "/assignments", null).map(r -> partitionSet(r.json().getJsonArray("partitions")));
   }
 
   /** Commits last processed offsets. */
@@ -80,19 +117,57 @@ final class ConsumerInstanceApi {
     return send(HttpMethod.POST, "/offsets", new JsonObject().put("offsets", offsets)).mapEmpty();
   }
 
-  Future<Void> seek(TopicPartition tp, StartPosition position) {
-    if (position instanceof StartPosition.Offset o) {
-      return positions("", offsetsBody(ref(tp).put("offset", o.offset())));
-    }
-    if (position instanceof StartPosition.Timestamp t) {
-      return positions("", offsetsBody(ref(tp).put("timestamp", t.timestampMs())));
-    }
-    JsonObject partitions = new JsonObject().put("partitions", new JsonArray().add(ref(tp)));
-    return positions(position instanceof StartPosition.Beginning ? "/beginning" : "/end", partitions);
+  /** The group's commits (the last processed offset) of these partitions; partitions without one are absent. */
+  Future<Map<TopicPartition, Long>> committed(Set<TopicPartition> partitions) {
+    JsonArray refs = new JsonArray();
+    partitions.forEach(tp -> refs.add(ref(tp)));
+    return send(HttpMethod.GET, "/offsets", new JsonObject().put("partitions", refs)).map(r -> {
+      Map<TopicPartition, Long> out = new HashMap<>();
+      JsonArray offsets = r.json().getJsonArray("offsets", new JsonArray());
+      for (int i = 0; i < offsets.size(); i++) {
+        JsonObject o = offsets.getJsonObject(i);
+        out.put(new TopicPartition(o.getString("topic"), o.getInteger("partition")), o.getLong("offset"));
+      }
+      return out;
+    });
   }
 
+  Future<Void> seek(TopicPartition tp, StartPosition position) {
+    return reposition(Map.of(tp, position));
+  }
+
+  /** Moves the instance's positions of these partitions, with one request per kind of position. */
+  Future<Void> reposition(Map<TopicPartition, StartPosition> positions) {
+    JsonArray offsets = new JsonArray();
+    JsonArray beginning = new JsonArray();
+    JsonArray end = new JsonArray();
+    positions.forEach((tp, position) -> {
+      if (position instanceof StartPosition.Offset o) {
+        offsets.add(ref(tp).put("offset", o.offset()));
+      } else if (position instanceof StartPosition.Timestamp t) {
+        offsets.add(ref(tp).put("timestamp", t.timestampMs()));
+      } else {
+        (position instanceof StartPosition.Beginning ? beginning : end).add(ref(tp));
+      }
+    });
+    List<Future<Void>> moves = new ArrayList<>();
+    if (!offsets.isEmpty()) {
+      moves.add(positions("", new JsonObject().put("offsets", offsets)));
+    }
+    if (!beginning.isEmpty()) {
+      moves.add(positions("/beginning", new JsonObject().put("partitions", beginning)));
+    }
+    if (!end.isEmpty()) {
+      moves.add(positions("/end", new JsonObject().put("partitions", end)));
+    }
+    return Future.all(moves).mapEmpty();
+  }
+
+  /** Deletes the instance; one already gone (a resent delete, or expired) counts as deleted. */
   Future<Void> delete() {
-    return basePath == null ? Future.succeededFuture() : send(HttpMethod.DELETE, "", null).mapEmpty();
+    return basePath == null ? Future.succeededFuture() : send(HttpMethod.DELETE, "", null).<Void>mapEmpty()
+        .recover(t -> ErrorCodes.codeOf(t) == ErrorCode.CONSUMER_INSTANCE_NOT_FOUND ? Future.succeededFuture()
+            : Future.failedFuture(t));
   }
 
   private Future<Void> positions(String suffix, JsonObject body) {
@@ -100,8 +175,70 @@ final class ConsumerInstanceApi {
   }
 
   private Future<Transport.Response> send(HttpMethod method, String suffix, JsonObject body) {
-    return transport.send(method, broker, basePath + suffix, body == null ? null : JSON, JSON,
+    Call call = new Call(method, basePath + suffix, body == null ? null : JSON, JSON,
         body == null ? null : body.toBuffer());
+    return retrying(call, deadline(), 0);
+  }
+
+  /** A request as sent and resent. */
+  private record Call(HttpMethod method, String path, String contentType, String accept, Buffer body) {
+  }
+
+  private long deadline() {
+    return System.nanoTime() + requestTimeoutMs * 1_000_000;
+  }
+
+  /** Sends until an answer, a failure a resend cannot help, or the deadline; see the class comment. */
+  private Future<Transport.Response> retrying(Call call, long deadlineNanos, int failures) {
+    return attempt(call, false).recover(t -> {
+      long backoffMs = Math.min(MAX_BACKOFF_MS, FIRST_BACKOFF_MS << Math.min(failures, 10));
+      if (!resendable(t) || System.nanoTime() + backoffMs * 1_000_000 >= deadlineNanos) {
+        return Future.failedFuture(failures > 0 ? withAttempts(t, failures + 1) : t);
+      }
+      Promise<Void> later = Promise.promise();
+      vertx.setTimer(backoffMs, id -> later.complete());
+      return later.future().compose(v -> retrying(call, deadlineNanos, failures + 1));
+    });
+  }
+
+  /**
+   * One attempt: to the pinned broker; once it has failed to answer, to the bootstrap brokers in turn (a request
+   * that got no answer from one goes to the next) or, for a poll, which must be sent at most once, to the broker the
+   * rotation is at. A request to the pinned or chosen broker that gets no answer un-pins it and moves the rotation on.
+   */
+  private Future<Transport.Response> attempt(Call c, boolean sendOnce) {
+    URI target = broker != null ? broker : sendOnce ? metadata.bootstrapBroker() : null;
+    Future<Transport.Response> sent = target == null
+        ? metadata.anyBroker(c.method(), c.path(), c.contentType(), c.accept(), c.body())
+        : transport.send(c.method(), target, c.path(), c.contentType(), c.accept(), c.body());
+    return sent.onFailure(t -> {
+      ErrorCode code = ErrorCodes.codeOf(t);
+      if (target != null && (code == ErrorCode.NETWORK_EXCEPTION || code == ErrorCode.REQUEST_TIMED_OUT)) {
+        metadata.unreachable(target);
+        if (target.equals(broker)) {
+          broker = null;
+        }
+      }
+    });
+  }
+
+  private static boolean resendable(Throwable t) {
+    return ErrorCodes.retriable(t) && ErrorCodes.codeOf(t) != ErrorCode.REBALANCE_IN_PROGRESS;
+  }
+
+  private static SluiceException withAttempts(Throwable t, int attempts) {
+    return new SluiceException(ErrorCodes.codeOf(t), t.getMessage() + " (after " + attempts + " attempts)", t);
+  }
+
+  private static Set<TopicPartition> partitionSet(JsonArray ps) {
+    Set<TopicPartition> out = new HashSet<>();
+    if (ps != null) {
+      for (int i = 0; i < ps.size(); i++) {
+        JsonObject p = ps.getJsonObject(i);
+        out.add(new TopicPartition(p.getString("topic"), p.getInteger("partition")));
+      }
+    }
+    return out;
   }
 
   private static JsonObject offsetsBody(JsonObject entry) {

@@ -7,6 +7,8 @@ import io.sluice.client.ConsumerRecord;
 import io.sluice.client.GroupConsumer;
 import io.sluice.client.StartPosition;
 import io.sluice.client.TopicPartition;
+import io.sluice.errors.ErrorCode;
+import io.sluice.errors.SluiceException;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -19,6 +21,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -34,6 +37,17 @@ import java.util.logging.Logger;
  * subscriber's thread (when demand arrives there): it reads only concurrent maps and volatile fields. It drops
  * records of partitions no longer owned, of stale epochs and after close, holds back paused ones (remembering the
  * first), and records the last offset handed out per partition for commits.
+ *
+ * <p><b>Failover without duplicates or gaps.</b> The broker keeps the instance's positions at the group's
+ * coordinator, and they can move without the client seeing records: a poll whose answer was lost (the broker that
+ * took it died, or the coordinator moved while it was there) moved them past records never handed out, and a
+ * coordinator that died took them along (its successor starts each partition at the group's commit). So the client
+ * keeps its own {@link #resumeAt} per partition: the offset after the last record handed out, or the last seek. A
+ * poll that fails in any way marks the positions suspect, and before the next poll {@link #reposition} sets every
+ * partition the broker says the instance owns back to its {@code resumeAt}, or, for a partition the client has
+ * handed nothing out of, to the group's commit (else the {@code auto.offset.reset} edge). A record below its
+ * partition's {@code resumeAt} (a re-read after the coordinator restarted at the commit) is never handed out again,
+ * and also triggers a reposition so the rest is not read twice.
  */
 final class GroupConsumerImpl implements GroupConsumer {
   private static final Logger LOG = Logger.getLogger(GroupConsumerImpl.class.getName());
@@ -51,11 +65,16 @@ final class GroupConsumerImpl implements GroupConsumer {
   private final Map<TopicPartition, Long> committed = new ConcurrentHashMap<>();
   private final Map<TopicPartition, Long> pausedAt = new ConcurrentHashMap<>();
   private final Map<TopicPartition, Integer> seekEpochs = new ConcurrentHashMap<>();
+  /** Where the application's next record of each partition is: the offset after the last handed out, or a seek. */
+  private final Map<TopicPartition, StartPosition> resumeAt = new ConcurrentHashMap<>();
   private final Object handoutLock = new Object();
   private volatile Set<TopicPartition> assignment = Set.of();
   private volatile boolean closed;
   // Context-only state.
   private Future<Void> serial = Future.succeededFuture();
+  private Future<Void> commits = Future.succeededFuture();
+  /** Whether the broker's positions may differ from {@link #resumeAt} (see the class comment). */
+  private boolean repositionNeeded;
   private Future<Void> created;
   private Future<Void> closing;
   private long lastCommitMs;
@@ -76,7 +95,8 @@ final class GroupConsumerImpl implements GroupConsumer {
     this.context = client.context();
     this.vertx = client.vertx();
     this.options = options;
-    this.api = new ConsumerInstanceApi(client.transport(), client.metadata());
+    this.api = new ConsumerInstanceApi(client.vertx(), client.transport(), client.metadata(),
+        client.requestTimeoutMs());
   }
 
   @Override
@@ -101,6 +121,7 @@ final class GroupConsumerImpl implements GroupConsumer {
     }
     Future<Batch> polled = serial.transform(ar -> ensureCreated())
         .compose(v -> maybeAutoCommit())
+        .compose(v -> repositionNeeded ? reposition() : Future.succeededFuture())
         .compose(v -> {
           Map<TopicPartition, Integer> epochs = Map.copyOf(seekEpochs);
           pollRequests.incrementAndGet();
@@ -108,12 +129,62 @@ final class GroupConsumerImpl implements GroupConsumer {
               .compose(records -> api.assignment().map(owned -> {
                 updateAssignment(owned);
                 failures = 0;
-                return new Batch(records, epochs, false);
-              }));
+                Batch batch = new Batch(records, epochs, false);
+                repositionNeeded |= rereads(batch);
+                return batch;
+              }))
+              .onFailure(t -> repositionNeeded = true); // the broker may have moved positions past lost records
         })
         .recover(this::retryLater);
     serial = polled.transform(ar -> Future.succeededFuture());
     return polled;
+  }
+
+  /** Whether the batch brings records the application already had: the broker's positions went back. */
+  private boolean rereads(Batch batch) {
+    for (ConsumerRecord r : batch.records()) {
+      TopicPartition tp = new TopicPartition(r.topic(), r.partition());
+      if (seekEpochs.getOrDefault(tp, 0).equals(batch.epochs().getOrDefault(tp, 0))
+          && resumeAt.get(tp) instanceof StartPosition.Offset o && r.offset() < o.offset()) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Sets the broker's position of every partition it says the instance owns to {@link #resumeAt}, or to the
+   * group's commit (else the reset edge) where the client handed nothing out. An instance not (re)joined yet owns
+   * nothing: its next poll joins and starts at the commits, and {@link #rereads} brings it back here.
+   */
+  private Future<Void> reposition() {
+    return api.assignment().compose(owned -> {
+      Map<TopicPartition, StartPosition> moves = new HashMap<>();
+      Set<TopicPartition> fromCommit = new HashSet<>();
+      for (TopicPartition tp : owned) {
+        StartPosition at = resumeAt.get(tp);
+        if (at != null) {
+          moves.put(tp, at);
+        } else {
+          fromCommit.add(tp);
+        }
+      }
+      Future<Void> commitsRead = fromCommit.isEmpty() ? Future.succeededFuture()
+          : api.committed(fromCommit).map(lastProcessed -> {
+            for (TopicPartition tp : fromCommit) {
+              Long last = lastProcessed.get(tp);
+              moves.put(tp, last != null && last >= 0 ? StartPosition.offset(last + 1)
+                  : options.fromEarliest() ? StartPosition.beginning() : StartPosition.end());
+            }
+            return null;
+          });
+      return commitsRead.compose(v -> api.reposition(moves));
+    }).<Void>map(v -> {
+      repositionNeeded = false;
+      return null;
+    }).recover(t -> Future.failedFuture(ErrorCodes.codeOf(t) == ErrorCode.CONSUMER_STATE_CONFLICT
+        // The instance's partitions changed between reading and moving them: read them again after a backoff.
+        ? new SluiceException(ErrorCode.REBALANCE_IN_PROGRESS, "Partitions moved while repositioning: " + t) : t));
   }
 
   private Future<Void> ensureCreated() {
@@ -151,6 +222,7 @@ final class GroupConsumerImpl implements GroupConsumer {
       delivered.remove(tp);
       committed.remove(tp);
       pausedAt.remove(tp);
+      resumeAt.remove(tp);
     }
     if (!revoked.isEmpty()) {
       callListener(() -> options.rebalanceListener().onPartitionsRevoked(Set.copyOf(revoked)));
@@ -182,22 +254,33 @@ final class GroupConsumerImpl implements GroupConsumer {
 
   /** Commits the last record handed out of every owned partition that moved since its last commit. */
   private Future<Void> commitDelivered() {
-    Map<TopicPartition, Long> due = new HashMap<>();
-    for (TopicPartition tp : assignment) {
-      Long last = delivered.get(tp);
-      Long done = committed.get(tp);
-      if (last != null && (done == null || last > done)) {
-        due.put(tp, last);
+    return commitOffsets(() -> {
+      Map<TopicPartition, Long> due = new HashMap<>();
+      for (TopicPartition tp : assignment) {
+        Long last = delivered.get(tp);
+        Long done = committed.get(tp);
+        if (last != null && (done == null || last > done)) {
+          due.put(tp, last);
+        }
       }
-    }
-    return commitOffsets(due);
+      return due;
+    });
   }
 
-  private Future<Void> commitOffsets(Map<TopicPartition, Long> lastProcessed) {
-    if (lastProcessed.isEmpty() || !api.created()) {
-      return Future.succeededFuture();
-    }
-    return api.commit(lastProcessed).onSuccess(v -> committed.putAll(lastProcessed));
+  /**
+   * Commits one at a time, in call order: a commit resent after a lost answer must not land after a later one and
+   * move the group's offset back. {@code offsets} is evaluated when the commit's turn comes.
+   */
+  private Future<Void> commitOffsets(Supplier<Map<TopicPartition, Long>> offsets) {
+    Future<Void> commit = commits.transform(ar -> {
+      Map<TopicPartition, Long> lastProcessed = offsets.get();
+      if (lastProcessed.isEmpty() || !api.created()) {
+        return Future.succeededFuture();
+      }
+      return api.commit(lastProcessed).onSuccess(v -> committed.putAll(lastProcessed));
+    });
+    commits = commit.transform(ar -> Future.succeededFuture());
+    return commit;
   }
 
   @Override
@@ -208,20 +291,27 @@ final class GroupConsumerImpl implements GroupConsumer {
   @Override
   public Uni<Void> commit(Map<TopicPartition, Long> lastProcessed) {
     Map<TopicPartition, Long> copy = Map.copyOf(lastProcessed);
-    return Unis.onContext(context, () -> commitOffsets(copy));
+    return Unis.onContext(context, () -> commitOffsets(() -> copy));
   }
 
   @Override
   public Uni<Void> seek(TopicPartition partition, StartPosition position) {
-    return Unis.onContext(context, () -> {
-      seekEpochs.merge(partition, 1, Integer::sum);
-      return serialSeek(partition, position).onSuccess(v -> pausedAt.replace(partition, NONE_HELD));
-    });
+    return Unis.onContext(context, () -> serialSeek(partition, position)
+        .onSuccess(v -> pausedAt.replace(partition, NONE_HELD)));
   }
 
-  /** Runs a seek after the operations before it (a poll in flight), before the polls after it. */
+  /**
+   * Moves the application's position at once (epoch and {@link #resumeAt}, so no record polled before is handed out
+   * after), then the broker's after the operations before it (a poll in flight), before the polls after it. A failed
+   * seek leaves the broker's position unknown: the next poll repositions first.
+   */
   private Future<Void> serialSeek(TopicPartition partition, StartPosition position) {
-    Future<Void> seek = serial.transform(ar -> ensureCreated()).compose(v -> api.seek(partition, position));
+    synchronized (handoutLock) {
+      seekEpochs.merge(partition, 1, Integer::sum);
+      resumeAt.put(partition, position);
+    }
+    Future<Void> seek = serial.transform(ar -> ensureCreated()).compose(v -> api.seek(partition, position))
+        .onFailure(t -> repositionNeeded = true);
     serial = seek.transform(ar -> Future.succeededFuture());
     return seek;
   }
@@ -242,7 +332,6 @@ final class GroupConsumerImpl implements GroupConsumer {
           continue;
         }
         long heldFrom = pausedAt.get(tp);
-        seekEpochs.merge(tp, 1, Integer::sum);
         last = serialSeek(tp, StartPosition.offset(heldFrom)).onSuccess(v -> pausedAt.remove(tp));
       }
       return last;
@@ -300,11 +389,15 @@ final class GroupConsumerImpl implements GroupConsumer {
           || !seekEpochs.getOrDefault(tp, 0).equals(p.epochs().getOrDefault(tp, 0))) {
         return false;
       }
+      if (resumeAt.get(tp) instanceof StartPosition.Offset next && r.offset() < next.offset()) {
+        return false; // handed out before: the broker's position went back (see the class comment)
+      }
       if (pausedAt.containsKey(tp)) {
         pausedAt.computeIfPresent(tp, (k, held) -> held == NONE_HELD ? r.offset() : held);
         return false;
       }
       delivered.put(tp, r.offset());
+      resumeAt.put(tp, StartPosition.offset(r.offset() + 1));
       return true;
     }
   }

@@ -8,6 +8,7 @@ import io.sluice.errors.ErrorCode;
 import io.sluice.errors.SluiceException;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -122,6 +123,11 @@ final class MetadataCache {
     return bootstrap.get(Math.floorMod(next, bootstrap.size()));
   }
 
+  /** The bootstrap broker the next any-broker request goes to first. */
+  URI bootstrapBroker() {
+    return bootstrap.get(Math.floorMod(next, bootstrap.size()));
+  }
+
   /** Called after a request to {@code url} failed to connect: the next any-broker request tries another one. */
   void unreachable(URI url) {
     if (bootstrap.get(Math.floorMod(next, bootstrap.size())).equals(url)) {
@@ -159,24 +165,36 @@ final class MetadataCache {
 
   /**
    * Sends a request to the bootstrap brokers in turn until one answers; an error answer (as opposed to no answer)
-   * ends the attempts with that error.
+   * ends the attempts with that error. JSON in, JSON out.
    */
   Future<Transport.Response> anyBroker(HttpMethod method, String path, JsonObject body) {
+    return anyBroker(method, path, body == null ? null : "application/json", "application/json",
+        body == null ? null : body.toBuffer());
+  }
+
+  /**
+   * As {@link #anyBroker(HttpMethod, String, JsonObject)} with the caller's media types (either may be null) and
+   * body bytes: for requests whose answer is not plain JSON, such as a consumer instance's poll.
+   */
+  Future<Transport.Response> anyBroker(HttpMethod method, String path, String contentType, String accept,
+      Buffer body) {
     Promise<Transport.Response> result = Promise.promise();
-    tryBroker(method, path, body, 0, result);
+    tryBroker(new Request(method, path, contentType, accept, body), 0, result);
     return result.future();
   }
 
-  private void tryBroker(HttpMethod method, String path, JsonObject body, int attempt,
-      Promise<Transport.Response> result) {
+  /** One request as {@link #anyBroker} resends it to the next broker. */
+  private record Request(HttpMethod method, String path, String contentType, String accept, Buffer body) {
+  }
+
+  private void tryBroker(Request r, int attempt, Promise<Transport.Response> result) {
     URI url = bootstrap.get(Math.floorMod(next, bootstrap.size()));
-    transport.send(method, url, path, body == null ? null : "application/json", "application/json",
-            body == null ? null : body.toBuffer())
+    transport.send(r.method(), url, r.path(), r.contentType(), r.accept(), r.body())
         .onSuccess(result::complete)
         .onFailure(t -> {
           if (ErrorCodes.codeOf(t) == ErrorCode.NETWORK_EXCEPTION && attempt + 1 < bootstrap.size()) {
             unreachable(url);
-            tryBroker(method, path, body, attempt + 1, result);
+            tryBroker(r, attempt + 1, result);
           } else {
             result.fail(t);
           }
