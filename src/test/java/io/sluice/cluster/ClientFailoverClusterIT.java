@@ -7,13 +7,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.sluice.client.ClientOptions;
 import io.sluice.client.Producer;
 import io.sluice.client.ProducerOptions;
-import io.sluice.client.ProducerRecord;
 import io.sluice.client.SluiceClient;
 import io.sluice.client.impl.ClientImpl;
 import io.sluice.cluster.BrokerCluster.Node;
 import java.net.URI;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -21,11 +19,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.Semaphore;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -40,7 +33,6 @@ import org.junit.jupiter.api.io.TempDir;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ClientFailoverClusterIT {
   private static final Duration WAIT = Duration.ofSeconds(90);
-  private static final int MAX_IN_FLIGHT_SENDS = 64;
   @TempDir
   static Path tmp;
   private BrokerCluster cluster;
@@ -62,48 +54,6 @@ class ClientFailoverClusterIT {
     }
   }
 
-  /** Sends records "r0", "r1", ... from its own thread with a bound on sends awaiting an answer. */
-  private static final class Load implements Runnable {
-    final Producer producer;
-    final String topic;
-    final Map<String, Long> acked = new ConcurrentHashMap<>();
-    final List<Throwable> failures = new CopyOnWriteArrayList<>();
-    final AtomicBoolean stop = new AtomicBoolean();
-    final Semaphore permits = new Semaphore(MAX_IN_FLIGHT_SENDS);
-    final Thread thread = new Thread(this, "client-load");
-
-    Load(Producer producer, String topic) {
-      this.producer = producer;
-      this.topic = topic;
-    }
-
-    @Override
-    public void run() {
-      for (int i = 0; !stop.get(); i++) {
-        try {
-          permits.acquire();
-        } catch (InterruptedException e) {
-          return;
-        }
-        String value = "r" + i;
-        producer.send(new ProducerRecord(topic, 0, null, null, value.getBytes(StandardCharsets.UTF_8), List.of()))
-            .subscribe().with(md -> {
-              acked.put(value, md.offset());
-              permits.release();
-            }, t -> {
-              failures.add(t);
-              permits.release();
-            });
-      }
-    }
-
-    void finish() throws InterruptedException {
-      stop.set(true);
-      thread.join(10_000);
-      permits.acquire(MAX_IN_FLIGHT_SENDS); // every send answered
-    }
-  }
-
   @Test
   void anIdempotentProducerFollowsAKilledLeaderAndEveryAcknowledgedRecordIsInTheLogOnceAtItsOffset()
       throws Exception {
@@ -115,8 +65,7 @@ class ClientFailoverClusterIT {
     client = SluiceClient.create(ClientOptions.bootstrap(cluster.nodes.values().stream()
         .map(n -> "http://127.0.0.1:" + n.port).toArray(String[]::new)).requestTimeoutMs(10_000));
     Producer producer = client.producer(ProducerOptions.defaults().acks("all").lingerMs(2));
-    Load load = new Load(producer, topic);
-    load.thread.start();
+    ProducerLoad load = new ProducerLoad(producer, topic, 1).start();
 
     await("200 records acknowledged before the kill", () -> load.acked.size() >= 200);
     int oldLeader = cluster.leader(cluster.node(1), topic, 0);
@@ -137,7 +86,7 @@ class ClientFailoverClusterIT {
     int newLeader = cluster.leader(survivor, topic, 0);
     assertThat(newLeader).isNotIn(oldLeader, -1);
 
-    long lastAcked = load.acked.values().stream().mapToLong(Long::longValue).max().orElseThrow();
+    long lastAcked = load.acked.values().stream().mapToLong(md -> md.offset()).max().orElseThrow();
     Node leaderNode = cluster.node(newLeader);
     await("the client sends to new leader " + newLeader, () -> requestUrl(topic).getPort()
         == cluster.node(newLeader).port, 10_000);
@@ -145,9 +94,9 @@ class ClientFailoverClusterIT {
         () -> highWatermark(leaderNode, topic) > lastAcked);
     Map<Long, String> log = cluster.readAll(leaderNode, topic, 0);
     List<String> misplaced = new ArrayList<>();
-    load.acked.forEach((value, offset) -> {
-      if (!value.equals(log.get(offset))) {
-        misplaced.add(value + "@" + offset + " but the log has " + log.get(offset));
+    load.acked.forEach((value, md) -> {
+      if (!value.equals(log.get(md.offset()))) {
+        misplaced.add(value + "@" + md.offset() + " but the log has " + log.get(md.offset()));
       }
     });
     assertThat(misplaced).as("acknowledged records at their acknowledged offsets").isEmpty();

@@ -121,6 +121,15 @@ public final class ClientImpl implements SluiceClient {
     return Unis.onContext(context, () -> Future.succeededFuture(metadata.leaderUrl(topic, partition)));
   }
 
+  /**
+   * The base URL a group consumer of this client sends its instance's requests to now: the broker of the instance's
+   * {@code base_uri} until that broker failed to answer, then the bootstrap broker the rotation is at. A diagnostic
+   * for operators and tests, like {@link #partitionRequestUrl}.
+   */
+  public Uni<URI> consumerRequestUrl(GroupConsumer consumer) {
+    return Unis.onContext(context, () -> Future.succeededFuture(((GroupConsumerImpl) consumer).requestUrl()));
+  }
+
   @Override
   public Uni<Void> close() {
     return Unis.onContext(context, this::closeOnContext);

@@ -94,9 +94,9 @@ final class ConsumerInstanceApi {
     return basePath != null;
   }
 
-  /** The broker requests go to now, or null for "a bootstrap broker": a diagnostic. */
-  URI broker() {
-    return broker;
+  /** The broker requests go to now: the pinned one, else the bootstrap broker the rotation is at. A diagnostic. */
+  URI requestUrl() {
+    return broker != null ? broker : metadata.bootstrapBroker();
   }
 
   /** One poll, sent once (see the class comment). */

@@ -13,6 +13,7 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import java.net.URI;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -346,6 +347,11 @@ final class GroupConsumerImpl implements GroupConsumer {
   @Override
   public Set<TopicPartition> assignment() {
     return assignment;
+  }
+
+  /** See {@link ClientImpl#consumerRequestUrl}; on the client's context. */
+  URI requestUrl() {
+    return api.requestUrl();
   }
 
   @Override
