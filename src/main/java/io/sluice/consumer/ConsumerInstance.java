@@ -35,6 +35,13 @@ final class ConsumerInstance {
   long lastUsedMs;
   long lastAutoCommitMs;
   boolean deleted;
+  /**
+   * Rebuilt from the offsets topic by a coordinator that took the group over, and not in the group here yet. Such an
+   * instance was most likely a member at the previous coordinator, whose membership died with it: a read of its
+   * assignment rejoins it (as its next poll would) instead of answering "nothing", which its owner would take for a
+   * revocation of every partition it had.
+   */
+  boolean restored;
   private Future<?> tail = Future.succeededFuture();
 
   ConsumerInstance(String group, ConsumerConfig config, long nowMs) {
@@ -78,6 +85,7 @@ final class ConsumerInstance {
 
   static ConsumerInstance fromJson(String group, JsonObject j, long nowMs) {
     ConsumerInstance inst = new ConsumerInstance(group, ConsumerConfig.fromJson(j.getJsonObject("config")), nowMs);
+    inst.restored = true;
     JsonObject sub = j.getJsonObject("subscription");
     if (sub != null) {
       inst.subscription = sub.containsKey("topic_pattern")

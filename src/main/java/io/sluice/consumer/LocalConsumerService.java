@@ -179,7 +179,8 @@ public final class LocalConsumerService implements ConsumerService, GroupListene
 
   @Override
   public Future<List<TopicPartition>> assignment(String group, String name) {
-    return withInstance(group, name, inst -> Future.succeededFuture(owned(inst)));
+    return withInstance(group, name, inst -> inst.restored && inst.subscription != null && inst.memberId == null
+        ? joinIfNeeded(inst).map(v -> owned(inst)) : Future.succeededFuture(owned(inst)));
   }
 
   /** The partitions the instance owns now, sorted. */
@@ -244,6 +245,7 @@ public final class LocalConsumerService implements ConsumerService, GroupListene
     long now = coordinator.nowMs();
     if (inst.memberId == null || g.member(inst.memberId).isEmpty()) {
       inst.positions.clear();
+      inst.restored = false;
       inst.memberId = g.join(inst.name(), inst.subscription, inst.config.sessionTimeoutMs(), inst.config.assignor(),
           now).memberId();
     }

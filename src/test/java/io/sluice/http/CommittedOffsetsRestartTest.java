@@ -38,6 +38,10 @@ class CommittedOffsetsRestartTest {
       assertThat(lags.getJsonObject(0).getMap()).containsEntry("committed_offset", 7).containsEntry("lag", 3);
       // The instance itself was restored, with its subscription; it rejoins in a newer generation.
       assertThat(api.get(base + "/subscription").bodyAsJsonObject().getJsonArray("topics")).containsExactly("durable");
+      // Its assignment read rejoins it (its membership died with the old coordinator): the owner sees its partition
+      // kept, not revoked until the next poll.
+      assertThat(api.get(base + "/assignments").bodyAsJsonObject().getJsonArray("partitions"))
+          .containsExactly(new JsonObject().put("topic", "durable").put("partition", 0));
       JsonArray records = api.poll(base, 1_000);
       assertThat(records.getJsonObject(0).getLong("offset")).as("resumes after the commit").isEqualTo(7);
       assertThat(api.get("/consumer-groups/g-durable").bodyAsJsonObject().getInteger("generation"))
