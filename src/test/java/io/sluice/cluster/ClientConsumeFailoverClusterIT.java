@@ -170,7 +170,8 @@ class ClientConsumeFailoverClusterIT {
     System.out.println("ClientConsumeFailoverClusterIT: consumer of group " + group + " (coordinator and base_uri: "
         + "broker " + victim + ") had " + handedOutAtKill + " records and commits summing " + committedAtKill
         + " at kill -9; handed out 300 more " + resumedMs + " ms after; " + received.records.size()
-        + " records in all, " + load.acked.size() + " acknowledged (" + ackedAtKill + " before the kill)");
+        + " records in all, " + load.acked.size() + " acknowledged (" + ackedAtKill + " before the kill); listener: "
+        + received.events);
   }
 
   @Test
@@ -207,7 +208,7 @@ class ClientConsumeFailoverClusterIT {
     System.out.println("ClientConsumeFailoverClusterIT: leader " + victim + " of partition 0 (partition 1: "
         + otherLeader + ") killed at " + ackedAtKill
         + " acknowledged, restarted at " + ackedAtRestart + "; " + load.acked.size() + " acknowledged, "
-        + received.records.size() + " handed out once each");
+        + received.records.size() + " handed out once each; listener: " + received.events);
   }
 
   private void createTopic(String topic) throws Exception {

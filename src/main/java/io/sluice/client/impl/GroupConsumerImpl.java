@@ -155,8 +155,9 @@ final class GroupConsumerImpl implements GroupConsumer {
 
   /**
    * Sets the broker's position of every partition it says the instance owns to {@link #resumeAt}, or to the
-   * group's commit (else the reset edge) where the client handed nothing out. An instance not (re)joined yet owns
-   * nothing: its next poll joins and starts at the commits, and {@link #rereads} brings it back here.
+   * group's commit (else the reset edge) where the client handed nothing out. The assignment read rejoins an
+   * instance that a new coordinator restored; one that owns nothing (evicted) is moved nowhere: its next poll joins
+   * and starts at the commits, and {@link #rereads} brings the consumer back here.
    */
   private Future<Void> reposition() {
     return api.assignment().compose(owned -> {
