@@ -51,10 +51,7 @@ class GroupConsumerFailoverTest {
 
   @BeforeEach
   void start() throws Exception {
-    BrokerConfig config = TestBrokers.config(dataDir, Map.of(BrokerConfig.HTTP_PORT, 0));
-    broker = Broker.builder(config).httpFrontEnd(new HttpApiFrontEnd())
-        .vertxOptions(BlockedThreadGuard::testOptions).start().await(TestBrokers.START_TIMEOUT_S, TimeUnit.SECONDS);
-    GUARD.watch(broker.vertx());
+    broker = startBroker();
     testVertx = Vertx.vertx();
     a = new LossyProxy(testVertx, broker.httpPort()).asBroker();
     b = new LossyProxy(testVertx, broker.httpPort()).asBroker();
@@ -62,6 +59,14 @@ class GroupConsumerFailoverTest {
     client = SluiceClient.create(ClientOptions.bootstrap(a.url(), b.url()).requestTimeoutMs(10_000)
         .followLeaders(false));
     producer = client.producer(ProducerOptions.defaults().lingerMs(0));
+  }
+
+  private Broker startBroker() throws Exception {
+    BrokerConfig config = TestBrokers.config(dataDir, Map.of(BrokerConfig.HTTP_PORT, 0));
+    Broker started = Broker.builder(config).httpFrontEnd(new HttpApiFrontEnd())
+        .vertxOptions(BlockedThreadGuard::testOptions).start().await(TestBrokers.START_TIMEOUT_S, TimeUnit.SECONDS);
+    GUARD.watch(started.vertx());
+    return started;
   }
 
   @AfterEach
@@ -192,6 +197,45 @@ class GroupConsumerFailoverTest {
     assertEveryOffsetOnceInOrder(sub.getItems(), 1, 40);
     assertThat(a.count("POST " + instancePath(a) + "/positions"))
         .as("the client put the position back after the first re-read").isGreaterThan(repositionsBefore);
+    sub.cancel();
+  }
+
+  @Test
+  void aCommitMadeAfterTheCoordinatorRestartedAndBeforeTheNextPollIsAccepted() throws Exception {
+    client.admin().createTopic("rc", 1, 1, Map.of()).await().atMost(WAIT);
+    produce("rc", 1, 0, 10);
+    GroupConsumer c = client.consumer(ConsumerOptions.of("g-rc", List.of("rc")).fetchMaxWaitMs(100)
+        .sessionTimeoutMs(6_000).enableAutoCommit(false));
+    assertThat(c.records().select().first(10).collect().asList().await().atMost(WAIT)).hasSize(10);
+    // The coordinator restarts: the instance is restored from the offsets topic, its group membership is gone.
+    TestBrokers.close(broker);
+    broker = startBroker();
+    a.brokerPort(broker.httpPort());
+    b.brokerPort(broker.httpPort());
+
+    c.commit().await().atMost(WAIT);
+    assertThat(client.admin().groupLags("g-rc").await().atMost(WAIT)).extracting(PartitionLag::committedOffset)
+        .containsExactly(10L);
+    c.close().await().atMost(WAIT);
+  }
+
+  @Test
+  void aSeekMadeAfterTheCoordinatorRestartedAndBeforeTheNextPollIsApplied() throws Exception {
+    client.admin().createTopic("rs", 1, 1, Map.of()).await().atMost(WAIT);
+    produce("rs", 1, 0, 10);
+    GroupConsumer c = client.consumer(ConsumerOptions.of("g-rs", List.of("rs")).fetchMaxWaitMs(100)
+        .sessionTimeoutMs(6_000).enableAutoCommit(false));
+    AssertSubscriber<ConsumerRecord> sub = c.records().subscribe().withSubscriber(AssertSubscriber.create(10));
+    sub.awaitItems(10, WAIT);
+    TestBrokers.close(broker);
+    broker = startBroker();
+    a.brokerPort(broker.httpPort());
+    b.brokerPort(broker.httpPort());
+
+    c.seek(new TopicPartition("rs", 0), StartPosition.offset(3)).await().atMost(WAIT);
+    sub.request(3);
+    sub.awaitItems(13, WAIT);
+    assertThat(sub.getItems().subList(10, 13)).extracting(ConsumerRecord::offset).containsExactly(3L, 4L, 5L);
     sub.cancel();
   }
 }

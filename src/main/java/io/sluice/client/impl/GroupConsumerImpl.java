@@ -279,10 +279,29 @@ final class GroupConsumerImpl implements GroupConsumer {
       if (lastProcessed.isEmpty() || !api.created()) {
         return Future.succeededFuture();
       }
-      return api.commit(lastProcessed).onSuccess(v -> committed.putAll(lastProcessed));
+      return api.commit(lastProcessed).map(v -> lastProcessed)
+          .recover(t -> ErrorCodes.codeOf(t) == ErrorCode.UNKNOWN_MEMBER_ID ? commitAfterRejoin(lastProcessed)
+              : Future.failedFuture(t))
+          .<Void>map(done -> {
+            committed.putAll(done);
+            return null;
+          });
     });
     commits = commit.transform(ar -> Future.succeededFuture());
     return commit;
+  }
+
+  /**
+   * After UNKNOWN_MEMBER_ID: the group's coordinator moved since the last poll and the instance's membership died
+   * with the old one. Reading the assignment rejoins the restored instance; the commit is then resent for the
+   * partitions it still owns (the others' next owner starts at the group's older commit: at least once).
+   */
+  private Future<Map<TopicPartition, Long>> commitAfterRejoin(Map<TopicPartition, Long> lastProcessed) {
+    return api.assignment().compose(owned -> {
+      Map<TopicPartition, Long> stillOwned = new HashMap<>(lastProcessed);
+      stillOwned.keySet().retainAll(owned);
+      return stillOwned.isEmpty() ? Future.succeededFuture(stillOwned) : api.commit(stillOwned).map(v -> stillOwned);
+    });
   }
 
   @Override
@@ -313,12 +332,23 @@ final class GroupConsumerImpl implements GroupConsumer {
       resumeAt.put(partition, position);
     }
     Future<Void> seek = serial.transform(ar -> ensureCreated()).compose(v -> api.seek(partition, position))
+        .recover(t -> ErrorCodes.codeOf(t) == ErrorCode.CONSUMER_STATE_CONFLICT
+            ? seekAfterRejoin(partition, position, t) : Future.failedFuture(t))
         .onFailure(t -> repositionNeeded = true);
     serial = seek.transform(ar -> Future.succeededFuture());
     return seek;
   }
 
-  @Override
+  /**
+   * After CONSUMER_STATE_CONFLICT ("does not own"): a coordinator that took the group over since the last poll has
+   * not rejoined the instance yet. Reading the assignment rejoins it; the seek is resent if the partition is owned.
+   */
+  private Future<Void> seekAfterRejoin(TopicPartition partition, StartPosition position, Throwable refused) {
+    return api.assignment().compose(owned -> owned.contains(partition) ? api.seek(partition, position)
+        : Future.failedFuture(refused));
+  }
+
+    @Override
   public void pause(Set<TopicPartition> partitions) {
     partitions.forEach(tp -> pausedAt.putIfAbsent(tp, NONE_HELD));
   }
