@@ -98,4 +98,14 @@ public interface PartitionLog extends AutoCloseable {
   /** Flushes, records a clean shutdown and releases files. Idempotent. */
   @Override
   void close();
+
+  /**
+   * For a {@code cleanup.policy=compact} log, runs a {@link LogCleaner} pass if the log may hold superseded
+   * records: keeps the latest record per key in closed segments. Owner thread only, like the other writes.
+   *
+   * @return the number of cleaned segments written; 0 when there was nothing to do or the log is not compacted
+   */
+  default int compact(long nowMs) {
+    return 0;
+  }
 }

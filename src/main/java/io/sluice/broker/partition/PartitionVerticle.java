@@ -701,6 +701,10 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
         LOG.log(Level.INFO, "Partition " + tp + ": retention deleted " + deleted + " segment(s)");
       }
     }, t -> LOG.log(Level.ERROR, "Partition " + tp + ": retention failed", t));
+    if (logConfig.compact()) { // cleanup.policy=compact: the cleaner runs in the write chain, on the same timer
+      write(() -> log.compact(System.currentTimeMillis()))
+          .onFailure(t -> LOG.log(Level.ERROR, "Partition " + tp + ": compaction failed", t));
+    }
   }
 
   private Future<ReadResult> read(long offset, int maxBytes, boolean toLogEnd) {
