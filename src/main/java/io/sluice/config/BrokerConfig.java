@@ -65,6 +65,7 @@ public final class BrokerConfig {
   public static final String CLUSTER_PORT = "cluster.port";
   public static final String OFFSETS_TOPIC_NUM_PARTITIONS = "offsets.topic.num.partitions";
   public static final String OFFSETS_TOPIC_REPLICATION_FACTOR = "offsets.topic.replication.factor";
+  public static final String OFFSETS_TOPIC_SEGMENT_BYTES = "offsets.topic.segment.bytes";
   public static final String GROUP_MIN_SESSION_TIMEOUT_MS = "group.min.session.timeout.ms";
   public static final String GROUP_MAX_SESSION_TIMEOUT_MS = "group.max.session.timeout.ms";
   public static final String CONSUMER_INSTANCE_TIMEOUT_MS = "consumer.instance.timeout.ms";
@@ -118,6 +119,8 @@ public final class BrokerConfig {
       intKey(OFFSETS_TOPIC_NUM_PARTITIONS, 8, 1, 1000, "partitions of __consumer_offsets when it is created"),
       intKey(OFFSETS_TOPIC_REPLICATION_FACTOR, -1, -1, Short.MAX_VALUE,
           "replication factor of __consumer_offsets; -1 takes min(3, live brokers)"),
+      intKey(OFFSETS_TOPIC_SEGMENT_BYTES, 4 << 20, 1024, Integer.MAX_VALUE,
+          "segment.bytes of __consumer_offsets when it is created (it is compacted; only closed segments are)"),
       longKey(GROUP_MIN_SESSION_TIMEOUT_MS, 6_000L, 1, "smallest session.timeout.ms a consumer may ask for"),
       longKey(GROUP_MAX_SESSION_TIMEOUT_MS, 1_800_000L, 1, "largest session.timeout.ms a consumer may ask for"),
       longKey(CONSUMER_INSTANCE_TIMEOUT_MS, 300_000L, 1, "an HTTP consumer instance idle this long is deleted"),
