@@ -239,4 +239,22 @@ class ConsumerGroupsApiTest {
         .put("topic", "none").put("partition", 0).put("offset", 3)))), 409, ErrorCode.CONSUMER_STATE_CONFLICT);
     assertError(api.get("/consumer-groups/never-seen"), 404, ErrorCode.GROUP_ID_NOT_FOUND);
   }
+
+  @Test
+  void aMemberNamingAnotherAssignorThanTheGroupsIsRefusedWithInconsistentGroupProtocol() {
+    api.createTopic("protocols", 2);
+    String a = api.consumer("g-protocols", GroupsTestSupport.earliest("a")
+        .put("partition.assignment.strategy", "roundrobin"));
+    api.subscribe(a, "protocols");
+    api.poll(a, 0);
+    String b = api.consumer("g-protocols", GroupsTestSupport.earliest("b")); // range, the default
+    api.subscribe(b, "protocols");
+
+    GroupsTestSupport.assertError(api.get(b + "/records?timeout=0"), 409, ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
+
+    JsonObject group = api.get("/consumer-groups/g-protocols").bodyAsJsonObject();
+    assertThat(group.getString("assignor")).isEqualTo("roundrobin");
+    assertThat(group.getJsonArray("members")).hasSize(1);
+    assertThat(api.owned(a)).containsExactlyInAnyOrder("protocols-0", "protocols-1");
+  }
 }
