@@ -79,7 +79,7 @@ final class LocalPartitionLog implements PartitionLog {
     Segment[] segments = loaded.segments().toArray(new Segment[0]);
     Segment active = segments[segments.length - 1];
     this.state = new LogState(loaded.logStartOffset(), active.nextOffset, segments, active.size);
-    this.producers = ProducerStateTracker.rebuild(tp, state);
+    this.producers = ProducerStateTracker.rebuild(tp, state, clock.getAsLong());
     this.cleaner = new LogCleaner(tp, dir, config, files, index);
     this.lastFlushMs = clock.getAsLong();
   }
@@ -156,7 +156,7 @@ final class LocalPartitionLog implements PartitionLog {
       next += batch.lastOffsetDelta() + 1L;
     }
     AppendResult result = write(request);
-    producers.onAppended(request.batches);
+    producers.onAppended(request.batches, clock.getAsLong());
     return result;
   }
 
@@ -175,7 +175,7 @@ final class LocalPartitionLog implements PartitionLog {
       expected = batch.nextOffset();
     }
     AppendResult result = write(request);
-    producers.onAppended(request.batches);
+    producers.onAppended(request.batches, clock.getAsLong());
     return result;
   }
 
@@ -640,6 +640,16 @@ final class LocalPartitionLog implements PartitionLog {
   /** Number of deleted segments whose channels are still open (for tests). */
   int pendingCloseCount() {
     return pendingClose.size();
+  }
+
+  @Override
+  public int expireProducers(long nowMs) {
+    return producers.expire(nowMs, config.producerIdExpirationMs());
+  }
+
+  /** How many idempotent producers the partition remembers (for tests). */
+  int producerCount() {
+    return producers.producerCount();
   }
 
   // ---------------------------------------------------------------- compaction

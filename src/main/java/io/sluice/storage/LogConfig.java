@@ -26,13 +26,17 @@ import java.util.Map;
  *     per key in closed segments, and the log tolerates the offset gaps this leaves (recovery, follower appends)
  * @param deleteRetentionMs {@code delete.retention.ms}: how long a tombstone (null value) outlives the records it
  *     deletes before the cleaner drops it, measured from the tombstone's timestamp
+ * @param producerIdExpirationMs {@code producer.id.expiration.ms} (a broker setting in Kafka): an idempotent
+ *     producer that has not appended to the partition for this long is forgotten (see {@link ProducerStateTracker})
  */
 public record LogConfig(int segmentBytes, long segmentMs, int indexIntervalBytes, int maxMessageBytes,
     long retentionMs, long retentionBytes, long flushMessages, long flushMs, long fileDeleteDelayMs,
-    boolean compact, long deleteRetentionMs) {
+    boolean compact, long deleteRetentionMs, long producerIdExpirationMs) {
 
   /** Kafka's {@code delete.retention.ms} default: one day. */
   public static final long DEFAULT_DELETE_RETENTION_MS = 24L * 3600 * 1000;
+  /** Kafka's {@code producer.id.expiration.ms} default: one day. */
+  public static final long DEFAULT_PRODUCER_ID_EXPIRATION_MS = 24L * 3600 * 1000;
 
   public static final LogConfig DEFAULT = new LogConfig(1 << 30, 7L * 24 * 3600 * 1000, 4096, 1_048_588,
       7L * 24 * 3600 * 1000, -1L, Long.MAX_VALUE, Long.MAX_VALUE, 60_000L);
@@ -41,7 +45,7 @@ public record LogConfig(int segmentBytes, long segmentMs, int indexIntervalBytes
   public LogConfig(int segmentBytes, long segmentMs, int indexIntervalBytes, int maxMessageBytes, long retentionMs,
       long retentionBytes, long flushMessages, long flushMs, long fileDeleteDelayMs) {
     this(segmentBytes, segmentMs, indexIntervalBytes, maxMessageBytes, retentionMs, retentionBytes, flushMessages,
-        flushMs, fileDeleteDelayMs, false, DEFAULT_DELETE_RETENTION_MS);
+        flushMs, fileDeleteDelayMs, false, DEFAULT_DELETE_RETENTION_MS, DEFAULT_PRODUCER_ID_EXPIRATION_MS);
   }
 
   public LogConfig {
@@ -52,8 +56,9 @@ public record LogConfig(int segmentBytes, long segmentMs, int indexIntervalBytes
       throw new IllegalArgumentException("segment.ms, index.interval.bytes, max.message.bytes, flush.messages and"
           + " flush.ms must be positive");
     }
-    if (deleteRetentionMs < 0) {
-      throw new IllegalArgumentException("delete.retention.ms must not be negative: " + deleteRetentionMs);
+    if (deleteRetentionMs < 0 || producerIdExpirationMs <= 0) {
+      throw new IllegalArgumentException("delete.retention.ms must not be negative (" + deleteRetentionMs
+          + ") and producer.id.expiration.ms must be positive (" + producerIdExpirationMs + ")");
     }
   }
 
@@ -77,7 +82,8 @@ public record LogConfig(int segmentBytes, long segmentMs, int indexIntervalBytes
         num(props, "flush.ms", flushMs),
         num(props, "file.delete.delay.ms", fileDeleteDelayMs),
         compactNow,
-        num(props, "delete.retention.ms", deleteRetentionMs));
+        num(props, "delete.retention.ms", deleteRetentionMs),
+        producerIdExpirationMs);
   }
 
   private static long num(Map<String, ?> props, String key, long dflt) {

@@ -108,4 +108,14 @@ public interface PartitionLog extends AutoCloseable {
   default int compact(long nowMs) {
     return 0;
   }
+
+  /**
+   * Forgets idempotent producers that have not appended here for {@code producer.id.expiration.ms}. Owner thread
+   * only, like the other writes.
+   *
+   * @return how many were forgotten
+   */
+  default int expireProducers(long nowMs) {
+    return 0;
+  }
 }

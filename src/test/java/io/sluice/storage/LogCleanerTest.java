@@ -23,7 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
 class LogCleanerTest {
   private static final long DELETE_RETENTION_MS = 10_000;
   private static final LogConfig COMPACT = new LogConfig(1024, Long.MAX_VALUE / 2, 256, 1 << 20, -1, -1,
-      Long.MAX_VALUE, Long.MAX_VALUE, 0, true, DELETE_RETENTION_MS);
+      Long.MAX_VALUE, Long.MAX_VALUE, 0, true, DELETE_RETENTION_MS, LogConfig.DEFAULT_PRODUCER_ID_EXPIRATION_MS);
 
   @TempDir
   Path dir;
