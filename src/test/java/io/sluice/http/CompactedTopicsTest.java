@@ -20,10 +20,11 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * __consumer_offsets is compacted by the broker (tiny segments, a fast cleaner timer here), and a coordinator that
- * restarts on the compacted log still loads every group's latest commit.
+ * Compaction on a real broker (tiny segments, a fast cleaner timer here): a coordinator that
+ * restarts on a compacted __consumer_offsets still loads every group's latest commit, and a group consumer moves
+ * past offsets a compacted topic no longer holds.
  */
-class CompactedOffsetsRestartTest {
+class CompactedTopicsTest {
   @RegisterExtension
   static final BlockedThreadGuard GUARD = new BlockedThreadGuard();
   private static final Map<String, Object> SETTINGS = Map.of(BrokerConfig.OFFSETS_TOPIC_NUM_PARTITIONS, 1,
@@ -58,6 +59,32 @@ class CompactedOffsetsRestartTest {
           .containsExactly("compacted-commits");
       JsonArray records = api.poll(base, 1_000);
       assertThat(records.getJsonObject(0).getLong("offset")).as("resumes after the commit").isEqualTo(41);
+    }
+  }
+
+  @Test
+  void aGroupConsumerMovesPastOffsetsACompactedTopicNoLongerHolds() throws Exception {
+    try (GroupsTestSupport api = new GroupsTestSupport(dataDir, GUARD, SETTINGS)) {
+      var created = GroupsTestSupport.await(api.client.post("/topics").sendJsonObject(new JsonObject()
+          .put("name", "gaps").put("partitions", 1).put("configs", new JsonObject()
+              .put("cleanup.policy", "compact").put("segment.bytes", 1024))));
+      assertThat(created.statusCode()).as(created.bodyAsString()).isEqualTo(201);
+      for (int i = 0; i < 40; i++) { // one key, one batch per request: each update supersedes the last
+        var r = GroupsTestSupport.await(api.client.post("/topics/gaps/partitions/0")
+            .putHeader("Content-Type", MediaTypes.KAFKA_JSON_V2).sendBuffer(new JsonObject().put("records",
+                new JsonArray().add(new JsonObject().put("key", "k").put("value", "v" + i))).toBuffer()));
+        assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(200);
+      }
+      Path partitionDir = dataDir.resolve("gaps-0");
+      // Closed segments are left with nothing but their last (empty) batch each, merged into one segment.
+      waitUntil(20_000, "compaction of gaps-0", () -> segments(partitionDir).size() == 2
+          && segments(partitionDir).get(0).toFile().length() < 1024);
+      String a = api.consumer("g-gaps", GroupsTestSupport.earliest("a"));
+      api.subscribe(a, "gaps");
+      JsonArray[] records = {new JsonArray()};
+      GroupsTestSupport.until(10_000, "records past the gap", () -> (records[0] = api.poll(a, 0)).size() > 0);
+      long activeBase = baseOffset(segments(partitionDir).get(1));
+      assertThat(records[0].getJsonObject(0).getLong("offset")).isGreaterThanOrEqualTo(activeBase);
     }
   }
 
