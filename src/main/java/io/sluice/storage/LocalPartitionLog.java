@@ -655,10 +655,10 @@ final class LocalPartitionLog implements PartitionLog {
   // ---------------------------------------------------------------- compaction
 
   @Override
-  public int compact(long nowMs) {
+  public int compact(long nowMs, long highWatermark) {
     checkWritable();
     try {
-      return cleaner.clean(() -> state, nowMs, this::replaceCleaned);
+      return cleaner.clean(() -> state, nowMs, highWatermark, this::replaceCleaned);
     } catch (IOException | RocksDBException e) {
       throw fail("compacting", e);
     }

@@ -39,8 +39,9 @@ import org.rocksdb.WriteBatch;
  * its range, renames it). Segment metadata of the group is deleted (synced) before the commit, so a recovered
  * segment is always scanned rather than trusted.
  *
- * <p><b>When.</b> {@link #clean} does a pass when a segment was rolled since the last pass or a retained
- * tombstone's time is up; otherwise it returns at once. A pass reads the whole log once to find each key's latest
+ * <p><b>When.</b> {@link #clean} does a pass when a segment below the high watermark was closed since the last pass
+ * or a retained tombstone's time is up; otherwise it returns at once. Only segments wholly below the high watermark
+ * are cleaned, and only records below it supersede others. A pass reads the whole log once to find each key's latest
  * offset (held in memory: one entry per distinct key), then rewrites each group that changes.
  *
  * <p><b>Threading.</b> Called only by the log's owner thread, between its appends, so the log does not change
@@ -76,24 +77,28 @@ final class LogCleaner {
   }
 
   /**
-   * Cleans {@code s}'s closed segments if they may hold something to remove.
+   * Cleans the closed segments of the log that lie wholly below {@code highWatermark}, if they may hold something to
+   * remove. Only records below the high watermark count as superseding: a record above it may still be truncated
+   * away (a leader change), and the one it superseded must then still be there (Kafka likewise never cleans past
+   * the last stable offset, which is at most the high watermark).
    *
    * @return the number of cleaned segments written (0 when nothing changed)
    */
-  int clean(Supplier<LogState> current, long nowMs, Replacer replacer) throws IOException, RocksDBException {
+  int clean(Supplier<LogState> current, long nowMs, long highWatermark, Replacer replacer)
+      throws IOException, RocksDBException {
     LogState s = current.get();
-    long activeBase = s.active().baseOffset;
-    if (!config.compact() || s.segments().length < 2 || (activeBase <= cleanedThrough && nowMs < tombstoneDueMs)) {
+    long cleanableEnd = cleanableEnd(s.segments(), highWatermark);
+    if (!config.compact() || cleanableEnd < 0 || (cleanableEnd <= cleanedThrough && nowMs < tombstoneDueMs)) {
       return 0;
     }
-    Map<ByteBuffer, Long> latest = latestOffsets(s);
+    Map<ByteBuffer, Long> latest = latestOffsets(s, highWatermark);
     tombstoneDueMs = Long.MAX_VALUE;
     int written = 0;
     for (int round = 0; ; round++) {
       // groups are sized before cleaning; cleaned segments are small, so later rounds merge them
       s = current.get();
       Segment[] segments = s.segments();
-      List<List<Segment>> groups = groups(segments);
+      List<List<Segment>> groups = groups(segments, cleanableEnd);
       if (round > 0 && groups.stream().allMatch(g -> g.size() == 1)) {
         break;
       }
@@ -108,17 +113,29 @@ final class LogCleaner {
         break;
       }
     }
-    cleanedThrough = activeBase;
+    cleanedThrough = cleanableEnd;
     return written;
   }
 
-  /** Every key's latest offset in the log (closed and active segments). */
-  private static Map<ByteBuffer, Long> latestOffsets(LogState s) throws IOException {
+  /** The base offset of the first segment that is active or reaches the high watermark; -1 if that is the first. */
+  private static long cleanableEnd(Segment[] segments, long highWatermark) {
+    int i = 0;
+    while (i < segments.length - 1 && segments[i].nextOffset <= highWatermark) {
+      i++;
+    }
+    return i == 0 ? -1 : segments[i].baseOffset;
+  }
+
+  /** Every key's latest offset below {@code highWatermark}, over the whole log. */
+  private static Map<ByteBuffer, Long> latestOffsets(LogState s, long highWatermark) throws IOException {
     Map<ByteBuffer, Long> latest = new HashMap<>();
     for (Segment segment : s.segments()) {
+      if (segment.baseOffset >= highWatermark) {
+        break;
+      }
       forEachBatch(segment, s.readableSize(segment), batch -> {
         for (Record r : batch.records()) {
-          if (r.key() != null) {
+          if (r.key() != null && r.offset() < highWatermark) {
             latest.put(ByteBuffer.wrap(r.key()), r.offset());
           }
         }
@@ -127,12 +144,12 @@ final class LogCleaner {
     return latest;
   }
 
-  /** Consecutive closed segments whose sizes sum to at most {@code segment.bytes} (at least one each). */
-  private List<List<Segment>> groups(Segment[] segments) {
+  /** Consecutive segments below {@code end} whose sizes sum to at most {@code segment.bytes} (at least one each). */
+  private List<List<Segment>> groups(Segment[] segments, long end) {
     List<List<Segment>> groups = new ArrayList<>();
     List<Segment> current = new ArrayList<>();
     long bytes = 0;
-    for (int i = 0; i < segments.length - 1; i++) {
+    for (int i = 0; i < segments.length - 1 && segments[i].baseOffset < end; i++) {
       if (!current.isEmpty() && bytes + segments[i].size > config.segmentBytes()) {
         groups.add(current);
         current = new ArrayList<>();
@@ -215,8 +232,9 @@ final class LogCleaner {
     if (r.key() == null) {
       return true; // Kafka refuses keyless records in compacted topics; here they are simply never removed
     }
-    if (latest.get(ByteBuffer.wrap(r.key())) != r.offset()) {
-      return false;
+    Long latestOffset = latest.get(ByteBuffer.wrap(r.key()));
+    if (latestOffset != null && latestOffset != r.offset()) {
+      return false; // superseded by a record below the high watermark
     }
     if (r.value() == null) {
       if (r.timestamp() < tombstoneHorizon) {

@@ -78,14 +78,14 @@ class LogCleanerTest {
     long endBefore = log.logEndOffset();
     long activeBase = baseOfActive(log);
 
-    assertThat(log.compact(fx.clock.get())).isPositive();
+    assertThat(log.compact(fx.clock.get(), log.logEndOffset())).isPositive();
 
     assertThat(log.logEndOffset()).isEqualTo(endBefore);
     assertThat(log.logStartOffset()).isZero();
     assertThat(log.sizeInBytes()).isLessThan(sizeBefore / 4);
     assertThat(log.segmentCount()).isLessThan(segmentsBefore);
     assertThat(records(log, 0)).isEqualTo(expectedAfterCompaction(activeBase));
-    assertThat(log.compact(fx.clock.get())).as("nothing rolled since the last pass").isZero();
+    assertThat(log.compact(fx.clock.get(), log.logEndOffset())).as("nothing rolled since the last pass").isZero();
   }
 
   @Test
@@ -94,7 +94,7 @@ class LogCleanerTest {
     LocalPartitionLog log = fx.open();
     appendUpdates(log, 120, 3, 0);
     long activeBase = baseOfActive(log);
-    log.compact(fx.clock.get());
+    log.compact(fx.clock.get(), log.logEndOffset());
     Map<Long, String> expected = expectedAfterCompaction(activeBase);
     for (long from = 0; from < log.logEndOffset(); from += 7) {
       long f = from;
@@ -114,7 +114,7 @@ class LogCleanerTest {
     LocalPartitionLog log = fx.open();
     appendUpdates(log, 150, 5, 0);
     long activeBase = baseOfActive(log);
-    log.compact(fx.clock.get());
+    log.compact(fx.clock.get(), log.logEndOffset());
     Map<Long, String> expected = expectedAfterCompaction(activeBase);
     long end = log.logEndOffset();
 
@@ -159,7 +159,7 @@ class LogCleanerTest {
     for (ByteBuffer batch : LogFixture.readAll(log, 0)) {
       twin.appendAsFollower(batch);
     }
-    twin.compact(fx.clock.get());
+    twin.compact(fx.clock.get(), twin.logEndOffset());
     assertThat(twin.segmentCount()).isEqualTo(2);
     byte[] cleaned = Files.readAllBytes(twin.segmentFiles().get(0));
     Path partitionDir = log.dir();
@@ -185,11 +185,11 @@ class LogCleanerTest {
     appendUpdates(log, 40, 3, 1); // keys 0..2 only; key-1 is written again here, key-3 not
     appendTombstone(log, "key-3");
     appendUpdates(log, 40, 3, 2);
-    log.compact(fx.clock.get());
+    log.compact(fx.clock.get(), log.logEndOffset());
     assertThat(keysWithValue(log, null)).contains("key-3");
 
     fx.clock.addAndGet(DELETE_RETENTION_MS + 1);
-    assertThat(log.compact(fx.clock.get())).as("a kept tombstone fell due").isPositive();
+    assertThat(log.compact(fx.clock.get(), log.logEndOffset())).as("a kept tombstone fell due").isPositive();
 
     List<String[]> left = recordList(log);
     assertThat(left).noneMatch(r -> r[0].equals("key-3"));
@@ -202,7 +202,7 @@ class LogCleanerTest {
     LocalPartitionLog log = fx.open();
     appendUpdates(log, 150, 6, 0);
     long activeBase = baseOfActive(log);
-    log.compact(fx.clock.get());
+    log.compact(fx.clock.get(), log.logEndOffset());
     follower = new LogFixture(otherDir, COMPACT);
     LocalPartitionLog copy = follower.open();
 
@@ -217,12 +217,40 @@ class LogCleanerTest {
   }
 
   @Test
+  void onlySegmentsBelowTheHighWatermarkAreCleanedAndOnlyRecordsBelowItSupersede() {
+    fx = new LogFixture(dir, COMPACT);
+    LocalPartitionLog log = fx.open();
+    appendUpdates(log, 200, 3, 0);
+    List<Path> before = log.segmentFiles();
+    long highWatermark = Segment.parseBaseOffset(before.get(before.size() / 2).getFileName().toString()) + 1;
+    Map<Long, String> all = allAppended();
+
+    assertThat(log.compact(fx.clock.get(), highWatermark)).isPositive();
+
+    // Below the high watermark: each key's latest record below it, however many updates follow above it.
+    Map<String, Long> latestBelow = new java.util.HashMap<>();
+    appended.forEach((o, kv) -> {
+      if (o < highWatermark) {
+        latestBelow.put(kv[0], o);
+      }
+    });
+    long firstUncleaned = Segment.parseBaseOffset(before.get(before.size() / 2).getFileName().toString());
+    Map<Long, String> expected = new LinkedHashMap<>();
+    all.forEach((o, v) -> {
+      if (o >= firstUncleaned || latestBelow.containsValue(o)) {
+        expected.put(o, v);
+      }
+    });
+    assertThat(records(log, 0)).isEqualTo(expected);
+  }
+
+  @Test
   void aLogWithoutCompactPolicyIsNeverCompacted() {
     fx = new LogFixture(dir, LogFixture.smallSegments(1024));
     LocalPartitionLog log = fx.open();
     appendUpdates(log, 100, 2, 0);
     long size = log.sizeInBytes();
-    assertThat(log.compact(fx.clock.get())).isZero();
+    assertThat(log.compact(fx.clock.get(), log.logEndOffset())).isZero();
     assertThat(log.sizeInBytes()).isEqualTo(size);
   }
 

@@ -707,7 +707,8 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
       }
     }, t -> LOG.log(Level.ERROR, "Partition " + tp + ": producer id expiry failed", t));
     if (logConfig.compact()) { // cleanup.policy=compact: the cleaner runs in the write chain, on the same timer
-      write(() -> log.compact(System.currentTimeMillis()))
+      long hw = highWatermark; // read here, on the verticle's context; it only grows meanwhile
+      write(() -> log.compact(System.currentTimeMillis(), hw))
           .onFailure(t -> LOG.log(Level.ERROR, "Partition " + tp + ": compaction failed", t));
     }
   }
