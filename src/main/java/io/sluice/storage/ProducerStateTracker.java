@@ -33,6 +33,9 @@ import java.util.Map;
  * record bodies). Follower appends update it too, so a new leader knows its producers. A truncation drops state for
  * the batches it cuts.
  *
+ * <p><b>Expiry.</b> {@link #expire} forgets producers with no append for {@code producer.id.expiration.ms} on the
+ * owner's clock, so the map is bounded by the producers active within that time, not by all that ever wrote.
+ *
  * <p><b>Threading:</b> used only by the log's owner thread, like the log's other write paths; not thread-safe.
  */
 final class ProducerStateTracker {
