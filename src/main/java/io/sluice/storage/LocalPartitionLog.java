@@ -56,6 +56,8 @@ final class LocalPartitionLog implements PartitionLog {
   private volatile LogState state;
   /** Idempotent producers' sequence state; owner thread only. */
   private final ProducerStateTracker producers;
+  /** Compaction of closed segments ({@code cleanup.policy=compact}); owner thread only. */
+  private final LogCleaner cleaner;
   private volatile boolean failed;
   private boolean closed;
   private long runningMaxTimestamp;
@@ -77,7 +79,8 @@ final class LocalPartitionLog implements PartitionLog {
     Segment[] segments = loaded.segments().toArray(new Segment[0]);
     Segment active = segments[segments.length - 1];
     this.state = new LogState(loaded.logStartOffset(), active.nextOffset, segments, active.size);
-    this.producers = ProducerStateTracker.rebuild(tp, state);
+    this.producers = ProducerStateTracker.rebuild(tp, state, clock.getAsLong());
+    this.cleaner = new LogCleaner(tp, dir, config, files, index);
     this.lastFlushMs = clock.getAsLong();
   }
 
@@ -153,7 +156,7 @@ final class LocalPartitionLog implements PartitionLog {
       next += batch.lastOffsetDelta() + 1L;
     }
     AppendResult result = write(request);
-    producers.onAppended(request.batches);
+    producers.onAppended(request.batches, clock.getAsLong());
     return result;
   }
 
@@ -163,7 +166,8 @@ final class LocalPartitionLog implements PartitionLog {
     AppendBatches request = AppendBatches.validate(batches, tp, config.maxMessageBytes(), false);
     long expected = state.logEndOffset();
     for (RecordBatch batch : request.batches) {
-      if (batch.baseOffset() != expected) {
+      // a compacted leader's log has gaps between batches (LogCleaner); otherwise offsets are contiguous
+      if (batch.baseOffset() != expected && !(config.compact() && batch.baseOffset() > expected)) {
         throw new InvalidRecordException("Follower append to partition " + tp + " has a batch at offset "
             + batch.baseOffset() + " where offset " + expected + " was expected (log end "
             + state.logEndOffset() + ")");
@@ -171,7 +175,7 @@ final class LocalPartitionLog implements PartitionLog {
       expected = batch.nextOffset();
     }
     AppendResult result = write(request);
-    producers.onAppended(request.batches);
+    producers.onAppended(request.batches, clock.getAsLong());
     return result;
   }
 
@@ -636,6 +640,44 @@ final class LocalPartitionLog implements PartitionLog {
   /** Number of deleted segments whose channels are still open (for tests). */
   int pendingCloseCount() {
     return pendingClose.size();
+  }
+
+  @Override
+  public int expireProducers(long nowMs) {
+    return producers.expire(nowMs, config.producerIdExpirationMs());
+  }
+
+  /** How many idempotent producers the partition remembers (for tests). */
+  int producerCount() {
+    return producers.producerCount();
+  }
+
+  // ---------------------------------------------------------------- compaction
+
+  @Override
+  public int compact(long nowMs, long highWatermark) {
+    checkWritable();
+    try {
+      return cleaner.clean(() -> state, nowMs, highWatermark, this::replaceCleaned);
+    } catch (IOException | RocksDBException e) {
+      throw fail("compacting", e);
+    }
+  }
+
+  /** Publishes {@code cleaned} in place of {@code group} (consecutive closed segments) with its index writes. */
+  private void replaceCleaned(List<Segment> group, Segment cleaned, WriteBatch indexWrites) throws RocksDBException {
+    LogState s = state;
+    int from = Arrays.asList(s.segments()).indexOf(group.get(0));
+    Segment[] segments = new Segment[s.segments().length - group.size() + 1];
+    System.arraycopy(s.segments(), 0, segments, 0, from);
+    segments[from] = cleaned;
+    System.arraycopy(s.segments(), from + group.size(), segments, from + 1, segments.length - from - 1);
+    synchronized (indexLock) {
+      index.write(indexWrites, false);
+      state = new LogState(s.logStartOffset(), s.logEndOffset(), segments, s.activeSize());
+    }
+    long closeAt = clock.getAsLong() + config.fileDeleteDelayMs();
+    group.forEach(g -> pendingClose.add(new PendingClose(g, closeAt)));
   }
 
   // ---------------------------------------------------------------- durability and lifecycle

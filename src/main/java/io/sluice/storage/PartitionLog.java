@@ -98,4 +98,26 @@ public interface PartitionLog extends AutoCloseable {
   /** Flushes, records a clean shutdown and releases files. Idempotent. */
   @Override
   void close();
+
+  /**
+   * For a {@code cleanup.policy=compact} log, runs a {@link LogCleaner} pass if the log may hold superseded
+   * records: keeps the latest record per key in the closed segments wholly below {@code highWatermark} (records at
+   * or above it are neither removed nor taken as superseding, since they may yet be truncated). Owner thread only,
+   * like the other writes.
+   *
+   * @return the number of cleaned segments written; 0 when there was nothing to do or the log is not compacted
+   */
+  default int compact(long nowMs, long highWatermark) {
+    return 0;
+  }
+
+  /**
+   * Forgets idempotent producers that have not appended here for {@code producer.id.expiration.ms}. Owner thread
+   * only, like the other writes.
+   *
+   * @return how many were forgotten
+   */
+  default int expireProducers(long nowMs) {
+    return 0;
+  }
 }

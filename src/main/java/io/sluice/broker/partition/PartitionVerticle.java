@@ -701,6 +701,16 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
         LOG.log(Level.INFO, "Partition " + tp + ": retention deleted " + deleted + " segment(s)");
       }
     }, t -> LOG.log(Level.ERROR, "Partition " + tp + ": retention failed", t));
+    write(() -> log.expireProducers(System.currentTimeMillis())).onComplete(expired -> {
+      if (expired > 0) {
+        LOG.log(Level.INFO, "Partition " + tp + ": forgot " + expired + " idle producer id(s)");
+      }
+    }, t -> LOG.log(Level.ERROR, "Partition " + tp + ": producer id expiry failed", t));
+    if (logConfig.compact()) { // cleanup.policy=compact: the cleaner runs in the write chain, on the same timer
+      long hw = highWatermark; // read here, on the verticle's context; it only grows meanwhile
+      write(() -> log.compact(System.currentTimeMillis(), hw))
+          .onFailure(t -> LOG.log(Level.ERROR, "Partition " + tp + ": compaction failed", t));
+    }
   }
 
   private Future<ReadResult> read(long offset, int maxBytes, boolean toLogEnd) {
