@@ -106,6 +106,18 @@ public final class LeaderEpochCache {
     }
   }
 
+  /**
+   * Removes every entry (Kafka's {@code clearAndFlush}): the log is being emptied and restarted at another offset,
+   * so none of its epochs says anything about the new log. Call before the log is emptied: a crash in between leaves
+   * a log without epochs, which a follower's next fetch repairs.
+   */
+  public synchronized void clear() {
+    if (!startOffsets.isEmpty()) {
+      startOffsets.clear();
+      persist();
+    }
+  }
+
   /** The start offset of {@code epoch}, if it is an entry. */
   public synchronized OptionalLong startOffsetOf(int epoch) {
     Long start = startOffsets.get(epoch);

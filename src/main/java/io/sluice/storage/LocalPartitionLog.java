@@ -491,14 +491,17 @@ final class LocalPartitionLog implements PartitionLog {
     }
   }
 
-  /** Deletes every segment and starts an empty log at {@code offset}, which becomes the log start. */
-  private long truncateFullyAndStartAt(long offset) {
+  @Override
+  public long truncateFullyAndStartAt(long offset) {
+    checkWritable();
+    producers.clear();
     LogState s = state;
     Path file = dir.resolve(Segment.fileName(offset));
     try {
-      checkpoint.write(offset);
       List<Segment> removed = List.of(s.segments());
       synchronized (indexLock) {
+        // Segments go before the new start is checkpointed: a crash in between leaves a suffix of the old log or an
+        // empty log at the old start, never records below a start that was already recorded.
         try (WriteBatch writes = new WriteBatch()) {
           unlink(removed, writes);
           index.deleteOffsets(writes, 0, Long.MAX_VALUE);
@@ -506,6 +509,7 @@ final class LocalPartitionLog implements PartitionLog {
           index.putRecoveryPoint(writes, RecoveryPoint.startOf(offset));
           index.write(writes, false);
         }
+        checkpoint.write(offset);
         Segment fresh = new Segment(offset, file, files.open(file, true), clock.getAsLong());
         AtomicFile.fsyncDirectory(dir);
         state = new LogState(offset, offset, new Segment[] {fresh}, 0);

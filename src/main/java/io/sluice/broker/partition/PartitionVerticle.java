@@ -4,6 +4,7 @@ import io.sluice.broker.Contexts;
 import io.sluice.broker.Acks;
 import io.sluice.broker.OffsetRange;
 import io.sluice.errors.ErrorCode;
+import io.sluice.errors.OffsetOutOfRangeException;
 import io.sluice.errors.SluiceException;
 import io.sluice.broker.metadata.PartitionState;
 import io.sluice.broker.replication.FollowerLog;
@@ -511,17 +512,30 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
         }
       }
       if (request.fetchOffset() > localLogEnd) {
-        return Future.succeededFuture(ReplicaFetchResponse.error(ErrorCode.OFFSET_OUT_OF_RANGE, "Follower "
-            + request.followerId() + " fetches " + tp + " at " + request.fetchOffset() + " past the log end "
-            + localLogEnd));
+        // Only a follower without epochs gets here (one with epochs was answered above): it is ahead of our log,
+        // so it truncates to our log end, as Kafka's follower does when the leader's end is below its own.
+        return Future.succeededFuture(ReplicaFetchResponse.diverging(s.leaderEpoch(), highWatermark,
+            log.logStartOffset(), -1, localLogEnd));
+      }
+      if (request.fetchOffset() < log.logStartOffset()) {
+        return Future.succeededFuture(belowLogStart(request, s));
       }
       onFollowerFetch(request.followerId(), request.fetchOffset());
       long deadlineNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(request.maxWaitMs());
       return fetchOnContext(request.fetchOffset(), request.maxBytes(), 1, true, deadlineNanos)
           .compose(r -> readTask(r::readBytes))
           .map(bytes -> ReplicaFetchResponse.records(s.leaderEpoch(), highWatermark, log.logStartOffset(),
-              Buffer.buffer(bytes.array())));
+              Buffer.buffer(bytes.array())))
+          // retention may move the log start between the check above and the read
+          .recover(t -> t instanceof OffsetOutOfRangeException && request.fetchOffset() < log.logStartOffset()
+              ? Future.succeededFuture(belowLogStart(request, s)) : Future.failedFuture(t));
     });
+  }
+
+  private ReplicaFetchResponse belowLogStart(ReplicaFetchRequest request, Settings s) {
+    long start = log.logStartOffset();
+    return ReplicaFetchResponse.belowLogStart(s.leaderEpoch(), highWatermark, start, "Follower "
+        + request.followerId() + " fetches " + tp + " at " + request.fetchOffset() + ", below the log start " + start);
   }
 
   private void onFollowerFetch(int follower, long fetchOffset) {
@@ -632,6 +646,19 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
             + " to " + end + " (unclean leader election?)");
         highWatermark = end;
       }
+      return null;
+    });
+  }
+
+  @Override
+  public Future<Void> truncateFullyAndStartAt(long offset) {
+    return write(() -> {
+      epochs.clear(); // first: a crash before the log is emptied leaves a log without epochs, never wrong ones
+      return log.truncateFullyAndStartAt(offset);
+    }).map(start -> {
+      localLogEnd = start;
+      uncommitted.clear();
+      setHighWatermark(start); // nothing below the new start exists here any more
       return null;
     });
   }
