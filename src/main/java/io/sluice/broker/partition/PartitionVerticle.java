@@ -202,15 +202,19 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
 
   @Override
   public Future<?> start() {
+    long[] checkpointed = {-1};
     return write(() -> {
       PartitionLog opened = store.openLog(tp, logConfig);
       epochs = LeaderEpochCache.open(replication.logDir(), opened.logEndOffset());
+      checkpointed[0] = store.checkpointedHighWatermark(tp).orElse(-1);
       return opened;
     }).map(opened -> {
       log = opened;
       localLogEnd = opened.logEndOffset();
-      // A lone replica commits on append; a replicated one learns its high watermark from the ISR again.
-      highWatermark = settings.replicas().size() <= 1 ? localLogEnd : opened.logStartOffset();
+      // A lone replica commits on append. A replicated one starts from its checkpointed high watermark (so it never
+      // goes backwards for consumers), bounded by its log, and raises it from the ISR (leader) or leader (follower).
+      highWatermark = settings.replicas().size() <= 1 ? localLogEnd
+          : Math.max(opened.logStartOffset(), Math.min(checkpointed[0], localLogEnd));
       retentionTimer = vertx.setPeriodic(retentionCheckIntervalMs, id -> enforceRetention());
       if (logConfig.flushMs() != Long.MAX_VALUE) {
         long period = Math.max(MIN_FLUSH_CHECK_MS, Math.min(MAX_FLUSH_CHECK_MS, logConfig.flushMs()));

@@ -12,6 +12,8 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.WorkerExecutor;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,6 +22,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import java.util.stream.Stream;
 
 /**
  * Replicas of one partition on several "brokers" inside one non-clustered Vert.x: each broker has its own data
@@ -40,6 +43,9 @@ final class InProcessReplicas implements AutoCloseable {
   private final Map<Integer, PartitionVerticle> running = new ConcurrentHashMap<>();
   private final Map<Integer, String> deployments = new ConcurrentHashMap<>();
   private final Map<Integer, ReplicationServer> servers = new ConcurrentHashMap<>();
+  private final Map<Integer, HighWatermarkCheckpointer> checkpointers = new ConcurrentHashMap<>();
+  /** {@code replica.lag.time.max.ms} of replicas started from now on. */
+  long replicaLagTimeMaxMs = 300;
   /** Every ISR the leader wrote, in order. */
   final List<List<Integer>> isrWrites = new CopyOnWriteArrayList<>();
   private PartitionState state;
@@ -62,8 +68,16 @@ final class InProcessReplicas implements AutoCloseable {
   /** Opens (or reopens) {@code broker}'s data directory and deploys its replica with the current state. */
   void start(int broker) throws Exception {
     LogManager store = stores.computeIfAbsent(broker, b -> LogManager.open(root.resolve("broker-" + b)));
+    checkpointers.computeIfAbsent(broker, b -> {
+      HighWatermarkCheckpointer c = new HighWatermarkCheckpointer(vertx, store, storage, () -> {
+        PartitionVerticle v = running.get(b);
+        return v == null ? Map.of() : Map.of(TP, v.highWatermark());
+      }, 50);
+      c.start();
+      return c;
+    });
     PartitionVerticle.Replication replication = new PartitionVerticle.Replication(broker,
-        root.resolve("broker-" + broker).resolve(TP.dirName()), 300, 10_000, this::writeIsr,
+        root.resolve("broker-" + broker).resolve(TP.dirName()), replicaLagTimeMaxMs, 10_000, this::writeIsr,
         new ReplicaFetcher.Options(1 << 20, 100, 20));
     PartitionVerticle verticle = new PartitionVerticle(TP, store, configs.getOrDefault(broker, LogConfig.DEFAULT),
         settings(), storage, 50, replication);
@@ -87,8 +101,35 @@ final class InProcessReplicas implements AutoCloseable {
 
   /** Undeploys {@code broker}'s replica and closes its whole data directory, as a clean broker shutdown does. */
   void shutdown(int broker) throws Exception {
+    PartitionVerticle v = running.get(broker);
     stop(broker);
+    await(checkpointers.remove(broker).stop(Map.of(TP, v.highWatermark())));
     stores.remove(broker).close();
+  }
+
+  /** What ZooKeeper holds for the partition from now on (e.g. as a whole cluster's restart finds it). */
+  synchronized void resetState(int leader, List<Integer> isr) {
+    state = new PartitionState(leader, state.leaderEpoch(), isr, state.zkVersion() + 1);
+  }
+
+  /**
+   * Copies {@code broker}'s data directory, as it is now, to {@code targetRoot}: with the replica idle (nothing
+   * produced or copied meanwhile) this is the disk a {@code kill -9} would leave: no clean-shutdown marker, and the
+   * high watermark checkpoint as the periodic writer last wrote it.
+   */
+  void copyDataDir(int broker, Path targetRoot) throws IOException {
+    Path from = root.resolve("broker-" + broker);
+    Path to = targetRoot.resolve("broker-" + broker);
+    try (Stream<Path> paths = Files.walk(from)) {
+      for (Path p : paths.toList()) {
+        Path target = to.resolve(from.relativize(p).toString());
+        if (Files.isDirectory(p)) {
+          Files.createDirectories(target);
+        } else if (!p.getFileName().toString().equals("LOCK")) {
+          Files.copy(p, target);
+        }
+      }
+    }
   }
 
   PartitionVerticle replica(int broker) {
@@ -141,6 +182,7 @@ final class InProcessReplicas implements AutoCloseable {
 
   @Override
   public void close() throws Exception {
+    checkpointers.values().forEach(HighWatermarkCheckpointer::abandon);
     for (Integer broker : new ArrayList<>(deployments.keySet())) {
       stop(broker);
     }
