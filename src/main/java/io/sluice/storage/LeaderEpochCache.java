@@ -3,6 +3,7 @@ package io.sluice.storage;
 import io.sluice.errors.StorageException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -83,6 +84,19 @@ public final class LeaderEpochCache {
     }
     startOffsets.put(epoch, startOffset);
     persist();
+  }
+
+  /**
+   * Records the start of every epoch new to this cache among {@code batches} (whole v2 batches back to back, as a
+   * follower copies them), before they are appended: each batch header's partition leader epoch at its base offset.
+   */
+  public synchronized void assignFromBatches(ByteBuffer batches) {
+    for (int pos = batches.position(); pos + 17 <= batches.limit(); ) {
+      long baseOffset = batches.getLong(pos);
+      int length = batches.getInt(pos + 8);
+      assign(batches.getInt(pos + 12), baseOffset);
+      pos += 12 + length;
+    }
   }
 
   /**
