@@ -364,8 +364,8 @@ final class LocalPartitionLog implements PartitionLog {
   }
 
   @Override
-  public int enforceRetention(long nowMs) {
-    return retention.enforceRetention(nowMs);
+  public int enforceRetention(long nowMs, long maxDeletableOffset) {
+    return retention.enforceRetention(nowMs, maxDeletableOffset);
   }
 
   /** Closes the channels of deleted segments whose delay has passed. */

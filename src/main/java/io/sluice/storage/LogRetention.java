@@ -55,17 +55,17 @@ final class LogRetention {
       throw log.fail("writing the log start offset " + offset, e);
     }
     log.state = new LogState(offset, s.logEndOffset(), s.segments(), s.activeSize());
-    deleteOldestSegments(segment -> segment.nextOffset <= offset, clock.getAsLong(), "below the log start "
-        + offset);
+    deleteOldestSegments(segment -> segment.nextOffset <= offset, Long.MAX_VALUE, clock.getAsLong(),
+        "below the log start " + offset);
   }
 
-  int enforceRetention(long nowMs) {
+  int enforceRetention(long nowMs, long maxDeletableOffset) {
     log.checkWritable();
     log.deleted.closeExpired(nowMs);
     int deleted = 0;
     if (config.retentionMs() >= 0) {
       deleted += deleteOldestSegments(
-          segment -> nowMs - segment.retentionTimestamp() > config.retentionMs(), nowMs,
+          segment -> nowMs - segment.retentionTimestamp() > config.retentionMs(), maxDeletableOffset, nowMs,
           "retention.ms " + config.retentionMs());
     }
     if (config.retentionBytes() >= 0) {
@@ -76,20 +76,21 @@ final class LogRetention {
         }
         excess[0] -= segment.size;
         return true;
-      }, nowMs, "retention.bytes " + config.retentionBytes());
+      }, maxDeletableOffset, nowMs, "retention.bytes " + config.retentionBytes());
     }
     return deleted;
   }
 
   /**
-   * Deletes the longest run of oldest non-empty segments that {@code deletable} accepts, rolling first if that
-   * run includes the active segment (so the log end offset survives in a new empty segment).
+   * Deletes the longest run of oldest non-empty segments wholly below {@code maxOffset} that {@code deletable}
+   * accepts, rolling first if that run includes the active segment (so the log end offset survives in a new empty
+   * segment).
    */
-  private int deleteOldestSegments(Predicate<Segment> deletable, long nowMs, String reason) {
+  private int deleteOldestSegments(Predicate<Segment> deletable, long maxOffset, long nowMs, String reason) {
     LogState s = log.state;
     int count = 0;
     while (count < s.segments().length && !s.segments()[count].isEmpty()
-        && deletable.test(s.segments()[count])) {
+        && s.segments()[count].nextOffset <= maxOffset && deletable.test(s.segments()[count])) {
       count++;
     }
     if (count == 0) {

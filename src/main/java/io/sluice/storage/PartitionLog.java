@@ -98,7 +98,18 @@ public interface PartitionLog extends AutoCloseable {
    *
    * @return the number of segments deleted
    */
-  int enforceRetention(long nowMs);
+  default int enforceRetention(long nowMs) {
+    return enforceRetention(nowMs, Long.MAX_VALUE);
+  }
+
+  /**
+   * As {@link #enforceRetention(long)}, but never deletes a segment holding an offset at or above
+   * {@code maxDeletableOffset}: a replica passes its high watermark, so retention removes only committed records
+   * (as Kafka does) and a follower is never made to skip records the ISR has not acknowledged yet.
+   *
+   * @return the number of segments deleted
+   */
+  int enforceRetention(long nowMs, long maxDeletableOffset);
 
   /** Forces every appended byte to disk (fsync) and advances the recovery point to the log end. */
   void flush();

@@ -486,7 +486,8 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
     if (closing) {
       return;
     }
-    tasks.write(() -> log.enforceRetention(System.currentTimeMillis())).onComplete(deleted -> {
+    long committed = leader.highWatermark(); // retention removes committed records only, as in Kafka
+    tasks.write(() -> log.enforceRetention(System.currentTimeMillis(), committed)).onComplete(deleted -> {
       if (deleted > 0) {
         LOG.log(Level.INFO, "Partition " + tp + ": retention deleted " + deleted + " segment(s)");
       }
