@@ -175,6 +175,11 @@ final class ProducerStateTracker {
     producers.values().removeIf(e -> e.batches.isEmpty());
   }
 
+  /** Forgets every producer (the log was emptied and restarted elsewhere). */
+  void clear() {
+    producers.clear();
+  }
+
   /** How many producers the partition remembers (for tests). */
   int producerCount() {
     return producers.size();
