@@ -22,13 +22,23 @@ public final class ProducerIdManager {
   public record ProducerIdentity(long producerId, short producerEpoch) {
   }
 
-  private final ZkMetadataStore zk;
+  /** Claims the next block of ids and answers its first id; in production a versioned ZooKeeper write. */
+  @FunctionalInterface
+  public interface BlockClaimer {
+    Future<Long> claim(long size);
+  }
+
+  private final BlockClaimer claimer;
   private long next;
   private long end;
   private Future<Void> claiming;
 
   public ProducerIdManager(ZkMetadataStore zk) {
-    this.zk = zk;
+    this(size -> zk.claimRange(ZkPaths.PRODUCER_ID_BLOCK, size));
+  }
+
+  ProducerIdManager(BlockClaimer claimer) {
+    this.claimer = claimer;
   }
 
   /** The next unused id. */
@@ -36,11 +46,14 @@ public final class ProducerIdManager {
     if (next < end) {
       return Future.succeededFuture(new ProducerIdentity(next++, (short) 0));
     }
-    if (claiming == null) {
-      // The field is set before the claim starts, so a claim that completes at once cannot clear it too early.
+    Future<Void> inFlight = claiming;
+    if (inFlight == null) {
+      // The field is set before the claim starts, so a claim that completes at once cannot clear it too early;
+      // the local keeps the future for this caller, since a claim completing inline clears the field.
       Promise<Void> claimed = Promise.promise();
-      claiming = claimed.future();
-      zk.claimRange(ZkPaths.PRODUCER_ID_BLOCK, BLOCK_SIZE).onComplete(ar -> {
+      inFlight = claimed.future();
+      claiming = inFlight;
+      claimer.claim(BLOCK_SIZE).onComplete(ar -> {
         synchronized (this) {
           if (ar.succeeded()) {
             next = ar.result();
@@ -51,6 +64,6 @@ public final class ProducerIdManager {
         claimed.handle(ar.mapEmpty());
       });
     }
-    return claiming.compose(v -> allocate());
+    return inFlight.compose(v -> allocate());
   }
 }

@@ -33,6 +33,11 @@ public final class Main {
 
   public static void main(String[] args) {
     configureLogging();
+    // Netty registers JFR events on its first buffer-chunk allocation, on an event loop: loading JFR's metadata
+    // there stalled a loop for over a second on a loaded machine. Off unless the user asks for it.
+    if (System.getProperty("io.netty.jfr.enabled") == null) {
+      System.setProperty("io.netty.jfr.enabled", "false");
+    }
     int code = run(args, System.out, System.err);
     if (code != EXIT_OK) {
       System.exit(code);

@@ -65,6 +65,9 @@ public final class BrokerConfig {
   public static final String CLUSTER_PORT = "cluster.port";
   public static final String OFFSETS_TOPIC_NUM_PARTITIONS = "offsets.topic.num.partitions";
   public static final String OFFSETS_TOPIC_REPLICATION_FACTOR = "offsets.topic.replication.factor";
+  public static final String OFFSETS_TOPIC_SEGMENT_BYTES = "offsets.topic.segment.bytes";
+  public static final String LOG_CLEANER_DELETE_RETENTION_MS = "log.cleaner.delete.retention.ms";
+  public static final String PRODUCER_ID_EXPIRATION_MS = "producer.id.expiration.ms";
   public static final String GROUP_MIN_SESSION_TIMEOUT_MS = "group.min.session.timeout.ms";
   public static final String GROUP_MAX_SESSION_TIMEOUT_MS = "group.max.session.timeout.ms";
   public static final String CONSUMER_INSTANCE_TIMEOUT_MS = "consumer.instance.timeout.ms";
@@ -73,6 +76,8 @@ public final class BrokerConfig {
   public static final String REPLICA_FETCH_WAIT_MAX_MS = "replica.fetch.wait.max.ms";
   public static final String REPLICA_FETCH_BACKOFF_MS = "replica.fetch.backoff.ms";
   public static final String REPLICA_COMMIT_TIMEOUT_MS = "replica.commit.timeout.ms";
+  public static final String REPLICA_HIGH_WATERMARK_CHECKPOINT_INTERVAL_MS =
+      "replica.high.watermark.checkpoint.interval.ms";
   public static final String UNCLEAN_LEADER_ELECTION_ENABLE = "unclean.leader.election.enable";
   public static final String AUTO_LEADER_REBALANCE_ENABLE = "auto.leader.rebalance.enable";
 
@@ -97,11 +102,16 @@ public final class BrokerConfig {
       longKey(LOG_ROLL_MS, WEEK_MS, 1, "Kafka's name for log.segment.ms"),
       longKey(LOG_RETENTION_MS, WEEK_MS, -1, "retention.ms by default; -1 keeps forever"),
       longKey(LOG_RETENTION_BYTES, -1L, -1, "retention.bytes by default; -1 no limit"),
-      longKey(LOG_RETENTION_CHECK_INTERVAL_MS, 300_000L, 1, "how often partitions enforce retention"),
+      longKey(LOG_RETENTION_CHECK_INTERVAL_MS, 300_000L, 1, "how often partitions enforce retention,"
+          + " compact (cleanup.policy=compact) and expire idle producer ids"),
       longKey(LOG_FLUSH_INTERVAL_MESSAGES, Long.MAX_VALUE, 1, "flush.messages by default"),
       longKey(LOG_FLUSH_INTERVAL_MS, Long.MAX_VALUE, 1, "flush.ms by default"),
       intKey(LOG_INDEX_INTERVAL_BYTES, 4096, 1, Integer.MAX_VALUE, "index.interval.bytes by default"),
       longKey(LOG_SEGMENT_DELETE_DELAY_MS, 60_000L, 0, "file.delete.delay.ms by default"),
+      longKey(LOG_CLEANER_DELETE_RETENTION_MS, 86_400_000L, 0, "delete.retention.ms by default: how long a"
+          + " compacted topic keeps tombstones"),
+      longKey(PRODUCER_ID_EXPIRATION_MS, 86_400_000L, 1, "an idempotent producer idle this long on a partition"
+          + " is forgotten there (checked every log.retention.check.interval.ms)"),
       intKey(MESSAGE_MAX_BYTES, 1_048_588, 1, Integer.MAX_VALUE, "max.message.bytes by default"),
       intKey(MIN_INSYNC_REPLICAS, 1, 1, Short.MAX_VALUE, "min.insync.replicas by default"),
       boolKey(AUTO_CREATE_TOPICS_ENABLE, true, "create a topic on first produce to it"),
@@ -118,6 +128,8 @@ public final class BrokerConfig {
       intKey(OFFSETS_TOPIC_NUM_PARTITIONS, 8, 1, 1000, "partitions of __consumer_offsets when it is created"),
       intKey(OFFSETS_TOPIC_REPLICATION_FACTOR, -1, -1, Short.MAX_VALUE,
           "replication factor of __consumer_offsets; -1 takes min(3, live brokers)"),
+      intKey(OFFSETS_TOPIC_SEGMENT_BYTES, 4 << 20, 1024, Integer.MAX_VALUE,
+          "segment.bytes of __consumer_offsets when it is created (it is compacted; only closed segments are)"),
       longKey(GROUP_MIN_SESSION_TIMEOUT_MS, 6_000L, 1, "smallest session.timeout.ms a consumer may ask for"),
       longKey(GROUP_MAX_SESSION_TIMEOUT_MS, 1_800_000L, 1, "largest session.timeout.ms a consumer may ask for"),
       longKey(CONSUMER_INSTANCE_TIMEOUT_MS, 300_000L, 1, "an HTTP consumer instance idle this long is deleted"),
@@ -126,6 +138,8 @@ public final class BrokerConfig {
       longKey(REPLICA_FETCH_WAIT_MAX_MS, 500L, 0, "how long a leader parks a follower's fetch that finds nothing"),
       longKey(REPLICA_FETCH_BACKOFF_MS, 100L, 0, "a follower's pause after a failed fetch"),
       longKey(REPLICA_COMMIT_TIMEOUT_MS, 30_000L, 1, "an acks=all produce fails if not committed in this time"),
+      longKey(REPLICA_HIGH_WATERMARK_CHECKPOINT_INTERVAL_MS, 5_000L, 1,
+          "how often replicas' high watermarks are written to replication-offset-checkpoint"),
       boolKey(UNCLEAN_LEADER_ELECTION_ENABLE, false, "elect a replica outside the ISR when no ISR member is alive"
           + " (may lose acknowledged records)"),
       boolKey(AUTO_LEADER_REBALANCE_ENABLE, true, "give leadership back to the preferred replica once it is in sync"));
@@ -336,7 +350,8 @@ public final class BrokerConfig {
     try {
       return new LogConfig(getInt(LOG_SEGMENT_BYTES), segmentMs(), getInt(LOG_INDEX_INTERVAL_BYTES),
           getInt(MESSAGE_MAX_BYTES), getLong(LOG_RETENTION_MS), getLong(LOG_RETENTION_BYTES),
-          getLong(LOG_FLUSH_INTERVAL_MESSAGES), getLong(LOG_FLUSH_INTERVAL_MS), getLong(LOG_SEGMENT_DELETE_DELAY_MS));
+          getLong(LOG_FLUSH_INTERVAL_MESSAGES), getLong(LOG_FLUSH_INTERVAL_MS), getLong(LOG_SEGMENT_DELETE_DELAY_MS),
+          false, getLong(LOG_CLEANER_DELETE_RETENTION_MS), getLong(PRODUCER_ID_EXPIRATION_MS));
     } catch (IllegalArgumentException e) {
       throw new ConfigException(null, "Invalid log defaults: " + e.getMessage(), e);
     }

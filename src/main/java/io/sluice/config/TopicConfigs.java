@@ -33,7 +33,11 @@ public final class TopicConfigs {
       longKey("flush.ms", 0, 1, "fsync when the last fsync is older than this"),
       longKey("file.delete.delay.ms", 0, 0, "how long a deleted segment stays readable"),
       intKey(MIN_INSYNC_REPLICAS, 0, 1, Short.MAX_VALUE, "in-sync replicas an acks=all produce needs"),
-      stringKey(CLEANUP_POLICY, "delete", "only 'delete' (compaction is not supported)"));
+      stringKey(CLEANUP_POLICY, "delete", "'delete', 'compact' or 'compact,delete'"),
+      longKey("delete.retention.ms", 0, 0, "how long a tombstone stays in a compacted log"));
+
+  private static final java.util.Set<String> POLICIES = java.util.Set.of("delete", "compact", "compact,delete",
+      "delete,compact");
 
   private TopicConfigs() {
   }
@@ -57,8 +61,8 @@ public final class TopicConfigs {
       } catch (ConfigException ce) {
         throw invalid(ce.getMessage().replace("configuration", "topic configuration"));
       }
-      if (key.name().equals(CLEANUP_POLICY) && !e.getValue().trim().equals("delete")) {
-        throw invalid("Topic configuration cleanup.policy must be 'delete' (compaction is not supported), got '"
+      if (key.name().equals(CLEANUP_POLICY) && !POLICIES.contains(e.getValue().trim().replace(" ", ""))) {
+        throw invalid("Topic configuration cleanup.policy must be 'delete', 'compact' or 'compact,delete', got '"
             + e.getValue() + "'");
       }
       normalised.put(e.getKey(), e.getValue().trim());
@@ -75,7 +79,6 @@ public final class TopicConfigs {
   public static LogConfig logConfig(LogConfig brokerDefaults, Map<String, String> topicConfigs) {
     Map<String, String> logKeys = new LinkedHashMap<>(topicConfigs);
     logKeys.remove(MIN_INSYNC_REPLICAS);
-    logKeys.remove(CLEANUP_POLICY);
     return brokerDefaults.with(logKeys);
   }
 

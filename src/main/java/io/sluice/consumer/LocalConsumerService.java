@@ -222,6 +222,11 @@ public final class LocalConsumerService implements ConsumerService, GroupListene
         inst.positions.put(tp, records.get(records.size() - 1).offset() + 1);
       }
     });
+    result.skippedTo().forEach((tp, next) -> {
+      if (owned.contains(tp) && inst.positions.containsKey(tp)) {
+        inst.positions.merge(tp, next, Math::max); // past a gap with no records (compaction, control batches)
+      }
+    });
     List<Future<Void>> resets = new ArrayList<>();
     for (TopicPartition tp : result.outOfRange()) {
       LOG.log(Level.INFO, "Position of " + inst.name() + " on " + tp + " is out of range; resetting to "

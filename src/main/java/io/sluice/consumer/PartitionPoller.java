@@ -34,8 +34,13 @@ final class PartitionPoller {
   record Request(Map<TopicPartition, Long> positions, long timeoutMs, int maxBytes, int minBytes, int maxRecords) {
   }
 
-  /** Records by partition, and partitions whose position is out of range (to reset by policy). */
-  record Result(Map<TopicPartition, List<Record>> records, List<TopicPartition> outOfRange) {
+  /**
+   * Records by partition, partitions whose position is out of range (to reset by policy), and partitions whose
+   * fetch brought batches but no record at or after the position (offsets a compacted log no longer holds, or
+   * control batches), with the offset to move on to: without that a position in such a gap would never advance.
+   */
+  record Result(Map<TopicPartition, List<Record>> records, List<TopicPartition> outOfRange,
+      Map<TopicPartition, Long> skippedTo) {
     int count() {
       return records.values().stream().mapToInt(List::size).sum();
     }
@@ -43,10 +48,11 @@ final class PartitionPoller {
 
   static Future<Result> poll(BrokerService service, WorkerExecutor workers, Request r) {
     if (r.positions().isEmpty()) {
-      return Future.succeededFuture(new Result(Map.of(), List.of()));
+      return Future.succeededFuture(new Result(Map.of(), List.of(), Map.of()));
     }
     return fetchAll(service, workers, r, 0, 0).compose(first -> {
-      if (first.count() > 0 || !first.outOfRange().isEmpty() || r.timeoutMs() <= 0) {
+      if (first.count() > 0 || !first.outOfRange().isEmpty() || !first.skippedTo().isEmpty()
+          || r.timeoutMs() <= 0) {
         return Future.succeededFuture(first);
       }
       return firstWithRecords(service, workers, r);
@@ -76,19 +82,25 @@ final class PartitionPoller {
     }
     return workers.executeBlocking(() -> {
       Map<TopicPartition, List<Record>> out = new LinkedHashMap<>();
+      Map<TopicPartition, Long> skipped = new LinkedHashMap<>();
       int budget = r.maxRecords();
       for (var e : fetches.entrySet()) {
         if (budget <= 0 || e.getValue().failed()) {
           continue;
         }
-        List<Record> records = FetchedRecords.decode(e.getValue().result(), r.positions().get(e.getKey())).records();
+        long position = r.positions().get(e.getKey());
+        FetchedRecords.Decoded decoded = FetchedRecords.decode(e.getValue().result(), position);
+        List<Record> records = decoded.records();
+        if (records.isEmpty() && decoded.nextOffset() > position) {
+          skipped.put(e.getKey(), decoded.nextOffset());
+        }
         if (!records.isEmpty()) {
           List<Record> kept = records.size() > budget ? List.copyOf(records.subList(0, budget)) : records;
           budget -= kept.size();
           out.put(e.getKey(), kept);
         }
       }
-      return new Result(out, outOfRange);
+      return new Result(out, outOfRange, skipped);
     }, false);
   }
 
@@ -104,12 +116,13 @@ final class PartitionPoller {
               ? Future.succeededFuture(ar.result()) : Future.failedFuture(ar.cause()))))
           .onComplete(ar -> {
             boolean last = pending.decrementAndGet() == 0;
-            if (ar.succeeded() && (ar.result().count() > 0 || !ar.result().outOfRange().isEmpty())) {
+            if (ar.succeeded() && (ar.result().count() > 0 || !ar.result().outOfRange().isEmpty()
+                || !ar.result().skippedTo().isEmpty())) {
               first.tryComplete(ar.result());
             } else if (ar.failed()) {
               first.tryFail(ar.cause());
             } else if (last) {
-              first.tryComplete(new Result(Map.of(), List.of()));
+              first.tryComplete(new Result(Map.of(), List.of(), Map.of()));
             }
           });
     });

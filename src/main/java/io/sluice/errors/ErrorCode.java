@@ -27,6 +27,8 @@ public enum ErrorCode {
   NOT_ENOUGH_REPLICAS_AFTER_APPEND(20, 503, true),
   INVALID_REQUIRED_ACKS(21, 400, false),
   ILLEGAL_GENERATION(22, 409, false),
+  /** A member names an assignor other than the one its group's members use. */
+  INCONSISTENT_GROUP_PROTOCOL(23, 409, false),
   UNKNOWN_MEMBER_ID(25, 409, false),
   INVALID_SESSION_TIMEOUT(26, 400, false),
   REBALANCE_IN_PROGRESS(27, 409, true),

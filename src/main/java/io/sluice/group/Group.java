@@ -71,12 +71,20 @@ public final class Group {
   }
 
   /**
-   * Adds a member; the group must rebalance. The first member chooses the assignor (as Kafka picks a protocol
-   * every member supports; here later members must name the same one or none).
+   * Adds a member; the group must rebalance. The first member chooses the assignor; a later member must name the
+   * same one (an instance that names none has {@code range}, the default). Kafka picks a protocol every member
+   * supports and refuses a member that supports none of the group's; each member here supports exactly one.
+   *
+   * @throws SluiceException INCONSISTENT_GROUP_PROTOCOL (409) if the group has members using another assignor
    */
   public Member join(String clientId, Subscription subscription, long sessionTimeoutMs, String assignor, long nowMs) {
+    String named = Assignor.named(assignor).name();
     if (members.isEmpty()) {
-      assignorName = Assignor.named(assignor).name();
+      assignorName = named;
+    } else if (!named.equals(assignorName)) {
+      throw new SluiceException(ErrorCode.INCONSISTENT_GROUP_PROTOCOL, "Consumer '" + clientId + "' names"
+          + " partition.assignment.strategy '" + named + "' but the members of group '" + groupId + "' use '"
+          + assignorName + "'; create the instance with '" + assignorName + "' or wait until the group is empty");
     }
     Member m = new Member(clientId + "-" + UUID.randomUUID(), clientId, subscription, sessionTimeoutMs, nowMs);
     members.put(m.memberId(), m);

@@ -11,15 +11,20 @@ import io.sluice.config.BrokerConfig;
  * @param maxSessionTimeoutMs largest {@code session.timeout.ms} a consumer may ask for
  * @param defaultSessionTimeoutMs the session timeout of a consumer that names none (clamped to the bounds)
  * @param instanceTimeoutMs a consumer instance unused this long is deleted (it leaves its group)
+ * @param offsetsTopicSegmentBytes {@code segment.bytes} of {@link OffsetsTopic#NAME} when this broker creates it
  */
 public record GroupConfig(int offsetsTopicPartitions, int offsetsTopicReplicationFactor, long minSessionTimeoutMs,
-    long maxSessionTimeoutMs, long defaultSessionTimeoutMs, long instanceTimeoutMs) {
+    long maxSessionTimeoutMs, long defaultSessionTimeoutMs, long instanceTimeoutMs, int offsetsTopicSegmentBytes) {
+
+  /** Default {@code offsets.topic.segment.bytes}: 4 MiB (Kafka: 100 MiB); see {@link OffsetsTopic}. */
+  public static final int DEFAULT_OFFSETS_TOPIC_SEGMENT_BYTES = 4 << 20;
 
   /** Kafka's consumer default for {@code session.timeout.ms}. */
   public static final long KAFKA_DEFAULT_SESSION_TIMEOUT_MS = 45_000;
 
   public static GroupConfig defaults() {
-    return new GroupConfig(8, -1, 6_000, 1_800_000, KAFKA_DEFAULT_SESSION_TIMEOUT_MS, 300_000);
+    return new GroupConfig(8, -1, 6_000, 1_800_000, KAFKA_DEFAULT_SESSION_TIMEOUT_MS, 300_000,
+        DEFAULT_OFFSETS_TOPIC_SEGMENT_BYTES);
   }
 
   public static GroupConfig from(BrokerConfig c) {
@@ -28,22 +33,23 @@ public record GroupConfig(int offsetsTopicPartitions, int offsetsTopicReplicatio
     return new GroupConfig(c.getInt(BrokerConfig.OFFSETS_TOPIC_NUM_PARTITIONS),
         c.getInt(BrokerConfig.OFFSETS_TOPIC_REPLICATION_FACTOR), min, max,
         Math.max(min, Math.min(max, KAFKA_DEFAULT_SESSION_TIMEOUT_MS)),
-        c.getLong(BrokerConfig.CONSUMER_INSTANCE_TIMEOUT_MS));
+        c.getLong(BrokerConfig.CONSUMER_INSTANCE_TIMEOUT_MS), c.getInt(BrokerConfig.OFFSETS_TOPIC_SEGMENT_BYTES));
   }
 
   public GroupConfig withSessionTimeouts(long minMs, long maxMs, long defaultMs) {
     return new GroupConfig(offsetsTopicPartitions, offsetsTopicReplicationFactor, minMs, maxMs, defaultMs,
-        instanceTimeoutMs);
+        instanceTimeoutMs, offsetsTopicSegmentBytes);
   }
 
   public GroupConfig withInstanceTimeoutMs(long ms) {
     return new GroupConfig(offsetsTopicPartitions, offsetsTopicReplicationFactor, minSessionTimeoutMs,
-        maxSessionTimeoutMs, defaultSessionTimeoutMs, ms);
+        maxSessionTimeoutMs, defaultSessionTimeoutMs, ms,
+        offsetsTopicSegmentBytes);
   }
 
   public GroupConfig withOffsetsTopicPartitions(int n) {
     return new GroupConfig(n, offsetsTopicReplicationFactor, minSessionTimeoutMs, maxSessionTimeoutMs,
-        defaultSessionTimeoutMs, instanceTimeoutMs);
+        defaultSessionTimeoutMs, instanceTimeoutMs, offsetsTopicSegmentBytes);
   }
 
   /** How often session and instance timeouts and subscribed topics' partition counts are checked. */

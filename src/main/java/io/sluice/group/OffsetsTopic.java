@@ -43,6 +43,17 @@ import java.util.function.Consumer;
  */
 public final class OffsetsTopic {
   public static final String NAME = "__consumer_offsets";
+  /**
+   * The topic's configs: compacted (latest record per key; tombstones of deleted groups and instances go after
+   * {@code delete.retention.ms}, one day), never deleted by age or size. Only closed segments are compacted, so
+   * segments roll at {@code offsets.topic.segment.bytes} (4 MiB; Kafka 100 MiB) or after an hour (Kafka: 7 days):
+   * a coordinator's load then reads the live keys plus about one segment of recent writes.
+   */
+  static Map<String, String> topicConfigs(GroupConfig cfg) {
+    return Map.of("cleanup.policy", "compact", "segment.bytes", Integer.toString(cfg.offsetsTopicSegmentBytes()),
+        "segment.ms", "3600000");
+  }
+
   private static final System.Logger LOG = System.getLogger(OffsetsTopic.class.getName());
   private static final int LOAD_FETCH_BYTES = 1 << 20;
 
@@ -72,7 +83,7 @@ public final class OffsetsTopic {
    * single broker works, and a cluster's commits survive a broker's crash).
    */
   public Future<Integer> ensureCreated(GroupConfig cfg, BrokerService cluster) {
-    Map<String, String> configs = Map.of("retention.ms", "-1", "retention.bytes", "-1");
+    Map<String, String> configs = topicConfigs(cfg);
     return service.describeTopic(NAME)
         .recover(t -> isCode(t, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION)
             ? replicationFactor(cfg, cluster).compose(rf -> service.createTopic(new NewTopic(NAME,

@@ -11,6 +11,7 @@ import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.net.impl.ConnectionBase;
 import io.vertx.ext.web.Router;
 import java.util.Collections;
 import java.util.IdentityHashMap;
@@ -93,12 +94,26 @@ public class HttpServerVerticle extends VerticleBase {
 
   private void admit(HttpConnection connection) {
     if (shared.tryAcquireConnection()) {
-      connection.closeHandler(v -> shared.releaseConnection());
+      whenClosed(connection, shared::releaseConnection);
       return;
     }
     rejected.add(connection);
     connection.closeHandler(v -> rejected.remove(connection));
     vertx.setTimer(REJECTED_CONNECTION_GRACE_MS, id -> connection.close());
+  }
+
+  /**
+   * Runs {@code action} once when the connection's socket closes. Vert.x does not call an HTTP connection's close
+   * handler once the connection was upgraded to a WebSocket (the upgrade swaps the connection object on the
+   * channel), so a counted connection would leak from the limit with every WebSocket; the Netty channel outlives
+   * the upgrade, and its close future fires exactly once whatever protocol it ended in.
+   */
+  private static void whenClosed(HttpConnection connection, Runnable action) {
+    if (connection instanceof ConnectionBase base) {
+      base.channel().closeFuture().addListener(f -> action.run());
+    } else {
+      connection.closeHandler(v -> action.run());
+    }
   }
 
   private void refuse(HttpServerRequest request) {

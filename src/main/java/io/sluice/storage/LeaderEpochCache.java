@@ -3,6 +3,7 @@ package io.sluice.storage;
 import io.sluice.errors.StorageException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -86,6 +87,19 @@ public final class LeaderEpochCache {
   }
 
   /**
+   * Records the start of every epoch new to this cache among {@code batches} (whole v2 batches back to back, as a
+   * follower copies them), before they are appended: each batch header's partition leader epoch at its base offset.
+   */
+  public synchronized void assignFromBatches(ByteBuffer batches) {
+    for (int pos = batches.position(); pos + 17 <= batches.limit(); ) {
+      long baseOffset = batches.getLong(pos);
+      int length = batches.getInt(pos + 8);
+      assign(batches.getInt(pos + 12), baseOffset);
+      pos += 12 + length;
+    }
+  }
+
+  /**
    * Kafka's {@code endOffsetFor}: for the largest epoch at or below {@code epoch} that this log knows, that epoch
    * and the offset where the next known epoch starts (or {@code logEndOffset} if none does). If every known
    * epoch is above {@code epoch}, epoch -1 and the start of the first known epoch (the log end if none is known).
@@ -102,6 +116,18 @@ public final class LeaderEpochCache {
   /** Removes every entry that starts at or after {@code offset} (the log was truncated there). */
   public synchronized void truncateFromEnd(long offset) {
     if (startOffsets.values().removeIf(start -> start >= offset)) {
+      persist();
+    }
+  }
+
+  /**
+   * Removes every entry (Kafka's {@code clearAndFlush}): the log is being emptied and restarted at another offset,
+   * so none of its epochs says anything about the new log. Call before the log is emptied: a crash in between leaves
+   * a log without epochs, which a follower's next fetch repairs.
+   */
+  public synchronized void clear() {
+    if (!startOffsets.isEmpty()) {
+      startOffsets.clear();
       persist();
     }
   }

@@ -3,16 +3,13 @@ package io.sluice.storage;
 import io.sluice.errors.OffsetOutOfRangeException;
 import io.sluice.errors.StorageException;
 import io.sluice.errors.InvalidRecordException;
-import io.sluice.record.Record;
 import io.sluice.record.RecordBatch;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Iterator;
 import java.util.List;
 import java.util.OptionalLong;
 import java.util.function.LongSupplier;
@@ -34,11 +31,15 @@ import org.rocksdb.WriteBatch;
  *
  * <p><b>Failure.</b> An I/O or RocksDB error in a write path sets {@link #isFailed()}; later writes throw
  * {@link StorageException} until the log is closed and reopened, which runs recovery.
+ *
+ * <p><b>Parts.</b> This class appends, rolls, reads, flushes and closes; {@link BatchLocator} finds the batch holding
+ * an offset (and repairs corrupt index entries), {@link LogTruncation} and {@link LogRetention} remove batches from
+ * the end and from the start, {@link DeletedSegments} keeps deleted segments' channels open for their delay. They
+ * share this log's package-private state ({@code state}, {@code producers}, {@code indexLock}, ...) under the same
+ * rule: only the owner thread writes it.
  */
 final class LocalPartitionLog implements PartitionLog {
   private static final System.Logger LOG = System.getLogger(LocalPartitionLog.class.getName());
-
-  private record PendingClose(Segment segment, long closeAtMs) {}
 
   private final TopicPartition tp;
   private final Path dir;
@@ -50,15 +51,22 @@ final class LocalPartitionLog implements PartitionLog {
   private final LogStartCheckpoint checkpoint;
   private final long recoveryScannedBytes;
   /** Serializes reader-side index rebuilds with the owner's index deletions. */
-  private final Object indexLock = new Object();
-  private final List<PendingClose> pendingClose = new ArrayList<>();
+  final Object indexLock = new Object();
+  final DeletedSegments deleted;
+  final BatchLocator locator;
+  private final LogTruncation truncation;
+  private final LogRetention retention;
 
-  private volatile LogState state;
+  /** What readers see; written by the owner only, after the bytes and index entries it covers. */
+  volatile LogState state;
   /** Idempotent producers' sequence state; owner thread only. */
-  private final ProducerStateTracker producers;
+  final ProducerStateTracker producers;
+  /** Compaction of closed segments ({@code cleanup.policy=compact}); owner thread only. */
+  private final LogCleaner cleaner;
   private volatile boolean failed;
   private boolean closed;
-  private long runningMaxTimestamp;
+  /** The largest record timestamp in the log, for the time index; owner thread only. */
+  long runningMaxTimestamp;
   private long unflushedRecords;
   private long lastFlushMs;
 
@@ -77,8 +85,13 @@ final class LocalPartitionLog implements PartitionLog {
     Segment[] segments = loaded.segments().toArray(new Segment[0]);
     Segment active = segments[segments.length - 1];
     this.state = new LogState(loaded.logStartOffset(), active.nextOffset, segments, active.size);
-    this.producers = ProducerStateTracker.rebuild(tp, state);
+    this.producers = ProducerStateTracker.rebuild(tp, state, clock.getAsLong());
+    this.cleaner = new LogCleaner(tp, dir, config, files, index);
     this.lastFlushMs = clock.getAsLong();
+    this.deleted = new DeletedSegments(tp, index, clock, config.fileDeleteDelayMs());
+    this.locator = new BatchLocator(this, tp, index, config.indexIntervalBytes());
+    this.truncation = new LogTruncation(this, tp, dir, files, index, clock, checkpoint);
+    this.retention = new LogRetention(this, tp, config, index, clock, checkpoint);
   }
 
   /** Opens (creating or recovering) the log of {@code tp} in {@code dir}. */
@@ -153,7 +166,7 @@ final class LocalPartitionLog implements PartitionLog {
       next += batch.lastOffsetDelta() + 1L;
     }
     AppendResult result = write(request);
-    producers.onAppended(request.batches);
+    producers.onAppended(request.batches, clock.getAsLong());
     return result;
   }
 
@@ -163,7 +176,8 @@ final class LocalPartitionLog implements PartitionLog {
     AppendBatches request = AppendBatches.validate(batches, tp, config.maxMessageBytes(), false);
     long expected = state.logEndOffset();
     for (RecordBatch batch : request.batches) {
-      if (batch.baseOffset() != expected) {
+      // a compacted leader's log has gaps between batches (LogCleaner); otherwise offsets are contiguous
+      if (batch.baseOffset() != expected && !(config.compact() && batch.baseOffset() > expected)) {
         throw new InvalidRecordException("Follower append to partition " + tp + " has a batch at offset "
             + batch.baseOffset() + " where offset " + expected + " was expected (log end "
             + state.logEndOffset() + ")");
@@ -171,7 +185,7 @@ final class LocalPartitionLog implements PartitionLog {
       expected = batch.nextOffset();
     }
     AppendResult result = write(request);
-    producers.onAppended(request.batches);
+    producers.onAppended(request.batches, clock.getAsLong());
     return result;
   }
 
@@ -233,7 +247,7 @@ final class LocalPartitionLog implements PartitionLog {
    * Closes the active segment for appends: fsyncs it, records its metadata and the new recovery point, and
    * starts a new empty segment at the log end.
    */
-  private void roll() {
+  void roll() {
     LogState before = state;
     Segment old = before.active();
     long newBase = before.logEndOffset();
@@ -272,7 +286,7 @@ final class LocalPartitionLog implements PartitionLog {
         Segment segment = s.segments()[i];
         int end = s.readableSize(segment);
         BatchCursor cursor = new BatchCursor(segment.channel, end);
-        if (!seekBatch(segment, end, offset, cursor)) {
+        if (!locator.seekBatch(segment, end, offset, cursor)) {
           continue; // offset is past this segment's batches (e.g. just at its end): try the next one
         }
         if (cursor.nextOffset() > maxOffset) {
@@ -303,91 +317,10 @@ final class LocalPartitionLog implements PartitionLog {
     }
   }
 
-  /**
-   * Positions {@code cursor} on the batch of {@code segment} that contains {@code offset}, starting from the
-   * offset index's floor entry when that entry is trustworthy. An entry that points at something other than a
-   * batch with the entry's base offset means a corrupt index: the segment is scanned from its start and its
-   * index entries are rebuilt.
-   *
-   * @return false if no batch below {@code end} contains {@code offset}
-   */
-  private boolean seekBatch(Segment segment, int end, long offset, BatchCursor cursor) throws IOException {
-    long start = 0;
-    boolean corrupt = false;
-    PartitionIndex.OffsetEntry entry = floorEntry(offset);
-    if (entry != null && entry.offset() >= segment.baseOffset) { // the entry claims a batch of this segment
-      if (entry.segmentBaseOffset() == segment.baseOffset && cursor.loadAt(entry.position())
-          && cursor.baseOffset == entry.offset()) {
-        start = entry.position();
-      } else {
-        corrupt = true;
-      }
-    }
-    boolean found = scanTo(cursor, start, offset);
-    if (corrupt) {
-      LOG.log(Level.WARNING, "Partition {0}: offset index entry {1} does not point at a batch of {2}; scanning"
-          + " the segment and rebuilding its index entries", tp, entry, segment.file);
-      rebuildIndex(segment, end);
-    }
-    return found;
-  }
-
-  private static boolean scanTo(BatchCursor cursor, long start, long offset) throws IOException {
-    if (!cursor.loadAt(start)) {
-      return false;
-    }
-    while (cursor.lastOffset() < offset) {
-      if (!cursor.next()) {
-        return false;
-      }
-    }
-    return true;
-  }
-
-  private PartitionIndex.OffsetEntry floorEntry(long offset) {
-    try {
-      return index.floorOffset(offset);
-    } catch (RocksDBException e) {
-      LOG.log(Level.WARNING, "Partition {0}: offset index lookup failed, scanning instead: {1}", tp, e);
-      return null;
-    }
-  }
-
-  /** Rewrites the offset index entries of {@code segment} from its batch headers, up to {@code end}. */
-  private void rebuildIndex(Segment segment, int end) {
-    synchronized (indexLock) {
-      LogState s = state;
-      if (Arrays.stream(s.segments()).noneMatch(x -> x == segment)) {
-        return; // deleted or truncated meanwhile
-      }
-      BatchCursor cursor = new BatchCursor(segment.channel, Math.min(end, s.readableSize(segment)));
-      try (WriteBatch writes = new WriteBatch()) {
-        List<long[]> entries = new ArrayList<>();
-        long nextOffset = segment.baseOffset;
-        int sinceEntry = 0;
-        for (boolean ok = cursor.loadAt(0); ok; ok = cursor.next()) {
-          if (sinceEntry >= config.indexIntervalBytes()) {
-            entries.add(new long[] {cursor.baseOffset, cursor.position});
-            sinceEntry = 0;
-          }
-          sinceEntry += cursor.sizeInBytes;
-          nextOffset = cursor.nextOffset();
-        }
-        index.deleteOffsets(writes, segment.baseOffset, nextOffset);
-        for (long[] e : entries) {
-          index.putOffset(writes, e[0], segment.baseOffset, (int) e[1]);
-        }
-        index.write(writes, false);
-      } catch (IOException | RocksDBException e) {
-        LOG.log(Level.WARNING, "Partition {0}: rebuilding the index of {1} failed: {2}", tp, segment.file, e);
-      }
-    }
-  }
-
   @Override
   public OptionalLong offsetForTimestamp(long timestampMs) {
     LogState s = state;
-    long hint = timeIndexHint(timestampMs);
+    long hint = locator.timeIndexHint(timestampMs);
     try {
       for (Segment segment : s.segments()) {
         if (segment.maxTimestamp < timestampMs || segment.nextOffset <= s.logStartOffset()) {
@@ -399,12 +332,12 @@ final class LocalPartitionLog implements PartitionLog {
           from = hint;
         }
         BatchCursor cursor = new BatchCursor(segment.channel, end);
-        if (!seekBatch(segment, end, from, cursor)) {
+        if (!locator.seekBatch(segment, end, from, cursor)) {
           continue;
         }
         do {
           if (cursor.maxTimestamp >= timestampMs && cursor.lastOffset() >= s.logStartOffset()) {
-            long found = findInBatch(segment, cursor, timestampMs, s.logStartOffset());
+            long found = BatchLocator.findInBatch(segment, cursor, timestampMs, s.logStartOffset());
             if (found >= 0) {
               return OptionalLong.of(found);
             }
@@ -417,225 +350,73 @@ final class LocalPartitionLog implements PartitionLog {
     return OptionalLong.empty();
   }
 
-  private long timeIndexHint(long timestampMs) {
-    try {
-      return index.offsetBelowWhichTimestampsAreSmaller(timestampMs);
-    } catch (RocksDBException e) {
-      LOG.log(Level.WARNING, "Partition {0}: time index lookup failed, scanning instead: {1}", tp, e);
-      return -1;
-    }
-  }
-
-  private static long findInBatch(Segment segment, BatchCursor cursor, long timestampMs, long minOffset)
-      throws IOException {
-    ByteBuffer batch = ByteBuffer.allocate(cursor.sizeInBytes);
-    if (Segment.readFully(segment.channel, batch, cursor.position) < cursor.sizeInBytes) {
-      return -1;
-    }
-    Iterator<Record> records = RecordBatch.wrap(batch.flip()).iterator();
-    while (records.hasNext()) {
-      Record record = records.next();
-      if (record.offset() >= minOffset && record.timestamp() >= timestampMs) {
-        return record.offset();
-      }
-    }
-    return -1;
-  }
-
-  // ---------------------------------------------------------------- truncation and retention
+  // ---------------------------------------------------------------- truncation and retention (LogTruncation, LogRetention)
 
   @Override
   public long truncateTo(long offset) {
-    checkWritable();
-    producers.truncateTo(offset);
-    LogState s = state;
-    if (offset >= s.logEndOffset()) {
-      return s.logEndOffset();
-    }
-    if (offset <= s.logStartOffset()) {
-      return truncateFullyAndStartAt(offset);
-    }
-    int i = s.floorIndex(offset);
-    Segment keep = s.segments()[i];
-    try {
-      BatchCursor cursor = new BatchCursor(keep.channel, s.readableSize(keep));
-      if (!seekBatch(keep, s.readableSize(keep), offset, cursor)) {
-        throw fail("truncating: no batch of " + keep.file + " holds offset " + offset, null);
-      }
-      long newEnd = cursor.baseOffset;
-      int newSize = (int) cursor.position;
-      List<Segment> removed = List.of(s.segments()).subList(i + 1, s.segments().length);
-      Segment[] segments = Arrays.copyOf(s.segments(), i + 1);
-      synchronized (indexLock) {
-        state = new LogState(s.logStartOffset(), newEnd, segments, newSize);
-        keep.channel.truncate(newSize);
-        keep.size = newSize;
-        keep.nextOffset = newEnd;
-        recomputeTimestamps(keep);
-        try (WriteBatch writes = new WriteBatch()) {
-          index.deleteOffsets(writes, newEnd, Long.MAX_VALUE);
-          index.deleteTimesFrom(writes, newEnd);
-          index.deleteSegmentMeta(writes, keep.baseOffset);
-          index.putRecoveryPoint(writes, RecoveryPoint.startOf(keep.baseOffset));
-          unlink(removed, writes);
-          index.write(writes, false);
-        }
-      }
-      runningMaxTimestamp = Arrays.stream(segments).mapToLong(x -> x.maxTimestamp).max().orElse(-1);
-      keep.bytesSinceIndexEntry = 0;
-      LOG.log(Level.INFO, "Partition {0}: truncated to offset {1} (asked {2}), removed {3} later segment(s)",
-          tp, newEnd, offset, removed.size());
-      return newEnd;
-    } catch (IOException | RocksDBException e) {
-      throw fail("truncating to offset " + offset, e);
-    }
+    return truncation.truncateTo(offset);
   }
 
-  /** Deletes every segment and starts an empty log at {@code offset}, which becomes the log start. */
-  private long truncateFullyAndStartAt(long offset) {
-    LogState s = state;
-    Path file = dir.resolve(Segment.fileName(offset));
-    try {
-      checkpoint.write(offset);
-      List<Segment> removed = List.of(s.segments());
-      synchronized (indexLock) {
-        try (WriteBatch writes = new WriteBatch()) {
-          unlink(removed, writes);
-          index.deleteOffsets(writes, 0, Long.MAX_VALUE);
-          index.deleteTimesFrom(writes, Long.MIN_VALUE);
-          index.putRecoveryPoint(writes, RecoveryPoint.startOf(offset));
-          index.write(writes, false);
-        }
-        Segment fresh = new Segment(offset, file, files.open(file, true), clock.getAsLong());
-        AtomicFile.fsyncDirectory(dir);
-        state = new LogState(offset, offset, new Segment[] {fresh}, 0);
-      }
-      runningMaxTimestamp = -1;
-      LOG.log(Level.INFO, "Partition {0}: truncated fully, log now starts at offset {1}", tp, offset);
-      return offset;
-    } catch (IOException | RocksDBException e) {
-      throw fail("truncating fully to offset " + offset, e);
-    }
-  }
-
-  private static void recomputeTimestamps(Segment segment) throws IOException {
-    BatchCursor cursor = new BatchCursor(segment.channel, segment.size);
-    long max = -1;
-    segment.rollTimestamp = -1;
-    for (boolean ok = cursor.loadAt(0); ok; ok = cursor.next()) {
-      if (cursor.position == 0) {
-        segment.rollTimestamp = cursor.maxTimestamp;
-      }
-      max = Math.max(max, cursor.maxTimestamp);
-    }
-    segment.maxTimestamp = max;
+  @Override
+  public long truncateFullyAndStartAt(long offset) {
+    return truncation.truncateFullyAndStartAt(offset);
   }
 
   @Override
   public void deleteRecordsBefore(long offset) {
-    checkWritable();
-    LogState s = state;
-    if (offset > s.logEndOffset()) {
-      throw new OffsetOutOfRangeException("Cannot delete records of partition " + tp + " before offset " + offset
-          + ": the log ends at " + s.logEndOffset());
-    }
-    if (offset <= s.logStartOffset()) {
-      return;
-    }
-    try {
-      checkpoint.write(offset);
-    } catch (IOException e) {
-      throw fail("writing the log start offset " + offset, e);
-    }
-    state = new LogState(offset, s.logEndOffset(), s.segments(), s.activeSize());
-    deleteOldestSegments(segment -> segment.nextOffset <= offset, clock.getAsLong(), "below the log start "
-        + offset);
+    retention.deleteRecordsBefore(offset);
   }
 
   @Override
-  public int enforceRetention(long nowMs) {
-    checkWritable();
-    closeExpiredChannels(nowMs);
-    int deleted = 0;
-    if (config.retentionMs() >= 0) {
-      deleted += deleteOldestSegments(
-          segment -> nowMs - segment.retentionTimestamp() > config.retentionMs(), nowMs,
-          "retention.ms " + config.retentionMs());
-    }
-    if (config.retentionBytes() >= 0) {
-      long[] excess = {state.sizeInBytes() - config.retentionBytes()};
-      deleted += deleteOldestSegments(segment -> {
-        if (excess[0] - segment.size < 0) {
-          return false;
-        }
-        excess[0] -= segment.size;
-        return true;
-      }, nowMs, "retention.bytes " + config.retentionBytes());
-    }
-    return deleted;
-  }
-
-  /**
-   * Deletes the longest run of oldest non-empty segments that {@code deletable} accepts, rolling first if that
-   * run includes the active segment (so the log end offset survives in a new empty segment).
-   */
-  private int deleteOldestSegments(java.util.function.Predicate<Segment> deletable, long nowMs, String reason) {
-    LogState s = state;
-    int count = 0;
-    while (count < s.segments().length && !s.segments()[count].isEmpty()
-        && deletable.test(s.segments()[count])) {
-      count++;
-    }
-    if (count == 0) {
-      return 0;
-    }
-    if (count == s.segments().length) {
-      roll();
-      s = state;
-    }
-    List<Segment> removed = List.of(s.segments()).subList(0, count);
-    Segment[] remaining = Arrays.copyOfRange(s.segments(), count, s.segments().length);
-    long newStart = Math.max(s.logStartOffset(), remaining[0].baseOffset);
-    synchronized (indexLock) {
-      state = new LogState(newStart, s.logEndOffset(), remaining, s.activeSize());
-      try (WriteBatch writes = new WriteBatch()) {
-        unlink(removed, writes);
-        index.deleteOffsets(writes, 0, remaining[0].baseOffset);
-        index.deleteTimesBelow(writes, remaining[0].baseOffset);
-        index.write(writes, false);
-      } catch (IOException | RocksDBException e) {
-        throw fail("deleting " + count + " segment(s)", e);
-      }
-    }
-    LOG.log(Level.INFO, "Partition {0}: deleted {1} segment(s) ({2}); log start offset is now {3}", tp, count,
-        reason, newStart);
-    return count;
-  }
-
-  /** Unlinks segment files now; their channels stay open for {@code file.delete.delay.ms} for readers. */
-  private void unlink(List<Segment> segments, WriteBatch writes) throws IOException, RocksDBException {
-    long closeAt = clock.getAsLong() + config.fileDeleteDelayMs();
-    for (Segment segment : segments) {
-      Files.deleteIfExists(segment.file);
-      index.deleteSegmentMeta(writes, segment.baseOffset);
-      pendingClose.add(new PendingClose(segment, closeAt));
-    }
+  public int enforceRetention(long nowMs, long maxDeletableOffset) {
+    return retention.enforceRetention(nowMs, maxDeletableOffset);
   }
 
   /** Closes the channels of deleted segments whose delay has passed. */
   void closeExpiredChannels(long nowMs) {
-    pendingClose.removeIf(p -> {
-      if (p.closeAtMs() > nowMs) {
-        return false;
-      }
-      closeChannel(p.segment());
-      return true;
-    });
+    deleted.closeExpired(nowMs);
   }
 
   /** Number of deleted segments whose channels are still open (for tests). */
   int pendingCloseCount() {
-    return pendingClose.size();
+    return deleted.count();
+  }
+
+  @Override
+  public int expireProducers(long nowMs) {
+    return producers.expire(nowMs, config.producerIdExpirationMs());
+  }
+
+  /** How many idempotent producers the partition remembers (for tests). */
+  int producerCount() {
+    return producers.producerCount();
+  }
+
+  // ---------------------------------------------------------------- compaction
+
+  @Override
+  public int compact(long nowMs, long highWatermark) {
+    checkWritable();
+    try {
+      return cleaner.clean(() -> state, nowMs, highWatermark, this::replaceCleaned);
+    } catch (IOException | RocksDBException e) {
+      throw fail("compacting", e);
+    }
+  }
+
+  /** Publishes {@code cleaned} in place of {@code group} (consecutive closed segments) with its index writes. */
+  private void replaceCleaned(List<Segment> group, Segment cleaned, WriteBatch indexWrites) throws RocksDBException {
+    LogState s = state;
+    int from = Arrays.asList(s.segments()).indexOf(group.get(0));
+    Segment[] segments = new Segment[s.segments().length - group.size() + 1];
+    System.arraycopy(s.segments(), 0, segments, 0, from);
+    segments[from] = cleaned;
+    System.arraycopy(s.segments(), from + group.size(), segments, from + 1, segments.length - from - 1);
+    synchronized (indexLock) {
+      index.write(indexWrites, false);
+      state = new LogState(s.logStartOffset(), s.logEndOffset(), segments, s.activeSize());
+    }
+    deleted.closeLater(group);
   }
 
   // ---------------------------------------------------------------- durability and lifecycle
@@ -661,7 +442,7 @@ final class LocalPartitionLog implements PartitionLog {
 
   @Override
   public void maybeFlush(long nowMs) {
-    closeExpiredChannels(nowMs);
+    deleted.closeExpired(nowMs);
     if (failed || closed) {
       return;
     }
@@ -693,10 +474,9 @@ final class LocalPartitionLog implements PartitionLog {
       LOG.log(Level.ERROR, "Partition " + tp + ": clean shutdown failed; the next open will recover", e);
     } finally {
       for (Segment segment : s.segments()) {
-        closeChannel(segment);
+        deleted.closeChannel(segment);
       }
-      pendingClose.forEach(p -> closeChannel(p.segment()));
-      pendingClose.clear();
+      deleted.closeAll();
       onClose.run();
     }
   }
@@ -711,19 +491,10 @@ final class LocalPartitionLog implements PartitionLog {
     }
     closed = true;
     for (Segment segment : state.segments()) {
-      closeChannel(segment);
+      deleted.closeChannel(segment);
     }
-    pendingClose.forEach(p -> closeChannel(p.segment()));
-    pendingClose.clear();
+    deleted.closeAll();
     onClose.run();
-  }
-
-  private void closeChannel(Segment segment) {
-    try {
-      segment.channel.close();
-    } catch (IOException e) {
-      LOG.log(Level.WARNING, "Partition {0}: closing {1} failed: {2}", tp, segment.file, e);
-    }
   }
 
   /** A recovery point at the end of {@code s}. */
@@ -733,7 +504,7 @@ final class LocalPartitionLog implements PartitionLog {
         active.rollTimestamp);
   }
 
-  private void checkWritable() {
+  void checkWritable() {
     if (closed) {
       throw new StorageException("The log of partition " + tp + " is closed");
     }
@@ -744,7 +515,7 @@ final class LocalPartitionLog implements PartitionLog {
   }
 
   /** Enters the failed state and returns the exception to throw. */
-  private StorageException fail(String what, Exception cause) {
+  StorageException fail(String what, Exception cause) {
     failed = true;
     LOG.log(Level.ERROR, "Partition " + tp + ": failed " + what + "; the log refuses writes until reopened",
         cause);

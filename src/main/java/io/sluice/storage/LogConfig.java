@@ -22,12 +22,31 @@ import java.util.Map;
  * @param flushMessages {@code flush.messages}: fsync after this many records; Long.MAX_VALUE never
  * @param flushMs {@code flush.ms}: fsync when the last fsync is older than this; Long.MAX_VALUE never
  * @param fileDeleteDelayMs {@code file.delete.delay.ms}: how long a deleted segment's channel stays open
+ * @param compact {@code cleanup.policy} contains {@code compact}: {@link LogCleaner} keeps only the latest record
+ *     per key in closed segments, and the log tolerates the offset gaps this leaves (recovery, follower appends)
+ * @param deleteRetentionMs {@code delete.retention.ms}: how long a tombstone (null value) outlives the records it
+ *     deletes before the cleaner drops it, measured from the tombstone's timestamp
+ * @param producerIdExpirationMs {@code producer.id.expiration.ms} (a broker setting in Kafka): an idempotent
+ *     producer that has not appended to the partition for this long is forgotten (see {@link ProducerStateTracker})
  */
 public record LogConfig(int segmentBytes, long segmentMs, int indexIntervalBytes, int maxMessageBytes,
-    long retentionMs, long retentionBytes, long flushMessages, long flushMs, long fileDeleteDelayMs) {
+    long retentionMs, long retentionBytes, long flushMessages, long flushMs, long fileDeleteDelayMs,
+    boolean compact, long deleteRetentionMs, long producerIdExpirationMs) {
+
+  /** Kafka's {@code delete.retention.ms} default: one day. */
+  public static final long DEFAULT_DELETE_RETENTION_MS = 24L * 3600 * 1000;
+  /** Kafka's {@code producer.id.expiration.ms} default: one day. */
+  public static final long DEFAULT_PRODUCER_ID_EXPIRATION_MS = 24L * 3600 * 1000;
 
   public static final LogConfig DEFAULT = new LogConfig(1 << 30, 7L * 24 * 3600 * 1000, 4096, 1_048_588,
       7L * 24 * 3600 * 1000, -1L, Long.MAX_VALUE, Long.MAX_VALUE, 60_000L);
+
+  /** A {@code cleanup.policy=delete} config (no compaction), tombstones kept {@link #DEFAULT_DELETE_RETENTION_MS}. */
+  public LogConfig(int segmentBytes, long segmentMs, int indexIntervalBytes, int maxMessageBytes, long retentionMs,
+      long retentionBytes, long flushMessages, long flushMs, long fileDeleteDelayMs) {
+    this(segmentBytes, segmentMs, indexIntervalBytes, maxMessageBytes, retentionMs, retentionBytes, flushMessages,
+        flushMs, fileDeleteDelayMs, false, DEFAULT_DELETE_RETENTION_MS, DEFAULT_PRODUCER_ID_EXPIRATION_MS);
+  }
 
   public LogConfig {
     if (segmentBytes < 1024) {
@@ -37,6 +56,10 @@ public record LogConfig(int segmentBytes, long segmentMs, int indexIntervalBytes
       throw new IllegalArgumentException("segment.ms, index.interval.bytes, max.message.bytes, flush.messages and"
           + " flush.ms must be positive");
     }
+    if (deleteRetentionMs < 0 || producerIdExpirationMs <= 0) {
+      throw new IllegalArgumentException("delete.retention.ms must not be negative (" + deleteRetentionMs
+          + ") and producer.id.expiration.ms must be positive (" + producerIdExpirationMs + ")");
+    }
   }
 
   /**
@@ -44,16 +67,23 @@ public record LogConfig(int segmentBytes, long segmentMs, int indexIntervalBytes
    * {@code segment.bytes}); unknown keys are ignored here, the broker validates them.
    */
   public LogConfig with(Map<String, ?> props) {
+    Object policy = props.get("cleanup.policy");
+    boolean compactNow = policy == null ? compact : policy.toString().contains("compact");
+    // Kafka: with cleanup.policy=compact alone nothing is deleted by age or size; "compact,delete" does both.
+    boolean deleteToo = policy == null || policy.toString().contains("delete");
     return new LogConfig(
         (int) num(props, "segment.bytes", segmentBytes),
         num(props, "segment.ms", segmentMs),
         (int) num(props, "index.interval.bytes", indexIntervalBytes),
         (int) num(props, "max.message.bytes", maxMessageBytes),
-        num(props, "retention.ms", retentionMs),
-        num(props, "retention.bytes", retentionBytes),
+        deleteToo ? num(props, "retention.ms", retentionMs) : -1L,
+        deleteToo ? num(props, "retention.bytes", retentionBytes) : -1L,
         num(props, "flush.messages", flushMessages),
         num(props, "flush.ms", flushMs),
-        num(props, "file.delete.delay.ms", fileDeleteDelayMs));
+        num(props, "file.delete.delay.ms", fileDeleteDelayMs),
+        compactNow,
+        num(props, "delete.retention.ms", deleteRetentionMs),
+        producerIdExpirationMs);
   }
 
   private static long num(Map<String, ?> props, String key, long dflt) {

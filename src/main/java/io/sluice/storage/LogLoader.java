@@ -55,6 +55,7 @@ final class LogLoader {
 
   Loaded load() throws IOException, RocksDBException {
     Files.createDirectories(dir);
+    LogCleaner.recoverLeftovers(dir, tp, index);
     long checkpointStart = new LogStartCheckpoint(dir).read();
     boolean clean = index.hasCleanMarker();
     RecoveryPoint recoveryPoint = index.recoveryPoint();
@@ -155,7 +156,7 @@ final class LogLoader {
   private boolean recover(Segment segment, long fileSize, long upperOffset, long runningMax, RecoveryPoint from)
       throws IOException, RocksDBException {
     if (scanner == null) {
-      scanner = new SegmentScanner();
+      scanner = new SegmentScanner(config.compact());
     }
     SegmentScanner.Result result;
     try (IndexAppender appender = new IndexAppender(index, config.indexIntervalBytes(),

@@ -5,7 +5,9 @@ import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongSupplier;
@@ -27,6 +29,8 @@ import org.rocksdb.WriteBatch;
  *     00000000000000000000.log      segments, named by base offset
  *     00000000000000052113.log
  *     log-start-offset              written by deleteRecordsBefore (temp file, fsync, rename)
+ *     leader-epoch-checkpoint       the replica's leader epoch cache
+ *   replication-offset-checkpoint   every replica's last checkpointed high watermark ({@link HighWatermarkCheckpoint})
  * </pre>
  *
  * <p>Thread-safe. Each opened log belongs to one owner thread (see {@link PartitionLog}).
@@ -40,12 +44,18 @@ public final class LogManager implements AutoCloseable {
   private final IndexStore index;
   private final SegmentFiles files;
   private final Map<TopicPartition, LocalPartitionLog> logs = new ConcurrentHashMap<>();
+  private final HighWatermarkCheckpoint hwCheckpoint;
+  /** The high watermarks as last read from or written to {@link #hwCheckpoint}; guarded by {@code this}. */
+  private final Map<TopicPartition, Long> checkpointedHighWatermarks = new HashMap<>();
   private volatile boolean closed;
 
-  private LogManager(Path dataDir, IndexStore index, SegmentFiles files) {
+  private LogManager(Path dataDir, IndexStore index, SegmentFiles files, HighWatermarkCheckpoint hwCheckpoint,
+      Map<TopicPartition, Long> highWatermarks) {
     this.dataDir = dataDir;
     this.index = index;
     this.files = files;
+    this.hwCheckpoint = hwCheckpoint;
+    this.checkpointedHighWatermarks.putAll(highWatermarks);
   }
 
   /** Opens the data directory, creating it if needed, and its index database. */
@@ -54,13 +64,57 @@ public final class LogManager implements AutoCloseable {
   }
 
   static LogManager open(Path dataDir, SegmentFiles files) {
+    HighWatermarkCheckpoint hwCheckpoint = new HighWatermarkCheckpoint(dataDir);
     try {
       Files.createDirectories(dataDir);
       removeLeftoverDeletions(dataDir);
     } catch (IOException e) {
       throw new StorageException("Cannot prepare data directory " + dataDir + ": " + e, e);
     }
-    return new LogManager(dataDir, IndexStore.open(dataDir.resolve(".index")), files);
+    Map<TopicPartition, Long> highWatermarks = Map.of();
+    try {
+      highWatermarks = hwCheckpoint.read();
+    } catch (IOException e) {
+      // A lower high watermark is safe (it hides committed records until the ISR raises it; it never shows
+      // uncommitted ones), so an unreadable checkpoint costs availability, not correctness: start without it.
+      LOG.log(Level.WARNING, "Ignoring the high watermark checkpoint of {0}: {1}", dataDir, e.getMessage());
+    }
+    return new LogManager(dataDir, IndexStore.open(dataDir.resolve(".index")), files, hwCheckpoint, highWatermarks);
+  }
+
+  /**
+   * The high watermark of {@code tp} as last checkpointed here (see {@link #checkpointHighWatermarks}), if any. The
+   * caller bounds it by its log's start and end: recovery may have cut the log below it.
+   */
+  public synchronized OptionalLong checkpointedHighWatermark(TopicPartition tp) {
+    Long hw = checkpointedHighWatermarks.get(tp);
+    return hw == null ? OptionalLong.empty() : OptionalLong.of(hw);
+  }
+
+  /**
+   * Writes {@code highWatermarks} to {@code <data-dir>/replication-offset-checkpoint} (temp file, fsync, rename),
+   * keeping the last checkpointed value of every other partition whose log directory still exists (a partition
+   * not open at the moment, or not open yet, keeps what it had). Blocks on disk: never call on an event loop.
+   *
+   * @throws StorageException if the file cannot be written (the previous checkpoint stays intact)
+   */
+  public synchronized void checkpointHighWatermarks(Map<TopicPartition, Long> highWatermarks) {
+    checkOpen();
+    Map<TopicPartition, Long> next = new HashMap<>();
+    Set<TopicPartition> existing = existingLogs();
+    checkpointedHighWatermarks.forEach((tp, hw) -> {
+      if (existing.contains(tp)) {
+        next.put(tp, hw);
+      }
+    });
+    next.putAll(highWatermarks);
+    try {
+      hwCheckpoint.write(next);
+    } catch (IOException e) {
+      throw new StorageException("Cannot write the high watermark checkpoint of " + dataDir + ": " + e, e);
+    }
+    checkpointedHighWatermarks.clear();
+    checkpointedHighWatermarks.putAll(next);
   }
 
   /** Opens the log of {@code tp}, creating it or recovering it; wall-clock time for roll and retention. */
@@ -84,6 +138,9 @@ public final class LogManager implements AutoCloseable {
     LocalPartitionLog log = logs.remove(tp);
     if (log != null) {
       log.close();
+    }
+    synchronized (this) {
+      checkpointedHighWatermarks.remove(tp); // a topic created again under this name starts afresh
     }
     Path dir = dataDir.resolve(tp.dirName());
     try {

@@ -8,7 +8,7 @@ import java.util.OptionalLong;
  * the broker's partition verticle, its only caller.
  *
  * <p><b>Threading.</b> Writers ({@link #append}, {@link #appendAsFollower}, {@link #truncateTo},
- * {@link #deleteRecordsBefore}, {@link #enforceRetention}, {@link #flush}, {@link #maybeFlush},
+ * {@link #truncateFullyAndStartAt}, {@link #deleteRecordsBefore}, {@link #enforceRetention}, {@link #flush}, {@link #maybeFlush},
  * {@link #close}) must be called by one thread at a time (the owner serializes them). Readers ({@link #read},
  * {@link #offsetForTimestamp} and the offset getters) may run on any thread concurrently with the owner; a
  * reader never sees a partly written batch: it only sees batches whose append returned. All methods may block
@@ -73,6 +73,20 @@ public interface PartitionLog extends AutoCloseable {
   long truncateTo(long offset);
 
   /**
+   * Deletes every batch and starts an empty log at {@code offset}, which becomes both the log start and the log end,
+   * whether it lies below, inside or beyond the current log (Kafka's {@code truncateFullyAndStartAt}: a follower whose
+   * log ended below its leader's log start restarts its copy there). Idempotent producers' state is forgotten.
+   *
+   * <p><b>Crash safety.</b> The segments are deleted (oldest first) before the new start is checkpointed (fsynced),
+   * and the empty segment is created last. A crash part way leaves, on reopen, a suffix of the old log, an empty log
+   * at the old start, or the empty log at {@code offset}; never a record that was deleted before. The caller (a
+   * follower) then finds its log end below its leader's start again and repeats the truncation.
+   *
+   * @return {@code offset}, the new log start and end
+   */
+  long truncateFullyAndStartAt(long offset);
+
+  /**
    * Moves the log start offset forward to {@code offset} (never back) and deletes whole segments that lie
    * entirely below it.
    */
@@ -84,7 +98,18 @@ public interface PartitionLog extends AutoCloseable {
    *
    * @return the number of segments deleted
    */
-  int enforceRetention(long nowMs);
+  default int enforceRetention(long nowMs) {
+    return enforceRetention(nowMs, Long.MAX_VALUE);
+  }
+
+  /**
+   * As {@link #enforceRetention(long)}, but never deletes a segment holding an offset at or above
+   * {@code maxDeletableOffset}: a replica passes its high watermark, so retention removes only committed records
+   * (as Kafka does) and a follower is never made to skip records the ISR has not acknowledged yet.
+   *
+   * @return the number of segments deleted
+   */
+  int enforceRetention(long nowMs, long maxDeletableOffset);
 
   /** Forces every appended byte to disk (fsync) and advances the recovery point to the log end. */
   void flush();
@@ -98,4 +123,26 @@ public interface PartitionLog extends AutoCloseable {
   /** Flushes, records a clean shutdown and releases files. Idempotent. */
   @Override
   void close();
+
+  /**
+   * For a {@code cleanup.policy=compact} log, runs a {@link LogCleaner} pass if the log may hold superseded
+   * records: keeps the latest record per key in the closed segments wholly below {@code highWatermark} (records at
+   * or above it are neither removed nor taken as superseding, since they may yet be truncated). Owner thread only,
+   * like the other writes.
+   *
+   * @return the number of cleaned segments written; 0 when there was nothing to do or the log is not compacted
+   */
+  default int compact(long nowMs, long highWatermark) {
+    return 0;
+  }
+
+  /**
+   * Forgets idempotent producers that have not appended here for {@code producer.id.expiration.ms}. Owner thread
+   * only, like the other writes.
+   *
+   * @return how many were forgotten
+   */
+  default int expireProducers(long nowMs) {
+    return 0;
+  }
 }

@@ -33,6 +33,9 @@ import java.util.Map;
  * record bodies). Follower appends update it too, so a new leader knows its producers. A truncation drops state for
  * the batches it cuts.
  *
+ * <p><b>Expiry.</b> {@link #expire} forgets producers with no append for {@code producer.id.expiration.ms} on the
+ * owner's clock, so the map is bounded by the producers active within that time, not by all that ever wrote.
+ *
  * <p><b>Threading:</b> used only by the log's owner thread, like the log's other write paths; not thread-safe.
  */
 final class ProducerStateTracker {
@@ -45,6 +48,8 @@ final class ProducerStateTracker {
 
   private static final class ProducerEntry {
     short epoch;
+    /** The owner's clock at this producer's last append here (at rebuild: the time of the rebuild). */
+    long lastAppendMs;
     final ArrayDeque<BatchEntry> batches = new ArrayDeque<>(BATCHES_PER_PRODUCER);
 
     ProducerEntry(short epoch) {
@@ -126,17 +131,33 @@ final class ProducerStateTracker {
     return null;
   }
 
-  /** Records appended batches (with their offsets assigned), leader or follower. */
-  void onAppended(List<RecordBatch> batches) {
+  /** Records appended batches (with their offsets assigned), leader or follower, at {@code nowMs}. */
+  void onAppended(List<RecordBatch> batches, long nowMs) {
     for (RecordBatch b : batches) {
       if (b.producerId() >= 0) {
-        remember(b.producerId(), b.producerEpoch(), b.baseSequence(), b.lastOffsetDelta(), b.baseOffset());
+        remember(b.producerId(), b.producerEpoch(), b.baseSequence(), b.lastOffsetDelta(), b.baseOffset(), nowMs);
       }
     }
   }
 
-  private void remember(long pid, short epoch, int baseSequence, int lastOffsetDelta, long baseOffset) {
+  /**
+   * Forgets every producer whose last append here is at least {@code expirationMs} before {@code nowMs} (Kafka's
+   * {@code producer.id.expiration.ms}); its next batch must start a sequence again, as an unknown producer's.
+   * Idle time is measured on the owner's clock, not from batch timestamps (which the producer sets): a producer
+   * with a skewed clock neither expires early nor lingers. After a restart the rebuilt producers count as seen at
+   * the rebuild, so a restart can only lengthen, never shorten, their stay.
+   *
+   * @return how many producers were forgotten
+   */
+  int expire(long nowMs, long expirationMs) {
+    int before = producers.size();
+    producers.values().removeIf(e -> nowMs - e.lastAppendMs >= expirationMs);
+    return before - producers.size();
+  }
+
+  private void remember(long pid, short epoch, int baseSequence, int lastOffsetDelta, long baseOffset, long nowMs) {
     ProducerEntry entry = producers.computeIfAbsent(pid, id -> new ProducerEntry(epoch));
+    entry.lastAppendMs = nowMs;
     if (epoch > entry.epoch) {
       entry.epoch = epoch;
       entry.batches.clear();
@@ -154,13 +175,18 @@ final class ProducerStateTracker {
     producers.values().removeIf(e -> e.batches.isEmpty());
   }
 
+  /** Forgets every producer (the log was emptied and restarted elsewhere). */
+  void clear() {
+    producers.clear();
+  }
+
   /** How many producers the partition remembers (for tests). */
   int producerCount() {
     return producers.size();
   }
 
   /** Rebuilds the state from the batch headers of the newest segments of {@code s}. */
-  static ProducerStateTracker rebuild(TopicPartition tp, LogState s) {
+  static ProducerStateTracker rebuild(TopicPartition tp, LogState s, long nowMs) {
     ProducerStateTracker tracker = new ProducerStateTracker(tp);
     Segment[] segments = s.segments();
     for (int i = Math.max(0, segments.length - REBUILD_SEGMENTS); i < segments.length; i++) {
@@ -169,7 +195,7 @@ final class ProducerStateTracker {
         for (boolean ok = cursor.loadAt(0); ok; ok = cursor.next()) {
           if (cursor.producerId >= 0 && cursor.lastOffset() >= s.logStartOffset()) {
             tracker.remember(cursor.producerId, cursor.producerEpoch, cursor.baseSequence, cursor.lastOffsetDelta,
-                cursor.baseOffset);
+                cursor.baseOffset, nowMs);
           }
         }
       } catch (IOException e) {

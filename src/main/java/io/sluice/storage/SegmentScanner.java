@@ -33,6 +33,16 @@ final class SegmentScanner {
   private static final int CHUNK = 4 << 20;
   private ByteBuffer buf = ByteBuffer.allocateDirect(CHUNK);
   private long scannedBytes;
+  /** Whether a batch may start past the previous one's end (a compacted log, see {@link LogCleaner}). */
+  private final boolean allowGaps;
+
+  SegmentScanner() {
+    this(false);
+  }
+
+  SegmentScanner(boolean allowGaps) {
+    this.allowGaps = allowGaps;
+  }
 
   /** Total bytes read by this scanner. */
   long scannedBytes() {
@@ -85,8 +95,9 @@ final class SegmentScanner {
         rollTimestamp = batchMax;
       }
       maxTimestamp = Math.max(maxTimestamp, batchMax);
-      sink.onBatch(expected, (int) pos, size, batchMax);
-      expected += buf.getInt(at + RecordBatch.LAST_OFFSET_DELTA_OFFSET) + 1L;
+      long base = buf.getLong(at + RecordBatch.BASE_OFFSET_OFFSET);
+      sink.onBatch(base, (int) pos, size, batchMax);
+      expected = base + buf.getInt(at + RecordBatch.LAST_OFFSET_DELTA_OFFSET) + 1L;
       at += size;
     }
   }
@@ -122,7 +133,7 @@ final class SegmentScanner {
     } catch (CorruptRecordException e) {
       return e.getMessage();
     }
-    if (batch.baseOffset() != expectedOffset) {
+    if (batch.baseOffset() != expectedOffset && !(allowGaps && batch.baseOffset() > expectedOffset)) {
       return "batch has base offset " + batch.baseOffset() + " where offset " + expectedOffset + " was expected";
     }
     return null;

@@ -139,6 +139,11 @@ class BrokerProcessIT {
     assertThat(log.keySet()).as("offsets without gaps").containsExactlyElementsOf(
         java.util.stream.LongStream.range(0, log.size()).boxed().toList());
     acked.forEach((offset, value) -> assertThat(log.get(offset)).as("record at offset " + offset).isEqualTo(value));
+    HttpResponse<byte[]> offsets = send(HttpRequest.newBuilder(uri(second, "/topics/crash/partitions/0/offsets")).GET());
+    long endOffset = new io.vertx.core.json.JsonObject(new String(offsets.body(), StandardCharsets.UTF_8))
+        .getLong("end_offset");
+    assertThat(endOffset).as("the high watermark after the restart covers every acknowledged record")
+        .isGreaterThan(((java.util.NavigableMap<Long, String>) acked).lastKey());
 
     // SIGTERM through the handle: Process.destroy() would also close our end of its output.
     second.process.toHandle().destroy();

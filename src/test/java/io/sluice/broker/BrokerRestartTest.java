@@ -70,6 +70,8 @@ class BrokerRestartTest {
     await(service.produce(p0, batch("a", "b"), Acks.ALL));
     await(service.produce(p1, batch("c"), Acks.LEADER));
     await(broker.close());
+    assertThat(java.nio.file.Files.readString(dataDir.resolve("replication-offset-checkpoint")))
+        .as("clean shutdown checkpoints every replica's high watermark").isEqualTo("0\n2\nkept 0 2\nkept 1 1\n");
 
     loaderLogger.addHandler(loaderHandler);
     broker = TestBrokers.start(config, GUARD);

@@ -43,6 +43,8 @@ final class BrokerCluster implements AutoCloseable {
   final Map<Integer, Node> nodes = new TreeMap<>();
   private final List<Node> everStarted = new CopyOnWriteArrayList<>();
   final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  /** Broker settings added to every broker's config file (set before starting brokers). */
+  final Map<String, Object> extraConfig = new java.util.LinkedHashMap<>();
 
   /** One broker process and what it printed. */
   static final class Node {
@@ -98,9 +100,11 @@ final class BrokerCluster implements AutoCloseable {
 
   Node start(int id) throws IOException {
     Path config = dir.resolve("broker.json");
-    Files.writeString(config, "{\"http.host\": \"127.0.0.1\", \"cluster.host\": \"127.0.0.1\","
+    JsonObject settings = new JsonObject("{\"http.host\": \"127.0.0.1\", \"cluster.host\": \"127.0.0.1\","
         + " \"zookeeper.session.timeout.ms\": " + SESSION_TIMEOUT_MS + ", \"replica.lag.time.max.ms\": 4000,"
         + " \"num.io.threads\": 2, \"http.instances\": 1}");
+    extraConfig.forEach(settings::put);
+    Files.writeString(config, settings.encode());
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     List<String> command = new ArrayList<>(List.of(java, "-Xmx256m", "-XX:+UseSerialGC"));
     String jar = System.getProperty("sluice.jar");

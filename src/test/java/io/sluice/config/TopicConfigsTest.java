@@ -31,7 +31,21 @@ class TopicConfigsTest {
     assertInvalid(Map.of("retention.ms", "-2"), "retention.ms", "at least -1");
     assertInvalid(Map.of("segment.bytes", "10"), "segment.bytes");
     assertInvalid(Map.of("min.insync.replicas", "0"), "min.insync.replicas");
-    assertInvalid(Map.of("cleanup.policy", "compact"), "cleanup.policy", "compact");
+    assertInvalid(Map.of("cleanup.policy", "shred"), "cleanup.policy", "shred");
+  }
+
+  @Test
+  void compactPolicyTurnsOnCompactionAndOffAgeAndSizeRetention() {
+    Map<String, String> topic = TopicConfigs.validate(Map.of("cleanup.policy", "compact",
+        "delete.retention.ms", "5000"), LogConfig.DEFAULT);
+    LogConfig c = TopicConfigs.logConfig(LogConfig.DEFAULT, topic);
+    assertThat(c.compact()).isTrue();
+    assertThat(c.deleteRetentionMs()).isEqualTo(5000);
+    assertThat(c.retentionMs()).isEqualTo(-1);
+    LogConfig both = TopicConfigs.logConfig(LogConfig.DEFAULT, Map.of("cleanup.policy", "compact,delete"));
+    assertThat(both.compact()).isTrue();
+    assertThat(both.retentionMs()).isEqualTo(LogConfig.DEFAULT.retentionMs());
+    assertThat(TopicConfigs.logConfig(LogConfig.DEFAULT, Map.of()).compact()).isFalse();
   }
 
   @Test

@@ -73,4 +73,20 @@ class GroupTest {
     assertThat(OffsetsTopic.partitionFor("g", 8)).isBetween(0, 7);
     assertThat(OffsetsTopic.partitionFor("g", 8)).isEqualTo(OffsetsTopic.partitionFor("g", 8));
   }
+
+  @Test
+  void aLaterMemberNamingAnotherAssignorIsRefusedAndTheGroupKeepsItsOwn() {
+    Group g = new Group("g");
+    Member a = g.join("a", T, 1_000, "roundrobin", 0);
+    assertThatThrownBy(() -> g.join("b", T, 1_000, "range", 0)).isInstanceOf(SluiceException.class)
+        .satisfies(e -> assertThat(((SluiceException) e).errorCode()).isEqualTo(ErrorCode.INCONSISTENT_GROUP_PROTOCOL))
+        .hasMessageContaining("'range'").hasMessageContaining("'roundrobin'");
+    assertThat(g.members()).containsOnlyKeys(a.memberId());
+    assertThat(g.assignorName()).isEqualTo("roundrobin");
+    g.join("c", T, 1_000, "roundrobin", 0);
+    g.leave(a.memberId());
+    g.members().keySet().forEach(g::leave);
+    assertThat(g.join("d", T, 1_000, "sticky", 0)).as("an empty group takes the next member's choice").isNotNull();
+    assertThat(g.assignorName()).isEqualTo("sticky");
+  }
 }

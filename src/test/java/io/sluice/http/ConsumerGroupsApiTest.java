@@ -239,4 +239,49 @@ class ConsumerGroupsApiTest {
         .put("topic", "none").put("partition", 0).put("offset", 3)))), 409, ErrorCode.CONSUMER_STATE_CONFLICT);
     assertError(api.get("/consumer-groups/never-seen"), 404, ErrorCode.GROUP_ID_NOT_FOUND);
   }
+
+  @Test
+  void aMemberNamingAnotherAssignorThanTheGroupsIsRefusedWithInconsistentGroupProtocol() {
+    api.createTopic("protocols", 2);
+    String a = api.consumer("g-protocols", GroupsTestSupport.earliest("a")
+        .put("partition.assignment.strategy", "roundrobin"));
+    api.subscribe(a, "protocols");
+    api.poll(a, 0);
+    String b = api.consumer("g-protocols", GroupsTestSupport.earliest("b")); // range, the default
+    api.subscribe(b, "protocols");
+
+    GroupsTestSupport.assertError(api.get(b + "/records?timeout=0"), 409, ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
+
+    JsonObject group = api.get("/consumer-groups/g-protocols").bodyAsJsonObject();
+    assertThat(group.getString("assignor")).isEqualTo("roundrobin");
+    assertThat(group.getJsonArray("members")).hasSize(1);
+    assertThat(api.owned(a)).containsExactlyInAnyOrder("protocols-0", "protocols-1");
+  }
+
+  @Test
+  void anAutoCommitTheGroupRefusesFailsAloneNotThePollOrDeleteThatRanIt() {
+    api.createTopic("autorefused", 2);
+    api.produce("autorefused", 0, 1_000, 5);
+    api.produce("autorefused", 1, 1_000, 5);
+    JsonObject autoEveryPoll = GroupsTestSupport.earliest("a").put("auto.commit.enable", "true")
+        .put("auto.commit.interval.ms", 0);
+    String a = api.consumer("g-autorefused", autoEveryPoll);
+    api.subscribe(a, "autorefused");
+    until(10_000, "a has read from both partitions", () -> api.poll(a, 0).size() > 0 && api.owned(a).size() == 2);
+    String b = api.consumer("g-autorefused", GroupsTestSupport.earliest("b"));
+    api.subscribe(b, "autorefused");
+    api.poll(b, 0); // a new generation that a has not seen: a's commits are refused until a polls
+
+    // The poll's auto-commit (due at every poll) is refused with ILLEGAL_GENERATION; the poll itself goes on.
+    var polled = api.get(a + "/records?timeout=0");
+    assertThat(polled.statusCode()).as(polled.bodyAsString()).isEqualTo(200);
+
+    String c = api.consumer("g-autorefused", GroupsTestSupport.earliest("c"));
+    api.subscribe(c, "autorefused");
+    api.poll(c, 0); // again a generation a has not seen
+    // Deleting an auto-commit instance commits its positions first; that refusal must not fail the delete.
+    var deleted = api.delete(a);
+    assertThat(deleted.statusCode()).as(deleted.bodyAsString()).isEqualTo(204);
+    assertThat(api.get(a + "/assignments").statusCode()).isEqualTo(404);
+  }
 }

@@ -120,6 +120,8 @@ final class GroupsTestSupport implements AutoCloseable {
       if (System.nanoTime() > deadline) {
         throw new AssertionError("Timed out waiting for " + what);
       }
+      // A pause between checks: a spinning test thread takes a core from the event loops it waits on.
+      java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(2));
     }
   }
 

@@ -8,6 +8,9 @@ import io.vertx.core.http.HttpClientAgent;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -97,6 +100,24 @@ class HttpServerVerticleTest extends HttpApiTestBase {
       await(http.close());
       await(second.close());
       await(third.close());
+    }
+  }
+
+  @Test
+  void aClosedWebSocketGivesItsConnectionBackToTheLimit() throws InterruptedException {
+    createTopic("ws-limit", 1);
+    int before = verticle.openConnections();
+    WebSocketClient ws = vertx.createWebSocketClient();
+    try {
+      for (int i = 0; i < 3; i++) {
+        WebSocket socket = await(ws.connect(new WebSocketConnectOptions().setHost("127.0.0.1")
+            .setPort(verticle.actualPort()).setURI("/ws/produce?topic=ws-limit")));
+        assertThat(verticle.openConnections()).isEqualTo(before + 1);
+        await(socket.close());
+        FetchEndpointTest.eventually(() -> verticle.openConnections() == before);
+      }
+    } finally {
+      await(ws.close());
     }
   }
 

@@ -142,4 +142,34 @@ class IdempotentAppendTest {
     fixture.log.append(batch(-1, (short) -1, -1, 2), 0);
     assertThat(fixture.log.logEndOffset()).isEqualTo(4);
   }
+
+  @Test
+  void aProducerIdleForProducerIdExpirationMsIsForgottenOthersAreKept() {
+    long day = LogConfig.DEFAULT_PRODUCER_ID_EXPIRATION_MS;
+    LocalPartitionLog log = fixture.log;
+    AppendResult idle = log.append(batch(PID, (short) 0, 0, 3), 0);
+    fixture.clock.addAndGet(day - 1_000);
+    log.append(batch(7, (short) 0, 0, 2), 0);
+    assertThat(log.expireProducers(fixture.clock.get())).as("nobody idle for a day yet").isZero();
+
+    fixture.clock.addAndGet(1_000);
+    assertThat(log.expireProducers(fixture.clock.get())).isEqualTo(1);
+
+    assertThat(log.producerCount()).isEqualTo(1);
+    // Forgotten: its retry is no longer recognised (written anew) and it must start a sequence again.
+    assertThat(log.append(batch(PID, (short) 0, 0, 3), 0).firstOffset()).isNotEqualTo(idle.firstOffset());
+    // Remembered: producer 7's retry is still answered with its original offset.
+    assertThat(log.append(batch(7, (short) 0, 0, 2), 0).firstOffset()).isEqualTo(3L);
+  }
+
+  @Test
+  void producersRebuiltAtOpenCountAsSeenAtTheRebuild() {
+    fixture.log.append(batch(PID, (short) 0, 0, 3), 0);
+    fixture.clock.addAndGet(LogConfig.DEFAULT_PRODUCER_ID_EXPIRATION_MS - 1);
+    LocalPartitionLog reopened = fixture.reopenClean();
+    fixture.clock.addAndGet(LogConfig.DEFAULT_PRODUCER_ID_EXPIRATION_MS - 1);
+    assertThat(reopened.expireProducers(fixture.clock.get())).isZero();
+    fixture.clock.addAndGet(1);
+    assertThat(reopened.expireProducers(fixture.clock.get())).isEqualTo(1);
+  }
 }

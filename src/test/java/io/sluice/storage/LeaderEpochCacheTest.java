@@ -36,4 +36,16 @@ class LeaderEpochCacheTest {
     reopened.truncateFromEnd(10);
     assertThat(LeaderEpochCache.open(dir, 20).latestEpoch()).isEqualTo(1);
   }
+
+  @Test
+  void clearedCacheStaysEmptyAfterReopenAndTakesNewEpochsAtAnyOffset() {
+    LeaderEpochCache c = LeaderEpochCache.open(dir, 0);
+    c.assign(1, 0);
+    c.assign(2, 10);
+    c.clear();
+    assertThat(c.latestEpoch()).isEqualTo(-1);
+    assertThat(LeaderEpochCache.open(dir, 100).entries()).isEmpty();
+    c.assign(2, 500);
+    assertThat(LeaderEpochCache.open(dir, 600).entries()).containsExactly(java.util.Map.entry(2, 500L));
+  }
 }

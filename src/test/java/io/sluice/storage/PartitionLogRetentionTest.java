@@ -137,4 +137,17 @@ class PartitionLogRetentionTest {
     assertThat(fx.log.logEndOffset()).isZero();
     assertThat(fx.log.segmentCount()).isEqualTo(1);
   }
+
+  @Test
+  void retentionDeletesNoSegmentHoldingAnOffsetAtOrAboveTheBound() {
+    LocalPartitionLog log = open(10_000, -1, 0);
+    append(log, 9, 100_000); // segments [0, 30), [30, 60), [60, 90), all expired below
+    assertThat(log.enforceRetention(1_000_000, 59)).as("[30, 60) holds 59").isEqualTo(1);
+    assertThat(log.logStartOffset()).isEqualTo(30);
+    assertThat(log.enforceRetention(1_000_000, 60)).isEqualTo(1);
+    assertThat(log.logStartOffset()).isEqualTo(60);
+    assertThat(log.enforceRetention(1_000_000, 90)).as("the whole log is below the bound").isEqualTo(1);
+    assertThat(log.logStartOffset()).isEqualTo(90);
+    assertThat(log.logEndOffset()).isEqualTo(90);
+  }
 }

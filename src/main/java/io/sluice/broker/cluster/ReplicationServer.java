@@ -1,16 +1,19 @@
 package io.sluice.broker.cluster;
 
 import io.sluice.broker.partition.PartitionManager;
+import io.sluice.broker.partition.PartitionVerticle;
 import io.sluice.broker.replication.ClusterAddresses;
 import io.sluice.broker.replication.ReplicaFetchCodec;
 import io.sluice.broker.replication.ReplicaFetchRequest;
 import io.sluice.broker.replication.ReplicaFetchResponse;
 import io.sluice.errors.ErrorCode;
 import io.sluice.errors.SluiceException;
+import io.sluice.storage.TopicPartition;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.MessageConsumer;
+import java.util.function.Function;
 
 /**
  * The leader side of replication: the one event-bus consumer on {@code sluice.broker.<id>.replica.fetch} that hands
@@ -22,13 +25,18 @@ import io.vertx.core.eventbus.MessageConsumer;
 public final class ReplicationServer {
   private final Vertx vertx;
   private final int brokerId;
-  private final PartitionManager partitions;
+  private final Function<TopicPartition, Future<PartitionVerticle>> replicas;
   private MessageConsumer<Buffer> consumer;
 
   public ReplicationServer(Vertx vertx, int brokerId, PartitionManager partitions) {
+    this(vertx, brokerId, partitions::replica);
+  }
+
+  /** A server answering for the replicas {@code replicas} finds (tests host replicas without a manager). */
+  public ReplicationServer(Vertx vertx, int brokerId, Function<TopicPartition, Future<PartitionVerticle>> replicas) {
     this.vertx = vertx;
     this.brokerId = brokerId;
-    this.partitions = partitions;
+    this.replicas = replicas;
   }
 
   /** Registers the consumer; completes once the registration reached the cluster. */
@@ -41,7 +49,7 @@ public final class ReplicationServer {
         msg.reply(ReplicaFetchCodec.encode(ReplicaFetchResponse.error(ErrorCode.INVALID_REQUEST, e.toString())));
         return;
       }
-      partitions.replica(request.tp()).compose(pv -> pv.replicaFetch(request)).onComplete(
+      replicas.apply(request.tp()).compose(pv -> pv.replicaFetch(request)).onComplete(
           r -> msg.reply(ReplicaFetchCodec.encode(r)),
           t -> msg.reply(ReplicaFetchCodec.encode(ReplicaFetchResponse.error(
               t instanceof SluiceException se ? se.errorCode() : ErrorCode.UNKNOWN_SERVER_ERROR,

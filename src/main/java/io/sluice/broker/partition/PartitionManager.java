@@ -49,6 +49,7 @@ public final class PartitionManager {
   private final Context context;
   private final Map<TopicPartition, Hosted> hosted = new ConcurrentHashMap<>();
   private final Map<TopicPartition, Future<Void>> removals = new HashMap<>();
+  private final HighWatermarkCheckpointer hwCheckpointer;
   private boolean closed;
 
   /** A partition deployed (or being deployed) here, for the topic with id {@code topicId}. */
@@ -63,6 +64,20 @@ public final class PartitionManager {
     this.storage = storage;
     this.metadata = metadata;
     this.context = metadata.context();
+    this.hwCheckpointer = new HighWatermarkCheckpointer(vertx, store, storage, this::openHighWatermarks,
+        config.getLong(BrokerConfig.REPLICA_HIGH_WATERMARK_CHECKPOINT_INTERVAL_MS));
+    hwCheckpointer.start();
+  }
+
+  /** The high watermarks of the replicas open here (one still opening has none yet). */
+  private Map<TopicPartition, Long> openHighWatermarks() {
+    Map<TopicPartition, Long> out = new HashMap<>();
+    hosted.forEach((tp, h) -> {
+      if (h.deployment.succeeded()) {
+        out.put(tp, h.verticle.highWatermark());
+      }
+    });
+    return out;
   }
 
   /**
@@ -224,12 +239,24 @@ public final class PartitionManager {
     return onContext(() -> {
       closed = true;
       List<Future<?>> all = new ArrayList<>(removals.values());
+      Map<TopicPartition, PartitionVerticle> open = new HashMap<>();
       for (Map.Entry<TopicPartition, Hosted> e : hosted.entrySet()) {
+        if (e.getValue().deployment.succeeded()) {
+          open.put(e.getKey(), e.getValue().verticle);
+        }
         all.add(e.getValue().deployment.compose(id -> vertx.undeploy(id), t -> Future.succeededFuture()));
       }
       hosted.clear();
-      return Future.join(all).<Void>mapEmpty().otherwiseEmpty();
+      // The last checkpoint takes the high watermarks as the stopped replicas left them.
+      return Future.join(all).transform(ignored -> hwCheckpointer.stop(highWatermarksOf(open)))
+          .<Void>mapEmpty().otherwiseEmpty();
     });
+  }
+
+  private static Map<TopicPartition, Long> highWatermarksOf(Map<TopicPartition, PartitionVerticle> replicas) {
+    Map<TopicPartition, Long> out = new HashMap<>();
+    replicas.forEach((tp, v) -> out.put(tp, v.highWatermark()));
+    return out;
   }
 
   /** Partitions deployed here, ready or not. */

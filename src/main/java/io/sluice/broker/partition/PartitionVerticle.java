@@ -4,10 +4,10 @@ import io.sluice.broker.Contexts;
 import io.sluice.broker.Acks;
 import io.sluice.broker.OffsetRange;
 import io.sluice.errors.ErrorCode;
+import io.sluice.errors.OffsetOutOfRangeException;
 import io.sluice.errors.SluiceException;
 import io.sluice.broker.metadata.PartitionState;
 import io.sluice.broker.replication.FollowerLog;
-import io.sluice.broker.replication.FollowerTracker;
 import io.sluice.broker.replication.ReplicaFetchRequest;
 import io.sluice.broker.replication.ReplicaFetchResponse;
 import io.sluice.broker.replication.ReplicaFetcher;
@@ -19,59 +19,33 @@ import io.sluice.storage.PartitionLog;
 import io.sluice.storage.ReadResult;
 import io.sluice.storage.TopicPartition;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.WorkerExecutor;
 import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
 import io.vertx.core.buffer.Buffer;
 import java.nio.file.Path;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.OptionalLong;
-import java.util.Set;
-import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Supplier;
 
 /**
  * Owns one hosted partition's {@link PartitionLog}: every append, flush, retention pass and close of that log goes
  * through this verticle, and fetches that find too little data wait here until an append brings enough.
  *
- * <p><b>Threading: an event-loop verticle whose log calls run on a named worker executor.</b> The verticle's own
- * state (the high watermark, the parked fetches, timers) lives on its event-loop context and is touched only there,
- * so it needs no locks. Log calls may block on disk, so none runs on the event loop; all run on the
- * {@code sluice-storage} executor:
- * <ul>
- *   <li>writers (append, maybeFlush, enforceRetention, close) are chained here, each submitted when the previous
- *       one finished, which serialises them as {@link PartitionLog} requires and keeps appends in arrival order;</li>
- *   <li>readers (read, offsetForTimestamp, offsets) run as soon as submitted, concurrently with writes (the log
- *       allows it), so a fetch never queues behind an fsync.</li>
- * </ul>
- * A worker verticle would serialise reads behind writes. Vert.x's own {@code executeBlocking(task, ordered=true)}
- * would serialise writes too, but ordered tasks belong to the context's task queue, and Vert.x 5 interrupts that
- * queue's worker thread when the context closes at undeploy; a thread still marked active just after finishing our
- * task can carry the interrupt into the next task it runs. An interrupt during {@code FileChannel} I/O closes the
- * channel ({@code ClosedByInterruptException}) and fails the log, so every task here is submitted unordered and the
- * ordering is ours. Callers on any thread reach the verticle through its public methods, which hop onto its context
- * ({@code runOnContext}); nothing blocks and no event bus is involved for local calls.
- *
- * <p><b>Long poll.</b> A fetch that finds fewer than {@code minBytes} is parked with the bytes it saw; each append
- * adds its size to every parked fetch, and a fetch whose total reaches {@code minBytes} is answered with a fresh
- * read. A Vert.x timer on this context answers it with whatever is there when {@code maxWaitMs} passes. There is no
- * polling loop and no thread waits.
+ * <p><b>Threading: an event-loop verticle whose log calls run on a named worker executor.</b> Its state (role,
+ * settings, log end) and its parts' — long polls in {@link ParkedFetches}; high watermark, acks=all waiters,
+ * followers' progress and ISR changes in {@link LeaderBookkeeping} — live on its event-loop context and are touched
+ * only there, so no locks. Log calls never run on the event loop: {@link LogTasks} runs them on the storage pool,
+ * writers one after another in arrival order, readers at once. Callers on any thread use the public methods, which
+ * hop onto the context ({@code runOnContext}); nothing blocks and no event bus is involved for local calls.
  *
  * <p><b>Replication.</b> Every replica of a partition runs this verticle; {@link Settings} say which broker leads.
- * The leader appends producers' batches stamped with its leader epoch (recorded first in the {@link LeaderEpochCache}),
- * answers followers' {@link #replicaFetch}es from its log end and learns their progress from them, and advances the
- * high watermark to the smallest log end offset in the ISR (plus members whose addition is being written: Kafka's
- * "maximal ISR", so that a replica counted as in sync by ZooKeeper always has everything below the high watermark).
- * acks=all producers are answered once the high watermark passes their batches. ISR changes are written to ZooKeeper
- * through {@link Replication#isrWriter}, conditional on the state znode's version, and take effect when the metadata
- * shows them (a removal never before). A follower runs a {@link ReplicaFetcher} and appends what it copies as is.
- * Consumers only ever read below the high watermark; followers read up to the log end.
+ * The leader appends producers' batches stamped with its leader epoch (recorded first in the {@link LeaderEpochCache})
+ * and answers followers' {@link #replicaFetch}es from its log end; a follower runs a {@link ReplicaFetcher} and
+ * appends what it copies as is. Consumers only ever read below the high watermark; followers read up to the log end.
  *
  * <p><b>Stop.</b> New appends are refused, parked fetches are answered with what is there, reads in flight finish,
  * then the log is closed (flushed, clean-shutdown marker written) after every append already queued.
@@ -128,11 +102,9 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
   private final TopicPartition tp;
   private final LogManager store;
   private final LogConfig logConfig;
-  private final WorkerExecutor storage;
   private final long retentionCheckIntervalMs;
   private final Replication replication;
   private volatile Settings settings;
-  private volatile long highWatermark;
   private volatile Role role = Role.FOLLOWER;
   /** Set for good by {@link #fence()}: later metadata must not revive a replica of a broker that lost its session. */
   private boolean fenced;
@@ -140,49 +112,18 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
   private LeaderEpochCache epochs;
   /** The log end as this context has seen appends complete: what the high watermark may reach. */
   private long localLogEnd;
-  private final List<Waiter> waiters = new ArrayList<>();
-  private final Set<Future<?>> readsInFlight = new HashSet<>();
-  /** Appended and not yet below the high watermark: {end offset, bytes}, to credit consumers' long polls. */
-  private final ArrayDeque<long[]> uncommitted = new ArrayDeque<>();
-  /** acks=all produces waiting for the high watermark, in offset order. */
-  private final List<AckWaiter> ackWaiters = new ArrayList<>();
-  /** The last writer submitted: the next one starts when it completes, successfully or not. */
-  private Future<?> writeTail = Future.succeededFuture();
+  /** Long polls waiting for appends (followers) or commits (consumers); set by {@link #init}. */
+  private ParkedFetches parked;
+  /** The high watermark, acks=all waiters, followers' progress and ISR changes; set by {@link #init}. */
+  private volatile LeaderBookkeeping leader;
+  /** Every log call, on the storage pool: writers one after another, readers at once. */
+  private final LogTasks tasks;
   private long appendsCompleted;
   private boolean closing;
   private long retentionTimer = -1;
   private long flushTimer = -1;
   private long isrTimer = -1;
-  // leader only
-  private FollowerTracker followers;
-  private long leaderEpochStartOffset;
-  private final Set<Integer> pendingIsrAdditions = new HashSet<>();
-  private boolean isrWriteInFlight;
-  // follower only
-  private ReplicaFetcher fetcher;
-
-  /** A fetch parked until enough bytes arrive or its time is up. */
-  private static final class Waiter {
-    final long offset;
-    final int maxBytes;
-    final int minBytes;
-    /** A follower's fetch: reads up to the log end and is woken by appends, not by the high watermark. */
-    final boolean toLogEnd;
-    final Promise<ReadResult> promise = Promise.promise();
-    long bytesSeen;
-    long timerId;
-
-    Waiter(long offset, int maxBytes, int minBytes, boolean toLogEnd, long bytesSeen) {
-      this.offset = offset;
-      this.maxBytes = maxBytes;
-      this.minBytes = minBytes;
-      this.toLogEnd = toLogEnd;
-      this.bytesSeen = bytesSeen;
-    }
-  }
-
-  private record AckWaiter(long endOffset, Promise<Void> promise, long timerId) {
-  }
+  private ReplicaFetcher fetcher; // follower only
 
   public PartitionVerticle(TopicPartition tp, LogManager store, LogConfig logConfig, Settings settings,
       WorkerExecutor storage, long retentionCheckIntervalMs, Replication replication) {
@@ -190,9 +131,17 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
     this.store = store;
     this.logConfig = logConfig;
     this.settings = settings;
-    this.storage = storage;
     this.retentionCheckIntervalMs = retentionCheckIntervalMs;
     this.replication = replication;
+    this.tasks = new LogTasks(storage);
+  }
+
+  @Override
+  public void init(Vertx vertx, Context context) {
+    super.init(vertx, context);
+    parked = new ParkedFetches(vertx, this::read);
+    leader = new LeaderBookkeeping(vertx, tp, replication, () -> settings, () -> localLogEnd,
+        bytes -> parked.credit(false, bytes));
   }
 
   public TopicPartition topicPartition() {
@@ -201,24 +150,32 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
 
   @Override
   public Future<?> start() {
-    return write(() -> {
+    long[] checkpointed = {-1};
+    return tasks.write(() -> {
       PartitionLog opened = store.openLog(tp, logConfig);
       epochs = LeaderEpochCache.open(replication.logDir(), opened.logEndOffset());
+      checkpointed[0] = store.checkpointedHighWatermark(tp).orElse(-1);
       return opened;
     }).map(opened -> {
       log = opened;
       localLogEnd = opened.logEndOffset();
-      // A lone replica commits on append; a replicated one learns its high watermark from the ISR again.
-      highWatermark = settings.replicas().size() <= 1 ? localLogEnd : opened.logStartOffset();
+      // A lone replica commits on append. A replicated one starts from its checkpointed high watermark (so it never
+      // goes backwards for consumers), bounded by its log, and raises it from the ISR (leader) or leader (follower).
+      leader.initHighWatermark(settings.replicas().size() <= 1 ? localLogEnd
+          : Math.max(opened.logStartOffset(), Math.min(checkpointed[0], localLogEnd)));
       retentionTimer = vertx.setPeriodic(retentionCheckIntervalMs, id -> enforceRetention());
       if (logConfig.flushMs() != Long.MAX_VALUE) {
         long period = Math.max(MIN_FLUSH_CHECK_MS, Math.min(MAX_FLUSH_CHECK_MS, logConfig.flushMs()));
-        flushTimer = vertx.setPeriodic(period, id -> write(() -> {
+        flushTimer = vertx.setPeriodic(period, id -> tasks.write(() -> {
           log.maybeFlush(System.currentTimeMillis());
           return null;
         }).onFailure(t -> LOG.log(Level.ERROR, "Partition " + tp + ": scheduled flush failed", t)));
       }
-      isrTimer = vertx.setPeriodic(Math.max(10, replication.replicaLagTimeMaxMs() / 2), id -> maybeShrinkIsr());
+      isrTimer = vertx.setPeriodic(Math.max(10, replication.replicaLagTimeMaxMs() / 2), id -> {
+        if (!closing) {
+          leader.maybeShrinkIsr();
+        }
+      });
       applyRole(null, settings);
       LOG.log(Level.DEBUG, "Partition " + tp + " open: log start " + opened.logStartOffset() + ", end "
           + localLogEnd);
@@ -233,12 +190,9 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
     vertx.cancelTimer(flushTimer);
     vertx.cancelTimer(isrTimer);
     stopFetcher();
-    failAckWaiters(ErrorCode.NOT_LEADER_OR_FOLLOWER, "Partition " + tp + " is closing on this broker");
-    List<Waiter> parked = new ArrayList<>(waiters);
-    waiters.clear();
-    parked.forEach(this::answer);
-    List<Future<?>> pending = new ArrayList<>(readsInFlight);
-    return Future.join(pending).transform(ignored -> write(() -> {
+    leader.failAckWaiters(ErrorCode.NOT_LEADER_OR_FOLLOWER, "Partition " + tp + " is closing on this broker");
+    parked.answerAll();
+    return tasks.readsFinished().transform(ignored -> tasks.write(() -> {
       if (log != null) {
         log.close();
       }
@@ -248,7 +202,8 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
 
   /** The end offset consumers may read up to. Any thread. */
   public long highWatermark() {
-    return highWatermark;
+    LeaderBookkeeping l = leader;
+    return l == null ? 0 : l.highWatermark();
   }
 
   /** Whether this replica currently leads (and is not fenced). Any thread. */
@@ -278,10 +233,11 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
         LOG.log(Level.WARNING, "Partition " + tp + ": fenced at epoch " + settings.leaderEpoch());
       }
       role = Role.FENCED;
+      leader.stopLeading();
       stopFetcher();
-      failAckWaiters(ErrorCode.NOT_LEADER_OR_FOLLOWER, "Broker " + replication.brokerId()
+      leader.failAckWaiters(ErrorCode.NOT_LEADER_OR_FOLLOWER, "Broker " + replication.brokerId()
           + " lost its ZooKeeper session and no longer leads partition " + tp);
-      failReplicaWaiters();
+      failFollowerFetches();
     });
   }
 
@@ -297,8 +253,7 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
       if (role != Role.LEADER || !sameEpoch) {
         becomeLeader(next);
       } else {
-        pendingIsrAdditions.removeIf(next.isr()::contains);
-        maybeAdvanceHighWatermark();
+        leader.onIsrChanged(next.isr());
       }
     } else if (role != Role.FOLLOWER || !sameEpoch || fetcher == null) {
       becomeFollower(next);
@@ -308,26 +263,21 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
   private void becomeLeader(Settings s) {
     stopFetcher();
     role = Role.LEADER;
-    List<Integer> others = s.replicas().stream().filter(id -> id != replication.brokerId()).toList();
-    followers = new FollowerTracker(others, System.currentTimeMillis());
-    leaderEpochStartOffset = localLogEnd;
-    pendingIsrAdditions.clear();
-    isrWriteInFlight = false;
     LOG.log(Level.INFO, "Partition " + tp + ": broker " + replication.brokerId() + " leads at epoch "
         + s.leaderEpoch() + " from offset " + localLogEnd + ", ISR " + s.isr());
-    maybeAdvanceHighWatermark();
+    leader.lead();
   }
 
   private void becomeFollower(Settings s) {
     boolean wasLeader = role == Role.LEADER;
     role = Role.FOLLOWER;
-    followers = null;
+    leader.stopLeading();
     stopFetcher();
     if (wasLeader) {
-      failAckWaiters(ErrorCode.NOT_LEADER_OR_FOLLOWER, "Broker " + replication.brokerId()
+      leader.failAckWaiters(ErrorCode.NOT_LEADER_OR_FOLLOWER, "Broker " + replication.brokerId()
           + " no longer leads partition " + tp + " (leader now " + s.leader() + ")");
     }
-    failReplicaWaiters();
+    failFollowerFetches();
     if (s.leader() != PartitionState.NO_LEADER && s.replicas().contains(replication.brokerId())) {
       fetcher = new ReplicaFetcher(vertx, tp, replication.brokerId(), s.leader(), s.leaderEpoch(), this,
           replication.fetcherOptions());
@@ -357,15 +307,13 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
             + s.leader() + ")")));
       }
       if (acks == Acks.ALL && s.isrSize() < s.minInsyncReplicas()) {
-        return Future.failedFuture(new SluiceException(ErrorCode.NOT_ENOUGH_REPLICAS, "Partition " + tp
-            + " has " + s.isrSize() + " in-sync replica(s) " + s.isr() + " but min.insync.replicas is "
-            + s.minInsyncReplicas() + ": acks=all refused"));
+        return Future.failedFuture(leader.notEnoughReplicas());
       }
       int bytes = batches.remaining();
       int epoch = s.leaderEpoch();
-      return write(() -> appendAsLeader(batches, epoch)).compose(r -> {
+      return tasks.write(() -> appendAsLeader(batches, epoch)).compose(r -> {
         onAppended(r, bytes);
-        return acks == Acks.ALL ? awaitCommit(r.logEndOffset()).map(r) : Future.succeededFuture(r);
+        return acks == Acks.ALL ? leader.awaitCommit(r.logEndOffset()).map(r) : Future.succeededFuture(r);
       });
     });
   }
@@ -390,97 +338,14 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
 
   private void onAppended(AppendResult result, int bytes) {
     localLogEnd = Math.max(localLogEnd, result.logEndOffset());
-    uncommitted.addLast(new long[] {result.logEndOffset(), bytes});
     appendsCompleted++;
-    creditWaiters(true, bytes);
-    maybeAdvanceHighWatermark();
+    parked.credit(true, bytes);
+    leader.onAppended(result.logEndOffset(), bytes);
   }
 
-  private Future<Void> awaitCommit(long endOffset) {
-    if (highWatermark >= endOffset) {
-      return Future.succeededFuture();
-    }
-    Promise<Void> p = Promise.promise();
-    long timer = vertx.setTimer(replication.ackTimeoutMs(), id -> {
-      if (ackWaiters.removeIf(w -> w.promise == p)) {
-        p.tryFail(new SluiceException(ErrorCode.REQUEST_TIMED_OUT, "Partition " + tp + ": batches up to offset "
-            + (endOffset - 1) + " did not reach every in-sync replica " + settings.isr() + " within "
-            + replication.ackTimeoutMs() + " ms"));
-      }
-    });
-    ackWaiters.add(new AckWaiter(endOffset, p, timer));
-    return p.future();
-  }
-
-  private void failAckWaiters(ErrorCode code, String message) {
-    List<AckWaiter> failed = new ArrayList<>(ackWaiters);
-    ackWaiters.clear();
-    for (AckWaiter w : failed) {
-      vertx.cancelTimer(w.timerId);
-      w.promise.tryFail(new SluiceException(code, message));
-    }
-  }
-
-  /** Leader: the high watermark becomes the smallest log end offset among the (maximal) ISR. */
-  private void maybeAdvanceHighWatermark() {
-    if (role != Role.LEADER) {
-      return;
-    }
-    Set<Integer> isr = new HashSet<>(settings.isr());
-    isr.addAll(pendingIsrAdditions);
-    isr.add(replication.brokerId());
-    setHighWatermark(followers.highWatermark(isr, replication.brokerId(), localLogEnd));
-  }
-
-  /** Raises the high watermark (never lowers it), waking long polls and acks=all producers it now covers. */
-  private void setHighWatermark(long candidate) {
-    long next = Math.min(candidate, localLogEnd);
-    if (next <= highWatermark) {
-      return;
-    }
-    highWatermark = next;
-    long committedBytes = 0;
-    while (!uncommitted.isEmpty() && uncommitted.peekFirst()[0] <= next) {
-      committedBytes += uncommitted.pollFirst()[1];
-    }
-    if (committedBytes > 0) {
-      creditWaiters(false, committedBytes);
-    }
-    for (java.util.Iterator<AckWaiter> it = ackWaiters.iterator(); it.hasNext(); ) {
-      AckWaiter w = it.next();
-      if (w.endOffset <= next) {
-        it.remove();
-        vertx.cancelTimer(w.timerId);
-        w.promise.tryComplete();
-      }
-    }
-  }
-
-  private void creditWaiters(boolean toLogEnd, long bytes) {
-    if (waiters.isEmpty()) {
-      return;
-    }
-    List<Waiter> ready = new ArrayList<>();
-    for (Waiter w : waiters) {
-      if (w.toLogEnd == toLogEnd) {
-        w.bytesSeen += bytes;
-        if (w.bytesSeen >= Math.max(1, Math.min(w.minBytes, w.maxBytes))) {
-          ready.add(w);
-        }
-      }
-    }
-    waiters.removeAll(ready);
-    ready.forEach(this::answer);
-  }
-
-  private void failReplicaWaiters() {
-    List<Waiter> replicas = waiters.stream().filter(w -> w.toLogEnd).toList();
-    waiters.removeAll(replicas);
-    for (Waiter w : replicas) {
-      vertx.cancelTimer(w.timerId);
-      w.promise.tryFail(new SluiceException(ErrorCode.NOT_LEADER_OR_FOLLOWER, "Broker " + replication.brokerId()
-          + " no longer leads partition " + tp));
-    }
+  private void failFollowerFetches() {
+    parked.failFollowerFetches(() -> new SluiceException(ErrorCode.NOT_LEADER_OR_FOLLOWER, "Broker "
+        + replication.brokerId() + " no longer leads partition " + tp));
   }
 
   // ---------------------------------------------------------------- leader: followers' fetches and the ISR
@@ -493,81 +358,21 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
   public Future<ReplicaFetchResponse> replicaFetch(ReplicaFetchRequest request) {
     return onContext(() -> {
       Settings s = settings;
-      if (closing || role != Role.LEADER) {
-        return Future.succeededFuture(ReplicaFetchResponse.error(ErrorCode.NOT_LEADER_OR_FOLLOWER, "Broker "
-            + replication.brokerId() + " does not lead " + tp + " (leader " + s.leader() + ")"));
+      ReplicaFetchResponse refusal = leader.checkFollowerFetch(request, !closing && role == Role.LEADER, epochs,
+          log.logStartOffset());
+      if (refusal != null) {
+        return Future.succeededFuture(refusal);
       }
-      if (request.leaderEpoch() != s.leaderEpoch()) {
-        ErrorCode code = request.leaderEpoch() < s.leaderEpoch() ? ErrorCode.FENCED_LEADER_EPOCH
-            : ErrorCode.UNKNOWN_LEADER_EPOCH;
-        return Future.succeededFuture(ReplicaFetchResponse.error(code, "Partition " + tp + " is at leader epoch "
-            + s.leaderEpoch() + ", fetch carried " + request.leaderEpoch()));
-      }
-      if (request.lastFetchedEpoch() >= 0) {
-        LeaderEpochCache.EpochEnd end = epochs.endOffsetFor(request.lastFetchedEpoch(), localLogEnd);
-        if (end.epoch() != request.lastFetchedEpoch() || end.endOffset() < request.fetchOffset()) {
-          return Future.succeededFuture(ReplicaFetchResponse.diverging(s.leaderEpoch(), highWatermark,
-              log.logStartOffset(), end.epoch(), end.endOffset()));
-        }
-      }
-      if (request.fetchOffset() > localLogEnd) {
-        return Future.succeededFuture(ReplicaFetchResponse.error(ErrorCode.OFFSET_OUT_OF_RANGE, "Follower "
-            + request.followerId() + " fetches " + tp + " at " + request.fetchOffset() + " past the log end "
-            + localLogEnd));
-      }
-      onFollowerFetch(request.followerId(), request.fetchOffset());
+      leader.onFollowerFetch(request.followerId(), request.fetchOffset());
       long deadlineNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(request.maxWaitMs());
       return fetchOnContext(request.fetchOffset(), request.maxBytes(), 1, true, deadlineNanos)
-          .compose(r -> readTask(r::readBytes))
-          .map(bytes -> ReplicaFetchResponse.records(s.leaderEpoch(), highWatermark, log.logStartOffset(),
-              Buffer.buffer(bytes.array())));
-    });
-  }
-
-  private void onFollowerFetch(int follower, long fetchOffset) {
-    followers.onFetch(follower, fetchOffset, localLogEnd, System.currentTimeMillis());
-    Settings s = settings;
-    if (!s.isr().contains(follower) && !pendingIsrAdditions.contains(follower) && !isrWriteInFlight
-        && fetchOffset >= highWatermark && fetchOffset >= leaderEpochStartOffset) {
-      List<Integer> isr = new ArrayList<>(s.isr());
-      isr.add(follower);
-      // Counted in the high watermark from now on: ZooKeeper may show it in sync before our snapshot does.
-      pendingIsrAdditions.add(follower);
-      proposeIsr(s, isr);
-    }
-    maybeAdvanceHighWatermark();
-  }
-
-  private void maybeShrinkIsr() {
-    if (role != Role.LEADER || isrWriteInFlight || closing) {
-      return;
-    }
-    Settings s = settings;
-    List<Integer> lagging = followers.laggingInSync(s.isr(), replication.brokerId(), System.currentTimeMillis(),
-        replication.replicaLagTimeMaxMs());
-    if (!lagging.isEmpty()) {
-      List<Integer> isr = new ArrayList<>(s.isr());
-      isr.removeAll(lagging);
-      LOG.log(Level.INFO, "Partition " + tp + ": replicas " + lagging + " lag more than "
-          + replication.replicaLagTimeMaxMs() + " ms; shrinking ISR " + s.isr() + " to " + isr);
-      proposeIsr(s, isr);
-    }
-  }
-
-  private void proposeIsr(Settings basedOn, List<Integer> isr) {
-    isrWriteInFlight = true;
-    PartitionState next = new PartitionState(replication.brokerId(), basedOn.leaderEpoch(), isr,
-        basedOn.zkVersion());
-    replication.isrWriter().write(tp, next).onComplete(written -> {
-      isrWriteInFlight = false;
-      if (!written) {
-        pendingIsrAdditions.removeIf(id -> !settings.isr().contains(id));
-        LOG.log(Level.INFO, "Partition " + tp + ": ISR change to " + isr + " lost to a concurrent change");
-      }
-    }, t -> {
-      isrWriteInFlight = false;
-      pendingIsrAdditions.removeIf(id -> !settings.isr().contains(id));
-      LOG.log(Level.WARNING, "Partition " + tp + ": could not write ISR " + isr + ": " + t);
+          .compose(r -> tasks.read(r::readBytes))
+          .map(bytes -> ReplicaFetchResponse.records(s.leaderEpoch(), leader.highWatermark(), log.logStartOffset(),
+              Buffer.buffer(bytes.array())))
+          // retention may move the log start between the check above and the read
+          .recover(t -> t instanceof OffsetOutOfRangeException && request.fetchOffset() < log.logStartOffset()
+              ? Future.succeededFuture(leader.belowLogStart(request, log.logStartOffset()))
+              : Future.failedFuture(t));
     });
   }
 
@@ -594,44 +399,41 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
       return Future.succeededFuture();
     }
     int bytes = records.length();
-    Future<AppendResult> appended = bytes == 0 ? Future.succeededFuture(null) : write(() -> {
+    Future<AppendResult> appended = bytes == 0 ? Future.succeededFuture(null) : tasks.write(() -> {
       ByteBuffer buf = ByteBuffer.wrap(records.getBytes());
-      assignEpochsOf(buf);
+      epochs.assignFromBatches(buf);
       return log.appendAsFollower(buf);
     });
     return appended.map(r -> {
       if (r != null) {
         onAppended(r, bytes);
       }
-      setHighWatermark(leaderHighWatermark);
+      leader.raiseHighWatermark(leaderHighWatermark);
       return null;
     });
   }
 
-  /** Records the start of every epoch new to this log among {@code batches}, before they are appended. */
-  private void assignEpochsOf(ByteBuffer batches) {
-    for (int pos = batches.position(); pos + 17 <= batches.limit(); ) {
-      long baseOffset = batches.getLong(pos);
-      int length = batches.getInt(pos + 8);
-      epochs.assign(batches.getInt(pos + 12), baseOffset);
-      pos += 12 + length;
-    }
-  }
-
   @Override
   public Future<Void> truncateTo(long offset) {
-    return write(() -> {
+    return tasks.write(() -> {
       long end = log.truncateTo(offset);
       epochs.truncateFromEnd(end);
       return end;
     }).map(end -> {
       localLogEnd = end;
-      uncommitted.removeIf(e -> e[0] > end);
-      if (highWatermark > end) {
-        LOG.log(Level.WARNING, "Partition " + tp + ": truncated below the high watermark " + highWatermark
-            + " to " + end + " (unclean leader election?)");
-        highWatermark = end;
-      }
+      leader.onTruncated(end);
+      return null;
+    });
+  }
+
+  @Override
+  public Future<Void> truncateFullyAndStartAt(long offset) {
+    return tasks.write(() -> {
+      epochs.clear(); // first: a crash before the log is emptied leaves a log without epochs, never wrong ones
+      return log.truncateFullyAndStartAt(offset);
+    }).map(start -> {
+      localLogEnd = start;
+      leader.onRestartedAt(start);
       return null;
     });
   }
@@ -650,42 +452,30 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
   private Future<ReadResult> fetchOnContext(long offset, int maxBytes, int minBytes, boolean toLogEnd,
       long deadlineNanos) {
     long appendsBefore = appendsCompleted;
-    long hwBefore = highWatermark;
+    long hwBefore = leader.highWatermark();
     return read(offset, maxBytes, toLogEnd).compose(r -> {
       long remainingMs = TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime());
       if (closing || remainingMs <= 0 || r.length() >= Math.min(minBytes, maxBytes)) {
         return Future.succeededFuture(r);
       }
-      if (appendsCompleted != appendsBefore || highWatermark != hwBefore) {
+      if (appendsCompleted != appendsBefore || leader.highWatermark() != hwBefore) {
         // An append or commit happened while we read: the read may have missed it, so look again.
         return fetchOnContext(offset, maxBytes, minBytes, toLogEnd, deadlineNanos);
       }
-      Waiter w = new Waiter(offset, maxBytes, minBytes, toLogEnd, r.length());
-      w.timerId = vertx.setTimer(remainingMs, id -> {
-        if (waiters.remove(w)) {
-          answer(w);
-        }
-      });
-      waiters.add(w);
-      return w.promise.future();
+      return parked.park(offset, maxBytes, minBytes, toLogEnd, r.length(), remainingMs);
     });
-  }
-
-  private void answer(Waiter w) {
-    vertx.cancelTimer(w.timerId);
-    read(w.offset, w.maxBytes, w.toLogEnd).onComplete(w.promise);
   }
 
   /** The log start offset and the high watermark. Any thread. */
   public Future<OffsetRange> offsets() {
-    return onContext(() -> readTask(() -> new OffsetRange(log.logStartOffset(), highWatermark)));
+    return onContext(() -> tasks.read(() -> new OffsetRange(log.logStartOffset(), leader.highWatermark())));
   }
 
   /** The first committed offset whose timestamp is at or after {@code timestampMs}. Any thread. */
   public Future<OptionalLong> offsetForTimestamp(long timestampMs) {
     return onContext(() -> {
-      long hw = highWatermark;
-      return readTask(() -> {
+      long hw = leader.highWatermark();
+      return tasks.read(() -> {
         OptionalLong found = log.offsetForTimestamp(timestampMs);
         return found.isPresent() && found.getAsLong() >= hw ? OptionalLong.empty() : found;
       });
@@ -696,30 +486,26 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
     if (closing) {
       return;
     }
-    write(() -> log.enforceRetention(System.currentTimeMillis())).onComplete(deleted -> {
+    long committed = leader.highWatermark(); // retention removes committed records only, as in Kafka
+    tasks.write(() -> log.enforceRetention(System.currentTimeMillis(), committed)).onComplete(deleted -> {
       if (deleted > 0) {
         LOG.log(Level.INFO, "Partition " + tp + ": retention deleted " + deleted + " segment(s)");
       }
     }, t -> LOG.log(Level.ERROR, "Partition " + tp + ": retention failed", t));
+    tasks.write(() -> log.expireProducers(System.currentTimeMillis())).onComplete(expired -> {
+      if (expired > 0) {
+        LOG.log(Level.INFO, "Partition " + tp + ": forgot " + expired + " idle producer id(s)");
+      }
+    }, t -> LOG.log(Level.ERROR, "Partition " + tp + ": producer id expiry failed", t));
+    if (logConfig.compact()) { // cleanup.policy=compact: the cleaner runs in the write chain, on the same timer
+      tasks.write(() -> log.compact(System.currentTimeMillis(), committed))
+          .onFailure(t -> LOG.log(Level.ERROR, "Partition " + tp + ": compaction failed", t));
+    }
   }
 
   private Future<ReadResult> read(long offset, int maxBytes, boolean toLogEnd) {
-    long limit = toLogEnd ? localLogEnd : highWatermark;
-    return readTask(() -> log.read(offset, maxBytes, limit));
-  }
-
-  /** Runs a log reader on the storage pool, tracked so that stop() waits for it. Call on this context. */
-  private <T> Future<T> readTask(Callable<T> task) {
-    Future<T> f = storage.executeBlocking(task, false);
-    readsInFlight.add(f);
-    return f.andThen(ar -> readsInFlight.remove(f));
-  }
-
-  /** Runs a log writer on the storage pool once every writer submitted before it finished. Call on this context. */
-  private <T> Future<T> write(Callable<T> task) {
-    Future<T> next = writeTail.transform(previous -> storage.executeBlocking(task, false));
-    writeTail = next;
-    return next;
+    long limit = toLogEnd ? localLogEnd : leader.highWatermark();
+    return tasks.read(() -> log.read(offset, maxBytes, limit));
   }
 
   private <T> Future<T> onContext(java.util.function.Supplier<Future<T>> action) {

@@ -22,4 +22,10 @@ public interface FollowerLog {
 
   /** Removes every batch at or after {@code offset}. */
   Future<Void> truncateTo(long offset);
+
+  /**
+   * Empties the log and restarts it at {@code offset} (the leader's log start, above this log's end): every batch,
+   * the leader epoch cache and producer state go.
+   */
+  Future<Void> truncateFullyAndStartAt(long offset);
 }

@@ -10,7 +10,7 @@ import io.vertx.core.buffer.Buffer;
  * @param message a human-readable explanation of {@code error}, empty on success
  * @param leaderEpoch the leader's current epoch
  * @param highWatermark the leader's high watermark
- * @param logStartOffset the leader's log start offset
+ * @param logStartOffset the leader's log start offset (-1 in errors other than OFFSET_OUT_OF_RANGE)
  * @param divergingEpoch when not -2: the follower's log diverges; truncate to where this epoch ends (see
  *     {@code divergingEndOffset}) and fetch again. -1 means the leader knows no epoch at or below the follower's last
  * @param divergingEndOffset where {@code divergingEpoch} ends in the leader's log
@@ -23,6 +23,16 @@ public record ReplicaFetchResponse(ErrorCode error, String message, int leaderEp
 
   public static ReplicaFetchResponse error(ErrorCode error, String message) {
     return new ReplicaFetchResponse(error, message, -1, -1, -1, NO_DIVERGENCE, -1, Buffer.buffer());
+  }
+
+  /**
+   * OFFSET_OUT_OF_RANGE for a fetch below the leader's log start (retention or deleted records removed what the
+   * follower still needs): carries the leader's log start, where the follower restarts its log.
+   */
+  public static ReplicaFetchResponse belowLogStart(int leaderEpoch, long highWatermark, long logStartOffset,
+      String message) {
+    return new ReplicaFetchResponse(ErrorCode.OFFSET_OUT_OF_RANGE, message, leaderEpoch, highWatermark,
+        logStartOffset, NO_DIVERGENCE, -1, Buffer.buffer());
   }
 
   public static ReplicaFetchResponse diverging(int leaderEpoch, long highWatermark, long logStartOffset,

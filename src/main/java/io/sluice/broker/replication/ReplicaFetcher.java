@@ -19,6 +19,10 @@ import java.lang.System.Logger.Level;
  * have up to that point) the follower truncates to where the leader's epoch ends, capped by where its own copy of that
  * epoch ends (KIP-101/KIP-279/KIP-320), never merely to its high watermark.
  *
+ * <p>When the leader answers OFFSET_OUT_OF_RANGE with a log start above the follower's log end (the leader deleted
+ * segments the follower had not copied yet, by retention or deleted records), the follower empties its log and
+ * restarts it at the leader's log start, then copies from there.
+ *
  * <p>One fetcher serves one (leader, leader epoch): a leadership change stops it and starts another. Replies that
  * arrive after {@link #stop} are dropped, so a stale leader's bytes are never appended.
  *
@@ -109,6 +113,13 @@ public final class ReplicaFetcher {
 
   /** Applies one reply; completes with whether to fetch again at once (false: back off first). */
   private Future<Boolean> handle(ReplicaFetchRequest request, ReplicaFetchResponse response) {
+    if (response.error() == ErrorCode.OFFSET_OUT_OF_RANGE && response.logStartOffset() > log.logEndOffset()) {
+      // What we lack was deleted on the leader (retention, deleted records): nothing below its start can be
+      // copied, so our log restarts there, as Kafka's follower does (truncateFullyAndStartAt).
+      LOG.log(Level.INFO, "Partition " + tp + ": our log ends at " + log.logEndOffset() + ", below leader "
+          + leaderId + "'s log start " + response.logStartOffset() + "; restarting our log there");
+      return log.truncateFullyAndStartAt(response.logStartOffset()).map(true);
+    }
     if (response.error() != null) {
       LOG.log(response.error() == ErrorCode.NOT_LEADER_OR_FOLLOWER ? Level.DEBUG : Level.INFO, "Partition " + tp
           + ": leader " + leaderId + " refused fetch at epoch " + leaderEpoch + ": " + response.error() + " "

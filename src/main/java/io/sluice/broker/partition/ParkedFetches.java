@@ -1,0 +1,111 @@
+package io.sluice.broker.partition;
+
+import io.sluice.errors.SluiceException;
+import io.sluice.storage.ReadResult;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Supplier;
+
+/**
+ * A partition's long polls: fetches that found fewer than their {@code minBytes} wait here until appended (a
+ * follower's fetch, which reads to the log end) or committed (a consumer's, which reads to the high watermark) bytes
+ * add up to it, or until their time is up. Either way the fetch is answered with a fresh read. No thread waits and
+ * nothing polls: each append or commit credits the parked fetches, and a Vert.x timer ends each wait.
+ *
+ * <p><b>Threading: confined to the owning {@link PartitionVerticle}'s event-loop context</b>; every method must be
+ * called there and every timer fires there.
+ */
+final class ParkedFetches {
+  /** Reads again for a parked fetch (on the storage pool; completes on the verticle's context). */
+  @FunctionalInterface
+  interface Reader {
+    Future<ReadResult> read(long offset, int maxBytes, boolean toLogEnd);
+  }
+
+  /** A fetch parked until enough bytes arrive or its time is up. */
+  private static final class Parked {
+    final long offset;
+    final int maxBytes;
+    final int minBytes;
+    /** A follower's fetch: reads up to the log end and is woken by appends, not by the high watermark. */
+    final boolean toLogEnd;
+    final Promise<ReadResult> promise = Promise.promise();
+    long bytesSeen;
+    long timerId;
+
+    Parked(long offset, int maxBytes, int minBytes, boolean toLogEnd, long bytesSeen) {
+      this.offset = offset;
+      this.maxBytes = maxBytes;
+      this.minBytes = minBytes;
+      this.toLogEnd = toLogEnd;
+      this.bytesSeen = bytesSeen;
+    }
+  }
+
+  private final Vertx vertx;
+  private final Reader reader;
+  private final List<Parked> parked = new ArrayList<>();
+
+  ParkedFetches(Vertx vertx, Reader reader) {
+    this.vertx = vertx;
+    this.reader = reader;
+  }
+
+  /**
+   * Parks a fetch that saw {@code bytesSeen} bytes at {@code offset}, for at most {@code waitMs}; completes with the
+   * read made when it is woken or its time is up.
+   */
+  Future<ReadResult> park(long offset, int maxBytes, int minBytes, boolean toLogEnd, long bytesSeen, long waitMs) {
+    Parked p = new Parked(offset, maxBytes, minBytes, toLogEnd, bytesSeen);
+    p.timerId = vertx.setTimer(waitMs, id -> {
+      if (parked.remove(p)) {
+        answer(p);
+      }
+    });
+    parked.add(p);
+    return p.promise.future();
+  }
+
+  /** {@code bytes} more were appended ({@code toLogEnd}) or committed: answers the fetches that now have enough. */
+  void credit(boolean toLogEnd, long bytes) {
+    if (parked.isEmpty()) {
+      return;
+    }
+    List<Parked> ready = new ArrayList<>();
+    for (Parked p : parked) {
+      if (p.toLogEnd == toLogEnd) {
+        p.bytesSeen += bytes;
+        if (p.bytesSeen >= Math.max(1, Math.min(p.minBytes, p.maxBytes))) {
+          ready.add(p);
+        }
+      }
+    }
+    parked.removeAll(ready);
+    ready.forEach(this::answer);
+  }
+
+  /** Fails every parked follower fetch (this replica no longer leads). */
+  void failFollowerFetches(Supplier<SluiceException> error) {
+    List<Parked> followers = parked.stream().filter(p -> p.toLogEnd).toList();
+    parked.removeAll(followers);
+    for (Parked p : followers) {
+      vertx.cancelTimer(p.timerId);
+      p.promise.tryFail(error.get());
+    }
+  }
+
+  /** Answers every parked fetch now with what is there (the partition is closing). */
+  void answerAll() {
+    List<Parked> all = new ArrayList<>(parked);
+    parked.clear();
+    all.forEach(this::answer);
+  }
+
+  private void answer(Parked p) {
+    vertx.cancelTimer(p.timerId);
+    reader.read(p.offset, p.maxBytes, p.toLogEnd).onComplete(p.promise);
+  }
+}
