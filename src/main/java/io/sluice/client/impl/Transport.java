@@ -2,7 +2,9 @@ package io.sluice.client.impl;
 
 import io.sluice.errors.ErrorCode;
 import io.sluice.errors.SluiceException;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -21,7 +23,10 @@ import java.util.concurrent.TimeoutException;
  * request that saw no answer within the timeout fails with a retriable code (NETWORK_EXCEPTION or
  * REQUEST_TIMED_OUT), because the request may or may not have been applied.
  *
- * <p>Thread-safe (Vert.x's client is); futures complete on the calling context.
+ * <p>Thread-safe: every request is made on the client's one context, whatever thread asks, so its pooled
+ * connections and its response streams share one event loop. With a request on another loop than its connection,
+ * Vert.x 5.0.7 can lose the end of a response whose body is read on the request's loop while the connection's
+ * loop ends it (eclipse-vertx/vert.x#6038, fixed after 5.0.7), and the request waits for its timeout.
  */
 final class Transport {
   /** An answer with a 2xx status. */
@@ -37,9 +42,11 @@ final class Transport {
   }
 
   private final HttpClient http;
+  private final Context context;
   private final long requestTimeoutMs;
 
-  Transport(Vertx vertx, long requestTimeoutMs, int maxConnectionsPerBroker) {
+  Transport(Vertx vertx, Context context, long requestTimeoutMs, int maxConnectionsPerBroker) {
+    this.context = context;
     this.requestTimeoutMs = requestTimeoutMs;
     this.http = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true)
             .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, requestTimeoutMs)),
@@ -49,6 +56,16 @@ final class Transport {
   /** Sends a request; {@code body}, {@code contentType} and {@code accept} may be null. */
   Future<Response> send(HttpMethod method, URI broker, String pathAndQuery, String contentType, String accept,
       Buffer body) {
+    if (Vertx.currentContext() == context) {
+      return sendHere(method, broker, pathAndQuery, contentType, accept, body);
+    }
+    Promise<Response> answered = Promise.promise();
+    context.runOnContext(v -> sendHere(method, broker, pathAndQuery, contentType, accept, body).onComplete(answered));
+    return answered.future();
+  }
+
+  private Future<Response> sendHere(HttpMethod method, URI broker, String pathAndQuery, String contentType,
+      String accept, Buffer body) {
     RequestOptions options = new RequestOptions().setMethod(method).setHost(broker.getHost())
         .setPort(broker.getPort()).setURI(pathAndQuery).setIdleTimeout(requestTimeoutMs);
     if (contentType != null) {
