@@ -237,14 +237,14 @@ class ClientAgainstBrokerTest {
   void producerIdsAreUniqueAcrossProducersAndRestarts() throws Exception {
     Set<Long> ids = new HashSet<>();
     for (int i = 0; i < 3; i++) {
-      ids.add(broker.vertx().createHttpClient().request(HttpMethod.POST, broker.httpPort(), "127.0.0.1", "/producers")
+      ids.add(io.sluice.broker.testing.TestClients.vertx().createHttpClient().request(HttpMethod.POST, broker.httpPort(), "127.0.0.1", "/producers")
           .compose(r -> r.send()).compose(r -> r.body()).await(30, TimeUnit.SECONDS).toJsonObject()
           .getLong("producer_id"));
     }
     int port = broker.httpPort();
     TestBrokers.close(broker);
     broker = startBroker(port);
-    ids.add(broker.vertx().createHttpClient().request(HttpMethod.POST, broker.httpPort(), "127.0.0.1", "/producers")
+    ids.add(io.sluice.broker.testing.TestClients.vertx().createHttpClient().request(HttpMethod.POST, broker.httpPort(), "127.0.0.1", "/producers")
         .compose(r -> r.send()).compose(r -> r.body()).await(30, TimeUnit.SECONDS).toJsonObject()
         .getLong("producer_id"));
     assertThat(ids).hasSize(4);

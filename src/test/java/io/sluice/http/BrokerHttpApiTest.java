@@ -17,7 +17,6 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
-import io.vertx.ext.web.client.WebClientOptions;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -53,8 +52,7 @@ class BrokerHttpApiTest {
     Broker b = Broker.builder(config).vertxOptions(BlockedThreadGuard::testOptions)
         .httpFrontEnd(new HttpApiFrontEnd()).start().await(TestBrokers.START_TIMEOUT_S, TimeUnit.SECONDS);
     GUARD.watch(b.vertx());
-    client = WebClient.create(b.vertx(), new WebClientOptions().setDefaultHost("127.0.0.1")
-        .setDefaultPort(b.httpPort()));
+    client = io.sluice.broker.testing.TestClients.web(b.httpPort());
     return b;
   }
 

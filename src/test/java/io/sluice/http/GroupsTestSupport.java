@@ -12,7 +12,6 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
-import io.vertx.ext.web.client.WebClientOptions;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -31,8 +30,7 @@ final class GroupsTestSupport implements AutoCloseable {
     broker = Broker.builder(TestBrokers.config(dataDir, cfg)).httpFrontEnd(new HttpApiFrontEnd())
         .vertxOptions(BlockedThreadGuard::testOptions).start().await(60, TimeUnit.SECONDS);
     guard.watch(broker.vertx());
-    client = WebClient.create(broker.vertx(), new WebClientOptions().setDefaultHost("127.0.0.1")
-        .setDefaultPort(broker.httpPort()));
+    client = io.sluice.broker.testing.TestClients.web(broker.httpPort());
   }
 
   static <T> T await(Future<T> f) {

@@ -16,7 +16,6 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
-import io.vertx.ext.web.client.WebClientOptions;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.List;
@@ -65,8 +64,7 @@ abstract class HttpApiTestBase {
     broker = new InMemoryBroker(vertx, sliceMode() ? tempDir : null);
     verticle = new HttpServerVerticle(broker, config(), this::ready);
     await(vertx.deployVerticle(verticle, new DeploymentOptions()));
-    client = WebClient.create(vertx, new WebClientOptions()
-        .setDefaultHost("127.0.0.1").setDefaultPort(verticle.actualPort()));
+    client = io.sluice.broker.testing.TestClients.web(verticle.actualPort());
   }
 
   boolean ready() {
