@@ -5,6 +5,7 @@ import io.sluice.broker.metadata.PartitionState;
 import io.sluice.broker.metadata.TopicState;
 import io.sluice.broker.metadata.ZkMetadataStore;
 import io.sluice.broker.metadata.ZkPaths;
+import io.sluice.config.TopicConfigs;
 import io.sluice.storage.TopicPartition;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -166,7 +167,9 @@ public final class Controller {
         continue;
       }
       for (Map.Entry<Integer, PartitionState> e : topic.states().entrySet()) {
-        PartitionState next = decide(topic.assignment().get(e.getKey()), e.getValue(), live);
+        boolean unclean = TopicConfigs.uncleanLeaderElection(topic.configs(), uncleanElection);
+        PartitionState next = decide(topic.assignment().get(e.getKey()), e.getValue(), live, unclean,
+            preferredElection);
         if (next != null) {
           write(topic.tp(e.getKey()), e.getValue(), next);
         }
@@ -175,10 +178,6 @@ public final class Controller {
   }
 
   /** The partition's next state, or null to leave it. */
-  PartitionState decide(List<Integer> replicas, PartitionState state, Set<Integer> live) {
-    return decide(replicas, state, live, uncleanElection, preferredElection);
-  }
-
   static PartitionState decide(List<Integer> replicas, PartitionState state, Set<Integer> live, boolean unclean,
       boolean preferred) {
     List<Integer> liveIsr = state.isr().stream().filter(live::contains).toList();
