@@ -40,7 +40,8 @@ final class BrokerCluster implements AutoCloseable {
 
   final Path dir;
   final EmbeddedZooKeeper zookeeper;
-  final Map<Integer, Node> nodes = new TreeMap<>();
+  /** Concurrent: the fault ITs' nemesis replaces nodes while producers and consumers pick from them. */
+  final Map<Integer, Node> nodes = new java.util.concurrent.ConcurrentSkipListMap<>();
   private final List<Node> everStarted = new CopyOnWriteArrayList<>();
   final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
@@ -225,6 +226,35 @@ final class BrokerCluster implements AutoCloseable {
       }
     }
     return out.toByteArray();
+  }
+
+  /** The controller as {@code node} sees it, or -1. */
+  int controller(Node node) {
+    JsonObject c = getJson(node, "/cluster");
+    return c == null ? -1 : c.getInteger("controller", -1);
+  }
+
+  /**
+   * Cuts {@code bytes} off the end of the last segment of each of the topic's partitions on broker {@code id} (a torn
+   * write after a crash); call it only while that broker is down. Returns what was cut, per segment file.
+   */
+  List<String> tearTails(int id, String topic, int bytes) throws IOException {
+    List<String> torn = new ArrayList<>();
+    try (Stream<Path> dirs = Files.list(nodes.get(id).dataDir)) {
+      for (Path dir : dirs.filter(d -> d.getFileName().toString().startsWith(topic + "-")).sorted().toList()) {
+        try (Stream<Path> files = Files.list(dir)) {
+          Path last = files.filter(f -> f.toString().endsWith(".log")).max(Path::compareTo).orElse(null);
+          if (last != null && Files.size(last) > bytes) {
+            try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(last,
+                java.nio.file.StandardOpenOption.WRITE)) {
+              ch.truncate(ch.size() - bytes);
+            }
+            torn.add(dir.getFileName() + "/" + last.getFileName() + " -" + bytes + " bytes");
+          }
+        }
+      }
+    }
+    return torn;
   }
 
   void signal(Node node, String signal) throws Exception {
