@@ -644,7 +644,26 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
    */
   public Future<ReadResult> fetch(long offset, int maxBytes, int minBytes, long maxWaitMs) {
     long deadlineNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(Math.max(0, maxWaitMs));
-    return onContext(() -> fetchOnContext(offset, maxBytes, minBytes, false, deadlineNanos));
+    return onContext(() -> highWatermarkEstablished()
+        .compose(v -> fetchOnContext(offset, maxBytes, minBytes, false, deadlineNanos)));
+  }
+
+  /**
+   * Fails with LEADER_NOT_AVAILABLE (retriable) while this replica leads with a high watermark below the start of its
+   * epoch. A new leader starts from the high watermark it had as a follower, which can trail the one the previous
+   * leader already gave consumers by a fetch round trip; answering with it would move their high watermark back. Once
+   * it reaches the epoch's start offset it covers everything the previous leader could have committed (the new leader
+   * was in its ISR), so it is at least any value shown before. Kafka refuses offset queries the same way (KIP-207).
+   * Call on this context.
+   */
+  private Future<Void> highWatermarkEstablished() {
+    if (role == Role.LEADER && highWatermark < leaderEpochStartOffset) {
+      return Future.failedFuture(new SluiceException(ErrorCode.LEADER_NOT_AVAILABLE, "Partition " + tp
+          + ": broker " + replication.brokerId() + " leads at epoch " + settings.leaderEpoch()
+          + " but its high watermark " + highWatermark + " has not yet reached the epoch's start offset "
+          + leaderEpochStartOffset + "; retry"));
+    }
+    return Future.succeededFuture();
   }
 
   private Future<ReadResult> fetchOnContext(long offset, int maxBytes, int minBytes, boolean toLogEnd,
@@ -678,7 +697,8 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
 
   /** The log start offset and the high watermark. Any thread. */
   public Future<OffsetRange> offsets() {
-    return onContext(() -> readTask(() -> new OffsetRange(log.logStartOffset(), highWatermark)));
+    return onContext(() -> highWatermarkEstablished()
+        .compose(v -> readTask(() -> new OffsetRange(log.logStartOffset(), highWatermark))));
   }
 
   /** The first committed offset whose timestamp is at or after {@code timestampMs}. Any thread. */
