@@ -81,6 +81,10 @@ final class BrokerCluster implements AutoCloseable {
     }
   }
 
+  /** Broker id → the proxy on its ZooKeeper link, when {@link #proxyZooKeeperLinks} was called. */
+  final Map<Integer, TcpProxy> zookeeperLinks = new java.util.concurrent.ConcurrentHashMap<>();
+  private volatile boolean proxyZooKeeper;
+
   BrokerCluster(Path dir) {
     this.dir = dir;
     this.zookeeper = EmbeddedZooKeeper.start(dir.resolve("zookeeper"));
@@ -97,6 +101,23 @@ final class BrokerCluster implements AutoCloseable {
     awaitAlive(n);
   }
 
+  /** Brokers started from now on reach ZooKeeper through a {@link TcpProxy} of their own, which tests can cut. */
+  void proxyZooKeeperLinks() {
+    proxyZooKeeper = true;
+  }
+
+  private String zookeeperAddress(int id) throws IOException {
+    if (!proxyZooKeeper) {
+      return zookeeper.connectString();
+    }
+    TcpProxy link = zookeeperLinks.get(id);
+    if (link == null) {
+      link = TcpProxy.to(zookeeper.connectString());
+      zookeeperLinks.put(id, link);
+    }
+    return link.address();
+  }
+
   Node start(int id) throws IOException {
     Path config = dir.resolve("broker.json");
     Files.writeString(config, "{\"http.host\": \"127.0.0.1\", \"cluster.host\": \"127.0.0.1\","
@@ -111,7 +132,7 @@ final class BrokerCluster implements AutoCloseable {
       command.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.sluice.cli.Main"));
     }
     Path dataDir = dir.resolve("data-" + id);
-    command.addAll(List.of("--config", config.toString(), "--zookeeper", zookeeper.connectString(),
+    command.addAll(List.of("--config", config.toString(), "--zookeeper", zookeeperAddress(id),
         "--broker-id", Integer.toString(id), "--http-port", "0", "--data-dir", dataDir.toString()));
     Node node = new Node(id, dataDir, new ProcessBuilder(command).redirectErrorStream(true).start());
     nodes.put(id, node);
@@ -294,6 +315,9 @@ final class BrokerCluster implements AutoCloseable {
     Path logs = Files.createDirectories(Path.of("target", "it-logs"));
     for (Node n : everStarted) {
       Files.write(logs.resolve("ClusterIT-broker-" + n.id + "-" + n.pid() + ".log"), n.output);
+    }
+    for (TcpProxy link : zookeeperLinks.values()) {
+      link.close();
     }
     zookeeper.close();
   }

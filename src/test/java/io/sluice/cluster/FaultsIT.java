@@ -41,7 +41,7 @@ import org.junit.jupiter.api.io.TempDir;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class FaultsIT {
   private static final long DEFAULT_SEED = 20_261_122L;
-  private static final int DEFAULT_SECONDS = 45;
+  private static final int DEFAULT_SECONDS = 50;
   private static final int BROKERS = 3;
   private static final long QUIET_NANOS = TimeUnit.SECONDS.toNanos(1);
 
@@ -52,6 +52,7 @@ class FaultsIT {
   @BeforeAll
   void startCluster() throws Exception {
     cluster = new BrokerCluster(tmp);
+    cluster.proxyZooKeeperLinks();
     cluster.startAll(BROKERS);
   }
 
@@ -64,7 +65,7 @@ class FaultsIT {
 
   @Test
   @Order(1)
-  void randomCrashesPausesAndTornTailsLoseNoAcknowledgedRecordUnderAcksAll() throws Exception {
+  void randomCrashesPausesPartitionsAndTornTailsLoseNoAcknowledgedRecordUnderAcksAll() throws Exception {
     long seed = Long.getLong("faults.seed", DEFAULT_SEED);
     int seconds = Integer.getInteger("faults.seconds", DEFAULT_SECONDS);
     System.out.println("FaultsIT: seed " + seed + ", " + seconds + " s of faults (-Dfaults.seed=, -Dfaults.seconds=)");

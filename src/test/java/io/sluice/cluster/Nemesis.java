@@ -12,16 +12,19 @@ import java.util.stream.IntStream;
 
 /**
  * Applies random faults to a {@link BrokerCluster}, one at a time, each chosen and timed by a seeded {@link Random}
+ * (in rounds: each kind once per round, so that even a short run sees every kind)
  * so a seed replays the same schedule (the cluster's answers, and so the targets' roles, may still differ). Every
  * fault is undone before the next one and recorded in the {@link History} with the partitions its target led.
  *
  * <p>Faults: {@code kill -9} then restart of a leader, a follower or the controller; SIGSTOP/SIGCONT shorter than the
  * ZooKeeper session (nothing should move) and longer (the target's session expires: a zombie leader that must be
  * fenced, and that restarts its broker in-process to rejoin); and a torn tail, a {@code kill -9} after which the last
- * segment of each partition loses a few bytes before the restart. Runs on the calling thread.
+ * segment of each partition loses a few bytes before the restart; and a cut of one broker's ZooKeeper link through
+ * its {@link TcpProxy} (when the cluster proxies them), shorter or longer than the session. Runs on the calling
+ * thread.
  */
 final class Nemesis {
-  enum Kind { KILL_LEADER, KILL_FOLLOWER, KILL_CONTROLLER, PAUSE_SHORT, PAUSE_LONG, TORN_TAIL }
+  enum Kind { KILL_LEADER, KILL_FOLLOWER, KILL_CONTROLLER, PAUSE_SHORT, PAUSE_LONG, TORN_TAIL, ZOOKEEPER_PARTITION }
 
   private static final long SESSION_MS = BrokerCluster.SESSION_TIMEOUT_MS;
   private final BrokerCluster cluster;
@@ -30,6 +33,8 @@ final class Nemesis {
   private final int partitions;
   private final Random random;
   private final int brokers;
+  /** Kinds not yet applied in this round: every kind comes once, in a seeded order, before any comes again. */
+  private final List<Kind> bag = new ArrayList<>();
 
   Nemesis(BrokerCluster cluster, History history, String topic, int partitions, int brokers, Random random) {
     this.cluster = cluster;
@@ -45,8 +50,11 @@ final class Nemesis {
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(durationMs);
     while (System.nanoTime() < deadline) {
       sleep(1_000 + random.nextInt(2_000));
-      Kind kind = Kind.values()[random.nextInt(Kind.values().length)];
-      apply(kind);
+      if (bag.isEmpty()) {
+        bag.addAll(List.of(Kind.values()));
+        java.util.Collections.shuffle(bag, random);
+      }
+      apply(bag.remove(0));
     }
   }
 
@@ -59,6 +67,9 @@ final class Nemesis {
       case PAUSE_SHORT -> pause(1 + random.nextInt(brokers), 500 + random.nextInt((int) SESSION_MS / 2));
       case PAUSE_LONG -> pause(random.nextInt(3) < 2 ? leaderOfSomePartition() : follower(),
           SESSION_MS + 2_000 + random.nextInt(3_000));
+      case ZOOKEEPER_PARTITION -> cutZooKeeperLink(random.nextInt(3) < 2 ? leaderOfSomePartition()
+          : 1 + random.nextInt(brokers), random.nextBoolean() ? 500 + random.nextInt((int) SESSION_MS / 3)
+          : SESSION_MS + 2_000 + random.nextInt(3_000));
       default -> throw new IllegalStateException(kind.name());
     }
   }
@@ -98,6 +109,30 @@ final class Nemesis {
     history.healed("SIGCONT broker " + id);
     if (pauseMs > SESSION_MS + 1_000) {
       // The session expired while it was stopped: it fences itself and restarts its broker in-process.
+      await("broker " + id + " restarted after its lost session", () -> node.starts.get() > startsBefore, 60_000);
+    }
+    cluster.awaitAlive(brokers);
+  }
+
+  /**
+   * Cuts the target's ZooKeeper link while its HTTP and event-bus links stay up: a longer cut than the session makes
+   * a zombie that still answers clients and peers until it notices, fences itself and restarts in-process.
+   */
+  private void cutZooKeeperLink(int id, long cutMs) throws Exception {
+    TcpProxy link = cluster.zookeeperLinks.get(id);
+    if (id <= 0 || link == null) {
+      return;
+    }
+    Node node = cluster.node(id);
+    int startsBefore = node.starts.get();
+    String roles = roles(id);
+    List<Integer> led = led(id);
+    link.cut();
+    history.fault("cut broker " + id + "'s ZooKeeper link for " + cutMs + " ms (" + roles + ")", led);
+    sleep(cutMs);
+    link.heal();
+    history.healed("healed broker " + id + "'s ZooKeeper link");
+    if (cutMs > SESSION_MS + 1_000) {
       await("broker " + id + " restarted after its lost session", () -> node.starts.get() > startsBefore, 60_000);
     }
     cluster.awaitAlive(brokers);
