@@ -166,7 +166,8 @@ final class Workload implements AutoCloseable {
   private void consumeLoop(String consumer, int partition, AtomicLong position, Random random) {
     while (!stopConsumers.get()) {
       try {
-        HttpResponse<byte[]> r = cluster.send(HttpRequest.newBuilder(uri(random, "/topics/" + topic + "/partitions/"
+        Node entry = entry(random);
+        HttpResponse<byte[]> r = cluster.send(HttpRequest.newBuilder(entry.uri("/topics/" + topic + "/partitions/"
             + partition + "/records?offset=" + position.get() + "&timeout=" + FETCH_WAIT_MS + "&max_bytes=65536"))
             .timeout(FETCH_TIMEOUT).header("Accept", "application/vnd.sluice.batch").GET());
         if (r.statusCode() != 200) {
@@ -174,7 +175,7 @@ final class Workload implements AutoCloseable {
           continue;
         }
         history.watermark(consumer, partition,
-            Long.parseLong(r.headers().firstValue("Sluice-High-Watermark").orElseThrow()));
+            Long.parseLong(r.headers().firstValue("Sluice-High-Watermark").orElseThrow()), entry.id);
         for (Record rec : TestBatches.records(ByteBuffer.wrap(r.body()))) {
           if (rec.offset() >= position.get()) { // a batch may start before the position asked for
             history.read(consumer, partition, rec.offset(), TestBatches.value(rec));
@@ -188,12 +189,16 @@ final class Workload implements AutoCloseable {
   }
 
   private URI uri(Random random, String path) {
+    return entry(random).uri(path);
+  }
+
+  private Node entry(Random random) {
     List<Node> live = cluster.nodes.values().stream()
         .filter(n -> n.process.isAlive() && n.port > 0 && !avoid.contains(n.id)).toList();
     if (live.isEmpty()) {
       throw new IllegalStateException("no broker to send to");
     }
-    return live.get(random.nextInt(live.size())).uri(path);
+    return live.get(random.nextInt(live.size()));
   }
 
   private static byte[] bytes(ByteBuffer b) {

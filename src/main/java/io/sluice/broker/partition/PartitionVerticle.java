@@ -644,20 +644,27 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
    */
   public Future<ReadResult> fetch(long offset, int maxBytes, int minBytes, long maxWaitMs) {
     long deadlineNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(Math.max(0, maxWaitMs));
-    return onContext(() -> highWatermarkEstablished()
+    return onContext(() -> readableAsLeader()
         .compose(v -> fetchOnContext(offset, maxBytes, minBytes, false, deadlineNanos)));
   }
 
   /**
-   * Fails with LEADER_NOT_AVAILABLE (retriable) while this replica leads with a high watermark below the start of its
-   * epoch. A new leader starts from the high watermark it had as a follower, which can trail the one the previous
-   * leader already gave consumers by a fetch round trip; answering with it would move their high watermark back. Once
-   * it reaches the epoch's start offset it covers everything the previous leader could have committed (the new leader
-   * was in its ISR), so it is at least any value shown before. Kafka refuses offset queries the same way (KIP-207).
-   * Call on this context.
+   * Consumers' reads and offset queries are answered only by the leader, and only once its high watermark is
+   * established; otherwise a retriable error. A follower's or a fenced replica's high watermark trails the leader's,
+   * and a broker whose metadata is stale (a fenced zombie until it restarts) would route reads to itself: answering
+   * would move a consumer's high watermark back (NOT_LEADER_OR_FOLLOWER). A new leader starts from the high watermark
+   * it had as a follower, which can trail the one the previous leader already gave consumers by a fetch round trip;
+   * once it reaches the start offset of its epoch it covers everything the previous leader could have committed (the
+   * new leader was in its ISR), so until then it answers LEADER_NOT_AVAILABLE. Kafka refuses offset queries the same
+   * way (KIP-207). Both were found by the fault checker (FaultsIT). Call on this context.
    */
-  private Future<Void> highWatermarkEstablished() {
-    if (role == Role.LEADER && highWatermark < leaderEpochStartOffset) {
+  private Future<Void> readableAsLeader() {
+    if (role != Role.LEADER) {
+      return Future.failedFuture(new SluiceException(ErrorCode.NOT_LEADER_OR_FOLLOWER, "Broker "
+          + replication.brokerId() + " does not lead partition " + tp + " (" + role.name().toLowerCase(
+          java.util.Locale.ROOT) + ", leader " + settings.leader() + ")"));
+    }
+    if (highWatermark < leaderEpochStartOffset) {
       return Future.failedFuture(new SluiceException(ErrorCode.LEADER_NOT_AVAILABLE, "Partition " + tp
           + ": broker " + replication.brokerId() + " leads at epoch " + settings.leaderEpoch()
           + " but its high watermark " + highWatermark + " has not yet reached the epoch's start offset "
@@ -697,7 +704,7 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
 
   /** The log start offset and the high watermark. Any thread. */
   public Future<OffsetRange> offsets() {
-    return onContext(() -> highWatermarkEstablished()
+    return onContext(() -> readableAsLeader()
         .compose(v -> readTask(() -> new OffsetRange(log.logStartOffset(), highWatermark))));
   }
 

@@ -113,7 +113,7 @@ public final class Checker {
       Long before = last.put(w.consumer() + "/p" + w.partition(), w.highWatermark());
       if (before != null && w.highWatermark() < before) {
         out.add("p" + w.partition() + ": " + w.consumer() + " saw the high watermark go back from " + before + " to "
-            + w.highWatermark() + " at " + seconds(w.nanos()));
+            + w.highWatermark() + " (answered through broker " + w.broker() + ") at " + seconds(w.nanos()));
       }
     });
     return out;

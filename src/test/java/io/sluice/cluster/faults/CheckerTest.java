@@ -47,8 +47,8 @@ class CheckerTest {
     outcome("b", 1, Outcome.FAILED);
     history.read("c", 0, 0, "a-0");
     history.read("c", 0, 1, "a-1");
-    history.watermark("c", 0, 2);
-    history.watermark("c", 0, 3);
+    history.watermark("c", 0, 2, 1);
+    history.watermark("c", 0, 3, 1);
     assertThat(cleanHistoryAnd(log("a-0", "a-1", "a-2")).values()).allSatisfy(found -> assertThat(found).isEmpty());
   }
 
@@ -87,9 +87,9 @@ class CheckerTest {
   void missingOffsetsAndAWatermarkGoingBackAreGaps() {
     SortedMap<Long, String> holed = new TreeMap<>(Map.of(0L, "a-0", 2L, "a-1"));
     assertThat(checker(holed).gaps()).singleElement().asString().contains("offsets 1..1 missing");
-    history.watermark("c", 0, 5);
-    history.watermark("c", 0, 4);
-    history.watermark("d", 0, 3); // another consumer's view is its own
+    history.watermark("c", 0, 5, 1);
+    history.watermark("c", 0, 4, 1);
+    history.watermark("d", 0, 3, 1); // another consumer's view is its own
     assertThat(checker(log("a-0")).gaps()).singleElement().asString().contains("from 5 to 4");
   }
 

@@ -35,8 +35,8 @@ public final class History {
   public record Read(String consumer, int partition, long offset, String value, long nanos, long order) {
   }
 
-  /** A high watermark a consumer saw in a fetch response. */
-  public record Watermark(String consumer, int partition, long highWatermark, long nanos) {
+  /** A high watermark a consumer saw in a fetch response from broker {@code broker} (the one it sent to). */
+  public record Watermark(String consumer, int partition, long highWatermark, int broker, long nanos) {
   }
 
   /** A consumer moved its position on purpose; the read that follows may start anywhere. */
@@ -51,6 +51,7 @@ public final class History {
   }
 
   private final long startNanos = System.nanoTime();
+  private final java.time.Instant started = java.time.Instant.now();
   /** Orders a consumer's reads and seeks exactly, where two clock readings could tie. */
   private final AtomicLong consumerEvents = new AtomicLong();
   private final ConcurrentLinkedQueue<Produce> produces = new ConcurrentLinkedQueue<>();
@@ -62,6 +63,11 @@ public final class History {
   /** The value a producer writes for its sequence number {@code seq}. */
   public static String value(String producer, long seq) {
     return producer + "-" + seq;
+  }
+
+  /** When the history was created (time 0 of the timeline), to match it with the brokers' logs. */
+  public java.time.Instant started() {
+    return started;
   }
 
   /** Nanoseconds since this history was created. */
@@ -77,8 +83,8 @@ public final class History {
     reads.add(new Read(consumer, partition, offset, value, nanos(), consumerEvents.incrementAndGet()));
   }
 
-  public void watermark(String consumer, int partition, long highWatermark) {
-    watermarks.add(new Watermark(consumer, partition, highWatermark, nanos()));
+  public void watermark(String consumer, int partition, long highWatermark, int broker) {
+    watermarks.add(new Watermark(consumer, partition, highWatermark, broker, nanos()));
   }
 
   public void seek(String consumer, int partition, long offset) {

@@ -49,7 +49,8 @@ public final class RunReport {
     List<Produce> produces = history.produces();
     StringBuilder b = new StringBuilder();
     b.append("=== fault run '").append(name).append("' seed=").append(seed)
-        .append(" (replay with -Dfaults.seed=").append(seed).append(")\n");
+        .append(" (replay with -Dfaults.seed=").append(seed).append("), time 0 = ").append(history.started())
+        .append('\n');
     b.append("attempted=").append(produces.size()).append(" acknowledged=").append(count(Outcome.OK))
         .append(" failed=").append(count(Outcome.FAILED)).append(" indeterminate=")
         .append(count(Outcome.INDETERMINATE)).append(" read=").append(history.reads().size()).append('\n');
