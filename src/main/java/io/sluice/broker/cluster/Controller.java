@@ -168,13 +168,61 @@ public final class Controller {
       }
       for (Map.Entry<Integer, PartitionState> e : topic.states().entrySet()) {
         boolean unclean = TopicConfigs.uncleanLeaderElection(topic.configs(), uncleanElection);
-        PartitionState next = decide(topic.assignment().get(e.getKey()), e.getValue(), live, unclean,
-            preferredElection);
+        List<Integer> replicas = topic.assignment().get(e.getKey());
+        Set<Integer> restarted = restartedInIsr(replicas, e.getValue(), snapshot);
+        if (!restarted.isEmpty()) {
+          LOG.log(Level.INFO, "Controller " + brokerId + ": broker(s) " + restarted + " restarted since the state of "
+              + topic.tp(e.getKey()) + " was written: handled as failed (leader epoch " + e.getValue().leaderEpoch()
+              + ", ISR " + e.getValue().isr() + ")");
+        }
+        PartitionState next = restarted.isEmpty()
+            ? decide(replicas, e.getValue(), live, unclean, preferredElection)
+            : decideAfterRestart(replicas, e.getValue(), live, restarted, unclean);
         if (next != null) {
           write(topic.tp(e.getKey()), e.getValue(), next);
         }
       }
     }
+  }
+
+  /**
+   * ISR members of a replicated partition whose broker registered after the partition's state was last written: they
+   * restarted since (a crash and a restart quicker than the session timeout, or an in-process restart after a lost
+   * session), so they may have lost an unflushed or torn tail, and a restarted leader must not go on at its old
+   * epoch (followers could not see where their logs part: KIP-101's epochs work only if every leadership gets a new
+   * one). The controller handles them as failed for one decision: a new leader and epoch, or the ISR without them;
+   * that write makes the state newer than their registration again. Kafka detects the same with broker epochs
+   * (KIP-380).
+   */
+  static Set<Integer> restartedInIsr(List<Integer> replicas, PartitionState state, MetadataSnapshot snapshot) {
+    if (replicas.size() <= 1 || state.modifiedZxid() <= 0) {
+      return Set.of();
+    }
+    Set<Integer> restarted = new HashSet<>();
+    for (int b : state.isr()) {
+      if (snapshot.registrationZxid(b) > state.modifiedZxid()) {
+        restarted.add(b);
+      }
+    }
+    return restarted;
+  }
+
+  /**
+   * The next state when ISR members {@code restarted} restarted: decided as if they were dead, except that a
+   * restarted leader with no other live ISR member leads again at a new epoch (it is still the best copy there is;
+   * electing a replica outside the ISR instead would lose what only it holds).
+   */
+  static PartitionState decideAfterRestart(List<Integer> replicas, PartitionState state, Set<Integer> live,
+      Set<Integer> restarted, boolean unclean) {
+    Set<Integer> notRestarted = new HashSet<>(live);
+    notRestarted.removeAll(restarted);
+    PartitionState next = decide(replicas, state, notRestarted, unclean, false);
+    int leader = state.leader();
+    if (restarted.contains(leader) && (next == null || !state.isr().contains(next.leader()))) {
+      List<Integer> isr = state.isr().stream().filter(b -> b == leader || notRestarted.contains(b)).toList();
+      return new PartitionState(leader, state.leaderEpoch() + 1, isr, state.zkVersion());
+    }
+    return next;
   }
 
   /** The partition's next state, or null to leave it. */

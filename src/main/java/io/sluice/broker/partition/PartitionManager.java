@@ -179,8 +179,12 @@ public final class PartitionManager {
   }
 
   private PartitionVerticle.Settings settingsOf(TopicState topic, int p, PartitionState state) {
-    return new PartitionVerticle.Settings(state.leader(), state.leaderEpoch(), state.isr(), topic.assignment().get(p),
-        TopicConfigs.minInsyncReplicas(topic.configs(), config.minInsyncReplicas()), state.zkVersion());
+    List<Integer> replicas = topic.assignment().get(p);
+    // A replicated partition's leader that restarted since its state was written waits for the controller's new
+    // epoch (Controller#restartedInIsr) instead of leading on at the old one.
+    boolean mayLead = replicas.size() <= 1 || state.modifiedZxid() > metadata.ownRegistrationZxid();
+    return new PartitionVerticle.Settings(state.leader(), state.leaderEpoch(), state.isr(), replicas,
+        TopicConfigs.minInsyncReplicas(topic.configs(), config.minInsyncReplicas()), state.zkVersion(), mayLead);
   }
 
   private PartitionVerticle.Replication replicationOf(TopicPartition tp) {

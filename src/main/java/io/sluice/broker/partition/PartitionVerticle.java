@@ -90,12 +90,20 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
    * @param replicas every replica, the preferred leader first
    * @param minInsyncReplicas the ISR size an acks=all produce needs
    * @param zkVersion the state znode's version: ISR changes written by the leader are conditional on it
+   * @param mayLead false when this broker restarted since the state was written: it must not lead at that epoch
+   *     (it may have lost a tail the followers hold) and waits, neither leading nor following, for the controller's
+   *     next epoch
    */
   public record Settings(int leader, int leaderEpoch, List<Integer> isr, List<Integer> replicas,
-      int minInsyncReplicas, int zkVersion) {
+      int minInsyncReplicas, int zkVersion, boolean mayLead) {
     public Settings {
       isr = List.copyOf(isr);
       replicas = List.copyOf(replicas);
+    }
+
+    public Settings(int leader, int leaderEpoch, List<Integer> isr, List<Integer> replicas, int minInsyncReplicas,
+        int zkVersion) {
+      this(leader, leaderEpoch, isr, replicas, minInsyncReplicas, zkVersion, true);
     }
 
     public int isrSize() {
@@ -292,8 +300,12 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
   private void applyRole(Settings previous, Settings next) {
     int me = replication.brokerId();
     boolean sameEpoch = previous != null && previous.leaderEpoch() == next.leaderEpoch()
-        && previous.leader() == next.leader();
-    if (next.leader() == me) {
+        && previous.leader() == next.leader() && previous.mayLead() == next.mayLead();
+    if (next.leader() == me && !next.mayLead()) {
+      if (role != Role.FOLLOWER || fetcher != null || !sameEpoch) {
+        awaitNewEpoch(next);
+      }
+    } else if (next.leader() == me) {
       if (role != Role.LEADER || !sameEpoch) {
         becomeLeader(next);
       } else {
@@ -316,6 +328,20 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
     LOG.log(Level.INFO, "Partition " + tp + ": broker " + replication.brokerId() + " leads at epoch "
         + s.leaderEpoch() + " from offset " + localLogEnd + ", ISR " + s.isr());
     maybeAdvanceHighWatermark();
+  }
+
+  /** Neither leads nor copies: this broker restarted since {@code s} was decided, and the controller moves it on. */
+  private void awaitNewEpoch(Settings s) {
+    if (role == Role.LEADER) {
+      failAckWaiters(ErrorCode.NOT_LEADER_OR_FOLLOWER, "Broker " + replication.brokerId()
+          + " restarted since leading partition " + tp + " at epoch " + s.leaderEpoch());
+    }
+    role = Role.FOLLOWER;
+    followers = null;
+    stopFetcher();
+    failReplicaWaiters();
+    LOG.log(Level.INFO, "Partition " + tp + ": broker " + replication.brokerId() + " restarted since it was made"
+        + " leader at epoch " + s.leaderEpoch() + "; waiting for the controller's next epoch");
   }
 
   private void becomeFollower(Settings s) {

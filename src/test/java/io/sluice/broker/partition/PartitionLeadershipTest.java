@@ -24,13 +24,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Consumers read only from a leader whose high watermark is established, so they never see it go back (found by the
+ * Leadership rules of a replica found by the fault checker (FaultsIT). Consumers read only from a leader whose high watermark is established, so they never see it go back (found by the
  * fault checker, FaultsIT: after a preferred-leader election the new leader's high watermark trailed the old one's by
  * a record, and a fenced zombie answered with its stale one). A leader starting a new epoch with a high watermark
  * below the epoch's start refuses reads and offset queries, retriably, until a follower's fetch brings it there; a
- * follower or a fenced replica refuses them.
+ * follower or a fenced replica refuses them. A broker that restarted since it was made leader neither leads nor
+ * follows at that epoch: it waits for the controller's next one.
  */
-class ConsumerReadsFromLeaderTest {
+class PartitionLeadershipTest {
   private static final TopicPartition TP = new TopicPartition("t", 0);
   private static final List<Integer> REPLICAS = List.of(1, 2);
 
@@ -48,12 +49,16 @@ class ConsumerReadsFromLeaderTest {
   }
 
   private PartitionVerticle deploy(int leader) throws Exception {
+    return deploy(new PartitionVerticle.Settings(leader, 1, REPLICAS, REPLICAS, 1, 0));
+  }
+
+  private PartitionVerticle deploy(PartitionVerticle.Settings settings) throws Exception {
     store = LogManager.open(dir);
     WorkerExecutor storage = vertx.createSharedWorkerExecutor("test-storage", 2);
     PartitionVerticle.Replication replication = new PartitionVerticle.Replication(1, dir.resolve(TP.dirName()),
         60_000, 5_000, (tp, next) -> Future.succeededFuture(true), ReplicaFetcher.Options.DEFAULT);
     PartitionVerticle pv = new PartitionVerticle(TP, store, LogConfig.DEFAULT,
-        new PartitionVerticle.Settings(leader, 1, REPLICAS, REPLICAS, 1, 0), storage, 60_000, replication);
+        settings, storage, 60_000, replication);
     get(vertx.deployVerticle(pv));
     return pv;
   }
@@ -61,6 +66,19 @@ class ConsumerReadsFromLeaderTest {
   private static void assertRefused(Future<?> read, ErrorCode code) {
     assertThatThrownBy(() -> get(read)).cause().isInstanceOf(SluiceException.class)
         .satisfies(e -> assertThat(((SluiceException) e).errorCode()).isEqualTo(code));
+  }
+
+  @Test
+  void aLeaderThatRestartedSinceItsEpochWaitsForTheNextEpochBeforeLeading() throws Exception {
+    PartitionVerticle pv = deploy(new PartitionVerticle.Settings(1, 3, REPLICAS, REPLICAS, 1, 5, false));
+    assertRefused(pv.append(TestBatches.batch("at-the-old-epoch"), Acks.LEADER), ErrorCode.NOT_LEADER_OR_FOLLOWER);
+    assertThat(get(pv.replicaFetch(new ReplicaFetchRequest(TP, 2, 3, 0, -1, 1 << 20, 0))).error())
+        .isEqualTo(ErrorCode.NOT_LEADER_OR_FOLLOWER);
+    assertThat(pv.isLeader()).isFalse();
+
+    pv.updateSettings(new PartitionVerticle.Settings(1, 4, REPLICAS, REPLICAS, 1, 6, true));
+    assertThat(get(pv.append(TestBatches.batch("at-the-new-epoch"), Acks.LEADER)).logEndOffset()).isEqualTo(1);
+    assertThat(pv.isLeader()).isTrue();
   }
 
   @Test
