@@ -56,6 +56,7 @@ public final class ZkMetadataStore implements AutoCloseable {
   private final List<Waiter> waiters = new ArrayList<>();
   private volatile MetadataSnapshot snapshot = MetadataSnapshot.EMPTY;
   private volatile BrokerRegistration registration;
+  private volatile PauseWatch pauseWatch;
   /** The zxid that created this process's registration; MAX_VALUE until it is created. */
   private volatile long ownRegistrationZxid = Long.MAX_VALUE;
   private CuratorCache cache;
@@ -235,6 +236,24 @@ public final class ZkMetadataStore implements AutoCloseable {
     return ownRegistrationZxid;
   }
 
+  /** Starts distrusting the session after a stall of this process longer than {@code thresholdMs} (PauseWatch). */
+  public void watchForPauses(long thresholdMs) {
+    pauseWatch = new PauseWatch(vertx, thresholdMs, () -> blocking(() -> {
+      BrokerRegistration reg = registration;
+      Stat stat = client.checkExists().forPath(reg == null ? ZkPaths.BROKER_IDS : ZkPaths.broker(reg.id()));
+      return reg == null || stat != null && stat.getEphemeralOwner() == currentSession();
+    }));
+  }
+
+  /**
+   * False while this process stood still recently and a ZooKeeper round trip has not yet shown its session alive:
+   * it may be a zombie whose session expired. Any thread.
+   */
+  public boolean sessionTrusted() {
+    PauseWatch w = pauseWatch;
+    return w == null || w.trusted();
+  }
+
   /** This broker's ZooKeeper session; blocks while the client connects. */
   private long currentSession() throws Exception {
     return client.getZookeeperClient().getZooKeeper().getSessionId();
@@ -388,6 +407,9 @@ public final class ZkMetadataStore implements AutoCloseable {
 
   /** Stops following ZooKeeper and removes this broker's registration (others see it leave at once). */
   public Future<Void> closeAsync() {
+    if (pauseWatch != null) {
+      pauseWatch.stop();
+    }
     BrokerRegistration reg = registration;
     registration = null;
     Future<Void> deregistered = reg == null ? Future.succeededFuture() : blocking(() -> {

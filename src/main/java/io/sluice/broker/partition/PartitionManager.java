@@ -192,7 +192,8 @@ public final class PartitionManager {
         config.getLong(BrokerConfig.REPLICA_LAG_TIME_MAX_MS), config.getLong(BrokerConfig.REPLICA_COMMIT_TIMEOUT_MS),
         (t, next) -> metadata.updatePartitionState(t.topic(), t.partition(), next),
         new ReplicaFetcher.Options(config.getInt(BrokerConfig.REPLICA_FETCH_MAX_BYTES),
-            config.getLong(BrokerConfig.REPLICA_FETCH_WAIT_MAX_MS), config.getLong(BrokerConfig.REPLICA_FETCH_BACKOFF_MS)));
+            config.getLong(BrokerConfig.REPLICA_FETCH_WAIT_MAX_MS), config.getLong(BrokerConfig.REPLICA_FETCH_BACKOFF_MS)),
+        metadata::sessionTrusted);
   }
 
   private void deploy(TopicPartition tp, TopicState topic, PartitionVerticle.Settings settings) {

@@ -120,9 +120,15 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
    * @param ackTimeoutMs an acks=all produce not committed within this fails with REQUEST_TIMED_OUT
    * @param isrWriter writes a new ISR conditionally; completes with false if the znode changed first
    * @param fetcherOptions the follower's fetch tunables
+   * @param sessionTrusted false while this broker may be a zombie (it stood still and has not yet confirmed its
+   *     ZooKeeper session): it then answers no consumer read of a replicated partition
    */
   public record Replication(int brokerId, Path logDir, long replicaLagTimeMaxMs, long ackTimeoutMs,
-      IsrWriter isrWriter, ReplicaFetcher.Options fetcherOptions) {
+      IsrWriter isrWriter, ReplicaFetcher.Options fetcherOptions, java.util.function.BooleanSupplier sessionTrusted) {
+    public Replication(int brokerId, Path logDir, long replicaLagTimeMaxMs, long ackTimeoutMs, IsrWriter isrWriter,
+        ReplicaFetcher.Options fetcherOptions) {
+      this(brokerId, logDir, replicaLagTimeMaxMs, ackTimeoutMs, isrWriter, fetcherOptions, () -> true);
+    }
   }
 
   /** Writes a partition's state with a new ISR if its znode is still at the version the state carries. */
@@ -682,13 +688,20 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
    * it had as a follower, which can trail the one the previous leader already gave consumers by a fetch round trip;
    * once it reaches the start offset of its epoch it covers everything the previous leader could have committed (the
    * new leader was in its ISR), so until then it answers LEADER_NOT_AVAILABLE. Kafka refuses offset queries the same
-   * way (KIP-207). Both were found by the fault checker (FaultsIT). Call on this context.
+   * way (KIP-207). A leader that stood still (it may be a zombie whose session expired: {@code PauseWatch}) answers
+   * LEADER_NOT_AVAILABLE until its session is confirmed. All were found by the fault checker (FaultsIT). Call on
+   * this context.
    */
   private Future<Void> readableAsLeader() {
     if (role != Role.LEADER) {
       return Future.failedFuture(new SluiceException(ErrorCode.NOT_LEADER_OR_FOLLOWER, "Broker "
           + replication.brokerId() + " does not lead partition " + tp + " (" + role.name().toLowerCase(
           java.util.Locale.ROOT) + ", leader " + settings.leader() + ")"));
+    }
+    if (settings.replicas().size() > 1 && !replication.sessionTrusted().getAsBoolean()) {
+      return Future.failedFuture(new SluiceException(ErrorCode.LEADER_NOT_AVAILABLE, "Broker "
+          + replication.brokerId() + " stood still for a while and is confirming its ZooKeeper session before it"
+          + " answers reads of " + tp + " as leader again; retry"));
     }
     if (highWatermark < leaderEpochStartOffset) {
       return Future.failedFuture(new SluiceException(ErrorCode.LEADER_NOT_AVAILABLE, "Partition " + tp
