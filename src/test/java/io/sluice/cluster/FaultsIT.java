@@ -81,15 +81,26 @@ class FaultsIT {
     long faultsStart = history.nanos();
     Nemesis nemesis = new Nemesis(cluster, history, topic, partitions, BROKERS, new Random(seed));
     nemesis.run(TimeUnit.SECONDS.toMillis(seconds));
-    nemesis.heal();
-    long healed = history.nanos();
-    awaitAcks(workload, partitions, 20);
+    AssertionError notHealed = null;
+    long healed = -1;
+    try {
+      nemesis.heal();
+      healed = history.nanos();
+      awaitAcks(workload, partitions, 20);
+    } catch (AssertionError e) {
+      notHealed = e; // still check what happened: the report says more than the timeout
+      history.healed("NOT HEALED: " + e.getMessage());
+    }
+    healed = healed < 0 ? history.nanos() : healed;
     workload.stopProducers();
 
     RunReport report = check("random faults", seed, history, workload, topic, partitions,
         IntStream.rangeClosed(1, BROKERS).boxed().toList(), faultsStart, healed);
     assertThat(report.count(Outcome.OK)).as("acknowledged").isPositive();
     assertThat(report.anomalyCount()).as(report.toString()).isZero();
+    if (notHealed != null) {
+      throw new AssertionError("The cluster did not heal (seed " + seed + "):\n" + report, notHealed);
+    }
   }
 
   @Test

@@ -208,21 +208,19 @@ public final class Controller {
   }
 
   /**
-   * The next state when ISR members {@code restarted} restarted: decided as if they were dead, except that a
-   * restarted leader with no other live ISR member leads again at a new epoch (it is still the best copy there is;
-   * electing a replica outside the ISR instead would lose what only it holds).
+   * The next state when ISR members {@code restarted} restarted: decided as if they were dead while another ISR
+   * member is alive. Otherwise they still hold the best copies there are (electing a replica outside the ISR instead
+   * would lose what only they hold): the first of them in assignment order leads at a new epoch.
    */
   static PartitionState decideAfterRestart(List<Integer> replicas, PartitionState state, Set<Integer> live,
       Set<Integer> restarted, boolean unclean) {
     Set<Integer> notRestarted = new HashSet<>(live);
     notRestarted.removeAll(restarted);
-    PartitionState next = decide(replicas, state, notRestarted, unclean, false);
-    int leader = state.leader();
-    if (restarted.contains(leader) && (next == null || !state.isr().contains(next.leader()))) {
-      List<Integer> isr = state.isr().stream().filter(b -> b == leader || notRestarted.contains(b)).toList();
-      return new PartitionState(leader, state.leaderEpoch() + 1, isr, state.zkVersion());
+    if (state.isr().stream().anyMatch(notRestarted::contains)) {
+      return decide(replicas, state, notRestarted, unclean, false);
     }
-    return next;
+    List<Integer> liveIsr = replicas.stream().filter(b -> state.isr().contains(b) && live.contains(b)).toList();
+    return new PartitionState(liveIsr.get(0), state.leaderEpoch() + 1, liveIsr, state.zkVersion());
   }
 
   /** The partition's next state, or null to leave it. */

@@ -57,6 +57,8 @@ public final class ZkMetadataStore implements AutoCloseable {
   private volatile MetadataSnapshot snapshot = MetadataSnapshot.EMPTY;
   private volatile BrokerRegistration registration;
   private volatile PauseWatch pauseWatch;
+  /** False from a lost connection (SUSPENDED or LOST) until the client is connected again. */
+  private volatile boolean connected = true;
   /** The zxid that created this process's registration; MAX_VALUE until it is created. */
   private volatile long ownRegistrationZxid = Long.MAX_VALUE;
   private CuratorCache cache;
@@ -246,12 +248,13 @@ public final class ZkMetadataStore implements AutoCloseable {
   }
 
   /**
-   * False while this process stood still recently and a ZooKeeper round trip has not yet shown its session alive:
-   * it may be a zombie whose session expired. Any thread.
+   * False while the connection to ZooKeeper is lost, or while this process stood still recently and a ZooKeeper
+   * round trip has not yet shown its session alive: in both cases the session may have expired and another broker
+   * may lead already (a zombie). Any thread.
    */
   public boolean sessionTrusted() {
     PauseWatch w = pauseWatch;
-    return w == null || w.trusted();
+    return connected && (w == null || w.trusted());
   }
 
   /** This broker's ZooKeeper session; blocks while the client connects. */
@@ -262,6 +265,7 @@ public final class ZkMetadataStore implements AutoCloseable {
   /** After a session expiry ZooKeeper dropped the ephemeral registration: put it back once reconnected. */
   private void onConnectionState(ConnectionState state) {
     LOG.log(Level.INFO, "ZooKeeper connection state: {0}", state);
+    connected = state.isConnected();
     BrokerRegistration reg = registration;
     if (state == ConnectionState.RECONNECTED && reg != null) {
       blocking(() -> client.checkExists().forPath(ZkPaths.broker(reg.id())))

@@ -120,8 +120,8 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
    * @param ackTimeoutMs an acks=all produce not committed within this fails with REQUEST_TIMED_OUT
    * @param isrWriter writes a new ISR conditionally; completes with false if the znode changed first
    * @param fetcherOptions the follower's fetch tunables
-   * @param sessionTrusted false while this broker may be a zombie (it stood still and has not yet confirmed its
-   *     ZooKeeper session): it then answers no consumer read of a replicated partition
+   * @param sessionTrusted false while this broker may be a zombie (cut off from ZooKeeper, or it stood still and has
+   *     not yet confirmed its session): it then answers no consumer read of a replicated partition
    */
   public record Replication(int brokerId, Path logDir, long replicaLagTimeMaxMs, long ackTimeoutMs,
       IsrWriter isrWriter, ReplicaFetcher.Options fetcherOptions, java.util.function.BooleanSupplier sessionTrusted) {
@@ -688,8 +688,8 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
    * it had as a follower, which can trail the one the previous leader already gave consumers by a fetch round trip;
    * once it reaches the start offset of its epoch it covers everything the previous leader could have committed (the
    * new leader was in its ISR), so until then it answers LEADER_NOT_AVAILABLE. Kafka refuses offset queries the same
-   * way (KIP-207). A leader that stood still (it may be a zombie whose session expired: {@code PauseWatch}) answers
-   * LEADER_NOT_AVAILABLE until its session is confirmed. All were found by the fault checker (FaultsIT). Call on
+   * way (KIP-207). A leader cut off from ZooKeeper, or that stood still ({@code PauseWatch}), may be a zombie whose
+   * session expired: it answers LEADER_NOT_AVAILABLE until reconnected and its session confirmed. All were found by the fault checker (FaultsIT). Call on
    * this context.
    */
   private Future<Void> readableAsLeader() {
@@ -700,8 +700,8 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
     }
     if (settings.replicas().size() > 1 && !replication.sessionTrusted().getAsBoolean()) {
       return Future.failedFuture(new SluiceException(ErrorCode.LEADER_NOT_AVAILABLE, "Broker "
-          + replication.brokerId() + " stood still for a while and is confirming its ZooKeeper session before it"
-          + " answers reads of " + tp + " as leader again; retry"));
+          + replication.brokerId() + " cannot vouch for its ZooKeeper session (connection lost, or it stood still"
+          + " and is confirming it), so it answers no read of " + tp + " as leader; retry"));
     }
     if (highWatermark < leaderEpochStartOffset) {
       return Future.failedFuture(new SluiceException(ErrorCode.LEADER_NOT_AVAILABLE, "Partition " + tp

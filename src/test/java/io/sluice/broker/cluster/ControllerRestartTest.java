@@ -57,4 +57,18 @@ class ControllerRestartTest {
         Set.of(3), false);
     assertThat(next).isEqualTo(new PartitionState(1, 4, List.of(1, 2), 7));
   }
+
+  @Test
+  void anOfflinePartitionsLastIsrMemberIsElectedWhenItComesBackRestarted() {
+    PartitionState offline = new PartitionState(-1, 7, List.of(1), 9, STATE_WRITTEN);
+    assertThat(Controller.decideAfterRestart(REPLICAS, offline, Set.of(1, 2, 3), Set.of(1), false))
+        .isEqualTo(new PartitionState(1, 8, List.of(1), 9));
+  }
+
+  @Test
+  void whenEveryLiveIsrMemberRestartedTheFirstInAssignmentOrderLeadsWithTheOthersInSync() {
+    PartitionState s = state(2, List.of(3, 2, 1));
+    assertThat(Controller.decideAfterRestart(REPLICAS, s, Set.of(1, 2, 3), Set.of(1, 2, 3), false))
+        .isEqualTo(new PartitionState(1, 5, List.of(1, 2, 3), 7));
+  }
 }
