@@ -247,6 +247,7 @@ public final class Broker {
         ((VertxInternal) vertx).createEventLoopContext());
     partitions = new PartitionManager(vertx, config, logStore, storageExecutor, metadata);
     metadata.addListener(partitions::reconcile);
+    metadata.watchForPauses(config.zookeeperSessionTimeoutMs() / 2);
     return metadata.start().compose(snapshot -> {
       warnAboutStrayLogs(snapshot);
       return partitions.whenHosted(ledPartitions(snapshot));

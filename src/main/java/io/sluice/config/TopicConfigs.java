@@ -1,5 +1,6 @@
 package io.sluice.config;
 
+import static io.sluice.config.ConfigKey.boolKey;
 import static io.sluice.config.ConfigKey.intKey;
 import static io.sluice.config.ConfigKey.longKey;
 import static io.sluice.config.ConfigKey.stringKey;
@@ -20,6 +21,7 @@ import java.util.TreeMap;
 public final class TopicConfigs {
   public static final String MIN_INSYNC_REPLICAS = "min.insync.replicas";
   public static final String CLEANUP_POLICY = "cleanup.policy";
+  public static final String UNCLEAN_LEADER_ELECTION_ENABLE = "unclean.leader.election.enable";
 
   /** The topic-level keys Sluice accepts; the bounds are Kafka's where Kafka has them. */
   public static final List<ConfigKey> KEYS = List.of(
@@ -34,7 +36,9 @@ public final class TopicConfigs {
       longKey("file.delete.delay.ms", 0, 0, "how long a deleted segment stays readable"),
       intKey(MIN_INSYNC_REPLICAS, 0, 1, Short.MAX_VALUE, "in-sync replicas an acks=all produce needs"),
       stringKey(CLEANUP_POLICY, "delete", "'delete', 'compact' or 'compact,delete'"),
-      longKey("delete.retention.ms", 0, 0, "how long a tombstone stays in a compacted log"));
+      longKey("delete.retention.ms", 0, 0, "how long a tombstone stays in a compacted log"),
+      boolKey(UNCLEAN_LEADER_ELECTION_ENABLE, false, "elect a replica outside the ISR when no ISR member is alive"
+          + " (may lose acknowledged records)"));
 
   private static final java.util.Set<String> POLICIES = java.util.Set.of("delete", "compact", "compact,delete",
       "delete,compact");
@@ -79,6 +83,7 @@ public final class TopicConfigs {
   public static LogConfig logConfig(LogConfig brokerDefaults, Map<String, String> topicConfigs) {
     Map<String, String> logKeys = new LinkedHashMap<>(topicConfigs);
     logKeys.remove(MIN_INSYNC_REPLICAS);
+    logKeys.remove(UNCLEAN_LEADER_ELECTION_ENABLE);
     return brokerDefaults.with(logKeys);
   }
 
@@ -86,6 +91,12 @@ public final class TopicConfigs {
   public static int minInsyncReplicas(Map<String, String> topicConfigs, int brokerDefault) {
     String v = topicConfigs.get(MIN_INSYNC_REPLICAS);
     return v == null ? brokerDefault : Integer.parseInt(v.trim());
+  }
+
+  /** The topic's {@code unclean.leader.election.enable}, or the broker's when the topic does not override it. */
+  public static boolean uncleanLeaderElection(Map<String, String> topicConfigs, boolean brokerDefault) {
+    String v = topicConfigs.get(UNCLEAN_LEADER_ELECTION_ENABLE);
+    return v == null ? brokerDefault : Boolean.parseBoolean(v.trim());
   }
 
   private static SluiceException invalid(String message) {

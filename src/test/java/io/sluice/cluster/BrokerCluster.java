@@ -40,7 +40,8 @@ final class BrokerCluster implements AutoCloseable {
 
   final Path dir;
   final EmbeddedZooKeeper zookeeper;
-  final Map<Integer, Node> nodes = new TreeMap<>();
+  /** Concurrent: the fault ITs' nemesis replaces nodes while producers and consumers pick from them. */
+  final Map<Integer, Node> nodes = new java.util.concurrent.ConcurrentSkipListMap<>();
   private final List<Node> everStarted = new CopyOnWriteArrayList<>();
   final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   /** Broker settings added to every broker's config file (set before starting brokers). */
@@ -82,6 +83,10 @@ final class BrokerCluster implements AutoCloseable {
     }
   }
 
+  /** Broker id → the proxy on its ZooKeeper link, when {@link #proxyZooKeeperLinks} was called. */
+  final Map<Integer, TcpProxy> zookeeperLinks = new java.util.concurrent.ConcurrentHashMap<>();
+  private volatile boolean proxyZooKeeper;
+
   BrokerCluster(Path dir) {
     this.dir = dir;
     this.zookeeper = EmbeddedZooKeeper.start(dir.resolve("zookeeper"));
@@ -96,6 +101,23 @@ final class BrokerCluster implements AutoCloseable {
       node.listening.get(120, java.util.concurrent.TimeUnit.SECONDS);
     }
     awaitAlive(n);
+  }
+
+  /** Brokers started from now on reach ZooKeeper through a {@link TcpProxy} of their own, which tests can cut. */
+  void proxyZooKeeperLinks() {
+    proxyZooKeeper = true;
+  }
+
+  private String zookeeperAddress(int id) throws IOException {
+    if (!proxyZooKeeper) {
+      return zookeeper.connectString();
+    }
+    TcpProxy link = zookeeperLinks.get(id);
+    if (link == null) {
+      link = TcpProxy.to(zookeeper.connectString());
+      zookeeperLinks.put(id, link);
+    }
+    return link.address();
   }
 
   Node start(int id) throws IOException {
@@ -114,7 +136,7 @@ final class BrokerCluster implements AutoCloseable {
       command.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.sluice.cli.Main"));
     }
     Path dataDir = dir.resolve("data-" + id);
-    command.addAll(List.of("--config", config.toString(), "--zookeeper", zookeeper.connectString(),
+    command.addAll(List.of("--config", config.toString(), "--zookeeper", zookeeperAddress(id),
         "--broker-id", Integer.toString(id), "--http-port", "0", "--data-dir", dataDir.toString()));
     Node node = new Node(id, dataDir, new ProcessBuilder(command).redirectErrorStream(true).start());
     nodes.put(id, node);
@@ -231,6 +253,35 @@ final class BrokerCluster implements AutoCloseable {
     return out.toByteArray();
   }
 
+  /** The controller as {@code node} sees it, or -1. */
+  int controller(Node node) {
+    JsonObject c = getJson(node, "/cluster");
+    return c == null ? -1 : c.getInteger("controller", -1);
+  }
+
+  /**
+   * Cuts {@code bytes} off the end of the last segment of each of the topic's partitions on broker {@code id} (a torn
+   * write after a crash); call it only while that broker is down. Returns what was cut, per segment file.
+   */
+  List<String> tearTails(int id, String topic, int bytes) throws IOException {
+    List<String> torn = new ArrayList<>();
+    try (Stream<Path> dirs = Files.list(nodes.get(id).dataDir)) {
+      for (Path dir : dirs.filter(d -> d.getFileName().toString().startsWith(topic + "-")).sorted().toList()) {
+        try (Stream<Path> files = Files.list(dir)) {
+          Path last = files.filter(f -> f.toString().endsWith(".log")).max(Path::compareTo).orElse(null);
+          if (last != null && Files.size(last) > bytes) {
+            try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(last,
+                java.nio.file.StandardOpenOption.WRITE)) {
+              ch.truncate(ch.size() - bytes);
+            }
+            torn.add(dir.getFileName() + "/" + last.getFileName() + " -" + bytes + " bytes");
+          }
+        }
+      }
+    }
+    return torn;
+  }
+
   void signal(Node node, String signal) throws Exception {
     Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(node.pid())).start();
     assertThat(kill.waitFor()).isZero();
@@ -268,6 +319,9 @@ final class BrokerCluster implements AutoCloseable {
     Path logs = Files.createDirectories(Path.of("target", "it-logs"));
     for (Node n : everStarted) {
       Files.write(logs.resolve("ClusterIT-broker-" + n.id + "-" + n.pid() + ".log"), n.output);
+    }
+    for (TcpProxy link : zookeeperLinks.values()) {
+      link.close();
     }
     zookeeper.close();
   }

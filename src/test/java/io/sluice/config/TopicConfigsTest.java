@@ -59,4 +59,15 @@ class TopicConfigsTest {
     assertThat(TopicConfigs.minInsyncReplicas(topic, 1)).isEqualTo(2);
     assertThat(TopicConfigs.minInsyncReplicas(Map.of(), 3)).isEqualTo(3);
   }
+
+  @Test
+  void uncleanLeaderElectionIsATopicOverrideOfTheBrokerDefault() {
+    Map<String, String> topic = TopicConfigs.validate(Map.of("unclean.leader.election.enable", "true"),
+        LogConfig.DEFAULT);
+    assertThat(TopicConfigs.uncleanLeaderElection(topic, false)).isTrue();
+    assertThat(TopicConfigs.uncleanLeaderElection(Map.of(), true)).isTrue();
+    assertThat(TopicConfigs.uncleanLeaderElection(Map.of(), false)).isFalse();
+    assertThat(TopicConfigs.logConfig(LogConfig.DEFAULT, topic)).isEqualTo(LogConfig.DEFAULT);
+    assertInvalid(Map.of("unclean.leader.election.enable", "maybe"), "unclean.leader.election.enable");
+  }
 }

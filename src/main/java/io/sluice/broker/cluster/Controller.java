@@ -5,6 +5,7 @@ import io.sluice.broker.metadata.PartitionState;
 import io.sluice.broker.metadata.TopicState;
 import io.sluice.broker.metadata.ZkMetadataStore;
 import io.sluice.broker.metadata.ZkPaths;
+import io.sluice.config.TopicConfigs;
 import io.sluice.storage.TopicPartition;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -166,7 +167,17 @@ public final class Controller {
         continue;
       }
       for (Map.Entry<Integer, PartitionState> e : topic.states().entrySet()) {
-        PartitionState next = decide(topic.assignment().get(e.getKey()), e.getValue(), live);
+        boolean unclean = TopicConfigs.uncleanLeaderElection(topic.configs(), uncleanElection);
+        List<Integer> replicas = topic.assignment().get(e.getKey());
+        Set<Integer> restarted = restartedInIsr(replicas, e.getValue(), snapshot);
+        if (!restarted.isEmpty()) {
+          LOG.log(Level.INFO, "Controller " + brokerId + ": broker(s) " + restarted + " restarted since the state of "
+              + topic.tp(e.getKey()) + " was written: handled as failed (leader epoch " + e.getValue().leaderEpoch()
+              + ", ISR " + e.getValue().isr() + ")");
+        }
+        PartitionState next = restarted.isEmpty()
+            ? decide(replicas, e.getValue(), live, unclean, preferredElection)
+            : decideAfterRestart(replicas, e.getValue(), live, restarted, unclean);
         if (next != null) {
           write(topic.tp(e.getKey()), e.getValue(), next);
         }
@@ -174,11 +185,45 @@ public final class Controller {
     }
   }
 
-  /** The partition's next state, or null to leave it. */
-  PartitionState decide(List<Integer> replicas, PartitionState state, Set<Integer> live) {
-    return decide(replicas, state, live, uncleanElection, preferredElection);
+  /**
+   * ISR members of a replicated partition whose broker registered after the partition's state was last written: they
+   * restarted since (a crash and a restart quicker than the session timeout, or an in-process restart after a lost
+   * session), so they may have lost an unflushed or torn tail, and a restarted leader must not go on at its old
+   * epoch (followers could not see where their logs part: KIP-101's epochs work only if every leadership gets a new
+   * one). The controller handles them as failed for one decision: a new leader and epoch, or the ISR without them;
+   * that write makes the state newer than their registration again. Kafka detects the same with broker epochs
+   * (KIP-380).
+   */
+  static Set<Integer> restartedInIsr(List<Integer> replicas, PartitionState state, MetadataSnapshot snapshot) {
+    if (replicas.size() <= 1 || state.modifiedZxid() <= 0) {
+      return Set.of();
+    }
+    Set<Integer> restarted = new HashSet<>();
+    for (int b : state.isr()) {
+      if (snapshot.registrationZxid(b) > state.modifiedZxid()) {
+        restarted.add(b);
+      }
+    }
+    return restarted;
   }
 
+  /**
+   * The next state when ISR members {@code restarted} restarted: decided as if they were dead while another ISR
+   * member is alive. Otherwise they still hold the best copies there are (electing a replica outside the ISR instead
+   * would lose what only they hold): the first of them in assignment order leads at a new epoch.
+   */
+  static PartitionState decideAfterRestart(List<Integer> replicas, PartitionState state, Set<Integer> live,
+      Set<Integer> restarted, boolean unclean) {
+    Set<Integer> notRestarted = new HashSet<>(live);
+    notRestarted.removeAll(restarted);
+    if (state.isr().stream().anyMatch(notRestarted::contains)) {
+      return decide(replicas, state, notRestarted, unclean, false);
+    }
+    List<Integer> liveIsr = replicas.stream().filter(b -> state.isr().contains(b) && live.contains(b)).toList();
+    return new PartitionState(liveIsr.get(0), state.leaderEpoch() + 1, liveIsr, state.zkVersion());
+  }
+
+  /** The partition's next state, or null to leave it. */
   static PartitionState decide(List<Integer> replicas, PartitionState state, Set<Integer> live, boolean unclean,
       boolean preferred) {
     List<Integer> liveIsr = state.isr().stream().filter(live::contains).toList();

@@ -12,13 +12,26 @@ import java.util.TreeMap;
  *
  * @param topics topic name to state, sorted by name
  * @param liveBrokers broker id to registration, for every broker with a live session
+ * @param registrationZxids broker id to the zxid that created its registration znode: a broker process that
+ *     registered after a partition state was last written has restarted since (absent: 0, unknown)
  */
-public record MetadataSnapshot(Map<String, TopicState> topics, Map<Integer, BrokerRegistration> liveBrokers) {
+public record MetadataSnapshot(Map<String, TopicState> topics, Map<Integer, BrokerRegistration> liveBrokers,
+    Map<Integer, Long> registrationZxids) {
   public static final MetadataSnapshot EMPTY = new MetadataSnapshot(Map.of(), Map.of());
 
   public MetadataSnapshot {
     topics = Collections.unmodifiableMap(new TreeMap<>(topics));
     liveBrokers = Collections.unmodifiableMap(new TreeMap<>(liveBrokers));
+    registrationZxids = Collections.unmodifiableMap(new TreeMap<>(registrationZxids));
+  }
+
+  public MetadataSnapshot(Map<String, TopicState> topics, Map<Integer, BrokerRegistration> liveBrokers) {
+    this(topics, liveBrokers, Map.of());
+  }
+
+  /** The zxid that created broker {@code id}'s registration, 0 if unknown. */
+  public long registrationZxid(int id) {
+    return registrationZxids.getOrDefault(id, 0L);
   }
 
   public Optional<TopicState> topic(String name) {

@@ -56,6 +56,11 @@ public final class ZkMetadataStore implements AutoCloseable {
   private final List<Waiter> waiters = new ArrayList<>();
   private volatile MetadataSnapshot snapshot = MetadataSnapshot.EMPTY;
   private volatile BrokerRegistration registration;
+  private volatile PauseWatch pauseWatch;
+  /** False from a lost connection (SUSPENDED or LOST) until the client is connected again. */
+  private volatile boolean connected = true;
+  /** The zxid that created this process's registration; MAX_VALUE until it is created. */
+  private volatile long ownRegistrationZxid = Long.MAX_VALUE;
   private CuratorCache cache;
   private boolean rebuildScheduled;
   private boolean initialized;
@@ -208,19 +213,48 @@ public final class ZkMetadataStore implements AutoCloseable {
   private Future<Void> createRegistration(BrokerRegistration reg) {
     String path = ZkPaths.broker(reg.id());
     return blocking(() -> {
+      Stat created = new Stat();
       try {
-        client.create().withMode(CreateMode.EPHEMERAL).forPath(path, reg.toJson());
+        client.create().storingStatIn(created).withMode(CreateMode.EPHEMERAL).forPath(path, reg.toJson());
       } catch (KeeperException.NodeExistsException e) {
-        Stat stat = client.checkExists().forPath(path);
-        if (stat == null || stat.getEphemeralOwner() != currentSession()) {
+        created = client.checkExists().forPath(path);
+        if (created == null || created.getEphemeralOwner() != currentSession()) {
           throw e;
         }
         client.setData().forPath(path, reg.toJson());
       }
+      ownRegistrationZxid = created.getCzxid();
       LOG.log(Level.INFO, "Registered broker " + reg.id() + " at " + path);
       return null;
     }).compose(v -> awaitSnapshot(s -> reg.equals(s.liveBrokers().get(reg.id())), REGISTRATION_VISIBLE_MS,
         "the registration of broker " + reg.id() + " to show")).mapEmpty();
+  }
+
+  /**
+   * The zxid that created this process's registration, {@link Long#MAX_VALUE} before it registered: a partition
+   * state written before it (a smaller modified zxid) was decided without knowing this process restarted. Any thread.
+   */
+  public long ownRegistrationZxid() {
+    return ownRegistrationZxid;
+  }
+
+  /** Starts distrusting the session after a stall of this process longer than {@code thresholdMs} (PauseWatch). */
+  public void watchForPauses(long thresholdMs) {
+    pauseWatch = new PauseWatch(vertx, thresholdMs, () -> blocking(() -> {
+      BrokerRegistration reg = registration;
+      Stat stat = client.checkExists().forPath(reg == null ? ZkPaths.BROKER_IDS : ZkPaths.broker(reg.id()));
+      return reg == null || stat != null && stat.getEphemeralOwner() == currentSession();
+    }));
+  }
+
+  /**
+   * False while the connection to ZooKeeper is lost, or while this process stood still recently and a ZooKeeper
+   * round trip has not yet shown its session alive: in both cases the session may have expired and another broker
+   * may lead already (a zombie). Any thread.
+   */
+  public boolean sessionTrusted() {
+    PauseWatch w = pauseWatch;
+    return connected && (w == null || w.trusted());
   }
 
   /** This broker's ZooKeeper session; blocks while the client connects. */
@@ -231,6 +265,7 @@ public final class ZkMetadataStore implements AutoCloseable {
   /** After a session expiry ZooKeeper dropped the ephemeral registration: put it back once reconnected. */
   private void onConnectionState(ConnectionState state) {
     LOG.log(Level.INFO, "ZooKeeper connection state: {0}", state);
+    connected = state.isConnected();
     BrokerRegistration reg = registration;
     if (state == ConnectionState.RECONNECTED && reg != null) {
       blocking(() -> client.checkExists().forPath(ZkPaths.broker(reg.id())))
@@ -376,6 +411,9 @@ public final class ZkMetadataStore implements AutoCloseable {
 
   /** Stops following ZooKeeper and removes this broker's registration (others see it leave at once). */
   public Future<Void> closeAsync() {
+    if (pauseWatch != null) {
+      pauseWatch.stop();
+    }
     BrokerRegistration reg = registration;
     registration = null;
     Future<Void> deregistered = reg == null ? Future.succeededFuture() : blocking(() -> {
@@ -423,6 +461,7 @@ public final class ZkMetadataStore implements AutoCloseable {
       Map<String, TopicState> topics = new HashMap<>();
       Map<String, Map<Integer, PartitionState>> states = new HashMap<>();
       Map<Integer, BrokerRegistration> brokers = new HashMap<>();
+      Map<Integer, Long> registrationZxids = new HashMap<>();
       while (nodes.hasNext()) {
         ChildData node = nodes.next();
         String[] parts = node.getPath().split("/");
@@ -430,12 +469,14 @@ public final class ZkMetadataStore implements AutoCloseable {
           if (parts.length == 4 && node.getPath().startsWith(ZkPaths.BROKER_IDS + "/")) {
             int id = Integer.parseInt(parts[3]);
             brokers.put(id, BrokerRegistration.fromJson(id, node.getData()));
+            registrationZxids.put(id, node.getStat().getCzxid());
           } else if (parts.length == 3 && parts[1].equals("topics") && node.getData() != null
               && node.getData().length > 0) {
             topics.put(parts[2], TopicState.fromJson(parts[2], node.getData()));
           } else if (parts.length == 6 && parts[1].equals("topics") && parts[5].equals("state")) {
             states.computeIfAbsent(parts[2], k -> new HashMap<>())
-                .put(Integer.parseInt(parts[4]), PartitionState.fromJson(node.getData(), node.getStat().getVersion()));
+                .put(Integer.parseInt(parts[4]), PartitionState.fromJson(node.getData(), node.getStat().getVersion(),
+                    node.getStat().getMzxid()));
           }
         } catch (RuntimeException e) {
           LOG.log(Level.WARNING, "Ignoring malformed znode {0}: {1}", node.getPath(), e.toString());
@@ -451,7 +492,7 @@ public final class ZkMetadataStore implements AutoCloseable {
         }
         complete.put(name, withStates);
       });
-      return new MetadataSnapshot(complete, brokers);
+      return new MetadataSnapshot(complete, brokers, registrationZxids);
     }
   }
 }

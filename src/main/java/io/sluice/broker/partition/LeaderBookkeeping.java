@@ -86,6 +86,19 @@ final class LeaderBookkeeping {
     return highWatermark;
   }
 
+  /** Where this leader's epoch began (its log end when it became leader). */
+  long leaderEpochStartOffset() {
+    return leaderEpochStartOffset;
+  }
+
+  /**
+   * Whether the high watermark has reached the start of this leader's epoch: only then does it cover everything the
+   * previous leader could have committed, so consumers may read (see {@code PartitionVerticle.readableAsLeader}).
+   */
+  boolean highWatermarkCoversEpochStart() {
+    return highWatermark >= leaderEpochStartOffset;
+  }
+
   /** Sets the high watermark the replica starts with, before it takes any role. */
   void initHighWatermark(long hw) {
     highWatermark = hw;

@@ -194,8 +194,12 @@ public final class PartitionManager {
   }
 
   private PartitionVerticle.Settings settingsOf(TopicState topic, int p, PartitionState state) {
-    return new PartitionVerticle.Settings(state.leader(), state.leaderEpoch(), state.isr(), topic.assignment().get(p),
-        TopicConfigs.minInsyncReplicas(topic.configs(), config.minInsyncReplicas()), state.zkVersion());
+    List<Integer> replicas = topic.assignment().get(p);
+    // A replicated partition's leader that restarted since its state was written waits for the controller's new
+    // epoch (Controller#restartedInIsr) instead of leading on at the old one.
+    boolean mayLead = replicas.size() <= 1 || state.modifiedZxid() > metadata.ownRegistrationZxid();
+    return new PartitionVerticle.Settings(state.leader(), state.leaderEpoch(), state.isr(), replicas,
+        TopicConfigs.minInsyncReplicas(topic.configs(), config.minInsyncReplicas()), state.zkVersion(), mayLead);
   }
 
   private PartitionVerticle.Replication replicationOf(TopicPartition tp) {
@@ -203,7 +207,8 @@ public final class PartitionManager {
         config.getLong(BrokerConfig.REPLICA_LAG_TIME_MAX_MS), config.getLong(BrokerConfig.REPLICA_COMMIT_TIMEOUT_MS),
         (t, next) -> metadata.updatePartitionState(t.topic(), t.partition(), next),
         new ReplicaFetcher.Options(config.getInt(BrokerConfig.REPLICA_FETCH_MAX_BYTES),
-            config.getLong(BrokerConfig.REPLICA_FETCH_WAIT_MAX_MS), config.getLong(BrokerConfig.REPLICA_FETCH_BACKOFF_MS)));
+            config.getLong(BrokerConfig.REPLICA_FETCH_WAIT_MAX_MS), config.getLong(BrokerConfig.REPLICA_FETCH_BACKOFF_MS)),
+        metadata::sessionTrusted);
   }
 
   private void deploy(TopicPartition tp, TopicState topic, PartitionVerticle.Settings settings) {

@@ -64,12 +64,20 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
    * @param replicas every replica, the preferred leader first
    * @param minInsyncReplicas the ISR size an acks=all produce needs
    * @param zkVersion the state znode's version: ISR changes written by the leader are conditional on it
+   * @param mayLead false when this broker restarted since the state was written: it must not lead at that epoch
+   *     (it may have lost a tail the followers hold) and waits, neither leading nor following, for the controller's
+   *     next epoch
    */
   public record Settings(int leader, int leaderEpoch, List<Integer> isr, List<Integer> replicas,
-      int minInsyncReplicas, int zkVersion) {
+      int minInsyncReplicas, int zkVersion, boolean mayLead) {
     public Settings {
       isr = List.copyOf(isr);
       replicas = List.copyOf(replicas);
+    }
+
+    public Settings(int leader, int leaderEpoch, List<Integer> isr, List<Integer> replicas, int minInsyncReplicas,
+        int zkVersion) {
+      this(leader, leaderEpoch, isr, replicas, minInsyncReplicas, zkVersion, true);
     }
 
     public int isrSize() {
@@ -86,9 +94,15 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
    * @param ackTimeoutMs an acks=all produce not committed within this fails with REQUEST_TIMED_OUT
    * @param isrWriter writes a new ISR conditionally; completes with false if the znode changed first
    * @param fetcherOptions the follower's fetch tunables
+   * @param sessionTrusted false while this broker may be a zombie (cut off from ZooKeeper, or it stood still and has
+   *     not yet confirmed its session): it then answers no consumer read of a replicated partition
    */
   public record Replication(int brokerId, Path logDir, long replicaLagTimeMaxMs, long ackTimeoutMs,
-      IsrWriter isrWriter, ReplicaFetcher.Options fetcherOptions) {
+      IsrWriter isrWriter, ReplicaFetcher.Options fetcherOptions, java.util.function.BooleanSupplier sessionTrusted) {
+    public Replication(int brokerId, Path logDir, long replicaLagTimeMaxMs, long ackTimeoutMs, IsrWriter isrWriter,
+        ReplicaFetcher.Options fetcherOptions) {
+      this(brokerId, logDir, replicaLagTimeMaxMs, ackTimeoutMs, isrWriter, fetcherOptions, () -> true);
+    }
   }
 
   /** Writes a partition's state with a new ISR if its znode is still at the version the state carries. */
@@ -248,8 +262,12 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
   private void applyRole(Settings previous, Settings next) {
     int me = replication.brokerId();
     boolean sameEpoch = previous != null && previous.leaderEpoch() == next.leaderEpoch()
-        && previous.leader() == next.leader();
-    if (next.leader() == me) {
+        && previous.leader() == next.leader() && previous.mayLead() == next.mayLead();
+    if (next.leader() == me && !next.mayLead()) {
+      if (role != Role.FOLLOWER || fetcher != null || !sameEpoch) {
+        awaitNewEpoch(next);
+      }
+    } else if (next.leader() == me) {
       if (role != Role.LEADER || !sameEpoch) {
         becomeLeader(next);
       } else {
@@ -266,6 +284,20 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
     LOG.log(Level.INFO, "Partition " + tp + ": broker " + replication.brokerId() + " leads at epoch "
         + s.leaderEpoch() + " from offset " + localLogEnd + ", ISR " + s.isr());
     leader.lead();
+  }
+
+  /** Neither leads nor copies: this broker restarted since {@code s} was decided, and the controller moves it on. */
+  private void awaitNewEpoch(Settings s) {
+    if (role == Role.LEADER) {
+      leader.failAckWaiters(ErrorCode.NOT_LEADER_OR_FOLLOWER, "Broker " + replication.brokerId()
+          + " restarted since leading partition " + tp + " at epoch " + s.leaderEpoch());
+    }
+    role = Role.FOLLOWER;
+    leader.stopLeading();
+    stopFetcher();
+    failFollowerFetches();
+    LOG.log(Level.INFO, "Partition " + tp + ": broker " + replication.brokerId() + " restarted since it was made"
+        + " leader at epoch " + s.leaderEpoch() + "; waiting for the controller's next epoch");
   }
 
   private void becomeFollower(Settings s) {
@@ -446,7 +478,40 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
    */
   public Future<ReadResult> fetch(long offset, int maxBytes, int minBytes, long maxWaitMs) {
     long deadlineNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(Math.max(0, maxWaitMs));
-    return onContext(() -> fetchOnContext(offset, maxBytes, minBytes, false, deadlineNanos));
+    return onContext(() -> readableAsLeader()
+        .compose(v -> fetchOnContext(offset, maxBytes, minBytes, false, deadlineNanos)));
+  }
+
+  /**
+   * Consumers' reads and offset queries are answered only by the leader, and only once its high watermark is
+   * established; otherwise a retriable error. A follower's or a fenced replica's high watermark trails the leader's,
+   * and a broker whose metadata is stale (a fenced zombie until it restarts) would route reads to itself: answering
+   * would move a consumer's high watermark back (NOT_LEADER_OR_FOLLOWER). A new leader starts from the high watermark
+   * it had as a follower, which can trail the one the previous leader already gave consumers by a fetch round trip;
+   * once it reaches the start offset of its epoch it covers everything the previous leader could have committed (the
+   * new leader was in its ISR), so until then it answers LEADER_NOT_AVAILABLE. Kafka refuses offset queries the same
+   * way (KIP-207). A leader cut off from ZooKeeper, or that stood still ({@code PauseWatch}), may be a zombie whose
+   * session expired: it answers LEADER_NOT_AVAILABLE until reconnected and its session confirmed. All were found by the fault checker (FaultsIT). Call on
+   * this context.
+   */
+  private Future<Void> readableAsLeader() {
+    if (role != Role.LEADER) {
+      return Future.failedFuture(new SluiceException(ErrorCode.NOT_LEADER_OR_FOLLOWER, "Broker "
+          + replication.brokerId() + " does not lead partition " + tp + " (" + role.name().toLowerCase(
+          java.util.Locale.ROOT) + ", leader " + settings.leader() + ")"));
+    }
+    if (settings.replicas().size() > 1 && !replication.sessionTrusted().getAsBoolean()) {
+      return Future.failedFuture(new SluiceException(ErrorCode.LEADER_NOT_AVAILABLE, "Broker "
+          + replication.brokerId() + " cannot vouch for its ZooKeeper session (connection lost, or it stood still"
+          + " and is confirming it), so it answers no read of " + tp + " as leader; retry"));
+    }
+    if (!leader.highWatermarkCoversEpochStart()) {
+      return Future.failedFuture(new SluiceException(ErrorCode.LEADER_NOT_AVAILABLE, "Partition " + tp
+          + ": broker " + replication.brokerId() + " leads at epoch " + settings.leaderEpoch()
+          + " but its high watermark " + leader.highWatermark() + " has not yet reached the epoch's start offset "
+          + leader.leaderEpochStartOffset() + "; retry"));
+    }
+    return Future.succeededFuture();
   }
 
   private Future<ReadResult> fetchOnContext(long offset, int maxBytes, int minBytes, boolean toLogEnd,
@@ -468,7 +533,8 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
 
   /** The log start offset and the high watermark. Any thread. */
   public Future<OffsetRange> offsets() {
-    return onContext(() -> tasks.read(() -> new OffsetRange(log.logStartOffset(), leader.highWatermark())));
+    return onContext(() -> readableAsLeader()
+        .compose(v -> tasks.read(() -> new OffsetRange(log.logStartOffset(), leader.highWatermark()))));
   }
 
   /** The first committed offset whose timestamp is at or after {@code timestampMs}. Any thread. */
