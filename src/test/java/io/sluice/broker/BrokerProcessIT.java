@@ -152,8 +152,21 @@ class BrokerProcessIT {
     first.outputEnded.get(10, TimeUnit.SECONDS);
     assertThat(second.output).as("exit value %d", second.process.exitValue())
         .anyMatch(l -> l.contains("Sluice broker 1 stopped"));
+
+    // SIGTERM flushed the log and wrote the clean-shutdown marker: the next start trusts it and scans nothing.
+    Map<Long, String> beforeTerm = readAllAfterCleanStop(second, dataDir);
+    assertThat(beforeTerm).isEqualTo(log);
     assertThat(first.blockedLoopReports()).isEmpty();
     assertThat(second.blockedLoopReports()).isEmpty();
+  }
+
+  /** Starts a third broker on {@code dataDir}, checks it opened the partition as cleanly shut down, reads it. */
+  private Map<Long, String> readAllAfterCleanStop(BrokerProcess stopped, Path dataDir) throws Exception {
+    BrokerProcess third = startBroker(dataDir);
+    Map<Long, String> log = readAll(third);
+    assertThat(List.copyOf(third.output)).as("the log of %s was opened as cleanly shut down", stopped.process.pid())
+        .anyMatch(l -> l.contains("Partition crash-0: clean start, scanned 0 bytes"));
+    return log;
   }
 
   /** Produces one record per request, acks=all, until the broker stops answering. */
