@@ -88,10 +88,22 @@ final class TopicsEndpoint {
    * partition count); one created, grown or deleted by hand would lose or misplace committed offsets, so, as
    * Kafka does, clients may not.
    */
-  private static void refuseInternal(String topic, String what) {
+  static void refuseInternal(String topic, String what) {
     if (OffsetsTopic.NAME.equals(topic)) {
       throw ErrorResponses.error(ErrorCode.INVALID_REQUEST,
           "Topic '" + topic + "' is internal to the broker and cannot be " + what + " by a client");
+    }
+  }
+
+  /**
+   * Refuses a client's produce to the internal topic with INVALID_TOPIC_EXCEPTION, as Kafka does: its records are
+   * the group coordinators' state, written by the broker through {@code BrokerService}, never over HTTP (a produce
+   * would also auto-create it with the wrong configs).
+   */
+  static void refuseInternalProduce(String topic) {
+    if (OffsetsTopic.NAME.equals(topic)) {
+      throw ErrorResponses.error(ErrorCode.INVALID_TOPIC_EXCEPTION,
+          "Topic '" + topic + "' is internal to the broker: clients cannot produce to it");
     }
   }
 

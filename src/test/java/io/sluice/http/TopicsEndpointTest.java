@@ -92,6 +92,22 @@ class TopicsEndpointTest extends HttpApiTestBase {
   }
 
   @Test
+  void clientsCannotProduceToTheInternalOffsetsTopic() {
+    String records = "{\"records\": [{\"value\": 1}]}";
+    assertError(post("/topics/__consumer_offsets", "application/json", records), 400,
+        ErrorCode.INVALID_TOPIC_EXCEPTION);
+    assertError(post("/topics/__consumer_offsets/partitions/0", "application/json", records), 400,
+        ErrorCode.INVALID_TOPIC_EXCEPTION);
+    java.nio.ByteBuffer batch = batch(1000, "v");
+    byte[] bytes = new byte[batch.remaining()];
+    batch.get(bytes);
+    HttpResponse<Buffer> batches = await(client.post("/topics/__consumer_offsets/partitions/0/batches")
+        .putHeader("Content-Type", MediaTypes.SLUICE_BATCH).sendBuffer(Buffer.buffer(bytes)));
+    assertError(batches, 400, ErrorCode.INVALID_TOPIC_EXCEPTION);
+    assertThat(get("/topics").bodyAsJsonArray()).as("not auto-created either").isEmpty();
+  }
+
+  @Test
   void deletedTopicIsGone() {
     createTopic("t", 1);
     assertThat(await(client.delete("/topics/t").send()).statusCode()).isEqualTo(204);
