@@ -122,7 +122,7 @@ public final class BrokerConfig {
       longKey(HTTP_MAX_BODY_BYTES, 16L << 20, 1, "largest accepted request body"),
       intKey(HTTP_MAX_CONNECTIONS, 10_000, 1, Integer.MAX_VALUE, "open HTTP connections at most"),
       intKey(HTTP_MAX_RECORDS_PER_REQUEST, 10_000, 1, Integer.MAX_VALUE, "records one produce request may carry"),
-      longKey(FETCH_MAX_WAIT_MS, 30_000L, 0, "cap on a fetch's max_wait_ms"),
+      longKey(FETCH_MAX_WAIT_MS, 30_000L, 0, "cap on a fetch's timeout (its long-poll wait) and on a consumer poll's"),
       stringKey(CLUSTER_HOST, "127.0.0.1", "event-bus host, advertised to other brokers as is"),
       intKey(CLUSTER_PORT, 0, 0, 65_535, "event-bus port; 0 lets the OS choose"),
       intKey(OFFSETS_TOPIC_NUM_PARTITIONS, 8, 1, 1000, "partitions of __consumer_offsets when it is created"),

@@ -67,7 +67,11 @@ public enum ErrorCode {
   /** Sluice's own: a consumer instance of that name already exists in the group. */
   CONSUMER_ALREADY_EXISTS(10_009, 409, false),
   /** Sluice's own: the request conflicts with the consumer instance's state (e.g. subscribed and assigned). */
-  CONSUMER_STATE_CONFLICT(10_010, 409, false);
+  CONSUMER_STATE_CONFLICT(10_010, 409, false),
+  /** Sluice's own: the request line (method, URI, version) is longer than the server reads. */
+  URI_TOO_LONG(10_011, 414, false),
+  /** Sluice's own: the request's headers are larger than the server reads. */
+  HEADERS_TOO_LARGE(10_012, 431, false);
 
   private final int code;
   private final int httpStatus;

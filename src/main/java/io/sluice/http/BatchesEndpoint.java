@@ -41,6 +41,7 @@ final class BatchesEndpoint {
   }
 
   private static void negotiate(RoutingContext ctx) {
+    TopicsEndpoint.refuseInternalProduce(Params.topic(ctx));
     MediaTypes.requireContentType(ctx, MediaTypes.SLUICE_BATCH);
     ProduceEndpoint.acks(ctx);
     ctx.next();

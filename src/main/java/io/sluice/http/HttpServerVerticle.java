@@ -82,10 +82,11 @@ public class HttpServerVerticle extends VerticleBase {
             // Compression would disable sendFile's zero-copy path.
             .setCompressionSupported(false))
         .connectionHandler(this::admit)
+        .invalidRequestHandler(MalformedRequests::invalid)
         .requestHandler(request -> {
           if (!rejected.isEmpty() && rejected.contains(request.connection())) {
             refuse(request);
-          } else {
+          } else if (!MalformedRequests.refuseUndecodableUri(request)) {
             router.handle(request);
           }
         });

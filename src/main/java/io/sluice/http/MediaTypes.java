@@ -42,6 +42,19 @@ final class MediaTypes {
     }
   }
 
+  /**
+   * Fails with 415 unless the request's Content-Type names JSON: {@code application/json} or any {@code +json}
+   * type (the REST v2 {@code application/vnd.kafka.v2+json} among them). An absent Content-Type is let through, as
+   * some clients send a JSON body without one; a form or text body is refused rather than parsed as JSON.
+   */
+  static void requireJson(RoutingContext ctx) {
+    String type = baseType(ctx.request().getHeader("Content-Type"));
+    if (!type.isEmpty() && !type.equals(JSON) && !type.endsWith("+json")) {
+      throw ErrorResponses.error(ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+          "Content-Type '" + type + "' is not supported here; use " + KAFKA_V2_JSON + " or " + JSON);
+    }
+  }
+
   /** What a fetch answers with: a records format, or raw batches. */
   enum FetchFormat {
     JSON(KAFKA_JSON_V2), BINARY(KAFKA_BINARY_V2), BATCHES(SLUICE_BATCH);

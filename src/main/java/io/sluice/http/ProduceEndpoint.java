@@ -58,6 +58,7 @@ final class ProduceEndpoint {
 
   /** Checks Content-Type and acks before the body is read, so a wrong request fails without buffering it. */
   private static void negotiate(RoutingContext ctx) {
+    TopicsEndpoint.refuseInternalProduce(Params.topic(ctx));
     ctx.put(FORMAT_KEY, MediaTypes.produceFormat(ctx));
     acks(ctx);
     ctx.next();

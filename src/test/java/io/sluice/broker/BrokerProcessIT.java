@@ -152,8 +152,29 @@ class BrokerProcessIT {
     first.outputEnded.get(10, TimeUnit.SECONDS);
     assertThat(second.output).as("exit value %d", second.process.exitValue())
         .anyMatch(l -> l.contains("Sluice broker 1 stopped"));
+
+    // SIGTERM flushed the log and wrote the clean-shutdown marker: the next start trusts it and scans nothing.
+    Map<Long, String> beforeTerm = readAllAfterCleanStop(second, dataDir);
+    assertThat(beforeTerm).isEqualTo(log);
     assertThat(first.blockedLoopReports()).isEmpty();
     assertThat(second.blockedLoopReports()).isEmpty();
+  }
+
+  /** Starts a third broker on {@code dataDir}, checks it opened the partition as cleanly shut down, reads it. */
+  private Map<Long, String> readAllAfterCleanStop(BrokerProcess stopped, Path dataDir) throws Exception {
+    BrokerProcess third = startBroker(dataDir);
+    Map<Long, String> log = readAll(third);
+    // LogLoader reports every unclean start (and a clean one only if it had to scan): the partition was opened,
+    // and not as after a crash.
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (List.copyOf(third.output).stream().noneMatch(l -> l.contains("Partition crash-0: broker 1 leads"))) {
+      assertThat(System.nanoTime()).as("the partition's start was reported").isLessThan(deadline);
+      Thread.sleep(20); // polling the output a reader thread fills, with the deadline above
+    }
+    assertThat(List.copyOf(third.output)).as("the log left by %s opened as cleanly shut down", stopped.process.pid())
+        .noneMatch(l -> l.contains("Partition crash-0: unclean start"))
+        .noneMatch(l -> l.contains("Partition crash-0: clean start"));
+    return log;
   }
 
   /** Produces one record per request, acks=all, until the broker stops answering. */

@@ -117,6 +117,20 @@ class BrokerServiceTest {
   }
 
   @Test
+  void partitionCountsTooLargeForOneZooKeeperTransactionAreRefused(TestInfo info)
+      throws Exception {
+    String name = topicName(info);
+    // 100,000 partitions would be a ~24 MB multi(): the server would drop the session over and over, and the
+    // request end as a 500 (ConnectionLoss) instead of this 400.
+    assertError(() -> await(service.createTopic(new NewTopic(name, 100_000, 1, Map.of()))),
+        ErrorCode.INVALID_PARTITIONS, "in one transaction");
+    create(name, 1);
+    assertError(() -> await(service.createPartitions(name, 50_000)), ErrorCode.INVALID_PARTITIONS,
+        "in one transaction");
+    assertThat(await(service.describeTopic(name)).partitionCount()).isEqualTo(1);
+  }
+
+  @Test
   void topicNamesDifferingOnlyInDotAndUnderscoreCollide() throws Exception {
     create("collide.me", 1);
     assertError(() -> await(service.createTopic(new NewTopic("collide_me", 1, 1, Map.of()))),

@@ -69,6 +69,23 @@ class HttpServerVerticleTest extends HttpApiTestBase {
   }
 
   @Test
+  void brokenPercentEscapesInPathOrQueryAreJsonBadRequests() {
+    assertError(get("/topics/%ZZ"), 400, ErrorCode.MALFORMED_REQUEST);
+    assertError(get("/topics/t/partitions/%G0/records?offset=0"), 400, ErrorCode.MALFORMED_REQUEST);
+    assertError(get("/topics/t/partitions/0/records?offset=%ZZ"), 400, ErrorCode.MALFORMED_REQUEST);
+    assertThat(get("/health").statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  void requestLinesAndHeadersOverTheCodecLimitsAreJson414And431() {
+    HttpResponse<Buffer> longUri = get("/topics/" + "a".repeat(10_000));
+    assertError(longUri, 414, ErrorCode.URI_TOO_LONG);
+    HttpResponse<Buffer> bigHeader = await(client.get("/topics").putHeader("X-Big", "b".repeat(20_000)).send());
+    assertError(bigHeader, 431, ErrorCode.HEADERS_TOO_LARGE);
+    assertThat(get("/health").statusCode()).isEqualTo(200);
+  }
+
+  @Test
   void serverFaultIsA500WithoutStackTrace() {
     broker.unexpected = new IllegalStateException("database exploded at io.sluice.Secret");
     HttpResponse<Buffer> r = get("/topics");

@@ -71,6 +71,43 @@ class TopicsEndpointTest extends HttpApiTestBase {
   }
 
   @Test
+  void topicRequestsWithANonJsonContentTypeAreUnsupported() {
+    assertError(post("/topics", "text/plain", "{\"name\": \"t\"}"), 415, ErrorCode.UNSUPPORTED_MEDIA_TYPE);
+    assertError(post("/topics", "application/x-www-form-urlencoded", "{\"name\": \"t\"}"), 415,
+        ErrorCode.UNSUPPORTED_MEDIA_TYPE);
+    assertThat(get("/topics").bodyAsJsonArray()).isEmpty();
+    assertThat(post("/topics", MediaTypes.KAFKA_V2_JSON, "{\"name\": \"t\"}").statusCode()).isEqualTo(201);
+    assertError(post("/topics/t/partitions", "text/plain", "{\"count\": 2}"), 415,
+        ErrorCode.UNSUPPORTED_MEDIA_TYPE);
+  }
+
+  @Test
+  void theInternalOffsetsTopicCannotBeCreatedGrownOrDeletedByClients() {
+    assertError(post("/topics", "application/json", "{\"name\": \"__consumer_offsets\", \"partitions\": 1}"),
+        400, ErrorCode.INVALID_REQUEST);
+    assertThat(get("/topics").bodyAsJsonArray()).isEmpty();
+    assertError(post("/topics/__consumer_offsets/partitions", "application/json", "{\"count\": 20}"), 400,
+        ErrorCode.INVALID_REQUEST);
+    assertError(await(client.delete("/topics/__consumer_offsets").send()), 400, ErrorCode.INVALID_REQUEST);
+  }
+
+  @Test
+  void clientsCannotProduceToTheInternalOffsetsTopic() {
+    String records = "{\"records\": [{\"value\": 1}]}";
+    assertError(post("/topics/__consumer_offsets", "application/json", records), 400,
+        ErrorCode.INVALID_TOPIC_EXCEPTION);
+    assertError(post("/topics/__consumer_offsets/partitions/0", "application/json", records), 400,
+        ErrorCode.INVALID_TOPIC_EXCEPTION);
+    java.nio.ByteBuffer batch = batch(1000, "v");
+    byte[] bytes = new byte[batch.remaining()];
+    batch.get(bytes);
+    HttpResponse<Buffer> batches = await(client.post("/topics/__consumer_offsets/partitions/0/batches")
+        .putHeader("Content-Type", MediaTypes.SLUICE_BATCH).sendBuffer(Buffer.buffer(bytes)));
+    assertError(batches, 400, ErrorCode.INVALID_TOPIC_EXCEPTION);
+    assertThat(get("/topics").bodyAsJsonArray()).as("not auto-created either").isEmpty();
+  }
+
+  @Test
   void deletedTopicIsGone() {
     createTopic("t", 1);
     assertThat(await(client.delete("/topics/t").send()).statusCode()).isEqualTo(204);

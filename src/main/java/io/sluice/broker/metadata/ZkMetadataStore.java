@@ -286,6 +286,8 @@ public final class ZkMetadataStore implements AutoCloseable {
         ops.add(client.transactionOp().create().forPath(ZkPaths.partitionState(topic.name(), p),
             PartitionState.initial(e.getValue()).toJson()));
       }
+      ZkTransactionLimit.check(ops, "Creating topic '" + topic.name() + "' with " + topic.partitionCount()
+          + " partition(s)");
       try {
         client.transaction().forOperations(ops);
       } catch (KeeperException.NodeExistsException e) {
@@ -321,6 +323,7 @@ public final class ZkMetadataStore implements AutoCloseable {
       }
       ops.add(client.transactionOp().setData().withVersion(stat.getVersion()).forPath(ZkPaths.topic(name),
           grown.toJson()));
+      ZkTransactionLimit.check(ops, "Growing topic '" + name + "' to " + grown.partitionCount() + " partition(s)");
       try {
         client.transaction().forOperations(ops);
       } catch (KeeperException.BadVersionException | KeeperException.NodeExistsException e) {
