@@ -64,6 +64,8 @@ final class LeaderBookkeeping {
   private long leaderEpochStartOffset;
   private final Set<Integer> pendingIsrAdditions = new HashSet<>();
   private boolean isrWriteInFlight;
+  /** The state version the pending additions were proposed on. */
+  private int pendingBasedOnVersion = Integer.MAX_VALUE;
 
   /**
    * @param settings the verticle's current settings (leader, epoch, ISR, znode version)
@@ -119,9 +121,18 @@ final class LeaderBookkeeping {
     followers = null;
   }
 
-  /** The metadata shows a new ISR at the same leader epoch. */
-  void onIsrChanged(List<Integer> isr) {
-    pendingIsrAdditions.removeIf(isr::contains);
+  /**
+   * The metadata shows the partition's state at {@code zkVersion} (same leader epoch). A state newer than the one an
+   * addition was proposed on is the proposal itself or a later write, so it is the truth about that addition: a
+   * follower the controller removed again right after (before this broker saw it added) must not stay pending, or
+   * the leader would never propose it again and the ISR would stay short for good (found by FaultsIT, seed 2).
+   */
+  void onIsrChanged(List<Integer> isr, int zkVersion) {
+    if (zkVersion > pendingBasedOnVersion) {
+      pendingIsrAdditions.clear();
+    } else {
+      pendingIsrAdditions.removeIf(isr::contains);
+    }
     maybeAdvanceHighWatermark();
   }
 
@@ -276,6 +287,7 @@ final class LeaderBookkeeping {
       isr.add(follower);
       // Counted in the high watermark from now on: ZooKeeper may show it in sync before our snapshot does.
       pendingIsrAdditions.add(follower);
+      pendingBasedOnVersion = s.zkVersion();
       proposeIsr(s, isr);
     }
     maybeAdvanceHighWatermark();

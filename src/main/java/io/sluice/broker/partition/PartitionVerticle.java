@@ -271,7 +271,7 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
       if (role != Role.LEADER || !sameEpoch) {
         becomeLeader(next);
       } else {
-        leader.onIsrChanged(next.isr());
+        leader.onIsrChanged(next.isr(), next.zkVersion());
       }
     } else if (role != Role.FOLLOWER || !sameEpoch || fetcher == null) {
       becomeFollower(next);
