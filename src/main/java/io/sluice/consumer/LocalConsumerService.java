@@ -336,8 +336,20 @@ public final class LocalConsumerService implements ConsumerService, GroupListene
 
   @Override
   public Future<Void> commit(String group, String name, Map<TopicPartition, Long> nextOffsets) {
-    return withInstance(group, name, inst -> nextOffsets == null ? commitPositions(inst)
-        : commitChecked(inst, nextOffsets));
+    if (nextOffsets != null) {
+      // Named offsets do not depend on positions, so they need not wait behind a parked long poll of the same
+      // instance (a WebSocket consumer with credit left always has one): the group checks the generation.
+      return coordinator.run(group, () -> {
+        ConsumerInstance inst = instances.getOrDefault(group, Map.of()).get(name);
+        if (inst == null || inst.deleted || inst.restored || (inst.manual == null && inst.memberId == null)) {
+          // Not found, or not joined here yet: the ordered path answers (and rejoins first where it must).
+          return withInstance(group, name, i -> commitChecked(i, nextOffsets));
+        }
+        inst.lastUsedMs = coordinator.nowMs();
+        return commitChecked(inst, nextOffsets);
+      });
+    }
+    return withInstance(group, name, LocalConsumerService.this::commitPositions);
   }
 
   @Override
