@@ -35,6 +35,8 @@ final class ConsumerInstance {
   long lastUsedMs;
   long lastAutoCommitMs;
   boolean deleted;
+  /** Commits waiting in the {@link #serially} queue; a commit of named offsets skips the queue only when zero. */
+  int queuedCommits;
   /**
    * Rebuilt from the offsets topic by a coordinator that took the group over, and not in the group here yet. Such an
    * instance was most likely a member at the previous coordinator, whose membership died with it: a read of its
