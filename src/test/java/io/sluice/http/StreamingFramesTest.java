@@ -11,8 +11,11 @@ import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.http.HttpClient;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -126,5 +129,37 @@ class StreamingFramesTest {
     GroupsTestSupport.assertError(api.get("/ws/consume?topic=ws-produce-bad&partition=x"), 400,
         ErrorCode.MALFORMED_REQUEST);
     GroupsTestSupport.assertError(api.get("/ws/consume?group=g&topics="), 400, ErrorCode.MALFORMED_REQUEST);
+  }
+
+  @Test
+  void eventsStartAtTheEndWithoutAnOffsetAndLastEventIdWinsOverTheOffsetParameter() throws Exception {
+    api.createTopic("sse-end", 1);
+    api.produce("sse-end", 0, 1_000, 3);
+    HttpClient http = api.broker.vertx().createHttpClient();
+    try {
+      int port = api.broker.httpPort();
+      assertThat(StreamingTest.readEvents(http, port, "/topics/sse-end/partitions/0/events?offset=0", "1", 1))
+          .containsExactly("2");
+      CompletableFuture<List<String>> fromEnd = CompletableFuture.supplyAsync(() -> {
+        try {
+          return StreamingTest.readEvents(http, port, "/topics/sse-end/partitions/0/events", null, 1);
+        } catch (Exception e) {
+          throw new IllegalStateException(e);
+        }
+      });
+      // The stream's start is fixed when it opens; records keep coming until the first event arrives.
+      GroupsTestSupport.until(20_000, "an event from the end", () -> {
+        api.produce("sse-end", 0, 2_000, 1);
+        return fromEnd.isDone();
+      });
+      assertThat(Long.parseLong(fromEnd.get().get(0))).as("not a record from before the stream opened")
+          .isGreaterThanOrEqualTo(3);
+    } finally {
+      await(http.close());
+    }
+    GroupsTestSupport.assertError(api.get("/topics/sse-end/partitions/0/events?offset=0&format=xml"), 400,
+        ErrorCode.MALFORMED_REQUEST);
+    GroupsTestSupport.assertError(api.get("/topics/sse-end/partitions/5/events"), 404,
+        ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
   }
 }
