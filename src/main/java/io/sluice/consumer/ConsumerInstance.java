@@ -17,7 +17,8 @@ import java.util.regex.Pattern;
  * One consumer instance: its settings, what it consumes (a subscription through its group, or partitions it
  * assigned itself; never both), its member id while in the group, and its position per owned partition (the next
  * offset a poll returns). Confined to the coordinator context. Operations on one instance run one after another
- * ({@link #serially}), as a Kafka consumer is used by one thread.
+ * ({@link #serially}), as a Kafka consumer is used by one thread; the exception is a commit of named offsets, which
+ * does not read positions and runs at once (not behind a parked poll) while no other commit is queued.
  *
  * <p>What survives the coordinator (it is persisted in the offsets topic): settings, subscription and manual
  * assignment. Positions do not: a restored instance resumes from the committed offsets, as a restarted Kafka
@@ -35,6 +36,8 @@ final class ConsumerInstance {
   long lastUsedMs;
   long lastAutoCommitMs;
   boolean deleted;
+  /** Commits waiting in the {@link #serially} queue; a commit of named offsets skips the queue only when zero. */
+  int queuedCommits;
   /**
    * Rebuilt from the offsets topic by a coordinator that took the group over, and not in the group here yet. Such an
    * instance was most likely a member at the previous coordinator, whose membership died with it: a read of its

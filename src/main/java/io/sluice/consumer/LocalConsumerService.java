@@ -336,8 +336,26 @@ public final class LocalConsumerService implements ConsumerService, GroupListene
 
   @Override
   public Future<Void> commit(String group, String name, Map<TopicPartition, Long> nextOffsets) {
-    return withInstance(group, name, inst -> nextOffsets == null ? commitPositions(inst)
-        : commitChecked(inst, nextOffsets));
+    return coordinator.run(group, () -> {
+      ConsumerInstance inst = instances.getOrDefault(group, Map.of()).get(name);
+      // Named offsets do not depend on positions, so they need not wait behind a parked long poll of the same
+      // instance (a WebSocket consumer with credit left always has one); the group checks the generation. Only
+      // while no earlier commit is queued, so commits still land in the order they came.
+      if (nextOffsets != null && inst != null && !inst.deleted && !inst.restored && inst.queuedCommits == 0
+          && (inst.manual != null || inst.memberId != null)) {
+        inst.lastUsedMs = coordinator.nowMs();
+        return commitChecked(inst, nextOffsets);
+      }
+      if (inst != null) {
+        inst.queuedCommits++;
+      }
+      return withInstance(group, name, i -> nextOffsets == null ? commitPositions(i) : commitChecked(i, nextOffsets))
+          .onComplete(ar -> {
+            if (inst != null) {
+              inst.queuedCommits--;
+            }
+          });
+    });
   }
 
   @Override

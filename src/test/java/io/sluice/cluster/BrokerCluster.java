@@ -126,7 +126,10 @@ final class BrokerCluster implements AutoCloseable {
         + " \"zookeeper.session.timeout.ms\": " + SESSION_TIMEOUT_MS + ", \"replica.lag.time.max.ms\": 4000,"
         + " \"num.io.threads\": 2, \"http.instances\": 1}");
     extraConfig.forEach(settings::put);
-    Files.writeString(config, settings.encode());
+    // Written aside and moved in: a broker started a moment ago may be reading the file while the next one starts.
+    Path written = Files.writeString(dir.resolve("broker.json." + id + ".tmp"), settings.encode());
+    Files.move(written, config, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+        java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     List<String> command = new ArrayList<>(List.of(java, "-Xmx256m", "-XX:+UseSerialGC"));
     String jar = System.getProperty("sluice.jar");

@@ -173,10 +173,16 @@ class StreamingTest {
   /** Reads the ids of the first {@code count} events, then hangs up. */
   private static List<String> readEvents(HttpClient http, String uri, String lastEventId, int count)
       throws Exception {
+    return readEvents(http, api.broker.httpPort(), uri, lastEventId, count);
+  }
+
+  /** Like the above, from the broker at {@code port}. */
+  static List<String> readEvents(HttpClient http, int port, String uri, String lastEventId, int count)
+      throws Exception {
     LinkedBlockingQueue<String> ids = new LinkedBlockingQueue<>();
     StringBuilder text = new StringBuilder();
     RequestOptions options = new RequestOptions().setMethod(HttpMethod.GET).setHost("127.0.0.1")
-        .setPort(api.broker.httpPort()).setURI(uri);
+        .setPort(port).setURI(uri);
     if (lastEventId != null) {
       options.putHeader("Last-Event-ID", lastEventId);
     }
@@ -188,12 +194,20 @@ class StreamingTest {
         while ((end = text.indexOf("\n\n")) >= 0) {
           String event = text.substring(0, end);
           text.delete(0, end + 2);
+          String id = null;
+          JsonObject data = null;
           for (String line : event.split("\n")) {
             if (line.startsWith("id: ")) {
-              ids.add(line.substring(4));
-            } else if (line.startsWith("data: ") && !new JsonObject(line.substring(6)).getString("topic").equals("sse")) {
-              ids.add("bad data: " + line);
+              id = line.substring(4);
+            } else if (line.startsWith("data: ")) {
+              data = new JsonObject(line.substring(6));
             }
+          }
+          if (id != null) {
+            // Each event is one record: its id is the offset and its data the record, of the topic asked for.
+            boolean matches = data != null && String.valueOf(data.getLong("offset")).equals(id)
+                && uri.startsWith("/topics/" + data.getString("topic") + "/");
+            ids.add(matches ? id : "bad event: id " + id + ", data " + data);
           }
         }
       });

@@ -12,6 +12,7 @@ import java.io.PrintStream;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 
 /**
@@ -49,7 +50,8 @@ final class PerfConsume {
           .collect().with(java.util.stream.Collectors.counting())
           .await().atMost(Duration.ofHours(1));
       double s = (System.nanoTime() - start) / 1e9;
-      out.printf("%d records consumed, %.1f records/sec (%.2f MB/sec)%n", count, count / s,
+      out.printf(Locale.ROOT,
+          "%d records consumed, %.1f records/sec (%.2f MB/sec)%n", count, count / s,
           bytes[0] / s / (1024 * 1024));
       out.flush();
       if (consumer != null) {

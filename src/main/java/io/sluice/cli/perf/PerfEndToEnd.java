@@ -10,6 +10,7 @@ import io.sluice.client.SluiceClient;
 import io.sluice.client.StartPosition;
 import java.io.PrintStream;
 import java.util.List;
+import java.util.Locale;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -57,7 +58,8 @@ final class PerfEndToEnd {
       }
       reading.cancel();
       producer.close().await().atMost(PerfCommand.ADMIN_TIMEOUT);
-      out.printf("%d records, avg latency %.3f ms, 50th %.3f ms, 99th %.3f ms, 99.9th %.3f ms%n", records,
+      out.printf(Locale.ROOT,
+          "%d records, avg latency %.3f ms, 50th %.3f ms, 99th %.3f ms, 99.9th %.3f ms%n", records,
           latencies.avgMs(), latencies.percentileMs(0.5), latencies.percentileMs(0.99), latencies.percentileMs(0.999));
       out.flush();
       return 0;

@@ -6,6 +6,7 @@ import io.sluice.client.ProducerRecord;
 import io.sluice.client.SluiceClient;
 import java.io.PrintStream;
 import java.util.List;
+import java.util.Locale;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
@@ -116,7 +117,8 @@ final class PerfProduce {
     windowMaxUs = Math.max(windowMaxUs, us);
     if (now - windowStartNs >= REPORT_INTERVAL_NS) {
       double s = (now - windowStartNs) / 1e9;
-      out.printf("%d records sent, %.1f records/sec (%.2f MB/sec), %.1f ms avg latency, %.1f ms max latency.%n",
+      out.printf(Locale.ROOT,
+          "%d records sent, %.1f records/sec (%.2f MB/sec), %.1f ms avg latency, %.1f ms max latency.%n",
           windowCount, windowCount / s, windowBytes / s / (1024 * 1024), windowLatencyUs / 1000.0 / windowCount,
           windowMaxUs / 1000.0);
       windowCount = 0;
@@ -129,7 +131,8 @@ final class PerfProduce {
 
   private void printSummary(long records, int recordSize, long elapsedNs) {
     double s = elapsedNs / 1e9;
-    out.printf("%d records sent, %.1f records/sec (%.2f MB/sec), %.2f ms avg latency, %.2f ms max latency, "
+    out.printf(Locale.ROOT,
+          "%d records sent, %.1f records/sec (%.2f MB/sec), %.2f ms avg latency, %.2f ms max latency, "
             + "%d ms 50th, %d ms 95th, %d ms 99th, %d ms 99.9th.%n",
         records, records / s, records * (double) recordSize / s / (1024 * 1024), latencies.avgMs(),
         latencies.maxMs(), (long) latencies.percentileMs(0.5), (long) latencies.percentileMs(0.95),

@@ -1,0 +1,100 @@
+package io.sluice.cli.perf;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.sluice.broker.Broker;
+import io.sluice.broker.testing.BlockedThreadGuard;
+import io.sluice.broker.testing.TestBrokers;
+import io.sluice.http.HttpApiFrontEnd;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code perf produce|consume|e2e} against a real broker end with the line shapes of Kafka's perf tools (issue 6),
+ * whatever the default locale, and bad command lines exit 2 with the usage.
+ */
+class PerfCommandTest {
+  private static final String NUM = "\\d+(\\.\\d+)?";
+  @RegisterExtension
+  static final BlockedThreadGuard GUARD = new BlockedThreadGuard();
+  @TempDir
+  static Path dataDir;
+  static Broker broker;
+  static String bootstrap;
+  static Locale savedLocale;
+
+  @BeforeAll
+  static void start() throws Exception {
+    broker = Broker.builder(TestBrokers.config(dataDir, Map.of())).httpFrontEnd(new HttpApiFrontEnd())
+        .vertxOptions(BlockedThreadGuard::testOptions).start().await(TestBrokers.START_TIMEOUT_S, TimeUnit.SECONDS);
+    GUARD.watch(broker.vertx());
+    bootstrap = "http://127.0.0.1:" + broker.httpPort();
+    savedLocale = Locale.getDefault();
+    // A locale with a decimal comma: the lines must still read as Kafka's do.
+    Locale.setDefault(Locale.GERMANY);
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    Locale.setDefault(savedLocale);
+    TestBrokers.close(broker);
+  }
+
+  private record Run(int exit, List<String> out, String err) {
+    String last() {
+      return out.isEmpty() ? "" : out.get(out.size() - 1);
+    }
+  }
+
+  private static Run perf(String... args) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int exit = PerfCommand.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
+        new PrintStream(err, true, StandardCharsets.UTF_8));
+    return new Run(exit, out.toString(StandardCharsets.UTF_8).lines().toList(), err.toString(StandardCharsets.UTF_8));
+  }
+
+  @Test
+  void produceThenConsumeEndWithKafkasSummaryLines() {
+    Run produce = perf("produce", "--bootstrap", bootstrap, "--topic", "perf-t", "--records", "3000",
+        "--record-size", "100", "--acks", "1", "--throughput", "-1", "--batch-size", "16384", "--linger-ms", "1");
+    assertThat(produce.exit()).as(produce.err()).isZero();
+    assertThat(produce.last()).matches("3000 records sent, " + NUM + " records/sec \\(" + NUM + " MB/sec\\), "
+        + NUM + " ms avg latency, " + NUM + " ms max latency, \\d+ ms 50th, \\d+ ms 95th, \\d+ ms 99th, "
+        + "\\d+ ms 99\\.9th\\.");
+
+    Run consume = perf("consume", "--bootstrap", bootstrap, "--topic", "perf-t", "--records", "3000");
+    assertThat(consume.exit()).as(consume.err()).isZero();
+    assertThat(consume.last()).matches("3000 records consumed, " + NUM + " records/sec \\(" + NUM + " MB/sec\\)");
+  }
+
+  @Test
+  void endToEndPrintsAverageAndPercentilesOfSingleRecordLatency() {
+    Run e2e = perf("e2e", "--bootstrap", bootstrap, "--topic", "perf-lat", "--records", "50", "--record-size", "100");
+    assertThat(e2e.exit()).as(e2e.err()).isZero();
+    assertThat(e2e.last()).matches("50 records, avg latency " + NUM + " ms, 50th " + NUM + " ms, 99th " + NUM
+        + " ms, 99\\.9th " + NUM + " ms");
+  }
+
+  @Test
+  void badCommandLinesExitTwoWithTheUsage() {
+    for (String[] bad : List.of(new String[] {"produce", "--topic", "t"}, new String[] {"sing"},
+        new String[] {"consume", "--bootstrap", bootstrap, "--topic", "t", "--records", "many"},
+        new String[] {"e2e", "--bootstrap", bootstrap, "--topic", "t", "--records", "1", "--colour", "red"})) {
+      Run run = perf(bad);
+      assertThat(run.exit()).as(String.join(" ", bad)).isEqualTo(2);
+      assertThat(run.err()).contains("Usage:");
+    }
+  }
+}

@@ -1,0 +1,166 @@
+package io.sluice.http;
+
+import static io.sluice.http.GroupsTestSupport.assertError;
+import static io.sluice.http.GroupsTestSupport.earliest;
+import static io.sluice.http.GroupsTestSupport.until;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.sluice.broker.testing.BlockedThreadGuard;
+import io.sluice.config.BrokerConfig;
+import io.sluice.errors.ErrorCode;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The parts of the REST v2 consumer instance API that {@link ConsumerGroupsApiTest} does not cover: reading and
+ * dropping a subscription, reading committed offsets, where a partition without a commit starts, the long poll's
+ * latency and default wait, offset resets to the end or a time, and idle instance expiry.
+ */
+class ConsumerInstanceApiTest {
+  private static final long INSTANCE_TIMEOUT_MS = 3_000;
+  @RegisterExtension
+  static final BlockedThreadGuard GUARD = new BlockedThreadGuard();
+  @TempDir
+  static Path dataDir;
+  static GroupsTestSupport api;
+
+  @BeforeAll
+  static void start() throws Exception {
+    api = new GroupsTestSupport(dataDir, GUARD, Map.of(BrokerConfig.CONSUMER_INSTANCE_TIMEOUT_MS, INSTANCE_TIMEOUT_MS));
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    api.close();
+  }
+
+  @Test
+  void subscriptionIsReadBackAndDeletingItGivesUpThePartitions() {
+    api.createTopic("sub-read", 2);
+    String a = api.consumer("g-sub-read", earliest("a"));
+    assertThat(api.get(a + "/subscription").bodyAsJsonObject().getJsonArray("topics")).isEmpty();
+    api.subscribe(a, "sub-read");
+    assertThat(api.get(a + "/subscription").bodyAsJsonObject().getJsonArray("topics")).containsExactly("sub-read");
+    api.poll(a, 0);
+    assertThat(api.owned(a)).containsExactlyInAnyOrder("sub-read-0", "sub-read-1");
+
+    assertThat(api.delete(a + "/subscription").statusCode()).isEqualTo(204);
+    assertThat(api.get(a + "/subscription").bodyAsJsonObject().getJsonArray("topics")).isEmpty();
+    assertThat(api.assignment(a)).isEmpty();
+    until(10_000, "the group to have no members", () ->
+        api.get("/consumer-groups/g-sub-read").bodyAsJsonObject().getJsonArray("members").isEmpty());
+
+    assertThat(api.post(a + "/subscription", new JsonObject().put("topic_pattern", "sub-r.*")).statusCode())
+        .isEqualTo(204);
+    assertThat(api.get(a + "/subscription").bodyAsJsonObject().getString("topic_pattern")).isEqualTo("sub-r.*");
+  }
+
+  @Test
+  void committedOffsetsAreReadBackAsTheLastRecordProcessed() {
+    api.createTopic("committed", 2);
+    api.produce("committed", 0, 1_000, 5);
+    String a = api.consumer("g-committed", earliest("a"));
+    api.subscribe(a, "committed");
+    api.poll(a, 0);
+    var commit = api.post(a + "/offsets", new JsonObject().put("offsets", new JsonArray()
+        .add(new JsonObject().put("topic", "committed").put("partition", 0).put("offset", 3))));
+    assertThat(commit.statusCode()).as(commit.bodyAsString()).isEqualTo(204);
+
+    JsonArray offsets = api.get(a + "/offsets").bodyAsJsonObject().getJsonArray("offsets");
+    assertThat(offsets).hasSize(1);
+    assertThat(offsets.getJsonObject(0).getMap()).containsEntry("topic", "committed").containsEntry("partition", 0)
+        .containsEntry("offset", 3);
+    // The group resumes after it: the lag endpoint shows Kafka's next-offset convention.
+    assertThat(api.get("/consumer-groups/g-committed/lags").bodyAsJsonArray().getJsonObject(0).getMap())
+        .containsEntry("committed_offset", 4).containsEntry("lag", 1);
+  }
+
+  @Test
+  void aPartitionWithoutACommitStartsAtTheEndUnderLatestAndAtTheBeginningUnderEarliest() {
+    api.createTopic("reset-start", 1);
+    api.produce("reset-start", 0, 1_000, 3);
+    String late = api.consumer("g-latest", earliest("l").put("auto.offset.reset", "latest"));
+    api.subscribe(late, "reset-start");
+    assertThat(api.poll(late, 0)).isEmpty();
+    api.produce("reset-start", 0, 2_000, 1);
+    JsonArray got = new JsonArray();
+    until(10_000, "the record produced after joining", () -> got.addAll(api.poll(late, 200)).size() > 0);
+    assertThat(got.getJsonObject(0).getLong("offset")).isEqualTo(3);
+
+    String early = api.consumer("g-earliest", earliest("e"));
+    api.subscribe(early, "reset-start");
+    JsonArray all = new JsonArray();
+    until(10_000, "all four records", () -> all.addAll(api.poll(early, 200)).size() >= 4);
+    assertThat(all.getJsonObject(0).getLong("offset")).isZero();
+  }
+
+  @Test
+  void aParkedPollAnswersAsSoonAsARecordIsAppendedAndWaitsConsumerRequestTimeoutWithoutATimeoutParameter() {
+    api.createTopic("longpoll", 1);
+    String a = api.consumer("g-longpoll", earliest("a").put("consumer.request.timeout.ms", 300)
+        .put("fetch.min.bytes", 1));
+    api.subscribe(a, "longpoll");
+    api.poll(a, 0);
+
+    long start = System.nanoTime();
+    HttpResponse<Buffer> empty = api.get(a + "/records");
+    long emptyMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+    assertThat(empty.bodyAsJsonArray()).isEmpty();
+    assertThat(emptyMs).as("waited consumer.request.timeout.ms, not the 1 s default").isBetween(250L, 950L);
+
+    var parked = api.client.get(a + "/records?timeout=20000").putHeader("Accept", MediaTypes.KAFKA_JSON_V2).send();
+    long produced = System.nanoTime();
+    api.produce("longpoll", 0, 1_000, 1);
+    JsonArray got = GroupsTestSupport.await(parked).bodyAsJsonArray();
+    long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - produced);
+    assertThat(got).hasSize(1);
+    assertThat(tookMs).as("answered on the append, far below the 20 s timeout").isLessThan(5_000);
+  }
+
+  @Test
+  void anOffsetResetGoesToTheEndOrToTheFirstRecordAtOrAfterATime() {
+    api.createTopic("reset-to", 1);
+    api.produce("reset-to", 0, 10_000, 10);
+    String a = api.consumer("g-reset-to", earliest("a"));
+    api.subscribe(a, "reset-to");
+    api.poll(a, 0);
+    api.post(a + "/offsets", new JsonObject().put("offsets", new JsonArray()
+        .add(new JsonObject().put("topic", "reset-to").put("partition", 0).put("offset", 1))));
+    api.delete(a);
+
+    JsonArray toLatest = api.post("/consumer-groups/g-reset-to/offsets/reset", new JsonObject().put("to", "latest"))
+        .bodyAsJsonArray();
+    assertThat(toLatest.getJsonObject(0).getMap()).containsEntry("current_offset", 2).containsEntry("new_offset", 10)
+        .containsEntry("records_skipped", 8);
+    JsonArray toTime = api.post("/consumer-groups/g-reset-to/offsets/reset", new JsonObject().put("to", "timestamp")
+        .put("timestamp", 10_004)).bodyAsJsonArray();
+    assertThat(toTime.getJsonObject(0).getMap()).containsEntry("new_offset", 4).containsEntry("records_replayed", 6);
+    assertThat(api.get("/consumer-groups/g-reset-to/lags").bodyAsJsonArray().getJsonObject(0).getInteger("lag"))
+        .isEqualTo(6);
+    assertError(api.post("/consumer-groups/g-reset-to/offsets/reset", new JsonObject().put("to", "yesterday")), 400,
+        ErrorCode.INVALID_REQUEST);
+  }
+
+  @Test
+  void anInstanceUnusedForTheConfiguredTimeIsDeletedAndLeavesItsGroup() {
+    api.createTopic("idle", 1);
+    String a = api.consumer("g-idle", earliest("a"));
+    api.subscribe(a, "idle");
+    api.poll(a, 0);
+    assertThat(api.get("/consumer-groups/g-idle").bodyAsJsonObject().getJsonArray("members")).hasSize(1);
+    // Only the group is asked from here on: reading the instance would keep it alive.
+    until(10 * INSTANCE_TIMEOUT_MS, "the idle instance to leave its group", () ->
+        api.get("/consumer-groups/g-idle").bodyAsJsonObject().getJsonArray("members").isEmpty());
+    assertError(api.get(a + "/assignments"), 404, ErrorCode.CONSUMER_INSTANCE_NOT_FOUND);
+  }
+}
