@@ -1,0 +1,60 @@
+package io.sluice.client.impl;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.internal.VertxInternal;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class TransportTest {
+  private final Vertx vertx = Vertx.vertx();
+
+  @AfterEach
+  void close() throws Exception {
+    vertx.close().await(10, TimeUnit.SECONDS);
+  }
+
+  @Test
+  void requestsFromAnyThreadAreMadeAndAnsweredOnTheClientsOneContext() throws Exception {
+    // The server answers only when the test says so, after it listened for the answer: an answer already there
+    // would be handed to the listener on the test's own thread.
+    BlockingQueue<HttpServerRequest> requests = new LinkedBlockingQueue<>();
+    HttpServer server = vertx.createHttpServer().requestHandler(requests::add)
+        .listen(0, "127.0.0.1").await(10, TimeUnit.SECONDS);
+    Context context = ((VertxInternal) vertx).createEventLoopContext();
+    Thread contextThread = onContext(context);
+    Transport transport = new Transport(vertx, context, 10_000, 4);
+    URI broker = URI.create("http://127.0.0.1:" + server.actualPort());
+
+    // From a foreign thread each request would otherwise get a new context, in turn on every event loop.
+    List<Thread> answeredOn = new ArrayList<>();
+    for (int i = 0; i < 8; i++) {
+      Thread[] thread = new Thread[1];
+      Future<Transport.Response> answer = transport.send(HttpMethod.GET, broker, "/", null, null, null)
+          .onComplete(ar -> thread[0] = Thread.currentThread());
+      requests.poll(10, TimeUnit.SECONDS).response().end("{}");
+      answer.await(10, TimeUnit.SECONDS);
+      answeredOn.add(thread[0]);
+    }
+
+    assertThat(answeredOn).containsOnly(contextThread);
+  }
+
+  private static Thread onContext(Context context) throws Exception {
+    io.vertx.core.Promise<Thread> thread = io.vertx.core.Promise.promise();
+    context.runOnContext(v -> thread.complete(Thread.currentThread()));
+    return thread.future().await(10, TimeUnit.SECONDS);
+  }
+}
