@@ -7,6 +7,7 @@ import io.sluice.group.CommittedOffset;
 import io.sluice.group.Group;
 import io.sluice.group.GroupAdmin;
 import io.sluice.group.GroupCoordinator;
+import io.sluice.group.GroupIds;
 import io.sluice.group.GroupListener;
 import io.sluice.group.Member;
 import io.sluice.group.OffsetsTopic;
@@ -89,6 +90,11 @@ public final class LocalConsumerService implements ConsumerService, GroupListene
 
   @Override
   public Future<ConsumerConfig> create(String group, JsonObject settings) {
+    try {
+      GroupIds.validate(group);
+    } catch (SluiceException e) {
+      return Future.failedFuture(e);
+    }
     return coordinator.run(group, () -> {
       ConsumerConfig cfg = ConsumerConfig.parse(settings, coordinator.config());
       Map<String, ConsumerInstance> byName = instances.computeIfAbsent(group, g -> new TreeMap<>());

@@ -3,6 +3,7 @@ package io.sluice.http;
 import io.sluice.consumer.ConsumedRecord;
 import io.sluice.consumer.ConsumerService;
 import io.sluice.errors.ErrorCode;
+import io.sluice.group.GroupIds;
 import io.sluice.group.Subscription;
 import io.sluice.storage.TopicPartition;
 import io.vertx.core.Future;
@@ -73,10 +74,11 @@ final class ConsumersEndpoint {
 
   private void create(RoutingContext ctx) {
     String group = group(ctx);
+    GroupIds.validate(group);
     JsonObject settings = ctx.body().length() == 0 ? new JsonObject() : Replies.jsonObjectBody(ctx);
     consumers.create(group, settings).onSuccess(c -> Replies.json(ctx, 200, new JsonObject()
         .put("instance_id", c.name())
-        .put("base_uri", baseUri(ctx) + "/consumers/" + group + "/instances/" + c.name())))
+        .put("base_uri", baseUri(ctx) + UriPaths.of("consumers", group, "instances", c.name()))))
         .onFailure(ctx::fail);
   }
 
