@@ -143,7 +143,10 @@ final class WsConsumeSession {
   void start() {
     WsMessageReader.attach(ws, maxMessageBytes, this::onFrame, refused -> WsFrames.sendError(ws, refused));
     ws.closeHandler(v -> close());
-    ws.exceptionHandler(t -> close());
+    ws.exceptionHandler(t -> {
+      WsMessageReader.closeIfCorrupt(ws, t);
+      close();
+    });
     vertx = io.vertx.core.Vertx.currentContext().owner();
     if (grouped) {
       // Polls are the heartbeat; while the client grants no credit the membership is kept alive by this timer.

@@ -1,5 +1,6 @@
 package io.sluice.http;
 
+import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.sluice.errors.ErrorCode;
 import io.sluice.errors.SluiceException;
 import io.vertx.core.buffer.Buffer;
@@ -37,10 +38,25 @@ final class WsMessageReader {
     this.onRefused = onRefused;
   }
 
-  /** Reads {@code ws}'s messages from now on; pausing {@code ws} pauses the calls. */
+  /**
+   * Reads {@code ws}'s messages from now on; pausing {@code ws} pauses the calls. Also sets {@code ws}'s exception
+   * handler to {@link #closeIfCorrupt}: a session that wants its own must call that from it.
+   */
   static void attach(ServerWebSocket ws, int maxMessageBytes, Consumer<String> onText,
       Consumer<SluiceException> onRefused) {
     ws.frameHandler(new WsMessageReader(maxMessageBytes, onText, onRefused)::onFrame);
+    ws.exceptionHandler(t -> closeIfCorrupt(ws, t));
+  }
+
+  /**
+   * Closes {@code ws} with the close code and reason of a frame the codec refused (1009 and "Max frame length of N
+   * has been exceeded" for a frame over the limit). Vert.x turns the codec's own close frame off and would drop the
+   * connection without one, leaving the client a bare 1006.
+   */
+  static void closeIfCorrupt(ServerWebSocket ws, Throwable t) {
+    if (t instanceof CorruptedWebSocketFrameException corrupt && !ws.isClosed()) {
+      ws.close((short) corrupt.closeStatus().code(), corrupt.getMessage());
+    }
   }
 
   private void onFrame(WebSocketFrame frame) {
