@@ -53,7 +53,7 @@ class BrokerRegistrationTest {
 
   @Test
   void registrationAlreadyOwnedByThisSessionIsTakenAsOurs() throws Exception {
-    BrokerRegistration reg = new BrokerRegistration(7, "127.0.0.1", 8080, "node-7");
+    BrokerRegistration reg = new BrokerRegistration(7, "127.0.0.1", 8080, "node-7", "dir-7");
     curator.usingNamespace(ZkPaths.NAMESPACE).create().withMode(CreateMode.EPHEMERAL)
         .forPath(ZkPaths.broker(7), reg.toJson());
 
