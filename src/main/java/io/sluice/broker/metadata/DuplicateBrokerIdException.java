@@ -9,7 +9,8 @@ public final class DuplicateBrokerIdException extends IllegalStateException {
 
   public DuplicateBrokerIdException(int brokerId, String other) {
     super("Broker id " + brokerId + " is already registered by " + other + "; broker ids must be unique:"
-        + " give this broker another --broker-id (or stop the other one first)");
+        + " give this broker another --broker-id, or stop the other one first (if it was this broker before a crash,"
+        + " with another data directory, start again once its ZooKeeper session expired)");
     this.brokerId = brokerId;
   }
 
