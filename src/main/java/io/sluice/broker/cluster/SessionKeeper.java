@@ -79,11 +79,12 @@ public final class SessionKeeper {
 
   /** Why the broker should not take traffic now, or empty when it may. Any thread. */
   public Optional<String> notReadyReason() {
+    if (fenced) {
+      return Optional.of("Broker " + brokerId + " is fenced: it may have lost its ZooKeeper session, and rejoins the"
+          + " cluster once ZooKeeper answers" + (metadata.connected() ? "" : " (no ZooKeeper connection now)"));
+    }
     if (!metadata.connected()) {
       return Optional.of("Broker " + brokerId + " has no ZooKeeper connection");
-    }
-    if (fenced) {
-      return Optional.of("Broker " + brokerId + " is rejoining the cluster after losing its ZooKeeper session");
     }
     if (!metadata.sessionTrusted()) {
       return Optional.of("Broker " + brokerId + " stood still and has not yet confirmed its ZooKeeper session");
