@@ -59,7 +59,11 @@ import org.apache.curator.retry.ExponentialBackoffRetry;
  *
  * <p>{@link #close} takes it down in reverse: the HTTP front end first (requests in flight are answered), then the
  * partitions (parked fetches answered, queued appends finished, logs flushed and marked clean), the registration
- * and metadata cache, the log store, Vert.x (leaving the cluster) and the embedded ZooKeeper. Idempotent.
+ * and metadata cache, the log store, Vert.x (leaving the cluster) and the embedded ZooKeeper; each step bounded, the
+ * whole within {@code shutdown.timeout.ms} whatever ZooKeeper does. Idempotent.
+ *
+ * <p>A lost ZooKeeper connection does not stop the broker: its {@link SessionKeeper} fences the partitions while the
+ * session may be gone and rejoins the cluster in place when ZooKeeper answers again.
  */
 public final class Broker {
   private static final System.Logger LOG = System.getLogger(Broker.class.getName());
