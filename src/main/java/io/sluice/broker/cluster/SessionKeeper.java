@@ -3,6 +3,7 @@ package io.sluice.broker.cluster;
 import io.sluice.broker.metadata.MetadataSnapshot;
 import io.sluice.broker.metadata.ZkMetadataStore;
 import io.sluice.broker.partition.PartitionManager;
+import io.vertx.core.AsyncResult;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -26,7 +27,8 @@ import org.apache.curator.framework.state.ConnectionState;
  *       vertx-zookeeper does not re-create (vertx-zookeeper#152: peers would see "Not a member of the cluster" and the
  *       event bus to this broker would stop) is written again; this broker's registration is made sure of
  *       ({@link ZkMetadataStore#ensureRegistered}: a new session registers anew, which the controller takes for a
- *       restart and answers with new leader epochs); then the partitions are unfenced at the current metadata. The
+ *       restart and answers with new leader epochs) and the session confirmed at once (so a stall noticed by the
+ *       {@code PauseWatch} does not outlast the rejoin); then the partitions are unfenced at the current metadata. The
  *       controller candidacy needs nothing: Curator's {@code LeaderLatch} rejoins the election by itself. A rejoin
  *       that fails (the connection went again) is tried again on the next reconnection, or after a second.</li>
  *   <li><b>Readiness</b> ({@link #notReadyReason}): not ready without a connection, while fenced or rejoining, while
@@ -157,25 +159,31 @@ public final class SessionKeeper {
     LOG.log(Level.INFO, "Broker " + brokerId + " reconnected to ZooKeeper (" + (newSession ? "new" : "same")
         + " session): rejoining the cluster");
     Future<Void> membership = newSession ? restoreMembership() : Future.succeededFuture();
-    membership.compose(v -> metadata.ensureRegistered(4 * sessionTimeoutMs)).onComplete(ar -> {
-      rejoining = false;
-      if (closed) {
-        return;
-      }
-      if (ar.succeeded()) {
-        expired = false;
-        fenced = false;
-        partitions.resumeAll();
-        LOG.log(Level.INFO, "Broker " + brokerId + " rejoined the cluster");
-      } else {
-        LOG.log(Level.WARNING, "Broker " + brokerId + " could not rejoin the cluster yet: " + ar.cause());
-        vertx.setTimer(REJOIN_RETRY_MS, id -> {
-          if (fenced && metadata.connected()) {
-            rejoin();
-          }
-        });
-      }
-    });
+    membership.compose(v -> metadata.ensureRegistered(4 * sessionTimeoutMs))
+        .compose(v -> metadata.confirmSession())
+        .compose(ok -> ok ? Future.<Void>succeededFuture()
+            : Future.failedFuture("the registration is not owned by the current session"))
+        .onComplete(this::rejoinDone);
+  }
+
+  private void rejoinDone(AsyncResult<Void> ar) {
+    rejoining = false;
+    if (closed) {
+      return;
+    }
+    if (ar.succeeded()) {
+      expired = false;
+      fenced = false;
+      partitions.resumeAll();
+      LOG.log(Level.INFO, "Broker " + brokerId + " rejoined the cluster");
+    } else {
+      LOG.log(Level.WARNING, "Broker " + brokerId + " could not rejoin the cluster yet: " + ar.cause());
+      vertx.setTimer(REJOIN_RETRY_MS, id -> {
+        if (fenced && metadata.connected()) {
+          rejoin();
+        }
+      });
+    }
   }
 
   /**
