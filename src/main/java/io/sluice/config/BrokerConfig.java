@@ -38,6 +38,7 @@ public final class BrokerConfig {
   public static final String ZOOKEEPER_EMBEDDED_PORT = "zookeeper.embedded.port";
   public static final String ZOOKEEPER_SESSION_TIMEOUT_MS = "zookeeper.session.timeout.ms";
   public static final String ZOOKEEPER_CONNECTION_TIMEOUT_MS = "zookeeper.connection.timeout.ms";
+  public static final String SHUTDOWN_TIMEOUT_MS = "shutdown.timeout.ms";
   public static final String NUM_PARTITIONS = "num.partitions";
   public static final String DEFAULT_REPLICATION_FACTOR = "default.replication.factor";
   public static final String LOG_SEGMENT_BYTES = "log.segment.bytes";
@@ -97,6 +98,9 @@ public final class BrokerConfig {
       intKey(ZOOKEEPER_SESSION_TIMEOUT_MS, 6_000, 1_000, Integer.MAX_VALUE, "ZooKeeper session timeout: how long a"
           + " dead broker keeps its partitions' leadership (Kafka's default is 18000; Sluice favours quick failover)"),
       intKey(ZOOKEEPER_CONNECTION_TIMEOUT_MS, 10_000, 100, Integer.MAX_VALUE, "ZooKeeper connect timeout"),
+      intKey(SHUTDOWN_TIMEOUT_MS, 30_000, 1_000, Integer.MAX_VALUE, "the grace of a clean shutdown (SIGTERM):"
+          + " steps still running then are abandoned (an unfinished log close costs a recovery scan at the next"
+          + " start, never data); each step that needs ZooKeeper is bounded much lower"),
       intKey(NUM_PARTITIONS, 1, 1, 100_000, "partitions of an auto-created or defaulted topic"),
       intKey(DEFAULT_REPLICATION_FACTOR, 1, 1, Short.MAX_VALUE, "replication factor by default"),
       intKey(LOG_SEGMENT_BYTES, 1 << 30, 1024, Integer.MAX_VALUE, "segment.bytes by default"),

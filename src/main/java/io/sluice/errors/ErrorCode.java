@@ -16,6 +16,11 @@ public enum ErrorCode {
   LEADER_NOT_AVAILABLE(5, 503, true),
   NOT_LEADER_OR_FOLLOWER(6, 421, true),
   REQUEST_TIMED_OUT(7, 504, true),
+  /**
+   * This broker cannot reach ZooKeeper (no session, or it is rejoining after losing one): cluster metadata cannot be
+   * read or changed through it now. Retry later or on another broker.
+   */
+  BROKER_NOT_AVAILABLE(8, 503, true),
   MESSAGE_TOO_LARGE(10, 413, false),
   /** The connection to a broker failed or was lost before an answer: the request may or may not have applied. */
   NETWORK_EXCEPTION(13, 503, true),
