@@ -167,6 +167,19 @@ class BrokerServiceTest {
   }
 
   @Test
+  void topicWithTheLongestNameDeletedAndCreatedAgainStartsEmpty(TestInfo info) throws Exception {
+    String name = (topicName(info) + "-").repeat(10).substring(0, TopicNames.MAX_LENGTH);
+    TopicPartition tp = new TopicPartition(name, 11);
+    create(name, 12);
+    await(service.produce(tp, batch("first life"), Acks.LEADER));
+    await(service.deleteTopic(name));
+    assertThat(dataDir.resolve(tp.dirName())).doesNotExist();
+    create(name, 12);
+
+    assertThat(await(service.offsets(tp))).isEqualTo(new OffsetRange(0, 0));
+  }
+
+  @Test
   void produceForUnknownTopicAutoCreatesIt(TestInfo info) throws Exception {
     String name = topicName(info);
     TopicMetadata m = await(service.metadataForProduce(name));
