@@ -85,6 +85,9 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
     throw new IllegalStateException("Embedded ZooKeeper in " + baseDir + " did not start (see its log above)", last);
   }
 
+  /** Connections the embedded ZooKeeper accepts in all (0 would be unbounded). */
+  static final int MAX_CONNECTIONS = 1024;
+
   private static Properties properties(Path baseDir, int port) {
     Properties p = new Properties();
     p.setProperty("dataDir", baseDir.resolve("data").toAbsolutePath().toString());
@@ -95,6 +98,9 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
     p.setProperty("syncLimit", "5");
     // Unknown keys become "zookeeper."-prefixed system properties: this one turns the AdminServer off.
     p.setProperty("admin.enableServer", "false");
+    // Becomes zookeeper.maxCnxns: a bound on every client connection (brokers hold one session each), which also
+    // keeps ZooKeeper from warning at every start that none is configured.
+    p.setProperty("maxCnxns", Integer.toString(MAX_CONNECTIONS));
     // Snapshots are purged so that a long-lived broker does not fill its disk with them.
     p.setProperty("autopurge.snapRetainCount", "3");
     p.setProperty("autopurge.purgeInterval", "1");
