@@ -17,10 +17,11 @@ package io.sluice.http;
  * @param fetchWorkerPoolSize threads of the worker pool that reads fetched file slices and decodes them
  * @param shutdownGraceMs how long undeploying waits for requests in flight (parked fetches included) before it
  *     closes their connections
+ * @param connections per-address limit, idle and request-head timeouts, and the file-descriptor reserve
  */
 public record HttpApiConfig(String host, int port, long maxBodyBytes, int maxConnections, long maxFetchWaitMs,
     int maxRecordsPerRequest, long defaultFetchWaitMs, int defaultFetchMaxBytes, int maxFetchBytes,
-    int fetchWorkerPoolSize, long shutdownGraceMs) {
+    int fetchWorkerPoolSize, long shutdownGraceMs, ConnectionLimits connections) {
 
   public static final long DEFAULT_MAX_BODY_BYTES = 16L * 1024 * 1024;
   public static final int DEFAULT_MAX_CONNECTIONS = 1024;
@@ -47,38 +48,46 @@ public record HttpApiConfig(String host, int port, long maxBodyBytes, int maxCon
     requireRange("defaultFetchMaxBytes", defaultFetchMaxBytes, 1, maxFetchBytes);
     requireRange("fetchWorkerPoolSize", fetchWorkerPoolSize, 1, 1_024);
     requireRange("shutdownGraceMs", shutdownGraceMs, 0, Long.MAX_VALUE);
+    if (connections == null) {
+      throw new IllegalArgumentException("connections must be set");
+    }
   }
 
   /** The defaults above, bound to {@code host} and {@code port}. */
   public static HttpApiConfig defaults(String host, int port) {
     return new HttpApiConfig(host, port, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_FETCH_WAIT_MS,
         DEFAULT_MAX_RECORDS_PER_REQUEST, DEFAULT_FETCH_WAIT_MS, DEFAULT_FETCH_MAX_BYTES, DEFAULT_MAX_FETCH_BYTES,
-        DEFAULT_FETCH_WORKER_POOL_SIZE, DEFAULT_SHUTDOWN_GRACE_MS);
+        DEFAULT_FETCH_WORKER_POOL_SIZE, DEFAULT_SHUTDOWN_GRACE_MS, ConnectionLimits.defaults());
   }
 
   public HttpApiConfig withPort(int newPort) {
     return new HttpApiConfig(host, newPort, maxBodyBytes, maxConnections, maxFetchWaitMs, maxRecordsPerRequest,
-        defaultFetchWaitMs, defaultFetchMaxBytes, maxFetchBytes, fetchWorkerPoolSize, shutdownGraceMs);
+        defaultFetchWaitMs, defaultFetchMaxBytes, maxFetchBytes, fetchWorkerPoolSize, shutdownGraceMs, connections);
   }
 
   public HttpApiConfig withMaxBodyBytes(long newMaxBodyBytes) {
     return new HttpApiConfig(host, port, newMaxBodyBytes, maxConnections, maxFetchWaitMs, maxRecordsPerRequest,
-        defaultFetchWaitMs, defaultFetchMaxBytes, maxFetchBytes, fetchWorkerPoolSize, shutdownGraceMs);
+        defaultFetchWaitMs, defaultFetchMaxBytes, maxFetchBytes, fetchWorkerPoolSize, shutdownGraceMs, connections);
   }
 
   public HttpApiConfig withMaxConnections(int newMaxConnections) {
     return new HttpApiConfig(host, port, maxBodyBytes, newMaxConnections, maxFetchWaitMs, maxRecordsPerRequest,
-        defaultFetchWaitMs, defaultFetchMaxBytes, maxFetchBytes, fetchWorkerPoolSize, shutdownGraceMs);
+        defaultFetchWaitMs, defaultFetchMaxBytes, maxFetchBytes, fetchWorkerPoolSize, shutdownGraceMs, connections);
   }
 
   public HttpApiConfig withMaxRecordsPerRequest(int newMaxRecordsPerRequest) {
     return new HttpApiConfig(host, port, maxBodyBytes, maxConnections, maxFetchWaitMs, newMaxRecordsPerRequest,
-        defaultFetchWaitMs, defaultFetchMaxBytes, maxFetchBytes, fetchWorkerPoolSize, shutdownGraceMs);
+        defaultFetchWaitMs, defaultFetchMaxBytes, maxFetchBytes, fetchWorkerPoolSize, shutdownGraceMs, connections);
   }
 
   public HttpApiConfig withFetchWait(long newDefaultFetchWaitMs, long newMaxFetchWaitMs) {
     return new HttpApiConfig(host, port, maxBodyBytes, maxConnections, newMaxFetchWaitMs, maxRecordsPerRequest,
-        newDefaultFetchWaitMs, defaultFetchMaxBytes, maxFetchBytes, fetchWorkerPoolSize, shutdownGraceMs);
+        newDefaultFetchWaitMs, defaultFetchMaxBytes, maxFetchBytes, fetchWorkerPoolSize, shutdownGraceMs, connections);
+  }
+
+  public HttpApiConfig withConnections(ConnectionLimits newConnections) {
+    return new HttpApiConfig(host, port, maxBodyBytes, maxConnections, maxFetchWaitMs, maxRecordsPerRequest,
+        defaultFetchWaitMs, defaultFetchMaxBytes, maxFetchBytes, fetchWorkerPoolSize, shutdownGraceMs, newConnections);
   }
 
   private static void requireRange(String name, long value, long min, long max) {
