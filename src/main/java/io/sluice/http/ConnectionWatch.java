@@ -91,11 +91,14 @@ final class ConnectionWatch {
     return overLimit;
   }
 
-  /** Called once the HTTP layer has taken the connection: watch its messages, or its bytes only for HTTP/2. */
-  void httpConnected(Channel channel) {
-    if (channel.pipeline().get("httpDecoder") != null && channel.pipeline().get("handler") != null) {
+  /**
+   * Called once the HTTP layer has taken the connection: watch an HTTP/1.x connection's messages; an HTTP/2 one
+   * (prior knowledge, or upgraded from HTTP/1.1 by {@code Upgrade: h2c}, as java.net.http clients do) by its bytes.
+   */
+  void httpConnected(Channel channel, boolean http1) {
+    if (http1 && channel.pipeline().get(MESSAGES) == null) {
       channel.pipeline().addBefore("handler", MESSAGES, messages());
-    } else {
+    } else if (!http1) {
       mode = Mode.HTTP2;
     }
   }

@@ -12,6 +12,7 @@ import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.impl.Http1xServerConnection;
 import io.vertx.core.net.impl.ConnectionBase;
 import io.vertx.ext.web.Router;
 import java.net.InetAddress;
@@ -91,7 +92,7 @@ public class HttpServerVerticle extends VerticleBase {
         .connectionHandler(connection -> {
           ConnectionWatch watch = ConnectionWatch.of(channel(connection));
           if (watch != null) {
-            watch.httpConnected(channel(connection));
+            watch.httpConnected(channel(connection), connection instanceof Http1xServerConnection);
           }
         })
         .invalidRequestHandler(MalformedRequests::invalid)

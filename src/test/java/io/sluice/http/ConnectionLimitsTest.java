@@ -217,6 +217,21 @@ class ConnectionLimitsTest extends HttpApiTestBase {
   }
 
   @Test
+  void aConnectionUpgradedToH2cIsNotClosedAtTheHeadDeadline() throws Exception {
+    restart(100, new ConnectionLimits(1_000, 10_000, 800, 0));
+    java.net.http.HttpClient h2 = java.net.http.HttpClient.newBuilder()
+        .version(java.net.http.HttpClient.Version.HTTP_2).build();
+    java.net.http.HttpRequest health = java.net.http.HttpRequest.newBuilder(
+        java.net.URI.create("http://127.0.0.1:" + verticle.actualPort() + "/health")).build();
+    java.net.http.HttpResponse<String> first = h2.send(health, java.net.http.HttpResponse.BodyHandlers.ofString());
+    assertThat(first.version()).isEqualTo(java.net.http.HttpClient.Version.HTTP_2);
+    // Let twice the head deadline pass on the upgraded connection; the client reuses it for the next request.
+    long answered = System.nanoTime();
+    FetchEndpointTest.eventually(() -> System.nanoTime() - answered > TimeUnit.MILLISECONDS.toNanos(1_600));
+    assertThat(h2.send(health, java.net.http.HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+  }
+
+  @Test
   void aBadChunkSizeIsAJsonBadRequest() throws Exception {
     createTopic("chunks", 1);
     Socket s = open();
