@@ -65,6 +65,8 @@ public final class BrokerConfig {
   public static final String HTTP_MIN_FREE_FILE_DESCRIPTORS = "http.min.free.file.descriptors";
   public static final String FETCH_MAX_WAIT_MS = "fetch.max.wait.ms";
   public static final String HTTP_MAX_RECORDS_PER_REQUEST = "http.max.records.per.request";
+  public static final String HTTP_WS_MAX_FRAME_BYTES = "http.ws.max.frame.bytes";
+  public static final String HTTP_WS_MAX_MESSAGE_BYTES = "http.ws.max.message.bytes";
   public static final String CLUSTER_HOST = "cluster.host";
   public static final String CLUSTER_PORT = "cluster.port";
   public static final String OFFSETS_TOPIC_NUM_PARTITIONS = "offsets.topic.num.partitions";
@@ -135,6 +137,10 @@ public final class BrokerConfig {
       intKey(HTTP_MIN_FREE_FILE_DESCRIPTORS, 256, 0, Integer.MAX_VALUE, "while fewer file descriptors are free,"
           + " new HTTP connections are closed at accept"),
       intKey(HTTP_MAX_RECORDS_PER_REQUEST, 10_000, 1, Integer.MAX_VALUE, "records one produce request may carry"),
+      intKey(HTTP_WS_MAX_FRAME_BYTES, 1 << 20, 1, Integer.MAX_VALUE, "largest WebSocket frame; a larger one closes"
+          + " the socket (close code 1009); at most http.ws.max.message.bytes"),
+      intKey(HTTP_WS_MAX_MESSAGE_BYTES, 1 << 20, 1, Integer.MAX_VALUE, "largest WebSocket message (all its"
+          + " fragments); a larger one gets a 10001 error reply in its place"),
       longKey(FETCH_MAX_WAIT_MS, 30_000L, 0, "cap on a fetch's timeout (its long-poll wait) and on a consumer poll's"),
       stringKey(CLUSTER_HOST, "127.0.0.1", "event-bus host, advertised to other brokers as is"),
       intKey(CLUSTER_PORT, 0, 0, 65_535, "event-bus port; 0 lets the OS choose"),
@@ -176,6 +182,7 @@ public final class BrokerConfig {
     }
     this.parsed = p;
     validateDataDirs();
+    validateWebSocketLimits();
   }
 
   /** The built-in defaults. */
@@ -352,6 +359,14 @@ public final class BrokerConfig {
     return getInt(HTTP_MIN_FREE_FILE_DESCRIPTORS);
   }
 
+  public int httpWsMaxFrameBytes() {
+    return getInt(HTTP_WS_MAX_FRAME_BYTES);
+  }
+
+  public int httpWsMaxMessageBytes() {
+    return getInt(HTTP_WS_MAX_MESSAGE_BYTES);
+  }
+
   public int httpMaxRecordsPerRequest() {
     return getInt(HTTP_MAX_RECORDS_PER_REQUEST);
   }
@@ -397,6 +412,14 @@ public final class BrokerConfig {
       throw new ConfigException(LOG_DIR, "Configuration " + LOG_DIR + " must not be empty");
     }
     defaultLogConfig();
+  }
+
+  private void validateWebSocketLimits() {
+    if (httpWsMaxFrameBytes() > httpWsMaxMessageBytes()) {
+      throw new ConfigException(HTTP_WS_MAX_FRAME_BYTES, "Configuration " + HTTP_WS_MAX_FRAME_BYTES + " ("
+          + httpWsMaxFrameBytes() + ") must not exceed " + HTTP_WS_MAX_MESSAGE_BYTES + " (" + httpWsMaxMessageBytes()
+          + "): a frame is part of a message");
+    }
   }
 
   @Override

@@ -29,6 +29,8 @@ public enum ErrorCode {
   ILLEGAL_GENERATION(22, 409, false),
   /** A member names an assignor other than the one its group's members use. */
   INCONSISTENT_GROUP_PROTOCOL(23, 409, false),
+  /** A group id that is empty, too long or holds characters outside {@code [a-zA-Z0-9._-]}. */
+  INVALID_GROUP_ID(24, 400, false),
   UNKNOWN_MEMBER_ID(25, 409, false),
   INVALID_SESSION_TIMEOUT(26, 400, false),
   REBALANCE_IN_PROGRESS(27, 409, true),

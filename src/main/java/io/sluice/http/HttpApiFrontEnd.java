@@ -36,6 +36,7 @@ public final class HttpApiFrontEnd implements HttpFrontEnd {
         .withMaxRecordsPerRequest(config.httpMaxRecordsPerRequest())
         .withConnections(new ConnectionLimits(config.httpMaxConnectionsPerIp(), config.httpIdleTimeoutMs(),
             config.httpRequestHeadTimeoutMs(), config.httpMinFreeFileDescriptors()))
+        .withWebSocketLimits(config.httpWsMaxFrameBytes(), config.httpWsMaxMessageBytes())
         .withFetchWait(Math.min(HttpApiConfig.DEFAULT_FETCH_WAIT_MS, maxWaitMs), maxWaitMs);
   }
 

@@ -87,7 +87,9 @@ public class HttpServerVerticle extends VerticleBase {
     HttpServerOptions options = new HttpServerOptions()
         .setHost(cfg.host())
         // Compression would disable sendFile's zero-copy path.
-        .setCompressionSupported(false);
+        .setCompressionSupported(false)
+        .setMaxWebSocketFrameSize(cfg.wsMaxFrameBytes())
+        .setMaxWebSocketMessageSize(cfg.wsMaxMessageBytes());
     server = AcceptHook.createHttpServer(vertx, options, this::admit)
         .connectionHandler(connection -> {
           ConnectionWatch watch = ConnectionWatch.of(channel(connection));
