@@ -12,6 +12,7 @@ import io.sluice.broker.metadata.ZkMetadataStore;
 import io.sluice.broker.metadata.ZkPaths;
 import io.sluice.broker.partition.PartitionManager;
 import io.sluice.config.BrokerConfig;
+import io.sluice.metrics.MetricsService;
 import io.sluice.storage.TopicPartition;
 import io.sluice.storage.LogManager;
 import io.vertx.core.Future;
@@ -83,6 +84,7 @@ public final class Broker {
   private ForwardServer forwardServer;
   private final Promise<Void> sessionLost = Promise.promise();
   private HttpFrontEnd.Deployed http;
+  private MetricsService metrics;
   private Future<Void> closed;
 
   private Broker(BrokerConfig config, Builder builder) {
@@ -141,7 +143,8 @@ public final class Broker {
         .compose(v -> openLogStore())
         .compose(v -> startMetadata())
         .compose(v -> startClusterRole())
-        .compose(v -> builder.httpFrontEnd.deploy(vertx, service, config))
+        .compose(v -> startMetrics())
+        .compose(v -> builder.httpFrontEnd.deploy(vertx, metrics.meter(service), config, metrics.httpExtensions()))
         .compose(deployed -> {
           http = deployed;
           BrokerRegistration reg = new BrokerRegistration(config.brokerId(), advertisedHttpHost(), deployed.port(),
@@ -180,6 +183,13 @@ public final class Broker {
     return cluster.ensureClusterId()
         .compose(id -> Future.join(replicationServer.start(), forwardServer.start()))
         .mapEmpty();
+  }
+
+  /** Metrics and the dashboard: the front end gets the metered service and mounts their routes. */
+  private Future<Void> startMetrics() {
+    metrics = new MetricsService(vertx, config, new MetricsService.Sources(config.brokerId(), metadata::snapshot,
+        partitions::replicaStats, controller::isActive));
+    return metrics.start(service, metadata::addListener);
   }
 
   /**
@@ -292,6 +302,7 @@ public final class Broker {
     }
     Future<Void> chain = Future.succeededFuture();
     chain = step(chain, "HTTP front end", () -> http == null || http.deploymentId() == null ? null : vertx.undeploy(http.deploymentId()));
+    chain = step(chain, "metrics", () -> metrics == null ? null : metrics.close());
     chain = step(chain, "controller", () -> controller == null ? null : controller.close());
     chain = step(chain, "cluster endpoints", () -> replicationServer == null ? null
         : Future.join(replicationServer.stop(), forwardServer.stop()));
