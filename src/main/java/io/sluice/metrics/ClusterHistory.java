@@ -15,6 +15,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.function.Supplier;
+import io.sluice.broker.partition.ReplicaStats;
 
 /**
  * The cluster's view of the metrics history: every live broker's own history (this one's read directly, the others'
@@ -31,8 +33,11 @@ final class ClusterHistory {
   private final MetricsHistory local;
   private final HttpClient http;
   private final long intervalMs;
+  private final Supplier<List<ReplicaStats>> replicas;
 
-  ClusterHistory(int brokerId, BrokerService service, MetricsHistory local, HttpClient http, long intervalMs) {
+  ClusterHistory(int brokerId, BrokerService service, MetricsHistory local, HttpClient http, long intervalMs,
+      Supplier<List<ReplicaStats>> replicas) {
+    this.replicas = replicas;
     this.brokerId = brokerId;
     this.service = service;
     this.local = local;
@@ -73,11 +78,52 @@ final class ClusterHistory {
   }
 
   private Future<JsonObject> fetch(BrokerInfo b, long sinceMs) {
+    return get(b, "/metrics/history?scope=local&since=" + sinceMs).map(JsonObject::new);
+  }
+
+  private Future<io.vertx.core.buffer.Buffer> get(BrokerInfo b, String uri) {
     RequestOptions options = new RequestOptions().setMethod(HttpMethod.GET).setHost(b.host()).setPort(b.port())
-        .setURI("/metrics/history?scope=local&since=" + sinceMs).setTimeout(PEER_TIMEOUT_MS);
+        .setURI(uri).setTimeout(PEER_TIMEOUT_MS);
     return http.request(options).compose(req -> req.send()).compose(resp -> resp.statusCode() == 200
-        ? resp.body().map(body -> new JsonObject(body))
-        : Future.failedFuture("broker " + b.id() + " answered " + resp.statusCode()));
+        ? resp.body() : Future.failedFuture("broker " + b.id() + " answered " + resp.statusCode()));
+  }
+
+  /**
+   * This broker's replicas ({@code topic} null: all), as
+   * {@code [{"topic", "partition", "broker", "leader", "log_start_offset", "log_end_offset", "high_watermark",
+   * "size_bytes"}]}.
+   */
+  JsonArray localReplicas(String topic) {
+    JsonArray out = new JsonArray();
+    for (ReplicaStats r : replicas.get()) {
+      if (topic == null || topic.equals(r.tp().topic())) {
+        out.add(new JsonObject().put("topic", r.tp().topic()).put("partition", r.tp().partition())
+            .put("broker", brokerId).put("leader", r.leader()).put("log_start_offset", r.logStartOffset())
+            .put("log_end_offset", r.logEndOffset()).put("high_watermark", r.leader() ? r.highWatermark() : null)
+            .put("size_bytes", r.sizeBytes()));
+      }
+    }
+    return out;
+  }
+
+  /** Every live broker's {@link #localReplicas}, concatenated; brokers that did not answer are left out. */
+  Future<JsonArray> clusterReplicas(String topic) {
+    String query = topic == null ? "" : "&topic=" + java.net.URLEncoder.encode(topic,
+        java.nio.charset.StandardCharsets.UTF_8);
+    return service.describeCluster().compose(cluster -> {
+      List<Future<JsonArray>> parts = new ArrayList<>();
+      parts.add(Future.succeededFuture(localReplicas(topic)));
+      for (BrokerInfo b : cluster.brokers()) {
+        if (b.id() != brokerId && b.alive()) {
+          parts.add(get(b, "/metrics/replicas?scope=local" + query).map(JsonArray::new));
+        }
+      }
+      return Future.join(new ArrayList<>(parts)).transform(ignored -> {
+        JsonArray out = new JsonArray();
+        parts.stream().filter(Future::succeeded).forEach(f -> out.addAll(f.result()));
+        return Future.succeededFuture(out);
+      });
+    });
   }
 
   /** Merges brokers' histories (each {@code {"times", "series"}}) as the class comment says. */

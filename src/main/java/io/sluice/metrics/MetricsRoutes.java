@@ -12,7 +12,8 @@ import io.vertx.ext.web.RoutingContext;
 /**
  * {@code GET /metrics} (Prometheus' text format, rendered on a worker: a scrape walks every meter),
  * {@code GET /metrics/history} ({@code scope=cluster} by default, or {@code local}; {@code since} a time in ms to get
- * only later samples) and {@code GET /metrics/history/events}, a Server-Sent Events stream of the same JSON: the
+ * only later samples) and {@code GET /metrics/replicas} (every replica's
+ * sizes and offsets, {@code topic} to choose one) and {@code GET /metrics/history/events}, a Server-Sent Events stream of the same JSON: the
  * whole history first, then every interval the samples since the previous event (the last bucket again, as later
  * brokers' samples may have joined it).
  */
@@ -36,12 +37,14 @@ final class MetricsRoutes {
 
   /** Mounts the routes; with {@code routes} null (metrics off) they answer 404 saying so. */
   static void mount(Router router, MetricsRoutes routes, int brokerId) {
-    for (String path : new String[] {"/metrics", "/metrics/history", "/metrics/history/events"}) {
+    for (String path : new String[] {"/metrics", "/metrics/history", "/metrics/history/events", "/metrics/replicas"}) {
       router.get(path).handler(ctx -> {
         if (routes == null) {
           error(ctx, ErrorCode.NOT_FOUND, "Metrics are turned off on broker " + brokerId + " (metrics.enable=false)");
         } else if (path.equals("/metrics")) {
           routes.scrape(ctx);
+        } else if (path.equals("/metrics/replicas")) {
+          routes.replicas(ctx);
         } else if (path.equals("/metrics/history")) {
           routes.history(ctx);
         } else {
@@ -66,6 +69,17 @@ final class MetricsRoutes {
     }
     select(q.cluster, q.sinceMs).onSuccess(json -> ctx.response().putHeader("Content-Type", "application/json")
         .putHeader("Cache-Control", "no-store").end(json.toBuffer())).onFailure(ctx::fail);
+  }
+
+  private void replicas(RoutingContext ctx) {
+    Query q = query(ctx);
+    if (q == null) {
+      return;
+    }
+    String topic = ctx.request().getParam("topic");
+    (q.cluster ? history.clusterReplicas(topic) : Future.succeededFuture(history.localReplicas(topic)))
+        .onSuccess(json -> ctx.response().putHeader("Content-Type", "application/json")
+            .putHeader("Cache-Control", "no-store").end(json.toBuffer())).onFailure(ctx::fail);
   }
 
   private void events(RoutingContext ctx) {

@@ -119,7 +119,7 @@ public final class MetricsService {
     }
     workers = vertx.createSharedWorkerExecutor(WORKER_POOL + "-" + sources.brokerId(), 1);
     peers = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true));
-    clusterHistory = new ClusterHistory(sources.brokerId(), service, history, peers, intervalMs);
+    clusterHistory = new ClusterHistory(sources.brokerId(), service, history, peers, intervalMs, sources.replicas());
     metadataListeners.accept(snapshot -> {
       if (!closed) {
         state.onMetadata(snapshot);
