@@ -108,7 +108,9 @@ function startTail(name, v, out) {
   const source = new EventSource(`/topics/${enc(name)}/partitions/${v.partition}/events?format=binary`);
   source.onmessage = e => {
     const r = JSON.parse(e.data);
-    tbody.prepend(recordRow(r, v.format));
+    const row = recordRow(r, v.format);
+    row.dataset.arrived = String(Date.now());
+    tbody.prepend(row);
     while (tbody.rows.length > TAIL_ROWS) tbody.deleteRow(-1);
   };
   source.addEventListener('error', e => {
@@ -126,7 +128,7 @@ function recordsTable(records, format) {
 
 function recordRow(r, format) {
   const headers = (r.headers || []).map(x => h('div', {class: 'mono'}, x.key, '=', decode(fromBase64(x.value), 'auto')));
-  return h('tr', {dataset: {offset: String(r.offset)}},
+  return h('tr', {dataset: {offset: String(r.offset), timestamp: String(r.timestamp)}},
     h('td', {class: 'mono'}, String(r.offset)),
     h('td', {class: 'mono nowrap'}, new Date(r.timestamp).toISOString().replace('T', ' ').replace('Z', '')),
     h('td', {}, h('pre', {}, decode(fromBase64(r.key), format))),

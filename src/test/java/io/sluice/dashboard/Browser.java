@@ -22,15 +22,15 @@ import org.openqa.selenium.logging.LoggingPreferences;
  * Manager (this machine cannot reach one). Missing binaries fail loudly, so a test can never pass without a real
  * browser. Collects the page's console messages and saves screenshots.
  */
-final class Browser implements AutoCloseable {
+public final class Browser implements AutoCloseable {
   static final Path CHROMIUM = Path.of("/usr/bin/chromium");
   static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
 
-  final ChromeDriver driver;
+  public final ChromeDriver driver;
   private final Path userData;
   private final List<String> console = new ArrayList<>();
 
-  Browser(int width, int height, boolean dark) throws IOException {
+  public Browser(int width, int height, boolean dark) throws IOException {
     for (Path p : List.of(CHROMIUM, CHROMEDRIVER)) {
       if (!Files.isExecutable(p)) {
         throw new IllegalStateException(p + " is missing: install Debian's chromium and chromium-driver"
@@ -56,7 +56,7 @@ final class Browser implements AutoCloseable {
   }
 
   /** Console messages at WARNING or above since the last call (Chrome reports errors as SEVERE). */
-  List<String> consoleErrors() {
+  public List<String> consoleErrors() {
     for (LogEntry e : driver.manage().logs().get(LogType.BROWSER)) {
       if (e.getLevel().intValue() >= Level.SEVERE.intValue()) {
         console.add(e.getLevel() + " " + e.getMessage());
@@ -67,7 +67,7 @@ final class Browser implements AutoCloseable {
     return out;
   }
 
-  Path screenshot(String name) throws IOException {
+  public Path screenshot(String name) throws IOException {
     Path dir = Files.createDirectories(Path.of("target", "screenshots"));
     Path file = dir.resolve(name + ".png");
     Files.write(file, ((TakesScreenshot) driver).getScreenshotAs(OutputType.BYTES));
