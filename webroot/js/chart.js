@@ -38,7 +38,8 @@ export function lineChart(title, {unit = '', height = 180} = {}) {
 
   return {
     el: fig,
-    update(times, lines) {
+    update(times, lines, note) {
+      empty.textContent = note || 'No samples yet.';
       const newLabels = lines.map(l => l.label);
       if (!window.uPlot) return;
       if (!plot || newLabels.join('\u0000') !== labels.join('\u0000')) {

@@ -29,6 +29,11 @@ export function latest(name) {
   return null;
 }
 
+/** What a chart says when there is no history to show, or null. */
+export function note(s) {
+  return s.available === false ? 'No metrics from this broker (metrics.enable=false, or it cannot be reached).' : null;
+}
+
 export function names(prefix) {
   return Object.keys(state.series).filter(n => n.startsWith(prefix));
 }

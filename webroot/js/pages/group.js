@@ -15,7 +15,7 @@ export async function render(main, id) {
   const unsubscribe = history.subscribe(state => {
     const parts = history.names(prefix + '/').sort();
     chart.update(state.times, [{label: 'total', values: history.series(prefix)},
-      ...parts.map(n => ({label: n.slice(prefix.length + 1), values: history.series(n)}))]);
+      ...parts.map(n => ({label: n.slice(prefix.length + 1), values: history.series(n)}))], history.note(state));
   });
   async function refresh() {
     const [g, l] = await Promise.all([api('/consumer-groups/' + enc(id)), api(`/consumer-groups/${enc(id)}/lags`)]);

@@ -18,9 +18,9 @@ export async function render(main) {
   const unsubscribe = history.subscribe(state => {
     const t = state.times;
     bytesChart.update(t, [{label: 'in', values: history.series('total.in.bytes')},
-      {label: 'out', values: history.series('total.out.bytes')}]);
+      {label: 'out', values: history.series('total.out.bytes')}], history.note(state));
     recordsChart.update(t, [{label: 'in', values: history.series('total.in.records')},
-      {label: 'out', values: history.series('total.out.records')}]);
+      {label: 'out', values: history.series('total.out.records')}], history.note(state));
     renderLagging(lagging);
   });
   const timer = setInterval(() => loadCluster(health, brokers), 5000);

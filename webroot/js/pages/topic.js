@@ -17,16 +17,16 @@ export async function render(main, name, tab) {
   main.append(h('section', {class: 'charts'}, chart.el), parts, actions(t));
   const unsubscribe = history.subscribe(state => chart.update(state.times, [
     {label: 'in', values: history.series('topic.in.bytes/' + name)},
-    {label: 'out', values: history.series('topic.out.bytes/' + name)}]));
+    {label: 'out', values: history.series('topic.out.bytes/' + name)}], history.note(state)));
   await partitions(parts, t);
   return () => { unsubscribe(); chart.destroy(); };
 }
 
 export function tabs(name, current) {
   const base = '#/topics/' + enc(name);
-  const link = (id, href, label) => h('a', {href, role: 'tab', 'aria-selected': String(current === id),
+  const link = (id, href, label) => h('a', {href,
     'aria-current': current === id ? 'page' : null}, label);
-  return h('nav', {class: 'tabs', role: 'tablist', 'aria-label': 'Topic'},
+  return h('nav', {class: 'tabs', 'aria-label': 'Topic'},
     link('partitions', base, 'Partitions'), link('messages', base + '/messages', 'Messages'),
     link('configs', base + '/configs', 'Configs'));
 }

@@ -136,6 +136,39 @@ class MetricsApiTest {
   }
 
   @Test
+  void webSocketAndEventStreamSessionsAreCountedWhileOpen() throws Exception {
+    start(Map.of());
+    produceAndFetch("orders", 1);
+    io.vertx.core.http.WebSocketClient ws = broker.vertx().createWebSocketClient();
+    io.vertx.core.http.WebSocket socket = await(ws.connect(broker.httpPort(), "127.0.0.1",
+        "/ws/consume?topic=orders&partition=0&offset=0"));
+    awaitGauge("sluice_websocket_sessions", 1);
+    io.vertx.core.http.HttpClient http = broker.vertx().createHttpClient();
+    io.vertx.core.http.HttpClientResponse events = await(http.request(io.vertx.core.http.HttpMethod.GET,
+        broker.httpPort(), "127.0.0.1", "/topics/orders/partitions/0/events").compose(r -> r.send()));
+    assertThat(events.statusCode()).isEqualTo(200);
+    awaitGauge("sluice_sse_sessions", 1);
+    await(socket.close());
+    awaitGauge("sluice_websocket_sessions", 0);
+    await(http.close());
+    awaitGauge("sluice_sse_sessions", 0);
+    await(ws.close());
+  }
+
+  private void awaitGauge(String name, double expected) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    double last;
+    do {
+      last = value(get("/metrics").bodyAsString(), name);
+      if (last == expected) {
+        return;
+      }
+      Thread.sleep(50); // polling a condition with a deadline
+    } while (System.nanoTime() < deadline);
+    assertThat(last).as(name).isEqualTo(expected);
+  }
+
+  @Test
   void badParametersAreClearErrors() throws Exception {
     start(Map.of());
     HttpResponse<Buffer> scope = get("/metrics/history?scope=everywhere");
