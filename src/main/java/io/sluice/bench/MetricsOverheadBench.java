@@ -84,11 +84,12 @@ public final class MetricsOverheadBench {
     byte[] bytes = new byte[batch.remaining()];
     batch.duplicate().get(bytes);
     Future<ProduceResult> produced = Future.succeededFuture(new ProduceResult(List.of(0L), -1L));
+    Buffer fetched = Buffer.buffer(bytes);
     return (BrokerService) Proxy.newProxyInstance(BrokerService.class.getClassLoader(),
         new Class<?>[] {BrokerService.class}, (proxy, method, a) -> switch (method.getName()) {
           case "produce" -> produced;
           case "fetch" -> Future.succeededFuture(new FetchResult(((FetchRequest) a[0]).tp(), 0, 0, null,
-              Buffer.buffer(bytes)));
+              fetched));
           default -> throw new UnsupportedOperationException(method.getName());
         });
   }

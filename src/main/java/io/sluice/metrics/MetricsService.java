@@ -182,8 +182,11 @@ public final class MetricsService {
       vertx.cancelTimer(timer);
     }
     gcMetrics.close();
-    peers.close();
     registry.close();
-    return workers.close();
+    // Started only by start(): a broker whose boot failed before it closes what exists.
+    if (peers != null) {
+      peers.close();
+    }
+    return workers != null ? workers.close() : Future.succeededFuture();
   }
 }
