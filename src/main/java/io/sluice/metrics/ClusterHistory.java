@@ -2,12 +2,16 @@ package io.sluice.metrics;
 
 import io.sluice.broker.BrokerService;
 import io.sluice.broker.ClusterDescription.BrokerInfo;
+import io.sluice.broker.partition.ReplicaStats;
 import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -16,7 +20,6 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.Supplier;
-import io.sluice.broker.partition.ReplicaStats;
 
 /**
  * The cluster's view of the metrics history: every live broker's own history (this one's read directly, the others'
@@ -81,7 +84,7 @@ final class ClusterHistory {
     return get(b, "/metrics/history?scope=local&since=" + sinceMs).map(JsonObject::new);
   }
 
-  private Future<io.vertx.core.buffer.Buffer> get(BrokerInfo b, String uri) {
+  private Future<Buffer> get(BrokerInfo b, String uri) {
     RequestOptions options = new RequestOptions().setMethod(HttpMethod.GET).setHost(b.host()).setPort(b.port())
         .setURI(uri).setTimeout(PEER_TIMEOUT_MS);
     return http.request(options).compose(req -> req.send()).compose(resp -> resp.statusCode() == 200
@@ -108,8 +111,7 @@ final class ClusterHistory {
 
   /** Every live broker's {@link #localReplicas}, concatenated; brokers that did not answer are left out. */
   Future<JsonArray> clusterReplicas(String topic) {
-    String query = topic == null ? "" : "&topic=" + java.net.URLEncoder.encode(topic,
-        java.nio.charset.StandardCharsets.UTF_8);
+    String query = topic == null ? "" : "&topic=" + URLEncoder.encode(topic, StandardCharsets.UTF_8);
     return service.describeCluster().compose(cluster -> {
       List<Future<JsonArray>> parts = new ArrayList<>();
       parts.add(Future.succeededFuture(localReplicas(topic)));

@@ -29,6 +29,7 @@ import java.lang.System.Logger.Level;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import java.util.function.ToIntFunction;
 
@@ -61,6 +62,7 @@ public final class MetricsService {
   private JvmGcMetrics gcMetrics;
   private WorkerExecutor workers;
   private HttpClient peers;
+  private ClusterHistory clusterHistory;
   private Context context;
   private long timer = -1;
   private volatile FrontEndView frontEnd;
@@ -112,8 +114,7 @@ public final class MetricsService {
    * Starts sampling the history every {@code metrics.history.interval.ms} and following the metadata for ISR and
    * leadership changes; {@code service} is the cluster-wide service the cluster view asks for the brokers.
    */
-  public Future<Void> start(BrokerService service, java.util.function.Consumer<java.util.function.Consumer<
-      MetadataSnapshot>> metadataListeners) {
+  public Future<Void> start(BrokerService service, Consumer<Consumer<MetadataSnapshot>> metadataListeners) {
     if (!enabled) {
       return Future.succeededFuture();
     }
@@ -130,8 +131,6 @@ public final class MetricsService {
     context.runOnContext(v -> timer = vertx.setPeriodic(intervalMs, id -> sample(sampler)));
     return Future.succeededFuture();
   }
-
-  private ClusterHistory clusterHistory;
 
   private void sample(HistorySampler sampler) {
     if (closed) {
