@@ -187,9 +187,13 @@ public final class Broker {
 
   /** Metrics and the dashboard: the front end gets the metered service and mounts their routes. */
   private Future<Void> startMetrics() {
-    metrics = new MetricsService(vertx, config, new MetricsService.Sources(config.brokerId(), metadata::snapshot,
-        partitions::replicaStats, controller::isActive));
-    return metrics.start(service, metadata::addListener);
+    // Built on a worker: creating the registry and binding the JVM meters loads hundreds of classes, which took
+    // seconds of an event loop on a loaded machine.
+    return vertx.executeBlocking(() -> new MetricsService(vertx, config, new MetricsService.Sources(config.brokerId(),
+        metadata::snapshot, partitions::replicaStats, controller::isActive)), false).compose(m -> {
+          metrics = m;
+          return m.start(service, metadata::addListener);
+        });
   }
 
   /**

@@ -6,6 +6,9 @@ import io.vertx.core.http.MimeMapping;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.StaticHandler;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.webjars.WebJarVersionLocator;
 
@@ -28,7 +31,21 @@ public final class DashboardRoutes implements HttpExtension {
       + " connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none';"
       + " form-action 'self'";
 
-  private final WebJarVersionLocator locator = new WebJarVersionLocator();
+  /** The WebJars the pages use; their versions are read once, at construction (class path reads block). */
+  static final List<String> LIBRARIES = List.of("uplot");
+
+  private final Map<String, String> versions = new HashMap<>();
+
+  /** Reads the WebJars' versions from the class path: call it off the event loop. */
+  public DashboardRoutes() {
+    WebJarVersionLocator locator = new WebJarVersionLocator();
+    for (String library : LIBRARIES) {
+      String version = locator.version(library);
+      if (version != null) {
+        versions.put(library, version);
+      }
+    }
+  }
 
   @Override
   public void mount(Router router) {
@@ -60,7 +77,7 @@ public final class DashboardRoutes implements HttpExtension {
       return;
     }
     String library = rest.substring(0, slash);
-    Optional<String> version = Optional.ofNullable(locator.version(library));
+    Optional<String> version = Optional.ofNullable(versions.get(library));
     if (version.isEmpty()) {
       ctx.next();
       return;

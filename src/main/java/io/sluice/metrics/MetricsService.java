@@ -65,15 +65,18 @@ public final class MetricsService {
   private ClusterHistory clusterHistory;
   private Context context;
   private long timer = -1;
+  private final DashboardRoutes dashboard;
   private volatile FrontEndView frontEnd;
   private volatile boolean closed;
 
+  /** Blocks (class loading, reading the WebJars' versions): call it off the event loop. */
   public MetricsService(Vertx vertx, BrokerConfig config, Sources sources) {
     this.vertx = vertx;
     this.config = config;
     this.sources = sources;
     this.enabled = config.getBoolean(BrokerConfig.METRICS_ENABLE);
     this.intervalMs = config.getLong(BrokerConfig.METRICS_HISTORY_INTERVAL_MS);
+    this.dashboard = config.getBoolean(BrokerConfig.DASHBOARD_ENABLE) ? new DashboardRoutes() : null;
     if (enabled) {
       registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
       metrics = new BrokerMetrics(registry);
@@ -164,8 +167,8 @@ public final class MetricsService {
         frontEnd = view;
       }
     });
-    if (config.getBoolean(BrokerConfig.DASHBOARD_ENABLE)) {
-      out.add(new DashboardRoutes());
+    if (dashboard != null) {
+      out.add(dashboard);
     }
     return out;
   }
