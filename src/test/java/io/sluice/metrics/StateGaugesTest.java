@@ -20,7 +20,7 @@ class StateGaugesTest {
     TopicState t = new TopicState("t", "id-1", 3, Map.of(), Map.of(0, List.of(1, 2, 3)), Map.of(0, p0));
     Map<Integer, BrokerRegistration> brokers = new java.util.HashMap<>();
     for (int id : live) {
-      brokers.put(id, new BrokerRegistration(id, "127.0.0.1", 8080 + id, "node-" + id));
+      brokers.put(id, new BrokerRegistration(id, "127.0.0.1", 8080 + id, "node-" + id, "dir-" + id));
     }
     return new MetadataSnapshot(Map.of("t", t), brokers);
   }
