@@ -34,16 +34,19 @@ final class HistorySampler {
     this.history = history;
   }
 
-  /** Samples now; {@code groups} null when this broker has no group service. Completes once appended. */
-  Future<Map<String, Map<String, Long>>> sample(long nowMs, long nowNanos, ConsumerService groups) {
+  /**
+   * Samples now, with the lags {@code lags} brings (group → "topic/partition" → lag; see {@link #lags}). Completes
+   * once appended.
+   */
+  Future<Map<String, Map<String, Long>>> sample(long nowMs, long nowNanos, Future<Map<String, Map<String, Long>>> lags) {
     Map<String, Double> values = new TreeMap<>();
     double seconds = lastSampleNanos < 0 ? 0 : (nowNanos - lastSampleNanos) / 1e9;
     lastSampleNanos = nowNanos;
     traffic(values, seconds);
     requests(values, "produce", metrics.produceLatency, lastProduce, seconds);
     requests(values, "fetch", metrics.fetchLatency, lastFetch, seconds);
-    return lags(groups).map(lags -> {
-      lags.forEach((group, partitions) -> {
+    return lags.map(byGroup -> {
+      byGroup.forEach((group, partitions) -> {
         long total = 0;
         for (Map.Entry<String, Long> e : partitions.entrySet()) {
           values.put("group.lag/" + group + "/" + e.getKey(), (double) e.getValue());
@@ -52,7 +55,7 @@ final class HistorySampler {
         values.put("group.lag/" + group, (double) total);
       });
       history.append(nowMs, values);
-      return lags;
+      return byGroup;
     });
   }
 

@@ -16,9 +16,11 @@ import io.sluice.broker.HttpExtension;
 import io.sluice.broker.metadata.MetadataSnapshot;
 import io.sluice.broker.partition.ReplicaStats;
 import io.sluice.config.BrokerConfig;
+import io.sluice.consumer.ConsumerService;
 import io.sluice.dashboard.DashboardRoutes;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.http.HttpClient;
@@ -28,6 +30,7 @@ import io.vertx.ext.web.Router;
 import java.lang.System.Logger.Level;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -65,6 +68,8 @@ public final class MetricsService {
   private ClusterHistory clusterHistory;
   private Context context;
   private long timer = -1;
+  /** A sample is under way (on the sampler's context): a slow one is not overlapped by the next tick. */
+  private boolean sampling;
   private final DashboardRoutes dashboard;
   private volatile FrontEndView frontEnd;
   private volatile boolean closed;
@@ -136,15 +141,31 @@ public final class MetricsService {
   }
 
   private void sample(HistorySampler sampler) {
-    if (closed) {
+    if (closed || sampling) {
       return;
     }
+    sampling = true;
     refreshState();
     metrics.retainTopics(sources.metadata().get().topics().keySet());
     FrontEndView view = frontEnd;
-    sampler.sample(System.currentTimeMillis(), System.nanoTime(), view == null ? null : view.localGroups())
+    sampler.sample(System.currentTimeMillis(), System.nanoTime(), boundedLags(view == null ? null : view.localGroups()))
         .onSuccess(state::lags)
-        .onFailure(t -> LOG.log(Level.WARNING, "Metrics sample failed", t));
+        .onFailure(t -> LOG.log(Level.WARNING, "Metrics sample failed", t))
+        .onComplete(ar -> sampling = false);
+  }
+
+  /**
+   * The groups' lags, or none if they take longer than an interval: a group coordinator still loading (or stuck)
+   * must not stop the history. On the sampler's context.
+   */
+  private Future<Map<String, Map<String, Long>>> boundedLags(ConsumerService groups) {
+    Promise<Map<String, Map<String, Long>>> bounded = Promise.promise();
+    long timer = vertx.setTimer(intervalMs, id -> bounded.tryComplete(Map.of()));
+    HistorySampler.lags(groups).onComplete(ar -> context.runOnContext(v -> {
+      vertx.cancelTimer(timer);
+      bounded.tryComplete(ar.succeeded() ? ar.result() : Map.of());
+    }));
+    return bounded.future();
   }
 
   private void refreshState() {
