@@ -27,11 +27,13 @@ final class HistorySampler {
   private final Map<TopicPartition, double[]> lastCounts = new HashMap<>();
   private final double[] lastProduce = new double[2];
   private final double[] lastFetch = new double[2];
-  private long lastSampleNanos = -1;
+  /** When the previous sample was taken; at first, when the counters started (they count from zero then). */
+  private long lastSampleNanos;
 
-  HistorySampler(BrokerMetrics metrics, MetricsHistory history) {
+  HistorySampler(BrokerMetrics metrics, MetricsHistory history, long startNanos) {
     this.metrics = metrics;
     this.history = history;
+    this.lastSampleNanos = startNanos;
   }
 
   /**
@@ -40,7 +42,8 @@ final class HistorySampler {
    */
   Future<Map<String, Map<String, Long>>> sample(long nowMs, long nowNanos, Future<Map<String, Map<String, Long>>> lags) {
     Map<String, Double> values = new TreeMap<>();
-    double seconds = lastSampleNanos < 0 ? 0 : (nowNanos - lastSampleNanos) / 1e9;
+    // The first sample covers everything since the counters started: a late first tick must not swallow traffic.
+    double seconds = (nowNanos - lastSampleNanos) / 1e9;
     lastSampleNanos = nowNanos;
     traffic(values, seconds);
     requests(values, "produce", metrics.produceLatency, lastProduce, seconds);

@@ -58,6 +58,8 @@ public final class MetricsService {
   private final Sources sources;
   private final boolean enabled;
   private final long intervalMs;
+  /** When the counters started: the history's first sample measures rates from here. */
+  private final long startNanos;
   private PrometheusMeterRegistry registry;
   private BrokerMetrics metrics;
   private StateGauges state;
@@ -81,6 +83,7 @@ public final class MetricsService {
     this.sources = sources;
     this.enabled = config.getBoolean(BrokerConfig.METRICS_ENABLE);
     this.intervalMs = config.getLong(BrokerConfig.METRICS_HISTORY_INTERVAL_MS);
+    this.startNanos = System.nanoTime();
     this.dashboard = config.getBoolean(BrokerConfig.DASHBOARD_ENABLE) ? new DashboardRoutes() : null;
     if (enabled) {
       registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -135,7 +138,7 @@ public final class MetricsService {
       }
     });
     context = ((VertxInternal) vertx).createEventLoopContext();
-    HistorySampler sampler = new HistorySampler(metrics, history);
+    HistorySampler sampler = new HistorySampler(metrics, history, startNanos);
     context.runOnContext(v -> timer = vertx.setPeriodic(intervalMs, id -> sample(sampler)));
     return Future.succeededFuture();
   }
