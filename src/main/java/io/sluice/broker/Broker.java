@@ -15,6 +15,7 @@ import io.sluice.broker.partition.PartitionManager;
 import io.sluice.config.BrokerConfig;
 import io.sluice.errors.ErrorCode;
 import io.sluice.errors.SluiceException;
+import io.sluice.metrics.MetricsService;
 import io.sluice.storage.MetaProperties;
 import io.sluice.storage.TopicPartition;
 import io.sluice.storage.LogManager;
@@ -106,6 +107,7 @@ public final class Broker {
   private ForwardServer forwardServer;
   private SessionKeeper sessionKeeper;
   private HttpFrontEnd.Deployed http;
+  private MetricsService metrics;
   /** This data directory's identity (meta.properties), checked at start and written once registered. */
   private MetaProperties identity;
   private BrokerRegistration registration;
@@ -179,7 +181,8 @@ public final class Broker {
         .compose(v -> openLogStore())
         .compose(v -> hostPartitions())
         .compose(v -> startClusterRole())
-        .compose(v -> builder.httpFrontEnd.deploy(vertx, service, config))
+        .compose(v -> startMetrics())
+        .compose(v -> builder.httpFrontEnd.deploy(vertx, metrics.meter(service), config, metrics.httpExtensions()))
         .compose(deployed -> {
           http = deployed;
           BrokerRegistration reg = registration.withHttpPort(deployed.port());
@@ -248,6 +251,17 @@ public final class Broker {
   public Optional<String> notReadyReason() {
     SessionKeeper k = sessionKeeper;
     return k == null ? Optional.of("Broker " + config.brokerId() + " is starting") : k.notReadyReason();
+  }
+
+  /** Metrics and the dashboard: the front end gets the metered service and mounts their routes. */
+  private Future<Void> startMetrics() {
+    // Built on a worker: creating the registry and binding the JVM meters loads hundreds of classes, which took
+    // seconds of an event loop on a loaded machine.
+    return vertx.executeBlocking(() -> new MetricsService(vertx, config, new MetricsService.Sources(config.brokerId(),
+        metadata::snapshot, partitions::replicaStats, controller::isActive)), false).compose(m -> {
+          metrics = m;
+          return m.start(service, metadata::addListener);
+        });
   }
 
   /**
@@ -390,6 +404,7 @@ public final class Broker {
     }
     chain = step(chain, "HTTP front end", HTTP_STEP_MS, deadline,
         () -> http == null || http.deploymentId() == null ? null : vertx.undeploy(http.deploymentId()));
+    chain = step(chain, "metrics", HTTP_STEP_MS, deadline, () -> metrics == null ? null : metrics.close());
     chain = step(chain, "controller", ZOOKEEPER_STEP_MS, deadline, () -> controller == null ? null : controller.close());
     chain = step(chain, "cluster endpoints", ZOOKEEPER_STEP_MS, deadline, () -> replicationServer == null ? null
         : Future.join(replicationServer.stop(), forwardServer.stop()));

@@ -3,6 +3,7 @@ package io.sluice.broker;
 import io.sluice.config.BrokerConfig;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import java.util.List;
 
 /**
  * How the broker starts its HTTP API: the seam between the broker core and {@code io.sluice.http}. The broker
@@ -20,6 +21,12 @@ public interface HttpFrontEnd {
 
   /** Deploys the HTTP API; completes with the deployment and the port actually bound. */
   Future<Deployed> deploy(Vertx vertx, BrokerService service, BrokerConfig config);
+
+  /** Deploys the HTTP API with {@code extensions} mounted beside it; a front end that cannot ignores them. */
+  default Future<Deployed> deploy(Vertx vertx, BrokerService service, BrokerConfig config,
+      List<HttpExtension> extensions) {
+    return deploy(vertx, service, config);
+  }
 
   /**
    * A deployed front end.

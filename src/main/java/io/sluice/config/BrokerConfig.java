@@ -85,6 +85,11 @@ public final class BrokerConfig {
   public static final String REPLICA_FETCH_WAIT_MAX_MS = "replica.fetch.wait.max.ms";
   public static final String REPLICA_FETCH_BACKOFF_MS = "replica.fetch.backoff.ms";
   public static final String REPLICA_COMMIT_TIMEOUT_MS = "replica.commit.timeout.ms";
+  public static final String METRICS_ENABLE = "metrics.enable";
+  public static final String METRICS_HISTORY_INTERVAL_MS = "metrics.history.interval.ms";
+  public static final String METRICS_HISTORY_RETENTION_MS = "metrics.history.retention.ms";
+  public static final String METRICS_HISTORY_MAX_SERIES = "metrics.history.max.series";
+  public static final String DASHBOARD_ENABLE = "dashboard.enable";
   public static final String REPLICA_HIGH_WATERMARK_CHECKPOINT_INTERVAL_MS =
       "replica.high.watermark.checkpoint.interval.ms";
   public static final String UNCLEAN_LEADER_ELECTION_ENABLE = "unclean.leader.election.enable";
@@ -173,7 +178,14 @@ public final class BrokerConfig {
           "how often replicas' high watermarks are written to replication-offset-checkpoint"),
       boolKey(UNCLEAN_LEADER_ELECTION_ENABLE, false, "elect a replica outside the ISR when no ISR member is alive"
           + " (may lose acknowledged records)"),
-      boolKey(AUTO_LEADER_REBALANCE_ENABLE, true, "give leadership back to the preferred replica once it is in sync"));
+      boolKey(AUTO_LEADER_REBALANCE_ENABLE, true, "give leadership back to the preferred replica once it is in sync"),
+      boolKey(METRICS_ENABLE, true, "count requests and serve GET /metrics and the metrics history (false: no"
+          + " counting on the produce and fetch paths)"),
+      longKey(METRICS_HISTORY_INTERVAL_MS, 5_000L, 100, "how often the in-memory metrics history takes a sample"),
+      longKey(METRICS_HISTORY_RETENTION_MS, 3_600_000L, 1_000, "how far back the in-memory metrics history goes"),
+      intKey(METRICS_HISTORY_MAX_SERIES, 2_000, 0, 1_000_000, "series the metrics history keeps at most (per"
+          + " topic throughput, per group and partition lag); further series are not recorded"),
+      boolKey(DASHBOARD_ENABLE, true, "serve the browser dashboard at /"));
 
   private static final Map<String, ConfigKey> BY_NAME;
 

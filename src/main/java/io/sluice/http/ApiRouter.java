@@ -1,12 +1,14 @@
 package io.sluice.http;
 
 import io.sluice.broker.BrokerService;
+import io.sluice.broker.HttpExtension;
 import io.sluice.consumer.ConsumerService;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.handler.BodyHandler;
+import java.util.List;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -19,7 +21,12 @@ final class ApiRouter {
 
   /** What the endpoints need besides the broker: limits, readiness, the OpenAPI text, the fetch workers. */
   record Deps(BrokerService service, HttpApiConfig cfg, BooleanSupplier readiness, Buffer openApi,
-      WorkerExecutor fetchWorkers, ConsumerService consumers) {
+      WorkerExecutor fetchWorkers, ConsumerService consumers, SessionCounts sessions, List<HttpExtension> extensions) {
+
+    Deps(BrokerService service, HttpApiConfig cfg, BooleanSupplier readiness, Buffer openApi,
+        WorkerExecutor fetchWorkers, ConsumerService consumers) {
+      this(service, cfg, readiness, openApi, fetchWorkers, consumers, new SessionCounts(), List.of());
+    }
 
     /** Without consumer groups: their routes exist but answer 503. */
     Deps(BrokerService service, HttpApiConfig cfg, BooleanSupplier readiness, Buffer openApi,
@@ -32,6 +39,7 @@ final class ApiRouter {
     Router router = Router.router(vertx);
     // No file uploads: they would create a directory on disk; bodies stay in memory under the limit.
     BodyHandler body = BodyHandler.create(false).setBodyLimit(deps.cfg().maxBodyBytes());
+    deps.sessions().countEventStreams(router, "/topics/:topic/partitions/:partition/events");
     new HealthEndpoint(deps.readiness(), deps.service()).mount(router);
     new OpenApiEndpoint(deps.openApi()).mount(router);
     new ClusterEndpoint(deps.service()).mount(router);
@@ -44,8 +52,9 @@ final class ApiRouter {
     new ConsumersEndpoint(consumers, deps.cfg()).mount(router, body);
     new ConsumerGroupsEndpoint(consumers).mount(router, body);
     new SseEndpoint(deps.service(), deps.fetchWorkers()).mount(router);
-    new StreamingEndpoint(deps.service(), consumers, deps.cfg(), deps.fetchWorkers()).mount(router);
+    new StreamingEndpoint(deps.service(), consumers, deps.cfg(), deps.fetchWorkers(), deps.sessions()).mount(router);
     new ProducersEndpoint(deps.service()).mount(router);
+    deps.extensions().forEach(e -> e.mount(router));
     router.route().failureHandler(ErrorResponses::handleFailure);
     for (int status : new int[] {400, 404, 405, 406, 413, 415, 500}) {
       router.errorHandler(status, ErrorResponses::handleFailure);

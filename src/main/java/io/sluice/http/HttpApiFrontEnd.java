@@ -1,6 +1,9 @@
 package io.sluice.http;
 
 import io.sluice.broker.BrokerService;
+import io.sluice.broker.FrontEndView;
+import io.sluice.broker.HttpExtension;
+import io.sluice.consumer.ConsumerService;
 import io.sluice.broker.HttpFrontEnd;
 import io.sluice.config.BrokerConfig;
 import io.sluice.consumer.ConsumerForwardServer;
@@ -24,7 +27,13 @@ public final class HttpApiFrontEnd implements HttpFrontEnd {
 
   @Override
   public Future<Deployed> deploy(Vertx vertx, BrokerService service, BrokerConfig config) {
-    ApiDeployment parent = new ApiDeployment(service, config);
+    return deploy(vertx, service, config, List.of());
+  }
+
+  @Override
+  public Future<Deployed> deploy(Vertx vertx, BrokerService service, BrokerConfig config,
+      List<HttpExtension> extensions) {
+    ApiDeployment parent = new ApiDeployment(service, config, extensions);
     return vertx.deployVerticle(parent).map(id -> new Deployed(id, parent.instances.get(0).actualPort()));
   }
 
@@ -44,12 +53,15 @@ public final class HttpApiFrontEnd implements HttpFrontEnd {
   private static final class ApiDeployment extends VerticleBase {
     private final BrokerService service;
     private final BrokerConfig config;
+    private final List<HttpExtension> extensions;
+    private final SessionCounts sessions = new SessionCounts();
     final List<HttpServerVerticle> instances = new CopyOnWriteArrayList<>();
     private LocalConsumerService consumers;
     private RoutingConsumerService router;
     private ConsumerForwardServer forwardServer;
 
-    ApiDeployment(BrokerService service, BrokerConfig config) {
+    ApiDeployment(BrokerService service, BrokerConfig config, List<HttpExtension> extensions) {
+      this.extensions = List.copyOf(extensions);
       this.service = service;
       this.config = config;
     }
@@ -65,10 +77,35 @@ public final class HttpApiFrontEnd implements HttpFrontEnd {
       router = new RoutingConsumerService(vertx, config.brokerId(), service, consumers);
       forwardServer = new ConsumerForwardServer(vertx, config.brokerId(), consumers);
       return consumers.start().compose(v -> forwardServer.start()).compose(v -> vertx.deployVerticle(() -> {
-        HttpServerVerticle verticle = new HttpServerVerticle(service, api, () -> true, router);
+        HttpServerVerticle verticle = new HttpServerVerticle(service, api, () -> true, router, sessions, extensions);
         instances.add(verticle);
         return verticle;
-      }, new DeploymentOptions().setInstances(config.httpInstances())));
+      }, new DeploymentOptions().setInstances(config.httpInstances())))
+          .onSuccess(id -> extensions.forEach(e -> e.frontEndStarted(view())));
+    }
+
+    private FrontEndView view() {
+      return new FrontEndView() {
+        @Override
+        public ConsumerService localGroups() {
+          return consumers;
+        }
+
+        @Override
+        public int openConnections() {
+          return instances.isEmpty() ? 0 : instances.get(0).openConnections();
+        }
+
+        @Override
+        public int webSocketSessions() {
+          return sessions.webSockets();
+        }
+
+        @Override
+        public int sseSessions() {
+          return sessions.sse();
+        }
+      };
     }
 
     @Override

@@ -2,6 +2,7 @@ package io.sluice.http;
 
 import io.netty.channel.Channel;
 import io.sluice.broker.BrokerService;
+import io.sluice.broker.HttpExtension;
 import io.sluice.consumer.ConsumerService;
 import io.sluice.errors.ErrorCode;
 import io.sluice.http.ErrorResponses.ApiError;
@@ -17,6 +18,7 @@ import io.vertx.core.net.impl.ConnectionBase;
 import io.vertx.ext.web.Router;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
@@ -45,6 +47,8 @@ public class HttpServerVerticle extends VerticleBase {
   private final HttpApiConfig cfg;
   private final BooleanSupplier readiness;
   private final ConsumerService consumers;
+  private final SessionCounts sessions;
+  private final List<HttpExtension> extensions;
   private SharedServerState shared;
   private WorkerExecutor fetchWorkers;
   private HttpServer server;
@@ -65,6 +69,14 @@ public class HttpServerVerticle extends VerticleBase {
   /** An API that also serves consumer groups through {@code consumers} (null: those routes answer 503). */
   public HttpServerVerticle(BrokerService service, HttpApiConfig cfg, BooleanSupplier readiness,
       ConsumerService consumers) {
+    this(service, cfg, readiness, consumers, new SessionCounts(), List.of());
+  }
+
+  /** An API with {@code extensions} mounted beside it, counting its streaming sessions in {@code sessions}. */
+  HttpServerVerticle(BrokerService service, HttpApiConfig cfg, BooleanSupplier readiness,
+      ConsumerService consumers, SessionCounts sessions, List<HttpExtension> extensions) {
+    this.sessions = sessions;
+    this.extensions = List.copyOf(extensions);
     this.service = Objects.requireNonNull(service, "service");
     this.cfg = Objects.requireNonNull(cfg, "cfg");
     this.readiness = Objects.requireNonNull(readiness, "readiness");
@@ -79,7 +91,7 @@ public class HttpServerVerticle extends VerticleBase {
     samplerTimer = vertx.setPeriodic(FileDescriptorGauge.SAMPLE_INTERVAL_MS, id -> sampleDescriptors());
     return vertx.fileSystem().readFile(OpenApiEndpoint.RESOURCE)
         .map(openApi -> ApiRouter.create(vertx,
-            new ApiRouter.Deps(service, cfg, readiness, openApi, fetchWorkers, consumers)))
+            new ApiRouter.Deps(service, cfg, readiness, openApi, fetchWorkers, consumers, sessions, extensions)))
         .compose(this::listen);
   }
 

@@ -31,12 +31,16 @@ final class StreamingEndpoint {
   private final HttpApiConfig cfg;
   private final WorkerExecutor workers;
 
-  StreamingEndpoint(BrokerService service, ConsumerService consumers, HttpApiConfig cfg, WorkerExecutor workers) {
+  StreamingEndpoint(BrokerService service, ConsumerService consumers, HttpApiConfig cfg, WorkerExecutor workers,
+      SessionCounts sessions) {
+    this.sessions = sessions;
     this.service = service;
     this.consumers = consumers;
     this.cfg = cfg;
     this.workers = workers;
   }
+
+  private final SessionCounts sessions;
 
   void mount(Router router) {
     router.get("/ws/consume").handler(this::consume);
@@ -81,7 +85,7 @@ final class StreamingEndpoint {
       long offset = Params.queryLong(ctx, "offset", -1, 0, Long.MAX_VALUE);
       TopicPartition tp = new TopicPartition(topic, (int) partition);
       service.offsets(tp)
-          .compose(range -> upgrade(ctx).map(ws -> {
+          .compose(range -> upgrade(ctx).map(ws -> sessions.upgraded(ctx, ws)).map(ws -> {
             WsConsumeSession.forPartition(ws, service, workers, format, tp, offset >= 0 ? offset : range.endOffset(),
                 cfg)
                 .start();
@@ -102,7 +106,7 @@ final class StreamingEndpoint {
       throw ErrorResponses.error(ErrorCode.MALFORMED_REQUEST, "'auto.offset.reset' must be earliest or latest");
     }
     Future.all(names.stream().map(service::describeTopic).toList())
-        .compose(all -> upgrade(ctx))
+        .compose(all -> upgrade(ctx)).map(ws -> sessions.upgraded(ctx, ws))
         .onSuccess(ws -> WsConsumeSession.forGroup(ws, consumers, format, group, names, reset, cfg).start())
         .onFailure(t -> failUnlessUpgraded(ctx, t));
   }
@@ -115,7 +119,7 @@ final class StreamingEndpoint {
       throw ErrorResponses.error(ErrorCode.MALFORMED_REQUEST, "Query parameter 'topic' is required");
     }
     service.metadataForProduce(topic)
-        .compose(metadata -> upgrade(ctx))
+        .compose(metadata -> upgrade(ctx)).map(ws -> sessions.upgraded(ctx, ws))
         .onSuccess(ws -> new WsProduceSession(ws, service, format, topic, cfg).start())
         .onFailure(t -> failUnlessUpgraded(ctx, t));
   }

@@ -46,6 +46,8 @@ final class BrokerCluster implements AutoCloseable {
   final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   /** Broker settings added to every broker's config file (set before starting brokers). */
   final Map<String, Object> extraConfig = new java.util.LinkedHashMap<>();
+  /** Where broker processes run (null: this JVM's working directory); set before starting brokers. */
+  Path workingDirectory;
 
   /** One broker process and what it printed. */
   static final class Node {
@@ -146,7 +148,11 @@ final class BrokerCluster implements AutoCloseable {
     Path dataDir = dir.resolve("data-" + id);
     command.addAll(List.of("--config", config.toString(), "--zookeeper", zookeeperAddress(id),
         "--broker-id", Integer.toString(id), "--http-port", "0", "--data-dir", dataDir.toString()));
-    Node node = new Node(id, dataDir, new ProcessBuilder(command).redirectErrorStream(true).start());
+    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+    if (workingDirectory != null) {
+      builder.directory(workingDirectory.toFile());
+    }
+    Node node = new Node(id, dataDir, builder.start());
     nodes.put(id, node);
     everStarted.add(node);
     return node;

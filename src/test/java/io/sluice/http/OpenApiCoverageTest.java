@@ -3,6 +3,12 @@ package io.sluice.http;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sluice.broker.BrokerService;
+import io.sluice.broker.HttpExtension;
+import io.sluice.broker.metadata.MetadataSnapshot;
+import io.sluice.config.BrokerConfig;
+import io.sluice.metrics.MetricsService;
+import java.util.List;
+import java.util.Map;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
@@ -44,8 +50,13 @@ class OpenApiCoverageTest {
 
   private Set<String> routerOperations() {
     BrokerService unused = new InMemoryBroker(vertx, null);
+    // The metrics routes are API operations; the dashboard's static files are not (dashboard.enable=false).
+    BrokerConfig config = BrokerConfig.defaults().with(Map.of(BrokerConfig.METRICS_ENABLE, "false",
+        BrokerConfig.DASHBOARD_ENABLE, "false"));
+    List<HttpExtension> extensions = new MetricsService(vertx, config, new MetricsService.Sources(1,
+        () -> MetadataSnapshot.EMPTY, List::of, () -> false)).httpExtensions();
     Router router = ApiRouter.create(vertx, new ApiRouter.Deps(unused, HttpApiConfig.defaults("127.0.0.1", 0),
-        () -> true, Buffer.buffer("{}"), null));
+        () -> true, Buffer.buffer("{}"), null, null, new SessionCounts(), extensions));
     Set<String> operations = new TreeSet<>();
     for (Route route : router.getRoutes()) {
       if (route.getPath() == null) {

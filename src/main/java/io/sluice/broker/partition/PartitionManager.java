@@ -284,6 +284,13 @@ public final class PartitionManager {
     return out;
   }
 
+  /** Sizes and offsets of the replicas open here, leaders and followers. Any thread. */
+  public List<ReplicaStats> replicaStats() {
+    List<ReplicaStats> out = new ArrayList<>(hosted.size());
+    hosted.values().forEach(h -> h.verticle.stats().ifPresent(out::add));
+    return out;
+  }
+
   /** Partitions deployed here, ready or not. */
   public Set<TopicPartition> hostedPartitions() {
     return Set.copyOf(hosted.keySet());

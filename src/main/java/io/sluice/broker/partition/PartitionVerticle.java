@@ -124,6 +124,8 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
   /** Set by {@link #fence()} until {@link #unfence()}: metadata must not revive a replica of a broker without session. */
   private boolean fenced;
   private PartitionLog log;
+  /** {@link #log} once open, for readers on other threads (metrics); the log's own reads are thread-safe. */
+  private volatile PartitionLog published;
   private LeaderEpochCache epochs;
   /** The log end as this context has seen appends complete: what the high watermark may reach. */
   private long localLogEnd;
@@ -183,6 +185,7 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
       return opened;
     }).map(opened -> {
       log = opened;
+      published = opened;
       localLogEnd = opened.logEndOffset();
       // A lone replica commits on append. A replicated one starts from its checkpointed high watermark (so it never
       // goes backwards for consumers), bounded by its log, and raises it from the ISR (leader) or leader (follower).
@@ -231,6 +234,13 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
   public long highWatermark() {
     LeaderBookkeeping l = leader;
     return l == null ? 0 : l.highWatermark();
+  }
+
+  /** Sizes and offsets of this replica as its log last published them; empty until the log is open. Any thread. */
+  public java.util.Optional<ReplicaStats> stats() {
+    PartitionLog l = published;
+    return l == null ? java.util.Optional.empty() : java.util.Optional.of(new ReplicaStats(tp, isLeader(),
+        l.logStartOffset(), l.logEndOffset(), highWatermark(), l.sizeInBytes()));
   }
 
   /** Whether this replica currently leads (and is not fenced). Any thread. */

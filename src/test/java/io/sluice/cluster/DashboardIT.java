@@ -1,0 +1,268 @@
+package io.sluice.cluster;
+
+import static io.sluice.cluster.BrokerCluster.await;
+import static io.sluice.cluster.BrokerCluster.body;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.sluice.cluster.BrokerCluster.Node;
+import io.sluice.dashboard.Browser;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.By;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+/**
+ * The dashboard in a real headless Chromium against two broker processes started from the packaged jar in a
+ * directory without {@code webroot/} (so the jar's copy is served): every page loads with no console error (wide and
+ * light, phone-sized and dark), a topic created through the form shows in the list, a record produced through the
+ * API shows in the live tail within a second, a group's lag chart follows production, and the offset reset shows
+ * its dry run before it applies. Screenshots go to {@code target/screenshots/}.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class DashboardIT {
+  private static final Duration WAIT = Duration.ofSeconds(30);
+  @TempDir
+  static Path tmp;
+  private BrokerCluster cluster;
+  private Node node;
+  private Browser browser;
+
+  @BeforeAll
+  void startCluster() throws Exception {
+    cluster = new BrokerCluster(tmp);
+    cluster.workingDirectory = Files.createDirectories(tmp.resolve("elsewhere"));
+    cluster.extraConfig.put("metrics.history.interval.ms", 500);
+    cluster.startAll(2);
+    node = cluster.node(2);
+    assertThat(cluster.createTopic(cluster.node(1), "orders", 2, 2, Map.of("retention.ms", "86400000")).statusCode())
+        .isEqualTo(201);
+    produceJson("orders", null, "{\"item\":\"book\",\"qty\":1}", 3);
+    makeIdleGroup("billing", "orders");
+  }
+
+  @AfterAll
+  void stopCluster() throws Exception {
+    if (cluster != null) {
+      cluster.close();
+    }
+  }
+
+  @BeforeEach
+  void openBrowser() throws Exception {
+    browser = new Browser(1280, 900, false);
+  }
+
+  @AfterEach
+  void closeBrowser(TestInfo test) throws Exception {
+    if (browser != null) {
+      browser.screenshot("DashboardIT-" + test.getTestMethod().orElseThrow().getName() + "-end");
+      browser.close();
+    }
+  }
+
+  @Test
+  void everyPageLoadsWithNoConsoleErrorWideAndLightAndPhoneSizedAndDark() throws Exception {
+    checkPages(browser, "wide");
+    try (Browser phone = new Browser(390, 844, true)) {
+      checkPages(phone, "phone-dark");
+    }
+  }
+
+  private void checkPages(Browser b, String variant) throws Exception {
+    Map<String, String> pages = new java.util.LinkedHashMap<>();
+    pages.put("overview", "/#/ #brokers-table");
+    pages.put("topics", "/#/topics #topics-table");
+    pages.put("topic", "/#/topics/orders #partitions-table");
+    pages.put("configs", "/#/topics/orders/configs #configs");
+    pages.put("messages", "/#/topics/orders/messages #messages-table");
+    pages.put("groups", "/#/groups #groups-table");
+    pages.put("group", "/#/groups/billing #lags-table");
+    pages.put("streams", "/#/streams .placeholder");
+    pages.put("connectors", "/#/connectors .placeholder");
+    for (Map.Entry<String, String> page : pages.entrySet()) {
+      String[] pathAndMarker = page.getValue().split(" ");
+      b.driver.get(url(pathAndMarker[0]));
+      wait(b).until(d -> !d.findElements(By.cssSelector(pathAndMarker[1])).isEmpty());
+      if (page.getKey().equals("overview") || page.getKey().equals("group")) {
+        wait(b).until(d -> Integer.parseInt(d.findElement(By.cssSelector("figure.chart")).getDomAttribute("data-points"))
+            > 0);
+      }
+      b.screenshot("DashboardIT-" + variant + "-" + page.getKey());
+      assertThat(b.consoleErrors()).as("console errors on %s (%s)", page.getKey(), variant).isEmpty();
+    }
+  }
+
+  @Test
+  void aTopicCreatedThroughTheFormShowsInTheList() throws Exception {
+    browser.driver.get(url("/#/topics"));
+    wait(browser).until(d -> !d.findElements(By.id("topics-table")).isEmpty());
+    browser.driver.findElement(By.id("new-topic-name")).sendKeys("made-in-browser");
+    WebElement partitions = browser.driver.findElement(By.id("new-topic-partitions"));
+    partitions.clear();
+    partitions.sendKeys("3");
+    browser.driver.findElement(By.id("new-topic-configs")).sendKeys("retention.ms=3600000");
+    browser.driver.findElement(By.id("create-topic-submit")).click();
+    wait(browser).until(d -> d.findElements(By.cssSelector("#topics-table a")).stream()
+        .anyMatch(a -> a.getText().equals("made-in-browser")));
+    JsonObject created = cluster.getJson(cluster.node(1), "/topics/made-in-browser");
+    assertThat(created.getJsonArray("partitions")).hasSize(3);
+    assertThat(created.getJsonObject("configs").getString("retention.ms")).isEqualTo("3600000");
+    assertThat(browser.consoleErrors()).isEmpty();
+  }
+
+  @Test
+  void aRecordProducedThroughTheApiAppearsInTheLiveTailWithinASecond() throws Exception {
+    assertThat(cluster.createTopic(cluster.node(1), "tailed", 1, 1, Map.of()).statusCode()).isEqualTo(201);
+    browser.driver.get(url("/#/topics/tailed/messages?partition=0&tail=1"));
+    wait(browser).until(d -> !d.findElements(By.id("tail-status")).isEmpty());
+    // The stream is open once the broker counts it: then a record produced now must be streamed.
+    await("the browser's event stream to be open", () -> metric(node, "sluice_sse_sessions") >= 1);
+    for (int i = 0; i < 3; i++) {
+      long offset = produceJson("tailed", 0, "\"tail-" + i + "\"", 1);
+      WebElement row = wait(browser).pollingEvery(Duration.ofMillis(20)).until(d -> d.findElements(
+          By.cssSelector("#messages-table tr[data-offset='" + offset + "']")).stream().findFirst().orElse(null));
+      assertThat(row.getText()).contains("tail-" + i);
+      long arrivedMs = Long.parseLong(row.getDomAttribute("data-arrived"));
+      long producedMs = Long.parseLong(row.getDomAttribute("data-timestamp"));
+      assertThat(arrivedMs - producedMs).as("ms from the broker stamping record %d to the browser showing it", offset)
+          .isLessThan(1_000);
+    }
+    assertThat(browser.consoleErrors()).isEmpty();
+  }
+
+  @Test
+  void aGroupsLagChartMovesAsRecordsAreProduced() throws Exception {
+    assertThat(cluster.createTopic(cluster.node(1), "lagging", 1, 2, Map.of()).statusCode()).isEqualTo(201);
+    produceJson("lagging", 0, "1", 2);
+    makeIdleGroup("watchers", "lagging");
+    browser.driver.get(url("/#/groups/watchers"));
+    WebElement chart = wait(browser).until(d -> d.findElement(By.cssSelector("#lag-chart figure.chart")));
+    wait(browser).until(d -> !chart.getDomAttribute("data-last").isEmpty());
+    double before = Double.parseDouble(chart.getDomAttribute("data-last"));
+    produceJson("lagging", 0, "2", 7);
+    wait(browser).until(d -> Double.parseDouble(chart.getDomAttribute("data-last")) == before + 7);
+    assertThat(browser.consoleErrors()).isEmpty();
+  }
+
+  @Test
+  void theResetDialogShowsTheDryRunBeforeItApplies() throws Exception {
+    assertThat(cluster.createTopic(cluster.node(1), "replayed", 1, 2, Map.of()).statusCode()).isEqualTo(201);
+    produceJson("replayed", 0, "\"r\"", 5);
+    makeIdleGroup("replayers", "replayed");
+    long committedBefore = committed("replayers", "replayed");
+    assertThat(committedBefore).isPositive();
+    browser.driver.get(url("/#/groups/replayers"));
+    wait(browser).until(d -> !d.findElements(By.id("lags-table")).isEmpty());
+    new org.openqa.selenium.support.ui.Select(browser.driver.findElement(By.id("reset-to"))).selectByValue("earliest");
+    browser.driver.findElement(By.id("reset-preview")).click();
+    WebElement preview = wait(browser).until(d -> d.findElement(By.id("reset-preview-table")));
+    assertThat(preview.getText()).contains("replayed");
+    List<WebElement> cells = preview.findElements(By.cssSelector("tbody tr td"));
+    assertThat(cells.get(3).getText()).as("new offset in the dry run").isEqualTo("0");
+    browser.screenshot("DashboardIT-reset-dry-run");
+    assertThat(committed("replayers", "replayed")).as("nothing applied while the dry run shows").isEqualTo(committedBefore);
+    browser.driver.findElement(By.id("reset-apply")).click();
+    await("the reset to be applied", () -> committed("replayers", "replayed") == 0);
+    wait(browser).until(d -> d.findElement(By.id("lags-table")).getText().contains("0"));
+    assertThat(browser.consoleErrors()).isEmpty();
+  }
+
+  private static WebDriverWait wait(Browser b) {
+    return (WebDriverWait) new WebDriverWait(b.driver, WAIT, Duration.ofMillis(100))
+        .ignoring(org.openqa.selenium.StaleElementReferenceException.class);
+  }
+
+  private String url(String path) {
+    return "http://127.0.0.1:" + node.port + path;
+  }
+
+  /** Produces {@code n} copies of a JSON value through broker 1; returns the offset of the last. */
+  private long produceJson(String topic, Integer partition, String valueJson, int n) throws Exception {
+    StringBuilder records = new StringBuilder();
+    for (int i = 0; i < n; i++) {
+      records.append(i == 0 ? "" : ",").append("{\"value\":").append(valueJson).append('}');
+    }
+    String path = "/topics/" + topic + (partition == null ? "" : "/partitions/" + partition);
+    HttpResponse<byte[]> r = cluster.send(HttpRequest.newBuilder(cluster.node(1).uri(path))
+        .header("Content-Type", "application/vnd.kafka.json.v2+json")
+        .POST(HttpRequest.BodyPublishers.ofString("{\"records\":[" + records + "]}")));
+    assertThat(r.statusCode()).as(body(r)).isEqualTo(200);
+    JsonArray offsets = new JsonObject(body(r)).getJsonArray("offsets");
+    return offsets.getJsonObject(offsets.size() - 1).getLong("offset");
+  }
+
+  /** A group that consumed and committed everything in {@code topic} and has no member left. */
+  private void makeIdleGroup(String group, String topic) throws Exception {
+    String v2 = "application/vnd.kafka.v2+json";
+    post("/consumers/" + group, v2, new JsonObject().put("name", "c").put("format", "json")
+        .put("auto.offset.reset", "earliest").put("auto.commit.enable", "false"));
+    String base = "/consumers/" + group + "/instances/c";
+    post(base + "/subscription", v2, new JsonObject().put("topics", new JsonArray().add(topic)));
+    await("the group to read " + topic, () -> {
+      try {
+        HttpResponse<byte[]> r = cluster.send(HttpRequest.newBuilder(cluster.node(1).uri(base + "/records?timeout=500"))
+            .header("Accept", "application/vnd.kafka.json.v2+json").GET());
+        return r.statusCode() == 200 && !new JsonArray(body(r)).isEmpty();
+      } catch (Exception e) {
+        return false;
+      }
+    });
+    post(base + "/offsets", v2, null);
+    cluster.send(HttpRequest.newBuilder(cluster.node(1).uri(base)).DELETE());
+  }
+
+  private void post(String path, String type, JsonObject body) throws Exception {
+    HttpResponse<byte[]> r = cluster.send(HttpRequest.newBuilder(cluster.node(1).uri(path)).header("Content-Type", type)
+        .POST(HttpRequest.BodyPublishers.ofString(body == null ? "" : body.encode())));
+    assertThat(r.statusCode()).as(path + ": " + body(r)).isBetween(200, 204);
+  }
+
+  /** Where the group resumes in {@code topic} (lags' next_offset: one past the last committed record). */
+  private long committed(String group, String topic) {
+    try {
+      HttpResponse<byte[]> r = cluster.send(HttpRequest.newBuilder(cluster.node(1).uri("/consumer-groups/" + group
+          + "/lags")).GET());
+      for (Object o : new JsonArray(body(r))) {
+        JsonObject row = (JsonObject) o;
+        if (row.getString("topic").equals(topic)) {
+          return row.getLong("next_offset");
+        }
+      }
+      return -1;
+    } catch (Exception e) {
+      return -1;
+    }
+  }
+
+  /** A gauge's value in a broker's Prometheus text. */
+  private double metric(Node n, String name) {
+    try {
+      HttpResponse<byte[]> r = cluster.send(HttpRequest.newBuilder(n.uri("/metrics")).GET());
+      for (String line : new String(r.body(), StandardCharsets.UTF_8).split("\n")) {
+        if (line.startsWith(name + " ")) {
+          return Double.parseDouble(line.substring(name.length() + 1));
+        }
+      }
+      return -1;
+    } catch (Exception e) {
+      return -1;
+    }
+  }
+}

@@ -1,0 +1,90 @@
+import {h, table, bytes, num, dialog} from '../dom.js';
+import {api, enc} from '../api.js';
+import {lineChart} from '../chart.js';
+import * as history from '../history.js';
+import {showError, notice} from '../app.js';
+
+/** One topic: tabs for its partitions (with its live throughput), its messages and its configs. */
+export async function render(main, name, tab) {
+  const t = await api('/topics/' + enc(name));
+  main.append(h('h1', {}, 'Topic ', h('span', {class: 'mono'}, name)), tabs(name, tab));
+  if (tab === 'configs') {
+    main.append(configs(t));
+    return null;
+  }
+  const chart = lineChart('Throughput (bytes/s)', {unit: 'B/s'});
+  const parts = h('section', {id: 'partitions'}, h('p', {class: 'muted'}, 'Loading…'));
+  main.append(h('section', {class: 'charts'}, chart.el), parts, actions(t));
+  const unsubscribe = history.subscribe(state => chart.update(state.times, [
+    {label: 'in', values: history.series('topic.in.bytes/' + name)},
+    {label: 'out', values: history.series('topic.out.bytes/' + name)}], history.note(state)));
+  await partitions(parts, t);
+  return () => { unsubscribe(); chart.destroy(); };
+}
+
+export function tabs(name, current) {
+  const base = '#/topics/' + enc(name);
+  const link = (id, href, label) => h('a', {href,
+    'aria-current': current === id ? 'page' : null}, label);
+  return h('nav', {class: 'tabs', 'aria-label': 'Topic'},
+    link('partitions', base, 'Partitions'), link('messages', base + '/messages', 'Messages'),
+    link('configs', base + '/configs', 'Configs'));
+}
+
+async function partitions(box, t) {
+  const [offsets, replicas] = await Promise.all([
+    Promise.all(t.partitions.map(p => api(`/topics/${enc(t.name)}/partitions/${p.partition}/offsets`).catch(() => null))),
+    api('/metrics/replicas?topic=' + enc(t.name)).catch(() => [])]);
+  const rows = t.partitions.map((p, i) => {
+    const o = offsets[i];
+    const leaderReplica = replicas.find(r => r.partition === p.partition && r.leader);
+    return [String(p.partition), p.leader >= 0 ? String(p.leader) : h('span', {class: 'bad'}, 'none'),
+      p.replicas.map(r => r.broker).join(', '),
+      h('span', {class: p.replicas.some(r => !r.in_sync) ? 'warn' : ''}, p.replicas.filter(r => r.in_sync).map(r => r.broker).join(', ')),
+      o ? num(o.beginning_offset) : '—', o ? num(o.end_offset) : '—',
+      bytes(leaderReplica ? leaderReplica.size_bytes : null),
+      h('a', {href: `#/topics/${enc(t.name)}/messages?partition=${p.partition}`}, 'messages')];
+  });
+  box.replaceChildren(h('h2', {}, 'Partitions'),
+    table(['Partition', 'Leader', 'Replicas', 'In sync', 'Start offset', 'End offset', 'Size', ''], rows, {id: 'partitions-table'}));
+}
+
+function configs(t) {
+  const entries = Object.entries(t.configs);
+  return h('section', {id: 'configs'}, h('h2', {}, 'Configs'),
+    entries.length ? table(['Key', 'Value'], entries.map(([k, v]) => [h('span', {class: 'mono'}, k), h('span', {class: 'mono'}, v)]))
+      : h('p', {class: 'muted'}, 'No overrides: the broker defaults apply.'),
+    h('p', {class: 'muted'}, 'Overrides set at creation; every other key takes the broker default (see --help).'));
+}
+
+function actions(t) {
+  const count = h('input', {type: 'number', id: 'grow-count', min: t.partitions.length + 1, value: String(t.partitions.length + 1),
+    'aria-label': 'New partition count'});
+  const grow = h('form', {id: 'grow-topic', class: 'inline'}, h('label', {}, 'Grow to ', count, ' partitions'),
+    h('button', {type: 'submit'}, 'Grow'));
+  grow.addEventListener('submit', async e => {
+    e.preventDefault();
+    try {
+      await api(`/topics/${enc(t.name)}/partitions`, {method: 'POST', body: {count: Number(count.value)}});
+      notice(`Topic ${t.name} now has ${count.value} partitions`);
+      window.dispatchEvent(new HashChangeEvent('hashchange'));
+    } catch (err) { showError(err); }
+  });
+  const del = h('button', {class: 'danger', id: 'delete-topic', onclick: () => confirmDelete(t.name)}, 'Delete topic…');
+  return h('section', {class: 'panel'}, h('h2', {}, 'Change'), grow, del);
+}
+
+async function confirmDelete(name) {
+  const typed = h('input', {id: 'confirm-name', autocomplete: 'off', 'aria-label': 'Topic name'});
+  const choice = await dialog('Delete topic ' + name + '?',
+    h('div', {}, h('p', {}, 'Its partitions and every record in them are deleted on every broker. This cannot be undone.'),
+      h('label', {}, 'Type the topic name to confirm: ', typed)),
+    [{label: 'Cancel', value: 'cancel'}, {label: 'Delete', value: 'delete', class: 'danger', id: 'confirm-delete'}]);
+  if (choice !== 'delete') return;
+  if (typed.value !== name) { showError(new Error('The name typed does not match; nothing was deleted')); return; }
+  try {
+    await api('/topics/' + enc(name), {method: 'DELETE'});
+    notice(`Topic ${name} deleted`);
+    location.hash = '#/topics';
+  } catch (err) { showError(err); }
+}
