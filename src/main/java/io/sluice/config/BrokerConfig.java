@@ -80,6 +80,9 @@ public final class BrokerConfig {
       "replica.high.watermark.checkpoint.interval.ms";
   public static final String UNCLEAN_LEADER_ELECTION_ENABLE = "unclean.leader.election.enable";
   public static final String AUTO_LEADER_REBALANCE_ENABLE = "auto.leader.rebalance.enable";
+  public static final String CONNECT_ENABLED = "connect.enabled";
+  public static final String PLUGIN_PATH = "plugin.path";
+  public static final String CONNECT_TOPICS_REPLICATION_FACTOR = "connect.topics.replication.factor";
 
   private static final long WEEK_MS = 7L * 24 * 3600 * 1000;
 
@@ -142,7 +145,12 @@ public final class BrokerConfig {
           "how often replicas' high watermarks are written to replication-offset-checkpoint"),
       boolKey(UNCLEAN_LEADER_ELECTION_ENABLE, false, "elect a replica outside the ISR when no ISR member is alive"
           + " (may lose acknowledged records)"),
-      boolKey(AUTO_LEADER_REBALANCE_ENABLE, true, "give leadership back to the preferred replica once it is in sync"));
+      boolKey(AUTO_LEADER_REBALANCE_ENABLE, true, "give leadership back to the preferred replica once it is in sync"),
+      boolKey(CONNECT_ENABLED, true, "run the connect service (Kafka Connect's worker and REST API) in this broker"),
+      stringKey(PLUGIN_PATH, "", "comma-separated directories of connector plugins (each entry a jar or a"
+          + " directory of jars, loaded in its own class loader)"),
+      intKey(CONNECT_TOPICS_REPLICATION_FACTOR, -1, -1, Short.MAX_VALUE, "replication factor of __connect_configs,"
+          + " __connect_status and __connect_offsets; -1 takes min(3, live brokers)"));
 
   private static final Map<String, ConfigKey> BY_NAME;
 

@@ -130,6 +130,9 @@ final class SourceTaskRunner extends UnitRunner {
       ProducerRecord pr = out == null ? null : errors.execute("VALUE_CONVERTER", converters.value().getClass(),
           original, () -> convert(out, converters));
       if (pr != null) {
+        if (knownTopics.add(pr.topic())) {
+          worker.ensureTopic(pr.topic());
+        }
         worker.recordActiveTopic(connector, task, pr.topic());
         if (ledger != null) {
           if (!ledger.knows(pr.topic())) {
@@ -167,6 +170,7 @@ final class SourceTaskRunner extends UnitRunner {
   }
 
   private final Map<JsonObject, JsonObject> uncommittedPending = new LinkedHashMap<>();
+  private final java.util.Set<String> knownTopics = new java.util.HashSet<>();
 
   private ProducerRecord convert(SourceRecord r, Converters converters) {
     String topic = r.topic();

@@ -1,6 +1,7 @@
 package io.sluice.http;
 
 import io.sluice.broker.BrokerService;
+import io.sluice.connect.ConnectService;
 import io.sluice.consumer.ConsumerService;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
@@ -19,12 +20,18 @@ final class ApiRouter {
 
   /** What the endpoints need besides the broker: limits, readiness, the OpenAPI text, the fetch workers. */
   record Deps(BrokerService service, HttpApiConfig cfg, BooleanSupplier readiness, Buffer openApi,
-      WorkerExecutor fetchWorkers, ConsumerService consumers) {
+      WorkerExecutor fetchWorkers, ConsumerService consumers, ConnectService connect) {
+
+    /** Without the connect service: its routes exist but answer 404 (disabled). */
+    Deps(BrokerService service, HttpApiConfig cfg, BooleanSupplier readiness, Buffer openApi,
+        WorkerExecutor fetchWorkers, ConsumerService consumers) {
+      this(service, cfg, readiness, openApi, fetchWorkers, consumers, null);
+    }
 
     /** Without consumer groups: their routes exist but answer 503. */
     Deps(BrokerService service, HttpApiConfig cfg, BooleanSupplier readiness, Buffer openApi,
         WorkerExecutor fetchWorkers) {
-      this(service, cfg, readiness, openApi, fetchWorkers, null);
+      this(service, cfg, readiness, openApi, fetchWorkers, null, null);
     }
   }
 
@@ -46,6 +53,8 @@ final class ApiRouter {
     new SseEndpoint(deps.service(), deps.fetchWorkers()).mount(router);
     new StreamingEndpoint(deps.service(), consumers, deps.cfg(), deps.fetchWorkers()).mount(router);
     new ProducersEndpoint(deps.service()).mount(router);
+    // Hook: the connect service's Kafka Connect REST API (io.sluice.connect) on the same port.
+    (deps.connect() != null ? deps.connect() : ConnectService.disabled()).mount(router, body);
     router.route().failureHandler(ErrorResponses::handleFailure);
     for (int status : new int[] {400, 404, 405, 406, 413, 415, 500}) {
       router.errorHandler(status, ErrorResponses::handleFailure);

@@ -1,6 +1,7 @@
 package io.sluice.http;
 
 import io.sluice.broker.BrokerService;
+import io.sluice.connect.ConnectService;
 import io.sluice.consumer.ConsumerService;
 import io.sluice.errors.ErrorCode;
 import io.sluice.http.ErrorResponses.ApiError;
@@ -40,6 +41,7 @@ public class HttpServerVerticle extends VerticleBase {
   private final HttpApiConfig cfg;
   private final BooleanSupplier readiness;
   private final ConsumerService consumers;
+  private final ConnectService connect;
   /** Over-limit connections of this instance's server, awaiting their 503; event-loop confined. */
   private final Set<HttpConnection> rejected = Collections.newSetFromMap(new IdentityHashMap<>());
   private SharedServerState shared;
@@ -59,6 +61,13 @@ public class HttpServerVerticle extends VerticleBase {
   /** An API that also serves consumer groups through {@code consumers} (null: those routes answer 503). */
   public HttpServerVerticle(BrokerService service, HttpApiConfig cfg, BooleanSupplier readiness,
       ConsumerService consumers) {
+    this(service, cfg, readiness, consumers, null);
+  }
+
+  /** An API that also serves Kafka Connect's REST API through {@code connect} (null: those routes answer 404). */
+  public HttpServerVerticle(BrokerService service, HttpApiConfig cfg, BooleanSupplier readiness,
+      ConsumerService consumers, ConnectService connect) {
+    this.connect = connect;
     this.service = Objects.requireNonNull(service, "service");
     this.cfg = Objects.requireNonNull(cfg, "cfg");
     this.readiness = Objects.requireNonNull(readiness, "readiness");
@@ -72,7 +81,7 @@ public class HttpServerVerticle extends VerticleBase {
     shared = SharedServerState.acquire(vertx, cfg, deploymentID());
     return vertx.fileSystem().readFile(OpenApiEndpoint.RESOURCE)
         .map(openApi -> ApiRouter.create(vertx,
-            new ApiRouter.Deps(service, cfg, readiness, openApi, fetchWorkers, consumers)))
+            new ApiRouter.Deps(service, cfg, readiness, openApi, fetchWorkers, consumers, connect)))
         .compose(this::listen);
   }
 
@@ -130,9 +139,11 @@ public class HttpServerVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
+    // Hook: the connect service's tasks commit their offsets through this API, so they stop while it still serves.
+    Future<Void> connectStopped = connect != null ? connect.stop() : Future.succeededFuture();
     // Stops accepting at once; requests in flight get the grace period, then their connections are closed.
-    Future<Void> closed = server != null ? server.shutdown(cfg.shutdownGraceMs(), TimeUnit.MILLISECONDS)
-        : Future.succeededFuture();
+    Future<Void> closed = connectStopped.transform(ar -> server != null
+        ? server.shutdown(cfg.shutdownGraceMs(), TimeUnit.MILLISECONDS) : Future.succeededFuture());
     return closed.eventually(() -> {
       SharedServerState.release(vertx, cfg, deploymentID());
       return fetchWorkers.close();
