@@ -128,7 +128,7 @@ final class RecordErrors {
       headers.add(Header.of(HEADER_PREFIX + "task.id", Integer.toString(task)));
       headers.add(Header.of(HEADER_PREFIX + "stage", stage));
       headers.add(Header.of(HEADER_PREFIX + "class.name", executing.getName()));
-      Throwable cause = e instanceof ConnectException && e.getCause() != null ? e.getCause() : e;
+      Throwable cause = e;
       headers.add(Header.of(HEADER_PREFIX + "exception.class.name", cause.getClass().getName()));
       if (cause.getMessage() != null) {
         headers.add(Header.of(HEADER_PREFIX + "exception.message", cause.getMessage()));
