@@ -104,7 +104,13 @@ public final class ConnectService {
         .recover(t -> Future.succeededFuture()))
         .onSuccess(v -> watchForTopics())
         .onSuccess(v -> LOG.log(Level.INFO, "Connect worker " + workerId + " started with "
-            + plugins.all().size() + " plugins"));
+            + plugins.all().size() + " plugins"))
+        // The broker serves without its connect service rather than not at all; the API answers 503.
+        .recover(t -> {
+          LOG.log(Level.ERROR, "The connect service failed to start; its API answers 503", t);
+          worker = null;
+          return Future.succeededFuture();
+        });
   }
 
   /** Another broker may create the internal topics: look for them until they exist. */

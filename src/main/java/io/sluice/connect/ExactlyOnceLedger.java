@@ -103,7 +103,9 @@ final class ExactlyOnceLedger {
       return;
     }
     client.partitionReader(ReaderOptions.of(topic, partition).start(StartPosition.offset(start)).fetchMaxWaitMs(100))
-        .records().select().first(r -> r.offset() >= end - 1).onItem().invoke(this::collect)
+        .records().onItem().invoke(this::collect)
+        // take-while: ends after the record at end - 1, which invoke() above has already collected
+        .select().first(r -> r.offset() < end - 1)
         .collect().last().await().atMost(Duration.ofMinutes(5));
   }
 

@@ -117,6 +117,17 @@ final class InternalTopic {
     return done;
   }
 
+  /**
+   * Blocks the calling (task) thread until this broker's map includes every record the topic held when called: a
+   * task must not start from offsets older than those committed before its previous owner died.
+   */
+  void awaitCaughtUpToEnd(Duration timeout) throws Exception {
+    long end = client.admin().offsets(name, 0).await().atMost(timeout).endOffset();
+    if (end > 0) {
+      caughtUp(end - 1).get(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
+  }
+
   /** Writes and waits until the write is visible here. */
   Uni<Void> writeAndRead(String key, String value) {
     return write(key, value).onItem().transformToUni(offset -> Uni.createFrom().completionStage(caughtUp(offset)));

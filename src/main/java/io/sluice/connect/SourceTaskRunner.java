@@ -53,6 +53,7 @@ final class SourceTaskRunner extends UnitRunner {
     TransformationChain<SourceRecord> chain = TransformationChain.build(worker.plugins(), connectorConfig);
     RecordErrors errors = new RecordErrors(connectorConfig, this.connector, task, worker.client(), worker.producer());
     producer = worker.client().producer(ProducerOptions.defaults().acks("all").lingerMs(2));
+    worker.state().offsets.awaitCaughtUpToEnd(Duration.ofMinutes(2));
     OffsetReader reader = new OffsetReader(worker.state(), this.connector);
     ledger = exactlyOnce(plugin, connector) ? ExactlyOnceLedger.load(worker.client(), worker.state(), this.connector,
         task, reader) : null;
