@@ -23,7 +23,6 @@ import java.util.jar.JarFile;
 import java.util.stream.Stream;
 import org.apache.kafka.common.utils.AppInfoParser;
 import org.apache.kafka.connect.components.Versioned;
-import org.apache.kafka.connect.connector.Connector;
 import org.apache.kafka.connect.sink.SinkConnector;
 import org.apache.kafka.connect.source.SourceConnector;
 import org.apache.kafka.connect.storage.Converter;
@@ -259,9 +258,5 @@ public final class Plugins {
     } finally {
       t.setContextClassLoader(saved);
     }
-  }
-
-  static boolean isSource(Connector c) {
-    return c instanceof SourceConnector;
   }
 }

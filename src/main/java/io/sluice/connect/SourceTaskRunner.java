@@ -15,7 +15,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.common.metrics.PluginMetrics;
-import org.apache.kafka.connect.connector.Connector;
 import org.apache.kafka.connect.source.ExactlyOnceSupport;
 import org.apache.kafka.connect.source.SourceConnector;
 import org.apache.kafka.connect.source.SourceRecord;
@@ -37,6 +36,9 @@ final class SourceTaskRunner extends UnitRunner {
   private ExactlyOnceLedger ledger;
   private final Map<JsonObject, JsonObject> uncommitted = new LinkedHashMap<>();
   private final Map<JsonObject, JsonObject> committedView = new LinkedHashMap<>();
+  /** Offsets of the poll being sent; they join {@link #uncommitted} once its records are acknowledged. */
+  private final Map<JsonObject, JsonObject> uncommittedPending = new LinkedHashMap<>();
+  private final java.util.Set<String> knownTopics = new java.util.HashSet<>();
 
   SourceTaskRunner(WorkerContext worker, String connector, int task, Map<String, String> connectorConfig,
       Map<String, String> taskConfig) {
@@ -170,8 +172,6 @@ final class SourceTaskRunner extends UnitRunner {
     uncommittedPending.clear();
   }
 
-  private final Map<JsonObject, JsonObject> uncommittedPending = new LinkedHashMap<>();
-  private final java.util.Set<String> knownTopics = new java.util.HashSet<>();
 
   private ProducerRecord convert(SourceRecord r, Converters converters) {
     String topic = r.topic();
@@ -240,9 +240,5 @@ final class SourceTaskRunner extends UnitRunner {
         return null;
       }
     };
-  }
-
-  static boolean isSource(Connector c) {
-    return c instanceof SourceConnector;
   }
 }
