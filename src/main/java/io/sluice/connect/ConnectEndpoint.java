@@ -406,8 +406,9 @@ final class ConnectEndpoint {
     if (!isSink(name)) {
       dropLedgers(name, writes);
     }
-    future(Uni.join().all(writes).andFailFast()).onSuccess(v -> json(ctx, 200, new JsonObject().put("message",
-        "The offsets for this connector have been altered successfully"))).onFailure(ctx::fail);
+    service.awaitUnitsStopped(name).compose(s -> future(Uni.join().all(writes).andFailFast()))
+        .onSuccess(v -> json(ctx, 200, new JsonObject().put("message",
+            "The offsets for this connector have been altered successfully"))).onFailure(ctx::fail);
   }
 
   private Uni<?> sinkOffset(String name, JsonObject partition, JsonObject offset) {
@@ -441,9 +442,10 @@ final class ConnectEndpoint {
         writes.add(state().offsets.write(key, null).map(x -> (Object) x));
       }
     }
-    Future<?> done = writes.isEmpty() ? Future.succeededFuture() : future(Uni.join().all(writes).andFailFast());
-    done.onSuccess(v -> json(ctx, 200, new JsonObject().put("message",
-        "The offsets for this connector have been reset successfully"))).onFailure(ctx::fail);
+    service.awaitUnitsStopped(name).compose(s -> writes.isEmpty() ? Future.succeededFuture()
+        : future(Uni.join().all(writes).andFailFast()))
+        .onSuccess(v -> json(ctx, 200, new JsonObject().put("message",
+            "The offsets for this connector have been reset successfully"))).onFailure(ctx::fail);
   }
 
   private void topics(RoutingContext ctx) {

@@ -174,6 +174,24 @@ public final class ConnectService {
     return (int) Math.max(1, wanted > 0 ? wanted : Math.min(3, alive));
   }
 
+  /**
+   * Completes once no broker runs the connector or its tasks any more (a stopped connector's tasks commit their last
+   * offsets while they stop, which must not overwrite offsets altered afterwards); fails after 30 s.
+   */
+  Future<Void> awaitUnitsStopped(String connector) {
+    return pool.executeBlocking(() -> {
+      long deadline = System.currentTimeMillis() + 30_000;
+      while (scheduler.anyUnitOwned(connector)) {
+        if (System.currentTimeMillis() > deadline) {
+          throw new SluiceException(ErrorCode.SERVICE_UNAVAILABLE, "The tasks of connector " + connector
+              + " are still stopping; retry later");
+        }
+        Thread.sleep(100); // polling ZooKeeper on a worker thread until the owners released the units
+      }
+      return null;
+    }, false);
+  }
+
   /** Mounts Kafka Connect's REST API on the broker's router. */
   public void mount(Router router, BodyHandler body) {
     new ConnectEndpoint(this).mount(router, body);

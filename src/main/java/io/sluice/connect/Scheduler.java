@@ -271,6 +271,20 @@ final class Scheduler implements Runnable {
     }
   }
 
+  /** Whether any broker still runs (holds the ownership of) the connector or one of its tasks; blocking. */
+  boolean anyUnitOwned(String connector) throws Exception {
+    String prefix = new Unit(connector, -1).id();
+    if (zk.checkExists().forPath(OWNERS) == null) {
+      return false;
+    }
+    for (String child : zk.getChildren().forPath(OWNERS)) {
+      if (child.equals(prefix) || child.startsWith(prefix + ".")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** Runners here, by unit id (for tests and the status of restarts). */
   synchronized Map<String, UnitRunner> runners() {
     Map<String, UnitRunner> out = new HashMap<>();

@@ -44,7 +44,7 @@ import org.apache.kafka.connect.sink.SinkTaskContext;
  */
 final class SinkTaskRunner extends UnitRunner {
   private static final Object END = new Object();
-  private static final int MAX_BATCH = 500;
+  private static final int MAX_BATCH = 2_000;
   private final Map<String, String> taskConfig;
   private volatile SinkTask instance;
   private GroupConsumer consumer;
