@@ -5,6 +5,7 @@ import io.sluice.broker.cluster.Controller;
 import io.sluice.broker.cluster.ForwardServer;
 import io.sluice.broker.cluster.ForwardingBrokerService;
 import io.sluice.broker.cluster.ReplicationServer;
+import io.sluice.broker.cluster.SessionKeeper;
 import io.sluice.broker.metadata.BrokerRegistration;
 import io.sluice.broker.metadata.MetadataSnapshot;
 import io.sluice.broker.metadata.TopicState;
@@ -12,6 +13,9 @@ import io.sluice.broker.metadata.ZkMetadataStore;
 import io.sluice.broker.metadata.ZkPaths;
 import io.sluice.broker.partition.PartitionManager;
 import io.sluice.config.BrokerConfig;
+import io.sluice.errors.ErrorCode;
+import io.sluice.errors.SluiceException;
+import io.sluice.storage.MetaProperties;
 import io.sluice.storage.TopicPartition;
 import io.sluice.storage.LogManager;
 import io.vertx.core.Future;
@@ -21,7 +25,6 @@ import io.vertx.core.VertxOptions;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.eventbus.EventBusOptions;
 import io.vertx.core.internal.VertxInternal;
-import io.vertx.core.json.JsonObject;
 import io.vertx.spi.cluster.zookeeper.ZookeeperClusterManager;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -30,28 +33,42 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
-import org.apache.curator.framework.state.ConnectionState;
+import java.util.UUID;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.CuratorFrameworkFactory;
+import org.apache.curator.retry.ExponentialBackoffRetry;
 
 /**
  * A running broker and its lifecycle.
  *
- * <p>{@link #start} brings it up in this order, each step after the previous one succeeded: an embedded ZooKeeper
- * (unless {@code zookeeper.connect} names an ensemble); a clustered Vert.x on {@code ZookeeperClusterManager}; the
- * log store on the data directory; the metadata cache (existing topics are read back, and the partitions this
- * broker leads are deployed, reopening their logs); the HTTP front end; finally the broker's registration in
- * ZooKeeper. If a step fails, what was started is closed again and the start fails.
+ * <p>{@link #start} brings it up in this order, each step after the previous one succeeded: the data directory's
+ * identity is read ({@code meta.properties}: a directory of another broker id is refused); an embedded ZooKeeper
+ * is started or joined (unless {@code zookeeper.connect} names an ensemble); a clustered Vert.x on
+ * {@code ZookeeperClusterManager}; the metadata cache; the cluster id is checked against the directory's; the broker
+ * id is claimed by its registration in ZooKeeper (another live broker with this id stops the start here, before
+ * anything was served); the directory's identity is written; the log store; the partitions this broker hosts
+ * (leaders reopen their logs); the cluster endpoints; the HTTP front end (so {@code /ready} answers only now); the
+ * controller candidacy. If a step fails, what was started is closed again and the start fails.
  *
  * <p>{@link #close} takes it down in reverse: the HTTP front end first (requests in flight are answered), then the
  * partitions (parked fetches answered, queued appends finished, logs flushed and marked clean), the registration
- * and metadata cache, the log store, Vert.x (leaving the cluster) and the embedded ZooKeeper. Idempotent.
+ * and metadata cache, the log store, Vert.x (leaving the cluster) and the embedded ZooKeeper; each step bounded, the
+ * whole within {@code shutdown.timeout.ms} whatever ZooKeeper does. Idempotent.
+ *
+ * <p>A lost ZooKeeper connection does not stop the broker: its {@link SessionKeeper} fences the partitions while the
+ * session may be gone and rejoins the cluster in place when ZooKeeper answers again.
  */
 public final class Broker {
   private static final System.Logger LOG = System.getLogger(Broker.class.getName());
@@ -61,6 +78,12 @@ public final class Broker {
   private static final String STORAGE_POOL = "sluice-storage";
   private static final String ZOOKEEPER_POOL = "sluice-zookeeper";
   private static final int ZOOKEEPER_POOL_SIZE = 2;
+  /** Bound of each shutdown step that may wait for ZooKeeper. */
+  static final long ZOOKEEPER_STEP_MS = 2_000;
+  /** Bound of the HTTP step: requests in flight get a 5 s grace, then the group coordinator stops. */
+  private static final long HTTP_STEP_MS = 10_000;
+  /** Bound of Vert.x's close, which leaves the cluster (a ZooKeeper client close). */
+  private static final long VERTX_STEP_MS = 5_000;
 
   private final BrokerConfig config;
   private final Builder builder;
@@ -81,8 +104,11 @@ public final class Broker {
   private Controller controller;
   private ReplicationServer replicationServer;
   private ForwardServer forwardServer;
-  private final Promise<Void> sessionLost = Promise.promise();
+  private SessionKeeper sessionKeeper;
   private HttpFrontEnd.Deployed http;
+  /** This data directory's identity (meta.properties), checked at start and written once registered. */
+  private MetaProperties identity;
+  private BrokerRegistration registration;
   private Future<Void> closed;
 
   private Broker(BrokerConfig config, Builder builder) {
@@ -135,104 +161,148 @@ public final class Broker {
     }
   }
 
+  /**
+   * Nothing that lets this broker lead, acknowledge or answer clients happens before its id is confirmed as its own
+   * in ZooKeeper: the registration comes before the partitions are hosted, the cluster endpoints exist, the HTTP
+   * listener is bound (so {@code /ready} cannot answer) and the controller candidacy.
+   */
   private Future<Void> boot() {
     return startZooKeeper()
         .compose(connect -> startVertx())
-        .compose(v -> openLogStore())
         .compose(v -> startMetadata())
+        .compose(v -> joinCluster())
+        .compose(v -> register())
+        .compose(v -> storageExecutor.executeBlocking(() -> {
+          identity.write(config.dataDir());
+          return null;
+        }, false))
+        .compose(v -> openLogStore())
+        .compose(v -> hostPartitions())
         .compose(v -> startClusterRole())
         .compose(v -> builder.httpFrontEnd.deploy(vertx, service, config))
         .compose(deployed -> {
           http = deployed;
-          BrokerRegistration reg = new BrokerRegistration(config.brokerId(), advertisedHttpHost(), deployed.port(),
-              clusterManager.getNodeId());
-          return metadata.registerBroker(reg, config.zookeeperSessionTimeoutMs())
-              .compose(r -> cluster.recordSeen(reg));
+          BrokerRegistration reg = registration.withHttpPort(deployed.port());
+          Future<Void> advertised = reg.equals(registration) ? Future.succeededFuture()
+              : metadata.updateRegistration(reg);
+          registration = reg;
+          return advertised.compose(r -> cluster.recordSeen(reg));
         })
         .compose(v -> controller.start());
   }
 
+  /** Checks that the data directory belongs to the cluster in ZooKeeper (or to none yet). */
+  private Future<Void> joinCluster() {
+    cluster = new ClusterMetadata(clusterManager.getCuratorFramework().usingNamespace(ZkPaths.NAMESPACE),
+        zookeeperExecutor);
+    return cluster.ensureClusterId().map(id -> {
+      identity = DataDirectoryIdentity.joinCluster(identity, config.dataDir(), id, zookeeperConnect);
+      return null;
+    });
+  }
+
   /**
-   * The cluster services: the replica fetch and forwarding endpoints on the event bus, the controller, and the
-   * service front ends call (which forwards partition requests to their leaders). A lost ZooKeeper session fences
-   * every partition at once and completes {@link #sessionLost()}: vertx-zookeeper does not re-create this node's
-   * cluster membership after an expiry (vertx-zookeeper#152), so the broker must be restarted, not patched up.
+   * Claims the broker id, advertising the configured HTTP port; once the listener is bound the port actually taken
+   * replaces it (they differ only for {@code http.port} 0).
+   */
+  private Future<Void> register() {
+    registration = new BrokerRegistration(config.brokerId(), advertisedHttpHost(), config.httpPort(),
+        clusterManager.getNodeId(), identity.directoryId());
+    return metadata.registerBroker(registration, config.zookeeperSessionTimeoutMs());
+  }
+
+  /**
+   * The cluster services: the replica fetch and forwarding endpoints on the event bus, the controller, the service
+   * front ends call (which forwards partition requests to their leaders), and the {@link SessionKeeper}, which fences
+   * the partitions while the ZooKeeper session may be lost and rejoins the cluster in place when ZooKeeper is back.
    */
   private Future<Void> startClusterRole() {
     localService = new LocalBrokerService(config, metadata, partitions);
-    cluster = new ClusterMetadata(clusterManager.getCuratorFramework().usingNamespace(ZkPaths.NAMESPACE),
-        zookeeperExecutor);
     controller = new Controller(clusterManager.getCuratorFramework().usingNamespace(ZkPaths.NAMESPACE), metadata,
         zookeeperExecutor, config.brokerId(), config.getBoolean(BrokerConfig.UNCLEAN_LEADER_ELECTION_ENABLE),
         config.getBoolean(BrokerConfig.AUTO_LEADER_REBALANCE_ENABLE));
+    sessionKeeper = new SessionKeeper(vertx, clusterManager.getCuratorFramework(), clusterManager, metadata,
+        partitions, config.brokerId(), config.zookeeperSessionTimeoutMs());
     service = new ForwardingBrokerService(vertx, config.brokerId(), localService, metadata,
-        () -> cluster.describe(metadata.snapshot()));
+        this::describeCluster, sessionKeeper::notReadyReason);
     replicationServer = new ReplicationServer(vertx, config.brokerId(), partitions);
     forwardServer = new ForwardServer(vertx, config.brokerId(), localService);
-    clusterManager.getCuratorFramework().getConnectionStateListenable().addListener((client, state) -> {
-      if (state == ConnectionState.LOST && !sessionLost.future().isComplete()) {
-        LOG.log(Level.ERROR, "Broker " + config.brokerId() + " lost its ZooKeeper session: fencing every partition;"
-            + " the broker must rejoin the cluster");
-        partitions.fenceAll();
-        sessionLost.tryComplete();
-      }
-    });
-    return cluster.ensureClusterId()
-        .compose(id -> Future.join(replicationServer.start(), forwardServer.start()))
-        .mapEmpty();
+    sessionKeeper.start();
+    return Future.join(replicationServer.start(), forwardServer.start()).mapEmpty();
+  }
+
+  /** {@code GET /cluster}: it reads ZooKeeper, so it fails fast without a connection and is bounded. */
+  private Future<ClusterDescription> describeCluster() {
+    if (!metadata.connected()) {
+      return Future.failedFuture(new SluiceException(ErrorCode.BROKER_NOT_AVAILABLE, "Broker " + config.brokerId()
+          + " has no ZooKeeper connection: it cannot describe the cluster now; ask another broker or retry"));
+    }
+    long timeoutMs = config.zookeeperSessionTimeoutMs();
+    return cluster.describe(metadata.snapshot()).timeout(timeoutMs, TimeUnit.MILLISECONDS)
+        .recover(t -> Future.failedFuture(t instanceof java.util.concurrent.TimeoutException
+            ? new SluiceException(ErrorCode.BROKER_NOT_AVAILABLE, "ZooKeeper did not answer within " + timeoutMs
+                + " ms") : t));
+  }
+
+  /** Why this broker should not take traffic now (no ZooKeeper session, no controller...), or empty. Any thread. */
+  public Optional<String> notReadyReason() {
+    SessionKeeper k = sessionKeeper;
+    return k == null ? Optional.of("Broker " + config.brokerId() + " is starting") : k.notReadyReason();
   }
 
   /**
-   * Completes when this broker's ZooKeeper session expired: its partitions are fenced (they acknowledge nothing) and
-   * it should be closed and started again to rejoin the cluster.
+   * Reads the data directory's identity (refusing one of another broker id before anything else starts), then
+   * starts the embedded ZooKeeper or finds the one to join.
    */
-  public Future<Void> sessionLost() {
-    return sessionLost.future();
-  }
-
   private Future<String> startZooKeeper() {
-    if (config.zookeeperConnect().isPresent()) {
-      zookeeperConnect = config.zookeeperConnect().get();
-      return Future.succeededFuture(zookeeperConnect);
-    }
     return onBootstrapThread(() -> {
       try {
         Files.createDirectories(config.dataDir());
       } catch (IOException e) {
         throw new UncheckedIOException("Cannot create data directory " + config.dataDir(), e);
       }
+      identity = DataDirectoryIdentity.load(config.dataDir(), config.brokerId());
+      return null;
+    }).compose(v -> config.zookeeperConnect().isPresent()
+        ? Future.succeededFuture(zookeeperConnect = config.zookeeperConnect().get())
+        : startEmbeddedZooKeeper());
+  }
+
+  private Future<String> startEmbeddedZooKeeper() {
+    return onBootstrapThread(() -> {
       int port = config.zookeeperEmbeddedPort();
-      if (port != 0 && EmbeddedZooKeeper.portTaken(port)) {
-        // Another broker on this machine runs the embedded server: join its cluster.
+      try {
+        embeddedZooKeeper = EmbeddedZooKeeper.start(config.dataDir().resolve("zookeeper"), port);
+        zookeeperConnect = embeddedZooKeeper.connectString();
+      } catch (EmbeddedZooKeeper.PortTakenException e) {
+        // Another broker on this machine runs the embedded server (or won the race to start it): join its cluster.
+        // If it is still loading, the cluster manager's connect retries until it answers.
         zookeeperConnect = "127.0.0.1:" + port;
         LOG.log(Level.INFO, "Port " + port + " is taken: joining the ZooKeeper there (another broker's embedded one)");
-        return zookeeperConnect;
       }
-      embeddedZooKeeper = EmbeddedZooKeeper.start(config.dataDir().resolve("zookeeper"), port);
-      zookeeperConnect = embeddedZooKeeper.connectString();
       return zookeeperConnect;
     });
   }
 
   private Future<Void> startVertx() {
-    JsonObject zkConfig = new JsonObject()
-        .put("zookeeperHosts", zookeeperConnect)
-        .put("sessionTimeout", config.zookeeperSessionTimeoutMs())
-        .put("connectTimeout", config.zookeeperConnectionTimeoutMs())
-        .put("rootPath", ZK_ROOT_PATH)
-        // exponential_backoff: the bounded and until_elapsed policies of vertx-zookeeper swap their arguments.
-        .put("retry", new JsonObject().put("policy", "exponential_backoff").put("initialSleepTime", 100)
-            .put("intervalTimes", 10_000).put("maxTimes", 5));
-    clusterManager = new ZookeeperClusterManager(zkConfig);
+    CuratorFrameworkFactory.Builder zk = CuratorFrameworkFactory.builder()
+        .connectString(zookeeperConnect)
+        .namespace(ZK_ROOT_PATH)
+        .sessionTimeoutMs(config.zookeeperSessionTimeoutMs())
+        .connectionTimeoutMs(config.zookeeperConnectionTimeoutMs())
+        .retryPolicy(new ExponentialBackoffRetry(100, 5, 10_000));
+    CuratorFramework curator = ZkSessionPolicy.serverDecidesExpiry(zk).build();
+    curator.start();
+    clusterManager = new ZookeeperClusterManager(curator, UUID.randomUUID().toString());
     VertxOptions options = new VertxOptions().setEventBusOptions(new EventBusOptions()
         .setHost(config.clusterHost()).setPort(config.clusterPort()).setClusterPublicHost(config.clusterHost()));
     builder.vertxOptions.accept(options);
-    return Vertx.builder().with(options).withClusterManager(clusterManager).buildClustered().map(v -> {
+    return Vertx.builder().with(options).withClusterManager(clusterManager).buildClustered().<Void>map(v -> {
       vertx = v;
       storageExecutor = v.createSharedWorkerExecutor(STORAGE_POOL, config.numIoThreads());
       zookeeperExecutor = v.createSharedWorkerExecutor(ZOOKEEPER_POOL, ZOOKEEPER_POOL_SIZE);
       return null;
-    });
+    }).onFailure(t -> curator.close());
   }
 
   private Future<Void> openLogStore() {
@@ -242,13 +312,30 @@ public final class Broker {
     }, false);
   }
 
+  /** Starts following the metadata in ZooKeeper; hosts nothing yet. */
   private Future<Void> startMetadata() {
     metadata = new ZkMetadataStore(vertx, clusterManager.getCuratorFramework(), zookeeperExecutor,
         ((VertxInternal) vertx).createEventLoopContext());
-    partitions = new PartitionManager(vertx, config, logStore, storageExecutor, metadata);
-    metadata.addListener(partitions::reconcile);
     metadata.watchForPauses(config.zookeeperSessionTimeoutMs() / 2);
-    return metadata.start().compose(snapshot -> {
+    metadata.requestTimeoutMs(config.zookeeperSessionTimeoutMs());
+    return metadata.start().mapEmpty();
+  }
+
+  /**
+   * Hosts the partitions the metadata assigns to this broker (reopening their logs) and keeps following it;
+   * completes once the partitions it leads are deployed.
+   */
+  private Future<Void> hostPartitions() {
+    partitions = new PartitionManager(vertx, config, logStore, storageExecutor, metadata);
+    Promise<MetadataSnapshot> following = Promise.promise();
+    // On the metadata context, so that no snapshot falls between the first reconcile and the listener.
+    metadata.context().runOnContext(v -> {
+      metadata.addListener(partitions::reconcile);
+      MetadataSnapshot snapshot = metadata.snapshot();
+      partitions.reconcile(snapshot);
+      following.complete(snapshot);
+    });
+    return following.future().compose(snapshot -> {
       warnAboutStrayLogs(snapshot);
       return partitions.whenHosted(ledPartitions(snapshot));
     });
@@ -285,29 +372,42 @@ public final class Broker {
     return host.equals("0.0.0.0") || host.equals("::") ? config.clusterHost() : host;
   }
 
-  /** Stops the broker cleanly; every step runs even if an earlier one failed. Idempotent. */
+  /**
+   * Stops the broker cleanly; every step runs even if an earlier one failed, and each is bounded, so the whole takes
+   * at most {@code shutdown.timeout.ms} whatever ZooKeeper does: a step that needs ZooKeeper gets
+   * {@link #ZOOKEEPER_STEP_MS} (without a connection it could wait for good: Curator retries, vertx-zookeeper's
+   * unregistrations wait for the server), the others what is left of the grace. An abandoned step is logged; an
+   * abandoned log close costs a recovery scan at the next start, never data. Idempotent.
+   */
   public synchronized Future<Void> close() {
     if (closed != null) {
       return closed;
     }
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.getInt(BrokerConfig.SHUTDOWN_TIMEOUT_MS));
     Future<Void> chain = Future.succeededFuture();
-    chain = step(chain, "HTTP front end", () -> http == null || http.deploymentId() == null ? null : vertx.undeploy(http.deploymentId()));
-    chain = step(chain, "controller", () -> controller == null ? null : controller.close());
-    chain = step(chain, "cluster endpoints", () -> replicationServer == null ? null
+    if (sessionKeeper != null) {
+      sessionKeeper.close();
+    }
+    chain = step(chain, "HTTP front end", HTTP_STEP_MS, deadline,
+        () -> http == null || http.deploymentId() == null ? null : vertx.undeploy(http.deploymentId()));
+    chain = step(chain, "controller", ZOOKEEPER_STEP_MS, deadline, () -> controller == null ? null : controller.close());
+    chain = step(chain, "cluster endpoints", ZOOKEEPER_STEP_MS, deadline, () -> replicationServer == null ? null
         : Future.join(replicationServer.stop(), forwardServer.stop()));
-    chain = step(chain, "partitions", () -> partitions == null ? null : partitions.closeAll());
-    chain = step(chain, "metadata", () -> metadata == null ? null : metadata.closeAsync());
-    chain = step(chain, "log store", () -> logStore == null ? null : storageExecutor.executeBlocking(() -> {
-      logStore.close();
-      return null;
-    }, false));
-    chain = step(chain, "worker pools", () -> storageExecutor == null ? null
+    chain = step(chain, "partitions", Long.MAX_VALUE, deadline, () -> partitions == null ? null : partitions.closeAll());
+    chain = step(chain, "metadata", ZOOKEEPER_STEP_MS, deadline, () -> metadata == null ? null : metadata.closeAsync());
+    chain = step(chain, "log store", Long.MAX_VALUE, deadline, () -> logStore == null ? null
+        : storageExecutor.executeBlocking(() -> {
+          logStore.close();
+          return null;
+        }, false));
+    chain = step(chain, "worker pools", ZOOKEEPER_STEP_MS, deadline, () -> storageExecutor == null ? null
         : Future.join(storageExecutor.close(), zookeeperExecutor.close()));
-    chain = step(chain, "Vert.x", () -> vertx == null ? null : vertx.close());
-    chain = step(chain, "ZooKeeper", () -> embeddedZooKeeper == null ? null : onBootstrapThread(() -> {
-      embeddedZooKeeper.close();
-      return null;
-    }));
+    chain = step(chain, "Vert.x", VERTX_STEP_MS, deadline, () -> vertx == null ? null : vertx.close());
+    chain = step(chain, "ZooKeeper", Long.MAX_VALUE, deadline, () -> embeddedZooKeeper == null ? null
+        : onBootstrapThread(() -> {
+          embeddedZooKeeper.close();
+          return null;
+        }));
     closed = chain.andThen(ar -> {
       bootstrap.shutdown();
       LOG.log(Level.INFO, "Broker " + config.brokerId() + " stopped");
@@ -315,23 +415,63 @@ public final class Broker {
     return closed;
   }
 
-  private static Future<Void> step(Future<Void> previous, String what, Supplier<Future<?>> action) {
+  /** Runs {@code action} after {@code previous}, abandoned after {@code limitMs} or at {@code deadline}. */
+  private Future<Void> step(Future<Void> previous, String what, long limitMs, long deadline,
+      Supplier<Future<?>> action) {
     return previous.compose(v -> {
+      long leftMs = Math.max(0, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
+      long boundMs = Math.min(limitMs, leftMs);
       Future<?> f;
       try {
         f = action.get();
       } catch (RuntimeException e) {
         f = Future.failedFuture(e);
       }
-      return f == null ? Future.<Void>succeededFuture() : f.<Void>mapEmpty().recover(t -> {
-        LOG.log(Level.ERROR, "Shutdown: closing the " + what + " failed", t);
+      if (f == null) {
+        return Future.<Void>succeededFuture();
+      }
+      return bounded(f.mapEmpty(), boundMs).recover(t -> {
+        if (t instanceof java.util.concurrent.TimeoutException) {
+          LOG.log(Level.WARNING, "Shutdown: closing the " + what + " did not finish within " + boundMs
+              + " ms; going on without it");
+        } else {
+          LOG.log(Level.ERROR, "Shutdown: closing the " + what + " failed", t);
+        }
         return Future.succeededFuture();
       });
     });
   }
 
+  /**
+   * {@code f}, failed with a TimeoutException after {@code boundMs}. Timed on a thread of its own: Vert.x timers
+   * would not fire once Vert.x itself is closing.
+   */
+  private Future<Void> bounded(Future<Void> f, long boundMs) {
+    if (f.isComplete() || boundMs == Long.MAX_VALUE) {
+      return f;
+    }
+    Promise<Void> p = Promise.promise();
+    ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "sluice-shutdown-timer-" + config.brokerId());
+      t.setDaemon(true);
+      return t;
+    });
+    timer.schedule(() -> p.tryFail(new java.util.concurrent.TimeoutException()), boundMs, TimeUnit.MILLISECONDS);
+    f.onComplete(ar -> {
+      timer.shutdownNow();
+      if (ar.succeeded()) {
+        p.tryComplete();
+      } else {
+        p.tryFail(ar.cause());
+      }
+    });
+    return p.future();
+  }
+
   private <T> Future<T> onBootstrapThread(Supplier<T> task) {
-    return Future.fromCompletionStage(CompletableFuture.supplyAsync(task, bootstrap));
+    // Unwrapped, so that a refusal reaches the user as its own message rather than as a CompletionException.
+    return Future.fromCompletionStage(CompletableFuture.supplyAsync(task, bootstrap))
+        .recover(t -> Future.failedFuture(t instanceof CompletionException && t.getCause() != null ? t.getCause() : t));
   }
 
   public BrokerConfig config() {

@@ -63,6 +63,7 @@ public final class ConsumerForwardServer {
     String n = r.getString("name");
     Future<?> f = switch (op) {
       case "create" -> local.create(g, r.getJsonObject("settings")).map(ConsumerConfig::toJson);
+      case "config" -> local.config(g, n).map(ConsumerConfig::toJson);
       case "delete" -> local.delete(g, n);
       case "subscribe" -> local.subscribe(g, n, subscription(r.getJsonObject("subscription")));
       case "subscription" -> local.subscription(g, n).map(ConsumerMessages::subscription);

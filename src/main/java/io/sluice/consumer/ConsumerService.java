@@ -30,6 +30,9 @@ public interface ConsumerService {
   /** Leaves the group (committing first with auto-commit) and forgets the instance. */
   Future<Void> delete(String group, String name);
 
+  /** The instance's settings as created (its {@code format} decides how its records are answered). */
+  Future<ConsumerConfig> config(String group, String name);
+
   Future<Void> subscribe(String group, String name, Subscription subscription);
 
   /** The subscription, or null when there is none. */
@@ -75,7 +78,7 @@ public interface ConsumerService {
   /** {@code {"group_id", "state", "generation", "assignor", "members": [{"member_id", "instance_id", "partitions"}]}}. */
   Future<JsonObject> describeGroup(String group);
 
-  /** {@code [{"topic", "partition", "committed_offset", "log_end_offset", "lag"}]}. */
+  /** {@code [{"topic", "partition", "committed_offset", "next_offset", "log_end_offset", "lag"}]}. */
   Future<JsonArray> lags(String group);
 
   /** Resets a group without members; see {@link io.sluice.group.GroupAdmin#resetOffsets}. */

@@ -87,6 +87,12 @@ public final class RoutingConsumerService implements ConsumerService {
   }
 
   @Override
+  public Future<ConsumerConfig> config(String group, String name) {
+    return route(group, FORWARD_TIMEOUT_MS, () -> local.config(group, name),
+        request("config", group, name), r -> ConsumerConfig.fromJson((JsonObject) r));
+  }
+
+  @Override
   public Future<Subscription> subscription(String group, String name) {
     return route(group, FORWARD_TIMEOUT_MS, () -> local.subscription(group, name),
         request("subscription", group, name), r -> ConsumerMessages.subscription((JsonObject) r));

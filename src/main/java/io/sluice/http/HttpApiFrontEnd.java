@@ -35,6 +35,7 @@ public final class HttpApiFrontEnd implements HttpFrontEnd {
         .withMaxBodyBytes(config.httpMaxBodyBytes())
         .withMaxConnections(config.httpMaxConnections())
         .withMaxRecordsPerRequest(config.httpMaxRecordsPerRequest())
+        .withWebSocketLimits(config.httpWsMaxFrameBytes(), config.httpWsMaxMessageBytes())
         .withFetchWait(Math.min(HttpApiConfig.DEFAULT_FETCH_WAIT_MS, maxWaitMs), maxWaitMs);
   }
 

@@ -3,6 +3,7 @@ package io.sluice.http;
 import io.sluice.broker.BrokerService;
 import io.sluice.consumer.ConsumerService;
 import io.sluice.errors.ErrorCode;
+import io.sluice.group.GroupIds;
 import io.sluice.storage.TopicPartition;
 import io.vertx.core.Future;
 import io.vertx.core.WorkerExecutor;
@@ -66,13 +67,15 @@ final class StreamingEndpoint {
       TopicPartition tp = new TopicPartition(topic, (int) partition);
       service.offsets(tp)
           .compose(range -> ctx.request().toWebSocket().map(ws -> {
-            WsConsumeSession.forPartition(ws, service, workers, format, tp, offset >= 0 ? offset : range.endOffset())
+            WsConsumeSession.forPartition(ws, service, workers, format, tp, offset >= 0 ? offset : range.endOffset(),
+                cfg)
                 .start();
             return null;
           }))
           .onFailure(t -> failUnlessUpgraded(ctx, t));
       return;
     }
+    GroupIds.validate(group);
     String topics = ctx.request().getParam("topics");
     List<String> names = topics == null ? List.of()
         : Arrays.stream(topics.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();

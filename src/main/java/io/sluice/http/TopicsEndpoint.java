@@ -52,7 +52,7 @@ final class TopicsEndpoint {
     refuseInternal(request.name(), "created");
     service.createTopic(request)
         .onSuccess(topic -> {
-          ctx.response().putHeader("Location", "/topics/" + topic.name());
+          ctx.response().putHeader("Location", UriPaths.of("topics", topic.name()));
           Replies.json(ctx, 201, TopicJson.topic(topic));
         })
         .onFailure(ctx::fail);

@@ -118,9 +118,10 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
   private final LogConfig logConfig;
   private final long retentionCheckIntervalMs;
   private final Replication replication;
+  private final String topicId;
   private volatile Settings settings;
   private volatile Role role = Role.FOLLOWER;
-  /** Set for good by {@link #fence()}: later metadata must not revive a replica of a broker that lost its session. */
+  /** Set by {@link #fence()} until {@link #unfence()}: metadata must not revive a replica of a broker without session. */
   private boolean fenced;
   private PartitionLog log;
   private LeaderEpochCache epochs;
@@ -141,7 +142,17 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
 
   public PartitionVerticle(TopicPartition tp, LogManager store, LogConfig logConfig, Settings settings,
       WorkerExecutor storage, long retentionCheckIntervalMs, Replication replication) {
+    this(tp, null, store, logConfig, settings, storage, retentionCheckIntervalMs, replication);
+  }
+
+  /**
+   * A replica of {@code tp} of the topic with id {@code topicId}: a log directory left by an older topic of the same
+   * name is discarded when it opens (null: no check).
+   */
+  public PartitionVerticle(TopicPartition tp, String topicId, LogManager store, LogConfig logConfig,
+      Settings settings, WorkerExecutor storage, long retentionCheckIntervalMs, Replication replication) {
     this.tp = tp;
+    this.topicId = topicId;
     this.store = store;
     this.logConfig = logConfig;
     this.settings = settings;
@@ -166,7 +177,7 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
   public Future<?> start() {
     long[] checkpointed = {-1};
     return tasks.write(() -> {
-      PartitionLog opened = store.openLog(tp, logConfig);
+      PartitionLog opened = store.openLog(tp, logConfig, topicId);
       epochs = LeaderEpochCache.open(replication.logDir(), opened.logEndOffset());
       checkpointed[0] = store.checkpointedHighWatermark(tp).orElse(-1);
       return opened;
@@ -190,7 +201,9 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
           leader.maybeShrinkIsr();
         }
       });
-      applyRole(null, settings);
+      if (!fenced) {
+        applyRole(null, settings);
+      }
       LOG.log(Level.DEBUG, "Partition " + tp + " open: log start " + opened.logStartOffset() + ", end "
           + localLogEnd);
       return null;
@@ -237,8 +250,8 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
   }
 
   /**
-   * Stops acknowledging anything as leader and copying as follower, for good: this broker lost its ZooKeeper
-   * session, so another broker may already lead, and the broker is restarted to rejoin. Any thread.
+   * Stops acknowledging anything as leader and copying as follower until {@link #unfence()}: this broker may have lost
+   * its ZooKeeper session, so another broker may already lead. Any thread.
    */
   public void fence() {
     context.runOnContext(v -> {
@@ -252,6 +265,25 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
       leader.failAckWaiters(ErrorCode.NOT_LEADER_OR_FOLLOWER, "Broker " + replication.brokerId()
           + " lost its ZooKeeper session and no longer leads partition " + tp);
       failFollowerFetches();
+    });
+  }
+
+  /**
+   * Takes up the role the current settings give, after {@link #fence()}: the broker's registration of its current
+   * session is in the metadata again. A replica whose broker started a new session does not lead at an epoch decided
+   * before it ({@link Settings#mayLead()}). Any thread.
+   */
+  public void unfence() {
+    context.runOnContext(v -> {
+      if (!fenced) {
+        return;
+      }
+      fenced = false;
+      if (log != null && !closing) {
+        LOG.log(Level.INFO, "Partition " + tp + ": unfenced at leader " + settings.leader() + ", epoch "
+            + settings.leaderEpoch());
+        applyRole(null, settings);
+      }
     });
   }
 
