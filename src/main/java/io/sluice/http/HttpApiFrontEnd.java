@@ -35,6 +35,8 @@ public final class HttpApiFrontEnd implements HttpFrontEnd {
         .withMaxBodyBytes(config.httpMaxBodyBytes())
         .withMaxConnections(config.httpMaxConnections())
         .withMaxRecordsPerRequest(config.httpMaxRecordsPerRequest())
+        .withConnections(new ConnectionLimits(config.httpMaxConnectionsPerIp(), config.httpIdleTimeoutMs(),
+            config.httpRequestHeadTimeoutMs(), config.httpMinFreeFileDescriptors()))
         .withWebSocketLimits(config.httpWsMaxFrameBytes(), config.httpWsMaxMessageBytes())
         .withFetchWait(Math.min(HttpApiConfig.DEFAULT_FETCH_WAIT_MS, maxWaitMs), maxWaitMs);
   }
