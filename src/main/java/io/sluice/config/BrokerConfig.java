@@ -94,6 +94,9 @@ public final class BrokerConfig {
       "replica.high.watermark.checkpoint.interval.ms";
   public static final String UNCLEAN_LEADER_ELECTION_ENABLE = "unclean.leader.election.enable";
   public static final String AUTO_LEADER_REBALANCE_ENABLE = "auto.leader.rebalance.enable";
+  public static final String CONNECT_ENABLED = "connect.enabled";
+  public static final String PLUGIN_PATH = "plugin.path";
+  public static final String CONNECT_TOPICS_REPLICATION_FACTOR = "connect.topics.replication.factor";
 
   private static final long WEEK_MS = 7L * 24 * 3600 * 1000;
 
@@ -185,7 +188,12 @@ public final class BrokerConfig {
       longKey(METRICS_HISTORY_RETENTION_MS, 3_600_000L, 1_000, "how far back the in-memory metrics history goes"),
       intKey(METRICS_HISTORY_MAX_SERIES, 2_000, 0, 1_000_000, "series the metrics history keeps at most (per"
           + " topic throughput, per group and partition lag); further series are not recorded"),
-      boolKey(DASHBOARD_ENABLE, true, "serve the browser dashboard at /"));
+      boolKey(DASHBOARD_ENABLE, true, "serve the browser dashboard at /"),
+      boolKey(CONNECT_ENABLED, true, "run the connect service (Kafka Connect's worker and REST API) in this broker"),
+      stringKey(PLUGIN_PATH, "", "comma-separated directories of connector plugins (each entry a jar or a"
+          + " directory of jars, loaded in its own class loader)"),
+      intKey(CONNECT_TOPICS_REPLICATION_FACTOR, -1, -1, Short.MAX_VALUE, "replication factor of __connect_configs,"
+          + " __connect_status and __connect_offsets; -1 takes min(3, live brokers)"));
 
   private static final Map<String, ConfigKey> BY_NAME;
 

@@ -78,7 +78,19 @@ public enum ErrorCode {
   /** Sluice's own: the request line (method, URI, version) is longer than the server reads. */
   URI_TOO_LONG(10_011, 414, false),
   /** Sluice's own: the request's headers are larger than the server reads. */
-  HEADERS_TOO_LARGE(10_012, 431, false);
+  HEADERS_TOO_LARGE(10_012, 431, false),
+  /** Sluice's own: no connector of that name (Kafka Connect answers 404 too). */
+  CONNECTOR_NOT_FOUND(10_013, 404, false),
+  /** Sluice's own: a connector of that name already exists (Kafka Connect's 409). */
+  CONNECTOR_ALREADY_EXISTS(10_014, 409, false),
+  /** Sluice's own: a connector config that does not validate; the message lists every bad field. */
+  INVALID_CONNECTOR_CONFIG(10_015, 400, false),
+  /** Sluice's own: the connector has no task with that id. */
+  CONNECTOR_TASK_NOT_FOUND(10_016, 404, false),
+  /** Sluice's own: offsets can be read or changed only on a connector in the STOPPED state (Kafka's 400). */
+  CONNECTOR_NOT_STOPPED(10_017, 400, false),
+  /** Sluice's own: no connector plugin of that class name or alias. */
+  CONNECTOR_PLUGIN_NOT_FOUND(10_018, 404, false);
 
   private final int code;
   private final int httpStatus;

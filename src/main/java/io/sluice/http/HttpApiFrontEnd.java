@@ -6,6 +6,7 @@ import io.sluice.broker.HttpExtension;
 import io.sluice.consumer.ConsumerService;
 import io.sluice.broker.HttpFrontEnd;
 import io.sluice.config.BrokerConfig;
+import io.sluice.connect.ConnectService;
 import io.sluice.consumer.ConsumerForwardServer;
 import io.sluice.consumer.LocalConsumerService;
 import io.sluice.consumer.RoutingConsumerService;
@@ -59,6 +60,7 @@ public final class HttpApiFrontEnd implements HttpFrontEnd {
     private LocalConsumerService consumers;
     private RoutingConsumerService router;
     private ConsumerForwardServer forwardServer;
+    private ConnectService connect;
 
     ApiDeployment(BrokerService service, BrokerConfig config, List<HttpExtension> extensions) {
       this.extensions = List.copyOf(extensions);
@@ -76,11 +78,15 @@ public final class HttpApiFrontEnd implements HttpFrontEnd {
       consumers = new LocalConsumerService(coordinator);
       router = new RoutingConsumerService(vertx, config.brokerId(), service, consumers);
       forwardServer = new ConsumerForwardServer(vertx, config.brokerId(), consumers);
+      // Hook: the connect service (io.sluice.connect) is mounted on the routers and starts once the port is bound.
+      connect = new ConnectService(vertx, service, config);
       return consumers.start().compose(v -> forwardServer.start()).compose(v -> vertx.deployVerticle(() -> {
-        HttpServerVerticle verticle = new HttpServerVerticle(service, api, () -> true, router, sessions, extensions);
+        HttpServerVerticle verticle = new HttpServerVerticle(service, api, () -> true, router, sessions, extensions,
+            connect);
         instances.add(verticle);
         return verticle;
       }, new DeploymentOptions().setInstances(config.httpInstances())))
+          .compose(id -> connect.start(instances.get(0).actualPort()).map(id))
           .onSuccess(id -> extensions.forEach(e -> e.frontEndStarted(view())));
     }
 
@@ -110,11 +116,13 @@ public final class HttpApiFrontEnd implements HttpFrontEnd {
 
     @Override
     public Future<?> stop() {
+      Future<Void> connectStopped = connect != null ? connect.stop() : Future.succeededFuture();
       if (router != null) {
         router.close();
       }
       Future<Void> unregistered = forwardServer != null ? forwardServer.stop() : Future.succeededFuture();
-      return unregistered.transform(ar -> consumers != null ? consumers.close() : Future.succeededFuture());
+      return connectStopped.transform(c -> unregistered)
+          .transform(ar -> consumers != null ? consumers.close() : Future.succeededFuture());
     }
   }
 }

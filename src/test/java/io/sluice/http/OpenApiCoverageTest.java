@@ -56,7 +56,7 @@ class OpenApiCoverageTest {
     List<HttpExtension> extensions = new MetricsService(vertx, config, new MetricsService.Sources(1,
         () -> MetadataSnapshot.EMPTY, List::of, () -> false)).httpExtensions();
     Router router = ApiRouter.create(vertx, new ApiRouter.Deps(unused, HttpApiConfig.defaults("127.0.0.1", 0),
-        () -> true, Buffer.buffer("{}"), null, null, new SessionCounts(), extensions));
+        () -> true, Buffer.buffer("{}"), null, null, new SessionCounts(), extensions, null));
     Set<String> operations = new TreeSet<>();
     for (Route route : router.getRoutes()) {
       if (route.getPath() == null) {

@@ -1,0 +1,255 @@
+package io.sluice.connect;
+
+import io.sluice.broker.BrokerService;
+import io.sluice.broker.ClusterDescription;
+import io.sluice.broker.NewTopic;
+import io.sluice.client.ClientOptions;
+import io.sluice.client.Producer;
+import io.sluice.client.ProducerOptions;
+import io.sluice.client.SluiceClient;
+import io.sluice.config.BrokerConfig;
+import io.sluice.errors.ErrorCode;
+import io.sluice.errors.SluiceException;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
+import io.vertx.core.internal.VertxInternal;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.spi.cluster.zookeeper.ZookeeperClusterManager;
+import java.lang.System.Logger.Level;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The connect service: Kafka Connect's worker inside every broker. It discovers plugins, tails the internal topics
+ * once they exist (they are created, compacted and replicated like {@code __consumer_offsets}, when the first
+ * connector is created), runs this broker's share of connectors and tasks ({@link Scheduler}) and serves Kafka
+ * Connect's REST API on the broker's HTTP port ({@link ConnectEndpoint}).
+ *
+ * <p>Its connectors reach the cluster through the Java client on the broker's own HTTP port (loopback), as any
+ * client would: idempotent {@code acks=all} producers, consumer groups, leaders followed across brokers.
+ *
+ * <p>Hooks into the broker: {@link #start} after the HTTP API listens, {@link #stop} before it stops, and
+ * {@link #mount} from the HTTP router. Blocking work (plugin scanning, ZooKeeper, connectors) runs on the
+ * {@code sluice-connect} worker pool and on the scheduler's and tasks' own threads, never on an event loop.
+ */
+public final class ConnectService {
+  private static final System.Logger LOG = System.getLogger(ConnectService.class.getName());
+  public static final String POOL = "sluice-connect";
+
+  private final Vertx vertx;
+  private final BrokerService broker;
+  private final BrokerConfig config;
+  private WorkerExecutor pool;
+  private volatile SluiceClient client;
+  private volatile Producer producer;
+  private volatile Plugins plugins;
+  private volatile ConnectState state;
+  private volatile WorkerContext worker;
+  private volatile Scheduler scheduler;
+  private volatile boolean topicsStarted;
+  private Future<Void> stopped;
+
+  public ConnectService(Vertx vertx, BrokerService broker, BrokerConfig config) {
+    this.vertx = vertx;
+    this.broker = broker;
+    this.config = config;
+  }
+
+  /** A service that is off: its routes answer 404 (for front ends built without a broker, and for tests). */
+  public static ConnectService disabled() {
+    return new ConnectService(null, null, BrokerConfig.of(Map.of(BrokerConfig.CONNECT_ENABLED, false)));
+  }
+
+  public boolean enabled() {
+    return config.getBoolean(BrokerConfig.CONNECT_ENABLED);
+  }
+
+  /** Starts the worker; {@code httpPort} is the broker's bound HTTP port (the client's bootstrap, the worker id). */
+  public Future<Void> start(int httpPort) {
+    if (!enabled()) {
+      return Future.succeededFuture();
+    }
+    pool = vertx.createSharedWorkerExecutor(POOL, 2);
+    String host = config.httpHost().equals("0.0.0.0") || config.httpHost().equals("::") ? config.clusterHost()
+        : config.httpHost();
+    String workerId = host + ":" + httpPort;
+    return pool.executeBlocking(() -> {
+      plugins = Plugins.discover(pluginPath());
+      client = SluiceClient.create(vertx, ClientOptions.bootstrap("http://127.0.0.1:" + httpPort)
+          .requestTimeoutMs(30_000));
+      producer = client.producer(ProducerOptions.defaults().acks("all").lingerMs(1));
+      Runnable changed = () -> {
+        Scheduler s = scheduler;
+        if (s != null) {
+          s.wakeup();
+        }
+      };
+      state = new ConnectState(new InternalTopic(ConnectState.CONFIGS_TOPIC, client, producer, changed),
+          new InternalTopic(ConnectState.STATUS_TOPIC, client, producer, () -> { }),
+          new InternalTopic(ConnectState.OFFSETS_TOPIC, client, producer, () -> { }));
+      worker = new WorkerContext(workerId, plugins, client, producer, state, broker);
+      ZookeeperClusterManager cm = (ZookeeperClusterManager) ((VertxInternal) vertx).clusterManager();
+      scheduler = new Scheduler(cm.getCuratorFramework().usingNamespace("sluice"), config.brokerId(), worker);
+      scheduler.start();
+      return null;
+    }, false).compose(v -> broker.describeTopic(ConnectState.CONFIGS_TOPIC)
+        .map(md -> {
+          startTails();
+          return (Void) null;
+        })
+        .recover(t -> Future.succeededFuture()))
+        .onSuccess(v -> watchForTopics())
+        .onSuccess(v -> LOG.log(Level.INFO, "Connect worker " + workerId + " started with "
+            + plugins.all().size() + " plugins"))
+        // The broker serves without its connect service rather than not at all; the API answers 503.
+        .recover(t -> {
+          LOG.log(Level.ERROR, "The connect service failed to start; its API answers 503", t);
+          worker = null;
+          return Future.succeededFuture();
+        });
+  }
+
+  /** Another broker may create the internal topics: look for them until they exist. */
+  private void watchForTopics() {
+    vertx.setPeriodic(2_000, id -> {
+      if (topicsStarted || client == null) {
+        vertx.cancelTimer(id);
+        return;
+      }
+      broker.describeTopic(ConnectState.OFFSETS_TOPIC).onSuccess(md -> startTails());
+    });
+  }
+
+  private List<Path> pluginPath() {
+    List<Path> out = new ArrayList<>();
+    String value = config.getString(BrokerConfig.PLUGIN_PATH);
+    if (value != null) {
+      for (String part : value.split(",")) {
+        if (!part.isBlank()) {
+          out.add(Path.of(part.trim()));
+        }
+      }
+    }
+    return out;
+  }
+
+  private synchronized void startTails() {
+    if (!topicsStarted) {
+      topicsStarted = true;
+      state.configs.start();
+      state.status.start();
+      state.offsets.start();
+    }
+  }
+
+  /** Creates the internal topics unless they exist, then tails them. */
+  Future<Void> ensureTopics() {
+    if (topicsStarted) {
+      return Future.succeededFuture();
+    }
+    return broker.describeCluster().compose(cluster -> {
+      int rf = replicationFactor(cluster);
+      Map<String, String> configs = Map.of("cleanup.policy", "compact", "retention.ms", "-1");
+      List<Future<?>> creates = new ArrayList<>();
+      for (String topic : List.of(ConnectState.CONFIGS_TOPIC, ConnectState.STATUS_TOPIC,
+          ConnectState.OFFSETS_TOPIC)) {
+        creates.add(broker.createTopic(new NewTopic(topic, 1, rf, configs)).recover(t ->
+            t instanceof SluiceException e && e.errorCode() == ErrorCode.TOPIC_ALREADY_EXISTS
+                ? Future.succeededFuture() : Future.failedFuture(t)));
+      }
+      return Future.all(creates);
+    }).map(v -> {
+      startTails();
+      return null;
+    });
+  }
+
+  private int replicationFactor(ClusterDescription cluster) {
+    long alive = cluster.brokers().stream().filter(ClusterDescription.BrokerInfo::alive).count();
+    int wanted = config.getInt(BrokerConfig.CONNECT_TOPICS_REPLICATION_FACTOR);
+    return (int) Math.max(1, wanted > 0 ? wanted : Math.min(3, alive));
+  }
+
+  /**
+   * Completes once no broker runs the connector or its tasks any more (a stopped connector's tasks commit their last
+   * offsets while they stop, which must not overwrite offsets altered afterwards); fails after 30 s.
+   */
+  Future<Void> awaitUnitsStopped(String connector) {
+    return pool.executeBlocking(() -> {
+      long deadline = System.currentTimeMillis() + 30_000;
+      while (scheduler.anyUnitOwned(connector)) {
+        if (System.currentTimeMillis() > deadline) {
+          throw new SluiceException(ErrorCode.SERVICE_UNAVAILABLE, "The tasks of connector " + connector
+              + " are still stopping; retry later");
+        }
+        Thread.sleep(100); // polling ZooKeeper on a worker thread until the owners released the units
+      }
+      return null;
+    }, false);
+  }
+
+  /** Mounts Kafka Connect's REST API on the broker's router. */
+  public void mount(Router router, BodyHandler body) {
+    new ConnectEndpoint(this).mount(router, body);
+  }
+
+  boolean ready() {
+    return worker != null;
+  }
+
+  boolean topicsReady() {
+    return topicsStarted;
+  }
+
+  WorkerContext worker() {
+    return worker;
+  }
+
+  Plugins plugins() {
+    return plugins;
+  }
+
+  ConnectState state() {
+    return state;
+  }
+
+  Scheduler scheduler() {
+    return scheduler;
+  }
+
+  Vertx vertx() {
+    return vertx;
+  }
+
+  WorkerExecutor pool() {
+    return pool;
+  }
+
+  /** Stops every unit here (committing offsets), then the tails and the client. */
+  public synchronized Future<Void> stop() {
+    if (pool == null) {
+      return Future.succeededFuture();
+    }
+    if (stopped != null) {
+      return stopped;
+    }
+    stopped = pool.executeBlocking(() -> {
+      if (scheduler != null) {
+        scheduler.close();
+      }
+      if (state != null) {
+        state.configs.close();
+        state.status.close();
+        state.offsets.close();
+      }
+      return null;
+    }, false).compose(v -> client == null ? Future.succeededFuture()
+        : Future.fromCompletionStage(client.close().subscribeAsCompletionStage()))
+        .transform(ar -> pool.close());
+    return stopped;
+  }
+}

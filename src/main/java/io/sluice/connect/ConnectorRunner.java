@@ -1,0 +1,125 @@
+package io.sluice.connect;
+
+import io.sluice.connect.Plugins.Kind;
+import io.sluice.connect.Plugins.Plugin;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.kafka.common.metrics.PluginMetrics;
+import org.apache.kafka.connect.connector.Connector;
+import org.apache.kafka.connect.sink.SinkConnectorContext;
+import org.apache.kafka.connect.source.SourceConnectorContext;
+import org.apache.kafka.connect.storage.OffsetStorageReader;
+
+/**
+ * Runs a connector instance: starts it with its config and writes the task configs it generates ({@code
+ * taskConfigs(tasks.max)}) to {@code __connect_configs} whenever they, or the connector's config, changed (so every
+ * task restarts with the new converters and transformations), and again when it asks for reconfiguration.
+ */
+final class ConnectorRunner extends UnitRunner {
+  private volatile Connector instance;
+  private volatile boolean reconfigure = true;
+  private volatile Exception raised;
+
+  ConnectorRunner(WorkerContext worker, String connector, Map<String, String> config) {
+    super(worker, connector, -1, config);
+  }
+
+  @Override
+  void execute() throws Exception {
+    Plugin plugin = worker.plugins().require(ConnectorConfigs.CONNECTOR_CLASS,
+        connectorConfig.get(ConnectorConfigs.CONNECTOR_CLASS), Kind.SOURCE, Kind.SINK);
+    Connector c = worker.plugins().newInstance(plugin, Connector.class);
+    instance = c;
+    Plugins.withLoader(plugin.loader(), () -> {
+      c.initialize(plugin.kind() == Kind.SOURCE ? sourceContext() : sinkContext());
+      c.start(connectorConfig);
+      return null;
+    });
+    Boolean reportedPaused = null;
+    try {
+      while (!stopping) {
+        if (raised != null) {
+          throw raised;
+        }
+        if (reportedPaused == null || reportedPaused != paused) {
+          reportedPaused = paused;
+          worker.writeStatus(connector, -1, paused ? "PAUSED" : "RUNNING", null);
+        }
+        if (reconfigure) {
+          reconfigure = false;
+          writeTaskConfigs(plugin, c);
+        }
+        pause(1_000);
+      }
+    } finally {
+      Plugins.withLoader(plugin.loader(), () -> {
+        c.stop();
+        return null;
+      });
+    }
+  }
+
+  private void writeTaskConfigs(Plugin plugin, Connector c) {
+    int maxTasks = Integer.parseInt(connectorConfig.getOrDefault(ConnectorConfigs.TASKS_MAX, "1").trim());
+    List<Map<String, String>> generated = Plugins.withLoader(plugin.loader(), () -> c.taskConfigs(maxTasks));
+    JsonArray tasks = new JsonArray();
+    for (Map<String, String> t : generated) {
+      tasks.add(new JsonObject(new java.util.LinkedHashMap<>(new TreeMap<>(t))));
+    }
+    String connectorJson = worker.state().configJson(connector);
+    String current = worker.state().configs.get(ConnectState.tasksKey(connector));
+    if (current != null) {
+      JsonObject cur = new JsonObject(current);
+      if (cur.getJsonArray("tasks").equals(tasks) && String.valueOf(connectorJson)
+          .equals(cur.getString("connector_config"))) {
+        return;
+      }
+    }
+    long generation = worker.state().taskGeneration(connector) + 1;
+    JsonObject record = new JsonObject().put("generation", generation).put("tasks", tasks)
+        .put("connector_config", connectorJson);
+    worker.state().configs.write(ConnectState.tasksKey(connector), record.encode()).await()
+        .atMost(Duration.ofSeconds(60));
+  }
+
+  @Override
+  void requestStop() {
+    wake();
+  }
+
+  private final class Context implements SourceConnectorContext, SinkConnectorContext {
+    @Override
+    public void requestTaskReconfiguration() {
+      reconfigure = true;
+      wake();
+    }
+
+    @Override
+    public void raiseError(Exception e) {
+      raised = e;
+      wake();
+    }
+
+    @Override
+    public PluginMetrics pluginMetrics() {
+      return null; // Sluice does not expose Kafka's plugin metrics (KIP-877)
+    }
+
+    @Override
+    public OffsetStorageReader offsetStorageReader() {
+      return new OffsetReader(worker.state(), connector);
+    }
+  }
+
+  private SourceConnectorContext sourceContext() {
+    return new Context();
+  }
+
+  private SinkConnectorContext sinkContext() {
+    return new Context();
+  }
+}

@@ -1,0 +1,355 @@
+package io.sluice.connect;
+
+import io.smallrye.mutiny.subscription.MultiSubscriber;
+import io.sluice.client.ConsumerOptions;
+import io.sluice.client.ConsumerRecord;
+import io.sluice.client.GroupConsumer;
+import io.sluice.client.RebalanceListener;
+import io.sluice.connect.Plugins.Kind;
+import io.sluice.connect.Plugins.Plugin;
+import io.sluice.record.Header;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Flow;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.metrics.PluginMetrics;
+import org.apache.kafka.common.record.TimestampType;
+import org.apache.kafka.connect.data.SchemaAndValue;
+import org.apache.kafka.connect.errors.RetriableException;
+import org.apache.kafka.connect.header.ConnectHeaders;
+import org.apache.kafka.connect.sink.SinkConnector;
+import org.apache.kafka.connect.sink.SinkRecord;
+import org.apache.kafka.connect.sink.SinkTask;
+import org.apache.kafka.connect.sink.SinkTaskContext;
+
+/**
+ * Runs one sink task as a member of the consumer group {@code connect-<connector>} (Kafka Connect's group name):
+ * records are converted and transformed (Kafka's error handling and dead letter queue apply), handed to {@code
+ * put()}, and the group's offsets are committed after {@code preCommit()} every {@code offset.flush.interval.ms},
+ * on a revocation and at stop: ordinary committed group offsets, so a restart anywhere resumes after the last
+ * record the task reported done. Partitions are paused client-side while the connector is paused (the member keeps
+ * polling, which is its heartbeat).
+ */
+final class SinkTaskRunner extends UnitRunner {
+  private static final Object END = new Object();
+  private static final int MAX_BATCH = 2_000;
+  private final Map<String, String> taskConfig;
+  private volatile SinkTask instance;
+  private GroupConsumer consumer;
+  private final ConcurrentLinkedQueue<Runnable> rebalances = new ConcurrentLinkedQueue<>();
+  private final Map<TopicPartition, Long> processed = new HashMap<>();
+  private volatile boolean commitRequested;
+  private long retryAfterMs;
+
+  SinkTaskRunner(WorkerContext worker, String connector, int task, Map<String, String> connectorConfig,
+      Map<String, String> taskConfig) {
+    super(worker, connector, task, connectorConfig);
+    this.taskConfig = taskConfig;
+  }
+
+  static String groupId(String connector) {
+    return "connect-" + connector;
+  }
+
+  @Override
+  void execute() throws Exception {
+    Plugin plugin = worker.plugins().require(ConnectorConfigs.CONNECTOR_CLASS,
+        connectorConfig.get(ConnectorConfigs.CONNECTOR_CLASS), Kind.SINK);
+    SinkConnector connector = worker.plugins().newInstance(plugin, SinkConnector.class);
+    Converters converters = Converters.build(worker.plugins(), connectorConfig);
+    TransformationChain<SinkRecord> chain = TransformationChain.build(worker.plugins(), connectorConfig);
+    RecordErrors errors = new RecordErrors(connectorConfig, this.connector, task, worker.client(), worker.producer());
+    SinkTask t = Plugins.withLoader(plugin.loader(), () -> (SinkTask) connector.taskClass()
+        .getDeclaredConstructor().newInstance());
+    instance = t;
+    BlockingQueue<Object> queue = new LinkedBlockingQueue<>();
+    Flow.Subscription[] subscription = new Flow.Subscription[1];
+    try {
+      Plugins.withLoader(plugin.loader(), () -> {
+        t.initialize(context());
+        t.start(taskConfig);
+        return null;
+      });
+      consumer = worker.client().consumer(ConsumerOptions.of(groupId(this.connector), topics())
+          .enableAutoCommit(false).fromEarliest(true).fetchMaxWaitMs(200).rebalanceListener(listener(t)));
+      consumer.records().subscribe().withSubscriber(pump(queue, subscription));
+      loop(t, queue, subscription, converters, chain, errors);
+    } finally {
+      try {
+        if (consumer != null) {
+          commit(t);
+        }
+      } finally {
+        Plugins.withLoader(plugin.loader(), () -> {
+          t.stop();
+          return null;
+        });
+        if (consumer != null) {
+          consumer.close().await().atMost(Duration.ofSeconds(30));
+        }
+        chain.close();
+        converters.close();
+      }
+    }
+  }
+
+  private List<String> topics() {
+    String regex = connectorConfig.getOrDefault(ConnectorConfigs.TOPICS_REGEX, "");
+    if (regex.isBlank()) {
+      return ConnectorConfigs.parseList(connectorConfig.get(ConnectorConfigs.TOPICS));
+    }
+    Pattern p = Pattern.compile(regex);
+    return worker.client().admin().listTopics().await().atMost(Duration.ofSeconds(30)).stream()
+        .filter(name -> p.matcher(name).matches()).toList();
+  }
+
+  private static MultiSubscriber<ConsumerRecord> pump(BlockingQueue<Object> queue, Flow.Subscription[] holder) {
+    return new MultiSubscriber<>() {
+      @Override
+      public void onSubscribe(Flow.Subscription s) {
+        holder[0] = s;
+        s.request(MAX_BATCH);
+      }
+
+      @Override
+      public void onItem(ConsumerRecord item) {
+        queue.add(item);
+      }
+
+      @Override
+      public void onFailure(Throwable failure) {
+        queue.add(failure);
+      }
+
+      @Override
+      public void onCompletion() {
+        queue.add(END);
+      }
+    };
+  }
+
+  private RebalanceListener listener(SinkTask t) {
+    return new RebalanceListener() {
+      @Override
+      public void onPartitionsAssigned(Set<io.sluice.client.TopicPartition> partitions) {
+        rebalances.add(() -> t.open(kafka(partitions)));
+      }
+
+      @Override
+      public void onPartitionsRevoked(Set<io.sluice.client.TopicPartition> partitions) {
+        rebalances.add(() -> {
+          t.close(kafka(partitions));
+          kafka(partitions).forEach(processed::remove);
+        });
+      }
+    };
+  }
+
+  private static Collection<TopicPartition> kafka(Set<io.sluice.client.TopicPartition> partitions) {
+    List<TopicPartition> out = new ArrayList<>();
+    partitions.forEach(p -> out.add(new TopicPartition(p.topic(), p.partition())));
+    return out;
+  }
+
+  private void loop(SinkTask t, BlockingQueue<Object> queue, Flow.Subscription[] subscription,
+      Converters converters, TransformationChain<SinkRecord> chain, RecordErrors errors) throws Exception {
+    long interval = Long.parseLong(connectorConfig.getOrDefault(ConnectorConfigs.OFFSET_FLUSH_INTERVAL, "1000")
+        .trim());
+    long lastCommit = System.currentTimeMillis();
+    Boolean reportedPaused = null;
+    List<ConsumerRecord> batch = new ArrayList<>();
+    while (!stopping) {
+      if (reportedPaused == null || reportedPaused != paused) {
+        reportedPaused = paused;
+        applyPause();
+        worker.writeStatus(connector, task, paused ? "PAUSED" : "RUNNING", null);
+      }
+      Runnable r;
+      while ((r = rebalances.poll()) != null) {
+        r.run();
+      }
+      batch.clear();
+      Object first = queue.poll(200, TimeUnit.MILLISECONDS);
+      if (first != null) {
+        batch.add(check(first));
+        Object next;
+        while (batch.size() < MAX_BATCH && (next = queue.poll()) != null) {
+          batch.add(check(next));
+        }
+        subscription[0].request(batch.size());
+        deliver(t, batch, converters, chain, errors);
+      }
+      if (commitRequested || System.currentTimeMillis() - lastCommit >= interval) {
+        commitRequested = false;
+        commit(t);
+        lastCommit = System.currentTimeMillis();
+      }
+    }
+  }
+
+  private void applyPause() {
+    if (paused) {
+      consumer.pause(consumer.assignment());
+    } else {
+      consumer.resume(consumer.paused()).await().atMost(Duration.ofSeconds(30));
+    }
+  }
+
+  private static ConsumerRecord check(Object item) {
+    if (item instanceof Throwable failure) {
+      throw new IllegalStateException("The task's consumer failed", failure);
+    }
+    if (item == END) {
+      throw new IllegalStateException("The task's consumer closed");
+    }
+    return (ConsumerRecord) item;
+  }
+
+  private void deliver(SinkTask t, List<ConsumerRecord> batch, Converters converters,
+      TransformationChain<SinkRecord> chain, RecordErrors errors) throws Exception {
+    List<SinkRecord> records = new ArrayList<>();
+    for (ConsumerRecord r : batch) {
+      worker.recordActiveTopic(connector, task, r.topic());
+      RecordErrors.Original original = new RecordErrors.Original(r, null);
+      SinkRecord converted = errors.execute("VALUE_CONVERTER", converters.value().getClass(), original,
+          () -> convert(r, converters));
+      SinkRecord out = converted == null || chain.isEmpty() ? converted
+          : errors.execute("TRANSFORMATION", TransformationChain.class, original, () -> chain.apply(converted));
+      if (out != null) {
+        records.add(out);
+      }
+    }
+    putWithRetries(t, records);
+    for (ConsumerRecord r : batch) {
+      processed.put(new TopicPartition(r.topic(), r.partition()), r.offset());
+    }
+  }
+
+  private void putWithRetries(SinkTask t, List<SinkRecord> records) throws InterruptedException {
+    while (!stopping) {
+      try {
+        t.put(records);
+        return;
+      } catch (RetriableException e) {
+        long wait = retryAfterMs > 0 ? retryAfterMs : 1_000;
+        if (!pause(wait)) {
+          return;
+        }
+      }
+    }
+  }
+
+  private SinkRecord convert(ConsumerRecord r, Converters c) {
+    org.apache.kafka.common.header.internals.RecordHeaders kafkaHeaders =
+        new org.apache.kafka.common.header.internals.RecordHeaders();
+    ConnectHeaders headers = new ConnectHeaders();
+    for (Header h : r.headers()) {
+      kafkaHeaders.add(h.key(), h.value());
+      SchemaAndValue hv = c.header().toConnectHeader(r.topic(), h.key(), h.value());
+      headers.add(h.key(), hv);
+    }
+    SchemaAndValue key = c.key().toConnectData(r.topic(), kafkaHeaders, r.key());
+    SchemaAndValue value = c.value().toConnectData(r.topic(), kafkaHeaders, r.value());
+    return new SinkRecord(r.topic(), r.partition(), key.schema(), key.value(), value.schema(), value.value(),
+        r.offset(), r.timestamp(), TimestampType.CREATE_TIME, headers);
+  }
+
+  /** preCommit with the next offsets to read, then commits what it returns (as last processed offsets). */
+  private void commit(SinkTask t) {
+    if (processed.isEmpty()) {
+      return;
+    }
+    Map<TopicPartition, OffsetAndMetadata> current = new HashMap<>();
+    processed.forEach((tp, last) -> current.put(tp, new OffsetAndMetadata(last + 1)));
+    Map<TopicPartition, OffsetAndMetadata> toCommit = t.preCommit(current);
+    if (toCommit == null || toCommit.isEmpty()) {
+      return;
+    }
+    Set<io.sluice.client.TopicPartition> owned = new HashSet<>(consumer.assignment());
+    Map<io.sluice.client.TopicPartition, Long> last = new HashMap<>();
+    toCommit.forEach((tp, om) -> {
+      io.sluice.client.TopicPartition p = new io.sluice.client.TopicPartition(tp.topic(), tp.partition());
+      if (owned.contains(p) && om.offset() > 0) {
+        last.put(p, om.offset() - 1);
+      }
+    });
+    if (!last.isEmpty()) {
+      consumer.commit(last).await().atMost(Duration.ofSeconds(60));
+    }
+  }
+
+  @Override
+  void requestStop() {
+    wake();
+  }
+
+  private SinkTaskContext context() {
+    return new SinkTaskContext() {
+      @Override
+      public Map<String, String> configs() {
+        return taskConfig;
+      }
+
+      @Override
+      public void offset(Map<TopicPartition, Long> offsets) {
+        offsets.forEach(this::offset);
+      }
+
+      @Override
+      public void offset(TopicPartition tp, long offset) {
+        consumer.seek(new io.sluice.client.TopicPartition(tp.topic(), tp.partition()),
+            io.sluice.client.StartPosition.offset(offset)).await().atMost(Duration.ofSeconds(30));
+      }
+
+      @Override
+      public void timeout(long timeoutMs) {
+        retryAfterMs = timeoutMs;
+      }
+
+      @Override
+      public Set<TopicPartition> assignment() {
+        return new HashSet<>(kafka(consumer.assignment()));
+      }
+
+      @Override
+      public void pause(TopicPartition... partitions) {
+        Set<io.sluice.client.TopicPartition> ps = new HashSet<>();
+        for (TopicPartition p : partitions) {
+          ps.add(new io.sluice.client.TopicPartition(p.topic(), p.partition()));
+        }
+        consumer.pause(ps);
+      }
+
+      @Override
+      public void resume(TopicPartition... partitions) {
+        Set<io.sluice.client.TopicPartition> ps = new HashSet<>();
+        for (TopicPartition p : partitions) {
+          ps.add(new io.sluice.client.TopicPartition(p.topic(), p.partition()));
+        }
+        consumer.resume(ps).await().atMost(Duration.ofSeconds(30));
+      }
+
+      @Override
+      public void requestCommit() {
+        commitRequested = true;
+      }
+
+      @Override
+      public PluginMetrics pluginMetrics() {
+        return null;
+      }
+    };
+  }
+}

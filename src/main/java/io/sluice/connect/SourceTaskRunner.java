@@ -1,0 +1,244 @@
+package io.sluice.connect;
+
+import io.smallrye.mutiny.Uni;
+import io.sluice.client.Producer;
+import io.sluice.client.ProducerOptions;
+import io.sluice.client.ProducerRecord;
+import io.sluice.client.RecordMetadata;
+import io.sluice.connect.Plugins.Kind;
+import io.sluice.connect.Plugins.Plugin;
+import io.sluice.record.Header;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.common.metrics.PluginMetrics;
+import org.apache.kafka.connect.source.ExactlyOnceSupport;
+import org.apache.kafka.connect.source.SourceConnector;
+import org.apache.kafka.connect.source.SourceRecord;
+import org.apache.kafka.connect.source.SourceTask;
+import org.apache.kafka.connect.source.SourceTaskContext;
+import org.apache.kafka.connect.storage.OffsetStorageReader;
+
+/**
+ * Runs one source task: {@code poll()}, transformations, converters, then the task's own idempotent {@code acks=all}
+ * producer. A poll's records are all acknowledged before their source offsets count as done, and offsets are
+ * committed to {@code __connect_offsets} (acks=all) every {@code offset.flush.interval.ms} and when the task stops:
+ * so a crash loses nothing (at least once), and with {@link ExactlyOnceLedger} writes nothing twice either.
+ */
+final class SourceTaskRunner extends UnitRunner {
+  private static final Duration SEND_TIMEOUT = Duration.ofMinutes(3);
+  private final Map<String, String> taskConfig;
+  private volatile SourceTask instance;
+  private Producer producer;
+  private ExactlyOnceLedger ledger;
+  private final Map<JsonObject, JsonObject> uncommitted = new LinkedHashMap<>();
+  private final Map<JsonObject, JsonObject> committedView = new LinkedHashMap<>();
+  /** Offsets of the poll being sent; they join {@link #uncommitted} once its records are acknowledged. */
+  private final Map<JsonObject, JsonObject> uncommittedPending = new LinkedHashMap<>();
+  private final java.util.Set<String> knownTopics = new java.util.HashSet<>();
+
+  SourceTaskRunner(WorkerContext worker, String connector, int task, Map<String, String> connectorConfig,
+      Map<String, String> taskConfig) {
+    super(worker, connector, task, connectorConfig);
+    this.taskConfig = taskConfig;
+  }
+
+  @Override
+  void execute() throws Exception {
+    Plugin plugin = worker.plugins().require(ConnectorConfigs.CONNECTOR_CLASS,
+        connectorConfig.get(ConnectorConfigs.CONNECTOR_CLASS), Kind.SOURCE);
+    SourceConnector connector = worker.plugins().newInstance(plugin, SourceConnector.class);
+    Converters converters = Converters.build(worker.plugins(), connectorConfig);
+    TransformationChain<SourceRecord> chain = TransformationChain.build(worker.plugins(), connectorConfig);
+    RecordErrors errors = new RecordErrors(connectorConfig, this.connector, task, worker.client(), worker.producer());
+    producer = worker.client().producer(ProducerOptions.defaults().acks("all").lingerMs(2));
+    worker.state().offsets.awaitCaughtUpToEnd(Duration.ofMinutes(2));
+    OffsetReader reader = new OffsetReader(worker.state(), this.connector);
+    ledger = exactlyOnce(plugin, connector) ? ExactlyOnceLedger.load(worker.client(), worker.state(), this.connector,
+        task, reader) : null;
+    SourceTask t = Plugins.withLoader(plugin.loader(), () -> (SourceTask) connector.taskClass()
+        .getDeclaredConstructor().newInstance());
+    instance = t;
+    try {
+      Plugins.withLoader(plugin.loader(), () -> {
+        t.initialize(context(reader));
+        t.start(taskConfig);
+        return null;
+      });
+      loop(plugin, t, converters, chain, errors);
+    } finally {
+      try {
+        commitOffsets();
+      } finally {
+        Plugins.withLoader(plugin.loader(), () -> {
+          t.stop();
+          return null;
+        });
+        producer.close().await().atMost(Duration.ofSeconds(30));
+        chain.close();
+        converters.close();
+      }
+    }
+  }
+
+  private boolean exactlyOnce(Plugin plugin, SourceConnector connector) {
+    String wanted = connectorConfig.getOrDefault(ConnectorConfigs.EXACTLY_ONCE_SUPPORT, "requested").trim();
+    if (wanted.equals("required")) {
+      return true;
+    }
+    ExactlyOnceSupport support = Plugins.withLoader(plugin.loader(), () -> connector.exactlyOnceSupport(
+        connectorConfig));
+    return support == ExactlyOnceSupport.SUPPORTED;
+  }
+
+  private void loop(Plugin plugin, SourceTask t, Converters converters, TransformationChain<SourceRecord> chain,
+      RecordErrors errors) throws Exception {
+    long interval = Long.parseLong(connectorConfig.getOrDefault(ConnectorConfigs.OFFSET_FLUSH_INTERVAL, "1000")
+        .trim());
+    long lastCommit = System.currentTimeMillis();
+    Boolean reportedPaused = null;
+    while (!stopping) {
+      if (reportedPaused == null || reportedPaused != paused) {
+        reportedPaused = paused;
+        worker.writeStatus(connector, task, paused ? "PAUSED" : "RUNNING", null);
+      }
+      if (paused) {
+        commitOffsets();
+        awaitUnpaused();
+        continue;
+      }
+      List<SourceRecord> records = Plugins.withLoader(plugin.loader(), t::poll);
+      if (records != null && !records.isEmpty()) {
+        send(t, records, converters, chain, errors);
+      }
+      if (System.currentTimeMillis() - lastCommit >= interval) {
+        commitOffsets();
+        lastCommit = System.currentTimeMillis();
+      }
+    }
+  }
+
+  private void send(SourceTask t, List<SourceRecord> records, Converters converters,
+      TransformationChain<SourceRecord> chain, RecordErrors errors) throws Exception {
+    List<Uni<RecordMetadata>> sends = new ArrayList<>();
+    List<SourceRecord> sent = new ArrayList<>();
+    boolean[] skip = new boolean[1];
+    for (SourceRecord r : records) {
+      RecordErrors.Original original = new RecordErrors.Original(null, r);
+      SourceRecord out = chain.isEmpty() ? r : errors.execute("TRANSFORMATION", TransformationChain.class, original,
+          () -> chain.apply(r));
+      ProducerRecord pr = out == null ? null : errors.execute("VALUE_CONVERTER", converters.value().getClass(),
+          original, () -> convert(out, converters));
+      if (pr != null) {
+        if (knownTopics.add(pr.topic())) {
+          worker.ensureTopic(pr.topic());
+        }
+        worker.recordActiveTopic(connector, task, pr.topic());
+        if (ledger != null) {
+          if (!ledger.knows(pr.topic())) {
+            ledger.addTopic(pr.topic());
+            commitOffsets();
+          }
+          long seq = ledger.next(skip);
+          List<Header> headers = new ArrayList<>(pr.headers());
+          ledger.headers(headers, seq);
+          pr = new ProducerRecord(pr.topic(), pr.partition(), pr.timestamp(), pr.key(), pr.value(), headers);
+          if (skip[0]) {
+            pr = null;
+          }
+        }
+      }
+      if (pr != null) {
+        sends.add(producer.send(pr));
+        sent.add(r);
+      }
+      if (r.sourcePartition() != null && r.sourceOffset() != null) {
+        uncommittedPending.put(OffsetReader.toJson(r.sourcePartition()), OffsetReader.toJson(r.sourceOffset()));
+      }
+    }
+    List<RecordMetadata> acks = sends.isEmpty() ? List.of()
+        : Uni.join().all(sends).andFailFast().await().atMost(SEND_TIMEOUT);
+    for (int i = 0; i < acks.size(); i++) {
+      RecordMetadata md = acks.get(i);
+      if (ledger != null) {
+        ledger.acknowledged(md.topic(), md.partition(), md.offset());
+      }
+      t.commitRecord(sent.get(i), null);
+    }
+    uncommitted.putAll(uncommittedPending);
+    uncommittedPending.clear();
+  }
+
+
+  private ProducerRecord convert(SourceRecord r, Converters converters) {
+    String topic = r.topic();
+    org.apache.kafka.common.header.internals.RecordHeaders kafkaHeaders =
+        new org.apache.kafka.common.header.internals.RecordHeaders();
+    List<Header> headers = new ArrayList<>();
+    for (org.apache.kafka.connect.header.Header h : r.headers()) {
+      byte[] v = converters.header().fromConnectHeader(topic, h.key(), h.schema(), h.value());
+      headers.add(new Header(h.key(), v));
+    }
+    byte[] key = converters.key().fromConnectData(topic, kafkaHeaders, r.keySchema(), r.key());
+    byte[] value = converters.value().fromConnectData(topic, kafkaHeaders, r.valueSchema(), r.value());
+    kafkaHeaders.forEach(h -> headers.add(new Header(h.key(), h.value())));
+    return new ProducerRecord(topic, r.kafkaPartition(), r.timestamp(), key, value, headers);
+  }
+
+  /** Writes the offsets of acknowledged records (the exactly-once ledger first), then tells the task. */
+  private void commitOffsets() {
+    if (uncommitted.isEmpty() && ledger == null) {
+      return;
+    }
+    committedView.putAll(uncommitted);
+    List<Uni<Long>> writes = new ArrayList<>();
+    if (ledger != null) {
+      worker.state().offsets.write(ConnectState.exactlyOnceKey(connector, task), ledger.record(committedView))
+          .await().atMost(SEND_TIMEOUT);
+    }
+    uncommitted.forEach((p, o) -> writes.add(worker.state().offsets.write(
+        new io.vertx.core.json.JsonArray().add(connector).add(p).encode(), o.encode())));
+    if (!writes.isEmpty()) {
+      Uni.join().all(writes).andFailFast().await().atMost(SEND_TIMEOUT);
+    }
+    uncommitted.clear();
+    SourceTask t = instance;
+    if (t != null) {
+      try {
+        t.commit();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  @Override
+  void requestStop() {
+    SourceTask t = instance;
+    if (t != null) {
+      t.stop();
+    }
+  }
+
+  private SourceTaskContext context(OffsetStorageReader reader) {
+    return new SourceTaskContext() {
+      @Override
+      public Map<String, String> configs() {
+        return taskConfig;
+      }
+
+      @Override
+      public OffsetStorageReader offsetStorageReader() {
+        return reader;
+      }
+
+      @Override
+      public PluginMetrics pluginMetrics() {
+        return null;
+      }
+    };
+  }
+}

@@ -1,0 +1,171 @@
+package io.sluice.connect;
+
+import java.lang.System.Logger.Level;
+import java.util.Map;
+
+/**
+ * One connector instance or task running on its own thread (never an event loop: connectors block in
+ * {@code poll}, {@code put} and their own I/O). A failure is reported as FAILED with its stack trace in the status,
+ * then the unit restarts by itself after {@code task.restart.backoff.initial.ms}, doubling up to {@code
+ * task.restart.backoff.max.ms}, at most {@code task.restart.max.attempts} times in a row (a run that lasted longer
+ * than the largest backoff resets the count); after that it stays FAILED until restarted through the REST API.
+ */
+abstract class UnitRunner implements Runnable {
+  private static final System.Logger LOG = System.getLogger(UnitRunner.class.getName());
+
+  final WorkerContext worker;
+  final String connector;
+  final int task;
+  final Map<String, String> connectorConfig;
+  private final int maxAttempts;
+  private final long backoffInitialMs;
+  private final long backoffMaxMs;
+  private final Object lock = new Object();
+  volatile boolean stopping;
+  volatile boolean paused;
+  private Thread thread;
+  private volatile int restarts;
+
+  UnitRunner(WorkerContext worker, String connector, int task, Map<String, String> connectorConfig) {
+    this.worker = worker;
+    this.connector = connector;
+    this.task = task;
+    this.connectorConfig = connectorConfig;
+    this.maxAttempts = Integer.parseInt(connectorConfig.getOrDefault(ConnectorConfigs.RESTART_MAX_ATTEMPTS, "10")
+        .trim());
+    this.backoffInitialMs = Long.parseLong(connectorConfig.getOrDefault(ConnectorConfigs.RESTART_BACKOFF_INITIAL,
+        "1000").trim());
+    this.backoffMaxMs = Long.parseLong(connectorConfig.getOrDefault(ConnectorConfigs.RESTART_BACKOFF_MAX, "60000")
+        .trim());
+  }
+
+  String describe() {
+    return task < 0 ? "connector " + connector : "task " + connector + "-" + task;
+  }
+
+  void start(boolean startPaused) {
+    paused = startPaused;
+    thread = new Thread(this, "sluice-connect-" + (task < 0 ? connector : connector + "-" + task));
+    thread.setDaemon(true);
+    thread.start();
+  }
+
+  /** Runs the unit until it returns (stopped) or throws (failed). */
+  abstract void execute() throws Exception;
+
+  /** Asks the running connector or task to stop (Kafka calls stop() from another thread too). */
+  abstract void requestStop();
+
+  @Override
+  public void run() {
+    long backoff = backoffInitialMs;
+    int attempts = 0;
+    while (!stopping) {
+      long startedMs = System.currentTimeMillis();
+      try {
+        execute();
+        return;
+      } catch (Throwable t) {
+        if (stopping) {
+          return;
+        }
+        if (System.currentTimeMillis() - startedMs > backoffMaxMs) {
+          attempts = 0;
+          backoff = backoffInitialMs;
+        }
+        LOG.log(Level.ERROR, describe() + " failed (automatic restart " + attempts + " of " + maxAttempts + ")", t);
+        worker.writeStatus(connector, task, "FAILED", RecordErrors.stackTrace(t));
+        if (attempts >= maxAttempts) {
+          return;
+        }
+        attempts++;
+        restarts++;
+        if (!pause(backoff)) {
+          return;
+        }
+        backoff = Math.min(backoff * 2, Math.max(backoffMaxMs, backoffInitialMs));
+      }
+    }
+  }
+
+  /** Waits {@code ms} unless stopped first; false if stopped. */
+  boolean pause(long ms) {
+    long deadline = System.currentTimeMillis() + ms;
+    synchronized (lock) {
+      while (!stopping) {
+        long left = deadline - System.currentTimeMillis();
+        if (left <= 0) {
+          return true;
+        }
+        try {
+          lock.wait(left);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return false;
+        }
+      }
+    }
+    return false;
+  }
+
+  /** Blocks while paused (and not stopping); true if paused on entry. */
+  boolean awaitUnpaused() {
+    if (!paused) {
+      return false;
+    }
+    synchronized (lock) {
+      while (paused && !stopping) {
+        try {
+          lock.wait(500);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return true;
+        }
+      }
+    }
+    return true;
+  }
+
+  void setPaused(boolean value) {
+    paused = value;
+    wake();
+  }
+
+  void wake() {
+    synchronized (lock) {
+      lock.notifyAll();
+    }
+  }
+
+  int restarts() {
+    return restarts;
+  }
+
+  /** Stops the unit and waits for its thread at most {@code timeoutMs}; then interrupts it. */
+  void stop(long timeoutMs) {
+    stopping = true;
+    wake();
+    try {
+      requestStop();
+    } catch (RuntimeException e) {
+      LOG.log(Level.WARNING, "Stopping " + describe() + " failed", e);
+    }
+    if (thread == null || thread == Thread.currentThread()) {
+      return;
+    }
+    try {
+      thread.join(timeoutMs);
+      if (thread.isAlive()) {
+        LOG.log(Level.WARNING, describe() + " did not stop within " + timeoutMs + " ms; interrupting it");
+        thread.interrupt();
+        thread.join(timeoutMs);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  boolean finished() {
+    return thread != null && !thread.isAlive();
+  }
+}

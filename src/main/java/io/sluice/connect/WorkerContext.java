@@ -1,0 +1,57 @@
+package io.sluice.connect;
+
+import io.sluice.client.Producer;
+import io.sluice.client.SluiceClient;
+import io.sluice.broker.BrokerService;
+import io.vertx.core.json.JsonObject;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * What every connector and task runner on this broker shares: the worker's id as Kafka Connect reports it ({@code
+ * host:port} of the REST API), the plugins, the client (on the broker's own HTTP port), the worker's producer for
+ * the internal topics and dead letter queues, and the cluster's connector state.
+ */
+record WorkerContext(String workerId, Plugins plugins, SluiceClient client, Producer producer, ConnectState state,
+    BrokerService broker) {
+
+  /**
+   * Makes sure a topic a source writes to exists, creating it with the broker's defaults when
+   * {@code auto.create.topics.enable} allows (as a Kafka broker does on a producer's metadata request); blocks the
+   * calling task thread.
+   */
+  void ensureTopic(String topic) {
+    try {
+      broker.metadataForProduce(topic).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+    } catch (ExecutionException e) {
+      throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("Interrupted while creating topic " + topic, e);
+    } catch (TimeoutException e) {
+      throw new IllegalStateException("Timed out creating topic " + topic, e);
+    }
+  }
+
+  /** Records a connector's ({@code task} -1) or a task's state, as Kafka Connect's status shape. */
+  void writeStatus(String connector, int task, String state, String trace) {
+    JsonObject status = new JsonObject().put("state", state).put("worker_id", workerId);
+    if (trace != null) {
+      status.put("trace", trace);
+    }
+    String key = task < 0 ? ConnectState.connectorStatusKey(connector) : ConnectState.taskStatusKey(connector, task);
+    this.state.status.write(key, status.encode()).subscribe().with(o -> { }, f -> { });
+  }
+
+  /** Records that a connector used a topic (Kafka's KIP-558 active topics), once per topic. */
+  void recordActiveTopic(String connector, int task, String topic) {
+    String key = ConnectState.topicKey(topic, connector);
+    if (state.status.get(key) == null) {
+      JsonObject value = new JsonObject().put("topic", new JsonObject().put("name", topic)
+          .put("connector", connector).put("task", connector + "-" + task)
+          .put("discoverTimestamp", System.currentTimeMillis()));
+      state.status.write(key, value.encode()).subscribe().with(o -> { }, f -> { });
+    }
+  }
+}

@@ -1,0 +1,281 @@
+package io.sluice.connect;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.sluice.broker.testing.BlockedThreadGuard;
+import io.sluice.connect.ConnectTestSupport.Reply;
+import io.sluice.errors.ErrorCode;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Kafka Connect's REST API on a broker: paths, JSON shapes, status codes and error bodies. */
+class ConnectRestApiTest {
+  @RegisterExtension
+  static final BlockedThreadGuard GUARD = new BlockedThreadGuard();
+
+  @TempDir
+  static Path dir;
+  private static ConnectTestSupport connect;
+
+  @BeforeAll
+  static void start() throws Exception {
+    connect = new ConnectTestSupport(dir.resolve("data"), GUARD, Map.of());
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    connect.close();
+  }
+
+  private static java.util.List<String> names() throws Exception {
+    return connect.get("/connectors").array().stream().map(Object::toString).toList();
+  }
+
+  private static JsonObject generator(String topic, long rate) {
+    return new JsonObject().put("connector.class", "LoadGenerator").put("topic", topic)
+        .put("records.per.second", rate).put("value.converter", "org.apache.kafka.connect.storage.StringConverter");
+  }
+
+  private static void assertError(Reply r, int status, ErrorCode code) {
+    assertThat(r.status()).as(r.body()).isEqualTo(status);
+    assertThat(r.json().getInteger("error_code")).as(r.body()).isEqualTo(code.code());
+    assertThat(r.json().getString("message")).isNotBlank();
+  }
+
+  @Test
+  void unknownConnectorIs404OnEveryPath() throws Exception {
+    for (String[] call : new String[][] {{"GET", ""}, {"GET", "/status"}, {"GET", "/config"}, {"GET", "/tasks"},
+        {"DELETE", ""}, {"PUT", "/pause"}, {"PUT", "/resume"}, {"PUT", "/stop"}, {"POST", "/restart"},
+        {"GET", "/offsets"}, {"GET", "/topics"}, {"GET", "/tasks/0/status"}, {"POST", "/tasks/0/restart"}}) {
+      Reply r = connect.send(call[0], "/connectors/nope" + call[1], null);
+      assertError(r, 404, ErrorCode.CONNECTOR_NOT_FOUND);
+      assertThat(r.json().getString("message")).isEqualTo("Connector nope not found");
+    }
+  }
+
+  @Test
+  void invalidConfigIs400ListingEveryBadField() throws Exception {
+    JsonObject config = new JsonObject().put("connector.class", "FileStreamSink").put("tasks.max", "0")
+        .put("errors.tolerance", "sometimes").put("transforms", "bad")
+        .put("value.converter", "no.such.Converter");
+    Reply r = connect.send("POST", "/connectors", new JsonObject().put("name", "bad").put("config", config));
+    assertError(r, 400, ErrorCode.INVALID_CONNECTOR_CONFIG);
+    String message = r.json().getString("message");
+    assertThat(message).contains("6 error(s)").contains("tasks.max:").contains("errors.tolerance:")
+        .contains("transforms.bad.type:").contains("value.converter:").contains("topics:");
+    assertThat(connect.get("/connectors/bad").status()).isEqualTo(404);
+
+    Reply unknownClass = connect.send("PUT", "/connectors/bad2/config", new JsonObject()
+        .put("connector.class", "NoSuchConnector"));
+    assertError(unknownClass, 400, ErrorCode.INVALID_CONNECTOR_CONFIG);
+    assertThat(unknownClass.json().getString("message")).contains("connector.class:");
+
+    Reply mismatch = connect.send("PUT", "/connectors/a/config", generator("t", 1).put("name", "b"));
+    assertError(mismatch, 400, ErrorCode.INVALID_CONNECTOR_CONFIG);
+    assertError(connect.send("POST", "/connectors", "{not json"), 400, ErrorCode.MALFORMED_REQUEST);
+    assertError(connect.send("POST", "/connectors", new JsonObject().put("config", new JsonObject())), 400,
+        ErrorCode.INVALID_CONNECTOR_CONFIG);
+  }
+
+  @Test
+  void createReadUpdateDeleteWithKafkaConnectShapes() throws Exception {
+    Reply created = connect.create("gen", generator("gen-topic", 50));
+    JsonObject info = created.json();
+    assertThat(info.getString("name")).isEqualTo("gen");
+    assertThat(info.getString("type")).isEqualTo("source");
+    assertThat(info.getJsonObject("config").getString("name")).isEqualTo("gen");
+    assertThat(info.getJsonArray("tasks")).isNotNull();
+    assertError(connect.send("POST", "/connectors", new JsonObject().put("name", "gen")
+        .put("config", generator("x", 1))), 409, ErrorCode.CONNECTOR_ALREADY_EXISTS);
+
+    connect.awaitState("gen", 0, "RUNNING");
+    connect.awaitState("gen", -1, "RUNNING");
+    assertThat(names()).contains("gen");
+    JsonObject expanded = connect.get("/connectors?expand=status&expand=info").json().getJsonObject("gen");
+    assertThat(expanded.getJsonObject("status").getJsonObject("connector").getString("state")).isEqualTo("RUNNING");
+    assertThat(expanded.getJsonObject("info").getJsonArray("tasks").getJsonObject(0))
+        .isEqualTo(new JsonObject().put("connector", "gen").put("task", 0));
+    JsonObject status = connect.get("/connectors/gen/status").json();
+    assertThat(status.fieldNames()).containsExactlyInAnyOrder("name", "connector", "tasks", "type");
+    JsonObject task = status.getJsonArray("tasks").getJsonObject(0);
+    assertThat(task.getInteger("id")).isZero();
+    assertThat(task.getString("worker_id")).isEqualTo("127.0.0.1:" + connect.broker.httpPort());
+    assertThat(connect.get("/connectors/gen/tasks/0/status").json()).isEqualTo(task);
+    assertError(connect.get("/connectors/gen/tasks/7/status"), 404, ErrorCode.CONNECTOR_TASK_NOT_FOUND);
+    JsonArray tasks = connect.get("/connectors/gen/tasks").array();
+    assertThat(tasks.getJsonObject(0).getJsonObject("id")).isEqualTo(new JsonObject().put("connector", "gen")
+        .put("task", 0));
+    assertThat(tasks.getJsonObject(0).getJsonObject("config").getString("topic")).isEqualTo("gen-topic");
+    assertThat(connect.get("/connectors/gen/config").json().getString("topic")).isEqualTo("gen-topic");
+    // The active topic is recorded (asynchronously) when the task first writes to it.
+    JsonObject expectedTopics = new JsonObject().put("gen", new JsonObject().put("topics",
+        new JsonArray().add("gen-topic")));
+    ConnectTestSupport.await("active topic recorded", () -> get("/connectors/gen/topics").equals(expectedTopics));
+
+    Reply updated = connect.send("PUT", "/connectors/gen/config", generator("gen-topic", 60));
+    assertThat(updated.status()).as(updated.body()).isEqualTo(200);
+    assertThat(connect.get("/connectors/gen/config").json().getString("records.per.second")).isEqualTo("60");
+    Reply createdByPut = connect.send("PUT", "/connectors/gen2/config", generator("gen2-topic", 1));
+    assertThat(createdByPut.status()).as(createdByPut.body()).isEqualTo(201);
+
+    assertThat(connect.send("DELETE", "/connectors/gen2", null).status()).isEqualTo(204);
+    assertThat(connect.send("DELETE", "/connectors/gen", null).status()).isEqualTo(204);
+    assertThat(connect.get("/connectors/gen").status()).isEqualTo(404);
+    assertThat(names()).doesNotContain("gen", "gen2");
+  }
+
+  @Test
+  void pauseResumeStopAndOffsetsAlterAndReset() throws Exception {
+    connect.create("life", generator("life-topic", 200));
+    connect.awaitState("life", 0, "RUNNING");
+    assertThat(connect.send("PUT", "/connectors/life/pause", null).status()).isEqualTo(202);
+    connect.awaitState("life", 0, "PAUSED");
+    connect.awaitState("life", -1, "PAUSED");
+    long pausedSeq = committedSeq("life");
+    assertThat(connect.send("PUT", "/connectors/life/resume", null).status()).isEqualTo(202);
+    connect.awaitState("life", 0, "RUNNING");
+    ConnectTestSupport.await("offsets move on after resume", () -> committedSeq("life") > pausedSeq);
+
+    assertError(connect.send("PATCH", "/connectors/life/offsets", offsets(5)), 400, ErrorCode.CONNECTOR_NOT_STOPPED);
+    assertError(connect.send("DELETE", "/connectors/life/offsets", null), 400, ErrorCode.CONNECTOR_NOT_STOPPED);
+    assertThat(connect.send("PUT", "/connectors/life/stop", null).status()).isEqualTo(202);
+    connect.awaitState("life", -1, "STOPPED");
+    assertThat(connect.get("/connectors/life/status").json().getJsonArray("tasks")).isEmpty();
+
+    Reply altered = connect.send("PATCH", "/connectors/life/offsets", offsets(5));
+    assertThat(altered.status()).as(altered.body()).isEqualTo(200);
+    assertThat(altered.json().getString("message"))
+        .isEqualTo("The offsets for this connector have been altered successfully");
+    ConnectTestSupport.await("altered offset visible", () -> committedSeq("life") == 5);
+    Reply reset = connect.send("DELETE", "/connectors/life/offsets", null);
+    assertThat(reset.status()).as(reset.body()).isEqualTo(200);
+    assertThat(reset.json().getString("message")).isEqualTo("The offsets for this connector have been reset"
+        + " successfully");
+    ConnectTestSupport.await("offsets reset", () -> get("/connectors/life/offsets").getJsonArray("offsets")
+        .isEmpty());
+    assertThat(connect.send("PUT", "/connectors/life/resume", null).status()).isEqualTo(202);
+    connect.awaitState("life", 0, "RUNNING");
+    ConnectTestSupport.await("a new offset after the reset", () -> committedSeq("life") > 0);
+    connect.send("DELETE", "/connectors/life", null);
+  }
+
+  private static JsonObject offsets(long seq) {
+    return new JsonObject().put("offsets", new JsonArray().add(new JsonObject()
+        .put("partition", new JsonObject().put("generator", "0")).put("offset", new JsonObject().put("seq", seq))));
+  }
+
+  private static JsonObject get(String path) {
+    try {
+      return connect.get(path).json();
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  private static long committedSeq(String name) {
+    JsonArray offsets = get("/connectors/" + name + "/offsets").getJsonArray("offsets");
+    return offsets.isEmpty() ? -1 : offsets.getJsonObject(0).getJsonObject("offset").getLong("seq");
+  }
+
+  @Test
+  void restartsAnswerAsKafkaConnect() throws Exception {
+    connect.create("rs", generator("rs-topic", 10));
+    connect.awaitState("rs", 0, "RUNNING");
+    assertThat(connect.send("POST", "/connectors/rs/restart", null).status()).isEqualTo(204);
+    Reply withTasks = connect.send("POST", "/connectors/rs/restart?includeTasks=true", null);
+    assertThat(withTasks.status()).as(withTasks.body()).isEqualTo(202);
+    assertThat(withTasks.json().getJsonObject("connector").getString("state")).isEqualTo("RESTARTING");
+    assertThat(withTasks.json().getJsonArray("tasks").getJsonObject(0).getString("state")).isEqualTo("RESTARTING");
+    Reply onlyFailed = connect.send("POST", "/connectors/rs/restart?includeTasks=true&onlyFailed=true", null);
+    assertThat(onlyFailed.json().getJsonArray("tasks").getJsonObject(0).getString("state")).isEqualTo("RUNNING");
+    assertThat(connect.send("POST", "/connectors/rs/tasks/0/restart", null).status()).isEqualTo(204);
+    assertError(connect.send("POST", "/connectors/rs/tasks/3/restart", null), 404,
+        ErrorCode.CONNECTOR_TASK_NOT_FOUND);
+    connect.awaitState("rs", 0, "RUNNING");
+    connect.send("DELETE", "/connectors/rs", null);
+  }
+
+  @Test
+  void failedTaskRestartsByItselfWithBackoffAndReportsItsTrace() throws Exception {
+    String runId = "auto-" + System.nanoTime();
+    connect.create("flaky", new JsonObject().put("connector.class", FlakySourceConnector.class.getName())
+        .put("topic", "flaky-topic").put("failures", "2").put("run.id", runId)
+        .put("task.restart.backoff.initial.ms", "700").put("value.converter",
+            "org.apache.kafka.connect.storage.StringConverter"));
+    ConnectTestSupport.await("FAILED with the trace", () -> {
+      JsonObject t = taskStatus("flaky");
+      return t != null && "FAILED".equals(t.getString("state"))
+          && t.getString("trace", "").contains("flaky task failing on purpose");
+    });
+    connect.awaitState("flaky", 0, "RUNNING");
+    assertThat(FlakySourceConnector.STARTS.get(runId).get()).isEqualTo(3);
+    connect.send("DELETE", "/connectors/flaky", null);
+  }
+
+  @Test
+  void taskOutOfRestartAttemptsStaysFailedUntilRestartedThroughTheApi() throws Exception {
+    String runId = "limit-" + System.nanoTime();
+    connect.create("gives-up", new JsonObject().put("connector.class", "FlakySource")
+        .put("topic", "gives-up-topic").put("failures", "2").put("run.id", runId)
+        .put("task.restart.max.attempts", "0").put("value.converter",
+            "org.apache.kafka.connect.storage.StringConverter"));
+    connect.awaitState("gives-up", 0, "FAILED");
+    assertThat(FlakySourceConnector.STARTS.get(runId).get()).isEqualTo(1);
+    Reply r = connect.send("POST", "/connectors/gives-up/restart?includeTasks=true&onlyFailed=true", null);
+    assertThat(r.json().getJsonArray("tasks").getJsonObject(0).getString("state")).isEqualTo("RESTARTING");
+    ConnectTestSupport.await("restarted once more", () -> FlakySourceConnector.STARTS.get(runId).get() == 2);
+    connect.awaitState("gives-up", 0, "FAILED");
+    // Start 2 reports RUNNING before its first poll fails: wait for its FAILED, after which nothing restarts it.
+    ConnectTestSupport.await("start 2 failed", () -> {
+      JsonObject t = taskStatus("gives-up");
+      return t != null && "FAILED".equals(t.getString("state")) && FlakySourceConnector.STARTS.get(runId).get() == 2;
+    });
+    assertThat(connect.send("POST", "/connectors/gives-up/tasks/0/restart", null).status()).isEqualTo(204);
+    ConnectTestSupport.await("restarted through the API", () -> FlakySourceConnector.STARTS.get(runId).get() == 3);
+    connect.awaitState("gives-up", 0, "RUNNING");
+    connect.send("DELETE", "/connectors/gives-up", null);
+  }
+
+  private static JsonObject taskStatus(String name) {
+    try {
+      Reply r = connect.get("/connectors/" + name + "/tasks/0/status");
+      return r.status() == 200 ? r.json() : null;
+    } catch (Exception e) {
+      return null;
+    }
+  }
+
+  @Test
+  void pluginsAndValidation() throws Exception {
+    JsonArray plugins = connect.get("/connector-plugins").array();
+    assertThat(plugins).contains(new JsonObject().put("class", "org.apache.kafka.connect.file.FileStreamSourceConnector")
+        .put("type", "source").put("version", org.apache.kafka.common.utils.AppInfoParser.getVersion()));
+    assertThat(plugins.stream().map(p -> ((JsonObject) p).getString("type"))).containsOnly("source", "sink");
+    JsonArray all = connect.get("/connector-plugins?connectorsOnly=false").array();
+    assertThat(all.stream().map(p -> ((JsonObject) p).getString("class")))
+        .contains("org.apache.kafka.connect.transforms.InsertField$Value", "org.apache.kafka.connect.json.JsonConverter",
+            "io.sluice.connect.builtin.LoadGeneratorConnector");
+
+    Reply v = connect.send("PUT", "/connector-plugins/FileStreamSink/config/validate",
+        new JsonObject().put("connector.class", "FileStreamSink").put("tasks.max", "1"));
+    assertThat(v.status()).as(v.body()).isEqualTo(200);
+    JsonObject result = v.json();
+    assertThat(result.getString("name")).isEqualTo("org.apache.kafka.connect.file.FileStreamSinkConnector");
+    assertThat(result.getInteger("error_count")).isPositive();
+    JsonObject topics = result.getJsonArray("configs").stream().map(c -> (JsonObject) c)
+        .filter(c -> c.getJsonObject("value").getString("name").equals("topics")).findFirst().orElseThrow();
+    assertThat(topics.getJsonObject("value").getJsonArray("errors")).isNotEmpty();
+    assertThat(topics.getJsonObject("definition").fieldNames()).contains("name", "type", "required",
+        "default_value", "importance", "documentation", "group", "width", "display_name", "dependents", "order");
+    assertThat(result.getJsonArray("groups").stream().map(Object::toString)).contains("Common");
+    assertError(connect.send("PUT", "/connector-plugins/Nope/config/validate", new JsonObject()), 404,
+        ErrorCode.CONNECTOR_PLUGIN_NOT_FOUND);
+  }
+}

@@ -1,0 +1,114 @@
+package io.sluice.connect;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.sluice.broker.Broker;
+import io.sluice.broker.testing.BlockedThreadGuard;
+import io.sluice.broker.testing.TestBrokers;
+import io.sluice.config.BrokerConfig;
+import io.sluice.http.HttpApiFrontEnd;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+/** An in-process broker with the HTTP API and the connect service, and a small Kafka Connect REST client. */
+final class ConnectTestSupport implements AutoCloseable {
+  final Broker broker;
+  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+  /** An HTTP answer: status and body text. */
+  record Reply(int status, String body) {
+    JsonObject json() {
+      return new JsonObject(body);
+    }
+
+    JsonArray array() {
+      return new JsonArray(body);
+    }
+  }
+
+  ConnectTestSupport(Path dataDir, BlockedThreadGuard guard, Map<String, ?> extra) throws Exception {
+    Map<String, Object> settings = new HashMap<>(extra);
+    settings.put(BrokerConfig.HTTP_INSTANCES, 1);
+    BrokerConfig config = TestBrokers.config(dataDir, settings);
+    broker = Broker.builder(config).httpFrontEnd(new HttpApiFrontEnd()).vertxOptions(BlockedThreadGuard::testOptions)
+        .start().await(TestBrokers.START_TIMEOUT_S, TimeUnit.SECONDS);
+    guard.watch(broker.vertx());
+  }
+
+  Reply send(String method, String path, Object body) throws Exception {
+    HttpRequest.BodyPublisher publisher = body == null ? HttpRequest.BodyPublishers.noBody()
+        : HttpRequest.BodyPublishers.ofString(body.toString());
+    HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + broker.httpPort() + path))
+        .timeout(Duration.ofSeconds(60)).header("Content-Type", "application/json").method(method, publisher).build();
+    HttpResponse<String> r = http.send(request, HttpResponse.BodyHandlers.ofString());
+    return new Reply(r.statusCode(), r.body());
+  }
+
+  Reply get(String path) throws Exception {
+    return send("GET", path, null);
+  }
+
+  Reply create(String name, JsonObject config) throws Exception {
+    Reply r = send("POST", "/connectors", new JsonObject().put("name", name).put("config", config));
+    assertThat(r.status()).as(r.body()).isEqualTo(201);
+    return r;
+  }
+
+  /** The state of the connector's task {@code task} (or of the connector when -1), null when unknown. */
+  String state(String name, int task) throws Exception {
+    Reply r = get("/connectors/" + name + "/status");
+    if (r.status() != 200) {
+      return null;
+    }
+    JsonObject s = r.json();
+    if (task < 0) {
+      return s.getJsonObject("connector").getString("state");
+    }
+    JsonArray tasks = s.getJsonArray("tasks");
+    return tasks.size() > task ? tasks.getJsonObject(task).getString("state") : null;
+  }
+
+  void awaitState(String name, int task, String wanted) {
+    await(name + "/" + task + " " + wanted, () -> {
+      try {
+        return wanted.equals(state(name, task));
+      } catch (Exception e) {
+        return false;
+      }
+    });
+  }
+
+  static void await(String what, BooleanSupplier condition) {
+    await(what, condition, 60_000);
+  }
+
+  static void await(String what, BooleanSupplier condition, long timeoutMs) {
+    long deadline = System.nanoTime() + timeoutMs * 1_000_000;
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("Timed out after " + timeoutMs + " ms waiting for " + what);
+      }
+      try {
+        Thread.sleep(50); // polling interval of a condition with a deadline, not a synchronisation sleep
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new AssertionError(e);
+      }
+    }
+  }
+
+  @Override
+  public void close() throws Exception {
+    TestBrokers.close(broker);
+  }
+}

@@ -1,0 +1,71 @@
+package io.sluice.connect;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.sluice.broker.testing.BlockedThreadGuard;
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Kafka's own FileStream connectors (connect-file), by alias, run by the broker: file to topic to file. */
+class FileStreamConnectorsTest {
+  @RegisterExtension
+  static final BlockedThreadGuard GUARD = new BlockedThreadGuard();
+
+  @TempDir
+  Path dir;
+  private ConnectTestSupport connect;
+
+  @BeforeEach
+  void start() throws Exception {
+    connect = new ConnectTestSupport(dir.resolve("data"), GUARD, Map.of());
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    connect.close();
+  }
+
+  @Test
+  void everyLineOfTheSourceFileArrivesInTheSinkFileOnce() throws Exception {
+    Path in = dir.resolve("in.txt");
+    Path out = dir.resolve("out.txt");
+    List<String> lines = new ArrayList<>();
+    for (int i = 0; i < 500; i++) {
+      lines.add("line-" + i);
+    }
+    Files.write(in, lines);
+    connect.create("file-source", new JsonObject().put("connector.class", "FileStreamSource")
+        .put("file", in.toString()).put("topic", "lines")
+        .put("value.converter", "org.apache.kafka.connect.storage.StringConverter"));
+    connect.create("file-sink", new JsonObject().put("connector.class", "FileStreamSink")
+        .put("file", out.toString()).put("topics", "lines")
+        .put("value.converter", "org.apache.kafka.connect.storage.StringConverter"));
+    ConnectTestSupport.await("all lines in the sink file", () -> readLines(out).size() >= lines.size());
+    connect.awaitState("file-source", 0, "RUNNING");
+    // Appended lines follow, as Kafka's FileStreamSource tails its file.
+    Files.write(in, List.of("appended"), java.nio.file.StandardOpenOption.APPEND);
+    ConnectTestSupport.await("appended line", () -> readLines(out).contains("appended"));
+    List<String> expected = new ArrayList<>(lines);
+    expected.add("appended");
+    assertThat(readLines(out)).containsExactlyElementsOf(expected);
+    assertThat(connect.get("/connectors/file-source/topics").json().getJsonObject("file-source")
+        .getJsonArray("topics").stream().map(Object::toString)).containsExactly("lines");
+  }
+
+  private static List<String> readLines(Path p) {
+    try {
+      return Files.exists(p) ? Files.readAllLines(p) : List.of();
+    } catch (java.io.IOException e) {
+      return List.of();
+    }
+  }
+}
