@@ -16,6 +16,7 @@ import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Set;
@@ -306,4 +307,10 @@ public final class LocalBrokerService implements BrokerService {
     }
   }
 
+
+  /** Readiness is the cluster layer's ({@code ForwardingBrokerService}); the local service alone is always ready. */
+  @Override
+  public Optional<String> notReadyReason() {
+    return Optional.empty();
+  }
 }

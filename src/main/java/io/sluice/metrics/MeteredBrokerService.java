@@ -16,6 +16,7 @@ import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import java.nio.ByteBuffer;
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalLong;
 
 /**
@@ -131,5 +132,10 @@ final class MeteredBrokerService implements BrokerService {
   @Override
   public Future<ClusterDescription> describeCluster() {
     return delegate.describeCluster();
+  }
+
+  @Override
+  public Optional<String> notReadyReason() {
+    return delegate.notReadyReason();
   }
 }
