@@ -1,5 +1,9 @@
 package io.sluice.broker;
 
+import io.sluice.api.BrokerService;
+
+import io.sluice.api.Listener;
+import io.sluice.api.Services;
 import io.sluice.broker.cluster.ClusterMetadata;
 import io.sluice.broker.cluster.Controller;
 import io.sluice.broker.cluster.ForwardServer;
@@ -11,8 +15,11 @@ import io.sluice.broker.metadata.TopicState;
 import io.sluice.broker.metadata.ZkMetadataStore;
 import io.sluice.broker.metadata.ZkPaths;
 import io.sluice.broker.partition.PartitionManager;
+import io.sluice.broker.policy.PolicyBrokerService;
+import io.sluice.broker.spi.BrokerComponent;
+import io.sluice.consumer.GroupCoordination;
 import io.sluice.config.BrokerConfig;
-import io.sluice.storage.TopicPartition;
+import io.sluice.api.TopicPartition;
 import io.sluice.storage.LogManager;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -36,6 +43,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.apache.curator.framework.state.ConnectionState;
@@ -76,14 +84,21 @@ public final class Broker {
   private ZkMetadataStore metadata;
   private PartitionManager partitions;
   private LocalBrokerService localService;
+  /** The broker's own view: any partition, forwarded to its leader; no caller policy. */
   private BrokerService service;
+  /** What listeners get: {@link #service} behind the caller policy. */
+  private BrokerService policed;
   private ClusterMetadata cluster;
   private Controller controller;
   private ReplicationServer replicationServer;
   private ForwardServer forwardServer;
   private final Promise<Void> sessionLost = Promise.promise();
-  private HttpFrontEnd.Deployed http;
+  private final List<BrokerComponent> components = new ArrayList<>();
+  private final List<Listener> listeners = new ArrayList<>();
+  private final List<Listener> startedListeners = new ArrayList<>();
+  private final List<Listener.Endpoint> endpoints = new ArrayList<>();
   private Future<Void> closed;
+  private Services services;
 
   private Broker(BrokerConfig config, Builder builder) {
     this.config = config;
@@ -107,15 +122,20 @@ public final class Broker {
   /** Options for {@link Broker#start}, mostly seams for tests. */
   public static final class Builder {
     private final BrokerConfig config;
-    private HttpFrontEnd httpFrontEnd = HttpFrontEnd.NONE;
+    private final List<Function<BrokerConfig, Listener>> listeners = new ArrayList<>();
     private Consumer<VertxOptions> vertxOptions = o -> { };
 
     private Builder(BrokerConfig config) {
       this.config = config;
     }
 
-    public Builder httpFrontEnd(HttpFrontEnd frontEnd) {
-      this.httpFrontEnd = frontEnd;
+    /**
+     * Adds a listener (a front end on its own socket), built from the broker's configuration: {@code
+     * HttpListener::new} for the HTTP API. Listeners start in the order added, after the broker services; a broker
+     * with none still runs its broker services (it coordinates groups for clients of other brokers).
+     */
+    public Builder listener(Function<BrokerConfig, Listener> listener) {
+      this.listeners.add(listener);
       return this;
     }
 
@@ -141,15 +161,55 @@ public final class Broker {
         .compose(v -> openLogStore())
         .compose(v -> startMetadata())
         .compose(v -> startClusterRole())
-        .compose(v -> builder.httpFrontEnd.deploy(vertx, service, config))
-        .compose(deployed -> {
-          http = deployed;
-          BrokerRegistration reg = new BrokerRegistration(config.brokerId(), advertisedHttpHost(), deployed.port(),
-              clusterManager.getNodeId());
-          return metadata.registerBroker(reg, config.zookeeperSessionTimeoutMs())
-              .compose(r -> cluster.recordSeen(reg));
-        })
+        .compose(v -> startComponents())
+        .compose(v -> startListeners())
+        .compose(v -> register())
         .compose(v -> controller.start());
+  }
+
+  /**
+   * The broker services, in start order (stopped in reverse). The group coordinator comes first: it provides the
+   * consumer service every listener and later component is handed. To add a broker service, add its factory here.
+   */
+  private static final List<BrokerComponent.Factory> COMPONENTS = List.of();
+
+  /** Builds the broker services once (so every listener shares them) and starts them in order. */
+  private Future<Void> startComponents() {
+    GroupCoordination groups = new GroupCoordination(vertx, config, service);
+    policed = new PolicyBrokerService(service);
+    Services services = new Services(policed, groups.consumers(), () -> true);
+    components.add(groups);
+    BrokerComponent.Context context = new BrokerComponent.Context(vertx, config, service, services);
+    COMPONENTS.forEach(f -> components.add(f.create(context)));
+    builder.listeners.forEach(f -> listeners.add(f.apply(config)));
+    Future<Void> chain = Future.succeededFuture();
+    for (BrokerComponent c : components) {
+      chain = chain.compose(v -> c.start().onFailure(t -> LOG.log(Level.ERROR, "Starting the " + c.name()
+          + " failed", t)));
+    }
+    this.services = services;
+    return chain;
+  }
+
+  private Future<Void> startListeners() {
+    Future<Void> chain = Future.succeededFuture();
+    for (Listener l : listeners) {
+      chain = chain.compose(v -> l.start(vertx, services).map(endpoint -> {
+        startedListeners.add(l);
+        endpoints.add(endpoint);
+        return null;
+      }));
+    }
+    return chain;
+  }
+
+  /** Registers this broker with every listener's endpoint; the HTTP one also as the version-1 host and port. */
+  private Future<Void> register() {
+    Listener.Endpoint http = endpoints.stream().filter(e -> e.protocol().equals("http")).findFirst().orElse(null);
+    BrokerRegistration reg = new BrokerRegistration(config.brokerId(),
+        http != null ? http.host() : config.clusterHost(), http != null ? http.port() : -1,
+        clusterManager.getNodeId(), endpoints);
+    return metadata.registerBroker(reg, config.zookeeperSessionTimeoutMs()).compose(r -> cluster.recordSeen(reg));
   }
 
   /**
@@ -280,18 +340,18 @@ public final class Broker {
     }
   }
 
-  private String advertisedHttpHost() {
-    String host = config.httpHost();
-    return host.equals("0.0.0.0") || host.equals("::") ? config.clusterHost() : host;
-  }
-
   /** Stops the broker cleanly; every step runs even if an earlier one failed. Idempotent. */
   public synchronized Future<Void> close() {
     if (closed != null) {
       return closed;
     }
     Future<Void> chain = Future.succeededFuture();
-    chain = step(chain, "HTTP front end", () -> http == null || http.deploymentId() == null ? null : vertx.undeploy(http.deploymentId()));
+    for (Listener l : reversed(startedListeners)) {
+      chain = step(chain, "listener " + l.name(), l::stop);
+    }
+    for (BrokerComponent c : reversed(components)) {
+      chain = step(chain, c.name(), c::stop);
+    }
     chain = step(chain, "controller", () -> controller == null ? null : controller.close());
     chain = step(chain, "cluster endpoints", () -> replicationServer == null ? null
         : Future.join(replicationServer.stop(), forwardServer.stop()));
@@ -313,6 +373,12 @@ public final class Broker {
       LOG.log(Level.INFO, "Broker " + config.brokerId() + " stopped");
     });
     return closed;
+  }
+
+  private static <T> List<T> reversed(List<T> list) {
+    List<T> copy = new ArrayList<>(list);
+    java.util.Collections.reverse(copy);
+    return copy;
   }
 
   private static Future<Void> step(Future<Void> previous, String what, Supplier<Future<?>> action) {
@@ -346,13 +412,25 @@ public final class Broker {
     return vertx;
   }
 
+  /** The broker service for the broker's own calls (any partition, forwarded to its leader; no caller policy). */
   public BrokerService service() {
     return service;
   }
 
-  /** The port the HTTP API is bound to. */
+  /** The services as listeners get them: behind the caller policy. */
+  public Services services() {
+    return services;
+  }
+
+  /** Where each listener listens, in start order. */
+  public List<Listener.Endpoint> endpoints() {
+    return List.copyOf(endpoints);
+  }
+
+  /** The port the HTTP listener is bound to, -1 without one. */
   public int httpPort() {
-    return http.port();
+    return endpoints.stream().filter(e -> e.protocol().equals("http")).mapToInt(Listener.Endpoint::port).findFirst()
+        .orElse(-1);
   }
 
   /** The ZooKeeper ensemble in use: the external one or the embedded server's {@code 127.0.0.1:<port>}. */

@@ -1,7 +1,7 @@
 package io.sluice.cli;
 
 import io.sluice.broker.Broker;
-import io.sluice.http.HttpApiFrontEnd;
+import io.sluice.http.HttpListener;
 import io.sluice.config.BrokerConfig;
 import io.sluice.config.ConfigException;
 import io.sluice.config.ConfigKey;
@@ -86,7 +86,7 @@ public final class Main {
     }
     // The hook is in place before the start begins: a SIGTERM during the start waits for it, then closes.
     AtomicReference<Future<Broker>> current = new AtomicReference<>(
-        Broker.builder(config).httpFrontEnd(new HttpApiFrontEnd()).start());
+        Broker.builder(config).listener(HttpListener::new).start());
     Future<Broker> starting = current.get();
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -148,7 +148,7 @@ public final class Main {
           : config.with(BrokerConfig.ZOOKEEPER_CONNECT, broker.zookeeperConnect());
       Promise<Broker> next = Promise.promise();
       current.set(next.future());
-      broker.close().compose(closed -> Broker.builder(again).httpFrontEnd(new HttpApiFrontEnd()).start())
+      broker.close().compose(closed -> Broker.builder(again).listener(HttpListener::new).start())
           .onComplete(next);
       next.future().onComplete(b -> {
         announce(b, again, out);

@@ -1,18 +1,23 @@
 package io.sluice.consumer;
 
-import io.sluice.broker.BrokerService;
+import io.sluice.api.RequestContext;
+
+import io.sluice.api.ConsumerService;
+import io.sluice.api.ConsumedRecord;
+
+import io.sluice.api.BrokerService;
 import io.sluice.errors.ErrorCode;
 import io.sluice.errors.SluiceException;
-import io.sluice.group.CommittedOffset;
+import io.sluice.api.CommittedOffset;
 import io.sluice.group.Group;
 import io.sluice.group.GroupAdmin;
 import io.sluice.group.GroupCoordinator;
 import io.sluice.group.GroupListener;
 import io.sluice.group.Member;
 import io.sluice.group.OffsetsTopic;
-import io.sluice.group.Subscription;
+import io.sluice.api.Subscription;
 import io.sluice.record.Record;
-import io.sluice.storage.TopicPartition;
+import io.sluice.api.TopicPartition;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -88,7 +93,7 @@ public final class LocalConsumerService implements ConsumerService, GroupListene
   }
 
   @Override
-  public Future<ConsumerConfig> create(String group, JsonObject settings) {
+  public Future<String> create(String group, JsonObject settings) {
     return coordinator.run(group, () -> {
       ConsumerConfig cfg = ConsumerConfig.parse(settings, coordinator.config());
       Map<String, ConsumerInstance> byName = instances.computeIfAbsent(group, g -> new TreeMap<>());
@@ -99,7 +104,7 @@ public final class LocalConsumerService implements ConsumerService, GroupListene
       ConsumerInstance inst = new ConsumerInstance(group, cfg, coordinator.nowMs());
       byName.put(cfg.name(), inst);
       return coordinator.persistInstance(group, cfg.name(), inst.toJson())
-          .onFailure(t -> byName.remove(cfg.name())).map(cfg);
+          .onFailure(t -> byName.remove(cfg.name())).map(cfg.name());
     });
   }
 
@@ -293,7 +298,7 @@ public final class LocalConsumerService implements ConsumerService, GroupListene
 
   private Future<Void> resetPosition(ConsumerInstance inst, TopicPartition tp) {
     boolean earliest = inst.config.autoOffsetReset().equals("earliest");
-    return service.offsets(tp).map(range -> {
+    return service.offsets(RequestContext.SELF, tp).map(range -> {
       inst.positions.put(tp, earliest ? range.beginningOffset() : range.endOffset());
       return null;
     });
@@ -382,9 +387,9 @@ public final class LocalConsumerService implements ConsumerService, GroupListene
     return withInstance(group, name, inst -> {
       requireOwned(inst, timestampsMs.keySet());
       List<Future<Void>> seeks = new ArrayList<>();
-      timestampsMs.forEach((tp, ts) -> seeks.add(service.offsetForTimestamp(tp, ts)
+      timestampsMs.forEach((tp, ts) -> seeks.add(service.offsetForTimestamp(RequestContext.SELF, tp, ts)
           .compose(found -> found.isPresent() ? Future.succeededFuture(found.getAsLong())
-              : service.offsets(tp).map(r -> r.endOffset()))
+              : service.offsets(RequestContext.SELF, tp).map(r -> r.endOffset()))
           .map(offset -> {
             inst.positions.put(tp, offset);
             return null;
@@ -408,7 +413,7 @@ public final class LocalConsumerService implements ConsumerService, GroupListene
       requireOwned(inst, partitions);
       List<Future<Void>> seeks = new ArrayList<>();
       for (TopicPartition tp : partitions) {
-        seeks.add(service.offsets(tp).map(r -> {
+        seeks.add(service.offsets(RequestContext.SELF, tp).map(r -> {
           inst.positions.put(tp, beginning ? r.beginningOffset() : r.endOffset());
           return null;
         }));

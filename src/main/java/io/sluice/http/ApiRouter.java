@@ -1,7 +1,7 @@
 package io.sluice.http;
 
-import io.sluice.broker.BrokerService;
-import io.sluice.consumer.ConsumerService;
+import io.sluice.api.BrokerService;
+import io.sluice.api.ConsumerService;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.buffer.Buffer;

@@ -1,6 +1,6 @@
 package io.sluice.http;
 
-import io.sluice.consumer.ConsumerService;
+import io.sluice.api.ConsumerService;
 import io.vertx.core.Handler;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;

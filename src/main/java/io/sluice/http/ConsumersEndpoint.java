@@ -1,10 +1,10 @@
 package io.sluice.http;
 
-import io.sluice.consumer.ConsumedRecord;
-import io.sluice.consumer.ConsumerService;
+import io.sluice.api.ConsumedRecord;
+import io.sluice.api.ConsumerService;
 import io.sluice.errors.ErrorCode;
-import io.sluice.group.Subscription;
-import io.sluice.storage.TopicPartition;
+import io.sluice.api.Subscription;
+import io.sluice.api.TopicPartition;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
@@ -75,8 +75,8 @@ final class ConsumersEndpoint {
     String group = group(ctx);
     JsonObject settings = ctx.body().length() == 0 ? new JsonObject() : Replies.jsonObjectBody(ctx);
     consumers.create(group, settings).onSuccess(c -> Replies.json(ctx, 200, new JsonObject()
-        .put("instance_id", c.name())
-        .put("base_uri", baseUri(ctx) + "/consumers/" + group + "/instances/" + c.name())))
+        .put("instance_id", c)
+        .put("base_uri", baseUri(ctx) + "/consumers/" + group + "/instances/" + c)))
         .onFailure(ctx::fail);
   }
 

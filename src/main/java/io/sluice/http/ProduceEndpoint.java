@@ -1,13 +1,15 @@
 package io.sluice.http;
 
-import io.sluice.broker.Acks;
-import io.sluice.broker.BrokerService;
-import io.sluice.broker.ProduceResult;
-import io.sluice.broker.TopicMetadata;
+import io.sluice.api.RequestContext;
+
+import io.sluice.api.Acks;
+import io.sluice.api.BrokerService;
+import io.sluice.api.ProduceResult;
+import io.sluice.api.TopicMetadata;
 import io.sluice.errors.ErrorCode;
 import io.sluice.http.ErrorResponses.ApiError;
 import io.sluice.http.ProduceRequest.OutgoingRecord;
-import io.sluice.storage.TopicPartition;
+import io.sluice.api.TopicPartition;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.json.JsonArray;
@@ -58,7 +60,6 @@ final class ProduceEndpoint {
 
   /** Checks Content-Type and acks before the body is read, so a wrong request fails without buffering it. */
   private static void negotiate(RoutingContext ctx) {
-    TopicsEndpoint.refuseInternalProduce(Params.topic(ctx));
     ctx.put(FORMAT_KEY, MediaTypes.produceFormat(ctx));
     acks(ctx);
     ctx.next();
@@ -75,7 +76,7 @@ final class ProduceEndpoint {
     Acks acks = acks(ctx);
     ProduceRequest request = ProduceRequest.parse(Replies.jsonObjectBody(ctx), ctx.get(FORMAT_KEY),
         cfg.maxRecordsPerRequest(), System.currentTimeMillis());
-    service.metadataForProduce(topic)
+    service.metadataForProduce(Callers.of(ctx), topic)
         .map(metadata -> assign(metadata, pathPartition, request.records()))
         .compose(partitionOf -> produceAll(ctx, topic, request.records(), partitionOf, acks))
         .onSuccess(offsets -> Replies.json(ctx, 200, new JsonObject()
@@ -132,7 +133,7 @@ final class ProduceEndpoint {
       List<Integer> indexes, Acks acks) {
     List<OutgoingRecord> batch = new ArrayList<>(indexes.size());
     indexes.forEach(i -> batch.add(records.get(i)));
-    return service.produce(tp, RecordCodec.encode(batch), acks)
+    return service.produce(Callers.of(ctx), tp, RecordCodec.encode(batch), acks)
         .map(result -> successEntries(tp.partition(), result, indexes.size()))
         .recover(failure -> Future.succeededFuture(
             errorEntries(tp.partition(), ErrorResponses.toApiError(failure, ctx), indexes.size())));

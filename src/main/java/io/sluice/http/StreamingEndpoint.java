@@ -1,9 +1,11 @@
 package io.sluice.http;
 
-import io.sluice.broker.BrokerService;
-import io.sluice.consumer.ConsumerService;
+import io.sluice.api.RequestContext;
+
+import io.sluice.api.BrokerService;
+import io.sluice.api.ConsumerService;
 import io.sluice.errors.ErrorCode;
-import io.sluice.storage.TopicPartition;
+import io.sluice.api.TopicPartition;
 import io.vertx.core.Future;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.ext.web.Router;
@@ -64,9 +66,9 @@ final class StreamingEndpoint {
       long partition = Params.requiredQueryLong(ctx, "partition", 0, Integer.MAX_VALUE);
       long offset = Params.queryLong(ctx, "offset", -1, 0, Long.MAX_VALUE);
       TopicPartition tp = new TopicPartition(topic, (int) partition);
-      service.offsets(tp)
+      service.offsets(Callers.of(ctx), tp)
           .compose(range -> ctx.request().toWebSocket().map(ws -> {
-            WsConsumeSession.forPartition(ws, service, workers, format, tp, offset >= 0 ? offset : range.endOffset())
+            WsConsumeSession.forPartition(ws, Callers.of(ws), service, workers, format, tp, offset >= 0 ? offset : range.endOffset())
                 .start();
             return null;
           }))
@@ -83,7 +85,7 @@ final class StreamingEndpoint {
     if (!reset.equals("earliest") && !reset.equals("latest")) {
       throw ErrorResponses.error(ErrorCode.MALFORMED_REQUEST, "'auto.offset.reset' must be earliest or latest");
     }
-    Future.all(names.stream().map(service::describeTopic).toList())
+    Future.all(names.stream().map(n -> service.describeTopic(Callers.of(ctx), n)).toList())
         .compose(all -> ctx.request().toWebSocket())
         .onSuccess(ws -> WsConsumeSession.forGroup(ws, consumers, format, group, names, reset, cfg).start())
         .onFailure(t -> failUnlessUpgraded(ctx, t));
@@ -96,7 +98,7 @@ final class StreamingEndpoint {
     if (topic == null || topic.isEmpty()) {
       throw ErrorResponses.error(ErrorCode.MALFORMED_REQUEST, "Query parameter 'topic' is required");
     }
-    service.metadataForProduce(topic)
+    service.metadataForProduce(Callers.of(ctx), topic)
         .compose(metadata -> ctx.request().toWebSocket())
         .onSuccess(ws -> new WsProduceSession(ws, service, format, topic, cfg).start())
         .onFailure(t -> failUnlessUpgraded(ctx, t));

@@ -1,15 +1,17 @@
 package io.sluice.http;
 
-import io.sluice.broker.BrokerService;
-import io.sluice.broker.FetchRequest;
-import io.sluice.consumer.ConsumedRecord;
-import io.sluice.consumer.ConsumerService;
+import io.sluice.api.RequestContext;
+
+import io.sluice.api.BrokerService;
+import io.sluice.api.FetchRequest;
+import io.sluice.api.ConsumedRecord;
+import io.sluice.api.ConsumerService;
 import io.sluice.errors.ErrorCode;
 import io.sluice.errors.SluiceException;
-import io.sluice.group.FetchedRecords;
-import io.sluice.group.Subscription;
+import io.sluice.api.FetchedRecords;
+import io.sluice.api.Subscription;
 import io.sluice.record.Record;
-import io.sluice.storage.TopicPartition;
+import io.sluice.api.TopicPartition;
 import io.vertx.core.Future;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.http.ServerWebSocket;
@@ -65,7 +67,7 @@ final class WsConsumeSession {
     this.grouped = grouped;
   }
 
-  static WsConsumeSession forPartition(ServerWebSocket ws, BrokerService service, WorkerExecutor workers,
+  static WsConsumeSession forPartition(ServerWebSocket ws, RequestContext caller, BrokerService service, WorkerExecutor workers,
       EmbeddedFormat format, TopicPartition tp, long startOffset) {
     return new WsConsumeSession(ws, format, new Source() {
       long position = startOffset;
@@ -73,7 +75,7 @@ final class WsConsumeSession {
       @Override
       public Future<List<ConsumedRecord>> read(int maxRecords) {
         long from = position;
-        return service.fetch(new FetchRequest(tp, from, READ_BYTES, 1, WAIT_MS))
+        return service.fetch(caller, new FetchRequest(tp, from, READ_BYTES, 1, WAIT_MS))
             .compose(r -> workers.executeBlocking(() -> FetchedRecords.decode(r, from), false))
             .map(decoded -> {
               List<ConsumedRecord> out = new ArrayList<>();

@@ -1,11 +1,13 @@
 package io.sluice.http;
 
-import io.sluice.broker.Acks;
-import io.sluice.broker.BrokerService;
+import io.sluice.api.RequestContext;
+
+import io.sluice.api.Acks;
+import io.sluice.api.BrokerService;
 import io.sluice.errors.ErrorCode;
 import io.sluice.errors.SluiceException;
 import io.sluice.http.ProduceRequest.OutgoingRecord;
-import io.sluice.storage.TopicPartition;
+import io.sluice.api.TopicPartition;
 import io.vertx.core.Future;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.json.JsonArray;
@@ -25,6 +27,7 @@ import java.util.Map;
 final class WsProduceSession {
   static final int MAX_IN_FLIGHT = 16;
   private final ServerWebSocket ws;
+  private final RequestContext caller;
   private final BrokerService service;
   private final EmbeddedFormat format;
   private final String topic;
@@ -36,6 +39,7 @@ final class WsProduceSession {
   WsProduceSession(ServerWebSocket ws, BrokerService service, EmbeddedFormat format, String topic,
       HttpApiConfig cfg) {
     this.ws = ws;
+    this.caller = Callers.of(ws);
     this.service = service;
     this.format = format;
     this.topic = topic;
@@ -56,7 +60,7 @@ final class WsProduceSession {
       JsonObject body = WsFrames.parse(text, java.util.Set.of("records"));
       ProduceRequest request = ProduceRequest.parse(body, format, cfg.maxRecordsPerRequest(),
           System.currentTimeMillis());
-      reply = service.metadataForProduce(topic).compose(m -> produceAll(request.records(), m.partitionCount()));
+      reply = service.metadataForProduce(caller, topic).compose(m -> produceAll(request.records(), m.partitionCount()));
     } catch (SluiceException e) {
       reply = Future.failedFuture(e);
     }
@@ -93,7 +97,7 @@ final class WsProduceSession {
     List<Future<Void>> all = new ArrayList<>();
     byPartition.forEach((p, indexes) -> {
       List<OutgoingRecord> batch = indexes.stream().map(records::get).toList();
-      all.add(service.produce(new TopicPartition(topic, p), RecordCodec.encode(batch), Acks.ALL)
+      all.add(service.produce(caller, new TopicPartition(topic, p), RecordCodec.encode(batch), Acks.ALL)
           .transform(ar -> {
             for (int j = 0; j < indexes.size(); j++) {
               JsonObject e = new JsonObject().put("partition", p);

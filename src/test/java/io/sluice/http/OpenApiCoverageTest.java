@@ -2,7 +2,7 @@ package io.sluice.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.sluice.broker.BrokerService;
+import io.sluice.api.BrokerService;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;

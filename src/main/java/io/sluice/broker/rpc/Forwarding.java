@@ -1,4 +1,4 @@
-package io.sluice.broker.cluster;
+package io.sluice.broker.rpc;
 
 import io.sluice.broker.replication.ErrorCodes;
 import io.sluice.errors.ErrorCode;

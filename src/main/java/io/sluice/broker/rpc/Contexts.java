@@ -1,4 +1,4 @@
-package io.sluice.broker;
+package io.sluice.broker.rpc;
 
 import io.vertx.core.Context;
 import io.vertx.core.Future;

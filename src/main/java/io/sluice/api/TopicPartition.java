@@ -1,9 +1,10 @@
-package io.sluice.storage;
+package io.sluice.api;
 
+import java.io.Serializable;
 import java.util.Objects;
 
 /** A partition's identity: its topic name and its index in the topic. Immutable. */
-public record TopicPartition(String topic, int partition) {
+public record TopicPartition(String topic, int partition) implements Serializable {
   public TopicPartition {
     Objects.requireNonNull(topic, "topic");
     if (partition < 0) {

@@ -1,6 +1,6 @@
-package io.sluice.group;
+package io.sluice.api;
 
-import io.sluice.broker.FetchResult;
+import io.sluice.api.FetchResult;
 import io.sluice.record.Record;
 import io.sluice.record.RecordBatch;
 import io.sluice.record.RecordBatches;
@@ -8,7 +8,7 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Decodes what {@link io.sluice.broker.BrokerService#fetch} returned into records. */
+/** Decodes what {@link io.sluice.api.BrokerService#fetch} returned into records. */
 public final class FetchedRecords {
   private FetchedRecords() {
   }
@@ -22,8 +22,7 @@ public final class FetchedRecords {
    * disk) and CPU-bound (decompression): call it on a worker.
    */
   public static Decoded decode(FetchResult result, long fromOffset) {
-    ByteBuffer bytes = result.slice() != null ? result.slice().readBytes()
-        : ByteBuffer.wrap(result.bytes() == null ? new byte[0] : result.bytes().getBytes());
+    ByteBuffer bytes = result.batches().readBytes();
     List<Record> records = new ArrayList<>();
     long next = fromOffset;
     for (RecordBatch batch : RecordBatches.split(bytes)) {

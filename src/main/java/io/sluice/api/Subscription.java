@@ -1,5 +1,6 @@
-package io.sluice.group;
+package io.sluice.api;
 
+import java.io.Serializable;
 import java.util.Collection;
 import java.util.List;
 import java.util.Set;
@@ -7,7 +8,7 @@ import java.util.TreeSet;
 import java.util.regex.Pattern;
 
 /** What a member subscribes to: a set of topic names, or a regular expression matched against whole names. */
-public record Subscription(Set<String> topics, Pattern pattern) {
+public record Subscription(Set<String> topics, Pattern pattern) implements Serializable {
 
   public Subscription {
     topics = topics == null ? null : Set.copyOf(new TreeSet<>(topics));

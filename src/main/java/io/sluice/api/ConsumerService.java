@@ -1,8 +1,8 @@
-package io.sluice.consumer;
+package io.sluice.api;
 
-import io.sluice.group.CommittedOffset;
-import io.sluice.group.Subscription;
-import io.sluice.storage.TopicPartition;
+import io.sluice.api.CommittedOffset;
+import io.sluice.api.Subscription;
+import io.sluice.api.TopicPartition;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -24,8 +24,12 @@ import java.util.Map;
  */
 public interface ConsumerService {
 
-  /** Creates an instance; fails CONSUMER_ALREADY_EXISTS if the name is taken in the group. */
-  Future<ConsumerConfig> create(String group, JsonObject settings);
+  /**
+   * Creates an instance from its settings (REST v2 names: {@code name}, {@code format}, {@code auto.offset.reset},
+   * ...) and answers its name (chosen by the broker when the settings name none); fails CONSUMER_ALREADY_EXISTS if
+   * the name is taken in the group, INVALID_REQUEST for a bad setting.
+   */
+  Future<String> create(String group, JsonObject settings);
 
   /** Leaves the group (committing first with auto-commit) and forgets the instance. */
   Future<Void> delete(String group, String name);

@@ -1,5 +1,6 @@
-package io.sluice.broker;
+package io.sluice.api;
 
+import java.io.Serializable;
 import java.util.List;
 
 /**
@@ -9,9 +10,9 @@ import java.util.List;
  * @param controller the broker id of the active controller, -1 if none is known
  * @param brokers every broker that ever registered, by id
  */
-public record ClusterDescription(String clusterId, int controller, List<BrokerInfo> brokers) {
+public record ClusterDescription(String clusterId, int controller, List<BrokerInfo> brokers) implements Serializable {
 
   /** One broker: where its HTTP API listens and whether its ZooKeeper session is alive. */
-  public record BrokerInfo(int id, String host, int port, boolean alive) {
+  public record BrokerInfo(int id, String host, int port, boolean alive) implements Serializable {
   }
 }

@@ -1,4 +1,4 @@
-package io.sluice.broker;
+package io.sluice.api;
 
 import io.sluice.errors.ErrorCode;
 import io.sluice.errors.SluiceException;
