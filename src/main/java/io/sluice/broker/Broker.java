@@ -20,6 +20,7 @@ import io.sluice.broker.spi.BrokerComponent;
 import io.sluice.consumer.GroupCoordination;
 import io.sluice.config.BrokerConfig;
 import io.sluice.api.TopicPartition;
+import io.sluice.storage.MetaProperties;
 import io.sluice.storage.LogManager;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -40,6 +41,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.Consumer;
@@ -51,11 +53,14 @@ import org.apache.curator.framework.state.ConnectionState;
 /**
  * A running broker and its lifecycle.
  *
- * <p>{@link #start} brings it up in this order, each step after the previous one succeeded: an embedded ZooKeeper
- * (unless {@code zookeeper.connect} names an ensemble); a clustered Vert.x on {@code ZookeeperClusterManager}; the
- * log store on the data directory; the metadata cache (existing topics are read back, and the partitions this
- * broker leads are deployed, reopening their logs); the HTTP front end; finally the broker's registration in
- * ZooKeeper. If a step fails, what was started is closed again and the start fails.
+ * <p>{@link #start} brings it up in this order, each step after the previous one succeeded: the data directory's
+ * identity is read ({@code meta.properties}: a directory of another broker id is refused); an embedded ZooKeeper
+ * is started or joined (unless {@code zookeeper.connect} names an ensemble); a clustered Vert.x on
+ * {@code ZookeeperClusterManager}; the metadata cache; the cluster id is checked against the directory's; the broker
+ * id is claimed by its registration in ZooKeeper (another live broker with this id stops the start here, before
+ * anything was served); the directory's identity is written; the log store; the partitions this broker hosts
+ * (leaders reopen their logs); the cluster endpoints; the HTTP front end (so {@code /ready} answers only now); the
+ * controller candidacy. If a step fails, what was started is closed again and the start fails.
  *
  * <p>{@link #close} takes it down in reverse: the HTTP front end first (requests in flight are answered), then the
  * partitions (parked fetches answered, queued appends finished, logs flushed and marked clean), the registration
@@ -97,6 +102,9 @@ public final class Broker {
   private final List<Listener> listeners = new ArrayList<>();
   private final List<Listener> startedListeners = new ArrayList<>();
   private final List<Listener.Endpoint> endpoints = new ArrayList<>();
+  /** This data directory's identity (meta.properties), checked at start and written once registered. */
+  private MetaProperties identity;
+  private BrokerRegistration registration;
   private Future<Void> closed;
   private Services services;
 
@@ -155,16 +163,48 @@ public final class Broker {
     }
   }
 
+  /**
+   * Nothing that lets this broker lead, acknowledge or answer clients happens before its id is confirmed as its own
+   * in ZooKeeper: the registration comes before the partitions are hosted, the cluster endpoints exist, the HTTP
+   * listener is bound (so {@code /ready} cannot answer) and the controller candidacy.
+   */
   private Future<Void> boot() {
     return startZooKeeper()
         .compose(connect -> startVertx())
-        .compose(v -> openLogStore())
         .compose(v -> startMetadata())
+        .compose(v -> joinCluster())
+        .compose(v -> register())
+        .compose(v -> storageExecutor.executeBlocking(() -> {
+          identity.write(config.dataDir());
+          return null;
+        }, false))
+        .compose(v -> openLogStore())
+        .compose(v -> hostPartitions())
         .compose(v -> startClusterRole())
         .compose(v -> startComponents())
         .compose(v -> startListeners())
-        .compose(v -> register())
+        .compose(v -> advertiseListeners())
         .compose(v -> controller.start());
+  }
+
+  /** Checks that the data directory belongs to the cluster in ZooKeeper (or to none yet). */
+  private Future<Void> joinCluster() {
+    cluster = new ClusterMetadata(clusterManager.getCuratorFramework().usingNamespace(ZkPaths.NAMESPACE),
+        zookeeperExecutor);
+    return cluster.ensureClusterId().map(id -> {
+      identity = DataDirectoryIdentity.joinCluster(identity, config.dataDir(), id, zookeeperConnect);
+      return null;
+    });
+  }
+
+  /**
+   * Claims the broker id, advertising the configured HTTP port; once the listeners are bound their endpoints replace
+   * it ({@link #advertiseListeners}).
+   */
+  private Future<Void> register() {
+    registration = new BrokerRegistration(config.brokerId(), advertisedHttpHost(), config.httpPort(),
+        clusterManager.getNodeId(), identity.directoryId());
+    return metadata.registerBroker(registration, config.zookeeperSessionTimeoutMs());
   }
 
   /**
@@ -203,13 +243,21 @@ public final class Broker {
     return chain;
   }
 
-  /** Registers this broker with every listener's endpoint; the HTTP one also as the version-1 host and port. */
-  private Future<Void> register() {
-    Listener.Endpoint http = endpoints.stream().filter(e -> e.protocol().equals("http")).findFirst().orElse(null);
-    BrokerRegistration reg = new BrokerRegistration(config.brokerId(),
-        http != null ? http.host() : config.clusterHost(), http != null ? http.port() : -1,
-        clusterManager.getNodeId(), endpoints);
-    return metadata.registerBroker(reg, config.zookeeperSessionTimeoutMs()).compose(r -> cluster.recordSeen(reg));
+  /**
+   * Rewrites this broker's registration with every listener's endpoint (the HTTP one also as the version-1 host and
+   * port, -1 without one), so clients of any protocol find it.
+   */
+  private Future<Void> advertiseListeners() {
+    BrokerRegistration reg = registration.withEndpoints(endpoints);
+    Future<Void> advertised = reg.equals(registration) ? Future.succeededFuture() : metadata.updateRegistration(reg);
+    registration = reg;
+    return advertised.compose(r -> cluster.recordSeen(reg));
+  }
+
+  /** The host other brokers and clients are told before the listeners are up: never a wildcard address. */
+  private String advertisedHttpHost() {
+    String host = config.httpHost();
+    return host.equals("0.0.0.0") || host.equals("::") ? config.clusterHost() : host;
   }
 
   /**
@@ -220,8 +268,6 @@ public final class Broker {
    */
   private Future<Void> startClusterRole() {
     localService = new LocalBrokerService(config, metadata, partitions);
-    cluster = new ClusterMetadata(clusterManager.getCuratorFramework().usingNamespace(ZkPaths.NAMESPACE),
-        zookeeperExecutor);
     controller = new Controller(clusterManager.getCuratorFramework().usingNamespace(ZkPaths.NAMESPACE), metadata,
         zookeeperExecutor, config.brokerId(), config.getBoolean(BrokerConfig.UNCLEAN_LEADER_ELECTION_ENABLE),
         config.getBoolean(BrokerConfig.AUTO_LEADER_REBALANCE_ENABLE));
@@ -237,9 +283,7 @@ public final class Broker {
         sessionLost.tryComplete();
       }
     });
-    return cluster.ensureClusterId()
-        .compose(id -> Future.join(replicationServer.start(), forwardServer.start()))
-        .mapEmpty();
+    return Future.join(replicationServer.start(), forwardServer.start()).mapEmpty();
   }
 
   /**
@@ -250,26 +294,36 @@ public final class Broker {
     return sessionLost.future();
   }
 
+  /**
+   * Reads the data directory's identity (refusing one of another broker id before anything else starts), then
+   * starts the embedded ZooKeeper or finds the one to join.
+   */
   private Future<String> startZooKeeper() {
-    if (config.zookeeperConnect().isPresent()) {
-      zookeeperConnect = config.zookeeperConnect().get();
-      return Future.succeededFuture(zookeeperConnect);
-    }
     return onBootstrapThread(() -> {
       try {
         Files.createDirectories(config.dataDir());
       } catch (IOException e) {
         throw new UncheckedIOException("Cannot create data directory " + config.dataDir(), e);
       }
+      identity = DataDirectoryIdentity.load(config.dataDir(), config.brokerId());
+      return null;
+    }).compose(v -> config.zookeeperConnect().isPresent()
+        ? Future.succeededFuture(zookeeperConnect = config.zookeeperConnect().get())
+        : startEmbeddedZooKeeper());
+  }
+
+  private Future<String> startEmbeddedZooKeeper() {
+    return onBootstrapThread(() -> {
       int port = config.zookeeperEmbeddedPort();
-      if (port != 0 && EmbeddedZooKeeper.portTaken(port)) {
-        // Another broker on this machine runs the embedded server: join its cluster.
+      try {
+        embeddedZooKeeper = EmbeddedZooKeeper.start(config.dataDir().resolve("zookeeper"), port);
+        zookeeperConnect = embeddedZooKeeper.connectString();
+      } catch (EmbeddedZooKeeper.PortTakenException e) {
+        // Another broker on this machine runs the embedded server (or won the race to start it): join its cluster.
+        // If it is still loading, the cluster manager's connect retries until it answers.
         zookeeperConnect = "127.0.0.1:" + port;
         LOG.log(Level.INFO, "Port " + port + " is taken: joining the ZooKeeper there (another broker's embedded one)");
-        return zookeeperConnect;
       }
-      embeddedZooKeeper = EmbeddedZooKeeper.start(config.dataDir().resolve("zookeeper"), port);
-      zookeeperConnect = embeddedZooKeeper.connectString();
       return zookeeperConnect;
     });
   }
@@ -302,13 +356,29 @@ public final class Broker {
     }, false);
   }
 
+  /** Starts following the metadata in ZooKeeper; hosts nothing yet. */
   private Future<Void> startMetadata() {
     metadata = new ZkMetadataStore(vertx, clusterManager.getCuratorFramework(), zookeeperExecutor,
         ((VertxInternal) vertx).createEventLoopContext());
-    partitions = new PartitionManager(vertx, config, logStore, storageExecutor, metadata);
-    metadata.addListener(partitions::reconcile);
     metadata.watchForPauses(config.zookeeperSessionTimeoutMs() / 2);
-    return metadata.start().compose(snapshot -> {
+    return metadata.start().mapEmpty();
+  }
+
+  /**
+   * Hosts the partitions the metadata assigns to this broker (reopening their logs) and keeps following it;
+   * completes once the partitions it leads are deployed.
+   */
+  private Future<Void> hostPartitions() {
+    partitions = new PartitionManager(vertx, config, logStore, storageExecutor, metadata);
+    Promise<MetadataSnapshot> following = Promise.promise();
+    // On the metadata context, so that no snapshot falls between the first reconcile and the listener.
+    metadata.context().runOnContext(v -> {
+      metadata.addListener(partitions::reconcile);
+      MetadataSnapshot snapshot = metadata.snapshot();
+      partitions.reconcile(snapshot);
+      following.complete(snapshot);
+    });
+    return following.future().compose(snapshot -> {
       warnAboutStrayLogs(snapshot);
       return partitions.whenHosted(ledPartitions(snapshot));
     });
@@ -397,7 +467,9 @@ public final class Broker {
   }
 
   private <T> Future<T> onBootstrapThread(Supplier<T> task) {
-    return Future.fromCompletionStage(CompletableFuture.supplyAsync(task, bootstrap));
+    // Unwrapped, so that a refusal reaches the user as its own message rather than as a CompletionException.
+    return Future.fromCompletionStage(CompletableFuture.supplyAsync(task, bootstrap))
+        .recover(t -> Future.failedFuture(t instanceof CompletionException && t.getCause() != null ? t.getCause() : t));
   }
 
   public BrokerConfig config() {

@@ -1,43 +1,77 @@
 package io.sluice.broker;
 
+import java.io.File;
 import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.net.BindException;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.lang.System.Logger.Level;
-import java.util.Properties;
-import org.apache.zookeeper.server.embedded.ExitHandler;
-import org.apache.zookeeper.server.embedded.ZooKeeperServerEmbedded;
+import org.apache.zookeeper.server.DatadirCleanupManager;
+import org.apache.zookeeper.server.ServerCnxnFactory;
+import org.apache.zookeeper.server.ZKDatabase;
+import org.apache.zookeeper.server.ZooKeeperServer;
+import org.apache.zookeeper.server.persistence.FileTxnSnapLog;
 
 /**
  * A standalone ZooKeeper server inside the broker's JVM, for brokers that were given no {@code zookeeper.connect}.
- * It listens on a loopback port and keeps its snapshots and transaction logs under {@code <data dir>/zookeeper}, so
- * topic metadata survives a restart as the partition logs do.
+ * It listens on a loopback port and keeps its snapshots and transaction logs under {@code <data dir>/zookeeper/data}
+ * (the layout ZooKeeper's own server uses: a {@code version-2} directory), so topic metadata survives a restart as
+ * the partition logs do.
  *
  * <p>The port is {@code zookeeper.embedded.port}: with a fixed port (the shipped {@code conf/sluice.json} says 2181)
- * the first broker on a machine runs the server and the next ones find the port taken and join it, so brokers
- * started with nothing but distinct ids, HTTP ports and data directories form one cluster. With port 0 the server
- * takes a free port found by binding port 0 and releasing it; another process could take it in between, so
- * {@link #start} retries with a new port when the bind fails.
+ * the first broker on a machine runs the server and the next ones join it. Brokers started at the same moment all
+ * see the port free and race for it: the listening socket is bound before anything else happens, synchronously,
+ * so a loser learns at once ({@link PortTakenException}) and joins the winner instead of waiting for a server that
+ * will never start. With port 0 the server takes a free port found by binding port 0 and releasing it; another
+ * process could take it in between, so {@link #start} then retries with a new port.
  *
- * <p>It never exits the JVM ({@code ExitHandler.LOG_ONLY}) and runs no AdminServer (which would take port 8080).
+ * <p>The server is assembled from ZooKeeper's parts (as ZooKeeper's {@code ZooKeeperServerMain} does) rather than
+ * through {@code ZooKeeperServerEmbedded}, whose start waits out its whole timeout when the bind fails. It never
+ * exits the JVM and runs no AdminServer (which would take port 8080).
  *
  * <p>{@link #start} and {@link #close} block: call them off any event loop.
  */
 public final class EmbeddedZooKeeper implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(EmbeddedZooKeeper.class.getName());
   private static final int START_ATTEMPTS = 5;
-  private static final long START_TIMEOUT_MS = 20_000;
   /** ZooKeeper clamps session timeouts to 2..20 ticks: 1 s ticks allow 2 s to 20 s sessions. */
   private static final int TICK_TIME_MS = 1_000;
+  /** Connections per client address; every broker holds one (plus tools), far below this. */
+  private static final int MAX_CLIENT_CNXNS = 1_000;
+  /** Snapshots kept by the hourly purge, so that a long-lived broker does not fill its disk with them. */
+  private static final int SNAP_RETAIN_COUNT = 3;
+  private static final int PURGE_INTERVAL_HOURS = 1;
 
-  private final ZooKeeperServerEmbedded server;
+  private final ServerCnxnFactory cnxnFactory;
+  private final ZooKeeperServer server;
+  private final FileTxnSnapLog txnLog;
+  private final DatadirCleanupManager purge;
   private final String connectString;
 
-  private EmbeddedZooKeeper(ZooKeeperServerEmbedded server, String connectString) {
+  private EmbeddedZooKeeper(ServerCnxnFactory cnxnFactory, ZooKeeperServer server, FileTxnSnapLog txnLog,
+      DatadirCleanupManager purge, String connectString) {
+    this.cnxnFactory = cnxnFactory;
     this.server = server;
+    this.txnLog = txnLog;
+    this.purge = purge;
     this.connectString = connectString;
+  }
+
+  /** Another process listens on the fixed port asked for: join the ZooKeeper there instead. */
+  public static final class PortTakenException extends IllegalStateException {
+    private final int port;
+
+    PortTakenException(int port, Throwable cause) {
+      super("Port " + port + " is taken by another process", cause);
+      this.port = port;
+    }
+
+    public int port() {
+      return port;
+    }
   }
 
   /** Starts a server on a free port with its files under {@code baseDir}; returns once it accepts connections. */
@@ -48,57 +82,58 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
   /**
    * Starts a server on {@code fixedPort} (0: a free port) with its files under {@code baseDir}; returns once it
    * accepts connections.
+   *
+   * @throws PortTakenException if {@code fixedPort} is not 0 and another process listens on it
    */
   public static EmbeddedZooKeeper start(Path baseDir, int fixedPort) {
-    try {
-      Files.createDirectories(baseDir);
-    } catch (IOException e) {
-      throw new IllegalStateException("Cannot create ZooKeeper directory " + baseDir + ": " + e, e);
-    }
-    Exception last = null;
+    Path dataDir = baseDir.resolve("data");
     int attempts = fixedPort == 0 ? START_ATTEMPTS : 1;
-    for (int attempt = 1; attempt <= attempts; attempt++) {
+    for (int attempt = 1; ; attempt++) {
       int port = fixedPort == 0 ? freeLoopbackPort() : fixedPort;
-      ZooKeeperServerEmbedded server = null;
       try {
-        server = ZooKeeperServerEmbedded.builder()
-            .baseDir(baseDir)
-            .configuration(properties(baseDir, port))
-            .exitHandler(ExitHandler.LOG_ONLY)
-            .build();
-        server.start(START_TIMEOUT_MS);
-        String connect = "127.0.0.1:" + port;
-        LOG.log(Level.INFO, "Embedded ZooKeeper listening on {0} with data in {1}", connect, baseDir.resolve("data"));
-        return new EmbeddedZooKeeper(server, connect);
-      } catch (Exception e) {
-        last = e;
-        if (server != null) {
-          server.close();
+        return startOn(dataDir, port);
+      } catch (BindException e) {
+        if (fixedPort != 0) {
+          throw new PortTakenException(port, e);
         }
-        if (!portTaken(port)) {
-          break; // not a lost race for the port: trying again would fail the same way
+        if (attempt >= attempts) {
+          throw new IllegalStateException("Embedded ZooKeeper in " + baseDir + " found no free port in " + attempts
+              + " attempts", e);
         }
         LOG.log(Level.WARNING, "Embedded ZooKeeper lost port " + port + " to another process (attempt " + attempt
             + "); retrying on another port");
+      } catch (IOException e) {
+        throw new IllegalStateException("Embedded ZooKeeper in " + baseDir + " did not start: " + e, e);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("Interrupted while starting the embedded ZooKeeper", e);
       }
     }
-    throw new IllegalStateException("Embedded ZooKeeper in " + baseDir + " did not start (see its log above)", last);
   }
 
-  private static Properties properties(Path baseDir, int port) {
-    Properties p = new Properties();
-    p.setProperty("dataDir", baseDir.resolve("data").toAbsolutePath().toString());
-    p.setProperty("clientPort", Integer.toString(port));
-    p.setProperty("clientPortAddress", "127.0.0.1");
-    p.setProperty("tickTime", Integer.toString(TICK_TIME_MS));
-    p.setProperty("initLimit", "10");
-    p.setProperty("syncLimit", "5");
-    // Unknown keys become "zookeeper."-prefixed system properties: this one turns the AdminServer off.
-    p.setProperty("admin.enableServer", "false");
-    // Snapshots are purged so that a long-lived broker does not fill its disk with them.
-    p.setProperty("autopurge.snapRetainCount", "3");
-    p.setProperty("autopurge.purgeInterval", "1");
-    return p;
+  /** Binds first (a lost race shows as a BindException before any file is touched), then loads and serves. */
+  private static EmbeddedZooKeeper startOn(Path dataDir, int port) throws IOException, InterruptedException {
+    ServerCnxnFactory cnxnFactory = ServerCnxnFactory.createFactory();
+    cnxnFactory.configure(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), MAX_CLIENT_CNXNS);
+    FileTxnSnapLog txnLog = null;
+    try {
+      Files.createDirectories(dataDir);
+      File dir = dataDir.toFile();
+      txnLog = new FileTxnSnapLog(dir, dir);
+      ZooKeeperServer server = new ZooKeeperServer(txnLog, TICK_TIME_MS, -1, -1, -1, new ZKDatabase(txnLog), "");
+      cnxnFactory.startup(server);
+      DatadirCleanupManager purge = new DatadirCleanupManager(dir, dir, SNAP_RETAIN_COUNT, PURGE_INTERVAL_HOURS);
+      purge.start();
+      String connect = "127.0.0.1:" + port;
+      LOG.log(Level.INFO, "Embedded ZooKeeper listening on {0} with data in {1}", connect, dataDir);
+      return new EmbeddedZooKeeper(cnxnFactory, server, txnLog, purge, connect);
+    } catch (IOException | InterruptedException | RuntimeException e) {
+      cnxnFactory.shutdown();
+      if (txnLog != null) {
+        txnLog.close();
+      }
+      throw e;
+    }
   }
 
   /** Whether something already listens on loopback {@code port}. */
@@ -126,6 +161,13 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
 
   @Override
   public void close() {
-    server.close();
+    purge.shutdown();
+    cnxnFactory.shutdown();
+    server.shutdown();
+    try {
+      txnLog.close();
+    } catch (IOException e) {
+      LOG.log(Level.WARNING, "Closing the embedded ZooKeeper's transaction log failed: " + e);
+    }
   }
 }

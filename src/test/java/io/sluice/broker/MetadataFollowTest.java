@@ -123,7 +123,7 @@ class MetadataFollowTest {
   @Test
   void partitionLedByALiveOtherBrokerIsForwardedToItsLeader() throws Exception {
     other.create().withMode(org.apache.zookeeper.CreateMode.EPHEMERAL).forPath(ZkPaths.broker(3),
-        new io.sluice.broker.metadata.BrokerRegistration(3, "127.0.0.1", 1, "node-3").toJson());
+        new io.sluice.broker.metadata.BrokerRegistration(3, "127.0.0.1", 1, "node-3", "dir-3").toJson());
     writeTopic("led-by-three", List.of(3, 1), new PartitionState(3, 0, List.of(3, 1), -1));
     await(broker.awaitMetadata(s -> s.topic("led-by-three").map(TopicState::isComplete).orElse(false)
         && s.liveBrokers().containsKey(3), WAIT_MS));

@@ -179,36 +179,82 @@ public final class ZkMetadataStore implements AutoCloseable {
   }
 
   /**
-   * Registers this broker in its ephemeral znode. A znode left by an earlier session of the same broker id (a
-   * crash: the session outlives the process by up to the session timeout) is waited out, as Kafka does; one that
-   * stays longer belongs to another live broker with the same id, and the start fails.
+   * Claims broker id {@code reg.id()}: creates its ephemeral registration and completes once this broker's own
+   * snapshot shows it. Nothing may lead, acknowledge or report ready before this completed.
+   *
+   * <p>A registration of another session may be this broker's own from before a crash (it lingers until that
+   * session expires) or another live broker's with the same id. They are told apart by the data directory id
+   * ({@code meta.properties}): a registration carrying another directory's id fails at once with
+   * {@link DuplicateBrokerIdException} naming that broker; one carrying this directory's id (or none, written by an
+   * older Sluice) is waited out for up to twice {@code sessionTimeoutMs}.
    */
   public Future<Void> registerBroker(BrokerRegistration reg, long sessionTimeoutMs) {
-    this.registration = reg;
     String path = ZkPaths.broker(reg.id());
-    return blocking(() -> {
-      Stat existing = client.checkExists().forPath(path);
-      // A node of this very session is ours already (an earlier create whose answer was lost).
-      return existing == null || existing.getEphemeralOwner() == currentSession() ? null : existing;
-    }).compose(stat -> {
-      if (stat == null) {
+    return blocking(() -> otherSessionsRegistration(reg)).compose(other -> {
+      if (other == null) {
         return createRegistration(reg);
       }
-      LOG.log(Level.WARNING, "Broker id " + reg.id() + " is still registered by ZooKeeper session 0x"
-          + Long.toHexString(stat.getEphemeralOwner()) + "; waiting up to " + sessionTimeoutMs * 2
-          + " ms for it to expire");
+      LOG.log(Level.WARNING, "Broker id " + reg.id() + " is still registered by an earlier session of this data"
+          + " directory (" + describe(other) + "); waiting up to " + sessionTimeoutMs * 2 + " ms for it to expire");
       return awaitSnapshot(s -> !s.liveBrokers().containsKey(reg.id()), sessionTimeoutMs * 2,
           "registration of broker " + reg.id() + " from an earlier session to expire")
-          .recover(t -> Future.failedFuture(new IllegalStateException("Broker id " + reg.id()
-              + " is registered by another live broker (" + path + "); broker ids must be unique", t)))
+          .recover(t -> Future.failedFuture(new DuplicateBrokerIdException(reg.id(), describe(other)
+              + ", registered at " + path + " and still alive")))
           .compose(s -> createRegistration(reg));
-    });
+    }).onSuccess(v -> registration = reg);
+  }
+
+  /**
+   * The registration of {@code reg.id()} by another session that may be this data directory's earlier life; null if
+   * there is none. Throws {@link DuplicateBrokerIdException} if it is another directory's. Blocks.
+   */
+  private BrokerRegistration otherSessionsRegistration(BrokerRegistration reg) throws Exception {
+    Stat stat = new Stat();
+    byte[] data;
+    try {
+      data = client.getData().storingStatIn(stat).forPath(ZkPaths.broker(reg.id()));
+    } catch (KeeperException.NoNodeException e) {
+      return null;
+    }
+    // A node of this very session is ours already (an earlier create whose answer was lost).
+    if (stat.getEphemeralOwner() == currentSession()) {
+      return null;
+    }
+    BrokerRegistration other = BrokerRegistration.fromJson(reg.id(), data);
+    if (other.directoryId() != null && !other.directoryId().equals(reg.directoryId())) {
+      throw new DuplicateBrokerIdException(reg.id(), describe(other));
+    }
+    return other;
+  }
+
+  private static String describe(BrokerRegistration other) {
+    return "the broker at " + other.httpHost() + ":" + other.httpPort()
+        + (other.directoryId() == null ? "" : " (data directory " + other.directoryId() + ")");
+  }
+
+  /**
+   * Replaces this broker's registration data (the HTTP port once the listener is bound) and completes once the
+   * snapshot shows it. Fails if the registration is not this session's.
+   */
+  public Future<Void> updateRegistration(BrokerRegistration reg) {
+    String path = ZkPaths.broker(reg.id());
+    return blocking(() -> {
+      Stat stat = client.checkExists().forPath(path);
+      if (stat == null || stat.getEphemeralOwner() != currentSession()) {
+        throw new IllegalStateException("Broker " + reg.id() + " is not registered by this session (" + path + ")");
+      }
+      client.setData().withVersion(stat.getVersion()).forPath(path, reg.toJson());
+      registration = reg;
+      return null;
+    }).compose(v -> awaitSnapshot(s -> reg.equals(s.liveBrokers().get(reg.id())), REGISTRATION_VISIBLE_MS,
+        "the registration of broker " + reg.id() + " to show")).mapEmpty();
   }
 
   /**
    * Creates the registration and completes once this broker's own snapshot shows it (read your writes). A create
    * whose answer was lost in a connection loss is retried by Curator and then finds the node: when that node is
-   * owned by this very session it is ours (KAFKA-1387 came from treating it as someone else's).
+   * owned by this very session it is ours (KAFKA-1387 came from treating it as someone else's). A node created by
+   * another session in between is a broker that started with the same id at the same moment.
    */
   private Future<Void> createRegistration(BrokerRegistration reg) {
     String path = ZkPaths.broker(reg.id());
@@ -217,11 +263,13 @@ public final class ZkMetadataStore implements AutoCloseable {
       try {
         client.create().storingStatIn(created).withMode(CreateMode.EPHEMERAL).forPath(path, reg.toJson());
       } catch (KeeperException.NodeExistsException e) {
-        created = client.checkExists().forPath(path);
-        if (created == null || created.getEphemeralOwner() != currentSession()) {
-          throw e;
+        Stat stat = new Stat();
+        byte[] data = client.getData().storingStatIn(stat).forPath(path);
+        if (stat.getEphemeralOwner() != currentSession()) {
+          throw new DuplicateBrokerIdException(reg.id(), describe(BrokerRegistration.fromJson(reg.id(), data)));
         }
         client.setData().forPath(path, reg.toJson());
+        created = stat;
       }
       ownRegistrationZxid = created.getCzxid();
       LOG.log(Level.INFO, "Registered broker " + reg.id() + " at " + path);
