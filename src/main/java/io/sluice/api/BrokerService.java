@@ -4,6 +4,7 @@ import io.sluice.api.TopicPartition;
 import io.vertx.core.Future;
 import java.nio.ByteBuffer;
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalLong;
 
 /**
@@ -68,4 +69,12 @@ public interface BrokerService {
 
   /** The cluster's id, controller and brokers. */
   Future<ClusterDescription> describeCluster(RequestContext caller);
+
+  /**
+   * Why this broker should not be sent traffic now (no ZooKeeper session, rejoining the cluster, no controller), or
+   * empty when it may: {@code GET /ready}. Cheap, any thread.
+   */
+  default Optional<String> notReadyReason() {
+    return Optional.empty();
+  }
 }

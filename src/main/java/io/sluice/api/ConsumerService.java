@@ -34,6 +34,12 @@ public interface ConsumerService {
   /** Leaves the group (committing first with auto-commit) and forgets the instance. */
   Future<Void> delete(String group, String name);
 
+  /**
+   * The instance's settings as created, with every default filled in (REST v2 names: {@code format}, which decides
+   * how its records are answered, {@code auto.offset.reset}, ...).
+   */
+  Future<JsonObject> config(String group, String name);
+
   Future<Void> subscribe(String group, String name, Subscription subscription);
 
   /** The subscription, or null when there is none. */
@@ -79,7 +85,7 @@ public interface ConsumerService {
   /** {@code {"group_id", "state", "generation", "assignor", "members": [{"member_id", "instance_id", "partitions"}]}}. */
   Future<JsonObject> describeGroup(String group);
 
-  /** {@code [{"topic", "partition", "committed_offset", "log_end_offset", "lag"}]}. */
+  /** {@code [{"topic", "partition", "committed_offset", "next_offset", "log_end_offset", "lag"}]}. */
   Future<JsonArray> lags(String group);
 
   /** Resets a group without members; see {@link io.sluice.group.GroupAdmin#resetOffsets}. */

@@ -1,5 +1,7 @@
 package io.sluice.broker;
 
+import io.sluice.api.ClusterDescription;
+
 import io.sluice.api.BrokerService;
 
 import io.sluice.api.Listener;
@@ -9,6 +11,7 @@ import io.sluice.broker.cluster.Controller;
 import io.sluice.broker.cluster.ForwardServer;
 import io.sluice.broker.cluster.ForwardingBrokerService;
 import io.sluice.broker.cluster.ReplicationServer;
+import io.sluice.broker.cluster.SessionKeeper;
 import io.sluice.broker.metadata.BrokerRegistration;
 import io.sluice.broker.metadata.MetadataSnapshot;
 import io.sluice.broker.metadata.TopicState;
@@ -20,6 +23,8 @@ import io.sluice.broker.spi.BrokerComponent;
 import io.sluice.consumer.GroupCoordination;
 import io.sluice.config.BrokerConfig;
 import io.sluice.api.TopicPartition;
+import io.sluice.errors.ErrorCode;
+import io.sluice.errors.SluiceException;
 import io.sluice.storage.MetaProperties;
 import io.sluice.storage.LogManager;
 import io.vertx.core.Future;
@@ -29,7 +34,6 @@ import io.vertx.core.VertxOptions;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.eventbus.EventBusOptions;
 import io.vertx.core.internal.VertxInternal;
-import io.vertx.core.json.JsonObject;
 import io.vertx.spi.cluster.zookeeper.ZookeeperClusterManager;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -38,17 +42,23 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
-import org.apache.curator.framework.state.ConnectionState;
+import java.util.UUID;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.CuratorFrameworkFactory;
+import org.apache.curator.retry.ExponentialBackoffRetry;
 
 /**
  * A running broker and its lifecycle.
@@ -64,7 +74,11 @@ import org.apache.curator.framework.state.ConnectionState;
  *
  * <p>{@link #close} takes it down in reverse: the HTTP front end first (requests in flight are answered), then the
  * partitions (parked fetches answered, queued appends finished, logs flushed and marked clean), the registration
- * and metadata cache, the log store, Vert.x (leaving the cluster) and the embedded ZooKeeper. Idempotent.
+ * and metadata cache, the log store, Vert.x (leaving the cluster) and the embedded ZooKeeper; each step bounded, the
+ * whole within {@code shutdown.timeout.ms} whatever ZooKeeper does. Idempotent.
+ *
+ * <p>A lost ZooKeeper connection does not stop the broker: its {@link SessionKeeper} fences the partitions while the
+ * session may be gone and rejoins the cluster in place when ZooKeeper answers again.
  */
 public final class Broker {
   private static final System.Logger LOG = System.getLogger(Broker.class.getName());
@@ -74,6 +88,12 @@ public final class Broker {
   private static final String STORAGE_POOL = "sluice-storage";
   private static final String ZOOKEEPER_POOL = "sluice-zookeeper";
   private static final int ZOOKEEPER_POOL_SIZE = 2;
+  /** Bound of each shutdown step that may wait for ZooKeeper. */
+  static final long ZOOKEEPER_STEP_MS = 2_000;
+  /** Bound of the HTTP step: requests in flight get a 5 s grace, then the group coordinator stops. */
+  private static final long HTTP_STEP_MS = 10_000;
+  /** Bound of Vert.x's close, which leaves the cluster (a ZooKeeper client close). */
+  private static final long VERTX_STEP_MS = 5_000;
 
   private final BrokerConfig config;
   private final Builder builder;
@@ -97,11 +117,11 @@ public final class Broker {
   private Controller controller;
   private ReplicationServer replicationServer;
   private ForwardServer forwardServer;
-  private final Promise<Void> sessionLost = Promise.promise();
   private final List<BrokerComponent> components = new ArrayList<>();
   private final List<Listener> listeners = new ArrayList<>();
   private final List<Listener> startedListeners = new ArrayList<>();
   private final List<Listener.Endpoint> endpoints = new ArrayList<>();
+  private SessionKeeper sessionKeeper;
   /** This data directory's identity (meta.properties), checked at start and written once registered. */
   private MetaProperties identity;
   private BrokerRegistration registration;
@@ -254,44 +274,43 @@ public final class Broker {
     return advertised.compose(r -> cluster.recordSeen(reg));
   }
 
-  /** The host other brokers and clients are told before the listeners are up: never a wildcard address. */
-  private String advertisedHttpHost() {
-    String host = config.httpHost();
-    return host.equals("0.0.0.0") || host.equals("::") ? config.clusterHost() : host;
-  }
-
   /**
-   * The cluster services: the replica fetch and forwarding endpoints on the event bus, the controller, and the
-   * service front ends call (which forwards partition requests to their leaders). A lost ZooKeeper session fences
-   * every partition at once and completes {@link #sessionLost()}: vertx-zookeeper does not re-create this node's
-   * cluster membership after an expiry (vertx-zookeeper#152), so the broker must be restarted, not patched up.
+   * The cluster services: the replica fetch and forwarding endpoints on the event bus, the controller, the service
+   * front ends call (which forwards partition requests to their leaders), and the {@link SessionKeeper}, which fences
+   * the partitions while the ZooKeeper session may be lost and rejoins the cluster in place when ZooKeeper is back.
    */
   private Future<Void> startClusterRole() {
     localService = new LocalBrokerService(config, metadata, partitions);
     controller = new Controller(clusterManager.getCuratorFramework().usingNamespace(ZkPaths.NAMESPACE), metadata,
         zookeeperExecutor, config.brokerId(), config.getBoolean(BrokerConfig.UNCLEAN_LEADER_ELECTION_ENABLE),
         config.getBoolean(BrokerConfig.AUTO_LEADER_REBALANCE_ENABLE));
+    sessionKeeper = new SessionKeeper(vertx, clusterManager.getCuratorFramework(), clusterManager, metadata,
+        partitions, config.brokerId(), config.zookeeperSessionTimeoutMs());
     service = new ForwardingBrokerService(vertx, config.brokerId(), localService, metadata,
-        () -> cluster.describe(metadata.snapshot()));
+        this::describeCluster, sessionKeeper::notReadyReason);
     replicationServer = new ReplicationServer(vertx, config.brokerId(), partitions);
     forwardServer = new ForwardServer(vertx, config.brokerId(), localService);
-    clusterManager.getCuratorFramework().getConnectionStateListenable().addListener((client, state) -> {
-      if (state == ConnectionState.LOST && !sessionLost.future().isComplete()) {
-        LOG.log(Level.ERROR, "Broker " + config.brokerId() + " lost its ZooKeeper session: fencing every partition;"
-            + " the broker must rejoin the cluster");
-        partitions.fenceAll();
-        sessionLost.tryComplete();
-      }
-    });
+    sessionKeeper.start();
     return Future.join(replicationServer.start(), forwardServer.start()).mapEmpty();
   }
 
-  /**
-   * Completes when this broker's ZooKeeper session expired: its partitions are fenced (they acknowledge nothing) and
-   * it should be closed and started again to rejoin the cluster.
-   */
-  public Future<Void> sessionLost() {
-    return sessionLost.future();
+  /** {@code GET /cluster}: it reads ZooKeeper, so it fails fast without a connection and is bounded. */
+  private Future<ClusterDescription> describeCluster() {
+    if (!metadata.connected()) {
+      return Future.failedFuture(new SluiceException(ErrorCode.BROKER_NOT_AVAILABLE, "Broker " + config.brokerId()
+          + " has no ZooKeeper connection: it cannot describe the cluster now; ask another broker or retry"));
+    }
+    long timeoutMs = config.zookeeperSessionTimeoutMs();
+    return cluster.describe(metadata.snapshot()).timeout(timeoutMs, TimeUnit.MILLISECONDS)
+        .recover(t -> Future.failedFuture(t instanceof java.util.concurrent.TimeoutException
+            ? new SluiceException(ErrorCode.BROKER_NOT_AVAILABLE, "ZooKeeper did not answer within " + timeoutMs
+                + " ms") : t));
+  }
+
+  /** Why this broker should not take traffic now (no ZooKeeper session, no controller...), or empty. Any thread. */
+  public Optional<String> notReadyReason() {
+    SessionKeeper k = sessionKeeper;
+    return k == null ? Optional.of("Broker " + config.brokerId() + " is starting") : k.notReadyReason();
   }
 
   /**
@@ -329,24 +348,24 @@ public final class Broker {
   }
 
   private Future<Void> startVertx() {
-    JsonObject zkConfig = new JsonObject()
-        .put("zookeeperHosts", zookeeperConnect)
-        .put("sessionTimeout", config.zookeeperSessionTimeoutMs())
-        .put("connectTimeout", config.zookeeperConnectionTimeoutMs())
-        .put("rootPath", ZK_ROOT_PATH)
-        // exponential_backoff: the bounded and until_elapsed policies of vertx-zookeeper swap their arguments.
-        .put("retry", new JsonObject().put("policy", "exponential_backoff").put("initialSleepTime", 100)
-            .put("intervalTimes", 10_000).put("maxTimes", 5));
-    clusterManager = new ZookeeperClusterManager(zkConfig);
+    CuratorFrameworkFactory.Builder zk = CuratorFrameworkFactory.builder()
+        .connectString(zookeeperConnect)
+        .namespace(ZK_ROOT_PATH)
+        .sessionTimeoutMs(config.zookeeperSessionTimeoutMs())
+        .connectionTimeoutMs(config.zookeeperConnectionTimeoutMs())
+        .retryPolicy(new ExponentialBackoffRetry(100, 5, 10_000));
+    CuratorFramework curator = ZkSessionPolicy.serverDecidesExpiry(zk).build();
+    curator.start();
+    clusterManager = new ZookeeperClusterManager(curator, UUID.randomUUID().toString());
     VertxOptions options = new VertxOptions().setEventBusOptions(new EventBusOptions()
         .setHost(config.clusterHost()).setPort(config.clusterPort()).setClusterPublicHost(config.clusterHost()));
     builder.vertxOptions.accept(options);
-    return Vertx.builder().with(options).withClusterManager(clusterManager).buildClustered().map(v -> {
+    return Vertx.builder().with(options).withClusterManager(clusterManager).buildClustered().<Void>map(v -> {
       vertx = v;
       storageExecutor = v.createSharedWorkerExecutor(STORAGE_POOL, config.numIoThreads());
       zookeeperExecutor = v.createSharedWorkerExecutor(ZOOKEEPER_POOL, ZOOKEEPER_POOL_SIZE);
       return null;
-    });
+    }).onFailure(t -> curator.close());
   }
 
   private Future<Void> openLogStore() {
@@ -361,6 +380,7 @@ public final class Broker {
     metadata = new ZkMetadataStore(vertx, clusterManager.getCuratorFramework(), zookeeperExecutor,
         ((VertxInternal) vertx).createEventLoopContext());
     metadata.watchForPauses(config.zookeeperSessionTimeoutMs() / 2);
+    metadata.requestTimeoutMs(config.zookeeperSessionTimeoutMs());
     return metadata.start().mapEmpty();
   }
 
@@ -410,34 +430,52 @@ public final class Broker {
     }
   }
 
-  /** Stops the broker cleanly; every step runs even if an earlier one failed. Idempotent. */
+  private String advertisedHttpHost() {
+    String host = config.httpHost();
+    return host.equals("0.0.0.0") || host.equals("::") ? config.clusterHost() : host;
+  }
+
+  /**
+   * Stops the broker cleanly; every step runs even if an earlier one failed, and each is bounded, so the whole takes
+   * at most {@code shutdown.timeout.ms} whatever ZooKeeper does: a step that needs ZooKeeper gets
+   * {@link #ZOOKEEPER_STEP_MS} (without a connection it could wait for good: Curator retries, vertx-zookeeper's
+   * unregistrations wait for the server), the others what is left of the grace. An abandoned step is logged; an
+   * abandoned log close costs a recovery scan at the next start, never data. Idempotent.
+   */
   public synchronized Future<Void> close() {
     if (closed != null) {
       return closed;
     }
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.getInt(BrokerConfig.SHUTDOWN_TIMEOUT_MS));
     Future<Void> chain = Future.succeededFuture();
+    if (sessionKeeper != null) {
+      sessionKeeper.close();
+    }
     for (Listener l : reversed(startedListeners)) {
-      chain = step(chain, "listener " + l.name(), l::stop);
+      chain = step(chain, "listener " + l.name(), HTTP_STEP_MS, deadline, l::stop);
     }
+    // A broker service may unregister event-bus consumers: ZooKeeper writes.
     for (BrokerComponent c : reversed(components)) {
-      chain = step(chain, c.name(), c::stop);
+      chain = step(chain, c.name(), ZOOKEEPER_STEP_MS, deadline, c::stop);
     }
-    chain = step(chain, "controller", () -> controller == null ? null : controller.close());
-    chain = step(chain, "cluster endpoints", () -> replicationServer == null ? null
+    chain = step(chain, "controller", ZOOKEEPER_STEP_MS, deadline, () -> controller == null ? null : controller.close());
+    chain = step(chain, "cluster endpoints", ZOOKEEPER_STEP_MS, deadline, () -> replicationServer == null ? null
         : Future.join(replicationServer.stop(), forwardServer.stop()));
-    chain = step(chain, "partitions", () -> partitions == null ? null : partitions.closeAll());
-    chain = step(chain, "metadata", () -> metadata == null ? null : metadata.closeAsync());
-    chain = step(chain, "log store", () -> logStore == null ? null : storageExecutor.executeBlocking(() -> {
-      logStore.close();
-      return null;
-    }, false));
-    chain = step(chain, "worker pools", () -> storageExecutor == null ? null
+    chain = step(chain, "partitions", Long.MAX_VALUE, deadline, () -> partitions == null ? null : partitions.closeAll());
+    chain = step(chain, "metadata", ZOOKEEPER_STEP_MS, deadline, () -> metadata == null ? null : metadata.closeAsync());
+    chain = step(chain, "log store", Long.MAX_VALUE, deadline, () -> logStore == null ? null
+        : storageExecutor.executeBlocking(() -> {
+          logStore.close();
+          return null;
+        }, false));
+    chain = step(chain, "worker pools", ZOOKEEPER_STEP_MS, deadline, () -> storageExecutor == null ? null
         : Future.join(storageExecutor.close(), zookeeperExecutor.close()));
-    chain = step(chain, "Vert.x", () -> vertx == null ? null : vertx.close());
-    chain = step(chain, "ZooKeeper", () -> embeddedZooKeeper == null ? null : onBootstrapThread(() -> {
-      embeddedZooKeeper.close();
-      return null;
-    }));
+    chain = step(chain, "Vert.x", VERTX_STEP_MS, deadline, () -> vertx == null ? null : vertx.close());
+    chain = step(chain, "ZooKeeper", Long.MAX_VALUE, deadline, () -> embeddedZooKeeper == null ? null
+        : onBootstrapThread(() -> {
+          embeddedZooKeeper.close();
+          return null;
+        }));
     closed = chain.andThen(ar -> {
       bootstrap.shutdown();
       LOG.log(Level.INFO, "Broker " + config.brokerId() + " stopped");
@@ -451,19 +489,57 @@ public final class Broker {
     return copy;
   }
 
-  private static Future<Void> step(Future<Void> previous, String what, Supplier<Future<?>> action) {
+  /** Runs {@code action} after {@code previous}, abandoned after {@code limitMs} or at {@code deadline}. */
+  private Future<Void> step(Future<Void> previous, String what, long limitMs, long deadline,
+      Supplier<Future<?>> action) {
     return previous.compose(v -> {
+      long leftMs = Math.max(0, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
+      long boundMs = Math.min(limitMs, leftMs);
       Future<?> f;
       try {
         f = action.get();
       } catch (RuntimeException e) {
         f = Future.failedFuture(e);
       }
-      return f == null ? Future.<Void>succeededFuture() : f.<Void>mapEmpty().recover(t -> {
-        LOG.log(Level.ERROR, "Shutdown: closing the " + what + " failed", t);
+      if (f == null) {
+        return Future.<Void>succeededFuture();
+      }
+      return bounded(f.mapEmpty(), boundMs).recover(t -> {
+        if (t instanceof java.util.concurrent.TimeoutException) {
+          LOG.log(Level.WARNING, "Shutdown: closing the " + what + " did not finish within " + boundMs
+              + " ms; going on without it");
+        } else {
+          LOG.log(Level.ERROR, "Shutdown: closing the " + what + " failed", t);
+        }
         return Future.succeededFuture();
       });
     });
+  }
+
+  /**
+   * {@code f}, failed with a TimeoutException after {@code boundMs}. Timed on a thread of its own: Vert.x timers
+   * would not fire once Vert.x itself is closing.
+   */
+  private Future<Void> bounded(Future<Void> f, long boundMs) {
+    if (f.isComplete() || boundMs == Long.MAX_VALUE) {
+      return f;
+    }
+    Promise<Void> p = Promise.promise();
+    ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "sluice-shutdown-timer-" + config.brokerId());
+      t.setDaemon(true);
+      return t;
+    });
+    timer.schedule(() -> p.tryFail(new java.util.concurrent.TimeoutException()), boundMs, TimeUnit.MILLISECONDS);
+    f.onComplete(ar -> {
+      timer.shutdownNow();
+      if (ar.succeeded()) {
+        p.tryComplete();
+      } else {
+        p.tryFail(ar.cause());
+      }
+    });
+    return p.future();
   }
 
   private <T> Future<T> onBootstrapThread(Supplier<T> task) {

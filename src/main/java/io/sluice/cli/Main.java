@@ -6,13 +6,11 @@ import io.sluice.config.BrokerConfig;
 import io.sluice.config.ConfigException;
 import io.sluice.config.ConfigKey;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Sluice's command line. {@code sluice [broker] [options]} runs a broker until the process is told to stop
@@ -26,7 +24,7 @@ public final class Main {
   public static final int EXIT_OK = 0;
   public static final int EXIT_FAILED = 1;
   public static final int EXIT_USAGE = 2;
-  private static final long SHUTDOWN_TIMEOUT_S = 60;
+  private static final long SHUTDOWN_MARGIN_MS = 2_000;
 
   private Main() {
   }
@@ -85,19 +83,19 @@ public final class Main {
       err.println("sluice: warning: unknown configuration keys ignored: " + config.unknownKeys());
     }
     // The hook is in place before the start begins: a SIGTERM during the start waits for it, then closes.
-    AtomicReference<Future<Broker>> current = new AtomicReference<>(
-        Broker.builder(config).listener(HttpListener::new).start());
-    Future<Broker> starting = current.get();
+    Future<Broker> starting = Broker.builder(config).listener(HttpListener::new).start();
     CountDownLatch stopped = new CountDownLatch(1);
+    // Broker.close bounds itself by the grace; the margin only covers the hops between its steps.
+    long shutdownMs = config.getInt(BrokerConfig.SHUTDOWN_TIMEOUT_MS);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       try {
-        current.get().transform(ar -> {
+        starting.transform(ar -> {
           if (ar.failed()) {
             return Future.succeededFuture();
           }
           out.println("Sluice broker " + config.brokerId() + " shutting down");
           return ar.result().close().onSuccess(v -> out.println("Sluice broker " + config.brokerId() + " stopped"));
-        }).await(SHUTDOWN_TIMEOUT_S, TimeUnit.SECONDS);
+        }).await(shutdownMs + SHUTDOWN_MARGIN_MS, TimeUnit.MILLISECONDS);
       } catch (Exception e) {
         err.println("sluice: clean shutdown did not finish: " + e);
       } finally {
@@ -113,7 +111,6 @@ public final class Main {
       return EXIT_FAILED;
     }
     announce(broker, config, out);
-    rejoinAfterSessionLoss(broker, config, current, out, err, stopped);
     try {
       stopped.await();
     } catch (InterruptedException e) {
@@ -128,36 +125,6 @@ public final class Main {
     out.println("Sluice broker " + broker.brokerId() + " listening on http://" + config.httpHost() + ":"
         + broker.httpPort());
     out.flush();
-  }
-
-  /**
-   * A broker whose ZooKeeper session expired has fenced itself; it is closed and started again on the same data
-   * directory so that it rejoins the cluster as a new member (vertx-zookeeper does not restore the old membership).
-   */
-  private static void rejoinAfterSessionLoss(Broker broker, BrokerConfig config, AtomicReference<Future<Broker>> current,
-      PrintStream out, PrintStream err, CountDownLatch stopped) {
-    broker.sessionLost().onSuccess(v -> {
-      if (stopped.getCount() == 0) {
-        return;
-      }
-      out.println("Sluice broker " + config.brokerId() + " lost its ZooKeeper session; rejoining the cluster");
-      out.flush();
-      // A broker that joined another local broker's embedded ZooKeeper stays with it: starting one of its own
-      // now would make a second, empty cluster.
-      BrokerConfig again = broker.embeddedZooKeeper() ? config
-          : config.with(BrokerConfig.ZOOKEEPER_CONNECT, broker.zookeeperConnect());
-      Promise<Broker> next = Promise.promise();
-      current.set(next.future());
-      broker.close().compose(closed -> Broker.builder(again).listener(HttpListener::new).start())
-          .onComplete(next);
-      next.future().onComplete(b -> {
-        announce(b, again, out);
-        rejoinAfterSessionLoss(b, again, current, out, err, stopped);
-      }, t -> {
-        err.println("sluice: broker " + config.brokerId() + " could not rejoin the cluster: " + t);
-        System.exit(EXIT_FAILED);
-      });
-    });
   }
 
   static String usage() {

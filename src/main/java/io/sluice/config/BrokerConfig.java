@@ -38,6 +38,7 @@ public final class BrokerConfig {
   public static final String ZOOKEEPER_EMBEDDED_PORT = "zookeeper.embedded.port";
   public static final String ZOOKEEPER_SESSION_TIMEOUT_MS = "zookeeper.session.timeout.ms";
   public static final String ZOOKEEPER_CONNECTION_TIMEOUT_MS = "zookeeper.connection.timeout.ms";
+  public static final String SHUTDOWN_TIMEOUT_MS = "shutdown.timeout.ms";
   public static final String NUM_PARTITIONS = "num.partitions";
   public static final String DEFAULT_REPLICATION_FACTOR = "default.replication.factor";
   public static final String LOG_SEGMENT_BYTES = "log.segment.bytes";
@@ -61,6 +62,8 @@ public final class BrokerConfig {
   public static final String HTTP_MAX_CONNECTIONS = "http.max.connections";
   public static final String FETCH_MAX_WAIT_MS = "fetch.max.wait.ms";
   public static final String HTTP_MAX_RECORDS_PER_REQUEST = "http.max.records.per.request";
+  public static final String HTTP_WS_MAX_FRAME_BYTES = "http.ws.max.frame.bytes";
+  public static final String HTTP_WS_MAX_MESSAGE_BYTES = "http.ws.max.message.bytes";
   public static final String CLUSTER_HOST = "cluster.host";
   public static final String CLUSTER_PORT = "cluster.port";
   public static final String OFFSETS_TOPIC_NUM_PARTITIONS = "offsets.topic.num.partitions";
@@ -95,6 +98,9 @@ public final class BrokerConfig {
       intKey(ZOOKEEPER_SESSION_TIMEOUT_MS, 6_000, 1_000, Integer.MAX_VALUE, "ZooKeeper session timeout: how long a"
           + " dead broker keeps its partitions' leadership (Kafka's default is 18000; Sluice favours quick failover)"),
       intKey(ZOOKEEPER_CONNECTION_TIMEOUT_MS, 10_000, 100, Integer.MAX_VALUE, "ZooKeeper connect timeout"),
+      intKey(SHUTDOWN_TIMEOUT_MS, 30_000, 1_000, Integer.MAX_VALUE, "the grace of a clean shutdown (SIGTERM):"
+          + " steps still running then are abandoned (an unfinished log close costs a recovery scan at the next"
+          + " start, never data); each step that needs ZooKeeper is bounded much lower"),
       intKey(NUM_PARTITIONS, 1, 1, 100_000, "partitions of an auto-created or defaulted topic"),
       intKey(DEFAULT_REPLICATION_FACTOR, 1, 1, Short.MAX_VALUE, "replication factor by default"),
       intKey(LOG_SEGMENT_BYTES, 1 << 30, 1024, Integer.MAX_VALUE, "segment.bytes by default"),
@@ -122,6 +128,10 @@ public final class BrokerConfig {
       longKey(HTTP_MAX_BODY_BYTES, 16L << 20, 1, "largest accepted request body"),
       intKey(HTTP_MAX_CONNECTIONS, 10_000, 1, Integer.MAX_VALUE, "open HTTP connections at most"),
       intKey(HTTP_MAX_RECORDS_PER_REQUEST, 10_000, 1, Integer.MAX_VALUE, "records one produce request may carry"),
+      intKey(HTTP_WS_MAX_FRAME_BYTES, 1 << 20, 1, Integer.MAX_VALUE, "largest WebSocket frame; a larger one closes"
+          + " the socket (close code 1009); at most http.ws.max.message.bytes"),
+      intKey(HTTP_WS_MAX_MESSAGE_BYTES, 1 << 20, 1, Integer.MAX_VALUE, "largest WebSocket message (all its"
+          + " fragments); a larger one gets a 10001 error reply in its place"),
       longKey(FETCH_MAX_WAIT_MS, 30_000L, 0, "cap on a fetch's timeout (its long-poll wait) and on a consumer poll's"),
       stringKey(CLUSTER_HOST, "127.0.0.1", "event-bus host, advertised to other brokers as is"),
       intKey(CLUSTER_PORT, 0, 0, 65_535, "event-bus port; 0 lets the OS choose"),
@@ -163,6 +173,7 @@ public final class BrokerConfig {
     }
     this.parsed = p;
     validateDataDirs();
+    validateWebSocketLimits();
   }
 
   /** The built-in defaults. */
@@ -323,6 +334,14 @@ public final class BrokerConfig {
     return getInt(HTTP_MAX_CONNECTIONS);
   }
 
+  public int httpWsMaxFrameBytes() {
+    return getInt(HTTP_WS_MAX_FRAME_BYTES);
+  }
+
+  public int httpWsMaxMessageBytes() {
+    return getInt(HTTP_WS_MAX_MESSAGE_BYTES);
+  }
+
   public int httpMaxRecordsPerRequest() {
     return getInt(HTTP_MAX_RECORDS_PER_REQUEST);
   }
@@ -368,6 +387,14 @@ public final class BrokerConfig {
       throw new ConfigException(LOG_DIR, "Configuration " + LOG_DIR + " must not be empty");
     }
     defaultLogConfig();
+  }
+
+  private void validateWebSocketLimits() {
+    if (httpWsMaxFrameBytes() > httpWsMaxMessageBytes()) {
+      throw new ConfigException(HTTP_WS_MAX_FRAME_BYTES, "Configuration " + HTTP_WS_MAX_FRAME_BYTES + " ("
+          + httpWsMaxFrameBytes() + ") must not exceed " + HTTP_WS_MAX_MESSAGE_BYTES + " (" + httpWsMaxMessageBytes()
+          + "): a frame is part of a message");
+    }
   }
 
   @Override

@@ -12,6 +12,7 @@ import io.sluice.api.CommittedOffset;
 import io.sluice.group.Group;
 import io.sluice.group.GroupAdmin;
 import io.sluice.group.GroupCoordinator;
+import io.sluice.api.GroupIds;
 import io.sluice.group.GroupListener;
 import io.sluice.group.Member;
 import io.sluice.group.OffsetsTopic;
@@ -26,6 +27,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Function;
 
@@ -94,6 +96,11 @@ public final class LocalConsumerService implements ConsumerService, GroupListene
 
   @Override
   public Future<String> create(String group, JsonObject settings) {
+    try {
+      GroupIds.validate(group);
+    } catch (SluiceException e) {
+      return Future.failedFuture(e);
+    }
     return coordinator.run(group, () -> {
       ConsumerConfig cfg = ConsumerConfig.parse(settings, coordinator.config());
       Map<String, ConsumerInstance> byName = instances.computeIfAbsent(group, g -> new TreeMap<>());
@@ -152,6 +159,19 @@ public final class LocalConsumerService implements ConsumerService, GroupListene
         coordinator.group(group).resubscribe(inst.memberId, subscription);
       }
       return coordinator.persistInstance(group, name, inst.toJson());
+    });
+  }
+
+  @Override
+  public Future<JsonObject> config(String group, String name) {
+    // Not behind the instance's queue: a long poll parked there would hold the answer back.
+    return coordinator.run(group, () -> {
+      ConsumerInstance inst = instances.getOrDefault(group, Map.of()).get(name);
+      if (inst == null || inst.deleted) {
+        throw new SluiceException(ErrorCode.CONSUMER_INSTANCE_NOT_FOUND, "Consumer instance '" + name
+            + "' not found in group '" + group + "'");
+      }
+      return Future.succeededFuture(inst.config.toJson());
     });
   }
 
@@ -341,6 +361,27 @@ public final class LocalConsumerService implements ConsumerService, GroupListene
 
   @Override
   public Future<Void> commit(String group, String name, Map<TopicPartition, Long> nextOffsets) {
+    // The metadata check answers at once (a local snapshot), so commits still reach the group in the order they came.
+    return requireExisting(nextOffsets == null ? Set.of() : nextOffsets.keySet())
+        .compose(v -> commitExisting(group, name, nextOffsets));
+  }
+
+  /**
+   * Fails UNKNOWN_TOPIC_OR_PARTITION unless every partition exists: a commit to a topic or partition that does not
+   * exist would otherwise sit in the group, and in its lags, for good.
+   */
+  private Future<Void> requireExisting(Set<TopicPartition> tps) {
+    Map<String, Integer> highest = new TreeMap<>();
+    tps.forEach(tp -> highest.merge(tp.topic(), tp.partition(), Math::max));
+    List<Future<Void>> checks = new ArrayList<>();
+    highest.forEach((topic, partition) -> checks.add(service.describeTopic(RequestContext.SELF, topic).compose(m -> partition
+        < m.partitionCount() ? Future.<Void>succeededFuture() : Future.failedFuture(new SluiceException(
+            ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, "Cannot commit an offset for partition " + partition + " of topic '"
+            + topic + "': it has " + m.partitionCount() + " partition(s)")))));
+    return Future.all(checks).mapEmpty();
+  }
+
+  private Future<Void> commitExisting(String group, String name, Map<TopicPartition, Long> nextOffsets) {
     return coordinator.run(group, () -> {
       ConsumerInstance inst = instances.getOrDefault(group, Map.of()).get(name);
       // Named offsets do not depend on positions, so they need not wait behind a parked long poll of the same

@@ -77,6 +77,11 @@ public final class RoutingConsumerService implements ConsumerService {
   }
 
   @Override
+  public Future<JsonObject> config(String group, String name) {
+    return route(group, s -> s.config(group, name));
+  }
+
+  @Override
   public Future<Void> delete(String group, String name) {
     return route(group, s -> s.delete(group, name));
   }

@@ -16,6 +16,11 @@ public enum ErrorCode {
   LEADER_NOT_AVAILABLE(5, 503, true),
   NOT_LEADER_OR_FOLLOWER(6, 421, true),
   REQUEST_TIMED_OUT(7, 504, true),
+  /**
+   * This broker cannot reach ZooKeeper (no session, or it is rejoining after losing one): cluster metadata cannot be
+   * read or changed through it now. Retry later or on another broker.
+   */
+  BROKER_NOT_AVAILABLE(8, 503, true),
   MESSAGE_TOO_LARGE(10, 413, false),
   /** The connection to a broker failed or was lost before an answer: the request may or may not have applied. */
   NETWORK_EXCEPTION(13, 503, true),
@@ -29,6 +34,8 @@ public enum ErrorCode {
   ILLEGAL_GENERATION(22, 409, false),
   /** A member names an assignor other than the one its group's members use. */
   INCONSISTENT_GROUP_PROTOCOL(23, 409, false),
+  /** A group id that is empty, too long or holds characters outside {@code [a-zA-Z0-9._-]}. */
+  INVALID_GROUP_ID(24, 400, false),
   UNKNOWN_MEMBER_ID(25, 409, false),
   INVALID_SESSION_TIMEOUT(26, 400, false),
   REBALANCE_IN_PROGRESS(27, 409, true),

@@ -52,7 +52,12 @@ public final class GroupAdmin {
         .put("generation", g.generation()).put("assignor", g.assignorName()).put("members", members));
   }
 
-  /** Committed and assigned partitions with the log end and the lag; null fields where there is no commit. */
+  /**
+   * Committed and assigned partitions with the log end and the lag; null fields where there is no commit.
+   * {@code committed_offset} follows the REST v2 convention of every other Sluice answer (the last record
+   * processed: what a commit sends and {@code GET .../offsets} shows); {@code next_offset} is where the group
+   * resumes (Kafka's committed offset, one more), and {@code lag} is {@code log_end_offset - next_offset}.
+   */
   public Future<JsonArray> lags(String groupId) {
     if (!coordinator.groupIds().contains(groupId)) {
       throw notFound(groupId);
@@ -69,7 +74,8 @@ public final class GroupAdmin {
         CommittedOffset c = committed.get(tp);
         Long end = f.succeeded() ? f.result().endOffset() : null;
         out.add(new JsonObject().put("topic", tp.topic()).put("partition", tp.partition())
-            .put("committed_offset", c == null ? null : c.offset()).put("log_end_offset", end)
+            .put("committed_offset", c == null ? null : c.offset() - 1)
+            .put("next_offset", c == null ? null : c.offset()).put("log_end_offset", end)
             .put("lag", c == null || end == null ? null : Math.max(0, end - c.offset())));
       });
       return Future.succeededFuture(out);

@@ -32,7 +32,7 @@ final class ApiRouter {
     Router router = Router.router(vertx);
     // No file uploads: they would create a directory on disk; bodies stay in memory under the limit.
     BodyHandler body = BodyHandler.create(false).setBodyLimit(deps.cfg().maxBodyBytes());
-    new HealthEndpoint(deps.readiness()).mount(router);
+    new HealthEndpoint(deps.readiness(), deps.service()).mount(router);
     new OpenApiEndpoint(deps.openApi()).mount(router);
     new ClusterEndpoint(deps.service()).mount(router);
     new TopicsEndpoint(deps.service()).mount(router, body);

@@ -12,7 +12,7 @@ import io.vertx.ext.web.RoutingContext;
  * GET  /consumer-groups                    -> [{"group_id", "state"}]
  * GET  /consumer-groups/{group}            -> {"group_id", "state", "generation", "assignor",
  *                                              "members": [{"member_id", "instance_id", "partitions": [...]}]}
- * GET  /consumer-groups/{group}/lags       -> [{"topic", "partition", "committed_offset", "log_end_offset", "lag"}]
+ * GET  /consumer-groups/{group}/lags       -> [{"topic", "partition", "committed_offset", "next_offset", "log_end_offset", "lag"}]
  * POST /consumer-groups/{group}/offsets/reset
  *      {"to": "earliest"|"latest"|"offset"|"timestamp", "offset", "timestamp", "topics", "dry_run"}
  *                                          -> [{"topic", "partition", "current_offset", "new_offset",

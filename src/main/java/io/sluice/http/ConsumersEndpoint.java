@@ -5,6 +5,7 @@ import io.sluice.api.ConsumerService;
 import io.sluice.errors.ErrorCode;
 import io.sluice.api.Subscription;
 import io.sluice.api.TopicPartition;
+import io.sluice.api.GroupIds;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
@@ -73,10 +74,11 @@ final class ConsumersEndpoint {
 
   private void create(RoutingContext ctx) {
     String group = group(ctx);
+    GroupIds.validate(group);
     JsonObject settings = ctx.body().length() == 0 ? new JsonObject() : Replies.jsonObjectBody(ctx);
     consumers.create(group, settings).onSuccess(c -> Replies.json(ctx, 200, new JsonObject()
         .put("instance_id", c)
-        .put("base_uri", baseUri(ctx) + "/consumers/" + group + "/instances/" + c)))
+        .put("base_uri", baseUri(ctx) + UriPaths.of("consumers", group, "instances", c))))
         .onFailure(ctx::fail);
   }
 
@@ -119,9 +121,14 @@ final class ConsumersEndpoint {
   private void records(RoutingContext ctx) {
     long timeout = Params.queryLong(ctx, "timeout", -1, 0, Long.MAX_VALUE);
     long maxBytes = Params.queryLong(ctx, "max_bytes", cfg.defaultFetchMaxBytes(), 1, Integer.MAX_VALUE);
-    consumers.poll(group(ctx), instance(ctx), Math.min(timeout, cfg.maxFetchWaitMs()),
-            (int) Math.min(maxBytes, cfg.maxFetchBytes()), Integer.MAX_VALUE)
-        .onSuccess(records -> answerRecords(ctx, records))
+    String group = group(ctx);
+    String instance = instance(ctx);
+    consumers.config(group, instance)
+        .map(c -> MediaTypes.consumerRecordsFormat(ctx, "json".equals(c.getString("format")) ? EmbeddedFormat.JSON
+            : EmbeddedFormat.BINARY))
+        .compose(format -> consumers.poll(group, instance, Math.min(timeout, cfg.maxFetchWaitMs()),
+                (int) Math.min(maxBytes, cfg.maxFetchBytes()), Integer.MAX_VALUE)
+            .onSuccess(records -> answerRecords(ctx, format, records)))
         .onFailure(t -> {
           if (!ctx.response().closed()) {
             ctx.fail(t);
@@ -129,11 +136,10 @@ final class ConsumersEndpoint {
         });
   }
 
-  private void answerRecords(RoutingContext ctx, List<ConsumedRecord> records) {
+  private void answerRecords(RoutingContext ctx, EmbeddedFormat format, List<ConsumedRecord> records) {
     if (ctx.response().closed()) {
       return;
     }
-    EmbeddedFormat format = recordsFormat(ctx);
     Buffer out = Buffer.buffer(64 + records.size() * 96).appendString("[");
     for (int i = 0; i < records.size(); i++) {
       ConsumedRecord r = records.get(i);
@@ -144,13 +150,6 @@ final class ConsumersEndpoint {
     }
     ctx.response().putHeader("Content-Type", format == EmbeddedFormat.JSON ? MediaTypes.KAFKA_JSON_V2
         : MediaTypes.KAFKA_BINARY_V2).end(out.appendString("]"));
-  }
-
-  /** The Accept header picks json or binary; none (or a wildcard) gives binary, which carries any bytes. */
-  private static EmbeddedFormat recordsFormat(RoutingContext ctx) {
-    String accept = ctx.request().getHeader("Accept");
-    return accept != null && (accept.contains(MediaTypes.KAFKA_JSON_V2) || accept.contains(MediaTypes.JSON))
-        && !accept.contains(MediaTypes.KAFKA_BINARY_V2) ? EmbeddedFormat.JSON : EmbeddedFormat.BINARY;
   }
 
   private void commit(RoutingContext ctx) {

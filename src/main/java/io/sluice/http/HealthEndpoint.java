@@ -1,9 +1,11 @@
 package io.sluice.http;
 
+import io.sluice.api.BrokerService;
 import io.sluice.errors.ErrorCode;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import java.util.Optional;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -11,14 +13,17 @@ import java.util.function.BooleanSupplier;
  *
  * <pre>
  * GET /health  200 {"status": "UP"} while the HTTP server answers at all
- * GET /ready   200 {"status": "READY"} when the readiness supplier says so, else 503 SERVICE_UNAVAILABLE
+ * GET /ready   200 {"status": "READY"} when the readiness supplier and the broker say so, else 503
+ *              SERVICE_UNAVAILABLE with the broker's reason (no ZooKeeper session, no controller, ...)
  * </pre>
  */
 final class HealthEndpoint {
   private final BooleanSupplier readiness;
+  private final BrokerService service;
 
-  HealthEndpoint(BooleanSupplier readiness) {
+  HealthEndpoint(BooleanSupplier readiness, BrokerService service) {
     this.readiness = readiness;
+    this.service = service;
   }
 
   void mount(Router router) {
@@ -33,6 +38,11 @@ final class HealthEndpoint {
   private void ready(RoutingContext ctx) {
     if (!readiness.getAsBoolean()) {
       throw ErrorResponses.error(ErrorCode.SERVICE_UNAVAILABLE, "The broker is not ready to serve requests");
+    }
+    Optional<String> reason = service.notReadyReason();
+    if (reason.isPresent()) {
+      throw ErrorResponses.error(ErrorCode.SERVICE_UNAVAILABLE, "The broker is not ready to serve requests: "
+          + reason.get());
     }
     reply(ctx, new JsonObject().put("status", "READY"));
   }

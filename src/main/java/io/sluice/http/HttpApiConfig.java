@@ -17,10 +17,14 @@ package io.sluice.http;
  * @param fetchWorkerPoolSize threads of the worker pool that reads fetched file slices and decodes them
  * @param shutdownGraceMs how long undeploying waits for requests in flight (parked fetches included) before it
  *     closes their connections
+ * @param wsMaxFrameBytes largest WebSocket frame read; a larger frame closes the socket with close code 1009 (the
+ *     codec cannot skip an unread frame); at most {@code wsMaxMessageBytes}
+ * @param wsMaxMessageBytes largest WebSocket message (all fragments of it); a larger one is answered with a
+ *     REQUEST_TOO_LARGE error message in its place and the socket stays open
  */
 public record HttpApiConfig(String host, int port, long maxBodyBytes, int maxConnections, long maxFetchWaitMs,
     int maxRecordsPerRequest, long defaultFetchWaitMs, int defaultFetchMaxBytes, int maxFetchBytes,
-    int fetchWorkerPoolSize, long shutdownGraceMs) {
+    int fetchWorkerPoolSize, long shutdownGraceMs, int wsMaxFrameBytes, int wsMaxMessageBytes) {
 
   public static final long DEFAULT_MAX_BODY_BYTES = 16L * 1024 * 1024;
   public static final int DEFAULT_MAX_CONNECTIONS = 1024;
@@ -32,6 +36,9 @@ public record HttpApiConfig(String host, int port, long maxBodyBytes, int maxCon
   public static final int DEFAULT_MAX_FETCH_BYTES = 16 * 1024 * 1024;
   public static final int DEFAULT_FETCH_WORKER_POOL_SIZE = 4;
   public static final long DEFAULT_SHUTDOWN_GRACE_MS = 5_000;
+  /** As large as a message: a browser sends every message as one frame. */
+  public static final int DEFAULT_WS_MAX_FRAME_BYTES = 1024 * 1024;
+  public static final int DEFAULT_WS_MAX_MESSAGE_BYTES = 1024 * 1024;
 
   public HttpApiConfig {
     if (host == null || host.isBlank()) {
@@ -47,38 +54,52 @@ public record HttpApiConfig(String host, int port, long maxBodyBytes, int maxCon
     requireRange("defaultFetchMaxBytes", defaultFetchMaxBytes, 1, maxFetchBytes);
     requireRange("fetchWorkerPoolSize", fetchWorkerPoolSize, 1, 1_024);
     requireRange("shutdownGraceMs", shutdownGraceMs, 0, Long.MAX_VALUE);
+    requireRange("wsMaxMessageBytes", wsMaxMessageBytes, 1, Integer.MAX_VALUE);
+    requireRange("wsMaxFrameBytes", wsMaxFrameBytes, 1, wsMaxMessageBytes);
   }
 
   /** The defaults above, bound to {@code host} and {@code port}. */
   public static HttpApiConfig defaults(String host, int port) {
     return new HttpApiConfig(host, port, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_FETCH_WAIT_MS,
         DEFAULT_MAX_RECORDS_PER_REQUEST, DEFAULT_FETCH_WAIT_MS, DEFAULT_FETCH_MAX_BYTES, DEFAULT_MAX_FETCH_BYTES,
-        DEFAULT_FETCH_WORKER_POOL_SIZE, DEFAULT_SHUTDOWN_GRACE_MS);
+        DEFAULT_FETCH_WORKER_POOL_SIZE, DEFAULT_SHUTDOWN_GRACE_MS, DEFAULT_WS_MAX_FRAME_BYTES,
+        DEFAULT_WS_MAX_MESSAGE_BYTES);
   }
 
   public HttpApiConfig withPort(int newPort) {
     return new HttpApiConfig(host, newPort, maxBodyBytes, maxConnections, maxFetchWaitMs, maxRecordsPerRequest,
-        defaultFetchWaitMs, defaultFetchMaxBytes, maxFetchBytes, fetchWorkerPoolSize, shutdownGraceMs);
+        defaultFetchWaitMs, defaultFetchMaxBytes, maxFetchBytes, fetchWorkerPoolSize, shutdownGraceMs, wsMaxFrameBytes,
+        wsMaxMessageBytes);
   }
 
   public HttpApiConfig withMaxBodyBytes(long newMaxBodyBytes) {
     return new HttpApiConfig(host, port, newMaxBodyBytes, maxConnections, maxFetchWaitMs, maxRecordsPerRequest,
-        defaultFetchWaitMs, defaultFetchMaxBytes, maxFetchBytes, fetchWorkerPoolSize, shutdownGraceMs);
+        defaultFetchWaitMs, defaultFetchMaxBytes, maxFetchBytes, fetchWorkerPoolSize, shutdownGraceMs, wsMaxFrameBytes,
+        wsMaxMessageBytes);
   }
 
   public HttpApiConfig withMaxConnections(int newMaxConnections) {
     return new HttpApiConfig(host, port, maxBodyBytes, newMaxConnections, maxFetchWaitMs, maxRecordsPerRequest,
-        defaultFetchWaitMs, defaultFetchMaxBytes, maxFetchBytes, fetchWorkerPoolSize, shutdownGraceMs);
+        defaultFetchWaitMs, defaultFetchMaxBytes, maxFetchBytes, fetchWorkerPoolSize, shutdownGraceMs, wsMaxFrameBytes,
+        wsMaxMessageBytes);
   }
 
   public HttpApiConfig withMaxRecordsPerRequest(int newMaxRecordsPerRequest) {
     return new HttpApiConfig(host, port, maxBodyBytes, maxConnections, maxFetchWaitMs, newMaxRecordsPerRequest,
-        defaultFetchWaitMs, defaultFetchMaxBytes, maxFetchBytes, fetchWorkerPoolSize, shutdownGraceMs);
+        defaultFetchWaitMs, defaultFetchMaxBytes, maxFetchBytes, fetchWorkerPoolSize, shutdownGraceMs, wsMaxFrameBytes,
+        wsMaxMessageBytes);
   }
 
   public HttpApiConfig withFetchWait(long newDefaultFetchWaitMs, long newMaxFetchWaitMs) {
     return new HttpApiConfig(host, port, maxBodyBytes, maxConnections, newMaxFetchWaitMs, maxRecordsPerRequest,
-        newDefaultFetchWaitMs, defaultFetchMaxBytes, maxFetchBytes, fetchWorkerPoolSize, shutdownGraceMs);
+        newDefaultFetchWaitMs, defaultFetchMaxBytes, maxFetchBytes, fetchWorkerPoolSize, shutdownGraceMs, wsMaxFrameBytes,
+        wsMaxMessageBytes);
+  }
+
+  public HttpApiConfig withWebSocketLimits(int newWsMaxFrameBytes, int newWsMaxMessageBytes) {
+    return new HttpApiConfig(host, port, maxBodyBytes, maxConnections, maxFetchWaitMs, maxRecordsPerRequest,
+        defaultFetchWaitMs, defaultFetchMaxBytes, maxFetchBytes, fetchWorkerPoolSize, shutdownGraceMs,
+        newWsMaxFrameBytes, newWsMaxMessageBytes);
   }
 
   private static void requireRange(String name, long value, long min, long max) {

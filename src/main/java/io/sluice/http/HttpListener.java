@@ -63,6 +63,7 @@ public final class HttpListener implements Listener {
         .withMaxBodyBytes(config.httpMaxBodyBytes())
         .withMaxConnections(config.httpMaxConnections())
         .withMaxRecordsPerRequest(config.httpMaxRecordsPerRequest())
+        .withWebSocketLimits(config.httpWsMaxFrameBytes(), config.httpWsMaxMessageBytes())
         .withFetchWait(Math.min(HttpApiConfig.DEFAULT_FETCH_WAIT_MS, maxWaitMs), maxWaitMs);
   }
 }

@@ -79,6 +79,8 @@ public class HttpServerVerticle extends VerticleBase {
   private Future<HttpServer> listen(Router router) {
     server = vertx.createHttpServer(new HttpServerOptions()
             .setHost(cfg.host())
+            .setMaxWebSocketFrameSize(cfg.wsMaxFrameBytes())
+            .setMaxWebSocketMessageSize(cfg.wsMaxMessageBytes())
             // Compression would disable sendFile's zero-copy path.
             .setCompressionSupported(false))
         .connectionHandler(this::admit)

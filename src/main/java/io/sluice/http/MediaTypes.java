@@ -91,6 +91,29 @@ final class MediaTypes {
         + "' names no supported type; use " + KAFKA_JSON_V2 + ", " + KAFKA_BINARY_V2 + " or " + SLUICE_BATCH);
   }
 
+  /**
+   * The media type of a consumer instance's records: its own {@code format} decides, and the Accept header may only
+   * agree (name that format's type, {@code application/json} for json, or a wildcard, or be absent). An Accept that
+   * names only other types is 406 NOT_ACCEPTABLE: answering in another format would hand a JSON consumer base64
+   * (or the reverse) without saying so.
+   */
+  static EmbeddedFormat consumerRecordsFormat(RoutingContext ctx, EmbeddedFormat instanceFormat) {
+    if (ctx.request().getHeader("Accept") == null) {
+      return instanceFormat;
+    }
+    String own = instanceFormat == EmbeddedFormat.JSON ? KAFKA_JSON_V2 : KAFKA_BINARY_V2;
+    for (MIMEHeader accepted : ctx.parsedHeaders().accept()) {
+      String type = (accepted.component() + "/" + accepted.subComponent()).toLowerCase(Locale.ROOT);
+      if (type.equals(own) || type.equals("*/*") || type.equals("application/*")
+          || instanceFormat == EmbeddedFormat.JSON && type.equals(JSON)) {
+        return instanceFormat;
+      }
+    }
+    throw ErrorResponses.error(ErrorCode.NOT_ACCEPTABLE, "Accept '" + ctx.request().getHeader("Accept")
+        + "' does not include " + own + ", the format this consumer instance was created with ('"
+        + (instanceFormat == EmbeddedFormat.JSON ? "json" : "binary") + "')");
+  }
+
   /** The type/subtype of a Content-Type header, lower case, without parameters; "" when absent. */
   static String baseType(String header) {
     if (header == null) {

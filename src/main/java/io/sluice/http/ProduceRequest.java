@@ -2,6 +2,7 @@ package io.sluice.http;
 
 import io.sluice.errors.ErrorCode;
 import io.sluice.record.Header;
+import io.sluice.record.RecordBatch;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
@@ -62,11 +63,13 @@ record ProduceRequest(List<OutgoingRecord> records) {
     if (value == null) {
       return nowMs;
     }
-    if (!(value instanceof Integer || value instanceof Long) || ((Number) value).longValue() < 0) {
+    if (!(value instanceof Integer || value instanceof Long)) {
       throw ErrorResponses.error(ErrorCode.INVALID_TIMESTAMP,
           where + ".timestamp must be milliseconds since the epoch (a non-negative integer), got " + value);
     }
-    return ((Number) value).longValue();
+    long timestampMs = ((Number) value).longValue();
+    RecordBatch.requireValidTimestamp(timestampMs, where);
+    return timestampMs;
   }
 
   private static List<Header> headers(Object value, String where) {

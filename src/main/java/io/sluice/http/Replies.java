@@ -3,7 +3,6 @@ package io.sluice.http;
 import io.sluice.errors.ErrorCode;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
-import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -31,27 +30,15 @@ final class Replies {
     }
   }
 
-  /** The request body as a JSON object; 400 MALFORMED_REQUEST if it is missing, not JSON, or not an object. */
+  /**
+   * The request body as a JSON object ({@link StrictJson}); 400 MALFORMED_REQUEST if it is missing, not JSON, not an
+   * object, or holds a duplicate key or a lone surrogate.
+   */
   static JsonObject jsonObjectBody(RoutingContext ctx) {
     Buffer body = ctx.body().buffer();
     if (body == null || body.length() == 0) {
       throw ErrorResponses.error(ErrorCode.MALFORMED_REQUEST, "Request body is empty; a JSON object is expected");
     }
-    Object decoded;
-    try {
-      decoded = Json.decodeValue(body);
-    } catch (DecodeException e) {
-      throw ErrorResponses.error(ErrorCode.MALFORMED_REQUEST, "Request body is not valid JSON: " + firstLine(e));
-    }
-    if (!(decoded instanceof JsonObject object)) {
-      throw ErrorResponses.error(ErrorCode.MALFORMED_REQUEST, "Request body must be a JSON object");
-    }
-    return object;
-  }
-
-  private static String firstLine(DecodeException e) {
-    String message = String.valueOf(e.getMessage());
-    int newline = message.indexOf('\n');
-    return newline < 0 ? message : message.substring(0, newline);
+    return StrictJson.parseObject(body, "Request body");
   }
 }

@@ -6,6 +6,7 @@ import io.sluice.api.BrokerService;
 import io.sluice.api.ConsumerService;
 import io.sluice.errors.ErrorCode;
 import io.sluice.api.TopicPartition;
+import io.sluice.api.GroupIds;
 import io.vertx.core.Future;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.ext.web.Router;
@@ -68,13 +69,15 @@ final class StreamingEndpoint {
       TopicPartition tp = new TopicPartition(topic, (int) partition);
       service.offsets(Callers.of(ctx), tp)
           .compose(range -> ctx.request().toWebSocket().map(ws -> {
-            WsConsumeSession.forPartition(ws, Callers.of(ws), service, workers, format, tp, offset >= 0 ? offset : range.endOffset())
+            WsConsumeSession.forPartition(ws, Callers.of(ws), service, workers, format, tp,
+                offset >= 0 ? offset : range.endOffset(), cfg)
                 .start();
             return null;
           }))
           .onFailure(t -> failUnlessUpgraded(ctx, t));
       return;
     }
+    GroupIds.validate(group);
     String topics = ctx.request().getParam("topics");
     List<String> names = topics == null ? List.of()
         : Arrays.stream(topics.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();

@@ -52,7 +52,7 @@ final class TopicsEndpoint {
     NewTopic request = parseNewTopic(Replies.jsonObjectBody(ctx));
     service.createTopic(Callers.of(ctx), request)
         .onSuccess(topic -> {
-          ctx.response().putHeader("Location", "/topics/" + topic.name());
+          ctx.response().putHeader("Location", UriPaths.of("topics", topic.name()));
           Replies.json(ctx, 201, TopicJson.topic(topic));
         })
         .onFailure(ctx::fail);

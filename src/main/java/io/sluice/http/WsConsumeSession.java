@@ -38,6 +38,7 @@ final class WsConsumeSession {
   private static final long WAIT_MS = 5_000;
   private static final long HEARTBEAT_MS = 1_000;
   private static final int READ_BYTES = 1 << 20;
+  private static final Set<String> FIELDS = Set.of("credit", "commit", WsFrames.ID);
 
   /** Where records come from. */
   private interface Source {
@@ -54,21 +55,24 @@ final class WsConsumeSession {
   private final EmbeddedFormat format;
   private final Source source;
   private final boolean grouped;
+  private final int maxMessageBytes;
   private long credit;
   private boolean reading;
   private boolean closed;
   private long heartbeatTimer = -1;
   private io.vertx.core.Vertx vertx;
 
-  private WsConsumeSession(ServerWebSocket ws, EmbeddedFormat format, Source source, boolean grouped) {
+  private WsConsumeSession(ServerWebSocket ws, EmbeddedFormat format, Source source, boolean grouped,
+      HttpApiConfig cfg) {
     this.ws = ws;
     this.format = format;
     this.source = source;
     this.grouped = grouped;
+    this.maxMessageBytes = cfg.wsMaxMessageBytes();
   }
 
-  static WsConsumeSession forPartition(ServerWebSocket ws, RequestContext caller, BrokerService service, WorkerExecutor workers,
-      EmbeddedFormat format, TopicPartition tp, long startOffset) {
+  static WsConsumeSession forPartition(ServerWebSocket ws, RequestContext caller, BrokerService service,
+      WorkerExecutor workers, EmbeddedFormat format, TopicPartition tp, long startOffset, HttpApiConfig cfg) {
     return new WsConsumeSession(ws, format, new Source() {
       long position = startOffset;
 
@@ -105,7 +109,7 @@ final class WsConsumeSession {
       @Override
       public void close() {
       }
-    }, false);
+    }, false, cfg);
   }
 
   static WsConsumeSession forGroup(ServerWebSocket ws, ConsumerService consumers, EmbeddedFormat format,
@@ -135,15 +139,16 @@ final class WsConsumeSession {
       public void close() {
         created.onComplete(ar -> consumers.delete(group, name));
       }
-    }, true);
+    }, true, cfg);
   }
 
   void start() {
-    ws.textMessageHandler(this::onFrame);
-    ws.binaryMessageHandler(b -> WsFrames.sendError(ws, new SluiceException(ErrorCode.MALFORMED_REQUEST,
-        "Binary frames are not accepted; send JSON text frames")));
+    WsMessageReader.attach(ws, maxMessageBytes, this::onFrame, refused -> WsFrames.sendError(ws, refused));
     ws.closeHandler(v -> close());
-    ws.exceptionHandler(t -> close());
+    ws.exceptionHandler(t -> {
+      WsMessageReader.closeIfCorrupt(ws, t);
+      close();
+    });
     vertx = io.vertx.core.Vertx.currentContext().owner();
     if (grouped) {
       // Polls are the heartbeat; while the client grants no credit the membership is kept alive by this timer.
@@ -167,16 +172,18 @@ final class WsConsumeSession {
   }
 
   private void onFrame(String text) {
+    Object id = null;
     try {
-      JsonObject frame = WsFrames.parse(text, Set.of("credit", "commit"));
+      JsonObject frame = WsFrames.parse(text, FIELDS);
+      id = WsFrames.id(frame);
       if (frame.containsKey("credit")) {
         grant(frame.getValue("credit"));
       }
       if (frame.containsKey("commit")) {
-        commit(frame.getValue("commit"));
+        commit(frame.getValue("commit"), id);
       }
     } catch (SluiceException e) {
-      WsFrames.sendError(ws, e);
+      WsFrames.sendError(ws, e, id);
     }
   }
 
@@ -192,7 +199,7 @@ final class WsConsumeSession {
     pump();
   }
 
-  private void commit(Object value) {
+  private void commit(Object value, Object id) {
     if (!(value instanceof JsonArray entries)) {
       throw new SluiceException(ErrorCode.MALFORMED_REQUEST,
           "'commit' must be an array of {\"topic\", \"partition\", \"offset\"}");
@@ -201,9 +208,9 @@ final class WsConsumeSession {
     next.replaceAll((tp, lastProcessed) -> lastProcessed + 1);
     source.commit(next).onSuccess(v -> {
       if (!ws.isClosed()) {
-        ws.writeTextMessage(new JsonObject().put("committed", entries).encode());
+        ws.writeTextMessage(WsFrames.withId(new JsonObject().put("committed", entries), id).encode());
       }
-    }).onFailure(t -> WsFrames.sendError(ws, t));
+    }).onFailure(t -> WsFrames.sendError(ws, t, id));
   }
 
   private void pump() {

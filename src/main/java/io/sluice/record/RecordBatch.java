@@ -1,7 +1,9 @@
 package io.sluice.record;
 
 import io.sluice.errors.CorruptRecordException;
+import io.sluice.errors.ErrorCode;
 import io.sluice.errors.InvalidRecordException;
+import io.sluice.errors.SluiceException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -307,9 +309,10 @@ public final class RecordBatch {
    *
    * @throws CorruptRecordException if framing or counts are wrong: a negative count, a record whose length
    *     does not frame it exactly, fewer records than declared, bytes left after the last one, bad header lengths
-   * @throws InvalidRecordException if the batch is well framed but refused: no records, a last offset delta
-   *     other than {@code recordCount - 1}, record {@code i} without offset delta {@code i}, or (CREATE_TIME)
+   * @throws InvalidRecordException if the batch is well framed but refused: no records, a control or
+   *     transactional batch, a last offset delta other than {@code recordCount - 1}, record {@code i} without offset delta {@code i}, or (CREATE_TIME)
    *     a {@code maxTimestamp} that is not the largest record timestamp
+   * @throws SluiceException INVALID_TIMESTAMP if (CREATE_TIME) a record's timestamp is negative
    */
   public void validateRecords(int maxDecompressedBytes) {
     int count = recordCount();
@@ -323,6 +326,12 @@ public final class RecordBatch {
       throw new InvalidRecordException(
           "Record batch has last offset delta " + lastOffsetDelta() + " but " + count + " records");
     }
+    if (isControlBatch()) {
+      throw new InvalidRecordException("Record batch is a control batch; only a broker writes those");
+    }
+    if (isTransactional()) {
+      throw new InvalidRecordException("Record batch is transactional; Sluice does not support transactions");
+    }
     RecordCursor cursor = new RecordCursor(recordsSection(maxDecompressedBytes));
     long baseTimestamp = baseTimestamp();
     long maxRecordTimestamp = Long.MIN_VALUE;
@@ -331,11 +340,28 @@ public final class RecordBatch {
       if (cursor.offsetDelta != i) {
         throw new InvalidRecordException("Record " + i + " has offset delta " + cursor.offsetDelta);
       }
-      maxRecordTimestamp = Math.max(maxRecordTimestamp, baseTimestamp + cursor.timestampDelta);
+      long timestamp = baseTimestamp + cursor.timestampDelta;
+      if (timestampType() == TimestampType.CREATE_TIME) {
+        requireValidTimestamp(timestamp, "Record " + i);
+      }
+      maxRecordTimestamp = Math.max(maxRecordTimestamp, timestamp);
     }
     if (timestampType() == TimestampType.CREATE_TIME && maxRecordTimestamp != maxTimestamp()) {
       throw new InvalidRecordException("Record batch has max timestamp " + maxTimestamp()
           + " but its largest record timestamp is " + maxRecordTimestamp);
+    }
+  }
+
+  /**
+   * The rule for the timestamp of a produced record (create time), on every produce path: milliseconds since the
+   * epoch, never negative (Kafka's "no timestamp" -1 included: a client that has no time leaves it to the broker).
+   *
+   * @throws SluiceException INVALID_TIMESTAMP naming {@code where}
+   */
+  public static void requireValidTimestamp(long timestampMs, String where) {
+    if (timestampMs < 0) {
+      throw new SluiceException(ErrorCode.INVALID_TIMESTAMP,
+          where + " has timestamp " + timestampMs + "; a timestamp is milliseconds since the epoch, never negative");
     }
   }
 

@@ -78,6 +78,11 @@ final class BrokerCluster implements AutoCloseable {
       return URI.create("http://127.0.0.1:" + port + path);
     }
 
+    /** How often this broker rejoined the cluster in place after a lost ZooKeeper session (SessionKeeper). */
+    long rejoins() {
+      return output.stream().filter(l -> l.contains("Broker " + id + " rejoined the cluster")).count();
+    }
+
     long pid() {
       return process.pid();
     }

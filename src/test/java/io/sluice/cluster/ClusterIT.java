@@ -202,7 +202,7 @@ class ClusterIT {
     zombieClient.join(60_000);
     await("the old leader reports the lost session", () -> paused.output.stream()
         .anyMatch(l -> l.contains("lost its ZooKeeper session")), 30_000);
-    await("the old leader restarted in its process to rejoin", () -> paused.starts.get() == 2, 60_000);
+    await("the old leader rejoined the cluster in place", () -> paused.rejoins() == 1, 60_000);
     await("the old leader rejoins the ISR", () -> cluster.inSyncCount(other, topic, 0) == 3, 60_000);
     Map<Long, String> log = cluster.readAll(other, topic, 0);
     acked.forEach((offset, value) -> assertThat(log.get(offset)).as("record at offset " + offset).isEqualTo(value));

@@ -18,7 +18,7 @@ import java.util.stream.IntStream;
  *
  * <p>Faults: {@code kill -9} then restart of a leader, a follower or the controller; SIGSTOP/SIGCONT shorter than the
  * ZooKeeper session (nothing should move) and longer (the target's session expires: a zombie leader that must be
- * fenced, and that restarts its broker in-process to rejoin); and a torn tail, a {@code kill -9} after which the last
+ * fenced, and that rejoins the cluster in place); and a torn tail, a {@code kill -9} after which the last
  * segment of each partition loses a few bytes before the restart; and a cut of one broker's ZooKeeper link through
  * its {@link TcpProxy} (when the cluster proxies them), shorter or longer than the session. Runs on the calling
  * thread.
@@ -99,7 +99,7 @@ final class Nemesis {
       return;
     }
     Node node = cluster.node(id);
-    int startsBefore = node.starts.get();
+    long rejoinsBefore = node.rejoins();
     String roles = roles(id);
     List<Integer> led = led(id); // asked before the stop: a stopped broker answers nothing
     cluster.signal(node, "STOP");
@@ -108,15 +108,15 @@ final class Nemesis {
     cluster.signal(node, "CONT");
     history.healed("SIGCONT broker " + id);
     if (pauseMs > SESSION_MS + 1_000) {
-      // The session expired while it was stopped: it fences itself and restarts its broker in-process.
-      await("broker " + id + " restarted after its lost session", () -> node.starts.get() > startsBefore, 60_000);
+      // The session expired while it was stopped: it fences itself and rejoins the cluster in place.
+      await("broker " + id + " rejoined after its lost session", () -> node.rejoins() > rejoinsBefore, 60_000);
     }
     cluster.awaitAlive(brokers);
   }
 
   /**
    * Cuts the target's ZooKeeper link while its HTTP and event-bus links stay up: a longer cut than the session makes
-   * a zombie that still answers clients and peers until it notices, fences itself and restarts in-process.
+   * a zombie that still answers clients and peers until it notices, fences itself and rejoins in place.
    */
   private void cutZooKeeperLink(int id, long cutMs) throws Exception {
     TcpProxy link = cluster.zookeeperLinks.get(id);
@@ -124,7 +124,7 @@ final class Nemesis {
       return;
     }
     Node node = cluster.node(id);
-    int startsBefore = node.starts.get();
+    long rejoinsBefore = node.rejoins();
     String roles = roles(id);
     List<Integer> led = led(id);
     link.cut();
@@ -133,7 +133,7 @@ final class Nemesis {
     link.heal();
     history.healed("healed broker " + id + "'s ZooKeeper link");
     if (cutMs > SESSION_MS + 1_000) {
-      await("broker " + id + " restarted after its lost session", () -> node.starts.get() > startsBefore, 60_000);
+      await("broker " + id + " rejoined after its lost session", () -> node.rejoins() > rejoinsBefore, 60_000);
     }
     cluster.awaitAlive(brokers);
   }

@@ -25,7 +25,8 @@ class CommittedOffsetsRestartTest {
     try (GroupsTestSupport api = new GroupsTestSupport(dataDir, GUARD, Map.of())) {
       api.createTopic("durable", 1);
       api.produce("durable", 0, 1_000, 10);
-      base = api.consumer("g-durable", new JsonObject().put("name", "a").put("auto.offset.reset", "earliest")
+      base = api.consumer("g-durable", new JsonObject().put("name", "a").put("format", "json")
+          .put("auto.offset.reset", "earliest")
           .put("auto.commit.enable", false));
       api.subscribe(base, "durable");
       api.poll(base, 0);
@@ -35,7 +36,7 @@ class CommittedOffsetsRestartTest {
     }
     try (GroupsTestSupport api = new GroupsTestSupport(dataDir, GUARD, Map.of())) {
       JsonArray lags = api.get("/consumer-groups/g-durable/lags").bodyAsJsonArray();
-      assertThat(lags.getJsonObject(0).getMap()).containsEntry("committed_offset", 7).containsEntry("lag", 3);
+      assertThat(lags.getJsonObject(0).getMap()).containsEntry("next_offset", 7).containsEntry("lag", 3);
       // The instance itself was restored, with its subscription; it rejoins in a newer generation.
       assertThat(api.get(base + "/subscription").bodyAsJsonObject().getJsonArray("topics")).containsExactly("durable");
       // Its assignment read rejoins it (its membership died with the old coordinator): the owner sees its partition

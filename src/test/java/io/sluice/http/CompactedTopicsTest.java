@@ -54,7 +54,7 @@ class CompactedTopicsTest {
     }
     try (GroupsTestSupport api = new GroupsTestSupport(dataDir, GUARD, SETTINGS)) {
       JsonArray lags = api.get("/consumer-groups/g-compact/lags").bodyAsJsonArray();
-      assertThat(lags.getJsonObject(0).getMap()).containsEntry("committed_offset", 41).containsEntry("lag", 9);
+      assertThat(lags.getJsonObject(0).getMap()).containsEntry("next_offset", 41).containsEntry("lag", 9);
       assertThat(api.get(base + "/subscription").bodyAsJsonObject().getJsonArray("topics"))
           .containsExactly("compacted-commits");
       JsonArray records = api.poll(base, 1_000);

@@ -163,7 +163,7 @@ class ConsumerGroupsApiTest {
     assertThat(api.post(a + "/offsets", null).statusCode()).isEqualTo(204);
     JsonArray lags = api.get("/consumer-groups/g-commit-all/lags").bodyAsJsonArray();
     assertThat(lags).hasSize(1);
-    assertThat(lags.getJsonObject(0).getMap()).containsEntry("committed_offset", 4).containsEntry("lag", 0);
+    assertThat(lags.getJsonObject(0).getMap()).containsEntry("next_offset", 4).containsEntry("lag", 0);
   }
 
   @Test
@@ -200,9 +200,9 @@ class ConsumerGroupsApiTest {
         .add(new JsonObject().put("topic", "lag").put("partition", 0).put("offset", 2))
         .add(new JsonObject().put("topic", "lag").put("partition", 1).put("offset", 3))));
     JsonArray lags = api.get("/consumer-groups/g-lag/lags").bodyAsJsonArray();
-    assertThat(lags.getJsonObject(0).getMap()).containsEntry("partition", 0).containsEntry("committed_offset", 3)
+    assertThat(lags.getJsonObject(0).getMap()).containsEntry("partition", 0).containsEntry("next_offset", 3)
         .containsEntry("log_end_offset", 10).containsEntry("lag", 7);
-    assertThat(lags.getJsonObject(1).getMap()).containsEntry("partition", 1).containsEntry("committed_offset", 4)
+    assertThat(lags.getJsonObject(1).getMap()).containsEntry("partition", 1).containsEntry("next_offset", 4)
         .containsEntry("lag", 0);
 
     JsonObject toEarliest = new JsonObject().put("to", "earliest").put("dry_run", true);

@@ -142,7 +142,7 @@ class ConsumerGroupsSubscriptionApiTest {
     until(10_000, "the auto-commit of all 10 records", () -> {
       api.poll(a, 50);
       Object committed = api.get("/consumer-groups/g-auto/lags").bodyAsJsonArray().getJsonObject(0)
-          .getValue("committed_offset");
+          .getValue("next_offset");
       return Integer.valueOf(10).equals(committed);
     });
     JsonArray offsets = api.get(a + "/offsets").bodyAsJsonObject().getJsonArray("offsets");

@@ -82,7 +82,7 @@ class ConsumerInstanceApiTest {
         .containsEntry("offset", 3);
     // The group resumes after it: the lag endpoint shows Kafka's next-offset convention.
     assertThat(api.get("/consumer-groups/g-committed/lags").bodyAsJsonArray().getJsonObject(0).getMap())
-        .containsEntry("committed_offset", 4).containsEntry("lag", 1);
+        .containsEntry("next_offset", 4).containsEntry("lag", 1);
   }
 
   @Test

@@ -91,7 +91,7 @@ class ListenerlessCoordinatorTest {
     assertThat(group.statusCode()).as(group.bodyAsString()).isEqualTo(200);
     assertThat(group.bodyAsJsonObject().getJsonArray("members")).hasSize(1);
     var lags = await(client.get("/consumer-groups/g/lags").putHeader("Accept", MediaTypes.KAFKA_JSON_V2).send());
-    assertThat(lags.bodyAsJsonArray().getJsonObject(0).getLong("committed_offset")).isEqualTo(2L);
+    assertThat(lags.bodyAsJsonArray().getJsonObject(0).getLong("next_offset")).isEqualTo(2L);
 
     // Every call above was served by the listenerless broker: it leads the one offsets topic partition.
     TopicMetadata offsets = await(front.service().describeTopic(io.sluice.api.RequestContext.SELF, OffsetsTopic.NAME));

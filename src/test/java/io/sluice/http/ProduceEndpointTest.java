@@ -172,6 +172,30 @@ class ProduceEndpointTest extends HttpApiTestBase {
   }
 
   @Test
+  void whenNoRecordIsWrittenTheStatusIsTheErrorsAndTheBodyKeepsEveryRecordsDetails() {
+    createTopic("t", 2);
+    broker.failProduce(new TopicPartition("t", 0),
+        new SluiceException(ErrorCode.NOT_ENOUGH_REPLICAS, "Only 1 in-sync replica of t-0, 2 required"));
+    broker.failProduce(new TopicPartition("t", 1),
+        new SluiceException(ErrorCode.MESSAGE_TOO_LARGE, "Batch is above max.message.bytes"));
+    HttpResponse<Buffer> r = produce("/topics/t", JSON_V2, new JsonArray()
+        .add(new JsonObject().put("partition", 0).put("value", "a"))
+        .add(new JsonObject().put("partition", 1).put("value", "b")));
+
+    assertThat(r.statusCode()).as("the first record's error decides").isEqualTo(503);
+    JsonObject body = r.bodyAsJsonObject();
+    assertThat(body.getInteger("error_code")).isEqualTo(ErrorCode.NOT_ENOUGH_REPLICAS.code());
+    assertThat(body.getString("message")).isEqualTo("Only 1 in-sync replica of t-0, 2 required");
+    assertThat(body.getJsonArray("offsets").getJsonObject(1).getInteger("error_code"))
+        .isEqualTo(ErrorCode.MESSAGE_TOO_LARGE.code());
+
+    HttpResponse<Buffer> tooLarge = produce("/topics/t/partitions/1", JSON_V2, new JsonArray()
+        .add(new JsonObject().put("value", "b")));
+    assertThat(tooLarge.statusCode()).isEqualTo(413);
+    assertThat(tooLarge.bodyAsJsonObject().getInteger("error_code")).isEqualTo(ErrorCode.MESSAGE_TOO_LARGE.code());
+  }
+
+  @Test
   void acksAreParsedAndAcksZeroGivesUnknownOffsets() {
     createTopic("t", 1);
     JsonArray one = new JsonArray().add(new JsonObject().put("value", 1));

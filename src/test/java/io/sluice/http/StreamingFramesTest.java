@@ -75,7 +75,7 @@ class StreamingFramesTest {
     assertThat(reply.getJsonArray("committed")).as(reply.encode()).hasSize(1);
     assertThat(tookMs).as("the commit does not wait for the parked read to end").isLessThan(2_500);
     assertThat(api.get("/consumer-groups/g-parked/lags").bodyAsJsonArray().getJsonObject(0).getMap())
-        .containsEntry("committed_offset", 3);
+        .containsEntry("next_offset", 3);
     await(s.ws().close());
   }
 

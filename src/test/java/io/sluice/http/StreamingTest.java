@@ -139,7 +139,7 @@ class StreamingTest {
     s.send("{\"commit\": [{\"topic\": \"ws-group\", \"partition\": 0, \"offset\": 2}]}");
     assertThat(s.next().getJsonArray("committed")).hasSize(1);
     JsonArray lags = api.get("/consumer-groups/g-ws/lags").bodyAsJsonArray();
-    assertThat(lags.getJsonObject(0).getMap()).containsEntry("committed_offset", 3).containsEntry("lag", 0);
+    assertThat(lags.getJsonObject(0).getMap()).containsEntry("next_offset", 3).containsEntry("lag", 0);
     await(s.ws().close());
   }
 

@@ -6,7 +6,6 @@ import io.sluice.broker.metadata.MetadataSnapshot;
 import io.sluice.broker.metadata.ZkPaths;
 import io.vertx.core.Future;
 import io.vertx.core.WorkerExecutor;
-import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -61,14 +60,6 @@ public final class ClusterMetadata {
   public Future<ClusterDescription> describe(MetadataSnapshot snapshot) {
     return zk.executeBlocking(() -> {
       String clusterId = new String(client.getData().forPath(ZkPaths.CLUSTER_ID), StandardCharsets.UTF_8);
-      int controller = -1;
-      try {
-        JsonObject epoch = new JsonObject(new String(client.getData().forPath(ZkPaths.CONTROLLER_EPOCH),
-            StandardCharsets.UTF_8));
-        controller = epoch.getInteger("broker", -1);
-      } catch (KeeperException.NoNodeException e) {
-        // no controller elected yet
-      }
       Map<Integer, BrokerRegistration> seen = new TreeMap<>();
       try {
         for (String child : client.getChildren().forPath(ZkPaths.BROKERS_SEEN)) {
@@ -82,8 +73,7 @@ public final class ClusterMetadata {
       List<ClusterDescription.BrokerInfo> brokers = new ArrayList<>();
       seen.forEach((id, reg) -> brokers.add(new ClusterDescription.BrokerInfo(id, reg.httpHost(), reg.httpPort(),
           snapshot.liveBrokers().containsKey(id))));
-      return new ClusterDescription(clusterId, snapshot.liveBrokers().containsKey(controller) ? controller : -1,
-          brokers);
+      return new ClusterDescription(clusterId, snapshot.liveController(), brokers);
     }, false);
   }
 }

@@ -34,6 +34,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -60,11 +61,19 @@ public final class ForwardingBrokerService implements BrokerService {
   private final BrokerService local;
   private final ZkMetadataStore metadata;
   private final Supplier<Future<ClusterDescription>> cluster;
+  private final Supplier<Optional<String>> readiness;
   /** Forwarded requests awaiting a reply, by target broker. */
   private final Map<Integer, Set<Promise<?>>> inFlight = new ConcurrentHashMap<>();
 
   public ForwardingBrokerService(Vertx vertx, int brokerId, BrokerService local, ZkMetadataStore metadata,
       Supplier<Future<ClusterDescription>> cluster) {
+    this(vertx, brokerId, local, metadata, cluster, Optional::empty);
+  }
+
+  /** @param readiness why this broker should not take traffic now, or empty ({@link #notReadyReason}) */
+  public ForwardingBrokerService(Vertx vertx, int brokerId, BrokerService local, ZkMetadataStore metadata,
+      Supplier<Future<ClusterDescription>> cluster, Supplier<Optional<String>> readiness) {
+    this.readiness = readiness;
     this.rpc = BrokerRpc.on(vertx);
     this.brokerId = brokerId;
     this.local = local;
@@ -122,6 +131,11 @@ public final class ForwardingBrokerService implements BrokerService {
   @Override
   public Future<ClusterDescription> describeCluster(RequestContext caller) {
     return Contexts.onCaller(cluster.get());
+  }
+
+  @Override
+  public Optional<String> notReadyReason() {
+    return readiness.get();
   }
 
   @Override

@@ -14,10 +14,13 @@ import java.util.TreeMap;
  * @param liveBrokers broker id to registration, for every broker with a live session
  * @param registrationZxids broker id to the zxid that created its registration znode: a broker process that
  *     registered after a partition state was last written has restarted since (absent: 0, unknown)
+ * @param controllerEpochBroker the broker {@code /controller_epoch} names: the last one elected controller (-1: none
+ *     yet); it is the controller only while it is alive ({@link #liveController()})
  */
 public record MetadataSnapshot(Map<String, TopicState> topics, Map<Integer, BrokerRegistration> liveBrokers,
-    Map<Integer, Long> registrationZxids) {
+    Map<Integer, Long> registrationZxids, int controllerEpochBroker) {
   public static final MetadataSnapshot EMPTY = new MetadataSnapshot(Map.of(), Map.of());
+  public static final int NO_CONTROLLER = -1;
 
   public MetadataSnapshot {
     topics = Collections.unmodifiableMap(new TreeMap<>(topics));
@@ -27,6 +30,16 @@ public record MetadataSnapshot(Map<String, TopicState> topics, Map<Integer, Brok
 
   public MetadataSnapshot(Map<String, TopicState> topics, Map<Integer, BrokerRegistration> liveBrokers) {
     this(topics, liveBrokers, Map.of());
+  }
+
+  public MetadataSnapshot(Map<String, TopicState> topics, Map<Integer, BrokerRegistration> liveBrokers,
+      Map<Integer, Long> registrationZxids) {
+    this(topics, liveBrokers, registrationZxids, NO_CONTROLLER);
+  }
+
+  /** The controller if it is alive, else {@link #NO_CONTROLLER} (none elected yet, or it died and none followed). */
+  public int liveController() {
+    return liveBrokers.containsKey(controllerEpochBroker) ? controllerEpochBroker : NO_CONTROLLER;
   }
 
   /** The zxid that created broker {@code id}'s registration, 0 if unknown. */

@@ -80,8 +80,26 @@ public final class PauseWatch {
       if (ar.succeeded() && ar.result()) {
         suspect = false;
       } else {
-        vertx.setTimer(RECONFIRM_MS, id -> suspect());
+        // Not again if confirmNow cleared the distrust meanwhile.
+        vertx.setTimer(RECONFIRM_MS, id -> {
+          if (suspect) {
+            suspect();
+          }
+        });
       }
+    });
+  }
+
+  /**
+   * Asks ZooKeeper now instead of at the next retry (a broker that just rejoined the cluster must not refuse reads
+   * as leader for up to half a second): clears the distrust if the session is confirmed. Completes with the answer.
+   */
+  public Future<Boolean> confirmNow() {
+    return confirmSession.get().map(ok -> {
+      if (ok) {
+        suspect = false;
+      }
+      return ok;
     });
   }
 }

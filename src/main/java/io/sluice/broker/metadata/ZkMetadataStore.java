@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
 import org.apache.curator.framework.CuratorFramework;
@@ -61,6 +62,7 @@ public final class ZkMetadataStore implements AutoCloseable {
   private volatile boolean connected = true;
   /** The zxid that created this process's registration; MAX_VALUE until it is created. */
   private volatile long ownRegistrationZxid = Long.MAX_VALUE;
+  private volatile long requestTimeoutMs = 10_000;
   private CuratorCache cache;
   private boolean rebuildScheduled;
   private boolean initialized;
@@ -296,6 +298,15 @@ public final class ZkMetadataStore implements AutoCloseable {
   }
 
   /**
+   * Confirms the session with a ZooKeeper round trip now, so that a stall noticed before a reconnection does not keep
+   * the broker distrusting a session it just proved ({@link PauseWatch#confirmNow}). True if confirmed.
+   */
+  public Future<Boolean> confirmSession() {
+    PauseWatch w = pauseWatch;
+    return w == null ? Future.succeededFuture(true) : w.confirmNow();
+  }
+
+  /**
    * False while the connection to ZooKeeper is lost, or while this process stood still recently and a ZooKeeper
    * round trip has not yet shown its session alive: in both cases the session may have expired and another broker
    * may lead already (a zombie). Any thread.
@@ -310,21 +321,54 @@ public final class ZkMetadataStore implements AutoCloseable {
     return client.getZookeeperClient().getZooKeeper().getSessionId();
   }
 
-  /** After a session expiry ZooKeeper dropped the ephemeral registration: put it back once reconnected. */
+  /** Tracks the connection: without one, ZooKeeper calls fail fast and reads of led partitions are refused. */
   private void onConnectionState(ConnectionState state) {
     LOG.log(Level.INFO, "ZooKeeper connection state: {0}", state);
     connected = state.isConnected();
+  }
+
+  /** Whether the ZooKeeper client is connected now. Any thread. */
+  public boolean connected() {
+    return connected;
+  }
+
+  /**
+   * Makes sure this broker's registration exists and belongs to the current session, for a broker that lost its
+   * connection: after a session expiry the znode is gone and is created again (with a new zxid, so the controller
+   * handles this broker as restarted: {@code Controller#restartedInIsr}); a znode of another session of this broker
+   * (a restarted ZooKeeper restores sessions from disk and expires them a session timeout later) is waited out first.
+   * Completes once this broker's own snapshot shows the registration of the current session. Nothing to do before
+   * the first registration.
+   */
+  public Future<Void> ensureRegistered(long waitMs) {
     BrokerRegistration reg = registration;
-    if (state == ConnectionState.RECONNECTED && reg != null) {
-      blocking(() -> client.checkExists().forPath(ZkPaths.broker(reg.id())))
-          .compose(stat -> stat == null ? createRegistration(reg) : Future.succeededFuture())
-          .onFailure(t -> LOG.log(Level.ERROR, "Could not re-register broker " + reg.id() + " after reconnecting", t));
+    if (reg == null) {
+      return Future.succeededFuture();
     }
+    String path = ZkPaths.broker(reg.id());
+    return blocking(() -> {
+      Stat stat = client.checkExists().forPath(path);
+      return stat == null ? null : stat.getEphemeralOwner() == currentSession() ? stat.getCzxid() : -stat.getCzxid();
+    }).compose(czxid -> {
+      if (czxid == null) {
+        LOG.log(Level.INFO, "Broker " + reg.id() + " is not registered in this ZooKeeper session: registering again");
+        return createRegistration(reg);
+      }
+      if (czxid > 0) {
+        return awaitSnapshot(s -> s.registrationZxid(reg.id()) == czxid, waitMs,
+            "the registration of broker " + reg.id() + " to show").mapEmpty();
+      }
+      LOG.log(Level.INFO, "Broker id " + reg.id() + " is still registered by an earlier ZooKeeper session; waiting"
+          + " for that session to expire");
+      return awaitSnapshot(s -> s.registrationZxid(reg.id()) != -czxid, waitMs,
+          "the registration of an earlier session of broker " + reg.id() + " to expire")
+          .compose(s -> ensureRegistered(waitMs));
+    });
   }
 
   /** Creates a topic and its partition znodes in one transaction; TOPIC_ALREADY_EXISTS if it is there. */
   public Future<Void> createTopic(TopicState topic) {
-    return blocking(() -> {
+    return bounded("topic '" + topic.name() + "' was created", () -> {
       List<CuratorOp> ops = new ArrayList<>();
       ops.add(client.transactionOp().create().forPath(ZkPaths.topic(topic.name()), topic.toJson()));
       ops.add(client.transactionOp().create().forPath(ZkPaths.partitions(topic.name())));
@@ -351,7 +395,7 @@ public final class ZkMetadataStore implements AutoCloseable {
    * rewrite is conditional on the version read, so of two concurrent growths one fails instead of both winning.
    */
   public Future<TopicState> addPartitions(String name, java.util.function.UnaryOperator<TopicState> grow) {
-    return blocking(() -> {
+    return bounded("partitions were added to topic '" + name + "'", () -> {
       Stat stat = new Stat();
       byte[] data;
       try {
@@ -384,7 +428,7 @@ public final class ZkMetadataStore implements AutoCloseable {
 
   /** Deletes a topic's znodes in one transaction; UNKNOWN_TOPIC_OR_PARTITION if there is no such topic. */
   public Future<Void> deleteTopic(String name) {
-    return blocking(() -> {
+    return bounded("topic '" + name + "' was deleted", () -> {
       try {
         List<CuratorOp> ops = new ArrayList<>();
         List<String> partitions = client.getChildren().forPath(ZkPaths.partitions(name));
@@ -431,7 +475,7 @@ public final class ZkMetadataStore implements AutoCloseable {
    * number claimed. Runs on the ZooKeeper executor.
    */
   public Future<Long> claimRange(String path, long size) {
-    return blocking(() -> {
+    return bounded("a range of " + path + " was claimed", () -> {
       while (true) {
         try {
           Stat stat = new Stat();
@@ -495,8 +539,34 @@ public final class ZkMetadataStore implements AutoCloseable {
     closeAsync();
   }
 
+  /**
+   * Runs a ZooKeeper call on the ZooKeeper pool. Without a connection it fails at once with BROKER_NOT_AVAILABLE
+   * (retriable) instead of queueing behind Curator's retries: nothing was sent, so the caller may safely retry.
+   */
   private <T> Future<T> blocking(Callable<T> call) {
+    if (!connected) {
+      return Future.failedFuture(new SluiceException(ErrorCode.BROKER_NOT_AVAILABLE, "Broker has no ZooKeeper"
+          + " connection: cluster metadata cannot be read or changed now; retry later or on another broker"));
+    }
     return zkExecutor.executeBlocking(call, false);
+  }
+
+  /**
+   * {@link #blocking}, and a request a client waits for: answered within {@link #requestTimeoutMs} even when the
+   * connection is lost while it is in flight (Curator would retry it for up to five connection timeouts). Its outcome
+   * is then unknown (REQUEST_TIMED_OUT, retriable).
+   */
+  private <T> Future<T> bounded(String what, Callable<T> call) {
+    long timeoutMs = requestTimeoutMs;
+    return blocking(call).timeout(timeoutMs, TimeUnit.MILLISECONDS).recover(t -> Future.failedFuture(
+        t instanceof java.util.concurrent.TimeoutException ? new SluiceException(ErrorCode.REQUEST_TIMED_OUT,
+            "ZooKeeper did not answer within " + timeoutMs + " ms (connection lost?); whether " + what
+            + " happened is unknown") : t));
+  }
+
+  /** Bounds the requests clients wait for (topic changes, producer id blocks); default 10 s. */
+  public void requestTimeoutMs(long timeoutMs) {
+    this.requestTimeoutMs = timeoutMs;
   }
 
   private <T> Future<T> onContext(java.util.function.Supplier<Future<T>> action) {
@@ -513,6 +583,7 @@ public final class ZkMetadataStore implements AutoCloseable {
       Map<String, Map<Integer, PartitionState>> states = new HashMap<>();
       Map<Integer, BrokerRegistration> brokers = new HashMap<>();
       Map<Integer, Long> registrationZxids = new HashMap<>();
+      int controller = MetadataSnapshot.NO_CONTROLLER;
       while (nodes.hasNext()) {
         ChildData node = nodes.next();
         String[] parts = node.getPath().split("/");
@@ -521,6 +592,9 @@ public final class ZkMetadataStore implements AutoCloseable {
             int id = Integer.parseInt(parts[3]);
             brokers.put(id, BrokerRegistration.fromJson(id, node.getData()));
             registrationZxids.put(id, node.getStat().getCzxid());
+          } else if (node.getPath().equals(ZkPaths.CONTROLLER_EPOCH) && node.getData() != null) {
+            controller = new io.vertx.core.json.JsonObject(new String(node.getData(),
+                java.nio.charset.StandardCharsets.UTF_8)).getInteger("broker", MetadataSnapshot.NO_CONTROLLER);
           } else if (parts.length == 3 && parts[1].equals("topics") && node.getData() != null
               && node.getData().length > 0) {
             topics.put(parts[2], TopicState.fromJson(parts[2], node.getData()));
@@ -543,7 +617,7 @@ public final class ZkMetadataStore implements AutoCloseable {
         }
         complete.put(name, withStates);
       });
-      return new MetadataSnapshot(complete, brokers, registrationZxids);
+      return new MetadataSnapshot(complete, brokers, registrationZxids, controller);
     }
   }
 }

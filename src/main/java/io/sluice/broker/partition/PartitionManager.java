@@ -51,6 +51,8 @@ public final class PartitionManager {
   private final Map<TopicPartition, Future<Void>> removals = new HashMap<>();
   private final HighWatermarkCheckpointer hwCheckpointer;
   private boolean closed;
+  /** Set by {@link #fenceAll}, cleared by {@link #resumeAll}; confined to the context. */
+  private boolean fenced;
 
   /** A partition deployed (or being deployed) here, for the topic with id {@code topicId}. */
   private record Hosted(String topicId, PartitionVerticle verticle, Future<String> deployment) {
@@ -114,13 +116,31 @@ public final class PartitionManager {
   }
 
   /**
-   * Fences every hosted partition for good (this broker's ZooKeeper session is gone and it will be restarted) and
-   * stops following the metadata, so no partition is deployed unfenced afterwards. Any thread.
+   * Fences every hosted partition: this broker may have lost its ZooKeeper session, so another broker may lead
+   * already; nothing is acknowledged or copied, and the metadata is not followed, until {@link #resumeAll}. Any thread.
    */
   public void fenceAll() {
     context.runOnContext(v -> {
-      closed = true;
+      fenced = true;
       hosted.values().forEach(h -> h.verticle.fence());
+    });
+  }
+
+  /**
+   * Ends {@link #fenceAll}: once this broker's registration of its current session is in the metadata, every
+   * partition takes the current state (so a replica that restarted its session waits for the controller's new epoch
+   * before it leads, as {@code settingsOf} decides) and is unfenced. Any thread.
+   */
+  public void resumeAll() {
+    context.runOnContext(v -> {
+      if (!fenced || closed) {
+        return;
+      }
+      fenced = false;
+      // Settings first, then the unfencing: both run on each verticle's context in this order, so no replica acts on
+      // the state it was fenced with.
+      reconcile(metadata.snapshot());
+      hosted.values().forEach(h -> h.verticle.unfence());
     });
   }
 
@@ -160,7 +180,7 @@ public final class PartitionManager {
    * transaction) leaves its partitions as they are.
    */
   public void reconcile(MetadataSnapshot snapshot) {
-    if (closed) {
+    if (closed || fenced) {
       return;
     }
     for (Map.Entry<TopicPartition, Hosted> e : new ArrayList<>(hosted.entrySet())) {

@@ -120,7 +120,7 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
   private final Replication replication;
   private volatile Settings settings;
   private volatile Role role = Role.FOLLOWER;
-  /** Set for good by {@link #fence()}: later metadata must not revive a replica of a broker that lost its session. */
+  /** Set by {@link #fence()} until {@link #unfence()}: metadata must not revive a replica of a broker without session. */
   private boolean fenced;
   private PartitionLog log;
   private LeaderEpochCache epochs;
@@ -190,7 +190,9 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
           leader.maybeShrinkIsr();
         }
       });
-      applyRole(null, settings);
+      if (!fenced) {
+        applyRole(null, settings);
+      }
       LOG.log(Level.DEBUG, "Partition " + tp + " open: log start " + opened.logStartOffset() + ", end "
           + localLogEnd);
       return null;
@@ -237,8 +239,8 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
   }
 
   /**
-   * Stops acknowledging anything as leader and copying as follower, for good: this broker lost its ZooKeeper
-   * session, so another broker may already lead, and the broker is restarted to rejoin. Any thread.
+   * Stops acknowledging anything as leader and copying as follower until {@link #unfence()}: this broker may have lost
+   * its ZooKeeper session, so another broker may already lead. Any thread.
    */
   public void fence() {
     context.runOnContext(v -> {
@@ -252,6 +254,25 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
       leader.failAckWaiters(ErrorCode.NOT_LEADER_OR_FOLLOWER, "Broker " + replication.brokerId()
           + " lost its ZooKeeper session and no longer leads partition " + tp);
       failFollowerFetches();
+    });
+  }
+
+  /**
+   * Takes up the role the current settings give, after {@link #fence()}: the broker's registration of its current
+   * session is in the metadata again. A replica whose broker started a new session does not lead at an epoch decided
+   * before it ({@link Settings#mayLead()}). Any thread.
+   */
+  public void unfence() {
+    context.runOnContext(v -> {
+      if (!fenced) {
+        return;
+      }
+      fenced = false;
+      if (log != null && !closing) {
+        LOG.log(Level.INFO, "Partition " + tp + ": unfenced at leader " + settings.leader() + ", epoch "
+            + settings.leaderEpoch());
+        applyRole(null, settings);
+      }
     });
   }
 

@@ -15,6 +15,7 @@ import io.sluice.api.TopicPartition;
 import io.vertx.core.Future;
 import java.nio.ByteBuffer;
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.function.Supplier;
 
@@ -101,5 +102,10 @@ public final class PolicyBrokerService implements BrokerService {
   @Override
   public Future<ClusterDescription> describeCluster(RequestContext caller) {
     return delegate.describeCluster(caller);
+  }
+
+  @Override
+  public Optional<String> notReadyReason() {
+    return delegate.notReadyReason();
   }
 }

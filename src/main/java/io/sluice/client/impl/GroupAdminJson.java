@@ -35,7 +35,7 @@ final class GroupAdminJson {
 
   static List<PartitionLag> lags(JsonArray array) {
     List<PartitionLag> out = new ArrayList<>();
-    objects(array).forEach(l -> out.add(new PartitionLag(partition(l), l.getLong("committed_offset"),
+    objects(array).forEach(l -> out.add(new PartitionLag(partition(l), l.getLong("next_offset"),
         l.getLong("log_end_offset"), l.getLong("lag"))));
     return out;
   }
