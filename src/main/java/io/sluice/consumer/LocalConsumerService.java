@@ -95,7 +95,7 @@ public final class LocalConsumerService implements ConsumerService, GroupListene
   }
 
   @Override
-  public Future<String> create(String group, JsonObject settings) {
+  public Future<String> create(RequestContext caller, String group, JsonObject settings) {
     try {
       GroupIds.validate(group);
     } catch (SluiceException e) {
@@ -116,7 +116,7 @@ public final class LocalConsumerService implements ConsumerService, GroupListene
   }
 
   @Override
-  public Future<Void> delete(String group, String name) {
+  public Future<Void> delete(RequestContext caller, String group, String name) {
     return withInstance(group, name, inst -> remove(inst).map(v -> null));
   }
 
@@ -149,7 +149,7 @@ public final class LocalConsumerService implements ConsumerService, GroupListene
   }
 
   @Override
-  public Future<Void> subscribe(String group, String name, Subscription subscription) {
+  public Future<Void> subscribe(RequestContext caller, String group, String name, Subscription subscription) {
     return withInstance(group, name, inst -> {
       if (inst.manual != null) {
         throw conflict("Instance '" + name + "' assigned partitions itself; unsubscribe (DELETE subscription) first");
@@ -163,7 +163,7 @@ public final class LocalConsumerService implements ConsumerService, GroupListene
   }
 
   @Override
-  public Future<JsonObject> config(String group, String name) {
+  public Future<JsonObject> config(RequestContext caller, String group, String name) {
     // Not behind the instance's queue: a long poll parked there would hold the answer back.
     return coordinator.run(group, () -> {
       ConsumerInstance inst = instances.getOrDefault(group, Map.of()).get(name);
@@ -176,12 +176,12 @@ public final class LocalConsumerService implements ConsumerService, GroupListene
   }
 
   @Override
-  public Future<Subscription> subscription(String group, String name) {
+  public Future<Subscription> subscription(RequestContext caller, String group, String name) {
     return withInstance(group, name, inst -> Future.succeededFuture(inst.subscription));
   }
 
   @Override
-  public Future<Void> unsubscribe(String group, String name) {
+  public Future<Void> unsubscribe(RequestContext caller, String group, String name) {
     return withInstance(group, name, inst -> {
       leaveGroup(inst);
       inst.subscription = null;
@@ -191,7 +191,7 @@ public final class LocalConsumerService implements ConsumerService, GroupListene
   }
 
   @Override
-  public Future<Void> assign(String group, String name, List<TopicPartition> partitions) {
+  public Future<Void> assign(RequestContext caller, String group, String name, List<TopicPartition> partitions) {
     return withInstance(group, name, inst -> {
       if (inst.subscription != null) {
         throw conflict("Instance '" + name + "' is subscribed; unsubscribe (DELETE subscription) first");
@@ -203,7 +203,7 @@ public final class LocalConsumerService implements ConsumerService, GroupListene
   }
 
   @Override
-  public Future<List<TopicPartition>> assignment(String group, String name) {
+  public Future<List<TopicPartition>> assignment(RequestContext caller, String group, String name) {
     return withInstance(group, name, inst -> inst.restored && inst.subscription != null && inst.memberId == null
         ? joinIfNeeded(inst).map(v -> owned(inst)) : Future.succeededFuture(owned(inst)));
   }
@@ -220,7 +220,7 @@ public final class LocalConsumerService implements ConsumerService, GroupListene
   }
 
   @Override
-  public Future<List<ConsumedRecord>> poll(String group, String name, long timeoutMs, int maxBytes, int maxRecords) {
+  public Future<List<ConsumedRecord>> poll(RequestContext caller, String group, String name, long timeoutMs, int maxBytes, int maxRecords) {
     return withInstance(group, name, inst -> {
       maybeAutoCommit(inst);
       long wait = timeoutMs < 0 ? inst.config.requestTimeoutMs() : timeoutMs;
@@ -262,7 +262,7 @@ public final class LocalConsumerService implements ConsumerService, GroupListene
   }
 
   @Override
-  public Future<Void> heartbeat(String group, String name) {
+  public Future<Void> heartbeat(RequestContext caller, String group, String name) {
     return withInstance(group, name, inst -> joinIfNeeded(inst));
   }
 
@@ -360,7 +360,7 @@ public final class LocalConsumerService implements ConsumerService, GroupListene
   }
 
   @Override
-  public Future<Void> commit(String group, String name, Map<TopicPartition, Long> nextOffsets) {
+  public Future<Void> commit(RequestContext caller, String group, String name, Map<TopicPartition, Long> nextOffsets) {
     // The metadata check answers at once (a local snapshot), so commits still reach the group in the order they came.
     return requireExisting(nextOffsets == null ? Set.of() : nextOffsets.keySet())
         .compose(v -> commitExisting(group, name, nextOffsets));
@@ -405,7 +405,7 @@ public final class LocalConsumerService implements ConsumerService, GroupListene
   }
 
   @Override
-  public Future<Map<TopicPartition, CommittedOffset>> committed(String group, String name,
+  public Future<Map<TopicPartition, CommittedOffset>> committed(RequestContext caller, String group, String name,
       List<TopicPartition> partitions) {
     return withInstance(group, name, inst -> {
       Map<TopicPartition, CommittedOffset> all = coordinator.committed(group);
@@ -415,7 +415,7 @@ public final class LocalConsumerService implements ConsumerService, GroupListene
   }
 
   @Override
-  public Future<Void> seek(String group, String name, Map<TopicPartition, Long> offsets) {
+  public Future<Void> seek(RequestContext caller, String group, String name, Map<TopicPartition, Long> offsets) {
     return withInstance(group, name, inst -> {
       requireOwned(inst, offsets.keySet());
       inst.positions.putAll(offsets);
@@ -424,7 +424,7 @@ public final class LocalConsumerService implements ConsumerService, GroupListene
   }
 
   @Override
-  public Future<Void> seekToTimestamp(String group, String name, Map<TopicPartition, Long> timestampsMs) {
+  public Future<Void> seekToTimestamp(RequestContext caller, String group, String name, Map<TopicPartition, Long> timestampsMs) {
     return withInstance(group, name, inst -> {
       requireOwned(inst, timestampsMs.keySet());
       List<Future<Void>> seeks = new ArrayList<>();
@@ -440,12 +440,12 @@ public final class LocalConsumerService implements ConsumerService, GroupListene
   }
 
   @Override
-  public Future<Void> seekToBeginning(String group, String name, List<TopicPartition> partitions) {
+  public Future<Void> seekToBeginning(RequestContext caller, String group, String name, List<TopicPartition> partitions) {
     return seekToEdge(group, name, partitions, true);
   }
 
   @Override
-  public Future<Void> seekToEnd(String group, String name, List<TopicPartition> partitions) {
+  public Future<Void> seekToEnd(RequestContext caller, String group, String name, List<TopicPartition> partitions) {
     return seekToEdge(group, name, partitions, false);
   }
 
@@ -474,22 +474,22 @@ public final class LocalConsumerService implements ConsumerService, GroupListene
   }
 
   @Override
-  public Future<JsonArray> listGroups() {
+  public Future<JsonArray> listGroups(RequestContext caller) {
     return coordinator.run(admin::listGroups);
   }
 
   @Override
-  public Future<JsonObject> describeGroup(String group) {
+  public Future<JsonObject> describeGroup(RequestContext caller, String group) {
     return coordinator.run(group, () -> admin.describe(group));
   }
 
   @Override
-  public Future<JsonArray> lags(String group) {
+  public Future<JsonArray> lags(RequestContext caller, String group) {
     return coordinator.run(group, () -> admin.lags(group));
   }
 
   @Override
-  public Future<JsonArray> resetOffsets(String group, JsonObject request) {
+  public Future<JsonArray> resetOffsets(RequestContext caller, String group, JsonObject request) {
     return coordinator.run(group, () -> admin.resetOffsets(group, request));
   }
 

@@ -72,91 +72,91 @@ public final class RoutingConsumerService implements ConsumerService {
   }
 
   @Override
-  public Future<String> create(String group, JsonObject settings) {
-    return route(group, s -> s.create(group, settings));
+  public Future<String> create(RequestContext caller, String group, JsonObject settings) {
+    return route(group, s -> s.create(caller, group, settings));
   }
 
   @Override
-  public Future<JsonObject> config(String group, String name) {
-    return route(group, s -> s.config(group, name));
+  public Future<JsonObject> config(RequestContext caller, String group, String name) {
+    return route(group, s -> s.config(caller, group, name));
   }
 
   @Override
-  public Future<Void> delete(String group, String name) {
-    return route(group, s -> s.delete(group, name));
+  public Future<Void> delete(RequestContext caller, String group, String name) {
+    return route(group, s -> s.delete(caller, group, name));
   }
 
   @Override
-  public Future<Void> subscribe(String group, String name, Subscription subscription) {
-    return route(group, s -> s.subscribe(group, name, subscription));
+  public Future<Void> subscribe(RequestContext caller, String group, String name, Subscription subscription) {
+    return route(group, s -> s.subscribe(caller, group, name, subscription));
   }
 
   @Override
-  public Future<Subscription> subscription(String group, String name) {
-    return route(group, s -> s.subscription(group, name));
+  public Future<Subscription> subscription(RequestContext caller, String group, String name) {
+    return route(group, s -> s.subscription(caller, group, name));
   }
 
   @Override
-  public Future<Void> unsubscribe(String group, String name) {
-    return route(group, s -> s.unsubscribe(group, name));
+  public Future<Void> unsubscribe(RequestContext caller, String group, String name) {
+    return route(group, s -> s.unsubscribe(caller, group, name));
   }
 
   @Override
-  public Future<Void> assign(String group, String name, List<TopicPartition> tps) {
-    return route(group, s -> s.assign(group, name, tps));
+  public Future<Void> assign(RequestContext caller, String group, String name, List<TopicPartition> tps) {
+    return route(group, s -> s.assign(caller, group, name, tps));
   }
 
   @Override
-  public Future<List<TopicPartition>> assignment(String group, String name) {
-    return route(group, s -> s.assignment(group, name));
+  public Future<List<TopicPartition>> assignment(RequestContext caller, String group, String name) {
+    return route(group, s -> s.assignment(caller, group, name));
   }
 
   @Override
-  public Future<List<ConsumedRecord>> poll(String group, String name, long timeoutMs, int maxBytes, int maxRecords) {
+  public Future<List<ConsumedRecord>> poll(RequestContext caller, String group, String name, long timeoutMs, int maxBytes, int maxRecords) {
     // A negative wait means the instance's consumer.request.timeout.ms, unknown here: allow the broker maximum.
     long wait = timeoutMs < 0 ? 60_000 : timeoutMs;
-    return route(group, wait + FORWARD_TIMEOUT_MS, s -> s.poll(group, name, timeoutMs, maxBytes, maxRecords));
+    return route(group, wait + FORWARD_TIMEOUT_MS, s -> s.poll(caller, group, name, timeoutMs, maxBytes, maxRecords));
   }
 
   @Override
-  public Future<Void> heartbeat(String group, String name) {
-    return route(group, s -> s.heartbeat(group, name));
+  public Future<Void> heartbeat(RequestContext caller, String group, String name) {
+    return route(group, s -> s.heartbeat(caller, group, name));
   }
 
   @Override
-  public Future<Void> commit(String group, String name, Map<TopicPartition, Long> nextOffsets) {
-    return route(group, s -> s.commit(group, name, nextOffsets));
+  public Future<Void> commit(RequestContext caller, String group, String name, Map<TopicPartition, Long> nextOffsets) {
+    return route(group, s -> s.commit(caller, group, name, nextOffsets));
   }
 
   @Override
-  public Future<Map<TopicPartition, CommittedOffset>> committed(String group, String name,
+  public Future<Map<TopicPartition, CommittedOffset>> committed(RequestContext caller, String group, String name,
       List<TopicPartition> tps) {
-    return route(group, s -> s.committed(group, name, tps));
+    return route(group, s -> s.committed(caller, group, name, tps));
   }
 
   @Override
-  public Future<Void> seek(String group, String name, Map<TopicPartition, Long> offsets) {
-    return route(group, s -> s.seek(group, name, offsets));
+  public Future<Void> seek(RequestContext caller, String group, String name, Map<TopicPartition, Long> offsets) {
+    return route(group, s -> s.seek(caller, group, name, offsets));
   }
 
   @Override
-  public Future<Void> seekToTimestamp(String group, String name, Map<TopicPartition, Long> timestampsMs) {
-    return route(group, s -> s.seekToTimestamp(group, name, timestampsMs));
+  public Future<Void> seekToTimestamp(RequestContext caller, String group, String name, Map<TopicPartition, Long> timestampsMs) {
+    return route(group, s -> s.seekToTimestamp(caller, group, name, timestampsMs));
   }
 
   @Override
-  public Future<Void> seekToBeginning(String group, String name, List<TopicPartition> tps) {
-    return route(group, s -> s.seekToBeginning(group, name, tps));
+  public Future<Void> seekToBeginning(RequestContext caller, String group, String name, List<TopicPartition> tps) {
+    return route(group, s -> s.seekToBeginning(caller, group, name, tps));
   }
 
   @Override
-  public Future<Void> seekToEnd(String group, String name, List<TopicPartition> tps) {
-    return route(group, s -> s.seekToEnd(group, name, tps));
+  public Future<Void> seekToEnd(RequestContext caller, String group, String name, List<TopicPartition> tps) {
+    return route(group, s -> s.seekToEnd(caller, group, name, tps));
   }
 
   /** Every coordinator's groups, merged: the call goes to each broker leading some offsets topic partition. */
   @Override
-  public Future<JsonArray> listGroups() {
+  public Future<JsonArray> listGroups(RequestContext caller) {
     return Contexts.onCaller(service.describeTopic(RequestContext.SELF, OffsetsTopic.NAME).transform(ar -> {
       if (ar.failed()) {
         return isCode(ar.cause(), ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) ? Future.succeededFuture(new JsonArray())
@@ -166,8 +166,8 @@ public final class RoutingConsumerService implements ConsumerService {
       ar.result().partitions().forEach(p -> coordinators.add(p.leader()));
       List<Future<JsonArray>> parts = new ArrayList<>();
       for (int c : coordinators) {
-        parts.add(c == brokerId ? local.listGroups()
-            : send(c, -1, FORWARD_TIMEOUT_MS, ConsumerService::listGroups));
+        parts.add(c == brokerId ? local.listGroups(caller)
+            : send(c, -1, FORWARD_TIMEOUT_MS, s -> s.listGroups(caller)));
       }
       return Future.all(parts).map(all -> {
         JsonArray merged = new JsonArray();
@@ -178,18 +178,18 @@ public final class RoutingConsumerService implements ConsumerService {
   }
 
   @Override
-  public Future<JsonObject> describeGroup(String group) {
-    return route(group, s -> s.describeGroup(group));
+  public Future<JsonObject> describeGroup(RequestContext caller, String group) {
+    return route(group, s -> s.describeGroup(caller, group));
   }
 
   @Override
-  public Future<JsonArray> lags(String group) {
-    return route(group, s -> s.lags(group));
+  public Future<JsonArray> lags(RequestContext caller, String group) {
+    return route(group, s -> s.lags(caller, group));
   }
 
   @Override
-  public Future<JsonArray> resetOffsets(String group, JsonObject req) {
-    return route(group, s -> s.resetOffsets(group, req));
+  public Future<JsonArray> resetOffsets(RequestContext caller, String group, JsonObject req) {
+    return route(group, s -> s.resetOffsets(caller, group, req));
   }
 
   private <T> Future<T> route(String group, Function<ConsumerService, Future<T>> call) {

@@ -114,30 +114,31 @@ final class WsConsumeSession {
 
   static WsConsumeSession forGroup(ServerWebSocket ws, ConsumerService consumers, EmbeddedFormat format,
       String group, List<String> topics, String reset, HttpApiConfig cfg) {
+    RequestContext caller = Callers.of(ws);
     String name = "ws-" + UUID.randomUUID();
-    Future<?> created = consumers.create(group, new JsonObject().put("name", name)
+    Future<?> created = consumers.create(caller, group, new JsonObject().put("name", name)
             .put("format", format == EmbeddedFormat.JSON ? "json" : "binary").put("auto.offset.reset", reset)
             .put("auto.commit.enable", false))
-        .compose(c -> consumers.subscribe(group, name, Subscription.ofTopics(topics)));
+        .compose(c -> consumers.subscribe(caller, group, name, Subscription.ofTopics(topics)));
     return new WsConsumeSession(ws, format, new Source() {
       @Override
       public Future<List<ConsumedRecord>> read(int maxRecords) {
-        return created.compose(v -> consumers.poll(group, name, WAIT_MS, READ_BYTES, maxRecords));
+        return created.compose(v -> consumers.poll(caller, group, name, WAIT_MS, READ_BYTES, maxRecords));
       }
 
       @Override
       public Future<Void> commit(Map<TopicPartition, Long> next) {
-        return created.compose(v -> consumers.commit(group, name, next));
+        return created.compose(v -> consumers.commit(caller, group, name, next));
       }
 
       @Override
       public Future<Void> heartbeat() {
-        return created.compose(v -> consumers.heartbeat(group, name));
+        return created.compose(v -> consumers.heartbeat(caller, group, name));
       }
 
       @Override
       public void close() {
-        created.onComplete(ar -> consumers.delete(group, name));
+        created.onComplete(ar -> consumers.delete(caller, group, name));
       }
     }, true, cfg);
   }

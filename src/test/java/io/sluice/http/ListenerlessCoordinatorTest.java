@@ -2,6 +2,7 @@ package io.sluice.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.sluice.api.RequestContext;
 import io.sluice.api.TopicMetadata;
 import io.sluice.broker.Broker;
 import io.sluice.broker.testing.BlockedThreadGuard;
@@ -56,8 +57,9 @@ class ListenerlessCoordinatorTest {
     assertThat(coordinator.endpoints()).isEmpty();
     assertThat(coordinator.httpPort()).isEqualTo(-1);
     // The first group call creates the offsets topic; alone in the cluster, this broker leads its only partition.
-    await(coordinator.services().consumers().listGroups());
-    await(coordinator.services().consumers().create("warm-up", new JsonObject().put("name", "w")));
+    RequestContext caller = RequestContext.anonymous("test", "", "ListenerlessCoordinatorTest");
+    await(coordinator.services().consumers().listGroups(caller));
+    await(coordinator.services().consumers().create(caller, "warm-up", new JsonObject().put("name", "w")));
     front = start(Broker.builder(config(frontDir, 2,
         Map.of(BrokerConfig.ZOOKEEPER_CONNECT, coordinator.zookeeperConnect()))).listener(HttpListener::new));
     client = TestClients.web(front.httpPort());
@@ -94,7 +96,7 @@ class ListenerlessCoordinatorTest {
     assertThat(lags.bodyAsJsonArray().getJsonObject(0).getLong("next_offset")).isEqualTo(2L);
 
     // Every call above was served by the listenerless broker: it leads the one offsets topic partition.
-    TopicMetadata offsets = await(front.service().describeTopic(io.sluice.api.RequestContext.SELF, OffsetsTopic.NAME));
+    TopicMetadata offsets = await(front.service().describeTopic(RequestContext.SELF, OffsetsTopic.NAME));
     assertThat(offsets.partitions()).singleElement().satisfies(p -> assertThat(p.leader()).isEqualTo(1));
   }
 
