@@ -270,13 +270,13 @@ final class InMemoryBroker implements BrokerService {
       return new FetchResult(request.tp(), log.nextOffset, 0, next,
           Batches.ofFile(log.path, log.file, position, bytes));
     }
-    Buffer out = Buffer.buffer(bytes);
+    ByteBuffer out = ByteBuffer.allocate(bytes);
     long next = request.offset();
     for (int i = first; first >= 0 && i < first + count; i++) {
-      out.appendBytes(log.batches.get(i).duplicate().array());
+      out.put(log.batches.get(i).duplicate());
       next = RecordBatch.wrap(log.batches.get(i).duplicate()).nextOffset();
     }
-    return new FetchResult(request.tp(), log.nextOffset, 0, next, Batches.wrap(out.getBytes()));
+    return new FetchResult(request.tp(), log.nextOffset, 0, next, Batches.wrap(out.array()));
   }
 
   @Override
