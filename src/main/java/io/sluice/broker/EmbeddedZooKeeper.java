@@ -41,6 +41,7 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
   private static final int TICK_TIME_MS = 1_000;
   /** Connections per client address; every broker holds one (plus tools), far below this. */
   private static final int MAX_CLIENT_CNXNS = 1_000;
+  private static final String MAX_CNXNS_PROPERTY = "zookeeper.maxCnxns";
   /** Snapshots kept by the hourly purge, so that a long-lived broker does not fill its disk with them. */
   private static final int SNAP_RETAIN_COUNT = 3;
   private static final int PURGE_INTERVAL_HOURS = 1;
@@ -113,6 +114,11 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
 
   /** Binds first (a lost race shows as a BindException before any file is touched), then loads and serves. */
   private static EmbeddedZooKeeper startOn(Path dataDir, int port) throws IOException, InterruptedException {
+    // ZooKeeper takes its bound on all connections only from this property, and warns at every start without it
+    // (clients are all on loopback, so the per-address bound is the total one).
+    if (System.getProperty(MAX_CNXNS_PROPERTY) == null) {
+      System.setProperty(MAX_CNXNS_PROPERTY, Integer.toString(MAX_CLIENT_CNXNS));
+    }
     ServerCnxnFactory cnxnFactory = ServerCnxnFactory.createFactory();
     cnxnFactory.configure(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), MAX_CLIENT_CNXNS);
     FileTxnSnapLog txnLog = null;

@@ -58,9 +58,11 @@ public final class LocalBrokerService implements BrokerService {
   private final ZkMetadataStore metadata;
   private final PartitionManager partitions;
   private final ProducerIdManager producerIds;
+  private final TopicLimits limits;
 
   public LocalBrokerService(BrokerConfig config, ZkMetadataStore metadata, PartitionManager partitions) {
     this.config = config;
+    this.limits = new TopicLimits(config);
     this.metadata = metadata;
     this.partitions = partitions;
     this.producerIds = new ProducerIdManager(metadata);
@@ -112,9 +114,10 @@ public final class LocalBrokerService implements BrokerService {
   public Future<TopicMetadata> createPartitions(RequestContext caller, String topic, int count) {
     return Contexts.onCaller(attempt(() -> {
       MetadataSnapshot s = metadata.snapshot();
-      s.topic(topic).orElseThrow(() -> unknownTopic(topic));
+      TopicState existing = s.topic(topic).orElseThrow(() -> unknownTopic(topic));
       Set<Integer> live = new TreeSet<>(s.liveBrokerIds());
       live.add(config.brokerId());
+      limits.checkGrow(s, existing, grow(existing, count, new ArrayList<>(live)));
       return metadata.addPartitions(topic, current -> grow(current, count, new ArrayList<>(live)))
           .compose(grown -> metadata.awaitSnapshot(snap -> snap.topic(topic).map(t -> t.isComplete()
                   && t.partitionCount() == grown.partitionCount()).orElse(false), METADATA_WAIT_MS,
@@ -270,8 +273,11 @@ public final class LocalBrokerService implements BrokerService {
     }
     Map<String, String> configs = TopicConfigs.validate(
         request.configs() == null ? Map.of() : request.configs(), config.defaultLogConfig());
-    return new TopicState(request.name(), UUID.randomUUID().toString(), rf, configs,
+    limits.checkPartitionCount(request.name(), partitionCount);
+    TopicState planned = new TopicState(request.name(), UUID.randomUUID().toString(), rf, configs,
         assign(new ArrayList<>(live), partitionCount, rf), Map.of());
+    limits.checkCreate(s, planned);
+    return planned;
   }
 
   /**

@@ -40,6 +40,8 @@ public final class BrokerConfig {
   public static final String ZOOKEEPER_CONNECTION_TIMEOUT_MS = "zookeeper.connection.timeout.ms";
   public static final String SHUTDOWN_TIMEOUT_MS = "shutdown.timeout.ms";
   public static final String NUM_PARTITIONS = "num.partitions";
+  public static final String MAX_PARTITIONS_PER_TOPIC = "max.partitions.per.topic";
+  public static final String MAX_PARTITIONS_PER_BROKER = "max.partitions.per.broker";
   public static final String DEFAULT_REPLICATION_FACTOR = "default.replication.factor";
   public static final String LOG_SEGMENT_BYTES = "log.segment.bytes";
   public static final String LOG_SEGMENT_MS = "log.segment.ms";
@@ -97,11 +99,17 @@ public final class BrokerConfig {
           + " taken joins the ZooKeeper there (another local broker's); 0 runs a private one on a free port"),
       intKey(ZOOKEEPER_SESSION_TIMEOUT_MS, 6_000, 1_000, Integer.MAX_VALUE, "ZooKeeper session timeout: how long a"
           + " dead broker keeps its partitions' leadership (Kafka's default is 18000; Sluice favours quick failover)"),
-      intKey(ZOOKEEPER_CONNECTION_TIMEOUT_MS, 10_000, 100, Integer.MAX_VALUE, "ZooKeeper connect timeout"),
+      intKey(ZOOKEEPER_CONNECTION_TIMEOUT_MS, -1, -1, Integer.MAX_VALUE, "ZooKeeper connect timeout; -1 takes the"
+          + " session timeout (a longer one than the session's only makes Curator warn)"),
       intKey(SHUTDOWN_TIMEOUT_MS, 30_000, 1_000, Integer.MAX_VALUE, "the grace of a clean shutdown (SIGTERM):"
           + " steps still running then are abandoned (an unfinished log close costs a recovery scan at the next"
           + " start, never data); each step that needs ZooKeeper is bounded much lower"),
       intKey(NUM_PARTITIONS, 1, 1, 100_000, "partitions of an auto-created or defaulted topic"),
+      // 99,999 is the last index whose directory name (249-character topic, '-', index) fits in 255 bytes
+      intKey(MAX_PARTITIONS_PER_TOPIC, 1_000, 1, 100_000, "partitions one topic may have (at creation and when"
+          + " grown)"),
+      intKey(MAX_PARTITIONS_PER_BROKER, 4_000, 1, Integer.MAX_VALUE, "partition replicas one broker may host over"
+          + " every topic (each keeps a file open); creations and growths past it are refused"),
       intKey(DEFAULT_REPLICATION_FACTOR, 1, 1, Short.MAX_VALUE, "replication factor by default"),
       intKey(LOG_SEGMENT_BYTES, 1 << 30, 1024, Integer.MAX_VALUE, "segment.bytes by default"),
       longKey(LOG_SEGMENT_MS, WEEK_MS, 1, "segment.ms by default (Kafka's log.roll.ms, also accepted)"),
@@ -174,6 +182,7 @@ public final class BrokerConfig {
     this.parsed = p;
     validateDataDirs();
     validateWebSocketLimits();
+    validateCombinations();
   }
 
   /** The built-in defaults. */
@@ -287,7 +296,8 @@ public final class BrokerConfig {
   }
 
   public int zookeeperConnectionTimeoutMs() {
-    return getInt(ZOOKEEPER_CONNECTION_TIMEOUT_MS);
+    int ms = getInt(ZOOKEEPER_CONNECTION_TIMEOUT_MS);
+    return ms == -1 ? zookeeperSessionTimeoutMs() : ms;
   }
 
   public int numPartitions() {
@@ -394,6 +404,29 @@ public final class BrokerConfig {
       throw new ConfigException(HTTP_WS_MAX_FRAME_BYTES, "Configuration " + HTTP_WS_MAX_FRAME_BYTES + " ("
           + httpWsMaxFrameBytes() + ") must not exceed " + HTTP_WS_MAX_MESSAGE_BYTES + " (" + httpWsMaxMessageBytes()
           + "): a frame is part of a message");
+    }
+  }
+
+  /** Values each valid alone that together make something impossible: refused at startup, naming both keys. */
+  private void validateCombinations() {
+    atMost(NUM_PARTITIONS, MAX_PARTITIONS_PER_TOPIC, "a topic created with defaults would be refused");
+    atMost(OFFSETS_TOPIC_NUM_PARTITIONS, MAX_PARTITIONS_PER_TOPIC, "__consumer_offsets could not be created");
+    atMost(MIN_INSYNC_REPLICAS, DEFAULT_REPLICATION_FACTOR, "no acks=all write to a topic created with defaults"
+        + " could ever succeed");
+    if (getInt(OFFSETS_TOPIC_REPLICATION_FACTOR) > 0) {
+      atMost(MIN_INSYNC_REPLICAS, OFFSETS_TOPIC_REPLICATION_FACTOR, "no offset commit could ever succeed");
+    }
+    if (getLong(GROUP_MIN_SESSION_TIMEOUT_MS) > getLong(GROUP_MAX_SESSION_TIMEOUT_MS)) {
+      throw new ConfigException(GROUP_MIN_SESSION_TIMEOUT_MS, "Configuration " + GROUP_MIN_SESSION_TIMEOUT_MS + " ("
+          + getLong(GROUP_MIN_SESSION_TIMEOUT_MS) + ") is above " + GROUP_MAX_SESSION_TIMEOUT_MS + " ("
+          + getLong(GROUP_MAX_SESSION_TIMEOUT_MS) + "): no consumer could join a group");
+    }
+  }
+
+  private void atMost(String key, String limitKey, String consequence) {
+    if (getInt(key) > getInt(limitKey)) {
+      throw new ConfigException(key, "Configuration " + key + " (" + getInt(key) + ") is above " + limitKey + " ("
+          + getInt(limitKey) + "): " + consequence);
     }
   }
 

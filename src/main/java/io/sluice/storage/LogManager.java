@@ -9,8 +9,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongSupplier;
 import java.util.regex.Matcher;
@@ -28,6 +30,7 @@ import org.rocksdb.WriteBatch;
  * dataDir/
  *   .index/                         RocksDB: offset_index, time_index, log_meta column families
  *   orders-0/                       one directory per partition: {@code <topic>-<partition>}
+ *     partition.metadata            the id of the topic the directory belongs to ({@link PartitionMetadataFile})
  *     00000000000000000000.log      segments, named by base offset
  *     00000000000000052113.log
  *     log-start-offset              written by deleteRecordsBefore (temp file, fsync, rename)
@@ -125,13 +128,61 @@ public final class LogManager implements AutoCloseable {
   }
 
   /**
+   * Opens the log of {@code tp} for the topic with id {@code topicId}: a directory left by an older topic of the
+   * same name (another id in its {@code partition.metadata}) is deleted first, so a topic created again never sees
+   * the records of the one before. Wall-clock time for roll and retention.
+   */
+  public PartitionLog openLog(TopicPartition tp, LogConfig config, String topicId) {
+    return openLog(tp, config, System::currentTimeMillis, topicId);
+  }
+
+  /**
    * Opens the log of {@code tp} with an injected clock ({@code nowMs}), used for segment age without
    * timestamps, file deletion delays and flush intervals. Returns the already open log if there is one.
    */
   public PartitionLog openLog(TopicPartition tp, LogConfig config, LongSupplier nowMs) {
+    return openLog(tp, config, nowMs, null);
+  }
+
+  /** As {@link #openLog(TopicPartition, LogConfig, String)} with an injected clock; a null id checks no id. */
+  public PartitionLog openLog(TopicPartition tp, LogConfig config, LongSupplier nowMs, String topicId) {
     checkOpen();
-    return logs.computeIfAbsent(tp, k -> LocalPartitionLog.open(tp, dataDir.resolve(tp.dirName()), config, files,
-        index.partition(tp), nowMs, () -> logs.remove(tp)));
+    return logs.computeIfAbsent(tp, k -> {
+      Path dir = dataDir.resolve(tp.dirName());
+      if (topicId != null) {
+        claim(tp, dir, topicId);
+      }
+      return LocalPartitionLog.open(tp, dir, config, files, index.partition(tp), nowMs, () -> logs.remove(tp));
+    });
+  }
+
+  /**
+   * Makes {@code dir} the directory of the topic with id {@code topicId}. A directory stamped with another id is a
+   * leftover of a deleted topic: it and its index range go. A new directory starts with its index range cleared
+   * (keys a delete left behind when it stopped before the index) and its id stamped before any segment exists. A
+   * directory without a stamp was written before topic ids were stamped and is adopted.
+   */
+  private void claim(TopicPartition tp, Path dir, String topicId) {
+    try {
+      if (Files.isDirectory(dir)) {
+        Optional<String> owner = PartitionMetadataFile.read(dir);
+        if (owner.isEmpty() || owner.get().equals(topicId)) {
+          if (owner.isEmpty()) {
+            PartitionMetadataFile.write(dir, topicId);
+          }
+          return;
+        }
+        LOG.log(Level.WARNING, "Partition {0}: discarding the directory of an older topic of the same name"
+            + " (topic id {1}, now {2})", tp, owner.get(), topicId);
+        removeDirectory(dir);
+      }
+      forgetPartition(tp);
+      Files.createDirectories(dir);
+      PartitionMetadataFile.write(dir, topicId);
+      AtomicFile.fsyncDirectory(dataDir);
+    } catch (IOException | RocksDBException e) {
+      throw new StorageException("Cannot prepare the log directory " + dir + " of partition " + tp + ": " + e, e);
+    }
   }
 
   /** Closes the log of {@code tp} if open, deletes its directory and its index key range. */
@@ -141,26 +192,39 @@ public final class LogManager implements AutoCloseable {
     if (log != null) {
       log.close();
     }
-    synchronized (this) {
-      checkpointedHighWatermarks.remove(tp); // a topic created again under this name starts afresh
-    }
     Path dir = dataDir.resolve(tp.dirName());
     try {
-      if (Files.exists(dir)) {
-        // rename first so a crash mid-delete never leaves a half log that looks like a live one
-        Path doomed = dataDir.resolve(tp.dirName() + DELETE_SUFFIX);
-        IndexStore.deleteRecursively(doomed);
-        Files.move(dir, doomed);
-        IndexStore.deleteRecursively(doomed);
-      }
-      try (WriteBatch writes = new WriteBatch()) {
-        index.partition(tp).deleteAll(writes);
-        index.partition(tp).write(writes, true);
-      }
+      removeDirectory(dir);
+      forgetPartition(tp);
     } catch (IOException | RocksDBException e) {
       throw new StorageException("Cannot delete the log of partition " + tp + " in " + dir + ": " + e, e);
     }
     LOG.log(Level.INFO, "Deleted the log of partition {0}", tp);
+  }
+
+  /**
+   * Deletes a partition directory. It is first renamed to a short unique hidden name (a long topic name plus any
+   * suffix could pass the file system's 255-byte name limit), so a crash mid-delete never leaves a half log that
+   * looks like a live one; leftovers are removed at the next open.
+   */
+  private void removeDirectory(Path dir) throws IOException {
+    if (Files.exists(dir)) {
+      Path doomed = dataDir.resolve("." + UUID.randomUUID().toString().replace("-", "") + DELETE_SUFFIX);
+      Files.move(dir, doomed);
+      AtomicFile.fsyncDirectory(dataDir);
+      IndexStore.deleteRecursively(doomed);
+    }
+  }
+
+  /** Drops what the index and the high watermark checkpoint remember of {@code tp}. */
+  private void forgetPartition(TopicPartition tp) throws RocksDBException {
+    synchronized (this) {
+      checkpointedHighWatermarks.remove(tp); // a topic created again under this name starts afresh
+    }
+    try (WriteBatch writes = new WriteBatch()) {
+      index.partition(tp).deleteAll(writes);
+      index.partition(tp).write(writes, true);
+    }
   }
 
   /** The partitions that have a log directory here, open or not. */

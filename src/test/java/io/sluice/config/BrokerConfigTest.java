@@ -116,4 +116,43 @@ class BrokerConfigTest {
     assertThat(shipped.effectiveValues()).isEqualTo(BrokerConfig.defaults().with(Map.of("log.dirs", "./data"))
         .effectiveValues());
   }
+
+  @Test
+  void impossibleCombinationsAreRefusedNamingBothKeys() {
+    assertImpossible(Map.of("min.insync.replicas", 2), "min.insync.replicas", "default.replication.factor");
+    assertImpossible(Map.of("min.insync.replicas", 3, "default.replication.factor", 3,
+        "offsets.topic.replication.factor", 2), "min.insync.replicas", "offsets.topic.replication.factor");
+    assertImpossible(Map.of("num.partitions", 11, "max.partitions.per.topic", 10), "num.partitions",
+        "max.partitions.per.topic");
+    assertImpossible(Map.of("offsets.topic.num.partitions", 20, "max.partitions.per.topic", 10),
+        "offsets.topic.num.partitions", "max.partitions.per.topic");
+    assertImpossible(Map.of("group.min.session.timeout.ms", 60_000, "group.max.session.timeout.ms", 30_000),
+        "group.min.session.timeout.ms", "group.max.session.timeout.ms");
+    assertThat(BrokerConfig.of(Map.of("min.insync.replicas", 2, "default.replication.factor", 3))
+        .minInsyncReplicas()).isEqualTo(2);
+  }
+
+  @Test
+  void partitionLimitsAreBoundedSoEveryDirectoryNameFitsIn255Bytes() {
+    assertThat(BrokerConfig.defaults().getInt("max.partitions.per.topic")).isEqualTo(1_000);
+    assertThat(BrokerConfig.defaults().getInt("max.partitions.per.broker")).isEqualTo(4_000);
+    assertThatThrownBy(() -> BrokerConfig.of(Map.of("max.partitions.per.topic", 100_001)))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("max.partitions.per.topic");
+  }
+
+  @Test
+  void theZooKeeperConnectionTimeoutDefaultsToTheSessionTimeout() {
+    // a connection timeout above the session timeout makes Curator warn at every start
+    assertThat(BrokerConfig.defaults().zookeeperConnectionTimeoutMs()).isEqualTo(6_000);
+    assertThat(BrokerConfig.of(Map.of("zookeeper.session.timeout.ms", 4_000)).zookeeperConnectionTimeoutMs())
+        .isEqualTo(4_000);
+    assertThat(BrokerConfig.of(Map.of("zookeeper.connection.timeout.ms", 2_000)).zookeeperConnectionTimeoutMs())
+        .isEqualTo(2_000);
+  }
+
+  private static void assertImpossible(Map<String, ?> values, String key, String otherKey) {
+    assertThatThrownBy(() -> BrokerConfig.of(values)).isInstanceOf(ConfigException.class)
+        .hasMessageContaining(key).hasMessageContaining(otherKey)
+        .satisfies(e -> assertThat(((ConfigException) e).key()).isEqualTo(key));
+  }
 }

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -56,6 +57,86 @@ class LogManagerTest {
       PartitionLog recreated = manager.openLog(doomed, config, clock::get);
       assertThat(recreated.logEndOffset()).isZero();
       assertThat(manager.openLog(kept, config, clock::get).logEndOffset()).isEqualTo(100);
+    }
+  }
+
+  @Test
+  void deletesAndRecreatesALongNamedPartitionWithoutItsOldRecords() throws Exception {
+    // 249 characters (the longest valid topic name) + "-11": a suffix on the directory name passes 255 bytes
+    assertRecreatedEmpty(new TopicPartition("t".repeat(249), 11));
+  }
+
+  @Test
+  void deletesAndRecreatesAPartitionWhoseDirectoryNameIsAtTheFileNameLimit() throws Exception {
+    TopicPartition tp = new TopicPartition("x".repeat(249), 99_999);
+    assertThat(tp.dirName().getBytes(java.nio.charset.StandardCharsets.UTF_8)).hasSize(255);
+    assertRecreatedEmpty(tp);
+  }
+
+  private void assertRecreatedEmpty(TopicPartition tp) throws Exception {
+    AtomicLong clock = new AtomicLong();
+    try (LogManager manager = LogManager.open(dir)) {
+      manager.openLog(tp, LogConfig.DEFAULT, clock::get, "id-1").append(TestBatches.batch(3, 10, 0, 1), 0);
+      manager.deleteLog(tp);
+      assertThat(dir.resolve(tp.dirName())).doesNotExist();
+      assertThat(manager.existingLogs()).isEmpty();
+      assertThat(manager.openLog(tp, LogConfig.DEFAULT, clock::get, "id-2").logEndOffset()).isZero();
+    }
+    try (Stream<Path> left = Files.list(dir)) {
+      assertThat(left.map(p -> p.getFileName().toString())).as("nothing left to delete")
+          .noneMatch(name -> name.endsWith(".delete"));
+    }
+  }
+
+  @Test
+  void aDirectoryLeftByAnOlderTopicOfTheSameNameIsDiscarded() throws Exception {
+    TopicPartition tp = new TopicPartition("orders", 0);
+    AtomicLong clock = new AtomicLong();
+    try (LogManager manager = LogManager.open(dir)) {
+      manager.openLog(tp, LogConfig.DEFAULT, clock::get, "old-id").append(TestBatches.batch(5, 10, 0, 1), 0);
+    } // this broker never saw the delete (it was down, or the delete failed half-way)
+    try (LogManager manager = LogManager.open(dir)) {
+      PartitionLog log = manager.openLog(tp, LogConfig.DEFAULT, clock::get, "new-id");
+      assertThat(log.logEndOffset()).isZero();
+      assertThat(manager.indexStore().partition(tp).segmentMetas()).isEmpty();
+      assertThat(PartitionMetadataFile.read(dir.resolve(tp.dirName()))).contains("new-id");
+    }
+    try (LogManager manager = LogManager.open(dir)) {
+      assertThat(manager.openLog(tp, LogConfig.DEFAULT, clock::get, "new-id").logEndOffset()).isZero();
+    }
+  }
+
+  @Test
+  void theSameTopicIdKeepsItsRecordsAndAnUnstampedDirectoryIsAdopted() throws Exception {
+    TopicPartition tp = new TopicPartition("orders", 0);
+    AtomicLong clock = new AtomicLong();
+    try (LogManager manager = LogManager.open(dir)) {
+      manager.openLog(tp, LogConfig.DEFAULT, clock::get).append(TestBatches.batch(5, 10, 0, 1), 0);
+    }
+    try (LogManager manager = LogManager.open(dir)) {
+      assertThat(manager.openLog(tp, LogConfig.DEFAULT, clock::get, "id").logEndOffset()).isEqualTo(5);
+    }
+    try (LogManager manager = LogManager.open(dir)) {
+      assertThat(manager.openLog(tp, LogConfig.DEFAULT, clock::get, "id").logEndOffset()).isEqualTo(5);
+    }
+  }
+
+  @Test
+  void indexKeysADeleteLeftBehindDoNotReachANewLog() throws Exception {
+    TopicPartition tp = new TopicPartition("orders", 0);
+    AtomicLong clock = new AtomicLong();
+    try (LogManager manager = LogManager.open(dir)) {
+      PartitionLog log = manager.openLog(tp, LogFixture.smallSegments(4096), clock::get, "old-id");
+      for (int i = 0; i < 20; i++) {
+        log.append(TestBatches.batch(5, 200, i, 1), 0);
+      }
+    }
+    IndexStore.deleteRecursively(dir.resolve(tp.dirName())); // a delete that stopped before the index
+    try (LogManager manager = LogManager.open(dir)) {
+      assertThat(manager.indexStore().partition(tp).segmentMetas()).isNotEmpty();
+      PartitionLog log = manager.openLog(tp, LogConfig.DEFAULT, clock::get, "new-id");
+      assertThat(log.logEndOffset()).isZero();
+      assertThat(manager.indexStore().partition(tp).floorOffset(Long.MAX_VALUE)).isNull();
     }
   }
 

@@ -181,7 +181,7 @@ class PartitionLogRecoveryTest {
     try (org.rocksdb.WriteBatch writes = new org.rocksdb.WriteBatch()) {
       for (long offset = 5; offset < model.logEnd(); offset += 37) {
         long base = Segment.parseBaseOffset(files.get(
-            (int) (random.nextInt(files.size()))).getFileName().toString());
+            random.nextInt(files.size())).getFileName().toString());
         index.putOffset(writes, offset, base, random.nextInt(20_000));
       }
       index.write(writes, false);

@@ -232,7 +232,7 @@ public final class PartitionManager {
   }
 
   private void deploy(TopicPartition tp, TopicState topic, PartitionVerticle.Settings settings) {
-    PartitionVerticle verticle = new PartitionVerticle(tp, store,
+    PartitionVerticle verticle = new PartitionVerticle(tp, topic.topicId(), store,
         TopicConfigs.logConfig(config.defaultLogConfig(), topic.configs()), settings, storage,
         config.retentionCheckIntervalMs(), replicationOf(tp));
     Future<Void> before = removals.getOrDefault(tp, Future.succeededFuture());

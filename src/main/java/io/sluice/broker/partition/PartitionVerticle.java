@@ -118,6 +118,7 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
   private final LogConfig logConfig;
   private final long retentionCheckIntervalMs;
   private final Replication replication;
+  private final String topicId;
   private volatile Settings settings;
   private volatile Role role = Role.FOLLOWER;
   /** Set by {@link #fence()} until {@link #unfence()}: metadata must not revive a replica of a broker without session. */
@@ -141,7 +142,17 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
 
   public PartitionVerticle(TopicPartition tp, LogManager store, LogConfig logConfig, Settings settings,
       WorkerExecutor storage, long retentionCheckIntervalMs, Replication replication) {
+    this(tp, null, store, logConfig, settings, storage, retentionCheckIntervalMs, replication);
+  }
+
+  /**
+   * A replica of {@code tp} of the topic with id {@code topicId}: a log directory left by an older topic of the same
+   * name is discarded when it opens (null: no check).
+   */
+  public PartitionVerticle(TopicPartition tp, String topicId, LogManager store, LogConfig logConfig,
+      Settings settings, WorkerExecutor storage, long retentionCheckIntervalMs, Replication replication) {
     this.tp = tp;
+    this.topicId = topicId;
     this.store = store;
     this.logConfig = logConfig;
     this.settings = settings;
@@ -166,7 +177,7 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
   public Future<?> start() {
     long[] checkpointed = {-1};
     return tasks.write(() -> {
-      PartitionLog opened = store.openLog(tp, logConfig);
+      PartitionLog opened = store.openLog(tp, logConfig, topicId);
       epochs = LeaderEpochCache.open(replication.logDir(), opened.logEndOffset());
       checkpointed[0] = store.checkpointedHighWatermark(tp).orElse(-1);
       return opened;
