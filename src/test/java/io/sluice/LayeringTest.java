@@ -23,7 +23,7 @@ class LayeringTest {
     classes().that().resideInAPackage("io.sluice.http..")
         .should().onlyDependOnClassesThat().resideInAnyPackage("io.sluice.http..", "io.sluice.api..",
             "io.sluice.record..", "io.sluice.errors..", "io.sluice.config..", "io.vertx..", "io.netty..",
-            "com.fasterxml.jackson.core..",
+            "com.fasterxml.jackson.core..", "com.sun.management..",
             "java..")
         .check(MAIN);
   }

@@ -62,6 +62,10 @@ public final class BrokerConfig {
   public static final String HTTP_INSTANCES = "http.instances";
   public static final String HTTP_MAX_BODY_BYTES = "http.max.body.bytes";
   public static final String HTTP_MAX_CONNECTIONS = "http.max.connections";
+  public static final String HTTP_MAX_CONNECTIONS_PER_IP = "http.max.connections.per.ip";
+  public static final String HTTP_IDLE_TIMEOUT_MS = "http.idle.timeout.ms";
+  public static final String HTTP_REQUEST_HEAD_TIMEOUT_MS = "http.request.head.timeout.ms";
+  public static final String HTTP_MIN_FREE_FILE_DESCRIPTORS = "http.min.free.file.descriptors";
   public static final String FETCH_MAX_WAIT_MS = "fetch.max.wait.ms";
   public static final String HTTP_MAX_RECORDS_PER_REQUEST = "http.max.records.per.request";
   public static final String HTTP_WS_MAX_FRAME_BYTES = "http.ws.max.frame.bytes";
@@ -134,7 +138,16 @@ public final class BrokerConfig {
       intKey(HTTP_PORT, 8080, 0, 65_535, "HTTP listen port; 0 lets the OS choose"),
       intKey(HTTP_INSTANCES, 2, 1, 256, "HTTP server verticle instances"),
       longKey(HTTP_MAX_BODY_BYTES, 16L << 20, 1, "largest accepted request body"),
-      intKey(HTTP_MAX_CONNECTIONS, 10_000, 1, Integer.MAX_VALUE, "open HTTP connections at most"),
+      intKey(HTTP_MAX_CONNECTIONS, 10_000, 1, Integer.MAX_VALUE, "open HTTP connections at most, counted at"
+          + " accept; beyond it a connection's first request gets 503"),
+      intKey(HTTP_MAX_CONNECTIONS_PER_IP, 1_000, 1, Integer.MAX_VALUE, "open HTTP connections one client address"
+          + " may hold; the next is closed at accept"),
+      longKey(HTTP_IDLE_TIMEOUT_MS, 60_000L, 1, "an HTTP connection with no request in flight (a WebSocket with no"
+          + " frames; it is pinged at half of this) is closed after this long"),
+      longKey(HTTP_REQUEST_HEAD_TIMEOUT_MS, 10_000L, 1, "a connection that has not sent a complete request line and"
+          + " headers this long after accept (or after the head's first byte) is closed"),
+      intKey(HTTP_MIN_FREE_FILE_DESCRIPTORS, 256, 0, Integer.MAX_VALUE, "while fewer file descriptors are free,"
+          + " new HTTP connections are closed at accept"),
       intKey(HTTP_MAX_RECORDS_PER_REQUEST, 10_000, 1, Integer.MAX_VALUE, "records one produce request may carry"),
       intKey(HTTP_WS_MAX_FRAME_BYTES, 1 << 20, 1, Integer.MAX_VALUE, "largest WebSocket frame; a larger one closes"
           + " the socket (close code 1009); at most http.ws.max.message.bytes"),
@@ -342,6 +355,22 @@ public final class BrokerConfig {
 
   public int httpMaxConnections() {
     return getInt(HTTP_MAX_CONNECTIONS);
+  }
+
+  public int httpMaxConnectionsPerIp() {
+    return getInt(HTTP_MAX_CONNECTIONS_PER_IP);
+  }
+
+  public long httpIdleTimeoutMs() {
+    return getLong(HTTP_IDLE_TIMEOUT_MS);
+  }
+
+  public long httpRequestHeadTimeoutMs() {
+    return getLong(HTTP_REQUEST_HEAD_TIMEOUT_MS);
+  }
+
+  public int httpMinFreeFileDescriptors() {
+    return getInt(HTTP_MIN_FREE_FILE_DESCRIPTORS);
   }
 
   public int httpWsMaxFrameBytes() {

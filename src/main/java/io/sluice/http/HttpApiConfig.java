@@ -21,10 +21,11 @@ package io.sluice.http;
  *     codec cannot skip an unread frame); at most {@code wsMaxMessageBytes}
  * @param wsMaxMessageBytes largest WebSocket message (all fragments of it); a larger one is answered with a
  *     REQUEST_TOO_LARGE error message in its place and the socket stays open
+ * @param connections per-address limit, idle and request-head timeouts, and the file-descriptor reserve
  */
 public record HttpApiConfig(String host, int port, long maxBodyBytes, int maxConnections, long maxFetchWaitMs,
     int maxRecordsPerRequest, long defaultFetchWaitMs, int defaultFetchMaxBytes, int maxFetchBytes,
-    int fetchWorkerPoolSize, long shutdownGraceMs, int wsMaxFrameBytes, int wsMaxMessageBytes) {
+    int fetchWorkerPoolSize, long shutdownGraceMs, int wsMaxFrameBytes, int wsMaxMessageBytes, ConnectionLimits connections) {
 
   public static final long DEFAULT_MAX_BODY_BYTES = 16L * 1024 * 1024;
   public static final int DEFAULT_MAX_CONNECTIONS = 1024;
@@ -56,6 +57,9 @@ public record HttpApiConfig(String host, int port, long maxBodyBytes, int maxCon
     requireRange("shutdownGraceMs", shutdownGraceMs, 0, Long.MAX_VALUE);
     requireRange("wsMaxMessageBytes", wsMaxMessageBytes, 1, Integer.MAX_VALUE);
     requireRange("wsMaxFrameBytes", wsMaxFrameBytes, 1, wsMaxMessageBytes);
+    if (connections == null) {
+      throw new IllegalArgumentException("connections must be set");
+    }
   }
 
   /** The defaults above, bound to {@code host} and {@code port}. */
@@ -63,43 +67,49 @@ public record HttpApiConfig(String host, int port, long maxBodyBytes, int maxCon
     return new HttpApiConfig(host, port, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_FETCH_WAIT_MS,
         DEFAULT_MAX_RECORDS_PER_REQUEST, DEFAULT_FETCH_WAIT_MS, DEFAULT_FETCH_MAX_BYTES, DEFAULT_MAX_FETCH_BYTES,
         DEFAULT_FETCH_WORKER_POOL_SIZE, DEFAULT_SHUTDOWN_GRACE_MS, DEFAULT_WS_MAX_FRAME_BYTES,
-        DEFAULT_WS_MAX_MESSAGE_BYTES);
+        DEFAULT_WS_MAX_MESSAGE_BYTES, ConnectionLimits.defaults());
   }
 
   public HttpApiConfig withPort(int newPort) {
     return new HttpApiConfig(host, newPort, maxBodyBytes, maxConnections, maxFetchWaitMs, maxRecordsPerRequest,
         defaultFetchWaitMs, defaultFetchMaxBytes, maxFetchBytes, fetchWorkerPoolSize, shutdownGraceMs, wsMaxFrameBytes,
-        wsMaxMessageBytes);
+        wsMaxMessageBytes, connections);
   }
 
   public HttpApiConfig withMaxBodyBytes(long newMaxBodyBytes) {
     return new HttpApiConfig(host, port, newMaxBodyBytes, maxConnections, maxFetchWaitMs, maxRecordsPerRequest,
         defaultFetchWaitMs, defaultFetchMaxBytes, maxFetchBytes, fetchWorkerPoolSize, shutdownGraceMs, wsMaxFrameBytes,
-        wsMaxMessageBytes);
+        wsMaxMessageBytes, connections);
   }
 
   public HttpApiConfig withMaxConnections(int newMaxConnections) {
     return new HttpApiConfig(host, port, maxBodyBytes, newMaxConnections, maxFetchWaitMs, maxRecordsPerRequest,
         defaultFetchWaitMs, defaultFetchMaxBytes, maxFetchBytes, fetchWorkerPoolSize, shutdownGraceMs, wsMaxFrameBytes,
-        wsMaxMessageBytes);
+        wsMaxMessageBytes, connections);
   }
 
   public HttpApiConfig withMaxRecordsPerRequest(int newMaxRecordsPerRequest) {
     return new HttpApiConfig(host, port, maxBodyBytes, maxConnections, maxFetchWaitMs, newMaxRecordsPerRequest,
         defaultFetchWaitMs, defaultFetchMaxBytes, maxFetchBytes, fetchWorkerPoolSize, shutdownGraceMs, wsMaxFrameBytes,
-        wsMaxMessageBytes);
+        wsMaxMessageBytes, connections);
   }
 
   public HttpApiConfig withFetchWait(long newDefaultFetchWaitMs, long newMaxFetchWaitMs) {
     return new HttpApiConfig(host, port, maxBodyBytes, maxConnections, newMaxFetchWaitMs, maxRecordsPerRequest,
         newDefaultFetchWaitMs, defaultFetchMaxBytes, maxFetchBytes, fetchWorkerPoolSize, shutdownGraceMs, wsMaxFrameBytes,
-        wsMaxMessageBytes);
+        wsMaxMessageBytes, connections);
   }
 
   public HttpApiConfig withWebSocketLimits(int newWsMaxFrameBytes, int newWsMaxMessageBytes) {
     return new HttpApiConfig(host, port, maxBodyBytes, maxConnections, maxFetchWaitMs, maxRecordsPerRequest,
         defaultFetchWaitMs, defaultFetchMaxBytes, maxFetchBytes, fetchWorkerPoolSize, shutdownGraceMs,
-        newWsMaxFrameBytes, newWsMaxMessageBytes);
+        newWsMaxFrameBytes, newWsMaxMessageBytes, connections);
+  }
+
+  public HttpApiConfig withConnections(ConnectionLimits newConnections) {
+    return new HttpApiConfig(host, port, maxBodyBytes, maxConnections, maxFetchWaitMs, maxRecordsPerRequest,
+        defaultFetchWaitMs, defaultFetchMaxBytes, maxFetchBytes, fetchWorkerPoolSize, shutdownGraceMs,
+        wsMaxFrameBytes, wsMaxMessageBytes, newConnections);
   }
 
   private static void requireRange(String name, long value, long min, long max) {

@@ -64,6 +64,8 @@ public final class HttpListener implements Listener {
         .withMaxConnections(config.httpMaxConnections())
         .withMaxRecordsPerRequest(config.httpMaxRecordsPerRequest())
         .withWebSocketLimits(config.httpWsMaxFrameBytes(), config.httpWsMaxMessageBytes())
+        .withConnections(new ConnectionLimits(config.httpMaxConnectionsPerIp(), config.httpIdleTimeoutMs(),
+            config.httpRequestHeadTimeoutMs(), config.httpMinFreeFileDescriptors()))
         .withFetchWait(Math.min(HttpApiConfig.DEFAULT_FETCH_WAIT_MS, maxWaitMs), maxWaitMs);
   }
 }

@@ -1,5 +1,6 @@
 package io.sluice.http;
 
+import io.netty.channel.Channel;
 import io.sluice.api.BrokerService;
 import io.sluice.api.ConsumerService;
 import io.sluice.errors.ErrorCode;
@@ -11,12 +12,12 @@ import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.impl.Http1xServerConnection;
 import io.vertx.core.net.impl.ConnectionBase;
 import io.vertx.ext.web.Router;
-import java.util.Collections;
-import java.util.IdentityHashMap;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.util.Objects;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
@@ -28,23 +29,28 @@ import java.util.function.BooleanSupplier;
  * <p>With port 0 the instances share one port the OS picks, so every instance reports the same
  * {@link #actualPort()}.
  *
- * <p>Connections beyond {@link HttpApiConfig#maxConnections()} (counted across the instances) are answered
- * 503 SERVICE_UNAVAILABLE with {@code Connection: close} on their first request, or closed after a grace period
- * if they send none. The OpenAPI document is read from the class path during {@link #start()}.
+ * <p>Every connection is counted at accept (through {@link AcceptHook}), before it sends a byte. Connections beyond
+ * {@link HttpApiConfig#maxConnections()} (counted across the instances) are answered 503 SERVICE_UNAVAILABLE with
+ * {@code Connection: close} on their first request, or closed at the request-head deadline if they send none.
+ * Connections beyond {@link ConnectionLimits#maxConnectionsPerIp()}, and any while the process is short of file
+ * descriptors, are closed at accept. {@link ConnectionWatch} closes idle and slow connections. The OpenAPI document
+ * is read from the class path during {@link #start()}.
  */
 public class HttpServerVerticle extends VerticleBase {
   static final String FETCH_POOL_NAME = "sluice-http-fetch";
-  private static final long REJECTED_CONNECTION_GRACE_MS = 5_000;
+  private static final System.Logger LOG = System.getLogger(HttpServerVerticle.class.getName());
+  private static final long REFUSAL_LOG_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(10);
 
   private final BrokerService service;
   private final HttpApiConfig cfg;
   private final BooleanSupplier readiness;
   private final ConsumerService consumers;
-  /** Over-limit connections of this instance's server, awaiting their 503; event-loop confined. */
-  private final Set<HttpConnection> rejected = Collections.newSetFromMap(new IdentityHashMap<>());
   private SharedServerState shared;
   private WorkerExecutor fetchWorkers;
   private HttpServer server;
+  private long samplerTimer = -1;
+  /** Accept-time refusals are logged at most every 10 s per instance; touched only on this instance's loop. */
+  private long lastRefusalLogNanos;
 
   /** An API that reports ready as soon as it is started. */
   public HttpServerVerticle(BrokerService service, HttpApiConfig cfg) {
@@ -70,6 +76,7 @@ public class HttpServerVerticle extends VerticleBase {
     // The named pool is shared by every instance with this name; it is closed when the last one closes it.
     fetchWorkers = vertx.createSharedWorkerExecutor(FETCH_POOL_NAME, cfg.fetchWorkerPoolSize());
     shared = SharedServerState.acquire(vertx, cfg, deploymentID());
+    samplerTimer = vertx.setPeriodic(FileDescriptorGauge.SAMPLE_INTERVAL_MS, id -> sampleDescriptors());
     return vertx.fileSystem().readFile(OpenApiEndpoint.RESOURCE)
         .map(openApi -> ApiRouter.create(vertx,
             new ApiRouter.Deps(service, cfg, readiness, openApi, fetchWorkers, consumers)))
@@ -77,16 +84,23 @@ public class HttpServerVerticle extends VerticleBase {
   }
 
   private Future<HttpServer> listen(Router router) {
-    server = vertx.createHttpServer(new HttpServerOptions()
-            .setHost(cfg.host())
-            .setMaxWebSocketFrameSize(cfg.wsMaxFrameBytes())
-            .setMaxWebSocketMessageSize(cfg.wsMaxMessageBytes())
-            // Compression would disable sendFile's zero-copy path.
-            .setCompressionSupported(false))
-        .connectionHandler(this::admit)
+    HttpServerOptions options = new HttpServerOptions()
+        .setHost(cfg.host())
+        // Compression would disable sendFile's zero-copy path.
+        .setCompressionSupported(false)
+        .setMaxWebSocketFrameSize(cfg.wsMaxFrameBytes())
+        .setMaxWebSocketMessageSize(cfg.wsMaxMessageBytes());
+    server = AcceptHook.createHttpServer(vertx, options, this::admit)
+        .connectionHandler(connection -> {
+          ConnectionWatch watch = ConnectionWatch.of(channel(connection));
+          if (watch != null) {
+            watch.httpConnected(channel(connection), connection instanceof Http1xServerConnection);
+          }
+        })
         .invalidRequestHandler(MalformedRequests::invalid)
         .requestHandler(request -> {
-          if (!rejected.isEmpty() && rejected.contains(request.connection())) {
+          ConnectionWatch watch = ConnectionWatch.of(channel(request.connection()));
+          if (watch != null && watch.overLimit()) {
             refuse(request);
           } else if (!MalformedRequests.refuseUndecodableUri(request)) {
             router.handle(request);
@@ -95,27 +109,58 @@ public class HttpServerVerticle extends VerticleBase {
     return server.listen(shared.listenPort(), cfg.host());
   }
 
-  private void admit(HttpConnection connection) {
-    if (shared.tryAcquireConnection()) {
-      whenClosed(connection, shared::releaseConnection);
-      return;
+  /**
+   * Runs at accept, before the connection has sent a byte, on its event loop. Closes it at once when the process is
+   * short of file descriptors or its address holds its limit; otherwise counts it (a connection over the overall
+   * limit is kept to answer its first request 503) and watches its timeouts. The counts are released by the Netty
+   * channel's close future, which fires exactly once whatever protocol the connection ended in: Vert.x does not call
+   * an HTTP connection's close handler once it was upgraded to a WebSocket.
+   */
+  private boolean admit(Channel channel) {
+    if (shared.descriptors().tooFewFree()) {
+      logRefusal("fewer than " + cfg.connections().minFreeFileDescriptors() + " file descriptors are free");
+      return false;
     }
-    rejected.add(connection);
-    connection.closeHandler(v -> rejected.remove(connection));
-    vertx.setTimer(REJECTED_CONNECTION_GRACE_MS, id -> connection.close());
+    InetAddress address = channel.remoteAddress() instanceof InetSocketAddress inet ? inet.getAddress() : null;
+    if (address != null && !shared.tryAcquireForAddress(address)) {
+      logRefusal(address.getHostAddress() + " holds " + cfg.connections().maxConnectionsPerIp()
+          + " connections (http.max.connections.per.ip)");
+      return false;
+    }
+    boolean counted = shared.tryAcquireConnection();
+    shared.descriptors().admitted();
+    channel.closeFuture().addListener(f -> {
+      if (address != null) {
+        shared.releaseForAddress(address);
+      }
+      if (counted) {
+        shared.releaseConnection();
+      }
+    });
+    ConnectionWatch.install(channel, cfg.connections(), !counted);
+    return true;
   }
 
-  /**
-   * Runs {@code action} once when the connection's socket closes. Vert.x does not call an HTTP connection's close
-   * handler once the connection was upgraded to a WebSocket (the upgrade swaps the connection object on the
-   * channel), so a counted connection would leak from the limit with every WebSocket; the Netty channel outlives
-   * the upgrade, and its close future fires exactly once whatever protocol it ended in.
-   */
-  private static void whenClosed(HttpConnection connection, Runnable action) {
-    if (connection instanceof ConnectionBase base) {
-      base.channel().closeFuture().addListener(f -> action.run());
-    } else {
-      connection.closeHandler(v -> action.run());
+  private void logRefusal(String why) {
+    long now = System.nanoTime();
+    if (lastRefusalLogNanos == 0 || now - lastRefusalLogNanos > REFUSAL_LOG_INTERVAL_NANOS) {
+      lastRefusalLogNanos = now;
+      LOG.log(System.Logger.Level.WARNING, "Closing new HTTP connections at accept: " + why
+          + " (logged at most every 10 s)");
+    }
+  }
+
+  private static Channel channel(HttpConnection connection) {
+    return ((ConnectionBase) connection).channel();
+  }
+
+  private void sampleDescriptors() {
+    FileDescriptorGauge gauge = shared.descriptors();
+    if (gauge.startSample()) {
+      vertx.executeBlocking(() -> {
+        gauge.sample();
+        return null;
+      }, false);
     }
   }
 
@@ -132,6 +177,7 @@ public class HttpServerVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
+    vertx.cancelTimer(samplerTimer);
     // Stops accepting at once; requests in flight get the grace period, then their connections are closed.
     Future<Void> closed = server != null ? server.shutdown(cfg.shutdownGraceMs(), TimeUnit.MILLISECONDS)
         : Future.succeededFuture();

@@ -3,11 +3,15 @@ package io.sluice.http;
 import io.vertx.core.Vertx;
 import io.vertx.core.shareddata.LocalMap;
 import io.vertx.core.shareddata.Shareable;
+import java.net.InetAddress;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * What the verticle instances serving one listening socket share: the count of open connections, held against
- * {@link HttpApiConfig#maxConnections()} for the whole server rather than per event loop, and, when the
+ * {@link HttpApiConfig#maxConnections()} for the whole server rather than per event loop, the count per client
+ * address (held against {@link ConnectionLimits#maxConnectionsPerIp()}), the process's file-descriptor gauge, and,
+ * when the
  * configured port is 0, the port the OS picked. Vert.x shares a socket between servers that listen on the same
  * host and port, but with port 0 each would get a port of its own: so they all listen on one negative port
  * instead (see {@link #listenPort()}).
@@ -20,20 +24,25 @@ final class SharedServerState implements Shareable {
   /** Source of the negative listen ports that stand for "a random port shared by one deployment". */
   private static final AtomicInteger RANDOM_PORT_KEYS = new AtomicInteger();
   private final int maxConnections;
+  private final int maxConnectionsPerIp;
   private final AtomicInteger open = new AtomicInteger();
+  private final ConcurrentHashMap<InetAddress, Integer> openPerIp = new ConcurrentHashMap<>();
+  private final FileDescriptorGauge descriptors;
   /** Instances using this state; changed only inside the shared map's compute functions. */
   private int users;
   private final int listenPort;
 
-  private SharedServerState(int maxConnections, int listenPort) {
-    this.maxConnections = maxConnections;
+  private SharedServerState(HttpApiConfig cfg, int listenPort) {
+    this.maxConnections = cfg.maxConnections();
+    this.maxConnectionsPerIp = cfg.connections().maxConnectionsPerIp();
+    this.descriptors = new FileDescriptorGauge(cfg.connections().minFreeFileDescriptors());
     this.listenPort = listenPort;
   }
 
   static SharedServerState acquire(Vertx vertx, HttpApiConfig cfg, String deploymentId) {
     return servers(vertx).compute(key(cfg, deploymentId), (k, existing) -> {
       SharedServerState state = existing != null ? existing
-          : new SharedServerState(cfg.maxConnections(), cfg.port() != 0 ? cfg.port() : nextRandomPortKey());
+          : new SharedServerState(cfg, cfg.port() != 0 ? cfg.port() : nextRandomPortKey());
       state.users++;
       return state;
     });
@@ -79,6 +88,28 @@ final class SharedServerState implements Shareable {
 
   void releaseConnection() {
     open.decrementAndGet();
+  }
+
+  /** Takes a slot of {@code address}'s; false (and nothing taken) when it holds its limit already. */
+  boolean tryAcquireForAddress(InetAddress address) {
+    boolean[] taken = {false};
+    openPerIp.compute(address, (a, n) -> {
+      int current = n == null ? 0 : n;
+      if (current >= maxConnectionsPerIp) {
+        return n;
+      }
+      taken[0] = true;
+      return current + 1;
+    });
+    return taken[0];
+  }
+
+  void releaseForAddress(InetAddress address) {
+    openPerIp.computeIfPresent(address, (a, n) -> n <= 1 ? null : n - 1);
+  }
+
+  FileDescriptorGauge descriptors() {
+    return descriptors;
   }
 
   int openConnections() {

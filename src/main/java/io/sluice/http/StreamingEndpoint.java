@@ -9,6 +9,7 @@ import io.sluice.api.TopicPartition;
 import io.sluice.api.GroupIds;
 import io.vertx.core.Future;
 import io.vertx.core.WorkerExecutor;
+import io.vertx.core.http.ServerWebSocket;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.util.Arrays;
@@ -23,7 +24,8 @@ import java.util.List;
  * GET /ws/produce?topic=T[&format=json|binary]
  * </pre>
  *
- * Parameters are checked (and the topic looked up) before the upgrade, so a bad one is an ordinary 4xx JSON error.
+ * The upgrade headers and the parameters are checked (and the topic looked up) before the upgrade, so a missing
+ * upgrade or a bad parameter is an ordinary 4xx JSON error.
  */
 final class StreamingEndpoint {
   private final BrokerService service;
@@ -41,6 +43,19 @@ final class StreamingEndpoint {
   void mount(Router router) {
     router.get("/ws/consume").handler(this::consume);
     router.get("/ws/produce").handler(this::produce);
+  }
+
+  /**
+   * Upgrades, or fails in the API's error shape when the request is a plain GET: left to {@code toWebSocket()},
+   * Vert.x would answer it itself with a plain-text 400.
+   */
+  private static Future<ServerWebSocket> upgrade(RoutingContext ctx) {
+    if (!ctx.request().canUpgradeToWebSocket()) {
+      return Future.failedFuture(ErrorResponses.error(ErrorCode.MALFORMED_REQUEST, ctx.request().path()
+          + " is a WebSocket endpoint: send 'Connection: Upgrade', 'Upgrade: websocket' and the WebSocket key and"
+          + " version headers"));
+    }
+    return ctx.request().toWebSocket();
   }
 
   static EmbeddedFormat format(String param) {
@@ -68,7 +83,7 @@ final class StreamingEndpoint {
       long offset = Params.queryLong(ctx, "offset", -1, 0, Long.MAX_VALUE);
       TopicPartition tp = new TopicPartition(topic, (int) partition);
       service.offsets(Callers.of(ctx), tp)
-          .compose(range -> ctx.request().toWebSocket().map(ws -> {
+          .compose(range -> upgrade(ctx).map(ws -> {
             WsConsumeSession.forPartition(ws, Callers.of(ws), service, workers, format, tp,
                 offset >= 0 ? offset : range.endOffset(), cfg)
                 .start();
@@ -89,7 +104,7 @@ final class StreamingEndpoint {
       throw ErrorResponses.error(ErrorCode.MALFORMED_REQUEST, "'auto.offset.reset' must be earliest or latest");
     }
     Future.all(names.stream().map(n -> service.describeTopic(Callers.of(ctx), n)).toList())
-        .compose(all -> ctx.request().toWebSocket())
+        .compose(all -> upgrade(ctx))
         .onSuccess(ws -> WsConsumeSession.forGroup(ws, consumers, format, group, names, reset, cfg).start())
         .onFailure(t -> failUnlessUpgraded(ctx, t));
   }
@@ -102,7 +117,7 @@ final class StreamingEndpoint {
       throw ErrorResponses.error(ErrorCode.MALFORMED_REQUEST, "Query parameter 'topic' is required");
     }
     service.metadataForProduce(Callers.of(ctx), topic)
-        .compose(metadata -> ctx.request().toWebSocket())
+        .compose(metadata -> upgrade(ctx))
         .onSuccess(ws -> new WsProduceSession(ws, service, format, topic, cfg).start())
         .onFailure(t -> failUnlessUpgraded(ctx, t));
   }
