@@ -39,8 +39,7 @@ public final class BrokerRpc {
 
   /** The calls of {@code vertx}; registers the message codecs the first time. */
   public static synchronized BrokerRpc on(Vertx vertx) {
-    register(vertx, Invocation.class, "sluice-rpc-invocation");
-    register(vertx, Reply.class, "sluice-rpc-reply");
+    register(vertx, RpcCodec.Wire.class, "sluice-rpc");
     return new BrokerRpc(vertx);
   }
 
@@ -63,17 +62,17 @@ public final class BrokerRpc {
     for (Method m : iface.getMethods()) {
       methods.put(Invocation.key(m), m);
     }
-    MessageConsumer<Invocation> consumer = vertx.eventBus().consumer(address,
+    MessageConsumer<RpcCodec.Wire> consumer = vertx.eventBus().consumer(address,
         msg -> invoke(methods, impl, msg, beforeReply));
     return consumer.completion().map(v -> consumer);
   }
 
-  private static void invoke(Map<String, Method> methods, Object impl, Message<Invocation> msg,
+  private static void invoke(Map<String, Method> methods, Object impl, Message<RpcCodec.Wire> msg,
       Function<Object, Future<Object>> beforeReply) {
-    Invocation inv = msg.body();
-    Method m = methods.get(inv.method());
     Future<Object> result;
     try {
+      Invocation inv = (Invocation) RpcCodec.deserialize(msg.body().bytes());
+      Method m = methods.get(inv.method());
       if (m == null) {
         throw new SluiceException(ErrorCode.INVALID_REQUEST, "No remote operation " + inv.method());
       }
@@ -85,7 +84,16 @@ public final class BrokerRpc {
     } catch (ReflectiveOperationException | RuntimeException e) {
       result = Future.failedFuture(e);
     }
-    result.onSuccess(value -> msg.reply(new Reply(value))).onFailure(t -> Forwarding.replyFailure(msg, t));
+    result.onSuccess(value -> {
+      byte[] reply;
+      try {
+        reply = RpcCodec.serialize(new Reply(value));
+      } catch (RuntimeException e) {
+        Forwarding.replyFailure(msg, e);
+        return;
+      }
+      msg.reply(new RpcCodec.Wire(reply));
+    }).onFailure(t -> Forwarding.replyFailure(msg, t));
   }
 
   /**
@@ -98,15 +106,26 @@ public final class BrokerRpc {
     T proxy = iface.cast(Proxy.newProxyInstance(iface.getClassLoader(), new Class<?>[] {iface}, recorder));
     invocation.apply(proxy);
     Objects.requireNonNull(recorder.invocation, "the invocation called no method of " + iface.getName());
+    byte[] request;
+    try {
+      request = RpcCodec.serialize(recorder.invocation);
+    } catch (RuntimeException e) {
+      return Future.failedFuture(e);
+    }
     Promise<R> result = Promise.promise();
-    vertx.eventBus().<Reply>request(address, recorder.invocation, new DeliveryOptions().setSendTimeout(timeoutMs))
+    vertx.eventBus().<RpcCodec.Wire>request(address, new RpcCodec.Wire(request),
+            new DeliveryOptions().setSendTimeout(timeoutMs))
         .onComplete(ar -> {
-          if (ar.succeeded()) {
-            @SuppressWarnings("unchecked")
-            R value = (R) ar.result().body().value();
-            result.complete(value);
-          } else {
+          if (ar.failed()) {
             result.fail(ar.cause());
+            return;
+          }
+          try {
+            @SuppressWarnings("unchecked")
+            R value = (R) ((Reply) RpcCodec.deserialize(ar.result().body().bytes())).value();
+            result.complete(value);
+          } catch (RuntimeException e) {
+            result.fail(e);
           }
         });
     return result.future();

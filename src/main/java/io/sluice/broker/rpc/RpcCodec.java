@@ -27,11 +27,13 @@ import java.util.Set;
  * enums, arrays of primitives. Anything else is refused ({@link ObjectInputFilter}), so a message from the event
  * bus can never make this broker build an arbitrary class. A few values that are not serializable travel as a
  * stand-in: a {@link ByteBuffer} as its remaining bytes, {@link OptionalLong}, Vert.x JSON as its text and
- * {@link Buffer} as its bytes. Within one Vert.x (same process) the object is handed over as it is.
+ * {@link Buffer} as its bytes, a sorted map or set with a comparator as an insertion-ordered copy. Messages are
+ * encoded when they are made ({@link #serialize}), so a value that cannot cross fails the call at once with its
+ * reason instead of leaving the other broker waiting.
  *
  * <p>Sender and receiver must run the same Sluice version (as for every other inter-broker format).
  */
-final class RpcCodec implements MessageCodec<Object, Object> {
+final class RpcCodec implements MessageCodec<RpcCodec.Wire, RpcCodec.Wire> {
   private final String name;
   /**
    * Packages whose classes may be read (not their subpackages): values, collections, patterns; and the types the
@@ -61,21 +63,23 @@ final class RpcCodec implements MessageCodec<Object, Object> {
     this.name = name;
   }
 
-  @Override
-  public void encodeToWire(Buffer buffer, Object o) {
+  /** A message already encoded by {@link #serialize}: encoding errors surface where the message is made. */
+  record Wire(byte[] bytes) {
+  }
+
+  /** Encodes {@code o}; throws {@link IllegalArgumentException} naming what cannot cross. */
+  static byte[] serialize(Object o) {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream(256);
     try (ObjectOutputStream out = new Out(bytes)) {
       out.writeObject(o);
     } catch (IOException e) {
-      throw new UncheckedIOException("Cannot encode " + o + " for another broker", e);
+      throw new IllegalArgumentException("Cannot encode " + o + " for another broker: " + e, e);
     }
-    buffer.appendInt(bytes.size()).appendBytes(bytes.toByteArray());
+    return bytes.toByteArray();
   }
 
-  @Override
-  public Object decodeFromWire(int pos, Buffer buffer) {
-    int length = buffer.getInt(pos);
-    byte[] bytes = buffer.getBytes(pos + 4, pos + 4 + length);
+  /** Decodes what {@link #serialize} wrote, refusing classes outside the allowed ones. */
+  static Object deserialize(byte[] bytes) {
     try (ObjectInputStream in = new In(new ByteArrayInputStream(bytes))) {
       in.setObjectInputFilter(FILTER);
       return in.readObject();
@@ -87,8 +91,19 @@ final class RpcCodec implements MessageCodec<Object, Object> {
   }
 
   @Override
-  public Object transform(Object o) {
-    return o;
+  public void encodeToWire(Buffer buffer, Wire w) {
+    buffer.appendInt(w.bytes().length).appendBytes(w.bytes());
+  }
+
+  @Override
+  public Wire decodeFromWire(int pos, Buffer buffer) {
+    int length = buffer.getInt(pos);
+    return new Wire(buffer.getBytes(pos + 4, pos + 4 + length));
+  }
+
+  @Override
+  public Wire transform(Wire w) {
+    return w;
   }
 
   @Override
@@ -135,6 +150,13 @@ final class RpcCodec implements MessageCodec<Object, Object> {
       }
       if (o instanceof JsonArray j) {
         return new Json(j.encode(), true);
+      }
+      // A sorted map or set's comparator is often a lambda, which cannot cross: send the entries in their order.
+      if (o instanceof java.util.SortedMap<?, ?> m && m.comparator() != null) {
+        return new java.util.LinkedHashMap<>(m);
+      }
+      if (o instanceof java.util.SortedSet<?> set && set.comparator() != null) {
+        return new java.util.LinkedHashSet<>(set);
       }
       return o;
     }
