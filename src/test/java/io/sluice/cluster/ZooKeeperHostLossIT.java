@@ -143,7 +143,8 @@ class ZooKeeperHostLossIT {
     Files.writeString(config, new JsonObject().put("http.host", "127.0.0.1").put("cluster.host", "127.0.0.1")
         .put("zookeeper.embedded.port", zookeeperPort).put("zookeeper.session.timeout.ms", SESSION_TIMEOUT_MS)
         .put("replica.lag.time.max.ms", 4_000).put("num.io.threads", 2).put("http.instances", 1)
-        .put("shutdown.timeout.ms", SHUTDOWN_TIMEOUT_MS).put("min.insync.replicas", 2).encode());
+        .put("shutdown.timeout.ms", SHUTDOWN_TIMEOUT_MS).put("min.insync.replicas", 2)
+        .put("default.replication.factor", 3).encode());
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     List<String> command = new ArrayList<>(List.of(java, "-Xmx256m", "-XX:+UseSerialGC"));
     String jar = System.getProperty("sluice.jar");
