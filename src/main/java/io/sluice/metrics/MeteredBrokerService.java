@@ -1,17 +1,18 @@
 package io.sluice.metrics;
 
-import io.sluice.broker.Acks;
-import io.sluice.broker.BrokerService;
-import io.sluice.broker.ClusterDescription;
-import io.sluice.broker.FetchRequest;
-import io.sluice.broker.FetchResult;
-import io.sluice.broker.NewTopic;
-import io.sluice.broker.OffsetRange;
-import io.sluice.broker.ProduceResult;
-import io.sluice.broker.ProducerIdManager;
-import io.sluice.broker.TopicMetadata;
+import io.sluice.api.Acks;
+import io.sluice.api.BrokerService;
+import io.sluice.api.ClusterDescription;
+import io.sluice.api.FetchRequest;
+import io.sluice.api.FetchResult;
+import io.sluice.api.NewTopic;
+import io.sluice.api.OffsetRange;
+import io.sluice.api.ProduceResult;
+import io.sluice.api.ProducerIdentity;
+import io.sluice.api.RequestContext;
+import io.sluice.api.TopicMetadata;
 import io.sluice.record.RecordBatch;
-import io.sluice.storage.TopicPartition;
+import io.sluice.api.TopicPartition;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import java.nio.ByteBuffer;
@@ -33,11 +34,11 @@ final class MeteredBrokerService implements BrokerService {
   }
 
   @Override
-  public Future<ProduceResult> produce(TopicPartition tp, ByteBuffer batches, Acks acks) {
+  public Future<ProduceResult> produce(RequestContext caller, TopicPartition tp, ByteBuffer batches, Acks acks) {
     long start = System.nanoTime();
     long bytes = batches.remaining();
     long records = recordCount(batches);
-    return delegate.produce(tp, batches, acks).andThen(ar -> {
+    return delegate.produce(caller, tp, batches, acks).andThen(ar -> {
       if (ar.succeeded()) {
         metrics.produced(tp, bytes, records, start);
       } else {
@@ -47,12 +48,12 @@ final class MeteredBrokerService implements BrokerService {
   }
 
   @Override
-  public Future<FetchResult> fetch(FetchRequest request) {
+  public Future<FetchResult> fetch(RequestContext caller, FetchRequest request) {
     long start = System.nanoTime();
-    return delegate.fetch(request).andThen(ar -> {
+    return delegate.fetch(caller, request).andThen(ar -> {
       if (ar.succeeded()) {
         FetchResult r = ar.result();
-        long next = r.slice() != null ? r.slice().nextOffset() : nextOffset(r.bytes(), request.offset());
+        long next = r.nextOffset();
         metrics.fetched(request.tp(), r.sizeInBytes(), Math.max(0, next - request.offset()), start);
       } else {
         metrics.fetchErrors.increment();
@@ -84,52 +85,52 @@ final class MeteredBrokerService implements BrokerService {
   }
 
   @Override
-  public Future<List<String>> listTopics() {
-    return delegate.listTopics();
+  public Future<List<String>> listTopics(RequestContext caller) {
+    return delegate.listTopics(caller);
   }
 
   @Override
-  public Future<TopicMetadata> createTopic(NewTopic request) {
-    return delegate.createTopic(request);
+  public Future<TopicMetadata> createTopic(RequestContext caller, NewTopic request) {
+    return delegate.createTopic(caller, request);
   }
 
   @Override
-  public Future<TopicMetadata> describeTopic(String topic) {
-    return delegate.describeTopic(topic);
+  public Future<TopicMetadata> describeTopic(RequestContext caller, String topic) {
+    return delegate.describeTopic(caller, topic);
   }
 
   @Override
-  public Future<TopicMetadata> metadataForProduce(String topic) {
-    return delegate.metadataForProduce(topic);
+  public Future<TopicMetadata> metadataForProduce(RequestContext caller, String topic) {
+    return delegate.metadataForProduce(caller, topic);
   }
 
   @Override
-  public Future<TopicMetadata> createPartitions(String topic, int count) {
-    return delegate.createPartitions(topic, count);
+  public Future<TopicMetadata> createPartitions(RequestContext caller, String topic, int count) {
+    return delegate.createPartitions(caller, topic, count);
   }
 
   @Override
-  public Future<Void> deleteTopic(String topic) {
-    return delegate.deleteTopic(topic);
+  public Future<Void> deleteTopic(RequestContext caller, String topic) {
+    return delegate.deleteTopic(caller, topic);
   }
 
   @Override
-  public Future<OffsetRange> offsets(TopicPartition tp) {
-    return delegate.offsets(tp);
+  public Future<OffsetRange> offsets(RequestContext caller, TopicPartition tp) {
+    return delegate.offsets(caller, tp);
   }
 
   @Override
-  public Future<OptionalLong> offsetForTimestamp(TopicPartition tp, long timestampMs) {
-    return delegate.offsetForTimestamp(tp, timestampMs);
+  public Future<OptionalLong> offsetForTimestamp(RequestContext caller, TopicPartition tp, long timestampMs) {
+    return delegate.offsetForTimestamp(caller, tp, timestampMs);
   }
 
   @Override
-  public Future<ProducerIdManager.ProducerIdentity> initProducerId() {
-    return delegate.initProducerId();
+  public Future<ProducerIdentity> initProducerId(RequestContext caller) {
+    return delegate.initProducerId(caller);
   }
 
   @Override
-  public Future<ClusterDescription> describeCluster() {
-    return delegate.describeCluster();
+  public Future<ClusterDescription> describeCluster(RequestContext caller) {
+    return delegate.describeCluster(caller);
   }
 }
