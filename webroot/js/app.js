@@ -6,6 +6,7 @@ import * as topic from './pages/topic.js';
 import * as messages from './pages/messages.js';
 import * as groups from './pages/groups.js';
 import * as group from './pages/group.js';
+import * as connectors from './pages/connectors.js';
 import * as placeholder from './pages/placeholder.js';
 
 const ROUTES = [
@@ -17,7 +18,7 @@ const ROUTES = [
   [/^\/groups$/, 'groups', () => groups.render],
   [/^\/groups\/([^/]+)$/, 'groups', m => (el, q) => group.render(el, decodeURIComponent(m[1]), q)],
   [/^\/streams$/, 'streams', () => el => placeholder.render(el, 'Streams', '/streams')],
-  [/^\/connectors$/, 'connectors', () => el => placeholder.render(el, 'Connectors', '/connectors')],
+  [/^\/connectors$/, 'connectors', () => connectors.render],
 ];
 
 let cleanup = null;

@@ -72,9 +72,8 @@ public interface BrokerService {
 
   /**
    * Why this broker should not be sent traffic now (no ZooKeeper session, rejoining the cluster, no controller), or
-   * empty when it may: {@code GET /ready}. Cheap, any thread.
+   * empty when it may: {@code GET /ready}. Cheap, any thread. Not a default method: a decorator that forgot to
+   * delegate it made {@code /ready} answer 200 on a broker without ZooKeeper.
    */
-  default Optional<String> notReadyReason() {
-    return Optional.empty();
-  }
+  Optional<String> notReadyReason();
 }

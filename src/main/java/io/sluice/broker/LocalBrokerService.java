@@ -33,6 +33,7 @@ import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Set;
@@ -81,6 +82,12 @@ public final class LocalBrokerService implements BrokerService {
   public Future<ClusterDescription> describeCluster(RequestContext caller) {
     return Future.failedFuture(new SluiceException(ErrorCode.NOT_FOUND,
         "Broker " + config.brokerId() + ": the cluster is described by the cluster layer, not the local service"));
+  }
+
+  /** Readiness is the cluster layer's ({@code ForwardingBrokerService}); the local service alone is always ready. */
+  @Override
+  public Optional<String> notReadyReason() {
+    return Optional.empty();
   }
 
   @Override

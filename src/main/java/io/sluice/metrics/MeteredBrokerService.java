@@ -17,6 +17,7 @@ import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import java.nio.ByteBuffer;
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalLong;
 
 /**
@@ -132,5 +133,10 @@ final class MeteredBrokerService implements BrokerService {
   @Override
   public Future<ClusterDescription> describeCluster(RequestContext caller) {
     return delegate.describeCluster(caller);
+  }
+
+  @Override
+  public Optional<String> notReadyReason() {
+    return delegate.notReadyReason();
   }
 }

@@ -95,7 +95,7 @@ class DashboardIT {
     pages.put("groups", "/#/groups #groups-table");
     pages.put("group", "/#/groups/billing #lags-table");
     pages.put("streams", "/#/streams .placeholder");
-    pages.put("connectors", "/#/connectors .placeholder");
+    pages.put("connectors", "/#/connectors #connectors-table");
     for (Map.Entry<String, String> page : pages.entrySet()) {
       String[] pathAndMarker = page.getValue().split(" ");
       b.driver.get(url(pathAndMarker[0]));

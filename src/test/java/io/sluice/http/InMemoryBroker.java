@@ -335,4 +335,10 @@ final class InMemoryBroker implements BrokerService {
       return Future.failedFuture(e);
     }
   }
+
+  /** A broker without ZooKeeper: always ready. */
+  @Override
+  public java.util.Optional<String> notReadyReason() {
+    return java.util.Optional.empty();
+  }
 }
