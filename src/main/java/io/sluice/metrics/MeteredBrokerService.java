@@ -2,35 +2,27 @@ package io.sluice.metrics;
 
 import io.sluice.api.Acks;
 import io.sluice.api.BrokerService;
-import io.sluice.api.ClusterDescription;
+import io.sluice.api.DelegatingBrokerService;
 import io.sluice.api.FetchRequest;
 import io.sluice.api.FetchResult;
-import io.sluice.api.NewTopic;
-import io.sluice.api.OffsetRange;
 import io.sluice.api.ProduceResult;
-import io.sluice.api.ProducerIdentity;
 import io.sluice.api.RequestContext;
-import io.sluice.api.TopicMetadata;
 import io.sluice.record.RecordBatch;
 import io.sluice.api.TopicPartition;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import java.nio.ByteBuffer;
-import java.util.List;
-import java.util.Optional;
-import java.util.OptionalLong;
 
 /**
  * A {@link BrokerService} that counts the produce and fetch traffic passing through it, then delegates. The broker
  * gives it to its front ends, so traffic is counted once, by the broker the client's request came to (a request
  * forwarded to the partition's leader is not counted again there). Counting reads only batch headers.
  */
-final class MeteredBrokerService implements BrokerService {
-  private final BrokerService delegate;
+final class MeteredBrokerService extends DelegatingBrokerService {
   private final BrokerMetrics metrics;
 
   MeteredBrokerService(BrokerService delegate, BrokerMetrics metrics) {
-    this.delegate = delegate;
+    super(delegate);
     this.metrics = metrics;
   }
 
@@ -85,58 +77,4 @@ final class MeteredBrokerService implements BrokerService {
     return next;
   }
 
-  @Override
-  public Future<List<String>> listTopics(RequestContext caller) {
-    return delegate.listTopics(caller);
-  }
-
-  @Override
-  public Future<TopicMetadata> createTopic(RequestContext caller, NewTopic request) {
-    return delegate.createTopic(caller, request);
-  }
-
-  @Override
-  public Future<TopicMetadata> describeTopic(RequestContext caller, String topic) {
-    return delegate.describeTopic(caller, topic);
-  }
-
-  @Override
-  public Future<TopicMetadata> metadataForProduce(RequestContext caller, String topic) {
-    return delegate.metadataForProduce(caller, topic);
-  }
-
-  @Override
-  public Future<TopicMetadata> createPartitions(RequestContext caller, String topic, int count) {
-    return delegate.createPartitions(caller, topic, count);
-  }
-
-  @Override
-  public Future<Void> deleteTopic(RequestContext caller, String topic) {
-    return delegate.deleteTopic(caller, topic);
-  }
-
-  @Override
-  public Future<OffsetRange> offsets(RequestContext caller, TopicPartition tp) {
-    return delegate.offsets(caller, tp);
-  }
-
-  @Override
-  public Future<OptionalLong> offsetForTimestamp(RequestContext caller, TopicPartition tp, long timestampMs) {
-    return delegate.offsetForTimestamp(caller, tp, timestampMs);
-  }
-
-  @Override
-  public Future<ProducerIdentity> initProducerId(RequestContext caller) {
-    return delegate.initProducerId(caller);
-  }
-
-  @Override
-  public Future<ClusterDescription> describeCluster(RequestContext caller) {
-    return delegate.describeCluster(caller);
-  }
-
-  @Override
-  public Optional<String> notReadyReason() {
-    return delegate.notReadyReason();
-  }
 }

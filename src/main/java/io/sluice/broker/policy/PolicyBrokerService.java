@@ -2,21 +2,14 @@ package io.sluice.broker.policy;
 
 import io.sluice.api.Acks;
 import io.sluice.api.BrokerService;
-import io.sluice.api.ClusterDescription;
-import io.sluice.api.FetchRequest;
-import io.sluice.api.FetchResult;
+import io.sluice.api.DelegatingBrokerService;
 import io.sluice.api.NewTopic;
-import io.sluice.api.OffsetRange;
 import io.sluice.api.ProduceResult;
-import io.sluice.api.ProducerIdentity;
 import io.sluice.api.RequestContext;
 import io.sluice.api.TopicMetadata;
 import io.sluice.api.TopicPartition;
 import io.vertx.core.Future;
 import java.nio.ByteBuffer;
-import java.util.List;
-import java.util.Optional;
-import java.util.OptionalLong;
 import java.util.function.Supplier;
 
 /**
@@ -24,11 +17,10 @@ import java.util.function.Supplier;
  * goes on to {@code delegate} (the forwarding service), so a rule holds on every path into the broker, whichever
  * front end or frame type carried it. A refused call fails its future; it never throws. Thread-safe.
  */
-public final class PolicyBrokerService implements BrokerService {
-  private final BrokerService delegate;
+public final class PolicyBrokerService extends DelegatingBrokerService {
 
   public PolicyBrokerService(BrokerService delegate) {
-    this.delegate = delegate;
+    super(delegate);
   }
 
   private static <T> Future<T> checked(Runnable check, Supplier<Future<T>> call) {
@@ -41,19 +33,9 @@ public final class PolicyBrokerService implements BrokerService {
   }
 
   @Override
-  public Future<List<String>> listTopics(RequestContext caller) {
-    return delegate.listTopics(caller);
-  }
-
-  @Override
   public Future<TopicMetadata> createTopic(RequestContext caller, NewTopic request) {
     return checked(() -> CallerPolicy.checkAlter(caller, request.name(), "created"),
         () -> delegate.createTopic(caller, request));
-  }
-
-  @Override
-  public Future<TopicMetadata> describeTopic(RequestContext caller, String topic) {
-    return delegate.describeTopic(caller, topic);
   }
 
   /** Refused like a produce: it is asked only before producing, and would auto-create the topic. */
@@ -79,33 +61,4 @@ public final class PolicyBrokerService implements BrokerService {
         () -> delegate.produce(caller, tp, batches, acks));
   }
 
-  @Override
-  public Future<FetchResult> fetch(RequestContext caller, FetchRequest request) {
-    return delegate.fetch(caller, request);
-  }
-
-  @Override
-  public Future<OffsetRange> offsets(RequestContext caller, TopicPartition tp) {
-    return delegate.offsets(caller, tp);
-  }
-
-  @Override
-  public Future<OptionalLong> offsetForTimestamp(RequestContext caller, TopicPartition tp, long timestampMs) {
-    return delegate.offsetForTimestamp(caller, tp, timestampMs);
-  }
-
-  @Override
-  public Future<ProducerIdentity> initProducerId(RequestContext caller) {
-    return delegate.initProducerId(caller);
-  }
-
-  @Override
-  public Future<ClusterDescription> describeCluster(RequestContext caller) {
-    return delegate.describeCluster(caller);
-  }
-
-  @Override
-  public Optional<String> notReadyReason() {
-    return delegate.notReadyReason();
-  }
 }
