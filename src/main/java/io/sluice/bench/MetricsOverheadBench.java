@@ -1,16 +1,18 @@
 package io.sluice.bench;
 
-import io.sluice.broker.Acks;
-import io.sluice.broker.BrokerService;
-import io.sluice.broker.FetchRequest;
-import io.sluice.broker.FetchResult;
-import io.sluice.broker.ProduceResult;
+import io.sluice.api.Acks;
+import io.sluice.api.Batches;
+import io.sluice.api.RequestContext;
+import io.sluice.api.BrokerService;
+import io.sluice.api.FetchRequest;
+import io.sluice.api.FetchResult;
+import io.sluice.api.ProduceResult;
 import io.sluice.broker.metadata.MetadataSnapshot;
 import io.sluice.config.BrokerConfig;
 import io.sluice.metrics.MetricsService;
 import io.sluice.record.CompressionType;
 import io.sluice.record.RecordBatchBuilder;
-import io.sluice.storage.TopicPartition;
+import io.sluice.api.TopicPartition;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -62,8 +64,8 @@ public final class MetricsOverheadBench {
     long sink = 0;
     for (int i = 0; i < requests; i++) {
       TopicPartition tp = tps[i % tps.length];
-      sink += service.produce(tp, batch.duplicate(), Acks.LEADER).result().batchBaseOffsets().size();
-      sink += service.fetch(new FetchRequest(tp, 0, 1 << 20, 1, 0)).result().sizeInBytes();
+      sink += service.produce(RequestContext.SELF, tp, batch.duplicate(), Acks.LEADER).result().batchBaseOffsets().size();
+      sink += service.fetch(RequestContext.SELF, new FetchRequest(tp, 0, 1 << 20, 1, 0)).result().sizeInBytes();
     }
     if (sink == 42) {
       System.out.println();
@@ -84,12 +86,11 @@ public final class MetricsOverheadBench {
     byte[] bytes = new byte[batch.remaining()];
     batch.duplicate().get(bytes);
     Future<ProduceResult> produced = Future.succeededFuture(new ProduceResult(List.of(0L), -1L));
-    Buffer fetched = Buffer.buffer(bytes);
     return (BrokerService) Proxy.newProxyInstance(BrokerService.class.getClassLoader(),
         new Class<?>[] {BrokerService.class}, (proxy, method, a) -> switch (method.getName()) {
           case "produce" -> produced;
-          case "fetch" -> Future.succeededFuture(new FetchResult(((FetchRequest) a[0]).tp(), 0, 0, null,
-              fetched));
+          case "fetch" -> Future.succeededFuture(new FetchResult(((FetchRequest) a[1]).tp(), 0, 0,
+              ((FetchRequest) a[1]).offset() + 1, Batches.wrap(bytes)));
           default -> throw new UnsupportedOperationException(method.getName());
         });
   }

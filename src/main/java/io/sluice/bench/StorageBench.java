@@ -6,7 +6,7 @@ import io.sluice.storage.LogConfig;
 import io.sluice.storage.LogManager;
 import io.sluice.storage.PartitionLog;
 import io.sluice.storage.ReadResult;
-import io.sluice.storage.TopicPartition;
+import io.sluice.api.TopicPartition;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;

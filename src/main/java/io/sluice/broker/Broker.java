@@ -1,5 +1,11 @@
 package io.sluice.broker;
 
+import io.sluice.api.ClusterDescription;
+
+import io.sluice.api.BrokerService;
+
+import io.sluice.api.Listener;
+import io.sluice.api.Services;
 import io.sluice.broker.cluster.ClusterMetadata;
 import io.sluice.broker.cluster.Controller;
 import io.sluice.broker.cluster.ForwardServer;
@@ -12,12 +18,16 @@ import io.sluice.broker.metadata.TopicState;
 import io.sluice.broker.metadata.ZkMetadataStore;
 import io.sluice.broker.metadata.ZkPaths;
 import io.sluice.broker.partition.PartitionManager;
+import io.sluice.broker.policy.PolicyBrokerService;
+import io.sluice.broker.spi.BrokerComponent;
+import io.sluice.consumer.GroupCoordination;
 import io.sluice.config.BrokerConfig;
+import io.sluice.connect.ConnectService;
+import io.sluice.metrics.MetricsService;
+import io.sluice.api.TopicPartition;
 import io.sluice.errors.ErrorCode;
 import io.sluice.errors.SluiceException;
-import io.sluice.metrics.MetricsService;
 import io.sluice.storage.MetaProperties;
-import io.sluice.storage.TopicPartition;
 import io.sluice.storage.LogManager;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -44,6 +54,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 import java.util.UUID;
@@ -100,18 +111,25 @@ public final class Broker {
   private ZkMetadataStore metadata;
   private PartitionManager partitions;
   private LocalBrokerService localService;
+  /** The broker's own view: any partition, forwarded to its leader; no caller policy. */
   private BrokerService service;
+  /** What listeners get: {@link #service} behind the caller policy. */
+  private BrokerService policed;
   private ClusterMetadata cluster;
   private Controller controller;
   private ReplicationServer replicationServer;
   private ForwardServer forwardServer;
+  private final List<BrokerComponent> components = new ArrayList<>();
+  private final List<Listener> listeners = new ArrayList<>();
+  private final List<Listener> startedListeners = new ArrayList<>();
+  private final List<Listener.Endpoint> endpoints = new ArrayList<>();
   private SessionKeeper sessionKeeper;
-  private HttpFrontEnd.Deployed http;
-  private MetricsService metrics;
   /** This data directory's identity (meta.properties), checked at start and written once registered. */
   private MetaProperties identity;
   private BrokerRegistration registration;
   private Future<Void> closed;
+  private Services services;
+  private MetricsService metrics;
 
   private Broker(BrokerConfig config, Builder builder) {
     this.config = config;
@@ -135,15 +153,20 @@ public final class Broker {
   /** Options for {@link Broker#start}, mostly seams for tests. */
   public static final class Builder {
     private final BrokerConfig config;
-    private HttpFrontEnd httpFrontEnd = HttpFrontEnd.NONE;
+    private final List<Function<BrokerConfig, Listener>> listeners = new ArrayList<>();
     private Consumer<VertxOptions> vertxOptions = o -> { };
 
     private Builder(BrokerConfig config) {
       this.config = config;
     }
 
-    public Builder httpFrontEnd(HttpFrontEnd frontEnd) {
-      this.httpFrontEnd = frontEnd;
+    /**
+     * Adds a listener (a front end on its own socket), built from the broker's configuration: {@code
+     * HttpListener::new} for the HTTP API. Listeners start in the order added, after the broker services; a broker
+     * with none still runs its broker services (it coordinates groups for clients of other brokers).
+     */
+    public Builder listener(Function<BrokerConfig, Listener> listener) {
+      this.listeners.add(listener);
       return this;
     }
 
@@ -182,15 +205,9 @@ public final class Broker {
         .compose(v -> hostPartitions())
         .compose(v -> startClusterRole())
         .compose(v -> startMetrics())
-        .compose(v -> builder.httpFrontEnd.deploy(vertx, metrics.meter(service), config, metrics.httpExtensions()))
-        .compose(deployed -> {
-          http = deployed;
-          BrokerRegistration reg = registration.withHttpPort(deployed.port());
-          Future<Void> advertised = reg.equals(registration) ? Future.succeededFuture()
-              : metadata.updateRegistration(reg);
-          registration = reg;
-          return advertised.compose(r -> cluster.recordSeen(reg));
-        })
+        .compose(v -> startComponents())
+        .compose(v -> startListeners())
+        .compose(v -> advertiseListeners())
         .compose(v -> controller.start());
   }
 
@@ -205,13 +222,76 @@ public final class Broker {
   }
 
   /**
-   * Claims the broker id, advertising the configured HTTP port; once the listener is bound the port actually taken
-   * replaces it (they differ only for {@code http.port} 0).
+   * Claims the broker id, advertising the configured HTTP port; once the listeners are bound their endpoints replace
+   * it ({@link #advertiseListeners}).
    */
   private Future<Void> register() {
     registration = new BrokerRegistration(config.brokerId(), advertisedHttpHost(), config.httpPort(),
         clusterManager.getNodeId(), identity.directoryId());
     return metadata.registerBroker(registration, config.zookeeperSessionTimeoutMs());
+  }
+
+  /**
+   * The broker services, in start order (stopped in reverse). The group coordinator comes first: it provides the
+   * consumer service every listener and later component is handed. To add a broker service, add its factory here.
+   */
+  private static final List<BrokerComponent.Factory> COMPONENTS = List.of();
+
+  /** Metrics and the dashboard: listeners get the metered service and mount their routes. */
+  private Future<Void> startMetrics() {
+    // Built on a worker: creating the registry and binding the JVM meters loads hundreds of classes, which took
+    // seconds of an event loop on a loaded machine.
+    return vertx.executeBlocking(() -> new MetricsService(vertx, config, new MetricsService.Sources(config.brokerId(),
+        metadata::snapshot, partitions::replicaStats, controller::isActive)), false).compose(m -> {
+          metrics = m;
+          return m.start(service, metadata::addListener);
+        });
+  }
+
+  /** Builds the broker services once (so every listener shares them) and starts them in order. */
+  private Future<Void> startComponents() {
+    GroupCoordination groups = new GroupCoordination(vertx, config, service);
+    metrics.useLocalGroups(groups.localGroups());
+    policed = new PolicyBrokerService(service);
+    // Broker services that serve HTTP add their routes to the listener: metrics, the dashboard, Kafka Connect's API.
+    List<Object> extensions = new ArrayList<>(metrics.httpExtensions());
+    extensions.add(new ConnectService(vertx, service, config).httpExtension());
+    // Client traffic is counted once, where it enters: behind the policy, in front of forwarding.
+    Services services = new Services(metrics.meter(policed), groups.consumers(), () -> true, extensions);
+    components.add(groups);
+    BrokerComponent.Context context = new BrokerComponent.Context(vertx, config, service, services);
+    COMPONENTS.forEach(f -> components.add(f.create(context)));
+    builder.listeners.forEach(f -> listeners.add(f.apply(config)));
+    Future<Void> chain = Future.succeededFuture();
+    for (BrokerComponent c : components) {
+      chain = chain.compose(v -> c.start().onFailure(t -> LOG.log(Level.ERROR, "Starting the " + c.name()
+          + " failed", t)));
+    }
+    this.services = services;
+    return chain;
+  }
+
+  private Future<Void> startListeners() {
+    Future<Void> chain = Future.succeededFuture();
+    for (Listener l : listeners) {
+      chain = chain.compose(v -> l.start(vertx, services).map(endpoint -> {
+        startedListeners.add(l);
+        endpoints.add(endpoint);
+        return null;
+      }));
+    }
+    return chain;
+  }
+
+  /**
+   * Rewrites this broker's registration with every listener's endpoint (the HTTP one also as the version-1 host and
+   * port, -1 without one), so clients of any protocol find it.
+   */
+  private Future<Void> advertiseListeners() {
+    BrokerRegistration reg = registration.withEndpoints(endpoints);
+    Future<Void> advertised = reg.equals(registration) ? Future.succeededFuture() : metadata.updateRegistration(reg);
+    registration = reg;
+    return advertised.compose(r -> cluster.recordSeen(reg));
   }
 
   /**
@@ -251,17 +331,6 @@ public final class Broker {
   public Optional<String> notReadyReason() {
     SessionKeeper k = sessionKeeper;
     return k == null ? Optional.of("Broker " + config.brokerId() + " is starting") : k.notReadyReason();
-  }
-
-  /** Metrics and the dashboard: the front end gets the metered service and mounts their routes. */
-  private Future<Void> startMetrics() {
-    // Built on a worker: creating the registry and binding the JVM meters loads hundreds of classes, which took
-    // seconds of an event loop on a loaded machine.
-    return vertx.executeBlocking(() -> new MetricsService(vertx, config, new MetricsService.Sources(config.brokerId(),
-        metadata::snapshot, partitions::replicaStats, controller::isActive)), false).compose(m -> {
-          metrics = m;
-          return m.start(service, metadata::addListener);
-        });
   }
 
   /**
@@ -402,8 +471,13 @@ public final class Broker {
     if (sessionKeeper != null) {
       sessionKeeper.close();
     }
-    chain = step(chain, "HTTP front end", HTTP_STEP_MS, deadline,
-        () -> http == null || http.deploymentId() == null ? null : vertx.undeploy(http.deploymentId()));
+    for (Listener l : reversed(startedListeners)) {
+      chain = step(chain, "listener " + l.name(), HTTP_STEP_MS, deadline, l::stop);
+    }
+    // A broker service may unregister event-bus consumers: ZooKeeper writes.
+    for (BrokerComponent c : reversed(components)) {
+      chain = step(chain, c.name(), ZOOKEEPER_STEP_MS, deadline, c::stop);
+    }
     chain = step(chain, "metrics", HTTP_STEP_MS, deadline, () -> metrics == null ? null : metrics.close());
     chain = step(chain, "controller", ZOOKEEPER_STEP_MS, deadline, () -> controller == null ? null : controller.close());
     chain = step(chain, "cluster endpoints", ZOOKEEPER_STEP_MS, deadline, () -> replicationServer == null ? null
@@ -428,6 +502,12 @@ public final class Broker {
       LOG.log(Level.INFO, "Broker " + config.brokerId() + " stopped");
     });
     return closed;
+  }
+
+  private static <T> List<T> reversed(List<T> list) {
+    List<T> copy = new ArrayList<>(list);
+    java.util.Collections.reverse(copy);
+    return copy;
   }
 
   /** Runs {@code action} after {@code previous}, abandoned after {@code limitMs} or at {@code deadline}. */
@@ -501,13 +581,25 @@ public final class Broker {
     return vertx;
   }
 
+  /** The broker service for the broker's own calls (any partition, forwarded to its leader; no caller policy). */
   public BrokerService service() {
     return service;
   }
 
-  /** The port the HTTP API is bound to. */
+  /** The services as listeners get them: behind the caller policy. */
+  public Services services() {
+    return services;
+  }
+
+  /** Where each listener listens, in start order. */
+  public List<Listener.Endpoint> endpoints() {
+    return List.copyOf(endpoints);
+  }
+
+  /** The port the HTTP listener is bound to, -1 without one. */
   public int httpPort() {
-    return http.port();
+    return endpoints.stream().filter(e -> e.protocol().equals("http")).mapToInt(Listener.Endpoint::port).findFirst()
+        .orElse(-1);
   }
 
   /** The ZooKeeper ensemble in use: the external one or the embedded server's {@code 127.0.0.1:<port>}. */

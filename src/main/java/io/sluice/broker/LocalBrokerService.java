@@ -1,5 +1,22 @@
 package io.sluice.broker;
 
+import io.sluice.broker.rpc.Contexts;
+
+import io.sluice.api.RequestContext;
+
+import io.sluice.api.Batches;
+import io.sluice.api.ProducerIdentity;
+
+import io.sluice.api.BrokerService;
+import io.sluice.api.Acks;
+import io.sluice.api.ClusterDescription;
+import io.sluice.api.FetchRequest;
+import io.sluice.api.FetchResult;
+import io.sluice.api.NewTopic;
+import io.sluice.api.OffsetRange;
+import io.sluice.api.ProduceResult;
+import io.sluice.api.TopicMetadata;
+
 import io.sluice.broker.metadata.MetadataSnapshot;
 import io.sluice.broker.metadata.PartitionState;
 import io.sluice.broker.metadata.TopicState;
@@ -10,7 +27,7 @@ import io.sluice.config.BrokerConfig;
 import io.sluice.config.TopicConfigs;
 import io.sluice.errors.ErrorCode;
 import io.sluice.errors.SluiceException;
-import io.sluice.storage.TopicPartition;
+import io.sluice.api.TopicPartition;
 import io.vertx.core.Future;
 import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
@@ -53,7 +70,7 @@ public final class LocalBrokerService implements BrokerService {
   }
 
   @Override
-  public Future<ProducerIdManager.ProducerIdentity> initProducerId() {
+  public Future<ProducerIdentity> initProducerId(RequestContext caller) {
     return Contexts.onCaller(producerIds.allocate());
   }
 
@@ -62,23 +79,29 @@ public final class LocalBrokerService implements BrokerService {
    * {@code ForwardingBrokerService}, which front ends use.
    */
   @Override
-  public Future<ClusterDescription> describeCluster() {
+  public Future<ClusterDescription> describeCluster(RequestContext caller) {
     return Future.failedFuture(new SluiceException(ErrorCode.NOT_FOUND,
         "Broker " + config.brokerId() + ": the cluster is described by the cluster layer, not the local service"));
   }
 
+  /** Readiness is the cluster layer's ({@code ForwardingBrokerService}); the local service alone is always ready. */
   @Override
-  public Future<List<String>> listTopics() {
+  public Optional<String> notReadyReason() {
+    return Optional.empty();
+  }
+
+  @Override
+  public Future<List<String>> listTopics(RequestContext caller) {
     return Future.succeededFuture(List.copyOf(metadata.snapshot().topics().keySet()));
   }
 
   @Override
-  public Future<TopicMetadata> describeTopic(String topic) {
+  public Future<TopicMetadata> describeTopic(RequestContext caller, String topic) {
     return attempt(() -> Future.succeededFuture(describe(metadata.snapshot(), topic)));
   }
 
   @Override
-  public Future<TopicMetadata> createTopic(NewTopic request) {
+  public Future<TopicMetadata> createTopic(RequestContext caller, NewTopic request) {
     return Contexts.onCaller(attempt(() -> {
       TopicState topic = plan(request);
       List<TopicPartition> tps = topic.assignment().keySet().stream().map(topic::tp).toList();
@@ -95,7 +118,7 @@ public final class LocalBrokerService implements BrokerService {
   }
 
   @Override
-  public Future<TopicMetadata> createPartitions(String topic, int count) {
+  public Future<TopicMetadata> createPartitions(RequestContext caller, String topic, int count) {
     return Contexts.onCaller(attempt(() -> {
       MetadataSnapshot s = metadata.snapshot();
       TopicState existing = s.topic(topic).orElseThrow(() -> unknownTopic(topic));
@@ -136,7 +159,7 @@ public final class LocalBrokerService implements BrokerService {
   }
 
   @Override
-  public Future<TopicMetadata> metadataForProduce(String topic) {
+  public Future<TopicMetadata> metadataForProduce(RequestContext caller, String topic) {
     return Contexts.onCaller(attempt(() -> {
       TopicNames.validate(topic);
       MetadataSnapshot s = metadata.snapshot();
@@ -146,7 +169,7 @@ public final class LocalBrokerService implements BrokerService {
       if (!config.autoCreateTopicsEnable()) {
         throw unknownTopic(topic);
       }
-      return createTopic(new NewTopic(topic, -1, -1, Map.of())).recover(t -> {
+      return createTopic(caller, new NewTopic(topic, -1, -1, Map.of())).recover(t -> {
         if (t instanceof SluiceException se && se.errorCode() == ErrorCode.TOPIC_ALREADY_EXISTS) {
           return metadata.awaitSnapshot(snap -> snap.topic(topic).map(TopicState::isComplete).orElse(false),
               METADATA_WAIT_MS, "topic '" + topic + "' to appear").map(snap -> describe(snap, topic));
@@ -157,7 +180,7 @@ public final class LocalBrokerService implements BrokerService {
   }
 
   @Override
-  public Future<Void> deleteTopic(String topic) {
+  public Future<Void> deleteTopic(RequestContext caller, String topic) {
     return Contexts.onCaller(attempt(() -> {
       TopicState existing = metadata.snapshot().topic(topic).orElseThrow(() -> unknownTopic(topic));
       List<TopicPartition> tps = existing.assignment().keySet().stream().map(existing::tp).toList();
@@ -178,7 +201,7 @@ public final class LocalBrokerService implements BrokerService {
    * which it cannot observe, so it should hand over a buffer it never reuses.
    */
   @Override
-  public Future<ProduceResult> produce(TopicPartition tp, ByteBuffer batches, Acks acks) {
+  public Future<ProduceResult> produce(RequestContext caller, TopicPartition tp, ByteBuffer batches, Acks acks) {
     return Contexts.onCaller(attempt(() -> partition(tp).compose(pv -> {
       Future<ProduceResult> appended = pv.append(batches, acks).map(r -> new ProduceResult(r.batchBaseOffsets(), -1L));
       if (acks != Acks.NONE) {
@@ -190,7 +213,7 @@ public final class LocalBrokerService implements BrokerService {
   }
 
   @Override
-  public Future<FetchResult> fetch(FetchRequest request) {
+  public Future<FetchResult> fetch(RequestContext caller, FetchRequest request) {
     return Contexts.onCaller(attempt(() -> {
       if (request.maxBytes() <= 0) {
         throw new SluiceException(ErrorCode.INVALID_FETCH_SIZE, "max_bytes must be positive, got "
@@ -203,17 +226,18 @@ public final class LocalBrokerService implements BrokerService {
       long maxWaitMs = Math.min(Math.max(0, request.maxWaitMs()), config.fetchMaxWaitMs());
       return partition(request.tp()).compose(pv -> pv.fetch(request.offset(), request.maxBytes(),
               request.minBytes(), maxWaitMs)
-          .map(r -> new FetchResult(request.tp(), pv.highWatermark(), r.logStartOffset(), r, null)));
+          .map(r -> new FetchResult(request.tp(), pv.highWatermark(), r.logStartOffset(), r.nextOffset(),
+              Batches.ofFile(r.file(), r.channel(), r.position(), r.length()))));
     }));
   }
 
   @Override
-  public Future<OffsetRange> offsets(TopicPartition tp) {
+  public Future<OffsetRange> offsets(RequestContext caller, TopicPartition tp) {
     return Contexts.onCaller(attempt(() -> partition(tp).compose(PartitionVerticle::offsets)));
   }
 
   @Override
-  public Future<OptionalLong> offsetForTimestamp(TopicPartition tp, long timestampMs) {
+  public Future<OptionalLong> offsetForTimestamp(RequestContext caller, TopicPartition tp, long timestampMs) {
     return Contexts.onCaller(attempt(() -> partition(tp).compose(pv -> pv.offsetForTimestamp(timestampMs))));
   }
 
@@ -307,10 +331,4 @@ public final class LocalBrokerService implements BrokerService {
     }
   }
 
-
-  /** Readiness is the cluster layer's ({@code ForwardingBrokerService}); the local service alone is always ready. */
-  @Override
-  public Optional<String> notReadyReason() {
-    return Optional.empty();
-  }
 }

@@ -1,5 +1,6 @@
 package io.sluice.broker;
 
+import io.sluice.api.ProducerIdentity;
 import io.sluice.broker.metadata.ZkMetadataStore;
 import io.sluice.broker.metadata.ZkPaths;
 import io.vertx.core.Future;
@@ -17,10 +18,6 @@ import io.vertx.core.Promise;
  */
 public final class ProducerIdManager {
   static final long BLOCK_SIZE = 1_000;
-
-  /** An id and epoch for a new producer. */
-  public record ProducerIdentity(long producerId, short producerEpoch) {
-  }
 
   /** Claims the next block of ids and answers its first id; in production a versioned ZooKeeper write. */
   @FunctionalInterface

@@ -5,8 +5,8 @@
  *   <li>{@link io.sluice.broker.Broker} starts and stops a broker: embedded or external ZooKeeper, a clustered
  *       Vert.x on {@code ZookeeperClusterManager}, the storage engine's {@link
  *       io.sluice.storage.LogManager}, the metadata cache, the partitions, the HTTP front end ({@link
- *       io.sluice.broker.HttpFrontEnd}).</li>
- *   <li>{@link io.sluice.broker.BrokerService} is what front ends call; {@link io.sluice.broker.LocalBrokerService}
+ *       io.sluice.api.Listener}s, the broker services ({@link io.sluice.broker.spi.BrokerComponent}).</li>
+ *   <li>{@link io.sluice.api.BrokerService} is what front ends call; {@link io.sluice.broker.LocalBrokerService}
  *       implements it for the partitions this broker leads.</li>
  *   <li>{@code io.sluice.broker.metadata}: the znode layout ({@link io.sluice.broker.metadata.ZkPaths}), the
  *       in-memory snapshot of it and the writes to it.</li>

@@ -1,7 +1,7 @@
 package io.sluice.cli;
 
 import io.sluice.broker.Broker;
-import io.sluice.http.HttpApiFrontEnd;
+import io.sluice.http.HttpListener;
 import io.sluice.config.BrokerConfig;
 import io.sluice.config.ConfigException;
 import io.sluice.config.ConfigKey;
@@ -83,7 +83,7 @@ public final class Main {
       err.println("sluice: warning: unknown configuration keys ignored: " + config.unknownKeys());
     }
     // The hook is in place before the start begins: a SIGTERM during the start waits for it, then closes.
-    Future<Broker> starting = Broker.builder(config).httpFrontEnd(new HttpApiFrontEnd()).start();
+    Future<Broker> starting = Broker.builder(config).listener(HttpListener::new).start();
     CountDownLatch stopped = new CountDownLatch(1);
     // Broker.close bounds itself by the grace; the margin only covers the hops between its steps.
     long shutdownMs = config.getInt(BrokerConfig.SHUTDOWN_TIMEOUT_MS);

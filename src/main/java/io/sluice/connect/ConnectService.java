@@ -1,8 +1,8 @@
 package io.sluice.connect;
 
-import io.sluice.broker.BrokerService;
-import io.sluice.broker.ClusterDescription;
-import io.sluice.broker.NewTopic;
+import io.sluice.api.BrokerService;
+import io.sluice.api.ClusterDescription;
+import io.sluice.api.NewTopic;
 import io.sluice.client.ClientOptions;
 import io.sluice.client.Producer;
 import io.sluice.client.ProducerOptions;
@@ -10,6 +10,9 @@ import io.sluice.client.SluiceClient;
 import io.sluice.config.BrokerConfig;
 import io.sluice.errors.ErrorCode;
 import io.sluice.errors.SluiceException;
+import io.sluice.api.RequestContext;
+import io.sluice.http.FrontEndView;
+import io.sluice.http.HttpExtension;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
@@ -64,6 +67,32 @@ public final class ConnectService {
     return new ConnectService(null, null, BrokerConfig.of(Map.of(BrokerConfig.CONNECT_ENABLED, false)));
   }
 
+  /** The connect service's own calls: the broker's, not a client's (it creates internal topics). */
+  private RequestContext caller() {
+    return RequestContext.internal(config.brokerId());
+  }
+
+  /** Its HTTP side: Kafka Connect's REST API on the listener's router; the worker runs while the listener serves. */
+  public HttpExtension httpExtension() {
+    return new HttpExtension() {
+      @Override
+      public void mount(Router router) {
+        ConnectService.this.mount(router, BodyHandler.create(false).setBodyLimit(config.httpMaxBodyBytes()));
+      }
+
+      @Override
+      public Future<Void> frontEndStarted(FrontEndView view) {
+        return start(view.port());
+      }
+
+      @Override
+      public Future<Void> frontEndStopping() {
+        // Tasks commit their offsets through the API, so they stop while it still serves.
+        return stop();
+      }
+    };
+  }
+
   public boolean enabled() {
     return config.getBoolean(BrokerConfig.CONNECT_ENABLED);
   }
@@ -96,7 +125,7 @@ public final class ConnectService {
       scheduler = new Scheduler(cm.getCuratorFramework().usingNamespace("sluice"), config.brokerId(), worker);
       scheduler.start();
       return null;
-    }, false).compose(v -> broker.describeTopic(ConnectState.CONFIGS_TOPIC)
+    }, false).compose(v -> broker.describeTopic(caller(), ConnectState.CONFIGS_TOPIC)
         .map(md -> {
           startTails();
           return (Void) null;
@@ -120,7 +149,7 @@ public final class ConnectService {
         vertx.cancelTimer(id);
         return;
       }
-      broker.describeTopic(ConnectState.OFFSETS_TOPIC).onSuccess(md -> startTails());
+      broker.describeTopic(caller(), ConnectState.OFFSETS_TOPIC).onSuccess(md -> startTails());
     });
   }
 
@@ -151,13 +180,13 @@ public final class ConnectService {
     if (topicsStarted) {
       return Future.succeededFuture();
     }
-    return broker.describeCluster().compose(cluster -> {
+    return broker.describeCluster(caller()).compose(cluster -> {
       int rf = replicationFactor(cluster);
       Map<String, String> configs = Map.of("cleanup.policy", "compact", "retention.ms", "-1");
       List<Future<?>> creates = new ArrayList<>();
       for (String topic : List.of(ConnectState.CONFIGS_TOPIC, ConnectState.STATUS_TOPIC,
           ConnectState.OFFSETS_TOPIC)) {
-        creates.add(broker.createTopic(new NewTopic(topic, 1, rf, configs)).recover(t ->
+        creates.add(broker.createTopic(caller(), new NewTopic(topic, 1, rf, configs)).recover(t ->
             t instanceof SluiceException e && e.errorCode() == ErrorCode.TOPIC_ALREADY_EXISTS
                 ? Future.succeededFuture() : Future.failedFuture(t)));
       }

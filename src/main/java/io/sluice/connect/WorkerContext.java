@@ -1,8 +1,9 @@
 package io.sluice.connect;
 
+import io.sluice.api.RequestContext;
 import io.sluice.client.Producer;
 import io.sluice.client.SluiceClient;
-import io.sluice.broker.BrokerService;
+import io.sluice.api.BrokerService;
 import io.vertx.core.json.JsonObject;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -23,7 +24,8 @@ record WorkerContext(String workerId, Plugins plugins, SluiceClient client, Prod
    */
   void ensureTopic(String topic) {
     try {
-      broker.metadataForProduce(topic).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+      broker.metadataForProduce(RequestContext.SELF, topic).toCompletionStage().toCompletableFuture()
+          .get(60, TimeUnit.SECONDS);
     } catch (ExecutionException e) {
       throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
     } catch (InterruptedException e) {

@@ -1,7 +1,7 @@
 package io.sluice.consumer;
 
-import io.sluice.group.Subscription;
-import io.sluice.storage.TopicPartition;
+import io.sluice.api.Subscription;
+import io.sluice.api.TopicPartition;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;

@@ -1,19 +1,24 @@
 package io.sluice.consumer;
 
-import io.sluice.broker.BrokerService;
+import io.sluice.api.RequestContext;
+
+import io.sluice.api.ConsumerService;
+import io.sluice.api.ConsumedRecord;
+
+import io.sluice.api.BrokerService;
 import io.sluice.errors.ErrorCode;
 import io.sluice.errors.SluiceException;
-import io.sluice.group.CommittedOffset;
+import io.sluice.api.CommittedOffset;
 import io.sluice.group.Group;
 import io.sluice.group.GroupAdmin;
 import io.sluice.group.GroupCoordinator;
-import io.sluice.group.GroupIds;
+import io.sluice.api.GroupIds;
 import io.sluice.group.GroupListener;
 import io.sluice.group.Member;
 import io.sluice.group.OffsetsTopic;
-import io.sluice.group.Subscription;
+import io.sluice.api.Subscription;
 import io.sluice.record.Record;
-import io.sluice.storage.TopicPartition;
+import io.sluice.api.TopicPartition;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -90,7 +95,7 @@ public final class LocalConsumerService implements ConsumerService, GroupListene
   }
 
   @Override
-  public Future<ConsumerConfig> create(String group, JsonObject settings) {
+  public Future<String> create(RequestContext caller, String group, JsonObject settings) {
     try {
       GroupIds.validate(group);
     } catch (SluiceException e) {
@@ -106,12 +111,12 @@ public final class LocalConsumerService implements ConsumerService, GroupListene
       ConsumerInstance inst = new ConsumerInstance(group, cfg, coordinator.nowMs());
       byName.put(cfg.name(), inst);
       return coordinator.persistInstance(group, cfg.name(), inst.toJson())
-          .onFailure(t -> byName.remove(cfg.name())).map(cfg);
+          .onFailure(t -> byName.remove(cfg.name())).map(cfg.name());
     });
   }
 
   @Override
-  public Future<Void> delete(String group, String name) {
+  public Future<Void> delete(RequestContext caller, String group, String name) {
     return withInstance(group, name, inst -> remove(inst).map(v -> null));
   }
 
@@ -144,7 +149,7 @@ public final class LocalConsumerService implements ConsumerService, GroupListene
   }
 
   @Override
-  public Future<Void> subscribe(String group, String name, Subscription subscription) {
+  public Future<Void> subscribe(RequestContext caller, String group, String name, Subscription subscription) {
     return withInstance(group, name, inst -> {
       if (inst.manual != null) {
         throw conflict("Instance '" + name + "' assigned partitions itself; unsubscribe (DELETE subscription) first");
@@ -158,7 +163,7 @@ public final class LocalConsumerService implements ConsumerService, GroupListene
   }
 
   @Override
-  public Future<ConsumerConfig> config(String group, String name) {
+  public Future<JsonObject> config(RequestContext caller, String group, String name) {
     // Not behind the instance's queue: a long poll parked there would hold the answer back.
     return coordinator.run(group, () -> {
       ConsumerInstance inst = instances.getOrDefault(group, Map.of()).get(name);
@@ -166,17 +171,17 @@ public final class LocalConsumerService implements ConsumerService, GroupListene
         throw new SluiceException(ErrorCode.CONSUMER_INSTANCE_NOT_FOUND, "Consumer instance '" + name
             + "' not found in group '" + group + "'");
       }
-      return Future.succeededFuture(inst.config);
+      return Future.succeededFuture(inst.config.toJson());
     });
   }
 
   @Override
-  public Future<Subscription> subscription(String group, String name) {
+  public Future<Subscription> subscription(RequestContext caller, String group, String name) {
     return withInstance(group, name, inst -> Future.succeededFuture(inst.subscription));
   }
 
   @Override
-  public Future<Void> unsubscribe(String group, String name) {
+  public Future<Void> unsubscribe(RequestContext caller, String group, String name) {
     return withInstance(group, name, inst -> {
       leaveGroup(inst);
       inst.subscription = null;
@@ -186,7 +191,7 @@ public final class LocalConsumerService implements ConsumerService, GroupListene
   }
 
   @Override
-  public Future<Void> assign(String group, String name, List<TopicPartition> partitions) {
+  public Future<Void> assign(RequestContext caller, String group, String name, List<TopicPartition> partitions) {
     return withInstance(group, name, inst -> {
       if (inst.subscription != null) {
         throw conflict("Instance '" + name + "' is subscribed; unsubscribe (DELETE subscription) first");
@@ -198,7 +203,7 @@ public final class LocalConsumerService implements ConsumerService, GroupListene
   }
 
   @Override
-  public Future<List<TopicPartition>> assignment(String group, String name) {
+  public Future<List<TopicPartition>> assignment(RequestContext caller, String group, String name) {
     return withInstance(group, name, inst -> inst.restored && inst.subscription != null && inst.memberId == null
         ? joinIfNeeded(inst).map(v -> owned(inst)) : Future.succeededFuture(owned(inst)));
   }
@@ -215,7 +220,7 @@ public final class LocalConsumerService implements ConsumerService, GroupListene
   }
 
   @Override
-  public Future<List<ConsumedRecord>> poll(String group, String name, long timeoutMs, int maxBytes, int maxRecords) {
+  public Future<List<ConsumedRecord>> poll(RequestContext caller, String group, String name, long timeoutMs, int maxBytes, int maxRecords) {
     return withInstance(group, name, inst -> {
       maybeAutoCommit(inst);
       long wait = timeoutMs < 0 ? inst.config.requestTimeoutMs() : timeoutMs;
@@ -257,7 +262,7 @@ public final class LocalConsumerService implements ConsumerService, GroupListene
   }
 
   @Override
-  public Future<Void> heartbeat(String group, String name) {
+  public Future<Void> heartbeat(RequestContext caller, String group, String name) {
     return withInstance(group, name, inst -> joinIfNeeded(inst));
   }
 
@@ -313,7 +318,7 @@ public final class LocalConsumerService implements ConsumerService, GroupListene
 
   private Future<Void> resetPosition(ConsumerInstance inst, TopicPartition tp) {
     boolean earliest = inst.config.autoOffsetReset().equals("earliest");
-    return service.offsets(tp).map(range -> {
+    return service.offsets(RequestContext.SELF, tp).map(range -> {
       inst.positions.put(tp, earliest ? range.beginningOffset() : range.endOffset());
       return null;
     });
@@ -355,7 +360,7 @@ public final class LocalConsumerService implements ConsumerService, GroupListene
   }
 
   @Override
-  public Future<Void> commit(String group, String name, Map<TopicPartition, Long> nextOffsets) {
+  public Future<Void> commit(RequestContext caller, String group, String name, Map<TopicPartition, Long> nextOffsets) {
     // The metadata check answers at once (a local snapshot), so commits still reach the group in the order they came.
     return requireExisting(nextOffsets == null ? Set.of() : nextOffsets.keySet())
         .compose(v -> commitExisting(group, name, nextOffsets));
@@ -369,7 +374,7 @@ public final class LocalConsumerService implements ConsumerService, GroupListene
     Map<String, Integer> highest = new TreeMap<>();
     tps.forEach(tp -> highest.merge(tp.topic(), tp.partition(), Math::max));
     List<Future<Void>> checks = new ArrayList<>();
-    highest.forEach((topic, partition) -> checks.add(service.describeTopic(topic).compose(m -> partition
+    highest.forEach((topic, partition) -> checks.add(service.describeTopic(RequestContext.SELF, topic).compose(m -> partition
         < m.partitionCount() ? Future.<Void>succeededFuture() : Future.failedFuture(new SluiceException(
             ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, "Cannot commit an offset for partition " + partition + " of topic '"
             + topic + "': it has " + m.partitionCount() + " partition(s)")))));
@@ -400,7 +405,7 @@ public final class LocalConsumerService implements ConsumerService, GroupListene
   }
 
   @Override
-  public Future<Map<TopicPartition, CommittedOffset>> committed(String group, String name,
+  public Future<Map<TopicPartition, CommittedOffset>> committed(RequestContext caller, String group, String name,
       List<TopicPartition> partitions) {
     return withInstance(group, name, inst -> {
       Map<TopicPartition, CommittedOffset> all = coordinator.committed(group);
@@ -410,7 +415,7 @@ public final class LocalConsumerService implements ConsumerService, GroupListene
   }
 
   @Override
-  public Future<Void> seek(String group, String name, Map<TopicPartition, Long> offsets) {
+  public Future<Void> seek(RequestContext caller, String group, String name, Map<TopicPartition, Long> offsets) {
     return withInstance(group, name, inst -> {
       requireOwned(inst, offsets.keySet());
       inst.positions.putAll(offsets);
@@ -419,13 +424,13 @@ public final class LocalConsumerService implements ConsumerService, GroupListene
   }
 
   @Override
-  public Future<Void> seekToTimestamp(String group, String name, Map<TopicPartition, Long> timestampsMs) {
+  public Future<Void> seekToTimestamp(RequestContext caller, String group, String name, Map<TopicPartition, Long> timestampsMs) {
     return withInstance(group, name, inst -> {
       requireOwned(inst, timestampsMs.keySet());
       List<Future<Void>> seeks = new ArrayList<>();
-      timestampsMs.forEach((tp, ts) -> seeks.add(service.offsetForTimestamp(tp, ts)
+      timestampsMs.forEach((tp, ts) -> seeks.add(service.offsetForTimestamp(RequestContext.SELF, tp, ts)
           .compose(found -> found.isPresent() ? Future.succeededFuture(found.getAsLong())
-              : service.offsets(tp).map(r -> r.endOffset()))
+              : service.offsets(RequestContext.SELF, tp).map(r -> r.endOffset()))
           .map(offset -> {
             inst.positions.put(tp, offset);
             return null;
@@ -435,12 +440,12 @@ public final class LocalConsumerService implements ConsumerService, GroupListene
   }
 
   @Override
-  public Future<Void> seekToBeginning(String group, String name, List<TopicPartition> partitions) {
+  public Future<Void> seekToBeginning(RequestContext caller, String group, String name, List<TopicPartition> partitions) {
     return seekToEdge(group, name, partitions, true);
   }
 
   @Override
-  public Future<Void> seekToEnd(String group, String name, List<TopicPartition> partitions) {
+  public Future<Void> seekToEnd(RequestContext caller, String group, String name, List<TopicPartition> partitions) {
     return seekToEdge(group, name, partitions, false);
   }
 
@@ -449,7 +454,7 @@ public final class LocalConsumerService implements ConsumerService, GroupListene
       requireOwned(inst, partitions);
       List<Future<Void>> seeks = new ArrayList<>();
       for (TopicPartition tp : partitions) {
-        seeks.add(service.offsets(tp).map(r -> {
+        seeks.add(service.offsets(RequestContext.SELF, tp).map(r -> {
           inst.positions.put(tp, beginning ? r.beginningOffset() : r.endOffset());
           return null;
         }));
@@ -469,22 +474,22 @@ public final class LocalConsumerService implements ConsumerService, GroupListene
   }
 
   @Override
-  public Future<JsonArray> listGroups() {
+  public Future<JsonArray> listGroups(RequestContext caller) {
     return coordinator.run(admin::listGroups);
   }
 
   @Override
-  public Future<JsonObject> describeGroup(String group) {
+  public Future<JsonObject> describeGroup(RequestContext caller, String group) {
     return coordinator.run(group, () -> admin.describe(group));
   }
 
   @Override
-  public Future<JsonArray> lags(String group) {
+  public Future<JsonArray> lags(RequestContext caller, String group) {
     return coordinator.run(group, () -> admin.lags(group));
   }
 
   @Override
-  public Future<JsonArray> resetOffsets(String group, JsonObject request) {
+  public Future<JsonArray> resetOffsets(RequestContext caller, String group, JsonObject request) {
     return coordinator.run(group, () -> admin.resetOffsets(group, request));
   }
 

@@ -1,13 +1,15 @@
 package io.sluice.consumer;
 
-import io.sluice.broker.BrokerService;
-import io.sluice.broker.FetchRequest;
-import io.sluice.broker.FetchResult;
+import io.sluice.api.RequestContext;
+
+import io.sluice.api.BrokerService;
+import io.sluice.api.FetchRequest;
+import io.sluice.api.FetchResult;
 import io.sluice.errors.ErrorCode;
 import io.sluice.errors.SluiceException;
-import io.sluice.group.FetchedRecords;
+import io.sluice.api.FetchedRecords;
 import io.sluice.record.Record;
-import io.sluice.storage.TopicPartition;
+import io.sluice.api.TopicPartition;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.WorkerExecutor;
@@ -64,7 +66,7 @@ final class PartitionPoller {
     int perPartition = Math.max(1, r.maxBytes() / r.positions().size());
     Map<TopicPartition, Future<FetchResult>> fetches = new LinkedHashMap<>();
     r.positions().forEach((tp, offset) ->
-        fetches.put(tp, service.fetch(new FetchRequest(tp, offset, perPartition, minBytes, waitMs))));
+        fetches.put(tp, service.fetch(RequestContext.SELF, new FetchRequest(tp, offset, perPartition, minBytes, waitMs))));
     return Future.join(new ArrayList<>(fetches.values())).transform(ignored -> decode(workers, r, fetches));
   }
 
@@ -111,7 +113,7 @@ final class PartitionPoller {
     int perPartition = Math.max(1, r.maxBytes() / r.positions().size());
     r.positions().forEach((tp, offset) -> {
       Request one = new Request(Map.of(tp, offset), 0, perPartition, r.minBytes(), r.maxRecords());
-      service.fetch(new FetchRequest(tp, offset, perPartition, Math.max(1, r.minBytes()), r.timeoutMs()))
+      service.fetch(RequestContext.SELF, new FetchRequest(tp, offset, perPartition, Math.max(1, r.minBytes()), r.timeoutMs()))
           .transform(ar -> decode(workers, one, Map.of(tp, ar.succeeded()
               ? Future.succeededFuture(ar.result()) : Future.failedFuture(ar.cause()))))
           .onComplete(ar -> {

@@ -1,24 +1,25 @@
 package io.sluice.consumer;
 
-import static io.sluice.consumer.ConsumerMessages.longs;
-import static io.sluice.consumer.ConsumerMessages.partitions;
-import static io.sluice.consumer.ConsumerMessages.request;
+import io.sluice.api.RequestContext;
 
-import io.sluice.broker.Contexts;
-import io.sluice.broker.BrokerService;
-import io.sluice.broker.TopicMetadata;
-import io.sluice.broker.cluster.Forwarding;
+import io.sluice.api.ConsumerService;
+import io.sluice.api.ConsumedRecord;
+
+
+import io.sluice.broker.rpc.Contexts;
+import io.sluice.api.BrokerService;
+import io.sluice.api.TopicMetadata;
+import io.sluice.broker.rpc.Forwarding;
+import io.sluice.broker.rpc.BrokerRpc;
 import io.sluice.errors.ErrorCode;
 import io.sluice.errors.SluiceException;
-import io.sluice.group.CommittedOffset;
+import io.sluice.api.CommittedOffset;
 import io.sluice.group.OffsetsTopic;
-import io.sluice.group.Subscription;
-import io.sluice.storage.TopicPartition;
+import io.sluice.api.Subscription;
+import io.sluice.api.TopicPartition;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
-import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
@@ -28,13 +29,12 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
-import java.util.function.Supplier;
 
 /**
  * {@link ConsumerService} for a broker in a cluster: each call goes to its group's coordinator, the broker leading
  * partition {@code toPositive(murmur2(utf8(group))) % n} of {@value OffsetsTopic#NAME} (from this broker's metadata
- * snapshot). Calls for groups coordinated here run on the {@link LocalConsumerService}; the others are sent as JSON
- * request/reply to {@code sluice.broker.<coordinator>.consumer} ({@link ConsumerForwardServer}), polls with their
+ * snapshot). Calls for groups coordinated here run on the {@link LocalConsumerService}; the others are made as the same call
+ * on the coordinator ({@link BrokerRpc} to {@code sluice.broker.<coordinator>.consumer}, {@link ConsumerForwardServer}), polls with their
  * wait added to the timeout. The first call creates the offsets topic if it does not exist.
  *
  * <p>Retries: a call that certainly did not run (the target answered NOT_COORDINATOR, had no handler, or no leader is
@@ -50,6 +50,7 @@ public final class RoutingConsumerService implements ConsumerService {
   private static final long IN_FLIGHT_CHECK_MS = 200;
 
   private final Vertx vertx;
+  private final BrokerRpc rpc;
   private final int brokerId;
   private final BrokerService service;
   private final LocalConsumerService local;
@@ -59,6 +60,7 @@ public final class RoutingConsumerService implements ConsumerService {
 
   public RoutingConsumerService(Vertx vertx, int brokerId, BrokerService service, LocalConsumerService local) {
     this.vertx = vertx;
+    this.rpc = BrokerRpc.on(vertx);
     this.brokerId = brokerId;
     this.service = service;
     this.local = local;
@@ -70,108 +72,92 @@ public final class RoutingConsumerService implements ConsumerService {
   }
 
   @Override
-  public Future<ConsumerConfig> create(String group, JsonObject settings) {
-    return route(group, FORWARD_TIMEOUT_MS, () -> local.create(group, settings),
-        request("create", group, null).put("settings", settings), r -> ConsumerConfig.fromJson((JsonObject) r));
+  public Future<String> create(RequestContext caller, String group, JsonObject settings) {
+    return route(group, s -> s.create(caller, group, settings));
   }
 
   @Override
-  public Future<Void> delete(String group, String name) {
-    return call(group, name, "delete", () -> local.delete(group, name), new JsonObject());
+  public Future<JsonObject> config(RequestContext caller, String group, String name) {
+    return route(group, s -> s.config(caller, group, name));
   }
 
   @Override
-  public Future<Void> subscribe(String group, String name, Subscription subscription) {
-    return call(group, name, "subscribe", () -> local.subscribe(group, name, subscription),
-        new JsonObject().put("subscription", ConsumerMessages.subscription(subscription)));
+  public Future<Void> delete(RequestContext caller, String group, String name) {
+    return route(group, s -> s.delete(caller, group, name));
   }
 
   @Override
-  public Future<ConsumerConfig> config(String group, String name) {
-    return route(group, FORWARD_TIMEOUT_MS, () -> local.config(group, name),
-        request("config", group, name), r -> ConsumerConfig.fromJson((JsonObject) r));
+  public Future<Void> subscribe(RequestContext caller, String group, String name, Subscription subscription) {
+    return route(group, s -> s.subscribe(caller, group, name, subscription));
   }
 
   @Override
-  public Future<Subscription> subscription(String group, String name) {
-    return route(group, FORWARD_TIMEOUT_MS, () -> local.subscription(group, name),
-        request("subscription", group, name), r -> ConsumerMessages.subscription((JsonObject) r));
+  public Future<Subscription> subscription(RequestContext caller, String group, String name) {
+    return route(group, s -> s.subscription(caller, group, name));
   }
 
   @Override
-  public Future<Void> unsubscribe(String group, String name) {
-    return call(group, name, "unsubscribe", () -> local.unsubscribe(group, name), new JsonObject());
+  public Future<Void> unsubscribe(RequestContext caller, String group, String name) {
+    return route(group, s -> s.unsubscribe(caller, group, name));
   }
 
   @Override
-  public Future<Void> assign(String group, String name, List<TopicPartition> tps) {
-    return call(group, name, "assign", () -> local.assign(group, name, tps),
-        new JsonObject().put("partitions", partitions(tps)));
+  public Future<Void> assign(RequestContext caller, String group, String name, List<TopicPartition> tps) {
+    return route(group, s -> s.assign(caller, group, name, tps));
   }
 
   @Override
-  public Future<List<TopicPartition>> assignment(String group, String name) {
-    return route(group, FORWARD_TIMEOUT_MS, () -> local.assignment(group, name),
-        request("assignment", group, name), r -> partitions((JsonArray) r));
+  public Future<List<TopicPartition>> assignment(RequestContext caller, String group, String name) {
+    return route(group, s -> s.assignment(caller, group, name));
   }
 
   @Override
-  public Future<List<ConsumedRecord>> poll(String group, String name, long timeoutMs, int maxBytes, int maxRecords) {
-    JsonObject req = request("poll", group, name).put("timeout_ms", timeoutMs).put("max_bytes", maxBytes)
-        .put("max_records", maxRecords);
+  public Future<List<ConsumedRecord>> poll(RequestContext caller, String group, String name, long timeoutMs, int maxBytes, int maxRecords) {
     // A negative wait means the instance's consumer.request.timeout.ms, unknown here: allow the broker maximum.
     long wait = timeoutMs < 0 ? 60_000 : timeoutMs;
-    return route(group, wait + FORWARD_TIMEOUT_MS, () -> local.poll(group, name, timeoutMs, maxBytes, maxRecords),
-        req, r -> ConsumerMessages.records((JsonArray) r));
+    return route(group, wait + FORWARD_TIMEOUT_MS, s -> s.poll(caller, group, name, timeoutMs, maxBytes, maxRecords));
   }
 
   @Override
-  public Future<Void> heartbeat(String group, String name) {
-    return call(group, name, "heartbeat", () -> local.heartbeat(group, name), new JsonObject());
+  public Future<Void> heartbeat(RequestContext caller, String group, String name) {
+    return route(group, s -> s.heartbeat(caller, group, name));
   }
 
   @Override
-  public Future<Void> commit(String group, String name, Map<TopicPartition, Long> nextOffsets) {
-    return call(group, name, "commit", () -> local.commit(group, name, nextOffsets),
-        new JsonObject().put("offsets", longs(nextOffsets)));
+  public Future<Void> commit(RequestContext caller, String group, String name, Map<TopicPartition, Long> nextOffsets) {
+    return route(group, s -> s.commit(caller, group, name, nextOffsets));
   }
 
   @Override
-  public Future<Map<TopicPartition, CommittedOffset>> committed(String group, String name,
+  public Future<Map<TopicPartition, CommittedOffset>> committed(RequestContext caller, String group, String name,
       List<TopicPartition> tps) {
-    return route(group, FORWARD_TIMEOUT_MS, () -> local.committed(group, name, tps),
-        request("committed", group, name).put("partitions", partitions(tps)),
-        r -> ConsumerMessages.committed((JsonArray) r));
+    return route(group, s -> s.committed(caller, group, name, tps));
   }
 
   @Override
-  public Future<Void> seek(String group, String name, Map<TopicPartition, Long> offsets) {
-    return call(group, name, "seek", () -> local.seek(group, name, offsets),
-        new JsonObject().put("offsets", longs(offsets)));
+  public Future<Void> seek(RequestContext caller, String group, String name, Map<TopicPartition, Long> offsets) {
+    return route(group, s -> s.seek(caller, group, name, offsets));
   }
 
   @Override
-  public Future<Void> seekToTimestamp(String group, String name, Map<TopicPartition, Long> timestampsMs) {
-    return call(group, name, "seekToTimestamp", () -> local.seekToTimestamp(group, name, timestampsMs),
-        new JsonObject().put("offsets", longs(timestampsMs)));
+  public Future<Void> seekToTimestamp(RequestContext caller, String group, String name, Map<TopicPartition, Long> timestampsMs) {
+    return route(group, s -> s.seekToTimestamp(caller, group, name, timestampsMs));
   }
 
   @Override
-  public Future<Void> seekToBeginning(String group, String name, List<TopicPartition> tps) {
-    return call(group, name, "seekToBeginning", () -> local.seekToBeginning(group, name, tps),
-        new JsonObject().put("partitions", partitions(tps)));
+  public Future<Void> seekToBeginning(RequestContext caller, String group, String name, List<TopicPartition> tps) {
+    return route(group, s -> s.seekToBeginning(caller, group, name, tps));
   }
 
   @Override
-  public Future<Void> seekToEnd(String group, String name, List<TopicPartition> tps) {
-    return call(group, name, "seekToEnd", () -> local.seekToEnd(group, name, tps),
-        new JsonObject().put("partitions", partitions(tps)));
+  public Future<Void> seekToEnd(RequestContext caller, String group, String name, List<TopicPartition> tps) {
+    return route(group, s -> s.seekToEnd(caller, group, name, tps));
   }
 
   /** Every coordinator's groups, merged: the call goes to each broker leading some offsets topic partition. */
   @Override
-  public Future<JsonArray> listGroups() {
-    return Contexts.onCaller(service.describeTopic(OffsetsTopic.NAME).transform(ar -> {
+  public Future<JsonArray> listGroups(RequestContext caller) {
+    return Contexts.onCaller(service.describeTopic(RequestContext.SELF, OffsetsTopic.NAME).transform(ar -> {
       if (ar.failed()) {
         return isCode(ar.cause(), ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) ? Future.succeededFuture(new JsonArray())
             : Future.failedFuture(ar.cause());
@@ -180,8 +166,8 @@ public final class RoutingConsumerService implements ConsumerService {
       ar.result().partitions().forEach(p -> coordinators.add(p.leader()));
       List<Future<JsonArray>> parts = new ArrayList<>();
       for (int c : coordinators) {
-        parts.add(c == brokerId ? local.listGroups()
-            : send(c, -1, request("listGroups", null, null), FORWARD_TIMEOUT_MS).map(r -> (JsonArray) r));
+        parts.add(c == brokerId ? local.listGroups(caller)
+            : send(c, -1, FORWARD_TIMEOUT_MS, s -> s.listGroups(caller)));
       }
       return Future.all(parts).map(all -> {
         JsonArray merged = new JsonArray();
@@ -192,46 +178,41 @@ public final class RoutingConsumerService implements ConsumerService {
   }
 
   @Override
-  public Future<JsonObject> describeGroup(String group) {
-    return route(group, FORWARD_TIMEOUT_MS, () -> local.describeGroup(group), request("describeGroup", group, null),
-        r -> (JsonObject) r);
+  public Future<JsonObject> describeGroup(RequestContext caller, String group) {
+    return route(group, s -> s.describeGroup(caller, group));
   }
 
   @Override
-  public Future<JsonArray> lags(String group) {
-    return route(group, FORWARD_TIMEOUT_MS, () -> local.lags(group), request("lags", group, null),
-        r -> (JsonArray) r);
+  public Future<JsonArray> lags(RequestContext caller, String group) {
+    return route(group, s -> s.lags(caller, group));
   }
 
   @Override
-  public Future<JsonArray> resetOffsets(String group, JsonObject req) {
-    return route(group, FORWARD_TIMEOUT_MS, () -> local.resetOffsets(group, req),
-        request("resetOffsets", group, null).put("request", req), r -> (JsonArray) r);
+  public Future<JsonArray> resetOffsets(RequestContext caller, String group, JsonObject req) {
+    return route(group, s -> s.resetOffsets(caller, group, req));
   }
 
-  private Future<Void> call(String group, String name, String op, Supplier<Future<Void>> here, JsonObject args) {
-    JsonObject req = request(op, group, name).mergeIn(args);
-    return route(group, FORWARD_TIMEOUT_MS, here, req, r -> null);
+  private <T> Future<T> route(String group, Function<ConsumerService, Future<T>> call) {
+    return route(group, FORWARD_TIMEOUT_MS, call);
   }
 
   /** Runs the call at the group's coordinator, retrying while it certainly did not run; see the class comment. */
-  private <T> Future<T> route(String group, long timeoutMs, Supplier<Future<T>> here, JsonObject req,
-      Function<Object, T> decode) {
+  private <T> Future<T> route(String group, long timeoutMs, Function<ConsumerService, Future<T>> call) {
     Promise<T> result = Promise.promise();
-    attempt(group, timeoutMs, here, req, decode, System.nanoTime() + RETRY_WINDOW_MS * 1_000_000, result);
+    attempt(group, timeoutMs, call, System.nanoTime() + RETRY_WINDOW_MS * 1_000_000, result);
     return Contexts.onCaller(result.future());
   }
 
-  private <T> void attempt(String group, long timeoutMs, Supplier<Future<T>> here, JsonObject req,
-      Function<Object, T> decode, long deadlineNanos, Promise<T> result) {
-    coordinator(group).compose(c -> c[0] == brokerId ? here.get()
+  private <T> void attempt(String group, long timeoutMs, Function<ConsumerService, Future<T>> call,
+      long deadlineNanos, Promise<T> result) {
+    coordinator(group).compose(c -> c[0] == brokerId ? call.apply(local)
             : c[0] < 0 ? Future.failedFuture(new SluiceException(ErrorCode.NOT_COORDINATOR, "No live coordinator for"
                 + " group '" + group + "' (" + OffsetsTopic.NAME + "-" + c[1] + " has no leader)"))
-            : send(c[0], c[1], req, timeoutMs).map(decode))
+            : send(c[0], c[1], timeoutMs, call))
         .onSuccess(result::tryComplete)
         .onFailure(t -> {
           if (didNotRun(t) && System.nanoTime() < deadlineNanos) {
-            vertx.setTimer(RETRY_BACKOFF_MS, id -> attempt(group, timeoutMs, here, req, decode, deadlineNanos, result));
+            vertx.setTimer(RETRY_BACKOFF_MS, id -> attempt(group, timeoutMs, call, deadlineNanos, result));
           } else {
             result.tryFail(t);
           }
@@ -245,7 +226,7 @@ public final class RoutingConsumerService implements ConsumerService {
 
   /** {@code [coordinator broker or -1, offsets topic partition]}; creates the offsets topic if missing. */
   private Future<int[]> coordinator(String group) {
-    return service.describeTopic(OffsetsTopic.NAME)
+    return service.describeTopic(RequestContext.SELF, OffsetsTopic.NAME)
         .recover(t -> isCode(t, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION)
             ? local.ensureOffsetsTopic().compose(n -> Future.failedFuture(new NotRun("offsets topic created")))
             : Future.failedFuture(t))
@@ -260,15 +241,14 @@ public final class RoutingConsumerService implements ConsumerService {
         .orElse(-1);
   }
 
-  private Future<Object> send(int target, int partition, JsonObject req, long timeoutMs) {
-    Promise<Object> p = Promise.promise();
+  private <T> Future<T> send(int target, int partition, long timeoutMs, Function<ConsumerService, Future<T>> call) {
+    Promise<T> p = Promise.promise();
     inFlight.put(p, new int[] {target, partition});
-    vertx.eventBus().<Buffer>request(ConsumerForwardServer.address(target), req.toBuffer(),
-            new DeliveryOptions().setSendTimeout(timeoutMs))
+    rpc.call(ConsumerForwardServer.address(target), ConsumerService.class, timeoutMs, call)
         .onComplete(ar -> {
           inFlight.remove(p);
           if (ar.succeeded()) {
-            p.tryComplete(new JsonObject(ar.result().body()).getValue("result"));
+            p.tryComplete(ar.result());
           } else {
             p.tryFail(Forwarding.notDelivered(ar.cause()) ? ar.cause()
                 : Forwarding.translate(ar.cause(), target, ErrorCode.NOT_COORDINATOR));
@@ -282,7 +262,7 @@ public final class RoutingConsumerService implements ConsumerService {
     if (inFlight.isEmpty()) {
       return;
     }
-    service.describeTopic(OffsetsTopic.NAME).onSuccess(m -> inFlight.forEach((p, target) -> {
+    service.describeTopic(RequestContext.SELF, OffsetsTopic.NAME).onSuccess(m -> inFlight.forEach((p, target) -> {
       if (target[1] >= 0 && leaderOf(m, target[1]) != target[0]) {
         p.tryFail(new Moved("The coordinator moved off broker " + target[0] + " while the request was there;"
             + " its outcome is unknown"));

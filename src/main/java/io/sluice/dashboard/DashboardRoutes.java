@@ -1,6 +1,6 @@
 package io.sluice.dashboard;
 
-import io.sluice.broker.HttpExtension;
+import io.sluice.http.HttpExtension;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.MimeMapping;
 import io.vertx.ext.web.Router;

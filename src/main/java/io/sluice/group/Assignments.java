@@ -1,6 +1,6 @@
 package io.sluice.group;
 
-import io.sluice.storage.TopicPartition;
+import io.sluice.api.TopicPartition;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;

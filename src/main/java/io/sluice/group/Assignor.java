@@ -2,7 +2,7 @@ package io.sluice.group;
 
 import io.sluice.errors.ErrorCode;
 import io.sluice.errors.SluiceException;
-import io.sluice.storage.TopicPartition;
+import io.sluice.api.TopicPartition;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;

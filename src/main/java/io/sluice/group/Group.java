@@ -1,8 +1,10 @@
 package io.sluice.group;
 
+import io.sluice.api.Subscription;
+
 import io.sluice.errors.ErrorCode;
 import io.sluice.errors.SluiceException;
-import io.sluice.storage.TopicPartition;
+import io.sluice.api.TopicPartition;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;

@@ -1,10 +1,14 @@
 package io.sluice.group;
 
-import io.sluice.broker.BrokerService;
-import io.sluice.broker.OffsetRange;
+import io.sluice.api.RequestContext;
+
+import io.sluice.api.CommittedOffset;
+
+import io.sluice.api.BrokerService;
+import io.sluice.api.OffsetRange;
 import io.sluice.errors.ErrorCode;
 import io.sluice.errors.SluiceException;
-import io.sluice.storage.TopicPartition;
+import io.sluice.api.TopicPartition;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -63,7 +67,7 @@ public final class GroupAdmin {
     partitions.addAll(committed.keySet());
     coordinator.group(groupId).assignment().values().forEach(partitions::addAll);
     Map<TopicPartition, Future<OffsetRange>> ends = new LinkedHashMap<>();
-    partitions.forEach(tp -> ends.put(tp, service.offsets(tp)));
+    partitions.forEach(tp -> ends.put(tp, service.offsets(RequestContext.SELF, tp)));
     return Future.join(new ArrayList<>(ends.values())).transform(ignored -> {
       JsonArray out = new JsonArray();
       ends.forEach((tp, f) -> {
@@ -129,7 +133,7 @@ public final class GroupAdmin {
     List<TopicPartition> out = new ArrayList<>();
     List<Future<?>> described = new ArrayList<>();
     for (String t : spec.topics()) {
-      described.add(service.describeTopic(t).onSuccess(m -> {
+      described.add(service.describeTopic(RequestContext.SELF, t).onSuccess(m -> {
         for (int p = 0; p < m.partitionCount(); p++) {
           out.add(new TopicPartition(t, p));
         }
@@ -143,14 +147,14 @@ public final class GroupAdmin {
 
   /** {beginning, end, target}. */
   private Future<long[]> plan(TopicPartition tp, ResetSpec spec) {
-    return service.offsets(tp).compose(r -> {
+    return service.offsets(RequestContext.SELF, tp).compose(r -> {
       long b = r.beginningOffset();
       long e = r.endOffset();
       return switch (spec.to()) {
         case "earliest" -> Future.succeededFuture(new long[] {b, e, b});
         case "latest" -> Future.succeededFuture(new long[] {b, e, e});
         case "offset" -> Future.succeededFuture(new long[] {b, e, Math.max(b, Math.min(e, spec.offset()))});
-        default -> service.offsetForTimestamp(tp, spec.timestamp())
+        default -> service.offsetForTimestamp(RequestContext.SELF, tp, spec.timestamp())
             .map(o -> new long[] {b, e, o.isPresent() ? Math.max(b, o.getAsLong()) : e});
       };
     });

@@ -1,10 +1,14 @@
 package io.sluice.group;
 
-import io.sluice.broker.BrokerService;
-import io.sluice.broker.TopicMetadata;
+import io.sluice.api.RequestContext;
+
+import io.sluice.api.CommittedOffset;
+
+import io.sluice.api.BrokerService;
+import io.sluice.api.TopicMetadata;
 import io.sluice.errors.ErrorCode;
 import io.sluice.errors.SluiceException;
-import io.sluice.storage.TopicPartition;
+import io.sluice.api.TopicPartition;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -303,7 +307,7 @@ public final class GroupCoordinator {
           LOG.log(Level.WARNING, "Auto-commit before the rebalance of group " + g.groupId() + " failed: " + t);
           return Future.succeededFuture();
         })
-        .compose(v -> service.listTopics())
+        .compose(v -> service.listTopics(RequestContext.SELF))
         .compose(topics -> partitionCounts(g, topics).map(counts -> {
           if (g.state() == GroupState.PREPARING_REBALANCE) {
             Assignor assignor = Assignor.named(g.assignorName());
@@ -324,7 +328,7 @@ public final class GroupCoordinator {
     Map<String, Integer> counts = new TreeMap<>();
     List<Future<TopicMetadata>> described = new ArrayList<>();
     for (String t : subscribed) {
-      described.add(service.describeTopic(t).onSuccess(m -> counts.put(t, m.partitionCount())));
+      described.add(service.describeTopic(RequestContext.SELF, t).onSuccess(m -> counts.put(t, m.partitionCount())));
     }
     return Future.join(described).transform(ar -> Future.succeededFuture(counts));
   }
@@ -349,7 +353,7 @@ public final class GroupCoordinator {
 
   private void checkTopicsChanged(Group g) {
     int generation = g.generation();
-    service.listTopics().compose(topics -> partitionCounts(g, topics)).onSuccess(counts -> {
+    service.listTopics(RequestContext.SELF).compose(topics -> partitionCounts(g, topics)).onSuccess(counts -> {
       if (g.generation() == generation && g.state() != GroupState.PREPARING_REBALANCE
           && !counts.equals(g.assignedFrom())) {
         LOG.log(Level.INFO, "Group " + g.groupId() + ": subscribed topics changed " + g.assignedFrom() + " -> "

@@ -1,6 +1,8 @@
 package io.sluice.group;
 
-import io.sluice.storage.TopicPartition;
+import io.sluice.api.Subscription;
+
+import io.sluice.api.TopicPartition;
 import java.util.List;
 
 /**

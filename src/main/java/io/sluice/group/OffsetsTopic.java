@@ -1,17 +1,23 @@
 package io.sluice.group;
 
-import io.sluice.broker.Acks;
-import io.sluice.broker.BrokerService;
-import io.sluice.broker.FetchRequest;
-import io.sluice.broker.NewTopic;
-import io.sluice.broker.TopicMetadata;
+import io.sluice.api.InternalTopics;
+import io.sluice.api.RequestContext;
+
+import io.sluice.api.CommittedOffset;
+import io.sluice.api.FetchedRecords;
+
+import io.sluice.api.Acks;
+import io.sluice.api.BrokerService;
+import io.sluice.api.FetchRequest;
+import io.sluice.api.NewTopic;
+import io.sluice.api.TopicMetadata;
 import io.sluice.errors.ErrorCode;
 import io.sluice.errors.SluiceException;
 import io.sluice.record.CompressionType;
 import io.sluice.record.Partitioner;
 import io.sluice.record.Record;
 import io.sluice.record.RecordBatchBuilder;
-import io.sluice.storage.TopicPartition;
+import io.sluice.api.TopicPartition;
 import io.vertx.core.Future;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.json.JsonArray;
@@ -42,7 +48,7 @@ import java.util.function.Consumer;
  * partition from its start. Thread-safe (stateless apart from the service).
  */
 public final class OffsetsTopic {
-  public static final String NAME = "__consumer_offsets";
+  public static final String NAME = InternalTopics.CONSUMER_OFFSETS;
   /**
    * The topic's configs: compacted (latest record per key; tombstones of deleted groups and instances go after
    * {@code delete.retention.ms}, one day), never deleted by age or size. Only closed segments are compacted, so
@@ -84,11 +90,11 @@ public final class OffsetsTopic {
    */
   public Future<Integer> ensureCreated(GroupConfig cfg, BrokerService cluster) {
     Map<String, String> configs = topicConfigs(cfg);
-    return service.describeTopic(NAME)
+    return service.describeTopic(RequestContext.SELF, NAME)
         .recover(t -> isCode(t, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION)
-            ? replicationFactor(cfg, cluster).compose(rf -> service.createTopic(new NewTopic(NAME,
+            ? replicationFactor(cfg, cluster).compose(rf -> service.createTopic(RequestContext.SELF, new NewTopic(NAME,
                 cfg.offsetsTopicPartitions(), rf, configs)))
-                .recover(t2 -> isCode(t2, ErrorCode.TOPIC_ALREADY_EXISTS) ? service.describeTopic(NAME)
+                .recover(t2 -> isCode(t2, ErrorCode.TOPIC_ALREADY_EXISTS) ? service.describeTopic(RequestContext.SELF, NAME)
                     : Future.failedFuture(t2))
             : Future.failedFuture(t))
         .map(TopicMetadata::partitionCount)
@@ -105,7 +111,7 @@ public final class OffsetsTopic {
     if (cfg.offsetsTopicReplicationFactor() > 0) {
       return Future.succeededFuture(cfg.offsetsTopicReplicationFactor());
     }
-    return cluster.describeCluster().map(c -> (int) Math.max(1,
+    return cluster.describeCluster(RequestContext.SELF).map(c -> (int) Math.max(1,
         Math.min(3, c.brokers().stream().filter(b -> b.alive()).count())));
   }
 
@@ -140,27 +146,27 @@ public final class OffsetsTopic {
       builder.append(now, e.key().toBuffer().getBytes(), e.value() == null ? null : e.value().toBuffer().getBytes(),
           List.of());
     }
-    return service.produce(new TopicPartition(NAME, partition), builder.build(), Acks.ALL)
+    return service.produce(RequestContext.SELF, new TopicPartition(NAME, partition), builder.build(), Acks.ALL)
         .map(r -> r.batchBaseOffsets().get(0));
   }
 
   /** Reads partition {@code partition} from its start up to (excluding) {@code endOffset}. */
   public Future<Long> load(int partition, long endOffset, Consumer<Entry> sink) {
     TopicPartition tp = new TopicPartition(NAME, partition);
-    return service.offsets(tp).compose(range -> loadFrom(tp, range.beginningOffset(), endOffset, sink, 0));
+    return service.offsets(RequestContext.SELF, tp).compose(range -> loadFrom(tp, range.beginningOffset(), endOffset, sink, 0));
   }
 
   /** Reads partition {@code partition} from its start to its current end, handing each entry to {@code sink}. */
   public Future<Long> load(int partition, Consumer<Entry> sink) {
     TopicPartition tp = new TopicPartition(NAME, partition);
-    return service.offsets(tp).compose(range -> loadFrom(tp, range.beginningOffset(), range.endOffset(), sink, 0));
+    return service.offsets(RequestContext.SELF, tp).compose(range -> loadFrom(tp, range.beginningOffset(), range.endOffset(), sink, 0));
   }
 
   private Future<Long> loadFrom(TopicPartition tp, long offset, long end, Consumer<Entry> sink, long count) {
     if (offset >= end) {
       return Future.succeededFuture(count);
     }
-    return service.fetch(new FetchRequest(tp, offset, LOAD_FETCH_BYTES, 0, 0))
+    return service.fetch(RequestContext.SELF, new FetchRequest(tp, offset, LOAD_FETCH_BYTES, 0, 0))
         .compose(result -> workers.executeBlocking(() -> FetchedRecords.decode(result, offset), false))
         .compose(decoded -> {
           decoded.records().forEach(r -> {

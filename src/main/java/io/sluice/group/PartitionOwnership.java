@@ -1,6 +1,8 @@
 package io.sluice.group;
 
-import io.sluice.broker.TopicMetadata;
+import io.sluice.api.RequestContext;
+
+import io.sluice.api.TopicMetadata;
 import io.sluice.errors.ErrorCode;
 import io.sluice.errors.SluiceException;
 import io.vertx.core.Future;
@@ -54,7 +56,7 @@ final class PartitionOwnership {
     List<Future<Long>> loads = new ArrayList<>();
     for (int p = 0; p < partitions; p++) {
       int partition = p;
-      loads.add(coordinator.service().offsets(new io.sluice.storage.TopicPartition(OffsetsTopic.NAME, p))
+      loads.add(coordinator.service().offsets(RequestContext.SELF, new io.sluice.api.TopicPartition(OffsetsTopic.NAME, p))
           .compose(r -> topic.load(partition, r.endOffset(), coordinator::apply))
           .onSuccess(n -> {
             serving.add(partition);
@@ -90,7 +92,7 @@ final class PartitionOwnership {
       return;
     }
     checking = true;
-    coordinator.service().describeTopic(OffsetsTopic.NAME)
+    coordinator.service().describeTopic(RequestContext.SELF, OffsetsTopic.NAME)
         .onSuccess(this::reconcile)
         .onComplete(ar -> checking = false);
   }

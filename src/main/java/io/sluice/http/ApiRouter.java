@@ -1,9 +1,7 @@
 package io.sluice.http;
 
-import io.sluice.broker.BrokerService;
-import io.sluice.broker.HttpExtension;
-import io.sluice.connect.ConnectService;
-import io.sluice.consumer.ConsumerService;
+import io.sluice.api.BrokerService;
+import io.sluice.api.ConsumerService;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.buffer.Buffer;
@@ -22,13 +20,12 @@ final class ApiRouter {
 
   /** What the endpoints need besides the broker: limits, readiness, the OpenAPI text, the fetch workers. */
   record Deps(BrokerService service, HttpApiConfig cfg, BooleanSupplier readiness, Buffer openApi,
-      WorkerExecutor fetchWorkers, ConsumerService consumers, SessionCounts sessions, List<HttpExtension> extensions,
-      ConnectService connect) {
+      WorkerExecutor fetchWorkers, ConsumerService consumers, SessionCounts sessions, List<HttpExtension> extensions) {
 
-    /** Without extensions and the connect service (its routes exist but answer 404: disabled). */
+    /** Without extensions. */
     Deps(BrokerService service, HttpApiConfig cfg, BooleanSupplier readiness, Buffer openApi,
         WorkerExecutor fetchWorkers, ConsumerService consumers) {
-      this(service, cfg, readiness, openApi, fetchWorkers, consumers, new SessionCounts(), List.of(), null);
+      this(service, cfg, readiness, openApi, fetchWorkers, consumers, new SessionCounts(), List.of());
     }
 
     /** Without consumer groups: their routes exist but answer 503. */
@@ -58,8 +55,6 @@ final class ApiRouter {
     new StreamingEndpoint(deps.service(), consumers, deps.cfg(), deps.fetchWorkers(), deps.sessions()).mount(router);
     new ProducersEndpoint(deps.service()).mount(router);
     deps.extensions().forEach(e -> e.mount(router));
-    // Hook: the connect service's Kafka Connect REST API (io.sluice.connect) on the same port.
-    (deps.connect() != null ? deps.connect() : ConnectService.disabled()).mount(router, body);
     router.route().failureHandler(ErrorResponses::handleFailure);
     for (int status : new int[] {400, 404, 405, 406, 413, 415, 500}) {
       router.errorHandler(status, ErrorResponses::handleFailure);

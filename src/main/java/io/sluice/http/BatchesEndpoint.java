@@ -1,11 +1,13 @@
 package io.sluice.http;
 
-import io.sluice.broker.Acks;
-import io.sluice.broker.BrokerService;
-import io.sluice.broker.ProduceResult;
+import io.sluice.api.RequestContext;
+
+import io.sluice.api.Acks;
+import io.sluice.api.BrokerService;
+import io.sluice.api.ProduceResult;
 import io.sluice.errors.ErrorCode;
 import io.sluice.record.RecordBatch;
-import io.sluice.storage.TopicPartition;
+import io.sluice.api.TopicPartition;
 import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
@@ -41,7 +43,6 @@ final class BatchesEndpoint {
   }
 
   private static void negotiate(RoutingContext ctx) {
-    TopicsEndpoint.refuseInternalProduce(Params.topic(ctx));
     MediaTypes.requireContentType(ctx, MediaTypes.SLUICE_BATCH);
     ProduceEndpoint.acks(ctx);
     ctx.next();
@@ -57,7 +58,7 @@ final class BatchesEndpoint {
     ByteBuffer batches = ByteBuffer.wrap(body.getBytes());
     // Counted before handing over: the broker may rewrite headers in place as it assigns offsets.
     List<Integer> recordCounts = BatchFrames.split(batches).stream().map(RecordBatch::recordCount).toList();
-    service.produce(tp, batches, acks)
+    service.produce(Callers.of(ctx), tp, batches, acks)
         .onSuccess(result -> Replies.json(ctx, 200,
             new JsonObject().put("offsets", offsets(tp, recordCounts, result))))
         .onFailure(ctx::fail);

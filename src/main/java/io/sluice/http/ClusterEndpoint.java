@@ -1,7 +1,9 @@
 package io.sluice.http;
 
-import io.sluice.broker.BrokerService;
-import io.sluice.broker.ClusterDescription;
+import io.sluice.api.RequestContext;
+
+import io.sluice.api.BrokerService;
+import io.sluice.api.ClusterDescription;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -26,7 +28,7 @@ final class ClusterEndpoint {
   }
 
   private void describe(RoutingContext ctx) {
-    service.describeCluster().onSuccess(c -> Replies.json(ctx, 200, json(c))).onFailure(ctx::fail);
+    service.describeCluster(Callers.of(ctx)).onSuccess(c -> Replies.json(ctx, 200, json(c))).onFailure(ctx::fail);
   }
 
   static JsonObject json(ClusterDescription c) {

@@ -1,6 +1,8 @@
 package io.sluice.http;
 
-import io.sluice.consumer.ConsumerService;
+import io.sluice.api.RequestContext;
+
+import io.sluice.api.ConsumerService;
 import io.vertx.core.Handler;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -29,14 +31,14 @@ final class ConsumerGroupsEndpoint {
   }
 
   void mount(Router router, Handler<RoutingContext> body) {
-    router.get("/consumer-groups").handler(ctx -> consumers.listGroups()
+    router.get("/consumer-groups").handler(ctx -> consumers.listGroups(Callers.of(ctx))
         .onSuccess(a -> Replies.json(ctx, 200, a)).onFailure(ctx::fail));
-    router.get("/consumer-groups/:group").handler(ctx -> consumers.describeGroup(ctx.pathParam("group"))
+    router.get("/consumer-groups/:group").handler(ctx -> consumers.describeGroup(Callers.of(ctx), ctx.pathParam("group"))
         .onSuccess(a -> Replies.json(ctx, 200, a)).onFailure(ctx::fail));
-    router.get("/consumer-groups/:group/lags").handler(ctx -> consumers.lags(ctx.pathParam("group"))
+    router.get("/consumer-groups/:group/lags").handler(ctx -> consumers.lags(Callers.of(ctx), ctx.pathParam("group"))
         .onSuccess(a -> Replies.json(ctx, 200, a)).onFailure(ctx::fail));
     router.post("/consumer-groups/:group/offsets/reset").handler(body).handler(ctx ->
-        consumers.resetOffsets(ctx.pathParam("group"), Replies.jsonObjectBody(ctx))
+        consumers.resetOffsets(Callers.of(ctx), ctx.pathParam("group"), Replies.jsonObjectBody(ctx))
             .onSuccess(a -> Replies.json(ctx, 200, a)).onFailure(ctx::fail));
   }
 }

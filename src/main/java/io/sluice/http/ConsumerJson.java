@@ -1,7 +1,7 @@
 package io.sluice.http;
 
 import io.sluice.errors.ErrorCode;
-import io.sluice.storage.TopicPartition;
+import io.sluice.api.TopicPartition;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;

@@ -1,11 +1,13 @@
 package io.sluice.http;
 
-import io.sluice.consumer.ConsumedRecord;
-import io.sluice.consumer.ConsumerService;
+import io.sluice.api.RequestContext;
+
+import io.sluice.api.ConsumedRecord;
+import io.sluice.api.ConsumerService;
 import io.sluice.errors.ErrorCode;
-import io.sluice.group.GroupIds;
-import io.sluice.group.Subscription;
-import io.sluice.storage.TopicPartition;
+import io.sluice.api.Subscription;
+import io.sluice.api.TopicPartition;
+import io.sluice.api.GroupIds;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
@@ -53,32 +55,32 @@ final class ConsumersEndpoint {
 
   void mount(Router router, Handler<RoutingContext> body) {
     router.post("/consumers/:group").handler(body).handler(this::create);
-    router.delete(BASE).handler(ctx -> noContent(ctx, consumers.delete(group(ctx), instance(ctx))));
+    router.delete(BASE).handler(ctx -> noContent(ctx, consumers.delete(Callers.of(ctx), group(ctx), instance(ctx))));
     router.post(BASE + "/subscription").handler(body).handler(this::subscribe);
     router.get(BASE + "/subscription").handler(this::subscription);
     router.delete(BASE + "/subscription").handler(ctx -> noContent(ctx,
-        consumers.unsubscribe(group(ctx), instance(ctx))));
+        consumers.unsubscribe(Callers.of(ctx), group(ctx), instance(ctx))));
     router.post(BASE + "/assignments").handler(body).handler(ctx -> noContent(ctx,
-        consumers.assign(group(ctx), instance(ctx), ConsumerJson.partitions(Replies.jsonObjectBody(ctx)))));
-    router.get(BASE + "/assignments").handler(ctx -> json(ctx, consumers.assignment(group(ctx), instance(ctx)),
+        consumers.assign(Callers.of(ctx), group(ctx), instance(ctx), ConsumerJson.partitions(Replies.jsonObjectBody(ctx)))));
+    router.get(BASE + "/assignments").handler(ctx -> json(ctx, consumers.assignment(Callers.of(ctx), group(ctx), instance(ctx)),
         tps -> new JsonObject().put("partitions", ConsumerJson.toJson(tps))));
     router.get(BASE + "/records").handler(this::records);
     router.post(BASE + "/offsets").handler(body).handler(this::commit);
     router.get(BASE + "/offsets").handler(body).handler(this::committed);
     router.post(BASE + "/positions").handler(body).handler(this::seek);
     router.post(BASE + "/positions/beginning").handler(body).handler(ctx -> noContent(ctx,
-        consumers.seekToBeginning(group(ctx), instance(ctx), ConsumerJson.partitions(Replies.jsonObjectBody(ctx)))));
+        consumers.seekToBeginning(Callers.of(ctx), group(ctx), instance(ctx), ConsumerJson.partitions(Replies.jsonObjectBody(ctx)))));
     router.post(BASE + "/positions/end").handler(body).handler(ctx -> noContent(ctx,
-        consumers.seekToEnd(group(ctx), instance(ctx), ConsumerJson.partitions(Replies.jsonObjectBody(ctx)))));
+        consumers.seekToEnd(Callers.of(ctx), group(ctx), instance(ctx), ConsumerJson.partitions(Replies.jsonObjectBody(ctx)))));
   }
 
   private void create(RoutingContext ctx) {
     String group = group(ctx);
     GroupIds.validate(group);
     JsonObject settings = ctx.body().length() == 0 ? new JsonObject() : Replies.jsonObjectBody(ctx);
-    consumers.create(group, settings).onSuccess(c -> Replies.json(ctx, 200, new JsonObject()
-        .put("instance_id", c.name())
-        .put("base_uri", baseUri(ctx) + UriPaths.of("consumers", group, "instances", c.name()))))
+    consumers.create(Callers.of(ctx), group, settings).onSuccess(c -> Replies.json(ctx, 200, new JsonObject()
+        .put("instance_id", c)
+        .put("base_uri", baseUri(ctx) + UriPaths.of("consumers", group, "instances", c))))
         .onFailure(ctx::fail);
   }
 
@@ -108,11 +110,11 @@ final class ConsumersEndpoint {
       }
       s = Subscription.ofTopics(topics.stream().map(String::valueOf).toList());
     }
-    noContent(ctx, consumers.subscribe(group(ctx), instance(ctx), s));
+    noContent(ctx, consumers.subscribe(Callers.of(ctx), group(ctx), instance(ctx), s));
   }
 
   private void subscription(RoutingContext ctx) {
-    json(ctx, consumers.subscription(group(ctx), instance(ctx)), s -> s == null
+    json(ctx, consumers.subscription(Callers.of(ctx), group(ctx), instance(ctx)), s -> s == null
         ? new JsonObject().put("topics", new JsonArray())
         : s.pattern() != null ? new JsonObject().put("topic_pattern", s.patternText())
         : new JsonObject().put("topics", new JsonArray(s.topics().stream().sorted().toList())));
@@ -123,10 +125,10 @@ final class ConsumersEndpoint {
     long maxBytes = Params.queryLong(ctx, "max_bytes", cfg.defaultFetchMaxBytes(), 1, Integer.MAX_VALUE);
     String group = group(ctx);
     String instance = instance(ctx);
-    consumers.config(group, instance)
-        .map(c -> MediaTypes.consumerRecordsFormat(ctx, c.format().equals("json") ? EmbeddedFormat.JSON
+    consumers.config(Callers.of(ctx), group, instance)
+        .map(c -> MediaTypes.consumerRecordsFormat(ctx, "json".equals(c.getString("format")) ? EmbeddedFormat.JSON
             : EmbeddedFormat.BINARY))
-        .compose(format -> consumers.poll(group, instance, Math.min(timeout, cfg.maxFetchWaitMs()),
+        .compose(format -> consumers.poll(Callers.of(ctx), group, instance, Math.min(timeout, cfg.maxFetchWaitMs()),
                 (int) Math.min(maxBytes, cfg.maxFetchBytes()), Integer.MAX_VALUE)
             .onSuccess(records -> answerRecords(ctx, format, records)))
         .onFailure(t -> {
@@ -158,13 +160,13 @@ final class ConsumersEndpoint {
       next = ConsumerJson.offsets(ConsumerJson.array(Replies.jsonObjectBody(ctx), "offsets"), "offsets", "offset");
       next.replaceAll((tp, lastProcessed) -> lastProcessed + 1);
     }
-    noContent(ctx, consumers.commit(group(ctx), instance(ctx), next));
+    noContent(ctx, consumers.commit(Callers.of(ctx), group(ctx), instance(ctx), next));
   }
 
   private void committed(RoutingContext ctx) {
     List<TopicPartition> partitions = ctx.body().length() > 0 ? ConsumerJson.partitions(Replies.jsonObjectBody(ctx))
         : null;
-    json(ctx, consumers.committed(group(ctx), instance(ctx), partitions), committed -> {
+    json(ctx, consumers.committed(Callers.of(ctx), group(ctx), instance(ctx), partitions), committed -> {
       JsonArray offsets = new JsonArray();
       committed.forEach((tp, c) -> offsets.add(new JsonObject().put("topic", tp.topic())
           .put("partition", tp.partition()).put("offset", c.offset() - 1).put("metadata", c.metadata())));
@@ -185,8 +187,8 @@ final class ConsumersEndpoint {
     Map<TopicPartition, Long> times = ConsumerJson.offsets(byTime, "offsets", "timestamp");
     String g = group(ctx);
     String i = instance(ctx);
-    noContent(ctx, consumers.seek(g, i, offsets).compose(v -> times.isEmpty() ? Future.succeededFuture()
-        : consumers.seekToTimestamp(g, i, times)));
+    noContent(ctx, consumers.seek(Callers.of(ctx), g, i, offsets).compose(v -> times.isEmpty() ? Future.succeededFuture()
+        : consumers.seekToTimestamp(Callers.of(ctx), g, i, times)));
   }
 
   private static String group(RoutingContext ctx) {

@@ -1,12 +1,14 @@
 package io.sluice.http;
 
-import io.sluice.broker.BrokerService;
-import io.sluice.broker.FetchRequest;
-import io.sluice.broker.FetchResult;
+import io.sluice.api.RequestContext;
+
+import io.sluice.api.Batches;
+import io.sluice.api.BrokerService;
+import io.sluice.api.FetchRequest;
+import io.sluice.api.FetchResult;
 import io.sluice.http.MediaTypes.FetchFormat;
 import io.sluice.record.Header;
 import io.sluice.record.Record;
-import io.sluice.storage.ReadResult;
 import io.vertx.core.Future;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.buffer.Buffer;
@@ -64,7 +66,7 @@ final class FetchEndpoint {
   private void fetch(RoutingContext ctx) {
     FetchFormat format = MediaTypes.fetchFormat(ctx);
     FetchRequest request = parseRequest(ctx);
-    service.fetch(request)
+    service.fetch(Callers.of(ctx), request)
         .compose(result -> answer(ctx, format, request, result))
         .onFailure(failure -> {
           if (!ctx.response().closed()) {
@@ -106,22 +108,21 @@ final class FetchEndpoint {
 
   private Future<Void> sendBatches(HttpServerResponse response, HttpVersion version, FetchRequest request,
       FetchResult result) {
-    ReadResult slice = result.slice();
-    if (slice != null) {
-      response.putHeader(NEXT_OFFSET, Long.toString(slice.nextOffset()));
-      if (slice.isEmpty()) {
-        return response.end();
-      }
-      if (version == HttpVersion.HTTP_2) {
-        // Vert.x sends a FileChannel only over HTTP/1.x; an h2c client gets the bytes copied on a worker.
-        return workers.<Buffer>executeBlocking(() -> Buffer.buffer(slice.readBytes().array()), false)
-            .compose(response::end);
-      }
-      return response.sendFile(slice.channel(), slice.position(), slice.length());
+    Batches batches = result.batches();
+    response.putHeader(NEXT_OFFSET, Long.toString(result.nextOffset()));
+    if (batches.isEmpty()) {
+      return response.end();
     }
-    Buffer bytes = result.bytes() != null ? result.bytes() : Buffer.buffer();
-    response.putHeader(NEXT_OFFSET, Long.toString(BatchFrames.nextOffset(bytes, request.offset())));
-    return response.end(bytes);
+    if (batches.inMemory()) {
+      return response.end(Buffer.buffer(batches.readBytes().array()));
+    }
+    Batches.FileRegion file = batches.fileRegion().orElseThrow();
+    if (version == HttpVersion.HTTP_2) {
+      // Vert.x sends a FileChannel only over HTTP/1.x; an h2c client gets the bytes copied on a worker.
+      return workers.<Buffer>executeBlocking(() -> Buffer.buffer(file.readBytes().array()), false)
+          .compose(response::end);
+    }
+    return response.sendFile(file.channel(), file.position(), file.length());
   }
 
   /** A JSON array split into chunks, and where the client should fetch next. */
@@ -130,8 +131,7 @@ final class FetchEndpoint {
 
   /** Runs on a worker: reads the slice (disk I/O), decodes the batches and encodes the records as JSON. */
   private static Encoded encodeRecords(EmbeddedFormat format, FetchRequest request, FetchResult result) {
-    ByteBuffer batches = result.slice() != null ? result.slice().readBytes()
-        : ByteBuffer.wrap(result.bytes() != null ? result.bytes().getBytes() : new byte[0]);
+    ByteBuffer batches = result.batches().readBytes();
     long nextOffset = BatchFrames.nextOffset(batches.duplicate(), request.offset());
     List<Record> records = RecordCodec.decode(batches, request.offset());
     String topic = request.tp().topic();

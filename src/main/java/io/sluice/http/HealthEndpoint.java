@@ -1,6 +1,6 @@
 package io.sluice.http;
 
-import io.sluice.broker.BrokerService;
+import io.sluice.api.BrokerService;
 import io.sluice.errors.ErrorCode;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;

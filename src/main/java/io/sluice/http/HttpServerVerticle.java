@@ -1,10 +1,8 @@
 package io.sluice.http;
 
 import io.netty.channel.Channel;
-import io.sluice.broker.BrokerService;
-import io.sluice.broker.HttpExtension;
-import io.sluice.connect.ConnectService;
-import io.sluice.consumer.ConsumerService;
+import io.sluice.api.BrokerService;
+import io.sluice.api.ConsumerService;
 import io.sluice.errors.ErrorCode;
 import io.sluice.http.ErrorResponses.ApiError;
 import io.vertx.core.Future;
@@ -50,7 +48,6 @@ public class HttpServerVerticle extends VerticleBase {
   private final ConsumerService consumers;
   private final SessionCounts sessions;
   private final List<HttpExtension> extensions;
-  private final ConnectService connect;
   private SharedServerState shared;
   private WorkerExecutor fetchWorkers;
   private HttpServer server;
@@ -71,18 +68,14 @@ public class HttpServerVerticle extends VerticleBase {
   /** An API that also serves consumer groups through {@code consumers} (null: those routes answer 503). */
   public HttpServerVerticle(BrokerService service, HttpApiConfig cfg, BooleanSupplier readiness,
       ConsumerService consumers) {
-    this(service, cfg, readiness, consumers, new SessionCounts(), List.of(), null);
+    this(service, cfg, readiness, consumers, new SessionCounts(), List.of());
   }
 
-  /**
-   * An API with {@code extensions} mounted beside it, counting its streaming sessions in {@code sessions}, that also
-   * serves Kafka Connect's REST API through {@code connect} (null: those routes answer 404).
-   */
+  /** An API with {@code extensions} mounted beside it, counting its streaming sessions in {@code sessions}. */
   HttpServerVerticle(BrokerService service, HttpApiConfig cfg, BooleanSupplier readiness,
-      ConsumerService consumers, SessionCounts sessions, List<HttpExtension> extensions, ConnectService connect) {
+      ConsumerService consumers, SessionCounts sessions, List<HttpExtension> extensions) {
     this.sessions = sessions;
     this.extensions = List.copyOf(extensions);
-    this.connect = connect;
     this.service = Objects.requireNonNull(service, "service");
     this.cfg = Objects.requireNonNull(cfg, "cfg");
     this.readiness = Objects.requireNonNull(readiness, "readiness");
@@ -97,7 +90,7 @@ public class HttpServerVerticle extends VerticleBase {
     samplerTimer = vertx.setPeriodic(FileDescriptorGauge.SAMPLE_INTERVAL_MS, id -> sampleDescriptors());
     return vertx.fileSystem().readFile(OpenApiEndpoint.RESOURCE)
         .map(openApi -> ApiRouter.create(vertx,
-            new ApiRouter.Deps(service, cfg, readiness, openApi, fetchWorkers, consumers, sessions, extensions, connect)))
+            new ApiRouter.Deps(service, cfg, readiness, openApi, fetchWorkers, consumers, sessions, extensions)))
         .compose(this::listen);
   }
 
@@ -196,11 +189,9 @@ public class HttpServerVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     vertx.cancelTimer(samplerTimer);
-    // Hook: the connect service's tasks commit their offsets through this API, so they stop while it still serves.
-    Future<Void> connectStopped = connect != null ? connect.stop() : Future.succeededFuture();
     // Stops accepting at once; requests in flight get the grace period, then their connections are closed.
-    Future<Void> closed = connectStopped.transform(ar -> server != null
-        ? server.shutdown(cfg.shutdownGraceMs(), TimeUnit.MILLISECONDS) : Future.succeededFuture());
+    Future<Void> closed = server != null ? server.shutdown(cfg.shutdownGraceMs(), TimeUnit.MILLISECONDS)
+        : Future.succeededFuture();
     return closed.eventually(() -> {
       SharedServerState.release(vertx, cfg, deploymentID());
       return fetchWorkers.close();

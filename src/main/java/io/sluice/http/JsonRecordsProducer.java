@@ -1,13 +1,14 @@
 package io.sluice.http;
 
-import io.sluice.broker.Acks;
-import io.sluice.broker.BrokerService;
-import io.sluice.broker.ProduceResult;
-import io.sluice.broker.TopicMetadata;
+import io.sluice.api.Acks;
+import io.sluice.api.BrokerService;
+import io.sluice.api.ProduceResult;
+import io.sluice.api.TopicMetadata;
+import io.sluice.api.RequestContext;
 import io.sluice.errors.ErrorCode;
 import io.sluice.http.ErrorResponses.ApiError;
 import io.sluice.http.ProduceRequest.OutgoingRecord;
-import io.sluice.storage.TopicPartition;
+import io.sluice.api.TopicPartition;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -71,11 +72,11 @@ final class JsonRecordsProducer {
    * Produces {@code records} to {@code topic}; fails only for a request-wide error (an unknown topic or partition,
    * a partition that contradicts the path's); per-partition failures are in the outcome.
    */
-  Future<Outcome> produce(String topic, Integer pathPartition, List<OutgoingRecord> records, Acks acks,
-      Function<Throwable, ApiError> toApiError) {
-    return service.metadataForProduce(topic)
+  Future<Outcome> produce(RequestContext caller, String topic, Integer pathPartition, List<OutgoingRecord> records,
+      Acks acks, Function<Throwable, ApiError> toApiError) {
+    return service.metadataForProduce(caller, topic)
         .map(metadata -> assign(metadata, pathPartition, records))
-        .compose(partitionOf -> produceAll(topic, records, partitionOf, acks, toApiError));
+        .compose(partitionOf -> produceAll(caller, topic, records, partitionOf, acks, toApiError));
   }
 
   /** The partition of each record, by index; a partition the topic lacks fails the whole request. */
@@ -101,7 +102,7 @@ final class JsonRecordsProducer {
     return partitionOf;
   }
 
-  private Future<Outcome> produceAll(String topic, List<OutgoingRecord> records, int[] partitionOf, Acks acks,
+  private Future<Outcome> produceAll(RequestContext caller, String topic, List<OutgoingRecord> records, int[] partitionOf, Acks acks,
       Function<Throwable, ApiError> toApiError) {
     Map<Integer, List<Integer>> indexesByPartition = new LinkedHashMap<>();
     for (int i = 0; i < partitionOf.length; i++) {
@@ -113,7 +114,7 @@ final class JsonRecordsProducer {
     indexesByPartition.forEach((partition, indexes) -> {
       List<OutgoingRecord> batch = new ArrayList<>(indexes.size());
       indexes.forEach(i -> batch.add(records.get(i)));
-      all.add(service.produce(new TopicPartition(topic, partition), RecordCodec.encode(batch), acks)
+      all.add(service.produce(caller, new TopicPartition(topic, partition), RecordCodec.encode(batch), acks)
           .transform(ar -> {
             ApiError error = ar.failed() ? toApiError.apply(ar.cause()) : null;
             for (int j = 0; j < indexes.size(); j++) {

@@ -1,7 +1,7 @@
 package io.sluice.http;
 
 import io.sluice.errors.ErrorCode;
-import io.sluice.storage.TopicPartition;
+import io.sluice.api.TopicPartition;
 import io.vertx.ext.web.RoutingContext;
 
 /** Reads path and query parameters; a value that does not parse is a 400 MALFORMED_REQUEST naming it. */

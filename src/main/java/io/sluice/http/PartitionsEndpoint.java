@@ -1,11 +1,13 @@
 package io.sluice.http;
 
-import io.sluice.broker.BrokerService;
-import io.sluice.broker.OffsetRange;
-import io.sluice.broker.TopicMetadata;
-import io.sluice.broker.TopicMetadata.PartitionMetadata;
+import io.sluice.api.RequestContext;
+
+import io.sluice.api.BrokerService;
+import io.sluice.api.OffsetRange;
+import io.sluice.api.TopicMetadata;
+import io.sluice.api.TopicMetadata.PartitionMetadata;
 import io.sluice.errors.ErrorCode;
-import io.sluice.storage.TopicPartition;
+import io.sluice.api.TopicPartition;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -40,7 +42,7 @@ final class PartitionsEndpoint {
   }
 
   private void list(RoutingContext ctx) {
-    service.describeTopic(Params.topic(ctx))
+    service.describeTopic(Callers.of(ctx), Params.topic(ctx))
         .onSuccess(topic -> {
           JsonArray partitions = new JsonArray();
           topic.partitions().forEach(p -> partitions.add(TopicJson.partition(p)));
@@ -51,7 +53,7 @@ final class PartitionsEndpoint {
 
   private void describe(RoutingContext ctx) {
     TopicPartition tp = Params.topicPartition(ctx);
-    service.describeTopic(tp.topic())
+    service.describeTopic(Callers.of(ctx), tp.topic())
         .map(topic -> partitionOf(topic, tp.partition()))
         .onSuccess(partition -> Replies.json(ctx, 200, TopicJson.partition(partition)))
         .onFailure(ctx::fail);
@@ -61,14 +63,14 @@ final class PartitionsEndpoint {
     TopicPartition tp = Params.topicPartition(ctx);
     String timestamp = ctx.request().getParam("timestamp");
     if (timestamp == null) {
-      service.offsets(tp)
+      service.offsets(Callers.of(ctx), tp)
           .onSuccess(range -> Replies.json(ctx, 200, TopicJson.offsets(range)))
           .onFailure(ctx::fail);
       return;
     }
     long timestampMs = Params.parseLong("timestamp", timestamp, 0, Long.MAX_VALUE);
-    Future<OffsetRange> range = service.offsets(tp);
-    Future<OptionalLong> found = service.offsetForTimestamp(tp, timestampMs);
+    Future<OffsetRange> range = service.offsets(Callers.of(ctx), tp);
+    Future<OptionalLong> found = service.offsetForTimestamp(Callers.of(ctx), tp, timestampMs);
     Future.all(range, found)
         .onSuccess(all -> Replies.json(ctx, 200, timestampAnswer(timestampMs, found.result(), range.result())))
         .onFailure(ctx::fail);

@@ -1,7 +1,7 @@
 package io.sluice.http;
 
-import io.sluice.broker.Acks;
-import io.sluice.broker.BrokerService;
+import io.sluice.api.Acks;
+import io.sluice.api.BrokerService;
 import io.vertx.core.Handler;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -42,7 +42,6 @@ final class ProduceEndpoint {
 
   /** Checks Content-Type and acks before the body is read, so a wrong request fails without buffering it. */
   private static void negotiate(RoutingContext ctx) {
-    TopicsEndpoint.refuseInternalProduce(Params.topic(ctx));
     ctx.put(FORMAT_KEY, MediaTypes.produceFormat(ctx));
     acks(ctx);
     ctx.next();
@@ -59,7 +58,7 @@ final class ProduceEndpoint {
     Acks acks = acks(ctx);
     ProduceRequest request = ProduceRequest.parse(Replies.jsonObjectBody(ctx), ctx.get(FORMAT_KEY),
         cfg.maxRecordsPerRequest(), System.currentTimeMillis());
-    producer.produce(topic, pathPartition, request.records(), acks, t -> ErrorResponses.toApiError(t, ctx))
+    producer.produce(Callers.of(ctx), topic, pathPartition, request.records(), acks, t -> ErrorResponses.toApiError(t, ctx))
         .onSuccess(outcome -> Replies.json(ctx, outcome.status(), outcome.toJson(new JsonObject()
             .putNull("key_schema_id").putNull("value_schema_id"))))
         .onFailure(ctx::fail);

@@ -1,6 +1,8 @@
 package io.sluice.http;
 
-import io.sluice.broker.BrokerService;
+import io.sluice.api.RequestContext;
+
+import io.sluice.api.BrokerService;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -27,7 +29,7 @@ final class ProducersEndpoint {
   }
 
   private void init(RoutingContext ctx) {
-    service.initProducerId()
+    service.initProducerId(Callers.of(ctx))
         .onSuccess(id -> Replies.json(ctx, 200, new JsonObject().put("producer_id", id.producerId())
             .put("producer_epoch", id.producerEpoch())))
         .onFailure(ctx::fail);

@@ -1,10 +1,12 @@
 package io.sluice.http;
 
-import io.sluice.broker.BrokerService;
-import io.sluice.broker.FetchRequest;
-import io.sluice.group.FetchedRecords;
+import io.sluice.api.RequestContext;
+
+import io.sluice.api.BrokerService;
+import io.sluice.api.FetchRequest;
+import io.sluice.api.FetchedRecords;
 import io.sluice.record.Record;
-import io.sluice.storage.TopicPartition;
+import io.sluice.api.TopicPartition;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
@@ -49,32 +51,32 @@ final class SseEndpoint {
     Long resumeAfter = lastId == null || lastId.isBlank() ? null : Params.parseLong("Last-Event-ID", lastId, 0,
         Long.MAX_VALUE - 1);
     long asked = Params.queryLong(ctx, "offset", -1, 0, Long.MAX_VALUE);
-    service.offsets(tp).onSuccess(range -> {
+    service.offsets(Callers.of(ctx), tp).onSuccess(range -> {
       long start = resumeAfter != null ? resumeAfter + 1 : asked >= 0 ? asked : range.endOffset();
       HttpServerResponse response = ctx.response().setChunked(true)
           .putHeader("Content-Type", "text/event-stream").putHeader("Cache-Control", "no-cache")
           .putHeader("X-Accel-Buffering", "no");
       response.write("retry: 2000\n\n");
-      pump(response, tp, format, start);
+      pump(Callers.of(ctx), response, tp, format, start);
     }).onFailure(ctx::fail);
   }
 
-  private void pump(HttpServerResponse response, TopicPartition tp, EmbeddedFormat format, long position) {
+  private void pump(RequestContext caller, HttpServerResponse response, TopicPartition tp, EmbeddedFormat format, long position) {
     if (response.closed()) {
       return;
     }
     if (response.writeQueueFull()) {
-      response.drainHandler(v -> pump(response, tp, format, position));
+      response.drainHandler(v -> pump(caller, response, tp, format, position));
       return;
     }
-    service.fetch(new FetchRequest(tp, position, FETCH_BYTES, 1, POLL_WAIT_MS))
+    service.fetch(caller, new FetchRequest(tp, position, FETCH_BYTES, 1, POLL_WAIT_MS))
         .compose(r -> workers.executeBlocking(() -> encode(FetchedRecords.decode(r, position), tp, format), false))
         .onSuccess(events -> {
           if (response.closed()) {
             return;
           }
           response.write(events.bytes().length() > 0 ? events.bytes() : Buffer.buffer(": keepalive\n\n"));
-          pump(response, tp, format, events.next());
+          pump(caller, response, tp, format, events.next());
         })
         .onFailure(t -> {
           if (!response.closed()) {

@@ -1,10 +1,12 @@
 package io.sluice.http;
 
-import io.sluice.broker.BrokerService;
-import io.sluice.consumer.ConsumerService;
+import io.sluice.api.RequestContext;
+
+import io.sluice.api.BrokerService;
+import io.sluice.api.ConsumerService;
 import io.sluice.errors.ErrorCode;
-import io.sluice.group.GroupIds;
-import io.sluice.storage.TopicPartition;
+import io.sluice.api.TopicPartition;
+import io.sluice.api.GroupIds;
 import io.vertx.core.Future;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.http.ServerWebSocket;
@@ -84,10 +86,10 @@ final class StreamingEndpoint {
       long partition = Params.requiredQueryLong(ctx, "partition", 0, Integer.MAX_VALUE);
       long offset = Params.queryLong(ctx, "offset", -1, 0, Long.MAX_VALUE);
       TopicPartition tp = new TopicPartition(topic, (int) partition);
-      service.offsets(tp)
+      service.offsets(Callers.of(ctx), tp)
           .compose(range -> upgrade(ctx).map(ws -> sessions.upgraded(ctx, ws)).map(ws -> {
-            WsConsumeSession.forPartition(ws, service, workers, format, tp, offset >= 0 ? offset : range.endOffset(),
-                cfg)
+            WsConsumeSession.forPartition(ws, Callers.of(ws), service, workers, format, tp,
+                offset >= 0 ? offset : range.endOffset(), cfg)
                 .start();
             return null;
           }))
@@ -105,7 +107,7 @@ final class StreamingEndpoint {
     if (!reset.equals("earliest") && !reset.equals("latest")) {
       throw ErrorResponses.error(ErrorCode.MALFORMED_REQUEST, "'auto.offset.reset' must be earliest or latest");
     }
-    Future.all(names.stream().map(service::describeTopic).toList())
+    Future.all(names.stream().map(n -> service.describeTopic(Callers.of(ctx), n)).toList())
         .compose(all -> upgrade(ctx)).map(ws -> sessions.upgraded(ctx, ws))
         .onSuccess(ws -> WsConsumeSession.forGroup(ws, consumers, format, group, names, reset, cfg).start())
         .onFailure(t -> failUnlessUpgraded(ctx, t));
@@ -118,7 +120,7 @@ final class StreamingEndpoint {
     if (topic == null || topic.isEmpty()) {
       throw ErrorResponses.error(ErrorCode.MALFORMED_REQUEST, "Query parameter 'topic' is required");
     }
-    service.metadataForProduce(topic)
+    service.metadataForProduce(Callers.of(ctx), topic)
         .compose(metadata -> upgrade(ctx)).map(ws -> sessions.upgraded(ctx, ws))
         .onSuccess(ws -> new WsProduceSession(ws, service, format, topic, cfg).start())
         .onFailure(t -> failUnlessUpgraded(ctx, t));

@@ -1,9 +1,9 @@
 package io.sluice.http;
 
-import io.sluice.broker.OffsetRange;
-import io.sluice.broker.TopicMetadata;
-import io.sluice.broker.TopicMetadata.PartitionMetadata;
-import io.sluice.broker.TopicMetadata.ReplicaInfo;
+import io.sluice.api.OffsetRange;
+import io.sluice.api.TopicMetadata;
+import io.sluice.api.TopicMetadata.PartitionMetadata;
+import io.sluice.api.TopicMetadata.ReplicaInfo;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 

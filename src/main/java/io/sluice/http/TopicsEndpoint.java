@@ -1,9 +1,10 @@
 package io.sluice.http;
 
-import io.sluice.broker.BrokerService;
-import io.sluice.broker.NewTopic;
+import io.sluice.api.RequestContext;
+
+import io.sluice.api.BrokerService;
+import io.sluice.api.NewTopic;
 import io.sluice.errors.ErrorCode;
-import io.sluice.group.OffsetsTopic;
 import io.vertx.core.Handler;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -41,7 +42,7 @@ final class TopicsEndpoint {
   }
 
   private void list(RoutingContext ctx) {
-    service.listTopics()
+    service.listTopics(Callers.of(ctx))
         .onSuccess(names -> Replies.json(ctx, 200, new JsonArray(names)))
         .onFailure(ctx::fail);
   }
@@ -49,8 +50,7 @@ final class TopicsEndpoint {
   private void create(RoutingContext ctx) {
     MediaTypes.requireJson(ctx);
     NewTopic request = parseNewTopic(Replies.jsonObjectBody(ctx));
-    refuseInternal(request.name(), "created");
-    service.createTopic(request)
+    service.createTopic(Callers.of(ctx), request)
         .onSuccess(topic -> {
           ctx.response().putHeader("Location", UriPaths.of("topics", topic.name()));
           Replies.json(ctx, 201, TopicJson.topic(topic));
@@ -59,52 +59,26 @@ final class TopicsEndpoint {
   }
 
   private void describe(RoutingContext ctx) {
-    service.describeTopic(Params.topic(ctx))
+    service.describeTopic(Callers.of(ctx), Params.topic(ctx))
         .onSuccess(topic -> Replies.json(ctx, 200, TopicJson.topic(topic)))
         .onFailure(ctx::fail);
   }
 
   private void createPartitions(RoutingContext ctx) {
     MediaTypes.requireJson(ctx);
-    refuseInternal(Params.topic(ctx), "grown");
     Object count = Replies.jsonObjectBody(ctx).getValue("count");
     if (!(count instanceof Integer n)) {
       throw ErrorResponses.error(ErrorCode.INVALID_PARTITIONS, "'count' must be an integer, the new partition count");
     }
-    service.createPartitions(Params.topic(ctx), n)
+    service.createPartitions(Callers.of(ctx), Params.topic(ctx), n)
         .onSuccess(topic -> Replies.json(ctx, 200, TopicJson.topic(topic)))
         .onFailure(ctx::fail);
   }
 
   private void delete(RoutingContext ctx) {
-    refuseInternal(Params.topic(ctx), "deleted");
-    service.deleteTopic(Params.topic(ctx))
+    service.deleteTopic(Callers.of(ctx), Params.topic(ctx))
         .onSuccess(v -> Replies.noContent(ctx))
         .onFailure(ctx::fail);
-  }
-
-  /**
-   * The broker creates and owns its internal topic ({@value OffsetsTopic#NAME}: compacted, with its configured
-   * partition count); one created, grown or deleted by hand would lose or misplace committed offsets, so, as
-   * Kafka does, clients may not.
-   */
-  static void refuseInternal(String topic, String what) {
-    if (OffsetsTopic.NAME.equals(topic)) {
-      throw ErrorResponses.error(ErrorCode.INVALID_REQUEST,
-          "Topic '" + topic + "' is internal to the broker and cannot be " + what + " by a client");
-    }
-  }
-
-  /**
-   * Refuses a client's produce to the internal topic with INVALID_TOPIC_EXCEPTION, as Kafka does: its records are
-   * the group coordinators' state, written by the broker through {@code BrokerService}, never over HTTP (a produce
-   * would also auto-create it with the wrong configs).
-   */
-  static void refuseInternalProduce(String topic) {
-    if (OffsetsTopic.NAME.equals(topic)) {
-      throw ErrorResponses.error(ErrorCode.INVALID_TOPIC_EXCEPTION,
-          "Topic '" + topic + "' is internal to the broker: clients cannot produce to it");
-    }
   }
 
   static NewTopic parseNewTopic(JsonObject body) {

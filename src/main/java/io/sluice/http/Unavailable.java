@@ -1,6 +1,6 @@
 package io.sluice.http;
 
-import io.sluice.consumer.ConsumerService;
+import io.sluice.api.ConsumerService;
 import io.sluice.errors.ErrorCode;
 import io.sluice.errors.SluiceException;
 import io.vertx.core.Future;

@@ -1,15 +1,17 @@
 package io.sluice.http;
 
-import io.sluice.broker.BrokerService;
-import io.sluice.broker.FetchRequest;
-import io.sluice.consumer.ConsumedRecord;
-import io.sluice.consumer.ConsumerService;
+import io.sluice.api.RequestContext;
+
+import io.sluice.api.BrokerService;
+import io.sluice.api.FetchRequest;
+import io.sluice.api.ConsumedRecord;
+import io.sluice.api.ConsumerService;
 import io.sluice.errors.ErrorCode;
 import io.sluice.errors.SluiceException;
-import io.sluice.group.FetchedRecords;
-import io.sluice.group.Subscription;
+import io.sluice.api.FetchedRecords;
+import io.sluice.api.Subscription;
 import io.sluice.record.Record;
-import io.sluice.storage.TopicPartition;
+import io.sluice.api.TopicPartition;
 import io.vertx.core.Future;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.http.ServerWebSocket;
@@ -69,15 +71,15 @@ final class WsConsumeSession {
     this.maxMessageBytes = cfg.wsMaxMessageBytes();
   }
 
-  static WsConsumeSession forPartition(ServerWebSocket ws, BrokerService service, WorkerExecutor workers,
-      EmbeddedFormat format, TopicPartition tp, long startOffset, HttpApiConfig cfg) {
+  static WsConsumeSession forPartition(ServerWebSocket ws, RequestContext caller, BrokerService service,
+      WorkerExecutor workers, EmbeddedFormat format, TopicPartition tp, long startOffset, HttpApiConfig cfg) {
     return new WsConsumeSession(ws, format, new Source() {
       long position = startOffset;
 
       @Override
       public Future<List<ConsumedRecord>> read(int maxRecords) {
         long from = position;
-        return service.fetch(new FetchRequest(tp, from, READ_BYTES, 1, WAIT_MS))
+        return service.fetch(caller, new FetchRequest(tp, from, READ_BYTES, 1, WAIT_MS))
             .compose(r -> workers.executeBlocking(() -> FetchedRecords.decode(r, from), false))
             .map(decoded -> {
               List<ConsumedRecord> out = new ArrayList<>();
@@ -112,30 +114,31 @@ final class WsConsumeSession {
 
   static WsConsumeSession forGroup(ServerWebSocket ws, ConsumerService consumers, EmbeddedFormat format,
       String group, List<String> topics, String reset, HttpApiConfig cfg) {
+    RequestContext caller = Callers.of(ws);
     String name = "ws-" + UUID.randomUUID();
-    Future<?> created = consumers.create(group, new JsonObject().put("name", name)
+    Future<?> created = consumers.create(caller, group, new JsonObject().put("name", name)
             .put("format", format == EmbeddedFormat.JSON ? "json" : "binary").put("auto.offset.reset", reset)
             .put("auto.commit.enable", false))
-        .compose(c -> consumers.subscribe(group, name, Subscription.ofTopics(topics)));
+        .compose(c -> consumers.subscribe(caller, group, name, Subscription.ofTopics(topics)));
     return new WsConsumeSession(ws, format, new Source() {
       @Override
       public Future<List<ConsumedRecord>> read(int maxRecords) {
-        return created.compose(v -> consumers.poll(group, name, WAIT_MS, READ_BYTES, maxRecords));
+        return created.compose(v -> consumers.poll(caller, group, name, WAIT_MS, READ_BYTES, maxRecords));
       }
 
       @Override
       public Future<Void> commit(Map<TopicPartition, Long> next) {
-        return created.compose(v -> consumers.commit(group, name, next));
+        return created.compose(v -> consumers.commit(caller, group, name, next));
       }
 
       @Override
       public Future<Void> heartbeat() {
-        return created.compose(v -> consumers.heartbeat(group, name));
+        return created.compose(v -> consumers.heartbeat(caller, group, name));
       }
 
       @Override
       public void close() {
-        created.onComplete(ar -> consumers.delete(group, name));
+        created.onComplete(ar -> consumers.delete(caller, group, name));
       }
     }, true, cfg);
   }

@@ -1,7 +1,8 @@
 package io.sluice.http;
 
-import io.sluice.broker.Acks;
-import io.sluice.broker.BrokerService;
+import io.sluice.api.RequestContext;
+import io.sluice.api.Acks;
+import io.sluice.api.BrokerService;
 import io.sluice.errors.SluiceException;
 import io.vertx.core.Future;
 import io.vertx.core.http.ServerWebSocket;
@@ -22,6 +23,7 @@ final class WsProduceSession {
   static final int MAX_IN_FLIGHT = 16;
   private static final Set<String> FIELDS = Set.of("records", WsFrames.ID);
   private final ServerWebSocket ws;
+  private final RequestContext caller;
   private final EmbeddedFormat format;
   private final String topic;
   private final HttpApiConfig cfg;
@@ -32,6 +34,7 @@ final class WsProduceSession {
   WsProduceSession(ServerWebSocket ws, BrokerService service, EmbeddedFormat format, String topic,
       HttpApiConfig cfg) {
     this.ws = ws;
+    this.caller = Callers.of(ws);
     this.format = format;
     this.topic = topic;
     this.cfg = cfg;
@@ -51,7 +54,7 @@ final class WsProduceSession {
       id = WsFrames.id(body);
       ProduceRequest request = ProduceRequest.parse(body, format, cfg.maxRecordsPerRequest(),
           System.currentTimeMillis());
-      outcome = producer.produce(topic, null, request.records(), Acks.ALL, WsFrames::apiError)
+      outcome = producer.produce(caller, topic, null, request.records(), Acks.ALL, WsFrames::apiError)
           .map(o -> o.toJson(new JsonObject()));
     } catch (SluiceException e) {
       outcome = Future.failedFuture(e);

@@ -1,7 +1,7 @@
 /**
  * Sluice's HTTP API: Kafka REST v2 paths, media types and JSON shapes (as the Confluent REST Proxy, the Strimzi
  * bridge and Redpanda's HTTP proxy use them), plus a binary batch path and long-poll fetch, over
- * {@link io.sluice.broker.BrokerService}.
+ * {@link io.sluice.api.BrokerService}.
  *
  * <p>Layout: {@link io.sluice.http.HttpServerVerticle} (the entry point the broker deploys) builds its router in
  * {@code ApiRouter} from one endpoint class per resource ({@code TopicsEndpoint}, {@code PartitionsEndpoint},

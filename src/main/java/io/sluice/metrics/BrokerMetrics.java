@@ -3,7 +3,7 @@ package io.sluice.metrics;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
-import io.sluice.storage.TopicPartition;
+import io.sluice.api.TopicPartition;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.Map;

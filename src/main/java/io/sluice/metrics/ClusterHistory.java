@@ -1,7 +1,8 @@
 package io.sluice.metrics;
 
-import io.sluice.broker.BrokerService;
-import io.sluice.broker.ClusterDescription.BrokerInfo;
+import io.sluice.api.BrokerService;
+import io.sluice.api.ClusterDescription.BrokerInfo;
+import io.sluice.api.RequestContext;
 import io.sluice.broker.partition.ReplicaStats;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
@@ -55,7 +56,7 @@ final class ClusterHistory {
 
   /** The merged history after {@code sinceMs} of every broker that answered; those that did not are listed. */
   Future<JsonObject> cluster(long sinceMs) {
-    return service.describeCluster().compose(cluster -> {
+    return service.describeCluster(RequestContext.internal(brokerId)).compose(cluster -> {
       Map<Integer, Future<JsonObject>> parts = new TreeMap<>();
       for (BrokerInfo b : cluster.brokers()) {
         if (b.id() == brokerId) {
@@ -112,7 +113,7 @@ final class ClusterHistory {
   /** Every live broker's {@link #localReplicas}, concatenated; brokers that did not answer are left out. */
   Future<JsonArray> clusterReplicas(String topic) {
     String query = topic == null ? "" : "&topic=" + URLEncoder.encode(topic, StandardCharsets.UTF_8);
-    return service.describeCluster().compose(cluster -> {
+    return service.describeCluster(RequestContext.internal(brokerId)).compose(cluster -> {
       List<Future<JsonArray>> parts = new ArrayList<>();
       parts.add(Future.succeededFuture(localReplicas(topic)));
       for (BrokerInfo b : cluster.brokers()) {

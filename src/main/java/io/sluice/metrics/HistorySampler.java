@@ -2,8 +2,9 @@ package io.sluice.metrics;
 
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.distribution.ValueAtPercentile;
-import io.sluice.consumer.ConsumerService;
-import io.sluice.storage.TopicPartition;
+import io.sluice.api.ConsumerService;
+import io.sluice.api.RequestContext;
+import io.sluice.api.TopicPartition;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -116,10 +117,10 @@ final class HistorySampler {
     if (groups == null) {
       return Future.succeededFuture(Map.of());
     }
-    return groups.listGroups().compose(list -> {
+    return groups.listGroups(RequestContext.SELF).compose(list -> {
       List<String> ids = new ArrayList<>();
       list.forEach(g -> ids.add(((JsonObject) g).getString("group_id")));
-      List<Future<JsonArray>> all = ids.stream().map(groups::lags).toList();
+      List<Future<JsonArray>> all = ids.stream().map(g -> groups.lags(RequestContext.SELF, g)).toList();
       return Future.join(all).transform(ignored -> {
         Map<String, Map<String, Long>> out = new LinkedHashMap<>();
         for (int i = 0; i < ids.size(); i++) {

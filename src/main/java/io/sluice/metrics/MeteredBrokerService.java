@@ -1,44 +1,37 @@
 package io.sluice.metrics;
 
-import io.sluice.broker.Acks;
-import io.sluice.broker.BrokerService;
-import io.sluice.broker.ClusterDescription;
-import io.sluice.broker.FetchRequest;
-import io.sluice.broker.FetchResult;
-import io.sluice.broker.NewTopic;
-import io.sluice.broker.OffsetRange;
-import io.sluice.broker.ProduceResult;
-import io.sluice.broker.ProducerIdManager;
-import io.sluice.broker.TopicMetadata;
+import io.sluice.api.Acks;
+import io.sluice.api.BrokerService;
+import io.sluice.api.DelegatingBrokerService;
+import io.sluice.api.FetchRequest;
+import io.sluice.api.FetchResult;
+import io.sluice.api.ProduceResult;
+import io.sluice.api.RequestContext;
 import io.sluice.record.RecordBatch;
-import io.sluice.storage.TopicPartition;
+import io.sluice.api.TopicPartition;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import java.nio.ByteBuffer;
-import java.util.List;
-import java.util.Optional;
-import java.util.OptionalLong;
 
 /**
  * A {@link BrokerService} that counts the produce and fetch traffic passing through it, then delegates. The broker
  * gives it to its front ends, so traffic is counted once, by the broker the client's request came to (a request
  * forwarded to the partition's leader is not counted again there). Counting reads only batch headers.
  */
-final class MeteredBrokerService implements BrokerService {
-  private final BrokerService delegate;
+final class MeteredBrokerService extends DelegatingBrokerService {
   private final BrokerMetrics metrics;
 
   MeteredBrokerService(BrokerService delegate, BrokerMetrics metrics) {
-    this.delegate = delegate;
+    super(delegate);
     this.metrics = metrics;
   }
 
   @Override
-  public Future<ProduceResult> produce(TopicPartition tp, ByteBuffer batches, Acks acks) {
+  public Future<ProduceResult> produce(RequestContext caller, TopicPartition tp, ByteBuffer batches, Acks acks) {
     long start = System.nanoTime();
     long bytes = batches.remaining();
     long records = recordCount(batches);
-    return delegate.produce(tp, batches, acks).andThen(ar -> {
+    return delegate.produce(caller, tp, batches, acks).andThen(ar -> {
       if (ar.succeeded()) {
         metrics.produced(tp, bytes, records, start);
       } else {
@@ -48,12 +41,12 @@ final class MeteredBrokerService implements BrokerService {
   }
 
   @Override
-  public Future<FetchResult> fetch(FetchRequest request) {
+  public Future<FetchResult> fetch(RequestContext caller, FetchRequest request) {
     long start = System.nanoTime();
-    return delegate.fetch(request).andThen(ar -> {
+    return delegate.fetch(caller, request).andThen(ar -> {
       if (ar.succeeded()) {
         FetchResult r = ar.result();
-        long next = r.slice() != null ? r.slice().nextOffset() : nextOffset(r.bytes(), request.offset());
+        long next = r.nextOffset();
         metrics.fetched(request.tp(), r.sizeInBytes(), Math.max(0, next - request.offset()), start);
       } else {
         metrics.fetchErrors.increment();
@@ -84,58 +77,4 @@ final class MeteredBrokerService implements BrokerService {
     return next;
   }
 
-  @Override
-  public Future<List<String>> listTopics() {
-    return delegate.listTopics();
-  }
-
-  @Override
-  public Future<TopicMetadata> createTopic(NewTopic request) {
-    return delegate.createTopic(request);
-  }
-
-  @Override
-  public Future<TopicMetadata> describeTopic(String topic) {
-    return delegate.describeTopic(topic);
-  }
-
-  @Override
-  public Future<TopicMetadata> metadataForProduce(String topic) {
-    return delegate.metadataForProduce(topic);
-  }
-
-  @Override
-  public Future<TopicMetadata> createPartitions(String topic, int count) {
-    return delegate.createPartitions(topic, count);
-  }
-
-  @Override
-  public Future<Void> deleteTopic(String topic) {
-    return delegate.deleteTopic(topic);
-  }
-
-  @Override
-  public Future<OffsetRange> offsets(TopicPartition tp) {
-    return delegate.offsets(tp);
-  }
-
-  @Override
-  public Future<OptionalLong> offsetForTimestamp(TopicPartition tp, long timestampMs) {
-    return delegate.offsetForTimestamp(tp, timestampMs);
-  }
-
-  @Override
-  public Future<ProducerIdManager.ProducerIdentity> initProducerId() {
-    return delegate.initProducerId();
-  }
-
-  @Override
-  public Future<ClusterDescription> describeCluster() {
-    return delegate.describeCluster();
-  }
-
-  @Override
-  public Optional<String> notReadyReason() {
-    return delegate.notReadyReason();
-  }
 }

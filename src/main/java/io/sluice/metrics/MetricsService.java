@@ -10,13 +10,13 @@ import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.sluice.broker.BrokerService;
-import io.sluice.broker.FrontEndView;
-import io.sluice.broker.HttpExtension;
+import io.sluice.api.BrokerService;
+import io.sluice.http.FrontEndView;
+import io.sluice.http.HttpExtension;
 import io.sluice.broker.metadata.MetadataSnapshot;
 import io.sluice.broker.partition.ReplicaStats;
 import io.sluice.config.BrokerConfig;
-import io.sluice.consumer.ConsumerService;
+import io.sluice.api.ConsumerService;
 import io.sluice.dashboard.DashboardRoutes;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -74,6 +74,7 @@ public final class MetricsService {
   private boolean sampling;
   private final DashboardRoutes dashboard;
   private volatile FrontEndView frontEnd;
+  private volatile ConsumerService localGroups;
   private volatile boolean closed;
 
   /** Blocks (class loading, reading the WebJars' versions): call it off the event loop. */
@@ -151,7 +152,7 @@ public final class MetricsService {
     refreshState();
     metrics.retainTopics(sources.metadata().get().topics().keySet());
     FrontEndView view = frontEnd;
-    sampler.sample(System.currentTimeMillis(), System.nanoTime(), boundedLags(view == null ? null : view.localGroups()))
+    sampler.sample(System.currentTimeMillis(), System.nanoTime(), boundedLags(localGroups))
         .onSuccess(state::lags)
         .onFailure(t -> LOG.log(Level.WARNING, "Metrics sample failed", t))
         .onComplete(ar -> sampling = false);
@@ -175,6 +176,11 @@ public final class MetricsService {
     state.refresh(sources.replicas().get(), sources.metadata().get(), sources.activeController().getAsBoolean());
   }
 
+  /** The group service of the groups this broker coordinates (not routed): their lags go into the history. */
+  public void useLocalGroups(ConsumerService local) {
+    this.localGroups = local;
+  }
+
   /** The routes to mount on the HTTP API: the metrics, and the dashboard unless {@code dashboard.enable} is false. */
   public List<HttpExtension> httpExtensions() {
     List<HttpExtension> out = new ArrayList<>();
@@ -187,8 +193,9 @@ public final class MetricsService {
       }
 
       @Override
-      public void frontEndStarted(FrontEndView view) {
+      public Future<Void> frontEndStarted(FrontEndView view) {
         frontEnd = view;
+        return Future.succeededFuture();
       }
     });
     if (dashboard != null) {

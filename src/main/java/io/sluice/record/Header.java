@@ -1,5 +1,6 @@
 package io.sluice.record;
 
+import java.io.Serializable;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Objects;
@@ -10,7 +11,7 @@ import java.util.Objects;
  *
  * <p>The value array is not copied: callers must not change it after handing it over. Immutable otherwise.
  */
-public record Header(String key, byte[] value) {
+public record Header(String key, byte[] value) implements Serializable {
   public Header {
     Objects.requireNonNull(key, "header key");
   }

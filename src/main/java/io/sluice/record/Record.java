@@ -1,5 +1,6 @@
 package io.sluice.record;
 
+import java.io.Serializable;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.HexFormat;
@@ -12,7 +13,7 @@ import java.util.List;
  * <p>Arrays are not copied, in either direction: callers must not change them after handing them over.
  * Equality compares array contents.
  */
-public record Record(long offset, long timestamp, byte[] key, byte[] value, List<Header> headers) {
+public record Record(long offset, long timestamp, byte[] key, byte[] value, List<Header> headers) implements Serializable {
   private static final int DESCRIBE_LIMIT = 32;
 
   public Record {

@@ -1,5 +1,7 @@
 package io.sluice.storage;
 
+import io.sluice.api.TopicPartition;
+
 import io.sluice.errors.CorruptRecordException;
 import io.sluice.errors.InvalidRecordException;
 import io.sluice.errors.RecordTooLargeException;

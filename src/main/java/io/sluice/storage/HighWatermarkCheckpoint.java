@@ -1,5 +1,7 @@
 package io.sluice.storage;
 
+import io.sluice.api.TopicPartition;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -1,5 +1,7 @@
 package io.sluice.storage;
 
+import io.sluice.api.TopicPartition;
+
 import io.sluice.record.Record;
 import io.sluice.record.RecordBatch;
 import io.sluice.record.RetainedBatch;

@@ -1,5 +1,7 @@
 package io.sluice.storage;
 
+import io.sluice.api.TopicPartition;
+
 import io.sluice.errors.OffsetOutOfRangeException;
 import java.io.IOException;
 import java.lang.System.Logger.Level;

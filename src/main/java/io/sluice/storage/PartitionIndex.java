@@ -1,5 +1,7 @@
 package io.sluice.storage;
 
+import io.sluice.api.TopicPartition;
+
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.TreeMap;

@@ -1,5 +1,16 @@
 package io.sluice.broker;
 
+import io.sluice.api.RequestContext;
+
+import io.sluice.api.BrokerService;
+import io.sluice.api.Acks;
+import io.sluice.api.FetchRequest;
+import io.sluice.api.FetchResult;
+import io.sluice.api.NewTopic;
+import io.sluice.api.OffsetRange;
+import io.sluice.api.ProduceResult;
+import io.sluice.api.TopicMetadata;
+
 import static io.sluice.broker.testing.TestBatches.batch;
 import static io.sluice.broker.testing.TestBatches.offsetsAndValues;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -9,7 +20,7 @@ import io.sluice.broker.testing.BlockedThreadGuard;
 import io.sluice.broker.testing.TestBrokers;
 import io.sluice.errors.ErrorCode;
 import io.sluice.errors.SluiceException;
-import io.sluice.storage.TopicPartition;
+import io.sluice.api.TopicPartition;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -62,7 +73,7 @@ class BrokerServiceTest {
   }
 
   private static TopicMetadata create(String name, int partitions) throws Exception {
-    return await(service.createTopic(new NewTopic(name, partitions, 1, Map.of())));
+    return await(service.createTopic(RequestContext.SELF, new NewTopic(name, partitions, 1, Map.of())));
   }
 
   private static void assertError(ThrowingCallable call, ErrorCode code, String messagePart) {
@@ -74,7 +85,7 @@ class BrokerServiceTest {
   @Test
   void createdTopicIsDescribedListedAndLedByThisBroker(TestInfo info) throws Exception {
     String name = topicName(info);
-    TopicMetadata created = await(service.createTopic(new NewTopic(name, 3, -1, Map.of("retention.ms", "60000"))));
+    TopicMetadata created = await(service.createTopic(RequestContext.SELF, new NewTopic(name, 3, -1, Map.of("retention.ms", "60000"))));
 
     assertThat(created.partitionCount()).isEqualTo(3);
     assertThat(created.configs()).containsEntry("retention.ms", "60000");
@@ -83,14 +94,14 @@ class BrokerServiceTest {
       assertThat(p.leaderEpoch()).isZero();
       assertThat(p.replicas()).containsExactly(new TopicMetadata.ReplicaInfo(1, true, true));
     });
-    assertThat(await(service.describeTopic(name))).isEqualTo(created);
-    assertThat(await(service.listTopics())).contains(name).isSorted();
+    assertThat(await(service.describeTopic(RequestContext.SELF, name))).isEqualTo(created);
+    assertThat(await(service.listTopics(RequestContext.SELF))).contains(name).isSorted();
     assertThat(broker.hostedPartitions()).contains(new TopicPartition(name, 0), new TopicPartition(name, 2));
   }
 
   @Test
   void topicWithDefaultsTakesBrokerDefaults(TestInfo info) throws Exception {
-    TopicMetadata created = await(service.createTopic(new NewTopic(topicName(info), -1, -1, Map.of())));
+    TopicMetadata created = await(service.createTopic(RequestContext.SELF, new NewTopic(topicName(info), -1, -1, Map.of())));
     assertThat(created.partitionCount()).isEqualTo(1);
     assertThat(created.configs()).isEmpty();
   }
@@ -98,23 +109,23 @@ class BrokerServiceTest {
   @Test
   void creatingAnExistingTopicFails(TestInfo info) throws Exception {
     create(topicName(info), 1);
-    assertError(() -> await(service.createTopic(new NewTopic(topicName(info), 1, 1, Map.of()))),
+    assertError(() -> await(service.createTopic(RequestContext.SELF, new NewTopic(topicName(info), 1, 1, Map.of()))),
         ErrorCode.TOPIC_ALREADY_EXISTS, topicName(info));
   }
 
   @Test
   void invalidCreationRequestsAreRefusedWithTheirOwnCodes() {
-    assertError(() -> await(service.createTopic(new NewTopic("bad/name", 1, 1, Map.of()))),
+    assertError(() -> await(service.createTopic(RequestContext.SELF, new NewTopic("bad/name", 1, 1, Map.of()))),
         ErrorCode.INVALID_TOPIC_EXCEPTION, "bad/name");
-    assertError(() -> await(service.createTopic(new NewTopic("..", 1, 1, Map.of()))),
+    assertError(() -> await(service.createTopic(RequestContext.SELF, new NewTopic("..", 1, 1, Map.of()))),
         ErrorCode.INVALID_TOPIC_EXCEPTION, "'.' or '..'");
-    assertError(() -> await(service.createTopic(new NewTopic("zero-partitions", 0, 1, Map.of()))),
+    assertError(() -> await(service.createTopic(RequestContext.SELF, new NewTopic("zero-partitions", 0, 1, Map.of()))),
         ErrorCode.INVALID_PARTITIONS, "got 0");
-    assertError(() -> await(service.createTopic(new NewTopic("rf-two", 1, 2, Map.of()))),
+    assertError(() -> await(service.createTopic(RequestContext.SELF, new NewTopic("rf-two", 1, 2, Map.of()))),
         ErrorCode.INVALID_REPLICATION_FACTOR, "larger than the number of live brokers (1");
-    assertError(() -> await(service.createTopic(new NewTopic("bad-config", 1, 1, Map.of("retention.ms", "soon")))),
+    assertError(() -> await(service.createTopic(RequestContext.SELF, new NewTopic("bad-config", 1, 1, Map.of("retention.ms", "soon")))),
         ErrorCode.INVALID_REQUEST, "retention.ms");
-    assertError(() -> await(service.createTopic(new NewTopic("unknown-config", 1, 1, Map.of("colour", "blue")))),
+    assertError(() -> await(service.createTopic(RequestContext.SELF, new NewTopic("unknown-config", 1, 1, Map.of("colour", "blue")))),
         ErrorCode.INVALID_REQUEST, "colour");
   }
 
@@ -124,18 +135,18 @@ class BrokerServiceTest {
     String name = topicName(info);
     // 100,000 partitions would be a ~24 MB multi(): the server would drop the session over and over, and the
     // request end as a 500 (ConnectionLoss) instead of this 400.
-    assertError(() -> await(service.createTopic(new NewTopic(name, 100_000, 1, Map.of()))),
+    assertError(() -> await(service.createTopic(RequestContext.SELF, new NewTopic(name, 100_000, 1, Map.of()))),
         ErrorCode.INVALID_PARTITIONS, "in one transaction");
     create(name, 1);
-    assertError(() -> await(service.createPartitions(name, 50_000)), ErrorCode.INVALID_PARTITIONS,
+    assertError(() -> await(service.createPartitions(RequestContext.SELF, name, 50_000)), ErrorCode.INVALID_PARTITIONS,
         "in one transaction");
-    assertThat(await(service.describeTopic(name)).partitionCount()).isEqualTo(1);
+    assertThat(await(service.describeTopic(RequestContext.SELF, name)).partitionCount()).isEqualTo(1);
   }
 
   @Test
   void topicNamesDifferingOnlyInDotAndUnderscoreCollide() throws Exception {
     create("collide.me", 1);
-    assertError(() -> await(service.createTopic(new NewTopic("collide_me", 1, 1, Map.of()))),
+    assertError(() -> await(service.createTopic(RequestContext.SELF, new NewTopic("collide_me", 1, 1, Map.of()))),
         ErrorCode.INVALID_TOPIC_EXCEPTION, "collides with existing topic 'collide.me'");
   }
 
@@ -144,16 +155,16 @@ class BrokerServiceTest {
     String name = topicName(info);
     create(name, 2);
     TopicPartition tp = new TopicPartition(name, 1);
-    await(service.produce(tp, batch("doomed"), Acks.LEADER));
+    await(service.produce(RequestContext.SELF, tp, batch("doomed"), Acks.LEADER));
     assertThat(dataDir.resolve(tp.dirName())).isDirectory();
 
-    await(service.deleteTopic(name));
+    await(service.deleteTopic(RequestContext.SELF, name));
 
-    assertThat(await(service.listTopics())).doesNotContain(name);
+    assertThat(await(service.listTopics(RequestContext.SELF))).doesNotContain(name);
     assertThat(broker.hostedPartitions()).doesNotContain(tp, new TopicPartition(name, 0));
     assertThat(Files.exists(dataDir.resolve(tp.dirName()))).isFalse();
-    assertError(() -> await(service.describeTopic(name)), ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, name);
-    assertError(() -> await(service.deleteTopic(name)), ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, name);
+    assertError(() -> await(service.describeTopic(RequestContext.SELF, name)), ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, name);
+    assertError(() -> await(service.deleteTopic(RequestContext.SELF, name)), ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, name);
   }
 
   @Test
@@ -161,11 +172,11 @@ class BrokerServiceTest {
     String name = topicName(info);
     TopicPartition tp = new TopicPartition(name, 0);
     create(name, 1);
-    await(service.produce(tp, batch("first life"), Acks.LEADER));
-    await(service.deleteTopic(name));
+    await(service.produce(RequestContext.SELF, tp, batch("first life"), Acks.LEADER));
+    await(service.deleteTopic(RequestContext.SELF, name));
     create(name, 1);
 
-    assertThat(await(service.offsets(tp))).isEqualTo(new OffsetRange(0, 0));
+    assertThat(await(service.offsets(RequestContext.SELF, tp))).isEqualTo(new OffsetRange(0, 0));
   }
 
   @Test
@@ -173,21 +184,21 @@ class BrokerServiceTest {
     String name = (topicName(info) + "-").repeat(10).substring(0, TopicNames.MAX_LENGTH);
     TopicPartition tp = new TopicPartition(name, 11);
     create(name, 12);
-    await(service.produce(tp, batch("first life"), Acks.LEADER));
-    await(service.deleteTopic(name));
+    await(service.produce(RequestContext.SELF, tp, batch("first life"), Acks.LEADER));
+    await(service.deleteTopic(RequestContext.SELF, name));
     assertThat(dataDir.resolve(tp.dirName())).doesNotExist();
     create(name, 12);
 
-    assertThat(await(service.offsets(tp))).isEqualTo(new OffsetRange(0, 0));
+    assertThat(await(service.offsets(RequestContext.SELF, tp))).isEqualTo(new OffsetRange(0, 0));
   }
 
   @Test
   void produceForUnknownTopicAutoCreatesIt(TestInfo info) throws Exception {
     String name = topicName(info);
-    TopicMetadata m = await(service.metadataForProduce(name));
+    TopicMetadata m = await(service.metadataForProduce(RequestContext.SELF, name));
     assertThat(m.name()).isEqualTo(name);
     assertThat(m.partitionCount()).isEqualTo(1);
-    assertThat(await(service.metadataForProduce(name))).isEqualTo(m);
+    assertThat(await(service.metadataForProduce(RequestContext.SELF, name))).isEqualTo(m);
   }
 
   @Test
@@ -196,17 +207,17 @@ class BrokerServiceTest {
     create(name, 1);
     TopicPartition tp = new TopicPartition(name, 0);
 
-    ProduceResult first = await(service.produce(tp, batch("a", "b"), Acks.LEADER));
-    ProduceResult second = await(service.produce(tp, batch("c"), Acks.ALL));
+    ProduceResult first = await(service.produce(RequestContext.SELF, tp, batch("a", "b"), Acks.LEADER));
+    ProduceResult second = await(service.produce(RequestContext.SELF, tp, batch("c"), Acks.ALL));
 
     assertThat(first.batchBaseOffsets()).containsExactly(0L);
     assertThat(second.batchBaseOffsets()).containsExactly(2L);
-    FetchResult fetched = await(service.fetch(new FetchRequest(tp, 0, 1 << 20, 1, 0)));
+    FetchResult fetched = await(service.fetch(RequestContext.SELF, new FetchRequest(tp, 0, 1 << 20, 1, 0)));
     assertThat(fetched.highWatermark()).isEqualTo(3);
     assertThat(fetched.logStartOffset()).isZero();
-    assertThat(offsetsAndValues(fetched.slice().readBytes())).containsExactly("0=a", "1=b", "2=c");
-    FetchResult fromMiddle = await(service.fetch(new FetchRequest(tp, 2, 1 << 20, 1, 0)));
-    assertThat(offsetsAndValues(fromMiddle.slice().readBytes())).containsExactly("2=c");
+    assertThat(offsetsAndValues(fetched.batches().readBytes())).containsExactly("0=a", "1=b", "2=c");
+    FetchResult fromMiddle = await(service.fetch(RequestContext.SELF, new FetchRequest(tp, 2, 1 << 20, 1, 0)));
+    assertThat(offsetsAndValues(fromMiddle.batches().readBytes())).containsExactly("2=c");
   }
 
   @Test
@@ -215,11 +226,11 @@ class BrokerServiceTest {
     create(name, 1);
     TopicPartition tp = new TopicPartition(name, 0);
 
-    ProduceResult r = await(service.produce(tp, batch("fire and forget"), Acks.NONE));
+    ProduceResult r = await(service.produce(RequestContext.SELF, tp, batch("fire and forget"), Acks.NONE));
 
     assertThat(r.batchBaseOffsets()).isEmpty();
-    FetchResult fetched = await(service.fetch(new FetchRequest(tp, 0, 1 << 20, 1, 10_000)));
-    assertThat(offsetsAndValues(fetched.slice().readBytes())).containsExactly("0=fire and forget");
+    FetchResult fetched = await(service.fetch(RequestContext.SELF, new FetchRequest(tp, 0, 1 << 20, 1, 10_000)));
+    assertThat(offsetsAndValues(fetched.batches().readBytes())).containsExactly("0=fire and forget");
   }
 
   @Test
@@ -229,7 +240,7 @@ class BrokerServiceTest {
     TopicPartition tp = new TopicPartition(name, 0);
     List<Future<ProduceResult>> results = new ArrayList<>();
     for (int i = 0; i < 50; i++) {
-      results.add(service.produce(tp, batch("m" + i), Acks.LEADER));
+      results.add(service.produce(RequestContext.SELF, tp, batch("m" + i), Acks.LEADER));
     }
     for (int i = 0; i < 50; i++) {
       assertThat(await(results.get(i)).batchBaseOffsets()).containsExactly((long) i);
@@ -238,7 +249,7 @@ class BrokerServiceTest {
 
   @Test
   void aReplicationFactorBelowMinInsyncReplicasIsRefusedAtCreation(TestInfo info) {
-    assertError(() -> await(service.createTopic(new NewTopic(topicName(info), 1, 1,
+    assertError(() -> await(service.createTopic(RequestContext.SELF, new NewTopic(topicName(info), 1, 1,
         Map.of("min.insync.replicas", "2")))), ErrorCode.INVALID_REPLICATION_FACTOR, "min.insync.replicas (2)");
   }
 
@@ -247,13 +258,13 @@ class BrokerServiceTest {
     String name = topicName(info);
     create(name, 1);
     TopicPartition tp = new TopicPartition(name, 0);
-    await(service.produce(tp, batch("before"), Acks.LEADER));
+    await(service.produce(RequestContext.SELF, tp, batch("before"), Acks.LEADER));
 
-    Future<FetchResult> parked = service.fetch(new FetchRequest(tp, 1, 1 << 20, 1, 30_000));
-    await(service.produce(tp, batch("wake up"), Acks.LEADER));
+    Future<FetchResult> parked = service.fetch(RequestContext.SELF, new FetchRequest(tp, 1, 1 << 20, 1, 30_000));
+    await(service.produce(RequestContext.SELF, tp, batch("wake up"), Acks.LEADER));
 
     FetchResult woken = await(parked);
-    assertThat(offsetsAndValues(woken.slice().readBytes())).containsExactly("1=wake up");
+    assertThat(offsetsAndValues(woken.batches().readBytes())).containsExactly("1=wake up");
     assertThat(woken.highWatermark()).isEqualTo(2);
   }
 
@@ -263,7 +274,7 @@ class BrokerServiceTest {
     create(name, 1);
     TopicPartition tp = new TopicPartition(name, 0);
 
-    FetchResult r = await(service.fetch(new FetchRequest(tp, 0, 1 << 20, 1, 50)));
+    FetchResult r = await(service.fetch(RequestContext.SELF, new FetchRequest(tp, 0, 1 << 20, 1, 50)));
 
     assertThat(r.sizeInBytes()).isZero();
     assertThat(r.highWatermark()).isZero();
@@ -277,17 +288,17 @@ class BrokerServiceTest {
     ByteBuffer one = batch("0123456789");
     int batchSize = one.remaining();
 
-    Future<FetchResult> parked = service.fetch(new FetchRequest(tp, 0, 1 << 20, 2 * batchSize, 30_000));
-    await(service.produce(tp, one, Acks.LEADER));
+    Future<FetchResult> parked = service.fetch(RequestContext.SELF, new FetchRequest(tp, 0, 1 << 20, 2 * batchSize, 30_000));
+    await(service.produce(RequestContext.SELF, tp, one, Acks.LEADER));
     // A round trip through the partition shows the first batch is visible while the long poll still waits.
-    assertThat(await(service.fetch(new FetchRequest(tp, 0, 1 << 20, 1, 0))).sizeInBytes()).isEqualTo(batchSize);
+    assertThat(await(service.fetch(RequestContext.SELF, new FetchRequest(tp, 0, 1 << 20, 1, 0))).sizeInBytes()).isEqualTo(batchSize);
     assertThat(parked.isComplete()).isFalse();
 
-    await(service.produce(tp, batch("abcdefghij"), Acks.LEADER));
+    await(service.produce(RequestContext.SELF, tp, batch("abcdefghij"), Acks.LEADER));
 
     FetchResult r = await(parked);
     assertThat(r.sizeInBytes()).isGreaterThanOrEqualTo(2 * batchSize);
-    assertThat(offsetsAndValues(r.slice().readBytes())).containsExactly("0=0123456789", "1=abcdefghij");
+    assertThat(offsetsAndValues(r.batches().readBytes())).containsExactly("0=0123456789", "1=abcdefghij");
   }
 
   @Test
@@ -296,38 +307,38 @@ class BrokerServiceTest {
     create(name, 1);
     TopicPartition tp = new TopicPartition(name, 0);
     long t = System.currentTimeMillis() - 60_000;
-    assertThat(await(service.offsets(tp))).isEqualTo(new OffsetRange(0, 0));
-    await(service.produce(tp, batch(t + 1_000, "t1000"), Acks.LEADER));
-    await(service.produce(tp, batch(t + 2_000, "t2000a", "t2000b"), Acks.LEADER));
-    await(service.produce(tp, batch(t + 3_000, "t3000"), Acks.LEADER));
+    assertThat(await(service.offsets(RequestContext.SELF, tp))).isEqualTo(new OffsetRange(0, 0));
+    await(service.produce(RequestContext.SELF, tp, batch(t + 1_000, "t1000"), Acks.LEADER));
+    await(service.produce(RequestContext.SELF, tp, batch(t + 2_000, "t2000a", "t2000b"), Acks.LEADER));
+    await(service.produce(RequestContext.SELF, tp, batch(t + 3_000, "t3000"), Acks.LEADER));
 
-    assertThat(await(service.offsets(tp))).isEqualTo(new OffsetRange(0, 4));
-    assertThat(await(service.offsetForTimestamp(tp, t))).isEqualTo(OptionalLong.of(0));
-    assertThat(await(service.offsetForTimestamp(tp, t + 1_500))).isEqualTo(OptionalLong.of(1));
-    assertThat(await(service.offsetForTimestamp(tp, t + 3_000))).isEqualTo(OptionalLong.of(3));
-    assertThat(await(service.offsetForTimestamp(tp, t + 3_001))).isEqualTo(OptionalLong.empty());
+    assertThat(await(service.offsets(RequestContext.SELF, tp))).isEqualTo(new OffsetRange(0, 4));
+    assertThat(await(service.offsetForTimestamp(RequestContext.SELF, tp, t))).isEqualTo(OptionalLong.of(0));
+    assertThat(await(service.offsetForTimestamp(RequestContext.SELF, tp, t + 1_500))).isEqualTo(OptionalLong.of(1));
+    assertThat(await(service.offsetForTimestamp(RequestContext.SELF, tp, t + 3_000))).isEqualTo(OptionalLong.of(3));
+    assertThat(await(service.offsetForTimestamp(RequestContext.SELF, tp, t + 3_001))).isEqualTo(OptionalLong.empty());
   }
 
   @Test
   void retentionDeletesOldSegmentsOnItsTimer(TestInfo info) throws Exception {
     String name = topicName(info);
-    await(service.createTopic(new NewTopic(name, 1, 1, Map.of("segment.bytes", "1024", "retention.ms", "60000"))));
+    await(service.createTopic(RequestContext.SELF, new NewTopic(name, 1, 1, Map.of("segment.bytes", "1024", "retention.ms", "60000"))));
     TopicPartition tp = new TopicPartition(name, 0);
     String big = "x".repeat(700);
     for (int i = 0; i < 3; i++) {
-      await(service.produce(tp, batch(1_000 + i, big), Acks.LEADER));
+      await(service.produce(RequestContext.SELF, tp, batch(1_000 + i, big), Acks.LEADER));
     }
 
     // Records from 1970 are past retention: every segment goes at the next check, the active one included (as in
     // Kafka, which rolls a new empty one), and the log start moves to the end.
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(TIMEOUT_S);
-    OffsetRange range = await(service.offsets(tp));
+    OffsetRange range = await(service.offsets(RequestContext.SELF, tp));
     while (range.beginningOffset() < 3 && System.nanoTime() < deadline) {
       await(Future.future(p -> broker.vertx().setTimer(20, id -> p.complete())));
-      range = await(service.offsets(tp));
+      range = await(service.offsets(RequestContext.SELF, tp));
     }
     assertThat(range).isEqualTo(new OffsetRange(3, 3));
-    assertError(() -> await(service.fetch(new FetchRequest(tp, 0, 1024, 1, 0))), ErrorCode.OFFSET_OUT_OF_RANGE, "");
+    assertError(() -> await(service.fetch(RequestContext.SELF, new FetchRequest(tp, 0, 1024, 1, 0))), ErrorCode.OFFSET_OUT_OF_RANGE, "");
   }
 
   @Test
@@ -339,16 +350,16 @@ class BrokerServiceTest {
 
     for (TopicPartition tp : List.of(missingTopic, missingPartition)) {
       for (Acks acks : Acks.values()) {
-        assertError(() -> await(service.produce(tp, batch("x"), acks)), ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+        assertError(() -> await(service.produce(RequestContext.SELF, tp, batch("x"), acks)), ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
             tp.topic());
       }
-      assertError(() -> await(service.fetch(new FetchRequest(tp, 0, 1024, 1, 0))),
+      assertError(() -> await(service.fetch(RequestContext.SELF, new FetchRequest(tp, 0, 1024, 1, 0))),
           ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, tp.topic());
-      assertError(() -> await(service.offsets(tp)), ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, tp.topic());
-      assertError(() -> await(service.offsetForTimestamp(tp, 0)), ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+      assertError(() -> await(service.offsets(RequestContext.SELF, tp)), ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, tp.topic());
+      assertError(() -> await(service.offsetForTimestamp(RequestContext.SELF, tp, 0)), ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
           tp.topic());
     }
-    assertError(() -> await(service.describeTopic("no-such-topic")), ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+    assertError(() -> await(service.describeTopic(RequestContext.SELF, "no-such-topic")), ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
         "no-such-topic");
   }
 
@@ -357,11 +368,11 @@ class BrokerServiceTest {
     String name = topicName(info);
     create(name, 1);
     TopicPartition tp = new TopicPartition(name, 0);
-    await(service.produce(tp, batch("only"), Acks.LEADER));
+    await(service.produce(RequestContext.SELF, tp, batch("only"), Acks.LEADER));
 
-    assertError(() -> await(service.fetch(new FetchRequest(tp, 5, 1024, 1, 0))), ErrorCode.OFFSET_OUT_OF_RANGE,
+    assertError(() -> await(service.fetch(RequestContext.SELF, new FetchRequest(tp, 5, 1024, 1, 0))), ErrorCode.OFFSET_OUT_OF_RANGE,
         "5");
-    assertError(() -> await(service.fetch(new FetchRequest(tp, 0, 0, 1, 0))), ErrorCode.INVALID_FETCH_SIZE,
+    assertError(() -> await(service.fetch(RequestContext.SELF, new FetchRequest(tp, 0, 0, 1, 0))), ErrorCode.INVALID_FETCH_SIZE,
         "max_bytes");
   }
 
@@ -373,7 +384,7 @@ class BrokerServiceTest {
     ByteBuffer b = batch("intact");
     b.put(b.limit() - 1, (byte) (b.get(b.limit() - 1) ^ 0xFF));
 
-    assertError(() -> await(service.produce(tp, b, Acks.LEADER)), ErrorCode.CORRUPT_MESSAGE, "");
+    assertError(() -> await(service.produce(RequestContext.SELF, tp, b, Acks.LEADER)), ErrorCode.CORRUPT_MESSAGE, "");
   }
 
   @Test
@@ -384,8 +395,8 @@ class BrokerServiceTest {
     Context caller = broker.vertx().getOrCreateContext();
     Promise<Boolean> sameContext = Promise.promise();
 
-    caller.runOnContext(v -> service.produce(tp, batch("x"), Acks.LEADER)
-        .compose(r -> service.fetch(new FetchRequest(tp, 0, 1024, 1, 0)))
+    caller.runOnContext(v -> service.produce(RequestContext.SELF, tp, batch("x"), Acks.LEADER)
+        .compose(r -> service.fetch(RequestContext.SELF, new FetchRequest(tp, 0, 1024, 1, 0)))
         .onComplete(ar -> sameContext.complete(ar.succeeded() && broker.vertx().getOrCreateContext() == caller)));
 
     assertThat(await(sameContext.future())).isTrue();

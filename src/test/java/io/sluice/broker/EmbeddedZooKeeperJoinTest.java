@@ -1,5 +1,9 @@
 package io.sluice.broker;
 
+import io.sluice.api.RequestContext;
+
+import io.sluice.api.ClusterDescription;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sluice.broker.testing.BlockedThreadGuard;
@@ -45,7 +49,7 @@ class EmbeddedZooKeeperJoinTest {
       assertThat(first.embeddedZooKeeper()).isTrue();
       assertThat(second.embeddedZooKeeper()).isFalse();
       assertThat(second.zookeeperConnect()).isEqualTo("127.0.0.1:" + port);
-      ClusterDescription seenBySecond = second.service().describeCluster().await(20, TimeUnit.SECONDS);
+      ClusterDescription seenBySecond = second.service().describeCluster(RequestContext.SELF).await(20, TimeUnit.SECONDS);
       assertThat(seenBySecond.brokers()).extracting(ClusterDescription.BrokerInfo::id).containsExactlyInAnyOrder(1, 2);
     } finally {
       TestBrokers.close(second);

@@ -1,5 +1,11 @@
 package io.sluice.broker;
 
+import io.sluice.api.RequestContext;
+
+import io.sluice.api.Acks;
+import io.sluice.api.NewTopic;
+import io.sluice.api.TopicMetadata;
+
 import static io.sluice.broker.testing.TestBatches.batch;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -11,7 +17,7 @@ import io.sluice.broker.testing.BlockedThreadGuard;
 import io.sluice.broker.testing.TestBrokers;
 import io.sluice.errors.ErrorCode;
 import io.sluice.errors.SluiceException;
-import io.sluice.storage.TopicPartition;
+import io.sluice.api.TopicPartition;
 import io.vertx.core.Future;
 import java.nio.file.Path;
 import java.util.List;
@@ -78,23 +84,23 @@ class MetadataFollowTest {
 
     await(broker.awaitMetadata(s -> s.topic("from-elsewhere").map(TopicState::isComplete).orElse(false), WAIT_MS));
 
-    assertThat(await(broker.service().listTopics())).contains("from-elsewhere");
+    assertThat(await(broker.service().listTopics(RequestContext.SELF))).contains("from-elsewhere");
     TopicPartition tp = new TopicPartition("from-elsewhere", 0);
-    assertThat(await(broker.service().produce(tp, batch("hello"), Acks.ALL)).batchBaseOffsets())
+    assertThat(await(broker.service().produce(RequestContext.SELF, tp, batch("hello"), Acks.ALL)).batchBaseOffsets())
         .containsExactly(0L);
   }
 
   @Test
   void topicDeletedElsewhereIsDroppedHere() throws Exception {
-    await(broker.service().createTopic(new NewTopic("deleted-elsewhere", 1, 1, Map.of())));
+    await(broker.service().createTopic(RequestContext.SELF, new NewTopic("deleted-elsewhere", 1, 1, Map.of())));
     TopicPartition tp = new TopicPartition("deleted-elsewhere", 0);
-    await(broker.service().produce(tp, batch("x"), Acks.LEADER));
+    await(broker.service().produce(RequestContext.SELF, tp, batch("x"), Acks.LEADER));
 
     other.delete().deletingChildrenIfNeeded().forPath(ZkPaths.topic("deleted-elsewhere"));
     await(broker.awaitMetadata(s -> s.topic("deleted-elsewhere").isEmpty(), WAIT_MS));
 
     assertThat(broker.hostedPartitions()).doesNotContain(tp);
-    assertThatThrownBy(() -> await(broker.service().produce(tp, batch("y"), Acks.LEADER)))
+    assertThatThrownBy(() -> await(broker.service().produce(RequestContext.SELF, tp, batch("y"), Acks.LEADER)))
         .isInstanceOf(SluiceException.class)
         .satisfies(e -> assertThat(((SluiceException) e).errorCode()).isEqualTo(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));
   }
@@ -106,10 +112,10 @@ class MetadataFollowTest {
     await(broker.awaitMetadata(s -> s.topic("orphaned").map(t -> t.states().get(0))
         .map(st -> st.leader() == 1 && st.leaderEpoch() == 4).orElse(false), WAIT_MS));
 
-    TopicMetadata m = await(broker.service().describeTopic("orphaned"));
+    TopicMetadata m = await(broker.service().describeTopic(RequestContext.SELF, "orphaned"));
     assertThat(m.partitions().get(0).leader()).isEqualTo(1);
     assertThat(m.partitions().get(0).leaderEpoch()).isEqualTo(4);
-    assertThat(await(broker.service().produce(new TopicPartition("orphaned", 0), batch("z"), Acks.LEADER))
+    assertThat(await(broker.service().produce(RequestContext.SELF, new TopicPartition("orphaned", 0), batch("z"), Acks.LEADER))
         .batchBaseOffsets()).containsExactly(0L);
   }
 
@@ -122,10 +128,10 @@ class MetadataFollowTest {
     await(broker.awaitMetadata(s -> s.topic("led-by-three").map(TopicState::isComplete).orElse(false)
         && s.liveBrokers().containsKey(3), WAIT_MS));
 
-    assertThatThrownBy(() -> await(broker.service().produce(new TopicPartition("led-by-three", 0), batch("n"),
+    assertThatThrownBy(() -> await(broker.service().produce(RequestContext.SELF, new TopicPartition("led-by-three", 0), batch("n"),
         Acks.LEADER))).isInstanceOf(SluiceException.class)
         .satisfies(e -> assertThat(((SluiceException) e).errorCode()).isEqualTo(ErrorCode.LEADER_NOT_AVAILABLE))
         .hasMessageContaining("Broker 3 cannot be reached");
-    assertThat(await(broker.service().describeTopic("led-by-three")).partitions().get(0).leader()).isEqualTo(3);
+    assertThat(await(broker.service().describeTopic(RequestContext.SELF, "led-by-three")).partitions().get(0).leader()).isEqualTo(3);
   }
 }

@@ -1,5 +1,7 @@
 package io.sluice.broker;
 
+import io.sluice.api.ProducerIdentity;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vertx.core.Future;
@@ -18,7 +20,7 @@ class ProducerIdManagerTest {
 
     List<Long> got = new ArrayList<>();
     for (int i = 0; i < ProducerIdManager.BLOCK_SIZE + 2; i++) {
-      Future<ProducerIdManager.ProducerIdentity> id = ids.allocate();
+      Future<ProducerIdentity> id = ids.allocate();
       assertThat(id.succeeded()).as("allocation %d: %s", i, id.cause()).isTrue();
       got.add(id.result().producerId());
     }
@@ -36,8 +38,8 @@ class ProducerIdManagerTest {
       return claim.future();
     });
 
-    Future<ProducerIdManager.ProducerIdentity> first = ids.allocate();
-    Future<ProducerIdManager.ProducerIdentity> second = ids.allocate();
+    Future<ProducerIdentity> first = ids.allocate();
+    Future<ProducerIdentity> second = ids.allocate();
     assertThat(claims).hasSize(1);
     claims.get(0).complete(5_000L);
 
@@ -55,11 +57,11 @@ class ProducerIdManagerTest {
       return claim.future();
     });
 
-    Future<ProducerIdManager.ProducerIdentity> failed = ids.allocate();
+    Future<ProducerIdentity> failed = ids.allocate();
     claims.get(0).fail(new IllegalStateException("zookeeper down"));
     assertThat(failed.failed()).isTrue();
 
-    Future<ProducerIdManager.ProducerIdentity> retried = ids.allocate();
+    Future<ProducerIdentity> retried = ids.allocate();
     assertThat(claims).hasSize(2);
     claims.get(1).complete(0L);
     assertThat(retried.result().producerId()).isZero();

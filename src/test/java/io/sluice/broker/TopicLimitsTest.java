@@ -1,5 +1,10 @@
 package io.sluice.broker;
 
+import io.sluice.api.RequestContext;
+
+import io.sluice.api.BrokerService;
+import io.sluice.api.NewTopic;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -55,37 +60,37 @@ class TopicLimitsTest {
 
   private static int hostedNow() throws Exception {
     int n = 0;
-    for (String t : await(service.listTopics())) {
-      n += await(service.describeTopic(t)).partitionCount();
+    for (String t : await(service.listTopics(RequestContext.SELF))) {
+      n += await(service.describeTopic(RequestContext.SELF, t)).partitionCount();
     }
     return n;
   }
 
   @Test
   void limitsOnPartitionsPerTopicAndPerBrokerAreEnforcedOnCreateAndGrow() throws Exception {
-    assertRefused(() -> await(service.createTopic(new NewTopic("too-wide", PER_TOPIC + 1, 1, Map.of()))),
+    assertRefused(() -> await(service.createTopic(RequestContext.SELF, new NewTopic("too-wide", PER_TOPIC + 1, 1, Map.of()))),
         ErrorCode.INVALID_PARTITIONS, "max.partitions.per.topic", "" + PER_TOPIC);
-    await(service.createTopic(new NewTopic("wide", PER_TOPIC, 1, Map.of())));
-    assertRefused(() -> await(service.createPartitions("wide", PER_TOPIC + 1)), ErrorCode.INVALID_PARTITIONS,
+    await(service.createTopic(RequestContext.SELF, new NewTopic("wide", PER_TOPIC, 1, Map.of())));
+    assertRefused(() -> await(service.createPartitions(RequestContext.SELF, "wide", PER_TOPIC + 1)), ErrorCode.INVALID_PARTITIONS,
         "max.partitions.per.topic");
 
     int room = PER_BROKER - hostedNow();
-    await(service.createTopic(new NewTopic("fill", room - 1, 1, Map.of())));
-    await(service.createTopic(new NewTopic("last", 1, 1, Map.of())));
-    assertRefused(() -> await(service.createTopic(new NewTopic("one-too-many", 1, 1, Map.of()))),
+    await(service.createTopic(RequestContext.SELF, new NewTopic("fill", room - 1, 1, Map.of())));
+    await(service.createTopic(RequestContext.SELF, new NewTopic("last", 1, 1, Map.of())));
+    assertRefused(() -> await(service.createTopic(RequestContext.SELF, new NewTopic("one-too-many", 1, 1, Map.of()))),
         ErrorCode.INVALID_PARTITIONS, "max.partitions.per.broker", "" + PER_BROKER, "Broker 1");
-    assertRefused(() -> await(service.createPartitions("last", 2)), ErrorCode.INVALID_PARTITIONS,
+    assertRefused(() -> await(service.createPartitions(RequestContext.SELF, "last", 2)), ErrorCode.INVALID_PARTITIONS,
         "max.partitions.per.broker");
-    assertThat(await(service.listTopics())).doesNotContain("too-wide", "one-too-many");
-    assertThat(await(service.describeTopic("last")).partitionCount()).isEqualTo(1);
+    assertThat(await(service.listTopics(RequestContext.SELF))).doesNotContain("too-wide", "one-too-many");
+    assertThat(await(service.describeTopic(RequestContext.SELF, "last")).partitionCount()).isEqualTo(1);
 
-    await(service.deleteTopic("fill"));
-    assertThat(await(service.createPartitions("last", 2)).partitionCount()).isEqualTo(2);
+    await(service.deleteTopic(RequestContext.SELF, "fill"));
+    assertThat(await(service.createPartitions(RequestContext.SELF, "last", 2)).partitionCount()).isEqualTo(2);
   }
 
   @Test
   void aReplicationFactorBelowMinInsyncReplicasIsRefused() {
-    assertRefused(() -> await(service.createTopic(new NewTopic("never-writable", 1, 1,
+    assertRefused(() -> await(service.createTopic(RequestContext.SELF, new NewTopic("never-writable", 1, 1,
             Map.of("min.insync.replicas", "2")))), ErrorCode.INVALID_REPLICATION_FACTOR, "min.insync.replicas",
         "Replication factor 1");
   }

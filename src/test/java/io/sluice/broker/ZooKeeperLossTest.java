@@ -1,5 +1,9 @@
 package io.sluice.broker;
 
+import io.sluice.api.RequestContext;
+import io.sluice.api.Acks;
+import io.sluice.api.NewTopic;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
@@ -9,7 +13,7 @@ import io.sluice.broker.testing.TestBrokers;
 import io.sluice.config.BrokerConfig;
 import io.sluice.errors.ErrorCode;
 import io.sluice.errors.SluiceException;
-import io.sluice.storage.TopicPartition;
+import io.sluice.api.TopicPartition;
 import io.vertx.core.Future;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -55,7 +59,7 @@ class ZooKeeperLossTest {
         BrokerConfig.ZOOKEEPER_SESSION_TIMEOUT_MS, SESSION_TIMEOUT_MS,
         BrokerConfig.SHUTDOWN_TIMEOUT_MS, SHUTDOWN_TIMEOUT_MS)), GUARD);
     await("ready", () -> broker.notReadyReason().isEmpty());
-    broker.service().createTopic(new NewTopic("t", 1, 1, Map.of())).await(30, TimeUnit.SECONDS);
+    broker.service().createTopic(RequestContext.SELF, new NewTopic("t", 1, 1, Map.of())).await(30, TimeUnit.SECONDS);
     produce("before");
   }
 
@@ -66,7 +70,7 @@ class ZooKeeperLossTest {
     await("not ready without ZooKeeper", () -> broker.notReadyReason().isPresent());
     assertThat(broker.notReadyReason()).hasValueSatisfying(r -> assertThat(r).contains("ZooKeeper"));
     long startNs = System.nanoTime();
-    Throwable refused = catchThrowable(() -> broker.service().createTopic(new NewTopic("u", 1, 1, Map.of()))
+    Throwable refused = catchThrowable(() -> broker.service().createTopic(RequestContext.SELF, new NewTopic("u", 1, 1, Map.of()))
         .await(30, TimeUnit.SECONDS));
     assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNs)).isLessThan(1_000);
     assertThat(refused).isInstanceOf(SluiceException.class);
@@ -74,7 +78,7 @@ class ZooKeeperLossTest {
     assertThat(ErrorCode.BROKER_NOT_AVAILABLE.retriable()).isTrue();
     await("the broker fenced after a session timeout", () -> broker.notReadyReason().orElse("").contains("fenced"));
     // The fence reaches each partition on its own context a moment later; reads show it without writing.
-    await("the partition fenced", () -> catchThrowable(() -> broker.service().offsets(new TopicPartition("t", 0))
+    await("the partition fenced", () -> catchThrowable(() -> broker.service().offsets(RequestContext.SELF, new TopicPartition("t", 0))
         .await(30, TimeUnit.SECONDS)) != null);
     Throwable fenced = catchThrowable(() -> produce("while-fenced"));
     assertThat(fenced).isInstanceOf(SluiceException.class);
@@ -95,8 +99,8 @@ class ZooKeeperLossTest {
         return false;
       }
     });
-    broker.service().createTopic(new NewTopic("u", 1, 1, Map.of())).await(30, TimeUnit.SECONDS);
-    assertThat(broker.service().offsets(new TopicPartition("t", 0)).await(30, TimeUnit.SECONDS).endOffset())
+    broker.service().createTopic(RequestContext.SELF, new NewTopic("u", 1, 1, Map.of())).await(30, TimeUnit.SECONDS);
+    assertThat(broker.service().offsets(RequestContext.SELF, new TopicPartition("t", 0)).await(30, TimeUnit.SECONDS).endOffset())
         .as("before and after, nothing while fenced").isEqualTo(2);
   }
 
@@ -112,7 +116,7 @@ class ZooKeeperLossTest {
   }
 
   private void produce(String value) throws Exception {
-    broker.service().produce(new TopicPartition("t", 0), TestBatches.batch(value), Acks.ALL).await(30, TimeUnit.SECONDS);
+    broker.service().produce(RequestContext.SELF, new TopicPartition("t", 0), TestBatches.batch(value), Acks.ALL).await(30, TimeUnit.SECONDS);
   }
 
   private static int freePort() throws Exception {

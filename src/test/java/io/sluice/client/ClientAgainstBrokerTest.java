@@ -1,5 +1,7 @@
 package io.sluice.client;
 
+import io.sluice.api.RequestContext;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -11,7 +13,7 @@ import io.sluice.broker.testing.TestBrokers;
 import io.sluice.config.BrokerConfig;
 import io.sluice.errors.ErrorCode;
 import io.sluice.errors.SluiceException;
-import io.sluice.http.HttpApiFrontEnd;
+import io.sluice.http.HttpListener;
 import io.sluice.record.Partitioner;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
@@ -71,7 +73,7 @@ class ClientAgainstBrokerTest {
 
   private Broker startBroker(int port) throws Exception {
     BrokerConfig config = TestBrokers.config(dataDir, Map.of(BrokerConfig.HTTP_PORT, port));
-    Broker b = Broker.builder(config).httpFrontEnd(new HttpApiFrontEnd())
+    Broker b = Broker.builder(config).listener(HttpListener::new)
         .vertxOptions(BlockedThreadGuard::testOptions).start().await(TestBrokers.START_TIMEOUT_S, TimeUnit.SECONDS);
     GUARD.watch(b.vertx());
     return b;
@@ -228,7 +230,7 @@ class ClientAgainstBrokerTest {
   void producerIdsStayUniqueAcrossTheBrokersBlockBoundary() throws Exception {
     Set<Long> ids = new HashSet<>();
     for (int i = 0; i < 1_001; i++) {
-      ids.add(broker.service().initProducerId().await(30, TimeUnit.SECONDS).producerId());
+      ids.add(broker.service().initProducerId(RequestContext.SELF).await(30, TimeUnit.SECONDS).producerId());
     }
     assertThat(ids).hasSize(1_001);
   }

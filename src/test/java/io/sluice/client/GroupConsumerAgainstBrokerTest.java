@@ -7,7 +7,7 @@ import io.sluice.broker.Broker;
 import io.sluice.broker.testing.BlockedThreadGuard;
 import io.sluice.broker.testing.TestBrokers;
 import io.sluice.config.BrokerConfig;
-import io.sluice.http.HttpApiFrontEnd;
+import io.sluice.http.HttpListener;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -40,7 +40,7 @@ class GroupConsumerAgainstBrokerTest {
   @BeforeEach
   void start() throws Exception {
     BrokerConfig config = TestBrokers.config(dataDir, Map.of(BrokerConfig.HTTP_PORT, 0));
-    broker = Broker.builder(config).httpFrontEnd(new HttpApiFrontEnd())
+    broker = Broker.builder(config).listener(HttpListener::new)
         .vertxOptions(BlockedThreadGuard::testOptions).start().await(TestBrokers.START_TIMEOUT_S, TimeUnit.SECONDS);
     GUARD.watch(broker.vertx());
     client = SluiceClient.create(ClientOptions.bootstrap("http://127.0.0.1:" + broker.httpPort())

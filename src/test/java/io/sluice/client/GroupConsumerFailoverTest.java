@@ -7,7 +7,7 @@ import io.sluice.broker.Broker;
 import io.sluice.broker.testing.BlockedThreadGuard;
 import io.sluice.broker.testing.TestBrokers;
 import io.sluice.config.BrokerConfig;
-import io.sluice.http.HttpApiFrontEnd;
+import io.sluice.http.HttpListener;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
@@ -63,7 +63,7 @@ class GroupConsumerFailoverTest {
 
   private Broker startBroker() throws Exception {
     BrokerConfig config = TestBrokers.config(dataDir, Map.of(BrokerConfig.HTTP_PORT, 0));
-    Broker started = Broker.builder(config).httpFrontEnd(new HttpApiFrontEnd())
+    Broker started = Broker.builder(config).listener(HttpListener::new)
         .vertxOptions(BlockedThreadGuard::testOptions).start().await(TestBrokers.START_TIMEOUT_S, TimeUnit.SECONDS);
     GUARD.watch(started.vertx());
     return started;

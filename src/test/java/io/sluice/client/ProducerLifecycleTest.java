@@ -6,7 +6,7 @@ import io.smallrye.mutiny.Uni;
 import io.sluice.broker.Broker;
 import io.sluice.broker.testing.BlockedThreadGuard;
 import io.sluice.broker.testing.TestBrokers;
-import io.sluice.http.HttpApiFrontEnd;
+import io.sluice.http.HttpListener;
 import io.vertx.core.Vertx;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -41,7 +41,7 @@ class ProducerLifecycleTest {
 
   @BeforeAll
   static void start() throws Exception {
-    broker = Broker.builder(TestBrokers.config(dataDir, Map.of())).httpFrontEnd(new HttpApiFrontEnd())
+    broker = Broker.builder(TestBrokers.config(dataDir, Map.of())).listener(HttpListener::new)
         .vertxOptions(BlockedThreadGuard::testOptions).start().await(TestBrokers.START_TIMEOUT_S, TimeUnit.SECONDS);
     GUARD.watch(broker.vertx());
     testVertx = Vertx.vertx();

@@ -6,7 +6,7 @@ import io.sluice.broker.Broker;
 import io.sluice.broker.testing.BlockedThreadGuard;
 import io.sluice.broker.testing.TestBrokers;
 import io.sluice.config.BrokerConfig;
-import io.sluice.http.HttpApiFrontEnd;
+import io.sluice.http.HttpListener;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.net.URI;
@@ -40,7 +40,7 @@ final class ConnectTestSupport implements AutoCloseable {
     Map<String, Object> settings = new HashMap<>(extra);
     settings.put(BrokerConfig.HTTP_INSTANCES, 1);
     BrokerConfig config = TestBrokers.config(dataDir, settings);
-    broker = Broker.builder(config).httpFrontEnd(new HttpApiFrontEnd()).vertxOptions(BlockedThreadGuard::testOptions)
+    broker = Broker.builder(config).listener(HttpListener::new).vertxOptions(BlockedThreadGuard::testOptions)
         .start().await(TestBrokers.START_TIMEOUT_S, TimeUnit.SECONDS);
     guard.watch(broker.vertx());
   }

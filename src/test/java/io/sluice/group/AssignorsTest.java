@@ -2,7 +2,7 @@ package io.sluice.group;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.sluice.storage.TopicPartition;
+import io.sluice.api.TopicPartition;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;

@@ -1,11 +1,13 @@
 package io.sluice.group;
 
+import io.sluice.api.Subscription;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.sluice.errors.ErrorCode;
 import io.sluice.errors.SluiceException;
-import io.sluice.storage.TopicPartition;
+import io.sluice.api.TopicPartition;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;

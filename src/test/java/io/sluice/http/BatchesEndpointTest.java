@@ -113,6 +113,6 @@ class BatchesEndpointTest extends HttpApiTestBase {
     assertError(postBatches("/topics/t/partitions/-1/batches", batch(0, "a")), 400, ErrorCode.MALFORMED_REQUEST);
     assertError(await(client.post("/topics/t/partitions/0/batches").putHeader("Content-Type", BINARY_V2)
         .sendBuffer(Buffer.buffer("{}"))), 415, ErrorCode.UNSUPPORTED_MEDIA_TYPE);
-    assertThat(broker.stored(new io.sluice.storage.TopicPartition("t", 0))).isEmpty();
+    assertThat(broker.stored(new io.sluice.api.TopicPartition("t", 0))).isEmpty();
   }
 }

@@ -50,7 +50,7 @@ class BrokerHttpApiTest {
   private Broker startBroker(Map<String, ?> extra) throws Exception {
     BrokerConfig config = TestBrokers.config(dataDir, extra);
     Broker b = Broker.builder(config).vertxOptions(BlockedThreadGuard::testOptions)
-        .httpFrontEnd(new HttpApiFrontEnd()).start().await(TestBrokers.START_TIMEOUT_S, TimeUnit.SECONDS);
+        .listener(HttpListener::new).start().await(TestBrokers.START_TIMEOUT_S, TimeUnit.SECONDS);
     GUARD.watch(b.vertx());
     client = io.sluice.broker.testing.TestClients.web(b.httpPort());
     return b;

@@ -27,7 +27,7 @@ final class GroupsTestSupport implements AutoCloseable {
     Map<String, Object> cfg = new java.util.HashMap<>(Map.of(BrokerConfig.OFFSETS_TOPIC_NUM_PARTITIONS, 4,
         BrokerConfig.GROUP_MIN_SESSION_TIMEOUT_MS, 500, BrokerConfig.HTTP_INSTANCES, 1));
     cfg.putAll(extra);
-    broker = Broker.builder(TestBrokers.config(dataDir, cfg)).httpFrontEnd(new HttpApiFrontEnd())
+    broker = Broker.builder(TestBrokers.config(dataDir, cfg)).listener(HttpListener::new)
         .vertxOptions(BlockedThreadGuard::testOptions).start().await(60, TimeUnit.SECONDS);
     guard.watch(broker.vertx());
     client = io.sluice.broker.testing.TestClients.web(broker.httpPort());

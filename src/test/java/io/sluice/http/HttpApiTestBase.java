@@ -2,6 +2,7 @@ package io.sluice.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.sluice.broker.policy.PolicyBrokerService;
 import io.sluice.record.Header;
 import io.sluice.record.RecordBatchBuilder;
 import io.sluice.record.CompressionType;
@@ -62,7 +63,8 @@ abstract class HttpApiTestBase {
     ((VertxInternal) vertx).blockedThreadChecker().setThreadBlockedHandler(blocked::add);
     vertx.exceptionHandler(uncaught::add);
     broker = new InMemoryBroker(vertx, sliceMode() ? tempDir : null);
-    verticle = new HttpServerVerticle(broker, config(), this::ready);
+    // As in a broker, the front end gets the policy layer (internal-topic protection) over the service.
+    verticle = new HttpServerVerticle(new PolicyBrokerService(broker), config(), this::ready);
     await(vertx.deployVerticle(verticle, new DeploymentOptions()));
     client = io.sluice.broker.testing.TestClients.web(verticle.actualPort());
   }

@@ -1,23 +1,27 @@
 package io.sluice.http;
 
-import io.sluice.broker.Acks;
-import io.sluice.broker.BrokerService;
-import io.sluice.broker.FetchRequest;
-import io.sluice.broker.FetchResult;
-import io.sluice.broker.NewTopic;
-import io.sluice.broker.OffsetRange;
-import io.sluice.broker.ProduceResult;
-import io.sluice.broker.TopicMetadata;
-import io.sluice.broker.TopicMetadata.PartitionMetadata;
-import io.sluice.broker.TopicMetadata.ReplicaInfo;
+import io.sluice.api.RequestContext;
+
+import io.sluice.api.Batches;
+import io.sluice.api.ProducerIdentity;
+
+import io.sluice.api.Acks;
+import io.sluice.api.BrokerService;
+import io.sluice.api.FetchRequest;
+import io.sluice.api.FetchResult;
+import io.sluice.api.NewTopic;
+import io.sluice.api.OffsetRange;
+import io.sluice.api.ProduceResult;
+import io.sluice.api.TopicMetadata;
+import io.sluice.api.TopicMetadata.PartitionMetadata;
+import io.sluice.api.TopicMetadata.ReplicaInfo;
 import io.sluice.errors.ErrorCode;
 import io.sluice.errors.OffsetOutOfRangeException;
 import io.sluice.errors.SluiceException;
 import io.sluice.record.Record;
 import io.sluice.record.RecordBatch;
 import io.sluice.record.RecordBatches;
-import io.sluice.storage.ReadResult;
-import io.sluice.storage.TopicPartition;
+import io.sluice.api.TopicPartition;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -40,7 +44,7 @@ import java.util.regex.Pattern;
 /**
  * A test double of {@link BrokerService}: topics in memory, each partition a list of stored batches with
  * offsets assigned, long-poll fetch with a timer per waiter. Validates batches (CRC) like the real broker.
- * In slice mode a partition's batches are also written to a file and fetches answer {@link ReadResult} slices
+ * In slice mode a partition's batches are also written to a file and fetches answer file regions
  * of it (the zero-copy path); otherwise fetches answer bytes. Meant to be called from one event loop.
  */
 final class InMemoryBroker implements BrokerService {
@@ -104,28 +108,28 @@ final class InMemoryBroker implements BrokerService {
   }
 
   @Override
-  public Future<TopicMetadata> createPartitions(String topic, int count) {
+  public Future<TopicMetadata> createPartitions(RequestContext caller, String topic, int count) {
     return Future.failedFuture(new SluiceException(ErrorCode.INVALID_REQUEST, "The in-memory broker cannot add partitions"));
   }
 
   @Override
-  public Future<io.sluice.broker.ClusterDescription> describeCluster() {
-    return Future.succeededFuture(new io.sluice.broker.ClusterDescription("in-memory", 1,
-        List.of(new io.sluice.broker.ClusterDescription.BrokerInfo(1, "127.0.0.1", 0, true))));
+  public Future<io.sluice.api.ClusterDescription> describeCluster(RequestContext caller) {
+    return Future.succeededFuture(new io.sluice.api.ClusterDescription("in-memory", 1,
+        List.of(new io.sluice.api.ClusterDescription.BrokerInfo(1, "127.0.0.1", 0, true))));
   }
 
   @Override
-  public Future<io.sluice.broker.ProducerIdManager.ProducerIdentity> initProducerId() {
-    return Future.succeededFuture(new io.sluice.broker.ProducerIdManager.ProducerIdentity(nextProducerId++, (short) 0));
+  public Future<io.sluice.api.ProducerIdentity> initProducerId(RequestContext caller) {
+    return Future.succeededFuture(new io.sluice.api.ProducerIdentity(nextProducerId++, (short) 0));
   }
 
   @Override
-  public Future<List<String>> listTopics() {
+  public Future<List<String>> listTopics(RequestContext caller) {
     return call(() -> List.copyOf(topics.keySet()));
   }
 
   @Override
-  public Future<TopicMetadata> createTopic(NewTopic request) {
+  public Future<TopicMetadata> createTopic(RequestContext caller, NewTopic request) {
     return call(() -> create(request));
   }
 
@@ -154,12 +158,12 @@ final class InMemoryBroker implements BrokerService {
   }
 
   @Override
-  public Future<TopicMetadata> describeTopic(String topic) {
+  public Future<TopicMetadata> describeTopic(RequestContext caller, String topic) {
     return call(() -> topic(topic).metadata);
   }
 
   @Override
-  public Future<TopicMetadata> metadataForProduce(String topic) {
+  public Future<TopicMetadata> metadataForProduce(RequestContext caller, String topic) {
     return call(() -> {
       Topic existing = topics.get(topic);
       if (existing == null && autoCreate) {
@@ -170,7 +174,7 @@ final class InMemoryBroker implements BrokerService {
   }
 
   @Override
-  public Future<Void> deleteTopic(String topic) {
+  public Future<Void> deleteTopic(RequestContext caller, String topic) {
     return call(() -> {
       topic(topic);
       topics.remove(topic);
@@ -179,7 +183,7 @@ final class InMemoryBroker implements BrokerService {
   }
 
   @Override
-  public Future<ProduceResult> produce(TopicPartition tp, ByteBuffer batches, Acks acks) {
+  public Future<ProduceResult> produce(RequestContext caller, TopicPartition tp, ByteBuffer batches, Acks acks) {
     return call(() -> {
       SluiceException failure = produceFailures.get(tp);
       if (failure != null) {
@@ -205,7 +209,7 @@ final class InMemoryBroker implements BrokerService {
   }
 
   @Override
-  public Future<FetchResult> fetch(FetchRequest request) {
+  public Future<FetchResult> fetch(RequestContext caller, FetchRequest request) {
     try {
       PartitionLog log = partition(request.tp());
       if (request.offset() > log.nextOffset) {
@@ -263,24 +267,25 @@ final class InMemoryBroker implements BrokerService {
       long position = first < 0 ? log.fileSize : log.filePositions.get(first);
       long next = first < 0 ? request.offset()
           : RecordBatch.wrap(log.batches.get(first + count - 1).duplicate()).nextOffset();
-      ReadResult slice = new ReadResult(request.offset(), log.path, log.file, position, bytes, next, 0,
-          log.nextOffset);
-      return new FetchResult(request.tp(), log.nextOffset, 0, slice, null);
+      return new FetchResult(request.tp(), log.nextOffset, 0, next,
+          Batches.ofFile(log.path, log.file, position, bytes));
     }
-    Buffer out = Buffer.buffer(bytes);
+    ByteBuffer out = ByteBuffer.allocate(bytes);
+    long next = request.offset();
     for (int i = first; first >= 0 && i < first + count; i++) {
-      out.appendBytes(log.batches.get(i).duplicate().array());
+      out.put(log.batches.get(i).duplicate());
+      next = RecordBatch.wrap(log.batches.get(i).duplicate()).nextOffset();
     }
-    return new FetchResult(request.tp(), log.nextOffset, 0, null, out);
+    return new FetchResult(request.tp(), log.nextOffset, 0, next, Batches.wrap(out.array()));
   }
 
   @Override
-  public Future<OffsetRange> offsets(TopicPartition tp) {
+  public Future<OffsetRange> offsets(RequestContext caller, TopicPartition tp) {
     return call(() -> new OffsetRange(0, partition(tp).nextOffset));
   }
 
   @Override
-  public Future<OptionalLong> offsetForTimestamp(TopicPartition tp, long timestampMs) {
+  public Future<OptionalLong> offsetForTimestamp(RequestContext caller, TopicPartition tp, long timestampMs) {
     return call(() -> {
       for (ByteBuffer batch : partition(tp).batches) {
         Iterator<Record> records = RecordBatch.wrap(batch.duplicate()).records().iterator();

@@ -8,7 +8,7 @@ import io.sluice.record.Header;
 import io.sluice.record.Partitioner;
 import io.sluice.record.Record;
 import io.sluice.record.RecordBatch;
-import io.sluice.storage.TopicPartition;
+import io.sluice.api.TopicPartition;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sluice.broker.testing.BlockedThreadGuard;
 import io.sluice.errors.ErrorCode;
+import io.sluice.group.OffsetsTopic;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
@@ -105,6 +106,20 @@ class StreamingFramesTest {
     assertThat(bad.ws().isClosed()).isFalse();
     await(good.ws().close());
     await(bad.ws().close());
+  }
+
+  /** The caller policy holds on the WebSocket path too (it used to write the frame into the internal topic). */
+  @Test
+  void clientsCannotProduceToTheInternalOffsetsTopicOverAWebSocket() throws Exception {
+    // A group call creates the internal topic, so the refusal is the policy's, not an unknown topic's.
+    assertThat(api.post("/consumers/g-internal", GroupsTestSupport.earliest("c")).statusCode()).isEqualTo(200);
+    GroupsTestSupport.assertError(api.get("/ws/produce?topic=" + OffsetsTopic.NAME), 400,
+        ErrorCode.INVALID_TOPIC_EXCEPTION);
+    Throwable refused = wsClient.connect(new WebSocketConnectOptions().setHost("127.0.0.1")
+        .setPort(api.broker.httpPort()).setURI("/ws/produce?topic=" + OffsetsTopic.NAME))
+        .compose(ws -> ws.writeTextMessage("{\"records\": [{\"value\": 1, \"partition\": 0}]}").map(ws))
+        .transform(ar -> io.vertx.core.Future.succeededFuture(ar.cause())).await(30, TimeUnit.SECONDS);
+    assertThat(refused).as("the upgrade is refused").isNotNull();
   }
 
   @Test

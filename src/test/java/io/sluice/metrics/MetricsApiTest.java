@@ -7,7 +7,7 @@ import io.sluice.broker.testing.BlockedThreadGuard;
 import io.sluice.broker.testing.TestBrokers;
 import io.sluice.broker.testing.TestClients;
 import io.sluice.config.BrokerConfig;
-import io.sluice.http.HttpApiFrontEnd;
+import io.sluice.http.HttpListener;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
@@ -39,7 +39,7 @@ class MetricsApiTest {
 
   private void start(Map<String, ?> extra) throws Exception {
     broker = Broker.builder(TestBrokers.config(dataDir, extra)).vertxOptions(BlockedThreadGuard::testOptions)
-        .httpFrontEnd(new HttpApiFrontEnd()).start().await(TestBrokers.START_TIMEOUT_S, TimeUnit.SECONDS);
+        .listener(HttpListener::new).start().await(TestBrokers.START_TIMEOUT_S, TimeUnit.SECONDS);
     GUARD.watch(broker.vertx());
     client = TestClients.web(broker.httpPort());
   }

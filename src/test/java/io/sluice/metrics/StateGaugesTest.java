@@ -8,7 +8,7 @@ import io.sluice.broker.metadata.MetadataSnapshot;
 import io.sluice.broker.metadata.PartitionState;
 import io.sluice.broker.metadata.TopicState;
 import io.sluice.broker.partition.ReplicaStats;
-import io.sluice.storage.TopicPartition;
+import io.sluice.api.TopicPartition;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;

@@ -1,5 +1,7 @@
 package io.sluice.storage;
 
+import io.sluice.api.TopicPartition;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;

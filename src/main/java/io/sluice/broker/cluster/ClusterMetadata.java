@@ -1,6 +1,6 @@
 package io.sluice.broker.cluster;
 
-import io.sluice.broker.ClusterDescription;
+import io.sluice.api.ClusterDescription;
 import io.sluice.broker.metadata.BrokerRegistration;
 import io.sluice.broker.metadata.MetadataSnapshot;
 import io.sluice.broker.metadata.ZkPaths;

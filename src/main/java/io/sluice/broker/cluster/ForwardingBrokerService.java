@@ -1,32 +1,34 @@
 package io.sluice.broker.cluster;
 
-import io.sluice.broker.Contexts;
-import io.sluice.broker.Acks;
-import io.sluice.broker.BrokerService;
-import io.sluice.broker.ClusterDescription;
-import io.sluice.broker.FetchRequest;
-import io.sluice.broker.FetchResult;
-import io.sluice.broker.NewTopic;
-import io.sluice.broker.OffsetRange;
-import io.sluice.broker.ProduceResult;
+import io.sluice.broker.rpc.Forwarding;
+
+import io.sluice.api.RequestContext;
+
+import io.sluice.api.ProducerIdentity;
+
+import io.sluice.broker.rpc.Contexts;
+import io.sluice.api.Acks;
+import io.sluice.api.BrokerService;
+import io.sluice.api.ClusterDescription;
+import io.sluice.api.FetchRequest;
+import io.sluice.api.FetchResult;
+import io.sluice.api.NewTopic;
+import io.sluice.api.OffsetRange;
+import io.sluice.api.ProduceResult;
 import io.sluice.broker.ProducerIdManager;
-import io.sluice.broker.TopicMetadata;
+import io.sluice.api.TopicMetadata;
 import io.sluice.broker.metadata.MetadataSnapshot;
 import io.sluice.broker.metadata.PartitionState;
 import io.sluice.broker.metadata.TopicState;
 import io.sluice.broker.metadata.ZkMetadataStore;
 import io.sluice.broker.replication.ClusterAddresses;
+import io.sluice.broker.rpc.BrokerRpc;
 import io.sluice.errors.ErrorCode;
 import io.sluice.errors.SluiceException;
-import io.sluice.storage.TopicPartition;
+import io.sluice.api.TopicPartition;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
-import io.vertx.core.eventbus.DeliveryOptions;
-import io.vertx.core.eventbus.Message;
-import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
 import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Map;
@@ -34,13 +36,15 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
  * {@link BrokerService} for a broker in a cluster: any broker answers any request. Metadata requests are answered
  * from the local snapshot; a produce, fetch or offsets request for a partition led by another live broker is
- * forwarded to it over the clustered event bus (request/reply to {@code sluice.broker.<leader>.forward}, served there
- * by {@link ForwardServer} against its local service, so a request is forwarded at most once); everything else goes
+ * forwarded to it over the clustered event bus (the same {@link BrokerService} call, made with {@link BrokerRpc} to
+ * {@code sluice.broker.<leader>.forward}, served there by {@link ForwardServer} against its local service, so a
+ * request is forwarded at most once, with its caller's {@link RequestContext}); everything else goes
  * to the local service, which answers for partitions led here and reports the errors otherwise.
  *
  * <p>Forwarded errors keep their {@link ErrorCode}. A leader that cannot be reached answers LEADER_NOT_AVAILABLE (the
@@ -50,10 +54,9 @@ import java.util.function.Supplier;
  * caller's context. Thread-safe.
  */
 public final class ForwardingBrokerService implements BrokerService {
-  static final String OP = "op";
   private static final long FORWARD_TIMEOUT_MS = 35_000;
 
-  private final Vertx vertx;
+  private final BrokerRpc rpc;
   private final int brokerId;
   private final BrokerService local;
   private final ZkMetadataStore metadata;
@@ -71,7 +74,7 @@ public final class ForwardingBrokerService implements BrokerService {
   public ForwardingBrokerService(Vertx vertx, int brokerId, BrokerService local, ZkMetadataStore metadata,
       Supplier<Future<ClusterDescription>> cluster, Supplier<Optional<String>> readiness) {
     this.readiness = readiness;
-    this.vertx = vertx;
+    this.rpc = BrokerRpc.on(vertx);
     this.brokerId = brokerId;
     this.local = local;
     this.metadata = metadata;
@@ -91,42 +94,42 @@ public final class ForwardingBrokerService implements BrokerService {
   }
 
   @Override
-  public Future<List<String>> listTopics() {
-    return local.listTopics();
+  public Future<List<String>> listTopics(RequestContext caller) {
+    return local.listTopics(caller);
   }
 
   @Override
-  public Future<TopicMetadata> createTopic(NewTopic request) {
-    return local.createTopic(request);
+  public Future<TopicMetadata> createTopic(RequestContext caller, NewTopic request) {
+    return local.createTopic(caller, request);
   }
 
   @Override
-  public Future<TopicMetadata> createPartitions(String topic, int count) {
-    return local.createPartitions(topic, count);
+  public Future<TopicMetadata> createPartitions(RequestContext caller, String topic, int count) {
+    return local.createPartitions(caller, topic, count);
   }
 
   @Override
-  public Future<TopicMetadata> describeTopic(String topic) {
-    return local.describeTopic(topic);
+  public Future<TopicMetadata> describeTopic(RequestContext caller, String topic) {
+    return local.describeTopic(caller, topic);
   }
 
   @Override
-  public Future<TopicMetadata> metadataForProduce(String topic) {
-    return local.metadataForProduce(topic);
+  public Future<TopicMetadata> metadataForProduce(RequestContext caller, String topic) {
+    return local.metadataForProduce(caller, topic);
   }
 
   @Override
-  public Future<Void> deleteTopic(String topic) {
-    return local.deleteTopic(topic);
+  public Future<Void> deleteTopic(RequestContext caller, String topic) {
+    return local.deleteTopic(caller, topic);
   }
 
   @Override
-  public Future<ProducerIdManager.ProducerIdentity> initProducerId() {
-    return local.initProducerId();
+  public Future<ProducerIdentity> initProducerId(RequestContext caller) {
+    return local.initProducerId(caller);
   }
 
   @Override
-  public Future<ClusterDescription> describeCluster() {
+  public Future<ClusterDescription> describeCluster(RequestContext caller) {
     return Contexts.onCaller(cluster.get());
   }
 
@@ -136,61 +139,30 @@ public final class ForwardingBrokerService implements BrokerService {
   }
 
   @Override
-  public Future<ProduceResult> produce(TopicPartition tp, ByteBuffer batches, Acks acks) {
-    int leader = remoteLeader(tp);
-    if (leader < 0) {
-      return local.produce(tp, batches, acks);
-    }
-    Buffer body = Buffer.buffer(batches.remaining());
-    byte[] bytes = new byte[batches.remaining()];
-    batches.duplicate().get(bytes);
-    body.appendBytes(bytes);
-    DeliveryOptions options = options("produce", tp, FORWARD_TIMEOUT_MS).addHeader("acks", acks.name());
-    return forward(leader, body, options).map(reply -> {
-      JsonArray offsets = new JsonObject(reply.body().toString()).getJsonArray("offsets");
-      return new ProduceResult(offsets.stream().map(o -> ((Number) o).longValue()).toList(), -1L);
-    });
+  public Future<ProduceResult> produce(RequestContext caller, TopicPartition tp, ByteBuffer batches, Acks acks) {
+    return toLeader(tp, FORWARD_TIMEOUT_MS, s -> s.produce(caller, tp, batches, acks));
   }
 
   @Override
-  public Future<FetchResult> fetch(FetchRequest request) {
-    int leader = remoteLeader(request.tp());
-    if (leader < 0) {
-      return local.fetch(request);
-    }
-    DeliveryOptions options = options("fetch", request.tp(), Math.max(0, request.maxWaitMs()) + FORWARD_TIMEOUT_MS)
-        .addHeader("offset", Long.toString(request.offset())).addHeader("max_bytes", Integer.toString(request.maxBytes()))
-        .addHeader("min_bytes", Integer.toString(request.minBytes()))
-        .addHeader("max_wait_ms", Long.toString(request.maxWaitMs()));
-    return forward(leader, Buffer.buffer(), options).map(reply -> new FetchResult(request.tp(),
-        Long.parseLong(reply.headers().get("high_watermark")), Long.parseLong(reply.headers().get("log_start_offset")),
-        null, reply.body()));
+  public Future<FetchResult> fetch(RequestContext caller, FetchRequest request) {
+    return toLeader(request.tp(), Math.max(0, request.maxWaitMs()) + FORWARD_TIMEOUT_MS,
+        s -> s.fetch(caller, request));
   }
 
   @Override
-  public Future<OffsetRange> offsets(TopicPartition tp) {
-    int leader = remoteLeader(tp);
-    if (leader < 0) {
-      return local.offsets(tp);
-    }
-    return forward(leader, Buffer.buffer(), options("offsets", tp, FORWARD_TIMEOUT_MS)).map(reply -> {
-      JsonObject json = new JsonObject(reply.body().toString());
-      return new OffsetRange(json.getLong("beginning_offset"), json.getLong("end_offset"));
-    });
+  public Future<OffsetRange> offsets(RequestContext caller, TopicPartition tp) {
+    return toLeader(tp, FORWARD_TIMEOUT_MS, s -> s.offsets(caller, tp));
   }
 
   @Override
-  public Future<OptionalLong> offsetForTimestamp(TopicPartition tp, long timestampMs) {
+  public Future<OptionalLong> offsetForTimestamp(RequestContext caller, TopicPartition tp, long timestampMs) {
+    return toLeader(tp, FORWARD_TIMEOUT_MS, s -> s.offsetForTimestamp(caller, tp, timestampMs));
+  }
+
+  /** Runs {@code call} on the local service if {@code tp} is led here (or by nobody alive), else at its leader. */
+  private <T> Future<T> toLeader(TopicPartition tp, long timeoutMs, Function<BrokerService, Future<T>> call) {
     int leader = remoteLeader(tp);
-    if (leader < 0) {
-      return local.offsetForTimestamp(tp, timestampMs);
-    }
-    DeliveryOptions options = options("timestamp", tp, FORWARD_TIMEOUT_MS)
-        .addHeader("timestamp", Long.toString(timestampMs));
-    return forward(leader, Buffer.buffer(), options).map(reply -> {
-      JsonObject json = new JsonObject(reply.body().toString());
-      return json.containsKey("offset") ? OptionalLong.of(json.getLong("offset")) : OptionalLong.empty();
-    });
+    return leader < 0 ? call.apply(local) : forward(leader, timeoutMs, call);
   }
 
   /** The live broker other than this one that leads {@code tp}, or -1 to let the local service answer. */
@@ -204,16 +176,11 @@ public final class ForwardingBrokerService implements BrokerService {
     return state.leader();
   }
 
-  private static DeliveryOptions options(String op, TopicPartition tp, long timeoutMs) {
-    return new DeliveryOptions().setSendTimeout(timeoutMs).addHeader(OP, op).addHeader("topic", tp.topic())
-        .addHeader("partition", Integer.toString(tp.partition()));
-  }
-
-  private Future<Message<Buffer>> forward(int leader, Buffer body, DeliveryOptions options) {
-    Promise<Message<Buffer>> p = Promise.promise();
+  private <T> Future<T> forward(int leader, long timeoutMs, Function<BrokerService, Future<T>> call) {
+    Promise<T> p = Promise.promise();
     Set<Promise<?>> pending = inFlight.computeIfAbsent(leader, id -> ConcurrentHashMap.newKeySet());
     pending.add(p);
-    vertx.eventBus().<Buffer>request(ClusterAddresses.forward(leader), body, options)
+    rpc.call(ClusterAddresses.forward(leader), BrokerService.class, timeoutMs, call)
         .recover(t -> Future.failedFuture(translate(t, leader)))
         .onComplete(ar -> {
           pending.remove(p);

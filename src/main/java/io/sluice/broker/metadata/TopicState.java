@@ -1,7 +1,7 @@
 package io.sluice.broker.metadata;
 
-import io.sluice.broker.TopicMetadata;
-import io.sluice.storage.TopicPartition;
+import io.sluice.api.TopicMetadata;
+import io.sluice.api.TopicPartition;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;

@@ -2,7 +2,7 @@ package io.sluice.broker.metadata;
 
 import io.sluice.errors.ErrorCode;
 import io.sluice.errors.SluiceException;
-import io.sluice.broker.Contexts;
+import io.sluice.broker.rpc.Contexts;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;

@@ -1,7 +1,7 @@
 package io.sluice.broker.partition;
 
 import io.sluice.storage.LogManager;
-import io.sluice.storage.TopicPartition;
+import io.sluice.api.TopicPartition;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;

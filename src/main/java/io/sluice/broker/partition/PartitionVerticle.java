@@ -1,8 +1,8 @@
 package io.sluice.broker.partition;
 
-import io.sluice.broker.Contexts;
-import io.sluice.broker.Acks;
-import io.sluice.broker.OffsetRange;
+import io.sluice.broker.rpc.Contexts;
+import io.sluice.api.Acks;
+import io.sluice.api.OffsetRange;
 import io.sluice.errors.ErrorCode;
 import io.sluice.errors.OffsetOutOfRangeException;
 import io.sluice.errors.SluiceException;
@@ -17,7 +17,7 @@ import io.sluice.storage.LeaderEpochCache;
 import io.sluice.storage.LogConfig;
 import io.sluice.storage.PartitionLog;
 import io.sluice.storage.ReadResult;
-import io.sluice.storage.TopicPartition;
+import io.sluice.api.TopicPartition;
 import io.vertx.core.Future;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;

@@ -1,6 +1,6 @@
 package io.sluice.broker.partition;
 
-import io.sluice.storage.TopicPartition;
+import io.sluice.api.TopicPartition;
 
 /**
  * What metrics show of one replica hosted here: a snapshot taken from any thread, each field as the log or the

@@ -2,7 +2,7 @@ package io.sluice.broker.replication;
 
 import io.sluice.errors.ErrorCode;
 import io.sluice.errors.SluiceException;
-import io.sluice.storage.TopicPartition;
+import io.sluice.api.TopicPartition;
 import io.vertx.core.buffer.Buffer;
 import java.nio.charset.StandardCharsets;
 

@@ -1,6 +1,6 @@
 package io.sluice.broker.replication;
 
-import io.sluice.storage.TopicPartition;
+import io.sluice.api.TopicPartition;
 
 /**
  * A follower's pull from its leader (Kafka's replica Fetch request, one partition).

@@ -2,7 +2,7 @@ package io.sluice.broker.replication;
 
 import io.sluice.errors.ErrorCode;
 import io.sluice.storage.LeaderEpochCache;
-import io.sluice.storage.TopicPartition;
+import io.sluice.api.TopicPartition;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;

@@ -4,7 +4,7 @@ import static io.sluice.broker.partition.InProcessReplicas.await;
 import static io.sluice.broker.partition.InProcessReplicas.awaitCondition;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.sluice.broker.Acks;
+import io.sluice.api.Acks;
 import io.sluice.broker.testing.BlockedThreadGuard;
 import io.sluice.broker.testing.TestBatches;
 import io.sluice.storage.LogConfig;

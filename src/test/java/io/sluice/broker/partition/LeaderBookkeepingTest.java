@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.sluice.broker.metadata.PartitionState;
 import io.sluice.broker.partition.PartitionVerticle.Replication;
 import io.sluice.broker.partition.PartitionVerticle.Settings;
-import io.sluice.storage.TopicPartition;
+import io.sluice.api.TopicPartition;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.nio.file.Path;

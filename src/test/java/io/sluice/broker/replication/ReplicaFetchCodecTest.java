@@ -3,7 +3,7 @@ package io.sluice.broker.replication;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sluice.errors.ErrorCode;
-import io.sluice.storage.TopicPartition;
+import io.sluice.api.TopicPartition;
 import io.vertx.core.buffer.Buffer;
 import org.junit.jupiter.api.Test;
 

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.sluice.broker.Broker;
 import io.sluice.broker.testing.BlockedThreadGuard;
 import io.sluice.broker.testing.TestBrokers;
-import io.sluice.http.HttpApiFrontEnd;
+import io.sluice.http.HttpListener;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -36,7 +36,7 @@ class PerfCommandTest {
 
   @BeforeAll
   static void start() throws Exception {
-    broker = Broker.builder(TestBrokers.config(dataDir, Map.of())).httpFrontEnd(new HttpApiFrontEnd())
+    broker = Broker.builder(TestBrokers.config(dataDir, Map.of())).listener(HttpListener::new)
         .vertxOptions(BlockedThreadGuard::testOptions).start().await(TestBrokers.START_TIMEOUT_S, TimeUnit.SECONDS);
     GUARD.watch(broker.vertx());
     bootstrap = "http://127.0.0.1:" + broker.httpPort();

@@ -1,0 +1,79 @@
+package io.sluice.api;
+
+import io.sluice.api.TopicPartition;
+import io.vertx.core.Future;
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+
+/**
+ * What the front ends (the HTTP API, WebSocket, later Kafka's wire protocol) ask of the broker: the seam
+ * between protocol handling and partition ownership. Whether a partition is hosted here or on another broker
+ * is this service's business, not the caller's.
+ *
+ * <p>Every method is asynchronous and never blocks the calling thread; returned futures complete on the
+ * caller's Vert.x context when there is one. Failures carry an {@link io.sluice.errors.SluiceException} whose
+ * {@link io.sluice.errors.ErrorCode} the front end maps to its own status.
+ */
+public interface BrokerService {
+
+  /** Names of all topics, sorted. */
+  Future<List<String>> listTopics(RequestContext caller);
+
+  /**
+   * Creates a topic. Fails with TOPIC_ALREADY_EXISTS, INVALID_TOPIC_EXCEPTION (name not valid as Kafka
+   * defines names), INVALID_PARTITIONS, INVALID_REPLICATION_FACTOR, or INVALID_REQUEST for a bad config.
+   */
+  Future<TopicMetadata> createTopic(RequestContext caller, NewTopic request);
+
+  /** Fails with UNKNOWN_TOPIC_OR_PARTITION if there is no such topic. */
+  Future<TopicMetadata> describeTopic(RequestContext caller, String topic);
+
+  /**
+   * Like {@link #describeTopic} but creates the topic with the broker defaults when it does not exist and
+   * {@code auto.create.topics.enable} is true.
+   */
+  Future<TopicMetadata> metadataForProduce(RequestContext caller, String topic);
+
+  /**
+   * Grows a topic to {@code count} partitions (Kafka's CreatePartitions); existing partitions keep their data and
+   * replicas, so keyed records may now hash elsewhere. Fails with UNKNOWN_TOPIC_OR_PARTITION, INVALID_PARTITIONS
+   * (count not larger than today's, or above the maximum) or INVALID_REPLICATION_FACTOR (too few live brokers).
+   */
+  Future<TopicMetadata> createPartitions(RequestContext caller, String topic, int count);
+
+  /** Deletes a topic and its data. Fails with UNKNOWN_TOPIC_OR_PARTITION if there is no such topic. */
+  Future<Void> deleteTopic(RequestContext caller, String topic);
+
+  /**
+   * Appends one or more whole v2 batches to a partition, assigning offsets. With {@link Acks#NONE} the future
+   * may complete before the append does.
+   */
+  Future<ProduceResult> produce(RequestContext caller, TopicPartition tp, ByteBuffer batches, Acks acks);
+
+  /**
+   * Long-poll fetch: completes as soon as at least {@code minBytes} of committed records at or after
+   * {@code offset} are there, or when {@code maxWaitMs} passes (possibly empty).
+   */
+  Future<FetchResult> fetch(RequestContext caller, FetchRequest request);
+
+  /** The partition's log start offset and high watermark (end offset visible to consumers). */
+  Future<OffsetRange> offsets(RequestContext caller, TopicPartition tp);
+
+  /** The first offset whose timestamp is at or after {@code timestampMs}; empty if none. */
+  Future<OptionalLong> offsetForTimestamp(RequestContext caller, TopicPartition tp, long timestampMs);
+
+  /** A new idempotent producer's id and epoch, unique across the cluster. */
+  Future<ProducerIdentity> initProducerId(RequestContext caller);
+
+  /** The cluster's id, controller and brokers. */
+  Future<ClusterDescription> describeCluster(RequestContext caller);
+
+  /**
+   * Why this broker should not be sent traffic now (no ZooKeeper session, rejoining the cluster, no controller), or
+   * empty when it may: {@code GET /ready}. Cheap, any thread. Not a default method: a decorator that forgot to
+   * delegate it made {@code /ready} answer 200 on a broker without ZooKeeper.
+   */
+  Optional<String> notReadyReason();
+}

@@ -1,0 +1,93 @@
+package io.sluice.api;
+
+import io.sluice.api.CommittedOffset;
+import io.sluice.api.Subscription;
+import io.sluice.api.TopicPartition;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Consumer instances and group administration, as the HTTP and WebSocket front ends ask for them: the seam
+ * between those front ends and the group coordinator. Every call names the group, so an implementation can route
+ * it to the group's coordinating broker (the leader of its {@code __consumer_offsets} partition);
+ * {@link LocalConsumerService} serves the groups coordinated here. Arguments and results are plain data (records,
+ * JSON), so a forwarding implementation can carry them over the event bus.
+ *
+ * <p>Futures complete on the caller's context. Failures carry a {@link io.sluice.errors.SluiceException}:
+ * CONSUMER_INSTANCE_NOT_FOUND for an unknown (deleted, expired) instance, CONSUMER_STATE_CONFLICT for an operation
+ * the instance's state forbids, ILLEGAL_GENERATION / REBALANCE_IN_PROGRESS / UNKNOWN_MEMBER_ID for a commit the
+ * group refuses. Offsets given to and returned by {@link #commit} and {@link #committed} are the next offsets to
+ * read (Kafka's convention; the REST layer converts).
+ */
+public interface ConsumerService {
+
+  /**
+   * Creates an instance from its settings (REST v2 names: {@code name}, {@code format}, {@code auto.offset.reset},
+   * ...) and answers its name (chosen by the broker when the settings name none); fails CONSUMER_ALREADY_EXISTS if
+   * the name is taken in the group, INVALID_REQUEST for a bad setting.
+   */
+  Future<String> create(RequestContext caller, String group, JsonObject settings);
+
+  /** Leaves the group (committing first with auto-commit) and forgets the instance. */
+  Future<Void> delete(RequestContext caller, String group, String name);
+
+  /**
+   * The instance's settings as created, with every default filled in (REST v2 names: {@code format}, which decides
+   * how its records are answered, {@code auto.offset.reset}, ...).
+   */
+  Future<JsonObject> config(RequestContext caller, String group, String name);
+
+  Future<Void> subscribe(RequestContext caller, String group, String name, Subscription subscription);
+
+  /** The subscription, or null when there is none. */
+  Future<Subscription> subscription(RequestContext caller, String group, String name);
+
+  Future<Void> unsubscribe(RequestContext caller, String group, String name);
+
+  /** Takes the partitions without the group protocol (no rebalancing; commits only while the group is empty). */
+  Future<Void> assign(RequestContext caller, String group, String name, List<TopicPartition> partitions);
+
+  /** The partitions the instance owns now: its manual assignment or its current group assignment. */
+  Future<List<TopicPartition>> assignment(RequestContext caller, String group, String name);
+
+  /**
+   * Long poll across the owned partitions: answers as soon as records are there, or empty after {@code timeoutMs}
+   * (the instance's {@code consumer.request.timeout.ms} when negative). Also the heartbeat: joins the group when the
+   * instance is not (yet, or no longer) a member.
+   */
+  Future<List<ConsumedRecord>> poll(RequestContext caller, String group, String name, long timeoutMs, int maxBytes, int maxRecords);
+
+  /** Keeps the membership alive without reading (a WebSocket consumer with no credit left). */
+  Future<Void> heartbeat(RequestContext caller, String group, String name);
+
+  /** Commits {@code nextOffsets}, or with null the positions reached by the polls so far. */
+  Future<Void> commit(RequestContext caller, String group, String name, Map<TopicPartition, Long> nextOffsets);
+
+  /** Committed offsets of {@code partitions} (all owned partitions when null) that have one. */
+  Future<Map<TopicPartition, CommittedOffset>> committed(RequestContext caller, String group, String name, List<TopicPartition> partitions);
+
+  /** Moves positions to the given offsets. */
+  Future<Void> seek(RequestContext caller, String group, String name, Map<TopicPartition, Long> offsets);
+
+  /** Moves each position to the first offset whose timestamp is at or after the given one (the end if none). */
+  Future<Void> seekToTimestamp(RequestContext caller, String group, String name, Map<TopicPartition, Long> timestampsMs);
+
+  Future<Void> seekToBeginning(RequestContext caller, String group, String name, List<TopicPartition> partitions);
+
+  Future<Void> seekToEnd(RequestContext caller, String group, String name, List<TopicPartition> partitions);
+
+  /** {@code [{"group_id", "state"}]}. */
+  Future<JsonArray> listGroups(RequestContext caller);
+
+  /** {@code {"group_id", "state", "generation", "assignor", "members": [{"member_id", "instance_id", "partitions"}]}}. */
+  Future<JsonObject> describeGroup(RequestContext caller, String group);
+
+  /** {@code [{"topic", "partition", "committed_offset", "next_offset", "log_end_offset", "lag"}]}. */
+  Future<JsonArray> lags(RequestContext caller, String group);
+
+  /** Resets a group without members; see {@link io.sluice.group.GroupAdmin#resetOffsets}. */
+  Future<JsonArray> resetOffsets(RequestContext caller, String group, JsonObject request);
+}

@@ -1,0 +1,85 @@
+package io.sluice.api;
+
+import io.vertx.core.Future;
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalLong;
+
+/**
+ * A {@link BrokerService} that passes every call to {@code delegate}: the base of decorators (the caller policy, the
+ * metering), which override only the calls they change, so none can forget to pass one on.
+ */
+public abstract class DelegatingBrokerService implements BrokerService {
+  protected final BrokerService delegate;
+
+  protected DelegatingBrokerService(BrokerService delegate) {
+    this.delegate = Objects.requireNonNull(delegate, "delegate");
+  }
+
+  @Override
+  public Future<List<String>> listTopics(RequestContext caller) {
+    return delegate.listTopics(caller);
+  }
+
+  @Override
+  public Future<TopicMetadata> createTopic(RequestContext caller, NewTopic request) {
+    return delegate.createTopic(caller, request);
+  }
+
+  @Override
+  public Future<TopicMetadata> describeTopic(RequestContext caller, String topic) {
+    return delegate.describeTopic(caller, topic);
+  }
+
+  @Override
+  public Future<TopicMetadata> metadataForProduce(RequestContext caller, String topic) {
+    return delegate.metadataForProduce(caller, topic);
+  }
+
+  @Override
+  public Future<TopicMetadata> createPartitions(RequestContext caller, String topic, int count) {
+    return delegate.createPartitions(caller, topic, count);
+  }
+
+  @Override
+  public Future<Void> deleteTopic(RequestContext caller, String topic) {
+    return delegate.deleteTopic(caller, topic);
+  }
+
+  @Override
+  public Future<ProduceResult> produce(RequestContext caller, TopicPartition tp, ByteBuffer batches, Acks acks) {
+    return delegate.produce(caller, tp, batches, acks);
+  }
+
+  @Override
+  public Future<FetchResult> fetch(RequestContext caller, FetchRequest request) {
+    return delegate.fetch(caller, request);
+  }
+
+  @Override
+  public Future<OffsetRange> offsets(RequestContext caller, TopicPartition tp) {
+    return delegate.offsets(caller, tp);
+  }
+
+  @Override
+  public Future<OptionalLong> offsetForTimestamp(RequestContext caller, TopicPartition tp, long timestampMs) {
+    return delegate.offsetForTimestamp(caller, tp, timestampMs);
+  }
+
+  @Override
+  public Future<ProducerIdentity> initProducerId(RequestContext caller) {
+    return delegate.initProducerId(caller);
+  }
+
+  @Override
+  public Future<ClusterDescription> describeCluster(RequestContext caller) {
+    return delegate.describeCluster(caller);
+  }
+
+  @Override
+  public Optional<String> notReadyReason() {
+    return delegate.notReadyReason();
+  }
+}

@@ -1,5 +1,0 @@
-package io.sluice.broker;
-
-/** A partition's first offset and its end offset as consumers see it (the high watermark). */
-public record OffsetRange(long beginningOffset, long endOffset) {
-}

@@ -1,7 +1,0 @@
-package io.sluice.consumer;
-
-import io.sluice.record.Record;
-
-/** A record returned by a poll, with the partition it came from. */
-public record ConsumedRecord(String topic, int partition, Record record) {
-}

@@ -1,0 +1,63 @@
+package io.sluice.consumer;
+
+import io.sluice.api.BrokerService;
+import io.sluice.api.ConsumerService;
+import io.sluice.broker.spi.BrokerComponent;
+import io.sluice.config.BrokerConfig;
+import io.sluice.group.GroupConfig;
+import io.sluice.group.GroupCoordinator;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+
+/**
+ * The broker's group coordinator as a broker service: the coordinator of the groups whose {@code __consumer_offsets}
+ * partition this broker leads, its consumer instances, the endpoint other brokers route group calls to, and the
+ * {@link ConsumerService} every listener of this broker shares ({@link #consumers()}, routing each call to its
+ * group's coordinator). It runs whether or not this broker has a listener: a broker without HTTP still coordinates
+ * the groups of clients connected elsewhere.
+ */
+public final class GroupCoordination implements BrokerComponent {
+  private final LocalConsumerService local;
+  private final RoutingConsumerService router;
+  private final ConsumerForwardServer forwardServer;
+
+  public GroupCoordination(BrokerComponent.Context context) {
+    this(context.vertx(), context.config(), context.cluster());
+  }
+
+  public GroupCoordination(Vertx vertx, BrokerConfig config, BrokerService cluster) {
+    GroupCoordinator coordinator = new GroupCoordinator(vertx, cluster, GroupConfig.from(config),
+        System::currentTimeMillis);
+    // In a cluster every group has one coordinator, the leader of its offsets topic partition; any broker routes.
+    coordinator.followLeadership(config.brokerId());
+    local = new LocalConsumerService(coordinator);
+    router = new RoutingConsumerService(vertx, config.brokerId(), cluster, local);
+    forwardServer = new ConsumerForwardServer(vertx, config.brokerId(), local);
+  }
+
+  /** The service listeners use: routes every call to its group's coordinator. */
+  public ConsumerService consumers() {
+    return router;
+  }
+
+  /** The service of the groups this broker coordinates, not routed (what this broker's metrics report). */
+  public ConsumerService localGroups() {
+    return local;
+  }
+
+  @Override
+  public String name() {
+    return "group coordinator";
+  }
+
+  @Override
+  public Future<Void> start() {
+    return local.start().compose(v -> forwardServer.start());
+  }
+
+  @Override
+  public Future<Void> stop() {
+    router.close();
+    return forwardServer.stop().transform(ar -> local.close());
+  }
+}

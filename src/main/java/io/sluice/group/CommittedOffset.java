@@ -1,8 +1,0 @@
-package io.sluice.group;
-
-/**
- * A committed position: {@code offset} is the next offset the group will read (Kafka's convention), with the
- * client's metadata string and the coordinator's time of the commit.
- */
-public record CommittedOffset(long offset, String metadata, long commitTimestampMs) {
-}

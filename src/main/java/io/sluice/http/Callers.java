@@ -1,0 +1,42 @@
+package io.sluice.http;
+
+import io.sluice.api.RequestContext;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.net.SocketAddress;
+import io.vertx.ext.web.RoutingContext;
+
+/**
+ * The {@link RequestContext} of an HTTP or WebSocket request: anonymous (no authentication yet), listener
+ * {@value #LISTENER}, the peer's address, and the client id from the {@value RequestContext#CLIENT_ID_HEADER} header,
+ * else the {@code User-Agent}. Stateless.
+ */
+final class Callers {
+  static final String LISTENER = "http";
+
+  private Callers() {
+  }
+
+  static RequestContext of(RoutingContext ctx) {
+    return of(ctx.request());
+  }
+
+  static RequestContext of(HttpServerRequest request) {
+    return context(request.remoteAddress(), clientId(request.getHeader(RequestContext.CLIENT_ID_HEADER),
+        request.getHeader(HttpHeaders.USER_AGENT)));
+  }
+
+  static RequestContext of(ServerWebSocket ws) {
+    return context(ws.remoteAddress(), clientId(ws.headers().get(RequestContext.CLIENT_ID_HEADER),
+        ws.headers().get(HttpHeaders.USER_AGENT)));
+  }
+
+  private static RequestContext context(SocketAddress peer, String clientId) {
+    return RequestContext.anonymous(LISTENER, peer == null ? "" : peer.host() + ":" + peer.port(), clientId);
+  }
+
+  private static String clientId(String explicit, String userAgent) {
+    return explicit != null ? explicit : userAgent;
+  }
+}

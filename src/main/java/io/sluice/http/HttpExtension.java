@@ -1,0 +1,26 @@
+package io.sluice.http;
+
+import io.vertx.core.Future;
+import io.vertx.ext.web.Router;
+
+/**
+ * Routes a broker service adds to the HTTP listener (metrics, the dashboard, Kafka Connect's REST API): the listener
+ * mounts them on every HTTP server instance's router, before the API's catch-all error handling, tells them once it
+ * serves, and tells them before it stops serving. Broker services hand theirs to the broker's composition root,
+ * which gives them to {@link HttpListener}.
+ */
+public interface HttpExtension {
+
+  /** Mounts the extension's routes; called once per HTTP server instance, on that instance's context. */
+  void mount(Router router);
+
+  /** Called once the listener serves requests; {@code view} stays valid until it stops. */
+  default Future<Void> frontEndStarted(FrontEndView view) {
+    return Future.succeededFuture();
+  }
+
+  /** Called before the listener stops serving (work that still needs the API, such as final commits, ends here). */
+  default Future<Void> frontEndStopping() {
+    return Future.succeededFuture();
+  }
+}

@@ -1,0 +1,111 @@
+package io.sluice.http;
+
+import io.sluice.api.Listener;
+import io.sluice.api.Services;
+import io.sluice.config.BrokerConfig;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * The HTTP API as a broker listener: {@code http.instances} {@link HttpServerVerticle}s sharing one port, with the
+ * broker's limits mapped onto {@link HttpApiConfig}, over the services the broker hands every listener. Stopping it
+ * undeploys the verticles, which stop accepting and give requests in flight their grace.
+ */
+public final class HttpListener implements Listener {
+  public static final String NAME = Callers.LISTENER;
+
+  private final BrokerConfig config;
+  private final List<HttpServerVerticle> instances = new CopyOnWriteArrayList<>();
+  private final SessionCounts sessions = new SessionCounts();
+  private List<HttpExtension> extensions = List.of();
+  private Vertx vertx;
+  private String deploymentId;
+
+  public HttpListener(BrokerConfig config) {
+    this.config = config;
+  }
+
+  @Override
+  public String name() {
+    return NAME;
+  }
+
+  @Override
+  public Future<Endpoint> start(Vertx vertx, Services services) {
+    this.vertx = vertx;
+    HttpApiConfig api = apiConfig(config);
+    extensions = services.extensions().stream().filter(HttpExtension.class::isInstance)
+        .map(HttpExtension.class::cast).toList();
+    return vertx.deployVerticle(() -> {
+      HttpServerVerticle verticle = new HttpServerVerticle(services.broker(), api, services.ready(),
+          services.consumers(), sessions, extensions);
+      instances.add(verticle);
+      return verticle;
+    }, new DeploymentOptions().setInstances(config.httpInstances())).compose(id -> {
+      deploymentId = id;
+      FrontEndView view = view();
+      Future<Void> told = Future.succeededFuture();
+      for (HttpExtension e : extensions) {
+        told = told.compose(v -> e.frontEndStarted(view));
+      }
+      return told.map(v -> new Endpoint(NAME, "http", advertisedHost(), instances.get(0).actualPort()));
+    });
+  }
+
+  @Override
+  public Future<Void> stop() {
+    if (deploymentId == null) {
+      return Future.succeededFuture();
+    }
+    Future<Void> told = Future.succeededFuture();
+    for (HttpExtension e : extensions) {
+      told = told.transform(ar -> e.frontEndStopping());
+    }
+    return told.transform(ar -> vertx.undeploy(deploymentId));
+  }
+
+  private FrontEndView view() {
+    return new FrontEndView() {
+      @Override
+      public int port() {
+        return instances.get(0).actualPort();
+      }
+
+      @Override
+      public int openConnections() {
+        return instances.isEmpty() ? 0 : instances.get(0).openConnections();
+      }
+
+      @Override
+      public int webSocketSessions() {
+        return sessions.webSockets();
+      }
+
+      @Override
+      public int sseSessions() {
+        return sessions.sse();
+      }
+    };
+  }
+
+  /** The host other brokers and clients are told: the bound one, or the cluster host for a wildcard address. */
+  private String advertisedHost() {
+    String host = config.httpHost();
+    return host.equals("0.0.0.0") || host.equals("::") ? config.clusterHost() : host;
+  }
+
+  static HttpApiConfig apiConfig(BrokerConfig config) {
+    long maxWaitMs = config.fetchMaxWaitMs();
+    return HttpApiConfig.defaults(config.httpHost(), config.httpPort())
+        .withMaxBodyBytes(config.httpMaxBodyBytes())
+        .withMaxConnections(config.httpMaxConnections())
+        .withMaxRecordsPerRequest(config.httpMaxRecordsPerRequest())
+        .withWebSocketLimits(config.httpWsMaxFrameBytes(), config.httpWsMaxMessageBytes())
+        .withConnections(new ConnectionLimits(config.httpMaxConnectionsPerIp(), config.httpIdleTimeoutMs(),
+            config.httpRequestHeadTimeoutMs(), config.httpMinFreeFileDescriptors()))
+        .withFetchWait(Math.min(HttpApiConfig.DEFAULT_FETCH_WAIT_MS, maxWaitMs), maxWaitMs);
+  }
+}

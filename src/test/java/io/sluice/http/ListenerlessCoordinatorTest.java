@@ -1,0 +1,130 @@
+package io.sluice.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.sluice.api.RequestContext;
+import io.sluice.api.TopicMetadata;
+import io.sluice.broker.Broker;
+import io.sluice.broker.testing.BlockedThreadGuard;
+import io.sluice.broker.testing.TestBrokers;
+import io.sluice.broker.testing.TestClients;
+import io.sluice.config.BrokerConfig;
+import io.sluice.group.OffsetsTopic;
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Group coordination is a broker service, not part of the HTTP front end: a broker started with no listener at all
+ * still coordinates the groups whose offsets topic partition it leads, for clients connected to another broker.
+ */
+class ListenerlessCoordinatorTest {
+  @RegisterExtension
+  static final BlockedThreadGuard GUARD = new BlockedThreadGuard();
+  private static final String V2 = MediaTypes.KAFKA_V2_JSON;
+
+  @TempDir
+  Path coordinatorDir;
+  @TempDir
+  Path frontDir;
+  private Broker coordinator;
+  private Broker front;
+  private WebClient client;
+
+  @AfterEach
+  void stop() throws Exception {
+    if (client != null) {
+      client.close();
+    }
+    TestBrokers.close(front);
+    TestBrokers.close(coordinator);
+  }
+
+  @Test
+  void aBrokerWithoutListenersCoordinatesTheGroupsOfAnotherBrokersClients() throws Exception {
+    coordinator = start(Broker.builder(config(coordinatorDir, 1, Map.of())));
+    assertThat(coordinator.endpoints()).isEmpty();
+    assertThat(coordinator.httpPort()).isEqualTo(-1);
+    // The first group call creates the offsets topic; alone in the cluster, this broker leads its only partition.
+    RequestContext caller = RequestContext.anonymous("test", "", "ListenerlessCoordinatorTest");
+    await(coordinator.services().consumers().listGroups(caller));
+    await(coordinator.services().consumers().create(caller, "warm-up", new JsonObject().put("name", "w")));
+    front = start(Broker.builder(config(frontDir, 2,
+        Map.of(BrokerConfig.ZOOKEEPER_CONNECT, coordinator.zookeeperConnect()))).listener(HttpListener::new));
+    client = TestClients.web(front.httpPort());
+    await(front.awaitMetadata(s -> s.topics().containsKey(OffsetsTopic.NAME), 20_000));
+
+    var created = await(client.post("/topics").sendJsonObject(new JsonObject().put("name", "t").put("partitions", 1)
+        .put("replication_factor", 1)));
+    assertThat(created.statusCode()).as(created.bodyAsString()).isEqualTo(201);
+    JsonArray records = new JsonArray().add(new JsonObject().put("value", "a")).add(new JsonObject().put("value", "b"));
+    var produced = await(client.post("/topics/t/partitions/0").putHeader("Content-Type", MediaTypes.KAFKA_JSON_V2)
+        .sendBuffer(new JsonObject().put("records", records).toBuffer()));
+    assertThat(produced.statusCode()).as(produced.bodyAsString()).isEqualTo(200);
+
+    var instance = post("/consumers/g", new JsonObject().put("name", "c").put("format", "json")
+        .put("auto.offset.reset", "earliest").put("auto.commit.enable", "false"));
+    assertThat(instance.statusCode()).as(instance.bodyAsString()).isEqualTo(200);
+    String base = "/consumers/g/instances/c";
+    assertThat(post(base + "/subscription", new JsonObject().put("topics", new JsonArray().add("t"))).statusCode())
+        .isEqualTo(204);
+    JsonArray polled = new JsonArray();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (polled.size() < 2 && System.nanoTime() < deadline) {
+      var r = await(client.get(base + "/records?timeout=500").putHeader("Accept", MediaTypes.KAFKA_JSON_V2).send());
+      assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(200);
+      r.bodyAsJsonArray().forEach(polled::add);
+    }
+    assertThat(polled.stream().map(o -> ((JsonObject) o).getString("value"))).containsExactly("a", "b");
+    assertThat(post(base + "/offsets", null).statusCode()).isEqualTo(204);
+
+    var group = await(client.get("/consumer-groups/g").putHeader("Accept", MediaTypes.KAFKA_JSON_V2).send());
+    assertThat(group.statusCode()).as(group.bodyAsString()).isEqualTo(200);
+    assertThat(group.bodyAsJsonObject().getJsonArray("members")).hasSize(1);
+    var lags = await(client.get("/consumer-groups/g/lags").putHeader("Accept", MediaTypes.KAFKA_JSON_V2).send());
+    assertThat(lags.bodyAsJsonArray().getJsonObject(0).getLong("next_offset")).isEqualTo(2L);
+
+    // Every call above was served by the listenerless broker: it leads the one offsets topic partition.
+    TopicMetadata offsets = await(front.service().describeTopic(RequestContext.SELF, OffsetsTopic.NAME));
+    assertThat(offsets.partitions()).singleElement().satisfies(p -> assertThat(p.leader()).isEqualTo(1));
+  }
+
+  private HttpResponse<Buffer> post(String path, JsonObject body) {
+    var req = client.post(path).putHeader("Content-Type", V2);
+    return await(body == null ? req.send() : req.sendBuffer(body.toBuffer()));
+  }
+
+  private static BrokerConfig config(Path dir, int id, Map<String, Object> extra) {
+    Map<String, Object> cfg = new HashMap<>(Map.of(BrokerConfig.BROKER_ID, id,
+        BrokerConfig.OFFSETS_TOPIC_NUM_PARTITIONS, 1, BrokerConfig.OFFSETS_TOPIC_REPLICATION_FACTOR, 1,
+        BrokerConfig.GROUP_MIN_SESSION_TIMEOUT_MS, 500, BrokerConfig.HTTP_INSTANCES, 1));
+    cfg.putAll(extra);
+    return TestBrokers.config(dir, cfg);
+  }
+
+  private static Broker start(Broker.Builder builder) throws Exception {
+    Broker b = builder.vertxOptions(BlockedThreadGuard::testOptions).start()
+        .await(TestBrokers.START_TIMEOUT_S, TimeUnit.SECONDS);
+    GUARD.watch(b.vertx());
+    return b;
+  }
+
+  private static <T> T await(Future<T> f) {
+    try {
+      return f.await(30, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new AssertionError("future failed or timed out", e);
+    }
+  }
+}
