@@ -97,6 +97,14 @@ public final class BrokerConfig {
   public static final String CONNECT_ENABLED = "connect.enabled";
   public static final String PLUGIN_PATH = "plugin.path";
   public static final String CONNECT_TOPICS_REPLICATION_FACTOR = "connect.topics.replication.factor";
+  public static final String STREAMS_ENABLED = "streams.enabled";
+  public static final String STREAMS_MAX_DEFINITIONS = "streams.max.definitions";
+  public static final String STREAMS_MAX_STEPS = "streams.max.steps";
+  public static final String STREAMS_MAX_EXPRESSION_LENGTH = "streams.max.expression.length";
+  public static final String STREAMS_MAX_EXPRESSION_ITERATIONS = "streams.max.expression.iterations";
+  public static final String STREAMS_MAX_OUTPUTS_PER_RECORD = "streams.max.outputs.per.record";
+  public static final String STREAMS_COMMIT_INTERVAL_MS = "streams.commit.interval.ms";
+  public static final String STREAMS_WORKER_THREADS = "streams.worker.threads";
 
   private static final long WEEK_MS = 7L * 24 * 3600 * 1000;
 
@@ -193,7 +201,18 @@ public final class BrokerConfig {
       stringKey(PLUGIN_PATH, "", "comma-separated directories of connector plugins (each entry a jar or a"
           + " directory of jars, loaded in its own class loader)"),
       intKey(CONNECT_TOPICS_REPLICATION_FACTOR, -1, -1, Short.MAX_VALUE, "replication factor of __connect_configs,"
-          + " __connect_status and __connect_offsets; -1 takes min(3, live brokers)"));
+          + " __connect_status and __connect_offsets; -1 takes min(3, live brokers)"),
+      boolKey(STREAMS_ENABLED, true, "run the streams service (POST /streams) in this broker"),
+      intKey(STREAMS_MAX_DEFINITIONS, 100, 1, 100_000, "stream definitions per cluster at most"),
+      intKey(STREAMS_MAX_STEPS, 64, 1, 10_000, "steps per stream definition at most, branches' steps included"),
+      intKey(STREAMS_MAX_EXPRESSION_LENGTH, 4_096, 1, 1_000_000, "characters per stream expression at most"),
+      intKey(STREAMS_MAX_EXPRESSION_ITERATIONS, 1_000, 0, 1_000_000, "iterations of one comprehension (map,"
+          + " filter, all, exists) in a stream expression at most: the expression's cost limit"),
+      intKey(STREAMS_MAX_OUTPUTS_PER_RECORD, 1_000, 1, 65_535, "output records one input record may make at most"
+          + " (flat_map, branches); more is a processing error of that record"),
+      longKey(STREAMS_COMMIT_INTERVAL_MS, 1_000L, 10, "how often a stream task records its input position and"
+          + " status in ZooKeeper"),
+      intKey(STREAMS_WORKER_THREADS, 2, 1, 256, "threads of the sluice-streams pool that evaluates expressions"));
 
   private static final Map<String, ConfigKey> BY_NAME;
 

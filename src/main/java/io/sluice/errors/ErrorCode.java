@@ -90,7 +90,15 @@ public enum ErrorCode {
   /** Sluice's own: offsets can be read or changed only on a connector in the STOPPED state (Kafka's 400). */
   CONNECTOR_NOT_STOPPED(10_017, 400, false),
   /** Sluice's own: no connector plugin of that class name or alias. */
-  CONNECTOR_PLUGIN_NOT_FOUND(10_018, 404, false);
+  CONNECTOR_PLUGIN_NOT_FOUND(10_018, 404, false),
+  /** Sluice's own: no stream of that name. */
+  STREAM_NOT_FOUND(10_019, 404, false),
+  /** Sluice's own: a stream of that name already exists. */
+  STREAM_ALREADY_EXISTS(10_020, 409, false),
+  /** Sluice's own: a stream definition that does not parse or compile; the message names the step and position. */
+  INVALID_STREAM_DEFINITION(10_021, 400, false),
+  /** Sluice's own: a configured streams limit (definitions per cluster) would be exceeded. */
+  STREAM_LIMIT_EXCEEDED(10_022, 400, false);
 
   private final int code;
   private final int httpStatus;

@@ -1,0 +1,256 @@
+package io.sluice.streams;
+
+import io.sluice.broker.TopicNames;
+import io.sluice.streams.Expressions.Expression;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * Parses and compiles a definition ({@link StreamDefinition} shows the shape). Every error is an
+ * INVALID_STREAM_DEFINITION naming the field or step ("steps[1].map.value") and, for expressions, the line and column:
+ * a definition that does not compile is never stored.
+ */
+public final class DefinitionParser {
+  private static final Pattern NAME = Pattern.compile("[a-zA-Z0-9._-]{1,200}");
+  private static final Set<String> TOP_LEVEL = Set.of("name", "inputs", "key_format", "value_format", "on_error",
+      "guarantee", "start", "dead_letter_topic", "steps");
+
+  private final Expressions expressions;
+  private final StreamDefinition.Limits limits;
+
+  public DefinitionParser(Expressions expressions, StreamDefinition.Limits limits) {
+    this.expressions = expressions;
+    this.limits = limits;
+  }
+
+  /** Parses {@code json}; {@code pathName}, when not null, must equal its name (PUT /streams/{name}). */
+  public StreamDefinition parse(JsonObject json, String pathName) {
+    for (String field : json.fieldNames()) {
+      if (!TOP_LEVEL.contains(field)) {
+        throw invalid(field + ": unknown field; a definition has " + new java.util.TreeSet<>(TOP_LEVEL));
+      }
+    }
+    String name = string(json, "name", true);
+    if (!NAME.matcher(name).matches()) {
+      throw invalid("name: '" + name + "' must be 1 to 200 of a-z A-Z 0-9 . _ -");
+    }
+    if (pathName != null && !pathName.equals(name)) {
+      throw invalid("name: '" + name + "' differs from the stream named in the path, '" + pathName + "'");
+    }
+    Set<String> inputs = new LinkedHashSet<>(topics("inputs", json.getValue("inputs")));
+    Format key = orDefault(Format.parse("key_format", json.getValue("key_format")), Format.STRING);
+    Format value = orDefault(Format.parse("value_format", json.getValue("value_format")), Format.JSON);
+    boolean fail = choice(json, "on_error", "dead_letter", "fail").equals("fail");
+    boolean exactlyOnce = choice(json, "guarantee", "exactly_once", "at_least_once").equals("exactly_once");
+    boolean latest = choice(json, "start", "earliest", "latest").equals("latest");
+    String dlq = json.containsKey("dead_letter_topic") ? topic("dead_letter_topic", json.getValue("dead_letter_topic"))
+        : StreamDefinition.defaultDeadLetterTopic(name);
+    Object stepsJson = json.getValue("steps");
+    if (!(stepsJson instanceof JsonArray steps) || steps.isEmpty()) {
+      throw invalid("steps: a non-empty array of steps is required");
+    }
+    Context ctx = new Context(inputs);
+    List<Step> parsed = steps(ctx, "steps", steps, true);
+    if (ctx.count > limits.maxSteps()) {
+      throw invalid("steps: " + ctx.count + " steps, more than the " + limits.maxSteps()
+          + " allowed (streams.max.steps)");
+    }
+    if (inputs.isEmpty()) {
+      throw invalid("inputs: at least one input topic is required");
+    }
+    if (inputs.contains(dlq) || !java.util.Collections.disjoint(inputs, ctx.outputs)) {
+      throw invalid("inputs: a stream may not read a topic it writes to (its outputs and dead-letter topic)");
+    }
+    Set<String> outputs = new LinkedHashSet<>(ctx.outputs);
+    outputs.add(dlq);
+    return new StreamDefinition(name, List.copyOf(inputs), key, value, fail, exactlyOnce, latest, dlq,
+        List.copyOf(parsed), Set.copyOf(outputs), json.copy());
+  }
+
+  /** What parsing collects across nested step lists. */
+  private static final class Context {
+    final Set<String> inputs;
+    final Set<String> outputs = new LinkedHashSet<>();
+    int count;
+
+    Context(Set<String> inputs) {
+      this.inputs = inputs;
+    }
+  }
+
+  private List<Step> steps(Context ctx, String where, JsonArray array, boolean topLevel) {
+    List<Step> out = new ArrayList<>();
+    for (int i = 0; i < array.size(); i++) {
+      String at = where + "[" + i + "]";
+      if (!(array.getValue(i) instanceof JsonObject o) || o.size() != 1) {
+        throw invalid(at + ": a step is an object with one key naming its kind (filter, map, flat_map, select_key,"
+            + " branch, merge, to)");
+      }
+      ctx.count++;
+      String kind = o.fieldNames().iterator().next();
+      Object body = o.getValue(kind);
+      if (kind.equals("merge")) {
+        if (!topLevel) {
+          throw invalid(at + ".merge: merge adds inputs to the stream, so it belongs to the top-level steps");
+        }
+        ctx.inputs.addAll(topics(at + ".merge", body));
+        continue;
+      }
+      Step step = step(ctx, at + "." + kind, kind, body);
+      boolean last = i == array.size() - 1;
+      if (step instanceof Step.To && !last) {
+        throw invalid(at + ".to: 'to' ends its list of steps; nothing may follow it");
+      }
+      if (last && !(step instanceof Step.To) && !(step instanceof Step.Branch)) {
+        throw invalid(at + "." + kind + ": a list of steps must end in a 'to' or a 'branch'");
+      }
+      out.add(step);
+    }
+    if (out.isEmpty() && topLevel) {
+      throw invalid(where + ": the steps must end in a 'to' or a 'branch'");
+    }
+    return out;
+  }
+
+  private Step step(Context ctx, String at, String kind, Object body) {
+    switch (kind) {
+      case "filter":
+        return new Step.Filter(at, expr(at, body));
+      case "select_key":
+        return new Step.SelectKey(at, expr(at, body));
+      case "flat_map":
+        return new Step.FlatMap(at, expr(at, body));
+      case "map":
+        return map(at, body);
+      case "branch":
+        return branch(ctx, at, body);
+      case "to":
+        return to(ctx, at, body);
+      default:
+        throw invalid(at + ": unknown step kind '" + kind + "'; one of filter, map, flat_map, select_key, branch,"
+            + " merge, to");
+    }
+  }
+
+  private Step map(String at, Object body) {
+    if (!(body instanceof JsonObject m) || m.isEmpty()) {
+      throw invalid(at + ": an object with any of key, value, headers, timestamp (expressions)");
+    }
+    for (String f : m.fieldNames()) {
+      if (!Set.of("key", "value", "headers", "timestamp").contains(f)) {
+        throw invalid(at + "." + f + ": unknown field; map takes key, value, headers, timestamp");
+      }
+    }
+    return new Step.MapStep(at, optExpr(at + ".key", m.getValue("key")), optExpr(at + ".value", m.getValue("value")),
+        optExpr(at + ".headers", m.getValue("headers")), optExpr(at + ".timestamp", m.getValue("timestamp")));
+  }
+
+  private Step branch(Context ctx, String at, Object body) {
+    if (!(body instanceof JsonArray arms) || arms.isEmpty()) {
+      throw invalid(at + ": a non-empty array of {\"when\": \"<expression>\", \"steps\": [...]}, the last may omit"
+          + " when (the default)");
+    }
+    List<Step.Arm> out = new ArrayList<>();
+    for (int i = 0; i < arms.size(); i++) {
+      String armAt = at + "[" + i + "]";
+      if (!(arms.getValue(i) instanceof JsonObject arm) || !(arm.getValue("steps") instanceof JsonArray steps)) {
+        throw invalid(armAt + ": an object with \"steps\" (an array) and, but for a default, \"when\"");
+      }
+      for (String f : arm.fieldNames()) {
+        if (!f.equals("when") && !f.equals("steps")) {
+          throw invalid(armAt + "." + f + ": unknown field; a branch arm has when and steps");
+        }
+      }
+      Expression when = optExpr(armAt + ".when", arm.getValue("when"));
+      if (when == null && i != arms.size() - 1) {
+        throw invalid(armAt + ": only the last arm may omit 'when' (it is the default)");
+      }
+      out.add(new Step.Arm(when, steps(ctx, armAt + ".steps", steps, false)));
+    }
+    return new Step.Branch(at, List.copyOf(out));
+  }
+
+  private Step to(Context ctx, String at, Object body) {
+    String topic;
+    Expression partition = null;
+    if (body instanceof String) {
+      topic = topic(at, body);
+    } else if (body instanceof JsonObject o && o.getValue("topic") instanceof String) {
+      for (String f : o.fieldNames()) {
+        if (!f.equals("topic") && !f.equals("partition")) {
+          throw invalid(at + "." + f + ": unknown field; to takes topic and partition");
+        }
+      }
+      topic = topic(at + ".topic", o.getValue("topic"));
+      partition = optExpr(at + ".partition", o.getValue("partition"));
+    } else {
+      throw invalid(at + ": a topic name, or {\"topic\": \"...\", \"partition\": \"<expression>\"}");
+    }
+    ctx.outputs.add(topic);
+    return new Step.To(at, topic, partition);
+  }
+
+  private Expression expr(String at, Object body) {
+    if (!(body instanceof String s) || s.isBlank()) {
+      throw invalid(at + ": an expression (a string) is required");
+    }
+    return expressions.compile(at, s);
+  }
+
+  private Expression optExpr(String at, Object body) {
+    return body == null ? null : expr(at, body);
+  }
+
+  private static List<String> topics(String at, Object value) {
+    if (!(value instanceof JsonArray a) || a.isEmpty()) {
+      throw invalid(at + ": a non-empty array of topic names is required");
+    }
+    List<String> out = new ArrayList<>();
+    for (int i = 0; i < a.size(); i++) {
+      out.add(topic(at + "[" + i + "]", a.getValue(i)));
+    }
+    return out;
+  }
+
+  private static String topic(String at, Object value) {
+    if (!(value instanceof String s) || !TopicNames.isValid(s)) {
+      throw invalid(at + ": '" + value + "' is not a valid topic name");
+    }
+    return s;
+  }
+
+  private static String string(JsonObject json, String field, boolean required) {
+    Object v = json.getValue(field);
+    if (v == null && !required) {
+      return null;
+    }
+    if (!(v instanceof String s)) {
+      throw invalid(field + ": a string is required");
+    }
+    return s;
+  }
+
+  private static String choice(JsonObject json, String field, String dflt, String other) {
+    String v = string(json, field, false);
+    if (v == null) {
+      return dflt;
+    }
+    if (!v.equals(dflt) && !v.equals(other)) {
+      throw invalid(field + ": must be " + dflt + " or " + other + ", not " + v);
+    }
+    return v;
+  }
+
+  private static <T> T orDefault(T v, T dflt) {
+    return v == null ? dflt : v;
+  }
+
+  private static io.sluice.errors.SluiceException invalid(String message) {
+    return Expressions.invalid(message);
+  }
+}

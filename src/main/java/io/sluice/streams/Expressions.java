@@ -1,0 +1,127 @@
+package io.sluice.streams;
+
+import dev.cel.bundle.Cel;
+import dev.cel.bundle.CelFactory;
+import dev.cel.common.CelAbstractSyntaxTree;
+import dev.cel.common.CelFunctionDecl;
+import dev.cel.common.CelIssue;
+import dev.cel.common.CelOptions;
+import dev.cel.common.CelOverloadDecl;
+import dev.cel.common.CelValidationException;
+import dev.cel.common.types.MapType;
+import dev.cel.common.types.SimpleType;
+import dev.cel.parser.CelStandardMacro;
+import dev.cel.runtime.CelEvaluationException;
+import dev.cel.runtime.CelFunctionBinding;
+import dev.cel.runtime.CelRuntime;
+import io.sluice.errors.ErrorCode;
+import io.sluice.errors.SluiceException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BinaryOperator;
+
+/**
+ * The streams' expression language: CEL (not Turing-complete, no side effects, only the functions registered here,
+ * linear-time RE2 regexes), compiled and type-checked once when a definition is submitted.
+ *
+ * <p>Variables: {@code key} and {@code value} (dyn: what the stream's formats decode), {@code headers}
+ * (map of string to string), {@code timestamp} (int, epoch milliseconds: the record's time, never the wall clock, so
+ * processing replays identically), {@code topic}, {@code partition}, {@code offset}.
+ *
+ * <p>JSON numbers: integers become CEL ints, others doubles. CEL has no implicit int/double arithmetic, so the
+ * mixed overloads of {@code + - * /} are registered here and numeric comparisons are heterogeneous: {@code
+ * value.qty * value.price} and {@code value.qty >= 10} work whatever the JSON wrote. No clock or random function
+ * exists. Thread-safe: a compiled {@link CelRuntime.Program} is immutable.
+ */
+public final class Expressions {
+  public static final List<String> VARIABLES = List.of("key", "value", "headers", "timestamp", "topic", "partition",
+      "offset");
+
+  private final Cel cel;
+  private final int maxLength;
+
+  public Expressions(int maxLength, int maxIterations) {
+    this.maxLength = maxLength;
+    CelOptions options = CelOptions.current()
+        .enableHeterogeneousNumericComparisons(true)
+        .comprehensionMaxIterations(maxIterations)
+        .maxExpressionCodePointSize(maxLength)
+        .build();
+    this.cel = CelFactory.standardCelBuilder()
+        .setOptions(options)
+        .setStandardMacros(CelStandardMacro.STANDARD_MACROS)
+        .addVar("key", SimpleType.DYN)
+        .addVar("value", SimpleType.DYN)
+        .addVar("headers", MapType.create(SimpleType.STRING, SimpleType.STRING))
+        .addVar("timestamp", SimpleType.INT)
+        .addVar("topic", SimpleType.STRING)
+        .addVar("partition", SimpleType.INT)
+        .addVar("offset", SimpleType.INT)
+        .addFunctionDeclarations(mixed("_+_", "add"), mixed("_-_", "subtract"), mixed("_*_", "multiply"),
+            mixed("_/_", "divide"))
+        .addFunctionBindings(bindings("add", Double::sum))
+        .addFunctionBindings(bindings("subtract", (a, b) -> a - b))
+        .addFunctionBindings(bindings("multiply", (a, b) -> a * b))
+        .addFunctionBindings(bindings("divide", (a, b) -> a / b))
+        .build();
+  }
+
+  private static CelFunctionDecl mixed(String function, String name) {
+    return CelFunctionDecl.newFunctionDeclaration(function,
+        CelOverloadDecl.newGlobalOverload(name + "_int64_double", SimpleType.DOUBLE, SimpleType.INT, SimpleType.DOUBLE),
+        CelOverloadDecl.newGlobalOverload(name + "_double_int64", SimpleType.DOUBLE, SimpleType.DOUBLE, SimpleType.INT));
+  }
+
+  private static List<CelFunctionBinding> bindings(String name, BinaryOperator<Double> op) {
+    List<CelFunctionBinding> out = new ArrayList<>();
+    out.add(CelFunctionBinding.from(name + "_int64_double", Long.class, Double.class,
+        (a, b) -> op.apply(a.doubleValue(), b)));
+    out.add(CelFunctionBinding.from(name + "_double_int64", Double.class, Long.class,
+        (a, b) -> op.apply(a, b.doubleValue())));
+    return out;
+  }
+
+  /**
+   * Compiles {@code source}; {@code where} names the step ("steps[1].map.value") in the error, which also gives the
+   * line and column.
+   *
+   * @throws SluiceException INVALID_STREAM_DEFINITION for a syntax or type error, or an expression too long
+   */
+  public Expression compile(String where, String source) {
+    if (source.length() > maxLength) {
+      throw invalid(where + ": the expression has " + source.length() + " characters, more than the "
+          + maxLength + " allowed (streams.max.expression.length)");
+    }
+    try {
+      CelAbstractSyntaxTree ast = cel.compile(source).getAst();
+      return new Expression(where, source, cel.createProgram(ast));
+    } catch (CelValidationException e) {
+      CelIssue first = e.getErrors().get(0);
+      int line = first.getSourceLocation().getLine();
+      int column = first.getSourceLocation().getColumn() + 1;
+      throw invalid(where + ": " + first.getMessage() + " at line " + line + ", column " + column + " of '"
+          + source + "'");
+    } catch (Exception e) {
+      throw invalid(where + ": " + e.getMessage());
+    }
+  }
+
+  static SluiceException invalid(String message) {
+    return new SluiceException(ErrorCode.INVALID_STREAM_DEFINITION, message);
+  }
+
+  /** A compiled expression with the step it belongs to. Thread-safe. */
+  public record Expression(String where, String source, CelRuntime.Program program) {
+    /** Evaluates over {@code vars}; a failure names the step. */
+    public Object eval(Map<String, ?> vars) throws ProcessingException {
+      try {
+        return program.eval(vars);
+      } catch (CelEvaluationException e) {
+        throw new ProcessingException(where, e.getMessage());
+      } catch (RuntimeException e) {
+        throw new ProcessingException(where, String.valueOf(e.getMessage()));
+      }
+    }
+  }
+}

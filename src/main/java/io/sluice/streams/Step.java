@@ -1,0 +1,41 @@
+package io.sluice.streams;
+
+import io.sluice.streams.Expressions.Expression;
+import java.util.List;
+
+/**
+ * One compiled step of a stream definition. {@code where} names it as the user wrote it ("steps[2].branch[0]"), for
+ * errors, dead-letter headers and preview.
+ */
+public sealed interface Step {
+  String where();
+
+  /** Keeps a record when the predicate is true. */
+  record Filter(String where, Expression predicate) implements Step {
+  }
+
+  /** A new key, value, headers and timestamp, each optional (absent: unchanged). */
+  record MapStep(String where, Expression key, Expression value, Expression headers, Expression timestamp)
+      implements Step {
+  }
+
+  /** One record to zero or more: the expression gives a list, each element a record's new value. */
+  record FlatMap(String where, Expression values) implements Step {
+  }
+
+  /** A new key. */
+  record SelectKey(String where, Expression key) implements Step {
+  }
+
+  /** The first arm whose {@code when} holds takes the record (an arm without one is the default). */
+  record Branch(String where, List<Arm> arms) implements Step {
+  }
+
+  /** A branch's arm: its condition (null for the default) and its own steps. */
+  record Arm(Expression when, List<Step> steps) {
+  }
+
+  /** Writes to a topic: partition by the key with Kafka's partitioner, or by an expression. */
+  record To(String where, String topic, Expression partition) implements Step {
+  }
+}
