@@ -23,6 +23,7 @@ import io.sluice.broker.spi.BrokerComponent;
 import io.sluice.consumer.GroupCoordination;
 import io.sluice.config.BrokerConfig;
 import io.sluice.connect.ConnectService;
+import io.sluice.streams.StreamsService;
 import io.sluice.metrics.MetricsService;
 import io.sluice.api.TopicPartition;
 import io.sluice.errors.ErrorCode;
@@ -235,7 +236,7 @@ public final class Broker {
    * The broker services, in start order (stopped in reverse). The group coordinator comes first: it provides the
    * consumer service every listener and later component is handed. To add a broker service, add its factory here.
    */
-  private static final List<BrokerComponent.Factory> COMPONENTS = List.of();
+  private static final List<BrokerComponent.Factory> COMPONENTS = List.of(StreamsService::new);
 
   /** Metrics and the dashboard: listeners get the metered service and mount their routes. */
   private Future<Void> startMetrics() {

@@ -98,7 +98,9 @@ public enum ErrorCode {
   /** Sluice's own: a stream definition that does not parse or compile; the message names the step and position. */
   INVALID_STREAM_DEFINITION(10_021, 400, false),
   /** Sluice's own: a configured streams limit (definitions per cluster) would be exceeded. */
-  STREAM_LIMIT_EXCEEDED(10_022, 400, false);
+  STREAM_LIMIT_EXCEEDED(10_022, 400, false),
+  /** Sluice's own: the stream changed while this request changed it; retry. */
+  STREAM_UPDATE_CONFLICT(10_023, 409, true);
 
   private final int code;
   private final int httpStatus;

@@ -1,0 +1,221 @@
+package io.sluice.streams;
+
+import io.sluice.api.FetchRequest;
+import io.sluice.api.TopicMetadata;
+import io.sluice.api.TopicPartition;
+import io.sluice.errors.ErrorCode;
+import io.sluice.errors.SluiceException;
+import io.sluice.record.Header;
+import io.sluice.record.Record;
+import io.sluice.record.RecordBatch;
+import io.sluice.record.RecordBatches;
+import io.vertx.core.Future;
+import io.vertx.core.json.Json;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code POST /streams/preview}: runs a definition over records given inline ({@code "records"}) or over the last N
+ * records of each input partition ({@code "last": N}) and answers, per input record, what each step emitted, the
+ * outputs, or the error that would send it to the dead-letter topic. Writes nothing. Request:
+ *
+ * <pre>
+ * {"definition": {...}, "records": [{"key": .., "value": .., "headers": {..}, "timestamp": n, "topic": "..",
+ *  "partition": n}]}      or      {"definition": {...}, "last": 10}
+ * </pre>
+ *
+ * Keys and values are JSON values for the json format, strings for string, base64 strings for bytes; answered the
+ * same way.
+ */
+final class StreamPreview {
+  static final int MAX_RECORDS = 1_000;
+
+  private final StreamsService service;
+
+  StreamPreview(StreamsService service) {
+    this.service = service;
+  }
+
+  Future<JsonObject> run(JsonObject body) {
+    if (!(body.getValue("definition") instanceof JsonObject defJson)) {
+      throw new SluiceException(ErrorCode.INVALID_REQUEST, "definition: a stream definition object is required");
+    }
+    // Compiling type-checks every expression in a fresh CEL environment: worker work.
+    return service.blocking(() -> service.parser().parse(defJson, null)).compose(d -> run(d, body));
+  }
+
+  private Future<JsonObject> run(StreamDefinition d, JsonObject body) {
+    Future<List<Input>> inputs;
+    if (body.getValue("records") instanceof JsonArray records) {
+      try {
+        inputs = Future.succeededFuture(inline(d, records));
+      } catch (ClassCastException e) {
+        return Future.failedFuture(new SluiceException(ErrorCode.INVALID_REQUEST, "records: topic must be a string,"
+            + " partition and timestamp numbers, headers an object"));
+      }
+    } else if (body.getValue("last") instanceof Number n && n.intValue() > 0 && n.intValue() <= MAX_RECORDS) {
+      inputs = last(d, n.intValue());
+    } else {
+      throw new SluiceException(ErrorCode.INVALID_REQUEST, "records (an array) or last (1 to " + MAX_RECORDS
+          + ") is required");
+    }
+    return inputs.compose(in -> partitionCounts(d).compose(counts -> service.blocking(() -> preview(d, in,
+        counts))));
+  }
+
+  private record Input(String topic, int partition, Record record) {
+  }
+
+  private List<Input> inline(StreamDefinition d, JsonArray records) {
+    if (records.size() > MAX_RECORDS) {
+      throw new SluiceException(ErrorCode.INVALID_REQUEST, "records: at most " + MAX_RECORDS);
+    }
+    List<Input> out = new ArrayList<>();
+    for (int i = 0; i < records.size(); i++) {
+      if (!(records.getValue(i) instanceof JsonObject r)) {
+        throw new SluiceException(ErrorCode.INVALID_REQUEST, "records[" + i + "]: an object is required");
+      }
+      List<Header> headers = new ArrayList<>();
+      r.getJsonObject("headers", new JsonObject()).forEach(e -> headers.add(Header.of(e.getKey(),
+          String.valueOf(e.getValue()))));
+      Object ts = r.getValue("timestamp", 0L);
+      Record rec = new Record(i, ts instanceof Number n ? n.longValue() : 0L,
+          toBytes(d.keyFormat(), "records[" + i + "].key", r.getValue("key")),
+          toBytes(d.valueFormat(), "records[" + i + "].value", r.getValue("value")), headers);
+      out.add(new Input(r.getString("topic", d.inputs().get(0)), r.getInteger("partition", 0), rec));
+    }
+    return out;
+  }
+
+  private static byte[] toBytes(Format f, String where, Object v) {
+    if (v == null) {
+      return null;
+    }
+    switch (f) {
+      case JSON:
+        return Json.encode(v).getBytes(StandardCharsets.UTF_8);
+      case STRING:
+        return (v instanceof String s ? s : Json.encode(v)).getBytes(StandardCharsets.UTF_8);
+      default:
+        try {
+          return Base64.getDecoder().decode(String.valueOf(v));
+        } catch (IllegalArgumentException e) {
+          throw new SluiceException(ErrorCode.INVALID_REQUEST, where + ": base64 is required for the bytes format");
+        }
+    }
+  }
+
+  private static Object fromBytes(Format f, byte[] b) {
+    if (b == null) {
+      return null;
+    }
+    switch (f) {
+      case JSON:
+        try {
+          return Json.decodeValue(new String(b, StandardCharsets.UTF_8));
+        } catch (RuntimeException e) {
+          return new String(b, StandardCharsets.UTF_8);
+        }
+      case STRING:
+        return new String(b, StandardCharsets.UTF_8);
+      default:
+        return Base64.getEncoder().encodeToString(b);
+    }
+  }
+
+  private Future<List<Input>> last(StreamDefinition d, int n) {
+    List<Future<List<Input>>> parts = new ArrayList<>();
+    for (String topic : d.inputs()) {
+      parts.add(service.cluster().describeTopic(service.caller(), topic).compose(md -> {
+        List<Future<List<Input>>> each = new ArrayList<>();
+        for (int p = 0; p < md.partitionCount(); p++) {
+          each.add(lastOf(new TopicPartition(topic, p), n));
+        }
+        return Future.all(each).map(f -> {
+          List<Input> out = new ArrayList<>();
+          each.forEach(e -> out.addAll(e.result()));
+          return out;
+        });
+      }));
+    }
+    return Future.all(parts).map(f -> {
+      List<Input> out = new ArrayList<>();
+      parts.forEach(e -> out.addAll(e.result()));
+      return out;
+    });
+  }
+
+  private Future<List<Input>> lastOf(TopicPartition tp, int n) {
+    return service.cluster().offsets(service.caller(), tp).compose(r -> {
+      long from = Math.max(r.beginningOffset(), r.endOffset() - n);
+      if (from >= r.endOffset()) {
+        return Future.succeededFuture(List.of());
+      }
+      return service.cluster().fetch(service.caller(), new FetchRequest(tp, from, 4 << 20, 1, 0))
+          .compose(fr -> service.blocking(() -> {
+            List<Input> out = new ArrayList<>();
+            for (RecordBatch b : RecordBatches.split(fr.batches().readBytes())) {
+              for (Record rec : b.records()) {
+                if (rec.offset() >= from && rec.offset() < r.endOffset()) {
+                  out.add(new Input(tp.topic(), tp.partition(), rec));
+                }
+              }
+            }
+            return out;
+          }));
+    });
+  }
+
+  private Future<Map<String, Integer>> partitionCounts(StreamDefinition d) {
+    Map<String, Integer> counts = new HashMap<>();
+    List<Future<TopicMetadata>> all = new ArrayList<>();
+    for (String t : d.outputTopics()) {
+      all.add(service.cluster().describeTopic(service.caller(), t).onSuccess(md -> counts.put(t,
+          md.partitionCount())).recover(e -> Future.succeededFuture()));
+    }
+    return Future.all(all).map(v -> counts);
+  }
+
+  private JsonObject preview(StreamDefinition d, List<Input> inputs, Map<String, Integer> counts) {
+    Processor processor = new Processor(d, service.maxOutputsPerRecord());
+    JsonArray out = new JsonArray();
+    for (Input in : inputs) {
+      JsonArray steps = new JsonArray();
+      JsonObject one = new JsonObject().put("input", new JsonObject().put("topic", in.topic())
+          .put("partition", in.partition()).put("offset", in.record().offset())
+          .put("key", fromBytes(d.keyFormat(), in.record().key()))
+          .put("value", fromBytes(d.valueFormat(), in.record().value())));
+      try {
+        List<Processor.Output> outputs = processor.process(in.topic(), in.partition(), in.record(),
+            t -> counts.getOrDefault(t, 1), (where, o) -> steps.add(render(d, o).put("step", where)));
+        JsonArray os = new JsonArray();
+        outputs.forEach(o -> os.add(render(d, o)));
+        one.put("steps", steps).put("outputs", os);
+      } catch (ProcessingException e) {
+        one.put("steps", steps).put("outputs", new JsonArray()).put("error", new JsonObject()
+            .put("step", e.step()).put("message", e.getMessage()).put("dead_letter_topic",
+                d.failOnError() ? null : d.deadLetterTopic()));
+      }
+      out.add(one);
+    }
+    return new JsonObject().put("records", out);
+  }
+
+  private static JsonObject render(StreamDefinition d, Processor.Output o) {
+    JsonObject headers = new JsonObject();
+    o.headers().forEach(h -> headers.put(h.key(), h.value() == null ? null
+        : new String(h.value(), StandardCharsets.UTF_8)));
+    JsonObject r = new JsonObject();
+    if (o.topic() != null) {
+      r.put("topic", o.topic()).put("partition", o.partition());
+    }
+    return r.put("key", fromBytes(d.keyFormat(), o.key())).put("value", fromBytes(d.valueFormat(), o.value()))
+        .put("headers", headers).put("timestamp", o.timestamp());
+  }
+}

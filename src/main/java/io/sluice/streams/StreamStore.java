@@ -1,0 +1,214 @@
+package io.sluice.streams;
+
+import io.sluice.errors.ErrorCode;
+import io.sluice.errors.SluiceException;
+import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.zookeeper.CreateMode;
+import org.apache.zookeeper.KeeperException;
+import org.apache.zookeeper.data.Stat;
+
+/**
+ * The streams' durable state, in ZooKeeper (Sluice's namespace), which every broker reads:
+ *
+ * <pre>
+ * /streams/definitions/&lt;name&gt;            {"definition": {...}, "version": n, "paused": bool, "restarts": n}
+ * /streams/tasks/&lt;name&gt;/&lt;topic&gt;-&lt;p&gt;      a task's checkpoint and status ({@link TaskState})
+ * /streams/owners/&lt;name&gt;/&lt;topic&gt;-&lt;p&gt;     ephemeral: the broker running the task
+ * </pre>
+ *
+ * A definition changes only by a conditional write on the znode's version, so two PUTs never both win. Blocking:
+ * call from a worker thread.
+ */
+final class StreamStore {
+  static final String DEFINITIONS = "/streams/definitions";
+  static final String TASKS = "/streams/tasks";
+  static final String OWNERS = "/streams/owners";
+
+  private final CuratorFramework zk;
+
+  StreamStore(CuratorFramework zk) {
+    this.zk = zk;
+  }
+
+  /** A stored definition with its ZooKeeper version (for conditional writes). */
+  record Stored(String name, JsonObject record, int zkVersion) {
+    JsonObject definition() {
+      return record.getJsonObject("definition");
+    }
+
+    long version() {
+      return record.getLong("version");
+    }
+
+    boolean paused() {
+      return record.getBoolean("paused", false);
+    }
+
+    long restarts() {
+      return record.getLong("restarts", 0L);
+    }
+  }
+
+  List<String> names() throws Exception {
+    try {
+      List<String> names = new ArrayList<>(zk.getChildren().forPath(DEFINITIONS));
+      names.sort(null);
+      return names;
+    } catch (KeeperException.NoNodeException e) {
+      return List.of();
+    }
+  }
+
+  Stored get(String name) throws Exception {
+    Stat stat = new Stat();
+    try {
+      byte[] data = zk.getData().storingStatIn(stat).forPath(DEFINITIONS + "/" + name);
+      return new Stored(name, new JsonObject(new String(data, StandardCharsets.UTF_8)), stat.getVersion());
+    } catch (KeeperException.NoNodeException e) {
+      throw new SluiceException(ErrorCode.STREAM_NOT_FOUND, "No stream named '" + name + "'");
+    }
+  }
+
+  /** Every stored definition (one that vanished while listing is left out). */
+  List<Stored> all() throws Exception {
+    List<Stored> out = new ArrayList<>();
+    for (String name : names()) {
+      try {
+        out.add(get(name));
+      } catch (SluiceException e) {
+        // deleted between the listing and the read
+      }
+    }
+    return out;
+  }
+
+  void create(String name, JsonObject definition, int maxDefinitions) throws Exception {
+    if (names().size() >= maxDefinitions) {
+      throw new SluiceException(ErrorCode.STREAM_LIMIT_EXCEEDED, "The cluster has " + maxDefinitions
+          + " streams, the most allowed (streams.max.definitions)");
+    }
+    JsonObject record = new JsonObject().put("definition", definition).put("version", 1).put("paused", false)
+        .put("restarts", 0);
+    try {
+      zk.create().creatingParentsIfNeeded().forPath(DEFINITIONS + "/" + name, bytes(record));
+    } catch (KeeperException.NodeExistsException e) {
+      throw new SluiceException(ErrorCode.STREAM_ALREADY_EXISTS, "A stream named '" + name + "' already exists");
+    }
+  }
+
+  /** Rewrites a definition's record if nobody changed it since {@code stored} was read; false otherwise. */
+  boolean update(Stored stored, JsonObject record) throws Exception {
+    try {
+      zk.setData().withVersion(stored.zkVersion()).forPath(DEFINITIONS + "/" + stored.name(), bytes(record));
+      return true;
+    } catch (KeeperException.BadVersionException e) {
+      return false;
+    } catch (KeeperException.NoNodeException e) {
+      throw new SluiceException(ErrorCode.STREAM_NOT_FOUND, "No stream named '" + stored.name() + "'");
+    }
+  }
+
+  void delete(String name) throws Exception {
+    try {
+      zk.delete().forPath(DEFINITIONS + "/" + name);
+    } catch (KeeperException.NoNodeException e) {
+      throw new SluiceException(ErrorCode.STREAM_NOT_FOUND, "No stream named '" + name + "'");
+    }
+  }
+
+  /** Removes a deleted stream's task checkpoints (once no broker owns its tasks). */
+  void deleteTasks(String name) throws Exception {
+    try {
+      zk.delete().deletingChildrenIfNeeded().forPath(TASKS + "/" + name);
+    } catch (KeeperException.NoNodeException e) {
+      // nothing stored
+    }
+  }
+
+  /** Stream names that have task state but no definition any more. */
+  List<String> orphanedTasks() throws Exception {
+    try {
+      List<String> out = new ArrayList<>(zk.getChildren().forPath(TASKS));
+      out.removeAll(names());
+      return out;
+    } catch (KeeperException.NoNodeException e) {
+      return List.of();
+    }
+  }
+
+  JsonObject task(String name, String task) throws Exception {
+    try {
+      return new JsonObject(new String(zk.getData().forPath(TASKS + "/" + name + "/" + task), StandardCharsets.UTF_8));
+    } catch (KeeperException.NoNodeException e) {
+      return null;
+    }
+  }
+
+  /** Every task's state of a stream, by task id ("topic-partition"). */
+  Map<String, JsonObject> tasks(String name) throws Exception {
+    Map<String, JsonObject> out = new LinkedHashMap<>();
+    List<String> ids;
+    try {
+      ids = new ArrayList<>(zk.getChildren().forPath(TASKS + "/" + name));
+    } catch (KeeperException.NoNodeException e) {
+      return out;
+    }
+    ids.sort(null);
+    for (String id : ids) {
+      JsonObject t = task(name, id);
+      if (t != null) {
+        out.put(id, t);
+      }
+    }
+    return out;
+  }
+
+  void writeTask(String name, String task, JsonObject state) throws Exception {
+    zk.create().orSetData().creatingParentsIfNeeded().forPath(TASKS + "/" + name + "/" + task, bytes(state));
+  }
+
+  /** Claims a task for {@code brokerId}: true if this broker holds it now (it may already have). */
+  boolean claim(String name, String task, int brokerId) throws Exception {
+    String path = OWNERS + "/" + name + "/" + task;
+    try {
+      zk.create().creatingParentsIfNeeded().withMode(CreateMode.EPHEMERAL).forPath(path, bytes(brokerId));
+      return true;
+    } catch (KeeperException.NodeExistsException e) {
+      try {
+        Stat stat = new Stat();
+        byte[] data = zk.getData().storingStatIn(stat).forPath(path);
+        return stat.getEphemeralOwner() == zk.getZookeeperClient().getZooKeeper().getSessionId()
+            && Integer.parseInt(new String(data, StandardCharsets.UTF_8)) == brokerId;
+      } catch (KeeperException.NoNodeException gone) {
+        return false;
+      }
+    }
+  }
+
+  void release(String name, String task) {
+    try {
+      zk.delete().forPath(OWNERS + "/" + name + "/" + task);
+    } catch (Exception e) {
+      // gone with the session or already released
+    }
+  }
+
+  /** Whether any broker still runs a task of {@code name}. */
+  boolean anyOwned(String name) throws Exception {
+    try {
+      return !zk.getChildren().forPath(OWNERS + "/" + name).isEmpty();
+    } catch (KeeperException.NoNodeException e) {
+      return false;
+    }
+  }
+
+  private static byte[] bytes(Object o) {
+    return String.valueOf(o instanceof JsonObject j ? j.encode() : o).getBytes(StandardCharsets.UTF_8);
+  }
+}

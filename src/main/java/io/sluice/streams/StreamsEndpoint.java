@@ -1,0 +1,206 @@
+package io.sluice.streams;
+
+import io.sluice.errors.ErrorCode;
+import io.sluice.errors.SluiceException;
+import io.vertx.core.Future;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import java.util.Map;
+import java.util.function.UnaryOperator;
+
+/**
+ * {@code /streams}: create, list, describe (with per-task status), update, pause, resume, restart, delete, and
+ * preview ({@link StreamPreview}). Errors are {@code {"error_code", "message"}}: a definition that does not compile
+ * is a 400 naming the step and the position, and nothing is stored.
+ */
+final class StreamsEndpoint {
+  private final StreamsService service;
+
+  StreamsEndpoint(StreamsService service) {
+    this.service = service;
+  }
+
+  void mount(Router router, BodyHandler body) {
+    router.post("/streams/preview").handler(body).handler(guard(this::preview));
+    router.post("/streams").handler(body).handler(guard(this::create));
+    router.get("/streams").handler(guard(this::list));
+    router.get("/streams/:name").handler(guard(this::describe));
+    router.put("/streams/:name").handler(body).handler(guard(this::update));
+    router.delete("/streams/:name").handler(guard(this::delete));
+    router.post("/streams/:name/pause").handler(guard(ctx -> change(ctx, r -> r.put("paused", true))));
+    router.post("/streams/:name/resume").handler(guard(ctx -> change(ctx, r -> r.put("paused", false))));
+    router.post("/streams/:name/restart").handler(guard(ctx -> change(ctx, r -> r.put("restarts",
+        r.getLong("restarts", 0L) + 1))));
+  }
+
+  private interface Handler {
+    void handle(RoutingContext ctx) throws Exception;
+  }
+
+  private io.vertx.core.Handler<RoutingContext> guard(Handler h) {
+    return ctx -> {
+      try {
+        service.store();
+        h.handle(ctx);
+      } catch (DecodeException | ClassCastException e) {
+        ctx.fail(new SluiceException(ErrorCode.MALFORMED_REQUEST, "The request body must be a JSON object"));
+      } catch (Exception e) {
+        ctx.fail(e);
+      }
+    };
+  }
+
+  static JsonObject body(RoutingContext ctx) {
+    JsonObject body = ctx.body().asJsonObject();
+    if (body == null) {
+      throw new SluiceException(ErrorCode.MALFORMED_REQUEST, "A JSON object body is required");
+    }
+    return body;
+  }
+
+  private static void json(RoutingContext ctx, int status, Object body) {
+    ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json")
+        .end(body instanceof JsonObject o ? o.encode() : ((JsonArray) body).encode());
+  }
+
+  private void create(RoutingContext ctx) {
+    JsonObject json = body(ctx);
+    // Compiling type-checks every expression in a fresh CEL environment: worker work.
+    service.blocking(() -> service.parser().parse(json, null))
+        .compose(d -> service.ensureDeadLetterTopic(d).compose(v -> service.blocking(() -> {
+          service.store().create(d.name(), json, service.maxDefinitions());
+          return d;
+        })))
+        .compose(d -> describeFuture(d.name()))
+        .onSuccess(desc -> {
+          service.changed();
+          json(ctx, 201, desc);
+        })
+        .onFailure(ctx::fail);
+  }
+
+  private void list(RoutingContext ctx) {
+    service.blocking(() -> {
+      JsonArray out = new JsonArray();
+      for (StreamStore.Stored s : service.store().all()) {
+        out.add(summary(s, service.store().tasks(s.name())));
+      }
+      return out;
+    }).onSuccess(a -> json(ctx, 200, a)).onFailure(ctx::fail);
+  }
+
+  private void describe(RoutingContext ctx) {
+    describeFuture(ctx.pathParam("name")).onSuccess(d -> json(ctx, 200, d)).onFailure(ctx::fail);
+  }
+
+  private Future<JsonObject> describeFuture(String name) {
+    return service.blocking(() -> {
+      StreamStore.Stored s = service.store().get(name);
+      Map<String, JsonObject> tasks = service.store().tasks(name);
+      JsonObject out = summary(s, tasks).put("definition", s.definition());
+      JsonArray ts = new JsonArray();
+      tasks.forEach((id, t) -> ts.add(taskStatus(id, t)));
+      return out.put("tasks", ts);
+    });
+  }
+
+  private static JsonObject summary(StreamStore.Stored s, Map<String, JsonObject> tasks) {
+    String state = s.paused() ? "PAUSED" : "RUNNING";
+    long errors = 0;
+    for (JsonObject t : tasks.values()) {
+      if (!s.paused() && "FAILED".equals(t.getString("state"))) {
+        state = "FAILED";
+      }
+      errors += t.getLong("errors", 0L);
+    }
+    JsonObject d = s.definition();
+    return new JsonObject().put("name", s.name()).put("version", s.version()).put("state", state)
+        .put("inputs", d.getValue("inputs")).put("errors", errors);
+  }
+
+  private static JsonObject taskStatus(String id, JsonObject t) {
+    int dash = id.lastIndexOf('-');
+    return new JsonObject().put("task", id).put("topic", id.substring(0, dash))
+        .put("partition", Integer.parseInt(id.substring(dash + 1)))
+        .put("broker", t.getValue("broker")).put("state", t.getValue("state")).put("version", t.getValue("version"))
+        .put("position", t.getValue("offset")).put("high_watermark", t.getValue("high_watermark"))
+        .put("lag", t.getValue("lag")).put("records_in", t.getValue("records_in"))
+        .put("records_out", t.getValue("records_out")).put("records_in_per_sec", t.getValue("records_in_per_sec"))
+        .put("records_out_per_sec", t.getValue("records_out_per_sec")).put("errors", t.getValue("errors"))
+        .put("last_error", t.getValue("last_error")).put("restarts", t.getValue("restarts"));
+  }
+
+  private void update(RoutingContext ctx) {
+    String name = ctx.pathParam("name");
+    JsonObject json = body(ctx);
+    service.blocking(() -> service.parser().parse(json, name))
+        .compose(service::ensureDeadLetterTopic)
+        .compose(v -> service.blocking(() -> {
+          StreamStore.Stored s = service.store().get(name);
+          if (!service.store().update(s, StreamsService.withVersion(s, json))) {
+            throw new SluiceException(ErrorCode.STREAM_UPDATE_CONFLICT, "Stream '" + name
+                + "' changed while it was being updated; retry");
+          }
+          return null;
+        }))
+        .compose(v -> describeFuture(name))
+        .onSuccess(desc -> {
+          service.changed();
+          json(ctx, 200, desc);
+        })
+        .onFailure(ctx::fail);
+  }
+
+  private void change(RoutingContext ctx, UnaryOperator<JsonObject> edit) {
+    String name = ctx.pathParam("name");
+    service.blocking(() -> {
+      for (int attempt = 0; attempt < 10; attempt++) {
+        StreamStore.Stored s = service.store().get(name);
+        if (service.store().update(s, edit.apply(s.record().copy()))) {
+          return null;
+        }
+      }
+      throw new SluiceException(ErrorCode.SERVICE_UNAVAILABLE, "Stream '" + name + "' keeps changing; retry");
+    }).compose(v -> describeFuture(name)).onSuccess(desc -> {
+      service.changed();
+      json(ctx, 200, desc);
+    }).onFailure(ctx::fail);
+  }
+
+  private void delete(RoutingContext ctx) {
+    String name = ctx.pathParam("name");
+    boolean deleteTopics = Boolean.parseBoolean(ctx.queryParams().get("delete_topics"));
+    service.blocking(() -> {
+      StreamStore.Stored s = service.store().get(name);
+      String dlq = service.compile(s).deadLetterTopic();
+      service.store().delete(name);
+      service.changed();
+      if (deleteTopics) {
+        awaitTasksStopped(name); // a task still running would write to the dead-letter topic again
+      }
+      return dlq;
+    }).compose(dlq -> deleteTopics ? service.cluster().deleteTopic(service.caller(), dlq)
+        .recover(t -> Future.succeededFuture()) : Future.succeededFuture())
+        .onSuccess(v -> ctx.response().setStatusCode(204).end())
+        .onFailure(ctx::fail);
+  }
+
+  private void awaitTasksStopped(String name) throws Exception {
+    long deadline = System.currentTimeMillis() + 30_000;
+    while (service.store().anyOwned(name)) {
+      if (System.currentTimeMillis() > deadline) {
+        throw new SluiceException(ErrorCode.SERVICE_UNAVAILABLE, "The tasks of stream '" + name
+            + "' are still stopping; its definition is deleted, delete its topics later");
+      }
+      Thread.sleep(100); // on a worker: polling ZooKeeper until every owner released its task
+    }
+  }
+
+  private void preview(RoutingContext ctx) {
+    new StreamPreview(service).run(body(ctx)).onSuccess(r -> json(ctx, 200, r)).onFailure(ctx::fail);
+  }
+}

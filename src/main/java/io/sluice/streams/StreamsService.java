@@ -1,0 +1,180 @@
+package io.sluice.streams;
+
+import io.sluice.api.BrokerService;
+import io.sluice.api.ClusterDescription;
+import io.sluice.api.NewTopic;
+import io.sluice.api.RequestContext;
+import io.sluice.broker.spi.BrokerComponent;
+import io.sluice.config.BrokerConfig;
+import io.sluice.errors.ErrorCode;
+import io.sluice.errors.SluiceException;
+import io.sluice.http.HttpExtension;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
+import io.vertx.core.internal.VertxInternal;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.spi.cluster.zookeeper.ZookeeperClusterManager;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The streams service: stream definitions submitted over HTTP ({@link StreamsEndpoint}), stored in ZooKeeper
+ * ({@link StreamStore}) and run by every broker as tasks beside the input partitions it leads
+ * ({@link TaskScheduler}, {@link StreamTask}), exactly once into the output topics. Details: {@code docs/streams.md}.
+ *
+ * <p>Threads: ZooKeeper calls and expression evaluation run on the {@code sluice-streams} pool, scheduling on its
+ * own thread; tasks' loops on one event-loop context. Nothing blocks an event loop.
+ */
+public final class StreamsService implements BrokerComponent {
+  public static final String POOL = "sluice-streams";
+
+  private final Vertx vertx;
+  private final BrokerConfig config;
+  private final BrokerService cluster;
+  private final DefinitionParser parser;
+  private final Map<String, StreamDefinition> compiled = new ConcurrentHashMap<>();
+  private WorkerExecutor pool;
+  private volatile StreamStore store;
+  private volatile TaskScheduler scheduler;
+
+  public StreamsService(BrokerComponent.Context context) {
+    this.vertx = context.vertx();
+    this.config = context.config();
+    this.cluster = context.cluster();
+    this.parser = new DefinitionParser(new Expressions(config.getInt(BrokerConfig.STREAMS_MAX_EXPRESSION_LENGTH),
+        config.getInt(BrokerConfig.STREAMS_MAX_EXPRESSION_ITERATIONS)),
+        new StreamDefinition.Limits(config.getInt(BrokerConfig.STREAMS_MAX_STEPS),
+            config.getInt(BrokerConfig.STREAMS_MAX_OUTPUTS_PER_RECORD)));
+    context.services().extensions().add(httpExtension());
+  }
+
+  @Override
+  public String name() {
+    return "streams service";
+  }
+
+  boolean enabled() {
+    return config.getBoolean(BrokerConfig.STREAMS_ENABLED);
+  }
+
+  @Override
+  public Future<Void> start() {
+    if (!enabled()) {
+      return Future.succeededFuture();
+    }
+    pool = vertx.createSharedWorkerExecutor(POOL + "-" + config.brokerId(),
+        config.getInt(BrokerConfig.STREAMS_WORKER_THREADS));
+    ZookeeperClusterManager cm = (ZookeeperClusterManager) ((VertxInternal) vertx).clusterManager();
+    var zk = cm.getCuratorFramework().usingNamespace("sluice");
+    StreamStore s = new StreamStore(zk);
+    TaskDeps deps = new TaskDeps(config.brokerId(), cluster, vertx.getOrCreateContext(), pool, s,
+        config.getLong(BrokerConfig.STREAMS_COMMIT_INTERVAL_MS),
+        config.getInt(BrokerConfig.STREAMS_MAX_OUTPUTS_PER_RECORD));
+    TaskScheduler sched = new TaskScheduler(zk, deps, this::compile);
+    return pool.executeBlocking(() -> {
+      sched.start();
+      store = s;
+      scheduler = sched;
+      return null;
+    }, false);
+  }
+
+  @Override
+  public Future<Void> stop() {
+    if (pool == null) {
+      return Future.succeededFuture();
+    }
+    TaskScheduler sched = scheduler;
+    return vertx.executeBlocking(() -> {
+      if (sched != null) {
+        sched.close();
+      }
+      return null;
+    }, false).transform(ar -> pool.close());
+  }
+
+  /** The definition of a stored record, compiled once per name and version. */
+  StreamDefinition compile(StreamStore.Stored stored) {
+    String key = stored.name() + "@" + stored.version();
+    return compiled.computeIfAbsent(key, k -> parser.parse(stored.definition(), stored.name()));
+  }
+
+  private HttpExtension httpExtension() {
+    return new HttpExtension() {
+      @Override
+      public void mount(Router router) {
+        new StreamsEndpoint(StreamsService.this).mount(router,
+            BodyHandler.create(false).setBodyLimit(config.httpMaxBodyBytes()));
+      }
+    };
+  }
+
+  DefinitionParser parser() {
+    return parser;
+  }
+
+  BrokerService cluster() {
+    return cluster;
+  }
+
+  RequestContext caller() {
+    return RequestContext.internal(config.brokerId());
+  }
+
+  int maxDefinitions() {
+    return config.getInt(BrokerConfig.STREAMS_MAX_DEFINITIONS);
+  }
+
+  int maxOutputsPerRecord() {
+    return config.getInt(BrokerConfig.STREAMS_MAX_OUTPUTS_PER_RECORD);
+  }
+
+  /** The store, once started; 404 when the service is off, 503 while it starts. */
+  StreamStore store() {
+    if (!enabled()) {
+      throw new SluiceException(ErrorCode.NOT_FOUND, "The streams service is disabled (streams.enabled=false)");
+    }
+    StreamStore s = store;
+    if (s == null) {
+      throw new SluiceException(ErrorCode.SERVICE_UNAVAILABLE, "The streams service is starting");
+    }
+    return s;
+  }
+
+  <T> Future<T> blocking(Callable<T> work) {
+    return pool.executeBlocking(work, false);
+  }
+
+  void changed() {
+    TaskScheduler s = scheduler;
+    if (s != null) {
+      s.wakeup();
+    }
+  }
+
+  /** Creates the dead-letter topic unless it exists (partitions as the first input, replicas min(3, live)). */
+  Future<Void> ensureDeadLetterTopic(StreamDefinition d) {
+    return cluster.describeTopic(caller(), d.deadLetterTopic()).<Void>mapEmpty().recover(missing ->
+        Future.all(cluster.describeCluster(caller()), cluster.describeTopic(caller(), d.inputs().get(0))
+            .map(md -> md.partitionCount()).recover(t -> Future.succeededFuture(1)))
+            .compose(all -> {
+              ClusterDescription c = all.resultAt(0);
+              int partitions = all.resultAt(1);
+              long alive = c.brokers().stream().filter(ClusterDescription.BrokerInfo::alive).count();
+              return cluster.createTopic(caller(), new NewTopic(d.deadLetterTopic(), partitions,
+                  (int) Math.max(1, Math.min(3, alive)), Map.of()));
+            })
+            .<Void>mapEmpty()
+            .recover(t -> t instanceof SluiceException e && e.errorCode() == ErrorCode.TOPIC_ALREADY_EXISTS
+                ? Future.succeededFuture() : Future.failedFuture(t)));
+  }
+
+  /** The record stored for a new version of {@code stored}. */
+  static JsonObject withVersion(StreamStore.Stored stored, JsonObject definition) {
+    return stored.record().copy().put("definition", definition).put("version", stored.version() + 1);
+  }
+}

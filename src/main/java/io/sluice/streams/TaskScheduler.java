@@ -1,0 +1,252 @@
+package io.sluice.streams;
+
+import io.sluice.api.TopicMetadata;
+import io.sluice.api.TopicPartition;
+import io.sluice.errors.SluiceException;
+import io.vertx.core.Future;
+import java.lang.System.Logger.Level;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.state.ConnectionState;
+
+/**
+ * Decides which stream tasks this broker runs and runs them, on its own thread.
+ *
+ * <p><b>Placement.</b> A stream has one task per partition of each input; the task runs on the broker that leads
+ * that partition, so it reads locally, and it follows leadership: when the leader moves (failover, preferred-leader
+ * rebalance), the old leader stops the task at a clean point and the new leader starts it from the checkpoint.
+ *
+ * <p><b>Ownership.</b> Two brokers never run a task at once, even while their views of leadership differ: a broker
+ * runs a task only while it holds the ephemeral znode {@code /streams/owners/<stream>/<topic>-<p>}, created before
+ * the task starts and deleted after it stopped. A broker that dies loses its znodes with its ZooKeeper session, and
+ * the new leader takes over once the session expired. A broker whose session is suspended stops all its tasks.
+ *
+ * <p><b>Changes.</b> A new version, a pause or a restart request stops the running task at a clean point (its writes
+ * acknowledged, its checkpoint written) and starts the new one from there. A failed task restarts by itself after a
+ * backoff (1 s doubling to 30 s); its status counts the restarts. Reconciles on every change and once a second.
+ */
+final class TaskScheduler implements Runnable {
+  private static final System.Logger LOG = System.getLogger(TaskScheduler.class.getName());
+  private static final long MAX_BACKOFF_MS = 30_000;
+
+  private final CuratorFramework zk;
+  private final TaskDeps deps;
+  private final DefinitionCompiler compiler;
+  private final Map<String, Running> running = new HashMap<>();
+  private final Map<String, Failure> failures = new HashMap<>();
+  private final Object signal = new Object();
+  private volatile boolean dirty = true;
+  private volatile boolean closed;
+  private volatile boolean connected = true;
+  private Thread thread;
+
+  /** Compiles stored definitions (cached by name and version). */
+  interface DefinitionCompiler {
+    StreamDefinition compile(StreamStore.Stored stored);
+  }
+
+  private record Running(StreamTask task, long version, long restarts, Future<Void> ended) {
+  }
+
+  private record Failure(long count, long retryAtMs, long restartRequest) {
+  }
+
+  TaskScheduler(CuratorFramework zk, TaskDeps deps, DefinitionCompiler compiler) {
+    this.zk = zk;
+    this.deps = deps;
+    this.compiler = compiler;
+  }
+
+  void start() {
+    zk.getConnectionStateListenable().addListener((client, s) -> {
+      connected = s == ConnectionState.CONNECTED || s == ConnectionState.RECONNECTED;
+      wakeup();
+    });
+    thread = new Thread(this, "sluice-streams-scheduler-" + deps.brokerId());
+    thread.setDaemon(true);
+    thread.start();
+  }
+
+  void wakeup() {
+    dirty = true;
+    synchronized (signal) {
+      signal.notifyAll();
+    }
+  }
+
+  @Override
+  public void run() {
+    while (!closed) {
+      try {
+        synchronized (signal) {
+          if (!dirty) {
+            signal.wait(1_000);
+          }
+        }
+        dirty = false;
+        if (!closed) {
+          reconcile();
+        }
+      } catch (InterruptedException e) {
+        return;
+      } catch (Exception e) {
+        LOG.log(Level.WARNING, "Stream scheduling on broker " + deps.brokerId() + " failed; retrying", e);
+      }
+    }
+  }
+
+  /** A task this broker should run now. */
+  private record Wanted(String stream, TopicPartition tp, StreamStore.Stored stored, StreamDefinition definition) {
+    String key() {
+      return stream + "/" + StreamTask.id(tp);
+    }
+  }
+
+  private void reconcile() throws Exception {
+    if (!connected) {
+      stopAll(); // cannot prove ownership any more
+      return;
+    }
+    Map<String, Wanted> wanted = wanted();
+    for (String key : new ArrayList<>(running.keySet())) {
+      Running r = running.get(key);
+      Wanted w = wanted.get(key);
+      if (r.ended().isComplete()) {
+        ended(key, r, w);
+      } else if (w == null || w.stored().version() != r.version() || w.stored().restarts() != r.restarts()) {
+        stop(key, r);
+      }
+    }
+    for (Wanted w : wanted.values()) {
+      if (!running.containsKey(w.key())) {
+        maybeStart(w);
+      }
+    }
+    for (String orphan : deps.store().orphanedTasks()) {
+      if (!deps.store().anyOwned(orphan)) {
+        deps.store().deleteTasks(orphan);
+      }
+    }
+  }
+
+  private Map<String, Wanted> wanted() throws Exception {
+    Map<String, Wanted> out = new HashMap<>();
+    Map<String, TopicMetadata> topics = new HashMap<>();
+    for (StreamStore.Stored stored : deps.store().all()) {
+      if (stored.paused()) {
+        continue;
+      }
+      StreamDefinition def;
+      try {
+        def = compiler.compile(stored);
+      } catch (SluiceException e) {
+        LOG.log(Level.ERROR, "Stored stream " + stored.name() + " does not compile here: " + e.getMessage());
+        continue;
+      }
+      for (String topic : def.inputs()) {
+        TopicMetadata md = topics.computeIfAbsent(topic, this::describe);
+        if (md == null) {
+          continue;
+        }
+        for (TopicMetadata.PartitionMetadata p : md.partitions()) {
+          if (p.leader() == deps.brokerId()) {
+            Wanted w = new Wanted(stored.name(), new TopicPartition(topic, p.partition()), stored, def);
+            out.put(w.key(), w);
+          }
+        }
+      }
+    }
+    return out;
+  }
+
+  private TopicMetadata describe(String topic) {
+    try {
+      return await(deps.cluster().describeTopic(deps.caller(), topic));
+    } catch (Exception e) {
+      return null; // no such input yet: its tasks start once it exists
+    }
+  }
+
+  private void ended(String key, Running r, Wanted w) {
+    running.remove(key);
+    deps.store().release(key.substring(0, key.indexOf('/')), key.substring(key.indexOf('/') + 1));
+    if (r.ended().failed()) {
+      Failure f = failures.get(key);
+      long count = f == null ? 1 : f.count() + 1;
+      long backoff = Math.min(MAX_BACKOFF_MS, 1000L << Math.min(15, count - 1));
+      failures.put(key, new Failure(count, System.currentTimeMillis() + backoff, r.restarts()));
+    }
+  }
+
+  private void maybeStart(Wanted w) throws Exception {
+    Failure f = failures.get(w.key());
+    if (f != null && f.restartRequest() == w.stored().restarts() && System.currentTimeMillis() < f.retryAtMs()) {
+      return;
+    }
+    if (f != null && f.restartRequest() != w.stored().restarts()) {
+      failures.remove(w.key()); // a restart request resets the backoff
+      f = null;
+    }
+    if (!deps.store().claim(w.stream(), StreamTask.id(w.tp()), deps.brokerId())) {
+      return; // the previous leader is still stopping it, or its session has not expired yet
+    }
+    StreamTask task = new StreamTask(deps, w.stream(), w.stored().version(), w.definition(), w.tp());
+    Future<Void> ended = task.run(f == null ? 0 : f.count());
+    ended.onComplete(ar -> wakeup());
+    running.put(w.key(), new Running(task, w.stored().version(), w.stored().restarts(), ended));
+    LOG.log(Level.INFO, "Broker " + deps.brokerId() + " runs stream task " + task.taskId() + " (version "
+        + w.stored().version() + ")");
+  }
+
+  private void stop(String key, Running r) {
+    try {
+      r.task().stop().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      LOG.log(Level.WARNING, "Stream task " + key + " did not stop in time: " + e);
+    }
+    running.remove(key);
+    deps.store().release(key.substring(0, key.indexOf('/')), key.substring(key.indexOf('/') + 1));
+  }
+
+  private void stopAll() {
+    List<Future<Void>> stops = new ArrayList<>();
+    running.values().forEach(r -> stops.add(r.task().stop()));
+    try {
+      Future.all(stops).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      LOG.log(Level.WARNING, "Stream tasks did not all stop in time: " + e);
+    }
+    for (String key : new HashSet<>(running.keySet())) {
+      deps.store().release(key.substring(0, key.indexOf('/')), key.substring(key.indexOf('/') + 1));
+    }
+    running.clear();
+  }
+
+  /** Stops every task here (at clean points) and the thread. */
+  void close() {
+    closed = true;
+    wakeup();
+    if (thread != null) {
+      try {
+        thread.join(5_000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    stopAll();
+  }
+
+  private static <T> T await(Future<T> f) throws Exception {
+    return f.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+  }
+
+  Set<String> runningTasks() {
+    return new HashSet<>(running.keySet());
+  }
+}

@@ -1,0 +1,75 @@
+package io.sluice.streams;
+
+import io.sluice.api.TopicPartition;
+import io.vertx.core.json.JsonObject;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * A task's checkpoint and status, stored at {@code /streams/tasks/<stream>/<topic>-<partition>}:
+ *
+ * <pre>
+ * {"offset": next input offset, "positions": {"out": {"0": scan-from offset, ...}, ...}, "version": n,
+ *  "state": "RUNNING" | "FAILED" | "PAUSED" | "STOPPED", "broker": id, "high_watermark": n, "lag": n,
+ *  "records_in": n, "records_out": n, "records_in_per_sec": x, "records_out_per_sec": x, "errors": n,
+ *  "last_error": "...", "restarts": n}
+ * </pre>
+ *
+ * {@code offset} and {@code positions} are written together and only after every output of the inputs before
+ * {@code offset} was acknowledged by all in-sync replicas; {@code positions} (an output partition's log end after
+ * the task's last acknowledged record there) bound the scan for the task's own records after a crash.
+ */
+final class TaskState {
+  long offset = -1;
+  final Map<TopicPartition, Long> positions = new HashMap<>();
+  long version;
+  String state = "RUNNING";
+  int broker;
+  long highWatermark;
+  long recordsIn;
+  long recordsOut;
+  double inPerSec;
+  double outPerSec;
+  long errors;
+  String lastError;
+  long restarts;
+
+  static TaskState from(JsonObject json) {
+    TaskState s = new TaskState();
+    if (json == null) {
+      return s;
+    }
+    s.offset = json.getLong("offset", -1L);
+    JsonObject pos = json.getJsonObject("positions", new JsonObject());
+    for (String topic : pos.fieldNames()) {
+      pos.getJsonObject(topic).forEach(e -> s.positions.put(new TopicPartition(topic, Integer.parseInt(e.getKey())),
+          ((Number) e.getValue()).longValue()));
+    }
+    s.version = json.getLong("version", 0L);
+    s.state = json.getString("state", "RUNNING");
+    s.recordsIn = json.getLong("records_in", 0L);
+    s.recordsOut = json.getLong("records_out", 0L);
+    s.errors = json.getLong("errors", 0L);
+    s.lastError = json.getString("last_error");
+    s.restarts = json.getLong("restarts", 0L);
+    return s;
+  }
+
+  JsonObject toJson() {
+    JsonObject pos = new JsonObject();
+    positions.forEach((tp, p) -> {
+      JsonObject t = pos.getJsonObject(tp.topic());
+      if (t == null) {
+        t = new JsonObject();
+        pos.put(tp.topic(), t);
+      }
+      t.put(Integer.toString(tp.partition()), p);
+    });
+    return new JsonObject().put("offset", offset).put("positions", pos).put("version", version).put("state", state)
+        .put("broker", broker).put("high_watermark", highWatermark).put("lag", Math.max(0, highWatermark - offset))
+        .put("records_in", recordsIn).put("records_out", recordsOut)
+        .put("records_in_per_sec", Math.round(inPerSec * 10) / 10.0)
+        .put("records_out_per_sec", Math.round(outPerSec * 10) / 10.0)
+        .put("errors", errors).put("last_error", lastError).put("restarts", restarts);
+  }
+}

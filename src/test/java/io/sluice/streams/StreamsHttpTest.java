@@ -1,0 +1,316 @@
+package io.sluice.streams;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.sluice.broker.Broker;
+import io.sluice.broker.testing.BlockedThreadGuard;
+import io.sluice.broker.testing.TestBrokers;
+import io.sluice.config.BrokerConfig;
+import io.sluice.errors.ErrorCode;
+import io.sluice.http.HttpListener;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The streams service over HTTP on a real broker: definitions, status, outputs, dead letters, lifecycle, preview. */
+class StreamsHttpTest {
+  @RegisterExtension
+  static final BlockedThreadGuard GUARD = new BlockedThreadGuard();
+  private static final String JSON_V2 = "application/vnd.kafka.json.v2+json";
+
+  @TempDir
+  static Path dir;
+  private static Broker broker;
+  private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+  record Reply(int status, String body) {
+    JsonObject json() {
+      return new JsonObject(body);
+    }
+  }
+
+  @BeforeAll
+  static void start() throws Exception {
+    BrokerConfig config = TestBrokers.config(dir.resolve("data"), Map.of(BrokerConfig.HTTP_INSTANCES, 1,
+        BrokerConfig.STREAMS_COMMIT_INTERVAL_MS, 100, BrokerConfig.STREAMS_MAX_DEFINITIONS, 6));
+    broker = Broker.builder(config).listener(HttpListener::new).vertxOptions(BlockedThreadGuard::testOptions)
+        .start().await(TestBrokers.START_TIMEOUT_S, TimeUnit.SECONDS);
+    GUARD.watch(broker.vertx());
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    TestBrokers.close(broker);
+  }
+
+  static Reply send(String method, String path, Object body, String contentType) throws Exception {
+    HttpRequest.BodyPublisher publisher = body == null ? HttpRequest.BodyPublishers.noBody()
+        : HttpRequest.BodyPublishers.ofString(body.toString());
+    HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + broker.httpPort() + path))
+        .timeout(Duration.ofSeconds(60)).header("Content-Type", contentType).header("Accept", JSON_V2)
+        .method(method, publisher).build();
+    HttpResponse<String> r = HTTP.send(request, HttpResponse.BodyHandlers.ofString());
+    return new Reply(r.statusCode(), r.body());
+  }
+
+  static Reply send(String method, String path, Object body) throws Exception {
+    return send(method, path, body, "application/json");
+  }
+
+  static void createTopic(String name, int partitions) throws Exception {
+    Reply r = send("POST", "/topics", new JsonObject().put("name", name).put("partitions", partitions)
+        .put("replication_factor", 1));
+    assertThat(r.status()).as(r.body()).isEqualTo(201);
+  }
+
+  static void produce(String topic, JsonArray records) throws Exception {
+    Reply r = send("POST", "/topics/" + topic, new JsonObject().put("records", records), JSON_V2);
+    assertThat(r.status()).as(r.body()).isEqualTo(200);
+  }
+
+  /** Every record of the topic's partition so far. */
+  static List<JsonObject> read(String topic, int partition) throws Exception {
+    List<JsonObject> out = new ArrayList<>();
+    while (true) {
+      Reply r = send("GET", "/topics/" + topic + "/partitions/" + partition + "/records?offset=" + out.size(), null);
+      assertThat(r.status()).as(r.body()).isEqualTo(200);
+      JsonArray a = new JsonArray(r.body());
+      if (a.isEmpty()) {
+        return out;
+      }
+      a.forEach(o -> out.add((JsonObject) o));
+    }
+  }
+
+  static void await(String what, BooleanSupplier condition) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("Timed out waiting for " + what);
+      }
+      try {
+        Thread.sleep(50); // polling interval of a condition with a deadline, not a synchronisation sleep
+      } catch (InterruptedException e) {
+        throw new AssertionError(e);
+      }
+    }
+  }
+
+  static boolean check(Checked c) {
+    try {
+      return c.get();
+    } catch (Exception e) {
+      return false;
+    }
+  }
+
+  interface Checked {
+    boolean get() throws Exception;
+  }
+
+  private static JsonObject order(int id, String region, Object qty, Object price) {
+    return new JsonObject().put("key", "k" + id).put("value", new JsonObject().put("id", id).put("region", region)
+        .put("qty", qty).put("price", price));
+  }
+
+  @Test
+  void theIssuesExampleRunsAndReportsItsTasks() throws Exception {
+    createTopic("orders", 2);
+    createTopic("eu-orders", 1);
+    JsonObject def = new JsonObject("""
+        {"name": "eu-orders", "inputs": ["orders"], "key_format": "json", "value_format": "json",
+         "steps": [{"filter": "value.region == 'eu' && value.qty >= 10"},
+                   {"map": {"value": "{'id': value.id, 'total': value.qty * value.price}"}},
+                   {"to": "eu-orders"}]}""");
+    Reply created = send("POST", "/streams", def);
+    assertThat(created.status()).as(created.body()).isEqualTo(201);
+    assertThat(created.json().getLong("version")).isEqualTo(1);
+    assertThat(send("POST", "/streams", def).status()).isEqualTo(409);
+    produce("orders", new JsonArray().add(order(1, "eu", 12, 2.5)).add(order(2, "us", 50, 1))
+        .add(order(3, "eu", 9, 1)).add(order(4, "eu", 10.5, 2)));
+    await("two outputs", () -> check(() -> read("eu-orders", 0).size() == 2));
+    List<JsonObject> out = read("eu-orders", 0);
+    Map<Integer, Double> totals = new HashMap<>();
+    out.forEach(r -> totals.put(r.getJsonObject("value").getInteger("id"),
+        r.getJsonObject("value").getDouble("total")));
+    assertThat(totals).containsExactlyInAnyOrderEntriesOf(Map.of(1, 30.0, 4, 21.0));
+    await("status of both tasks", () -> check(() -> {
+      JsonObject s = send("GET", "/streams/eu-orders", null).json();
+      long in = 0;
+      for (Object t : s.getJsonArray("tasks")) {
+        in += ((JsonObject) t).getLong("records_in");
+      }
+      return s.getJsonArray("tasks").size() == 2 && in == 4 && s.getString("state").equals("RUNNING");
+    }));
+    JsonObject task = send("GET", "/streams/eu-orders", null).json().getJsonArray("tasks").getJsonObject(0);
+    assertThat(task.getInteger("broker")).isEqualTo(1);
+    assertThat(task.getString("state")).isEqualTo("RUNNING");
+    assertThat(task.getLong("lag")).isZero();
+    assertThat(task.fieldNames()).contains("position", "records_in_per_sec", "records_out_per_sec", "errors",
+        "last_error", "restarts");
+    JsonArray list = new JsonArray(send("GET", "/streams", null).body());
+    assertThat(list.stream().map(o -> ((JsonObject) o).getString("name"))).contains("eu-orders");
+  }
+
+  @Test
+  void aDefinitionThatDoesNotCompileIsA400NamingTheStepAndIsNotStored() throws Exception {
+    Reply r = send("POST", "/streams", new JsonObject("""
+        {"name": "broken", "inputs": ["x"], "steps": [{"filter": "value.a >"}, {"to": "y"}]}"""));
+    assertThat(r.status()).as(r.body()).isEqualTo(400);
+    assertThat(r.json().getInteger("error_code")).isEqualTo(ErrorCode.INVALID_STREAM_DEFINITION.code());
+    assertThat(r.json().getString("message")).startsWith("steps[0].filter: ").contains("column");
+    assertThat(send("GET", "/streams/broken", null).status()).isEqualTo(404);
+    assertThat(send("POST", "/streams", "{nope").status()).isEqualTo(400);
+    assertThat(send("GET", "/streams/nope", null).json().getInteger("error_code"))
+        .isEqualTo(ErrorCode.STREAM_NOT_FOUND.code());
+  }
+
+  @Test
+  void badRecordsGoToTheDeadLetterTopicWithHeadersAndProcessingGoesOn() throws Exception {
+    createTopic("dl-in", 1);
+    createTopic("dl-out", 1);
+    Reply r = send("POST", "/streams", new JsonObject("""
+        {"name": "dl", "inputs": ["dl-in"], "key_format": "json", "value_format": "json",
+         "steps": [{"map": {"value": "100 / value.n"}}, {"to": "dl-out"}]}"""));
+    assertThat(r.status()).as(r.body()).isEqualTo(201);
+    produce("dl-in", new JsonArray().add(new JsonObject().put("value", new JsonObject().put("n", 4)))
+        .add(new JsonObject().put("value", new JsonObject().put("n", 0)))
+        .add(new JsonObject().put("value", new JsonObject().put("m", 1)))
+        .add(new JsonObject().put("value", new JsonObject().put("n", 5))));
+    await("outputs", () -> check(() -> read("dl-out", 0).size() == 2 && read("dl-dlq", 0).size() == 2));
+    assertThat(read("dl-out", 0)).extracting(o -> o.getValue("value")).containsExactly(25, 20);
+    JsonObject dead = read("dl-dlq", 0).get(0);
+    assertThat(dead.getJsonObject("value")).isEqualTo(new JsonObject().put("n", 0));
+    Map<String, String> headers = new HashMap<>();
+    for (Object h : dead.getJsonArray("headers")) {
+      JsonObject hj = (JsonObject) h;
+      headers.put(hj.getString("key"), new String(Base64.getDecoder().decode(hj.getString("value")),
+          StandardCharsets.UTF_8));
+    }
+    assertThat(headers).containsEntry("sluice.streams.stream", "dl").containsEntry("sluice.streams.version", "1")
+        .containsEntry("sluice.streams.step", "steps[0].map.value")
+        .containsEntry("sluice.streams.source.topic", "dl-in").containsEntry("sluice.streams.source.partition", "0")
+        .containsEntry("sluice.streams.source.offset", "1");
+    assertThat(headers.get("sluice.streams.error")).contains("by zero");
+    await("errors counted", () -> check(() -> send("GET", "/streams/dl", null).json().getLong("errors") == 2));
+    assertThat(send("GET", "/streams/dl", null).json().getJsonArray("tasks").getJsonObject(0)
+        .getString("last_error")).contains("steps[0].map.value");
+  }
+
+  @Test
+  void onErrorFailStopsTheTaskAndItRestartsByItself() throws Exception {
+    createTopic("f-in", 1);
+    createTopic("f-out", 1);
+    assertThat(send("POST", "/streams", new JsonObject("""
+        {"name": "f", "inputs": ["f-in"], "on_error": "fail", "value_format": "json",
+         "steps": [{"map": {"value": "100 / value"}}, {"to": "f-out"}]}""")).status()).isEqualTo(201);
+    produce("f-in", new JsonArray().add(new JsonObject().put("value", 0)));
+    await("failed with restarts", () -> check(() -> {
+      JsonObject s = send("GET", "/streams/f", null).json();
+      JsonObject t = s.getJsonArray("tasks").getJsonObject(0);
+      return s.getString("state").equals("FAILED") && t.getLong("restarts") >= 1
+          && t.getString("last_error").contains("by zero");
+    }));
+    assertThat(read("f-out", 0)).isEmpty();
+  }
+
+  @Test
+  void pauseResumeAndANewVersionLoseAndDuplicateNothing() throws Exception {
+    createTopic("v-in", 1);
+    createTopic("v-out", 1);
+    assertThat(send("POST", "/streams", new JsonObject("""
+        {"name": "v", "inputs": ["v-in"], "value_format": "json",
+         "steps": [{"map": {"value": "{'n': value, 'v': 1}"}}, {"to": "v-out"}]}""")).status()).isEqualTo(201);
+    produceNumbers("v-in", 0, 20);
+    await("first 20", () -> check(() -> read("v-out", 0).size() == 20));
+    assertThat(send("POST", "/streams/v/pause", null).json().getString("state")).isEqualTo("PAUSED");
+    await("task stopped", () -> check(() -> "STOPPED".equals(send("GET", "/streams/v", null).json()
+        .getJsonArray("tasks").getJsonObject(0).getString("state"))));
+    produceNumbers("v-in", 20, 10);
+    assertThat(send("POST", "/streams/v/resume", null).json().getString("state")).isEqualTo("RUNNING");
+    await("30", () -> check(() -> read("v-out", 0).size() == 30));
+    Reply put = send("PUT", "/streams/v", new JsonObject("""
+        {"name": "v", "inputs": ["v-in"], "value_format": "json",
+         "steps": [{"map": {"value": "{'n': value, 'v': 2}"}}, {"to": "v-out"}]}"""));
+    assertThat(put.status()).as(put.body()).isEqualTo(200);
+    assertThat(put.json().getLong("version")).isEqualTo(2);
+    produceNumbers("v-in", 30, 20);
+    await("version 2 running", () -> check(() -> send("GET", "/streams/v", null).json().getJsonArray("tasks")
+        .getJsonObject(0).getLong("version") == 2));
+    produceNumbers("v-in", 50, 10);
+    await("60", () -> check(() -> read("v-out", 0).size() >= 60));
+    assertThat(send("POST", "/streams/v/restart", null).status()).isEqualTo(200);
+    produceNumbers("v-in", 60, 10);
+    await("70", () -> check(() -> read("v-out", 0).size() >= 70));
+    List<JsonObject> out = read("v-out", 0);
+    assertThat(out).extracting(o -> o.getJsonObject("value").getInteger("n"))
+        .containsExactlyElementsOf(java.util.stream.IntStream.range(0, 70).boxed().toList());
+    assertThat(out.get(69).getJsonObject("value").getInteger("v")).isEqualTo(2);
+    assertThat(out.get(0).getJsonObject("value").getInteger("v")).isEqualTo(1);
+    Reply mismatch = send("PUT", "/streams/v", new JsonObject("""
+        {"name": "w", "inputs": ["v-in"], "steps": [{"to": "v-out"}]}"""));
+    assertThat(mismatch.status()).isEqualTo(400);
+  }
+
+  private static void produceNumbers(String topic, int from, int count) throws Exception {
+    JsonArray records = new JsonArray();
+    for (int i = from; i < from + count; i++) {
+      records.add(new JsonObject().put("value", i));
+    }
+    produce(topic, records);
+  }
+
+  @Test
+  void previewShowsWhatEachStepEmittedAndWritesNothing() throws Exception {
+    JsonObject body = new JsonObject().put("definition", new JsonObject("""
+        {"name": "p", "inputs": ["p-in"], "value_format": "json",
+         "steps": [{"filter": "value.qty > 1"}, {"flat_map": "[value.qty, value.qty * 2]"},
+                   {"branch": [{"when": "value > 5", "steps": [{"to": "big"}]}, {"steps": [{"to": "small"}]}]}]}"""))
+        .put("records", new JsonArray().add(new JsonObject().put("key", "a").put("value",
+            new JsonObject().put("qty", 3))).add(new JsonObject().put("value", new JsonObject().put("qty", 1)))
+            .add(new JsonObject().put("value", "nope")));
+    Reply r = send("POST", "/streams/preview", body);
+    assertThat(r.status()).as(r.body()).isEqualTo(200);
+    JsonArray records = r.json().getJsonArray("records");
+    JsonObject first = records.getJsonObject(0);
+    assertThat(first.getJsonArray("outputs").stream().map(o -> ((JsonObject) o).getString("topic")))
+        .containsExactly("small", "big");
+    assertThat(first.getJsonArray("steps").stream().map(o -> ((JsonObject) o).getString("step")))
+        .containsExactly("steps[0].filter", "steps[1].flat_map", "steps[2].branch[1]", "steps[2].branch[1].steps[0].to",
+            "steps[1].flat_map", "steps[2].branch[0]", "steps[2].branch[0].steps[0].to");
+    assertThat(records.getJsonObject(1).getJsonArray("outputs")).isEmpty();
+    assertThat(records.getJsonObject(2).getJsonObject("error").getString("step")).isEqualTo("steps[0].filter");
+    assertThat(send("GET", "/topics/big", null).status()).isEqualTo(404);
+    assertThat(send("GET", "/streams/p", null).status()).isEqualTo(404);
+  }
+
+  @Test
+  void deleteStopsTheStreamAndCanDeleteItsDeadLetterTopic() throws Exception {
+    createTopic("d-in", 1);
+    assertThat(send("POST", "/streams", new JsonObject("""
+        {"name": "d", "inputs": ["d-in"], "steps": [{"to": "d-out"}]}""")).status()).isEqualTo(201);
+    assertThat(send("GET", "/topics/d-dlq", null).status()).isEqualTo(200);
+    assertThat(send("DELETE", "/streams/d?delete_topics=true", null).status()).isEqualTo(204);
+    assertThat(send("GET", "/streams/d", null).status()).isEqualTo(404);
+    assertThat(send("GET", "/topics/d-dlq", null).status()).isEqualTo(404);
+    assertThat(send("DELETE", "/streams/d", null).status()).isEqualTo(404);
+  }
+}
