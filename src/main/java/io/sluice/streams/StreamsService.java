@@ -42,14 +42,24 @@ public final class StreamsService implements BrokerComponent {
   private volatile TaskScheduler scheduler;
 
   public StreamsService(BrokerComponent.Context context) {
-    this.vertx = context.vertx();
-    this.config = context.config();
-    this.cluster = context.cluster();
+    this(context.vertx(), context.config(), context.cluster());
+    context.services().extensions().add(httpExtension());
+  }
+
+  private StreamsService(Vertx vertx, BrokerConfig config, BrokerService cluster) {
+    this.vertx = vertx;
+    this.config = config;
+    this.cluster = cluster;
     this.parser = new DefinitionParser(new Expressions(config.getInt(BrokerConfig.STREAMS_MAX_EXPRESSION_LENGTH),
         config.getInt(BrokerConfig.STREAMS_MAX_EXPRESSION_ITERATIONS)),
         new StreamDefinition.Limits(config.getInt(BrokerConfig.STREAMS_MAX_STEPS),
             config.getInt(BrokerConfig.STREAMS_MAX_OUTPUTS_PER_RECORD)));
-    context.services().extensions().add(httpExtension());
+  }
+
+  /** The routes of a service that is off (they answer 404): for front ends built without a broker, and tests. */
+  public static HttpExtension disabledHttpExtension() {
+    return new StreamsService(null, BrokerConfig.of(Map.of(BrokerConfig.STREAMS_ENABLED, false)), null)
+        .httpExtension();
   }
 
   @Override
@@ -103,7 +113,7 @@ public final class StreamsService implements BrokerComponent {
     return compiled.computeIfAbsent(key, k -> parser.parse(stored.definition(), stored.name()));
   }
 
-  private HttpExtension httpExtension() {
+  HttpExtension httpExtension() {
     return new HttpExtension() {
       @Override
       public void mount(Router router) {

@@ -58,6 +58,7 @@ class OpenApiCoverageTest {
         () -> MetadataSnapshot.EMPTY, List::of, () -> false)).httpExtensions());
     // Kafka Connect's routes exist (answering 404) even where the connect service is off.
     extensions.add(ConnectService.disabled().httpExtension());
+    extensions.add(io.sluice.streams.StreamsService.disabledHttpExtension());
     Router router = ApiRouter.create(vertx, new ApiRouter.Deps(unused, HttpApiConfig.defaults("127.0.0.1", 0),
         () -> true, Buffer.buffer("{}"), null, null, new SessionCounts(), extensions));
     Set<String> operations = new TreeSet<>();
