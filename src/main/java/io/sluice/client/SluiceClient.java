@@ -34,6 +34,9 @@ public interface SluiceClient {
   /** Topic and cluster administration. */
   Admin admin();
 
+  /** Streams the cluster runs ({@code /streams}): create, describe, pause, update, preview. */
+  Streams streams();
+
   /** A reader of one partition without a consumer group: offsets are the caller's business. */
   PartitionReader partitionReader(ReaderOptions options);
 

@@ -35,7 +35,7 @@ public final class StreamsService implements BrokerComponent {
   private final Vertx vertx;
   private final BrokerConfig config;
   private final BrokerService cluster;
-  private final DefinitionParser parser;
+  private volatile DefinitionParser parser;
   private final Map<String, StreamDefinition> compiled = new ConcurrentHashMap<>();
   private WorkerExecutor pool;
   private volatile StreamStore store;
@@ -50,7 +50,11 @@ public final class StreamsService implements BrokerComponent {
     this.vertx = vertx;
     this.config = config;
     this.cluster = cluster;
-    this.parser = new DefinitionParser(new Expressions(config.getInt(BrokerConfig.STREAMS_MAX_EXPRESSION_LENGTH),
+  }
+
+  /** Building CEL's environment loads hundreds of classes: seconds of a loaded machine, so on a worker. */
+  private DefinitionParser newParser() {
+    return new DefinitionParser(new Expressions(config.getInt(BrokerConfig.STREAMS_MAX_EXPRESSION_LENGTH),
         config.getInt(BrokerConfig.STREAMS_MAX_EXPRESSION_ITERATIONS)),
         new StreamDefinition.Limits(config.getInt(BrokerConfig.STREAMS_MAX_STEPS),
             config.getInt(BrokerConfig.STREAMS_MAX_OUTPUTS_PER_RECORD)));
@@ -81,11 +85,13 @@ public final class StreamsService implements BrokerComponent {
     ZookeeperClusterManager cm = (ZookeeperClusterManager) ((VertxInternal) vertx).clusterManager();
     var zk = cm.getCuratorFramework().usingNamespace("sluice");
     StreamStore s = new StreamStore(zk);
-    TaskDeps deps = new TaskDeps(config.brokerId(), cluster, vertx.getOrCreateContext(), pool, s,
-        config.getLong(BrokerConfig.STREAMS_COMMIT_INTERVAL_MS),
+    // The tasks' loops get an event-loop context of their own, whatever context starts the service.
+    TaskDeps deps = new TaskDeps(config.brokerId(), cluster, ((VertxInternal) vertx).createEventLoopContext(), pool,
+        s, config.getLong(BrokerConfig.STREAMS_COMMIT_INTERVAL_MS),
         config.getInt(BrokerConfig.STREAMS_MAX_OUTPUTS_PER_RECORD));
     TaskScheduler sched = new TaskScheduler(zk, deps, this::compile);
     return pool.executeBlocking(() -> {
+      parser = newParser();
       sched.start();
       store = s;
       scheduler = sched;

@@ -196,12 +196,26 @@ final class TaskScheduler implements Runnable {
     if (!deps.store().claim(w.stream(), StreamTask.id(w.tp()), deps.brokerId())) {
       return; // the previous leader is still stopping it, or its session has not expired yet
     }
+    if (!stillCurrent(w)) {
+      // Deleted, paused or changed since this look began: DELETE waits for owners to go, so check after claiming.
+      deps.store().release(w.stream(), StreamTask.id(w.tp()));
+      return;
+    }
     StreamTask task = new StreamTask(deps, w.stream(), w.stored().version(), w.definition(), w.tp());
     Future<Void> ended = task.run(f == null ? 0 : f.count());
     ended.onComplete(ar -> wakeup());
     running.put(w.key(), new Running(task, w.stored().version(), w.stored().restarts(), ended));
     LOG.log(Level.INFO, "Broker " + deps.brokerId() + " runs stream task " + task.taskId() + " (version "
         + w.stored().version() + ")");
+  }
+
+  private boolean stillCurrent(Wanted w) throws Exception {
+    try {
+      StreamStore.Stored now = deps.store().get(w.stream());
+      return !now.paused() && now.version() == w.stored().version() && now.restarts() == w.stored().restarts();
+    } catch (SluiceException e) {
+      return false;
+    }
   }
 
   private void stop(String key, Running r) {

@@ -1,11 +1,18 @@
 package io.sluice.streams;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.sluice.broker.Broker;
 import io.sluice.broker.testing.BlockedThreadGuard;
 import io.sluice.broker.testing.TestBrokers;
+import io.sluice.client.ClientOptions;
+import io.sluice.client.SluiceClient;
+import io.sluice.client.StreamDefinition;
+import io.sluice.client.StreamDescription;
+import io.sluice.client.Streams;
 import io.sluice.config.BrokerConfig;
+import io.sluice.errors.SluiceException;
 import io.sluice.errors.ErrorCode;
 import io.sluice.http.HttpListener;
 import io.vertx.core.json.JsonArray;
@@ -303,6 +310,49 @@ class StreamsHttpTest {
   }
 
   @Test
+  void theJavaClientBuildsDefinitionsAndDrivesTheirLifecycle() throws Exception {
+    createTopic("c-in", 1);
+    createTopic("c-out", 1);
+    createTopic("c-odd", 1);
+    SluiceClient client = SluiceClient.create(ClientOptions.bootstrap("http://127.0.0.1:" + broker.httpPort()));
+    try {
+      Streams streams = client.streams();
+      StreamDefinition def = StreamDefinition.builder("c").inputs("c-in").keyFormat("string").valueFormat("json")
+          .filter("value.n >= 0")
+          .branch(StreamDefinition.Arm.when("value.n % 2 == 1").mapValue("value.n * 10").to("c-odd"),
+              StreamDefinition.Arm.otherwise().to("c-out"))
+          .build();
+      Duration wait = Duration.ofSeconds(30);
+      StreamDescription created = streams.create(def).await().atMost(wait);
+      assertThat(created.version()).isEqualTo(1);
+      assertThat(created.definition()).isEqualTo(def.toJson());
+      produce("c-in", new JsonArray().add(new JsonObject().put("value", new JsonObject().put("n", 1)))
+          .add(new JsonObject().put("value", new JsonObject().put("n", 2))));
+      await("outputs", () -> check(() -> read("c-odd", 0).size() == 1 && read("c-out", 0).size() == 1));
+      assertThat(read("c-odd", 0).get(0).getValue("value")).isEqualTo(10);
+      await("task status", () -> streams.describe("c").await().atMost(wait).tasks().stream()
+          .anyMatch(t -> t.recordsIn() == 2 && t.broker() == 1));
+      assertThat(streams.list().await().atMost(wait)).extracting(StreamDescription::name).contains("c");
+      assertThat(streams.pause("c").await().atMost(wait).state()).isEqualTo("PAUSED");
+      assertThat(streams.resume("c").await().atMost(wait).state()).isEqualTo("RUNNING");
+      JsonObject preview = streams.preview(def, List.of(new JsonObject().put("value", new JsonObject()
+          .put("n", 3)))).await().atMost(wait);
+      assertThat(preview.getJsonArray("records").getJsonObject(0).getJsonArray("outputs").getJsonObject(0)
+          .getString("topic")).isEqualTo("c-odd");
+      StreamDefinition broken = StreamDefinition.builder("c").inputs("c-in").filter("value.n >").to("c-out").build();
+      assertThatThrownBy(() -> streams.update(broken).await().atMost(wait))
+          .isInstanceOfSatisfying(SluiceException.class, e -> assertThat(e.errorCode())
+              .isEqualTo(ErrorCode.INVALID_STREAM_DEFINITION));
+      streams.delete("c", true).await().atMost(wait);
+      assertThatThrownBy(() -> streams.describe("c").await().atMost(wait))
+          .isInstanceOfSatisfying(SluiceException.class, e -> assertThat(e.errorCode())
+              .isEqualTo(ErrorCode.STREAM_NOT_FOUND));
+    } finally {
+      client.close().await().atMost(Duration.ofSeconds(30));
+    }
+  }
+
+  @Test
   void deleteStopsTheStreamAndCanDeleteItsDeadLetterTopic() throws Exception {
     createTopic("d-in", 1);
     assertThat(send("POST", "/streams", new JsonObject("""
@@ -310,7 +360,7 @@ class StreamsHttpTest {
     assertThat(send("GET", "/topics/d-dlq", null).status()).isEqualTo(200);
     assertThat(send("DELETE", "/streams/d?delete_topics=true", null).status()).isEqualTo(204);
     assertThat(send("GET", "/streams/d", null).status()).isEqualTo(404);
-    assertThat(send("GET", "/topics/d-dlq", null).status()).isEqualTo(404);
+    await("dead-letter topic deleted", () -> check(() -> send("GET", "/topics/d-dlq", null).status() == 404));
     assertThat(send("DELETE", "/streams/d", null).status()).isEqualTo(404);
   }
 }

@@ -2,6 +2,7 @@ package io.sluice.client.impl;
 
 import io.smallrye.mutiny.Uni;
 import io.sluice.client.Admin;
+import io.sluice.client.Streams;
 import io.sluice.client.ClientOptions;
 import io.sluice.client.ConsumerOptions;
 import io.sluice.client.GroupConsumer;
@@ -92,6 +93,12 @@ public final class ClientImpl implements SluiceClient {
   public Admin admin() {
     checkOpen();
     return new AdminImpl(this);
+  }
+
+  @Override
+  public Streams streams() {
+    checkOpen();
+    return new StreamsImpl(this);
   }
 
   @Override
