@@ -7,7 +7,7 @@ import * as messages from './pages/messages.js';
 import * as groups from './pages/groups.js';
 import * as group from './pages/group.js';
 import * as connectors from './pages/connectors.js';
-import * as placeholder from './pages/placeholder.js';
+import * as streams from './pages/streams.js';
 
 const ROUTES = [
   [/^\/?$/, 'overview', () => overview.render],
@@ -17,7 +17,7 @@ const ROUTES = [
   [/^\/topics\/([^/]+)\/messages$/, 'topics', m => (el, q) => messages.render(el, decodeURIComponent(m[1]), q)],
   [/^\/groups$/, 'groups', () => groups.render],
   [/^\/groups\/([^/]+)$/, 'groups', m => (el, q) => group.render(el, decodeURIComponent(m[1]), q)],
-  [/^\/streams$/, 'streams', () => el => placeholder.render(el, 'Streams', '/streams')],
+  [/^\/streams$/, 'streams', () => streams.render],
   [/^\/connectors$/, 'connectors', () => connectors.render],
 ];
 

@@ -94,7 +94,7 @@ class DashboardIT {
     pages.put("messages", "/#/topics/orders/messages #messages-table");
     pages.put("groups", "/#/groups #groups-table");
     pages.put("group", "/#/groups/billing #lags-table");
-    pages.put("streams", "/#/streams .placeholder");
+    pages.put("streams", "/#/streams #streams-table");
     pages.put("connectors", "/#/connectors #connectors-table");
     for (Map.Entry<String, String> page : pages.entrySet()) {
       String[] pathAndMarker = page.getValue().split(" ");
@@ -197,6 +197,21 @@ class DashboardIT {
         .filter(t -> t.getText().contains("broken-sink")).findFirst().orElse(null));
     assertThat(failing.getText()).contains("FAILED");
     browser.screenshot("DashboardIT-failing-connector");
+    assertThat(browser.consoleErrors()).isEmpty();
+  }
+
+  @Test
+  void aStreamIsListedWithItsStateAndSteps() throws Exception {
+    assertThat(cluster.createTopic(cluster.node(1), "orders-copy", 1, 1, Map.of()).statusCode()).isEqualTo(201);
+    post("/streams", "application/json", new JsonObject("""
+        {"name": "big-orders", "inputs": ["orders"], "value_format": "json",
+         "steps": [{"filter": "true"}, {"map": {"value": "value"}}, {"to": "orders-copy"}]}"""));
+    browser.driver.get(url("/#/streams"));
+    WebElement row = wait(browser).until(d -> d.findElements(By.cssSelector("#streams-table tr")).stream()
+        .filter(t -> t.getText().contains("big-orders") && t.getText().contains("RUNNING")).findFirst()
+        .orElse(null));
+    assertThat(row.getText()).contains("filter → map → to orders-copy");
+    browser.screenshot("DashboardIT-streams");
     assertThat(browser.consoleErrors()).isEmpty();
   }
 
