@@ -1,0 +1,125 @@
+package io.sluice.bench;
+
+import io.smallrye.mutiny.Multi;
+import io.sluice.client.ClientOptions;
+import io.sluice.client.PartitionOffsets;
+import io.sluice.client.Producer;
+import io.sluice.client.ProducerOptions;
+import io.sluice.client.ProducerRecord;
+import io.sluice.client.ReaderOptions;
+import io.sluice.client.SluiceClient;
+import io.sluice.client.StartPosition;
+import io.sluice.client.StreamDefinition;
+import io.smallrye.mutiny.subscription.Cancellable;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A filter + map stream over 100-byte JSON records through a running broker. Throughput: {@code --records} records
+ * are written to a fresh input topic first, then the stream is created and timed until the output holds every
+ * record (task start included). Latency: with the stream running, {@code --latency-records} records are produced at
+ * {@code --rate} per second and each output's arrival is compared with its input's timestamp (milliseconds).
+ *
+ * <pre>java -cp target/sluice.jar io.sluice.bench.StreamsBench --bootstrap http://127.0.0.1:8080 --records 200000
+ *     --partitions 1 --latency-records 5000 --rate 1000</pre>
+ */
+public final class StreamsBench {
+  private static final Duration WAIT = Duration.ofMinutes(5);
+
+  private StreamsBench() {
+  }
+
+  public static void main(String[] argv) throws Exception {
+    BenchArgs args = new BenchArgs(argv);
+    int partitions = args.integer("partitions", 1);
+    long records = args.number("records", 200_000);
+    SluiceClient client = SluiceClient.create(ClientOptions.bootstrap(args.string("bootstrap",
+        "http://127.0.0.1:8080")).requestTimeoutMs(60_000));
+    try {
+      String name = "sbench-" + System.currentTimeMillis();
+      client.admin().createTopic(name + "-in", partitions, 1, Map.of()).await().atMost(WAIT);
+      client.admin().createTopic(name + "-out", partitions, 1, Map.of()).await().atMost(WAIT);
+      Producer producer = client.producer(ProducerOptions.defaults().acks("1").lingerMs(5));
+      produce(producer, name + "-in", 0, records, 0);
+      long start = System.nanoTime();
+      client.streams().create(StreamDefinition.builder(name).inputs(name + "-in").keyFormat("string")
+          .filter("value.region == 'eu' && value.qty >= 10")
+          .mapValue("{'id': value.id, 'total': value.qty * value.price}")
+          .to(name + "-out").build()).await().atMost(WAIT);
+      while (total(client, name + "-out", partitions) < records) {
+        Thread.sleep(20); // polling the output's end offsets
+      }
+      double seconds = (System.nanoTime() - start) / 1e9;
+      System.out.printf("throughput: %d records, %d partition(s), %.2f s, %.0f records/s%n", records, partitions,
+          seconds, records / seconds);
+      latency(client, producer, name, partitions, args.number("latency-records", 5_000), args.integer("rate", 1_000),
+          records);
+      client.streams().delete(name, true).await().atMost(WAIT);
+    } finally {
+      client.close().await().atMost(WAIT);
+    }
+  }
+
+  private static long total(SluiceClient client, String topic, int partitions) {
+    long sum = 0;
+    for (int p = 0; p < partitions; p++) {
+      PartitionOffsets o = client.admin().offsets(topic, p).await().atMost(WAIT);
+      sum += o.endOffset();
+    }
+    return sum;
+  }
+
+  /** A 100-byte JSON value. */
+  static String value(long id) {
+    String base = "{\"id\":" + id + ",\"region\":\"eu\",\"qty\":12,\"price\":2.5,\"pad\":\"";
+    return base + "x".repeat(Math.max(0, 98 - base.length())) + "\"}";
+  }
+
+  private static void produce(Producer producer, String topic, long from, long count, int ratePerSec) {
+    Multi<ProducerRecord> records = Multi.createFrom().range(0, (int) count)
+        .map(i -> ProducerRecord.of(topic, "k" + (from + i), value(from + i)));
+    if (ratePerSec > 0) {
+      records = records.group().intoLists().of(Math.max(1, ratePerSec / 100))
+          .onItem().call(l -> io.smallrye.mutiny.Uni.createFrom().nullItem().onItem()
+              .delayIt().by(Duration.ofMillis(10)))
+          .onItem().transformToMultiAndConcatenate(l -> Multi.createFrom().iterable(l));
+    }
+    producer.send(records).collect().last().await().atMost(WAIT);
+  }
+
+  private static void latency(SluiceClient client, Producer producer, String name, int partitions, long count,
+      int rate, long outputsBefore) throws Exception {
+    LatencyStats stats = new LatencyStats();
+    Object lock = new Object();
+    List<Cancellable> readers = new ArrayList<>();
+    for (int p = 0; p < partitions; p++) {
+      readers.add(client.partitionReader(ReaderOptions.of(name + "-out", p).start(StartPosition.end())
+          .fetchMaxWaitMs(500)).records().subscribe().with(r -> {
+            long micros = (System.currentTimeMillis() - r.timestamp()) * 1000;
+            synchronized (lock) {
+              stats.record(micros);
+            }
+          }));
+    }
+    Thread.sleep(1_000); // let the readers reach the end before the timed records are produced
+    produce(producer, name + "-in", outputsBefore, count, rate);
+    while (total(client, name + "-out", partitions) < outputsBefore + count) {
+      Thread.sleep(20);
+    }
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (System.nanoTime() < deadline) {
+      synchronized (lock) {
+        if (stats.count() >= count) {
+          break;
+        }
+      }
+      Thread.sleep(20);
+    }
+    readers.forEach(Cancellable::cancel);
+    synchronized (lock) {
+      System.out.printf("latency at %d records/s, input timestamp to output read: %s%n", rate, stats.summary());
+    }
+  }
+}
