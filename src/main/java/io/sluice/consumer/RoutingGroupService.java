@@ -27,14 +27,15 @@ import java.util.function.Function;
  */
 public final class RoutingGroupService implements GroupService {
   private static final long FORWARD_TIMEOUT_MS = CoordinatorRouter.FORWARD_TIMEOUT_MS;
-  /** A sync waits for the leader at most the group's largest rebalance timeout, unknown here: the broker maximum. */
-  private static final long MAX_SYNC_WAIT_MS = 300_000;
 
   private final CoordinatorRouter router;
   private final CoordinatorRouter.Target<GroupService> target;
+  /** A sync waits for the leader at most the group's largest rebalance timeout, unknown here: the broker maximum. */
+  private final long maxSyncWaitMs;
 
   RoutingGroupService(CoordinatorRouter router, LocalGroupService local) {
     this.router = router;
+    this.maxSyncWaitMs = local.coordinator().config().maxRebalanceTimeoutMs();
     this.target = new CoordinatorRouter.Target<>(GroupService.class, local, ConsumerForwardServer::groupsAddress);
   }
 
@@ -46,7 +47,7 @@ public final class RoutingGroupService implements GroupService {
 
   @Override
   public Future<SyncGroupResult> sync(RequestContext caller, SyncGroupRequest r) {
-    return route(r.groupId(), MAX_SYNC_WAIT_MS + FORWARD_TIMEOUT_MS, s -> s.sync(caller, r));
+    return route(r.groupId(), maxSyncWaitMs + FORWARD_TIMEOUT_MS, s -> s.sync(caller, r));
   }
 
   @Override

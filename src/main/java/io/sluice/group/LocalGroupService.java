@@ -49,19 +49,24 @@ public final class LocalGroupService implements GroupService {
   public Future<JoinGroupResult> join(RequestContext caller, JoinGroupRequest request) {
     try {
       GroupIds.validate(request.groupId());
-      checkSessionTimeout(request.sessionTimeoutMs());
+      checkTimeouts(request);
     } catch (SluiceException e) {
       return Future.failedFuture(e);
     }
     return coordinator.run(request.groupId(), () -> joinNow(request, caller.clientAddress()));
   }
 
-  private void checkSessionTimeout(long ms) {
+  private void checkTimeouts(JoinGroupRequest r) {
     GroupConfig cfg = coordinator.config();
+    long ms = r.sessionTimeoutMs();
     if (ms < cfg.minSessionTimeoutMs() || ms > cfg.maxSessionTimeoutMs()) {
       throw new SluiceException(ErrorCode.INVALID_SESSION_TIMEOUT, "Session timeout " + ms + " ms is outside"
           + " [" + cfg.minSessionTimeoutMs() + ", " + cfg.maxSessionTimeoutMs() + "] ms (group.min/max.session"
           + ".timeout.ms)");
+    }
+    if (r.isMemberAssigned() && r.rebalanceTimeoutMs() > cfg.maxRebalanceTimeoutMs()) {
+      throw new SluiceException(ErrorCode.INVALID_REQUEST, "Rebalance timeout " + r.rebalanceTimeoutMs() + " ms is"
+          + " above group.max.rebalance.timeout.ms (" + cfg.maxRebalanceTimeoutMs() + " ms)");
     }
   }
 

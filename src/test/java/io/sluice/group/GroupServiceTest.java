@@ -171,6 +171,9 @@ class GroupServiceTest {
     assertCode(groups.join(CALLER, join("g3", "", "k")), ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
     assertCode(groups.join(CALLER, JoinGroupRequest.serverAssigned("g3", "", "rest", 100, "range",
         Subscription.ofTopics(List.of("t")))), ErrorCode.INVALID_SESSION_TIMEOUT);
+    assertCode(groups.join(CALLER, JoinGroupRequest.memberAssigned("g4", "", "k", SESSION_MS,
+        GroupConfig.DEFAULT_MAX_REBALANCE_TIMEOUT_MS + 1, "consumer", List.of(new GroupProtocol("range", null)))),
+        ErrorCode.INVALID_REQUEST);
     await(groups.leave(CALLER, "g3", r.memberId()));
     assertThat(await(groups.describe(CALLER, "g3")).state()).isEqualTo("Empty");
   }
