@@ -30,24 +30,24 @@ public final class RoutingGroupService implements GroupService {
 
   private final CoordinatorRouter router;
   private final CoordinatorRouter.Target<GroupService> target;
-  /** A sync waits for the leader at most the group's largest rebalance timeout, unknown here: the broker maximum. */
-  private final long maxSyncWaitMs;
+  /** A join or sync waits at most the group's largest rebalance timeout, unknown here: the broker maximum. */
+  private final long maxWaitMs;
 
   RoutingGroupService(CoordinatorRouter router, LocalGroupService local) {
     this.router = router;
-    this.maxSyncWaitMs = local.coordinator().config().maxRebalanceTimeoutMs();
+    this.maxWaitMs = local.coordinator().config().maxRebalanceTimeoutMs();
     this.target = new CoordinatorRouter.Target<>(GroupService.class, local, ConsumerForwardServer::groupsAddress);
   }
 
   @Override
   public Future<JoinGroupResult> join(RequestContext caller, JoinGroupRequest r) {
-    long wait = r.isMemberAssigned() ? Math.max(r.rebalanceTimeoutMs(), r.sessionTimeoutMs()) : r.sessionTimeoutMs();
-    return route(r.groupId(), wait + FORWARD_TIMEOUT_MS, s -> s.join(caller, r));
+    // A join waits up to the group's largest rebalance timeout, perhaps another member's: the broker maximum.
+    return route(r.groupId(), maxWaitMs + FORWARD_TIMEOUT_MS, s -> s.join(caller, r));
   }
 
   @Override
   public Future<SyncGroupResult> sync(RequestContext caller, SyncGroupRequest r) {
-    return route(r.groupId(), maxSyncWaitMs + FORWARD_TIMEOUT_MS, s -> s.sync(caller, r));
+    return route(r.groupId(), maxWaitMs + FORWARD_TIMEOUT_MS, s -> s.sync(caller, r));
   }
 
   @Override

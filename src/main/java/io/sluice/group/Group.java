@@ -119,9 +119,13 @@ public final class Group {
     return m;
   }
 
-  /** Changes a member's subscription; the group must rebalance if it changed. */
+  /** Changes a server-assigned member's subscription; the group must rebalance if it changed. */
   public void resubscribe(String memberId, Subscription subscription) {
     Member m = requireMember(memberId);
+    if (isMemberAssigned()) {
+      throw new SluiceException(ErrorCode.INCONSISTENT_GROUP_PROTOCOL, "Member " + memberId + " of group '" + groupId
+          + "' assigns partitions itself; it cannot rejoin as a member the broker assigns them to");
+    }
     if (!m.subscription().equals(subscription)) {
       m.subscription(subscription);
       prepareRebalance();
@@ -307,6 +311,10 @@ public final class Group {
       prepareRebalance();
     } else {
       m = requireMember(r.memberId());
+      if (!isMemberAssigned()) {
+        throw new SluiceException(ErrorCode.INCONSISTENT_GROUP_PROTOCOL, "Member " + r.memberId() + " of group '"
+            + groupId + "' is assigned partitions by the broker; it cannot rejoin as a member that assigns them");
+      }
       boolean changed = !m.protocols().equals(r.protocols());
       m.protocols(r.protocols(), r.rebalanceTimeoutMs(), clientAddress);
       m.heartbeat(nowMs);

@@ -188,11 +188,15 @@ class MemberAssignedGroupTest {
     Group g = new Group("g");
     Member rest = g.join("rest", Subscription.ofTopics(List.of("t")), SESSION_MS, "range", 0);
     assertCode(() -> g.joinMember(join("", "k", "range"), "", 1), ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
+    assertCode(() -> g.joinMember(join(rest.memberId(), "rest", "range"), "", 1),
+        ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
     g.leave(rest.memberId());
     assertThat(g.state()).isEqualTo(GroupState.EMPTY);
     Member k = g.joinMember(join("", "k", "range"), "", 2);
     assertThat(g.isMemberAssigned()).isTrue();
     assertThat(g.members()).containsOnlyKeys(k.memberId());
+    assertCode(() -> g.resubscribe(k.memberId(), Subscription.ofTopics(List.of("t"))),
+        ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
   }
 
   @Test
