@@ -16,7 +16,6 @@ import io.sluice.api.GroupIds;
 import io.sluice.group.GroupListener;
 import io.sluice.group.LocalGroupService;
 import io.sluice.api.JoinGroupRequest;
-import io.sluice.api.JoinGroupResult;
 import io.sluice.api.OffsetCommit;
 import io.sluice.api.OffsetReset;
 import io.sluice.group.Member;
@@ -285,14 +284,13 @@ public final class LocalConsumerService implements ConsumerService, GroupListene
     }
     JoinGroupRequest join = JoinGroupRequest.serverAssigned(inst.group, inst.memberId == null ? "" : inst.memberId,
         inst.name(), inst.config.sessionTimeoutMs(), inst.config.assignor(), inst.subscription);
-    Future<JoinGroupResult> joined;
     try {
-      joined = groups.joinNow(join, "");
+      // Known before the rebalance, which may fail: the next poll then heartbeats this member, not a new one.
+      inst.memberId = groups.enterServerAssignedNow(join);
     } catch (RuntimeException e) {
       return Future.failedFuture(e);
     }
-    return joined.map(r -> {
-      inst.memberId = r.memberId();
+    return groups.awaitAssignmentNow(inst.group, inst.memberId).map(r -> {
       inst.generation = r.generation();
       return (Void) null;
     }).recover(t -> t instanceof SluiceException se && se.errorCode() == ErrorCode.UNKNOWN_MEMBER_ID

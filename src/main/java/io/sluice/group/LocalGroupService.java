@@ -83,8 +83,17 @@ public final class LocalGroupService implements GroupService {
     return Future.succeededFuture(JoinBarrier.joinResult(g, m));
   }
 
-  /** Joins (a known member: heartbeats, with its subscription), waits out the rebalance, and sees its assignment. */
   private Future<JoinGroupResult> joinServerAssigned(Group g, JoinGroupRequest r) {
+    return awaitAssignmentNow(g.groupId(), enterServerAssignedNow(r));
+  }
+
+  /**
+   * The first half of a server-assigned {@link #join}, on the coordinator context: adds a new member (empty member id)
+   * or heartbeats a known one with its subscription; returns its id at once, so a caller that must not lose track of
+   * its membership (a consumer instance) knows it before the rebalance, which may fail.
+   */
+  public String enterServerAssignedNow(JoinGroupRequest r) {
+    Group g = coordinator.group(r.groupId());
     long now = coordinator.nowMs();
     String id;
     if (r.memberId().isEmpty()) {
@@ -94,11 +103,21 @@ public final class LocalGroupService implements GroupService {
       g.resubscribe(id, r.subscription());
     }
     g.heartbeat(id, now);
+    return id;
+  }
+
+  /**
+   * The second half, on the coordinator context: waits out the rebalance and answers with the member's assignment,
+   * which it has then seen; fails UNKNOWN_MEMBER_ID if the member left meanwhile.
+   */
+  public Future<JoinGroupResult> awaitAssignmentNow(String groupId, String memberId) {
+    Group g = coordinator.group(groupId);
     return coordinator.ensureRebalanced(g).map(v -> {
-      Member m = g.member(id).orElseThrow(() -> new SluiceException(ErrorCode.UNKNOWN_MEMBER_ID, "Member " + id
-          + " left group '" + g.groupId() + "' during the rebalance"));
-      g.acknowledge(id);
-      return new JoinGroupResult(id, g.generation(), g.protocolType(), g.protocol(), "", List.of(), m.assignment());
+      Member m = g.member(memberId).orElseThrow(() -> new SluiceException(ErrorCode.UNKNOWN_MEMBER_ID, "Member "
+          + memberId + " left group '" + groupId + "' during the rebalance"));
+      g.acknowledge(memberId);
+      return new JoinGroupResult(memberId, g.generation(), g.protocolType(), g.protocol(), "", List.of(),
+          m.assignment());
     });
   }
 
