@@ -160,6 +160,33 @@ class GroupServiceTest {
   }
 
   @Test
+  void aMemberThatHeartbeatsButDoesNotRejoinIsDroppedWhenTheRebalanceTimeoutPasses() throws Exception {
+    JoinGroupResult a = await(groups.join(CALLER, join("g5", "", "a")));
+    await(groups.sync(CALLER, new SyncGroupRequest("g5", a.memberId(), a.generation(), Map.of())));
+    Future<JoinGroupResult> bJoin = groups.join(CALLER, join("g5", "", "b"));
+    heartbeatUntilRebalance("g5", a);
+    JoinGroupResult a2 = await(groups.join(CALLER, join("g5", a.memberId(), "a")));
+    JoinGroupResult b = await(bJoin);
+    await(Future.all(groups.sync(CALLER, SyncGroupRequest.follower("g5", b.memberId(), b.generation())),
+        groups.sync(CALLER, new SyncGroupRequest("g5", a2.memberId(), a2.generation(), Map.of()))));
+
+    // c joins; a rejoins; b only heartbeats (each answered "rebalancing", each keeping its session alive).
+    long started = System.nanoTime();
+    Future<JoinGroupResult> cJoin = groups.join(CALLER, join("g5", "", "c"));
+    Future<JoinGroupResult> aJoin = groups.join(CALLER, join("g5", a2.memberId(), "a"));
+    long deadline = started + TimeUnit.SECONDS.toNanos(20);
+    while (!aJoin.isComplete() && System.nanoTime() < deadline) {
+      assertCode(groups.heartbeat(CALLER, "g5", b.memberId(), b.generation()), ErrorCode.REBALANCE_IN_PROGRESS);
+      Thread.sleep(200); // b's heartbeat interval, shorter than its session: not a synchronisation
+    }
+    JoinGroupResult a3 = await(aJoin);
+    assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started)).isGreaterThanOrEqualTo(REBALANCE_MS - 500);
+    assertThat(a3.members()).extracting(JoinGroupResult.MemberMetadata::memberId)
+        .containsExactlyInAnyOrder(a.memberId(), await(cJoin).memberId());
+    assertCode(groups.heartbeat(CALLER, "g5", b.memberId(), a3.generation()), ErrorCode.UNKNOWN_MEMBER_ID);
+  }
+
+  @Test
   void serverAssignedMembersGetTheirPartitionsFromTheJoinAndTheKindsOfGroupDoNotMix() {
     JoinGroupResult r = await(groups.join(CALLER, JoinGroupRequest.serverAssigned("g3", "", "rest", SESSION_MS,
         "roundrobin", Subscription.ofTopics(List.of("t")))));
