@@ -42,6 +42,7 @@ class StreamsHttpTest {
   @RegisterExtension
   static final BlockedThreadGuard GUARD = new BlockedThreadGuard();
   private static final String JSON_V2 = "application/vnd.kafka.json.v2+json";
+  private static final int MAX_DEFINITIONS = 8;
 
   @TempDir
   static Path dir;
@@ -57,7 +58,7 @@ class StreamsHttpTest {
   @BeforeAll
   static void start() throws Exception {
     BrokerConfig config = TestBrokers.config(dir.resolve("data"), Map.of(BrokerConfig.HTTP_INSTANCES, 1,
-        BrokerConfig.STREAMS_COMMIT_INTERVAL_MS, 100, BrokerConfig.STREAMS_MAX_DEFINITIONS, 6));
+        BrokerConfig.STREAMS_COMMIT_INTERVAL_MS, 100, BrokerConfig.STREAMS_MAX_DEFINITIONS, MAX_DEFINITIONS));
     broker = Broker.builder(config).listener(HttpListener::new).vertxOptions(BlockedThreadGuard::testOptions)
         .start().await(TestBrokers.START_TIMEOUT_S, TimeUnit.SECONDS);
     GUARD.watch(broker.vertx());
@@ -350,6 +351,48 @@ class StreamsHttpTest {
     } finally {
       client.close().await().atMost(Duration.ofSeconds(30));
     }
+  }
+
+  @Test
+  void definitionsBeyondTheClusterLimitAreRefused() throws Exception {
+    int existing = new JsonArray(send("GET", "/streams", null).body()).size();
+    List<String> made = new ArrayList<>();
+    try {
+      for (int i = existing; i < MAX_DEFINITIONS; i++) {
+        Reply r = send("POST", "/streams", new JsonObject().put("name", "lim-" + i).put("inputs", new JsonArray()
+            .add("lim-in")).put("steps", new JsonArray().add(new JsonObject().put("to", "lim-out"))));
+        assertThat(r.status()).as(r.body()).isEqualTo(201);
+        made.add("lim-" + i);
+      }
+      Reply over = send("POST", "/streams", new JsonObject().put("name", "lim-over").put("inputs", new JsonArray()
+          .add("lim-in")).put("steps", new JsonArray().add(new JsonObject().put("to", "lim-out"))));
+      assertThat(over.status()).as(over.body()).isEqualTo(400);
+      assertThat(over.json().getInteger("error_code")).isEqualTo(ErrorCode.STREAM_LIMIT_EXCEEDED.code());
+      assertThat(over.json().getString("message")).contains("streams.max.definitions");
+    } finally {
+      for (String name : made) {
+        send("DELETE", "/streams/" + name, null);
+      }
+    }
+  }
+
+  @Test
+  void previewReadsTheLastRecordsOfTheInputs() throws Exception {
+    createTopic("pv-in", 1);
+    produceNumbers("pv-in", 0, 5);
+    Reply r = send("POST", "/streams/preview", new JsonObject().put("definition", new JsonObject("""
+        {"name": "pv", "inputs": ["pv-in"], "value_format": "json",
+         "steps": [{"filter": "value % 2 == 0"}, {"to": "pv-out"}]}""")).put("last", 2));
+    assertThat(r.status()).as(r.body()).isEqualTo(200);
+    JsonArray records = r.json().getJsonArray("records");
+    assertThat(records.stream().map(o -> ((JsonObject) o).getJsonObject("input").getInteger("value")))
+        .containsExactly(3, 4);
+    assertThat(records.getJsonObject(0).getJsonArray("outputs")).isEmpty();
+    assertThat(records.getJsonObject(1).getJsonArray("outputs").getJsonObject(0).getInteger("value")).isEqualTo(4);
+    assertThat(send("GET", "/topics/pv-out", null).status()).isEqualTo(404);
+    Reply bad = send("POST", "/streams/preview", new JsonObject().put("definition", new JsonObject("""
+        {"name": "pv", "inputs": ["pv-in"], "steps": [{"to": "pv-out"}]}""")).put("last", 0));
+    assertThat(bad.status()).isEqualTo(400);
   }
 
   @Test
