@@ -156,7 +156,7 @@ final class StreamTask {
     if (from >= end) {
       return Future.succeededFuture();
     }
-    return deps.cluster().fetch(deps.caller(), new FetchRequest(tp, from, FETCH_MAX_BYTES, 1, 0))
+    return deps.cluster().fetch(deps.caller(), new FetchRequest(tp, from, FETCH_MAX_BYTES, 1, 500))
         .compose(r -> deps.blocking(() -> {
           long next = from;
           for (Record rec : records(r, from)) {
@@ -168,7 +168,14 @@ final class StreamTask {
           }
           return Math.max(next, r.nextOffset());
         }))
-        .compose(next -> next > from ? scanPartition(tp, next, end) : Future.succeededFuture());
+        .compose(next -> {
+          if (next <= from) {
+            // A scan that stops short could miss this task's records and write them twice: fail and retry instead.
+            return Future.failedFuture(new IllegalStateException("The scan of " + tp + " for this task's records"
+                + " found nothing at " + from + " below " + end + "; retrying"));
+          }
+          return scanPartition(tp, next, end);
+        });
   }
 
   private long ownSeq(Record rec) {
