@@ -52,7 +52,10 @@ public final class StreamsService implements BrokerComponent {
     this.cluster = cluster;
   }
 
-  /** Building CEL's environment loads hundreds of classes: seconds of a loaded machine, so on a worker. */
+  /**
+   * Building CEL's environment loads hundreds of classes (seconds of a loaded machine), so it happens at first use,
+   * which is always on a worker (the pool or the scheduler's thread), and a broker's start does not wait for it.
+   */
   private DefinitionParser newParser() {
     return new DefinitionParser(new Expressions(config.getInt(BrokerConfig.STREAMS_MAX_EXPRESSION_LENGTH),
         config.getInt(BrokerConfig.STREAMS_MAX_EXPRESSION_ITERATIONS)),
@@ -91,7 +94,6 @@ public final class StreamsService implements BrokerComponent {
         config.getInt(BrokerConfig.STREAMS_MAX_OUTPUTS_PER_RECORD));
     TaskScheduler sched = new TaskScheduler(zk, deps, this::compile);
     return pool.executeBlocking(() -> {
-      parser = newParser();
       sched.start();
       store = s;
       scheduler = sched;
@@ -116,7 +118,14 @@ public final class StreamsService implements BrokerComponent {
   /** The definition of a stored record, compiled once per name and version. */
   StreamDefinition compile(StreamStore.Stored stored) {
     String key = stored.name() + "@" + stored.version();
-    return compiled.computeIfAbsent(key, k -> parser.parse(stored.definition(), stored.name()));
+    StreamDefinition d = compiled.get(key);
+    if (d == null) {
+      d = parser().parse(stored.definition(), stored.name());
+      // Older versions of this stream are not run any more ('@' cannot occur in a stream's name).
+      compiled.keySet().removeIf(k -> k.startsWith(stored.name() + "@"));
+      compiled.put(key, d);
+    }
+    return d;
   }
 
   HttpExtension httpExtension() {
@@ -130,7 +139,16 @@ public final class StreamsService implements BrokerComponent {
   }
 
   DefinitionParser parser() {
-    return parser;
+    DefinitionParser p = parser;
+    if (p == null) {
+      synchronized (this) {
+        if (parser == null) {
+          parser = newParser();
+        }
+        p = parser;
+      }
+    }
+    return p;
   }
 
   BrokerService cluster() {
