@@ -77,8 +77,8 @@ function renderLagging(box) {
 }
 
 /**
- * Links to the streams and connectors pages and, below them, every connector that is failing: its own state or one
- * of its tasks' FAILED. Refreshed with the cluster panel, so a connector that fails shows here within seconds.
+ * Links to the streams and connectors pages and, below them, every stream and connector that is failing (a stream
+ * FAILED, a connector or any of its tasks FAILED), refreshed every 5 s, so a failure shows here within seconds.
  */
 async function renderServices(box) {
   const [streams, connectors] = await Promise.all([hasApi('/streams'), hasApi('/connectors')]);
@@ -86,14 +86,35 @@ async function renderServices(box) {
   box.append(h('ul', {},
     h('li', {}, h('a', {href: '#/streams'}, 'Streams'), streams ? '' : ': not available yet'),
     h('li', {}, h('a', {href: '#/connectors'}, 'Connectors'), connectors ? '' : ': not available yet')), failing);
-  if (!connectors) return () => {};
-  const refresh = () => loadFailing(failing).catch(() => {});
+  if (!streams && !connectors) return () => {};
+  const refresh = () => loadFailing(failing, streams, connectors).catch(() => {});
   refresh();
   const timer = setInterval(refresh, 5000);
   return () => clearInterval(timer);
 }
 
-async function loadFailing(box) {
+async function loadFailing(box, streams, connectors) {
+  const [streamRows, connectorRows] = await Promise.all([
+    streams ? failingStreams() : [], connectors ? failingConnectors() : []]);
+  const rows = streamRows.concat(connectorRows);
+  box.replaceChildren(rows.length
+    ? table(['Name', 'Kind', 'State', 'Error'], rows, {id: 'failing-table'})
+    : h('p', {class: 'muted', id: 'failing-none'}, 'Nothing is failing.'));
+}
+
+async function failingStreams() {
+  const failed = (await api('/streams')).filter(s => s.state === 'FAILED');
+  const described = await Promise.all(failed.map(s => api('/streams/' + enc(s.name)).catch(() => s)));
+  return described.map(s => {
+    const tasks = s.tasks || [];
+    const bad = tasks.filter(t => t.state === 'FAILED');
+    const error = (bad.find(t => t.last_error) || {}).last_error || '';
+    return [h('a', {href: '#/streams'}, s.name), 'stream', `${bad.length} of ${tasks.length} tasks FAILED`,
+      h('span', {class: 'mono'}, error.split('\n')[0])];
+  });
+}
+
+async function failingConnectors() {
   const all = await api('/connectors?expand=status');
   const rows = [];
   for (const name of Object.keys(all).sort()) {
@@ -105,7 +126,5 @@ async function loadFailing(box) {
       status.connector.state === 'FAILED' ? 'FAILED' : `${failedTasks.length} of ${status.tasks.length} tasks FAILED`,
       h('span', {class: 'mono'}, trace.split('\n')[0])]);
   }
-  box.replaceChildren(rows.length
-    ? table(['Name', 'Kind', 'State', 'Error'], rows, {id: 'failing-table'})
-    : h('p', {class: 'muted', id: 'failing-none'}, 'Nothing is failing.'));
+  return rows;
 }
