@@ -18,6 +18,8 @@ final class MediaTypes {
   static final String JSON = "application/json";
   /** One or more Kafka v2 record batches back to back, byte for byte as stored. */
   static final String SLUICE_BATCH = "application/vnd.sluice.batch";
+  /** Sections of many partitions' batches ({@link io.sluice.record.PartitionSections}). */
+  static final String SLUICE_PARTITION_BATCHES = "application/vnd.sluice.partition-batches";
 
   private MediaTypes() {
   }
