@@ -16,7 +16,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import java.nio.ByteBuffer;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -131,9 +131,53 @@ final class MultiFetchEndpoint {
     return results.stream().filter(Future::succeeded).mapToLong(f -> f.result().sizeInBytes()).sum();
   }
 
-  /** Runs on a worker: reads the file regions (disk I/O) into the sections of the answer. */
+  /** One partition's part of the answer: its section header, and the batches (if any) to copy after it. */
+  private record Part(byte[] header, io.sluice.api.Batches batches) {
+  }
+
+  /**
+   * Runs on a worker: lays out the sections, then copies each partition's batches once, straight from the segment
+   * file (disk I/O) into one buffer of the exact size.
+   */
   private static Buffer encode(RoutingContext ctx, Request request, List<Future<FetchResult>> results) {
-    Buffer out = Buffer.buffer();
+    List<Part> parts = layout(ctx, request, results);
+    int total = parts.stream().mapToInt(p -> p.header().length + (p.batches() == null ? 0 : p.batches().sizeInBytes()))
+        .sum();
+    // Heap, not pooled: a Vert.x Buffer is not reference counted, so a pooled buffer handed to it could leak.
+    io.netty.buffer.ByteBuf out = io.netty.buffer.Unpooled.buffer(total, total);
+    try {
+      for (Part part : parts) {
+        out.writeBytes(part.header());
+        if (part.batches() != null) {
+          copy(part.batches(), out);
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      throw new io.sluice.errors.SluiceException(ErrorCode.UNKNOWN_SERVER_ERROR, "Reading the fetched batches failed: "
+          + e);
+    }
+    return io.vertx.core.internal.buffer.BufferInternal.buffer(out);
+  }
+
+  private static void copy(io.sluice.api.Batches batches, io.netty.buffer.ByteBuf out) throws IOException {
+    if (batches.fileRegion().isPresent()) {
+      io.sluice.api.Batches.FileRegion file = batches.fileRegion().get();
+      int copied = 0;
+      while (copied < file.length()) {
+        int n = out.writeBytes(file.channel(), file.position() + copied, file.length() - copied);
+        if (n < 0) {
+          throw new IOException("Unexpected end of " + file.file() + " at " + (file.position() + copied));
+        }
+        copied += n;
+      }
+    } else {
+      out.writeBytes(batches.readBytes());
+    }
+  }
+
+  /** Which partitions' batches go in (in order, within the request's max_bytes), and every section's header. */
+  private static List<Part> layout(RoutingContext ctx, Request request, List<Future<FetchResult>> results) {
+    List<Part> parts = new ArrayList<>(results.size());
     long budget = request.maxBytes();
     for (int i = 0; i < results.size(); i++) {
       FetchRequest asked = request.partitions().get(i);
@@ -141,30 +185,23 @@ final class MultiFetchEndpoint {
       TopicPartition tp = asked.tp();
       if (f.failed()) {
         ErrorResponses.ApiError error = ErrorResponses.toApiError(f.cause(), ctx);
-        out.appendBytes(PartitionSections.fetchHeader(tp.topic(), tp.partition(), (short) error.code().code(),
-            error.message(), -1, -1, asked.offset(), 0));
+        parts.add(new Part(PartitionSections.fetchHeader(tp.topic(), tp.partition(), (short) error.code().code(),
+            error.message(), -1, -1, asked.offset(), 0), null));
         continue;
       }
       FetchResult r = f.result();
-      boolean fits = r.sizeInBytes() <= budget || budget == request.maxBytes();
-      if (r.sizeInBytes() == 0 || !fits) {
-        out.appendBytes(PartitionSections.fetchHeader(tp.topic(), tp.partition(), (short) 0, null,
-            r.highWatermark(), r.logStartOffset(), asked.offset(), 0));
+      int size = r.sizeInBytes();
+      boolean fits = size <= budget || budget == request.maxBytes();
+      if (size == 0 || !fits) {
+        parts.add(new Part(PartitionSections.fetchHeader(tp.topic(), tp.partition(), (short) 0, null,
+            r.highWatermark(), r.logStartOffset(), asked.offset(), 0), null));
         continue;
       }
-      ByteBuffer batches = r.batches().readBytes();
-      budget -= batches.remaining();
-      out.appendBytes(PartitionSections.fetchHeader(tp.topic(), tp.partition(), (short) 0, null,
-          r.highWatermark(), r.logStartOffset(), r.nextOffset(), batches.remaining()));
-      if (batches.hasArray()) {
-        out.appendBytes(batches.array(), batches.arrayOffset() + batches.position(), batches.remaining());
-      } else {
-        byte[] copy = new byte[batches.remaining()];
-        batches.get(copy);
-        out.appendBytes(copy);
-      }
+      budget -= size;
+      parts.add(new Part(PartitionSections.fetchHeader(tp.topic(), tp.partition(), (short) 0, null,
+          r.highWatermark(), r.logStartOffset(), r.nextOffset(), size), r.batches()));
     }
-    return out;
+    return parts;
   }
 
   private Request parse(JsonObject body) {
