@@ -28,7 +28,9 @@ import java.util.Map;
  *
  * The broker answers as soon as any of the partitions has data (or the shortest wait asked is over), so a reader
  * of an idle partition sharing a request with a busy one gets an empty answer and simply asks again. A partition's
- * error fails its own fetch only. A partition asked twice in one turn goes in the next request.
+ * error fails its own fetch only. A partition asked twice in one turn goes in the next request. At most
+ * {@link #MAX_IN_FLIGHT_PER_BROKER} requests per broker are in flight; reads asked for meanwhile wait for a free
+ * slot and then go together.
  *
  * <p><b>Threading:</b> confined to the client's context.
  */
@@ -43,9 +45,22 @@ final class Fetcher {
       Promise<Fetched> answer) {
   }
 
+  /**
+   * Requests in flight per broker. One would serialise every reader behind a single round trip (the client decodes
+   * while the broker idles); two keep the broker serving one request while the client decodes the other, and
+   * reads asked for meanwhile wait and go together in the next.
+   */
+  static final int MAX_IN_FLIGHT_PER_BROKER = 2;
+
+  /** One broker's reads waiting to be sent and its requests in flight. */
+  private static final class Queue {
+    final List<Ask> waiting = new ArrayList<>();
+    int inFlight;
+  }
+
   private final Context context;
   private final Transport transport;
-  private final Map<URI, List<Ask>> pending = new LinkedHashMap<>();
+  private final Map<URI, Queue> queues = new LinkedHashMap<>();
   private boolean flushScheduled;
 
   Fetcher(Context context, Transport transport) {
@@ -56,7 +71,7 @@ final class Fetcher {
   /** Reads one partition in the next request to {@code broker}; call on the client's context. */
   Future<Fetched> fetch(URI broker, String topic, int partition, long offset, int maxBytes, long maxWaitMs) {
     Promise<Fetched> answer = Promise.promise();
-    pending.computeIfAbsent(broker, b -> new ArrayList<>())
+    queues.computeIfAbsent(broker, b -> new Queue()).waiting
         .add(new Ask(topic, partition, offset, maxBytes, maxWaitMs, answer));
     if (!flushScheduled) {
       flushScheduled = true;
@@ -65,26 +80,33 @@ final class Fetcher {
     return answer.future();
   }
 
+  /** Sends, per broker with a free slot, what waits: each partition once per request, later asks of it after. */
   private void flush() {
     flushScheduled = false;
-    Map<URI, List<Ask>> now = new LinkedHashMap<>(pending);
-    pending.clear();
-    now.forEach((broker, asks) -> {
-      List<Ask> request = new ArrayList<>();
-      List<Ask> later = new ArrayList<>();
-      for (Ask ask : asks) {
-        boolean named = request.stream().anyMatch(a -> a.partition() == ask.partition() && a.topic().equals(ask.topic()));
-        (named ? later : request).add(ask);
-      }
-      send(broker, request);
-      if (!later.isEmpty()) {
-        later.forEach(a -> fetch(broker, a.topic(), a.partition(), a.offset(), a.maxBytes(), a.maxWaitMs())
-            .onComplete(a.answer()));
+    queues.forEach((broker, queue) -> {
+      while (queue.inFlight < MAX_IN_FLIGHT_PER_BROKER && !queue.waiting.isEmpty()) {
+        List<Ask> request = new ArrayList<>();
+        List<Ask> later = new ArrayList<>();
+        for (Ask ask : queue.waiting) {
+          boolean named = request.stream().anyMatch(a -> a.partition() == ask.partition()
+              && a.topic().equals(ask.topic()));
+          (named ? later : request).add(ask);
+        }
+        queue.waiting.clear();
+        queue.waiting.addAll(later);
+        queue.inFlight++;
+        send(broker, request).onComplete(ar -> {
+          queue.inFlight--;
+          if (!queue.waiting.isEmpty() && !flushScheduled) {
+            flushScheduled = true;
+            context.runOnContext(v -> flush());
+          }
+        });
       }
     });
   }
 
-  private void send(URI broker, List<Ask> asks) {
+  private Future<Transport.Response> send(URI broker, List<Ask> asks) {
     JsonArray partitions = new JsonArray();
     long waitMs = Long.MAX_VALUE;
     for (Ask a : asks) {
@@ -93,8 +115,8 @@ final class Fetcher {
       waitMs = Math.min(waitMs, a.maxWaitMs());
     }
     JsonObject body = new JsonObject().put("partitions", partitions).put("timeout", waitMs);
-    transport.send(HttpMethod.POST, broker, "/fetch", "application/json", PARTITION_BATCHES, body.toBuffer())
-        .onComplete(ar -> {
+    return transport.send(HttpMethod.POST, broker, "/fetch", "application/json", PARTITION_BATCHES, body.toBuffer())
+        .andThen(ar -> {
           if (ar.failed()) {
             asks.forEach(a -> a.answer().tryFail(ar.cause()));
             return;
