@@ -55,8 +55,12 @@ kafka_row() {
       echo "$out" | sed -E 's/^[0-9]+ records sent, ([0-9.]+) records\/sec.*/\1/' ;;
     c1|c6|g6)
       local src="k-p1-r$r"; [[ "$row" != c1 ]] && src="k-p6-r$r"
+      # Kafka's tool always joins a group: c1/c6 (Sluice's partition readers, no group) take its fetch-only rate,
+      # g6 (a group member on both sides) its whole rate, join included.
+      local field=10; [[ "$row" == g6 ]] && field=6
       tool org.apache.kafka.tools.ConsumerPerformance --bootstrap-server "$BOOT" --topic "$src" --messages "$N" \
-        --group "k-$row-r$r" --timeout 60000 2>&1 | grep -A1 '^start.time' | tail -1 | awk -F', *' '{print $6}' ;;
+        --group "k-$row-r$r" --timeout 60000 2>&1 | grep -A1 '^start.time' | tail -1 \
+        | awk -F', *' -v f="$field" '{print $f}' ;;
     e2e)
       tool "$ANCHOR/E2eLatencyUs.java" "$BOOT" "k-e2e-r$r" "$E2E_N" 1 "$SIZE" 1000 2>&1 \
         | sed -nE 's/^Percentiles us: 50th = ([0-9.]+), 99th = ([0-9.]+), 99.9th = ([0-9.]+).*/\1 \2 \3/p' \
