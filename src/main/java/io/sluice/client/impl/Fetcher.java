@@ -123,9 +123,7 @@ final class Fetcher {
           }
           List<FetchSection> sections;
           try {
-            // A view of the answer, not a copy: the decoder copies each record's key and value out of it.
-            sections = PartitionSections.parseFetch(((io.vertx.core.internal.buffer.BufferInternal) ar.result().body())
-                .getByteBuf().nioBuffer());
+            sections = PartitionSections.parseFetch(ByteBuffer.wrap(ar.result().body().getBytes()));
           } catch (IllegalArgumentException e) {
             asks.forEach(a -> a.answer().tryFail(new SluiceException(ErrorCode.UNKNOWN_SERVER_ERROR,
                 "POST /fetch to " + broker + " answered a malformed body: " + e.getMessage())));
