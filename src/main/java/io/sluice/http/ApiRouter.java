@@ -48,6 +48,8 @@ final class ApiRouter {
     new ProduceEndpoint(deps.service(), deps.cfg()).mount(router, body);
     new BatchesEndpoint(deps.service()).mount(router, body);
     new FetchEndpoint(deps.service(), deps.cfg(), deps.fetchWorkers()).mount(router);
+    new PartitionBatchesEndpoint(deps.service()).mount(router, body);
+    new MultiFetchEndpoint(deps.service(), deps.cfg(), deps.fetchWorkers()).mount(router, body);
     ConsumerService consumers = deps.consumers() != null ? deps.consumers() : Unavailable.consumers();
     new ConsumersEndpoint(consumers, deps.cfg()).mount(router, body);
     new ConsumerGroupsEndpoint(consumers).mount(router, body);

@@ -11,6 +11,8 @@ import io.sluice.api.GroupIds;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
+import io.sluice.record.RecordFrames;
+import java.nio.ByteBuffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -44,6 +46,7 @@ import java.util.regex.PatternSyntaxException;
  * coordinator behind {@link ConsumerService}.
  */
 final class ConsumersEndpoint {
+  static final String ASSIGNMENT = "Sluice-Assignment";
   private static final String BASE = "/consumers/:group/instances/:instance";
   private final ConsumerService consumers;
   private final HttpApiConfig cfg;
@@ -125,6 +128,18 @@ final class ConsumersEndpoint {
     long maxBytes = Params.queryLong(ctx, "max_bytes", cfg.defaultFetchMaxBytes(), 1, Integer.MAX_VALUE);
     String group = group(ctx);
     String instance = instance(ctx);
+    if (MediaTypes.accepts(ctx, MediaTypes.SLUICE_RECORDS)) {
+      consumers.poll(Callers.of(ctx), group, instance, Math.min(timeout, cfg.maxFetchWaitMs()),
+              (int) Math.min(maxBytes, cfg.maxFetchBytes()), Integer.MAX_VALUE)
+          .compose(records -> consumers.assignment(Callers.of(ctx), group, instance)
+              .onSuccess(owned -> answerFramed(ctx, records, owned)))
+          .onFailure(t -> {
+            if (!ctx.response().closed()) {
+              ctx.fail(t);
+            }
+          });
+      return;
+    }
     consumers.config(Callers.of(ctx), group, instance)
         .map(c -> MediaTypes.consumerRecordsFormat(ctx, "json".equals(c.getString("format")) ? EmbeddedFormat.JSON
             : EmbeddedFormat.BINARY))
@@ -152,6 +167,27 @@ final class ConsumersEndpoint {
     }
     ctx.response().putHeader("Content-Type", format == EmbeddedFormat.JSON ? MediaTypes.KAFKA_JSON_V2
         : MediaTypes.KAFKA_BINARY_V2).end(out.appendString("]"));
+  }
+
+  /**
+   * The binary answer ({@link RecordFrames}), with the instance's assignment just after the poll in the
+   * {@value #ASSIGNMENT} header ({@code topic/partition} pairs joined by commas; topic names hold neither), which
+   * spares the client a second request per poll.
+   */
+  private static void answerFramed(RoutingContext ctx, List<ConsumedRecord> records, List<TopicPartition> owned) {
+    if (ctx.response().closed()) {
+      return;
+    }
+    ByteBuffer out = ByteBuffer.allocate(64 + records.size() * 160);
+    for (ConsumedRecord r : records) {
+      out = RecordFrames.append(out, r.topic(), r.partition(), r.record());
+    }
+    out.flip();
+    StringBuilder assignment = new StringBuilder();
+    owned.forEach(tp -> assignment.append(assignment.length() == 0 ? "" : ",").append(tp.topic()).append('/')
+        .append(tp.partition()));
+    ctx.response().putHeader("Content-Type", MediaTypes.SLUICE_RECORDS).putHeader(ASSIGNMENT, assignment.toString())
+        .end(Buffer.buffer(out.array()).slice(0, out.limit()));
   }
 
   private void commit(RoutingContext ctx) {

@@ -18,6 +18,10 @@ final class MediaTypes {
   static final String JSON = "application/json";
   /** One or more Kafka v2 record batches back to back, byte for byte as stored. */
   static final String SLUICE_BATCH = "application/vnd.sluice.batch";
+  /** Sections of many partitions' batches ({@link io.sluice.record.PartitionSections}). */
+  /** Decoded records of any partitions, framed ({@link io.sluice.record.RecordFrames}): a consumer poll's answer. */
+  static final String SLUICE_RECORDS = "application/vnd.sluice.records";
+  static final String SLUICE_PARTITION_BATCHES = "application/vnd.sluice.partition-batches";
 
   private MediaTypes() {
   }
@@ -112,6 +116,19 @@ final class MediaTypes {
     throw ErrorResponses.error(ErrorCode.NOT_ACCEPTABLE, "Accept '" + ctx.request().getHeader("Accept")
         + "' does not include " + own + ", the format this consumer instance was created with ('"
         + (instanceFormat == EmbeddedFormat.JSON ? "json" : "binary") + "')");
+  }
+
+  /** Whether the request's Accept header names {@code type} itself (not through a wildcard). */
+  static boolean accepts(RoutingContext ctx, String type) {
+    if (ctx.request().getHeader("Accept") == null) {
+      return false;
+    }
+    for (MIMEHeader accepted : ctx.parsedHeaders().accept()) {
+      if ((accepted.component() + "/" + accepted.subComponent()).toLowerCase(Locale.ROOT).equals(type)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** The type/subtype of a Content-Type header, lower case, without parameters; "" when absent. */

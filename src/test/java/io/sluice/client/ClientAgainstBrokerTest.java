@@ -179,12 +179,12 @@ class ClientAgainstBrokerTest {
     AssertSubscriber<ConsumerRecord> sub = client.partitionReader(ReaderOptions.of("slow", 0).fetchMaxBytes(4_096))
         .records().subscribe().withSubscriber(AssertSubscriber.create(10));
     sub.awaitItems(10, WAIT);
-    long fetchesAfterTen = proxy.count("GET /topics/slow/partitions/0/records");
+    long fetchesAfterTen = proxy.count("POST /fetch");
     // 10 records fit in the first fetch; no further fetch may start while the subscriber asks for nothing more.
     assertThat(fetchesAfterTen).isLessThanOrEqualTo(1);
     sub.request(3_000);
     sub.awaitItems(3_010, WAIT);
-    assertThat(proxy.count("GET /topics/slow/partitions/0/records")).isGreaterThan(fetchesAfterTen);
+    assertThat(proxy.count("POST /fetch")).isGreaterThan(fetchesAfterTen);
     assertThat(sub.getItems()).extracting(ConsumerRecord::offset).startsWith(0L, 1L, 2L).doesNotHaveDuplicates();
     sub.cancel();
   }

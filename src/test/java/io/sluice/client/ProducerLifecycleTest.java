@@ -105,10 +105,31 @@ class ProducerLifecycleTest {
       } else {
         assertThat(md.offset()).as("acks=" + acks).isBetween(0L, 2L);
       }
-      assertThat(proxy.requests).as("acks=" + acks).anyMatch(r -> r.contains("/topics/acks-t/partitions/0/batches")
-          && r.endsWith("acks=" + acks));
+      assertThat(proxy.requests).as("acks=" + acks).contains("POST /batches?acks=" + acks);
     }
     // An unanswered acks=0 write may land after the next producer's: the order is not promised.
     assertThat(readAll("acks-t", 3)).containsExactlyInAnyOrder("acks=0", "acks=1", "acks=all");
+  }
+
+  @Test
+  void batchesForManyPartitionsGoOutInOneRequestPerBroker() {
+    client.admin().createTopic("many-t", 6, 1, Map.of()).await().atMost(WAIT);
+    Producer producer = client.producer(ProducerOptions.defaults().lingerMs(LINGER_FOREVER_MS));
+    List<CompletableFuture<RecordMetadata>> acks = new ArrayList<>();
+    for (int i = 0; i < 60; i++) {
+      acks.add(producer.send(ProducerRecord.of("many-t", null, "v" + i).withPartition(i % 6))
+          .subscribeAsCompletionStage());
+    }
+    long before = proxy.requests.stream().filter(r -> r.startsWith("POST /batches")).count();
+    producer.flush().await().atMost(WAIT);
+    long after = proxy.requests.stream().filter(r -> r.startsWith("POST /batches")).count();
+    assertThat(after - before).as("one request carries all six partitions' batches").isEqualTo(1);
+    assertThat(acks).allMatch(f -> f.isDone() && !f.isCompletedExceptionally());
+    for (int p = 0; p < 6; p++) {
+      int partition = p;
+      assertThat(acks).filteredOn(f -> f.join().partition() == partition)
+          .extracting(f -> f.join().offset()).containsExactly(0L, 1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L);
+    }
+    producer.close().await().atMost(WAIT);
   }
 }

@@ -13,6 +13,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -162,5 +163,35 @@ class ConsumerInstanceApiTest {
     until(10 * INSTANCE_TIMEOUT_MS, "the idle instance to leave its group", () ->
         api.get("/consumer-groups/g-idle").bodyAsJsonObject().getJsonArray("members").isEmpty());
     assertError(api.get(a + "/assignments"), 404, ErrorCode.CONSUMER_INSTANCE_NOT_FOUND);
+  }
+
+  @Test
+  void aPollAskingForFramedRecordsGetsThemBinaryWithTheAssignmentAfterThePoll() {
+    api.createTopic("framed", 2);
+    api.produce("framed", 0, 1_000, 3);
+    api.produce("framed", 1, 2_000, 2);
+    String a = api.consumer("g-framed", earliest("a").put("format", "json"));
+    api.subscribe(a, "framed");
+    List<io.sluice.record.RecordFrames.Framed> got = new java.util.ArrayList<>();
+    String[] assignment = new String[1];
+    until(10_000, "all five records", () -> {
+      HttpResponse<Buffer> r = GroupsTestSupport.await(api.client.get(a + "/records?timeout=200")
+          .putHeader("Accept", "application/vnd.sluice.records").send());
+      assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(200);
+      assertThat(r.getHeader("Content-Type")).isEqualTo("application/vnd.sluice.records");
+      assignment[0] = r.getHeader(ConsumersEndpoint.ASSIGNMENT);
+      got.addAll(io.sluice.record.RecordFrames.decode(java.nio.ByteBuffer.wrap(r.body() == null ? new byte[0]
+          : r.body().getBytes())));
+      return got.size() >= 5;
+    });
+    assertThat(java.util.Arrays.asList(assignment[0].split(","))).containsExactlyInAnyOrder("framed/0", "framed/1");
+    assertThat(got).filteredOn(f -> f.partition() == 0).extracting(f -> f.record().offset()).containsExactly(0L, 1L, 2L);
+    io.sluice.record.RecordFrames.Framed first = got.stream().filter(f -> f.partition() == 1).findFirst().orElseThrow();
+    assertThat(first.topic()).isEqualTo("framed");
+    assertThat(first.record().timestamp()).isEqualTo(2_000);
+    assertThat(new String(first.record().value())).isEqualTo("\"v0\"");
+    assertThat(first.record().key()).isNull();
+    // The framed answer moved the instance's positions as a JSON one does: nothing is read twice.
+    assertThat(api.poll(a, 0)).isEmpty();
   }
 }

@@ -32,6 +32,7 @@ public final class ClientImpl implements SluiceClient {
   private final boolean ownsVertx;
   private final Context context;
   private final Transport transport;
+  private final Fetcher fetcher;
   private final MetadataCache metadata;
   private final long requestTimeoutMs;
   private final Set<ProducerImpl> producers = ConcurrentHashMap.newKeySet();
@@ -46,6 +47,7 @@ public final class ClientImpl implements SluiceClient {
     this.context = ((VertxInternal) vertx).createEventLoopContext();
     this.requestTimeoutMs = options.requestTimeoutMs();
     this.transport = new Transport(vertx, context, options.requestTimeoutMs(), options.maxConnectionsPerBroker());
+    this.fetcher = new Fetcher(context, transport);
     this.metadata = new MetadataCache(transport, options.bootstrapUrls(), options.metadataMaxAgeMs(),
         options.followLeaders());
     // Timers set from a foreign thread run on some event loop; hop onto ours before touching the cache.
@@ -67,6 +69,10 @@ public final class ClientImpl implements SluiceClient {
 
   Transport transport() {
     return transport;
+  }
+
+  Fetcher fetcher() {
+    return fetcher;
   }
 
   MetadataCache metadata() {

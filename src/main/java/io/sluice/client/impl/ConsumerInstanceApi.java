@@ -17,6 +17,9 @@ import io.vertx.core.json.JsonObject;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.nio.ByteBuffer;
+import io.sluice.record.Record;
+import io.sluice.record.RecordFrames;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -43,6 +46,8 @@ import java.util.UUID;
 final class ConsumerInstanceApi {
   private static final String JSON = "application/json";
   private static final String BINARY_RECORDS = "application/vnd.kafka.binary.v2+json";
+  private static final String FRAMED_RECORDS = "application/vnd.sluice.records";
+  private static final String ASSIGNMENT = "Sluice-Assignment";
   private static final long FIRST_BACKOFF_MS = 50;
   private static final long MAX_BACKOFF_MS = 1_000;
 
@@ -99,11 +104,45 @@ final class ConsumerInstanceApi {
     return broker != null ? broker : metadata.bootstrapBroker();
   }
 
-  /** One poll, sent once (see the class comment). */
-  Future<List<ConsumerRecord>> poll(long timeoutMs, int maxBytes) {
+  /** A poll's records and, when the broker said it, the instance's assignment right after the poll. */
+  record Polled(List<ConsumerRecord> records, Set<TopicPartition> assignment) {
+  }
+
+  /**
+   * One poll, sent once (see the class comment). Asks for the framed binary records ({@link RecordFrames}: no
+   * JSON, no base64) and reads the assignment from the answer's {@code Sluice-Assignment} header; an answer in the
+   * REST v2 JSON shape is read too.
+   */
+  Future<Polled> poll(long timeoutMs, int maxBytes) {
     Call call = new Call(HttpMethod.GET, basePath + "/records?timeout=" + timeoutMs + "&max_bytes=" + maxBytes,
-        null, BINARY_RECORDS, null);
-    return attempt(call, true).map(r -> decode(r.body().toJsonArray()));
+        null, FRAMED_RECORDS + ", " + BINARY_RECORDS + ";q=0.5", null);
+    return attempt(call, true).map(r -> {
+      String type = r.headers().get("Content-Type");
+      if (type == null || !type.startsWith(FRAMED_RECORDS)) {
+        return new Polled(decode(r.body().toJsonArray()), null);
+      }
+      List<ConsumerRecord> records = new ArrayList<>();
+      for (RecordFrames.Framed f : RecordFrames.decode(ByteBuffer.wrap(r.body().getBytes()))) {
+        Record rec = f.record();
+        records.add(new ConsumerRecord(f.topic(), f.partition(), rec.offset(), rec.timestamp(), rec.key(),
+            rec.value(), rec.headers()));
+      }
+      return new Polled(records, assignmentHeader(r.headers().get(ASSIGNMENT)));
+    });
+  }
+
+  private static Set<TopicPartition> assignmentHeader(String header) {
+    if (header == null) {
+      return null;
+    }
+    Set<TopicPartition> owned = new HashSet<>();
+    for (String pair : header.split(",")) {
+      int slash = pair.lastIndexOf('/');
+      if (slash > 0) {
+        owned.add(new TopicPartition(pair.substring(0, slash), Integer.parseInt(pair.substring(slash + 1))));
+      }
+    }
+    return owned;
   }
 
   Future<Set<TopicPartition>> assignment() {

@@ -127,10 +127,11 @@ final class GroupConsumerImpl implements GroupConsumer {
           Map<TopicPartition, Integer> epochs = Map.copyOf(seekEpochs);
           pollRequests.incrementAndGet();
           return api.poll(options.fetchMaxWaitMs(), options.fetchMaxBytes())
-              .compose(records -> api.assignment().map(owned -> {
+              .compose(answer -> (answer.assignment() != null ? Future.succeededFuture(answer.assignment())
+                  : api.assignment()).map(owned -> {
                 updateAssignment(owned);
                 failures = 0;
-                Batch batch = new Batch(records, epochs, false);
+                Batch batch = new Batch(answer.records(), epochs, false);
                 repositionNeeded |= rereads(batch);
                 return batch;
               }))

@@ -22,12 +22,8 @@ import java.util.Iterator;
 import java.util.List;
 
 /**
- * {@link PartitionReader} over the binary fetch path:
- *
- * <pre>
- * GET {leader}/topics/{t}/partitions/{p}/records?offset=N&amp;max_bytes=B&amp;timeout=MS
- *   Accept: application/vnd.sluice.batch   200: stored v2 batches; header Sluice-Next-Offset
- * </pre>
+ * {@link PartitionReader} over the binary multi-partition fetch ({@link Fetcher}): the client's readers of
+ * partitions led by one broker share its {@code POST /fetch} requests.
  *
  * <p><b>Demand.</b> The stream is a repetition of single fetches, each subscribed only when the subscriber has
  * asked for more than the previous fetch delivered, and flattened one fetch at a time: at most one fetch's records
@@ -40,6 +36,7 @@ final class PartitionReaderImpl implements PartitionReader {
   private final Vertx vertx;
   private final MetadataCache metadata;
   private final Transport transport;
+  private final Fetcher fetcher;
   private final ReaderOptions options;
   private volatile long position = -1;
 
@@ -54,6 +51,7 @@ final class PartitionReaderImpl implements PartitionReader {
     this.vertx = client.vertx();
     this.metadata = client.metadata();
     this.transport = client.transport();
+    this.fetcher = client.fetcher();
     this.options = options;
   }
 
@@ -82,13 +80,11 @@ final class PartitionReaderImpl implements PartitionReader {
         position = offset;
       }
       URI url = metadata.leaderUrl(options.topic(), options.partition());
-      String path = partitionPath() + "/records?offset=" + offset + "&max_bytes=" + options.fetchMaxBytes()
-          + "&timeout=" + options.fetchMaxWaitMs();
-      return transport.send(HttpMethod.GET, url, path, null, "application/vnd.sluice.batch", null)
-          .map(r -> {
-            List<ConsumerRecord> records = decode(r.body().getBytes(), offset);
-            cursor.fetchOffset = Math.max(offset, r.longHeader("Sluice-Next-Offset",
-                records.isEmpty() ? offset : records.get(records.size() - 1).offset() + 1));
+      return fetcher.fetch(url, options.topic(), options.partition(), offset, options.fetchMaxBytes(),
+              options.fetchMaxWaitMs())
+          .map(f -> {
+            List<ConsumerRecord> records = decode(f.batches(), offset);
+            cursor.fetchOffset = Math.max(offset, f.nextOffset());
             cursor.failures = 0;
             return records;
           })
@@ -136,12 +132,12 @@ final class PartitionReaderImpl implements PartitionReader {
   }
 
   /** The records at or after {@code from} in whole v2 batches (the first batch may start before it). */
-  private List<ConsumerRecord> decode(byte[] bytes, long from) {
-    if (bytes.length == 0) {
+  private List<ConsumerRecord> decode(ByteBuffer bytes, long from) {
+    if (!bytes.hasRemaining()) {
       return List.of();
     }
     List<ConsumerRecord> out = new ArrayList<>();
-    for (RecordBatch batch : RecordBatches.split(ByteBuffer.wrap(bytes))) {
+    for (RecordBatch batch : RecordBatches.split(bytes)) {
       if (batch.lastOffset() < from || batch.isControlBatch()) {
         continue;
       }

@@ -9,11 +9,16 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.sluice.record.PartitionSections;
 import java.lang.System.Logger.Level;
 import java.net.URI;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.Set;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -22,9 +27,15 @@ import java.util.Map;
  * Sends a producer's sealed batches, per partition, in order, with a bound on batches in flight, and retries them.
  *
  * <pre>
- * POST {leader}/topics/{t}/partitions/{p}/batches?acks=A   Content-Type: application/vnd.sluice.batch
- *   200 {"offsets": [{"partition", "offset", "record_count"}]}
+ * POST {leader}/batches?acks=A   Content-Type: application/vnd.sluice.partition-batches (a section per partition)
+ *   200 {"partitions": [{"topic", "partition", "offsets": [{"offset", "record_count"}]} | {..., "error_code"}]}
  * </pre>
+ *
+ * <p><b>One request per broker.</b> Each partition decides what to send as if alone (its bound on requests in
+ * flight, its recovery); the requests the partitions hand over within one turn of the context are then sent
+ * together, one {@code POST /batches} per leader, as a Kafka producer sends one produce request per broker. Each
+ * partition's entry of the answer is handled as that partition's own answer, so a refusal of one partition retries
+ * or fails that partition only.
  *
  * <p><b>Order under retries.</b> Each partition's batches are numbered in seal order (with idempotence the number
  * is also their sequence rank) and the ready queue is kept in that order. After a retriable failure the partition
@@ -41,6 +52,9 @@ import java.util.Map;
  */
 final class Sender {
   private static final System.Logger LOG = System.getLogger(Sender.class.getName());
+  private static final String PARTITION_BATCHES = "application/vnd.sluice.partition-batches";
+  /** A section header's bytes besides the topic name; the bound on request size counts topics as short. */
+  private static final int SECTION_HEADER_BYTES = 2 + 64 + 8;
 
   /** One partition's batches and their state. */
   static final class PartitionQueue {
@@ -63,6 +77,10 @@ final class Sender {
     }
   }
 
+  /** One partition's request: its batches, sent together as that partition's section of a {@code POST /batches}. */
+  private record Part(PartitionQueue q, List<ProducerBatch> batches, int bytes) {
+  }
+
   /** Who the producer is to the brokers: id and epoch, or -1 without idempotence. */
   record Identity(long producerId, short epoch) {
     static final Identity NONE = new Identity(RecordBatch.NO_PRODUCER_ID, RecordBatch.NO_PRODUCER_EPOCH);
@@ -78,6 +96,9 @@ final class Sender {
   private final ProducerOptions options;
   private final int maxInFlight;
   private final Map<String, Map<Integer, PartitionQueue>> queues = new HashMap<>();
+  /** Partitions' requests waiting for the next {@link #flush()}, by the broker they go to. */
+  private final Map<URI, List<Part>> outgoing = new LinkedHashMap<>();
+  private boolean flushScheduled;
   private Identity identity = Identity.NONE;
 
   Sender(Vertx vertx, Transport transport, MetadataCache metadata, ProducerOptions options) {
@@ -178,14 +199,11 @@ final class Sender {
     }
   }
 
+  /**
+   * Hands a partition's request to the next flush, which puts every partition's request bound for the same broker
+   * into one {@code POST /batches}. The partition counts it as one request in flight, as if sent alone.
+   */
   private void send(PartitionQueue q, List<ProducerBatch> request, int bytes) {
-    Buffer body;
-    if (request.size() == 1) {
-      body = request.get(0).bytes();
-    } else {
-      body = Buffer.buffer(bytes);
-      request.forEach(b -> body.appendBuffer(b.bytes()));
-    }
     for (ProducerBatch b : request) {
       b.attempts++;
       // Requests travel on several connections, so the broker may see this batch before an earlier one still on
@@ -194,23 +212,79 @@ final class Sender {
     }
     q.requestsInFlight++;
     URI url = metadata.leaderUrl(q.topic, q.partition);
-    String path = "/topics/" + MetadataCache.encode(q.topic) + "/partitions/" + q.partition + "/batches?acks="
-        + options.acks();
-    transport.send(HttpMethod.POST, url, path, "application/vnd.sluice.batch", "application/json", body)
+    outgoing.computeIfAbsent(url, u -> new ArrayList<>()).add(new Part(q, request, bytes));
+    if (!flushScheduled) {
+      flushScheduled = true;
+      vertx.runOnContext(v -> flush());
+    }
+  }
+
+  /**
+   * Sends what the partitions handed over since the last flush: per broker, as few requests as the size bound
+   * allows, each naming a partition at most once (a partition's second request waits for the next one).
+   */
+  private void flush() {
+    flushScheduled = false;
+    Map<URI, List<Part>> now = new LinkedHashMap<>(outgoing);
+    outgoing.clear();
+    now.forEach((url, parts) -> {
+      List<Part> request = new ArrayList<>();
+      Set<PartitionQueue> named = new HashSet<>();
+      int bytes = 0;
+      for (Part part : parts) {
+        if (!request.isEmpty() && (named.contains(part.q()) || bytes + part.bytes() > options.maxRequestSizeBytes())) {
+          sendRequest(url, request, bytes);
+          request = new ArrayList<>();
+          named.clear();
+          bytes = 0;
+        }
+        request.add(part);
+        named.add(part.q());
+        bytes += part.bytes() + SECTION_HEADER_BYTES;
+      }
+      sendRequest(url, request, bytes);
+    });
+  }
+
+  private void sendRequest(URI url, List<Part> parts, int bytes) {
+    Buffer body = Buffer.buffer(bytes + 256);
+    for (Part part : parts) {
+      body.appendBytes(PartitionSections.produceHeader(part.q().topic, part.q().partition, part.bytes()));
+      part.batches().forEach(b -> body.appendBuffer(b.bytes()));
+    }
+    transport.send(HttpMethod.POST, url, "/batches?acks=" + options.acks(), PARTITION_BATCHES, "application/json",
+            body)
         .onComplete(ar -> {
-          q.requestsInFlight--;
-          q.inFlight.removeAll(request);
-          if (ar.succeeded()) {
-            onAnswered(q, request, ar.result());
-          } else {
-            request.forEach(b -> onFailed(q, b, ar.cause(), url));
+          JsonArray entries = ar.succeeded() ? ar.result().json().getJsonArray("partitions") : null;
+          for (int i = 0; i < parts.size(); i++) {
+            Part part = parts.get(i);
+            part.q().requestsInFlight--;
+            part.q().inFlight.removeAll(part.batches());
+            Throwable failure = ar.failed() ? ar.cause() : entryFailure(part.q(), entries, i);
+            if (failure == null) {
+              onAnswered(part.q(), part.batches(), entries.getJsonObject(i).getJsonArray("offsets"));
+            } else {
+              part.batches().forEach(b -> onFailed(part.q(), b, failure, url));
+            }
           }
-          drain(q);
+          parts.forEach(part -> drain(part.q()));
         });
   }
 
-  private void onAnswered(PartitionQueue q, List<ProducerBatch> request, Transport.Response r) {
-    JsonArray offsets = r.json().getJsonArray("offsets");
+  /** The refusal in the answer's entry {@code i}, or null if the partition's batches were appended. */
+  private static Throwable entryFailure(PartitionQueue q, JsonArray entries, int i) {
+    String what = "POST /batches for " + q.topic + "-" + q.partition;
+    if (entries == null || i >= entries.size() || !(entries.getValue(i) instanceof JsonObject entry)) {
+      return new SluiceException(ErrorCode.UNKNOWN_SERVER_ERROR, what + ": the answer has no entry for it");
+    }
+    Integer code = entry.getInteger("error_code");
+    if (code != null) {
+      return new SluiceException(ErrorCodes.byCode(code), what + ": " + entry.getString("message", "(no message)"));
+    }
+    return null;
+  }
+
+  private void onAnswered(PartitionQueue q, List<ProducerBatch> request, JsonArray offsets) {
     for (int i = 0; i < request.size(); i++) {
       long base = offsets != null && i < offsets.size() ? offsets.getJsonObject(i).getLong("offset", -1L) : -1L;
       request.get(i).complete(base);

@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# Sluice against Apache Kafka, side by side in one run (issue 16). Starts Kafka from ../shared/anchors/kafka and a
+# Sluice broker from a jar, runs each row alternating between the two (the order flips every rep), and prints a
+# markdown table of medians with the ratio Sluice / Kafka and the 1-minute load average at each measurement.
+#   bench/compare-kafka.sh [sluice.jar] [results-dir]
+# Env: REPS=3 NUM_RECORDS=2000000 RECORD_SIZE=100 E2E_RECORDS=10000 ROWS="p1 p6 p1all c1 c6 g6 e2e"
+#      ANCHOR=../shared/anchors/kafka  KAFKA_BASE=/tmp/kafka-compare (under /tmp)  HEAP=-Xmx1g
+# Both brokers get HEAP; both tools run with -Xmx512m. Only ratios from one run mean anything on a shared machine.
+set -euo pipefail
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+JAR="$(realpath "${1:-$HERE/../target/sluice.jar}")"
+RES="${2:-/tmp/sluice-compare/$(date +%Y%m%d-%H%M%S)}"
+ANCHOR="$(realpath "${ANCHOR:-$HERE/../../shared/anchors/kafka}")"
+REPS="${REPS:-3}"; N="${NUM_RECORDS:-2000000}"; SIZE="${RECORD_SIZE:-100}"; E2E_N="${E2E_RECORDS:-10000}"
+ROWS="${ROWS:-p1 p6 p1all c1 c6 g6 e2e}"
+HEAP="${HEAP:--Xmx1g}"
+export KAFKA_BASE="${KAFKA_BASE:-/tmp/kafka-compare}" KAFKA_HEAP_OPTS="$HEAP -Xms${HEAP#-Xmx}"
+LIB="${KAFKA_LIB:-/tmp/kafka-anchor-lib}"
+BOOT=127.0.0.1:19092
+mkdir -p "$RES"
+tool() { java -Xmx512m "-Dlog4j2.configurationFile=$ANCHOR/tools-log4j2.properties" -cp "$LIB/*" "$@"; }
+sluice() { java -Xmx512m -jar "$JAR" perf "$@"; }
+load() { cut -d' ' -f1 /proc/loadavg; }
+log() { echo "[$(date +%T)] $*" | tee -a "$RES/run.log" >&2; }
+
+SPID=""
+cleanup() {
+  [[ -n "$SPID" ]] && kill "$SPID" 2>/dev/null || true
+  (cd "$ANCHOR" && ./run-kafka.sh stop >/dev/null 2>&1) || true
+}
+trap cleanup EXIT
+
+(cd "$ANCHOR" && ./run-kafka.sh start) >> "$RES/run.log" 2>&1
+rm -rf "$RES/sluice-data"
+java $HEAP -jar "$JAR" --data-dir "$RES/sluice-data" --http-port 0 --set http.host=127.0.0.1 \
+  --set zookeeper.embedded.port=0 > "$RES/sluice.log" 2>&1 &
+SPID=$!
+for _ in $(seq 1 120); do grep -q 'listening on http' "$RES/sluice.log" && break; sleep 0.5; done
+URL="$(grep -o 'listening on http://[0-9.:]*' "$RES/sluice.log" | head -1 | sed 's/listening on //')"
+[[ -n "$URL" ]] || { log "Sluice did not start; see $RES/sluice.log"; exit 1; }
+log "Kafka at $BOOT, Sluice at $URL (pid $SPID)"
+
+# run SYSTEM ROW REP -> prints "value load" (records/s, or "p99 p999" ms for e2e)
+kafka_row() {
+  local row="$1" r="$2" t out
+  case "$row" in
+    p1|p6|p1all)
+      local parts=1 acks=1; [[ "$row" == p6 ]] && parts=6; [[ "$row" == p1all ]] && acks=all
+      t="k-$row-r$r"
+      tool org.apache.kafka.tools.TopicCommand --bootstrap-server "$BOOT" --create --topic "$t" --partitions "$parts" \
+        --replication-factor 1 >/dev/null
+      out="$(tool org.apache.kafka.tools.ProducerPerformance --topic "$t" --num-records "$N" --record-size "$SIZE" \
+        --throughput -1 --producer-props bootstrap.servers="$BOOT" acks="$acks" batch.size=65536 linger.ms=5 2>&1 \
+        | grep -E 'records sent.*50th' | tail -1)"
+      echo "$out" | sed -E 's/^[0-9]+ records sent, ([0-9.]+) records\/sec.*/\1/' ;;
+    c1|c6|g6)
+      local src="k-p1-r$r"; [[ "$row" != c1 ]] && src="k-p6-r$r"
+      # Kafka's tool always joins a group: c1/c6 (Sluice's partition readers, no group) take its fetch-only rate,
+      # g6 (a group member on both sides) its whole rate, join included.
+      local field=10; [[ "$row" == g6 ]] && field=6
+      tool org.apache.kafka.tools.ConsumerPerformance --bootstrap-server "$BOOT" --topic "$src" --messages "$N" \
+        --group "k-$row-r$r" --timeout 60000 2>&1 | grep -A1 '^start.time' | tail -1 \
+        | awk -F', *' -v f="$field" '{print $f}' ;;
+    e2e)
+      tool "$ANCHOR/E2eLatencyUs.java" "$BOOT" "k-e2e-r$r" "$E2E_N" 1 "$SIZE" 1000 2>&1 \
+        | sed -nE 's/^Percentiles us: 50th = ([0-9.]+), 99th = ([0-9.]+), 99.9th = ([0-9.]+).*/\1 \2 \3/p' \
+        | awk '{printf "%.3f/%.3f/%.3f\n", $1/1000, $2/1000, $3/1000}' ;;
+  esac
+}
+sluice_row() {
+  local row="$1" r="$2" t
+  case "$row" in
+    p1|p6|p1all)
+      local parts=1 acks=1; [[ "$row" == p6 ]] && parts=6; [[ "$row" == p1all ]] && acks=all
+      t="s-$row-r$r"
+      sluice produce --bootstrap "$URL" --topic "$t" --records "$N" --record-size "$SIZE" --acks "$acks" \
+        --throughput -1 --partitions "$parts" 2>&1 | grep -E 'records sent.*50th' | tail -1 \
+        | sed -E 's/^[0-9]+ records sent, ([0-9.]+) records\/sec.*/\1/' ;;
+    c1|c6)
+      local src="s-p1-r$r"; [[ "$row" == c6 ]] && src="s-p6-r$r"
+      sluice consume --bootstrap "$URL" --topic "$src" --records "$N" 2>&1 | grep 'records consumed' \
+        | sed -E 's/^[0-9]+ records consumed, ([0-9.]+) records\/sec.*/\1/' ;;
+    g6)
+      sluice consume --bootstrap "$URL" --topic "s-p6-r$r" --records "$N" --group "s-g6-r$r" 2>&1 \
+        | grep 'records consumed' | sed -E 's/^[0-9]+ records consumed, ([0-9.]+) records\/sec.*/\1/' ;;
+    e2e)
+      sluice e2e --bootstrap "$URL" --topic "s-e2e-r$r" --records "$E2E_N" 2>&1 \
+        | sed -nE 's/.*50th ([0-9.]+) ms, 99th ([0-9.]+) ms, 99.9th ([0-9.]+) ms.*/\1\/\2\/\3/p' ;;
+  esac
+}
+
+echo "row,rep,system,value,load" > "$RES/results.csv"
+for r in $(seq 1 "$REPS"); do
+  for row in $ROWS; do
+    order="kafka sluice"; (( r % 2 == 0 )) && order="sluice kafka"
+    for sys in $order; do
+      l="$(load)"
+      v="$(${sys}_row "$row" "$r" || true)"
+      echo "$row,$r,$sys,${v:-n/a},$l" >> "$RES/results.csv"
+      log "$row rep $r $sys: ${v:-n/a} (load $l)"
+    done
+  done
+done
+
+median() { sort -g | awk '{a[NR]=$1} END{if(NR==0){print "n/a"; exit} print (NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2}'; }
+col() { awk -F, -v row="$1" -v sys="$2" -v f="$3" '$1==row && $3==sys {split($4,p,"/"); print (f==0)?$4:p[f]}' "$RES/results.csv"; }
+{
+  echo "Sluice $(basename "$JAR") vs Kafka $(basename "$(ls "$LIB"/kafka_2.13-*.jar)" .jar); $N records x $SIZE B; median of $REPS, alternating; $(nproc) cores"
+  echo
+  echo "| row | Kafka | Sluice | ratio | load average at the runs |"
+  echo "|---|---|---|---|---|"
+  for row in $ROWS; do
+    loads="$(awk -F, -v row="$row" '$1==row {printf "%s ", $5}' "$RES/results.csv")"
+    if [[ "$row" == e2e ]]; then
+      for f in 1 2 3; do
+        k="$(col e2e kafka $f | median)"; s="$(col e2e sluice $f | median)"
+        name=(x p50 p99 p99.9)
+        echo "| e2e ${name[$f]} ms | $k | $s | $(awk -v k="$k" -v s="$s" 'BEGIN{if(k>0) printf "%.2f", s/k; else print "n/a"}') (lower is better) | $loads |"
+      done
+    else
+      k="$(col "$row" kafka 0 | median)"; s="$(col "$row" sluice 0 | median)"
+      echo "| $row | $k | $s | $(awk -v k="$k" -v s="$s" 'BEGIN{if(k>0) printf "%.2f", s/k; else print "n/a"}') | $loads |"
+    fi
+  done
+} | tee "$RES/summary.md"
+log "results in $RES"

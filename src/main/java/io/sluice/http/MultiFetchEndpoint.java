@@ -1,0 +1,264 @@
+package io.sluice.http;
+
+import io.sluice.api.BrokerService;
+import io.sluice.api.FetchRequest;
+import io.sluice.api.FetchResult;
+import io.sluice.api.RequestContext;
+import io.sluice.api.TopicPartition;
+import io.sluice.errors.ErrorCode;
+import io.sluice.record.PartitionSections;
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.Promise;
+import io.vertx.core.WorkerExecutor;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Reads many partitions in one request, as a Kafka consumer's fetch does, so a reader of many partitions pays one
+ * HTTP request per broker rather than one per partition.
+ *
+ * <pre>
+ * POST /fetch   Content-Type: application/json
+ *   {"partitions": [{"topic", "partition", "offset", "max_bytes"?}], "max_bytes"?, "min_bytes"?, "timeout"?}
+ *   200 Content-Type: application/vnd.sluice.partition-batches
+ *       one fetch answer section (PartitionSections) per asked partition, in request order: its error code (0 when
+ *       read) and message, high watermark, log start offset, next offset and the stored v2 batches as they are
+ * </pre>
+ *
+ * A partition's {@code max_bytes} defaults to {@link HttpApiConfig#defaultFetchMaxBytes()}, the request's to
+ * {@link HttpApiConfig#maxFetchBytes()}; both are lowered to the latter. Partitions are filled in request order
+ * until the request's {@code max_bytes} is used (the first non-empty one always goes whole), later ones answer no
+ * batches and their asked offset as next offset, so a reader should rotate its order. Long poll: if fewer than
+ * {@code min_bytes} (default 1) are there, the broker waits up to {@code timeout} ms (default
+ * {@link HttpApiConfig#defaultFetchWaitMs()}) and answers as soon as any partition has data. One partition's error
+ * (unknown, not the leader, offset out of range) goes in its section; a malformed request is refused with 400.
+ *
+ * <p>Threads: the file regions are read into the answer on the fetch worker pool.
+ */
+final class MultiFetchEndpoint {
+  static final String PATH = "/fetch";
+
+  private final BrokerService service;
+  private final HttpApiConfig cfg;
+  private final WorkerExecutor workers;
+
+  MultiFetchEndpoint(BrokerService service, HttpApiConfig cfg, WorkerExecutor workers) {
+    this.service = service;
+    this.cfg = cfg;
+    this.workers = workers;
+  }
+
+  void mount(Router router, Handler<RoutingContext> bodyHandler) {
+    router.post(PATH).handler(ctx -> {
+      MediaTypes.requireJson(ctx);
+      ctx.next();
+    });
+    router.post(PATH).handler(bodyHandler).handler(this::fetch);
+  }
+
+  /** The parsed request: per-partition reads with no wait, plus the request's own bounds. */
+  private record Request(List<FetchRequest> partitions, int maxBytes, int minBytes, long waitMs) {
+  }
+
+  private void fetch(RoutingContext ctx) {
+    Request request = parse(Replies.jsonObjectBody(ctx));
+    RequestContext caller = Callers.of(ctx);
+    List<Future<FetchResult>> first = new ArrayList<>();
+    request.partitions().forEach(p -> first.add(service.fetch(caller, p)));
+    Future.join(first).transform(ar -> Future.<Void>succeededFuture())
+        .compose(v -> bytes(first) >= request.minBytes() || request.waitMs() == 0
+            ? Future.succeededFuture(first) : longPoll(caller, request, first))
+        .compose(results -> workers.executeBlocking(() -> encode(ctx, request, results), false))
+        .onSuccess(body -> {
+          if (!ctx.response().closed()) {
+            ctx.response().putHeader("Content-Type", MediaTypes.SLUICE_PARTITION_BATCHES).end(body);
+          }
+        })
+        .onFailure(failure -> {
+          if (!ctx.response().closed()) {
+            ctx.fail(failure);
+          }
+        });
+  }
+
+  /**
+   * Waits on every partition that answered without error and answers once any of them has data, or all have
+   * waited out the timeout. The waits not yet over end on their own at their timeout or with the next append.
+   */
+  private Future<List<Future<FetchResult>>> longPoll(RequestContext caller, Request request,
+      List<Future<FetchResult>> first) {
+    List<Future<FetchResult>> waits = new ArrayList<>(first.size());
+    Promise<List<Future<FetchResult>>> answer = Promise.promise();
+    for (int i = 0; i < first.size(); i++) {
+      if (first.get(i).failed()) {
+        waits.add(first.get(i));
+        continue;
+      }
+      FetchRequest p = request.partitions().get(i);
+      Future<FetchResult> wait = service.fetch(caller,
+          new FetchRequest(p.tp(), p.offset(), p.maxBytes(), 1, request.waitMs()));
+      waits.add(wait);
+      wait.onSuccess(r -> {
+        if (r.sizeInBytes() > 0) {
+          answer.tryComplete(pick(first, waits));
+        }
+      });
+    }
+    Future.join(waits).onComplete(ar -> answer.tryComplete(pick(first, waits)));
+    return answer.future();
+  }
+
+  /** For each partition, its wait's result if that is in and has data, else its first result. */
+  private static List<Future<FetchResult>> pick(List<Future<FetchResult>> first, List<Future<FetchResult>> waits) {
+    List<Future<FetchResult>> picked = new ArrayList<>(first.size());
+    for (int i = 0; i < first.size(); i++) {
+      Future<FetchResult> w = waits.get(i);
+      picked.add(w.succeeded() && w.result().sizeInBytes() > 0 ? w : first.get(i));
+    }
+    return picked;
+  }
+
+  private static long bytes(List<Future<FetchResult>> results) {
+    return results.stream().filter(Future::succeeded).mapToLong(f -> f.result().sizeInBytes()).sum();
+  }
+
+  /** One partition's part of the answer: its section header, and the batches (if any) to copy after it. */
+  private record Part(byte[] header, io.sluice.api.Batches batches) {
+  }
+
+  /**
+   * Runs on a worker: lays out the sections, then copies each partition's batches once, straight from the segment
+   * file (disk I/O) into one buffer of the exact size.
+   */
+  private static Buffer encode(RoutingContext ctx, Request request, List<Future<FetchResult>> results) {
+    List<Part> parts = layout(ctx, request, results);
+    int total = parts.stream().mapToInt(p -> p.header().length + (p.batches() == null ? 0 : p.batches().sizeInBytes()))
+        .sum();
+    // Heap, not pooled: a Vert.x Buffer is not reference counted, so a pooled buffer handed to it could leak.
+    io.netty.buffer.ByteBuf out = io.netty.buffer.Unpooled.buffer(total, total);
+    try {
+      for (Part part : parts) {
+        out.writeBytes(part.header());
+        if (part.batches() != null) {
+          copy(part.batches(), out);
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      throw new io.sluice.errors.SluiceException(ErrorCode.UNKNOWN_SERVER_ERROR, "Reading the fetched batches failed: "
+          + e);
+    }
+    return io.vertx.core.internal.buffer.BufferInternal.buffer(out);
+  }
+
+  private static void copy(io.sluice.api.Batches batches, io.netty.buffer.ByteBuf out) throws IOException {
+    if (batches.fileRegion().isPresent()) {
+      io.sluice.api.Batches.FileRegion file = batches.fileRegion().get();
+      int copied = 0;
+      while (copied < file.length()) {
+        int n = out.writeBytes(file.channel(), file.position() + copied, file.length() - copied);
+        if (n < 0) {
+          throw new IOException("Unexpected end of " + file.file() + " at " + (file.position() + copied));
+        }
+        copied += n;
+      }
+    } else {
+      out.writeBytes(batches.readBytes());
+    }
+  }
+
+  /** Which partitions' batches go in (in order, within the request's max_bytes), and every section's header. */
+  private static List<Part> layout(RoutingContext ctx, Request request, List<Future<FetchResult>> results) {
+    List<Part> parts = new ArrayList<>(results.size());
+    long budget = request.maxBytes();
+    for (int i = 0; i < results.size(); i++) {
+      FetchRequest asked = request.partitions().get(i);
+      Future<FetchResult> f = results.get(i);
+      TopicPartition tp = asked.tp();
+      if (f.failed()) {
+        ErrorResponses.ApiError error = ErrorResponses.toApiError(f.cause(), ctx);
+        parts.add(new Part(PartitionSections.fetchHeader(tp.topic(), tp.partition(), (short) error.code().code(),
+            error.message(), -1, -1, asked.offset(), 0), null));
+        continue;
+      }
+      FetchResult r = f.result();
+      int size = r.sizeInBytes();
+      boolean fits = size <= budget || budget == request.maxBytes();
+      if (size == 0 || !fits) {
+        parts.add(new Part(PartitionSections.fetchHeader(tp.topic(), tp.partition(), (short) 0, null,
+            r.highWatermark(), r.logStartOffset(), asked.offset(), 0), null));
+        continue;
+      }
+      budget -= size;
+      parts.add(new Part(PartitionSections.fetchHeader(tp.topic(), tp.partition(), (short) 0, null,
+          r.highWatermark(), r.logStartOffset(), r.nextOffset(), size), r.batches()));
+    }
+    return parts;
+  }
+
+  private Request parse(JsonObject body) {
+    int maxBytes = (int) Math.min(bound(body, "max_bytes", cfg.maxFetchBytes(), 1, Integer.MAX_VALUE),
+        cfg.maxFetchBytes());
+    int minBytes = (int) bound(body, "min_bytes", 1, 0, Integer.MAX_VALUE);
+    long waitMs = Math.min(bound(body, "timeout", cfg.defaultFetchWaitMs(), 0, Long.MAX_VALUE),
+        cfg.maxFetchWaitMs());
+    Object list = body.getValue("partitions");
+    if (!(list instanceof JsonArray partitions) || partitions.isEmpty()) {
+      throw ErrorResponses.error(ErrorCode.MALFORMED_REQUEST,
+          "'partitions' must be a non-empty array of {\"topic\", \"partition\", \"offset\"}");
+    }
+    List<FetchRequest> asked = new ArrayList<>(partitions.size());
+    Set<TopicPartition> seen = new HashSet<>();
+    for (int i = 0; i < partitions.size(); i++) {
+      FetchRequest p = partition(partitions.getValue(i), i);
+      if (!seen.add(p.tp())) {
+        throw ErrorResponses.error(ErrorCode.MALFORMED_REQUEST, "partitions[" + i + "] names " + p.tp()
+            + " again: a partition may appear once per request");
+      }
+      asked.add(p);
+    }
+    return new Request(asked, maxBytes, minBytes, waitMs);
+  }
+
+  private FetchRequest partition(Object value, int i) {
+    if (!(value instanceof JsonObject p)) {
+      throw ErrorResponses.error(ErrorCode.MALFORMED_REQUEST, "partitions[" + i + "] must be an object");
+    }
+    Object topic = p.getValue("topic");
+    if (!(topic instanceof String name) || name.isEmpty()) {
+      throw ErrorResponses.error(ErrorCode.MALFORMED_REQUEST, "partitions[" + i + "].topic must be a non-empty"
+          + " string");
+    }
+    int partition = (int) bound(p, "partition", -1, 0, Integer.MAX_VALUE, "partitions[" + i + "].");
+    long offset = bound(p, "offset", -1, 0, Long.MAX_VALUE, "partitions[" + i + "].");
+    int maxBytes = (int) Math.min(bound(p, "max_bytes", cfg.defaultFetchMaxBytes(), 1, Integer.MAX_VALUE,
+        "partitions[" + i + "]."), cfg.maxFetchBytes());
+    return new FetchRequest(new TopicPartition(name, partition), offset, maxBytes, 0, 0);
+  }
+
+  private static long bound(JsonObject o, String field, long defaultValue, long min, long max) {
+    return bound(o, field, defaultValue, min, max, "");
+  }
+
+  /** The integer field, its default when absent (a negative default means required), refused outside min..max. */
+  private static long bound(JsonObject o, String field, long defaultValue, long min, long max, String prefix) {
+    Object v = o.getValue(field);
+    if (v == null && defaultValue >= 0) {
+      return defaultValue;
+    }
+    if (!(v instanceof Number n) || n.doubleValue() != Math.rint(n.doubleValue())
+        || n.longValue() < min || n.longValue() > max) {
+      throw ErrorResponses.error(ErrorCode.MALFORMED_REQUEST, prefix + field + " must be an integer from " + min
+          + " to " + max + (v == null ? " and is required" : ", got " + v));
+    }
+    return n.longValue();
+  }
+}

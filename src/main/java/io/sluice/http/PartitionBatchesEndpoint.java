@@ -1,0 +1,118 @@
+package io.sluice.http;
+
+import io.sluice.api.Acks;
+import io.sluice.api.BrokerService;
+import io.sluice.api.ProduceResult;
+import io.sluice.api.RequestContext;
+import io.sluice.api.TopicPartition;
+import io.sluice.errors.ErrorCode;
+import io.sluice.record.PartitionSections;
+import io.sluice.record.PartitionSections.ProduceSection;
+import io.sluice.record.RecordBatch;
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.core.Handler;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The multi-partition binary produce: one request carries record batches for many partitions, as a Kafka
+ * producer's request to one broker does, so a producer writing to many partitions pays one HTTP request per
+ * broker rather than one per partition.
+ *
+ * <pre>
+ * POST /batches[?acks=0|1|all]
+ *   Content-Type: application/vnd.sluice.partition-batches, body: sections (PartitionSections), one per partition
+ *   200 {"partitions": [one entry per section, in request order:
+ *         {"topic", "partition", "offsets": [{"offset", "record_count"}]}          appended: one entry per batch
+ *       | {"topic", "partition", "error_code", "message"}]}                         this partition refused
+ * </pre>
+ *
+ * Each partition is appended exactly as {@code POST /topics/{t}/partitions/{p}/batches} would append it (same
+ * checks, acks, idempotence and forwarding to its leader), independently of the others: one partition's error
+ * does not fail the rest, and with acks=all an entry with offsets is acknowledged. A malformed framing (a cut
+ * section, a partition named twice, an empty body) refuses the whole request with 400 before anything is written.
+ */
+final class PartitionBatchesEndpoint {
+  static final String PATH = "/batches";
+  private final BrokerService service;
+
+  PartitionBatchesEndpoint(BrokerService service) {
+    this.service = service;
+  }
+
+  void mount(Router router, Handler<RoutingContext> bodyHandler) {
+    router.post(PATH).handler(PartitionBatchesEndpoint::negotiate);
+    router.post(PATH).handler(bodyHandler).handler(this::produce);
+  }
+
+  private static void negotiate(RoutingContext ctx) {
+    MediaTypes.requireContentType(ctx, MediaTypes.SLUICE_PARTITION_BATCHES);
+    ProduceEndpoint.acks(ctx);
+    ctx.next();
+  }
+
+  private void produce(RoutingContext ctx) {
+    Acks acks = ProduceEndpoint.acks(ctx);
+    Buffer body = ctx.body().buffer();
+    List<ProduceSection> sections;
+    try {
+      sections = PartitionSections.parseProduce(ByteBuffer.wrap(body == null ? new byte[0] : body.getBytes()));
+    } catch (IllegalArgumentException e) {
+      throw ErrorResponses.error(ErrorCode.MALFORMED_REQUEST, e.getMessage());
+    }
+    RequestContext caller = Callers.of(ctx);
+    List<Future<JsonObject>> answers = new ArrayList<>(sections.size());
+    for (ProduceSection section : sections) {
+      answers.add(produce(ctx, caller, section, acks));
+    }
+    Future.join(answers).onComplete(ar -> {
+      JsonArray partitions = new JsonArray();
+      answers.forEach(a -> partitions.add(a.result()));
+      Replies.json(ctx, 200, new JsonObject().put("partitions", partitions));
+    });
+  }
+
+  /** One partition's append; never fails: a refusal becomes its entry's error. */
+  private Future<JsonObject> produce(RoutingContext ctx, RequestContext caller, ProduceSection section, Acks acks) {
+    JsonObject entry = new JsonObject().put("topic", section.topic()).put("partition", section.partition());
+    try {
+      if (section.partition() < 0) {
+        throw ErrorResponses.error(ErrorCode.MALFORMED_REQUEST, "Partition " + section.partition()
+            + " of topic " + section.topic() + " is negative");
+      }
+      if (!section.batches().hasRemaining()) {
+        throw ErrorResponses.error(ErrorCode.MALFORMED_REQUEST, "The section of " + section.topic() + "-"
+            + section.partition() + " must hold at least one record batch");
+      }
+      // Counted before handing over: the broker may rewrite headers in place as it assigns offsets.
+      List<Integer> counts = BatchFrames.split(section.batches()).stream().map(RecordBatch::recordCount).toList();
+      TopicPartition tp = new TopicPartition(section.topic(), section.partition());
+      return service.produce(caller, tp, section.batches(), acks)
+          .map(result -> entry.put("offsets", offsets(counts, result)))
+          .otherwise(failure -> withError(entry, failure, ctx));
+    } catch (RuntimeException e) {
+      return Future.succeededFuture(withError(entry, e, ctx));
+    }
+  }
+
+  private static JsonObject withError(JsonObject entry, Throwable failure, RoutingContext ctx) {
+    ErrorResponses.ApiError error = ErrorResponses.toApiError(failure, ctx);
+    return entry.put("error_code", error.code().code()).put("message", error.message());
+  }
+
+  private static JsonArray offsets(List<Integer> recordCounts, ProduceResult result) {
+    List<Long> bases = result.batchBaseOffsets();
+    JsonArray offsets = new JsonArray();
+    for (int i = 0; i < recordCounts.size(); i++) {
+      offsets.add(new JsonObject().put("offset", i < bases.size() ? bases.get(i) : -1L)
+          .put("record_count", recordCounts.get(i)));
+    }
+    return offsets;
+  }
+}

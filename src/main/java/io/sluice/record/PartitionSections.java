@@ -1,0 +1,163 @@
+package io.sluice.record;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The framing of the multi-partition binary requests and answers: one section per partition, back to back,
+ * big-endian, so that one HTTP request carries many partitions' record batches (as a Kafka produce or fetch request
+ * does) instead of one request per partition.
+ *
+ * <pre>
+ * produce request section (POST /batches):
+ *   int16 topic length | topic UTF-8 | int32 partition | int32 length N | N bytes: v2 record batches back to back
+ *
+ * fetch answer section (POST /fetch):
+ *   int16 topic length | topic UTF-8 | int32 partition | int16 error code (0: none) | int64 high watermark
+ *   | int64 log start offset | int64 next offset | int16 message length | message UTF-8 | int32 length N | N bytes
+ * </pre>
+ *
+ * A partition appears at most once in a request. Parsing checks the framing only (lengths, names, duplicates) and
+ * throws {@link IllegalArgumentException} naming the section and what was wrong; the batches themselves are
+ * checked by whoever appends or decodes them. Plain Java, no state: callable from any thread.
+ */
+public final class PartitionSections {
+  /** Kafka's limit on a topic name's length; longer names cannot exist, so their sections are malformed. */
+  public static final int MAX_TOPIC_BYTES = 249;
+
+  private PartitionSections() {
+  }
+
+  /** One partition's part of a produce request: its batches are a view into the request body. */
+  public record ProduceSection(String topic, int partition, ByteBuffer batches) {
+  }
+
+  /** One partition's part of a fetch answer; {@code errorCode} 0 means none, and then batches may be empty. */
+  public record FetchSection(String topic, int partition, short errorCode, String message, long highWatermark,
+      long logStartOffset, long nextOffset, ByteBuffer batches) {
+  }
+
+  /** The bytes of a produce section's header; the caller appends {@code batchBytes} of batches after it. */
+  public static byte[] produceHeader(String topic, int partition, int batchBytes) {
+    byte[] name = topicBytes(topic);
+    return ByteBuffer.allocate(2 + name.length + 8).putShort((short) name.length).put(name).putInt(partition)
+        .putInt(batchBytes).array();
+  }
+
+  /** The bytes of a fetch answer section's header; the caller appends {@code batchBytes} of batches after it. */
+  public static byte[] fetchHeader(String topic, int partition, short errorCode, String message, long highWatermark,
+      long logStartOffset, long nextOffset, int batchBytes) {
+    byte[] name = topicBytes(topic);
+    byte[] text = message == null ? new byte[0] : truncate(message.getBytes(StandardCharsets.UTF_8));
+    return ByteBuffer.allocate(2 + name.length + 4 + 2 + 24 + 2 + text.length + 4).putShort((short) name.length)
+        .put(name).putInt(partition).putShort(errorCode).putLong(highWatermark).putLong(logStartOffset)
+        .putLong(nextOffset).putShort((short) text.length).put(text).putInt(batchBytes).array();
+  }
+
+  /**
+   * The sections of a produce request body, in order.
+   *
+   * @throws IllegalArgumentException if the body is empty, a section is cut short or names a partition twice
+   */
+  public static List<ProduceSection> parseProduce(ByteBuffer body) {
+    ByteBuffer in = body.duplicate();
+    List<ProduceSection> sections = new ArrayList<>();
+    Set<String> seen = new HashSet<>();
+    while (in.hasRemaining()) {
+      int index = sections.size();
+      String topic = readTopic(in, index);
+      int partition = readInt(in, index, "partition");
+      int length = readInt(in, index, "length");
+      if (length < 0 || length > in.remaining()) {
+        throw new IllegalArgumentException("Section " + index + " (" + topic + "-" + partition + ") claims "
+            + length + " bytes of batches but " + in.remaining() + " remain");
+      }
+      if (!seen.add(topic + "\u0000" + partition)) {
+        throw new IllegalArgumentException("Section " + index + " names " + topic + "-" + partition
+            + " again: a partition may appear once per request");
+      }
+      ByteBuffer batches = in.slice(in.position(), length);
+      in.position(in.position() + length);
+      sections.add(new ProduceSection(topic, partition, batches));
+    }
+    if (sections.isEmpty()) {
+      throw new IllegalArgumentException("The body must hold at least one partition section");
+    }
+    return sections;
+  }
+
+  /**
+   * The sections of a fetch answer, in order.
+   *
+   * @throws IllegalArgumentException if a section is cut short
+   */
+  public static List<FetchSection> parseFetch(ByteBuffer body) {
+    ByteBuffer in = body.duplicate();
+    List<FetchSection> sections = new ArrayList<>();
+    while (in.hasRemaining()) {
+      int index = sections.size();
+      String topic = readTopic(in, index);
+      int partition = readInt(in, index, "partition");
+      need(in, 2 + 24 + 2, index, "header");
+      short errorCode = in.getShort();
+      long highWatermark = in.getLong();
+      long logStartOffset = in.getLong();
+      long nextOffset = in.getLong();
+      int messageLength = Short.toUnsignedInt(in.getShort());
+      need(in, messageLength, index, "message");
+      byte[] message = new byte[messageLength];
+      in.get(message);
+      int length = readInt(in, index, "length");
+      if (length < 0 || length > in.remaining()) {
+        throw new IllegalArgumentException("Section " + index + " claims " + length + " bytes of batches but "
+            + in.remaining() + " remain");
+      }
+      ByteBuffer batches = in.slice(in.position(), length);
+      in.position(in.position() + length);
+      sections.add(new FetchSection(topic, partition, errorCode, new String(message, StandardCharsets.UTF_8),
+          highWatermark, logStartOffset, nextOffset, batches));
+    }
+    return sections;
+  }
+
+  private static String readTopic(ByteBuffer in, int index) {
+    need(in, 2, index, "topic length");
+    int length = in.getShort();
+    if (length <= 0 || length > MAX_TOPIC_BYTES) {
+      throw new IllegalArgumentException("Section " + index + " has a topic of " + length + " bytes; a topic name"
+          + " has 1 to " + MAX_TOPIC_BYTES);
+    }
+    need(in, length, index, "topic");
+    byte[] name = new byte[length];
+    in.get(name);
+    return new String(name, StandardCharsets.UTF_8);
+  }
+
+  private static int readInt(ByteBuffer in, int index, String what) {
+    need(in, 4, index, what);
+    return in.getInt();
+  }
+
+  private static void need(ByteBuffer in, int bytes, int index, String what) {
+    if (in.remaining() < bytes) {
+      throw new IllegalArgumentException("Section " + index + " is cut short in its " + what + " ("
+          + in.remaining() + " bytes left, " + bytes + " needed)");
+    }
+  }
+
+  private static byte[] topicBytes(String topic) {
+    byte[] name = topic.getBytes(StandardCharsets.UTF_8);
+    if (name.length == 0 || name.length > MAX_TOPIC_BYTES) {
+      throw new IllegalArgumentException("A topic name has 1 to " + MAX_TOPIC_BYTES + " bytes: " + topic);
+    }
+    return name;
+  }
+
+  private static byte[] truncate(byte[] text) {
+    return text.length <= Short.MAX_VALUE ? text : java.util.Arrays.copyOf(text, Short.MAX_VALUE);
+  }
+}
