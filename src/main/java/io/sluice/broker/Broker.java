@@ -261,7 +261,7 @@ public final class Broker {
     Services services = new Services(metrics.meter(policed), groups.consumers(), groups.groups(), () -> true,
         extensions);
     components.add(groups);
-    BrokerComponent.Context context = new BrokerComponent.Context(vertx, config, service, services);
+    BrokerComponent.Context context = new BrokerComponent.Context(vertx, config, service, services, metrics.meters());
     COMPONENTS.forEach(f -> components.add(f.create(context)));
     builder.listeners.forEach(f -> listeners.add(f.apply(config)));
     Future<Void> chain = Future.succeededFuture();

@@ -9,6 +9,8 @@ import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.sluice.api.BrokerService;
 import io.sluice.http.FrontEndView;
@@ -60,6 +62,7 @@ public final class MetricsService {
   private final long intervalMs;
   /** When the counters started: the history's first sample measures rates from here. */
   private final long startNanos;
+  private static final MeterRegistry NO_METERS = new CompositeMeterRegistry();
   private PrometheusMeterRegistry registry;
   private BrokerMetrics metrics;
   private StateGauges state;
@@ -118,6 +121,14 @@ public final class MetricsService {
   }
 
   /** {@code service} counted on its produce and fetch paths, or itself when metrics are off. */
+  /**
+   * Where broker services (streams, connect) register their own meters, served at {@code GET /metrics}; with metrics
+   * off, a registry that keeps nothing.
+   */
+  public MeterRegistry meters() {
+    return registry != null ? registry : NO_METERS;
+  }
+
   public BrokerService meter(BrokerService service) {
     return enabled ? new MeteredBrokerService(service, metrics) : service;
   }

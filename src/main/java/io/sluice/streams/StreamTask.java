@@ -56,7 +56,7 @@ final class StreamTask {
   private final Map<String, Integer> partitionCounts = new HashMap<>();
   private final Map<TopicPartition, Long> writtenSeq = new HashMap<>();
   private final Promise<Void> done = Promise.promise();
-  private TaskState state;
+  private volatile TaskState state;
   private volatile boolean stopping;
   private long lastCommitMs;
   private long inAtCommit;
@@ -83,10 +83,17 @@ final class StreamTask {
    * error that ended it (its status says FAILED). {@code restarts}: automatic restarts so far.
    */
   Future<Void> run(long restarts) {
+    TaskMeters meters = TaskMeters.register(deps.meters(), stream, input, this);
+    done.future().onComplete(ar -> meters.remove());
     deps.context().runOnContext(v -> init(restarts)
         .onSuccess(x -> loop())
         .onFailure(this::fail));
     return done.future();
+  }
+
+  /** Its checkpoint and status as this broker last saw them (read by its meters from any thread). */
+  TaskState state() {
+    return state;
   }
 
   /** Asks the task to stop at its next clean point (after its writes in flight, with a checkpoint). */

@@ -9,6 +9,7 @@ import io.sluice.config.BrokerConfig;
 import io.sluice.errors.ErrorCode;
 import io.sluice.errors.SluiceException;
 import io.sluice.http.HttpExtension;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
@@ -35,6 +36,7 @@ public final class StreamsService implements BrokerComponent {
   private final Vertx vertx;
   private final BrokerConfig config;
   private final BrokerService cluster;
+  private final MeterRegistry meters;
   private volatile DefinitionParser parser;
   private final Map<String, StreamDefinition> compiled = new ConcurrentHashMap<>();
   private WorkerExecutor pool;
@@ -42,14 +44,15 @@ public final class StreamsService implements BrokerComponent {
   private volatile TaskScheduler scheduler;
 
   public StreamsService(BrokerComponent.Context context) {
-    this(context.vertx(), context.config(), context.cluster());
+    this(context.vertx(), context.config(), context.cluster(), context.meters());
     context.services().extensions().add(httpExtension());
   }
 
-  private StreamsService(Vertx vertx, BrokerConfig config, BrokerService cluster) {
+  private StreamsService(Vertx vertx, BrokerConfig config, BrokerService cluster, MeterRegistry meters) {
     this.vertx = vertx;
     this.config = config;
     this.cluster = cluster;
+    this.meters = meters;
   }
 
   /**
@@ -65,7 +68,7 @@ public final class StreamsService implements BrokerComponent {
 
   /** The routes of a service that is off (they answer 404): for front ends built without a broker, and tests. */
   public static HttpExtension disabledHttpExtension() {
-    return new StreamsService(null, BrokerConfig.of(Map.of(BrokerConfig.STREAMS_ENABLED, false)), null)
+    return new StreamsService(null, BrokerConfig.of(Map.of(BrokerConfig.STREAMS_ENABLED, false)), null, null)
         .httpExtension();
   }
 
@@ -91,7 +94,7 @@ public final class StreamsService implements BrokerComponent {
     // The tasks' loops get an event-loop context of their own, whatever context starts the service.
     TaskDeps deps = new TaskDeps(config.brokerId(), cluster, ((VertxInternal) vertx).createEventLoopContext(), pool,
         s, config.getLong(BrokerConfig.STREAMS_COMMIT_INTERVAL_MS),
-        config.getInt(BrokerConfig.STREAMS_MAX_OUTPUTS_PER_RECORD));
+        config.getInt(BrokerConfig.STREAMS_MAX_OUTPUTS_PER_RECORD), meters);
     TaskScheduler sched = new TaskScheduler(zk, deps, this::compile);
     return pool.executeBlocking(() -> {
       sched.start();

@@ -1,5 +1,6 @@
 package io.sluice.streams;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import io.sluice.api.BrokerService;
 import io.sluice.api.RequestContext;
 import io.vertx.core.Context;
@@ -10,10 +11,10 @@ import java.util.concurrent.Callable;
 /**
  * What every stream task of a broker shares: the broker's own service (unpoliced; fetches of partitions led here are
  * local reads, writes go to their leaders), the context tasks' loops run on, the {@code sluice-streams} pool, the
- * store, and the limits.
+ * store, the limits, and the registry the tasks' meters go to.
  */
 record TaskDeps(int brokerId, BrokerService cluster, Context context, WorkerExecutor pool, StreamStore store,
-    long commitIntervalMs, int maxOutputsPerRecord) {
+    long commitIntervalMs, int maxOutputsPerRecord, MeterRegistry meters) {
 
   RequestContext caller() {
     return RequestContext.internal(brokerId);

@@ -406,4 +406,24 @@ class StreamsHttpTest {
     await("dead-letter topic deleted", () -> check(() -> send("GET", "/topics/d-dlq", null).status() == 404));
     assertThat(send("DELETE", "/streams/d", null).status()).isEqualTo(404);
   }
+
+  @Test
+  void runningTasksAreMeteredAtTheMetricsEndpointUntilTheStreamIsDeleted() throws Exception {
+    createTopic("m-in", 1);
+    createTopic("m-out", 1);
+    assertThat(send("POST", "/streams", new JsonObject("""
+        {"name": "metered", "inputs": ["m-in"], "steps": [{"filter": "value > 2"}, {"to": "m-out"}]}""")).status())
+        .isEqualTo(201);
+    produceNumbers("m-in", 1, 5);
+    String series = "{partition=\"0\",stream=\"metered\",topic=\"m-in\"}";
+    await("the task's counters at /metrics", () -> check(() -> {
+      String metrics = send("GET", "/metrics", null, "text/plain").body();
+      return metrics.contains("sluice_stream_task_records_in_total" + series + " 5.0")
+          && metrics.contains("sluice_stream_task_records_out_total" + series + " 3.0")
+          && metrics.contains("sluice_stream_task_lag_records" + series + " 0.0");
+    }));
+    assertThat(send("DELETE", "/streams/metered", null).status()).isEqualTo(204);
+    await("the task's meters gone with it", () -> check(() ->
+        !send("GET", "/metrics", null, "text/plain").body().contains("stream=\"metered\"")));
+  }
 }

@@ -3,6 +3,7 @@ package io.sluice.broker.spi;
 import io.sluice.api.BrokerService;
 import io.sluice.api.Services;
 import io.sluice.config.BrokerConfig;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 
@@ -37,7 +38,8 @@ public interface BrokerComponent {
    * @param cluster the broker service for the broker's own calls: any partition, forwarded to its leader, no caller
    *     policy (pass {@code RequestContext.internal(brokerId)})
    * @param services what listeners get, behind the caller policy (for components that serve clients themselves)
+   * @param meters where the component registers its meters (served at {@code GET /metrics})
    */
-  record Context(Vertx vertx, BrokerConfig config, BrokerService cluster, Services services) {
+  record Context(Vertx vertx, BrokerConfig config, BrokerService cluster, Services services, MeterRegistry meters) {
   }
 }
