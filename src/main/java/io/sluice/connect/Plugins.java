@@ -197,9 +197,16 @@ public final class Plugins {
     }
   }
 
+  /** Sluice's own short names for connectors it ships, beside Kafka Connect's simple-name aliases. */
+  private static final Map<String, String> SHORT_NAMES = Map.of(
+      "io.debezium.connector.postgresql.PostgresConnector", "PostgresCdc");
+
   private static List<String> aliases(Plugin p) {
     String simple = p.className.substring(p.className.lastIndexOf('.') + 1);
     List<String> out = new ArrayList<>(List.of(simple));
+    if (SHORT_NAMES.containsKey(p.className)) {
+      out.add(SHORT_NAMES.get(p.className));
+    }
     if (!p.kind.suffix.isEmpty() && simple.endsWith(p.kind.suffix) && simple.length() > p.kind.suffix.length()) {
       out.add(simple.substring(0, simple.length() - p.kind.suffix.length()));
     }
