@@ -14,6 +14,14 @@ final class CdcRecords {
 
   /** Feeds the topic's records, from the start, to {@code last} until it returns true. */
   static void readUntil(SluiceClient client, String topic, Predicate<JsonObject> last) {
+    ConnectTestSupport.await("partition " + topic + "-0 readable", () -> {
+      try {
+        client.admin().offsets(topic, 0).await().atMost(Duration.ofSeconds(10));
+        return true;
+      } catch (RuntimeException e) {
+        return false;
+      }
+    });
     ConnectTestSupport.await("topic " + topic, () -> {
       try {
         client.admin().describeTopic(topic).await().atMost(Duration.ofSeconds(10));

@@ -121,4 +121,130 @@ class PostgresCdcTest {
     assertThat(ops).containsKeys("c", "u", "d");
     assertThat(tombstones[0]).isEqualTo(ops.get("d"));
   }
+
+  @Test
+  void aColumnAddedMidStreamAndToastedValuesAsDebeziumGivesThem() throws Exception {
+    pg.execute("CREATE TABLE docs (id INT PRIMARY KEY, title TEXT, body TEXT)",
+        "CREATE TABLE docs_full (id INT PRIMARY KEY, title TEXT, body TEXT)",
+        "ALTER TABLE docs_full REPLICA IDENTITY FULL");
+    connect.create("cdc2", cdc(pg, "cdc2", "public.docs,public.docs_full"));
+    connect.awaitState("cdc2", 0, "RUNNING");
+    // Random text does not compress, so 20 kB of it is stored out of line (TOAST).
+    String big = new Random(7).ints(20_000, 'a', 'z' + 1).collect(StringBuilder::new,
+        StringBuilder::appendCodePoint, StringBuilder::append).toString();
+    pg.execute("INSERT INTO docs VALUES (1, 't1', '" + big + "')", "INSERT INTO docs_full VALUES (1, 't1', '" + big
+        + "')", "ALTER TABLE docs ADD COLUMN author TEXT", "INSERT INTO docs VALUES (2, 't2', 'small', 'ann')",
+        "UPDATE docs SET title = 't1-changed' WHERE id = 1", "UPDATE docs_full SET title = 't1-changed' WHERE id = 1",
+        "INSERT INTO docs VALUES (3, 'end', '', '')", "INSERT INTO docs_full VALUES (3, 'end', '')");
+    List<JsonObject> docs = new java.util.ArrayList<>();
+    CdcRecords.readUntil(client, "cdc2.public.docs", r -> docs.add(r) && r.getJsonObject("key").getInteger("id") == 3);
+    assertThat(docs).extracting(r -> r.getJsonObject("value").getString("op")).containsExactly("c", "c", "u", "c");
+    assertThat(docs.get(0).getJsonObject("value").getJsonObject("after").getString("body")).isEqualTo(big);
+    assertThat(docs.get(1).getJsonObject("value").getJsonObject("after").getString("author")).isEqualTo("ann");
+    // An update that leaves a TOASTed column alone does not carry it with the default replica identity: Debezium
+    // marks it with its placeholder; with REPLICA IDENTITY FULL the value comes along.
+    assertThat(docs.get(2).getJsonObject("value").getJsonObject("after").getString("body"))
+        .isEqualTo("__debezium_unavailable_value");
+    List<JsonObject> full = new java.util.ArrayList<>();
+    CdcRecords.readUntil(client, "cdc2.public.docs_full", r -> full.add(r)
+        && r.getJsonObject("key").getInteger("id") == 3);
+    assertThat(full.get(1).getJsonObject("value").getJsonObject("after").getString("body")).isEqualTo(big);
+    assertThat(full.get(1).getJsonObject("value").getJsonObject("before").getString("title")).isEqualTo("t1");
+  }
+
+  @Test
+  void theSlotsConfirmedPositionIsNeverAheadOfTheCommittedOffset() throws Exception {
+    pg.execute("CREATE TABLE ticks (id SERIAL PRIMARY KEY, v INT)");
+    connect.create("cdc3", cdc(pg, "cdc3", "public.ticks").put("offset.flush.interval.ms", "300"));
+    connect.awaitState("cdc3", 0, "RUNNING");
+    int checks = 0;
+    long deadline = System.currentTimeMillis() + 8_000;
+    try (var c = pg.connect(); var st = c.createStatement()) {
+      while (System.currentTimeMillis() < deadline) {
+        st.execute("INSERT INTO ticks (v) SELECT g FROM generate_series(1, 50) g");
+        Long confirmed = null;
+        try (var rs = st.executeQuery("SELECT (confirmed_flush_lsn - '0/0')::bigint FROM pg_replication_slots"
+            + " WHERE slot_name = 'cdc3_slot'")) {
+          if (rs.next()) {
+            confirmed = rs.getLong(1);
+          }
+        }
+        long committed = committedLsn("cdc3");
+        if (confirmed != null && committed > 0) {
+          assertThat(confirmed).as("slot confirmed LSN vs the LSN in committed offsets").isLessThanOrEqualTo(committed);
+          checks++;
+        }
+      }
+    }
+    assertThat(checks).isGreaterThan(3);
+    ConnectTestSupport.await("the slot advances as offsets are committed", () -> {
+      try {
+        return Long.parseLong(pg.rows("SELECT (confirmed_flush_lsn - '0/0')::bigint FROM pg_replication_slots"
+            + " WHERE slot_name = 'cdc3_slot'").get(0)) > 0;
+      } catch (Exception e) {
+        return false;
+      }
+    });
+  }
+
+  private static long committedLsn(String connector) {
+    try {
+      var offsets = connect.get("/connectors/" + connector + "/offsets").json().getJsonArray("offsets");
+      long max = 0;
+      for (Object o : offsets) {
+        JsonObject offset = ((JsonObject) o).getJsonObject("offset");
+        for (String k : List.of("lsn", "lsn_commit")) {
+          if (offset.getValue(k) instanceof Number n) {
+            max = Math.max(max, n.longValue());
+          }
+        }
+      }
+      return max;
+    } catch (Exception e) {
+      return 0;
+    }
+  }
+
+  @Test
+  void badConfigsAreRefusedOrFailWithAMessageSayingWhatToFix() throws Exception {
+    assertThat(problem("badpw", cdc(pg, "badpw", "public.x").put("database.password", "wrong")))
+        .contains("password authentication failed");
+    try (PostgresServer replica = PostgresServer.start("replica")) {
+      replica.execute("CREATE TABLE x (id INT PRIMARY KEY)");
+      assertThat(problem("nolog", cdc(replica, "nolog", "public.x"))).contains("wal_level");
+    }
+    // Debezium's own words for a table.include.list that matches no table.
+    assertThat(problem("notable", cdc(pg, "notable", "public.no_such_table")))
+        .contains("No table filters found for filtered publication notable_pub");
+  }
+
+  /** Why the connector cannot run: the 400 answer's message when refused, else its FAILED status's trace. */
+  private static String problem(String name, JsonObject config) throws Exception {
+    var r = connect.send("POST", "/connectors", new JsonObject().put("name", name)
+        .put("config", config.put("task.restart.max.attempts", "0")));
+    if (r.status() == 400) {
+      return r.json().getString("message");
+    }
+    assertThat(r.status()).as(r.body()).isEqualTo(201);
+    ConnectTestSupport.await(name + " failed", () -> failure(name) != null);
+    return failure(name);
+  }
+
+  /** The trace of the connector's or its task's FAILED status, null while neither failed. */
+  private static String failure(String name) {
+    try {
+      JsonObject s = connect.get("/connectors/" + name + "/status").json();
+      if ("FAILED".equals(s.getJsonObject("connector").getString("state"))) {
+        return s.getJsonObject("connector").getString("trace");
+      }
+      for (Object t : s.getJsonArray("tasks")) {
+        if ("FAILED".equals(((JsonObject) t).getString("state"))) {
+          return ((JsonObject) t).getString("trace");
+        }
+      }
+      return null;
+    } catch (Exception e) {
+      return null;
+    }
+  }
 }
