@@ -177,6 +177,12 @@ class PostgresCdcTest {
       }
     }
     assertThat(checks).isGreaterThan(3);
+    JsonObject slot = connect.get("/connectors/cdc3/status").json().getJsonObject("connector")
+        .getJsonObject("replication_slot");
+    assertThat(slot.getString("slot_name")).isEqualTo("cdc3_slot");
+    assertThat(slot.getBoolean("active")).isTrue();
+    assertThat(slot.getLong("lag_bytes")).isNotNegative();
+    assertThat(slot.getString("confirmed_flush_lsn")).contains("/");
     ConnectTestSupport.await("the slot advances as offsets are committed", () -> {
       try {
         return Long.parseLong(pg.rows("SELECT (confirmed_flush_lsn - '0/0')::bigint FROM pg_replication_slots"
