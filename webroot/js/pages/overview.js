@@ -25,8 +25,11 @@ export async function render(main) {
   });
   const timer = setInterval(() => loadCluster(health, brokers), 5000);
   loadCluster(health, brokers);
-  renderServices(extra);
-  return () => { clearInterval(timer); unsubscribe(); bytesChart.destroy(); recordsChart.destroy(); };
+  const servicesStopped = renderServices(extra);
+  return () => {
+    clearInterval(timer); unsubscribe(); bytesChart.destroy(); recordsChart.destroy();
+    servicesStopped.then(stop => stop());
+  };
 }
 
 async function loadCluster(health, brokersBox) {
@@ -73,9 +76,36 @@ function renderLagging(box) {
     : h('p', {class: 'muted'}, 'No group has committed offsets yet.'));
 }
 
+/**
+ * Links to the streams and connectors pages and, below them, every connector that is failing: its own state or one
+ * of its tasks' FAILED. Refreshed with the cluster panel, so a connector that fails shows here within seconds.
+ */
 async function renderServices(box) {
   const [streams, connectors] = await Promise.all([hasApi('/streams'), hasApi('/connectors')]);
+  const failing = h('div', {id: 'failing-services'});
   box.append(h('ul', {},
     h('li', {}, h('a', {href: '#/streams'}, 'Streams'), streams ? '' : ': not available yet'),
-    h('li', {}, h('a', {href: '#/connectors'}, 'Connectors'), connectors ? '' : ': not available yet')));
+    h('li', {}, h('a', {href: '#/connectors'}, 'Connectors'), connectors ? '' : ': not available yet')), failing);
+  if (!connectors) return () => {};
+  const refresh = () => loadFailing(failing).catch(() => {});
+  refresh();
+  const timer = setInterval(refresh, 5000);
+  return () => clearInterval(timer);
+}
+
+async function loadFailing(box) {
+  const all = await api('/connectors?expand=status');
+  const rows = [];
+  for (const name of Object.keys(all).sort()) {
+    const status = all[name].status || {connector: {}, tasks: []};
+    const failedTasks = (status.tasks || []).filter(t => t.state === 'FAILED');
+    if (status.connector.state !== 'FAILED' && failedTasks.length === 0) continue;
+    const trace = (failedTasks[0] && failedTasks[0].trace) || status.connector.trace || '';
+    rows.push([h('a', {href: '#/connectors'}, name), 'connector',
+      status.connector.state === 'FAILED' ? 'FAILED' : `${failedTasks.length} of ${status.tasks.length} tasks FAILED`,
+      h('span', {class: 'mono'}, trace.split('\n')[0])]);
+  }
+  box.replaceChildren(rows.length
+    ? table(['Name', 'Kind', 'State', 'Error'], rows, {id: 'failing-table'})
+    : h('p', {class: 'muted', id: 'failing-none'}, 'Nothing is failing.'));
 }

@@ -275,7 +275,14 @@ final class ConnectEndpoint {
       throw new SluiceException(ErrorCode.CONNECTOR_ALREADY_EXISTS, "Connector " + name + " already exists");
     }
     Map<String, String> config = configBody(configJson, name);
-    validated(config).compose(v -> write(name, config, target))
+    // Checked again under the cluster's lock, against configs read up to the end of the log: another broker may
+    // have created the name since the check above.
+    validated(config).compose(v -> service.configLock().holding(() -> service.ensureTopics()
+            .compose(x -> future(state().configs.readToEnd()))
+            .compose(x -> state().config(name) != null
+                ? Future.failedFuture(new SluiceException(ErrorCode.CONNECTOR_ALREADY_EXISTS,
+                    "Connector " + name + " already exists"))
+                : write(name, config, target))))
         .onSuccess(v -> json(ctx, 201, infoJson(name))).onFailure(ctx::fail);
   }
 
@@ -295,9 +302,14 @@ final class ConnectEndpoint {
       throw new SluiceException(ErrorCode.INVALID_CONNECTOR_CONFIG, "Connector config must be a JSON object");
     }
     Map<String, String> config = configBody(body, name);
-    boolean created = state().config(name) == null;
-    validated(config).compose(v -> write(name, config, created ? TargetState.STARTED : null))
-        .onSuccess(v -> json(ctx, created ? 201 : 200, infoJson(name))).onFailure(ctx::fail);
+    boolean[] created = new boolean[1];
+    validated(config).compose(v -> service.configLock().holding(() -> service.ensureTopics()
+            .compose(x -> future(state().configs.readToEnd()))
+            .compose(x -> {
+              created[0] = state().config(name) == null;
+              return write(name, config, created[0] ? TargetState.STARTED : null);
+            })))
+        .onSuccess(v -> json(ctx, created[0] ? 201 : 200, infoJson(name))).onFailure(ctx::fail);
   }
 
   private void delete(RoutingContext ctx) {

@@ -53,6 +53,7 @@ public final class ConnectService {
   private volatile ConnectState state;
   private volatile WorkerContext worker;
   private volatile Scheduler scheduler;
+  private volatile ConfigLock configLock;
   private volatile boolean topicsStarted;
   private Future<Void> stopped;
 
@@ -123,6 +124,7 @@ public final class ConnectService {
       worker = new WorkerContext(workerId, plugins, client, producer, state, broker);
       ZookeeperClusterManager cm = (ZookeeperClusterManager) ((VertxInternal) vertx).clusterManager();
       scheduler = new Scheduler(cm.getCuratorFramework().usingNamespace("sluice"), config.brokerId(), worker);
+      configLock = new ConfigLock(cm.getCuratorFramework().usingNamespace("sluice"), pool);
       scheduler.start();
       return null;
     }, false).compose(v -> broker.describeTopic(caller(), ConnectState.CONFIGS_TOPIC)
@@ -265,6 +267,11 @@ public final class ConnectService {
 
   WorkerExecutor pool() {
     return pool;
+  }
+
+  /** The cluster-wide lock that config writes depending on what exists hold (see {@link ConfigLock}). */
+  ConfigLock configLock() {
+    return configLock;
   }
 
   /** Stops every unit here (committing offsets), then the tails and the client. */

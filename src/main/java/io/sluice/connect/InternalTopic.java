@@ -128,6 +128,12 @@ final class InternalTopic {
     }
   }
 
+  /** Completes once this broker's map includes every record the topic held when called. */
+  Uni<Void> readToEnd() {
+    return client.admin().offsets(name, 0).onItem().transformToUni(o -> o.endOffset() == 0
+        ? Uni.createFrom().voidItem() : Uni.createFrom().completionStage(caughtUp(o.endOffset() - 1)));
+  }
+
   /** Writes and waits until the write is visible here. */
   Uni<Void> writeAndRead(String key, String value) {
     return write(key, value).onItem().transformToUni(offset -> Uni.createFrom().completionStage(caughtUp(offset)));

@@ -184,6 +184,22 @@ class DashboardIT {
     assertThat(browser.consoleErrors()).isEmpty();
   }
 
+  @Test
+  void aFailingConnectorIsListedOnTheOverview() throws Exception {
+    // A file sink whose file lies in a directory that does not exist fails as its task starts; with no automatic
+    // restart it stays FAILED.
+    String file = tmp.resolve("no-such-directory").resolve("out.txt").toString();
+    post("/connectors", "application/json", new JsonObject().put("name", "broken-sink").put("config", new JsonObject()
+        .put("connector.class", "FileStreamSink").put("topics", "orders").put("file", file)
+        .put("task.restart.max.attempts", "0")));
+    browser.driver.get(url("/#/"));
+    WebElement failing = wait(browser).until(d -> d.findElements(By.cssSelector("#failing-table")).stream()
+        .filter(t -> t.getText().contains("broken-sink")).findFirst().orElse(null));
+    assertThat(failing.getText()).contains("FAILED");
+    browser.screenshot("DashboardIT-failing-connector");
+    assertThat(browser.consoleErrors()).isEmpty();
+  }
+
   private static WebDriverWait wait(Browser b) {
     return (WebDriverWait) new WebDriverWait(b.driver, WAIT, Duration.ofMillis(100))
         .ignoring(org.openqa.selenium.StaleElementReferenceException.class);

@@ -132,6 +132,40 @@ class ConnectRestApiTest {
   }
 
   @Test
+  void concurrentCreatesOfOneNameLetExactlyOneWin() throws Exception {
+    int racers = 6;
+    java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newFixedThreadPool(racers);
+    try {
+      java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+      java.util.List<java.util.concurrent.Future<Reply>> replies = new java.util.ArrayList<>();
+      for (int i = 0; i < racers; i++) {
+        JsonObject config = generator("race-topic-" + i, 1);
+        replies.add(threads.submit(() -> {
+          go.await();
+          return connect.send("POST", "/connectors", new JsonObject().put("name", "race").put("config", config));
+        }));
+      }
+      go.countDown();
+      java.util.List<Reply> won = new java.util.ArrayList<>();
+      for (java.util.concurrent.Future<Reply> f : replies) {
+        Reply r = f.get(60, java.util.concurrent.TimeUnit.SECONDS);
+        if (r.status() == 201) {
+          won.add(r);
+        } else {
+          assertError(r, 409, ErrorCode.CONNECTOR_ALREADY_EXISTS);
+        }
+      }
+      assertThat(won).as("creates answered 201").hasSize(1);
+      String winnersTopic = won.get(0).json().getJsonObject("config").getString("topic");
+      assertThat(connect.get("/connectors/race/config").json().getString("topic"))
+          .as("the stored config is the one whose create answered 201").isEqualTo(winnersTopic);
+    } finally {
+      threads.shutdownNow();
+      connect.send("DELETE", "/connectors/race", null);
+    }
+  }
+
+  @Test
   void pauseResumeStopAndOffsetsAlterAndReset() throws Exception {
     connect.create("life", generator("life-topic", 200));
     connect.awaitState("life", 0, "RUNNING");
