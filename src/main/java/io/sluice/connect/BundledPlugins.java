@@ -40,8 +40,10 @@ final class BundledPlugins {
       throw new IOException(e);
     }
     if (uri.getScheme().equals("jar")) {
-      try (FileSystem jar = FileSystems.newFileSystem(uri, Map.of())) {
-        copy(jar.getPath(RESOURCE), target);
+      synchronized (BundledPlugins.class) { // one open file system per jar: brokers of one JVM take turns
+        try (FileSystem jar = FileSystems.newFileSystem(uri, Map.of())) {
+          copy(jar.getPath(RESOURCE), target);
+        }
       }
     } else {
       copy(Path.of(uri), target);
