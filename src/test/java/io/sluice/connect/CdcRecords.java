@@ -38,6 +38,7 @@ final class CdcRecords {
           }
           JsonObject record = new JsonObject()
               .put("offset", r.offset())
+              .put("headers", new io.vertx.core.json.JsonArray(r.headers().stream().map(h -> h.key()).toList()))
               .put("key", r.key() == null ? null : new JsonObject(new String(r.key(), StandardCharsets.UTF_8)))
               .put("value", r.value() == null ? null : new JsonObject(new String(r.value(), StandardCharsets.UTF_8)));
           try {

@@ -110,6 +110,8 @@ class PostgresCdcTest {
         return false;
       }
       ops.merge(value.getString("op"), 1, Integer::sum);
+      // Debezium does not replay identically from an offset: no sequence deduplication may drop its changes.
+      assertThat(r.getJsonArray("headers").getList()).doesNotContain("sluice.connect.seq");
       assertThat(value.getJsonObject("source").getString("connector")).isEqualTo("postgresql");
       assertThat(value.getLong("ts_ms")).isPositive();
       JsonObject after = value.getJsonObject("after");
