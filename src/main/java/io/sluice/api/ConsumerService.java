@@ -10,8 +10,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Consumer instances and group administration, as the HTTP and WebSocket front ends ask for them: the seam
- * between those front ends and the group coordinator. Every call names the group, so an implementation can route
+ * Consumer instances (Kafka REST v2) and group administration in the REST API's JSON shapes, as the HTTP and
+ * WebSocket front ends ask for them. The instances live at their group's coordinator and are members of its
+ * server-assigned groups through the {@link GroupService}; other protocols use the {@link GroupService} directly. Every call names the group, so an implementation can route
  * it to the group's coordinating broker (the leader of its {@code __consumer_offsets} partition);
  * {@link LocalConsumerService} serves the groups coordinated here. Arguments and results are plain data (records,
  * JSON), so a forwarding implementation can carry them over the event bus.

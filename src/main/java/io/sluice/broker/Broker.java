@@ -257,7 +257,8 @@ public final class Broker {
     List<Object> extensions = new ArrayList<>(metrics.httpExtensions());
     extensions.add(new ConnectService(vertx, service, config).httpExtension());
     // Client traffic is counted once, where it enters: behind the policy, in front of forwarding.
-    Services services = new Services(metrics.meter(policed), groups.consumers(), () -> true, extensions);
+    Services services = new Services(metrics.meter(policed), groups.consumers(), groups.groups(), () -> true,
+        extensions);
     components.add(groups);
     BrokerComponent.Context context = new BrokerComponent.Context(vertx, config, service, services);
     COMPONENTS.forEach(f -> components.add(f.create(context)));

@@ -78,6 +78,7 @@ public final class BrokerConfig {
   public static final String LOG_CLEANER_DELETE_RETENTION_MS = "log.cleaner.delete.retention.ms";
   public static final String PRODUCER_ID_EXPIRATION_MS = "producer.id.expiration.ms";
   public static final String GROUP_MIN_SESSION_TIMEOUT_MS = "group.min.session.timeout.ms";
+  public static final String GROUP_MAX_REBALANCE_TIMEOUT_MS = "group.max.rebalance.timeout.ms";
   public static final String GROUP_MAX_SESSION_TIMEOUT_MS = "group.max.session.timeout.ms";
   public static final String CONSUMER_INSTANCE_TIMEOUT_MS = "consumer.instance.timeout.ms";
   public static final String REPLICA_LAG_TIME_MAX_MS = "replica.lag.time.max.ms";
@@ -171,6 +172,8 @@ public final class BrokerConfig {
           "segment.bytes of __consumer_offsets when it is created (it is compacted; only closed segments are)"),
       longKey(GROUP_MIN_SESSION_TIMEOUT_MS, 6_000L, 1, "smallest session.timeout.ms a consumer may ask for"),
       longKey(GROUP_MAX_SESSION_TIMEOUT_MS, 1_800_000L, 1, "largest session.timeout.ms a consumer may ask for"),
+      longKey(GROUP_MAX_REBALANCE_TIMEOUT_MS, 300_000L, 1,
+          "largest rebalance timeout a member of a member-assigned group (Kafka's protocol) may ask for"),
       longKey(CONSUMER_INSTANCE_TIMEOUT_MS, 300_000L, 1, "an HTTP consumer instance idle this long is deleted"),
       longKey(REPLICA_LAG_TIME_MAX_MS, 10_000L, 1, "a follower not caught up for this long leaves the ISR"),
       intKey(REPLICA_FETCH_MAX_BYTES, 1 << 20, 1, Integer.MAX_VALUE, "bytes a follower fetches per request at most"),

@@ -1,26 +1,31 @@
 package io.sluice.consumer;
 
 import io.sluice.api.ConsumerService;
+import io.sluice.api.GroupService;
 import io.sluice.broker.rpc.BrokerRpc;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;
 
 /**
- * Serves the {@link ConsumerService} calls other brokers route here ({@link RoutingConsumerService}) against this
- * broker's {@link LocalConsumerService}, never routing them again: a group this broker does not coordinate fails
- * NOT_COORDINATOR and the sender looks the coordinator up again. Address {@code sluice.broker.<id>.consumer}.
+ * Serves the {@link ConsumerService} and {@link GroupService} calls other brokers route here
+ * ({@link CoordinatorRouter}) against this broker's local services, never routing them again: a group this broker
+ * does not coordinate fails NOT_COORDINATOR and the sender looks the coordinator up again. Addresses
+ * {@code sluice.broker.<id>.consumer} and {@code sluice.broker.<id>.groups}.
  */
 public final class ConsumerForwardServer {
   private final Vertx vertx;
   private final int brokerId;
   private final ConsumerService local;
+  private final GroupService groups;
   private MessageConsumer<?> consumer;
+  private MessageConsumer<?> groupsConsumer;
 
-  public ConsumerForwardServer(Vertx vertx, int brokerId, ConsumerService local) {
+  public ConsumerForwardServer(Vertx vertx, int brokerId, ConsumerService local, GroupService groups) {
     this.vertx = vertx;
     this.brokerId = brokerId;
     this.local = local;
+    this.groups = groups;
   }
 
   /** The event-bus address of broker {@code brokerId}'s consumer endpoint (dotted: see ClusterAddresses). */
@@ -28,15 +33,27 @@ public final class ConsumerForwardServer {
     return "sluice.broker." + brokerId + ".consumer";
   }
 
+  /** The event-bus address of broker {@code brokerId}'s group service endpoint. */
+  public static String groupsAddress(int brokerId) {
+    return "sluice.broker." + brokerId + ".groups";
+  }
+
   public Future<Void> start() {
-    return BrokerRpc.on(vertx).serve(address(brokerId), ConsumerService.class, local, Future::succeededFuture)
-        .map(c -> {
+    BrokerRpc rpc = BrokerRpc.on(vertx);
+    return rpc.serve(address(brokerId), ConsumerService.class, local, Future::succeededFuture)
+        .compose(c -> {
           consumer = c;
+          return rpc.serve(groupsAddress(brokerId), GroupService.class, groups, Future::succeededFuture);
+        })
+        .map(c -> {
+          groupsConsumer = c;
           return null;
         });
   }
 
   public Future<Void> stop() {
-    return consumer == null ? Future.succeededFuture() : consumer.unregister();
+    Future<Void> a = consumer == null ? Future.succeededFuture() : consumer.unregister();
+    Future<Void> b = groupsConsumer == null ? Future.succeededFuture() : groupsConsumer.unregister();
+    return Future.join(a, b).mapEmpty();
   }
 }

@@ -2,23 +2,29 @@ package io.sluice.consumer;
 
 import io.sluice.api.BrokerService;
 import io.sluice.api.ConsumerService;
+import io.sluice.api.GroupService;
 import io.sluice.broker.spi.BrokerComponent;
 import io.sluice.config.BrokerConfig;
 import io.sluice.group.GroupConfig;
 import io.sluice.group.GroupCoordinator;
+import io.sluice.group.LocalGroupService;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 
 /**
  * The broker's group coordinator as a broker service: the coordinator of the groups whose {@code __consumer_offsets}
  * partition this broker leads, its consumer instances, the endpoint other brokers route group calls to, and the
- * {@link ConsumerService} every listener of this broker shares ({@link #consumers()}, routing each call to its
- * group's coordinator). It runs whether or not this broker has a listener: a broker without HTTP still coordinates
+ * {@link GroupService} and {@link ConsumerService} every listener of this broker shares ({@link #groups()},
+ * {@link #consumers()}, routing each call to its group's coordinator). The consumer instances are clients of the
+ * group service: members of its server-assigned groups. It runs whether or not this broker has a listener: a broker without HTTP still coordinates
  * the groups of clients connected elsewhere.
  */
 public final class GroupCoordination implements BrokerComponent {
+  private final LocalGroupService localGroups;
   private final LocalConsumerService local;
+  private final CoordinatorRouter routes;
   private final RoutingConsumerService router;
+  private final RoutingGroupService groups;
   private final ConsumerForwardServer forwardServer;
 
   public GroupCoordination(BrokerComponent.Context context) {
@@ -30,9 +36,18 @@ public final class GroupCoordination implements BrokerComponent {
         System::currentTimeMillis);
     // In a cluster every group has one coordinator, the leader of its offsets topic partition; any broker routes.
     coordinator.followLeadership(config.brokerId());
-    local = new LocalConsumerService(coordinator);
-    router = new RoutingConsumerService(vertx, config.brokerId(), cluster, local);
-    forwardServer = new ConsumerForwardServer(vertx, config.brokerId(), local);
+    localGroups = new LocalGroupService(coordinator);
+    // The REST consumer instances are members of the group service's server-assigned groups.
+    local = new LocalConsumerService(localGroups);
+    routes = new CoordinatorRouter(vertx, config.brokerId(), cluster, coordinator::ensureOffsetsTopic);
+    router = new RoutingConsumerService(routes, local);
+    groups = new RoutingGroupService(routes, localGroups);
+    forwardServer = new ConsumerForwardServer(vertx, config.brokerId(), local, localGroups);
+  }
+
+  /** The group service listeners use (a Kafka listener, streams): routes every call to its group's coordinator. */
+  public GroupService groups() {
+    return groups;
   }
 
   /** The service listeners use: routes every call to its group's coordinator. */
@@ -57,7 +72,7 @@ public final class GroupCoordination implements BrokerComponent {
 
   @Override
   public Future<Void> stop() {
-    router.close();
+    routes.close();
     return forwardServer.stop().transform(ar -> local.close());
   }
 }

@@ -14,6 +14,10 @@ import io.sluice.group.GroupAdmin;
 import io.sluice.group.GroupCoordinator;
 import io.sluice.api.GroupIds;
 import io.sluice.group.GroupListener;
+import io.sluice.group.LocalGroupService;
+import io.sluice.api.JoinGroupRequest;
+import io.sluice.api.OffsetCommit;
+import io.sluice.api.OffsetReset;
 import io.sluice.group.Member;
 import io.sluice.group.OffsetsTopic;
 import io.sluice.api.Subscription;
@@ -25,6 +29,7 @@ import io.vertx.core.json.JsonObject;
 import java.lang.System.Logger.Level;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -44,15 +49,15 @@ public final class LocalConsumerService implements ConsumerService, GroupListene
   private static final System.Logger LOG = System.getLogger(LocalConsumerService.class.getName());
 
   private final GroupCoordinator coordinator;
+  private final LocalGroupService groups;
   private final BrokerService service;
-  private final GroupAdmin admin;
   /** Instances by group, then name; coordinator context only. */
   private final Map<String, Map<String, ConsumerInstance>> instances = new TreeMap<>();
 
-  public LocalConsumerService(GroupCoordinator coordinator) {
-    this.coordinator = coordinator;
+  public LocalConsumerService(LocalGroupService groups) {
+    this.groups = groups;
+    this.coordinator = groups.coordinator();
     this.service = coordinator.service();
-    this.admin = new GroupAdmin(coordinator);
     coordinator.listener(this);
   }
 
@@ -138,9 +143,8 @@ public final class LocalConsumerService implements ConsumerService, GroupListene
 
   private void leaveGroup(ConsumerInstance inst) {
     if (inst.memberId != null) {
-      Group g = coordinator.group(inst.group);
-      if (g.leave(inst.memberId)) {
-        coordinator.ensureRebalanced(g);
+      if (isMember(inst)) {
+        groups.leaveNow(inst.group, inst.memberId);
       }
       inst.memberId = null;
       inst.generation = -1;
@@ -155,10 +159,9 @@ public final class LocalConsumerService implements ConsumerService, GroupListene
         throw conflict("Instance '" + name + "' assigned partitions itself; unsubscribe (DELETE subscription) first");
       }
       inst.subscription = subscription;
-      if (inst.memberId != null) {
-        coordinator.group(group).resubscribe(inst.memberId, subscription);
-      }
-      return coordinator.persistInstance(group, name, inst.toJson());
+      // A member rejoins with its new subscription (the group rebalances if it changed); not yet one: its next poll.
+      Future<Void> rejoined = inst.memberId != null && isMember(inst) ? joinIfNeeded(inst) : Future.succeededFuture();
+      return rejoined.compose(v -> coordinator.persistInstance(group, name, inst.toJson()));
     });
   }
 
@@ -266,34 +269,44 @@ public final class LocalConsumerService implements ConsumerService, GroupListene
     return withInstance(group, name, inst -> joinIfNeeded(inst));
   }
 
-  /** Joins (or rejoins after eviction) the group when subscribed, waits out a rebalance, and heartbeats. */
+  /**
+   * Joins the group through the group service (server-assigned: the coordinator computes the assignment), or
+   * rejoins after eviction, when subscribed; a member's join is its heartbeat and waits out a rebalance.
+   */
   private Future<Void> joinIfNeeded(ConsumerInstance inst) {
     if (inst.subscription == null) {
       return Future.succeededFuture();
     }
-    Group g = coordinator.group(inst.group);
-    long now = coordinator.nowMs();
-    if (inst.memberId == null || g.member(inst.memberId).isEmpty()) {
+    if (inst.memberId == null || !isMember(inst)) {
       inst.positions.clear();
       inst.restored = false;
-      inst.memberId = g.join(inst.name(), inst.subscription, inst.config.sessionTimeoutMs(), inst.config.assignor(),
-          now).memberId();
+      inst.memberId = null;
     }
-    g.heartbeat(inst.memberId, now);
-    return coordinator.ensureRebalanced(g).map(v -> {
-      if (g.member(inst.memberId).isPresent()) {
-        g.acknowledge(inst.memberId);
-        inst.generation = g.generation();
-      }
-      return null;
-    });
+    JoinGroupRequest join = JoinGroupRequest.serverAssigned(inst.group, inst.memberId == null ? "" : inst.memberId,
+        inst.name(), inst.config.sessionTimeoutMs(), inst.config.assignor(), inst.subscription);
+    try {
+      // Known before the rebalance, which may fail: the next poll then heartbeats this member, not a new one.
+      inst.memberId = groups.enterServerAssignedNow(join);
+    } catch (RuntimeException e) {
+      return Future.failedFuture(e);
+    }
+    return groups.awaitAssignmentNow(inst.group, inst.memberId).map(r -> {
+      inst.generation = r.generation();
+      return (Void) null;
+    }).recover(t -> t instanceof SluiceException se && se.errorCode() == ErrorCode.UNKNOWN_MEMBER_ID
+        ? Future.succeededFuture() // it left during the rebalance (deleted, expired): the next poll rejoins
+        : Future.failedFuture(t));
+  }
+
+  private boolean isMember(ConsumerInstance inst) {
+    return coordinator.group(inst.group).member(inst.memberId).isPresent();
   }
 
   /** Gives every owned partition without a position one; completes with the positions of the owned partitions. */
   private Future<Map<TopicPartition, Long>> initPositions(ConsumerInstance inst) {
     List<TopicPartition> owned = owned(inst);
     inst.positions.keySet().retainAll(owned);
-    Map<TopicPartition, CommittedOffset> committed = coordinator.committed(inst.group);
+    Map<TopicPartition, CommittedOffset> committed = groups.fetchOffsetsNow(inst.group, null);
     List<Future<Void>> pending = new ArrayList<>();
     for (TopicPartition tp : owned) {
       if (!inst.positions.containsKey(tp)) {
@@ -356,29 +369,16 @@ public final class LocalConsumerService implements ConsumerService, GroupListene
       throw new SluiceException(ErrorCode.UNKNOWN_MEMBER_ID, "Instance '" + inst.name()
           + "' has not joined group '" + inst.group + "' yet; poll first");
     }
-    return coordinator.commit(inst.group, member, generation, next, "");
+    Map<TopicPartition, OffsetCommit> offsets = new LinkedHashMap<>();
+    next.forEach((tp, o) -> offsets.put(tp, new OffsetCommit(o, "")));
+    return groups.commitNow(inst.group, member, generation, offsets);
   }
 
   @Override
   public Future<Void> commit(RequestContext caller, String group, String name, Map<TopicPartition, Long> nextOffsets) {
     // The metadata check answers at once (a local snapshot), so commits still reach the group in the order they came.
-    return requireExisting(nextOffsets == null ? Set.of() : nextOffsets.keySet())
+    return groups.requireExisting(nextOffsets == null ? Set.of() : nextOffsets.keySet())
         .compose(v -> commitExisting(group, name, nextOffsets));
-  }
-
-  /**
-   * Fails UNKNOWN_TOPIC_OR_PARTITION unless every partition exists: a commit to a topic or partition that does not
-   * exist would otherwise sit in the group, and in its lags, for good.
-   */
-  private Future<Void> requireExisting(Set<TopicPartition> tps) {
-    Map<String, Integer> highest = new TreeMap<>();
-    tps.forEach(tp -> highest.merge(tp.topic(), tp.partition(), Math::max));
-    List<Future<Void>> checks = new ArrayList<>();
-    highest.forEach((topic, partition) -> checks.add(service.describeTopic(RequestContext.SELF, topic).compose(m -> partition
-        < m.partitionCount() ? Future.<Void>succeededFuture() : Future.failedFuture(new SluiceException(
-            ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, "Cannot commit an offset for partition " + partition + " of topic '"
-            + topic + "': it has " + m.partitionCount() + " partition(s)")))));
-    return Future.all(checks).mapEmpty();
   }
 
   private Future<Void> commitExisting(String group, String name, Map<TopicPartition, Long> nextOffsets) {
@@ -408,9 +408,7 @@ public final class LocalConsumerService implements ConsumerService, GroupListene
   public Future<Map<TopicPartition, CommittedOffset>> committed(RequestContext caller, String group, String name,
       List<TopicPartition> partitions) {
     return withInstance(group, name, inst -> {
-      Map<TopicPartition, CommittedOffset> all = coordinator.committed(group);
-      all.keySet().retainAll(partitions != null ? partitions : owned(inst));
-      return Future.succeededFuture(all);
+      return Future.succeededFuture(groups.fetchOffsetsNow(group, partitions != null ? partitions : owned(inst)));
     });
   }
 
@@ -475,22 +473,28 @@ public final class LocalConsumerService implements ConsumerService, GroupListene
 
   @Override
   public Future<JsonArray> listGroups(RequestContext caller) {
-    return coordinator.run(admin::listGroups);
+    return groups.list(caller).map(GroupJson::listings);
   }
 
   @Override
   public Future<JsonObject> describeGroup(RequestContext caller, String group) {
-    return coordinator.run(group, () -> admin.describe(group));
+    return groups.describe(caller, group).map(GroupJson::description);
   }
 
   @Override
   public Future<JsonArray> lags(RequestContext caller, String group) {
-    return coordinator.run(group, () -> admin.lags(group));
+    return groups.lags(caller, group).map(GroupJson::lags);
   }
 
   @Override
   public Future<JsonArray> resetOffsets(RequestContext caller, String group, JsonObject request) {
-    return coordinator.run(group, () -> admin.resetOffsets(group, request));
+    OffsetReset reset;
+    try {
+      reset = GroupAdmin.ResetSpec.parse(request);
+    } catch (SluiceException e) {
+      return Future.failedFuture(e);
+    }
+    return groups.resetOffsets(caller, group, reset).map(GroupJson::resetOutcomes);
   }
 
   /** Runs {@code op} on the coordinator context after the instance's earlier operations; touches the instance. */

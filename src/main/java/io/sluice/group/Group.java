@@ -1,12 +1,15 @@
 package io.sluice.group;
 
+import io.sluice.api.GroupProtocol;
+import io.sluice.api.GroupService;
+import io.sluice.api.JoinGroupRequest;
 import io.sluice.api.Subscription;
-
 import io.sluice.errors.ErrorCode;
 import io.sluice.errors.SluiceException;
 import io.sluice.api.TopicPartition;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -24,6 +27,14 @@ import java.util.UUID;
  * generation only grows (it also survives restarts, restored from the offsets topic); a commit is accepted only
  * from a current member that has seen the current generation, or, with generation -1, while the group has no
  * members (a consumer that assigns partitions itself).
+ *
+ * <p>A group is server-assigned or member-assigned ({@link JoinGroupRequest}), decided by its first member and kept
+ * until it is empty again. Server-assigned: the coordinator computes the assignment as soon as it may
+ * ({@link #completeRebalance}); members see it with {@link #acknowledge}. Member-assigned (Kafka's protocol): a
+ * rebalance holds every join ({@link #joinMember}) until all members rejoined or the largest rebalance timeout passed
+ * ({@link #maybeCompleteJoin}, which drops the stragglers and starts the generation); then the leader's
+ * {@link #sync} installs every member's assignment. A member waiting for its join or sync answer is kept alive; one
+ * that did not sync when the rebalance timeout passed again is dropped ({@link #expire}).
  */
 public final class Group {
   private final String groupId;
@@ -33,6 +44,14 @@ public final class Group {
   private String assignorName = "range";
   /** Partition counts the current assignment was computed from; a change triggers a rebalance. */
   private Map<String, Integer> assignedFrom = Map.of();
+  /** Null while the group has no members; then whether its members assign partitions themselves. */
+  private Boolean memberAssigned;
+  private String protocolType = "";
+  /** Member-assigned: the protocol chosen for the current generation, and the member that computes assignments. */
+  private String protocol = "";
+  private String leaderId = "";
+  /** Member-assigned: when the join phase (or, completing, the wait for the leader's sync) gives up; -1 unarmed. */
+  private long rebalanceDeadlineMs = -1;
 
   public Group(String groupId) {
     this.groupId = groupId;
@@ -81,8 +100,14 @@ public final class Group {
    */
   public Member join(String clientId, Subscription subscription, long sessionTimeoutMs, String assignor, long nowMs) {
     String named = Assignor.named(assignor).name();
+    if (Boolean.TRUE.equals(memberAssigned)) {
+      throw new SluiceException(ErrorCode.INCONSISTENT_GROUP_PROTOCOL, "Consumer '" + clientId + "' asks the"
+          + " broker to assign partitions, but the members of group '" + groupId + "' assign them themselves"
+          + " (protocol type '" + protocolType + "'); use another group id or wait until the group is empty");
+    }
     if (members.isEmpty()) {
       assignorName = named;
+      memberAssigned = false;
     } else if (!named.equals(assignorName)) {
       throw new SluiceException(ErrorCode.INCONSISTENT_GROUP_PROTOCOL, "Consumer '" + clientId + "' names"
           + " partition.assignment.strategy '" + named + "' but the members of group '" + groupId + "' use '"
@@ -90,16 +115,20 @@ public final class Group {
     }
     Member m = new Member(clientId + "-" + UUID.randomUUID(), clientId, subscription, sessionTimeoutMs, nowMs);
     members.put(m.memberId(), m);
-    state = GroupState.PREPARING_REBALANCE;
+    prepareRebalance();
     return m;
   }
 
-  /** Changes a member's subscription; the group must rebalance if it changed. */
+  /** Changes a server-assigned member's subscription; the group must rebalance if it changed. */
   public void resubscribe(String memberId, Subscription subscription) {
     Member m = requireMember(memberId);
+    if (isMemberAssigned()) {
+      throw new SluiceException(ErrorCode.INCONSISTENT_GROUP_PROTOCOL, "Member " + memberId + " of group '" + groupId
+          + "' assigns partitions itself; it cannot rejoin as a member the broker assigns them to");
+    }
     if (!m.subscription().equals(subscription)) {
       m.subscription(subscription);
-      state = GroupState.PREPARING_REBALANCE;
+      prepareRebalance();
     }
   }
 
@@ -112,11 +141,18 @@ public final class Group {
     return true;
   }
 
-  /** Removes every member whose last heartbeat is older than its session timeout; returns their ids. */
+  /**
+   * Removes every member whose last heartbeat is older than its session timeout (a member waiting for its join or
+   * sync answer is alive), and in a member-assigned group completing a rebalance whose leader did not send the
+   * assignment within the rebalance timeout, every member that did not sync; returns their ids.
+   */
   public List<String> expire(long nowMs) {
     List<String> expired = new ArrayList<>();
+    boolean syncTimedOut = Boolean.TRUE.equals(memberAssigned) && state == GroupState.COMPLETING_REBALANCE
+        && rebalanceDeadlineMs >= 0 && nowMs >= rebalanceDeadlineMs;
     members.values().removeIf(m -> {
-      boolean dead = nowMs - m.lastHeartbeatMs() > m.sessionTimeoutMs();
+      boolean waiting = m.awaitingJoin() || m.awaitingSync();
+      boolean dead = !waiting && nowMs - m.lastHeartbeatMs() > m.sessionTimeoutMs() || syncTimedOut && !m.awaitingSync();
       if (dead) {
         expired.add(m.memberId());
       }
@@ -133,8 +169,21 @@ public final class Group {
       state = GroupState.EMPTY;
       generation++;
       assignedFrom = Map.of();
+      memberAssigned = null;
+      protocolType = "";
+      protocol = "";
+      leaderId = "";
+      rebalanceDeadlineMs = -1;
     } else {
+      prepareRebalance();
+    }
+  }
+
+  private void prepareRebalance() {
+    if (state != GroupState.PREPARING_REBALANCE) {
       state = GroupState.PREPARING_REBALANCE;
+      rebalanceDeadlineMs = -1;
+      members.values().forEach(m -> m.awaitingSync(false));
     }
   }
 
@@ -145,7 +194,7 @@ public final class Group {
   /** Marks the group as needing a new assignment (for example a subscribed topic gained partitions). */
   public void requestRebalance() {
     if (!members.isEmpty()) {
-      state = GroupState.PREPARING_REBALANCE;
+      prepareRebalance();
     }
   }
 
@@ -197,6 +246,10 @@ public final class Group {
    * @throws SluiceException UNKNOWN_MEMBER_ID, REBALANCE_IN_PROGRESS or ILLEGAL_GENERATION
    */
   public void checkCommit(String memberId, int memberGeneration) {
+    if (memberId != null && Boolean.TRUE.equals(memberAssigned)) {
+      checkMemberAssignedCommit(memberId, memberGeneration);
+      return;
+    }
     if (memberId == null) {
       if (memberGeneration < 0 && members.isEmpty()) {
         return;
@@ -216,6 +269,220 @@ public final class Group {
       throw new SluiceException(ErrorCode.ILLEGAL_GENERATION, "Commit from generation " + memberGeneration
           + " refused: group '" + groupId + "' is at generation " + generation + "; poll to get the new assignment");
     }
+  }
+
+  /** Whether the members assign partitions themselves; false for a server-assigned group or one without members. */
+  public boolean isMemberAssigned() {
+    return Boolean.TRUE.equals(memberAssigned);
+  }
+
+  /** The members' protocol type, {@link GroupService#SERVER_ASSIGNED}, or empty without members. */
+  public String protocolType() {
+    return memberAssigned == null ? "" : memberAssigned ? protocolType : GroupService.SERVER_ASSIGNED;
+  }
+
+  /** The chosen protocol of a member-assigned group, else the server-side assignor's name. */
+  public String protocol() {
+    return isMemberAssigned() ? protocol : assignorName;
+  }
+
+  /** The leader member of a member-assigned group (empty before its first generation, or server-assigned). */
+  public String leaderId() {
+    return isMemberAssigned() ? leaderId : "";
+  }
+
+  /**
+   * Member-assigned join (Kafka's JoinGroup). A new member (empty id) gets an id and the group prepares a rebalance;
+   * a known member rejoining causes one if its protocols changed, or if it is the leader of a stable group (Kafka's
+   * way for the leader to ask for one, say after a topic grew). While the group prepares a rebalance the member then
+   * waits ({@link Member#awaitingJoin}) for {@link #maybeCompleteJoin}; otherwise it is answered with the current
+   * generation at once.
+   *
+   * @throws SluiceException UNKNOWN_MEMBER_ID, or INCONSISTENT_GROUP_PROTOCOL for a member of a server-assigned group,
+   *     of another protocol type, or sharing no protocol with every other member
+   */
+  public Member joinMember(JoinGroupRequest r, String clientAddress, long nowMs) {
+    checkCompatible(r);
+    Member m;
+    if (r.memberId().isEmpty()) {
+      m = new Member(r.clientId() + "-" + UUID.randomUUID(), r.clientId(), null, r.sessionTimeoutMs(), nowMs);
+      members.put(m.memberId(), m);
+      m.protocols(r.protocols(), r.rebalanceTimeoutMs(), clientAddress);
+      prepareRebalance();
+    } else {
+      m = requireMember(r.memberId());
+      if (!isMemberAssigned()) {
+        throw new SluiceException(ErrorCode.INCONSISTENT_GROUP_PROTOCOL, "Member " + r.memberId() + " of group '"
+            + groupId + "' is assigned partitions by the broker; it cannot rejoin as a member that assigns them");
+      }
+      boolean changed = !m.protocols().equals(r.protocols());
+      m.protocols(r.protocols(), r.rebalanceTimeoutMs(), clientAddress);
+      m.heartbeat(nowMs);
+      if (changed && state != GroupState.EMPTY || state == GroupState.STABLE && m.memberId().equals(leaderId)) {
+        prepareRebalance();
+      }
+    }
+    memberAssigned = true;
+    protocolType = r.protocolType();
+    if (state == GroupState.PREPARING_REBALANCE) {
+      m.awaitingJoin(true);
+    }
+    return m;
+  }
+
+  private void checkCompatible(JoinGroupRequest r) {
+    boolean others = members.keySet().stream().anyMatch(id -> !id.equals(r.memberId()));
+    if (!others) {
+      return;
+    }
+    if (!isMemberAssigned()) {
+      throw new SluiceException(ErrorCode.INCONSISTENT_GROUP_PROTOCOL, "Member '" + r.clientId() + "' assigns"
+          + " partitions itself, but the broker assigns those of group '" + groupId + "' (its members are REST"
+          + " consumer instances); use another group id or wait until the group is empty");
+    }
+    if (!protocolType.equals(r.protocolType())) {
+      throw new SluiceException(ErrorCode.INCONSISTENT_GROUP_PROTOCOL, "Member '" + r.clientId() + "' speaks"
+          + " protocol type '" + r.protocolType() + "' but group '" + groupId + "' uses '" + protocolType + "'");
+    }
+    if (commonProtocols(r.memberId(), r.protocols()).isEmpty()) {
+      throw new SluiceException(ErrorCode.INCONSISTENT_GROUP_PROTOCOL, "Member '" + r.clientId() + "' supports "
+          + r.protocols().stream().map(GroupProtocol::name).toList() + ", none of which every member of group '"
+          + groupId + "' supports");
+    }
+  }
+
+  /** The protocol names every member (with {@code memberId}'s given as {@code protocols}) supports, in its order. */
+  private List<String> commonProtocols(String memberId, List<GroupProtocol> protocols) {
+    List<String> common = new ArrayList<>(protocols.stream().map(GroupProtocol::name).toList());
+    members.forEach((id, m) -> {
+      if (!id.equals(memberId)) {
+        common.retainAll(m.protocols().stream().map(GroupProtocol::name).toList());
+      }
+    });
+    return common;
+  }
+
+  /**
+   * Member-assigned, while preparing a rebalance: once every member has rejoined, or the largest rebalance timeout
+   * since the rebalance began has passed (the members that did not rejoin are dropped), starts the next generation
+   * with a protocol every member supports (each member votes for its first such, as Kafka does) and a leader (the
+   * previous one if it rejoined); the group then completes the rebalance, waiting for the leader's sync. Returns the
+   * members whose joins are answered now; empty while the join phase goes on.
+   */
+  public List<Member> maybeCompleteJoin(long nowMs) {
+    if (!isMemberAssigned() || state != GroupState.PREPARING_REBALANCE) {
+      return List.of();
+    }
+    if (rebalanceDeadlineMs < 0) {
+      rebalanceDeadlineMs = nowMs + maxRebalanceTimeoutMs();
+    }
+    if (!members.values().stream().allMatch(Member::awaitingJoin) && nowMs < rebalanceDeadlineMs) {
+      return List.of();
+    }
+    members.values().removeIf(m -> !m.awaitingJoin());
+    if (members.isEmpty()) {
+      membershipShrank();
+      return List.of();
+    }
+    generation++;
+    protocol = electProtocol();
+    if (!members.containsKey(leaderId)) {
+      leaderId = members.firstKey();
+    }
+    members.values().forEach(m -> {
+      m.awaitingJoin(false);
+      m.memberAssignment(null);
+      m.heartbeat(nowMs);
+    });
+    state = GroupState.COMPLETING_REBALANCE;
+    rebalanceDeadlineMs = nowMs + maxRebalanceTimeoutMs();
+    return new ArrayList<>(members.values());
+  }
+
+  private long maxRebalanceTimeoutMs() {
+    return members.values().stream().mapToLong(Member::rebalanceTimeoutMs).max().orElse(0);
+  }
+
+  private String electProtocol() {
+    Member any = members.get(members.firstKey());
+    List<String> candidates = commonProtocols(any.memberId(), any.protocols());
+    Map<String, Integer> votes = new LinkedHashMap<>();
+    candidates.forEach(c -> votes.put(c, 0));
+    members.values().forEach(m -> m.protocols().stream().map(GroupProtocol::name).filter(candidates::contains)
+        .findFirst().ifPresent(c -> votes.merge(c, 1, Integer::sum)));
+    return votes.entrySet().stream().max(Map.Entry.comparingByValue()).orElseThrow().getKey();
+  }
+
+  /**
+   * Member-assigned sync (Kafka's SyncGroup). The leader's installs every member's assignment (a member missing from
+   * {@code assignments} gets an empty one) and makes the group stable. Returns whether the member's assignment is
+   * there to answer with ({@link Member#memberAssignment}); false: it waits for the leader's sync.
+   *
+   * A server-assigned member's sync acknowledges the assignment its join answered with.
+   *
+   * @throws SluiceException UNKNOWN_MEMBER_ID, ILLEGAL_GENERATION, REBALANCE_IN_PROGRESS (rejoin)
+   */
+  public boolean sync(String memberId, int memberGeneration, Map<String, byte[]> assignments, long nowMs) {
+    Member m = requireMember(memberId);
+    checkGeneration(memberId, memberGeneration);
+    if (state == GroupState.PREPARING_REBALANCE) {
+      throw rebalancing();
+    }
+    m.heartbeat(nowMs);
+    if (!isMemberAssigned()) {
+      acknowledge(memberId); // server-assigned: the assignment is there; the member has now seen it
+      return true;
+    }
+    if (state == GroupState.STABLE) {
+      return true;
+    }
+    m.awaitingSync(true);
+    if (!memberId.equals(leaderId)) {
+      return false;
+    }
+    members.forEach((id, x) -> {
+      x.memberAssignment(assignments.get(id));
+      x.awaitingSync(false);
+      x.seenGeneration(generation);
+    });
+    state = GroupState.STABLE;
+    rebalanceDeadlineMs = -1;
+    return true;
+  }
+
+  /**
+   * A member's heartbeat with its generation (Kafka's rules; for either kind of group).
+   *
+   * @throws SluiceException UNKNOWN_MEMBER_ID, ILLEGAL_GENERATION, or REBALANCE_IN_PROGRESS (the heartbeat counts;
+   *     the member must rejoin)
+   */
+  public void heartbeat(String memberId, int memberGeneration, long nowMs) {
+    Member m = requireMember(memberId);
+    checkGeneration(memberId, memberGeneration);
+    m.heartbeat(nowMs);
+    if (state == GroupState.PREPARING_REBALANCE) {
+      throw rebalancing();
+    }
+  }
+
+  /** Kafka accepts a commit of the current generation while the group prepares a rebalance, not while completing. */
+  private void checkMemberAssignedCommit(String memberId, int memberGeneration) {
+    requireMember(memberId);
+    checkGeneration(memberId, memberGeneration);
+    if (state == GroupState.COMPLETING_REBALANCE) {
+      throw rebalancing();
+    }
+  }
+
+  private void checkGeneration(String memberId, int memberGeneration) {
+    if (memberGeneration != generation) {
+      throw new SluiceException(ErrorCode.ILLEGAL_GENERATION, "Member " + memberId + " is at generation "
+          + memberGeneration + " but group '" + groupId + "' is at generation " + generation + "; rejoin");
+    }
+  }
+
+  private SluiceException rebalancing() {
+    return new SluiceException(ErrorCode.REBALANCE_IN_PROGRESS, "Group '" + groupId + "' is rebalancing; rejoin");
   }
 
   private Member requireMember(String memberId) {

@@ -5,7 +5,11 @@ import io.sluice.api.RequestContext;
 import io.sluice.api.CommittedOffset;
 
 import io.sluice.api.BrokerService;
+import io.sluice.api.GroupDescription;
+import io.sluice.api.GroupListing;
 import io.sluice.api.OffsetRange;
+import io.sluice.api.OffsetReset;
+import io.sluice.api.PartitionLag;
 import io.sluice.errors.ErrorCode;
 import io.sluice.errors.SluiceException;
 import io.sluice.api.TopicPartition;
@@ -21,7 +25,7 @@ import java.util.TreeSet;
 
 /**
  * Read-only views of groups (list, describe, lags) and the offset reset of a group without members. Results are
- * JSON in the API's shapes. All methods run on the coordinator context (through {@link GroupCoordinator#run}).
+ * the contract's records ({@link io.sluice.api.GroupService}). All methods run on the coordinator context (through {@link GroupCoordinator#run}).
  */
 public final class GroupAdmin {
   private final GroupCoordinator coordinator;
@@ -32,33 +36,29 @@ public final class GroupAdmin {
     this.service = coordinator.service();
   }
 
-  public Future<JsonArray> listGroups() {
-    JsonArray out = new JsonArray();
+  public Future<List<GroupListing>> listGroups() {
+    List<GroupListing> out = new ArrayList<>();
     for (String id : coordinator.groupIds()) {
-      out.add(new JsonObject().put("group_id", id).put("state", coordinator.group(id).state().displayName()));
+      Group g = coordinator.group(id);
+      out.add(new GroupListing(id, g.state().displayName(), g.protocolType()));
     }
     return Future.succeededFuture(out);
   }
 
-  public Future<JsonObject> describe(String groupId) {
+  public Future<GroupDescription> describe(String groupId) {
     if (!coordinator.groupIds().contains(groupId)) {
       throw notFound(groupId);
     }
     Group g = coordinator.group(groupId);
-    JsonArray members = new JsonArray();
-    g.members().values().forEach(m -> members.add(new JsonObject().put("member_id", m.memberId())
-        .put("instance_id", m.clientId()).put("partitions", partitions(m.assignment()))));
-    return Future.succeededFuture(new JsonObject().put("group_id", groupId).put("state", g.state().displayName())
-        .put("generation", g.generation()).put("assignor", g.assignorName()).put("members", members));
+    List<GroupDescription.Member> members = new ArrayList<>();
+    g.members().values().forEach(m -> members.add(new GroupDescription.Member(m.memberId(), m.clientId(),
+        m.clientAddress(), m.assignment(), m.memberAssignment())));
+    return Future.succeededFuture(new GroupDescription(groupId, g.state().displayName(), g.generation(),
+        g.protocolType(), g.protocol(), g.leaderId(), members));
   }
 
-  /**
-   * Committed and assigned partitions with the log end and the lag; null fields where there is no commit.
-   * {@code committed_offset} follows the REST v2 convention of every other Sluice answer (the last record
-   * processed: what a commit sends and {@code GET .../offsets} shows); {@code next_offset} is where the group
-   * resumes (Kafka's committed offset, one more), and {@code lag} is {@code log_end_offset - next_offset}.
-   */
-  public Future<JsonArray> lags(String groupId) {
+  /** Committed and assigned partitions, sorted, with the log end (null where it could not be read). */
+  public Future<List<PartitionLag>> lags(String groupId) {
     if (!coordinator.groupIds().contains(groupId)) {
       throw notFound(groupId);
     }
@@ -69,45 +69,32 @@ public final class GroupAdmin {
     Map<TopicPartition, Future<OffsetRange>> ends = new LinkedHashMap<>();
     partitions.forEach(tp -> ends.put(tp, service.offsets(RequestContext.SELF, tp)));
     return Future.join(new ArrayList<>(ends.values())).transform(ignored -> {
-      JsonArray out = new JsonArray();
-      ends.forEach((tp, f) -> {
-        CommittedOffset c = committed.get(tp);
-        Long end = f.succeeded() ? f.result().endOffset() : null;
-        out.add(new JsonObject().put("topic", tp.topic()).put("partition", tp.partition())
-            .put("committed_offset", c == null ? null : c.offset() - 1)
-            .put("next_offset", c == null ? null : c.offset()).put("log_end_offset", end)
-            .put("lag", c == null || end == null ? null : Math.max(0, end - c.offset())));
-      });
+      List<PartitionLag> out = new ArrayList<>();
+      ends.forEach((tp, f) -> out.add(new PartitionLag(tp, committed.get(tp),
+          f.succeeded() ? f.result().endOffset() : null)));
       return Future.succeededFuture(out);
     });
   }
 
   /**
-   * Resets the committed offsets of a group that has no members.
-   *
-   * <pre>
-   * {"to": "earliest" | "latest" | "offset" | "timestamp", "offset": N, "timestamp": ms,
-   *  "topics": ["t", ...] (default: the topics with commits), "dry_run": false}
-   * -> [{"topic", "partition", "current_offset", "new_offset", "records_skipped", "records_replayed"}]
-   * </pre>
+   * Resets the committed offsets of a group that has no members ({@link OffsetReset}).
    *
    * "offset" is clamped into the partition's [beginning, end]; "timestamp" goes to the first record at or after it
    * (the end if none). Skipped and replayed counts compare with the current commit (the log beginning without
    * one). A dry run writes nothing.
    */
-  public Future<JsonArray> resetOffsets(String groupId, JsonObject request) {
+  public Future<List<OffsetReset.Outcome>> resetOffsets(String groupId, OffsetReset spec) {
     Group g = coordinator.group(groupId);
     if (!g.members().isEmpty()) {
       throw new SluiceException(ErrorCode.NON_EMPTY_GROUP, "Group '" + groupId + "' has " + g.members().size()
           + " active member(s); offsets can be reset only when it has none");
     }
-    ResetSpec spec = ResetSpec.parse(request);
     Map<TopicPartition, CommittedOffset> committed = coordinator.committed(groupId);
     return partitionsToReset(spec, committed).compose(tps -> {
       Map<TopicPartition, Future<long[]>> plans = new LinkedHashMap<>();
       tps.forEach(tp -> plans.put(tp, plan(tp, spec)));
       return Future.all(new ArrayList<>(plans.values())).compose(all -> {
-        JsonArray out = new JsonArray();
+        List<OffsetReset.Outcome> out = new ArrayList<>();
         Map<TopicPartition, Long> next = new LinkedHashMap<>();
         plans.forEach((tp, f) -> {
           long[] range = f.result();
@@ -115,10 +102,8 @@ public final class GroupAdmin {
           long current = c != null ? c.offset() : range[0];
           long target = range[2];
           next.put(tp, target);
-          out.add(new JsonObject().put("topic", tp.topic()).put("partition", tp.partition())
-              .put("current_offset", c == null ? null : c.offset()).put("new_offset", target)
-              .put("records_skipped", Math.max(0, target - current))
-              .put("records_replayed", Math.max(0, current - target)));
+          out.add(new OffsetReset.Outcome(tp, c == null ? null : c.offset(), target, Math.max(0, target - current),
+              Math.max(0, current - target)));
         });
         return spec.dryRun() ? Future.succeededFuture(out)
             : coordinator.commit(groupId, null, -1, next, "reset").map(out);
@@ -126,7 +111,7 @@ public final class GroupAdmin {
     });
   }
 
-  private Future<List<TopicPartition>> partitionsToReset(ResetSpec spec, Map<TopicPartition, CommittedOffset> c) {
+  private Future<List<TopicPartition>> partitionsToReset(OffsetReset spec, Map<TopicPartition, CommittedOffset> c) {
     if (spec.topics() == null) {
       return Future.succeededFuture(new ArrayList<>(c.keySet()));
     }
@@ -146,7 +131,7 @@ public final class GroupAdmin {
   }
 
   /** {beginning, end, target}. */
-  private Future<long[]> plan(TopicPartition tp, ResetSpec spec) {
+  private Future<long[]> plan(TopicPartition tp, OffsetReset spec) {
     return service.offsets(RequestContext.SELF, tp).compose(r -> {
       long b = r.beginningOffset();
       long e = r.endOffset();
@@ -154,7 +139,7 @@ public final class GroupAdmin {
         case "earliest" -> Future.succeededFuture(new long[] {b, e, b});
         case "latest" -> Future.succeededFuture(new long[] {b, e, e});
         case "offset" -> Future.succeededFuture(new long[] {b, e, Math.max(b, Math.min(e, spec.offset()))});
-        default -> service.offsetForTimestamp(RequestContext.SELF, tp, spec.timestamp())
+        default -> service.offsetForTimestamp(RequestContext.SELF, tp, spec.timestampMs())
             .map(o -> new long[] {b, e, o.isPresent() ? Math.max(b, o.getAsLong()) : e});
       };
     });
@@ -164,17 +149,21 @@ public final class GroupAdmin {
     return new SluiceException(ErrorCode.GROUP_ID_NOT_FOUND, "Group '" + groupId + "' does not exist");
   }
 
-  private static List<Object> partitions(List<TopicPartition> tps) {
-    List<Object> out = new ArrayList<>();
-    tps.forEach(tp -> out.add(new JsonObject().put("topic", tp.topic()).put("partition", tp.partition())));
-    return out;
-  }
-
-  /** A parsed reset request. */
-  record ResetSpec(String to, long offset, long timestamp, List<String> topics, boolean dryRun) {
+  /**
+   * Parses the REST API's reset request.
+   *
+   * <pre>
+   * {"to": "earliest" | "latest" | "offset" | "timestamp", "offset": N, "timestamp": ms,
+   *  "topics": ["t", ...] (default: the topics with commits), "dry_run": false}
+   * </pre>
+   */
+  public static final class ResetSpec {
     private static final Set<String> FIELDS = Set.of("to", "offset", "timestamp", "topics", "dry_run");
 
-    static ResetSpec parse(JsonObject j) {
+    private ResetSpec() {
+    }
+
+    public static OffsetReset parse(JsonObject j) {
       for (String f : j.fieldNames()) {
         if (!FIELDS.contains(f)) {
           throw invalid("Unknown field '" + f + "'; known fields: " + new TreeSet<>(FIELDS));
@@ -197,7 +186,7 @@ public final class GroupAdmin {
       if (!(dry instanceof Boolean)) {
         throw invalid("'dry_run' must be true or false");
       }
-      return new ResetSpec(to, offset, timestamp, topics, (Boolean) dry);
+      return new OffsetReset(to, offset, timestamp, topics, (Boolean) dry);
     }
 
     private static long requireLong(JsonObject j, String field, boolean required) {

@@ -12,9 +12,15 @@ import io.sluice.config.BrokerConfig;
  * @param defaultSessionTimeoutMs the session timeout of a consumer that names none (clamped to the bounds)
  * @param instanceTimeoutMs a consumer instance unused this long is deleted (it leaves its group)
  * @param offsetsTopicSegmentBytes {@code segment.bytes} of {@link OffsetsTopic#NAME} when this broker creates it
+ * @param maxRebalanceTimeoutMs largest rebalance timeout a member of a member-assigned group may ask for: how long
+ *     a rebalance may wait for the members to rejoin, and then for the leader's assignment
  */
 public record GroupConfig(int offsetsTopicPartitions, int offsetsTopicReplicationFactor, long minSessionTimeoutMs,
-    long maxSessionTimeoutMs, long defaultSessionTimeoutMs, long instanceTimeoutMs, int offsetsTopicSegmentBytes) {
+    long maxSessionTimeoutMs, long defaultSessionTimeoutMs, long instanceTimeoutMs, int offsetsTopicSegmentBytes,
+    long maxRebalanceTimeoutMs) {
+
+  /** Default {@code group.max.rebalance.timeout.ms}: Kafka's default {@code max.poll.interval.ms}. */
+  public static final long DEFAULT_MAX_REBALANCE_TIMEOUT_MS = 300_000;
 
   /** Default {@code offsets.topic.segment.bytes}: 4 MiB (Kafka: 100 MiB); see {@link OffsetsTopic}. */
   public static final int DEFAULT_OFFSETS_TOPIC_SEGMENT_BYTES = 4 << 20;
@@ -24,7 +30,8 @@ public record GroupConfig(int offsetsTopicPartitions, int offsetsTopicReplicatio
 
   public static GroupConfig defaults() {
     return new GroupConfig(8, -1, 6_000, 1_800_000, KAFKA_DEFAULT_SESSION_TIMEOUT_MS, 300_000,
-        DEFAULT_OFFSETS_TOPIC_SEGMENT_BYTES);
+        DEFAULT_OFFSETS_TOPIC_SEGMENT_BYTES,
+        DEFAULT_MAX_REBALANCE_TIMEOUT_MS);
   }
 
   public static GroupConfig from(BrokerConfig c) {
@@ -33,23 +40,23 @@ public record GroupConfig(int offsetsTopicPartitions, int offsetsTopicReplicatio
     return new GroupConfig(c.getInt(BrokerConfig.OFFSETS_TOPIC_NUM_PARTITIONS),
         c.getInt(BrokerConfig.OFFSETS_TOPIC_REPLICATION_FACTOR), min, max,
         Math.max(min, Math.min(max, KAFKA_DEFAULT_SESSION_TIMEOUT_MS)),
-        c.getLong(BrokerConfig.CONSUMER_INSTANCE_TIMEOUT_MS), c.getInt(BrokerConfig.OFFSETS_TOPIC_SEGMENT_BYTES));
+        c.getLong(BrokerConfig.CONSUMER_INSTANCE_TIMEOUT_MS), c.getInt(BrokerConfig.OFFSETS_TOPIC_SEGMENT_BYTES),
+        c.getLong(BrokerConfig.GROUP_MAX_REBALANCE_TIMEOUT_MS));
   }
 
   public GroupConfig withSessionTimeouts(long minMs, long maxMs, long defaultMs) {
     return new GroupConfig(offsetsTopicPartitions, offsetsTopicReplicationFactor, minMs, maxMs, defaultMs,
-        instanceTimeoutMs, offsetsTopicSegmentBytes);
+        instanceTimeoutMs, offsetsTopicSegmentBytes, maxRebalanceTimeoutMs);
   }
 
   public GroupConfig withInstanceTimeoutMs(long ms) {
     return new GroupConfig(offsetsTopicPartitions, offsetsTopicReplicationFactor, minSessionTimeoutMs,
-        maxSessionTimeoutMs, defaultSessionTimeoutMs, ms,
-        offsetsTopicSegmentBytes);
+        maxSessionTimeoutMs, defaultSessionTimeoutMs, ms, offsetsTopicSegmentBytes, maxRebalanceTimeoutMs);
   }
 
   public GroupConfig withOffsetsTopicPartitions(int n) {
     return new GroupConfig(n, offsetsTopicReplicationFactor, minSessionTimeoutMs, maxSessionTimeoutMs,
-        defaultSessionTimeoutMs, instanceTimeoutMs, offsetsTopicSegmentBytes);
+        defaultSessionTimeoutMs, instanceTimeoutMs, offsetsTopicSegmentBytes, maxRebalanceTimeoutMs);
   }
 
   /** How often session and instance timeouts and subscribed topics' partition counts are checked. */

@@ -5,6 +5,7 @@ import io.sluice.api.RequestContext;
 import io.sluice.api.CommittedOffset;
 
 import io.sluice.api.BrokerService;
+import io.sluice.api.OffsetCommit;
 import io.sluice.api.TopicMetadata;
 import io.sluice.errors.ErrorCode;
 import io.sluice.errors.SluiceException;
@@ -53,6 +54,7 @@ public final class GroupCoordinator {
   private final Context context;
   private final WorkerExecutor workers;
   private final OffsetsTopic offsetsTopic;
+  private final JoinBarrier barrier;
   private final Map<String, Group> groups = new TreeMap<>();
   private final Map<String, Map<TopicPartition, CommittedOffset>> offsets = new HashMap<>();
   private final Map<String, Map<String, JsonObject>> instances = new TreeMap<>();
@@ -72,6 +74,7 @@ public final class GroupCoordinator {
     this.context = ((VertxInternal) vertx).createEventLoopContext();
     this.workers = vertx.createSharedWorkerExecutor(WORKER_POOL, 2);
     this.offsetsTopic = new OffsetsTopic(service, workers);
+    this.barrier = new JoinBarrier(this, offsetsTopic);
   }
 
   /** Sets the consumer layer's hooks; call before {@link #start}. */
@@ -200,6 +203,11 @@ public final class GroupCoordinator {
     return vertx;
   }
 
+  /** The waiting joins and syncs of member-assigned groups. */
+  JoinBarrier barrier() {
+    return barrier;
+  }
+
   /** On the coordinator context: the group, created (EMPTY) if unknown. */
   public Group group(String groupId) {
     return groups.computeIfAbsent(groupId, Group::new);
@@ -235,13 +243,21 @@ public final class GroupCoordinator {
    */
   public Future<Void> commit(String groupId, String memberId, int generation, Map<TopicPartition, Long> next,
       String metadata) {
+    Map<TopicPartition, OffsetCommit> offsets = new java.util.LinkedHashMap<>();
+    next.forEach((tp, o) -> offsets.put(tp, new OffsetCommit(o, metadata)));
+    return commit(groupId, memberId, generation, offsets);
+  }
+
+  /** On the coordinator context: like {@link #commit(String, String, int, Map, String)}, a metadata per partition. */
+  public Future<Void> commit(String groupId, String memberId, int generation, Map<TopicPartition, OffsetCommit> next) {
     group(groupId).checkCommit(memberId, generation);
     if (next.isEmpty()) {
       return Future.succeededFuture();
     }
     long now = nowMs();
     List<OffsetsTopic.Entry> entries = new ArrayList<>();
-    next.forEach((tp, o) -> entries.add(OffsetsTopic.offsetEntry(groupId, tp, new CommittedOffset(o, metadata, now))));
+    next.forEach((tp, o) -> entries.add(OffsetsTopic.offsetEntry(groupId, tp,
+        new CommittedOffset(o.nextOffset(), o.metadata(), now))));
     return offsetsTopic.append(groupId, entries).onSuccess(v -> entries.forEach(this::apply));
   }
 
@@ -277,6 +293,11 @@ public final class GroupCoordinator {
    * needed. Concurrent callers share one rebalance; a change during it causes another.
    */
   public Future<Void> ensureRebalanced(Group g) {
+    if (g.isMemberAssigned()) {
+      // Its members' joins and the leader's sync move it on, not the coordinator.
+      barrier.settle(g);
+      return Future.succeededFuture();
+    }
     if (g.state() != GroupState.PREPARING_REBALANCE) {
       return Future.succeededFuture();
     }
@@ -309,7 +330,7 @@ public final class GroupCoordinator {
         })
         .compose(v -> service.listTopics(RequestContext.SELF))
         .compose(topics -> partitionCounts(g, topics).map(counts -> {
-          if (g.state() == GroupState.PREPARING_REBALANCE) {
+          if (g.state() == GroupState.PREPARING_REBALANCE && !g.isMemberAssigned()) {
             Assignor assignor = Assignor.named(g.assignorName());
             var subscriptions = g.resolvedSubscriptions(topics);
             g.completeRebalance(assignor.assign(subscriptions, counts, g.assignment()), counts);
@@ -340,9 +361,15 @@ public final class GroupCoordinator {
     }
     long now = nowMs();
     for (Group g : new ArrayList<>(groups.values())) {
+      boolean memberAssigned = g.isMemberAssigned();
       List<String> expired = g.expire(now);
       if (!expired.isEmpty()) {
-        LOG.log(Level.INFO, "Group " + g.groupId() + ": member(s) " + expired + " missed their session timeout");
+        LOG.log(Level.INFO, "Group " + g.groupId() + ": member(s) " + expired + " missed their session timeout"
+            + (memberAssigned ? " or the rebalance timeout" : ""));
+      }
+      if (memberAssigned) {
+        barrier.settle(g); // the rebalance timeouts; its leader watches the topics
+      } else if (!expired.isEmpty()) {
         ensureRebalanced(g);
       } else if (!g.members().isEmpty() && g.state() != GroupState.PREPARING_REBALANCE) {
         checkTopicsChanged(g);
@@ -367,6 +394,7 @@ public final class GroupCoordinator {
   /** On the coordinator context: forgets every group of offsets topic partition {@code partition} (leadership moved). */
   void dropPartition(int partition, int partitions) {
     java.util.function.Predicate<String> inPartition = g -> OffsetsTopic.partitionFor(g, partitions) == partition;
+    barrier.dropGroups(inPartition);
     groups.keySet().removeIf(inPartition);
     offsets.keySet().removeIf(inPartition);
     instances.keySet().removeIf(inPartition);

@@ -9,8 +9,10 @@ package io.sluice.group;
  *   any --last member gone--> EMPTY
  * </pre>
  *
- * Members are server-side consumer instances, so there is no join barrier to wait for: the coordinator computes
- * the assignment itself as soon as the previous owners' auto-commits are written.
+ * In a server-assigned group there is no join barrier to wait for: the coordinator computes the assignment itself as
+ * soon as the previous owners' auto-commits are written, and CompletingRebalance lasts until every member has seen
+ * it. In a member-assigned group (Kafka's protocol) PreparingRebalance lasts until every member rejoined or the
+ * rebalance timeout passed, and CompletingRebalance until the leader member's sync brings the assignment.
  */
 public enum GroupState {
   EMPTY, PREPARING_REBALANCE, COMPLETING_REBALANCE, STABLE;

@@ -2,11 +2,14 @@ package io.sluice.group;
 
 import io.sluice.api.Subscription;
 
+import io.sluice.api.GroupProtocol;
 import io.sluice.api.TopicPartition;
 import java.util.List;
 
 /**
- * One member of a group as its coordinator sees it. Mutable; confined to the coordinator's context.
+ * One member of a group as its coordinator sees it: a server-assigned member has a subscription and partitions; a
+ * member-assigned one has protocols with metadata and the opaque assignment its leader gave it. Mutable; confined to
+ * the coordinator's context.
  */
 public final class Member {
   private final String memberId;
@@ -17,6 +20,14 @@ public final class Member {
   /** The latest generation this member has seen its assignment for; -1 before the first. */
   private int seenGeneration = -1;
   private List<TopicPartition> assignment = List.of();
+  private List<GroupProtocol> protocols = List.of();
+  private long rebalanceTimeoutMs;
+  private String clientAddress = "";
+  /** Member-assigned: joined in the current rebalance and waits for its answer. */
+  private boolean awaitingJoin;
+  /** Member-assigned: synced the current generation and waits for the leader's assignment. */
+  private boolean awaitingSync;
+  private byte[] memberAssignment = new byte[0];
 
   Member(String memberId, String clientId, Subscription subscription, long sessionTimeoutMs, long nowMs) {
     this.memberId = memberId;
@@ -69,5 +80,54 @@ public final class Member {
 
   void assignment(List<TopicPartition> a) {
     this.assignment = List.copyOf(a);
+  }
+
+  public List<GroupProtocol> protocols() {
+    return protocols;
+  }
+
+  void protocols(List<GroupProtocol> p, long rebalanceMs, String address) {
+    this.protocols = List.copyOf(p);
+    this.rebalanceTimeoutMs = rebalanceMs;
+    this.clientAddress = address == null ? "" : address;
+  }
+
+  /** The member's metadata for protocol {@code name}; empty if it does not support it. */
+  public byte[] metadata(String name) {
+    return protocols.stream().filter(p -> p.name().equals(name)).findFirst().map(GroupProtocol::metadata)
+        .orElse(new byte[0]);
+  }
+
+  public long rebalanceTimeoutMs() {
+    return rebalanceTimeoutMs;
+  }
+
+  public String clientAddress() {
+    return clientAddress;
+  }
+
+  public boolean awaitingJoin() {
+    return awaitingJoin;
+  }
+
+  void awaitingJoin(boolean b) {
+    awaitingJoin = b;
+  }
+
+  public boolean awaitingSync() {
+    return awaitingSync;
+  }
+
+  void awaitingSync(boolean b) {
+    awaitingSync = b;
+  }
+
+  /** The assignment the leader gave this member-assigned member for the current generation. */
+  public byte[] memberAssignment() {
+    return memberAssignment.clone();
+  }
+
+  void memberAssignment(byte[] a) {
+    memberAssignment = a == null ? new byte[0] : a.clone();
   }
 }

@@ -1,8 +1,20 @@
 package io.sluice.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.sluice.api.GroupDescription;
+import io.sluice.api.GroupProtocol;
+import io.sluice.api.GroupService;
+import io.sluice.api.JoinGroupRequest;
+import io.sluice.api.JoinGroupResult;
+import io.sluice.api.OffsetCommit;
 import io.sluice.api.RequestContext;
+import io.sluice.api.SyncGroupRequest;
+import io.sluice.api.SyncGroupResult;
+import io.sluice.api.TopicPartition;
+import io.sluice.errors.ErrorCode;
+import io.sluice.errors.SluiceException;
 import io.sluice.api.TopicMetadata;
 import io.sluice.broker.Broker;
 import io.sluice.broker.testing.BlockedThreadGuard;
@@ -18,6 +30,7 @@ import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -27,7 +40,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Group coordination is a broker service, not part of the HTTP front end: a broker started with no listener at all
- * still coordinates the groups whose offsets topic partition it leads, for clients connected to another broker.
+ * still coordinates the groups whose offsets topic partition it leads, for clients connected to another broker: REST
+ * consumer instances (server-assigned) and the member-assigned members another listener would bring.
  */
 class ListenerlessCoordinatorTest {
   @RegisterExtension
@@ -98,6 +112,36 @@ class ListenerlessCoordinatorTest {
     // Every call above was served by the listenerless broker: it leads the one offsets topic partition.
     TopicMetadata offsets = await(front.service().describeTopic(RequestContext.SELF, OffsetsTopic.NAME));
     assertThat(offsets.partitions()).singleElement().satisfies(p -> assertThat(p.leader()).isEqualTo(1));
+
+    memberAssignedClientsOfTheFrontShareTheCoordinatorsGroups();
+  }
+
+  /**
+   * The group service a future Kafka listener of the front broker would use: its members' joins and syncs run at the
+   * listenerless coordinator, whose state the REST instances above share (the same group id is refused there).
+   */
+  private void memberAssignedClientsOfTheFrontShareTheCoordinatorsGroups() {
+    GroupService frontGroups = front.services().groups();
+    RequestContext kafkaClient = RequestContext.anonymous("kafka", "127.0.0.1:9", "k");
+    JoinGroupRequest join = JoinGroupRequest.memberAssigned("kg", "", "k", 2_000, 4_000, "consumer",
+        List.of(new GroupProtocol("range", new byte[] {1})));
+    JoinGroupResult joined = await(frontGroups.join(kafkaClient, join));
+    assertThat(joined.isLeader()).isTrue();
+    SyncGroupResult synced = await(frontGroups.sync(kafkaClient, new SyncGroupRequest("kg", joined.memberId(),
+        joined.generation(), Map.of(joined.memberId(), new byte[] {42}))));
+    assertThat(synced.assignment()).containsExactly(42);
+    await(frontGroups.commit(kafkaClient, "kg", joined.memberId(), joined.generation(),
+        Map.of(new TopicPartition("t", 0), new OffsetCommit(2, ""))));
+    // The coordinator's own view: the group lives there, with the front's member and its commit.
+    GroupService coordinatorGroups = coordinator.services().groups();
+    GroupDescription d = await(coordinatorGroups.describe(kafkaClient, "kg"));
+    assertThat(d.members()).singleElement().satisfies(m -> assertThat(m.memberId()).isEqualTo(joined.memberId()));
+    assertThat(await(coordinatorGroups.fetchOffsets(kafkaClient, "kg", null)).get(new TopicPartition("t", 0))
+        .offset()).isEqualTo(2);
+    assertThatThrownBy(() -> frontGroups.join(kafkaClient, JoinGroupRequest.memberAssigned("g", "", "k", 2_000,
+        4_000, "consumer", List.of(new GroupProtocol("range", null)))).await(30, TimeUnit.SECONDS))
+        .isInstanceOf(SluiceException.class)
+        .extracting(e -> ((SluiceException) e).errorCode()).isEqualTo(ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
   }
 
   private HttpResponse<Buffer> post(String path, JsonObject body) {

@@ -369,7 +369,8 @@ public final class ZkMetadataStore implements AutoCloseable {
   /** Creates a topic and its partition znodes in one transaction; TOPIC_ALREADY_EXISTS if it is there. */
   public Future<Void> createTopic(TopicState topic) {
     return bounded("topic '" + topic.name() + "' was created", () -> {
-      List<CuratorOp> ops = new ArrayList<>();
+      ZkTransactionLimit.Ops ops = new ZkTransactionLimit.Ops("Creating topic '" + topic.name() + "' with "
+          + topic.partitionCount() + " partition(s)");
       ops.add(client.transactionOp().create().forPath(ZkPaths.topic(topic.name()), topic.toJson()));
       ops.add(client.transactionOp().create().forPath(ZkPaths.partitions(topic.name())));
       for (Map.Entry<Integer, List<Integer>> e : topic.assignment().entrySet()) {
@@ -378,10 +379,8 @@ public final class ZkMetadataStore implements AutoCloseable {
         ops.add(client.transactionOp().create().forPath(ZkPaths.partitionState(topic.name(), p),
             PartitionState.initial(e.getValue()).toJson()));
       }
-      ZkTransactionLimit.check(ops, "Creating topic '" + topic.name() + "' with " + topic.partitionCount()
-          + " partition(s)");
       try {
-        client.transaction().forOperations(ops);
+        client.transaction().forOperations(ops.list());
       } catch (KeeperException.NodeExistsException e) {
         throw new SluiceException(ErrorCode.TOPIC_ALREADY_EXISTS, "Topic '" + topic.name() + "' already exists");
       }
@@ -405,7 +404,8 @@ public final class ZkMetadataStore implements AutoCloseable {
       }
       TopicState current = TopicState.fromJson(name, data);
       TopicState grown = grow.apply(current);
-      List<CuratorOp> ops = new ArrayList<>();
+      ZkTransactionLimit.Ops ops = new ZkTransactionLimit.Ops("Growing topic '" + name + "' to "
+          + grown.partitionCount() + " partition(s)");
       for (Map.Entry<Integer, List<Integer>> e : grown.assignment().entrySet()) {
         if (!current.assignment().containsKey(e.getKey())) {
           ops.add(client.transactionOp().create().forPath(ZkPaths.partition(name, e.getKey())));
@@ -415,9 +415,8 @@ public final class ZkMetadataStore implements AutoCloseable {
       }
       ops.add(client.transactionOp().setData().withVersion(stat.getVersion()).forPath(ZkPaths.topic(name),
           grown.toJson()));
-      ZkTransactionLimit.check(ops, "Growing topic '" + name + "' to " + grown.partitionCount() + " partition(s)");
       try {
-        client.transaction().forOperations(ops);
+        client.transaction().forOperations(ops.list());
       } catch (KeeperException.BadVersionException | KeeperException.NodeExistsException e) {
         throw new SluiceException(ErrorCode.INVALID_PARTITIONS, "Topic '" + name
             + "' changed while adding partitions (a concurrent request?); describe it and retry");

@@ -5,6 +5,7 @@ import io.sluice.errors.SluiceException;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.ArrayList;
 import java.util.List;
 import org.apache.curator.framework.api.transaction.CuratorOp;
 import org.apache.jute.BinaryOutputArchive;
@@ -31,27 +32,44 @@ final class ZkTransactionLimit {
   private ZkTransactionLimit() {
   }
 
-  /** The serialized size of {@code ops} as one multi request, approximately (headers estimated). */
-  static long bytes(List<CuratorOp> ops) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    BinaryOutputArchive archive = BinaryOutputArchive.getArchive(out);
-    try {
-      for (CuratorOp op : ops) {
-        op.get().toRequestRecord().serialize(archive, "op");
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    return out.size() + (long) PER_OP_OVERHEAD * ops.size();
-  }
+  /**
+   * The operations of one transaction, measured as they are added: the first that would take the transaction over
+   * {@link #MAX_BYTES} fails it at once with INVALID_PARTITIONS, so a request for 100,000 partitions costs the work
+   * of the few thousand that fit, not of serializing all of them (tens of MB, which took longer than the request
+   * timeout on a loaded machine and answered REQUEST_TIMED_OUT instead of the 400). Not thread-safe: one per call.
+   */
+  static final class Ops {
+    private final String what;
+    private final List<CuratorOp> ops = new ArrayList<>();
+    private final ByteArrayOutputStream scratch = new ByteArrayOutputStream();
+    private long bytes;
 
-  /** Throws INVALID_PARTITIONS naming {@code what} when {@code ops} would not fit in one ZooKeeper request. */
-  static void check(List<CuratorOp> ops, String what) {
-    long bytes = bytes(ops);
-    if (bytes > MAX_BYTES) {
-      throw new SluiceException(ErrorCode.INVALID_PARTITIONS, what + " would write " + bytes
-          + " bytes of metadata to ZooKeeper in one transaction, above its limit of " + MAX_BYTES
-          + " bytes; ask for fewer partitions (or a shorter topic name)");
+    Ops(String what) {
+      this.what = what;
+    }
+
+    void add(CuratorOp op) {
+      scratch.reset();
+      try {
+        op.get().toRequestRecord().serialize(BinaryOutputArchive.getArchive(scratch), "op");
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+      bytes += scratch.size() + PER_OP_OVERHEAD;
+      if (bytes > MAX_BYTES) {
+        throw new SluiceException(ErrorCode.INVALID_PARTITIONS, what + " would write more than " + MAX_BYTES
+            + " bytes of metadata to ZooKeeper in one transaction (its limit; reached at operation " + (ops.size() + 1)
+            + "); ask for fewer partitions (or a shorter topic name)");
+      }
+      ops.add(op);
+    }
+
+    List<CuratorOp> list() {
+      return ops;
+    }
+
+    long bytes() {
+      return bytes;
     }
   }
 }

@@ -1,0 +1,13 @@
+package io.sluice.api;
+
+import java.io.Serializable;
+
+/** An offset to commit: the next offset the group reads (Kafka's convention) and the client's metadata string. */
+public record OffsetCommit(long nextOffset, String metadata) implements Serializable {
+  public OffsetCommit {
+    if (nextOffset < 0) {
+      throw new IllegalArgumentException("a committed offset cannot be negative: " + nextOffset);
+    }
+    metadata = metadata == null ? "" : metadata;
+  }
+}
