@@ -166,8 +166,25 @@ final class ConnectEndpoint {
     json(ctx, 200, infoJson(existing(ctx)));
   }
 
+  /**
+   * Kafka Connect's status; a Debezium PostgreSQL connector's also carries its replication slot's lag
+   * ({@code connector.replication_slot}), read from the database on the connect pool.
+   */
   private void status(RoutingContext ctx) {
-    json(ctx, 200, statusJson(existing(ctx)));
+    String name = existing(ctx);
+    JsonObject status = statusJson(name);
+    Map<String, String> config = state().config(name);
+    boolean debezium = config != null && service.worker().plugins().find(config.get(ConnectorConfigs.CONNECTOR_CLASS),
+        Plugins.Kind.SOURCE).map(p -> p.className().equals(ReplicationSlotProbe.DEBEZIUM_POSTGRES)).orElse(false);
+    if (!debezium) {
+      json(ctx, 200, status);
+      return;
+    }
+    service.pool().executeBlocking(() -> ReplicationSlotProbe.probe(config), false).onComplete(slot -> {
+      status.getJsonObject("connector").put("replication_slot", slot.succeeded() ? slot.result()
+          : new JsonObject().put("error", String.valueOf(slot.cause())));
+      json(ctx, 200, status);
+    });
   }
 
   private void getConfig(RoutingContext ctx) {

@@ -165,6 +165,15 @@ public final class ConnectService {
         }
       }
     }
+    // After the user's directories, so a plugin.path copy of a bundled connector (a newer Debezium) wins.
+    try {
+      Path bundled = BundledPlugins.extract(config.dataDir().resolve("connect-plugins"));
+      if (bundled != null) {
+        out.add(bundled);
+      }
+    } catch (java.io.IOException e) {
+      LOG.log(System.Logger.Level.WARNING, "Cannot copy out the bundled connector plugins: " + e);
+    }
     return out;
   }
 

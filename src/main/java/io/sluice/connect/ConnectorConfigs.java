@@ -289,7 +289,7 @@ final class ConnectorConfigs {
     Connector connector = plugins.newInstance(plugin, Connector.class);
     Config result;
     try {
-      result = Plugins.withLoader(plugin.loader(), () -> connector.validate(config));
+      result = Plugins.withLoader(plugin.loader(), () -> connector.validate(ConnectorRunner.resolvedClass(config, plugin)));
     } catch (RuntimeException e) {
       values.get(CONNECTOR_CLASS).addErrorMessage("The connector's validate() failed: " + e);
       return;

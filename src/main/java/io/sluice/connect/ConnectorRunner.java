@@ -28,6 +28,16 @@ final class ConnectorRunner extends UnitRunner {
     super(worker, connector, -1, config);
   }
 
+  /**
+   * The config with {@code connector.class} as the class's full name, as a connector may load it by that key
+   * (Debezium does) and an alias is the worker's convenience, not a class name.
+   */
+  static Map<String, String> resolvedClass(Map<String, String> config, Plugin plugin) {
+    Map<String, String> out = new java.util.HashMap<>(config);
+    out.put(ConnectorConfigs.CONNECTOR_CLASS, plugin.className());
+    return out;
+  }
+
   @Override
   void execute() throws Exception {
     Plugin plugin = worker.plugins().require(ConnectorConfigs.CONNECTOR_CLASS,
@@ -36,7 +46,7 @@ final class ConnectorRunner extends UnitRunner {
     instance = c;
     Plugins.withLoader(plugin.loader(), () -> {
       c.initialize(plugin.kind() == Kind.SOURCE ? sourceContext() : sinkContext());
-      c.start(connectorConfig);
+      c.start(resolvedClass(connectorConfig, plugin));
       return null;
     });
     Boolean reportedPaused = null;

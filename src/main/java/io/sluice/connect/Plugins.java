@@ -35,7 +35,7 @@ import org.apache.kafka.connect.transforms.predicates.Predicate;
  * the broker's class path (Kafka's file connectors, SMTs and converters, Sluice's load generator), found through
  * their {@code META-INF/services} manifests, and those under each {@code plugin.path} directory. Every entry of such
  * a directory (a directory of jars, or one jar) is one plugin with its own {@link PluginClassLoader}; its classes are
- * found by scanning its jars, so plugins without manifests work too.
+ * read from its jars' {@code META-INF/services} manifests, or found by scanning its jars when it has none.
  *
  * <p>A class is named by its full name or, as in Kafka Connect, by its simple name or its simple name without the
  * kind's suffix ({@code FileStreamSource} for {@code FileStreamSourceConnector}) when that alias is unambiguous.
@@ -122,8 +122,14 @@ public final class Plugins {
     URL[] urls = jars.stream().map(Plugins::url).toArray(URL[]::new);
     PluginClassLoader loader = new PluginClassLoader(location.toString(), urls, broker);
     int before = found.size();
+    // A plugin that declares its classes in service manifests (as Debezium's do) is taken at its word: scanning
+    // thousands of classes would cost every broker start seconds of CPU. Others are scanned.
+    List<String> declared = new ArrayList<>();
     for (Path jar : jars) {
-      for (String className : classNames(jar)) {
+      declared.addAll(manifestNames(jar));
+    }
+    for (Path jar : declared.isEmpty() ? jars : List.of(jars.get(0))) {
+      for (String className : declared.isEmpty() ? classNames(jar) : declared) {
         try {
           Class<?> c = Class.forName(className, false, loader);
           if (c.getClassLoader() != loader || Modifier.isAbstract(c.getModifiers())
@@ -166,6 +172,29 @@ public final class Plugins {
     }
   }
 
+  /** Class names listed in the jar's {@code META-INF/services} manifests of the plugin kinds. */
+  private static List<String> manifestNames(Path jar) {
+    List<String> names = new ArrayList<>();
+    try (JarFile file = new JarFile(jar.toFile())) {
+      for (Kind kind : Kind.values()) {
+        JarEntry e = file.getJarEntry("META-INF/services/" + kind.type.getName());
+        if (e == null) {
+          continue;
+        }
+        String text = new String(file.getInputStream(e).readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        for (String line : text.split("\n")) {
+          String name = line.replaceAll("#.*", "").trim();
+          if (!name.isEmpty()) {
+            names.add(name);
+          }
+        }
+      }
+    } catch (IOException e) {
+      LOG.log(Level.WARNING, "Cannot read plugin jar " + jar + ": " + e);
+    }
+    return names;
+  }
+
   private static List<String> classNames(Path jar) {
     List<String> names = new ArrayList<>();
     try (JarFile file = new JarFile(jar.toFile())) {
@@ -197,9 +226,16 @@ public final class Plugins {
     }
   }
 
+  /** Sluice's own short names for connectors it ships, beside Kafka Connect's simple-name aliases. */
+  private static final Map<String, String> SHORT_NAMES = Map.of(
+      "io.debezium.connector.postgresql.PostgresConnector", "PostgresCdc");
+
   private static List<String> aliases(Plugin p) {
     String simple = p.className.substring(p.className.lastIndexOf('.') + 1);
     List<String> out = new ArrayList<>(List.of(simple));
+    if (SHORT_NAMES.containsKey(p.className)) {
+      out.add(SHORT_NAMES.get(p.className));
+    }
     if (!p.kind.suffix.isEmpty() && simple.endsWith(p.kind.suffix) && simple.length() > p.kind.suffix.length()) {
       out.add(simple.substring(0, simple.length() - p.kind.suffix.length()));
     }

@@ -248,6 +248,8 @@ class ConnectRestApiTest {
       return t != null && "FAILED".equals(t.getString("state"))
           && t.getString("trace", "").contains("flaky task failing on purpose");
     });
+    // A failing start shows RUNNING for a moment before its first poll throws: wait for the third start first.
+    ConnectTestSupport.await("third start", () -> FlakySourceConnector.STARTS.get(runId).get() >= 3);
     connect.awaitState("flaky", 0, "RUNNING");
     assertThat(FlakySourceConnector.STARTS.get(runId).get()).isEqualTo(3);
     connect.send("DELETE", "/connectors/flaky", null);
