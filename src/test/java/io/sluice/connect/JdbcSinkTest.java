@@ -3,7 +3,6 @@ package io.sluice.connect;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sluice.broker.testing.BlockedThreadGuard;
-import io.sluice.client.ClientOptions;
 import io.sluice.client.ProducerOptions;
 import io.sluice.client.ProducerRecord;
 import io.sluice.client.SluiceClient;
@@ -34,27 +33,23 @@ class JdbcSinkTest {
 
   @TempDir
   static Path dir;
+  private static DatabaseFixture db;
   private static PostgresServer pg;
   private static ConnectTestSupport connect;
   private static SluiceClient client;
 
   @BeforeAll
   static void start() throws Exception {
-    pg = PostgresServer.start();
-    connect = new ConnectTestSupport(dir.resolve("data"), GUARD, Map.of());
-    client = SluiceClient.create(ClientOptions.bootstrap("http://127.0.0.1:" + connect.broker.httpPort()));
+    db = DatabaseFixture.start(dir, GUARD);
+    pg = db.pg;
+    connect = db.connect;
+    client = db.client;
   }
 
   @AfterAll
   static void stop() throws Exception {
-    if (client != null) {
-      client.close().await().atMost(WAIT);
-    }
-    if (connect != null) {
-      connect.close();
-    }
-    if (pg != null) {
-      pg.close();
+    if (db != null) {
+      db.close();
     }
   }
 
