@@ -1,5 +1,6 @@
 import {h, table} from '../dom.js';
 import {api, enc} from '../api.js';
+import {streamGraph} from '../graph.js';
 
 /**
  * Streams the cluster runs (/streams): each with its state, version, inputs, steps, tasks (partition, broker, state,
@@ -7,7 +8,8 @@ import {api, enc} from '../api.js';
  */
 export async function render(main) {
   const box = h('div', {id: 'stream-list'}, h('p', {class: 'muted'}, 'Loading…'));
-  main.append(h('h1', {}, 'Streams'), box);
+  const graphs = h('section', {id: 'stream-graphs', 'aria-label': 'Steps of each stream'});
+  main.append(h('h1', {}, 'Streams'), box, graphs);
   async function refresh() {
     const list = await api('/streams');
     const described = await Promise.all(list.map(s => api(`/streams/${enc(s.name)}`).catch(() => s)));
@@ -26,6 +28,8 @@ export async function render(main) {
       ? table(['Stream', 'State', 'Version', 'Inputs', 'Steps', 'Tasks', 'Errors', 'Error', 'Actions'], rows,
         {id: 'streams-table'})
       : h('p', {class: 'muted', id: 'streams-table'}, 'No streams yet: define one with POST /streams.'));
+    graphs.replaceChildren(...described.filter(s => s.definition).map(s =>
+      h('figure', {class: 'graph'}, h('figcaption', {}, s.name), streamGraph(s.name, s.definition))));
   }
   function action(name, path, label) {
     const b = h('button', {type: 'button'}, label);

@@ -208,6 +208,30 @@ class DashboardIT {
     assertThat(browser.consoleErrors()).isEmpty();
   }
 
+  @Test
+  void aStreamIsListedWithItsStateAndStepsDrawnAsAGraph() throws Exception {
+    assertThat(cluster.createTopic(cluster.node(1), "orders-copy", 1, 1, Map.of()).statusCode()).isEqualTo(201);
+    assertThat(cluster.createTopic(cluster.node(1), "orders-big", 1, 1, Map.of()).statusCode()).isEqualTo(201);
+    post("/streams", "application/json", new JsonObject("""
+        {"name": "big-orders", "inputs": ["orders"], "value_format": "json",
+         "steps": [{"filter": "true"}, {"map": {"value": "value"}},
+                   {"branch": [{"when": "value.qty > 100", "steps": [{"to": "orders-big"}]},
+                               {"steps": [{"to": "orders-copy"}]}]}]}"""));
+    browser.driver.get(url("/#/streams"));
+    WebElement row = wait(browser).until(d -> d.findElements(By.cssSelector("#streams-table tr")).stream()
+        .filter(t -> t.getText().contains("big-orders") && t.getText().contains("RUNNING")).findFirst()
+        .orElse(null));
+    assertThat(row.getText()).contains("filter → map → branch [to orders-big | to orders-copy]");
+    WebElement graph = wait(browser).until(d -> d.findElement(By.cssSelector("svg.stream-graph[data-stream='big-orders']")));
+    List<String> nodes = graph.findElements(By.cssSelector("g.node")).stream().map(n -> n.getDomAttribute("data-label"))
+        .toList();
+    assertThat(nodes).containsExactly("orders", "filter", "map", "branch", "when value.qty > 100", "to", "orders-big",
+        "otherwise", "to", "orders-copy");
+    assertThat(graph.findElements(By.cssSelector("path.edge"))).hasSize(9);
+    browser.screenshot("DashboardIT-streams");
+    assertThat(browser.consoleErrors()).isEmpty();
+  }
+
   private static WebDriverWait wait(Browser b) {
     return (WebDriverWait) new WebDriverWait(b.driver, WAIT, Duration.ofMillis(100))
         .ignoring(org.openqa.selenium.StaleElementReferenceException.class);

@@ -1,0 +1,69 @@
+// A stream's definition drawn as a graph: its input topics, each step, the arms of a branch, and the output topics,
+// left to right. SVG built with DOM calls (no markup parsed); colours come from app.css classes.
+
+const SVG = 'http://www.w3.org/2000/svg';
+const COL = 150, ROW = 44, W = 128, H = 28, LABEL = 17;
+
+function el(tag, attrs, ...children) {
+  const e = document.createElementNS(SVG, tag);
+  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, String(v));
+  children.forEach(c => e.append(c));
+  return e;
+}
+
+/** Places the nodes: inputs in column 0, then a column per step; a branch's arms take a row each, in order. */
+export function layout(def) {
+  const nodes = [], edges = [];
+  const add = (label, kind, col, row) => (nodes.push({label, kind, col, row}), nodes.length - 1);
+  const inputs = [...(def.inputs || [])];
+  (def.steps || []).forEach(s => { if (s.merge) inputs.push(...s.merge); });
+  const from = inputs.map((t, i) => add(t, 'topic', 0, i));
+  // Lays out a list of steps from the nodes in `prev`; answers the last row it used.
+  function chain(steps, prev, col, row) {
+    for (const step of steps) {
+      const kind = Object.keys(step)[0], body = step[kind];
+      if (kind === 'merge') continue;
+      const id = add(kind, 'step', col, row);
+      prev.forEach(p => edges.push([p, id]));
+      if (kind === 'to') {
+        edges.push([id, add(typeof body === 'string' ? body : body.topic, 'topic', col + 1, row)]);
+        return row;
+      }
+      if (kind === 'branch') {
+        let r = row;
+        for (const arm of body) {
+          const a = add(arm.when ? 'when ' + arm.when : 'otherwise', 'arm', col + 1, r);
+          edges.push([id, a]);
+          r = chain(arm.steps || [], [a], col + 2, r) + 1;
+        }
+        return r - 1;
+      }
+      prev = [id];
+      col++;
+    }
+    return row;
+  }
+  const rows = Math.max(chain(def.steps || [], from, 1, 0), inputs.length - 1) + 1;
+  return {nodes, edges, rows, cols: Math.max(...nodes.map(n => n.col)) + 1};
+}
+
+/** The definition's graph as an SVG element, labelled with the stream's name. */
+export function streamGraph(name, def) {
+  const g = layout(def);
+  const svg = el('svg', {class: 'stream-graph', 'data-stream': name, role: 'img', 'aria-label': `Steps of ${name}`,
+    viewBox: `0 0 ${g.cols * COL} ${g.rows * ROW}`, width: g.cols * COL, height: g.rows * ROW});
+  const x = n => n.col * COL + 4, y = n => n.row * ROW + (ROW - H) / 2;
+  for (const [a, b] of g.edges) {
+    const s = g.nodes[a], t = g.nodes[b];
+    const x1 = x(s) + W, y1 = y(s) + H / 2, x2 = x(t), y2 = y(t) + H / 2, mid = (x1 + x2) / 2;
+    svg.append(el('path', {class: 'edge', d: `M${x1},${y1} C${mid},${y1} ${mid},${y2} ${x2},${y2}`}));
+  }
+  for (const n of g.nodes) {
+    const short = n.label.length > LABEL ? n.label.slice(0, LABEL - 1) + '…' : n.label;
+    svg.append(el('g', {class: 'node ' + n.kind, 'data-label': n.label},
+      el('title', {}, n.label),
+      el('rect', {x: x(n), y: y(n), width: W, height: H, rx: n.kind === 'topic' ? H / 2 : 4}),
+      el('text', {x: x(n) + W / 2, y: y(n) + H / 2 + 4, 'text-anchor': 'middle'}, short)));
+  }
+  return svg;
+}
