@@ -256,7 +256,7 @@ public final class Broker {
     policed = new PolicyBrokerService(service);
     // Broker services that serve HTTP add their routes to the listener: metrics, the dashboard, Kafka Connect's API.
     List<Object> extensions = new ArrayList<>(metrics.httpExtensions());
-    extensions.add(new ConnectService(vertx, service, config).httpExtension());
+    extensions.add(new ConnectService(vertx, service, config, metrics.meters()).httpExtension());
     // Client traffic is counted once, where it enters: behind the policy, in front of forwarding.
     Services services = new Services(metrics.meter(policed), groups.consumers(), groups.groups(), () -> true,
         extensions);

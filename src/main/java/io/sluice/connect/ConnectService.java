@@ -6,6 +6,8 @@ import io.sluice.api.NewTopic;
 import io.sluice.client.ClientOptions;
 import io.sluice.client.Producer;
 import io.sluice.client.ProducerOptions;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import io.sluice.client.SluiceClient;
 import io.sluice.config.BrokerConfig;
 import io.sluice.errors.ErrorCode;
@@ -46,6 +48,7 @@ public final class ConnectService {
   private final Vertx vertx;
   private final BrokerService broker;
   private final BrokerConfig config;
+  private final MeterRegistry meters;
   private WorkerExecutor pool;
   private volatile SluiceClient client;
   private volatile Producer producer;
@@ -58,9 +61,15 @@ public final class ConnectService {
   private Future<Void> stopped;
 
   public ConnectService(Vertx vertx, BrokerService broker, BrokerConfig config) {
+    this(vertx, broker, config, new CompositeMeterRegistry());
+  }
+
+  /** {@code meters}: where its tasks' meters go (the broker's, served at {@code GET /metrics}). */
+  public ConnectService(Vertx vertx, BrokerService broker, BrokerConfig config, MeterRegistry meters) {
     this.vertx = vertx;
     this.broker = broker;
     this.config = config;
+    this.meters = meters;
   }
 
   /** A service that is off: its routes answer 404 (for front ends built without a broker, and for tests). */
@@ -121,7 +130,7 @@ public final class ConnectService {
       state = new ConnectState(new InternalTopic(ConnectState.CONFIGS_TOPIC, client, producer, changed),
           new InternalTopic(ConnectState.STATUS_TOPIC, client, producer, () -> { }),
           new InternalTopic(ConnectState.OFFSETS_TOPIC, client, producer, () -> { }));
-      worker = new WorkerContext(workerId, plugins, client, producer, state, broker);
+      worker = new WorkerContext(workerId, plugins, client, producer, state, broker, meters);
       ZookeeperClusterManager cm = (ZookeeperClusterManager) ((VertxInternal) vertx).clusterManager();
       scheduler = new Scheduler(cm.getCuratorFramework().usingNamespace("sluice"), config.brokerId(), worker);
       configLock = new ConfigLock(cm.getCuratorFramework().usingNamespace("sluice"), pool);

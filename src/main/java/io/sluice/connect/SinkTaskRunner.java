@@ -59,6 +59,11 @@ final class SinkTaskRunner extends UnitRunner {
     this.taskConfig = taskConfig;
   }
 
+  @Override
+  String[] meterNames() {
+    return new String[] {"sluice.connect.sink.records.read", "sluice.connect.sink.records.put"};
+  }
+
   static String groupId(String connector) {
     return "connect-" + connector;
   }
@@ -220,6 +225,7 @@ final class SinkTaskRunner extends UnitRunner {
   private void deliver(SinkTask t, List<ConsumerRecord> batch, Converters converters,
       TransformationChain<SinkRecord> chain, RecordErrors errors) throws Exception {
     List<SinkRecord> records = new ArrayList<>();
+    recordsIn.add(batch.size());
     for (ConsumerRecord r : batch) {
       worker.recordActiveTopic(connector, task, r.topic());
       RecordErrors.Original original = new RecordErrors.Original(r, null);
@@ -241,6 +247,7 @@ final class SinkTaskRunner extends UnitRunner {
     while (!stopping) {
       try {
         t.put(records);
+        recordsOut.add(records.size());
         return;
       } catch (RetriableException e) {
         long wait = retryAfterMs > 0 ? retryAfterMs : 1_000;

@@ -47,6 +47,11 @@ final class SourceTaskRunner extends UnitRunner {
   }
 
   @Override
+  String[] meterNames() {
+    return new String[] {"sluice.connect.source.records.polled", "sluice.connect.source.records.written"};
+  }
+
+  @Override
   void execute() throws Exception {
     Plugin plugin = worker.plugins().require(ConnectorConfigs.CONNECTOR_CLASS,
         connectorConfig.get(ConnectorConfigs.CONNECTOR_CLASS), Kind.SOURCE);
@@ -124,6 +129,7 @@ final class SourceTaskRunner extends UnitRunner {
       }
       List<SourceRecord> records = Plugins.withLoader(plugin.loader(), t::poll);
       if (records != null && !records.isEmpty()) {
+        recordsIn.add(records.size());
         send(t, records, converters, chain, errors);
       }
       if (System.currentTimeMillis() - lastCommit >= interval) {
@@ -173,6 +179,7 @@ final class SourceTaskRunner extends UnitRunner {
     }
     List<RecordMetadata> acks = sends.isEmpty() ? List.of()
         : Uni.join().all(sends).andFailFast().await().atMost(SEND_TIMEOUT);
+    recordsOut.add(acks.size());
     for (int i = 0; i < acks.size(); i++) {
       RecordMetadata md = acks.get(i);
       if (ledger != null) {

@@ -1,7 +1,13 @@
 package io.sluice.connect;
 
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
 import java.lang.System.Logger.Level;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * One connector instance or task running on its own thread (never an event loop: connectors block in
@@ -25,6 +31,10 @@ abstract class UnitRunner implements Runnable {
   volatile boolean paused;
   private Thread thread;
   private volatile int restarts;
+  /** Records into the task: polled from a source, read from the topics by a sink. */
+  final LongAdder recordsIn = new LongAdder();
+  /** Records out of the task: written to topics (acknowledged) by a source, put by a sink. */
+  final LongAdder recordsOut = new LongAdder();
 
   UnitRunner(WorkerContext worker, String connector, int task, Map<String, String> connectorConfig) {
     this.worker = worker;
@@ -53,11 +63,43 @@ abstract class UnitRunner implements Runnable {
   /** Runs the unit until it returns (stopped) or throws (failed). */
   abstract void execute() throws Exception;
 
+  /**
+   * The meter names of {@link #recordsIn} and {@link #recordsOut} (as Kafka Connect's source-record-poll/write and
+   * sink-record-read/send), or null for a unit that has none (a connector instance).
+   */
+  String[] meterNames() {
+    return null;
+  }
+
   /** Asks the running connector or task to stop (Kafka calls stop() from another thread too). */
   abstract void requestStop();
 
   @Override
   public void run() {
+    List<Meter> meters = registerMeters();
+    try {
+      runWithRestarts();
+    } finally {
+      meters.forEach(worker.meters()::remove);
+    }
+  }
+
+  /** A task's meters while it runs on this broker, tagged with its connector and task number. */
+  private List<Meter> registerMeters() {
+    String[] names = meterNames();
+    if (names == null) {
+      return List.of();
+    }
+    Tags tags = Tags.of("connector", connector, "task", Integer.toString(task));
+    MeterRegistry registry = worker.meters();
+    return List.of(
+        FunctionCounter.builder(names[0], this, u -> u.recordsIn.sum()).tags(tags).register(registry),
+        FunctionCounter.builder(names[1], this, u -> u.recordsOut.sum()).tags(tags).register(registry),
+        FunctionCounter.builder("sluice.connect.task.restarts", this, u -> u.restarts)
+            .description("automatic restarts after a failure").tags(tags).register(registry));
+  }
+
+  private void runWithRestarts() {
     long backoff = backoffInitialMs;
     int attempts = 0;
     while (!stopping) {

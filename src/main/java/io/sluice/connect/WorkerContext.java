@@ -3,6 +3,7 @@ package io.sluice.connect;
 import io.sluice.api.RequestContext;
 import io.sluice.client.Producer;
 import io.sluice.client.SluiceClient;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.sluice.api.BrokerService;
 import io.vertx.core.json.JsonObject;
 import java.util.concurrent.ExecutionException;
@@ -15,7 +16,7 @@ import java.util.concurrent.TimeoutException;
  * the internal topics and dead letter queues, and the cluster's connector state.
  */
 record WorkerContext(String workerId, Plugins plugins, SluiceClient client, Producer producer, ConnectState state,
-    BrokerService broker) {
+    BrokerService broker, MeterRegistry meters) {
 
   /**
    * Makes sure a topic a source writes to exists, creating it with the broker's defaults when

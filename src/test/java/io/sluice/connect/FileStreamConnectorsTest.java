@@ -59,6 +59,25 @@ class FileStreamConnectorsTest {
     assertThat(readLines(out)).containsExactlyElementsOf(expected);
     assertThat(connect.get("/connectors/file-source/topics").json().getJsonObject("file-source")
         .getJsonArray("topics").stream().map(Object::toString)).containsExactly("lines");
+    // Every line was polled and written by the source task and read and put by the sink task: its meters say so.
+    String source = "{connector=\"file-source\",task=\"0\"}";
+    String sink = "{connector=\"file-sink\",task=\"0\"}";
+    ConnectTestSupport.await("the tasks' meters at /metrics", () -> {
+      String metrics = metricsText();
+      return metrics.contains("sluice_connect_source_records_polled_total" + source + " 501.0")
+          && metrics.contains("sluice_connect_source_records_written_total" + source + " 501.0")
+          && metrics.contains("sluice_connect_sink_records_read_total" + sink + " 501.0")
+          && metrics.contains("sluice_connect_sink_records_put_total" + sink + " 501.0");
+    });
+    assertThat(metricsText()).contains("sluice_connect_task_restarts_total" + source + " 0.0");
+  }
+
+  private String metricsText() {
+    try {
+      return connect.get("/metrics").body();
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   private static List<String> readLines(Path p) {
