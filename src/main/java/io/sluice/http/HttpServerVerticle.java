@@ -88,7 +88,9 @@ public class HttpServerVerticle extends VerticleBase {
     fetchWorkers = vertx.createSharedWorkerExecutor(FETCH_POOL_NAME, cfg.fetchWorkerPoolSize());
     shared = SharedServerState.acquire(vertx, cfg, deploymentID());
     samplerTimer = vertx.setPeriodic(FileDescriptorGauge.SAMPLE_INTERVAL_MS, id -> sampleDescriptors());
-    return vertx.fileSystem().readFile(OpenApiEndpoint.RESOURCE)
+    // The first sample is taken before the socket listens: until a gauge has one it refuses nothing, and a burst of
+    // connections right after a start would otherwise all be admitted before the timer's first tick.
+    return firstDescriptorSample().compose(v -> vertx.fileSystem().readFile(OpenApiEndpoint.RESOURCE))
         .map(openApi -> ApiRouter.create(vertx,
             new ApiRouter.Deps(service, cfg, readiness, openApi, fetchWorkers, consumers, sessions, extensions)))
         .compose(this::listen);
@@ -163,6 +165,14 @@ public class HttpServerVerticle extends VerticleBase {
 
   private static Channel channel(HttpConnection connection) {
     return ((ConnectionBase) connection).channel();
+  }
+
+  private Future<Void> firstDescriptorSample() {
+    FileDescriptorGauge gauge = shared.descriptors();
+    return gauge.startSample() ? vertx.executeBlocking(() -> {
+      gauge.sample();
+      return null;
+    }, false) : Future.succeededFuture();
   }
 
   private void sampleDescriptors() {
