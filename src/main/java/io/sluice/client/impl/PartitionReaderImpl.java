@@ -74,7 +74,13 @@ final class PartitionReaderImpl implements PartitionReader {
 
   private Future<List<ConsumerRecord>> fetchOnce(Cursor cursor) {
     Future<Long> start = cursor.fetchOffset >= 0 ? Future.succeededFuture(cursor.fetchOffset) : resolveStart();
-    return start.compose(offset -> {
+    // Finding the start offset fails as a fetch does while a new partition has no leader yet: retried alike.
+    return start.transform(ar -> ar.succeeded() ? fetchFrom(cursor, ar.result())
+        : retryLater(cursor, ar.cause(), null));
+  }
+
+  private Future<List<ConsumerRecord>> fetchFrom(Cursor cursor, long start) {
+    return Future.succeededFuture(start).compose(offset -> {
       cursor.fetchOffset = offset;
       if (position < 0) {
         position = offset;
@@ -92,12 +98,15 @@ final class PartitionReaderImpl implements PartitionReader {
     });
   }
 
-  /** A retriable failure becomes an empty fetch after a backoff; anything else fails the stream. */
+  /**
+   * A retriable failure becomes an empty fetch after a backoff; anything else fails the stream. {@code url}: the
+   * leader asked, or null when the failure came before a fetch.
+   */
   private Future<List<ConsumerRecord>> retryLater(Cursor cursor, Throwable t, URI url) {
     if (!ErrorCodes.retriable(t)) {
       return Future.failedFuture(t);
     }
-    if (ErrorCodes.codeOf(t) == ErrorCode.NETWORK_EXCEPTION) {
+    if (url != null && ErrorCodes.codeOf(t) == ErrorCode.NETWORK_EXCEPTION) {
       metadata.unreachable(url);
     }
     if (ErrorCodes.staleMetadata(t)) {
