@@ -60,10 +60,6 @@ public final class ConnectService {
   private volatile boolean topicsStarted;
   private Future<Void> stopped;
 
-  public ConnectService(Vertx vertx, BrokerService broker, BrokerConfig config) {
-    this(vertx, broker, config, new CompositeMeterRegistry());
-  }
-
   /** {@code meters}: where its tasks' meters go (the broker's, served at {@code GET /metrics}). */
   public ConnectService(Vertx vertx, BrokerService broker, BrokerConfig config, MeterRegistry meters) {
     this.vertx = vertx;
@@ -74,7 +70,8 @@ public final class ConnectService {
 
   /** A service that is off: its routes answer 404 (for front ends built without a broker, and for tests). */
   public static ConnectService disabled() {
-    return new ConnectService(null, null, BrokerConfig.of(Map.of(BrokerConfig.CONNECT_ENABLED, false)));
+    return new ConnectService(null, null, BrokerConfig.of(Map.of(BrokerConfig.CONNECT_ENABLED, false)),
+        new CompositeMeterRegistry());
   }
 
   /** The connect service's own calls: the broker's, not a client's (it creates internal topics). */

@@ -28,7 +28,7 @@ final class TaskMeters {
     Tags tags = Tags.of("stream", stream, "topic", input.topic(), "partition", Integer.toString(input.partition()));
     // A task restarted here registers again before the old one's meters may be gone: drop those first, or the
     // registry would hand back the old meters, bound to the ended task.
-    registry.find("sluice.stream.task.records.in").tags(tags).meters().forEach(m -> removeSiblings(registry, tags));
+    removeSiblings(registry, tags);
     return new TaskMeters(registry, List.of(
         counter(registry, "sluice.stream.task.records.in", "input records processed", tags, task, s -> s.recordsIn),
         counter(registry, "sluice.stream.task.records.out", "records written to outputs", tags, task,

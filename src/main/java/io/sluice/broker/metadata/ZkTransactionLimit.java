@@ -67,9 +67,5 @@ final class ZkTransactionLimit {
     List<CuratorOp> list() {
       return ops;
     }
-
-    long bytes() {
-      return bytes;
-    }
   }
 }
