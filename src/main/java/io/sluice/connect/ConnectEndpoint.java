@@ -246,9 +246,12 @@ final class ConnectEndpoint {
           if (result.errorCount() == 0) {
             return Future.succeededFuture();
           }
+          String errors = String.join("\n", result.errors());
+          String hint = FailureHints.hint(errors, config);
           String message = "Connector configuration is invalid and contains the following " + result.errorCount()
-              + " error(s):\n" + String.join("\n", result.errors()) + "\nYou can also find the above list of errors"
-              + " at the endpoint `/connector-plugins/{connectorType}/config/validate`";
+              + " error(s):\n" + errors + (hint == null ? "" : "\nWhat to fix: " + hint)
+              + "\nYou can also find the above list of errors at the endpoint"
+              + " `/connector-plugins/{connectorType}/config/validate`";
           return Future.failedFuture(new SluiceException(ErrorCode.INVALID_CONNECTOR_CONFIG, message));
         });
   }

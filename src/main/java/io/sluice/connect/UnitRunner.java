@@ -116,7 +116,7 @@ abstract class UnitRunner implements Runnable {
           backoff = backoffInitialMs;
         }
         LOG.log(Level.ERROR, describe() + " failed (automatic restart " + attempts + " of " + maxAttempts + ")", t);
-        worker.writeStatus(connector, task, "FAILED", RecordErrors.stackTrace(t));
+        worker.writeStatus(connector, task, "FAILED", FailureHints.trace(t, connectorConfig));
         if (attempts >= maxAttempts) {
           return;
         }

@@ -104,7 +104,7 @@ class JdbcSinkCrashIT {
         Thread.sleep(wait); // the random moment of the kill (seed printed), not synchronisation
         kills.add(killTheSinksBroker(load));
       }
-      await("3,000 more records acknowledged after the last kill", () -> load.acked.size() > 3_000
+      await("1,000 more records acknowledged after the last kill", () -> load.acked.size() > 1_000
           + load.ackedAtLastKill, 120_000);
     } finally {
       load.finish();

@@ -182,4 +182,17 @@ class JdbcSinkTest {
         .getString("trace")).contains("Table nope_t does not exist and auto.create is false");
     connect.send("DELETE", "/connectors/nope", null);
   }
+
+  @Test
+  void aWrongPasswordFailsNamingTheSettingsToCheck() throws Exception {
+    produce(client, "pw_t", List.of(row("pw_t", null, ROW_FIELDS, new JsonObject().put("id", 1))));
+    connect.create("pw", sink("pw_t").put("connection.password", "wrong").put("auto.create", "true")
+        .put("task.restart.max.attempts", "0"));
+    connect.awaitState("pw", 0, "FAILED");
+    assertThat(connect.get("/connectors/pw/status").json().getJsonArray("tasks").getJsonObject(0)
+        .getString("trace")).contains("password authentication failed")
+        .contains("(check connection.url, connection.user and connection.password)")
+        .doesNotContain("What to fix"); // the sink's own message already names them: no second hint
+    connect.send("DELETE", "/connectors/pw", null);
+  }
 }

@@ -217,14 +217,17 @@ class PostgresCdcTest {
   @Test
   void badConfigsAreRefusedOrFailWithAMessageSayingWhatToFix() throws Exception {
     assertThat(problem("badpw", cdc(pg, "badpw", "public.x").put("database.password", "wrong")))
-        .contains("password authentication failed");
+        .contains("password authentication failed").contains("What to fix: the database refused the credentials:"
+            + " check database.user and database.password");
     try (PostgresServer replica = PostgresServer.start("replica")) {
       replica.execute("CREATE TABLE x (id INT PRIMARY KEY)");
-      assertThat(problem("nolog", cdc(replica, "nolog", "public.x"))).contains("wal_level");
+      assertThat(problem("nolog", cdc(replica, "nolog", "public.x"))).contains("wal_level")
+          .contains("What to fix: change data capture needs logical decoding: set wal_level = logical");
     }
     // Debezium's own words for a table.include.list that matches no table.
     assertThat(problem("notable", cdc(pg, "notable", "public.no_such_table")))
-        .contains("No table filters found for filtered publication notable_pub");
+        .contains("No table filters found for filtered publication notable_pub")
+        .contains("What to fix: table.include.list matches no table of the database");
   }
 
   /** Why the connector cannot run: the 400 answer's message when refused, else its FAILED status's trace. */
