@@ -47,6 +47,7 @@ final class ConnectorConfigs {
   static final String RESTART_BACKOFF_MAX = "task.restart.backoff.max.ms";
   static final String OFFSET_FLUSH_INTERVAL = "offset.flush.interval.ms";
   static final String EXACTLY_ONCE_SUPPORT = "exactly.once.support";
+  static final String SOURCE_MAX_IN_FLIGHT = "source.max.in.flight.records";
 
   static final String DEFAULT_CONVERTER = "org.apache.kafka.connect.json.JsonConverter";
   static final String DEFAULT_HEADER_CONVERTER = "org.apache.kafka.connect.storage.SimpleHeaderConverter";
@@ -111,7 +112,11 @@ final class ConnectorConfigs {
       def.define(EXACTLY_ONCE_SUPPORT, Type.STRING, "requested", ConfigDef.ValidString.in("requested", "required"),
           Importance.MEDIUM, "requested: exactly once into the topic when the connector declares it supported;"
               + " required: always (the source must replay the same records from a committed offset).", "Common",
-          18, ConfigDef.Width.SHORT, "Exactly once");
+          18, ConfigDef.Width.SHORT, "Exactly once")
+          .define(SOURCE_MAX_IN_FLIGHT, Type.INT, 10_000, ConfigDef.Range.between(1, 1_000_000), Importance.LOW,
+              "Sluice: records sent and not yet acknowledged before the task waits to poll again (polls are"
+                  + " pipelined; offsets are committed only up to the first unacknowledged record).", "Sluice", 19,
+              ConfigDef.Width.SHORT, "Max records in flight");
     }
     return def;
   }

@@ -25,7 +25,8 @@ import java.util.Set;
  * <p>Every record the task sends carries two headers: {@code sluice.connect.task} ({@code <connector>/<task>}) and
  * {@code sluice.connect.seq}, a number that grows by one per record sent. With each offset commit the task writes
  * its ledger record ({@code ["<connector>", {"sluice.task": id}]} in {@code __connect_offsets}, before the Kafka-style
- * per-partition offsets, so it is never older than them): the last sequence number, the source offsets it covers,
+ * per-partition offsets, so it is never older than them): the sequence number of the last record acknowledged with
+ * every record before it (polls are pipelined: later ones may still be in flight), the source offsets it covers,
  * and for every topic partition the task writes to, the log position after its last acknowledged record. Before the
  * first record to a topic not yet in the ledger, the ledger is committed with that topic's current end offsets.
  *
@@ -43,6 +44,8 @@ final class ExactlyOnceLedger {
   private final String taskId;
   private final byte[] taskIdBytes;
   private long seq;
+  /** The sequence number of the last record whose poll, and every poll before it, is acknowledged. */
+  private long coveredSeq;
   /** topic -> partition -> the position to scan from (the log position after our last acknowledged record). */
   private final Map<String, Map<Integer, Long>> positions = new HashMap<>();
   private final Set<Long> alreadyWritten = new HashSet<>();
@@ -62,6 +65,7 @@ final class ExactlyOnceLedger {
     if (json != null) {
       JsonObject record = new JsonObject(json);
       ledger.seq = record.getLong("seq");
+      ledger.coveredSeq = ledger.seq;
       JsonObject pos = record.getJsonObject("positions");
       for (String topic : pos.fieldNames()) {
         Map<Integer, Long> parts = new HashMap<>();
@@ -156,6 +160,16 @@ final class ExactlyOnceLedger {
     return seq;
   }
 
+  /** The sequence number of the last record numbered so far. */
+  long sequence() {
+    return seq;
+  }
+
+  /** Records up to {@code recordSeq} are acknowledged, with every one before them: the next commit covers them. */
+  void covered(long recordSeq) {
+    coveredSeq = Math.max(coveredSeq, recordSeq);
+  }
+
   void headers(java.util.List<Header> headers, long recordSeq) {
     headers.add(new Header(TASK_HEADER, taskIdBytes));
     headers.add(Header.of(SEQ_HEADER, Long.toString(recordSeq)));
@@ -175,7 +189,7 @@ final class ExactlyOnceLedger {
     });
     JsonArray offs = new JsonArray();
     offsets.forEach((k, v) -> offs.add(new JsonArray().add(k).add(v)));
-    return new JsonObject().put("seq", seq).put("positions", pos).put("offsets", offs).encode();
+    return new JsonObject().put("seq", coveredSeq).put("positions", pos).put("offsets", offs).encode();
   }
 
   String taskId() {

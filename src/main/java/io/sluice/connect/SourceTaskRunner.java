@@ -14,6 +14,9 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.common.metrics.PluginMetrics;
 import org.apache.kafka.connect.source.ExactlyOnceSupport;
 import org.apache.kafka.connect.source.SourceConnector;
@@ -24,9 +27,11 @@ import org.apache.kafka.connect.storage.OffsetStorageReader;
 
 /**
  * Runs one source task: {@code poll()}, transformations, converters, then the task's own idempotent {@code acks=all}
- * producer. A poll's records are all acknowledged before their source offsets count as done, and offsets are
- * committed to {@code __connect_offsets} (acks=all) every {@code offset.flush.interval.ms} and when the task stops:
- * so a crash loses nothing (at least once), and with {@link ExactlyOnceLedger} writes nothing twice either.
+ * producer. Polls are pipelined: the next poll runs while earlier polls' records await their acknowledgements, up to
+ * {@code source.max.in.flight.records}. A poll's source offsets count as done only once its records and those of
+ * every earlier poll are acknowledged (in poll order), and offsets are committed to {@code __connect_offsets}
+ * (acks=all) every {@code offset.flush.interval.ms} and when the task stops: so a crash loses nothing (at least once),
+ * and with {@link ExactlyOnceLedger} writes nothing twice either.
  */
 final class SourceTaskRunner extends UnitRunner {
   private static final Duration SEND_TIMEOUT = Duration.ofMinutes(3);
@@ -36,8 +41,10 @@ final class SourceTaskRunner extends UnitRunner {
   private ExactlyOnceLedger ledger;
   private final Map<JsonObject, JsonObject> uncommitted = new LinkedHashMap<>();
   private final Map<JsonObject, JsonObject> committedView = new LinkedHashMap<>();
-  /** Offsets of the poll being sent; they join {@link #uncommitted} once its records are acknowledged. */
-  private final Map<JsonObject, JsonObject> uncommittedPending = new LinkedHashMap<>();
+  /** Polls sent and not yet counted as done, oldest first. */
+  private final java.util.ArrayDeque<InFlight> inFlight = new java.util.ArrayDeque<>();
+  private int inFlightRecords;
+  private int maxInFlight;
   private final java.util.Set<String> knownTopics = new java.util.HashSet<>();
 
   SourceTaskRunner(WorkerContext worker, String connector, int task, Map<String, String> connectorConfig,
@@ -76,6 +83,7 @@ final class SourceTaskRunner extends UnitRunner {
       loop(plugin, t, converters, chain, errors);
     } finally {
       try {
+        drainQuietly();
         commitOffsets();
       } finally {
         Plugins.withLoader(plugin.loader(), () -> {
@@ -115,6 +123,7 @@ final class SourceTaskRunner extends UnitRunner {
       RecordErrors errors) throws Exception {
     long interval = Long.parseLong(connectorConfig.getOrDefault(ConnectorConfigs.OFFSET_FLUSH_INTERVAL, "1000")
         .trim());
+    maxInFlight = Integer.parseInt(connectorConfig.getOrDefault(ConnectorConfigs.SOURCE_MAX_IN_FLIGHT, "10000").trim());
     long lastCommit = System.currentTimeMillis();
     Boolean reportedPaused = null;
     while (!stopping) {
@@ -123,6 +132,7 @@ final class SourceTaskRunner extends UnitRunner {
         worker.writeStatus(connector, task, paused ? "PAUSED" : "RUNNING", null);
       }
       if (paused) {
+        drain(true);
         commitOffsets();
         awaitUnpaused();
         continue;
@@ -132,6 +142,7 @@ final class SourceTaskRunner extends UnitRunner {
         recordsIn.add(records.size());
         send(t, records, converters, chain, errors);
       }
+      drain(false);
       if (System.currentTimeMillis() - lastCommit >= interval) {
         commitOffsets();
         lastCommit = System.currentTimeMillis();
@@ -143,6 +154,7 @@ final class SourceTaskRunner extends UnitRunner {
       TransformationChain<SourceRecord> chain, RecordErrors errors) throws Exception {
     List<Uni<RecordMetadata>> sends = new ArrayList<>();
     List<SourceRecord> sent = new ArrayList<>();
+    Map<JsonObject, JsonObject> offsets = new LinkedHashMap<>();
     boolean[] skip = new boolean[1];
     for (SourceRecord r : records) {
       RecordErrors.Original original = new RecordErrors.Original(null, r);
@@ -174,23 +186,57 @@ final class SourceTaskRunner extends UnitRunner {
         sent.add(r);
       }
       if (r.sourcePartition() != null && r.sourceOffset() != null) {
-        uncommittedPending.put(OffsetReader.toJson(r.sourcePartition()), OffsetReader.toJson(r.sourceOffset()));
+        offsets.put(OffsetReader.toJson(r.sourcePartition()), OffsetReader.toJson(r.sourceOffset()));
       }
     }
-    List<RecordMetadata> acks = sends.isEmpty() ? List.of()
-        : Uni.join().all(sends).andFailFast().await().atMost(SEND_TIMEOUT);
+    CompletableFuture<List<RecordMetadata>> acks = sends.isEmpty() ? CompletableFuture.completedFuture(List.of())
+        : Uni.join().all(sends).andFailFast().subscribeAsCompletionStage();
+    inFlight.add(new InFlight(t, acks, sent, offsets, ledger == null ? -1 : ledger.sequence()));
+    inFlightRecords += sent.size();
+    while (inFlightRecords > maxInFlight) {
+      done(inFlight.peek());
+    }
+  }
+
+  /** One poll's sends; its offsets count once its records and every earlier poll's are acknowledged. */
+  private record InFlight(SourceTask task, CompletableFuture<List<RecordMetadata>> acks, List<SourceRecord> sent,
+      Map<JsonObject, JsonObject> offsets, long lastSeq) {
+  }
+
+  /** Counts the acknowledged polls at the head as done; with {@code all}, waits for every poll in flight. */
+  private void drain(boolean all) throws Exception {
+    while (!inFlight.isEmpty() && (all || inFlight.peek().acks().isDone())) {
+      done(inFlight.peek());
+    }
+  }
+
+  /**
+   * Waits for the oldest poll's acknowledgements, then makes its offsets committable and tells
+   * the task. A failed send fails the task: nothing after it counts, so its records are polled again.
+   */
+  private void done(InFlight poll) throws Exception {
+    List<RecordMetadata> acks;
+    try {
+      acks = poll.acks().get(SEND_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (ExecutionException e) {
+      inFlight.clear();
+      throw e.getCause() instanceof Exception cause ? cause : e;
+    }
+    inFlight.poll();
+    inFlightRecords -= poll.sent().size();
     recordsOut.add(acks.size());
     for (int i = 0; i < acks.size(); i++) {
       RecordMetadata md = acks.get(i);
       if (ledger != null) {
         ledger.acknowledged(md.topic(), md.partition(), md.offset());
       }
-      t.commitRecord(sent.get(i), null);
+      poll.task().commitRecord(poll.sent().get(i), null);
     }
-    uncommitted.putAll(uncommittedPending);
-    uncommittedPending.clear();
+    if (ledger != null) {
+      ledger.covered(poll.lastSeq());
+    }
+    uncommitted.putAll(poll.offsets());
   }
-
 
   private ProducerRecord convert(SourceRecord r, Converters converters) {
     String topic = r.topic();
@@ -205,6 +251,15 @@ final class SourceTaskRunner extends UnitRunner {
     byte[] value = converters.value().fromConnectData(topic, kafkaHeaders, r.valueSchema(), r.value());
     kafkaHeaders.forEach(h -> headers.add(new Header(h.key(), h.value())));
     return new ProducerRecord(topic, r.kafkaPartition(), r.timestamp(), key, value, headers);
+  }
+
+  /** Before the last commit of a stopping or failing task: every poll in flight that is acknowledged counts. */
+  private void drainQuietly() {
+    try {
+      drain(true);
+    } catch (Exception e) {
+      inFlight.clear(); // a failed send: the polls from it on were not all written, and are polled again
+    }
   }
 
   /** Writes the offsets of acknowledged records (the exactly-once ledger first), then tells the task. */
