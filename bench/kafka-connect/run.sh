@@ -4,6 +4,7 @@
 # 1-partition topic, Kafka's FileStreamSink writes them to a file. Figure: lines per second from the moment both
 # connectors are created until the sink file holds all N lines. Alternating, ROUNDS rounds (default 3).
 # Usage: bench/kafka-connect/run.sh [sluice.jar] [lines]   (run from the project root, after mvn package)
+# BEFORE_JAR=other-sluice.jar adds a round of that jar beside each Sluice round (before/after a change, alternating).
 set -euo pipefail
 JAR=${1:-target/sluice.jar}; N=${2:-200000}; ROUNDS=${ROUNDS:-3}
 ANCHOR=$(cd "$(dirname "$0")/../../../shared/anchors/kafka" && pwd)
@@ -67,19 +68,24 @@ PROPS
   kill $pid; wait $pid 2>/dev/null || true
   "$ANCHOR/run-kafka.sh" stop >/dev/null
 }
-sluice_round() {
-  local r=$1 port zk dir
+sluice_round() { # round [jar label]
+  local r=$1 jar=${2:-$JAR} label=${3:-sluice} port zk dir
   port=$(free_port); zk=$(free_port); dir=$(mktemp -d /tmp/connect-bench-sluice.XXXX)
-  java -Xmx1g -jar "$JAR" --http-port "$port" --data-dir "$dir" --set http.host=127.0.0.1 \
+  java -Xmx1g -jar "$jar" --http-port "$port" --data-dir "$dir" --set http.host=127.0.0.1 \
     --set zookeeper.embedded.port="$zk" > "$WORK/sluice-$r.log" 2>&1 &
   local pid=$!
   wait_http "http://127.0.0.1:$port/ready"
   wait_http "http://127.0.0.1:$port/connectors"
-  echo "sluice round=$r load=$(cut -d' ' -f1 /proc/loadavg) $(flow "http://127.0.0.1:$port" "$WORK/out-sluice-$r.txt" s$r)"
+  echo "$label round=$r load=$(cut -d' ' -f1 /proc/loadavg) $(flow "http://127.0.0.1:$port" "$WORK/out-$label-$r.txt" s$r)"
   kill $pid; wait $pid 2>/dev/null || true
   rm -rf "$dir"
 }
+sluice_rounds() {
+  if [ -z "${BEFORE_JAR:-}" ]; then sluice_round "$1"
+  elif [ $(($1 % 2)) -eq 1 ]; then sluice_round "$1" "$BEFORE_JAR" sluice-before; sluice_round "$1"
+  else sluice_round "$1"; sluice_round "$1" "$BEFORE_JAR" sluice-before; fi
+}
 for r in $(seq 1 "$ROUNDS"); do
-  if [ $((r % 2)) -eq 1 ]; then kafka_round "$r"; sluice_round "$r"; else sluice_round "$r"; kafka_round "$r"; fi
+  if [ $((r % 2)) -eq 1 ]; then kafka_round "$r"; sluice_rounds "$r"; else sluice_rounds "$r"; kafka_round "$r"; fi
 done
 rm -rf "$WORK"
