@@ -4,6 +4,8 @@ WORKDIR /src
 COPY pom.xml .
 RUN mvn -B -q dependency:go-offline
 COPY src src
+# The dashboard's files, packaged into the jar as a resource directory (see <resources> in pom.xml).
+COPY webroot webroot
 RUN mvn -B -q -DskipTests package
 
 # Run stage: a JRE, the jar, the default configuration and a data volume, as an unprivileged user.

@@ -55,6 +55,17 @@ class PackagingTest {
     assertThat(run).contains("COPY conf conf");
     assertThat(Path.of("conf", "sluice.json")).as("the config the image's working directory loads").exists();
     assertThat(lines).contains("COPY pom.xml .", "COPY src src");
+    // Every resource directory outside src/ that the pom packages into the jar (the dashboard's webroot/) is in the
+    // build stage too: a missing one does not fail the build, it silently leaves its files out of the image's jar.
+    Matcher resource = Pattern.compile("<resource>\\s*<directory>([^<$]+)</directory>")
+        .matcher(Files.readString(Path.of("pom.xml")));
+    while (resource.find()) {
+      String dir = resource.group(1).trim();
+      if (!dir.startsWith("src/")) {
+        assertThat(lines.subList(0, runStage)).as("the build stage copies resource directory " + dir)
+            .contains("COPY " + dir + " " + dir);
+      }
+    }
   }
 
   @Test
@@ -63,7 +74,8 @@ class PackagingTest {
         .filter(l -> !l.isEmpty() && !l.startsWith("#")).toList();
     assertThat(ignored).contains("target/", "data/", ".git/");
     assertThat(ignored).as("what the Dockerfile copies stays in the context")
-        .noneMatch(l -> l.startsWith("src") || l.startsWith("conf") || l.startsWith("pom.xml") || l.startsWith("!"));
+        .noneMatch(l -> l.startsWith("src") || l.startsWith("conf") || l.startsWith("webroot")
+            || l.startsWith("pom.xml") || l.startsWith("!"));
   }
 
   /** The Dockerfile's instructions, continuation lines joined, comments dropped. */
