@@ -5,7 +5,7 @@
 # the same connector through each side's Kafka Connect REST API, and reports CDC changes per second under a
 # saturating writer (transactions of 50 inserts + 50 updates) and the commit-to-record lag under a paced writer.
 # Usage: bench/kafka-connect/cdc.sh [sluice.jar] [seconds] [paced-rate]   (project root, after mvn package and
-# mvn test-compile; ROUNDS=2 by default)
+# mvn test-compile; ROUNDS=2 by default; SIDES=sluice or SIDES=kafka runs one side only)
 set -euo pipefail
 JAR=${1:-target/sluice.jar}; SECONDS_PER_PHASE=${2:-15}; RATE=${3:-2000}; ROUNDS=${ROUNDS:-2}
 ANCHOR=$(cd "$(dirname "$0")/../../../shared/anchors/kafka" && pwd)
@@ -40,7 +40,7 @@ PROPS
     org.apache.kafka.connect.cli.ConnectDistributed "$WORK/worker.properties" > "$WORK/connect-$r.log" 2>&1 &
   local pid=$!
   wait_http "http://127.0.0.1:$port/connectors"
-  driver kafka "http://127.0.0.1:$port" 127.0.0.1:19092 | X
+  driver kafka "http://127.0.0.1:$port" 127.0.0.1:19092 | sed "s/^/round=$r /"
   kill $pid; wait $pid 2>/dev/null || true
   "$ANCHOR/run-kafka.sh" stop >/dev/null
 }
@@ -53,10 +53,13 @@ sluice_round() {
   wait_http "http://127.0.0.1:$port/ready"
   wait_http "http://127.0.0.1:$port/connectors"
   driver sluice "http://127.0.0.1:$port" "http://127.0.0.1:$port" \
-    | sed "s/^/round=$r load=X /"
+    | sed "s/^/round=$r /"
   kill $pid; wait $pid 2>/dev/null || true
   rm -rf "$dir"
 }
+SIDES=${SIDES:-both}
+[ "$SIDES" = sluice ] && kafka_round() { :; }
+[ "$SIDES" = kafka ] && sluice_round() { :; }
 for r in $(seq 1 "$ROUNDS"); do
   if [ $((r % 2)) -eq 1 ]; then kafka_round "$r"; sluice_round "$r"; else sluice_round "$r"; kafka_round "$r"; fi
 done

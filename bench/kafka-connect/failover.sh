@@ -7,6 +7,7 @@
 # worker's tasks wait for it that long) and tuned (session.timeout.ms 6 s as Sluice's ZooKeeper session, no delay);
 # Sluice with its default zookeeper.session.timeout.ms of 6 s.
 # Usage: bench/kafka-connect/failover.sh [sluice.jar]   (run from the project root, after mvn package)
+# SIDES=sluice or SIDES=kafka runs one side only.
 set -euo pipefail
 JAR=${1:-target/sluice.jar}
 ANCHOR=$(cd "$(dirname "$0")/../../../shared/anchors/kafka" && pwd)
@@ -116,7 +117,9 @@ measure_sluice() {
   done
   echo "$label load=$(cut -d' ' -f1 /proc/loadavg): task running again on the other worker $(( $(now_ms) - start )) ms after kill -9"
 }
-sluice "zookeeper.session.timeout.ms 6000, default"
+SIDES=${SIDES:-both}
+[ "$SIDES" != kafka ] && sluice "zookeeper.session.timeout.ms 6000, default"
+[ "$SIDES" = sluice ] && { rm -rf "$WORK"; exit 0; }
 kafka "tuned: session.timeout.ms 6000, scheduled.rebalance.max.delay.ms 0" \
   "$(printf 'session.timeout.ms=6000\nheartbeat.interval.ms=2000\nscheduled.rebalance.max.delay.ms=0')"
 kafka "defaults: session.timeout.ms 10000, scheduled.rebalance.max.delay.ms 300000" ""

@@ -118,9 +118,15 @@ public final class CdcBench {
       last = Math.max(last, r[0]);
     }
     Collections.sort(lags);
-    System.out.printf("%s, %s: %d changes committed in %.1f s (%.0f/s); %d in the topic, appended at %.0f"
+    String load;
+    try {
+      load = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/loadavg")).split(" ")[0];
+    } catch (java.io.IOException e) {
+      load = "?";
+    }
+    System.out.printf("load=%s %s, %s: %d changes committed in %.1f s (%.0f/s); %d in the topic, appended at %.0f"
         + " changes/s; last appended %d ms after the last commit; commit-to-record lag p50 %d ms, p99 %d ms,"
-        + " max %d ms%n", system, phase, written[0], written[2] / 1000.0, written[0] * 1000.0 / written[2],
+        + " max %d ms%n", load, system, phase, written[0], written[2] / 1000.0, written[0] * 1000.0 / written[2],
         records.size(), records.size() / Math.max(0.001, (last - first) / 1000.0), last - written[1],
         lags.get(lags.size() / 2), lags.get((int) (lags.size() * 0.99)), lags.get(lags.size() - 1));
   }
