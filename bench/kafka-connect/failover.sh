@@ -7,7 +7,7 @@
 # worker's tasks wait for it that long) and tuned (session.timeout.ms 6 s as Sluice's ZooKeeper session, no delay);
 # Sluice with its default zookeeper.session.timeout.ms of 6 s.
 # Usage: bench/kafka-connect/failover.sh [sluice.jar]   (run from the project root, after mvn package)
-# SIDES=sluice or SIDES=kafka runs one side only.
+# SIDES=sluice or SIDES=kafka runs one side only; SIDES=kafka-default only Kafka Connect with its defaults.
 set -euo pipefail
 JAR=${1:-target/sluice.jar}
 ANCHOR=$(cd "$(dirname "$0")/../../../shared/anchors/kafka" && pwd)
@@ -26,10 +26,15 @@ try:
   print(t[0]["worker_id"] if t and t[0]["state"]=="RUNNING" else "")
 except Exception: print("")'
 }
-create() { # base i
-  curl -sf -XPOST "$1/connectors" -H 'Content-Type: application/json' -d "{\"name\":\"src-$2\",\"config\":{
-    \"connector.class\":\"org.apache.kafka.connect.file.FileStreamSourceConnector\",\"file\":\"$WORK/in-$2.txt\",
-    \"topic\":\"failover-$2\",\"value.converter\":\"org.apache.kafka.connect.storage.StringConverter\"}}" >/dev/null
+create() { # base i; retried: Kafka Connect answers 409 while its workers rebalance
+  for _ in $(seq 1 300); do
+    curl -sf -XPOST "$1/connectors" -H 'Content-Type: application/json' -d "{\"name\":\"src-$2\",\"config\":{
+      \"connector.class\":\"org.apache.kafka.connect.file.FileStreamSourceConnector\",\"file\":\"$WORK/in-$2.txt\",
+      \"topic\":\"failover-$2\",\"value.converter\":\"org.apache.kafka.connect.storage.StringConverter\"}}" \
+      >/dev/null && return 0
+    sleep 0.2
+  done
+  echo "could not create src-$2 on $1" >&2; return 1
 }
 # measure label port1 pid1 port2 pid2: kills the worker running src-1's task, times until it runs on the other
 measure() {
@@ -118,9 +123,9 @@ measure_sluice() {
   echo "$label load=$(cut -d' ' -f1 /proc/loadavg): task running again on the other worker $(( $(now_ms) - start )) ms after kill -9"
 }
 SIDES=${SIDES:-both}
-[ "$SIDES" != kafka ] && sluice "zookeeper.session.timeout.ms 6000, default"
+[ "$SIDES" = both ] || [ "$SIDES" = sluice ] && sluice "zookeeper.session.timeout.ms 6000, default"
 [ "$SIDES" = sluice ] && { rm -rf "$WORK"; exit 0; }
-kafka "tuned: session.timeout.ms 6000, scheduled.rebalance.max.delay.ms 0" \
+[ "$SIDES" = kafka-default ] || kafka "tuned: session.timeout.ms 6000, scheduled.rebalance.max.delay.ms 0" \
   "$(printf 'session.timeout.ms=6000\nheartbeat.interval.ms=2000\nscheduled.rebalance.max.delay.ms=0')"
 kafka "defaults: session.timeout.ms 10000, scheduled.rebalance.max.delay.ms 300000" ""
 rm -rf "$WORK"
