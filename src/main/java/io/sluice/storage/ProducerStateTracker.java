@@ -257,10 +257,24 @@ final class ProducerStateTracker {
     }
   }
 
+  /**
+   * Remembers a written sequenced batch. Lenient, since it reads what is already in a log (a follower's copy, a
+   * rebuild): a batch compaction left empty, or records without a sequence, add nothing rather than fail.
+   */
   private void rememberSequenced(RecordBatch b, long nowMs) {
-    long[] seqs = sequences(b, b.records());
-    remember(b.producerId(), b.producerEpoch(), true, seqs[0], seqs[seqs.length - 1], b.baseOffset(),
-        b.lastOffset(), nowMs);
+    long first = Long.MIN_VALUE;
+    long last = Long.MIN_VALUE;
+    for (Record r : b.records()) {
+      try {
+        last = sequenceOf(r, b.producerId());
+        first = first == Long.MIN_VALUE ? last : first;
+      } catch (InvalidRecordException e) {
+        // not the leader's to judge here: the leader checked it before writing
+      }
+    }
+    if (first != Long.MIN_VALUE) {
+      remember(b.producerId(), b.producerEpoch(), true, first, last, b.baseOffset(), b.lastOffset(), nowMs);
+    }
   }
 
   /**

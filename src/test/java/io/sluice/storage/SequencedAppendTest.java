@@ -124,6 +124,16 @@ class SequencedAppendTest {
   }
 
   @Test
+  void aSequencedBatchCompactionLeftEmptyNeitherFailsAFollowerNorARebuild() {
+    ByteBuffer written = batch(PID, 7, 8);
+    written.putLong(RecordBatch.BASE_OFFSET_OFFSET, 0);
+    ByteBuffer emptied = io.sluice.record.RetainedBatch.retain(RecordBatch.wrap(written), r -> false, true);
+    fixture.log.appendAsFollower(emptied);
+    fixture.crashAndReopen();
+    assertThat(fixture.log.append(batch(PID, 9), 0).recordCount()).isEqualTo(1);
+  }
+
+  @Test
   void truncationForgetsTheCutSequences() {
     fixture.log.append(batch(PID, 1), 0);
     fixture.log.append(batch(PID, 2), 0);
