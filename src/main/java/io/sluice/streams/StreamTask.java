@@ -50,6 +50,8 @@ final class StreamTask {
   private final Processor processor;
   private final Map<String, Integer> partitionCounts = new HashMap<>();
   private TaskWriter writer;
+  /** The checkpoint being written, if any (context thread only). */
+  private Future<Void> committing = Future.succeededFuture();
   private final Promise<Void> done = Promise.promise();
   private volatile TaskState state;
   private volatile boolean stopping;
@@ -166,6 +168,10 @@ final class StreamTask {
   }
 
   private void loop() {
+    if (committing.failed()) {
+      fail(committing.cause());
+      return;
+    }
     if (stopping) {
       finish();
       return;
@@ -245,11 +251,23 @@ final class StreamTask {
     });
   }
 
+  /**
+   * A checkpoint every commit interval, written in the background: the loop goes on fetching while ZooKeeper
+   * answers (a write there took tens of milliseconds under load, and every input arriving meanwhile waited for it).
+   * One write at a time, so checkpoints land in order; a failed one ends the task at the next turn of the loop.
+   * Grown partition counts are the exception: the task waits for the checkpoint that saves them before routing an
+   * input with them, or a successor replaying from the checkpoint before would route the same inputs differently.
+   */
   private Future<Void> maybeCommit() {
     long now = System.currentTimeMillis(); // status rates and commit pacing only, never processing
-    // every output before the offset is acknowledged here, so grown partition counts may start with this checkpoint
-    return now - lastCommitMs >= deps.commitIntervalMs() ? outputs(true).compose(v -> commit())
-        : Future.succeededFuture();
+    if (now - lastCommitMs < deps.commitIntervalMs() || !committing.isComplete()) {
+      return Future.succeededFuture();
+    }
+    Map<String, Integer> before = new HashMap<>(partitionCounts);
+    return outputs(true).compose(v -> {
+      committing = commit();
+      return partitionCounts.equals(before) ? Future.succeededFuture() : committing;
+    });
   }
 
   private Future<Void> commit() {
@@ -273,7 +291,7 @@ final class StreamTask {
     state.state = "STOPPED";
     state.inPerSec = 0;
     state.outPerSec = 0;
-    commit().onComplete(ar -> done.tryComplete());
+    committing.transform(ar -> commit()).onComplete(ar -> done.tryComplete());
   }
 
   private void fail(Throwable t) {
@@ -284,7 +302,7 @@ final class StreamTask {
     state.inPerSec = 0;
     state.outPerSec = 0;
     // The checkpoint's offset is still that of acknowledged writes: only the status changes.
-    commit().onComplete(ar -> done.tryFail(t));
+    committing.transform(ar -> commit()).onComplete(ar -> done.tryFail(t));
   }
 
   String taskId() {
