@@ -432,7 +432,7 @@ public final class Broker {
     logStoreOpening = new CompletableFuture<>();
     Thread t = new Thread(() -> {
       try {
-        logStoreOpening.complete(LogManager.open(config.dataDir()));
+        logStoreOpening.complete(LogManager.open(config.dataDir(), config.getLong(BrokerConfig.LOG_INDEX_MEMORY_BYTES)));
       } catch (RuntimeException | Error e) {
         logStoreOpening.completeExceptionally(e);
       }
