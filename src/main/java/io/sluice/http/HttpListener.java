@@ -55,26 +55,26 @@ public final class HttpListener implements Listener {
   }
 
   /**
-   * Tells the extensions the listener serves, one after another, without holding the listener back (see
-   * {@link ExtensionStarts}); {@link #extensionsStarted} completes when all have answered, whatever they answered.
+   * Tells every extension the listener serves, without holding the listener back or one extension behind another
+   * (see {@link ExtensionStarts}); {@link #extensionsStarted} completes when all have answered, whatever they
+   * answered.
    */
   private void startExtensions() {
     FrontEndView view = view();
-    Future<Void> told = Future.succeededFuture();
+    List<Future<Void>> all = new java.util.ArrayList<>();
     for (HttpExtension e : extensions) {
-      Future<Void> start = told.transform(ar -> {
-        try {
-          return e.frontEndStarted(view);
-        } catch (RuntimeException ex) {
-          return Future.failedFuture(ex);
-        }
-      });
+      Future<Void> start;
+      try {
+        start = e.frontEndStarted(view);
+      } catch (RuntimeException ex) {
+        start = Future.failedFuture(ex);
+      }
       starts.started(e, start);
       start.onFailure(t -> LOG.log(System.Logger.Level.ERROR, "An HTTP extension"
           + (e.name() == null ? "" : " (" + e.name() + ")") + " failed to start", t));
-      told = start.transform(ar -> Future.succeededFuture());
+      all.add(start);
     }
-    extensionsStarted = told;
+    extensionsStarted = Future.join(all).transform(ar -> Future.succeededFuture());
   }
 
   @Override
