@@ -10,18 +10,27 @@ RES="${2:-$(mktemp -d /tmp/sluice-replication.XXXXXX)}"
 REPS="${REPS:-3}"; N="${N:-1200000}"; PARTS="${PARTITIONS:-3}"; HEAP="${HEAP:--Xmx256m}"
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 ZK="$(free_port)"
+mkdir -p "$RES"
 PIDS=()
 trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done' EXIT
-url_of() { grep -o 'listening on http://[0-9.:]*' "$RES/broker-$1.log" | head -1 | sed 's/listening on //'; }
+url_of() {
+  grep -o 'listening on http://[0-9.:]*' "$RES/broker-$1.log" 2>/dev/null | head -1 | sed 's/listening on //'
+}
+await_url() {
+  until [[ -n "$(url_of "$1")" ]]; do
+    kill -0 "${PIDS[$(( $1 - 1 ))]}" 2>/dev/null || { echo "broker $1 exited; see $RES/broker-$1.log" >&2; exit 1; }
+    sleep 0.2
+  done
+}
 for id in 1 2 3; do
   rm -rf "$RES/d$id"
   # shellcheck disable=SC2086
   java $HEAP -jar "$JAR" --broker-id "$id" --http-port 0 --data-dir "$RES/d$id" --set http.host=127.0.0.1 \
     --set zookeeper.embedded.port="$ZK" --set num.io.threads=2 --set http.instances=1 > "$RES/broker-$id.log" 2>&1 &
   PIDS+=($!)
-  [[ $id == 1 ]] && until [[ -n "$(url_of 1)" ]]; do sleep 0.2; done  # the others join its ZooKeeper
+  if [[ $id == 1 ]]; then await_url 1; fi  # the others join its ZooKeeper
 done
-for id in 1 2 3; do until [[ -n "$(url_of "$id")" ]]; do sleep 0.2; done; done
+for id in 1 2 3; do await_url "$id"; done
 URL="$(url_of 1)"
 until curl -sf "$URL/cluster" | grep -o '"alive":true' | wc -l | grep -q 3; do sleep 0.2; done
 echo "three brokers up; requests go to broker 1 at $URL (ZooKeeper 127.0.0.1:$ZK); results in $RES"
