@@ -146,8 +146,10 @@ class JdbcSinkCrashIT {
     long runningMs = (System.nanoTime() - killedAt) / 1_000_000;
     await("rows written again", () -> writes() > writesAtKill, 120_000);
     long writingMs = (System.nanoTime() - killedAt) / 1_000_000;
-    cluster.start(victim.id).listening.get(120, TimeUnit.SECONDS);
+    Node restarted = cluster.start(victim.id);
+    restarted.listening.get(120, TimeUnit.SECONDS);
     cluster.awaitAlive(3);
+    cluster.awaitServicesUp(restarted);
     return "broker " + victim.id + " killed after " + writesAtKill + " writes: task running again in " + runningMs
         + " ms, writing in " + writingMs + " ms";
   }
