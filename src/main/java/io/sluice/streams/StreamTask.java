@@ -58,6 +58,7 @@ final class StreamTask {
   private final Promise<Void> done = Promise.promise();
   private volatile TaskState state;
   private volatile boolean stopping;
+  private TaskStores stores;
   private long lastCommitMs;
   private long inAtCommit;
   private long outAtCommit;
@@ -112,8 +113,45 @@ final class StreamTask {
       state.lastError = restarts > 0 ? loaded.lastError : null;
       state.restarts = restarts;
       return outputs();
-    }).compose(v -> startOffset()).compose(v -> commit()).compose(v -> definition.exactlyOnce() ? scan()
-        : Future.succeededFuture());
+    }).compose(v -> {
+      TopicPartition changelog = changelogPartition();
+      if (changelog != null) {
+        state.storesFrom.putIfAbsent(changelog, state.positions.get(changelog));
+      }
+      return startOffset();
+    }).compose(v -> commit()).compose(v -> definition.exactlyOnce() ? scan()
+        : Future.succeededFuture()).compose(v -> openStores());
+  }
+
+  /** The partition of the changelog this task writes, or null if it keeps no state. */
+  private TopicPartition changelogPartition() {
+    if (!processor.ownsState(input.topic().equals(definition.repartitionTopic()))) {
+      return null;
+    }
+    return new TopicPartition(definition.changelogTopic(), input.partition());
+  }
+
+  /** Restores the task's store from its changelog before it processes (status: RESTORING, with progress). */
+  private Future<Void> openStores() {
+    TopicPartition changelog = changelogPartition();
+    if (changelog == null) {
+      return Future.succeededFuture();
+    }
+    if (partitionCounts.getOrDefault(changelog.topic(), 0) <= changelog.partition()) {
+      return Future.failedFuture(new IllegalStateException("The changelog topic " + changelog.topic() + " has "
+          + partitionCounts.get(changelog.topic()) + " partitions; this task's input partition " + input.partition()
+          + " needs one of the same number (recreate the stream, or add partitions to the changelog)"));
+    }
+    state.state = "RESTORING";
+    java.nio.file.Path dir = deps.stateDir().resolve(stream).resolve(id(input)).resolve(definition.aggregate()
+        .store());
+    return new StoreRestorer(deps, state, taskIdBytes, () -> maybeCommit())
+        .restore(definition.aggregate(), changelog, dir)
+        .compose(s -> {
+          stores = s;
+          state.state = "RUNNING";
+          return commit();
+        });
   }
 
   /** The output topics' partition counts; every output partition gets a scan position before the first write. */
@@ -142,7 +180,9 @@ final class StreamTask {
   private Future<Void> startOffset() {
     return deps.cluster().offsets(deps.caller(), input).map(r -> {
       if (state.offset < 0) {
-        state.offset = definition.startLatest() ? r.endOffset() : r.beginningOffset();
+        // The repartition topic holds only what the stream's own tasks wrote: read all of it.
+        boolean latest = definition.startLatest() && !input.topic().equals(definition.repartitionTopic());
+        state.offset = latest ? r.endOffset() : r.beginningOffset();
       } else if (state.offset < r.beginningOffset()) {
         state.offset = r.beginningOffset(); // retention deleted what the task had not read
       }
@@ -231,7 +271,7 @@ final class StreamTask {
 
   /** What one fetch made: outputs per partition in order, and where the input continues. */
   private record Work(Map<TopicPartition, List<Out>> outputs, long nextOffset, long highWatermark, int in,
-      long errors, String lastError) {
+      long errors, String lastError, long late) {
   }
 
   private record Out(long seq, Processor.Output output) {
@@ -243,12 +283,14 @@ final class StreamTask {
     int in = 0;
     long errors = 0;
     String lastError = null;
+    long lateBefore = stores == null ? 0 : stores.lateRecords();
     for (Record rec : records(r, from)) {
       in++;
       next = rec.offset() + 1;
       List<Processor.Output> outs;
       try {
-        outs = processor.process(input.topic(), input.partition(), rec, partitionCounts::get, Processor.Tracer.NONE);
+        outs = processor.process(input.topic(), input.partition(), rec, partitionCounts::get, Processor.Tracer.NONE,
+            stores);
       } catch (ProcessingException e) {
         errors++;
         lastError = "offset " + rec.offset() + ": " + e.step() + ": " + e.getMessage();
@@ -266,7 +308,8 @@ final class StreamTask {
         }
       }
     }
-    return new Work(outputs, next, r.highWatermark(), in, errors, lastError);
+    return new Work(outputs, next, r.highWatermark(), in, errors, lastError,
+        stores == null ? 0 : stores.lateRecords() - lateBefore);
   }
 
   private Processor.Output deadLetter(Record rec, ProcessingException e) {
@@ -296,6 +339,7 @@ final class StreamTask {
       state.recordsIn += work.in();
       work.outputs().values().forEach(l -> state.recordsOut += l.size());
       state.errors += work.errors();
+      state.lateRecords += work.late();
       if (work.lastError() != null) {
         state.lastError = work.lastError();
       }
@@ -358,7 +402,17 @@ final class StreamTask {
     state.state = "STOPPED";
     state.inPerSec = 0;
     state.outPerSec = 0;
-    commit().onComplete(ar -> done.tryComplete());
+    commit().onComplete(ar -> closeStores().onComplete(x -> done.tryComplete()));
+  }
+
+  /** Closes (and deletes) the local stores: the changelog is their durable copy. */
+  private Future<Void> closeStores() {
+    TaskStores s = stores;
+    stores = null;
+    return s == null ? Future.succeededFuture() : deps.blocking(() -> {
+      s.close();
+      return null;
+    });
   }
 
   private void fail(Throwable t) {
@@ -369,7 +423,7 @@ final class StreamTask {
     state.inPerSec = 0;
     state.outPerSec = 0;
     // The checkpoint's positions are still those of acknowledged writes: only the status changes.
-    commit().onComplete(ar -> done.tryFail(t));
+    commit().onComplete(ar -> closeStores().onComplete(x -> done.tryFail(t)));
   }
 
   String taskId() {

@@ -9,6 +9,8 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.function.UnaryOperator;
 
@@ -131,7 +133,8 @@ final class StreamsEndpoint {
         .put("lag", t.getValue("lag")).put("records_in", t.getValue("records_in"))
         .put("records_out", t.getValue("records_out")).put("records_in_per_sec", t.getValue("records_in_per_sec"))
         .put("records_out_per_sec", t.getValue("records_out_per_sec")).put("errors", t.getValue("errors"))
-        .put("last_error", t.getValue("last_error")).put("restarts", t.getValue("restarts"));
+        .put("last_error", t.getValue("last_error")).put("restarts", t.getValue("restarts"))
+        .put("late_records", t.getValue("late_records")).put("restore", t.getValue("restore"));
   }
 
   private void update(RoutingContext ctx) {
@@ -176,15 +179,30 @@ final class StreamsEndpoint {
     boolean deleteTopics = Boolean.parseBoolean(ctx.queryParams().get("delete_topics"));
     service.blocking(() -> {
       StreamStore.Stored s = service.store().get(name);
-      String dlq = service.compile(s).deadLetterTopic();
+      StreamDefinition d = service.compile(s);
       service.store().delete(name);
       service.changed();
       if (deleteTopics) {
         awaitTasksStopped(name); // a task still running would write to the dead-letter topic again
       }
-      return dlq;
-    }).compose(dlq -> deleteTopics ? service.cluster().deleteTopic(service.caller(), dlq)
-        .recover(t -> Future.succeededFuture()) : Future.succeededFuture())
+      List<String> owned = new ArrayList<>();
+      owned.add(d.deadLetterTopic());
+      if (d.repartitionTopic() != null) {
+        owned.add(d.repartitionTopic());
+      }
+      if (d.changelogTopic() != null) {
+        owned.add(d.changelogTopic());
+      }
+      return owned;
+    }).compose(owned -> {
+      if (!deleteTopics) {
+        return Future.succeededFuture();
+      }
+      List<Future<?>> deletes = new ArrayList<>();
+      owned.forEach(t -> deletes.add(service.cluster().deleteTopic(service.caller(), t)
+          .recover(e -> Future.succeededFuture())));
+      return Future.all(deletes).mapEmpty();
+    })
         .onSuccess(v -> ctx.response().setStatusCode(204).end())
         .onFailure(ctx::fail);
   }

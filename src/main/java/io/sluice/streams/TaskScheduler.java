@@ -149,7 +149,7 @@ final class TaskScheduler implements Runnable {
         LOG.log(Level.ERROR, "Stored stream " + stored.name() + " does not compile here: " + e.getMessage());
         continue;
       }
-      for (String topic : def.inputs()) {
+      for (String topic : def.taskInputs()) {
         TopicMetadata md = topics.computeIfAbsent(topic, this::describe);
         if (md == null) {
           continue;
