@@ -244,6 +244,54 @@ class StatefulStreamsTest {
   }
 
   @Test
+  void theJavaClientBuildsStatefulDefinitionsAndSeesRestoreProgress() throws Exception {
+    io.sluice.client.StreamDefinition built = io.sluice.client.StreamDefinition.builder("clicks-per-minute")
+        .inputs("clicks").valueFormat("json")
+        .groupBy("value.page")
+        .window(io.sluice.client.StreamDefinition.Window.tumbling("60s").grace("10s"))
+        .count(io.sluice.client.StreamDefinition.Aggregation.defaults().store("counts").emitFinal())
+        .to("clicks-per-minute")
+        .build();
+    assertThat(built.toJson()).isEqualTo(new JsonObject("""
+        {"name": "clicks-per-minute", "inputs": ["clicks"], "value_format": "json",
+         "steps": [{"group_by": "value.page"},
+                   {"window": {"tumbling": "60s", "grace": "10s"}},
+                   {"count": {"store": "counts", "emit": "final"}},
+                   {"to": "clicks-per-minute"}]}"""));
+    createTopic("visits", 1);
+    createTopic("sessions", 1);
+    io.sluice.client.SluiceClient client = io.sluice.client.SluiceClient.create(
+        io.sluice.client.ClientOptions.bootstrap("http://127.0.0.1:" + broker.httpPort()));
+    try {
+      Duration wait = Duration.ofSeconds(30);
+      io.sluice.client.StreamDefinition def = io.sluice.client.StreamDefinition.builder("visit-sessions")
+          .inputs("visits").valueFormat("json").groupByKey()
+          .window(io.sluice.client.StreamDefinition.Window.session("30s").grace("1m"))
+          .aggregate("0", "aggregate + value.pages", "aggregate + other",
+              io.sluice.client.StreamDefinition.Aggregation.defaults().store("pages"))
+          .to("sessions").build();
+      client.streams().create(def).await().atMost(wait);
+      produce("visits", new JsonArray().add(visit(1_000, 2)).add(visit(50_000, 3)).add(visit(25_000, 4)));
+      // the third visit bridges the first two sessions: one session [1 s, 50 s] of 9 pages
+      await("the merged session", () -> {
+        List<JsonObject> out = read("sessions", 0);
+        return !out.isEmpty() && out.get(out.size() - 1).getLong("value") == 9
+            && "1000".equals(header(out.get(out.size() - 1), "sluice.window.start"))
+            && "50000".equals(header(out.get(out.size() - 1), "sluice.window.end"));
+      });
+      await("restore status through the client", () -> client.streams().describe("visit-sessions").await()
+          .atMost(wait).tasks().stream().anyMatch(t -> t.restore() != null
+              && "DONE".equals(t.restore().getString("state"))));
+    } finally {
+      client.close().await().atMost(Duration.ofSeconds(30));
+    }
+  }
+
+  private static JsonObject visit(long at, long pages) {
+    return new JsonObject().put("key", "u1").put("timestamp", at).put("value", new JsonObject().put("pages", pages));
+  }
+
+  @Test
   void badAggregationsAre400sNamingTheStep() throws Exception {
     assertBad("[{\"group_by\": \"key\"}, {\"to\": \"o\"}]", "steps[0].group_by", "followed by an aggregation");
     assertBad("[{\"group_by\": \"key\"}, {\"count\": {\"emit\": \"final\"}}, {\"to\": \"o\"}]", "steps[1].count.emit",
