@@ -36,7 +36,7 @@ final class Aggregates {
   }
 
   /** A stored aggregate: its state, its latest record time, and whether its final result was emitted. */
-  private record Stored(Object state, long time, boolean emitted) {
+  record Stored(Object state, long time, boolean emitted) {
     static Stored read(byte[] bytes) {
       if (bytes == null) {
         return null;

@@ -58,7 +58,7 @@ final class StreamTask {
   private final Promise<Void> done = Promise.promise();
   private volatile TaskState state;
   private volatile boolean stopping;
-  private TaskStores stores;
+  private volatile TaskStores stores;
   private long lastCommitMs;
   private long inAtCommit;
   private long outAtCommit;
@@ -428,5 +428,15 @@ final class StreamTask {
 
   String taskId() {
     return taskId;
+  }
+
+  StreamDefinition definition() {
+    return definition;
+  }
+
+  /** The task's store named {@code name} once restored and until the task ends, else null (interactive queries). */
+  io.sluice.streams.state.StoreState store(String name) {
+    TaskStores s = stores;
+    return s == null || !s.all().containsKey(name) ? null : s.get(name);
   }
 }

@@ -35,6 +35,8 @@ final class StreamsEndpoint {
     router.delete("/streams/:name").handler(guard(this::delete));
     router.post("/streams/:name/pause").handler(guard(ctx -> change(ctx, r -> r.put("paused", true))));
     router.post("/streams/:name/resume").handler(guard(ctx -> change(ctx, r -> r.put("paused", false))));
+    router.get("/streams/:name/stores/:store/keys/:key").handler(guard(this::queryKey));
+    router.get("/streams/:name/stores/:store/keys").handler(guard(this::scan));
     router.post("/streams/:name/restart").handler(guard(ctx -> change(ctx, r -> r.put("restarts",
         r.getLong("restarts", 0L) + 1))));
   }
@@ -215,6 +217,40 @@ final class StreamsEndpoint {
             + "' are still stopping; its definition is deleted, delete its topics later");
       }
       Thread.sleep(100); // on a worker: polling ZooKeeper until every owner released its task
+    }
+  }
+
+  private void queryKey(RoutingContext ctx) {
+    long from = longParam(ctx, "from", 0);
+    long to = longParam(ctx, "to", Long.MAX_VALUE);
+    service.queries().key(ctx.pathParam("name"), ctx.pathParam("store"), ctx.pathParam("key"), from, to)
+        .onSuccess(r -> json(ctx, 200, r)).onFailure(ctx::fail);
+  }
+
+  private void scan(RoutingContext ctx) {
+    long limit = longParam(ctx, "limit", 100);
+    if (limit < 1 || limit > 10_000) {
+      throw new SluiceException(ErrorCode.INVALID_REQUEST, "limit must be between 1 and 10000, not " + limit);
+    }
+    String prefix = ctx.queryParams().get("prefix");
+    String from = ctx.queryParams().get("from_key");
+    String to = ctx.queryParams().get("to_key");
+    if (prefix != null && (from != null || to != null)) {
+      throw new SluiceException(ErrorCode.INVALID_REQUEST, "Give a prefix, or from_key and to_key, not both");
+    }
+    service.queries().scan(ctx.pathParam("name"), ctx.pathParam("store"), from, to, prefix, (int) limit)
+        .onSuccess(r -> json(ctx, 200, r)).onFailure(ctx::fail);
+  }
+
+  private static long longParam(RoutingContext ctx, String name, long dflt) {
+    String v = ctx.queryParams().get(name);
+    if (v == null) {
+      return dflt;
+    }
+    try {
+      return Long.parseLong(v);
+    } catch (NumberFormatException e) {
+      throw new SluiceException(ErrorCode.INVALID_REQUEST, name + " must be an integer, not '" + v + "'");
     }
   }
 

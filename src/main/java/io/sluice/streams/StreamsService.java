@@ -44,6 +44,8 @@ public final class StreamsService implements BrokerComponent {
   private WorkerExecutor pool;
   private volatile StreamStore store;
   private volatile TaskScheduler scheduler;
+  private volatile StoreQueryService queries;
+  private volatile io.vertx.core.eventbus.MessageConsumer<?> queryConsumer;
 
   public StreamsService(BrokerComponent.Context context) {
     this(context.vertx(), context.config(), context.cluster(), context.meters());
@@ -98,12 +100,19 @@ public final class StreamsService implements BrokerComponent {
         s, config.getLong(BrokerConfig.STREAMS_COMMIT_INTERVAL_MS),
         config.getInt(BrokerConfig.STREAMS_MAX_OUTPUTS_PER_RECORD), meters, config.dataDir().resolve("streams-state"));
     TaskScheduler sched = new TaskScheduler(zk, deps, this::compile);
+    io.sluice.broker.rpc.BrokerRpc rpc = io.sluice.broker.rpc.BrokerRpc.on(vertx);
+    StoreQueryService q = new StoreQueryService(this, rpc, config.brokerId());
     return pool.executeBlocking(() -> {
       sched.start();
       store = s;
       scheduler = sched;
       return null;
-    }, false);
+    }, false).compose(v -> rpc.serve(StoreQueries.address(config.brokerId()), StoreQueries.class, q,
+        Future::succeededFuture)).map(consumer -> {
+          queryConsumer = consumer;
+          queries = q;
+          return null;
+        });
   }
 
   @Override
@@ -112,12 +121,14 @@ public final class StreamsService implements BrokerComponent {
       return Future.succeededFuture();
     }
     TaskScheduler sched = scheduler;
-    return vertx.executeBlocking(() -> {
+    io.vertx.core.eventbus.MessageConsumer<?> consumer = queryConsumer;
+    Future<Void> unregistered = consumer == null ? Future.succeededFuture() : consumer.unregister();
+    return unregistered.recover(t -> Future.succeededFuture()).compose(x -> vertx.executeBlocking(() -> {
       if (sched != null) {
         sched.close();
       }
       return null;
-    }, false).transform(ar -> pool.close());
+    }, false)).transform(ar -> pool.close());
   }
 
   /** The definition of a stored record, compiled once per name and version. */
@@ -186,6 +197,22 @@ public final class StreamsService implements BrokerComponent {
 
   <T> Future<T> blocking(Callable<T> work) {
     return pool.executeBlocking(work, false);
+  }
+
+  /** The task {@code <stream>/<topic>-<p>} if this broker runs it, else null. */
+  StreamTask task(String key) {
+    TaskScheduler s = scheduler;
+    return s == null ? null : s.task(key);
+  }
+
+  /** Interactive queries, once started (503 before). */
+  StoreQueryService queries() {
+    store();
+    StoreQueryService q = queries;
+    if (q == null) {
+      throw new SluiceException(ErrorCode.SERVICE_UNAVAILABLE, "The streams service is starting");
+    }
+    return q;
   }
 
   void changed() {

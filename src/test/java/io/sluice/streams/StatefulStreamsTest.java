@@ -292,6 +292,63 @@ class StatefulStreamsTest {
   }
 
   @Test
+  void interactiveQueriesReadTheStoreByKeyRangeAndPrefix() throws Exception {
+    createTopic("plays", 1);
+    createTopic("scores", 1);
+    Reply created = send("POST", "/streams", new JsonObject("""
+        {"name": "scores", "inputs": ["plays"], "key_format": "json", "value_format": "json",
+         "steps": [{"group_by": "key"}, {"sum": {"value": "value.p", "store": "totals"}}, {"to": "scores"}]}"""));
+    assertThat(created.status()).as(created.body()).isEqualTo(201);
+    produce("plays", new JsonArray().add(play("a", 10)).add(play("b", 5)).add(play("a", 7)).add(play("ab", 1)));
+    await("four results", () -> read("scores", 0).size() == 4);
+    Reply a = send("GET", "/streams/scores/stores/totals/keys/a", null);
+    assertThat(a.status()).as(a.body()).isEqualTo(200);
+    assertThat(a.json()).isEqualTo(new JsonObject().put("key", "a").put("value", 17));
+    assertThat(send("GET", "/streams/scores/stores/totals/keys/%22a%22", null).json()).isEqualTo(a.json());
+    assertThat(send("GET", "/streams/scores/stores/totals/keys/zz", null).status()).isEqualTo(404);
+    Reply noStore = send("GET", "/streams/scores/stores/nope/keys/a", null);
+    assertThat(noStore.status()).isEqualTo(404);
+    assertThat(noStore.json().getString("message")).contains("no store 'nope'").contains("'totals'");
+    assertThat(keys(send("GET", "/streams/scores/stores/totals/keys?prefix=a", null))).containsExactly("a", "ab");
+    assertThat(keys(send("GET", "/streams/scores/stores/totals/keys?from_key=ab&to_key=c", null)))
+        .containsExactly("ab", "b");
+    assertThat(keys(send("GET", "/streams/scores/stores/totals/keys?limit=2", null))).containsExactly("a", "ab");
+    Reply bad = send("GET", "/streams/scores/stores/totals/keys?limit=0", null);
+    assertThat(bad.status()).isEqualTo(400);
+    assertThat(bad.json().getString("message")).contains("limit");
+    // a windowed store answers the windows of a key, bounded by from and to (window starts)
+    createTopic("hits", 1);
+    createTopic("hits-per-10s", 1);
+    assertThat(send("POST", "/streams", new JsonObject("""
+        {"name": "hits", "inputs": ["hits"], "key_format": "json", "value_format": "json",
+         "steps": [{"group_by": "key"}, {"window": {"tumbling": "10s", "grace": "1h"}}, {"count": {}},
+                   {"to": "hits-per-10s"}]}""")).status()).isEqualTo(201);
+    produce("hits", new JsonArray().add(hit(1_000)).add(hit(2_000)).add(hit(15_000)).add(hit(31_000)));
+    await("four updates", () -> read("hits-per-10s", 0).size() == 4);
+    Reply w = send("GET", "/streams/hits/stores/count/keys/h?from=10000&to=40000", null);
+    assertThat(w.status()).as(w.body()).isEqualTo(200);
+    assertThat(w.json()).isEqualTo(new JsonObject("""
+        {"key": "h", "windows": [{"start": 10000, "end": 20000, "value": 1},
+                                 {"start": 30000, "end": 40000, "value": 1}]}"""));
+    assertThat(send("GET", "/streams/hits/stores/count/keys/h", null).json().getJsonArray("windows")).hasSize(3);
+  }
+
+  private static JsonObject play(String key, long p) {
+    return new JsonObject().put("key", key).put("value", new JsonObject().put("p", p));
+  }
+
+  private static JsonObject hit(long at) {
+    return new JsonObject().put("key", "h").put("timestamp", at).put("value", new JsonObject());
+  }
+
+  private static List<String> keys(Reply r) {
+    assertThat(r.status()).as(r.body()).isEqualTo(200);
+    List<String> out = new ArrayList<>();
+    r.json().getJsonArray("entries").forEach(e -> out.add(((JsonObject) e).getString("key")));
+    return out;
+  }
+
+  @Test
   void badAggregationsAre400sNamingTheStep() throws Exception {
     assertBad("[{\"group_by\": \"key\"}, {\"to\": \"o\"}]", "steps[0].group_by", "followed by an aggregation");
     assertBad("[{\"group_by\": \"key\"}, {\"count\": {\"emit\": \"final\"}}, {\"to\": \"o\"}]", "steps[1].count.emit",

@@ -20,7 +20,8 @@ import org.rocksdb.WriteOptions;
 /**
  * A {@link Kv} in RocksDB, in a directory of its own. Writes skip RocksDB's write-ahead log: the changelog topic is
  * the store's durable copy, and a task always rebuilds its stores from it when it starts, so the local files are a
- * cache that is wiped first. Blocking: workers only.
+ * cache that is wiped first. Blocking: workers only. Reads may come from other threads than the task's (interactive
+ * queries): a read-write lock keeps them off a closed database, which would crash the process, not throw.
  */
 public final class RocksKv implements Kv {
   static {
@@ -31,6 +32,9 @@ public final class RocksKv implements Kv {
   private final Options options;
   private final RocksDB db;
   private final WriteOptions writeOptions = new WriteOptions().setDisableWAL(true);
+  private final java.util.concurrent.locks.ReentrantReadWriteLock lock =
+      new java.util.concurrent.locks.ReentrantReadWriteLock();
+  private boolean closed;
 
   private RocksKv(Path dir, Options options, RocksDB db) {
     this.dir = dir;
@@ -54,21 +58,37 @@ public final class RocksKv implements Kv {
 
   @Override
   public byte[] get(byte[] key) {
+    lock.readLock().lock();
     try {
+      open();
       return db.get(key);
     } catch (RocksDBException e) {
       throw new IllegalStateException("State store read failed in " + dir + ": " + e.getMessage(), e);
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  private void open() {
+    if (closed) {
+      throw new IllegalStateException("The state store in " + dir + " is closed");
     }
   }
 
   @Override
   public List<Entry> scan(byte[] from, byte[] to, int limit) {
     List<Entry> out = new ArrayList<>();
-    try (Slice upper = new Slice(to); ReadOptions ro = new ReadOptions().setIterateUpperBound(upper);
-        RocksIterator it = db.newIterator(ro)) {
-      for (it.seek(from); it.isValid() && out.size() < limit; it.next()) {
-        out.add(new Entry(it.key(), it.value()));
+    lock.readLock().lock();
+    try {
+      open();
+      try (Slice upper = new Slice(to); ReadOptions ro = new ReadOptions().setIterateUpperBound(upper);
+          RocksIterator it = db.newIterator(ro)) {
+        for (it.seek(from); it.isValid() && out.size() < limit; it.next()) {
+          out.add(new Entry(it.key(), it.value()));
+        }
       }
+    } finally {
+      lock.readLock().unlock();
     }
     return out;
   }
@@ -78,7 +98,9 @@ public final class RocksKv implements Kv {
     if (changes.isEmpty()) {
       return;
     }
+    lock.readLock().lock(); // writes come from the task alone; the lock keeps them off a closed database too
     try (WriteBatch batch = new WriteBatch()) {
+      open();
       for (Change c : changes) {
         if (c.value() == null) {
           batch.delete(c.key());
@@ -89,24 +111,38 @@ public final class RocksKv implements Kv {
       db.write(writeOptions, batch);
     } catch (RocksDBException e) {
       throw new IllegalStateException("State store write failed in " + dir + ": " + e.getMessage(), e);
+    } finally {
+      lock.readLock().unlock();
     }
   }
 
   @Override
   public long size() {
+    lock.readLock().lock();
     try {
-      return db.getLongProperty("rocksdb.estimate-num-keys");
+      return closed ? 0 : db.getLongProperty("rocksdb.estimate-num-keys");
     } catch (RocksDBException e) {
       return -1;
+    } finally {
+      lock.readLock().unlock();
     }
   }
 
   /** Closes and deletes the files: the changelog is the copy that counts. */
   @Override
   public void close() {
-    db.close();
-    options.close();
-    writeOptions.close();
+    lock.writeLock().lock();
+    try {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      db.close();
+      options.close();
+      writeOptions.close();
+    } finally {
+      lock.writeLock().unlock();
+    }
     deleteRecursively(dir);
   }
 
