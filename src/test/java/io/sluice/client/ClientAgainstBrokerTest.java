@@ -26,6 +26,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -108,6 +109,20 @@ class ClientAgainstBrokerTest {
         Multi.createFrom().range(0, 2_000).map(i -> "v" + i).collect().asList().await().indefinitely());
     assertThat(read).extracting(ConsumerRecord::offset).containsExactlyElementsOf(
         Multi.createFrom().range(0, 2_000).map(Integer::longValue).collect().asList().await().indefinitely());
+  }
+
+  @Test
+  void aReaderWhoseStartOffsetLookupMeetsNoLeaderYetRetriesInsteadOfEndingItsStream() {
+    client.admin().createTopic("leaderless", 1, 1, Map.of()).await().atMost(WAIT);
+    Producer producer = client.producer(ProducerOptions.defaults());
+    producer.send(Multi.createFrom().range(0, 10).map(i -> record("leaderless", i)))
+        .collect().asList().await().atMost(WAIT);
+    // A brand-new partition answers its offsets lookup with LEADER_NOT_AVAILABLE until its leader is elected.
+    proxy.refuse(r -> r.path().endsWith("/partitions/0/offsets"), 2,
+        "{\"error_code\":" + ErrorCode.LEADER_NOT_AVAILABLE.code() + ",\"message\":\"no leader yet\"}");
+    assertThat(values(readAll("leaderless", 0, 10)))
+        .containsExactlyElementsOf(IntStream.range(0, 10).mapToObj(i -> "v" + i).toList());
+    assertThat(proxy.count("GET /topics/leaderless/partitions/0/offsets")).isGreaterThanOrEqualTo(3);
   }
 
   @Test

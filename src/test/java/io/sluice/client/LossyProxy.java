@@ -27,6 +27,9 @@ final class LossyProxy implements AutoCloseable {
   private volatile Predicate<HttpServerRequest> dropResponse = r -> false;
   private volatile boolean asBroker;
   private final AtomicInteger remainingDrops = new AtomicInteger();
+  private volatile Predicate<HttpServerRequest> refuse = r -> false;
+  private volatile String refusal = "";
+  private final AtomicInteger remainingRefusals = new AtomicInteger();
   final AtomicInteger dropped = new AtomicInteger();
   final List<String> requests = new CopyOnWriteArrayList<>();
 
@@ -58,12 +61,26 @@ final class LossyProxy implements AutoCloseable {
     remainingDrops.set(count);
   }
 
+  /**
+   * Answers the next {@code count} matching requests with 503 and {@code errorBody} without forwarding them, as a
+   * broker does for a partition that has no leader yet.
+   */
+  void refuse(Predicate<HttpServerRequest> which, int count, String errorBody) {
+    refusal = errorBody;
+    refuse = which;
+    remainingRefusals.set(count);
+  }
+
   long count(String prefix) {
     return requests.stream().filter(r -> r.startsWith(prefix)).count();
   }
 
   private void forward(HttpServerRequest req) {
     requests.add(req.method() + " " + req.uri());
+    if (refuse.test(req) && remainingRefusals.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+      req.response().setStatusCode(503).putHeader("Content-Type", "application/json").end(refusal);
+      return;
+    }
     boolean drop = dropResponse.test(req) && remainingDrops.getAndUpdate(n -> Math.max(0, n - 1)) > 0;
     RequestOptions options = new RequestOptions().setMethod(req.method()).setHost("127.0.0.1").setPort(brokerPort)
         .setURI(req.uri()).setHeaders(req.headers().copy().remove("Host"));
