@@ -33,7 +33,7 @@ public record StreamDescription(String name, long version, String state, long er
             t.getString("state"), t.getLong("version", 0L), t.getLong("position", -1L), t.getLong("lag", 0L),
             t.getLong("records_in", 0L), t.getLong("records_out", 0L), t.getDouble("records_in_per_sec", 0.0),
             t.getDouble("records_out_per_sec", 0.0), t.getLong("errors", 0L), t.getString("last_error"),
-            t.getLong("restarts", 0L), t.getLong("late_records", 0L), t.getJsonObject("restore")));
+            t.getLong("restarts", 0L), t.getValue("late_records") instanceof Number n ? n.longValue() : 0L, t.getJsonObject("restore")));
       }
     }
     return new StreamDescription(json.getString("name"), json.getLong("version", 0L), json.getString("state"),

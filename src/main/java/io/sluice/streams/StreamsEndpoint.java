@@ -128,15 +128,18 @@ final class StreamsEndpoint {
 
   private static JsonObject taskStatus(String id, JsonObject t) {
     int dash = id.lastIndexOf('-');
-    return new JsonObject().put("task", id).put("topic", id.substring(0, dash))
+    JsonObject out = new JsonObject().put("task", id).put("topic", id.substring(0, dash))
         .put("partition", Integer.parseInt(id.substring(dash + 1)))
         .put("broker", t.getValue("broker")).put("state", t.getValue("state")).put("version", t.getValue("version"))
         .put("position", t.getValue("offset")).put("high_watermark", t.getValue("high_watermark"))
         .put("lag", t.getValue("lag")).put("records_in", t.getValue("records_in"))
         .put("records_out", t.getValue("records_out")).put("records_in_per_sec", t.getValue("records_in_per_sec"))
         .put("records_out_per_sec", t.getValue("records_out_per_sec")).put("errors", t.getValue("errors"))
-        .put("last_error", t.getValue("last_error")).put("restarts", t.getValue("restarts"))
-        .put("late_records", t.getValue("late_records")).put("restore", t.getValue("restore"));
+        .put("last_error", t.getValue("last_error")).put("restarts", t.getValue("restarts"));
+    if (t.containsKey("restore")) {
+      out.put("late_records", t.getValue("late_records")).put("restore", t.getValue("restore")); // tasks with state
+    }
+    return out;
   }
 
   private void update(RoutingContext ctx) {

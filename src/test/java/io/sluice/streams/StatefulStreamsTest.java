@@ -265,7 +265,7 @@ class StatefulStreamsTest {
     try {
       Duration wait = Duration.ofSeconds(30);
       io.sluice.client.StreamDefinition def = io.sluice.client.StreamDefinition.builder("visit-sessions")
-          .inputs("visits").valueFormat("json").groupByKey()
+          .inputs("visits").keyFormat("json").valueFormat("json").groupByKey()
           .window(io.sluice.client.StreamDefinition.Window.session("30s").grace("1m"))
           .aggregate("0", "aggregate + value.pages", "aggregate + other",
               io.sluice.client.StreamDefinition.Aggregation.defaults().store("pages"))
@@ -282,6 +282,12 @@ class StatefulStreamsTest {
       await("restore status through the client", () -> client.streams().describe("visit-sessions").await()
           .atMost(wait).tasks().stream().anyMatch(t -> t.restore() != null
               && "DONE".equals(t.restore().getString("state"))));
+      JsonObject session = client.streams().queryKey("visit-sessions", "pages", "u1", 0, Long.MAX_VALUE).await()
+          .atMost(wait);
+      assertThat(session.getJsonArray("windows")).containsExactly(new JsonObject().put("start", 1_000)
+          .put("end", 50_000).put("value", 9));
+      assertThat(client.streams().scanStore("visit-sessions", "pages", null, null, "u", 10).await().atMost(wait)
+          .getJsonArray("entries")).hasSize(1);
     } finally {
       client.close().await().atMost(Duration.ofSeconds(30));
     }
