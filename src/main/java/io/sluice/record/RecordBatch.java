@@ -22,7 +22,8 @@ import java.util.zip.CRC32C;
  * 12     4    partitionLeaderEpoch  (outside the CRC: the broker assigns it)
  * 16     1    magic                 always 2
  * 17     4    crc                   CRC-32C of bytes [21, end), unsigned
- * 21     2    attributes            bits 0-2 compression, 3 timestamp type, 4 transactional, 5 control
+ * 21     2    attributes            bits 0-2 compression, 3 timestamp type, 4 transactional, 5 control;
+ *                                    bit 8 sequenced (Sluice's own, see SEQUENCED_FLAG_MASK)
  * 23     4    lastOffsetDelta       recordCount - 1 for batches written by a producer
  * 27     8    baseTimestamp
  * 35     8    maxTimestamp
@@ -69,6 +70,14 @@ public final class RecordBatch {
   public static final int TIMESTAMP_TYPE_MASK = 0x08;
   public static final int TRANSACTIONAL_FLAG_MASK = 0x10;
   public static final int CONTROL_FLAG_MASK = 0x20;
+  /**
+   * Sluice's own attribute bit (Kafka leaves bits 7 to 15 unused): the batch is a <i>sequenced</i> producer's. Each
+   * of its records carries the header {@link #SEQUENCE_HEADER}, a decimal 64-bit sequence rising along the batch
+   * (gaps allowed), and the partition's leader writes only records above the producer's last sequence there.
+   */
+  public static final int SEQUENCED_FLAG_MASK = 0x100;
+  /** The header naming a sequenced producer's record's sequence (decimal ASCII). */
+  public static final String SEQUENCE_HEADER = "sluice.seq";
 
   public static final long NO_PRODUCER_ID = -1L;
   public static final short NO_PRODUCER_EPOCH = -1;
@@ -140,6 +149,11 @@ public final class RecordBatch {
 
   public boolean isControlBatch() {
     return (attributes() & CONTROL_FLAG_MASK) != 0;
+  }
+
+  /** Whether a sequenced producer wrote the batch ({@link #SEQUENCED_FLAG_MASK}). */
+  public boolean isSequenced() {
+    return (attributes() & SEQUENCED_FLAG_MASK) != 0 && producerId() >= 0;
   }
 
   public int lastOffsetDelta() {

@@ -30,6 +30,7 @@ public final class RecordBatchBuilder {
   private short producerEpoch = RecordBatch.NO_PRODUCER_EPOCH;
   private int baseSequence = RecordBatch.NO_SEQUENCE;
   private TimestampType timestampType = TimestampType.CREATE_TIME;
+  private boolean sequenced;
   private int recordCount;
   private long baseTimestamp;
   private long maxTimestamp;
@@ -61,6 +62,15 @@ public final class RecordBatchBuilder {
     this.producerId = producerId;
     this.producerEpoch = producerEpoch;
     this.baseSequence = baseSequence;
+    return this;
+  }
+
+  /**
+   * Marks the batch as a sequenced producer's ({@link RecordBatch#SEQUENCED_FLAG_MASK}): set a producer id with
+   * {@link #producer}, and give every record the header {@link RecordBatch#SEQUENCE_HEADER} with rising sequences.
+   */
+  public RecordBatchBuilder sequenced() {
+    this.sequenced = true;
     return this;
   }
 
@@ -180,6 +190,9 @@ public final class RecordBatchBuilder {
     int attributes = compression.id;
     if (timestampType == TimestampType.LOG_APPEND_TIME) {
       attributes |= RecordBatch.TIMESTAMP_TYPE_MASK;
+    }
+    if (sequenced) {
+      attributes |= RecordBatch.SEQUENCED_FLAG_MASK;
     }
     batch.putLong(RecordBatch.BASE_OFFSET_OFFSET, baseOffset);
     batch.putInt(RecordBatch.LENGTH_OFFSET, batch.limit() - RecordBatch.LOG_OVERHEAD);

@@ -27,6 +27,7 @@ final class BatchCursor {
   long producerId;
   short producerEpoch;
   int baseSequence;
+  short attributes;
 
   BatchCursor(FileChannel channel, long end) {
     this.channel = channel;
@@ -67,6 +68,7 @@ final class BatchCursor {
     producerId = window.getLong(at + RecordBatch.PRODUCER_ID_OFFSET);
     producerEpoch = window.getShort(at + RecordBatch.PRODUCER_EPOCH_OFFSET);
     baseSequence = window.getInt(at + RecordBatch.BASE_SEQUENCE_OFFSET);
+    attributes = window.getShort(at + RecordBatch.ATTRIBUTES_OFFSET);
     return lastOffsetDelta >= 0;
   }
 

@@ -157,6 +157,33 @@ final class LocalPartitionLog implements PartitionLog {
   public AppendResult append(ByteBuffer batches, int leaderEpoch) {
     checkWritable();
     AppendBatches request = AppendBatches.validate(batches, tp, config.maxMessageBytes(), true);
+    List<RecordBatch> kept = producers.dropWritten(request.batches);
+    return kept == null ? appendAsLeader(request, leaderEpoch) : appendKept(kept, leaderEpoch);
+  }
+
+  /**
+   * Appends what is left of a request after sequenced records already written were taken out ({@code kept}: per
+   * request batch the batch to write, or null): the answer names -1 as the base offset of a batch with nothing left.
+   */
+  private AppendResult appendKept(List<RecordBatch> kept, int leaderEpoch) {
+    List<RecordBatch> left = kept.stream().filter(java.util.Objects::nonNull).toList();
+    long end = state.logEndOffset();
+    if (left.isEmpty()) {
+      return new AppendResult(end, end - 1, kept.stream().map(b -> -1L).toList(), RecordBatch.NO_TIMESTAMP, end);
+    }
+    ByteBuffer joined = ByteBuffer.allocate(left.stream().mapToInt(RecordBatch::sizeInBytes).sum());
+    left.forEach(b -> joined.put(b.buffer()));
+    AppendResult r = appendAsLeader(AppendBatches.validate(joined.flip(), tp, config.maxMessageBytes(), true),
+        leaderEpoch);
+    List<Long> bases = new ArrayList<>(kept.size());
+    int next = 0;
+    for (RecordBatch b : kept) {
+      bases.add(b == null ? -1L : r.batchBaseOffsets().get(next++));
+    }
+    return new AppendResult(r.firstOffset(), r.lastOffset(), bases, r.maxTimestamp(), r.logEndOffset());
+  }
+
+  private AppendResult appendAsLeader(AppendBatches request, int leaderEpoch) {
     AppendResult duplicate = producers.checkLeaderAppend(request.batches, state.logEndOffset());
     if (duplicate != null) {
       return duplicate; // a producer's retry of batches already written: answer as the first time, write nothing

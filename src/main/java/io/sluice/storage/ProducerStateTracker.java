@@ -5,8 +5,13 @@ import io.sluice.api.TopicPartition;
 import io.sluice.errors.InvalidProducerEpochException;
 import io.sluice.errors.InvalidRecordException;
 import io.sluice.errors.OutOfOrderSequenceException;
+import io.sluice.record.Header;
+import io.sluice.record.Record;
 import io.sluice.record.RecordBatch;
+import io.sluice.record.RecordBatchBuilder;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -30,6 +35,13 @@ import java.util.Map;
  * </ul>
  * A request is all-new or all-duplicate: a mix is refused, since a request is written whole or not at all.
  *
+ * <p><b>Sequenced producers</b> (Sluice's own, {@link RecordBatch#SEQUENCED_FLAG_MASK}; the stream tasks' writers):
+ * each record carries a 64-bit sequence in the header {@link RecordBatch#SEQUENCE_HEADER}, rising but with gaps
+ * (a stream task derives it from the input offset), and the leader writes only the records above the producer's
+ * last sequence here; the others are already written (a zombie's late write, a successor's replay) and are taken out
+ * of the batch, silently: {@link #dropWritten}. An unknown sequenced producer may start anywhere. Its state lives
+ * where a Kafka producer's does (followers, rebuild, truncation, expiry); a producer id is either kind, never both.
+ *
  * <p><b>Durability.</b> The log is the truth: batch headers carry producer id, epoch and base sequence, so the state
  * is rebuilt on open by walking batch headers of the last {@value #REBUILD_SEGMENTS} segments (headers only, no
  * record bodies). Follower appends update it too, so a new leader knows its producers. A truncation drops state for
@@ -45,11 +57,13 @@ final class ProducerStateTracker {
   static final int REBUILD_SEGMENTS = 2;
 
   /** One remembered batch: its sequence range and where it was written. */
-  private record BatchEntry(int firstSeq, int lastSeq, long firstOffset, long lastOffset) {
+  private record BatchEntry(long firstSeq, long lastSeq, long firstOffset, long lastOffset) {
   }
 
   private static final class ProducerEntry {
     short epoch;
+    /** A sequenced producer's (64-bit sequences with gaps from record headers), not a Kafka producer's. */
+    boolean sequenced;
     /** The owner's clock at this producer's last append here (at rebuild: the time of the rebuild). */
     long lastAppendMs;
     final ArrayDeque<BatchEntry> batches = new ArrayDeque<>(BATCHES_PER_PRODUCER);
@@ -76,7 +90,7 @@ final class ProducerStateTracker {
     List<BatchEntry> duplicates = new ArrayList<>();
     int fresh = 0;
     for (RecordBatch b : batches) {
-      if (b.producerId() < 0) {
+      if (b.producerId() < 0 || b.isSequenced()) {
         fresh++;
         continue;
       }
@@ -105,6 +119,7 @@ final class ProducerStateTracker {
     int first = b.baseSequence();
     int last = first + b.lastOffsetDelta();
     ProducerEntry entry = producers.get(pid);
+    requireKind(entry, pid, false);
     Short requestEpoch = epochInRequest.get(pid);
     short knownEpoch = requestEpoch != null ? requestEpoch : entry != null ? entry.epoch : b.producerEpoch();
     if (b.producerEpoch() < knownEpoch) {
@@ -118,7 +133,7 @@ final class ProducerStateTracker {
           return e;
         }
       }
-      lastSeq = entry.batches.isEmpty() ? null : entry.batches.peekLast().lastSeq();
+      lastSeq = entry.batches.isEmpty() ? null : (int) entry.batches.peekLast().lastSeq();
     }
     boolean newEpoch = entry != null && b.producerEpoch() > entry.epoch && requestEpoch == null;
     // A producer the partition knows nothing of must start at 0: otherwise a second batch overtaking the first on
@@ -133,12 +148,132 @@ final class ProducerStateTracker {
     return null;
   }
 
+  private void requireKind(ProducerEntry entry, long pid, boolean sequenced) {
+    if (entry != null && entry.sequenced != sequenced) {
+      throw new InvalidRecordException("Producer " + pid + " sent a" + (sequenced ? " sequenced" : "n idempotent")
+          + " batch to partition " + tp + ", where it wrote " + (sequenced ? "idempotent" : "sequenced")
+          + " ones: a producer id is one kind");
+    }
+  }
+
+  /**
+   * Takes out of sequenced producers' batches every record at or below the producer's last sequence here (or in an
+   * earlier batch of the same request). Returns null when nothing is taken out (always for a request without
+   * sequenced batches); otherwise, per batch of the request, the batch to write (rebuilt with the records kept) or
+   * null when every record of it is already written. Throws for a sequenced record without a rising sequence.
+   */
+  List<RecordBatch> dropWritten(List<RecordBatch> batches) {
+    List<RecordBatch> out = null;
+    Map<Long, Long> lastInRequest = null;
+    for (int i = 0; i < batches.size(); i++) {
+      RecordBatch b = batches.get(i);
+      RecordBatch kept = b;
+      if (b.isSequenced()) {
+        lastInRequest = lastInRequest == null ? new HashMap<>() : lastInRequest;
+        kept = keepAbove(b, lastInRequest);
+      }
+      if (kept != b && out == null) {
+        out = new ArrayList<>(batches.subList(0, i));
+      }
+      if (out != null) {
+        out.add(kept);
+      }
+    }
+    return out;
+  }
+
+  private RecordBatch keepAbove(RecordBatch b, Map<Long, Long> lastInRequest) {
+    long pid = b.producerId();
+    ProducerEntry entry = producers.get(pid);
+    requireKind(entry, pid, true);
+    if (entry != null && b.producerEpoch() < entry.epoch) {
+      throw new InvalidProducerEpochException("Producer " + pid + " sent epoch " + b.producerEpoch()
+          + " to partition " + tp + " after epoch " + entry.epoch + ": it is fenced");
+    }
+    Long last = lastInRequest.get(pid);
+    if (last == null) {
+      last = entry == null || entry.batches.isEmpty() ? Long.MIN_VALUE : entry.batches.peekLast().lastSeq();
+    }
+    List<Record> records = b.records();
+    long[] seqs = sequences(b, records);
+    int firstKept = 0;
+    while (firstKept < seqs.length && seqs[firstKept] <= last) {
+      firstKept++;
+    }
+    lastInRequest.put(pid, Math.max(last, seqs[seqs.length - 1]));
+    if (firstKept == 0) {
+      return b;
+    }
+    if (firstKept == seqs.length) {
+      return null;
+    }
+    RecordBatchBuilder kept = new RecordBatchBuilder(b.compressionType())
+        .producer(pid, b.producerEpoch(), b.baseSequence()).sequenced().timestampType(b.timestampType());
+    for (Record r : records.subList(firstKept, records.size())) {
+      kept.append(r.timestamp(), r.key(), r.value(), r.headers());
+    }
+    return RecordBatch.wrap(kept.build());
+  }
+
+  /** A sequenced batch's record sequences, checked to rise. */
+  private long[] sequences(RecordBatch b, List<Record> records) {
+    long[] seqs = new long[records.size()];
+    for (int i = 0; i < seqs.length; i++) {
+      seqs[i] = sequenceOf(records.get(i), b.producerId());
+      if (i > 0 && seqs[i] <= seqs[i - 1]) {
+        throw new InvalidRecordException("Sequenced producer " + b.producerId() + " sent sequence " + seqs[i]
+            + " after " + seqs[i - 1] + " in one batch to partition " + tp + ": sequences must rise");
+      }
+    }
+    if (seqs.length == 0) {
+      throw new InvalidRecordException("Sequenced producer " + b.producerId() + " sent an empty batch to " + tp);
+    }
+    return seqs;
+  }
+
+  private long sequenceOf(Record r, long pid) {
+    for (Header h : r.headers()) {
+      if (h.key().equals(RecordBatch.SEQUENCE_HEADER) && h.value() != null) {
+        try {
+          return Long.parseLong(new String(h.value(), StandardCharsets.US_ASCII));
+        } catch (NumberFormatException e) {
+          break;
+        }
+      }
+    }
+    throw new InvalidRecordException("A record of sequenced producer " + pid + " to partition " + tp
+        + " has no decimal " + RecordBatch.SEQUENCE_HEADER + " header");
+  }
+
   /** Records appended batches (with their offsets assigned), leader or follower, at {@code nowMs}. */
   void onAppended(List<RecordBatch> batches, long nowMs) {
     for (RecordBatch b : batches) {
-      if (b.producerId() >= 0) {
-        remember(b.producerId(), b.producerEpoch(), b.baseSequence(), b.lastOffsetDelta(), b.baseOffset(), nowMs);
+      if (b.isSequenced()) {
+        rememberSequenced(b, nowMs);
+      } else if (b.producerId() >= 0) {
+        remember(b.producerId(), b.producerEpoch(), false, b.baseSequence(), b.baseSequence() + b.lastOffsetDelta(),
+            b.baseOffset(), b.lastOffset(), nowMs);
       }
+    }
+  }
+
+  /**
+   * Remembers a written sequenced batch. Lenient, since it reads what is already in a log (a follower's copy, a
+   * rebuild): a batch compaction left empty, or records without a sequence, add nothing rather than fail.
+   */
+  private void rememberSequenced(RecordBatch b, long nowMs) {
+    long first = Long.MIN_VALUE;
+    long last = Long.MIN_VALUE;
+    for (Record r : b.records()) {
+      try {
+        last = sequenceOf(r, b.producerId());
+        first = first == Long.MIN_VALUE ? last : first;
+      } catch (InvalidRecordException e) {
+        // not the leader's to judge here: the leader checked it before writing
+      }
+    }
+    if (first != Long.MIN_VALUE) {
+      remember(b.producerId(), b.producerEpoch(), true, first, last, b.baseOffset(), b.lastOffset(), nowMs);
     }
   }
 
@@ -157,8 +292,10 @@ final class ProducerStateTracker {
     return before - producers.size();
   }
 
-  private void remember(long pid, short epoch, int baseSequence, int lastOffsetDelta, long baseOffset, long nowMs) {
+  private void remember(long pid, short epoch, boolean sequenced, long firstSeq, long lastSeq, long baseOffset,
+      long lastOffset, long nowMs) {
     ProducerEntry entry = producers.computeIfAbsent(pid, id -> new ProducerEntry(epoch));
+    entry.sequenced = sequenced;
     entry.lastAppendMs = nowMs;
     if (epoch > entry.epoch) {
       entry.epoch = epoch;
@@ -167,8 +304,7 @@ final class ProducerStateTracker {
     if (entry.batches.size() == BATCHES_PER_PRODUCER) {
       entry.batches.pollFirst();
     }
-    entry.batches.addLast(new BatchEntry(baseSequence, baseSequence + lastOffsetDelta, baseOffset,
-        baseOffset + lastOffsetDelta));
+    entry.batches.addLast(new BatchEntry(firstSeq, lastSeq, baseOffset, lastOffset));
   }
 
   /** Forgets batches at or after {@code offset} (they are being truncated away). */
@@ -195,9 +331,17 @@ final class ProducerStateTracker {
       BatchCursor cursor = new BatchCursor(segments[i].channel, s.readableSize(segments[i]));
       try {
         for (boolean ok = cursor.loadAt(0); ok; ok = cursor.next()) {
-          if (cursor.producerId >= 0 && cursor.lastOffset() >= s.logStartOffset()) {
-            tracker.remember(cursor.producerId, cursor.producerEpoch, cursor.baseSequence, cursor.lastOffsetDelta,
-                cursor.baseOffset, nowMs);
+          if (cursor.producerId < 0 || cursor.lastOffset() < s.logStartOffset()) {
+            continue;
+          }
+          if ((cursor.attributes & RecordBatch.SEQUENCED_FLAG_MASK) != 0) {
+            // a sequenced batch's sequences are in its records: read this one whole
+            ByteBuffer bytes = ByteBuffer.allocate(cursor.sizeInBytes);
+            Segment.readFully(segments[i].channel, bytes, cursor.position);
+            tracker.rememberSequenced(RecordBatch.wrap(bytes.flip()), nowMs);
+          } else {
+            tracker.remember(cursor.producerId, cursor.producerEpoch, false, cursor.baseSequence,
+                cursor.baseSequence + cursor.lastOffsetDelta, cursor.baseOffset, cursor.lastOffset(), nowMs);
           }
         }
       } catch (IOException e) {

@@ -19,10 +19,11 @@ import java.util.List;
 
 /**
  * Opens a task's store (an empty RocksDB on the {@code sluice-streams} pool) and fills it from its changelog before
- * the task processes: this task's records (by their task header) from where the task's changelog began to the
- * position of its checkpoint. Records past that position belong to inputs after the checkpoint, which the task
- * replays, so the restored store is exactly the state at the checkpoint's input offset. Progress goes to the task's
- * status ({@code restore}) as it goes.
+ * the task processes: from where the task's changelog records began to the changelog's end, this task's records (by
+ * their task header) of the inputs before the checkpoint's offset (by their sequence, {@code input offset << 16 |
+ * index}). Records of later inputs were written before a crash and are made again by the replay (the output leader
+ * drops them as already written), so the restored store is exactly the state at the checkpoint's input offset.
+ * Progress goes to the task's status ({@code restore}) as it goes.
  */
 final class StoreRestorer {
   private static final int FETCH_MAX_BYTES = 1 << 20;
@@ -42,11 +43,19 @@ final class StoreRestorer {
   /** Opens and restores the store of {@code agg} whose changelog partition is {@code changelog}. */
   Future<TaskStores> restore(Step.Aggregate agg, TopicPartition changelog, Path dir) {
     long from = state.storesFrom.get(changelog);
-    long to = state.positions.get(changelog);
-    state.restore = new JsonObject().put("state", "RESTORING").put("records", 0L).put("from", from).put("to", to)
-        .put("position", from);
+    long before = state.offset;
+    return deps.cluster().offsets(deps.caller(), changelog).compose(r -> {
+      long to = r.endOffset();
+      state.restore = new JsonObject().put("state", "RESTORING").put("records", 0L).put("from", from).put("to", to)
+          .put("position", from);
+      return restore(agg, changelog, dir, from, to, before);
+    });
+  }
+
+  private Future<TaskStores> restore(Step.Aggregate agg, TopicPartition changelog, Path dir, long from, long to,
+      long before) {
     return deps.blocking(() -> new StoreState(agg.store(), RocksKv.openEmpty(dir)))
-        .compose(st -> fetch(st, changelog, from, to)
+        .compose(st -> fetch(st, changelog, from, to, before)
             .compose(v -> deps.blocking(() -> {
               Aggregates.rebuild(agg, st);
               return st;
@@ -63,7 +72,7 @@ final class StoreRestorer {
             })));
   }
 
-  private Future<Void> fetch(StoreState st, TopicPartition tp, long from, long to) {
+  private Future<Void> fetch(StoreState st, TopicPartition tp, long from, long to, long before) {
     if (from >= to) {
       return Future.succeededFuture();
     }
@@ -78,7 +87,7 @@ final class StoreRestorer {
                 continue;
               }
               next = rec.offset() + 1;
-              if (own(rec)) {
+              if (own(rec, before)) {
                 changes.add(new Kv.Change(rec.key(), rec.value()));
               }
             }
@@ -95,20 +104,25 @@ final class StoreRestorer {
           }
           state.restore.put("position", next);
           progress.run();
-          return fetch(st, tp, next, to);
+          return fetch(st, tp, next, to, before);
         });
   }
 
   /**
-   * Whether a changelog record is this task's. Only one task writes a changelog partition (several inputs always go
-   * through the repartition topic), so a record without the task header is this task's too.
+   * Whether a changelog record is this task's, of an input before {@code before}. Only one task writes a changelog
+   * partition (several inputs always go through the repartition topic); its records carry the task and sequence
+   * headers the writer adds.
    */
-  private boolean own(Record rec) {
+  private boolean own(Record rec, long before) {
+    boolean mine = false;
+    long seq = -1;
     for (Header h : rec.headers()) {
-      if (h.key().equals(StreamTask.TASK_HEADER)) {
-        return Arrays.equals(h.value(), taskId);
+      if (h.key().equals(TaskWriter.TASK_HEADER)) {
+        mine = Arrays.equals(h.value(), taskId);
+      } else if (h.key().equals(RecordBatch.SEQUENCE_HEADER)) {
+        seq = Long.parseLong(new String(h.value(), java.nio.charset.StandardCharsets.UTF_8));
       }
     }
-    return true;
+    return mine && seq >= 0 && seq >>> 16 < before;
   }
 }

@@ -31,13 +31,17 @@ final class StreamStore {
   static final String OWNERS = "/streams/owners";
 
   private final CuratorFramework zk;
+  private volatile Runnable afterCount = () -> { };
 
   StreamStore(CuratorFramework zk) {
     this.zk = zk;
   }
 
-  /** A stored definition with its ZooKeeper version (for conditional writes). */
-  record Stored(String name, JsonObject record, int zkVersion) {
+  /**
+   * A stored definition with its ZooKeeper version (for conditional writes) and its incarnation (the znode's creation
+   * transaction id: the same across versions, new when a stream of the same name is made again).
+   */
+  record Stored(String name, JsonObject record, int zkVersion, long incarnation) {
     JsonObject definition() {
       return record.getJsonObject("definition");
     }
@@ -69,7 +73,8 @@ final class StreamStore {
     Stat stat = new Stat();
     try {
       byte[] data = zk.getData().storingStatIn(stat).forPath(DEFINITIONS + "/" + name);
-      return new Stored(name, new JsonObject(new String(data, StandardCharsets.UTF_8)), stat.getVersion());
+      return new Stored(name, new JsonObject(new String(data, StandardCharsets.UTF_8)), stat.getVersion(),
+          stat.getCzxid());
     } catch (KeeperException.NoNodeException e) {
       throw new SluiceException(ErrorCode.STREAM_NOT_FOUND, "No stream named '" + name + "'");
     }
@@ -88,18 +93,49 @@ final class StreamStore {
     return out;
   }
 
+  /**
+   * Stores a new definition unless the cluster has {@code maxDefinitions} already. The count and the write are one
+   * atomic step: the create also bumps the version of {@code /streams/definitions} conditionally on the version it
+   * counted under (one ZooKeeper multi), so of two creates that counted the same children only one is written and
+   * the other counts again.
+   */
   void create(String name, JsonObject definition, int maxDefinitions) throws Exception {
-    if (names().size() >= maxDefinitions) {
-      throw new SluiceException(ErrorCode.STREAM_LIMIT_EXCEEDED, "The cluster has " + maxDefinitions
-          + " streams, the most allowed (streams.max.definitions)");
-    }
     JsonObject record = new JsonObject().put("definition", definition).put("version", 1).put("paused", false)
         .put("restarts", 0);
-    try {
-      zk.create().creatingParentsIfNeeded().forPath(DEFINITIONS + "/" + name, bytes(record));
-    } catch (KeeperException.NodeExistsException e) {
-      throw new SluiceException(ErrorCode.STREAM_ALREADY_EXISTS, "A stream named '" + name + "' already exists");
+    while (true) {
+      Stat parent = new Stat();
+      List<String> names = definitionsCounted(parent);
+      if (names.size() >= maxDefinitions) {
+        throw new SluiceException(ErrorCode.STREAM_LIMIT_EXCEEDED, "The cluster has " + maxDefinitions
+            + " streams, the most allowed (streams.max.definitions)");
+      }
+      afterCount.run();
+      try {
+        zk.transaction().forOperations(
+            zk.transactionOp().setData().withVersion(parent.getVersion()).forPath(DEFINITIONS, new byte[0]),
+            zk.transactionOp().create().forPath(DEFINITIONS + "/" + name, bytes(record)));
+        return;
+      } catch (KeeperException.NodeExistsException e) {
+        throw new SluiceException(ErrorCode.STREAM_ALREADY_EXISTS, "A stream named '" + name + "' already exists");
+      } catch (KeeperException.BadVersionException e) {
+        // another create counted the same definitions and won: count again
+      }
     }
+  }
+
+  /** The definitions' names, with the parent's stat (made if missing) in {@code parent}. */
+  private List<String> definitionsCounted(Stat parent) throws Exception {
+    try {
+      zk.create().creatingParentsIfNeeded().forPath(DEFINITIONS);
+    } catch (KeeperException.NodeExistsException e) {
+      // the usual case
+    }
+    return zk.getChildren().storingStatIn(parent).forPath(DEFINITIONS);
+  }
+
+  /** Runs between the count and the write of {@link #create}; tests put a racing create there. */
+  void afterCountForTests(Runnable hook) {
+    afterCount = hook;
   }
 
   /** Rewrites a definition's record if nobody changed it since {@code stored} was read; false otherwise. */

@@ -1,67 +1,69 @@
 package io.sluice.streams;
 
-import io.sluice.api.Acks;
 import io.sluice.api.FetchRequest;
 import io.sluice.api.FetchResult;
 import io.sluice.api.TopicMetadata;
 import io.sluice.api.TopicPartition;
-import io.sluice.record.CompressionType;
 import io.sluice.record.Header;
 import io.sluice.record.Record;
 import io.sluice.record.RecordBatch;
-import io.sluice.record.RecordBatchBuilder;
 import io.sluice.record.RecordBatches;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import io.sluice.streams.TaskWriter.Out;
 
 /**
  * One stream task: one input partition of one stream, run on the broker that leads that partition (its fetches are
  * local reads). A loop of fetch, process (CEL on the {@code sluice-streams} pool), write every output partition's
- * records with {@code acks=all}, and every {@code streams.commit.interval.ms} a checkpoint ({@link TaskState}).
+ * records through the task's {@link TaskWriter} ({@code acks=all}), and every {@code streams.commit.interval.ms} a
+ * checkpoint ({@link TaskState}).
  *
- * <p><b>Exactly once without transactions.</b> Every output record carries the headers {@code sluice.streams.task}
- * ({@code <stream>/<topic>/<partition>}) and {@code sluice.streams.seq} ({@code offset << 16 | index}: the input
- * offset and the output's index among that input's outputs), so the sequence grows along the input. A task writes
- * each output partition's records in order, one request at a time, and acts only on acknowledgements. After a crash
- * its successor starts from the checkpoint and first reads each output partition from its checkpointed position to
- * the end, taking the highest sequence of this task there; replayed outputs at or below it are already written and
- * are skipped. Processing is deterministic (record time, never the wall clock; a null key's partition is the input's
- * partition number), so a replayed input makes the same outputs with the same sequences. Any write failure ends the
- * task, and a restart rebuilds this state from the logs. {@code at_least_once} skips the scan.
+ * <p><b>Exactly once without transactions</b> is the writer's: the output partitions' leaders write only records
+ * above the task's last sequence there, so replaying the inputs after the checkpoint (after a crash or a move) writes
+ * nothing twice. Processing is deterministic (record time, never the wall clock; a null key's partition is the
+ * input's partition number; the output topics' partition counts are those of the checkpoint), so a replayed input
+ * makes the same outputs with the same sequences. Any write failure ends the task, and a restart replays from the
+ * checkpoint.
  *
- * <p>Threads: the loop runs on one Vert.x context; decoding and evaluation run on the pool.
+ * <p><b>New output partitions.</b> At each checkpoint the task looks at its output topics' partition counts again;
+ * grown counts are saved with that checkpoint and used for the inputs after it, so an input is routed with the same
+ * counts however often it is replayed.
+ *
+ * <p><b>State.</b> A task that aggregates restores its store from the changelog before it processes
+ * ({@link StoreRestorer}: this task's changelog records of the inputs before the checkpoint's offset), and its
+ * store's changes go out as changelog records through the same writer as its outputs, so the store after a replay is
+ * the store of a run without the crash.
+ *
+ * <p>Threads: the loop runs on one Vert.x context; decoding, evaluation and the store run on the pool.
  */
 final class StreamTask {
   private static final System.Logger LOG = System.getLogger(StreamTask.class.getName());
-  static final String TASK_HEADER = "sluice.streams.task";
-  static final String SEQ_HEADER = "sluice.streams.seq";
   private static final int FETCH_MAX_BYTES = 1 << 20;
-  private static final int BATCH_MAX_BYTES = 256 * 1024;
 
   private final TaskDeps deps;
   private final String stream;
   private final StreamDefinition definition;
   private final TopicPartition input;
   private final String taskId;
-  private final byte[] taskIdBytes;
   private final Processor processor;
   private final Map<String, Integer> partitionCounts = new HashMap<>();
-  private final Map<TopicPartition, Long> writtenSeq = new HashMap<>();
+  private TaskWriter writer;
+  /** The checkpoint being written, if any (context thread only). */
+  private Future<Void> committing = Future.succeededFuture();
   private final Promise<Void> done = Promise.promise();
   private volatile TaskState state;
   private volatile boolean stopping;
-  private volatile TaskStores stores;
   private long lastCommitMs;
   private long inAtCommit;
   private long outAtCommit;
+  private volatile TaskStores stores;
 
   StreamTask(TaskDeps deps, String stream, long version, StreamDefinition definition, TopicPartition input) {
     this.deps = deps;
@@ -69,7 +71,6 @@ final class StreamTask {
     this.definition = definition;
     this.input = input;
     this.taskId = stream + "/" + input.topic() + "/" + input.partition();
-    this.taskIdBytes = taskId.getBytes(StandardCharsets.UTF_8);
     this.processor = new Processor(definition, deps.maxOutputsPerRecord());
     this.state = new TaskState();
     this.state.version = version;
@@ -105,22 +106,21 @@ final class StreamTask {
 
   private Future<Void> init(long restarts) {
     long version = state.version;
-    return deps.blocking(() -> TaskState.from(deps.store().task(stream, id(input)))).compose(loaded -> {
-      state = loaded;
+    return deps.blocking(() -> {
+      long incarnation = deps.store().get(stream).incarnation();
+      return new Object[] {TaskState.from(deps.store().task(stream, id(input))), incarnation};
+    }).compose(loaded -> {
+      state = (TaskState) loaded[0];
       state.version = version;
       state.state = "RUNNING";
       state.broker = deps.brokerId();
-      state.lastError = restarts > 0 ? loaded.lastError : null;
+      state.lastError = restarts > 0 ? state.lastError : null;
       state.restarts = restarts;
-      return outputs();
-    }).compose(v -> {
-      TopicPartition changelog = changelogPartition();
-      if (changelog != null) {
-        state.storesFrom.putIfAbsent(changelog, state.positions.get(changelog));
-      }
-      return startOffset();
-    }).compose(v -> commit()).compose(v -> definition.exactlyOnce() ? scan()
-        : Future.succeededFuture()).compose(v -> openStores());
+      long producerId = definition.exactlyOnce() ? TaskWriter.producerId((Long) loaded[1], taskId) : -1;
+      writer = new TaskWriter(deps.cluster(), deps.caller(), taskId, producerId);
+      partitionCounts.putAll(state.partitionCounts);
+      return outputs(false);
+    }).compose(v -> storesFrom()).compose(v -> startOffset()).compose(v -> commit()).compose(v -> openStores());
   }
 
   /** The partition of the changelog this task writes, or null if it keeps no state. */
@@ -131,10 +131,10 @@ final class StreamTask {
     return new TopicPartition(definition.changelogTopic(), input.partition());
   }
 
-  /** Restores the task's store from its changelog before it processes (status: RESTORING, with progress). */
-  private Future<Void> openStores() {
+  /** At a task's first start: where its changelog records begin (the changelog's end then). */
+  private Future<Void> storesFrom() {
     TopicPartition changelog = changelogPartition();
-    if (changelog == null) {
+    if (changelog == null || state.storesFrom.containsKey(changelog)) {
       return Future.succeededFuture();
     }
     if (partitionCounts.getOrDefault(changelog.topic(), 0) <= changelog.partition()) {
@@ -142,38 +142,51 @@ final class StreamTask {
           + partitionCounts.get(changelog.topic()) + " partitions; this task's input partition " + input.partition()
           + " needs one of the same number (recreate the stream, or add partitions to the changelog)"));
     }
+    return deps.cluster().offsets(deps.caller(), changelog).map(r -> {
+      state.storesFrom.put(changelog, r.endOffset());
+      return null;
+    });
+  }
+
+  /** Restores the task's store from its changelog before it processes (status: RESTORING, with progress). */
+  private Future<Void> openStores() {
+    TopicPartition changelog = changelogPartition();
+    if (changelog == null) {
+      return Future.succeededFuture();
+    }
     state.state = "RESTORING";
     java.nio.file.Path dir = deps.stateDir().resolve(stream).resolve(id(input)).resolve(definition.aggregate()
         .store());
-    return new StoreRestorer(deps, state, taskIdBytes, () -> maybeCommit())
+    return new StoreRestorer(deps, state, taskId.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+        () -> maybeCommit())
         .restore(definition.aggregate(), changelog, dir)
         .compose(s -> {
           stores = s;
           state.state = "RUNNING";
-          return commit();
+          committing = committing.transform(ar -> commit());
+          return committing;
         });
   }
 
-  /** The output topics' partition counts; every output partition gets a scan position before the first write. */
-  private Future<Void> outputs() {
+  /**
+   * Reads the output topics' partition counts. At the start ({@code grow} false) a count from the checkpoint stays:
+   * the inputs after it were routed with it, and are replayed now. At a checkpoint ({@code grow}) grown counts
+   * are taken, for the inputs after it.
+   */
+  private Future<Void> outputs(boolean grow) {
     List<Future<TopicMetadata>> all = new ArrayList<>();
     for (String topic : definition.outputTopics()) {
       all.add(deps.cluster().metadataForProduce(deps.caller(), topic));
     }
-    return Future.all(all).compose(f -> {
-      List<Future<?>> ends = new ArrayList<>();
-      for (int i = 0; i < all.size(); i++) {
-        TopicMetadata md = all.get(i).result();
-        partitionCounts.put(md.name(), md.partitionCount());
-        for (int p = 0; p < md.partitionCount(); p++) {
-          TopicPartition tp = new TopicPartition(md.name(), p);
-          if (!state.positions.containsKey(tp)) {
-            ends.add(deps.cluster().offsets(deps.caller(), tp).onSuccess(r -> state.positions.put(tp,
-                r.endOffset())));
-          }
-        }
+    return Future.all(all).map(f -> {
+      for (Future<TopicMetadata> md : all) {
+        // a topic made again with fewer partitions cannot keep the old routing: it takes the new count at once
+        partitionCounts.merge(md.result().name(), md.result().partitionCount(), (was, n) -> grow || n < was ? n
+            : was);
       }
-      return Future.all(ends).mapEmpty();
+      state.partitionCounts.clear();
+      state.partitionCounts.putAll(partitionCounts);
+      return null;
     });
   }
 
@@ -189,54 +202,6 @@ final class StreamTask {
       state.highWatermark = r.endOffset();
       return null;
     });
-  }
-
-  /** Reads every output partition from its checkpointed position: the sequences this task already wrote. */
-  private Future<Void> scan() {
-    List<Future<?>> scans = new ArrayList<>();
-    state.positions.forEach((tp, from) -> scans.add(deps.cluster().offsets(deps.caller(), tp)
-        .compose(r -> scanPartition(tp, Math.max(from, r.beginningOffset()), r.endOffset()))));
-    return Future.all(scans).mapEmpty();
-  }
-
-  private Future<Void> scanPartition(TopicPartition tp, long from, long end) {
-    if (from >= end) {
-      return Future.succeededFuture();
-    }
-    return deps.cluster().fetch(deps.caller(), new FetchRequest(tp, from, FETCH_MAX_BYTES, 1, 500))
-        .compose(r -> deps.blocking(() -> {
-          long next = from;
-          for (Record rec : records(r, from)) {
-            next = rec.offset() + 1;
-            long seq = ownSeq(rec);
-            if (seq >= 0) {
-              writtenSeq.merge(tp, seq, Math::max);
-            }
-          }
-          return Math.max(next, r.nextOffset());
-        }))
-        .compose(next -> {
-          if (next <= from) {
-            // A scan that stops short could miss this task's records and write them twice: fail and retry instead.
-            return Future.failedFuture(new IllegalStateException("The scan of " + tp + " for this task's records"
-                + " found nothing at " + from + " below " + end + "; retrying"));
-          }
-          return scanPartition(tp, next, end);
-        });
-  }
-
-  private long ownSeq(Record rec) {
-    byte[] task = null;
-    byte[] seq = null;
-    for (Header h : rec.headers()) {
-      if (h.key().equals(TASK_HEADER)) {
-        task = h.value();
-      } else if (h.key().equals(SEQ_HEADER)) {
-        seq = h.value();
-      }
-    }
-    return task != null && seq != null && java.util.Arrays.equals(task, taskIdBytes)
-        ? Long.parseLong(new String(seq, StandardCharsets.UTF_8)) : -1;
   }
 
   private static List<Record> records(FetchResult r, long from) {
@@ -256,6 +221,10 @@ final class StreamTask {
   }
 
   private void loop() {
+    if (committing.failed()) {
+      fail(committing.cause());
+      return;
+    }
     if (stopping) {
       finish();
       return;
@@ -272,9 +241,6 @@ final class StreamTask {
   /** What one fetch made: outputs per partition in order, and where the input continues. */
   private record Work(Map<TopicPartition, List<Out>> outputs, long nextOffset, long highWatermark, int in,
       long errors, String lastError, long late) {
-  }
-
-  private record Out(long seq, Processor.Output output) {
   }
 
   private Work process(FetchResult r, long from) throws Exception {
@@ -302,10 +268,8 @@ final class StreamTask {
       for (int i = 0; i < outs.size(); i++) {
         Processor.Output o = outs.get(i);
         long seq = rec.offset() << 16 | i;
-        TopicPartition tp = new TopicPartition(o.topic(), o.partition());
-        if (seq > writtenSeq.getOrDefault(tp, -1L)) {
-          outputs.computeIfAbsent(tp, k -> new ArrayList<>()).add(new Out(seq, o));
-        }
+        outputs.computeIfAbsent(new TopicPartition(o.topic(), o.partition()), k -> new ArrayList<>())
+            .add(new Out(seq, o));
       }
     }
     return new Work(outputs, next, r.highWatermark(), in, errors, lastError,
@@ -328,12 +292,9 @@ final class StreamTask {
 
   private Future<Void> write(Work work) {
     List<Future<?>> writes = new ArrayList<>();
-    // Positions move only once every output of the fetch is acknowledged: a checkpoint never names a position past
-    // records of inputs at or after its offset, which a successor must see in its scan.
-    Map<TopicPartition, Long> positions = new HashMap<>();
-    work.outputs().forEach((tp, outs) -> writes.add(writePartition(tp, outs, positions)));
+    work.outputs().forEach((tp, outs) -> writes.add(writer.write(tp, outs)));
     return Future.all(writes).map(v -> {
-      positions.forEach((tp, p) -> state.positions.merge(tp, p, Math::max));
+      // the checkpoint moves only once every output of the fetch is acknowledged
       state.offset = work.nextOffset();
       state.highWatermark = work.highWatermark();
       state.recordsIn += work.in();
@@ -347,38 +308,23 @@ final class StreamTask {
     });
   }
 
-  /** Writes one partition's outputs in order, one request at a time (batches of at most 256 KiB). */
-  private Future<Void> writePartition(TopicPartition tp, List<Out> outs, Map<TopicPartition, Long> positions) {
-    RecordBatchBuilder b = new RecordBatchBuilder(CompressionType.NONE);
-    int i = 0;
-    for (; i < outs.size(); i++) {
-      if (b.recordCount() > 0 && b.estimatedSizeInBytes() > BATCH_MAX_BYTES) {
-        break;
-      }
-      Out o = outs.get(i);
-      List<Header> headers = new ArrayList<>(o.output().headers().size() + 2);
-      for (Header h : o.output().headers()) {
-        if (!h.key().equals(TASK_HEADER) && !h.key().equals(SEQ_HEADER)) {
-          headers.add(h);
-        }
-      }
-      headers.add(new Header(TASK_HEADER, taskIdBytes));
-      headers.add(Header.of(SEQ_HEADER, Long.toString(o.seq())));
-      b.append(Math.max(0, o.output().timestamp()), o.output().key(), o.output().value(), headers);
-    }
-    int count = b.recordCount();
-    List<Out> rest = outs.subList(i, outs.size());
-    return deps.cluster().produce(deps.caller(), tp, b.build(), Acks.ALL).compose(r -> {
-      long last = r.batchBaseOffsets().get(0) + count - 1;
-      positions.merge(tp, last + 1, Math::max);
-      writtenSeq.merge(tp, outs.get(count - 1).seq(), Math::max);
-      return rest.isEmpty() ? Future.succeededFuture() : writePartition(tp, rest, positions);
-    });
-  }
-
+  /**
+   * A checkpoint every commit interval, written in the background: the loop goes on fetching while ZooKeeper
+   * answers (a write there took tens of milliseconds under load, and every input arriving meanwhile waited for it).
+   * One write at a time, so checkpoints land in order; a failed one ends the task at the next turn of the loop.
+   * Grown partition counts are the exception: the task waits for the checkpoint that saves them before routing an
+   * input with them, or a successor replaying from the checkpoint before would route the same inputs differently.
+   */
   private Future<Void> maybeCommit() {
     long now = System.currentTimeMillis(); // status rates and commit pacing only, never processing
-    return now - lastCommitMs >= deps.commitIntervalMs() ? commit() : Future.succeededFuture();
+    if (now - lastCommitMs < deps.commitIntervalMs() || !committing.isComplete()) {
+      return Future.succeededFuture();
+    }
+    Map<String, Integer> before = new HashMap<>(partitionCounts);
+    return outputs(true).compose(v -> {
+      committing = commit();
+      return partitionCounts.equals(before) ? Future.succeededFuture() : committing;
+    });
   }
 
   private Future<Void> commit() {
@@ -402,7 +348,7 @@ final class StreamTask {
     state.state = "STOPPED";
     state.inPerSec = 0;
     state.outPerSec = 0;
-    commit().onComplete(ar -> closeStores().onComplete(x -> done.tryComplete()));
+    committing.transform(ar -> commit()).onComplete(ar -> closeStores().onComplete(x -> done.tryComplete()));
   }
 
   /** Closes (and deletes) the local stores: the changelog is their durable copy. */
@@ -422,8 +368,8 @@ final class StreamTask {
     state.lastError = message;
     state.inPerSec = 0;
     state.outPerSec = 0;
-    // The checkpoint's positions are still those of acknowledged writes: only the status changes.
-    commit().onComplete(ar -> closeStores().onComplete(x -> done.tryFail(t)));
+    // The checkpoint's offset is still that of acknowledged writes: only the status changes.
+    committing.transform(ar -> commit()).onComplete(ar -> closeStores().onComplete(x -> done.tryFail(t)));
   }
 
   String taskId() {

@@ -9,20 +9,20 @@ import java.util.Map;
  * A task's checkpoint and status, stored at {@code /streams/tasks/<stream>/<topic>-<partition>}:
  *
  * <pre>
- * {"offset": next input offset, "positions": {"out": {"0": scan-from offset, ...}, ...}, "version": n,
+ * {"offset": next input offset, "partitions": {"out": partition count, ...}, "version": n,
  *  "state": "RUNNING" | "FAILED" | "PAUSED" | "STOPPED", "broker": id, "high_watermark": n, "lag": n,
  *  "records_in": n, "records_out": n, "records_in_per_sec": x, "records_out_per_sec": x, "errors": n,
  *  "last_error": "...", "restarts": n,
  *  "stores_from": {"changelog": {"0": offset}}, "late_records": n, "restore": {...}}   (stateful tasks)
  * </pre>
  *
- * {@code offset} and {@code positions} are written together and only after every output of the inputs before
- * {@code offset} was acknowledged by all in-sync replicas; {@code positions} (an output partition's log end after
- * the task's last acknowledged record there) bound the scan for the task's own records after a crash.
+ * {@code offset} is written only after every output of the inputs before it was acknowledged by all in-sync
+ * replicas; {@code partitions} are the output topics' partition counts the inputs from {@code offset} on are routed
+ * with, so a replay routes them as the first time.
  */
 final class TaskState {
   long offset = -1;
-  final Map<TopicPartition, Long> positions = new HashMap<>();
+  final Map<String, Integer> partitionCounts = new HashMap<>();
   long version;
   String state = "RUNNING";
   int broker;
@@ -46,7 +46,8 @@ final class TaskState {
       return s;
     }
     s.offset = json.getLong("offset", -1L);
-    readPositions(json.getJsonObject("positions", new JsonObject()), s.positions);
+    json.getJsonObject("partitions", new JsonObject())
+        .forEach(e -> s.partitionCounts.put(e.getKey(), ((Number) e.getValue()).intValue()));
     s.version = json.getLong("version", 0L);
     s.state = json.getString("state", "RUNNING");
     s.recordsIn = json.getLong("records_in", 0L);
@@ -80,8 +81,10 @@ final class TaskState {
   }
 
   JsonObject toJson() {
-    JsonObject out = new JsonObject().put("offset", offset).put("positions", positionsJson(positions))
-        .put("version", version).put("state", state)
+    JsonObject counts = new JsonObject();
+    partitionCounts.forEach(counts::put);
+    JsonObject out = new JsonObject().put("offset", offset).put("partitions", counts).put("version", version)
+        .put("state", state)
         .put("broker", broker).put("high_watermark", highWatermark).put("lag", Math.max(0, highWatermark - offset))
         .put("records_in", recordsIn).put("records_out", recordsOut)
         .put("records_in_per_sec", Math.round(inPerSec * 10) / 10.0)

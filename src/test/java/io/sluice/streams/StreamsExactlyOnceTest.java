@@ -1,0 +1,230 @@
+package io.sluice.streams;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.sluice.api.RequestContext;
+import io.sluice.api.TopicPartition;
+import io.sluice.broker.Broker;
+import io.sluice.broker.testing.BlockedThreadGuard;
+import io.sluice.broker.testing.TestBrokers;
+import io.sluice.config.BrokerConfig;
+import io.sluice.errors.ErrorCode;
+import io.sluice.errors.SluiceException;
+import io.sluice.http.HttpListener;
+import io.vertx.core.internal.VertxInternal;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.spi.cluster.zookeeper.ZookeeperClusterManager;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * What a running stream task's delivery promises on a real broker: a dead owner's write that lands late is not
+ * written twice (the exactly-once window), the definitions limit holds when creates race, and a running task routes
+ * to output partitions added while it runs.
+ */
+class StreamsExactlyOnceTest {
+  @RegisterExtension
+  static final BlockedThreadGuard GUARD = new BlockedThreadGuard();
+  private static final String JSON_V2 = "application/vnd.kafka.json.v2+json";
+  private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+  @TempDir
+  static Path dir;
+  private static Broker broker;
+  private static StreamStore store;
+
+  @BeforeAll
+  static void start() throws Exception {
+    BrokerConfig config = TestBrokers.config(dir.resolve("data"), Map.of(BrokerConfig.HTTP_INSTANCES, 1,
+        BrokerConfig.STREAMS_COMMIT_INTERVAL_MS, 100));
+    broker = Broker.builder(config).listener(HttpListener::new).vertxOptions(BlockedThreadGuard::testOptions)
+        .start().await(TestBrokers.START_TIMEOUT_S, TimeUnit.SECONDS);
+    GUARD.watch(broker.vertx());
+    ZookeeperClusterManager cm = (ZookeeperClusterManager) ((VertxInternal) broker.vertx()).clusterManager();
+    store = new StreamStore(cm.getCuratorFramework().usingNamespace("sluice"));
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    TestBrokers.close(broker);
+  }
+
+  private static HttpResponse<String> send(String method, String path, Object body, String type) throws Exception {
+    HttpRequest.BodyPublisher publisher = body == null ? HttpRequest.BodyPublishers.noBody()
+        : HttpRequest.BodyPublishers.ofString(body.toString());
+    return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + broker.httpPort() + path))
+        .timeout(Duration.ofSeconds(60)).header("Content-Type", type).header("Accept", JSON_V2)
+        .method(method, publisher).build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  private static void ok(HttpResponse<String> r, int status) {
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(status);
+  }
+
+  private static void createTopic(String name, int partitions) throws Exception {
+    ok(send("POST", "/topics", new JsonObject().put("name", name).put("partitions", partitions)
+        .put("replication_factor", 1), "application/json"), 201);
+  }
+
+  private static void produce(String topic, int partition, JsonArray records) throws Exception {
+    ok(send("POST", "/topics/" + topic + "/partitions/" + partition, new JsonObject().put("records", records),
+        JSON_V2), 200);
+  }
+
+  private static List<JsonObject> read(String topic, int partition) throws Exception {
+    List<JsonObject> out = new ArrayList<>();
+    while (true) {
+      HttpResponse<String> r = send("GET", "/topics/" + topic + "/partitions/" + partition + "/records?offset="
+          + out.size(), null, "application/json");
+      ok(r, 200);
+      JsonArray a = new JsonArray(r.body());
+      if (a.isEmpty()) {
+        return out;
+      }
+      a.forEach(o -> out.add((JsonObject) o));
+    }
+  }
+
+  private static void await(String what, BooleanSupplier condition) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("Timed out waiting for " + what);
+      }
+      try {
+        Thread.sleep(50); // polling interval of a condition with a deadline, not a synchronisation sleep
+      } catch (InterruptedException e) {
+        throw new AssertionError(e);
+      }
+    }
+  }
+
+  private static int count(String topic, int partition) {
+    try {
+      return read(topic, partition).size();
+    } catch (Exception e) {
+      return -1;
+    }
+  }
+
+  private static JsonArray values(int from, int to) {
+    JsonArray records = new JsonArray();
+    for (int i = from; i < to; i++) {
+      records.add(new JsonObject().put("value", new JsonObject().put("i", i)));
+    }
+    return records;
+  }
+
+  /** The output the stream below makes of input offset {@code o}, as its task's writer hands it over. */
+  private static TaskWriter.Out output(long o) {
+    return new TaskWriter.Out(o << 16, new Processor.Output("eo-out", 0, null,
+        new JsonObject().put("o", o).encode().getBytes(), List.of(), 0));
+  }
+
+  @Test
+  void aDeadOwnersWriteLandingAfterItsSuccessorsWritesIsNotWrittenAgain() throws Exception {
+    createTopic("eo-in", 1);
+    createTopic("eo-out", 1);
+    ok(send("POST", "/streams", new JsonObject("""
+        {"name": "eo", "inputs": ["eo-in"], "value_format": "json", "guarantee": "exactly_once",
+         "steps": [{"map": {"value": "{'o': offset}"}}, {"to": "eo-out"}]}"""), "application/json"), 201);
+    produce("eo-in", 0, values(0, 5));
+    await("five outputs", () -> count("eo-out", 0) == 5);
+    // The task's earlier owner, dead now, had the outputs of inputs 3 and 4 in flight to the output's leader; they
+    // arrive only now, after its successor (the running task) wrote them: the leader must not write them again.
+    String taskId = "eo/eo-in/0";
+    long producerId = TaskWriter.producerId(store.get("eo").incarnation(), taskId);
+    TaskWriter deadOwner = new TaskWriter(broker.service(), RequestContext.internal(broker.brokerId()), taskId,
+        producerId);
+    TopicPartition out = new TopicPartition("eo-out", 0);
+    deadOwner.write(out, List.of(output(3), output(4))).toCompletionStage().toCompletableFuture()
+        .get(30, TimeUnit.SECONDS);
+    assertThat(count("eo-out", 0)).isEqualTo(5);
+    // The other order: the dead owner's write of input 5 lands before the running task processes input 5.
+    deadOwner.write(out, List.of(output(5))).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    produce("eo-in", 0, values(5, 8));
+    await("eight outputs", () -> count("eo-out", 0) >= 8 && status("eo").getLong("records_in") == 8);
+    List<Long> offsets = read("eo-out", 0).stream().map(r -> r.getJsonObject("value").getLong("o")).toList();
+    assertThat(offsets).containsExactly(0L, 1L, 2L, 3L, 4L, 5L, 6L, 7L);
+  }
+
+  private static JsonObject status(String stream) {
+    try {
+      return new JsonObject(send("GET", "/streams/" + stream, null, "application/json").body())
+          .getJsonArray("tasks").getJsonObject(0);
+    } catch (Exception e) {
+      return new JsonObject().put("records_in", -1L);
+    }
+  }
+
+  @Test
+  void racingCreatesNeverExceedTheDefinitionsLimit() throws Exception {
+    JsonObject def = new JsonObject().put("inputs", new JsonArray().add("x")).put("steps", new JsonArray());
+    int limit = store.names().size() + 1;
+    StreamStore racer = new StreamStore(((ZookeeperClusterManager) ((VertxInternal) broker.vertx())
+        .clusterManager()).getCuratorFramework().usingNamespace("sluice"));
+    boolean[] raced = {false};
+    store.afterCountForTests(() -> {
+      if (!raced[0]) {
+        raced[0] = true; // once: the other create wins between this one's count and its write
+        try {
+          racer.create("race-b", def, limit);
+        } catch (Exception e) {
+          throw new AssertionError(e);
+        }
+      }
+    });
+    try {
+      assertThatThrownBy(() -> store.create("race-a", def, limit)).isInstanceOf(SluiceException.class)
+          .satisfies(e -> assertThat(((SluiceException) e).errorCode()).isEqualTo(ErrorCode.STREAM_LIMIT_EXCEEDED));
+    } finally {
+      store.afterCountForTests(() -> { });
+    }
+    assertThat(raced[0]).isTrue();
+    assertThat(store.names()).contains("race-b").doesNotContain("race-a").hasSize(limit);
+    store.delete("race-b");
+  }
+
+  @Test
+  void aRunningTaskRoutesToOutputPartitionsAddedWhileItRuns() throws Exception {
+    createTopic("grow-in", 1);
+    createTopic("grow-out", 1);
+    ok(send("POST", "/streams", new JsonObject("""
+        {"name": "grow", "inputs": ["grow-in"], "value_format": "json",
+         "steps": [{"map": {"key": "string(value.i)"}}, {"to": "grow-out"}]}"""), "application/json"), 201);
+    produce("grow-in", 0, values(0, 10));
+    await("ten outputs", () -> count("grow-out", 0) == 10);
+    ok(send("POST", "/topics/grow-out/partitions", new JsonObject().put("count", 3), "application/json"), 200);
+    // keys spread over the three partitions by the broker's partitioner once the task takes the new count (at its
+    // next checkpoint): inputs go on until the new partitions get outputs
+    int[] produced = {10};
+    await("the new partitions get outputs", () -> {
+      try {
+        produce("grow-in", 0, values(produced[0], produced[0] + 10));
+      } catch (Exception e) {
+        throw new AssertionError(e);
+      }
+      produced[0] += 10;
+      return count("grow-out", 1) > 0 && count("grow-out", 2) > 0;
+    });
+    await("every output", () -> count("grow-out", 0) + count("grow-out", 1) + count("grow-out", 2) == produced[0]);
+    JsonObject task = status("grow");
+    assertThat(task.getLong("restarts")).isZero();
+  }
+}
