@@ -120,7 +120,7 @@ public final class StreamsBench {
             synchronized (lock) {
               stats.record(micros);
             }
-          }));
+          }, t -> System.err.println("a latency reader failed, its samples are missing: " + t)));
     }
     Thread.sleep(1_000); // let the readers reach the end before the timed records are produced
     produce(producer, name + "-in", outputsBefore, count, rate);

@@ -71,9 +71,11 @@ import org.apache.curator.retry.ExponentialBackoffRetry;
  * is started or joined (unless {@code zookeeper.connect} names an ensemble); a clustered Vert.x on
  * {@code ZookeeperClusterManager}; the metadata cache; the cluster id is checked against the directory's; the broker
  * id is claimed by its registration in ZooKeeper (another live broker with this id stops the start here, before
- * anything was served); the directory's identity is written; the log store; the partitions this broker hosts
- * (leaders reopen their logs); the cluster endpoints; the HTTP front end (so {@code /ready} answers only now); the
- * controller candidacy. If a step fails, what was started is closed again and the start fails.
+ * anything was served); the directory's identity is written; the log store (opened in the background since the
+ * identity check, taken here); the partitions this broker hosts (leaders reopen their logs); the cluster endpoints;
+ * then, side by side, the controller candidacy and the HTTP front end (so {@code /ready} answers only now). The
+ * log line "started in" gives each step's time. If a step fails, what was started is closed again and the start
+ * fails.
  *
  * <p>{@link #close} takes it down in reverse: the HTTP front end first (requests in flight are answered), then the
  * partitions (parked fetches answered, queued appends finished, logs flushed and marked clean), the registration
@@ -109,6 +111,8 @@ public final class Broker {
   private WorkerExecutor storageExecutor;
   private WorkerExecutor zookeeperExecutor;
   private LogManager logStore;
+  /** The log store being opened in the background from the start (see {@link #startOpeningLogStore}). */
+  private volatile CompletableFuture<LogManager> logStoreOpening;
   private ZkMetadataStore metadata;
   private PartitionManager partitions;
   private LocalBrokerService localService;
@@ -193,23 +197,51 @@ public final class Broker {
    * listener is bound (so {@code /ready} cannot answer) and the controller candidacy.
    */
   private Future<Void> boot() {
-    return startZooKeeper()
-        .compose(connect -> startVertx())
-        .compose(v -> startMetadata())
-        .compose(v -> joinCluster())
-        .compose(v -> register())
-        .compose(v -> storageExecutor.executeBlocking(() -> {
+    StartSteps steps = new StartSteps();
+    return steps.time("zookeeper", startZooKeeper())
+        .compose(connect -> steps.time("vertx", startVertx()))
+        .compose(v -> steps.time("metadata", startMetadata()))
+        .compose(v -> steps.time("cluster id", joinCluster()))
+        .compose(v -> steps.time("registration", register()))
+        .compose(v -> steps.time("identity", storageExecutor.executeBlocking(() -> {
           identity.write(config.dataDir());
           return null;
-        }, false))
-        .compose(v -> openLogStore())
-        .compose(v -> hostPartitions())
-        .compose(v -> startClusterRole())
-        .compose(v -> startMetrics())
-        .compose(v -> startComponents())
-        .compose(v -> startListeners())
-        .compose(v -> advertiseListeners())
-        .compose(v -> controller.start());
+        }, false)))
+        .compose(v -> steps.time("log store", openLogStore()))
+        .compose(v -> steps.time("partitions", hostPartitions()))
+        .compose(v -> steps.time("cluster role", startClusterRole()))
+        // The candidacy is not held back behind the front ends: an election (and so readiness) takes a while.
+        .compose(v -> Future.all(steps.time("controller", controller.start()), frontEnds(steps)).<Void>mapEmpty())
+        .onSuccess(v -> LOG.log(Level.INFO, "Broker " + config.brokerId() + " started in " + steps));
+  }
+
+  /** Metrics, broker services and listeners, the listeners' endpoints advertised. */
+  private Future<Void> frontEnds(StartSteps steps) {
+    return steps.time("metrics", startMetrics())
+        .compose(v -> steps.time("services", startComponents()))
+        .compose(v -> steps.time("listeners", startListeners()))
+        .compose(v -> steps.time("advertise", advertiseListeners()));
+  }
+
+  /** How long each start step took, for the start's log line (where a slow start spent its time). */
+  private static final class StartSteps {
+    private final long begin = System.nanoTime();
+    private final StringBuilder steps = new StringBuilder();
+    private long last = begin;
+
+    <T> Future<T> time(String step, Future<T> f) {
+      return f.onSuccess(v -> {
+        long now = System.nanoTime();
+        steps.append(steps.length() == 0 ? "" : ", ").append(step).append(' ')
+            .append(TimeUnit.NANOSECONDS.toMillis(now - last));
+        last = now;
+      });
+    }
+
+    @Override
+    public String toString() {
+      return TimeUnit.NANOSECONDS.toMillis(last - begin) + " ms (" + steps + ")";
+    }
   }
 
   /** Checks that the data directory belongs to the cluster in ZooKeeper (or to none yet). */
@@ -347,6 +379,7 @@ public final class Broker {
         throw new UncheckedIOException("Cannot create data directory " + config.dataDir(), e);
       }
       identity = DataDirectoryIdentity.load(config.dataDir(), config.brokerId());
+      startOpeningLogStore();
       return null;
     }).compose(v -> config.zookeeperConnect().isPresent()
         ? Future.succeededFuture(zookeeperConnect = config.zookeeperConnect().get())
@@ -390,11 +423,29 @@ public final class Broker {
     }).onFailure(t -> curator.close());
   }
 
+  /**
+   * Opens the log store (RocksDB's native library and index: a large share of a start) on a thread of its own while
+   * ZooKeeper and Vert.x start; {@link #openLogStore} takes the result. Only once the directory is known to be this
+   * broker's: opening serves nothing, and the broker still hosts nothing before its registration.
+   */
+  private void startOpeningLogStore() {
+    logStoreOpening = new CompletableFuture<>();
+    Thread t = new Thread(() -> {
+      try {
+        logStoreOpening.complete(LogManager.open(config.dataDir(), config.getLong(BrokerConfig.LOG_INDEX_MEMORY_BYTES)));
+      } catch (RuntimeException | Error e) {
+        logStoreOpening.completeExceptionally(e);
+      }
+    }, "sluice-log-store-open-" + config.brokerId());
+    t.setDaemon(true);
+    t.start();
+  }
+
   private Future<Void> openLogStore() {
-    return storageExecutor.executeBlocking(() -> {
-      logStore = LogManager.open(config.dataDir());
+    return Future.fromCompletionStage(logStoreOpening).<Void>map(store -> {
+      logStore = store;
       return null;
-    }, false);
+    }).recover(t -> Future.failedFuture(t instanceof CompletionException && t.getCause() != null ? t.getCause() : t));
   }
 
   /** Starts following the metadata in ZooKeeper; hosts nothing yet. */
@@ -486,11 +537,7 @@ public final class Broker {
         : Future.join(replicationServer.stop(), forwardServer.stop()));
     chain = step(chain, "partitions", Long.MAX_VALUE, deadline, () -> partitions == null ? null : partitions.closeAll());
     chain = step(chain, "metadata", ZOOKEEPER_STEP_MS, deadline, () -> metadata == null ? null : metadata.closeAsync());
-    chain = step(chain, "log store", Long.MAX_VALUE, deadline, () -> logStore == null ? null
-        : storageExecutor.executeBlocking(() -> {
-          logStore.close();
-          return null;
-        }, false));
+    chain = step(chain, "log store", Long.MAX_VALUE, deadline, this::closeLogStore);
     chain = step(chain, "worker pools", ZOOKEEPER_STEP_MS, deadline, () -> storageExecutor == null ? null
         : Future.join(storageExecutor.close(), zookeeperExecutor.close()));
     chain = step(chain, "Vert.x", VERTX_STEP_MS, deadline, () -> vertx == null ? null : vertx.close());
@@ -504,6 +551,16 @@ public final class Broker {
       LOG.log(Level.INFO, "Broker " + config.brokerId() + " stopped");
     });
     return closed;
+  }
+
+  /** Closes the log store, also one still opening or opened by a start that failed before it took it. */
+  private Future<Void> closeLogStore() {
+    CompletableFuture<LogManager> opening = logStoreOpening;
+    if (opening == null) {
+      return null;
+    }
+    return Future.fromCompletionStage(opening.thenAcceptAsync(LogManager::close, bootstrap)
+        .exceptionally(t -> null)); // a store that failed to open has nothing to close
   }
 
   private static <T> List<T> reversed(List<T> list) {

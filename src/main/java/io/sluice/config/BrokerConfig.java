@@ -52,6 +52,7 @@ public final class BrokerConfig {
   public static final String LOG_FLUSH_INTERVAL_MESSAGES = "log.flush.interval.messages";
   public static final String LOG_FLUSH_INTERVAL_MS = "log.flush.interval.ms";
   public static final String LOG_INDEX_INTERVAL_BYTES = "log.index.interval.bytes";
+  public static final String LOG_INDEX_MEMORY_BYTES = "log.index.memory.bytes";
   public static final String LOG_SEGMENT_DELETE_DELAY_MS = "log.segment.delete.delay.ms";
   public static final String MESSAGE_MAX_BYTES = "message.max.bytes";
   public static final String MIN_INSYNC_REPLICAS = "min.insync.replicas";
@@ -142,6 +143,8 @@ public final class BrokerConfig {
       longKey(LOG_FLUSH_INTERVAL_MESSAGES, Long.MAX_VALUE, 1, "flush.messages by default"),
       longKey(LOG_FLUSH_INTERVAL_MS, Long.MAX_VALUE, 1, "flush.ms by default"),
       intKey(LOG_INDEX_INTERVAL_BYTES, 4096, 1, Integer.MAX_VALUE, "index.interval.bytes by default"),
+      longKey(LOG_INDEX_MEMORY_BYTES, 32L << 20, 4L << 20, "native memory of the index database (RocksDB) at"
+          + " most: its block cache, which its memtables are charged to (up to half)"),
       longKey(LOG_SEGMENT_DELETE_DELAY_MS, 60_000L, 0, "file.delete.delay.ms by default"),
       longKey(LOG_CLEANER_DELETE_RETENTION_MS, 86_400_000L, 0, "delete.retention.ms by default: how long a"
           + " compacted topic keeps tombstones"),

@@ -37,7 +37,8 @@ import java.util.Map;
  * <p>Its connectors reach the cluster through the Java client on the broker's own HTTP port (loopback), as any
  * client would: idempotent {@code acks=all} producers, consumer groups, leaders followed across brokers.
  *
- * <p>Hooks into the broker: {@link #start} after the HTTP API listens, {@link #stop} before it stops, and
+ * <p>Hooks into the broker: {@link #start} after the HTTP API listens (it serves meanwhile; the API answers 503 until
+ * the worker is up, and {@code GET /ready} lists it as STARTING), {@link #stop} before it stops, and
  * {@link #mount} from the HTTP router. Blocking work (plugin scanning, ZooKeeper, connectors) runs on the
  * {@code sluice-connect} worker pool and on the scheduler's and tasks' own threads, never on an event loop.
  */
@@ -82,6 +83,11 @@ public final class ConnectService {
   /** Its HTTP side: Kafka Connect's REST API on the listener's router; the worker runs while the listener serves. */
   public HttpExtension httpExtension() {
     return new HttpExtension() {
+      @Override
+      public String name() {
+        return "connect";
+      }
+
       @Override
       public void mount(Router router) {
         ConnectService.this.mount(router, BodyHandler.create(false).setBodyLimit(config.httpMaxBodyBytes()));

@@ -20,7 +20,14 @@ final class ApiRouter {
 
   /** What the endpoints need besides the broker: limits, readiness, the OpenAPI text, the fetch workers. */
   record Deps(BrokerService service, HttpApiConfig cfg, BooleanSupplier readiness, Buffer openApi,
-      WorkerExecutor fetchWorkers, ConsumerService consumers, SessionCounts sessions, List<HttpExtension> extensions) {
+      WorkerExecutor fetchWorkers, ConsumerService consumers, SessionCounts sessions, List<HttpExtension> extensions,
+      ExtensionStarts starts) {
+
+    /** Without extension starts to report. */
+    Deps(BrokerService service, HttpApiConfig cfg, BooleanSupplier readiness, Buffer openApi,
+        WorkerExecutor fetchWorkers, ConsumerService consumers, SessionCounts sessions, List<HttpExtension> extensions) {
+      this(service, cfg, readiness, openApi, fetchWorkers, consumers, sessions, extensions, ExtensionStarts.NONE);
+    }
 
     /** Without extensions. */
     Deps(BrokerService service, HttpApiConfig cfg, BooleanSupplier readiness, Buffer openApi,
@@ -40,7 +47,7 @@ final class ApiRouter {
     // No file uploads: they would create a directory on disk; bodies stay in memory under the limit.
     BodyHandler body = BodyHandler.create(false).setBodyLimit(deps.cfg().maxBodyBytes());
     deps.sessions().countEventStreams(router, "/topics/:topic/partitions/:partition/events");
-    new HealthEndpoint(deps.readiness(), deps.service()).mount(router);
+    new HealthEndpoint(deps.readiness(), deps.service(), deps.starts()).mount(router);
     new OpenApiEndpoint(deps.openApi()).mount(router);
     new ClusterEndpoint(deps.service()).mount(router);
     new TopicsEndpoint(deps.service()).mount(router, body);

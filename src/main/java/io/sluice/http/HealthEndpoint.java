@@ -12,18 +12,24 @@ import java.util.function.BooleanSupplier;
  * Liveness and readiness for load balancers and orchestrators.
  *
  * <pre>
- * GET /health  200 {"status": "UP"} while the HTTP server answers at all
- * GET /ready   200 {"status": "READY"} when the readiness supplier and the broker say so, else 503
- *              SERVICE_UNAVAILABLE with the broker's reason (no ZooKeeper session, no controller, ...)
+ * GET /health  200 {"status": "UP", "services": {"connect": "STARTING"}} while the HTTP server answers at all
+ * GET /ready   200 {"status": "READY", "services": {...}} when the readiness supplier and the broker say so, else
+ *              503 SERVICE_UNAVAILABLE with the broker's reason (no ZooKeeper session, no controller, ...)
  * </pre>
+ *
+ * <p>Ready means the broker serves topics, records and groups. Services beside them that start in the background
+ * (the connect worker) are listed with their state (STARTING, UP, FAILED; see {@link ExtensionStarts}) and answer
+ * 503 on their own routes until UP.
  */
 final class HealthEndpoint {
   private final BooleanSupplier readiness;
   private final BrokerService service;
+  private final ExtensionStarts starts;
 
-  HealthEndpoint(BooleanSupplier readiness, BrokerService service) {
+  HealthEndpoint(BooleanSupplier readiness, BrokerService service, ExtensionStarts starts) {
     this.readiness = readiness;
     this.service = service;
+    this.starts = starts;
   }
 
   void mount(Router router) {
@@ -32,7 +38,7 @@ final class HealthEndpoint {
   }
 
   private void health(RoutingContext ctx) {
-    reply(ctx, new JsonObject().put("status", "UP"));
+    reply(ctx, withServices(new JsonObject().put("status", "UP")));
   }
 
   private void ready(RoutingContext ctx) {
@@ -44,7 +50,13 @@ final class HealthEndpoint {
       throw ErrorResponses.error(ErrorCode.SERVICE_UNAVAILABLE, "The broker is not ready to serve requests: "
           + reason.get());
     }
-    reply(ctx, new JsonObject().put("status", "READY"));
+    reply(ctx, withServices(new JsonObject().put("status", "READY")));
+  }
+
+  /** Lists the background services when there are any. */
+  private JsonObject withServices(JsonObject status) {
+    JsonObject services = starts.states();
+    return services.isEmpty() ? status : status.put("services", services);
   }
 
   private static void reply(RoutingContext ctx, JsonObject body) {

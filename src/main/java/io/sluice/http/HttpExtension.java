@@ -11,10 +11,22 @@ import io.vertx.ext.web.Router;
  */
 public interface HttpExtension {
 
+  /**
+   * The name {@code GET /health} and {@code GET /ready} list the extension's start under (STARTING, UP, FAILED);
+   * null: not listed.
+   */
+  default String name() {
+    return null;
+  }
+
   /** Mounts the extension's routes; called once per HTTP server instance, on that instance's context. */
   void mount(Router router);
 
-  /** Called once the listener serves requests; {@code view} stays valid until it stops. */
+  /**
+   * Called once the listener serves requests; {@code view} stays valid until it stops. The listener does not wait
+   * for the returned future (it serves and the broker is ready meanwhile; the extension's routes say it is starting)
+   * but waits for it before {@link #frontEndStopping}.
+   */
   default Future<Void> frontEndStarted(FrontEndView view) {
     return Future.succeededFuture();
   }

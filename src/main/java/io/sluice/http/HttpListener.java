@@ -15,6 +15,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * undeploys the verticles, which stop accepting and give requests in flight their grace.
  */
 public final class HttpListener implements Listener {
+  private static final System.Logger LOG = System.getLogger(HttpListener.class.getName());
   public static final String NAME = Callers.LISTENER;
 
   private final BrokerConfig config;
@@ -23,6 +24,8 @@ public final class HttpListener implements Listener {
   private List<HttpExtension> extensions = List.of();
   private Vertx vertx;
   private String deploymentId;
+  private final ExtensionStarts starts = new ExtensionStarts();
+  private Future<Void> extensionsStarted = Future.succeededFuture();
 
   public HttpListener(BrokerConfig config) {
     this.config = config;
@@ -41,18 +44,37 @@ public final class HttpListener implements Listener {
         .map(HttpExtension.class::cast).toList();
     return vertx.deployVerticle(() -> {
       HttpServerVerticle verticle = new HttpServerVerticle(services.broker(), api, services.ready(),
-          services.consumers(), sessions, extensions);
+          services.consumers(), sessions, extensions, starts);
       instances.add(verticle);
       return verticle;
     }, new DeploymentOptions().setInstances(config.httpInstances())).compose(id -> {
       deploymentId = id;
-      FrontEndView view = view();
-      Future<Void> told = Future.succeededFuture();
-      for (HttpExtension e : extensions) {
-        told = told.compose(v -> e.frontEndStarted(view));
-      }
-      return told.map(v -> new Endpoint(NAME, "http", advertisedHost(), instances.get(0).actualPort()));
+      startExtensions();
+      return Future.succeededFuture(new Endpoint(NAME, "http", advertisedHost(), instances.get(0).actualPort()));
     });
+  }
+
+  /**
+   * Tells every extension the listener serves, without holding the listener back or one extension behind another
+   * (see {@link ExtensionStarts}); {@link #extensionsStarted} completes when all have answered, whatever they
+   * answered.
+   */
+  private void startExtensions() {
+    FrontEndView view = view();
+    List<Future<Void>> all = new java.util.ArrayList<>();
+    for (HttpExtension e : extensions) {
+      Future<Void> start;
+      try {
+        start = e.frontEndStarted(view);
+      } catch (RuntimeException ex) {
+        start = Future.failedFuture(ex);
+      }
+      starts.started(e, start);
+      start.onFailure(t -> LOG.log(System.Logger.Level.ERROR, "An HTTP extension"
+          + (e.name() == null ? "" : " (" + e.name() + ")") + " failed to start", t));
+      all.add(start);
+    }
+    extensionsStarted = Future.join(all).transform(ar -> Future.succeededFuture());
   }
 
   @Override
@@ -60,7 +82,8 @@ public final class HttpListener implements Listener {
     if (deploymentId == null) {
       return Future.succeededFuture();
     }
-    Future<Void> told = Future.succeededFuture();
+    // An extension still starting (a connect worker scanning plugins) stops only once its start is over.
+    Future<Void> told = extensionsStarted;
     for (HttpExtension e : extensions) {
       told = told.transform(ar -> e.frontEndStopping());
     }

@@ -48,6 +48,7 @@ public class HttpServerVerticle extends VerticleBase {
   private final ConsumerService consumers;
   private final SessionCounts sessions;
   private final List<HttpExtension> extensions;
+  private final ExtensionStarts starts;
   private SharedServerState shared;
   private WorkerExecutor fetchWorkers;
   private HttpServer server;
@@ -68,13 +69,14 @@ public class HttpServerVerticle extends VerticleBase {
   /** An API that also serves consumer groups through {@code consumers} (null: those routes answer 503). */
   public HttpServerVerticle(BrokerService service, HttpApiConfig cfg, BooleanSupplier readiness,
       ConsumerService consumers) {
-    this(service, cfg, readiness, consumers, new SessionCounts(), List.of());
+    this(service, cfg, readiness, consumers, new SessionCounts(), List.of(), ExtensionStarts.NONE);
   }
 
   /** An API with {@code extensions} mounted beside it, counting its streaming sessions in {@code sessions}. */
   HttpServerVerticle(BrokerService service, HttpApiConfig cfg, BooleanSupplier readiness,
-      ConsumerService consumers, SessionCounts sessions, List<HttpExtension> extensions) {
+      ConsumerService consumers, SessionCounts sessions, List<HttpExtension> extensions, ExtensionStarts starts) {
     this.sessions = sessions;
+    this.starts = starts;
     this.extensions = List.copyOf(extensions);
     this.service = Objects.requireNonNull(service, "service");
     this.cfg = Objects.requireNonNull(cfg, "cfg");
@@ -92,7 +94,7 @@ public class HttpServerVerticle extends VerticleBase {
     // connections right after a start would otherwise all be admitted before the timer's first tick.
     return firstDescriptorSample().compose(v -> vertx.fileSystem().readFile(OpenApiEndpoint.RESOURCE))
         .map(openApi -> ApiRouter.create(vertx,
-            new ApiRouter.Deps(service, cfg, readiness, openApi, fetchWorkers, consumers, sessions, extensions)))
+            new ApiRouter.Deps(service, cfg, readiness, openApi, fetchWorkers, consumers, sessions, extensions, starts)))
         .compose(this::listen);
   }
 

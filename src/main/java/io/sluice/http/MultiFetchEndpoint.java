@@ -104,9 +104,11 @@ final class MultiFetchEndpoint {
         continue;
       }
       FetchRequest p = request.partitions().get(i);
-      Future<FetchResult> wait = service.fetch(caller,
-          new FetchRequest(p.tp(), p.offset(), p.maxBytes(), 1, request.waitMs()));
-      waits.add(wait);
+      waits.add(service.fetch(caller, new FetchRequest(p.tp(), p.offset(), p.maxBytes(), 1, request.waitMs())));
+    }
+    // Only once every wait is asked: a wait may already be complete (data came since the first read), and its
+    // callback then runs at once and picks over all partitions.
+    for (Future<FetchResult> wait : waits) {
       wait.onSuccess(r -> {
         if (r.sizeInBytes() > 0) {
           answer.tryComplete(pick(first, waits));

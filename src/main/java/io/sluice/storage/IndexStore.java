@@ -14,7 +14,11 @@ import java.util.List;
 import java.util.stream.Stream;
 import org.rocksdb.ColumnFamilyDescriptor;
 import org.rocksdb.ColumnFamilyHandle;
+import org.rocksdb.BlockBasedTableConfig;
+import org.rocksdb.Cache;
 import org.rocksdb.ColumnFamilyOptions;
+import org.rocksdb.LRUCache;
+import org.rocksdb.WriteBufferManager;
 import org.rocksdb.DBOptions;
 import org.rocksdb.InfoLogLevel;
 import org.rocksdb.RocksDB;
@@ -69,8 +73,20 @@ final class IndexStore implements AutoCloseable {
   final WriteOptions syncWrites;
   private volatile boolean closed;
 
+  /** The default of {@code log.index.memory.bytes}. */
+  public static final long DEFAULT_MEMORY_BYTES = 32L << 20;
+  /** The least {@code log.index.memory.bytes}: RocksDB needs a few memtables of some size to work. */
+  public static final long MIN_MEMORY_BYTES = 4L << 20;
+  /** One column family's memtable at most; below the budget's share, a flush comes sooner. */
+  private static final long MAX_WRITE_BUFFER_BYTES = 16L << 20;
+
+  private final Cache cache;
+  private final WriteBufferManager writeBuffers;
+
   private IndexStore(Path dir, DBOptions dbOptions, ColumnFamilyOptions cfOptions, RocksDB db,
-      List<ColumnFamilyHandle> handles) {
+      List<ColumnFamilyHandle> handles, Cache cache, WriteBufferManager writeBuffers) {
+    this.cache = cache;
+    this.writeBuffers = writeBuffers;
     this.dir = dir;
     this.dbOptions = dbOptions;
     this.cfOptions = cfOptions;
@@ -83,10 +99,23 @@ final class IndexStore implements AutoCloseable {
     this.syncWrites = new WriteOptions().setSync(true);
   }
 
-  /** Opens (creating if needed) the database in {@code dir}; a corrupt one is moved aside and replaced. */
+  /** Opens the database in {@code dir} with the default memory bound. */
   static IndexStore open(Path dir) {
+    return open(dir, DEFAULT_MEMORY_BYTES);
+  }
+
+  /**
+   * Opens (creating if needed) the database in {@code dir}; a corrupt one is moved aside and replaced. Its memory is
+   * bounded by {@code memoryBytes}: one block cache of that size, shared by the column families (index and filter
+   * blocks included), which their memtables are charged to, up to half of it (then RocksDB flushes them). Without it
+   * each of the four column families had its own default cache and two 16 MiB memtables, up to about 260 MiB.
+   */
+  static IndexStore open(Path dir, long memoryBytes) {
+    if (memoryBytes < MIN_MEMORY_BYTES) {
+      throw new IllegalArgumentException("The index memory must be at least " + MIN_MEMORY_BYTES + " bytes");
+    }
     try {
-      return tryOpen(dir);
+      return tryOpen(dir, memoryBytes);
     } catch (RocksDBException e) {
       Status status = e.getStatus();
       if (status == null || status.getCode() != Status.Code.Corruption) {
@@ -98,7 +127,7 @@ final class IndexStore implements AutoCloseable {
       try {
         deleteRecursively(aside);
         Files.move(dir, aside);
-        return tryOpen(dir);
+        return tryOpen(dir, memoryBytes);
       } catch (IOException | RocksDBException e2) {
         e2.addSuppressed(e);
         throw new StorageException("Cannot replace the corrupt index database " + dir, e2);
@@ -106,15 +135,20 @@ final class IndexStore implements AutoCloseable {
     }
   }
 
-  private static IndexStore tryOpen(Path dir) throws RocksDBException {
+  private static IndexStore tryOpen(Path dir, long memoryBytes) throws RocksDBException {
     try {
       Files.createDirectories(dir);
     } catch (IOException e) {
       throw new StorageException("Cannot create the index directory " + dir, e);
     }
+    Cache cache = new LRUCache(memoryBytes);
+    WriteBufferManager writeBuffers = new WriteBufferManager(memoryBytes / 2, cache);
     DBOptions dbOptions = new DBOptions().setCreateIfMissing(true).setCreateMissingColumnFamilies(true)
-        .setInfoLogLevel(InfoLogLevel.WARN_LEVEL).setKeepLogFileNum(2).setMaxTotalWalSize(64L << 20);
-    ColumnFamilyOptions cfOptions = new ColumnFamilyOptions().setWriteBufferSize(16L << 20);
+        .setInfoLogLevel(InfoLogLevel.WARN_LEVEL).setKeepLogFileNum(2).setMaxTotalWalSize(64L << 20)
+        .setWriteBufferManager(writeBuffers);
+    ColumnFamilyOptions cfOptions = new ColumnFamilyOptions()
+        .setWriteBufferSize(Math.min(MAX_WRITE_BUFFER_BYTES, memoryBytes / 8)).setMaxWriteBufferNumber(2)
+        .setTableFormatConfig(new BlockBasedTableConfig().setBlockCache(cache).setCacheIndexAndFilterBlocks(true));
     List<ColumnFamilyDescriptor> descriptors = List.of(
         new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY, cfOptions),
         new ColumnFamilyDescriptor(bytes(OFFSET_INDEX), cfOptions),
@@ -123,11 +157,13 @@ final class IndexStore implements AutoCloseable {
     List<ColumnFamilyHandle> handles = new ArrayList<>();
     try {
       RocksDB db = RocksDB.open(dbOptions, dir.toString(), descriptors, handles);
-      return new IndexStore(dir, dbOptions, cfOptions, db, handles);
+      return new IndexStore(dir, dbOptions, cfOptions, db, handles, cache, writeBuffers);
     } catch (RocksDBException | RuntimeException e) {
       handles.forEach(ColumnFamilyHandle::close);
       cfOptions.close();
       dbOptions.close();
+      writeBuffers.close();
+      cache.close();
       throw e;
     }
   }
@@ -161,6 +197,13 @@ final class IndexStore implements AutoCloseable {
     db.close();
     cfOptions.close();
     dbOptions.close();
+    writeBuffers.close();
+    cache.close();
+  }
+
+  /** The block cache's capacity: the bound of the database's memory (memtables are charged to it). */
+  long cacheCapacity() throws RocksDBException {
+    return db.getLongProperty(offsetCf, "rocksdb.block-cache-capacity");
   }
 
   static void deleteRecursively(Path path) throws IOException {

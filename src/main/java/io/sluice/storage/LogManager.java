@@ -65,10 +65,19 @@ public final class LogManager implements AutoCloseable {
 
   /** Opens the data directory, creating it if needed, and its index database. */
   public static LogManager open(Path dataDir) {
-    return open(dataDir, SegmentFiles.DEFAULT);
+    return open(dataDir, IndexStore.DEFAULT_MEMORY_BYTES);
+  }
+
+  /** {@code indexMemoryBytes}: the bound of the index database's memory ({@code log.index.memory.bytes}). */
+  public static LogManager open(Path dataDir, long indexMemoryBytes) {
+    return open(dataDir, SegmentFiles.DEFAULT, indexMemoryBytes);
   }
 
   static LogManager open(Path dataDir, SegmentFiles files) {
+    return open(dataDir, files, IndexStore.DEFAULT_MEMORY_BYTES);
+  }
+
+  static LogManager open(Path dataDir, SegmentFiles files, long indexMemoryBytes) {
     HighWatermarkCheckpoint hwCheckpoint = new HighWatermarkCheckpoint(dataDir);
     try {
       Files.createDirectories(dataDir);
@@ -84,7 +93,8 @@ public final class LogManager implements AutoCloseable {
       // uncommitted ones), so an unreadable checkpoint costs availability, not correctness: start without it.
       LOG.log(Level.WARNING, "Ignoring the high watermark checkpoint of {0}: {1}", dataDir, e.getMessage());
     }
-    return new LogManager(dataDir, IndexStore.open(dataDir.resolve(".index")), files, hwCheckpoint, highWatermarks);
+    return new LogManager(dataDir, IndexStore.open(dataDir.resolve(".index"), indexMemoryBytes), files, hwCheckpoint,
+        highWatermarks);
   }
 
   /**

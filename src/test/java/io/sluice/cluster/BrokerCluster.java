@@ -108,6 +108,21 @@ final class BrokerCluster implements AutoCloseable {
       node.listening.get(120, java.util.concurrent.TimeUnit.SECONDS);
     }
     awaitAlive(n);
+    for (Node node : nodes.values()) {
+      awaitServicesUp(node);
+    }
+  }
+
+  /**
+   * Waits until the services a broker starts after it is ready (the connect worker) are up, as {@code GET /health}
+   * lists them: tests that use them right after the start would otherwise meet their 503 while they start.
+   */
+  void awaitServicesUp(Node node) {
+    await("broker " + node.id + "'s background services to be up", () -> {
+      JsonObject health = getJson(node, "/health");
+      return health != null && health.getJsonObject("services", new JsonObject()).stream()
+          .allMatch(e -> "UP".equals(e.getValue()));
+    }, 120_000);
   }
 
   /** Brokers started from now on reach ZooKeeper through a {@link TcpProxy} of their own, which tests can cut. */

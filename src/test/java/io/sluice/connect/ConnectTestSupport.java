@@ -43,6 +43,16 @@ final class ConnectTestSupport implements AutoCloseable {
     broker = Broker.builder(config).listener(HttpListener::new).vertxOptions(BlockedThreadGuard::testOptions)
         .start().await(TestBrokers.START_TIMEOUT_S, TimeUnit.SECONDS);
     guard.watch(broker.vertx());
+    awaitConnectUp();
+  }
+
+  /** The broker is ready before its connect worker (which starts in the background): wait for {@code /health}. */
+  private void awaitConnectUp() throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(TestBrokers.START_TIMEOUT_S);
+    while (!"UP".equals(get("/health").json().getJsonObject("services").getString("connect"))) {
+      assertThat(System.nanoTime()).as("the connect worker to start").isLessThan(deadline);
+      Thread.sleep(20); // polling a condition with a deadline
+    }
   }
 
   Reply send(String method, String path, Object body) throws Exception {

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Replication cost (issue 16): three brokers from a jar on loopback (free ports, small heaps; broker 1 runs the embedded
+# ZooKeeper, 2 and 3 join it), then produce with acks=all to a topic of replication factor 1 and one of 3, alternating,
+# and print each pair's records/s and the ratio RF 3 / RF 1 with the 1-minute load average.
+#   bench/replication.sh [sluice.jar] [results-dir]     Env: REPS=3 N=1200000 PARTITIONS=3 HEAP=-Xmx256m
+set -euo pipefail
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+JAR="$(realpath "${1:-$HERE/../target/sluice.jar}")"
+RES="${2:-$(mktemp -d /tmp/sluice-replication.XXXXXX)}"
+REPS="${REPS:-3}"; N="${N:-1200000}"; PARTS="${PARTITIONS:-3}"; HEAP="${HEAP:--Xmx256m}"
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+ZK="$(free_port)"
+mkdir -p "$RES"
+PIDS=()
+trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done' EXIT
+url_of() {
+  grep -o 'listening on http://[0-9.:]*' "$RES/broker-$1.log" 2>/dev/null | head -1 | sed 's/listening on //'
+}
+await_url() {
+  until [[ -n "$(url_of "$1")" ]]; do
+    kill -0 "${PIDS[$(( $1 - 1 ))]}" 2>/dev/null || { echo "broker $1 exited; see $RES/broker-$1.log" >&2; exit 1; }
+    sleep 0.2
+  done
+}
+for id in 1 2 3; do
+  rm -rf "$RES/d$id"
+  # shellcheck disable=SC2086
+  java $HEAP -jar "$JAR" --broker-id "$id" --http-port 0 --data-dir "$RES/d$id" --set http.host=127.0.0.1 \
+    --set zookeeper.embedded.port="$ZK" --set num.io.threads=2 --set http.instances=1 > "$RES/broker-$id.log" 2>&1 &
+  PIDS+=($!)
+  if [[ $id == 1 ]]; then await_url 1; fi  # the others join its ZooKeeper
+done
+for id in 1 2 3; do await_url "$id"; done
+URL="$(url_of 1)"
+until curl -sf "$URL/cluster" | grep -o '"alive":true' | wc -l | grep -q 3; do sleep 0.2; done
+echo "three brokers up; requests go to broker 1 at $URL (ZooKeeper 127.0.0.1:$ZK); results in $RES"
+produce() {
+  java -Xmx512m -cp "$JAR" io.sluice.bench.HttpBench produce --url "$URL" --format binary --partitions "$PARTS" \
+    --records "$N" --record-size 100 --batch-records 1000 --acks all --inflight 8 --replication-factor "$1" 2>&1 \
+    | grep -oE '[0-9]+ records/s' | head -1 | grep -oE '^[0-9]+'
+}
+for r in $(seq 1 "$REPS"); do
+  order="1 3"; (( r % 2 == 0 )) && order="3 1"
+  declare -A rate=()
+  for rf in $order; do
+    l="$(cut -d' ' -f1 /proc/loadavg)"
+    rate[$rf]="$(produce "$rf" || echo 0)"
+    echo "rep $r RF $rf: ${rate[$rf]} records/s (load $l)"
+  done
+  awk -v a="${rate[1]}" -v b="${rate[3]}" -v r="$r" 'BEGIN{ if (a > 0) printf "rep %d ratio RF3/RF1: %.2f\n", r, b / a }'
+done

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Startup to ready (issue 16): starts a broker from a jar N times (embedded ZooKeeper, a fresh data directory each
+# time unless REUSE=1), measures the wall time from the JVM's launch to the first 200 from GET /ready, stops it with
+# SIGTERM, and prints each start and the median, with the 1-minute load average.
+#   bench/startup.sh [sluice.jar] [starts]      Env: HEAP=-Xmx1g  REUSE=0  EXTRA="--set k=v ..."
+set -euo pipefail
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+JAR="$(realpath "${1:-$HERE/../target/sluice.jar}")"
+N="${2:-5}"; HEAP="${HEAP:--Xmx1g}"
+DIR="$(mktemp -d /tmp/sluice-startup.XXXXXX)"
+trap 'kill "$PID" 2>/dev/null || true; rm -rf "$DIR"' EXIT
+PID=""
+times=()
+for i in $(seq 1 "$N"); do
+  data="$DIR/data"; [[ "${REUSE:-0}" == 1 ]] || rm -rf "$data"
+  load="$(cut -d' ' -f1 /proc/loadavg)"
+  t0="$(date +%s%N)"
+  # shellcheck disable=SC2086
+  java $HEAP -jar "$JAR" --data-dir "$data" --http-port 0 --set http.host=127.0.0.1 --set zookeeper.embedded.port=0 \
+    ${EXTRA:-} > "$DIR/log" 2>&1 &
+  PID=$!
+  url=""
+  until [[ -n "$url" ]]; do
+    url="$(grep -o 'listening on http://[0-9.:]*' "$DIR/log" | head -1 | sed 's/listening on //' || true)"
+    kill -0 "$PID" 2>/dev/null || { cat "$DIR/log"; exit 1; }
+    [[ -n "$url" ]] || sleep 0.01
+  done
+  until curl -sf -o /dev/null "$url/ready"; do sleep 0.01; done
+  t1="$(date +%s%N)"
+  ms=$(( (t1 - t0) / 1000000 ))
+  times+=("$ms")
+  echo "start $i: ${ms} ms to ready (load $load)"
+  kill "$PID"; wait "$PID" 2>/dev/null || true
+done
+median="$(printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END{print (NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2}')"
+echo "median of $N starts: ${median} ms to ready"
