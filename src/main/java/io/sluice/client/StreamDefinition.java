@@ -97,6 +97,67 @@ public final class StreamDefinition {
       return step("to", new JsonObject().put("topic", topic).put("partition", partitionExpression));
     }
 
+    /**
+     * Groups records by a new key (an expression) for the aggregation that follows; equal keys are brought to one
+     * task through the stream's repartition topic.
+     */
+    public T groupBy(String keyExpression) {
+      return step("group_by", keyExpression);
+    }
+
+    /** Groups records by their key (no repartition unless an earlier step changed the key). */
+    public T groupByKey() {
+      return step("group_by", "key");
+    }
+
+    /** Windows the aggregation that follows (after {@link #groupBy}). */
+    public T window(Window window) {
+      return step("window", window.json.copy());
+    }
+
+    public T count() {
+      return count(Aggregation.defaults());
+    }
+
+    public T count(Aggregation options) {
+      return step("count", options.json.copy());
+    }
+
+    public T sum(String valueExpression) {
+      return sum(valueExpression, Aggregation.defaults());
+    }
+
+    public T sum(String valueExpression, Aggregation options) {
+      return step("sum", options.json.copy().put("value", valueExpression));
+    }
+
+    public T min(String valueExpression, Aggregation options) {
+      return step("min", options.json.copy().put("value", valueExpression));
+    }
+
+    public T max(String valueExpression, Aggregation options) {
+      return step("max", options.json.copy().put("value", valueExpression));
+    }
+
+    public T avg(String valueExpression, Aggregation options) {
+      return step("avg", options.json.copy().put("value", valueExpression));
+    }
+
+    /** The first value, then {@code fold} (over {@code aggregate} and {@code value}) of each next one into it. */
+    public T reduce(String fold, Aggregation options) {
+      return step("reduce", options.json.copy().put("fold", fold));
+    }
+
+    /**
+     * {@code initial}, then {@code fold} (over {@code aggregate} and the record) of each record; {@code merge} (over
+     * {@code aggregate} and {@code other}) joins two sessions, and may be null for other windows.
+     */
+    public T aggregate(String initial, String fold, String merge, Aggregation options) {
+      JsonObject o = options.json.copy().put("initial", initial).put("fold", fold);
+      putIf(o, "merge", merge);
+      return step("aggregate", o);
+    }
+
     /** A branch: the first arm whose condition holds takes the record ({@link Arm#otherwise()} for the default). */
     public T branch(Arm... arms) {
       JsonArray a = new JsonArray();
@@ -112,6 +173,74 @@ public final class StreamDefinition {
       if (value != null) {
         o.put(key, value);
       }
+    }
+  }
+
+  /** A window for an aggregation (durations as "60s", "500ms", "5m", "1h", "1d"). Immutable. */
+  public static final class Window {
+    private final JsonObject json;
+
+    private Window(JsonObject json) {
+      this.json = json;
+    }
+
+    public static Window tumbling(String size) {
+      return new Window(new JsonObject().put("tumbling", size));
+    }
+
+    public static Window hopping(String size, String advance) {
+      return new Window(new JsonObject().put("hopping", new JsonObject().put("size", size).put("advance", advance)));
+    }
+
+    public static Window sliding(String size) {
+      return new Window(new JsonObject().put("sliding", size));
+    }
+
+    /** Sessions of records at most {@code gap} apart. */
+    public static Window session(String gap) {
+      return new Window(new JsonObject().put("session", gap));
+    }
+
+    /** How long after a window's end records may still arrive and count. */
+    public Window grace(String grace) {
+      return new Window(json.copy().put("grace", grace));
+    }
+
+    /** How long a closed window stays in the store (for queries). */
+    public Window retention(String retention) {
+      return new Window(json.copy().put("retention", retention));
+    }
+
+    /** The record time, an expression (default: the record's timestamp). */
+    public Window time(String expression) {
+      return new Window(json.copy().put("time", expression));
+    }
+
+    /** Sends late records to the dead-letter topic (by default they are dropped and counted). */
+    public Window lateToDeadLetter() {
+      return new Window(json.copy().put("late", "dead_letter"));
+    }
+  }
+
+  /** An aggregation's options: its store's name, and whether it emits every update or only final results. */
+  public static final class Aggregation {
+    private final JsonObject json;
+
+    private Aggregation(JsonObject json) {
+      this.json = json;
+    }
+
+    public static Aggregation defaults() {
+      return new Aggregation(new JsonObject());
+    }
+
+    public Aggregation store(String name) {
+      return new Aggregation(json.copy().put("store", name));
+    }
+
+    /** One result per window, when it closes (needs a window). */
+    public Aggregation emitFinal() {
+      return new Aggregation(json.copy().put("emit", "final"));
     }
   }
 

@@ -38,4 +38,19 @@ public interface Streams {
    * what each step emitted ({@code {"records": [...]}}, as {@code POST /streams/preview}); writes nothing.
    */
   Uni<JsonObject> preview(StreamDefinition definition, List<JsonObject> records);
+
+  /**
+   * Interactive query of a stream's store: one key's {@code {"key", "value"}}, or for a windowed store {@code {"key",
+   * "windows": [{"start", "end", "value"}]}} with window starts in [{@code from}, {@code to}]. {@code key} as the
+   * stream's key format writes it (string: the text; json: JSON text; bytes: base64). Any broker answers; a key the
+   * store does not hold fails with NOT_FOUND.
+   */
+  Uni<JsonObject> queryKey(String name, String store, String key, long from, long to);
+
+  /**
+   * Interactive query: up to {@code limit} keys of a store in key-byte order, with a {@code prefix}, or from
+   * {@code fromKey} (inclusive) to {@code toKey} (exclusive); null leaves a bound out. Answers {@code {"entries":
+   * [...]}}.
+   */
+  Uni<JsonObject> scanStore(String name, String store, String fromKey, String toKey, String prefix, int limit);
 }

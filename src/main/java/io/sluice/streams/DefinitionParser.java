@@ -22,10 +22,12 @@ public final class DefinitionParser {
 
   private final Expressions expressions;
   private final StreamDefinition.Limits limits;
+  private final AggregateParser aggregates;
 
   public DefinitionParser(Expressions expressions, StreamDefinition.Limits limits) {
     this.expressions = expressions;
     this.limits = limits;
+    this.aggregates = new AggregateParser(expressions);
   }
 
   /** Parses {@code json}; {@code pathName}, when not null, must equal its name (PUT /streams/{name}). */
@@ -68,8 +70,30 @@ public final class DefinitionParser {
     }
     Set<String> outputs = new LinkedHashSet<>(ctx.outputs);
     outputs.add(dlq);
+    Step.Aggregate agg = ctx.aggregate;
+    String repartition = null;
+    if (agg != null) {
+      if (!agg.repartition() && inputs.size() > 1) {
+        // Equal keys of several inputs would meet in different tasks (one per input partition): bring them together.
+        Step.Aggregate a = agg;
+        agg = new Step.Aggregate(a.where(), a.key(), true, a.window(), a.time(), a.agg(), a.store(), a.emitFinal(),
+            a.lateToDeadLetter());
+        parsed.set(parsed.indexOf(a), agg);
+      }
+      if (agg.repartition()) {
+        repartition = TaskStores.repartitionTopic(name, 0);
+        AggregateParser.checkTopic(agg.where(), repartition);
+        outputs.add(repartition);
+      }
+      String changelog = TaskStores.changelogTopic(name, agg.store());
+      AggregateParser.checkTopic(agg.where(), changelog);
+      outputs.add(changelog);
+      if (inputs.contains(repartition) || inputs.contains(changelog)) {
+        throw invalid("inputs: a stream may not read its own internal topics");
+      }
+    }
     return new StreamDefinition(name, List.copyOf(inputs), key, value, fail, exactlyOnce, latest, dlq,
-        List.copyOf(parsed), Set.copyOf(outputs), json.copy());
+        List.copyOf(parsed), Set.copyOf(outputs), json.copy(), repartition, agg);
   }
 
   /** What parsing collects across nested step lists. */
@@ -77,6 +101,8 @@ public final class DefinitionParser {
     final Set<String> inputs;
     final Set<String> outputs = new LinkedHashSet<>();
     int count;
+    Step.Aggregate aggregate;
+    boolean keyChanged;
 
     Context(Set<String> inputs) {
       this.inputs = inputs;
@@ -89,11 +115,32 @@ public final class DefinitionParser {
       String at = where + "[" + i + "]";
       if (!(array.getValue(i) instanceof JsonObject o) || o.size() != 1) {
         throw invalid(at + ": a step is an object with one key naming its kind (filter, map, flat_map, select_key,"
-            + " branch, merge, to)");
+            + " branch, merge, group_by, to)");
       }
       ctx.count++;
       String kind = o.fieldNames().iterator().next();
       Object body = o.getValue(kind);
+      if (kind.equals("group_by")) {
+        if (!topLevel || ctx.aggregate != null) {
+          throw invalid(at + ".group_by: a definition has at most one group_by, in its top-level steps");
+        }
+        AggregateParser.Parsed p = aggregates.parse(where, array, i, ctx.keyChanged);
+        ctx.count += p.consumed() - 1;
+        ctx.aggregate = p.step();
+        out.add(p.step());
+        i += p.consumed() - 1;
+        if (i == array.size() - 1) {
+          throw invalid(at + ".group_by: the aggregation must be followed by steps ending in a 'to' or a 'branch'");
+        }
+        continue;
+      }
+      if (kind.equals("window") || AggregateParser.KINDS.contains(kind)) {
+        throw invalid(at + "." + kind + ": " + kind + " follows a group_by");
+      }
+      if (topLevel && (kind.equals("select_key") || kind.equals("map") && body instanceof JsonObject m
+          && m.containsKey("key"))) {
+        ctx.keyChanged = true;
+      }
       if (kind.equals("merge")) {
         if (!topLevel) {
           throw invalid(at + ".merge: merge adds inputs to the stream, so it belongs to the top-level steps");
@@ -133,7 +180,7 @@ public final class DefinitionParser {
         return to(ctx, at, body);
       default:
         throw invalid(at + ": unknown step kind '" + kind + "'; one of filter, map, flat_map, select_key, branch,"
-            + " merge, to");
+            + " merge, group_by (with window and count, sum, min, max, avg, reduce, aggregate), to");
     }
   }
 

@@ -18,7 +18,8 @@ import java.util.function.ToIntFunction;
  * Runs one input record through a definition's steps and answers its output records, in a fixed order (the order of
  * the steps, then of a flat_map's elements), with their partitions chosen. Deterministic: the same record gives the
  * same outputs, which exactly-once replay relies on (no clock, no randomness; a null key goes to the input's
- * partition number modulo the output's partitions, not round robin). Thread-safe; stateless.
+ * partition number modulo the output's partitions, not round robin; windows use record time). Thread-safe: a
+ * stateful stream's state is in the {@link TaskStores} its caller passes.
  */
 public final class Processor {
   private final StreamDefinition definition;
@@ -41,7 +42,7 @@ public final class Processor {
   }
 
   /** A record between steps: CEL values. */
-  private static final class Current {
+  static final class Current {
     Object key;
     Object value;
     Map<String, String> headers;
@@ -57,8 +58,13 @@ public final class Processor {
     }
   }
 
-  /** What one input record is, with where it came from. */
-  private record Source(String topic, int partition, long offset) {
+  /** What one input record is, with where it came from ({@code repartitioned}: read from the repartition topic). */
+  private record Source(String topic, int partition, long offset, boolean repartitioned) {
+  }
+
+  /** What one record's run carries through the steps. */
+  private record Call(Source src, ToIntFunction<String> partitions, Tracer tracer, List<Output> out,
+      TaskStores stores) {
   }
 
   /**
@@ -69,18 +75,49 @@ public final class Processor {
    */
   public List<Output> process(String topic, int partition, Record record, ToIntFunction<String> partitions,
       Tracer tracer) throws ProcessingException {
+    return process(topic, partition, record, partitions, tracer, null);
+  }
+
+  /**
+   * As above, with the task's state stores (null for a stream without state). A record that fails leaves the stores
+   * as they were; one that succeeds commits its changes, and its outputs end with their changelog records.
+   */
+  List<Output> process(String topic, int partition, Record record, ToIntFunction<String> partitions,
+      Tracer tracer, TaskStores stores) throws ProcessingException {
     Current c = new Current();
     c.key = definition.keyFormat().decode("key_format", record.key());
     c.value = definition.valueFormat().decode("value_format", record.value());
     c.headers = headers(record.headers());
     c.timestamp = record.timestamp();
     List<Output> out = new ArrayList<>();
-    run(definition.steps(), c, new Source(topic, partition, record.offset()), partitions, tracer, out);
+    boolean repartitioned = topic.equals(definition.repartitionTopic());
+    Call call = new Call(new Source(topic, partition, record.offset(), repartitioned), partitions, tracer, out,
+        stores);
+    List<Step> steps = repartitioned
+        ? definition.steps().subList(definition.steps().indexOf(definition.aggregate()), definition.steps().size())
+        : definition.steps();
+    try {
+      run(steps, c, call);
+      if (stores != null && definition.aggregate() != null && ownsState(repartitioned)) {
+        closeWindows(call);
+        changelog(call, record.timestamp());
+      }
+    } catch (ProcessingException | RuntimeException e) {
+      if (stores != null) {
+        stores.rollback();
+      }
+      throw e;
+    }
     return out;
   }
 
-  private void run(List<Step> steps, Current c, Source src, ToIntFunction<String> partitions, Tracer tracer,
-      List<Output> out) throws ProcessingException {
+  /** Whether a task reading this input keeps the stream's state (else it only feeds the repartition topic). */
+  boolean ownsState(boolean repartitionInput) {
+    return definition.aggregate() != null && (repartitionInput || definition.repartitionTopic() == null);
+  }
+
+  private void run(List<Step> steps, Current c, Call call) throws ProcessingException {
+    Source src = call.src();
     for (int i = 0; i < steps.size(); i++) {
       Step step = steps.get(i);
       if (step instanceof Step.Filter f) {
@@ -93,28 +130,133 @@ public final class Processor {
         c = c.copy();
         c.key = s.key().eval(vars(c, src));
       } else if (step instanceof Step.FlatMap f) {
-        flatMap(f, steps.subList(i + 1, steps.size()), c, src, partitions, tracer, out);
+        flatMap(f, steps.subList(i + 1, steps.size()), c, call);
         return;
       } else if (step instanceof Step.Branch b) {
-        branch(b, c, src, partitions, tracer, out);
+        branch(b, c, call);
+        return;
+      } else if (step instanceof Step.Aggregate a) {
+        aggregate(a, steps.subList(i + 1, steps.size()), c, call);
         return;
       } else if (step instanceof Step.To t) {
-        Output o = output(t, c, src, partitions);
-        if (out.size() >= maxOutputs) {
-          throw new ProcessingException(t.where(), "the record made more than " + maxOutputs
-              + " output records (streams.max.outputs.per.record)");
-        }
-        out.add(o);
-        tracer.emitted(t.where(), o);
+        add(call, t.where(), output(t, c, src, call.partitions()));
         return;
       }
-      tracer.emitted(step.where(), trace(c));
+      call.tracer().emitted(step.where(), trace(c));
     }
   }
 
-  private void flatMap(Step.FlatMap f, List<Step> rest, Current c, Source src, ToIntFunction<String> partitions,
-      Tracer tracer, List<Output> out) throws ProcessingException {
-    Object values = f.values().eval(vars(c, src));
+  private void add(Call call, String where, Output o) throws ProcessingException {
+    if (call.out().size() >= maxOutputs) {
+      throw new ProcessingException(where, "the record made more than " + maxOutputs
+          + " output records (streams.max.outputs.per.record)");
+    }
+    call.out().add(o);
+    call.tracer().emitted(where, o);
+  }
+
+  /** group_by + window + aggregation: to the repartition topic first if the key changed, else into the store. */
+  private void aggregate(Step.Aggregate a, List<Step> rest, Current c, Call call) throws ProcessingException {
+    Source src = call.src();
+    Object key = src.repartitioned() || a.key() == null ? c.key : a.key().eval(vars(c, src));
+    if (key == null || key instanceof dev.cel.common.values.NullValue) {
+      throw new ProcessingException(a.where(), "group_by gave a null key; records are grouped by a key");
+    }
+    byte[] keyBytes = definition.keyFormat().encode(a.where() + " (key)", key);
+    Current g = c.copy();
+    g.key = key;
+    if (a.repartition() && !src.repartitioned()) {
+      String topic = definition.repartitionTopic();
+      add(call, a.where(), new Output(topic, Partitioner.partitionForKey(keyBytes, call.partitions()
+          .applyAsInt(topic)), keyBytes, definition.valueFormat().encode(a.where() + " (value)", g.value),
+          toHeaders(g.headers), g.timestamp));
+      return;
+    }
+    long time = g.timestamp;
+    if (a.time() != null) {
+      Object t = a.time().eval(vars(g, src));
+      if (!(t instanceof Long ts) || ts < 0) {
+        throw new ProcessingException(a.time().where(), "a record time must be a non-negative int (epoch"
+            + " milliseconds), not " + t);
+      }
+      time = ts;
+    }
+    Aggregates.apply(a, call.stores().get(a.store()), key, keyBytes, vars(g, src), time, src.offset(),
+        emitter(a, rest, call));
+  }
+
+  private Aggregates.Emit emitter(Step.Aggregate a, List<Step> rest, Call call) {
+    return new Aggregates.Emit() {
+      @Override
+      public void result(Object key, Object value, Map<String, String> headers, long timestamp)
+          throws ProcessingException {
+        Current r = new Current();
+        r.key = key;
+        r.value = value;
+        r.headers = headers;
+        r.timestamp = timestamp;
+        call.tracer().emitted(a.where(), trace(r));
+        run(rest, r, call);
+      }
+
+      @Override
+      public void deadLetter(Object key, Object value, long timestamp, String step, String error)
+          throws ProcessingException {
+        if (definition.failOnError()) {
+          throw new ProcessingException(step, error);
+        }
+        List<Header> headers = new ArrayList<>();
+        headers.add(Header.of("sluice.streams.stream", definition.name()));
+        headers.add(Header.of("sluice.streams.step", step));
+        headers.add(Header.of("sluice.streams.error", error));
+        headers.add(Header.of("sluice.streams.source.topic", call.src().topic()));
+        headers.add(Header.of("sluice.streams.source.partition", Integer.toString(call.src().partition())));
+        headers.add(Header.of("sluice.streams.source.offset", Long.toString(call.src().offset())));
+        String dlq = definition.deadLetterTopic();
+        add(call, step, new Output(dlq, call.src().partition() % call.partitions().applyAsInt(dlq),
+            lenient(definition.keyFormat(), key), lenient(definition.valueFormat(), value), headers, timestamp));
+      }
+    };
+  }
+
+  private static byte[] lenient(Format format, Object value) {
+    try {
+      return format.encode("dead letter", value);
+    } catch (ProcessingException e) {
+      return Json.encode(Format.fromCel(value)).getBytes(StandardCharsets.UTF_8);
+    }
+  }
+
+  /** Windows that closed with this record's stream time: their final results, at most a quarter of the outputs. */
+  private void closeWindows(Call call) throws ProcessingException {
+    Step.Aggregate a = definition.aggregate();
+    List<Step> steps = definition.steps();
+    List<Step> rest = steps.subList(steps.indexOf(a) + 1, steps.size());
+    Aggregates.close(a, call.stores().get(a.store()), definition.keyFormat(), Math.max(1, maxOutputs / 4),
+        emitter(a, rest, call));
+  }
+
+  /** The record's changes to each store, as records of the store's changelog (partition: the task's input's). */
+  private void changelog(Call call, long timestamp) throws ProcessingException {
+    long changes = call.out().size();
+    for (io.sluice.streams.state.StoreState st : call.stores().all().values()) {
+      changes += st.tx().loggedCount();
+    }
+    if (changes > 0xffff) {
+      // Output sequences keep 16 bits for an output's index within its input record.
+      throw new ProcessingException("steps", "the record made " + changes + " records with its state changes,"
+          + " more than 65535");
+    }
+    for (io.sluice.streams.state.StoreState st : call.stores().all().values()) {
+      String topic = TaskStores.changelogTopic(definition.name(), st.name());
+      for (io.sluice.streams.state.Kv.Change ch : st.commit()) {
+        call.out().add(new Output(topic, call.src().partition(), ch.key(), ch.value(), List.of(), timestamp));
+      }
+    }
+  }
+
+  private void flatMap(Step.FlatMap f, List<Step> rest, Current c, Call call) throws ProcessingException {
+    Object values = f.values().eval(vars(c, call.src()));
     if (!(values instanceof List<?> list)) {
       throw new ProcessingException(f.where(), "flat_map needs a list, not " + Format.typeName(values));
     }
@@ -125,18 +267,17 @@ public final class Processor {
     for (Object v : list) {
       Current each = c.copy();
       each.value = v;
-      tracer.emitted(f.where(), trace(each));
-      run(rest, each, src, partitions, tracer, out);
+      call.tracer().emitted(f.where(), trace(each));
+      run(rest, each, call);
     }
   }
 
-  private void branch(Step.Branch b, Current c, Source src, ToIntFunction<String> partitions, Tracer tracer,
-      List<Output> out) throws ProcessingException {
+  private void branch(Step.Branch b, Current c, Call call) throws ProcessingException {
     for (int i = 0; i < b.arms().size(); i++) {
       Step.Arm arm = b.arms().get(i);
-      if (arm.when() == null || bool(arm.when(), vars(c, src))) {
-        tracer.emitted(b.where() + "[" + i + "]", trace(c));
-        run(arm.steps(), c, src, partitions, tracer, out);
+      if (arm.when() == null || bool(arm.when(), vars(c, call.src()))) {
+        call.tracer().emitted(b.where() + "[" + i + "]", trace(c));
+        run(arm.steps(), c, call);
         return;
       }
     }

@@ -38,4 +38,17 @@ public sealed interface Step {
   /** Writes to a topic: partition by the key with Kafka's partitioner, or by an expression. */
   record To(String where, String topic, Expression partition) implements Step {
   }
+
+  /**
+   * {@code group_by}, an optional {@code window} and an aggregation, compiled as one step (the steps after it see
+   * the aggregate as the value). {@code key} is null for "the record's key"; {@code repartition}: equal keys are
+   * brought to one task through the stream's repartition topic first.
+   */
+  record Aggregate(String where, Expression key, boolean repartition, io.sluice.streams.state.WindowSpec window,
+      Expression time, Agg agg, String store, boolean emitFinal, boolean lateToDeadLetter) implements Step {
+  }
+
+  /** The aggregation: its kind, the value it reads ({@code value}), and reduce/aggregate's expressions. */
+  record Agg(String kind, Expression value, Expression initial, Expression fold, Expression merge) {
+  }
 }

@@ -20,15 +20,36 @@ import java.util.Set;
  *            {"to": "topic"} | {"to": {"topic": "...", "partition": "..."}}]}
  * </pre>
  *
- * Every list of steps ends in a {@code to} or a {@code branch} (an empty list, in a branch arm, drops the record);
+ * and, once per definition in the top-level steps, {@code {"group_by": "<expression>" | "key"}}, an optional
+ * {@code {"window": {...}}} and an aggregation ({@code count}, {@code sum}, ...): see {@link AggregateParser}.
+ * {@code repartitionTopic}: the internal topic that brings equal keys to one task (null when none is needed);
+ * {@code aggregate}: the aggregation step (null for a stateless stream). {@code outputTopics} include the internal
+ * topics (repartition and changelogs): they are written through the same exactly-once writer.
+ *
+ * <p>Every list of steps ends in a {@code to} or a {@code branch} (an empty list, in a branch arm, drops the record);
  * {@code to} is last in its list. Immutable and thread-safe.
  */
 public record StreamDefinition(String name, List<String> inputs, Format keyFormat, Format valueFormat,
     boolean failOnError, boolean exactlyOnce, boolean startLatest, String deadLetterTopic, List<Step> steps,
-    Set<String> outputTopics, JsonObject json) {
+    Set<String> outputTopics, JsonObject json, String repartitionTopic, Step.Aggregate aggregate) {
 
   /** Limits a definition is held to. */
   public record Limits(int maxSteps, int maxOutputsPerRecord) {
+  }
+
+  /** The topics a task reads: the inputs, and the repartition topic if there is one. */
+  public List<String> taskInputs() {
+    if (repartitionTopic == null) {
+      return inputs;
+    }
+    List<String> all = new ArrayList<>(inputs);
+    all.add(repartitionTopic);
+    return all;
+  }
+
+  /** The changelog topic of the stream's store, or null for a stateless stream. */
+  public String changelogTopic() {
+    return aggregate == null ? null : TaskStores.changelogTopic(name, aggregate.store());
   }
 
   /** The default dead-letter topic of stream {@code name}. */

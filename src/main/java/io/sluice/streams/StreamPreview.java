@@ -184,6 +184,9 @@ final class StreamPreview {
 
   private JsonObject preview(StreamDefinition d, List<Input> inputs, Map<String, Integer> counts) {
     Processor processor = new Processor(d, service.maxOutputsPerRecord());
+    // A stateful stream's preview runs as one task with its store in memory; records it sends to the repartition
+    // topic are processed at once from there, as that topic's task would.
+    TaskStores stores = TaskStores.inMemory(d);
     JsonArray out = new JsonArray();
     for (Input in : inputs) {
       JsonArray steps = new JsonArray();
@@ -192,8 +195,17 @@ final class StreamPreview {
           .put("key", fromBytes(d.keyFormat(), in.record().key()))
           .put("value", fromBytes(d.valueFormat(), in.record().value())));
       try {
-        List<Processor.Output> outputs = processor.process(in.topic(), in.partition(), in.record(),
-            t -> counts.getOrDefault(t, 1), (where, o) -> steps.add(render(d, o).put("step", where)));
+        Processor.Tracer tracer = (where, o) -> steps.add(render(d, o).put("step", where));
+        List<Processor.Output> outputs = new ArrayList<>(processor.process(in.topic(), in.partition(), in.record(),
+            t -> counts.getOrDefault(t, 1), tracer, stores));
+        for (int i = 0; i < outputs.size(); i++) {
+          Processor.Output o = outputs.get(i);
+          if (o.topic().equals(d.repartitionTopic())) {
+            outputs.addAll(processor.process(o.topic(), o.partition(), new io.sluice.record.Record(
+                in.record().offset(), o.timestamp(), o.key(), o.value(), o.headers()),
+                t -> counts.getOrDefault(t, 1), tracer, stores));
+          }
+        }
         JsonArray os = new JsonArray();
         outputs.forEach(o -> os.add(render(d, o)));
         one.put("steps", steps).put("outputs", os);

@@ -236,6 +236,16 @@ final class StreamStore {
   }
 
   /** Whether any broker still runs a task of {@code name}. */
+  /** The broker running task {@code task} of stream {@code name}, or -1 when none does. */
+  int owner(String name, String task) throws Exception {
+    try {
+      return Integer.parseInt(new String(zk.getData().forPath(OWNERS + "/" + name + "/" + task),
+          StandardCharsets.UTF_8).trim());
+    } catch (KeeperException.NoNodeException e) {
+      return -1;
+    }
+  }
+
   boolean anyOwned(String name) throws Exception {
     try {
       return !zk.getChildren().forPath(OWNERS + "/" + name).isEmpty();

@@ -36,7 +36,12 @@ import io.sluice.streams.TaskWriter.Out;
  * grown counts are saved with that checkpoint and used for the inputs after it, so an input is routed with the same
  * counts however often it is replayed.
  *
- * <p>Threads: the loop runs on one Vert.x context; decoding and evaluation run on the pool.
+ * <p><b>State.</b> A task that aggregates restores its store from the changelog before it processes
+ * ({@link StoreRestorer}: this task's changelog records of the inputs before the checkpoint's offset), and its
+ * store's changes go out as changelog records through the same writer as its outputs, so the store after a replay is
+ * the store of a run without the crash.
+ *
+ * <p>Threads: the loop runs on one Vert.x context; decoding, evaluation and the store run on the pool.
  */
 final class StreamTask {
   private static final System.Logger LOG = System.getLogger(StreamTask.class.getName());
@@ -58,6 +63,7 @@ final class StreamTask {
   private long lastCommitMs;
   private long inAtCommit;
   private long outAtCommit;
+  private volatile TaskStores stores;
 
   StreamTask(TaskDeps deps, String stream, long version, StreamDefinition definition, TopicPartition input) {
     this.deps = deps;
@@ -114,7 +120,52 @@ final class StreamTask {
       writer = new TaskWriter(deps.cluster(), deps.caller(), taskId, producerId);
       partitionCounts.putAll(state.partitionCounts);
       return outputs(false);
-    }).compose(v -> startOffset()).compose(v -> commit());
+    }).compose(v -> storesFrom()).compose(v -> startOffset()).compose(v -> commit()).compose(v -> openStores());
+  }
+
+  /** The partition of the changelog this task writes, or null if it keeps no state. */
+  private TopicPartition changelogPartition() {
+    if (!processor.ownsState(input.topic().equals(definition.repartitionTopic()))) {
+      return null;
+    }
+    return new TopicPartition(definition.changelogTopic(), input.partition());
+  }
+
+  /** At a task's first start: where its changelog records begin (the changelog's end then). */
+  private Future<Void> storesFrom() {
+    TopicPartition changelog = changelogPartition();
+    if (changelog == null || state.storesFrom.containsKey(changelog)) {
+      return Future.succeededFuture();
+    }
+    if (partitionCounts.getOrDefault(changelog.topic(), 0) <= changelog.partition()) {
+      return Future.failedFuture(new IllegalStateException("The changelog topic " + changelog.topic() + " has "
+          + partitionCounts.get(changelog.topic()) + " partitions; this task's input partition " + input.partition()
+          + " needs one of the same number (recreate the stream, or add partitions to the changelog)"));
+    }
+    return deps.cluster().offsets(deps.caller(), changelog).map(r -> {
+      state.storesFrom.put(changelog, r.endOffset());
+      return null;
+    });
+  }
+
+  /** Restores the task's store from its changelog before it processes (status: RESTORING, with progress). */
+  private Future<Void> openStores() {
+    TopicPartition changelog = changelogPartition();
+    if (changelog == null) {
+      return Future.succeededFuture();
+    }
+    state.state = "RESTORING";
+    java.nio.file.Path dir = deps.stateDir().resolve(stream).resolve(id(input)).resolve(definition.aggregate()
+        .store());
+    return new StoreRestorer(deps, state, taskId.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+        () -> maybeCommit())
+        .restore(definition.aggregate(), changelog, dir)
+        .compose(s -> {
+          stores = s;
+          state.state = "RUNNING";
+          committing = committing.transform(ar -> commit());
+          return committing;
+        });
   }
 
   /**
@@ -142,7 +193,9 @@ final class StreamTask {
   private Future<Void> startOffset() {
     return deps.cluster().offsets(deps.caller(), input).map(r -> {
       if (state.offset < 0) {
-        state.offset = definition.startLatest() ? r.endOffset() : r.beginningOffset();
+        // The repartition topic holds only what the stream's own tasks wrote: read all of it.
+        boolean latest = definition.startLatest() && !input.topic().equals(definition.repartitionTopic());
+        state.offset = latest ? r.endOffset() : r.beginningOffset();
       } else if (state.offset < r.beginningOffset()) {
         state.offset = r.beginningOffset(); // retention deleted what the task had not read
       }
@@ -187,7 +240,7 @@ final class StreamTask {
 
   /** What one fetch made: outputs per partition in order, and where the input continues. */
   private record Work(Map<TopicPartition, List<Out>> outputs, long nextOffset, long highWatermark, int in,
-      long errors, String lastError) {
+      long errors, String lastError, long late) {
   }
 
   private Work process(FetchResult r, long from) throws Exception {
@@ -196,12 +249,14 @@ final class StreamTask {
     int in = 0;
     long errors = 0;
     String lastError = null;
+    long lateBefore = stores == null ? 0 : stores.lateRecords();
     for (Record rec : records(r, from)) {
       in++;
       next = rec.offset() + 1;
       List<Processor.Output> outs;
       try {
-        outs = processor.process(input.topic(), input.partition(), rec, partitionCounts::get, Processor.Tracer.NONE);
+        outs = processor.process(input.topic(), input.partition(), rec, partitionCounts::get, Processor.Tracer.NONE,
+            stores);
       } catch (ProcessingException e) {
         errors++;
         lastError = "offset " + rec.offset() + ": " + e.step() + ": " + e.getMessage();
@@ -217,7 +272,8 @@ final class StreamTask {
             .add(new Out(seq, o));
       }
     }
-    return new Work(outputs, next, r.highWatermark(), in, errors, lastError);
+    return new Work(outputs, next, r.highWatermark(), in, errors, lastError,
+        stores == null ? 0 : stores.lateRecords() - lateBefore);
   }
 
   private Processor.Output deadLetter(Record rec, ProcessingException e) {
@@ -244,6 +300,7 @@ final class StreamTask {
       state.recordsIn += work.in();
       work.outputs().values().forEach(l -> state.recordsOut += l.size());
       state.errors += work.errors();
+      state.lateRecords += work.late();
       if (work.lastError() != null) {
         state.lastError = work.lastError();
       }
@@ -291,7 +348,17 @@ final class StreamTask {
     state.state = "STOPPED";
     state.inPerSec = 0;
     state.outPerSec = 0;
-    committing.transform(ar -> commit()).onComplete(ar -> done.tryComplete());
+    committing.transform(ar -> commit()).onComplete(ar -> closeStores().onComplete(x -> done.tryComplete()));
+  }
+
+  /** Closes (and deletes) the local stores: the changelog is their durable copy. */
+  private Future<Void> closeStores() {
+    TaskStores s = stores;
+    stores = null;
+    return s == null ? Future.succeededFuture() : deps.blocking(() -> {
+      s.close();
+      return null;
+    });
   }
 
   private void fail(Throwable t) {
@@ -302,10 +369,20 @@ final class StreamTask {
     state.inPerSec = 0;
     state.outPerSec = 0;
     // The checkpoint's offset is still that of acknowledged writes: only the status changes.
-    committing.transform(ar -> commit()).onComplete(ar -> done.tryFail(t));
+    committing.transform(ar -> commit()).onComplete(ar -> closeStores().onComplete(x -> done.tryFail(t)));
   }
 
   String taskId() {
     return taskId;
+  }
+
+  StreamDefinition definition() {
+    return definition;
+  }
+
+  /** The task's store named {@code name} once restored and until the task ends, else null (interactive queries). */
+  io.sluice.streams.state.StoreState store(String name) {
+    TaskStores s = stores;
+    return s == null || !s.all().containsKey(name) ? null : s.get(name);
   }
 }

@@ -9,6 +9,8 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.function.UnaryOperator;
 
@@ -33,6 +35,8 @@ final class StreamsEndpoint {
     router.delete("/streams/:name").handler(guard(this::delete));
     router.post("/streams/:name/pause").handler(guard(ctx -> change(ctx, r -> r.put("paused", true))));
     router.post("/streams/:name/resume").handler(guard(ctx -> change(ctx, r -> r.put("paused", false))));
+    router.get("/streams/:name/stores/:store/keys/:key").handler(guard(this::queryKey));
+    router.get("/streams/:name/stores/:store/keys").handler(guard(this::scan));
     router.post("/streams/:name/restart").handler(guard(ctx -> change(ctx, r -> r.put("restarts",
         r.getLong("restarts", 0L) + 1))));
   }
@@ -124,7 +128,7 @@ final class StreamsEndpoint {
 
   private static JsonObject taskStatus(String id, JsonObject t) {
     int dash = id.lastIndexOf('-');
-    return new JsonObject().put("task", id).put("topic", id.substring(0, dash))
+    JsonObject out = new JsonObject().put("task", id).put("topic", id.substring(0, dash))
         .put("partition", Integer.parseInt(id.substring(dash + 1)))
         .put("broker", t.getValue("broker")).put("state", t.getValue("state")).put("version", t.getValue("version"))
         .put("position", t.getValue("offset")).put("high_watermark", t.getValue("high_watermark"))
@@ -132,6 +136,10 @@ final class StreamsEndpoint {
         .put("records_out", t.getValue("records_out")).put("records_in_per_sec", t.getValue("records_in_per_sec"))
         .put("records_out_per_sec", t.getValue("records_out_per_sec")).put("errors", t.getValue("errors"))
         .put("last_error", t.getValue("last_error")).put("restarts", t.getValue("restarts"));
+    if (t.containsKey("restore")) {
+      out.put("late_records", t.getValue("late_records")).put("restore", t.getValue("restore")); // tasks with state
+    }
+    return out;
   }
 
   private void update(RoutingContext ctx) {
@@ -176,15 +184,30 @@ final class StreamsEndpoint {
     boolean deleteTopics = Boolean.parseBoolean(ctx.queryParams().get("delete_topics"));
     service.blocking(() -> {
       StreamStore.Stored s = service.store().get(name);
-      String dlq = service.compile(s).deadLetterTopic();
+      StreamDefinition d = service.compile(s);
       service.store().delete(name);
       service.changed();
       if (deleteTopics) {
         awaitTasksStopped(name); // a task still running would write to the dead-letter topic again
       }
-      return dlq;
-    }).compose(dlq -> deleteTopics ? service.cluster().deleteTopic(service.caller(), dlq)
-        .recover(t -> Future.succeededFuture()) : Future.succeededFuture())
+      List<String> owned = new ArrayList<>();
+      owned.add(d.deadLetterTopic());
+      if (d.repartitionTopic() != null) {
+        owned.add(d.repartitionTopic());
+      }
+      if (d.changelogTopic() != null) {
+        owned.add(d.changelogTopic());
+      }
+      return owned;
+    }).compose(owned -> {
+      if (!deleteTopics) {
+        return Future.succeededFuture();
+      }
+      List<Future<?>> deletes = new ArrayList<>();
+      owned.forEach(t -> deletes.add(service.cluster().deleteTopic(service.caller(), t)
+          .recover(e -> Future.succeededFuture())));
+      return Future.all(deletes).mapEmpty();
+    })
         .onSuccess(v -> ctx.response().setStatusCode(204).end())
         .onFailure(ctx::fail);
   }
@@ -197,6 +220,40 @@ final class StreamsEndpoint {
             + "' are still stopping; its definition is deleted, delete its topics later");
       }
       Thread.sleep(100); // on a worker: polling ZooKeeper until every owner released its task
+    }
+  }
+
+  private void queryKey(RoutingContext ctx) {
+    long from = longParam(ctx, "from", 0);
+    long to = longParam(ctx, "to", Long.MAX_VALUE);
+    service.queries().key(ctx.pathParam("name"), ctx.pathParam("store"), ctx.pathParam("key"), from, to)
+        .onSuccess(r -> json(ctx, 200, r)).onFailure(ctx::fail);
+  }
+
+  private void scan(RoutingContext ctx) {
+    long limit = longParam(ctx, "limit", 100);
+    if (limit < 1 || limit > 10_000) {
+      throw new SluiceException(ErrorCode.INVALID_REQUEST, "limit must be between 1 and 10000, not " + limit);
+    }
+    String prefix = ctx.queryParams().get("prefix");
+    String from = ctx.queryParams().get("from_key");
+    String to = ctx.queryParams().get("to_key");
+    if (prefix != null && (from != null || to != null)) {
+      throw new SluiceException(ErrorCode.INVALID_REQUEST, "Give a prefix, or from_key and to_key, not both");
+    }
+    service.queries().scan(ctx.pathParam("name"), ctx.pathParam("store"), from, to, prefix, (int) limit)
+        .onSuccess(r -> json(ctx, 200, r)).onFailure(ctx::fail);
+  }
+
+  private static long longParam(RoutingContext ctx, String name, long dflt) {
+    String v = ctx.queryParams().get(name);
+    if (v == null) {
+      return dflt;
+    }
+    try {
+      return Long.parseLong(v);
+    } catch (NumberFormatException e) {
+      throw new SluiceException(ErrorCode.INVALID_REQUEST, name + " must be an integer, not '" + v + "'");
     }
   }
 

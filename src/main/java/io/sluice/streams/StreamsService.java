@@ -18,6 +18,8 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.spi.cluster.zookeeper.ZookeeperClusterManager;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
@@ -42,6 +44,8 @@ public final class StreamsService implements BrokerComponent {
   private WorkerExecutor pool;
   private volatile StreamStore store;
   private volatile TaskScheduler scheduler;
+  private volatile StoreQueryService queries;
+  private volatile io.vertx.core.eventbus.MessageConsumer<?> queryConsumer;
 
   public StreamsService(BrokerComponent.Context context) {
     this(context.vertx(), context.config(), context.cluster(), context.meters());
@@ -94,14 +98,21 @@ public final class StreamsService implements BrokerComponent {
     // The tasks' loops get an event-loop context of their own, whatever context starts the service.
     TaskDeps deps = new TaskDeps(config.brokerId(), cluster, ((VertxInternal) vertx).createEventLoopContext(), pool,
         s, config.getLong(BrokerConfig.STREAMS_COMMIT_INTERVAL_MS),
-        config.getInt(BrokerConfig.STREAMS_MAX_OUTPUTS_PER_RECORD), meters);
+        config.getInt(BrokerConfig.STREAMS_MAX_OUTPUTS_PER_RECORD), meters, config.dataDir().resolve("streams-state"));
     TaskScheduler sched = new TaskScheduler(zk, deps, this::compile);
+    io.sluice.broker.rpc.BrokerRpc rpc = io.sluice.broker.rpc.BrokerRpc.on(vertx);
+    StoreQueryService q = new StoreQueryService(this, rpc, config.brokerId());
     return pool.executeBlocking(() -> {
       sched.start();
       store = s;
       scheduler = sched;
       return null;
-    }, false);
+    }, false).compose(v -> rpc.serve(StoreQueries.address(config.brokerId()), StoreQueries.class, q,
+        Future::succeededFuture)).map(consumer -> {
+          queryConsumer = consumer;
+          queries = q;
+          return null;
+        });
   }
 
   @Override
@@ -110,12 +121,14 @@ public final class StreamsService implements BrokerComponent {
       return Future.succeededFuture();
     }
     TaskScheduler sched = scheduler;
-    return vertx.executeBlocking(() -> {
+    io.vertx.core.eventbus.MessageConsumer<?> consumer = queryConsumer;
+    Future<Void> unregistered = consumer == null ? Future.succeededFuture() : consumer.unregister();
+    return unregistered.recover(t -> Future.succeededFuture()).compose(x -> vertx.executeBlocking(() -> {
       if (sched != null) {
         sched.close();
       }
       return null;
-    }, false).transform(ar -> pool.close());
+    }, false)).transform(ar -> pool.close());
   }
 
   /** The definition of a stored record, compiled once per name and version. */
@@ -186,6 +199,22 @@ public final class StreamsService implements BrokerComponent {
     return pool.executeBlocking(work, false);
   }
 
+  /** The task {@code <stream>/<topic>-<p>} if this broker runs it, else null. */
+  StreamTask task(String key) {
+    TaskScheduler s = scheduler;
+    return s == null ? null : s.task(key);
+  }
+
+  /** Interactive queries, once started (503 before). */
+  StoreQueryService queries() {
+    store();
+    StoreQueryService q = queries;
+    if (q == null) {
+      throw new SluiceException(ErrorCode.SERVICE_UNAVAILABLE, "The streams service is starting");
+    }
+    return q;
+  }
+
   void changed() {
     TaskScheduler s = scheduler;
     if (s != null) {
@@ -193,19 +222,37 @@ public final class StreamsService implements BrokerComponent {
     }
   }
 
-  /** Creates the dead-letter topic unless it exists (partitions as the first input, replicas min(3, live)). */
+  /**
+   * Creates the topics a definition writes that the stream owns, unless they exist: the dead-letter topic, and for a
+   * stateful stream its repartition topic and its store's changelog (compacted). Partitions: the most of any input
+   * (a changelog partition belongs to the task of the same input partition); replicas min(3, live brokers).
+   */
   Future<Void> ensureDeadLetterTopic(StreamDefinition d) {
-    return cluster.describeTopic(caller(), d.deadLetterTopic()).<Void>mapEmpty().recover(missing ->
-        Future.all(cluster.describeCluster(caller()), cluster.describeTopic(caller(), d.inputs().get(0))
-            .map(md -> md.partitionCount()).recover(t -> Future.succeededFuture(1)))
-            .compose(all -> {
-              ClusterDescription c = all.resultAt(0);
-              int partitions = all.resultAt(1);
-              long alive = c.brokers().stream().filter(ClusterDescription.BrokerInfo::alive).count();
-              return cluster.createTopic(caller(), new NewTopic(d.deadLetterTopic(), partitions,
-                  (int) Math.max(1, Math.min(3, alive)), Map.of()));
-            })
-            .<Void>mapEmpty()
+    List<Future<Integer>> counts = new ArrayList<>();
+    for (String in : d.inputs()) {
+      counts.add(cluster.describeTopic(caller(), in).map(md -> md.partitionCount())
+          .recover(t -> Future.succeededFuture(1)));
+    }
+    return Future.all(counts).compose(all -> cluster.describeCluster(caller()).compose(c -> {
+      int partitions = counts.stream().mapToInt(Future::result).max().orElse(1);
+      long alive = c.brokers().stream().filter(ClusterDescription.BrokerInfo::alive).count();
+      int replicas = (int) Math.max(1, Math.min(3, alive));
+      List<Future<Void>> creates = new ArrayList<>();
+      creates.add(ensureTopic(new NewTopic(d.deadLetterTopic(), counts.get(0).result(), replicas, Map.of())));
+      if (d.repartitionTopic() != null) {
+        creates.add(ensureTopic(new NewTopic(d.repartitionTopic(), partitions, replicas, Map.of())));
+      }
+      if (d.changelogTopic() != null) {
+        creates.add(ensureTopic(new NewTopic(d.changelogTopic(), partitions, replicas,
+            Map.of("cleanup.policy", "compact", "retention.ms", "-1"))));
+      }
+      return Future.all(creates).mapEmpty();
+    }));
+  }
+
+  private Future<Void> ensureTopic(NewTopic topic) {
+    return cluster.describeTopic(caller(), topic.name()).<Void>mapEmpty().recover(missing ->
+        cluster.createTopic(caller(), topic).<Void>mapEmpty()
             .recover(t -> t instanceof SluiceException e && e.errorCode() == ErrorCode.TOPIC_ALREADY_EXISTS
                 ? Future.succeededFuture() : Future.failedFuture(t)));
   }

@@ -11,10 +11,10 @@ import java.util.concurrent.Callable;
 /**
  * What every stream task of a broker shares: the broker's own service (unpoliced; fetches of partitions led here are
  * local reads, writes go to their leaders), the context tasks' loops run on, the {@code sluice-streams} pool, the
- * store, the limits, and the registry the tasks' meters go to.
+ * store, the limits, the registry the tasks' meters go to, and the directory of the tasks' state stores.
  */
 record TaskDeps(int brokerId, BrokerService cluster, Context context, WorkerExecutor pool, StreamStore store,
-    long commitIntervalMs, int maxOutputsPerRecord, MeterRegistry meters) {
+    long commitIntervalMs, int maxOutputsPerRecord, MeterRegistry meters, java.nio.file.Path stateDir) {
 
   RequestContext caller() {
     return RequestContext.internal(brokerId);

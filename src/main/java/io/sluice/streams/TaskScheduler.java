@@ -38,7 +38,8 @@ final class TaskScheduler implements Runnable {
   private final CuratorFramework zk;
   private final TaskDeps deps;
   private final DefinitionCompiler compiler;
-  private final Map<String, Running> running = new HashMap<>();
+  /** Written by the scheduler's thread alone; read by interactive queries from the pool. */
+  private final Map<String, Running> running = new java.util.concurrent.ConcurrentHashMap<>();
   private final Map<String, Failure> failures = new HashMap<>();
   private final Object signal = new Object();
   private volatile boolean dirty = true;
@@ -149,7 +150,7 @@ final class TaskScheduler implements Runnable {
         LOG.log(Level.ERROR, "Stored stream " + stored.name() + " does not compile here: " + e.getMessage());
         continue;
       }
-      for (String topic : def.inputs()) {
+      for (String topic : def.taskInputs()) {
         TopicMetadata md = topics.computeIfAbsent(topic, this::describe);
         if (md == null) {
           continue;
@@ -258,6 +259,12 @@ final class TaskScheduler implements Runnable {
 
   private static <T> T await(Future<T> f) throws Exception {
     return f.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+  }
+
+  /** The task {@code <stream>/<topic>-<p>} if this broker runs it, else null. */
+  StreamTask task(String key) {
+    Running r = running.get(key);
+    return r == null ? null : r.task();
   }
 
   Set<String> runningTasks() {

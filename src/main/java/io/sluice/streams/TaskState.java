@@ -1,5 +1,6 @@
 package io.sluice.streams;
 
+import io.sluice.api.TopicPartition;
 import io.vertx.core.json.JsonObject;
 import java.util.HashMap;
 import java.util.Map;
@@ -11,7 +12,8 @@ import java.util.Map;
  * {"offset": next input offset, "partitions": {"out": partition count, ...}, "version": n,
  *  "state": "RUNNING" | "FAILED" | "PAUSED" | "STOPPED", "broker": id, "high_watermark": n, "lag": n,
  *  "records_in": n, "records_out": n, "records_in_per_sec": x, "records_out_per_sec": x, "errors": n,
- *  "last_error": "...", "restarts": n}
+ *  "last_error": "...", "restarts": n,
+ *  "stores_from": {"changelog": {"0": offset}}, "late_records": n, "restore": {...}}   (stateful tasks)
  * </pre>
  *
  * {@code offset} is written only after every output of the inputs before it was acknowledged by all in-sync
@@ -32,6 +34,11 @@ final class TaskState {
   long errors;
   String lastError;
   long restarts;
+  /** Per changelog partition: where this task's records begin (the log end when the task first started). */
+  final Map<TopicPartition, Long> storesFrom = new HashMap<>();
+  long lateRecords;
+  /** Restore progress: null before any, else {"state": "RESTORING" | "DONE", "records", "from", "to", "position"}. */
+  JsonObject restore;
 
   static TaskState from(JsonObject json) {
     TaskState s = new TaskState();
@@ -48,17 +55,44 @@ final class TaskState {
     s.errors = json.getLong("errors", 0L);
     s.lastError = json.getString("last_error");
     s.restarts = json.getLong("restarts", 0L);
+    s.lateRecords = json.getLong("late_records", 0L);
+    readPositions(json.getJsonObject("stores_from", new JsonObject()), s.storesFrom);
     return s;
+  }
+
+  private static void readPositions(JsonObject pos, Map<TopicPartition, Long> into) {
+    for (String topic : pos.fieldNames()) {
+      pos.getJsonObject(topic).forEach(e -> into.put(new TopicPartition(topic, Integer.parseInt(e.getKey())),
+          ((Number) e.getValue()).longValue()));
+    }
+  }
+
+  private static JsonObject positionsJson(Map<TopicPartition, Long> positions) {
+    JsonObject pos = new JsonObject();
+    positions.forEach((tp, p) -> {
+      JsonObject t = pos.getJsonObject(tp.topic());
+      if (t == null) {
+        t = new JsonObject();
+        pos.put(tp.topic(), t);
+      }
+      t.put(Integer.toString(tp.partition()), p);
+    });
+    return pos;
   }
 
   JsonObject toJson() {
     JsonObject counts = new JsonObject();
     partitionCounts.forEach(counts::put);
-    return new JsonObject().put("offset", offset).put("partitions", counts).put("version", version).put("state", state)
+    JsonObject out = new JsonObject().put("offset", offset).put("partitions", counts).put("version", version)
+        .put("state", state)
         .put("broker", broker).put("high_watermark", highWatermark).put("lag", Math.max(0, highWatermark - offset))
         .put("records_in", recordsIn).put("records_out", recordsOut)
         .put("records_in_per_sec", Math.round(inPerSec * 10) / 10.0)
         .put("records_out_per_sec", Math.round(outPerSec * 10) / 10.0)
         .put("errors", errors).put("last_error", lastError).put("restarts", restarts);
+    if (!storesFrom.isEmpty()) {
+      out.put("stores_from", positionsJson(storesFrom)).put("late_records", lateRecords).put("restore", restore);
+    }
+    return out;
   }
 }

@@ -82,4 +82,29 @@ final class StreamsImpl implements Streams {
     return Unis.onContext(context, () -> metadata.anyBroker(HttpMethod.POST, "/streams/preview", body)
         .map(r -> r.json()));
   }
+
+  @Override
+  public Uni<JsonObject> queryKey(String name, String store, String key, long from, long to) {
+    String path = path(name) + "/stores/" + MetadataCache.encode(store) + "/keys/" + MetadataCache.encode(key)
+        + "?from=" + from + "&to=" + to;
+    return Unis.onContext(context, () -> metadata.anyBroker(HttpMethod.GET, path, null).map(r -> r.json()));
+  }
+
+  @Override
+  public Uni<JsonObject> scanStore(String name, String store, String fromKey, String toKey, String prefix,
+      int limit) {
+    StringBuilder path = new StringBuilder(path(name)).append("/stores/").append(MetadataCache.encode(store))
+        .append("/keys?limit=").append(limit);
+    if (fromKey != null) {
+      path.append("&from_key=").append(MetadataCache.encode(fromKey));
+    }
+    if (toKey != null) {
+      path.append("&to_key=").append(MetadataCache.encode(toKey));
+    }
+    if (prefix != null) {
+      path.append("&prefix=").append(MetadataCache.encode(prefix));
+    }
+    return Unis.onContext(context, () -> metadata.anyBroker(HttpMethod.GET, path.toString(), null)
+        .map(r -> r.json()));
+  }
 }

@@ -1,0 +1,109 @@
+package io.sluice.streams;
+
+import io.sluice.streams.state.Bytes;
+import io.sluice.streams.state.Kv;
+import io.sluice.streams.state.StoreState;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.Base64;
+import java.util.HexFormat;
+
+
+/**
+ * Reads a task's committed store for an interactive query: one key (its aggregate, or its windows whose start lies in
+ * [from, to]) or a scan of keys (a range or a prefix of the key bytes). Reads the store itself, never the record in
+ * progress. Blocking: a worker.
+ */
+final class StoreReader {
+  private final StreamDefinition definition;
+  private final Kv kv;
+
+  StoreReader(StreamDefinition definition, StoreState store) {
+    this.definition = definition;
+    this.kv = store.kv();
+  }
+
+  /** {"key", "value"} or {"key", "windows": [...]}, or null when the store has nothing for the key. */
+  JsonObject key(byte[] key, long from, long to) throws ProcessingException {
+    if (definition.aggregate().window() == null) {
+      Aggregates.Stored s = Aggregates.Stored.read(kv.get(StoreState.groupKey(key)));
+      return s == null ? null : entry(key, s);
+    }
+    byte[] prefix = StoreState.windowPrefix(key);
+    JsonArray windows = new JsonArray();
+    for (Kv.Entry e : kv.scan(prefix, Bytes.prefixEnd(prefix), Integer.MAX_VALUE)) {
+      StoreState.Parsed p = StoreState.parse(e.key());
+      if (p.a() >= from && p.a() <= to) {
+        windows.add(window(p, Aggregates.Stored.read(e.value())));
+      }
+    }
+    return windows.isEmpty() ? null : new JsonObject().put("key", keyJson(key)).put("windows", windows);
+  }
+
+  /** Up to {@code limit} keys from {@code fromKey} (inclusive) to {@code toKey} (exclusive), or with a prefix. */
+  JsonArray scan(byte[] fromKey, byte[] toKey, byte[] prefix, int limit) throws ProcessingException {
+    boolean windowed = definition.aggregate().window() != null;
+    byte kind = windowed ? StoreState.WINDOW : StoreState.GROUP;
+    JsonArray out = new JsonArray();
+    byte[] start = new byte[] {kind};
+    byte[] end = new byte[] {(byte) (kind + 1)};
+    if (!windowed) {
+      byte[] lo = prefix != null ? prefix : fromKey;
+      byte[] hi = prefix != null ? Bytes.prefixEnd(prefix) : toKey;
+      start = lo == null ? start : StoreState.groupKey(lo);
+      end = hi == null ? end : StoreState.groupKey(hi);
+    }
+    JsonObject current = null;
+    byte[] currentKey = null;
+    for (Kv.Entry e : kv.scan(start, end, windowed ? Integer.MAX_VALUE : limit)) {
+      StoreState.Parsed p = StoreState.parse(e.key());
+      if (!inRange(p.key(), fromKey, toKey, prefix)) {
+        continue;
+      }
+      Aggregates.Stored s = Aggregates.Stored.read(e.value());
+      if (!windowed) {
+        out.add(entry(p.key(), s).put("order", HexFormat.of().formatHex(p.key())));
+        continue;
+      }
+      if (currentKey == null || !java.util.Arrays.equals(currentKey, p.key())) {
+        if (out.size() >= limit) {
+          break;
+        }
+        currentKey = p.key();
+        current = new JsonObject().put("key", keyJson(p.key())).put("windows", new JsonArray())
+            .put("order", HexFormat.of().formatHex(p.key()));
+        out.add(current);
+      }
+      current.getJsonArray("windows").add(window(p, s));
+    }
+    return out;
+  }
+
+  private static boolean inRange(byte[] key, byte[] from, byte[] to, byte[] prefix) {
+    if (prefix != null) {
+      return key.length >= prefix.length && java.util.Arrays.equals(key, 0, prefix.length, prefix, 0, prefix.length);
+    }
+    return (from == null || Bytes.ORDER.compare(key, from) >= 0) && (to == null || Bytes.ORDER.compare(key, to) < 0);
+  }
+
+  private JsonObject entry(byte[] key, Aggregates.Stored s) throws ProcessingException {
+    return new JsonObject().put("key", keyJson(key)).put("value", Format.fromCel(Folds.result(
+        definition.aggregate().agg(), s.state())));
+  }
+
+  private JsonObject window(StoreState.Parsed p, Aggregates.Stored s) {
+    return new JsonObject().put("start", p.a()).put("end", p.b()).put("value", Format.fromCel(Folds.result(
+        definition.aggregate().agg(), s.state())));
+  }
+
+  private Object keyJson(byte[] key) throws ProcessingException {
+    return definition.keyFormat() == Format.BYTES ? Base64.getEncoder().encodeToString(key)
+        : Format.fromCel(definition.keyFormat().decode("key_format", key));
+  }
+
+  static byte[] bytes(JsonObject request, String field) {
+    String v = request.getString(field);
+    return v == null ? null : Base64.getDecoder().decode(v);
+  }
+
+}

@@ -1,0 +1,128 @@
+package io.sluice.streams;
+
+import io.sluice.api.FetchRequest;
+import io.sluice.api.TopicPartition;
+import io.sluice.record.Header;
+import io.sluice.record.Record;
+import io.sluice.record.RecordBatch;
+import io.sluice.record.RecordBatches;
+import io.sluice.streams.state.Kv;
+import io.sluice.streams.state.RocksKv;
+import io.sluice.streams.state.StoreState;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Opens a task's store (an empty RocksDB on the {@code sluice-streams} pool) and fills it from its changelog before
+ * the task processes: from where the task's changelog records began to the changelog's end, this task's records (by
+ * their task header) of the inputs before the checkpoint's offset (by their sequence, {@code input offset << 16 |
+ * index}). Records of later inputs were written before a crash and are made again by the replay (the output leader
+ * drops them as already written), so the restored store is exactly the state at the checkpoint's input offset.
+ * Progress goes to the task's status ({@code restore}) as it goes.
+ */
+final class StoreRestorer {
+  private static final int FETCH_MAX_BYTES = 1 << 20;
+
+  private final TaskDeps deps;
+  private final TaskState state;
+  private final byte[] taskId;
+  private final Runnable progress;
+
+  StoreRestorer(TaskDeps deps, TaskState state, byte[] taskId, Runnable progress) {
+    this.deps = deps;
+    this.state = state;
+    this.taskId = taskId;
+    this.progress = progress;
+  }
+
+  /** Opens and restores the store of {@code agg} whose changelog partition is {@code changelog}. */
+  Future<TaskStores> restore(Step.Aggregate agg, TopicPartition changelog, Path dir) {
+    long from = state.storesFrom.get(changelog);
+    long before = state.offset;
+    return deps.cluster().offsets(deps.caller(), changelog).compose(r -> {
+      long to = r.endOffset();
+      state.restore = new JsonObject().put("state", "RESTORING").put("records", 0L).put("from", from).put("to", to)
+          .put("position", from);
+      return restore(agg, changelog, dir, from, to, before);
+    });
+  }
+
+  private Future<TaskStores> restore(Step.Aggregate agg, TopicPartition changelog, Path dir, long from, long to,
+      long before) {
+    return deps.blocking(() -> new StoreState(agg.store(), RocksKv.openEmpty(dir)))
+        .compose(st -> fetch(st, changelog, from, to, before)
+            .compose(v -> deps.blocking(() -> {
+              Aggregates.rebuild(agg, st);
+              return st;
+            }))
+            .map(s -> {
+              state.restore.put("state", "DONE").put("position", to);
+              TaskStores stores = new TaskStores();
+              stores.add(s);
+              return stores;
+            })
+            .onFailure(t -> deps.blocking(() -> {
+              st.close();
+              return null;
+            })));
+  }
+
+  private Future<Void> fetch(StoreState st, TopicPartition tp, long from, long to, long before) {
+    if (from >= to) {
+      return Future.succeededFuture();
+    }
+    return deps.cluster().fetch(deps.caller(), new FetchRequest(tp, from, FETCH_MAX_BYTES, 1, 500))
+        .compose(r -> deps.blocking(() -> {
+          List<Kv.Change> changes = new ArrayList<>();
+          long next = from;
+          ByteBuffer bytes = r.batches().readBytes();
+          for (RecordBatch b : RecordBatches.split(bytes)) {
+            for (Record rec : b.isControlBatch() ? List.<Record>of() : b.records()) {
+              if (rec.offset() < from || rec.offset() >= to) {
+                continue;
+              }
+              next = rec.offset() + 1;
+              if (own(rec, before)) {
+                changes.add(new Kv.Change(rec.key(), rec.value()));
+              }
+            }
+            next = Math.max(next, Math.min(to, b.lastOffset() + 1));
+          }
+          st.kv().write(changes);
+          state.restore.put("records", state.restore.getLong("records") + changes.size());
+          return Math.max(next, Math.min(to, r.nextOffset()));
+        }))
+        .compose(next -> {
+          if (next <= from) {
+            return Future.failedFuture(new IllegalStateException("The restore of " + tp + " found nothing at " + from
+                + " below " + to + "; retrying"));
+          }
+          state.restore.put("position", next);
+          progress.run();
+          return fetch(st, tp, next, to, before);
+        });
+  }
+
+  /**
+   * Whether a changelog record is this task's, of an input before {@code before}. Only one task writes a changelog
+   * partition (several inputs always go through the repartition topic); its records carry the task and sequence
+   * headers the writer adds.
+   */
+  private boolean own(Record rec, long before) {
+    boolean mine = false;
+    long seq = -1;
+    for (Header h : rec.headers()) {
+      if (h.key().equals(TaskWriter.TASK_HEADER)) {
+        mine = Arrays.equals(h.value(), taskId);
+      } else if (h.key().equals(RecordBatch.SEQUENCE_HEADER)) {
+        seq = Long.parseLong(new String(h.value(), java.nio.charset.StandardCharsets.UTF_8));
+      }
+    }
+    return mine && seq >= 0 && seq >>> 16 < before;
+  }
+}

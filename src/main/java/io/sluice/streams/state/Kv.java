@@ -1,0 +1,32 @@
+package io.sluice.streams.state;
+
+import java.util.List;
+
+/**
+ * A sorted key-value store of bytes (keys compare as unsigned bytes), as a stream task's state stores keep their
+ * contents: {@link RocksKv} on a broker, {@link MemoryKv} for preview. Blocking: call from a worker thread, one
+ * caller at a time (a task processes one record at a time).
+ */
+public interface Kv extends AutoCloseable {
+  /** A key and its value. */
+  record Entry(byte[] key, byte[] value) {
+  }
+
+  /** A change: a put, or a delete when {@code value} is null. */
+  record Change(byte[] key, byte[] value) {
+  }
+
+  byte[] get(byte[] key);
+
+  /** Up to {@code limit} entries with {@code from <= key < to}, in key order. */
+  List<Entry> scan(byte[] from, byte[] to, int limit);
+
+  /** Applies {@code changes} in order, atomically. */
+  void write(List<Change> changes);
+
+  /** Entries stored (an estimate for RocksDB). */
+  long size();
+
+  @Override
+  void close();
+}

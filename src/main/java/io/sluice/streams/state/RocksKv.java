@@ -1,0 +1,161 @@
+package io.sluice.streams.state;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Stream;
+import org.rocksdb.Options;
+import org.rocksdb.ReadOptions;
+import org.rocksdb.RocksDB;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.RocksIterator;
+import org.rocksdb.Slice;
+import org.rocksdb.WriteBatch;
+import org.rocksdb.WriteOptions;
+
+/**
+ * A {@link Kv} in RocksDB, in a directory of its own. Writes skip RocksDB's write-ahead log: the changelog topic is
+ * the store's durable copy, and a task always rebuilds its stores from it when it starts, so the local files are a
+ * cache that is wiped first. Blocking: workers only. Reads may come from other threads than the task's (interactive
+ * queries): a read-write lock keeps them off a closed database, which would crash the process, not throw.
+ */
+public final class RocksKv implements Kv {
+  static {
+    RocksDB.loadLibrary();
+  }
+
+  private final Path dir;
+  private final Options options;
+  private final RocksDB db;
+  private final WriteOptions writeOptions = new WriteOptions().setDisableWAL(true);
+  private final java.util.concurrent.locks.ReentrantReadWriteLock lock =
+      new java.util.concurrent.locks.ReentrantReadWriteLock();
+  private boolean closed;
+
+  private RocksKv(Path dir, Options options, RocksDB db) {
+    this.dir = dir;
+    this.options = options;
+    this.db = db;
+  }
+
+  /** Opens an empty store in {@code dir}, deleting what a previous run left there. */
+  public static RocksKv openEmpty(Path dir) {
+    deleteRecursively(dir);
+    try {
+      Files.createDirectories(dir);
+      Options options = new Options().setCreateIfMissing(true).setMaxOpenFiles(64);
+      return new RocksKv(dir, options, RocksDB.open(options, dir.toString()));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (RocksDBException e) {
+      throw new IllegalStateException("Cannot open the state store in " + dir + ": " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public byte[] get(byte[] key) {
+    lock.readLock().lock();
+    try {
+      open();
+      return db.get(key);
+    } catch (RocksDBException e) {
+      throw new IllegalStateException("State store read failed in " + dir + ": " + e.getMessage(), e);
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  private void open() {
+    if (closed) {
+      throw new IllegalStateException("The state store in " + dir + " is closed");
+    }
+  }
+
+  @Override
+  public List<Entry> scan(byte[] from, byte[] to, int limit) {
+    List<Entry> out = new ArrayList<>();
+    lock.readLock().lock();
+    try {
+      open();
+      try (Slice upper = new Slice(to); ReadOptions ro = new ReadOptions().setIterateUpperBound(upper);
+          RocksIterator it = db.newIterator(ro)) {
+        for (it.seek(from); it.isValid() && out.size() < limit; it.next()) {
+          out.add(new Entry(it.key(), it.value()));
+        }
+      }
+    } finally {
+      lock.readLock().unlock();
+    }
+    return out;
+  }
+
+  @Override
+  public void write(List<Change> changes) {
+    if (changes.isEmpty()) {
+      return;
+    }
+    lock.readLock().lock(); // writes come from the task alone; the lock keeps them off a closed database too
+    try (WriteBatch batch = new WriteBatch()) {
+      open();
+      for (Change c : changes) {
+        if (c.value() == null) {
+          batch.delete(c.key());
+        } else {
+          batch.put(c.key(), c.value());
+        }
+      }
+      db.write(writeOptions, batch);
+    } catch (RocksDBException e) {
+      throw new IllegalStateException("State store write failed in " + dir + ": " + e.getMessage(), e);
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  @Override
+  public long size() {
+    lock.readLock().lock();
+    try {
+      return closed ? 0 : db.getLongProperty("rocksdb.estimate-num-keys");
+    } catch (RocksDBException e) {
+      return -1;
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  /** Closes and deletes the files: the changelog is the copy that counts. */
+  @Override
+  public void close() {
+    lock.writeLock().lock();
+    try {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      db.close();
+      options.close();
+      writeOptions.close();
+    } finally {
+      lock.writeLock().unlock();
+    }
+    deleteRecursively(dir);
+  }
+
+  private static void deleteRecursively(Path dir) {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (Stream<Path> all = Files.walk(dir)) {
+      for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}

@@ -1,0 +1,170 @@
+package io.sluice.streams.state;
+
+import java.nio.ByteBuffer;
+import java.util.List;
+
+/**
+ * One state store of a task: its contents ({@link Kv}), the changes of the record being processed ({@link Tx}),
+ * and for a windowed store the stream time and the indexes of windows to close and to expire.
+ *
+ * <p>Key layout (bytes; see {@link #windowKey}):
+ * <pre>
+ * 'K' key                                  an aggregate without windows         (logged)
+ * 'W' len(4) key start(8) end(8)            a window's aggregate                 (logged)
+ * 'R' len(4) key time(8) offset(8)          a record a sliding window folds      (logged)
+ * 'C' closesAt(8) windowKey                 a window to emit when it closes      (local)
+ * 'X' at(8) windowKey|recordKey              what to delete once closeTime >= at  (local)
+ * </pre>
+ * Logged entries are the store's content and go to its changelog; local ones are indexes rebuilt from the content
+ * when the store is restored. Not thread-safe: one task's records, one at a time.
+ */
+public final class StoreState implements AutoCloseable {
+  public static final byte GROUP = 'K';
+  public static final byte WINDOW = 'W';
+  public static final byte RAW = 'R';
+  public static final byte CLOSE = 'C';
+  public static final byte EXPIRE = 'X';
+
+  private final String name;
+  private final Kv kv;
+  private Tx tx;
+  private long streamTime = Long.MIN_VALUE;
+  private long pendingStreamTime = Long.MIN_VALUE;
+  private long lateRecords;
+
+  public StoreState(String name, Kv kv) {
+    this.name = name;
+    this.kv = kv;
+    this.tx = new Tx(kv);
+  }
+
+  public String name() {
+    return name;
+  }
+
+  public Kv kv() {
+    return kv;
+  }
+
+  /** The changes of the record being processed. */
+  public Tx tx() {
+    return tx;
+  }
+
+  /** The highest record time seen (this record's included), or Long.MIN_VALUE before any. */
+  public long streamTime() {
+    return Math.max(streamTime, pendingStreamTime);
+  }
+
+  public void observe(long time) {
+    pendingStreamTime = Math.max(pendingStreamTime, time);
+  }
+
+  public void countLate() {
+    lateRecords++;
+  }
+
+  public long lateRecords() {
+    return lateRecords;
+  }
+
+  /** Applies the record's changes; answers the logged ones for the changelog. */
+  public List<Kv.Change> commit() {
+    streamTime = streamTime();
+    return tx.commit();
+  }
+
+  public void rollback() {
+    pendingStreamTime = Long.MIN_VALUE;
+    tx.rollback();
+  }
+
+  // ---- keys ----
+
+  public static byte[] groupKey(byte[] key) {
+    return ByteBuffer.allocate(1 + key.length).put(GROUP).put(key).array();
+  }
+
+  public static byte[] windowKey(byte[] key, long start, long end) {
+    ByteBuffer b = ByteBuffer.allocate(1 + 4 + key.length + 16).put(WINDOW).putInt(key.length).put(key);
+    Bytes.putLong(b, start);
+    Bytes.putLong(b, end);
+    return b.array();
+  }
+
+  /** All windows of {@code key}: the prefix of their store keys. */
+  public static byte[] windowPrefix(byte[] key) {
+    return ByteBuffer.allocate(1 + 4 + key.length).put(WINDOW).putInt(key.length).put(key).array();
+  }
+
+  public static byte[] rawKey(byte[] key, long time, long offset) {
+    ByteBuffer b = ByteBuffer.allocate(1 + 4 + key.length + 16).put(RAW).putInt(key.length).put(key);
+    Bytes.putLong(b, time);
+    Bytes.putLong(b, offset);
+    return b.array();
+  }
+
+  public static byte[] rawPrefix(byte[] key, long time) {
+    ByteBuffer b = ByteBuffer.allocate(1 + 4 + key.length + 8).put(RAW).putInt(key.length).put(key);
+    Bytes.putLong(b, time);
+    return b.array();
+  }
+
+  /** An index entry: {@code kind} (CLOSE or EXPIRE), the time, and the key it points at. */
+  public static byte[] indexKey(byte kind, long at, byte[] target) {
+    ByteBuffer b = ByteBuffer.allocate(1 + 8 + target.length).put(kind);
+    Bytes.putLong(b, at);
+    return b.put(target).array();
+  }
+
+  public static byte[] indexFrom(byte kind) {
+    return new byte[] {kind};
+  }
+
+  /** The first index key of {@code kind} past time {@code at}. */
+  public static byte[] indexUpTo(byte kind, long at) {
+    ByteBuffer b = ByteBuffer.allocate(9).put(kind);
+    Bytes.putLong(b, at == Long.MAX_VALUE ? at : at + 1);
+    return b.array();
+  }
+
+  public static long indexTime(byte[] indexKey) {
+    return Bytes.getLong(ByteBuffer.wrap(indexKey, 1, 8));
+  }
+
+  public static byte[] indexTarget(byte[] indexKey) {
+    return java.util.Arrays.copyOfRange(indexKey, 9, indexKey.length);
+  }
+
+  /** A window or raw key's parts. */
+  public record Parsed(byte kind, byte[] key, long a, long b) {
+  }
+
+  public static Parsed parse(byte[] storeKey) {
+    ByteBuffer b = ByteBuffer.wrap(storeKey);
+    byte kind = b.get();
+    if (kind == GROUP) {
+      byte[] key = new byte[storeKey.length - 1];
+      b.get(key);
+      return new Parsed(kind, key, 0, 0);
+    }
+    byte[] key = new byte[b.getInt()];
+    b.get(key);
+    return new Parsed(kind, key, Bytes.getLong(b), Bytes.getLong(b));
+  }
+
+  @Override
+  public void close() {
+    kv.close();
+  }
+
+  @Override
+  public String toString() {
+    return name + " (" + kv.size() + " entries)";
+  }
+
+  /** Sets the stream time after a restore. */
+  public void restoredStreamTime(long t) {
+    streamTime = Math.max(streamTime, t);
+  }
+}

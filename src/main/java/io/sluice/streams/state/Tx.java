@@ -1,0 +1,105 @@
+package io.sluice.streams.state;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The changes one input record makes to a store, seen by its own reads, applied only if the whole record is
+ * processed: a record that fails (and goes to the dead-letter topic) leaves the store as it was. Changes are
+ * <i>logged</i> (they go to the changelog) or <i>local</i> (indexes rebuilt from the logged content on restore).
+ */
+public final class Tx {
+  private static final byte[] DELETED = new byte[0];
+
+  private final Kv kv;
+  private final TreeMap<byte[], byte[]> pending = new TreeMap<>(Bytes.ORDER);
+  /** Logged keys in the order first written, so the changelog records come in a deterministic order. */
+  private final Map<String, byte[]> logged = new LinkedHashMap<>();
+
+  public Tx(Kv kv) {
+    this.kv = kv;
+  }
+
+  public byte[] get(byte[] key) {
+    byte[] v = pending.get(key);
+    if (v != null) {
+      return v == DELETED ? null : v;
+    }
+    return kv.get(key);
+  }
+
+  public void put(byte[] key, byte[] value) {
+    pending.put(key, value);
+    logged.putIfAbsent(java.util.HexFormat.of().formatHex(key), key);
+  }
+
+  public void delete(byte[] key) {
+    pending.put(key, DELETED);
+    logged.putIfAbsent(java.util.HexFormat.of().formatHex(key), key);
+  }
+
+  public void putLocal(byte[] key, byte[] value) {
+    pending.put(key, value);
+  }
+
+  public void deleteLocal(byte[] key) {
+    pending.put(key, DELETED);
+  }
+
+  /** Up to {@code limit} entries with {@code from <= key < to}, this record's changes included. */
+  public List<Kv.Entry> scan(byte[] from, byte[] to, int limit) {
+    Map<byte[], byte[]> pend = pending.subMap(from, true, to, false);
+    // Pending deletes can hide at most pend.size() stored entries: read that many more.
+    long want = Math.min(Integer.MAX_VALUE, (long) limit + pend.size());
+    TreeMap<byte[], byte[]> merged = new TreeMap<>(Bytes.ORDER);
+    for (Kv.Entry e : kv.scan(from, to, (int) want)) {
+      merged.put(e.key(), e.value());
+    }
+    byte[] last = merged.isEmpty() || merged.size() < want ? null : merged.lastKey();
+    pend.forEach((k, v) -> {
+      if (last == null || Bytes.ORDER.compare(k, last) <= 0) {
+        if (v == DELETED) {
+          merged.remove(k);
+        } else {
+          merged.put(k, v);
+        }
+      }
+    });
+    List<Kv.Entry> out = new ArrayList<>(Math.min(limit, merged.size()));
+    for (Map.Entry<byte[], byte[]> e : merged.entrySet()) {
+      if (out.size() >= limit) {
+        break;
+      }
+      out.add(new Kv.Entry(e.getKey(), e.getValue()));
+    }
+    return out;
+  }
+
+  /** Applies the changes to the store; answers the logged ones (value null: deleted), in first-written order. */
+  public List<Kv.Change> commit() {
+    List<Kv.Change> all = new ArrayList<>(pending.size());
+    pending.forEach((k, v) -> all.add(new Kv.Change(k, v == DELETED ? null : v)));
+    kv.write(all);
+    List<Kv.Change> out = new ArrayList<>(logged.size());
+    for (byte[] k : logged.values()) {
+      byte[] v = pending.get(k);
+      out.add(new Kv.Change(k, v == DELETED ? null : v));
+    }
+    pending.clear();
+    logged.clear();
+    return out;
+  }
+
+  /** Logged keys changed so far (changelog records a commit will make). */
+  public int loggedCount() {
+    return logged.size();
+  }
+
+  public void rollback() {
+    pending.clear();
+    logged.clear();
+  }
+}
