@@ -6,13 +6,10 @@ import io.sluice.broker.Broker;
 import io.sluice.broker.testing.BlockedThreadGuard;
 import io.sluice.broker.testing.TestBrokers;
 import io.sluice.config.BrokerConfig;
+import io.sluice.streams.BrokerHttp.Reply;
 import io.sluice.http.HttpListener;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -37,19 +34,13 @@ import org.junit.jupiter.api.io.TempDir;
 class StatefulStreamsTest {
   @RegisterExtension
   static final BlockedThreadGuard GUARD = new BlockedThreadGuard();
-  private static final String JSON_V2 = "application/vnd.kafka.json.v2+json";
   private static final long T = 1_800_000_000_000L; // a whole minute
 
   @TempDir
   static Path dir;
   private static Broker broker;
-  private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private static final BrokerHttp HTTP = new BrokerHttp(() -> broker.httpPort());
 
-  record Reply(int status, String body) {
-    JsonObject json() {
-      return new JsonObject(body);
-    }
-  }
 
   @BeforeAll
   static void start() throws Exception {
@@ -63,44 +54,6 @@ class StatefulStreamsTest {
   @AfterAll
   static void stop() throws Exception {
     TestBrokers.close(broker);
-  }
-
-  static Reply send(String method, String path, Object body, String contentType) throws Exception {
-    HttpRequest.BodyPublisher publisher = body == null ? HttpRequest.BodyPublishers.noBody()
-        : HttpRequest.BodyPublishers.ofString(body.toString());
-    HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + broker.httpPort() + path))
-        .timeout(Duration.ofSeconds(60)).header("Content-Type", contentType).header("Accept", JSON_V2)
-        .method(method, publisher).build();
-    HttpResponse<String> r = HTTP.send(request, HttpResponse.BodyHandlers.ofString());
-    return new Reply(r.statusCode(), r.body());
-  }
-
-  static Reply send(String method, String path, Object body) throws Exception {
-    return send(method, path, body, "application/json");
-  }
-
-  static void createTopic(String name, int partitions) throws Exception {
-    Reply r = send("POST", "/topics", new JsonObject().put("name", name).put("partitions", partitions)
-        .put("replication_factor", 1));
-    assertThat(r.status()).as(r.body()).isEqualTo(201);
-  }
-
-  static void produce(String topic, JsonArray records) throws Exception {
-    Reply r = send("POST", "/topics/" + topic, new JsonObject().put("records", records), JSON_V2);
-    assertThat(r.status()).as(r.body()).isEqualTo(200);
-  }
-
-  static List<JsonObject> read(String topic, int partition) throws Exception {
-    List<JsonObject> out = new ArrayList<>();
-    while (true) {
-      Reply r = send("GET", "/topics/" + topic + "/partitions/" + partition + "/records?offset=" + out.size(), null);
-      assertThat(r.status()).as(r.body()).isEqualTo(200);
-      JsonArray a = new JsonArray(r.body());
-      if (a.isEmpty()) {
-        return out;
-      }
-      a.forEach(o -> out.add((JsonObject) o));
-    }
   }
 
   static void await(String what, Callable<Boolean> condition) throws Exception {
@@ -128,7 +81,7 @@ class StatefulStreamsTest {
   }
 
   private static JsonObject task(String stream, String topic) throws Exception {
-    for (Object t : send("GET", "/streams/" + stream, null).json().getJsonArray("tasks")) {
+    for (Object t : HTTP.send("GET", "/streams/" + stream, null).json().getJsonArray("tasks")) {
       if (((JsonObject) t).getString("topic").equals(topic)) {
         return (JsonObject) t;
       }
@@ -138,24 +91,25 @@ class StatefulStreamsTest {
 
   @Test
   void theIssuesClicksPerMinuteExampleWorksAsWritten() throws Exception {
-    createTopic("clicks", 1);
-    createTopic("clicks-per-minute", 1);
-    Reply created = send("POST", "/streams", new JsonObject("""
+    HTTP.createTopic("clicks", 1);
+    HTTP.createTopic("clicks-per-minute", 1);
+    Reply created = HTTP.send("POST", "/streams", new JsonObject("""
         {"name": "clicks-per-minute", "inputs": ["clicks"], "value_format": "json",
          "steps": [{"group_by": "value.page"},
                    {"window": {"tumbling": "60s", "grace": "10s"}},
                    {"count": {"store": "counts", "emit": "final"}},
                    {"to": "clicks-per-minute"}]}"""));
     assertThat(created.status()).as(created.body()).isEqualTo(201);
-    produce("clicks", new JsonArray().add(click("a", T + 1_000)).add(click("a", T + 5_000)).add(click("b", T + 9_000))
+    HTTP.produce("clicks", new JsonArray().add(click("a", T + 1_000)).add(click("a", T + 5_000))
+        .add(click("b", T + 9_000))
         .add(click("a", T + 59_999)).add(click("b", T + 65_000))
         .add(click("a", T + 30_000)) // within the grace: counts in minute 0
         .add(click("a", T + 71_000)) // stream time passes 60 s + 10 s: minute 0 closes
         .add(click("b", T + 20_000)) // minute 0 is closed: late, dropped and counted
         .add(click("b", T + 135_000))); // minute 1 closes
-    await("minute 0 and 1 results", () -> read("clicks-per-minute", 0).size() == 4);
+    await("minute 0 and 1 results", () -> HTTP.read("clicks-per-minute", 0).size() == 4);
     Map<String, Long> counts = new HashMap<>();
-    for (JsonObject r : read("clicks-per-minute", 0)) {
+    for (JsonObject r : HTTP.read("clicks-per-minute", 0)) {
       counts.put(r.getString("key") + "@" + (Long.parseLong(header(r, "sluice.window.start")) - T) + "-"
           + (Long.parseLong(header(r, "sluice.window.end")) - T), r.getLong("value"));
     }
@@ -168,32 +122,32 @@ class StatefulStreamsTest {
     JsonObject t = task("clicks-per-minute", "clicks-per-minute-repartition-0");
     assertThat(t.getJsonObject("restore").getString("state")).isEqualTo("DONE");
     // The internal topics: a compacted changelog named from the stream and store.
-    Reply changelog = send("GET", "/topics/clicks-per-minute-counts-changelog", null);
+    Reply changelog = HTTP.send("GET", "/topics/clicks-per-minute-counts-changelog", null);
     assertThat(changelog.status()).as(changelog.body()).isEqualTo(200);
     assertThat(changelog.body()).contains("compact");
   }
 
   @Test
   void aRestartedTaskRestoresItsStoreFromTheChangelogAndCountsOn() throws Exception {
-    createTopic("sales", 1);
-    createTopic("totals", 1);
-    Reply created = send("POST", "/streams", new JsonObject("""
+    HTTP.createTopic("sales", 1);
+    HTTP.createTopic("totals", 1);
+    Reply created = HTTP.send("POST", "/streams", new JsonObject("""
         {"name": "totals", "inputs": ["sales"], "value_format": "json",
          "steps": [{"group_by": "key"}, {"sum": "value.amount"}, {"to": "totals"}]}"""));
     assertThat(created.status()).as(created.body()).isEqualTo(201);
-    produce("sales", new JsonArray().add(sale("a", 10)).add(sale("b", 5)).add(sale("a", 7)));
-    await("three totals", () -> read("totals", 0).size() == 3);
-    assertThat(read("totals", 0).get(2).getLong("value")).isEqualTo(17);
-    assertThat(send("POST", "/streams/totals/restart", null).status()).isEqualTo(200);
+    HTTP.produce("sales", new JsonArray().add(sale("a", 10)).add(sale("b", 5)).add(sale("a", 7)));
+    await("three totals", () -> HTTP.read("totals", 0).size() == 3);
+    assertThat(HTTP.read("totals", 0).get(2).getLong("value")).isEqualTo(17);
+    assertThat(HTTP.send("POST", "/streams/totals/restart", null).status()).isEqualTo(200);
     await("the task restarted with its store restored", () -> {
       JsonObject t = task("totals", "sales");
       return t != null && t.getLong("restarts") == 0 && t.getJsonObject("restore") != null
           && t.getJsonObject("restore").getString("state").equals("DONE")
           && t.getJsonObject("restore").getLong("records") >= 2 && "RUNNING".equals(t.getString("state"));
     });
-    produce("sales", new JsonArray().add(sale("a", 1)).add(sale("b", 1)));
-    await("two more totals", () -> read("totals", 0).size() == 5);
-    List<JsonObject> out = read("totals", 0);
+    HTTP.produce("sales", new JsonArray().add(sale("a", 1)).add(sale("b", 1)));
+    await("two more totals", () -> HTTP.read("totals", 0).size() == 5);
+    List<JsonObject> out = HTTP.read("totals", 0);
     assertThat(out.get(3).getString("key") + "=" + out.get(3).getLong("value")).isEqualTo("a=18");
     assertThat(out.get(4).getString("key") + "=" + out.get(4).getLong("value")).isEqualTo("b=6");
   }
@@ -204,21 +158,21 @@ class StatefulStreamsTest {
 
   @Test
   void lateRecordsGoToTheDeadLetterTopicWhenTheStreamAsks() throws Exception {
-    createTopic("temps", 1);
-    createTopic("max-temps", 1);
-    Reply created = send("POST", "/streams", new JsonObject("""
+    HTTP.createTopic("temps", 1);
+    HTTP.createTopic("max-temps", 1);
+    Reply created = HTTP.send("POST", "/streams", new JsonObject("""
         {"name": "max-temps", "inputs": ["temps"], "value_format": "json",
          "steps": [{"group_by": "key"},
                    {"window": {"hopping": {"size": "10s", "advance": "5s"}, "time": "value.at", "late": "dead_letter"}},
                    {"max": "value.c"}, {"to": "max-temps"}]}"""));
     assertThat(created.status()).as(created.body()).isEqualTo(201);
-    produce("temps", new JsonArray().add(temp(12_000, 20)).add(temp(30_000, 21)).add(temp(1_000, 30)));
-    await("the late record in the dead-letter topic", () -> read("max-temps-dlq", 0).size() == 1);
-    JsonObject dead = read("max-temps-dlq", 0).get(0);
+    HTTP.produce("temps", new JsonArray().add(temp(12_000, 20)).add(temp(30_000, 21)).add(temp(1_000, 30)));
+    await("the late record in the dead-letter topic", () -> HTTP.read("max-temps-dlq", 0).size() == 1);
+    JsonObject dead = HTTP.read("max-temps-dlq", 0).get(0);
     assertThat(header(dead, "sluice.streams.error")).contains("late record");
     assertThat(dead.getJsonObject("value").getLong("c")).isEqualTo(30);
     // 12 s is in [5, 15) and [10, 20); 30 s in [25, 35) and [30, 40)
-    assertThat(read("max-temps", 0)).hasSize(4);
+    assertThat(HTTP.read("max-temps", 0)).hasSize(4);
   }
 
   private static JsonObject temp(long at, long c) {
@@ -227,7 +181,7 @@ class StatefulStreamsTest {
 
   @Test
   void previewRunsAggregationsInMemory() throws Exception {
-    Reply r = send("POST", "/streams/preview", new JsonObject("""
+    Reply r = HTTP.send("POST", "/streams/preview", new JsonObject("""
         {"definition": {"name": "p", "inputs": ["x"], "value_format": "json",
           "steps": [{"group_by": "value.user"}, {"count": {}}, {"to": "per-user"}]},
          "records": [{"value": {"user": "u1"}}, {"value": {"user": "u1"}}, {"value": {"user": "u2"}}]}"""));
@@ -258,8 +212,8 @@ class StatefulStreamsTest {
                    {"window": {"tumbling": "60s", "grace": "10s"}},
                    {"count": {"store": "counts", "emit": "final"}},
                    {"to": "clicks-per-minute"}]}"""));
-    createTopic("visits", 1);
-    createTopic("sessions", 1);
+    HTTP.createTopic("visits", 1);
+    HTTP.createTopic("sessions", 1);
     io.sluice.client.SluiceClient client = io.sluice.client.SluiceClient.create(
         io.sluice.client.ClientOptions.bootstrap("http://127.0.0.1:" + broker.httpPort()));
     try {
@@ -271,10 +225,10 @@ class StatefulStreamsTest {
               io.sluice.client.StreamDefinition.Aggregation.defaults().store("pages"))
           .to("sessions").build();
       client.streams().create(def).await().atMost(wait);
-      produce("visits", new JsonArray().add(visit(1_000, 2)).add(visit(50_000, 3)).add(visit(25_000, 4)));
+      HTTP.produce("visits", new JsonArray().add(visit(1_000, 2)).add(visit(50_000, 3)).add(visit(25_000, 4)));
       // the third visit bridges the first two sessions: one session [1 s, 50 s] of 9 pages
       await("the merged session", () -> {
-        List<JsonObject> out = read("sessions", 0);
+        List<JsonObject> out = HTTP.read("sessions", 0);
         return !out.isEmpty() && out.get(out.size() - 1).getLong("value") == 9
             && "1000".equals(header(out.get(out.size() - 1), "sluice.window.start"))
             && "50000".equals(header(out.get(out.size() - 1), "sluice.window.end"));
@@ -299,44 +253,44 @@ class StatefulStreamsTest {
 
   @Test
   void interactiveQueriesReadTheStoreByKeyRangeAndPrefix() throws Exception {
-    createTopic("plays", 1);
-    createTopic("scores", 1);
-    Reply created = send("POST", "/streams", new JsonObject("""
+    HTTP.createTopic("plays", 1);
+    HTTP.createTopic("scores", 1);
+    Reply created = HTTP.send("POST", "/streams", new JsonObject("""
         {"name": "scores", "inputs": ["plays"], "key_format": "json", "value_format": "json",
          "steps": [{"group_by": "key"}, {"sum": {"value": "value.p", "store": "totals"}}, {"to": "scores"}]}"""));
     assertThat(created.status()).as(created.body()).isEqualTo(201);
-    produce("plays", new JsonArray().add(play("a", 10)).add(play("b", 5)).add(play("a", 7)).add(play("ab", 1)));
-    await("four results", () -> read("scores", 0).size() == 4);
-    Reply a = send("GET", "/streams/scores/stores/totals/keys/a", null);
+    HTTP.produce("plays", new JsonArray().add(play("a", 10)).add(play("b", 5)).add(play("a", 7)).add(play("ab", 1)));
+    await("four results", () -> HTTP.read("scores", 0).size() == 4);
+    Reply a = HTTP.send("GET", "/streams/scores/stores/totals/keys/a", null);
     assertThat(a.status()).as(a.body()).isEqualTo(200);
     assertThat(a.json()).isEqualTo(new JsonObject().put("key", "a").put("value", 17));
-    assertThat(send("GET", "/streams/scores/stores/totals/keys/%22a%22", null).json()).isEqualTo(a.json());
-    assertThat(send("GET", "/streams/scores/stores/totals/keys/zz", null).status()).isEqualTo(404);
-    Reply noStore = send("GET", "/streams/scores/stores/nope/keys/a", null);
+    assertThat(HTTP.send("GET", "/streams/scores/stores/totals/keys/%22a%22", null).json()).isEqualTo(a.json());
+    assertThat(HTTP.send("GET", "/streams/scores/stores/totals/keys/zz", null).status()).isEqualTo(404);
+    Reply noStore = HTTP.send("GET", "/streams/scores/stores/nope/keys/a", null);
     assertThat(noStore.status()).isEqualTo(404);
     assertThat(noStore.json().getString("message")).contains("no store 'nope'").contains("'totals'");
-    assertThat(keys(send("GET", "/streams/scores/stores/totals/keys?prefix=a", null))).containsExactly("a", "ab");
-    assertThat(keys(send("GET", "/streams/scores/stores/totals/keys?from_key=ab&to_key=c", null)))
+    assertThat(keys(HTTP.send("GET", "/streams/scores/stores/totals/keys?prefix=a", null))).containsExactly("a", "ab");
+    assertThat(keys(HTTP.send("GET", "/streams/scores/stores/totals/keys?from_key=ab&to_key=c", null)))
         .containsExactly("ab", "b");
-    assertThat(keys(send("GET", "/streams/scores/stores/totals/keys?limit=2", null))).containsExactly("a", "ab");
-    Reply bad = send("GET", "/streams/scores/stores/totals/keys?limit=0", null);
+    assertThat(keys(HTTP.send("GET", "/streams/scores/stores/totals/keys?limit=2", null))).containsExactly("a", "ab");
+    Reply bad = HTTP.send("GET", "/streams/scores/stores/totals/keys?limit=0", null);
     assertThat(bad.status()).isEqualTo(400);
     assertThat(bad.json().getString("message")).contains("limit");
     // a windowed store answers the windows of a key, bounded by from and to (window starts)
-    createTopic("hits", 1);
-    createTopic("hits-per-10s", 1);
-    assertThat(send("POST", "/streams", new JsonObject("""
+    HTTP.createTopic("hits", 1);
+    HTTP.createTopic("hits-per-10s", 1);
+    assertThat(HTTP.send("POST", "/streams", new JsonObject("""
         {"name": "hits", "inputs": ["hits"], "key_format": "json", "value_format": "json",
          "steps": [{"group_by": "key"}, {"window": {"tumbling": "10s", "grace": "1h"}}, {"count": {}},
                    {"to": "hits-per-10s"}]}""")).status()).isEqualTo(201);
-    produce("hits", new JsonArray().add(hit(1_000)).add(hit(2_000)).add(hit(15_000)).add(hit(31_000)));
-    await("four updates", () -> read("hits-per-10s", 0).size() == 4);
-    Reply w = send("GET", "/streams/hits/stores/count/keys/h?from=10000&to=40000", null);
+    HTTP.produce("hits", new JsonArray().add(hit(1_000)).add(hit(2_000)).add(hit(15_000)).add(hit(31_000)));
+    await("four updates", () -> HTTP.read("hits-per-10s", 0).size() == 4);
+    Reply w = HTTP.send("GET", "/streams/hits/stores/count/keys/h?from=10000&to=40000", null);
     assertThat(w.status()).as(w.body()).isEqualTo(200);
     assertThat(w.json()).isEqualTo(new JsonObject("""
         {"key": "h", "windows": [{"start": 10000, "end": 20000, "value": 1},
                                  {"start": 30000, "end": 40000, "value": 1}]}"""));
-    assertThat(send("GET", "/streams/hits/stores/count/keys/h", null).json().getJsonArray("windows")).hasSize(3);
+    assertThat(HTTP.send("GET", "/streams/hits/stores/count/keys/h", null).json().getJsonArray("windows")).hasSize(3);
   }
 
   private static JsonObject play(String key, long p) {
@@ -369,8 +323,8 @@ class StatefulStreamsTest {
   }
 
   private static void assertBad(String steps, String where, String message) throws Exception {
-    Reply r = send("POST", "/streams", new JsonObject("{\"name\": \"bad\", \"inputs\": [\"i\"], \"steps\": " + steps
-        + "}"));
+    Reply r = HTTP.send("POST", "/streams", new JsonObject("{\"name\": \"bad\", \"inputs\": [\"i\"], \"steps\": "
+        + steps + "}"));
     assertThat(r.status()).as(r.body()).isEqualTo(400);
     assertThat(r.json().getString("message")).contains(where).contains(message);
   }

@@ -12,15 +12,12 @@ import io.sluice.client.StreamDefinition;
 import io.sluice.client.StreamDescription;
 import io.sluice.client.Streams;
 import io.sluice.config.BrokerConfig;
+import io.sluice.streams.BrokerHttp.Reply;
 import io.sluice.errors.SluiceException;
 import io.sluice.errors.ErrorCode;
 import io.sluice.http.HttpListener;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -41,19 +38,13 @@ import org.junit.jupiter.api.io.TempDir;
 class StreamsHttpTest {
   @RegisterExtension
   static final BlockedThreadGuard GUARD = new BlockedThreadGuard();
-  private static final String JSON_V2 = "application/vnd.kafka.json.v2+json";
   private static final int MAX_DEFINITIONS = 8;
 
   @TempDir
   static Path dir;
   private static Broker broker;
-  private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private static final BrokerHttp HTTP = new BrokerHttp(() -> broker.httpPort());
 
-  record Reply(int status, String body) {
-    JsonObject json() {
-      return new JsonObject(body);
-    }
-  }
 
   @BeforeAll
   static void start() throws Exception {
@@ -67,45 +58,6 @@ class StreamsHttpTest {
   @AfterAll
   static void stop() throws Exception {
     TestBrokers.close(broker);
-  }
-
-  static Reply send(String method, String path, Object body, String contentType) throws Exception {
-    HttpRequest.BodyPublisher publisher = body == null ? HttpRequest.BodyPublishers.noBody()
-        : HttpRequest.BodyPublishers.ofString(body.toString());
-    HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + broker.httpPort() + path))
-        .timeout(Duration.ofSeconds(60)).header("Content-Type", contentType).header("Accept", JSON_V2)
-        .method(method, publisher).build();
-    HttpResponse<String> r = HTTP.send(request, HttpResponse.BodyHandlers.ofString());
-    return new Reply(r.statusCode(), r.body());
-  }
-
-  static Reply send(String method, String path, Object body) throws Exception {
-    return send(method, path, body, "application/json");
-  }
-
-  static void createTopic(String name, int partitions) throws Exception {
-    Reply r = send("POST", "/topics", new JsonObject().put("name", name).put("partitions", partitions)
-        .put("replication_factor", 1));
-    assertThat(r.status()).as(r.body()).isEqualTo(201);
-  }
-
-  static void produce(String topic, JsonArray records) throws Exception {
-    Reply r = send("POST", "/topics/" + topic, new JsonObject().put("records", records), JSON_V2);
-    assertThat(r.status()).as(r.body()).isEqualTo(200);
-  }
-
-  /** Every record of the topic's partition so far. */
-  static List<JsonObject> read(String topic, int partition) throws Exception {
-    List<JsonObject> out = new ArrayList<>();
-    while (true) {
-      Reply r = send("GET", "/topics/" + topic + "/partitions/" + partition + "/records?offset=" + out.size(), null);
-      assertThat(r.status()).as(r.body()).isEqualTo(200);
-      JsonArray a = new JsonArray(r.body());
-      if (a.isEmpty()) {
-        return out;
-      }
-      a.forEach(o -> out.add((JsonObject) o));
-    }
   }
 
   static void await(String what, BooleanSupplier condition) {
@@ -141,71 +93,71 @@ class StreamsHttpTest {
 
   @Test
   void theIssuesExampleRunsAndReportsItsTasks() throws Exception {
-    createTopic("orders", 2);
-    createTopic("eu-orders", 1);
+    HTTP.createTopic("orders", 2);
+    HTTP.createTopic("eu-orders", 1);
     JsonObject def = new JsonObject("""
         {"name": "eu-orders", "inputs": ["orders"], "key_format": "json", "value_format": "json",
          "steps": [{"filter": "value.region == 'eu' && value.qty >= 10"},
                    {"map": {"value": "{'id': value.id, 'total': value.qty * value.price}"}},
                    {"to": "eu-orders"}]}""");
-    Reply created = send("POST", "/streams", def);
+    Reply created = HTTP.send("POST", "/streams", def);
     assertThat(created.status()).as(created.body()).isEqualTo(201);
     assertThat(created.json().getLong("version")).isEqualTo(1);
-    assertThat(send("POST", "/streams", def).status()).isEqualTo(409);
-    produce("orders", new JsonArray().add(order(1, "eu", 12, 2.5)).add(order(2, "us", 50, 1))
+    assertThat(HTTP.send("POST", "/streams", def).status()).isEqualTo(409);
+    HTTP.produce("orders", new JsonArray().add(order(1, "eu", 12, 2.5)).add(order(2, "us", 50, 1))
         .add(order(3, "eu", 9, 1)).add(order(4, "eu", 10.5, 2)));
-    await("two outputs", () -> check(() -> read("eu-orders", 0).size() == 2));
-    List<JsonObject> out = read("eu-orders", 0);
+    await("two outputs", () -> check(() -> HTTP.read("eu-orders", 0).size() == 2));
+    List<JsonObject> out = HTTP.read("eu-orders", 0);
     Map<Integer, Double> totals = new HashMap<>();
     out.forEach(r -> totals.put(r.getJsonObject("value").getInteger("id"),
         r.getJsonObject("value").getDouble("total")));
     assertThat(totals).containsExactlyInAnyOrderEntriesOf(Map.of(1, 30.0, 4, 21.0));
     await("status of both tasks", () -> check(() -> {
-      JsonObject s = send("GET", "/streams/eu-orders", null).json();
+      JsonObject s = HTTP.send("GET", "/streams/eu-orders", null).json();
       long in = 0;
       for (Object t : s.getJsonArray("tasks")) {
         in += ((JsonObject) t).getLong("records_in");
       }
       return s.getJsonArray("tasks").size() == 2 && in == 4 && s.getString("state").equals("RUNNING");
     }));
-    JsonObject task = send("GET", "/streams/eu-orders", null).json().getJsonArray("tasks").getJsonObject(0);
+    JsonObject task = HTTP.send("GET", "/streams/eu-orders", null).json().getJsonArray("tasks").getJsonObject(0);
     assertThat(task.getInteger("broker")).isEqualTo(1);
     assertThat(task.getString("state")).isEqualTo("RUNNING");
     assertThat(task.getLong("lag")).isZero();
     assertThat(task.fieldNames()).contains("position", "records_in_per_sec", "records_out_per_sec", "errors",
         "last_error", "restarts");
-    JsonArray list = new JsonArray(send("GET", "/streams", null).body());
+    JsonArray list = new JsonArray(HTTP.send("GET", "/streams", null).body());
     assertThat(list.stream().map(o -> ((JsonObject) o).getString("name"))).contains("eu-orders");
   }
 
   @Test
   void aDefinitionThatDoesNotCompileIsA400NamingTheStepAndIsNotStored() throws Exception {
-    Reply r = send("POST", "/streams", new JsonObject("""
+    Reply r = HTTP.send("POST", "/streams", new JsonObject("""
         {"name": "broken", "inputs": ["x"], "steps": [{"filter": "value.a >"}, {"to": "y"}]}"""));
     assertThat(r.status()).as(r.body()).isEqualTo(400);
     assertThat(r.json().getInteger("error_code")).isEqualTo(ErrorCode.INVALID_STREAM_DEFINITION.code());
     assertThat(r.json().getString("message")).startsWith("steps[0].filter: ").contains("column");
-    assertThat(send("GET", "/streams/broken", null).status()).isEqualTo(404);
-    assertThat(send("POST", "/streams", "{nope").status()).isEqualTo(400);
-    assertThat(send("GET", "/streams/nope", null).json().getInteger("error_code"))
+    assertThat(HTTP.send("GET", "/streams/broken", null).status()).isEqualTo(404);
+    assertThat(HTTP.send("POST", "/streams", "{nope").status()).isEqualTo(400);
+    assertThat(HTTP.send("GET", "/streams/nope", null).json().getInteger("error_code"))
         .isEqualTo(ErrorCode.STREAM_NOT_FOUND.code());
   }
 
   @Test
   void badRecordsGoToTheDeadLetterTopicWithHeadersAndProcessingGoesOn() throws Exception {
-    createTopic("dl-in", 1);
-    createTopic("dl-out", 1);
-    Reply r = send("POST", "/streams", new JsonObject("""
+    HTTP.createTopic("dl-in", 1);
+    HTTP.createTopic("dl-out", 1);
+    Reply r = HTTP.send("POST", "/streams", new JsonObject("""
         {"name": "dl", "inputs": ["dl-in"], "key_format": "json", "value_format": "json",
          "steps": [{"map": {"value": "100 / value.n"}}, {"to": "dl-out"}]}"""));
     assertThat(r.status()).as(r.body()).isEqualTo(201);
-    produce("dl-in", new JsonArray().add(new JsonObject().put("value", new JsonObject().put("n", 4)))
+    HTTP.produce("dl-in", new JsonArray().add(new JsonObject().put("value", new JsonObject().put("n", 4)))
         .add(new JsonObject().put("value", new JsonObject().put("n", 0)))
         .add(new JsonObject().put("value", new JsonObject().put("m", 1)))
         .add(new JsonObject().put("value", new JsonObject().put("n", 5))));
-    await("outputs", () -> check(() -> read("dl-out", 0).size() == 2 && read("dl-dlq", 0).size() == 2));
-    assertThat(read("dl-out", 0)).extracting(o -> o.getValue("value")).containsExactly(25, 20);
-    JsonObject dead = read("dl-dlq", 0).get(0);
+    await("outputs", () -> check(() -> HTTP.read("dl-out", 0).size() == 2 && HTTP.read("dl-dlq", 0).size() == 2));
+    assertThat(HTTP.read("dl-out", 0)).extracting(o -> o.getValue("value")).containsExactly(25, 20);
+    JsonObject dead = HTTP.read("dl-dlq", 0).get(0);
     assertThat(dead.getJsonObject("value")).isEqualTo(new JsonObject().put("n", 0));
     Map<String, String> headers = new HashMap<>();
     for (Object h : dead.getJsonArray("headers")) {
@@ -218,62 +170,62 @@ class StreamsHttpTest {
         .containsEntry("sluice.streams.source.topic", "dl-in").containsEntry("sluice.streams.source.partition", "0")
         .containsEntry("sluice.streams.source.offset", "1");
     assertThat(headers.get("sluice.streams.error")).contains("by zero");
-    await("errors counted", () -> check(() -> send("GET", "/streams/dl", null).json().getLong("errors") == 2));
-    assertThat(send("GET", "/streams/dl", null).json().getJsonArray("tasks").getJsonObject(0)
+    await("errors counted", () -> check(() -> HTTP.send("GET", "/streams/dl", null).json().getLong("errors") == 2));
+    assertThat(HTTP.send("GET", "/streams/dl", null).json().getJsonArray("tasks").getJsonObject(0)
         .getString("last_error")).contains("steps[0].map.value");
   }
 
   @Test
   void onErrorFailStopsTheTaskAndItRestartsByItself() throws Exception {
-    createTopic("f-in", 1);
-    createTopic("f-out", 1);
-    assertThat(send("POST", "/streams", new JsonObject("""
+    HTTP.createTopic("f-in", 1);
+    HTTP.createTopic("f-out", 1);
+    assertThat(HTTP.send("POST", "/streams", new JsonObject("""
         {"name": "f", "inputs": ["f-in"], "on_error": "fail", "value_format": "json",
          "steps": [{"map": {"value": "100 / value"}}, {"to": "f-out"}]}""")).status()).isEqualTo(201);
-    produce("f-in", new JsonArray().add(new JsonObject().put("value", 0)));
+    HTTP.produce("f-in", new JsonArray().add(new JsonObject().put("value", 0)));
     await("failed with restarts", () -> check(() -> {
-      JsonObject s = send("GET", "/streams/f", null).json();
+      JsonObject s = HTTP.send("GET", "/streams/f", null).json();
       JsonObject t = s.getJsonArray("tasks").getJsonObject(0);
       return s.getString("state").equals("FAILED") && t.getLong("restarts") >= 1
           && t.getString("last_error").contains("by zero");
     }));
-    assertThat(read("f-out", 0)).isEmpty();
+    assertThat(HTTP.read("f-out", 0)).isEmpty();
   }
 
   @Test
   void pauseResumeAndANewVersionLoseAndDuplicateNothing() throws Exception {
-    createTopic("v-in", 1);
-    createTopic("v-out", 1);
-    assertThat(send("POST", "/streams", new JsonObject("""
+    HTTP.createTopic("v-in", 1);
+    HTTP.createTopic("v-out", 1);
+    assertThat(HTTP.send("POST", "/streams", new JsonObject("""
         {"name": "v", "inputs": ["v-in"], "value_format": "json",
          "steps": [{"map": {"value": "{'n': value, 'v': 1}"}}, {"to": "v-out"}]}""")).status()).isEqualTo(201);
     produceNumbers("v-in", 0, 20);
-    await("first 20", () -> check(() -> read("v-out", 0).size() == 20));
-    assertThat(send("POST", "/streams/v/pause", null).json().getString("state")).isEqualTo("PAUSED");
-    await("task stopped", () -> check(() -> "STOPPED".equals(send("GET", "/streams/v", null).json()
+    await("first 20", () -> check(() -> HTTP.read("v-out", 0).size() == 20));
+    assertThat(HTTP.send("POST", "/streams/v/pause", null).json().getString("state")).isEqualTo("PAUSED");
+    await("task stopped", () -> check(() -> "STOPPED".equals(HTTP.send("GET", "/streams/v", null).json()
         .getJsonArray("tasks").getJsonObject(0).getString("state"))));
     produceNumbers("v-in", 20, 10);
-    assertThat(send("POST", "/streams/v/resume", null).json().getString("state")).isEqualTo("RUNNING");
-    await("30", () -> check(() -> read("v-out", 0).size() == 30));
-    Reply put = send("PUT", "/streams/v", new JsonObject("""
+    assertThat(HTTP.send("POST", "/streams/v/resume", null).json().getString("state")).isEqualTo("RUNNING");
+    await("30", () -> check(() -> HTTP.read("v-out", 0).size() == 30));
+    Reply put = HTTP.send("PUT", "/streams/v", new JsonObject("""
         {"name": "v", "inputs": ["v-in"], "value_format": "json",
          "steps": [{"map": {"value": "{'n': value, 'v': 2}"}}, {"to": "v-out"}]}"""));
     assertThat(put.status()).as(put.body()).isEqualTo(200);
     assertThat(put.json().getLong("version")).isEqualTo(2);
     produceNumbers("v-in", 30, 20);
-    await("version 2 running", () -> check(() -> send("GET", "/streams/v", null).json().getJsonArray("tasks")
+    await("version 2 running", () -> check(() -> HTTP.send("GET", "/streams/v", null).json().getJsonArray("tasks")
         .getJsonObject(0).getLong("version") == 2));
     produceNumbers("v-in", 50, 10);
-    await("60", () -> check(() -> read("v-out", 0).size() >= 60));
-    assertThat(send("POST", "/streams/v/restart", null).status()).isEqualTo(200);
+    await("60", () -> check(() -> HTTP.read("v-out", 0).size() >= 60));
+    assertThat(HTTP.send("POST", "/streams/v/restart", null).status()).isEqualTo(200);
     produceNumbers("v-in", 60, 10);
-    await("70", () -> check(() -> read("v-out", 0).size() >= 70));
-    List<JsonObject> out = read("v-out", 0);
+    await("70", () -> check(() -> HTTP.read("v-out", 0).size() >= 70));
+    List<JsonObject> out = HTTP.read("v-out", 0);
     assertThat(out).extracting(o -> o.getJsonObject("value").getInteger("n"))
         .containsExactlyElementsOf(java.util.stream.IntStream.range(0, 70).boxed().toList());
     assertThat(out.get(69).getJsonObject("value").getInteger("v")).isEqualTo(2);
     assertThat(out.get(0).getJsonObject("value").getInteger("v")).isEqualTo(1);
-    Reply mismatch = send("PUT", "/streams/v", new JsonObject("""
+    Reply mismatch = HTTP.send("PUT", "/streams/v", new JsonObject("""
         {"name": "w", "inputs": ["v-in"], "steps": [{"to": "v-out"}]}"""));
     assertThat(mismatch.status()).isEqualTo(400);
   }
@@ -283,7 +235,7 @@ class StreamsHttpTest {
     for (int i = from; i < from + count; i++) {
       records.add(new JsonObject().put("value", i));
     }
-    produce(topic, records);
+    HTTP.produce(topic, records);
   }
 
   @Test
@@ -295,7 +247,7 @@ class StreamsHttpTest {
         .put("records", new JsonArray().add(new JsonObject().put("key", "a").put("value",
             new JsonObject().put("qty", 3))).add(new JsonObject().put("value", new JsonObject().put("qty", 1)))
             .add(new JsonObject().put("value", "nope")));
-    Reply r = send("POST", "/streams/preview", body);
+    Reply r = HTTP.send("POST", "/streams/preview", body);
     assertThat(r.status()).as(r.body()).isEqualTo(200);
     JsonArray records = r.json().getJsonArray("records");
     JsonObject first = records.getJsonObject(0);
@@ -306,15 +258,15 @@ class StreamsHttpTest {
             "steps[1].flat_map", "steps[2].branch[0]", "steps[2].branch[0].steps[0].to");
     assertThat(records.getJsonObject(1).getJsonArray("outputs")).isEmpty();
     assertThat(records.getJsonObject(2).getJsonObject("error").getString("step")).isEqualTo("steps[0].filter");
-    assertThat(send("GET", "/topics/big", null).status()).isEqualTo(404);
-    assertThat(send("GET", "/streams/p", null).status()).isEqualTo(404);
+    assertThat(HTTP.send("GET", "/topics/big", null).status()).isEqualTo(404);
+    assertThat(HTTP.send("GET", "/streams/p", null).status()).isEqualTo(404);
   }
 
   @Test
   void theJavaClientBuildsDefinitionsAndDrivesTheirLifecycle() throws Exception {
-    createTopic("c-in", 1);
-    createTopic("c-out", 1);
-    createTopic("c-odd", 1);
+    HTTP.createTopic("c-in", 1);
+    HTTP.createTopic("c-out", 1);
+    HTTP.createTopic("c-odd", 1);
     SluiceClient client = SluiceClient.create(ClientOptions.bootstrap("http://127.0.0.1:" + broker.httpPort()));
     try {
       Streams streams = client.streams();
@@ -327,10 +279,10 @@ class StreamsHttpTest {
       StreamDescription created = streams.create(def).await().atMost(wait);
       assertThat(created.version()).isEqualTo(1);
       assertThat(created.definition()).isEqualTo(def.toJson());
-      produce("c-in", new JsonArray().add(new JsonObject().put("value", new JsonObject().put("n", 1)))
+      HTTP.produce("c-in", new JsonArray().add(new JsonObject().put("value", new JsonObject().put("n", 1)))
           .add(new JsonObject().put("value", new JsonObject().put("n", 2))));
-      await("outputs", () -> check(() -> read("c-odd", 0).size() == 1 && read("c-out", 0).size() == 1));
-      assertThat(read("c-odd", 0).get(0).getValue("value")).isEqualTo(10);
+      await("outputs", () -> check(() -> HTTP.read("c-odd", 0).size() == 1 && HTTP.read("c-out", 0).size() == 1));
+      assertThat(HTTP.read("c-odd", 0).get(0).getValue("value")).isEqualTo(10);
       await("task status", () -> streams.describe("c").await().atMost(wait).tasks().stream()
           .anyMatch(t -> t.recordsIn() == 2 && t.broker() == 1));
       assertThat(streams.list().await().atMost(wait)).extracting(StreamDescription::name).contains("c");
@@ -355,32 +307,32 @@ class StreamsHttpTest {
 
   @Test
   void definitionsBeyondTheClusterLimitAreRefused() throws Exception {
-    int existing = new JsonArray(send("GET", "/streams", null).body()).size();
+    int existing = new JsonArray(HTTP.send("GET", "/streams", null).body()).size();
     List<String> made = new ArrayList<>();
     try {
       for (int i = existing; i < MAX_DEFINITIONS; i++) {
-        Reply r = send("POST", "/streams", new JsonObject().put("name", "lim-" + i).put("inputs", new JsonArray()
+        Reply r = HTTP.send("POST", "/streams", new JsonObject().put("name", "lim-" + i).put("inputs", new JsonArray()
             .add("lim-in")).put("steps", new JsonArray().add(new JsonObject().put("to", "lim-out"))));
         assertThat(r.status()).as(r.body()).isEqualTo(201);
         made.add("lim-" + i);
       }
-      Reply over = send("POST", "/streams", new JsonObject().put("name", "lim-over").put("inputs", new JsonArray()
+      Reply over = HTTP.send("POST", "/streams", new JsonObject().put("name", "lim-over").put("inputs", new JsonArray()
           .add("lim-in")).put("steps", new JsonArray().add(new JsonObject().put("to", "lim-out"))));
       assertThat(over.status()).as(over.body()).isEqualTo(400);
       assertThat(over.json().getInteger("error_code")).isEqualTo(ErrorCode.STREAM_LIMIT_EXCEEDED.code());
       assertThat(over.json().getString("message")).contains("streams.max.definitions");
     } finally {
       for (String name : made) {
-        send("DELETE", "/streams/" + name, null);
+        HTTP.send("DELETE", "/streams/" + name, null);
       }
     }
   }
 
   @Test
   void previewReadsTheLastRecordsOfTheInputs() throws Exception {
-    createTopic("pv-in", 1);
+    HTTP.createTopic("pv-in", 1);
     produceNumbers("pv-in", 0, 5);
-    Reply r = send("POST", "/streams/preview", new JsonObject().put("definition", new JsonObject("""
+    Reply r = HTTP.send("POST", "/streams/preview", new JsonObject().put("definition", new JsonObject("""
         {"name": "pv", "inputs": ["pv-in"], "value_format": "json",
          "steps": [{"filter": "value % 2 == 0"}, {"to": "pv-out"}]}""")).put("last", 2));
     assertThat(r.status()).as(r.body()).isEqualTo(200);
@@ -389,41 +341,41 @@ class StreamsHttpTest {
         .containsExactly(3, 4);
     assertThat(records.getJsonObject(0).getJsonArray("outputs")).isEmpty();
     assertThat(records.getJsonObject(1).getJsonArray("outputs").getJsonObject(0).getInteger("value")).isEqualTo(4);
-    assertThat(send("GET", "/topics/pv-out", null).status()).isEqualTo(404);
-    Reply bad = send("POST", "/streams/preview", new JsonObject().put("definition", new JsonObject("""
+    assertThat(HTTP.send("GET", "/topics/pv-out", null).status()).isEqualTo(404);
+    Reply bad = HTTP.send("POST", "/streams/preview", new JsonObject().put("definition", new JsonObject("""
         {"name": "pv", "inputs": ["pv-in"], "steps": [{"to": "pv-out"}]}""")).put("last", 0));
     assertThat(bad.status()).isEqualTo(400);
   }
 
   @Test
   void deleteStopsTheStreamAndCanDeleteItsDeadLetterTopic() throws Exception {
-    createTopic("d-in", 1);
-    assertThat(send("POST", "/streams", new JsonObject("""
+    HTTP.createTopic("d-in", 1);
+    assertThat(HTTP.send("POST", "/streams", new JsonObject("""
         {"name": "d", "inputs": ["d-in"], "steps": [{"to": "d-out"}]}""")).status()).isEqualTo(201);
-    assertThat(send("GET", "/topics/d-dlq", null).status()).isEqualTo(200);
-    assertThat(send("DELETE", "/streams/d?delete_topics=true", null).status()).isEqualTo(204);
-    assertThat(send("GET", "/streams/d", null).status()).isEqualTo(404);
-    await("dead-letter topic deleted", () -> check(() -> send("GET", "/topics/d-dlq", null).status() == 404));
-    assertThat(send("DELETE", "/streams/d", null).status()).isEqualTo(404);
+    assertThat(HTTP.send("GET", "/topics/d-dlq", null).status()).isEqualTo(200);
+    assertThat(HTTP.send("DELETE", "/streams/d?delete_topics=true", null).status()).isEqualTo(204);
+    assertThat(HTTP.send("GET", "/streams/d", null).status()).isEqualTo(404);
+    await("dead-letter topic deleted", () -> check(() -> HTTP.send("GET", "/topics/d-dlq", null).status() == 404));
+    assertThat(HTTP.send("DELETE", "/streams/d", null).status()).isEqualTo(404);
   }
 
   @Test
   void runningTasksAreMeteredAtTheMetricsEndpointUntilTheStreamIsDeleted() throws Exception {
-    createTopic("m-in", 1);
-    createTopic("m-out", 1);
-    assertThat(send("POST", "/streams", new JsonObject("""
+    HTTP.createTopic("m-in", 1);
+    HTTP.createTopic("m-out", 1);
+    assertThat(HTTP.send("POST", "/streams", new JsonObject("""
         {"name": "metered", "inputs": ["m-in"], "steps": [{"filter": "value > 2"}, {"to": "m-out"}]}""")).status())
         .isEqualTo(201);
     produceNumbers("m-in", 1, 5);
     String series = "{partition=\"0\",stream=\"metered\",topic=\"m-in\"}";
     await("the task's counters at /metrics", () -> check(() -> {
-      String metrics = send("GET", "/metrics", null, "text/plain").body();
+      String metrics = HTTP.send("GET", "/metrics", null, "text/plain").body();
       return metrics.contains("sluice_stream_task_records_in_total" + series + " 5.0")
           && metrics.contains("sluice_stream_task_records_out_total" + series + " 3.0")
           && metrics.contains("sluice_stream_task_lag_records" + series + " 0.0");
     }));
-    assertThat(send("DELETE", "/streams/metered", null).status()).isEqualTo(204);
+    assertThat(HTTP.send("DELETE", "/streams/metered", null).status()).isEqualTo(204);
     await("the task's meters gone with it", () -> check(() ->
-        !send("GET", "/metrics", null, "text/plain").body().contains("stream=\"metered\"")));
+        !HTTP.send("GET", "/metrics", null, "text/plain").body().contains("stream=\"metered\"")));
   }
 }
