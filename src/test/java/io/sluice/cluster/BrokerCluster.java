@@ -193,6 +193,14 @@ final class BrokerCluster implements AutoCloseable {
     return http.send(request.timeout(REQUEST_TIMEOUT).build(), HttpResponse.BodyHandlers.ofByteArray());
   }
 
+  /** {@code method path} to {@code node} with {@code body} (none when null) as {@code type}. */
+  HttpResponse<byte[]> send(Node node, String method, String path, Object body, String type)
+      throws IOException, InterruptedException {
+    HttpRequest.BodyPublisher p = body == null ? HttpRequest.BodyPublishers.noBody()
+        : HttpRequest.BodyPublishers.ofString(body.toString());
+    return send(HttpRequest.newBuilder(node.uri(path)).header("Content-Type", type).method(method, p));
+  }
+
   JsonObject getJson(Node node, String path) {
     try {
       HttpResponse<byte[]> r = send(HttpRequest.newBuilder(node.uri(path)).GET());

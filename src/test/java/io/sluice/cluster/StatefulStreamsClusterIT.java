@@ -7,7 +7,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.sluice.cluster.BrokerCluster.Node;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -52,13 +51,6 @@ class StatefulStreamsClusterIT {
     }
   }
 
-  private HttpResponse<byte[]> send(Node node, String method, String path, Object body, String type)
-      throws Exception {
-    HttpRequest.BodyPublisher p = body == null ? HttpRequest.BodyPublishers.noBody()
-        : HttpRequest.BodyPublishers.ofString(body.toString());
-    return cluster.send(HttpRequest.newBuilder(node.uri(path)).header("Content-Type", type).method(method, p));
-  }
-
   @Test
   void killNineOfTheCountingBrokerCountsEveryRecordOnce() throws Exception {
     cluster = new BrokerCluster(dir);
@@ -71,7 +63,8 @@ class StatefulStreamsClusterIT {
     }
     for (String[] s : new String[][] {{"exact", "exactly_once", "exact-counts"},
         {"loose", "at_least_once", "loose-counts"}}) {
-      HttpResponse<byte[]> r = send(cluster.node(1), "POST", "/streams", String.format(DEFINITION, s[0], s[1], s[2]),
+      HttpResponse<byte[]> r = cluster.send(cluster.node(1), "POST", "/streams",
+          String.format(DEFINITION, s[0], s[1], s[2]),
           "application/json");
       assertThat(r.statusCode()).as(body(r)).isEqualTo(201);
     }
@@ -139,7 +132,7 @@ class StatefulStreamsClusterIT {
             want.put(kw, n);
           }
         });
-        HttpResponse<byte[]> r = send(cluster.node(id), "GET", "/streams/exact/stores/counts/keys/" + key, null,
+        HttpResponse<byte[]> r = cluster.send(cluster.node(id), "GET", "/streams/exact/stores/counts/keys/" + key, null,
             "application/json");
         assertThat(r.statusCode()).as(body(r)).isEqualTo(200);
         Map<String, Long> got = new TreeMap<>();
@@ -148,7 +141,8 @@ class StatefulStreamsClusterIT {
         }
         assertThat(got).as("key " + key + " through broker " + id).isEqualTo(want);
       }
-      HttpResponse<byte[]> scan = send(cluster.node(id), "GET", "/streams/exact/stores/counts/keys?prefix=k1", null,
+      HttpResponse<byte[]> scan = cluster.send(cluster.node(id), "GET",
+          "/streams/exact/stores/counts/keys?prefix=k1", null,
           "application/json");
       assertThat(scan.statusCode()).as(body(scan)).isEqualTo(200);
       List<String> keys = new java.util.ArrayList<>();
@@ -239,7 +233,7 @@ class StatefulStreamsClusterIT {
               .put("t", n * 10)));
         }
         try {
-          HttpResponse<byte[]> r = send(cluster.anyLive(), "POST", "/topics/events/partitions/" + p,
+          HttpResponse<byte[]> r = cluster.send(cluster.anyLive(), "POST", "/topics/events/partitions/" + p,
               new JsonObject().put("records", records), "application/vnd.kafka.json.v2+json");
           if (r.statusCode() == 200) {
             next[p] += 10;

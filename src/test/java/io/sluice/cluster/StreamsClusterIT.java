@@ -7,7 +7,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.sluice.cluster.BrokerCluster.Node;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -48,13 +47,6 @@ class StreamsClusterIT {
     }
   }
 
-  private HttpResponse<byte[]> send(Node node, String method, String path, Object body, String type)
-      throws Exception {
-    HttpRequest.BodyPublisher p = body == null ? HttpRequest.BodyPublishers.noBody()
-        : HttpRequest.BodyPublishers.ofString(body.toString());
-    return cluster.send(HttpRequest.newBuilder(node.uri(path)).header("Content-Type", type).method(method, p));
-  }
-
   @Test
   void killNineOfTaskBrokersLosesAndDuplicatesNothingExactlyOnce() throws Exception {
     cluster = new BrokerCluster(dir);
@@ -66,7 +58,8 @@ class StreamsClusterIT {
       assertThat(r.statusCode()).as(body(r)).isEqualTo(201);
     }
     for (String[] s : new String[][] {{"exact", "exactly_once", "exact"}, {"loose", "at_least_once", "loose"}}) {
-      HttpResponse<byte[]> r = send(cluster.node(1), "POST", "/streams", String.format(DEFINITION, s[0], s[1], s[2]),
+      HttpResponse<byte[]> r = cluster.send(cluster.node(1), "POST", "/streams",
+          String.format(DEFINITION, s[0], s[1], s[2]),
           "application/json");
       assertThat(r.statusCode()).as(body(r)).isEqualTo(201);
     }
@@ -213,7 +206,7 @@ class StreamsClusterIT {
           records.add(new JsonObject().put("value", new JsonObject().put("i", next[p] + i)));
         }
         try {
-          HttpResponse<byte[]> r = send(cluster.anyLive(), "POST", "/topics/src/partitions/" + p,
+          HttpResponse<byte[]> r = cluster.send(cluster.anyLive(), "POST", "/topics/src/partitions/" + p,
               new JsonObject().put("records", records), "application/vnd.kafka.json.v2+json");
           if (r.statusCode() == 200) {
             next[p] += 20;
