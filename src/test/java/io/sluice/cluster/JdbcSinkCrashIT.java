@@ -113,7 +113,17 @@ class JdbcSinkCrashIT {
 
     Map<Integer, Integer> expected = new TreeMap<>();
     load.acked.keySet().forEach(seq -> expected.merge(seq % KEYS, seq, Math::max));
-    await("every row in the state of its last record", () -> expected.equals(table()), 180_000);
+    try {
+      await("every row in the state of its last record", () -> expected.equals(table()), 180_000);
+    } catch (AssertionError e) {
+      // Says whether the sink stopped (a task not running again) or a write is missing (rows behind for good).
+      Map<Integer, Integer> actual = table();
+      List<String> behind = expected.entrySet().stream().filter(x -> !x.getValue().equals(actual.get(x.getKey())))
+          .limit(10).map(x -> x.getKey() + ": want " + x.getValue() + ", have " + actual.get(x.getKey())).toList();
+      System.out.printf("JDBC sink kill -9 (seed %d) timed out: kills %s; rows behind (first 10) %s; status %s%n",
+          seed, kills, behind, cluster.getJson(cluster.anyLive(), "/connectors/sink/status"));
+      throw e;
+    }
     int total = writes();
     List<String> missing = pg.rows("SELECT count(*) FROM generate_series(0, " + (load.sent.get() - 1) + ") s"
         + " WHERE NOT EXISTS (SELECT 1 FROM writes w WHERE w.seq = s)");
