@@ -58,10 +58,8 @@ public final class RecordFrames {
     ByteBuffer b = in.duplicate();
     List<Framed> out = new ArrayList<>();
     try {
-      String lastTopic = null;
       while (b.hasRemaining()) {
-        String topic = topic(b, b.getShort(), lastTopic);
-        lastTopic = topic;
+        String topic = string(b, b.getShort());
         int partition = b.getInt();
         long offset = b.getLong();
         long timestamp = b.getLong();
@@ -100,29 +98,6 @@ public final class RecordFrames {
     byte[] bytes = new byte[length];
     b.get(bytes);
     return bytes;
-  }
-
-  /** A frame's topic; the previous frame's String when the bytes are the same (one poll's frames share a few). */
-  private static String topic(ByteBuffer b, int length, String previous) {
-    if (previous != null && previous.length() == length && sameAscii(b, previous)) {
-      b.position(b.position() + length);
-      return previous;
-    }
-    return string(b, length);
-  }
-
-  /** Whether the next bytes spell {@code s}, which is pure ASCII (a topic name) so one byte is one char. */
-  private static boolean sameAscii(ByteBuffer b, String s) {
-    int at = b.position();
-    if (b.remaining() < s.length()) {
-      return false;
-    }
-    for (int i = 0; i < s.length(); i++) {
-      if (b.get(at + i) != (byte) s.charAt(i) || s.charAt(i) > 0x7f) {
-        return false;
-      }
-    }
-    return true;
   }
 
   private static String string(ByteBuffer b, int length) {

@@ -73,8 +73,6 @@ final class GroupConsumerImpl implements GroupConsumer {
   private volatile boolean closed;
   // Context-only state.
   private Future<Void> serial = Future.succeededFuture();
-  /** The poll sent ahead of the stream's demand (see {@link #pollOnce}), or null. */
-  private Future<Batch> ahead;
   private Future<Void> commits = Future.succeededFuture();
   /** Whether the broker's positions may differ from {@link #resumeAt} (see the class comment). */
   private boolean repositionNeeded;
@@ -118,27 +116,10 @@ final class GroupConsumerImpl implements GroupConsumer {
     });
   }
 
-  /**
-   * The next batch: the poll sent ahead when the last one came back with records (so the broker reads the next
-   * records while the application takes these), else a new poll. A poll sent ahead is one like any other: it runs in
-   * {@link #serial} order, a seek after it drops its records by epoch, a pause holds them back, and the assignment
-   * it brings applies to the records handed out after it (records of a partition it revoked are not handed out).
-   */
   private Future<Batch> pollOnce() {
     if (closed) {
       return Future.succeededFuture(new Batch(List.of(), Map.of(), true));
     }
-    Future<Batch> next = ahead != null ? ahead : poll();
-    ahead = null;
-    // Registered before the stream's own handler: the next poll is on its way before these records are handed out.
-    return next.onSuccess(batch -> {
-      if (!closed && !batch.end() && !batch.records().isEmpty()) {
-        ahead = poll();
-      }
-    });
-  }
-
-  private Future<Batch> poll() {
     Future<Batch> polled = serial.transform(ar -> ensureCreated())
         .compose(v -> maybeAutoCommit())
         .compose(v -> repositionNeeded ? reposition() : Future.succeededFuture())
@@ -163,13 +144,7 @@ final class GroupConsumerImpl implements GroupConsumer {
 
   /** Whether the batch brings records the application already had: the broker's positions went back. */
   private boolean rereads(Batch batch) {
-    ConsumerRecord previous = null;
     for (ConsumerRecord r : batch.records()) {
-      // A partition's records come in offset order: its first one tells.
-      if (previous != null && previous.partition() == r.partition() && previous.topic().equals(r.topic())) {
-        continue;
-      }
-      previous = r;
       TopicPartition tp = new TopicPartition(r.topic(), r.partition());
       if (seekEpochs.getOrDefault(tp, 0).equals(batch.epochs().getOrDefault(tp, 0))
           && resumeAt.get(tp) instanceof StartPosition.Offset o && r.offset() < o.offset()) {
