@@ -222,7 +222,10 @@ public final class StreamDefinition {
     }
   }
 
-  /** An aggregation's options: its store's name, and whether it emits every update or only final results. */
+  /**
+   * An aggregation's options: its store's name, whether it emits every update or only final results, and how long
+   * an idle key stays.
+   */
   public static final class Aggregation {
     private final JsonObject json;
 
@@ -241,6 +244,14 @@ public final class StreamDefinition {
     /** One result per window, when it closes (needs a window). */
     public Aggregation emitFinal() {
       return new Aggregation(json.copy().put("emit", "final"));
+    }
+
+    /**
+     * Forgets a key not updated for {@code ttl} of stream time (record times), in the store and its changelog
+     * alike; only for aggregations without a window.
+     */
+    public Aggregation ttl(java.time.Duration ttl) {
+      return new Aggregation(json.copy().put("ttl", ttl.toMillis()));
     }
   }
 

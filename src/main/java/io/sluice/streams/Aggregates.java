@@ -65,7 +65,11 @@ final class Aggregates {
       byte[] k = StoreState.groupKey(keyBytes);
       Stored cur = Stored.read(st.tx().get(k));
       Object state = Folds.add(a.agg(), a.where(), cur == null ? null : cur.state(), vars);
-      st.tx().put(k, new Stored(state, time, false).bytes());
+      long updated = a.ttlMs() > 0 && cur != null ? Math.max(time, cur.time()) : time;
+      st.tx().put(k, new Stored(state, updated, false).bytes());
+      if (a.ttlMs() > 0) {
+        expireAt(a, st, k, cur, updated);
+      }
       emit.result(key, Folds.result(a.agg(), state), new LinkedHashMap<>(), time);
       return;
     }
@@ -81,6 +85,35 @@ final class Aggregates {
         emit.deadLetter(key, vars.get("value"), time, a.where(), "late record: time " + time + " is past the grace"
             + " period of its windows (stream time " + st.streamTime() + ", grace " + w.grace() + " ms)");
       }
+    }
+  }
+
+  /**
+   * TTL: moves the key's entry in the expiry index to its last update time plus the TTL, and counts the record's
+   * time into the stream time that expiry follows.
+   */
+  private static void expireAt(Step.Aggregate a, StoreState st, byte[] k, Stored cur, long updated) {
+    st.observe(updated);
+    if (cur != null) {
+      st.tx().deleteLocal(StoreState.indexKey(StoreState.EXPIRE, expiry(a, cur.time()), k));
+    }
+    st.tx().putLocal(StoreState.indexKey(StoreState.EXPIRE, expiry(a, updated), k), new byte[0]);
+  }
+
+  private static long expiry(Step.Aggregate a, long updated) {
+    return updated > Long.MAX_VALUE - a.ttlMs() ? Long.MAX_VALUE : updated + a.ttlMs();
+  }
+
+  /**
+   * TTL: forgets the keys whose last update is at least the TTL behind the stream time, at most {@code budget} per
+   * record (the rest on later records). Each deletion is logged, so the changelog gets the key's tombstone with the
+   * record's other outputs and a restore does not bring the key back. Nothing is emitted downstream.
+   */
+  private static void expireKeys(Step.Aggregate a, StoreState st, int budget) {
+    for (Kv.Entry e : st.tx().scan(StoreState.indexFrom(StoreState.EXPIRE),
+        StoreState.indexUpTo(StoreState.EXPIRE, st.streamTime()), budget)) {
+      st.tx().deleteLocal(e.key());
+      st.tx().delete(StoreState.indexTarget(e.key()));
     }
   }
 
@@ -231,6 +264,9 @@ final class Aggregates {
    */
   static void close(Step.Aggregate a, StoreState st, Format keyFormat, int budget, Emit emit)
       throws ProcessingException {
+    if (a.window() == null && a.ttlMs() > 0 && st.streamTime() != Long.MIN_VALUE) {
+      expireKeys(a, st, budget);
+    }
     if (a.window() == null || st.streamTime() == Long.MIN_VALUE) {
       return;
     }
@@ -272,6 +308,9 @@ final class Aggregates {
   /** Rebuilds a restored store's indexes and stream time from its content. Blocking: a worker. */
   static void rebuild(Step.Aggregate a, StoreState st) {
     if (a.window() == null) {
+      if (a.ttlMs() > 0) {
+        rebuildExpiry(a, st);
+      }
       return;
     }
     long streamTime = Long.MIN_VALUE;
@@ -301,6 +340,28 @@ final class Aggregates {
         st.kv().write(index);
         index = new ArrayList<>();
       }
+      if (page.size() < 10_000) {
+        break;
+      }
+      from = io.sluice.streams.state.Bytes.concat(page.get(page.size() - 1).key(), new byte[] {0});
+    }
+    st.restoredStreamTime(streamTime);
+  }
+
+  /** TTL: the expiry index and the stream time (the latest update kept: it cannot have expired) from the keys. */
+  private static void rebuildExpiry(Step.Aggregate a, StoreState st) {
+    long streamTime = Long.MIN_VALUE;
+    byte[] from = new byte[] {StoreState.GROUP};
+    byte[] to = new byte[] {StoreState.GROUP + 1};
+    while (true) {
+      List<Kv.Entry> page = st.kv().scan(from, to, 10_000);
+      List<Kv.Change> index = new ArrayList<>(page.size());
+      for (Kv.Entry e : page) {
+        long updated = Stored.read(e.value()).time();
+        streamTime = Math.max(streamTime, updated);
+        index.add(new Kv.Change(StoreState.indexKey(StoreState.EXPIRE, expiry(a, updated), e.key()), new byte[0]));
+      }
+      st.kv().write(index);
       if (page.size() < 10_000) {
         break;
       }

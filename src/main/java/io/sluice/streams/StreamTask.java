@@ -64,6 +64,8 @@ final class StreamTask {
   private long inAtCommit;
   private long outAtCommit;
   private volatile TaskStores stores;
+  /** The last compaction bound written to the changelog (context thread only). */
+  private volatile long boundWritten = -1;
 
   StreamTask(TaskDeps deps, String stream, long version, StreamDefinition definition, TopicPartition input) {
     this.deps = deps;
@@ -338,9 +340,31 @@ final class StreamTask {
     inAtCommit = state.recordsIn;
     outAtCommit = state.recordsOut;
     String json = state.toJson().encode();
+    long bound = state.offset << 16; // the first sequence of the inputs after this checkpoint
     return deps.blocking(() -> {
       deps.store().writeTask(stream, id(input), new io.vertx.core.json.JsonObject(json));
       return null;
+    }).compose(v -> writeBound(bound));
+  }
+
+  /**
+   * Once a checkpoint is durable, tells the changelog's cleaner that the records of the inputs before it may
+   * supersede older ones (those after it must not: a restore to this checkpoint skips them). Not before: a crash
+   * between the two would restore an older checkpoint whose values the cleaner had already let go. A failed marker
+   * only delays compaction (the last one stays in force), so it does not end the task.
+   */
+  private Future<Void> writeBound(long bound) {
+    TopicPartition changelog = changelogPartition();
+    if (changelog == null || bound <= boundWritten || writer == null) {
+      return Future.succeededFuture();
+    }
+    return writer.writeBound(changelog, bound).map(v -> {
+      boundWritten = Math.max(boundWritten, bound);
+      return (Void) null;
+    }).recover(t -> {
+      LOG.log(Level.WARNING, "Stream task " + taskId + ": the compaction bound of " + changelog
+          + " was not written (compaction waits for the next one): " + t.getMessage());
+      return Future.succeededFuture();
     });
   }
 
