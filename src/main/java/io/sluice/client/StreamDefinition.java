@@ -310,6 +310,15 @@ public final class StreamDefinition {
       return this;
     }
 
+    /**
+     * Keeps {@code replicas} (0 or 1) standby copies of each stateful task's store on another broker, so a failover
+     * there restores only the changelog's tail.
+     */
+    public Builder standbyReplicas(int replicas) {
+      json.put("standby_replicas", replicas);
+      return this;
+    }
+
     /** New tasks start at the end of their partitions instead of the beginning. */
     public Builder startLatest() {
       json.put("start", "latest");

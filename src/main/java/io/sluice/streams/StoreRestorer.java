@@ -32,6 +32,7 @@ final class StoreRestorer {
   private final TaskState state;
   private final byte[] taskId;
   private final Runnable progress;
+  private long startedNanos;
 
   StoreRestorer(TaskDeps deps, TaskState state, byte[] taskId, Runnable progress) {
     this.deps = deps;
@@ -40,28 +41,36 @@ final class StoreRestorer {
     this.progress = progress;
   }
 
-  /** Opens and restores the store of {@code agg} whose changelog partition is {@code changelog}. */
-  Future<TaskStores> restore(Step.Aggregate agg, TopicPartition changelog, Path dir) {
-    long from = state.storesFrom.get(changelog);
+  /**
+   * Opens and restores the store of {@code agg} whose changelog partition is {@code changelog}: from the beginning
+   * of the task's records into an empty store in {@code dir}, or, given a standby's store ({@code standby} not null),
+   * only the tail from where the standby's content ends.
+   */
+  Future<TaskStores> restore(Step.Aggregate agg, TopicPartition changelog, Path dir, StandbyTask.Handover standby) {
+    long from = standby != null ? Math.max(standby.from(), state.storesFrom.get(changelog))
+        : state.storesFrom.get(changelog);
     long before = state.offset;
     return deps.cluster().offsets(deps.caller(), changelog).compose(r -> {
       long to = r.endOffset();
       state.restore = new JsonObject().put("state", "RESTORING").put("records", 0L).put("from", from).put("to", to)
-          .put("position", from);
-      return restore(agg, changelog, dir, from, to, before);
+          .put("position", from).put("standby", standby != null).put("bytes", 0L).put("ms", 0L);
+      startedNanos = System.nanoTime(); // status only
+      return restore(agg, changelog, standby != null ? () -> standby.store()
+          : () -> new StoreState(agg.store(), RocksKv.openEmpty(dir)), from, to, before);
     });
   }
 
-  private Future<TaskStores> restore(Step.Aggregate agg, TopicPartition changelog, Path dir, long from, long to,
-      long before) {
-    return deps.blocking(() -> new StoreState(agg.store(), RocksKv.openEmpty(dir)))
+  private Future<TaskStores> restore(Step.Aggregate agg, TopicPartition changelog,
+      java.util.concurrent.Callable<StoreState> open, long from, long to, long before) {
+    return deps.blocking(open)
         .compose(st -> fetch(st, changelog, from, to, before)
             .compose(v -> deps.blocking(() -> {
               Aggregates.rebuild(agg, st);
               return st;
             }))
             .map(s -> {
-              state.restore.put("state", "DONE").put("position", to);
+              state.restore.put("state", "DONE").put("position", to)
+                  .put("ms", (System.nanoTime() - startedNanos) / 1_000_000);
               TaskStores stores = new TaskStores();
               stores.add(s);
               return stores;
@@ -81,6 +90,7 @@ final class StoreRestorer {
           List<Kv.Change> changes = new ArrayList<>();
           long next = from;
           ByteBuffer bytes = r.batches().readBytes();
+          state.restore.put("bytes", state.restore.getLong("bytes") + bytes.remaining());
           for (RecordBatch b : RecordBatches.split(bytes)) {
             for (Record rec : b.isControlBatch() ? List.<Record>of() : b.records()) {
               if (rec.offset() < from || rec.offset() >= to) {

@@ -64,6 +64,8 @@ final class StreamTask {
   private long inAtCommit;
   private long outAtCommit;
   private volatile TaskStores stores;
+  /** A standby's store to restore from instead of an empty one (taken by {@link #openStores}). */
+  private volatile StandbyTask.Handover standby;
   /** The last compaction bound written to the changelog (context thread only). */
   private volatile long boundWritten = -1;
 
@@ -93,6 +95,15 @@ final class StreamTask {
         .onSuccess(x -> loop())
         .onFailure(this::fail));
     return done.future();
+  }
+
+  /**
+   * Starts with a standby's store (see {@link StandbyTask#handOver}) instead of restoring into an empty one; call
+   * before {@link #run}.
+   */
+  StreamTask withStandby(StandbyTask.Handover handover) {
+    this.standby = handover;
+    return this;
   }
 
   /** Its checkpoint and status as this broker last saw them (read by its meters from any thread). */
@@ -161,9 +172,10 @@ final class StreamTask {
         .store());
     return new StoreRestorer(deps, state, taskId.getBytes(java.nio.charset.StandardCharsets.UTF_8),
         () -> maybeCommit())
-        .restore(definition.aggregate(), changelog, dir)
+        .restore(definition.aggregate(), changelog, dir, standby)
         .compose(s -> {
           stores = s;
+          standby = null; // now the task's
           state.state = "RUNNING";
           committing = committing.transform(ar -> commit());
           return committing;
@@ -378,9 +390,16 @@ final class StreamTask {
   /** Closes (and deletes) the local stores: the changelog is their durable copy. */
   private Future<Void> closeStores() {
     TaskStores s = stores;
+    StandbyTask.Handover unused = standby;
     stores = null;
-    return s == null ? Future.succeededFuture() : deps.blocking(() -> {
-      s.close();
+    standby = null;
+    return s == null && unused == null ? Future.succeededFuture() : deps.blocking(() -> {
+      if (s != null) {
+        s.close();
+      }
+      if (unused != null) {
+        unused.store().close(); // handed over, but the task ended before it restored (a failed restore closed it)
+      }
       return null;
     });
   }
