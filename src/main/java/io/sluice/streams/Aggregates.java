@@ -98,6 +98,7 @@ final class Aggregates {
       st.tx().deleteLocal(StoreState.indexKey(StoreState.EXPIRE, expiry(a, cur.time()), k));
     }
     st.tx().putLocal(StoreState.indexKey(StoreState.EXPIRE, expiry(a, updated), k), new byte[0]);
+    st.indexAdded(StoreState.EXPIRE, expiry(a, updated));
   }
 
   private static long expiry(Step.Aggregate a, long updated) {
@@ -110,10 +111,14 @@ final class Aggregates {
    * record's other outputs and a restore does not bring the key back. Nothing is emitted downstream.
    */
   private static void expireKeys(Step.Aggregate a, StoreState st, int budget) {
-    for (Kv.Entry e : st.tx().scan(StoreState.indexFrom(StoreState.EXPIRE),
-        StoreState.indexUpTo(StoreState.EXPIRE, st.streamTime()), budget)) {
+    List<Kv.Entry> due = st.tx().scan(st.indexStart(StoreState.EXPIRE),
+        StoreState.indexUpTo(StoreState.EXPIRE, st.streamTime()), budget);
+    for (Kv.Entry e : due) {
       st.tx().deleteLocal(e.key());
       st.tx().delete(StoreState.indexTarget(e.key()));
+    }
+    if (due.size() < budget) {
+      st.indexDoneThrough(StoreState.EXPIRE, st.streamTime());
     }
   }
 
@@ -187,6 +192,7 @@ final class Aggregates {
     st.tx().put(raw, r.encode().getBytes(StandardCharsets.UTF_8));
     // A record is needed while an open window may still hold it: until closeTime passes time + size.
     st.tx().putLocal(StoreState.indexKey(StoreState.EXPIRE, time + size + 1, raw), new byte[0]);
+    st.indexAdded(StoreState.EXPIRE, time + size + 1);
     List<Long> ends = new ArrayList<>();
     ends.add(time);
     byte[] prefix = StoreState.windowPrefix(keyBytes);
@@ -233,8 +239,10 @@ final class Aggregates {
     long closes = a.window().closesAt(b);
     if (a.emitFinal()) {
       st.tx().putLocal(StoreState.indexKey(StoreState.CLOSE, closes, k), new byte[0]);
+      st.indexAdded(StoreState.CLOSE, closes);
     }
     st.tx().putLocal(StoreState.indexKey(StoreState.EXPIRE, a.window().expiresAt(closes), k), new byte[0]);
+    st.indexAdded(StoreState.EXPIRE, a.window().expiresAt(closes));
   }
 
   private static void unindex(Step.Aggregate a, StoreState st, byte[] k, Bounds b) {
@@ -272,8 +280,12 @@ final class Aggregates {
     }
     long closeTime = st.streamTime() - a.window().grace();
     if (a.emitFinal()) {
-      for (Kv.Entry e : st.tx().scan(StoreState.indexFrom(StoreState.CLOSE),
-          StoreState.indexUpTo(StoreState.CLOSE, closeTime), budget)) {
+      List<Kv.Entry> closing = st.tx().scan(st.indexStart(StoreState.CLOSE),
+          StoreState.indexUpTo(StoreState.CLOSE, closeTime), budget);
+      if (closing.size() < budget) {
+        st.indexDoneThrough(StoreState.CLOSE, closeTime); // each one below is processed (deleted) in the loop
+      }
+      for (Kv.Entry e : closing) {
         st.tx().deleteLocal(e.key());
         byte[] k = StoreState.indexTarget(e.key());
         Stored s = Stored.read(st.tx().get(k));
@@ -291,17 +303,23 @@ final class Aggregates {
         }
       }
     }
-    for (Kv.Entry e : st.tx().scan(StoreState.indexFrom(StoreState.EXPIRE),
-        StoreState.indexUpTo(StoreState.EXPIRE, closeTime), budget)) {
+    List<Kv.Entry> expiring = st.tx().scan(st.indexStart(StoreState.EXPIRE),
+        StoreState.indexUpTo(StoreState.EXPIRE, closeTime), budget);
+    boolean all = expiring.size() < budget;
+    for (Kv.Entry e : expiring) {
       byte[] k = StoreState.indexTarget(e.key());
       if (a.emitFinal() && k[0] == StoreState.WINDOW) {
         Stored s = Stored.read(st.tx().get(k));
         if (s != null && !s.emitted()) {
+          all = false;
           break; // its final result is still to be emitted (the closing budget ran out first)
         }
       }
       st.tx().deleteLocal(e.key());
       st.tx().delete(k);
+    }
+    if (all) {
+      st.indexDoneThrough(StoreState.EXPIRE, closeTime);
     }
   }
 
