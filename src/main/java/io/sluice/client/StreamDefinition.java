@@ -232,6 +232,45 @@ public final class StreamDefinition {
     }
   }
 
+  /** An aggregation's options: its store's name, and whether it emits every update or only final results. */
+  public static final class Aggregation {
+    private final JsonObject json;
+
+    private Aggregation(JsonObject json) {
+      this.json = json;
+    }
+
+    public static Aggregation defaults() {
+      return new Aggregation(new JsonObject());
+    }
+
+    public Aggregation store(String name) {
+      return new Aggregation(json.copy().put("store", name));
+    }
+
+    /** One result per window, when it closes (needs a window). */
+    public Aggregation emitFinal() {
+      return new Aggregation(json.copy().put("emit", "final"));
+    }
+  }
+
+  /** A branch arm: a condition (none for the default) and its own steps. */
+  public static final class Arm extends Steps<Arm> {
+    private final String when;
+
+    private Arm(String when) {
+      this.when = when;
+    }
+
+    public static Arm when(String expression) {
+      return new Arm(Objects.requireNonNull(expression, "expression"));
+    }
+
+    public static Arm otherwise() {
+      return new Arm(null);
+    }
+  }
+
   /**
    * A join: with a table ({@link #table}: inner or left; a table with a table when the definition reads a table:
    * inner, left or outer) or with a stream within a window ({@link #stream}: inner, left or outer). The joined value
@@ -291,45 +330,6 @@ public final class StreamDefinition {
 
     private Join with(String field, String value) {
       return new Join(json.copy().put(field, Objects.requireNonNull(value, field)));
-    }
-  }
-
-  /** An aggregation's options: its store's name, and whether it emits every update or only final results. */
-  public static final class Aggregation {
-    private final JsonObject json;
-
-    private Aggregation(JsonObject json) {
-      this.json = json;
-    }
-
-    public static Aggregation defaults() {
-      return new Aggregation(new JsonObject());
-    }
-
-    public Aggregation store(String name) {
-      return new Aggregation(json.copy().put("store", name));
-    }
-
-    /** One result per window, when it closes (needs a window). */
-    public Aggregation emitFinal() {
-      return new Aggregation(json.copy().put("emit", "final"));
-    }
-  }
-
-  /** A branch arm: a condition (none for the default) and its own steps. */
-  public static final class Arm extends Steps<Arm> {
-    private final String when;
-
-    private Arm(String when) {
-      this.when = when;
-    }
-
-    public static Arm when(String expression) {
-      return new Arm(Objects.requireNonNull(expression, "expression"));
-    }
-
-    public static Arm otherwise() {
-      return new Arm(null);
     }
   }
 
