@@ -243,6 +243,25 @@ class TablesTest {
   }
 
   @Test
+  void previewRunsAJoinWithTheTableRecordsGivenInline() throws Exception {
+    Reply r = HTTP.send("POST", "/streams/preview", new JsonObject("""
+        {"definition": {"name": "p", "inputs": ["o"], "key_format": "json", "value_format": "json",
+          "steps": [{"join": {"table": "c", "value": "{'id': left.id, 'name': right.name}"}}, {"to": "out"}]},
+         "records": [{"topic": "c", "key": "c1", "value": {"name": "Ada"}}, {"key": "c1", "value": {"id": 1}},
+                     {"key": "c2", "value": {"id": 2}}]}"""));
+    assertThat(r.status()).as(r.body()).isEqualTo(200);
+    List<String> joined = new ArrayList<>();
+    for (Object o : r.json().getJsonArray("records")) {
+      for (Object out : ((JsonObject) o).getJsonArray("outputs")) {
+        if (((JsonObject) out).getString("topic").equals("out")) {
+          joined.add(((JsonObject) out).getJsonObject("value").encode());
+        }
+      }
+    }
+    assertThat(joined).containsExactly("{\"id\":1,\"name\":\"Ada\"}"); // c2 has no customer: an inner join drops it
+  }
+
+  @Test
   void badJoinsAre400sSayingWhy() throws Exception {
     assertBad("\"inputs\": [\"i\"], \"steps\": [{\"join\": {\"table\": \"t\", \"type\": \"outer\"}}, {\"to\": \"o\"}]",
         "steps[0].join.type", "inner or left");
