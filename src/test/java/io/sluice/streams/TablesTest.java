@@ -196,6 +196,33 @@ class TablesTest {
     assertThat(b.json().getLong("value")).as(b.body()).isEqualTo(3);
   }
 
+  /** An aggregation's result is a table: its output topic holds each key's latest aggregate, joined here. */
+  @Test
+  void anAggregationsResultJoinsAsATable() throws Exception {
+    HTTP.createTopic("sales", 1);
+    HTTP.createTopic("sales-totals", 1);
+    HTTP.createTopic("checkouts", 1);
+    HTTP.createTopic("receipts", 1);
+    Reply totals = HTTP.send("POST", "/streams", new JsonObject("""
+        {"name": "sales-totals", "inputs": ["sales"], "key_format": "json", "value_format": "json",
+         "steps": [{"group_by": "key"}, {"sum": "value"}, {"to_stream": {}}, {"to": "sales-totals"}]}"""));
+    assertThat(totals.status()).as(totals.body()).isEqualTo(201);
+    Reply receipts = HTTP.send("POST", "/streams", new JsonObject("""
+        {"name": "receipts", "inputs": ["checkouts"], "key_format": "json", "value_format": "json",
+         "steps": [{"join": {"table": "sales-totals", "value": "{'cart': left, 'spent': right}"}},
+                   {"to": "receipts"}]}"""));
+    assertThat(receipts.status()).as(receipts.body()).isEqualTo(201);
+    HTTP.produce("sales", new JsonArray().add(rec("a", 10)).add(rec("b", 1)).add(rec("a", 5)));
+    await("the running total of a in the join's table", () -> {
+      Reply r = HTTP.send("GET", "/streams/receipts/stores/join/keys/a", null);
+      return r.status() == 200 && r.json().getLong("value") == 15;
+    });
+    HTTP.produce("checkouts", new JsonArray().add(rec("a", "cart-1")).add(rec("c", "cart-2")));
+    await("one receipt", () -> HTTP.read("receipts", 0).size() == 1);
+    assertThat(HTTP.read("receipts", 0).get(0).getJsonObject("value"))
+        .isEqualTo(new JsonObject().put("cart", "cart-1").put("spent", 15));
+  }
+
   @Test
   void aStreamStreamJoinPairsRecordsWithinItsWindow() throws Exception {
     HTTP.createTopic("views", 1);
