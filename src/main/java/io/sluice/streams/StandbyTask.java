@@ -71,7 +71,7 @@ final class StandbyTask {
 
   private Future<Void> init() {
     Path dir = deps.stateDir().resolve(stream).resolve(StreamTask.id(input))
-        .resolve(definition.aggregate().store() + ".standby");
+        .resolve(definition.store() + ".standby");
     return deps.blocking(() -> {
       JsonObject checkpoint = deps.store().task(stream, StreamTask.id(input));
       Long from = checkpoint == null ? null : TaskState.from(checkpoint).storesFrom.get(changelog);
@@ -79,7 +79,7 @@ final class StandbyTask {
         throw new IllegalStateException("The task has not started yet: no changelog position to follow");
       }
       applier = new StandbyApplier(taskId().getBytes(StandardCharsets.UTF_8), from);
-      store = new StoreState(definition.aggregate().store(), RocksKv.openEmpty(dir));
+      store = new StoreState(definition.store(), RocksKv.openEmpty(dir));
       return null;
     });
   }

@@ -42,11 +42,12 @@ final class StoreRestorer {
   }
 
   /**
-   * Opens and restores the store of {@code agg} whose changelog partition is {@code changelog}: from the beginning
-   * of the task's records into an empty store in {@code dir}, or, given a standby's store ({@code standby} not null),
-   * only the tail from where the standby's content ends.
+   * Opens and restores store {@code store} of {@code keyed} (the aggregation or join that keeps it) whose changelog
+   * partition is {@code changelog}: from the beginning of the task's records into an empty store in {@code dir}, or,
+   * given a standby's store ({@code standby} not null), only the tail from where the standby's content ends.
    */
-  Future<TaskStores> restore(Step.Aggregate agg, TopicPartition changelog, Path dir, StandbyTask.Handover standby) {
+  Future<TaskStores> restore(Step keyed, String store, TopicPartition changelog, Path dir,
+      StandbyTask.Handover standby) {
     long from = standby != null ? Math.max(standby.from(), state.storesFrom.get(changelog))
         : state.storesFrom.get(changelog);
     long before = state.offset;
@@ -55,17 +56,17 @@ final class StoreRestorer {
       state.restore = new JsonObject().put("state", "RESTORING").put("records", 0L).put("from", from).put("to", to)
           .put("position", from).put("standby", standby != null).put("bytes", 0L).put("ms", 0L);
       startedNanos = System.nanoTime(); // status only
-      return restore(agg, changelog, standby != null ? () -> standby.store()
-          : () -> new StoreState(agg.store(), RocksKv.openEmpty(dir)), from, to, before);
+      return restore(keyed, changelog, standby != null ? () -> standby.store()
+          : () -> new StoreState(store, RocksKv.openEmpty(dir)), from, to, before);
     });
   }
 
-  private Future<TaskStores> restore(Step.Aggregate agg, TopicPartition changelog,
+  private Future<TaskStores> restore(Step keyed, TopicPartition changelog,
       java.util.concurrent.Callable<StoreState> open, long from, long to, long before) {
     return deps.blocking(open)
         .compose(st -> fetch(st, changelog, from, to, before)
             .compose(v -> deps.blocking(() -> {
-              Aggregates.rebuild(agg, st);
+              rebuild(keyed, st);
               return st;
             }))
             .map(s -> {
@@ -79,6 +80,15 @@ final class StoreRestorer {
               st.close();
               return null;
             })));
+  }
+
+  /** Rebuilds the local indexes (and stream time) of a restored store from its content. Blocking: a worker. */
+  static void rebuild(Step keyed, StoreState st) {
+    if (keyed instanceof Step.Aggregate a) {
+      Aggregates.rebuild(a, st);
+    } else if (keyed instanceof Step.Join j) {
+      Joins.rebuild(j, st);
+    }
   }
 
   private Future<Void> fetch(StoreState st, TopicPartition tp, long from, long to, long before) {

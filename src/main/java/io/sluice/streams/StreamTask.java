@@ -168,11 +168,10 @@ final class StreamTask {
       return Future.succeededFuture();
     }
     state.state = "RESTORING";
-    java.nio.file.Path dir = deps.stateDir().resolve(stream).resolve(id(input)).resolve(definition.aggregate()
-        .store());
+    java.nio.file.Path dir = deps.stateDir().resolve(stream).resolve(id(input)).resolve(definition.store());
     return new StoreRestorer(deps, state, taskId.getBytes(java.nio.charset.StandardCharsets.UTF_8),
         () -> maybeCommit())
-        .restore(definition.aggregate(), changelog, dir, standby)
+        .restore(definition.keyed(), definition.store(), changelog, dir, standby)
         .compose(s -> {
           stores = s;
           standby = null; // now the task's
