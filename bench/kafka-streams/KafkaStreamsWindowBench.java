@@ -38,7 +38,8 @@ import org.apache.kafka.streams.state.WindowStore;
  * <pre>./run-window.sh 127.0.0.1:19092 1 200000 10000 10 at_least_once</pre>
  */
 public class KafkaStreamsWindowBench {
-  private static final long T0 = 1_800_000_000_000L;
+  /** Record times end now: Kafka 4 refuses timestamps over an hour ahead (log.message.timestamp.after.max.ms). */
+  private static final long T0 = System.currentTimeMillis() / 60_000 * 60_000 - 3_600_000;
 
   public static void main(String[] a) throws Exception {
     String bootstrap = a[0];
