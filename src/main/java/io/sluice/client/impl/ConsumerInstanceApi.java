@@ -150,6 +150,8 @@ final class ConsumerInstanceApi {
       if (!s.batches().hasRemaining()) {
         continue;
       }
+      // One instance per topic name: the consumer's per-record partition lookups then compare topics by identity.
+      String topic = s.topic().intern();
       for (RecordBatch batch : RecordBatches.split(s.batches())) {
         if (batch.lastOffset() < s.fromOffset() || batch.isControlBatch()) {
           continue;
@@ -157,7 +159,7 @@ final class ConsumerInstanceApi {
         for (Iterator<Record> it = batch.iterator(); it.hasNext();) {
           Record rec = it.next();
           if (rec.offset() >= s.fromOffset()) {
-            out.add(new ConsumerRecord(s.topic(), s.partition(), rec.offset(), rec.timestamp(), rec.key(),
+            out.add(new ConsumerRecord(topic, s.partition(), rec.offset(), rec.timestamp(), rec.key(),
                 rec.value(), rec.headers()));
           }
         }
@@ -174,7 +176,7 @@ final class ConsumerInstanceApi {
     for (String pair : header.split(",")) {
       int slash = pair.lastIndexOf('/');
       if (slash > 0) {
-        owned.add(new TopicPartition(pair.substring(0, slash), Integer.parseInt(pair.substring(slash + 1))));
+        owned.add(new TopicPartition(pair.substring(0, slash).intern(), Integer.parseInt(pair.substring(slash + 1))));
       }
     }
     return owned;
