@@ -26,7 +26,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * end on their own when their wait expires; their records are dropped, positions never moved for them.
  *
  * <p>At most {@code maxBytes} are asked of the partitions together (split evenly, at least one batch each), and
- * at most {@code maxRecords} are returned, in partition order.
+ * at most {@code maxRecords} are returned, in partition order. {@link #pollBatches} answers what the fetches
+ * returned without decoding a record (a group poll that ships the stored batches); {@link #poll} decodes it.
  */
 final class PartitionPoller {
   private PartitionPoller() {
@@ -43,9 +44,6 @@ final class PartitionPoller {
    */
   record Result(Map<TopicPartition, List<Record>> records, List<TopicPartition> outOfRange,
       Map<TopicPartition, Long> skippedTo) {
-    int count() {
-      return records.values().stream().mapToInt(List::size).sum();
-    }
   }
 
   /**
