@@ -245,14 +245,17 @@ public final class LocalConsumerService implements ConsumerService, GroupListene
       return joinIfNeeded(inst).compose(v -> initPositions(inst)).compose(positions -> {
         int generation = inst.generation;
         return PartitionPoller.pollBatches(service, new PartitionPoller.Request(positions, wait, maxBytes,
-            inst.config.fetchMinBytes(), Integer.MAX_VALUE)).compose(raw -> acceptBatches(inst, generation, positions, raw));
+                inst.config.fetchMinBytes(), Integer.MAX_VALUE))
+            .compose(raw -> coordinator.workers().executeBlocking(() -> PartitionPoller.inMemory(raw), false))
+            .compose(raw -> acceptBatches(inst, generation, positions, raw));
       });
     });
   }
 
   /**
-   * Takes a poll's batches unless the instance lost its partitions meanwhile (a rebalance, a new generation: then
-   * nothing is answered and no position moves); moves each position past the partition's last batch.
+   * Takes a poll's batches, read into memory ({@link PartitionPoller#inMemory}), unless the instance lost its
+   * partitions meanwhile (a rebalance, a new generation: then nothing is answered and no position moves); moves each
+   * position past the partition's last batch read.
    */
   private Future<List<PolledBatches>> acceptBatches(ConsumerInstance inst, int generation,
       Map<TopicPartition, Long> from, PartitionPoller.Raw raw) {

@@ -72,6 +72,34 @@ final class PartitionPoller {
         ? Future.succeededFuture(first) : firstWithData(service, r));
   }
 
+  /**
+   * The same fetches with their bytes read into memory (from the segment files: blocking, call it on a worker), each
+   * next offset the one after the last batch actually read. A position then moves past exactly the batches the answer
+   * carries, even if the log changed between the fetch and the read (a truncation after a leader change), as the
+   * decoding poll's does.
+   *
+   * @throws io.sluice.errors.CorruptRecordException if what was read is not whole batches
+   */
+  static Raw inMemory(Raw raw) {
+    Map<TopicPartition, FetchResult> read = new LinkedHashMap<>();
+    raw.fetched().forEach((tp, f) -> {
+      if (f.sizeInBytes() == 0) {
+        read.put(tp, f);
+        return;
+      }
+      java.nio.ByteBuffer bytes = f.batches().readBytes();
+      long next = -1;
+      for (io.sluice.record.RecordBatch batch : io.sluice.record.RecordBatches.split(bytes.duplicate())) {
+        next = Math.max(next, batch.nextOffset());
+      }
+      byte[] copy = bytes.hasArray() && bytes.arrayOffset() == 0 && bytes.array().length == bytes.remaining()
+          ? bytes.array() : io.sluice.api.Batches.of(bytes).readBytes().array();
+      read.put(tp, new FetchResult(tp, f.highWatermark(), f.logStartOffset(), next,
+          io.sluice.api.Batches.wrap(copy)));
+    });
+    return new Raw(read, raw.outOfRange());
+  }
+
   private static Future<Raw> fetchAll(BrokerService service, Request r) {
     int perPartition = Math.max(1, r.maxBytes() / r.positions().size());
     Map<TopicPartition, Future<FetchResult>> fetches = new LinkedHashMap<>();
