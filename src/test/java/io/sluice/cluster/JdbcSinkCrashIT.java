@@ -120,8 +120,9 @@ class JdbcSinkCrashIT {
       Map<Integer, Integer> actual = table();
       List<String> behind = expected.entrySet().stream().filter(x -> !x.getValue().equals(actual.get(x.getKey())))
           .limit(10).map(x -> x.getKey() + ": want " + x.getValue() + ", have " + actual.get(x.getKey())).toList();
-      System.out.printf("JDBC sink kill -9 (seed %d) timed out: kills %s; rows behind (first 10) %s; status %s%n",
-          seed, kills, behind, cluster.getJson(cluster.anyLive(), "/connectors/sink/status"));
+      System.out.printf("JDBC sink kill -9 (seed %d) timed out: kills %s; rows behind (first 10) %s; status %s%n"
+          + "the sink task's thread on each broker:%n%s", seed, kills, behind,
+          cluster.getJson(cluster.anyLive(), "/connectors/sink/status"), sinkThreads());
       throw e;
     }
     int total = writes();
@@ -192,6 +193,32 @@ class JdbcSinkCrashIT {
     return "broker " + victim.id + " killed after " + writesAtKill + " writes (sink commits " + commitsAtKill
         + "): task running again in " + runningMs + " ms, writing in " + writingMs + " ms, commits then "
         + sinkCommits();
+  }
+
+  /** Where each live broker's sink task thread is (jstack): stuck in a write, a commit, or waiting for records. */
+  private String sinkThreads() {
+    StringBuilder out = new StringBuilder();
+    String jstack = Path.of(System.getProperty("java.home"), "bin", "jstack").toString();
+    for (Node n : cluster.nodes.values()) {
+      if (!n.process.isAlive()) {
+        continue;
+      }
+      try {
+        Process p = new ProcessBuilder(jstack, Long.toString(n.pid())).redirectErrorStream(true).start();
+        String dump = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        p.waitFor(30, TimeUnit.SECONDS);
+        for (String thread : dump.split("\n\n")) {
+          if (thread.contains("SinkTaskRunner")) {
+            out.append("broker ").append(n.id).append(":\n").append(thread).append('\n');
+          }
+        }
+      } catch (java.io.IOException e) {
+        out.append("broker ").append(n.id).append(": no thread dump: ").append(e).append('\n');
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    return out.toString();
   }
 
   /** The sink's committed offsets per partition, for the record of a kill. */
