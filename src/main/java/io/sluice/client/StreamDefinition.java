@@ -158,6 +158,16 @@ public final class StreamDefinition {
       return step("aggregate", o);
     }
 
+    /** A join with a table or, within a window, with another stream (both sides meet by key). */
+    public T join(Join join) {
+      return step("join", join.json.copy());
+    }
+
+    /** Turns the table before it (the definition's table, or an aggregation) into the records of its changes. */
+    public T toStream() {
+      return step("to_stream", new JsonObject());
+    }
+
     /** A branch: the first arm whose condition holds takes the record ({@link Arm#otherwise()} for the default). */
     public T branch(Arm... arms) {
       JsonArray a = new JsonArray();
@@ -261,6 +271,68 @@ public final class StreamDefinition {
     }
   }
 
+  /**
+   * A join: with a table ({@link #table}: inner or left; a table with a table when the definition reads a table:
+   * inner, left or outer) or with a stream within a window ({@link #stream}: inner, left or outer). The joined value
+   * is an expression over {@code left} and {@code right} (null for a side without a match); by default {@code
+   * {'left': left, 'right': right}}. Immutable.
+   */
+  public static final class Join {
+    private final JsonObject json;
+
+    private Join(JsonObject json) {
+      this.json = json;
+    }
+
+    /** Joins the topic {@code topic} read as a table (its latest value per key; a null value deletes). */
+    public static Join table(String topic) {
+      return new Join(new JsonObject().put("table", topic));
+    }
+
+    /** Joins the stream {@code topic}: records of a key whose times differ by at most {@code within}. */
+    public static Join stream(String topic, String within) {
+      return new Join(new JsonObject().put("stream", topic).put("within", within));
+    }
+
+    public Join inner() {
+      return with("type", "inner");
+    }
+
+    /** Every left record (table row) joins, with a null right when it has no match. */
+    public Join left() {
+      return with("type", "left");
+    }
+
+    /** Either side joins, with a null for the side without a match. */
+    public Join outer() {
+      return with("type", "outer");
+    }
+
+    /** The joined value: an expression over {@code left}, {@code right} and {@code key}. */
+    public Join value(String expression) {
+      return with("value", expression);
+    }
+
+    /** The left record's join key, an expression (default: its key). */
+    public Join key(String expression) {
+      return with("key", expression);
+    }
+
+    /** How long after a stream-stream window records may still arrive and join. */
+    public Join grace(String grace) {
+      return with("grace", grace);
+    }
+
+    /** The store's name (default "join"). */
+    public Join store(String name) {
+      return with("store", name);
+    }
+
+    private Join with(String field, String value) {
+      return new Join(json.copy().put(field, Objects.requireNonNull(value, field)));
+    }
+  }
+
   /** Builds a definition; formats, error handling and guarantee default as the broker documents. */
   public static final class Builder extends Steps<Builder> {
     private final JsonObject json = new JsonObject();
@@ -268,6 +340,12 @@ public final class StreamDefinition {
 
     private Builder(String name) {
       json.put("name", Objects.requireNonNull(name, "name"));
+    }
+
+    /** The definition reads the topic {@code topic} as a table (instead of inputs): its changes, or a join of it. */
+    public Builder table(String topic) {
+      json.put("table", Objects.requireNonNull(topic, "topic"));
+      return this;
     }
 
     public Builder inputs(String... topics) {
@@ -311,8 +389,11 @@ public final class StreamDefinition {
     }
 
     public StreamDefinition build() {
-      return new StreamDefinition(json.copy().put("inputs", new JsonArray(new ArrayList<>(inputs)))
-          .put("steps", steps.copy()));
+      JsonObject out = json.copy();
+      if (!json.containsKey("table") || !inputs.isEmpty()) {
+        out.put("inputs", new JsonArray(new ArrayList<>(inputs)));
+      }
+      return new StreamDefinition(out.put("steps", steps.copy()));
     }
   }
 }

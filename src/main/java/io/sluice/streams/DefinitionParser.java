@@ -18,16 +18,18 @@ import java.util.regex.Pattern;
 public final class DefinitionParser {
   private static final Pattern NAME = Pattern.compile("[a-zA-Z0-9._-]{1,200}");
   private static final Set<String> TOP_LEVEL = Set.of("name", "inputs", "key_format", "value_format", "on_error",
-      "guarantee", "start", "dead_letter_topic", "steps");
+      "guarantee", "start", "dead_letter_topic", "steps", "table");
 
   private final Expressions expressions;
   private final StreamDefinition.Limits limits;
   private final AggregateParser aggregates;
+  private final JoinParser joins;
 
   public DefinitionParser(Expressions expressions, StreamDefinition.Limits limits) {
     this.expressions = expressions;
     this.limits = limits;
     this.aggregates = new AggregateParser(expressions);
+    this.joins = new JoinParser(expressions);
   }
 
   /** Parses {@code json}; {@code pathName}, when not null, must equal its name (PUT /streams/{name}). */
@@ -44,7 +46,12 @@ public final class DefinitionParser {
     if (pathName != null && !pathName.equals(name)) {
       throw invalid("name: '" + name + "' differs from the stream named in the path, '" + pathName + "'");
     }
-    Set<String> inputs = new LinkedHashSet<>(topics("inputs", json.getValue("inputs")));
+    boolean tableInput = json.containsKey("table");
+    if (tableInput && json.containsKey("inputs")) {
+      throw invalid("table: a definition reads either \"inputs\" (streams) or a \"table\", not both");
+    }
+    Set<String> inputs = new LinkedHashSet<>(tableInput ? List.of(JoinParser.tableTopic(json.getValue("table")))
+        : topics("inputs", json.getValue("inputs")));
     Format key = orDefault(Format.parse("key_format", json.getValue("key_format")), Format.STRING);
     Format value = orDefault(Format.parse("value_format", json.getValue("value_format")), Format.JSON);
     boolean fail = choice(json, "on_error", "dead_letter", "fail").equals("fail");
@@ -57,7 +64,12 @@ public final class DefinitionParser {
       throw invalid("steps: a non-empty array of steps is required");
     }
     Context ctx = new Context(inputs);
+    ctx.tableInput = tableInput;
     List<Step> parsed = steps(ctx, "steps", steps, true);
+    if (tableInput && ctx.join == null) {
+      ctx.join = JoinParser.tableAlone();
+      parsed.add(0, ctx.join);
+    }
     if (ctx.count > limits.maxSteps()) {
       throw invalid("steps: " + ctx.count + " steps, more than the " + limits.maxSteps()
           + " allowed (streams.max.steps)");
@@ -72,6 +84,9 @@ public final class DefinitionParser {
     outputs.add(dlq);
     Step.Aggregate agg = ctx.aggregate;
     String repartition = null;
+    if (ctx.join != null) {
+      repartition = joinTopics(name, ctx, inputs, outputs);
+    }
     if (agg != null) {
       if (!agg.repartition() && inputs.size() > 1) {
         // Equal keys of several inputs would meet in different tasks (one per input partition): bring them together.
@@ -93,7 +108,35 @@ public final class DefinitionParser {
       }
     }
     return new StreamDefinition(name, List.copyOf(inputs), key, value, fail, exactlyOnce, latest, dlq,
-        List.copyOf(parsed), Set.copyOf(outputs), json.copy(), repartition, agg);
+        List.copyOf(parsed), Set.copyOf(outputs), json.copy(), repartition, agg, ctx.join);
+  }
+
+  /**
+   * A join's internal topics (both sides meet through the repartition topic; the store has a changelog), with its
+   * other side added to the inputs. Answers the repartition topic.
+   */
+  private static String joinTopics(String name, Context ctx, Set<String> inputs, Set<String> outputs) {
+    Step.Join j = ctx.join;
+    if (j.right() != null) {
+      if (inputs.contains(j.right())) {
+        throw invalid(j.where() + ": '" + j.right() + "' is also an input of the stream; a topic joined with itself"
+            + " is not supported");
+      }
+      if (outputs.contains(j.right())) {
+        throw invalid(j.where() + ": a stream may not read a topic it writes to ('" + j.right() + "')");
+      }
+      inputs.add(j.right());
+    }
+    String repartition = TaskStores.repartitionTopic(name, 0);
+    String changelog = TaskStores.changelogTopic(name, j.store());
+    AggregateParser.checkTopic(j.where(), repartition);
+    AggregateParser.checkTopic(j.where(), changelog);
+    if (inputs.contains(repartition) || inputs.contains(changelog)) {
+      throw invalid("inputs: a stream may not read its own internal topics");
+    }
+    outputs.add(repartition);
+    outputs.add(changelog);
+    return repartition;
   }
 
   /** What parsing collects across nested step lists. */
@@ -103,6 +146,9 @@ public final class DefinitionParser {
     int count;
     Step.Aggregate aggregate;
     boolean keyChanged;
+    boolean tableInput;
+    Step.Join join;
+    boolean toStream;
 
     Context(Set<String> inputs) {
       this.inputs = inputs;
@@ -121,8 +167,9 @@ public final class DefinitionParser {
       String kind = o.fieldNames().iterator().next();
       Object body = o.getValue(kind);
       if (kind.equals("group_by")) {
-        if (!topLevel || ctx.aggregate != null) {
-          throw invalid(at + ".group_by: a definition has at most one group_by, in its top-level steps");
+        if (!topLevel || ctx.aggregate != null || ctx.join != null || ctx.tableInput) {
+          throw invalid(at + ".group_by: a definition has at most one group_by or join, in its top-level steps, and"
+              + " a definition reading a table has none");
         }
         AggregateParser.Parsed p = aggregates.parse(where, array, i, ctx.keyChanged);
         ctx.count += p.consumed() - 1;
@@ -134,6 +181,13 @@ public final class DefinitionParser {
         }
         continue;
       }
+      if (kind.equals("join") || kind.equals("to_stream")) {
+        out.add(joinOrToStream(ctx, at, kind, body, topLevel, i));
+        if (i == array.size() - 1) {
+          throw invalid(at + "." + kind + ": must be followed by steps ending in a 'to' or a 'branch'");
+        }
+        continue;
+      }
       if (kind.equals("window") || AggregateParser.KINDS.contains(kind)) {
         throw invalid(at + "." + kind + ": " + kind + " follows a group_by");
       }
@@ -142,8 +196,9 @@ public final class DefinitionParser {
         ctx.keyChanged = true;
       }
       if (kind.equals("merge")) {
-        if (!topLevel) {
-          throw invalid(at + ".merge: merge adds inputs to the stream, so it belongs to the top-level steps");
+        if (!topLevel || ctx.tableInput) {
+          throw invalid(at + ".merge: merge adds inputs to the stream, so it belongs to the top-level steps of a"
+              + " definition reading streams");
         }
         ctx.inputs.addAll(topics(at + ".merge", body));
         continue;
@@ -164,6 +219,26 @@ public final class DefinitionParser {
     return out;
   }
 
+  private Step joinOrToStream(Context ctx, String at, String kind, Object body, boolean topLevel, int i) {
+    if (kind.equals("to_stream")) {
+      boolean table = ctx.aggregate != null || ctx.tableInput;
+      if (!topLevel || !table || ctx.toStream || !(body instanceof JsonObject o) || !o.isEmpty()) {
+        throw invalid(at + ".to_stream: {} once in the top-level steps, after a table (the definition's table, or an"
+            + " aggregation): it turns the table's changes into records");
+      }
+      ctx.toStream = true;
+      return new Step.ToStream(at + ".to_stream");
+    }
+    if (!topLevel || ctx.aggregate != null || ctx.join != null || ctx.toStream) {
+      throw invalid(at + ".join: a definition has at most one join or group_by, in its top-level steps");
+    }
+    if (ctx.tableInput && i != 0) {
+      throw invalid(at + ".join: the definition's table joins another table in its first step");
+    }
+    ctx.join = joins.parse(at + ".join", body, ctx.tableInput);
+    return ctx.join;
+  }
+
   private Step step(Context ctx, String at, String kind, Object body) {
     switch (kind) {
       case "filter":
@@ -180,7 +255,7 @@ public final class DefinitionParser {
         return to(ctx, at, body);
       default:
         throw invalid(at + ": unknown step kind '" + kind + "'; one of filter, map, flat_map, select_key, branch,"
-            + " merge, group_by (with window and count, sum, min, max, avg, reduce, aggregate), to");
+            + " merge, group_by (with window and count, sum, min, max, avg, reduce, aggregate), join, to_stream, to");
     }
   }
 

@@ -28,7 +28,8 @@ import java.util.function.BinaryOperator;
  * <p>Variables: {@code key} and {@code value} (dyn: what the stream's formats decode), {@code headers}
  * (map of string to string), {@code timestamp} (int, epoch milliseconds: the record's time, never the wall clock, so
  * processing replays identically), {@code topic}, {@code partition}, {@code offset}; in aggregations also
- * {@code aggregate} (the state so far) and, in a session merge, {@code other} (the later session's state).
+ * {@code aggregate} (the state so far) and, in a session merge, {@code other} (the later session's state); in a
+ * join's value {@code left} and {@code right} (a side without a match is null).
  *
  * <p>JSON numbers: integers become CEL ints, others doubles. CEL has no implicit int/double arithmetic, so the
  * mixed overloads of {@code + - * /} are registered here and numeric comparisons are heterogeneous: {@code
@@ -37,7 +38,7 @@ import java.util.function.BinaryOperator;
  */
 public final class Expressions {
   public static final List<String> VARIABLES = List.of("key", "value", "headers", "timestamp", "topic", "partition",
-      "offset", "aggregate", "other");
+      "offset", "aggregate", "other", "left", "right");
 
   private final Cel cel;
   private final int maxLength;
@@ -61,6 +62,8 @@ public final class Expressions {
         .addVar("offset", SimpleType.INT)
         .addVar("aggregate", SimpleType.DYN)
         .addVar("other", SimpleType.DYN)
+        .addVar("left", SimpleType.DYN)
+        .addVar("right", SimpleType.DYN)
         .addFunctionDeclarations(mixed("_+_", "add"), mixed("_-_", "subtract"), mixed("_*_", "multiply"),
             mixed("_/_", "divide"))
         .addFunctionBindings(bindings("add", Double::sum))

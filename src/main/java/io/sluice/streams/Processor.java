@@ -24,10 +24,12 @@ import java.util.function.ToIntFunction;
 public final class Processor {
   private final StreamDefinition definition;
   private final int maxOutputs;
+  private final Joins joins;
 
   public Processor(StreamDefinition definition, int maxOutputs) {
     this.definition = definition;
     this.maxOutputs = maxOutputs;
+    this.joins = new Joins(definition);
   }
 
   /** What a step passed on, for preview. */
@@ -93,13 +95,21 @@ public final class Processor {
     boolean repartitioned = topic.equals(definition.repartitionTopic());
     Call call = new Call(new Source(topic, partition, record.offset(), repartitioned), partitions, tracer, out,
         stores);
-    List<Step> steps = repartitioned
-        ? definition.steps().subList(definition.steps().indexOf(definition.aggregate()), definition.steps().size())
+    // From the repartition topic, and a join's other side (or a table read alone) straight, the steps resume at
+    // the keyed step.
+    boolean toKeyed = repartitioned || definition.join() != null && (topic.equals(definition.join().right())
+        || definition.join().kind() == Step.JoinKind.TABLE || definition.join().kind() == Step.JoinKind.TABLE_TABLE);
+    List<Step> steps = toKeyed
+        ? definition.steps().subList(definition.steps().indexOf(definition.keyed()), definition.steps().size())
         : definition.steps();
     try {
       run(steps, c, call);
-      if (stores != null && definition.aggregate() != null && ownsState(repartitioned)) {
-        closeWindows(call);
+      if (stores != null && ownsState(repartitioned)) {
+        if (definition.aggregate() != null) {
+          closeWindows(call);
+        } else {
+          closeJoin(call, vars(c, call.src()));
+        }
         changelog(call, record.timestamp());
       }
     } catch (ProcessingException | RuntimeException e) {
@@ -113,7 +123,7 @@ public final class Processor {
 
   /** Whether a task reading this input keeps the stream's state (else it only feeds the repartition topic). */
   boolean ownsState(boolean repartitionInput) {
-    return definition.aggregate() != null && (repartitionInput || definition.repartitionTopic() == null);
+    return definition.keyed() != null && (repartitionInput || definition.repartitionTopic() == null);
   }
 
   private void run(List<Step> steps, Current c, Call call) throws ProcessingException {
@@ -138,6 +148,11 @@ public final class Processor {
       } else if (step instanceof Step.Aggregate a) {
         aggregate(a, steps.subList(i + 1, steps.size()), c, call);
         return;
+      } else if (step instanceof Step.Join j) {
+        join(j, steps.subList(i + 1, steps.size()), c, call);
+        return;
+      } else if (step instanceof Step.ToStream) {
+        // a marker: the steps after it already see the table's changes as records
       } else if (step instanceof Step.To t) {
         add(call, t.where(), output(t, c, src, call.partitions()));
         return;
@@ -185,7 +200,44 @@ public final class Processor {
         emitter(a, rest, call));
   }
 
-  private Aggregates.Emit emitter(Step.Aggregate a, List<Step> rest, Call call) {
+  /**
+   * A join: a record of either side goes to the repartition topic first, keyed by its join key and tagged with its
+   * side; read back from there, it meets the store.
+   */
+  private void join(Step.Join j, List<Step> rest, Current c, Call call) throws ProcessingException {
+    Source src = call.src();
+    boolean right = src.repartitioned() ? "R".equals(c.headers.get(Joins.SIDE_HEADER))
+        : src.topic().equals(j.right());
+    Object key = src.repartitioned() || right || j.key() == null ? c.key : j.key().eval(vars(c, src));
+    if (Joins.isNull(key)) {
+      throw new ProcessingException(j.where(), "the join key is null; records join by a key");
+    }
+    byte[] keyBytes = definition.keyFormat().encode(j.where() + " (key)", key);
+    Current g = c.copy();
+    g.key = key;
+    g.headers = new LinkedHashMap<>(c.headers);
+    if (!src.repartitioned()) {
+      g.headers.put(Joins.SIDE_HEADER, right ? "R" : "L");
+      String topic = definition.repartitionTopic();
+      add(call, j.where(), new Output(topic, Partitioner.partitionForKey(keyBytes, call.partitions()
+          .applyAsInt(topic)), keyBytes, definition.valueFormat().encode(j.where() + " (value)", g.value),
+          toHeaders(g.headers), g.timestamp));
+      return;
+    }
+    g.headers.remove(Joins.SIDE_HEADER);
+    joins.apply(j, call.stores().get(j.store()), new Joins.Side(right, key, keyBytes, g.value, vars(g, src),
+        g.timestamp, src.offset()), emitter(j, rest, call));
+  }
+
+  /** Stream-stream join records whose window closed with this record's stream time. */
+  private void closeJoin(Call call, Map<String, Object> vars) throws ProcessingException {
+    Step.Join j = definition.join();
+    List<Step> steps = definition.steps();
+    joins.close(j, call.stores().get(j.store()), vars, Math.max(1, maxOutputs / 4),
+        emitter(j, steps.subList(steps.indexOf(j) + 1, steps.size()), call));
+  }
+
+  private Aggregates.Emit emitter(Step a, List<Step> rest, Call call) {
     return new Aggregates.Emit() {
       @Override
       public void result(Object key, Object value, Map<String, String> headers, long timestamp)

@@ -51,4 +51,26 @@ public sealed interface Step {
   /** The aggregation: its kind, the value it reads ({@code value}), and reduce/aggregate's expressions. */
   record Agg(String kind, Expression value, Expression initial, Expression fold, Expression merge) {
   }
+
+  /**
+   * A join, or a topic read as a table, compiled as one step where records meet by key in one task: both sides go
+   * through the stream's repartition topic (tagged with their side), so one ordered log decides what each record
+   * meets, which a replay reproduces exactly. {@code kind}: what is joined; {@code type}: inner, left or outer;
+   * {@code right}: the other side's topic (null for a table read alone); {@code key}: the left record's join key
+   * (null: its key); {@code value}: the joined value over {@code left} and {@code right} (null: {@code {'left': left,
+   * 'right': right}}); {@code withinMs} and {@code graceMs}: a stream-stream join's window.
+   */
+  record Join(String where, JoinKind kind, JoinType type, String right, Expression key, Expression value,
+      long withinMs, long graceMs, String store) implements Step {
+  }
+
+  /** What a {@link Join} joins. {@code TABLE}: a table read alone (the definition's {@code table}). */
+  enum JoinKind { STREAM_TABLE, STREAM_STREAM, TABLE_TABLE, TABLE }
+
+  /** Which sides a join's result needs. */
+  enum JoinType { INNER, LEFT, OUTER }
+
+  /** {@code to_stream}: the table's changes (before it) as records; a marker, the steps after it see them so. */
+  record ToStream(String where) implements Step {
+  }
 }

@@ -64,7 +64,8 @@ final class StoreQueryService implements StoreQueries {
       return ask(stream, t.topic() + "-" + p, req).map(found -> {
         if (found.isEmpty()) {
           throw new SluiceException(ErrorCode.NOT_FOUND, "Store '" + store + "' of stream '" + stream
-              + "' has nothing for key " + key + (t.definition().aggregate().window() == null ? ""
+              + "' has nothing for key " + key + (t.definition().aggregate() == null
+              || t.definition().aggregate().window() == null ? ""
               : " in windows starting from " + from + " to " + to));
         }
         return found;
@@ -114,9 +115,13 @@ final class StoreQueryService implements StoreQueries {
 
   private Future<Target> target(String stream, String store) {
     return service.blocking(() -> service.compile(service.store().get(stream))).compose(d -> {
-      if (d.aggregate() == null || !d.aggregate().store().equals(store)) {
+      if (d.store() == null || !d.store().equals(store)) {
         throw new SluiceException(ErrorCode.NOT_FOUND, "Stream '" + stream + "' has no store '" + store + "'"
-            + (d.aggregate() == null ? "" : "; its store is '" + d.aggregate().store() + "'"));
+            + (d.store() == null ? "" : "; its store is '" + d.store() + "'"));
+      }
+      if (d.join() != null && d.join().kind() == Step.JoinKind.STREAM_STREAM) {
+        throw new SluiceException(ErrorCode.NOT_FOUND, "Store '" + store + "' of stream '" + stream + "' holds the"
+            + " records of a stream-stream join's window, not a table; it answers no queries");
       }
       String topic = d.repartitionTopic() != null ? d.repartitionTopic() : d.inputs().get(0);
       return service.cluster().describeTopic(service.caller(), topic).map(md -> new Target(d, topic,

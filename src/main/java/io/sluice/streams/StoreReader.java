@@ -25,6 +25,10 @@ final class StoreReader {
 
   /** {"key", "value"} or {"key", "windows": [...]}, or null when the store has nothing for the key. */
   JsonObject key(byte[] key, long from, long to) throws ProcessingException {
+    if (definition.aggregate() == null) {
+      byte[] row = kv.get(StoreState.groupKey(key));
+      return row == null ? null : row(key, row);
+    }
     if (definition.aggregate().window() == null) {
       Aggregates.Stored s = Aggregates.Stored.read(kv.get(StoreState.groupKey(key)));
       return s == null ? null : entry(key, s);
@@ -42,7 +46,7 @@ final class StoreReader {
 
   /** Up to {@code limit} keys from {@code fromKey} (inclusive) to {@code toKey} (exclusive), or with a prefix. */
   JsonArray scan(byte[] fromKey, byte[] toKey, byte[] prefix, int limit) throws ProcessingException {
-    boolean windowed = definition.aggregate().window() != null;
+    boolean windowed = definition.aggregate() != null && definition.aggregate().window() != null;
     byte kind = windowed ? StoreState.WINDOW : StoreState.GROUP;
     JsonArray out = new JsonArray();
     byte[] start = new byte[] {kind};
@@ -58,6 +62,10 @@ final class StoreReader {
     for (Kv.Entry e : kv.scan(start, end, windowed ? Integer.MAX_VALUE : limit)) {
       StoreState.Parsed p = StoreState.parse(e.key());
       if (!inRange(p.key(), fromKey, toKey, prefix)) {
+        continue;
+      }
+      if (definition.aggregate() == null) {
+        out.add(row(p.key(), e.value()).put("order", HexFormat.of().formatHex(p.key())));
         continue;
       }
       Aggregates.Stored s = Aggregates.Stored.read(e.value());
@@ -89,6 +97,12 @@ final class StoreReader {
   private JsonObject entry(byte[] key, Aggregates.Stored s) throws ProcessingException {
     return new JsonObject().put("key", keyJson(key)).put("value", Format.fromCel(Folds.result(
         definition.aggregate().agg(), s.state())));
+  }
+
+  /** A table's row (a join's store keeps the value in the stream's value format). */
+  private JsonObject row(byte[] key, byte[] value) throws ProcessingException {
+    return new JsonObject().put("key", keyJson(key)).put("value", Format.fromCel(definition.valueFormat()
+        .decode("value_format", value)));
   }
 
   private JsonObject window(StoreState.Parsed p, Aggregates.Stored s) {

@@ -40,24 +40,27 @@ final class StoreRestorer {
     this.progress = progress;
   }
 
-  /** Opens and restores the store of {@code agg} whose changelog partition is {@code changelog}. */
-  Future<TaskStores> restore(Step.Aggregate agg, TopicPartition changelog, Path dir) {
+  /**
+   * Opens and restores store {@code store} of {@code keyed} (the aggregation or join that keeps it) whose changelog
+   * partition is {@code changelog}.
+   */
+  Future<TaskStores> restore(Step keyed, String store, TopicPartition changelog, Path dir) {
     long from = state.storesFrom.get(changelog);
     long before = state.offset;
     return deps.cluster().offsets(deps.caller(), changelog).compose(r -> {
       long to = r.endOffset();
       state.restore = new JsonObject().put("state", "RESTORING").put("records", 0L).put("from", from).put("to", to)
           .put("position", from);
-      return restore(agg, changelog, dir, from, to, before);
+      return restore(keyed, store, changelog, dir, from, to, before);
     });
   }
 
-  private Future<TaskStores> restore(Step.Aggregate agg, TopicPartition changelog, Path dir, long from, long to,
+  private Future<TaskStores> restore(Step keyed, String store, TopicPartition changelog, Path dir, long from, long to,
       long before) {
-    return deps.blocking(() -> new StoreState(agg.store(), RocksKv.openEmpty(dir)))
+    return deps.blocking(() -> new StoreState(store, RocksKv.openEmpty(dir)))
         .compose(st -> fetch(st, changelog, from, to, before)
             .compose(v -> deps.blocking(() -> {
-              Aggregates.rebuild(agg, st);
+              rebuild(keyed, st);
               return st;
             }))
             .map(s -> {
@@ -70,6 +73,15 @@ final class StoreRestorer {
               st.close();
               return null;
             })));
+  }
+
+  /** Rebuilds the local indexes (and stream time) of a restored store from its content. Blocking: a worker. */
+  static void rebuild(Step keyed, StoreState st) {
+    if (keyed instanceof Step.Aggregate a) {
+      Aggregates.rebuild(a, st);
+    } else if (keyed instanceof Step.Join j) {
+      Joins.rebuild(j, st);
+    }
   }
 
   private Future<Void> fetch(StoreState st, TopicPartition tp, long from, long to, long before) {

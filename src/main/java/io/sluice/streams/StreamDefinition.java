@@ -31,7 +31,8 @@ import java.util.Set;
  */
 public record StreamDefinition(String name, List<String> inputs, Format keyFormat, Format valueFormat,
     boolean failOnError, boolean exactlyOnce, boolean startLatest, String deadLetterTopic, List<Step> steps,
-    Set<String> outputTopics, JsonObject json, String repartitionTopic, Step.Aggregate aggregate) {
+    Set<String> outputTopics, JsonObject json, String repartitionTopic, Step.Aggregate aggregate,
+    Step.Join join) {
 
   /** Limits a definition is held to. */
   public record Limits(int maxSteps, int maxOutputsPerRecord) {
@@ -49,7 +50,17 @@ public record StreamDefinition(String name, List<String> inputs, Format keyForma
 
   /** The changelog topic of the stream's store, or null for a stateless stream. */
   public String changelogTopic() {
-    return aggregate == null ? null : TaskStores.changelogTopic(name, aggregate.store());
+    return store() == null ? null : TaskStores.changelogTopic(name, store());
+  }
+
+  /** The step where records meet by key in one task (the aggregation or the join), or null for a stateless stream. */
+  public Step keyed() {
+    return aggregate != null ? aggregate : join;
+  }
+
+  /** The name of the stream's store (its aggregation's or its join's), or null for a stateless stream. */
+  public String store() {
+    return aggregate != null ? aggregate.store() : join != null ? join.store() : null;
   }
 
   /** The default dead-letter topic of stream {@code name}. */

@@ -158,11 +158,10 @@ final class StreamTask {
       return Future.succeededFuture();
     }
     state.state = "RESTORING";
-    java.nio.file.Path dir = deps.stateDir().resolve(stream).resolve(id(input)).resolve(definition.aggregate()
-        .store());
+    java.nio.file.Path dir = deps.stateDir().resolve(stream).resolve(id(input)).resolve(definition.store());
     return new StoreRestorer(deps, state, taskId.getBytes(java.nio.charset.StandardCharsets.UTF_8),
         () -> maybeCommit())
-        .restore(definition.aggregate(), changelog, dir)
+        .restore(definition.keyed(), definition.store(), changelog, dir)
         .compose(s -> {
           stores = s;
           state.state = "RUNNING";

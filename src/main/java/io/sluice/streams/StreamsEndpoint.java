@@ -123,7 +123,8 @@ final class StreamsEndpoint {
     }
     JsonObject d = s.definition();
     return new JsonObject().put("name", s.name()).put("version", s.version()).put("state", state)
-        .put("inputs", d.getValue("inputs")).put("errors", errors);
+        .put("inputs", d.containsKey("table") ? new io.vertx.core.json.JsonArray().add(d.getValue("table"))
+            : d.getValue("inputs")).put("errors", errors);
   }
 
   private static JsonObject taskStatus(String id, JsonObject t) {

@@ -49,8 +49,8 @@ final class TaskStores implements AutoCloseable {
   /** In-memory stores for {@code definition} (preview). */
   static TaskStores inMemory(StreamDefinition definition) {
     TaskStores t = new TaskStores();
-    if (definition.aggregate() != null) {
-      t.add(new StoreState(definition.aggregate().store(), new io.sluice.streams.state.MemoryKv()));
+    if (definition.store() != null) {
+      t.add(new StoreState(definition.store(), new io.sluice.streams.state.MemoryKv()));
     }
     return t;
   }
