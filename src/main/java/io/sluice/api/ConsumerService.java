@@ -61,6 +61,13 @@ public interface ConsumerService {
    */
   Future<List<ConsumedRecord>> poll(RequestContext caller, String group, String name, long timeoutMs, int maxBytes, int maxRecords);
 
+  /**
+   * {@link #poll} that answers the log's stored batches as they are, per partition, instead of decoded records: the
+   * broker neither decodes nor re-encodes a record, and the position of each partition moves past its last batch
+   * ({@link PolledBatches}). Same long poll, heartbeat and join as {@link #poll}; no record limit.
+   */
+  Future<List<PolledBatches>> pollBatches(RequestContext caller, String group, String name, long timeoutMs, int maxBytes);
+
   /** Keeps the membership alive without reading (a WebSocket consumer with no credit left). */
   Future<Void> heartbeat(RequestContext caller, String group, String name);
 

@@ -2,10 +2,12 @@ package io.sluice.consumer;
 
 import io.sluice.api.ConsumerService;
 import io.sluice.api.GroupService;
+import io.sluice.api.PolledBatches;
 import io.sluice.broker.rpc.BrokerRpc;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;
+import java.util.List;
 
 /**
  * Serves the {@link ConsumerService} and {@link GroupService} calls other brokers route here
@@ -40,7 +42,7 @@ public final class ConsumerForwardServer {
 
   public Future<Void> start() {
     BrokerRpc rpc = BrokerRpc.on(vertx);
-    return rpc.serve(address(brokerId), ConsumerService.class, local, Future::succeededFuture)
+    return rpc.serve(address(brokerId), ConsumerService.class, local, this::portable)
         .compose(c -> {
           consumer = c;
           return rpc.serve(groupsAddress(brokerId), GroupService.class, groups, Future::succeededFuture);
@@ -49,6 +51,16 @@ public final class ConsumerForwardServer {
           groupsConsumer = c;
           return null;
         });
+  }
+
+  /** A batch poll's file regions cannot cross the event bus: they are read into memory here, off the event loop. */
+  private Future<Object> portable(Object result) {
+    if (result instanceof List<?> list && list.stream().anyMatch(e -> e instanceof PolledBatches p
+        && !p.fetched().batches().inMemory())) {
+      return vertx.executeBlocking(() -> list.stream().map(e -> e instanceof PolledBatches p ? p.inMemory() : e)
+          .toList(), false);
+    }
+    return Future.succeededFuture(result);
   }
 
   public Future<Void> stop() {

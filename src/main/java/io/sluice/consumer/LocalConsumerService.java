@@ -18,6 +18,7 @@ import io.sluice.group.LocalGroupService;
 import io.sluice.api.JoinGroupRequest;
 import io.sluice.api.OffsetCommit;
 import io.sluice.api.OffsetReset;
+import io.sluice.api.PolledBatches;
 import io.sluice.group.Member;
 import io.sluice.group.OffsetsTopic;
 import io.sluice.api.Subscription;
@@ -235,6 +236,43 @@ public final class LocalConsumerService implements ConsumerService, GroupListene
     });
   }
 
+  @Override
+  public Future<List<PolledBatches>> pollBatches(RequestContext caller, String group, String name, long timeoutMs,
+      int maxBytes) {
+    return withInstance(group, name, inst -> {
+      maybeAutoCommit(inst);
+      long wait = timeoutMs < 0 ? inst.config.requestTimeoutMs() : timeoutMs;
+      return joinIfNeeded(inst).compose(v -> initPositions(inst)).compose(positions -> {
+        int generation = inst.generation;
+        return PartitionPoller.pollBatches(service, new PartitionPoller.Request(positions, wait, maxBytes,
+                inst.config.fetchMinBytes(), Integer.MAX_VALUE))
+            .compose(raw -> coordinator.workers().executeBlocking(() -> PartitionPoller.inMemory(raw), false))
+            .compose(raw -> acceptBatches(inst, generation, positions, raw));
+      });
+    });
+  }
+
+  /**
+   * Takes a poll's batches, read into memory ({@link PartitionPoller#inMemory}), unless the instance lost its
+   * partitions meanwhile (a rebalance, a new generation: then nothing is answered and no position moves); moves each
+   * position past the partition's last batch read.
+   */
+  private Future<List<PolledBatches>> acceptBatches(ConsumerInstance inst, int generation,
+      Map<TopicPartition, Long> from, PartitionPoller.Raw raw) {
+    List<PolledBatches> out = new ArrayList<>();
+    if (inst.deleted || inst.generation != generation) {
+      return Future.succeededFuture(out);
+    }
+    List<TopicPartition> owned = owned(inst);
+    raw.fetched().forEach((tp, fetched) -> {
+      if (fetched.sizeInBytes() > 0 && owned.contains(tp) && inst.positions.containsKey(tp)) {
+        out.add(new PolledBatches(from.get(tp), fetched));
+        inst.positions.put(tp, fetched.nextOffset());
+      }
+    });
+    return resetOutOfRange(inst, raw.outOfRange()).map(out);
+  }
+
   /** Takes a poll's records unless the instance lost its partitions meanwhile; moves positions past them. */
   private Future<List<ConsumedRecord>> accept(ConsumerInstance inst, int generation, PartitionPoller.Result result) {
     List<ConsumedRecord> out = new ArrayList<>();
@@ -255,13 +293,18 @@ public final class LocalConsumerService implements ConsumerService, GroupListene
         inst.positions.merge(tp, next, Math::max); // past a gap with no records (compaction, control batches)
       }
     });
+    return resetOutOfRange(inst, result.outOfRange()).map(out);
+  }
+
+  /** Resets by policy the positions a poll found out of range; completes (never fails) when all are done. */
+  private Future<Void> resetOutOfRange(ConsumerInstance inst, List<TopicPartition> outOfRange) {
     List<Future<Void>> resets = new ArrayList<>();
-    for (TopicPartition tp : result.outOfRange()) {
+    for (TopicPartition tp : outOfRange) {
       LOG.log(Level.INFO, "Position of " + inst.name() + " on " + tp + " is out of range; resetting to "
           + inst.config.autoOffsetReset());
       resets.add(resetPosition(inst, tp));
     }
-    return Future.join(resets).transform(ar -> Future.succeededFuture(out));
+    return Future.join(resets).transform(ar -> Future.succeededFuture());
   }
 
   @Override

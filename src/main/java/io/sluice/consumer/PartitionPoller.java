@@ -26,7 +26,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * end on their own when their wait expires; their records are dropped, positions never moved for them.
  *
  * <p>At most {@code maxBytes} are asked of the partitions together (split evenly, at least one batch each), and
- * at most {@code maxRecords} are returned, in partition order.
+ * at most {@code maxRecords} are returned, in partition order. {@link #pollBatches} answers what the fetches
+ * returned without decoding a record (a group poll that ships the stored batches); {@link #poll} decodes it.
  */
 final class PartitionPoller {
   private PartitionPoller() {
@@ -43,55 +44,98 @@ final class PartitionPoller {
    */
   record Result(Map<TopicPartition, List<Record>> records, List<TopicPartition> outOfRange,
       Map<TopicPartition, Long> skippedTo) {
-    int count() {
-      return records.values().stream().mapToInt(List::size).sum();
+  }
+
+  /**
+   * What the fetches returned, not decoded: each partition's fetch (in the positions' order; partitions whose fetch
+   * failed out of range are absent) and the partitions out of range.
+   */
+  record Raw(Map<TopicPartition, FetchResult> fetched, List<TopicPartition> outOfRange) {
+    static final Raw EMPTY = new Raw(Map.of(), List.of());
+
+    /** Whether any fetch brought batches (records, or a gap to move past) or a position is out of range. */
+    boolean hasData() {
+      return !outOfRange.isEmpty() || fetched.values().stream().anyMatch(f -> f.sizeInBytes() > 0);
     }
   }
 
   static Future<Result> poll(BrokerService service, WorkerExecutor workers, Request r) {
-    if (r.positions().isEmpty()) {
-      return Future.succeededFuture(new Result(Map.of(), List.of(), Map.of()));
-    }
-    return fetchAll(service, workers, r, 0, 0).compose(first -> {
-      if (first.count() > 0 || !first.outOfRange().isEmpty() || !first.skippedTo().isEmpty()
-          || r.timeoutMs() <= 0) {
-        return Future.succeededFuture(first);
-      }
-      return firstWithRecords(service, workers, r);
-    });
+    return pollBatches(service, r).compose(raw -> decode(workers, r, raw));
   }
 
-  private static Future<Result> fetchAll(BrokerService service, WorkerExecutor workers, Request r, long waitMs,
-      int minBytes) {
+  /** The long poll, answering the stored batches as fetched; nothing is decoded or read from disk here. */
+  static Future<Raw> pollBatches(BrokerService service, Request r) {
+    if (r.positions().isEmpty()) {
+      return Future.succeededFuture(Raw.EMPTY);
+    }
+    return fetchAll(service, r).compose(first -> first.hasData() || r.timeoutMs() <= 0
+        ? Future.succeededFuture(first) : firstWithData(service, r));
+  }
+
+  /**
+   * The same fetches with their bytes read into memory (from the segment files: blocking, call it on a worker), each
+   * next offset the one after the last batch actually read. A position then moves past exactly the batches the answer
+   * carries, even if the log changed between the fetch and the read (a truncation after a leader change), as the
+   * decoding poll's does.
+   *
+   * @throws io.sluice.errors.CorruptRecordException if what was read is not whole batches
+   */
+  static Raw inMemory(Raw raw) {
+    Map<TopicPartition, FetchResult> read = new LinkedHashMap<>();
+    raw.fetched().forEach((tp, f) -> {
+      if (f.sizeInBytes() == 0) {
+        read.put(tp, f);
+        return;
+      }
+      java.nio.ByteBuffer bytes = f.batches().readBytes();
+      long next = -1;
+      for (io.sluice.record.RecordBatch batch : io.sluice.record.RecordBatches.split(bytes.duplicate())) {
+        next = Math.max(next, batch.nextOffset());
+      }
+      byte[] copy = bytes.hasArray() && bytes.arrayOffset() == 0 && bytes.array().length == bytes.remaining()
+          ? bytes.array() : io.sluice.api.Batches.of(bytes).readBytes().array();
+      read.put(tp, new FetchResult(tp, f.highWatermark(), f.logStartOffset(), next,
+          io.sluice.api.Batches.wrap(copy)));
+    });
+    return new Raw(read, raw.outOfRange());
+  }
+
+  private static Future<Raw> fetchAll(BrokerService service, Request r) {
     int perPartition = Math.max(1, r.maxBytes() / r.positions().size());
     Map<TopicPartition, Future<FetchResult>> fetches = new LinkedHashMap<>();
     r.positions().forEach((tp, offset) ->
-        fetches.put(tp, service.fetch(RequestContext.SELF, new FetchRequest(tp, offset, perPartition, minBytes, waitMs))));
-    return Future.join(new ArrayList<>(fetches.values())).transform(ignored -> decode(workers, r, fetches));
+        fetches.put(tp, service.fetch(RequestContext.SELF, new FetchRequest(tp, offset, perPartition, 0, 0))));
+    return Future.join(new ArrayList<>(fetches.values())).transform(ignored -> raw(fetches));
   }
 
-  private static Future<Result> decode(WorkerExecutor workers, Request r,
-      Map<TopicPartition, Future<FetchResult>> fetches) {
+  /** The fetches' results; fails with the first failure other than OFFSET_OUT_OF_RANGE. */
+  private static Future<Raw> raw(Map<TopicPartition, Future<FetchResult>> fetches) {
+    Map<TopicPartition, FetchResult> fetched = new LinkedHashMap<>();
     List<TopicPartition> outOfRange = new ArrayList<>();
     for (var e : fetches.entrySet()) {
-      if (e.getValue().failed()) {
-        if (e.getValue().cause() instanceof SluiceException se && se.errorCode() == ErrorCode.OFFSET_OUT_OF_RANGE) {
-          outOfRange.add(e.getKey());
-        } else {
-          return Future.failedFuture(e.getValue().cause());
-        }
+      if (e.getValue().succeeded()) {
+        fetched.put(e.getKey(), e.getValue().result());
+      } else if (e.getValue().cause() instanceof SluiceException se && se.errorCode() == ErrorCode.OFFSET_OUT_OF_RANGE) {
+        outOfRange.add(e.getKey());
+      } else {
+        return Future.failedFuture(e.getValue().cause());
       }
     }
+    return Future.succeededFuture(new Raw(fetched, outOfRange));
+  }
+
+  /** Decodes on a worker (a file region is read from disk) the records at or after each position, within the limit. */
+  private static Future<Result> decode(WorkerExecutor workers, Request r, Raw raw) {
     return workers.executeBlocking(() -> {
       Map<TopicPartition, List<Record>> out = new LinkedHashMap<>();
       Map<TopicPartition, Long> skipped = new LinkedHashMap<>();
       int budget = r.maxRecords();
-      for (var e : fetches.entrySet()) {
-        if (budget <= 0 || e.getValue().failed()) {
+      for (var e : raw.fetched().entrySet()) {
+        if (budget <= 0) {
           continue;
         }
         long position = r.positions().get(e.getKey());
-        FetchedRecords.Decoded decoded = FetchedRecords.decode(e.getValue().result(), position);
+        FetchedRecords.Decoded decoded = FetchedRecords.decode(e.getValue(), position);
         List<Record> records = decoded.records();
         if (records.isEmpty() && decoded.nextOffset() > position) {
           skipped.put(e.getKey(), decoded.nextOffset());
@@ -102,32 +146,29 @@ final class PartitionPoller {
           out.put(e.getKey(), kept);
         }
       }
-      return new Result(out, outOfRange, skipped);
+      return new Result(out, raw.outOfRange(), skipped);
     }, false);
   }
 
-  /** Parks a fetch on every partition; completes with the first that brings records, or empty when all expired. */
-  private static Future<Result> firstWithRecords(BrokerService service, WorkerExecutor workers, Request r) {
-    Promise<Result> first = Promise.promise();
+  /** Parks a fetch on every partition; completes with the first that brings batches, or empty when all expired. */
+  private static Future<Raw> firstWithData(BrokerService service, Request r) {
+    Promise<Raw> first = Promise.promise();
     AtomicInteger pending = new AtomicInteger(r.positions().size());
     int perPartition = Math.max(1, r.maxBytes() / r.positions().size());
-    r.positions().forEach((tp, offset) -> {
-      Request one = new Request(Map.of(tp, offset), 0, perPartition, r.minBytes(), r.maxRecords());
-      service.fetch(RequestContext.SELF, new FetchRequest(tp, offset, perPartition, Math.max(1, r.minBytes()), r.timeoutMs()))
-          .transform(ar -> decode(workers, one, Map.of(tp, ar.succeeded()
-              ? Future.succeededFuture(ar.result()) : Future.failedFuture(ar.cause()))))
-          .onComplete(ar -> {
-            boolean last = pending.decrementAndGet() == 0;
-            if (ar.succeeded() && (ar.result().count() > 0 || !ar.result().outOfRange().isEmpty()
-                || !ar.result().skippedTo().isEmpty())) {
-              first.tryComplete(ar.result());
-            } else if (ar.failed()) {
-              first.tryFail(ar.cause());
-            } else if (last) {
-              first.tryComplete(new Result(Map.of(), List.of(), Map.of()));
-            }
-          });
-    });
+    r.positions().forEach((tp, offset) -> service.fetch(RequestContext.SELF,
+            new FetchRequest(tp, offset, perPartition, Math.max(1, r.minBytes()), r.timeoutMs()))
+        .transform(ar -> raw(Map.of(tp, ar.succeeded() ? Future.succeededFuture(ar.result())
+            : Future.<FetchResult>failedFuture(ar.cause()))))
+        .onComplete(ar -> {
+          boolean last = pending.decrementAndGet() == 0;
+          if (ar.succeeded() && ar.result().hasData()) {
+            first.tryComplete(ar.result());
+          } else if (ar.failed()) {
+            first.tryFail(ar.cause());
+          } else if (last) {
+            first.tryComplete(Raw.EMPTY);
+          }
+        }));
     return first.future();
   }
 }

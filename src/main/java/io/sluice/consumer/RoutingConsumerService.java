@@ -4,6 +4,7 @@ import io.sluice.api.BrokerService;
 import io.sluice.api.CommittedOffset;
 import io.sluice.api.ConsumedRecord;
 import io.sluice.api.ConsumerService;
+import io.sluice.api.PolledBatches;
 import io.sluice.api.RequestContext;
 import io.sluice.api.Subscription;
 import io.sluice.api.TopicPartition;
@@ -85,6 +86,13 @@ public final class RoutingConsumerService implements ConsumerService {
     // A negative wait means the instance's consumer.request.timeout.ms, unknown here: allow the broker maximum.
     long wait = timeoutMs < 0 ? 60_000 : timeoutMs;
     return route(group, wait + FORWARD_TIMEOUT_MS, s -> s.poll(caller, group, name, timeoutMs, maxBytes, maxRecords));
+  }
+
+  @Override
+  public Future<List<PolledBatches>> pollBatches(RequestContext caller, String group, String name, long timeoutMs,
+      int maxBytes) {
+    long wait = timeoutMs < 0 ? 60_000 : timeoutMs;
+    return route(group, wait + FORWARD_TIMEOUT_MS, s -> s.pollBatches(caller, group, name, timeoutMs, maxBytes));
   }
 
   @Override

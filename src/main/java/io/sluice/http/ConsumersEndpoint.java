@@ -11,7 +11,11 @@ import io.sluice.api.GroupIds;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
+import io.sluice.api.PolledBatches;
+import io.sluice.record.PartitionSections;
 import io.sluice.record.RecordFrames;
+import io.vertx.core.WorkerExecutor;
+import java.util.ArrayList;
 import java.nio.ByteBuffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -35,6 +39,8 @@ import java.util.regex.PatternSyntaxException;
  * POST   base/subscription                 {"topics": [..]} | {"topic_pattern": "re"} -> 204;  GET -> {"topics"} | {"topic_pattern"};  DELETE -> 204
  * POST   base/assignments                  {"partitions": [{"topic","partition"}]} -> 204;  GET -> {"partitions": [...]}
  * GET    base/records?timeout=&max_bytes=  -> 200 [{"topic","key","value","partition","offset","timestamp","headers"}]
+ *                                          (Accept: application/vnd.sluice.records: framed records; Accept:
+ *                                          application/vnd.sluice.record-batches: the stored batches as they are)
  * POST   base/offsets                      {"offsets": [{"topic","partition","offset"}]} or empty -> 204
  * GET    base/offsets                      [{"partitions": [...]}] -> {"offsets": [{"topic","partition","offset","metadata"}]}
  * POST   base/positions                    {"offsets": [{"topic","partition","offset" | "timestamp"}]} -> 204
@@ -50,10 +56,12 @@ final class ConsumersEndpoint {
   private static final String BASE = "/consumers/:group/instances/:instance";
   private final ConsumerService consumers;
   private final HttpApiConfig cfg;
+  private final WorkerExecutor workers;
 
-  ConsumersEndpoint(ConsumerService consumers, HttpApiConfig cfg) {
+  ConsumersEndpoint(ConsumerService consumers, HttpApiConfig cfg, WorkerExecutor workers) {
     this.consumers = consumers;
     this.cfg = cfg;
+    this.workers = workers;
   }
 
   void mount(Router router, Handler<RoutingContext> body) {
@@ -128,6 +136,19 @@ final class ConsumersEndpoint {
     long maxBytes = Params.queryLong(ctx, "max_bytes", cfg.defaultFetchMaxBytes(), 1, Integer.MAX_VALUE);
     String group = group(ctx);
     String instance = instance(ctx);
+    if (MediaTypes.accepts(ctx, MediaTypes.SLUICE_RECORD_BATCHES)) {
+      consumers.pollBatches(Callers.of(ctx), group, instance, Math.min(timeout, cfg.maxFetchWaitMs()),
+              (int) Math.min(maxBytes, cfg.maxFetchBytes()))
+          .compose(polled -> consumers.assignment(Callers.of(ctx), group, instance)
+              .compose(owned -> workers.executeBlocking(() -> encodeBatches(polled), false)
+                  .onSuccess(body -> answer(ctx, MediaTypes.SLUICE_RECORD_BATCHES, owned, body))))
+          .onFailure(t -> {
+            if (!ctx.response().closed()) {
+              ctx.fail(t);
+            }
+          });
+      return;
+    }
     if (MediaTypes.accepts(ctx, MediaTypes.SLUICE_RECORDS)) {
       consumers.poll(Callers.of(ctx), group, instance, Math.min(timeout, cfg.maxFetchWaitMs()),
               (int) Math.min(maxBytes, cfg.maxFetchBytes()), Integer.MAX_VALUE)
@@ -183,11 +204,39 @@ final class ConsumersEndpoint {
       out = RecordFrames.append(out, r.topic(), r.partition(), r.record());
     }
     out.flip();
+    answer(ctx, MediaTypes.SLUICE_RECORDS, owned, Buffer.buffer(out.array()).slice(0, out.limit()));
+  }
+
+  private static void answer(RoutingContext ctx, String type, List<TopicPartition> owned, Buffer body) {
+    if (ctx.response().closed()) {
+      return;
+    }
     StringBuilder assignment = new StringBuilder();
     owned.forEach(tp -> assignment.append(assignment.length() == 0 ? "" : ",").append(tp.topic()).append('/')
         .append(tp.partition()));
-    ctx.response().putHeader("Content-Type", MediaTypes.SLUICE_RECORDS).putHeader(ASSIGNMENT, assignment.toString())
-        .end(Buffer.buffer(out.array()).slice(0, out.limit()));
+    ctx.response().putHeader("Content-Type", type).putHeader(ASSIGNMENT, assignment.toString()).end(body);
+  }
+
+  /**
+   * The batch answer ({@link PartitionSections#pollHeader} sections): runs on a worker, since a partition's batches
+   * may be a segment file's region, copied once into a buffer of the exact size.
+   */
+  private static Buffer encodeBatches(List<PolledBatches> polled) {
+    List<byte[]> headers = new ArrayList<>(polled.size());
+    int total = 0;
+    for (PolledBatches p : polled) {
+      byte[] header = PartitionSections.pollHeader(p.tp().topic(), p.tp().partition(), p.fromOffset(),
+          p.fetched().nextOffset(), p.fetched().sizeInBytes());
+      headers.add(header);
+      total += header.length + p.fetched().sizeInBytes();
+    }
+    // Heap, not pooled: a Vert.x Buffer is not reference counted, so a pooled buffer handed to it could leak.
+    io.netty.buffer.ByteBuf out = io.netty.buffer.Unpooled.buffer(total, total);
+    for (int i = 0; i < polled.size(); i++) {
+      out.writeBytes(headers.get(i));
+      MultiFetchEndpoint.copy(polled.get(i).fetched().batches(), out);
+    }
+    return io.vertx.core.internal.buffer.BufferInternal.buffer(out);
   }
 
   private void commit(RoutingContext ctx) {

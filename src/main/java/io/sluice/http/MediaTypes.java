@@ -18,10 +18,12 @@ final class MediaTypes {
   static final String JSON = "application/json";
   /** One or more Kafka v2 record batches back to back, byte for byte as stored. */
   static final String SLUICE_BATCH = "application/vnd.sluice.batch";
-  /** Sections of many partitions' batches ({@link io.sluice.record.PartitionSections}). */
   /** Decoded records of any partitions, framed ({@link io.sluice.record.RecordFrames}): a consumer poll's answer. */
   static final String SLUICE_RECORDS = "application/vnd.sluice.records";
+  /** Sections of many partitions' batches ({@link io.sluice.record.PartitionSections}). */
   static final String SLUICE_PARTITION_BATCHES = "application/vnd.sluice.partition-batches";
+  /** A consumer poll's answer as the log's stored batches, a poll section per partition ({@code PartitionSections}). */
+  static final String SLUICE_RECORD_BATCHES = "application/vnd.sluice.record-batches";
 
   private MediaTypes() {
   }

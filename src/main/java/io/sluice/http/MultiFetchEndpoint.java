@@ -147,21 +147,30 @@ final class MultiFetchEndpoint {
         .sum();
     // Heap, not pooled: a Vert.x Buffer is not reference counted, so a pooled buffer handed to it could leak.
     io.netty.buffer.ByteBuf out = io.netty.buffer.Unpooled.buffer(total, total);
-    try {
-      for (Part part : parts) {
-        out.writeBytes(part.header());
-        if (part.batches() != null) {
-          copy(part.batches(), out);
-        }
+    for (Part part : parts) {
+      out.writeBytes(part.header());
+      if (part.batches() != null) {
+        copy(part.batches(), out);
       }
-    } catch (IOException | RuntimeException e) {
-      throw new io.sluice.errors.SluiceException(ErrorCode.UNKNOWN_SERVER_ERROR, "Reading the fetched batches failed: "
-          + e);
     }
     return io.vertx.core.internal.buffer.BufferInternal.buffer(out);
   }
 
-  private static void copy(io.sluice.api.Batches batches, io.netty.buffer.ByteBuf out) throws IOException {
+  /**
+   * Copies the batches into {@code out}, from the segment file for a file region (blocking: call it on a worker).
+   *
+   * @throws io.sluice.errors.SluiceException UNKNOWN_SERVER_ERROR if the file cannot be read
+   */
+  static void copy(io.sluice.api.Batches batches, io.netty.buffer.ByteBuf out) {
+    try {
+      copyOrThrow(batches, out);
+    } catch (IOException | RuntimeException e) {
+      throw new io.sluice.errors.SluiceException(ErrorCode.UNKNOWN_SERVER_ERROR, "Reading the fetched batches failed: "
+          + e);
+    }
+  }
+
+  private static void copyOrThrow(io.sluice.api.Batches batches, io.netty.buffer.ByteBuf out) throws IOException {
     if (batches.fileRegion().isPresent()) {
       io.sluice.api.Batches.FileRegion file = batches.fileRegion().get();
       int copied = 0;

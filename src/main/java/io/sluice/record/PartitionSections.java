@@ -19,6 +19,10 @@ import java.util.Set;
  * fetch answer section (POST /fetch):
  *   int16 topic length | topic UTF-8 | int32 partition | int16 error code (0: none) | int64 high watermark
  *   | int64 log start offset | int64 next offset | int16 message length | message UTF-8 | int32 length N | N bytes
+ *
+ * group poll answer section (GET /consumers/{g}/instances/{i}/records, application/vnd.sluice.record-batches):
+ *   int16 topic length | topic UTF-8 | int32 partition | int64 from offset | int64 next offset | int32 length N
+ *   | N bytes: the stored v2 batches (the first may start before the from offset; control batches included)
  * </pre>
  *
  * A partition appears at most once in a request. Parsing checks the framing only (lengths, names, duplicates) and
@@ -56,6 +60,44 @@ public final class PartitionSections {
     return ByteBuffer.allocate(2 + name.length + 4 + 2 + 24 + 2 + text.length + 4).putShort((short) name.length)
         .put(name).putInt(partition).putShort(errorCode).putLong(highWatermark).putLong(logStartOffset)
         .putLong(nextOffset).putShort((short) text.length).put(text).putInt(batchBytes).array();
+  }
+
+  /** One partition's part of a group poll's answer: records before {@code fromOffset} are not the reader's. */
+  public record PollSection(String topic, int partition, long fromOffset, long nextOffset, ByteBuffer batches) {
+  }
+
+  /** The bytes of a poll answer section's header; the caller appends {@code batchBytes} of batches after it. */
+  public static byte[] pollHeader(String topic, int partition, long fromOffset, long nextOffset, int batchBytes) {
+    byte[] name = topicBytes(topic);
+    return ByteBuffer.allocate(2 + name.length + 4 + 16 + 4).putShort((short) name.length).put(name)
+        .putInt(partition).putLong(fromOffset).putLong(nextOffset).putInt(batchBytes).array();
+  }
+
+  /**
+   * The sections of a group poll's answer, in order.
+   *
+   * @throws IllegalArgumentException if a section is cut short
+   */
+  public static List<PollSection> parsePoll(ByteBuffer body) {
+    ByteBuffer in = body.duplicate();
+    List<PollSection> sections = new ArrayList<>();
+    while (in.hasRemaining()) {
+      int index = sections.size();
+      String topic = readTopic(in, index);
+      int partition = readInt(in, index, "partition");
+      need(in, 16, index, "offsets");
+      long from = in.getLong();
+      long next = in.getLong();
+      int length = readInt(in, index, "length");
+      if (length < 0 || length > in.remaining()) {
+        throw new IllegalArgumentException("Section " + index + " (" + topic + "-" + partition + ") claims "
+            + length + " bytes of batches but " + in.remaining() + " remain");
+      }
+      ByteBuffer batches = in.slice(in.position(), length);
+      in.position(in.position() + length);
+      sections.add(new PollSection(topic, partition, from, next, batches));
+    }
+    return sections;
   }
 
   /**

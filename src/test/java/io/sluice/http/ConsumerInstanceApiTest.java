@@ -194,4 +194,47 @@ class ConsumerInstanceApiTest {
     // The framed answer moved the instance's positions as a JSON one does: nothing is read twice.
     assertThat(api.poll(a, 0)).isEmpty();
   }
+
+  @Test
+  void aPollAskingForRecordBatchesGetsTheStoredBatchesFromEachPositionAndMovesPastThem() {
+    api.createTopic("stored", 2);
+    api.produce("stored", 0, 1_000, 5); // one stored batch: offsets 0 to 4
+    api.produce("stored", 1, 2_000, 2);
+    String a = api.consumer("g-stored", earliest("a"));
+    var assigned = api.post(a + "/assignments", new JsonObject().put("partitions", new JsonArray()
+        .add(new JsonObject().put("topic", "stored").put("partition", 0))
+        .add(new JsonObject().put("topic", "stored").put("partition", 1))));
+    assertThat(assigned.statusCode()).as(assigned.bodyAsString()).isEqualTo(204);
+    var seek = api.post(a + "/positions", new JsonObject().put("offsets", new JsonArray()
+        .add(new JsonObject().put("topic", "stored").put("partition", 0).put("offset", 3))));
+    assertThat(seek.statusCode()).as(seek.bodyAsString()).isEqualTo(204);
+
+    HttpResponse<Buffer> r = GroupsTestSupport.await(api.client.get(a + "/records?timeout=2000")
+        .putHeader("Accept", "application/vnd.sluice.record-batches, application/vnd.sluice.records;q=0.9").send());
+    assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(200);
+    assertThat(r.getHeader("Content-Type")).isEqualTo("application/vnd.sluice.record-batches");
+    assertThat(java.util.Arrays.asList(r.getHeader(ConsumersEndpoint.ASSIGNMENT).split(",")))
+        .containsExactlyInAnyOrder("stored/0", "stored/1");
+    var sections = io.sluice.record.PartitionSections.parsePoll(java.nio.ByteBuffer.wrap(r.body().getBytes()));
+    var p0 = sections.stream().filter(s -> s.partition() == 0).findFirst().orElseThrow();
+    assertThat(p0.topic()).isEqualTo("stored");
+    assertThat(p0.fromOffset()).isEqualTo(3);
+    assertThat(p0.nextOffset()).isEqualTo(5);
+    // The batch goes out as stored, from its base offset: the reader drops what is before the from offset.
+    var batches = io.sluice.record.RecordBatches.split(p0.batches());
+    assertThat(batches).hasSize(1);
+    assertThat(batches.get(0).baseOffset()).isZero();
+    assertThat(batches.get(0).records()).extracting(io.sluice.record.Record::offset).containsExactly(0L, 1L, 2L, 3L, 4L);
+    // A partition with no position yet starts where auto.offset.reset says.
+    var p1 = sections.stream().filter(s -> s.partition() == 1).findFirst().orElseThrow();
+    assertThat(p1.fromOffset()).isZero();
+    assertThat(p1.nextOffset()).isEqualTo(2);
+
+    // The positions moved past the batches: neither answer shape reads them again.
+    HttpResponse<Buffer> again = GroupsTestSupport.await(api.client.get(a + "/records?timeout=0")
+        .putHeader("Accept", "application/vnd.sluice.record-batches").send());
+    assertThat(again.statusCode()).isEqualTo(200);
+    assertThat(again.body() == null ? 0 : again.body().length()).isZero();
+    assertThat(api.poll(a, 0)).isEmpty();
+  }
 }

@@ -19,7 +19,11 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.nio.ByteBuffer;
 import io.sluice.record.Record;
+import io.sluice.record.PartitionSections;
+import io.sluice.record.RecordBatch;
+import io.sluice.record.RecordBatches;
 import io.sluice.record.RecordFrames;
+import java.util.Iterator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -47,6 +51,7 @@ final class ConsumerInstanceApi {
   private static final String JSON = "application/json";
   private static final String BINARY_RECORDS = "application/vnd.kafka.binary.v2+json";
   private static final String FRAMED_RECORDS = "application/vnd.sluice.records";
+  private static final String RECORD_BATCHES = "application/vnd.sluice.record-batches";
   private static final String ASSIGNMENT = "Sluice-Assignment";
   private static final long FIRST_BACKOFF_MS = 50;
   private static final long MAX_BACKOFF_MS = 1_000;
@@ -109,15 +114,19 @@ final class ConsumerInstanceApi {
   }
 
   /**
-   * One poll, sent once (see the class comment). Asks for the framed binary records ({@link RecordFrames}: no
-   * JSON, no base64) and reads the assignment from the answer's {@code Sluice-Assignment} header; an answer in the
-   * REST v2 JSON shape is read too.
+   * One poll, sent once (see the class comment). Asks for the log's stored batches ({@link PartitionSections#parsePoll}:
+   * the broker neither decodes nor encodes a record; this side drops the records before each partition's from offset
+   * and control batches), else the framed binary records ({@link RecordFrames}) of a broker without it, and reads the
+   * assignment from the answer's {@code Sluice-Assignment} header; an answer in the REST v2 JSON shape is read too.
    */
   Future<Polled> poll(long timeoutMs, int maxBytes) {
     Call call = new Call(HttpMethod.GET, basePath + "/records?timeout=" + timeoutMs + "&max_bytes=" + maxBytes,
-        null, FRAMED_RECORDS + ", " + BINARY_RECORDS + ";q=0.5", null);
+        null, RECORD_BATCHES + ", " + FRAMED_RECORDS + ";q=0.9, " + BINARY_RECORDS + ";q=0.5", null);
     return attempt(call, true).map(r -> {
       String type = r.headers().get("Content-Type");
+      if (type != null && type.startsWith(RECORD_BATCHES)) {
+        return new Polled(decodeBatches(r.body()), assignmentHeader(r.headers().get(ASSIGNMENT)));
+      }
       if (type == null || !type.startsWith(FRAMED_RECORDS)) {
         return new Polled(decode(r.body().toJsonArray()), null);
       }
@@ -131,6 +140,34 @@ final class ConsumerInstanceApi {
     });
   }
 
+  /** The records at or after each section's from offset, in order, skipping control batches. */
+  static List<ConsumerRecord> decodeBatches(Buffer body) {
+    if (body == null || body.length() == 0) {
+      return List.of();
+    }
+    List<ConsumerRecord> out = new ArrayList<>();
+    for (PartitionSections.PollSection s : PartitionSections.parsePoll(ByteBuffer.wrap(body.getBytes()))) {
+      if (!s.batches().hasRemaining()) {
+        continue;
+      }
+      // One instance per topic name: the consumer's per-record partition lookups then compare topics by identity.
+      String topic = s.topic().intern();
+      for (RecordBatch batch : RecordBatches.split(s.batches())) {
+        if (batch.lastOffset() < s.fromOffset() || batch.isControlBatch()) {
+          continue;
+        }
+        for (Iterator<Record> it = batch.iterator(); it.hasNext();) {
+          Record rec = it.next();
+          if (rec.offset() >= s.fromOffset()) {
+            out.add(new ConsumerRecord(topic, s.partition(), rec.offset(), rec.timestamp(), rec.key(),
+                rec.value(), rec.headers()));
+          }
+        }
+      }
+    }
+    return out;
+  }
+
   private static Set<TopicPartition> assignmentHeader(String header) {
     if (header == null) {
       return null;
@@ -139,7 +176,7 @@ final class ConsumerInstanceApi {
     for (String pair : header.split(",")) {
       int slash = pair.lastIndexOf('/');
       if (slash > 0) {
-        owned.add(new TopicPartition(pair.substring(0, slash), Integer.parseInt(pair.substring(slash + 1))));
+        owned.add(new TopicPartition(pair.substring(0, slash).intern(), Integer.parseInt(pair.substring(slash + 1))));
       }
     }
     return owned;

@@ -14,6 +14,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import java.net.URI;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -83,13 +84,24 @@ final class GroupConsumerImpl implements GroupConsumer {
 
   /** One poll's records and the seek epochs they were polled under. */
   private record Batch(List<ConsumerRecord> records, Map<TopicPartition, Integer> epochs, boolean end) {
+    /** The records with their partition and its epoch, looked up once per run of one partition's records. */
     List<Polled> polled() {
-      return records.stream().map(r -> new Polled(r, epochs)).toList();
+      List<Polled> out = new ArrayList<>(records.size());
+      TopicPartition tp = null;
+      int epoch = 0;
+      for (ConsumerRecord r : records) {
+        if (tp == null || tp.partition() != r.partition() || !tp.topic().equals(r.topic())) {
+          tp = new TopicPartition(r.topic(), r.partition());
+          epoch = epochs.getOrDefault(tp, 0);
+        }
+        out.add(new Polled(r, tp, epoch));
+      }
+      return out;
     }
   }
 
-  /** A record with the seek epochs of the poll that brought it. */
-  private record Polled(ConsumerRecord record, Map<TopicPartition, Integer> epochs) {
+  /** A record with its partition and that partition's seek epoch when the poll that brought it started. */
+  private record Polled(ConsumerRecord record, TopicPartition tp, int epoch) {
   }
 
   GroupConsumerImpl(ClientImpl client, ConsumerOptions options) {
@@ -144,7 +156,14 @@ final class GroupConsumerImpl implements GroupConsumer {
 
   /** Whether the batch brings records the application already had: the broker's positions went back. */
   private boolean rereads(Batch batch) {
+    ConsumerRecord previous = null;
     for (ConsumerRecord r : batch.records()) {
+      // A poll's records of a partition come in offset order: the first of each run is its lowest.
+      boolean sameRun = previous != null && previous.partition() == r.partition() && previous.topic().equals(r.topic());
+      previous = r;
+      if (sameRun) {
+        continue;
+      }
       TopicPartition tp = new TopicPartition(r.topic(), r.partition());
       if (seekEpochs.getOrDefault(tp, 0).equals(batch.epochs().getOrDefault(tp, 0))
           && resumeAt.get(tp) instanceof StartPosition.Offset o && r.offset() < o.offset()) {
@@ -421,10 +440,9 @@ final class GroupConsumerImpl implements GroupConsumer {
    */
   private boolean handOut(Polled p) {
     ConsumerRecord r = p.record();
-    TopicPartition tp = new TopicPartition(r.topic(), r.partition());
+    TopicPartition tp = p.tp();
     synchronized (handoutLock) {
-      if (closed || !assignment.contains(tp)
-          || !seekEpochs.getOrDefault(tp, 0).equals(p.epochs().getOrDefault(tp, 0))) {
+      if (closed || !assignment.contains(tp) || seekEpochs.getOrDefault(tp, 0) != p.epoch()) {
         return false;
       }
       if (resumeAt.get(tp) instanceof StartPosition.Offset next && r.offset() < next.offset()) {
