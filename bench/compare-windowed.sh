@@ -1,15 +1,22 @@
 #!/usr/bin/env bash
-# The issue's streams benchmark, Sluice beside Kafka Streams 4.1 on Apache Kafka 4.1 (../shared/anchors/kafka):
-# a count per key in 1-minute tumbling windows over 100-byte JSON records (10,000 keys), records per second and
-# restore speed from the changelog, alternating Sluice and Kafka Streams for REPS rounds, with the load average.
+# The issue's streams benchmark, Sluice beside Kafka Streams 4.1 on Apache Kafka 4.1 (../shared/anchors/kafka),
+# alternating Sluice and Kafka Streams for REPS rounds, each line with the 1-minute load average:
+#  - windowed count: a count per key in 1-minute tumbling windows over 100-byte JSON records (KEYS keys);
+#  - stream-table join: a table of KEYS rows, then RECORDS stream records joined to it (KStream.join(KTable));
+# records per second end to end and restore speed from the changelog (records and MB of changelog per second of
+# restore: Sluice's task restore status, Kafka Streams' restore listener; startup and rebalance excluded on both).
+# GUARANTEE=exactly_once (Sluice's default; Kafka Streams' exactly_once_v2) or at_least_once (both).
 #   bench/compare-windowed.sh [sluice.jar] [results-dir]
-# Env: REPS=3 RECORDS=200000 KEYS=10000 MINUTES=10 PARTITIONS=1 KAFKA_BASE=/tmp/kafka-windowed HEAP=-Xmx1g
+# Env: REPS=3 RECORDS=200000 KEYS=10000 MINUTES=10 PARTITIONS=1 GUARANTEE=exactly_once ROWS="window join"
+#      KAFKA_BASE=/tmp/kafka-windowed HEAP=-Xmx1g
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 JAR="$(realpath "${1:-$HERE/../target/sluice.jar}")"
 RES="${2:-/tmp/sluice-windowed/$(date +%Y%m%d-%H%M%S)}"
 ANCHOR="$(realpath "${ANCHOR:-$HERE/../../shared/anchors/kafka}")"
 REPS="${REPS:-3}"; N="${RECORDS:-200000}"; KEYS="${KEYS:-10000}"; MIN="${MINUTES:-10}"; P="${PARTITIONS:-1}"
+G="${GUARANTEE:-exactly_once}"; ROWS="${ROWS:-window join}"
+KG="$G"; [[ "$G" == exactly_once ]] && KG=exactly_once_v2
 HEAP="${HEAP:--Xmx1g}"
 export KAFKA_BASE="${KAFKA_BASE:-/tmp/kafka-windowed}" KAFKA_HEAP_OPTS="$HEAP -Xms${HEAP#-Xmx}"
 mkdir -p "$RES"
@@ -26,11 +33,19 @@ SPID=$!
 for _ in $(seq 1 240); do grep -q 'listening on http' "$RES/sluice.log" && break; sleep 0.5; done
 URL=$(grep -o 'listening on http://[0-9.:]*' "$RES/sluice.log" | head -1 | sed 's/listening on //')
 (cd "$ANCHOR" && ./run-kafka.sh start) > "$RES/kafka.log" 2>&1
+sluice() { java -Xmx512m -cp "$JAR" "io.sluice.bench.$1" --bootstrap "$URL" --records "$N" --keys "$KEYS" \
+  --partitions "$P" --guarantee "$G" "${@:2}"; }
 for r in $(seq 1 "$REPS"); do
-  echo "round $r sluice load $(load)"
-  java -Xmx512m -cp "$JAR" io.sluice.bench.WindowedCountBench --bootstrap "$URL" --records "$N" --keys "$KEYS" \
-    --minutes "$MIN" --partitions "$P" 2>&1 | grep -E 'windowed count|restore'
-  echo "round $r kafka-streams load $(load)"
-  "$HERE/kafka-streams/run-window.sh" 127.0.0.1:19092 "$P" "$N" "$KEYS" "$MIN" at_least_once 2>&1 \
-    | grep -E 'windowed count|restore'
+  for row in $ROWS; do
+    echo "round $r sluice $row load $(load)"
+    case $row in
+      window) sluice WindowedCountBench --minutes "$MIN" ;;
+      join) sluice StreamTableJoinBench ;;
+    esac 2>&1 | grep -E 'windowed count|join|restore' | sed "s/\$/  [load $(load)]/"
+    echo "round $r kafka-streams $row load $(load)"
+    case $row in
+      window) "$HERE/kafka-streams/run-window.sh" 127.0.0.1:19092 "$P" "$N" "$KEYS" "$MIN" "$KG" ;;
+      join) "$HERE/kafka-streams/run-join.sh" 127.0.0.1:19092 "$P" "$N" "$KEYS" "$KG" ;;
+    esac 2>&1 | grep -E 'windowed count|join|restore' | sed "s/\$/  [load $(load)]/"
+  done
 done | tee "$RES/results.txt"

@@ -14,5 +14,5 @@ ROCKS_JAR="$HOME/.m2/repository/org/rocksdb/rocksdbjni/9.7.3/rocksdbjni-9.7.3.ja
 STREAMS_JAR="$STREAMS_JAR:$ROCKS_JAR"
 # the source launcher compiles only the named file: put the shared helpers' class on the class path
 OUT=/tmp/kwbench-classes; mkdir -p "$OUT"
-javac -d "$OUT" -cp "$STREAMS_JAR:$LIB/*" "$HERE/KafkaStreamsBench.java" "$HERE/KafkaStreamsWindowBench.java"
+javac -d "$OUT" -cp "$STREAMS_JAR:$LIB/*" "$HERE/KafkaStreamsBench.java" "$HERE/KafkaStreamsWindowBench.java" "$HERE/KafkaStreamsJoinBench.java"
 exec java -Xmx512m -cp "$OUT:$STREAMS_JAR:$LIB/*" KafkaStreamsWindowBench "$@"

@@ -24,7 +24,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * tasks' status gives how many changelog bytes and records each restored and how long it took (MB/s of changelog).
  *
  * <pre>java -cp target/sluice.jar io.sluice.bench.WindowedCountBench --bootstrap http://127.0.0.1:8080
- *     --records 200000 --partitions 1 --keys 10000 --minutes 10</pre>
+ *     --records 200000 --partitions 1 --keys 10000 --minutes 10 [--guarantee at_least_once]</pre>
  */
 public final class WindowedCountBench {
   private static final Duration WAIT = Duration.ofMinutes(5);
@@ -48,9 +48,12 @@ public final class WindowedCountBench {
       Producer producer = client.producer(ProducerOptions.defaults().acks("1").lingerMs(5));
       produce(producer, name + "-in", records, keys, spanMs);
       long start = System.nanoTime();
-      client.streams().create(StreamDefinition.builder(name).inputs(name + "-in").keyFormat("string")
-          .groupByKey().window(StreamDefinition.Window.tumbling("60s")).count()
-          .to(name + "-out").build()).await().atMost(WAIT);
+      StreamDefinition.Builder def = StreamDefinition.builder(name).inputs(name + "-in").keyFormat("string")
+          .groupByKey().window(StreamDefinition.Window.tumbling("60s")).count().to(name + "-out");
+      if ("at_least_once".equals(args.string("guarantee", "exactly_once"))) {
+        def.atLeastOnce();
+      }
+      client.streams().create(def.build()).await().atMost(WAIT);
       while (total(client, name + "-out", partitions) < records) {
         Thread.sleep(20); // polling the output's end offsets
       }
@@ -65,7 +68,7 @@ public final class WindowedCountBench {
   }
 
   /** Restarts the stream and reports its tasks' restores once all are done. */
-  private static void restore(SluiceClient client, String name, int partitions) throws Exception {
+  static void restore(SluiceClient client, String name, int partitions) throws Exception {
     Thread.sleep(2_000); // let the last checkpoint land, so the restore covers every record
     long restartedAt = System.currentTimeMillis();
     client.streams().restart(name).await().atMost(WAIT);
@@ -94,7 +97,7 @@ public final class WindowedCountBench {
     }
   }
 
-  private static long total(SluiceClient client, String topic, int partitions) {
+  static long total(SluiceClient client, String topic, int partitions) {
     long sum = 0;
     for (int p = 0; p < partitions; p++) {
       PartitionOffsets o = client.admin().offsets(topic, p).await().atMost(WAIT);
