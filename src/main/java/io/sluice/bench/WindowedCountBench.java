@@ -67,16 +67,17 @@ public final class WindowedCountBench {
     }
   }
 
-  /** Restarts the stream and reports its tasks' restores once all are done. */
+  /** Restarts the stream and reports its tasks' restores once all {@code partitions} store tasks are done. */
   static void restore(SluiceClient client, String name, int partitions) throws Exception {
     Thread.sleep(2_000); // let the last checkpoint land, so the restore covers every record
     long restartedAt = System.currentTimeMillis();
     client.streams().restart(name).await().atMost(WAIT);
     while (true) {
       StreamDescription d = client.streams().describe(name).await().atMost(WAIT);
-      List<StreamDescription.Task> tasks = d.tasks();
-      boolean done = tasks.size() == partitions && tasks.stream().allMatch(t -> t.restore() != null
-          && "DONE".equals(t.restore().getString("state")) && t.restore().getLong("ms", -1L) >= 0
+      // the tasks holding a store (a join's store is on its repartition topic's tasks, not its inputs')
+      List<StreamDescription.Task> tasks = d.tasks().stream().filter(t -> t.restore() != null).toList();
+      boolean done = tasks.size() == partitions && d.tasks().stream().allMatch(t -> "RUNNING".equals(t.state()))
+          && tasks.stream().allMatch(t -> "DONE".equals(t.restore().getString("state")) && t.restore().getLong("ms", -1L) >= 0
           && "RUNNING".equals(t.state()) && t.restore().getLong("records", 0L) > 0);
       if (done && System.currentTimeMillis() - restartedAt > 200) {
         long bytes = 0;
