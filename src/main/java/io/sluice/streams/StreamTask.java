@@ -62,6 +62,8 @@ final class StreamTask {
   private volatile boolean stopping;
   private long lastCommitMs;
   private long inAtCommit;
+  /** The checkpoint's input count when this run began; -1 until it is loaded. */
+  private volatile long inAtStart = -1;
   private long outAtCommit;
   private volatile TaskStores stores;
 
@@ -116,6 +118,7 @@ final class StreamTask {
       state.broker = deps.brokerId();
       state.lastError = restarts > 0 ? state.lastError : null;
       state.restarts = restarts;
+      inAtStart = state.recordsIn;
       long producerId = definition.exactlyOnce() ? TaskWriter.producerId((Long) loaded[1], taskId) : -1;
       writer = new TaskWriter(deps.cluster(), deps.caller(), taskId, producerId);
       partitionCounts.putAll(state.partitionCounts);
@@ -369,6 +372,12 @@ final class StreamTask {
     state.outPerSec = 0;
     // The checkpoint's offset is still that of acknowledged writes: only the status changes.
     committing.transform(ar -> commit()).onComplete(ar -> closeStores().onComplete(x -> done.tryFail(t)));
+  }
+
+  /** Whether this run processed input (its outputs acknowledged) since it began. Any thread. */
+  boolean processedInput() {
+    long start = inAtStart;
+    return start >= 0 && state.recordsIn > start;
   }
 
   String taskId() {

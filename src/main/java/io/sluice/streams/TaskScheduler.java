@@ -29,7 +29,9 @@ import org.apache.curator.framework.state.ConnectionState;
  *
  * <p><b>Changes.</b> A new version, a pause or a restart request stops the running task at a clean point (its writes
  * acknowledged, its checkpoint written) and starts the new one from there. A failed task restarts by itself after a
- * backoff (1 s doubling to 30 s); its status counts the restarts. Reconciles on every change and once a second.
+ * backoff (1 s doubling to 30 s with each failure in a row; a run that processed input starts the doubling over, or a
+ * failover's transient errors added up over a stream's life to 30 s stalls); its status counts the restarts.
+ * Reconciles on every change and once a second.
  */
 final class TaskScheduler implements Runnable {
   private static final System.Logger LOG = System.getLogger(TaskScheduler.class.getName());
@@ -55,7 +57,14 @@ final class TaskScheduler implements Runnable {
   private record Running(StreamTask task, long version, long restarts, Future<Void> ended) {
   }
 
-  private record Failure(long count, long retryAtMs, long restartRequest) {
+  /** {@code inARow}: failures without input processed between them (the backoff); {@code total}: every one. */
+  record Failure(long inARow, long total, long retryAtMs, long restartRequest) {
+    /** The failure after {@code previous} (null if none) of a run that did or did not process input. */
+    static Failure after(Failure previous, boolean processedInput, long nowMs, long restartRequest) {
+      long inARow = previous == null || processedInput ? 1 : previous.inARow() + 1;
+      long total = previous == null ? 1 : previous.total() + 1;
+      return new Failure(inARow, total, nowMs + backoffMs(inARow), restartRequest);
+    }
   }
 
   TaskScheduler(CuratorFramework zk, TaskDeps deps, DefinitionCompiler compiler) {
@@ -178,10 +187,11 @@ final class TaskScheduler implements Runnable {
     running.remove(key);
     deps.store().release(key.substring(0, key.indexOf('/')), key.substring(key.indexOf('/') + 1));
     if (r.ended().failed()) {
-      Failure f = failures.get(key);
-      long count = f == null ? 1 : f.count() + 1;
-      long backoff = Math.min(MAX_BACKOFF_MS, 1000L << Math.min(15, count - 1));
-      failures.put(key, new Failure(count, System.currentTimeMillis() + backoff, r.restarts()));
+      long nowMs = System.currentTimeMillis();
+      Failure f = Failure.after(failures.get(key), r.task().processedInput(), nowMs, r.restarts());
+      failures.put(key, f);
+      LOG.log(Level.INFO, "Stream task " + key + " on broker " + deps.brokerId() + ": failure " + f.inARow()
+          + " in a row, restart " + f.total() + " in " + (f.retryAtMs() - nowMs) + " ms");
     }
   }
 
@@ -203,7 +213,7 @@ final class TaskScheduler implements Runnable {
       return;
     }
     StreamTask task = new StreamTask(deps, w.stream(), w.stored().version(), w.definition(), w.tp());
-    Future<Void> ended = task.run(f == null ? 0 : f.count());
+    Future<Void> ended = task.run(f == null ? 0 : f.total());
     ended.onComplete(ar -> wakeup());
     running.put(w.key(), new Running(task, w.stored().version(), w.stored().restarts(), ended));
     LOG.log(Level.INFO, "Broker " + deps.brokerId() + " runs stream task " + task.taskId() + " (version "
@@ -255,6 +265,11 @@ final class TaskScheduler implements Runnable {
       }
     }
     stopAll();
+  }
+
+  /** The wait before restarting a task that failed {@code inARow} times without processing input in between. */
+  static long backoffMs(long inARow) {
+    return Math.min(MAX_BACKOFF_MS, 1000L << Math.min(15, inARow - 1));
   }
 
   private static <T> T await(Future<T> f) throws Exception {
