@@ -3,14 +3,23 @@ package io.sluice.broker;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.sluice.broker.testing.BlockedThreadGuard;
+import io.sluice.broker.testing.TestBrokers;
 import io.sluice.config.BrokerConfig;
 import io.sluice.config.ConfigException;
+import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 
 class HeapReleaseTest {
+  @RegisterExtension
+  static final BlockedThreadGuard GUARD = new BlockedThreadGuard();
+  @TempDir
+  Path dir;
   private long before;
 
   @BeforeEach
@@ -41,5 +50,17 @@ class HeapReleaseTest {
     assertThat(HeapRelease.intervalMs()).isEqualTo(12_345L);
     HeapRelease.apply(0);
     assertThat(HeapRelease.intervalMs()).isZero();
+  }
+
+  @Test
+  void aStartingBrokerAppliesItsConfiguredInterval() throws Exception {
+    HeapRelease.apply(0);
+    Broker broker = TestBrokers.start(TestBrokers.config(dir, Map.of(BrokerConfig.HEAP_RELEASE_INTERVAL_MS, 7_000)),
+        GUARD);
+    try {
+      assertThat(HeapRelease.intervalMs()).isEqualTo(7_000L);
+    } finally {
+      TestBrokers.close(broker);
+    }
   }
 }
