@@ -53,7 +53,7 @@ import java.util.Map;
  * <p><b>Threading:</b> used only by the log's owner thread, like the log's other write paths; not thread-safe.
  */
 final class ProducerStateTracker {
-  static final int BATCHES_PER_PRODUCER = 5;
+  static final int BATCHES_PER_PRODUCER = RecordBatch.IDEMPOTENT_WINDOW_BATCHES;
   static final int REBUILD_SEGMENTS = 2;
 
   /** One remembered batch: its sequence range and where it was written. */
