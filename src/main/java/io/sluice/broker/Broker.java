@@ -519,25 +519,33 @@ public final class Broker {
     if (closed != null) {
       return closed;
     }
-    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.getInt(BrokerConfig.SHUTDOWN_TIMEOUT_MS));
+    long graceMs = config.getInt(BrokerConfig.SHUTDOWN_TIMEOUT_MS);
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(graceMs);
+    // The steps before the partitions may each wait out their bound (ZooKeeper gone): they stop early enough to leave
+    // the local steps their share, and the partitions leave the log store time to close after them.
+    long remoteDeadline = deadline - TimeUnit.MILLISECONDS.toNanos(localReserveMs(graceMs));
+    long partitionsDeadline = deadline - TimeUnit.MILLISECONDS.toNanos(localReserveMs(graceMs) / 4);
     Future<Void> chain = Future.succeededFuture();
     if (sessionKeeper != null) {
       sessionKeeper.close();
     }
     for (Listener l : reversed(startedListeners)) {
-      chain = step(chain, "listener " + l.name(), HTTP_STEP_MS, deadline, l::stop);
+      chain = step(chain, "listener " + l.name(), HTTP_STEP_MS, remoteDeadline, l::stop);
     }
     // A broker service may unregister event-bus consumers: ZooKeeper writes.
     for (BrokerComponent c : reversed(components)) {
-      chain = step(chain, c.name(), ZOOKEEPER_STEP_MS, deadline, c::stop);
+      chain = step(chain, c.name(), ZOOKEEPER_STEP_MS, remoteDeadline, c::stop);
     }
-    chain = step(chain, "metrics", HTTP_STEP_MS, deadline, () -> metrics == null ? null : metrics.close());
-    chain = step(chain, "controller", ZOOKEEPER_STEP_MS, deadline, () -> controller == null ? null : controller.close());
-    chain = step(chain, "cluster endpoints", ZOOKEEPER_STEP_MS, deadline, () -> replicationServer == null ? null
+    chain = step(chain, "metrics", HTTP_STEP_MS, remoteDeadline, () -> metrics == null ? null : metrics.close());
+    chain = step(chain, "controller", ZOOKEEPER_STEP_MS, remoteDeadline,
+        () -> controller == null ? null : controller.close());
+    chain = step(chain, "cluster endpoints", ZOOKEEPER_STEP_MS, remoteDeadline, () -> replicationServer == null ? null
         : Future.join(replicationServer.stop(), forwardServer.stop()));
-    chain = step(chain, "partitions", Long.MAX_VALUE, deadline, () -> partitions == null ? null : partitions.closeAll());
-    chain = step(chain, "metadata", ZOOKEEPER_STEP_MS, deadline, () -> metadata == null ? null : metadata.closeAsync());
+    chain = step(chain, "partitions", Long.MAX_VALUE, partitionsDeadline,
+        () -> partitions == null ? null : partitions.closeAll());
+    // Only now: a partition still closing (its step abandoned) meets a closed index store, a storage error
     chain = step(chain, "log store", Long.MAX_VALUE, deadline, this::closeLogStore);
+    chain = step(chain, "metadata", ZOOKEEPER_STEP_MS, deadline, () -> metadata == null ? null : metadata.closeAsync());
     chain = step(chain, "worker pools", ZOOKEEPER_STEP_MS, deadline, () -> storageExecutor == null ? null
         : Future.join(storageExecutor.close(), zookeeperExecutor.close()));
     chain = step(chain, "Vert.x", VERTX_STEP_MS, deadline, () -> vertx == null ? null : vertx.close());
@@ -551,6 +559,14 @@ public final class Broker {
       LOG.log(Level.INFO, "Broker " + config.brokerId() + " stopped");
     });
     return closed;
+  }
+
+  /**
+   * The part of a shutdown grace of {@code graceMs} kept for the local steps (closing the partitions' logs, then the
+   * log store): a third, at most 10 s.
+   */
+  static long localReserveMs(long graceMs) {
+    return Math.min(graceMs / 3, 10_000);
   }
 
   /** Closes the log store, also one still opening or opened by a start that failed before it took it. */

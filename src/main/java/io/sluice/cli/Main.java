@@ -44,6 +44,9 @@ public final class Main {
 
   /** Applies the bundled logging setup unless the user named a file of their own. */
   private static void configureLogging() {
+    if (System.getProperty("java.util.logging.manager") == null) { // before anything logs: it is read once
+      System.setProperty("java.util.logging.manager", ShutdownLogManager.class.getName());
+    }
     if (System.getProperty("java.util.logging.config.file") != null) {
       return;
     }
@@ -99,6 +102,7 @@ public final class Main {
       } catch (Exception e) {
         err.println("sluice: clean shutdown did not finish: " + e);
       } finally {
+        ShutdownLogManager.flushHandlers();
         out.flush();
         stopped.countDown();
       }

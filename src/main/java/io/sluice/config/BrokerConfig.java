@@ -125,7 +125,8 @@ public final class BrokerConfig {
           + " session timeout (a longer one than the session's only makes Curator warn)"),
       intKey(SHUTDOWN_TIMEOUT_MS, 30_000, 1_000, Integer.MAX_VALUE, "the grace of a clean shutdown (SIGTERM):"
           + " steps still running then are abandoned (an unfinished log close costs a recovery scan at the next"
-          + " start, never data); each step that needs ZooKeeper is bounded much lower"),
+          + " start, never data); each step that needs ZooKeeper is bounded much lower, and a third of the grace (at"
+          + " most 10 s) is kept for closing the logs"),
       intKey(NUM_PARTITIONS, 1, 1, 100_000, "partitions of an auto-created or defaulted topic"),
       // 99,999 is the last index whose directory name (249-character topic, '-', index) fits in 255 bytes
       intKey(MAX_PARTITIONS_PER_TOPIC, 1_000, 1, 100_000, "partitions one topic may have (at creation and when"

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.stream.Stream;
 import org.rocksdb.ColumnFamilyDescriptor;
 import org.rocksdb.ColumnFamilyHandle;
@@ -49,7 +50,11 @@ import org.rocksdb.WriteOptions;
  * <p>If RocksDB refuses to open the database because it is corrupt, {@link #open} moves it aside to
  * {@code <dir>.corrupt} and starts empty: every partition then recovers by scanning its segments.
  *
- * <p>Thread-safe: RocksDB serializes writes; each partition writes only its own key range.
+ * <p>Thread-safe: RocksDB serializes writes; each partition writes only its own key range. Every use of the database
+ * or its column family handles goes through {@link #use}, under the read side of a lock whose write side
+ * {@link #close} takes: RocksDB crashes the process (SIGSEGV) on a closed handle instead of throwing, so a
+ * partition still closing or writing when the store closes (a shutdown that ran out of time) must meet a
+ * {@link RocksDBException} (a storage error to its log), never a freed handle. Close waits for the uses in flight.
  */
 final class IndexStore implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(IndexStore.class.getName());
@@ -71,7 +76,9 @@ final class IndexStore implements AutoCloseable {
   final ColumnFamilyHandle metaCf;
   final WriteOptions asyncWrites;
   final WriteOptions syncWrites;
-  private volatile boolean closed;
+  private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+  /** Guarded by {@link #lock}. */
+  private boolean closed;
 
   /** The default of {@code log.index.memory.bytes}. */
   public static final long DEFAULT_MEMORY_BYTES = 32L << 20;
@@ -168,8 +175,30 @@ final class IndexStore implements AutoCloseable {
     }
   }
 
-  RocksDB db() {
-    return db;
+  /** A use of the open database: RocksDB calls, and column family handles put into write batches. */
+  @FunctionalInterface
+  interface DbCall<T> {
+    T call(RocksDB db) throws RocksDBException;
+  }
+
+  /**
+   * Runs {@code call} while the store is open and cannot close. Iterators and other RocksDB objects the call
+   * creates must be closed before it returns.
+   *
+   * @throws RocksDBException also if the store is closed (status {@code ShutdownInProgress}): callers already treat
+   *     a failed index call as a storage error (a failed log, or a scan instead of a lookup)
+   */
+  <T> T use(DbCall<T> call) throws RocksDBException {
+    lock.readLock().lock();
+    try {
+      if (closed) {
+        throw new RocksDBException("The index database " + dir + " is closed",
+            new Status(Status.Code.ShutdownInProgress, Status.SubCode.None, "closed"));
+      }
+      return call.call(db);
+    } finally {
+      lock.readLock().unlock();
+    }
   }
 
   Path dir() {
@@ -185,25 +214,31 @@ final class IndexStore implements AutoCloseable {
     return s.getBytes(StandardCharsets.UTF_8);
   }
 
+  /** Waits for the uses in flight, then closes; later uses fail with a {@link RocksDBException}. Idempotent. */
   @Override
   public void close() {
-    if (closed) {
-      return;
+    lock.writeLock().lock();
+    try {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      asyncWrites.close();
+      syncWrites.close();
+      handles.forEach(ColumnFamilyHandle::close);
+      db.close();
+      cfOptions.close();
+      dbOptions.close();
+      writeBuffers.close();
+      cache.close();
+    } finally {
+      lock.writeLock().unlock();
     }
-    closed = true;
-    asyncWrites.close();
-    syncWrites.close();
-    handles.forEach(ColumnFamilyHandle::close);
-    db.close();
-    cfOptions.close();
-    dbOptions.close();
-    writeBuffers.close();
-    cache.close();
   }
 
   /** The block cache's capacity: the bound of the database's memory (memtables are charged to it). */
   long cacheCapacity() throws RocksDBException {
-    return db.getLongProperty(offsetCf, "rocksdb.block-cache-capacity");
+    return use(d -> d.getLongProperty(offsetCf, "rocksdb.block-cache-capacity"));
   }
 
   static void deleteRecursively(Path path) throws IOException {

@@ -18,7 +18,9 @@ import org.rocksdb.WriteBatch;
  * of every batch below offset {@code o}" to {@code o}; both keys and values grow with the log, so
  * {@code seekForPrev(t - 1)} gives an offset below which no record has a timestamp {@code >= t}.
  *
- * <p>Thread-safe (RocksDB is). Lookups may run on reader threads while the owner writes.
+ * <p>Thread-safe (RocksDB is). Lookups may run on reader threads while the owner writes. Every use of the database,
+ * including putting a column family handle into a write batch, goes through {@link IndexStore#use}: once the store
+ * is closed they fail with a {@link RocksDBException} instead of touching freed native handles.
  */
 final class PartitionIndex {
   /** One offset index entry: the batch with base offset {@code offset} starts at {@code position}. */
@@ -86,78 +88,118 @@ final class PartitionIndex {
   // ---- writes, batched by the caller ----
 
   void putOffset(WriteBatch batch, long offset, long segmentBaseOffset, int position) throws RocksDBException {
-    batch.put(store.offsetCf, longKey(offset),
-        ByteBuffer.allocate(12).putLong(segmentBaseOffset).putInt(position).array());
+    byte[] key = longKey(offset);
+    byte[] value = ByteBuffer.allocate(12).putLong(segmentBaseOffset).putInt(position).array();
+    store.use(db -> {
+      batch.put(store.offsetCf, key, value);
+      return null;
+    });
   }
 
   void putTime(WriteBatch batch, long maxTimestampBelow, long offset) throws RocksDBException {
-    batch.put(store.timeCf, longKey(timeKey(maxTimestampBelow)), ByteBuffer.allocate(8).putLong(offset).array());
+    byte[] key = longKey(timeKey(maxTimestampBelow));
+    byte[] value = ByteBuffer.allocate(8).putLong(offset).array();
+    store.use(db -> {
+      batch.put(store.timeCf, key, value);
+      return null;
+    });
   }
 
   void putSegmentMeta(WriteBatch batch, long baseOffset, SegmentMeta meta) throws RocksDBException {
-    batch.put(store.metaCf, segmentKey(baseOffset), ByteBuffer.allocate(32).putLong(meta.size())
+    putMeta(batch, segmentKey(baseOffset), ByteBuffer.allocate(32).putLong(meta.size())
         .putLong(meta.nextOffset()).putLong(meta.maxTimestamp()).putLong(meta.rollTimestamp()).array());
   }
 
   void deleteSegmentMeta(WriteBatch batch, long baseOffset) throws RocksDBException {
-    batch.delete(store.metaCf, segmentKey(baseOffset));
+    deleteMeta(batch, segmentKey(baseOffset));
   }
 
   void putRecoveryPoint(WriteBatch batch, RecoveryPoint rp) throws RocksDBException {
-    batch.put(store.metaCf, metaKey(RECOVERY_POINT), ByteBuffer.allocate(36).putLong(rp.offset())
+    putMeta(batch, metaKey(RECOVERY_POINT), ByteBuffer.allocate(36).putLong(rp.offset())
         .putLong(rp.segmentBaseOffset()).putInt(rp.position()).putLong(rp.maxTimestamp())
         .putLong(rp.rollTimestamp()).array());
   }
 
   void putCleanMarker(WriteBatch batch, long logEndOffset) throws RocksDBException {
-    batch.put(store.metaCf, metaKey(CLEAN), ByteBuffer.allocate(8).putLong(logEndOffset).array());
+    putMeta(batch, metaKey(CLEAN), ByteBuffer.allocate(8).putLong(logEndOffset).array());
+  }
+
+  private void putMeta(WriteBatch batch, byte[] key, byte[] value) throws RocksDBException {
+    store.use(db -> {
+      batch.put(store.metaCf, key, value);
+      return null;
+    });
+  }
+
+  private void deleteMeta(WriteBatch batch, byte[] key) throws RocksDBException {
+    store.use(db -> {
+      batch.delete(store.metaCf, key);
+      return null;
+    });
   }
 
   void deleteCleanMarker(WriteBatch batch) throws RocksDBException {
-    batch.delete(store.metaCf, metaKey(CLEAN));
+    deleteMeta(batch, metaKey(CLEAN));
   }
 
   /** Deletes offset index entries with keys in [{@code fromOffset}, {@code toOffset}). */
   void deleteOffsets(WriteBatch batch, long fromOffset, long toOffset) throws RocksDBException {
-    batch.deleteRange(store.offsetCf, longKey(fromOffset), longKey(toOffset));
+    byte[] from = longKey(fromOffset);
+    byte[] to = longKey(toOffset);
+    store.use(db -> {
+      batch.deleteRange(store.offsetCf, from, to);
+      return null;
+    });
   }
 
   /** Deletes the time index entries whose offset is at or above {@code offset} (they are the last ones). */
   void deleteTimesFrom(WriteBatch batch, long offset) throws RocksDBException {
-    try (RocksIterator it = store.db().newIterator(store.timeCf)) {
-      for (it.seekForPrev(longKey(-1L)); it.isValid() && ours(it.key(), 8); it.prev()) {
-        if (ByteBuffer.wrap(it.value()).getLong() < offset) {
-          break;
+    store.use(db -> {
+      try (RocksIterator it = db.newIterator(store.timeCf)) {
+        for (it.seekForPrev(longKey(-1L)); it.isValid() && ours(it.key(), 8); it.prev()) {
+          if (ByteBuffer.wrap(it.value()).getLong() < offset) {
+            break;
+          }
+          batch.delete(store.timeCf, it.key());
         }
-        batch.delete(store.timeCf, it.key());
+        it.status();
       }
-      it.status();
-    }
+      return null;
+    });
   }
 
   /** Deletes the time index entries whose offset is below {@code offset} (they are the first ones). */
   void deleteTimesBelow(WriteBatch batch, long offset) throws RocksDBException {
-    try (RocksIterator it = store.db().newIterator(store.timeCf)) {
-      for (it.seek(prefix); it.isValid() && ours(it.key(), 8); it.next()) {
-        if (ByteBuffer.wrap(it.value()).getLong() >= offset) {
-          break;
+    store.use(db -> {
+      try (RocksIterator it = db.newIterator(store.timeCf)) {
+        for (it.seek(prefix); it.isValid() && ours(it.key(), 8); it.next()) {
+          if (ByteBuffer.wrap(it.value()).getLong() >= offset) {
+            break;
+          }
+          batch.delete(store.timeCf, it.key());
         }
-        batch.delete(store.timeCf, it.key());
+        it.status();
       }
-      it.status();
-    }
+      return null;
+    });
   }
 
   /** Deletes every key of this partition in every column family. */
   void deleteAll(WriteBatch batch) throws RocksDBException {
-    batch.deleteRange(store.offsetCf, prefix, upperBound);
-    batch.deleteRange(store.timeCf, prefix, upperBound);
-    batch.deleteRange(store.metaCf, prefix, upperBound);
+    store.use(db -> {
+      batch.deleteRange(store.offsetCf, prefix, upperBound);
+      batch.deleteRange(store.timeCf, prefix, upperBound);
+      batch.deleteRange(store.metaCf, prefix, upperBound);
+      return null;
+    });
   }
 
   void write(WriteBatch batch, boolean sync) throws RocksDBException {
     if (batch.count() > 0) {
-      store.db().write(sync ? store.syncWrites : store.asyncWrites, batch);
+      store.use(db -> {
+        db.write(sync ? store.syncWrites : store.asyncWrites, batch);
+        return null;
+      });
     }
   }
 
@@ -165,20 +207,22 @@ final class PartitionIndex {
 
   /** The entry with the largest offset {@code <= offset}, or null if this partition has none. */
   OffsetEntry floorOffset(long offset) throws RocksDBException {
-    try (RocksIterator it = store.db().newIterator(store.offsetCf)) {
-      it.seekForPrev(longKey(offset));
-      if (!it.isValid()) {
-        it.status();
-        return null;
+    return store.use(db -> {
+      try (RocksIterator it = db.newIterator(store.offsetCf)) {
+        it.seekForPrev(longKey(offset));
+        if (!it.isValid()) {
+          it.status();
+          return null;
+        }
+        byte[] key = it.key();
+        byte[] value = it.value();
+        if (!ours(key, 8) || value.length != 12) {
+          return null;
+        }
+        ByteBuffer v = ByteBuffer.wrap(value);
+        return new OffsetEntry(suffixLong(key), v.getLong(), v.getInt());
       }
-      byte[] key = it.key();
-      byte[] value = it.value();
-      if (!ours(key, 8) || value.length != 12) {
-        return null;
-      }
-      ByteBuffer v = ByteBuffer.wrap(value);
-      return new OffsetEntry(suffixLong(key), v.getLong(), v.getInt());
-    }
+    });
   }
 
   /**
@@ -188,23 +232,29 @@ final class PartitionIndex {
     if (timestampMs == Long.MIN_VALUE) {
       return -1;
     }
-    try (RocksIterator it = store.db().newIterator(store.timeCf)) {
-      it.seekForPrev(longKey(timeKey(timestampMs - 1)));
-      if (!it.isValid()) {
-        it.status();
-        return -1;
+    return store.use(db -> {
+      try (RocksIterator it = db.newIterator(store.timeCf)) {
+        it.seekForPrev(longKey(timeKey(timestampMs - 1)));
+        if (!it.isValid()) {
+          it.status();
+          return -1L;
+        }
+        return ours(it.key(), 8) && it.value().length == 8 ? ByteBuffer.wrap(it.value()).getLong() : -1L;
       }
-      return ours(it.key(), 8) && it.value().length == 8 ? ByteBuffer.wrap(it.value()).getLong() : -1;
-    }
+    });
   }
 
   boolean hasCleanMarker() throws RocksDBException {
-    return store.db().get(store.metaCf, metaKey(CLEAN)) != null;
+    return getMeta(metaKey(CLEAN)) != null;
+  }
+
+  private byte[] getMeta(byte[] key) throws RocksDBException {
+    return store.use(db -> db.get(store.metaCf, key));
   }
 
   /** The stored recovery point, or {@link RecoveryPoint#NONE} when there is none (scan everything). */
   RecoveryPoint recoveryPoint() throws RocksDBException {
-    byte[] v = store.db().get(store.metaCf, metaKey(RECOVERY_POINT));
+    byte[] v = getMeta(metaKey(RECOVERY_POINT));
     if (v == null || v.length != 36) {
       return RecoveryPoint.NONE;
     }
@@ -216,19 +266,21 @@ final class PartitionIndex {
   TreeMap<Long, SegmentMeta> segmentMetas() throws RocksDBException {
     TreeMap<Long, SegmentMeta> metas = new TreeMap<>();
     byte[] start = ByteBuffer.allocate(prefix.length + 1).put(prefix).put(SEGMENT).array();
-    try (RocksIterator it = store.db().newIterator(store.metaCf)) {
-      for (it.seek(start); it.isValid(); it.next()) {
-        byte[] key = it.key();
-        if (!ours(key, 9) || key[prefix.length] != SEGMENT) {
-          break;
+    return store.use(db -> {
+      try (RocksIterator it = db.newIterator(store.metaCf)) {
+        for (it.seek(start); it.isValid(); it.next()) {
+          byte[] key = it.key();
+          if (!ours(key, 9) || key[prefix.length] != SEGMENT) {
+            break;
+          }
+          ByteBuffer v = ByteBuffer.wrap(it.value());
+          if (v.remaining() == 32) {
+            metas.put(suffixLong(key), new SegmentMeta(v.getLong(), v.getLong(), v.getLong(), v.getLong()));
+          }
         }
-        ByteBuffer v = ByteBuffer.wrap(it.value());
-        if (v.remaining() == 32) {
-          metas.put(suffixLong(key), new SegmentMeta(v.getLong(), v.getLong(), v.getLong(), v.getLong()));
-        }
+        it.status();
       }
-      it.status();
-    }
-    return metas;
+      return metas;
+    });
   }
 }

@@ -17,8 +17,16 @@ import io.sluice.api.TopicPartition;
 import io.vertx.core.Future;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import io.sluice.storage.LogConfig;
+import io.sluice.storage.LogManager;
 import java.nio.file.Path;
+import java.text.MessageFormat;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
@@ -113,6 +121,36 @@ class ZooKeeperLossTest {
     broker.close().await(SHUTDOWN_TIMEOUT_MS + 5_000, TimeUnit.MILLISECONDS);
     assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNs)).isLessThan(SHUTDOWN_TIMEOUT_MS + 2_000);
     broker = null;
+    assertThat(loaderMessagesAtReopen(new TopicPartition("t", 0)))
+        .as("the steps that wait for ZooKeeper leave the partitions time to close their logs before the log store")
+        .noneMatch(m -> m.contains("unclean start"));
+  }
+
+  /** What the storage engine's loader says when it opens {@code tp} again: it reports every unclean start. */
+  private List<String> loaderMessagesAtReopen(TopicPartition tp) {
+    List<String> messages = new CopyOnWriteArrayList<>();
+    Handler capture = new Handler() {
+      @Override
+      public void publish(LogRecord r) {
+        messages.add(MessageFormat.format(r.getMessage(), r.getParameters()));
+      }
+
+      @Override
+      public void flush() {
+      }
+
+      @Override
+      public void close() {
+      }
+    };
+    Logger loader = Logger.getLogger("io.sluice.storage.LogLoader");
+    loader.addHandler(capture);
+    try (LogManager store = LogManager.open(dir.resolve("data"))) {
+      assertThat(store.openLog(tp, LogConfig.DEFAULT).logEndOffset()).isEqualTo(1);
+    } finally {
+      loader.removeHandler(capture);
+    }
+    return messages;
   }
 
   private void produce(String value) throws Exception {

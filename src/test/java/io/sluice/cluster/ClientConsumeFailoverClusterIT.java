@@ -33,6 +33,9 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.LongStream;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -51,7 +54,9 @@ import org.junit.jupiter.api.io.TempDir;
  * order, with the log's value (so nothing skipped, nothing twice: the client's hand-out filter and repositioning make
  * the broker's at-least-once re-reads invisible while the consumer keeps its partitions, which a single member
  * does); every acknowledged record is in the log at the offset its acknowledgement named and no value is there twice;
- * and after close the group's commits equal the log end.
+ * and after close the group's commits equal the log end; and all along, kill included, no commit of the group passes
+ * a record the application was not handed yet ({@link CommitWatch}: a consumer that fetched ahead of the application
+ * and committed what it fetched would lose those records at the next failover).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ClientConsumeFailoverClusterIT {
@@ -145,6 +150,7 @@ class ClientConsumeFailoverClusterIT {
     GroupConsumer consumer = client.consumer(consumerOptions(group, topic).autoCommitIntervalMs(600_000)
         .rebalanceListener(received));
     consume(consumer, received);
+    CommitWatch watch = new CommitWatch(group, received);
 
     await("150 records handed out", () -> received.records.size() >= 150, 60_000);
     consumer.commit().await().atMost(WAIT);
@@ -167,6 +173,7 @@ class ClientConsumeFailoverClusterIT {
     checkEveryOffsetHandedOutOnce(received, logs);
     consumer.close().await().atMost(WAIT);
     checkCommitsAtLogEnd(group, logs);
+    watch.stopAndCheck();
     System.out.println("ClientConsumeFailoverClusterIT: consumer of group " + group + " (coordinator and base_uri: "
         + "broker " + victim + ") had " + handedOutAtKill + " records and commits summing " + committedAtKill
         + " at kill -9; handed out 300 more " + resumedMs + " ms after; " + received.records.size()
@@ -186,6 +193,7 @@ class ClientConsumeFailoverClusterIT {
     Received received = new Received();
     GroupConsumer consumer = client.consumer(consumerOptions("restart-group", topic).rebalanceListener(received));
     consume(consumer, received);
+    CommitWatch watch = new CommitWatch("restart-group", received);
 
     await("300 records handed out", () -> received.records.size() >= 300, 60_000);
     cluster.signal(cluster.node(victim), "KILL");
@@ -205,10 +213,69 @@ class ClientConsumeFailoverClusterIT {
     checkEveryOffsetHandedOutOnce(received, logs);
     consumer.close().await().atMost(WAIT);
     checkCommitsAtLogEnd("restart-group", logs);
+    watch.stopAndCheck();
     System.out.println("ClientConsumeFailoverClusterIT: leader " + victim + " of partition 0 (partition 1: "
         + otherLeader + ") killed at " + ackedAtKill
         + " acknowledged, restarted at " + ackedAtRestart + "; " + load.acked.size() + " acknowledged, "
         + received.records.size() + " handed out once each; listener: " + received.events);
+  }
+
+  /**
+   * Looks at the group's commits every 100 ms while a test runs: each commit must lie at or below the first offset of
+   * its partition not yet handed to the application. Reads the commits first, then what was handed out, which only
+   * grows: a commit that covered a record not handed out by then is a skip.
+   */
+  private final class CommitWatch {
+    private final List<String> skips = new CopyOnWriteArrayList<>();
+    private final AtomicInteger looks = new AtomicInteger();
+    private final AtomicBoolean running = new AtomicBoolean(true);
+    private final Thread thread;
+
+    CommitWatch(String group, Received received) {
+      thread = new Thread(() -> {
+        while (running.get()) {
+          look(group, received);
+          try {
+            Thread.sleep(100); // the watch's pace, not synchronisation
+          } catch (InterruptedException e) {
+            return;
+          }
+        }
+      }, "commit-watch-" + group);
+      thread.setDaemon(true);
+      thread.start();
+    }
+
+    private void look(String group, Received received) {
+      List<PartitionLag> lags;
+      try {
+        lags = client.admin().groupLags(group).await().atMost(Duration.ofSeconds(5));
+      } catch (RuntimeException e) {
+        return; // the broker asked died under the request: the next look asks again
+      }
+      Map<Integer, Set<Long>> handedOut = new TreeMap<>();
+      for (ConsumerRecord r : received.records) {
+        handedOut.computeIfAbsent(r.partition(), k -> new HashSet<>()).add(r.offset());
+      }
+      for (PartitionLag lag : lags) {
+        Long committed = lag.committedOffset();
+        Set<Long> handed = handedOut.getOrDefault(lag.partition().partition(), Set.of());
+        long notHandedOut = committed == null ? 0 : LongStream.range(0, committed).filter(o -> !handed.contains(o))
+            .count();
+        if (notHandedOut > 0) {
+          skips.add("partition " + lag.partition().partition() + " committed at " + committed + " with "
+              + notHandedOut + " offsets below it not handed out (" + handed.size() + " handed out)");
+        }
+      }
+      looks.incrementAndGet();
+    }
+
+    void stopAndCheck() throws InterruptedException {
+      running.set(false);
+      thread.join(WAIT.toMillis());
+      assertThat(looks.get()).as("the commit watch looked").isPositive();
+      assertThat(skips).as("commits that passed records not handed out").isEmpty();
+    }
   }
 
   private void createTopic(String topic) throws Exception {

@@ -120,8 +120,9 @@ class JdbcSinkCrashIT {
       Map<Integer, Integer> actual = table();
       List<String> behind = expected.entrySet().stream().filter(x -> !x.getValue().equals(actual.get(x.getKey())))
           .limit(10).map(x -> x.getKey() + ": want " + x.getValue() + ", have " + actual.get(x.getKey())).toList();
-      System.out.printf("JDBC sink kill -9 (seed %d) timed out: kills %s; rows behind (first 10) %s; status %s%n",
-          seed, kills, behind, cluster.getJson(cluster.anyLive(), "/connectors/sink/status"));
+      System.out.printf("JDBC sink kill -9 (seed %d) timed out: kills %s; rows behind (first 10) %s; status %s%n"
+          + "the sink task's thread on each broker:%n%s", seed, kills, behind,
+          cluster.getJson(cluster.anyLive(), "/connectors/sink/status"), sinkThreads());
       throw e;
     }
     int total = writes();
@@ -135,8 +136,36 @@ class JdbcSinkCrashIT {
     }
     System.out.printf("JDBC sink kill -9 (seed %d): %s; %d records acknowledged (%d in the topic), %d row writes,"
         + " %d of them redelivered%n", seed, kills, load.acked.size(), inTopic, total, total - distinct);
-    assertThat(missing).as("records never written to the table").containsExactly("0");
+    assertThat(missing).as("records never written to the table: " + missingOffsets(load)).containsExactly("0");
     assertThat(distinct).as("each record written").isEqualTo(load.acked.size());
+  }
+
+  /** The acknowledged records the table never saw, as offset ranges per partition (where a skip happened). */
+  private String missingOffsets(Load load) throws java.sql.SQLException {
+    Map<Long, java.util.TreeSet<Long>> byPartition = new TreeMap<>();
+    for (String seq : pg.rows("SELECT s FROM generate_series(0, " + (load.sent.get() - 1) + ") s"
+        + " WHERE NOT EXISTS (SELECT 1 FROM writes w WHERE w.seq = s) ORDER BY s LIMIT 1000")) {
+      long[] at = load.acked.get(Integer.parseInt(seq.trim()));
+      if (at != null) {
+        byPartition.computeIfAbsent(at[0], k -> new java.util.TreeSet<>()).add(at[1]);
+      }
+    }
+    StringBuilder out = new StringBuilder();
+    byPartition.forEach((p, offsets) -> {
+      long from = -1;
+      long prev = -1;
+      for (long o : offsets) {
+        if (o != prev + 1) {
+          if (from >= 0) {
+            out.append(" p").append(p).append(":").append(from).append("-").append(prev);
+          }
+          from = o;
+        }
+        prev = o;
+      }
+      out.append(" p").append(p).append(":").append(from).append("-").append(prev);
+    });
+    return out.toString();
   }
 
   /** Kills the broker running the sink task, restarts it, and waits for the task to run on another broker. */
@@ -146,6 +175,7 @@ class JdbcSinkCrashIT {
         .findFirst().orElseThrow();
     long killedAt = System.nanoTime();
     int writesAtKill = writes();
+    String commitsAtKill = sinkCommits();
     cluster.signal(victim, "KILL");
     victim.process.waitFor();
     load.ackedAtLastKill = load.acked.size();
@@ -160,8 +190,45 @@ class JdbcSinkCrashIT {
     restarted.listening.get(120, TimeUnit.SECONDS);
     cluster.awaitAlive(3);
     cluster.awaitServicesUp(restarted);
-    return "broker " + victim.id + " killed after " + writesAtKill + " writes: task running again in " + runningMs
-        + " ms, writing in " + writingMs + " ms";
+    return "broker " + victim.id + " killed after " + writesAtKill + " writes (sink commits " + commitsAtKill
+        + "): task running again in " + runningMs + " ms, writing in " + writingMs + " ms, commits then "
+        + sinkCommits();
+  }
+
+  /** Where each live broker's sink task thread is (jstack): stuck in a write, a commit, or waiting for records. */
+  private String sinkThreads() {
+    StringBuilder out = new StringBuilder();
+    String jstack = Path.of(System.getProperty("java.home"), "bin", "jstack").toString();
+    for (Node n : cluster.nodes.values()) {
+      if (!n.process.isAlive()) {
+        continue;
+      }
+      try {
+        Process p = new ProcessBuilder(jstack, Long.toString(n.pid())).redirectErrorStream(true).start();
+        String dump = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        p.waitFor(30, TimeUnit.SECONDS);
+        for (String thread : dump.split("\n\n")) {
+          if (thread.contains("SinkTaskRunner")) {
+            out.append("broker ").append(n.id).append(":\n").append(thread).append('\n');
+          }
+        }
+      } catch (java.io.IOException e) {
+        out.append("broker ").append(n.id).append(": no thread dump: ").append(e).append('\n');
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    return out.toString();
+  }
+
+  /** The sink's committed offsets per partition, for the record of a kill. */
+  private String sinkCommits() {
+    try {
+      return client.admin().groupLags("connect-sink").await().atMost(Duration.ofSeconds(10)).stream()
+          .map(l -> "p" + l.partition().partition() + "=" + l.committedOffset()).sorted().toList().toString();
+    } catch (RuntimeException e) {
+      return "unknown (" + e.getMessage() + ")";
+    }
   }
 
   private String runningWorker() {
@@ -214,7 +281,8 @@ class JdbcSinkCrashIT {
   private static final class Load implements Runnable {
     private static final int MAX_IN_FLIGHT = 64;
     final Producer producer;
-    final Map<Integer, Boolean> acked = new ConcurrentHashMap<>();
+    /** Acknowledged seq to where it was written: partition and offset. */
+    final Map<Integer, long[]> acked = new ConcurrentHashMap<>();
     final List<Throwable> failures = new CopyOnWriteArrayList<>();
     final AtomicInteger sent = new AtomicInteger();
     volatile int ackedAtLastKill;
@@ -239,7 +307,7 @@ class JdbcSinkCrashIT {
             permits.acquire();
             int seq = sent.getAndIncrement();
             producer.send(record(seq)).subscribe().with(md -> {
-              acked.put(seq, true);
+              acked.put(seq, new long[] {md.partition(), md.offset()});
               permits.release();
             }, t -> {
               failures.add(t);

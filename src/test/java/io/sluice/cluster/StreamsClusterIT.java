@@ -167,8 +167,41 @@ class StreamsClusterIT {
     throw new AssertionError("no task for partition " + partition + ": " + s.encode());
   }
 
-  /** Every task RUNNING on its input partition's current leader (not {@code dead}), and if asked moving forward. */
+  /**
+   * Every task RUNNING on its input partition's current leader (not {@code dead}), and if asked moving forward. On a
+   * timeout the failure says why: the task table, the input's leaders and the brokers' last stream log lines.
+   */
   private void awaitTasksOnLeaders(String stream, int dead, boolean moving) {
+    try {
+      awaitPlaced(stream, dead, moving);
+    } catch (AssertionError e) {
+      throw new AssertionError(e.getMessage() + "\n" + diagnosis(stream), e);
+    }
+  }
+
+  private String diagnosis(String stream) {
+    StringBuilder out = new StringBuilder();
+    for (Node n : cluster.nodes.values()) {
+      if (!n.process.isAlive() || n.port <= 0) {
+        out.append("broker ").append(n.id).append(": down\n");
+        continue;
+      }
+      JsonObject s = cluster.getJson(n, "/streams/" + stream);
+      out.append("broker ").append(n.id).append(" sees ").append(stream).append(": ")
+          .append(s == null ? "null" : s.getString("state") + " " + s.getJsonArray("tasks")).append('\n');
+      JsonObject t = cluster.getJson(n, "/topics/src");
+      out.append("  src partitions: ").append(t == null ? "null" : t.getJsonArray("partitions")).append('\n');
+    }
+    for (Node n : cluster.nodes.values()) {
+      List<String> lines = n.output.stream().filter(l -> l.contains("io.sluice.streams")).toList();
+      out.append("broker ").append(n.id).append("'s last stream log lines:\n");
+      lines.subList(Math.max(0, lines.size() - 15), lines.size()).forEach(l -> out.append("  ").append(l)
+          .append('\n'));
+    }
+    return out.toString();
+  }
+
+  private void awaitPlaced(String stream, int dead, boolean moving) {
     Map<Integer, Long> firstSeen = new HashMap<>();
     await("tasks of " + stream + " on their leaders", () -> {
       JsonObject s = cluster.getJson(cluster.anyLive(), "/streams/" + stream);

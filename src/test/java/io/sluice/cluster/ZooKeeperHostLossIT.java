@@ -228,6 +228,8 @@ class ZooKeeperHostLossIT {
     await("broker " + b.id + "'s last words", () -> b.output.stream().anyMatch(l -> l.contains("Sluice broker "
         + b.id + " stopped")), 5_000);
     assertThat(b.output).noneMatch(l -> l.contains("clean shutdown did not finish"));
+    // the broker's own log of its shutdown survives the JDK's logging shutdown hook (ShutdownLogManager)
+    assertThat(b.output).anyMatch(l -> l.contains("io.sluice.broker.Broker - Broker " + b.id + " stopped"));
     System.out.println("Broker " + b.id + " stopped " + tookMs + " ms after SIGTERM");
   }
 

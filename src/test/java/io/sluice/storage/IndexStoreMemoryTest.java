@@ -26,10 +26,13 @@ class IndexStoreMemoryTest {
       assertThat(store.index.cacheCapacity()).isEqualTo(bound);
       byte[] value = new byte[1_000];
       for (int i = 0; i < 24_000; i++) { // 24 MB through the memtables, three times the bound
-        store.index.db().put(store.index.offsetCf, store.index.asyncWrites,
-            ByteBuffer.allocate(8).putLong(i).array(), value);
+        byte[] key = ByteBuffer.allocate(8).putLong(i).array();
+        store.index.use(db -> {
+          db.put(store.index.offsetCf, store.index.asyncWrites, key, value);
+          return null;
+        });
         if (i % 1_000 == 0) {
-          assertThat(store.index.db().getAggregatedLongProperty("rocksdb.cur-size-all-mem-tables"))
+          assertThat(store.index.<Long>use(db -> db.getAggregatedLongProperty("rocksdb.cur-size-all-mem-tables")).longValue())
               .as("memtable bytes after %d writes", i).isLessThanOrEqualTo(bound);
         }
       }
