@@ -232,7 +232,10 @@ public final class StreamDefinition {
     }
   }
 
-  /** An aggregation's options: its store's name, and whether it emits every update or only final results. */
+  /**
+   * An aggregation's options: its store's name, whether it emits every update or only final results, and how long
+   * an idle key stays.
+   */
   public static final class Aggregation {
     private final JsonObject json;
 
@@ -251,6 +254,14 @@ public final class StreamDefinition {
     /** One result per window, when it closes (needs a window). */
     public Aggregation emitFinal() {
       return new Aggregation(json.copy().put("emit", "final"));
+    }
+
+    /**
+     * Forgets a key not updated for {@code ttl} of stream time (record times), in the store and its changelog
+     * alike; only for aggregations without a window.
+     */
+    public Aggregation ttl(java.time.Duration ttl) {
+      return new Aggregation(json.copy().put("ttl", ttl.toMillis()));
     }
   }
 
@@ -374,6 +385,15 @@ public final class StreamDefinition {
     /** At least once instead of exactly once. */
     public Builder atLeastOnce() {
       json.put("guarantee", "at_least_once");
+      return this;
+    }
+
+    /**
+     * Keeps {@code replicas} (0 or 1) standby copies of each stateful task's store on another broker, so a failover
+     * there restores only the changelog's tail.
+     */
+    public Builder standbyReplicas(int replicas) {
+      json.put("standby_replicas", replicas);
       return this;
     }
 

@@ -78,6 +78,12 @@ public final class RecordBatch {
   public static final int SEQUENCED_FLAG_MASK = 0x100;
   /** The header naming a sequenced producer's record's sequence (decimal ASCII). */
   public static final String SEQUENCE_HEADER = "sluice.seq";
+  /**
+   * The header of a <i>compaction bound</i> marker in a compacted log (a stream task writes one to its changelog
+   * after each checkpoint): a decimal sequence {@code S}. Once the cleaner has seen it, records whose
+   * {@link #SEQUENCE_HEADER} is at or above {@code S} no longer supersede older records of their key.
+   */
+  public static final String COMPACTION_BOUND_HEADER = "sluice.compaction.bound";
 
   public static final long NO_PRODUCER_ID = -1L;
   public static final short NO_PRODUCER_EPOCH = -1;

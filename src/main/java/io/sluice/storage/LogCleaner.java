@@ -2,6 +2,7 @@ package io.sluice.storage;
 
 import io.sluice.api.TopicPartition;
 
+import io.sluice.record.Header;
 import io.sluice.record.Record;
 import io.sluice.record.RecordBatch;
 import io.sluice.record.RetainedBatch;
@@ -9,6 +10,7 @@ import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -46,6 +48,17 @@ import org.rocksdb.WriteBatch;
  * are cleaned, and only records below it supersede others. A pass reads the whole log once to find each key's latest
  * offset (held in memory: one entry per distinct key), then rewrites each group that changes.
  *
+ * <p><b>Compaction bound.</b> A writer can hold compaction back with markers: keyless records carrying the header
+ * {@link RecordBatch#COMPACTION_BOUND_HEADER}, a sequence {@code S}. While the log's latest marker below the high
+ * watermark says {@code S}, a record whose {@link RecordBatch#SEQUENCE_HEADER} is at or above {@code S} supersedes
+ * nothing: the older records of its key stay. A stream task writes one to its changelog after each checkpoint is
+ * durable, with {@code S} the first sequence of the inputs after the checkpoint, so a restore to the checkpoint
+ * always finds each key's value as of the checkpoint (a record written after it, before a crash, could otherwise
+ * compact that value away). It plays the part of Kafka's last stable offset, which bounds compaction for
+ * transactions. Records without a sequence, and logs without markers, compact up to the high watermark as before.
+ * Only the latest marker is kept. A later marker lets the next pass (after the next roll) clean what an earlier one
+ * held back.
+ *
  * <p><b>Threading.</b> Called only by the log's owner thread, between its appends, so the log does not change
  * during a pass; readers keep reading the old segment files (unlinked, channels closed after
  * {@code file.delete.delay.ms}) until they take a new state. Not thread-safe.
@@ -69,6 +82,8 @@ final class LogCleaner {
   private long cleanedThrough = -1;
   /** When the earliest tombstone kept by the last pass may go. */
   private long tombstoneDueMs = Long.MAX_VALUE;
+  /** The offset of the latest compaction bound marker in this pass (-1: none); older markers go. */
+  private long latestMarkerOffset = -1;
 
   LogCleaner(TopicPartition tp, Path dir, LogConfig config, SegmentFiles files, PartitionIndex index) {
     this.tp = tp;
@@ -93,7 +108,9 @@ final class LogCleaner {
     if (!config.compact() || cleanableEnd < 0 || (cleanableEnd <= cleanedThrough && nowMs < tombstoneDueMs)) {
       return 0;
     }
-    Map<ByteBuffer, Long> latest = latestOffsets(s, highWatermark);
+    long[] bound = latestBound(s, highWatermark);
+    Map<ByteBuffer, Long> latest = latestOffsets(s, highWatermark, bound[1]);
+    latestMarkerOffset = bound[0];
     tombstoneDueMs = Long.MAX_VALUE;
     int written = 0;
     for (int round = 0; ; round++) {
@@ -128,8 +145,12 @@ final class LogCleaner {
     return i == 0 ? -1 : segments[i].baseOffset;
   }
 
-  /** Every key's latest offset below {@code highWatermark}, over the whole log. */
-  private static Map<ByteBuffer, Long> latestOffsets(LogState s, long highWatermark) throws IOException {
+  /**
+   * Every key's latest offset below {@code highWatermark}, over the whole log, among the records that may supersede
+   * others: all of them, except those with a sequence at or above {@code boundSeq}.
+   */
+  private static Map<ByteBuffer, Long> latestOffsets(LogState s, long highWatermark, long boundSeq)
+      throws IOException {
     Map<ByteBuffer, Long> latest = new HashMap<>();
     for (Segment segment : s.segments()) {
       if (segment.baseOffset >= highWatermark) {
@@ -137,13 +158,54 @@ final class LogCleaner {
       }
       forEachBatch(segment, s.readableSize(segment), batch -> {
         for (Record r : batch.records()) {
-          if (r.key() != null && r.offset() < highWatermark) {
+          if (r.key() != null && r.offset() < highWatermark
+              && (boundSeq == Long.MAX_VALUE || header(r, RecordBatch.SEQUENCE_HEADER) < boundSeq)) {
             latest.put(ByteBuffer.wrap(r.key()), r.offset());
           }
         }
       });
     }
     return latest;
+  }
+
+  /**
+   * The latest compaction bound marker below {@code highWatermark}: {offset, sequence}, or {-1, Long.MAX_VALUE}
+   * when the log has none. Reads the segments from the newest back to the first that holds one (markers come often,
+   * so usually only the newest).
+   */
+  private static long[] latestBound(LogState s, long highWatermark) throws IOException {
+    Segment[] segments = s.segments();
+    long[] bound = {-1, Long.MAX_VALUE};
+    for (int i = segments.length - 1; i >= 0 && bound[0] < 0; i--) {
+      if (segments[i].baseOffset >= highWatermark) {
+        continue;
+      }
+      forEachBatch(segments[i], s.readableSize(segments[i]), batch -> {
+        for (Record r : batch.records()) {
+          long seq = r.key() == null && r.offset() < highWatermark ? header(r, RecordBatch.COMPACTION_BOUND_HEADER)
+              : -1;
+          if (seq >= 0) {
+            bound[0] = r.offset();
+            bound[1] = seq;
+          }
+        }
+      });
+    }
+    return bound;
+  }
+
+  /** The decimal value of the record's header {@code name}; -1 without it (or if it is not a number). */
+  private static long header(Record r, String name) {
+    for (Header h : r.headers()) {
+      if (h.key().equals(name) && h.value() != null) {
+        try {
+          return Long.parseLong(new String(h.value(), StandardCharsets.US_ASCII));
+        } catch (NumberFormatException e) {
+          return -1;
+        }
+      }
+    }
+    return -1;
   }
 
   /** Consecutive segments below {@code end} whose sizes sum to at most {@code segment.bytes} (at least one each). */
@@ -232,11 +294,12 @@ final class LogCleaner {
 
   private boolean keep(Record r, Map<ByteBuffer, Long> latest, long tombstoneHorizon) {
     if (r.key() == null) {
-      return true; // Kafka refuses keyless records in compacted topics; here they are simply never removed
+      // Kafka refuses keyless records in compacted topics; here they are never removed, except older bound markers
+      return r.offset() >= latestMarkerOffset || header(r, RecordBatch.COMPACTION_BOUND_HEADER) < 0;
     }
     Long latestOffset = latest.get(ByteBuffer.wrap(r.key()));
-    if (latestOffset != null && latestOffset != r.offset()) {
-      return false; // superseded by a record below the high watermark
+    if (latestOffset != null && latestOffset > r.offset()) {
+      return false; // superseded by a record below the high watermark (and the bound); later ones it cannot be
     }
     if (r.value() == null) {
       if (r.timestamp() < tombstoneHorizon) {

@@ -22,8 +22,9 @@ import java.util.regex.Pattern;
  *   | {"aggregate": {"initial": "...", "fold": "...", "merge": "..."}}
  * </pre>
  *
- * Each aggregation also takes {@code "store"} (its name; default: the aggregation's kind) and {@code "emit"}
- * ({@code "update"}, the default, or {@code "final"}, which needs a window).
+ * Each aggregation also takes {@code "store"} (its name; default: the aggregation's kind), {@code "emit"}
+ * ({@code "update"}, the default, or {@code "final"}, which needs a window) and, without a window, {@code "ttl"}
+ * (a duration: a key not updated for that long in stream time is forgotten).
  */
 final class AggregateParser {
   static final Set<String> KINDS = Set.of("count", "sum", "min", "max", "avg", "reduce", "aggregate");
@@ -82,17 +83,18 @@ final class AggregateParser {
       throw invalid(aggAt + ".emit: \"final\" needs a window (a result is final when its window closes)");
     }
     boolean repartition = key != null || keyChanged;
-    return new Parsed(new Step.Aggregate(at, key, repartition, spec, time, a, store, emitFinal, lateToDlq),
+    long ttl = ttl(aggAt + ".ttl", body.getValue("ttl"), spec);
+    return new Parsed(new Step.Aggregate(at, key, repartition, spec, time, a, store, emitFinal, lateToDlq, ttl),
         next - i + 1);
   }
 
   private JsonObject body(String at, String kind, Object body) {
     if (body instanceof JsonObject o) {
       Set<String> allowed = switch (kind) {
-        case "count" -> Set.of("store", "emit");
-        case "reduce" -> Set.of("store", "emit", "fold");
-        case "aggregate" -> Set.of("store", "emit", "initial", "fold", "merge");
-        default -> Set.of("store", "emit", "value");
+        case "count" -> Set.of("store", "emit", "ttl");
+        case "reduce" -> Set.of("store", "emit", "ttl", "fold");
+        case "aggregate" -> Set.of("store", "emit", "ttl", "initial", "fold", "merge");
+        default -> Set.of("store", "emit", "ttl", "value");
       };
       for (String f : o.fieldNames()) {
         if (!allowed.contains(f)) {
@@ -172,6 +174,25 @@ final class AggregateParser {
     }
     return new WindowSpec(WindowSpec.Kind.valueOf(kind.toUpperCase(java.util.Locale.ROOT)), size, advance, grace,
         retention);
+  }
+
+  /**
+   * {@code ttl}: how long a key stays after its last update, in stream time (0: forever). Windowed stores forget by
+   * their windows' grace and retention instead.
+   */
+  private static long ttl(String at, Object v, WindowSpec window) {
+    if (v == null) {
+      return 0;
+    }
+    if (window != null) {
+      throw invalid(at + ": a windowed store forgets its windows by grace and retention; ttl is for aggregations"
+          + " without a window");
+    }
+    long ttl = duration(at, v);
+    if (ttl <= 0) {
+      throw invalid(at + ": must be above 0, such as \"1h\"");
+    }
+    return ttl;
   }
 
   private static long duration(String at, Object v) {

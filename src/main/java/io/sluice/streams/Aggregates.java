@@ -65,7 +65,11 @@ final class Aggregates {
       byte[] k = StoreState.groupKey(keyBytes);
       Stored cur = Stored.read(st.tx().get(k));
       Object state = Folds.add(a.agg(), a.where(), cur == null ? null : cur.state(), vars);
-      st.tx().put(k, new Stored(state, time, false).bytes());
+      long updated = a.ttlMs() > 0 && cur != null ? Math.max(time, cur.time()) : time;
+      st.tx().put(k, new Stored(state, updated, false).bytes());
+      if (a.ttlMs() > 0) {
+        expireAt(a, st, k, cur, updated);
+      }
       emit.result(key, Folds.result(a.agg(), state), new LinkedHashMap<>(), time);
       return;
     }
@@ -81,6 +85,40 @@ final class Aggregates {
         emit.deadLetter(key, vars.get("value"), time, a.where(), "late record: time " + time + " is past the grace"
             + " period of its windows (stream time " + st.streamTime() + ", grace " + w.grace() + " ms)");
       }
+    }
+  }
+
+  /**
+   * TTL: moves the key's entry in the expiry index to its last update time plus the TTL, and counts the record's
+   * time into the stream time that expiry follows.
+   */
+  private static void expireAt(Step.Aggregate a, StoreState st, byte[] k, Stored cur, long updated) {
+    st.observe(updated);
+    if (cur != null) {
+      st.tx().deleteLocal(StoreState.indexKey(StoreState.EXPIRE, expiry(a, cur.time()), k));
+    }
+    st.tx().putLocal(StoreState.indexKey(StoreState.EXPIRE, expiry(a, updated), k), new byte[0]);
+    st.indexAdded(StoreState.EXPIRE, expiry(a, updated));
+  }
+
+  private static long expiry(Step.Aggregate a, long updated) {
+    return updated > Long.MAX_VALUE - a.ttlMs() ? Long.MAX_VALUE : updated + a.ttlMs();
+  }
+
+  /**
+   * TTL: forgets the keys whose last update is at least the TTL behind the stream time, at most {@code budget} per
+   * record (the rest on later records). Each deletion is logged, so the changelog gets the key's tombstone with the
+   * record's other outputs and a restore does not bring the key back. Nothing is emitted downstream.
+   */
+  private static void expireKeys(Step.Aggregate a, StoreState st, int budget) {
+    List<Kv.Entry> due = st.tx().scan(st.indexStart(StoreState.EXPIRE),
+        StoreState.indexUpTo(StoreState.EXPIRE, st.streamTime()), budget);
+    for (Kv.Entry e : due) {
+      st.tx().deleteLocal(e.key());
+      st.tx().delete(StoreState.indexTarget(e.key()));
+    }
+    if (due.size() < budget) {
+      st.indexDoneThrough(StoreState.EXPIRE, st.streamTime());
     }
   }
 
@@ -154,6 +192,7 @@ final class Aggregates {
     st.tx().put(raw, r.encode().getBytes(StandardCharsets.UTF_8));
     // A record is needed while an open window may still hold it: until closeTime passes time + size.
     st.tx().putLocal(StoreState.indexKey(StoreState.EXPIRE, time + size + 1, raw), new byte[0]);
+    st.indexAdded(StoreState.EXPIRE, time + size + 1);
     List<Long> ends = new ArrayList<>();
     ends.add(time);
     byte[] prefix = StoreState.windowPrefix(keyBytes);
@@ -200,8 +239,10 @@ final class Aggregates {
     long closes = a.window().closesAt(b);
     if (a.emitFinal()) {
       st.tx().putLocal(StoreState.indexKey(StoreState.CLOSE, closes, k), new byte[0]);
+      st.indexAdded(StoreState.CLOSE, closes);
     }
     st.tx().putLocal(StoreState.indexKey(StoreState.EXPIRE, a.window().expiresAt(closes), k), new byte[0]);
+    st.indexAdded(StoreState.EXPIRE, a.window().expiresAt(closes));
   }
 
   private static void unindex(Step.Aggregate a, StoreState st, byte[] k, Bounds b) {
@@ -231,13 +272,20 @@ final class Aggregates {
    */
   static void close(Step.Aggregate a, StoreState st, Format keyFormat, int budget, Emit emit)
       throws ProcessingException {
+    if (a.window() == null && a.ttlMs() > 0 && st.streamTime() != Long.MIN_VALUE) {
+      expireKeys(a, st, budget);
+    }
     if (a.window() == null || st.streamTime() == Long.MIN_VALUE) {
       return;
     }
     long closeTime = st.streamTime() - a.window().grace();
     if (a.emitFinal()) {
-      for (Kv.Entry e : st.tx().scan(StoreState.indexFrom(StoreState.CLOSE),
-          StoreState.indexUpTo(StoreState.CLOSE, closeTime), budget)) {
+      List<Kv.Entry> closing = st.tx().scan(st.indexStart(StoreState.CLOSE),
+          StoreState.indexUpTo(StoreState.CLOSE, closeTime), budget);
+      if (closing.size() < budget) {
+        st.indexDoneThrough(StoreState.CLOSE, closeTime); // each one below is processed (deleted) in the loop
+      }
+      for (Kv.Entry e : closing) {
         st.tx().deleteLocal(e.key());
         byte[] k = StoreState.indexTarget(e.key());
         Stored s = Stored.read(st.tx().get(k));
@@ -255,23 +303,32 @@ final class Aggregates {
         }
       }
     }
-    for (Kv.Entry e : st.tx().scan(StoreState.indexFrom(StoreState.EXPIRE),
-        StoreState.indexUpTo(StoreState.EXPIRE, closeTime), budget)) {
+    List<Kv.Entry> expiring = st.tx().scan(st.indexStart(StoreState.EXPIRE),
+        StoreState.indexUpTo(StoreState.EXPIRE, closeTime), budget);
+    boolean all = expiring.size() < budget;
+    for (Kv.Entry e : expiring) {
       byte[] k = StoreState.indexTarget(e.key());
       if (a.emitFinal() && k[0] == StoreState.WINDOW) {
         Stored s = Stored.read(st.tx().get(k));
         if (s != null && !s.emitted()) {
+          all = false;
           break; // its final result is still to be emitted (the closing budget ran out first)
         }
       }
       st.tx().deleteLocal(e.key());
       st.tx().delete(k);
     }
+    if (all) {
+      st.indexDoneThrough(StoreState.EXPIRE, closeTime);
+    }
   }
 
   /** Rebuilds a restored store's indexes and stream time from its content. Blocking: a worker. */
   static void rebuild(Step.Aggregate a, StoreState st) {
     if (a.window() == null) {
+      if (a.ttlMs() > 0) {
+        rebuildExpiry(a, st);
+      }
       return;
     }
     long streamTime = Long.MIN_VALUE;
@@ -301,6 +358,28 @@ final class Aggregates {
         st.kv().write(index);
         index = new ArrayList<>();
       }
+      if (page.size() < 10_000) {
+        break;
+      }
+      from = io.sluice.streams.state.Bytes.concat(page.get(page.size() - 1).key(), new byte[] {0});
+    }
+    st.restoredStreamTime(streamTime);
+  }
+
+  /** TTL: the expiry index and the stream time (the latest update kept: it cannot have expired) from the keys. */
+  private static void rebuildExpiry(Step.Aggregate a, StoreState st) {
+    long streamTime = Long.MIN_VALUE;
+    byte[] from = new byte[] {StoreState.GROUP};
+    byte[] to = new byte[] {StoreState.GROUP + 1};
+    while (true) {
+      List<Kv.Entry> page = st.kv().scan(from, to, 10_000);
+      List<Kv.Change> index = new ArrayList<>(page.size());
+      for (Kv.Entry e : page) {
+        long updated = Stored.read(e.value()).time();
+        streamTime = Math.max(streamTime, updated);
+        index.add(new Kv.Change(StoreState.indexKey(StoreState.EXPIRE, expiry(a, updated), e.key()), new byte[0]));
+      }
+      st.kv().write(index);
       if (page.size() < 10_000) {
         break;
       }

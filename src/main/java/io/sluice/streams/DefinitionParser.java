@@ -18,7 +18,7 @@ import java.util.regex.Pattern;
 public final class DefinitionParser {
   private static final Pattern NAME = Pattern.compile("[a-zA-Z0-9._-]{1,200}");
   private static final Set<String> TOP_LEVEL = Set.of("name", "inputs", "key_format", "value_format", "on_error",
-      "guarantee", "start", "dead_letter_topic", "steps", "table");
+      "guarantee", "start", "dead_letter_topic", "steps", "table", "standby_replicas");
 
   private final Expressions expressions;
   private final StreamDefinition.Limits limits;
@@ -59,6 +59,11 @@ public final class DefinitionParser {
     boolean latest = choice(json, "start", "earliest", "latest").equals("latest");
     String dlq = json.containsKey("dead_letter_topic") ? topic("dead_letter_topic", json.getValue("dead_letter_topic"))
         : StreamDefinition.defaultDeadLetterTopic(name);
+    Object standbys = json.getValue("standby_replicas", 0);
+    if (!(standbys instanceof Integer n) || n < 0 || n > 1) {
+      throw invalid("standby_replicas: 0 or 1 (a standby copy of each task's store on another broker), not "
+          + standbys);
+    }
     Object stepsJson = json.getValue("steps");
     if (!(stepsJson instanceof JsonArray steps) || steps.isEmpty()) {
       throw invalid("steps: a non-empty array of steps is required");
@@ -92,7 +97,7 @@ public final class DefinitionParser {
         // Equal keys of several inputs would meet in different tasks (one per input partition): bring them together.
         Step.Aggregate a = agg;
         agg = new Step.Aggregate(a.where(), a.key(), true, a.window(), a.time(), a.agg(), a.store(), a.emitFinal(),
-            a.lateToDeadLetter());
+            a.lateToDeadLetter(), a.ttlMs());
         parsed.set(parsed.indexOf(a), agg);
       }
       if (agg.repartition()) {

@@ -45,7 +45,13 @@ public sealed interface Step {
    * brought to one task through the stream's repartition topic first.
    */
   record Aggregate(String where, Expression key, boolean repartition, io.sluice.streams.state.WindowSpec window,
-      Expression time, Agg agg, String store, boolean emitFinal, boolean lateToDeadLetter) implements Step {
+      Expression time, Agg agg, String store, boolean emitFinal, boolean lateToDeadLetter, long ttlMs)
+      implements Step {
+    /** Without a TTL ({@code ttlMs} 0: keys are kept until deleted). */
+    Aggregate(String where, Expression key, boolean repartition, io.sluice.streams.state.WindowSpec window,
+        Expression time, Agg agg, String store, boolean emitFinal, boolean lateToDeadLetter) {
+      this(where, key, repartition, window, time, agg, store, emitFinal, lateToDeadLetter, 0);
+    }
   }
 
   /** The aggregation: its kind, the value it reads ({@code value}), and reduce/aggregate's expressions. */

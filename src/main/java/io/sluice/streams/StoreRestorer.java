@@ -32,6 +32,7 @@ final class StoreRestorer {
   private final TaskState state;
   private final byte[] taskId;
   private final Runnable progress;
+  private long startedNanos;
 
   StoreRestorer(TaskDeps deps, TaskState state, byte[] taskId, Runnable progress) {
     this.deps = deps;
@@ -42,29 +43,35 @@ final class StoreRestorer {
 
   /**
    * Opens and restores store {@code store} of {@code keyed} (the aggregation or join that keeps it) whose changelog
-   * partition is {@code changelog}.
+   * partition is {@code changelog}: from the beginning of the task's records into an empty store in {@code dir}, or,
+   * given a standby's store ({@code standby} not null), only the tail from where the standby's content ends.
    */
-  Future<TaskStores> restore(Step keyed, String store, TopicPartition changelog, Path dir) {
-    long from = state.storesFrom.get(changelog);
+  Future<TaskStores> restore(Step keyed, String store, TopicPartition changelog, Path dir,
+      StandbyTask.Handover standby) {
+    long from = standby != null ? Math.max(standby.from(), state.storesFrom.get(changelog))
+        : state.storesFrom.get(changelog);
     long before = state.offset;
     return deps.cluster().offsets(deps.caller(), changelog).compose(r -> {
       long to = r.endOffset();
       state.restore = new JsonObject().put("state", "RESTORING").put("records", 0L).put("from", from).put("to", to)
-          .put("position", from);
-      return restore(keyed, store, changelog, dir, from, to, before);
+          .put("position", from).put("standby", standby != null).put("bytes", 0L).put("ms", 0L);
+      startedNanos = System.nanoTime(); // status only
+      return restore(keyed, changelog, standby != null ? () -> standby.store()
+          : () -> new StoreState(store, RocksKv.openEmpty(dir)), from, to, before);
     });
   }
 
-  private Future<TaskStores> restore(Step keyed, String store, TopicPartition changelog, Path dir, long from, long to,
-      long before) {
-    return deps.blocking(() -> new StoreState(store, RocksKv.openEmpty(dir)))
+  private Future<TaskStores> restore(Step keyed, TopicPartition changelog,
+      java.util.concurrent.Callable<StoreState> open, long from, long to, long before) {
+    return deps.blocking(open)
         .compose(st -> fetch(st, changelog, from, to, before)
             .compose(v -> deps.blocking(() -> {
               rebuild(keyed, st);
               return st;
             }))
             .map(s -> {
-              state.restore.put("state", "DONE").put("position", to);
+              state.restore.put("state", "DONE").put("position", to)
+                  .put("ms", (System.nanoTime() - startedNanos) / 1_000_000);
               TaskStores stores = new TaskStores();
               stores.add(s);
               return stores;
@@ -93,6 +100,7 @@ final class StoreRestorer {
           List<Kv.Change> changes = new ArrayList<>();
           long next = from;
           ByteBuffer bytes = r.batches().readBytes();
+          state.restore.put("bytes", state.restore.getLong("bytes") + bytes.remaining());
           for (RecordBatch b : RecordBatches.split(bytes)) {
             for (Record rec : b.isControlBatch() ? List.<Record>of() : b.records()) {
               if (rec.offset() < from || rec.offset() >= to) {

@@ -13,7 +13,7 @@ import java.util.Set;
  * <pre>
  * {"name": "eu-orders", "inputs": ["orders"], "key_format": "string", "value_format": "json",
  *  "on_error": "dead_letter" | "fail", "guarantee": "exactly_once" | "at_least_once",
- *  "start": "earliest" | "latest", "dead_letter_topic": "eu-orders-dlq",
+ *  "start": "earliest" | "latest", "dead_letter_topic": "eu-orders-dlq", "standby_replicas": 0 | 1,
  *  "steps": [{"filter": "..."}, {"map": {"key": "...", "value": "...", "headers": "...", "timestamp": "..."}},
  *            {"flat_map": "..."}, {"select_key": "..."}, {"merge": ["other-input"]},
  *            {"branch": [{"when": "...", "steps": [...]}, {"steps": [...]}]},
@@ -46,6 +46,16 @@ public record StreamDefinition(String name, List<String> inputs, Format keyForma
     List<String> all = new ArrayList<>(inputs);
     all.add(repartitionTopic);
     return all;
+  }
+
+  /** Standby copies of each stateful task's store ({@code "standby_replicas"}, 0 or 1). */
+  public int standbyReplicas() {
+    return keyed() == null ? 0 : json.getInteger("standby_replicas", 0);
+  }
+
+  /** The topic whose partitions' tasks keep the stream's state: the repartition topic, or the single input. */
+  public String stateTopic() {
+    return keyed() == null ? null : repartitionTopic != null ? repartitionTopic : inputs.get(0);
   }
 
   /** The changelog topic of the stream's store, or null for a stateless stream. */

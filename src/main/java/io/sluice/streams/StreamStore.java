@@ -20,6 +20,7 @@ import org.apache.zookeeper.data.Stat;
  * /streams/definitions/&lt;name&gt;            {"definition": {...}, "version": n, "paused": bool, "restarts": n}
  * /streams/tasks/&lt;name&gt;/&lt;topic&gt;-&lt;p&gt;      a task's checkpoint and status ({@link TaskState})
  * /streams/owners/&lt;name&gt;/&lt;topic&gt;-&lt;p&gt;     ephemeral: the broker running the task
+ * /streams/standbys/&lt;name&gt;/&lt;topic&gt;-&lt;p&gt;   ephemeral: the task's standby's broker, position and lag
  * </pre>
  *
  * A definition changes only by a conditional write on the znode's version, so two PUTs never both win. Blocking:
@@ -29,6 +30,7 @@ final class StreamStore {
   static final String DEFINITIONS = "/streams/definitions";
   static final String TASKS = "/streams/tasks";
   static final String OWNERS = "/streams/owners";
+  static final String STANDBYS = "/streams/standbys";
 
   private final CuratorFramework zk;
   private volatile Runnable afterCount = () -> { };
@@ -207,6 +209,38 @@ final class StreamStore {
 
   void writeTask(String name, String task, JsonObject state) throws Exception {
     zk.create().orSetData().creatingParentsIfNeeded().forPath(TASKS + "/" + name + "/" + task, bytes(state));
+  }
+
+  /** Writes the status of a task's standby (ephemeral: it goes with this broker's session). */
+  void writeStandby(String name, String task, JsonObject status) throws Exception {
+    String path = STANDBYS + "/" + name + "/" + task;
+    try {
+      zk.setData().forPath(path, bytes(status));
+    } catch (KeeperException.NoNodeException e) {
+      try {
+        zk.create().creatingParentsIfNeeded().withMode(CreateMode.EPHEMERAL).forPath(path, bytes(status));
+      } catch (KeeperException.NodeExistsException raced) {
+        zk.setData().forPath(path, bytes(status)); // an old standby's node, until its session ends
+      }
+    }
+  }
+
+  void deleteStandby(String name, String task) {
+    try {
+      zk.delete().forPath(STANDBYS + "/" + name + "/" + task);
+    } catch (Exception e) {
+      // gone with the session or never written
+    }
+  }
+
+  /** The status of the standby of task {@code task} of stream {@code name}, or null when it has none. */
+  JsonObject standby(String name, String task) throws Exception {
+    try {
+      return new JsonObject(new String(zk.getData().forPath(STANDBYS + "/" + name + "/" + task),
+          StandardCharsets.UTF_8));
+    } catch (KeeperException.NoNodeException e) {
+      return null;
+    }
   }
 
   /** Claims a task for {@code brokerId}: true if this broker holds it now (it may already have). */

@@ -66,6 +66,10 @@ final class StreamTask {
   private volatile long inAtStart = -1;
   private long outAtCommit;
   private volatile TaskStores stores;
+  /** A standby's store to restore from instead of an empty one (taken by {@link #openStores}). */
+  private volatile StandbyTask.Handover standby;
+  /** The last compaction bound written to the changelog (context thread only). */
+  private volatile long boundWritten = -1;
 
   StreamTask(TaskDeps deps, String stream, long version, StreamDefinition definition, TopicPartition input) {
     this.deps = deps;
@@ -93,6 +97,15 @@ final class StreamTask {
         .onSuccess(x -> loop())
         .onFailure(this::fail));
     return done.future();
+  }
+
+  /**
+   * Starts with a standby's store (see {@link StandbyTask#handOver}) instead of restoring into an empty one; call
+   * before {@link #run}.
+   */
+  StreamTask withStandby(StandbyTask.Handover handover) {
+    this.standby = handover;
+    return this;
   }
 
   /** Its checkpoint and status as this broker last saw them (read by its meters from any thread). */
@@ -161,9 +174,10 @@ final class StreamTask {
     java.nio.file.Path dir = deps.stateDir().resolve(stream).resolve(id(input)).resolve(definition.store());
     return new StoreRestorer(deps, state, taskId.getBytes(java.nio.charset.StandardCharsets.UTF_8),
         () -> maybeCommit())
-        .restore(definition.keyed(), definition.store(), changelog, dir)
+        .restore(definition.keyed(), definition.store(), changelog, dir, standby)
         .compose(s -> {
           stores = s;
+          standby = null; // now the task's
           state.state = "RUNNING";
           committing = committing.transform(ar -> commit());
           return committing;
@@ -340,9 +354,31 @@ final class StreamTask {
     inAtCommit = state.recordsIn;
     outAtCommit = state.recordsOut;
     String json = state.toJson().encode();
+    long bound = state.offset << 16; // the first sequence of the inputs after this checkpoint
     return deps.blocking(() -> {
       deps.store().writeTask(stream, id(input), new io.vertx.core.json.JsonObject(json));
       return null;
+    }).compose(v -> writeBound(bound));
+  }
+
+  /**
+   * Once a checkpoint is durable, tells the changelog's cleaner that the records of the inputs before it may
+   * supersede older ones (those after it must not: a restore to this checkpoint skips them). Not before: a crash
+   * between the two would restore an older checkpoint whose values the cleaner had already let go. A failed marker
+   * only delays compaction (the last one stays in force), so it does not end the task.
+   */
+  private Future<Void> writeBound(long bound) {
+    TopicPartition changelog = changelogPartition();
+    if (changelog == null || bound <= boundWritten || writer == null) {
+      return Future.succeededFuture();
+    }
+    return writer.writeBound(changelog, bound).map(v -> {
+      boundWritten = Math.max(boundWritten, bound);
+      return (Void) null;
+    }).recover(t -> {
+      LOG.log(Level.WARNING, "Stream task " + taskId + ": the compaction bound of " + changelog
+          + " was not written (compaction waits for the next one): " + t.getMessage());
+      return Future.succeededFuture();
     });
   }
 
@@ -356,9 +392,16 @@ final class StreamTask {
   /** Closes (and deletes) the local stores: the changelog is their durable copy. */
   private Future<Void> closeStores() {
     TaskStores s = stores;
+    StandbyTask.Handover unused = standby;
     stores = null;
-    return s == null ? Future.succeededFuture() : deps.blocking(() -> {
-      s.close();
+    standby = null;
+    return s == null && unused == null ? Future.succeededFuture() : deps.blocking(() -> {
+      if (s != null) {
+        s.close();
+      }
+      if (unused != null) {
+        unused.store().close(); // handed over, but the task ended before it restored (a failed restore closed it)
+      }
       return null;
     });
   }

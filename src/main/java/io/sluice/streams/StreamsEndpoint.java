@@ -107,7 +107,14 @@ final class StreamsEndpoint {
       Map<String, JsonObject> tasks = service.store().tasks(name);
       JsonObject out = summary(s, tasks).put("definition", s.definition());
       JsonArray ts = new JsonArray();
-      tasks.forEach((id, t) -> ts.add(taskStatus(id, t)));
+      for (Map.Entry<String, JsonObject> t : tasks.entrySet()) {
+        JsonObject status = taskStatus(t.getKey(), t.getValue());
+        JsonObject standby = service.store().standby(name, t.getKey());
+        if (standby != null) {
+          status.put("standby", standby); // {"broker", "position", "lag", "held_back"} of the changelog
+        }
+        ts.add(status);
+      }
       return out.put("tasks", ts);
     });
   }

@@ -32,6 +32,10 @@ import org.apache.curator.framework.state.ConnectionState;
  * backoff (1 s doubling to 30 s with each failure in a row; a run that processed input starts the doubling over, or a
  * failover's transient errors added up over a stream's life to 30 s stalls); its status counts the restarts.
  * Reconciles on every change and once a second.
+ *
+ * <p><b>Standbys.</b> For a stream with {@code "standby_replicas": 1}, the first in-sync follower of each stateful
+ * task's partition (the likely next leader) keeps a {@link StandbyTask}; when it becomes the leader, the task it
+ * starts takes the standby's store over and restores only the changelog's tail.
  */
 final class TaskScheduler implements Runnable {
   private static final System.Logger LOG = System.getLogger(TaskScheduler.class.getName());
@@ -43,6 +47,8 @@ final class TaskScheduler implements Runnable {
   /** Written by the scheduler's thread alone; read by interactive queries from the pool. */
   private final Map<String, Running> running = new java.util.concurrent.ConcurrentHashMap<>();
   private final Map<String, Failure> failures = new HashMap<>();
+  /** Standbys by task key; the scheduler's thread alone. */
+  private final Map<String, RunningStandby> standbys = new HashMap<>();
   private final Object signal = new Object();
   private volatile boolean dirty = true;
   private volatile boolean closed;
@@ -65,6 +71,9 @@ final class TaskScheduler implements Runnable {
       long total = previous == null ? 1 : previous.total() + 1;
       return new Failure(inARow, total, nowMs + backoffMs(inARow), restartRequest);
     }
+  }
+
+  private record RunningStandby(StandbyTask task, long version, Future<Void> ended) {
   }
 
   TaskScheduler(CuratorFramework zk, TaskDeps deps, DefinitionCompiler compiler) {
@@ -138,6 +147,7 @@ final class TaskScheduler implements Runnable {
         maybeStart(w);
       }
     }
+    reconcileStandbys(wanted);
     for (String orphan : deps.store().orphanedTasks()) {
       if (!deps.store().anyOwned(orphan)) {
         deps.store().deleteTasks(orphan);
@@ -213,6 +223,16 @@ final class TaskScheduler implements Runnable {
       return;
     }
     StreamTask task = new StreamTask(deps, w.stream(), w.stored().version(), w.definition(), w.tp());
+    RunningStandby standby = standbys.remove(w.key());
+    if (standby != null) {
+      StandbyTask.Handover handover = standby.version() == w.stored().version()
+          ? await(standby.task().handOver()) : null;
+      if (handover == null) {
+        await(standby.task().stop());
+      } else {
+        task.withStandby(handover);
+      }
+    }
     Future<Void> ended = task.run(f == null ? 0 : f.total());
     ended.onComplete(ar -> wakeup());
     running.put(w.key(), new Running(task, w.stored().version(), w.stored().restarts(), ended));
@@ -239,6 +259,59 @@ final class TaskScheduler implements Runnable {
     deps.store().release(key.substring(0, key.indexOf('/')), key.substring(key.indexOf('/') + 1));
   }
 
+  /**
+   * Starts and stops this broker's standbys: those of partitions it follows first in sync. A standby of a task this
+   * broker now leads stays until the task takes it over ({@link #maybeStart}; the claim waits for the old owner's
+   * session to end).
+   */
+  private void reconcileStandbys(Map<String, Wanted> active) throws Exception {
+    Map<String, Wanted> wanted = wantedStandbys();
+    for (String key : new ArrayList<>(standbys.keySet())) {
+      RunningStandby r = standbys.get(key);
+      Wanted w = wanted.containsKey(key) ? wanted.get(key) : active.get(key);
+      if (r.ended().isComplete() || w == null || w.stored().version() != r.version()) {
+        standbys.remove(key);
+        await(r.task().stop());
+      }
+    }
+    for (Wanted w : wanted.values()) {
+      if (!standbys.containsKey(w.key()) && !running.containsKey(w.key())) {
+        StandbyTask t = new StandbyTask(deps, w.stream(), w.definition(), w.tp());
+        Future<Void> ended = t.run();
+        ended.onComplete(ar -> wakeup());
+        standbys.put(w.key(), new RunningStandby(t, w.stored().version(), ended));
+        LOG.log(Level.INFO, "Broker " + deps.brokerId() + " keeps a standby of stream task " + t.taskId());
+      }
+    }
+  }
+
+  /** The stateful tasks whose standby this broker keeps: their partition's first in-sync follower is this one. */
+  private Map<String, Wanted> wantedStandbys() throws Exception {
+    Map<String, Wanted> out = new HashMap<>();
+    for (StreamStore.Stored stored : deps.store().all()) {
+      StreamDefinition def;
+      try {
+        def = stored.paused() ? null : compiler.compile(stored);
+      } catch (SluiceException e) {
+        continue; // reported by wanted()
+      }
+      if (def == null || def.standbyReplicas() == 0) {
+        continue;
+      }
+      TopicMetadata md = describe(def.stateTopic());
+      for (TopicMetadata.PartitionMetadata p : md == null ? List.<TopicMetadata.PartitionMetadata>of()
+          : md.partitions()) {
+        int follower = p.replicas().stream().filter(r -> !r.leader() && r.inSync() && r.broker() != p.leader())
+            .mapToInt(TopicMetadata.ReplicaInfo::broker).findFirst().orElse(-1);
+        if (follower == deps.brokerId()) {
+          Wanted w = new Wanted(stored.name(), new TopicPartition(def.stateTopic(), p.partition()), stored, def);
+          out.put(w.key(), w);
+        }
+      }
+    }
+    return out;
+  }
+
   private void stopAll() {
     List<Future<Void>> stops = new ArrayList<>();
     running.values().forEach(r -> stops.add(r.task().stop()));
@@ -251,6 +324,14 @@ final class TaskScheduler implements Runnable {
       deps.store().release(key.substring(0, key.indexOf('/')), key.substring(key.indexOf('/') + 1));
     }
     running.clear();
+    List<Future<Void>> standbyStops = new ArrayList<>();
+    standbys.values().forEach(r -> standbyStops.add(r.task().stop()));
+    standbys.clear();
+    try {
+      Future.all(standbyStops).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      LOG.log(Level.WARNING, "Standbys did not all stop in time: " + e);
+    }
   }
 
   /** Stops every task here (at clean points) and the thread. */

@@ -86,6 +86,19 @@ final class TaskWriter {
         .compose(r -> rest.isEmpty() ? Future.succeededFuture() : write(tp, rest));
   }
 
+  /**
+   * Writes a compaction bound marker to the changelog partition {@code tp}: from now on its records of sequences at
+   * or above {@code seq} supersede nothing there (see {@code storage.LogCleaner}). Written without the producer id:
+   * a marker is not an output and must never be taken for one already written. Call it only once the checkpoint it
+   * stands for is durable.
+   */
+  Future<Void> writeBound(TopicPartition tp, long seq) {
+    RecordBatchBuilder b = new RecordBatchBuilder(CompressionType.NONE)
+        .append(System.currentTimeMillis(), null, null, List.of(Header.of(RecordBatch.COMPACTION_BOUND_HEADER,
+            Long.toString(seq))));
+    return cluster.produce(caller, tp, b.build(), Acks.ALL).mapEmpty();
+  }
+
   private List<Header> headers(Out o) {
     List<Header> headers = new ArrayList<>(o.output().headers().size() + 2);
     for (Header h : o.output().headers()) {

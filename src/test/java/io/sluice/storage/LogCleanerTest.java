@@ -3,6 +3,7 @@ package io.sluice.storage;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sluice.record.CompressionType;
+import io.sluice.record.Header;
 import io.sluice.record.Record;
 import io.sluice.record.RecordBatch;
 import io.sluice.record.RecordBatchBuilder;
@@ -174,6 +175,60 @@ class LogCleanerTest {
     try (Stream<Path> files = Files.list(partitionDir)) {
       assertThat(files.map(p -> p.getFileName().toString())).noneMatch(n -> n.endsWith(LogCleaner.SWAP_SUFFIX));
     }
+  }
+
+  /**
+   * A stream task's changelog: key "a" changed by input 1 (before the checkpoint at input 2, whose bound marker says
+   * sequence {@code 2 << 16}) and by input 5 (after it, written just before a crash). Compaction must keep input 1's
+   * value, which a restore to the checkpoint applies while it skips input 5's; once a later checkpoint's marker passes
+   * input 5, the older value goes, and so do the older markers.
+   */
+  @Test
+  void recordsAtOrAboveTheCompactionBoundSupersedeNothing() {
+    fx = new LogFixture(dir, COMPACT);
+    LocalPartitionLog log = fx.open();
+    appendSequenced(log, "a", "from-input-1", 1L << 16);
+    appendBound(log, 2L << 16);
+    appendSequenced(log, "a", "from-input-5", 5L << 16);
+    appendUpdates(log, 60, 4, 0); // other keys, without sequences: segments roll past both records of "a"
+    assertThat(baseOfActive(log)).isGreaterThan(10);
+
+    assertThat(log.compact(fx.clock.get(), log.logEndOffset())).isPositive();
+    assertThat(valuesOf(log, "a")).containsExactly("from-input-1", "from-input-5");
+
+    appendBound(log, 6L << 16);
+    appendUpdates(log, 60, 4, 1);
+    assertThat(log.compact(fx.clock.get(), log.logEndOffset())).isPositive();
+    assertThat(valuesOf(log, "a")).containsExactly("from-input-5");
+    assertThat(markers(log)).as("only the latest marker stays").containsExactly(6L << 16);
+  }
+
+  private void appendSequenced(PartitionLog log, String key, String value, long seq) {
+    log.append(new RecordBatchBuilder(CompressionType.NONE).append(fx.clock.get(), bytes(key), bytes(value),
+        List.of(Header.of(RecordBatch.SEQUENCE_HEADER, Long.toString(seq)))).build(), 0);
+  }
+
+  private void appendBound(PartitionLog log, long seq) {
+    log.append(new RecordBatchBuilder(CompressionType.NONE).append(fx.clock.get(), null, null,
+        List.of(Header.of(RecordBatch.COMPACTION_BOUND_HEADER, Long.toString(seq)))).build(), 0);
+  }
+
+  private static List<String> valuesOf(PartitionLog log, String key) {
+    return recordList(log).stream().filter(r -> key.equals(r[0])).map(r -> r[1]).toList();
+  }
+
+  private static List<Long> markers(PartitionLog log) {
+    List<Long> out = new ArrayList<>();
+    for (ByteBuffer b : LogFixture.readAll(log, 0)) {
+      for (Record r : RecordBatch.wrap(b).records()) {
+        for (Header h : r.headers()) {
+          if (h.key().equals(RecordBatch.COMPACTION_BOUND_HEADER)) {
+            out.add(Long.parseLong(str(h.value())));
+          }
+        }
+      }
+    }
+    return out;
   }
 
   @Test

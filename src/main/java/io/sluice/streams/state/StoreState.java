@@ -31,6 +31,14 @@ public final class StoreState implements AutoCloseable {
   private long streamTime = Long.MIN_VALUE;
   private long pendingStreamTime = Long.MIN_VALUE;
   private long lateRecords;
+  /**
+   * Per index kind ({@link #CLOSE}, {@link #EXPIRE}): no entry of an earlier time is left, so a scan may start there.
+   * Without it every scan would seek from the kind's first key over the tombstones of every entry already processed
+   * (RocksDB keeps them until compaction): a cost growing with the deletes, per record. In memory only (a restored
+   * store's indexes are new); {@code pendingFloors} is the record's, applied when it commits.
+   */
+  private final long[] floors = {Long.MIN_VALUE, Long.MIN_VALUE};
+  private final long[] pendingFloors = {Long.MIN_VALUE, Long.MIN_VALUE};
 
   public StoreState(String name, Kv kv) {
     this.name = name;
@@ -71,12 +79,42 @@ public final class StoreState implements AutoCloseable {
   /** Applies the record's changes; answers the logged ones for the changelog. */
   public List<Kv.Change> commit() {
     streamTime = streamTime();
+    System.arraycopy(pendingFloors, 0, floors, 0, floors.length);
     return tx.commit();
   }
 
   public void rollback() {
     pendingStreamTime = Long.MIN_VALUE;
+    System.arraycopy(floors, 0, pendingFloors, 0, floors.length);
     tx.rollback();
+  }
+
+  private static int floorSlot(byte kind) {
+    return kind == CLOSE ? 0 : 1;
+  }
+
+  /** Where a scan of the index {@code kind} may start: no entry before it is left. */
+  public byte[] indexStart(byte kind) {
+    long floor = pendingFloors[floorSlot(kind)];
+    if (floor == Long.MIN_VALUE) {
+      return indexFrom(kind);
+    }
+    ByteBuffer b = ByteBuffer.allocate(9).put(kind);
+    Bytes.putLong(b, floor);
+    return b.array();
+  }
+
+  /** Every entry of index {@code kind} with a time at or before {@code at} is processed (once this record commits). */
+  public void indexDoneThrough(byte kind, long at) {
+    int i = floorSlot(kind);
+    pendingFloors[i] = Math.max(pendingFloors[i], at == Long.MAX_VALUE ? at : at + 1);
+  }
+
+  /** An entry of index {@code kind} at time {@code at} is added: a scan must start at or before it. */
+  public void indexAdded(byte kind, long at) {
+    int i = floorSlot(kind);
+    floors[i] = Math.min(floors[i], at);
+    pendingFloors[i] = Math.min(pendingFloors[i], at);
   }
 
   // ---- keys ----

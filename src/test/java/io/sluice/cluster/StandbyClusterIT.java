@@ -1,0 +1,147 @@
+package io.sluice.cluster;
+
+import static io.sluice.cluster.BrokerCluster.body;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.sluice.cluster.BrokerCluster.Node;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A standby copy of a counting task's store ({@code "standby_replicas": 1}) on two broker processes from the packaged
+ * jar: the standby runs on the follower of the task's partition and shows its position and lag in the stream's
+ * status; after {@code kill -9} of the task's broker the follower becomes the leader, the task starts there with the
+ * standby's store and restores only the changelog's tail (its status says so), and the counts go on exactly.
+ */
+class StandbyClusterIT {
+  private static final int KEYS = 50;
+  private static final String TASK_TOPIC = "totals-repartition-0";
+
+  @TempDir
+  Path dir;
+  private BrokerCluster cluster;
+
+  @AfterEach
+  void close() throws Exception {
+    if (cluster != null) {
+      cluster.close();
+    }
+  }
+
+  @Test
+  void afterKillNineTheTaskRestartsOnItsStandbysStoreAndRestoresOnlyTheTail() throws Exception {
+    cluster = new BrokerCluster(dir);
+    cluster.extraConfig.put("streams.commit.interval.ms", 200);
+    cluster.startAll(2);
+    for (String t : List.of("events", "totals")) {
+      assertThat(cluster.createTopic(cluster.node(1), t, 1, 2, Map.of()).statusCode()).isEqualTo(201);
+    }
+    HttpResponse<byte[]> created = cluster.send(cluster.node(1), "POST", "/streams", """
+        {"name": "totals", "inputs": ["events"], "value_format": "json", "standby_replicas": 1,
+         "steps": [{"group_by": "value.k"}, {"count": {"store": "counts"}},
+                   {"map": {"value": "{'k': key, 'n': value}"}}, {"to": "totals"}]}""", "application/json");
+    assertThat(created.statusCode()).as(body(created)).isEqualTo(201);
+    produce(0, 3_000);
+    JsonObject before = awaitValue("the standby caught up with the changelog", standbyCaughtUp());
+    int active = before.getInteger("broker");
+    JsonObject standby = before.getJsonObject("standby");
+    assertThat(standby.getInteger("broker")).isNotEqualTo(active);
+    long changelogRecords = standby.getLong("position");
+
+    cluster.signal(cluster.node(active), "KILL");
+    cluster.node(active).process.waitFor();
+    JsonObject after = awaitValue("the task running on the standby's broker", () -> {
+      JsonObject t = task();
+      return t != null && t.getInteger("broker") == standby.getInteger("broker").intValue()
+          && "RUNNING".equals(t.getString("state")) && t.getJsonObject("restore") != null
+          && "DONE".equals(t.getJsonObject("restore").getString("state"))
+          ? t : null;
+    });
+    JsonObject restore = after.getJsonObject("restore");
+    System.out.printf("StandbyClusterIT: restore after kill -9 read %d changelog records from offset %d (the"
+        + " changelog held %d; a restore without the standby reads them all)%n", restore.getLong("records"),
+        restore.getLong("from"), changelogRecords);
+    assertThat(restore.getBoolean("standby")).isTrue();
+    assertThat(restore.getLong("from")).isPositive();
+    assertThat(restore.getLong("records")).isLessThan(changelogRecords / 10);
+
+    produce(3_000, 1_000);
+    Map<String, Long> expected = new TreeMap<>();
+    for (int k = 0; k < KEYS; k++) {
+      expected.put("k" + k, 4_000L / KEYS);
+    }
+    BrokerCluster.await("every key counted exactly once", () -> expected.equals(counts()), 60_000);
+  }
+
+  /** {@code n} records from number {@code from} on, key {@code k<number % KEYS>}, 100 a request, acks=all. */
+  private void produce(int from, int n) throws Exception {
+    for (int i = from; i < from + n; i += 100) {
+      JsonArray records = new JsonArray();
+      for (int j = i; j < i + 100; j++) {
+        records.add(new JsonObject().put("value", new JsonObject().put("k", "k" + j % KEYS)));
+      }
+      JsonObject body = new JsonObject().put("records", records);
+      awaitValue("a produce accepted", () -> {
+        try {
+          return cluster.send(cluster.anyLive(), "POST", "/topics/events/partitions/0?acks=all", body,
+              "application/vnd.kafka.json.v2+json").statusCode() == 200 ? Boolean.TRUE : null;
+        } catch (Exception e) {
+          return null; // the leader moving: try again
+        }
+      });
+    }
+  }
+
+  private java.util.function.Supplier<JsonObject> standbyCaughtUp() {
+    return () -> {
+      JsonObject t = task();
+      if (t == null || t.getJsonObject("standby") == null || t.getLong("lag", 1L) != 0) {
+        return null;
+      }
+      JsonObject s = t.getJsonObject("standby");
+      return s.getLong("lag") == 0 && s.getInteger("held_back") == 0 && s.getLong("position") >= 3_000 ? t : null;
+    };
+  }
+
+  private JsonObject task() {
+    JsonObject s = cluster.getJson(cluster.anyLive(), "/streams/totals");
+    if (s == null) {
+      return null;
+    }
+    for (Object o : s.getJsonArray("tasks")) {
+      if (((JsonObject) o).getString("topic").equals(TASK_TOPIC)) {
+        return (JsonObject) o;
+      }
+    }
+    return null;
+  }
+
+  private Map<String, Long> counts() {
+    Map<String, Long> out = new TreeMap<>();
+    try {
+      for (String v : cluster.readAll(cluster.anyLive(), "totals", 0).values()) {
+        JsonObject o = new JsonObject(v);
+        out.put(o.getString("k"), o.getLong("n"));
+      }
+    } catch (Exception | AssertionError e) {
+      return Map.of();
+    }
+    return out;
+  }
+
+  private static <T> T awaitValue(String what, java.util.function.Supplier<T> value) {
+    Object[] got = new Object[1];
+    BrokerCluster.await(what, () -> (got[0] = value.get()) != null, 60_000);
+    @SuppressWarnings("unchecked")
+    T t = (T) got[0];
+    return t;
+  }
+}

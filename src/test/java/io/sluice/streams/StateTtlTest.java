@@ -1,0 +1,180 @@
+package io.sluice.streams;
+
+import static io.sluice.streams.StatefulStreamsTest.await;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.sluice.broker.Broker;
+import io.sluice.broker.testing.BlockedThreadGuard;
+import io.sluice.broker.testing.TestBrokers;
+import io.sluice.config.BrokerConfig;
+import io.sluice.http.HttpListener;
+import io.sluice.streams.BrokerHttp.Reply;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * State TTL on a real broker: an aggregation with {@code "ttl"} forgets a key once the stream time (record times,
+ * never the wall clock) is the TTL past its last update, in its RocksDB store (queries answer 404, the next record
+ * of the key starts afresh) and in its changelog (a tombstone, so a restore after a restart does not bring it back).
+ */
+class StateTtlTest {
+  @RegisterExtension
+  static final BlockedThreadGuard GUARD = new BlockedThreadGuard();
+  private static final long T = 1_800_000_000_000L;
+
+  @TempDir
+  static Path dir;
+  private static Broker broker;
+  private static final BrokerHttp HTTP = new BrokerHttp(() -> broker.httpPort());
+
+  @BeforeAll
+  static void start() throws Exception {
+    BrokerConfig config = TestBrokers.config(dir.resolve("data"), Map.of(BrokerConfig.HTTP_INSTANCES, 1,
+        BrokerConfig.STREAMS_COMMIT_INTERVAL_MS, 100));
+    broker = Broker.builder(config).listener(HttpListener::new).vertxOptions(BlockedThreadGuard::testOptions)
+        .start().await(TestBrokers.START_TIMEOUT_S, TimeUnit.SECONDS);
+    GUARD.watch(broker.vertx());
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    TestBrokers.close(broker);
+  }
+
+  @Test
+  void keysNotUpdatedForTheTtlInStreamTimeAreForgottenInTheStoreAndTheChangelogAndStayForgottenAfterARestore()
+      throws Exception {
+    HTTP.createTopic("logins", 1);
+    HTTP.createTopic("logins-per-user", 1);
+    Reply created = HTTP.send("POST", "/streams", new JsonObject("""
+        {"name": "logins", "inputs": ["logins"], "key_format": "json", "value_format": "json",
+         "steps": [{"group_by": "key"}, {"count": {"store": "recent", "ttl": "1m"}}, {"to": "logins-per-user"}]}"""));
+    assertThat(created.status()).as(created.body()).isEqualTo(201);
+    HTTP.produce("logins", new JsonArray().add(login("ann", 0)).add(login("bob", 1_000)).add(login("ann", 30_000))
+        .add(login("cat", 59_000)));
+    await("four counts", () -> HTTP.read("logins-per-user", 0).size() == 4);
+    assertThat(value("ann")).isEqualTo(2);
+    assertThat(value("bob")).isEqualTo(1);
+    // stream time 61 s: bob (last update 1 s) is 60 s old and goes; ann (30 s) and cat (59 s) stay
+    HTTP.produce("logins", new JsonArray().add(login("dan", 61_000)));
+    await("bob forgotten", () -> status("bob") == 404);
+    assertThat(value("ann")).isEqualTo(2);
+    assertThat(value("cat")).isEqualTo(1);
+    assertThat(changelog()).containsSubsequence("bob=1", "bob=null");
+    // a late record of ann within her TTL keeps her; one at 120 s ends ann and cat
+    HTTP.produce("logins", new JsonArray().add(login("ann", 45_000)).add(login("eve", 120_000)));
+    await("ann and cat forgotten", () -> status("ann") == 404 && status("cat") == 404);
+    assertThat(value("dan")).isEqualTo(1);
+
+    assertThat(HTTP.send("POST", "/streams/logins/restart", null).status()).isEqualTo(200);
+    await("the task restarted with its store restored", () -> {
+      JsonObject t = task();
+      return t != null && "RUNNING".equals(t.getString("state")) && t.getJsonObject("restore") != null
+          && "DONE".equals(t.getJsonObject("restore").getString("state"));
+    });
+    assertThat(status("bob")).isEqualTo(404);
+    assertThat(status("ann")).isEqualTo(404);
+    assertThat(value("eve")).isEqualTo(1);
+    // the restored stream time (120 s) still drives expiry, and a forgotten key starts again from nothing
+    HTTP.produce("logins", new JsonArray().add(login("bob", 121_000)).add(login("eve", 130_000))
+        .add(login("eve", 180_000)));
+    await("three more counts", () -> HTTP.read("logins-per-user", 0).size() == 10);
+    List<JsonObject> out = HTTP.read("logins-per-user", 0);
+    assertThat(out.get(7).getString("key") + "=" + out.get(7).getLong("value")).isEqualTo("bob=1");
+    assertThat(out.get(9).getString("key") + "=" + out.get(9).getLong("value")).isEqualTo("eve=3");
+    await("dan forgotten at stream time 180 s", () -> status("dan") == 404);
+  }
+
+  @Test
+  void aTtlOnAWindowedOrWithABadDurationIsA400() throws Exception {
+    Reply windowed = HTTP.send("POST", "/streams", new JsonObject("""
+        {"name": "bad", "inputs": ["i"], "steps": [{"group_by": "key"}, {"window": {"tumbling": "1m"}},
+          {"count": {"ttl": "1h"}}, {"to": "o"}]}"""));
+    assertThat(windowed.status()).as(windowed.body()).isEqualTo(400);
+    assertThat(windowed.json().getString("message")).contains("steps[2].count.ttl").contains("retention");
+    Reply bad = HTTP.send("POST", "/streams", new JsonObject("""
+        {"name": "bad", "inputs": ["i"], "steps": [{"group_by": "key"}, {"sum": {"value": "1", "ttl": "soon"}},
+          {"to": "o"}]}"""));
+    assertThat(bad.status()).as(bad.body()).isEqualTo(400);
+    assertThat(bad.json().getString("message")).contains("steps[1].sum.ttl").contains("not a duration");
+  }
+
+  @Test
+  void theJavaClientBuildsATtl() {
+    io.sluice.client.StreamDefinition built = io.sluice.client.StreamDefinition.builder("logins")
+        .inputs("logins").groupByKey()
+        .count(io.sluice.client.StreamDefinition.Aggregation.defaults().store("recent").ttl(Duration.ofMinutes(1)))
+        .to("logins-per-user").build();
+    assertThat(built.toJson().getJsonArray("steps").getJsonObject(1))
+        .isEqualTo(new JsonObject().put("count", new JsonObject().put("store", "recent").put("ttl", 60_000L)));
+  }
+
+  private static JsonObject login(String user, long at) {
+    return new JsonObject().put("key", user).put("timestamp", T + at).put("value", new JsonObject());
+  }
+
+  private static int status(String key) throws Exception {
+    return HTTP.send("GET", "/streams/logins/stores/recent/keys/" + key, null).status();
+  }
+
+  private static long value(String key) throws Exception {
+    Reply r = HTTP.send("GET", "/streams/logins/stores/recent/keys/" + key, null);
+    assertThat(r.status()).as(r.body()).isEqualTo(200);
+    return r.json().getLong("value");
+  }
+
+  private static JsonObject task() throws Exception {
+    JsonArray tasks = HTTP.send("GET", "/streams/logins", null).json().getJsonArray("tasks", new JsonArray());
+    return tasks.isEmpty() ? null : tasks.getJsonObject(0);
+  }
+
+  /** The changelog's records as "user=count" ("user=null" for a tombstone), in order. */
+  private static List<String> changelog() throws Exception {
+    List<String> out = new ArrayList<>();
+    JsonArray all = new JsonArray();
+    while (true) {
+      HttpResponse<String> page = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(
+          "http://127.0.0.1:" + broker.httpPort() + "/topics/logins-recent-changelog/partitions/0/records?offset="
+          + (all.isEmpty() ? 0 : all.getJsonObject(all.size() - 1).getLong("offset") + 1)))
+          .header("Accept", "application/vnd.kafka.binary.v2+json").GET().build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertThat(page.statusCode()).as(page.body()).isEqualTo(200);
+      JsonArray a = new JsonArray(page.body());
+      if (a.isEmpty()) {
+        break;
+      }
+      all.addAll(a);
+    }
+    for (Object o : all) {
+      JsonObject rec = (JsonObject) o;
+      if (rec.getString("key") == null) {
+        continue; // a compaction bound marker
+      }
+      String key = text(rec.getString("key")).substring(1).replace("\"", ""); // store key: 'K' and the JSON key
+      String value = rec.getString("value");
+      out.add(key + "=" + (value == null ? null : new JsonObject(text(value)).getValue("a")));
+    }
+    return out;
+  }
+
+  private static String text(String base64) {
+    return new String(Base64.getDecoder().decode(base64), StandardCharsets.UTF_8);
+  }
+}
