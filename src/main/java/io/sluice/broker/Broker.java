@@ -184,6 +184,7 @@ public final class Broker {
     /** Starts the broker; on failure everything already started is closed again. */
     public Future<Broker> start() {
       Broker broker = new Broker(config, this);
+      HeapRelease.apply(config.getLong(BrokerConfig.HEAP_RELEASE_INTERVAL_MS));
       return broker.boot().map(broker).recover(t -> {
         LOG.log(Level.ERROR, "Broker " + config.brokerId() + " failed to start", t);
         return broker.close().transform(ignored -> Future.failedFuture(t));

@@ -54,6 +54,7 @@ public final class BrokerConfig {
   public static final String LOG_INDEX_INTERVAL_BYTES = "log.index.interval.bytes";
   public static final String LOG_INDEX_MEMORY_BYTES = "log.index.memory.bytes";
   public static final String LOG_SEGMENT_DELETE_DELAY_MS = "log.segment.delete.delay.ms";
+  public static final String HEAP_RELEASE_INTERVAL_MS = "heap.release.interval.ms";
   public static final String MESSAGE_MAX_BYTES = "message.max.bytes";
   public static final String MIN_INSYNC_REPLICAS = "min.insync.replicas";
   public static final String AUTO_CREATE_TOPICS_ENABLE = "auto.create.topics.enable";
@@ -146,6 +147,8 @@ public final class BrokerConfig {
       intKey(LOG_INDEX_INTERVAL_BYTES, 4096, 1, Integer.MAX_VALUE, "index.interval.bytes by default"),
       longKey(LOG_INDEX_MEMORY_BYTES, 32L << 20, 4L << 20, "native memory of the index database (RocksDB) at"
           + " most: its block cache, which its memtables are charged to (up to half)"),
+      longKey(HEAP_RELEASE_INTERVAL_MS, 60_000L, 0, "after this long without a garbage collection the JVM (G1)"
+          + " collects and gives unused heap back to the operating system (G1PeriodicGCInterval); 0 never"),
       longKey(LOG_SEGMENT_DELETE_DELAY_MS, 60_000L, 0, "file.delete.delay.ms by default"),
       longKey(LOG_CLEANER_DELETE_RETENTION_MS, 86_400_000L, 0, "delete.retention.ms by default: how long a"
           + " compacted topic keeps tombstones"),
