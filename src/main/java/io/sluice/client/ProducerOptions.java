@@ -69,8 +69,10 @@ public final class ProducerOptions {
   }
 
   /**
-   * Kafka's {@code max.in.flight.requests.per.connection}, per partition: batches sent and not yet answered.
-   * Without idempotence and with retries on, the producer uses 1 so that a retry cannot reorder records.
+   * Kafka's {@code max.in.flight.requests.per.connection}, per partition: requests sent and not yet answered.
+   * Without idempotence and with retries on, the producer uses 1 so that a retry cannot reorder records. With
+   * idempotence, whatever this says, at most 5 batches of a partition are unanswered at a time: the broker recognises
+   * a resend only among a producer's last 5 batches (Kafka caps this setting at 5 for the same reason).
    */
   public int maxInFlightPerPartition() {
     return maxInFlightPerPartition;

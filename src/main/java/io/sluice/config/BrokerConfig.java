@@ -108,6 +108,7 @@ public final class BrokerConfig {
   public static final String STREAMS_MAX_OUTPUTS_PER_RECORD = "streams.max.outputs.per.record";
   public static final String STREAMS_COMMIT_INTERVAL_MS = "streams.commit.interval.ms";
   public static final String STREAMS_WORKER_THREADS = "streams.worker.threads";
+  public static final String STREAMS_STATE_MEMORY_BYTES = "streams.state.memory.bytes";
 
   private static final long WEEK_MS = 7L * 24 * 3600 * 1000;
 
@@ -222,7 +223,9 @@ public final class BrokerConfig {
           + " (flat_map, branches); more is a processing error of that record"),
       longKey(STREAMS_COMMIT_INTERVAL_MS, 1_000L, 10, "how often a stream task records its input position and"
           + " status in ZooKeeper"),
-      intKey(STREAMS_WORKER_THREADS, 2, 1, 256, "threads of the sluice-streams pool that evaluates expressions"));
+      intKey(STREAMS_WORKER_THREADS, 2, 1, 256, "threads of the sluice-streams pool that evaluates expressions"),
+      longKey(STREAMS_STATE_MEMORY_BYTES, 64L << 20, 4L << 20, "native memory of all the broker's stream state"
+          + " stores (RocksDB) at most: one shared block cache, which their memtables are charged to (up to half)"));
 
   private static final Map<String, ConfigKey> BY_NAME;
 

@@ -88,6 +88,13 @@ public final class RecordBatch {
   public static final long NO_PRODUCER_ID = -1L;
   public static final short NO_PRODUCER_EPOCH = -1;
   public static final int NO_SEQUENCE = -1;
+  /**
+   * How many of an idempotent producer's latest batches a partition remembers (Kafka's 5): a resend of one of them is
+   * answered with its original offsets, a resend of an older one is refused as out of sequence. So a producer may
+   * have at most this many batches of a partition sent and unanswered, or a lost answer leaves it resending a batch
+   * the broker has written but no longer recognises.
+   */
+  public static final int IDEMPOTENT_WINDOW_BATCHES = 5;
   public static final int NO_PARTITION_LEADER_EPOCH = -1;
   public static final long NO_TIMESTAMP = -1L;
 

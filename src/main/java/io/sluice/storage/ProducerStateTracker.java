@@ -44,7 +44,7 @@ import java.util.Map;
  *
  * <p><b>Durability.</b> The log is the truth: batch headers carry producer id, epoch and base sequence, so the state
  * is rebuilt on open by walking batch headers of the last {@value #REBUILD_SEGMENTS} segments (headers only, no
- * record bodies). Follower appends update it too, so a new leader knows its producers. A truncation drops state for
+ * record bodies), and of up to {@value #REBUILD_EXTRA_SEGMENTS} older ones while a producer's window is short. Follower appends update it too, so a new leader knows its producers. A truncation drops state for
  * the batches it cuts.
  *
  * <p><b>Expiry.</b> {@link #expire} forgets producers with no append for {@code producer.id.expiration.ms} on the
@@ -53,8 +53,9 @@ import java.util.Map;
  * <p><b>Threading:</b> used only by the log's owner thread, like the log's other write paths; not thread-safe.
  */
 final class ProducerStateTracker {
-  static final int BATCHES_PER_PRODUCER = 5;
+  static final int BATCHES_PER_PRODUCER = RecordBatch.IDEMPOTENT_WINDOW_BATCHES;
   static final int REBUILD_SEGMENTS = 2;
+  static final int REBUILD_EXTRA_SEGMENTS = 4;
 
   /** One remembered batch: its sequence range and where it was written. */
   private record BatchEntry(long firstSeq, long lastSeq, long firstOffset, long lastOffset) {
@@ -323,32 +324,74 @@ final class ProducerStateTracker {
     return producers.size();
   }
 
-  /** Rebuilds the state from the batch headers of the newest segments of {@code s}. */
+  /**
+   * Rebuilds the state from the batch headers of the newest {@value #REBUILD_SEGMENTS} segments of {@code s}; then,
+   * while a producer found there has fewer than {@value #BATCHES_PER_PRODUCER} batches and earlier ones exist (its
+   * oldest found does not start at sequence 0), from older segments, newest first, at most
+   * {@value #REBUILD_EXTRA_SEGMENTS} more: with small segments a producer's last batches span more segments than
+   * two, and a resend of one of them must still be recognised after a restart.
+   */
   static ProducerStateTracker rebuild(TopicPartition tp, LogState s, long nowMs) {
     ProducerStateTracker tracker = new ProducerStateTracker(tp);
     Segment[] segments = s.segments();
-    for (int i = Math.max(0, segments.length - REBUILD_SEGMENTS); i < segments.length; i++) {
-      BatchCursor cursor = new BatchCursor(segments[i].channel, s.readableSize(segments[i]));
-      try {
-        for (boolean ok = cursor.loadAt(0); ok; ok = cursor.next()) {
-          if (cursor.producerId < 0 || cursor.lastOffset() < s.logStartOffset()) {
-            continue;
-          }
-          if ((cursor.attributes & RecordBatch.SEQUENCED_FLAG_MASK) != 0) {
-            // a sequenced batch's sequences are in its records: read this one whole
-            ByteBuffer bytes = ByteBuffer.allocate(cursor.sizeInBytes);
-            Segment.readFully(segments[i].channel, bytes, cursor.position);
-            tracker.rememberSequenced(RecordBatch.wrap(bytes.flip()), nowMs);
-          } else {
-            tracker.remember(cursor.producerId, cursor.producerEpoch, false, cursor.baseSequence,
-                cursor.baseSequence + cursor.lastOffsetDelta, cursor.baseOffset, cursor.lastOffset(), nowMs);
-          }
-        }
-      } catch (IOException e) {
-        throw new io.sluice.errors.StorageException("Cannot rebuild producer state of partition " + tp + " from "
-            + segments[i].file + ": " + e, e);
-      }
+    int from = Math.max(0, segments.length - REBUILD_SEGMENTS);
+    for (int i = from; i < segments.length; i++) {
+      tracker.scan(s, segments[i], nowMs);
+    }
+    for (int i = from - 1; i >= Math.max(0, from - REBUILD_EXTRA_SEGMENTS) && tracker.missesEarlierBatches(); i--) {
+      ProducerStateTracker older = new ProducerStateTracker(tp);
+      older.scan(s, segments[i], nowMs);
+      tracker.prependEarlier(older);
     }
     return tracker;
+  }
+
+  /** Whether an idempotent producer remembers fewer batches than the window though it wrote earlier ones. */
+  private boolean missesEarlierBatches() {
+    return producers.values().stream().anyMatch(ProducerStateTracker::missesEarlier);
+  }
+
+  private static boolean missesEarlier(ProducerEntry e) {
+    return !e.sequenced && e.batches.size() < BATCHES_PER_PRODUCER && e.batches.peekFirst().firstSeq() > 0;
+  }
+
+  /** Puts {@code older}'s batches of the same producer and epoch before this one's, up to the window. */
+  private void prependEarlier(ProducerStateTracker older) {
+    producers.forEach((pid, e) -> {
+      ProducerEntry o = older.producers.get(pid);
+      if (o == null || !missesEarlier(e) || o.sequenced || o.epoch != e.epoch) {
+        return;
+      }
+      for (var it = o.batches.descendingIterator(); it.hasNext() && e.batches.size() < BATCHES_PER_PRODUCER; ) {
+        BatchEntry b = it.next();
+        if (b.lastSeq() < e.batches.peekFirst().firstSeq()) {
+          e.batches.addFirst(b);
+        }
+      }
+    });
+  }
+
+  /** Remembers the batches of one segment, from their headers (a sequenced batch is read whole). */
+  private void scan(LogState s, Segment segment, long nowMs) {
+    BatchCursor cursor = new BatchCursor(segment.channel, s.readableSize(segment));
+    try {
+      for (boolean ok = cursor.loadAt(0); ok; ok = cursor.next()) {
+        if (cursor.producerId < 0 || cursor.lastOffset() < s.logStartOffset()) {
+          continue;
+        }
+        if ((cursor.attributes & RecordBatch.SEQUENCED_FLAG_MASK) != 0) {
+          // a sequenced batch's sequences are in its records: read this one whole
+          ByteBuffer bytes = ByteBuffer.allocate(cursor.sizeInBytes);
+          Segment.readFully(segment.channel, bytes, cursor.position);
+          rememberSequenced(RecordBatch.wrap(bytes.flip()), nowMs);
+        } else {
+          remember(cursor.producerId, cursor.producerEpoch, false, cursor.baseSequence,
+              cursor.baseSequence + cursor.lastOffsetDelta, cursor.baseOffset, cursor.lastOffset(), nowMs);
+        }
+      }
+    } catch (IOException e) {
+      throw new io.sluice.errors.StorageException("Cannot rebuild producer state of partition " + tp + " from "
+          + segment.file + ": " + e, e);
+    }
   }
 }

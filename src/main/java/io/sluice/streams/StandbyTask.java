@@ -79,7 +79,7 @@ final class StandbyTask {
         throw new IllegalStateException("The task has not started yet: no changelog position to follow");
       }
       applier = new StandbyApplier(taskId().getBytes(StandardCharsets.UTF_8), from);
-      store = new StoreState(definition.store(), RocksKv.openEmpty(dir));
+      store = new StoreState(definition.store(), RocksKv.openEmpty(dir, deps.stateMemory()));
       return null;
     });
   }

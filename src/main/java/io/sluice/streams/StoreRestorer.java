@@ -57,7 +57,7 @@ final class StoreRestorer {
           .put("position", from).put("standby", standby != null).put("bytes", 0L).put("ms", 0L);
       startedNanos = System.nanoTime(); // status only
       return restore(keyed, changelog, standby != null ? () -> standby.store()
-          : () -> new StoreState(store, RocksKv.openEmpty(dir)), from, to, before);
+          : () -> new StoreState(store, RocksKv.openEmpty(dir, deps.stateMemory())), from, to, before);
     });
   }
 

@@ -9,6 +9,7 @@ import io.sluice.config.BrokerConfig;
 import io.sluice.errors.ErrorCode;
 import io.sluice.errors.SluiceException;
 import io.sluice.http.HttpExtension;
+import io.sluice.streams.state.StateMemory;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -44,6 +45,7 @@ public final class StreamsService implements BrokerComponent {
   private WorkerExecutor pool;
   private volatile StreamStore store;
   private volatile TaskScheduler scheduler;
+  private volatile StateMemory stateMemory;
   private volatile StoreQueryService queries;
   private volatile io.vertx.core.eventbus.MessageConsumer<?> queryConsumer;
 
@@ -95,10 +97,13 @@ public final class StreamsService implements BrokerComponent {
     ZookeeperClusterManager cm = (ZookeeperClusterManager) ((VertxInternal) vertx).clusterManager();
     var zk = cm.getCuratorFramework().usingNamespace("sluice");
     StreamStore s = new StreamStore(zk);
+    StateMemory memory = new StateMemory(config.getLong(BrokerConfig.STREAMS_STATE_MEMORY_BYTES));
+    stateMemory = memory;
     // The tasks' loops get an event-loop context of their own, whatever context starts the service.
     TaskDeps deps = new TaskDeps(config.brokerId(), cluster, ((VertxInternal) vertx).createEventLoopContext(), pool,
         s, config.getLong(BrokerConfig.STREAMS_COMMIT_INTERVAL_MS),
-        config.getInt(BrokerConfig.STREAMS_MAX_OUTPUTS_PER_RECORD), meters, config.dataDir().resolve("streams-state"));
+        config.getInt(BrokerConfig.STREAMS_MAX_OUTPUTS_PER_RECORD), meters, config.dataDir().resolve("streams-state"),
+        memory);
     TaskScheduler sched = new TaskScheduler(zk, deps, this::compile);
     io.sluice.broker.rpc.BrokerRpc rpc = io.sluice.broker.rpc.BrokerRpc.on(vertx);
     StoreQueryService q = new StoreQueryService(this, rpc, config.brokerId());
@@ -126,6 +131,9 @@ public final class StreamsService implements BrokerComponent {
     return unregistered.recover(t -> Future.succeededFuture()).compose(x -> vertx.executeBlocking(() -> {
       if (sched != null) {
         sched.close();
+      }
+      if (stateMemory != null) {
+        stateMemory.close();
       }
       return null;
     }, false)).transform(ar -> pool.close());

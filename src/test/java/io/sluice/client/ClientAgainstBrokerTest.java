@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.helpers.test.AssertSubscriber;
 import io.sluice.broker.Broker;
 import io.sluice.broker.testing.BlockedThreadGuard;
@@ -17,6 +18,7 @@ import io.sluice.http.HttpListener;
 import io.sluice.record.Partitioner;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerRequest;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -26,6 +28,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Predicate;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -148,6 +153,56 @@ class ClientAgainstBrokerTest {
     assertThat(acked).extracting(RecordMetadata::offset).doesNotHaveDuplicates();
     assertThat(client.admin().offsets("lossy", 0).await().atMost(WAIT).endOffset()).isEqualTo(1_000);
     assertThat(values(readAll("lossy", 0, 1_000))).doesNotHaveDuplicates().hasSize(1_000).startsWith("v0", "v1");
+  }
+
+  @Test
+  void aLostAnswerToMoreBatchesThanTheBrokerRemembersIsStillTakenAsWrittenOnResend() {
+    // The broker remembers a producer's last 5 batches per partition (Kafka's window): a resend older than that is
+    // refused as out of sequence. So the producer must never have more than 5 batches of a partition unanswered,
+    // however many it queued while a request was slow, or a lost answer turns written records into failed sends.
+    client.admin().createTopic("window", 2, 1, Map.of()).await().atMost(WAIT);
+    Producer producer = client.producer(ProducerOptions.defaults().lingerMs(0).batchSizeBytes(1)
+        .maxInFlightPerPartition(1).retryBackoffMs(10));
+    producer.send(value("window", 0, "v0")).await().atMost(WAIT);
+    AtomicInteger batchRequests = new AtomicInteger();
+    Predicate<HttpServerRequest> batches = r -> r.method() == HttpMethod.POST && r.path().endsWith("/batches");
+    proxy.holdResponse(batches);
+    // The request after the held one and the marker's carries every batch queued behind the held one.
+    proxy.dropResponses(r -> batches.test(r) && batchRequests.incrementAndGet() == 3, 1);
+    List<Uni<RecordMetadata>> sends = new ArrayList<>();
+    for (int i = 1; i <= 21; i++) {
+      Uni<RecordMetadata> send = producer.send(value("window", 0, "v" + i)).memoize().indefinitely();
+      send.subscribe().with(md -> { }, t -> { });
+      sends.add(send);
+      if (i == 1) {
+        awaitRequests(batchRequests, 1); // v1 is in flight alone, answer held: v2..v21 queue behind it
+      }
+    }
+    Uni<RecordMetadata> marker = producer.send(value("window", 1, "marker")).memoize().indefinitely();
+    marker.subscribe().with(md -> { }, t -> { });
+    // The inbox is FIFO: once the marker's request (partition 1) is out, partition 0's 20 batches are all queued.
+    awaitRequests(batchRequests, 2);
+    proxy.release();
+    for (Uni<RecordMetadata> send : sends) {
+      send.await().atMost(WAIT);
+    }
+    marker.await().atMost(WAIT);
+    assertThat(proxy.dropped.get()).isEqualTo(1);
+    assertThat(values(readAll("window", 0, 22))).containsExactlyElementsOf(
+        IntStream.range(0, 22).mapToObj(i -> "v" + i).toList());
+    assertThat(client.admin().offsets("window", 0).await().atMost(WAIT).endOffset()).isEqualTo(22);
+  }
+
+  private static void awaitRequests(AtomicInteger seen, int count) {
+    long deadline = System.nanoTime() + WAIT.toNanos();
+    while (seen.get() < count) {
+      assertThat(System.nanoTime()).as("request " + count + " reaches the proxy").isLessThan(deadline);
+      LockSupport.parkNanos(1_000_000);
+    }
+  }
+
+  private static ProducerRecord value(String topic, int partition, String value) {
+    return ProducerRecord.of(topic, null, value).withPartition(partition);
   }
 
   @Test

@@ -1,6 +1,7 @@
 package io.sluice.client;
 
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpServer;
@@ -31,6 +32,8 @@ final class LossyProxy implements AutoCloseable {
   private volatile String refusal = "";
   private final AtomicInteger remainingRefusals = new AtomicInteger();
   final AtomicInteger dropped = new AtomicInteger();
+  private volatile Predicate<HttpServerRequest> hold = r -> false;
+  private final Promise<Void> released = Promise.promise();
   final List<String> requests = new CopyOnWriteArrayList<>();
 
   LossyProxy(Vertx vertx, int brokerPort) throws Exception {
@@ -71,6 +74,19 @@ final class LossyProxy implements AutoCloseable {
     remainingRefusals.set(count);
   }
 
+  /**
+   * Forwards the next request that matches at once but holds the broker's answer until {@link #release()}, as a slow
+   * network does: the client sees that request in flight for as long as the test wants.
+   */
+  void holdResponse(Predicate<HttpServerRequest> which) {
+    AtomicInteger remaining = new AtomicInteger(1);
+    hold = r -> which.test(r) && remaining.getAndUpdate(n -> Math.max(0, n - 1)) > 0;
+  }
+
+  void release() {
+    released.tryComplete();
+  }
+
   long count(String prefix) {
     return requests.stream().filter(r -> r.startsWith(prefix)).count();
   }
@@ -82,6 +98,7 @@ final class LossyProxy implements AutoCloseable {
       return;
     }
     boolean drop = dropResponse.test(req) && remainingDrops.getAndUpdate(n -> Math.max(0, n - 1)) > 0;
+    Future<Void> gate = hold.test(req) ? released.future() : Future.succeededFuture();
     RequestOptions options = new RequestOptions().setMethod(req.method()).setHost("127.0.0.1").setPort(brokerPort)
         .setURI(req.uri()).setHeaders(req.headers().copy().remove("Host"));
     req.body()
@@ -91,16 +108,15 @@ final class LossyProxy implements AutoCloseable {
           }
           return up.send(body);
         }))
-        .compose(resp -> resp.body().map(b -> {
+        .compose(resp -> resp.body().compose(b -> gate.compose(v -> {
           if (drop) {
             dropped.incrementAndGet();
             req.connection().close(); // the broker applied it; the client never hears
-            return null;
+            return Future.succeededFuture();
           }
           req.response().setStatusCode(resp.statusCode()).headers().addAll(resp.headers());
-          req.response().end(b);
-          return null;
-        }))
+          return req.response().end(b);
+        })))
         .onFailure(t -> req.connection().close());
   }
 

@@ -108,6 +108,27 @@ class IdempotentAppendTest {
   }
 
   @Test
+  void retryOfAnyOfTheLastFiveBatchesIsRecognisedAfterARestartThoughTheySpanMoreSegmentsThanTheRebuildScans() {
+    fixture.close();
+    fixture = new LogFixture(dir.resolve("small"), LogFixture.smallSegments(1024));
+    fixture.open();
+    for (int i = 0; i < 6; i++) {
+      fixture.log.append(bigBatch(i), 0); // one batch per segment: the last five span five segments
+    }
+    assertThat(fixture.log.segmentCount()).isGreaterThan(ProducerStateTracker.REBUILD_SEGMENTS + 3);
+    fixture.reopenClean();
+    assertThat(fixture.log.append(bigBatch(1), 0).batchBaseOffsets()).containsExactly(1L);
+    assertThatThrownBy(() -> fixture.log.append(bigBatch(0), 0)).isInstanceOf(OutOfOrderSequenceException.class);
+    assertThat(fixture.log.append(bigBatch(6), 0).batchBaseOffsets()).containsExactly(6L);
+  }
+
+  /** A one-record batch of producer {@link #PID} with sequence {@code seq}, larger than half a 1 KiB segment. */
+  private static ByteBuffer bigBatch(int seq) {
+    return new RecordBatchBuilder(CompressionType.NONE).producer(PID, (short) 0, seq)
+        .append(1_000, null, new byte[600], null).build();
+  }
+
+  @Test
   void retryAfterCrashAndRecoveryIsStillRecognised() {
     fixture.log.append(batch(PID, (short) 0, 0, 4), 0);
     fixture.log.append(batch(PID, (short) 0, 4, 4), 0);

@@ -156,7 +156,7 @@ final class ProducerImpl implements Producer {
       }
     }
     if (options.lingerMs() == 0) {
-      sender.sealAll();
+      sender.lingeredAll();
     }
   }
 
@@ -183,7 +183,7 @@ final class ProducerImpl implements Producer {
         w.records.forEach(p -> append(ar.result(), p));
         w.resolved.complete();
         if (options.lingerMs() == 0) {
-          sender.sealAll();
+          sender.lingeredAll();
         }
       } else if (ErrorCodes.retriable(ar.cause())
           && System.currentTimeMillis() - w.sinceMs < Math.min(METADATA_WAIT_MS, options.deliveryTimeoutMs())) {
@@ -237,7 +237,7 @@ final class ProducerImpl implements Producer {
       q.lingerTimer = vertx.setTimer(options.lingerMs(), id -> {
         if (q.open == batch) {
           q.lingerTimer = -1;
-          sender.seal(q);
+          sender.lingered(q);
         }
       });
     }

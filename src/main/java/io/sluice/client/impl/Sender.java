@@ -68,6 +68,8 @@ final class Sender {
     long sealed;
     int nextSequence;
     boolean recovering;
+    /** The open batch has lingered enough and is sealed as soon as the partition may send it. */
+    boolean lingerDue;
     long retryTimer = -1;
     Throwable fatal;
 
@@ -95,6 +97,8 @@ final class Sender {
   private final MetadataCache metadata;
   private final ProducerOptions options;
   private final int maxInFlight;
+  /** The most batches of a partition sent and unanswered: the broker's duplicate window with idempotence. */
+  private final int maxBatchesInFlight;
   private final Map<String, Map<Integer, PartitionQueue>> queues = new HashMap<>();
   /** Partitions' requests waiting for the next {@link #flush()}, by the broker they go to. */
   private final Map<URI, List<Part>> outgoing = new LinkedHashMap<>();
@@ -108,6 +112,7 @@ final class Sender {
     this.options = options;
     boolean idempotent = options.idempotence() && !options.acks().equals("0");
     this.maxInFlight = !idempotent && options.retries() > 0 ? 1 : options.maxInFlightPerPartition();
+    this.maxBatchesInFlight = idempotent ? RecordBatch.IDEMPOTENT_WINDOW_BATCHES : Integer.MAX_VALUE;
   }
 
   void identity(Identity identity) {
@@ -126,6 +131,7 @@ final class Sender {
       return;
     }
     q.open = null;
+    q.lingerDue = false;
     if (q.lingerTimer >= 0) {
       vertx.cancelTimer(q.lingerTimer);
       q.lingerTimer = -1;
@@ -144,6 +150,33 @@ final class Sender {
     queues.values().forEach(m -> m.values().forEach(this::seal));
   }
 
+  /**
+   * The partition's open batch has lingered enough: sealed now if the partition may send it at once, otherwise left
+   * open to fill up (as Kafka's accumulator does) and sealed when the partition may send again. Sealing it while
+   * the partition waits would only queue many small batches, of which few may be in flight at a time.
+   */
+  void lingered(PartitionQueue q) {
+    if (q.open == null) {
+      return;
+    }
+    q.lingerDue = true;
+    if (q.ready.isEmpty() && maySend(q)) {
+      seal(q);
+    }
+  }
+
+  void lingeredAll() {
+    queues.values().forEach(m -> m.values().forEach(this::lingered));
+  }
+
+  /** Whether the partition's bound on requests and batches in flight and its recovery let one more request go. */
+  private boolean maySend(PartitionQueue q) {
+    if (q.recovering) {
+      return q.requestsInFlight == 0;
+    }
+    return q.requestsInFlight < maxInFlight && q.inFlight.size() < maxBatchesInFlight;
+  }
+
   /** Futures of every batch not yet completed, open ones included. */
   List<Future<Void>> outstanding() {
     List<Future<Void>> all = new ArrayList<>();
@@ -160,16 +193,20 @@ final class Sender {
   }
 
   /**
-   * Sends ready batches while the partition's bound on requests in flight and its recovery allow. Outside recovery,
-   * consecutive never-tried batches share a request up to {@link ProducerOptions#maxRequestSizeBytes()}; in recovery
-   * each batch goes alone, so a retried request is always exactly one earlier request's batch (the broker answers an
-   * all-duplicate request with the original offsets but refuses a request mixing written and new batches).
+   * Sends ready batches while the partition's bounds on requests and batches in flight and its recovery allow.
+   * Outside recovery, consecutive never-tried batches share a request up to
+   * {@link ProducerOptions#maxRequestSizeBytes()} and the bound on batches in flight; in recovery each batch goes
+   * alone, so a retried request is always exactly one earlier request's batch (the broker answers an all-duplicate
+   * request with the original offsets but refuses a request mixing written and new batches). With idempotence at
+   * most {@link RecordBatch#IDEMPOTENT_WINDOW_BATCHES} batches are unanswered, so any of them the broker wrote is
+   * still in the window it recognises resends in. Once the queue is empty, an open batch that has lingered enough
+   * is sealed and sent.
    */
   void drain(PartitionQueue q) {
     long now = System.currentTimeMillis();
     while (!q.ready.isEmpty()) {
       ProducerBatch b = q.ready.peekFirst();
-      if (q.recovering ? q.requestsInFlight > 0 : q.requestsInFlight >= maxInFlight) {
+      if (!maySend(q)) {
         return;
       }
       if (b.nextAttemptMs > now) {
@@ -180,6 +217,7 @@ final class Sender {
       request.add(q.ready.pollFirst());
       int bytes = b.bytes().length();
       while (!q.recovering && b.attempts == 0 && !q.ready.isEmpty() && q.ready.peekFirst().attempts == 0
+          && q.inFlight.size() + request.size() < maxBatchesInFlight
           && bytes + q.ready.peekFirst().bytes().length() <= options.maxRequestSizeBytes()) {
         ProducerBatch next = q.ready.pollFirst();
         bytes += next.bytes().length();
@@ -187,6 +225,9 @@ final class Sender {
       }
       q.inFlight.addAll(request);
       send(q, request, bytes);
+    }
+    if (q.lingerDue && q.open != null && maySend(q)) {
+      seal(q);
     }
   }
 

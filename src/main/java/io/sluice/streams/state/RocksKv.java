@@ -42,17 +42,33 @@ public final class RocksKv implements Kv {
     this.db = db;
   }
 
-  /** Opens an empty store in {@code dir}, deleting what a previous run left there. */
-  public static RocksKv openEmpty(Path dir) {
+  /**
+   * Opens an empty store in {@code dir}, deleting what a previous run left there; its memory is charged to
+   * {@code memory}, which the broker's stores share.
+   */
+  public static RocksKv openEmpty(Path dir, StateMemory memory) {
     deleteRecursively(dir);
     try {
       Files.createDirectories(dir);
-      Options options = new Options().setCreateIfMissing(true).setMaxOpenFiles(64);
+      Options options = memory.options();
       return new RocksKv(dir, options, RocksDB.open(options, dir.toString()));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     } catch (RocksDBException e) {
       throw new IllegalStateException("Cannot open the state store in " + dir + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** A RocksDB property of the open store, such as {@code rocksdb.block-cache-capacity}. */
+  long property(String name) {
+    lock.readLock().lock();
+    try {
+      open();
+      return db.getLongProperty(name);
+    } catch (RocksDBException e) {
+      throw new IllegalStateException("State store property " + name + " failed in " + dir + ": " + e.getMessage(), e);
+    } finally {
+      lock.readLock().unlock();
     }
   }
 
