@@ -16,11 +16,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Flow;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
@@ -43,13 +39,15 @@ import org.apache.kafka.connect.sink.SinkTaskContext;
  * polling, which is its heartbeat).
  */
 final class SinkTaskRunner extends UnitRunner {
-  private static final Object END = new Object();
   private static final int MAX_BATCH = 2_000;
   private final Map<String, String> taskConfig;
   private volatile SinkTask instance;
   private GroupConsumer consumer;
-  private final ConcurrentLinkedQueue<Runnable> rebalances = new ConcurrentLinkedQueue<>();
+  private final SinkInbox inbox = new SinkInbox();
   private final Map<TopicPartition, Long> processed = new HashMap<>();
+  /** Whether records were put since the task's last preCommit: they may sit in its buffer until it flushes. */
+  private boolean unflushed;
+  private volatile Flow.Subscription subscription;
   private volatile boolean commitRequested;
   private long retryAfterMs;
 
@@ -79,8 +77,6 @@ final class SinkTaskRunner extends UnitRunner {
     SinkTask t = Plugins.withLoader(plugin.loader(), () -> (SinkTask) connector.taskClass()
         .getDeclaredConstructor().newInstance());
     instance = t;
-    BlockingQueue<Object> queue = new LinkedBlockingQueue<>();
-    Flow.Subscription[] subscription = new Flow.Subscription[1];
     try {
       Plugins.withLoader(plugin.loader(), () -> {
         t.initialize(context());
@@ -89,8 +85,8 @@ final class SinkTaskRunner extends UnitRunner {
       });
       consumer = worker.client().consumer(ConsumerOptions.of(groupId(this.connector), topics())
           .enableAutoCommit(false).fromEarliest(true).fetchMaxWaitMs(200).rebalanceListener(listener(t)));
-      consumer.records().subscribe().withSubscriber(pump(queue, subscription));
-      loop(t, queue, subscription, converters, chain, errors);
+      consumer.records().subscribe().withSubscriber(pump());
+      loop(t, converters, chain, errors);
     } finally {
       try {
         if (consumer != null) {
@@ -120,27 +116,27 @@ final class SinkTaskRunner extends UnitRunner {
         .filter(name -> p.matcher(name).matches()).toList();
   }
 
-  private static MultiSubscriber<ConsumerRecord> pump(BlockingQueue<Object> queue, Flow.Subscription[] holder) {
+  private MultiSubscriber<ConsumerRecord> pump() {
     return new MultiSubscriber<>() {
       @Override
       public void onSubscribe(Flow.Subscription s) {
-        holder[0] = s;
+        subscription = s;
         s.request(MAX_BATCH);
       }
 
       @Override
       public void onItem(ConsumerRecord item) {
-        queue.add(item);
+        inbox.record(item);
       }
 
       @Override
       public void onFailure(Throwable failure) {
-        queue.add(failure);
+        inbox.failed(failure);
       }
 
       @Override
       public void onCompletion() {
-        queue.add(END);
+        inbox.ended();
       }
     };
   }
@@ -149,15 +145,16 @@ final class SinkTaskRunner extends UnitRunner {
     return new RebalanceListener() {
       @Override
       public void onPartitionsAssigned(Set<io.sluice.client.TopicPartition> partitions) {
-        rebalances.add(() -> t.open(kafka(partitions)));
+        inbox.rebalance(false, partitions);
       }
 
       @Override
       public void onPartitionsRevoked(Set<io.sluice.client.TopicPartition> partitions) {
-        rebalances.add(() -> {
-          t.close(kafka(partitions));
-          kafka(partitions).forEach(processed::remove);
-        });
+        int removed = inbox.rebalance(true, partitions);
+        Flow.Subscription s = subscription;
+        if (removed > 0 && s != null) {
+          s.request(removed);
+        }
       }
     };
   }
@@ -168,8 +165,23 @@ final class SinkTaskRunner extends UnitRunner {
     return out;
   }
 
-  private void loop(SinkTask t, BlockingQueue<Object> queue, Flow.Subscription[] subscription,
-      Converters converters, TransformationChain<SinkRecord> chain, RecordErrors errors) throws Exception {
+  /**
+   * Applies a rebalance in its place among the records. A revoked partition's offsets are forgotten (its next owner
+   * starts at the group's commit) and the task closes it, which drops what it buffered of it (as the JDBC sink
+   * does); whatever it wrote of it stays written (at least once).
+   */
+  private void apply(SinkTask t, SinkInbox.Rebalance r) {
+    Collection<TopicPartition> partitions = kafka(r.partitions());
+    if (r.revoked()) {
+      t.close(partitions);
+      partitions.forEach(processed::remove);
+    } else {
+      t.open(partitions);
+    }
+  }
+
+  private void loop(SinkTask t, Converters converters, TransformationChain<SinkRecord> chain, RecordErrors errors)
+      throws Exception {
     long interval = Long.parseLong(connectorConfig.getOrDefault(ConnectorConfigs.OFFSET_FLUSH_INTERVAL, "1000")
         .trim());
     long lastCommit = System.currentTimeMillis();
@@ -181,19 +193,13 @@ final class SinkTaskRunner extends UnitRunner {
         applyPause();
         worker.writeStatus(connector, task, paused ? "PAUSED" : "RUNNING", null);
       }
-      Runnable r;
-      while ((r = rebalances.poll()) != null) {
-        r.run();
-      }
       batch.clear();
-      Object first = queue.poll(200, TimeUnit.MILLISECONDS);
-      if (first != null) {
-        batch.add(check(first));
-        Object next;
-        while (batch.size() < MAX_BATCH && (next = queue.poll()) != null) {
-          batch.add(check(next));
-        }
-        subscription[0].request(batch.size());
+      List<Object> taken = inbox.take(MAX_BATCH, 200);
+      if (!taken.isEmpty() && taken.get(0) instanceof SinkInbox.Rebalance r) {
+        apply(t, r);
+      } else if (!taken.isEmpty()) {
+        taken.forEach(o -> batch.add((ConsumerRecord) o));
+        subscription.request(batch.size());
         deliver(t, batch, converters, chain, errors);
       }
       if (commitRequested || System.currentTimeMillis() - lastCommit >= interval) {
@@ -212,16 +218,6 @@ final class SinkTaskRunner extends UnitRunner {
     }
   }
 
-  private static ConsumerRecord check(Object item) {
-    if (item instanceof Throwable failure) {
-      throw new IllegalStateException("The task's consumer failed", failure);
-    }
-    if (item == END) {
-      throw new IllegalStateException("The task's consumer closed");
-    }
-    return (ConsumerRecord) item;
-  }
-
   private void deliver(SinkTask t, List<ConsumerRecord> batch, Converters converters,
       TransformationChain<SinkRecord> chain, RecordErrors errors) throws Exception {
     List<SinkRecord> records = new ArrayList<>();
@@ -237,25 +233,30 @@ final class SinkTaskRunner extends UnitRunner {
         records.add(out);
       }
     }
-    putWithRetries(t, records);
+    if (!putWithRetries(t, records)) {
+      return; // stopped before the sink took them: their offsets must not be committed
+    }
     for (ConsumerRecord r : batch) {
       processed.put(new TopicPartition(r.topic(), r.partition()), r.offset());
     }
   }
 
-  private void putWithRetries(SinkTask t, List<SinkRecord> records) throws InterruptedException {
+  /** Whether the sink took the records (false: the task was stopped while put() kept asking for a retry). */
+  private boolean putWithRetries(SinkTask t, List<SinkRecord> records) throws InterruptedException {
     while (!stopping) {
       try {
         t.put(records);
+        unflushed = true;
         recordsOut.add(records.size());
-        return;
+        return true;
       } catch (RetriableException e) {
         long wait = retryAfterMs > 0 ? retryAfterMs : 1_000;
         if (!pause(wait)) {
-          return;
+          return false;
         }
       }
     }
+    return false;
   }
 
   private SinkRecord convert(ConsumerRecord r, Converters c) {
@@ -273,14 +274,19 @@ final class SinkTaskRunner extends UnitRunner {
         r.offset(), r.timestamp(), TimestampType.CREATE_TIME, headers);
   }
 
-  /** preCommit with the next offsets to read, then commits what it returns (as last processed offsets). */
+  /**
+   * preCommit with the next offsets to read, then commits what it returns (as last processed offsets). preCommit is
+   * called whenever records were put since the last one, even with no offset to commit: it is the task's flush, and a
+   * buffering sink (the JDBC sink) writes nothing until it comes.
+   */
   private void commit(SinkTask t) {
-    if (processed.isEmpty()) {
+    if (processed.isEmpty() && !unflushed) {
       return;
     }
     Map<TopicPartition, OffsetAndMetadata> current = new HashMap<>();
     processed.forEach((tp, last) -> current.put(tp, new OffsetAndMetadata(last + 1)));
     Map<TopicPartition, OffsetAndMetadata> toCommit = t.preCommit(current);
+    unflushed = false;
     if (toCommit == null || toCommit.isEmpty()) {
       return;
     }

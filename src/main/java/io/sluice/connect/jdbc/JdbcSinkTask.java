@@ -88,6 +88,16 @@ public final class JdbcSinkTask extends SinkTask {
     connection = null;
   }
 
+  /**
+   * Drops what is buffered of partitions the task no longer owns: their offsets were not committed, so their next
+   * owner delivers them again from the group's commit; writing them later could land an older value of a key after
+   * the new owner wrote a newer one.
+   */
+  @Override
+  public void close(Collection<TopicPartition> partitions) {
+    buffer.removeIf(r -> partitions.contains(new TopicPartition(r.topic(), r.kafkaPartition())));
+  }
+
   @Override
   public void stop() {
     close(); // unflushed records were not committed: the worker delivers them again
