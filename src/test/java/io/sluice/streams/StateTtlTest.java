@@ -6,8 +6,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.sluice.broker.Broker;
 import io.sluice.broker.testing.BlockedThreadGuard;
 import io.sluice.broker.testing.TestBrokers;
-import io.sluice.config.BrokerConfig;
-import io.sluice.http.HttpListener;
 import io.sluice.streams.BrokerHttp.Reply;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -22,7 +20,6 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -46,11 +43,7 @@ class StateTtlTest {
 
   @BeforeAll
   static void start() throws Exception {
-    BrokerConfig config = TestBrokers.config(dir.resolve("data"), Map.of(BrokerConfig.HTTP_INSTANCES, 1,
-        BrokerConfig.STREAMS_COMMIT_INTERVAL_MS, 100));
-    broker = Broker.builder(config).listener(HttpListener::new).vertxOptions(BlockedThreadGuard::testOptions)
-        .start().await(TestBrokers.START_TIMEOUT_S, TimeUnit.SECONDS);
-    GUARD.watch(broker.vertx());
+    broker = StreamsBroker.start(dir, GUARD, Map.of());
   }
 
   @AfterAll

@@ -5,9 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.sluice.broker.Broker;
 import io.sluice.broker.testing.BlockedThreadGuard;
 import io.sluice.broker.testing.TestBrokers;
-import io.sluice.config.BrokerConfig;
 import io.sluice.streams.BrokerHttp.Reply;
-import io.sluice.http.HttpListener;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
@@ -44,11 +42,7 @@ class StatefulStreamsTest {
 
   @BeforeAll
   static void start() throws Exception {
-    BrokerConfig config = TestBrokers.config(dir.resolve("data"), Map.of(BrokerConfig.HTTP_INSTANCES, 1,
-        BrokerConfig.STREAMS_COMMIT_INTERVAL_MS, 100));
-    broker = Broker.builder(config).listener(HttpListener::new).vertxOptions(BlockedThreadGuard::testOptions)
-        .start().await(TestBrokers.START_TIMEOUT_S, TimeUnit.SECONDS);
-    GUARD.watch(broker.vertx());
+    broker = StreamsBroker.start(dir, GUARD, Map.of());
   }
 
   @AfterAll

@@ -8,10 +8,8 @@ import io.sluice.api.TopicPartition;
 import io.sluice.broker.Broker;
 import io.sluice.broker.testing.BlockedThreadGuard;
 import io.sluice.broker.testing.TestBrokers;
-import io.sluice.config.BrokerConfig;
 import io.sluice.errors.ErrorCode;
 import io.sluice.errors.SluiceException;
-import io.sluice.http.HttpListener;
 import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -51,13 +49,8 @@ class StreamsExactlyOnceTest {
 
   @BeforeAll
   static void start() throws Exception {
-    BrokerConfig config = TestBrokers.config(dir.resolve("data"), Map.of(BrokerConfig.HTTP_INSTANCES, 1,
-        BrokerConfig.STREAMS_COMMIT_INTERVAL_MS, 100));
-    broker = Broker.builder(config).listener(HttpListener::new).vertxOptions(BlockedThreadGuard::testOptions)
-        .start().await(TestBrokers.START_TIMEOUT_S, TimeUnit.SECONDS);
-    GUARD.watch(broker.vertx());
-    ZookeeperClusterManager cm = (ZookeeperClusterManager) ((VertxInternal) broker.vertx()).clusterManager();
-    store = new StreamStore(cm.getCuratorFramework().usingNamespace("sluice"));
+    broker = StreamsBroker.start(dir, GUARD, Map.of());
+    store = StreamsBroker.store(broker);
   }
 
   @AfterAll

@@ -15,7 +15,6 @@ import io.sluice.config.BrokerConfig;
 import io.sluice.streams.BrokerHttp.Reply;
 import io.sluice.errors.SluiceException;
 import io.sluice.errors.ErrorCode;
-import io.sluice.http.HttpListener;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
@@ -48,11 +47,7 @@ class StreamsHttpTest {
 
   @BeforeAll
   static void start() throws Exception {
-    BrokerConfig config = TestBrokers.config(dir.resolve("data"), Map.of(BrokerConfig.HTTP_INSTANCES, 1,
-        BrokerConfig.STREAMS_COMMIT_INTERVAL_MS, 100, BrokerConfig.STREAMS_MAX_DEFINITIONS, MAX_DEFINITIONS));
-    broker = Broker.builder(config).listener(HttpListener::new).vertxOptions(BlockedThreadGuard::testOptions)
-        .start().await(TestBrokers.START_TIMEOUT_S, TimeUnit.SECONDS);
-    GUARD.watch(broker.vertx());
+    broker = StreamsBroker.start(dir, GUARD, Map.of(BrokerConfig.STREAMS_MAX_DEFINITIONS, MAX_DEFINITIONS));
   }
 
   @AfterAll

@@ -8,18 +8,13 @@ import io.sluice.broker.Broker;
 import io.sluice.broker.testing.BlockedThreadGuard;
 import io.sluice.broker.testing.TestBrokers;
 import io.sluice.client.StreamDefinition.Join;
-import io.sluice.config.BrokerConfig;
-import io.sluice.http.HttpListener;
 import io.sluice.streams.BrokerHttp.Reply;
-import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.spi.cluster.zookeeper.ZookeeperClusterManager;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -44,13 +39,8 @@ class TablesTest {
 
   @BeforeAll
   static void start() throws Exception {
-    BrokerConfig config = TestBrokers.config(dir.resolve("data"), Map.of(BrokerConfig.HTTP_INSTANCES, 1,
-        BrokerConfig.STREAMS_COMMIT_INTERVAL_MS, 100));
-    broker = Broker.builder(config).listener(HttpListener::new).vertxOptions(BlockedThreadGuard::testOptions)
-        .start().await(TestBrokers.START_TIMEOUT_S, TimeUnit.SECONDS);
-    GUARD.watch(broker.vertx());
-    ZookeeperClusterManager cm = (ZookeeperClusterManager) ((VertxInternal) broker.vertx()).clusterManager();
-    store = new StreamStore(cm.getCuratorFramework().usingNamespace("sluice"));
+    broker = StreamsBroker.start(dir, GUARD, Map.of());
+    store = StreamsBroker.store(broker);
   }
 
   @AfterAll
