@@ -22,8 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code bin/sluice}, the launcher the README and the Docker image run, with the packaged jar: a first broker run
- * without an archive writes one as it stops, the next start maps the broker's classes from it, and an archive that
- * is there but unusable (corrupt) never stops a start.
+ * without an archive writes one as it stops, the next start maps the broker's classes from it, an archive that is
+ * there but unusable (corrupt) never stops a start, and one made for another jar or JDK is replaced.
  */
 class LauncherCdsIT {
   private static final Pattern LISTENING = Pattern.compile("Sluice broker 1 listening on http://([^:]+):(\\d+)");
@@ -42,7 +42,7 @@ class LauncherCdsIT {
   }
 
   @Test
-  void firstRunWritesTheArchiveNextStartMapsItAndACorruptOneIsIgnored() throws Exception {
+  void firstRunWritesTheArchiveNextStartMapsItACorruptOneIsIgnoredAStaleOneReplaced() throws Exception {
     Path archive = tmp.resolve("sluice.jsa");
 
     startAndAwaitReady(List.of());
@@ -57,10 +57,19 @@ class LauncherCdsIT {
     stop();
     assertThat(Files.readString(classLog)).as("the second start maps the broker's classes").contains(FROM_ARCHIVE);
 
-    Files.write(archive, new byte[64 * 1024]); // corrupt, while its key still matches the jar and the JDK
+    byte[] garbage = new byte[64 * 1024];
+    Files.write(archive, garbage); // corrupt, while its key still matches the jar and the JDK
     startAndAwaitReady(List.of());
     stop();
     assertThat(output.lines()).anyMatch(l -> l.contains("Sluice broker 1 stopped"));
+    assertThat(Files.readAllBytes(archive)).as("a matching key: the launcher leaves the archive alone")
+        .isEqualTo(garbage);
+
+    Files.writeString(tmp.resolve("sluice.jsa.key"), "made for another jar");
+    startAndAwaitReady(List.of());
+    stop();
+    assertThat(Files.size(archive)).as("a stale archive is replaced at the run's exit:\n" + output.text())
+        .isGreaterThan(garbage.length);
   }
 
   private void startAndAwaitReady(List<String> javaOpts) throws Exception {
