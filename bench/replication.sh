@@ -2,7 +2,7 @@
 # Replication cost (issue 16): three brokers from a jar on loopback (free ports, small heaps; broker 1 runs the embedded
 # ZooKeeper, 2 and 3 join it), then produce with acks=all to a topic of replication factor 1 and one of 3, alternating,
 # and print each pair's records/s and the ratio RF 3 / RF 1 with the 1-minute load average.
-#   bench/replication.sh [sluice.jar] [results-dir]     Env: REPS=3 N=1200000 PARTITIONS=3 HEAP=-Xmx256m WARMUP=1
+#   bench/replication.sh [sluice.jar] [results-dir]     Env: REPS=3 N=1200000 PARTITIONS=3 BATCH=1000 HEAP=-Xmx256m WARMUP=1
 #   JVM_OPTS="..." goes to the brokers (e.g. -XX:StartFlightRecording=settings=profile,filename=/tmp/b.jfr).
 # Before the reps, one produce of N/2 records to each topic warms the brokers' JIT and is not counted (WARMUP=0 skips
 # it): without it the first run of a fresh cluster is the slowest, whichever replication factor it measures.
@@ -42,7 +42,7 @@ until curl -sf "$URL/cluster" | grep -o '"alive":true' | wc -l | grep -q 3; do s
 echo "three brokers up; requests go to broker 1 at $URL (ZooKeeper 127.0.0.1:$ZK); results in $RES"
 produce() {  # $1 = replication factor, $2 = records
   java -Xmx512m -cp "$JAR" io.sluice.bench.HttpBench produce --url "$URL" --format binary --partitions "$PARTS" \
-    --records "${2:-$N}" --record-size 100 --batch-records 1000 --acks all --inflight 8 --replication-factor "$1" 2>&1 \
+    --records "${2:-$N}" --record-size 100 --batch-records "${BATCH:-1000}" --acks all --inflight 8 --replication-factor "$1" 2>&1 \
     | grep -oE '[0-9]+ records/s' | head -1 | grep -oE '^[0-9]+'
 }
 if [[ "${WARMUP:-1}" == 1 ]]; then
