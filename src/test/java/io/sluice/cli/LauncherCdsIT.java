@@ -29,6 +29,8 @@ class LauncherCdsIT {
   private static final Pattern LISTENING = Pattern.compile("Sluice broker 1 listening on http://([^:]+):(\\d+)");
   /** What {@code -Xlog:class+load} prints for a class mapped from the dynamic archive. */
   private static final String FROM_ARCHIVE = "io.sluice.broker.Broker source: shared objects file (top)";
+  /** As in CleanStartIT: the archive's making and use must not teach users to ignore warnings. */
+  private static final Pattern ALARMING = Pattern.compile("(?i)\\b(WARN|WARNING|ERROR|SEVERE)\\b|Exception");
 
   @TempDir
   Path tmp;
@@ -51,11 +53,13 @@ class LauncherCdsIT {
     assertThat(archive).as("written as the first run's JVM exited:\n" + output.text()).isNotEmptyFile();
     assertThat(tmp.resolve("sluice.jsa.key")).isNotEmptyFile();
     assertThat(tmp).isDirectoryNotContaining("glob:**.tmp");
+    assertNoWarning();
 
     Path classLog = tmp.resolve("classes.log");
     startAndAwaitReady(List.of("-Xlog:class+load:file=" + classLog));
     stop();
     assertThat(Files.readString(classLog)).as("the second start maps the broker's classes").contains(FROM_ARCHIVE);
+    assertNoWarning();
 
     byte[] garbage = new byte[64 * 1024];
     Files.write(archive, garbage); // corrupt, while its key still matches the jar and the JDK
@@ -70,6 +74,11 @@ class LauncherCdsIT {
     stop();
     assertThat(Files.size(archive)).as("a stale archive is replaced at the run's exit:\n" + output.text())
         .isGreaterThan(garbage.length);
+    assertNoWarning();
+  }
+
+  private void assertNoWarning() {
+    assertThat(output.lines()).as(output.text()).noneMatch(l -> ALARMING.matcher(l).find());
   }
 
   private void startAndAwaitReady(List<String> javaOpts) throws Exception {
