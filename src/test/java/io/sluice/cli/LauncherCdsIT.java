@@ -88,6 +88,8 @@ class LauncherCdsIT {
         "--data-dir", tmp.resolve("data-" + ++runs).toString(), "--set", "zookeeper.embedded.port=0",
         "--set", "http.host=127.0.0.1", "--set", "num.io.threads=2").redirectErrorStream(true);
     Map<String, String> env = pb.environment();
+    env.remove("SLUICE_CDS"); // a developer's own setting must not turn the archive off under the test
+    env.remove("SLUICE_FORCE_CDS_DUMP");
     env.put("JAVA", Path.of(System.getProperty("java.home"), "bin", "java").toString());
     env.put("SLUICE_JAR", jar);
     env.put("SLUICE_CDS_ARCHIVE", tmp.resolve("sluice.jsa").toString());
