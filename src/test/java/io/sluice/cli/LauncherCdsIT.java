@@ -29,6 +29,8 @@ class LauncherCdsIT {
   private static final Pattern LISTENING = Pattern.compile("Sluice broker 1 listening on http://([^:]+):(\\d+)");
   /** What {@code -Xlog:class+load} prints for a class mapped from the dynamic archive. */
   private static final String FROM_ARCHIVE = "io.sluice.broker.Broker source: shared objects file (top)";
+  /** The runs after the archive's first making need no Connect worker (its plugin scan is the heaviest extension). */
+  private static final List<String> LEAN = List.of("--set", "connect.enabled=false");
   /** As in CleanStartIT: the archive's making and use must not teach users to ignore warnings. */
   private static final Pattern ALARMING = Pattern.compile("(?i)\\b(WARN|WARNING|ERROR|SEVERE)\\b|Exception");
 
@@ -47,7 +49,7 @@ class LauncherCdsIT {
   void firstRunWritesTheArchiveNextStartMapsItACorruptOneIsIgnoredAStaleOneReplaced() throws Exception {
     Path archive = tmp.resolve("sluice.jsa");
 
-    startAndAwaitReady(List.of());
+    startAndAwaitReady(List.of(), List.of());
     assertThat(archive).as("no archive before the first run ends").doesNotExist();
     stop();
     assertThat(archive).as("written as the first run's JVM exited:\n" + output.text()).isNotEmptyFile();
@@ -56,21 +58,21 @@ class LauncherCdsIT {
     assertNoWarning();
 
     Path classLog = tmp.resolve("classes.log");
-    startAndAwaitReady(List.of("-Xlog:class+load:file=" + classLog));
+    startAndAwaitReady(List.of("-Xlog:class+load:file=" + classLog), List.of());
     stop();
     assertThat(Files.readString(classLog)).as("the second start maps the broker's classes").contains(FROM_ARCHIVE);
     assertNoWarning();
 
     byte[] garbage = new byte[64 * 1024];
     Files.write(archive, garbage); // corrupt, while its key still matches the jar and the JDK
-    startAndAwaitReady(List.of());
+    startAndAwaitReady(List.of(), LEAN);
     stop();
     assertThat(output.lines()).anyMatch(l -> l.contains("Sluice broker 1 stopped"));
     assertThat(Files.readAllBytes(archive)).as("a matching key: the launcher leaves the archive alone")
         .isEqualTo(garbage);
 
     Files.writeString(tmp.resolve("sluice.jsa.key"), "made for another jar");
-    startAndAwaitReady(List.of());
+    startAndAwaitReady(List.of(), LEAN);
     stop();
     assertThat(Files.size(archive)).as("a stale archive is replaced at the run's exit:\n" + output.text())
         .isGreaterThan(garbage.length);
@@ -81,12 +83,13 @@ class LauncherCdsIT {
     assertThat(output.lines()).as(output.text()).noneMatch(l -> ALARMING.matcher(l).find());
   }
 
-  private void startAndAwaitReady(List<String> javaOpts) throws Exception {
+  private void startAndAwaitReady(List<String> javaOpts, List<String> brokerArgs) throws Exception {
     String jar = System.getProperty("sluice.jar", "target/sluice.jar");
     assertThat(Path.of(jar)).as("the packaged jar (run mvn package first)").exists();
     ProcessBuilder pb = new ProcessBuilder(Path.of("bin", "sluice").toAbsolutePath().toString(), "--http-port", "0",
         "--data-dir", tmp.resolve("data-" + ++runs).toString(), "--set", "zookeeper.embedded.port=0",
         "--set", "http.host=127.0.0.1", "--set", "num.io.threads=2").redirectErrorStream(true);
+    pb.command().addAll(brokerArgs);
     Map<String, String> env = pb.environment();
     env.remove("SLUICE_CDS"); // a developer's own setting must not turn the archive off under the test
     env.remove("SLUICE_FORCE_CDS_DUMP");
