@@ -1,5 +1,6 @@
 package io.sluice.streams.state;
 
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -12,12 +13,13 @@ import java.util.TreeMap;
  * <i>logged</i> (they go to the changelog) or <i>local</i> (indexes rebuilt from the logged content on restore).
  */
 public final class Tx {
-  private static final byte[] DELETED = new byte[0];
+  /** A pending delete (compared by identity). */
+  static final byte[] DELETED = new byte[0];
 
   private final Kv kv;
   private final TreeMap<byte[], byte[]> pending = new TreeMap<>(Bytes.ORDER);
   /** Logged keys in the order first written, so the changelog records come in a deterministic order. */
-  private final Map<String, byte[]> logged = new LinkedHashMap<>();
+  private final Map<ByteBuffer, byte[]> logged = new LinkedHashMap<>();
 
   public Tx(Kv kv) {
     this.kv = kv;
@@ -33,12 +35,12 @@ public final class Tx {
 
   public void put(byte[] key, byte[] value) {
     pending.put(key, value);
-    logged.putIfAbsent(java.util.HexFormat.of().formatHex(key), key);
+    logged.putIfAbsent(ByteBuffer.wrap(key), key);
   }
 
   public void delete(byte[] key) {
     pending.put(key, DELETED);
-    logged.putIfAbsent(java.util.HexFormat.of().formatHex(key), key);
+    logged.putIfAbsent(ByteBuffer.wrap(key), key);
   }
 
   public void putLocal(byte[] key, byte[] value) {
@@ -51,7 +53,15 @@ public final class Tx {
 
   /** Up to {@code limit} entries with {@code from <= key < to}, this record's changes included. */
   public List<Kv.Entry> scan(byte[] from, byte[] to, int limit) {
-    Map<byte[], byte[]> pend = pending.subMap(from, true, to, false);
+    return overlay(kv, pending, from, to, limit);
+  }
+
+  /**
+   * Up to {@code limit} entries of {@code kv} with {@code from <= key < to}, with {@code changes} (values, or
+   * {@link #DELETED}) laid over them.
+   */
+  static List<Kv.Entry> overlay(Kv kv, TreeMap<byte[], byte[]> changes, byte[] from, byte[] to, int limit) {
+    Map<byte[], byte[]> pend = changes.subMap(from, true, to, false);
     // Pending deletes can hide at most pend.size() stored entries: read that many more.
     long want = Math.min(Integer.MAX_VALUE, (long) limit + pend.size());
     TreeMap<byte[], byte[]> merged = new TreeMap<>(Bytes.ORDER);
