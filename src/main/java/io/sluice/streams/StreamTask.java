@@ -288,9 +288,6 @@ final class StreamTask {
             .add(new Out(seq, o));
       }
     }
-    if (stores != null) {
-      stores.flush(); // the fetch's state changes in one write, before its outputs (and changelog records) go out
-    }
     return new Work(outputs, next, r.highWatermark(), in, errors, lastError,
         stores == null ? 0 : stores.lateRecords() - lateBefore);
   }

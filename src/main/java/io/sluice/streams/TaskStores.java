@@ -28,11 +28,6 @@ final class TaskStores implements AutoCloseable {
     return stores;
   }
 
-  /** Writes the committed records' changes of every store to it: once per fetch. */
-  void flush() {
-    stores.values().forEach(StoreState::flush);
-  }
-
   void rollback() {
     stores.values().forEach(StoreState::rollback);
   }

@@ -112,11 +112,7 @@ class JoinsTest {
             }
           }
         }
-        if (i % 37 == 0) {
-          stores.flush(); // as a task does once per fetch
-        }
       }
-      stores.flush();
     }
 
     /** Replaces the store with one rebuilt from the changelog records alone, as a moved task does. */

@@ -27,8 +27,6 @@ public final class StoreState implements AutoCloseable {
 
   private final String name;
   private final Kv kv;
-  /** What the records write goes through: held until {@link #flush} (once per fetch). */
-  private final WriteBehindKv writes;
   private Tx tx;
   private long streamTime = Long.MIN_VALUE;
   private long pendingStreamTime = Long.MIN_VALUE;
@@ -53,22 +51,15 @@ public final class StoreState implements AutoCloseable {
   public StoreState(String name, Kv kv) {
     this.name = name;
     this.kv = kv;
-    this.writes = new WriteBehindKv(kv);
-    this.tx = new Tx(writes);
+    this.tx = new Tx(kv);
   }
 
   public String name() {
     return name;
   }
 
-  /** The store's contents as of the last {@link #flush} (restore, queries and standbys read and write it here). */
   public Kv kv() {
     return kv;
-  }
-
-  /** Writes the committed records' changes to the store (one atomic write); call once per fetch. */
-  public void flush() {
-    writes.flush();
   }
 
   /** The changes of the record being processed. */

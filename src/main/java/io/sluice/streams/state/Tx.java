@@ -13,8 +13,7 @@ import java.util.TreeMap;
  * <i>logged</i> (they go to the changelog) or <i>local</i> (indexes rebuilt from the logged content on restore).
  */
 public final class Tx {
-  /** A pending delete (compared by identity). */
-  static final byte[] DELETED = new byte[0];
+  private static final byte[] DELETED = new byte[0];
 
   private final Kv kv;
   private final TreeMap<byte[], byte[]> pending = new TreeMap<>(Bytes.ORDER);
@@ -53,15 +52,7 @@ public final class Tx {
 
   /** Up to {@code limit} entries with {@code from <= key < to}, this record's changes included. */
   public List<Kv.Entry> scan(byte[] from, byte[] to, int limit) {
-    return overlay(kv, pending, from, to, limit);
-  }
-
-  /**
-   * Up to {@code limit} entries of {@code kv} with {@code from <= key < to}, with {@code changes} (values, or
-   * {@link #DELETED}) laid over them.
-   */
-  static List<Kv.Entry> overlay(Kv kv, TreeMap<byte[], byte[]> changes, byte[] from, byte[] to, int limit) {
-    Map<byte[], byte[]> pend = changes.subMap(from, true, to, false);
+    Map<byte[], byte[]> pend = pending.subMap(from, true, to, false);
     // Pending deletes can hide at most pend.size() stored entries: read that many more.
     long want = Math.min(Integer.MAX_VALUE, (long) limit + pend.size());
     TreeMap<byte[], byte[]> merged = new TreeMap<>(Bytes.ORDER);
