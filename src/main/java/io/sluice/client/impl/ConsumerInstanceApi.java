@@ -17,7 +17,6 @@ import io.vertx.core.json.JsonObject;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.nio.ByteBuffer;
 import io.sluice.record.Record;
 import io.sluice.record.PartitionSections;
 import io.sluice.record.RecordBatch;
@@ -131,7 +130,7 @@ final class ConsumerInstanceApi {
         return new Polled(decode(r.body().toJsonArray()), null);
       }
       List<ConsumerRecord> records = new ArrayList<>();
-      for (RecordFrames.Framed f : RecordFrames.decode(ByteBuffer.wrap(r.body().getBytes()))) {
+      for (RecordFrames.Framed f : RecordFrames.decode(r.bytes())) {
         Record rec = f.record();
         records.add(new ConsumerRecord(f.topic(), f.partition(), rec.offset(), rec.timestamp(), rec.key(),
             rec.value(), rec.headers()));
@@ -146,7 +145,7 @@ final class ConsumerInstanceApi {
       return List.of();
     }
     List<ConsumerRecord> out = new ArrayList<>();
-    for (PartitionSections.PollSection s : PartitionSections.parsePoll(ByteBuffer.wrap(body.getBytes()))) {
+    for (PartitionSections.PollSection s : PartitionSections.parsePoll(Transport.view(body))) {
       if (!s.batches().hasRemaining()) {
         continue;
       }

@@ -9,12 +9,16 @@ import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
+import io.vertx.core.internal.buffer.BufferInternal;
 import io.vertx.core.json.JsonObject;
 import java.net.URI;
+import java.nio.ByteBuffer;
 import java.util.concurrent.TimeoutException;
 
 /**
@@ -39,7 +43,15 @@ final class Transport {
       String v = headers.get(name);
       return v == null ? fallback : Long.parseLong(v);
     }
+
+    /** See {@link Transport#view}. */
+    ByteBuffer bytes() {
+      return view(body);
+    }
   }
+
+  /** Bodies up to this size are read into one buffer of the declared length; larger ones grow past it. */
+  static final int MAX_PRESIZED_BODY_BYTES = 64 << 20;
 
   private final HttpClient http;
   private final Context context;
@@ -76,10 +88,37 @@ final class Transport {
     }
     return http.request(options)
         .compose(req -> body == null ? req.send() : req.send(body))
-        .compose(resp -> resp.body().map(b -> new Response(resp.statusCode(), resp.headers(), b)))
+        .compose(resp -> body(resp).map(b -> new Response(resp.statusCode(), resp.headers(), b)))
         .recover(t -> Future.failedFuture(networkFailure(method, broker, pathAndQuery, t)))
         .compose(r -> r.status() < 300 ? Future.succeededFuture(r)
             : Future.failedFuture(ErrorCodes.fromResponse(r.status(), r.body(), method + " " + pathAndQuery)));
+  }
+
+  /**
+   * The whole body. With a Content-Length it goes into one buffer of that size: Vert.x's own aggregation starts small
+   * and grows by copying, which for a multi-megabyte fetch answer allocated about twice its size per answer.
+   */
+  private static Future<Buffer> body(HttpClientResponse resp) {
+    String declared = resp.getHeader(HttpHeaders.CONTENT_LENGTH);
+    long length = -1;
+    try {
+      length = declared == null ? -1 : Long.parseLong(declared.trim());
+    } catch (NumberFormatException e) {
+      // A broken header is not trusted for sizing; Vert.x reads the body as it comes.
+    }
+    if (length < 0) {
+      return resp.body();
+    }
+    // The header sizes the buffer only up to a bound: a wrong one must not make the client allocate gigabytes.
+    Buffer body = Buffer.buffer((int) Math.min(length, MAX_PRESIZED_BODY_BYTES));
+    Promise<Buffer> read = Promise.promise();
+    resp.handler(body::appendBuffer).exceptionHandler(read::tryFail).endHandler(v -> read.tryComplete(body));
+    return read.future();
+  }
+
+  /** A buffer's bytes as a view, not a copy (a fetch answer is megabytes): read it, never write to it. */
+  static ByteBuffer view(Buffer buffer) {
+    return ((BufferInternal) buffer).getByteBuf().nioBuffer();
   }
 
   Future<Void> close() {
