@@ -44,9 +44,9 @@ import java.util.logging.Logger;
  * coordinator, and they can move without the client seeing records: a poll whose answer was lost (the broker that
  * took it died, or the coordinator moved while it was there) moved them past records never handed out, and a
  * coordinator that died took them along (its successor starts each partition at the group's commit). So the client
- * keeps its own {@link #resumeAt} per partition: the offset after the last record handed out, or the last seek. A
- * poll that fails in any way marks the positions suspect, and before the next poll {@link #reposition} sets every
- * partition the broker says the instance owns back to its {@code resumeAt}, or, for a partition the client has
+ * keeps its own {@code resumeAt} per partition ({@link Progress}): the offset after the last record handed out, or
+ * the last seek. A poll that fails in any way marks the positions suspect, and before the next poll
+ * {@link #reposition} sets every partition the broker says the instance owns back to its {@code resumeAt}, or, for a partition the client has
  * handed nothing out of, to the group's commit (else the {@code auto.offset.reset} edge). A record below its
  * partition's {@code resumeAt} (a re-read after the coordinator restarted at the commit) is never handed out again,
  * and also triggers a reposition so the rest is not read twice.
@@ -63,19 +63,18 @@ final class GroupConsumerImpl implements GroupConsumer {
   private final ConsumerInstanceApi api;
   private final AtomicBoolean subscribed = new AtomicBoolean();
   private final AtomicLong pollRequests = new AtomicLong();
-  private final Map<TopicPartition, Long> delivered = new ConcurrentHashMap<>();
   private final Map<TopicPartition, Long> committed = new ConcurrentHashMap<>();
   private final Map<TopicPartition, Long> pausedAt = new ConcurrentHashMap<>();
   private final Map<TopicPartition, Integer> seekEpochs = new ConcurrentHashMap<>();
-  /** Where the application's next record of each partition is: the offset after the last handed out, or a seek. */
-  private final Map<TopicPartition, StartPosition> resumeAt = new ConcurrentHashMap<>();
+  /** What the application was handed of each partition and where its next record is ({@link Progress}). */
+  private final Map<TopicPartition, Progress> progress = new ConcurrentHashMap<>();
   private final Object handoutLock = new Object();
   private volatile Set<TopicPartition> assignment = Set.of();
   private volatile boolean closed;
   // Context-only state.
   private Future<Void> serial = Future.succeededFuture();
   private Future<Void> commits = Future.succeededFuture();
-  /** Whether the broker's positions may differ from {@link #resumeAt} (see the class comment). */
+  /** Whether the broker's positions may differ from {@link Progress#resumeAt} (see the class comment). */
   private boolean repositionNeeded;
   private Future<Void> created;
   private Future<Void> closing;
@@ -98,6 +97,45 @@ final class GroupConsumerImpl implements GroupConsumer {
       }
       return out;
     }
+  }
+
+  /**
+   * One partition's hand-out state, changed in place under {@code handoutLock} (a record handed out costs two field
+   * writes, not two map entries and a position object); volatile for readers on the client's context.
+   */
+  private static final class Progress {
+    /** The last offset handed out since the partition was assigned, or {@link #NONE}. */
+    volatile long delivered = NONE;
+    /** The offset after the last record handed out, or {@link #NONE}; {@link #seek} overrides it when set. */
+    volatile long next = NONE;
+    /** The last seek, while no record was handed out after it. */
+    volatile StartPosition seek;
+
+    static final long NONE = -1;
+
+    /** Where the application's next record is: the last seek, else after the last record handed out, else null. */
+    StartPosition resumeAt() {
+      StartPosition at = seek;
+      if (at != null) {
+        return at;
+      }
+      long n = next;
+      return n == NONE ? null : StartPosition.offset(n);
+    }
+
+    /** Whether {@code offset} lies before the application's position: handed out before, or skipped by a seek. */
+    boolean before(long offset) {
+      StartPosition at = seek;
+      if (at != null) {
+        return at instanceof StartPosition.Offset o && offset < o.offset();
+      }
+      return offset < next;
+    }
+  }
+
+  private Progress progress(TopicPartition tp) {
+    Progress p = progress.get(tp);
+    return p != null ? p : progress.computeIfAbsent(tp, k -> new Progress());
   }
 
   /** A record with its partition and that partition's seek epoch when the poll that brought it started. */
@@ -166,7 +204,7 @@ final class GroupConsumerImpl implements GroupConsumer {
       }
       TopicPartition tp = new TopicPartition(r.topic(), r.partition());
       if (seekEpochs.getOrDefault(tp, 0).equals(batch.epochs().getOrDefault(tp, 0))
-          && resumeAt.get(tp) instanceof StartPosition.Offset o && r.offset() < o.offset()) {
+          && progress.get(tp) != null && progress.get(tp).before(r.offset())) {
         return true;
       }
     }
@@ -174,7 +212,7 @@ final class GroupConsumerImpl implements GroupConsumer {
   }
 
   /**
-   * Sets the broker's position of every partition it says the instance owns to {@link #resumeAt}, or to the
+   * Sets the broker's position of every partition it says the instance owns to {@link Progress#resumeAt}, or to the
    * group's commit (else the reset edge) where the client handed nothing out. The assignment read rejoins an
    * instance that a new coordinator restored; one that owns nothing (evicted) is moved nowhere: its next poll joins
    * and starts at the commits, and {@link #rereads} brings the consumer back here.
@@ -184,7 +222,8 @@ final class GroupConsumerImpl implements GroupConsumer {
       Map<TopicPartition, StartPosition> moves = new HashMap<>();
       Set<TopicPartition> fromCommit = new HashSet<>();
       for (TopicPartition tp : owned) {
-        StartPosition at = resumeAt.get(tp);
+        Progress p = progress.get(tp);
+        StartPosition at = p == null ? null : p.resumeAt();
         if (at != null) {
           moves.put(tp, at);
         } else {
@@ -241,10 +280,9 @@ final class GroupConsumerImpl implements GroupConsumer {
     assignment = Set.copyOf(owned);
     for (TopicPartition tp : revoked) {
       // A partition that comes back later starts from the group's commit, not from what this member saw.
-      delivered.remove(tp);
+      progress.remove(tp);
       committed.remove(tp);
       pausedAt.remove(tp);
-      resumeAt.remove(tp);
     }
     if (!revoked.isEmpty()) {
       callListener(() -> options.rebalanceListener().onPartitionsRevoked(Set.copyOf(revoked)));
@@ -279,9 +317,10 @@ final class GroupConsumerImpl implements GroupConsumer {
     return commitOffsets(() -> {
       Map<TopicPartition, Long> due = new HashMap<>();
       for (TopicPartition tp : assignment) {
-        Long last = delivered.get(tp);
+        Progress p = progress.get(tp);
+        long last = p == null ? Progress.NONE : p.delivered;
         Long done = committed.get(tp);
-        if (last != null && (done == null || last > done)) {
+        if (last != Progress.NONE && (done == null || last > done)) {
           due.put(tp, last);
         }
       }
@@ -342,14 +381,14 @@ final class GroupConsumerImpl implements GroupConsumer {
   }
 
   /**
-   * Moves the application's position at once (epoch and {@link #resumeAt}, so no record polled before is handed out
+   * Moves the application's position at once (epoch and {@link Progress#seek}, so no record polled before is handed out
    * after), then the broker's after the operations before it (a poll in flight), before the polls after it. A failed
    * seek leaves the broker's position unknown: the next poll repositions first.
    */
   private Future<Void> serialSeek(TopicPartition partition, StartPosition position) {
     synchronized (handoutLock) {
       seekEpochs.merge(partition, 1, Integer::sum);
-      resumeAt.put(partition, position);
+      progress(partition).seek = position;
     }
     Future<Void> seek = serial.transform(ar -> ensureCreated()).compose(v -> api.seek(partition, position))
         .recover(t -> ErrorCodes.codeOf(t) == ErrorCode.CONSUMER_STATE_CONFLICT
@@ -445,15 +484,17 @@ final class GroupConsumerImpl implements GroupConsumer {
       if (closed || !assignment.contains(tp) || seekEpochs.getOrDefault(tp, 0) != p.epoch()) {
         return false;
       }
-      if (resumeAt.get(tp) instanceof StartPosition.Offset next && r.offset() < next.offset()) {
+      Progress at = progress(tp);
+      if (at.before(r.offset())) {
         return false; // handed out before: the broker's position went back (see the class comment)
       }
       if (pausedAt.containsKey(tp)) {
         pausedAt.computeIfPresent(tp, (k, held) -> held == NONE_HELD ? r.offset() : held);
         return false;
       }
-      delivered.put(tp, r.offset());
-      resumeAt.put(tp, StartPosition.offset(r.offset() + 1));
+      at.delivered = r.offset();
+      at.next = r.offset() + 1;
+      at.seek = null;
       return true;
     }
   }
