@@ -32,8 +32,15 @@ import java.util.logging.Logger;
  *
  * <p><b>Serial server operations.</b> Polls and seeks move the broker's position of the instance, and a poll that
  * returns after a seek overwrites it; so they run one at a time, chained on {@link #serial}, on the client's
- * context. Each seek (and each resume that moves a position back) bumps the partition's seek epoch at once; a poll
- * snapshots the epochs when it starts, and its records of a partition whose epoch moved since are dropped.
+ * context. Each seek (and each resume that moves a position back) bumps the partition's seek epoch at once, and so
+ * does a revocation; a poll snapshots the epochs when it is chained, and its records of a partition whose epoch moved
+ * since are dropped.
+ *
+ * <p><b>One poll ahead.</b> After a poll that brought records the next one is sent at once ({@link #maybePollAhead}),
+ * so the broker reads while the application takes the records. Nothing is committed or remembered of a record until
+ * it is handed out, so a committed offset never passes a record the application was not given; a poll ahead is not
+ * sent while the positions are suspect (below), and its records of a partition sought or revoked meanwhile are
+ * dropped.
  *
  * <p><b>Hand-out.</b> A poll's records pass {@link #handOut} when they are emitted, which may be on the
  * subscriber's thread (when demand arrives there): it reads only concurrent maps and volatile fields. It drops
@@ -73,6 +80,8 @@ final class GroupConsumerImpl implements GroupConsumer {
   private volatile boolean closed;
   // Context-only state.
   private Future<Void> serial = Future.succeededFuture();
+  /** A poll sent ahead ({@link #maybePollAhead}), to be the stream's next; null when none. */
+  private Future<Batch> ahead;
   private Future<Void> commits = Future.succeededFuture();
   /** Whether the broker's positions may differ from {@link Progress#resumeAt} (see the class comment). */
   private boolean repositionNeeded;
@@ -166,15 +175,30 @@ final class GroupConsumerImpl implements GroupConsumer {
     });
   }
 
+  /** The stream's next poll: the one sent ahead if there is one, else a new one. */
   private Future<Batch> pollOnce() {
+    Future<Batch> next = ahead;
+    ahead = null;
+    if (next != null) {
+      return next;
+    }
     if (closed) {
       return Future.succeededFuture(new Batch(List.of(), Map.of(), true));
     }
+    return poll();
+  }
+
+  /**
+   * Chains a poll on {@link #serial}. The seek epochs are taken now, when the poll is chained: a seek from now on
+   * chains its request after this poll, so this poll's records of that partition come from the old position and must
+   * be dropped (taken when the poll starts, a seek in between would let them through).
+   */
+  private Future<Batch> poll() {
+    Map<TopicPartition, Integer> epochs = Map.copyOf(seekEpochs);
     Future<Batch> polled = serial.transform(ar -> ensureCreated())
         .compose(v -> maybeAutoCommit())
         .compose(v -> repositionNeeded ? reposition() : Future.succeededFuture())
         .compose(v -> {
-          Map<TopicPartition, Integer> epochs = Map.copyOf(seekEpochs);
           pollRequests.incrementAndGet();
           return api.poll(options.fetchMaxWaitMs(), options.fetchMaxBytes())
               .compose(answer -> (answer.assignment() != null ? Future.succeededFuture(answer.assignment())
@@ -189,7 +213,21 @@ final class GroupConsumerImpl implements GroupConsumer {
         })
         .recover(this::retryLater);
     serial = polled.transform(ar -> Future.succeededFuture());
+    polled.onSuccess(this::maybePollAhead);
     return polled;
+  }
+
+  /**
+   * Sends the next poll while the application takes this one's records, so the broker reads the next records
+   * meanwhile instead of idling: only after a poll that brought records, only one ahead, and never while the
+   * broker's positions are suspect ({@link #reposition} must see every record of this poll handed out first). Safe
+   * because nothing is committed or remembered until {@link #handOut}; the records of the poll ahead of a partition
+   * sought or revoked meanwhile are dropped by its epoch.
+   */
+  private void maybePollAhead(Batch batch) {
+    if (!batch.records().isEmpty() && !batch.end() && !repositionNeeded && !closed && ahead == null) {
+      ahead = poll();
+    }
   }
 
   /** Whether the batch brings records the application already had: the broker's positions went back. */
@@ -277,12 +315,17 @@ final class GroupConsumerImpl implements GroupConsumer {
     revoked.removeAll(owned);
     Set<TopicPartition> added = new HashSet<>(owned);
     added.removeAll(old);
-    assignment = Set.copyOf(owned);
-    for (TopicPartition tp : revoked) {
-      // A partition that comes back later starts from the group's commit, not from what this member saw.
-      progress.remove(tp);
-      committed.remove(tp);
-      pausedAt.remove(tp);
+    synchronized (handoutLock) {
+      assignment = Set.copyOf(owned);
+      for (TopicPartition tp : revoked) {
+        // A partition that comes back later starts from the group's commit, not from what this member saw: records
+        // of it polled before (the poll ahead's, or the rest of a poll being handed out) are never handed out, even
+        // once it is owned again, or a record handed out after them would commit past the ones dropped meanwhile.
+        seekEpochs.merge(tp, 1, Integer::sum);
+        progress.remove(tp);
+        committed.remove(tp);
+        pausedAt.remove(tp);
+      }
     }
     if (!revoked.isEmpty()) {
       callListener(() -> options.rebalanceListener().onPartitionsRevoked(Set.copyOf(revoked)));
