@@ -43,6 +43,8 @@ final class ProducerImpl implements Producer {
   /** Bytes a record adds to a batch besides its key, value and headers (an upper bound for small records). */
   private static final int RECORD_OVERHEAD_BYTES = 21;
   private static final long METADATA_WAIT_MS = 60_000;
+  /** A partition's first batch buffer when nothing tells how full its batches get. */
+  static final int FIRST_BATCH_BYTES = 16 * 1024;
 
   /** A record handed to {@link #send(ProducerRecord)}, or a flush marker (record null). */
   private record Pending(ProducerRecord record, long timestamp, UniEmitter<? super RecordMetadata> emitter,
@@ -231,7 +233,7 @@ final class ProducerImpl implements Producer {
 
   private void open(Sender.PartitionQueue q, int firstRecordBytes) {
     q.open = new ProducerBatch(q.topic, q.partition, options.compression(),
-        Math.max(firstRecordBytes, options.batchSizeBytes()), System.currentTimeMillis());
+        initialBatchBytes(firstRecordBytes, q.lastBatchBytes, options.batchSizeBytes()), System.currentTimeMillis());
     if (options.lingerMs() > 0) {
       ProducerBatch batch = q.open;
       q.lingerTimer = vertx.setTimer(options.lingerMs(), id -> {
@@ -241,6 +243,17 @@ final class ProducerImpl implements Producer {
         }
       });
     }
+  }
+
+  /**
+   * The buffer a new batch starts with: as large as the partition's last batch grew (a steady stream fills its
+   * batches and gets a full-size buffer at once), never more than {@code batchSizeBytes}, never less than its first
+   * record. Sized at {@code batchSizeBytes} always, a producer sending one record at a time (linger 0) allocated
+   * 256 KiB per record, and its young collections paused the sends every second or so.
+   */
+  static int initialBatchBytes(int firstRecordBytes, int lastBatchBytes, int batchSizeBytes) {
+    int expected = lastBatchBytes > 0 ? lastBatchBytes : FIRST_BATCH_BYTES;
+    return Math.max(firstRecordBytes, Math.min(batchSizeBytes, expected));
   }
 
   /** Seals a full batch; a record without key or partition then moves on to another partition (sticky). */

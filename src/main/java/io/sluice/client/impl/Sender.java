@@ -66,6 +66,8 @@ final class Sender {
     final List<ProducerBatch> inFlight = new ArrayList<>(4);
     int requestsInFlight;
     long sealed;
+    /** Uncompressed bytes of the last batch sealed here (0: none yet): the next batch's first buffer size. */
+    int lastBatchBytes;
     int nextSequence;
     boolean recovering;
     /** The open batch has lingered enough and is sealed as soon as the partition may send it. */
@@ -132,6 +134,7 @@ final class Sender {
     }
     q.open = null;
     q.lingerDue = false;
+    q.lastBatchBytes = b.estimatedSizeInBytes();
     if (q.lingerTimer >= 0) {
       vertx.cancelTimer(q.lingerTimer);
       q.lingerTimer = -1;
