@@ -35,8 +35,6 @@ final class LossyProxy implements AutoCloseable {
   private volatile Predicate<HttpServerRequest> hold = r -> false;
   private final Promise<Void> released = Promise.promise();
   final List<String> requests = new CopyOnWriteArrayList<>();
-  /** The client's port of every request, in arrival order: which connection each came on. */
-  final List<Integer> clientPorts = new CopyOnWriteArrayList<>();
 
   LossyProxy(Vertx vertx, int brokerPort) throws Exception {
     this.vertx = vertx;
@@ -95,7 +93,6 @@ final class LossyProxy implements AutoCloseable {
 
   private void forward(HttpServerRequest req) {
     requests.add(req.method() + " " + req.uri());
-    clientPorts.add(req.remoteAddress().port());
     if (refuse.test(req) && remainingRefusals.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
       req.response().setStatusCode(503).putHeader("Content-Type", "application/json").end(refusal);
       return;

@@ -112,29 +112,6 @@ class ProducerLifecycleTest {
   }
 
   @Test
-  void aPartitionsRequestsInFlightTogetherShareOneConnectionSoTheyArriveInSendOrder() {
-    client.admin().createTopic("order-t", 1, 1, Map.of()).await().atMost(WAIT);
-    // Small batches and requests: several requests of the partition are in flight at once.
-    Producer producer = client.producer(ProducerOptions.defaults().acks("1").lingerMs(0).batchSizeBytes(1024)
-        .maxRequestSizeBytes(2048));
-    int before = proxy.requests.size();
-    List<CompletableFuture<RecordMetadata>> acks = sendAll(producer, "order-t", 2_000);
-    CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new)).join();
-    for (int i = 0; i < acks.size(); i++) {
-      assertThat(acks.get(i).join().offset()).as("record %d", i).isEqualTo(i);
-    }
-    List<Integer> ports = new ArrayList<>();
-    for (int i = before; i < proxy.requests.size(); i++) {
-      if (proxy.requests.get(i).startsWith("POST /batches")) {
-        ports.add(proxy.clientPorts.get(i));
-      }
-    }
-    assertThat(ports).as("requests").hasSizeGreaterThan(10);
-    assertThat(new java.util.HashSet<>(ports)).as("connections the batches came on").hasSize(1);
-    producer.close().await().atMost(WAIT);
-  }
-
-  @Test
   void batchesForManyPartitionsGoOutInOneRequestPerBroker() {
     client.admin().createTopic("many-t", 6, 1, Map.of()).await().atMost(WAIT);
     Producer producer = client.producer(ProducerOptions.defaults().lingerMs(LINGER_FOREVER_MS));

@@ -40,13 +40,10 @@ import java.util.Map;
  * <p><b>Order under retries.</b> Each partition's batches are numbered in seal order (with idempotence the number
  * is also their sequence rank) and the ready queue is kept in that order. After a retriable failure the partition
  * "recovers": nothing new is sent until every batch in flight has answered, then one batch at a time, oldest first,
- * until a batch succeeds with no earlier batch still waiting for a retry. Requests go on the broker's one pipelined
- * connection ({@link Transport#sendInOrder}), so the broker receives and answers them in the order they were sent
- * (on a pool of connections a small request overtook a large one sent before it, and about one batch in ten was
- * refused as out of sequence and resent). A broker that forwards to the leader, or a request resent on a new
- * connection, may still reorder: a batch refused as out of sequence that was sent while an earlier batch was
- * unanswered (or is refused while one is) is retried at once, in recovery, behind that batch; refused otherwise,
- * it is fatal. With idempotence a retried batch the broker already has is
+ * until a batch succeeds with no earlier batch still waiting for a retry. Batches in flight together use several
+ * HTTP connections, so the broker may receive them out of order: a batch refused as out of sequence that was sent
+ * while an earlier batch was unanswered (or is refused while one is) is retried at once, in recovery, behind that
+ * batch; refused otherwise, it is fatal. With idempotence a retried batch the broker already has is
  * answered with its original offsets, so it is never written twice; without idempotence and with retries on, the
  * producer keeps one batch in flight per partition, which keeps order but may write a batch twice if its answer was
  * lost.
@@ -307,10 +304,8 @@ final class Sender {
       body.appendBytes(PartitionSections.produceHeader(part.q().topic, part.q().partition, part.bytes()));
       part.batches().forEach(b -> body.appendBuffer(b.bytes()));
     }
-    // In order: requests of a partition on several connections overtook one another (a one-batch request behind a
-    // four-batch one), and every batch refused as out of sequence put the partition into a recovery round trip.
-    transport.sendInOrder(HttpMethod.POST, url, "/batches?acks=" + options.acks(), PARTITION_BATCHES,
-            "application/json", body)
+    transport.send(HttpMethod.POST, url, "/batches?acks=" + options.acks(), PARTITION_BATCHES, "application/json",
+            body)
         .onComplete(ar -> {
           JsonArray entries = ar.succeeded() ? ar.result().json().getJsonArray("partitions") : null;
           for (int i = 0; i < parts.size(); i++) {

@@ -41,14 +41,7 @@ final class Transport {
     }
   }
 
-  /** Requests queued on the pipelined connection beyond the ones written; the rest wait in the client's pool. */
-  private static final int PIPELINING_LIMIT = 16;
   private final HttpClient http;
-  /**
-   * One pipelined connection per broker, for requests whose order matters: an HTTP/1.1 server answers a
-   * connection's requests one after another, in the order they were written, so they reach the broker in that order.
-   */
-  private final HttpClient ordered;
   private final Context context;
   private final long requestTimeoutMs;
 
@@ -58,41 +51,21 @@ final class Transport {
     this.http = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true)
             .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, requestTimeoutMs)),
         new PoolOptions().setHttp1MaxSize(maxConnectionsPerBroker));
-    this.ordered = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true)
-            .setPipelining(true).setPipeliningLimit(PIPELINING_LIMIT)
-            .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, requestTimeoutMs)),
-        new PoolOptions().setHttp1MaxSize(1));
   }
 
   /** Sends a request; {@code body}, {@code contentType} and {@code accept} may be null. */
   Future<Response> send(HttpMethod method, URI broker, String pathAndQuery, String contentType, String accept,
       Buffer body) {
-    return send(http, method, broker, pathAndQuery, contentType, accept, body);
-  }
-
-  /**
-   * As {@link #send}, on the broker's one pipelined connection: requests sent this way from the client's context
-   * reach the broker in the order they were sent and are answered in that order. A slow answer delays the ones
-   * behind it; never send a long poll this way.
-   */
-  Future<Response> sendInOrder(HttpMethod method, URI broker, String pathAndQuery, String contentType, String accept,
-      Buffer body) {
-    return send(ordered, method, broker, pathAndQuery, contentType, accept, body);
-  }
-
-  private Future<Response> send(HttpClient client, HttpMethod method, URI broker, String pathAndQuery,
-      String contentType, String accept, Buffer body) {
     if (Vertx.currentContext() == context) {
-      return sendHere(client, method, broker, pathAndQuery, contentType, accept, body);
+      return sendHere(method, broker, pathAndQuery, contentType, accept, body);
     }
     Promise<Response> answered = Promise.promise();
-    context.runOnContext(v -> sendHere(client, method, broker, pathAndQuery, contentType, accept, body)
-        .onComplete(answered));
+    context.runOnContext(v -> sendHere(method, broker, pathAndQuery, contentType, accept, body).onComplete(answered));
     return answered.future();
   }
 
-  private Future<Response> sendHere(HttpClient client, HttpMethod method, URI broker, String pathAndQuery,
-      String contentType, String accept, Buffer body) {
+  private Future<Response> sendHere(HttpMethod method, URI broker, String pathAndQuery, String contentType,
+      String accept, Buffer body) {
     RequestOptions options = new RequestOptions().setMethod(method).setHost(broker.getHost())
         .setPort(broker.getPort()).setURI(pathAndQuery).setIdleTimeout(requestTimeoutMs);
     if (contentType != null) {
@@ -101,7 +74,7 @@ final class Transport {
     if (accept != null) {
       options.putHeader("Accept", accept);
     }
-    return client.request(options)
+    return http.request(options)
         .compose(req -> body == null ? req.send() : req.send(body))
         .compose(resp -> resp.body().map(b -> new Response(resp.statusCode(), resp.headers(), b)))
         .recover(t -> Future.failedFuture(networkFailure(method, broker, pathAndQuery, t)))
@@ -110,7 +83,7 @@ final class Transport {
   }
 
   Future<Void> close() {
-    return Future.join(http.close(), ordered.close()).mapEmpty();
+    return http.close();
   }
 
   private static Throwable networkFailure(HttpMethod method, URI broker, String path, Throwable t) {
