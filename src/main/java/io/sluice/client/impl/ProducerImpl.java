@@ -43,12 +43,6 @@ final class ProducerImpl implements Producer {
   /** Bytes a record adds to a batch besides its key, value and headers (an upper bound for small records). */
   private static final int RECORD_OVERHEAD_BYTES = 21;
   private static final long METADATA_WAIT_MS = 60_000;
-  /**
-   * Records the inbox hands to batches in one task of the context. Past it the drain yields (sending what it sealed)
-   * and continues in a new task: a producer thread outpacing the drain kept the context's event loop in one task
-   * for seconds (the blocked-thread checker saw 2.4 s under load), and nothing sealed meanwhile was sent.
-   */
-  static final int MAX_RECORDS_PER_TURN = 4096;
   /** A partition's first batch buffer when nothing tells how full its batches get. */
   static final int FIRST_BATCH_BYTES = 16 * 1024;
 
@@ -76,8 +70,6 @@ final class ProducerImpl implements Producer {
   private final Map<String, Integer> sticky = new HashMap<>();
   private final Promise<Void> identified = Promise.promise();
   private volatile boolean closed;
-  /** Tasks that drained the inbox (context only; read by tests). */
-  long drainTurns;
   private Future<Void> closing;
 
   ProducerImpl(ClientImpl client, ProducerOptions options) {
@@ -158,19 +150,11 @@ final class ProducerImpl implements Producer {
       }
       return;
     }
-    drainTurns++;
-    int handled = 0;
     for (Pending p = inbox.poll(); p != null; p = inbox.poll()) {
       if (p.record() == null) {
         flushOnContext().onComplete(p.flush());
       } else {
         route(p);
-      }
-      if (++handled == MAX_RECORDS_PER_TURN) {
-        if (drainScheduled.compareAndSet(false, true)) {
-          context.runOnContext(v -> drainInbox());
-        }
-        break;
       }
     }
     if (options.lingerMs() == 0) {
