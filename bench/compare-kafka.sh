@@ -23,14 +23,20 @@ sluice() { java -Xmx512m -jar "$JAR" perf "$@"; }
 load() { cut -d' ' -f1 /proc/loadavg; }
 log() { echo "[$(date +%T)] $*" | tee -a "$RES/run.log" >&2; }
 
-SPID=""
+SPID=""; KAFKA_STARTED=""
 cleanup() {
   [[ -n "$SPID" ]] && kill "$SPID" 2>/dev/null || true
-  (cd "$ANCHOR" && ./run-kafka.sh stop >/dev/null 2>&1) || true
+  # only a Kafka this run started: the anchor is shared, and another session's run may hold it
+  [[ -n "$KAFKA_STARTED" ]] && (cd "$ANCHOR" && ./run-kafka.sh stop >/dev/null 2>&1) || true
 }
 trap cleanup EXIT
 
-(cd "$ANCHOR" && ./run-kafka.sh start) >> "$RES/run.log" 2>&1
+# The anchor runs once per machine: wait while another run holds it (its port open), then start it.
+until ! ss -ltn 2>/dev/null | grep -q ':19092 ' && (cd "$ANCHOR" && ./run-kafka.sh start) >> "$RES/run.log" 2>&1; do
+  log "the Kafka anchor is taken; waiting"
+  sleep 20
+done
+KAFKA_STARTED=1
 rm -rf "$RES/sluice-data"
 java $HEAP -jar "$JAR" --data-dir "$RES/sluice-data" --http-port 0 --set http.host=127.0.0.1 \
   --set zookeeper.embedded.port=0 > "$RES/sluice.log" 2>&1 &

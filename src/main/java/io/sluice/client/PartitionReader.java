@@ -5,9 +5,10 @@ import io.smallrye.mutiny.Multi;
 /**
  * Reads one partition from a start position without a consumer group.
  *
- * <p>{@link #records()} fetches only while its subscriber has demand: it holds at most one fetch's records
- * ({@link ReaderOptions#fetchMaxBytes()}) and asks the broker for more only when those are delivered, so a slow
- * subscriber slows the reads instead of growing memory. When it is caught up it long-polls
+ * <p>{@link #records()} fetches only while its subscriber has demand: it holds at most two fetches' records
+ * ({@link ReaderOptions#fetchMaxBytes()} each: the one being delivered and one fetched ahead, so the broker reads
+ * while the client decodes) and asks the broker for more only when the first are delivered, so a slow subscriber
+ * slows the reads instead of growing memory. When it is caught up it long-polls
  * ({@link ReaderOptions#fetchMaxWaitMs()}). It follows the partition's leader and retries retriable errors; other
  * errors (for example OFFSET_OUT_OF_RANGE) fail the stream.
  */

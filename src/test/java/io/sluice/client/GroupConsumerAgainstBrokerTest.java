@@ -208,6 +208,29 @@ class GroupConsumerAgainstBrokerTest {
   }
 
   @Test
+  void aPollGoesAheadWhileTheApplicationHoldsRecordsYetTheCommitCoversOnlyWhatWasHandedOut() {
+    client.admin().createTopic("ahead", 1, 1, Map.of()).await().atMost(WAIT);
+    produce("ahead", 0, 60, 1_000);
+    GroupConsumer c = client.consumer(options("g-ahead", "ahead").fetchMaxBytes(400));
+    AssertSubscriber<ConsumerRecord> sub = c.records().subscribe().withSubscriber(AssertSubscriber.create(3));
+    sub.awaitItems(3, WAIT);
+    // The first poll brought more than the 3 asked for; the next one is sent while the rest waits for demand.
+    await(() -> c.pollRequests() >= 2, "a poll sent ahead of the application's demand");
+    await(() -> c.pollRequests() == 2 && sub.getItems().size() == 3, "one poll ahead, no more");
+
+    c.commit().await().atMost(WAIT);
+    assertThat(committed("g-ahead")).isEqualTo(3L);
+    sub.cancel();
+    c.close().await().atMost(WAIT);
+
+    GroupConsumer next = client.consumer(options("g-ahead", "ahead"));
+    assertThat(next.records().select().first(57).collect().asList().await().atMost(WAIT))
+        .extracting(ConsumerRecord::offset)
+        .containsExactlyElementsOf(java.util.stream.LongStream.range(3, 60).boxed().toList());
+    next.close().await().atMost(WAIT);
+  }
+
+  @Test
   void seekMovesToATimestampTheBeginningAndTheEnd() {
     client.admin().createTopic("seek", 1, 1, Map.of()).await().atMost(WAIT);
     produce("seek", 0, 20, 10_000);

@@ -15,9 +15,9 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.net.URI;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.nio.ByteBuffer;
 import io.sluice.record.Record;
 import io.sluice.record.PartitionSections;
 import io.sluice.record.RecordBatch;
@@ -125,13 +125,13 @@ final class ConsumerInstanceApi {
     return attempt(call, true).map(r -> {
       String type = r.headers().get("Content-Type");
       if (type != null && type.startsWith(RECORD_BATCHES)) {
-        return new Polled(decodeBatches(r.body()), assignmentHeader(r.headers().get(ASSIGNMENT)));
+        return new Polled(decodeBatches(r.bytes()), assignmentHeader(r.headers().get(ASSIGNMENT)));
       }
       if (type == null || !type.startsWith(FRAMED_RECORDS)) {
         return new Polled(decode(r.body().toJsonArray()), null);
       }
       List<ConsumerRecord> records = new ArrayList<>();
-      for (RecordFrames.Framed f : RecordFrames.decode(ByteBuffer.wrap(r.body().getBytes()))) {
+      for (RecordFrames.Framed f : RecordFrames.decode(r.bytes())) {
         Record rec = f.record();
         records.add(new ConsumerRecord(f.topic(), f.partition(), rec.offset(), rec.timestamp(), rec.key(),
             rec.value(), rec.headers()));
@@ -141,12 +141,12 @@ final class ConsumerInstanceApi {
   }
 
   /** The records at or after each section's from offset, in order, skipping control batches. */
-  static List<ConsumerRecord> decodeBatches(Buffer body) {
-    if (body == null || body.length() == 0) {
+  static List<ConsumerRecord> decodeBatches(ByteBuffer body) {
+    if (!body.hasRemaining()) {
       return List.of();
     }
     List<ConsumerRecord> out = new ArrayList<>();
-    for (PartitionSections.PollSection s : PartitionSections.parsePoll(ByteBuffer.wrap(body.getBytes()))) {
+    for (PartitionSections.PollSection s : PartitionSections.parsePoll(body)) {
       if (!s.batches().hasRemaining()) {
         continue;
       }

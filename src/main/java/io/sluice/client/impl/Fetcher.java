@@ -123,7 +123,7 @@ final class Fetcher {
           }
           List<FetchSection> sections;
           try {
-            sections = PartitionSections.parseFetch(ByteBuffer.wrap(ar.result().body().getBytes()));
+            sections = PartitionSections.parseFetch(ar.result().bytes());
           } catch (IllegalArgumentException e) {
             asks.forEach(a -> a.answer().tryFail(new SluiceException(ErrorCode.UNKNOWN_SERVER_ERROR,
                 "POST /fetch to " + broker + " answered a malformed body: " + e.getMessage())));

@@ -32,8 +32,15 @@ import java.util.logging.Logger;
  *
  * <p><b>Serial server operations.</b> Polls and seeks move the broker's position of the instance, and a poll that
  * returns after a seek overwrites it; so they run one at a time, chained on {@link #serial}, on the client's
- * context. Each seek (and each resume that moves a position back) bumps the partition's seek epoch at once; a poll
- * snapshots the epochs when it starts, and its records of a partition whose epoch moved since are dropped.
+ * context. Each seek (and each resume that moves a position back) bumps the partition's seek epoch at once, and so
+ * does a revocation; a poll snapshots the epochs when it is chained, and its records of a partition whose epoch moved
+ * since are dropped.
+ *
+ * <p><b>One poll ahead.</b> After a poll that brought records the next one is sent at once ({@link #maybePollAhead}),
+ * so the broker reads while the application takes the records. Nothing is committed or remembered of a record until
+ * it is handed out, so a committed offset never passes a record the application was not given; a poll ahead is not
+ * sent while the positions are suspect (below), and its records of a partition sought or revoked meanwhile are
+ * dropped.
  *
  * <p><b>Hand-out.</b> A poll's records pass {@link #handOut} when they are emitted, which may be on the
  * subscriber's thread (when demand arrives there): it reads only concurrent maps and volatile fields. It drops
@@ -44,9 +51,9 @@ import java.util.logging.Logger;
  * coordinator, and they can move without the client seeing records: a poll whose answer was lost (the broker that
  * took it died, or the coordinator moved while it was there) moved them past records never handed out, and a
  * coordinator that died took them along (its successor starts each partition at the group's commit). So the client
- * keeps its own {@link #resumeAt} per partition: the offset after the last record handed out, or the last seek. A
- * poll that fails in any way marks the positions suspect, and before the next poll {@link #reposition} sets every
- * partition the broker says the instance owns back to its {@code resumeAt}, or, for a partition the client has
+ * keeps its own {@code resumeAt} per partition ({@link Progress}): the offset after the last record handed out, or
+ * the last seek. A poll that fails in any way marks the positions suspect, and before the next poll
+ * {@link #reposition} sets every partition the broker says the instance owns back to its {@code resumeAt}, or, for a partition the client has
  * handed nothing out of, to the group's commit (else the {@code auto.offset.reset} edge). A record below its
  * partition's {@code resumeAt} (a re-read after the coordinator restarted at the commit) is never handed out again,
  * and also triggers a reposition so the rest is not read twice.
@@ -63,19 +70,20 @@ final class GroupConsumerImpl implements GroupConsumer {
   private final ConsumerInstanceApi api;
   private final AtomicBoolean subscribed = new AtomicBoolean();
   private final AtomicLong pollRequests = new AtomicLong();
-  private final Map<TopicPartition, Long> delivered = new ConcurrentHashMap<>();
   private final Map<TopicPartition, Long> committed = new ConcurrentHashMap<>();
   private final Map<TopicPartition, Long> pausedAt = new ConcurrentHashMap<>();
   private final Map<TopicPartition, Integer> seekEpochs = new ConcurrentHashMap<>();
-  /** Where the application's next record of each partition is: the offset after the last handed out, or a seek. */
-  private final Map<TopicPartition, StartPosition> resumeAt = new ConcurrentHashMap<>();
+  /** What the application was handed of each partition and where its next record is ({@link Progress}). */
+  private final Map<TopicPartition, Progress> progress = new ConcurrentHashMap<>();
   private final Object handoutLock = new Object();
   private volatile Set<TopicPartition> assignment = Set.of();
   private volatile boolean closed;
   // Context-only state.
   private Future<Void> serial = Future.succeededFuture();
+  /** A poll sent ahead ({@link #maybePollAhead}), to be the stream's next; null when none. */
+  private Future<Batch> ahead;
   private Future<Void> commits = Future.succeededFuture();
-  /** Whether the broker's positions may differ from {@link #resumeAt} (see the class comment). */
+  /** Whether the broker's positions may differ from {@link Progress#resumeAt} (see the class comment). */
   private boolean repositionNeeded;
   private Future<Void> created;
   private Future<Void> closing;
@@ -98,6 +106,45 @@ final class GroupConsumerImpl implements GroupConsumer {
       }
       return out;
     }
+  }
+
+  /**
+   * One partition's hand-out state, changed in place under {@code handoutLock} (a record handed out costs two field
+   * writes, not two map entries and a position object); volatile for readers on the client's context.
+   */
+  private static final class Progress {
+    /** The last offset handed out since the partition was assigned, or {@link #NONE}. */
+    volatile long delivered = NONE;
+    /** The offset after the last record handed out, or {@link #NONE}; {@link #seek} overrides it when set. */
+    volatile long next = NONE;
+    /** The last seek, while no record was handed out after it. */
+    volatile StartPosition seek;
+
+    static final long NONE = -1;
+
+    /** Where the application's next record is: the last seek, else after the last record handed out, else null. */
+    StartPosition resumeAt() {
+      StartPosition at = seek;
+      if (at != null) {
+        return at;
+      }
+      long n = next;
+      return n == NONE ? null : StartPosition.offset(n);
+    }
+
+    /** Whether {@code offset} lies before the application's position: handed out before, or skipped by a seek. */
+    boolean before(long offset) {
+      StartPosition at = seek;
+      if (at != null) {
+        return at instanceof StartPosition.Offset o && offset < o.offset();
+      }
+      return offset < next;
+    }
+  }
+
+  private Progress progress(TopicPartition tp) {
+    Progress p = progress.get(tp);
+    return p != null ? p : progress.computeIfAbsent(tp, k -> new Progress());
   }
 
   /** A record with its partition and that partition's seek epoch when the poll that brought it started. */
@@ -128,15 +175,30 @@ final class GroupConsumerImpl implements GroupConsumer {
     });
   }
 
+  /** The stream's next poll: the one sent ahead if there is one, else a new one. */
   private Future<Batch> pollOnce() {
+    Future<Batch> next = ahead;
+    ahead = null;
+    if (next != null) {
+      return next;
+    }
     if (closed) {
       return Future.succeededFuture(new Batch(List.of(), Map.of(), true));
     }
+    return poll();
+  }
+
+  /**
+   * Chains a poll on {@link #serial}. The seek epochs are taken now, when the poll is chained: a seek from now on
+   * chains its request after this poll, so this poll's records of that partition come from the old position and must
+   * be dropped (taken when the poll starts, a seek in between would let them through).
+   */
+  private Future<Batch> poll() {
+    Map<TopicPartition, Integer> epochs = Map.copyOf(seekEpochs);
     Future<Batch> polled = serial.transform(ar -> ensureCreated())
         .compose(v -> maybeAutoCommit())
         .compose(v -> repositionNeeded ? reposition() : Future.succeededFuture())
         .compose(v -> {
-          Map<TopicPartition, Integer> epochs = Map.copyOf(seekEpochs);
           pollRequests.incrementAndGet();
           return api.poll(options.fetchMaxWaitMs(), options.fetchMaxBytes())
               .compose(answer -> (answer.assignment() != null ? Future.succeededFuture(answer.assignment())
@@ -151,7 +213,21 @@ final class GroupConsumerImpl implements GroupConsumer {
         })
         .recover(this::retryLater);
     serial = polled.transform(ar -> Future.succeededFuture());
+    polled.onSuccess(this::maybePollAhead);
     return polled;
+  }
+
+  /**
+   * Sends the next poll while the application takes this one's records, so the broker reads the next records
+   * meanwhile instead of idling: only after a poll that brought records, only one ahead, and never while the
+   * broker's positions are suspect ({@link #reposition} must see every record of this poll handed out first). Safe
+   * because nothing is committed or remembered until {@link #handOut}; the records of the poll ahead of a partition
+   * sought or revoked meanwhile are dropped by its epoch.
+   */
+  private void maybePollAhead(Batch batch) {
+    if (!batch.records().isEmpty() && !batch.end() && !repositionNeeded && !closed && ahead == null) {
+      ahead = poll();
+    }
   }
 
   /** Whether the batch brings records the application already had: the broker's positions went back. */
@@ -166,7 +242,7 @@ final class GroupConsumerImpl implements GroupConsumer {
       }
       TopicPartition tp = new TopicPartition(r.topic(), r.partition());
       if (seekEpochs.getOrDefault(tp, 0).equals(batch.epochs().getOrDefault(tp, 0))
-          && resumeAt.get(tp) instanceof StartPosition.Offset o && r.offset() < o.offset()) {
+          && progress.get(tp) != null && progress.get(tp).before(r.offset())) {
         return true;
       }
     }
@@ -174,7 +250,7 @@ final class GroupConsumerImpl implements GroupConsumer {
   }
 
   /**
-   * Sets the broker's position of every partition it says the instance owns to {@link #resumeAt}, or to the
+   * Sets the broker's position of every partition it says the instance owns to {@link Progress#resumeAt}, or to the
    * group's commit (else the reset edge) where the client handed nothing out. The assignment read rejoins an
    * instance that a new coordinator restored; one that owns nothing (evicted) is moved nowhere: its next poll joins
    * and starts at the commits, and {@link #rereads} brings the consumer back here.
@@ -184,7 +260,8 @@ final class GroupConsumerImpl implements GroupConsumer {
       Map<TopicPartition, StartPosition> moves = new HashMap<>();
       Set<TopicPartition> fromCommit = new HashSet<>();
       for (TopicPartition tp : owned) {
-        StartPosition at = resumeAt.get(tp);
+        Progress p = progress.get(tp);
+        StartPosition at = p == null ? null : p.resumeAt();
         if (at != null) {
           moves.put(tp, at);
         } else {
@@ -238,13 +315,17 @@ final class GroupConsumerImpl implements GroupConsumer {
     revoked.removeAll(owned);
     Set<TopicPartition> added = new HashSet<>(owned);
     added.removeAll(old);
-    assignment = Set.copyOf(owned);
-    for (TopicPartition tp : revoked) {
-      // A partition that comes back later starts from the group's commit, not from what this member saw.
-      delivered.remove(tp);
-      committed.remove(tp);
-      pausedAt.remove(tp);
-      resumeAt.remove(tp);
+    synchronized (handoutLock) {
+      assignment = Set.copyOf(owned);
+      for (TopicPartition tp : revoked) {
+        // A partition that comes back later starts from the group's commit, not from what this member saw: records
+        // of it polled before (the poll ahead's, or the rest of a poll being handed out) are never handed out, even
+        // once it is owned again, or a record handed out after them would commit past the ones dropped meanwhile.
+        seekEpochs.merge(tp, 1, Integer::sum);
+        progress.remove(tp);
+        committed.remove(tp);
+        pausedAt.remove(tp);
+      }
     }
     if (!revoked.isEmpty()) {
       callListener(() -> options.rebalanceListener().onPartitionsRevoked(Set.copyOf(revoked)));
@@ -279,9 +360,10 @@ final class GroupConsumerImpl implements GroupConsumer {
     return commitOffsets(() -> {
       Map<TopicPartition, Long> due = new HashMap<>();
       for (TopicPartition tp : assignment) {
-        Long last = delivered.get(tp);
+        Progress p = progress.get(tp);
+        long last = p == null ? Progress.NONE : p.delivered;
         Long done = committed.get(tp);
-        if (last != null && (done == null || last > done)) {
+        if (last != Progress.NONE && (done == null || last > done)) {
           due.put(tp, last);
         }
       }
@@ -342,14 +424,14 @@ final class GroupConsumerImpl implements GroupConsumer {
   }
 
   /**
-   * Moves the application's position at once (epoch and {@link #resumeAt}, so no record polled before is handed out
+   * Moves the application's position at once (epoch and {@link Progress#seek}, so no record polled before is handed out
    * after), then the broker's after the operations before it (a poll in flight), before the polls after it. A failed
    * seek leaves the broker's position unknown: the next poll repositions first.
    */
   private Future<Void> serialSeek(TopicPartition partition, StartPosition position) {
     synchronized (handoutLock) {
       seekEpochs.merge(partition, 1, Integer::sum);
-      resumeAt.put(partition, position);
+      progress(partition).seek = position;
     }
     Future<Void> seek = serial.transform(ar -> ensureCreated()).compose(v -> api.seek(partition, position))
         .recover(t -> ErrorCodes.codeOf(t) == ErrorCode.CONSUMER_STATE_CONFLICT
@@ -445,15 +527,17 @@ final class GroupConsumerImpl implements GroupConsumer {
       if (closed || !assignment.contains(tp) || seekEpochs.getOrDefault(tp, 0) != p.epoch()) {
         return false;
       }
-      if (resumeAt.get(tp) instanceof StartPosition.Offset next && r.offset() < next.offset()) {
+      Progress at = progress(tp);
+      if (at.before(r.offset())) {
         return false; // handed out before: the broker's position went back (see the class comment)
       }
       if (pausedAt.containsKey(tp)) {
         pausedAt.computeIfPresent(tp, (k, held) -> held == NONE_HELD ? r.offset() : held);
         return false;
       }
-      delivered.put(tp, r.offset());
-      resumeAt.put(tp, StartPosition.offset(r.offset() + 1));
+      at.delivered = r.offset();
+      at.next = r.offset() + 1;
+      at.seek = null;
       return true;
     }
   }

@@ -25,9 +25,12 @@ import java.util.List;
  * {@link PartitionReader} over the binary multi-partition fetch ({@link Fetcher}): the client's readers of
  * partitions led by one broker share its {@code POST /fetch} requests.
  *
- * <p><b>Demand.</b> The stream is a repetition of single fetches, each subscribed only when the subscriber has
- * asked for more than the previous fetch delivered, and flattened one fetch at a time: at most one fetch's records
- * are held. Fetches and decoding run on the client's context.
+ * <p><b>Demand.</b> The stream is a repetition of single fetches, each taken only when the subscriber has asked for
+ * more than the previous fetch delivered, and flattened one fetch at a time. <b>One fetch ahead:</b> as soon as a
+ * fetch brings records, the next one (from its next offset) is sent, and the records are decoded in the context's
+ * next turn, after that request left: the broker reads while this side decodes and hands out (the readers' fetches
+ * of one turn share one request, so without it every reader waited for all of them to be decoded). So at most two
+ * fetches are held per reader. Fetches and decoding run on the client's context.
  */
 final class PartitionReaderImpl implements PartitionReader {
   private static final long MAX_BACKOFF_MS = 1_000;
@@ -44,6 +47,9 @@ final class PartitionReaderImpl implements PartitionReader {
   private static final class Cursor {
     long fetchOffset = -1;
     int failures;
+    /** The fetch sent ahead from {@link #fetchOffset}, and the broker it went to; null when none. */
+    Future<Fetcher.Fetched> ahead;
+    URI aheadUrl;
   }
 
   PartitionReaderImpl(ClientImpl client, ReaderOptions options) {
@@ -79,23 +85,40 @@ final class PartitionReaderImpl implements PartitionReader {
         : retryLater(cursor, ar.cause(), null));
   }
 
-  private Future<List<ConsumerRecord>> fetchFrom(Cursor cursor, long start) {
-    return Future.succeededFuture(start).compose(offset -> {
-      cursor.fetchOffset = offset;
-      if (position < 0) {
-        position = offset;
-      }
-      URI url = metadata.leaderUrl(options.topic(), options.partition());
-      return fetcher.fetch(url, options.topic(), options.partition(), offset, options.fetchMaxBytes(),
-              options.fetchMaxWaitMs())
-          .map(f -> {
-            List<ConsumerRecord> records = decode(f.batches(), offset);
-            cursor.fetchOffset = Math.max(offset, f.nextOffset());
-            cursor.failures = 0;
-            return records;
-          })
-          .recover(t -> retryLater(cursor, t, url));
-    });
+  private Future<List<ConsumerRecord>> fetchFrom(Cursor cursor, long offset) {
+    cursor.fetchOffset = offset;
+    if (position < 0) {
+      position = offset;
+    }
+    URI url = cursor.ahead != null ? cursor.aheadUrl : metadata.leaderUrl(options.topic(), options.partition());
+    Future<Fetcher.Fetched> fetched = cursor.ahead != null ? cursor.ahead : fetch(url, offset);
+    cursor.ahead = null;
+    return fetched
+        .compose(f -> {
+          cursor.fetchOffset = Math.max(offset, f.nextOffset());
+          cursor.failures = 0;
+          if (!f.batches().hasRemaining()) {
+            return Future.succeededFuture(List.<ConsumerRecord>of());
+          }
+          cursor.aheadUrl = metadata.leaderUrl(options.topic(), options.partition());
+          cursor.ahead = fetch(cursor.aheadUrl, cursor.fetchOffset);
+          // Decoded in the next turn: the fetch just asked for is flushed first (Fetcher sends on a later turn).
+          Promise<List<ConsumerRecord>> decoded = Promise.promise();
+          context.runOnContext(v -> {
+            try {
+              decoded.complete(decode(f.batches(), offset));
+            } catch (RuntimeException e) {
+              decoded.fail(e); // a corrupt answer fails the stream, as before
+            }
+          });
+          return decoded.future();
+        })
+        .recover(t -> retryLater(cursor, t, url));
+  }
+
+  private Future<Fetcher.Fetched> fetch(URI url, long offset) {
+    return fetcher.fetch(url, options.topic(), options.partition(), offset, options.fetchMaxBytes(),
+        options.fetchMaxWaitMs());
   }
 
   /**

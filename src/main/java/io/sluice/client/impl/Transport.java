@@ -9,12 +9,16 @@ import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonObject;
 import java.net.URI;
+import java.nio.ByteBuffer;
+import java.util.Arrays;
 import java.util.concurrent.TimeoutException;
 
 /**
@@ -30,16 +34,29 @@ import java.util.concurrent.TimeoutException;
  */
 final class Transport {
   /** An answer with a 2xx status. */
-  record Response(int status, MultiMap headers, Buffer body) {
+  record Response(int status, MultiMap headers, byte[] content) {
+    /** The body as a Vert.x buffer (a copy: for JSON and error bodies, not for megabytes of batches). */
+    Buffer body() {
+      return Buffer.buffer(content);
+    }
+
     JsonObject json() {
-      return body.length() == 0 ? new JsonObject() : body.toJsonObject();
+      return content.length == 0 ? new JsonObject() : body().toJsonObject();
     }
 
     long longHeader(String name, long fallback) {
       String v = headers.get(name);
       return v == null ? fallback : Long.parseLong(v);
     }
+
+    /** The body's bytes, not copied (a fetch answer is megabytes): read them, never write to them. */
+    ByteBuffer bytes() {
+      return ByteBuffer.wrap(content);
+    }
   }
+
+  /** Bodies up to this size are read into one array of the declared length; larger ones grow past it. */
+  static final int MAX_PRESIZED_BODY_BYTES = 64 << 20;
 
   private final HttpClient http;
   private final Context context;
@@ -76,10 +93,55 @@ final class Transport {
     }
     return http.request(options)
         .compose(req -> body == null ? req.send() : req.send(body))
-        .compose(resp -> resp.body().map(b -> new Response(resp.statusCode(), resp.headers(), b)))
+        .compose(resp -> content(resp).map(b -> new Response(resp.statusCode(), resp.headers(), b)))
         .recover(t -> Future.failedFuture(networkFailure(method, broker, pathAndQuery, t)))
         .compose(r -> r.status() < 300 ? Future.succeededFuture(r)
             : Future.failedFuture(ErrorCodes.fromResponse(r.status(), r.body(), method + " " + pathAndQuery)));
+  }
+
+  /**
+   * The whole body. With a Content-Length it goes into one buffer of that size: Vert.x's own aggregation starts small
+   * and grows by copying, which for a multi-megabyte fetch answer allocated about twice its size per answer.
+   */
+  private static Future<byte[]> content(HttpClientResponse resp) {
+    String declared = resp.getHeader(HttpHeaders.CONTENT_LENGTH);
+    long length = -1;
+    try {
+      length = declared == null ? -1 : Long.parseLong(declared.trim());
+    } catch (NumberFormatException e) {
+      // A broken header is not trusted for sizing; Vert.x reads the body as it comes.
+    }
+    if (length < 0) {
+      return resp.body().map(Buffer::getBytes);
+    }
+    // The header sizes the array only up to a bound: a wrong one must not make the client allocate gigabytes.
+    Content content = new Content((int) Math.min(length, MAX_PRESIZED_BODY_BYTES));
+    Promise<byte[]> read = Promise.promise();
+    resp.handler(content::append).exceptionHandler(read::tryFail).endHandler(v -> read.tryComplete(content.bytes()));
+    return read.future();
+  }
+
+  /** A body read into one array, sized by its Content-Length; grows (by copying) only if the header was short. */
+  private static final class Content {
+    private byte[] bytes;
+    private int size;
+
+    Content(int expected) {
+      bytes = new byte[expected];
+    }
+
+    void append(Buffer chunk) {
+      int n = chunk.length();
+      if (bytes.length - size < n) {
+        bytes = Arrays.copyOf(bytes, (int) Math.min(Integer.MAX_VALUE - 8, Math.max(2L * bytes.length, (long) size + n)));
+      }
+      chunk.getBytes(0, n, bytes, size);
+      size += n;
+    }
+
+    byte[] bytes() {
+      return size == bytes.length ? bytes : Arrays.copyOf(bytes, size);
+    }
   }
 
   Future<Void> close() {

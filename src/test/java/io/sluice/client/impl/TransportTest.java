@@ -52,6 +52,40 @@ class TransportTest {
     assertThat(answeredOn).containsOnly(contextThread);
   }
 
+  @Test
+  void bodiesWithAndWithoutContentLengthArriveWholeAndExact() throws Exception {
+    byte[] payload = new byte[3 * 1024 * 1024 + 17];
+    new java.util.Random(7).nextBytes(payload);
+    HttpServer server = vertx.createHttpServer().requestHandler(req -> {
+      var resp = req.response();
+      boolean chunked = req.path().equals("/chunked");
+      if (chunked) {
+        resp.setChunked(true);
+      } else {
+        resp.putHeader("Content-Length", String.valueOf(payload.length));
+      }
+      // Several writes, so the client sees the body in many pieces either way.
+      for (int from = 0; from < payload.length; from += 100_000) {
+        resp.write(io.vertx.core.buffer.Buffer.buffer(java.util.Arrays.copyOfRange(payload, from,
+            Math.min(payload.length, from + 100_000))));
+      }
+      resp.end();
+    }).listen(0, "127.0.0.1").await(10, TimeUnit.SECONDS);
+    Context context = ((VertxInternal) vertx).createEventLoopContext();
+    Transport transport = new Transport(vertx, context, 10_000, 4);
+    URI broker = URI.create("http://127.0.0.1:" + server.actualPort());
+
+    for (String path : List.of("/sized", "/chunked")) {
+      Transport.Response r = transport.send(HttpMethod.GET, broker, path, null, null, null)
+          .await(10, TimeUnit.SECONDS);
+      java.nio.ByteBuffer view = r.bytes();
+      byte[] read = new byte[view.remaining()];
+      view.get(read);
+      assertThat(read).as(path).isEqualTo(payload);
+      assertThat(r.body().length()).as(path).isEqualTo(payload.length);
+    }
+  }
+
   private static Thread onContext(Context context) throws Exception {
     io.vertx.core.Promise<Thread> thread = io.vertx.core.Promise.promise();
     context.runOnContext(v -> thread.complete(Thread.currentThread()));
