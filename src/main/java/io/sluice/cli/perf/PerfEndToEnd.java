@@ -48,7 +48,10 @@ final class PerfEndToEnd {
       PerfCommand.ensureTopic(client, topic, 1);
       Producer producer = client.producer(ProducerOptions.defaults().lingerMs(0).acks(args.string("acks", "1")));
       LinkedBlockingQueue<Long> arrivals = new LinkedBlockingQueue<>();
-      Cancellable reading = client.partitionReader(ReaderOptions.of(topic, 0).start(StartPosition.end())
+      // The end looked up before the first send: a reader asked to start at "the end" resolves it on its own time
+      // and could resolve it after the first record, which it would then never see.
+      long end = client.admin().offsets(topic, 0).await().atMost(PerfCommand.ADMIN_TIMEOUT).endOffset();
+      Cancellable reading = client.partitionReader(ReaderOptions.of(topic, 0).start(StartPosition.offset(end))
               .fetchMaxWaitMs(1_000)).records()
           .subscribe().with((ConsumerRecord r) -> arrivals.add(System.nanoTime()));
       Latencies latencies = new Latencies();
