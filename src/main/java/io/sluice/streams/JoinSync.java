@@ -35,8 +35,8 @@ import java.util.function.ToIntFunction;
  * decision is thus taken from the log alone, and a replay decides the same.
  *
  * <p><b>State.</b> Upstream progress and the released-up-to time are store entries (logged: the changelog restores
- * them). Held records live in memory; every {@link #PERSIST_EVERY} offsets those still held are written to the store
- * (logged), and deleted from it when they go. {@link #checkpointable()} is the latest position whose state is all in
+ * them). Held records live in memory; once the last checkpointable position is {@link #PERSIST_AFTER} offsets behind,
+ * those held are written to the store (logged), and deleted from it when they go. {@link #checkpointable()} is the latest position whose state is all in
  * the store (nothing held, or a persist point): the task's checkpoint never passes it, so a restore plus a replay
  * from there hold and release exactly as the first run did.
  *
@@ -50,8 +50,11 @@ import java.util.function.ToIntFunction;
 final class JoinSync {
   static final String PROGRESS_HEADER = "sluice.join.progress";
   static final String RELEASE_HEADER = "sluice.join.release";
-  /** Held records are written to the store at every offset that is a multiple of this, minus one. */
-  static final long PERSIST_EVERY = 4096;
+  /**
+   * Held records are written to the store once the checkpointable position is this many offsets behind (so a replay
+   * after a crash reads at most about this many records again; a shorter wait never writes them).
+   */
+  static final long PERSIST_AFTER = 65_536;
   private static final byte UPSTREAM = 'U';
   private static final byte FORCED = 'F';
   private static final byte HELD = 'H';
@@ -75,13 +78,13 @@ final class JoinSync {
   private volatile boolean releaseAsked;
   private volatile boolean readyLeft;
 
-  private final long persistEvery;
+  private final long persistAfter;
 
-  private JoinSync(StreamDefinition definition, long startOffset, long persistEvery) {
+  private JoinSync(StreamDefinition definition, long startOffset, long persistAfter) {
     this.definition = definition;
     this.join = definition.join();
     this.checkpointable = startOffset;
-    this.persistEvery = persistEvery;
+    this.persistAfter = persistAfter;
   }
 
   /** Whether a definition's join synchronises its sides (every join; a table read alone has one side). */
@@ -107,12 +110,12 @@ final class JoinSync {
 
   /** Opens the sync of a restored store: upstream progress, released-up-to time and held records. Blocking. */
   static JoinSync open(StreamDefinition d, StoreState st, long startOffset) {
-    return open(d, st, startOffset, PERSIST_EVERY);
+    return open(d, st, startOffset, PERSIST_AFTER);
   }
 
-  /** As above, persisting held records every {@code persistEvery} offsets (tests take few). */
-  static JoinSync open(StreamDefinition d, StoreState st, long startOffset, long persistEvery) {
-    JoinSync s = new JoinSync(d, startOffset, persistEvery);
+  /** As above, persisting held records {@code persistAfter} offsets after the last checkpointable position. */
+  static JoinSync open(StreamDefinition d, StoreState st, long startOffset, long persistAfter) {
+    JoinSync s = new JoinSync(d, startOffset, persistAfter);
     for (Kv.Entry e : st.kv().scan(new byte[] {UPSTREAM}, new byte[] {UPSTREAM + 1}, Integer.MAX_VALUE)) {
       s.progress.put(new String(e.key(), 1, e.key().length - 1, StandardCharsets.UTF_8), parse(e.value()));
     }
@@ -137,17 +140,17 @@ final class JoinSync {
   boolean accept(Record r, StoreState st, ToIntFunction<String> partitions) {
     String release = header(r, RELEASE_HEADER);
     String mark = header(r, PROGRESS_HEADER);
+    Progress p = mark == null ? null : parse(mark.getBytes(StandardCharsets.UTF_8));
+    String task = header(r, TaskWriter.TASK_HEADER);
     if (release != null) {
       releaseAsked = false;
-      long t = Long.parseLong(release);
+      long t = parseTime(release);
       if (t > forced) {
         forced = t;
         st.tx().put(new byte[] {FORCED}, ByteBuffer.allocate(8).putLong(t).array());
       }
-    } else if (mark != null) {
-      String task = header(r, TaskWriter.TASK_HEADER);
+    } else if (p != null && task != null) {
       Progress was = progress.get(task);
-      Progress p = parse(mark.getBytes(StandardCharsets.UTF_8));
       Progress now = new Progress(Math.max(p.time(), was == null ? Long.MIN_VALUE : was.time()), p.caughtUp());
       if (!now.equals(was)) {
         progress.put(task, now);
@@ -182,7 +185,7 @@ final class JoinSync {
       return null;
     }
     Map.Entry<byte[], Record> e = held.pollFirstEntry();
-    if (persisted.remove(hex(e.getKey()))) {
+    if (!persisted.isEmpty() && persisted.remove(hex(e.getKey()))) {
       st.tx().delete(e.getKey());
     }
     heldChanged();
@@ -195,12 +198,13 @@ final class JoinSync {
   }
 
   /**
-   * After the record at {@code offset}: from a persist point on, writes the held records not in the store yet (at
-   * most {@code room}, in {@code st}'s transaction; the rest after the next records); notes whether the position
-   * after it is checkpointable (every held record in the store).
+   * After the record at {@code offset}: once the last checkpointable position is {@code persistAfter} behind, writes
+   * the held records not in the store yet (at most {@code room}, in {@code st}'s transaction; the rest after the
+   * next records); notes whether the position after it is checkpointable (every held record in the store).
+   * Deterministic: offsets and the log only, so a replay from a checkpointable position persists as the first run.
    */
   void after(long offset, StoreState st, int room) {
-    if ((offset + 1) % persistEvery == 0) {
+    if (offset + 1 - checkpointable >= persistAfter) {
       persisting = true;
     }
     if (persisting && persisted.size() < held.size()) {
@@ -320,9 +324,23 @@ final class JoinSync {
     return new Record(offset, time, k == null ? null : b64.decode(k), v == null ? null : b64.decode(v), headers);
   }
 
+  /** A progress value ("time caughtUp"); null if it is not one (a marker someone else wrote: ignored). */
   private static Progress parse(byte[] value) {
     String[] parts = new String(value, StandardCharsets.UTF_8).split(" ");
-    return new Progress(Long.parseLong(parts[0]), "1".equals(parts[1]));
+    try {
+      return parts.length == 2 ? new Progress(Long.parseLong(parts[0]), "1".equals(parts[1])) : null;
+    } catch (NumberFormatException e) {
+      return null;
+    }
+  }
+
+  /** A marker's time, or Long.MIN_VALUE (no effect) if it is not a number. */
+  private static long parseTime(String s) {
+    try {
+      return Long.parseLong(s);
+    } catch (NumberFormatException e) {
+      return Long.MIN_VALUE;
+    }
   }
 
   private static byte[] key(byte kind, String s) {

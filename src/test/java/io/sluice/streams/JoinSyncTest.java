@@ -297,6 +297,19 @@ class JoinSyncTest {
   }
 
   @Test
+  void markersWrittenByHandAreIgnored() throws Exception {
+    Run run = new Run(definition("left", "5s"), true, 4096);
+    List<Record> log = new ArrayList<>();
+    log.add(new Record(0, 0, null, null, List.of(Header.of(JoinSync.PROGRESS_HEADER, "soon 1"))));
+    log.add(new Record(1, 0, null, null, List.of(Header.of(JoinSync.PROGRESS_HEADER, "5 1")))); // no task
+    log.add(new Record(2, 0, null, null, withTask(List.of(Header.of(JoinSync.RELEASE_HEADER, "x")), 0)));
+    log.add(streamRecord(3, 100, "a", 1));
+    run.feed(log, 0, log.size());
+    assertThat(run.out).isEmpty();
+    assertThat(run.sync().heldCount()).isEqualTo(1);
+  }
+
+  @Test
   void aTableRowAtARecordsTimeIsSeenByIt() throws Exception {
     Run run = new Run(definition("inner", "5s"), true, 4096);
     List<Record> log = new ArrayList<>();
