@@ -68,6 +68,9 @@ final class JoinSync {
   private final TreeMap<byte[], Record> held = new TreeMap<>(Bytes.ORDER);
   private final Set<String> persisted = new HashSet<>();
   private long forced = Long.MIN_VALUE;
+  /** The expected upstream tasks, and the inputs' partition counts they were made for (null: not yet). */
+  private final List<String> upstreams = new ArrayList<>();
+  private int[] counts;
   private long safeTime = Long.MIN_VALUE;
   private long checkpointable;
   /** From a persist point until every held record is in the store (deterministic: offsets and the log only). */
@@ -138,6 +141,9 @@ final class JoinSync {
    * answers true if it goes now (nothing ready is held before it and the safe time reached it), else it is held.
    */
   boolean accept(Record r, StoreState st, ToIntFunction<String> partitions) {
+    if (upstreamsChanged(partitions)) {
+      safeTime = safeTime(); // after a restore, or new input partitions (taken at a checkpoint)
+    }
     String release = header(r, RELEASE_HEADER);
     String mark = header(r, PROGRESS_HEADER);
     Progress p = mark == null ? null : parse(mark.getBytes(StandardCharsets.UTF_8));
@@ -160,7 +166,7 @@ final class JoinSync {
     }
     if (release != null || mark != null) {
       long before = safeTime;
-      safeTime = safeTime(partitions);
+      safeTime = safeTime();
       if (safeTime > before) {
         waitingSinceMs = held.isEmpty() ? -1 : System.currentTimeMillis(); // idle bound only, never processing
       }
@@ -270,17 +276,36 @@ final class JoinSync {
    * The least progress over the expected upstream tasks (every partition of every input, as the checkpoint counts
    * them), a caught-up one counting as no bound; at least the released-up-to time.
    */
-  private long safeTime(ToIntFunction<String> partitions) {
+  private long safeTime() {
     long min = Long.MAX_VALUE;
-    for (String topic : definition.inputs()) {
-      int n = partitions.applyAsInt(topic);
-      for (int p = 0; p < n; p++) {
-        Progress pr = progress.get(definition.name() + "/" + topic + "/" + p);
-        long t = pr == null ? Long.MIN_VALUE : pr.caughtUp() ? Long.MAX_VALUE : pr.time();
-        min = Math.min(min, t);
-      }
+    for (String task : upstreams) {
+      Progress pr = progress.get(task);
+      min = Math.min(min, pr == null ? Long.MIN_VALUE : pr.caughtUp() ? Long.MAX_VALUE : pr.time());
     }
     return Math.max(min, forced);
+  }
+
+  /**
+   * Whether the expected upstream tasks changed (the inputs' partition counts, from the task's checkpoint): the safe
+   * time is then computed again, as it is on every marker, so it is a function of the store and the counts alone.
+   */
+  private boolean upstreamsChanged(ToIntFunction<String> partitions) {
+    List<String> inputs = definition.inputs();
+    int[] now = new int[inputs.size()];
+    for (int i = 0; i < now.length; i++) {
+      now[i] = partitions.applyAsInt(inputs.get(i));
+    }
+    if (java.util.Arrays.equals(now, counts)) {
+      return false;
+    }
+    counts = now;
+    upstreams.clear();
+    for (int i = 0; i < now.length; i++) {
+      for (int p = 0; p < now[i]; p++) {
+        upstreams.add(definition.name() + "/" + inputs.get(i) + "/" + p);
+      }
+    }
+    return true;
   }
 
   private byte[] heldKey(Record r) {

@@ -66,6 +66,15 @@ class JoinSyncTest {
    * as often as each stream task, so its rows arrive after stream records of later times.
    */
   private static List<Record> log(StreamDefinition d, List<Ev> events, long seed) throws Exception {
+    return log(d, events, seed, false);
+  }
+
+  /**
+   * As above; {@code idleBetween}: a task also reports caught up now and then before its last chunk (it had read
+   * all its input then, and more came later), so records also go at once, in arrival order.
+   */
+  private static List<Record> log(StreamDefinition d, List<Ev> events, long seed, boolean idleBetween)
+      throws Exception {
     Processor upstream = new Processor(d, 1000);
     Random r = new Random(seed * 31);
     List<List<Ev>> queues = List.of(new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
@@ -90,7 +99,7 @@ class JoinSyncTest {
           high[u] = Math.max(high[u], o.timestamp());
         }
       }
-      log.add(marker(log.size(), u, high[u], next[u] == q.size()));
+      log.add(marker(log.size(), u, high[u], next[u] == q.size() || idleBetween && r.nextInt(3) == 0));
     }
     return log;
   }
@@ -224,7 +233,7 @@ class JoinSyncTest {
     boolean storedHeldRestored = false;
     for (long seed = 1; seed <= 3; seed++) {
       List<Ev> events = events(seed, 400);
-      List<Record> log = log(d, events, seed);
+      List<Record> log = log(d, events, seed, seed > 1);
       Run whole = new Run(d, true, 16);
       whole.feed(log, 0, log.size());
       for (int cut = 0; cut < 15; cut++) {
