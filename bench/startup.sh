@@ -2,7 +2,9 @@
 # Startup to ready (issue 16): starts a broker from a jar N times (embedded ZooKeeper, a fresh data directory each
 # time unless REUSE=1), measures the wall time from the JVM's launch to the first 200 from GET /ready, stops it with
 # SIGTERM, and prints each start and the median, with the 1-minute load average.
-#   bench/startup.sh [sluice.jar] [starts]      Env: HEAP=-Xmx1g  REUSE=0  EXTRA="--set k=v ..."
+#   bench/startup.sh [sluice.jar] [starts]      Env: HEAP=-Xmx1g  REUSE=0  EXTRA="--set k=v ..."  LAUNCHER=0
+# LAUNCHER=1 starts through bin/sluice (the jar's class data sharing archive, made first if missing: see README)
+# instead of plain java -jar; HEAP then goes in JAVA_OPTS.
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 JAR="$(realpath "${1:-$HERE/../target/sluice.jar}")"
@@ -11,12 +13,19 @@ DIR="$(mktemp -d /tmp/sluice-startup.XXXXXX)"
 trap 'kill "$PID" 2>/dev/null || true; rm -rf "$DIR"' EXIT
 PID=""
 times=()
+launch=(java $HEAP -jar "$JAR")
+if [[ "${LAUNCHER:-0}" == 1 ]]; then
+  export SLUICE_JAR="$JAR" JAVA_OPTS="$HEAP"
+  archive="${JAR%.jar}.jsa"
+  [[ -s "$archive" && -f "$archive.key" ]] || "$HERE/../bin/sluice-cds-archive" >/dev/null
+  launch=("$HERE/../bin/sluice")
+fi
 for i in $(seq 1 "$N"); do
   data="$DIR/data"; [[ "${REUSE:-0}" == 1 ]] || rm -rf "$data"
   load="$(cut -d' ' -f1 /proc/loadavg)"
   t0="$(date +%s%N)"
   # shellcheck disable=SC2086
-  java $HEAP -jar "$JAR" --data-dir "$data" --http-port 0 --set http.host=127.0.0.1 --set zookeeper.embedded.port=0 \
+  "${launch[@]}" --data-dir "$data" --http-port 0 --set http.host=127.0.0.1 --set zookeeper.embedded.port=0 \
     ${EXTRA:-} > "$DIR/log" 2>&1 &
   PID=$!
   url=""

@@ -16,8 +16,9 @@ import org.w3c.dom.NodeList;
 /**
  * The build and the image as files, checked without Maven or a Docker engine: the shade plugin writes the runnable
  * jar beside the plain one (shading in place made a second {@code mvn verify} re-shade its own output), and the
- * Dockerfile runs that jar, with the shipped config, as a non-root user, with a health check on {@code /ready}, from
- * a build context that leaves out build output and data.
+ * Dockerfile runs that jar through {@code bin/sluice} with a class data sharing archive made at build time, with the
+ * shipped config, as a non-root user, with a health check on {@code /ready}, from a build context that leaves out
+ * build output and data.
  */
 class PackagingTest {
   private static final String RUNNABLE_JAR = "target/sluice.jar";
@@ -50,8 +51,16 @@ class PackagingTest {
     Matcher copy = Pattern.compile("COPY --from=build /src/(\\S+) (\\S+)").matcher(String.join("\n", run));
     assertThat(copy.find()).as("the jar is copied from the build stage").isTrue();
     assertThat(copy.group(1)).isEqualTo(RUNNABLE_JAR);
+    // bin/sluice runs the jar it finds beside bin/, with the class data sharing archive made at build time (as root,
+    // before USER, after the jar and the launcher are in place).
+    assertThat(copy.group(2)).as("the jar lands where bin/sluice looks: beside bin/").isEqualTo("sluice.jar");
     String entrypoint = run.stream().filter(l -> l.startsWith("ENTRYPOINT ")).findFirst().orElseThrow();
-    assertThat(entrypoint).contains("\"-jar\", \"" + copy.group(2) + "\"").contains("\"--data-dir\"");
+    assertThat(entrypoint).contains("[\"bin/sluice\"").contains("\"--data-dir\"");
+    int archive = indexOfMatch(run, "RUN bin/sluice-cds-archive");
+    assertThat(archive).as("the image makes its CDS archive").isGreaterThan(run.indexOf("COPY bin bin"))
+        .isGreaterThan(indexOfMatch(run, "COPY --from=build")).isLessThan(indexOfMatch(run, "USER "));
+    assertThat(Path.of("bin", "sluice")).isExecutable();
+    assertThat(Path.of("bin", "sluice-cds-archive")).isExecutable();
     assertThat(run).contains("COPY conf conf");
     assertThat(Path.of("conf", "sluice.json")).as("the config the image's working directory loads").exists();
     assertThat(lines).contains("COPY pom.xml .", "COPY src src");
@@ -74,7 +83,7 @@ class PackagingTest {
         .filter(l -> !l.isEmpty() && !l.startsWith("#")).toList();
     assertThat(ignored).contains("target/", "data/", ".git/");
     assertThat(ignored).as("what the Dockerfile copies stays in the context")
-        .noneMatch(l -> l.startsWith("src") || l.startsWith("conf") || l.startsWith("webroot")
+        .noneMatch(l -> l.startsWith("src") || l.startsWith("conf") || l.startsWith("webroot") || l.startsWith("bin")
             || l.startsWith("pom.xml") || l.startsWith("!"));
   }
 
@@ -82,6 +91,15 @@ class PackagingTest {
   private static List<String> instructions(String dockerfile) {
     return List.of(dockerfile.replace("\\\n", " ").split("\n")).stream().map(String::trim)
         .filter(l -> !l.isEmpty() && !l.startsWith("#")).map(l -> l.replaceAll("\\s+", " ")).toList();
+  }
+
+  private static int indexOfMatch(List<String> lines, String prefix) {
+    for (int i = 0; i < lines.size(); i++) {
+      if (lines.get(i).startsWith(prefix)) {
+        return i;
+      }
+    }
+    throw new AssertionError("no " + prefix + " instruction");
   }
 
   private static int lastIndexStartingWith(List<String> lines, String prefix) {
