@@ -26,7 +26,8 @@ import java.util.regex.Pattern;
  * </pre>
  *
  * {@code value} sees {@code key}, {@code left} and {@code right} (null for a side without a match) besides the usual
- * variables; without it the joined value is {@code {'left': left, 'right': right}}.
+ * variables; without it the joined value is {@code {'left': left, 'right': right}}. Every join also takes
+ * {@code "max_idle"}: how long records wait for a side that makes no progress ({@link JoinSync}; default 5s).
  */
 final class JoinParser {
   /** The store of a table read alone. */
