@@ -6,6 +6,8 @@
 # records per second end to end and restore speed from the changelog (records and MB of changelog per second of
 # restore: Sluice's task restore status, Kafka Streams' restore listener; startup and rebalance excluded on both).
 # GUARANTEE=exactly_once (Sluice's default; Kafka Streams' exactly_once_v2) or at_least_once (both).
+# BEFORE_JAR=path: a second Sluice broker from that jar (an earlier build), run before the first in every round, so a
+# change is measured before/after in one run, alternating, at the same load.
 #   bench/compare-windowed.sh [sluice.jar] [results-dir]
 # Env: REPS=3 RECORDS=200000 KEYS=10000 MINUTES=10 PARTITIONS=1 GUARANTEE=exactly_once ROWS="window join"
 #      KAFKA_BASE=/tmp/kafka-windowed HEAP=-Xmx1g
@@ -21,27 +23,46 @@ HEAP="${HEAP:--Xmx1g}"
 export KAFKA_BASE="${KAFKA_BASE:-/tmp/kafka-windowed}" KAFKA_HEAP_OPTS="$HEAP -Xms${HEAP#-Xmx}"
 mkdir -p "$RES"
 load() { cut -d' ' -f1 /proc/loadavg; }
-SPID=""
+SPID=""; BPID=""; KAFKA_STARTED=""
 cleanup() {
   [[ -n "$SPID" ]] && kill "$SPID" 2>/dev/null || true
-  (cd "$ANCHOR" && ./run-kafka.sh stop >/dev/null 2>&1) || true
+  [[ -n "$BPID" ]] && kill "$BPID" 2>/dev/null || true
+  # only a Kafka this run started: the anchor is shared, and another session's run may hold it
+  [[ -n "$KAFKA_STARTED" ]] && (cd "$ANCHOR" && ./run-kafka.sh stop >/dev/null 2>&1) || true
 }
 trap cleanup EXIT
-java $HEAP -jar "$JAR" --http-port 0 --data-dir "$RES/sluice-data" --set http.host=127.0.0.1 \
-  --set zookeeper.embedded.port=0 > "$RES/sluice.log" 2>&1 &
-SPID=$!
-for _ in $(seq 1 240); do grep -q 'listening on http' "$RES/sluice.log" && break; sleep 0.5; done
-URL=$(grep -o 'listening on http://[0-9.:]*' "$RES/sluice.log" | head -1 | sed 's/listening on //')
-(cd "$ANCHOR" && ./run-kafka.sh start) > "$RES/kafka.log" 2>&1
-sluice() { java -Xmx512m -cp "$JAR" "io.sluice.bench.$1" --bootstrap "$URL" --records "$N" --keys "$KEYS" \
-  --partitions "$P" --guarantee "$G" "${@:2}"; }
+# broker <jar> <name>: starts a Sluice broker and waits until it listens
+broker() {
+  java $HEAP -jar "$1" --http-port 0 --data-dir "$RES/$2-data" --set http.host=127.0.0.1 \
+    --set zookeeper.embedded.port=0 > "$RES/$2.log" 2>&1 &
+  echo $! > "$RES/$2.pid"
+  for _ in $(seq 1 240); do grep -q 'listening on http' "$RES/$2.log" && break; sleep 0.5; done
+}
+url() { grep -o 'listening on http://[0-9.:]*' "$RES/$1.log" | head -1 | sed 's/listening on //'; }
+broker "$JAR" sluice; SPID=$(cat "$RES/sluice.pid")
+SLUICES="sluice"
+if [[ -n "${BEFORE_JAR:-}" ]]; then
+  broker "$(realpath "$BEFORE_JAR")" sluice-before; BPID=$(cat "$RES/sluice-before.pid")
+  SLUICES="sluice-before sluice"
+fi
+# The anchor runs once per machine: wait while another run holds it (its port open), then start it.
+until ! ss -ltn 2>/dev/null | grep -q ':19092 ' && (cd "$ANCHOR" && ./run-kafka.sh start) > "$RES/kafka.log" 2>&1; do
+  echo "the Kafka anchor is taken ($(tail -1 "$RES/kafka.log" 2>/dev/null)); waiting" >&2
+  sleep 20
+done
+KAFKA_STARTED=1
+# sluice <broker> <bench class> [args]: the bench (from the main jar) against that broker
+sluice() { java -Xmx512m -cp "$JAR" "io.sluice.bench.$2" --bootstrap "$(url "$1")" --records "$N" --keys "$KEYS" \
+  --partitions "$P" --guarantee "$G" "${@:3}"; }
 for r in $(seq 1 "$REPS"); do
   for row in $ROWS; do
-    echo "round $r sluice $row load $(load)"
-    case $row in
-      window) sluice WindowedCountBench --minutes "$MIN" ;;
-      join) sluice StreamTableJoinBench ;;
-    esac 2>&1 | grep -E 'windowed count|join|restore' | sed "s/\$/  [load $(load)]/"
+    for s in $SLUICES; do
+      echo "round $r $s $row load $(load)"
+      case $row in
+        window) sluice "$s" WindowedCountBench --minutes "$MIN" ;;
+        join) sluice "$s" StreamTableJoinBench ;;
+      esac 2>&1 | grep -E 'windowed count|join|restore' | sed "s/\$/  [load $(load)]/"
+    done
     echo "round $r kafka-streams $row load $(load)"
     case $row in
       window) "$HERE/kafka-streams/run-window.sh" 127.0.0.1:19092 "$P" "$N" "$KEYS" "$MIN" "$KG" ;;

@@ -52,7 +52,7 @@ final class ApiRouter {
     new ClusterEndpoint(deps.service()).mount(router);
     new TopicsEndpoint(deps.service()).mount(router, body);
     new PartitionsEndpoint(deps.service()).mount(router);
-    new ProduceEndpoint(deps.service(), deps.cfg()).mount(router, body);
+    new ProduceEndpoint(deps.service(), deps.cfg(), deps.fetchWorkers()).mount(router, body);
     new BatchesEndpoint(deps.service()).mount(router, body);
     new FetchEndpoint(deps.service(), deps.cfg(), deps.fetchWorkers()).mount(router);
     new PartitionBatchesEndpoint(deps.service()).mount(router, body);

@@ -3,6 +3,8 @@ package io.sluice.http;
 import io.sluice.api.Acks;
 import io.sluice.api.BrokerService;
 import io.vertx.core.Handler;
+import io.vertx.core.WorkerExecutor;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -20,16 +22,19 @@ import io.vertx.ext.web.RoutingContext;
  * </pre>
  *
  * Partitioning, batching and the status rule (200 when any record was written, else the error's status) are
- * {@link JsonRecordsProducer}'s, shared with WebSocket produce.
+ * {@link JsonRecordsProducer}'s, shared with WebSocket produce. A large body is decoded on the HTTP worker pool
+ * ({@link BodyDecoding}).
  */
 final class ProduceEndpoint {
   private static final String FORMAT_KEY = "sluice.embeddedFormat";
   private final JsonRecordsProducer producer;
   private final HttpApiConfig cfg;
+  private final WorkerExecutor workers;
 
-  ProduceEndpoint(BrokerService service, HttpApiConfig cfg) {
+  ProduceEndpoint(BrokerService service, HttpApiConfig cfg, WorkerExecutor workers) {
     this.producer = new JsonRecordsProducer(service);
     this.cfg = cfg;
+    this.workers = workers;
   }
 
   void mount(Router router, Handler<RoutingContext> bodyHandler) {
@@ -56,9 +61,13 @@ final class ProduceEndpoint {
     String topic = Params.topic(ctx);
     Integer pathPartition = ctx.pathParam("partition") == null ? null : Params.partition(ctx);
     Acks acks = acks(ctx);
-    ProduceRequest request = ProduceRequest.parse(Replies.jsonObjectBody(ctx), ctx.get(FORMAT_KEY),
-        cfg.maxRecordsPerRequest(), System.currentTimeMillis());
-    producer.produce(Callers.of(ctx), topic, pathPartition, request.records(), acks, t -> ErrorResponses.toApiError(t, ctx))
+    EmbeddedFormat format = ctx.get(FORMAT_KEY);
+    Buffer body = ctx.body().buffer();
+    int bodyBytes = body == null ? 0 : body.length();
+    BodyDecoding.decode(bodyBytes, workers, () -> ProduceRequest.parse(Replies.jsonObjectBody(body), format,
+            cfg.maxRecordsPerRequest(), System.currentTimeMillis()))
+        .compose(request -> producer.produce(Callers.of(ctx), topic, pathPartition, request.records(), acks,
+            t -> ErrorResponses.toApiError(t, ctx)))
         .onSuccess(outcome -> Replies.json(ctx, outcome.status(), outcome.toJson(new JsonObject()
             .putNull("key_schema_id").putNull("value_schema_id"))))
         .onFailure(ctx::fail);

@@ -35,7 +35,11 @@ final class Replies {
    * object, or holds a duplicate key or a lone surrogate.
    */
   static JsonObject jsonObjectBody(RoutingContext ctx) {
-    Buffer body = ctx.body().buffer();
+    return jsonObjectBody(ctx.body().buffer());
+  }
+
+  /** {@link #jsonObjectBody(RoutingContext)} of a body already read; safe off the event loop. */
+  static JsonObject jsonObjectBody(Buffer body) {
     if (body == null || body.length() == 0) {
       throw ErrorResponses.error(ErrorCode.MALFORMED_REQUEST, "Request body is empty; a JSON object is expected");
     }

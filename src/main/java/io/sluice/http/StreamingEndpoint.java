@@ -122,7 +122,7 @@ final class StreamingEndpoint {
     }
     service.metadataForProduce(Callers.of(ctx), topic)
         .compose(metadata -> upgrade(ctx)).map(ws -> sessions.upgraded(ctx, ws))
-        .onSuccess(ws -> new WsProduceSession(ws, service, format, topic, cfg).start())
+        .onSuccess(ws -> new WsProduceSession(ws, service, format, topic, cfg, workers).start())
         .onFailure(t -> failUnlessUpgraded(ctx, t));
   }
 

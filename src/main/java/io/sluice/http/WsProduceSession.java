@@ -5,6 +5,8 @@ import io.sluice.api.Acks;
 import io.sluice.api.BrokerService;
 import io.sluice.errors.SluiceException;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.WorkerExecutor;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.json.JsonObject;
 import java.util.Set;
@@ -17,7 +19,8 @@ import java.util.Set;
  * {@link JsonRecordsProducer} rules) or an error message. A message that cannot be read (too large, binary, not
  * JSON) also gets its one error reply in its place ({@link WsMessageReader}). Produced with acks=all. At most
  * {@link #MAX_IN_FLIGHT} messages are worked on at once; beyond that the socket is paused (TCP pushes back on the
- * client) and resumed as replies go out. Event-loop confined.
+ * client) and resumed as replies go out. A large message is decoded on the HTTP worker pool ({@link BodyDecoding});
+ * messages are still produced in the order they came. Event-loop confined.
  */
 final class WsProduceSession {
   static final int MAX_IN_FLIGHT = 16;
@@ -28,12 +31,16 @@ final class WsProduceSession {
   private final String topic;
   private final HttpApiConfig cfg;
   private final JsonRecordsProducer producer;
+  private final WorkerExecutor workers;
+  /** Completes once the last message read was handed to the producer (or refused): the next one waits for it. */
+  private Future<Void> dispatched = Future.succeededFuture();
   private Future<Void> tail = Future.succeededFuture();
   private int inFlight;
 
   WsProduceSession(ServerWebSocket ws, BrokerService service, EmbeddedFormat format, String topic,
-      HttpApiConfig cfg) {
+      HttpApiConfig cfg, WorkerExecutor workers) {
     this.ws = ws;
+    this.workers = workers;
     this.caller = Callers.of(ws);
     this.format = format;
     this.topic = topic;
@@ -43,33 +50,52 @@ final class WsProduceSession {
 
   void start() {
     WsMessageReader.attach(ws, cfg.wsMaxMessageBytes(), this::onMessage,
-        refused -> reply(null, Future.failedFuture(refused)));
+        refused -> reply(Future.succeededFuture(Message.refused(null, refused)), Future.failedFuture(refused)));
   }
 
   private void onMessage(String text) {
+    long nowMs = System.currentTimeMillis();
+    Future<Message> decoded = BodyDecoding.decode(text.length(), workers, () -> decode(text, nowMs));
+    // A small message decoded inline must not overtake a large one still decoding before it: each message is handed
+    // to the producer only once the one before it was.
+    Promise<Void> handedOver = Promise.promise();
+    Future<Message> ready = dispatched.transform(ignored -> decoded);
+    dispatched = handedOver.future();
+    Future<JsonObject> outcome = ready.transform(ar -> {
+      Future<JsonObject> produced = ar.succeeded() ? produce(ar.result()) : Future.failedFuture(ar.cause());
+      handedOver.complete(); // after produce: completing it runs the next messages' hand-over at once
+      return produced;
+    });
+    reply(ready, outcome);
+  }
+
+  private Message decode(String text, long nowMs) {
     Object id = null;
-    Future<JsonObject> outcome;
     try {
       JsonObject body = WsFrames.parse(text, FIELDS);
       id = WsFrames.id(body);
-      ProduceRequest request = ProduceRequest.parse(body, format, cfg.maxRecordsPerRequest(),
-          System.currentTimeMillis());
-      outcome = producer.produce(caller, topic, null, request.records(), Acks.ALL, WsFrames::apiError)
-          .map(o -> o.toJson(new JsonObject()));
+      return new Message(id, ProduceRequest.parse(body, format, cfg.maxRecordsPerRequest(), nowMs), null);
     } catch (SluiceException e) {
-      outcome = Future.failedFuture(e);
+      return Message.refused(id, e);
     }
-    reply(id, outcome);
+  }
+
+  private Future<JsonObject> produce(Message message) {
+    return message.refused() != null
+        ? Future.failedFuture(message.refused())
+        : producer.produce(caller, topic, null, message.request().records(), Acks.ALL, WsFrames::apiError)
+            .map(o -> o.toJson(new JsonObject()));
   }
 
   /** Queues the reply to the message just read behind the replies to the ones before it. */
-  private void reply(Object id, Future<JsonObject> outcome) {
+  private void reply(Future<Message> message, Future<JsonObject> outcome) {
     if (++inFlight >= MAX_IN_FLIGHT) {
       ws.pause();
     }
     tail = tail.transform(ignored -> outcome.transform(ar -> {
       if (!ws.isClosed()) {
         JsonObject reply = ar.succeeded() ? ar.result() : WsFrames.error(ar.cause());
+        Object id = message.succeeded() ? message.result().id() : null;
         ws.writeTextMessage(WsFrames.withId(reply, id).encode());
       }
       if (inFlight-- == MAX_IN_FLIGHT) {
@@ -77,5 +103,12 @@ final class WsProduceSession {
       }
       return Future.<Void>succeededFuture();
     }));
+  }
+
+  /** A message read: its id, and the request or why it is refused. */
+  private record Message(Object id, ProduceRequest request, SluiceException refused) {
+    static Message refused(Object id, SluiceException e) {
+      return new Message(id, null, e);
+    }
   }
 }

@@ -111,6 +111,9 @@ final class Aggregates {
    * record's other outputs and a restore does not bring the key back. Nothing is emitted downstream.
    */
   private static void expireKeys(Step.Aggregate a, StoreState st, int budget) {
+    if (!st.indexMayHold(StoreState.EXPIRE, st.streamTime())) {
+      return;
+    }
     List<Kv.Entry> due = st.tx().scan(st.indexStart(StoreState.EXPIRE),
         StoreState.indexUpTo(StoreState.EXPIRE, st.streamTime()), budget);
     for (Kv.Entry e : due) {
@@ -118,7 +121,7 @@ final class Aggregates {
       st.tx().delete(StoreState.indexTarget(e.key()));
     }
     if (due.size() < budget) {
-      st.indexDoneThrough(StoreState.EXPIRE, st.streamTime());
+      doneThrough(st, StoreState.EXPIRE, st.streamTime());
     }
   }
 
@@ -279,11 +282,11 @@ final class Aggregates {
       return;
     }
     long closeTime = st.streamTime() - a.window().grace();
-    if (a.emitFinal()) {
+    if (a.emitFinal() && st.indexMayHold(StoreState.CLOSE, closeTime)) {
       List<Kv.Entry> closing = st.tx().scan(st.indexStart(StoreState.CLOSE),
           StoreState.indexUpTo(StoreState.CLOSE, closeTime), budget);
       if (closing.size() < budget) {
-        st.indexDoneThrough(StoreState.CLOSE, closeTime); // each one below is processed (deleted) in the loop
+        doneThrough(st, StoreState.CLOSE, closeTime); // each one below is processed (deleted) in the loop
       }
       for (Kv.Entry e : closing) {
         st.tx().deleteLocal(e.key());
@@ -303,6 +306,9 @@ final class Aggregates {
         }
       }
     }
+    if (!st.indexMayHold(StoreState.EXPIRE, closeTime)) {
+      return;
+    }
     List<Kv.Entry> expiring = st.tx().scan(st.indexStart(StoreState.EXPIRE),
         StoreState.indexUpTo(StoreState.EXPIRE, closeTime), budget);
     boolean all = expiring.size() < budget;
@@ -319,8 +325,22 @@ final class Aggregates {
       st.tx().delete(k);
     }
     if (all) {
-      st.indexDoneThrough(StoreState.EXPIRE, closeTime);
+      doneThrough(st, StoreState.EXPIRE, closeTime);
     }
+  }
+
+  /**
+   * Every entry of index {@code kind} at or before {@code at} is processed: moves the scans' floor past them, and
+   * looks up the next entry's time, so that the records before it skip the scan.
+   */
+  private static void doneThrough(StoreState st, byte kind, long at) {
+    st.indexDoneThrough(kind, at);
+    if (at == Long.MAX_VALUE) {
+      st.indexNextAt(kind, Long.MAX_VALUE);
+      return;
+    }
+    List<Kv.Entry> next = st.tx().scan(StoreState.indexUpTo(kind, at), StoreState.indexFrom((byte) (kind + 1)), 1);
+    st.indexNextAt(kind, next.isEmpty() ? Long.MAX_VALUE : StoreState.indexTime(next.get(0).key()));
   }
 
   /** Rebuilds a restored store's indexes and stream time from its content. Blocking: a worker. */

@@ -37,8 +37,22 @@ final class StandbyApplier {
 
   /** {@code from}: the changelog offset where the task's records begin. */
   StandbyApplier(byte[] taskId, long from) {
+    this(taskId, from, Long.MIN_VALUE);
+  }
+
+  /**
+   * Resumes where a previous applier's store ended: {@code from} its {@link #resumeFrom}, {@code bound} its
+   * {@link #bound} when it wrote that store.
+   */
+  StandbyApplier(byte[] taskId, long from, long bound) {
     this.taskId = taskId.clone();
     this.position = from;
+    this.boundSeq = bound;
+  }
+
+  /** The first sequence past the latest checkpoint seen (Long.MIN_VALUE before any marker). */
+  long bound() {
+    return boundSeq;
   }
 
   /**

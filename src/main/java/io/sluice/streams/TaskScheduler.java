@@ -325,7 +325,8 @@ final class TaskScheduler implements Runnable {
     }
     running.clear();
     List<Future<Void>> standbyStops = new ArrayList<>();
-    standbys.values().forEach(r -> standbyStops.add(r.task().stop()));
+    // kept: this broker is likely to keep these standbys again when it is back, and resumes them where they were
+    standbys.values().forEach(r -> standbyStops.add(r.task().stopKeeping()));
     standbys.clear();
     try {
       Future.all(standbyStops).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);

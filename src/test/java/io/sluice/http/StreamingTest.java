@@ -13,6 +13,7 @@ import io.vertx.core.http.RequestOptions;
 import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketConnectOptions;
+import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
@@ -35,16 +36,20 @@ class StreamingTest {
   static Path dataDir;
   static GroupsTestSupport api;
   static WebSocketClient wsClient;
+  /** The test's own client Vert.x: the guard watches the broker's loops, not a client linking its code. */
+  static Vertx clientVertx;
 
   @BeforeAll
   static void start() throws Exception {
     api = new GroupsTestSupport(dataDir, GUARD, Map.of());
-    wsClient = api.broker.vertx().createWebSocketClient();
+    clientVertx = Vertx.vertx();
+    wsClient = clientVertx.createWebSocketClient();
   }
 
   @AfterAll
   static void stop() throws Exception {
     await(wsClient.close());
+    await(clientVertx.close());
     api.close();
   }
 
@@ -153,6 +158,34 @@ class StreamingTest {
     assertThat(first.getJsonArray("offsets").getJsonObject(1).getLong("offset")).isEqualTo(1);
     assertThat(s.next().getInteger("error_code")).isEqualTo(ErrorCode.MALFORMED_REQUEST.code());
     assertThat(s.next().getJsonArray("offsets").getJsonObject(0).getLong("offset")).isEqualTo(2);
+    await(s.ws().close());
+  }
+
+  @Test
+  void aLargeMessageDecodedOffTheEventLoopIsStillProducedBeforeTheSmallOnesAfterIt() throws Exception {
+    api.createTopic("ws-large", 1);
+    Socket s = connect("/ws/produce?topic=ws-large");
+    JsonArray large = new JsonArray();
+    String value = "v".repeat(2_000);
+    for (int i = 0; i < 50; i++) {
+      large.add(new JsonObject().put("value", value + i).put("partition", 0));
+    }
+    String largeMessage = new JsonObject().put("id", "large").put("records", large).encode();
+    assertThat(largeMessage.length()).isGreaterThan(BodyDecoding.INLINE_MAX_BYTES);
+    s.send(largeMessage);
+    for (int i = 0; i < 3; i++) {
+      s.send("{\"id\": " + i + ", \"records\": [{\"value\": \"small\", \"partition\": 0}]}");
+    }
+    JsonObject first = s.next();
+    assertThat(first.getString("id")).isEqualTo("large");
+    JsonArray offsets = first.getJsonArray("offsets");
+    assertThat(offsets).hasSize(50);
+    assertThat(offsets.getJsonObject(49).getLong("offset")).isEqualTo(49);
+    for (int i = 0; i < 3; i++) {
+      JsonObject reply = s.next();
+      assertThat(reply.getInteger("id")).isEqualTo(i);
+      assertThat(reply.getJsonArray("offsets").getJsonObject(0).getLong("offset")).isEqualTo(50 + i);
+    }
     await(s.ws().close());
   }
 

@@ -31,15 +31,16 @@ public final class RocksKv implements Kv {
   private final Path dir;
   private final Options options;
   private final RocksDB db;
-  private final WriteOptions writeOptions = new WriteOptions().setDisableWAL(true);
+  private final WriteOptions writeOptions;
   private final java.util.concurrent.locks.ReentrantReadWriteLock lock =
       new java.util.concurrent.locks.ReentrantReadWriteLock();
   private boolean closed;
 
-  private RocksKv(Path dir, Options options, RocksDB db) {
+  private RocksKv(Path dir, Options options, RocksDB db, boolean logged) {
     this.dir = dir;
     this.options = options;
     this.db = db;
+    this.writeOptions = new WriteOptions().setDisableWAL(!logged);
   }
 
   /**
@@ -48,15 +49,34 @@ public final class RocksKv implements Kv {
    */
   public static RocksKv openEmpty(Path dir, StateMemory memory) {
     deleteRecursively(dir);
+    return open(dir, memory, false);
+  }
+
+  /**
+   * Opens the store in {@code dir} as a previous run left it (empty if none did), for a store that outlives its run
+   * (a standby's, which a restarted broker resumes): its writes go through RocksDB's write-ahead log, so each write
+   * acknowledged survives a {@code kill -9} of the process whole (a write is one batch: all of it or none). Close it
+   * with {@link #closeKeeping} to keep it.
+   */
+  public static RocksKv openKept(Path dir, StateMemory memory) {
+    return open(dir, memory, true);
+  }
+
+  private static RocksKv open(Path dir, StateMemory memory, boolean logged) {
     try {
       Files.createDirectories(dir);
       Options options = memory.options();
-      return new RocksKv(dir, options, RocksDB.open(options, dir.toString()));
+      return new RocksKv(dir, options, RocksDB.open(options, dir.toString()), logged);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     } catch (RocksDBException e) {
       throw new IllegalStateException("Cannot open the state store in " + dir + ": " + e.getMessage(), e);
     }
+  }
+
+  /** The store's directory. */
+  public Path dir() {
+    return dir;
   }
 
   /** A RocksDB property of the open store, such as {@code rocksdb.block-cache-capacity}. */
@@ -147,19 +167,31 @@ public final class RocksKv implements Kv {
   /** Closes and deletes the files: the changelog is the copy that counts. */
   @Override
   public void close() {
+    if (closeDb()) {
+      deleteRecursively(dir);
+    }
+  }
+
+  /** Closes and keeps the files, for the next run to open with {@link #openKept}. */
+  public void closeKeeping() {
+    closeDb();
+  }
+
+  /** Closes the database; false if it was closed already. */
+  private boolean closeDb() {
     lock.writeLock().lock();
     try {
       if (closed) {
-        return;
+        return false;
       }
       closed = true;
       db.close();
       options.close();
       writeOptions.close();
+      return true;
     } finally {
       lock.writeLock().unlock();
     }
-    deleteRecursively(dir);
   }
 
   private static void deleteRecursively(Path dir) {

@@ -39,6 +39,14 @@ public final class StoreState implements AutoCloseable {
    */
   private final long[] floors = {Long.MIN_VALUE, Long.MIN_VALUE};
   private final long[] pendingFloors = {Long.MIN_VALUE, Long.MIN_VALUE};
+  /**
+   * Per index kind: no entry left has an earlier time ({@code Long.MIN_VALUE}: not known), so a record whose scan
+   * would end before it has nothing to do and skips the scan. Without it every record of a windowed store opened a
+   * RocksDB iterator to find, nearly always, nothing: a tumbling window's entries come due once per window, not once
+   * per record. Lowered by every entry added; {@code pendingNextAt} is the record's, applied when it commits.
+   */
+  private final long[] nextAt = {Long.MIN_VALUE, Long.MIN_VALUE};
+  private final long[] pendingNextAt = {Long.MIN_VALUE, Long.MIN_VALUE};
 
   public StoreState(String name, Kv kv) {
     this.name = name;
@@ -80,12 +88,14 @@ public final class StoreState implements AutoCloseable {
   public List<Kv.Change> commit() {
     streamTime = streamTime();
     System.arraycopy(pendingFloors, 0, floors, 0, floors.length);
+    System.arraycopy(pendingNextAt, 0, nextAt, 0, nextAt.length);
     return tx.commit();
   }
 
   public void rollback() {
     pendingStreamTime = Long.MIN_VALUE;
     System.arraycopy(floors, 0, pendingFloors, 0, floors.length);
+    System.arraycopy(nextAt, 0, pendingNextAt, 0, nextAt.length);
     tx.rollback();
   }
 
@@ -115,6 +125,18 @@ public final class StoreState implements AutoCloseable {
     int i = floorSlot(kind);
     floors[i] = Math.min(floors[i], at);
     pendingFloors[i] = Math.min(pendingFloors[i], at);
+    nextAt[i] = Math.min(nextAt[i], at);
+    pendingNextAt[i] = Math.min(pendingNextAt[i], at);
+  }
+
+  /** Whether index {@code kind} may hold an entry at or before {@code at} (false: a scan would find none). */
+  public boolean indexMayHold(byte kind, long at) {
+    return pendingNextAt[floorSlot(kind)] <= at;
+  }
+
+  /** No entry of index {@code kind} is left before {@code at} (once this record commits). */
+  public void indexNextAt(byte kind, long at) {
+    pendingNextAt[floorSlot(kind)] = at;
   }
 
   // ---- keys ----

@@ -1,5 +1,6 @@
 package io.sluice.streams.state;
 
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -17,7 +18,7 @@ public final class Tx {
   private final Kv kv;
   private final TreeMap<byte[], byte[]> pending = new TreeMap<>(Bytes.ORDER);
   /** Logged keys in the order first written, so the changelog records come in a deterministic order. */
-  private final Map<String, byte[]> logged = new LinkedHashMap<>();
+  private final Map<ByteBuffer, byte[]> logged = new LinkedHashMap<>();
 
   public Tx(Kv kv) {
     this.kv = kv;
@@ -33,12 +34,12 @@ public final class Tx {
 
   public void put(byte[] key, byte[] value) {
     pending.put(key, value);
-    logged.putIfAbsent(java.util.HexFormat.of().formatHex(key), key);
+    logged.putIfAbsent(ByteBuffer.wrap(key), key);
   }
 
   public void delete(byte[] key) {
     pending.put(key, DELETED);
-    logged.putIfAbsent(java.util.HexFormat.of().formatHex(key), key);
+    logged.putIfAbsent(ByteBuffer.wrap(key), key);
   }
 
   public void putLocal(byte[] key, byte[] value) {

@@ -69,4 +69,20 @@ class StateMemoryTest {
   private static byte[] key(int i) {
     return ("k" + i).getBytes(StandardCharsets.UTF_8);
   }
+
+  /** A kept store reopens with what it was written (its write-ahead log) and is deleted only by close(). */
+  @Test
+  void aKeptStoreReopensWithItsContentAndAnEmptyOneStartsEmpty() {
+    try (StateMemory memory = new StateMemory(BUDGET)) {
+      RocksKv kept = RocksKv.openKept(dir.resolve("k"), memory);
+      kept.write(List.of(new Kv.Change("a".getBytes(StandardCharsets.UTF_8), "1".getBytes(StandardCharsets.UTF_8))));
+      kept.closeKeeping();
+      RocksKv again = RocksKv.openKept(dir.resolve("k"), memory);
+      assertThat(again.get("a".getBytes(StandardCharsets.UTF_8))).isEqualTo("1".getBytes(StandardCharsets.UTF_8));
+      again.close();
+      RocksKv wiped = RocksKv.openKept(dir.resolve("k"), memory);
+      assertThat(wiped.get("a".getBytes(StandardCharsets.UTF_8))).isNull();
+      wiped.close();
+    }
+  }
 }
