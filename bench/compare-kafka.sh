@@ -3,7 +3,7 @@
 # Sluice broker from a jar, runs each row alternating between the two (the order flips every rep), and prints a
 # markdown table of medians with the ratio Sluice / Kafka and the 1-minute load average at each measurement.
 #   bench/compare-kafka.sh [sluice.jar] [results-dir]
-# Env: REPS=3 NUM_RECORDS=2000000 RECORD_SIZE=100 E2E_RECORDS=10000 ROWS="p1 p6 p1all c1 c6 g6 e2e"
+# Env: REPS=3 NUM_RECORDS=2000000 RECORD_SIZE=100 E2E_RECORDS=10000 E2E_WARMUP=1000 ROWS="p1 p6 p1all c1 c6 g6 e2e"
 #      ANCHOR=../shared/anchors/kafka  KAFKA_BASE=/tmp/kafka-compare (under /tmp)  HEAP=-Xmx1g
 # Both brokers get HEAP; both tools run with -Xmx512m. Only ratios from one run mean anything on a shared machine.
 set -euo pipefail
@@ -11,7 +11,7 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 JAR="$(realpath "${1:-$HERE/../target/sluice.jar}")"
 RES="${2:-/tmp/sluice-compare/$(date +%Y%m%d-%H%M%S)}"
 ANCHOR="$(realpath "${ANCHOR:-$HERE/../../shared/anchors/kafka}")"
-REPS="${REPS:-3}"; N="${NUM_RECORDS:-2000000}"; SIZE="${RECORD_SIZE:-100}"; E2E_N="${E2E_RECORDS:-10000}"
+REPS="${REPS:-3}"; N="${NUM_RECORDS:-2000000}"; SIZE="${RECORD_SIZE:-100}"; E2E_N="${E2E_RECORDS:-10000}"; E2E_WARM="${E2E_WARMUP:-1000}"
 ROWS="${ROWS:-p1 p6 p1all c1 c6 g6 e2e}"
 HEAP="${HEAP:--Xmx1g}"
 export KAFKA_BASE="${KAFKA_BASE:-/tmp/kafka-compare}" KAFKA_HEAP_OPTS="$HEAP -Xms${HEAP#-Xmx}"
@@ -68,7 +68,7 @@ kafka_row() {
         --group "k-$row-r$r" --timeout 60000 2>&1 | grep -A1 '^start.time' | tail -1 \
         | awk -F', *' -v f="$field" '{print $f}' ;;
     e2e)
-      tool "$ANCHOR/E2eLatencyUs.java" "$BOOT" "k-e2e-r$r" "$E2E_N" 1 "$SIZE" 1000 2>&1 \
+      tool "$ANCHOR/E2eLatencyUs.java" "$BOOT" "k-e2e-r$r" "$E2E_N" 1 "$SIZE" "$E2E_WARM" 2>&1 \
         | sed -nE 's/^Percentiles us: 50th = ([0-9.]+), 99th = ([0-9.]+), 99.9th = ([0-9.]+).*/\1 \2 \3/p' \
         | awk '{printf "%.3f/%.3f/%.3f\n", $1/1000, $2/1000, $3/1000}' ;;
   esac
@@ -90,7 +90,7 @@ sluice_row() {
       sluice consume --bootstrap "$URL" --topic "s-p6-r$r" --records "$N" --group "s-g6-r$r" 2>&1 \
         | grep 'records consumed' | sed -E 's/^[0-9]+ records consumed, ([0-9.]+) records\/sec.*/\1/' ;;
     e2e)
-      sluice e2e --bootstrap "$URL" --topic "s-e2e-r$r" --records "$E2E_N" 2>&1 \
+      sluice e2e --bootstrap "$URL" --topic "s-e2e-r$r" --records "$E2E_N" --warmup "$E2E_WARM" 2>&1 \
         | sed -nE 's/.*50th ([0-9.]+) ms, 99th ([0-9.]+) ms, 99.9th ([0-9.]+) ms.*/\1\/\2\/\3/p' ;;
   esac
 }

@@ -334,6 +334,14 @@ public final class StreamDefinition {
       return with("grace", grace);
     }
 
+    /**
+     * How long records wait for a side that makes no progress before they join with what the store holds then
+     * (default "5s"): both sides meet in time order, so a record first waits for the other side to reach its time.
+     */
+    public Join maxIdle(String duration) {
+      return with("max_idle", duration);
+    }
+
     /** The store's name (default "join"). */
     public Join store(String name) {
       return with("store", name);

@@ -14,7 +14,11 @@ final class BatchCursor {
   private static final int WINDOW = 8192;
   private final FileChannel channel;
   private final long end;
-  private final ByteBuffer window = ByteBuffer.allocate(WINDOW);
+  /**
+   * Allocated at the first load, no larger than the bytes from there to {@code end}: a long poll's read of the
+   * log's tail (one small batch) allocated the whole window on every wake-up.
+   */
+  private ByteBuffer window;
   private long windowStart = -1;
   private int windowLength;
 
@@ -44,8 +48,11 @@ final class BatchCursor {
       return false;
     }
     if (windowStart < 0 || pos < windowStart || pos + RecordBatch.HEADER_SIZE > windowStart + windowLength) {
+      if (window == null) {
+        window = ByteBuffer.allocate((int) Math.max(RecordBatch.HEADER_SIZE, Math.min(WINDOW, end - pos)));
+      }
       window.clear();
-      window.limit((int) Math.min(WINDOW, end - pos));
+      window.limit((int) Math.min(window.capacity(), end - pos));
       windowLength = Segment.readFully(channel, window, pos);
       windowStart = pos;
       if (windowLength < RecordBatch.HEADER_SIZE) {

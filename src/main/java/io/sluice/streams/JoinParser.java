@@ -26,14 +26,19 @@ import java.util.regex.Pattern;
  * </pre>
  *
  * {@code value} sees {@code key}, {@code left} and {@code right} (null for a side without a match) besides the usual
- * variables; without it the joined value is {@code {'left': left, 'right': right}}.
+ * variables; without it the joined value is {@code {'left': left, 'right': right}}. Every join also takes
+ * {@code "max_idle"}: how long records wait for a side that makes no progress ({@link JoinSync}; default 5s).
  */
 final class JoinParser {
   /** The store of a table read alone. */
   static final String TABLE_STORE = "table";
   private static final Pattern STORE = Pattern.compile("[a-zA-Z0-9._-]{1,100}");
   private static final Set<String> FIELDS = Set.of("table", "stream", "type", "key", "value", "within", "grace",
-      "store");
+      "store", "max_idle");
+  /** How long held records wait for a side that reports no progress, by default ({@code max_idle}). */
+  static final long DEFAULT_MAX_IDLE_MS = 5_000;
+  /** The most {@code max_idle} may be: records held longer pile up in memory. */
+  static final long MAX_MAX_IDLE_MS = 300_000;
 
   private final Expressions expressions;
 
@@ -43,7 +48,7 @@ final class JoinParser {
 
   /** The step of a definition whose input is a table, read alone (no join first). */
   static Step.Join tableAlone() {
-    return new Step.Join("table", JoinKind.TABLE, JoinType.INNER, null, null, null, 0, 0, TABLE_STORE);
+    return new Step.Join("table", JoinKind.TABLE, JoinType.INNER, null, null, null, 0, 0, TABLE_STORE, 0);
   }
 
   /** Parses {@code body}, the join at {@code at}; {@code tableInput}: the definition's input is a table. */
@@ -88,8 +93,14 @@ final class JoinParser {
     if (!STORE.matcher(store).matches()) {
       throw invalid(at + ".store: '" + storeValue + "' must be 1 to 100 of a-z A-Z 0-9 . _ -");
     }
+    long maxIdle = o.containsKey("max_idle") ? duration(at + ".max_idle", o.getValue("max_idle"))
+        : DEFAULT_MAX_IDLE_MS;
+    if (maxIdle > MAX_MAX_IDLE_MS) {
+      throw invalid(at + ".max_idle: at most " + MAX_MAX_IDLE_MS / 1000 + "s (held records wait in memory), not "
+          + o.getValue("max_idle"));
+    }
     return new Step.Join(at, kind, type, right, key, optExpr(at + ".value", o.getValue("value")), within, grace,
-        store);
+        store, maxIdle);
   }
 
   private static JoinType type(String at, Object v, JoinKind kind) {

@@ -86,6 +86,80 @@ public final class Processor {
    */
   List<Output> process(String topic, int partition, Record record, ToIntFunction<String> partitions,
       Tracer tracer, TaskStores stores) throws ProcessingException {
+    if (definition.join() != null && topic.equals(definition.repartitionTopic())) {
+      JoinSync sync = stores == null ? null : stores.sync();
+      if (sync != null) {
+        return synced(sync, topic, partition, record, partitions, stores);
+      }
+      if (JoinSync.isMarker(record)) {
+        return List.of(); // a run without the sync (preview) meets records in the log's order
+      }
+    }
+    return processOne(topic, partition, record, partitions, tracer, stores);
+  }
+
+  /**
+   * A repartition record of a synchronised join ({@link JoinSync}): a record whose time the safe time reached goes
+   * now; otherwise it is held, and the records that may go (after a marker, or left by an earlier record's budget)
+   * go in time order, each with its own dead letter if it fails. The sync's and each record's store changes are
+   * committed one after another, so a failed record rolls back only its own.
+   */
+  private List<Output> synced(JoinSync sync, String topic, int partition, Record record,
+      ToIntFunction<String> partitions, TaskStores stores) throws ProcessingException {
+    io.sluice.streams.state.StoreState st = stores.get(definition.join().store());
+    if (sync.accept(record, st, partitions)) {
+      List<Output> out = processOne(topic, partition, record, partitions, Tracer.NONE, stores);
+      sync.after(record.offset(), st, 0xffff - 64 - out.size());
+      out.addAll(commit(stores, partition, record.timestamp()));
+      return out;
+    }
+    List<Output> out = new ArrayList<>(commit(stores, partition, record.timestamp()));
+    int released = 0;
+    Record next;
+    while ((released == 0 || out.size() + maxOutputs + 64 <= 0xffff) && (next = sync.next(st)) != null) {
+      released++;
+      out.addAll(commit(stores, partition, record.timestamp())); // the held record's delete, if it was stored
+      try {
+        out.addAll(processOne(topic, partition, next, partitions, Tracer.NONE, stores));
+      } catch (ProcessingException e) {
+        if (definition.failOnError()) {
+          throw e;
+        }
+        out.add(deadLetter(topic, partition, next, e, partitions));
+      }
+    }
+    if (released > 0 && out.size() + maxOutputs + 64 > 0xffff) {
+      sync.readyLeft();
+    }
+    sync.after(record.offset(), st, 0xffff - 64 - out.size());
+    out.addAll(commit(stores, partition, record.timestamp()));
+    return out;
+  }
+
+  /** Commits the stores' pending changes (the sync's): their changelog records. */
+  private List<Output> commit(TaskStores stores, int partition, long timestamp) throws ProcessingException {
+    Call call = new Call(new Source(definition.repartitionTopic(), partition, -1, true), t -> 0, Tracer.NONE,
+        new ArrayList<>(), stores);
+    changelog(call, timestamp);
+    return call.out();
+  }
+
+  /** A held record that failed: to the dead-letter topic as it was read, naming the step and where it came from. */
+  private Output deadLetter(String topic, int partition, Record rec, ProcessingException e,
+      ToIntFunction<String> partitions) {
+    List<Header> headers = new ArrayList<>(rec.headers());
+    headers.add(Header.of("sluice.streams.stream", definition.name()));
+    headers.add(Header.of("sluice.streams.step", e.step()));
+    headers.add(Header.of("sluice.streams.error", String.valueOf(e.getMessage())));
+    headers.add(Header.of("sluice.streams.source.topic", topic));
+    headers.add(Header.of("sluice.streams.source.partition", Integer.toString(partition)));
+    headers.add(Header.of("sluice.streams.source.offset", Long.toString(rec.offset())));
+    String dlq = definition.deadLetterTopic();
+    return new Output(dlq, partition % partitions.applyAsInt(dlq), rec.key(), rec.value(), headers, rec.timestamp());
+  }
+
+  private List<Output> processOne(String topic, int partition, Record record, ToIntFunction<String> partitions,
+      Tracer tracer, TaskStores stores) throws ProcessingException {
     Current c = new Current();
     c.key = definition.keyFormat().decode("key_format", record.key());
     c.value = definition.valueFormat().decode("value_format", record.value());

@@ -64,10 +64,11 @@ public sealed interface Step {
    * meets, which a replay reproduces exactly. {@code kind}: what is joined; {@code type}: inner, left or outer;
    * {@code right}: the other side's topic (null for a table read alone); {@code key}: the left record's join key
    * (null: its key); {@code value}: the joined value over {@code left} and {@code right} (null: {@code {'left': left,
-   * 'right': right}}); {@code withinMs} and {@code graceMs}: a stream-stream join's window.
+   * 'right': right}}); {@code withinMs} and {@code graceMs}: a stream-stream join's window; {@code maxIdleMs}: how
+   * long records wait for a silent side before they go ({@link JoinSync}).
    */
   record Join(String where, JoinKind kind, JoinType type, String right, Expression key, Expression value,
-      long withinMs, long graceMs, String store) implements Step {
+      long withinMs, long graceMs, String store, long maxIdleMs) implements Step {
   }
 
   /** What a {@link Join} joins. {@code TABLE}: a table read alone (the definition's {@code table}). */

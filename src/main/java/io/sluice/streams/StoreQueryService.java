@@ -119,10 +119,6 @@ final class StoreQueryService implements StoreQueries {
         throw new SluiceException(ErrorCode.NOT_FOUND, "Stream '" + stream + "' has no store '" + store + "'"
             + (d.store() == null ? "" : "; its store is '" + d.store() + "'"));
       }
-      if (d.join() != null && d.join().kind() == Step.JoinKind.STREAM_STREAM) {
-        throw new SluiceException(ErrorCode.NOT_FOUND, "Store '" + store + "' of stream '" + stream + "' holds the"
-            + " records of a stream-stream join's window, not a table; it answers no queries");
-      }
       String topic = d.repartitionTopic() != null ? d.repartitionTopic() : d.inputs().get(0);
       return service.cluster().describeTopic(service.caller(), topic).map(md -> new Target(d, topic,
           md.partitionCount()));

@@ -7,6 +7,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.Base64;
 import java.util.HexFormat;
+import java.util.List;
 
 
 /**
@@ -25,6 +26,19 @@ final class StoreReader {
 
   /** {"key", "value"} or {"key", "windows": [...]}, or null when the store has nothing for the key. */
   JsonObject key(byte[] key, long from, long to) throws ProcessingException {
+    if (streamStream()) {
+      JsonArray records = new JsonArray();
+      for (byte side : new byte[] {Joins.LEFT_REC, Joins.RIGHT_REC}) {
+        byte[] prefix = recordPrefix(side, key);
+        for (Kv.Entry e : kv.scan(prefix, Bytes.prefixEnd(prefix), Integer.MAX_VALUE)) {
+          StoreState.Parsed p = StoreState.parse(e.key());
+          if (p.a() >= from && p.a() <= to) {
+            records.add(windowRecord(side, e.value()));
+          }
+        }
+      }
+      return records.isEmpty() ? null : new JsonObject().put("key", keyJson(key)).put("records", sorted(records));
+    }
     if (definition.aggregate() == null) {
       byte[] row = kv.get(StoreState.groupKey(key));
       return row == null ? null : row(key, row);
@@ -46,6 +60,9 @@ final class StoreReader {
 
   /** Up to {@code limit} keys from {@code fromKey} (inclusive) to {@code toKey} (exclusive), or with a prefix. */
   JsonArray scan(byte[] fromKey, byte[] toKey, byte[] prefix, int limit) throws ProcessingException {
+    if (streamStream()) {
+      return scanWindowRecords(fromKey, toKey, prefix, limit);
+    }
     boolean windowed = definition.aggregate() != null && definition.aggregate().window() != null;
     byte kind = windowed ? StoreState.WINDOW : StoreState.GROUP;
     JsonArray out = new JsonArray();
@@ -85,6 +102,60 @@ final class StoreReader {
       current.getJsonArray("windows").add(window(p, s));
     }
     return out;
+  }
+
+  private boolean streamStream() {
+    return definition.join() != null && definition.join().kind() == Step.JoinKind.STREAM_STREAM;
+  }
+
+  /**
+   * A stream-stream join's open records by key (both sides' keys are laid out as {@code len key time offset}, so
+   * neither range is in key order: every record is read and grouped, as for windows), the first {@code limit} keys
+   * in key-byte order.
+   */
+  private JsonArray scanWindowRecords(byte[] fromKey, byte[] toKey, byte[] prefix, int limit)
+      throws ProcessingException {
+    java.util.TreeMap<byte[], JsonArray> byKey = new java.util.TreeMap<>(Bytes.ORDER);
+    for (byte side : new byte[] {Joins.LEFT_REC, Joins.RIGHT_REC}) {
+      for (Kv.Entry e : kv.scan(new byte[] {side}, new byte[] {(byte) (side + 1)}, Integer.MAX_VALUE)) {
+        StoreState.Parsed p = StoreState.parse(e.key());
+        if (inRange(p.key(), fromKey, toKey, prefix)) {
+          byKey.computeIfAbsent(p.key(), k -> new JsonArray()).add(windowRecord(side, e.value()));
+        }
+      }
+    }
+    JsonArray out = new JsonArray();
+    for (java.util.Map.Entry<byte[], JsonArray> e : byKey.entrySet()) {
+      if (out.size() >= limit) {
+        break;
+      }
+      out.add(new JsonObject().put("key", keyJson(e.getKey())).put("records", sorted(e.getValue()))
+          .put("order", HexFormat.of().formatHex(e.getKey())));
+    }
+    return out;
+  }
+
+  private static byte[] recordPrefix(byte side, byte[] key) {
+    return java.nio.ByteBuffer.allocate(1 + 4 + key.length).put(side).putInt(key.length).put(key).array();
+  }
+
+  /** One open record: {"side": "left" | "right", "time", "value", "matched"} (matched: it has joined already). */
+  private JsonObject windowRecord(byte side, byte[] stored) throws ProcessingException {
+    JsonObject rec = new JsonObject(new String(stored, java.nio.charset.StandardCharsets.UTF_8));
+    String v = rec.getString("v");
+    Object value = v == null ? null : Format.fromCel(definition.valueFormat().decode("value_format",
+        Base64.getDecoder().decode(v)));
+    return new JsonObject().put("side", side == Joins.LEFT_REC ? "left" : "right").put("time", rec.getLong("t"))
+        .put("value", value).put("matched", rec.getBoolean("m", false));
+  }
+
+  /** By time, then left before right. */
+  private static JsonArray sorted(JsonArray records) {
+    List<JsonObject> list = new java.util.ArrayList<>();
+    records.forEach(o -> list.add((JsonObject) o));
+    list.sort(java.util.Comparator.comparingLong((JsonObject o) -> o.getLong("time"))
+        .thenComparing(o -> o.getString("side")));
+    return new JsonArray(new java.util.ArrayList<>(list));
   }
 
   private static boolean inRange(byte[] key, byte[] from, byte[] to, byte[] prefix) {

@@ -70,6 +70,8 @@ final class StreamTask {
   private volatile StandbyTask.Handover standby;
   /** The last compaction bound written to the changelog (context thread only). */
   private volatile long boundWritten = -1;
+  /** A task feeding a synchronised join: its progress markers (else null). */
+  private final JoinProgress progress;
 
   StreamTask(TaskDeps deps, String stream, long version, StreamDefinition definition, TopicPartition input) {
     this.deps = deps;
@@ -78,6 +80,7 @@ final class StreamTask {
     this.input = input;
     this.taskId = stream + "/" + input.topic() + "/" + input.partition();
     this.processor = new Processor(definition, deps.maxOutputsPerRecord());
+    this.progress = JoinProgress.of(definition, input);
     this.state = new TaskState();
     this.state.version = version;
   }
@@ -175,6 +178,8 @@ final class StreamTask {
     return new StoreRestorer(deps, state, taskId.getBytes(java.nio.charset.StandardCharsets.UTF_8),
         () -> maybeCommit())
         .restore(definition.keyed(), definition.store(), changelog, dir, standby)
+        .compose(s -> !JoinSync.applies(definition) ? Future.succeededFuture(s) : deps.blocking(() ->
+            s.sync(JoinSync.open(definition, s.get(definition.store()), state.offset))))
         .compose(s -> {
           stores = s;
           standby = null; // now the task's
@@ -191,7 +196,11 @@ final class StreamTask {
    */
   private Future<Void> outputs(boolean grow) {
     List<Future<TopicMetadata>> all = new ArrayList<>();
-    for (String topic : definition.outputTopics()) {
+    java.util.Set<String> counted = new java.util.LinkedHashSet<>(definition.outputTopics());
+    if (JoinSync.applies(definition) && input.topic().equals(definition.repartitionTopic())) {
+      counted.addAll(definition.inputs()); // a synchronised join waits for every input partition's task
+    }
+    for (String topic : counted) {
       all.add(deps.cluster().metadataForProduce(deps.caller(), topic));
     }
     return Future.all(all).map(f -> {
@@ -250,6 +259,7 @@ final class StreamTask {
         .compose(r -> deps.blocking(() -> process(r, from)))
         .compose(this::write)
         .compose(v -> maybeCommit())
+        .compose(v -> maybeRelease())
         .onSuccess(v -> loop())
         .onFailure(this::fail);
   }
@@ -267,7 +277,7 @@ final class StreamTask {
     String lastError = null;
     long lateBefore = stores == null ? 0 : stores.lateRecords();
     for (Record rec : records(r, from)) {
-      in++;
+      in += JoinSync.isMarker(rec) ? 0 : 1; // a join's markers are no input records of the user's
       next = rec.offset() + 1;
       List<Processor.Output> outs;
       try {
@@ -287,6 +297,9 @@ final class StreamTask {
         outputs.computeIfAbsent(new TopicPartition(o.topic(), o.partition()), k -> new ArrayList<>())
             .add(new Out(seq, o));
       }
+    }
+    if (progress != null) {
+      progress.after(outputs, in, next, r.highWatermark(), partitionCounts.get(definition.repartitionTopic()));
     }
     return new Work(outputs, next, r.highWatermark(), in, errors, lastError,
         stores == null ? 0 : stores.lateRecords() - lateBefore);
@@ -309,7 +322,8 @@ final class StreamTask {
   private Future<Void> write(Work work) {
     List<Future<?>> writes = new ArrayList<>();
     work.outputs().forEach((tp, outs) -> writes.add(writer.write(tp, outs)));
-    return Future.all(writes).map(v -> {
+    return Future.all(writes).compose(v -> progress == null ? Future.succeededFuture()
+        : progress.flush(writer, partitionCounts.get(definition.repartitionTopic()))).map(v -> {
       // the checkpoint moves only once every output of the fetch is acknowledged
       state.offset = work.nextOffset();
       state.highWatermark = work.highWatermark();
@@ -353,12 +367,43 @@ final class StreamTask {
     lastCommitMs = now;
     inAtCommit = state.recordsIn;
     outAtCommit = state.recordsOut;
-    String json = state.toJson().encode();
-    long bound = state.offset << 16; // the first sequence of the inputs after this checkpoint
+    long offset = checkpointOffset();
+    String json = state.toJson().put("offset", offset).encode();
+    long bound = offset << 16; // the first sequence of the inputs after this checkpoint
     return deps.blocking(() -> {
       deps.store().writeTask(stream, id(input), new io.vertx.core.json.JsonObject(json));
       return null;
     }).compose(v -> writeBound(bound));
+  }
+
+  /**
+   * Where a checkpoint may be: the next input, or for a join holding records in memory the last position whose state
+   * is all in its store ({@link JoinSync#checkpointable}), from where a replay holds and releases as this run did.
+   */
+  private long checkpointOffset() {
+    TaskStores s = stores;
+    JoinSync sync = s == null ? null : s.sync();
+    return sync == null ? state.offset : Math.min(state.offset, sync.checkpointable());
+  }
+
+  /**
+   * A join that held records too long (or left records that may go) writes a release marker to its own partition;
+   * reading it back releases them ({@link JoinSync}), so the decision is in the log and a replay takes it too.
+   */
+  private Future<Void> maybeRelease() {
+    TaskStores s = stores;
+    JoinSync sync = s == null ? null : s.sync();
+    Long at = sync == null ? null : sync.releaseDue(System.currentTimeMillis());
+    if (at == null) {
+      return Future.succeededFuture();
+    }
+    return writer.writeMarker(input, List.of(Header.of(JoinSync.RELEASE_HEADER, Long.toString(at))))
+        .recover(t -> {
+          sync.releaseFailed();
+          LOG.log(Level.WARNING, "Stream task " + taskId + ": a join release marker was not written: "
+              + t.getMessage());
+          return Future.succeededFuture();
+        });
   }
 
   /**

@@ -11,6 +11,17 @@ import java.util.Map;
  */
 final class TaskStores implements AutoCloseable {
   private final Map<String, StoreState> stores = new LinkedHashMap<>();
+  /** The time synchronisation of a join's sides, or null (a join in preview, an aggregation). */
+  private JoinSync sync;
+
+  JoinSync sync() {
+    return sync;
+  }
+
+  TaskStores sync(JoinSync s) {
+    this.sync = s;
+    return this;
+  }
 
   void add(StoreState store) {
     stores.put(store.name(), store);

@@ -99,6 +99,19 @@ final class TaskWriter {
     return cluster.produce(caller, tp, b.build(), Acks.ALL).mapEmpty();
   }
 
+  /**
+   * Writes a join's marker ({@link JoinSync}: a record without key or value, {@code headers} and the task header) to
+   * {@code tp}, without the producer id: it is no output, and a replay's marker must not be taken for one already
+   * written (the join reads whatever markers the log holds, in its order).
+   */
+  Future<Void> writeMarker(TopicPartition tp, List<Header> headers) {
+    List<Header> all = new ArrayList<>(headers);
+    all.add(new Header(TASK_HEADER, taskIdBytes));
+    RecordBatchBuilder b = new RecordBatchBuilder(CompressionType.NONE).append(System.currentTimeMillis(), null,
+        null, all);
+    return cluster.produce(caller, tp, b.build(), Acks.ALL).mapEmpty();
+  }
+
   private List<Header> headers(Out o) {
     List<Header> headers = new ArrayList<>(o.output().headers().size() + 2);
     for (Header h : o.output().headers()) {

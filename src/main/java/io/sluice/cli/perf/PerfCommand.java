@@ -53,7 +53,9 @@ public final class PerfCommand {
                               [--throughput R] [--batch-size B] [--linger-ms L] [--partitions P]
           sluice perf consume --bootstrap URL --topic T --records N [--fetch-max-bytes B] [--group G]
           sluice perf e2e     --bootstrap URL --topic T --records N [--record-size S] [--acks 0|1|all]
+                              [--warmup W]
         The topic is created (P partitions, default 1) when it does not exist. --throughput -1: unthrottled.
+        e2e sends W records unmeasured before the N it measures.
         """;
   }
 

@@ -43,6 +43,8 @@ final class ProducerImpl implements Producer {
   /** Bytes a record adds to a batch besides its key, value and headers (an upper bound for small records). */
   private static final int RECORD_OVERHEAD_BYTES = 21;
   private static final long METADATA_WAIT_MS = 60_000;
+  /** A partition's first batch buffer when nothing tells how full its batches get. */
+  static final int FIRST_BATCH_BYTES = 16 * 1024;
 
   /** A record handed to {@link #send(ProducerRecord)}, or a flush marker (record null). */
   private record Pending(ProducerRecord record, long timestamp, UniEmitter<? super RecordMetadata> emitter,
@@ -158,6 +160,7 @@ final class ProducerImpl implements Producer {
     if (options.lingerMs() == 0) {
       sender.lingeredAll();
     }
+    sender.sendOutgoing();
   }
 
   private void route(Pending p) {
@@ -185,6 +188,7 @@ final class ProducerImpl implements Producer {
         if (options.lingerMs() == 0) {
           sender.lingeredAll();
         }
+        sender.sendOutgoing();
       } else if (ErrorCodes.retriable(ar.cause())
           && System.currentTimeMillis() - w.sinceMs < Math.min(METADATA_WAIT_MS, options.deliveryTimeoutMs())) {
         vertx.setTimer(options.retryBackoffMs(), id -> awaitMetadata(topic, w));
@@ -231,16 +235,28 @@ final class ProducerImpl implements Producer {
 
   private void open(Sender.PartitionQueue q, int firstRecordBytes) {
     q.open = new ProducerBatch(q.topic, q.partition, options.compression(),
-        Math.max(firstRecordBytes, options.batchSizeBytes()), System.currentTimeMillis());
+        initialBatchBytes(firstRecordBytes, q.lastBatchBytes, options.batchSizeBytes()), System.currentTimeMillis());
     if (options.lingerMs() > 0) {
       ProducerBatch batch = q.open;
       q.lingerTimer = vertx.setTimer(options.lingerMs(), id -> {
         if (q.open == batch) {
           q.lingerTimer = -1;
           sender.lingered(q);
+          sender.sendOutgoing();
         }
       });
     }
+  }
+
+  /**
+   * The buffer a new batch starts with: as large as the partition's last batch grew (a steady stream fills its
+   * batches and gets a full-size buffer at once), never more than {@code batchSizeBytes}, never less than its first
+   * record. Sized at {@code batchSizeBytes} always, a producer sending one record at a time (linger 0) allocated
+   * 256 KiB per record, and its young collections paused the sends every second or so.
+   */
+  static int initialBatchBytes(int firstRecordBytes, int lastBatchBytes, int batchSizeBytes) {
+    int expected = lastBatchBytes > 0 ? lastBatchBytes : FIRST_BATCH_BYTES;
+    return Math.max(firstRecordBytes, Math.min(batchSizeBytes, expected));
   }
 
   /** Seals a full batch; a record without key or partition then moves on to another partition (sticky). */
@@ -267,6 +283,7 @@ final class ProducerImpl implements Producer {
       return Future.join(resolved).transform(ar -> flushOnContext());
     }
     sender.sealAll();
+    sender.sendOutgoing();
     return Future.join(sender.outstanding()).transform(ar -> Future.succeededFuture());
   }
 

@@ -66,6 +66,8 @@ final class Sender {
     final List<ProducerBatch> inFlight = new ArrayList<>(4);
     int requestsInFlight;
     long sealed;
+    /** Uncompressed bytes of the last batch sealed here (0: none yet): the next batch's first buffer size. */
+    int lastBatchBytes;
     int nextSequence;
     boolean recovering;
     /** The open batch has lingered enough and is sealed as soon as the partition may send it. */
@@ -100,7 +102,7 @@ final class Sender {
   /** The most batches of a partition sent and unanswered: the broker's duplicate window with idempotence. */
   private final int maxBatchesInFlight;
   private final Map<String, Map<Integer, PartitionQueue>> queues = new HashMap<>();
-  /** Partitions' requests waiting for the next {@link #flush()}, by the broker they go to. */
+  /** Partitions' requests waiting for the next {@link #sendOutgoing()}, by the broker they go to. */
   private final Map<URI, List<Part>> outgoing = new LinkedHashMap<>();
   private boolean flushScheduled;
   private Identity identity = Identity.NONE;
@@ -132,6 +134,7 @@ final class Sender {
     }
     q.open = null;
     q.lingerDue = false;
+    q.lastBatchBytes = b.estimatedSizeInBytes();
     if (q.lingerTimer >= 0) {
       vertx.cancelTimer(q.lingerTimer);
       q.lingerTimer = -1;
@@ -236,6 +239,7 @@ final class Sender {
       q.retryTimer = vertx.setTimer(Math.max(1, delayMs), id -> {
         q.retryTimer = -1;
         drain(q);
+        sendOutgoing();
       });
     }
   }
@@ -255,17 +259,24 @@ final class Sender {
     URI url = metadata.leaderUrl(q.topic, q.partition);
     outgoing.computeIfAbsent(url, u -> new ArrayList<>()).add(new Part(q, request, bytes));
     if (!flushScheduled) {
+      // A backstop: whoever handed requests over calls sendOutgoing() at the end of its turn, before this runs.
       flushScheduled = true;
-      vertx.runOnContext(v -> flush());
+      vertx.runOnContext(v -> sendOutgoing());
     }
   }
 
   /**
-   * Sends what the partitions handed over since the last flush: per broker, as few requests as the size bound
-   * allows, each naming a partition at most once (a partition's second request waits for the next one).
+   * Sends what the partitions handed over since the last call: per broker, as few requests as the size bound
+   * allows, each naming a partition at most once (a partition's second request waits for the next one). Called at
+   * the end of every turn that may have handed requests over (the inbox's drain, an answer, a linger or retry
+   * timer), so what one turn decided leaves in that turn, together, without waiting for another task of the
+   * context (one record at a time, that wait was part of every send's latency).
    */
-  private void flush() {
+  void sendOutgoing() {
     flushScheduled = false;
+    if (outgoing.isEmpty()) {
+      return;
+    }
     Map<URI, List<Part>> now = new LinkedHashMap<>(outgoing);
     outgoing.clear();
     now.forEach((url, parts) -> {
@@ -309,6 +320,7 @@ final class Sender {
             }
           }
           parts.forEach(part -> drain(part.q()));
+          sendOutgoing();
         });
   }
 

@@ -5,11 +5,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.sluice.broker.Broker;
 import io.sluice.broker.testing.BlockedThreadGuard;
 import io.sluice.broker.testing.TestBrokers;
+import io.sluice.client.ClientOptions;
+import io.sluice.client.SluiceClient;
 import io.sluice.http.HttpListener;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -85,6 +88,20 @@ class PerfCommandTest {
     assertThat(e2e.exit()).as(e2e.err()).isZero();
     assertThat(e2e.last()).matches("50 records, avg latency " + NUM + " ms, 50th " + NUM + " ms, 99th " + NUM
         + " ms, 99\\.9th " + NUM + " ms");
+  }
+
+  @Test
+  void endToEndSendsItsWarmUpRecordsUnmeasured() {
+    Run e2e = perf("e2e", "--bootstrap", bootstrap, "--topic", "perf-warm", "--records", "30", "--warmup", "20");
+    assertThat(e2e.exit()).as(e2e.err()).isZero();
+    assertThat(e2e.last()).startsWith("30 records, avg latency ");
+    SluiceClient client = SluiceClient.create(ClientOptions.bootstrap(bootstrap));
+    try {
+      assertThat(client.admin().offsets("perf-warm", 0).await().atMost(Duration.ofSeconds(30)).endOffset())
+          .as("the 20 warm-up records were sent and read back too").isEqualTo(50);
+    } finally {
+      client.close().await().atMost(Duration.ofSeconds(30));
+    }
   }
 
   @Test
