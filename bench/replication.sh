@@ -8,7 +8,8 @@
 # it): without it the first run of a fresh cluster is the slowest, whichever replication factor it measures.
 # Each run also prints the CPU the three brokers spent per 1,000 records (user + system, from /proc): on a loaded
 # machine throughput swings with the other work, while the CPU a record costs holds, so the cost ratio is the steadier
-# figure of replication's price.
+# figure of replication's price. With RF 3 it also prints the follower fetches the leaders answered during the run (from
+# each broker's /metrics: sluice_replica_fetches_served_total and friends), per produce request and in bytes per fetch.
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 JAR="$(realpath "${1:-$HERE/../target/sluice.jar}")"
@@ -57,15 +58,24 @@ cpu_ticks() {  # user + system clock ticks of the three brokers so far
   echo "$t"
 }
 HZ="$(getconf CLK_TCK)"
+fetch_counts() {  # follower fetches, empty ones and their bytes, answered by the three brokers as leaders so far
+  local id
+  for id in 1 2 3; do curl -sf "$(url_of "$id")/metrics" || true; done | awk '
+    /^sluice_replica_fetches_served_total/ { f += $2 } /^sluice_replica_fetches_served_empty_total/ { e += $2 }
+    /^sluice_replica_fetch_bytes_served_bytes_total/ { b += $2 } END { printf "%d %d %d", f, e, b }'
+}
 for r in $(seq 1 "$REPS"); do
   order="1 3"; (( r % 2 == 0 )) && order="3 1"
   declare -A rate=() cpu=()
   for rf in $order; do
     l="$(cut -d' ' -f1 /proc/loadavg)"
-    c0="$(cpu_ticks)"
+    c0="$(cpu_ticks)"; read -r f0 e0 b0 <<< "$(fetch_counts)"
     rate[$rf]="$(produce "$rf" || echo 0)"
     cpu[$rf]="$(awk -v t=$(( $(cpu_ticks) - c0 )) -v hz="$HZ" -v n="$N" 'BEGIN{ printf "%.1f", t * 1000 / hz / n * 1000 }')"
-    echo "rep $r RF $rf: ${rate[$rf]} records/s, brokers' CPU ${cpu[$rf]} ms per 1000 records (load $l)"
+    read -r f1 e1 b1 <<< "$(fetch_counts)"
+    fetches="$(awk -v f=$(( f1 - f0 )) -v e=$(( e1 - e0 )) -v b=$(( b1 - b0 )) -v req=$(( N / ${BATCH:-1000} )) \
+      'BEGIN{ if (f > 0) printf "; %d follower fetches, %.2f per produce request, %d empty, %d bytes per fetch", f, f / req, e, b / f }')"
+    echo "rep $r RF $rf: ${rate[$rf]} records/s, brokers' CPU ${cpu[$rf]} ms per 1000 records (load $l)$fetches"
   done
   awk -v a="${rate[1]}" -v b="${rate[3]}" -v ca="${cpu[1]}" -v cb="${cpu[3]}" -v r="$r" \
     'BEGIN{ if (a > 0 && cb > 0) printf "rep %d ratio RF3/RF1: %.2f throughput, %.2f by CPU per record (RF1 / RF3)\n", r, b / a, ca / cb }'

@@ -278,6 +278,9 @@ public final class Broker {
     return vertx.executeBlocking(() -> new MetricsService(vertx, config, new MetricsService.Sources(config.brokerId(),
         metadata::snapshot, partitions::replicaStats, controller::isActive)), false).compose(m -> {
           metrics = m;
+          if (replicationServer != null) {
+            replicationServer.stats().bindTo(m.meters());
+          }
           return m.start(service, metadata::addListener);
         });
   }

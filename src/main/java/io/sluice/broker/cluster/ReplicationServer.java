@@ -6,12 +6,14 @@ import io.sluice.broker.replication.ClusterAddresses;
 import io.sluice.broker.replication.ReplicaFetchCodec;
 import io.sluice.broker.replication.ReplicaFetchRequest;
 import io.sluice.broker.replication.ReplicaFetchResponse;
+import io.sluice.broker.replication.ReplicaFetchStats;
 import io.sluice.errors.ErrorCode;
 import io.sluice.errors.SluiceException;
 import io.sluice.api.TopicPartition;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
 import java.util.function.Function;
 
@@ -26,6 +28,7 @@ public final class ReplicationServer {
   private final Vertx vertx;
   private final int brokerId;
   private final Function<TopicPartition, Future<PartitionVerticle>> replicas;
+  private final ReplicaFetchStats stats = new ReplicaFetchStats();
   private MessageConsumer<Buffer> consumer;
 
   public ReplicationServer(Vertx vertx, int brokerId, PartitionManager partitions) {
@@ -50,12 +53,22 @@ public final class ReplicationServer {
         return;
       }
       replicas.apply(request.tp()).compose(pv -> pv.replicaFetch(request)).onComplete(
-          r -> msg.reply(ReplicaFetchCodec.encode(r)),
-          t -> msg.reply(ReplicaFetchCodec.encode(ReplicaFetchResponse.error(
+          r -> reply(msg, r),
+          t -> reply(msg, ReplicaFetchResponse.error(
               t instanceof SluiceException se ? se.errorCode() : ErrorCode.UNKNOWN_SERVER_ERROR,
-              String.valueOf(t.getMessage())))));
+              String.valueOf(t.getMessage()))));
     });
     return consumer.completion();
+  }
+
+  private void reply(Message<Buffer> msg, ReplicaFetchResponse response) {
+    stats.answered(response.records().length());
+    msg.reply(ReplicaFetchCodec.encode(response));
+  }
+
+  /** The counts of fetches answered here, for the metrics. */
+  public ReplicaFetchStats stats() {
+    return stats;
   }
 
   public Future<Void> stop() {

@@ -1,0 +1,124 @@
+package io.sluice.broker.partition;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.sluice.api.Acks;
+import io.sluice.api.TopicPartition;
+import io.sluice.broker.cluster.ReplicationServer;
+import io.sluice.broker.replication.ClusterAddresses;
+import io.sluice.broker.replication.ReplicaFetchCodec;
+import io.sluice.broker.replication.ReplicaFetchRequest;
+import io.sluice.broker.replication.ReplicaFetchResponse;
+import io.sluice.broker.replication.ReplicaFetcher;
+import io.sluice.broker.testing.TestBatches;
+import io.sluice.storage.LogConfig;
+import io.sluice.storage.LogManager;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A leader's answer to a follower's fetch: a caught-up follower waits for the next append and gets it, a waited-out
+ * fetch is answered empty, a follower behind reads at once, and the replication server counts what it answered (the
+ * fetches per produce request of docs/benchmarks.md).
+ */
+class FollowerFetchWaitTest {
+  private static final TopicPartition TP = new TopicPartition("t", 0);
+  private static final List<Integer> REPLICAS = List.of(1, 2);
+  private static final long LONG_WAIT_MS = 60_000;
+
+  @TempDir
+  Path dir;
+  private final Vertx vertx = Vertx.vertx();
+  private LogManager store;
+
+  @AfterEach
+  void close() throws Exception {
+    get(vertx.close());
+    if (store != null) {
+      store.close();
+    }
+  }
+
+  private PartitionVerticle deployLeader() throws Exception {
+    store = LogManager.open(dir);
+    PartitionVerticle.Replication replication = new PartitionVerticle.Replication(1, dir.resolve(TP.dirName()),
+        60_000, 5_000, (tp, next) -> Future.succeededFuture(true), ReplicaFetcher.Options.DEFAULT);
+    PartitionVerticle pv = new PartitionVerticle(TP, store, LogConfig.DEFAULT,
+        new PartitionVerticle.Settings(1, 1, REPLICAS, REPLICAS, 1, 0),
+        vertx.createSharedWorkerExecutor("test-storage", 2), 60_000, replication);
+    get(vertx.deployVerticle(pv));
+    return pv;
+  }
+
+  private static ReplicaFetchRequest fetchAt(long offset, long maxWaitMs) {
+    return new ReplicaFetchRequest(TP, 2, 1, offset, 1, 1 << 20, maxWaitMs);
+  }
+
+  @Test
+  void aCaughtUpFollowerGetsTheNextAppend() throws Exception {
+    PartitionVerticle pv = deployLeader();
+    get(pv.append(TestBatches.batch("a"), Acks.LEADER));
+    get(pv.append(TestBatches.batch("b"), Acks.LEADER));
+    // Submitted before the append, so it reaches the partition's context first and waits at the log end (offset 2).
+    Future<ReplicaFetchResponse> waiting = pv.replicaFetch(fetchAt(2, LONG_WAIT_MS));
+    get(pv.append(TestBatches.batch("c"), Acks.LEADER));
+    ReplicaFetchResponse response = get(waiting);
+
+    assertThat(response.error()).isNull();
+    assertThat(TestBatches.offsetsAndValues(bytes(response))).containsExactly("2=c");
+    assertThat(response.highWatermark()).as("follower 2 acknowledged offsets 0 and 1").isEqualTo(2);
+  }
+
+  @Test
+  void aWaitedOutFetchIsAnsweredEmpty() throws Exception {
+    PartitionVerticle pv = deployLeader();
+    get(pv.append(TestBatches.batch("a"), Acks.LEADER));
+    ReplicaFetchResponse response = get(pv.replicaFetch(fetchAt(1, 50)));
+    assertThat(response.error()).isNull();
+    assertThat(response.records().length()).isZero();
+    assertThat(response.highWatermark()).isEqualTo(1);
+  }
+
+  @Test
+  void aFollowerBehindGetsEverythingFromItsOffsetAtOnce() throws Exception {
+    PartitionVerticle pv = deployLeader();
+    for (String v : List.of("a", "b", "c")) {
+      get(pv.append(TestBatches.batch(v), Acks.LEADER));
+    }
+    ReplicaFetchResponse response = get(pv.replicaFetch(fetchAt(1, LONG_WAIT_MS)));
+    assertThat(TestBatches.offsetsAndValues(bytes(response))).containsExactly("1=b", "2=c");
+  }
+
+  @Test
+  void theReplicationServerCountsFetchesEmptyOnesAndBytes() throws Exception {
+    PartitionVerticle pv = deployLeader();
+    get(pv.append(TestBatches.batch("a"), Acks.LEADER));
+    ReplicationServer server = new ReplicationServer(vertx, 1, tp -> Future.succeededFuture(pv));
+    get(server.start());
+    Buffer full = get(vertx.eventBus().<Buffer>request(ClusterAddresses.replicaFetch(1),
+        ReplicaFetchCodec.encode(new ReplicaFetchRequest(TP, 2, 1, 0, -1, 1 << 20, 0)))).body();
+    get(vertx.eventBus().<Buffer>request(ClusterAddresses.replicaFetch(1),
+        ReplicaFetchCodec.encode(fetchAt(1, 0))));
+    int sent = ReplicaFetchCodec.decodeResponse(full).records().length();
+    assertThat(sent).isPositive();
+    assertThat(server.stats().fetches()).isEqualTo(2);
+    assertThat(server.stats().emptyFetches()).isEqualTo(1);
+    assertThat(server.stats().bytes()).isEqualTo(sent);
+  }
+
+  private static ByteBuffer bytes(ReplicaFetchResponse response) {
+    return ByteBuffer.wrap(response.records().getBytes());
+  }
+
+  private static <T> T get(Future<T> f) throws Exception {
+    return f.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+  }
+}
