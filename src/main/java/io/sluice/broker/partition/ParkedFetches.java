@@ -33,10 +33,13 @@ final class ParkedFetches {
     /** A follower's fetch: reads up to the log end and is woken by appends, not by the high watermark. */
     final boolean toLogEnd;
     final Promise<ReadResult> promise = Promise.promise();
+    /** Set for a bare wait ({@link #awaitAppend}): woken without a read, the caller reads. */
+    final Promise<Void> woken;
     long bytesSeen;
     long timerId;
 
-    Parked(long offset, int maxBytes, int minBytes, boolean toLogEnd, long bytesSeen) {
+    Parked(long offset, int maxBytes, int minBytes, boolean toLogEnd, long bytesSeen, Promise<Void> woken) {
+      this.woken = woken;
       this.offset = offset;
       this.maxBytes = maxBytes;
       this.minBytes = minBytes;
@@ -59,14 +62,28 @@ final class ParkedFetches {
    * read made when it is woken or its time is up.
    */
   Future<ReadResult> park(long offset, int maxBytes, int minBytes, boolean toLogEnd, long bytesSeen, long waitMs) {
-    Parked p = new Parked(offset, maxBytes, minBytes, toLogEnd, bytesSeen);
+    Parked p = new Parked(offset, maxBytes, minBytes, toLogEnd, bytesSeen, null);
+    add(p, waitMs);
+    return p.promise.future();
+  }
+
+  /**
+   * Waits for the next append, at most {@code waitMs}, without reading: a follower caught up to the log end reads
+   * once, batches and bytes in one storage task, when woken (one worker hop per fetch instead of three).
+   */
+  Future<Void> awaitAppend(long waitMs) {
+    Parked p = new Parked(-1, Integer.MAX_VALUE, 1, true, 0, Promise.promise());
+    add(p, waitMs);
+    return p.woken.future();
+  }
+
+  private void add(Parked p, long waitMs) {
     p.timerId = vertx.setTimer(waitMs, id -> {
       if (parked.remove(p)) {
         answer(p);
       }
     });
     parked.add(p);
-    return p.promise.future();
   }
 
   /** {@code bytes} more were appended ({@code toLogEnd}) or committed: answers the fetches that now have enough. */
@@ -93,7 +110,7 @@ final class ParkedFetches {
     parked.removeAll(followers);
     for (Parked p : followers) {
       vertx.cancelTimer(p.timerId);
-      p.promise.tryFail(error.get());
+      (p.woken != null ? p.woken : p.promise).tryFail(error.get());
     }
   }
 
@@ -106,6 +123,10 @@ final class ParkedFetches {
 
   private void answer(Parked p) {
     vertx.cancelTimer(p.timerId);
+    if (p.woken != null) {
+      p.woken.tryComplete();
+      return;
+    }
     reader.read(p.offset, p.maxBytes, p.toLogEnd).onComplete(p.promise);
   }
 }

@@ -438,16 +438,31 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
         return Future.succeededFuture(refusal);
       }
       leader.onFollowerFetch(request.followerId(), request.fetchOffset());
-      long deadlineNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(request.maxWaitMs());
-      return fetchOnContext(request.fetchOffset(), request.maxBytes(), 1, true, deadlineNanos)
-          .compose(r -> tasks.read(r::readBytes))
-          .map(bytes -> ReplicaFetchResponse.records(s.leaderEpoch(), leader.highWatermark(), log.logStartOffset(),
-              Buffer.buffer(bytes.array())))
+      long offset = request.fetchOffset();
+      // A follower caught up waits here for the next append without touching the log: checked and parked on this
+      // context, where appends are credited, so no append slips between the check and the wait.
+      Future<Void> ready = offset >= localLogEnd && !closing && request.maxWaitMs() > 0
+          ? parked.awaitAppend(request.maxWaitMs()) : Future.succeededFuture();
+      return ready.compose(v -> readForFollower(offset, request.maxBytes()))
+          .map(records -> ReplicaFetchResponse.records(s.leaderEpoch(), leader.highWatermark(), log.logStartOffset(),
+              records))
           // retention may move the log start between the check above and the read
           .recover(t -> t instanceof OffsetOutOfRangeException && request.fetchOffset() < log.logStartOffset()
               ? Future.succeededFuture(leader.belowLogStart(request, log.logStartOffset()))
               : Future.failedFuture(t));
     });
+  }
+
+  /**
+   * Batches from {@code offset} to the log end, read and copied in one storage task; none without a task when there
+   * are none yet (the wait ran out) or the partition is closing (the follower fetches again and learns why).
+   */
+  private Future<Buffer> readForFollower(long offset, int maxBytes) {
+    long limit = localLogEnd;
+    if (offset >= limit || closing) {
+      return Future.succeededFuture(Buffer.buffer());
+    }
+    return tasks.read(() -> Buffer.buffer(log.read(offset, maxBytes, limit).readBytes().array()));
   }
 
   // ---------------------------------------------------------------- follower (FollowerLog, on this context)

@@ -1,6 +1,7 @@
 package io.sluice.broker.partition;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.sluice.api.Acks;
 import io.sluice.api.TopicPartition;
@@ -11,23 +12,29 @@ import io.sluice.broker.replication.ReplicaFetchRequest;
 import io.sluice.broker.replication.ReplicaFetchResponse;
 import io.sluice.broker.replication.ReplicaFetcher;
 import io.sluice.broker.testing.TestBatches;
+import io.sluice.errors.ErrorCode;
+import io.sluice.errors.SluiceException;
 import io.sluice.storage.LogConfig;
 import io.sluice.storage.LogManager;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
 import io.vertx.core.buffer.Buffer;
+import java.lang.reflect.Proxy;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A leader's answer to a follower's fetch: a caught-up follower waits for the next append and gets it, a waited-out
- * fetch is answered empty, a follower behind reads at once, and the replication server counts what it answered (the
- * fetches per produce request of docs/benchmarks.md).
+ * A leader's answer to a follower's fetch: a caught-up follower waits for the next append and gets it in one storage
+ * task (replication's CPU is mostly per fetch, docs/benchmarks.md), a waited-out fetch is answered empty with no
+ * task, a follower behind reads at once, a waiting fetch is refused when leadership moves, and the replication server
+ * counts what it answered.
  */
 class FollowerFetchWaitTest {
   private static final TopicPartition TP = new TopicPartition("t", 0);
@@ -37,6 +44,7 @@ class FollowerFetchWaitTest {
   @TempDir
   Path dir;
   private final Vertx vertx = Vertx.vertx();
+  private final AtomicInteger storageTasks = new AtomicInteger();
   private LogManager store;
 
   @AfterEach
@@ -52,10 +60,21 @@ class FollowerFetchWaitTest {
     PartitionVerticle.Replication replication = new PartitionVerticle.Replication(1, dir.resolve(TP.dirName()),
         60_000, 5_000, (tp, next) -> Future.succeededFuture(true), ReplicaFetcher.Options.DEFAULT);
     PartitionVerticle pv = new PartitionVerticle(TP, store, LogConfig.DEFAULT,
-        new PartitionVerticle.Settings(1, 1, REPLICAS, REPLICAS, 1, 0),
-        vertx.createSharedWorkerExecutor("test-storage", 2), 60_000, replication);
+        new PartitionVerticle.Settings(1, 1, REPLICAS, REPLICAS, 1, 0), countingStorage(), 60_000, replication);
     get(vertx.deployVerticle(pv));
     return pv;
+  }
+
+  /** The storage pool, counting the tasks submitted to it. */
+  private WorkerExecutor countingStorage() {
+    WorkerExecutor real = vertx.createSharedWorkerExecutor("test-storage", 2);
+    return (WorkerExecutor) Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {WorkerExecutor.class},
+        (proxy, method, args) -> {
+          if (method.getName().equals("executeBlocking")) {
+            storageTasks.incrementAndGet();
+          }
+          return method.invoke(real, args);
+        });
   }
 
   private static ReplicaFetchRequest fetchAt(long offset, long maxWaitMs) {
@@ -63,10 +82,14 @@ class FollowerFetchWaitTest {
   }
 
   @Test
-  void aCaughtUpFollowerGetsTheNextAppend() throws Exception {
+  void aCaughtUpFollowerGetsTheNextAppendInOneStorageTask() throws Exception {
     PartitionVerticle pv = deployLeader();
     get(pv.append(TestBatches.batch("a"), Acks.LEADER));
+    int before = storageTasks.get();
     get(pv.append(TestBatches.batch("b"), Acks.LEADER));
+    int perAppend = storageTasks.get() - before;
+
+    before = storageTasks.get();
     // Submitted before the append, so it reaches the partition's context first and waits at the log end (offset 2).
     Future<ReplicaFetchResponse> waiting = pv.replicaFetch(fetchAt(2, LONG_WAIT_MS));
     get(pv.append(TestBatches.batch("c"), Acks.LEADER));
@@ -75,16 +98,19 @@ class FollowerFetchWaitTest {
     assertThat(response.error()).isNull();
     assertThat(TestBatches.offsetsAndValues(bytes(response))).containsExactly("2=c");
     assertThat(response.highWatermark()).as("follower 2 acknowledged offsets 0 and 1").isEqualTo(2);
+    assertThat(storageTasks.get() - before - perAppend).as("storage tasks the fetch cost").isEqualTo(1);
   }
 
   @Test
-  void aWaitedOutFetchIsAnsweredEmpty() throws Exception {
+  void aWaitedOutFetchIsAnsweredEmptyWithoutReadingTheLog() throws Exception {
     PartitionVerticle pv = deployLeader();
     get(pv.append(TestBatches.batch("a"), Acks.LEADER));
+    int before = storageTasks.get();
     ReplicaFetchResponse response = get(pv.replicaFetch(fetchAt(1, 50)));
     assertThat(response.error()).isNull();
     assertThat(response.records().length()).isZero();
     assertThat(response.highWatermark()).isEqualTo(1);
+    assertThat(storageTasks.get() - before).isZero();
   }
 
   @Test
@@ -93,8 +119,20 @@ class FollowerFetchWaitTest {
     for (String v : List.of("a", "b", "c")) {
       get(pv.append(TestBatches.batch(v), Acks.LEADER));
     }
+    int before = storageTasks.get();
     ReplicaFetchResponse response = get(pv.replicaFetch(fetchAt(1, LONG_WAIT_MS)));
     assertThat(TestBatches.offsetsAndValues(bytes(response))).containsExactly("1=b", "2=c");
+    assertThat(storageTasks.get() - before).isEqualTo(1);
+  }
+
+  @Test
+  void aWaitingFetchIsRefusedWhenLeadershipMoves() throws Exception {
+    PartitionVerticle pv = deployLeader();
+    get(pv.append(TestBatches.batch("a"), Acks.LEADER));
+    Future<ReplicaFetchResponse> waiting = pv.replicaFetch(fetchAt(1, LONG_WAIT_MS));
+    pv.updateSettings(new PartitionVerticle.Settings(2, 2, REPLICAS, REPLICAS, 1, 1));
+    assertThatThrownBy(() -> get(waiting)).cause().isInstanceOf(SluiceException.class)
+        .satisfies(e -> assertThat(((SluiceException) e).errorCode()).isEqualTo(ErrorCode.NOT_LEADER_OR_FOLLOWER));
   }
 
   @Test
