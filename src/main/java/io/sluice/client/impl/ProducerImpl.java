@@ -64,6 +64,8 @@ final class ProducerImpl implements Producer {
   private final MetadataCache metadata;
   private final ProducerOptions options;
   private final Sender sender;
+  /** Records routed per task of the context (a few milliseconds of work) before it lets other tasks run. */
+  static final int DRAIN_SLICE_RECORDS = 16_384;
   private final ConcurrentLinkedQueue<Pending> inbox = new ConcurrentLinkedQueue<>();
   private final AtomicBoolean drainScheduled = new AtomicBoolean();
   private final Map<String, Waiting> waiting = new HashMap<>();
@@ -122,6 +124,16 @@ final class ProducerImpl implements Producer {
     return closing;
   }
 
+  /** Sends not yet taken from the inbox; for tests. */
+  int inboxSize() {
+    return inbox.size();
+  }
+
+  /** The context the inbox is drained on; for tests. */
+  Context context() {
+    return context;
+  }
+
   private void enqueue(Pending p) {
     if (closed && p.record() != null) {
       p.emitter().fail(new IllegalStateException("The producer is closed"));
@@ -150,12 +162,17 @@ final class ProducerImpl implements Producer {
       }
       return;
     }
-    for (Pending p = inbox.poll(); p != null; p = inbox.poll()) {
+    int slice = 0;
+    for (Pending p = inbox.poll(); p != null; p = ++slice < DRAIN_SLICE_RECORDS ? inbox.poll() : null) {
       if (p.record() == null) {
         flushOnContext().onComplete(p.flush());
       } else {
         route(p);
       }
+    }
+    // A sending thread that outpaces the drain would otherwise keep the context in this loop for seconds.
+    if (!inbox.isEmpty() && drainScheduled.compareAndSet(false, true)) {
+      context.runOnContext(v -> drainInbox());
     }
     if (options.lingerMs() == 0) {
       sender.lingeredAll();
