@@ -20,6 +20,8 @@ import java.util.ArrayList;
 import java.util.Base64;
 import io.sluice.record.Record;
 import io.sluice.record.PartitionSections;
+import io.sluice.record.RecordBatch;
+import io.sluice.record.RecordBatches;
 import io.sluice.record.RecordFrames;
 import java.util.Iterator;
 import java.util.HashMap;
@@ -107,20 +109,8 @@ final class ConsumerInstanceApi {
     return broker != null ? broker : metadata.bootstrapBroker();
   }
 
-  /**
-   * A poll's records, one {@link Section} per partition in the answer's order, and, when the broker said it, the
-   * instance's assignment right after the poll.
-   */
-  record Polled(List<Section> sections, Set<TopicPartition> assignment) {
-  }
-
-  /**
-   * One partition's records of a poll, in offset order, and the offset of the first (a poll's answer has at most one
-   * section per partition). The records of a batch answer are decoded as they are iterated ({@link FetchedRecords}):
-   * a poll of several MB decoded whole up front kept all its records (and the poll ahead's) alive through young
-   * collections.
-   */
-  record Section(TopicPartition tp, Iterable<ConsumerRecord> records, long first) {
+  /** A poll's records and, when the broker said it, the instance's assignment right after the poll. */
+  record Polled(List<ConsumerRecord> records, Set<TopicPartition> assignment) {
   }
 
   /**
@@ -135,10 +125,10 @@ final class ConsumerInstanceApi {
     return attempt(call, true).map(r -> {
       String type = r.headers().get("Content-Type");
       if (type != null && type.startsWith(RECORD_BATCHES)) {
-        return new Polled(sections(r.bytes()), assignmentHeader(r.headers().get(ASSIGNMENT)));
+        return new Polled(decodeBatches(r.bytes()), assignmentHeader(r.headers().get(ASSIGNMENT)));
       }
       if (type == null || !type.startsWith(FRAMED_RECORDS)) {
-        return new Polled(runs(decode(r.body().toJsonArray())), null);
+        return new Polled(decode(r.body().toJsonArray()), null);
       }
       List<ConsumerRecord> records = new ArrayList<>();
       for (RecordFrames.Framed f : RecordFrames.decode(r.bytes())) {
@@ -146,46 +136,33 @@ final class ConsumerInstanceApi {
         records.add(new ConsumerRecord(f.topic(), f.partition(), rec.offset(), rec.timestamp(), rec.key(),
             rec.value(), rec.headers()));
       }
-      return new Polled(runs(records), assignmentHeader(r.headers().get(ASSIGNMENT)));
+      return new Polled(records, assignmentHeader(r.headers().get(ASSIGNMENT)));
     });
   }
 
-  /**
-   * The sections of a batch answer that hold records at or after their from offset (control batches skipped). The
-   * framing of every batch is checked here and the first record of each section decoded, so a cut answer fails the
-   * poll before any record is handed out; a broken record later in a batch fails the stream when it is reached.
-   */
-  static List<Section> sections(ByteBuffer body) {
+  /** The records at or after each section's from offset, in order, skipping control batches. */
+  static List<ConsumerRecord> decodeBatches(ByteBuffer body) {
     if (!body.hasRemaining()) {
       return List.of();
     }
-    List<Section> out = new ArrayList<>();
+    List<ConsumerRecord> out = new ArrayList<>();
     for (PartitionSections.PollSection s : PartitionSections.parsePoll(body)) {
       if (!s.batches().hasRemaining()) {
         continue;
       }
       // One instance per topic name: the consumer's per-record partition lookups then compare topics by identity.
       String topic = s.topic().intern();
-      FetchedRecords records = new FetchedRecords(topic, s.partition(), s.batches(), s.fromOffset());
-      Iterator<ConsumerRecord> first = records.iterator();
-      if (first.hasNext()) {
-        out.add(new Section(new TopicPartition(topic, s.partition()), records, first.next().offset()));
-      }
-    }
-    return out;
-  }
-
-  /** Decoded records (of the older answer shapes) as runs of one partition each. */
-  private static List<Section> runs(List<ConsumerRecord> records) {
-    List<Section> out = new ArrayList<>();
-    int start = 0;
-    for (int i = 1; i <= records.size(); i++) {
-      ConsumerRecord head = records.get(start);
-      if (i == records.size() || records.get(i).partition() != head.partition()
-          || !records.get(i).topic().equals(head.topic())) {
-        out.add(new Section(new TopicPartition(head.topic(), head.partition()), records.subList(start, i),
-            head.offset()));
-        start = i;
+      for (RecordBatch batch : RecordBatches.split(s.batches())) {
+        if (batch.lastOffset() < s.fromOffset() || batch.isControlBatch()) {
+          continue;
+        }
+        for (Iterator<Record> it = batch.iterator(); it.hasNext();) {
+          Record rec = it.next();
+          if (rec.offset() >= s.fromOffset()) {
+            out.add(new ConsumerRecord(topic, s.partition(), rec.offset(), rec.timestamp(), rec.key(),
+                rec.value(), rec.headers()));
+          }
+        }
       }
     }
     return out;

@@ -7,7 +7,6 @@ import io.sluice.client.ConsumerRecord;
 import io.sluice.client.GroupConsumer;
 import io.sluice.client.StartPosition;
 import io.sluice.client.TopicPartition;
-import io.sluice.client.impl.ConsumerInstanceApi.Section;
 import io.sluice.errors.ErrorCode;
 import io.sluice.errors.SluiceException;
 import io.vertx.core.Context;
@@ -15,13 +14,11 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import java.net.URI;
-import java.util.Collections;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.NoSuchElementException;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -93,43 +90,21 @@ final class GroupConsumerImpl implements GroupConsumer {
   private long lastCommitMs;
   private int failures;
 
-  /**
-   * One poll's records, a section per partition, and the seek epochs they were polled under. The records are decoded
-   * as the stream takes them ({@link ConsumerInstanceApi.Section}), so a poll held ahead costs its bytes, not its
-   * records.
-   */
-  private record Batch(List<Section> sections, Map<TopicPartition, Integer> epochs, boolean end) {
-    static Batch empty(boolean end) {
-      return new Batch(List.of(), Map.of(), end);
-    }
-
-    /** The records with their partition and its epoch, the epoch looked up once per section. */
-    Iterable<Polled> polled() {
-      return () -> new Iterator<>() {
-        private int next;
-        private Iterator<ConsumerRecord> records = Collections.emptyIterator();
-        private TopicPartition tp;
-        private int epoch;
-
-        @Override
-        public boolean hasNext() {
-          while (!records.hasNext() && next < sections.size()) {
-            Section s = sections.get(next++);
-            tp = s.tp();
-            epoch = epochs.getOrDefault(tp, 0);
-            records = s.records().iterator();
-          }
-          return records.hasNext();
+  /** One poll's records and the seek epochs they were polled under. */
+  private record Batch(List<ConsumerRecord> records, Map<TopicPartition, Integer> epochs, boolean end) {
+    /** The records with their partition and its epoch, looked up once per run of one partition's records. */
+    List<Polled> polled() {
+      List<Polled> out = new ArrayList<>(records.size());
+      TopicPartition tp = null;
+      int epoch = 0;
+      for (ConsumerRecord r : records) {
+        if (tp == null || tp.partition() != r.partition() || !tp.topic().equals(r.topic())) {
+          tp = new TopicPartition(r.topic(), r.partition());
+          epoch = epochs.getOrDefault(tp, 0);
         }
-
-        @Override
-        public Polled next() {
-          if (!hasNext()) {
-            throw new NoSuchElementException();
-          }
-          return new Polled(records.next(), tp, epoch);
-        }
-      };
+        out.add(new Polled(r, tp, epoch));
+      }
+      return out;
     }
   }
 
@@ -208,7 +183,7 @@ final class GroupConsumerImpl implements GroupConsumer {
       return next;
     }
     if (closed) {
-      return Future.succeededFuture(Batch.empty(true));
+      return Future.succeededFuture(new Batch(List.of(), Map.of(), true));
     }
     return poll();
   }
@@ -230,7 +205,7 @@ final class GroupConsumerImpl implements GroupConsumer {
                   : api.assignment()).map(owned -> {
                 updateAssignment(owned);
                 failures = 0;
-                Batch batch = new Batch(answer.sections(), epochs, false);
+                Batch batch = new Batch(answer.records(), epochs, false);
                 repositionNeeded |= rereads(batch);
                 return batch;
               }))
@@ -250,18 +225,24 @@ final class GroupConsumerImpl implements GroupConsumer {
    * sought or revoked meanwhile are dropped by its epoch.
    */
   private void maybePollAhead(Batch batch) {
-    if (!batch.sections().isEmpty() && !batch.end() && !repositionNeeded && !closed && ahead == null) {
+    if (!batch.records().isEmpty() && !batch.end() && !repositionNeeded && !closed && ahead == null) {
       ahead = poll();
     }
   }
 
   /** Whether the batch brings records the application already had: the broker's positions went back. */
   private boolean rereads(Batch batch) {
-    for (Section s : batch.sections()) {
-      TopicPartition tp = s.tp();
-      Progress p = progress.get(tp);
-      if (p != null && seekEpochs.getOrDefault(tp, 0).equals(batch.epochs().getOrDefault(tp, 0))
-          && p.before(s.first())) {
+    ConsumerRecord previous = null;
+    for (ConsumerRecord r : batch.records()) {
+      // A poll's records of a partition come in offset order: the first of each run is its lowest.
+      boolean sameRun = previous != null && previous.partition() == r.partition() && previous.topic().equals(r.topic());
+      previous = r;
+      if (sameRun) {
+        continue;
+      }
+      TopicPartition tp = new TopicPartition(r.topic(), r.partition());
+      if (seekEpochs.getOrDefault(tp, 0).equals(batch.epochs().getOrDefault(tp, 0))
+          && progress.get(tp) != null && progress.get(tp).before(r.offset())) {
         return true;
       }
     }
@@ -315,12 +296,12 @@ final class GroupConsumerImpl implements GroupConsumer {
   /** A retriable failure becomes an empty poll after a backoff; anything else fails the stream. */
   private Future<Batch> retryLater(Throwable t) {
     if (!ErrorCodes.retriable(t) || closed) {
-      return closed ? Future.succeededFuture(Batch.empty(true)) : Future.failedFuture(t);
+      return closed ? Future.succeededFuture(new Batch(List.of(), Map.of(), true)) : Future.failedFuture(t);
     }
     failures++;
     Promise<Batch> later = Promise.promise();
     vertx.setTimer(Math.min(MAX_BACKOFF_MS, 50L << Math.min(failures, 10)),
-        id -> later.complete(Batch.empty(false)));
+        id -> later.complete(new Batch(List.of(), Map.of(), false)));
     return later.future();
   }
 

@@ -4,17 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.sluice.client.ConsumerRecord;
-import io.sluice.client.TopicPartition;
-import io.sluice.errors.CorruptRecordException;
 import io.sluice.record.CompressionType;
 import io.sluice.record.PartitionSections;
-import io.sluice.record.RecordBatch;
 import io.sluice.record.RecordBatchBuilder;
 import io.vertx.core.buffer.Buffer;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -50,13 +45,7 @@ class ConsumerInstanceApiDecodeTest {
     section(body, "t", 1, 0, 2, batch(0, 2, CompressionType.NONE));
     section(body, "u", 0, 7, 7);
 
-    List<ConsumerInstanceApi.Section> sections = ConsumerInstanceApi.sections(ByteBuffer.wrap(body.getBytes()));
-    List<ConsumerRecord> records = all(sections);
-
-    // The empty section of u-0 is left out; each section names its partition and its first record's offset.
-    assertThat(sections).extracting(ConsumerInstanceApi.Section::tp)
-        .containsExactly(new TopicPartition("t", 0), new TopicPartition("t", 1));
-    assertThat(sections).extracting(ConsumerInstanceApi.Section::first).containsExactly(3L, 0L);
+    List<ConsumerRecord> records = ConsumerInstanceApi.decodeBatches(ByteBuffer.wrap(body.getBytes()));
 
     assertThat(records).filteredOn(r -> r.partition() == 0).extracting(ConsumerRecord::offset)
         .containsExactly(3L, 4L, 5L, 6L, 7L);
@@ -66,7 +55,7 @@ class ConsumerInstanceApiDecodeTest {
     assertThat(new String(third.key(), StandardCharsets.UTF_8)).isEqualTo("k5");
     assertThat(new String(third.value(), StandardCharsets.UTF_8)).isEqualTo("v5");
     assertThat(third.timestamp()).isEqualTo(1_000);
-    assertThat(ConsumerInstanceApi.sections(ByteBuffer.allocate(0))).isEmpty();
+    assertThat(ConsumerInstanceApi.decodeBatches(ByteBuffer.allocate(0))).isEmpty();
   }
 
   @Test
@@ -74,30 +63,6 @@ class ConsumerInstanceApiDecodeTest {
     Buffer body = Buffer.buffer();
     section(body, "t", 0, 0, 5, batch(0, 5, CompressionType.NONE));
     Buffer cut = body.getBuffer(0, body.length() - 10);
-    assertThatThrownBy(() -> ConsumerInstanceApi.sections(ByteBuffer.wrap(cut.getBytes()))).isInstanceOf(RuntimeException.class);
-  }
-
-  @Test
-  void aPollsRecordsAreDecodedAsTheyAreTakenSoABrokenLaterBatchFailsOnlyWhenReached() {
-    ByteBuffer second = batch(2, 2, CompressionType.NONE);
-    // A record count larger than the records written: the batch's framing holds, its records do not.
-    second.putInt(second.position() + RecordBatch.RECORDS_COUNT_OFFSET, 9);
-    Buffer body = Buffer.buffer();
-    section(body, "t", 0, 0, 4, batch(0, 2, CompressionType.NONE), second);
-
-    // Decoded whole, the poll would fail here, before any record.
-    List<ConsumerInstanceApi.Section> sections = ConsumerInstanceApi.sections(ByteBuffer.wrap(body.getBytes()));
-    Iterator<ConsumerRecord> it = sections.get(0).records().iterator();
-
-    List<Long> taken = new ArrayList<>();
-    assertThatThrownBy(() -> it.forEachRemaining(r -> taken.add(r.offset())))
-        .isInstanceOf(CorruptRecordException.class);
-    assertThat(taken).containsExactly(0L, 1L, 2L, 3L);
-  }
-
-  private static List<ConsumerRecord> all(List<ConsumerInstanceApi.Section> sections) {
-    List<ConsumerRecord> out = new ArrayList<>();
-    sections.forEach(s -> s.records().forEach(out::add));
-    return out;
+    assertThatThrownBy(() -> ConsumerInstanceApi.decodeBatches(ByteBuffer.wrap(cut.getBytes()))).isInstanceOf(RuntimeException.class);
   }
 }
