@@ -67,9 +67,10 @@ import org.apache.curator.retry.ExponentialBackoffRetry;
  * A running broker and its lifecycle.
  *
  * <p>{@link #start} brings it up in this order, each step after the previous one succeeded: the data directory's
- * identity is read ({@code meta.properties}: a directory of another broker id is refused); an embedded ZooKeeper
- * is started or joined (unless {@code zookeeper.connect} names an ensemble); a clustered Vert.x on
- * {@code ZookeeperClusterManager}; the metadata cache; the cluster id is checked against the directory's; the broker
+ * identity is read ({@code meta.properties}: a directory of another broker id is refused); an embedded ZooKeeper's
+ * port is taken or its server joined (unless {@code zookeeper.connect} names an ensemble); the embedded server loads
+ * its data while a clustered Vert.x on {@code ZookeeperClusterManager} starts; the metadata cache (the metrics are
+ * built on a worker from here on); the cluster id is checked against the directory's; the broker
  * id is claimed by its registration in ZooKeeper (another live broker with this id stops the start here, before
  * anything was served); the directory's identity is written; the log store (opened in the background since the
  * identity check, taken here); the partitions this broker hosts (leaders reopen their logs); the cluster endpoints;
