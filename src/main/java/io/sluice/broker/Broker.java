@@ -418,6 +418,10 @@ public final class Broker {
     clusterManager = new ZookeeperClusterManager(curator, UUID.randomUUID().toString());
     VertxOptions options = new VertxOptions().setEventBusOptions(new EventBusOptions()
         .setHost(config.clusterHost()).setPort(config.clusterPort()).setClusterPublicHost(config.clusterHost()));
+    // The first blocked-loop warning carries the loop's stack: a block shorter than Vert.x's 5 s default for the
+    // stack otherwise says only that something held the loop, never what.
+    options.setWarningExceptionTime(options.getMaxEventLoopExecuteTime())
+        .setWarningExceptionTimeUnit(options.getMaxEventLoopExecuteTimeUnit());
     builder.vertxOptions.accept(options);
     return Vertx.builder().with(options).withClusterManager(clusterManager).buildClustered().<Void>map(v -> {
       vertx = v;

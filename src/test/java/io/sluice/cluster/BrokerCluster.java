@@ -58,6 +58,7 @@ final class BrokerCluster implements AutoCloseable {
     volatile int port = -1;
     final java.util.concurrent.atomic.AtomicInteger starts = new java.util.concurrent.atomic.AtomicInteger();
     final CompletableFuture<Void> listening = new CompletableFuture<>();
+    final BlockedLoopReports blocked = new BlockedLoopReports();
 
     Node(int id, Path dataDir, Process process) {
       this.id = id;
@@ -320,8 +321,14 @@ final class BrokerCluster implements AutoCloseable {
   }
 
   void signal(Node node, String signal) throws Exception {
+    if (signal.equals("STOP")) {
+      node.blocked.stopping(System.currentTimeMillis());
+    }
     Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(node.pid())).start();
     assertThat(kill.waitFor()).isZero();
+    if (signal.equals("CONT")) {
+      node.blocked.continued(System.currentTimeMillis());
+    }
   }
 
   static void await(String what, BooleanSupplier condition) {
@@ -343,9 +350,10 @@ final class BrokerCluster implements AutoCloseable {
     }
   }
 
+  /** Each blocked-loop warning of any broker ever started that its stops do not explain, with its stack lines. */
   List<String> blockedLoopReports() {
-    return everStarted.stream().flatMap(n -> n.output.stream())
-        .filter(l -> l.contains("has been blocked for") || l.contains("Thread blocked")).toList();
+    return everStarted.stream().flatMap(n -> n.blocked.reports("broker " + n.id, List.copyOf(n.output)).stream())
+        .toList();
   }
 
   @Override
