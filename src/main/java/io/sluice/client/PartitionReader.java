@@ -10,7 +10,8 @@ import io.smallrye.mutiny.Multi;
  * while the client decodes) and asks the broker for more only when the first are delivered, so a slow subscriber
  * slows the reads instead of growing memory. When it is caught up it long-polls
  * ({@link ReaderOptions#fetchMaxWaitMs()}). It follows the partition's leader and retries retriable errors; other
- * errors (for example OFFSET_OUT_OF_RANGE) fail the stream.
+ * errors (for example OFFSET_OUT_OF_RANGE) fail the stream. A fetch's records are decoded as they are delivered,
+ * so a corrupt record fails the stream after the records before it.
  */
 public interface PartitionReader {
 

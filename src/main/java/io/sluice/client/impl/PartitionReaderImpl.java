@@ -6,9 +6,6 @@ import io.sluice.client.PartitionReader;
 import io.sluice.client.ReaderOptions;
 import io.sluice.client.StartPosition;
 import io.sluice.errors.ErrorCode;
-import io.sluice.record.Record;
-import io.sluice.record.RecordBatch;
-import io.sluice.record.RecordBatches;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -17,8 +14,6 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
 import java.net.URI;
 import java.nio.ByteBuffer;
-import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 
 /**
@@ -27,10 +22,12 @@ import java.util.List;
  *
  * <p><b>Demand.</b> The stream is a repetition of single fetches, each taken only when the subscriber has asked for
  * more than the previous fetch delivered, and flattened one fetch at a time. <b>One fetch ahead:</b> as soon as a
- * fetch brings records, the next one (from its next offset) is sent, and the records are decoded in the context's
- * next turn, after that request left: the broker reads while this side decodes and hands out (the readers' fetches
- * of one turn share one request, so without it every reader waited for all of them to be decoded). So at most two
- * fetches are held per reader. Fetches and decoding run on the client's context.
+ * fetch brings records, the next one (from its next offset) is sent, and the records are handed out from the
+ * context's next turn, after that request left: the broker reads while this side decodes and hands out (the readers'
+ * fetches of one turn share one request, so without it every reader waited for all of them to be decoded). So at most
+ * two fetches are held per reader. A fetch's records are decoded one by one as the subscriber takes them
+ * ({@link FetchedRecords}), so only the records in flight are alive, not whole fetches. Fetches and decoding run on
+ * the client's context.
  */
 final class PartitionReaderImpl implements PartitionReader {
   private static final long MAX_BACKOFF_MS = 1_000;
@@ -78,14 +75,14 @@ final class PartitionReaderImpl implements PartitionReader {
     });
   }
 
-  private Future<List<ConsumerRecord>> fetchOnce(Cursor cursor) {
+  private Future<Iterable<ConsumerRecord>> fetchOnce(Cursor cursor) {
     Future<Long> start = cursor.fetchOffset >= 0 ? Future.succeededFuture(cursor.fetchOffset) : resolveStart();
     // Finding the start offset fails as a fetch does while a new partition has no leader yet: retried alike.
     return start.transform(ar -> ar.succeeded() ? fetchFrom(cursor, ar.result())
         : retryLater(cursor, ar.cause(), null));
   }
 
-  private Future<List<ConsumerRecord>> fetchFrom(Cursor cursor, long offset) {
+  private Future<Iterable<ConsumerRecord>> fetchFrom(Cursor cursor, long offset) {
     cursor.fetchOffset = offset;
     if (position < 0) {
       position = offset;
@@ -102,13 +99,14 @@ final class PartitionReaderImpl implements PartitionReader {
           }
           cursor.aheadUrl = metadata.leaderUrl(options.topic(), options.partition());
           cursor.ahead = fetch(cursor.aheadUrl, cursor.fetchOffset);
-          // Decoded in the next turn: the fetch just asked for is flushed first (Fetcher sends on a later turn).
-          Promise<List<ConsumerRecord>> decoded = Promise.promise();
+          // Handed out from the next turn: the fetch just asked for is flushed first (Fetcher sends on a later
+          // turn), and the records are decoded as the subscriber takes them.
+          Promise<Iterable<ConsumerRecord>> decoded = Promise.promise();
           context.runOnContext(v -> {
             try {
-              decoded.complete(decode(f.batches(), offset));
+              decoded.complete(new FetchedRecords(options.topic(), options.partition(), f.batches(), offset));
             } catch (RuntimeException e) {
-              decoded.fail(e); // a corrupt answer fails the stream, as before
+              decoded.fail(e); // a cut answer fails the stream before any of its records
             }
           });
           return decoded.future();
@@ -125,7 +123,7 @@ final class PartitionReaderImpl implements PartitionReader {
    * A retriable failure becomes an empty fetch after a backoff; anything else fails the stream. {@code url}: the
    * leader asked, or null when the failure came before a fetch.
    */
-  private Future<List<ConsumerRecord>> retryLater(Cursor cursor, Throwable t, URI url) {
+  private Future<Iterable<ConsumerRecord>> retryLater(Cursor cursor, Throwable t, URI url) {
     if (!ErrorCodes.retriable(t)) {
       return Future.failedFuture(t);
     }
@@ -136,7 +134,7 @@ final class PartitionReaderImpl implements PartitionReader {
       metadata.refresh(options.topic());
     }
     cursor.failures++;
-    Promise<List<ConsumerRecord>> later = Promise.promise();
+    Promise<Iterable<ConsumerRecord>> later = Promise.promise();
     vertx.setTimer(Math.min(MAX_BACKOFF_MS, 50L << Math.min(cursor.failures, 10)), id -> later.complete(List.of()));
     return later.future();
   }
@@ -161,26 +159,5 @@ final class PartitionReaderImpl implements PartitionReader {
 
   private String partitionPath() {
     return "/topics/" + MetadataCache.encode(options.topic()) + "/partitions/" + options.partition();
-  }
-
-  /** The records at or after {@code from} in whole v2 batches (the first batch may start before it). */
-  private List<ConsumerRecord> decode(ByteBuffer bytes, long from) {
-    if (!bytes.hasRemaining()) {
-      return List.of();
-    }
-    List<ConsumerRecord> out = new ArrayList<>();
-    for (RecordBatch batch : RecordBatches.split(bytes)) {
-      if (batch.lastOffset() < from || batch.isControlBatch()) {
-        continue;
-      }
-      for (Iterator<Record> it = batch.iterator(); it.hasNext();) {
-        Record r = it.next();
-        if (r.offset() >= from) {
-          out.add(new ConsumerRecord(options.topic(), options.partition(), r.offset(), r.timestamp(), r.key(),
-              r.value(), r.headers()));
-        }
-      }
-    }
-    return out;
   }
 }
