@@ -28,13 +28,13 @@ for i in $(seq 1 "$N"); do
   "${launch[@]}" --data-dir "$data" --http-port 0 --set http.host=127.0.0.1 --set zookeeper.embedded.port=0 \
     ${EXTRA:-} > "$DIR/log" 2>&1 &
   PID=$!
-  url=""
-  until [[ -n "$url" ]]; do
-    url="$(grep -o 'listening on http://[0-9.:]*' "$DIR/log" | head -1 | sed 's/listening on //' || true)"
+  # The address is read again each time: a read that caught the line half written (its port cut short) once had a
+  # run poll a wrong port for good.
+  until url="$(grep -o 'listening on http://[0-9.:]*' "$DIR/log" | head -1 | sed 's/listening on //' || true)" \
+      && [[ -n "$url" ]] && curl -sf -m 2 -o /dev/null "$url/ready"; do
     kill -0 "$PID" 2>/dev/null || { cat "$DIR/log"; exit 1; }
-    [[ -n "$url" ]] || sleep 0.01
+    sleep 0.01
   done
-  until curl -sf -o /dev/null "$url/ready"; do sleep 0.01; done
   t1="$(date +%s%N)"
   ms=$(( (t1 - t0) / 1000000 ))
   times+=("$ms")

@@ -67,9 +67,10 @@ import org.apache.curator.retry.ExponentialBackoffRetry;
  * A running broker and its lifecycle.
  *
  * <p>{@link #start} brings it up in this order, each step after the previous one succeeded: the data directory's
- * identity is read ({@code meta.properties}: a directory of another broker id is refused); an embedded ZooKeeper
- * is started or joined (unless {@code zookeeper.connect} names an ensemble); a clustered Vert.x on
- * {@code ZookeeperClusterManager}; the metadata cache; the cluster id is checked against the directory's; the broker
+ * identity is read ({@code meta.properties}: a directory of another broker id is refused); an embedded ZooKeeper's
+ * port is taken or its server joined (unless {@code zookeeper.connect} names an ensemble); the embedded server loads
+ * its data while a clustered Vert.x on {@code ZookeeperClusterManager} starts; the metadata cache (the metrics are
+ * built on a worker from here on); the cluster id is checked against the directory's; the broker
  * id is claimed by its registration in ZooKeeper (another live broker with this id stops the start here, before
  * anything was served); the directory's identity is written; the log store (opened in the background since the
  * identity check, taken here); the partitions this broker hosts (leaders reopen their logs); the cluster endpoints;
@@ -104,7 +105,10 @@ public final class Broker {
   private final Builder builder;
   /** Runs what blocks before Vert.x exists or after it is gone: the embedded ZooKeeper's start and stop. */
   private final ExecutorService bootstrap;
-  private EmbeddedZooKeeper embeddedZooKeeper;
+  /** Set by the thread that serves it ({@link #serveZooKeeper}). */
+  private volatile EmbeddedZooKeeper embeddedZooKeeper;
+  /** The embedded server's port, taken before Vert.x starts; served beside it ({@link #serveZooKeeper}). */
+  private EmbeddedZooKeeper.Bound boundZooKeeper;
   private String zookeeperConnect;
   private Vertx vertx;
   private ZookeeperClusterManager clusterManager;
@@ -135,6 +139,10 @@ public final class Broker {
   private Future<Void> closed;
   private Services services;
   private MetricsService metrics;
+  /** The metrics being built from the moment Vert.x runs ({@link #startBuildingMetrics}). */
+  private volatile Future<MetricsService> metricsBuilt;
+  /** Completes when the start does; fails if the broker closes first. */
+  private final Promise<Void> started = Promise.promise();
 
   private Broker(BrokerConfig config, Builder builder) {
     this.config = config;
@@ -199,9 +207,17 @@ public final class Broker {
    */
   private Future<Void> boot() {
     StartSteps steps = new StartSteps();
-    return steps.time("zookeeper", startZooKeeper())
-        .compose(connect -> steps.time("vertx", startVertx()))
-        .compose(v -> steps.time("metadata", startMetadata()))
+    return steps.time("zookeeper port", startZooKeeper())
+        // The clustered Vert.x (its ZooKeeper session and cluster join) starts while the embedded server loads.
+        .compose(connect -> {
+          CuratorFramework zk = startZooKeeperClient();
+          Future<Void> served = serveZooKeeper(zk);
+          return steps.time("zookeeper and vertx", Future.join(served, startVertx(zk)));
+        })
+        .compose(v -> {
+          startBuildingMetrics();
+          return steps.time("metadata", startMetadata());
+        })
         .compose(v -> steps.time("cluster id", joinCluster()))
         .compose(v -> steps.time("registration", register()))
         .compose(v -> steps.time("identity", storageExecutor.executeBlocking(() -> {
@@ -213,7 +229,10 @@ public final class Broker {
         .compose(v -> steps.time("cluster role", startClusterRole()))
         // The candidacy is not held back behind the front ends: an election (and so readiness) takes a while.
         .compose(v -> Future.all(steps.time("controller", controller.start()), frontEnds(steps)).<Void>mapEmpty())
-        .onSuccess(v -> LOG.log(Level.INFO, "Broker " + config.brokerId() + " started in " + steps));
+        .onSuccess(v -> {
+          LOG.log(Level.INFO, "Broker " + config.brokerId() + " started in " + steps);
+          started.tryComplete();
+        });
   }
 
   /** Metrics, broker services and listeners, the listeners' endpoints advertised. */
@@ -271,18 +290,26 @@ public final class Broker {
    */
   private static final List<BrokerComponent.Factory> COMPONENTS = List.of(StreamsService::new);
 
+  /**
+   * Builds the metrics on a worker as soon as Vert.x runs, beside the steps up to the front ends: creating the registry
+   * and binding the JVM meters loads hundreds of classes (seconds of an event loop on a loaded machine, a tenth of a
+   * start on a quiet one). The sources are read only once the metrics sample or are scraped, after the start.
+   */
+  private void startBuildingMetrics() {
+    metricsBuilt = vertx.executeBlocking(() -> new MetricsService(vertx, config, new MetricsService.Sources(
+        config.brokerId(), () -> metadata.snapshot(), () -> partitions.replicaStats(), () -> controller.isActive())),
+        false);
+  }
+
   /** Metrics and the dashboard: listeners get the metered service and mount their routes. */
   private Future<Void> startMetrics() {
-    // Built on a worker: creating the registry and binding the JVM meters loads hundreds of classes, which took
-    // seconds of an event loop on a loaded machine.
-    return vertx.executeBlocking(() -> new MetricsService(vertx, config, new MetricsService.Sources(config.brokerId(),
-        metadata::snapshot, partitions::replicaStats, controller::isActive)), false).compose(m -> {
-          metrics = m;
-          if (replicationServer != null) {
-            replicationServer.stats().bindTo(m.meters());
-          }
-          return m.start(service, metadata::addListener);
-        });
+    return metricsBuilt.compose(m -> {
+      metrics = m;
+      if (replicationServer != null) {
+        replicationServer.stats().bindTo(m.meters());
+      }
+      return m.start(service, metadata::addListener);
+    });
   }
 
   /** Builds the broker services once (so every listener shares them) and starts them in order. */
@@ -292,7 +319,9 @@ public final class Broker {
     policed = new PolicyBrokerService(service);
     // Broker services that serve HTTP add their routes to the listener: metrics, the dashboard, Kafka Connect's API.
     List<Object> extensions = new ArrayList<>(metrics.httpExtensions());
-    extensions.add(new ConnectService(vertx, service, config, metrics.meters()).httpExtension());
+    // The connect worker (plugin scan, its own clients of this broker) waits until the broker has started: it is not
+    // part of ready and took CPU from the start's last steps.
+    extensions.add(new ConnectService(vertx, service, config, metrics.meters()).httpExtension(started.future()));
     // Client traffic is counted once, where it enters: behind the policy, in front of forwarding.
     Services services = new Services(metrics.meter(policed), groups.consumers(), groups.groups(), () -> true,
         extensions);
@@ -394,8 +423,8 @@ public final class Broker {
     return onBootstrapThread(() -> {
       int port = config.zookeeperEmbeddedPort();
       try {
-        embeddedZooKeeper = EmbeddedZooKeeper.start(config.dataDir().resolve("zookeeper"), port);
-        zookeeperConnect = embeddedZooKeeper.connectString();
+        boundZooKeeper = EmbeddedZooKeeper.bind(config.dataDir().resolve("zookeeper"), port);
+        zookeeperConnect = boundZooKeeper.connectString();
       } catch (EmbeddedZooKeeper.PortTakenException e) {
         // Another broker on this machine runs the embedded server (or won the race to start it): join its cluster.
         // If it is still loading, the cluster manager's connect retries until it answers.
@@ -406,7 +435,35 @@ public final class Broker {
     });
   }
 
-  private Future<Void> startVertx() {
+  /**
+   * Loads and serves the embedded ZooKeeper whose port {@link #startEmbeddedZooKeeper} took (nothing to do when joining
+   * another one). If it fails, the ZooKeeper client is closed so that the clustered Vert.x's start fails too instead
+   * of retrying a server that will never answer.
+   */
+  private Future<Void> serveZooKeeper(CuratorFramework client) {
+    EmbeddedZooKeeper.Bound bound = boundZooKeeper;
+    if (bound == null) {
+      return Future.succeededFuture();
+    }
+    boundZooKeeper = null;
+    // Its own thread: the bootstrap thread goes on creating Vert.x meanwhile.
+    Promise<Void> served = Promise.promise();
+    Thread t = new Thread(() -> {
+      try {
+        embeddedZooKeeper = bound.serve();
+        served.complete();
+      } catch (RuntimeException | Error e) {
+        client.close();
+        served.fail(e);
+      }
+    }, "sluice-zookeeper-start-" + config.brokerId());
+    t.setDaemon(true);
+    t.start();
+    return served.future();
+  }
+
+  /** The ZooKeeper client the cluster manager and the broker share; it connects in the background. */
+  private CuratorFramework startZooKeeperClient() {
     CuratorFrameworkFactory.Builder zk = CuratorFrameworkFactory.builder()
         .connectString(zookeeperConnect)
         .namespace(ZK_ROOT_PATH)
@@ -415,6 +472,10 @@ public final class Broker {
         .retryPolicy(new ExponentialBackoffRetry(100, 5, 10_000));
     CuratorFramework curator = ZkSessionPolicy.serverDecidesExpiry(zk).build();
     curator.start();
+    return curator;
+  }
+
+  private Future<Void> startVertx(CuratorFramework curator) {
     clusterManager = new ZookeeperClusterManager(curator, UUID.randomUUID().toString());
     VertxOptions options = new VertxOptions().setEventBusOptions(new EventBusOptions()
         .setHost(config.clusterHost()).setPort(config.clusterPort()).setClusterPublicHost(config.clusterHost()));
@@ -533,6 +594,7 @@ public final class Broker {
     // the local steps their share, and the partitions leave the log store time to close after them.
     long remoteDeadline = deadline - TimeUnit.MILLISECONDS.toNanos(localReserveMs(graceMs));
     long partitionsDeadline = deadline - TimeUnit.MILLISECONDS.toNanos(localReserveMs(graceMs) / 4);
+    started.tryFail("Broker " + config.brokerId() + " stopped before its start completed");
     Future<Void> chain = Future.succeededFuture();
     if (sessionKeeper != null) {
       sessionKeeper.close();
@@ -544,7 +606,9 @@ public final class Broker {
     for (BrokerComponent c : reversed(components)) {
       chain = step(chain, c.name(), ZOOKEEPER_STEP_MS, remoteDeadline, c::stop);
     }
-    chain = step(chain, "metrics", HTTP_STEP_MS, remoteDeadline, () -> metrics == null ? null : metrics.close());
+    Future<MetricsService> builtMetrics = metricsBuilt;
+    chain = step(chain, "metrics", HTTP_STEP_MS, remoteDeadline, () -> builtMetrics == null ? null
+        : builtMetrics.transform(ar -> ar.succeeded() ? ar.result().close() : Future.succeededFuture()));
     chain = step(chain, "controller", ZOOKEEPER_STEP_MS, remoteDeadline,
         () -> controller == null ? null : controller.close());
     chain = step(chain, "cluster endpoints", ZOOKEEPER_STEP_MS, remoteDeadline, () -> replicationServer == null ? null
@@ -557,9 +621,13 @@ public final class Broker {
     chain = step(chain, "worker pools", ZOOKEEPER_STEP_MS, deadline, () -> storageExecutor == null ? null
         : Future.join(storageExecutor.close(), zookeeperExecutor.close()));
     chain = step(chain, "Vert.x", VERTX_STEP_MS, deadline, () -> vertx == null ? null : vertx.close());
-    chain = step(chain, "ZooKeeper", Long.MAX_VALUE, deadline, () -> embeddedZooKeeper == null ? null
-        : onBootstrapThread(() -> {
-          embeddedZooKeeper.close();
+    chain = step(chain, "ZooKeeper", Long.MAX_VALUE, deadline, () -> embeddedZooKeeper == null
+        && boundZooKeeper == null ? null : onBootstrapThread(() -> {
+          if (embeddedZooKeeper != null) {
+            embeddedZooKeeper.close();
+          } else {
+            boundZooKeeper.release(); // a start that failed between taking the port and serving
+          }
           return null;
         }));
     closed = chain.andThen(ar -> {

@@ -87,12 +87,21 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
    * @throws PortTakenException if {@code fixedPort} is not 0 and another process listens on it
    */
   public static EmbeddedZooKeeper start(Path baseDir, int fixedPort) {
-    Path dataDir = baseDir.resolve("data");
+    return bind(baseDir, fixedPort).serve();
+  }
+
+  /**
+   * Takes the port only ({@code fixedPort}, or a free one for 0): the connect string is known from here, so clients
+   * may start connecting while {@link Bound#serve} loads the data (their connections wait in the socket's backlog).
+   *
+   * @throws PortTakenException if {@code fixedPort} is not 0 and another process listens on it
+   */
+  public static Bound bind(Path baseDir, int fixedPort) {
     int attempts = fixedPort == 0 ? START_ATTEMPTS : 1;
     for (int attempt = 1; ; attempt++) {
       int port = fixedPort == 0 ? freeLoopbackPort() : fixedPort;
       try {
-        return startOn(dataDir, port);
+        return new Bound(baseDir.resolve("data"), port, bindOn(port));
       } catch (BindException e) {
         if (fixedPort != 0) {
           throw new PortTakenException(port, e);
@@ -105,15 +114,12 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
             + "); retrying on another port");
       } catch (IOException e) {
         throw new IllegalStateException("Embedded ZooKeeper in " + baseDir + " did not start: " + e, e);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException("Interrupted while starting the embedded ZooKeeper", e);
       }
     }
   }
 
-  /** Binds first (a lost race shows as a BindException before any file is touched), then loads and serves. */
-  private static EmbeddedZooKeeper startOn(Path dataDir, int port) throws IOException, InterruptedException {
+  /** The listening socket (a lost race shows as a BindException before any file is touched); nothing served yet. */
+  private static ServerCnxnFactory bindOn(int port) throws IOException {
     // ZooKeeper takes its bound on all connections only from this property, and warns at every start without it
     // (clients are all on loopback, so the per-address bound is the total one).
     if (System.getProperty(MAX_CNXNS_PROPERTY) == null) {
@@ -121,16 +127,61 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
     }
     ServerCnxnFactory cnxnFactory = ServerCnxnFactory.createFactory();
     cnxnFactory.configure(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), MAX_CLIENT_CNXNS);
+    return cnxnFactory;
+  }
+
+  /** A server that holds its port but serves nothing yet: {@link #serve} or {@link #release} it, once. */
+  public static final class Bound {
+    private final Path dataDir;
+    private final int port;
+    private final ServerCnxnFactory cnxnFactory;
+
+    private Bound(Path dataDir, int port, ServerCnxnFactory cnxnFactory) {
+      this.dataDir = dataDir;
+      this.port = port;
+      this.cnxnFactory = cnxnFactory;
+    }
+
+    /** {@code 127.0.0.1:<port>}. */
+    public String connectString() {
+      return "127.0.0.1:" + port;
+    }
+
+    /** Loads the data and serves; returns once it accepts connections. The port is released if this fails. */
+    public EmbeddedZooKeeper serve() {
+      try {
+        return serveOn(dataDir, cnxnFactory, connectString());
+      } catch (IOException e) {
+        throw new IllegalStateException("Embedded ZooKeeper in " + dataDir + " did not start: " + e, e);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("Interrupted while starting the embedded ZooKeeper", e);
+      }
+    }
+
+    /** Gives the port up without serving (a start that failed before {@link #serve}). */
+    public void release() {
+      cnxnFactory.shutdown();
+    }
+  }
+
+  private static EmbeddedZooKeeper serveOn(Path dataDir, ServerCnxnFactory cnxnFactory, String connect)
+      throws IOException, InterruptedException {
     FileTxnSnapLog txnLog = null;
     try {
       Files.createDirectories(dataDir);
       File dir = dataDir.toFile();
       txnLog = new FileTxnSnapLog(dir, dir);
       ZooKeeperServer server = new ZooKeeperServer(txnLog, TICK_TIME_MS, -1, -1, -1, new ZKDatabase(txnLog), "");
-      cnxnFactory.startup(server);
+      // Serving before accepting (ZooKeeper's own startup does the reverse): a client that connected while the data
+      // loaded waits in the backlog, where a connection accepted early is refused as "not running" and its client
+      // retries only after a random pause of up to a second.
+      cnxnFactory.setZooKeeperServer(server);
+      server.startdata();
+      server.startup();
+      cnxnFactory.start();
       DatadirCleanupManager purge = new DatadirCleanupManager(dir, dir, SNAP_RETAIN_COUNT, PURGE_INTERVAL_HOURS);
       purge.start();
-      String connect = "127.0.0.1:" + port;
       LOG.log(Level.INFO, "Embedded ZooKeeper listening on {0} with data in {1}", connect, dataDir);
       return new EmbeddedZooKeeper(cnxnFactory, server, txnLog, purge, connect);
     } catch (IOException | InterruptedException | RuntimeException e) {

@@ -82,6 +82,15 @@ public final class ConnectService {
 
   /** Its HTTP side: Kafka Connect's REST API on the listener's router; the worker runs while the listener serves. */
   public HttpExtension httpExtension() {
+    return httpExtension(Future.succeededFuture());
+  }
+
+  /**
+   * As {@link #httpExtension()}, with the worker started only once {@code startAfter} succeeds (the broker's start:
+   * the worker's plugin scan and clients are not part of being ready); its routes answer 503 until then. If {@code
+   * startAfter} fails, the worker never starts and the extension reports FAILED.
+   */
+  public HttpExtension httpExtension(Future<?> startAfter) {
     return new HttpExtension() {
       @Override
       public String name() {
@@ -95,7 +104,7 @@ public final class ConnectService {
 
       @Override
       public Future<Void> frontEndStarted(FrontEndView view) {
-        return start(view.port());
+        return startAfter.compose(v -> start(view.port()));
       }
 
       @Override

@@ -368,7 +368,8 @@ public final class RecordBatch {
         throw new InvalidRecordException("Record " + i + " has offset delta " + cursor.offsetDelta);
       }
       long timestamp = baseTimestamp + cursor.timestampDelta;
-      if (timestampType() == TimestampType.CREATE_TIME) {
+      if (timestamp < 0 && timestampType() == TimestampType.CREATE_TIME) {
+        // the message only on failure: built for every record, it was most of this loop's allocation
         requireValidTimestamp(timestamp, "Record " + i);
       }
       maxRecordTimestamp = Math.max(maxRecordTimestamp, timestamp);

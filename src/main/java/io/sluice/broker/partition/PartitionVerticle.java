@@ -12,6 +12,7 @@ import io.sluice.broker.replication.ReplicaFetchRequest;
 import io.sluice.broker.replication.ReplicaFetchResponse;
 import io.sluice.broker.replication.ReplicaFetcher;
 import io.sluice.storage.LogManager;
+import io.sluice.errors.OutOfOrderSequenceException;
 import io.sluice.storage.AppendResult;
 import io.sluice.storage.LeaderEpochCache;
 import io.sluice.storage.LogConfig;
@@ -54,6 +55,7 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
   private static final System.Logger LOG = System.getLogger(PartitionVerticle.class.getName());
   private static final long MIN_FLUSH_CHECK_MS = 10;
   private static final long MAX_FLUSH_CHECK_MS = 1_000;
+  private static final ByteBuffer EMPTY = ByteBuffer.allocate(0).asReadOnlyBuffer();
 
   /**
    * What the broker tells a partition about its replication state (from the partition's state znode).
@@ -96,12 +98,22 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
    * @param fetcherOptions the follower's fetch tunables
    * @param sessionTrusted false while this broker may be a zombie (cut off from ZooKeeper, or it stood still and has
    *     not yet confirmed its session): it then answers no consumer read of a replicated partition
+   * @param reorderHoldMs how long the leader holds a producer's request that arrived ahead of its sequence
+   *     ({@link HeldAppends}); 0 refuses it at once
    */
   public record Replication(int brokerId, Path logDir, long replicaLagTimeMaxMs, long ackTimeoutMs,
-      IsrWriter isrWriter, ReplicaFetcher.Options fetcherOptions, java.util.function.BooleanSupplier sessionTrusted) {
+      IsrWriter isrWriter, ReplicaFetcher.Options fetcherOptions, java.util.function.BooleanSupplier sessionTrusted,
+      long reorderHoldMs) {
     public Replication(int brokerId, Path logDir, long replicaLagTimeMaxMs, long ackTimeoutMs, IsrWriter isrWriter,
         ReplicaFetcher.Options fetcherOptions) {
-      this(brokerId, logDir, replicaLagTimeMaxMs, ackTimeoutMs, isrWriter, fetcherOptions, () -> true);
+      this(brokerId, logDir, replicaLagTimeMaxMs, ackTimeoutMs, isrWriter, fetcherOptions, () -> true,
+          HeldAppends.DEFAULT_HOLD_MS);
+    }
+
+    /** The same with another hold for requests ahead of their sequence. */
+    public Replication withReorderHoldMs(long holdMs) {
+      return new Replication(brokerId, logDir, replicaLagTimeMaxMs, ackTimeoutMs, isrWriter, fetcherOptions,
+          sessionTrusted, holdMs);
     }
   }
 
@@ -129,6 +141,8 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
   private LeaderEpochCache epochs;
   /** The log end as this context has seen appends complete: what the high watermark may reach. */
   private long localLogEnd;
+  /** Appends that arrived ahead of their producer's sequence, waiting for the batch they follow; set by {@link #init}. */
+  private HeldAppends held;
   /** Long polls waiting for appends (followers) or commits (consumers); set by {@link #init}. */
   private ParkedFetches parked;
   /** The high watermark, acks=all waiters, followers' progress and ISR changes; set by {@link #init}. */
@@ -136,6 +150,11 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
   /** Every log call, on the storage pool: writers one after another, readers at once. */
   private final LogTasks tasks;
   private long appendsCompleted;
+  /**
+   * The append being credited, only while {@link #onAppended} runs: when it moves the high watermark over its own
+   * bytes (one in-sync replica), the consumers' long polls it wakes are answered from those bytes in memory.
+   */
+  private AppendResult justAppended;
   private boolean closing;
   private long retentionTimer = -1;
   private long flushTimer = -1;
@@ -167,8 +186,9 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
   public void init(Vertx vertx, Context context) {
     super.init(vertx, context);
     parked = new ParkedFetches(vertx, this::read);
+    held = new HeldAppends(vertx, replication.reorderHoldMs());
     leader = new LeaderBookkeeping(vertx, tp, replication, () -> settings, () -> localLogEnd,
-        bytes -> parked.credit(false, bytes));
+        bytes -> parked.credit(false, bytes, justAppended == null ? null : this::readJustAppended));
   }
 
   public TopicPartition topicPartition() {
@@ -221,6 +241,7 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
     vertx.cancelTimer(isrTimer);
     stopFetcher();
     leader.failAckWaiters(ErrorCode.NOT_LEADER_OR_FOLLOWER, "Partition " + tp + " is closing on this broker");
+    failHeldAppends("is closing on this broker");
     parked.answerAll();
     return tasks.readsFinished().transform(ignored -> tasks.write(() -> {
       if (log != null) {
@@ -274,6 +295,7 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
       stopFetcher();
       leader.failAckWaiters(ErrorCode.NOT_LEADER_OR_FOLLOWER, "Broker " + replication.brokerId()
           + " lost its ZooKeeper session and no longer leads partition " + tp);
+      failHeldAppends("is no longer led by broker " + replication.brokerId() + " (fenced)");
       failFollowerFetches();
     });
   }
@@ -337,6 +359,7 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
     role = Role.FOLLOWER;
     leader.stopLeading();
     stopFetcher();
+    failHeldAppends("is no longer led by broker " + replication.brokerId());
     failFollowerFetches();
     LOG.log(Level.INFO, "Partition " + tp + ": broker " + replication.brokerId() + " restarted since it was made"
         + " leader at epoch " + s.leaderEpoch() + "; waiting for the controller's next epoch");
@@ -351,6 +374,7 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
       leader.failAckWaiters(ErrorCode.NOT_LEADER_OR_FOLLOWER, "Broker " + replication.brokerId()
           + " no longer leads partition " + tp + " (leader now " + s.leader() + ")");
     }
+    failHeldAppends("is now led by broker " + s.leader());
     failFollowerFetches();
     if (s.leader() != PartitionState.NO_LEADER && s.replicas().contains(replication.brokerId())) {
       fetcher = new ReplicaFetcher(vertx, tp, replication.brokerId(), s.leader(), s.leaderEpoch(), this,
@@ -383,13 +407,35 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
       if (acks == Acks.ALL && s.isrSize() < s.minInsyncReplicas()) {
         return Future.failedFuture(leader.notEnoughReplicas());
       }
-      int bytes = batches.remaining();
       int epoch = s.leaderEpoch();
-      return tasks.write(() -> appendAsLeader(batches, epoch)).compose(r -> {
-        onAppended(r, bytes);
-        return acks == Acks.ALL ? leader.awaitCommit(r.logEndOffset()).map(r) : Future.succeededFuture(r);
-      });
+      return appendInSequence(batches, epoch, -1).compose(r ->
+          acks == Acks.ALL ? leader.awaitCommit(r.logEndOffset()).map(r) : Future.succeededFuture(r));
     });
+  }
+
+  /**
+   * Appends after every earlier write; a request refused as ahead of its producer's sequence is held in
+   * {@link #held} (until {@code deadlineMs}, or from now when -1) and tried again after the next append. On the
+   * context.
+   */
+  private Future<AppendResult> appendInSequence(ByteBuffer batches, int epoch, long deadlineMs) {
+    int bytes = batches.remaining();
+    return tasks.write(() -> appendAsLeader(batches.duplicate(), epoch)).transform(ar -> {
+      if (ar.succeeded()) {
+        onAppended(ar.result(), bytes);
+        held.retryAll();
+        return Future.succeededFuture(ar.result());
+      }
+      if (ar.cause() instanceof OutOfOrderSequenceException e && e.ahead() && role == Role.LEADER && !closing) {
+        return held.hold(d -> appendInSequence(batches, epoch, d), e,
+            deadlineMs < 0 ? held.deadlineFromNow() : deadlineMs);
+      }
+      return Future.failedFuture(ar.cause());
+    });
+  }
+
+  private void failHeldAppends(String why) {
+    held.failAll(() -> new SluiceException(ErrorCode.NOT_LEADER_OR_FOLLOWER, "Partition " + tp + " " + why));
   }
 
   /** On the storage pool, after every earlier write. */
@@ -414,7 +460,28 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
     localLogEnd = Math.max(localLogEnd, result.logEndOffset());
     appendsCompleted++;
     parked.credit(true, bytes);
-    leader.onAppended(result.logEndOffset(), bytes);
+    justAppended = result;
+    try {
+      leader.onAppended(result.logEndOffset(), bytes);
+    } finally {
+      justAppended = null;
+    }
+  }
+
+  /**
+   * A consumer's read at {@code offset} answered from {@link #justAppended}'s bytes, or null unless they are exactly
+   * what the log would answer: the read starts where the append started, the whole append fits in
+   * {@code maxBytes} (else the log answers fewer batches) and the high watermark covers it all (never an
+   * uncommitted record: the bytes end at the append's log end, which the high watermark must have reached).
+   */
+  private ReadResult readJustAppended(long offset, int maxBytes) {
+    AppendResult r = justAppended;
+    ByteBuffer written = r.written();
+    if (written == null || offset != r.firstOffset() || written.remaining() > maxBytes
+        || leader.highWatermark() < r.logEndOffset()) {
+      return null;
+    }
+    return ReadResult.inMemory(offset, written, r.logEndOffset(), log.logStartOffset(), r.logEndOffset());
   }
 
   private void failFollowerFetches() {
@@ -575,7 +642,7 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
       long deadlineNanos) {
     long appendsBefore = appendsCompleted;
     long hwBefore = leader.highWatermark();
-    return read(offset, maxBytes, toLogEnd).compose(r -> {
+    return readUnlessCaughtUp(offset, maxBytes, toLogEnd).compose(r -> {
       long remainingMs = TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime());
       if (closing || remainingMs <= 0 || r.length() >= Math.min(minBytes, maxBytes)) {
         return Future.succeededFuture(r);
@@ -629,6 +696,18 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
   private Future<ReadResult> read(long offset, int maxBytes, boolean toLogEnd) {
     long limit = toLogEnd ? localLogEnd : leader.highWatermark();
     return tasks.read(() -> log.read(offset, maxBytes, limit));
+  }
+
+  /**
+   * A consumer at the high watermark has nothing to read, which this context knows without a storage task: a caught
+   * up long poll parks at once, and an empty poll answers at once. Anywhere else, a read of the log.
+   */
+  private Future<ReadResult> readUnlessCaughtUp(long offset, int maxBytes, boolean toLogEnd) {
+    long start = log.logStartOffset();
+    if (!toLogEnd && offset == leader.highWatermark() && offset >= start) {
+      return Future.succeededFuture(ReadResult.inMemory(offset, EMPTY, offset, start, localLogEnd));
+    }
+    return read(offset, maxBytes, toLogEnd);
   }
 
   private <T> Future<T> onContext(java.util.function.Supplier<Future<T>> action) {
