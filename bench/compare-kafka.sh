@@ -8,6 +8,7 @@
 # Both brokers get HEAP; both tools run with -Xmx512m. Only ratios from one run mean anything on a shared machine.
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+source "$HERE/broker-url.sh"
 JAR="$(realpath "${1:-$HERE/../target/sluice.jar}")"
 RES="${2:-/tmp/sluice-compare/$(date +%Y%m%d-%H%M%S)}"
 ANCHOR="$(realpath "${ANCHOR:-$HERE/../../shared/anchors/kafka}")"
@@ -41,9 +42,7 @@ rm -rf "$RES/sluice-data"
 java $HEAP -jar "$JAR" --data-dir "$RES/sluice-data" --http-port 0 --set http.host=127.0.0.1 \
   --set zookeeper.embedded.port=0 > "$RES/sluice.log" 2>&1 &
 SPID=$!
-for _ in $(seq 1 120); do grep -q 'listening on http' "$RES/sluice.log" && break; sleep 0.5; done
-URL="$(grep -o 'listening on http://[0-9.:]*' "$RES/sluice.log" | head -1 | sed 's/listening on //')"
-[[ -n "$URL" ]] || { log "Sluice did not start; see $RES/sluice.log"; exit 1; }
+URL="$(sluice_url "$RES/sluice.log" "$SPID" 60)" || { log "Sluice did not start; see $RES/sluice.log"; exit 1; }
 log "Kafka at $BOOT, Sluice at $URL (pid $SPID)"
 
 # run SYSTEM ROW REP -> prints "value load" (records/s, or "p99 p999" ms for e2e)

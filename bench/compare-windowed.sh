@@ -13,6 +13,7 @@
 #      KAFKA_BASE=/tmp/kafka-windowed HEAP=-Xmx1g
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+source "$HERE/broker-url.sh"
 JAR="$(realpath "${1:-$HERE/../target/sluice.jar}")"
 RES="${2:-/tmp/sluice-windowed/$(date +%Y%m%d-%H%M%S)}"
 ANCHOR="$(realpath "${ANCHOR:-$HERE/../../shared/anchors/kafka}")"
@@ -36,9 +37,9 @@ broker() {
   java $HEAP -jar "$1" --http-port 0 --data-dir "$RES/$2-data" --set http.host=127.0.0.1 \
     --set zookeeper.embedded.port=0 > "$RES/$2.log" 2>&1 &
   echo $! > "$RES/$2.pid"
-  for _ in $(seq 1 240); do grep -q 'listening on http' "$RES/$2.log" && break; sleep 0.5; done
+  sluice_url "$RES/$2.log" "$(cat "$RES/$2.pid")" 120 > "$RES/$2.url"
 }
-url() { grep -o 'listening on http://[0-9.:]*' "$RES/$1.log" | head -1 | sed 's/listening on //'; }
+url() { cat "$RES/$1.url"; }
 broker "$JAR" sluice; SPID=$(cat "$RES/sluice.pid")
 SLUICES="sluice"
 if [[ -n "${BEFORE_JAR:-}" ]]; then

@@ -5,6 +5,7 @@
 # Env: CLIENT_JAR (default: target/sluice.jar), OUT (default /tmp/produce-ab; whole outputs kept there).
 set -u
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+source "$HERE/broker-url.sh"
 ROUNDS=$1; N=$2; shift 2
 CLIENT="${CLIENT_JAR:-$HERE/../target/sluice.jar}"
 OUT="${OUT:-/tmp/produce-ab}"; mkdir -p "$OUT"
@@ -14,8 +15,7 @@ for r in $(seq 1 "$ROUNDS"); do
     java -Xmx1g -jar "$jar" --data-dir "$d/data" --http-port 0 --set http.host=127.0.0.1 \
       --set zookeeper.embedded.port=0 > "$d/broker.log" 2>&1 &
     pid=$!
-    for _ in $(seq 1 240); do grep -q 'listening on http' "$d/broker.log" && break; sleep 0.5; done
-    url=$(grep -o 'listening on http://[0-9.:]*' "$d/broker.log" | head -1 | sed 's/listening on //')
+    url=$(sluice_url "$d/broker.log" "$pid" 120) || exit 1
     for row in p1 p6; do
       parts=1; [[ $row == p6 ]] && parts=6
       l=$(cut -d' ' -f1 /proc/loadavg)

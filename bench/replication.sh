@@ -12,6 +12,7 @@
 # each broker's /metrics: sluice_replica_fetches_served_total and friends), per produce request and in bytes per fetch.
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+source "$HERE/broker-url.sh"
 JAR="$(realpath "${1:-$HERE/../target/sluice.jar}")"
 RES="${2:-$(mktemp -d /tmp/sluice-replication.XXXXXX)}"
 REPS="${REPS:-3}"; N="${N:-1200000}"; PARTS="${PARTITIONS:-3}"; HEAP="${HEAP:--Xmx256m}"
@@ -20,17 +21,12 @@ ZK="$(free_port)"
 mkdir -p "$RES"
 PIDS=()
 trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done' EXIT
-url_of() {
-  grep -o 'listening on http://[0-9.:]*' "$RES/broker-$1.log" 2>/dev/null | head -1 | sed 's/listening on //'
-}
+url_of() { cat "$RES/url-$1"; }
 await_url() {
-  until [[ -n "$(url_of "$1")" ]]; do
-    kill -0 "${PIDS[$(( $1 - 1 ))]}" 2>/dev/null || { echo "broker $1 exited; see $RES/broker-$1.log" >&2; exit 1; }
-    sleep 0.2
-  done
+  [[ -s "$RES/url-$1" ]] || sluice_url "$RES/broker-$1.log" "${PIDS[$(( $1 - 1 ))]}" 120 > "$RES/url-$1"
 }
 for id in 1 2 3; do
-  rm -rf "$RES/d$id"
+  rm -rf "$RES/d$id" "$RES/url-$id"
   # shellcheck disable=SC2086
   java $HEAP ${JVM_OPTS:-} -jar "$JAR" --broker-id "$id" --http-port 0 --data-dir "$RES/d$id" --set http.host=127.0.0.1 \
     --set zookeeper.embedded.port="$ZK" --set num.io.threads=2 --set http.instances=1 > "$RES/broker-$id.log" 2>&1 &
