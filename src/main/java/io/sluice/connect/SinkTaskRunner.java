@@ -43,7 +43,8 @@ final class SinkTaskRunner extends UnitRunner {
   private final Map<String, String> taskConfig;
   private volatile SinkTask instance;
   private GroupConsumer consumer;
-  private final SinkInbox inbox = new SinkInbox();
+  /** This execution's inbox: each execution gets its own, so a restart never takes its predecessor's leftovers. */
+  private SinkInbox inbox;
   private final Map<TopicPartition, Long> processed = new HashMap<>();
   /** Whether records were put since the task's last preCommit: they may sit in its buffer until it flushes. */
   private boolean unflushed;
@@ -77,6 +78,14 @@ final class SinkTaskRunner extends UnitRunner {
     SinkTask t = Plugins.withLoader(plugin.loader(), () -> (SinkTask) connector.taskClass()
         .getDeclaredConstructor().newInstance());
     instance = t;
+    // A restart's state starts empty: the failed execution's inbox ends with its closed consumer's end of stream
+    // (taking it failed every restart in turn) and holds records of a group generation that is gone.
+    SinkInbox box = new SinkInbox();
+    inbox = box;
+    consumer = null;
+    processed.clear();
+    unflushed = false;
+    commitRequested = false;
     try {
       Plugins.withLoader(plugin.loader(), () -> {
         t.initialize(context());
@@ -84,8 +93,8 @@ final class SinkTaskRunner extends UnitRunner {
         return null;
       });
       consumer = worker.client().consumer(ConsumerOptions.of(groupId(this.connector), topics())
-          .enableAutoCommit(false).fromEarliest(true).fetchMaxWaitMs(200).rebalanceListener(listener(t)));
-      consumer.records().subscribe().withSubscriber(pump());
+          .enableAutoCommit(false).fromEarliest(true).fetchMaxWaitMs(200).rebalanceListener(listener(box)));
+      consumer.records().subscribe().withSubscriber(pump(box));
       loop(t, converters, chain, errors);
     } finally {
       try {
@@ -116,7 +125,7 @@ final class SinkTaskRunner extends UnitRunner {
         .filter(name -> p.matcher(name).matches()).toList();
   }
 
-  private MultiSubscriber<ConsumerRecord> pump() {
+  private MultiSubscriber<ConsumerRecord> pump(SinkInbox inbox) {
     return new MultiSubscriber<>() {
       @Override
       public void onSubscribe(Flow.Subscription s) {
@@ -141,7 +150,7 @@ final class SinkTaskRunner extends UnitRunner {
     };
   }
 
-  private RebalanceListener listener(SinkTask t) {
+  private RebalanceListener listener(SinkInbox inbox) {
     return new RebalanceListener() {
       @Override
       public void onPartitionsAssigned(Set<io.sluice.client.TopicPartition> partitions) {

@@ -9,6 +9,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -253,6 +254,28 @@ class ConnectRestApiTest {
     connect.awaitState("flaky", 0, "RUNNING");
     assertThat(FlakySourceConnector.STARTS.get(runId).get()).isEqualTo(3);
     connect.send("DELETE", "/connectors/flaky", null);
+  }
+
+  @Test
+  void aSinkTaskRestartedAfterAFailureReadsOnWithoutFailingAgain() throws Exception {
+    String runId = "sink-" + System.nanoTime();
+    connect.create("sink-feed", new JsonObject().put("connector.class", FlakySourceConnector.class.getName())
+        .put("topic", "flaky-sink-in").put("run.id", "feed-" + runId).put("value.converter",
+            "org.apache.kafka.connect.storage.StringConverter"));
+    connect.create("flaky-sink", new JsonObject().put("connector.class", FlakySinkConnector.class.getName())
+        .put("topics", "flaky-sink-in").put("failures", "1").put("run.id", runId)
+        .put("task.restart.backoff.initial.ms", "100").put("value.converter",
+            "org.apache.kafka.connect.storage.StringConverter"));
+    // The restart once found its predecessor's end of stream (and records) in the task's inbox, failed on it, and so
+    // on at every restart: the source's records then reached the sink only between failures, never for long.
+    ConnectTestSupport.await("records put after the failed start", () -> {
+      AtomicInteger put = FlakySinkConnector.PUT_AFTER_FAILURES.get(runId);
+      return put != null && put.get() >= 200;
+    });
+    assertThat(FlakySinkConnector.STARTS.get(runId).get()).as("starts of the sink task").isEqualTo(2);
+    connect.awaitState("flaky-sink", 0, "RUNNING");
+    connect.send("DELETE", "/connectors/flaky-sink", null);
+    connect.send("DELETE", "/connectors/sink-feed", null);
   }
 
   @Test
