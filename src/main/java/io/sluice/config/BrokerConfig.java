@@ -79,7 +79,6 @@ public final class BrokerConfig {
   public static final String OFFSETS_TOPIC_SEGMENT_BYTES = "offsets.topic.segment.bytes";
   public static final String LOG_CLEANER_DELETE_RETENTION_MS = "log.cleaner.delete.retention.ms";
   public static final String PRODUCER_ID_EXPIRATION_MS = "producer.id.expiration.ms";
-  public static final String PRODUCER_REORDER_HOLD_MS = "producer.reorder.hold.ms";
   public static final String GROUP_MIN_SESSION_TIMEOUT_MS = "group.min.session.timeout.ms";
   public static final String GROUP_MAX_REBALANCE_TIMEOUT_MS = "group.max.rebalance.timeout.ms";
   public static final String GROUP_MAX_SESSION_TIMEOUT_MS = "group.max.session.timeout.ms";
@@ -156,8 +155,6 @@ public final class BrokerConfig {
           + " compacted topic keeps tombstones"),
       longKey(PRODUCER_ID_EXPIRATION_MS, 86_400_000L, 1, "an idempotent producer idle this long on a partition"
           + " is forgotten there (checked every log.retention.check.interval.ms)"),
-      longKey(PRODUCER_REORDER_HOLD_MS, 500L, 0, "how long a leader holds an idempotent producer's batch that"
-          + " arrived ahead of its sequence, waiting for the batch it follows, before refusing it; 0: refuse at once"),
       intKey(MESSAGE_MAX_BYTES, 1_048_588, 1, Integer.MAX_VALUE, "max.message.bytes by default"),
       intKey(MIN_INSYNC_REPLICAS, 1, 1, Short.MAX_VALUE, "min.insync.replicas by default"),
       boolKey(AUTO_CREATE_TOPICS_ENABLE, true, "create a topic on first produce to it"),

@@ -3,9 +3,7 @@ package io.sluice.http;
 import io.sluice.errors.CorruptRecordException;
 import io.sluice.record.RecordBatch;
 import io.sluice.record.RecordBatches;
-import io.netty.buffer.ByteBuf;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.internal.buffer.BufferInternal;
 import java.nio.ByteBuffer;
 import java.util.List;
 
@@ -36,21 +34,6 @@ final class BatchFrames {
       }
     }
     return batches;
-  }
-
-  /**
-   * A request body's bytes, without copying them when the buffer is on the heap (vertx-web's body handler builds
-   * it so): the body belongs to this request alone, and a copy of every produced megabyte showed in the broker's
-   * profile beside the body handler's own copies (docs/benchmarks.md, issue 16, fifth session).
-   */
-  static ByteBuffer bodyBytes(Buffer body) {
-    if (body instanceof BufferInternal internal) {
-      ByteBuf buf = internal.getByteBuf();
-      if (buf.hasArray()) {
-        return ByteBuffer.wrap(buf.array(), buf.arrayOffset() + buf.readerIndex(), buf.readableBytes()).slice();
-      }
-    }
-    return ByteBuffer.wrap(body.getBytes());
   }
 
   /** The offset after the last batch in {@code buffer}, or {@code whenEmpty} if it holds none. */

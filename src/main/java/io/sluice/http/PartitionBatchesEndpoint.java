@@ -62,7 +62,7 @@ final class PartitionBatchesEndpoint {
     Buffer body = ctx.body().buffer();
     List<ProduceSection> sections;
     try {
-      sections = PartitionSections.parseProduce(body == null ? ByteBuffer.allocate(0) : BatchFrames.bodyBytes(body));
+      sections = PartitionSections.parseProduce(ByteBuffer.wrap(body == null ? new byte[0] : body.getBytes()));
     } catch (IllegalArgumentException e) {
       throw ErrorResponses.error(ErrorCode.MALFORMED_REQUEST, e.getMessage());
     }

@@ -368,8 +368,7 @@ public final class RecordBatch {
         throw new InvalidRecordException("Record " + i + " has offset delta " + cursor.offsetDelta);
       }
       long timestamp = baseTimestamp + cursor.timestampDelta;
-      if (timestamp < 0 && timestampType() == TimestampType.CREATE_TIME) {
-        // the message only on failure: built for every record, it was most of this loop's allocation
+      if (timestampType() == TimestampType.CREATE_TIME) {
         requireValidTimestamp(timestamp, "Record " + i);
       }
       maxRecordTimestamp = Math.max(maxRecordTimestamp, timestamp);

@@ -141,9 +141,8 @@ final class ProducerStateTracker {
     // another connection would be taken as the start and the first refused for good.
     boolean inSequence = newEpoch || lastSeq == null ? first == 0 : first == lastSeq + 1;
     if (!inSequence) {
-      int expected = newEpoch || lastSeq == null ? 0 : lastSeq + 1;
       throw new OutOfOrderSequenceException("Producer " + pid + " (epoch " + b.producerEpoch() + ") sent sequence "
-          + first + " to partition " + tp + " where " + expected + " was expected", first > expected);
+          + first + " to partition " + tp + " where " + (newEpoch || lastSeq == null ? 0 : lastSeq + 1) + " was expected");
     }
     lastSeqInRequest.put(pid, last);
     epochInRequest.put(pid, b.producerEpoch());

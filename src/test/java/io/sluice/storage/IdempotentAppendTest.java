@@ -74,21 +74,6 @@ class IdempotentAppendTest {
   }
 
   @Test
-  void aRefusalSaysWhetherTheBatchIsAheadOfTheExpectedSequenceOrBehindIt() {
-    assertThatThrownBy(() -> fixture.log.append(batch(PID, (short) 0, 3, 1), 0))
-        .isInstanceOfSatisfying(OutOfOrderSequenceException.class, e -> assertThat(e.ahead()).isTrue());
-    for (int i = 0; i < 6; i++) {
-      fixture.log.append(batch(PID, (short) 0, i, 1), 0);
-    }
-    assertThatThrownBy(() -> fixture.log.append(batch(PID, (short) 0, 7, 1), 0))
-        .isInstanceOfSatisfying(OutOfOrderSequenceException.class, e -> assertThat(e.ahead()).isTrue());
-    assertThatThrownBy(() -> fixture.log.append(batch(PID, (short) 0, 0, 1), 0))
-        .as("older than the five remembered: a retry too old, never filled by waiting")
-        .isInstanceOfSatisfying(OutOfOrderSequenceException.class, e -> assertThat(e.ahead()).isFalse());
-    assertThat(fixture.log.logEndOffset()).isEqualTo(6);
-  }
-
-  @Test
   void olderEpochIsFencedAndNewerEpochRestartsAtSequenceZero() {
     fixture.log.append(batch(PID, (short) 1, 0, 2), 0);
     assertThatThrownBy(() -> fixture.log.append(batch(PID, (short) 0, 2, 1), 0))

@@ -228,7 +228,7 @@ public final class PartitionManager {
         (t, next) -> metadata.updatePartitionState(t.topic(), t.partition(), next),
         new ReplicaFetcher.Options(config.getInt(BrokerConfig.REPLICA_FETCH_MAX_BYTES),
             config.getLong(BrokerConfig.REPLICA_FETCH_WAIT_MAX_MS), config.getLong(BrokerConfig.REPLICA_FETCH_BACKOFF_MS)),
-        metadata::sessionTrusted, config.getLong(BrokerConfig.PRODUCER_REORDER_HOLD_MS));
+        metadata::sessionTrusted);
   }
 
   private void deploy(TopicPartition tp, TopicState topic, PartitionVerticle.Settings settings) {

@@ -12,7 +12,6 @@ import io.sluice.broker.replication.ReplicaFetchRequest;
 import io.sluice.broker.replication.ReplicaFetchResponse;
 import io.sluice.broker.replication.ReplicaFetcher;
 import io.sluice.storage.LogManager;
-import io.sluice.errors.OutOfOrderSequenceException;
 import io.sluice.storage.AppendResult;
 import io.sluice.storage.LeaderEpochCache;
 import io.sluice.storage.LogConfig;
@@ -98,22 +97,12 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
    * @param fetcherOptions the follower's fetch tunables
    * @param sessionTrusted false while this broker may be a zombie (cut off from ZooKeeper, or it stood still and has
    *     not yet confirmed its session): it then answers no consumer read of a replicated partition
-   * @param reorderHoldMs how long the leader holds a producer's request that arrived ahead of its sequence
-   *     ({@link HeldAppends}); 0 refuses it at once
    */
   public record Replication(int brokerId, Path logDir, long replicaLagTimeMaxMs, long ackTimeoutMs,
-      IsrWriter isrWriter, ReplicaFetcher.Options fetcherOptions, java.util.function.BooleanSupplier sessionTrusted,
-      long reorderHoldMs) {
+      IsrWriter isrWriter, ReplicaFetcher.Options fetcherOptions, java.util.function.BooleanSupplier sessionTrusted) {
     public Replication(int brokerId, Path logDir, long replicaLagTimeMaxMs, long ackTimeoutMs, IsrWriter isrWriter,
         ReplicaFetcher.Options fetcherOptions) {
-      this(brokerId, logDir, replicaLagTimeMaxMs, ackTimeoutMs, isrWriter, fetcherOptions, () -> true,
-          HeldAppends.DEFAULT_HOLD_MS);
-    }
-
-    /** The same with another hold for requests ahead of their sequence. */
-    public Replication withReorderHoldMs(long holdMs) {
-      return new Replication(brokerId, logDir, replicaLagTimeMaxMs, ackTimeoutMs, isrWriter, fetcherOptions,
-          sessionTrusted, holdMs);
+      this(brokerId, logDir, replicaLagTimeMaxMs, ackTimeoutMs, isrWriter, fetcherOptions, () -> true);
     }
   }
 
@@ -141,8 +130,6 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
   private LeaderEpochCache epochs;
   /** The log end as this context has seen appends complete: what the high watermark may reach. */
   private long localLogEnd;
-  /** Appends that arrived ahead of their producer's sequence, waiting for the batch they follow; set by {@link #init}. */
-  private HeldAppends held;
   /** Long polls waiting for appends (followers) or commits (consumers); set by {@link #init}. */
   private ParkedFetches parked;
   /** The high watermark, acks=all waiters, followers' progress and ISR changes; set by {@link #init}. */
@@ -186,7 +173,6 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
   public void init(Vertx vertx, Context context) {
     super.init(vertx, context);
     parked = new ParkedFetches(vertx, this::read);
-    held = new HeldAppends(vertx, replication.reorderHoldMs());
     leader = new LeaderBookkeeping(vertx, tp, replication, () -> settings, () -> localLogEnd,
         bytes -> parked.credit(false, bytes, justAppended == null ? null : this::readJustAppended));
   }
@@ -241,7 +227,6 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
     vertx.cancelTimer(isrTimer);
     stopFetcher();
     leader.failAckWaiters(ErrorCode.NOT_LEADER_OR_FOLLOWER, "Partition " + tp + " is closing on this broker");
-    failHeldAppends("is closing on this broker");
     parked.answerAll();
     return tasks.readsFinished().transform(ignored -> tasks.write(() -> {
       if (log != null) {
@@ -295,7 +280,6 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
       stopFetcher();
       leader.failAckWaiters(ErrorCode.NOT_LEADER_OR_FOLLOWER, "Broker " + replication.brokerId()
           + " lost its ZooKeeper session and no longer leads partition " + tp);
-      failHeldAppends("is no longer led by broker " + replication.brokerId() + " (fenced)");
       failFollowerFetches();
     });
   }
@@ -359,7 +343,6 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
     role = Role.FOLLOWER;
     leader.stopLeading();
     stopFetcher();
-    failHeldAppends("is no longer led by broker " + replication.brokerId());
     failFollowerFetches();
     LOG.log(Level.INFO, "Partition " + tp + ": broker " + replication.brokerId() + " restarted since it was made"
         + " leader at epoch " + s.leaderEpoch() + "; waiting for the controller's next epoch");
@@ -374,7 +357,6 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
       leader.failAckWaiters(ErrorCode.NOT_LEADER_OR_FOLLOWER, "Broker " + replication.brokerId()
           + " no longer leads partition " + tp + " (leader now " + s.leader() + ")");
     }
-    failHeldAppends("is now led by broker " + s.leader());
     failFollowerFetches();
     if (s.leader() != PartitionState.NO_LEADER && s.replicas().contains(replication.brokerId())) {
       fetcher = new ReplicaFetcher(vertx, tp, replication.brokerId(), s.leader(), s.leaderEpoch(), this,
@@ -407,35 +389,13 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
       if (acks == Acks.ALL && s.isrSize() < s.minInsyncReplicas()) {
         return Future.failedFuture(leader.notEnoughReplicas());
       }
+      int bytes = batches.remaining();
       int epoch = s.leaderEpoch();
-      return appendInSequence(batches, epoch, -1).compose(r ->
-          acks == Acks.ALL ? leader.awaitCommit(r.logEndOffset()).map(r) : Future.succeededFuture(r));
+      return tasks.write(() -> appendAsLeader(batches, epoch)).compose(r -> {
+        onAppended(r, bytes);
+        return acks == Acks.ALL ? leader.awaitCommit(r.logEndOffset()).map(r) : Future.succeededFuture(r);
+      });
     });
-  }
-
-  /**
-   * Appends after every earlier write; a request refused as ahead of its producer's sequence is held in
-   * {@link #held} (until {@code deadlineMs}, or from now when -1) and tried again after the next append. On the
-   * context.
-   */
-  private Future<AppendResult> appendInSequence(ByteBuffer batches, int epoch, long deadlineMs) {
-    int bytes = batches.remaining();
-    return tasks.write(() -> appendAsLeader(batches.duplicate(), epoch)).transform(ar -> {
-      if (ar.succeeded()) {
-        onAppended(ar.result(), bytes);
-        held.retryAll();
-        return Future.succeededFuture(ar.result());
-      }
-      if (ar.cause() instanceof OutOfOrderSequenceException e && e.ahead() && role == Role.LEADER && !closing) {
-        return held.hold(d -> appendInSequence(batches, epoch, d), e,
-            deadlineMs < 0 ? held.deadlineFromNow() : deadlineMs);
-      }
-      return Future.failedFuture(ar.cause());
-    });
-  }
-
-  private void failHeldAppends(String why) {
-    held.failAll(() -> new SluiceException(ErrorCode.NOT_LEADER_OR_FOLLOWER, "Partition " + tp + " " + why));
   }
 
   /** On the storage pool, after every earlier write. */
