@@ -54,7 +54,6 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
   private static final System.Logger LOG = System.getLogger(PartitionVerticle.class.getName());
   private static final long MIN_FLUSH_CHECK_MS = 10;
   private static final long MAX_FLUSH_CHECK_MS = 1_000;
-  private static final ByteBuffer EMPTY = ByteBuffer.allocate(0).asReadOnlyBuffer();
 
   /**
    * What the broker tells a partition about its replication state (from the partition's state znode).
@@ -137,11 +136,6 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
   /** Every log call, on the storage pool: writers one after another, readers at once. */
   private final LogTasks tasks;
   private long appendsCompleted;
-  /**
-   * The append being credited, only while {@link #onAppended} runs: when it moves the high watermark over its own
-   * bytes (one in-sync replica), the consumers' long polls it wakes are answered from those bytes in memory.
-   */
-  private AppendResult justAppended;
   private boolean closing;
   private long retentionTimer = -1;
   private long flushTimer = -1;
@@ -174,7 +168,7 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
     super.init(vertx, context);
     parked = new ParkedFetches(vertx, this::read);
     leader = new LeaderBookkeeping(vertx, tp, replication, () -> settings, () -> localLogEnd,
-        bytes -> parked.credit(false, bytes, justAppended == null ? null : this::readJustAppended));
+        bytes -> parked.credit(false, bytes));
   }
 
   public TopicPartition topicPartition() {
@@ -420,28 +414,7 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
     localLogEnd = Math.max(localLogEnd, result.logEndOffset());
     appendsCompleted++;
     parked.credit(true, bytes);
-    justAppended = result;
-    try {
-      leader.onAppended(result.logEndOffset(), bytes);
-    } finally {
-      justAppended = null;
-    }
-  }
-
-  /**
-   * A consumer's read at {@code offset} answered from {@link #justAppended}'s bytes, or null unless they are exactly
-   * what the log would answer: the read starts where the append started, the whole append fits in
-   * {@code maxBytes} (else the log answers fewer batches) and the high watermark covers it all (never an
-   * uncommitted record: the bytes end at the append's log end, which the high watermark must have reached).
-   */
-  private ReadResult readJustAppended(long offset, int maxBytes) {
-    AppendResult r = justAppended;
-    ByteBuffer written = r.written();
-    if (written == null || offset != r.firstOffset() || written.remaining() > maxBytes
-        || leader.highWatermark() < r.logEndOffset()) {
-      return null;
-    }
-    return ReadResult.inMemory(offset, written, r.logEndOffset(), log.logStartOffset(), r.logEndOffset());
+    leader.onAppended(result.logEndOffset(), bytes);
   }
 
   private void failFollowerFetches() {
@@ -602,7 +575,7 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
       long deadlineNanos) {
     long appendsBefore = appendsCompleted;
     long hwBefore = leader.highWatermark();
-    return readUnlessCaughtUp(offset, maxBytes, toLogEnd).compose(r -> {
+    return read(offset, maxBytes, toLogEnd).compose(r -> {
       long remainingMs = TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime());
       if (closing || remainingMs <= 0 || r.length() >= Math.min(minBytes, maxBytes)) {
         return Future.succeededFuture(r);
@@ -656,18 +629,6 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
   private Future<ReadResult> read(long offset, int maxBytes, boolean toLogEnd) {
     long limit = toLogEnd ? localLogEnd : leader.highWatermark();
     return tasks.read(() -> log.read(offset, maxBytes, limit));
-  }
-
-  /**
-   * A consumer at the high watermark has nothing to read, which this context knows without a storage task: a caught
-   * up long poll parks at once, and an empty poll answers at once. Anywhere else, a read of the log.
-   */
-  private Future<ReadResult> readUnlessCaughtUp(long offset, int maxBytes, boolean toLogEnd) {
-    long start = log.logStartOffset();
-    if (!toLogEnd && offset == leader.highWatermark() && offset >= start) {
-      return Future.succeededFuture(ReadResult.inMemory(offset, EMPTY, offset, start, localLogEnd));
-    }
-    return read(offset, maxBytes, toLogEnd);
   }
 
   private <T> Future<T> onContext(java.util.function.Supplier<Future<T>> action) {
