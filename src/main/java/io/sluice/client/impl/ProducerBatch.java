@@ -1,22 +1,23 @@
 package io.sluice.client.impl;
 
-import io.smallrye.mutiny.subscription.UniEmitter;
 import io.sluice.client.RecordMetadata;
+import io.sluice.client.SendCallback;
 import io.sluice.record.CompressionType;
 import io.sluice.record.Header;
 import io.sluice.record.RecordBatchBuilder;
+import io.netty.buffer.Unpooled;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
-import java.nio.ByteBuffer;
+import io.vertx.core.internal.buffer.BufferInternal;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
 /**
  * One partition's batch: records accumulate in a {@link RecordBatchBuilder} until it is sealed (full, lingered
- * enough, or flushed), then the built bytes are sent, possibly several times, and every record's emitter is
- * completed once with the outcome.
+ * enough, or flushed), then the built bytes are sent, possibly several times, and every record's callback is
+ * called once with the outcome.
  *
  * <p>{@code order} numbers a partition's batches in seal order; with idempotence it is also the batch's base
  * sequence's rank, and retries resend batches in this order. Confined to the producer's context.
@@ -26,7 +27,7 @@ final class ProducerBatch {
   final int partition;
   final long createdMs;
   private final RecordBatchBuilder builder;
-  private final List<UniEmitter<? super RecordMetadata>> emitters = new ArrayList<>();
+  private final List<SendCallback> callbacks = new ArrayList<>();
   private long[] timestamps = new long[64];
   private final Promise<Void> done = Promise.promise();
   private Buffer bytes;
@@ -43,19 +44,18 @@ final class ProducerBatch {
     this.builder = new RecordBatchBuilder(compression, initialBytes);
   }
 
-  void append(long timestamp, byte[] key, byte[] value, List<Header> headers,
-      UniEmitter<? super RecordMetadata> emitter) {
-    int i = emitters.size();
+  void append(long timestamp, byte[] key, byte[] value, List<Header> headers, SendCallback callback) {
+    int i = callbacks.size();
     if (i == timestamps.length) {
       timestamps = Arrays.copyOf(timestamps, i * 2);
     }
     timestamps[i] = timestamp;
     builder.append(timestamp, key, value, headers);
-    emitters.add(emitter);
+    callbacks.add(callback);
   }
 
   int recordCount() {
-    return emitters.size();
+    return callbacks.size();
   }
 
   int estimatedSizeInBytes() {
@@ -70,10 +70,9 @@ final class ProducerBatch {
   void seal(long order, long producerId, short producerEpoch, int baseSequence) {
     this.order = order;
     builder.producer(producerId, producerEpoch, baseSequence);
-    ByteBuffer built = builder.build();
-    byte[] array = new byte[built.remaining()];
-    built.get(array);
-    bytes = Buffer.buffer(array);
+    // A view of the builder's array: Buffer.buffer(byte[]) would copy it, and a trimmed copy before that made two
+    // more copies of every batch (each one a young-generation array that lived as long as the batch).
+    bytes = BufferInternal.buffer(Unpooled.wrappedBuffer(builder.build()));
   }
 
   Buffer bytes() {
@@ -82,15 +81,15 @@ final class ProducerBatch {
 
   /** Completes every record: offset {@code baseOffset + i}, or -1 for all when the offset is unknown (acks=0). */
   void complete(long baseOffset) {
-    for (int i = 0; i < emitters.size(); i++) {
-      emitters.get(i).complete(new RecordMetadata(topic, partition, baseOffset < 0 ? -1 : baseOffset + i,
-          timestamps[i]));
+    for (int i = 0; i < callbacks.size(); i++) {
+      callbacks.get(i).onCompletion(new RecordMetadata(topic, partition, baseOffset < 0 ? -1 : baseOffset + i,
+          timestamps[i]), null);
     }
     done.tryComplete();
   }
 
   void fail(Throwable failure) {
-    emitters.forEach(e -> e.fail(failure));
+    callbacks.forEach(c -> c.onCompletion(null, failure));
     done.tryComplete();
   }
 

@@ -6,7 +6,9 @@ import io.sluice.errors.SluiceException;
 import io.sluice.record.RecordBatch;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
+import io.vertx.core.internal.buffer.BufferInternal;
+import io.netty.buffer.CompositeByteBuf;
+import io.netty.buffer.Unpooled;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -122,8 +124,18 @@ final class Sender {
   }
 
   PartitionQueue queue(String topic, int partition) {
-    return queues.computeIfAbsent(topic, t -> new HashMap<>()).computeIfAbsent(partition,
-        p -> new PartitionQueue(topic, p));
+    // Looked up without computeIfAbsent, whose lambda capturing the topic would be an allocation per record.
+    Map<Integer, PartitionQueue> partitions = queues.get(topic);
+    if (partitions == null) {
+      partitions = new HashMap<>();
+      queues.put(topic, partitions);
+    }
+    PartitionQueue q = partitions.get(partition);
+    if (q == null) {
+      q = new PartitionQueue(topic, partition);
+      partitions.put(partition, q);
+    }
+    return q;
   }
 
   /** Moves the partition's open batch to the ready queue, numbered and stamped, and sends what may be sent. */
@@ -285,7 +297,7 @@ final class Sender {
       int bytes = 0;
       for (Part part : parts) {
         if (!request.isEmpty() && (named.contains(part.q()) || bytes + part.bytes() > options.maxRequestSizeBytes())) {
-          sendRequest(url, request, bytes);
+          sendRequest(url, request);
           request = new ArrayList<>();
           named.clear();
           bytes = 0;
@@ -294,18 +306,21 @@ final class Sender {
         named.add(part.q());
         bytes += part.bytes() + SECTION_HEADER_BYTES;
       }
-      sendRequest(url, request, bytes);
+      sendRequest(url, request);
     });
   }
 
-  private void sendRequest(URI url, List<Part> parts, int bytes) {
-    Buffer body = Buffer.buffer(bytes + 256);
+  private void sendRequest(URI url, List<Part> parts) {
+    // The body is a composite over the sealed batches' arrays, not a copy of them (a megabyte per request); the
+    // components are unreleasable views, so a batch sent again after a refusal still has its bytes.
+    CompositeByteBuf body = Unpooled.compositeBuffer(Integer.MAX_VALUE);
     for (Part part : parts) {
-      body.appendBytes(PartitionSections.produceHeader(part.q().topic, part.q().partition, part.bytes()));
-      part.batches().forEach(b -> body.appendBuffer(b.bytes()));
+      body.addComponent(true,
+          Unpooled.wrappedBuffer(PartitionSections.produceHeader(part.q().topic, part.q().partition, part.bytes())));
+      part.batches().forEach(b -> body.addComponent(true, ((BufferInternal) b.bytes()).getByteBuf()));
     }
     transport.send(HttpMethod.POST, url, "/batches?acks=" + options.acks(), PARTITION_BATCHES, "application/json",
-            body)
+            BufferInternal.buffer(body))
         .onComplete(ar -> {
           JsonArray entries = ar.succeeded() ? ar.result().json().getJsonArray("partitions") : null;
           for (int i = 0; i < parts.size(); i++) {

@@ -1,0 +1,12 @@
+package io.sluice.client;
+
+/**
+ * Told once how a record given to {@link Producer#send(ProducerRecord, SendCallback)} ended: where it was written,
+ * or why it failed (Kafka's {@code Callback}). Called on the client's context: it must not block.
+ */
+@FunctionalInterface
+public interface SendCallback {
+
+  /** {@code metadata} when the record was written ({@code failure} null), otherwise {@code failure}. */
+  void onCompletion(RecordMetadata metadata, Throwable failure);
+}
