@@ -27,8 +27,8 @@ final class ProducerBatch {
   final int partition;
   final long createdMs;
   private final RecordBatchBuilder builder;
-  private final List<SendCallback> callbacks = new ArrayList<>();
-  private long[] timestamps = new long[64];
+  private final List<SendCallback> callbacks;
+  private long[] timestamps;
   private final Promise<Void> done = Promise.promise();
   private Buffer bytes;
   long order;
@@ -37,7 +37,12 @@ final class ProducerBatch {
   /** Whether, at its last send, a batch of the same partition sealed before it was still unanswered. */
   boolean sentBehindEarlier;
 
-  ProducerBatch(String topic, int partition, CompressionType compression, int initialBytes, long createdMs) {
+  /** {@code expectedRecords} sizes the per-record arrays, which otherwise double (and copy) their way up. */
+  ProducerBatch(String topic, int partition, CompressionType compression, int initialBytes, int expectedRecords,
+      long createdMs) {
+    int records = Math.max(16, expectedRecords);
+    this.callbacks = new ArrayList<>(records);
+    this.timestamps = new long[records];
     this.topic = topic;
     this.partition = partition;
     this.createdMs = createdMs;

@@ -269,8 +269,10 @@ final class ProducerImpl implements Producer {
   }
 
   private void open(Sender.PartitionQueue q, int firstRecordBytes) {
-    q.open = new ProducerBatch(q.topic, q.partition, options.compression(),
-        initialBatchBytes(firstRecordBytes, q.lastBatchBytes, options.batchSizeBytes()), System.currentTimeMillis());
+    int initialBytes = initialBatchBytes(firstRecordBytes, q.lastBatchBytes, options.batchSizeBytes());
+    q.open = new ProducerBatch(q.topic, q.partition, options.compression(), initialBytes,
+        // A record's size here is an upper bound (RECORD_OVERHEAD_BYTES), so a full batch holds more than this ratio.
+        initialBytes / firstRecordBytes * 5 / 4 + 1, System.currentTimeMillis());
     if (options.lingerMs() > 0) {
       ProducerBatch batch = q.open;
       q.lingerTimer = vertx.setTimer(options.lingerMs(), id -> {

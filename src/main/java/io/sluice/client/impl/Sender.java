@@ -6,9 +6,7 @@ import io.sluice.errors.SluiceException;
 import io.sluice.record.RecordBatch;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.internal.buffer.BufferInternal;
-import io.netty.buffer.CompositeByteBuf;
-import io.netty.buffer.Unpooled;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -297,7 +295,7 @@ final class Sender {
       int bytes = 0;
       for (Part part : parts) {
         if (!request.isEmpty() && (named.contains(part.q()) || bytes + part.bytes() > options.maxRequestSizeBytes())) {
-          sendRequest(url, request);
+          sendRequest(url, request, bytes);
           request = new ArrayList<>();
           named.clear();
           bytes = 0;
@@ -306,21 +304,20 @@ final class Sender {
         named.add(part.q());
         bytes += part.bytes() + SECTION_HEADER_BYTES;
       }
-      sendRequest(url, request);
+      sendRequest(url, request, bytes);
     });
   }
 
-  private void sendRequest(URI url, List<Part> parts) {
-    // The body is a composite over the sealed batches' arrays, not a copy of them (a megabyte per request); the
-    // components are unreleasable views, so a batch sent again after a refusal still has its bytes.
-    CompositeByteBuf body = Unpooled.compositeBuffer(Integer.MAX_VALUE);
+  private void sendRequest(URI url, List<Part> parts, int bytes) {
+    // One copy of the batches into the body: a composite over them instead was copied whole into a heap buffer by
+    // the socket write (CompositeByteBuf.nioBuffer), the same bytes allocated one step later.
+    Buffer body = Buffer.buffer(bytes + 256);
     for (Part part : parts) {
-      body.addComponent(true,
-          Unpooled.wrappedBuffer(PartitionSections.produceHeader(part.q().topic, part.q().partition, part.bytes())));
-      part.batches().forEach(b -> body.addComponent(true, ((BufferInternal) b.bytes()).getByteBuf()));
+      body.appendBytes(PartitionSections.produceHeader(part.q().topic, part.q().partition, part.bytes()));
+      part.batches().forEach(b -> body.appendBuffer(b.bytes()));
     }
     transport.send(HttpMethod.POST, url, "/batches?acks=" + options.acks(), PARTITION_BATCHES, "application/json",
-            BufferInternal.buffer(body))
+            body)
         .onComplete(ar -> {
           JsonArray entries = ar.succeeded() ? ar.result().json().getJsonArray("partitions") : null;
           for (int i = 0; i < parts.size(); i++) {
