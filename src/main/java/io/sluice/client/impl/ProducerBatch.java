@@ -5,11 +5,10 @@ import io.sluice.client.SendCallback;
 import io.sluice.record.CompressionType;
 import io.sluice.record.Header;
 import io.sluice.record.RecordBatchBuilder;
-import io.netty.buffer.Unpooled;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.internal.buffer.BufferInternal;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -30,7 +29,7 @@ final class ProducerBatch {
   private final List<SendCallback> callbacks;
   private long[] timestamps;
   private final Promise<Void> done = Promise.promise();
-  private Buffer bytes;
+  private ByteBuffer bytes;
   long order;
   int attempts;
   long nextAttemptMs;
@@ -75,13 +74,19 @@ final class ProducerBatch {
   void seal(long order, long producerId, short producerEpoch, int baseSequence) {
     this.order = order;
     builder.producer(producerId, producerEpoch, baseSequence);
-    // A view of the builder's array: Buffer.buffer(byte[]) would copy it, and a trimmed copy before that made two
-    // more copies of every batch (each one a young-generation array that lived as long as the batch).
-    bytes = BufferInternal.buffer(Unpooled.wrappedBuffer(builder.build()));
+    // The builder's own bytes, not a copy: a trimmed copy and then Buffer.buffer(byte[]) (which copies too) made
+    // two more copies of every batch, each a young-generation array alive as long as the batch.
+    bytes = builder.build();
   }
 
-  Buffer bytes() {
-    return bytes;
+  /** The sealed batch's size in bytes. */
+  int sizeInBytes() {
+    return bytes.remaining();
+  }
+
+  /** Appends the sealed batch to a request body: the one copy of its bytes the client makes. */
+  void writeTo(Buffer body) {
+    body.appendBytes(bytes.array(), bytes.arrayOffset() + bytes.position(), bytes.remaining());
   }
 
   /** Completes every record: offset {@code baseOffset + i}, or -1 for all when the offset is unknown (acks=0). */

@@ -228,12 +228,12 @@ final class Sender {
       }
       List<ProducerBatch> request = new ArrayList<>(4);
       request.add(q.ready.pollFirst());
-      int bytes = b.bytes().length();
+      int bytes = b.sizeInBytes();
       while (!q.recovering && b.attempts == 0 && !q.ready.isEmpty() && q.ready.peekFirst().attempts == 0
           && q.inFlight.size() + request.size() < maxBatchesInFlight
-          && bytes + q.ready.peekFirst().bytes().length() <= options.maxRequestSizeBytes()) {
+          && bytes + q.ready.peekFirst().sizeInBytes() <= options.maxRequestSizeBytes()) {
         ProducerBatch next = q.ready.pollFirst();
-        bytes += next.bytes().length();
+        bytes += next.sizeInBytes();
         request.add(next);
       }
       q.inFlight.addAll(request);
@@ -314,7 +314,7 @@ final class Sender {
     Buffer body = Buffer.buffer(bytes + 256);
     for (Part part : parts) {
       body.appendBytes(PartitionSections.produceHeader(part.q().topic, part.q().partition, part.bytes()));
-      part.batches().forEach(b -> body.appendBuffer(b.bytes()));
+      part.batches().forEach(b -> b.writeTo(body));
     }
     transport.send(HttpMethod.POST, url, "/batches?acks=" + options.acks(), PARTITION_BATCHES, "application/json",
             body)
