@@ -24,7 +24,8 @@ import java.nio.file.Path;
  * @param nextOffset the offset just after the last batch in the slice ({@code fetchOffset} when empty)
  * @param logStartOffset the log start offset when the read happened
  * @param logEndOffset the log end offset when the read happened
- * @param bytes the batches in memory (read-only, {@code length} bytes), or null for a file slice
+ * @param bytes the batches in memory: a heap buffer whose whole backing array is the {@code length} bytes (so it can
+ *     be wrapped without a copy; treat it as read-only), or null for a file slice
  */
 public record ReadResult(long fetchOffset, Path file, FileChannel channel, long position, int length,
     long nextOffset, long logStartOffset, long logEndOffset, ByteBuffer bytes) {
@@ -46,7 +47,7 @@ public record ReadResult(long fetchOffset, Path file, FileChannel channel, long 
       return this;
     }
     return new ReadResult(fetchOffset, null, null, -1, length, nextOffset, logStartOffset, logEndOffset,
-        readBytes().asReadOnlyBuffer());
+        readBytes());
   }
 
   /** Whether the batches are in memory ({@link #bytes()}) rather than in a file. */

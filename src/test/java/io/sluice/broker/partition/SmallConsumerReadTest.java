@@ -72,6 +72,8 @@ class SmallConsumerReadTest {
     assertThat(TestBatches.offsetsAndValues(r.readBytes())).containsExactly("1=b", "2=c");
     assertThat(r.nextOffset()).isEqualTo(3);
     assertThat(r.readBytes()).as("the bytes the file slice holds").isEqualTo(fileSlice(1, 1 << 20).readBytes());
+    assertThat(r.bytes().array()).as("the whole backing array is the batches (the broker wraps it uncopied)")
+        .isEqualTo(fileSlice(1, 1 << 20).readBytes().array());
   }
 
   @Test
