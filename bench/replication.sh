@@ -3,13 +3,15 @@
 # ZooKeeper, 2 and 3 join it), then produce with acks=all to a topic of replication factor 1 and one of 3, alternating,
 # and print each pair's records/s and the ratio RF 3 / RF 1 with the 1-minute load average.
 #   bench/replication.sh [sluice.jar] [results-dir]     Env: REPS=3 N=1200000 PARTITIONS=3 BATCH=1000 HEAP=-Xmx256m WARMUP=1
-#   JVM_OPTS="..." goes to the brokers (e.g. -XX:StartFlightRecording=settings=profile,filename=/tmp/b.jfr).
+#   JVM_OPTS="..." goes to the brokers' JVMs (e.g. -XX:StartFlightRecording=settings=profile,filename=/tmp/b.jfr),
+#   BROKER_ARGS="..." to the brokers themselves (e.g. --set replica.fetch.linger.ms=5).
 # Before the reps, one produce of N/2 records to each topic warms the brokers' JIT and is not counted (WARMUP=0 skips
 # it): without it the first run of a fresh cluster is the slowest, whichever replication factor it measures.
 # Each run also prints the CPU the three brokers spent per 1,000 records (user + system, from /proc): on a loaded
 # machine throughput swings with the other work, while the CPU a record costs holds, so the cost ratio is the steadier
 # figure of replication's price. With RF 3 it also prints the follower fetches the leaders answered during the run (from
 # each broker's /metrics: sluice_replica_fetches_served_total and friends), per produce request and in bytes per fetch.
+# Each produce's own output (with its request latency) is kept in RESULTS/produce-rfN.log.
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 source "$HERE/broker-url.sh"
@@ -29,7 +31,8 @@ for id in 1 2 3; do
   rm -rf "$RES/d$id" "$RES/url-$id"
   # shellcheck disable=SC2086
   java $HEAP ${JVM_OPTS:-} -jar "$JAR" --broker-id "$id" --http-port 0 --data-dir "$RES/d$id" --set http.host=127.0.0.1 \
-    --set zookeeper.embedded.port="$ZK" --set num.io.threads=2 --set http.instances=1 > "$RES/broker-$id.log" 2>&1 &
+    --set zookeeper.embedded.port="$ZK" --set num.io.threads=2 --set http.instances=1 ${BROKER_ARGS:-} \
+    > "$RES/broker-$id.log" 2>&1 &
   PIDS+=($!)
   if [[ $id == 1 ]]; then await_url 1; fi  # the others join its ZooKeeper
 done
@@ -40,7 +43,7 @@ echo "three brokers up; requests go to broker 1 at $URL (ZooKeeper 127.0.0.1:$ZK
 produce() {  # $1 = replication factor, $2 = records
   java -Xmx512m -cp "$JAR" io.sluice.bench.HttpBench produce --url "$URL" --format binary --partitions "$PARTS" \
     --records "${2:-$N}" --record-size 100 --batch-records "${BATCH:-1000}" --acks all --inflight 8 --replication-factor "$1" 2>&1 \
-    | grep -oE '[0-9]+ records/s' | head -1 | grep -oE '^[0-9]+'
+    | tee -a "$RES/produce-rf$1.log" | grep -oE '[0-9]+ records/s' | head -1 | grep -oE '^[0-9]+'
 }
 if [[ "${WARMUP:-1}" == 1 ]]; then
   for rf in 1 3; do echo "warm-up RF $rf: $(produce "$rf" $(( N / 2 )) || echo 0) records/s (not counted)"; done
