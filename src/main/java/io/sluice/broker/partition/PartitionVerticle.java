@@ -483,23 +483,45 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
   }
 
   @Override
-  public Future<Void> appendFromLeader(Buffer records, long leaderHighWatermark) {
+  public Future<Void> appendFromLeader(long fetchOffset, Buffer records, long leaderHighWatermark) {
     if (role != Role.FOLLOWER || closing) {
       return Future.succeededFuture();
     }
     int bytes = records.length();
-    Future<AppendResult> appended = bytes == 0 ? Future.succeededFuture(null) : tasks.write(() -> {
-      ByteBuffer buf = ByteBuffer.wrap(records.getBytes());
-      epochs.assignFromBatches(buf);
-      return log.appendAsFollower(buf);
-    });
-    return appended.map(r -> {
-      if (r != null) {
-        onAppended(r, bytes);
+    if (bytes == 0) {
+      // The leader vouched for our log up to fetchOffset only; batches that landed since may be another leader's.
+      if (fetchOffset == localLogEnd) {
+        leader.raiseHighWatermark(leaderHighWatermark);
       }
+      return Future.succeededFuture();
+    }
+    return tasks.write(() -> log.logEndOffset() == fetchOffset ? appendCopied(records) : null).map(r -> {
+      if (r == null) {
+        LOG.log(Level.DEBUG, "Partition " + tp + ": dropped a leader's answer to a fetch at " + fetchOffset
+            + " that an earlier write overtook");
+        return null;
+      }
+      onAppended(r, bytes);
       leader.raiseHighWatermark(leaderHighWatermark);
       return null;
     });
+  }
+
+  /**
+   * On the storage pool. A batch's epoch is recorded before the batch lands, so a crash never leaves batches of an
+   * epoch the cache lacks, and taken back when the log refuses the batches, so the cache never names an epoch the log
+   * lacks: a follower's next fetch carries its last epoch, and a wrong one hides a divergence from the leader (FaultsIT:
+   * a follower kept an old leader's uncommitted records below the high watermark and, elected, lost acknowledged ones).
+   */
+  private AppendResult appendCopied(Buffer records) {
+    ByteBuffer buf = ByteBuffer.wrap(records.getBytes());
+    epochs.assignFromBatches(buf);
+    try {
+      return log.appendAsFollower(buf);
+    } catch (RuntimeException e) {
+      epochs.truncateFromEnd(log.logEndOffset());
+      throw e;
+    }
   }
 
   @Override

@@ -17,8 +17,13 @@ public interface FollowerLog {
   /** Where {@code epoch} (or the largest epoch below it this log knows) ends in this log. */
   LeaderEpochCache.EpochEnd endOffsetFor(int epoch);
 
-  /** Appends batches copied from the leader (already offset and epoch stamped) and applies its high watermark. */
-  Future<Void> appendFromLeader(Buffer records, long leaderHighWatermark);
+  /**
+   * Appends batches copied from the leader (already offset and epoch stamped) and applies its high watermark: the
+   * answer to a fetch made at {@code fetchOffset}. It is dropped when the log no longer ends there (an earlier
+   * leader's batches were still being appended when the fetch went out): the leader checked the follower's log as it
+   * was at {@code fetchOffset}, not the batches that landed since.
+   */
+  Future<Void> appendFromLeader(long fetchOffset, Buffer records, long leaderHighWatermark);
 
   /** Removes every batch at or after {@code offset}. */
   Future<Void> truncateTo(long offset);

@@ -133,7 +133,7 @@ public final class ReplicaFetcher {
           + request.lastFetchedEpoch() + ", our end " + request.fetchOffset() + "); truncating to " + target);
       return log.truncateTo(target).map(true);
     }
-    return log.appendFromLeader(response.records(), response.highWatermark()).map(true);
+    return log.appendFromLeader(request.fetchOffset(), response.records(), response.highWatermark()).map(true);
   }
 
   private long truncationOffset(ReplicaFetchResponse response) {
