@@ -142,8 +142,17 @@ final class LeaderBookkeeping {
     maybeAdvanceHighWatermark();
   }
 
-  /** Completes once the high watermark reaches {@code endOffset}; fails after {@code replica.commit.timeout.ms}. */
+  /**
+   * Completes once the high watermark reaches {@code endOffset}; fails after {@code replica.commit.timeout.ms}, and at
+   * once unless this replica leads.
+   */
   Future<Void> awaitCommit(long endOffset) {
+    if (followers == null) {
+      // Leadership ended while the batches were being appended: a follower's high watermark is its new leader's,
+      // over a log that may no longer hold them (FaultsIT: acknowledged, then truncated away).
+      return Future.failedFuture(new SluiceException(ErrorCode.NOT_LEADER_OR_FOLLOWER, "Partition " + tp
+          + ": this replica stopped leading before batches up to offset " + (endOffset - 1) + " were committed"));
+    }
     if (highWatermark >= endOffset) {
       return Future.succeededFuture();
     }

@@ -389,7 +389,14 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
       int epoch = s.leaderEpoch();
       return tasks.write(() -> appendAsLeader(batches, epoch)).compose(r -> {
         onAppended(r, bytes);
-        return acks == Acks.ALL ? leader.awaitCommit(r.logEndOffset()).map(r) : Future.succeededFuture(r);
+        if (acks != Acks.ALL) {
+          return Future.succeededFuture(r);
+        }
+        // The append may have started before this replica stopped leading or started a new epoch: waiting for
+        // commit is sound only within the epoch that wrote the batches.
+        return role == Role.LEADER && settings.leaderEpoch() == epoch ? leader.awaitCommit(r.logEndOffset()).map(r)
+            : Future.failedFuture(new SluiceException(ErrorCode.NOT_LEADER_OR_FOLLOWER, "Partition " + tp
+                + ": leadership at epoch " + epoch + " ended while the batches were appended"));
       });
     });
   }
@@ -497,10 +504,11 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
       }
       return Future.succeededFuture();
     }
-    return tasks.write(() -> log.logEndOffset() == fetchOffset ? appendCopied(records) : null).map(r -> {
+    return tasks.write(() -> role == Role.FOLLOWER && log.logEndOffset() == fetchOffset ? appendCopied(records)
+        : null).map(r -> {
       if (r == null) {
         LOG.log(Level.DEBUG, "Partition " + tp + ": dropped a leader's answer to a fetch at " + fetchOffset
-            + " that an earlier write overtook");
+            + " that an earlier write or a change of role overtook");
         return null;
       }
       onAppended(r, bytes);

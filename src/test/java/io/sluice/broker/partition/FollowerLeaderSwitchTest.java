@@ -1,6 +1,7 @@
 package io.sluice.broker.partition;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.sluice.api.Acks;
 import io.sluice.api.TopicPartition;
@@ -12,6 +13,9 @@ import io.sluice.broker.replication.ReplicaFetchRequest;
 import io.sluice.broker.replication.ReplicaFetchResponse;
 import io.sluice.broker.replication.ReplicaFetcher;
 import io.sluice.broker.testing.TestBatches;
+import io.sluice.errors.ErrorCode;
+import io.sluice.errors.SluiceException;
+import io.sluice.storage.AppendResult;
 import io.sluice.storage.LogConfig;
 import io.sluice.storage.LogManager;
 import io.sluice.storage.PartitionLog;
@@ -85,6 +89,32 @@ class FollowerLeaderSwitchTest {
   }
 
   @Test
+  void anAcksAllAppendThatLandsAfterLeadershipEndedIsNotAcknowledged() throws Exception {
+    PartitionVerticle newLeader = deploy(2, new PartitionVerticle.Settings(2, 2, List.of(2), REPLICAS, 1, 2),
+        vertx.createSharedWorkerExecutor("new-leader", 1));
+    await(newLeader.append(TestBatches.batch("new-0", "new-1"), Acks.LEADER));
+    serve(2, newLeader, new AtomicInteger());
+    GatedExecutor storage = new GatedExecutor(vertx.createSharedWorkerExecutor("old-leader", 1));
+    PartitionVerticle oldLeader = deploy(1, settings(1, 1), storage);
+    LogManager oldLeaderStore = stores.get(stores.size() - 1);
+
+    storage.holdAnswers();
+    Future<AppendResult> append = oldLeader.append(TestBatches.batch("old-0"), Acks.ALL);
+    InProcessReplicas.awaitCondition("the batch is in the log, unknown to the partition yet",
+        () -> storage.held() == 1);
+    oldLeader.updateSettings(settings(2, 2));
+    storage.release();
+
+    // Without the fix the old leader, now a follower, truncated the batch away, copied the new leader's records,
+    // and its high watermark (the new leader's) completed the acks=all wait: old-0 acknowledged at offset 0.
+    assertThatThrownBy(() -> await(append)).isInstanceOf(SluiceException.class)
+        .satisfies(e -> assertThat(((SluiceException) e).errorCode()).isEqualTo(ErrorCode.NOT_LEADER_OR_FOLLOWER));
+    InProcessReplicas.awaitCondition("the old leader copied the new leader's log",
+        () -> oldLeader.stats().orElseThrow().logEndOffset() == 2 && oldLeader.highWatermark() == 2);
+    assertThat(values(oldLeaderStore)).containsExactly("0=new-0", "1=new-1");
+  }
+
+  @Test
   void anAnswerTheLogRefusesLeavesNoEpochBehind() throws Exception {
     PartitionVerticle source = deploy(1, settings(1, 7), vertx.createSharedWorkerExecutor("source", 1));
     await(source.append(TestBatches.batch("a", "b"), Acks.LEADER));
@@ -138,11 +168,16 @@ class FollowerLeaderSwitchTest {
     return f.await(30, TimeUnit.SECONDS);
   }
 
-  /** A storage pool whose tasks can be held back, so a test decides when a queued log write runs. */
+  /**
+   * A storage pool whose tasks can be held back, so a test decides when a queued log write runs ({@link #hold}), or
+   * whose tasks run but whose answers are held back, so a test decides when the partition learns a write finished
+   * ({@link #holdAnswers}).
+   */
   private static final class GatedExecutor implements WorkerExecutor {
     private final WorkerExecutor delegate;
     private final List<Runnable> held = new ArrayList<>();
     private boolean holding;
+    private boolean holdingAnswers;
 
     GatedExecutor(WorkerExecutor delegate) {
       this.delegate = delegate;
@@ -150,6 +185,10 @@ class FollowerLeaderSwitchTest {
 
     synchronized void hold() {
       holding = true;
+    }
+
+    synchronized void holdAnswers() {
+      holdingAnswers = true;
     }
 
     synchronized int held() {
@@ -160,6 +199,7 @@ class FollowerLeaderSwitchTest {
       List<Runnable> release;
       synchronized (this) {
         holding = false;
+        holdingAnswers = false;
         release = new ArrayList<>(held);
         held.clear();
       }
@@ -169,14 +209,22 @@ class FollowerLeaderSwitchTest {
     @Override
     public <T> Future<T> executeBlocking(Callable<T> task, boolean ordered) {
       Context context = Vertx.currentContext();
+      Promise<T> promise = Promise.promise();
       synchronized (this) {
         if (holding) {
-          Promise<T> promise = Promise.promise();
           held.add(() -> context.runOnContext(v -> delegate.executeBlocking(task, ordered).onComplete(promise)));
           return promise.future();
         }
+        if (!holdingAnswers) {
+          return delegate.executeBlocking(task, ordered);
+        }
       }
-      return delegate.executeBlocking(task, ordered);
+      delegate.executeBlocking(task, ordered).onComplete(answer -> {
+        synchronized (this) {
+          held.add(() -> context.runOnContext(v -> promise.handle(answer)));
+        }
+      });
+      return promise.future();
     }
 
     @Override
