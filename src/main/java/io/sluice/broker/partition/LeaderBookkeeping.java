@@ -188,8 +188,11 @@ final class LeaderBookkeeping {
     Set<Integer> isr = new HashSet<>(s.isr());
     isr.addAll(pendingIsrAdditions.keySet());
     isr.add(replication.brokerId());
-    Map<Integer, Long> epochs = new HashMap<>(pendingIsrAdditions);
-    epochs.putAll(s.isrEpochs());
+    Map<Integer, Long> epochs = s.isrEpochs();
+    if (!pendingIsrAdditions.isEmpty()) { // rare: no copy on the append path
+      epochs = new HashMap<>(pendingIsrAdditions);
+      epochs.putAll(s.isrEpochs());
+    }
     raiseHighWatermark(followers.highWatermark(isr, replication.brokerId(), logEnd.getAsLong(), epochs));
   }
 
