@@ -227,7 +227,8 @@ public final class LocalBrokerService implements BrokerService {
       return partition(request.tp()).compose(pv -> pv.fetch(request.offset(), request.maxBytes(),
               request.minBytes(), maxWaitMs)
           .map(r -> new FetchResult(request.tp(), pv.highWatermark(), r.logStartOffset(), r.nextOffset(),
-              Batches.ofFile(r.file(), r.channel(), r.position(), r.length()))));
+              r.isInMemory() ? Batches.wrap(r.bytes().array()) // the read's own copy: no second one
+                  : Batches.ofFile(r.file(), r.channel(), r.position(), r.length()))));
     }));
   }
 

@@ -12,9 +12,10 @@ import java.util.Set;
  * on {@link #close()}. The group's coordination (join, assignment, heartbeats) happens at the broker; each poll is
  * the heartbeat, so a subscriber that stops requesting for longer than the session timeout loses its partitions.
  *
- * <p><b>Demand drives fetching.</b> {@link #records()} sends one poll ahead while the subscriber takes the previous
- * poll's records, and another only when the subscriber has asked for more than those: at most two polls' records
- * ({@link ConsumerOptions#fetchMaxBytes()} each) are held by the client. Only records handed to the subscriber are
+ * <p><b>Demand drives fetching.</b> {@link #records()} sends up to two polls ahead while the subscriber takes the
+ * previous poll's records (so the broker reads one while the client decodes the other), and another only when the
+ * subscriber has asked for more than those: at most three polls' records ({@link ConsumerOptions#fetchMaxBytes()}
+ * each) are held by the client. Only records handed to the subscriber are
  * ever committed.
  *
  * <p><b>Commits</b> name the last record processed; the group resumes after it. {@link #commit()} commits the last

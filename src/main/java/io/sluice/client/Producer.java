@@ -25,6 +25,14 @@ public interface Producer {
   Uni<RecordMetadata> send(ProducerRecord record);
 
   /**
+   * Sends one record now and calls {@code callback} once it is acknowledged or failed, as Kafka's
+   * {@code send(record, callback)}. Same order and failures as {@link #send(ProducerRecord)}; cheaper per record: an
+   * unanswered record holds only the callback, where a subscribed {@code Uni} holds its emitter and subscriber too,
+   * which a producer with hundreds of thousands of records unanswered pays for in young collections.
+   */
+  void send(ProducerRecord record, SendCallback callback);
+
+  /**
    * Sends every record of {@code records} in order, asking upstream for more only while fewer than
    * {@link ProducerOptions#maxPendingRecords()} are unacknowledged. Emits one {@link RecordMetadata} per record,
    * in acknowledgement order (which is send order within a partition), and fails on the first failed record.

@@ -140,7 +140,9 @@ final class ConsumersEndpoint {
       consumers.pollBatches(Callers.of(ctx), group, instance, Math.min(timeout, cfg.maxFetchWaitMs()),
               (int) Math.min(maxBytes, cfg.maxFetchBytes()))
           .compose(polled -> consumers.assignment(Callers.of(ctx), group, instance)
-              .compose(owned -> workers.executeBlocking(() -> encodeBatches(polled), false)
+              .compose(owned -> (polled.stream().allMatch(p -> p.fetched().batches().inMemory())
+                      ? Future.succeededFuture(wrapBatches(polled))
+                      : workers.executeBlocking(() -> encodeBatches(polled), false))
                   .onSuccess(body -> answer(ctx, MediaTypes.SLUICE_RECORD_BATCHES, owned, body))))
           .onFailure(t -> {
             if (!ctx.response().closed()) {
@@ -215,6 +217,23 @@ final class ConsumersEndpoint {
     owned.forEach(tp -> assignment.append(assignment.length() == 0 ? "" : ",").append(tp.topic()).append('/')
         .append(tp.partition()));
     ctx.response().putHeader("Content-Type", type).putHeader(ASSIGNMENT, assignment.toString()).end(body);
+  }
+
+  /**
+   * The batch answer ({@link PartitionSections#pollHeader} sections) of batches all in memory (a group poll reads them
+   * in before it moves the positions): the sections' headers and bytes wrapped as one buffer, not copied into a new
+   * one of megabytes (a large heap array per poll, which also set off the broker's young collections).
+   */
+  static Buffer wrapBatches(List<PolledBatches> polled) {
+    io.netty.buffer.ByteBuf[] parts = new io.netty.buffer.ByteBuf[polled.size() * 2];
+    for (int i = 0; i < polled.size(); i++) {
+      PolledBatches p = polled.get(i);
+      parts[2 * i] = io.netty.buffer.Unpooled.wrappedBuffer(PartitionSections.pollHeader(p.tp().topic(),
+          p.tp().partition(), p.fromOffset(), p.fetched().nextOffset(), p.fetched().sizeInBytes()));
+      parts[2 * i + 1] = io.netty.buffer.Unpooled.wrappedBuffer(p.fetched().batches().readBytes());
+    }
+    return io.vertx.core.internal.buffer.BufferInternal.buffer(io.netty.buffer.Unpooled.wrappedBuffer(parts.length,
+        parts));
   }
 
   /**

@@ -42,10 +42,13 @@ import java.util.Set;
  * {@link HttpApiConfig#defaultFetchWaitMs()}) and answers as soon as any partition has data. One partition's error
  * (unknown, not the leader, offset out of range) goes in its section; a malformed request is refused with 400.
  *
- * <p>Threads: the file regions are read into the answer on the fetch worker pool.
+ * <p>Threads: the file regions are read into the answer on the fetch worker pool; an answer whose batches are all in
+ * memory and small (a caught-up reader's tail, which the partition copies in its read) is laid out on the event loop.
  */
 final class MultiFetchEndpoint {
   static final String PATH = "/fetch";
+  /** In-memory answers up to this size are laid out on the event loop (a copy of at most a few microseconds). */
+  static final int INLINE_COPY_MAX_BYTES = 64 * 1024;
 
   private final BrokerService service;
   private final HttpApiConfig cfg;
@@ -77,7 +80,8 @@ final class MultiFetchEndpoint {
     Future.join(first).transform(ar -> Future.<Void>succeededFuture())
         .compose(v -> bytes(first) >= request.minBytes() || request.waitMs() == 0
             ? Future.succeededFuture(first) : longPoll(caller, request, first))
-        .compose(results -> workers.executeBlocking(() -> encode(ctx, request, results), false))
+        .compose(results -> inMemoryAndSmall(results) ? Future.succeededFuture(encode(ctx, request, results))
+            : workers.executeBlocking(() -> encode(ctx, request, results), false))
         .onSuccess(body -> {
           if (!ctx.response().closed()) {
             ctx.response().putHeader("Content-Type", MediaTypes.SLUICE_PARTITION_BATCHES).end(body);
@@ -127,6 +131,23 @@ final class MultiFetchEndpoint {
       picked.add(w.succeeded() && w.result().sizeInBytes() > 0 ? w : first.get(i));
     }
     return picked;
+  }
+
+  /**
+   * Whether every answer's batches are in memory and few, so that copying them into the answer is cheap enough for
+   * the event loop: a caught-up reader's answer then skips the worker's two thread hand-offs.
+   */
+  static boolean inMemoryAndSmall(List<Future<FetchResult>> results) {
+    long bytes = 0;
+    for (Future<FetchResult> f : results) {
+      if (f.succeeded() && f.result().sizeInBytes() > 0) {
+        if (!f.result().batches().inMemory()) {
+          return false;
+        }
+        bytes += f.result().sizeInBytes();
+      }
+    }
+    return bytes <= INLINE_COPY_MAX_BYTES;
   }
 
   private static long bytes(List<Future<FetchResult>> results) {

@@ -9,6 +9,8 @@ import java.nio.file.Path;
 /**
  * A slice of one segment file holding whole batches: {@code length} bytes from {@code position}. The HTTP
  * layer can hand {@code channel} to {@code sendFile} as it is (zero-copy); {@link #readBytes()} copies them.
+ * Or, made by {@link #inMemoryIfAtMost}, the same batches already read into memory: then {@code file} and
+ * {@code channel} are null and {@link #bytes()} holds them.
  *
  * <p>The channel stays readable for at least {@code file.delete.delay.ms} after its segment is deleted by
  * retention, so a send already under way completes. Callers must not close it. {@code length} is 0 when there
@@ -22,21 +24,51 @@ import java.nio.file.Path;
  * @param nextOffset the offset just after the last batch in the slice ({@code fetchOffset} when empty)
  * @param logStartOffset the log start offset when the read happened
  * @param logEndOffset the log end offset when the read happened
+ * @param bytes the batches in memory: a heap buffer whose whole backing array is the {@code length} bytes (so it can
+ *     be wrapped without a copy; treat it as read-only), or null for a file slice
  */
 public record ReadResult(long fetchOffset, Path file, FileChannel channel, long position, int length,
-    long nextOffset, long logStartOffset, long logEndOffset) {
+    long nextOffset, long logStartOffset, long logEndOffset, ByteBuffer bytes) {
+
+  /** A slice of a segment file. */
+  public ReadResult(long fetchOffset, Path file, FileChannel channel, long position, int length,
+      long nextOffset, long logStartOffset, long logEndOffset) {
+    this(fetchOffset, file, channel, position, length, nextOffset, logStartOffset, logEndOffset, null);
+  }
+
+  /**
+   * This slice read into memory if it holds at least one and at most {@code maxBytes} bytes, else this (blocking:
+   * call it where the log may be read).
+   *
+   * @throws StorageException if the file cannot be read or ends early
+   */
+  public ReadResult inMemoryIfAtMost(int maxBytes) {
+    if (bytes != null || length == 0 || length > maxBytes) {
+      return this;
+    }
+    return new ReadResult(fetchOffset, null, null, -1, length, nextOffset, logStartOffset, logEndOffset,
+        readBytes());
+  }
+
+  /** Whether the batches are in memory ({@link #bytes()}) rather than in a file. */
+  public boolean isInMemory() {
+    return bytes != null;
+  }
 
   public boolean isEmpty() {
     return length == 0;
   }
 
   /**
-   * Copies the slice's bytes into a new heap buffer, positioned at 0.
+   * Copies the slice's bytes into a new heap buffer, positioned at 0 (a memory copy for an in-memory result).
    *
    * @throws StorageException if the file cannot be read or ends early
    */
   public ByteBuffer readBytes() {
     ByteBuffer buf = ByteBuffer.allocate(length);
+    if (bytes != null) {
+      return buf.put(bytes.duplicate()).flip();
+    }
     try {
       while (buf.hasRemaining()) {
         int n = channel.read(buf, position + buf.position());

@@ -27,11 +27,13 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Predicate;
 import java.util.stream.IntStream;
+import java.util.stream.LongStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -114,6 +116,39 @@ class ClientAgainstBrokerTest {
         Multi.createFrom().range(0, 2_000).map(i -> "v" + i).collect().asList().await().indefinitely());
     assertThat(read).extracting(ConsumerRecord::offset).containsExactlyElementsOf(
         Multi.createFrom().range(0, 2_000).map(Integer::longValue).collect().asList().await().indefinitely());
+  }
+
+  @Test
+  void theCallbackSendReportsEachRecordsOffsetOnceAndAFailureAsAFailure() throws Exception {
+    client.admin().createTopic("callback", 1, 1, Map.of()).await().atMost(WAIT);
+    Producer producer = client.producer(ProducerOptions.defaults().lingerMs(2).batchSizeBytes(2_000));
+    int n = 500;
+    List<CompletableFuture<RecordMetadata>> acks = new ArrayList<>();
+    AtomicInteger calls = new AtomicInteger();
+    for (int i = 0; i < n; i++) {
+      CompletableFuture<RecordMetadata> ack = new CompletableFuture<>();
+      acks.add(ack);
+      producer.send(record("callback", i), (md, failure) -> {
+        calls.incrementAndGet();
+        if (failure == null) {
+          ack.complete(md);
+        } else {
+          ack.completeExceptionally(failure);
+        }
+      });
+    }
+    CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new)).get(WAIT.toSeconds(), TimeUnit.SECONDS);
+    assertThat(acks).extracting(f -> f.join().offset())
+        .containsExactlyElementsOf(LongStream.range(0, n).boxed().toList());
+    assertThat(values(readAll("callback", 0, n)))
+        .containsExactlyElementsOf(IntStream.range(0, n).mapToObj(i -> "v" + i).toList());
+    assertThat(calls.get()).isEqualTo(n);
+
+    CompletableFuture<Throwable> failed = new CompletableFuture<>();
+    producer.send(ProducerRecord.of("callback", null, "v").withPartition(7),
+        (md, failure) -> failed.complete(failure));
+    assertThat(failed.get(WAIT.toSeconds(), TimeUnit.SECONDS)).as("partition 7 of a 1-partition topic")
+        .isInstanceOf(SluiceException.class);
   }
 
   @Test

@@ -55,6 +55,8 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
   private static final System.Logger LOG = System.getLogger(PartitionVerticle.class.getName());
   private static final long MIN_FLUSH_CHECK_MS = 10;
   private static final long MAX_FLUSH_CHECK_MS = 1_000;
+  /** Consumer reads up to this size are copied into memory by their storage task ({@link #read}). */
+  static final int SMALL_READ_BYTES = 64 * 1024;
 
   /**
    * What the broker tells a partition about its replication state (from the partition's state znode).
@@ -661,9 +663,14 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
     }
   }
 
+  /**
+   * Reads for a consumer. A small answer (a caught-up reader's tail) is copied into memory in the same storage task,
+   * so the HTTP layer lays it out on its event loop instead of handing the file region to a worker: on a loaded
+   * machine each worker hand-off is a wait for a CPU, and the two of them were most of the end-to-end tail.
+   */
   private Future<ReadResult> read(long offset, int maxBytes, boolean toLogEnd) {
     long limit = toLogEnd ? localLogEnd : leader.highWatermark();
-    return tasks.read(() -> log.read(offset, maxBytes, limit));
+    return tasks.read(() -> log.read(offset, maxBytes, limit).inMemoryIfAtMost(SMALL_READ_BYTES));
   }
 
   private <T> Future<T> onContext(java.util.function.Supplier<Future<T>> action) {

@@ -51,10 +51,12 @@ public final class PerfCommand {
         Usage:
           sluice perf produce --bootstrap URL --topic T --records N --record-size S [--acks 0|1|all]
                               [--throughput R] [--batch-size B] [--linger-ms L] [--partitions P]
+                              [--max-in-flight M]
           sluice perf consume --bootstrap URL --topic T --records N [--fetch-max-bytes B] [--group G]
           sluice perf e2e     --bootstrap URL --topic T --records N [--record-size S] [--acks 0|1|all]
                               [--warmup W]
         The topic is created (P partitions, default 1) when it does not exist. --throughput -1: unthrottled.
+        M: requests in flight per partition (default 5).
         e2e sends W records unmeasured before the N it measures.
         """;
   }

@@ -14,6 +14,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import java.net.URI;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -36,11 +37,12 @@ import java.util.logging.Logger;
  * does a revocation; a poll snapshots the epochs when it is chained, and its records of a partition whose epoch moved
  * since are dropped.
  *
- * <p><b>One poll ahead.</b> After a poll that brought records the next one is sent at once ({@link #maybePollAhead}),
- * so the broker reads while the application takes the records. Nothing is committed or remembered of a record until
- * it is handed out, so a committed offset never passes a record the application was not given; a poll ahead is not
- * sent while the positions are suspect (below), and its records of a partition sought or revoked meanwhile are
- * dropped.
+ * <p><b>Two polls ahead.</b> After a poll that brought records the next one is sent at once ({@link #maybePollAhead}),
+ * up to {@link #AHEAD} beyond the one the stream is handing out, so the broker reads while the client decodes and the
+ * application takes the records. Nothing is committed or remembered of a record until it is handed out, so a
+ * committed offset never passes a record the application was not given; a poll ahead is not sent while the positions
+ * are suspect (below), one that finds them suspect when its turn comes sends nothing, and its records of a partition
+ * sought or revoked meanwhile are dropped.
  *
  * <p><b>Hand-out.</b> A poll's records pass {@link #handOut} when they are emitted, which may be on the
  * subscriber's thread (when demand arrives there): it reads only concurrent maps and volatile fields. It drops
@@ -63,6 +65,11 @@ final class GroupConsumerImpl implements GroupConsumer {
   private static final long MAX_BACKOFF_MS = 1_000;
   /** Marks a paused partition of which nothing was held back yet. */
   private static final long NONE_HELD = -1;
+  /**
+   * Polls sent ahead of the one being handed out. Two: with one, the next poll left only after the previous answer
+   * was read and decoded, so the broker idled while the client decoded and the client waited while the broker read.
+   */
+  static final int AHEAD = 2;
 
   private final Context context;
   private final Vertx vertx;
@@ -76,13 +83,17 @@ final class GroupConsumerImpl implements GroupConsumer {
   /** What the application was handed of each partition and where its next record is ({@link Progress}). */
   private final Map<TopicPartition, Progress> progress = new ConcurrentHashMap<>();
   private final Object handoutLock = new Object();
+  /** Bumped under {@code handoutLock} by whatever changes a hand-out's checks (assignment, seek, pause, resume). */
+  private long changes;
   private volatile Set<TopicPartition> assignment = Set.of();
   private volatile boolean closed;
   // Context-only state.
   private Future<Void> serial = Future.succeededFuture();
-  /** A poll sent ahead ({@link #maybePollAhead}), to be the stream's next; null when none. */
-  private Future<Batch> ahead;
+  /** Polls sent ahead ({@link #maybePollAhead}), oldest first, to be the stream's next; at most {@link #AHEAD}. */
+  private final ArrayDeque<Future<Batch>> ahead = new ArrayDeque<>(AHEAD);
   private Future<Void> commits = Future.succeededFuture();
+  /** Whether the last poll that completed brought records: then polls go ahead ({@link #maybePollAhead}). */
+  private boolean flowing;
   /** Whether the broker's positions may differ from {@link Progress#resumeAt} (see the class comment). */
   private boolean repositionNeeded;
   private Future<Void> created;
@@ -92,17 +103,16 @@ final class GroupConsumerImpl implements GroupConsumer {
 
   /** One poll's records and the seek epochs they were polled under. */
   private record Batch(List<ConsumerRecord> records, Map<TopicPartition, Integer> epochs, boolean end) {
-    /** The records with their partition and its epoch, looked up once per run of one partition's records. */
+    /** The records with their partition's {@link Run}, made once per run of one partition's records. */
     List<Polled> polled() {
       List<Polled> out = new ArrayList<>(records.size());
-      TopicPartition tp = null;
-      int epoch = 0;
+      Run run = null;
       for (ConsumerRecord r : records) {
-        if (tp == null || tp.partition() != r.partition() || !tp.topic().equals(r.topic())) {
-          tp = new TopicPartition(r.topic(), r.partition());
-          epoch = epochs.getOrDefault(tp, 0);
+        if (run == null || run.tp.partition() != r.partition() || !run.tp.topic().equals(r.topic())) {
+          TopicPartition tp = new TopicPartition(r.topic(), r.partition());
+          run = new Run(tp, epochs.getOrDefault(tp, 0));
         }
-        out.add(new Polled(r, tp, epoch));
+        out.add(new Polled(r, run));
       }
       return out;
     }
@@ -147,8 +157,25 @@ final class GroupConsumerImpl implements GroupConsumer {
     return p != null ? p : progress.computeIfAbsent(tp, k -> new Progress());
   }
 
-  /** A record with its partition and that partition's seek epoch when the poll that brought it started. */
-  private record Polled(ConsumerRecord record, TopicPartition tp, int epoch) {
+  /** A record with its run of one partition's records in a poll. */
+  private record Polled(ConsumerRecord record, Run run) {
+  }
+
+  /**
+   * One partition's consecutive records in a poll: the partition, its seek epoch when the poll was chained, and what
+   * {@link #handOut} found of it at {@link #changes} {@code checkedAt} (owned, same epoch, not paused; its
+   * {@link Progress}), so the partition's map lookups are made again only after something changed, not per record.
+   */
+  private static final class Run {
+    final TopicPartition tp;
+    final int epoch;
+    long checkedAt = -1;
+    Progress progress;
+
+    Run(TopicPartition tp, int epoch) {
+      this.tp = tp;
+      this.epoch = epoch;
+    }
   }
 
   GroupConsumerImpl(ClientImpl client, ConsumerOptions options) {
@@ -177,15 +204,17 @@ final class GroupConsumerImpl implements GroupConsumer {
 
   /** The stream's next poll: the one sent ahead if there is one, else a new one. */
   private Future<Batch> pollOnce() {
-    Future<Batch> next = ahead;
-    ahead = null;
+    Future<Batch> next = ahead.poll();
     if (next != null) {
+      // Refill the queue: a poll ahead that completed before the stream took it sent none after it (the queue was
+      // full then), and one still in flight while the records are flowing is followed by the next at once.
+      topUp();
       return next;
     }
     if (closed) {
       return Future.succeededFuture(new Batch(List.of(), Map.of(), true));
     }
-    return poll();
+    return poll(false);
   }
 
   /**
@@ -193,23 +222,17 @@ final class GroupConsumerImpl implements GroupConsumer {
    * chains its request after this poll, so this poll's records of that partition come from the old position and must
    * be dropped (taken when the poll starts, a seek in between would let them through).
    */
-  private Future<Batch> poll() {
+  private Future<Batch> poll(boolean sentAhead) {
     Map<TopicPartition, Integer> epochs = Map.copyOf(seekEpochs);
     Future<Batch> polled = serial.transform(ar -> ensureCreated())
         .compose(v -> maybeAutoCommit())
-        .compose(v -> repositionNeeded ? reposition() : Future.succeededFuture())
         .compose(v -> {
-          pollRequests.incrementAndGet();
-          return api.poll(options.fetchMaxWaitMs(), options.fetchMaxBytes())
-              .compose(answer -> (answer.assignment() != null ? Future.succeededFuture(answer.assignment())
-                  : api.assignment()).map(owned -> {
-                updateAssignment(owned);
-                failures = 0;
-                Batch batch = new Batch(answer.records(), epochs, false);
-                repositionNeeded |= rereads(batch);
-                return batch;
-              }))
-              .onFailure(t -> repositionNeeded = true); // the broker may have moved positions past lost records
+          if (sentAhead && repositionNeeded) {
+            // A poll before this one failed or re-read: the reposition waits for a poll the stream asks for once
+            // every record polled before is handed out (see the class comment); this one answers nothing.
+            return Future.<Batch>succeededFuture(new Batch(List.of(), Map.of(), false));
+          }
+          return (repositionNeeded ? reposition() : Future.<Void>succeededFuture()).compose(r -> send(epochs));
         })
         .recover(this::retryLater);
     serial = polled.transform(ar -> Future.succeededFuture());
@@ -217,16 +240,36 @@ final class GroupConsumerImpl implements GroupConsumer {
     return polled;
   }
 
+  /** One poll request; its answer updates the assignment and flags a re-read for a reposition. */
+  private Future<Batch> send(Map<TopicPartition, Integer> epochs) {
+    pollRequests.incrementAndGet();
+    return api.poll(options.fetchMaxWaitMs(), options.fetchMaxBytes())
+        .compose(answer -> (answer.assignment() != null ? Future.succeededFuture(answer.assignment())
+            : api.assignment()).map(owned -> {
+          updateAssignment(owned);
+          failures = 0;
+          Batch batch = new Batch(answer.records(), epochs, false);
+          repositionNeeded |= rereads(batch);
+          return batch;
+        }))
+        .onFailure(t -> repositionNeeded = true); // the broker may have moved positions past lost records
+  }
+
   /**
    * Sends the next poll while the application takes this one's records, so the broker reads the next records
-   * meanwhile instead of idling: only after a poll that brought records, only one ahead, and never while the
-   * broker's positions are suspect ({@link #reposition} must see every record of this poll handed out first). Safe
+   * meanwhile instead of idling: only after a poll that brought records, at most {@link #AHEAD} ahead, and never while
+   * the broker's positions are suspect ({@link #reposition} must see every record of this poll handed out first). Safe
    * because nothing is committed or remembered until {@link #handOut}; the records of the poll ahead of a partition
    * sought or revoked meanwhile are dropped by its epoch.
    */
   private void maybePollAhead(Batch batch) {
-    if (!batch.records().isEmpty() && !batch.end() && !repositionNeeded && !closed && ahead == null) {
-      ahead = poll();
+    flowing = !batch.records().isEmpty() && !batch.end();
+    topUp();
+  }
+
+  private void topUp() {
+    if (flowing && !repositionNeeded && !closed && ahead.size() < AHEAD) {
+      ahead.add(poll(true));
     }
   }
 
@@ -317,6 +360,7 @@ final class GroupConsumerImpl implements GroupConsumer {
     added.removeAll(old);
     synchronized (handoutLock) {
       assignment = Set.copyOf(owned);
+      changes++;
       for (TopicPartition tp : revoked) {
         // A partition that comes back later starts from the group's commit, not from what this member saw: records
         // of it polled before (the poll ahead's, or the rest of a poll being handed out) are never handed out, even
@@ -432,6 +476,7 @@ final class GroupConsumerImpl implements GroupConsumer {
     synchronized (handoutLock) {
       seekEpochs.merge(partition, 1, Integer::sum);
       progress(partition).seek = position;
+      changes++;
     }
     Future<Void> seek = serial.transform(ar -> ensureCreated()).compose(v -> api.seek(partition, position))
         .recover(t -> ErrorCodes.codeOf(t) == ErrorCode.CONSUMER_STATE_CONFLICT
@@ -450,9 +495,12 @@ final class GroupConsumerImpl implements GroupConsumer {
         : Future.failedFuture(refused));
   }
 
-    @Override
+  @Override
   public void pause(Set<TopicPartition> partitions) {
-    partitions.forEach(tp -> pausedAt.putIfAbsent(tp, NONE_HELD));
+    synchronized (handoutLock) {
+      partitions.forEach(tp -> pausedAt.putIfAbsent(tp, NONE_HELD));
+      changes++;
+    }
   }
 
   @Override
@@ -522,17 +570,26 @@ final class GroupConsumerImpl implements GroupConsumer {
    */
   private boolean handOut(Polled p) {
     ConsumerRecord r = p.record();
-    TopicPartition tp = p.tp();
+    Run run = p.run();
     synchronized (handoutLock) {
-      if (closed || !assignment.contains(tp) || seekEpochs.getOrDefault(tp, 0) != p.epoch()) {
+      if (closed) {
         return false;
       }
-      Progress at = progress(tp);
+      if (run.checkedAt != changes) {
+        TopicPartition tp = run.tp;
+        if (!assignment.contains(tp) || seekEpochs.getOrDefault(tp, 0) != run.epoch) {
+          return false;
+        }
+        run.progress = progress(tp);
+        // A paused partition is looked up again at each record: the first held back is remembered below.
+        run.checkedAt = pausedAt.containsKey(tp) ? -1 : changes;
+      }
+      Progress at = run.progress;
       if (at.before(r.offset())) {
         return false; // handed out before: the broker's position went back (see the class comment)
       }
-      if (pausedAt.containsKey(tp)) {
-        pausedAt.computeIfPresent(tp, (k, held) -> held == NONE_HELD ? r.offset() : held);
+      if (run.checkedAt == -1 && pausedAt.containsKey(run.tp)) {
+        pausedAt.computeIfPresent(run.tp, (k, held) -> held == NONE_HELD ? r.offset() : held);
         return false;
       }
       at.delivered = r.offset();

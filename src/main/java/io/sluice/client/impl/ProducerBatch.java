@@ -1,7 +1,7 @@
 package io.sluice.client.impl;
 
-import io.smallrye.mutiny.subscription.UniEmitter;
 import io.sluice.client.RecordMetadata;
+import io.sluice.client.SendCallback;
 import io.sluice.record.CompressionType;
 import io.sluice.record.Header;
 import io.sluice.record.RecordBatchBuilder;
@@ -15,8 +15,8 @@ import java.util.List;
 
 /**
  * One partition's batch: records accumulate in a {@link RecordBatchBuilder} until it is sealed (full, lingered
- * enough, or flushed), then the built bytes are sent, possibly several times, and every record's emitter is
- * completed once with the outcome.
+ * enough, or flushed), then the built bytes are sent, possibly several times, and every record's callback is
+ * called once with the outcome.
  *
  * <p>{@code order} numbers a partition's batches in seal order; with idempotence it is also the batch's base
  * sequence's rank, and retries resend batches in this order. Confined to the producer's context.
@@ -26,36 +26,40 @@ final class ProducerBatch {
   final int partition;
   final long createdMs;
   private final RecordBatchBuilder builder;
-  private final List<UniEmitter<? super RecordMetadata>> emitters = new ArrayList<>();
-  private long[] timestamps = new long[64];
+  private final List<SendCallback> callbacks;
+  private long[] timestamps;
   private final Promise<Void> done = Promise.promise();
-  private Buffer bytes;
+  private ByteBuffer bytes;
   long order;
   int attempts;
   long nextAttemptMs;
   /** Whether, at its last send, a batch of the same partition sealed before it was still unanswered. */
   boolean sentBehindEarlier;
 
-  ProducerBatch(String topic, int partition, CompressionType compression, int initialBytes, long createdMs) {
+  /** {@code expectedRecords} sizes the per-record arrays, which otherwise double (and copy) their way up. */
+  ProducerBatch(String topic, int partition, CompressionType compression, int initialBytes, int expectedRecords,
+      long createdMs) {
+    int records = Math.max(16, expectedRecords);
+    this.callbacks = new ArrayList<>(records);
+    this.timestamps = new long[records];
     this.topic = topic;
     this.partition = partition;
     this.createdMs = createdMs;
     this.builder = new RecordBatchBuilder(compression, initialBytes);
   }
 
-  void append(long timestamp, byte[] key, byte[] value, List<Header> headers,
-      UniEmitter<? super RecordMetadata> emitter) {
-    int i = emitters.size();
+  void append(long timestamp, byte[] key, byte[] value, List<Header> headers, SendCallback callback) {
+    int i = callbacks.size();
     if (i == timestamps.length) {
       timestamps = Arrays.copyOf(timestamps, i * 2);
     }
     timestamps[i] = timestamp;
     builder.append(timestamp, key, value, headers);
-    emitters.add(emitter);
+    callbacks.add(callback);
   }
 
   int recordCount() {
-    return emitters.size();
+    return callbacks.size();
   }
 
   int estimatedSizeInBytes() {
@@ -70,27 +74,32 @@ final class ProducerBatch {
   void seal(long order, long producerId, short producerEpoch, int baseSequence) {
     this.order = order;
     builder.producer(producerId, producerEpoch, baseSequence);
-    ByteBuffer built = builder.build();
-    byte[] array = new byte[built.remaining()];
-    built.get(array);
-    bytes = Buffer.buffer(array);
+    // The builder's own bytes, not a copy: a trimmed copy and then Buffer.buffer(byte[]) (which copies too) made
+    // two more copies of every batch, each a young-generation array alive as long as the batch.
+    bytes = builder.build();
   }
 
-  Buffer bytes() {
-    return bytes;
+  /** The sealed batch's size in bytes. */
+  int sizeInBytes() {
+    return bytes.remaining();
+  }
+
+  /** Appends the sealed batch to a request body: the one copy of its bytes the client makes. */
+  void writeTo(Buffer body) {
+    body.appendBytes(bytes.array(), bytes.arrayOffset() + bytes.position(), bytes.remaining());
   }
 
   /** Completes every record: offset {@code baseOffset + i}, or -1 for all when the offset is unknown (acks=0). */
   void complete(long baseOffset) {
-    for (int i = 0; i < emitters.size(); i++) {
-      emitters.get(i).complete(new RecordMetadata(topic, partition, baseOffset < 0 ? -1 : baseOffset + i,
-          timestamps[i]));
+    for (int i = 0; i < callbacks.size(); i++) {
+      callbacks.get(i).onCompletion(new RecordMetadata(topic, partition, baseOffset < 0 ? -1 : baseOffset + i,
+          timestamps[i]), null);
     }
     done.tryComplete();
   }
 
   void fail(Throwable failure) {
-    emitters.forEach(e -> e.fail(failure));
+    callbacks.forEach(c -> c.onCompletion(null, failure));
     done.tryComplete();
   }
 

@@ -2,11 +2,11 @@ package io.sluice.client.impl;
 
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
-import io.smallrye.mutiny.subscription.UniEmitter;
 import io.sluice.client.Producer;
 import io.sluice.client.ProducerOptions;
 import io.sluice.client.ProducerRecord;
 import io.sluice.client.RecordMetadata;
+import io.sluice.client.SendCallback;
 import io.sluice.client.TopicDescription;
 import io.sluice.errors.ErrorCode;
 import io.sluice.errors.SluiceException;
@@ -47,8 +47,7 @@ final class ProducerImpl implements Producer {
   static final int FIRST_BATCH_BYTES = 16 * 1024;
 
   /** A record handed to {@link #send(ProducerRecord)}, or a flush marker (record null). */
-  private record Pending(ProducerRecord record, long timestamp, UniEmitter<? super RecordMetadata> emitter,
-      Promise<Void> flush) {
+  private record Pending(ProducerRecord record, long timestamp, SendCallback callback, Promise<Void> flush) {
   }
 
   /** Records of one topic waiting for its metadata, in send order. */
@@ -86,10 +85,19 @@ final class ProducerImpl implements Producer {
 
   @Override
   public Uni<RecordMetadata> send(ProducerRecord record) {
-    return Uni.createFrom().emitter(emitter -> {
-      long ts = record.timestamp() != null ? record.timestamp() : System.currentTimeMillis();
-      enqueue(new Pending(record, ts, emitter, null));
-    });
+    return Uni.createFrom().emitter(emitter -> send(record, (md, failure) -> {
+      if (failure == null) {
+        emitter.complete(md);
+      } else {
+        emitter.fail(failure);
+      }
+    }));
+  }
+
+  @Override
+  public void send(ProducerRecord record, SendCallback callback) {
+    long ts = record.timestamp() != null ? record.timestamp() : System.currentTimeMillis();
+    enqueue(new Pending(record, ts, callback, null));
   }
 
   @Override
@@ -136,7 +144,7 @@ final class ProducerImpl implements Producer {
 
   private void enqueue(Pending p) {
     if (closed && p.record() != null) {
-      p.emitter().fail(new IllegalStateException("The producer is closed"));
+      p.callback().onCompletion(null, new IllegalStateException("The producer is closed"));
       return;
     }
     inbox.add(p);
@@ -155,7 +163,7 @@ final class ProducerImpl implements Producer {
       Throwable cause = identified.future().cause();
       for (Pending p = inbox.poll(); p != null; p = inbox.poll()) {
         if (p.record() != null) {
-          p.emitter().fail(cause);
+          p.callback().onCompletion(null, cause);
         } else {
           p.flush().complete();
         }
@@ -211,7 +219,7 @@ final class ProducerImpl implements Producer {
         vertx.setTimer(options.retryBackoffMs(), id -> awaitMetadata(topic, w));
       } else {
         waiting.remove(topic);
-        w.records.forEach(p -> p.emitter().fail(ar.cause()));
+        w.records.forEach(p -> p.callback().onCompletion(null, ar.cause()));
         w.resolved.complete();
       }
     });
@@ -224,17 +232,17 @@ final class ProducerImpl implements Producer {
     if (r.partition() != null) {
       partition = r.partition();
       if (partition < 0 || partition >= count) {
-        p.emitter().fail(MetadataCache.unknownPartition(r.topic(), partition, count));
+        p.callback().onCompletion(null, MetadataCache.unknownPartition(r.topic(), partition, count));
         return;
       }
     } else if (r.key() != null) {
       partition = Partitioner.partitionForKey(r.key(), count);
     } else {
-      partition = sticky.computeIfAbsent(r.topic(), t -> ThreadLocalRandom.current().nextInt(count)) % count;
+      partition = stickyPartition(r.topic(), count);
     }
     Sender.PartitionQueue q = sender.queue(r.topic(), partition);
     if (q.fatal != null) {
-      p.emitter().fail(q.fatal);
+      p.callback().onCompletion(null, q.fatal);
       return;
     }
     int size = sizeOf(r);
@@ -244,15 +252,27 @@ final class ProducerImpl implements Producer {
     if (q.open == null) {
       open(q, size);
     }
-    q.open.append(p.timestamp(), r.key(), r.value(), r.headers(), p.emitter());
+    q.open.append(p.timestamp(), r.key(), r.value(), r.headers(), p.callback());
     if (q.open.estimatedSizeInBytes() >= options.batchSizeBytes()) {
       sealFull(q, r);
     }
   }
 
+  /** Without computeIfAbsent: its lambda would capture {@code count}, an allocation per record. */
+  private int stickyPartition(String topic, int count) {
+    Integer current = sticky.get(topic);
+    if (current == null) {
+      current = ThreadLocalRandom.current().nextInt(count);
+      sticky.put(topic, current);
+    }
+    return current % count;
+  }
+
   private void open(Sender.PartitionQueue q, int firstRecordBytes) {
-    q.open = new ProducerBatch(q.topic, q.partition, options.compression(),
-        initialBatchBytes(firstRecordBytes, q.lastBatchBytes, options.batchSizeBytes()), System.currentTimeMillis());
+    int initialBytes = initialBatchBytes(firstRecordBytes, q.lastBatchBytes, options.batchSizeBytes());
+    q.open = new ProducerBatch(q.topic, q.partition, options.compression(), initialBytes,
+        // A record's size here is an upper bound (RECORD_OVERHEAD_BYTES), so a full batch holds more than this ratio.
+        initialBytes / firstRecordBytes * 5 / 4 + 1, System.currentTimeMillis());
     if (options.lingerMs() > 0) {
       ProducerBatch batch = q.open;
       q.lingerTimer = vertx.setTimer(options.lingerMs(), id -> {
@@ -269,10 +289,16 @@ final class ProducerImpl implements Producer {
    * The buffer a new batch starts with: as large as the partition's last batch grew (a steady stream fills its
    * batches and gets a full-size buffer at once), never more than {@code batchSizeBytes}, never less than its first
    * record. Sized at {@code batchSizeBytes} always, a producer sending one record at a time (linger 0) allocated
-   * 256 KiB per record, and its young collections paused the sends every second or so.
+   * 256 KiB per record, and its young collections paused the sends every second or so. A partition whose last
+   * batch was at least half full gets the whole batch size.
    */
   static int initialBatchBytes(int firstRecordBytes, int lastBatchBytes, int batchSizeBytes) {
     int expected = lastBatchBytes > 0 ? lastBatchBytes : FIRST_BATCH_BYTES;
+    if (expected >= batchSizeBytes / 2) {
+      // The last batch filled up (it ends up to a record short of the size): this one may fill all of it, and a
+      // buffer one record short would double, copying the whole batch, at its last record.
+      expected = batchSizeBytes;
+    }
     return Math.max(firstRecordBytes, Math.min(batchSizeBytes, expected));
   }
 

@@ -122,8 +122,18 @@ final class Sender {
   }
 
   PartitionQueue queue(String topic, int partition) {
-    return queues.computeIfAbsent(topic, t -> new HashMap<>()).computeIfAbsent(partition,
-        p -> new PartitionQueue(topic, p));
+    // Looked up without computeIfAbsent, whose lambda capturing the topic would be an allocation per record.
+    Map<Integer, PartitionQueue> partitions = queues.get(topic);
+    if (partitions == null) {
+      partitions = new HashMap<>();
+      queues.put(topic, partitions);
+    }
+    PartitionQueue q = partitions.get(partition);
+    if (q == null) {
+      q = new PartitionQueue(topic, partition);
+      partitions.put(partition, q);
+    }
+    return q;
   }
 
   /** Moves the partition's open batch to the ready queue, numbered and stamped, and sends what may be sent. */
@@ -218,12 +228,12 @@ final class Sender {
       }
       List<ProducerBatch> request = new ArrayList<>(4);
       request.add(q.ready.pollFirst());
-      int bytes = b.bytes().length();
+      int bytes = b.sizeInBytes();
       while (!q.recovering && b.attempts == 0 && !q.ready.isEmpty() && q.ready.peekFirst().attempts == 0
           && q.inFlight.size() + request.size() < maxBatchesInFlight
-          && bytes + q.ready.peekFirst().bytes().length() <= options.maxRequestSizeBytes()) {
+          && bytes + q.ready.peekFirst().sizeInBytes() <= options.maxRequestSizeBytes()) {
         ProducerBatch next = q.ready.pollFirst();
-        bytes += next.bytes().length();
+        bytes += next.sizeInBytes();
         request.add(next);
       }
       q.inFlight.addAll(request);
@@ -299,10 +309,12 @@ final class Sender {
   }
 
   private void sendRequest(URI url, List<Part> parts, int bytes) {
+    // One copy of the batches into the body: a composite over them instead was copied whole into a heap buffer by
+    // the socket write (CompositeByteBuf.nioBuffer), the same bytes allocated one step later.
     Buffer body = Buffer.buffer(bytes + 256);
     for (Part part : parts) {
       body.appendBytes(PartitionSections.produceHeader(part.q().topic, part.q().partition, part.bytes()));
-      part.batches().forEach(b -> body.appendBuffer(b.bytes()));
+      part.batches().forEach(b -> b.writeTo(body));
     }
     transport.send(HttpMethod.POST, url, "/batches?acks=" + options.acks(), PARTITION_BATCHES, "application/json",
             body)

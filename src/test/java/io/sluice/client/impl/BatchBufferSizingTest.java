@@ -24,7 +24,11 @@ class BatchBufferSizingTest {
 
   @Test
   void afterFullBatchesTheNextBatchStartsAtTheBatchSize() {
-    assertThat(ProducerImpl.initialBatchBytes(121, BATCH_SIZE - 40, BATCH_SIZE)).isEqualTo(BATCH_SIZE - 40);
+    assertThat(ProducerImpl.initialBatchBytes(121, BATCH_SIZE - 40, BATCH_SIZE))
+        .as("a record short of full: the next batch may fill it all, and a smaller buffer would double")
+        .isEqualTo(BATCH_SIZE);
+    assertThat(ProducerImpl.initialBatchBytes(121, BATCH_SIZE / 2, BATCH_SIZE)).isEqualTo(BATCH_SIZE);
+    assertThat(ProducerImpl.initialBatchBytes(121, BATCH_SIZE / 2 - 1, BATCH_SIZE)).isEqualTo(BATCH_SIZE / 2 - 1);
     assertThat(ProducerImpl.initialBatchBytes(121, BATCH_SIZE + 500, BATCH_SIZE)).isEqualTo(BATCH_SIZE);
   }
 
