@@ -13,6 +13,7 @@ import io.vertx.core.WorkerExecutor;
 import io.vertx.core.json.JsonObject;
 import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -171,40 +172,66 @@ public final class Controller {
         List<Integer> replicas = topic.assignment().get(e.getKey());
         Set<Integer> restarted = restartedInIsr(replicas, e.getValue(), snapshot);
         if (!restarted.isEmpty()) {
-          LOG.log(Level.INFO, "Controller " + brokerId + ": broker(s) " + restarted + " restarted since the state of "
-              + topic.tp(e.getKey()) + " was written: handled as failed (leader epoch " + e.getValue().leaderEpoch()
-              + ", ISR " + e.getValue().isr() + ")");
+          LOG.log(Level.INFO, "Controller " + brokerId + ": broker(s) " + restarted + " restarted since recorded in"
+              + " sync in " + topic.tp(e.getKey()) + ": handled as failed (leader epoch " + e.getValue().leaderEpoch()
+              + ", ISR " + e.getValue().isr() + ", epochs " + e.getValue().isrEpochs() + ")");
         }
         PartitionState next = restarted.isEmpty()
             ? decide(replicas, e.getValue(), live, unclean, preferredElection)
             : decideAfterRestart(replicas, e.getValue(), live, restarted, unclean);
         if (next != null) {
-          write(topic.tp(e.getKey()), e.getValue(), next);
+          write(topic.tp(e.getKey()), e.getValue(), withCurrentEpochs(next, e.getValue(), snapshot));
         }
       }
     }
   }
 
   /**
-   * ISR members of a replicated partition whose broker registered after the partition's state was last written: they
-   * restarted since (a crash and a restart quicker than the session timeout, or an in-process restart after a lost
-   * session), so they may have lost an unflushed or torn tail, and a restarted leader must not go on at its old
-   * epoch (followers could not see where their logs part: KIP-101's epochs work only if every leadership gets a new
-   * one). The controller handles them as failed for one decision: a new leader and epoch, or the ISR without them;
-   * that write makes the state newer than their registration again. Kafka detects the same with broker epochs
-   * (KIP-380).
+   * ISR members of a replicated partition that restarted since they were recorded in sync (a crash and a restart
+   * quicker than the session timeout, or an in-process restart after a lost session), so they may have lost an
+   * unflushed or torn tail, and a restarted leader must not go on at its old epoch (followers could not see where
+   * their logs part: KIP-101's epochs work only if every leadership gets a new one). A member with a recorded broker
+   * epoch restarted if its registration now has another zxid (KIP-903); one without (a state written before epochs
+   * were recorded) if it registered after the state was last written, which a later ISR write for another member
+   * masks. The controller handles them as failed for one decision: a new leader and epoch, or the ISR without them;
+   * that write records the survivors' current epochs ({@link #withCurrentEpochs}).
    */
   static Set<Integer> restartedInIsr(List<Integer> replicas, PartitionState state, MetadataSnapshot snapshot) {
-    if (replicas.size() <= 1 || state.modifiedZxid() <= 0) {
+    if (replicas.size() <= 1) {
       return Set.of();
     }
     Set<Integer> restarted = new HashSet<>();
     for (int b : state.isr()) {
-      if (snapshot.registrationZxid(b) > state.modifiedZxid()) {
+      long registered = snapshot.registrationZxid(b);
+      Long recorded = state.isrEpoch(b);
+      boolean restartedSince = recorded != null ? registered > 0 && registered != recorded
+          : state.modifiedZxid() > 0 && registered > state.modifiedZxid();
+      if (restartedSince) {
         restarted.add(b);
       }
     }
     return restarted;
+  }
+
+  /**
+   * {@code next} with each ISR member's broker epoch as {@code snapshot} shows it, or as {@code current} recorded it
+   * for a member that is not registered (a dead one kept in an offline partition's ISR). Sound because every
+   * registered member was just checked against {@code current} ({@link #restartedInIsr}) in this same snapshot, and
+   * a restarted one stays in the ISR only when it is all there is ({@link #decideAfterRestart}); a member without a
+   * recorded epoch gets one, so a later restart of it is no longer masked.
+   */
+  static PartitionState withCurrentEpochs(PartitionState next, PartitionState current, MetadataSnapshot snapshot) {
+    Map<Integer, Long> epochs = new HashMap<>();
+    for (int b : next.isr()) {
+      long registered = snapshot.registrationZxid(b);
+      Long recorded = current.isrEpoch(b);
+      if (registered > 0) {
+        epochs.put(b, registered);
+      } else if (recorded != null) {
+        epochs.put(b, recorded);
+      }
+    }
+    return next.withIsrEpochs(epochs);
   }
 
   /**

@@ -366,6 +366,18 @@ public final class ZkMetadataStore implements AutoCloseable {
     });
   }
 
+  /**
+   * A new partition's state, its replicas' broker epochs recorded as this broker's snapshot shows them, so that a
+   * replica restarting after the topic was created is found by its epoch (a stale snapshot only makes the controller
+   * handle a replica of an empty partition as restarted once).
+   */
+  private PartitionState initialState(List<Integer> replicas) {
+    MetadataSnapshot s = snapshot();
+    Map<Integer, Long> epochs = new HashMap<>();
+    replicas.stream().filter(b -> s.registrationZxid(b) > 0).forEach(b -> epochs.put(b, s.registrationZxid(b)));
+    return PartitionState.initial(replicas).withIsrEpochs(epochs);
+  }
+
   /** Creates a topic and its partition znodes in one transaction; TOPIC_ALREADY_EXISTS if it is there. */
   public Future<Void> createTopic(TopicState topic) {
     return bounded("topic '" + topic.name() + "' was created", () -> {
@@ -377,7 +389,7 @@ public final class ZkMetadataStore implements AutoCloseable {
         int p = e.getKey();
         ops.add(client.transactionOp().create().forPath(ZkPaths.partition(topic.name(), p)));
         ops.add(client.transactionOp().create().forPath(ZkPaths.partitionState(topic.name(), p),
-            PartitionState.initial(e.getValue()).toJson()));
+            initialState(e.getValue()).toJson()));
       }
       try {
         client.transaction().forOperations(ops.list());
@@ -410,7 +422,7 @@ public final class ZkMetadataStore implements AutoCloseable {
         if (!current.assignment().containsKey(e.getKey())) {
           ops.add(client.transactionOp().create().forPath(ZkPaths.partition(name, e.getKey())));
           ops.add(client.transactionOp().create().forPath(ZkPaths.partitionState(name, e.getKey()),
-              PartitionState.initial(e.getValue()).toJson()));
+              initialState(e.getValue()).toJson()));
         }
       }
       ops.add(client.transactionOp().setData().withVersion(stat.getVersion()).forPath(ZkPaths.topic(name),

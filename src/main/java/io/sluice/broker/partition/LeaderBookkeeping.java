@@ -16,9 +16,11 @@ import io.vertx.core.Vertx;
 import java.lang.System.Logger.Level;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.LongConsumer;
 import java.util.function.LongSupplier;
@@ -62,7 +64,8 @@ final class LeaderBookkeeping {
   /** Non-null exactly while this replica leads (not after it was fenced). */
   private FollowerTracker followers;
   private long leaderEpochStartOffset;
-  private final Set<Integer> pendingIsrAdditions = new HashSet<>();
+  /** Followers whose ISR addition is being written, to the broker epoch the proposal records (or unknown). */
+  private final Map<Integer, Long> pendingIsrAdditions = new HashMap<>();
   private boolean isrWriteInFlight;
   /** The state version the pending additions were proposed on. */
   private int pendingBasedOnVersion = Integer.MAX_VALUE;
@@ -131,7 +134,7 @@ final class LeaderBookkeeping {
     if (zkVersion > pendingBasedOnVersion) {
       pendingIsrAdditions.clear();
     } else {
-      pendingIsrAdditions.removeIf(isr::contains);
+      pendingIsrAdditions.keySet().removeIf(isr::contains);
     }
     maybeAdvanceHighWatermark();
   }
@@ -190,10 +193,16 @@ final class LeaderBookkeeping {
     if (followers == null) {
       return;
     }
-    Set<Integer> isr = new HashSet<>(settings.get().isr());
-    isr.addAll(pendingIsrAdditions);
+    Settings s = settings.get();
+    Set<Integer> isr = new HashSet<>(s.isr());
+    isr.addAll(pendingIsrAdditions.keySet());
     isr.add(replication.brokerId());
-    raiseHighWatermark(followers.highWatermark(isr, replication.brokerId(), logEnd.getAsLong()));
+    Map<Integer, Long> epochs = s.isrEpochs();
+    if (!pendingIsrAdditions.isEmpty()) { // rare: no copy on the append path
+      epochs = new HashMap<>(pendingIsrAdditions);
+      epochs.putAll(s.isrEpochs());
+    }
+    raiseHighWatermark(followers.highWatermark(isr, replication.brokerId(), logEnd.getAsLong(), epochs));
   }
 
   /**
@@ -285,17 +294,23 @@ final class LeaderBookkeeping {
         + logStartOffset);
   }
 
-  /** Leader: a follower fetched at {@code fetchOffset}; it may join the ISR and move the high watermark. */
-  void onFollowerFetch(int follower, long fetchOffset) {
+  /**
+   * Leader: the process of {@code follower} at {@code brokerEpoch} fetched at {@code fetchOffset}; it may join the
+   * ISR (with that epoch recorded) and move the high watermark. An in-sync follower fetching at another epoch than
+   * recorded restarted and holds the high watermark until the controller takes it out ({@link FollowerTracker}).
+   */
+  void onFollowerFetch(int follower, long brokerEpoch, long fetchOffset) {
     long end = logEnd.getAsLong();
-    followers.onFetch(follower, fetchOffset, end, System.currentTimeMillis());
+    if (!followers.onFetch(follower, brokerEpoch, fetchOffset, end, System.currentTimeMillis())) {
+      return;
+    }
     Settings s = settings.get();
-    if (!s.isr().contains(follower) && !pendingIsrAdditions.contains(follower) && !isrWriteInFlight
+    if (!s.isr().contains(follower) && !pendingIsrAdditions.containsKey(follower) && !isrWriteInFlight
         && fetchOffset >= highWatermark && fetchOffset >= leaderEpochStartOffset) {
       List<Integer> isr = new ArrayList<>(s.isr());
       isr.add(follower);
       // Counted in the high watermark from now on: ZooKeeper may show it in sync before our snapshot does.
-      pendingIsrAdditions.add(follower);
+      pendingIsrAdditions.put(follower, brokerEpoch);
       pendingBasedOnVersion = s.zkVersion();
       proposeIsr(s, isr);
     }
@@ -319,19 +334,30 @@ final class LeaderBookkeeping {
     }
   }
 
+  /**
+   * Writes {@code isr} conditionally on {@code basedOn}'s version, keeping the members' recorded broker epochs (a
+   * write that dropped them would let the controller's older rule miss a member's restart) and recording a pending
+   * addition's.
+   */
   private void proposeIsr(Settings basedOn, List<Integer> isr) {
     isrWriteInFlight = true;
+    Map<Integer, Long> epochs = new HashMap<>(basedOn.isrEpochs());
+    pendingIsrAdditions.forEach((id, epoch) -> {
+      if (epoch != ReplicaFetchRequest.UNKNOWN_BROKER_EPOCH) {
+        epochs.put(id, epoch);
+      }
+    });
     PartitionState next = new PartitionState(replication.brokerId(), basedOn.leaderEpoch(), isr,
-        basedOn.zkVersion());
+        basedOn.zkVersion(), 0, epochs);
     replication.isrWriter().write(tp, next).onComplete(written -> {
       isrWriteInFlight = false;
       if (!written) {
-        pendingIsrAdditions.removeIf(id -> !settings.get().isr().contains(id));
+        pendingIsrAdditions.keySet().removeIf(id -> !settings.get().isr().contains(id));
         LOG.log(Level.INFO, "Partition " + tp + ": ISR change to " + isr + " lost to a concurrent change");
       }
     }, t -> {
       isrWriteInFlight = false;
-      pendingIsrAdditions.removeIf(id -> !settings.get().isr().contains(id));
+      pendingIsrAdditions.keySet().removeIf(id -> !settings.get().isr().contains(id));
       LOG.log(Level.WARNING, "Partition " + tp + ": could not write ISR " + isr + ": " + t);
     });
   }

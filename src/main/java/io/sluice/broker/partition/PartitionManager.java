@@ -4,6 +4,7 @@ import io.sluice.broker.metadata.MetadataSnapshot;
 import io.sluice.broker.metadata.PartitionState;
 import io.sluice.broker.metadata.TopicState;
 import io.sluice.broker.metadata.ZkMetadataStore;
+import io.sluice.broker.replication.ReplicaFetchRequest;
 import io.sluice.broker.replication.ReplicaFetcher;
 import io.sluice.config.BrokerConfig;
 import io.sluice.config.TopicConfigs;
@@ -215,11 +216,23 @@ public final class PartitionManager {
 
   private PartitionVerticle.Settings settingsOf(TopicState topic, int p, PartitionState state) {
     List<Integer> replicas = topic.assignment().get(p);
-    // A replicated partition's leader that restarted since its state was written waits for the controller's new
-    // epoch (Controller#restartedInIsr) instead of leading on at the old one.
-    boolean mayLead = replicas.size() <= 1 || state.modifiedZxid() > metadata.ownRegistrationZxid();
     return new PartitionVerticle.Settings(state.leader(), state.leaderEpoch(), state.isr(), replicas,
-        TopicConfigs.minInsyncReplicas(topic.configs(), config.minInsyncReplicas()), state.zkVersion(), mayLead);
+        TopicConfigs.minInsyncReplicas(topic.configs(), config.minInsyncReplicas()), state.zkVersion(),
+        mayLead(replicas, state, config.brokerId(), metadata.ownRegistrationZxid()), state.isrEpochs());
+  }
+
+  /**
+   * False when {@code broker}, now at broker epoch {@code ownEpoch}, restarted since it was recorded in the state of
+   * a replicated partition: as its leader it waits for the controller's new epoch (Controller#restartedInIsr)
+   * instead of leading on at the old one. By its recorded epoch when the state has one; otherwise by the state's
+   * last write, which a later ISR write for another member masks.
+   */
+  static boolean mayLead(List<Integer> replicas, PartitionState state, int broker, long ownEpoch) {
+    if (replicas.size() <= 1) {
+      return true;
+    }
+    Long recorded = state.isrEpoch(broker);
+    return recorded != null ? recorded == ownEpoch : state.modifiedZxid() > ownEpoch;
   }
 
   private PartitionVerticle.Replication replicationOf(TopicPartition tp) {
@@ -228,7 +241,13 @@ public final class PartitionManager {
         (t, next) -> metadata.updatePartitionState(t.topic(), t.partition(), next),
         new ReplicaFetcher.Options(config.getInt(BrokerConfig.REPLICA_FETCH_MAX_BYTES),
             config.getLong(BrokerConfig.REPLICA_FETCH_WAIT_MAX_MS), config.getLong(BrokerConfig.REPLICA_FETCH_BACKOFF_MS)),
-        metadata::sessionTrusted);
+        metadata::sessionTrusted, this::brokerEpoch);
+  }
+
+  /** This broker's broker epoch for its fetches: none before it registered. */
+  private long brokerEpoch() {
+    long own = metadata.ownRegistrationZxid();
+    return own == Long.MAX_VALUE ? ReplicaFetchRequest.UNKNOWN_BROKER_EPOCH : own;
   }
 
   private void deploy(TopicPartition tp, TopicState topic, PartitionVerticle.Settings settings) {

@@ -28,6 +28,7 @@ import java.nio.ByteBuffer;
 import io.vertx.core.buffer.Buffer;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.OptionalLong;
 import java.util.concurrent.TimeUnit;
 
@@ -69,12 +70,20 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
    * @param mayLead false when this broker restarted since the state was written: it must not lead at that epoch
    *     (it may have lost a tail the followers hold) and waits, neither leading nor following, for the controller's
    *     next epoch
+   * @param isrEpochs the ISR members' recorded broker epochs ({@link PartitionState#isrEpochs()}): the leader's ISR
+   *     writes keep them, and it does not count the progress of a member fetching with another epoch
    */
   public record Settings(int leader, int leaderEpoch, List<Integer> isr, List<Integer> replicas,
-      int minInsyncReplicas, int zkVersion, boolean mayLead) {
+      int minInsyncReplicas, int zkVersion, boolean mayLead, Map<Integer, Long> isrEpochs) {
     public Settings {
       isr = List.copyOf(isr);
       replicas = List.copyOf(replicas);
+      isrEpochs = Map.copyOf(isrEpochs);
+    }
+
+    public Settings(int leader, int leaderEpoch, List<Integer> isr, List<Integer> replicas, int minInsyncReplicas,
+        int zkVersion, boolean mayLead) {
+      this(leader, leaderEpoch, isr, replicas, minInsyncReplicas, zkVersion, mayLead, Map.of());
     }
 
     public Settings(int leader, int leaderEpoch, List<Integer> isr, List<Integer> replicas, int minInsyncReplicas,
@@ -98,12 +107,16 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
    * @param fetcherOptions the follower's fetch tunables
    * @param sessionTrusted false while this broker may be a zombie (cut off from ZooKeeper, or it stood still and has
    *     not yet confirmed its session): it then answers no consumer read of a replicated partition
+   * @param brokerEpoch this broker's current broker epoch (the zxid that created its registration), sent with every
+   *     fetch as a follower; {@link ReplicaFetchRequest#UNKNOWN_BROKER_EPOCH} when there is none
    */
   public record Replication(int brokerId, Path logDir, long replicaLagTimeMaxMs, long ackTimeoutMs,
-      IsrWriter isrWriter, ReplicaFetcher.Options fetcherOptions, java.util.function.BooleanSupplier sessionTrusted) {
+      IsrWriter isrWriter, ReplicaFetcher.Options fetcherOptions, java.util.function.BooleanSupplier sessionTrusted,
+      java.util.function.LongSupplier brokerEpoch) {
     public Replication(int brokerId, Path logDir, long replicaLagTimeMaxMs, long ackTimeoutMs, IsrWriter isrWriter,
         ReplicaFetcher.Options fetcherOptions) {
-      this(brokerId, logDir, replicaLagTimeMaxMs, ackTimeoutMs, isrWriter, fetcherOptions, () -> true);
+      this(brokerId, logDir, replicaLagTimeMaxMs, ackTimeoutMs, isrWriter, fetcherOptions, () -> true,
+          () -> ReplicaFetchRequest.UNKNOWN_BROKER_EPOCH);
     }
   }
 
@@ -355,8 +368,8 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
     }
     failFollowerFetches();
     if (s.leader() != PartitionState.NO_LEADER && s.replicas().contains(replication.brokerId())) {
-      fetcher = new ReplicaFetcher(vertx, tp, replication.brokerId(), s.leader(), s.leaderEpoch(), this,
-          replication.fetcherOptions());
+      fetcher = new ReplicaFetcher(vertx, tp, replication.brokerId(), replication.brokerEpoch(), s.leader(),
+          s.leaderEpoch(), this, replication.fetcherOptions());
       fetcher.start();
     }
   }
@@ -446,7 +459,7 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
       if (refusal != null) {
         return Future.succeededFuture(refusal);
       }
-      leader.onFollowerFetch(request.followerId(), request.fetchOffset());
+      leader.onFollowerFetch(request.followerId(), request.brokerEpoch(), request.fetchOffset());
       long offset = request.fetchOffset();
       // A follower caught up waits here for the next append without touching the log: checked and parked on this
       // context, where appends are credited, so no append slips between the check and the wait.

@@ -14,6 +14,11 @@ import java.util.Map;
  * fetch at or past the leader's log end as of the follower's previous fetch makes it caught up as of that previous
  * fetch. A follower not caught up for longer than {@code replica.lag.time.max.ms} leaves the ISR.
  *
+ * <p>Each follower's progress belongs to the process that fetched it, named by its broker epoch: a fetch of an earlier
+ * process (a smaller epoch, late on the wire) is ignored, and an ISR member whose last fetch carried another epoch
+ * than the ISR recorded for it restarted since, so its progress is not counted toward the high watermark (it may have
+ * lost a torn tail; the controller takes it out of the ISR, after which it joins again at its new epoch).
+ *
  * <p>Pure and not thread-safe: the leader uses it on its own context. Times are passed in (milliseconds).
  */
 public final class FollowerTracker {
@@ -25,6 +30,7 @@ public final class FollowerTracker {
     long lastCaughtUpMs;
     long lastFetchMs;
     long leaderEndAtLastFetch = Long.MAX_VALUE;
+    long brokerEpoch = ReplicaFetchRequest.UNKNOWN_BROKER_EPOCH;
   }
 
   private final Map<Integer, Progress> followers = new HashMap<>();
@@ -41,7 +47,19 @@ public final class FollowerTracker {
 
   /** Records a fetch by {@code follower} at {@code fetchOffset} while the leader's log ended at {@code leaderEnd}. */
   public void onFetch(int follower, long fetchOffset, long leaderEnd, long nowMs) {
+    onFetch(follower, ReplicaFetchRequest.UNKNOWN_BROKER_EPOCH, fetchOffset, leaderEnd, nowMs);
+  }
+
+  /**
+   * Records a fetch by {@code follower}'s process at {@code brokerEpoch}; returns false, recording nothing, for a
+   * fetch of an earlier process than one already seen.
+   */
+  public boolean onFetch(int follower, long brokerEpoch, long fetchOffset, long leaderEnd, long nowMs) {
     Progress p = followers.computeIfAbsent(follower, id -> new Progress());
+    if (brokerEpoch != ReplicaFetchRequest.UNKNOWN_BROKER_EPOCH && brokerEpoch < p.brokerEpoch) {
+      return false;
+    }
+    p.brokerEpoch = brokerEpoch;
     p.logEndOffset = fetchOffset;
     if (fetchOffset >= leaderEnd) {
       p.lastCaughtUpMs = nowMs;
@@ -50,6 +68,13 @@ public final class FollowerTracker {
     }
     p.leaderEndAtLastFetch = leaderEnd;
     p.lastFetchMs = nowMs;
+    return true;
+  }
+
+  /** The broker epoch of the follower's last recorded fetch, {@link ReplicaFetchRequest#UNKNOWN_BROKER_EPOCH} if none. */
+  public long brokerEpoch(int follower) {
+    Progress p = followers.get(follower);
+    return p == null ? ReplicaFetchRequest.UNKNOWN_BROKER_EPOCH : p.brokerEpoch;
   }
 
   /** The follower's log end offset as last fetched, or {@link #UNKNOWN}. */
@@ -60,16 +85,28 @@ public final class FollowerTracker {
 
   /**
    * The smallest log end offset among {@code isr} ({@code leader}'s own is {@code leaderEnd}): every in-sync replica
-   * holds every record below it. {@link #UNKNOWN} while an in-sync follower has not fetched yet.
+   * holds every record below it. {@link #UNKNOWN} while an in-sync follower has not fetched yet, or last fetched at
+   * another broker epoch than {@code isrEpochs} records for it.
    */
-  public long highWatermark(Collection<Integer> isr, int leader, long leaderEnd) {
+  public long highWatermark(Collection<Integer> isr, int leader, long leaderEnd, Map<Integer, Long> isrEpochs) {
     long hw = leaderEnd;
     for (int id : isr) {
       if (id != leader) {
-        hw = Math.min(hw, logEndOffset(id));
+        hw = Math.min(hw, restartedSince(id, isrEpochs.get(id)) ? UNKNOWN : logEndOffset(id));
       }
     }
     return hw;
+  }
+
+  public long highWatermark(Collection<Integer> isr, int leader, long leaderEnd) {
+    return highWatermark(isr, leader, leaderEnd, Map.of());
+  }
+
+  /** Whether the follower's last fetch came from another process than the one {@code recorded} names. */
+  private boolean restartedSince(int follower, Long recorded) {
+    long fetched = brokerEpoch(follower);
+    return recorded != null && recorded != ReplicaFetchRequest.UNKNOWN_BROKER_EPOCH
+        && fetched != ReplicaFetchRequest.UNKNOWN_BROKER_EPOCH && fetched != recorded;
   }
 
   /** Members of {@code isr} (the leader excluded) not caught up for more than {@code maxLagMs}. */

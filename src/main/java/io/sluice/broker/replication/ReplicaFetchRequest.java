@@ -15,7 +15,16 @@ import io.sluice.api.TopicPartition;
  *     with a diverging epoch when its log does not hold that epoch up to {@code fetchOffset} (KIP-320)
  * @param maxBytes at most this many bytes of batches (at least one whole batch)
  * @param maxWaitMs how long the leader may park the request when there is nothing to send
+ * @param brokerEpoch the follower process's broker epoch (the zxid that created its registration), or
+ *     {@link #UNKNOWN_BROKER_EPOCH}: the leader records it when it adds the follower to the ISR, and does not count
+ *     the progress of an ISR member whose epoch differs from the recorded one (it restarted: KIP-903)
  */
 public record ReplicaFetchRequest(TopicPartition tp, int followerId, int leaderEpoch, long fetchOffset,
-    int lastFetchedEpoch, int maxBytes, long maxWaitMs) {
+    int lastFetchedEpoch, int maxBytes, long maxWaitMs, long brokerEpoch) {
+  public static final long UNKNOWN_BROKER_EPOCH = -1;
+
+  public ReplicaFetchRequest(TopicPartition tp, int followerId, int leaderEpoch, long fetchOffset,
+      int lastFetchedEpoch, int maxBytes, long maxWaitMs) {
+    this(tp, followerId, leaderEpoch, fetchOffset, lastFetchedEpoch, maxBytes, maxWaitMs, UNKNOWN_BROKER_EPOCH);
+  }
 }

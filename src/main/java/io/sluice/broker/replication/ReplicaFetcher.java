@@ -8,6 +8,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
 import java.lang.System.Logger.Level;
+import java.util.function.LongSupplier;
 
 /**
  * Copies one partition from its leader to this follower: a loop of {@link ReplicaFetchRequest}s over the clustered
@@ -45,6 +46,7 @@ public final class ReplicaFetcher {
   private final Vertx vertx;
   private final TopicPartition tp;
   private final int followerId;
+  private final LongSupplier brokerEpoch;
   private final int leaderId;
   private final int leaderEpoch;
   private final FollowerLog log;
@@ -52,11 +54,13 @@ public final class ReplicaFetcher {
   private boolean stopped;
   private long backoffTimer = -1;
 
-  public ReplicaFetcher(Vertx vertx, TopicPartition tp, int followerId, int leaderId, int leaderEpoch,
-      FollowerLog log, Options options) {
+  /** @param brokerEpoch this follower's broker epoch, read for every fetch (a lost session re-registers it) */
+  public ReplicaFetcher(Vertx vertx, TopicPartition tp, int followerId, LongSupplier brokerEpoch, int leaderId,
+      int leaderEpoch, FollowerLog log, Options options) {
     this.vertx = vertx;
     this.tp = tp;
     this.followerId = followerId;
+    this.brokerEpoch = brokerEpoch;
     this.leaderId = leaderId;
     this.leaderEpoch = leaderEpoch;
     this.log = log;
@@ -87,7 +91,7 @@ public final class ReplicaFetcher {
       return;
     }
     ReplicaFetchRequest request = new ReplicaFetchRequest(tp, followerId, leaderEpoch, log.logEndOffset(),
-        log.lastFetchedEpoch(), options.maxBytes(), options.maxWaitMs());
+        log.lastFetchedEpoch(), options.maxBytes(), options.maxWaitMs(), brokerEpoch.getAsLong());
     DeliveryOptions delivery = new DeliveryOptions().setSendTimeout(options.maxWaitMs() + 5_000);
     vertx.eventBus().<Buffer>request(ClusterAddresses.replicaFetch(leaderId), ReplicaFetchCodec.encode(request),
             delivery)

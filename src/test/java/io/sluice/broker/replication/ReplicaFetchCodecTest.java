@@ -11,8 +11,19 @@ class ReplicaFetchCodecTest {
 
   @Test
   void requestRoundTrips() {
-    ReplicaFetchRequest r = new ReplicaFetchRequest(new TopicPartition("tö.pic", 7), 3, 12, 1L << 40, 11, 1 << 20, 500);
+    ReplicaFetchRequest r = new ReplicaFetchRequest(new TopicPartition("tö.pic", 7), 3, 12, 1L << 40, 11, 1 << 20, 500,
+        (1L << 33) + 5);
     assertThat(ReplicaFetchCodec.decodeRequest(ReplicaFetchCodec.encode(r))).isEqualTo(r);
+  }
+
+  @Test
+  void aRequestWithoutTheBrokerEpochOfAnOlderBrokerDecodesWithAnUnknownOne() {
+    ReplicaFetchRequest r = new ReplicaFetchRequest(new TopicPartition("t", 0), 3, 12, 40, 11, 1 << 20, 500, 77);
+    Buffer full = ReplicaFetchCodec.encode(r);
+    Buffer older = full.getBuffer(0, full.length() - Long.BYTES);
+
+    assertThat(ReplicaFetchCodec.decodeRequest(older)).isEqualTo(new ReplicaFetchRequest(r.tp(), 3, 12, 40, 11,
+        1 << 20, 500, ReplicaFetchRequest.UNKNOWN_BROKER_EPOCH));
   }
 
   @Test
