@@ -76,7 +76,8 @@ final class PartitionPoller {
    * The same fetches with their bytes read into memory (from the segment files: blocking, call it on a worker), each
    * next offset the one after the last batch actually read. A position then moves past exactly the batches the answer
    * carries, even if the log changed between the fetch and the read (a truncation after a leader change), as the
-   * decoding poll's does.
+   * decoding poll's does. A file region is read in {@link io.sluice.api.Batches.Chunks}, never one array per
+   * partition (a G1 humongous allocation at a 4 MiB poll: see the type).
    *
    * @throws io.sluice.errors.CorruptRecordException if what was read is not whole batches
    */
@@ -85,6 +86,12 @@ final class PartitionPoller {
     raw.fetched().forEach((tp, f) -> {
       if (f.sizeInBytes() == 0) {
         read.put(tp, f);
+        return;
+      }
+      if (f.batches() instanceof io.sluice.api.Batches.FileRegion region) {
+        io.sluice.api.Batches.Chunks chunks = region.readChunks();
+        read.put(tp, new FetchResult(tp, f.highWatermark(), f.logStartOffset(), ChunkedBatches.nextOffset(chunks),
+            chunks));
         return;
       }
       java.nio.ByteBuffer bytes = f.batches().readBytes();

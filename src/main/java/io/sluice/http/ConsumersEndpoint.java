@@ -225,15 +225,19 @@ final class ConsumersEndpoint {
    * one of megabytes (a large heap array per poll, which also set off the broker's young collections).
    */
   static Buffer wrapBatches(List<PolledBatches> polled) {
-    io.netty.buffer.ByteBuf[] parts = new io.netty.buffer.ByteBuf[polled.size() * 2];
-    for (int i = 0; i < polled.size(); i++) {
-      PolledBatches p = polled.get(i);
-      parts[2 * i] = io.netty.buffer.Unpooled.wrappedBuffer(PartitionSections.pollHeader(p.tp().topic(),
-          p.tp().partition(), p.fromOffset(), p.fetched().nextOffset(), p.fetched().sizeInBytes()));
-      parts[2 * i + 1] = io.netty.buffer.Unpooled.wrappedBuffer(p.fetched().batches().readBytes());
+    List<io.netty.buffer.ByteBuf> parts = new ArrayList<>(polled.size() * 4);
+    for (PolledBatches p : polled) {
+      parts.add(io.netty.buffer.Unpooled.wrappedBuffer(PartitionSections.pollHeader(p.tp().topic(),
+          p.tp().partition(), p.fromOffset(), p.fetched().nextOffset(), p.fetched().sizeInBytes())));
+      if (p.fetched().batches() instanceof io.sluice.api.Batches.Chunks c) {
+        // Each chunk as it is: joining them would make the one large array the chunks avoid.
+        c.chunks().forEach(chunk -> parts.add(io.netty.buffer.Unpooled.wrappedBuffer(chunk)));
+      } else {
+        parts.add(io.netty.buffer.Unpooled.wrappedBuffer(p.fetched().batches().readBytes()));
+      }
     }
-    return io.vertx.core.internal.buffer.BufferInternal.buffer(io.netty.buffer.Unpooled.wrappedBuffer(parts.length,
-        parts));
+    return io.vertx.core.internal.buffer.BufferInternal.buffer(io.netty.buffer.Unpooled.wrappedBuffer(parts.size(),
+        parts.toArray(io.netty.buffer.ByteBuf[]::new)));
   }
 
   /**

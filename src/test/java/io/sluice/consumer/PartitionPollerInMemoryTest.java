@@ -66,6 +66,59 @@ class PartitionPollerInMemoryTest {
     }
   }
 
+  /** Batches from offset 0, one record of 1,000 to 1,999 bytes each, together at least {@code size} bytes. */
+  private static byte[] manyBatches(int size) {
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    for (int offset = 0; out.size() < size; offset++) {
+      ByteBuffer batch = new RecordBatchBuilder(CompressionType.NONE).baseOffset(offset)
+          .append(offset, null, new byte[1_000 + offset % 1_000], List.of()).build();
+      byte[] b = new byte[batch.remaining()];
+      batch.get(b);
+      out.writeBytes(b);
+    }
+    return out.toByteArray();
+  }
+
+  /**
+   * A group poll's share of a partition (4 MiB over six: about 700 KB) read as one array was a G1 humongous
+   * allocation per partition per poll on a 1 GiB heap (1 MiB regions). Read in chunks under half a region, batches
+   * spanning two chunks, the bytes and the next offset are the same.
+   */
+  @Test
+  void aLargeRegionIsReadInChunksUnderHalfARegion(@TempDir Path dir) throws Exception {
+    byte[] bytes = manyBatches(700_000);
+    Path file = dir.resolve("segment");
+    Files.write(file, bytes);
+    try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+      FetchResult fetched = new FetchResult(TP, 1_000, 0, 1_000, Batches.ofFile(file, channel, 0, bytes.length));
+      FetchResult read = PartitionPoller.inMemory(raw(fetched)).fetched().get(TP);
+      assertThat(read.batches()).isInstanceOf(Batches.Chunks.class);
+      List<byte[]> chunks = ((Batches.Chunks) read.batches()).chunks();
+      assertThat(chunks).hasSizeGreaterThan(2);
+      assertThat(chunks).allSatisfy(c -> assertThat(c.length).isLessThanOrEqualTo(Batches.Chunks.CHUNK_BYTES));
+      assertThat(Batches.Chunks.CHUNK_BYTES + 16).isLessThan(512 * 1024);
+      assertThat(read.batches().readBytes().array()).containsExactly(bytes);
+      long last = -1;
+      for (var b : io.sluice.record.RecordBatches.split(ByteBuffer.wrap(bytes))) {
+        last = b.nextOffset();
+      }
+      assertThat(read.nextOffset()).isEqualTo(last);
+    }
+  }
+
+  @Test
+  void aLargeRegionCutInsideABatchFails(@TempDir Path dir) throws Exception {
+    byte[] bytes = manyBatches(600_000);
+    Path file = dir.resolve("segment");
+    Files.write(file, bytes);
+    try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+      for (int cut : new int[] {bytes.length - 3, bytes.length - 1_500}) {
+        FetchResult fetched = new FetchResult(TP, 1_000, 0, 1_000, Batches.ofFile(file, channel, 0, cut));
+        assertThatThrownBy(() -> PartitionPoller.inMemory(raw(fetched))).isInstanceOf(CorruptRecordException.class);
+      }
+    }
+  }
+
   @Test
   void anEmptyFetchStaysAsItIsAndACutOneFails() {
     FetchResult empty = new FetchResult(TP, 5, 0, 5, Batches.EMPTY);
