@@ -1,13 +1,17 @@
 package io.sluice.broker.replication;
 
+import io.netty.buffer.CompositeByteBuf;
+import io.netty.buffer.Unpooled;
 import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.internal.buffer.BufferInternal;
 
 /**
- * Cuts a replica link's byte stream into frames: {@code bodyLength:int32 correlationId:int64 body}. A frame that
- * arrives whole in one read is handed on as a slice of that read (no copy); one split across reads is gathered once
- * into a buffer of its exact size (unlike Vert.x's RecordParser, which appends every read to a growing buffer and then
- * copies each frame out of it). Not thread-safe: one connection, one context.
+ * Cuts a replica link's byte stream into frames: {@code bodyLength:int32 correlationId:int64 body}. A body is never
+ * copied: one that arrives whole in one read is a slice of that read, one split across reads a composite of the reads'
+ * slices (unlike Vert.x's RecordParser, which appends every read to a growing buffer and then copies each frame out of
+ * it). Reads are Vert.x's own heap copies, never reused, so holding slices of them is safe. Not thread-safe: one
+ * connection, one context.
  */
 public final class LinkFrameParser implements Handler<Buffer> {
   /** Bytes before a frame's body. */
@@ -27,8 +31,8 @@ public final class LinkFrameParser implements Handler<Buffer> {
   private boolean inBody;
   private int bodyLength;
   private long correlationId;
-  /** The body being gathered across reads; null until its first part arrives. */
-  private Buffer body;
+  /** The parts of the body read so far, when it spans reads; null until its first part arrives. */
+  private CompositeByteBuf body;
 
   public LinkFrameParser(int maxBodyLength, FrameHandler handler) {
     this.maxBodyLength = maxBodyLength;
@@ -78,12 +82,12 @@ public final class LinkFrameParser implements Handler<Buffer> {
       return pos + bodyLength;
     }
     if (body == null) {
-      body = Buffer.buffer(bodyLength);
+      body = Unpooled.compositeBuffer(Integer.MAX_VALUE);
     }
-    int take = Math.min(bodyLength - body.length(), end - pos);
-    body.appendBuffer(chunk, pos, take);
-    if (body.length() == bodyLength) {
-      Buffer whole = body;
+    int take = Math.min(bodyLength - body.readableBytes(), end - pos);
+    body.addComponent(true, ((BufferInternal) chunk.slice(pos, pos + take)).getByteBuf());
+    if (body.readableBytes() == bodyLength) {
+      Buffer whole = BufferInternal.buffer(body);
       body = null;
       inBody = false;
       handler.frame(correlationId, whole);
