@@ -142,8 +142,8 @@ final class ConsumersEndpoint {
           .compose(polled -> consumers.assignment(Callers.of(ctx), group, instance)
               .compose(owned -> (polled.stream().allMatch(p -> p.fetched().batches().inMemory())
                       ? Future.succeededFuture(wrapBatches(polled))
-                      : workers.executeBlocking(() -> encodeBatches(polled), false))
-                  .onSuccess(body -> answer(ctx, MediaTypes.SLUICE_RECORD_BATCHES, owned, body))))
+                      : workers.executeBlocking(() -> List.of(encodeBatches(polled)), false))
+                  .onSuccess(parts -> answerParts(ctx, MediaTypes.SLUICE_RECORD_BATCHES, owned, parts))))
           .onFailure(t -> {
             if (!ctx.response().closed()) {
               ctx.fail(t);
@@ -210,34 +210,69 @@ final class ConsumersEndpoint {
   }
 
   private static void answer(RoutingContext ctx, String type, List<TopicPartition> owned, Buffer body) {
+    answer(ctx, type, owned, body, List.of());
+  }
+
+  /** Answers {@code body}, or when it is null {@code parts} one after another. */
+  private static void answer(RoutingContext ctx, String type, List<TopicPartition> owned, Buffer body,
+      List<Buffer> parts) {
     if (ctx.response().closed()) {
       return;
     }
     StringBuilder assignment = new StringBuilder();
     owned.forEach(tp -> assignment.append(assignment.length() == 0 ? "" : ",").append(tp.topic()).append('/')
         .append(tp.partition()));
-    ctx.response().putHeader("Content-Type", type).putHeader(ASSIGNMENT, assignment.toString()).end(body);
+    var response = ctx.response().putHeader("Content-Type", type).putHeader(ASSIGNMENT, assignment.toString());
+    if (body != null) {
+      response.end(body);
+      return;
+    }
+    parts.forEach(response::write);
+    response.end();
   }
 
   /**
    * The batch answer ({@link PartitionSections#pollHeader} sections) of batches all in memory (a group poll reads them
-   * in before it moves the positions): the sections' headers and bytes wrapped as one buffer, not copied into a new
-   * one of megabytes (a large heap array per poll, which also set off the broker's young collections).
+   * in before it moves the positions): the sections' headers and bytes as they are, in order, not copied into one
+   * buffer of megabytes. They are written one by one ({@link #answerParts}): wrapped as one composite buffer, Netty
+   * copies the whole composite into one heap array before its copy to direct memory (a G1 humongous allocation per
+   * poll on the broker, on the event loop); a single array or chunk is copied from as it is.
    */
-  static Buffer wrapBatches(List<PolledBatches> polled) {
-    List<io.netty.buffer.ByteBuf> parts = new ArrayList<>(polled.size() * 4);
+  static List<Buffer> wrapBatches(List<PolledBatches> polled) {
+    List<Buffer> parts = new ArrayList<>(polled.size() * 4);
     for (PolledBatches p : polled) {
-      parts.add(io.netty.buffer.Unpooled.wrappedBuffer(PartitionSections.pollHeader(p.tp().topic(),
-          p.tp().partition(), p.fromOffset(), p.fetched().nextOffset(), p.fetched().sizeInBytes())));
+      parts.add(Buffer.buffer(PartitionSections.pollHeader(p.tp().topic(), p.tp().partition(), p.fromOffset(),
+          p.fetched().nextOffset(), p.fetched().sizeInBytes())));
       if (p.fetched().batches() instanceof io.sluice.api.Batches.Chunks c) {
         // Each chunk as it is: joining them would make the one large array the chunks avoid.
-        c.chunks().forEach(chunk -> parts.add(io.netty.buffer.Unpooled.wrappedBuffer(chunk)));
+        c.chunks().forEach(chunk -> parts.add(wrap(chunk)));
       } else {
-        parts.add(io.netty.buffer.Unpooled.wrappedBuffer(p.fetched().batches().readBytes()));
+        java.nio.ByteBuffer bytes = p.fetched().batches().readBytes();
+        parts.add(io.vertx.core.internal.buffer.BufferInternal.buffer(io.netty.buffer.Unpooled.wrappedBuffer(bytes)));
       }
     }
-    return io.vertx.core.internal.buffer.BufferInternal.buffer(io.netty.buffer.Unpooled.wrappedBuffer(parts.size(),
-        parts.toArray(io.netty.buffer.ByteBuf[]::new)));
+    return parts;
+  }
+
+  private static Buffer wrap(byte[] bytes) {
+    return io.vertx.core.internal.buffer.BufferInternal.buffer(io.netty.buffer.Unpooled.wrappedBuffer(bytes));
+  }
+
+  /** {@link #answer} with a body in parts, each written as it is, with the total as Content-Length. */
+  private static void answerParts(RoutingContext ctx, String type, List<TopicPartition> owned, List<Buffer> parts) {
+    if (parts.size() == 1) {
+      answer(ctx, type, owned, parts.get(0));
+      return;
+    }
+    if (ctx.response().closed()) {
+      return;
+    }
+    long total = 0;
+    for (Buffer part : parts) {
+      total += part.length();
+    }
+    ctx.response().putHeader("Content-Length", Long.toString(total));
+    answer(ctx, type, owned, null, parts);
   }
 
   /**
