@@ -109,8 +109,32 @@ final class ConsumerInstanceApi {
     return broker != null ? broker : metadata.bootstrapBroker();
   }
 
-  /** A poll's records and, when the broker said it, the instance's assignment right after the poll. */
-  record Polled(List<ConsumerRecord> records, Set<TopicPartition> assignment) {
+  /**
+   * A poll's records, one {@link Section} per run of one partition's records in the answer, and, when the broker said
+   * it, the instance's assignment right after the poll.
+   */
+  record Polled(List<Section> sections, Set<TopicPartition> assignment) {
+  }
+
+  /**
+   * One partition's records of a poll, in offset order. The consumer's per-partition checks are made once per section,
+   * not per record, and the records are handed out straight from {@code records} without a wrapper each.
+   */
+  record Section(TopicPartition partition, List<ConsumerRecord> records) {
+    /** Cuts a list of records into runs of one partition (the JSON and framed answers come as one list). */
+    static List<Section> runs(List<ConsumerRecord> records) {
+      List<Section> out = new ArrayList<>();
+      int from = 0;
+      for (int i = 1; i <= records.size(); i++) {
+        if (i == records.size() || records.get(i).partition() != records.get(from).partition()
+            || !records.get(i).topic().equals(records.get(from).topic())) {
+          ConsumerRecord first = records.get(from);
+          out.add(new Section(new TopicPartition(first.topic(), first.partition()), records.subList(from, i)));
+          from = i;
+        }
+      }
+      return out;
+    }
   }
 
   /**
@@ -125,10 +149,10 @@ final class ConsumerInstanceApi {
     return attempt(call, true).map(r -> {
       String type = r.headers().get("Content-Type");
       if (type != null && type.startsWith(RECORD_BATCHES)) {
-        return new Polled(decodeBatches(r.bytes()), assignmentHeader(r.headers().get(ASSIGNMENT)));
+        return new Polled(decodeSections(r.bytes()), assignmentHeader(r.headers().get(ASSIGNMENT)));
       }
       if (type == null || !type.startsWith(FRAMED_RECORDS)) {
-        return new Polled(decode(r.body().toJsonArray()), null);
+        return new Polled(Section.runs(decode(r.body().toJsonArray())), null);
       }
       List<ConsumerRecord> records = new ArrayList<>();
       for (RecordFrames.Framed f : RecordFrames.decode(r.bytes())) {
@@ -136,22 +160,35 @@ final class ConsumerInstanceApi {
         records.add(new ConsumerRecord(f.topic(), f.partition(), rec.offset(), rec.timestamp(), rec.key(),
             rec.value(), rec.headers()));
       }
-      return new Polled(records, assignmentHeader(r.headers().get(ASSIGNMENT)));
+      return new Polled(Section.runs(records), assignmentHeader(r.headers().get(ASSIGNMENT)));
     });
   }
 
   /** The records at or after each section's from offset, in order, skipping control batches. */
   static List<ConsumerRecord> decodeBatches(ByteBuffer body) {
+    List<ConsumerRecord> out = new ArrayList<>();
+    for (Section s : decodeSections(body)) {
+      out.addAll(s.records());
+    }
+    return out;
+  }
+
+  /**
+   * The answer's partition sections with their records at or after each section's from offset (control batches
+   * skipped); sections left without a record are left out.
+   */
+  static List<Section> decodeSections(ByteBuffer body) {
     if (!body.hasRemaining()) {
       return List.of();
     }
-    List<ConsumerRecord> out = new ArrayList<>();
+    List<Section> out = new ArrayList<>();
     for (PartitionSections.PollSection s : PartitionSections.parsePoll(body)) {
       if (!s.batches().hasRemaining()) {
         continue;
       }
       // One instance per topic name: the consumer's per-record partition lookups then compare topics by identity.
       String topic = s.topic().intern();
+      List<ConsumerRecord> records = new ArrayList<>();
       for (RecordBatch batch : RecordBatches.split(s.batches())) {
         if (batch.lastOffset() < s.fromOffset() || batch.isControlBatch()) {
           continue;
@@ -159,10 +196,13 @@ final class ConsumerInstanceApi {
         for (Iterator<Record> it = batch.iterator(); it.hasNext();) {
           Record rec = it.next();
           if (rec.offset() >= s.fromOffset()) {
-            out.add(new ConsumerRecord(topic, s.partition(), rec.offset(), rec.timestamp(), rec.key(),
+            records.add(new ConsumerRecord(topic, s.partition(), rec.offset(), rec.timestamp(), rec.key(),
                 rec.value(), rec.headers()));
           }
         }
+      }
+      if (!records.isEmpty()) {
+        out.add(new Section(new TopicPartition(topic, s.partition()), records));
       }
     }
     return out;

@@ -7,6 +7,7 @@ import io.sluice.client.ConsumerRecord;
 import io.sluice.client.GroupConsumer;
 import io.sluice.client.StartPosition;
 import io.sluice.client.TopicPartition;
+import io.sluice.client.impl.ConsumerInstanceApi.Section;
 import io.sluice.errors.ErrorCode;
 import io.sluice.errors.SluiceException;
 import io.vertx.core.Context;
@@ -101,18 +102,13 @@ final class GroupConsumerImpl implements GroupConsumer {
   private long lastCommitMs;
   private int failures;
 
-  /** One poll's records and the seek epochs they were polled under. */
-  private record Batch(List<ConsumerRecord> records, Map<TopicPartition, Integer> epochs, boolean end) {
-    /** The records with their partition's {@link Run}, made once per run of one partition's records. */
-    List<Polled> polled() {
-      List<Polled> out = new ArrayList<>(records.size());
-      Run run = null;
-      for (ConsumerRecord r : records) {
-        if (run == null || run.tp.partition() != r.partition() || !run.tp.topic().equals(r.topic())) {
-          TopicPartition tp = new TopicPartition(r.topic(), r.partition());
-          run = new Run(tp, epochs.getOrDefault(tp, 0));
-        }
-        out.add(new Polled(r, run));
+  /** One poll's records, a {@link Section} per partition, and the seek epochs they were polled under. */
+  private record Batch(List<Section> sections, Map<TopicPartition, Integer> epochs, boolean end) {
+    /** A {@link Run} per section, made when the stream takes the poll (not per record). */
+    List<Run> runs() {
+      List<Run> out = new ArrayList<>(sections.size());
+      for (Section s : sections) {
+        out.add(new Run(s.partition(), epochs.getOrDefault(s.partition(), 0), s.records()));
       }
       return out;
     }
@@ -157,10 +153,6 @@ final class GroupConsumerImpl implements GroupConsumer {
     return p != null ? p : progress.computeIfAbsent(tp, k -> new Progress());
   }
 
-  /** A record with its run of one partition's records in a poll. */
-  private record Polled(ConsumerRecord record, Run run) {
-  }
-
   /**
    * One partition's consecutive records in a poll: the partition, its seek epoch when the poll was chained, and what
    * {@link #handOut} found of it at {@link #changes} {@code checkedAt} (owned, same epoch, not paused; its
@@ -169,12 +161,14 @@ final class GroupConsumerImpl implements GroupConsumer {
   private static final class Run {
     final TopicPartition tp;
     final int epoch;
+    final List<ConsumerRecord> records;
     long checkedAt = -1;
     Progress progress;
 
-    Run(TopicPartition tp, int epoch) {
+    Run(TopicPartition tp, int epoch, List<ConsumerRecord> records) {
       this.tp = tp;
       this.epoch = epoch;
+      this.records = records;
     }
   }
 
@@ -196,9 +190,10 @@ final class GroupConsumerImpl implements GroupConsumer {
       return Multi.createBy().repeating()
           .uni(() -> Unis.onContext(context, this::pollOnce))
           .until(Batch::end)
-          .onItem().transformToIterable(Batch::polled)
-          .select().where(this::handOut)
-          .map(Polled::record);
+          .onItem().transformToIterable(Batch::runs)
+          // Each run's records straight from the decoded list, the hand-out deciding at emission with the run at hand.
+          .onItem().transformToMultiAndConcatenate(run -> Multi.createFrom().iterable(run.records)
+              .select().where(r -> handOut(run, r)));
     });
   }
 
@@ -248,7 +243,7 @@ final class GroupConsumerImpl implements GroupConsumer {
             : api.assignment()).map(owned -> {
           updateAssignment(owned);
           failures = 0;
-          Batch batch = new Batch(answer.records(), epochs, false);
+          Batch batch = new Batch(answer.sections(), epochs, false);
           repositionNeeded |= rereads(batch);
           return batch;
         }))
@@ -263,7 +258,7 @@ final class GroupConsumerImpl implements GroupConsumer {
    * sought or revoked meanwhile are dropped by its epoch.
    */
   private void maybePollAhead(Batch batch) {
-    flowing = !batch.records().isEmpty() && !batch.end();
+    flowing = !batch.sections().isEmpty() && !batch.end();
     topUp();
   }
 
@@ -275,17 +270,12 @@ final class GroupConsumerImpl implements GroupConsumer {
 
   /** Whether the batch brings records the application already had: the broker's positions went back. */
   private boolean rereads(Batch batch) {
-    ConsumerRecord previous = null;
-    for (ConsumerRecord r : batch.records()) {
-      // A poll's records of a partition come in offset order: the first of each run is its lowest.
-      boolean sameRun = previous != null && previous.partition() == r.partition() && previous.topic().equals(r.topic());
-      previous = r;
-      if (sameRun) {
-        continue;
-      }
-      TopicPartition tp = new TopicPartition(r.topic(), r.partition());
+    for (Section s : batch.sections()) {
+      // A section's records come in offset order: its first is its lowest.
+      TopicPartition tp = s.partition();
+      Progress p = progress.get(tp);
       if (seekEpochs.getOrDefault(tp, 0).equals(batch.epochs().getOrDefault(tp, 0))
-          && progress.get(tp) != null && progress.get(tp).before(r.offset())) {
+          && p != null && p.before(s.records().get(0).offset())) {
         return true;
       }
     }
@@ -568,9 +558,7 @@ final class GroupConsumerImpl implements GroupConsumer {
    * Decides at emission (when there is demand for the record) whether it is handed out; see the class comment.
    * Not in an iterator's hasNext: Mutiny asks that after each item to find the end, before there is demand.
    */
-  private boolean handOut(Polled p) {
-    ConsumerRecord r = p.record();
-    Run run = p.run();
+  private boolean handOut(Run run, ConsumerRecord r) {
     synchronized (handoutLock) {
       if (closed) {
         return false;
