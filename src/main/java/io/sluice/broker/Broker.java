@@ -375,7 +375,7 @@ public final class Broker {
         partitions, config.brokerId(), config.zookeeperSessionTimeoutMs());
     service = new ForwardingBrokerService(vertx, config.brokerId(), localService, metadata,
         this::describeCluster, sessionKeeper::notReadyReason);
-    replicationServer = new ReplicationServer(vertx, config.brokerId(), partitions);
+    replicationServer = new ReplicationServer(vertx, config.brokerId(), config.clusterHost(), partitions);
     forwardServer = new ForwardServer(vertx, config.brokerId(), localService);
     sessionKeeper.start();
     return Future.join(replicationServer.start(), forwardServer.start()).mapEmpty();

@@ -10,60 +10,122 @@ import io.sluice.broker.replication.ReplicaFetchStats;
 import io.sluice.errors.ErrorCode;
 import io.sluice.errors.SluiceException;
 import io.sluice.api.TopicPartition;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.NetServer;
+import io.vertx.core.net.NetServerOptions;
+import io.vertx.core.net.NetSocket;
+import io.sluice.broker.replication.LinkFrameParser;
 import java.util.function.Function;
 
 /**
- * The leader side of replication: the one event-bus consumer on {@code sluice.broker.<id>.replica.fetch} that hands
- * each follower's fetch to the partition's verticle and replies with its answer. Errors are replied as
- * {@link ReplicaFetchResponse#error} (never as event-bus failures), so the follower can tell a stale epoch from a
- * broken link. Requests from one follower arrive in order; how many are in flight is bounded by the followers (one
- * per partition each).
+ * The leader side of replication: answers followers' fetches by handing each to the partition's verticle. Two
+ * transports carry the same messages: the event-bus consumer on {@code sluice.broker.<id>.replica.fetch}, and the
+ * replica link, a TCP server on the cluster host (port chosen at start, told on
+ * {@code sluice.broker.<id>.replica.link}) taking {@link LinkFrameParser} frames pipelined by correlation id (see
+ * {@link io.sluice.broker.replication.ReplicaLinks}, the follower's side). A link's response is written as its small
+ * header and then the records buffer itself, never copied into one body. Errors are answered as
+ * {@link ReplicaFetchResponse#error} (never as transport failures), so the follower can tell a stale epoch from a
+ * broken link. How many fetches are in flight is bounded by the followers (one per partition each).
  */
 public final class ReplicationServer {
+  /** A request frame's body at most: requests are a topic name and a few numbers. */
+  private static final int MAX_REQUEST = 64 << 10;
+  /** Records up to this size are appended to the header and written once; larger ones are written as they are. */
+  private static final int COPY_BELOW = 8 << 10;
+
   private final Vertx vertx;
   private final int brokerId;
+  private final String linkHost;
   private final Function<TopicPartition, Future<PartitionVerticle>> replicas;
   private final ReplicaFetchStats stats = new ReplicaFetchStats();
   private MessageConsumer<Buffer> consumer;
+  private MessageConsumer<Object> linkAddress;
+  private NetServer linkServer;
 
-  public ReplicationServer(Vertx vertx, int brokerId, PartitionManager partitions) {
-    this(vertx, brokerId, partitions::replica);
+  public ReplicationServer(Vertx vertx, int brokerId, String linkHost, PartitionManager partitions) {
+    this(vertx, brokerId, linkHost, partitions::replica);
   }
 
-  /** A server answering for the replicas {@code replicas} finds (tests host replicas without a manager). */
+  /** A server on loopback answering for the replicas {@code replicas} finds (tests host replicas without a manager). */
   public ReplicationServer(Vertx vertx, int brokerId, Function<TopicPartition, Future<PartitionVerticle>> replicas) {
+    this(vertx, brokerId, "127.0.0.1", replicas);
+  }
+
+  /** A server answering for the replicas {@code replicas} finds. */
+  public ReplicationServer(Vertx vertx, int brokerId, String linkHost,
+      Function<TopicPartition, Future<PartitionVerticle>> replicas) {
     this.vertx = vertx;
     this.brokerId = brokerId;
+    this.linkHost = linkHost;
     this.replicas = replicas;
   }
 
-  /** Registers the consumer; completes once the registration reached the cluster. */
+  /** Registers the consumers and opens the link's port; completes once the registrations reached the cluster. */
   public Future<Void> start() {
-    consumer = vertx.eventBus().consumer(ClusterAddresses.replicaFetch(brokerId), msg -> {
-      ReplicaFetchRequest request;
-      try {
-        request = ReplicaFetchCodec.decodeRequest(msg.body());
-      } catch (RuntimeException e) {
-        msg.reply(ReplicaFetchCodec.encode(ReplicaFetchResponse.error(ErrorCode.INVALID_REQUEST, e.toString())));
-        return;
-      }
-      replicas.apply(request.tp()).compose(pv -> pv.replicaFetch(request)).onComplete(
-          r -> reply(msg, r),
-          t -> reply(msg, ReplicaFetchResponse.error(
-              t instanceof SluiceException se ? se.errorCode() : ErrorCode.UNKNOWN_SERVER_ERROR,
-              String.valueOf(t.getMessage()))));
+    consumer = vertx.eventBus().consumer(ClusterAddresses.replicaFetch(brokerId),
+        msg -> answer(msg.body()).onSuccess(r -> reply(msg, r)));
+    linkServer = vertx.createNetServer(new NetServerOptions().setHost(linkHost).setPort(0).setTcpNoDelay(true))
+        .connectHandler(this::serveLink);
+    return consumer.completion().compose(v -> linkServer.listen()).compose(server -> {
+      JsonObject where = new JsonObject().put("host", linkHost).put("port", server.actualPort());
+      linkAddress = vertx.eventBus().consumer(ClusterAddresses.replicaLink(brokerId), msg -> msg.reply(where));
+      return linkAddress.completion();
     });
-    return consumer.completion();
+  }
+
+  /** The fetch's answer; never fails (failures are answered as error responses). */
+  private Future<ReplicaFetchResponse> answer(Buffer body) {
+    ReplicaFetchRequest request;
+    try {
+      request = ReplicaFetchCodec.decodeRequest(body);
+    } catch (RuntimeException e) {
+      return Future.succeededFuture(ReplicaFetchResponse.error(ErrorCode.INVALID_REQUEST, e.toString()));
+    }
+    return replicas.apply(request.tp()).compose(pv -> pv.replicaFetch(request)).recover(t -> Future.succeededFuture(
+        ReplicaFetchResponse.error(t instanceof SluiceException se ? se.errorCode() : ErrorCode.UNKNOWN_SERVER_ERROR,
+            String.valueOf(t.getMessage()))));
   }
 
   private void reply(Message<Buffer> msg, ReplicaFetchResponse response) {
     stats.answered(response.records().length());
     msg.reply(ReplicaFetchCodec.encode(response));
+  }
+
+  /** One follower broker's link: its frames are answered in any order, each under its correlation id. */
+  private void serveLink(NetSocket socket) {
+    Context connection = vertx.getOrCreateContext();
+    LinkFrameParser parser = new LinkFrameParser(MAX_REQUEST, (id, body) -> answer(body)
+        .onSuccess(r -> connection.runOnContext(v -> write(socket, id, r))));
+    socket.handler(chunk -> {
+      try {
+        parser.handle(chunk);
+      } catch (RuntimeException e) {
+        socket.close();
+      }
+    });
+    socket.exceptionHandler(t -> socket.close());
+  }
+
+  /** On the connection's context, so that a response's two writes are never split by another response's. */
+  private void write(NetSocket socket, long id, ReplicaFetchResponse response) {
+    Buffer records = response.records();
+    stats.answered(records.length());
+    boolean copy = records.length() < COPY_BELOW;
+    Buffer head = ReplicaFetchCodec.encodeHeader(response,
+        LinkFrameParser.header(id, 0, 64 + (copy ? records.length() : 0)));
+    head.setInt(0, head.length() - LinkFrameParser.HEADER + records.length());
+    if (copy) {
+      socket.write(head.appendBuffer(records));
+    } else {
+      socket.write(head);
+      socket.write(records);
+    }
   }
 
   /** The counts of fetches answered here, for the metrics. */
@@ -72,6 +134,8 @@ public final class ReplicationServer {
   }
 
   public Future<Void> stop() {
-    return consumer == null ? Future.succeededFuture() : consumer.unregister();
+    return Future.join(linkAddress == null ? Future.succeededFuture() : linkAddress.unregister(),
+        linkServer == null ? Future.succeededFuture() : linkServer.close(),
+        consumer == null ? Future.succeededFuture() : consumer.unregister()).mapEmpty();
   }
 }

@@ -6,6 +6,8 @@ import io.sluice.broker.metadata.TopicState;
 import io.sluice.broker.metadata.ZkMetadataStore;
 import io.sluice.broker.replication.ReplicaFetchRequest;
 import io.sluice.broker.replication.ReplicaFetcher;
+import io.sluice.broker.replication.ReplicaLinks;
+import io.sluice.broker.replication.ReplicaTransport;
 import io.sluice.config.BrokerConfig;
 import io.sluice.config.TopicConfigs;
 import io.sluice.errors.ErrorCode;
@@ -51,6 +53,8 @@ public final class PartitionManager {
   private final Map<TopicPartition, Hosted> hosted = new ConcurrentHashMap<>();
   private final Map<TopicPartition, Future<Void>> removals = new HashMap<>();
   private final HighWatermarkCheckpointer hwCheckpointer;
+  /** How this broker's followers fetch: its replica links, or the event bus when they are disabled. */
+  private final ReplicaTransport links;
   private boolean closed;
   /** Set by {@link #fenceAll}, cleared by {@link #resumeAll}; confined to the context. */
   private boolean fenced;
@@ -70,6 +74,8 @@ public final class PartitionManager {
     this.hwCheckpointer = new HighWatermarkCheckpointer(vertx, store, storage, this::openHighWatermarks,
         config.getLong(BrokerConfig.REPLICA_HIGH_WATERMARK_CHECKPOINT_INTERVAL_MS));
     hwCheckpointer.start();
+    this.links = config.getBoolean(BrokerConfig.REPLICA_FETCH_LINK_ENABLE) ? new ReplicaLinks(vertx)
+        : ReplicaTransport.EVENT_BUS;
   }
 
   /** The high watermarks of the replicas open here (one still opening has none yet). */
@@ -241,7 +247,7 @@ public final class PartitionManager {
         (t, next) -> metadata.updatePartitionState(t.topic(), t.partition(), next),
         new ReplicaFetcher.Options(config.getInt(BrokerConfig.REPLICA_FETCH_MAX_BYTES),
             config.getLong(BrokerConfig.REPLICA_FETCH_WAIT_MAX_MS), config.getLong(BrokerConfig.REPLICA_FETCH_BACKOFF_MS)),
-        metadata::sessionTrusted, this::brokerEpoch);
+        metadata::sessionTrusted, this::brokerEpoch, links);
   }
 
   /** This broker's broker epoch for its fetches: none before it registered. */

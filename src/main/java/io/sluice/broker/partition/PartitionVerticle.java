@@ -11,6 +11,7 @@ import io.sluice.broker.replication.FollowerLog;
 import io.sluice.broker.replication.ReplicaFetchRequest;
 import io.sluice.broker.replication.ReplicaFetchResponse;
 import io.sluice.broker.replication.ReplicaFetcher;
+import io.sluice.broker.replication.ReplicaTransport;
 import io.sluice.storage.LogManager;
 import io.sluice.storage.AppendResult;
 import io.sluice.storage.LeaderEpochCache;
@@ -110,14 +111,20 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
    *     not yet confirmed its session): it then answers no consumer read of a replicated partition
    * @param brokerEpoch this broker's current broker epoch (the zxid that created its registration), sent with every
    *     fetch as a follower; {@link ReplicaFetchRequest#UNKNOWN_BROKER_EPOCH} when there is none
+   * @param transport how the follower's fetches reach the leader
    */
   public record Replication(int brokerId, Path logDir, long replicaLagTimeMaxMs, long ackTimeoutMs,
       IsrWriter isrWriter, ReplicaFetcher.Options fetcherOptions, java.util.function.BooleanSupplier sessionTrusted,
-      java.util.function.LongSupplier brokerEpoch) {
+      java.util.function.LongSupplier brokerEpoch, ReplicaTransport transport) {
     public Replication(int brokerId, Path logDir, long replicaLagTimeMaxMs, long ackTimeoutMs, IsrWriter isrWriter,
         ReplicaFetcher.Options fetcherOptions) {
+      this(brokerId, logDir, replicaLagTimeMaxMs, ackTimeoutMs, isrWriter, fetcherOptions, ReplicaTransport.EVENT_BUS);
+    }
+
+    public Replication(int brokerId, Path logDir, long replicaLagTimeMaxMs, long ackTimeoutMs, IsrWriter isrWriter,
+        ReplicaFetcher.Options fetcherOptions, ReplicaTransport transport) {
       this(brokerId, logDir, replicaLagTimeMaxMs, ackTimeoutMs, isrWriter, fetcherOptions, () -> true,
-          () -> ReplicaFetchRequest.UNKNOWN_BROKER_EPOCH);
+          () -> ReplicaFetchRequest.UNKNOWN_BROKER_EPOCH, transport);
     }
   }
 
@@ -377,7 +384,7 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
     failFollowerFetches();
     if (s.leader() != PartitionState.NO_LEADER && s.replicas().contains(replication.brokerId())) {
       fetcher = new ReplicaFetcher(vertx, tp, replication.brokerId(), replication.brokerEpoch(), s.leader(),
-          s.leaderEpoch(), this, replication.fetcherOptions());
+          s.leaderEpoch(), this, replication.fetcherOptions(), replication.transport());
       fetcher.start();
     }
   }

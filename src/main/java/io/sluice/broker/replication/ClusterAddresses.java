@@ -13,6 +13,11 @@ public final class ClusterAddresses {
     return "sluice.broker." + brokerId + ".replica.fetch";
   }
 
+  /** Where followers ask broker {@code brokerId} for its replica link's host and port ({@link ReplicaLinks}). */
+  public static String replicaLink(int brokerId) {
+    return "sluice.broker." + brokerId + ".replica.link";
+  }
+
   /** Where other brokers forward client requests for partitions broker {@code brokerId} leads. */
   public static String forward(int brokerId) {
     return "sluice.broker." + brokerId + ".forward";

@@ -46,13 +46,23 @@ public final class ReplicaFetchCodec {
   }
 
   public static Buffer encode(ReplicaFetchResponse r) {
-    byte[] message = r.message().getBytes(StandardCharsets.UTF_8);
-    return Buffer.buffer(48 + message.length + r.records().length()).appendShort(VERSION)
-        .appendInt(r.error() == null ? 0 : r.error().code()).appendShort((short) message.length).appendBytes(message)
-        .appendInt(r.leaderEpoch()).appendLong(r.highWatermark()).appendLong(r.logStartOffset())
-        .appendInt(r.divergingEpoch()).appendLong(r.divergingEndOffset()).appendBuffer(r.records());
+    return encodeHeader(r, Buffer.buffer(48 + r.message().length() * 3 + r.records().length()))
+        .appendBuffer(r.records());
   }
 
+  /**
+   * Appends the response's fields before its records to {@code target}: a replica link writes them and then the
+   * records buffer itself, so the records are never copied into a combined body.
+   */
+  public static Buffer encodeHeader(ReplicaFetchResponse r, Buffer target) {
+    byte[] message = r.message().getBytes(StandardCharsets.UTF_8);
+    return target.appendShort(VERSION)
+        .appendInt(r.error() == null ? 0 : r.error().code()).appendShort((short) message.length).appendBytes(message)
+        .appendInt(r.leaderEpoch()).appendLong(r.highWatermark()).appendLong(r.logStartOffset())
+        .appendInt(r.divergingEpoch()).appendLong(r.divergingEndOffset());
+  }
+
+  /** The records are a slice of {@code b}, not a copy: the caller hands over a body nobody else writes to. */
   public static ReplicaFetchResponse decodeResponse(Buffer b) {
     checkVersion(b);
     int code = b.getInt(2);
@@ -61,7 +71,7 @@ public final class ReplicaFetchCodec {
     int pos = 8 + messageLength;
     ErrorCode error = code == 0 ? null : ErrorCodes.byCode(code);
     return new ReplicaFetchResponse(error, message, b.getInt(pos), b.getLong(pos + 4), b.getLong(pos + 12),
-        b.getInt(pos + 20), b.getLong(pos + 24), b.getBuffer(pos + 32, b.length()));
+        b.getInt(pos + 20), b.getLong(pos + 24), b.slice(pos + 32, b.length()));
   }
 
   private static void checkVersion(Buffer b) {

@@ -5,15 +5,13 @@ import io.sluice.storage.LeaderEpochCache;
 import io.sluice.api.TopicPartition;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
-import io.vertx.core.eventbus.DeliveryOptions;
 import java.lang.System.Logger.Level;
 import java.util.function.LongSupplier;
 
 /**
- * Copies one partition from its leader to this follower: a loop of {@link ReplicaFetchRequest}s over the clustered
- * event bus, request/reply, exactly one in flight (the event bus has no back-pressure between nodes, so nothing is
- * ever streamed). Each reply's batches are appended before the next request goes out, carrying the new log end
+ * Copies one partition from its leader to this follower: a loop of {@link ReplicaFetchRequest}s, request/reply over a
+ * {@link ReplicaTransport} (the broker's {@link ReplicaLinks}, or the clustered event bus), exactly one in flight (so
+ * nothing is ever streamed: a follower's pace is its own back-pressure). Each reply's batches are appended before the next request goes out, carrying the new log end
  * offset, which is how the leader learns the follower's progress.
  *
  * <p>When the leader answers with a diverging epoch (the follower holds batches of an epoch the leader's log does not
@@ -51,12 +49,13 @@ public final class ReplicaFetcher {
   private final int leaderEpoch;
   private final FollowerLog log;
   private final Options options;
+  private final ReplicaTransport transport;
   private boolean stopped;
   private long backoffTimer = -1;
 
   /** @param brokerEpoch this follower's broker epoch, read for every fetch (a lost session re-registers it) */
   public ReplicaFetcher(Vertx vertx, TopicPartition tp, int followerId, LongSupplier brokerEpoch, int leaderId,
-      int leaderEpoch, FollowerLog log, Options options) {
+      int leaderEpoch, FollowerLog log, Options options, ReplicaTransport transport) {
     this.vertx = vertx;
     this.tp = tp;
     this.followerId = followerId;
@@ -65,6 +64,7 @@ public final class ReplicaFetcher {
     this.leaderEpoch = leaderEpoch;
     this.log = log;
     this.options = options;
+    this.transport = transport;
   }
 
   public int leaderId() {
@@ -92,11 +92,9 @@ public final class ReplicaFetcher {
     }
     ReplicaFetchRequest request = new ReplicaFetchRequest(tp, followerId, leaderEpoch, log.logEndOffset(),
         log.lastFetchedEpoch(), options.maxBytes(), options.maxWaitMs(), brokerEpoch.getAsLong());
-    DeliveryOptions delivery = new DeliveryOptions().setSendTimeout(options.maxWaitMs() + 5_000);
-    vertx.eventBus().<Buffer>request(ClusterAddresses.replicaFetch(leaderId), ReplicaFetchCodec.encode(request),
-            delivery)
+    transport.fetch(vertx, leaderId, ReplicaFetchCodec.encode(request), options.maxWaitMs() + 5_000)
         .compose(reply -> stopped ? Future.succeededFuture(true)
-            : handle(request, ReplicaFetchCodec.decodeResponse(reply.body())))
+            : handle(request, ReplicaFetchCodec.decodeResponse(reply)))
         .onComplete(ok -> {
           if (ok) {
             fetchOnce();

@@ -11,6 +11,7 @@ import io.sluice.broker.replication.ReplicaFetchCodec;
 import io.sluice.broker.replication.ReplicaFetchRequest;
 import io.sluice.broker.replication.ReplicaFetchResponse;
 import io.sluice.broker.replication.ReplicaFetcher;
+import io.sluice.broker.replication.ReplicaLinks;
 import io.sluice.broker.testing.TestBatches;
 import io.sluice.errors.ErrorCode;
 import io.sluice.errors.SluiceException;
@@ -150,6 +151,28 @@ class FollowerFetchWaitTest {
     assertThat(server.stats().fetches()).isEqualTo(2);
     assertThat(server.stats().emptyFetches()).isEqualTo(1);
     assertThat(server.stats().bytes()).isEqualTo(sent);
+  }
+
+  @Test
+  void aReplicaLinkCarriesTheSameAnswersAsTheEventBus() throws Exception {
+    PartitionVerticle pv = deployLeader();
+    for (int i = 0; i < 20; i++) {
+      get(pv.append(TestBatches.batch("record " + i + " ".repeat(1_000)), Acks.LEADER));
+    }
+    ReplicationServer server = new ReplicationServer(vertx, 1, tp -> Future.succeededFuture(pv));
+    get(server.start());
+    ReplicaLinks links = new ReplicaLinks(vertx);
+    for (ReplicaFetchRequest request : List.of(new ReplicaFetchRequest(TP, 2, 1, 0, -1, 1 << 20, 0),
+        new ReplicaFetchRequest(TP, 2, 1, 0, -1, 2_000, 0), fetchAt(20, 0), fetchAt(99, 0),
+        new ReplicaFetchRequest(TP, 2, 7, 0, -1, 1 << 20, 0))) {
+      Buffer overBus = get(vertx.eventBus().<Buffer>request(ClusterAddresses.replicaFetch(1),
+          ReplicaFetchCodec.encode(request))).body();
+      Buffer overLink = get(links.fetch(vertx, 1, ReplicaFetchCodec.encode(request), 10_000));
+      assertThat(overLink).as("answer to %s", request).isEqualTo(overBus);
+    }
+    assertThat(ReplicaFetchCodec.decodeResponse(get(links.fetch(vertx, 1, ReplicaFetchCodec.encode(
+        new ReplicaFetchRequest(TP, 2, 1, 0, -1, 1 << 20, 0)), 10_000))).records().length()).isGreaterThan(20_000);
+    assertThat(server.stats().fetches()).isEqualTo(11);
   }
 
   private static ByteBuffer bytes(ReplicaFetchResponse response) {

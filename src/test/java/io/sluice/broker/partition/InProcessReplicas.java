@@ -3,6 +3,7 @@ package io.sluice.broker.partition;
 import io.sluice.broker.cluster.ReplicationServer;
 import io.sluice.broker.metadata.PartitionState;
 import io.sluice.broker.replication.ReplicaFetcher;
+import io.sluice.broker.replication.ReplicaLinks;
 import io.sluice.broker.testing.BlockedThreadGuard;
 import io.sluice.storage.LogConfig;
 import io.sluice.storage.LogManager;
@@ -27,7 +28,8 @@ import java.util.stream.Stream;
 /**
  * Replicas of one partition on several "brokers" inside one non-clustered Vert.x: each broker has its own data
  * directory and {@link LogManager}, its replica is a real {@link PartitionVerticle}, and followers fetch from the
- * leader through a real {@link ReplicationServer} on the (local) event bus. ZooKeeper is replaced by {@link #state}:
+ * leader through a real {@link ReplicationServer}, over each broker's own {@link ReplicaLinks} (found through the local
+ * event bus), as brokers do. ZooKeeper is replaced by {@link #state}:
  * the leader's conditional ISR writes apply to it and are pushed to every running replica, as the metadata cache
  * would.
  */
@@ -43,6 +45,7 @@ final class InProcessReplicas implements AutoCloseable {
   private final Map<Integer, PartitionVerticle> running = new ConcurrentHashMap<>();
   private final Map<Integer, String> deployments = new ConcurrentHashMap<>();
   private final Map<Integer, ReplicationServer> servers = new ConcurrentHashMap<>();
+  private final Map<Integer, ReplicaLinks> links = new ConcurrentHashMap<>();
   private final Map<Integer, HighWatermarkCheckpointer> checkpointers = new ConcurrentHashMap<>();
   /** {@code replica.lag.time.max.ms} of replicas started from now on. */
   long replicaLagTimeMaxMs = 300;
@@ -78,7 +81,7 @@ final class InProcessReplicas implements AutoCloseable {
     });
     PartitionVerticle.Replication replication = new PartitionVerticle.Replication(broker,
         root.resolve("broker-" + broker).resolve(TP.dirName()), replicaLagTimeMaxMs, 10_000, this::writeIsr,
-        new ReplicaFetcher.Options(1 << 20, 100, 20));
+        new ReplicaFetcher.Options(1 << 20, 100, 20), links.computeIfAbsent(broker, b -> new ReplicaLinks(vertx)));
     PartitionVerticle verticle = new PartitionVerticle(TP, store, configs.getOrDefault(broker, LogConfig.DEFAULT),
         settings(), storage, 50, replication);
     deployments.put(broker, await(vertx.deployVerticle(verticle)));

@@ -1,0 +1,177 @@
+package io.sluice.broker.replication;
+
+import io.sluice.errors.ErrorCode;
+import io.sluice.errors.SluiceException;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
+import io.vertx.core.internal.ContextInternal;
+import io.vertx.core.internal.VertxInternal;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.NetClient;
+import io.vertx.core.net.NetClientOptions;
+import io.vertx.core.net.NetSocket;
+import java.lang.System.Logger.Level;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * A follower broker's replica links: one TCP connection per leader broker, shared by every partition it follows from
+ * that leader, carrying {@link ReplicaFetchCodec} messages in {@link LinkFrameParser} frames, pipelined by
+ * correlation id. It replaces the clustered event bus's path for the bytes (its frame parser's copies, its codec's
+ * copy, its per-message dispatch); the messages, and so the replication protocol, are the same.
+ *
+ * <p>A leader's link port is asked once per connection ({@link ClusterAddresses#replicaLink}, a small event-bus
+ * request, so the registration in ZooKeeper does not change). A leader that does not answer that address (a broker
+ * without links) or whose port refuses is fetched from over the event bus, as before. Any failure of a connection
+ * (closed, reset, garbage, or one fetch unanswered within its timeout, which is how a stalled leader shows) closes it
+ * and fails every fetch pending on it, so each fetcher's back-off runs; the next fetch connects again.
+ *
+ * <p><b>Threading</b>: the links' state lives on one event-loop context of their own; each fetch completes on its
+ * caller's context.
+ */
+public final class ReplicaLinks implements ReplicaTransport {
+  private static final System.Logger LOG = System.getLogger(ReplicaLinks.class.getName());
+  /** A response frame's body at most: far above any fetch's max bytes, low enough to refuse garbage lengths. */
+  static final int MAX_FRAME = 256 << 20;
+
+  private final Vertx vertx;
+  private final ContextInternal context;
+  private final NetClient client;
+  /** Links by leader broker id, connected or connecting; on {@link #context}. */
+  private final Map<Integer, Future<Link>> links = new HashMap<>();
+
+  public ReplicaLinks(Vertx vertx) {
+    this.vertx = vertx;
+    this.context = ((VertxInternal) vertx).createEventLoopContext();
+    this.client = vertx.createNetClient(new NetClientOptions().setTcpNoDelay(true).setConnectTimeout(5_000));
+  }
+
+  @Override
+  public Future<Buffer> fetch(Vertx ignored, int leaderId, Buffer request, long timeoutMs) {
+    Promise<Buffer> answer = ((VertxInternal) vertx).getOrCreateContext().promise();
+    context.runOnContext(v -> linkTo(leaderId, timeoutMs).onComplete(
+        link -> link.send(request, timeoutMs, answer),
+        t -> {
+          if (isNoLink(t)) {
+            // No link to this leader (an older broker, or its port refuses): the event bus still carries fetches.
+            EVENT_BUS.fetch(vertx, leaderId, request, timeoutMs).onComplete(answer);
+          } else {
+            answer.fail(t);
+          }
+        }));
+    return answer.future();
+  }
+
+  /** Whether {@code t} says the leader has no link (rather than not answering at all). */
+  private static boolean isNoLink(Throwable t) {
+    return t instanceof NoLinkException
+        || t instanceof ReplyException re && re.failureType() == ReplyFailure.NO_HANDLERS;
+  }
+
+  private Future<Link> linkTo(int leaderId, long timeoutMs) {
+    Future<Link> existing = links.get(leaderId);
+    if (existing != null) {
+      return existing;
+    }
+    Future<Link> connecting = vertx.eventBus().<JsonObject>request(ClusterAddresses.replicaLink(leaderId), null,
+            new DeliveryOptions().setSendTimeout(timeoutMs))
+        .compose(reply -> client.connect(reply.body().getInteger("port"), reply.body().getString("host"))
+            .recover(t -> Future.failedFuture(new NoLinkException("Replica link to broker " + leaderId + " at "
+                + reply.body() + " refused: " + t))))
+        .map(socket -> new Link(leaderId, socket));
+    links.put(leaderId, connecting);
+    connecting.onFailure(t -> {
+      links.remove(leaderId, connecting);
+      LOG.log(Level.DEBUG, "No replica link to broker " + leaderId + ": " + t);
+    });
+    return connecting;
+  }
+
+  /** Closes every link; pending fetches fail. */
+  public Future<Void> close() {
+    return client.close();
+  }
+
+  /** The leader cannot be linked to; its fetches go over the event bus. */
+  private static final class NoLinkException extends RuntimeException {
+    NoLinkException(String message) {
+      super(message, null, false, false);
+    }
+  }
+
+  /** A fetch sent on a link, awaiting its response. */
+  private record Pending(Promise<Buffer> answer, long timer) {
+  }
+
+  /** One connection to one leader broker; on {@link #context}. */
+  private final class Link {
+    private final int leaderId;
+    private final NetSocket socket;
+    private final Map<Long, Pending> pending = new HashMap<>();
+    private long nextId;
+    private boolean closed;
+
+    Link(int leaderId, NetSocket socket) {
+      this.leaderId = leaderId;
+      this.socket = socket;
+      LinkFrameParser parser = new LinkFrameParser(MAX_FRAME, this::answered);
+      socket.handler(chunk -> {
+        try {
+          parser.handle(chunk);
+        } catch (RuntimeException e) {
+          fail("unreadable: " + e.getMessage());
+        }
+      });
+      socket.closeHandler(v -> fail("closed"));
+      socket.exceptionHandler(t -> fail(t.toString()));
+    }
+
+    void send(Buffer request, long timeoutMs, Promise<Buffer> answer) {
+      if (closed) {
+        answer.fail(linkFailure("closed"));
+        return;
+      }
+      long id = nextId++;
+      long timer = vertx.setTimer(timeoutMs, t -> fail("no answer within " + timeoutMs + " ms"));
+      pending.put(id, new Pending(answer, timer));
+      socket.write(LinkFrameParser.header(id, request.length(), request.length()).appendBuffer(request));
+    }
+
+    private void answered(long id, Buffer body) {
+      Pending p = pending.remove(id);
+      if (p != null) {
+        vertx.cancelTimer(p.timer());
+        p.answer().complete(body);
+      }
+    }
+
+    /** Closes the link and fails what is pending on it: a lost or stalled link never holds a fetcher. */
+    private void fail(String why) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      Future<Link> current = links.get(leaderId);
+      if (current != null && current.result() == this) {
+        links.remove(leaderId);
+      }
+      LOG.log(Level.DEBUG, "Replica link to broker " + leaderId + " " + why + "; failing " + pending.size()
+          + " pending fetches");
+      socket.close();
+      for (Pending p : pending.values()) {
+        vertx.cancelTimer(p.timer());
+        p.answer().fail(linkFailure(why));
+      }
+      pending.clear();
+    }
+
+    private SluiceException linkFailure(String why) {
+      return new SluiceException(ErrorCode.BROKER_NOT_AVAILABLE, "Replica link to broker " + leaderId + " " + why);
+    }
+  }
+}
