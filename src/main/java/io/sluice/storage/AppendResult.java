@@ -1,5 +1,6 @@
 package io.sluice.storage;
 
+import java.nio.ByteBuffer;
 import java.util.List;
 
 /**
@@ -10,9 +11,18 @@ import java.util.List;
  * @param batchBaseOffsets the base offset of each batch, in the order they were given
  * @param maxTimestamp the largest record timestamp among the appended batches
  * @param logEndOffset the log end offset after the append
+ * @param written a read-only view of exactly the bytes this append wrote to the log (offsets and epochs stamped),
+ *     from {@code firstOffset} to {@code logEndOffset}; null when it wrote nothing or did not keep them. It shares the
+ *     caller's buffer, so it is valid only until the caller learns the append is done: copy what outlives that.
  */
 public record AppendResult(long firstOffset, long lastOffset, List<Long> batchBaseOffsets, long maxTimestamp,
-    long logEndOffset) {
+    long logEndOffset, ByteBuffer written) {
+
+  /** An append whose bytes are not kept. */
+  public AppendResult(long firstOffset, long lastOffset, List<Long> batchBaseOffsets, long maxTimestamp,
+      long logEndOffset) {
+    this(firstOffset, lastOffset, batchBaseOffsets, maxTimestamp, logEndOffset, null);
+  }
 
   public int recordCount() {
     return (int) (lastOffset - firstOffset + 1);

@@ -180,7 +180,7 @@ final class LocalPartitionLog implements PartitionLog {
     for (RecordBatch b : kept) {
       bases.add(b == null ? -1L : r.batchBaseOffsets().get(next++));
     }
-    return new AppendResult(r.firstOffset(), r.lastOffset(), bases, r.maxTimestamp(), r.logEndOffset());
+    return new AppendResult(r.firstOffset(), r.lastOffset(), bases, r.maxTimestamp(), r.logEndOffset(), r.written());
   }
 
   private AppendResult appendAsLeader(AppendBatches request, int leaderEpoch) {
@@ -256,7 +256,7 @@ final class LocalPartitionLog implements PartitionLog {
       flush();
     }
     return new AppendResult(baseOffsets.get(0), last.lastOffset(), baseOffsets, request.maxTimestamp,
-        last.nextOffset());
+        last.nextOffset(), request.buffer.asReadOnlyBuffer());
   }
 
   /** Rolls when the request would overflow {@code segment.bytes} or the active segment is older than {@code segment.ms}. */

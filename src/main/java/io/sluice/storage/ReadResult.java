@@ -9,7 +9,7 @@ import java.nio.file.Path;
 /**
  * A slice of one segment file holding whole batches: {@code length} bytes from {@code position}. The HTTP
  * layer can hand {@code channel} to {@code sendFile} as it is (zero-copy); {@link #readBytes()} copies them.
- * Or, made by {@link #inMemoryIfAtMost}, the same batches already read into memory: then {@code file} and
+ * Or, made by {@link #inMemoryIfAtMost} or {@link #inMemory}, the same batches in memory: then {@code file} and
  * {@code channel} are null and {@link #bytes()} holds them.
  *
  * <p>The channel stays readable for at least {@code file.delete.delay.ms} after its segment is deleted by
@@ -48,6 +48,16 @@ public record ReadResult(long fetchOffset, Path file, FileChannel channel, long 
     }
     return new ReadResult(fetchOffset, null, null, -1, length, nextOffset, logStartOffset, logEndOffset,
         readBytes());
+  }
+
+  /**
+   * Whole batches already in memory: {@code bytes} is the whole answer and is wrapped, not copied (the caller hands it
+   * over and never changes it).
+   */
+  public static ReadResult inMemory(long fetchOffset, byte[] bytes, long nextOffset, long logStartOffset,
+      long logEndOffset) {
+    return new ReadResult(fetchOffset, null, null, -1, bytes.length, nextOffset, logStartOffset, logEndOffset,
+        ByteBuffer.wrap(bytes));
   }
 
   /** Whether the batches are in memory ({@link #bytes()}) rather than in a file. */

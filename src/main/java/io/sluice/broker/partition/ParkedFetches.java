@@ -25,6 +25,15 @@ final class ParkedFetches {
     Future<ReadResult> read(long offset, int maxBytes, boolean toLogEnd);
   }
 
+  /**
+   * Answers a consumer's fetch from bytes already in memory (those the append that woke it just wrote), or null when
+   * they are not the answer a read of the log would give.
+   */
+  @FunctionalInterface
+  interface Memory {
+    ReadResult read(long offset, int maxBytes);
+  }
+
   /** A fetch parked until enough bytes arrive or its time is up. */
   private static final class Parked {
     final long offset;
@@ -88,6 +97,14 @@ final class ParkedFetches {
 
   /** {@code bytes} more were appended ({@code toLogEnd}) or committed: answers the fetches that now have enough. */
   void credit(boolean toLogEnd, long bytes) {
+    credit(toLogEnd, bytes, null);
+  }
+
+  /**
+   * As {@link #credit(boolean, long)}; a consumer's fetch that {@code memory} can answer is answered from it, without
+   * another read of the log (a storage task and two more thread hand-offs on the record's way to the consumer).
+   */
+  void credit(boolean toLogEnd, long bytes, Memory memory) {
     if (parked.isEmpty()) {
       return;
     }
@@ -101,7 +118,7 @@ final class ParkedFetches {
       }
     }
     parked.removeAll(ready);
-    ready.forEach(this::answer);
+    ready.forEach(p -> answer(p, memory));
   }
 
   /** Fails every parked follower fetch (this replica no longer leads). */
@@ -122,9 +139,18 @@ final class ParkedFetches {
   }
 
   private void answer(Parked p) {
+    answer(p, null);
+  }
+
+  private void answer(Parked p, Memory memory) {
     vertx.cancelTimer(p.timerId);
     if (p.woken != null) {
       p.woken.tryComplete();
+      return;
+    }
+    ReadResult inMemory = memory == null || p.toLogEnd ? null : memory.read(p.offset, p.maxBytes);
+    if (inMemory != null) {
+      p.promise.tryComplete(inMemory);
       return;
     }
     reader.read(p.offset, p.maxBytes, p.toLogEnd).onComplete(p.promise);

@@ -58,6 +58,7 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
   private static final long MAX_FLUSH_CHECK_MS = 1_000;
   /** Consumer reads up to this size are copied into memory by their storage task ({@link #read}). */
   static final int SMALL_READ_BYTES = 64 * 1024;
+  private static final byte[] NOTHING = new byte[0];
 
   /**
    * What the broker tells a partition about its replication state (from the partition's state znode).
@@ -158,6 +159,13 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
   /** Every log call, on the storage pool: writers one after another, readers at once. */
   private final LogTasks tasks;
   private long appendsCompleted;
+  /**
+   * The append being credited, only while {@link #onAppended} runs: when it moves the high watermark over its own
+   * bytes (one in-sync replica), the consumers' long polls it wakes are answered from those bytes in memory.
+   */
+  private AppendResult justAppended;
+  /** {@link #justAppended}'s bytes copied once for the polls it answers (they outlive the producer's buffer). */
+  private ReadResult justAppendedRead;
   private boolean closing;
   private long retentionTimer = -1;
   private long flushTimer = -1;
@@ -190,7 +198,7 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
     super.init(vertx, context);
     parked = new ParkedFetches(vertx, this::read);
     leader = new LeaderBookkeeping(vertx, tp, replication, () -> settings, () -> localLogEnd,
-        bytes -> parked.credit(false, bytes));
+        bytes -> parked.credit(false, bytes, justAppended == null ? null : this::readJustAppended));
   }
 
   public TopicPartition topicPartition() {
@@ -443,7 +451,36 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
     localLogEnd = Math.max(localLogEnd, result.logEndOffset());
     appendsCompleted++;
     parked.credit(true, bytes);
-    leader.onAppended(result.logEndOffset(), bytes);
+    justAppended = result;
+    try {
+      leader.onAppended(result.logEndOffset(), bytes);
+    } finally {
+      justAppended = null;
+      justAppendedRead = null;
+    }
+  }
+
+  /**
+   * A consumer's read at {@code offset} answered from {@link #justAppended}'s bytes, or null unless they are exactly
+   * what the log would answer: the read starts where the append started, the whole append fits in {@code maxBytes}
+   * (else the log answers fewer batches), it is small enough to copy here, and the high watermark covers it all
+   * (never an uncommitted record: the bytes end at the append's log end, which the high watermark must have reached).
+   * Saves the woken poll a storage task and its two thread hand-offs, a large part of the end-to-end tail.
+   */
+  private ReadResult readJustAppended(long offset, int maxBytes) {
+    AppendResult r = justAppended;
+    ByteBuffer written = r.written();
+    if (written == null || offset != r.firstOffset() || written.remaining() > Math.min(maxBytes, SMALL_READ_BYTES)
+        || leader.highWatermark() < r.logEndOffset()) {
+      return null;
+    }
+    if (justAppendedRead == null) {
+      // a copy: the producer may reuse its buffer once the append is acknowledged, and the answer is laid out later
+      byte[] copy = new byte[written.remaining()];
+      written.duplicate().get(copy);
+      justAppendedRead = ReadResult.inMemory(offset, copy, r.logEndOffset(), log.logStartOffset(), r.logEndOffset());
+    }
+    return justAppendedRead;
   }
 
   private void failFollowerFetches() {
@@ -627,7 +664,7 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
       long deadlineNanos) {
     long appendsBefore = appendsCompleted;
     long hwBefore = leader.highWatermark();
-    return read(offset, maxBytes, toLogEnd).compose(r -> {
+    return readUnlessCaughtUp(offset, maxBytes, toLogEnd).compose(r -> {
       long remainingMs = TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime());
       if (closing || remainingMs <= 0 || r.length() >= Math.min(minBytes, maxBytes)) {
         return Future.succeededFuture(r);
@@ -686,6 +723,18 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
   private Future<ReadResult> read(long offset, int maxBytes, boolean toLogEnd) {
     long limit = toLogEnd ? localLogEnd : leader.highWatermark();
     return tasks.read(() -> log.read(offset, maxBytes, limit).inMemoryIfAtMost(SMALL_READ_BYTES));
+  }
+
+  /**
+   * A consumer at the high watermark has nothing to read, which this context knows without a storage task: a caught
+   * up long poll parks at once, and an empty poll answers at once. Anywhere else, a read of the log.
+   */
+  private Future<ReadResult> readUnlessCaughtUp(long offset, int maxBytes, boolean toLogEnd) {
+    long start = log.logStartOffset();
+    if (!toLogEnd && offset == leader.highWatermark() && offset >= start) {
+      return Future.succeededFuture(ReadResult.inMemory(offset, NOTHING, offset, start, localLogEnd));
+    }
+    return read(offset, maxBytes, toLogEnd);
   }
 
   private <T> Future<T> onContext(java.util.function.Supplier<Future<T>> action) {

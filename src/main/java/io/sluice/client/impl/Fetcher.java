@@ -62,6 +62,8 @@ final class Fetcher {
   private final Transport transport;
   private final Map<URI, Queue> queues = new LinkedHashMap<>();
   private boolean flushScheduled;
+  /** {@code POST /fetch} requests sent so far (tests see in which turn a read's request left). */
+  private long requestsSent;
 
   Fetcher(Context context, Transport transport) {
     this.context = context;
@@ -80,6 +82,11 @@ final class Fetcher {
     return answer.future();
   }
 
+  /** How many requests were sent so far; call on the client's context. */
+  long requestsSent() {
+    return requestsSent;
+  }
+
   /** Sends, per broker with a free slot, what waits: each partition once per request, later asks of it after. */
   private void flush() {
     flushScheduled = false;
@@ -95,6 +102,7 @@ final class Fetcher {
         queue.waiting.clear();
         queue.waiting.addAll(later);
         queue.inFlight++;
+        requestsSent++;
         send(broker, request).onComplete(ar -> {
           queue.inFlight--;
           if (!queue.waiting.isEmpty() && !flushScheduled) {

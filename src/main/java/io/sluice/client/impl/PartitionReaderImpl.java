@@ -22,15 +22,19 @@ import java.util.List;
  *
  * <p><b>Demand.</b> The stream is a repetition of single fetches, each taken only when the subscriber has asked for
  * more than the previous fetch delivered, and flattened one fetch at a time. <b>One fetch ahead:</b> as soon as a
- * fetch brings records, the next one (from its next offset) is sent, and the records are handed out from the
- * context's next turn, after that request left: the broker reads while this side decodes and hands out (the readers'
- * fetches of one turn share one request, so without it every reader waited for all of them to be decoded). So at most
- * two fetches are held per reader. A fetch's records are decoded one by one as the subscriber takes them
+ * fetch brings records, the next one (from its next offset) is asked for. A large answer's records are handed out
+ * from the context's next turn, after that request left: the broker reads while this side decodes and hands out (the
+ * readers' fetches of one turn share one request, so without it every reader waited for all of them to be decoded).
+ * A small answer's (a caught-up reader's few records, at most {@link #HAND_OUT_FIRST_BYTES}) are handed out at once,
+ * before the request is built and written on the next turn: their latency is the point, and they decode in
+ * microseconds. So at most two fetches are held per reader. A fetch's records are decoded one by one as the subscriber takes them
  * ({@link FetchedRecords}), so only the records in flight are alive, not whole fetches. Fetches and decoding run on
  * the client's context.
  */
 final class PartitionReaderImpl implements PartitionReader {
   private static final long MAX_BACKOFF_MS = 1_000;
+  /** Answers up to this size are handed out before the next fetch is sent (see the class comment). */
+  static final int HAND_OUT_FIRST_BYTES = 8 * 1024;
 
   private final Context context;
   private final Vertx vertx;
@@ -99,19 +103,24 @@ final class PartitionReaderImpl implements PartitionReader {
           }
           cursor.aheadUrl = metadata.leaderUrl(options.topic(), options.partition());
           cursor.ahead = fetch(cursor.aheadUrl, cursor.fetchOffset);
-          // Handed out from the next turn: the fetch just asked for is flushed first (Fetcher sends on a later
-          // turn), and the records are decoded as the subscriber takes them.
+          if (f.batches().remaining() <= HAND_OUT_FIRST_BYTES) {
+            return decode(f, offset); // now: Fetcher sends the fetch just asked for on a later turn
+          }
+          // Handed out from the next turn: the fetch just asked for is flushed first, and the records are decoded as
+          // the subscriber takes them.
           Promise<Iterable<ConsumerRecord>> decoded = Promise.promise();
-          context.runOnContext(v -> {
-            try {
-              decoded.complete(new FetchedRecords(options.topic(), options.partition(), f.batches(), offset));
-            } catch (RuntimeException e) {
-              decoded.fail(e); // a cut answer fails the stream before any of its records
-            }
-          });
+          context.runOnContext(v -> decode(f, offset).onComplete(decoded));
           return decoded.future();
         })
         .recover(t -> retryLater(cursor, t, url));
+  }
+
+  private Future<Iterable<ConsumerRecord>> decode(Fetcher.Fetched f, long offset) {
+    try {
+      return Future.succeededFuture(new FetchedRecords(options.topic(), options.partition(), f.batches(), offset));
+    } catch (RuntimeException e) {
+      return Future.failedFuture(e); // a cut answer fails the stream before any of its records
+    }
   }
 
   private Future<Fetcher.Fetched> fetch(URI url, long offset) {
