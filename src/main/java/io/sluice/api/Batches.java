@@ -145,7 +145,16 @@ public sealed interface Batches permits Batches.InMemory, Batches.Chunks, Batche
     @Override
     public ByteBuffer readBytes() {
       ByteBuffer buf = ByteBuffer.allocate(length);
-      read(buf, position);
+      try {
+        while (buf.hasRemaining()) {
+          int n = channel.read(buf, position + buf.position());
+          if (n < 0) {
+            throw new IOException("Unexpected end of " + file + " at " + (position + buf.position()));
+          }
+        }
+      } catch (IOException e) {
+        throw new StorageException("Cannot read " + length + " bytes at " + position + " of " + file, e);
+      }
       return buf.flip();
     }
 
