@@ -191,7 +191,34 @@ final class BrokerCluster implements AutoCloseable {
   }
 
   HttpResponse<byte[]> send(HttpRequest.Builder request) throws IOException, InterruptedException {
-    return http.send(request.timeout(REQUEST_TIMEOUT).build(), HttpResponse.BodyHandlers.ofByteArray());
+    HttpRequest built = request.timeout(REQUEST_TIMEOUT).build();
+    try {
+      return http.send(built, HttpResponse.BodyHandlers.ofByteArray());
+    } catch (java.net.http.HttpTimeoutException e) {
+      dumpThreads(built.method() + " " + built.uri());
+      throw e;
+    }
+  }
+
+  /**
+   * A request that no broker answered within {@link #REQUEST_TIMEOUT} is a hang somewhere in a broker: keep every live
+   * broker's threads (jcmd) in target/it-logs, so the failure names where it waited.
+   */
+  private void dumpThreads(String request) {
+    for (Node n : nodes.values()) {
+      if (!n.process.isAlive()) {
+        continue;
+      }
+      try {
+        Path out = Files.createDirectories(Path.of("target", "it-logs"))
+            .resolve("ClusterIT-broker-" + n.id + "-" + n.pid() + "-threads-" + System.currentTimeMillis() + ".txt");
+        new ProcessBuilder("jcmd", String.valueOf(n.pid()), "Thread.print").redirectErrorStream(true)
+            .redirectOutput(out.toFile()).start().waitFor(30, java.util.concurrent.TimeUnit.SECONDS);
+        Files.writeString(out, "request that timed out: " + request + "\n", java.nio.file.StandardOpenOption.APPEND);
+      } catch (IOException | InterruptedException | RuntimeException e) {
+        System.err.println("No thread dump of broker " + n.id + ": " + e);
+      }
+    }
   }
 
   /** {@code method path} to {@code node} with {@code body} (none when null) as {@code type}. */
