@@ -2,6 +2,7 @@ package io.sluice.streams;
 
 import io.sluice.api.FetchRequest;
 import io.sluice.api.TopicPartition;
+import io.sluice.errors.SluiceException;
 import io.sluice.record.Header;
 import io.sluice.record.Record;
 import io.sluice.record.RecordBatch;
@@ -10,6 +11,7 @@ import io.sluice.streams.state.Kv;
 import io.sluice.streams.state.RocksKv;
 import io.sluice.streams.state.StoreState;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.json.JsonObject;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
@@ -27,6 +29,9 @@ import java.util.List;
  */
 final class StoreRestorer {
   private static final int FETCH_MAX_BYTES = 1 << 20;
+  private static final long RETRY_MS = 200;
+  /** How long a read of the changelog is retried while its leader is not available (a failover in progress). */
+  private static final long RETRY_FOR_MS = 30_000;
 
   private final TaskDeps deps;
   private final TaskState state;
@@ -51,7 +56,7 @@ final class StoreRestorer {
     long from = standby != null ? Math.max(standby.from(), state.storesFrom.get(changelog))
         : state.storesFrom.get(changelog);
     long before = state.offset;
-    return deps.cluster().offsets(deps.caller(), changelog).compose(r -> {
+    return retrying(() -> deps.cluster().offsets(deps.caller(), changelog), deadline()).compose(r -> {
       long to = r.endOffset();
       state.restore = new JsonObject().put("state", "RESTORING").put("records", 0L).put("from", from).put("to", to)
           .put("position", from).put("standby", standby != null).put("bytes", 0L).put("ms", 0L);
@@ -95,7 +100,8 @@ final class StoreRestorer {
     if (from >= to) {
       return Future.succeededFuture();
     }
-    return deps.cluster().fetch(deps.caller(), new FetchRequest(tp, from, FETCH_MAX_BYTES, 1, 500))
+    return retrying(() -> deps.cluster().fetch(deps.caller(), new FetchRequest(tp, from, FETCH_MAX_BYTES, 1, 500)),
+        deadline())
         .compose(r -> deps.blocking(() -> {
           List<Kv.Change> changes = new ArrayList<>();
           long next = from;
@@ -126,6 +132,26 @@ final class StoreRestorer {
           progress.run();
           return fetch(st, tp, next, to, before);
         });
+  }
+
+  private static long deadline() {
+    return System.nanoTime() + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(RETRY_FOR_MS);
+  }
+
+  /**
+   * {@code call}, tried again every {@link #RETRY_MS} while it fails with a retriable error (the changelog's leader
+   * moving) until {@code deadlineNanos}. A task often starts right after a failover, when the changelog's leader may
+   * not be elected yet; failing then would close a standby's store handed over to it and restore from the start.
+   */
+  private <T> Future<T> retrying(java.util.function.Supplier<Future<T>> call, long deadlineNanos) {
+    return call.get().recover(t -> {
+      if (!(t instanceof SluiceException e && e.retriable()) || System.nanoTime() > deadlineNanos) {
+        return Future.failedFuture(t);
+      }
+      Promise<T> again = Promise.promise();
+      deps.context().owner().setTimer(RETRY_MS, id -> retrying(call, deadlineNanos).onComplete(again));
+      return again.future();
+    });
   }
 
   /**
