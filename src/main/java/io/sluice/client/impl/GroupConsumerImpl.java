@@ -19,10 +19,8 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.NoSuchElementException;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -184,42 +182,19 @@ final class GroupConsumerImpl implements GroupConsumer {
 
   @Override
   public Multi<ConsumerRecord> records() {
-    return new PulledStream<ConsumerRecord>(() -> {
+    return Multi.createFrom().deferred(() -> {
       if (!subscribed.compareAndSet(false, true)) {
-        throw new IllegalStateException("records() of a group consumer can be subscribed only once");
+        return Multi.createFrom().failure(new IllegalStateException("records() of a group consumer can be "
+            + "subscribed only once"));
       }
-      return () -> Unis.onContextNow(context, this::pollOnce).map(b -> b.end() ? null : handOuts(b.runs()));
-    }, r -> { });
-  }
-
-  /**
-   * A poll's records run by run, straight from the decoded lists; {@link #handOut} decides at emission, with the run
-   * at hand, and a record it refuses comes out as null, which {@link PulledStream} drops.
-   */
-  private Iterable<ConsumerRecord> handOuts(List<Run> runs) {
-    return () -> new Iterator<>() {
-      private int run;
-      private int index;
-
-      @Override
-      public boolean hasNext() {
-        while (run < runs.size() && index >= runs.get(run).records.size()) {
-          run++;
-          index = 0;
-        }
-        return run < runs.size();
-      }
-
-      @Override
-      public ConsumerRecord next() {
-        if (!hasNext()) {
-          throw new NoSuchElementException();
-        }
-        Run at = runs.get(run);
-        ConsumerRecord r = at.records.get(index++);
-        return handOut(at, r) ? r : null;
-      }
-    };
+      return Multi.createBy().repeating()
+          .uni(() -> Unis.onContext(context, this::pollOnce))
+          .until(Batch::end)
+          .onItem().transformToIterable(Batch::runs)
+          // Each run's records straight from the decoded list, the hand-out deciding at emission with the run at hand.
+          .onItem().transformToMultiAndConcatenate(run -> Multi.createFrom().iterable(run.records)
+              .select().where(r -> handOut(run, r)));
+    });
   }
 
   /** The stream's next poll: the one sent ahead if there is one, else a new one. */
@@ -581,8 +556,7 @@ final class GroupConsumerImpl implements GroupConsumer {
 
   /**
    * Decides at emission (when there is demand for the record) whether it is handed out; see the class comment.
-   * Not in an iterator's hasNext, which is asked after each item to find the end, before there is demand:
-   * {@link PulledStream} calls {@code next()} only when the subscriber wants a record.
+   * Not in an iterator's hasNext: Mutiny asks that after each item to find the end, before there is demand.
    */
   private boolean handOut(Run run, ConsumerRecord r) {
     synchronized (handoutLock) {

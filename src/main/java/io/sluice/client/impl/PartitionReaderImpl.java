@@ -21,7 +21,7 @@ import java.util.List;
  * partitions led by one broker share its {@code POST /fetch} requests.
  *
  * <p><b>Demand.</b> The stream is a repetition of single fetches, each taken only when the subscriber has asked for
- * more than the previous fetch delivered, and handed out one fetch at a time ({@link PulledStream}). <b>One fetch ahead:</b> as soon as a
+ * more than the previous fetch delivered, and flattened one fetch at a time. <b>One fetch ahead:</b> as soon as a
  * fetch brings records, the next one (from its next offset) is asked for. A large answer's records are handed out
  * from the context's next turn, after that request left: the broker reads while this side decodes and hands out (the
  * readers' fetches of one turn share one request, so without it every reader waited for all of them to be decoded).
@@ -69,10 +69,14 @@ final class PartitionReaderImpl implements PartitionReader {
 
   @Override
   public Multi<ConsumerRecord> records() {
-    return new PulledStream<ConsumerRecord>(() -> {
+    return Multi.createFrom().deferred(() -> {
       Cursor cursor = new Cursor();
-      return () -> Unis.onContextNow(context, () -> fetchOnce(cursor));
-    }, r -> position = r.offset() + 1);
+      return Multi.createBy().repeating()
+          .uni(() -> Unis.onContext(context, () -> fetchOnce(cursor)))
+          .indefinitely()
+          .onItem().transformToIterable(list -> list)
+          .onItem().invoke(r -> position = r.offset() + 1);
+    });
   }
 
   private Future<Iterable<ConsumerRecord>> fetchOnce(Cursor cursor) {

@@ -28,19 +28,6 @@ final class Unis {
     }));
   }
 
-  /** A future of {@code op} run on {@code context} (at once if the caller is on it); a throw fails it. */
-  static <T> Future<T> onContextNow(Context context, Supplier<Future<T>> op) {
-    io.vertx.core.Promise<T> result = io.vertx.core.Promise.promise();
-    run(context, () -> {
-      try {
-        op.get().onComplete(result);
-      } catch (RuntimeException e) {
-        result.fail(e);
-      }
-    });
-    return result.future();
-  }
-
   /** Runs {@code action} on {@code context}: at once if the caller is on it, else queued there. */
   static void run(Context context, Runnable action) {
     if (Context.isOnEventLoopThread() && io.vertx.core.Vertx.currentContext() == context) {
