@@ -79,7 +79,7 @@ for r in $(seq 1 "$REPS"); do
   order="1 3"; (( r % 2 == 0 )) && order="3 1"
   declare -A rate=() cpu=()
   for rf in $order; do
-    l0="$(load)"
+    l0="$(load)"; t0="$(date -u +%T)"
     read -ra c0 <<< "$(cpu_ticks)"; read -r f0 e0 b0 <<< "$(fetch_counts)"
     read -r rt p50 p99 <<< "$(produce "$rf" || echo 0)"
     rate[$rf]="${rt:-0}"
@@ -91,7 +91,7 @@ for r in $(seq 1 "$REPS"); do
     read -r f1 e1 b1 <<< "$(fetch_counts)"
     fetches="$(awk -v f=$(( f1 - f0 )) -v e=$(( e1 - e0 )) -v b=$(( b1 - b0 )) -v req=$(( N / ${BATCH:-1000} )) \
       'BEGIN{ if (f > 0) printf "; %d follower fetches, %.2f per produce request, %d empty, %d bytes per fetch", f, f / req, e, b / f }')"
-    echo "rep $r RF $rf: ${rate[$rf]} records/s, acks=all p50 ${p50:-?} p99 ${p99:-?} ms, brokers' CPU ${cpu[$rf]} ms per 1000 records (broker 1/2/3: $c_b1/$c_b2/$c_b3) (load $l0 -> $(load))$fetches"
+    echo "$t0-$(date -u +%T) rep $r RF $rf: ${rate[$rf]} records/s, acks=all p50 ${p50:-?} p99 ${p99:-?} ms, brokers' CPU ${cpu[$rf]} ms per 1000 records (broker 1/2/3: $c_b1/$c_b2/$c_b3) (load $l0 -> $(load))$fetches"
     echo "$r $rf ${rate[$rf]} ${cpu[$rf]}" >> "$RES/runs.txt"
   done
   awk -v a="${rate[1]}" -v b="${rate[3]}" -v ca="${cpu[1]}" -v cb="${cpu[3]}" -v r="$r" -v o="${order// /,}" \
