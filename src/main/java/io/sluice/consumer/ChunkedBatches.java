@@ -3,11 +3,12 @@ package io.sluice.consumer;
 import io.sluice.api.Batches;
 import io.sluice.errors.CorruptRecordException;
 import io.sluice.record.RecordBatch;
+import io.sluice.record.RecordBatches;
 import java.util.List;
 
 /**
  * Walks the batch headers of {@link Batches.Chunks}, where a batch or even its header may span two arrays, with the
- * same checks as {@link io.sluice.record.RecordBatches#split}: the chunks are never joined into one array.
+ * same checks as {@link RecordBatches#split}: the chunks are never joined into one array.
  */
 final class ChunkedBatches {
   private ChunkedBatches() {
@@ -25,23 +26,13 @@ final class ChunkedBatches {
     long position = 0;
     while (position < limit) {
       long remaining = limit - position;
-      if (remaining < RecordBatch.HEADER_SIZE) {
-        throw new CorruptRecordException("Truncated record batch at byte " + position + ": " + remaining
-            + " bytes left, a header needs " + RecordBatch.HEADER_SIZE);
-      }
-      long length = (int) bigEndian(chunks, position + RecordBatch.LENGTH_OFFSET, 4);
-      if (length < RecordBatch.HEADER_SIZE - RecordBatch.LOG_OVERHEAD) {
-        throw new CorruptRecordException(
-            "Record batch at byte " + position + " has length " + length + ", smaller than its header");
-      }
-      if (length > remaining - RecordBatch.LOG_OVERHEAD) {
-        throw new CorruptRecordException("Truncated record batch at byte " + position + ": length " + length
-            + " but only " + (remaining - RecordBatch.LOG_OVERHEAD) + " bytes follow the length field");
-      }
+      RecordBatches.requireHeader(position, remaining);
+      long size = RecordBatches.batchSize(position, remaining,
+          (int) bigEndian(chunks, position + RecordBatch.LENGTH_OFFSET, 4));
       long lastOffset = bigEndian(chunks, position + RecordBatch.BASE_OFFSET_OFFSET, 8)
           + (int) bigEndian(chunks, position + RecordBatch.LAST_OFFSET_DELTA_OFFSET, 4);
       next = Math.max(next, lastOffset + 1);
-      position += RecordBatch.LOG_OVERHEAD + length;
+      position += size;
     }
     return next;
   }

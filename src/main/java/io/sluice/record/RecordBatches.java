@@ -25,23 +25,41 @@ public final class RecordBatches {
     int limit = buffer.limit();
     while (position < limit) {
       int remaining = limit - position;
-      if (remaining < RecordBatch.HEADER_SIZE) {
-        throw new CorruptRecordException("Truncated record batch at byte " + position + ": " + remaining
-            + " bytes left, a header needs " + RecordBatch.HEADER_SIZE);
-      }
-      int length = buffer.getInt(position + RecordBatch.LENGTH_OFFSET);
-      if (length < RecordBatch.HEADER_SIZE - RecordBatch.LOG_OVERHEAD) {
-        throw new CorruptRecordException(
-            "Record batch at byte " + position + " has length " + length + ", smaller than its header");
-      }
-      if (length > remaining - RecordBatch.LOG_OVERHEAD) {
-        throw new CorruptRecordException("Truncated record batch at byte " + position + ": length " + length
-            + " but only " + (remaining - RecordBatch.LOG_OVERHEAD) + " bytes follow the length field");
-      }
-      int size = RecordBatch.LOG_OVERHEAD + length;
+      requireHeader(position, remaining);
+      int size = (int) batchSize(position, remaining, buffer.getInt(position + RecordBatch.LENGTH_OFFSET));
       batches.add(RecordBatch.wrap(buffer.slice(position, size)));
       position += size;
     }
     return batches;
+  }
+
+  /**
+   * Checks that a batch header fits in the {@code remaining} bytes from {@code position} of a run of batches.
+   *
+   * @throws CorruptRecordException if it does not
+   */
+  public static void requireHeader(long position, long remaining) {
+    if (remaining < RecordBatch.HEADER_SIZE) {
+      throw new CorruptRecordException("Truncated record batch at byte " + position + ": " + remaining
+          + " bytes left, a header needs " + RecordBatch.HEADER_SIZE);
+    }
+  }
+
+  /**
+   * The whole size of the batch at {@code position} whose length field says {@code length}, checked against its
+   * header and the {@code remaining} bytes of the run.
+   *
+   * @throws CorruptRecordException if the length is smaller than a header or the run ends inside the batch
+   */
+  public static long batchSize(long position, long remaining, long length) {
+    if (length < RecordBatch.HEADER_SIZE - RecordBatch.LOG_OVERHEAD) {
+      throw new CorruptRecordException(
+          "Record batch at byte " + position + " has length " + length + ", smaller than its header");
+    }
+    if (length > remaining - RecordBatch.LOG_OVERHEAD) {
+      throw new CorruptRecordException("Truncated record batch at byte " + position + ": length " + length
+          + " but only " + (remaining - RecordBatch.LOG_OVERHEAD) + " bytes follow the length field");
+    }
+    return RecordBatch.LOG_OVERHEAD + length;
   }
 }
