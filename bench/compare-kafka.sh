@@ -5,7 +5,7 @@
 #   bench/compare-kafka.sh [sluice.jar] [results-dir]
 # Env: REPS=3 NUM_RECORDS=2000000 RECORD_SIZE=100 E2E_RECORDS=10000 E2E_WARMUP=1000 ROWS="p1 p6 p1all c1 c6 g6 e2e"
 #      ANCHOR=../shared/anchors/kafka  KAFKA_BASE=/tmp/kafka-compare (under /tmp)  HEAP=-Xmx1g
-# Both brokers get HEAP; both tools run with -Xmx512m. Only ratios from one run mean anything on a shared machine.
+# Both brokers get HEAP, with -Xms of the same size (Kafka's start script does so); both tools run with -Xmx512m. Only ratios from one run mean anything on a shared machine.
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 source "$HERE/broker-url.sh"
@@ -39,7 +39,7 @@ until ! ss -ltn 2>/dev/null | grep -q ':19092 ' && (cd "$ANCHOR" && ./run-kafka.
 done
 KAFKA_STARTED=1
 rm -rf "$RES/sluice-data"
-java $HEAP -jar "$JAR" --data-dir "$RES/sluice-data" --http-port 0 --set http.host=127.0.0.1 \
+java $HEAP "-Xms${HEAP#-Xmx}" -jar "$JAR" --data-dir "$RES/sluice-data" --http-port 0 --set http.host=127.0.0.1 \
   --set zookeeper.embedded.port=0 > "$RES/sluice.log" 2>&1 &
 SPID=$!
 URL="$(sluice_url "$RES/sluice.log" "$SPID" 60)" || { log "Sluice did not start; see $RES/sluice.log"; exit 1; }

@@ -22,6 +22,11 @@ final class GrowableBytes extends OutputStream {
     bytes = new byte[Math.max(16, initialCapacity)];
   }
 
+  /** Empty, writing into {@code reused} (whatever it holds is overwritten) until it is full, then into a new array. */
+  GrowableBytes(byte[] reused) {
+    bytes = reused;
+  }
+
   int size() {
     return size;
   }

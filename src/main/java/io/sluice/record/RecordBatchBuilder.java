@@ -47,6 +47,29 @@ public final class RecordBatchBuilder {
     records.skip(RecordBatch.HEADER_SIZE);
   }
 
+  /**
+   * As {@link #RecordBatchBuilder(CompressionType)}, writing into {@code buffer}, an array a producer reuses from
+   * batch to batch (a new array per batch was most of what its collections copied). Its old contents are
+   * overwritten: {@link #build()} writes every header byte and the records follow it. Past its length the builder
+   * grows into a new array, as always; {@link #buffer()} tells which array the batch ended up in.
+   */
+  public RecordBatchBuilder(CompressionType compression, byte[] buffer) {
+    this.compression = Objects.requireNonNull(compression, "compression");
+    if (buffer.length < RecordBatch.HEADER_SIZE) {
+      throw new IllegalArgumentException("A batch buffer needs at least " + RecordBatch.HEADER_SIZE + " bytes");
+    }
+    this.records = new GrowableBytes(buffer);
+    records.skip(RecordBatch.HEADER_SIZE);
+  }
+
+  /**
+   * The array the records are written into (the one given, or the one it grew into); {@link #build()}'s bytes are
+   * in it unless compressed. Whoever reuses it must not before the built bytes are no longer read.
+   */
+  public byte[] buffer() {
+    return records.array();
+  }
+
   public RecordBatchBuilder baseOffset(long baseOffset) {
     this.baseOffset = baseOffset;
     return this;

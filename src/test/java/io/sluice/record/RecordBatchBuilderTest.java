@@ -47,6 +47,27 @@ class RecordBatchBuilderTest {
   }
 
   @Test
+  void aReusedArrayWhateverItHeldBuildsTheSameBytesAsANewOne() {
+    byte[] dirty = new byte[256];
+    java.util.Arrays.fill(dirty, (byte) 0x5a); // a previous batch's leftovers
+    RecordBatchBuilder reused = new RecordBatchBuilder(CompressionType.NONE, dirty);
+    ByteBuffer batch = reused.append(1000L, utf8("k"), utf8("v"), null).build();
+
+    assertThat(HexFormat.of().formatHex(TestData.bytesOf(batch))).isEqualTo(TINY_BATCH_HEX);
+    assertThat(reused.buffer()).as("written in place").isSameAs(dirty);
+  }
+
+  @Test
+  void aReusedArrayTooSmallIsGrownOutOf() {
+    byte[] small = new byte[RecordBatch.HEADER_SIZE + 4];
+    RecordBatchBuilder builder = new RecordBatchBuilder(CompressionType.NONE, small);
+    ByteBuffer batch = builder.append(1000L, utf8("k"), utf8("v"), null).build();
+
+    assertThat(HexFormat.of().formatHex(TestData.bytesOf(batch))).isEqualTo(TINY_BATCH_HEX);
+    assertThat(builder.buffer()).isNotSameAs(small);
+  }
+
+  @Test
   void decodesHandWrittenTinyBatch() {
     RecordBatch batch = RecordBatch.wrap(ByteBuffer.wrap(HexFormat.of().parseHex(TINY_BATCH_HEX)));
 

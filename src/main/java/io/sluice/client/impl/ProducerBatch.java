@@ -4,6 +4,7 @@ import io.sluice.client.RecordMetadata;
 import io.sluice.client.SendCallback;
 import io.sluice.record.CompressionType;
 import io.sluice.record.Header;
+import io.sluice.record.RecordBatch;
 import io.sluice.record.RecordBatchBuilder;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -30,22 +31,33 @@ final class ProducerBatch {
   private long[] timestamps;
   private final Promise<Void> done = Promise.promise();
   private ByteBuffer bytes;
+  /** Where the builder's array goes back once the batch is answered; null: left to the collector. */
+  private BatchBuffers buffers;
   long order;
   int attempts;
   long nextAttemptMs;
   /** Whether, at its last send, a batch of the same partition sealed before it was still unanswered. */
   boolean sentBehindEarlier;
 
-  /** {@code expectedRecords} sizes the per-record arrays, which otherwise double (and copy) their way up. */
+  /**
+   * {@code expectedRecords} sizes the per-record arrays, which otherwise double (and copy) their way up. A batch
+   * whose buffer is a full-size one ({@code RecordBatch.HEADER_SIZE + initialBytes} is {@code buffers}' array size)
+   * takes it from {@code buffers} and gives it back when answered or failed.
+   */
   ProducerBatch(String topic, int partition, CompressionType compression, int initialBytes, int expectedRecords,
-      long createdMs) {
+      long createdMs, BatchBuffers buffers) {
     int records = Math.max(16, expectedRecords);
     this.callbacks = new ArrayList<>(records);
     this.timestamps = new long[records];
     this.topic = topic;
     this.partition = partition;
     this.createdMs = createdMs;
-    this.builder = new RecordBatchBuilder(compression, initialBytes);
+    if (buffers != null && RecordBatch.HEADER_SIZE + initialBytes == buffers.arrayBytes()) {
+      this.buffers = buffers;
+      this.builder = new RecordBatchBuilder(compression, buffers.take());
+    } else {
+      this.builder = new RecordBatchBuilder(compression, initialBytes);
+    }
   }
 
   void append(long timestamp, byte[] key, byte[] value, List<Header> headers, SendCallback callback) {
@@ -96,11 +108,25 @@ final class ProducerBatch {
           timestamps[i]), null);
     }
     done.tryComplete();
+    release();
   }
 
   void fail(Throwable failure) {
     callbacks.forEach(c -> c.onCompletion(null, failure));
     done.tryComplete();
+    release();
+  }
+
+  /**
+   * Gives the array back: the batch is finished, never sent again, and its bytes were only ever read by
+   * {@link #writeTo}, which copied them into a request body, so nothing reads the array after this.
+   */
+  private void release() {
+    if (buffers != null) {
+      buffers.give(builder.buffer());
+      buffers = null;
+      bytes = null;
+    }
   }
 
   /** Completes once every record of the batch was completed or failed. */

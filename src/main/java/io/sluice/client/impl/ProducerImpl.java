@@ -12,6 +12,7 @@ import io.sluice.errors.ErrorCode;
 import io.sluice.errors.SluiceException;
 import io.sluice.record.Header;
 import io.sluice.record.Partitioner;
+import io.sluice.record.RecordBatch;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -63,6 +64,8 @@ final class ProducerImpl implements Producer {
   private final MetadataCache metadata;
   private final ProducerOptions options;
   private final Sender sender;
+  /** Full-size batch arrays reused from answered batches. */
+  private final BatchBuffers buffers;
   /** Records routed per task of the context (a few milliseconds of work) before it lets other tasks run. */
   static final int DRAIN_SLICE_RECORDS = 16_384;
   private final ConcurrentLinkedQueue<Pending> inbox = new ConcurrentLinkedQueue<>();
@@ -80,6 +83,7 @@ final class ProducerImpl implements Producer {
     this.metadata = client.metadata();
     this.options = options;
     this.sender = new Sender(vertx, client.transport(), metadata, options);
+    this.buffers = new BatchBuffers(RecordBatch.HEADER_SIZE + options.batchSizeBytes());
     Unis.run(context, this::identify);
   }
 
@@ -135,6 +139,11 @@ final class ProducerImpl implements Producer {
   /** Sends not yet taken from the inbox; for tests. */
   int inboxSize() {
     return inbox.size();
+  }
+
+  /** The reused batch arrays; read them on the context; for tests. */
+  BatchBuffers buffers() {
+    return buffers;
   }
 
   /** The context the inbox is drained on; for tests. */
@@ -272,7 +281,7 @@ final class ProducerImpl implements Producer {
     int initialBytes = initialBatchBytes(firstRecordBytes, q.lastBatchBytes, options.batchSizeBytes());
     q.open = new ProducerBatch(q.topic, q.partition, options.compression(), initialBytes,
         // A record's size here is an upper bound (RECORD_OVERHEAD_BYTES), so a full batch holds more than this ratio.
-        initialBytes / firstRecordBytes * 5 / 4 + 1, System.currentTimeMillis());
+        initialBytes / firstRecordBytes * 5 / 4 + 1, System.currentTimeMillis(), buffers);
     if (options.lingerMs() > 0) {
       ProducerBatch batch = q.open;
       q.lingerTimer = vertx.setTimer(options.lingerMs(), id -> {
@@ -313,7 +322,10 @@ final class ProducerImpl implements Producer {
   private static int sizeOf(ProducerRecord r) {
     int size = RECORD_OVERHEAD_BYTES + (r.key() == null ? 0 : r.key().length)
         + (r.value() == null ? 0 : r.value().length);
-    for (Header h : r.headers()) {
+    List<Header> headers = r.headers();
+    // Indexed: an iterator per record, even over no headers, was 12 MB per 1,000,000 records.
+    for (int i = 0; i < headers.size(); i++) {
+      Header h = headers.get(i);
       size += h.key().length() * 3 + (h.value() == null ? 0 : h.value().length) + 10;
     }
     return size;
