@@ -1,23 +1,29 @@
 #!/usr/bin/env bash
 # Replication cost (issue 16): three brokers from a jar on loopback (free ports, small heaps; broker 1 runs the embedded
-# ZooKeeper, 2 and 3 join it), then produce with acks=all to a topic of replication factor 1 and one of 3, alternating,
-# and print each pair's records/s and the ratio RF 3 / RF 1 with the 1-minute load average.
-#   bench/replication.sh [sluice.jar] [results-dir]     Env: REPS=3 N=1200000 PARTITIONS=3 BATCH=1000 HEAP=-Xmx256m WARMUP=1
-#   JVM_OPTS="..." goes to the brokers' JVMs (e.g. -XX:StartFlightRecording=settings=profile,filename=/tmp/b.jfr),
-#   BROKER_ARGS="..." to the brokers themselves (e.g. --set replica.fetch.linger.ms=5).
-# Before the reps, one produce of N/2 records to each topic warms the brokers' JIT and is not counted (WARMUP=0 skips
-# it): without it the first run of a fresh cluster is the slowest, whichever replication factor it measures.
-# Each run also prints the CPU the three brokers spent per 1,000 records (user + system, from /proc): on a loaded
-# machine throughput swings with the other work, while the CPU a record costs holds, so the cost ratio is the steadier
-# figure of replication's price. With RF 3 it also prints the follower fetches the leaders answered during the run (from
-# each broker's /metrics: sluice_replica_fetches_served_total and friends), per produce request and in bytes per fetch.
-# Each produce's own output (with its request latency) is kept in RESULTS/produce-rfN.log.
+# ZooKeeper, 2 and 3 join it), then produce with acks=all to a topic of replication factor 1 and one of 3, and print
+# each run's records/s, the ratio RF 3 / RF 1 per rep and, at the end, the ratio of the medians.
+#   bench/replication.sh [sluice.jar] [results-dir]     Env: REPS=4 N=1200000 PARTITIONS=3 BATCH=1000 HEAP=-Xmx256m
+#   WARMUP=1 WARMUP_N=N; JVM_OPTS="..." goes to the brokers' JVMs (e.g.
+#   -XX:StartFlightRecording=settings=profile,filename=/tmp/b.jfr), BROKER_ARGS="..." to the brokers themselves.
+# Fairness: the brokers' JIT keeps warming for minutes, so whichever factor runs later in a rep meets faster code (with
+# a fixed order, RF 1 ran second in every even rep and its 275k-489k spread decided the ratio). So: a warm-up produce
+# of WARMUP_N records to each factor first (not counted; WARMUP=0 skips it), then the reps alternate which factor runs
+# first (rep 1: 1 then 3, rep 2: 3 then 1, ...), so over an even number of reps both factors hold the same positions on
+# average and a steady drift cancels in the ratio of the medians (and in the geometric mean of the per-rep ratios,
+# also printed); a single rep's ratio still carries the drift of its order, so it is printed with its order.
+# Each run also prints the CPU the three brokers spent per 1,000 records (user + system, from /proc), together and per
+# broker (broker 1 takes every HTTP request and forwards the others' partitions to them): on a loaded machine
+# throughput swings with the other work, while the CPU a record costs holds, so the cost ratio is the steadier figure.
+# With RF 3 it also prints the follower fetches the leaders answered during the run (from each broker's /metrics:
+# sluice_replica_fetches_served_total and friends), per produce request and in bytes per fetch, and every run prints its
+# acks=all request latency (p50 / p99) and the 1-minute load average at its start and end.
+# Each produce's own output is kept in RESULTS/produce-rfN.log, the per-run lines in RESULTS/runs.txt.
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 source "$HERE/broker-url.sh"
 JAR="$(realpath "${1:-$HERE/../target/sluice.jar}")"
 RES="${2:-$(mktemp -d /tmp/sluice-replication.XXXXXX)}"
-REPS="${REPS:-3}"; N="${N:-1200000}"; PARTS="${PARTITIONS:-3}"; HEAP="${HEAP:--Xmx256m}"
+REPS="${REPS:-4}"; N="${N:-1200000}"; PARTS="${PARTITIONS:-3}"; HEAP="${HEAP:--Xmx256m}"
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 ZK="$(free_port)"
 mkdir -p "$RES"
@@ -43,18 +49,22 @@ echo "three brokers up; requests go to broker 1 at $URL (ZooKeeper 127.0.0.1:$ZK
 produce() {  # $1 = replication factor, $2 = records
   java -Xmx512m -cp "$JAR" io.sluice.bench.HttpBench produce --url "$URL" --format binary --partitions "$PARTS" \
     --records "${2:-$N}" --record-size 100 --batch-records "${BATCH:-1000}" --acks all --inflight 8 --replication-factor "$1" 2>&1 \
-    | tee -a "$RES/produce-rf$1.log" | grep -oE '[0-9]+ records/s' | head -1 | grep -oE '^[0-9]+'
+    | tee -a "$RES/produce-rf$1.log" | grep -E '^produce ' | head -1 \
+    | sed -E 's/.* ([0-9]+) records\/s.* p50 ([0-9.]+) ms, p99 ([0-9.]+) ms.*/\1 \2 \3/'
 }
 if [[ "${WARMUP:-1}" == 1 ]]; then
-  for rf in 1 3; do echo "warm-up RF $rf: $(produce "$rf" $(( N / 2 )) || echo 0) records/s (not counted)"; done
+  for rf in 1 3; do
+    read -r w _ <<< "$(produce "$rf" "${WARMUP_N:-$N}" || echo 0)"
+    echo "warm-up RF $rf: ${w:-0} records/s (not counted)"
+  done
 fi
-cpu_ticks() {  # user + system clock ticks of the three brokers so far
-  local t=0 p f
+cpu_ticks() {  # user + system clock ticks of each of the three brokers so far, space separated
+  local p f out=()
   for p in "${PIDS[@]}"; do
     read -ra f < "/proc/$p/stat"
-    t=$(( t + f[13] + f[14] ))
+    out+=($(( f[13] + f[14] )))
   done
-  echo "$t"
+  echo "${out[@]}"
 }
 HZ="$(getconf CLK_TCK)"
 fetch_counts() {  # follower fetches, empty ones and their bytes, answered by the three brokers as leaders so far
@@ -63,19 +73,37 @@ fetch_counts() {  # follower fetches, empty ones and their bytes, answered by th
     /^sluice_replica_fetches_served_total/ { f += $2 } /^sluice_replica_fetches_served_empty_total/ { e += $2 }
     /^sluice_replica_fetch_bytes_served_bytes_total/ { b += $2 } END { printf "%d %d %d", f, e, b }'
 }
+load() { cut -d' ' -f1 /proc/loadavg; }
+: > "$RES/runs.txt"
 for r in $(seq 1 "$REPS"); do
   order="1 3"; (( r % 2 == 0 )) && order="3 1"
   declare -A rate=() cpu=()
   for rf in $order; do
-    l="$(cut -d' ' -f1 /proc/loadavg)"
-    c0="$(cpu_ticks)"; read -r f0 e0 b0 <<< "$(fetch_counts)"
-    rate[$rf]="$(produce "$rf" || echo 0)"
-    cpu[$rf]="$(awk -v t=$(( $(cpu_ticks) - c0 )) -v hz="$HZ" -v n="$N" 'BEGIN{ printf "%.1f", t * 1000 / hz / n * 1000 }')"
+    l0="$(load)"; t0="$(date -u +%T)"
+    read -ra c0 <<< "$(cpu_ticks)"; read -r f0 e0 b0 <<< "$(fetch_counts)"
+    read -r rt p50 p99 <<< "$(produce "$rf" || echo 0)"
+    rate[$rf]="${rt:-0}"
+    read -ra c1 <<< "$(cpu_ticks)"
+    per="$(awk -v hz="$HZ" -v n="$N" -v a="${c0[*]}" -v b="${c1[*]}" 'BEGIN{
+      split(a, x); split(b, y); for (i = 1; i <= 3; i++) { d = (y[i] - x[i]) * 1e6 / hz / n; t += d; s = s sprintf(" %.1f", d) }
+      printf "%.1f%s", t, s }')"
+    read -r cpu[$rf] c_b1 c_b2 c_b3 <<< "$per"
     read -r f1 e1 b1 <<< "$(fetch_counts)"
     fetches="$(awk -v f=$(( f1 - f0 )) -v e=$(( e1 - e0 )) -v b=$(( b1 - b0 )) -v req=$(( N / ${BATCH:-1000} )) \
       'BEGIN{ if (f > 0) printf "; %d follower fetches, %.2f per produce request, %d empty, %d bytes per fetch", f, f / req, e, b / f }')"
-    echo "rep $r RF $rf: ${rate[$rf]} records/s, brokers' CPU ${cpu[$rf]} ms per 1000 records (load $l)$fetches"
+    echo "$t0-$(date -u +%T) rep $r RF $rf: ${rate[$rf]} records/s, acks=all p50 ${p50:-?} p99 ${p99:-?} ms, brokers' CPU ${cpu[$rf]} ms per 1000 records (broker 1/2/3: $c_b1/$c_b2/$c_b3) (load $l0 -> $(load))$fetches"
+    echo "$r $rf ${rate[$rf]} ${cpu[$rf]}" >> "$RES/runs.txt"
   done
-  awk -v a="${rate[1]}" -v b="${rate[3]}" -v ca="${cpu[1]}" -v cb="${cpu[3]}" -v r="$r" \
-    'BEGIN{ if (a > 0 && cb > 0) printf "rep %d ratio RF3/RF1: %.2f throughput, %.2f by CPU per record (RF1 / RF3)\n", r, b / a, ca / cb }'
+  awk -v a="${rate[1]}" -v b="${rate[3]}" -v ca="${cpu[1]}" -v cb="${cpu[3]}" -v r="$r" -v o="${order// /,}" \
+    'BEGIN{ if (a > 0 && cb > 0) printf "rep %d (order %s) ratio RF3/RF1: %.2f throughput, %.2f by CPU per record (RF1 / RF3)\n", r, o, b / a, ca / cb }'
 done
+# The fair figures: medians over the reps of each factor (both factors held each position equally often when REPS is
+# even), and the geometric mean of the per-rep ratios, in which an order's bias and the opposite order's cancel.
+awk -v reps="$REPS" 'function median(a, n,   i, j, t) {
+    for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j - 1] > a[j]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
+    return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2 }
+  { if ($2 == 1) { r1[++n1] = $3; c1[n1] = $4; x1[$1] = $3 } else { r3[++n3] = $3; c3[n3] = $4; x3[$1] = $3 } }
+  END { if (!n1 || !n3) exit; for (r in x1) if (x1[r] > 0 && x3[r] > 0) { lg += log(x3[r] / x1[r]); k++ }
+    m1 = median(r1, n1); m3 = median(r3, n3); mc1 = median(c1, n1); mc3 = median(c3, n3)
+    printf "medians over %d reps: RF 1 %d, RF 3 %d records/s; ratio of medians %.2f throughput, %.2f by CPU per record (RF 1 %.1f, RF 3 %.1f ms per 1000); geometric mean of per-rep ratios %.2f%s\n",
+      reps, m1, m3, m3 / m1, mc1 / mc3, mc1, mc3, k ? exp(lg / k) : 0, reps % 2 ? " (odd REPS: the orders are not balanced)" : "" }' "$RES/runs.txt"

@@ -368,8 +368,8 @@ public final class RecordBatch {
         throw new InvalidRecordException("Record " + i + " has offset delta " + cursor.offsetDelta);
       }
       long timestamp = baseTimestamp + cursor.timestampDelta;
-      if (timestampType() == TimestampType.CREATE_TIME) {
-        requireValidTimestamp(timestamp, "Record " + i);
+      if (timestampType() == TimestampType.CREATE_TIME && timestamp < 0) {
+        requireValidTimestamp(timestamp, "Record " + i); // the message only for a refusal: this runs for every record
       }
       maxRecordTimestamp = Math.max(maxRecordTimestamp, timestamp);
     }

@@ -10,6 +10,7 @@ import io.sluice.record.RecordBatch;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * The batches of one append request, every one validated before any is written, so a request with one bad batch
@@ -59,35 +60,36 @@ final class AppendBatches {
 
   private static RecordBatch checkBatch(ByteBuffer at, TopicPartition tp, int requestPos, int maxMessageBytes,
       boolean fromLeader) {
-    String where = "Batch at byte " + requestPos + " of the append to partition " + tp;
+    // built only for an error: every batch of every append (leader's and follower's) passes here
+    Supplier<String> where = () -> "Batch at byte " + requestPos + " of the append to partition " + tp;
     if (at.remaining() < RecordBatch.HEADER_SIZE) {
-      throw new CorruptRecordException(where + " is cut short: " + at.remaining() + " bytes, a header needs "
+      throw new CorruptRecordException(where.get() + " is cut short: " + at.remaining() + " bytes, a header needs "
           + RecordBatch.HEADER_SIZE);
     }
     RecordBatch batch = RecordBatch.wrap(at);
     if (batch.magic() != RecordBatch.MAGIC) {
-      throw new CorruptRecordException(where + " has magic " + batch.magic() + ", only magic 2 is supported");
+      throw new CorruptRecordException(where.get() + " has magic " + batch.magic() + ", only magic 2 is supported");
     }
     long size = RecordBatch.LOG_OVERHEAD + (long) batch.batchLength();
     if (size > maxMessageBytes) {
-      throw new RecordTooLargeException(where + " is " + size + " bytes, above max.message.bytes "
+      throw new RecordTooLargeException(where.get() + " is " + size + " bytes, above max.message.bytes "
           + maxMessageBytes);
     }
     at.limit((int) Math.min(at.limit(), at.position() + Math.max(size, 0)));
     try {
       batch.ensureValid();
     } catch (CorruptRecordException e) {
-      throw new CorruptRecordException(where + ": " + e.getMessage(), e);
+      throw new CorruptRecordException(where.get() + ": " + e.getMessage(), e);
     }
     if (fromLeader) {
       try {
         batch.validateRecords();
       } catch (CorruptRecordException e) {
-        throw new CorruptRecordException(where + ": " + e.getMessage(), e);
+        throw new CorruptRecordException(where.get() + ": " + e.getMessage(), e);
       } catch (InvalidRecordException e) {
-        throw new InvalidRecordException(where + ": " + e.getMessage(), e);
+        throw new InvalidRecordException(where.get() + ": " + e.getMessage(), e);
       } catch (UnsupportedCompressionException e) {
-        throw new UnsupportedCompressionException(where + ": " + e.getMessage(), e);
+        throw new UnsupportedCompressionException(where.get() + ": " + e.getMessage(), e);
       }
     }
     return batch;

@@ -27,6 +27,7 @@ import io.vertx.core.WorkerExecutor;
 import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.internal.buffer.BufferInternal;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -160,12 +161,15 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
   private final LogTasks tasks;
   private long appendsCompleted;
   /**
-   * The append being credited, only while {@link #onAppended} runs: when it moves the high watermark over its own
-   * bytes (one in-sync replica), the consumers' long polls it wakes are answered from those bytes in memory.
+   * The append being credited, only while {@link #onAppended} runs: the followers' fetches it wakes are answered from
+   * its bytes in memory, and so, when it moves the high watermark over its own bytes (one in-sync replica), are the
+   * consumers' long polls it wakes.
    */
   private AppendResult justAppended;
   /** {@link #justAppended}'s bytes copied once for the polls it answers (they outlive the producer's buffer). */
   private ReadResult justAppendedRead;
+  /** {@link #justAppended}'s bytes copied once for the follower fetches it wakes (each wraps the same array). */
+  private byte[] justAppendedForFollowers;
   private boolean closing;
   private long retentionTimer = -1;
   private long flushTimer = -1;
@@ -450,13 +454,14 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
   private void onAppended(AppendResult result, int bytes) {
     localLogEnd = Math.max(localLogEnd, result.logEndOffset());
     appendsCompleted++;
-    parked.credit(true, bytes);
     justAppended = result;
     try {
+      parked.credit(true, bytes);
       leader.onAppended(result.logEndOffset(), bytes);
     } finally {
       justAppended = null;
       justAppendedRead = null;
+      justAppendedForFollowers = null;
     }
   }
 
@@ -528,7 +533,32 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
     if (offset >= limit || closing) {
       return Future.succeededFuture(Buffer.buffer());
     }
+    Buffer fromAppend = followerReadOfJustAppended(offset, maxBytes, limit);
+    if (fromAppend != null) {
+      return Future.succeededFuture(fromAppend);
+    }
     return tasks.read(() -> Buffer.buffer(log.read(offset, maxBytes, limit).readBytes().array()));
+  }
+
+  /**
+   * A caught-up follower's fetch woken by {@link #justAppended} (it runs inside {@link #onAppended}, through the
+   * parked wait's completion), answered from that append's bytes, or null unless they are exactly what the read of
+   * the log would answer: the fetch starts where the append started, the append ends the log and all of it fits in
+   * {@code maxBytes}. Saves each replicated batch a storage task (two thread hand-offs on the acks=all produce's way,
+   * each a wait for a CPU on a loaded machine) and its read of the segment.
+   */
+  private Buffer followerReadOfJustAppended(long offset, int maxBytes, long limit) {
+    AppendResult r = justAppended;
+    ByteBuffer written = r == null ? null : r.written();
+    if (written == null || offset != r.firstOffset() || r.logEndOffset() != limit || written.remaining() > maxBytes) {
+      return null;
+    }
+    if (justAppendedForFollowers == null) {
+      // a copy: the producer's buffer is valid only until the append completes, the answer is written later
+      justAppendedForFollowers = new byte[written.remaining()];
+      written.duplicate().get(justAppendedForFollowers);
+    }
+    return Buffer.buffer(justAppendedForFollowers);
   }
 
   // ---------------------------------------------------------------- follower (FollowerLog, on this context)
@@ -581,7 +611,9 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
    * a follower kept an old leader's uncommitted records below the high watermark and, elected, lost acknowledged ones).
    */
   private AppendResult appendCopied(Buffer records) {
-    ByteBuffer buf = ByteBuffer.wrap(records.getBytes());
+    // A view of the reply's bytes, not a copy: the reply is this fetch's alone (a replica link's frame or an event-bus
+    // body, heap memory nobody writes to); a frame split across reads is gathered here, once.
+    ByteBuffer buf = ((BufferInternal) records).getByteBuf().nioBuffer();
     epochs.assignFromBatches(buf);
     try {
       return log.appendAsFollower(buf);

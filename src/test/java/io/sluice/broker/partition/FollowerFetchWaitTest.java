@@ -32,8 +32,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A leader's answer to a follower's fetch: a caught-up follower waits for the next append and gets it in one storage
- * task (replication's CPU is mostly per fetch, docs/benchmarks.md), a waited-out fetch is answered empty with no
+ * A leader's answer to a follower's fetch: caught-up followers wait for the next append and get its bytes without a
+ * storage task (one that does not fit them reads the log), a waited-out fetch is answered empty with no
  * task, a follower behind reads at once, a waiting fetch is refused when leadership moves, and the replication server
  * counts what it answered.
  */
@@ -83,7 +83,7 @@ class FollowerFetchWaitTest {
   }
 
   @Test
-  void aCaughtUpFollowerGetsTheNextAppendInOneStorageTask() throws Exception {
+  void caughtUpFollowersGetTheNextAppendFromMemoryAsTheLogHasIt() throws Exception {
     PartitionVerticle pv = deployLeader();
     get(pv.append(TestBatches.batch("a"), Acks.LEADER));
     int before = storageTasks.get();
@@ -91,14 +91,40 @@ class FollowerFetchWaitTest {
     int perAppend = storageTasks.get() - before;
 
     before = storageTasks.get();
-    // Submitted before the append, so it reaches the partition's context first and waits at the log end (offset 2).
-    Future<ReplicaFetchResponse> waiting = pv.replicaFetch(fetchAt(2, LONG_WAIT_MS));
-    get(pv.append(TestBatches.batch("c"), Acks.LEADER));
-    ReplicaFetchResponse response = get(waiting);
+    // Submitted before the append, so they reach the partition's context first and wait at the log end (offset 2).
+    Future<ReplicaFetchResponse> first = pv.replicaFetch(fetchAt(2, LONG_WAIT_MS));
+    Future<ReplicaFetchResponse> second = pv.replicaFetch(new ReplicaFetchRequest(TP, 3, 1, 2, 1, 1 << 20,
+        LONG_WAIT_MS));
+    get(pv.append(TestBatches.batch("c", "d"), Acks.LEADER));
+    ReplicaFetchResponse response = get(first);
 
     assertThat(response.error()).isNull();
-    assertThat(TestBatches.offsetsAndValues(bytes(response))).containsExactly("2=c");
+    assertThat(TestBatches.offsetsAndValues(bytes(response))).containsExactly("2=c", "3=d");
     assertThat(response.highWatermark()).as("follower 2 acknowledged offsets 0 and 1").isEqualTo(2);
+    assertThat(storageTasks.get() - before - perAppend).as("storage tasks the fetches cost").isZero();
+    ReplicaFetchResponse fromLog = get(pv.replicaFetch(fetchAt(2, 0)));
+    assertThat(bytes(response)).as("the same bytes a read of the log answers").isEqualTo(bytes(fromLog))
+        .isEqualTo(bytes(get(second)));
+  }
+
+  @Test
+  void aWokenFollowerFetchTooSmallForTheAppendReadsTheLog() throws Exception {
+    PartitionVerticle pv = deployLeader();
+    get(pv.append(TestBatches.batch("a"), Acks.LEADER));
+    int before = storageTasks.get();
+    get(pv.append(TestBatches.batch("b"), Acks.LEADER));
+    int perAppend = storageTasks.get() - before;
+    ByteBuffer two = concat(TestBatches.batch("c"), TestBatches.batch("d"));
+    int oneBatch = TestBatches.batch("c").remaining();
+
+    before = storageTasks.get();
+    Future<ReplicaFetchResponse> waiting = pv.replicaFetch(new ReplicaFetchRequest(TP, 2, 1, 2, 1, oneBatch,
+        LONG_WAIT_MS));
+    get(pv.append(two, Acks.LEADER));
+    ReplicaFetchResponse response = get(waiting);
+
+    assertThat(TestBatches.offsetsAndValues(bytes(response))).as("only what fits, as the log answers it")
+        .containsExactly("2=c");
     assertThat(storageTasks.get() - before - perAppend).as("storage tasks the fetch cost").isEqualTo(1);
   }
 
@@ -173,6 +199,10 @@ class FollowerFetchWaitTest {
     assertThat(ReplicaFetchCodec.decodeResponse(get(links.fetch(vertx, 1, ReplicaFetchCodec.encode(
         new ReplicaFetchRequest(TP, 2, 1, 0, -1, 1 << 20, 0)), 10_000))).records().length()).isGreaterThan(20_000);
     assertThat(server.stats().fetches()).isEqualTo(11);
+  }
+
+  private static ByteBuffer concat(ByteBuffer a, ByteBuffer b) {
+    return ByteBuffer.allocate(a.remaining() + b.remaining()).put(a).put(b).flip();
   }
 
   private static ByteBuffer bytes(ReplicaFetchResponse response) {
