@@ -15,6 +15,11 @@ ANCHOR="$(realpath "${ANCHOR:-$HERE/../../shared/anchors/kafka}")"
 REPS="${REPS:-3}"; N="${NUM_RECORDS:-2000000}"; SIZE="${RECORD_SIZE:-100}"; E2E_N="${E2E_RECORDS:-10000}"; E2E_WARM="${E2E_WARMUP:-1000}"
 ROWS="${ROWS:-p1 p6 p1all c1 c6 g6 e2e}"
 HEAP="${HEAP:--Xmx1g}"
+# The read rows read what a produce row of the same rep wrote: c1 p1's topic, c6 and g6 p6's.
+has() { [[ " $ROWS " == *" $1 "* ]]; }
+if { has c1 && ! has p1; } || { { has c6 || has g6; } && ! has p6; }; then
+  echo "ROWS=\"$ROWS\": c1 needs p1, c6 and g6 need p6 (they read the topics those rows write)" >&2; exit 2
+fi
 export KAFKA_BASE="${KAFKA_BASE:-/tmp/kafka-compare}" KAFKA_HEAP_OPTS="$HEAP -Xms${HEAP#-Xmx}"
 LIB="${KAFKA_LIB:-/tmp/kafka-anchor-lib}"
 BOOT=127.0.0.1:19092
