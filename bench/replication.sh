@@ -67,6 +67,18 @@ cpu_ticks() {  # user + system clock ticks of each of the three brokers so far, 
   echo "${out[@]}"
 }
 HZ="$(getconf CLK_TCK)"
+thread_ticks() {  # clock ticks of the three brokers' threads so far, summed by kind: JIT compilers, GC and VM, event
+  # loops, storage pool, the rest. C1/C2 are native threads that JFR does not sample, and in a run of seconds they can
+  # spend more than the event loops (docs/benchmarks.md, issue 16, tenth session), so each run's CPU is also given
+  # without them. Threads that ended during a run are missed (few: the pools keep theirs).
+  local p
+  for p in "${PIDS[@]}"; do cat /proc/"$p"/task/*/stat 2>/dev/null || true; done | awk '
+    { match($0, /\(.*\)/); name = substr($0, RSTART + 1, RLENGTH - 2); split(substr($0, RSTART + RLENGTH + 1), f, " ")
+      t = f[12] + f[13]
+      if (name ~ /CompilerThre/) k = 1; else if (name ~ /^(GC |G1 |VM Thread)/) k = 2
+      else if (name ~ /eventloo/) k = 3; else if (name ~ /storage/) k = 4; else k = 5
+      s[k] += t } END { printf "%d %d %d %d %d", s[1], s[2], s[3], s[4], s[5] }'
+}
 fetch_counts() {  # follower fetches, empty ones and their bytes, answered by the three brokers as leaders so far
   local id
   for id in 1 2 3; do curl -sf "$(url_of "$id")/metrics" || true; done | awk '
@@ -77,22 +89,25 @@ load() { cut -d' ' -f1 /proc/loadavg; }
 : > "$RES/runs.txt"
 for r in $(seq 1 "$REPS"); do
   order="1 3"; (( r % 2 == 0 )) && order="3 1"
-  declare -A rate=() cpu=()
+  declare -A rate=() cpu=() nojit=()
   for rf in $order; do
     l0="$(load)"; t0="$(date -u +%T)"
-    read -ra c0 <<< "$(cpu_ticks)"; read -r f0 e0 b0 <<< "$(fetch_counts)"
+    read -ra c0 <<< "$(cpu_ticks)"; read -ra g0 <<< "$(thread_ticks)"; read -r f0 e0 b0 <<< "$(fetch_counts)"
     read -r rt p50 p99 <<< "$(produce "$rf" || echo 0)"
     rate[$rf]="${rt:-0}"
-    read -ra c1 <<< "$(cpu_ticks)"
+    read -ra c1 <<< "$(cpu_ticks)"; read -ra g1 <<< "$(thread_ticks)"
+    read -r jit gc loops storage other <<< "$(awk -v hz="$HZ" -v n="$N" -v a="${g0[*]}" -v b="${g1[*]}" 'BEGIN{
+      split(a, x); split(b, y); for (i = 1; i <= 5; i++) printf "%.1f ", (y[i] - x[i]) * 1e6 / hz / n }')"
     per="$(awk -v hz="$HZ" -v n="$N" -v a="${c0[*]}" -v b="${c1[*]}" 'BEGIN{
       split(a, x); split(b, y); for (i = 1; i <= 3; i++) { d = (y[i] - x[i]) * 1e6 / hz / n; t += d; s = s sprintf(" %.1f", d) }
       printf "%.1f%s", t, s }')"
     read -r cpu[$rf] c_b1 c_b2 c_b3 <<< "$per"
+    nojit[$rf]="$(awk -v t="${cpu[$rf]}" -v j="$jit" 'BEGIN{ printf "%.1f", t - j }')"
     read -r f1 e1 b1 <<< "$(fetch_counts)"
     fetches="$(awk -v f=$(( f1 - f0 )) -v e=$(( e1 - e0 )) -v b=$(( b1 - b0 )) -v req=$(( N / ${BATCH:-1000} )) \
       'BEGIN{ if (f > 0) printf "; %d follower fetches, %.2f per produce request, %d empty, %d bytes per fetch", f, f / req, e, b / f }')"
-    echo "$t0-$(date -u +%T) rep $r RF $rf: ${rate[$rf]} records/s, acks=all p50 ${p50:-?} p99 ${p99:-?} ms, brokers' CPU ${cpu[$rf]} ms per 1000 records (broker 1/2/3: $c_b1/$c_b2/$c_b3) (load $l0 -> $(load))$fetches"
-    echo "$r $rf ${rate[$rf]} ${cpu[$rf]}" >> "$RES/runs.txt"
+    echo "$t0-$(date -u +%T) rep $r RF $rf: ${rate[$rf]} records/s, acks=all p50 ${p50:-?} p99 ${p99:-?} ms, brokers' CPU ${cpu[$rf]} ms per 1000 records (broker 1/2/3: $c_b1/$c_b2/$c_b3; JIT compilers $jit, without them ${nojit[$rf]}: GC+VM $gc, event loops $loops, storage $storage, other $other) (load $l0 -> $(load))$fetches"
+    echo "$r $rf ${rate[$rf]} ${cpu[$rf]} ${nojit[$rf]}" >> "$RES/runs.txt"
   done
   awk -v a="${rate[1]}" -v b="${rate[3]}" -v ca="${cpu[1]}" -v cb="${cpu[3]}" -v r="$r" -v o="${order// /,}" \
     'BEGIN{ if (a > 0 && cb > 0) printf "rep %d (order %s) ratio RF3/RF1: %.2f throughput, %.2f by CPU per record (RF1 / RF3)\n", r, o, b / a, ca / cb }'
@@ -102,8 +117,9 @@ done
 awk -v reps="$REPS" 'function median(a, n,   i, j, t) {
     for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j - 1] > a[j]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
     return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2 }
-  { if ($2 == 1) { r1[++n1] = $3; c1[n1] = $4; x1[$1] = $3 } else { r3[++n3] = $3; c3[n3] = $4; x3[$1] = $3 } }
+  { if ($2 == 1) { r1[++n1] = $3; c1[n1] = $4; j1[n1] = $5; x1[$1] = $3 } else { r3[++n3] = $3; c3[n3] = $4; j3[n3] = $5; x3[$1] = $3 } }
   END { if (!n1 || !n3) exit; for (r in x1) if (x1[r] > 0 && x3[r] > 0) { lg += log(x3[r] / x1[r]); k++ }
-    m1 = median(r1, n1); m3 = median(r3, n3); mc1 = median(c1, n1); mc3 = median(c3, n3)
+    m1 = median(r1, n1); m3 = median(r3, n3); mc1 = median(c1, n1); mc3 = median(c3, n3); mj1 = median(j1, n1); mj3 = median(j3, n3)
     printf "medians over %d reps: RF 1 %d, RF 3 %d records/s; ratio of medians %.2f throughput, %.2f by CPU per record (RF 1 %.1f, RF 3 %.1f ms per 1000); geometric mean of per-rep ratios %.2f%s\n",
-      reps, m1, m3, m3 / m1, mc1 / mc3, mc1, mc3, k ? exp(lg / k) : 0, reps % 2 ? " (odd REPS: the orders are not balanced)" : "" }' "$RES/runs.txt"
+      reps, m1, m3, m3 / m1, mc1 / mc3, mc1, mc3, k ? exp(lg / k) : 0, reps % 2 ? " (odd REPS: the orders are not balanced)" : ""
+    printf "without the JIT compilers: RF 1 %.1f, RF 3 %.1f ms per 1000 records, ratio %.2f; replication own CPU (RF 3 - RF 1) %.1f\n", mj1, mj3, (mj3 > 0 ? mj1 / mj3 : 0), mj3 - mj1 }' "$RES/runs.txt"
