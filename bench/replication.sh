@@ -3,7 +3,7 @@
 # ZooKeeper, 2 and 3 join it), then produce with acks=all to a topic of replication factor 1 and one of 3, and print
 # each run's records/s, the ratio RF 3 / RF 1 per rep and, at the end, the ratio of the medians.
 #   bench/replication.sh [sluice.jar] [results-dir]     Env: REPS=4 N=1200000 PARTITIONS=3 BATCH=1000 HEAP=-Xmx256m
-#   WARMUP=1 WARMUP_N=N; JVM_OPTS="..." goes to the brokers' JVMs (e.g.
+#   WARMUP=1 WARMUP_N=N KEEP_DATA=0; JVM_OPTS="..." goes to the brokers' JVMs (e.g.
 #   -XX:StartFlightRecording=settings=profile,filename=/tmp/b.jfr), BROKER_ARGS="..." to the brokers themselves.
 # Fairness: the brokers' JIT keeps warming for minutes, so whichever factor runs later in a rep meets faster code (with
 # a fixed order, RF 1 ran second in every even rep and its 275k-489k spread decided the ratio). So: a warm-up produce
@@ -28,7 +28,14 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 ZK="$(free_port)"
 mkdir -p "$RES"
 PIDS=()
-trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done' EXIT
+# The brokers' data (about 1.5 GB a run with the defaults) goes at exit unless KEEP_DATA=1: runs one after another
+# filled the disk of the shared machine once (tenth session).
+cleanup() {
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${PIDS[@]}"; do while kill -0 "$p" 2>/dev/null; do sleep 0.2; done; done
+  [[ "${KEEP_DATA:-0}" == 1 ]] || rm -rf "$RES/d1" "$RES/d2" "$RES/d3"
+}
+trap cleanup EXIT
 url_of() { cat "$RES/url-$1"; }
 await_url() {
   [[ -s "$RES/url-$1" ]] || sluice_url "$RES/broker-$1.log" "${PIDS[$(( $1 - 1 ))]}" 120 > "$RES/url-$1"
