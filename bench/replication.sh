@@ -93,16 +93,22 @@ fetch_counts() {  # follower fetches, empty ones and their bytes, answered by th
     /^sluice_replica_fetch_bytes_served_bytes_total/ { b += $2 } END { printf "%d %d %d", f, e, b }'
 }
 load() { cut -d' ' -f1 /proc/loadavg; }
+switches() {  # voluntary context switches of the three brokers' threads so far: each is a thread going to sleep
+  # (an idle event loop or pool thread that a hand-off will have to wake), so per 1,000 records they count hand-offs
+  local p
+  for p in "${PIDS[@]}"; do cat /proc/"$p"/task/*/status 2>/dev/null || true; done \
+    | awk '/^voluntary_ctxt_switches/ { s += $2 } END { printf "%d", s }'
+}
 : > "$RES/runs.txt"
 for r in $(seq 1 "$REPS"); do
   order="1 3"; (( r % 2 == 0 )) && order="3 1"
   declare -A rate=() cpu=() nojit=()
   for rf in $order; do
     l0="$(load)"; t0="$(date -u +%T)"
-    read -ra c0 <<< "$(cpu_ticks)"; read -ra g0 <<< "$(thread_ticks)"; read -r f0 e0 b0 <<< "$(fetch_counts)"
+    read -ra c0 <<< "$(cpu_ticks)"; read -ra g0 <<< "$(thread_ticks)"; w0="$(switches)"; read -r f0 e0 b0 <<< "$(fetch_counts)"
     read -r rt p50 p99 <<< "$(produce "$rf" || echo 0)"
     rate[$rf]="${rt:-0}"
-    read -ra c1 <<< "$(cpu_ticks)"; read -ra g1 <<< "$(thread_ticks)"
+    read -ra c1 <<< "$(cpu_ticks)"; read -ra g1 <<< "$(thread_ticks)"; w1="$(switches)"
     read -r jit gc loops storage other <<< "$(awk -v hz="$HZ" -v n="$N" -v a="${g0[*]}" -v b="${g1[*]}" 'BEGIN{
       split(a, x); split(b, y); for (i = 1; i <= 5; i++) printf "%.1f ", (y[i] - x[i]) * 1e6 / hz / n }')"
     per="$(awk -v hz="$HZ" -v n="$N" -v a="${c0[*]}" -v b="${c1[*]}" 'BEGIN{
@@ -113,7 +119,7 @@ for r in $(seq 1 "$REPS"); do
     read -r f1 e1 b1 <<< "$(fetch_counts)"
     fetches="$(awk -v f=$(( f1 - f0 )) -v e=$(( e1 - e0 )) -v b=$(( b1 - b0 )) -v req=$(( N / ${BATCH:-1000} )) \
       'BEGIN{ if (f > 0) printf "; %d follower fetches, %.2f per produce request, %d empty, %d bytes per fetch", f, f / req, e, b / f }')"
-    echo "$t0-$(date -u +%T) rep $r RF $rf: ${rate[$rf]} records/s, acks=all p50 ${p50:-?} p99 ${p99:-?} ms, brokers' CPU ${cpu[$rf]} ms per 1000 records (broker 1/2/3: $c_b1/$c_b2/$c_b3; JIT compilers $jit, without them ${nojit[$rf]}: GC+VM $gc, event loops $loops, storage $storage, other $other) (load $l0 -> $(load))$fetches"
+    echo "$t0-$(date -u +%T) rep $r RF $rf: ${rate[$rf]} records/s, acks=all p50 ${p50:-?} p99 ${p99:-?} ms, brokers' CPU ${cpu[$rf]} ms per 1000 records (broker 1/2/3: $c_b1/$c_b2/$c_b3; JIT compilers $jit, without them ${nojit[$rf]}: GC+VM $gc, event loops $loops, storage $storage, other $other; $(( (w1 - w0) * 1000 / N )) voluntary context switches per 1000 records) (load $l0 -> $(load))$fetches"
     echo "$r $rf ${rate[$rf]} ${cpu[$rf]} ${nojit[$rf]}" >> "$RES/runs.txt"
   done
   awk -v a="${rate[1]}" -v b="${rate[3]}" -v ca="${cpu[1]}" -v cb="${cpu[3]}" -v r="$r" -v o="${order// /,}" \
