@@ -1,11 +1,9 @@
 package io.sluice.broker.replication;
 
-import io.netty.channel.EventLoop;
 import io.sluice.errors.ErrorCode;
 import io.sluice.errors.SluiceException;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
-import io.vertx.core.ThreadingModel;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -20,7 +18,6 @@ import io.vertx.core.net.NetSocket;
 import java.lang.System.Logger.Level;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A follower broker's replica links: one TCP connection per leader broker, shared by every partition it follows from
@@ -34,13 +31,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * (closed, reset, garbage, or one fetch unanswered within its timeout, which is how a stalled leader shows) closes it
  * and fails every fetch pending on it, so each fetcher's back-off runs; the next fetch connects again.
  *
- * <p><b>Threading</b>: a link lives on the event loop of the fetches that use it: a fetch made on an event-loop context
- * takes the link to its leader bound to that same event loop (a context of the links' own on it, connected from
- * there), so sending the fetch and completing it on the caller's context are tasks on the caller's own thread, not
- * hand-offs to another thread and back (two wake-ups per fetch on a loaded machine: docs/benchmarks.md, issue 16,
- * tenth session). A follower broker so keeps up to one connection per leader broker and event loop. Fetches made off
- * an event loop use one context of the links' own. Each link's state is touched only on its event loop; each fetch
- * completes on its caller's context.
+ * <p><b>Threading</b>: the links' state lives on one event-loop context of their own; each fetch completes on its
+ * caller's context.
  */
 public final class ReplicaLinks implements ReplicaTransport {
   private static final System.Logger LOG = System.getLogger(ReplicaLinks.class.getName());
@@ -48,13 +40,10 @@ public final class ReplicaLinks implements ReplicaTransport {
   static final int MAX_FRAME = 256 << 20;
 
   private final Vertx vertx;
-  /** Where the links of fetches made off an event loop live. */
   private final ContextInternal context;
   private final NetClient client;
-  /** The links' own context on each event loop that fetched (one context per loop, not per caller: callers come and go). */
-  private final Map<EventLoop, ContextInternal> homes = new ConcurrentHashMap<>();
-  /** Links by leader broker and home context, connected or connecting; each entry used on its home's event loop. */
-  private final Map<LinkKey, Future<Link>> links = new ConcurrentHashMap<>();
+  /** Links by leader broker id, connected or connecting; on {@link #context}. */
+  private final Map<Integer, Future<Link>> links = new HashMap<>();
 
   public ReplicaLinks(Vertx vertx) {
     this.vertx = vertx;
@@ -64,11 +53,8 @@ public final class ReplicaLinks implements ReplicaTransport {
 
   @Override
   public Future<Buffer> fetch(Vertx ignored, int leaderId, Buffer request, long timeoutMs) {
-    ContextInternal caller = ((VertxInternal) vertx).getOrCreateContext();
-    Promise<Buffer> answer = caller.promise();
-    ContextInternal home = homeFor(caller);
-    // on the caller's own thread when it is an event loop: a task queued there, no other thread woken
-    home.runOnContext(v -> linkTo(new LinkKey(leaderId, home), timeoutMs).onComplete(
+    Promise<Buffer> answer = ((VertxInternal) vertx).getOrCreateContext().promise();
+    context.runOnContext(v -> linkTo(leaderId, timeoutMs).onComplete(
         link -> link.send(request, timeoutMs, answer),
         t -> {
           if (isNoLink(t)) {
@@ -81,26 +67,14 @@ public final class ReplicaLinks implements ReplicaTransport {
     return answer.future();
   }
 
-  /** The links' context on the caller's event loop, or {@link #context} for a caller off the event loops. */
-  private ContextInternal homeFor(ContextInternal caller) {
-    if (!caller.isEventLoopContext() || Vertx.currentContext() != caller) {
-      return context; // a worker, or a thread outside Vert.x (whose context is new for each call)
-    }
-    return homes.computeIfAbsent(caller.nettyEventLoop(),
-        loop -> ((VertxInternal) vertx).contextBuilder().withThreadingModel(ThreadingModel.EVENT_LOOP)
-            .withEventLoop(loop).build());
-  }
-
   /** Whether {@code t} says the leader has no link (rather than not answering at all). */
   private static boolean isNoLink(Throwable t) {
     return t instanceof NoLinkException
         || t instanceof ReplyException re && re.failureType() == ReplyFailure.NO_HANDLERS;
   }
 
-  /** On {@code key}'s home context. */
-  private Future<Link> linkTo(LinkKey key, long timeoutMs) {
-    int leaderId = key.leaderId();
-    Future<Link> existing = links.get(key);
+  private Future<Link> linkTo(int leaderId, long timeoutMs) {
+    Future<Link> existing = links.get(leaderId);
     if (existing != null) {
       return existing;
     }
@@ -109,10 +83,10 @@ public final class ReplicaLinks implements ReplicaTransport {
         .compose(reply -> client.connect(reply.body().getInteger("port"), reply.body().getString("host"))
             .recover(t -> Future.failedFuture(new NoLinkException("Replica link to broker " + leaderId + " at "
                 + reply.body() + " refused: " + t))))
-        .map(socket -> new Link(key, socket));
-    links.put(key, connecting);
+        .map(socket -> new Link(leaderId, socket));
+    links.put(leaderId, connecting);
     connecting.onFailure(t -> {
-      links.remove(key, connecting);
+      links.remove(leaderId, connecting);
       LOG.log(Level.DEBUG, "No replica link to broker " + leaderId + ": " + t);
     });
     return connecting;
@@ -130,26 +104,20 @@ public final class ReplicaLinks implements ReplicaTransport {
     }
   }
 
-  /** A link's identity: the leader it goes to and the context (so the event loop) it lives on. */
-  private record LinkKey(int leaderId, ContextInternal home) {
-  }
-
   /** A fetch sent on a link, awaiting its response. */
   private record Pending(Promise<Buffer> answer, long timer) {
   }
 
-  /** One connection to one leader broker; on its key's home context. */
+  /** One connection to one leader broker; on {@link #context}. */
   private final class Link {
-    private final LinkKey key;
     private final int leaderId;
     private final NetSocket socket;
     private final Map<Long, Pending> pending = new HashMap<>();
     private long nextId;
     private boolean closed;
 
-    Link(LinkKey key, NetSocket socket) {
-      this.key = key;
-      this.leaderId = key.leaderId();
+    Link(int leaderId, NetSocket socket) {
+      this.leaderId = leaderId;
       this.socket = socket;
       LinkFrameParser parser = new LinkFrameParser(MAX_FRAME, this::answered);
       socket.handler(chunk -> {
@@ -188,9 +156,9 @@ public final class ReplicaLinks implements ReplicaTransport {
         return;
       }
       closed = true;
-      Future<Link> current = links.get(key);
+      Future<Link> current = links.get(leaderId);
       if (current != null && current.result() == this) {
-        links.remove(key, current);
+        links.remove(leaderId);
       }
       LOG.log(Level.DEBUG, "Replica link to broker " + leaderId + " " + why + "; failing " + pending.size()
           + " pending fetches");

@@ -3,17 +3,13 @@ package io.sluice.broker.replication;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.netty.channel.EventLoop;
 import io.sluice.broker.testing.BlockedThreadGuard;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
-import io.vertx.core.ThreadingModel;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.internal.ContextInternal;
-import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetSocket;
@@ -29,7 +25,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The follower's side of replica links against a scripted leader: pipelined fetches answered out of order on one
- * connection, a link per event loop of the callers, a large answer in many reads, a closed or stalled link failing every pending fetch (and the next fetch
+ * connection, a large answer in many reads, a closed or stalled link failing every pending fetch (and the next fetch
  * connecting again), and the event bus taking over when a leader has no link or its port refuses.
  */
 class ReplicaLinksTest {
@@ -122,35 +118,6 @@ class ReplicaLinksTest {
     assertThat(get(first)).isEqualTo("answer to one");
     assertThat(get(second)).hasSize(300_000).startsWith("large");
     assertThat(connections).hasValue(1);
-  }
-
-  @Test
-  void aFetchTakesTheLinkOnItsCallersEventLoopSoCallersOnOneLoopShareAConnection() throws Exception {
-    scriptedLeader();
-    VertxInternal vx = (VertxInternal) vertx;
-    ContextInternal first = vx.createEventLoopContext();
-    ContextInternal sameLoop = onLoop(first.nettyEventLoop());
-    ContextInternal otherLoop = vx.createEventLoopContext();
-    for (int i = 0; i < 16 && otherLoop.nettyEventLoop() == first.nettyEventLoop(); i++) {
-      otherLoop = vx.createEventLoopContext();
-    }
-    assertThat(otherLoop.nettyEventLoop()).as("a second event loop").isNotSameAs(first.nettyEventLoop());
-    Future<String> one = fetchFromContext("one", 10_000, first);
-    answer(next(), Buffer.buffer("answer to one"));
-    assertThat(get(one)).isEqualTo("answer to one");
-    Future<String> two = fetchFromContext("two", 10_000, sameLoop);
-    answer(next(), Buffer.buffer("answer to two"));
-    assertThat(get(two)).isEqualTo("answer to two");
-    assertThat(connections).as("callers on one event loop share its link").hasValue(1);
-    Future<String> three = fetchFromContext("three", 10_000, otherLoop);
-    answer(next(), Buffer.buffer("answer to three"));
-    assertThat(get(three)).isEqualTo("answer to three");
-    assertThat(connections).as("another event loop has a link of its own").hasValue(2);
-  }
-
-  private ContextInternal onLoop(EventLoop loop) {
-    return ((VertxInternal) vertx).contextBuilder().withThreadingModel(ThreadingModel.EVENT_LOOP).withEventLoop(loop)
-        .build();
   }
 
   @Test
