@@ -295,9 +295,9 @@ public final class RecordBatch {
    * Iterates exactly {@link #recordCount()} records with absolute offsets and timestamps. A compressed batch is
    * decompressed up front. Offset deltas are taken as written; {@link #validateRecords()} checks them.
    *
-   * @throws CorruptRecordException (from this call, {@code hasNext()} or {@code next()}) if the batch does not fit its buffer,
-   *     does not decompress within {@code maxDecompressedBytes}, a record's framing is broken, the records end
-   *     before the declared count, or bytes remain after it
+   * @throws CorruptRecordException (from this call, {@code hasNext()} or {@code next()}) if the batch does not fit
+   *     its buffer, does not decompress within {@code maxDecompressedBytes}, a record's framing is broken, the
+   *     records end before the declared count, or bytes remain after it
    */
   public Iterator<Record> iterator(int maxDecompressedBytes) {
     return iterator(maxDecompressedBytes, Long.MIN_VALUE, Record::new);
@@ -307,6 +307,7 @@ public final class RecordBatch {
    * Builds a caller's own record type straight from the batch's bytes, one object per record: a reader that
    * decoded into {@link Record} and then copied its fields into its own type made two objects per record, which
    * showed in the client's read profile. Key, value and header arrays are fresh copies, handed to {@code factory}.
+   * It must not return null (the iterator takes null for "nothing built yet").
    */
   @FunctionalInterface
   public interface RecordFactory<T> {
