@@ -2,7 +2,6 @@ package io.sluice.streams;
 
 import io.sluice.api.FetchRequest;
 import io.sluice.api.TopicPartition;
-import io.sluice.errors.SluiceException;
 import io.sluice.record.Header;
 import io.sluice.record.Record;
 import io.sluice.record.RecordBatch;
@@ -11,7 +10,6 @@ import io.sluice.streams.state.Kv;
 import io.sluice.streams.state.RocksKv;
 import io.sluice.streams.state.StoreState;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.json.JsonObject;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
@@ -29,9 +27,6 @@ import java.util.List;
  */
 final class StoreRestorer {
   private static final int FETCH_MAX_BYTES = 1 << 20;
-  private static final long RETRY_MS = 200;
-  /** How long a read of the changelog is retried while its leader is not available (a failover in progress). */
-  private static final long RETRY_FOR_MS = 30_000;
 
   private final TaskDeps deps;
   private final TaskState state;
@@ -56,7 +51,7 @@ final class StoreRestorer {
     long from = standby != null ? Math.max(standby.from(), state.storesFrom.get(changelog))
         : state.storesFrom.get(changelog);
     long before = state.offset;
-    return retrying(() -> deps.cluster().offsets(deps.caller(), changelog), deadline()).compose(r -> {
+    return Retrying.call(deps.context().owner(), () -> deps.cluster().offsets(deps.caller(), changelog)).compose(r -> {
       long to = r.endOffset();
       state.restore = new JsonObject().put("state", "RESTORING").put("records", 0L).put("from", from).put("to", to)
           .put("position", from).put("standby", standby != null).put("bytes", 0L).put("ms", 0L);
@@ -100,8 +95,8 @@ final class StoreRestorer {
     if (from >= to) {
       return Future.succeededFuture();
     }
-    return retrying(() -> deps.cluster().fetch(deps.caller(), new FetchRequest(tp, from, FETCH_MAX_BYTES, 1, 500)),
-        deadline())
+    return Retrying.call(deps.context().owner(),
+            () -> deps.cluster().fetch(deps.caller(), new FetchRequest(tp, from, FETCH_MAX_BYTES, 1, 500)))
         .compose(r -> deps.blocking(() -> {
           List<Kv.Change> changes = new ArrayList<>();
           long next = from;
@@ -132,26 +127,6 @@ final class StoreRestorer {
           progress.run();
           return fetch(st, tp, next, to, before);
         });
-  }
-
-  private static long deadline() {
-    return System.nanoTime() + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(RETRY_FOR_MS);
-  }
-
-  /**
-   * {@code call}, tried again every {@link #RETRY_MS} while it fails with a retriable error (the changelog's leader
-   * moving) until {@code deadlineNanos}. A task often starts right after a failover, when the changelog's leader may
-   * not be elected yet; failing then would close a standby's store handed over to it and restore from the start.
-   */
-  private <T> Future<T> retrying(java.util.function.Supplier<Future<T>> call, long deadlineNanos) {
-    return call.get().recover(t -> {
-      if (!(t instanceof SluiceException e && e.retriable()) || System.nanoTime() > deadlineNanos) {
-        return Future.failedFuture(t);
-      }
-      Promise<T> again = Promise.promise();
-      deps.context().owner().setTimer(RETRY_MS, id -> retrying(call, deadlineNanos).onComplete(again));
-      return again.future();
-    });
   }
 
   /**

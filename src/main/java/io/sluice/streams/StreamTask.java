@@ -136,7 +136,7 @@ final class StreamTask {
       state.restarts = restarts;
       inAtStart = state.recordsIn;
       long producerId = definition.exactlyOnce() ? TaskWriter.producerId((Long) loaded[1], taskId) : -1;
-      writer = new TaskWriter(deps.cluster(), deps.caller(), taskId, producerId);
+      writer = new TaskWriter(deps.context().owner(), deps.cluster(), deps.caller(), taskId, producerId);
       partitionCounts.putAll(state.partitionCounts);
       return outputs(false);
     }).compose(v -> storesFrom()).compose(v -> startOffset()).compose(v -> commit()).compose(v -> openStores());

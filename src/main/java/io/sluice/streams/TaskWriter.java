@@ -2,6 +2,7 @@ package io.sluice.streams;
 
 import io.sluice.api.Acks;
 import io.sluice.api.BrokerService;
+import io.sluice.api.ProduceResult;
 import io.sluice.api.RequestContext;
 import io.sluice.api.TopicPartition;
 import io.sluice.record.CompressionType;
@@ -9,6 +10,7 @@ import io.sluice.record.Header;
 import io.sluice.record.RecordBatch;
 import io.sluice.record.RecordBatchBuilder;
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -27,8 +29,11 @@ import java.util.List;
  * replayed input gets the same sequences, and the partition's leader writes only records above the producer's last
  * sequence there: a replay after a restart and a dead owner's write that lands late are both taken out by the
  * broker, whatever the order in which they arrive. That holds while each writer of a partition sends its records in
- * order and acts only on acknowledgements (an error ends the task, whose successor replays from the checkpoint).
- * {@code at_least_once} writes the same records without the producer id.
+ * order and acts only on acknowledgements. A retriable error (the partition's leader moving) sends the same batch
+ * again ({@link Retrying}): the broker takes out what the first try already wrote, as it does a replay's; any other
+ * error, or one that outlasts the retries, ends the task, whose successor replays from the checkpoint.
+ * {@code at_least_once} writes the same records without the producer id (a retry there may write a record twice,
+ * as its replay does).
  */
 final class TaskWriter {
   static final String TASK_HEADER = "sluice.streams.task";
@@ -39,13 +44,15 @@ final class TaskWriter {
   record Out(long seq, Processor.Output output) {
   }
 
+  private final Vertx vertx;
   private final BrokerService cluster;
   private final RequestContext caller;
   private final byte[] taskIdBytes;
   private final long producerId;
 
   /** {@code producerId}: {@link #producerId} for exactly once, -1 for at least once. */
-  TaskWriter(BrokerService cluster, RequestContext caller, String taskId, long producerId) {
+  TaskWriter(Vertx vertx, BrokerService cluster, RequestContext caller, String taskId, long producerId) {
+    this.vertx = vertx;
     this.cluster = cluster;
     this.caller = caller;
     this.taskIdBytes = taskId.getBytes(StandardCharsets.UTF_8);
@@ -82,8 +89,7 @@ final class TaskWriter {
       b.append(Math.max(0, o.output().timestamp()), o.output().key(), o.output().value(), headers(o));
     }
     List<Out> rest = outs.subList(i, outs.size());
-    return cluster.produce(caller, tp, b.build(), Acks.ALL)
-        .compose(r -> rest.isEmpty() ? Future.succeededFuture() : write(tp, rest));
+    return produce(tp, b.build()).compose(r -> rest.isEmpty() ? Future.succeededFuture() : write(tp, rest));
   }
 
   /**
@@ -96,7 +102,7 @@ final class TaskWriter {
     RecordBatchBuilder b = new RecordBatchBuilder(CompressionType.NONE)
         .append(System.currentTimeMillis(), null, null, List.of(Header.of(RecordBatch.COMPACTION_BOUND_HEADER,
             Long.toString(seq))));
-    return cluster.produce(caller, tp, b.build(), Acks.ALL).mapEmpty();
+    return produce(tp, b.build()).mapEmpty();
   }
 
   /**
@@ -109,7 +115,13 @@ final class TaskWriter {
     all.add(new Header(TASK_HEADER, taskIdBytes));
     RecordBatchBuilder b = new RecordBatchBuilder(CompressionType.NONE).append(System.currentTimeMillis(), null,
         null, all);
-    return cluster.produce(caller, tp, b.build(), Acks.ALL).mapEmpty();
+    return produce(tp, b.build()).mapEmpty();
+  }
+
+  private Future<ProduceResult> produce(TopicPartition tp, ByteBuffer batch) {
+    // each try sends the batch from its start; a local leader's append may have set its base offset and epoch in
+    // place, fields outside the CRC that every append sets again
+    return Retrying.call(vertx, () -> cluster.produce(caller, tp, batch.duplicate(), Acks.ALL));
   }
 
   private List<Header> headers(Out o) {

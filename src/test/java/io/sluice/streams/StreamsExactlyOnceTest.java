@@ -3,6 +3,10 @@ package io.sluice.streams;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.sluice.api.Acks;
+import io.sluice.api.BrokerService;
+import io.sluice.api.DelegatingBrokerService;
+import io.sluice.api.ProduceResult;
 import io.sluice.api.RequestContext;
 import io.sluice.api.TopicPartition;
 import io.sluice.broker.Broker;
@@ -10,6 +14,7 @@ import io.sluice.broker.testing.BlockedThreadGuard;
 import io.sluice.broker.testing.TestBrokers;
 import io.sluice.errors.ErrorCode;
 import io.sluice.errors.SluiceException;
+import io.vertx.core.Future;
 import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -18,12 +23,14 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -143,8 +150,8 @@ class StreamsExactlyOnceTest {
     // arrive only now, after its successor (the running task) wrote them: the leader must not write them again.
     String taskId = "eo/eo-in/0";
     long producerId = TaskWriter.producerId(store.get("eo").incarnation(), taskId);
-    TaskWriter deadOwner = new TaskWriter(broker.service(), RequestContext.internal(broker.brokerId()), taskId,
-        producerId);
+    TaskWriter deadOwner = new TaskWriter(broker.vertx(), broker.service(), RequestContext.internal(broker.brokerId()),
+        taskId, producerId);
     TopicPartition out = new TopicPartition("eo-out", 0);
     deadOwner.write(out, List.of(output(3), output(4))).toCompletionStage().toCompletableFuture()
         .get(30, TimeUnit.SECONDS);
@@ -155,6 +162,51 @@ class StreamsExactlyOnceTest {
     await("eight outputs", () -> count("eo-out", 0) >= 8 && status("eo").getLong("records_in") == 8);
     List<Long> offsets = read("eo-out", 0).stream().map(r -> r.getJsonObject("value").getLong("o")).toList();
     assertThat(offsets).containsExactly(0L, 1L, 2L, 3L, 4L, 5L, 6L, 7L);
+  }
+
+  @Test
+  void aWriteAnsweredWithARetriableErrorIsSentAgainAndWrittenOnce() throws Exception {
+    createTopic("eo-retry", 1);
+    TopicPartition out = new TopicPartition("eo-retry", 0);
+    // The leader writes the first try, then its answer is lost to a failover (written, not acknowledged); the
+    // second try is refused as leaderless; the third meets the new leader, which must not write it again.
+    AtomicInteger tries = new AtomicInteger();
+    BrokerService flaky = new DelegatingBrokerService(broker.service()) {
+      @Override
+      public Future<ProduceResult> produce(RequestContext caller, TopicPartition tp, ByteBuffer batches, Acks acks) {
+        int n = tries.incrementAndGet();
+        if (n == 1) {
+          return super.produce(caller, tp, batches, acks).compose(r -> Future.failedFuture(
+              new SluiceException(ErrorCode.REQUEST_TIMED_OUT, "the answer was lost")));
+        }
+        return n == 2 ? Future.failedFuture(new SluiceException(ErrorCode.LEADER_NOT_AVAILABLE, tp + " no leader"))
+            : super.produce(caller, tp, batches, acks);
+      }
+    };
+    TaskWriter writer = new TaskWriter(broker.vertx(), flaky, RequestContext.internal(broker.brokerId()),
+        "eo-retry/in/0", TaskWriter.producerId(1, "eo-retry/in/0"));
+    writer.write(out, List.of(output(0), output(1))).toCompletionStage().toCompletableFuture()
+        .get(30, TimeUnit.SECONDS);
+    assertThat(tries.get()).isEqualTo(3);
+    assertThat(count("eo-retry", 0)).isEqualTo(2);
+  }
+
+  @Test
+  void aWriteRefusedForGoodFailsAtOnce() {
+    TopicPartition out = new TopicPartition("eo-refused", 0);
+    AtomicInteger tries = new AtomicInteger();
+    BrokerService refusing = new DelegatingBrokerService(broker.service()) {
+      @Override
+      public Future<ProduceResult> produce(RequestContext caller, TopicPartition tp, ByteBuffer batches, Acks acks) {
+        tries.incrementAndGet();
+        return Future.failedFuture(new SluiceException(ErrorCode.MESSAGE_TOO_LARGE, "too large"));
+      }
+    };
+    TaskWriter writer = new TaskWriter(broker.vertx(), refusing, RequestContext.internal(broker.brokerId()),
+        "eo-refused/in/0", -1);
+    assertThatThrownBy(() -> writer.write(out, List.of(output(0))).toCompletionStage().toCompletableFuture()
+        .get(30, TimeUnit.SECONDS)).hasRootCauseMessage("too large");
+    assertThat(tries.get()).isEqualTo(1);
   }
 
   private static JsonObject status(String stream) {
