@@ -7,8 +7,8 @@ import java.util.List;
 
 /**
  * Walks the records section of a v2 batch one record at a time, checking each record's framing without
- * allocating: {@link #next()} leaves the current record's fields in this cursor, and {@link #toRecord} builds a
- * {@link Record} only when a caller wants one.
+ * allocating: {@link #next()} leaves the current record's fields in this cursor, and {@link #build} makes the
+ * caller's record only when a caller wants one.
  *
  * <pre>
  * record:  length varint             bytes after this field, up to the end of the headers
@@ -108,11 +108,11 @@ final class RecordCursor {
     }
   }
 
-  /** Builds the current record with the given absolute offset and timestamp. */
-  Record toRecord(long offset, long timestamp) {
+  /** Builds the current record with the given absolute offset and timestamp, copying its arrays. */
+  <T> T build(long offset, long timestamp, RecordBatch.RecordFactory<T> factory) {
     byte[] key = copy(keyPosition, keyLength);
     byte[] value = copy(valuePosition, valueLength);
-    return new Record(offset, timestamp, key, value, headerCount == 0 ? List.of() : readHeaders());
+    return factory.make(offset, timestamp, key, value, headerCount == 0 ? List.of() : readHeaders());
   }
 
   private List<Header> readHeaders() {

@@ -188,17 +188,16 @@ final class ConsumerInstanceApi {
       }
       // One instance per topic name: the consumer's per-record partition lookups then compare topics by identity.
       String topic = s.topic().intern();
+      int partition = s.partition();
+      RecordBatch.RecordFactory<ConsumerRecord> make = (offset, timestamp, key, value, headers) ->
+          new ConsumerRecord(topic, partition, offset, timestamp, key, value, headers);
       List<ConsumerRecord> records = new ArrayList<>();
       for (RecordBatch batch : RecordBatches.split(s.batches())) {
         if (batch.lastOffset() < s.fromOffset() || batch.isControlBatch()) {
           continue;
         }
-        for (Iterator<Record> it = batch.iterator(); it.hasNext();) {
-          Record rec = it.next();
-          if (rec.offset() >= s.fromOffset()) {
-            records.add(new ConsumerRecord(topic, s.partition(), rec.offset(), rec.timestamp(), rec.key(),
-                rec.value(), rec.headers()));
-          }
+        for (Iterator<ConsumerRecord> it = batch.iterator(s.fromOffset(), make); it.hasNext();) {
+          records.add(it.next());
         }
       }
       if (!records.isEmpty()) {

@@ -1,7 +1,7 @@
 package io.sluice.client.impl;
 
 import io.sluice.client.ConsumerRecord;
-import io.sluice.record.Record;
+import io.sluice.record.Header;
 import io.sluice.record.RecordBatch;
 import io.sluice.record.RecordBatches;
 import java.nio.ByteBuffer;
@@ -38,27 +38,24 @@ final class FetchedRecords implements Iterable<ConsumerRecord> {
 
   private final class Walk implements Iterator<ConsumerRecord> {
     private int batch;
-    private Iterator<Record> records = Collections.emptyIterator();
-    private Record next;
+    private Iterator<ConsumerRecord> records = Collections.emptyIterator();
 
     @Override
     public boolean hasNext() {
-      while (next == null) {
-        if (records.hasNext()) {
-          Record r = records.next();
-          if (r.offset() >= from) {
-            next = r;
-          }
-        } else if (batch < batches.size()) {
-          RecordBatch b = batches.get(batch++);
-          if (b.lastOffset() >= from && !b.isControlBatch()) {
-            records = b.iterator();
-          }
-        } else {
+      while (!records.hasNext()) {
+        if (batch >= batches.size()) {
           return false;
+        }
+        RecordBatch b = batches.get(batch++);
+        if (b.lastOffset() >= from && !b.isControlBatch()) {
+          records = b.iterator(from, this::make);
         }
       }
       return true;
+    }
+
+    private ConsumerRecord make(long offset, long timestamp, byte[] key, byte[] value, List<Header> headers) {
+      return new ConsumerRecord(topic, partition, offset, timestamp, key, value, headers);
     }
 
     @Override
@@ -66,9 +63,7 @@ final class FetchedRecords implements Iterable<ConsumerRecord> {
       if (!hasNext()) {
         throw new NoSuchElementException();
       }
-      Record r = next;
-      next = null;
-      return new ConsumerRecord(topic, partition, r.offset(), r.timestamp(), r.key(), r.value(), r.headers());
+      return records.next();
     }
   }
 }

@@ -115,14 +115,14 @@ final class GroupConsumerImpl implements GroupConsumer {
   }
 
   /**
-   * One partition's hand-out state, changed in place under {@code handoutLock} (a record handed out costs two field
-   * writes, not two map entries and a position object); volatile for readers on the client's context.
+   * One partition's hand-out state, changed in place under {@code handoutLock} (a record handed out costs one field
+   * write, not two map entries and a position object); volatile for readers on the client's context. The offset after
+   * the last record handed out is {@code delivered + 1}, not a field of its own: each volatile write is a fence on
+   * the event loop, for every record.
    */
   private static final class Progress {
     /** The last offset handed out since the partition was assigned, or {@link #NONE}. */
     volatile long delivered = NONE;
-    /** The offset after the last record handed out, or {@link #NONE}; {@link #seek} overrides it when set. */
-    volatile long next = NONE;
     /** The last seek, while no record was handed out after it. */
     volatile StartPosition seek;
 
@@ -134,8 +134,8 @@ final class GroupConsumerImpl implements GroupConsumer {
       if (at != null) {
         return at;
       }
-      long n = next;
-      return n == NONE ? null : StartPosition.offset(n);
+      long last = delivered;
+      return last == NONE ? null : StartPosition.offset(last + 1);
     }
 
     /** Whether {@code offset} lies before the application's position: handed out before, or skipped by a seek. */
@@ -144,7 +144,7 @@ final class GroupConsumerImpl implements GroupConsumer {
       if (at != null) {
         return at instanceof StartPosition.Offset o && offset < o.offset();
       }
-      return offset < next;
+      return offset <= delivered; // NONE is -1: no offset lies before it
     }
   }
 
@@ -581,8 +581,9 @@ final class GroupConsumerImpl implements GroupConsumer {
         return false;
       }
       at.delivered = r.offset();
-      at.next = r.offset() + 1;
-      at.seek = null;
+      if (at.seek != null) {
+        at.seek = null; // written only when set: an unneeded volatile write per record would cost a fence
+      }
       return true;
     }
   }
