@@ -5,6 +5,7 @@
 #   bench/compare-kafka.sh [sluice.jar] [results-dir]
 # Env: REPS=3 NUM_RECORDS=2000000 RECORD_SIZE=100 E2E_RECORDS=10000 E2E_WARMUP=1000 ROWS="p1 p6 p1all c1 c6 g6 e2e"
 #      ANCHOR=../shared/anchors/kafka  KAFKA_BASE=/tmp/kafka-compare (under /tmp)  HEAP=-Xmx1g
+#      SLUICE_SET="key=value ..." (broker settings, each passed as --set key=value; e.g. num.event.loop.threads=2)
 # Both brokers get HEAP, with -Xms of the same size (Kafka's start script does so); both tools run with -Xmx512m. Only ratios from one run mean anything on a shared machine.
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -44,11 +45,12 @@ until ! ss -ltn 2>/dev/null | grep -q ':19092 ' && (cd "$ANCHOR" && ./run-kafka.
 done
 KAFKA_STARTED=1
 rm -rf "$RES/sluice-data"
+SETS=(); for kv in ${SLUICE_SET:-}; do SETS+=(--set "$kv"); done
 java $HEAP "-Xms${HEAP#-Xmx}" -jar "$JAR" --data-dir "$RES/sluice-data" --http-port 0 --set http.host=127.0.0.1 \
-  --set zookeeper.embedded.port=0 > "$RES/sluice.log" 2>&1 &
+  --set zookeeper.embedded.port=0 "${SETS[@]}" > "$RES/sluice.log" 2>&1 &
 SPID=$!
 URL="$(sluice_url "$RES/sluice.log" "$SPID" 60)" || { log "Sluice did not start; see $RES/sluice.log"; exit 1; }
-log "Kafka at $BOOT, Sluice at $URL (pid $SPID)"
+log "Kafka at $BOOT, Sluice at $URL (pid $SPID)${SLUICE_SET:+ with $SLUICE_SET}"
 
 # run SYSTEM ROW REP -> prints "value load" (records/s, or "p99 p999" ms for e2e)
 kafka_row() {
@@ -115,7 +117,7 @@ done
 median() { sort -g | awk '{a[NR]=$1} END{if(NR==0){print "n/a"; exit} print (NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2}'; }
 col() { awk -F, -v row="$1" -v sys="$2" -v f="$3" '$1==row && $3==sys {split($4,p,"/"); print (f==0)?$4:p[f]}' "$RES/results.csv"; }
 {
-  echo "Sluice $(basename "$JAR") vs Kafka $(basename "$(ls "$LIB"/kafka_2.13-*.jar)" .jar); $N records x $SIZE B; median of $REPS, alternating; $(nproc) cores"
+  echo "Sluice $(basename "$JAR") vs Kafka $(basename "$(ls "$LIB"/kafka_2.13-*.jar)" .jar); $N records x $SIZE B; median of $REPS, alternating; $(nproc) cores${SLUICE_SET:+; Sluice with $SLUICE_SET}"
   echo
   echo "| row | Kafka | Sluice | ratio | load average at the runs |"
   echo "|---|---|---|---|---|"

@@ -483,6 +483,11 @@ public final class Broker {
     // stack otherwise says only that something held the loop, never what.
     options.setWarningExceptionTime(options.getMaxEventLoopExecuteTime())
         .setWarningExceptionTimeUnit(options.getMaxEventLoopExecuteTimeUnit());
+    // Each hop between event loops (produce's HTTP loop, the partition's context, the fetch's loop) wakes a thread;
+    // on a machine with few cores a smaller pool keeps more of a record's path on one (issue 16).
+    if (config.numEventLoopThreads() > 0) {
+      options.setEventLoopPoolSize(config.numEventLoopThreads());
+    }
     builder.vertxOptions.accept(options);
     return Vertx.builder().with(options).withClusterManager(clusterManager).buildClustered().<Void>map(v -> {
       vertx = v;

@@ -59,6 +59,7 @@ public final class BrokerConfig {
   public static final String MIN_INSYNC_REPLICAS = "min.insync.replicas";
   public static final String AUTO_CREATE_TOPICS_ENABLE = "auto.create.topics.enable";
   public static final String NUM_IO_THREADS = "num.io.threads";
+  public static final String NUM_EVENT_LOOP_THREADS = "num.event.loop.threads";
   public static final String HTTP_HOST = "http.host";
   public static final String HTTP_PORT = "http.port";
   public static final String HTTP_INSTANCES = "http.instances";
@@ -160,6 +161,8 @@ public final class BrokerConfig {
       intKey(MIN_INSYNC_REPLICAS, 1, 1, Short.MAX_VALUE, "min.insync.replicas by default"),
       boolKey(AUTO_CREATE_TOPICS_ENABLE, true, "create a topic on first produce to it"),
       intKey(NUM_IO_THREADS, 8, 1, 1024, "threads of the sluice-storage worker pool that runs log I/O"),
+      intKey(NUM_EVENT_LOOP_THREADS, 0, 0, 1024, "Vert.x event-loop threads (HTTP instances, partitions' contexts,"
+          + " the group coordinator share them); 0 takes Vert.x's default, twice the available processors"),
       stringKey(HTTP_HOST, "0.0.0.0", "HTTP listen address"),
       intKey(HTTP_PORT, 8080, 0, 65_535, "HTTP listen port; 0 lets the OS choose"),
       intKey(HTTP_INSTANCES, 2, 1, 256, "HTTP server verticle instances"),
@@ -390,6 +393,11 @@ public final class BrokerConfig {
 
   public int numIoThreads() {
     return getInt(NUM_IO_THREADS);
+  }
+
+  /** The event-loop pool size for Vert.x; 0 leaves Vert.x's own default. */
+  public int numEventLoopThreads() {
+    return getInt(NUM_EVENT_LOOP_THREADS);
   }
 
   public String httpHost() {

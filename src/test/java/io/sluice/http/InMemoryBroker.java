@@ -60,6 +60,8 @@ final class InMemoryBroker implements BrokerService {
   volatile RuntimeException unexpected;
   volatile int fetchesWaiting;
   volatile int fetchesAnswered;
+  /** The callers of produce and fetch, in arrival order. */
+  final List<RequestContext> callers = new java.util.concurrent.CopyOnWriteArrayList<>();
 
   InMemoryBroker(Vertx vertx, Path sliceDir) {
     this.vertx = vertx;
@@ -184,6 +186,7 @@ final class InMemoryBroker implements BrokerService {
 
   @Override
   public Future<ProduceResult> produce(RequestContext caller, TopicPartition tp, ByteBuffer batches, Acks acks) {
+    callers.add(caller);
     return call(() -> {
       SluiceException failure = produceFailures.get(tp);
       if (failure != null) {
@@ -210,6 +213,7 @@ final class InMemoryBroker implements BrokerService {
 
   @Override
   public Future<FetchResult> fetch(RequestContext caller, FetchRequest request) {
+    callers.add(caller);
     try {
       PartitionLog log = partition(request.tp());
       if (request.offset() > log.nextOffset) {
