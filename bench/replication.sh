@@ -3,11 +3,11 @@
 # ZooKeeper, 2 and 3 join it), then produce with acks=all to a topic of replication factor 1 and one of 3, and print
 # each run's records/s, the ratio RF 3 / RF 1 per rep and, at the end, the ratio of the medians.
 #   bench/replication.sh [sluice.jar] [results-dir]     Env: REPS=4 N=1200000 PARTITIONS=3 BATCH=1000 HEAP=-Xmx256m
-#   WARMUP=1 WARMUP_N=N KEEP_DATA=0; JVM_OPTS="..." goes to the brokers' JVMs (e.g.
+#   WARMUP=1 WARMUP_N=N WARMUP_MAX=8 JIT_QUIET=0.5 KEEP_DATA=0; JVM_OPTS="..." goes to the brokers' JVMs (e.g.
 #   -XX:StartFlightRecording=settings=profile,filename=/tmp/b.jfr), BROKER_ARGS="..." to the brokers themselves.
 # Fairness: the brokers' JIT keeps warming for minutes, so whichever factor runs later in a rep meets faster code (with
-# a fixed order, RF 1 ran second in every even rep and its 275k-489k spread decided the ratio). So: a warm-up produce
-# of WARMUP_N records to each factor first (not counted; WARMUP=0 skips it), then the reps alternate which factor runs
+# a fixed order, RF 1 ran second in every even rep and its 275k-489k spread decided the ratio). So: warm-up produces
+# to each factor until the JIT compilers go quiet (below; not counted), then the reps alternate which factor runs
 # first (rep 1: 1 then 3, rep 2: 3 then 1, ...), so over an even number of reps both factors hold the same positions on
 # average and a steady drift cancels in the ratio of the medians (and in the geometric mean of the per-rep ratios,
 # also printed); a single rep's ratio still carries the drift of its order, so it is printed with its order.
@@ -59,12 +59,6 @@ produce() {  # $1 = replication factor, $2 = records
     | tee -a "$RES/produce-rf$1.log" | grep -E '^produce ' | head -1 \
     | sed -E 's/.* ([0-9]+) records\/s.* p50 ([0-9.]+) ms, p99 ([0-9.]+) ms.*/\1 \2 \3/'
 }
-if [[ "${WARMUP:-1}" == 1 ]]; then
-  for rf in 1 3; do
-    read -r w _ <<< "$(produce "$rf" "${WARMUP_N:-$N}" || echo 0)"
-    echo "warm-up RF $rf: ${w:-0} records/s (not counted)"
-  done
-fi
 cpu_ticks() {  # user + system clock ticks of each of the three brokers so far, space separated
   local p f out=()
   for p in "${PIDS[@]}"; do
@@ -90,7 +84,7 @@ fetch_counts() {  # follower fetches, empty ones and their bytes, answered by th
   local id
   for id in 1 2 3; do curl -sf "$(url_of "$id")/metrics" || true; done | awk '
     /^sluice_replica_fetches_served_total/ { f += $2 } /^sluice_replica_fetches_served_empty_total/ { e += $2 }
-    /^sluice_replica_fetch_bytes_served_bytes_total/ { b += $2 } END { printf "%d %d %d", f, e, b }'
+    /^sluice_replica_fetch_bytes_served_bytes_total/ { b += $2 } END { printf "%.0f %.0f %.0f", f, e, b }  # not %d: mawk clamps it at 2^31, and the bytes pass that'
 }
 load() { cut -d' ' -f1 /proc/loadavg; }
 switches() {  # voluntary context switches of the three brokers' threads so far: each is a thread going to sleep
@@ -99,6 +93,24 @@ switches() {  # voluntary context switches of the three brokers' threads so far:
   for p in "${PIDS[@]}"; do cat /proc/"$p"/task/*/status 2>/dev/null || true; done \
     | awk '/^voluntary_ctxt_switches/ { s += $2 } END { printf "%d", s }'
 }
+# The warm-up: a produce of WARMUP_N records to each factor, repeated until the brokers' JIT compilers spend under
+# JIT_QUIET ms per 1,000 of its records (default 0.5; at most WARMUP_MAX rounds, default 8). A fixed count was not
+# enough: the compilers took half of a run's CPU minutes after the start, and each run met less of them than the one
+# before, whatever its factor (docs/benchmarks.md, issue 16, tenth session); measured in that state, the ratio follows
+# the order of the runs. WARMUP=0 skips it, WARMUP_MAX=1 is the single round of earlier versions.
+if [[ "${WARMUP:-1}" == 1 ]]; then
+  wn="${WARMUP_N:-$N}"
+  for round in $(seq 1 "${WARMUP_MAX:-8}"); do
+    read -ra j0 <<< "$(thread_ticks)"; ws=""
+    for rf in 1 3; do
+      read -r w _ <<< "$(produce "$rf" "$wn" || echo 0)"; ws="$ws RF $rf ${w:-0}"
+    done
+    read -ra j1 <<< "$(thread_ticks)"
+    jit="$(awk -v hz="$HZ" -v n=$(( 2 * wn )) -v a="${j0[0]}" -v b="${j1[0]}" 'BEGIN{ printf "%.2f", (b - a) * 1e6 / hz / n }')"
+    echo "warm-up round $round:$ws records/s (not counted); JIT compilers $jit ms per 1000 records (load $(load))"
+    awk -v j="$jit" -v q="${JIT_QUIET:-0.5}" 'BEGIN{ exit !(j < q) }' && break
+  done
+fi
 : > "$RES/runs.txt"
 for r in $(seq 1 "$REPS"); do
   order="1 3"; (( r % 2 == 0 )) && order="3 1"

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
+import java.util.Objects;
 import java.util.zip.CRC32C;
 
 /**
@@ -307,7 +308,8 @@ public final class RecordBatch {
    * Builds a caller's own record type straight from the batch's bytes, one object per record: a reader that
    * decoded into {@link Record} and then copied its fields into its own type made two objects per record, which
    * showed in the client's read profile. Key, value and header arrays are fresh copies, handed to {@code factory}.
-   * It must not return null (the iterator takes null for "nothing built yet").
+   * It must not return null: the iterator takes null for "nothing built yet", so it fails on one (a
+   * {@link NullPointerException}) rather than skip the record.
    */
   @FunctionalInterface
   public interface RecordFactory<T> {
@@ -340,7 +342,7 @@ public final class RecordBatch {
           long offset = baseOffset + cursor.offsetDelta;
           if (offset >= fromOffset) {
             long timestamp = logAppendTime ? maxTimestamp : baseTimestamp + cursor.timestampDelta;
-            next = cursor.build(offset, timestamp, factory);
+            next = Objects.requireNonNull(cursor.build(offset, timestamp, factory), "a RecordFactory returned null");
           }
         }
         return next != null;

@@ -57,6 +57,15 @@ class RecordBatchFactoryIteratorTest {
     assertThatThrownBy(it::hasNext).isInstanceOf(CorruptRecordException.class).hasMessageContaining("Record 0");
   }
 
+  @Test
+  void aFactoryThatBuildsNullFailsInsteadOfSkippingTheRecord() {
+    RecordBatch batch = RecordBatch.wrap(TestData.build(CompressionType.NONE, BASE, records(3)));
+
+    Iterator<Object> it = batch.iterator(BASE, (offset, timestamp, key, value, headers) -> null);
+
+    assertThatThrownBy(it::hasNext).isInstanceOf(NullPointerException.class).hasMessageContaining("RecordFactory");
+  }
+
   private static List<Record> records(int n) {
     List<Record> out = new ArrayList<>();
     for (int i = 0; i < n; i++) {
