@@ -82,15 +82,20 @@ class FollowerFetchWaitTest {
     return new ReplicaFetchRequest(TP, 2, 1, offset, 1, 1 << 20, maxWaitMs);
   }
 
-  @Test
-  void caughtUpFollowersGetTheNextAppendFromMemoryAsTheLogHasIt() throws Exception {
-    PartitionVerticle pv = deployLeader();
+  /** Appends "a" then "b" (offsets 0 and 1) and gives the storage tasks the second cost, as a baseline. */
+  private int storageTasksOfAnAppend(PartitionVerticle pv) throws Exception {
     get(pv.append(TestBatches.batch("a"), Acks.LEADER));
     int before = storageTasks.get();
     get(pv.append(TestBatches.batch("b"), Acks.LEADER));
-    int perAppend = storageTasks.get() - before;
+    return storageTasks.get() - before;
+  }
 
-    before = storageTasks.get();
+  @Test
+  void caughtUpFollowersGetTheNextAppendFromMemoryAsTheLogHasIt() throws Exception {
+    PartitionVerticle pv = deployLeader();
+    int perAppend = storageTasksOfAnAppend(pv);
+
+    int before = storageTasks.get();
     // Submitted before the append, so they reach the partition's context first and wait at the log end (offset 2).
     Future<ReplicaFetchResponse> first = pv.replicaFetch(fetchAt(2, LONG_WAIT_MS));
     Future<ReplicaFetchResponse> second = pv.replicaFetch(new ReplicaFetchRequest(TP, 3, 1, 2, 1, 1 << 20,
@@ -110,14 +115,11 @@ class FollowerFetchWaitTest {
   @Test
   void aWokenFollowerFetchTooSmallForTheAppendReadsTheLog() throws Exception {
     PartitionVerticle pv = deployLeader();
-    get(pv.append(TestBatches.batch("a"), Acks.LEADER));
-    int before = storageTasks.get();
-    get(pv.append(TestBatches.batch("b"), Acks.LEADER));
-    int perAppend = storageTasks.get() - before;
+    int perAppend = storageTasksOfAnAppend(pv);
     ByteBuffer two = concat(TestBatches.batch("c"), TestBatches.batch("d"));
     int oneBatch = TestBatches.batch("c").remaining();
 
-    before = storageTasks.get();
+    int before = storageTasks.get();
     Future<ReplicaFetchResponse> waiting = pv.replicaFetch(new ReplicaFetchRequest(TP, 2, 1, 2, 1, oneBatch,
         LONG_WAIT_MS));
     get(pv.append(two, Acks.LEADER));
