@@ -3,7 +3,7 @@
 # Sluice broker from a jar, runs each row alternating between the two (the order flips every rep), and prints a
 # markdown table of medians with the ratio Sluice / Kafka and the 1-minute load average at each measurement.
 #   bench/compare-kafka.sh [sluice.jar] [results-dir]
-# Env: REPS=3 NUM_RECORDS=2000000 RECORD_SIZE=100 E2E_RECORDS=10000 E2E_WARMUP=1000 ROWS="p1 p6 p1all c1 c6 g6 e2e"
+# Env: REPS=3 NUM_RECORDS=2000000 RECORD_SIZE=100 E2E_RECORDS=10000 E2E_WARMUP=1000 ROWS="p1 p6 p1all c1 c6 g6 e2e" KEEP_DATA=1 (keep the broker's data dir)
 #      ANCHOR=../shared/anchors/kafka  KAFKA_BASE=/tmp/kafka-compare (under /tmp)  HEAP=-Xmx1g
 #      SLUICE_SET="key=value ..." (broker settings, each passed as --set key=value; e.g. num.event.loop.threads=2)
 # Both brokers get HEAP, with -Xms of the same size (Kafka's start script does so); both tools run with -Xmx512m. Only ratios from one run mean anything on a shared machine.
@@ -32,7 +32,9 @@ log() { echo "[$(date +%T)] $*" | tee -a "$RES/run.log" >&2; }
 
 SPID=""; KAFKA_STARTED=""
 cleanup() {
-  [[ -n "$SPID" ]] && kill "$SPID" 2>/dev/null || true
+  [[ -n "$SPID" ]] && kill "$SPID" 2>/dev/null && wait "$SPID" 2>/dev/null || true
+  # the broker's logs are gigabytes a run: left behind they filled the disk once (KEEP_DATA=1 keeps them)
+  [[ -n "${KEEP_DATA:-}" ]] || rm -rf "$RES/sluice-data"
   # only a Kafka this run started: the anchor is shared, and another session's run may hold it
   [[ -n "$KAFKA_STARTED" ]] && (cd "$ANCHOR" && ./run-kafka.sh stop >/dev/null 2>&1) || true
 }

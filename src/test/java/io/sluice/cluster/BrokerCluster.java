@@ -23,6 +23,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -284,11 +285,43 @@ final class BrokerCluster implements AutoCloseable {
 
   /** Every record below the high watermark, read through {@code node}; fails on an offset read twice. */
   Map<Long, String> readAll(Node node, String topic, int p) throws Exception {
+    Map<Long, String> log = readAllOrNotLeader(node, topic, p);
+    assertThat(log).as("broker " + node.id + " leads " + topic + "-" + p).isNotNull();
+    return log;
+  }
+
+  /**
+   * Every record below the high watermark, read through the partition's leader, whichever broker that is by the time
+   * of the read: leadership can move between looking it up and reading (a restarted broker taking back its preferred
+   * partitions), so a read refused with 421 looks the leader up again.
+   */
+  Map<Long, String> readAllFromLeader(String topic, int p) {
+    AtomicReference<Map<Long, String>> read = new AtomicReference<>();
+    await("a read of " + topic + "-" + p + " through its leader", () -> {
+      Node n = nodes.get(leader(anyLive(), topic, p));
+      if (n == null || !n.process.isAlive() || n.port <= 0) {
+        return false;
+      }
+      try {
+        read.set(readAllOrNotLeader(n, topic, p));
+      } catch (Exception e) {
+        throw new AssertionError(e);
+      }
+      return read.get() != null;
+    });
+    return read.get();
+  }
+
+  /** {@link #readAll}, or null when {@code node} answers 421 (it does not lead the partition). */
+  private Map<Long, String> readAllOrNotLeader(Node node, String topic, int p) throws Exception {
     Map<Long, String> log = new TreeMap<>();
     long offset = 0;
     while (true) {
       HttpResponse<byte[]> r = send(HttpRequest.newBuilder(node.uri("/topics/" + topic + "/partitions/" + p
           + "/records?offset=" + offset + "&max_bytes=65536")).header("Accept", "application/vnd.sluice.batch").GET());
+      if (r.statusCode() == 421) {
+        return null;
+      }
       assertThat(r.statusCode()).as(body(r)).isEqualTo(200);
       long highWatermark = Long.parseLong(r.headers().firstValue("Sluice-High-Watermark").orElseThrow());
       for (Record rec : TestBatches.records(ByteBuffer.wrap(r.body()))) {

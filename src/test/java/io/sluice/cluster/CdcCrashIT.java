@@ -132,7 +132,7 @@ class CdcCrashIT {
     Map<Integer, Integer> fromTopic = new TreeMap<>();
     Set<String> seen = new HashSet<>();
     Map<String, Integer> duplicates = new HashMap<>();
-    for (String value : cluster.readAll(cluster.anyLive(), TOPIC, 0).values()) {
+    for (String value : cluster.readAllFromLeader(TOPIC, 0).values()) {
       JsonObject change = new JsonObject(value);
       JsonObject after = change.getJsonObject("after");
       String identity = change.getString("op") + "/" + after.encode() + "/" + change.getJsonObject("source")
@@ -166,7 +166,7 @@ class CdcCrashIT {
 
   private boolean lastIdIs(int id) {
     try {
-      Map<Long, String> all = cluster.readAll(cluster.anyLive(), TOPIC, 0);
+      Map<Long, String> all = cluster.readAllFromLeader(TOPIC, 0);
       return all.values().stream().anyMatch(v -> new JsonObject(v).getJsonObject("after").getInteger("id") == id);
     } catch (Exception e) {
       return false;

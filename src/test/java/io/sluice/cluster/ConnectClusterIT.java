@@ -151,7 +151,7 @@ class ConnectClusterIT {
       writer.join(120_000);
       assertThat(written.get()).isEqualTo(total);
       await("every line in the topic", () -> endOffset("file-lines") >= total, 180_000);
-      Map<Long, String> log = cluster.readAll(cluster.anyLive(), "file-lines", 0);
+      Map<Long, String> log = cluster.readAllFromLeader("file-lines", 0);
       List<String> lines = new ArrayList<>(log.values());
       List<String> expected = new ArrayList<>();
       for (int i = 0; i < total; i++) {

@@ -132,7 +132,7 @@ class JdbcSinkCrashIT {
         .get(0));
     long inTopic = 0;
     for (int p = 0; p < PARTITIONS; p++) {
-      inTopic += cluster.readAll(cluster.anyLive(), TOPIC, p).size();
+      inTopic += cluster.readAllFromLeader(TOPIC, p).size();
     }
     System.out.printf("JDBC sink kill -9 (seed %d): %s; %d records acknowledged (%d in the topic), %d row writes,"
         + " %d of them redelivered%n", seed, kills, load.acked.size(), inTopic, total, total - distinct);

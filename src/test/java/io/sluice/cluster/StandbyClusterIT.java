@@ -181,7 +181,7 @@ class StandbyClusterIT {
   private Map<String, Long> counts() {
     Map<String, Long> out = new TreeMap<>();
     try {
-      for (String v : cluster.readAll(cluster.anyLive(), "totals", 0).values()) {
+      for (String v : cluster.readAllFromLeader("totals", 0).values()) {
         JsonObject o = new JsonObject(v);
         out.put(o.getString("k"), o.getLong("n"));
       }

@@ -98,7 +98,7 @@ class StatefulStreamsClusterIT {
     Map<String, Long> expected = new TreeMap<>();
     long inputs = 0;
     for (int p = 0; p < PARTITIONS; p++) {
-      for (String v : cluster.readAll(cluster.anyLive(), "events", p).values()) {
+      for (String v : cluster.readAllFromLeader("events", p).values()) {
         JsonObject o = new JsonObject(v);
         expected.merge(o.getString("k") + "@" + (o.getLong("t") / 2_000 * 2_000), 1L, Long::sum);
         inputs++;
@@ -165,7 +165,7 @@ class StatefulStreamsClusterIT {
     Map<String, Long> out = new TreeMap<>();
     try {
       for (int q = 0; q < PARTITIONS; q++) {
-        for (String v : cluster.readAll(cluster.anyLive(), topic, q).values()) {
+        for (String v : cluster.readAllFromLeader(topic, q).values()) {
           JsonObject o = new JsonObject(v);
           out.put(o.getString("k") + "@" + o.getString("w"), o.getLong("n"));
         }

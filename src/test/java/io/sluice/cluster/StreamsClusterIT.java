@@ -94,7 +94,7 @@ class StreamsClusterIT {
     Map<Integer, Map<Long, JsonObject>> input = new HashMap<>();
     for (int p = 0; p < PARTITIONS; p++) {
       Map<Long, JsonObject> in = new HashMap<>();
-      cluster.readAll(cluster.anyLive(), "src", p).forEach((o, v) -> in.put(o, new JsonObject(v)));
+      cluster.readAllFromLeader("src", p).forEach((o, v) -> in.put(o, new JsonObject(v)));
       input.put(p, in);
     }
     long expected = input.values().stream().flatMap(m -> m.values().stream())
@@ -112,7 +112,7 @@ class StreamsClusterIT {
     long duplicates = 0;
     for (int q = 0; q < PARTITIONS; q++) {
       Map<Integer, Long> lastPerInput = new HashMap<>();
-      for (String text : cluster.readAll(cluster.anyLive(), topic, q).values()) {
+      for (String text : cluster.readAllFromLeader(topic, q).values()) {
         JsonObject v = new JsonObject(text);
         int p = v.getInteger("p");
         long o = v.getLong("o");

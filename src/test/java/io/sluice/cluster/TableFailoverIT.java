@@ -106,7 +106,7 @@ class TableFailoverIT {
   private List<String> enriched() {
     List<String> out = new ArrayList<>();
     try {
-      for (String v : cluster.readAll(cluster.anyLive(), "enriched", 0).values()) {
+      for (String v : cluster.readAllFromLeader("enriched", 0).values()) {
         out.add(new JsonObject(v).encode());
       }
     } catch (Exception | AssertionError e) {
