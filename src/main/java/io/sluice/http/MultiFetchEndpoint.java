@@ -69,11 +69,11 @@ final class MultiFetchEndpoint {
   }
 
   /** The parsed request: per-partition reads with no wait, plus the request's own bounds. */
-  private record Request(List<FetchRequest> partitions, int maxBytes, int minBytes, long waitMs) {
+  record Request(List<FetchRequest> partitions, int maxBytes, int minBytes, long waitMs) {
   }
 
   private void fetch(RoutingContext ctx) {
-    Request request = parse(Replies.jsonObjectBody(ctx));
+    Request request = parse(ctx);
     RequestContext caller = Callers.of(ctx);
     List<Future<FetchResult>> first = new ArrayList<>();
     request.partitions().forEach(p -> first.add(service.fetch(caller, p)));
@@ -236,7 +236,13 @@ final class MultiFetchEndpoint {
     return parts;
   }
 
-  private Request parse(JsonObject body) {
+  /** The canonical body's streaming parse; anything unusual, and every refusal with its message, the full one. */
+  private Request parse(RoutingContext ctx) {
+    Request request = CanonicalFetchBody.tryParse(ctx.body().buffer(), cfg);
+    return request != null ? request : parse(Replies.jsonObjectBody(ctx));
+  }
+
+  Request parse(JsonObject body) {
     int maxBytes = (int) Math.min(bound(body, "max_bytes", cfg.maxFetchBytes(), 1, Integer.MAX_VALUE),
         cfg.maxFetchBytes());
     int minBytes = (int) bound(body, "min_bytes", 1, 0, Integer.MAX_VALUE);

@@ -2,7 +2,6 @@ package io.sluice.http;
 
 import io.sluice.api.Acks;
 import io.sluice.api.BrokerService;
-import io.sluice.api.ProduceResult;
 import io.sluice.api.RequestContext;
 import io.sluice.api.TopicPartition;
 import io.sluice.errors.ErrorCode;
@@ -11,8 +10,8 @@ import io.sluice.record.PartitionSections.ProduceSection;
 import io.sluice.record.RecordBatch;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
+import io.vertx.core.internal.buffer.BufferInternal;
+import io.netty.buffer.ByteBuf;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.core.Handler;
@@ -59,28 +58,45 @@ final class PartitionBatchesEndpoint {
 
   private void produce(RoutingContext ctx) {
     Acks acks = ProduceEndpoint.acks(ctx);
-    Buffer body = ctx.body().buffer();
     List<ProduceSection> sections;
     try {
-      sections = PartitionSections.parseProduce(ByteBuffer.wrap(body == null ? new byte[0] : body.getBytes()));
+      sections = PartitionSections.parseProduce(bodyBytes(ctx.body().buffer()));
     } catch (IllegalArgumentException e) {
       throw ErrorResponses.error(ErrorCode.MALFORMED_REQUEST, e.getMessage());
     }
     RequestContext caller = Callers.of(ctx);
-    List<Future<JsonObject>> answers = new ArrayList<>(sections.size());
+    List<Future<BatchesAnswer.Entry>> answers = new ArrayList<>(sections.size());
     for (ProduceSection section : sections) {
       answers.add(produce(ctx, caller, section, acks));
     }
     Future.join(answers).onComplete(ar -> {
-      JsonArray partitions = new JsonArray();
-      answers.forEach(a -> partitions.add(a.result()));
-      Replies.json(ctx, 200, new JsonObject().put("partitions", partitions));
+      List<BatchesAnswer.Entry> entries = new ArrayList<>(answers.size());
+      answers.forEach(a -> entries.add(a.result()));
+      if (!ctx.response().closed()) {
+        ctx.response().setStatusCode(200).putHeader("Content-Type", MediaTypes.KAFKA_V2_JSON)
+            .end(BatchesAnswer.encode(entries));
+      }
     });
   }
 
+  /**
+   * The body's bytes without copying them when it is one heap array (the body handler's buffer, which nothing else
+   * holds once the request is read): the appended batches are slices of it, as they were of the copy.
+   */
+  static ByteBuffer bodyBytes(Buffer body) {
+    if (body == null) {
+      return ByteBuffer.allocate(0);
+    }
+    ByteBuf buf = ((BufferInternal) body).getByteBuf();
+    if (!buf.hasArray()) {
+      return ByteBuffer.wrap(body.getBytes());
+    }
+    return ByteBuffer.wrap(buf.array(), buf.arrayOffset() + buf.readerIndex(), buf.readableBytes()).slice();
+  }
+
   /** One partition's append; never fails: a refusal becomes its entry's error. */
-  private Future<JsonObject> produce(RoutingContext ctx, RequestContext caller, ProduceSection section, Acks acks) {
-    JsonObject entry = new JsonObject().put("topic", section.topic()).put("partition", section.partition());
+  private Future<BatchesAnswer.Entry> produce(RoutingContext ctx, RequestContext caller, ProduceSection section,
+      Acks acks) {
     try {
       if (section.partition() < 0) {
         throw ErrorResponses.error(ErrorCode.MALFORMED_REQUEST, "Partition " + section.partition()
@@ -94,25 +110,16 @@ final class PartitionBatchesEndpoint {
       List<Integer> counts = BatchFrames.split(section.batches()).stream().map(RecordBatch::recordCount).toList();
       TopicPartition tp = new TopicPartition(section.topic(), section.partition());
       return service.produce(caller, tp, section.batches(), acks)
-          .map(result -> entry.put("offsets", offsets(counts, result)))
-          .otherwise(failure -> withError(entry, failure, ctx));
+          .map(result -> BatchesAnswer.Entry.appended(section.topic(), section.partition(), counts,
+              result.batchBaseOffsets()))
+          .otherwise(failure -> refused(section, failure, ctx));
     } catch (RuntimeException e) {
-      return Future.succeededFuture(withError(entry, e, ctx));
+      return Future.succeededFuture(refused(section, e, ctx));
     }
   }
 
-  private static JsonObject withError(JsonObject entry, Throwable failure, RoutingContext ctx) {
+  private static BatchesAnswer.Entry refused(ProduceSection section, Throwable failure, RoutingContext ctx) {
     ErrorResponses.ApiError error = ErrorResponses.toApiError(failure, ctx);
-    return entry.put("error_code", error.code().code()).put("message", error.message());
-  }
-
-  private static JsonArray offsets(List<Integer> recordCounts, ProduceResult result) {
-    List<Long> bases = result.batchBaseOffsets();
-    JsonArray offsets = new JsonArray();
-    for (int i = 0; i < recordCounts.size(); i++) {
-      offsets.add(new JsonObject().put("offset", i < bases.size() ? bases.get(i) : -1L)
-          .put("record_count", recordCounts.get(i)));
-    }
-    return offsets;
+    return BatchesAnswer.Entry.refused(section.topic(), section.partition(), error.code().code(), error.message());
   }
 }

@@ -153,4 +153,27 @@ class MultiFetchEndpointTest extends HttpApiTestBase {
     assertError(missing, 400, ErrorCode.MALFORMED_REQUEST);
     assertThat(missing.bodyAsJsonObject().getString("message")).contains("partitions[0].offset");
   }
+
+  /** The streaming parse of the canonical body leaves every refusal to the full parse: same 400, same message. */
+  @Test
+  void bodiesInTheClientsShapeButWrongKeepTheFullParsesRefusal() {
+    createTopic("a", 1);
+    String at0 = "{\"topic\":\"a\",\"partition\":0,\"offset\":0}";
+    assertRefusal("{\"partitions\":[" + at0 + "],\"timeout\":0,\"timeout\":1}", "is not valid JSON: Duplicate field");
+    assertRefusal("{\"partitions\":[{\"topic\":\"a\\ud800\",\"partition\":0,\"offset\":0}]}", "lone UTF-16 surrogate");
+    assertRefusal("{\"partitions\":[" + at0 + "," + at0 + "]}", "partitions[1] names a-0 again");
+    assertRefusal("{\"partitions\":[{\"topic\":\"a\",\"partition\":0,\"offset\":-2}]}",
+        "partitions[0].offset must be an integer from 0 to 9223372036854775807, got -2");
+    assertRefusal("{\"partitions\":[" + at0 + "],\"timeout\":0} {}", "is not valid JSON");
+    HttpResponse<Buffer> unusual = await(client.post(MultiFetchEndpoint.PATH).putHeader("Content-Type",
+        "application/json").sendBuffer(Buffer.buffer("{\"partitions\":[" + at0 + "],\"timeout\":0.0,\"x\":1}")));
+    assertThat(unusual.statusCode()).as(unusual.bodyAsString()).isEqualTo(200);
+  }
+
+  private void assertRefusal(String body, String message) {
+    HttpResponse<Buffer> r = await(client.post(MultiFetchEndpoint.PATH).putHeader("Content-Type", "application/json")
+        .sendBuffer(Buffer.buffer(body)));
+    assertError(r, 400, ErrorCode.MALFORMED_REQUEST);
+    assertThat(r.bodyAsJsonObject().getString("message")).as(body).contains(message);
+  }
 }
