@@ -15,7 +15,8 @@ import java.util.List;
 /**
  * The fast path of {@code POST /fetch}'s body: a streaming parse of a well-formed request straight into its
  * {@link MultiFetchEndpoint.Request}, without the {@code JsonObject} tree, its boxed numbers and the surrogate walk
- * over it (about 1.4 KB of garbage per long poll, the largest share of a caught-up reader's requests on the broker).
+ * over it (about 1.4 KB of garbage per long poll by a profile of {@code perf e2e}: the largest single share of a
+ * caught-up reader's requests on the broker; docs/benchmarks.md, issue 16, tenth and eleventh sessions).
  *
  * <p>It takes only what the full parse ({@link StrictJson} then {@code MultiFetchEndpoint.parse}) would take with the
  * same result: the four known keys at the top and in each partition, each at most once, integers in their ranges, a

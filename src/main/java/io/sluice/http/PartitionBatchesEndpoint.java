@@ -1,5 +1,6 @@
 package io.sluice.http;
 
+import io.netty.buffer.ByteBuf;
 import io.sluice.api.Acks;
 import io.sluice.api.BrokerService;
 import io.sluice.api.RequestContext;
@@ -11,7 +12,6 @@ import io.sluice.record.RecordBatch;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.internal.buffer.BufferInternal;
-import io.netty.buffer.ByteBuf;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.core.Handler;
