@@ -2,7 +2,7 @@
 # Replication cost (issue 16): three brokers from a jar on loopback (free ports, small heaps; broker 1 runs the embedded
 # ZooKeeper, 2 and 3 join it), then produce with acks=all to a topic of replication factor 1 and one of 3, and print
 # each run's records/s, the ratio RF 3 / RF 1 per rep and, at the end, the ratio of the medians.
-#   bench/replication.sh [sluice.jar] [results-dir]     Env: REPS=4 N=1200000 PARTITIONS=3 BATCH=1000 HEAP=-Xmx256m
+#   bench/replication.sh [sluice.jar] [results-dir]     Env: REPS=4 N=1200000 PARTITIONS=3 BATCH=1000 HEAP=-Xmx256m (and -Xms of that size)
 #   WARMUP=1 WARMUP_N=N WARMUP_MAX=8 JIT_QUIET=0.5 KEEP_DATA=0; JVM_OPTS="..." goes to the brokers' JVMs (e.g.
 #   -XX:StartFlightRecording=settings=profile,filename=/tmp/b.jfr), BROKER_ARGS="..." to the brokers themselves.
 # Fairness: the brokers' JIT keeps warming for minutes, so whichever factor runs later in a rep meets faster code (with
@@ -44,8 +44,10 @@ await_url() {
 }
 for id in 1 2 3; do
   rm -rf "$RES/d$id" "$RES/url-$id"
+  # -Xms as large as HEAP's -Xmx (as compare-kafka.sh and Kafka's start script do): without it G1 resized a broker's
+  # heap in the middle of a measured run (docs/benchmarks.md, issue 16, eleventh session, h-repl3)
   # shellcheck disable=SC2086
-  java $HEAP ${JVM_OPTS:-} -jar "$JAR" --broker-id "$id" --http-port 0 --data-dir "$RES/d$id" --set http.host=127.0.0.1 \
+  java $HEAP "-Xms${HEAP#-Xmx}" ${JVM_OPTS:-} -jar "$JAR" --broker-id "$id" --http-port 0 --data-dir "$RES/d$id" --set http.host=127.0.0.1 \
     --set zookeeper.embedded.port="$ZK" --set num.io.threads=2 --set http.instances=1 ${BROKER_ARGS:-} \
     > "$RES/broker-$id.log" 2>&1 &
   PIDS+=($!)
