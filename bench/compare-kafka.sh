@@ -24,7 +24,7 @@ fi
 export KAFKA_BASE="${KAFKA_BASE:-/tmp/kafka-compare}" KAFKA_HEAP_OPTS="$HEAP -Xms${HEAP#-Xmx}"
 LIB="${KAFKA_LIB:-/tmp/kafka-anchor-lib}"
 BOOT=127.0.0.1:19092
-mkdir -p "$RES"
+mkdir -p "$RES/out" # each read tool's whole output (out/SYSTEM-ROW-rREP.txt): the join and first-record times
 tool() { java -Xmx512m "-Dlog4j2.configurationFile=$ANCHOR/tools-log4j2.properties" -cp "$LIB/*" "$@"; }
 sluice() { java -Xmx512m -jar "$JAR" perf "$@"; }
 load() { cut -d' ' -f1 /proc/loadavg; }
@@ -73,7 +73,7 @@ kafka_row() {
       # g6 (a group member on both sides) its whole rate, join included.
       local field=10; [[ "$row" == g6 ]] && field=6
       tool org.apache.kafka.tools.ConsumerPerformance --bootstrap-server "$BOOT" --topic "$src" --messages "$N" \
-        --group "k-$row-r$r" --timeout 60000 2>&1 | grep -A1 '^start.time' | tail -1 \
+        --group "k-$row-r$r" --timeout 60000 2>&1 | tee "$RES/out/kafka-$row-r$r.txt" | grep -A1 '^start.time' | tail -1 \
         | awk -F', *' -v f="$field" '{print $f}' ;;
     e2e)
       tool "$ANCHOR/E2eLatencyUs.java" "$BOOT" "k-e2e-r$r" "$E2E_N" 1 "$SIZE" "$E2E_WARM" 2>&1 \
@@ -92,11 +92,12 @@ sluice_row() {
         | sed -E 's/^[0-9]+ records sent, ([0-9.]+) records\/sec.*/\1/' ;;
     c1|c6)
       local src="s-p1-r$r"; [[ "$row" == c6 ]] && src="s-p6-r$r"
-      sluice consume --bootstrap "$URL" --topic "$src" --records "$N" 2>&1 | grep 'records consumed' \
+      sluice consume --bootstrap "$URL" --topic "$src" --records "$N" 2>&1 | tee "$RES/out/sluice-$row-r$r.txt" \
+        | grep 'records consumed' \
         | sed -E 's/^[0-9]+ records consumed, ([0-9.]+) records\/sec.*/\1/' ;;
     g6)
       sluice consume --bootstrap "$URL" --topic "s-p6-r$r" --records "$N" --group "s-g6-r$r" 2>&1 \
-        | grep 'records consumed' | sed -E 's/^[0-9]+ records consumed, ([0-9.]+) records\/sec.*/\1/' ;;
+        | tee "$RES/out/sluice-$row-r$r.txt" | grep 'records consumed' | sed -E 's/^[0-9]+ records consumed, ([0-9.]+) records\/sec.*/\1/' ;;
     e2e)
       sluice e2e --bootstrap "$URL" --topic "s-e2e-r$r" --records "$E2E_N" --warmup "$E2E_WARM" 2>&1 \
         | sed -nE 's/.*50th ([0-9.]+) ms, 99th ([0-9.]+) ms, 99.9th ([0-9.]+) ms.*/\1\/\2\/\3/p' ;;
