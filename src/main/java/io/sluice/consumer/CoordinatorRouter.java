@@ -31,21 +31,13 @@ import java.util.function.Supplier;
  *
  * <p>Retries: a call that certainly did not run (the target answered NOT_COORDINATOR, had no handler, or no leader is
  * known) is retried every {@value #RETRY_BACKOFF_MS} ms against a freshly looked-up coordinator for up to
- * {@value #RETRY_WINDOW_MS} ms (every {@value #FRESH_BACKOFF_MS} ms just after this broker created the offsets topic),
- * so a client sees a coordinator move as latency. A call in flight when its target stops
+ * {@value #RETRY_WINDOW_MS} ms, so a client sees a coordinator move as latency. A call in flight when its target stops
  * leading the partition (the coordinator died or lost leadership) fails at once with NOT_COORDINATOR, retriable: its
  * outcome is unknown, so the client decides. Futures complete on the caller's context. Thread-safe.
  */
 final class CoordinatorRouter {
   static final long RETRY_WINDOW_MS = 15_000;
   static final long RETRY_BACKOFF_MS = 100;
-  /**
-   * The backoff for {@value #FRESH_WINDOW_MS} ms after this broker created the offsets topic: its partitions' groups
-   * load within tens of ms, and a 100 ms wait was a third of a new cluster's first join (docs/benchmarks.md, issue 16,
-   * eleventh session, h-group2).
-   */
-  static final long FRESH_BACKOFF_MS = 10;
-  static final long FRESH_WINDOW_MS = 2_000;
   static final long FORWARD_TIMEOUT_MS = 15_000;
   private static final long IN_FLIGHT_CHECK_MS = 200;
 
@@ -57,8 +49,6 @@ final class CoordinatorRouter {
   /** Routed requests awaiting a reply: the promise, its target broker and offsets topic partition. */
   private final Map<Promise<?>, int[]> inFlight = new ConcurrentHashMap<>();
   private final long checkTimer;
-  /** When this broker created the offsets topic ({@link System#nanoTime}), or 0. */
-  private volatile long createdNanos;
 
   CoordinatorRouter(Vertx vertx, int brokerId, BrokerService service, Supplier<Future<Integer>> createOffsetsTopic) {
     this.vertx = vertx;
@@ -110,17 +100,11 @@ final class CoordinatorRouter {
         .onSuccess(result::tryComplete)
         .onFailure(t -> {
           if (didNotRun(t) && System.nanoTime() < deadlineNanos) {
-            vertx.setTimer(backoffMs(), id -> attempt(target, group, timeoutMs, call, deadlineNanos, result));
+            vertx.setTimer(RETRY_BACKOFF_MS, id -> attempt(target, group, timeoutMs, call, deadlineNanos, result));
           } else {
             result.tryFail(t);
           }
         });
-  }
-
-  private long backoffMs() {
-    long created = createdNanos;
-    return created != 0 && System.nanoTime() - created < FRESH_WINDOW_MS * 1_000_000 ? FRESH_BACKOFF_MS
-        : RETRY_BACKOFF_MS;
   }
 
   private static boolean didNotRun(Throwable t) {
@@ -132,10 +116,7 @@ final class CoordinatorRouter {
   private Future<int[]> coordinator(String group) {
     return service.describeTopic(RequestContext.SELF, OffsetsTopic.NAME)
         .recover(t -> isCode(t, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION)
-            ? createOffsetsTopic.get().compose(n -> {
-              createdNanos = System.nanoTime();
-              return Future.failedFuture(new NotRun("offsets topic created"));
-            })
+            ? createOffsetsTopic.get().compose(n -> Future.failedFuture(new NotRun("offsets topic created")))
             : Future.failedFuture(t))
         .map(m -> {
           int p = OffsetsTopic.partitionFor(group, m.partitionCount());
