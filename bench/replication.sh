@@ -2,7 +2,7 @@
 # Replication cost (issue 16): three brokers from a jar on loopback (free ports, small heaps; broker 1 runs the embedded
 # ZooKeeper, 2 and 3 join it), then produce with acks=all to a topic of replication factor 1 and one of 3, and print
 # each run's records/s, the ratio RF 3 / RF 1 per rep and, at the end, the ratio of the medians.
-#   bench/replication.sh [sluice.jar] [results-dir]     Env: REPS=4 N=1200000 PARTITIONS=3 BATCH=1000 HEAP=-Xmx256m
+#   bench/replication.sh [sluice.jar] [results-dir]     Env: REPS=4 N=1200000 PARTITIONS=3 BATCH=1000 HEAP=-Xmx256m (and -Xms of that size)
 #   WARMUP=1 WARMUP_N=N WARMUP_MAX=8 JIT_QUIET=0.5 KEEP_DATA=0; JVM_OPTS="..." goes to the brokers' JVMs (e.g.
 #   -XX:StartFlightRecording=settings=profile,filename=/tmp/b.jfr), BROKER_ARGS="..." to the brokers themselves.
 # Fairness: the brokers' JIT keeps warming for minutes, so whichever factor runs later in a rep meets faster code (with
@@ -14,6 +14,8 @@
 # Each run also prints the CPU the three brokers spent per 1,000 records (user + system, from /proc), together and per
 # broker (broker 1 takes every HTTP request and forwards the others' partitions to them): on a loaded machine
 # throughput swings with the other work, while the CPU a record costs holds, so the cost ratio is the steadier figure.
+# Per thread kind it also prints the part spent in the kernel (system time), and the read and write system calls of the
+# brokers per 1,000 records (/proc/PID/io), counts the load does not move.
 # With RF 3 it also prints the follower fetches the leaders answered during the run (from each broker's /metrics:
 # sluice_replica_fetches_served_total and friends), per produce request and in bytes per fetch, and every run prints its
 # acks=all request latency (p50 / p99) and the 1-minute load average at its start and end.
@@ -42,8 +44,10 @@ await_url() {
 }
 for id in 1 2 3; do
   rm -rf "$RES/d$id" "$RES/url-$id"
+  # -Xms as large as HEAP's -Xmx (as compare-kafka.sh and Kafka's start script do): without it G1 resized a broker's
+  # heap in the middle of a measured run (docs/benchmarks.md, issue 16, eleventh session, h-repl3)
   # shellcheck disable=SC2086
-  java $HEAP ${JVM_OPTS:-} -jar "$JAR" --broker-id "$id" --http-port 0 --data-dir "$RES/d$id" --set http.host=127.0.0.1 \
+  java $HEAP "-Xms${HEAP#-Xmx}" ${JVM_OPTS:-} -jar "$JAR" --broker-id "$id" --http-port 0 --data-dir "$RES/d$id" --set http.host=127.0.0.1 \
     --set zookeeper.embedded.port="$ZK" --set num.io.threads=2 --set http.instances=1 ${BROKER_ARGS:-} \
     > "$RES/broker-$id.log" 2>&1 &
   PIDS+=($!)
@@ -58,6 +62,12 @@ produce() {  # $1 = replication factor, $2 = records
     --records "${2:-$N}" --record-size 100 --batch-records "${BATCH:-1000}" --acks all --inflight 8 --replication-factor "$1" 2>&1 \
     | tee -a "$RES/produce-rf$1.log" | grep -E '^produce ' | head -1 \
     | sed -E 's/.* ([0-9]+) records\/s.* p50 ([0-9.]+) ms, p99 ([0-9.]+) ms.*/\1 \2 \3/'
+}
+drop_topic() {  # deletes the topic the last produce of factor $1 made: left behind, each run's idle replicated
+  # partitions added empty follower fetches to every later run (0.3 -> 1.5 per 1,000 records over a script run)
+  local t
+  t="$(grep -E '^topic ' "$RES/produce-rf$1.log" | tail -1 | cut -d' ' -f2)"
+  [[ -n "$t" ]] && curl -sf -X DELETE "$URL/topics/$t" > /dev/null || true
 }
 cpu_ticks() {  # user + system clock ticks of each of the three brokers so far, space separated
   local p f out=()
@@ -78,7 +88,13 @@ thread_ticks() {  # clock ticks of the three brokers' threads so far, summed by 
       t = f[12] + f[13]
       if (name ~ /CompilerThre/) k = 1; else if (name ~ /^(GC |G1 |VM Thread)/) k = 2
       else if (name ~ /eventloo/) k = 3; else if (name ~ /storage/) k = 4; else k = 5
-      s[k] += t } END { printf "%d %d %d %d %d", s[1], s[2], s[3], s[4], s[5] }'
+      s[k] += t; sy[k] += f[13] } END { printf "%d %d %d %d %d %d %d %d %d %d", s[1], s[2], s[3], s[4], s[5], sy[1], sy[2], sy[3], sy[4], sy[5] }'
+}
+io_calls() {  # read and write system calls of the three brokers so far (/proc/PID/io: syscr, syscw; sockets and files
+  # alike), summed: a count the load does not move, unlike the time they take
+  local p
+  for p in "${PIDS[@]}"; do cat /proc/"$p"/io 2>/dev/null || true; done \
+    | awk '/^syscr/ { r += $2 } /^syscw/ { w += $2 } END { printf "%d %d", r, w }'
 }
 fetch_counts() {  # follower fetches, empty ones and their bytes, answered by the three brokers as leaders so far
   local id
@@ -103,7 +119,7 @@ if [[ "${WARMUP:-1}" == 1 ]]; then
   for round in $(seq 1 "${WARMUP_MAX:-8}"); do
     read -ra j0 <<< "$(thread_ticks)"; ws=""
     for rf in 1 3; do
-      read -r w _ <<< "$(produce "$rf" "$wn" || echo 0)"; ws="$ws RF $rf ${w:-0}"
+      read -r w _ <<< "$(produce "$rf" "$wn" || echo 0)"; ws="$ws RF $rf ${w:-0}"; drop_topic "$rf"
     done
     read -ra j1 <<< "$(thread_ticks)"
     jit="$(awk -v hz="$HZ" -v n=$(( 2 * wn )) -v a="${j0[0]}" -v b="${j1[0]}" 'BEGIN{ printf "%.2f", (b - a) * 1e6 / hz / n }')"
@@ -118,11 +134,12 @@ for r in $(seq 1 "$REPS"); do
   for rf in $order; do
     l0="$(load)"; t0="$(date -u +%T)"
     read -ra c0 <<< "$(cpu_ticks)"; read -ra g0 <<< "$(thread_ticks)"; w0="$(switches)"; read -r f0 e0 b0 <<< "$(fetch_counts)"
+    read -r r0 x0 <<< "$(io_calls)"
     read -r rt p50 p99 <<< "$(produce "$rf" || echo 0)"
     rate[$rf]="${rt:-0}"
-    read -ra c1 <<< "$(cpu_ticks)"; read -ra g1 <<< "$(thread_ticks)"; w1="$(switches)"
-    read -r jit gc loops storage other <<< "$(awk -v hz="$HZ" -v n="$N" -v a="${g0[*]}" -v b="${g1[*]}" 'BEGIN{
-      split(a, x); split(b, y); for (i = 1; i <= 5; i++) printf "%.1f ", (y[i] - x[i]) * 1e6 / hz / n }')"
+    read -ra c1 <<< "$(cpu_ticks)"; read -ra g1 <<< "$(thread_ticks)"; w1="$(switches)"; read -r r1 x1 <<< "$(io_calls)"
+    read -r jit gc loops storage other sjit sgc sloops sstorage sother <<< "$(awk -v hz="$HZ" -v n="$N" -v a="${g0[*]}" -v b="${g1[*]}" 'BEGIN{
+      split(a, x); split(b, y); for (i = 1; i <= 10; i++) printf "%.1f ", (y[i] - x[i]) * 1e6 / hz / n }')"
     per="$(awk -v hz="$HZ" -v n="$N" -v a="${c0[*]}" -v b="${c1[*]}" 'BEGIN{
       split(a, x); split(b, y); for (i = 1; i <= 3; i++) { d = (y[i] - x[i]) * 1e6 / hz / n; t += d; s = s sprintf(" %.1f", d) }
       printf "%.1f%s", t, s }')"
@@ -131,8 +148,9 @@ for r in $(seq 1 "$REPS"); do
     read -r f1 e1 b1 <<< "$(fetch_counts)"
     fetches="$(awk -v f=$(( f1 - f0 )) -v e=$(( e1 - e0 )) -v b=$(( b1 - b0 )) -v req=$(( N / ${BATCH:-1000} )) \
       'BEGIN{ if (f > 0) printf "; %d follower fetches, %.2f per produce request, %d empty, %d bytes per fetch", f, f / req, e, b / f }')"
-    echo "$t0-$(date -u +%T) rep $r RF $rf: ${rate[$rf]} records/s, acks=all p50 ${p50:-?} p99 ${p99:-?} ms, brokers' CPU ${cpu[$rf]} ms per 1000 records (broker 1/2/3: $c_b1/$c_b2/$c_b3; JIT compilers $jit, without them ${nojit[$rf]}: GC+VM $gc, event loops $loops, storage $storage, other $other; $(( (w1 - w0) * 1000 / N )) voluntary context switches per 1000 records) (load $l0 -> $(load))$fetches"
+    echo "$t0-$(date -u +%T) rep $r RF $rf: ${rate[$rf]} records/s, acks=all p50 ${p50:-?} p99 ${p99:-?} ms, brokers' CPU ${cpu[$rf]} ms per 1000 records (broker 1/2/3: $c_b1/$c_b2/$c_b3; JIT compilers $jit, without them ${nojit[$rf]}: GC+VM $gc, event loops $loops, storage $storage, other $other; of which in the kernel: event loops $sloops, storage $sstorage; $(( (w1 - w0) * 1000 / N )) voluntary context switches, $(( (r1 - r0) * 1000 / N )) read and $(( (x1 - x0) * 1000 / N )) write system calls per 1000 records) (load $l0 -> $(load))$fetches"
     echo "$r $rf ${rate[$rf]} ${cpu[$rf]} ${nojit[$rf]}" >> "$RES/runs.txt"
+    drop_topic "$rf"
   done
   awk -v a="${rate[1]}" -v b="${rate[3]}" -v ca="${cpu[1]}" -v cb="${cpu[3]}" -v r="$r" -v o="${order// /,}" \
     'BEGIN{ if (a > 0 && cb > 0) printf "rep %d (order %s) ratio RF3/RF1: %.2f throughput, %.2f by CPU per record (RF1 / RF3)\n", r, o, b / a, ca / cb }'

@@ -1,8 +1,8 @@
 package io.sluice.streams;
 
 import io.sluice.api.TopicMetadata;
-import io.sluice.api.TopicPartition;
 import io.sluice.errors.SluiceException;
+import io.sluice.streams.TaskPlacement.Wanted;
 import io.vertx.core.Future;
 import java.lang.System.Logger.Level;
 import java.util.ArrayList;
@@ -120,19 +120,13 @@ final class TaskScheduler implements Runnable {
     }
   }
 
-  /** A task this broker should run now. */
-  private record Wanted(String stream, TopicPartition tp, StreamStore.Stored stored, StreamDefinition definition) {
-    String key() {
-      return stream + "/" + StreamTask.id(tp);
-    }
-  }
-
   private void reconcile() throws Exception {
     if (!connected) {
       stopAll(); // cannot prove ownership any more
       return;
     }
-    Map<String, Wanted> wanted = wanted();
+    TaskPlacement placement = TaskPlacement.decide(deps.brokerId(), deps.store().all(), compiler, this::describe);
+    Map<String, Wanted> wanted = placement.tasks();
     for (String key : new ArrayList<>(running.keySet())) {
       Running r = running.get(key);
       Wanted w = wanted.get(key);
@@ -147,42 +141,12 @@ final class TaskScheduler implements Runnable {
         maybeStart(w);
       }
     }
-    reconcileStandbys(wanted);
+    reconcileStandbys(placement);
     for (String orphan : deps.store().orphanedTasks()) {
       if (!deps.store().anyOwned(orphan)) {
         deps.store().deleteTasks(orphan);
       }
     }
-  }
-
-  private Map<String, Wanted> wanted() throws Exception {
-    Map<String, Wanted> out = new HashMap<>();
-    Map<String, TopicMetadata> topics = new HashMap<>();
-    for (StreamStore.Stored stored : deps.store().all()) {
-      if (stored.paused()) {
-        continue;
-      }
-      StreamDefinition def;
-      try {
-        def = compiler.compile(stored);
-      } catch (SluiceException e) {
-        LOG.log(Level.ERROR, "Stored stream " + stored.name() + " does not compile here: " + e.getMessage());
-        continue;
-      }
-      for (String topic : def.taskInputs()) {
-        TopicMetadata md = topics.computeIfAbsent(topic, this::describe);
-        if (md == null) {
-          continue;
-        }
-        for (TopicMetadata.PartitionMetadata p : md.partitions()) {
-          if (p.leader() == deps.brokerId()) {
-            Wanted w = new Wanted(stored.name(), new TopicPartition(topic, p.partition()), stored, def);
-            out.put(w.key(), w);
-          }
-        }
-      }
-    }
-    return out;
   }
 
   private TopicMetadata describe(String topic) {
@@ -264,13 +228,18 @@ final class TaskScheduler implements Runnable {
    * broker now leads stays until the task takes it over ({@link #maybeStart}; the claim waits for the old owner's
    * session to end).
    */
-  private void reconcileStandbys(Map<String, Wanted> active) throws Exception {
-    Map<String, Wanted> wanted = wantedStandbys();
+  private void reconcileStandbys(TaskPlacement placement) throws Exception {
+    Map<String, Wanted> wanted = placement.standbys();
+    Map<String, Wanted> active = placement.tasks();
     for (String key : new ArrayList<>(standbys.keySet())) {
       RunningStandby r = standbys.get(key);
       Wanted w = wanted.containsKey(key) ? wanted.get(key) : active.get(key);
       if (r.ended().isComplete() || w == null || w.stored().version() != r.version()) {
         standbys.remove(key);
+        if (!r.ended().isComplete()) {
+          LOG.log(Level.INFO, "Broker " + deps.brokerId() + " stops its standby of stream task " + key
+              + (w == null ? " (neither its partition's first in-sync follower nor its leader now)" : " (new version)"));
+        }
         await(r.task().stop());
       }
     }
@@ -283,33 +252,6 @@ final class TaskScheduler implements Runnable {
         LOG.log(Level.INFO, "Broker " + deps.brokerId() + " keeps a standby of stream task " + t.taskId());
       }
     }
-  }
-
-  /** The stateful tasks whose standby this broker keeps: their partition's first in-sync follower is this one. */
-  private Map<String, Wanted> wantedStandbys() throws Exception {
-    Map<String, Wanted> out = new HashMap<>();
-    for (StreamStore.Stored stored : deps.store().all()) {
-      StreamDefinition def;
-      try {
-        def = stored.paused() ? null : compiler.compile(stored);
-      } catch (SluiceException e) {
-        continue; // reported by wanted()
-      }
-      if (def == null || def.standbyReplicas() == 0) {
-        continue;
-      }
-      TopicMetadata md = describe(def.stateTopic());
-      for (TopicMetadata.PartitionMetadata p : md == null ? List.<TopicMetadata.PartitionMetadata>of()
-          : md.partitions()) {
-        int follower = p.replicas().stream().filter(r -> !r.leader() && r.inSync() && r.broker() != p.leader())
-            .mapToInt(TopicMetadata.ReplicaInfo::broker).findFirst().orElse(-1);
-        if (follower == deps.brokerId()) {
-          Wanted w = new Wanted(stored.name(), new TopicPartition(def.stateTopic(), p.partition()), stored, def);
-          out.put(w.key(), w);
-        }
-      }
-    }
-    return out;
   }
 
   private void stopAll() {

@@ -260,6 +260,29 @@ class GroupConsumerAgainstBrokerTest {
   }
 
   @Test
+  void aSeekInTheMiddleOfAPollDropsTheRestOfItAndTheCommitsFollowWhatWasHandedOut() {
+    client.admin().createTopic("midseek", 1, 1, Map.of()).await().atMost(WAIT);
+    produce("midseek", 0, 20, 1_000);
+    TopicPartition tp = new TopicPartition("midseek", 0);
+    GroupConsumer c = client.consumer(options("g-midseek", "midseek"));
+    AssertSubscriber<ConsumerRecord> sub = c.records().subscribe().withSubscriber(AssertSubscriber.create(5));
+    sub.awaitItems(5, WAIT);
+    // Records after the first of a run are handed out without the lock while nothing changed; the seek is a change:
+    // the rest of the run (and of the polls sent ahead) is dropped, and the commit covers only what was handed out.
+    c.seek(tp, StartPosition.offset(15)).await().atMost(WAIT);
+    c.commit().await().atMost(WAIT);
+    assertThat(committed("g-midseek")).isEqualTo(5L);
+
+    sub.request(100);
+    sub.awaitItems(10, WAIT);
+    assertThat(sub.getItems()).extracting(ConsumerRecord::offset)
+        .containsExactly(0L, 1L, 2L, 3L, 4L, 15L, 16L, 17L, 18L, 19L);
+    c.commit().await().atMost(WAIT);
+    assertThat(committed("g-midseek")).isEqualTo(20L);
+    c.close().await().atMost(WAIT);
+  }
+
+  @Test
   void aPausedPartitionIsHeldBackAndResumesAtItsFirstUndeliveredRecord() {
     client.admin().createTopic("pause", 2, 1, Map.of()).await().atMost(WAIT);
     produce("pause", 0, 15, 1_000);

@@ -19,7 +19,9 @@ import java.util.Set;
  * Reads N records from the beginning of every partition of a topic with partition readers (no group), or with
  * {@code --group G} as one member of a consumer group (the client's {@code GroupConsumer}, starting at the group's
  * commits, else the earliest offset; it commits what it read before leaving), and prints
- * {@code N records consumed, R records/sec (M MB/sec)}; the time runs from the first fetch to the Nth record.
+ * {@code N records consumed, R records/sec (M MB/sec), first record after F ms}; the time runs from the first fetch
+ * (or the group's join) to the Nth record. F (from the same start to the first record: the join, the first fetch and a
+ * cold JVM's first decode) is what {@code bench/compare-kafka.sh} sets beside Kafka's tool's join time.
  */
 final class PerfConsume {
   static final Set<String> OPTIONS = Set.of("bootstrap", "topic", "records", "fetch-max-bytes", "group");
@@ -43,16 +45,22 @@ final class PerfConsume {
           List.of(topic)).fetchMaxBytes(fetchMaxBytes).enableAutoCommit(false)) : null;
       Multi<ConsumerRecord> stream = consumer != null ? consumer.records() : readers(client, topic, d.partitionCount(), fetchMaxBytes);
       long[] bytes = {0};
+      long[] firstAt = {0};
       long start = System.nanoTime();
       long count = stream
           .select().first(records)
-          .onItem().invoke(r -> bytes[0] += r.payloadBytes())
+          .onItem().invoke(r -> {
+            if (firstAt[0] == 0) {
+              firstAt[0] = System.nanoTime();
+            }
+            bytes[0] += r.payloadBytes();
+          })
           .collect().with(java.util.stream.Collectors.counting())
           .await().atMost(Duration.ofHours(1));
       double s = (System.nanoTime() - start) / 1e9;
       out.printf(Locale.ROOT,
-          "%d records consumed, %.1f records/sec (%.2f MB/sec)%n", count, count / s,
-          bytes[0] / s / (1024 * 1024));
+          "%d records consumed, %.1f records/sec (%.2f MB/sec), first record after %d ms%n", count, count / s,
+          bytes[0] / s / (1024 * 1024), firstAt[0] == 0 ? -1 : (firstAt[0] - start) / 1_000_000);
       out.flush();
       if (consumer != null) {
         consumer.commit().await().atMost(PerfCommand.ADMIN_TIMEOUT);

@@ -14,6 +14,8 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.net.URI;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -84,8 +86,11 @@ final class GroupConsumerImpl implements GroupConsumer {
   /** What the application was handed of each partition and where its next record is ({@link Progress}). */
   private final Map<TopicPartition, Progress> progress = new ConcurrentHashMap<>();
   private final Object handoutLock = new Object();
-  /** Bumped under {@code handoutLock} by whatever changes a hand-out's checks (assignment, seek, pause, resume). */
-  private long changes;
+  /**
+   * Bumped under {@code handoutLock} by whatever changes a hand-out's checks (assignment, seek, pause, resume).
+   * Volatile: {@link #handOut}'s fast path reads it without the lock.
+   */
+  private volatile long changes;
   private volatile Set<TopicPartition> assignment = Set.of();
   private volatile boolean closed;
   // Context-only state.
@@ -121,6 +126,20 @@ final class GroupConsumerImpl implements GroupConsumer {
    * the event loop, for every record.
    */
   private static final class Progress {
+    /**
+     * Written by {@link #handOut}'s fast path with a release store: readers on other threads (commits, a reposition)
+     * may see it a moment late, which only commits less; a volatile write per record was a fence on the event loop.
+     */
+    private static final VarHandle DELIVERED;
+
+    static {
+      try {
+        DELIVERED = MethodHandles.lookup().findVarHandle(Progress.class, "delivered", long.class);
+      } catch (ReflectiveOperationException e) {
+        throw new ExceptionInInitializerError(e);
+      }
+    }
+
     /** The last offset handed out since the partition was assigned, or {@link #NONE}. */
     volatile long delivered = NONE;
     /** The last seek, while no record was handed out after it. */
@@ -559,6 +578,20 @@ final class GroupConsumerImpl implements GroupConsumer {
    * Not in an iterator's hasNext: Mutiny asks that after each item to find the end, before there is demand.
    */
   private boolean handOut(Run run, ConsumerRecord r) {
+    Progress checked = run.progress;
+    if (run.checkedAt == changes && !closed && checked.seek == null) {
+      // Fast path, without the lock (two CAS per record): nothing the run's checks read changed since they were made
+      // (every such change bumps changes under the lock; a paused run's checkedAt is -1, never equal), not closed,
+      // no seek to clear. It reads none of what a change changes, so a change made meanwhile orders after this
+      // hand-out, as if it had waited for the lock: a seek leaves delivered beside its own position (resumeAt and
+      // before() read the seek first), a revocation drops the Progress written here, a pause or close holds back
+      // from the next record on.
+      if (r.offset() <= checked.delivered) {
+        return false; // handed out before: the broker's position went back (see the class comment)
+      }
+      Progress.DELIVERED.setRelease(checked, r.offset());
+      return true;
+    }
     synchronized (handoutLock) {
       if (closed) {
         return false;

@@ -79,7 +79,8 @@ class PerfCommandTest {
 
     Run consume = perf("consume", "--bootstrap", bootstrap, "--topic", "perf-t", "--records", "3000");
     assertThat(consume.exit()).as(consume.err()).isZero();
-    assertThat(consume.last()).matches("3000 records consumed, " + NUM + " records/sec \\(" + NUM + " MB/sec\\)");
+    assertThat(consume.last()).matches("3000 records consumed, " + NUM + " records/sec \\(" + NUM
+        + " MB/sec\\), first record after \\d+ ms");
   }
 
   @Test
