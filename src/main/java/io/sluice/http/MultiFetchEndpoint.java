@@ -75,12 +75,9 @@ final class MultiFetchEndpoint {
   private void fetch(RoutingContext ctx) {
     Request request = parse(ctx);
     RequestContext caller = Callers.of(ctx);
-    List<Future<FetchResult>> first = new ArrayList<>();
-    request.partitions().forEach(p -> first.add(service.fetch(caller, p)));
-    Future.join(first).transform(ar -> Future.<Void>succeededFuture())
-        .compose(v -> bytes(first) >= request.minBytes() || request.waitMs() == 0
-            ? Future.succeededFuture(first) : longPoll(caller, request, first))
-        .compose(results -> inMemoryAndSmall(results) ? Future.succeededFuture(encode(ctx, request, results))
+    Future<List<Future<FetchResult>>> read = request.partitions().size() == 1 ? onePartition(caller, request)
+        : manyPartitions(caller, request);
+    read.compose(results -> inMemoryAndSmall(results) ? Future.succeededFuture(encode(ctx, request, results))
             : workers.executeBlocking(() -> encode(ctx, request, results), false))
         .onSuccess(body -> {
           if (!ctx.response().closed()) {
@@ -92,6 +89,30 @@ final class MultiFetchEndpoint {
             ctx.fail(failure);
           }
         });
+  }
+
+  /**
+   * One partition: the first read and the wait of {@link #longPoll} together are one partition fetch with
+   * min(min_bytes, 1) and the request's wait (it answers at once when there is data, else waits for it), so a poll
+   * that waits costs one hand-off to the partition's context, not two; the poll is on every record's end-to-end
+   * path. A failed wait is answered, as the two steps answered it, with a read that does not wait: after a leader
+   * move that read's section (or its error, if it came after the move); any other error is the same twice.
+   */
+  private Future<List<Future<FetchResult>>> onePartition(RequestContext caller, Request request) {
+    FetchRequest p = request.partitions().get(0);
+    Future<FetchResult> result = request.minBytes() == 0 || request.waitMs() == 0 ? service.fetch(caller, p)
+        : service.fetch(caller, new FetchRequest(p.tp(), p.offset(), p.maxBytes(), 1, request.waitMs()))
+            .recover(waitFailed -> service.fetch(caller, p));
+    return result.transform(ar -> Future.succeededFuture(List.of(result)));
+  }
+
+  /** Reads every partition without waiting (to weigh min_bytes over all of them), then waits if too little came. */
+  private Future<List<Future<FetchResult>>> manyPartitions(RequestContext caller, Request request) {
+    List<Future<FetchResult>> first = new ArrayList<>();
+    request.partitions().forEach(p -> first.add(service.fetch(caller, p)));
+    return Future.join(first).transform(ar -> Future.<Void>succeededFuture())
+        .compose(v -> bytes(first) >= request.minBytes() || request.waitMs() == 0
+            ? Future.succeededFuture(first) : longPoll(caller, request, first));
   }
 
   /**
