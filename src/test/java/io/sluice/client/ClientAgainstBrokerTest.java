@@ -119,6 +119,49 @@ class ClientAgainstBrokerTest {
   }
 
   @Test
+  void recordsReadBackAreByteIdenticalAcrossBatchAndNetworkChunkBoundariesAndStaySoWhileLaterFetchesArrive() {
+    // Values from empty to 20 KiB, so batches and single values cross the 8 KiB chunks an answer arrives in; null
+    // and non-null keys, headers with and without values. The reader's small fetches make many answers, and every
+    // record is held until the end: an answer's memory reused under an earlier record would show as changed bytes.
+    client.admin().createTopic("exact", 1, 1, Map.of()).await().atMost(WAIT);
+    java.util.Random random = new java.util.Random(16);
+    List<ProducerRecord> sent = new ArrayList<>();
+    for (int i = 0; i < 600; i++) {
+      byte[] key = i % 3 == 0 ? null : bytes(random, random.nextInt(40));
+      byte[] value = i % 50 == 7 ? null : bytes(random, i % 10 == 0 ? 8_000 + random.nextInt(12_000) : random.nextInt(300));
+      List<io.sluice.record.Header> headers = i % 4 == 0 ? List.of()
+          : List.of(new io.sluice.record.Header("h" + i, bytes(random, random.nextInt(20))),
+              new io.sluice.record.Header("n", null));
+      sent.add(new ProducerRecord("exact", null, 1_000L + i, key, value, headers));
+    }
+    Producer producer = client.producer(ProducerOptions.defaults().lingerMs(2).batchSizeBytes(16_384));
+    List<RecordMetadata> acked = producer.send(Multi.createFrom().iterable(sent)).collect().asList()
+        .await().atMost(WAIT);
+    assertThat(acked).extracting(RecordMetadata::offset)
+        .containsExactlyElementsOf(LongStream.range(0, 600).boxed().toList());
+
+    List<ConsumerRecord> read = client.partitionReader(ReaderOptions.of("exact", 0).fetchMaxBytes(50_000)
+            .fetchMaxWaitMs(200)).records().select().first(600).collect().asList().await().atMost(WAIT);
+
+    assertThat(read).hasSize(600);
+    for (int i = 0; i < 600; i++) {
+      ProducerRecord p = sent.get(i);
+      ConsumerRecord r = read.get(i);
+      assertThat(r.offset()).isEqualTo(i);
+      assertThat(r.timestamp()).as("timestamp %d", i).isEqualTo(p.timestamp());
+      assertThat(r.key()).as("key %d", i).isEqualTo(p.key());
+      assertThat(r.value()).as("value %d", i).isEqualTo(p.value());
+      assertThat(r.headers()).as("headers %d", i).isEqualTo(p.headers());
+    }
+  }
+
+  private static byte[] bytes(java.util.Random random, int n) {
+    byte[] b = new byte[n];
+    random.nextBytes(b);
+    return b;
+  }
+
+  @Test
   void theCallbackSendReportsEachRecordsOffsetOnceAndAFailureAsAFailure() throws Exception {
     client.admin().createTopic("callback", 1, 1, Map.of()).await().atMost(WAIT);
     Producer producer = client.producer(ProducerOptions.defaults().lingerMs(2).batchSizeBytes(2_000));

@@ -8,7 +8,11 @@ import io.vertx.core.Promise;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.netty.buffer.ByteBuf;
 import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpConnection;
+import io.vertx.core.http.impl.HttpClientConnectionInternal;
+import io.vertx.core.internal.buffer.BufferInternal;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpClientOptions;
@@ -20,6 +24,7 @@ import java.net.URI;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * HTTP requests to brokers and the mapping of their answers back to {@link ErrorCode}s: a 4xx/5xx answer with the
@@ -65,9 +70,26 @@ final class Transport {
   Transport(Vertx vertx, Context context, long requestTimeoutMs, int maxConnectionsPerBroker) {
     this.context = context;
     this.requestTimeoutMs = requestTimeoutMs;
-    this.http = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true)
-            .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, requestTimeoutMs)),
-        new PoolOptions().setHttp1MaxSize(maxConnectionsPerBroker));
+    this.http = vertx.httpClientBuilder()
+        .with(new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true)
+            .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, requestTimeoutMs)))
+        .with(new PoolOptions().setHttp1MaxSize(maxConnectionsPerBroker))
+        .withConnectHandler(Transport::gatherBodies)
+        .build();
+  }
+
+  /** Connections whose answers' bodies {@link BodyGatherer} gathers (tests check that it is in place). */
+  static final LongAdder GATHERING_CONNECTIONS = new LongAdder();
+
+  /**
+   * Called for each new connection, before its first request is sent. A connection whose Netty pipeline Vert.x
+   * does not expose as expected keeps Vert.x's own path: the same bytes, one copy more.
+   */
+  private static void gatherBodies(HttpConnection connection) {
+    if (connection instanceof HttpClientConnectionInternal internal
+        && BodyGatherer.install(internal.channelHandlerContext().channel())) {
+      GATHERING_CONNECTIONS.increment();
+    }
   }
 
   /** Sends a request; {@code body}, {@code contentType} and {@code accept} may be null. */
@@ -121,17 +143,28 @@ final class Transport {
     return read.future();
   }
 
-  /** A body read into one array, sized by its Content-Length; grows (by copying) only if the header was short. */
+  /**
+   * A body read into one array, sized by its Content-Length; grows (by copying) only if the header was short. A body
+   * that comes as one chunk of exactly that length is kept as it is ({@link #takeOver}), so the array is made only
+   * when a first chunk has to be copied.
+   */
   private static final class Content {
+    private final int expected;
     private byte[] bytes;
     private int size;
 
     Content(int expected) {
-      bytes = new byte[expected];
+      this.expected = expected;
     }
 
     void append(Buffer chunk) {
       int n = chunk.length();
+      if (bytes == null) {
+        if (n == expected && n > 0 && takeOver(chunk)) {
+          return;
+        }
+        bytes = new byte[expected];
+      }
       if (bytes.length - size < n) {
         bytes = Arrays.copyOf(bytes, (int) Math.min(Integer.MAX_VALUE - 8, Math.max(2L * bytes.length, (long) size + n)));
       }
@@ -140,7 +173,27 @@ final class Transport {
     }
 
     byte[] bytes() {
+      if (bytes == null) {
+        return new byte[0];
+      }
       return size == bytes.length ? bytes : Arrays.copyOf(bytes, size);
+    }
+
+    /**
+     * Keeps a whole body's array instead of copying it: {@link BodyGatherer} hands the body over as one chunk,
+     * wrapping an array made for this answer alone, which neither Netty nor Vert.x touches once it is passed on.
+     */
+    private boolean takeOver(Buffer chunk) {
+      if (!(chunk instanceof BufferInternal internal)) {
+        return false;
+      }
+      ByteBuf buf = internal.getByteBuf();
+      if (!buf.hasArray() || buf.arrayOffset() + buf.readerIndex() != 0 || buf.array().length != expected) {
+        return false;
+      }
+      bytes = buf.array();
+      size = expected;
+      return true;
     }
   }
 
