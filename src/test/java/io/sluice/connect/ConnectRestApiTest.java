@@ -86,6 +86,24 @@ class ConnectRestApiTest {
   }
 
   @Test
+  void bodiesThatAreNotOneJsonObjectAreRefusedNamingWhy() throws Exception {
+    String[][] calls = {{"POST", "/connectors"}, {"PUT", "/connectors/odd/config"},
+        {"PUT", "/connector-plugins/FileStreamSink/config/validate"}};
+    for (String[] call : calls) {
+      for (String body : new String[] {"[]", "\"x\"", "1e999", "null"}) {
+        Reply r = connect.send(call[0], call[1], body);
+        assertError(r, 400, ErrorCode.MALFORMED_REQUEST);
+        assertThat(r.json().getString("message")).as(body).contains("must be a JSON object");
+      }
+      // A key given twice is refused, not decided silently by the last one.
+      Reply twice = connect.send(call[0], call[1], "{\"name\": \"a\", \"name\": \"b\", \"config\": {}}");
+      assertError(twice, 400, ErrorCode.MALFORMED_REQUEST);
+      assertThat(twice.json().getString("message")).contains("name");
+    }
+    assertThat(connect.get("/connectors/odd").status()).isEqualTo(404);
+  }
+
+  @Test
   void createReadUpdateDeleteWithKafkaConnectShapes() throws Exception {
     Reply created = connect.create("gen", generator("gen-topic", 50));
     JsonObject info = created.json();
