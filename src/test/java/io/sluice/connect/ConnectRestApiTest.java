@@ -104,6 +104,16 @@ class ConnectRestApiTest {
   }
 
   @Test
+  void namesAUrlCannotAddressOrWithControlCharactersAreRefused() throws Exception {
+    for (String name : new String[] {".", "..", "a\u0001b"}) {
+      Reply r = connect.send("POST", "/connectors", new JsonObject().put("name", name).put("config", generator("t", 1)));
+      assertError(r, 400, ErrorCode.INVALID_CONNECTOR_CONFIG);
+      assertThat(r.json().getString("message")).contains("name:");
+    }
+    assertThat(connect.get("/connectors").array()).doesNotContain(".", "..", "a\u0001b");
+  }
+
+  @Test
   void createReadUpdateDeleteWithKafkaConnectShapes() throws Exception {
     Reply created = connect.create("gen", generator("gen-topic", 50));
     JsonObject info = created.json();
