@@ -3,25 +3,15 @@ package io.sluice.http;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sluice.api.Batches;
-import io.sluice.api.BrokerService;
-import io.sluice.api.DelegatingBrokerService;
-import io.sluice.api.FetchRequest;
 import io.sluice.api.FetchResult;
-import io.sluice.api.RequestContext;
 import io.sluice.api.TopicPartition;
 import io.sluice.record.PartitionSections;
 import io.sluice.record.PartitionSections.FetchSection;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
-import io.vertx.core.WorkerExecutor;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.Router;
 import io.vertx.ext.web.client.HttpResponse;
-import io.vertx.ext.web.client.WebClient;
-import io.vertx.ext.web.handler.BodyHandler;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
@@ -41,47 +31,26 @@ class MultiFetchInlineAnswerTest {
   private static final byte[] BATCH = "stored batch bytes".getBytes();
   private static final TopicPartition TP = new TopicPartition("t", 0);
 
-  private Vertx vertx;
-  private WorkerExecutor workers;
-  private HttpServer server;
-  private WebClient client;
+  private FetchEndpointFixture endpoint;
 
-  /** Every read answers {@link #BATCH} in memory at once. */
-  private static final class InMemoryService extends DelegatingBrokerService {
-    InMemoryService() {
-      super((BrokerService) java.lang.reflect.Proxy.newProxyInstance(BrokerService.class.getClassLoader(),
-          new Class<?>[] {BrokerService.class}, (proxy, method, args) -> {
-            throw new UnsupportedOperationException(method.getName());
-          }));
-    }
-
-    @Override
-    public Future<FetchResult> fetch(RequestContext caller, FetchRequest r) {
-      return Future.succeededFuture(new FetchResult(r.tp(), r.offset() + 1, 0, r.offset() + 1, Batches.wrap(BATCH)));
-    }
-  }
-
+  /** Every read answers {@link #BATCH} in memory at once; the endpoint's pool has one thread, to hold it busy. */
   @BeforeEach
   void start() throws Exception {
-    vertx = Vertx.vertx();
-    workers = vertx.createSharedWorkerExecutor("test-fetch-inline", 1);
-    Router router = Router.router(vertx);
-    new MultiFetchEndpoint(new InMemoryService(), HttpApiConfig.defaults("127.0.0.1", 0), workers)
-        .mount(router, BodyHandler.create());
-    server = vertx.createHttpServer().requestHandler(router).listen(0, "127.0.0.1").await(10, TimeUnit.SECONDS);
-    client = WebClient.create(vertx);
+    endpoint = new FetchEndpointFixture(
+        r -> Future.succeededFuture(new FetchResult(r.tp(), r.offset() + 1, 0, r.offset() + 1, Batches.wrap(BATCH))),
+        1);
   }
 
   @AfterEach
   void stop() throws Exception {
-    vertx.close().await(10, TimeUnit.SECONDS);
+    endpoint.close();
   }
 
   @Test
   void anInMemoryAnswerIsSentWhileTheFetchWorkerIsBusy() throws Exception {
     CountDownLatch release = new CountDownLatch(1);
     CountDownLatch held = new CountDownLatch(1);
-    Future<Object> holder = workers.executeBlocking(() -> {
+    Future<Object> holder = endpoint.workers.executeBlocking(() -> {
       held.countDown();
       return release.await(30, TimeUnit.SECONDS);
     }, false);
@@ -89,8 +58,7 @@ class MultiFetchInlineAnswerTest {
       assertThat(held.await(10, TimeUnit.SECONDS)).isTrue();
       JsonObject body = new JsonObject().put("timeout", 5_000).put("partitions", new JsonArray()
           .add(new JsonObject().put("topic", "t").put("partition", 0).put("offset", 7)));
-      HttpResponse<Buffer> r = client.post(server.actualPort(), "127.0.0.1", MultiFetchEndpoint.PATH)
-          .putHeader("Content-Type", "application/json").sendBuffer(body.toBuffer()).await(10, TimeUnit.SECONDS);
+      HttpResponse<Buffer> r = endpoint.post(body);
 
       assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(200);
       List<FetchSection> sections = PartitionSections.parseFetch(ByteBuffer.wrap(r.body().getBytes()));

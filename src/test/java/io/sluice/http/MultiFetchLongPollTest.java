@@ -3,28 +3,18 @@ package io.sluice.http;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sluice.api.Batches;
-import io.sluice.api.BrokerService;
-import io.sluice.api.DelegatingBrokerService;
 import io.sluice.api.FetchRequest;
 import io.sluice.api.FetchResult;
-import io.sluice.api.RequestContext;
 import io.sluice.record.PartitionSections;
 import io.sluice.record.PartitionSections.FetchSection;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
-import io.vertx.core.Vertx;
-import io.vertx.core.WorkerExecutor;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.Router;
 import io.vertx.ext.web.client.HttpResponse;
-import io.vertx.ext.web.client.WebClient;
-import io.vertx.ext.web.handler.BodyHandler;
 import java.nio.ByteBuffer;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -37,46 +27,27 @@ import org.junit.jupiter.api.Test;
 class MultiFetchLongPollTest {
   private static final byte[] BATCH = io.sluice.record.RecordBatchBuilder.class.getName().getBytes();
 
-  private Vertx vertx;
-  private WorkerExecutor workers;
-  private HttpServer server;
-  private WebClient client;
+  private FetchEndpointFixture endpoint;
 
   /** Every first read (no wait) is empty; a wait on partition 0 has data at once, one on partition 1 never ends. */
-  private static final class ArrivedMeanwhile extends DelegatingBrokerService {
-    ArrivedMeanwhile() {
-      super((BrokerService) java.lang.reflect.Proxy.newProxyInstance(BrokerService.class.getClassLoader(),
-          new Class<?>[] {BrokerService.class}, (proxy, method, args) -> {
-            throw new UnsupportedOperationException(method.getName());
-          }));
+  private static Future<FetchResult> arrivedMeanwhile(FetchRequest r) {
+    if (r.maxWaitMs() == 0 || r.minBytes() == 0) {
+      return Future.succeededFuture(new FetchResult(r.tp(), 0, 0, r.offset(), Batches.of(ByteBuffer.allocate(0))));
     }
-
-    @Override
-    public Future<FetchResult> fetch(RequestContext caller, FetchRequest r) {
-      if (r.maxWaitMs() == 0 || r.minBytes() == 0) {
-        return Future.succeededFuture(new FetchResult(r.tp(), 0, 0, r.offset(), Batches.of(ByteBuffer.allocate(0))));
-      }
-      if (r.tp().partition() == 0) {
-        return Future.succeededFuture(new FetchResult(r.tp(), 1, 0, r.offset() + 1, Batches.wrap(BATCH)));
-      }
-      return Promise.<FetchResult>promise().future();
+    if (r.tp().partition() == 0) {
+      return Future.succeededFuture(new FetchResult(r.tp(), 1, 0, r.offset() + 1, Batches.wrap(BATCH)));
     }
+    return Promise.<FetchResult>promise().future();
   }
 
   @BeforeEach
   void start() throws Exception {
-    vertx = Vertx.vertx();
-    workers = vertx.createSharedWorkerExecutor("test-fetch");
-    Router router = Router.router(vertx);
-    new MultiFetchEndpoint(new ArrivedMeanwhile(), HttpApiConfig.defaults("127.0.0.1", 0), workers)
-        .mount(router, BodyHandler.create());
-    server = vertx.createHttpServer().requestHandler(router).listen(0, "127.0.0.1").await(10, TimeUnit.SECONDS);
-    client = WebClient.create(vertx);
+    endpoint = new FetchEndpointFixture(MultiFetchLongPollTest::arrivedMeanwhile);
   }
 
   @AfterEach
   void stop() throws Exception {
-    vertx.close().await(10, TimeUnit.SECONDS);
+    endpoint.close();
   }
 
   @Test
@@ -84,8 +55,7 @@ class MultiFetchLongPollTest {
     JsonObject body = new JsonObject().put("timeout", 5_000).put("partitions", new JsonArray()
         .add(new JsonObject().put("topic", "t").put("partition", 0).put("offset", 7))
         .add(new JsonObject().put("topic", "t").put("partition", 1).put("offset", 3)));
-    HttpResponse<Buffer> r = client.post(server.actualPort(), "127.0.0.1", MultiFetchEndpoint.PATH)
-        .putHeader("Content-Type", "application/json").sendBuffer(body.toBuffer()).await(10, TimeUnit.SECONDS);
+    HttpResponse<Buffer> r = endpoint.post(body);
 
     assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(200);
     List<FetchSection> sections = PartitionSections.parseFetch(ByteBuffer.wrap(r.body().getBytes()));

@@ -3,29 +3,20 @@ package io.sluice.http;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sluice.api.Batches;
-import io.sluice.api.BrokerService;
-import io.sluice.api.DelegatingBrokerService;
 import io.sluice.api.FetchRequest;
 import io.sluice.api.FetchResult;
-import io.sluice.api.RequestContext;
 import io.sluice.errors.ErrorCode;
 import io.sluice.errors.SluiceException;
 import io.sluice.record.PartitionSections;
 import io.sluice.record.PartitionSections.FetchSection;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.Router;
 import io.vertx.ext.web.client.HttpResponse;
-import io.vertx.ext.web.client.WebClient;
-import io.vertx.ext.web.handler.BodyHandler;
 import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -38,9 +29,7 @@ import org.junit.jupiter.api.Test;
 class MultiFetchOnePartitionPollTest {
   private static final byte[] BATCH = io.sluice.record.RecordBatchBuilder.class.getName().getBytes();
 
-  private Vertx vertx;
-  private HttpServer server;
-  private WebClient client;
+  private FetchEndpointFixture endpoint;
   /** Every partition fetch the endpoint asked of the service, in order. */
   private final List<FetchRequest> asked = new CopyOnWriteArrayList<>();
   /** Whether a fetch that waits fails as when the partition's leader moved during the wait. */
@@ -50,40 +39,25 @@ class MultiFetchOnePartitionPollTest {
    * A partition at high watermark 5, log start 2: a read that does not wait finds nothing; one that waits has data
    * at once, or fails (NOT_LEADER_OR_FOLLOWER) when {@link #waitsFail}.
    */
-  private final class Counting extends DelegatingBrokerService {
-    Counting() {
-      super((BrokerService) java.lang.reflect.Proxy.newProxyInstance(BrokerService.class.getClassLoader(),
-          new Class<?>[] {BrokerService.class}, (proxy, method, args) -> {
-            throw new UnsupportedOperationException(method.getName());
-          }));
+  private Future<FetchResult> counting(FetchRequest r) {
+    asked.add(r);
+    if (r.maxWaitMs() == 0 || r.minBytes() == 0) {
+      return Future.succeededFuture(new FetchResult(r.tp(), 5, 2, r.offset(), Batches.of(ByteBuffer.allocate(0))));
     }
-
-    @Override
-    public Future<FetchResult> fetch(RequestContext caller, FetchRequest r) {
-      asked.add(r);
-      if (r.maxWaitMs() == 0 || r.minBytes() == 0) {
-        return Future.succeededFuture(new FetchResult(r.tp(), 5, 2, r.offset(), Batches.of(ByteBuffer.allocate(0))));
-      }
-      if (waitsFail) {
-        return Future.failedFuture(new SluiceException(ErrorCode.NOT_LEADER_OR_FOLLOWER, "the leader moved"));
-      }
-      return Future.succeededFuture(new FetchResult(r.tp(), 6, 2, r.offset() + 1, Batches.wrap(BATCH)));
+    if (waitsFail) {
+      return Future.failedFuture(new SluiceException(ErrorCode.NOT_LEADER_OR_FOLLOWER, "the leader moved"));
     }
+    return Future.succeededFuture(new FetchResult(r.tp(), 6, 2, r.offset() + 1, Batches.wrap(BATCH)));
   }
 
   @BeforeEach
   void start() throws Exception {
-    vertx = Vertx.vertx();
-    Router router = Router.router(vertx);
-    new MultiFetchEndpoint(new Counting(), HttpApiConfig.defaults("127.0.0.1", 0),
-        vertx.createSharedWorkerExecutor("test-fetch")).mount(router, BodyHandler.create());
-    server = vertx.createHttpServer().requestHandler(router).listen(0, "127.0.0.1").await(10, TimeUnit.SECONDS);
-    client = WebClient.create(vertx);
+    endpoint = new FetchEndpointFixture(this::counting);
   }
 
   @AfterEach
   void stop() throws Exception {
-    vertx.close().await(10, TimeUnit.SECONDS);
+    endpoint.close();
   }
 
   @Test
@@ -123,8 +97,7 @@ class MultiFetchOnePartitionPollTest {
   private FetchSection poll(JsonObject body) throws Exception {
     body.put("partitions", new JsonArray().add(new JsonObject().put("topic", "t").put("partition", 0)
         .put("offset", 7)));
-    HttpResponse<Buffer> r = client.post(server.actualPort(), "127.0.0.1", MultiFetchEndpoint.PATH)
-        .putHeader("Content-Type", "application/json").sendBuffer(body.toBuffer()).await(10, TimeUnit.SECONDS);
+    HttpResponse<Buffer> r = endpoint.post(body);
     assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(200);
     List<FetchSection> sections = PartitionSections.parseFetch(ByteBuffer.wrap(r.body().getBytes()));
     assertThat(sections).hasSize(1);
