@@ -7,6 +7,7 @@ import io.sluice.connect.ConnectState.TargetState;
 import io.sluice.connect.Plugins.Kind;
 import io.sluice.errors.ErrorCode;
 import io.sluice.errors.SluiceException;
+import io.sluice.http.RequestBodies;
 import io.vertx.core.Future;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
@@ -257,7 +258,7 @@ final class ConnectEndpoint {
   }
 
   private void create(RoutingContext ctx) {
-    JsonObject body = ctx.body().asJsonObject();
+    JsonObject body = RequestBodies.jsonObjectOrNull(ctx);
     if (body == null || body.getValue("name") == null || body.getString("name").isBlank()) {
       throw new SluiceException(ErrorCode.INVALID_CONNECTOR_CONFIG, "Connector name must be given: {\"name\": ...,"
           + " \"config\": {...}}");
@@ -300,7 +301,7 @@ final class ConnectEndpoint {
 
   private void putConfig(RoutingContext ctx) {
     String name = ctx.pathParam("name");
-    JsonObject body = ctx.body().asJsonObject();
+    JsonObject body = RequestBodies.jsonObjectOrNull(ctx);
     if (body == null) {
       throw new SluiceException(ErrorCode.INVALID_CONNECTOR_CONFIG, "Connector config must be a JSON object");
     }
@@ -417,7 +418,7 @@ final class ConnectEndpoint {
 
   private void alterOffsets(RoutingContext ctx) {
     String name = stopped(ctx);
-    JsonObject body = ctx.body().asJsonObject();
+    JsonObject body = RequestBodies.jsonObjectOrNull(ctx);
     if (body == null || !(body.getValue("offsets") instanceof JsonArray offsets) || offsets.isEmpty()) {
       throw new SluiceException(ErrorCode.MALFORMED_REQUEST, "The body must be {\"offsets\": [{\"partition\": {...},"
           + " \"offset\": {...}}, ...]} with at least one entry");
@@ -513,7 +514,7 @@ final class ConnectEndpoint {
     if (service.plugins().find(type, Kind.SOURCE, Kind.SINK).isEmpty()) {
       throw new SluiceException(ErrorCode.CONNECTOR_PLUGIN_NOT_FOUND, "Connector plugin " + type + " not found");
     }
-    JsonObject body = ctx.body().asJsonObject();
+    JsonObject body = RequestBodies.jsonObjectOrNull(ctx);
     if (body == null) {
       throw new SluiceException(ErrorCode.MALFORMED_REQUEST, "The body must be the connector config, a JSON object");
     }

@@ -12,6 +12,7 @@ import org.apache.kafka.common.config.Config;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Type;
+import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.config.ConfigValue;
 import org.apache.kafka.connect.connector.Connector;
 import org.apache.kafka.connect.transforms.Transformation;
@@ -52,13 +53,25 @@ final class ConnectorConfigs {
   static final String DEFAULT_CONVERTER = "org.apache.kafka.connect.json.JsonConverter";
   static final String DEFAULT_HEADER_CONVERTER = "org.apache.kafka.connect.storage.SimpleHeaderConverter";
 
+  /**
+   * Kafka Connect's rule for a name (not empty, no control characters), and not "." or "..": a URL's path cannot
+   * name those (they are dot segments), so such a connector could be neither read, changed nor deleted.
+   */
+  private static final ConfigDef.Validator NAME_RULE = ConfigDef.CompositeValidator.of(
+      ConfigDef.NonEmptyStringWithoutControlChars.nonEmptyStringWithoutControlChars(),
+      ConfigDef.LambdaValidator.with((key, value) -> {
+        if (".".equals(value) || "..".equals(value)) {
+          throw new ConfigException(key, value, "a URL's path cannot name a connector \".\" or \"..\"");
+        }
+      }, () -> "not . or .."));
+
   private ConnectorConfigs() {
   }
 
   /** The keys every connector has, as Kafka Connect's {@code ConnectorConfig} (and sink/source additions) define. */
   static ConfigDef baseDef(boolean sink) {
     ConfigDef def = new ConfigDef()
-        .define(NAME, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, new ConfigDef.NonEmptyString(), Importance.HIGH,
+        .define(NAME, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, NAME_RULE, Importance.HIGH,
             "Globally unique name to use for this connector.", "Common", 1, ConfigDef.Width.MEDIUM, "Connector name")
         .define(CONNECTOR_CLASS, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, Importance.HIGH,
             "Name or alias of the class for this connector.", "Common", 2, ConfigDef.Width.LONG, "Connector class")

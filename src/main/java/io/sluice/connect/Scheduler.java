@@ -117,8 +117,12 @@ final class Scheduler implements Runnable {
 
   /** A unit of work: the connector itself (task -1) or one of its tasks. */
   record Unit(String connector, int task) {
+    /**
+     * The unit's owner node's name. The name is encoded with its dots too: "." separates the task, so connector
+     * "a.0" must not be task 0 of "a", and "." or ".." is no ZooKeeper node name.
+     */
     String id() {
-      return URLEncoder.encode(connector, StandardCharsets.UTF_8) + (task < 0 ? "" : "." + task);
+      return URLEncoder.encode(connector, StandardCharsets.UTF_8).replace(".", "%2E") + (task < 0 ? "" : "." + task);
     }
   }
 

@@ -25,6 +25,11 @@ public final class DefinitionParser {
   private final AggregateParser aggregates;
   private final JoinParser joins;
 
+  /** Whether {@code name} may name a stream: it becomes a ZooKeeper node's name, so never "." or "..". */
+  static boolean validName(String name) {
+    return NAME.matcher(name).matches() && !name.equals(".") && !name.equals("..");
+  }
+
   public DefinitionParser(Expressions expressions, StreamDefinition.Limits limits) {
     this.expressions = expressions;
     this.limits = limits;
@@ -40,8 +45,8 @@ public final class DefinitionParser {
       }
     }
     String name = string(json, "name", true);
-    if (!NAME.matcher(name).matches()) {
-      throw invalid("name: '" + name + "' must be 1 to 200 of a-z A-Z 0-9 . _ -");
+    if (!validName(name)) {
+      throw invalid("name: '" + name + "' must be 1 to 200 of a-z A-Z 0-9 . _ -, and not . or ..");
     }
     if (pathName != null && !pathName.equals(name)) {
       throw invalid("name: '" + name + "' differs from the stream named in the path, '" + pathName + "'");

@@ -74,7 +74,7 @@ final class StreamStore {
   Stored get(String name) throws Exception {
     Stat stat = new Stat();
     try {
-      byte[] data = zk.getData().storingStatIn(stat).forPath(DEFINITIONS + "/" + name);
+      byte[] data = zk.getData().storingStatIn(stat).forPath(node(DEFINITIONS, name));
       return new Stored(name, new JsonObject(new String(data, StandardCharsets.UTF_8)), stat.getVersion(),
           stat.getCzxid());
     } catch (KeeperException.NoNodeException e) {
@@ -115,7 +115,7 @@ final class StreamStore {
       try {
         zk.transaction().forOperations(
             zk.transactionOp().setData().withVersion(parent.getVersion()).forPath(DEFINITIONS, new byte[0]),
-            zk.transactionOp().create().forPath(DEFINITIONS + "/" + name, bytes(record)));
+            zk.transactionOp().create().forPath(node(DEFINITIONS, name), bytes(record)));
         return;
       } catch (KeeperException.NodeExistsException e) {
         throw new SluiceException(ErrorCode.STREAM_ALREADY_EXISTS, "A stream named '" + name + "' already exists");
@@ -143,7 +143,7 @@ final class StreamStore {
   /** Rewrites a definition's record if nobody changed it since {@code stored} was read; false otherwise. */
   boolean update(Stored stored, JsonObject record) throws Exception {
     try {
-      zk.setData().withVersion(stored.zkVersion()).forPath(DEFINITIONS + "/" + stored.name(), bytes(record));
+      zk.setData().withVersion(stored.zkVersion()).forPath(node(DEFINITIONS, stored.name()), bytes(record));
       return true;
     } catch (KeeperException.BadVersionException e) {
       return false;
@@ -154,7 +154,7 @@ final class StreamStore {
 
   void delete(String name) throws Exception {
     try {
-      zk.delete().forPath(DEFINITIONS + "/" + name);
+      zk.delete().forPath(node(DEFINITIONS, name));
     } catch (KeeperException.NoNodeException e) {
       throw new SluiceException(ErrorCode.STREAM_NOT_FOUND, "No stream named '" + name + "'");
     }
@@ -163,7 +163,7 @@ final class StreamStore {
   /** Removes a deleted stream's task checkpoints (once no broker owns its tasks). */
   void deleteTasks(String name) throws Exception {
     try {
-      zk.delete().deletingChildrenIfNeeded().forPath(TASKS + "/" + name);
+      zk.delete().deletingChildrenIfNeeded().forPath(node(TASKS, name));
     } catch (KeeperException.NoNodeException e) {
       // nothing stored
     }
@@ -182,7 +182,8 @@ final class StreamStore {
 
   JsonObject task(String name, String task) throws Exception {
     try {
-      return new JsonObject(new String(zk.getData().forPath(TASKS + "/" + name + "/" + task), StandardCharsets.UTF_8));
+      return new JsonObject(new String(zk.getData().forPath(node(TASKS, name) + "/" + task),
+          StandardCharsets.UTF_8));
     } catch (KeeperException.NoNodeException e) {
       return null;
     }
@@ -193,7 +194,7 @@ final class StreamStore {
     Map<String, JsonObject> out = new LinkedHashMap<>();
     List<String> ids;
     try {
-      ids = new ArrayList<>(zk.getChildren().forPath(TASKS + "/" + name));
+      ids = new ArrayList<>(zk.getChildren().forPath(node(TASKS, name)));
     } catch (KeeperException.NoNodeException e) {
       return out;
     }
@@ -208,12 +209,12 @@ final class StreamStore {
   }
 
   void writeTask(String name, String task, JsonObject state) throws Exception {
-    zk.create().orSetData().creatingParentsIfNeeded().forPath(TASKS + "/" + name + "/" + task, bytes(state));
+    zk.create().orSetData().creatingParentsIfNeeded().forPath(node(TASKS, name) + "/" + task, bytes(state));
   }
 
   /** Writes the status of a task's standby (ephemeral: it goes with this broker's session). */
   void writeStandby(String name, String task, JsonObject status) throws Exception {
-    String path = STANDBYS + "/" + name + "/" + task;
+    String path = node(STANDBYS, name) + "/" + task;
     try {
       zk.setData().forPath(path, bytes(status));
     } catch (KeeperException.NoNodeException e) {
@@ -227,7 +228,7 @@ final class StreamStore {
 
   void deleteStandby(String name, String task) {
     try {
-      zk.delete().forPath(STANDBYS + "/" + name + "/" + task);
+      zk.delete().forPath(node(STANDBYS, name) + "/" + task);
     } catch (Exception e) {
       // gone with the session or never written
     }
@@ -236,7 +237,7 @@ final class StreamStore {
   /** The status of the standby of task {@code task} of stream {@code name}, or null when it has none. */
   JsonObject standby(String name, String task) throws Exception {
     try {
-      return new JsonObject(new String(zk.getData().forPath(STANDBYS + "/" + name + "/" + task),
+      return new JsonObject(new String(zk.getData().forPath(node(STANDBYS, name) + "/" + task),
           StandardCharsets.UTF_8));
     } catch (KeeperException.NoNodeException e) {
       return null;
@@ -245,7 +246,7 @@ final class StreamStore {
 
   /** Claims a task for {@code brokerId}: true if this broker holds it now (it may already have). */
   boolean claim(String name, String task, int brokerId) throws Exception {
-    String path = OWNERS + "/" + name + "/" + task;
+    String path = node(OWNERS, name) + "/" + task;
     try {
       zk.create().creatingParentsIfNeeded().withMode(CreateMode.EPHEMERAL).forPath(path, bytes(brokerId));
       return true;
@@ -263,29 +264,40 @@ final class StreamStore {
 
   void release(String name, String task) {
     try {
-      zk.delete().forPath(OWNERS + "/" + name + "/" + task);
+      zk.delete().forPath(node(OWNERS, name) + "/" + task);
     } catch (Exception e) {
       // gone with the session or already released
     }
   }
 
-  /** Whether any broker still runs a task of {@code name}. */
   /** The broker running task {@code task} of stream {@code name}, or -1 when none does. */
   int owner(String name, String task) throws Exception {
     try {
-      return Integer.parseInt(new String(zk.getData().forPath(OWNERS + "/" + name + "/" + task),
+      return Integer.parseInt(new String(zk.getData().forPath(node(OWNERS, name) + "/" + task),
           StandardCharsets.UTF_8).trim());
     } catch (KeeperException.NoNodeException e) {
       return -1;
     }
   }
 
+  /** Whether any broker still runs a task of {@code name}. */
   boolean anyOwned(String name) throws Exception {
     try {
-      return !zk.getChildren().forPath(OWNERS + "/" + name).isEmpty();
+      return !zk.getChildren().forPath(node(OWNERS, name)).isEmpty();
     } catch (KeeperException.NoNodeException e) {
       return false;
     }
+  }
+
+  /**
+   * The node of stream {@code name} under {@code root}. A name no stream can have (one from a request's path, say
+   * "a/b" or "..") names no stream: it must never become a path to some other node, or an invalid one.
+   */
+  private static String node(String root, String name) {
+    if (!DefinitionParser.validName(name)) {
+      throw new SluiceException(ErrorCode.STREAM_NOT_FOUND, "No stream named '" + name + "'");
+    }
+    return root + "/" + name;
   }
 
   private static byte[] bytes(Object o) {

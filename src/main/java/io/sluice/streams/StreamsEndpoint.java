@@ -2,6 +2,7 @@ package io.sluice.streams;
 
 import io.sluice.errors.ErrorCode;
 import io.sluice.errors.SluiceException;
+import io.sluice.http.RequestBodies;
 import io.vertx.core.Future;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
@@ -59,7 +60,7 @@ final class StreamsEndpoint {
   }
 
   static JsonObject body(RoutingContext ctx) {
-    JsonObject body = ctx.body().asJsonObject();
+    JsonObject body = RequestBodies.jsonObjectOrNull(ctx);
     if (body == null) {
       throw new SluiceException(ErrorCode.MALFORMED_REQUEST, "A JSON object body is required");
     }

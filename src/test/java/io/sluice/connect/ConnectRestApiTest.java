@@ -86,6 +86,34 @@ class ConnectRestApiTest {
   }
 
   @Test
+  void bodiesThatAreNotOneJsonObjectAreRefusedNamingWhy() throws Exception {
+    String[][] calls = {{"POST", "/connectors"}, {"PUT", "/connectors/odd/config"},
+        {"PUT", "/connector-plugins/FileStreamSink/config/validate"}};
+    for (String[] call : calls) {
+      for (String body : new String[] {"[]", "\"x\"", "1e999", "null"}) {
+        Reply r = connect.send(call[0], call[1], body);
+        assertError(r, 400, ErrorCode.MALFORMED_REQUEST);
+        assertThat(r.json().getString("message")).as(body).contains("must be a JSON object");
+      }
+      // A key given twice is refused, not decided silently by the last one.
+      Reply twice = connect.send(call[0], call[1], "{\"name\": \"a\", \"name\": \"b\", \"config\": {}}");
+      assertError(twice, 400, ErrorCode.MALFORMED_REQUEST);
+      assertThat(twice.json().getString("message")).contains("name");
+    }
+    assertThat(connect.get("/connectors/odd").status()).isEqualTo(404);
+  }
+
+  @Test
+  void namesAUrlCannotAddressOrWithControlCharactersAreRefused() throws Exception {
+    for (String name : new String[] {".", "..", "a\u0001b"}) {
+      Reply r = connect.send("POST", "/connectors", new JsonObject().put("name", name).put("config", generator("t", 1)));
+      assertError(r, 400, ErrorCode.INVALID_CONNECTOR_CONFIG);
+      assertThat(r.json().getString("message")).contains("name:");
+    }
+    assertThat(connect.get("/connectors").array()).doesNotContain(".", "..", "a\u0001b");
+  }
+
+  @Test
   void createReadUpdateDeleteWithKafkaConnectShapes() throws Exception {
     Reply created = connect.create("gen", generator("gen-topic", 50));
     JsonObject info = created.json();

@@ -139,6 +139,25 @@ class StreamsHttpTest {
   }
 
   @Test
+  void namesThatCannotNameAStreamAreRefusedAndNeverReachZooKeeper() throws Exception {
+    for (String name : new String[] {".", ".."}) {
+      Reply r = HTTP.send("POST", "/streams", new JsonObject().put("name", name).put("inputs", new JsonArray()
+          .add("x")).put("steps", new JsonArray().add(new JsonObject().put("to", "y"))));
+      assertThat(r.status()).as(r.body()).isEqualTo(400);
+      assertThat(r.json().getString("message")).contains("not . or ..");
+    }
+    // Path names a stream cannot have: decoded, they would be a path to another node or no valid path at all.
+    for (String path : new String[] {"%2F", "a%2Fb", "x%00", "a%2F..%2Fb"}) {
+      for (String[] call : new String[][] {{"GET", ""}, {"DELETE", ""}, {"POST", "/pause"}, {"POST", "/restart"},
+          {"GET", "/stores/s/keys/k"}, {"GET", "/stores/s/keys"}}) {
+        Reply r = HTTP.send(call[0], "/streams/" + path + call[1], call[0].equals("POST") ? "{}" : null);
+        assertThat(r.status()).as(call[0] + " " + path + call[1] + ": " + r.body()).isEqualTo(404);
+        assertThat(r.json().getInteger("error_code")).isEqualTo(ErrorCode.STREAM_NOT_FOUND.code());
+      }
+    }
+  }
+
+  @Test
   void badRecordsGoToTheDeadLetterTopicWithHeadersAndProcessingGoesOn() throws Exception {
     HTTP.createTopic("dl-in", 1);
     HTTP.createTopic("dl-out", 1);
