@@ -71,7 +71,7 @@ public final class BrokerRpc {
       Function<Object, Future<Object>> beforeReply) {
     Future<Object> result;
     try {
-      Invocation inv = (Invocation) RpcCodec.deserialize(msg.body().bytes());
+      Invocation inv = (Invocation) RpcCodec.deserialize(msg.body());
       Method m = methods.get(inv.method());
       if (m == null) {
         throw new SluiceException(ErrorCode.INVALID_REQUEST, "No remote operation " + inv.method());
@@ -85,14 +85,14 @@ public final class BrokerRpc {
       result = Future.failedFuture(e);
     }
     result.onSuccess(value -> {
-      byte[] reply;
+      RpcCodec.Wire reply;
       try {
         reply = RpcCodec.serialize(new Reply(value));
       } catch (RuntimeException e) {
         Forwarding.replyFailure(msg, e);
         return;
       }
-      msg.reply(new RpcCodec.Wire(reply));
+      msg.reply(reply);
     }).onFailure(t -> Forwarding.replyFailure(msg, t));
   }
 
@@ -106,14 +106,14 @@ public final class BrokerRpc {
     T proxy = iface.cast(Proxy.newProxyInstance(iface.getClassLoader(), new Class<?>[] {iface}, recorder));
     invocation.apply(proxy);
     Objects.requireNonNull(recorder.invocation, "the invocation called no method of " + iface.getName());
-    byte[] request;
+    RpcCodec.Wire request;
     try {
       request = RpcCodec.serialize(recorder.invocation);
     } catch (RuntimeException e) {
       return Future.failedFuture(e);
     }
     Promise<R> result = Promise.promise();
-    vertx.eventBus().<RpcCodec.Wire>request(address, new RpcCodec.Wire(request),
+    vertx.eventBus().<RpcCodec.Wire>request(address, request,
             new DeliveryOptions().setSendTimeout(timeoutMs))
         .onComplete(ar -> {
           if (ar.failed()) {
@@ -122,7 +122,7 @@ public final class BrokerRpc {
           }
           try {
             @SuppressWarnings("unchecked")
-            R value = (R) ((Reply) RpcCodec.deserialize(ar.result().body().bytes())).value();
+            R value = (R) ((Reply) RpcCodec.deserialize(ar.result().body())).value();
             result.complete(value);
           } catch (RuntimeException e) {
             result.fail(e);

@@ -42,8 +42,8 @@ class BrokerRpcTest {
   private static Object roundTrip(Object o) {
     RpcCodec codec = new RpcCodec("test");
     Buffer wire = Buffer.buffer();
-    codec.encodeToWire(wire, new RpcCodec.Wire(RpcCodec.serialize(new Reply(o))));
-    return ((Reply) RpcCodec.deserialize(codec.decodeFromWire(0, wire).bytes())).value();
+    codec.encodeToWire(wire, RpcCodec.serialize(new Reply(o)));
+    return ((Reply) RpcCodec.deserialize(codec.decodeFromWire(0, wire))).value();
   }
 
   /** The coordinator's commits are a TreeMap ordered by a lambda: they used to be lost on the way (a timeout). */
@@ -94,6 +94,58 @@ class BrokerRpcTest {
     assertThat(((Subscription) roundTrip(Subscription.ofTopics(List.of("a", "b")))).topics()).containsExactlyInAnyOrder("a", "b");
   }
 
+  /**
+   * A forwarded produce's batches (a slice of a larger body) and a fetch's in-memory batches travel beside the object
+   * stream, not in it, and arrive whole; small values stay in the stream.
+   */
+  @Test
+  void largeBytesTravelBesideTheObjectStreamAndArriveWhole() {
+    byte[] body = new byte[100_016];
+    new java.util.Random(7).nextBytes(body);
+    ByteBuffer batches = ByteBuffer.wrap(body, 16, 100_000).slice();
+    byte[] fetched = java.util.Arrays.copyOf(body, 5_000);
+    Invocation produce = new Invocation("produce", new Object[] {new TopicPartition("t", 1), batches,
+        new FetchResult(new TopicPartition("t", 1), 1, 0, 1, Batches.wrap(fetched)), batches,
+        ByteBuffer.wrap(new byte[] {1, 2, 3})});
+
+    RpcCodec.Wire sent = RpcCodec.serialize(produce);
+    assertThat(sent.stream().length).as("the object stream without the blobs").isLessThan(1_024);
+    assertThat(sent.blobs()).as("the buffer named twice is sent once").hasSize(2);
+    Buffer frame = Buffer.buffer();
+    new RpcCodec("test").encodeToWire(frame, sent);
+    Object[] args = ((Invocation) RpcCodec.deserialize(new RpcCodec("test").decodeFromWire(0, frame))).args();
+
+    assertThat(bytes((ByteBuffer) args[1])).isEqualTo(java.util.Arrays.copyOfRange(body, 16, 100_016));
+    assertThat(((FetchResult) args[2]).batches().readBytes().array()).isEqualTo(fetched);
+    assertThat(args[3]).isSameAs(args[1]);
+    assertThat(bytes((ByteBuffer) args[4])).containsExactly(1, 2, 3);
+    assertThat(batches.position()).as("the sender's buffer is not consumed").isZero();
+  }
+
+  /** Delivered within one Vert.x, the receiver gets its own copy of the blobs, never the sender's bytes. */
+  @Test
+  void aLocalDeliveryDoesNotShareTheSendersBytes() {
+    byte[] body = new byte[4_096];
+    RpcCodec.Wire sent = RpcCodec.serialize(new Reply(ByteBuffer.wrap(body)));
+    ByteBuffer received = (ByteBuffer) ((Reply) RpcCodec.deserialize(new RpcCodec("test").transform(sent))).value();
+    body[0] = 42;
+    assertThat(received.get(0)).isZero();
+  }
+
+  /** A stand-in naming a blob the message does not carry is a decoding failure, not a crash of the handler. */
+  @Test
+  void aBlobIndexOutsideTheMessageIsRefused() {
+    RpcCodec.Wire sent = RpcCodec.serialize(new Reply(new byte[2_048]));
+    assertThatThrownBy(() -> RpcCodec.deserialize(new RpcCodec.Wire(sent.stream(), List.of())))
+        .isInstanceOf(IllegalStateException.class).hasMessageContaining("Cannot decode");
+  }
+
+  private static byte[] bytes(ByteBuffer b) {
+    byte[] out = new byte[b.remaining()];
+    b.duplicate().get(out);
+    return out;
+  }
+
   /** A class outside the contract and the JDK's value types is never built from a message. */
   @Test
   void aClassOutsideTheAllowedOnesIsRefused() throws Exception {
@@ -102,7 +154,7 @@ class BrokerRpcTest {
     try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
       out.writeObject(new Reply(new java.util.concurrent.atomic.AtomicLong(1)));
     }
-    assertThatThrownBy(() -> RpcCodec.deserialize(bytes.toByteArray())).hasMessageContaining("Refused class java.util.concurrent.atomic.AtomicLong");
+    assertThatThrownBy(() -> RpcCodec.deserialize(new RpcCodec.Wire(bytes.toByteArray(), List.of()))).hasMessageContaining("Refused class java.util.concurrent.atomic.AtomicLong");
   }
 
   @Test
