@@ -14,6 +14,8 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.internal.buffer.BufferInternal;
+import io.netty.buffer.Unpooled;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
@@ -28,8 +30,8 @@ import java.util.function.Function;
  * transports carry the same messages: the event-bus consumer on {@code sluice.broker.<id>.replica.fetch}, and the
  * replica link, a TCP server on the cluster host (port chosen at start, told on
  * {@code sluice.broker.<id>.replica.link}) taking {@link LinkFrameParser} frames pipelined by correlation id (see
- * {@link io.sluice.broker.replication.ReplicaLinks}, the follower's side). A link's response is written as its small
- * header and then the records buffer itself, never copied into one body. Errors are answered as
+ * {@link io.sluice.broker.replication.ReplicaLinks}, the follower's side). A link's response is written once, as a
+ * composite of its small header and the records buffer itself, never copied into one body. Errors are answered as
  * {@link ReplicaFetchResponse#error} (never as transport failures), so the follower can tell a stale epoch from a
  * broken link. How many fetches are in flight is bounded by the followers (one per partition each).
  */
@@ -112,20 +114,28 @@ public final class ReplicationServer {
     socket.exceptionHandler(t -> socket.close());
   }
 
-  /** On the connection's context, so that a response's two writes are never split by another response's. */
+  /** On the connection's context, as the link's frames are written in one order. */
   private void write(NetSocket socket, long id, ReplicaFetchResponse response) {
+    stats.answered(response.records().length());
+    socket.write(frame(id, response));
+  }
+
+  /**
+   * A response's whole frame as one buffer, so that it is one write and one flush (one system call; two writes were
+   * each flushed, as a write outside a read is). Records up to {@link #COPY_BELOW} are appended to the header; larger
+   * ones are not copied: the frame is a composite of the header and the records buffer itself.
+   */
+  static Buffer frame(long id, ReplicaFetchResponse response) {
     Buffer records = response.records();
-    stats.answered(records.length());
     boolean copy = records.length() < COPY_BELOW;
     Buffer head = ReplicaFetchCodec.encodeHeader(response,
         LinkFrameParser.header(id, 0, 64 + (copy ? records.length() : 0)));
     head.setInt(0, head.length() - LinkFrameParser.HEADER + records.length());
     if (copy) {
-      socket.write(head.appendBuffer(records));
-    } else {
-      socket.write(head);
-      socket.write(records);
+      return head.appendBuffer(records);
     }
+    return BufferInternal.buffer(Unpooled.wrappedBuffer(((BufferInternal) head).getByteBuf(),
+        ((BufferInternal) records).getByteBuf()));
   }
 
   /** The counts of fetches answered here, for the metrics. */

@@ -537,7 +537,7 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
     if (fromAppend != null) {
       return Future.succeededFuture(fromAppend);
     }
-    return tasks.read(() -> Buffer.buffer(log.read(offset, maxBytes, limit).readBytes().array()));
+    return tasks.read(() -> ReplicaFetchResponse.wrap(log.read(offset, maxBytes, limit).readBytes().array()));
   }
 
   /**
@@ -558,7 +558,7 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
       justAppendedForFollowers = new byte[written.remaining()];
       written.duplicate().get(justAppendedForFollowers);
     }
-    return Buffer.buffer(justAppendedForFollowers);
+    return ReplicaFetchResponse.wrap(justAppendedForFollowers);
   }
 
   // ---------------------------------------------------------------- follower (FollowerLog, on this context)

@@ -1,7 +1,9 @@
 package io.sluice.broker.replication;
 
+import io.netty.buffer.Unpooled;
 import io.sluice.errors.ErrorCode;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.internal.buffer.BufferInternal;
 
 /**
  * The leader's answer to a {@link ReplicaFetchRequest}.
@@ -44,6 +46,15 @@ public record ReplicaFetchResponse(ErrorCode error, String message, int leaderEp
   public static ReplicaFetchResponse records(int leaderEpoch, long highWatermark, long logStartOffset,
       Buffer records) {
     return new ReplicaFetchResponse(null, "", leaderEpoch, highWatermark, logStartOffset, NO_DIVERGENCE, -1, records);
+  }
+
+  /**
+   * A response's records over {@code bytes} as they are, not copied ({@code Buffer.buffer(byte[])} copies): the bytes
+   * of a woken fetch's append, shared by every follower it wakes, or a storage read's own array. Whoever hands them
+   * over writes to them no more; nothing on the way to the socket or the codec writes to a response's records.
+   */
+  public static Buffer wrap(byte[] bytes) {
+    return BufferInternal.buffer(Unpooled.wrappedBuffer(bytes));
   }
 
   public boolean isDiverging() {

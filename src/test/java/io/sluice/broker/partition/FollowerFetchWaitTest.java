@@ -113,6 +113,26 @@ class FollowerFetchWaitTest {
   }
 
   @Test
+  void followersWokenByOneAppendShareItsBytesAndAReadIsNotCopiedAgain() throws Exception {
+    PartitionVerticle pv = deployLeader();
+    storageTasksOfAnAppend(pv);
+    Future<ReplicaFetchResponse> first = pv.replicaFetch(fetchAt(2, LONG_WAIT_MS));
+    Future<ReplicaFetchResponse> second = pv.replicaFetch(new ReplicaFetchRequest(TP, 3, 1, 2, 1, 1 << 20,
+        LONG_WAIT_MS));
+    get(pv.append(TestBatches.batch("c", "d"), Acks.LEADER));
+
+    // one copy of the append for all the followers it wakes, not one more per follower (100 KB each in the benchmark)
+    assertThat(backing(get(first))).isSameAs(backing(get(second)));
+    ReplicaFetchResponse read = get(pv.replicaFetch(fetchAt(0, 0)));
+    assertThat(backing(read)).as("the storage read's own array, as it is").hasSize(read.records().length());
+    assertThat(TestBatches.offsetsAndValues(bytes(read))).containsExactly("0=a", "1=b", "2=c", "3=d");
+  }
+
+  private static byte[] backing(ReplicaFetchResponse response) {
+    return ((io.vertx.core.internal.buffer.BufferInternal) response.records()).getByteBuf().array();
+  }
+
+  @Test
   void aWokenFollowerFetchTooSmallForTheAppendReadsTheLog() throws Exception {
     PartitionVerticle pv = deployLeader();
     int perAppend = storageTasksOfAnAppend(pv);
