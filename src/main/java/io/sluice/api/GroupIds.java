@@ -5,8 +5,9 @@ import io.sluice.errors.SluiceException;
 import java.util.regex.Pattern;
 
 /**
- * Group id rules: 1 to 249 characters of {@code [a-zA-Z0-9._-]}, as Kafka names topics (Kafka itself only refuses
- * an empty group id). A group id appears in URI paths ({@code /consumers/{group}/instances/...}) and in the keys of
+ * Group id rules: 1 to 249 characters of {@code [a-zA-Z0-9._-]}, neither "." nor "..", as Kafka names topics (Kafka
+ * itself only refuses an empty group id). A path segment "." or ".." is removed when a URI is normalized, so a group
+ * so named could be made over WebSocket or SSE but never addressed by a URL. A group id appears in URI paths ({@code /consumers/{group}/instances/...}) and in the keys of
  * {@code __consumer_offsets}; the narrow alphabet keeps every such URI and log line unambiguous. Checked wherever a
  * group comes into being: creating a consumer instance (HTTP, WebSocket, the client through HTTP).
  */
@@ -21,6 +22,9 @@ public final class GroupIds {
   public static void validate(String group) {
     if (group == null || group.isEmpty()) {
       throw invalid("Group id is empty");
+    }
+    if (group.equals(".") || group.equals("..")) {
+      throw invalid("Group id cannot be '.' or '..': no URL can name such a group");
     }
     if (group.length() > MAX_LENGTH) {
       throw invalid("Group id is " + group.length() + " characters long; the limit is " + MAX_LENGTH);
