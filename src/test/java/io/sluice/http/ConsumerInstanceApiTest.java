@@ -86,6 +86,27 @@ class ConsumerInstanceApiTest {
         .containsEntry("next_offset", 4).containsEntry("lag", 1);
   }
 
+  /** The last processed offset a long can hold has no next one: it overflowed to a negative commit, a 500. */
+  @Test
+  void aCommitOfTheLastOffsetALongHoldsIsRefusedAndLeavesTheCommittedOffset() {
+    api.createTopic("commit-overflow", 1);
+    api.produce("commit-overflow", 0, 1_000, 2);
+    String a = api.consumer("g-commit-overflow", earliest("a"));
+    api.subscribe(a, "commit-overflow");
+    api.poll(a, 0);
+    assertThat(api.post(a + "/offsets", offsetsBody("commit-overflow", 0)).statusCode()).isEqualTo(204);
+    var refused = api.post(a + "/offsets", offsetsBody("commit-overflow", Long.MAX_VALUE));
+    assertError(refused, 400, ErrorCode.MALFORMED_REQUEST);
+    assertThat(refused.bodyAsJsonObject().getString("message")).contains("offsets[0].offset");
+    assertThat(api.get(a + "/offsets").bodyAsJsonObject().getJsonArray("offsets").getJsonObject(0).getLong("offset"))
+        .isZero();
+  }
+
+  private static JsonObject offsetsBody(String topic, long offset) {
+    return new JsonObject().put("offsets", new JsonArray()
+        .add(new JsonObject().put("topic", topic).put("partition", 0).put("offset", offset)));
+  }
+
   @Test
   void aPartitionWithoutACommitStartsAtTheEndUnderLatestAndAtTheBeginningUnderEarliest() {
     api.createTopic("reset-start", 1);
