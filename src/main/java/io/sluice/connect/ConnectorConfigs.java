@@ -69,14 +69,14 @@ final class ConnectorConfigs {
   }
 
   /** The keys every connector has, as Kafka Connect's {@code ConnectorConfig} (and sink/source additions) define. */
-  static ConfigDef baseDef(boolean sink) {
+  static ConfigDef baseDef(boolean sink, int maxTasks) {
     ConfigDef def = new ConfigDef()
         .define(NAME, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, NAME_RULE, Importance.HIGH,
             "Globally unique name to use for this connector.", "Common", 1, ConfigDef.Width.MEDIUM, "Connector name")
         .define(CONNECTOR_CLASS, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, Importance.HIGH,
             "Name or alias of the class for this connector.", "Common", 2, ConfigDef.Width.LONG, "Connector class")
-        .define(TASKS_MAX, Type.INT, 1, ConfigDef.Range.atLeast(1), Importance.HIGH,
-            "Maximum number of tasks to use for this connector.", "Common", 3, ConfigDef.Width.SHORT, "Tasks max")
+        .define(TASKS_MAX, Type.INT, 1, ConfigDef.Range.between(1, maxTasks), Importance.HIGH,
+            "Maximum number of tasks to use for this connector (at most connect.max.tasks.per.connector).", "Common", 3, ConfigDef.Width.SHORT, "Tasks max")
         .define(KEY_CONVERTER, Type.STRING, DEFAULT_CONVERTER, Importance.LOW, "Converter for keys.", "Common", 4,
             ConfigDef.Width.SHORT, "Key converter class")
         .define(VALUE_CONVERTER, Type.STRING, DEFAULT_CONVERTER, Importance.LOW, "Converter for values.", "Common",
@@ -184,12 +184,15 @@ final class ConnectorConfigs {
     }
   }
 
-  /** Validates {@code config} for the connector class it names (or {@code connectorType} when given). */
-  static Result validate(Plugins plugins, Map<String, String> config, String connectorType) {
+  /**
+   * Validates {@code config} for the connector class it names (or {@code connectorType} when given); {@code
+   * maxTasks}: the largest tasks.max (connect.max.tasks.per.connector).
+   */
+  static Result validate(Plugins plugins, Map<String, String> config, String connectorType, int maxTasks) {
     String className = connectorType != null ? connectorType : config.get(CONNECTOR_CLASS);
     Plugin plugin = plugins.find(className, Kind.SOURCE, Kind.SINK).orElse(null);
     boolean sink = plugin != null && plugin.kind() == Kind.SINK;
-    ConfigDef base = baseDef(sink);
+    ConfigDef base = baseDef(sink, maxTasks);
     Map<String, ConfigDef.ConfigKey> keys = new LinkedHashMap<>(base.configKeys());
     Map<String, ConfigValue> values = new LinkedHashMap<>();
     for (ConfigValue v : base.validate(config)) {

@@ -85,6 +85,33 @@ class ConnectRestApiTest {
         ErrorCode.INVALID_CONNECTOR_CONFIG);
   }
 
+  /** tasks.max was unbounded: 2^31 - 1 made the generator build that many task configs, and the heap ran out. */
+  @Test
+  void tasksMaxAboveTheWorkersLimitIsRefusedAndAConnectorMakingMoreTasksThanItsTasksMaxFails() throws Exception {
+    Reply r = connect.send("POST", "/connectors", new JsonObject().put("name", "many")
+        .put("config", generator("many", 1).put("tasks.max", "2147483647")));
+    assertError(r, 400, ErrorCode.INVALID_CONNECTOR_CONFIG);
+    assertThat(r.json().getString("message")).contains("tasks.max:").contains("256");
+    assertThat(tasksMaxErrors("257")).contains("256");
+    assertThat(tasksMaxErrors("256")).isEqualTo("[]");
+
+    connect.create("greedy", new JsonObject().put("connector.class", GreedySourceConnector.class.getName())
+        .put("tasks.max", "2"));
+    connect.awaitState("greedy", -1, "FAILED");
+    assertThat(connect.get("/connectors/greedy/status").json().getJsonObject("connector").getString("trace"))
+        .contains("has generated 3 tasks, which is greater than 2");
+    assertThat(connect.get("/connectors/greedy/tasks").array()).isEmpty();
+    connect.send("DELETE", "/connectors/greedy", null);
+  }
+
+  private static String tasksMaxErrors(String tasksMax) throws Exception {
+    JsonObject validated = connect.send("PUT", "/connector-plugins/LoadGenerator/config/validate",
+        generator("many", 1).put("tasks.max", tasksMax)).json();
+    return validated.getJsonArray("configs").stream().map(c -> ((JsonObject) c).getJsonObject("value"))
+        .filter(v -> v.getString("name").equals("tasks.max")).findFirst().orElseThrow()
+        .getJsonArray("errors").encode();
+  }
+
   @Test
   void bodiesThatAreNotOneJsonObjectAreRefusedNamingWhy() throws Exception {
     String[][] calls = {{"POST", "/connectors"}, {"PUT", "/connectors/odd/config"},
