@@ -49,6 +49,7 @@ final class ConnectorConfigs {
   static final String OFFSET_FLUSH_INTERVAL = "offset.flush.interval.ms";
   static final String EXACTLY_ONCE_SUPPORT = "exactly.once.support";
   static final String SOURCE_MAX_IN_FLIGHT = "source.max.in.flight.records";
+  static final String SOURCE_MAX_IN_FLIGHT_BYTES = "source.max.in.flight.bytes";
 
   static final String DEFAULT_CONVERTER = "org.apache.kafka.connect.json.JsonConverter";
   static final String DEFAULT_HEADER_CONVERTER = "org.apache.kafka.connect.storage.SimpleHeaderConverter";
@@ -129,7 +130,12 @@ final class ConnectorConfigs {
           .define(SOURCE_MAX_IN_FLIGHT, Type.INT, 10_000, ConfigDef.Range.between(1, 1_000_000), Importance.LOW,
               "Sluice: records sent and not yet acknowledged before the task waits to poll again (polls are"
                   + " pipelined; offsets are committed only up to the first unacknowledged record).", "Sluice", 19,
-              ConfigDef.Width.SHORT, "Max records in flight");
+              ConfigDef.Width.SHORT, "Max records in flight")
+          .define(SOURCE_MAX_IN_FLIGHT_BYTES, Type.LONG, 32L << 20, ConfigDef.Range.between(1, 1L << 30),
+              Importance.LOW, "Sluice: bytes of keys and values sent and not yet acknowledged before the task waits"
+                  + " to poll again, as Kafka's producer bounds its buffer.memory (the task runs in the broker: large"
+                  + " records times the record bound could take its heap).", "Sluice", 20, ConfigDef.Width.SHORT,
+              "Max bytes in flight");
     }
     return def;
   }
