@@ -84,6 +84,7 @@ public final class BrokerConfig {
   public static final String GROUP_MAX_REBALANCE_TIMEOUT_MS = "group.max.rebalance.timeout.ms";
   public static final String GROUP_MAX_SESSION_TIMEOUT_MS = "group.max.session.timeout.ms";
   public static final String CONSUMER_INSTANCE_TIMEOUT_MS = "consumer.instance.timeout.ms";
+  public static final String CONSUMER_MAX_INSTANCES = "consumer.max.instances";
   public static final String REPLICA_LAG_TIME_MAX_MS = "replica.lag.time.max.ms";
   public static final String REPLICA_FETCH_MAX_BYTES = "replica.fetch.max.bytes";
   public static final String REPLICA_FETCH_WAIT_MAX_MS = "replica.fetch.wait.max.ms";
@@ -196,6 +197,8 @@ public final class BrokerConfig {
       longKey(GROUP_MAX_REBALANCE_TIMEOUT_MS, 300_000L, 1,
           "largest rebalance timeout a member of a member-assigned group (Kafka's protocol) may ask for"),
       longKey(CONSUMER_INSTANCE_TIMEOUT_MS, 300_000L, 1, "an HTTP consumer instance idle this long is deleted"),
+      intKey(CONSUMER_MAX_INSTANCES, 10_000, 1, 10_000_000, "consumer instances (HTTP and WebSocket) the groups"
+          + " this broker coordinates may hold at most; a create beyond is refused (429, retriable)"),
       longKey(REPLICA_LAG_TIME_MAX_MS, 10_000L, 1, "a follower not caught up for this long leaves the ISR"),
       intKey(REPLICA_FETCH_MAX_BYTES, 1 << 20, 1, Integer.MAX_VALUE, "bytes a follower fetches per request at most"),
       longKey(REPLICA_FETCH_WAIT_MAX_MS, 500L, 0, "how long a leader parks a follower's fetch that finds nothing"),

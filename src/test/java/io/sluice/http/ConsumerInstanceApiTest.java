@@ -29,6 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ConsumerInstanceApiTest {
   private static final long INSTANCE_TIMEOUT_MS = 3_000;
+  private static final int MAX_INSTANCES = 64;
   @RegisterExtension
   static final BlockedThreadGuard GUARD = new BlockedThreadGuard();
   @TempDir
@@ -37,7 +38,8 @@ class ConsumerInstanceApiTest {
 
   @BeforeAll
   static void start() throws Exception {
-    api = new GroupsTestSupport(dataDir, GUARD, Map.of(BrokerConfig.CONSUMER_INSTANCE_TIMEOUT_MS, INSTANCE_TIMEOUT_MS));
+    api = new GroupsTestSupport(dataDir, GUARD, Map.of(BrokerConfig.CONSUMER_INSTANCE_TIMEOUT_MS, INSTANCE_TIMEOUT_MS,
+        BrokerConfig.CONSUMER_MAX_INSTANCES, MAX_INSTANCES));
   }
 
   @AfterAll
@@ -84,6 +86,29 @@ class ConsumerInstanceApiTest {
     // The group resumes after it: the lag endpoint shows Kafka's next-offset convention.
     assertThat(api.get("/consumer-groups/g-committed/lags").bodyAsJsonArray().getJsonObject(0).getMap())
         .containsEntry("next_offset", 4).containsEntry("lag", 1);
+  }
+
+  /** Each instance holds memory until deleted or expired: a client creating them in a loop took the heap. */
+  @Test
+  void creatingMoreInstancesThanTheBrokersLimitIsRefusedUntilOneIsDeleted() {
+    List<String> made = new java.util.ArrayList<>();
+    HttpResponse<Buffer> refused = null;
+    for (int i = 0; i <= MAX_INSTANCES && refused == null; i++) {
+      HttpResponse<Buffer> r = api.post("/consumers/g-limit-" + i % 3, earliest("c" + i));
+      if (r.statusCode() == 200) {
+        made.add(r.bodyAsJsonObject().getString("base_uri"));
+      } else {
+        refused = r;
+      }
+    }
+    assertThat(refused).as("a create beyond " + MAX_INSTANCES + " instances").isNotNull();
+    assertError(refused, 429, ErrorCode.CONSUMER_INSTANCE_LIMIT_EXCEEDED);
+    assertThat(refused.bodyAsJsonObject().getString("message")).contains("consumer.max.instances");
+    String first = made.get(0);
+    assertThat(api.delete(first.substring(first.indexOf("/consumers/"))).statusCode()).isEqualTo(204);
+    assertThat(api.post("/consumers/g-limit-0", earliest("again")).statusCode()).isEqualTo(200);
+    made.set(0, "/consumers/g-limit-0/instances/again");
+    made.forEach(u -> api.delete(u.substring(u.indexOf("/consumers/"))));
   }
 
   /** The last processed offset a long can hold has no next one: it overflowed to a negative commit, a 500. */
