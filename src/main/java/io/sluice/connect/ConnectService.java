@@ -271,6 +271,10 @@ public final class ConnectService {
     return worker;
   }
 
+  int maxConnectors() {
+    return config.getInt(BrokerConfig.CONNECT_MAX_CONNECTORS);
+  }
+
   int maxTasksPerConnector() {
     return config.getInt(BrokerConfig.CONNECT_MAX_TASKS_PER_CONNECTOR);
   }
