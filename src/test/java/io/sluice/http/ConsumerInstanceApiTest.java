@@ -70,13 +70,8 @@ class ConsumerInstanceApiTest {
 
   @Test
   void committedOffsetsAreReadBackAsTheLastRecordProcessed() {
-    api.createTopic("committed", 2);
-    api.produce("committed", 0, 1_000, 5);
-    String a = api.consumer("g-committed", earliest("a"));
-    api.subscribe(a, "committed");
-    api.poll(a, 0);
-    var commit = api.post(a + "/offsets", new JsonObject().put("offsets", new JsonArray()
-        .add(new JsonObject().put("topic", "committed").put("partition", 0).put("offset", 3))));
+    String a = subscribedAndPolled("committed", 2, 5);
+    var commit = api.post(a + "/offsets", offsetsBody("committed", 3));
     assertThat(commit.statusCode()).as(commit.bodyAsString()).isEqualTo(204);
 
     JsonArray offsets = api.get(a + "/offsets").bodyAsJsonObject().getJsonArray("offsets");
@@ -114,17 +109,23 @@ class ConsumerInstanceApiTest {
   /** The last processed offset a long can hold has no next one: it overflowed to a negative commit, a 500. */
   @Test
   void aCommitOfTheLastOffsetALongHoldsIsRefusedAndLeavesTheCommittedOffset() {
-    api.createTopic("commit-overflow", 1);
-    api.produce("commit-overflow", 0, 1_000, 2);
-    String a = api.consumer("g-commit-overflow", earliest("a"));
-    api.subscribe(a, "commit-overflow");
-    api.poll(a, 0);
+    String a = subscribedAndPolled("commit-overflow", 1, 2);
     assertThat(api.post(a + "/offsets", offsetsBody("commit-overflow", 0)).statusCode()).isEqualTo(204);
     var refused = api.post(a + "/offsets", offsetsBody("commit-overflow", Long.MAX_VALUE));
     assertError(refused, 400, ErrorCode.MALFORMED_REQUEST);
     assertThat(refused.bodyAsJsonObject().getString("message")).contains("offsets[0].offset");
     assertThat(api.get(a + "/offsets").bodyAsJsonObject().getJsonArray("offsets").getJsonObject(0).getLong("offset"))
         .isZero();
+  }
+
+  /** Consumer "a" of group g-{@code topic}, subscribed to a new topic with {@code records} in partition 0, polled. */
+  private static String subscribedAndPolled(String topic, int partitions, int records) {
+    api.createTopic(topic, partitions);
+    api.produce(topic, 0, 1_000, records);
+    String a = api.consumer("g-" + topic, earliest("a"));
+    api.subscribe(a, topic);
+    api.poll(a, 0);
+    return a;
   }
 
   private static JsonObject offsetsBody(String topic, long offset) {
