@@ -20,8 +20,6 @@ import java.util.ArrayList;
 import java.util.Base64;
 import io.sluice.record.Record;
 import io.sluice.record.PartitionSections;
-import io.sluice.record.RecordBatch;
-import io.sluice.record.RecordBatches;
 import io.sluice.record.RecordFrames;
 import java.util.Iterator;
 import java.util.HashMap;
@@ -117,10 +115,14 @@ final class ConsumerInstanceApi {
   }
 
   /**
-   * One partition's records of a poll, in offset order. The consumer's per-partition checks are made once per section,
-   * not per record, and the records are handed out straight from {@code records} without a wrapper each.
+   * One partition's records of a poll, in offset order, and the offset of the first. The consumer's per-partition
+   * checks are made once per section, not per record. A batch answer's records are decoded as they are iterated
+   * ({@link FetchedRecords}), when the stream hands them out: decoded whole on arrival, the polls held ahead kept
+   * about 85,000 small objects alive through every young collection (copied each time), and a G1 that saw those
+   * copies slowed by a busy machine kept its young generation small, collecting more often (docs/benchmarks.md, h-g6).
+   * Undecoded, a poll ahead is its answer's one array, which a young collection does not copy.
    */
-  record Section(TopicPartition partition, List<ConsumerRecord> records) {
+  record Section(TopicPartition partition, Iterable<ConsumerRecord> records, long first) {
     /** Cuts a list of records into runs of one partition (the JSON and framed answers come as one list). */
     static List<Section> runs(List<ConsumerRecord> records) {
       List<Section> out = new ArrayList<>();
@@ -129,7 +131,8 @@ final class ConsumerInstanceApi {
         if (i == records.size() || records.get(i).partition() != records.get(from).partition()
             || !records.get(i).topic().equals(records.get(from).topic())) {
           ConsumerRecord first = records.get(from);
-          out.add(new Section(new TopicPartition(first.topic(), first.partition()), records.subList(from, i)));
+          out.add(new Section(new TopicPartition(first.topic(), first.partition()), records.subList(from, i),
+              first.offset()));
           from = i;
         }
       }
@@ -164,18 +167,12 @@ final class ConsumerInstanceApi {
     });
   }
 
-  /** The records at or after each section's from offset, in order, skipping control batches. */
-  static List<ConsumerRecord> decodeBatches(ByteBuffer body) {
-    List<ConsumerRecord> out = new ArrayList<>();
-    for (Section s : decodeSections(body)) {
-      out.addAll(s.records());
-    }
-    return out;
-  }
-
   /**
-   * The answer's partition sections with their records at or after each section's from offset (control batches
-   * skipped); sections left without a record are left out.
+   * The answer's partition sections that hold records at or after their from offset (control batches skipped),
+   * their records decoded as they are iterated. The framing of every batch is checked here and the first record of
+   * each section decoded (the consumer's re-read check needs its offset), so a cut answer fails the poll before any
+   * of its records is handed out; a broken record inside a batch fails the stream when it is reached, after the
+   * records before it (as a partition reader's does).
    */
   static List<Section> decodeSections(ByteBuffer body) {
     if (!body.hasRemaining()) {
@@ -188,20 +185,10 @@ final class ConsumerInstanceApi {
       }
       // One instance per topic name: the consumer's per-record partition lookups then compare topics by identity.
       String topic = s.topic().intern();
-      int partition = s.partition();
-      RecordBatch.RecordFactory<ConsumerRecord> make = (offset, timestamp, key, value, headers) ->
-          new ConsumerRecord(topic, partition, offset, timestamp, key, value, headers);
-      List<ConsumerRecord> records = new ArrayList<>();
-      for (RecordBatch batch : RecordBatches.split(s.batches())) {
-        if (batch.lastOffset() < s.fromOffset() || batch.isControlBatch()) {
-          continue;
-        }
-        for (Iterator<ConsumerRecord> it = batch.iterator(s.fromOffset(), make); it.hasNext();) {
-          records.add(it.next());
-        }
-      }
-      if (!records.isEmpty()) {
-        out.add(new Section(new TopicPartition(topic, s.partition()), records));
+      FetchedRecords records = new FetchedRecords(topic, s.partition(), s.batches(), s.fromOffset());
+      Iterator<ConsumerRecord> first = records.iterator();
+      if (first.hasNext()) {
+        out.add(new Section(new TopicPartition(topic, s.partition()), records, first.next().offset()));
       }
     }
     return out;

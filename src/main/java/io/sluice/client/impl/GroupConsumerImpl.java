@@ -180,11 +180,11 @@ final class GroupConsumerImpl implements GroupConsumer {
   private static final class Run {
     final TopicPartition tp;
     final int epoch;
-    final List<ConsumerRecord> records;
+    final Iterable<ConsumerRecord> records;
     long checkedAt = -1;
     Progress progress;
 
-    Run(TopicPartition tp, int epoch, List<ConsumerRecord> records) {
+    Run(TopicPartition tp, int epoch, Iterable<ConsumerRecord> records) {
       this.tp = tp;
       this.epoch = epoch;
       this.records = records;
@@ -294,7 +294,7 @@ final class GroupConsumerImpl implements GroupConsumer {
       TopicPartition tp = s.partition();
       Progress p = progress.get(tp);
       if (seekEpochs.getOrDefault(tp, 0).equals(batch.epochs().getOrDefault(tp, 0))
-          && p != null && p.before(s.records().get(0).offset())) {
+          && p != null && p.before(s.first())) {
         return true;
       }
     }
