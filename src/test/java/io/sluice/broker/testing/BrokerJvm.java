@@ -51,14 +51,16 @@ public final class BrokerJvm implements AutoCloseable {
   /**
    * {@code java} with {@code jvmOptions}, then the packaged jar when the build made one (failsafe passes its path as
    * {@code sluice.jar}), else {@code io.sluice.cli.Main} from the test class path; the broker's arguments go after.
-   * With the jar, the JVM maps the class data sharing archive the build made for it ({@code sluice.cds.archive},
+   * Compiled by C1 alone (below). With the jar, the JVM maps the class data sharing archive the build made for it ({@code sluice.cds.archive},
    * bin/sluice-cds-archive in pre-integration-test), as bin/sluice does: about a third less CPU per start, over the
    * ITs' hundreds of broker starts on two cores. A missing or stale archive only makes a start slower
    * (-Xshare:auto: the JVM then loads the classes from the jar).
    */
   public static List<String> javaCommand(String... jvmOptions) {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    List<String> command = new ArrayList<>(List.of(java));
+    // C1 only: a test broker lives for seconds to a minute, too short for C2's compilations to repay their CPU
+    // (half of a short run's CPU is the JIT, docs/benchmarks.md), which three brokers take from the test on two cores.
+    List<String> command = new ArrayList<>(List.of(java, "-XX:TieredStopAtLevel=1"));
     command.addAll(List.of(jvmOptions));
     String jar = System.getProperty("sluice.jar");
     if (jar != null && Files.exists(Path.of(jar))) {
