@@ -53,7 +53,7 @@ public final class BrokerJvm implements AutoCloseable {
    * {@code sluice.jar}), else {@code io.sluice.cli.Main} from the test class path; the broker's arguments go after.
    * Compiled by C1 alone (below). With the jar, the JVM maps the class data sharing archive the build made for it ({@code sluice.cds.archive},
    * bin/sluice-cds-archive in pre-integration-test), as bin/sluice does: about a third less CPU per start, over the
-   * ITs' hundreds of broker starts on two cores. A missing or stale archive only makes a start slower
+   * ITs' 80-odd broker starts on two cores. A missing or stale archive only makes a start slower
    * (-Xshare:auto: the JVM then loads the classes from the jar).
    */
   public static List<String> javaCommand(String... jvmOptions) {
