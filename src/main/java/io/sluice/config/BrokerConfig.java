@@ -84,6 +84,7 @@ public final class BrokerConfig {
   public static final String GROUP_MAX_REBALANCE_TIMEOUT_MS = "group.max.rebalance.timeout.ms";
   public static final String GROUP_MAX_SESSION_TIMEOUT_MS = "group.max.session.timeout.ms";
   public static final String CONSUMER_INSTANCE_TIMEOUT_MS = "consumer.instance.timeout.ms";
+  public static final String CONSUMER_MAX_INSTANCES = "consumer.max.instances";
   public static final String REPLICA_LAG_TIME_MAX_MS = "replica.lag.time.max.ms";
   public static final String REPLICA_FETCH_MAX_BYTES = "replica.fetch.max.bytes";
   public static final String REPLICA_FETCH_WAIT_MAX_MS = "replica.fetch.wait.max.ms";
@@ -102,6 +103,8 @@ public final class BrokerConfig {
   public static final String CONNECT_ENABLED = "connect.enabled";
   public static final String PLUGIN_PATH = "plugin.path";
   public static final String CONNECT_TOPICS_REPLICATION_FACTOR = "connect.topics.replication.factor";
+  public static final String CONNECT_MAX_TASKS_PER_CONNECTOR = "connect.max.tasks.per.connector";
+  public static final String CONNECT_MAX_CONNECTORS = "connect.max.connectors";
   public static final String STREAMS_ENABLED = "streams.enabled";
   public static final String STREAMS_MAX_DEFINITIONS = "streams.max.definitions";
   public static final String STREAMS_MAX_STEPS = "streams.max.steps";
@@ -195,6 +198,8 @@ public final class BrokerConfig {
       longKey(GROUP_MAX_REBALANCE_TIMEOUT_MS, 300_000L, 1,
           "largest rebalance timeout a member of a member-assigned group (Kafka's protocol) may ask for"),
       longKey(CONSUMER_INSTANCE_TIMEOUT_MS, 300_000L, 1, "an HTTP consumer instance idle this long is deleted"),
+      intKey(CONSUMER_MAX_INSTANCES, 10_000, 1, 10_000_000, "consumer instances (HTTP and WebSocket) the groups"
+          + " this broker coordinates may hold at most; a create beyond is refused (429, retriable)"),
       longKey(REPLICA_LAG_TIME_MAX_MS, 10_000L, 1, "a follower not caught up for this long leaves the ISR"),
       intKey(REPLICA_FETCH_MAX_BYTES, 1 << 20, 1, Integer.MAX_VALUE, "bytes a follower fetches per request at most"),
       longKey(REPLICA_FETCH_WAIT_MAX_MS, 500L, 0, "how long a leader parks a follower's fetch that finds nothing"),
@@ -219,6 +224,10 @@ public final class BrokerConfig {
           + " directory of jars, loaded in its own class loader)"),
       intKey(CONNECT_TOPICS_REPLICATION_FACTOR, -1, -1, Short.MAX_VALUE, "replication factor of __connect_configs,"
           + " __connect_status and __connect_offsets; -1 takes min(3, live brokers)"),
+      intKey(CONNECT_MAX_TASKS_PER_CONNECTOR, 256, 1, 65_535, "the largest tasks.max a connector may have; a"
+          + " connector that makes more task configs than its tasks.max fails, as Kafka Connect's does"),
+      intKey(CONNECT_MAX_CONNECTORS, 1_000, 1, 100_000, "connectors per cluster at most (each runs threads on a"
+          + " broker); a create beyond is refused"),
       boolKey(STREAMS_ENABLED, true, "run the streams service (POST /streams) in this broker"),
       intKey(STREAMS_MAX_DEFINITIONS, 100, 1, 100_000, "stream definitions per cluster at most"),
       intKey(STREAMS_MAX_STEPS, 64, 1, 10_000, "steps per stream definition at most, branches' steps included"),

@@ -242,7 +242,8 @@ final class ConnectEndpoint {
   }
 
   private Future<Void> validated(Map<String, String> config) {
-    return service.pool().executeBlocking(() -> ConnectorConfigs.validate(service.plugins(), config, null), false)
+    return service.pool().executeBlocking(() -> ConnectorConfigs.validate(service.plugins(), config, null,
+        service.maxTasksPerConnector()), false)
         .compose(result -> {
           if (result.errorCount() == 0) {
             return Future.succeededFuture();
@@ -286,7 +287,7 @@ final class ConnectEndpoint {
             .compose(x -> state().config(name) != null
                 ? Future.failedFuture(new SluiceException(ErrorCode.CONNECTOR_ALREADY_EXISTS,
                     "Connector " + name + " already exists"))
-                : write(name, config, target))))
+                : roomForOneMore().compose(y -> write(name, config, target)))))
         .onSuccess(v -> json(ctx, 201, infoJson(name))).onFailure(ctx::fail);
   }
 
@@ -311,9 +312,18 @@ final class ConnectEndpoint {
             .compose(x -> future(state().configs.readToEnd()))
             .compose(x -> {
               created[0] = state().config(name) == null;
-              return write(name, config, created[0] ? TargetState.STARTED : null);
+              return (created[0] ? roomForOneMore() : Future.<Void>succeededFuture())
+                  .compose(y -> write(name, config, created[0] ? TargetState.STARTED : null));
             })))
         .onSuccess(v -> json(ctx, created[0] ? 201 : 200, infoJson(name))).onFailure(ctx::fail);
+  }
+
+  /** Under the config lock, read to the end: whether the cluster may have one more connector. */
+  private Future<Void> roomForOneMore() {
+    int n = state().connectorNames().size();
+    return n < service.maxConnectors() ? Future.succeededFuture() : Future.failedFuture(new SluiceException(
+        ErrorCode.CONNECTOR_LIMIT_EXCEEDED, "The cluster has " + n + " connectors, its limit"
+        + " (connect.max.connectors); delete one first"));
   }
 
   private void delete(RoutingContext ctx) {
@@ -520,7 +530,8 @@ final class ConnectEndpoint {
     }
     Map<String, String> config = new LinkedHashMap<>();
     body.forEach(e -> config.put(e.getKey(), e.getValue() == null ? null : e.getValue().toString()));
-    service.pool().executeBlocking(() -> ConnectorConfigs.validate(service.plugins(), config, type), false)
+    service.pool().executeBlocking(() -> ConnectorConfigs.validate(service.plugins(), config, type,
+        service.maxTasksPerConnector()), false)
         .onSuccess(r -> json(ctx, 200, r.toJson())).onFailure(ctx::fail);
   }
 }

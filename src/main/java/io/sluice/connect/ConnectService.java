@@ -142,7 +142,8 @@ public final class ConnectService {
       state = new ConnectState(new InternalTopic(ConnectState.CONFIGS_TOPIC, client, producer, changed),
           new InternalTopic(ConnectState.STATUS_TOPIC, client, producer, () -> { }),
           new InternalTopic(ConnectState.OFFSETS_TOPIC, client, producer, () -> { }));
-      worker = new WorkerContext(workerId, plugins, client, producer, state, broker, meters);
+      worker = new WorkerContext(workerId, plugins, client, producer, state, broker, meters,
+          maxTasksPerConnector());
       ZookeeperClusterManager cm = (ZookeeperClusterManager) ((VertxInternal) vertx).clusterManager();
       scheduler = new Scheduler(cm.getCuratorFramework().usingNamespace("sluice"), config.brokerId(), worker);
       configLock = new ConfigLock(cm.getCuratorFramework().usingNamespace("sluice"), pool);
@@ -268,6 +269,14 @@ public final class ConnectService {
 
   WorkerContext worker() {
     return worker;
+  }
+
+  int maxConnectors() {
+    return config.getInt(BrokerConfig.CONNECT_MAX_CONNECTORS);
+  }
+
+  int maxTasksPerConnector() {
+    return config.getInt(BrokerConfig.CONNECT_MAX_TASKS_PER_CONNECTOR);
   }
 
   Plugins plugins() {

@@ -49,6 +49,7 @@ final class ConnectorConfigs {
   static final String OFFSET_FLUSH_INTERVAL = "offset.flush.interval.ms";
   static final String EXACTLY_ONCE_SUPPORT = "exactly.once.support";
   static final String SOURCE_MAX_IN_FLIGHT = "source.max.in.flight.records";
+  static final String SOURCE_MAX_IN_FLIGHT_BYTES = "source.max.in.flight.bytes";
 
   static final String DEFAULT_CONVERTER = "org.apache.kafka.connect.json.JsonConverter";
   static final String DEFAULT_HEADER_CONVERTER = "org.apache.kafka.connect.storage.SimpleHeaderConverter";
@@ -69,14 +70,14 @@ final class ConnectorConfigs {
   }
 
   /** The keys every connector has, as Kafka Connect's {@code ConnectorConfig} (and sink/source additions) define. */
-  static ConfigDef baseDef(boolean sink) {
+  static ConfigDef baseDef(boolean sink, int maxTasks) {
     ConfigDef def = new ConfigDef()
         .define(NAME, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, NAME_RULE, Importance.HIGH,
             "Globally unique name to use for this connector.", "Common", 1, ConfigDef.Width.MEDIUM, "Connector name")
         .define(CONNECTOR_CLASS, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, Importance.HIGH,
             "Name or alias of the class for this connector.", "Common", 2, ConfigDef.Width.LONG, "Connector class")
-        .define(TASKS_MAX, Type.INT, 1, ConfigDef.Range.atLeast(1), Importance.HIGH,
-            "Maximum number of tasks to use for this connector.", "Common", 3, ConfigDef.Width.SHORT, "Tasks max")
+        .define(TASKS_MAX, Type.INT, 1, ConfigDef.Range.between(1, maxTasks), Importance.HIGH,
+            "Maximum number of tasks to use for this connector (at most connect.max.tasks.per.connector).", "Common", 3, ConfigDef.Width.SHORT, "Tasks max")
         .define(KEY_CONVERTER, Type.STRING, DEFAULT_CONVERTER, Importance.LOW, "Converter for keys.", "Common", 4,
             ConfigDef.Width.SHORT, "Key converter class")
         .define(VALUE_CONVERTER, Type.STRING, DEFAULT_CONVERTER, Importance.LOW, "Converter for values.", "Common",
@@ -129,7 +130,12 @@ final class ConnectorConfigs {
           .define(SOURCE_MAX_IN_FLIGHT, Type.INT, 10_000, ConfigDef.Range.between(1, 1_000_000), Importance.LOW,
               "Sluice: records sent and not yet acknowledged before the task waits to poll again (polls are"
                   + " pipelined; offsets are committed only up to the first unacknowledged record).", "Sluice", 19,
-              ConfigDef.Width.SHORT, "Max records in flight");
+              ConfigDef.Width.SHORT, "Max records in flight")
+          .define(SOURCE_MAX_IN_FLIGHT_BYTES, Type.LONG, 32L << 20, ConfigDef.Range.between(1, 1L << 30),
+              Importance.LOW, "Sluice: bytes of keys and values sent and not yet acknowledged before the task waits"
+                  + " to poll again, as Kafka's producer bounds its buffer.memory (the task runs in the broker: large"
+                  + " records times the record bound could take its heap).", "Sluice", 20, ConfigDef.Width.SHORT,
+              "Max bytes in flight");
     }
     return def;
   }
@@ -184,12 +190,15 @@ final class ConnectorConfigs {
     }
   }
 
-  /** Validates {@code config} for the connector class it names (or {@code connectorType} when given). */
-  static Result validate(Plugins plugins, Map<String, String> config, String connectorType) {
+  /**
+   * Validates {@code config} for the connector class it names (or {@code connectorType} when given); {@code
+   * maxTasks}: the largest tasks.max (connect.max.tasks.per.connector).
+   */
+  static Result validate(Plugins plugins, Map<String, String> config, String connectorType, int maxTasks) {
     String className = connectorType != null ? connectorType : config.get(CONNECTOR_CLASS);
     Plugin plugin = plugins.find(className, Kind.SOURCE, Kind.SINK).orElse(null);
     boolean sink = plugin != null && plugin.kind() == Kind.SINK;
-    ConfigDef base = baseDef(sink);
+    ConfigDef base = baseDef(sink, maxTasks);
     Map<String, ConfigDef.ConfigKey> keys = new LinkedHashMap<>(base.configKeys());
     Map<String, ConfigValue> values = new LinkedHashMap<>();
     for (ConfigValue v : base.validate(config)) {

@@ -75,7 +75,18 @@ final class ConnectorRunner extends UnitRunner {
 
   private void writeTaskConfigs(Plugin plugin, Connector c) {
     int maxTasks = Integer.parseInt(connectorConfig.getOrDefault(ConnectorConfigs.TASKS_MAX, "1").trim());
+    if (maxTasks > worker.maxTasksPerConnector()) {
+      // a config stored under a higher limit: asking the connector for that many task configs could take the heap
+      throw new org.apache.kafka.connect.errors.ConnectException("tasks.max is " + maxTasks + "; this worker runs at"
+          + " most " + worker.maxTasksPerConnector() + " tasks per connector (connect.max.tasks.per.connector)");
+    }
     List<Map<String, String>> generated = Plugins.withLoader(plugin.loader(), () -> c.taskConfigs(maxTasks));
+    if (generated.size() > maxTasks) {
+      // Kafka Connect fails such a connector too (tasks.max.enforce): tasks.max is the bound an operator sets
+      throw new org.apache.kafka.connect.errors.ConnectException("The connector " + connector + " has generated "
+          + generated.size() + " tasks, which is greater than " + maxTasks + ", the maximum number of tasks it is"
+          + " configured to create");
+    }
     JsonArray tasks = new JsonArray();
     for (Map<String, String> t : generated) {
       tasks.add(new JsonObject(new java.util.LinkedHashMap<>(new TreeMap<>(t))));

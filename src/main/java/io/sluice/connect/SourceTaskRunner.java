@@ -28,7 +28,7 @@ import org.apache.kafka.connect.storage.OffsetStorageReader;
 /**
  * Runs one source task: {@code poll()}, transformations, converters, then the task's own idempotent {@code acks=all}
  * producer. Polls are pipelined: the next poll runs while earlier polls' records await their acknowledgements, up to
- * {@code source.max.in.flight.records}. A poll's source offsets count as done only once its records and those of
+ * {@code source.max.in.flight.records} and {@code source.max.in.flight.bytes}. A poll's source offsets count as done only once its records and those of
  * every earlier poll are acknowledged (in poll order), and offsets are committed to {@code __connect_offsets}
  * (acks=all) every {@code offset.flush.interval.ms} and when the task stops: so a crash loses nothing (at least once),
  * and with {@link ExactlyOnceLedger} writes nothing twice either.
@@ -45,6 +45,8 @@ final class SourceTaskRunner extends UnitRunner {
   private final java.util.ArrayDeque<InFlight> inFlight = new java.util.ArrayDeque<>();
   private int inFlightRecords;
   private int maxInFlight;
+  private long inFlightBytes;
+  private long maxInFlightBytes;
   private final java.util.Set<String> knownTopics = new java.util.HashSet<>();
 
   SourceTaskRunner(WorkerContext worker, String connector, int task, Map<String, String> connectorConfig,
@@ -124,6 +126,8 @@ final class SourceTaskRunner extends UnitRunner {
     long interval = Long.parseLong(connectorConfig.getOrDefault(ConnectorConfigs.OFFSET_FLUSH_INTERVAL, "1000")
         .trim());
     maxInFlight = Integer.parseInt(connectorConfig.getOrDefault(ConnectorConfigs.SOURCE_MAX_IN_FLIGHT, "10000").trim());
+    maxInFlightBytes = Long.parseLong(connectorConfig.getOrDefault(ConnectorConfigs.SOURCE_MAX_IN_FLIGHT_BYTES,
+        Long.toString(32L << 20)).trim());
     long lastCommit = System.currentTimeMillis();
     Boolean reportedPaused = null;
     while (!stopping) {
@@ -154,6 +158,7 @@ final class SourceTaskRunner extends UnitRunner {
       TransformationChain<SourceRecord> chain, RecordErrors errors) throws Exception {
     List<Uni<RecordMetadata>> sends = new ArrayList<>();
     List<SourceRecord> sent = new ArrayList<>();
+    long bytes = 0;
     Map<JsonObject, JsonObject> offsets = new LinkedHashMap<>();
     boolean[] skip = new boolean[1];
     for (SourceRecord r : records) {
@@ -182,6 +187,7 @@ final class SourceTaskRunner extends UnitRunner {
         }
       }
       if (pr != null) {
+        bytes += (pr.key() == null ? 0 : pr.key().length) + (pr.value() == null ? 0 : pr.value().length);
         sends.add(producer.send(pr));
         sent.add(r);
       }
@@ -191,16 +197,23 @@ final class SourceTaskRunner extends UnitRunner {
     }
     CompletableFuture<List<RecordMetadata>> acks = sends.isEmpty() ? CompletableFuture.completedFuture(List.of())
         : Uni.join().all(sends).andFailFast().subscribeAsCompletionStage();
-    inFlight.add(new InFlight(t, acks, sent, offsets, ledger == null ? -1 : ledger.sequence()));
+    inFlight.add(new InFlight(t, acks, sent, bytes, offsets, ledger == null ? -1 : ledger.sequence()));
     inFlightRecords += sent.size();
-    while (inFlightRecords > maxInFlight) {
+    inFlightBytes += bytes;
+    while (inFlightRecords > maxInFlight || inFlightBytes > maxInFlightBytes) {
       done(inFlight.peek());
     }
   }
 
+  private void clearInFlight() {
+    inFlight.clear();
+    inFlightRecords = 0;
+    inFlightBytes = 0;
+  }
+
   /** One poll's sends; its offsets count once its records and every earlier poll's are acknowledged. */
   private record InFlight(SourceTask task, CompletableFuture<List<RecordMetadata>> acks, List<SourceRecord> sent,
-      Map<JsonObject, JsonObject> offsets, long lastSeq) {
+      long bytes, Map<JsonObject, JsonObject> offsets, long lastSeq) {
   }
 
   /** Counts the acknowledged polls at the head as done; with {@code all}, waits for every poll in flight. */
@@ -219,11 +232,12 @@ final class SourceTaskRunner extends UnitRunner {
     try {
       acks = poll.acks().get(SEND_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
     } catch (ExecutionException e) {
-      inFlight.clear();
+      clearInFlight();
       throw e.getCause() instanceof Exception cause ? cause : e;
     }
     inFlight.poll();
     inFlightRecords -= poll.sent().size();
+    inFlightBytes -= poll.bytes();
     recordsOut.add(acks.size());
     for (int i = 0; i < acks.size(); i++) {
       RecordMetadata md = acks.get(i);
@@ -258,7 +272,7 @@ final class SourceTaskRunner extends UnitRunner {
     try {
       drain(true);
     } catch (Exception e) {
-      inFlight.clear(); // a failed send: the polls from it on were not all written, and are polled again
+      clearInFlight(); // a failed send: the polls from it on were not all written, and are polled again
     }
   }
 

@@ -13,10 +13,11 @@ import java.util.concurrent.TimeoutException;
 /**
  * What every connector and task runner on this broker shares: the worker's id as Kafka Connect reports it ({@code
  * host:port} of the REST API), the plugins, the client (on the broker's own HTTP port), the worker's producer for
- * the internal topics and dead letter queues, and the cluster's connector state.
+ * the internal topics and dead letter queues, the cluster's connector state, and the largest tasks.max it runs
+ * (connect.max.tasks.per.connector).
  */
 record WorkerContext(String workerId, Plugins plugins, SluiceClient client, Producer producer, ConnectState state,
-    BrokerService broker, MeterRegistry meters) {
+    BrokerService broker, MeterRegistry meters, int maxTasksPerConnector) {
 
   /**
    * Makes sure a topic a source writes to exists, creating it with the broker's defaults when

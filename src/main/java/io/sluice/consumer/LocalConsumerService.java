@@ -114,6 +114,12 @@ public final class LocalConsumerService implements ConsumerService, GroupListene
         throw new SluiceException(ErrorCode.CONSUMER_ALREADY_EXISTS, "Consumer instance '" + cfg.name()
             + "' already exists in group '" + group + "'");
       }
+      int hosted = instances.values().stream().mapToInt(Map::size).sum();
+      if (hosted >= coordinator.config().maxInstances()) {
+        throw new SluiceException(ErrorCode.CONSUMER_INSTANCE_LIMIT_EXCEEDED, "This broker hosts " + hosted
+            + " consumer instances, its limit (consumer.max.instances); delete unused ones or let idle ones expire"
+            + " (consumer.instance.timeout.ms) first");
+      }
       ConsumerInstance inst = new ConsumerInstance(group, cfg, coordinator.nowMs());
       byName.put(cfg.name(), inst);
       return coordinator.persistInstance(group, cfg.name(), inst.toJson())

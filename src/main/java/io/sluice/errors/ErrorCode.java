@@ -100,7 +100,11 @@ public enum ErrorCode {
   /** Sluice's own: a configured streams limit (definitions per cluster) would be exceeded. */
   STREAM_LIMIT_EXCEEDED(10_022, 400, false),
   /** Sluice's own: the stream changed while this request changed it; retry. */
-  STREAM_UPDATE_CONFLICT(10_023, 409, true);
+  STREAM_UPDATE_CONFLICT(10_023, 409, true),
+  /** Sluice's own: the broker hosts consumer.max.instances consumer instances; one must go (or expire) first. */
+  CONSUMER_INSTANCE_LIMIT_EXCEEDED(10_024, 429, true),
+  /** Sluice's own: the cluster has connect.max.connectors connectors; one must be deleted first. */
+  CONNECTOR_LIMIT_EXCEEDED(10_025, 400, false);
 
   private final int code;
   private final int httpStatus;

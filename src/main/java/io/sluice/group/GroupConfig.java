@@ -14,10 +14,12 @@ import io.sluice.config.BrokerConfig;
  * @param offsetsTopicSegmentBytes {@code segment.bytes} of {@link OffsetsTopic#NAME} when this broker creates it
  * @param maxRebalanceTimeoutMs largest rebalance timeout a member of a member-assigned group may ask for: how long
  *     a rebalance may wait for the members to rejoin, and then for the leader's assignment
+ * @param maxInstances consumer instances (HTTP and WebSocket) this broker hosts at most: each holds memory until it is
+ *     deleted or expires, so a client creating them in a loop must not be able to take the heap
  */
 public record GroupConfig(int offsetsTopicPartitions, int offsetsTopicReplicationFactor, long minSessionTimeoutMs,
     long maxSessionTimeoutMs, long defaultSessionTimeoutMs, long instanceTimeoutMs, int offsetsTopicSegmentBytes,
-    long maxRebalanceTimeoutMs) {
+    long maxRebalanceTimeoutMs, int maxInstances) {
 
   /** Default {@code group.max.rebalance.timeout.ms}: Kafka's default {@code max.poll.interval.ms}. */
   public static final long DEFAULT_MAX_REBALANCE_TIMEOUT_MS = 300_000;
@@ -25,13 +27,16 @@ public record GroupConfig(int offsetsTopicPartitions, int offsetsTopicReplicatio
   /** Default {@code offsets.topic.segment.bytes}: 4 MiB (Kafka: 100 MiB); see {@link OffsetsTopic}. */
   public static final int DEFAULT_OFFSETS_TOPIC_SEGMENT_BYTES = 4 << 20;
 
+  /** Default {@code consumer.max.instances}: about 15 MB of instances. */
+  public static final int DEFAULT_MAX_INSTANCES = 10_000;
+
   /** Kafka's consumer default for {@code session.timeout.ms}. */
   public static final long KAFKA_DEFAULT_SESSION_TIMEOUT_MS = 45_000;
 
   public static GroupConfig defaults() {
     return new GroupConfig(8, -1, 6_000, 1_800_000, KAFKA_DEFAULT_SESSION_TIMEOUT_MS, 300_000,
         DEFAULT_OFFSETS_TOPIC_SEGMENT_BYTES,
-        DEFAULT_MAX_REBALANCE_TIMEOUT_MS);
+        DEFAULT_MAX_REBALANCE_TIMEOUT_MS, DEFAULT_MAX_INSTANCES);
   }
 
   public static GroupConfig from(BrokerConfig c) {
@@ -41,22 +46,23 @@ public record GroupConfig(int offsetsTopicPartitions, int offsetsTopicReplicatio
         c.getInt(BrokerConfig.OFFSETS_TOPIC_REPLICATION_FACTOR), min, max,
         Math.max(min, Math.min(max, KAFKA_DEFAULT_SESSION_TIMEOUT_MS)),
         c.getLong(BrokerConfig.CONSUMER_INSTANCE_TIMEOUT_MS), c.getInt(BrokerConfig.OFFSETS_TOPIC_SEGMENT_BYTES),
-        c.getLong(BrokerConfig.GROUP_MAX_REBALANCE_TIMEOUT_MS));
+        c.getLong(BrokerConfig.GROUP_MAX_REBALANCE_TIMEOUT_MS), c.getInt(BrokerConfig.CONSUMER_MAX_INSTANCES));
   }
 
   public GroupConfig withSessionTimeouts(long minMs, long maxMs, long defaultMs) {
     return new GroupConfig(offsetsTopicPartitions, offsetsTopicReplicationFactor, minMs, maxMs, defaultMs,
-        instanceTimeoutMs, offsetsTopicSegmentBytes, maxRebalanceTimeoutMs);
+        instanceTimeoutMs, offsetsTopicSegmentBytes, maxRebalanceTimeoutMs, maxInstances);
   }
 
   public GroupConfig withInstanceTimeoutMs(long ms) {
     return new GroupConfig(offsetsTopicPartitions, offsetsTopicReplicationFactor, minSessionTimeoutMs,
-        maxSessionTimeoutMs, defaultSessionTimeoutMs, ms, offsetsTopicSegmentBytes, maxRebalanceTimeoutMs);
+        maxSessionTimeoutMs, defaultSessionTimeoutMs, ms, offsetsTopicSegmentBytes, maxRebalanceTimeoutMs,
+        maxInstances);
   }
 
   public GroupConfig withOffsetsTopicPartitions(int n) {
     return new GroupConfig(n, offsetsTopicReplicationFactor, minSessionTimeoutMs, maxSessionTimeoutMs,
-        defaultSessionTimeoutMs, instanceTimeoutMs, offsetsTopicSegmentBytes, maxRebalanceTimeoutMs);
+        defaultSessionTimeoutMs, instanceTimeoutMs, offsetsTopicSegmentBytes, maxRebalanceTimeoutMs, maxInstances);
   }
 
   /** How often session and instance timeouts and subscribed topics' partition counts are checked. */

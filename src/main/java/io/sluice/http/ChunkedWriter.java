@@ -29,13 +29,17 @@ final class ChunkedWriter {
 
   private static void writeFrom(HttpServerResponse response, List<Buffer> chunks, int from, Promise<Void> done) {
     for (int i = from; i < chunks.size(); i++) {
-      if (response.closed()) {
+      if (response.closed() || response.ended()) {
         done.tryComplete();
         return;
       }
       if (response.writeQueueFull()) {
         int resumeAt = i;
-        response.drainHandler(v -> writeFrom(response, chunks, resumeAt, done));
+        // once: a drain handler left set fired again when the queue drained after end(), and wrote on
+        response.drainHandler(v -> {
+          response.drainHandler(null);
+          writeFrom(response, chunks, resumeAt, done);
+        });
         return;
       }
       response.write(chunks.get(i));

@@ -29,14 +29,29 @@ final class ConsumerJson {
 
   /** {@code field}[i].{@code valueField} by partition, each a non-negative integer. */
   static Map<TopicPartition, Long> offsets(JsonArray array, String field, String valueField) {
+    return offsets(array, field, valueField, Long.MAX_VALUE);
+  }
+
+  /**
+   * A commit's {@code field}[i].offset, the last record processed (REST v2), as the offset the group resumes at: one
+   * past it. The last offset a long can hold has no next one, so it is refused like any other value out of range.
+   */
+  static Map<TopicPartition, Long> resumeAfter(JsonArray array, String field) {
+    Map<TopicPartition, Long> next = offsets(array, field, "offset", Long.MAX_VALUE - 1);
+    next.replaceAll((tp, lastProcessed) -> lastProcessed + 1);
+    return next;
+  }
+
+  private static Map<TopicPartition, Long> offsets(JsonArray array, String field, String valueField, long max) {
     Map<TopicPartition, Long> out = new LinkedHashMap<>();
     for (int i = 0; i < array.size(); i++) {
       String where = field + "[" + i + "]";
       TopicPartition tp = topicPartition(array.getValue(i), where);
       Object v = ((JsonObject) array.getValue(i)).getValue(valueField);
-      if (!(v instanceof Integer || v instanceof Long) || ((Number) v).longValue() < 0) {
+      if (!(v instanceof Integer || v instanceof Long) || ((Number) v).longValue() < 0
+          || ((Number) v).longValue() > max) {
         throw ErrorResponses.error(ErrorCode.MALFORMED_REQUEST, where + "." + valueField
-            + " must be a non-negative integer, got " + v);
+            + " must be an integer in [0, " + max + "], got " + v);
       }
       out.put(tp, ((Number) v).longValue());
     }

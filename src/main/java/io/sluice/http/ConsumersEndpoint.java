@@ -300,8 +300,7 @@ final class ConsumersEndpoint {
   private void commit(RoutingContext ctx) {
     Map<TopicPartition, Long> next = null;
     if (ctx.body().length() > 0) {
-      next = ConsumerJson.offsets(ConsumerJson.array(Replies.jsonObjectBody(ctx), "offsets"), "offsets", "offset");
-      next.replaceAll((tp, lastProcessed) -> lastProcessed + 1);
+      next = ConsumerJson.resumeAfter(ConsumerJson.array(Replies.jsonObjectBody(ctx), "offsets"), "offsets");
     }
     noContent(ctx, consumers.commit(Callers.of(ctx), group(ctx), instance(ctx), next));
   }

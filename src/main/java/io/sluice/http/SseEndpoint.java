@@ -62,24 +62,28 @@ final class SseEndpoint {
   }
 
   private void pump(RequestContext caller, HttpServerResponse response, TopicPartition tp, EmbeddedFormat format, long position) {
-    if (response.closed()) {
+    if (response.closed() || response.ended()) {
       return;
     }
     if (response.writeQueueFull()) {
-      response.drainHandler(v -> pump(caller, response, tp, format, position));
+      // once (as ChunkedWriter): left set, it would fire again when a later full queue drained, or after the end
+      response.drainHandler(v -> {
+        response.drainHandler(null);
+        pump(caller, response, tp, format, position);
+      });
       return;
     }
     service.fetch(caller, new FetchRequest(tp, position, FETCH_BYTES, 1, POLL_WAIT_MS))
         .compose(r -> workers.executeBlocking(() -> encode(FetchedRecords.decode(r, position), tp, format), false))
         .onSuccess(events -> {
-          if (response.closed()) {
+          if (response.closed() || response.ended()) {
             return;
           }
           response.write(events.bytes().length() > 0 ? events.bytes() : Buffer.buffer(": keepalive\n\n"));
           pump(caller, response, tp, format, events.next());
         })
         .onFailure(t -> {
-          if (!response.closed()) {
+          if (!response.closed() && !response.ended()) {
             response.end("event: error\ndata: " + WsFrames.error(t).encode() + "\n\n");
           }
         });

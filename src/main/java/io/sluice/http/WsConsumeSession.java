@@ -205,8 +205,7 @@ final class WsConsumeSession {
       throw new SluiceException(ErrorCode.MALFORMED_REQUEST,
           "'commit' must be an array of {\"topic\", \"partition\", \"offset\"}");
     }
-    Map<TopicPartition, Long> next = ConsumerJson.offsets(entries, "commit", "offset");
-    next.replaceAll((tp, lastProcessed) -> lastProcessed + 1);
+    Map<TopicPartition, Long> next = ConsumerJson.resumeAfter(entries, "commit");
     source.commit(next).onSuccess(v -> {
       if (!ws.isClosed()) {
         ws.writeTextMessage(WsFrames.withId(new JsonObject().put("committed", entries), id).encode());

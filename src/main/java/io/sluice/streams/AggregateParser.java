@@ -31,9 +31,15 @@ final class AggregateParser {
   private static final Pattern STORE = Pattern.compile("[a-zA-Z0-9._-]{1,100}");
 
   private final Expressions expressions;
+  private final int maxOutputsPerRecord;
 
-  AggregateParser(Expressions expressions) {
+  /**
+   * {@code maxOutputsPerRecord}: streams.max.outputs.per.record, which also bounds the hopping windows one record
+   * falls in (each is a store update, and under emit update an output).
+   */
+  AggregateParser(Expressions expressions, int maxOutputsPerRecord) {
     this.expressions = expressions;
+    this.maxOutputsPerRecord = maxOutputsPerRecord;
   }
 
   /**
@@ -171,6 +177,10 @@ final class AggregateParser {
     }
     if (size <= 0) {
       throw invalid(at + "." + kind + ": the size must be above 0");
+    }
+    if (advance > 0 && (size + advance - 1) / advance > maxOutputsPerRecord) {
+      throw invalid(at + ".hopping: a record falls in size / advance = " + (size + advance - 1) / advance
+          + " windows; at most " + maxOutputsPerRecord + " (streams.max.outputs.per.record)");
     }
     return new WindowSpec(WindowSpec.Kind.valueOf(kind.toUpperCase(java.util.Locale.ROOT)), size, advance, grace,
         retention);

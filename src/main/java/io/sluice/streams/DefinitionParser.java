@@ -33,7 +33,7 @@ public final class DefinitionParser {
   public DefinitionParser(Expressions expressions, StreamDefinition.Limits limits) {
     this.expressions = expressions;
     this.limits = limits;
-    this.aggregates = new AggregateParser(expressions);
+    this.aggregates = new AggregateParser(expressions, limits.maxOutputsPerRecord());
     this.joins = new JoinParser(expressions);
   }
 

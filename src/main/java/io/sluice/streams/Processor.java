@@ -5,6 +5,7 @@ import io.sluice.record.Header;
 import io.sluice.record.Partitioner;
 import io.sluice.record.Record;
 import io.sluice.streams.Expressions.Expression;
+import io.sluice.streams.state.WindowSpec;
 import io.vertx.core.json.Json;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -262,14 +263,17 @@ public final class Processor {
       return;
     }
     long time = g.timestamp;
+    String timeAt = a.where();
     if (a.time() != null) {
       Object t = a.time().eval(vars(g, src));
-      if (!(t instanceof Long ts) || ts < 0) {
-        throw new ProcessingException(a.time().where(), "a record time must be a non-negative int (epoch"
-            + " milliseconds), not " + t);
+      if (!(t instanceof Long ts)) {
+        throw new ProcessingException(a.time().where(), "a record time must be an int (epoch milliseconds), not "
+            + t);
       }
       time = ts;
+      timeAt = a.time().where();
     }
+    checkTime(timeAt, time);
     Aggregates.apply(a, call.stores().get(a.store()), key, keyBytes, vars(g, src), time, src.offset(),
         emitter(a, rest, call));
   }
@@ -299,8 +303,19 @@ public final class Processor {
       return;
     }
     g.headers.remove(Joins.SIDE_HEADER);
+    if (j.kind() == Step.JoinKind.STREAM_STREAM) {
+      checkTime(j.where(), g.timestamp);
+    }
     joins.apply(j, call.stores().get(j.store()), new Joins.Side(right, key, keyBytes, g.value, vars(g, src),
         g.timestamp, src.offset()), emitter(j, rest, call));
+  }
+
+  /** Window and join arithmetic adds times and durations: both stay in [0, MAX_TIME] so that it never overflows. */
+  private static void checkTime(String where, long time) throws ProcessingException {
+    if (time < 0 || time > WindowSpec.MAX_TIME) {
+      throw new ProcessingException(where, "a record time must be in [0, " + WindowSpec.MAX_TIME + "] (epoch"
+          + " milliseconds), not " + time);
+    }
   }
 
   /** Stream-stream join records whose window closed with this record's stream time. */

@@ -35,6 +35,8 @@ import java.util.Map;
  */
 final class StreamPreview {
   static final int MAX_RECORDS = 1_000;
+  private static final java.util.Set<String> RECORD_FIELDS = java.util.Set.of("key", "value", "headers", "timestamp",
+      "topic", "partition");
 
   private final StreamsService service;
 
@@ -53,20 +55,22 @@ final class StreamPreview {
   private Future<JsonObject> run(StreamDefinition d, JsonObject body) {
     Future<List<Input>> inputs;
     if (body.getValue("records") instanceof JsonArray records) {
-      try {
-        inputs = Future.succeededFuture(inline(d, records));
-      } catch (ClassCastException e) {
-        return Future.failedFuture(new SluiceException(ErrorCode.INVALID_REQUEST, "records: topic must be a string,"
-            + " partition and timestamp numbers, headers an object"));
-      }
-    } else if (body.getValue("last") instanceof Number n && n.intValue() > 0 && n.intValue() <= MAX_RECORDS) {
-      inputs = last(d, n.intValue());
+      inputs = Future.succeededFuture(inline(d, records));
+    } else if (body.containsKey("last")) {
+      inputs = last(d, (int) integer("last", body.getValue("last"), 1, MAX_RECORDS));
     } else {
-      throw new SluiceException(ErrorCode.INVALID_REQUEST, "records (an array) or last (1 to " + MAX_RECORDS
-          + ") is required");
+      throw invalid("records (an array) or last (1 to " + MAX_RECORDS + ") is required");
     }
-    return inputs.compose(in -> partitionCounts(d).compose(counts -> service.blocking(() -> preview(d, in,
-        counts))));
+    return inputs.compose(in -> partitionCounts(d).compose(counts -> {
+      for (int i = 0; i < in.size(); i++) {
+        Integer n = counts.get(in.get(i).topic());
+        if (n != null && in.get(i).partition() >= n) {
+          throw invalid("records[" + i + "].partition: topic '" + in.get(i).topic() + "' has " + n
+              + " partition(s), not " + (in.get(i).partition() + 1));
+        }
+      }
+      return service.blocking(() -> preview(d, in, counts));
+    }));
   }
 
   private record Input(String topic, int partition, Record record) {
@@ -78,17 +82,24 @@ final class StreamPreview {
     }
     List<Input> out = new ArrayList<>();
     for (int i = 0; i < records.size(); i++) {
+      String at = "records[" + i + "]";
       if (!(records.getValue(i) instanceof JsonObject r)) {
-        throw new SluiceException(ErrorCode.INVALID_REQUEST, "records[" + i + "]: an object is required");
+        throw invalid(at + ": an object is required");
       }
-      List<Header> headers = new ArrayList<>();
-      r.getJsonObject("headers", new JsonObject()).forEach(e -> headers.add(Header.of(e.getKey(),
-          String.valueOf(e.getValue()))));
-      Object ts = r.getValue("timestamp", 0L);
-      Record rec = new Record(i, ts instanceof Number n ? n.longValue() : 0L,
-          toBytes(d.keyFormat(), "records[" + i + "].key", r.getValue("key")),
-          toBytes(d.valueFormat(), "records[" + i + "].value", r.getValue("value")), headers);
-      out.add(new Input(r.getString("topic", d.inputs().get(0)), r.getInteger("partition", 0), rec));
+      for (String f : r.fieldNames()) {
+        if (!RECORD_FIELDS.contains(f)) {
+          throw invalid(at + "." + f + ": unknown field; a record has " + new java.util.TreeSet<>(RECORD_FIELDS));
+        }
+      }
+      Object topic = r.getValue("topic", d.inputs().get(0));
+      if (!(topic instanceof String t) || !d.taskInputs().contains(t)) {
+        throw invalid(at + ".topic: one of the stream's inputs " + d.taskInputs() + ", not " + topic);
+      }
+      int partition = (int) integer(at + ".partition", r.getValue("partition", 0), 0, Integer.MAX_VALUE);
+      long timestamp = integer(at + ".timestamp", r.getValue("timestamp", 0), 0, Long.MAX_VALUE);
+      Record rec = new Record(i, timestamp, toBytes(d.keyFormat(), at + ".key", r.getValue("key")),
+          toBytes(d.valueFormat(), at + ".value", r.getValue("value")), headers(at, r.getValue("headers")));
+      out.add(new Input(t, partition, rec));
     }
     return out;
   }
@@ -172,14 +183,50 @@ final class StreamPreview {
     });
   }
 
+  /** Integers only, in [min, max]: 1.5 or "1" is refused, not read as 1. */
+  private static long integer(String at, Object v, long min, long max) {
+    if (!(v instanceof Integer || v instanceof Long) || ((Number) v).longValue() < min
+        || ((Number) v).longValue() > max) {
+      throw invalid(at + ": an integer from " + min + " to " + max + ", not " + v);
+    }
+    return ((Number) v).longValue();
+  }
+
+  private static List<Header> headers(String at, Object v) {
+    if (v != null && !(v instanceof JsonObject)) {
+      throw invalid(at + ".headers: an object of strings, not " + v);
+    }
+    List<Header> headers = new ArrayList<>();
+    if (v instanceof JsonObject h) {
+      for (Map.Entry<String, Object> e : h) {
+        if (e.getValue() != null && !(e.getValue() instanceof String)) {
+          throw invalid(at + ".headers." + e.getKey() + ": a string or null, not " + e.getValue());
+        }
+        headers.add(Header.of(e.getKey(), (String) e.getValue()));
+      }
+    }
+    return headers;
+  }
+
+  private static SluiceException invalid(String message) {
+    return new SluiceException(ErrorCode.INVALID_REQUEST, message);
+  }
+
+  /** The partition counts of the outputs (for the partitioner) and the inputs (to check a record's partition). */
   private Future<Map<String, Integer>> partitionCounts(StreamDefinition d) {
     Map<String, Integer> counts = new HashMap<>();
     List<Future<TopicMetadata>> all = new ArrayList<>();
-    for (String t : d.outputTopics()) {
+    for (String t : new java.util.LinkedHashSet<>(concat(d.outputTopics(), d.taskInputs()))) {
       all.add(service.cluster().describeTopic(service.caller(), t).onSuccess(md -> counts.put(t,
           md.partitionCount())).recover(e -> Future.succeededFuture()));
     }
     return Future.all(all).map(v -> counts);
+  }
+
+  private static List<String> concat(java.util.Collection<String> a, List<String> b) {
+    List<String> all = new ArrayList<>(a);
+    all.addAll(b);
+    return all;
   }
 
   private JsonObject preview(StreamDefinition d, List<Input> inputs, Map<String, Integer> counts) {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sluice.broker.testing.BlockedThreadGuard;
 import io.sluice.connect.ConnectTestSupport.Reply;
+import io.sluice.config.BrokerConfig;
 import io.sluice.errors.ErrorCode;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -24,10 +25,12 @@ class ConnectRestApiTest {
   @TempDir
   static Path dir;
   private static ConnectTestSupport connect;
+  private static final int MAX_CONNECTORS = 40;
 
   @BeforeAll
   static void start() throws Exception {
-    connect = new ConnectTestSupport(dir.resolve("data"), GUARD, Map.of());
+    connect = new ConnectTestSupport(dir.resolve("data"), GUARD, Map.of(BrokerConfig.CONNECT_MAX_CONNECTORS,
+        MAX_CONNECTORS));
   }
 
   @AfterAll
@@ -83,6 +86,63 @@ class ConnectRestApiTest {
     assertError(connect.send("POST", "/connectors", "{not json"), 400, ErrorCode.MALFORMED_REQUEST);
     assertError(connect.send("POST", "/connectors", new JsonObject().put("config", new JsonObject())), 400,
         ErrorCode.INVALID_CONNECTOR_CONFIG);
+  }
+
+  /** tasks.max was unbounded: 2^31 - 1 made the generator build that many task configs, and the heap ran out. */
+  @Test
+  void tasksMaxAboveTheWorkersLimitIsRefusedAndAConnectorMakingMoreTasksThanItsTasksMaxFails() throws Exception {
+    Reply r = connect.send("POST", "/connectors", new JsonObject().put("name", "many")
+        .put("config", generator("many", 1).put("tasks.max", "2147483647")));
+    assertError(r, 400, ErrorCode.INVALID_CONNECTOR_CONFIG);
+    assertThat(r.json().getString("message")).contains("tasks.max:").contains("256");
+    assertThat(tasksMaxErrors("257")).contains("256");
+    assertThat(tasksMaxErrors("256")).isEqualTo("[]");
+
+    connect.create("greedy", new JsonObject().put("connector.class", GreedySourceConnector.class.getName())
+        .put("tasks.max", "2"));
+    connect.awaitState("greedy", -1, "FAILED");
+    assertThat(connect.get("/connectors/greedy/status").json().getJsonObject("connector").getString("trace"))
+        .contains("has generated 3 tasks, which is greater than 2");
+    assertThat(connect.get("/connectors/greedy/tasks").array()).isEmpty();
+    connect.send("DELETE", "/connectors/greedy", null);
+  }
+
+  /** Each connector runs threads on a broker: a client creating them in a loop had no bound. */
+  @Test
+  void creatingMoreConnectorsThanTheClustersLimitIsRefusedUntilOneIsDeleted() throws Exception {
+    java.util.List<String> made = new java.util.ArrayList<>();
+    Reply refused = null;
+    for (int i = 0; i <= MAX_CONNECTORS && refused == null; i++) {
+      Reply r = connect.send("POST", "/connectors", new JsonObject().put("name", "cap-" + i)
+          .put("config", generator("cap", 1)).put("initial_state", "STOPPED"));
+      if (r.status() == 201) {
+        made.add("cap-" + i);
+      } else {
+        refused = r;
+      }
+    }
+    assertThat(refused).as("a create beyond " + MAX_CONNECTORS + " connectors").isNotNull();
+    assertError(refused, 400, ErrorCode.CONNECTOR_LIMIT_EXCEEDED);
+    assertThat(refused.json().getString("message")).contains("connect.max.connectors");
+    assertError(connect.send("PUT", "/connectors/cap-put/config", generator("cap", 1)), 400,
+        ErrorCode.CONNECTOR_LIMIT_EXCEEDED);
+    assertThat(connect.send("PUT", "/connectors/" + made.get(0) + "/config", generator("cap", 2)).status())
+        .as("an existing connector's config still changes").isEqualTo(200);
+    assertThat(connect.send("DELETE", "/connectors/" + made.remove(0), null).status()).isEqualTo(204);
+    assertThat(connect.send("POST", "/connectors", new JsonObject().put("name", "cap-again")
+        .put("config", generator("cap", 1)).put("initial_state", "STOPPED")).status()).isEqualTo(201);
+    made.add("cap-again");
+    for (String name : made) {
+      connect.send("DELETE", "/connectors/" + name, null);
+    }
+  }
+
+  private static String tasksMaxErrors(String tasksMax) throws Exception {
+    JsonObject validated = connect.send("PUT", "/connector-plugins/LoadGenerator/config/validate",
+        generator("many", 1).put("tasks.max", tasksMax)).json();
+    return validated.getJsonArray("configs").stream().map(c -> ((JsonObject) c).getJsonObject("value"))
+        .filter(v -> v.getString("name").equals("tasks.max")).findFirst().orElseThrow()
+        .getJsonArray("errors").encode();
   }
 
   @Test

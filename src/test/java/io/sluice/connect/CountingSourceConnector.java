@@ -65,6 +65,7 @@ public final class CountingSourceConnector extends SourceConnector {
     private String topic;
     private long max;
     private int batch;
+    private String pad;
     private Seen seen;
 
     @Override
@@ -72,6 +73,7 @@ public final class CountingSourceConnector extends SourceConnector {
       topic = props.get("topic");
       max = Long.parseLong(props.getOrDefault("max.records", "1000"));
       batch = Integer.parseInt(props.getOrDefault("batch", "100"));
+      pad = "x".repeat(Integer.parseInt(props.getOrDefault("pad", "0")));
       seen = RUNS.computeIfAbsent(props.get("run.id"), k -> new Seen());
     }
 
@@ -85,7 +87,7 @@ public final class CountingSourceConnector extends SourceConnector {
       List<SourceRecord> out = new ArrayList<>();
       for (int i = 0; i < batch && seen.polled < max; i++) {
         long n = ++seen.polled;
-        out.add(new SourceRecord(Map.of("p", 0), Map.of("n", n), topic, null, Schema.STRING_SCHEMA, "r" + n));
+        out.add(new SourceRecord(Map.of("p", 0), Map.of("n", n), topic, null, Schema.STRING_SCHEMA, "r" + n + pad));
       }
       return out;
     }

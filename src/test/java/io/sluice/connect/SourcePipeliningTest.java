@@ -66,6 +66,15 @@ class SourcePipeliningTest {
     assertThat(seen.outOfOrder).isFalse();
   }
 
+  /** Records of 10 KB: the record bound (10,000) alone would let 100 MB wait in the broker's heap. */
+  @Test
+  void theBoundOnBytesInFlightHolds() throws Exception {
+    CountingSourceConnector.Seen seen = run("bytes", 1_000, new JsonObject().put("pad", "10000")
+        .put("source.max.in.flight.bytes", "200000"));
+    assertThat(seen.mostOutstandingAtPoll).as("records of 10 KB unacknowledged at a poll").isLessThanOrEqualTo(20);
+    assertThat(seen.outOfOrder).isFalse();
+  }
+
   private long committed(String name) {
     try {
       var offsets = connect.get("/connectors/" + name + "/offsets").json().getJsonArray("offsets");

@@ -29,6 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ConsumerInstanceApiTest {
   private static final long INSTANCE_TIMEOUT_MS = 3_000;
+  private static final int MAX_INSTANCES = 64;
   @RegisterExtension
   static final BlockedThreadGuard GUARD = new BlockedThreadGuard();
   @TempDir
@@ -37,7 +38,8 @@ class ConsumerInstanceApiTest {
 
   @BeforeAll
   static void start() throws Exception {
-    api = new GroupsTestSupport(dataDir, GUARD, Map.of(BrokerConfig.CONSUMER_INSTANCE_TIMEOUT_MS, INSTANCE_TIMEOUT_MS));
+    api = new GroupsTestSupport(dataDir, GUARD, Map.of(BrokerConfig.CONSUMER_INSTANCE_TIMEOUT_MS, INSTANCE_TIMEOUT_MS,
+        BrokerConfig.CONSUMER_MAX_INSTANCES, MAX_INSTANCES));
   }
 
   @AfterAll
@@ -68,13 +70,8 @@ class ConsumerInstanceApiTest {
 
   @Test
   void committedOffsetsAreReadBackAsTheLastRecordProcessed() {
-    api.createTopic("committed", 2);
-    api.produce("committed", 0, 1_000, 5);
-    String a = api.consumer("g-committed", earliest("a"));
-    api.subscribe(a, "committed");
-    api.poll(a, 0);
-    var commit = api.post(a + "/offsets", new JsonObject().put("offsets", new JsonArray()
-        .add(new JsonObject().put("topic", "committed").put("partition", 0).put("offset", 3))));
+    String a = subscribedAndPolled("committed", 2, 5);
+    var commit = api.post(a + "/offsets", offsetsBody("committed", 3));
     assertThat(commit.statusCode()).as(commit.bodyAsString()).isEqualTo(204);
 
     JsonArray offsets = api.get(a + "/offsets").bodyAsJsonObject().getJsonArray("offsets");
@@ -84,6 +81,56 @@ class ConsumerInstanceApiTest {
     // The group resumes after it: the lag endpoint shows Kafka's next-offset convention.
     assertThat(api.get("/consumer-groups/g-committed/lags").bodyAsJsonArray().getJsonObject(0).getMap())
         .containsEntry("next_offset", 4).containsEntry("lag", 1);
+  }
+
+  /** Each instance holds memory until deleted or expired: a client creating them in a loop took the heap. */
+  @Test
+  void creatingMoreInstancesThanTheBrokersLimitIsRefusedUntilOneIsDeleted() {
+    List<String> made = new java.util.ArrayList<>();
+    HttpResponse<Buffer> refused = null;
+    for (int i = 0; i <= MAX_INSTANCES && refused == null; i++) {
+      HttpResponse<Buffer> r = api.post("/consumers/g-limit-" + i % 3, earliest("c" + i));
+      if (r.statusCode() == 200) {
+        made.add(r.bodyAsJsonObject().getString("base_uri"));
+      } else {
+        refused = r;
+      }
+    }
+    assertThat(refused).as("a create beyond " + MAX_INSTANCES + " instances").isNotNull();
+    assertError(refused, 429, ErrorCode.CONSUMER_INSTANCE_LIMIT_EXCEEDED);
+    assertThat(refused.bodyAsJsonObject().getString("message")).contains("consumer.max.instances");
+    String first = made.get(0);
+    assertThat(api.delete(first.substring(first.indexOf("/consumers/"))).statusCode()).isEqualTo(204);
+    assertThat(api.post("/consumers/g-limit-0", earliest("again")).statusCode()).isEqualTo(200);
+    made.set(0, "/consumers/g-limit-0/instances/again");
+    made.forEach(u -> api.delete(u.substring(u.indexOf("/consumers/"))));
+  }
+
+  /** The last processed offset a long can hold has no next one: it overflowed to a negative commit, a 500. */
+  @Test
+  void aCommitOfTheLastOffsetALongHoldsIsRefusedAndLeavesTheCommittedOffset() {
+    String a = subscribedAndPolled("commit-overflow", 1, 2);
+    assertThat(api.post(a + "/offsets", offsetsBody("commit-overflow", 0)).statusCode()).isEqualTo(204);
+    var refused = api.post(a + "/offsets", offsetsBody("commit-overflow", Long.MAX_VALUE));
+    assertError(refused, 400, ErrorCode.MALFORMED_REQUEST);
+    assertThat(refused.bodyAsJsonObject().getString("message")).contains("offsets[0].offset");
+    assertThat(api.get(a + "/offsets").bodyAsJsonObject().getJsonArray("offsets").getJsonObject(0).getLong("offset"))
+        .isZero();
+  }
+
+  /** Consumer "a" of group g-{@code topic}, subscribed to a new topic with {@code records} in partition 0, polled. */
+  private static String subscribedAndPolled(String topic, int partitions, int records) {
+    api.createTopic(topic, partitions);
+    api.produce(topic, 0, 1_000, records);
+    String a = api.consumer("g-" + topic, earliest("a"));
+    api.subscribe(a, topic);
+    api.poll(a, 0);
+    return a;
+  }
+
+  private static JsonObject offsetsBody(String topic, long offset) {
+    return new JsonObject().put("offsets", new JsonArray()
+        .add(new JsonObject().put("topic", topic).put("partition", 0).put("offset", offset)));
   }
 
   @Test

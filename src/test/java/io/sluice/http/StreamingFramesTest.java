@@ -79,6 +79,26 @@ class StreamingFramesTest {
     await(s.ws().close());
   }
 
+  /** The last processed offset a long can hold has no next one: it overflowed, and the socket got no reply. */
+  @Test
+  void aCommitFrameOfTheLastOffsetALongHoldsGetsAnErrorFrameWithItsId() throws Exception {
+    api.createTopic("ws-commit-overflow", 1);
+    api.produce("ws-commit-overflow", 0, 1_000, 1);
+    StreamingTest.Socket s = connect("/ws/consume?group=g-ws-overflow&topics=ws-commit-overflow"
+        + "&auto.offset.reset=earliest");
+    s.send("{\"credit\": 1}");
+    assertThat(s.next().getJsonArray("records")).hasSize(1);
+    s.send("{\"commit\": [{\"topic\": \"ws-commit-overflow\", \"partition\": 0, \"offset\": "
+        + Long.MAX_VALUE + "}], \"id\": \"x\"}");
+    JsonObject reply = s.next();
+    assertThat(reply.getInteger("error_code")).as(reply.encode()).isEqualTo(ErrorCode.MALFORMED_REQUEST.code());
+    assertThat(reply.getString("message")).contains("commit[0].offset");
+    assertThat(reply.getString("id")).isEqualTo("x");
+    s.send("{\"commit\": [{\"topic\": \"ws-commit-overflow\", \"partition\": 0, \"offset\": 0}]}");
+    assertThat(s.next().getJsonArray("committed")).hasSize(1);
+    await(s.ws().close());
+  }
+
   @Test
   void aBadFrameOrABinaryFrameGetsAnErrorFrameAndAnotherSocketGoesOnUntouched() throws Exception {
     api.createTopic("ws-isolated", 1);

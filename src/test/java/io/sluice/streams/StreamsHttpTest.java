@@ -276,6 +276,37 @@ class StreamsHttpTest {
     assertThat(HTTP.send("GET", "/streams/p", null).status()).isEqualTo(404);
   }
 
+  /** Each of these was read as something else: partition -1 even made an output to partition -1. */
+  @Test
+  void previewRefusesInlineRecordsThatNoInputCouldHoldNamingTheField() throws Exception {
+    HTTP.createTopic("pr-in", 2);
+    String[][] cases = {
+        {"{\"value\": 1, \"partition\": -1}", "records[0].partition"},
+        {"{\"value\": 1, \"partition\": 2}", "topic 'pr-in' has 2 partition(s)"},
+        {"{\"value\": 1, \"partition\": 1.5}", "records[0].partition"},
+        {"{\"value\": 1, \"timestamp\": -5}", "records[0].timestamp"},
+        {"{\"value\": 1, \"timestamp\": \"soon\"}", "records[0].timestamp"},
+        {"{\"value\": 1, \"topic\": \"elsewhere\"}", "records[0].topic"},
+        {"{\"value\": 1, \"headers\": {\"h\": {\"x\": 1}}}", "records[0].headers.h"},
+        {"{\"value\": 1, \"offset\": 7}", "records[0].offset: unknown field"}};
+    for (String[] c : cases) {
+      Reply r = HTTP.send("POST", "/streams/preview", new JsonObject().put("definition", new JsonObject("""
+          {"name": "pr", "inputs": ["pr-in"], "value_format": "json", "steps": [{"to": "pr-out"}]}"""))
+          .put("records", new JsonArray().add(new JsonObject(c[0]))));
+      assertThat(r.status()).as(c[0] + " " + r.body()).isEqualTo(400);
+      assertThat(r.json().getString("message")).as(c[0]).contains(c[1]);
+    }
+    Reply lastHalf = HTTP.send("POST", "/streams/preview", new JsonObject().put("definition", new JsonObject("""
+        {"name": "pr", "inputs": ["pr-in"], "steps": [{"to": "pr-out"}]}""")).put("last", 1.5));
+    assertThat(lastHalf.status()).as(lastHalf.body()).isEqualTo(400);
+    assertThat(lastHalf.json().getString("message")).contains("last");
+    Reply good = HTTP.send("POST", "/streams/preview", new JsonObject().put("definition", new JsonObject("""
+        {"name": "pr", "inputs": ["pr-in"], "value_format": "json", "steps": [{"to": "pr-out"}]}"""))
+        .put("records", new JsonArray().add(new JsonObject("{\"value\": 1, \"partition\": 1, \"timestamp\": 5,"
+            + " \"headers\": {\"h\": \"v\", \"n\": null}}"))));
+    assertThat(good.status()).as(good.body()).isEqualTo(200);
+  }
+
   @Test
   void theJavaClientBuildsDefinitionsAndDrivesTheirLifecycle() throws Exception {
     HTTP.createTopic("c-in", 1);

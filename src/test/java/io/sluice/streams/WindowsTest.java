@@ -1,12 +1,14 @@
 package io.sluice.streams;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.sluice.record.Header;
 import io.sluice.record.Record;
 import io.sluice.streams.state.Kv;
 import io.sluice.streams.state.MemoryKv;
 import io.sluice.streams.state.StoreState;
+import io.sluice.streams.state.WindowSpec;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -15,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -131,6 +134,44 @@ class WindowsTest {
       }
     }
     throw new AssertionError("no header " + name);
+  }
+
+  /** A window's arithmetic would have overflowed a long, or put one record in millions of windows (an OOM). */
+  @Test
+  void windowsWhoseArithmeticWouldOverflowOrExplodeAreRefused() {
+    assertRefused("{\"hopping\": {\"size\": \"1d\", \"advance\": 1}}", "steps[1].window.hopping",
+        "86400000 windows; at most 1000");
+    assertRefused("{\"tumbling\": 9223372036854775807}", "steps[1].window.tumbling",
+        "longer than the longest duration");
+    assertRefused("{\"tumbling\": \"60s\", \"grace\": \"999999999999d\"}", "steps[1].window.grace",
+        "longer than the longest duration");
+    StreamDefinition most = PARSER.parse(new JsonObject(definition(
+        "{\"hopping\": {\"size\": \"1000s\", \"advance\": \"1s\"}}", "count", "update")), null);
+    assertThat(most.aggregate().window().windowsPerRecord()).isEqualTo(1000);
+  }
+
+  private static void assertRefused(String window, String where, String message) {
+    assertThatThrownBy(() -> PARSER.parse(new JsonObject(definition(window, "count", "update")), null))
+        .hasMessageContaining(where).hasMessageContaining(message);
+  }
+
+  /**
+   * Kafka allows any timestamp up to 2^63 - 1; a window's bounds from such a time wrapped around (tumbling and
+   * hopping looped until the heap ran out). Such a record is a bad record (the task dead-letters it); the windows go on.
+   */
+  @ParameterizedTest
+  @CsvSource({"tumbling", "hopping", "sliding", "session"})
+  void aRecordTimeBeyondTheLatestAStreamTakesIsADeadLetterAndTheWindowsGoOn(String kind) throws Exception {
+    StreamDefinition d = PARSER.parse(new JsonObject(definition(window(kind), "count", "update")), null);
+    Run run = new Run(d);
+    Record far = new Record(0, Long.MAX_VALUE, "k".getBytes(StandardCharsets.UTF_8),
+        "{\"n\": 1}".getBytes(StandardCharsets.UTF_8), List.of());
+    assertThatThrownBy(() -> run.p.process("in", 0, far, t -> 1, Processor.Tracer.NONE, run.stores))
+        .isInstanceOf(ProcessingException.class)
+        .hasMessageContaining("must be in [0, " + WindowSpec.MAX_TIME + "]")
+        .satisfies(e -> assertThat(((ProcessingException) e).step()).isEqualTo("steps[0].group_by"));
+    run.feed(List.of(new In("k", 10_000, 1)), 0, 1);
+    assertThat(run.emitted).isNotEmpty();
   }
 
   @ParameterizedTest

@@ -51,8 +51,8 @@ public final class ReplicaFetchCodec {
   }
 
   /**
-   * Appends the response's fields before its records to {@code target}: a replica link writes them and then the
-   * records buffer itself, so the records are never copied into a combined body.
+   * Appends the response's fields before its records to {@code target}: a replica link writes them and the records
+   * into one direct frame, so the records are copied once, where netty would copy a heap frame anyway.
    */
   public static Buffer encodeHeader(ReplicaFetchResponse r, Buffer target) {
     byte[] message = r.message().getBytes(StandardCharsets.UTF_8);

@@ -17,6 +17,8 @@ public final class LoadGeneratorTask extends SourceTask {
   static final Schema STRUCT = SchemaBuilder.struct().name("sluice.LoadGenerator").field("id", Schema.INT64_SCHEMA)
       .field("key", Schema.OPTIONAL_STRING_SCHEMA).field("payload", Schema.STRING_SCHEMA).build();
 
+  /** Bytes of values one poll makes at most (at least one record). */
+  static final int POLL_BYTES = 4 << 20;
   private String topic;
   private long ratePerTask;
   private long maxRecords;
@@ -55,10 +57,13 @@ public final class LoadGeneratorTask extends SourceTask {
   public List<SourceRecord> poll() throws InterruptedException {
     long allowed = maxRecords == 0 ? Long.MAX_VALUE : maxRecords - next;
     if (ratePerTask > 0) {
-      long due = startSeq + (System.nanoTime() - startedNanos) / 1_000_000L * ratePerTask / 1000 + 1;
+      // in double: elapsed milliseconds times a high rate overflowed a long, and the generator stopped for good
+      double elapsedS = (System.nanoTime() - startedNanos) / 1e9;
+      long due = startSeq + (long) Math.min(Long.MAX_VALUE / 2.0, elapsedS * ratePerTask) + 1;
       allowed = Math.min(allowed, due - next);
     }
-    int n = (int) Math.min(batchSize, Math.max(0, allowed));
+    // a poll's values are made at once: at most POLL_BYTES of them (100,000 values of 10 MiB were a terabyte)
+    int n = (int) Math.min(Math.min(batchSize, Math.max(1, POLL_BYTES / payload.length())), Math.max(0, allowed));
     if (n == 0 || stopped) {
       Thread.sleep(maxRecords != 0 && next >= maxRecords ? 100 : 5); // a throttled or finished generator idles
       return null;

@@ -21,7 +21,19 @@ import java.util.List;
  * late. A window is kept until {@code retention} after it closed (for queries).
  */
 public record WindowSpec(Kind kind, long size, long advance, long grace, long retention) {
+  /**
+   * The latest record time and the longest duration a stream takes (about 73 million years): a window's bounds and
+   * its close and expiry times are sums of at most three of them, which then never overflow a long. A record time
+   * Kafka allows beyond it (up to 2^63 - 1) is a bad record of the stream, not a wrapped-around time.
+   */
+  public static final long MAX_TIME = Long.MAX_VALUE / 4;
+
   public enum Kind { TUMBLING, HOPPING, SLIDING, SESSION }
+
+  /** How many tumbling or hopping windows hold one record: {@code size / advance} rounded up. */
+  public long windowsPerRecord() {
+    return kind == Kind.HOPPING ? (size + advance - 1) / advance : 1;
+  }
 
   /** A window's bounds: {@code [start, end)} for tumbling and hopping, {@code [start, end]} otherwise. */
   public record Bounds(long start, long end) {
@@ -33,6 +45,7 @@ public record WindowSpec(Kind kind, long size, long advance, long grace, long re
     long last = Math.floorDiv(t, step) * step;
     long first = Math.floorDiv(t - size, step) * step + step; // the smallest multiple of step above t - size
     List<Bounds> out = new ArrayList<>();
+    // bounded by MAX_TIME, s + step cannot overflow, and the count is windowsPerRecord()
     for (long s = Math.max(0, first); s <= last; s += step) {
       out.add(new Bounds(s, s + size));
     }
@@ -61,8 +74,19 @@ public record WindowSpec(Kind kind, long size, long advance, long grace, long re
     return closesAt + retention;
   }
 
-  /** Parses a duration: an integer of milliseconds, or a number with ms, s, m, h or d ("60s", "1m"). */
+  /**
+   * Parses a duration: an integer of milliseconds, or a number with ms, s, m, h or d ("60s", "1m"); at most
+   * {@link #MAX_TIME} milliseconds.
+   */
   public static long duration(Object v) {
+    long ms = parseDuration(v);
+    if (ms > MAX_TIME) {
+      throw new IllegalArgumentException("'" + v + "' is longer than the longest duration, " + MAX_TIME + " ms");
+    }
+    return ms;
+  }
+
+  private static long parseDuration(Object v) {
     if (v instanceof Number n && n.longValue() >= 0 && n.doubleValue() == n.longValue()) {
       return n.longValue();
     }
@@ -77,7 +101,7 @@ public record WindowSpec(Kind kind, long size, long advance, long grace, long re
           case "h" -> 3_600_000;
           default -> 86_400_000;
         };
-        return n * unit;
+        return n > MAX_TIME / unit ? Long.MAX_VALUE : n * unit;
       }
     }
     throw new IllegalArgumentException("'" + v + "' is not a duration (milliseconds as an integer, or a number"
