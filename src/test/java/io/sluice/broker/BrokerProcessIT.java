@@ -2,6 +2,7 @@ package io.sluice.broker;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.sluice.broker.testing.BrokerJvm;
 import io.sluice.broker.testing.ProcessOutput;
 import io.sluice.broker.testing.TestBatches;
 import io.sluice.record.Record;
@@ -89,14 +90,7 @@ class BrokerProcessIT {
     Files.writeString(config, "{\"http.host\": \"127.0.0.1\", \"cluster.host\": \"127.0.0.1\","
         + " \"zookeeper.embedded.port\": 0,"
         + " \"zookeeper.session.timeout.ms\": 4000, \"num.io.threads\": 2}");
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    List<String> command = new ArrayList<>(List.of(java, "-Xmx256m"));
-    String jar = System.getProperty("sluice.jar");
-    if (jar != null && Files.exists(Path.of(jar))) {
-      command.addAll(List.of("-jar", jar));
-    } else {
-      command.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.sluice.cli.Main"));
-    }
+    List<String> command = BrokerJvm.javaCommand("-Xmx256m");
     command.addAll(List.of("--config", config.toString(), "--http-port", "0", "--data-dir", dataDir.toString(),
         "--broker-id", "1"));
     ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);

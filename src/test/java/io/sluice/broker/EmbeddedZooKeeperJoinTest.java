@@ -14,6 +14,7 @@ import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -22,6 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Brokers given nothing but distinct ids and data directories form one cluster: the first runs the embedded
  * ZooKeeper on {@code zookeeper.embedded.port}, the next finds the port taken and joins it.
  */
+@Tag("several-brokers")
 class EmbeddedZooKeeperJoinTest {
   @RegisterExtension
   static final BlockedThreadGuard GUARD = new BlockedThreadGuard();

@@ -3,6 +3,7 @@ package io.sluice.cluster;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sluice.broker.EmbeddedZooKeeper;
+import io.sluice.broker.testing.BrokerJvm;
 import io.sluice.broker.testing.ProcessOutput;
 import io.sluice.broker.testing.TestBatches;
 import io.sluice.record.Record;
@@ -154,14 +155,7 @@ final class BrokerCluster implements AutoCloseable {
     Path written = Files.writeString(dir.resolve("broker.json." + id + ".tmp"), settings.encode());
     Files.move(written, config, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
         java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    List<String> command = new ArrayList<>(List.of(java, "-Xmx256m", "-XX:+UseSerialGC"));
-    String jar = System.getProperty("sluice.jar");
-    if (jar != null && Files.exists(Path.of(jar))) {
-      command.addAll(List.of("-jar", jar));
-    } else {
-      command.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.sluice.cli.Main"));
-    }
+    List<String> command = BrokerJvm.javaCommand("-Xmx256m", "-XX:+UseSerialGC");
     Path dataDir = dir.resolve("data-" + id);
     command.addAll(List.of("--config", config.toString(), "--zookeeper", zookeeperAddress(id),
         "--broker-id", Integer.toString(id), "--http-port", "0", "--data-dir", dataDir.toString()));

@@ -2,6 +2,7 @@ package io.sluice.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.sluice.broker.testing.BrokerJvm;
 import io.sluice.broker.testing.ProcessOutput;
 import io.sluice.broker.testing.TestBatches;
 import io.sluice.record.Record;
@@ -145,14 +146,7 @@ class ZooKeeperHostLossIT {
         .put("replica.lag.time.max.ms", 4_000).put("num.io.threads", 2).put("http.instances", 1)
         .put("shutdown.timeout.ms", SHUTDOWN_TIMEOUT_MS).put("min.insync.replicas", 2)
         .put("default.replication.factor", 3).encode());
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    List<String> command = new ArrayList<>(List.of(java, "-Xmx256m", "-XX:+UseSerialGC"));
-    String jar = System.getProperty("sluice.jar");
-    if (jar != null && Files.exists(Path.of(jar))) {
-      command.addAll(List.of("-jar", jar));
-    } else {
-      command.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.sluice.cli.Main"));
-    }
+    List<String> command = BrokerJvm.javaCommand("-Xmx256m", "-XX:+UseSerialGC");
     command.addAll(List.of("--config", config.toString(), "--broker-id", Integer.toString(id), "--http-port", "0",
         "--data-dir", tmp.resolve("data-" + id).toString()));
     if (!hostsZooKeeper) {

@@ -33,6 +33,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -44,6 +45,7 @@ import org.junit.jupiter.api.io.TempDir;
  * epoch cache made the next fetch claim the new leader's epoch, the new leader saw no divergence, and the follower
  * kept the old leader's records below the high watermark for good (elected later, it lost acknowledged records).
  */
+@Tag("several-brokers")
 class FollowerLeaderSwitchTest {
   private static final TopicPartition TP = new TopicPartition("t", 0);
   private static final List<Integer> REPLICAS = List.of(1, 2, 3);

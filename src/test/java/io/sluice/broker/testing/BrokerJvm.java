@@ -41,18 +41,38 @@ public final class BrokerJvm implements AutoCloseable {
    * 4 s ZooKeeper session); does not wait for it.
    */
   public static BrokerJvm start(String... args) throws IOException {
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    List<String> command = new ArrayList<>(List.of(java, "-Xmx256m", "-XX:+UseSerialGC"));
-    String jar = System.getProperty("sluice.jar");
-    if (jar != null && Files.exists(Path.of(jar))) {
-      command.addAll(List.of("-jar", jar));
-    } else {
-      command.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.sluice.cli.Main"));
-    }
+    List<String> command = javaCommand("-Xmx256m", "-XX:+UseSerialGC");
     command.addAll(List.of("--set", "http.host=127.0.0.1", "--set", "cluster.host=127.0.0.1",
         "--set", "num.io.threads=2", "--set", "zookeeper.session.timeout.ms=4000"));
     command.addAll(List.of(args));
     return new BrokerJvm(new ProcessBuilder(command).redirectErrorStream(true).start());
+  }
+
+  /**
+   * {@code java} with {@code jvmOptions}, then the packaged jar when the build made one (failsafe passes its path as
+   * {@code sluice.jar}), else {@code io.sluice.cli.Main} from the test class path; the broker's arguments go after.
+   * Compiled by C1 alone (below). With the jar, the JVM maps the class data sharing archive the build made for it ({@code sluice.cds.archive},
+   * bin/sluice-cds-archive in pre-integration-test), as bin/sluice does: about a third less CPU per start, over the
+   * ITs' 80-odd broker starts on two cores. A missing or stale archive only makes a start slower
+   * (-Xshare:auto: the JVM then loads the classes from the jar).
+   */
+  public static List<String> javaCommand(String... jvmOptions) {
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    // C1 only: a test broker lives for seconds to a minute, too short for C2's compilations to repay their CPU
+    // (half of a short run's CPU is the JIT, docs/benchmarks.md), which three brokers take from the test on two cores.
+    List<String> command = new ArrayList<>(List.of(java, "-XX:TieredStopAtLevel=1"));
+    command.addAll(List.of(jvmOptions));
+    String jar = System.getProperty("sluice.jar");
+    if (jar != null && Files.exists(Path.of(jar))) {
+      String archive = System.getProperty("sluice.cds.archive");
+      if (archive != null && Files.exists(Path.of(archive))) {
+        command.addAll(List.of("-XX:SharedArchiveFile=" + archive, "-Xshare:auto"));
+      }
+      command.addAll(List.of("-jar", jar));
+    } else {
+      command.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.sluice.cli.Main"));
+    }
+    return command;
   }
 
   /** A port free on loopback now (another process may take it before it is used). */
