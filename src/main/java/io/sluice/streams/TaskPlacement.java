@@ -55,7 +55,7 @@ record TaskPlacement(Map<String, TaskPlacement.Wanted> tasks, Map<String, TaskPl
       }
       if (def.standbyReplicas() > 0) {
         for (TopicMetadata.PartitionMetadata p : partitions(once.apply(def.stateTopic()))) {
-          if (firstInSyncFollower(p) == brokerId) {
+          if (firstInSyncFollower(p) == brokerId || candidateWhileLeaderless(p, brokerId)) {
             put(standbys, new Wanted(stored.name(), new TopicPartition(def.stateTopic(), p.partition()), stored, def));
           }
         }
@@ -78,6 +78,17 @@ record TaskPlacement(Map<String, TaskPlacement.Wanted> tasks, Map<String, TaskPl
 
   private static List<TopicMetadata.PartitionMetadata> partitions(TopicMetadata md) {
     return md == null ? List.of() : md.partitions();
+  }
+
+  /**
+   * Between a leader's death and its successor's election the metadata shows no leader and the dead broker as an
+   * in-sync follower, which the rule above then picked: the standby's broker stopped its standby (deleting the store)
+   * just before it was elected and its task would have taken the store over. Every in-sync replica is a candidate then,
+   * so each keeps its standby until a leader is known.
+   */
+  private static boolean candidateWhileLeaderless(TopicMetadata.PartitionMetadata p, int brokerId) {
+    return p.leader() < 0
+        && p.replicas().stream().anyMatch(r -> r.broker() == brokerId && r.inSync());
   }
 
   private static int firstInSyncFollower(TopicMetadata.PartitionMetadata p) {

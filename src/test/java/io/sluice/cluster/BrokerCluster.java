@@ -287,7 +287,7 @@ final class BrokerCluster implements AutoCloseable {
   /**
    * Every record below the high watermark, read through the partition's leader, whichever broker that is by the time
    * of the read: leadership can move between looking it up and reading (a restarted broker taking back its preferred
-   * partitions), so a read refused with 421 looks the leader up again.
+   * partitions), so a read refused with 421 (or 503 while a new leader catches up) looks the leader up again.
    */
   Map<Long, String> readAllFromLeader(String topic, int p) {
     AtomicReference<Map<Long, String>> read = new AtomicReference<>();
@@ -306,14 +306,17 @@ final class BrokerCluster implements AutoCloseable {
     return read.get();
   }
 
-  /** {@link #readAll}, or null when {@code node} answers 421 (it does not lead the partition). */
+  /**
+   * {@link #readAll}, or null when {@code node} answers 421 (it does not lead the partition) or 503 (a new leader whose
+   * high watermark has not reached its epoch's start yet refuses reads until it has: the API's "retry").
+   */
   private Map<Long, String> readAllOrNotLeader(Node node, String topic, int p) throws Exception {
     Map<Long, String> log = new TreeMap<>();
     long offset = 0;
     while (true) {
       HttpResponse<byte[]> r = send(HttpRequest.newBuilder(node.uri("/topics/" + topic + "/partitions/" + p
           + "/records?offset=" + offset + "&max_bytes=65536")).header("Accept", "application/vnd.sluice.batch").GET());
-      if (r.statusCode() == 421) {
+      if (r.statusCode() == 421 || r.statusCode() == 503) {
         return null;
       }
       assertThat(r.statusCode()).as(body(r)).isEqualTo(200);

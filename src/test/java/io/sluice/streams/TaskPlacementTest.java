@@ -79,6 +79,21 @@ class TaskPlacementTest {
         1));
   }
 
+  /**
+   * Broker 1, the leader, died and no successor is elected yet: the metadata shows no leader and broker 1 as an
+   * in-sync follower. Broker 2's standby must stay (it stopped, and the restore after kill -9 read the whole changelog
+   * in StandbyClusterIT under CI load); a broker out of sync keeps none.
+   */
+  @Test
+  void whileNoLeaderIsElectedEveryInSyncReplicaKeepsItsStandby() {
+    Function<String, TopicMetadata> leaderless = t -> topic(t, partition(-1, replica(1, true), replica(2, true),
+        replica(3, false)));
+    String key = "totals/" + REPARTITION + "-0";
+    assertThat(place(2, leaderless, stream(1, false)).standbys()).containsOnlyKeys(key);
+    assertThat(place(2, leaderless, stream(1, false)).tasks()).isEmpty();
+    assertThat(place(3, leaderless, stream(1, false)).standbys()).isEmpty();
+  }
+
   private static TaskPlacement place(int broker, Function<String, TopicMetadata> md, StreamStore.Stored s) {
     return TaskPlacement.decide(broker, List.of(s), stored -> PARSER.parse(stored.definition(), null), md);
   }
