@@ -11,12 +11,14 @@ import java.util.List;
  * @param offset for {@code offset}; -1 otherwise
  * @param timestampMs for {@code timestamp}; -1 otherwise
  * @param topics the topics to reset (every partition), or null for the partitions with commits
+ * @param partitions the partitions to reset instead (Kafka's {@code --topic t:0,1}), or null
  * @param dryRun plan only, write nothing
  */
-public record OffsetReset(String to, long offset, long timestampMs, List<String> topics, boolean dryRun)
-    implements Serializable {
+public record OffsetReset(String to, long offset, long timestampMs, List<String> topics,
+    List<TopicPartition> partitions, boolean dryRun) implements Serializable {
   public OffsetReset {
     topics = topics == null ? null : List.copyOf(topics);
+    partitions = partitions == null ? null : List.copyOf(partitions);
   }
 
   /**

@@ -454,14 +454,35 @@ final class ConnectEndpoint {
             "The offsets for this connector have been altered successfully"))).onFailure(ctx::fail);
   }
 
+  /**
+   * One partition of a sink's group moved to {@code kafka_offset}. It reset every partition of the topic, and took a
+   * partition or offset that was no integer (a 500, or a 200 that changed what was not asked).
+   */
   private Uni<?> sinkOffset(String name, JsonObject partition, JsonObject offset) {
-    String topic = partition.getString("kafka_topic");
-    if (topic == null || offset == null || offset.getLong("kafka_offset") == null) {
+    if (!(partition.getValue("kafka_topic") instanceof String topic) || offset == null) {
       throw new SluiceException(ErrorCode.MALFORMED_REQUEST, "A sink connector's offsets entry needs"
           + " {\"partition\": {\"kafka_topic\", \"kafka_partition\"}, \"offset\": {\"kafka_offset\"}}");
     }
+    long p = kafkaNumber("kafka_partition", partition.getValue("kafka_partition"), Integer.MAX_VALUE);
+    long o = kafkaNumber("kafka_offset", offset.getValue("kafka_offset"), Long.MAX_VALUE);
     return service.worker().client().admin().resetGroupOffsets(SinkTaskRunner.groupId(name),
-        OffsetReset.toOffset(offset.getLong("kafka_offset")).onTopics(List.of(topic)));
+        OffsetReset.toOffset(o).onPartitions(List.of(new io.sluice.client.TopicPartition(topic, (int) p))));
+  }
+
+  /** An integer from 0 to {@code max}, or its decimal string, as Kafka Connect's SinkUtils reads them. */
+  private static long kafkaNumber(String field, Object v, long max) {
+    long n;
+    try {
+      n = v instanceof String s ? Long.parseLong(s.trim()) : v instanceof Integer || v instanceof Long
+          ? ((Number) v).longValue() : -1;
+    } catch (NumberFormatException e) {
+      n = -1;
+    }
+    if (n < 0 || n > max) {
+      throw new SluiceException(ErrorCode.MALFORMED_REQUEST, field + " must be an integer from 0 to " + max
+          + ", not " + v);
+    }
+    return n;
   }
 
   /** Source offsets changed by hand: the exactly-once ledgers no longer describe them. */

@@ -112,6 +112,9 @@ public final class GroupAdmin {
   }
 
   private Future<List<TopicPartition>> partitionsToReset(OffsetReset spec, Map<TopicPartition, CommittedOffset> c) {
+    if (spec.partitions() != null) {
+      return existing(spec.partitions());
+    }
     if (spec.topics() == null) {
       return Future.succeededFuture(new ArrayList<>(c.keySet()));
     }
@@ -125,6 +128,22 @@ public final class GroupAdmin {
       }));
     }
     return Future.all(described).map(v -> {
+      out.sort(Assignments.ORDER);
+      return out;
+    });
+  }
+
+  /** {@code tps} in order, or UNKNOWN_TOPIC_OR_PARTITION naming the first that does not exist. */
+  private Future<List<TopicPartition>> existing(List<TopicPartition> tps) {
+    List<Future<?>> checks = new ArrayList<>();
+    for (TopicPartition tp : tps) {
+      checks.add(service.describeTopic(RequestContext.SELF, tp.topic()).compose(m -> tp.partition() < m.partitionCount()
+          ? Future.succeededFuture() : Future.failedFuture(new SluiceException(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+          "Topic '" + tp.topic() + "' has " + m.partitionCount() + " partition(s); there is no partition "
+          + tp.partition()))));
+    }
+    return Future.all(checks).map(v -> {
+      List<TopicPartition> out = new ArrayList<>(new java.util.LinkedHashSet<>(tps));
       out.sort(Assignments.ORDER);
       return out;
     });
@@ -154,11 +173,12 @@ public final class GroupAdmin {
    *
    * <pre>
    * {"to": "earliest" | "latest" | "offset" | "timestamp", "offset": N, "timestamp": ms,
-   *  "topics": ["t", ...] (default: the topics with commits), "dry_run": false}
+   *  "topics": ["t", ...] (default: the topics with commits) | "partitions": [{"topic", "partition"}, ...],
+   *  "dry_run": false}
    * </pre>
    */
   public static final class ResetSpec {
-    private static final Set<String> FIELDS = Set.of("to", "offset", "timestamp", "topics", "dry_run");
+    private static final Set<String> FIELDS = Set.of("to", "offset", "timestamp", "topics", "partitions", "dry_run");
 
     private ResetSpec() {
     }
@@ -182,11 +202,33 @@ public final class GroupAdmin {
         }
         topics = a.stream().map(String::valueOf).toList();
       }
+      List<TopicPartition> partitions = partitions(j.getValue("partitions"));
+      if (topics != null && partitions != null) {
+        throw invalid("Give 'topics' or 'partitions', not both");
+      }
       Object dry = j.getValue("dry_run", false);
       if (!(dry instanceof Boolean)) {
         throw invalid("'dry_run' must be true or false");
       }
-      return new OffsetReset(to, offset, timestamp, topics, (Boolean) dry);
+      return new OffsetReset(to, offset, timestamp, topics, partitions, (Boolean) dry);
+    }
+
+    private static List<TopicPartition> partitions(Object v) {
+      if (v == null) {
+        return null;
+      }
+      if (!(v instanceof JsonArray a) || a.isEmpty()) {
+        throw invalid("'partitions' must be a non-empty array of {\"topic\", \"partition\"}");
+      }
+      List<TopicPartition> out = new ArrayList<>();
+      for (int i = 0; i < a.size(); i++) {
+        if (!(a.getValue(i) instanceof JsonObject o) || !(o.getValue("topic") instanceof String t)
+            || !(o.getValue("partition") instanceof Integer p) || p < 0 || o.size() != 2) {
+          throw invalid("partitions[" + i + "] must be {\"topic\": name, \"partition\": a non-negative integer}");
+        }
+        out.add(new TopicPartition(t, p));
+      }
+      return out;
     }
 
     private static long requireLong(JsonObject j, String field, boolean required) {

@@ -137,6 +137,52 @@ class ConnectRestApiTest {
     }
   }
 
+  /** A sink's offset entry names one partition: it moved every partition of the topic, and "x" was a 500. */
+  @Test
+  void alteringASinksOffsetMovesOnlyThePartitionItNames() throws Exception {
+    assertThat(connect.send("POST", "/topics", new JsonObject().put("name", "two-parts").put("partitions", 2))
+        .status()).isEqualTo(201);
+    JsonArray records = new JsonArray();
+    for (int i = 0; i < 6; i++) {
+      records.add(new JsonObject().put("value", "v" + i).put("partition", i % 2));
+    }
+    assertThat(connect.send("POST", "/topics/two-parts", new JsonObject().put("records", records)).status())
+        .isEqualTo(200);
+    assertThat(connect.send("POST", "/connectors", new JsonObject().put("name", "two-sink").put("initial_state",
+        "STOPPED").put("config", new JsonObject().put("connector.class", "FileStreamSink").put("topics", "two-parts")
+        .put("file", dir.resolve("two.txt").toString()))).status()).isEqualTo(201);
+
+    assertThat(connect.send("PATCH", "/connectors/two-sink/offsets", sinkOffsets("0", 2)).status()).isEqualTo(200);
+    assertThat(sinkOffsets("two-sink")).containsExactly(Map.entry(0, 2L));
+    assertThat(connect.send("PATCH", "/connectors/two-sink/offsets", sinkOffsets(1, 1)).status()).isEqualTo(200);
+    assertThat(sinkOffsets("two-sink")).containsExactly(Map.entry(0, 2L), Map.entry(1, 1L));
+
+    for (JsonObject bad : new JsonObject[] {sinkOffsets(0, "x"), sinkOffsets(0, 1.5), sinkOffsets(-1, 1),
+        sinkOffsets("one", 1), sinkOffsets(0, -3)}) {
+      assertError(connect.send("PATCH", "/connectors/two-sink/offsets", bad), 400, ErrorCode.MALFORMED_REQUEST);
+    }
+    assertError(connect.send("PATCH", "/connectors/two-sink/offsets", sinkOffsets(2, 1)), 404,
+        ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+    assertThat(sinkOffsets("two-sink")).containsExactly(Map.entry(0, 2L), Map.entry(1, 1L));
+    connect.send("DELETE", "/connectors/two-sink", null);
+  }
+
+  private static JsonObject sinkOffsets(Object partition, Object offset) {
+    return new JsonObject().put("offsets", new JsonArray().add(new JsonObject()
+        .put("partition", new JsonObject().put("kafka_topic", "two-parts").put("kafka_partition", partition))
+        .put("offset", new JsonObject().put("kafka_offset", offset))));
+  }
+
+  private static Map<Integer, Long> sinkOffsets(String name) throws Exception {
+    Map<Integer, Long> out = new java.util.TreeMap<>();
+    for (Object o : get("/connectors/" + name + "/offsets").getJsonArray("offsets")) {
+      JsonObject e = (JsonObject) o;
+      out.put(e.getJsonObject("partition").getInteger("kafka_partition"),
+          e.getJsonObject("offset").getLong("kafka_offset"));
+    }
+    return out;
+  }
+
   private static String tasksMaxErrors(String tasksMax) throws Exception {
     JsonObject validated = connect.send("PUT", "/connector-plugins/LoadGenerator/config/validate",
         generator("many", 1).put("tasks.max", tasksMax)).json();

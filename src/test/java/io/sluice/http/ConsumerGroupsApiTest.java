@@ -217,6 +217,19 @@ class ConsumerGroupsApiTest {
     assertThat(skip.getJsonObject(0).getMap()).containsEntry("records_skipped", 5);
     assertThat(api.get("/consumer-groups/g-lag/lags").bodyAsJsonArray().getJsonObject(0).getInteger("lag"))
         .isEqualTo(2);
+    JsonArray one = api.post("/consumer-groups/g-lag/offsets/reset", new JsonObject().put("to", "earliest")
+        .put("partitions", new JsonArray().add(new JsonObject().put("topic", "lag").put("partition", 1))))
+        .bodyAsJsonArray();
+    assertThat(one).hasSize(1);
+    assertThat(one.getJsonObject(0).getMap()).containsEntry("partition", 1).containsEntry("new_offset", 0);
+    assertThat(api.get("/consumer-groups/g-lag/lags").bodyAsJsonArray().getJsonObject(0).getInteger("lag"))
+        .as("partition 0 untouched").isEqualTo(2);
+    assertError(api.post("/consumer-groups/g-lag/offsets/reset", new JsonObject().put("to", "earliest")
+        .put("partitions", new JsonArray().add(new JsonObject().put("topic", "lag").put("partition", 9)))), 404,
+        ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+    assertError(api.post("/consumer-groups/g-lag/offsets/reset", new JsonObject().put("to", "earliest")
+        .put("topics", new JsonArray().add("lag")).put("partitions", new JsonArray()
+            .add(new JsonObject().put("topic", "lag").put("partition", 0)))), 400, ErrorCode.INVALID_REQUEST);
     assertThat(api.get("/consumer-groups").bodyAsJsonArray().stream()
         .map(o -> ((JsonObject) o).getString("group_id"))).contains("g-lag");
   }

@@ -51,6 +51,12 @@ final class GroupAdminJson {
     if (!reset.topics().isEmpty()) {
       body.put("topics", new JsonArray(reset.topics()));
     }
+    if (!reset.partitions().isEmpty()) {
+      JsonArray partitions = new JsonArray();
+      reset.partitions().forEach(tp -> partitions.add(new JsonObject().put("topic", tp.topic())
+          .put("partition", tp.partition())));
+      body.put("partitions", partitions);
+    }
     return body;
   }
 
