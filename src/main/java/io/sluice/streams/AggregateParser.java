@@ -178,12 +178,13 @@ final class AggregateParser {
     if (size <= 0) {
       throw invalid(at + "." + kind + ": the size must be above 0");
     }
-    if (advance > 0 && (size + advance - 1) / advance > maxOutputsPerRecord) {
-      throw invalid(at + ".hopping: a record falls in size / advance = " + (size + advance - 1) / advance
-          + " windows; at most " + maxOutputsPerRecord + " (streams.max.outputs.per.record)");
+    WindowSpec spec = new WindowSpec(WindowSpec.Kind.valueOf(kind.toUpperCase(java.util.Locale.ROOT)), size, advance,
+        grace, retention);
+    if (spec.windowsPerRecord() > maxOutputsPerRecord) {
+      throw invalid(at + ".hopping: a record falls in size / advance = " + spec.windowsPerRecord() + " windows; at"
+          + " most " + maxOutputsPerRecord + " (streams.max.outputs.per.record)");
     }
-    return new WindowSpec(WindowSpec.Kind.valueOf(kind.toUpperCase(java.util.Locale.ROOT)), size, advance, grace,
-        retention);
+    return spec;
   }
 
   /**
