@@ -81,7 +81,12 @@ final class BatchLocator {
     return true;
   }
 
-  private PartitionIndex.OffsetEntry floorEntry(long offset) {
+  /** The offset index entry with the largest offset {@code <= offset}: the newest ones in memory, else RocksDB's. */
+  PartitionIndex.OffsetEntry floorEntry(long offset) {
+    PartitionIndex.OffsetEntry recent = log.pendingIndex.floor(offset);
+    if (recent != null) {
+      return recent; // at the log's tail: no RocksDB iterator and seek
+    }
     try {
       return index.floorOffset(offset);
     } catch (RocksDBException e) {

@@ -10,30 +10,46 @@ import org.rocksdb.WriteBatch;
  * segment needs none (position 0 is known). The same rule serves appends and recovery, so a rebuilt index
  * matches the one appends wrote.
  *
- * <p>Owner thread only. Close it to free the native batch.
+ * <p>Owner thread only. Close it to free the native batch (one it made; a batch it was given is its owner's).
  */
 final class IndexAppender implements AutoCloseable {
   private final PartitionIndex index;
   private final int indexIntervalBytes;
-  private final WriteBatch batch = new WriteBatch();
+  private final WriteBatch batch;
+  private final boolean ownBatch;
   /** Largest timestamp of every batch seen so far in the log, -1 if none. */
   long runningMaxTimestamp;
 
   IndexAppender(PartitionIndex index, int indexIntervalBytes, long runningMaxTimestamp) {
+    this(index, indexIntervalBytes, runningMaxTimestamp, new WriteBatch(), true);
+  }
+
+  /** Collects into {@code batch}, which its owner writes and frees (the log's {@link PendingIndex}). */
+  IndexAppender(PartitionIndex index, int indexIntervalBytes, long runningMaxTimestamp, WriteBatch batch) {
+    this(index, indexIntervalBytes, runningMaxTimestamp, batch, false);
+  }
+
+  private IndexAppender(PartitionIndex index, int indexIntervalBytes, long runningMaxTimestamp, WriteBatch batch,
+      boolean ownBatch) {
     this.index = index;
     this.indexIntervalBytes = indexIntervalBytes;
     this.runningMaxTimestamp = runningMaxTimestamp;
+    this.batch = batch;
+    this.ownBatch = ownBatch;
   }
 
-  void onBatch(Segment segment, long baseOffset, int position, int sizeInBytes, long maxTimestamp)
+  /** @return whether the batch got an offset (and time) entry */
+  boolean onBatch(Segment segment, long baseOffset, int position, int sizeInBytes, long maxTimestamp)
       throws RocksDBException {
-    if (segment.bytesSinceIndexEntry >= indexIntervalBytes) {
+    boolean entry = segment.bytesSinceIndexEntry >= indexIntervalBytes;
+    if (entry) {
       index.putOffset(batch, baseOffset, segment.baseOffset, position);
       index.putTime(batch, runningMaxTimestamp, baseOffset);
       segment.bytesSinceIndexEntry = 0;
     }
     segment.bytesSinceIndexEntry += sizeInBytes;
     runningMaxTimestamp = Math.max(runningMaxTimestamp, maxTimestamp);
+    return entry;
   }
 
   WriteBatch batch() {
@@ -48,6 +64,8 @@ final class IndexAppender implements AutoCloseable {
 
   @Override
   public void close() {
-    batch.close();
+    if (ownBatch) {
+      batch.close();
+    }
   }
 }

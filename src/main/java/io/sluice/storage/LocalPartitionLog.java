@@ -48,6 +48,8 @@ final class LocalPartitionLog implements PartitionLog {
   private final LogConfig config;
   private final SegmentFiles files;
   private final PartitionIndex index;
+  /** The active segment's newest index entries, written to RocksDB every few appends; see {@link PendingIndex}. */
+  final PendingIndex pendingIndex;
   private final LongSupplier clock;
   private final Runnable onClose;
   private final LogStartCheckpoint checkpoint;
@@ -79,6 +81,7 @@ final class LocalPartitionLog implements PartitionLog {
     this.config = config;
     this.files = files;
     this.index = index;
+    this.pendingIndex = new PendingIndex(index);
     this.clock = clock;
     this.onClose = onClose;
     this.checkpoint = new LogStartCheckpoint(dir);
@@ -231,15 +234,20 @@ final class LocalPartitionLog implements PartitionLog {
     List<Long> baseOffsets = new ArrayList<>(request.batches.size());
     int position = startPosition;
     long maxTimestamp = active.maxTimestamp;
-    try (IndexAppender appender = new IndexAppender(index, config.indexIntervalBytes(), runningMaxTimestamp)) {
+    try (IndexAppender appender = new IndexAppender(index, config.indexIntervalBytes(), runningMaxTimestamp,
+        pendingIndex.writes())) {
       for (RecordBatch batch : request.batches) {
-        appender.onBatch(active, batch.baseOffset(), position, batch.sizeInBytes(), batch.maxTimestamp());
+        if (appender.onBatch(active, batch.baseOffset(), position, batch.sizeInBytes(), batch.maxTimestamp())) {
+          pendingIndex.add(batch.baseOffset(), active.baseOffset, position);
+        }
         baseOffsets.add(batch.baseOffset());
         position += batch.sizeInBytes();
         maxTimestamp = Math.max(maxTimestamp, batch.maxTimestamp());
       }
-      appender.commit();
       runningMaxTimestamp = appender.runningMaxTimestamp;
+      if (pendingIndex.due()) {
+        pendingIndex.commit();
+      }
     } catch (RocksDBException e) {
       throw fail("indexing " + request.batches.size() + " batches of " + active.file, e);
     }
@@ -277,6 +285,7 @@ final class LocalPartitionLog implements PartitionLog {
    * starts a new empty segment at the log end.
    */
   void roll() {
+    commitIndex();
     LogState before = state;
     Segment old = before.active();
     long newBase = before.logEndOffset();
@@ -383,22 +392,42 @@ final class LocalPartitionLog implements PartitionLog {
 
   @Override
   public long truncateTo(long offset) {
+    commitIndex();
     return truncation.truncateTo(offset);
   }
 
   @Override
   public long truncateFullyAndStartAt(long offset) {
+    commitIndex();
     return truncation.truncateFullyAndStartAt(offset);
   }
 
   @Override
   public void deleteRecordsBefore(long offset) {
+    commitIndex();
     retention.deleteRecordsBefore(offset);
   }
 
   @Override
   public int enforceRetention(long nowMs, long maxDeletableOffset) {
+    commitIndex();
     return retention.enforceRetention(nowMs, maxDeletableOffset);
+  }
+
+  /**
+   * Writes the index entries that wait in memory to RocksDB and forgets them: before anything deletes index entries
+   * or starts a new segment, so those see every entry in one place, as before {@link PendingIndex}.
+   */
+  private void commitIndex() {
+    if (failed || closed) {
+      return; // nothing more is written; the next open recovers past the recovery point
+    }
+    try {
+      pendingIndex.commit();
+    } catch (RocksDBException e) {
+      throw fail("writing the index entries of partition " + tp, e);
+    }
+    pendingIndex.clear();
   }
 
   /** Closes the channels of deleted segments whose delay has passed. */
@@ -460,6 +489,7 @@ final class LocalPartitionLog implements PartitionLog {
       throw fail("fsyncing " + s.active().file, e);
     }
     try (WriteBatch writes = new WriteBatch()) {
+      pendingIndex.commit(); // the recovery point passes them: recovery will not write them again
       index.putRecoveryPoint(writes, endOf(s));
       index.write(writes, false);
     } catch (RocksDBException e) {
@@ -491,6 +521,7 @@ final class LocalPartitionLog implements PartitionLog {
       if (!failed) {
         Segment active = s.active();
         active.channel.force(false);
+        pendingIndex.commit(); // ordered before the synced write below, which makes both durable
         try (WriteBatch writes = new WriteBatch()) {
           index.putSegmentMeta(writes, active.baseOffset, active.meta());
           index.putRecoveryPoint(writes, endOf(s));
@@ -506,6 +537,7 @@ final class LocalPartitionLog implements PartitionLog {
         deleted.closeChannel(segment);
       }
       deleted.closeAll();
+      pendingIndex.close();
       onClose.run();
     }
   }
@@ -523,6 +555,7 @@ final class LocalPartitionLog implements PartitionLog {
       deleted.closeChannel(segment);
     }
     deleted.closeAll();
+    pendingIndex.close(); // its entries are lost, as a crash loses them: recovery writes them again
     onClose.run();
   }
 

@@ -44,12 +44,11 @@ class PartitionIndexSparsenessTest {
     return size;
   }
 
-  /** The distinct offset index entries that batch lookups can land on. */
+  /** The distinct offset index entries that batch lookups can land on (RocksDB's and those kept in memory). */
   private TreeSet<Long> indexEntries(long logEnd) throws RocksDBException {
-    PartitionIndex index = fx.manager.indexStore().partition(LogFixture.TP);
     TreeSet<Long> entries = new TreeSet<>();
     for (long offset = 0; offset < logEnd + 100; offset += RECORDS_PER_BATCH) {
-      PartitionIndex.OffsetEntry e = index.floorOffset(offset);
+      PartitionIndex.OffsetEntry e = fx.log.locator.floorEntry(offset);
       if (e != null) {
         entries.add(e.offset());
       }

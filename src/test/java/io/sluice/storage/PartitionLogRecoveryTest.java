@@ -176,6 +176,7 @@ class PartitionLogRecoveryTest {
   void bogusIndexPositionsFallBackToScanningAndAreRebuilt() throws Exception {
     LocalPartitionLog log = open(LogFixture.smallSegments(16 * 1024));
     append(log, 60);
+    log.flush(); // the appends' entries in RocksDB (they wait in memory otherwise), so the bogus ones below win
     PartitionIndex index = fx.manager.indexStore().partition(LogFixture.TP);
     List<Path> files = log.segmentFiles();
     try (org.rocksdb.WriteBatch writes = new org.rocksdb.WriteBatch()) {
