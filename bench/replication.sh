@@ -139,12 +139,12 @@ for r in $(seq 1 "$REPS"); do
     rate[$rf]="${rt:-0}"
     read -ra c1 <<< "$(cpu_ticks)"; read -ra g1 <<< "$(thread_ticks)"; w1="$(switches)"; read -r r1 x1 <<< "$(io_calls)"
     read -r jit gc loops storage other sjit sgc sloops sstorage sother <<< "$(awk -v hz="$HZ" -v n="$N" -v a="${g0[*]}" -v b="${g1[*]}" 'BEGIN{
-      split(a, x); split(b, y); for (i = 1; i <= 10; i++) printf "%.1f ", (y[i] - x[i]) * 1e6 / hz / n }')"
+      split(a, x); split(b, y); for (i = 1; i <= 10; i++) printf "%.2f ", (y[i] - x[i]) * 1e6 / hz / n }')"
     per="$(awk -v hz="$HZ" -v n="$N" -v a="${c0[*]}" -v b="${c1[*]}" 'BEGIN{
-      split(a, x); split(b, y); for (i = 1; i <= 3; i++) { d = (y[i] - x[i]) * 1e6 / hz / n; t += d; s = s sprintf(" %.1f", d) }
-      printf "%.1f%s", t, s }')"
+      split(a, x); split(b, y); for (i = 1; i <= 3; i++) { d = (y[i] - x[i]) * 1e6 / hz / n; t += d; s = s sprintf(" %.2f", d) }
+      printf "%.2f%s", t, s }')"
     read -r cpu[$rf] c_b1 c_b2 c_b3 <<< "$per"
-    nojit[$rf]="$(awk -v t="${cpu[$rf]}" -v j="$jit" 'BEGIN{ printf "%.1f", t - j }')"
+    nojit[$rf]="$(awk -v t="${cpu[$rf]}" -v j="$jit" 'BEGIN{ printf "%.2f", t - j }')"
     read -r f1 e1 b1 <<< "$(fetch_counts)"
     fetches="$(awk -v f=$(( f1 - f0 )) -v e=$(( e1 - e0 )) -v b=$(( b1 - b0 )) -v req=$(( N / ${BATCH:-1000} )) \
       'BEGIN{ if (f > 0) printf "; %d follower fetches, %.2f per produce request, %d empty, %d bytes per fetch", f, f / req, e, b / f }')"
@@ -163,6 +163,6 @@ awk -v reps="$REPS" 'function median(a, n,   i, j, t) {
   { if ($2 == 1) { r1[++n1] = $3; c1[n1] = $4; j1[n1] = $5; x1[$1] = $3 } else { r3[++n3] = $3; c3[n3] = $4; j3[n3] = $5; x3[$1] = $3 } }
   END { if (!n1 || !n3) exit; for (r in x1) if (x1[r] > 0 && x3[r] > 0) { lg += log(x3[r] / x1[r]); k++ }
     m1 = median(r1, n1); m3 = median(r3, n3); mc1 = median(c1, n1); mc3 = median(c3, n3); mj1 = median(j1, n1); mj3 = median(j3, n3)
-    printf "medians over %d reps: RF 1 %d, RF 3 %d records/s; ratio of medians %.2f throughput, %.2f by CPU per record (RF 1 %.1f, RF 3 %.1f ms per 1000); geometric mean of per-rep ratios %.2f%s\n",
+    printf "medians over %d reps: RF 1 %d, RF 3 %d records/s; ratio of medians %.2f throughput, %.2f by CPU per record (RF 1 %.2f, RF 3 %.2f ms per 1000); geometric mean of per-rep ratios %.2f%s\n",
       reps, m1, m3, m3 / m1, mc1 / mc3, mc1, mc3, k ? exp(lg / k) : 0, reps % 2 ? " (odd REPS: the orders are not balanced)" : ""
-    printf "without the JIT compilers: RF 1 %.1f, RF 3 %.1f ms per 1000 records, ratio %.2f; replication own CPU (RF 3 - RF 1) %.1f\n", mj1, mj3, (mj3 > 0 ? mj1 / mj3 : 0), mj3 - mj1 }' "$RES/runs.txt"
+    printf "without the JIT compilers: RF 1 %.2f, RF 3 %.2f ms per 1000 records, ratio %.2f; replication own CPU (RF 3 - RF 1) %.2f\n", mj1, mj3, (mj3 > 0 ? mj1 / mj3 : 0), mj3 - mj1 }' "$RES/runs.txt"
