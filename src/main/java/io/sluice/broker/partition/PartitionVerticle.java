@@ -598,6 +598,11 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
       if (role != Role.FOLLOWER || log.logEndOffset() != fetchOffset) {
         return null;
       }
+      ByteBuf frame = ((BufferInternal) records).getByteBuf();
+      if (frame.isDirect() && frame.nioBufferCount() == 1) {
+        // a replica link's frame, direct already; the fetcher releases it once this append is handled
+        return appendCopied(frame.nioBuffer());
+      }
       direct[0] = directCopy(records);
       return appendCopied(direct[0].nioBuffer());
     }).map(r -> {

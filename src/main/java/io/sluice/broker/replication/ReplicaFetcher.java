@@ -5,6 +5,7 @@ import io.sluice.storage.LeaderEpochCache;
 import io.sluice.api.TopicPartition;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import java.lang.System.Logger.Level;
 import java.util.function.LongSupplier;
 
@@ -93,8 +94,7 @@ public final class ReplicaFetcher {
     ReplicaFetchRequest request = new ReplicaFetchRequest(tp, followerId, leaderEpoch, log.logEndOffset(),
         log.lastFetchedEpoch(), options.maxBytes(), options.maxWaitMs(), brokerEpoch.getAsLong());
     transport.fetch(vertx, leaderId, ReplicaFetchCodec.encode(request), options.maxWaitMs() + 5_000)
-        .compose(reply -> stopped ? Future.succeededFuture(true)
-            : handle(request, ReplicaFetchCodec.decodeResponse(reply)))
+        .compose(reply -> handleReply(request, reply))
         .onComplete(ok -> {
           if (ok) {
             fetchOnce();
@@ -111,6 +111,18 @@ public final class ReplicaFetcher {
     if (!stopped) {
       backoffTimer = vertx.setTimer(options.backoffMs(), id -> fetchOnce());
     }
+  }
+
+  /** Applies one encoded reply and then gives it back to the transport, whatever happened. */
+  private Future<Boolean> handleReply(ReplicaFetchRequest request, Buffer reply) {
+    Future<Boolean> handled;
+    try {
+      handled = stopped ? Future.succeededFuture(true) : handle(request, ReplicaFetchCodec.decodeResponse(reply));
+    } catch (RuntimeException e) {
+      transport.release(reply);
+      return Future.failedFuture(e);
+    }
+    return handled.andThen(done -> transport.release(reply));
   }
 
   /** Applies one reply; completes with whether to fetch again at once (false: back off first). */

@@ -1,5 +1,7 @@
 package io.sluice.broker.replication;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.util.ReferenceCountUtil;
 import io.sluice.errors.ErrorCode;
 import io.sluice.errors.SluiceException;
 import io.vertx.core.Future;
@@ -11,6 +13,8 @@ import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.internal.VertxInternal;
+import io.vertx.core.internal.buffer.BufferInternal;
+import io.vertx.core.internal.net.NetSocketInternal;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetClientOptions;
@@ -30,6 +34,10 @@ import java.util.Map;
  * without links) or whose port refuses is fetched from over the event bus, as before. Any failure of a connection
  * (closed, reset, garbage, or one fetch unanswered within its timeout, which is how a stalled leader shows) closes it
  * and fails every fetch pending on it, so each fetcher's back-off runs; the next fetch connects again.
+ *
+ * <p><b>Memory</b>: a response read from a link is one direct buffer of netty's pool (see {@link LinkFrameParser}),
+ * which the fetcher gives back through {@link #release} once it appended or dropped its records; a response that came
+ * over the event bus instead is a heap copy, so every response here is the fetcher's alone.
  *
  * <p><b>Threading</b>: the links' state lives on one event-loop context of their own; each fetch completes on its
  * caller's context.
@@ -59,7 +67,8 @@ public final class ReplicaLinks implements ReplicaTransport {
         t -> {
           if (isNoLink(t)) {
             // No link to this leader (an older broker, or its port refuses): the event bus still carries fetches.
-            EVENT_BUS.fetch(vertx, leaderId, request, timeoutMs).onComplete(answer);
+            // A copy: the event bus may hand a local reply's buffer to more than one fetcher, and this one releases it.
+            EVENT_BUS.fetch(vertx, leaderId, request, timeoutMs).map(Buffer::copy).onComplete(answer);
           } else {
             answer.fail(t);
           }
@@ -92,6 +101,11 @@ public final class ReplicaLinks implements ReplicaTransport {
     return connecting;
   }
 
+  @Override
+  public void release(Buffer response) {
+    ((BufferInternal) response).getByteBuf().release();
+  }
+
   /** Closes every link; pending fetches fail. */
   public Future<Void> close() {
     return client.close();
@@ -113,18 +127,23 @@ public final class ReplicaLinks implements ReplicaTransport {
     private final int leaderId;
     private final NetSocket socket;
     private final Map<Long, Pending> pending = new HashMap<>();
+    private final LinkFrameParser parser = new LinkFrameParser(MAX_FRAME, this::answered);
     private long nextId;
     private boolean closed;
 
     Link(int leaderId, NetSocket socket) {
       this.leaderId = leaderId;
       this.socket = socket;
-      LinkFrameParser parser = new LinkFrameParser(MAX_FRAME, this::answered);
-      socket.handler(chunk -> {
+      // netty's own reads, not Vert.x's heap copies of them: the parser copies each body once, into direct memory
+      ((NetSocketInternal) socket).messageHandler(msg -> {
         try {
-          parser.handle(chunk);
+          if (msg instanceof ByteBuf read && !closed) {
+            parser.handle(read);
+          }
         } catch (RuntimeException e) {
           fail("unreadable: " + e.getMessage());
+        } finally {
+          ReferenceCountUtil.release(msg);
         }
       });
       socket.closeHandler(v -> fail("closed"));
@@ -144,9 +163,13 @@ public final class ReplicaLinks implements ReplicaTransport {
 
     private void answered(long id, Buffer body) {
       Pending p = pending.remove(id);
-      if (p != null) {
-        vertx.cancelTimer(p.timer());
-        p.answer().complete(body);
+      if (p == null) {
+        release(body); // its fetch timed out and failed: nobody will
+        return;
+      }
+      vertx.cancelTimer(p.timer());
+      if (!p.answer().tryComplete(body)) {
+        release(body);
       }
     }
 
@@ -163,6 +186,7 @@ public final class ReplicaLinks implements ReplicaTransport {
       LOG.log(Level.DEBUG, "Replica link to broker " + leaderId + " " + why + "; failing " + pending.size()
           + " pending fetches");
       socket.close();
+      parser.close();
       for (Pending p : pending.values()) {
         vertx.cancelTimer(p.timer());
         p.answer().fail(linkFailure(why));

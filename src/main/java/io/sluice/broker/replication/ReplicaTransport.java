@@ -22,4 +22,11 @@ public interface ReplicaTransport {
    * or fails (link lost, no answer within {@code timeoutMs}).
    */
   Future<Buffer> fetch(Vertx vertx, int leaderId, Buffer request, long timeoutMs);
+
+  /**
+   * Called once the fetcher is done with a response {@link #fetch} gave it (its records appended or dropped): a
+   * transport whose responses are pooled memory gives it back here. Nothing by default (the event bus's are heap).
+   */
+  default void release(Buffer response) {
+  }
 }
