@@ -121,6 +121,21 @@ class ReplicaLinksTest {
   }
 
   @Test
+  void anAnswerIsOneDirectBufferOfItsOwnUntilTheFetcherReleasesIt() throws Exception {
+    scriptedLeader();
+    Future<Buffer> fetched = fetch("one", 10_000);
+    answer(next(), Buffer.buffer(new byte[300_000]).setString(0, "large")); // arrives in several reads
+    Buffer body = get(fetched);
+    io.netty.buffer.ByteBuf bytes = ((io.vertx.core.internal.buffer.BufferInternal) body).getByteBuf();
+    assertThat(body.toString()).hasSize(300_000).startsWith("large");
+    assertThat(bytes.isDirect()).as("direct: the follower's segment write takes it without a copy").isTrue();
+    assertThat(bytes.nioBufferCount()).isEqualTo(1);
+    assertThat(bytes.refCnt()).isEqualTo(1);
+    links.release(body);
+    assertThat(bytes.refCnt()).as("back in netty's pool").isZero();
+  }
+
+  @Test
   void aClosedLinkFailsEveryPendingFetchAndTheNextFetchConnectsAgain() throws Exception {
     scriptedLeader();
     Future<Buffer> first = fetch("one", 10_000);
