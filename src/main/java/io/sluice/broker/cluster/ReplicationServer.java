@@ -102,8 +102,15 @@ public final class ReplicationServer {
   /** One follower broker's link: its frames are answered in any order, each under its correlation id. */
   private void serveLink(NetSocket socket) {
     Context connection = vertx.getOrCreateContext();
-    LinkFrameParser parser = new LinkFrameParser(MAX_REQUEST, (id, body) -> answer(body)
-        .onSuccess(r -> connection.runOnContext(v -> write(socket, id, r))));
+    LinkFrameParser parser = new LinkFrameParser(MAX_REQUEST, (id, body) -> {
+      Future<ReplicaFetchResponse> answered;
+      try {
+        answered = answer(body); // decodes the request at once: its body is done with after this
+      } finally {
+        LinkFrameParser.release(body);
+      }
+      answered.onSuccess(r -> connection.runOnContext(v -> write(socket, id, r)));
+    });
     socket.handler(chunk -> {
       try {
         parser.handle(chunk);
@@ -111,6 +118,7 @@ public final class ReplicationServer {
         socket.close();
       }
     });
+    socket.closeHandler(v -> parser.close());
     socket.exceptionHandler(t -> socket.close());
   }
 

@@ -6,6 +6,7 @@ import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.buffer.impl.BufferImpl;
 import io.vertx.core.internal.buffer.BufferInternal;
 
 /**
@@ -107,6 +108,15 @@ public final class LinkFrameParser implements Handler<Buffer> {
       handler.frame(correlationId, whole);
     }
     return pos + take;
+  }
+
+  /**
+   * Gives a frame's body back to the pool. Through the buffer itself: Vert.x's {@code getByteBuf()} hands out a view
+   * of a pooled buffer whose release does nothing, so a body released that way stays allocated (a follower ran out of
+   * direct memory within one benchmark rep).
+   */
+  public static void release(Buffer body) {
+    ((BufferImpl) body).byteBuf().release();
   }
 
   /** The header of a frame whose body is {@code bodyLength} bytes, with room for the body's first bytes. */

@@ -13,7 +13,6 @@ import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.internal.VertxInternal;
-import io.vertx.core.buffer.impl.BufferImpl;
 import io.vertx.core.internal.net.NetSocketInternal;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.NetClient;
@@ -103,8 +102,7 @@ public final class ReplicaLinks implements ReplicaTransport {
 
   @Override
   public void release(Buffer response) {
-    // the buffer itself: getByteBuf() hands out a view of a pooled buffer that cannot release it
-    ((BufferImpl) response).byteBuf().release();
+    LinkFrameParser.release(response);
   }
 
   /** Closes every link; pending fetches fail. */
