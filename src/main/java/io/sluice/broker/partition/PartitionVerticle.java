@@ -622,11 +622,11 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
   }
 
   /**
-   * The reply's records in one direct buffer of netty's pool, copied once (on the storage pool). The segment's
+   * The reply's records in one direct buffer of netty's pool, copied once (on the storage pool), for replies that are
+   * not one direct buffer already (the event bus's; a replica link's frame is written as it is). The segment's
    * FileChannel writes direct memory as it is, but copies a heap buffer into a direct one of its own first, and a
-   * reply split across socket reads (any frame over a read's size, so every 100 KB fetch) was gathered into a fresh,
-   * zeroed heap array before that: two copies and an allocation per follower append (async-profiler, thirteenth
-   * session). The caller releases it.
+   * composite of several reads would be gathered into a fresh, zeroed heap array before that (async-profiler,
+   * thirteenth session). The caller releases it.
    */
   static ByteBuf directCopy(Buffer records) {
     ByteBuf src = ((BufferInternal) records).getByteBuf();
