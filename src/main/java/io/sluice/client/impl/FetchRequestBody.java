@@ -1,6 +1,9 @@
 package io.sluice.client.impl;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.internal.buffer.BufferInternal;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
@@ -52,7 +55,10 @@ final class FetchRequestBody {
           .append(",\"max_bytes\":").append(r.maxBytes()).append('}');
     }
     out.append("],\"timeout\":").append(timeoutMs).append('}');
-    return Buffer.buffer(out.toString().getBytes(StandardCharsets.US_ASCII));
+    // Heap, not pooled (a Vert.x Buffer is not reference counted); the characters go in without a String between.
+    ByteBuf bytes = Unpooled.buffer(out.length());
+    bytes.writeCharSequence(out, StandardCharsets.US_ASCII);
+    return BufferInternal.buffer(bytes);
   }
 
   /** Whether the name is written as it is in JSON: Kafka's topic characters only. */
