@@ -135,6 +135,7 @@ public final class Broker {
   private SessionKeeper sessionKeeper;
   /** This data directory's identity (meta.properties), checked at start and written once registered. */
   private MetaProperties identity;
+  private volatile DataDirectoryLock dataDirectoryLock;
   private BrokerRegistration registration;
   private Future<Void> closed;
   private Services services;
@@ -411,6 +412,8 @@ public final class Broker {
       } catch (IOException e) {
         throw new UncheckedIOException("Cannot create data directory " + config.dataDir(), e);
       }
+      dataDirectoryLock = DataDirectoryLock.acquire(config.dataDir());
+      VertxFileCache.clearLeftovers(config.dataDir());
       identity = DataDirectoryIdentity.load(config.dataDir(), config.brokerId());
       startOpeningLogStore();
       return null;
@@ -488,6 +491,7 @@ public final class Broker {
     if (config.numEventLoopThreads() > 0) {
       options.setEventLoopPoolSize(config.numEventLoopThreads());
     }
+    options.setFileSystemOptions(VertxFileCache.options(config.dataDir()));
     builder.vertxOptions.accept(options);
     return Vertx.builder().with(options).withClusterManager(clusterManager).buildClustered().<Void>map(v -> {
       vertx = v;
@@ -636,6 +640,9 @@ public final class Broker {
           return null;
         }));
     closed = chain.andThen(ar -> {
+      if (dataDirectoryLock != null) {
+        dataDirectoryLock.close(); // last: nothing of this broker's writes to the directory any more
+      }
       bootstrap.shutdown();
       LOG.log(Level.INFO, "Broker " + config.brokerId() + " stopped");
     });
