@@ -1,0 +1,106 @@
+package io.sluice.http;
+
+import io.sluice.errors.ErrorCode;
+import io.sluice.http.ErrorResponses.ApiError;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The heap that request bodies in flight may hold, across every connection of a listener, as Kafka's
+ * {@code queued.max.request.bytes}: each body is bounded by {@code http.max.body.bytes}, but without this 60
+ * connections sending 15 MB each took a 512 MB broker's heap (OutOfMemoryError, ZooKeeper session lost). A request
+ * reserves its Content-Length (a chunked one the largest body allowed) before its body is read and gives it back
+ * when its response is done or its connection is gone; a request that does not fit is answered 503
+ * BODY_MEMORY_EXHAUSTED (retriable) at once, its body unread, and its connection closed. Thread-safe.
+ */
+final class BodyMemory {
+  private final long capacity;
+  private final long maxBodyBytes;
+  private final AtomicLong used = new AtomicLong();
+
+  BodyMemory(long capacity, long maxBodyBytes) {
+    this.capacity = capacity;
+    this.maxBodyBytes = maxBodyBytes;
+  }
+
+  /** {@code configured}, or for 0 a quarter of the heap; never below one largest body. */
+  static long capacity(long configured, long maxBodyBytes) {
+    return configured > 0 ? configured : Math.max(maxBodyBytes, Runtime.getRuntime().maxMemory() / 4);
+  }
+
+  /** Runs before every other route. */
+  void mount(Router router) {
+    router.route().order(-1).handler(this::reserve);
+  }
+
+  private void reserve(RoutingContext ctx) {
+    long bytes = bodyBytes(ctx.request());
+    if (bytes == 0) {
+      ctx.next();
+      return;
+    }
+    if (!tryReserve(bytes)) {
+      refuse(ctx, bytes);
+      return;
+    }
+    ctx.addEndHandler(ar -> release(bytes)); // on the response's end, a reset or the connection's close alike
+    ctx.next();
+  }
+
+  /**
+   * What a request's body may take: its Content-Length (up to the largest allowed, which the body handler answers
+   * 413 above), the largest allowed for a chunked body, 0 without one.
+   */
+  long bodyBytes(HttpServerRequest request) {
+    String length = request.getHeader(HttpHeaders.CONTENT_LENGTH);
+    if (length != null) {
+      try {
+        return Math.min(Math.max(Long.parseLong(length.trim()), 0), maxBodyBytes);
+      } catch (NumberFormatException e) {
+        return maxBodyBytes; // the HTTP decoder refuses it before this; counted as the worst case if not
+      }
+    }
+    String encoding = request.getHeader(HttpHeaders.TRANSFER_ENCODING);
+    return encoding != null && encoding.toLowerCase(java.util.Locale.ROOT).contains("chunked") ? maxBodyBytes : 0;
+  }
+
+  boolean tryReserve(long bytes) {
+    while (true) {
+      long current = used.get();
+      if (current + bytes > capacity) {
+        return false;
+      }
+      if (used.compareAndSet(current, current + bytes)) {
+        return true;
+      }
+    }
+  }
+
+  void release(long bytes) {
+    used.addAndGet(-bytes);
+  }
+
+  long used() {
+    return used.get();
+  }
+
+  long capacity() {
+    return capacity;
+  }
+
+  private void refuse(RoutingContext ctx, long bytes) {
+    ApiError error = new ApiError(ErrorCode.BODY_MEMORY_EXHAUSTED, "The broker holds " + used.get() + " of its "
+        + capacity + " bytes for request bodies in flight (http.max.inflight.body.bytes); this request's " + bytes
+        + " do not fit now: retry");
+    // The body is left unread: closing is cheaper than draining up to http.max.body.bytes of it.
+    ctx.response().setStatusCode(error.code().httpStatus())
+        .putHeader(HttpHeaders.CONTENT_TYPE, MediaTypes.KAFKA_V2_JSON)
+        .putHeader(HttpHeaders.CONNECTION, "close")
+        .putHeader(HttpHeaders.RETRY_AFTER, "1")
+        .end(error.toJson().toBuffer())
+        .onComplete(ar -> ctx.request().connection().close());
+  }
+}
