@@ -181,7 +181,7 @@ public final class BrokerConfig {
           + " headers this long after accept (or after the head's first byte) is closed"),
       intKey(HTTP_MIN_FREE_FILE_DESCRIPTORS, 256, 0, Integer.MAX_VALUE, "while fewer file descriptors are free,"
           + " new HTTP connections are closed at accept"),
-      longKey(HTTP_MAX_INFLIGHT_BODY_BYTES, 0L, 0, "heap all request bodies in flight may hold (0: a quarter of the"
+      longKey(HTTP_MAX_INFLIGHT_BODY_BYTES, 0L, 0, "heap all request bodies in flight may hold (0: an eighth of the"
           + " heap); a request whose body does not fit gets 503 (10026, retriable); at least http.max.body.bytes"),
       intKey(HTTP_MAX_RECORDS_PER_REQUEST, 10_000, 1, Integer.MAX_VALUE, "records one produce request may carry"),
       intKey(HTTP_WS_MAX_FRAME_BYTES, 1 << 20, 1, Integer.MAX_VALUE, "largest WebSocket frame; a larger one closes"

@@ -14,7 +14,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * connections sending 15 MB each took a 512 MB broker's heap (OutOfMemoryError, ZooKeeper session lost). A request
  * reserves its Content-Length (a chunked one the largest body allowed) before its body is read and gives it back
  * when its response is done or its connection is gone; a request that does not fit is answered 503
- * BODY_MEMORY_EXHAUSTED (retriable) at once, its body unread, and its connection closed. Thread-safe.
+ * BODY_MEMORY_EXHAUSTED (retriable), its body read and dropped, and its connection closed. Thread-safe.
  */
 final class BodyMemory {
   private final long capacity;
@@ -26,9 +26,12 @@ final class BodyMemory {
     this.maxBodyBytes = maxBodyBytes;
   }
 
-  /** {@code configured}, or for 0 a quarter of the heap; never below one largest body. */
+  /**
+   * {@code configured}, or for 0 an eighth of the heap, never below one largest body: a JSON body takes several
+   * times its size while it is parsed and encoded into a batch (Jackson's text buffer, the string, the batch).
+   */
   static long capacity(long configured, long maxBodyBytes) {
-    return configured > 0 ? configured : Math.max(maxBodyBytes, Runtime.getRuntime().maxMemory() / 4);
+    return configured > 0 ? configured : Math.max(maxBodyBytes, Runtime.getRuntime().maxMemory() / 8);
   }
 
   /** Runs before every other route. */
@@ -91,16 +94,37 @@ final class BodyMemory {
     return capacity;
   }
 
+  /**
+   * Answers 503 once the body is read and thrown away: a client that writes its whole body before it reads (most
+   * do) would otherwise meet a reset connection instead of the answer. Dropping costs the network, not the heap; a
+   * body longer than the largest allowed is cut short by closing.
+   */
   private void refuse(RoutingContext ctx, long bytes) {
     ApiError error = new ApiError(ErrorCode.BODY_MEMORY_EXHAUSTED, "The broker holds " + used.get() + " of its "
         + capacity + " bytes for request bodies in flight (http.max.inflight.body.bytes); this request's " + bytes
         + " do not fit now: retry");
-    // The body is left unread: closing is cheaper than draining up to http.max.body.bytes of it.
+    HttpServerRequest request = ctx.request();
+    if (request.isEnded()) { // the whole body came with the head: nothing left to drop
+      answer(ctx, error);
+      return;
+    }
+    long[] dropped = {0};
+    request.handler(chunk -> {
+      dropped[0] += chunk.length();
+      if (dropped[0] > maxBodyBytes) {
+        request.connection().close();
+      }
+    });
+    request.endHandler(v -> answer(ctx, error));
+    request.resume();
+  }
+
+  private static void answer(RoutingContext ctx, ApiError error) {
     ctx.response().setStatusCode(error.code().httpStatus())
         .putHeader(HttpHeaders.CONTENT_TYPE, MediaTypes.KAFKA_V2_JSON)
         .putHeader(HttpHeaders.CONNECTION, "close")
         .putHeader(HttpHeaders.RETRY_AFTER, "1")
         .end(error.toJson().toBuffer())
-        .onComplete(ar -> ctx.request().connection().close());
+        .onComplete(ar -> ctx.request().connection().close()); // Vert.x keeps it open despite the header
   }
 }

@@ -16,7 +16,7 @@ package io.sluice.http;
  * @param minFreeFileDescriptors while fewer file descriptors than this are free in the process, new connections
  *     are closed at accept, so /health, existing connections and the broker's own files keep working
  * @param maxInflightBodyBytes the heap request bodies in flight may hold across the listener's connections
- *     ({@link BodyMemory}); 0 for a quarter of the heap
+ *     ({@link BodyMemory}); 0 for an eighth of the heap
  */
 public record ConnectionLimits(int maxConnectionsPerIp, long idleTimeoutMs, long requestHeadTimeoutMs,
     int minFreeFileDescriptors, long maxInflightBodyBytes) {
@@ -35,7 +35,7 @@ public record ConnectionLimits(int maxConnectionsPerIp, long idleTimeoutMs, long
     requireAtLeast("maxInflightBodyBytes", maxInflightBodyBytes, 0);
   }
 
-  /** With the request bodies' memory at its default, a quarter of the heap. */
+  /** With the request bodies' memory at its default, an eighth of the heap. */
   public ConnectionLimits(int maxConnectionsPerIp, long idleTimeoutMs, long requestHeadTimeoutMs,
       int minFreeFileDescriptors) {
     this(maxConnectionsPerIp, idleTimeoutMs, requestHeadTimeoutMs, minFreeFileDescriptors, 0);

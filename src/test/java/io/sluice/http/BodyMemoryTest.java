@@ -18,7 +18,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Request bodies in flight are bounded together ({@code http.max.inflight.body.bytes}), not only one by one: with
  * room for two largest bodies, two requests whose bodies are still arriving hold it, a third is answered 503
- * BODY_MEMORY_EXHAUSTED at once and its connection closed, requests without a body go on, and the room comes back
+ * BODY_MEMORY_EXHAUSTED (its body read and dropped, so a client that writes it all first still gets the answer) and
+ * its connection closed, requests without a body go on, and the room comes back
  * when a request is answered or its client goes away.
  */
 class BodyMemoryTest extends HttpApiTestBase {
