@@ -156,7 +156,7 @@ public class HttpServerVerticle extends VerticleBase {
         shared.releaseConnection();
       }
     });
-    ConnectionWatch.install(channel, cfg.connections(), !counted);
+    ConnectionWatch.install(channel, cfg.connections(), !counted, shared.bodyMemory(), cfg.wsMaxFrameBytes());
     return true;
   }
 
