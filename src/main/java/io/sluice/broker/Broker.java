@@ -10,6 +10,8 @@ import io.sluice.broker.cluster.ClusterMetadata;
 import io.sluice.broker.cluster.Controller;
 import io.sluice.broker.cluster.ForwardServer;
 import io.sluice.broker.cluster.ForwardingBrokerService;
+import io.sluice.broker.cluster.TopicSync;
+import io.sluice.broker.cluster.TopicSyncServer;
 import io.sluice.broker.cluster.ReplicationServer;
 import io.sluice.broker.cluster.SessionKeeper;
 import io.sluice.broker.metadata.BrokerRegistration;
@@ -128,6 +130,7 @@ public final class Broker {
   private Controller controller;
   private ReplicationServer replicationServer;
   private ForwardServer forwardServer;
+  private TopicSyncServer topicSyncServer;
   private final List<BrokerComponent> components = new ArrayList<>();
   private final List<Listener> listeners = new ArrayList<>();
   private final List<Listener> startedListeners = new ArrayList<>();
@@ -368,7 +371,10 @@ public final class Broker {
    * the partitions while the ZooKeeper session may be lost and rejoins the cluster in place when ZooKeeper is back.
    */
   private Future<Void> startClusterRole() {
-    localService = new LocalBrokerService(config, metadata, partitions);
+    TopicSync topicSync = new TopicSync(vertx, config.brokerId(), metadata::snapshot,
+        config.getLong(BrokerConfig.METADATA_PROPAGATION_TIMEOUT_MS));
+    metadata.addListener(topicSync::onSnapshot);
+    localService = new LocalBrokerService(config, metadata, partitions, topicSync);
     controller = new Controller(clusterManager.getCuratorFramework().usingNamespace(ZkPaths.NAMESPACE), metadata,
         zookeeperExecutor, config.brokerId(), config.getBoolean(BrokerConfig.UNCLEAN_LEADER_ELECTION_ENABLE),
         config.getBoolean(BrokerConfig.AUTO_LEADER_REBALANCE_ENABLE));
@@ -378,8 +384,9 @@ public final class Broker {
         this::describeCluster, sessionKeeper::notReadyReason);
     replicationServer = new ReplicationServer(vertx, config.brokerId(), config.clusterHost(), partitions);
     forwardServer = new ForwardServer(vertx, config.brokerId(), localService);
+    topicSyncServer = new TopicSyncServer(vertx, config.brokerId(), metadata, partitions);
     sessionKeeper.start();
-    return Future.join(replicationServer.start(), forwardServer.start()).mapEmpty();
+    return Future.join(replicationServer.start(), forwardServer.start(), topicSyncServer.start()).mapEmpty();
   }
 
   /** {@code GET /cluster}: it reads ZooKeeper, so it fails fast without a connection and is bounded. */
@@ -621,7 +628,7 @@ public final class Broker {
     chain = step(chain, "controller", ZOOKEEPER_STEP_MS, remoteDeadline,
         () -> controller == null ? null : controller.close());
     chain = step(chain, "cluster endpoints", ZOOKEEPER_STEP_MS, remoteDeadline, () -> replicationServer == null ? null
-        : Future.join(replicationServer.stop(), forwardServer.stop()));
+        : Future.join(replicationServer.stop(), forwardServer.stop(), topicSyncServer.stop()));
     chain = step(chain, "partitions", Long.MAX_VALUE, partitionsDeadline,
         () -> partitions == null ? null : partitions.closeAll());
     // Only now: a partition still closing (its step abandoned) meets a closed index store, a storage error
