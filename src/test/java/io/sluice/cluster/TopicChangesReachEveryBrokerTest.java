@@ -100,6 +100,22 @@ class TopicChangesReachEveryBrokerTest {
     assertThat(await(second.service().describeTopic(CALLER, "t")).partitions()).hasSize(2);
   }
 
+  /** Likewise a deletion: broker 2 would still serve the deleted topic's partition (and refuse its re-creation). */
+  @Test
+  void aDeletionIsNotAnsweredWhileALiveBrokerStillShowsTheTopic() throws Exception {
+    startBrokers(1_000);
+    await(first.service().createTopic(CALLER, new NewTopic("t", 2, 1, Map.of())));
+    secondsZooKeeper.hold();
+    Throwable deleted = catchThrowable(() -> await(first.service().deleteTopic(CALLER, "t")));
+    assertThat(deleted).isInstanceOfSatisfying(SluiceException.class, e -> {
+      assertThat(e.errorCode()).isEqualTo(ErrorCode.REQUEST_TIMED_OUT);
+      assertThat(e.getMessage()).contains("'t'").contains("[2]").contains("still showed it");
+    });
+
+    secondsZooKeeper.release();
+    await(second.awaitMetadata(s -> s.topic("t").isEmpty(), 30_000));
+  }
+
   /**
    * The creation waits for broker 2 and is answered once broker 2 shows the topic and hosts its replica: a produce
    * through broker 1 to broker 2's partition, sent at once, is appended.
