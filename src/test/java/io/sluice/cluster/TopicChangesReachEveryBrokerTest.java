@@ -126,6 +126,7 @@ class TopicChangesReachEveryBrokerTest {
     secondsZooKeeper.hold();
     Future<?> created = first.service().createTopic(CALLER, new NewTopic("t", 2, 1, Map.of()));
     await(first.awaitMetadata(s -> s.topic("t").isPresent(), 30_000));
+    assertThat(created.isComplete()).as("answered while broker 2 cannot see the topic").isFalse();
     secondsZooKeeper.release();
     await(created);
     assertThat(second.hostedPartitions()).contains(new TopicPartition("t", 1));
