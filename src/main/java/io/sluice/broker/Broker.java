@@ -120,7 +120,8 @@ public final class Broker {
   /** The log store being opened in the background from the start (see {@link #startOpeningLogStore}). */
   private volatile CompletableFuture<LogManager> logStoreOpening;
   private ZkMetadataStore metadata;
-  private PartitionManager partitions;
+  /** Volatile: the topic sync server, serving from before it exists, reads it on its own context. */
+  private volatile PartitionManager partitions;
   private LocalBrokerService localService;
   /** The broker's own view: any partition, forwarded to its leader; no caller policy. */
   private BrokerService service;
@@ -384,9 +385,8 @@ public final class Broker {
         this::describeCluster, sessionKeeper::notReadyReason);
     replicationServer = new ReplicationServer(vertx, config.brokerId(), config.clusterHost(), partitions);
     forwardServer = new ForwardServer(vertx, config.brokerId(), localService);
-    topicSyncServer = new TopicSyncServer(vertx, config.brokerId(), metadata, partitions);
     sessionKeeper.start();
-    return Future.join(replicationServer.start(), forwardServer.start(), topicSyncServer.start()).mapEmpty();
+    return Future.join(replicationServer.start(), forwardServer.start()).mapEmpty();
   }
 
   /** {@code GET /cluster}: it reads ZooKeeper, so it fails fast without a connection and is bounded. */
@@ -539,7 +539,9 @@ public final class Broker {
         ((VertxInternal) vertx).createEventLoopContext());
     metadata.watchForPauses(config.zookeeperSessionTimeoutMs() / 2);
     metadata.requestTimeoutMs(config.zookeeperSessionTimeoutMs());
-    return metadata.start().mapEmpty();
+    // Served before this broker registers: a broker another one sees alive answers its topic changes' waits.
+    topicSyncServer = new TopicSyncServer(vertx, config.brokerId(), metadata, () -> partitions);
+    return metadata.start().compose(s -> topicSyncServer.start());
   }
 
   /**
@@ -628,7 +630,9 @@ public final class Broker {
     chain = step(chain, "controller", ZOOKEEPER_STEP_MS, remoteDeadline,
         () -> controller == null ? null : controller.close());
     chain = step(chain, "cluster endpoints", ZOOKEEPER_STEP_MS, remoteDeadline, () -> replicationServer == null ? null
-        : Future.join(replicationServer.stop(), forwardServer.stop(), topicSyncServer.stop()));
+        : Future.join(replicationServer.stop(), forwardServer.stop()));
+    chain = step(chain, "topic sync", ZOOKEEPER_STEP_MS, remoteDeadline,
+        () -> topicSyncServer == null ? null : topicSyncServer.stop());
     chain = step(chain, "partitions", Long.MAX_VALUE, partitionsDeadline,
         () -> partitions == null ? null : partitions.closeAll());
     // Only now: a partition still closing (its step abandoned) meets a closed index store, a storage error

@@ -26,8 +26,9 @@ import java.util.function.Supplier;
  * <p>Bounded by {@code metadata.propagation.timeout.ms}: a broker that has not answered by then fails the wait with
  * REQUEST_TIMED_OUT naming it (the change is in ZooKeeper all the same, and reaches that broker when it catches up).
  * A broker that dies meanwhile is not waited for ({@link #onSnapshot}): it serves nothing, and a broker that starts
- * builds its snapshot from ZooKeeper before it serves. A broker with no handler yet (starting, or re-subscribing
- * after a new ZooKeeper session) is asked again every {@value #RETRY_MS} ms within the bound. Thread-safe.
+ * builds its snapshot from ZooKeeper before it serves. A broker whose handler is not visible here yet (event-bus
+ * subscriptions are znodes followed by their own cache; re-created after a new session) is asked again every
+ * {@value #RETRY_MS} ms within the bound. Thread-safe.
  */
 public final class TopicSync implements TopicPropagation {
   private static final long RETRY_MS = 100;

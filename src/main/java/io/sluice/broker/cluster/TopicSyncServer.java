@@ -10,6 +10,8 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;
 import java.util.List;
+import java.util.function.Function;
+import java.util.function.Supplier;
 import java.util.stream.IntStream;
 
 /**
@@ -32,10 +34,15 @@ public final class TopicSyncServer {
   private final Vertx vertx;
   private final int brokerId;
   private final ZkMetadataStore metadata;
-  private final PartitionManager partitions;
+  private final Supplier<PartitionManager> partitions;
   private MessageConsumer<?> consumer;
 
-  public TopicSyncServer(Vertx vertx, int brokerId, ZkMetadataStore metadata, PartitionManager partitions) {
+  /**
+   * @param partitions the partition manager, null while the broker starts: it is served from before the broker
+   *     registers (a broker seen alive answers), and a starting broker opens the replicas of every topic in its
+   *     snapshot before it serves a partition call
+   */
+  public TopicSyncServer(Vertx vertx, int brokerId, ZkMetadataStore metadata, Supplier<PartitionManager> partitions) {
     this.vertx = vertx;
     this.brokerId = brokerId;
     this.metadata = metadata;
@@ -48,14 +55,14 @@ public final class TopicSyncServer {
       public Future<Void> awaitShown(String topic, String topicId, int count, long timeoutMs) {
         return metadata.awaitSnapshot(s -> shows(s, topic, topicId, count), timeoutMs,
                 "topic '" + topic + "' (id " + topicId + ") to show with " + count + " partition(s)")
-            .compose(s -> partitions.whenHosted(tps(topic, count)));
+            .compose(s -> whenPartitions(pm -> pm.whenHosted(tps(topic, count))));
       }
 
       @Override
       public Future<Void> awaitGone(String topic, String topicId, int count, long timeoutMs) {
         return metadata.awaitSnapshot(s -> !holds(s, topic, topicId), timeoutMs,
                 "topic '" + topic + "' (id " + topicId + ") to go")
-            .compose(s -> partitions.whenRemoved(tps(topic, count)));
+            .compose(s -> whenPartitions(pm -> pm.whenRemoved(tps(topic, count))));
       }
     };
     return BrokerRpc.on(vertx).serve(ClusterAddresses.topicSync(brokerId), Peer.class, peer, Future::succeededFuture)
@@ -63,6 +70,11 @@ public final class TopicSyncServer {
           consumer = c;
           return null;
         });
+  }
+
+  private Future<Void> whenPartitions(Function<PartitionManager, Future<Void>> done) {
+    PartitionManager pm = partitions.get();
+    return pm == null ? Future.succeededFuture() : done.apply(pm);
   }
 
   public Future<Void> stop() {
