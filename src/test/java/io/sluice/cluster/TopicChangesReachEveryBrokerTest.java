@@ -109,7 +109,7 @@ class TopicChangesReachEveryBrokerTest {
     Throwable deleted = catchThrowable(() -> await(first.service().deleteTopic(CALLER, "t")));
     assertThat(deleted).isInstanceOfSatisfying(SluiceException.class, e -> {
       assertThat(e.errorCode()).isEqualTo(ErrorCode.REQUEST_TIMED_OUT);
-      assertThat(e.getMessage()).contains("'t'").contains("[2]").contains("still showed it");
+      assertThat(e.getMessage()).contains("'t'").contains("[2]").contains("did not drop it");
     });
 
     secondsZooKeeper.release();

@@ -61,7 +61,7 @@ public final class TopicSync implements TopicPropagation {
 
   @Override
   public Future<Void> gone(TopicState topic) {
-    return everywhere("Topic '" + topic.name() + "' was deleted in ZooKeeper, but", "still showed it",
+    return everywhere("Topic '" + topic.name() + "' was deleted in ZooKeeper, but", "did not drop it",
         peer -> peer.awaitGone(topic.name(), topic.topicId(), topic.partitionCount(), timeoutMs));
   }
 
@@ -89,10 +89,13 @@ public final class TopicSync implements TopicPropagation {
   }
 
   private void ask(int peer, Function<TopicSyncServer.Peer, Future<Void>> call, Wait wait) {
+    if (wait.promise.future().isComplete()) {
+      return;
+    }
     rpc.call(ClusterAddresses.topicSync(peer), TopicSyncServer.Peer.class, timeoutMs, call).onComplete(ar -> {
       if (ar.succeeded()) {
         wait.answered(peer);
-      } else if (Forwarding.notDelivered(ar.cause()) && !wait.promise.future().isComplete()) {
+      } else if (Forwarding.notDelivered(ar.cause())) {
         vertx.setTimer(RETRY_MS, id -> ask(peer, call, wait));
       }
       // Any other failure (the peer's own bound, a broker shutting down) leaves it to the bound or to its death.
