@@ -92,6 +92,7 @@ public final class BrokerConfig {
   public static final String REPLICA_FETCH_BACKOFF_MS = "replica.fetch.backoff.ms";
   public static final String REPLICA_FETCH_LINK_ENABLE = "replica.fetch.link.enable";
   public static final String REPLICA_COMMIT_TIMEOUT_MS = "replica.commit.timeout.ms";
+  public static final String METADATA_PROPAGATION_TIMEOUT_MS = "metadata.propagation.timeout.ms";
   public static final String METRICS_ENABLE = "metrics.enable";
   public static final String METRICS_HISTORY_INTERVAL_MS = "metrics.history.interval.ms";
   public static final String METRICS_HISTORY_RETENTION_MS = "metrics.history.retention.ms";
@@ -210,6 +211,10 @@ public final class BrokerConfig {
       boolKey(REPLICA_FETCH_LINK_ENABLE, true, "followers fetch over a TCP link per leader broker (false: over the"
           + " event bus; a leader without a link is always fetched from over the event bus)"),
       longKey(REPLICA_COMMIT_TIMEOUT_MS, 30_000L, 1, "an acks=all produce fails if not committed in this time"),
+      longKey(METADATA_PROPAGATION_TIMEOUT_MS, 30_000L, 1, "a topic creation, growth or deletion is answered once"
+          + " every live broker shows it; a broker that does not within this time fails the request (504,"
+          + " REQUEST_TIMED_OUT: the change is made all the same). Keep it above zookeeper.session.timeout.ms: a"
+          + " broker that crashed meanwhile is waited for until its session expires"),
       longKey(REPLICA_HIGH_WATERMARK_CHECKPOINT_INTERVAL_MS, 5_000L, 1,
           "how often replicas' high watermarks are written to replication-offset-checkpoint"),
       boolKey(UNCLEAN_LEADER_ELECTION_ENABLE, false, "elect a replica outside the ISR when no ISR member is alive"
