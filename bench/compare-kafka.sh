@@ -3,7 +3,10 @@
 # Sluice broker from a jar, runs each row alternating between the two (the order flips every rep), and prints a
 # markdown table of medians with the ratio Sluice / Kafka and the 1-minute load average at each measurement.
 #   bench/compare-kafka.sh [sluice.jar] [results-dir]
-# Env: REPS=3 NUM_RECORDS=2000000 RECORD_SIZE=100 E2E_RECORDS=10000 E2E_WARMUP=1000 ROWS="p1 p6 p1all c1 c6 g6 e2e" KEEP_DATA=1 (keep the broker's data dir)
+# Env: REPS=3 NUM_RECORDS=2000000 RECORD_SIZE=100 E2E_RECORDS=10000 E2E_WARMUP=1000 ROWS="p1 p6 p1all c1 c6 g6 e2e e2e-steady" KEEP_DATA=1 (keep the broker's data dir)
+#      E2E_STEADY_WARMUP=20000: the e2e-steady row, beside e2e (never instead of it): the same measurement after this
+#      many unmeasured records on both sides, so that both clients' and brokers' paths are compiled (a fresh JVM's
+#      first 10,000 one-at-a-time records are mostly its JIT at work: docs/benchmarks.md, fourteenth session, h-e2e5)
 #      ANCHOR=../shared/anchors/kafka  KAFKA_BASE=/tmp/kafka-compare (under /tmp)  HEAP=-Xmx1g
 #      SLUICE_SET="key=value ..." (broker settings, each passed as --set key=value; e.g. num.event.loop.threads=2)
 # Both brokers get HEAP, with -Xms of the same size (Kafka's start script does so); both tools run with -Xmx512m. Only ratios from one run mean anything on a shared machine.
@@ -14,7 +17,8 @@ JAR="$(realpath "${1:-$HERE/../target/sluice.jar}")"
 RES="${2:-/tmp/sluice-compare/$(date +%Y%m%d-%H%M%S)}"
 ANCHOR="$(realpath "${ANCHOR:-$HERE/../../shared/anchors/kafka}")"
 REPS="${REPS:-3}"; N="${NUM_RECORDS:-2000000}"; SIZE="${RECORD_SIZE:-100}"; E2E_N="${E2E_RECORDS:-10000}"; E2E_WARM="${E2E_WARMUP:-1000}"
-ROWS="${ROWS:-p1 p6 p1all c1 c6 g6 e2e}"
+E2E_STEADY_WARM="${E2E_STEADY_WARMUP:-20000}"
+ROWS="${ROWS:-p1 p6 p1all c1 c6 g6 e2e e2e-steady}"
 HEAP="${HEAP:--Xmx1g}"
 # The read rows read what a produce row of the same rep wrote: c1 p1's topic, c6 and g6 p6's.
 has() { [[ " $ROWS " == *" $1 "* ]]; }
@@ -77,8 +81,9 @@ kafka_row() {
       tool org.apache.kafka.tools.ConsumerPerformance --bootstrap-server "$BOOT" --topic "$src" --messages "$N" \
         --group "k-$row-r$r" --timeout 60000 2>&1 | tee "$RES/out/kafka-$row-r$r.txt" | grep -A1 '^start.time' | tail -1 \
         | awk -F', *' -v f="$field" '{print $f}' ;;
-    e2e)
-      tool "$ANCHOR/E2eLatencyUs.java" "$BOOT" "k-e2e-r$r" "$E2E_N" 1 "$SIZE" "$E2E_WARM" 2>&1 \
+    e2e|e2e-steady)
+      local warm="$E2E_WARM"; [[ "$row" == e2e-steady ]] && warm="$E2E_STEADY_WARM"
+      tool "$ANCHOR/E2eLatencyUs.java" "$BOOT" "k-$row-r$r" "$E2E_N" 1 "$SIZE" "$warm" 2>&1 \
         | sed -nE 's/^Percentiles us: 50th = ([0-9.]+), 99th = ([0-9.]+), 99.9th = ([0-9.]+).*/\1 \2 \3/p' \
         | awk '{printf "%.3f/%.3f/%.3f\n", $1/1000, $2/1000, $3/1000}' ;;
   esac
@@ -100,8 +105,9 @@ sluice_row() {
     g6)
       sluice consume --bootstrap "$URL" --topic "s-p6-r$r" --records "$N" --group "s-g6-r$r" 2>&1 \
         | tee "$RES/out/sluice-$row-r$r.txt" | grep 'records consumed' | sed -E 's/^[0-9]+ records consumed, ([0-9.]+) records\/sec.*/\1/' ;;
-    e2e)
-      sluice e2e --bootstrap "$URL" --topic "s-e2e-r$r" --records "$E2E_N" --warmup "$E2E_WARM" 2>&1 \
+    e2e|e2e-steady)
+      local warm="$E2E_WARM"; [[ "$row" == e2e-steady ]] && warm="$E2E_STEADY_WARM"
+      sluice e2e --bootstrap "$URL" --topic "s-$row-r$r" --records "$E2E_N" --warmup "$warm" 2>&1 \
         | sed -nE 's/.*50th ([0-9.]+) ms, 99th ([0-9.]+) ms, 99.9th ([0-9.]+) ms.*/\1\/\2\/\3/p' ;;
   esac
 }
@@ -142,11 +148,12 @@ col() { awk -F, -v row="$1" -v sys="$2" -v f="$3" '$1==row && $3==sys {split($4,
   echo "|---|---|---|---|---|"
   for row in $ROWS; do
     loads="$(awk -F, -v row="$row" '$1==row {printf "%s ", $5}' "$RES/results.csv")"
-    if [[ "$row" == e2e ]]; then
+    if [[ "$row" == e2e* ]]; then
+      label="$row"; [[ "$row" == e2e-steady ]] && label="e2e-steady ($E2E_STEADY_WARM warm-up)"
       for f in 1 2 3; do
-        k="$(col e2e kafka $f | median)"; s="$(col e2e sluice $f | median)"
+        k="$(col "$row" kafka $f | median)"; s="$(col "$row" sluice $f | median)"
         name=(x p50 p99 p99.9)
-        echo "| e2e ${name[$f]} ms | $k | $s | $(awk -v k="$k" -v s="$s" 'BEGIN{if(k>0) printf "%.2f", s/k; else print "n/a"}') (lower is better) | $loads |"
+        echo "| $label ${name[$f]} ms | $k | $s | $(awk -v k="$k" -v s="$s" 'BEGIN{if(k>0) printf "%.2f", s/k; else print "n/a"}') (lower is better) | $loads |"
       done
     else
       k="$(col "$row" kafka 0 | median)"; s="$(col "$row" sluice 0 | median)"

@@ -10,6 +10,8 @@ import io.sluice.broker.cluster.ClusterMetadata;
 import io.sluice.broker.cluster.Controller;
 import io.sluice.broker.cluster.ForwardServer;
 import io.sluice.broker.cluster.ForwardingBrokerService;
+import io.sluice.broker.cluster.TopicSync;
+import io.sluice.broker.cluster.TopicSyncServer;
 import io.sluice.broker.cluster.ReplicationServer;
 import io.sluice.broker.cluster.SessionKeeper;
 import io.sluice.broker.metadata.BrokerRegistration;
@@ -118,7 +120,8 @@ public final class Broker {
   /** The log store being opened in the background from the start (see {@link #startOpeningLogStore}). */
   private volatile CompletableFuture<LogManager> logStoreOpening;
   private ZkMetadataStore metadata;
-  private PartitionManager partitions;
+  /** Volatile: the topic sync server, serving from before it exists, reads it on its own context. */
+  private volatile PartitionManager partitions;
   private LocalBrokerService localService;
   /** The broker's own view: any partition, forwarded to its leader; no caller policy. */
   private BrokerService service;
@@ -128,6 +131,7 @@ public final class Broker {
   private Controller controller;
   private ReplicationServer replicationServer;
   private ForwardServer forwardServer;
+  private TopicSyncServer topicSyncServer;
   private final List<BrokerComponent> components = new ArrayList<>();
   private final List<Listener> listeners = new ArrayList<>();
   private final List<Listener> startedListeners = new ArrayList<>();
@@ -135,6 +139,7 @@ public final class Broker {
   private SessionKeeper sessionKeeper;
   /** This data directory's identity (meta.properties), checked at start and written once registered. */
   private MetaProperties identity;
+  private volatile DataDirectoryLock dataDirectoryLock;
   private BrokerRegistration registration;
   private Future<Void> closed;
   private Services services;
@@ -367,7 +372,10 @@ public final class Broker {
    * the partitions while the ZooKeeper session may be lost and rejoins the cluster in place when ZooKeeper is back.
    */
   private Future<Void> startClusterRole() {
-    localService = new LocalBrokerService(config, metadata, partitions);
+    TopicSync topicSync = new TopicSync(vertx, config.brokerId(), metadata::snapshot,
+        config.getLong(BrokerConfig.METADATA_PROPAGATION_TIMEOUT_MS));
+    metadata.addListener(topicSync::onSnapshot);
+    localService = new LocalBrokerService(config, metadata, partitions, topicSync);
     controller = new Controller(clusterManager.getCuratorFramework().usingNamespace(ZkPaths.NAMESPACE), metadata,
         zookeeperExecutor, config.brokerId(), config.getBoolean(BrokerConfig.UNCLEAN_LEADER_ELECTION_ENABLE),
         config.getBoolean(BrokerConfig.AUTO_LEADER_REBALANCE_ENABLE));
@@ -411,6 +419,8 @@ public final class Broker {
       } catch (IOException e) {
         throw new UncheckedIOException("Cannot create data directory " + config.dataDir(), e);
       }
+      dataDirectoryLock = DataDirectoryLock.acquire(config.dataDir());
+      VertxFileCache.clearLeftovers(config.dataDir());
       identity = DataDirectoryIdentity.load(config.dataDir(), config.brokerId());
       startOpeningLogStore();
       return null;
@@ -488,6 +498,7 @@ public final class Broker {
     if (config.numEventLoopThreads() > 0) {
       options.setEventLoopPoolSize(config.numEventLoopThreads());
     }
+    options.setFileSystemOptions(VertxFileCache.options(config.dataDir()));
     builder.vertxOptions.accept(options);
     return Vertx.builder().with(options).withClusterManager(clusterManager).buildClustered().<Void>map(v -> {
       vertx = v;
@@ -528,7 +539,9 @@ public final class Broker {
         ((VertxInternal) vertx).createEventLoopContext());
     metadata.watchForPauses(config.zookeeperSessionTimeoutMs() / 2);
     metadata.requestTimeoutMs(config.zookeeperSessionTimeoutMs());
-    return metadata.start().mapEmpty();
+    // Served before this broker registers: a broker another one sees alive answers its topic changes' waits.
+    topicSyncServer = new TopicSyncServer(vertx, config.brokerId(), metadata, () -> partitions);
+    return metadata.start().compose(s -> topicSyncServer.start());
   }
 
   /**
@@ -618,6 +631,8 @@ public final class Broker {
         () -> controller == null ? null : controller.close());
     chain = step(chain, "cluster endpoints", ZOOKEEPER_STEP_MS, remoteDeadline, () -> replicationServer == null ? null
         : Future.join(replicationServer.stop(), forwardServer.stop()));
+    chain = step(chain, "topic sync", ZOOKEEPER_STEP_MS, remoteDeadline,
+        () -> topicSyncServer == null ? null : topicSyncServer.stop());
     chain = step(chain, "partitions", Long.MAX_VALUE, partitionsDeadline,
         () -> partitions == null ? null : partitions.closeAll());
     // Only now: a partition still closing (its step abandoned) meets a closed index store, a storage error
@@ -636,6 +651,9 @@ public final class Broker {
           return null;
         }));
     closed = chain.andThen(ar -> {
+      if (dataDirectoryLock != null) {
+        dataDirectoryLock.close(); // last: nothing of this broker's writes to the directory any more
+      }
       bootstrap.shutdown();
       LOG.log(Level.INFO, "Broker " + config.brokerId() + " stopped");
     });

@@ -44,8 +44,8 @@ import java.util.function.Supplier;
 
 /**
  * {@link BrokerService} for partitions this broker leads: metadata answers come from the in-memory snapshot,
- * topic changes are written to ZooKeeper and awaited in the snapshot, and partition requests go straight to the
- * partition's {@link PartitionVerticle}.
+ * topic changes are written to ZooKeeper and awaited in the snapshot, then on every other live broker
+ * ({@link TopicPropagation}), and partition requests go straight to the partition's {@link PartitionVerticle}.
  *
  * <p>Every returned future completes on the caller's Vert.x context when the call was made on one. Thread-safe.
  */
@@ -60,9 +60,12 @@ public final class LocalBrokerService implements BrokerService {
   private final PartitionManager partitions;
   private final ProducerIdManager producerIds;
   private final TopicLimits limits;
+  private final TopicPropagation propagation;
 
-  public LocalBrokerService(BrokerConfig config, ZkMetadataStore metadata, PartitionManager partitions) {
+  public LocalBrokerService(BrokerConfig config, ZkMetadataStore metadata, PartitionManager partitions,
+      TopicPropagation propagation) {
     this.config = config;
+    this.propagation = propagation;
     this.limits = new TopicLimits(config);
     this.metadata = metadata;
     this.partitions = partitions;
@@ -109,6 +112,7 @@ public final class LocalBrokerService implements BrokerService {
           .compose(v -> metadata.awaitSnapshot(s -> s.topic(topic.name()).map(TopicState::isComplete).orElse(false),
               METADATA_WAIT_MS, "topic '" + topic.name() + "' to appear"))
           .compose(s -> partitions.whenHosted(tps))
+          .compose(v -> propagation.shown(topic))
           .map(v -> {
             LOG.log(Level.INFO, "Created topic " + topic.name() + " with " + topic.partitionCount()
                 + " partition(s), replication factor " + topic.replicationFactor() + ", configs " + topic.configs());
@@ -129,7 +133,8 @@ public final class LocalBrokerService implements BrokerService {
           .compose(grown -> metadata.awaitSnapshot(snap -> snap.topic(topic).map(t -> t.isComplete()
                   && t.partitionCount() == grown.partitionCount()).orElse(false), METADATA_WAIT_MS,
               "the new partitions of '" + topic + "' to appear")
-              .compose(snap -> partitions.whenHosted(grown.assignment().keySet().stream().map(grown::tp).toList())))
+              .compose(snap -> partitions.whenHosted(grown.assignment().keySet().stream().map(grown::tp).toList()))
+              .compose(v -> propagation.shown(grown)))
           .map(v -> {
             LOG.log(Level.INFO, "Topic " + topic + " now has " + count + " partition(s)");
             return describe(metadata.snapshot(), topic);
@@ -171,8 +176,11 @@ public final class LocalBrokerService implements BrokerService {
       }
       return createTopic(caller, new NewTopic(topic, -1, -1, Map.of())).recover(t -> {
         if (t instanceof SluiceException se && se.errorCode() == ErrorCode.TOPIC_ALREADY_EXISTS) {
+          // Created by another broker meanwhile: this answer, too, waits until every broker shows it.
           return metadata.awaitSnapshot(snap -> snap.topic(topic).map(TopicState::isComplete).orElse(false),
-              METADATA_WAIT_MS, "topic '" + topic + "' to appear").map(snap -> describe(snap, topic));
+              METADATA_WAIT_MS, "topic '" + topic + "' to appear")
+              .compose(snap -> propagation.shown(snap.topic(topic).orElseThrow()))
+              .map(v -> describe(metadata.snapshot(), topic));
         }
         return Future.failedFuture(t);
       });
@@ -188,6 +196,7 @@ public final class LocalBrokerService implements BrokerService {
           .compose(v -> metadata.awaitSnapshot(s -> !s.topics().containsKey(topic), METADATA_WAIT_MS,
               "topic '" + topic + "' to disappear"))
           .compose(s -> partitions.whenRemoved(tps))
+          .compose(v -> propagation.gone(existing))
           .onSuccess(v -> LOG.log(Level.INFO, "Deleted topic " + topic));
     }));
   }

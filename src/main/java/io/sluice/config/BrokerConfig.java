@@ -69,6 +69,7 @@ public final class BrokerConfig {
   public static final String HTTP_IDLE_TIMEOUT_MS = "http.idle.timeout.ms";
   public static final String HTTP_REQUEST_HEAD_TIMEOUT_MS = "http.request.head.timeout.ms";
   public static final String HTTP_MIN_FREE_FILE_DESCRIPTORS = "http.min.free.file.descriptors";
+  public static final String HTTP_MAX_INFLIGHT_BODY_BYTES = "http.max.inflight.body.bytes";
   public static final String FETCH_MAX_WAIT_MS = "fetch.max.wait.ms";
   public static final String HTTP_MAX_RECORDS_PER_REQUEST = "http.max.records.per.request";
   public static final String HTTP_WS_MAX_FRAME_BYTES = "http.ws.max.frame.bytes";
@@ -91,6 +92,7 @@ public final class BrokerConfig {
   public static final String REPLICA_FETCH_BACKOFF_MS = "replica.fetch.backoff.ms";
   public static final String REPLICA_FETCH_LINK_ENABLE = "replica.fetch.link.enable";
   public static final String REPLICA_COMMIT_TIMEOUT_MS = "replica.commit.timeout.ms";
+  public static final String METADATA_PROPAGATION_TIMEOUT_MS = "metadata.propagation.timeout.ms";
   public static final String METRICS_ENABLE = "metrics.enable";
   public static final String METRICS_HISTORY_INTERVAL_MS = "metrics.history.interval.ms";
   public static final String METRICS_HISTORY_RETENTION_MS = "metrics.history.retention.ms";
@@ -180,6 +182,8 @@ public final class BrokerConfig {
           + " headers this long after accept (or after the head's first byte) is closed"),
       intKey(HTTP_MIN_FREE_FILE_DESCRIPTORS, 256, 0, Integer.MAX_VALUE, "while fewer file descriptors are free,"
           + " new HTTP connections are closed at accept"),
+      longKey(HTTP_MAX_INFLIGHT_BODY_BYTES, 0L, 0, "heap all request bodies in flight may hold (0: an eighth of the"
+          + " heap); a request whose body does not fit gets 503 (10026, retriable); at least http.max.body.bytes"),
       intKey(HTTP_MAX_RECORDS_PER_REQUEST, 10_000, 1, Integer.MAX_VALUE, "records one produce request may carry"),
       intKey(HTTP_WS_MAX_FRAME_BYTES, 1 << 20, 1, Integer.MAX_VALUE, "largest WebSocket frame; a larger one closes"
           + " the socket (close code 1009); at most http.ws.max.message.bytes"),
@@ -207,6 +211,10 @@ public final class BrokerConfig {
       boolKey(REPLICA_FETCH_LINK_ENABLE, true, "followers fetch over a TCP link per leader broker (false: over the"
           + " event bus; a leader without a link is always fetched from over the event bus)"),
       longKey(REPLICA_COMMIT_TIMEOUT_MS, 30_000L, 1, "an acks=all produce fails if not committed in this time"),
+      longKey(METADATA_PROPAGATION_TIMEOUT_MS, 30_000L, 1, "a topic creation, growth or deletion is answered once"
+          + " every live broker shows it; a broker that does not within this time fails the request (504,"
+          + " REQUEST_TIMED_OUT: the change is made all the same). Keep it above zookeeper.session.timeout.ms: a"
+          + " broker that crashed meanwhile is waited for until its session expires"),
       longKey(REPLICA_HIGH_WATERMARK_CHECKPOINT_INTERVAL_MS, 5_000L, 1,
           "how often replicas' high watermarks are written to replication-offset-checkpoint"),
       boolKey(UNCLEAN_LEADER_ELECTION_ENABLE, false, "elect a replica outside the ISR when no ISR member is alive"
@@ -516,6 +524,12 @@ public final class BrokerConfig {
         + " could ever succeed");
     if (getInt(OFFSETS_TOPIC_REPLICATION_FACTOR) > 0) {
       atMost(MIN_INSYNC_REPLICAS, OFFSETS_TOPIC_REPLICATION_FACTOR, "no offset commit could ever succeed");
+    }
+    long inflight = getLong(HTTP_MAX_INFLIGHT_BODY_BYTES);
+    if (inflight > 0 && inflight < httpMaxBodyBytes()) {
+      throw new ConfigException(HTTP_MAX_INFLIGHT_BODY_BYTES, "Configuration " + HTTP_MAX_INFLIGHT_BODY_BYTES + " ("
+          + inflight + ") is below " + HTTP_MAX_BODY_BYTES + " (" + httpMaxBodyBytes() + "): a body of the largest"
+          + " size allowed could never be read");
     }
     if (getLong(GROUP_MIN_SESSION_TIMEOUT_MS) > getLong(GROUP_MAX_SESSION_TIMEOUT_MS)) {
       throw new ConfigException(GROUP_MIN_SESSION_TIMEOUT_MS, "Configuration " + GROUP_MIN_SESSION_TIMEOUT_MS + " ("

@@ -104,7 +104,9 @@ public enum ErrorCode {
   /** Sluice's own: the broker hosts consumer.max.instances consumer instances; one must go (or expire) first. */
   CONSUMER_INSTANCE_LIMIT_EXCEEDED(10_024, 429, true),
   /** Sluice's own: the cluster has connect.max.connectors connectors; one must be deleted first. */
-  CONNECTOR_LIMIT_EXCEEDED(10_025, 400, false);
+  CONNECTOR_LIMIT_EXCEEDED(10_025, 400, false),
+  /** Sluice's own: request bodies in flight hold http.max.inflight.body.bytes of the broker's heap; retry. */
+  BODY_MEMORY_EXHAUSTED(10_026, 503, true);
 
   private final int code;
   private final int httpStatus;

@@ -15,9 +15,11 @@ package io.sluice.http;
  *     closed (what defeats slowloris)
  * @param minFreeFileDescriptors while fewer file descriptors than this are free in the process, new connections
  *     are closed at accept, so /health, existing connections and the broker's own files keep working
+ * @param maxInflightBodyBytes the heap request bodies in flight may hold across the listener's connections
+ *     ({@link BodyMemory}); 0 for an eighth of the heap
  */
 public record ConnectionLimits(int maxConnectionsPerIp, long idleTimeoutMs, long requestHeadTimeoutMs,
-    int minFreeFileDescriptors) {
+    int minFreeFileDescriptors, long maxInflightBodyBytes) {
 
   public static final int DEFAULT_MAX_CONNECTIONS_PER_IP = 1_000;
   /** Above a long poll's and an SSE keep-alive's period, like the common proxies' keep-alive timeouts. */
@@ -30,6 +32,13 @@ public record ConnectionLimits(int maxConnectionsPerIp, long idleTimeoutMs, long
     requireAtLeast("idleTimeoutMs", idleTimeoutMs, 1);
     requireAtLeast("requestHeadTimeoutMs", requestHeadTimeoutMs, 1);
     requireAtLeast("minFreeFileDescriptors", minFreeFileDescriptors, 0);
+    requireAtLeast("maxInflightBodyBytes", maxInflightBodyBytes, 0);
+  }
+
+  /** With the request bodies' memory at its default, an eighth of the heap. */
+  public ConnectionLimits(int maxConnectionsPerIp, long idleTimeoutMs, long requestHeadTimeoutMs,
+      int minFreeFileDescriptors) {
+    this(maxConnectionsPerIp, idleTimeoutMs, requestHeadTimeoutMs, minFreeFileDescriptors, 0);
   }
 
   public static ConnectionLimits defaults() {

@@ -25,6 +25,8 @@ import io.netty.util.AttributeKey;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.sluice.errors.ErrorCode;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.net.impl.ConnectionBase;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -62,18 +64,32 @@ final class ConnectionWatch {
   private boolean pinged;
   private boolean closing;
   private ScheduledFuture<?> check;
+  /** The WebSocket's inbound data held against the body memory; null before the upgrade or without a memory. */
+  private WsFrameMeter frames;
+  private final BodyMemory bodyMemory;
+  private final long wsMaxFrameBytes;
+  /** A frame did not fit in the body memory: the socket is being closed, its bytes dropped. */
+  private boolean framesRefused;
 
-  ConnectionWatch(ConnectionLimits limits, boolean overLimit) {
+  ConnectionWatch(ConnectionLimits limits, boolean overLimit, BodyMemory bodyMemory, long wsMaxFrameBytes) {
     this.idleNanos = TimeUnit.MILLISECONDS.toNanos(limits.idleTimeoutMs());
     this.headNanos = TimeUnit.MILLISECONDS.toNanos(limits.requestHeadTimeoutMs());
     this.overLimit = overLimit;
+    this.bodyMemory = bodyMemory;
+    this.wsMaxFrameBytes = wsMaxFrameBytes;
   }
 
   /** Installs the watch on a channel just accepted. */
-  static ConnectionWatch install(Channel channel, ConnectionLimits limits, boolean overLimit) {
-    ConnectionWatch watch = new ConnectionWatch(limits, overLimit);
+  static ConnectionWatch install(Channel channel, ConnectionLimits limits, boolean overLimit, BodyMemory bodyMemory,
+      long wsMaxFrameBytes) {
+    ConnectionWatch watch = new ConnectionWatch(limits, overLimit, bodyMemory, wsMaxFrameBytes);
     channel.attr(KEY).set(watch);
     channel.pipeline().addFirst(BYTES, watch.bytes());
+    channel.closeFuture().addListener(f -> {
+      if (watch.frames != null) {
+        watch.frames.close();
+      }
+    });
     long periodMs = Math.max(10, Math.min(1_000, Math.min(limits.idleTimeoutMs(), limits.requestHeadTimeoutMs()) / 4));
     channel.eventLoop().execute(() -> {
       watch.check = channel.eventLoop().scheduleAtFixedRate(() -> watch.check(channel), periodMs, periodMs,
@@ -87,8 +103,18 @@ final class ConnectionWatch {
     return channel.attr(KEY).get();
   }
 
+  /** The watch of {@code request}'s connection, or null (a connection not accepted by this server's hook). */
+  static ConnectionWatch of(HttpServerRequest request) {
+    return request.connection() instanceof ConnectionBase base ? of(base.channel()) : null;
+  }
+
   boolean overLimit() {
     return overLimit;
+  }
+
+  /** The WebSocket's meter once upgraded (the message reader holds its fragments through it), else null. */
+  WsFrameMeter frames() {
+    return frames;
   }
 
   /**
@@ -113,7 +139,11 @@ final class ConnectionWatch {
         if (mode == Mode.HTTP1 && requestsInFlight == 0 && headStartNanos == 0) {
           headStartNanos = now;
         }
-        super.channelRead(ctx, msg);
+        if (frames != null && msg instanceof ByteBuf buf) {
+          readFrames(ctx, buf);
+        } else {
+          super.channelRead(ctx, msg);
+        }
       }
 
       @Override
@@ -153,6 +183,33 @@ final class ConnectionWatch {
     };
   }
 
+  private void readFrames(ChannelHandlerContext ctx, ByteBuf buf) {
+    if (framesRefused) {
+      buf.release();
+      return;
+    }
+    if (!frames.onRead(buf)) {
+      framesRefused = true;
+      buf.release();
+      refuseFrames(ctx.channel());
+      return;
+    }
+    ctx.fireChannelRead(buf);
+    frames.afterRead();
+  }
+
+  /** Close code 1013 (try again later), written below Vert.x's handler as the idle close is. */
+  private void refuseFrames(Channel channel) {
+    ChannelHandlerContext messages = channel.pipeline().context(MESSAGES);
+    closing = true;
+    if (messages == null) {
+      forceClose(channel);
+      return;
+    }
+    messages.writeAndFlush(new CloseWebSocketFrame(WebSocketCloseStatus.TRY_AGAIN_LATER, "The broker holds its"
+        + " http.max.inflight.body.bytes of request data in flight; retry")).addListener(f -> forceClose(channel));
+  }
+
   private void onOutbound(Object msg) {
     if (msg instanceof WebSocketFrame) {
       if (!(msg instanceof PingWebSocketFrame)) { // our own keep-alive ping proves nothing about the peer
@@ -165,6 +222,9 @@ final class ConnectionWatch {
       if (status == HttpResponseStatus.SWITCHING_PROTOCOLS.code()) {
         String upgrade = response.headers().get(HttpHeaderNames.UPGRADE, "");
         mode = upgrade.equalsIgnoreCase("websocket") ? Mode.WEBSOCKET : Mode.HTTP2;
+        if (mode == Mode.WEBSOCKET && bodyMemory != null) {
+          frames = new WsFrameMeter(bodyMemory, wsMaxFrameBytes);
+        }
         lastOutboundNanos = System.nanoTime();
         return;
       }

@@ -93,8 +93,12 @@ public class HttpServerVerticle extends VerticleBase {
     // The first sample is taken before the socket listens: until a gauge has one it refuses nothing, and a burst of
     // connections right after a start would otherwise all be admitted before the timer's first tick.
     return firstDescriptorSample().compose(v -> vertx.fileSystem().readFile(OpenApiEndpoint.RESOURCE))
-        .map(openApi -> ApiRouter.create(vertx,
-            new ApiRouter.Deps(service, cfg, readiness, openApi, fetchWorkers, consumers, sessions, extensions, starts)))
+        .map(openApi -> {
+          Router router = ApiRouter.create(vertx,
+              new ApiRouter.Deps(service, cfg, readiness, openApi, fetchWorkers, consumers, sessions, extensions, starts));
+          shared.bodyMemory().mount(router);
+          return router;
+        })
         .compose(this::listen);
   }
 
@@ -152,7 +156,7 @@ public class HttpServerVerticle extends VerticleBase {
         shared.releaseConnection();
       }
     });
-    ConnectionWatch.install(channel, cfg.connections(), !counted);
+    ConnectionWatch.install(channel, cfg.connections(), !counted, shared.bodyMemory(), cfg.wsMaxFrameBytes());
     return true;
   }
 
@@ -218,5 +222,10 @@ public class HttpServerVerticle extends VerticleBase {
   /** Open connections counted against the limit, across the instances sharing this server's host and port. */
   public int openConnections() {
     return shared != null ? shared.openConnections() : 0;
+  }
+
+  /** Bytes reserved by request bodies in flight, across the instances sharing this server. */
+  long bodyMemoryUsed() {
+    return shared != null ? shared.bodyMemory().used() : 0;
   }
 }

@@ -10,9 +10,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * What the verticle instances serving one listening socket share: the count of open connections, held against
  * {@link HttpApiConfig#maxConnections()} for the whole server rather than per event loop, the count per client
- * address (held against {@link ConnectionLimits#maxConnectionsPerIp()}), the process's file-descriptor gauge, and,
- * when the
- * configured port is 0, the port the OS picked. Vert.x shares a socket between servers that listen on the same
+ * address (held against {@link ConnectionLimits#maxConnectionsPerIp()}), the process's file-descriptor gauge, the
+ * heap held by request bodies ({@link BodyMemory}), and, when the configured port is 0, the port the OS picked. Vert.x shares a socket between servers that listen on the same
  * host and port, but with port 0 each would get a port of its own: so they all listen on one negative port
  * instead (see {@link #listenPort()}).
  *
@@ -28,6 +27,7 @@ final class SharedServerState implements Shareable {
   private final AtomicInteger open = new AtomicInteger();
   private final ConcurrentHashMap<InetAddress, Integer> openPerIp = new ConcurrentHashMap<>();
   private final FileDescriptorGauge descriptors;
+  private final BodyMemory bodyMemory;
   /** Instances using this state; changed only inside the shared map's compute functions. */
   private int users;
   private final int listenPort;
@@ -36,6 +36,8 @@ final class SharedServerState implements Shareable {
     this.maxConnections = cfg.maxConnections();
     this.maxConnectionsPerIp = cfg.connections().maxConnectionsPerIp();
     this.descriptors = new FileDescriptorGauge(cfg.connections().minFreeFileDescriptors());
+    this.bodyMemory = new BodyMemory(BodyMemory.capacity(cfg.connections().maxInflightBodyBytes(), cfg.maxBodyBytes()),
+        cfg.maxBodyBytes());
     this.listenPort = listenPort;
   }
 
@@ -106,6 +108,10 @@ final class SharedServerState implements Shareable {
 
   void releaseForAddress(InetAddress address) {
     openPerIp.computeIfPresent(address, (a, n) -> n <= 1 ? null : n - 1);
+  }
+
+  BodyMemory bodyMemory() {
+    return bodyMemory;
   }
 
   FileDescriptorGauge descriptors() {

@@ -90,7 +90,7 @@ final class StreamingEndpoint {
           .compose(range -> upgrade(ctx).map(ws -> sessions.upgraded(ctx, ws)).map(ws -> {
             WsConsumeSession.forPartition(ws, Callers.of(ws), service, workers, format, tp,
                 offset >= 0 ? offset : range.endOffset(), cfg)
-                .start();
+                .start(ConnectionWatch.of(ctx.request()));
             return null;
           }))
           .onFailure(t -> failUnlessUpgraded(ctx, t));
@@ -109,7 +109,8 @@ final class StreamingEndpoint {
     }
     Future.all(names.stream().map(n -> service.describeTopic(Callers.of(ctx), n)).toList())
         .compose(all -> upgrade(ctx)).map(ws -> sessions.upgraded(ctx, ws))
-        .onSuccess(ws -> WsConsumeSession.forGroup(ws, consumers, format, group, names, reset, cfg).start())
+        .onSuccess(ws -> WsConsumeSession.forGroup(ws, consumers, format, group, names, reset, cfg)
+            .start(ConnectionWatch.of(ctx.request())))
         .onFailure(t -> failUnlessUpgraded(ctx, t));
   }
 
@@ -122,7 +123,8 @@ final class StreamingEndpoint {
     }
     service.metadataForProduce(Callers.of(ctx), topic)
         .compose(metadata -> upgrade(ctx)).map(ws -> sessions.upgraded(ctx, ws))
-        .onSuccess(ws -> new WsProduceSession(ws, service, format, topic, cfg, workers).start())
+        .onSuccess(ws -> new WsProduceSession(ws, service, format, topic, cfg, workers)
+            .start(ConnectionWatch.of(ctx.request())))
         .onFailure(t -> failUnlessUpgraded(ctx, t));
   }
 

@@ -143,8 +143,9 @@ final class WsConsumeSession {
     }, true, cfg);
   }
 
-  void start() {
-    WsMessageReader.attach(ws, maxMessageBytes, this::onFrame, refused -> WsFrames.sendError(ws, refused));
+  /** {@code watch}: the connection's, whose meter holds messages being joined; null without one. */
+  void start(ConnectionWatch watch) {
+    WsMessageReader.attach(ws, watch, maxMessageBytes, this::onFrame, refused -> WsFrames.sendError(ws, refused));
     ws.closeHandler(v -> close());
     ws.exceptionHandler(t -> {
       WsMessageReader.closeIfCorrupt(ws, t);

@@ -18,9 +18,10 @@ import java.util.function.Consumer;
  * word and then swallow its remaining fragments, so a client counting replies would take the next message's reply
  * for it; here every message, whatever its fate, produces one call, in order.
  *
- * <p>Refused, each with MALFORMED_REQUEST or REQUEST_TOO_LARGE: a message over {@code maxMessageBytes} (its
- * fragments are counted and dropped as they come, never buffered past the limit), a binary message, text that is
- * not UTF-8. A single frame over the server's frame limit never gets here: the WebSocket codec closes the socket
+ * <p>Refused, each with MALFORMED_REQUEST, REQUEST_TOO_LARGE or BODY_MEMORY_EXHAUSTED: a message over
+ * {@code maxMessageBytes} (its fragments are counted and dropped as they come, never buffered past the limit), a
+ * binary message, text that is not UTF-8, a message whose fragments no longer fit in the broker's memory for
+ * request data in flight ({@link WsFrameMeter}: held while joined, given back when handed on). A single frame over the server's frame limit never gets here: the WebSocket codec closes the socket
  * with close code 1009 and a reason, since it cannot skip an unread frame. Control frames are left to Vert.x.
  * Event-loop confined.
  */
@@ -28,11 +29,16 @@ final class WsMessageReader {
   private final int maxMessageBytes;
   private final Consumer<String> onText;
   private final Consumer<SluiceException> onRefused;
+  /** The connection's watch, whose meter holds the message being joined; null when the connection has none. */
+  private final ConnectionWatch watch;
   private Buffer message;
   private long messageBytes;
   private boolean binary;
+  private boolean outOfMemory;
 
-  private WsMessageReader(int maxMessageBytes, Consumer<String> onText, Consumer<SluiceException> onRefused) {
+  private WsMessageReader(ConnectionWatch watch, int maxMessageBytes, Consumer<String> onText,
+      Consumer<SluiceException> onRefused) {
+    this.watch = watch;
     this.maxMessageBytes = maxMessageBytes;
     this.onText = onText;
     this.onRefused = onRefused;
@@ -42,9 +48,9 @@ final class WsMessageReader {
    * Reads {@code ws}'s messages from now on; pausing {@code ws} pauses the calls. Also sets {@code ws}'s exception
    * handler to {@link #closeIfCorrupt}: a session that wants its own must call that from it.
    */
-  static void attach(ServerWebSocket ws, int maxMessageBytes, Consumer<String> onText,
+  static void attach(ServerWebSocket ws, ConnectionWatch watch, int maxMessageBytes, Consumer<String> onText,
       Consumer<SluiceException> onRefused) {
-    ws.frameHandler(new WsMessageReader(maxMessageBytes, onText, onRefused)::onFrame);
+    ws.frameHandler(new WsMessageReader(watch, maxMessageBytes, onText, onRefused)::onFrame);
     ws.exceptionHandler(t -> closeIfCorrupt(ws, t));
   }
 
@@ -59,25 +65,49 @@ final class WsMessageReader {
     }
   }
 
+  /** Asked at each frame: the watch makes the meter when the upgrade's answer goes out. */
+  private WsFrameMeter meter() {
+    return watch == null ? null : watch.frames();
+  }
+
   private void onFrame(WebSocketFrame frame) {
     if (frame.isText() || frame.isBinary()) {
       binary = frame.isBinary();
       message = Buffer.buffer();
       messageBytes = 0;
+      outOfMemory = false;
     } else if (!frame.isContinuation() || message == null) {
       return;
     }
     Buffer data = frame.binaryData();
     messageBytes += data.length();
-    if (messageBytes <= maxMessageBytes && !binary) {
+    if (messageBytes <= maxMessageBytes && !binary && hold(data.length())) {
       message.appendBuffer(data);
     } else {
-      message = Buffer.buffer(); // over the limit or refused anyway: count the rest, keep nothing
+      message = Buffer.buffer(); // over a limit or refused anyway: count the rest, keep nothing
+      release();
     }
     if (frame.isFinal()) {
       Buffer whole = message;
       message = null;
+      release();
       deliver(whole);
+    }
+  }
+
+  private boolean hold(long bytes) {
+    WsFrameMeter meter = meter();
+    if (outOfMemory || (meter != null && !meter.holdMessageBytes(bytes))) {
+      outOfMemory = true;
+      return false;
+    }
+    return true;
+  }
+
+  private void release() {
+    WsFrameMeter meter = meter();
+    if (meter != null) {
+      meter.releaseMessage();
     }
   }
 
@@ -88,6 +118,10 @@ final class WsMessageReader {
     } else if (messageBytes > maxMessageBytes) {
       onRefused.accept(new SluiceException(ErrorCode.REQUEST_TOO_LARGE, "Message of " + messageBytes
           + " bytes exceeds the limit of " + maxMessageBytes + " bytes (http.ws.max.message.bytes)"));
+    } else if (outOfMemory) {
+      onRefused.accept(new SluiceException(ErrorCode.BODY_MEMORY_EXHAUSTED, "The broker holds its"
+          + " http.max.inflight.body.bytes of request data in flight; this message of " + messageBytes
+          + " bytes was dropped: send it again"));
     } else {
       String text;
       try {

@@ -48,8 +48,9 @@ final class WsProduceSession {
     this.producer = new JsonRecordsProducer(service);
   }
 
-  void start() {
-    WsMessageReader.attach(ws, cfg.wsMaxMessageBytes(), this::onMessage,
+  /** {@code watch}: the connection's, whose meter holds messages being joined; null without one. */
+  void start(ConnectionWatch watch) {
+    WsMessageReader.attach(ws, watch, cfg.wsMaxMessageBytes(), this::onMessage,
         refused -> reply(Future.succeededFuture(Message.refused(null, refused)), Future.failedFuture(refused)));
   }
 

@@ -63,7 +63,7 @@ final class IndexStore implements AutoCloseable {
   static final String LOG_META = "log_meta";
 
   static {
-    RocksDB.loadLibrary();
+    RocksNative.load();
   }
 
   private final Path dir;

@@ -240,8 +240,9 @@ public final class LogManager implements AutoCloseable {
   /** The partitions that have a log directory here, open or not. */
   public Set<TopicPartition> existingLogs() {
     try (Stream<Path> list = Files.list(dataDir)) {
+      // Not "skip names starting with '.'": a topic may be called ".x". The directory's own entries (.index,
+      // .<id>.delete, cache, zookeeper) never end in "-<partition>".
       return list.filter(Files::isDirectory).map(p -> p.getFileName().toString())
-          .filter(name -> !name.startsWith("."))
           .map(LOG_DIR::matcher).filter(Matcher::matches)
           .map(m -> new TopicPartition(m.group(1), Integer.parseInt(m.group(2))))
           .collect(Collectors.toUnmodifiableSet());

@@ -133,5 +133,10 @@ class MetadataFollowTest {
         .satisfies(e -> assertThat(((SluiceException) e).errorCode()).isEqualTo(ErrorCode.LEADER_NOT_AVAILABLE))
         .hasMessageContaining("Broker 3 cannot be reached");
     assertThat(await(broker.service().describeTopic(RequestContext.SELF, "led-by-three")).partitions().get(0).leader()).isEqualTo(3);
+
+    // The fake broker leaves: a live broker that never answers would hold every later topic change for the
+    // propagation bound (metadata.propagation.timeout.ms) and fail it.
+    other.delete().forPath(ZkPaths.broker(3));
+    await(broker.awaitMetadata(s -> !s.liveBrokers().containsKey(3), WAIT_MS));
   }
 }

@@ -13,14 +13,18 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * A loopback TCP proxy in front of one upstream address, for network partitions in process-level tests: {@link #cut}
  * resets every connection through it and resets new ones at once until {@link #heal}, so the client sees its peer
- * vanish (and a ZooKeeper client's session expires if the cut outlasts it). Two daemon threads per connection copy
- * bytes; thread-safe.
+ * vanish (and a ZooKeeper client's session expires if the cut outlasts it). {@link #hold} instead keeps every
+ * connection open but passes no byte until {@link #release}, so the client sees a slow link: a ZooKeeper client
+ * shorter held than two thirds of its session timeout stays connected and gets the held answers and watch events in
+ * order afterwards. Two daemon threads per connection copy bytes; thread-safe.
  */
 final class TcpProxy implements AutoCloseable {
   private final ServerSocket server;
   private final InetSocketAddress upstream;
   private final Set<Socket> open = ConcurrentHashMap.newKeySet();
   private volatile boolean cut;
+  private final Object holdLock = new Object();
+  private boolean held;
 
   TcpProxy(InetSocketAddress upstream) throws IOException {
     this.upstream = upstream;
@@ -54,6 +58,33 @@ final class TcpProxy implements AutoCloseable {
     cut = false;
   }
 
+  /** Passes no byte in either direction until {@link #release}; connections stay open and nothing is lost. */
+  void hold() {
+    synchronized (holdLock) {
+      held = true;
+    }
+  }
+
+  void release() {
+    synchronized (holdLock) {
+      held = false;
+      holdLock.notifyAll();
+    }
+  }
+
+  private void awaitRelease() throws IOException {
+    synchronized (holdLock) {
+      while (held) {
+        try {
+          holdLock.wait();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new IOException("interrupted while held", e);
+        }
+      }
+    }
+  }
+
   private void acceptLoop() {
     while (!server.isClosed()) {
       Socket client;
@@ -83,6 +114,7 @@ final class TcpProxy implements AutoCloseable {
     byte[] buf = new byte[16 * 1024];
     try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
       for (int n = in.read(buf); n >= 0 && !cut; n = in.read(buf)) {
+        awaitRelease();
         out.write(buf, 0, n);
       }
     } catch (IOException e) {
@@ -112,6 +144,7 @@ final class TcpProxy implements AutoCloseable {
 
   @Override
   public void close() throws IOException {
+    release();
     cut();
     server.close();
   }

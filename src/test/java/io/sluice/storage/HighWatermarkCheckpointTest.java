@@ -50,6 +50,19 @@ class HighWatermarkCheckpointTest {
     assertThat(Files.readString(dir.resolve(HighWatermarkCheckpoint.FILE))).isEqualTo("0\n1\na 0 7\n");
   }
 
+  /** A topic may start with '.': its log directory is not one of the data directory's own hidden entries. */
+  @Test
+  void aPartitionOfATopicStartingWithADotKeepsItsValueWhenLeftOut() {
+    TopicPartition hidden = new TopicPartition(".hidden", 0);
+    try (LogManager m = LogManager.open(dir)) {
+      m.openLog(A0, LogConfig.DEFAULT);
+      m.openLog(hidden, LogConfig.DEFAULT);
+      m.checkpointHighWatermarks(Map.of(A0, 5L, hidden, 9L));
+      m.checkpointHighWatermarks(Map.of(A0, 6L));
+      assertThat(m.checkpointedHighWatermark(hidden)).hasValue(9);
+    }
+  }
+
   @Test
   void anUnreadableCheckpointIsIgnoredAndReplacedByTheNextWrite() throws Exception {
     Files.createDirectories(dir);

@@ -20,10 +20,11 @@ class LogManagerTest {
     try (LogManager manager = LogManager.open(dir)) {
       manager.openLog(new TopicPartition("a-b", 3), LogConfig.DEFAULT);
       manager.openLog(new TopicPartition("orders", 12), LogConfig.DEFAULT);
+      manager.openLog(new TopicPartition(".hidden", 0), LogConfig.DEFAULT); // a legal topic name, as in Kafka
     }
     try (LogManager manager = LogManager.open(dir)) {
       assertThat(manager.existingLogs()).containsExactlyInAnyOrder(new TopicPartition("a-b", 3),
-          new TopicPartition("orders", 12));
+          new TopicPartition("orders", 12), new TopicPartition(".hidden", 0));
     }
   }
 

@@ -22,4 +22,9 @@ public final class ClusterAddresses {
   public static String forward(int brokerId) {
     return "sluice.broker." + brokerId + ".forward";
   }
+
+  /** Where a broker that changed a topic asks broker {@code brokerId} to answer once it shows the change. */
+  public static String topicSync(int brokerId) {
+    return "sluice.broker." + brokerId + ".topic.sync";
+  }
 }

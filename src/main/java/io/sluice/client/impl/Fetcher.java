@@ -8,8 +8,6 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.http.HttpMethod;
-import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -115,15 +113,14 @@ final class Fetcher {
   }
 
   private Future<Transport.Response> send(URI broker, List<Ask> asks) {
-    JsonArray partitions = new JsonArray();
+    List<FetchRequestBody.Read> reads = new ArrayList<>(asks.size());
     long waitMs = Long.MAX_VALUE;
     for (Ask a : asks) {
-      partitions.add(new JsonObject().put("topic", a.topic()).put("partition", a.partition())
-          .put("offset", a.offset()).put("max_bytes", a.maxBytes()));
+      reads.add(new FetchRequestBody.Read(a.topic(), a.partition(), a.offset(), a.maxBytes()));
       waitMs = Math.min(waitMs, a.maxWaitMs());
     }
-    JsonObject body = new JsonObject().put("partitions", partitions).put("timeout", waitMs);
-    return transport.send(HttpMethod.POST, broker, "/fetch", "application/json", PARTITION_BATCHES, body.toBuffer())
+    return transport.send(HttpMethod.POST, broker, "/fetch", "application/json", PARTITION_BATCHES,
+            FetchRequestBody.encode(reads, waitMs))
         .andThen(ar -> {
           if (ar.failed()) {
             asks.forEach(a -> a.answer().tryFail(ar.cause()));

@@ -1,5 +1,6 @@
 package io.sluice.streams.state;
 
+import io.sluice.storage.RocksNative;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -25,7 +26,7 @@ import org.rocksdb.WriteOptions;
  */
 public final class RocksKv implements Kv {
   static {
-    RocksDB.loadLibrary();
+    RocksNative.load();
   }
 
   private final Path dir;

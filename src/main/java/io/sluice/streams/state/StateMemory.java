@@ -1,11 +1,11 @@
 package io.sluice.streams.state;
 
+import io.sluice.storage.RocksNative;
 import org.rocksdb.BlockBasedTableConfig;
 import org.rocksdb.Cache;
 import org.rocksdb.InfoLogLevel;
 import org.rocksdb.LRUCache;
 import org.rocksdb.Options;
-import org.rocksdb.RocksDB;
 import org.rocksdb.WriteBufferManager;
 
 /**
@@ -29,7 +29,7 @@ public final class StateMemory implements AutoCloseable {
     if (bytes < MIN_BYTES) {
       throw new IllegalArgumentException("The state stores' memory must be at least " + MIN_BYTES + " bytes");
     }
-    RocksDB.loadLibrary(); // the cache is the first RocksDB object a broker may make
+    RocksNative.load(); // the cache is the first RocksDB object a broker may make
     this.bytes = bytes;
     this.cache = new LRUCache(bytes);
     this.writeBuffers = new WriteBufferManager(bytes / 2, cache);
