@@ -2,6 +2,7 @@ package io.sluice.http;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.sluice.record.PlainNames;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.internal.buffer.BufferInternal;
 import io.vertx.core.json.JsonArray;
@@ -39,7 +40,7 @@ final class BatchesAnswer {
 
   static Buffer encode(List<Entry> entries) {
     for (Entry e : entries) {
-      if (!e.isAppended() || !plain(e.topic())) {
+      if (!e.isAppended() || !PlainNames.isPlain(e.topic())) {
         return asJsonObject(entries).toBuffer();
       }
     }
@@ -92,18 +93,6 @@ final class BatchesAnswer {
     }
     ascii(out, "]}");
     return BufferInternal.buffer(out);
-  }
-
-  /** Whether the name is written as it is in JSON: Kafka's topic characters only. */
-  static boolean plain(String topic) {
-    for (int i = 0; i < topic.length(); i++) {
-      char c = topic.charAt(i);
-      if (!(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_'
-          || c == '-')) {
-        return false;
-      }
-    }
-    return true;
   }
 
   private static void ascii(ByteBuf out, String s) {

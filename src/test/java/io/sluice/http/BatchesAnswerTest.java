@@ -33,7 +33,7 @@ class BatchesAnswerTest {
     assertThat(new JsonObject(BatchesAnswer.encode(refused).toString()).getJsonArray("partitions").getJsonObject(1)
         .getString("message")).isEqualTo("This server does not host \"u\"-1\n");
     for (String name : List.of("q\"uote", "back\\slash", "ctl\u0001", "\u00e9t\u00e9", "\ud83d\ude00", "a/b")) {
-      assertThat(BatchesAnswer.plain(name)).as(name).isFalse();
+      assertThat(io.sluice.record.PlainNames.isPlain(name)).as(name).isFalse();
       assertSameAsJsonObject(List.of(BatchesAnswer.Entry.appended(name, 0, List.of(1), List.of(2L))));
     }
   }

@@ -2,6 +2,7 @@ package io.sluice.client.impl;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.sluice.record.PlainNames;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.internal.buffer.BufferInternal;
 import io.vertx.core.json.JsonArray;
@@ -28,7 +29,7 @@ final class FetchRequestBody {
 
   static Buffer encode(List<Read> reads, long timeoutMs) {
     for (Read r : reads) {
-      if (!plain(r.topic())) {
+      if (!PlainNames.isPlain(r.topic())) {
         return asJsonObject(reads, timeoutMs).toBuffer();
       }
     }
@@ -59,17 +60,5 @@ final class FetchRequestBody {
     ByteBuf bytes = Unpooled.buffer(out.length());
     bytes.writeCharSequence(out, StandardCharsets.US_ASCII);
     return BufferInternal.buffer(bytes);
-  }
-
-  /** Whether the name is written as it is in JSON: Kafka's topic characters only. */
-  static boolean plain(String topic) {
-    for (int i = 0; i < topic.length(); i++) {
-      char c = topic.charAt(i);
-      if (!(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_'
-          || c == '-')) {
-        return false;
-      }
-    }
-    return true;
   }
 }
