@@ -57,7 +57,7 @@ final class BodyMemory {
    * What a request's body may take: its Content-Length (up to the largest allowed, which the body handler answers
    * 413 above), the largest allowed for a chunked body, 0 without one.
    */
-  long bodyBytes(HttpServerRequest request) {
+  private long bodyBytes(HttpServerRequest request) {
     String length = request.getHeader(HttpHeaders.CONTENT_LENGTH);
     if (length != null) {
       try {
@@ -88,10 +88,6 @@ final class BodyMemory {
 
   long used() {
     return used.get();
-  }
-
-  long capacity() {
-    return capacity;
   }
 
   /**
