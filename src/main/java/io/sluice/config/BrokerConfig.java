@@ -113,6 +113,7 @@ public final class BrokerConfig {
   public static final String STREAMS_MAX_EXPRESSION_LENGTH = "streams.max.expression.length";
   public static final String STREAMS_MAX_EXPRESSION_ITERATIONS = "streams.max.expression.iterations";
   public static final String STREAMS_MAX_OUTPUTS_PER_RECORD = "streams.max.outputs.per.record";
+  public static final String STREAMS_MAX_VALUE_BYTES = "streams.max.value.bytes";
   public static final String STREAMS_COMMIT_INTERVAL_MS = "streams.commit.interval.ms";
   public static final String STREAMS_WORKER_THREADS = "streams.worker.threads";
   public static final String STREAMS_STATE_MEMORY_BYTES = "streams.state.memory.bytes";
@@ -240,10 +241,14 @@ public final class BrokerConfig {
       intKey(STREAMS_MAX_DEFINITIONS, 100, 1, 100_000, "stream definitions per cluster at most"),
       intKey(STREAMS_MAX_STEPS, 64, 1, 10_000, "steps per stream definition at most, branches' steps included"),
       intKey(STREAMS_MAX_EXPRESSION_LENGTH, 4_096, 1, 1_000_000, "characters per stream expression at most"),
-      intKey(STREAMS_MAX_EXPRESSION_ITERATIONS, 1_000, 0, 1_000_000, "iterations of one comprehension (map,"
-          + " filter, all, exists) in a stream expression at most: the expression's cost limit"),
+      intKey(STREAMS_MAX_EXPRESSION_ITERATIONS, 1_000, 0, 1_000_000, "iterations of all comprehensions (map,"
+          + " filter, all, exists, nested ones included) in one evaluation of a stream expression at most: the expression's cost limit"),
       intKey(STREAMS_MAX_OUTPUTS_PER_RECORD, 1_000, 1, 65_535, "output records one input record may make at most"
           + " (flat_map, branches); more is a processing error of that record"),
+      // At most 16 MiB: aggregates are stored as JSON and read back through Jackson, which refuses a string of more
+      // than 20,000,000 characters.
+      intKey(STREAMS_MAX_VALUE_BYTES, 1 << 20, 1_024, 16 << 20, "bytes any value a stream expression makes (a key,"
+          + " a value, an aggregate) may take as JSON at most; more is a processing error of that record"),
       longKey(STREAMS_COMMIT_INTERVAL_MS, 1_000L, 10, "how often a stream task records its input position and"
           + " status in ZooKeeper"),
       intKey(STREAMS_WORKER_THREADS, 2, 1, 256, "threads of the sluice-streams pool that evaluates expressions"),

@@ -67,7 +67,8 @@ public final class StreamsService implements BrokerComponent {
    */
   private DefinitionParser newParser() {
     return new DefinitionParser(new Expressions(config.getInt(BrokerConfig.STREAMS_MAX_EXPRESSION_LENGTH),
-        config.getInt(BrokerConfig.STREAMS_MAX_EXPRESSION_ITERATIONS)),
+        config.getInt(BrokerConfig.STREAMS_MAX_EXPRESSION_ITERATIONS),
+        config.getInt(BrokerConfig.STREAMS_MAX_VALUE_BYTES)),
         new StreamDefinition.Limits(config.getInt(BrokerConfig.STREAMS_MAX_STEPS),
             config.getInt(BrokerConfig.STREAMS_MAX_OUTPUTS_PER_RECORD)));
   }

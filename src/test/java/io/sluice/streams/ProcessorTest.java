@@ -118,6 +118,21 @@ class ProcessorTest {
   }
 
   @Test
+  void bytesAnExpressionMakesAreWrittenInEveryFormat() throws Exception {
+    // CEL makes its own bytes type of literals and concatenations; writing it was refused as "not bytes".
+    StreamDefinition bytes = parse("""
+        {"name": "s", "inputs": ["a"], "key_format": "bytes", "value_format": "bytes",
+         "steps": [{"map": {"key": "b'k'", "value": "value + b'!'"}}, {"to": "out"}]}""");
+    Processor.Output o = run(bytes, "k", "abc").get(0);
+    assertThat(value(o)).isEqualTo("abc!");
+    assertThat(key(o)).isEqualTo("k");
+    StreamDefinition json = parse("""
+        {"name": "s", "inputs": ["a"], "value_format": "json",
+         "steps": [{"map": {"value": "{'b': b'hi'}"}}, {"to": "out"}]}""");
+    assertThat(value(run(json, "k", "1").get(0))).isEqualTo("{\"b\":\"aGk=\"}");
+  }
+
+  @Test
   void badRecordsFailWithTheStepThatFailed() {
     StreamDefinition d = parse("""
         {"name": "s", "inputs": ["a"], "steps": [{"filter": "value.qty / value.n > 1"}, {"to": "out"}]}""");
