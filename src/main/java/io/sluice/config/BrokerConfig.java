@@ -114,6 +114,7 @@ public final class BrokerConfig {
   public static final String STREAMS_MAX_EXPRESSION_ITERATIONS = "streams.max.expression.iterations";
   public static final String STREAMS_MAX_OUTPUTS_PER_RECORD = "streams.max.outputs.per.record";
   public static final String STREAMS_MAX_VALUE_BYTES = "streams.max.value.bytes";
+  public static final String STREAMS_MAX_BYTES_PER_RECORD = "streams.max.bytes.per.record";
   public static final String STREAMS_COMMIT_INTERVAL_MS = "streams.commit.interval.ms";
   public static final String STREAMS_WORKER_THREADS = "streams.worker.threads";
   public static final String STREAMS_STATE_MEMORY_BYTES = "streams.state.memory.bytes";
@@ -249,6 +250,9 @@ public final class BrokerConfig {
       // than 20,000,000 characters.
       intKey(STREAMS_MAX_VALUE_BYTES, 1 << 20, 1_024, 16 << 20, "bytes any value a stream expression makes (a key,"
           + " a value, an aggregate) may take as JSON at most; more is a processing error of that record"),
+      longKey(STREAMS_MAX_BYTES_PER_RECORD, 8L << 20, 1_024, "bytes one input record's output records, and apart"
+          + " its state changes, may take at most (a task holds them until they are written); more is a processing"
+          + " error of that record. Also what one task holds of several records' outputs, and a preview's answer"),
       longKey(STREAMS_COMMIT_INTERVAL_MS, 1_000L, 10, "how often a stream task records its input position and"
           + " status in ZooKeeper"),
       intKey(STREAMS_WORKER_THREADS, 2, 1, 256, "threads of the sluice-streams pool that evaluates expressions"),
@@ -535,6 +539,11 @@ public final class BrokerConfig {
       throw new ConfigException(HTTP_MAX_INFLIGHT_BODY_BYTES, "Configuration " + HTTP_MAX_INFLIGHT_BODY_BYTES + " ("
           + inflight + ") is below " + HTTP_MAX_BODY_BYTES + " (" + httpMaxBodyBytes() + "): a body of the largest"
           + " size allowed could never be read");
+    }
+    if (getLong(STREAMS_MAX_BYTES_PER_RECORD) < getInt(STREAMS_MAX_VALUE_BYTES)) {
+      throw new ConfigException(STREAMS_MAX_BYTES_PER_RECORD, "Configuration " + STREAMS_MAX_BYTES_PER_RECORD + " ("
+          + getLong(STREAMS_MAX_BYTES_PER_RECORD) + ") is below " + STREAMS_MAX_VALUE_BYTES + " ("
+          + getInt(STREAMS_MAX_VALUE_BYTES) + "): a record with one value of the largest size could not be written");
     }
     if (getLong(GROUP_MIN_SESSION_TIMEOUT_MS) > getLong(GROUP_MAX_SESSION_TIMEOUT_MS)) {
       throw new ConfigException(GROUP_MIN_SESSION_TIMEOUT_MS, "Configuration " + GROUP_MIN_SESSION_TIMEOUT_MS + " ("

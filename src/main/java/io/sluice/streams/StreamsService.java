@@ -103,7 +103,7 @@ public final class StreamsService implements BrokerComponent {
     // The tasks' loops get an event-loop context of their own, whatever context starts the service.
     TaskDeps deps = new TaskDeps(config.brokerId(), cluster, ((VertxInternal) vertx).createEventLoopContext(), pool,
         s, config.getLong(BrokerConfig.STREAMS_COMMIT_INTERVAL_MS),
-        config.getInt(BrokerConfig.STREAMS_MAX_OUTPUTS_PER_RECORD), meters, config.dataDir().resolve("streams-state"),
+        config.getInt(BrokerConfig.STREAMS_MAX_OUTPUTS_PER_RECORD), maxBytesPerRecord(), meters, config.dataDir().resolve("streams-state"),
         memory);
     TaskScheduler sched = new TaskScheduler(zk, deps, this::compile);
     io.sluice.broker.rpc.BrokerRpc rpc = io.sluice.broker.rpc.BrokerRpc.on(vertx);
@@ -190,6 +190,10 @@ public final class StreamsService implements BrokerComponent {
 
   int maxOutputsPerRecord() {
     return config.getInt(BrokerConfig.STREAMS_MAX_OUTPUTS_PER_RECORD);
+  }
+
+  long maxBytesPerRecord() {
+    return config.getLong(BrokerConfig.STREAMS_MAX_BYTES_PER_RECORD);
   }
 
   /** The store, once started; 404 when the service is off, 503 while it starts. */
