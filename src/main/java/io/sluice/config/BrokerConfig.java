@@ -115,6 +115,7 @@ public final class BrokerConfig {
   public static final String STREAMS_MAX_OUTPUTS_PER_RECORD = "streams.max.outputs.per.record";
   public static final String STREAMS_MAX_VALUE_BYTES = "streams.max.value.bytes";
   public static final String STREAMS_MAX_BYTES_PER_RECORD = "streams.max.bytes.per.record";
+  public static final String STREAMS_MAX_ANSWER_BYTES = "streams.max.answer.bytes";
   public static final String STREAMS_COMMIT_INTERVAL_MS = "streams.commit.interval.ms";
   public static final String STREAMS_WORKER_THREADS = "streams.worker.threads";
   public static final String STREAMS_STATE_MEMORY_BYTES = "streams.state.memory.bytes";
@@ -252,7 +253,10 @@ public final class BrokerConfig {
           + " a value, an aggregate) may take as JSON at most; more is a processing error of that record"),
       longKey(STREAMS_MAX_BYTES_PER_RECORD, 8L << 20, 1_024, "bytes one input record's output records, and apart"
           + " its state changes, may take at most (a task holds them until they are written); more is a processing"
-          + " error of that record. Also what one task holds of several records' outputs, and a preview's answer"),
+          + " error of that record. Also what one task holds of several records' outputs before writing them"),
+      longKey(STREAMS_MAX_ANSWER_BYTES, 8L << 20, 64 * 1024, "bytes of records a preview answers, and of stored"
+          + " entries a store query reads for its answer (a scan's shared among the store's partitions), at most;"
+          + " a preview stops there, a query past it is refused (400) asking for fewer keys or a narrower range"),
       longKey(STREAMS_COMMIT_INTERVAL_MS, 1_000L, 10, "how often a stream task records its input position and"
           + " status in ZooKeeper"),
       intKey(STREAMS_WORKER_THREADS, 2, 1, 256, "threads of the sluice-streams pool that evaluates expressions"),

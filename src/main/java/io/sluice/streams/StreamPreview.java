@@ -235,7 +235,7 @@ final class StreamPreview {
     // topic are processed at once from there, as that topic's task would.
     TaskStores stores = TaskStores.inMemory(d);
     JsonArray out = new JsonArray();
-    long budget = service.maxBytesPerRecord();
+    long budget = service.maxAnswerBytes();
     long[] shown = {0};
     for (Input in : inputs) {
       JsonArray steps = new JsonArray();
@@ -282,7 +282,7 @@ final class StreamPreview {
     if (shown[0] > budget) {
       return new JsonObject().put("records", out).put("truncated", "the preview stopped after " + out.size()
           + " of " + inputs.size() + " records: what they made passed the " + budget + " bytes a preview may"
-          + " answer (streams.max.bytes.per.record)");
+          + " answer (streams.max.answer.bytes)");
     }
     return new JsonObject().put("records", out);
   }

@@ -196,6 +196,10 @@ public final class StreamsService implements BrokerComponent {
     return config.getLong(BrokerConfig.STREAMS_MAX_BYTES_PER_RECORD);
   }
 
+  long maxAnswerBytes() {
+    return config.getLong(BrokerConfig.STREAMS_MAX_ANSWER_BYTES);
+  }
+
   /** The store, once started; 404 when the service is off, 503 while it starts. */
   StreamStore store() {
     if (!enabled()) {

@@ -22,7 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * What a stream holds in memory is bounded by {@code streams.max.bytes.per.record} (64 KiB here): one record's state
  * changes past it are its processing error; a fetch whose records together make more is written in parts, losing
- * nothing; a preview answers the records that fit and says it stopped.
+ * nothing. What it answers is bounded by {@code streams.max.answer.bytes} (64 KiB here): a preview answers the
+ * records that fit and says it stopped; a store query that would pass it is refused, and answers with fewer keys.
  */
 class StreamsMemoryBoundsTest {
   @RegisterExtension
@@ -37,7 +38,7 @@ class StreamsMemoryBoundsTest {
   @BeforeAll
   static void start() throws Exception {
     broker = StreamsBroker.start(dir, GUARD, Map.of(BrokerConfig.STREAMS_MAX_BYTES_PER_RECORD, BOUND,
-        BrokerConfig.STREAMS_MAX_VALUE_BYTES, 16 * 1024));
+        BrokerConfig.STREAMS_MAX_VALUE_BYTES, 16 * 1024, BrokerConfig.STREAMS_MAX_ANSWER_BYTES, BOUND));
   }
 
   @AfterAll
@@ -101,6 +102,28 @@ class StreamsMemoryBoundsTest {
   }
 
   @Test
+  void aStoreScanPastTheBoundIsRefusedAndAnswersWithFewerKeys() throws Exception {
+    HTTP.createTopic("notes-in", 1);
+    HTTP.createTopic("notes-out", 1);
+    Reply created = HTTP.send("POST", "/streams", new JsonObject("""
+        {"name": "notes", "inputs": ["notes-in"], "key_format": "string", "value_format": "string",
+         "steps": [{"group_by": "key"}, {"reduce": "value"}, {"to": "notes-out"}]}"""));
+    assertThat(created.status()).as(created.body()).isEqualTo(201);
+    JsonArray notes = new JsonArray();
+    for (int k = 0; k < 20; k++) {
+      notes.add(new JsonObject().put("key", "k" + (char) ('a' + k)).put("value", "n".repeat(5_000)));
+    }
+    HTTP.produce("notes-in", notes);
+    StatefulStreamsTest.await("20 results", () -> HTTP.read("notes-out", 0).size() == 20);
+    Reply all = HTTP.send("GET", "/streams/notes/stores/reduce/keys?limit=100", null);
+    assertThat(all.status()).as(all.body()).isEqualTo(400);
+    assertThat(all.json().getString("message")).contains("streams.max.answer.bytes").contains("limit");
+    Reply five = HTTP.send("GET", "/streams/notes/stores/reduce/keys?limit=5", null);
+    assertThat(five.status()).as(five.body()).isEqualTo(200);
+    assertThat(five.json().getJsonArray("entries")).hasSize(5);
+  }
+
+  @Test
   void aPreviewAnswersTheRecordsThatFitAndSaysItStopped() throws Exception {
     HTTP.createTopic("preview-in", 1);
     JsonObject body = new JsonObject().put("definition", new JsonObject(FOUR_COPIES.formatted("p", "preview-in",
@@ -108,7 +131,7 @@ class StreamsMemoryBoundsTest {
     Reply r = HTTP.send("POST", "/streams/preview", body);
     assertThat(r.status()).as(r.body()).isEqualTo(200);
     assertThat(r.json().getJsonArray("records").size()).isBetween(1, 10);
-    assertThat(r.json().getString("truncated")).contains("streams.max.bytes.per.record").contains("of 20 records");
+    assertThat(r.json().getString("truncated")).contains("streams.max.answer.bytes").contains("of 20 records");
     Reply fits = HTTP.send("POST", "/streams/preview", body.copy().put("records", records(1, 1_000)));
     assertThat(fits.json().containsKey("truncated")).isFalse();
     assertThat(fits.json().getJsonArray("records").getJsonObject(0).getJsonArray("outputs")).hasSize(4);
