@@ -170,8 +170,11 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
   private AppendResult justAppended;
   /** {@link #justAppended}'s bytes copied once for the polls it answers (they outlive the producer's buffer). */
   private ReadResult justAppendedRead;
-  /** {@link #justAppended}'s bytes copied once for the follower fetches it wakes (each wraps the same array). */
-  private byte[] justAppendedForFollowers;
+  /**
+   * {@link #justAppended}'s bytes copied once into direct memory for the follower fetches it wakes: each answer holds a
+   * reference of its own (its writer releases it), this field one more, released when {@link #onAppended} ends.
+   */
+  private ByteBuf justAppendedForFollowers;
   private boolean closing;
   private long retentionTimer = -1;
   private long flushTimer = -1;
@@ -463,7 +466,10 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
     } finally {
       justAppended = null;
       justAppendedRead = null;
-      justAppendedForFollowers = null;
+      if (justAppendedForFollowers != null) {
+        justAppendedForFollowers.release();
+        justAppendedForFollowers = null;
+      }
     }
   }
 
@@ -556,11 +562,13 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
       return null;
     }
     if (justAppendedForFollowers == null) {
-      // a copy: the producer's buffer is valid only until the append completes, the answer is written later
-      justAppendedForFollowers = new byte[written.remaining()];
-      written.duplicate().get(justAppendedForFollowers);
+      // a copy: the producer's buffer is valid only until the append completes, the answers are written later. Direct,
+      // so the link writes it as it is, behind each answer's header (ReplicationServer.frame), with no copy per follower
+      int length = written.remaining();
+      justAppendedForFollowers = PooledByteBufAllocator.DEFAULT.directBuffer(length, length)
+          .writeBytes(written.duplicate());
     }
-    return ReplicaFetchResponse.wrap(justAppendedForFollowers);
+    return BufferInternal.buffer(justAppendedForFollowers.retainedDuplicate());
   }
 
   // ---------------------------------------------------------------- follower (FollowerLog, on this context)
