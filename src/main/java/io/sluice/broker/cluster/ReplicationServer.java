@@ -132,10 +132,16 @@ public final class ReplicationServer {
   private void write(NetSocket socket, long id, ReplicaFetchResponse response) {
     stats.answered(response.records().length());
     NetSocketInternal link = (NetSocketInternal) socket;
-    ByteBuf frame = frame(link.channelHandlerContext().alloc(), id, response);
+    writeFrame(link, frame(link.channelHandlerContext().alloc(), id, response));
+  }
+
+  /**
+   * Hands {@code frame} to netty, which releases it once written or when its write fails; Vert.x fails a write on a
+   * connection that closed without handing it on, and then the frame (holding a woken append's records, shared with
+   * other followers' frames) is released here. On the connection's context.
+   */
+  static void writeFrame(NetSocketInternal link, ByteBuf frame) {
     link.writeMessage(frame).onFailure(t -> {
-      // netty releases what it fails to write before it fails the write; Vert.x fails a write queued on a closed
-      // connection without releasing it
       if (frame.refCnt() > 0) {
         frame.release();
       }

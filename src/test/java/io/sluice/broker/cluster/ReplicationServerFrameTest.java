@@ -9,11 +9,18 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.buffer.UnpooledByteBufAllocator;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.internal.net.NetSocketInternal;
+import io.vertx.core.net.NetServer;
+import io.vertx.core.net.NetSocket;
 import io.vertx.core.internal.buffer.BufferInternal;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -108,5 +115,28 @@ class ReplicationServerFrameTest {
     frame.release();
     assertThat(records.refCnt()).as("copied into the frame, given back").isZero();
   }
-}
 
+  @Test
+  void aFrameWrittenAfterItsLinkClosedIsReleased() throws Exception {
+    Vertx vertx = Vertx.vertx();
+    try {
+      Promise<Integer> refCntAfterWrite = Promise.promise();
+      NetServer server = vertx.createNetServer().connectHandler(socket -> socket.closeHandler(v -> {
+        // as a woken fetch's answer reaches a link its follower has closed meanwhile
+        ByteBuf frame = ReplicationServer.frame(PooledByteBufAllocator.DEFAULT, 1, withDirectRecords(100_000));
+        ReplicationServer.writeFrame((NetSocketInternal) socket, frame);
+        refCntAfterWrite.complete(frame.refCnt());
+      }));
+      int port = await(server.listen(0, "127.0.0.1")).actualPort();
+      NetSocket client = await(vertx.createNetClient().connect(port, "127.0.0.1"));
+      await(client.close());
+      assertThat(await(refCntAfterWrite.future())).as("released, not left to the pool's leak detector").isZero();
+    } finally {
+      await(vertx.close());
+    }
+  }
+
+  private static <T> T await(Future<T> f) throws Exception {
+    return f.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+  }
+}
