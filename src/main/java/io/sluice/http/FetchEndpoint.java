@@ -19,8 +19,6 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.nio.ByteBuffer;
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * Reads one partition from an offset, with long poll.
@@ -47,16 +45,17 @@ final class FetchEndpoint {
   static final String HIGH_WATERMARK = "Sluice-High-Watermark";
   static final String LOG_START_OFFSET = "Sluice-Log-Start-Offset";
   static final String NEXT_OFFSET = "Sluice-Next-Offset";
-  private static final int CHUNK_BYTES = 64 * 1024;
 
   private final BrokerService service;
   private final HttpApiConfig cfg;
   private final WorkerExecutor workers;
+  private final AnswerMemory answers;
 
-  FetchEndpoint(BrokerService service, HttpApiConfig cfg, WorkerExecutor workers) {
+  FetchEndpoint(BrokerService service, HttpApiConfig cfg, WorkerExecutor workers, AnswerMemory answers) {
     this.service = service;
     this.cfg = cfg;
     this.workers = workers;
+    this.answers = answers;
   }
 
   void mount(Router router) {
@@ -96,7 +95,13 @@ final class FetchEndpoint {
       return sendBatches(response, ctx.request().version(), request, result);
     }
     EmbeddedFormat embedded = format == FetchFormat.JSON ? EmbeddedFormat.JSON : EmbeddedFormat.BINARY;
-    return workers.executeBlocking(() -> encodeRecords(embedded, request, result), false)
+    long wanted = (long) JsonRecordsAnswer.RESERVED_PER_STORED_BYTE * result.batches().sizeInBytes();
+    AnswerMemory.Grant grant = answers.reserve(ctx, Math.max(wanted, 1));
+    if (grant == null) {
+      answers.refuse(ctx, wanted);
+      return Future.succeededFuture();
+    }
+    return workers.executeBlocking(() -> encodeRecords(embedded, request, result, grant), false)
         .compose(encoded -> {
           if (response.closed()) {
             return Future.succeededFuture();
@@ -125,31 +130,18 @@ final class FetchEndpoint {
     return response.sendFile(file.channel(), file.position(), file.length());
   }
 
-  /** A JSON array split into chunks, and where the client should fetch next. */
-  private record Encoded(List<Buffer> chunks, long nextOffset) {
-  }
-
-  /** Runs on a worker: reads the slice (disk I/O), decodes the batches and encodes the records as JSON. */
-  private static Encoded encodeRecords(EmbeddedFormat format, FetchRequest request, FetchResult result) {
-    ByteBuffer batches = result.batches().readBytes();
-    long nextOffset = BatchFrames.nextOffset(batches.duplicate(), request.offset());
-    List<Record> records = RecordCodec.decode(batches, request.offset());
-    String topic = request.tp().topic();
-    int partition = request.tp().partition();
-    List<Buffer> chunks = new ArrayList<>();
-    Buffer chunk = Buffer.buffer(Math.min(CHUNK_BYTES * 2, 256 + records.size() * 128)).appendString("[");
-    for (int i = 0; i < records.size(); i++) {
-      if (i > 0) {
-        chunk.appendString(",");
-      }
-      chunk.appendBuffer(recordJson(format, topic, partition, records.get(i)).toBuffer());
-      if (chunk.length() >= CHUNK_BYTES) {
-        chunks.add(chunk);
-        chunk = Buffer.buffer(CHUNK_BYTES * 2);
-      }
-    }
-    chunks.add(chunk.appendString("]"));
-    return new Encoded(chunks, Math.max(nextOffset, request.offset()));
+  /**
+   * Runs on a worker: reads the whole batches of the slice that fit in the grant (disk I/O), encodes their records as
+   * JSON within it, and gives back what the answer does not hold (the read bytes are garbage once encoded).
+   */
+  private static JsonRecordsAnswer.Encoded encodeRecords(EmbeddedFormat format, FetchRequest request,
+      FetchResult result, AnswerMemory.Grant grant) {
+    ByteBuffer batches = WholeBatches.read(result.batches(),
+        grant.bytes() / JsonRecordsAnswer.RESERVED_PER_STORED_BYTE);
+    JsonRecordsAnswer.Encoded encoded = JsonRecordsAnswer.encode(format, request.tp(), request.offset(), batches,
+        grant.bytes());
+    grant.shrinkTo(encoded.bytes());
+    return encoded;
   }
 
   static JsonObject recordJson(EmbeddedFormat format, String topic, int partition, Record r) {
