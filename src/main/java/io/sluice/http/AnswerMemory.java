@@ -85,6 +85,20 @@ final class AnswerMemory {
       return held.get();
     }
 
+    /** Takes {@code bytes} more from the pool if they are free; whether it did. */
+    boolean tryGrow(long bytes) {
+      while (true) {
+        long current = used.get();
+        if (current + bytes > capacity) {
+          return false;
+        }
+        if (used.compareAndSet(current, current + bytes)) {
+          held.addAndGet(bytes);
+          return true;
+        }
+      }
+    }
+
     /** Gives back all but {@code bytes} (no-op when it holds no more). */
     void shrinkTo(long bytes) {
       long current;
@@ -95,6 +109,15 @@ final class AnswerMemory {
         }
       } while (!held.compareAndSet(current, bytes));
       used.addAndGet(bytes - current);
+    }
+
+    /** Gives back {@code bytes} of what it holds (what an answer has written), never more than it holds. */
+    void release(long bytes) {
+      long current;
+      do {
+        current = held.get();
+      } while (!held.compareAndSet(current, Math.max(0, current - bytes)));
+      used.addAndGet(Math.max(0, current - bytes) - current);
     }
 
     @Override

@@ -107,7 +107,7 @@ final class FetchEndpoint {
             return Future.succeededFuture();
           }
           response.putHeader(NEXT_OFFSET, Long.toString(encoded.nextOffset()));
-          return ChunkedWriter.write(response, encoded.chunks());
+          return ChunkedWriter.write(response, encoded.chunks(), grant::release);
         });
   }
 
@@ -139,7 +139,7 @@ final class FetchEndpoint {
     ByteBuffer batches = WholeBatches.read(result.batches(),
         grant.bytes() / JsonRecordsAnswer.RESERVED_PER_STORED_BYTE);
     JsonRecordsAnswer.Encoded encoded = JsonRecordsAnswer.encode(format, request.tp(), request.offset(), batches,
-        grant.bytes());
+        grant);
     grant.shrinkTo(encoded.bytes());
     return encoded;
   }

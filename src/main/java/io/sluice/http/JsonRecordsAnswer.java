@@ -4,15 +4,17 @@ import io.sluice.api.TopicPartition;
 import io.sluice.record.Record;
 import io.sluice.record.RecordBatch;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.internal.buffer.BufferInternal;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A fetch's JSON answer built within a budget of heap bytes, counted as it is encoded: the JSON of a record is up to
+ * A fetch's JSON answer built within a grant of heap bytes, counted as it is encoded: the JSON of a record is up to
  * six times its stored bytes (a control byte becomes {@code \u0001}) plus a hundred bytes or more of fields (the
- * topic's name each time), so no factor bounds it ahead; counting does. The answer stops before the record that
- * would go over the budget (never before the first, so a reader always moves on) and says where to fetch next.
+ * topic's name each time), so no factor bounds it ahead; counting does. The grant grows from the pool as the
+ * answer needs; when the pool has no more, the answer stops before the record that would go over (never before the
+ * first, so a reader always moves on) and says where to fetch next.
  */
 final class JsonRecordsAnswer {
   /** A batch's stored bytes the broker holds while answering: the read bytes and their decoded copies. */
@@ -24,6 +26,8 @@ final class JsonRecordsAnswer {
    */
   static final int RESERVED_PER_STORED_BYTE = 4;
   private static final int CHUNK_BYTES = 64 * 1024;
+  /** What a grant grows by at least: fewer trips to the shared counter. */
+  private static final long GROW_BYTES = 256 * 1024;
 
   private JsonRecordsAnswer() {
   }
@@ -32,8 +36,9 @@ final class JsonRecordsAnswer {
   record Encoded(List<Buffer> chunks, long nextOffset, long bytes) {
   }
 
-  /** The records of {@code batches} from {@code fromOffset} (control batches skipped) within {@code budget}. */
-  static Encoded encode(EmbeddedFormat format, TopicPartition tp, long fromOffset, ByteBuffer batches, long budget) {
+  /** The records of {@code batches} from {@code fromOffset} (control batches skipped) within {@code grant}. */
+  static Encoded encode(EmbeddedFormat format, TopicPartition tp, long fromOffset, ByteBuffer batches,
+      AnswerMemory.Grant grant) {
     long held = (long) HELD_PER_STORED_BYTE * batches.remaining();
     List<Buffer> chunks = new ArrayList<>();
     Buffer chunk = Buffer.buffer(256).appendString("[");
@@ -50,7 +55,8 @@ final class JsonRecordsAnswer {
           continue;
         }
         Buffer json = FetchEndpoint.recordJson(format, tp.topic(), tp.partition(), r).toBuffer();
-        if (!first && held + encoded + json.length() + 2 > budget) {
+        long needed = held + encoded + json.length() + 2 - grant.bytes();
+        if (needed > 0 && !(grant.tryGrow(Math.max(needed, GROW_BYTES)) || grant.tryGrow(needed)) && !first) {
           chunks.add(chunk.appendString("]"));
           return new Encoded(chunks, r.offset(), encoded + 1);
         }
@@ -59,8 +65,8 @@ final class JsonRecordsAnswer {
         first = false;
         if (chunk.length() >= CHUNK_BYTES) {
           chunks.add(chunk);
-          chunk = Buffer.buffer(CHUNK_BYTES * 2);
-          encoded += CHUNK_BYTES; // the room a chunk's buffer has beyond what it holds, counted as held
+          encoded += ((BufferInternal) chunk).getByteBuf().capacity() - chunk.length(); // its room beyond its bytes
+          chunk = Buffer.buffer(CHUNK_BYTES + CHUNK_BYTES / 2);
         }
       }
       next = batch.nextOffset();
