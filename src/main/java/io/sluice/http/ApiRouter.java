@@ -71,7 +71,7 @@ final class ApiRouter {
     new BatchesEndpoint(deps.service()).mount(router, body);
     new FetchEndpoint(deps.service(), deps.cfg(), deps.fetchWorkers(), deps.answers()).mount(router);
     ConsumerService consumers = deps.consumers() != null ? deps.consumers() : Unavailable.consumers();
-    new ConsumersEndpoint(consumers, deps.cfg(), deps.fetchWorkers()).mount(router, body);
+    new ConsumersEndpoint(consumers, deps.cfg(), deps.fetchWorkers(), deps.answers()).mount(router, body);
     new ConsumerGroupsEndpoint(consumers).mount(router, body);
     new SseEndpoint(deps.service(), deps.fetchWorkers()).mount(router);
     new StreamingEndpoint(deps.service(), consumers, deps.cfg(), deps.fetchWorkers(), deps.sessions()).mount(router);
