@@ -9,9 +9,11 @@ import io.sluice.api.FetchResult;
 import io.sluice.http.MediaTypes.FetchFormat;
 import io.sluice.record.Header;
 import io.sluice.record.Record;
+import io.netty.buffer.Unpooled;
 import io.vertx.core.Future;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.internal.buffer.BufferInternal;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonArray;
@@ -92,7 +94,7 @@ final class FetchEndpoint {
         .putHeader(HIGH_WATERMARK, Long.toString(result.highWatermark()))
         .putHeader(LOG_START_OFFSET, Long.toString(result.logStartOffset()));
     if (format == FetchFormat.BATCHES) {
-      return sendBatches(response, ctx.request().version(), request, result);
+      return sendBatches(ctx, result);
     }
     EmbeddedFormat embedded = format == FetchFormat.JSON ? EmbeddedFormat.JSON : EmbeddedFormat.BINARY;
     long wanted = (long) JsonRecordsAnswer.RESERVED_PER_STORED_BYTE * result.batches().sizeInBytes();
@@ -111,8 +113,8 @@ final class FetchEndpoint {
         });
   }
 
-  private Future<Void> sendBatches(HttpServerResponse response, HttpVersion version, FetchRequest request,
-      FetchResult result) {
+  private Future<Void> sendBatches(RoutingContext ctx, FetchResult result) {
+    HttpServerResponse response = ctx.response();
     Batches batches = result.batches();
     response.putHeader(NEXT_OFFSET, Long.toString(result.nextOffset()));
     if (batches.isEmpty()) {
@@ -122,12 +124,38 @@ final class FetchEndpoint {
       return response.end(Buffer.buffer(batches.readBytes().array()));
     }
     Batches.FileRegion file = batches.fileRegion().orElseThrow();
-    if (version == HttpVersion.HTTP_2) {
-      // Vert.x sends a FileChannel only over HTTP/1.x; an h2c client gets the bytes copied on a worker.
-      return workers.<Buffer>executeBlocking(() -> Buffer.buffer(file.readBytes().array()), false)
-          .compose(response::end);
+    if (ctx.request().version() == HttpVersion.HTTP_2) {
+      return copyBatches(ctx, result);
     }
     return response.sendFile(file.channel(), file.position(), file.length());
+  }
+
+  /**
+   * Vert.x sends a FileChannel only over HTTP/1.x: an h2c client gets the bytes copied on a worker, as many whole
+   * batches as the answers' memory has room for (at least the first), with the next offset after them.
+   */
+  private Future<Void> copyBatches(RoutingContext ctx, FetchResult result) {
+    int size = result.batches().sizeInBytes();
+    AnswerMemory.Grant grant = answers.reserve(ctx, size);
+    if (grant == null) {
+      answers.refuse(ctx, size);
+      return Future.succeededFuture();
+    }
+    return workers.<ByteBuffer>executeBlocking(() -> WholeBatches.read(result.batches(), grant.bytes()), false)
+        .compose(bytes -> {
+          HttpServerResponse response = ctx.response();
+          if (response.closed()) {
+            return Future.succeededFuture();
+          }
+          if (bytes.limit() > grant.bytes()) {
+            grant.tryGrow(bytes.limit() - grant.bytes()); // the first batch, read whatever its size
+          }
+          if (bytes.limit() < size) {
+            response.putHeader(NEXT_OFFSET, Long.toString(BatchFrames.nextOffset(bytes.duplicate(),
+                result.nextOffset())));
+          }
+          return response.end(BufferInternal.buffer(Unpooled.wrappedBuffer(bytes)));
+        });
   }
 
   /**

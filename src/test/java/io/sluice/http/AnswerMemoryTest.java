@@ -17,6 +17,12 @@ import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import io.sluice.record.RecordBatch;
+import io.sluice.record.RecordBatches;
+import io.vertx.core.http.HttpVersion;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.ext.web.client.WebClientOptions;
+import java.nio.ByteBuffer;
 
 /**
  * JSON answers in flight are bounded together ({@code http.max.inflight.answer.bytes}): values of control bytes take
@@ -33,6 +39,12 @@ class AnswerMemoryTest extends HttpApiTestBase {
   HttpApiConfig config() {
     return super.config().withFetchBytes(CAPACITY, CAPACITY)
         .withConnections(new ConnectionLimits(1_000, 60_000, 10_000, 0, 0, CAPACITY));
+  }
+
+  /** Segment file regions, as a broker's log answers: the JSON and h2c paths read only the prefix they can hold. */
+  @Override
+  boolean sliceMode() {
+    return true;
   }
 
   /** 40 records of 16 KiB of 0x01 in 4 batches: 640 KiB stored, about 3.8 MiB as JSON. */
@@ -124,6 +136,27 @@ class AnswerMemoryTest extends HttpApiTestBase {
     FetchEndpointTest.eventually(() -> memory.used() == held.bytes());
     held.close();
     assertThat(memory.used()).isZero();
+  }
+
+  @Test
+  void rawBatchesOverH2cTakeTheWholeBatchesThatFit() throws Exception {
+    fill();
+    AnswerMemory.Grant held = verticle.answerMemory().reserve(CAPACITY - 200 * 1024); // a batch is about 160 KiB
+    WebClient h2 = WebClient.create(vertx, new WebClientOptions().setProtocolVersion(HttpVersion.HTTP_2)
+        .setHttp2ClearTextUpgrade(false).setDefaultHost("127.0.0.1").setDefaultPort(verticle.actualPort()));
+    try {
+      HttpResponse<Buffer> fetched = await(h2.get("/topics/t/partitions/0/records?offset=0&max_bytes=" + CAPACITY)
+          .putHeader("Accept", MediaTypes.SLUICE_BATCH).send());
+      assertThat(fetched.version()).isEqualTo(HttpVersion.HTTP_2);
+      assertThat(fetched.statusCode()).as(fetched.bodyAsString()).isEqualTo(200);
+      List<RecordBatch> batches = RecordBatches.split(ByteBuffer.wrap(fetched.body().getBytes()));
+      assertThat(batches).hasSize(1);
+      assertThat(fetched.getHeader(FetchEndpoint.NEXT_OFFSET)).isEqualTo(Integer.toString(RECORDS / 4));
+    } finally {
+      h2.close();
+    }
+    FetchEndpointTest.eventually(() -> verticle.answerMemory().used() == held.bytes());
+    held.close();
   }
 
   @Test
