@@ -160,6 +160,14 @@ class AnswerMemoryTest extends HttpApiTestBase {
   }
 
   @Test
+  void aBoundBelowOneLargestFetchIsRefusedAtStartup() {
+    ConnectionLimits tooSmall = new ConnectionLimits(1_000, 60_000, 10_000, 0, 0, CAPACITY - 1);
+    org.assertj.core.api.Assertions.assertThatIllegalArgumentException()
+        .isThrownBy(() -> super.config().withFetchBytes(CAPACITY, CAPACITY).withConnections(tooSmall))
+        .withMessageContaining("http.max.inflight.answer.bytes");
+  }
+
+  @Test
   void aClientGoneMidAnswerGivesItsRoomBack() throws Exception {
     fill();
     try (Socket socket = new Socket()) {
