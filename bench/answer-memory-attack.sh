@@ -3,7 +3,8 @@
 # with ~20 MB of records, then N concurrent JSON fetches with max_bytes=16 MiB (and, with POLL=1, N consumer polls)
 # while /health is probed. Prints the status counts, OutOfMemoryErrors in the log, whether every 200 is valid JSON
 # with offsets contiguous from the asked offset, and the /health answers during the attack.
-# Usage: JAR=target/sluice.jar N=60 bench/answer-memory-attack.sh
+# With RETRY=1 each client retries a 503 after its Retry-After (up to 60 times), as a well-behaved client does.
+# Usage: JAR=target/sluice.jar N=60 [RETRY=1] bench/answer-memory-attack.sh
 set -euo pipefail
 JAR="${JAR:-target/sluice.jar}"; N="${N:-60}"; W="${W:-/tmp/h-ans/attack}"
 cd "$(dirname "$0")/.."; source bench/broker-url.sh
@@ -29,15 +30,27 @@ echo "filled: $(curl -s "$URL/topics/t/partitions/0/offsets")"
 ( for i in $(seq 1 40); do curl -s -m 5 -o /dev/null -w '%{http_code} ' "$URL/health" || echo -n 'ERR '; sleep 0.25; done; echo ) >"$W/health" &
 HP=$!
 PIDS=()
+fetch_one() {
+  local i="$1" tries=0
+  while :; do
+    curl -s -m 120 -D "$W/out/$i.h" -o "$W/out/$i.body" -w '%{http_code}\n' \
+      -H 'Accept: application/vnd.kafka.json.v2+json' \
+      "$URL/topics/t/partitions/0/records?offset=0&max_bytes=16777216" >"$W/out/$i.code" 2>/dev/null || true
+    tries=$((tries + 1))
+    [[ "${RETRY:-0}" == 1 && "$(cat "$W/out/$i.code")" == 503 && $tries -lt 60 ]] || break
+    sleep 1 # the answer's Retry-After
+  done
+  echo "$tries" >"$W/out/$i.tries"
+}
+START=$SECONDS
 for i in $(seq 1 "$N"); do
-  curl -s -m 120 -D "$W/out/$i.h" -o "$W/out/$i.body" -w '%{http_code}\n' \
-    -H 'Accept: application/vnd.kafka.json.v2+json' \
-    "$URL/topics/t/partitions/0/records?offset=0&max_bytes=16777216" >"$W/out/$i.code" 2>/dev/null &
+  fetch_one "$i" &
   PIDS+=($!)
 done
 wait "${PIDS[@]}" || true
 wait $HP || true
-echo "status: $(cat "$W"/out/*.code | sort | uniq -c | tr '\n' ' ')"
+echo "status: $(cat "$W"/out/*.code | sort | uniq -c | tr '\n' ' ')in $((SECONDS - START)) s;" \
+  "tries per client: $(cat "$W"/out/*.tries | sort -n | uniq -c | tr '\n' ' ')"
 echo "OOMs in log: $(grep -c OutOfMemoryError "$W/broker.log" || true)"
 echo "health during attack: $(tr ' ' '\n' <"$W/health" | sort | uniq -c | tr '\n' ' ')"
 python3 - "$W/out" <<'PY'
