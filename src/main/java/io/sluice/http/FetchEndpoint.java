@@ -42,6 +42,10 @@ import java.nio.ByteBuffer;
  * <p>Threads: raw batches from a local segment go out with {@code sendFile} (zero-copy); for the JSON formats the
  * slice is read (disk I/O), decoded and encoded on the fetch worker pool, then written from the event loop in
  * chunks under back-pressure.
+ *
+ * <p>Memory: a JSON answer, and raw batches copied for an h2c client, are counted in {@link AnswerMemory} from the
+ * moment the fetch has its slice (not while its long poll waits) until the answer is written or its client is gone;
+ * an answer that does not fit carries the records that do, and {@code Sluice-Next-Offset} says where to go on.
  */
 final class FetchEndpoint {
   static final String HIGH_WATERMARK = "Sluice-High-Watermark";
