@@ -70,6 +70,7 @@ public final class BrokerConfig {
   public static final String HTTP_REQUEST_HEAD_TIMEOUT_MS = "http.request.head.timeout.ms";
   public static final String HTTP_MIN_FREE_FILE_DESCRIPTORS = "http.min.free.file.descriptors";
   public static final String HTTP_MAX_INFLIGHT_BODY_BYTES = "http.max.inflight.body.bytes";
+  public static final String HTTP_MAX_INFLIGHT_ANSWER_BYTES = "http.max.inflight.answer.bytes";
   public static final String FETCH_MAX_WAIT_MS = "fetch.max.wait.ms";
   public static final String HTTP_MAX_RECORDS_PER_REQUEST = "http.max.records.per.request";
   public static final String HTTP_WS_MAX_FRAME_BYTES = "http.ws.max.frame.bytes";
@@ -187,6 +188,9 @@ public final class BrokerConfig {
           + " new HTTP connections are closed at accept"),
       longKey(HTTP_MAX_INFLIGHT_BODY_BYTES, 0L, 0, "heap all request bodies in flight may hold (0: an eighth of the"
           + " heap); a request whose body does not fit gets 503 (10026, retriable); at least http.max.body.bytes"),
+      longKey(HTTP_MAX_INFLIGHT_ANSWER_BYTES, 0L, 0, "heap all answers being built and written may hold (0: an eighth"
+          + " of the heap); an answer that does not fit gets fewer records, or 503 (10027, retriable) when almost"
+          + " nothing is free; at least the largest fetch (16 MiB)"),
       intKey(HTTP_MAX_RECORDS_PER_REQUEST, 10_000, 1, Integer.MAX_VALUE, "records one produce request may carry"),
       intKey(HTTP_WS_MAX_FRAME_BYTES, 1 << 20, 1, Integer.MAX_VALUE, "largest WebSocket frame; a larger one closes"
           + " the socket (close code 1009); at most http.ws.max.message.bytes"),

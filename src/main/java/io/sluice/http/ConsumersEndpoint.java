@@ -57,11 +57,13 @@ final class ConsumersEndpoint {
   private final ConsumerService consumers;
   private final HttpApiConfig cfg;
   private final WorkerExecutor workers;
+  private final AnswerMemory answers;
 
-  ConsumersEndpoint(ConsumerService consumers, HttpApiConfig cfg, WorkerExecutor workers) {
+  ConsumersEndpoint(ConsumerService consumers, HttpApiConfig cfg, WorkerExecutor workers, AnswerMemory answers) {
     this.consumers = consumers;
     this.cfg = cfg;
     this.workers = workers;
+    this.answers = answers;
   }
 
   void mount(Router router, Handler<RoutingContext> body) {
@@ -151,11 +153,16 @@ final class ConsumersEndpoint {
           });
       return;
     }
+    AnswerMemory.Grant grant = reservePoll(ctx, Math.min(maxBytes, cfg.maxFetchBytes()));
+    if (grant == null) {
+      return;
+    }
+    int granted = grantedMaxBytes(grant);
     if (MediaTypes.accepts(ctx, MediaTypes.SLUICE_RECORDS)) {
-      consumers.poll(Callers.of(ctx), group, instance, Math.min(timeout, cfg.maxFetchWaitMs()),
-              (int) Math.min(maxBytes, cfg.maxFetchBytes()), Integer.MAX_VALUE)
+      consumers.poll(Callers.of(ctx), group, instance, Math.min(timeout, cfg.maxFetchWaitMs()), granted,
+              Integer.MAX_VALUE)
           .compose(records -> consumers.assignment(Callers.of(ctx), group, instance)
-              .onSuccess(owned -> answerFramed(ctx, records, owned)))
+              .onSuccess(owned -> answerFramed(ctx, records, owned, grant)))
           .onFailure(t -> {
             if (!ctx.response().closed()) {
               ctx.fail(t);
@@ -167,8 +174,8 @@ final class ConsumersEndpoint {
         .map(c -> MediaTypes.consumerRecordsFormat(ctx, "json".equals(c.getString("format")) ? EmbeddedFormat.JSON
             : EmbeddedFormat.BINARY))
         .compose(format -> consumers.poll(Callers.of(ctx), group, instance, Math.min(timeout, cfg.maxFetchWaitMs()),
-                (int) Math.min(maxBytes, cfg.maxFetchBytes()), Integer.MAX_VALUE)
-            .onSuccess(records -> answerRecords(ctx, format, records)))
+                granted, Integer.MAX_VALUE)
+            .onSuccess(records -> answerRecords(ctx, format, records, grant)))
         .onFailure(t -> {
           if (!ctx.response().closed()) {
             ctx.fail(t);
@@ -176,7 +183,36 @@ final class ConsumersEndpoint {
         });
   }
 
-  private void answerRecords(RoutingContext ctx, EmbeddedFormat format, List<ConsumedRecord> records) {
+  /**
+   * Reserves a poll's answer ({@link AnswerMemory}) before the poll, not at answer time as a fetch does: the group's
+   * positions move as the poll reads, so the records it takes must all be answered, and only its max_bytes bounds
+   * them. A parked poll holds its grant while it waits. Answers 503 and returns null when nothing is free.
+   */
+  private AnswerMemory.Grant reservePoll(RoutingContext ctx, long maxBytes) {
+    long wanted = JsonRecordsAnswer.RESERVED_PER_STORED_BYTE * maxBytes;
+    AnswerMemory.Grant grant = answers.reserve(ctx, wanted);
+    if (grant == null) {
+      answers.refuse(ctx, wanted);
+    }
+    return grant;
+  }
+
+  /** The max_bytes a poll may read so its answer fits its grant. */
+  private static int grantedMaxBytes(AnswerMemory.Grant grant) {
+    return (int) Math.max(1, grant.bytes() / JsonRecordsAnswer.RESERVED_PER_STORED_BYTE);
+  }
+
+  /** Counts what an answer holds once built: gives back the rest, or takes what it went over by if that is free. */
+  private static void hold(AnswerMemory.Grant grant, long bytes) {
+    if (bytes > grant.bytes()) {
+      grant.tryGrow(bytes - grant.bytes()); // records already taken from the group are answered whatever the pool
+    } else {
+      grant.shrinkTo(bytes);
+    }
+  }
+
+  private void answerRecords(RoutingContext ctx, EmbeddedFormat format, List<ConsumedRecord> records,
+      AnswerMemory.Grant grant) {
     if (ctx.response().closed()) {
       return;
     }
@@ -188,6 +224,7 @@ final class ConsumersEndpoint {
       }
       out.appendBuffer(FetchEndpoint.recordJson(format, r.topic(), r.partition(), r.record()).toBuffer());
     }
+    hold(grant, out.length());
     ctx.response().putHeader("Content-Type", format == EmbeddedFormat.JSON ? MediaTypes.KAFKA_JSON_V2
         : MediaTypes.KAFKA_BINARY_V2).end(out.appendString("]"));
   }
@@ -197,7 +234,8 @@ final class ConsumersEndpoint {
    * {@value #ASSIGNMENT} header ({@code topic/partition} pairs joined by commas; topic names hold neither), which
    * spares the client a second request per poll.
    */
-  private static void answerFramed(RoutingContext ctx, List<ConsumedRecord> records, List<TopicPartition> owned) {
+  private static void answerFramed(RoutingContext ctx, List<ConsumedRecord> records, List<TopicPartition> owned,
+      AnswerMemory.Grant grant) {
     if (ctx.response().closed()) {
       return;
     }
@@ -206,6 +244,7 @@ final class ConsumersEndpoint {
       out = RecordFrames.append(out, r.topic(), r.partition(), r.record());
     }
     out.flip();
+    hold(grant, out.capacity());
     answer(ctx, MediaTypes.SLUICE_RECORDS, owned, Buffer.buffer(out.array()).slice(0, out.limit()));
   }
 
