@@ -153,16 +153,12 @@ final class ConsumersEndpoint {
           });
       return;
     }
-    AnswerMemory.Grant grant = reservePoll(ctx, Math.min(maxBytes, cfg.maxFetchBytes()));
-    if (grant == null) {
-      return;
-    }
-    int granted = grantedMaxBytes(grant);
+    int max = (int) Math.min(maxBytes, cfg.maxFetchBytes());
     if (MediaTypes.accepts(ctx, MediaTypes.SLUICE_RECORDS)) {
-      consumers.poll(Callers.of(ctx), group, instance, Math.min(timeout, cfg.maxFetchWaitMs()), granted,
+      consumers.poll(Callers.of(ctx), group, instance, Math.min(timeout, cfg.maxFetchWaitMs()), max,
               Integer.MAX_VALUE)
           .compose(records -> consumers.assignment(Callers.of(ctx), group, instance)
-              .onSuccess(owned -> answerFramed(ctx, records, owned, grant)))
+              .onSuccess(owned -> answerFramed(ctx, records, owned)))
           .onFailure(t -> {
             if (!ctx.response().closed()) {
               ctx.fail(t);
@@ -174,8 +170,8 @@ final class ConsumersEndpoint {
         .map(c -> MediaTypes.consumerRecordsFormat(ctx, "json".equals(c.getString("format")) ? EmbeddedFormat.JSON
             : EmbeddedFormat.BINARY))
         .compose(format -> consumers.poll(Callers.of(ctx), group, instance, Math.min(timeout, cfg.maxFetchWaitMs()),
-                granted, Integer.MAX_VALUE)
-            .onSuccess(records -> answerRecords(ctx, format, records, grant)))
+                max, Integer.MAX_VALUE)
+            .compose(records -> answerRecords(ctx, format, records)))
         .onFailure(t -> {
           if (!ctx.response().closed()) {
             ctx.fail(t);
@@ -184,49 +180,47 @@ final class ConsumersEndpoint {
   }
 
   /**
-   * Reserves a poll's answer ({@link AnswerMemory}) before the poll, not at answer time as a fetch does: the group's
-   * positions move as the poll reads, so the records it takes must all be answered, and only its max_bytes bounds
-   * them. A parked poll holds its grant while it waits. Answers 503 and returns null when nothing is free.
+   * The JSON answer, encoded within the answers' heap ({@link AnswerMemory}) as a fetch's is: counted as it grows,
+   * taken from the pool at answer time (a parked poll holds nothing; reserving before the poll made 32 parked polls
+   * of a 1 GB broker refuse every other JSON read). The records a poll took are in the heap already (its max_bytes
+   * bounds them, as for the binary answers); their JSON, up to six times larger, is what the pool bounds. When it has
+   * no more room the answer ends before the record that would go over (never before the first) and the instance is
+   * moved back to the first record not answered in each partition, so the next poll answers it: nothing is skipped.
    */
-  private AnswerMemory.Grant reservePoll(RoutingContext ctx, long maxBytes) {
-    long wanted = JsonRecordsAnswer.RESERVED_PER_STORED_BYTE * maxBytes;
-    AnswerMemory.Grant grant = answers.reserve(ctx, wanted);
-    if (grant == null) {
-      answers.refuse(ctx, wanted);
-    }
-    return grant;
-  }
-
-  /** The max_bytes a poll may read so its answer fits its grant. */
-  private static int grantedMaxBytes(AnswerMemory.Grant grant) {
-    return (int) Math.max(1, grant.bytes() / JsonRecordsAnswer.RESERVED_PER_STORED_BYTE);
-  }
-
-  /** Counts what an answer holds once built: gives back the rest, or takes what it went over by if that is free. */
-  private static void hold(AnswerMemory.Grant grant, long bytes) {
-    if (bytes > grant.bytes()) {
-      grant.tryGrow(bytes - grant.bytes()); // records already taken from the group are answered whatever the pool
-    } else {
-      grant.shrinkTo(bytes);
-    }
-  }
-
-  private void answerRecords(RoutingContext ctx, EmbeddedFormat format, List<ConsumedRecord> records,
-      AnswerMemory.Grant grant) {
+  private Future<Void> answerRecords(RoutingContext ctx, EmbeddedFormat format, List<ConsumedRecord> records) {
     if (ctx.response().closed()) {
-      return;
+      return Future.succeededFuture();
     }
-    Buffer out = Buffer.buffer(64 + records.size() * 96).appendString("[");
-    for (int i = 0; i < records.size(); i++) {
-      ConsumedRecord r = records.get(i);
-      if (i > 0) {
-        out.appendString(",");
+    AnswerMemory.Grant grant = answers.reserve(ctx, 0);
+    Buffer out = Buffer.buffer(64 + Math.min(records.size(), 1024) * 96).appendString("[");
+    int answered = 0;
+    for (; answered < records.size(); answered++) {
+      ConsumedRecord r = records.get(answered);
+      Buffer json = FetchEndpoint.recordJson(format, r.topic(), r.partition(), r.record()).toBuffer();
+      long needed = out.length() + json.length() + 2L - grant.bytes();
+      if (needed > 0 && !grant.tryGrow(Math.max(needed, 256 * 1024)) && !grant.tryGrow(needed) && answered > 0) {
+        break;
       }
-      out.appendBuffer(FetchEndpoint.recordJson(format, r.topic(), r.partition(), r.record()).toBuffer());
+      out.appendString(answered > 0 ? "," : "").appendBuffer(json);
     }
-    hold(grant, out.length());
-    ctx.response().putHeader("Content-Type", format == EmbeddedFormat.JSON ? MediaTypes.KAFKA_JSON_V2
-        : MediaTypes.KAFKA_BINARY_V2).end(out.appendString("]"));
+    Buffer body = out.appendString("]");
+    Future<Void> rewound = answered == records.size() ? Future.succeededFuture()
+        : consumers.seek(Callers.of(ctx), group(ctx), instance(ctx), firstUnanswered(records, answered));
+    return rewound.onSuccess(v -> {
+      if (!ctx.response().closed()) {
+        ctx.response().putHeader("Content-Type", format == EmbeddedFormat.JSON ? MediaTypes.KAFKA_JSON_V2
+            : MediaTypes.KAFKA_BINARY_V2).end(body);
+      }
+    });
+  }
+
+  /** Per partition, the offset of its first record from {@code from} on (the records come in offset order). */
+  private static Map<TopicPartition, Long> firstUnanswered(List<ConsumedRecord> records, int from) {
+    Map<TopicPartition, Long> first = new java.util.LinkedHashMap<>();
+    for (ConsumedRecord r : records.subList(from, records.size())) {
+      first.putIfAbsent(new TopicPartition(r.topic(), r.partition()), r.record().offset());
+    }
+    return first;
   }
 
   /**
@@ -234,8 +228,7 @@ final class ConsumersEndpoint {
    * {@value #ASSIGNMENT} header ({@code topic/partition} pairs joined by commas; topic names hold neither), which
    * spares the client a second request per poll.
    */
-  private static void answerFramed(RoutingContext ctx, List<ConsumedRecord> records, List<TopicPartition> owned,
-      AnswerMemory.Grant grant) {
+  private static void answerFramed(RoutingContext ctx, List<ConsumedRecord> records, List<TopicPartition> owned) {
     if (ctx.response().closed()) {
       return;
     }
@@ -244,7 +237,6 @@ final class ConsumersEndpoint {
       out = RecordFrames.append(out, r.topic(), r.partition(), r.record());
     }
     out.flip();
-    hold(grant, out.capacity());
     answer(ctx, MediaTypes.SLUICE_RECORDS, owned, Buffer.buffer(out.array()).slice(0, out.limit()));
   }
 
