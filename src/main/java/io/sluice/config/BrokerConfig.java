@@ -70,6 +70,7 @@ public final class BrokerConfig {
   public static final String HTTP_REQUEST_HEAD_TIMEOUT_MS = "http.request.head.timeout.ms";
   public static final String HTTP_MIN_FREE_FILE_DESCRIPTORS = "http.min.free.file.descriptors";
   public static final String HTTP_MAX_INFLIGHT_BODY_BYTES = "http.max.inflight.body.bytes";
+  public static final String HTTP_MAX_INFLIGHT_ANSWER_BYTES = "http.max.inflight.answer.bytes";
   public static final String FETCH_MAX_WAIT_MS = "fetch.max.wait.ms";
   public static final String HTTP_MAX_RECORDS_PER_REQUEST = "http.max.records.per.request";
   public static final String HTTP_WS_MAX_FRAME_BYTES = "http.ws.max.frame.bytes";
@@ -113,6 +114,9 @@ public final class BrokerConfig {
   public static final String STREAMS_MAX_EXPRESSION_LENGTH = "streams.max.expression.length";
   public static final String STREAMS_MAX_EXPRESSION_ITERATIONS = "streams.max.expression.iterations";
   public static final String STREAMS_MAX_OUTPUTS_PER_RECORD = "streams.max.outputs.per.record";
+  public static final String STREAMS_MAX_VALUE_BYTES = "streams.max.value.bytes";
+  public static final String STREAMS_MAX_BYTES_PER_RECORD = "streams.max.bytes.per.record";
+  public static final String STREAMS_MAX_ANSWER_BYTES = "streams.max.answer.bytes";
   public static final String STREAMS_COMMIT_INTERVAL_MS = "streams.commit.interval.ms";
   public static final String STREAMS_WORKER_THREADS = "streams.worker.threads";
   public static final String STREAMS_STATE_MEMORY_BYTES = "streams.state.memory.bytes";
@@ -184,6 +188,9 @@ public final class BrokerConfig {
           + " new HTTP connections are closed at accept"),
       longKey(HTTP_MAX_INFLIGHT_BODY_BYTES, 0L, 0, "heap all request bodies in flight may hold (0: an eighth of the"
           + " heap); a request whose body does not fit gets 503 (10026, retriable); at least http.max.body.bytes"),
+      longKey(HTTP_MAX_INFLIGHT_ANSWER_BYTES, 0L, 0, "heap all answers being built and written may hold (0: an eighth"
+          + " of the heap); an answer that does not fit gets fewer records, or 503 (10027, retriable) when almost"
+          + " nothing is free; at least the largest fetch (16 MiB)"),
       intKey(HTTP_MAX_RECORDS_PER_REQUEST, 10_000, 1, Integer.MAX_VALUE, "records one produce request may carry"),
       intKey(HTTP_WS_MAX_FRAME_BYTES, 1 << 20, 1, Integer.MAX_VALUE, "largest WebSocket frame; a larger one closes"
           + " the socket (close code 1009); at most http.ws.max.message.bytes"),
@@ -240,10 +247,20 @@ public final class BrokerConfig {
       intKey(STREAMS_MAX_DEFINITIONS, 100, 1, 100_000, "stream definitions per cluster at most"),
       intKey(STREAMS_MAX_STEPS, 64, 1, 10_000, "steps per stream definition at most, branches' steps included"),
       intKey(STREAMS_MAX_EXPRESSION_LENGTH, 4_096, 1, 1_000_000, "characters per stream expression at most"),
-      intKey(STREAMS_MAX_EXPRESSION_ITERATIONS, 1_000, 0, 1_000_000, "iterations of one comprehension (map,"
-          + " filter, all, exists) in a stream expression at most: the expression's cost limit"),
+      intKey(STREAMS_MAX_EXPRESSION_ITERATIONS, 1_000, 0, 1_000_000, "iterations of all comprehensions (map,"
+          + " filter, all, exists, nested ones included) in one evaluation of a stream expression at most: the expression's cost limit"),
       intKey(STREAMS_MAX_OUTPUTS_PER_RECORD, 1_000, 1, 65_535, "output records one input record may make at most"
           + " (flat_map, branches); more is a processing error of that record"),
+      // At most 16 MiB: aggregates are stored as JSON and read back through Jackson, which refuses a string of more
+      // than 20,000,000 characters.
+      intKey(STREAMS_MAX_VALUE_BYTES, 1 << 20, 1_024, 16 << 20, "bytes any value a stream expression makes (a key,"
+          + " a value, an aggregate) may take as JSON at most; more is a processing error of that record"),
+      longKey(STREAMS_MAX_BYTES_PER_RECORD, 8L << 20, 1_024, "bytes one input record's output records, and apart"
+          + " its state changes, may take at most (a task holds them until they are written); more is a processing"
+          + " error of that record. Also what one task holds of several records' outputs before writing them"),
+      longKey(STREAMS_MAX_ANSWER_BYTES, 8L << 20, 64 * 1024, "bytes of records a preview answers, and of stored"
+          + " entries a store query reads for its answer (a scan's shared among the store's partitions), at most;"
+          + " a preview stops there, a query past it is refused (400) asking for fewer keys or a narrower range"),
       longKey(STREAMS_COMMIT_INTERVAL_MS, 1_000L, 10, "how often a stream task records its input position and"
           + " status in ZooKeeper"),
       intKey(STREAMS_WORKER_THREADS, 2, 1, 256, "threads of the sluice-streams pool that evaluates expressions"),
@@ -530,6 +547,11 @@ public final class BrokerConfig {
       throw new ConfigException(HTTP_MAX_INFLIGHT_BODY_BYTES, "Configuration " + HTTP_MAX_INFLIGHT_BODY_BYTES + " ("
           + inflight + ") is below " + HTTP_MAX_BODY_BYTES + " (" + httpMaxBodyBytes() + "): a body of the largest"
           + " size allowed could never be read");
+    }
+    if (getLong(STREAMS_MAX_BYTES_PER_RECORD) < getInt(STREAMS_MAX_VALUE_BYTES)) {
+      throw new ConfigException(STREAMS_MAX_BYTES_PER_RECORD, "Configuration " + STREAMS_MAX_BYTES_PER_RECORD + " ("
+          + getLong(STREAMS_MAX_BYTES_PER_RECORD) + ") is below " + STREAMS_MAX_VALUE_BYTES + " ("
+          + getInt(STREAMS_MAX_VALUE_BYTES) + "): a record with one value of the largest size could not be written");
     }
     if (getLong(GROUP_MIN_SESSION_TIMEOUT_MS) > getLong(GROUP_MAX_SESSION_TIMEOUT_MS)) {
       throw new ConfigException(GROUP_MIN_SESSION_TIMEOUT_MS, "Configuration " + GROUP_MIN_SESSION_TIMEOUT_MS + " ("

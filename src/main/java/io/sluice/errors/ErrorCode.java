@@ -106,7 +106,9 @@ public enum ErrorCode {
   /** Sluice's own: the cluster has connect.max.connectors connectors; one must be deleted first. */
   CONNECTOR_LIMIT_EXCEEDED(10_025, 400, false),
   /** Sluice's own: request bodies in flight hold http.max.inflight.body.bytes of the broker's heap; retry. */
-  BODY_MEMORY_EXHAUSTED(10_026, 503, true);
+  BODY_MEMORY_EXHAUSTED(10_026, 503, true),
+  /** Sluice's own: answers in flight hold http.max.inflight.answer.bytes of the broker's heap; retry. */
+  ANSWER_MEMORY_EXHAUSTED(10_027, 503, true);
 
   private final int code;
   private final int httpStatus;

@@ -21,7 +21,15 @@ final class ApiRouter {
   /** What the endpoints need besides the broker: limits, readiness, the OpenAPI text, the fetch workers. */
   record Deps(BrokerService service, HttpApiConfig cfg, BooleanSupplier readiness, Buffer openApi,
       WorkerExecutor fetchWorkers, ConsumerService consumers, SessionCounts sessions, List<HttpExtension> extensions,
-      ExtensionStarts starts) {
+      ExtensionStarts starts, AnswerMemory answers) {
+
+    /** With answers' memory of its own, as configured. */
+    Deps(BrokerService service, HttpApiConfig cfg, BooleanSupplier readiness, Buffer openApi,
+        WorkerExecutor fetchWorkers, ConsumerService consumers, SessionCounts sessions, List<HttpExtension> extensions,
+        ExtensionStarts starts) {
+      this(service, cfg, readiness, openApi, fetchWorkers, consumers, sessions, extensions, starts,
+          new AnswerMemory(AnswerMemory.capacity(cfg.connections().maxInflightAnswerBytes(), cfg.maxFetchBytes())));
+    }
 
     /** Without extension starts to report. */
     Deps(BrokerService service, HttpApiConfig cfg, BooleanSupplier readiness, Buffer openApi,
@@ -61,9 +69,9 @@ final class ApiRouter {
     new PartitionsEndpoint(deps.service()).mount(router);
     new ProduceEndpoint(deps.service(), deps.cfg(), deps.fetchWorkers()).mount(router, body);
     new BatchesEndpoint(deps.service()).mount(router, body);
-    new FetchEndpoint(deps.service(), deps.cfg(), deps.fetchWorkers()).mount(router);
+    new FetchEndpoint(deps.service(), deps.cfg(), deps.fetchWorkers(), deps.answers()).mount(router);
     ConsumerService consumers = deps.consumers() != null ? deps.consumers() : Unavailable.consumers();
-    new ConsumersEndpoint(consumers, deps.cfg(), deps.fetchWorkers()).mount(router, body);
+    new ConsumersEndpoint(consumers, deps.cfg(), deps.fetchWorkers(), deps.answers()).mount(router, body);
     new ConsumerGroupsEndpoint(consumers).mount(router, body);
     new SseEndpoint(deps.service(), deps.fetchWorkers()).mount(router);
     new StreamingEndpoint(deps.service(), consumers, deps.cfg(), deps.fetchWorkers(), deps.sessions()).mount(router);

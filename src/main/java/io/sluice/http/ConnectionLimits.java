@@ -17,9 +17,11 @@ package io.sluice.http;
  *     are closed at accept, so /health, existing connections and the broker's own files keep working
  * @param maxInflightBodyBytes the heap request bodies in flight may hold across the listener's connections
  *     ({@link BodyMemory}); 0 for an eighth of the heap
+ * @param maxInflightAnswerBytes the heap answers being built and written may hold across the listener's
+ *     connections ({@link AnswerMemory}); 0 for an eighth of the heap
  */
 public record ConnectionLimits(int maxConnectionsPerIp, long idleTimeoutMs, long requestHeadTimeoutMs,
-    int minFreeFileDescriptors, long maxInflightBodyBytes) {
+    int minFreeFileDescriptors, long maxInflightBodyBytes, long maxInflightAnswerBytes) {
 
   public static final int DEFAULT_MAX_CONNECTIONS_PER_IP = 1_000;
   /** Above a long poll's and an SSE keep-alive's period, like the common proxies' keep-alive timeouts. */
@@ -33,9 +35,16 @@ public record ConnectionLimits(int maxConnectionsPerIp, long idleTimeoutMs, long
     requireAtLeast("requestHeadTimeoutMs", requestHeadTimeoutMs, 1);
     requireAtLeast("minFreeFileDescriptors", minFreeFileDescriptors, 0);
     requireAtLeast("maxInflightBodyBytes", maxInflightBodyBytes, 0);
+    requireAtLeast("maxInflightAnswerBytes", maxInflightAnswerBytes, 0);
   }
 
-  /** With the request bodies' memory at its default, an eighth of the heap. */
+  /** With the answers' memory at its default, an eighth of the heap. */
+  public ConnectionLimits(int maxConnectionsPerIp, long idleTimeoutMs, long requestHeadTimeoutMs,
+      int minFreeFileDescriptors, long maxInflightBodyBytes) {
+    this(maxConnectionsPerIp, idleTimeoutMs, requestHeadTimeoutMs, minFreeFileDescriptors, maxInflightBodyBytes, 0);
+  }
+
+  /** With the request bodies' and answers' memory at their default, an eighth of the heap each. */
   public ConnectionLimits(int maxConnectionsPerIp, long idleTimeoutMs, long requestHeadTimeoutMs,
       int minFreeFileDescriptors) {
     this(maxConnectionsPerIp, idleTimeoutMs, requestHeadTimeoutMs, minFreeFileDescriptors, 0);

@@ -57,11 +57,13 @@ final class ConsumersEndpoint {
   private final ConsumerService consumers;
   private final HttpApiConfig cfg;
   private final WorkerExecutor workers;
+  private final AnswerMemory answers;
 
-  ConsumersEndpoint(ConsumerService consumers, HttpApiConfig cfg, WorkerExecutor workers) {
+  ConsumersEndpoint(ConsumerService consumers, HttpApiConfig cfg, WorkerExecutor workers, AnswerMemory answers) {
     this.consumers = consumers;
     this.cfg = cfg;
     this.workers = workers;
+    this.answers = answers;
   }
 
   void mount(Router router, Handler<RoutingContext> body) {
@@ -151,9 +153,10 @@ final class ConsumersEndpoint {
           });
       return;
     }
+    int max = (int) Math.min(maxBytes, cfg.maxFetchBytes());
     if (MediaTypes.accepts(ctx, MediaTypes.SLUICE_RECORDS)) {
-      consumers.poll(Callers.of(ctx), group, instance, Math.min(timeout, cfg.maxFetchWaitMs()),
-              (int) Math.min(maxBytes, cfg.maxFetchBytes()), Integer.MAX_VALUE)
+      consumers.poll(Callers.of(ctx), group, instance, Math.min(timeout, cfg.maxFetchWaitMs()), max,
+              Integer.MAX_VALUE)
           .compose(records -> consumers.assignment(Callers.of(ctx), group, instance)
               .onSuccess(owned -> answerFramed(ctx, records, owned)))
           .onFailure(t -> {
@@ -167,8 +170,8 @@ final class ConsumersEndpoint {
         .map(c -> MediaTypes.consumerRecordsFormat(ctx, "json".equals(c.getString("format")) ? EmbeddedFormat.JSON
             : EmbeddedFormat.BINARY))
         .compose(format -> consumers.poll(Callers.of(ctx), group, instance, Math.min(timeout, cfg.maxFetchWaitMs()),
-                (int) Math.min(maxBytes, cfg.maxFetchBytes()), Integer.MAX_VALUE)
-            .onSuccess(records -> answerRecords(ctx, format, records)))
+                max, Integer.MAX_VALUE)
+            .compose(records -> answerRecords(ctx, format, records)))
         .onFailure(t -> {
           if (!ctx.response().closed()) {
             ctx.fail(t);
@@ -176,20 +179,48 @@ final class ConsumersEndpoint {
         });
   }
 
-  private void answerRecords(RoutingContext ctx, EmbeddedFormat format, List<ConsumedRecord> records) {
+  /**
+   * The JSON answer, encoded within the answers' heap ({@link AnswerMemory}) as a fetch's is: counted as it grows,
+   * taken from the pool at answer time (a parked poll holds nothing; reserving before the poll made 32 parked polls
+   * of a 1 GB broker refuse every other JSON read). The records a poll took are in the heap already (its max_bytes
+   * bounds them, as for the binary answers); their JSON, up to six times larger, is what the pool bounds. When it has
+   * no more room the answer ends before the record that would go over (never before the first) and the instance is
+   * moved back to the first record not answered in each partition, so the next poll answers it: nothing is skipped.
+   */
+  private Future<Void> answerRecords(RoutingContext ctx, EmbeddedFormat format, List<ConsumedRecord> records) {
     if (ctx.response().closed()) {
-      return;
+      return Future.succeededFuture();
     }
-    Buffer out = Buffer.buffer(64 + records.size() * 96).appendString("[");
-    for (int i = 0; i < records.size(); i++) {
-      ConsumedRecord r = records.get(i);
-      if (i > 0) {
-        out.appendString(",");
+    AnswerMemory.Grant grant = answers.reserve(ctx, 0);
+    Buffer out = Buffer.buffer(64 + Math.min(records.size(), 1024) * 96).appendString("[");
+    int answered = 0;
+    for (; answered < records.size(); answered++) {
+      ConsumedRecord r = records.get(answered);
+      Buffer json = FetchEndpoint.recordJson(format, r.topic(), r.partition(), r.record()).toBuffer();
+      long needed = out.length() + json.length() + 2L - grant.bytes();
+      if (needed > 0 && !grant.tryGrow(Math.max(needed, 256 * 1024)) && !grant.tryGrow(needed) && answered > 0) {
+        break;
       }
-      out.appendBuffer(FetchEndpoint.recordJson(format, r.topic(), r.partition(), r.record()).toBuffer());
+      out.appendString(answered > 0 ? "," : "").appendBuffer(json);
     }
-    ctx.response().putHeader("Content-Type", format == EmbeddedFormat.JSON ? MediaTypes.KAFKA_JSON_V2
-        : MediaTypes.KAFKA_BINARY_V2).end(out.appendString("]"));
+    Buffer body = out.appendString("]");
+    Future<Void> rewound = answered == records.size() ? Future.succeededFuture()
+        : consumers.seek(Callers.of(ctx), group(ctx), instance(ctx), firstUnanswered(records, answered));
+    return rewound.onSuccess(v -> {
+      if (!ctx.response().closed()) {
+        ctx.response().putHeader("Content-Type", format == EmbeddedFormat.JSON ? MediaTypes.KAFKA_JSON_V2
+            : MediaTypes.KAFKA_BINARY_V2).end(body);
+      }
+    });
+  }
+
+  /** Per partition, the offset of its first record from {@code from} on (the records come in offset order). */
+  private static Map<TopicPartition, Long> firstUnanswered(List<ConsumedRecord> records, int from) {
+    Map<TopicPartition, Long> first = new java.util.LinkedHashMap<>();
+    for (ConsumedRecord r : records.subList(from, records.size())) {
+      first.putIfAbsent(new TopicPartition(r.topic(), r.partition()), r.record().offset());
+    }
+    return first;
   }
 
   /**

@@ -9,9 +9,11 @@ import io.sluice.api.FetchResult;
 import io.sluice.http.MediaTypes.FetchFormat;
 import io.sluice.record.Header;
 import io.sluice.record.Record;
+import io.netty.buffer.Unpooled;
 import io.vertx.core.Future;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.internal.buffer.BufferInternal;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonArray;
@@ -19,8 +21,6 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.nio.ByteBuffer;
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * Reads one partition from an offset, with long poll.
@@ -42,21 +42,26 @@ import java.util.List;
  * <p>Threads: raw batches from a local segment go out with {@code sendFile} (zero-copy); for the JSON formats the
  * slice is read (disk I/O), decoded and encoded on the fetch worker pool, then written from the event loop in
  * chunks under back-pressure.
+ *
+ * <p>Memory: a JSON answer, and raw batches copied for an h2c client, are counted in {@link AnswerMemory} from the
+ * moment the fetch has its slice (not while its long poll waits) until the answer is written or its client is gone;
+ * an answer that does not fit carries the records that do, and {@code Sluice-Next-Offset} says where to go on.
  */
 final class FetchEndpoint {
   static final String HIGH_WATERMARK = "Sluice-High-Watermark";
   static final String LOG_START_OFFSET = "Sluice-Log-Start-Offset";
   static final String NEXT_OFFSET = "Sluice-Next-Offset";
-  private static final int CHUNK_BYTES = 64 * 1024;
 
   private final BrokerService service;
   private final HttpApiConfig cfg;
   private final WorkerExecutor workers;
+  private final AnswerMemory answers;
 
-  FetchEndpoint(BrokerService service, HttpApiConfig cfg, WorkerExecutor workers) {
+  FetchEndpoint(BrokerService service, HttpApiConfig cfg, WorkerExecutor workers, AnswerMemory answers) {
     this.service = service;
     this.cfg = cfg;
     this.workers = workers;
+    this.answers = answers;
   }
 
   void mount(Router router) {
@@ -93,21 +98,27 @@ final class FetchEndpoint {
         .putHeader(HIGH_WATERMARK, Long.toString(result.highWatermark()))
         .putHeader(LOG_START_OFFSET, Long.toString(result.logStartOffset()));
     if (format == FetchFormat.BATCHES) {
-      return sendBatches(response, ctx.request().version(), request, result);
+      return sendBatches(ctx, result);
     }
     EmbeddedFormat embedded = format == FetchFormat.JSON ? EmbeddedFormat.JSON : EmbeddedFormat.BINARY;
-    return workers.executeBlocking(() -> encodeRecords(embedded, request, result), false)
+    long wanted = (long) JsonRecordsAnswer.RESERVED_PER_STORED_BYTE * result.batches().sizeInBytes();
+    AnswerMemory.Grant grant = answers.reserve(ctx, Math.max(wanted, 1));
+    if (grant == null) {
+      answers.refuse(ctx, wanted);
+      return Future.succeededFuture();
+    }
+    return workers.executeBlocking(() -> encodeRecords(embedded, request, result, grant), false)
         .compose(encoded -> {
           if (response.closed()) {
             return Future.succeededFuture();
           }
           response.putHeader(NEXT_OFFSET, Long.toString(encoded.nextOffset()));
-          return ChunkedWriter.write(response, encoded.chunks());
+          return ChunkedWriter.write(response, encoded.chunks(), grant::release);
         });
   }
 
-  private Future<Void> sendBatches(HttpServerResponse response, HttpVersion version, FetchRequest request,
-      FetchResult result) {
+  private Future<Void> sendBatches(RoutingContext ctx, FetchResult result) {
+    HttpServerResponse response = ctx.response();
     Batches batches = result.batches();
     response.putHeader(NEXT_OFFSET, Long.toString(result.nextOffset()));
     if (batches.isEmpty()) {
@@ -117,39 +128,52 @@ final class FetchEndpoint {
       return response.end(Buffer.buffer(batches.readBytes().array()));
     }
     Batches.FileRegion file = batches.fileRegion().orElseThrow();
-    if (version == HttpVersion.HTTP_2) {
-      // Vert.x sends a FileChannel only over HTTP/1.x; an h2c client gets the bytes copied on a worker.
-      return workers.<Buffer>executeBlocking(() -> Buffer.buffer(file.readBytes().array()), false)
-          .compose(response::end);
+    if (ctx.request().version() == HttpVersion.HTTP_2) {
+      return copyBatches(ctx, result);
     }
     return response.sendFile(file.channel(), file.position(), file.length());
   }
 
-  /** A JSON array split into chunks, and where the client should fetch next. */
-  private record Encoded(List<Buffer> chunks, long nextOffset) {
+  /**
+   * Vert.x sends a FileChannel only over HTTP/1.x: an h2c client gets the bytes copied on a worker, as many whole
+   * batches as the answers' memory has room for (at least the first), with the next offset after them.
+   */
+  private Future<Void> copyBatches(RoutingContext ctx, FetchResult result) {
+    int size = result.batches().sizeInBytes();
+    AnswerMemory.Grant grant = answers.reserve(ctx, size);
+    if (grant == null) {
+      answers.refuse(ctx, size);
+      return Future.succeededFuture();
+    }
+    return workers.<ByteBuffer>executeBlocking(() -> WholeBatches.read(result.batches(), grant.bytes()), false)
+        .compose(bytes -> {
+          HttpServerResponse response = ctx.response();
+          if (response.closed()) {
+            return Future.succeededFuture();
+          }
+          if (bytes.limit() > grant.bytes()) {
+            grant.tryGrow(bytes.limit() - grant.bytes()); // the first batch, read whatever its size
+          }
+          if (bytes.limit() < size) {
+            response.putHeader(NEXT_OFFSET, Long.toString(BatchFrames.nextOffset(bytes.duplicate(),
+                result.nextOffset())));
+          }
+          return response.end(BufferInternal.buffer(Unpooled.wrappedBuffer(bytes)));
+        });
   }
 
-  /** Runs on a worker: reads the slice (disk I/O), decodes the batches and encodes the records as JSON. */
-  private static Encoded encodeRecords(EmbeddedFormat format, FetchRequest request, FetchResult result) {
-    ByteBuffer batches = result.batches().readBytes();
-    long nextOffset = BatchFrames.nextOffset(batches.duplicate(), request.offset());
-    List<Record> records = RecordCodec.decode(batches, request.offset());
-    String topic = request.tp().topic();
-    int partition = request.tp().partition();
-    List<Buffer> chunks = new ArrayList<>();
-    Buffer chunk = Buffer.buffer(Math.min(CHUNK_BYTES * 2, 256 + records.size() * 128)).appendString("[");
-    for (int i = 0; i < records.size(); i++) {
-      if (i > 0) {
-        chunk.appendString(",");
-      }
-      chunk.appendBuffer(recordJson(format, topic, partition, records.get(i)).toBuffer());
-      if (chunk.length() >= CHUNK_BYTES) {
-        chunks.add(chunk);
-        chunk = Buffer.buffer(CHUNK_BYTES * 2);
-      }
-    }
-    chunks.add(chunk.appendString("]"));
-    return new Encoded(chunks, Math.max(nextOffset, request.offset()));
+  /**
+   * Runs on a worker: reads the whole batches of the slice that fit in the grant (disk I/O), encodes their records as
+   * JSON within it, and gives back what the answer does not hold (the read bytes are garbage once encoded).
+   */
+  private static JsonRecordsAnswer.Encoded encodeRecords(EmbeddedFormat format, FetchRequest request,
+      FetchResult result, AnswerMemory.Grant grant) {
+    ByteBuffer batches = WholeBatches.read(result.batches(),
+        grant.bytes() / JsonRecordsAnswer.RESERVED_PER_STORED_BYTE);
+    JsonRecordsAnswer.Encoded encoded = JsonRecordsAnswer.encode(format, request.tp(), request.offset(), batches,
+        grant);
+    grant.shrinkTo(encoded.bytes());
+    return encoded;
   }
 
   static JsonObject recordJson(EmbeddedFormat format, String topic, int partition, Record r) {

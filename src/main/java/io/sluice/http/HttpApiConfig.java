@@ -60,6 +60,11 @@ public record HttpApiConfig(String host, int port, long maxBodyBytes, int maxCon
     if (connections == null) {
       throw new IllegalArgumentException("connections must be set");
     }
+    long answers = connections.maxInflightAnswerBytes();
+    if (answers > 0 && answers < maxFetchBytes) {
+      throw new IllegalArgumentException("http.max.inflight.answer.bytes (" + answers + ") is below the largest fetch"
+          + " (" + maxFetchBytes + " bytes): the slice of a fetch of the largest size could never be answered whole");
+    }
   }
 
   /** The defaults above, bound to {@code host} and {@code port}. */
@@ -98,6 +103,12 @@ public record HttpApiConfig(String host, int port, long maxBodyBytes, int maxCon
     return new HttpApiConfig(host, port, maxBodyBytes, maxConnections, newMaxFetchWaitMs, maxRecordsPerRequest,
         newDefaultFetchWaitMs, defaultFetchMaxBytes, maxFetchBytes, fetchWorkerPoolSize, shutdownGraceMs, wsMaxFrameBytes,
         wsMaxMessageBytes, connections);
+  }
+
+  public HttpApiConfig withFetchBytes(int newDefaultFetchMaxBytes, int newMaxFetchBytes) {
+    return new HttpApiConfig(host, port, maxBodyBytes, maxConnections, maxFetchWaitMs, maxRecordsPerRequest,
+        defaultFetchWaitMs, newDefaultFetchMaxBytes, newMaxFetchBytes, fetchWorkerPoolSize, shutdownGraceMs,
+        wsMaxFrameBytes, wsMaxMessageBytes, connections);
   }
 
   public HttpApiConfig withWebSocketLimits(int newWsMaxFrameBytes, int newWsMaxMessageBytes) {

@@ -129,7 +129,8 @@ public final class HttpListener implements Listener {
         .withWebSocketLimits(config.httpWsMaxFrameBytes(), config.httpWsMaxMessageBytes())
         .withConnections(new ConnectionLimits(config.httpMaxConnectionsPerIp(), config.httpIdleTimeoutMs(),
             config.httpRequestHeadTimeoutMs(), config.httpMinFreeFileDescriptors(),
-            config.getLong(BrokerConfig.HTTP_MAX_INFLIGHT_BODY_BYTES)))
+            config.getLong(BrokerConfig.HTTP_MAX_INFLIGHT_BODY_BYTES),
+            config.getLong(BrokerConfig.HTTP_MAX_INFLIGHT_ANSWER_BYTES)))
         .withFetchWait(Math.min(HttpApiConfig.DEFAULT_FETCH_WAIT_MS, maxWaitMs), maxWaitMs);
   }
 }

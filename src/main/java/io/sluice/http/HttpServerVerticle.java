@@ -95,7 +95,8 @@ public class HttpServerVerticle extends VerticleBase {
     return firstDescriptorSample().compose(v -> vertx.fileSystem().readFile(OpenApiEndpoint.RESOURCE))
         .map(openApi -> {
           Router router = ApiRouter.create(vertx,
-              new ApiRouter.Deps(service, cfg, readiness, openApi, fetchWorkers, consumers, sessions, extensions, starts));
+              new ApiRouter.Deps(service, cfg, readiness, openApi, fetchWorkers, consumers, sessions, extensions, starts,
+                  shared.answerMemory()));
           shared.bodyMemory().mount(router);
           return router;
         })
@@ -222,6 +223,11 @@ public class HttpServerVerticle extends VerticleBase {
   /** Open connections counted against the limit, across the instances sharing this server's host and port. */
   public int openConnections() {
     return shared != null ? shared.openConnections() : 0;
+  }
+
+  /** The heap answers in flight may hold, shared by the instances sharing this server; null before the start. */
+  AnswerMemory answerMemory() {
+    return shared != null ? shared.answerMemory() : null;
   }
 
   /** Bytes reserved by request bodies in flight, across the instances sharing this server. */

@@ -28,6 +28,7 @@ final class SharedServerState implements Shareable {
   private final ConcurrentHashMap<InetAddress, Integer> openPerIp = new ConcurrentHashMap<>();
   private final FileDescriptorGauge descriptors;
   private final BodyMemory bodyMemory;
+  private final AnswerMemory answerMemory;
   /** Instances using this state; changed only inside the shared map's compute functions. */
   private int users;
   private final int listenPort;
@@ -38,6 +39,8 @@ final class SharedServerState implements Shareable {
     this.descriptors = new FileDescriptorGauge(cfg.connections().minFreeFileDescriptors());
     this.bodyMemory = new BodyMemory(BodyMemory.capacity(cfg.connections().maxInflightBodyBytes(), cfg.maxBodyBytes()),
         cfg.maxBodyBytes());
+    this.answerMemory = new AnswerMemory(AnswerMemory.capacity(cfg.connections().maxInflightAnswerBytes(),
+        cfg.maxFetchBytes()));
     this.listenPort = listenPort;
   }
 
@@ -108,6 +111,10 @@ final class SharedServerState implements Shareable {
 
   void releaseForAddress(InetAddress address) {
     openPerIp.computeIfPresent(address, (a, n) -> n <= 1 ? null : n - 1);
+  }
+
+  AnswerMemory answerMemory() {
+    return answerMemory;
   }
 
   BodyMemory bodyMemory() {

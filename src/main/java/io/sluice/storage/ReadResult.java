@@ -76,9 +76,26 @@ public record ReadResult(long fetchOffset, Path file, FileChannel channel, long 
    */
   public ByteBuffer readBytes() {
     ByteBuffer buf = ByteBuffer.allocate(length);
+    readInto(buf);
+    return buf.flip();
+  }
+
+  /**
+   * Copies the slice's {@code length} bytes into {@code target} at its position, which moves past them. Into direct
+   * memory the file's bytes land once (a heap target makes the JDK read into a direct buffer of its own and copy).
+   *
+   * @throws StorageException if the file cannot be read or ends early
+   * @throws java.nio.BufferOverflowException if {@code target} has less than {@code length} bytes left
+   */
+  public void readInto(ByteBuffer target) {
     if (bytes != null) {
-      return buf.put(bytes.duplicate()).flip();
+      target.put(bytes.duplicate());
+      return;
     }
+    if (target.remaining() < length) {
+      throw new java.nio.BufferOverflowException();
+    }
+    ByteBuffer buf = target.slice().limit(length);
     try {
       while (buf.hasRemaining()) {
         int n = channel.read(buf, position + buf.position());
@@ -89,6 +106,6 @@ public record ReadResult(long fetchOffset, Path file, FileChannel channel, long 
     } catch (IOException e) {
       throw new StorageException("Cannot read " + length + " bytes at " + position + " of " + file, e);
     }
-    return buf.flip();
+    target.position(target.position() + length);
   }
 }

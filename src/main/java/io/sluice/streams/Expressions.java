@@ -2,6 +2,7 @@ package io.sluice.streams;
 
 import dev.cel.bundle.Cel;
 import dev.cel.bundle.CelFactory;
+import dev.cel.checker.CelStandardDeclarations;
 import dev.cel.common.CelAbstractSyntaxTree;
 import dev.cel.common.CelFunctionDecl;
 import dev.cel.common.CelIssue;
@@ -10,15 +11,20 @@ import dev.cel.common.CelOverloadDecl;
 import dev.cel.common.CelValidationException;
 import dev.cel.common.types.MapType;
 import dev.cel.common.types.SimpleType;
+import dev.cel.common.values.CelByteString;
 import dev.cel.parser.CelStandardMacro;
 import dev.cel.runtime.CelEvaluationException;
 import dev.cel.runtime.CelFunctionBinding;
 import dev.cel.runtime.CelRuntime;
+import dev.cel.runtime.CelStandardFunctions;
+import dev.cel.runtime.standard.AddOperator.AddOverload;
 import io.sluice.errors.ErrorCode;
 import io.sluice.errors.SluiceException;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.BinaryOperator;
 
 /**
@@ -40,11 +46,26 @@ public final class Expressions {
   public static final List<String> VARIABLES = List.of("key", "value", "headers", "timestamp", "topic", "partition",
       "offset", "aggregate", "other", "left", "right");
 
+  /** {@code streams.max.value.bytes}'s default: Kafka's default largest record. */
+  public static final int DEFAULT_MAX_VALUE_BYTES = 1024 * 1024;
+
   private final Cel cel;
   private final int maxLength;
+  private final int maxValueBytes;
 
   public Expressions(int maxLength, int maxIterations) {
+    this(maxLength, maxIterations, DEFAULT_MAX_VALUE_BYTES);
+  }
+
+  /**
+   * {@code maxValueBytes} bounds every value an expression makes: the standard {@code +} of strings, bytes and lists
+   * (the only operators that copy, so the only way one evaluation grows a value) is replaced by one that refuses a
+   * result past it, and every result is measured ({@link ValueSize}). Without it {@code aggregate + aggregate} took a
+   * broker's heap within 30 records.
+   */
+  public Expressions(int maxLength, int maxIterations, int maxValueBytes) {
     this.maxLength = maxLength;
+    this.maxValueBytes = maxValueBytes;
     CelOptions options = CelOptions.current()
         .enableHeterogeneousNumericComparisons(true)
         .comprehensionMaxIterations(maxIterations)
@@ -53,6 +74,11 @@ public final class Expressions {
     this.cel = CelFactory.standardCelBuilder()
         .setOptions(options)
         .setStandardMacros(CelStandardMacro.STANDARD_MACROS)
+        .setStandardEnvironmentEnabled(false) // CEL's condition for replacing standard bindings; declared as standard
+        .setStandardDeclarations(CelStandardDeclarations.newBuilder().build())
+        .setStandardFunctions(CelStandardFunctions.newBuilder().filterFunctions((function, overload) ->
+            !GROWING_ADDS.contains(overload)).build())
+        .addFunctionBindings(boundedAdds())
         .addVar("key", SimpleType.DYN)
         .addVar("value", SimpleType.DYN)
         .addVar("headers", MapType.create(SimpleType.STRING, SimpleType.STRING))
@@ -71,6 +97,44 @@ public final class Expressions {
         .addFunctionBindings(bindings("multiply", (a, b) -> a * b))
         .addFunctionBindings(bindings("divide", (a, b) -> a / b))
         .build();
+  }
+
+  private static final Set<AddOverload> GROWING_ADDS = EnumSet.of(AddOverload.ADD_STRING, AddOverload.ADD_BYTES,
+      AddOverload.ADD_LIST);
+
+  /** The standard overloads' ids and semantics, with the result's size checked before it is built. */
+  private List<CelFunctionBinding> boundedAdds() {
+    return List.of(
+        CelFunctionBinding.from("add_string", String.class, String.class, (a, b) -> {
+          checkSize((long) a.length() + b.length(), "string", "characters");
+          return a.concat(b);
+        }),
+        CelFunctionBinding.from("add_bytes", CelByteString.class, CelByteString.class, (a, b) -> {
+          checkSize((long) a.size() + b.size(), "bytes value", "bytes");
+          return a.concat(b);
+        }),
+        CelFunctionBinding.from("add_list", List.class, List.class, (a, b) -> {
+          // Each element is written as at least one byte and a comma.
+          checkSize(2L * ((long) a.size() + b.size()), "list", "bytes at least");
+          List<Object> joined = new ArrayList<>(a.size() + b.size());
+          joined.addAll(a);
+          joined.addAll(b);
+          return joined;
+        }));
+  }
+
+  private void checkSize(long size, String what, String unit) {
+    if (size > maxValueBytes) {
+      throw new ValueTooLarge("+ would make a " + what + " of " + size + " " + unit + ", more than the "
+          + maxValueBytes + " bytes a stream value may take (streams.max.value.bytes)");
+    }
+  }
+
+  /** Thrown from inside an evaluation; {@link Expression#eval} turns it into the record's processing error. */
+  static final class ValueTooLarge extends RuntimeException {
+    ValueTooLarge(String message) {
+      super(message, null, false, false);
+    }
   }
 
   private static CelFunctionDecl mixed(String function, String name) {
@@ -101,7 +165,7 @@ public final class Expressions {
     }
     try {
       CelAbstractSyntaxTree ast = cel.compile(source).getAst();
-      return new Expression(where, source, cel.createProgram(ast));
+      return new Expression(where, source, cel.createProgram(ast), maxValueBytes);
     } catch (CelValidationException e) {
       CelIssue first = e.getErrors().get(0);
       int line = first.getSourceLocation().getLine();
@@ -118,16 +182,32 @@ public final class Expressions {
   }
 
   /** A compiled expression with the step it belongs to. Thread-safe. */
-  public record Expression(String where, String source, CelRuntime.Program program) {
-    /** Evaluates over {@code vars}; a failure names the step. */
+  public record Expression(String where, String source, CelRuntime.Program program, int maxValueBytes) {
+    /** Evaluates over {@code vars}; a failure, or a result larger than a stream value may be, names the step. */
     public Object eval(Map<String, ?> vars) throws ProcessingException {
+      Object result;
       try {
-        return program.eval(vars);
+        result = program.eval(vars);
       } catch (CelEvaluationException e) {
-        throw new ProcessingException(where, e.getMessage());
+        throw new ProcessingException(where, tooLarge(e).orElse(e.getMessage()));
       } catch (RuntimeException e) {
-        throw new ProcessingException(where, String.valueOf(e.getMessage()));
+        throw new ProcessingException(where, tooLarge(e).orElse(String.valueOf(e.getMessage())));
       }
+      if (ValueSize.exceeds(result, maxValueBytes)) {
+        throw new ProcessingException(where, "the result takes more than the " + maxValueBytes
+            + " bytes a stream value may take (streams.max.value.bytes)");
+      }
+      return result;
+    }
+
+    /** The size refusal's own message, wherever CEL wrapped it. */
+    private static java.util.Optional<String> tooLarge(Throwable e) {
+      for (Throwable t = e; t != null; t = t.getCause()) {
+        if (t instanceof ValueTooLarge v) {
+          return java.util.Optional.of(v.getMessage());
+        }
+      }
+      return java.util.Optional.empty();
     }
   }
 }

@@ -1,6 +1,7 @@
 package io.sluice.streams;
 
 import com.google.protobuf.ByteString;
+import dev.cel.common.values.CelByteString;
 import dev.cel.common.values.NullValue;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.DecodeException;
@@ -76,6 +77,9 @@ public enum Format {
       case STRING:
         return (value instanceof String s ? s : Json.encode(fromCel(value))).getBytes(StandardCharsets.UTF_8);
       case BYTES:
+        if (value instanceof CelByteString b) { // what CEL makes of bytes (a literal, a +, the input itself)
+          return b.toByteArray();
+        }
         if (value instanceof ByteString b) {
           return b.toByteArray();
         }
@@ -144,6 +148,9 @@ public enum Format {
       l.forEach(v -> a.add(fromCel(v)));
       return a;
     }
+    if (value instanceof CelByteString b) {
+      return Base64.getEncoder().encodeToString(b.toByteArray());
+    }
     if (value instanceof ByteString b) {
       return Base64.getEncoder().encodeToString(b.toByteArray());
     }
@@ -177,6 +184,9 @@ public enum Format {
     }
     if (value instanceof Boolean) {
       return "bool";
+    }
+    if (value instanceof CelByteString || value instanceof ByteString) {
+      return "bytes";
     }
     return value instanceof String ? "string" : value.getClass().getSimpleName();
   }

@@ -25,11 +25,17 @@ import java.util.function.ToIntFunction;
 public final class Processor {
   private final StreamDefinition definition;
   private final int maxOutputs;
+  private final long maxBytes;
   private final Joins joins;
 
-  public Processor(StreamDefinition definition, int maxOutputs) {
+  /**
+   * {@code maxOutputs}: streams.max.outputs.per.record; {@code maxBytes}: streams.max.bytes.per.record, what one
+   * record's outputs and its state changes may take together.
+   */
+  public Processor(StreamDefinition definition, int maxOutputs, long maxBytes) {
     this.definition = definition;
     this.maxOutputs = maxOutputs;
+    this.maxBytes = maxBytes;
     this.joins = new Joins(definition);
   }
 
@@ -65,9 +71,21 @@ public final class Processor {
   private record Source(String topic, int partition, long offset, boolean repartitioned) {
   }
 
-  /** What one record's run carries through the steps. */
+  /** What one record's run carries through the steps; {@code outBytes[0]}: the bytes of its outputs so far. */
   private record Call(Source src, ToIntFunction<String> partitions, Tracer tracer, List<Output> out,
-      TaskStores stores) {
+      TaskStores stores, long[] outBytes) {
+    Call(Source src, ToIntFunction<String> partitions, Tracer tracer, List<Output> out, TaskStores stores) {
+      this(src, partitions, tracer, out, stores, new long[1]);
+    }
+  }
+
+  /** The bytes an output record holds. */
+  static long bytes(Output o) {
+    long n = (o.key() == null ? 0 : o.key().length) + (o.value() == null ? 0 : (long) o.value().length);
+    for (Header h : o.headers()) {
+      n += h.key().length() + (h.value() == null ? 0 : h.value().length);
+    }
+    return n;
   }
 
   /**
@@ -167,6 +185,9 @@ public final class Processor {
     c.headers = headers(record.headers());
     c.timestamp = record.timestamp();
     List<Output> out = new ArrayList<>();
+    if (stores != null) {
+      stores.all().values().forEach(st -> st.tx().limit(maxBytes));
+    }
     boolean repartitioned = topic.equals(definition.repartitionTopic());
     Call call = new Call(new Source(topic, partition, record.offset(), repartitioned), partitions, tracer, out,
         stores);
@@ -187,6 +208,10 @@ public final class Processor {
         }
         changelog(call, record.timestamp());
       }
+    } catch (io.sluice.streams.state.Tx.TooLarge e) {
+      stores.rollback();
+      throw new ProcessingException(definition.keyed() == null ? "steps" : definition.keyed().where(),
+          e.getMessage());
     } catch (ProcessingException | RuntimeException e) {
       if (stores != null) {
         stores.rollback();
@@ -240,6 +265,11 @@ public final class Processor {
     if (call.out().size() >= maxOutputs) {
       throw new ProcessingException(where, "the record made more than " + maxOutputs
           + " output records (streams.max.outputs.per.record)");
+    }
+    call.outBytes()[0] += bytes(o);
+    if (call.outBytes()[0] > maxBytes) {
+      throw new ProcessingException(where, "the record made more than " + maxBytes + " bytes of output records"
+          + " (streams.max.bytes.per.record)");
     }
     call.out().add(o);
     call.tracer().emitted(where, o);

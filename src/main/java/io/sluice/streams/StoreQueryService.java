@@ -43,7 +43,7 @@ final class StoreQueryService implements StoreQueries {
     }
     StreamDefinition d = t.definition();
     return service.blocking(() -> {
-      StoreReader reader = new StoreReader(d, st);
+      StoreReader reader = new StoreReader(d, st, request.getLong("max_bytes", service.maxAnswerBytes()));
       if (request.getBoolean("scan", false)) {
         return new JsonObject().put("entries", reader.scan(StoreReader.bytes(request, "from_key"),
             StoreReader.bytes(request, "to_key"), StoreReader.bytes(request, "prefix"), request.getInteger("limit")));
@@ -76,7 +76,9 @@ final class StoreQueryService implements StoreQueries {
   /** A scan of every task's store, merged in key-byte order, at most {@code limit} keys. */
   Future<JsonObject> scan(String stream, String store, String fromKey, String toKey, String prefix, int limit) {
     return target(stream, store).compose(t -> {
-      JsonObject req = new JsonObject().put("store", store).put("scan", true).put("limit", limit);
+      // Each partition's part gets its share of the bound (at least 64 KiB): the parts arrive here together.
+      JsonObject req = new JsonObject().put("store", store).put("scan", true).put("limit", limit)
+          .put("max_bytes", Math.max(64 * 1024, service.maxAnswerBytes() / t.partitions()));
       putKey(req, "from_key", t.definition(), fromKey);
       putKey(req, "to_key", t.definition(), toKey);
       if (prefix != null) {

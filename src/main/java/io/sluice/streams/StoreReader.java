@@ -1,5 +1,7 @@
 package io.sluice.streams;
 
+import io.sluice.errors.ErrorCode;
+import io.sluice.errors.SluiceException;
 import io.sluice.streams.state.Bytes;
 import io.sluice.streams.state.Kv;
 import io.sluice.streams.state.StoreState;
@@ -13,15 +15,50 @@ import java.util.List;
 /**
  * Reads a task's committed store for an interactive query: one key (its aggregate, or its windows whose start lies in
  * [from, to]) or a scan of keys (a range or a prefix of the key bytes). Reads the store itself, never the record in
- * progress. Blocking: a worker.
+ * progress, one entry at a time, and holds at most {@code maxBytes} of stored entries for its answer: a scan of a
+ * windowed store read the whole store into memory first, and an answer of 10,000 keys had no size bound. Blocking:
+ * a worker.
  */
 final class StoreReader {
   private final StreamDefinition definition;
   private final Kv kv;
+  private final long maxBytes;
+  private long held;
 
-  StoreReader(StreamDefinition definition, StoreState store) {
+  StoreReader(StreamDefinition definition, StoreState store, long maxBytes) {
     this.definition = definition;
     this.kv = store.kv();
+    this.maxBytes = maxBytes;
+  }
+
+  private interface Visitor {
+    /** Whether to go on. */
+    boolean visit(Kv.Entry e) throws ProcessingException;
+  }
+
+  private void each(byte[] from, byte[] to, Visitor visitor) throws ProcessingException {
+    ProcessingException[] failed = {null};
+    kv.forEach(from, to, e -> {
+      try {
+        return visitor.visit(e);
+      } catch (ProcessingException x) {
+        failed[0] = x;
+        return false;
+      }
+    });
+    if (failed[0] != null) {
+      throw failed[0];
+    }
+  }
+
+  /** Counts an entry the answer will hold; refuses the query once they pass the bound. */
+  private void hold(Kv.Entry e) {
+    held += e.key().length + (long) e.value().length;
+    if (held > maxBytes) {
+      throw new SluiceException(ErrorCode.INVALID_REQUEST, "The answer would hold more than " + maxBytes
+          + " bytes of stored entries (streams.max.answer.bytes, shared among the store's partitions in a scan):"
+          + " ask for fewer keys (limit), a narrower range or prefix, or a narrower time range (from, to)");
+    }
   }
 
   /** {"key", "value"} or {"key", "windows": [...]}, or null when the store has nothing for the key. */
@@ -30,12 +67,14 @@ final class StoreReader {
       JsonArray records = new JsonArray();
       for (byte side : new byte[] {Joins.LEFT_REC, Joins.RIGHT_REC}) {
         byte[] prefix = recordPrefix(side, key);
-        for (Kv.Entry e : kv.scan(prefix, Bytes.prefixEnd(prefix), Integer.MAX_VALUE)) {
+        each(prefix, Bytes.prefixEnd(prefix), e -> {
           StoreState.Parsed p = StoreState.parse(e.key());
           if (p.a() >= from && p.a() <= to) {
+            hold(e);
             records.add(windowRecord(side, e.value()));
           }
-        }
+          return true;
+        });
       }
       return records.isEmpty() ? null : new JsonObject().put("key", keyJson(key)).put("records", sorted(records));
     }
@@ -49,12 +88,14 @@ final class StoreReader {
     }
     byte[] prefix = StoreState.windowPrefix(key);
     JsonArray windows = new JsonArray();
-    for (Kv.Entry e : kv.scan(prefix, Bytes.prefixEnd(prefix), Integer.MAX_VALUE)) {
+    each(prefix, Bytes.prefixEnd(prefix), e -> {
       StoreState.Parsed p = StoreState.parse(e.key());
       if (p.a() >= from && p.a() <= to) {
+        hold(e);
         windows.add(window(p, Aggregates.Stored.read(e.value())));
       }
-    }
+      return true;
+    });
     return windows.isEmpty() ? null : new JsonObject().put("key", keyJson(key)).put("windows", windows);
   }
 
@@ -74,33 +115,33 @@ final class StoreReader {
       start = lo == null ? start : StoreState.groupKey(lo);
       end = hi == null ? end : StoreState.groupKey(hi);
     }
-    JsonObject current = null;
-    byte[] currentKey = null;
-    for (Kv.Entry e : kv.scan(start, end, windowed ? Integer.MAX_VALUE : limit)) {
+    JsonObject[] current = {null};
+    each(start, end, e -> {
       StoreState.Parsed p = StoreState.parse(e.key());
       if (!inRange(p.key(), fromKey, toKey, prefix)) {
-        continue;
+        return true;
       }
+      String order = HexFormat.of().formatHex(p.key());
+      if (windowed && current[0] != null && current[0].getString("order").equals(order)) {
+        hold(e);
+        current[0].getJsonArray("windows").add(window(p, Aggregates.Stored.read(e.value())));
+        return true;
+      }
+      if (out.size() >= limit) {
+        return false;
+      }
+      hold(e);
       if (definition.aggregate() == null) {
-        out.add(row(p.key(), e.value()).put("order", HexFormat.of().formatHex(p.key())));
-        continue;
+        out.add(row(p.key(), e.value()).put("order", order));
+      } else if (!windowed) {
+        out.add(entry(p.key(), Aggregates.Stored.read(e.value())).put("order", order));
+      } else {
+        current[0] = new JsonObject().put("key", keyJson(p.key())).put("windows", new JsonArray()
+            .add(window(p, Aggregates.Stored.read(e.value())))).put("order", order);
+        out.add(current[0]);
       }
-      Aggregates.Stored s = Aggregates.Stored.read(e.value());
-      if (!windowed) {
-        out.add(entry(p.key(), s).put("order", HexFormat.of().formatHex(p.key())));
-        continue;
-      }
-      if (currentKey == null || !java.util.Arrays.equals(currentKey, p.key())) {
-        if (out.size() >= limit) {
-          break;
-        }
-        currentKey = p.key();
-        current = new JsonObject().put("key", keyJson(p.key())).put("windows", new JsonArray())
-            .put("order", HexFormat.of().formatHex(p.key()));
-        out.add(current);
-      }
-      current.getJsonArray("windows").add(window(p, s));
-    }
+      return true;
+    });
     return out;
   }
 
@@ -117,12 +158,14 @@ final class StoreReader {
       throws ProcessingException {
     java.util.TreeMap<byte[], JsonArray> byKey = new java.util.TreeMap<>(Bytes.ORDER);
     for (byte side : new byte[] {Joins.LEFT_REC, Joins.RIGHT_REC}) {
-      for (Kv.Entry e : kv.scan(new byte[] {side}, new byte[] {(byte) (side + 1)}, Integer.MAX_VALUE)) {
+      each(new byte[] {side}, new byte[] {(byte) (side + 1)}, e -> {
         StoreState.Parsed p = StoreState.parse(e.key());
         if (inRange(p.key(), fromKey, toKey, prefix)) {
+          hold(e); // every open record in range, not only the first keys': they come in no key order
           byKey.computeIfAbsent(p.key(), k -> new JsonArray()).add(windowRecord(side, e.value()));
         }
-      }
+        return true;
+      });
     }
     JsonArray out = new JsonArray();
     for (java.util.Map.Entry<byte[], JsonArray> e : byKey.entrySet()) {

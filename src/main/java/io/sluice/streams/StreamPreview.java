@@ -230,11 +230,13 @@ final class StreamPreview {
   }
 
   private JsonObject preview(StreamDefinition d, List<Input> inputs, Map<String, Integer> counts) {
-    Processor processor = new Processor(d, service.maxOutputsPerRecord());
+    Processor processor = new Processor(d, service.maxOutputsPerRecord(), service.maxBytesPerRecord());
     // A stateful stream's preview runs as one task with its store in memory; records it sends to the repartition
     // topic are processed at once from there, as that topic's task would.
     TaskStores stores = TaskStores.inMemory(d);
     JsonArray out = new JsonArray();
+    long budget = service.maxAnswerBytes();
+    long[] shown = {0};
     for (Input in : inputs) {
       JsonArray steps = new JsonArray();
       JsonObject one = new JsonObject().put("input", new JsonObject().put("topic", in.topic())
@@ -242,7 +244,13 @@ final class StreamPreview {
           .put("key", fromBytes(d.keyFormat(), in.record().key()))
           .put("value", fromBytes(d.valueFormat(), in.record().value())));
       try {
-        Processor.Tracer tracer = (where, o) -> steps.add(render(d, o).put("step", where));
+        Processor.Tracer tracer = (where, o) -> {
+          shown[0] += Processor.bytes(o);
+          if (shown[0] > budget) {
+            throw new PreviewTooLarge();
+          }
+          steps.add(render(d, o).put("step", where));
+        };
         List<Processor.Output> outputs = new ArrayList<>(processor.process(in.topic(), in.partition(), in.record(),
             t -> counts.getOrDefault(t, 1), tracer, stores));
         for (int i = 0; i < outputs.size(); i++) {
@@ -254,16 +262,36 @@ final class StreamPreview {
           }
         }
         JsonArray os = new JsonArray();
-        outputs.forEach(o -> os.add(render(d, o)));
+        for (Processor.Output o : outputs) {
+          shown[0] += Processor.bytes(o);
+          os.add(render(d, o));
+        }
         one.put("steps", steps).put("outputs", os);
+      } catch (PreviewTooLarge e) {
+        break; // answered with the records before it
       } catch (ProcessingException e) {
         one.put("steps", steps).put("outputs", new JsonArray()).put("error", new JsonObject()
             .put("step", e.step()).put("message", e.getMessage()).put("dead_letter_topic",
                 d.failOnError() ? null : d.deadLetterTopic()));
       }
       out.add(one);
+      if (shown[0] > budget) {
+        break;
+      }
+    }
+    if (shown[0] > budget) {
+      return new JsonObject().put("records", out).put("truncated", "the preview stopped after " + out.size()
+          + " of " + inputs.size() + " records: what they made passed the " + budget + " bytes a preview may"
+          + " answer (streams.max.answer.bytes)");
     }
     return new JsonObject().put("records", out);
+  }
+
+  /** The preview's answer would pass its bound: it ends with the records shown so far. */
+  private static final class PreviewTooLarge extends RuntimeException {
+    PreviewTooLarge() {
+      super(null, null, false, false);
+    }
   }
 
   private static JsonObject render(StreamDefinition d, Processor.Output o) {

@@ -79,7 +79,7 @@ final class StreamTask {
     this.definition = definition;
     this.input = input;
     this.taskId = stream + "/" + input.topic() + "/" + input.partition();
-    this.processor = new Processor(definition, deps.maxOutputsPerRecord());
+    this.processor = new Processor(definition, deps.maxOutputsPerRecord(), deps.maxBytesPerRecord());
     this.progress = JoinProgress.of(definition, input);
     this.state = new TaskState();
     this.state.version = version;
@@ -276,7 +276,12 @@ final class StreamTask {
     long errors = 0;
     String lastError = null;
     long lateBefore = stores == null ? 0 : stores.lateRecords();
+    long held = 0;
     for (Record rec : records(r, from)) {
+      if (held >= deps.maxBytesPerRecord()) {
+        break; // the rest of the fetch after these outputs are written: a fetch of records that each make
+        // megabytes would otherwise hold them all at once
+      }
       in += JoinSync.isMarker(rec) ? 0 : 1; // a join's markers are no input records of the user's
       next = rec.offset() + 1;
       List<Processor.Output> outs;
@@ -294,6 +299,7 @@ final class StreamTask {
       for (int i = 0; i < outs.size(); i++) {
         Processor.Output o = outs.get(i);
         long seq = rec.offset() << 16 | i;
+        held += Processor.bytes(o);
         outputs.computeIfAbsent(new TopicPartition(o.topic(), o.partition()), k -> new ArrayList<>())
             .add(new Out(seq, o));
       }

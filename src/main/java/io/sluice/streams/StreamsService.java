@@ -67,7 +67,8 @@ public final class StreamsService implements BrokerComponent {
    */
   private DefinitionParser newParser() {
     return new DefinitionParser(new Expressions(config.getInt(BrokerConfig.STREAMS_MAX_EXPRESSION_LENGTH),
-        config.getInt(BrokerConfig.STREAMS_MAX_EXPRESSION_ITERATIONS)),
+        config.getInt(BrokerConfig.STREAMS_MAX_EXPRESSION_ITERATIONS),
+        config.getInt(BrokerConfig.STREAMS_MAX_VALUE_BYTES)),
         new StreamDefinition.Limits(config.getInt(BrokerConfig.STREAMS_MAX_STEPS),
             config.getInt(BrokerConfig.STREAMS_MAX_OUTPUTS_PER_RECORD)));
   }
@@ -102,7 +103,7 @@ public final class StreamsService implements BrokerComponent {
     // The tasks' loops get an event-loop context of their own, whatever context starts the service.
     TaskDeps deps = new TaskDeps(config.brokerId(), cluster, ((VertxInternal) vertx).createEventLoopContext(), pool,
         s, config.getLong(BrokerConfig.STREAMS_COMMIT_INTERVAL_MS),
-        config.getInt(BrokerConfig.STREAMS_MAX_OUTPUTS_PER_RECORD), meters, config.dataDir().resolve("streams-state"),
+        config.getInt(BrokerConfig.STREAMS_MAX_OUTPUTS_PER_RECORD), maxBytesPerRecord(), meters, config.dataDir().resolve("streams-state"),
         memory);
     TaskScheduler sched = new TaskScheduler(zk, deps, this::compile);
     io.sluice.broker.rpc.BrokerRpc rpc = io.sluice.broker.rpc.BrokerRpc.on(vertx);
@@ -189,6 +190,14 @@ public final class StreamsService implements BrokerComponent {
 
   int maxOutputsPerRecord() {
     return config.getInt(BrokerConfig.STREAMS_MAX_OUTPUTS_PER_RECORD);
+  }
+
+  long maxBytesPerRecord() {
+    return config.getLong(BrokerConfig.STREAMS_MAX_BYTES_PER_RECORD);
+  }
+
+  long maxAnswerBytes() {
+    return config.getLong(BrokerConfig.STREAMS_MAX_ANSWER_BYTES);
   }
 
   /** The store, once started; 404 when the service is off, 503 while it starts. */

@@ -16,7 +16,7 @@ import java.util.concurrent.Callable;
  * stores.
  */
 record TaskDeps(int brokerId, BrokerService cluster, Context context, WorkerExecutor pool, StreamStore store,
-    long commitIntervalMs, int maxOutputsPerRecord, MeterRegistry meters, java.nio.file.Path stateDir,
+    long commitIntervalMs, int maxOutputsPerRecord, long maxBytesPerRecord, MeterRegistry meters, java.nio.file.Path stateDir,
     StateMemory stateMemory) {
 
   RequestContext caller() {

@@ -128,6 +128,8 @@ class BrokerConfigTest {
         "offsets.topic.num.partitions", "max.partitions.per.topic");
     assertImpossible(Map.of("group.min.session.timeout.ms", 60_000, "group.max.session.timeout.ms", 30_000),
         "group.min.session.timeout.ms", "group.max.session.timeout.ms");
+    assertImpossible(Map.of("streams.max.bytes.per.record", 100_000), "streams.max.bytes.per.record",
+        "streams.max.value.bytes");
     assertThat(BrokerConfig.of(Map.of("min.insync.replicas", 2, "default.replication.factor", 3))
         .minInsyncReplicas()).isEqualTo(2);
   }

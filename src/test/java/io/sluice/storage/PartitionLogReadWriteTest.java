@@ -107,6 +107,20 @@ class PartitionLogReadWriteTest {
   }
 
   @Test
+  void aReadGoesIntoADirectTargetAtItsPositionAsReadBytesWouldHaveIt() {
+    LocalPartitionLog log = open(LogConfig.DEFAULT);
+    log.append(TestBatches.batch(3, 10, 100, 1), 0);
+    log.append(TestBatches.batch(2, 10, 200, 1), 0);
+    ReadResult r = log.read(3, 1 << 20, Long.MAX_VALUE);
+    ByteBuffer target = ByteBuffer.allocateDirect(r.length() + 8).position(4);
+    r.readInto(target);
+    assertThat(target.position()).isEqualTo(4 + r.length());
+    assertThat(target.flip().position(4)).isEqualTo(r.readBytes());
+    assertThatThrownBy(() -> r.readInto(ByteBuffer.allocateDirect(r.length() - 1)))
+        .isInstanceOf(java.nio.BufferOverflowException.class);
+  }
+
+  @Test
   void readStopsBeforeMaxOffset() {
     LocalPartitionLog log = open(LogConfig.DEFAULT);
     for (int i = 0; i < 5; i++) {

@@ -75,7 +75,7 @@ class JoinSyncTest {
    */
   private static List<Record> log(StreamDefinition d, List<Ev> events, long seed, boolean idleBetween)
       throws Exception {
-    Processor upstream = new Processor(d, 1000);
+    Processor upstream = new Processor(d, 1000, 8 << 20);
     Random r = new Random(seed * 31);
     List<List<Ev>> queues = List.of(new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
     events.forEach(e -> queues.get(e.upstream()).add(e));
@@ -146,7 +146,7 @@ class JoinSyncTest {
 
     Run(StreamDefinition d, boolean sync, long persistEvery) {
       this.d = d;
-      this.p = new Processor(d, 1000);
+      this.p = new Processor(d, 1000, 8 << 20);
       this.stores = TaskStores.inMemory(d);
       if (sync) {
         stores.sync(JoinSync.open(d, stores.get(d.store()), 0, persistEvery));

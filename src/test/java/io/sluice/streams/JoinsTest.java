@@ -90,7 +90,7 @@ class JoinsTest {
 
     Run(StreamDefinition d) {
       this.d = d;
-      this.p = new Processor(d, 1000);
+      this.p = new Processor(d, 1000, 8 << 20);
       this.stores = TaskStores.inMemory(d);
     }
 
@@ -183,7 +183,7 @@ class JoinsTest {
       }
       if (kind.equals("table")) {
         // an interactive query reads the table's rows
-        StoreReader reader = new StoreReader(d, whole.stores.get(d.store()));
+        StoreReader reader = new StoreReader(d, whole.stores.get(d.store()), 8 << 20);
         for (int k = 0; k < 4; k++) {
           JsonObject row = reader.key(("k" + k).getBytes(StandardCharsets.UTF_8), 0, Long.MAX_VALUE);
           Long n = ref.left.get("k" + k);

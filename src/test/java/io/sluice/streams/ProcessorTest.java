@@ -8,6 +8,7 @@ import io.sluice.errors.SluiceException;
 import io.sluice.record.Header;
 import io.sluice.record.Partitioner;
 import io.sluice.record.Record;
+import java.util.Map;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -30,7 +31,7 @@ class ProcessorTest {
       throws Exception {
     Record r = new Record(7, 1000, key == null ? null : key.getBytes(StandardCharsets.UTF_8),
         value == null ? null : value.getBytes(StandardCharsets.UTF_8), headers);
-    return new Processor(d, 10).process("in", 1, r, t -> 3, Processor.Tracer.NONE);
+    return new Processor(d, 10, 8 << 20).process("in", 1, r, t -> 3, Processor.Tracer.NONE);
   }
 
   private static String value(Processor.Output o) {
@@ -115,6 +116,58 @@ class ProcessorTest {
          "steps": [{"filter": "size(value) == 3"}, {"to": "out"}]}""");
     assertThat(value(run(d, "k", "abc").get(0))).isEqualTo("abc");
     assertThat(run(d, "k", "abcd")).isEmpty();
+  }
+
+  @Test
+  void aRecordsOutputsPastStreamsMaxBytesPerRecordAreItsProcessingError() throws Exception {
+    StreamDefinition d = parse("""
+        {"name": "s", "inputs": ["in"], "value_format": "string",
+         "steps": [{"flat_map": "[1, 2, 3, 4].map(i, value)"}, {"to": "out"}]}""");
+    Processor small = new Processor(d, 1000, 16_000);
+    Record fits = new Record(1, 1000, null, "x".repeat(3_900).getBytes(StandardCharsets.UTF_8), List.of());
+    assertThat(small.process("in", 0, fits, t -> 1, Processor.Tracer.NONE)).hasSize(4);
+    Record over = new Record(2, 1000, null, "x".repeat(4_100).getBytes(StandardCharsets.UTF_8), List.of());
+    assertThatThrownBy(() -> small.process("in", 0, over, t -> 1, Processor.Tracer.NONE))
+        .isInstanceOf(ProcessingException.class).hasMessageContaining("streams.max.bytes.per.record")
+        .extracting(e -> ((ProcessingException) e).step()).isEqualTo("steps[1].to");
+  }
+
+  @Test
+  void aRecordsStateChangesPastTheLimitRollBackAndAreItsProcessingError() throws Exception {
+    // 100 windows of a 2 KB value: 200 KB of changes from one record (a 900 KB record in 1,000 windows took the heap).
+    StreamDefinition d = parse("""
+        {"name": "s", "inputs": ["in"], "key_format": "string", "value_format": "string",
+         "steps": [{"group_by": "key"}, {"window": {"hopping": {"size": "100s", "advance": "1s"}}},
+                   {"reduce": {"fold": "value", "emit": "final"}}, {"to": "out"}]}""");
+    Processor p = new Processor(d, 1000, 64 * 1024);
+    TaskStores stores = TaskStores.inMemory(d);
+    Record big = new Record(1, 200_000, "k".getBytes(StandardCharsets.UTF_8),
+        "x".repeat(2_000).getBytes(StandardCharsets.UTF_8), List.of());
+    assertThatThrownBy(() -> p.process("in", 0, big, t -> 1, Processor.Tracer.NONE, stores))
+        .isInstanceOf(ProcessingException.class).hasMessageContaining("streams.max.bytes.per.record")
+        .extracting(e -> ((ProcessingException) e).step()).isEqualTo("steps[0].group_by");
+    io.sluice.streams.state.StoreState st = stores.get(d.aggregate().store());
+    assertThat(st.tx().pendingBytes()).isZero();
+    assertThat(st.kv().scan(new byte[0], new byte[] {(byte) 0xff}, 10)).isEmpty();
+    Record small = new Record(2, 200_000, "k".getBytes(StandardCharsets.UTF_8),
+        "x".repeat(100).getBytes(StandardCharsets.UTF_8), List.of());
+    List<Processor.Output> out = p.process("in", 0, small, t -> 1, Processor.Tracer.NONE, stores);
+    assertThat(out).extracting(Processor.Output::topic).containsOnly(d.changelogTopic()).hasSize(100);
+  }
+
+  @Test
+  void bytesAnExpressionMakesAreWrittenInEveryFormat() throws Exception {
+    // CEL makes its own bytes type of literals and concatenations; writing it was refused as "not bytes".
+    StreamDefinition bytes = parse("""
+        {"name": "s", "inputs": ["a"], "key_format": "bytes", "value_format": "bytes",
+         "steps": [{"map": {"key": "b'k'", "value": "value + b'!'"}}, {"to": "out"}]}""");
+    Processor.Output o = run(bytes, "k", "abc").get(0);
+    assertThat(value(o)).isEqualTo("abc!");
+    assertThat(key(o)).isEqualTo("k");
+    StreamDefinition json = parse("""
+        {"name": "s", "inputs": ["a"], "value_format": "json",
+         "steps": [{"map": {"value": "{'b': b'hi'}"}}, {"to": "out"}]}""");
+    assertThat(value(run(json, "k", "1").get(0))).isEqualTo("{\"b\":\"aGk=\"}");
   }
 
   @Test

@@ -80,7 +80,7 @@ class StandbyRestoreRetryTest {
     WorkerExecutor pool = broker.vertx().createSharedWorkerExecutor("standby-retry-test", 2);
     StateMemory memory = new StateMemory(16 << 20);
     TaskDeps deps = new TaskDeps(broker.brokerId(), cluster, ((VertxInternal) broker.vertx()).createEventLoopContext(),
-        pool, store, 100, 100, new SimpleMeterRegistry(), dir.resolve("task-state"), memory);
+        pool, store, 100, 100, 8 << 20, new SimpleMeterRegistry(), dir.resolve("task-state"), memory);
     long storesFrom = TaskState.from(store.task("sums", "orders-0")).storesFrom.get(changelog);
     StandbyTask.Handover handover = new StandbyTask.Handover(
         new StoreState(def.store(), RocksKv.openEmpty(dir.resolve("standby"), memory)), storesFrom);

@@ -169,6 +169,30 @@ class StatefulStreamsTest {
     assertThat(HTTP.read("max-temps", 0)).hasSize(4);
   }
 
+  @Test
+  void aFoldGrowingPastStreamsMaxValueBytesSendsItsRecordsToTheDeadLetterTopic() throws Exception {
+    // Doubling the aggregate took the broker's heap (OutOfMemoryError) within 30 records of 1 KB.
+    HTTP.createTopic("words", 1);
+    Reply created = HTTP.send("POST", "/streams", new JsonObject("""
+        {"name": "doubling", "inputs": ["words"], "value_format": "string",
+         "steps": [{"group_by": "key"}, {"reduce": "aggregate + aggregate"}, {"to": "doubled"}]}"""));
+    assertThat(created.status()).as(created.body()).isEqualTo(201);
+    JsonArray words = new JsonArray();
+    for (int i = 0; i < 16; i++) { // 100 << 13 characters fit in 1 MiB, 100 << 14 do not
+      words.add(new JsonObject().put("key", "k").put("value", "x".repeat(100)));
+    }
+    HTTP.produce("words", words);
+    await("two records in the dead-letter topic", () -> HTTP.read("doubling-dlq", 0).size() == 2);
+    for (JsonObject dead : HTTP.read("doubling-dlq", 0)) {
+      assertThat(header(dead, "sluice.streams.error")).contains("streams.max.value.bytes");
+      assertThat(dead.getString("value")).hasSize(100);
+    }
+    JsonObject task = task("doubling", "words");
+    assertThat(task.getString("state")).isEqualTo("RUNNING");
+    Reply end = HTTP.send("GET", "/topics/doubled/partitions/0/offsets", null);
+    assertThat(end.json().getLong("end_offset")).isEqualTo(14);
+  }
+
   private static JsonObject temp(long at, long c) {
     return new JsonObject().put("key", "room").put("value", new JsonObject().put("at", at).put("c", c));
   }

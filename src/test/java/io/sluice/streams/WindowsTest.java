@@ -86,7 +86,7 @@ class WindowsTest {
 
     Run(StreamDefinition d) {
       this.d = d;
-      this.p = new Processor(d, 1000);
+      this.p = new Processor(d, 1000, 8 << 20);
       this.stores = TaskStores.inMemory(d);
     }
 

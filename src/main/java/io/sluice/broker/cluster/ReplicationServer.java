@@ -32,8 +32,8 @@ import java.util.function.Function;
  * transports carry the same messages: the event-bus consumer on {@code sluice.broker.<id>.replica.fetch}, and the
  * replica link, a TCP server on the cluster host (port chosen at start, told on
  * {@code sluice.broker.<id>.replica.link}) taking {@link LinkFrameParser} frames pipelined by correlation id (see
- * {@link io.sluice.broker.replication.ReplicaLinks}, the follower's side). A link's response is written once, as one
- * direct buffer holding the frame (the records copied once, where netty would copy them anyway). Errors are answered as
+ * {@link io.sluice.broker.replication.ReplicaLinks}, the follower's side). A link's response is written once, as a
+ * direct frame netty writes as it is (see {@link #frame}). Errors are answered as
  * {@link ReplicaFetchResponse#error} (never as transport failures), so the follower can tell a stale epoch from a
  * broken link. How many fetches are in flight is bounded by the followers (one per partition each).
  */
@@ -96,7 +96,13 @@ public final class ReplicationServer {
 
   private void reply(Message<Buffer> msg, ReplicaFetchResponse response) {
     stats.answered(response.records().length());
-    msg.reply(ReplicaFetchCodec.encode(response));
+    Buffer encoded;
+    try {
+      encoded = ReplicaFetchCodec.encode(response); // a copy
+    } finally {
+      response.releaseRecords();
+    }
+    msg.reply(encoded);
   }
 
   /** One follower broker's link: its frames are answered in any order, each under its correlation id. */
@@ -126,27 +132,49 @@ public final class ReplicationServer {
   private void write(NetSocket socket, long id, ReplicaFetchResponse response) {
     stats.answered(response.records().length());
     NetSocketInternal link = (NetSocketInternal) socket;
-    link.writeMessage(frame(link.channelHandlerContext().alloc(), id, response));
+    writeFrame(link, frame(link.channelHandlerContext().alloc(), id, response));
   }
 
   /**
-   * A response's whole frame as one direct buffer from {@code alloc} (the connection's pool), the records copied into
-   * it once; netty writes a direct buffer as it is and releases it once written. One write, one flush, one system
-   * call. A heap frame costs a second copy: netty copies it into a direct buffer of its own, and a composite of the
-   * header and the records (the frame before) it first gathered into a fresh, zeroed heap array, per follower fetch
-   * (async-profiler, thirteenth session: 1 in 20 of a leader's event-loop samples at RF 3).
+   * Hands {@code frame} to netty, which releases it once written or when its write fails; Vert.x fails a write on a
+   * connection that closed without handing it on, and then the frame (holding a woken append's records, shared with
+   * other followers' frames) is released here. On the connection's context.
+   */
+  static void writeFrame(NetSocketInternal link, ByteBuf frame) {
+    link.writeMessage(frame).onFailure(t -> {
+      if (frame.refCnt() > 0) {
+        frame.release();
+      }
+    });
+  }
+
+  /**
+   * A response's whole frame, direct, for netty to write as it is (one write, one flush, one system call) and release
+   * once written; it takes the response's records (see {@link ReplicaFetchResponse#records}). Records in direct memory
+   * (a woken fetch's, one copy shared by the followers the append woke) go in as they are, behind a header of their
+   * own: a composite of two direct buffers, which netty writes with one gathering {@code writev}. Heap records (a read
+   * of the log) are copied into the frame once, as netty would copy them anyway; a heap frame would cost a second
+   * copy, and a composite with a heap part a gather into a fresh, zeroed array first (async-profiler, thirteenth
+   * session: 1 in 20 of a leader's event-loop samples at RF 3).
    */
   static ByteBuf frame(ByteBufAllocator alloc, long id, ReplicaFetchResponse response) {
-    ByteBuf records = ((BufferInternal) response.records()).getByteBuf();
+    ByteBuf records = response.recordsBuf();
     ByteBuf head = ((BufferInternal) ReplicaFetchCodec.encodeHeader(response, LinkFrameParser.header(id, 0, 64)))
         .getByteBuf();
     int headLength = head.readableBytes();
     int recordsLength = records.readableBytes();
-    ByteBuf frame = alloc.directBuffer(headLength + recordsLength);
+    boolean shared = recordsLength > 0 && records.isDirect(); // netty's empty buffer calls itself direct
+    ByteBuf frame = alloc.directBuffer(headLength + (shared ? 0 : recordsLength));
     frame.writeBytes(head, head.readerIndex(), headLength)
-        .writeBytes(records, records.readerIndex(), recordsLength)
         .setInt(0, headLength - LinkFrameParser.HEADER + recordsLength);
-    return frame;
+    if (shared) {
+      return alloc.compositeDirectBuffer(2).addComponents(true, frame, records);
+    }
+    try {
+      return frame.writeBytes(records, records.readerIndex(), recordsLength);
+    } finally {
+      records.release();
+    }
   }
 
   /** The counts of fetches answered here, for the metrics. */

@@ -170,8 +170,11 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
   private AppendResult justAppended;
   /** {@link #justAppended}'s bytes copied once for the polls it answers (they outlive the producer's buffer). */
   private ReadResult justAppendedRead;
-  /** {@link #justAppended}'s bytes copied once for the follower fetches it wakes (each wraps the same array). */
-  private byte[] justAppendedForFollowers;
+  /**
+   * {@link #justAppended}'s bytes copied once into direct memory for the follower fetches it wakes: each answer holds a
+   * reference of its own (its writer releases it), this field one more, released when {@link #onAppended} ends.
+   */
+  private ByteBuf justAppendedForFollowers;
   private boolean closing;
   private long retentionTimer = -1;
   private long flushTimer = -1;
@@ -463,7 +466,10 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
     } finally {
       justAppended = null;
       justAppendedRead = null;
-      justAppendedForFollowers = null;
+      if (justAppendedForFollowers != null) {
+        justAppendedForFollowers.release();
+        justAppendedForFollowers = null;
+      }
     }
   }
 
@@ -539,7 +545,28 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
     if (fromAppend != null) {
       return Future.succeededFuture(fromAppend);
     }
-    return tasks.read(() -> ReplicaFetchResponse.wrap(log.read(offset, maxBytes, limit).readBytes().array()));
+    return tasks.read(() -> readDirect(log.read(offset, maxBytes, limit)));
+  }
+
+  /**
+   * A follower's read of the log into a direct buffer of netty's pool, which the answer's writer releases: the link
+   * writes it behind the answer's header as it is. A heap read cost the JDK's read into a direct buffer of its own and a
+   * copy out of it, a fresh zeroed array, and one more copy into the link's frame (about 40 % of follower fetches find
+   * the log already past them and read it: 75-100 KB of the storage pool's allocation per 1,000 records at RF 3).
+   */
+  static Buffer readDirect(ReadResult read) {
+    int length = read.length();
+    if (length == 0) {
+      return Buffer.buffer();
+    }
+    ByteBuf direct = PooledByteBufAllocator.DEFAULT.directBuffer(length, length);
+    try {
+      read.readInto(direct.nioBuffer(0, length));
+      return BufferInternal.buffer(direct.writerIndex(length));
+    } catch (RuntimeException e) {
+      direct.release();
+      throw e;
+    }
   }
 
   /**
@@ -556,11 +583,13 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
       return null;
     }
     if (justAppendedForFollowers == null) {
-      // a copy: the producer's buffer is valid only until the append completes, the answer is written later
-      justAppendedForFollowers = new byte[written.remaining()];
-      written.duplicate().get(justAppendedForFollowers);
+      // a copy: the producer's buffer is valid only until the append completes, the answers are written later. Direct,
+      // so the link writes it as it is, behind each answer's header (ReplicationServer.frame), with no copy per follower
+      int length = written.remaining();
+      justAppendedForFollowers = PooledByteBufAllocator.DEFAULT.directBuffer(length, length)
+          .writeBytes(written.duplicate());
     }
-    return ReplicaFetchResponse.wrap(justAppendedForFollowers);
+    return BufferInternal.buffer(justAppendedForFollowers.retainedDuplicate());
   }
 
   // ---------------------------------------------------------------- follower (FollowerLog, on this context)

@@ -1,8 +1,10 @@
 package io.sluice.broker.replication;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.sluice.errors.ErrorCode;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.buffer.impl.BufferImpl;
 import io.vertx.core.internal.buffer.BufferInternal;
 
 /**
@@ -16,7 +18,10 @@ import io.vertx.core.internal.buffer.BufferInternal;
  * @param divergingEpoch when not -2: the follower's log diverges; truncate to where this epoch ends (see
  *     {@code divergingEndOffset}) and fetch again. -1 means the leader knows no epoch at or below the follower's last
  * @param divergingEndOffset where {@code divergingEpoch} ends in the leader's log
- * @param records whole batches starting at the fetch offset, as the leader stores them (empty when none)
+ * @param records whole batches starting at the fetch offset, as the leader stores them (empty when none). On the
+ *     leader a response's records may be a reference of a pooled direct buffer (a woken fetch's, shared with the other
+ *     followers the append woke): whoever takes a leader's answer writes or encodes it, then gives its records back once
+ *     ({@link #releaseRecords}, or by handing {@link #recordsBuf} to netty, which releases what it wrote)
  */
 public record ReplicaFetchResponse(ErrorCode error, String message, int leaderEpoch, long highWatermark,
     long logStartOffset, int divergingEpoch, long divergingEndOffset, Buffer records) {
@@ -55,6 +60,19 @@ public record ReplicaFetchResponse(ErrorCode error, String message, int leaderEp
    */
   public static Buffer wrap(byte[] bytes) {
     return BufferInternal.buffer(Unpooled.wrappedBuffer(bytes));
+  }
+
+  /**
+   * The records' own buffer, not Vert.x's {@code getByteBuf()} view (for a pooled buffer that view's release does
+   * nothing: a released view leaks the pool's memory).
+   */
+  public ByteBuf recordsBuf() {
+    return ((BufferImpl) records).byteBuf();
+  }
+
+  /** Gives the records back: a pooled buffer's reference returns to the pool, a heap buffer's release is harmless. */
+  public void releaseRecords() {
+    recordsBuf().release();
   }
 
   public boolean isDiverging() {

@@ -21,6 +21,12 @@ public interface Kv extends AutoCloseable {
   /** Up to {@code limit} entries with {@code from <= key < to}, in key order. */
   List<Entry> scan(byte[] from, byte[] to, int limit);
 
+  /**
+   * Hands the entries with {@code from <= key < to} to {@code visitor} in key order, one at a time, until it answers
+   * false: a range of unknown size read without holding it.
+   */
+  void forEach(byte[] from, byte[] to, java.util.function.Predicate<Entry> visitor);
+
   /** Applies {@code changes} in order, atomically. */
   void write(List<Change> changes);
 

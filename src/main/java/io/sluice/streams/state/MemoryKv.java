@@ -27,6 +27,15 @@ public final class MemoryKv implements Kv {
   }
 
   @Override
+  public void forEach(byte[] from, byte[] to, java.util.function.Predicate<Entry> visitor) {
+    for (Map.Entry<byte[], byte[]> e : map.subMap(from, true, to, false).entrySet()) {
+      if (!visitor.test(new Entry(e.getKey(), e.getValue()))) {
+        return;
+      }
+    }
+  }
+
+  @Override
   public void write(List<Change> changes) {
     for (Change c : changes) {
       if (c.value() == null) {

@@ -131,6 +131,22 @@ public final class RocksKv implements Kv {
   }
 
   @Override
+  public void forEach(byte[] from, byte[] to, java.util.function.Predicate<Entry> visitor) {
+    lock.readLock().lock();
+    try {
+      open();
+      try (Slice upper = new Slice(to); ReadOptions ro = new ReadOptions().setIterateUpperBound(upper);
+          RocksIterator it = db.newIterator(ro)) {
+        for (it.seek(from); it.isValid() && visitor.test(new Entry(it.key(), it.value())); it.next()) {
+          // the visitor decides
+        }
+      }
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  @Override
   public void write(List<Change> changes) {
     if (changes.isEmpty()) {
       return;
