@@ -35,6 +35,15 @@ final class PartitionReaderImpl implements PartitionReader {
   private static final long MAX_BACKOFF_MS = 1_000;
   /** Answers up to this size are handed out before the next fetch is sent (see the class comment). */
   static final int HAND_OUT_FIRST_BYTES = 8 * 1024;
+  /**
+   * A reader's first fetch asks at most this much, and each fetch after one that brought records four times the one
+   * before, up to {@code fetchMaxBytes}. The first records wait for the whole first answer (the broker reads it, it
+   * crosses the socket, it is gathered) before any is decoded: six readers' first 4 MiB fetches are one 16 MiB answer,
+   * 90 to 230 ms before the first record of a read that takes 700 ms quiet. A small first answer is decoded while the
+   * larger next one comes, so the read is under way at once; the ramp stays ahead of the decode (each answer takes
+   * longer to decode than the next, four times larger, takes to arrive).
+   */
+  static final int FIRST_FETCH_BYTES = 64 * 1024;
 
   private final Context context;
   private final Vertx vertx;
@@ -48,6 +57,8 @@ final class PartitionReaderImpl implements PartitionReader {
   private static final class Cursor {
     long fetchOffset = -1;
     int failures;
+    /** What the next fetch asks for at most (see {@link #FIRST_FETCH_BYTES}). */
+    int maxBytes;
     /** The fetch sent ahead from {@link #fetchOffset}, and the broker it went to; null when none. */
     Future<Fetcher.Fetched> ahead;
     URI aheadUrl;
@@ -71,6 +82,7 @@ final class PartitionReaderImpl implements PartitionReader {
   public Multi<ConsumerRecord> records() {
     return Multi.createFrom().deferred(() -> {
       Cursor cursor = new Cursor();
+      cursor.maxBytes = Math.min(options.fetchMaxBytes(), FIRST_FETCH_BYTES);
       return Multi.createBy().repeating()
           .uni(() -> Unis.onContext(context, () -> fetchOnce(cursor)))
           .indefinitely()
@@ -92,7 +104,7 @@ final class PartitionReaderImpl implements PartitionReader {
       position = offset;
     }
     URI url = cursor.ahead != null ? cursor.aheadUrl : metadata.leaderUrl(options.topic(), options.partition());
-    Future<Fetcher.Fetched> fetched = cursor.ahead != null ? cursor.ahead : fetch(url, offset);
+    Future<Fetcher.Fetched> fetched = cursor.ahead != null ? cursor.ahead : fetch(url, offset, cursor.maxBytes);
     cursor.ahead = null;
     return fetched
         .compose(f -> {
@@ -101,8 +113,9 @@ final class PartitionReaderImpl implements PartitionReader {
           if (!f.batches().hasRemaining()) {
             return Future.succeededFuture(List.<ConsumerRecord>of());
           }
+          cursor.maxBytes = (int) Math.min(options.fetchMaxBytes(), 4L * cursor.maxBytes);
           cursor.aheadUrl = metadata.leaderUrl(options.topic(), options.partition());
-          cursor.ahead = fetch(cursor.aheadUrl, cursor.fetchOffset);
+          cursor.ahead = fetch(cursor.aheadUrl, cursor.fetchOffset, cursor.maxBytes);
           if (f.batches().remaining() <= HAND_OUT_FIRST_BYTES) {
             return decode(f, offset); // now: Fetcher sends the fetch just asked for on a later turn
           }
@@ -123,9 +136,8 @@ final class PartitionReaderImpl implements PartitionReader {
     }
   }
 
-  private Future<Fetcher.Fetched> fetch(URI url, long offset) {
-    return fetcher.fetch(url, options.topic(), options.partition(), offset, options.fetchMaxBytes(),
-        options.fetchMaxWaitMs());
+  private Future<Fetcher.Fetched> fetch(URI url, long offset, int maxBytes) {
+    return fetcher.fetch(url, options.topic(), options.partition(), offset, maxBytes, options.fetchMaxWaitMs());
   }
 
   /**
