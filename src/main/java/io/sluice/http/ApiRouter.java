@@ -73,8 +73,9 @@ final class ApiRouter {
     ConsumerService consumers = deps.consumers() != null ? deps.consumers() : Unavailable.consumers();
     new ConsumersEndpoint(consumers, deps.cfg(), deps.fetchWorkers(), deps.answers()).mount(router, body);
     new ConsumerGroupsEndpoint(consumers).mount(router, body);
-    new SseEndpoint(deps.service(), deps.fetchWorkers()).mount(router);
-    new StreamingEndpoint(deps.service(), consumers, deps.cfg(), deps.fetchWorkers(), deps.sessions()).mount(router);
+    new SseEndpoint(deps.service(), deps.fetchWorkers(), deps.answers()).mount(router);
+    new StreamingEndpoint(deps.service(), consumers, deps.cfg(), deps.fetchWorkers(), deps.sessions(), deps.answers())
+        .mount(router);
     new ProducersEndpoint(deps.service()).mount(router);
     deps.extensions().forEach(e -> e.mount(router));
     router.route().failureHandler(ErrorResponses::handleFailure);

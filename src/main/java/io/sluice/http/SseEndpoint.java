@@ -27,15 +27,20 @@ import io.vertx.ext.web.RoutingContext;
  * Starts at {@code offset} (default: the end), or right after {@code Last-Event-ID} when the browser reconnects.
  * The default format is json (values that are not JSON come as strings). A comment line is sent when a long
  * poll ends empty, so proxies keep the stream open. Back-pressure: the next fetch starts only once the response's
- * write queue has room; a slow reader costs one fetch's worth of buffered bytes, no more.
+ * write queue has room; a slow reader costs one fetch's events, no more, and those are held against the answers'
+ * heap ({@link AnswerMemory}) until the connection has taken them: the events fetched are encoded one by one as the
+ * pool grows, the next fetch starts after the last one encoded, and a fetch whose first event finds no room waits
+ * and fetches again (as {@link WsConsumeSession} does).
  */
 final class SseEndpoint {
   static final long POLL_WAIT_MS = 15_000;
   private static final int FETCH_BYTES = 256 * 1024;
   private final BrokerService service;
   private final WorkerExecutor workers;
+  private final AnswerMemory answers;
 
-  SseEndpoint(BrokerService service, WorkerExecutor workers) {
+  SseEndpoint(BrokerService service, WorkerExecutor workers, AnswerMemory answers) {
+    this.answers = answers;
     this.service = service;
     this.workers = workers;
   }
@@ -73,35 +78,58 @@ final class SseEndpoint {
       });
       return;
     }
+    io.vertx.core.Vertx vertx = io.vertx.core.Vertx.currentContext().owner();
+    AnswerMemory.Grant grant = answers.reserve(0);
     service.fetch(caller, new FetchRequest(tp, position, FETCH_BYTES, 1, POLL_WAIT_MS))
-        .compose(r -> workers.executeBlocking(() -> encode(FetchedRecords.decode(r, position), tp, format), false))
+        .compose(r -> workers.executeBlocking(() -> encode(FetchedRecords.decode(r, position), tp, format, grant),
+            false))
         .onSuccess(events -> {
           if (response.closed() || response.ended()) {
+            grant.close();
             return;
           }
-          response.write(events.bytes().length() > 0 ? events.bytes() : Buffer.buffer(": keepalive\n\n"));
+          if (events.waiting()) { // the heap for answers is full: its events are being written
+            grant.close();
+            vertx.setTimer(WsConsumeSession.RETRY_MS, id -> pump(caller, response, tp, format, position));
+            return;
+          }
+          response.write(events.bytes().length() > 0 ? events.bytes() : Buffer.buffer(": keepalive\n\n"))
+              .onComplete(ar -> grant.close());
           pump(caller, response, tp, format, events.next());
         })
         .onFailure(t -> {
+          grant.close();
           if (!response.closed() && !response.ended()) {
             response.end("event: error\ndata: " + WsFrames.error(t).encode() + "\n\n");
           }
         });
   }
 
-  private record Events(Buffer bytes, long next) {
+  /** The events encoded, where the next fetch starts, and whether none fit the answers' heap (fetch again later). */
+  private record Events(Buffer bytes, long next, boolean waiting) {
   }
 
-  private static Events encode(FetchedRecords.Decoded decoded, TopicPartition tp, EmbeddedFormat format) {
+  /**
+   * On a worker: the records' events while {@code grant} can grow to hold them; the first always when nothing else
+   * holds the heap (a record larger than the whole bound would otherwise wait forever).
+   */
+  private Events encode(FetchedRecords.Decoded decoded, TopicPartition tp, EmbeddedFormat format,
+      AnswerMemory.Grant grant) {
     Buffer out = Buffer.buffer();
     long next = -1;
     for (Record r : decoded.records()) {
-      out.appendString("id: " + r.offset() + "\ndata: ")
+      Buffer event = Buffer.buffer("id: " + r.offset() + "\ndata: ")
           .appendBuffer(FetchEndpoint.recordJson(format, tp.topic(), tp.partition(), r).toBuffer())
           .appendString("\n\n");
+      long needed = out.length() + (long) event.length() - grant.bytes();
+      boolean idle = next < 0 && answers.used() == grant.bytes();
+      if (needed > 0 && !grant.tryGrow(needed) && !idle) {
+        return next < 0 ? new Events(out, r.offset(), true) : new Events(out, next, false);
+      }
+      out.appendBuffer(event);
       next = r.offset() + 1;
     }
-    return new Events(out, next >= 0 ? next : decoded.nextOffset());
+    return new Events(out, next >= 0 ? next : decoded.nextOffset(), false);
   }
 
 }

@@ -32,9 +32,11 @@ final class StreamingEndpoint {
   private final ConsumerService consumers;
   private final HttpApiConfig cfg;
   private final WorkerExecutor workers;
+  private final AnswerMemory answers;
 
   StreamingEndpoint(BrokerService service, ConsumerService consumers, HttpApiConfig cfg, WorkerExecutor workers,
-      SessionCounts sessions) {
+      SessionCounts sessions, AnswerMemory answers) {
+    this.answers = answers;
     this.sessions = sessions;
     this.service = service;
     this.consumers = consumers;
@@ -89,7 +91,7 @@ final class StreamingEndpoint {
       service.offsets(Callers.of(ctx), tp)
           .compose(range -> upgrade(ctx).map(ws -> sessions.upgraded(ctx, ws)).map(ws -> {
             WsConsumeSession.forPartition(ws, Callers.of(ws), service, workers, format, tp,
-                offset >= 0 ? offset : range.endOffset(), cfg)
+                offset >= 0 ? offset : range.endOffset(), cfg, answers)
                 .start(ConnectionWatch.of(ctx.request()));
             return null;
           }))
@@ -109,7 +111,7 @@ final class StreamingEndpoint {
     }
     Future.all(names.stream().map(n -> service.describeTopic(Callers.of(ctx), n)).toList())
         .compose(all -> upgrade(ctx)).map(ws -> sessions.upgraded(ctx, ws))
-        .onSuccess(ws -> WsConsumeSession.forGroup(ws, consumers, format, group, names, reset, cfg)
+        .onSuccess(ws -> WsConsumeSession.forGroup(ws, consumers, format, group, names, reset, cfg, answers)
             .start(ConnectionWatch.of(ctx.request())))
         .onFailure(t -> failUnlessUpgraded(ctx, t));
   }

@@ -29,8 +29,13 @@ import java.util.UUID;
  * <p>Invariants: the records sent never exceed the credit granted (each {@code {"records"}} frame holds at most
  * the credit left, and the credit drops by exactly its size); at most one read is in flight; a read starts only
  * when credit is left and the socket's write queue is not full, so what waits in memory for a slow client is at
- * most one frame of at most {@link #MAX_RECORDS_PER_READ} records. Bad frames get an error frame; the connection
- * stays open. Event-loop confined (the socket's context).
+ * most one frame of at most {@link #MAX_RECORDS_PER_READ} records. That frame is held against the answers' heap
+ * ({@link AnswerMemory}) from its encoding until the socket has taken it: 150 connections that granted credit and
+ * never read, on a partition of control bytes (escaped to six times their size), each held a 6 MB frame and took a
+ * 512 MB broker's heap (133 OutOfMemoryErrors). A frame is encoded record by record as the pool grows; when it has
+ * no more room the frame ends before the record that would go over and the source is moved back to the first record
+ * not sent, and a frame that fits no record waits and reads again ({@link #RETRY_MS}). Bad frames get an error frame;
+ * the connection stays open. Event-loop confined (the socket's context).
  */
 final class WsConsumeSession {
   static final int MAX_RECORDS_PER_READ = 1_000;
@@ -38,6 +43,10 @@ final class WsConsumeSession {
   private static final long WAIT_MS = 5_000;
   private static final long HEARTBEAT_MS = 1_000;
   private static final int READ_BYTES = 1 << 20;
+  /** How long a session whose next record finds no room in the answers' heap waits before it reads again. */
+  static final long RETRY_MS = 200;
+  /** Held per character encoded: the builder, its string, and the string's UTF-8 bytes handed to the socket. */
+  private static final int HELD_PER_CHAR = 3;
   private static final Set<String> FIELDS = Set.of("credit", "commit", WsFrames.ID);
 
   /** Where records come from. */
@@ -48,6 +57,9 @@ final class WsConsumeSession {
 
     Future<Void> heartbeat();
 
+    /** Moves each partition back to {@code offsets} (records read but not sent). */
+    Future<Void> rewind(Map<TopicPartition, Long> offsets);
+
     void close();
   }
 
@@ -56,6 +68,7 @@ final class WsConsumeSession {
   private final Source source;
   private final boolean grouped;
   private final int maxMessageBytes;
+  private final AnswerMemory answers;
   private long credit;
   private boolean reading;
   private boolean closed;
@@ -63,7 +76,8 @@ final class WsConsumeSession {
   private io.vertx.core.Vertx vertx;
 
   private WsConsumeSession(ServerWebSocket ws, EmbeddedFormat format, Source source, boolean grouped,
-      HttpApiConfig cfg) {
+      HttpApiConfig cfg, AnswerMemory answers) {
+    this.answers = answers;
     this.ws = ws;
     this.format = format;
     this.source = source;
@@ -72,7 +86,8 @@ final class WsConsumeSession {
   }
 
   static WsConsumeSession forPartition(ServerWebSocket ws, RequestContext caller, BrokerService service,
-      WorkerExecutor workers, EmbeddedFormat format, TopicPartition tp, long startOffset, HttpApiConfig cfg) {
+      WorkerExecutor workers, EmbeddedFormat format, TopicPartition tp, long startOffset, HttpApiConfig cfg,
+      AnswerMemory answers) {
     return new WsConsumeSession(ws, format, new Source() {
       long position = startOffset;
 
@@ -107,13 +122,22 @@ final class WsConsumeSession {
       }
 
       @Override
+      public Future<Void> rewind(Map<TopicPartition, Long> offsets) {
+        Long first = offsets.get(tp);
+        if (first != null) {
+          position = first;
+        }
+        return Future.succeededFuture();
+      }
+
+      @Override
       public void close() {
       }
-    }, false, cfg);
+    }, false, cfg, answers);
   }
 
   static WsConsumeSession forGroup(ServerWebSocket ws, ConsumerService consumers, EmbeddedFormat format,
-      String group, List<String> topics, String reset, HttpApiConfig cfg) {
+      String group, List<String> topics, String reset, HttpApiConfig cfg, AnswerMemory answers) {
     RequestContext caller = Callers.of(ws);
     String name = "ws-" + UUID.randomUUID();
     Future<?> created = consumers.create(caller, group, new JsonObject().put("name", name)
@@ -137,10 +161,15 @@ final class WsConsumeSession {
       }
 
       @Override
+      public Future<Void> rewind(Map<TopicPartition, Long> offsets) {
+        return consumers.seek(caller, group, name, offsets);
+      }
+
+      @Override
       public void close() {
         created.onComplete(ar -> consumers.delete(caller, group, name));
       }
-    }, true, cfg);
+    }, true, cfg, answers);
   }
 
   /** {@code watch}: the connection's, whose meter holds messages being joined; null without one. */
@@ -225,29 +254,87 @@ final class WsConsumeSession {
     reading = true;
     int max = (int) Math.min(credit, MAX_RECORDS_PER_READ);
     source.read(max).onComplete(ar -> {
-      reading = false;
       if (closed) {
         return;
       }
       if (ar.failed()) {
+        reading = false;
         WsFrames.sendError(ws, ar.cause());
         // Do not spin on a persistent error: the next read waits for more credit or a later grant.
         return;
       }
-      send(ar.result());
-      pump();
+      List<ConsumedRecord> records = ar.result();
+      Frame frame = encode(records);
+      if (frame.sent() == records.size()) {
+        reading = false;
+        send(frame);
+        pump();
+        return;
+      }
+      source.rewind(firstUnsent(records, frame.sent())).onComplete(rewound -> {
+        reading = false;
+        if (closed) {
+          frame.grant().close();
+          return;
+        }
+        if (rewound.failed()) {
+          frame.grant().close();
+          WsFrames.sendError(ws, rewound.cause());
+          return;
+        }
+        if (frame.sent() > 0) {
+          send(frame);
+          pump();
+        } else {
+          frame.grant().close();
+          vertx.setTimer(RETRY_MS, id -> pump()); // the heap for answers is full: its frames are being written
+        }
+      });
     });
   }
 
-  private void send(List<ConsumedRecord> records) {
-    if (records.isEmpty()) {
+  /** A frame's text, how many of the records read it holds, and the room it holds in the answers' heap. */
+  private record Frame(String text, int sent, AnswerMemory.Grant grant) {
+  }
+
+  /**
+   * The records that fit the answers' heap, encoded one by one: the first always when nothing else holds the heap
+   * (a record larger than the whole bound would otherwise wait forever).
+   */
+  private Frame encode(List<ConsumedRecord> records) {
+    AnswerMemory.Grant grant = answers.reserve(0);
+    StringBuilder text = new StringBuilder(64).append("{\"records\":[");
+    int sent = 0;
+    for (; sent < records.size(); sent++) {
+      ConsumedRecord r = records.get(sent);
+      String json = FetchEndpoint.recordJson(format, r.topic(), r.partition(), r.record()).encode();
+      long needed = (long) HELD_PER_CHAR * (text.length() + json.length() + 2) - grant.bytes();
+      boolean idle = sent == 0 && answers.used() == grant.bytes();
+      if (needed > 0 && !grant.tryGrow(needed) && !idle) {
+        break;
+      }
+      text.append(sent > 0 ? "," : "").append(json);
+    }
+    return new Frame(text.append("]}").toString(), sent, grant);
+  }
+
+  /** Per partition, the offset of its first record from {@code from} on. */
+  private static Map<TopicPartition, Long> firstUnsent(List<ConsumedRecord> records, int from) {
+    Map<TopicPartition, Long> first = new java.util.LinkedHashMap<>();
+    for (ConsumedRecord r : records.subList(from, records.size())) {
+      first.putIfAbsent(new TopicPartition(r.topic(), r.partition()), r.record().offset());
+    }
+    return first;
+  }
+
+  /** Writes the frame; its room in the answers' heap comes back once the socket has taken it (or failed to). */
+  private void send(Frame frame) {
+    if (frame.sent() == 0) {
+      frame.grant().close();
       return;
     }
-    JsonArray out = new JsonArray();
-    for (ConsumedRecord r : records) {
-      out.add(FetchEndpoint.recordJson(format, r.topic(), r.partition(), r.record()));
-    }
-    credit -= records.size();
-    ws.writeTextMessage(new JsonObject().put("records", out).encode());
+    credit -= frame.sent();
+    frame.grant().shrinkTo((long) frame.text().length()); // the builder is gone; the UTF-8 bytes are what waits
+    ws.writeTextMessage(frame.text()).onComplete(ar -> frame.grant().close());
   }
 }

@@ -183,4 +183,78 @@ class AnswerMemoryTest extends HttpApiTestBase {
     FetchEndpointTest.eventually(() -> verticle.answerMemory().used() == 0);
     assertThat(fetchFrom(0).statusCode()).isEqualTo(200);
   }
+
+  /**
+   * A consuming WebSocket's frames are held against the bound until the socket has taken them: 40 records of 3.8 MiB
+   * of JSON went as one frame; now each frame fits the bound, and while the bound is taken by others the session
+   * waits rather than sends, then goes on where it stopped. Nothing is skipped or sent twice.
+   */
+  @Test
+  void aConsumingWebSocketSendsFramesThatFitTheBoundAndWaitsWhenItIsFull() throws Exception {
+    fill();
+    AnswerMemory memory = verticle.answerMemory();
+    AnswerMemory.Grant others = memory.reserve(CAPACITY); // the whole bound held elsewhere at first
+    java.util.concurrent.LinkedBlockingQueue<JsonObject> frames = new java.util.concurrent.LinkedBlockingQueue<>();
+    io.vertx.core.http.WebSocket ws = await(vertx.createWebSocketClient(new io.vertx.core.http.WebSocketClientOptions()
+        .setMaxMessageSize(CAPACITY).setMaxFrameSize(CAPACITY)).connect(
+        new io.vertx.core.http.WebSocketConnectOptions().setHost("127.0.0.1").setPort(verticle.actualPort())
+            .setURI("/ws/consume?topic=t&partition=0&offset=0&format=json")));
+    ws.textMessageHandler(t -> frames.add(new JsonObject(t)));
+    await(ws.writeTextMessage("{\"credit\": 1000}"));
+    assertThat(frames.poll(3 * WsConsumeSession.RETRY_MS, java.util.concurrent.TimeUnit.MILLISECONDS))
+        .as("no frame while the bound is full").isNull();
+    others.close();
+    List<Long> offsets = new ArrayList<>();
+    int count = 0;
+    while (offsets.size() < RECORDS) {
+      JsonObject frame = frames.poll(20, java.util.concurrent.TimeUnit.SECONDS);
+      assertThat(frame).as("a frame within 20 s; used " + memory.used() + " offsets " + offsets).isNotNull();
+      assertThat(frame.encode().length()).as("one frame").isLessThanOrEqualTo(CAPACITY);
+      frame.getJsonArray("records").forEach(r -> offsets.add(((JsonObject) r).getLong("offset")));
+      count++;
+    }
+    List<Long> expected = new ArrayList<>();
+    for (long o = 0; o < RECORDS; o++) {
+      expected.add(o);
+    }
+    assertThat(offsets).isEqualTo(expected);
+    assertThat(count).isGreaterThan(1);
+    await(ws.close());
+    FetchEndpointTest.eventually(() -> memory.used() == 0);
+  }
+
+  /** Server-Sent Events, the same: every event once and in order while the bound is smaller than what was read. */
+  @Test
+  void serverSentEventsGoOnWithinTheBound() throws Exception {
+    fill();
+    AnswerMemory memory = verticle.answerMemory();
+    AnswerMemory.Grant others = memory.reserve(CAPACITY - 300 * 1024); // room for about three events at a time
+    List<Long> ids = new java.util.concurrent.CopyOnWriteArrayList<>();
+    StringBuilder pending = new StringBuilder();
+    io.vertx.core.http.HttpClientResponse events = await(vertx.createHttpClient()
+        .request(io.vertx.core.http.HttpMethod.GET, verticle.actualPort(), "127.0.0.1",
+            "/topics/t/partitions/0/events?offset=0")
+        .compose(io.vertx.core.http.HttpClientRequest::send));
+    events.handler(chunk -> {
+      synchronized (pending) {
+        pending.append(chunk.toString(StandardCharsets.UTF_8));
+        int end;
+        while ((end = pending.indexOf("\n\n")) >= 0) {
+          String event = pending.substring(0, end);
+          pending.delete(0, end + 2);
+          if (event.startsWith("id: ")) {
+            ids.add(Long.parseLong(event.substring(4, event.indexOf('\n'))));
+          }
+        }
+      }
+    });
+    FetchEndpointTest.eventually(() -> ids.size() >= 3);
+    others.close();
+    FetchEndpointTest.eventually(() -> ids.size() == RECORDS);
+    for (int i = 0; i < RECORDS; i++) {
+      assertThat(ids.get(i)).isEqualTo(i);
+    }
+    events.request().connection().close();
+    FetchEndpointTest.eventually(() -> memory.used() == 0);
+  }
 }
