@@ -99,6 +99,12 @@ final class AnswerMemory {
       }
     }
 
+    /** Whether it holds {@code total} bytes, taking what it lacks from the pool if that is free. */
+    boolean growTo(long total) {
+      long lacking = total - held.get();
+      return lacking <= 0 || tryGrow(lacking);
+    }
+
     /** Gives back all but {@code bytes} (no-op when it holds no more). */
     void shrinkTo(long bytes) {
       long current;

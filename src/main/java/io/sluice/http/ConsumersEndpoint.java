@@ -197,15 +197,14 @@ final class ConsumersEndpoint {
     for (; answered < records.size(); answered++) {
       ConsumedRecord r = records.get(answered);
       Buffer json = FetchEndpoint.recordJson(format, r.topic(), r.partition(), r.record()).toBuffer();
-      long needed = out.length() + json.length() + 2L - grant.bytes();
-      if (needed > 0 && !grant.tryGrow(Math.max(needed, 256 * 1024)) && !grant.tryGrow(needed) && answered > 0) {
+      if (!grant.growTo(out.length() + json.length() + 2L) && answered > 0) {
         break;
       }
       out.appendString(answered > 0 ? "," : "").appendBuffer(json);
     }
     Buffer body = out.appendString("]");
     Future<Void> rewound = answered == records.size() ? Future.succeededFuture()
-        : consumers.seek(Callers.of(ctx), group(ctx), instance(ctx), firstUnanswered(records, answered));
+        : consumers.seek(Callers.of(ctx), group(ctx), instance(ctx), firstOffsets(records, answered));
     return rewound.onSuccess(v -> {
       if (!ctx.response().closed()) {
         ctx.response().putHeader("Content-Type", format == EmbeddedFormat.JSON ? MediaTypes.KAFKA_JSON_V2
@@ -214,8 +213,11 @@ final class ConsumersEndpoint {
     });
   }
 
-  /** Per partition, the offset of its first record from {@code from} on (the records come in offset order). */
-  private static Map<TopicPartition, Long> firstUnanswered(List<ConsumedRecord> records, int from) {
+  /**
+   * Per partition, the offset of its first record from {@code from} on (the records come in offset order): where
+   * a consumer goes back to when an answer holds fewer records than it read.
+   */
+  static Map<TopicPartition, Long> firstOffsets(List<ConsumedRecord> records, int from) {
     Map<TopicPartition, Long> first = new java.util.LinkedHashMap<>();
     for (ConsumedRecord r : records.subList(from, records.size())) {
       first.putIfAbsent(new TopicPartition(r.topic(), r.partition()), r.record().offset());

@@ -121,9 +121,8 @@ final class SseEndpoint {
       Buffer event = Buffer.buffer("id: " + r.offset() + "\ndata: ")
           .appendBuffer(FetchEndpoint.recordJson(format, tp.topic(), tp.partition(), r).toBuffer())
           .appendString("\n\n");
-      long needed = out.length() + (long) event.length() - grant.bytes();
       boolean idle = next < 0 && answers.used() == grant.bytes();
-      if (needed > 0 && !grant.tryGrow(needed) && !idle) {
+      if (!grant.growTo(out.length() + (long) event.length()) && !idle) {
         return next < 0 ? new Events(out, r.offset(), true) : new Events(out, next, false);
       }
       out.appendBuffer(event);

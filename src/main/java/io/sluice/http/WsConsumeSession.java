@@ -271,7 +271,7 @@ final class WsConsumeSession {
         pump();
         return;
       }
-      source.rewind(firstUnsent(records, frame.sent())).onComplete(rewound -> {
+      source.rewind(ConsumersEndpoint.firstOffsets(records, frame.sent())).onComplete(rewound -> {
         reading = false;
         if (closed) {
           frame.grant().close();
@@ -308,23 +308,13 @@ final class WsConsumeSession {
     for (; sent < records.size(); sent++) {
       ConsumedRecord r = records.get(sent);
       String json = FetchEndpoint.recordJson(format, r.topic(), r.partition(), r.record()).encode();
-      long needed = (long) HELD_PER_CHAR * (text.length() + json.length() + 2) - grant.bytes();
       boolean idle = sent == 0 && answers.used() == grant.bytes();
-      if (needed > 0 && !grant.tryGrow(needed) && !idle) {
+      if (!grant.growTo((long) HELD_PER_CHAR * (text.length() + json.length() + 2)) && !idle) {
         break;
       }
       text.append(sent > 0 ? "," : "").append(json);
     }
     return new Frame(text.append("]}").toString(), sent, grant);
-  }
-
-  /** Per partition, the offset of its first record from {@code from} on. */
-  private static Map<TopicPartition, Long> firstUnsent(List<ConsumedRecord> records, int from) {
-    Map<TopicPartition, Long> first = new java.util.LinkedHashMap<>();
-    for (ConsumedRecord r : records.subList(from, records.size())) {
-      first.putIfAbsent(new TopicPartition(r.topic(), r.partition()), r.record().offset());
-    }
-    return first;
   }
 
   /** Writes the frame; its room in the answers' heap comes back once the socket has taken it (or failed to). */
