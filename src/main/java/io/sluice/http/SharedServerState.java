@@ -11,9 +11,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * What the verticle instances serving one listening socket share: the count of open connections, held against
  * {@link HttpApiConfig#maxConnections()} for the whole server rather than per event loop, the count per client
  * address (held against {@link ConnectionLimits#maxConnectionsPerIp()}), the process's file-descriptor gauge, the
- * heap held by request bodies ({@link BodyMemory}), and, when the configured port is 0, the port the OS picked. Vert.x shares a socket between servers that listen on the same
- * host and port, but with port 0 each would get a port of its own: so they all listen on one negative port
- * instead (see {@link #listenPort()}).
+ * heap held by request bodies ({@link BodyMemory}) and by answers ({@link AnswerMemory}), and, when the configured
+ * port is 0, the port the OS picked. Vert.x shares a socket between servers that listen on the same host and port,
+ * but with port 0 each would get a port of its own: so they all listen on one negative port instead (see
+ * {@link #listenPort()}).
  *
  * <p>Kept in a Vert.x local map under the host and port, or for port 0 under the deployment (the instances of a
  * deployment share its id); dropped when the last instance releases it. Thread-safe.

@@ -1,6 +1,5 @@
 package io.sluice.streams;
 
-import com.google.protobuf.ByteString;
 import dev.cel.common.values.CelByteString;
 import dev.cel.common.values.NullValue;
 import io.vertx.core.buffer.Buffer;
@@ -58,7 +57,7 @@ public enum Format {
       case STRING:
         return new String(bytes, StandardCharsets.UTF_8);
       case BYTES:
-        return ByteString.copyFrom(bytes);
+        return CelByteString.of(bytes); // CEL's own bytes type: what its literals and operators make too
       default:
         try {
           return toCel(Json.decodeValue(Buffer.buffer(bytes)));
@@ -77,10 +76,7 @@ public enum Format {
       case STRING:
         return (value instanceof String s ? s : Json.encode(fromCel(value))).getBytes(StandardCharsets.UTF_8);
       case BYTES:
-        if (value instanceof CelByteString b) { // what CEL makes of bytes (a literal, a +, the input itself)
-          return b.toByteArray();
-        }
-        if (value instanceof ByteString b) {
+        if (value instanceof CelByteString b) {
           return b.toByteArray();
         }
         if (value instanceof String s) {
@@ -151,9 +147,6 @@ public enum Format {
     if (value instanceof CelByteString b) {
       return Base64.getEncoder().encodeToString(b.toByteArray());
     }
-    if (value instanceof ByteString b) {
-      return Base64.getEncoder().encodeToString(b.toByteArray());
-    }
     if (value instanceof com.google.common.primitives.UnsignedLong u) {
       return u.bigIntegerValue();
     }
@@ -185,7 +178,7 @@ public enum Format {
     if (value instanceof Boolean) {
       return "bool";
     }
-    if (value instanceof CelByteString || value instanceof ByteString) {
+    if (value instanceof CelByteString) {
       return "bytes";
     }
     return value instanceof String ? "string" : value.getClass().getSimpleName();

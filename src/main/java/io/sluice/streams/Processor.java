@@ -1,6 +1,6 @@
 package io.sluice.streams;
 
-import com.google.protobuf.ByteString;
+import dev.cel.common.values.CelByteString;
 import io.sluice.record.Header;
 import io.sluice.record.Partitioner;
 import io.sluice.record.Record;
@@ -470,7 +470,7 @@ public final class Processor {
       }
       Map<String, String> hs = new LinkedHashMap<>();
       map.forEach((k, v) -> hs.put(String.valueOf(k), v instanceof String s ? s
-          : v instanceof ByteString b ? b.toStringUtf8() : Json.encode(Format.fromCel(v))));
+          : v instanceof CelByteString b ? b.toStringUtf8() : Json.encode(Format.fromCel(v))));
       n.headers = hs;
     }
     if (m.timestamp() != null) {

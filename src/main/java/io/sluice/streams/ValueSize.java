@@ -1,6 +1,5 @@
 package io.sluice.streams;
 
-import com.google.protobuf.ByteString;
 import dev.cel.common.values.CelByteString;
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -37,10 +36,7 @@ final class ValueSize {
     if (v instanceof String s) {
       return s.length() + 2L;
     }
-    if (v instanceof CelByteString b) { // what CEL makes of bytes, inputs included
-      return (b.size() + 2L) / 3 * 4 + 2;
-    }
-    if (v instanceof ByteString b) {
+    if (v instanceof CelByteString b) {
       return (b.size() + 2L) / 3 * 4 + 2;
     }
     if (v instanceof List<?> l) {

@@ -160,10 +160,11 @@ class ProcessorTest {
     // CEL makes its own bytes type of literals and concatenations; writing it was refused as "not bytes".
     StreamDefinition bytes = parse("""
         {"name": "s", "inputs": ["a"], "key_format": "bytes", "value_format": "bytes",
-         "steps": [{"map": {"key": "b'k'", "value": "value + b'!'"}}, {"to": "out"}]}""");
+         "steps": [{"map": {"key": "b'k'", "value": "value + b'!'", "headers": "{'h': b'xy'}"}}, {"to": "out"}]}""");
     Processor.Output o = run(bytes, "k", "abc").get(0);
     assertThat(value(o)).isEqualTo("abc!");
     assertThat(key(o)).isEqualTo("k");
+    assertThat(o.headers()).containsExactly(Header.of("h", "xy")); // as UTF-8 text, as a string header is
     StreamDefinition json = parse("""
         {"name": "s", "inputs": ["a"], "value_format": "json",
          "steps": [{"map": {"value": "{'b': b'hi'}"}}, {"to": "out"}]}""");
