@@ -181,7 +181,8 @@ public final class BrokerConfig {
       intKey(HTTP_MAX_CONNECTIONS_PER_IP, 1_000, 1, Integer.MAX_VALUE, "open HTTP connections one client address"
           + " may hold; the next is closed at accept"),
       longKey(HTTP_IDLE_TIMEOUT_MS, 60_000L, 1, "an HTTP connection with no request in flight (a WebSocket with no"
-          + " frames; it is pinged at half of this) is closed after this long"),
+          + " frames; it is pinged at half of this) is closed after this long, and so is one whose peer takes none of the"
+          + " bytes waiting for it this long"),
       longKey(HTTP_REQUEST_HEAD_TIMEOUT_MS, 10_000L, 1, "a connection that has not sent a complete request line and"
           + " headers this long after accept (or after the head's first byte) is closed"),
       intKey(HTTP_MIN_FREE_FILE_DESCRIPTORS, 256, 0, Integer.MAX_VALUE, "while fewer file descriptors are free,"

@@ -9,7 +9,8 @@ package io.sluice.http;
  *     while no request is in flight: a parked long poll or an SSE stream is a request in flight and never idle.
  *     A WebSocket is idle while no frame moves either way; when it has been quiet for half of this the server
  *     pings it, so a live client's pong keeps it open however long it waits for records. An HTTP/2 connection is
- *     idle while no bytes move.
+ *     idle while no bytes move. Whatever the protocol, a connection whose peer takes none of the bytes waiting
+ *     for it for this long is closed too.
  * @param requestHeadTimeoutMs how long a client has to send a complete request head, counted from the accept for
  *     a connection's first request and from the head's first byte for the next ones; past it the connection is
  *     closed (what defeats slowloris)

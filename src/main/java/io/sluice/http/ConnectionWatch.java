@@ -6,6 +6,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -30,7 +31,8 @@ import io.vertx.core.net.impl.ConnectionBase;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Watches one accepted connection and closes it when it is idle too long or too slow with a request head (see
+ * Watches one accepted connection and closes it when it is idle too long, too slow with a request head, or its peer
+ * takes none of the bytes waiting for it for the idle timeout (see
  * {@link ConnectionLimits} for what "idle" means per protocol); also answers a body whose HTTP framing is broken
  * (a bad chunk size) with a JSON 400 where Vert.x would close the connection without a word.
  *
@@ -62,6 +64,11 @@ final class ConnectionWatch {
   private long lastInboundNanos = acceptedNanos;
   private long lastOutboundNanos = acceptedNanos;
   private boolean pinged;
+  /** The first of the bytes waiting for the peer, and how far it was written, when it was last seen to move. */
+  private int stallHead;
+  private long stallProgress;
+  /** When the bytes waiting for the peer were last seen to move; 0 while none wait. */
+  private long stallSinceNanos;
   private boolean closing;
   private ScheduledFuture<?> check;
   /** The WebSocket's inbound data held against the body memory; null before the upgrade or without a memory. */
@@ -257,6 +264,10 @@ final class ConnectionWatch {
 
   private void check(Channel channel) {
     long now = System.nanoTime();
+    if (stalled(channel, now)) {
+      forceClose(channel);
+      return;
+    }
     switch (mode) {
       case HTTP1 -> {
         if (requestsInFlight == 0 && now - http1Deadline() >= 0) {
@@ -270,6 +281,32 @@ final class ConnectionWatch {
         }
       }
     }
+  }
+
+  /**
+   * Whether bytes have waited for the peer for the idle timeout without any of them leaving. Whatever such a
+   * connection holds (a fetch's answer, a WebSocket's or an SSE stream's frames: counted against the answers' memory
+   * until written) stays held for as long as the peer keeps the socket open, and a request in flight or a peer that
+   * keeps sending keeps the idle checks from ever closing it. New writes queue behind the first waiting message, so
+   * only that message being written (its progress, or the next one taking its place) counts as movement: a slow
+   * reader that takes anything is never cut. Netty's IdleStateHandler watches output the same way, but Vert.x takes
+   * any handler of its class in the pipeline for its own.
+   */
+  private boolean stalled(Channel channel, long now) {
+    ChannelOutboundBuffer out = channel.unsafe().outboundBuffer();
+    if (out == null || out.totalPendingWriteBytes() == 0) {
+      stallSinceNanos = 0;
+      return false;
+    }
+    int head = System.identityHashCode(out.current());
+    long progress = out.currentProgress();
+    if (stallSinceNanos == 0 || head != stallHead || progress != stallProgress) {
+      stallHead = head;
+      stallProgress = progress;
+      stallSinceNanos = now;
+      return false;
+    }
+    return now - stallSinceNanos >= idleNanos;
   }
 
   /** Closes the socket from the front of the pipeline, past any handler that would delay or refuse a close. */
