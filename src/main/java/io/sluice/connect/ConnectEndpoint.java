@@ -292,11 +292,12 @@ final class ConnectEndpoint {
   }
 
   private Future<Void> write(String name, Map<String, String> config, TargetState target) {
-    return service.ensureTopics().compose(v -> {
+    String key = ConnectState.connectorKey(name);
+    String value = new JsonObject(new LinkedHashMap<>(config)).encode();
+    return service.ensureTopics().compose(v -> service.configRecordLimit().require(name, key, value)).compose(v -> {
       Future<Void> t = target == null ? Future.succeededFuture() : future(state().configs.write(
           ConnectState.targetStateKey(name), new JsonObject().put("state", target.name()).encode())).mapEmpty();
-      return t.compose(x -> future(state().configs.writeAndRead(ConnectState.connectorKey(name),
-          new JsonObject(new LinkedHashMap<>(config)).encode())));
+      return t.compose(x -> future(state().configs.writeAndRead(key, value)));
     });
   }
 
@@ -455,18 +456,39 @@ final class ConnectEndpoint {
   }
 
   /**
-   * One partition of a sink's group moved to {@code kafka_offset}. It reset every partition of the topic, and took a
-   * partition or offset that was no integer (a 500, or a 200 that changed what was not asked).
+   * One partition of a sink's group moved to {@code kafka_offset}, or with a null offset its commit deleted (the
+   * sink's consumer then starts that partition at its {@code auto.offset.reset}), as Kafka Connect does.
    */
   private Uni<?> sinkOffset(String name, JsonObject partition, JsonObject offset) {
-    if (!(partition.getValue("kafka_topic") instanceof String topic) || offset == null) {
+    if (!(partition.getValue("kafka_topic") instanceof String topic)) {
       throw new SluiceException(ErrorCode.MALFORMED_REQUEST, "A sink connector's offsets entry needs"
-          + " {\"partition\": {\"kafka_topic\", \"kafka_partition\"}, \"offset\": {\"kafka_offset\"}}");
+          + " {\"partition\": {\"kafka_topic\", \"kafka_partition\"}, \"offset\": {\"kafka_offset\"} or null}");
     }
     long p = kafkaNumber("kafka_partition", partition.getValue("kafka_partition"), Integer.MAX_VALUE);
+    List<io.sluice.client.TopicPartition> tps = List.of(new io.sluice.client.TopicPartition(topic, (int) p));
+    String group = SinkTaskRunner.groupId(name);
+    if (offset == null) {
+      return tasksStillIn(name, "alter", forgetUnknownGroup(service.worker().client().admin()
+          .deleteGroupOffsets(group, tps)));
+    }
     long o = kafkaNumber("kafka_offset", offset.getValue("kafka_offset"), Long.MAX_VALUE);
-    return service.worker().client().admin().resetGroupOffsets(SinkTaskRunner.groupId(name),
-        OffsetReset.toOffset(o).onPartitions(List.of(new io.sluice.client.TopicPartition(topic, (int) p))));
+    return service.worker().client().admin().resetGroupOffsets(group, OffsetReset.toOffset(o).onPartitions(tps));
+  }
+
+  /** A group that never committed has nothing to delete: done, as resetting twice is (Kafka Connect). */
+  private static <T> Uni<Object> forgetUnknownGroup(Uni<T> delete) {
+    return delete.map(x -> (Object) x).onFailure(t -> t instanceof SluiceException e
+        && e.errorCode() == ErrorCode.GROUP_ID_NOT_FOUND).recoverWithItem(Map.of());
+  }
+
+  /** A member of the sink's group still subscribed: its tasks have not left yet (Kafka Connect's words). */
+  private static Uni<Object> tasksStillIn(String name, String verb, Uni<Object> delete) {
+    return delete.onFailure(t -> t instanceof SluiceException e
+        && e.errorCode() == ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC).transform(t -> new SluiceException(
+        ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC, "Failed to " + verb + " consumer group offsets for connector " + name
+        + " either because its tasks haven't stopped completely yet or the connector was resumed before the request"
+        + " to " + verb + " its offsets could be successfully completed. If the connector is in a stopped state, this"
+        + " operation can be safely retried (" + t.getMessage() + ")"));
   }
 
   /** An integer from 0 to {@code max}, or its decimal string, as Kafka Connect's SinkUtils reads them. */
@@ -498,9 +520,9 @@ final class ConnectEndpoint {
     String name = stopped(ctx);
     List<Uni<Object>> writes = new ArrayList<>();
     if (isSink(name)) {
-      writes.add(service.worker().client().admin().resetGroupOffsets(SinkTaskRunner.groupId(name),
-          OffsetReset.earliest()).onFailure(t -> t instanceof SluiceException e
-              && e.errorCode() == ErrorCode.GROUP_ID_NOT_FOUND).recoverWithItem(List.of()).map(x -> (Object) x));
+      // Kafka Connect deletes the sink's group: its consumers then start at their auto.offset.reset.
+      writes.add(tasksStillIn(name, "reset", forgetUnknownGroup(service.worker().client().admin()
+          .deleteAllGroupOffsets(SinkTaskRunner.groupId(name)))));
     } else {
       for (String key : state().offsetKeys(name)) {
         writes.add(state().offsets.write(key, null).map(x -> (Object) x));

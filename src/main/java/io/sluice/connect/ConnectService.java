@@ -254,6 +254,11 @@ public final class ConnectService {
     }, false);
   }
 
+  /** Checks a connector config's record against {@code __connect_configs}' size limit. */
+  ConfigRecordLimit configRecordLimit() {
+    return new ConfigRecordLimit(broker, caller(), config.getInt(BrokerConfig.MESSAGE_MAX_BYTES));
+  }
+
   /** Mounts Kafka Connect's REST API on the broker's router. */
   public void mount(Router router, BodyHandler body) {
     new ConnectEndpoint(this).mount(router, body);
