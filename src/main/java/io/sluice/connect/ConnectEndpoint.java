@@ -294,7 +294,8 @@ final class ConnectEndpoint {
   private Future<Void> write(String name, Map<String, String> config, TargetState target) {
     String key = ConnectState.connectorKey(name);
     String value = new JsonObject(new LinkedHashMap<>(config)).encode();
-    return service.ensureTopics().compose(v -> service.configRecordLimit().require(name, key, value)).compose(v -> {
+    return service.ensureTopics().compose(v -> service.recordLimit().require(
+        ConnectState.CONFIGS_TOPIC, "the config of connector " + name, key, value)).compose(v -> {
       Future<Void> t = target == null ? Future.succeededFuture() : future(state().configs.write(
           ConnectState.targetStateKey(name), new JsonObject().put("state", target.name()).encode())).mapEmpty();
       return t.compose(x -> future(state().configs.writeAndRead(key, value)));
@@ -435,6 +436,7 @@ final class ConnectEndpoint {
           + " \"offset\": {...}}, ...]} with at least one entry");
     }
     List<Uni<Object>> writes = new ArrayList<>();
+    List<Future<Void>> fit = new ArrayList<>();
     for (Object o : offsets) {
       if (!(o instanceof JsonObject entry) || !(entry.getValue("partition") instanceof JsonObject partition)) {
         throw new SluiceException(ErrorCode.MALFORMED_REQUEST, "Each offsets entry needs a \"partition\" object");
@@ -443,14 +445,19 @@ final class ConnectEndpoint {
       if (isSink(name)) {
         writes.add(sinkOffset(name, partition, offset).map(x -> (Object) x));
       } else {
-        writes.add(state().offsets.write(ConnectState.offsetKey(name, OffsetReader.toJson(partition.getMap())),
-            offset == null ? null : offset.encode()).map(x -> (Object) x));
+        String key = ConnectState.offsetKey(name, OffsetReader.toJson(partition.getMap()));
+        String value = offset == null ? null : offset.encode();
+        fit.add(service.recordLimit().require(ConnectState.OFFSETS_TOPIC, "the offset of source partition "
+            + partition.encode() + " of connector " + name, key, value));
+        writes.add(state().offsets.write(key, value).map(x -> (Object) x));
       }
     }
     if (!isSink(name)) {
       dropLedgers(name, writes);
     }
-    service.awaitUnitsStopped(name).compose(s -> future(Uni.join().all(writes).andFailFast()))
+    // Uni writes start when joined: after every record is known to fit, so none is written unless all are.
+    service.awaitUnitsStopped(name).compose(s -> Future.all(fit)).compose(s -> future(Uni.join().all(writes)
+        .andFailFast()))
         .onSuccess(v -> json(ctx, 200, new JsonObject().put("message",
             "The offsets for this connector have been altered successfully"))).onFailure(ctx::fail);
   }

@@ -254,9 +254,9 @@ public final class ConnectService {
     }, false);
   }
 
-  /** Checks a connector config's record against {@code __connect_configs}' size limit. */
-  ConfigRecordLimit configRecordLimit() {
-    return new ConfigRecordLimit(broker, caller(), config.getInt(BrokerConfig.MESSAGE_MAX_BYTES));
+  /** Checks a record the REST API writes against its internal topic's size limit. */
+  RecordLimit recordLimit() {
+    return new RecordLimit(broker, caller(), config.getInt(BrokerConfig.MESSAGE_MAX_BYTES));
   }
 
   /** Mounts Kafka Connect's REST API on the broker's router. */

@@ -208,7 +208,10 @@ class ConnectRestApiTest {
     connect.send("DELETE", "/connectors/forget-sink", null);
   }
 
-  /** A config over max.message.bytes was a 413 naming only the worker's internal append to __connect_configs. */
+  /**
+   * A config over max.message.bytes was a 413 naming only the worker's internal append to __connect_configs, and the
+   * refused batch left the worker's producer unable to write that partition again: the next change failed too.
+   */
   @Test
   void aConfigTooLargeForTheConfigsTopicIsRefusedNamingTheConnectorItsSizeAndTheLimit() throws Exception {
     JsonObject big = new JsonObject().put("connector.class", "FileStreamSink").put("topics", "big-topic")
@@ -226,6 +229,21 @@ class ConnectRestApiTest {
     assertThat(put.json().getString("message")).contains("connector big").doesNotContain("POST /batches");
     assertThat(get("/connectors/big/config").getString("padding")).isEqualTo("small");
     connect.send("DELETE", "/connectors/big", null);
+
+    // A source offset altered by hand goes to __connect_offsets the same way; on main the refused batch also left the
+    // worker's producer unable to write that partition again, so the next, small, change failed too.
+    assertThat(connect.send("POST", "/connectors", new JsonObject().put("name", "big-src").put("initial_state",
+        "STOPPED").put("config", generator("big-src-topic", 1))).status()).isEqualTo(201);
+    JsonObject huge = new JsonObject().put("offsets", new JsonArray().add(new JsonObject()
+        .put("partition", new JsonObject().put("generator", "0"))
+        .put("offset", new JsonObject().put("seq", 1).put("pad", "x".repeat(1_100_000)))));
+    Reply refused = connect.send("PATCH", "/connectors/big-src/offsets", huge);
+    assertError(refused, 413, ErrorCode.MESSAGE_TOO_LARGE);
+    assertThat(refused.json().getString("message")).contains("connector big-src", "__connect_offsets")
+        .doesNotContain("POST /batches");
+    assertThat(connect.send("PATCH", "/connectors/big-src/offsets", offsets(5)).status()).isEqualTo(200);
+    ConnectTestSupport.await("the small offset written", () -> committedSeq("big-src") == 5);
+    connect.send("DELETE", "/connectors/big-src", null);
   }
 
   private static JsonObject offsetsOf(String topic, int partition, Object offset) {
