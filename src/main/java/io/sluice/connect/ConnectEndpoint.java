@@ -1,7 +1,6 @@
 package io.sluice.connect;
 
 import io.smallrye.mutiny.Uni;
-import io.sluice.client.OffsetReset;
 import io.sluice.client.PartitionLag;
 import io.sluice.connect.ConnectState.TargetState;
 import io.sluice.connect.Plugins.Kind;
@@ -443,7 +442,7 @@ final class ConnectEndpoint {
       }
       JsonObject offset = entry.getJsonObject("offset");
       if (isSink(name)) {
-        writes.add(sinkOffset(name, partition, offset).map(x -> (Object) x));
+        writes.add(SinkOffsets.alter(service.worker().client().admin(), name, partition, offset));
       } else {
         String key = ConnectState.offsetKey(name, OffsetReader.toJson(partition.getMap()));
         String value = offset == null ? null : offset.encode();
@@ -462,58 +461,6 @@ final class ConnectEndpoint {
             "The offsets for this connector have been altered successfully"))).onFailure(ctx::fail);
   }
 
-  /**
-   * One partition of a sink's group moved to {@code kafka_offset}, or with a null offset its commit deleted (the
-   * sink's consumer then starts that partition at its {@code auto.offset.reset}), as Kafka Connect does.
-   */
-  private Uni<?> sinkOffset(String name, JsonObject partition, JsonObject offset) {
-    if (!(partition.getValue("kafka_topic") instanceof String topic)) {
-      throw new SluiceException(ErrorCode.MALFORMED_REQUEST, "A sink connector's offsets entry needs"
-          + " {\"partition\": {\"kafka_topic\", \"kafka_partition\"}, \"offset\": {\"kafka_offset\"} or null}");
-    }
-    long p = kafkaNumber("kafka_partition", partition.getValue("kafka_partition"), Integer.MAX_VALUE);
-    List<io.sluice.client.TopicPartition> tps = List.of(new io.sluice.client.TopicPartition(topic, (int) p));
-    String group = SinkTaskRunner.groupId(name);
-    if (offset == null) {
-      return tasksStillIn(name, "alter", forgetUnknownGroup(service.worker().client().admin()
-          .deleteGroupOffsets(group, tps)));
-    }
-    long o = kafkaNumber("kafka_offset", offset.getValue("kafka_offset"), Long.MAX_VALUE);
-    return service.worker().client().admin().resetGroupOffsets(group, OffsetReset.toOffset(o).onPartitions(tps));
-  }
-
-  /** A group that never committed has nothing to delete: done, as resetting twice is (Kafka Connect). */
-  private static <T> Uni<Object> forgetUnknownGroup(Uni<T> delete) {
-    return delete.map(x -> (Object) x).onFailure(t -> t instanceof SluiceException e
-        && e.errorCode() == ErrorCode.GROUP_ID_NOT_FOUND).recoverWithItem(Map.of());
-  }
-
-  /** A member of the sink's group still subscribed: its tasks have not left yet (Kafka Connect's words). */
-  private static Uni<Object> tasksStillIn(String name, String verb, Uni<Object> delete) {
-    return delete.onFailure(t -> t instanceof SluiceException e
-        && e.errorCode() == ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC).transform(t -> new SluiceException(
-        ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC, "Failed to " + verb + " consumer group offsets for connector " + name
-        + " either because its tasks haven't stopped completely yet or the connector was resumed before the request"
-        + " to " + verb + " its offsets could be successfully completed. If the connector is in a stopped state, this"
-        + " operation can be safely retried (" + t.getMessage() + ")"));
-  }
-
-  /** An integer from 0 to {@code max}, or its decimal string, as Kafka Connect's SinkUtils reads them. */
-  private static long kafkaNumber(String field, Object v, long max) {
-    long n;
-    try {
-      n = v instanceof String s ? Long.parseLong(s.trim()) : v instanceof Integer || v instanceof Long
-          ? ((Number) v).longValue() : -1;
-    } catch (NumberFormatException e) {
-      n = -1;
-    }
-    if (n < 0 || n > max) {
-      throw new SluiceException(ErrorCode.MALFORMED_REQUEST, field + " must be an integer from 0 to " + max
-          + ", not " + v);
-    }
-    return n;
-  }
-
   /** Source offsets changed by hand: the exactly-once ledgers no longer describe them. */
   private void dropLedgers(String name, List<Uni<Object>> writes) {
     for (String key : state().offsetKeys(name)) {
@@ -527,9 +474,7 @@ final class ConnectEndpoint {
     String name = stopped(ctx);
     List<Uni<Object>> writes = new ArrayList<>();
     if (isSink(name)) {
-      // Kafka Connect deletes the sink's group: its consumers then start at their auto.offset.reset.
-      writes.add(tasksStillIn(name, "reset", forgetUnknownGroup(service.worker().client().admin()
-          .deleteAllGroupOffsets(SinkTaskRunner.groupId(name)))));
+      writes.add(SinkOffsets.reset(service.worker().client().admin(), name));
     } else {
       for (String key : state().offsetKeys(name)) {
         writes.add(state().offsets.write(key, null).map(x -> (Object) x));
