@@ -98,4 +98,10 @@ public interface ConsumerService {
 
   /** Resets a group without members; see {@link io.sluice.group.GroupAdmin#resetOffsets}. */
   Future<JsonArray> resetOffsets(RequestContext caller, String group, JsonObject request);
+
+  /**
+   * Deletes commits ({@code {"topics"} | {"partitions"} | {"all": true}}); {@code [{"topic", "partition",
+   * "next_offset"}]}, the commit deleted or null. See {@link GroupService#deleteOffsets}.
+   */
+  Future<JsonArray> deleteOffsets(RequestContext caller, String group, JsonObject request);
 }

@@ -74,4 +74,12 @@ public interface GroupService {
 
   /** Moves the commits of a group without members; fails NON_EMPTY_GROUP while it has some. */
   Future<List<OffsetReset.Outcome>> resetOffsets(RequestContext caller, String groupId, OffsetReset reset);
+
+  /**
+   * Deletes commits (Kafka's OffsetDelete), all asked or none, and answers each partition asked for with the commit it
+   * deleted. Fails GROUP_ID_NOT_FOUND like {@link #describe}; GROUP_SUBSCRIBED_TO_TOPIC while an active member
+   * subscribes to a topic named; NON_EMPTY_GROUP for a member-assigned group with members (their subscriptions are
+   * opaque here); UNKNOWN_TOPIC_OR_PARTITION for a partition that neither exists nor has a commit.
+   */
+  Future<List<OffsetDelete.Outcome>> deleteOffsets(RequestContext caller, String groupId, OffsetDelete delete);
 }

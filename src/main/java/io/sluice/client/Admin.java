@@ -43,4 +43,16 @@ public interface Admin {
 
   /** Moves (or with {@link OffsetReset#dryRun()} only reports moving) a memberless group's commits. */
   Uni<List<OffsetReset.Result>> resetGroupOffsets(String group, OffsetReset reset);
+
+  /**
+   * Deletes the group's commits on {@code partitions} (Kafka's {@code deleteConsumerGroupOffsets}), so the group starts
+   * them at its consumers' {@code auto.offset.reset}. Emits the commits deleted (next offsets; a partition that had
+   * none is absent). All or none: fails GROUP_SUBSCRIBED_TO_TOPIC while an active member subscribes to one of their
+   * topics, GROUP_ID_NOT_FOUND for an unknown group, UNKNOWN_TOPIC_OR_PARTITION for a partition that neither exists
+   * nor has a commit.
+   */
+  Uni<Map<TopicPartition, Long>> deleteGroupOffsets(String group, List<TopicPartition> partitions);
+
+  /** {@link #deleteGroupOffsets} of every partition the group has a commit on. */
+  Uni<Map<TopicPartition, Long>> deleteAllGroupOffsets(String group);
 }

@@ -1,7 +1,6 @@
 package io.sluice.connect;
 
 import io.smallrye.mutiny.Uni;
-import io.sluice.client.OffsetReset;
 import io.sluice.client.PartitionLag;
 import io.sluice.connect.ConnectState.TargetState;
 import io.sluice.connect.Plugins.Kind;
@@ -292,11 +291,13 @@ final class ConnectEndpoint {
   }
 
   private Future<Void> write(String name, Map<String, String> config, TargetState target) {
-    return service.ensureTopics().compose(v -> {
+    String key = ConnectState.connectorKey(name);
+    String value = new JsonObject(new LinkedHashMap<>(config)).encode();
+    return service.ensureTopics().compose(v -> service.recordLimit().require(
+        ConnectState.CONFIGS_TOPIC, "the config of connector " + name, key, value)).compose(v -> {
       Future<Void> t = target == null ? Future.succeededFuture() : future(state().configs.write(
           ConnectState.targetStateKey(name), new JsonObject().put("state", target.name()).encode())).mapEmpty();
-      return t.compose(x -> future(state().configs.writeAndRead(ConnectState.connectorKey(name),
-          new JsonObject(new LinkedHashMap<>(config)).encode())));
+      return t.compose(x -> future(state().configs.writeAndRead(key, value)));
     });
   }
 
@@ -434,55 +435,30 @@ final class ConnectEndpoint {
           + " \"offset\": {...}}, ...]} with at least one entry");
     }
     List<Uni<Object>> writes = new ArrayList<>();
+    List<Future<Void>> fit = new ArrayList<>();
     for (Object o : offsets) {
       if (!(o instanceof JsonObject entry) || !(entry.getValue("partition") instanceof JsonObject partition)) {
         throw new SluiceException(ErrorCode.MALFORMED_REQUEST, "Each offsets entry needs a \"partition\" object");
       }
       JsonObject offset = entry.getJsonObject("offset");
       if (isSink(name)) {
-        writes.add(sinkOffset(name, partition, offset).map(x -> (Object) x));
+        writes.add(SinkOffsets.alter(service.worker().client().admin(), name, partition, offset));
       } else {
-        writes.add(state().offsets.write(ConnectState.offsetKey(name, OffsetReader.toJson(partition.getMap())),
-            offset == null ? null : offset.encode()).map(x -> (Object) x));
+        String key = ConnectState.offsetKey(name, OffsetReader.toJson(partition.getMap()));
+        String value = offset == null ? null : offset.encode();
+        fit.add(service.recordLimit().require(ConnectState.OFFSETS_TOPIC, "the offset of source partition "
+            + partition.encode() + " of connector " + name, key, value));
+        writes.add(state().offsets.write(key, value).map(x -> (Object) x));
       }
     }
     if (!isSink(name)) {
       dropLedgers(name, writes);
     }
-    service.awaitUnitsStopped(name).compose(s -> future(Uni.join().all(writes).andFailFast()))
+    // Uni writes start when joined: after every record is known to fit, so none is written unless all are.
+    service.awaitUnitsStopped(name).compose(s -> Future.all(fit)).compose(s -> future(Uni.join().all(writes)
+        .andFailFast()))
         .onSuccess(v -> json(ctx, 200, new JsonObject().put("message",
             "The offsets for this connector have been altered successfully"))).onFailure(ctx::fail);
-  }
-
-  /**
-   * One partition of a sink's group moved to {@code kafka_offset}. It reset every partition of the topic, and took a
-   * partition or offset that was no integer (a 500, or a 200 that changed what was not asked).
-   */
-  private Uni<?> sinkOffset(String name, JsonObject partition, JsonObject offset) {
-    if (!(partition.getValue("kafka_topic") instanceof String topic) || offset == null) {
-      throw new SluiceException(ErrorCode.MALFORMED_REQUEST, "A sink connector's offsets entry needs"
-          + " {\"partition\": {\"kafka_topic\", \"kafka_partition\"}, \"offset\": {\"kafka_offset\"}}");
-    }
-    long p = kafkaNumber("kafka_partition", partition.getValue("kafka_partition"), Integer.MAX_VALUE);
-    long o = kafkaNumber("kafka_offset", offset.getValue("kafka_offset"), Long.MAX_VALUE);
-    return service.worker().client().admin().resetGroupOffsets(SinkTaskRunner.groupId(name),
-        OffsetReset.toOffset(o).onPartitions(List.of(new io.sluice.client.TopicPartition(topic, (int) p))));
-  }
-
-  /** An integer from 0 to {@code max}, or its decimal string, as Kafka Connect's SinkUtils reads them. */
-  private static long kafkaNumber(String field, Object v, long max) {
-    long n;
-    try {
-      n = v instanceof String s ? Long.parseLong(s.trim()) : v instanceof Integer || v instanceof Long
-          ? ((Number) v).longValue() : -1;
-    } catch (NumberFormatException e) {
-      n = -1;
-    }
-    if (n < 0 || n > max) {
-      throw new SluiceException(ErrorCode.MALFORMED_REQUEST, field + " must be an integer from 0 to " + max
-          + ", not " + v);
-    }
-    return n;
   }
 
   /** Source offsets changed by hand: the exactly-once ledgers no longer describe them. */
@@ -498,9 +474,7 @@ final class ConnectEndpoint {
     String name = stopped(ctx);
     List<Uni<Object>> writes = new ArrayList<>();
     if (isSink(name)) {
-      writes.add(service.worker().client().admin().resetGroupOffsets(SinkTaskRunner.groupId(name),
-          OffsetReset.earliest()).onFailure(t -> t instanceof SluiceException e
-              && e.errorCode() == ErrorCode.GROUP_ID_NOT_FOUND).recoverWithItem(List.of()).map(x -> (Object) x));
+      writes.add(SinkOffsets.reset(service.worker().client().admin(), name));
     } else {
       for (String key : state().offsetKeys(name)) {
         writes.add(state().offsets.write(key, null).map(x -> (Object) x));

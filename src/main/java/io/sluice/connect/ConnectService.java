@@ -254,6 +254,11 @@ public final class ConnectService {
     }, false);
   }
 
+  /** Checks a record the REST API writes against its internal topic's size limit. */
+  RecordLimit recordLimit() {
+    return new RecordLimit(broker, caller(), config.getInt(BrokerConfig.MESSAGE_MAX_BYTES));
+  }
+
   /** Mounts Kafka Connect's REST API on the broker's router. */
   public void mount(Router router, BodyHandler body) {
     new ConnectEndpoint(this).mount(router, body);

@@ -3,6 +3,7 @@ package io.sluice.consumer;
 import io.sluice.api.CommittedOffset;
 import io.sluice.api.GroupDescription;
 import io.sluice.api.GroupListing;
+import io.sluice.api.OffsetDelete;
 import io.sluice.api.OffsetReset;
 import io.sluice.api.PartitionLag;
 import io.sluice.api.TopicPartition;
@@ -54,6 +55,14 @@ final class GroupJson {
         .put("partition", o.partition().partition()).put("current_offset", o.currentOffset())
         .put("new_offset", o.newOffset()).put("records_skipped", o.recordsSkipped())
         .put("records_replayed", o.recordsReplayed())));
+    return out;
+  }
+
+  /** {@code [{"topic", "partition", "next_offset"}]}: the commit deleted (where the group would resume), or null. */
+  static JsonArray deleteOutcomes(List<OffsetDelete.Outcome> outcomes) {
+    JsonArray out = new JsonArray();
+    outcomes.forEach(o -> out.add(new JsonObject().put("topic", o.partition().topic())
+        .put("partition", o.partition().partition()).put("next_offset", o.deletedOffset())));
     return out;
   }
 

@@ -11,6 +11,7 @@ import io.sluice.errors.SluiceException;
 import io.sluice.api.CommittedOffset;
 import io.sluice.group.Group;
 import io.sluice.group.GroupAdmin;
+import io.sluice.group.OffsetDeletion;
 import io.sluice.group.GroupCoordinator;
 import io.sluice.api.GroupIds;
 import io.sluice.group.GroupListener;
@@ -544,6 +545,15 @@ public final class LocalConsumerService implements ConsumerService, GroupListene
       return Future.failedFuture(e);
     }
     return groups.resetOffsets(caller, group, reset).map(GroupJson::resetOutcomes);
+  }
+
+  @Override
+  public Future<JsonArray> deleteOffsets(RequestContext caller, String group, JsonObject request) {
+    try {
+      return groups.deleteOffsets(caller, group, OffsetDeletion.parse(request)).map(GroupJson::deleteOutcomes);
+    } catch (SluiceException e) {
+      return Future.failedFuture(e);
+    }
   }
 
   /** Runs {@code op} on the coordinator context after the instance's earlier operations; touches the instance. */

@@ -156,6 +156,11 @@ public final class RoutingConsumerService implements ConsumerService {
     return route(group, s -> s.resetOffsets(caller, group, req));
   }
 
+  @Override
+  public Future<JsonArray> deleteOffsets(RequestContext caller, String group, JsonObject req) {
+    return route(group, s -> s.deleteOffsets(caller, group, req));
+  }
+
   private <T> Future<T> route(String group, Function<ConsumerService, Future<T>> call) {
     return route(group, FORWARD_TIMEOUT_MS, call);
   }

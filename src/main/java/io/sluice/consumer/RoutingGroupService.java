@@ -7,6 +7,7 @@ import io.sluice.api.GroupService;
 import io.sluice.api.JoinGroupRequest;
 import io.sluice.api.JoinGroupResult;
 import io.sluice.api.OffsetCommit;
+import io.sluice.api.OffsetDelete;
 import io.sluice.api.OffsetReset;
 import io.sluice.api.PartitionLag;
 import io.sluice.api.RequestContext;
@@ -95,6 +96,11 @@ public final class RoutingGroupService implements GroupService {
   @Override
   public Future<List<OffsetReset.Outcome>> resetOffsets(RequestContext caller, String groupId, OffsetReset reset) {
     return route(groupId, s -> s.resetOffsets(caller, groupId, reset));
+  }
+
+  @Override
+  public Future<List<OffsetDelete.Outcome>> deleteOffsets(RequestContext caller, String groupId, OffsetDelete delete) {
+    return route(groupId, s -> s.deleteOffsets(caller, groupId, delete));
   }
 
   private <T> Future<T> route(String group, Function<GroupService, Future<T>> call) {

@@ -54,6 +54,8 @@ public enum ErrorCode {
   UNSUPPORTED_COMPRESSION_TYPE(76, 422, false),
   NON_EMPTY_GROUP(68, 409, false),
   GROUP_ID_NOT_FOUND(69, 404, false),
+  /** Deleting the commits of a topic some active member of the group subscribes to (Kafka's OffsetDelete). */
+  GROUP_SUBSCRIBED_TO_TOPIC(86, 409, false),
   INVALID_RECORD(87, 422, false),
   /** Sluice's own: the request body exceeded the configured limit. */
   REQUEST_TOO_LARGE(10_001, 413, false),

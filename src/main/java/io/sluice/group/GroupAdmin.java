@@ -213,7 +213,7 @@ public final class GroupAdmin {
       return new OffsetReset(to, offset, timestamp, topics, partitions, (Boolean) dry);
     }
 
-    private static List<TopicPartition> partitions(Object v) {
+    static List<TopicPartition> partitions(Object v) {
       if (v == null) {
         return null;
       }

@@ -275,6 +275,16 @@ public final class GroupCoordinator {
     return offsetsTopic.append(groupId, entries).onSuccess(v -> entries.forEach(this::apply));
   }
 
+  /** On the coordinator context: writes a tombstone for each commit of {@code partitions}, then forgets them. */
+  public Future<Void> deleteCommits(String groupId, List<TopicPartition> partitions) {
+    if (partitions.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    List<OffsetsTopic.Entry> entries = new ArrayList<>();
+    partitions.forEach(tp -> entries.add(OffsetsTopic.offsetEntry(groupId, tp, null)));
+    return offsetsTopic.append(groupId, entries).onSuccess(v -> entries.forEach(this::apply));
+  }
+
   /** On the coordinator context: writes (or with null deletes) a consumer instance's record. */
   public Future<Void> persistInstance(String groupId, String name, JsonObject state) {
     OffsetsTopic.Entry e = OffsetsTopic.instanceEntry(groupId, name, state);

@@ -9,6 +9,7 @@ import io.sluice.api.GroupService;
 import io.sluice.api.JoinGroupRequest;
 import io.sluice.api.JoinGroupResult;
 import io.sluice.api.OffsetCommit;
+import io.sluice.api.OffsetDelete;
 import io.sluice.api.OffsetReset;
 import io.sluice.api.PartitionLag;
 import io.sluice.api.RequestContext;
@@ -34,11 +35,13 @@ public final class LocalGroupService implements GroupService {
   private final GroupCoordinator coordinator;
   private final BrokerService service;
   private final GroupAdmin admin;
+  private final OffsetDeletion offsetDeletion;
 
   public LocalGroupService(GroupCoordinator coordinator) {
     this.coordinator = coordinator;
     this.service = coordinator.service();
     this.admin = new GroupAdmin(coordinator);
+    this.offsetDeletion = new OffsetDeletion(coordinator);
   }
 
   public GroupCoordinator coordinator() {
@@ -222,5 +225,10 @@ public final class LocalGroupService implements GroupService {
   @Override
   public Future<List<OffsetReset.Outcome>> resetOffsets(RequestContext caller, String groupId, OffsetReset reset) {
     return coordinator.run(groupId, () -> admin.resetOffsets(groupId, reset));
+  }
+
+  @Override
+  public Future<List<OffsetDelete.Outcome>> deleteOffsets(RequestContext caller, String groupId, OffsetDelete delete) {
+    return coordinator.run(groupId, () -> offsetDeletion.delete(groupId, delete));
   }
 }

@@ -19,6 +19,10 @@ import io.vertx.ext.web.RoutingContext;
  *      {"to": "earliest"|"latest"|"offset"|"timestamp", "offset", "timestamp", "topics", "dry_run"}
  *                                          -> [{"topic", "partition", "current_offset", "new_offset",
  *                                               "records_skipped", "records_replayed"}]   (409 NON_EMPTY_GROUP)
+ * POST /consumer-groups/{group}/offsets/delete
+ *      {"topics"} | {"partitions": [{"topic", "partition"}]} | {"all": true}
+ *                                          -> [{"topic", "partition", "next_offset" (the commit deleted, or null)}]
+ *                                             (409 GROUP_SUBSCRIBED_TO_TOPIC, nothing deleted)
  * </pre>
  *
  * Offsets here are Kafka's committed offsets: the next offset the group reads.
@@ -39,6 +43,9 @@ final class ConsumerGroupsEndpoint {
         .onSuccess(a -> Replies.json(ctx, 200, a)).onFailure(ctx::fail));
     router.post("/consumer-groups/:group/offsets/reset").handler(body).handler(ctx ->
         consumers.resetOffsets(Callers.of(ctx), ctx.pathParam("group"), Replies.jsonObjectBody(ctx))
+            .onSuccess(a -> Replies.json(ctx, 200, a)).onFailure(ctx::fail));
+    router.post("/consumer-groups/:group/offsets/delete").handler(body).handler(ctx ->
+        consumers.deleteOffsets(Callers.of(ctx), ctx.pathParam("group"), Replies.jsonObjectBody(ctx))
             .onSuccess(a -> Replies.json(ctx, 200, a)).onFailure(ctx::fail));
   }
 }

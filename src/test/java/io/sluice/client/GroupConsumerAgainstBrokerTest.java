@@ -1,12 +1,15 @@
 package io.sluice.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.smallrye.mutiny.helpers.test.AssertSubscriber;
 import io.sluice.broker.Broker;
 import io.sluice.broker.testing.BlockedThreadGuard;
 import io.sluice.broker.testing.TestBrokers;
 import io.sluice.config.BrokerConfig;
+import io.sluice.errors.ErrorCode;
+import io.sluice.errors.SluiceException;
 import io.sluice.http.HttpListener;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -358,5 +361,35 @@ class GroupConsumerAgainstBrokerTest {
     assertThat(again.records().select().first(1).collect().asList().await().atMost(WAIT).get(0).offset())
         .isEqualTo(4);
     again.close().await().atMost(WAIT);
+  }
+
+  /** Kafka's deleteConsumerGroupOffsets: refused while a member subscribes, then the group starts over at earliest. */
+  @Test
+  void adminDeletesAGroupsOffsetsOnceNoMemberSubscribesToTheirTopic() {
+    client.admin().createTopic("adm-del", 2, 1, Map.of()).await().atMost(WAIT);
+    produce("adm-del", 0, 4, 1_000);
+    produce("adm-del", 1, 4, 1_000);
+    GroupConsumer c = client.consumer(options("g-adm-del", "adm-del"));
+    c.records().select().first(8).collect().asList().await().atMost(WAIT);
+    c.commit().await().atMost(WAIT);
+    Admin admin = client.admin();
+    TopicPartition p0 = new TopicPartition("adm-del", 0);
+    assertThatThrownBy(() -> admin.deleteGroupOffsets("g-adm-del", List.of(p0)).await().atMost(WAIT))
+        .isInstanceOf(SluiceException.class).extracting(e -> ((SluiceException) e).errorCode())
+        .isEqualTo(ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC);
+    c.close().await().atMost(WAIT);
+
+    assertThat(admin.deleteGroupOffsets("g-adm-del", List.of(p0)).await().atMost(WAIT))
+        .containsExactly(Map.entry(p0, 4L));
+    assertThat(admin.groupLags("g-adm-del").await().atMost(WAIT)).extracting(PartitionLag::partition)
+        .containsExactly(new TopicPartition("adm-del", 1));
+    GroupConsumer again = client.consumer(options("g-adm-del", "adm-del"));
+    List<ConsumerRecord> replayed = again.records().select().first(4).collect().asList().await().atMost(WAIT);
+    assertThat(replayed).extracting(ConsumerRecord::partition).containsOnly(0);
+    assertThat(replayed).extracting(ConsumerRecord::offset).containsExactly(0L, 1L, 2L, 3L);
+    again.close().await().atMost(WAIT);
+    assertThat(admin.deleteAllGroupOffsets("g-adm-del").await().atMost(WAIT)).containsOnlyKeys(
+        new TopicPartition("adm-del", 1));
+    assertThat(admin.groupLags("g-adm-del").await().atMost(WAIT)).isEmpty();
   }
 }

@@ -167,6 +167,91 @@ class ConnectRestApiTest {
     connect.send("DELETE", "/connectors/two-sink", null);
   }
 
+  /**
+   * As Kafka Connect (KIP-875): a null offset forgets that partition's commit, and a reset forgets the sink's whole
+   * group, so its consumer starts at its auto.offset.reset. Main refused the null (400) and reset to the earliest
+   * offset (the commits stayed, listed at 0).
+   */
+  @Test
+  void aSinksNullOffsetForgetsThePartitionAndAResetForgetsEveryCommit() throws Exception {
+    assertThat(connect.send("POST", "/topics", new JsonObject().put("name", "forget-parts").put("partitions", 2))
+        .status()).isEqualTo(201);
+    JsonArray records = new JsonArray();
+    for (int i = 0; i < 6; i++) {
+      records.add(new JsonObject().put("value", "v" + i).put("partition", i % 2));
+    }
+    assertThat(connect.send("POST", "/topics/forget-parts", new JsonObject().put("records", records)).status())
+        .isEqualTo(200);
+    assertThat(connect.send("POST", "/connectors", new JsonObject().put("name", "forget-sink").put("initial_state",
+        "STOPPED").put("config", new JsonObject().put("connector.class", "FileStreamSink").put("topics",
+        "forget-parts").put("file", dir.resolve("forget.txt").toString()))).status()).isEqualTo(201);
+    Reply never = connect.send("PATCH", "/connectors/forget-sink/offsets", offsetsOf("forget-parts", 0, null));
+    assertThat(never.status()).as("a group that never committed has nothing to forget: " + never.body())
+        .isEqualTo(200);
+    assertThat(connect.send("PATCH", "/connectors/forget-sink/offsets", offsetsOf("forget-parts", 0, 2)).status())
+        .isEqualTo(200);
+    assertThat(connect.send("PATCH", "/connectors/forget-sink/offsets", offsetsOf("forget-parts", 1, 1)).status())
+        .isEqualTo(200);
+    assertThat(sinkOffsets("forget-sink")).containsExactly(Map.entry(0, 2L), Map.entry(1, 1L));
+
+    Reply forgot = connect.send("PATCH", "/connectors/forget-sink/offsets", offsetsOf("forget-parts", 0, null));
+    assertThat(forgot.status()).as(forgot.body()).isEqualTo(200);
+    assertThat(sinkOffsets("forget-sink")).containsExactly(Map.entry(1, 1L));
+    assertError(connect.send("PATCH", "/connectors/forget-sink/offsets", offsetsOf("forget-parts", 7, null)), 404,
+        ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+
+    Reply reset = connect.send("DELETE", "/connectors/forget-sink/offsets", null);
+    assertThat(reset.status()).as(reset.body()).isEqualTo(200);
+    assertThat(sinkOffsets("forget-sink")).as("no commit left, none moved to the earliest offset").isEmpty();
+    assertThat(connect.send("DELETE", "/connectors/forget-sink/offsets", null).status()).as("idempotent")
+        .isEqualTo(200);
+    connect.send("DELETE", "/connectors/forget-sink", null);
+  }
+
+  /**
+   * A config over max.message.bytes was a 413 naming only the worker's internal append to __connect_configs, and the
+   * refused batch left the worker's producer unable to write that partition again: the next change failed too.
+   */
+  @Test
+  void aConfigTooLargeForTheConfigsTopicIsRefusedNamingTheConnectorItsSizeAndTheLimit() throws Exception {
+    JsonObject big = new JsonObject().put("connector.class", "FileStreamSink").put("topics", "big-topic")
+        .put("file", dir.resolve("big.txt").toString()).put("padding", "x".repeat(1_100_000));
+    Reply created = connect.send("POST", "/connectors", new JsonObject().put("name", "big").put("config", big));
+    assertError(created, 413, ErrorCode.MESSAGE_TOO_LARGE);
+    assertThat(created.json().getString("message")).contains("connector big", "1048588", "__connect_configs")
+        .doesNotContain("POST /batches").containsPattern("is 110\\d{4} bytes");
+    assertThat(connect.get("/connectors/big").status()).isEqualTo(404);
+
+    assertThat(connect.send("PUT", "/connectors/big/config", big.copy().put("padding", "small")).status())
+        .isEqualTo(201);
+    Reply put = connect.send("PUT", "/connectors/big/config", big);
+    assertError(put, 413, ErrorCode.MESSAGE_TOO_LARGE);
+    assertThat(put.json().getString("message")).contains("connector big").doesNotContain("POST /batches");
+    assertThat(get("/connectors/big/config").getString("padding")).isEqualTo("small");
+    connect.send("DELETE", "/connectors/big", null);
+
+    // A source offset altered by hand goes to __connect_offsets the same way; on main the refused batch also left the
+    // worker's producer unable to write that partition again, so the next, small, change failed too.
+    assertThat(connect.send("POST", "/connectors", new JsonObject().put("name", "big-src").put("initial_state",
+        "STOPPED").put("config", generator("big-src-topic", 1))).status()).isEqualTo(201);
+    JsonObject huge = new JsonObject().put("offsets", new JsonArray().add(new JsonObject()
+        .put("partition", new JsonObject().put("generator", "0"))
+        .put("offset", new JsonObject().put("seq", 1).put("pad", "x".repeat(1_100_000)))));
+    Reply refused = connect.send("PATCH", "/connectors/big-src/offsets", huge);
+    assertError(refused, 413, ErrorCode.MESSAGE_TOO_LARGE);
+    assertThat(refused.json().getString("message")).contains("connector big-src", "__connect_offsets")
+        .doesNotContain("POST /batches");
+    assertThat(connect.send("PATCH", "/connectors/big-src/offsets", offsets(5)).status()).isEqualTo(200);
+    ConnectTestSupport.await("the small offset written", () -> committedSeq("big-src") == 5);
+    connect.send("DELETE", "/connectors/big-src", null);
+  }
+
+  private static JsonObject offsetsOf(String topic, int partition, Object offset) {
+    return new JsonObject().put("offsets", new JsonArray().add(new JsonObject()
+        .put("partition", new JsonObject().put("kafka_topic", topic).put("kafka_partition", partition))
+        .put("offset", offset == null ? null : new JsonObject().put("kafka_offset", offset))));
+  }
+
   private static JsonObject sinkOffsets(Object partition, Object offset) {
     return new JsonObject().put("offsets", new JsonArray().add(new JsonObject()
         .put("partition", new JsonObject().put("kafka_topic", "two-parts").put("kafka_partition", partition))

@@ -49,4 +49,30 @@ class CommittedOffsetsRestartTest {
           .isGreaterThan(generation);
     }
   }
+
+  /** A deleted commit is a tombstone in __consumer_offsets: the coordinator that loads it again does not revive it. */
+  @Test
+  void deletedCommitsStayDeletedAfterARestart() throws Exception {
+    try (GroupsTestSupport api = new GroupsTestSupport(dataDir, GUARD, Map.of())) {
+      api.createTopic("forgotten", 2);
+      api.produce("forgotten", 0, 1_000, 4);
+      api.produce("forgotten", 1, 1_000, 4);
+      String base = api.consumer("g-forgotten", GroupsTestSupport.earliest("a"));
+      api.subscribe(base, "forgotten");
+      api.poll(base, 0);
+      assertThat(api.post(base + "/offsets", new JsonObject().put("offsets", new JsonArray()
+          .add(new JsonObject().put("topic", "forgotten").put("partition", 0).put("offset", 1))
+          .add(new JsonObject().put("topic", "forgotten").put("partition", 1).put("offset", 2)))).statusCode())
+          .isEqualTo(204);
+      assertThat(api.delete(base).statusCode()).isEqualTo(204);
+      var deleted = api.post("/consumer-groups/g-forgotten/offsets/delete", new JsonObject().put("partitions",
+          new JsonArray().add(new JsonObject().put("topic", "forgotten").put("partition", 0))));
+      assertThat(deleted.statusCode()).as(deleted.bodyAsString()).isEqualTo(200);
+    }
+    try (GroupsTestSupport api = new GroupsTestSupport(dataDir, GUARD, Map.of())) {
+      JsonArray lags = api.get("/consumer-groups/g-forgotten/lags").bodyAsJsonArray();
+      assertThat(lags).hasSize(1);
+      assertThat(lags.getJsonObject(0).getMap()).containsEntry("partition", 1).containsEntry("next_offset", 3);
+    }
+  }
 }

@@ -234,6 +234,100 @@ class ConsumerGroupsApiTest {
         .map(o -> ((JsonObject) o).getString("group_id"))).contains("g-lag");
   }
 
+  /**
+   * Kafka's OffsetDelete: refused whole for a topic a member subscribes to, allowed for another; after it the group
+   * starts the partition at the consumer's auto.offset.reset, not at the deleted commit. Main had no such route (404).
+   */
+  @Test
+  void deletingOffsetsForgetsCommitsUnlessAMemberSubscribesToTheTopic() {
+    api.createTopic("del", 2);
+    api.createTopic("del-other", 1);
+    api.produce("del", 0, 1_000, 5);
+    api.produce("del", 1, 1_000, 5);
+    String a = api.consumer("g-del", GroupsTestSupport.earliest("a"));
+    api.subscribe(a, "del");
+    api.poll(a, 0);
+    assertThat(api.post(a + "/offsets", new JsonObject().put("offsets", new JsonArray()
+        .add(new JsonObject().put("topic", "del").put("partition", 0).put("offset", 2))
+        .add(new JsonObject().put("topic", "del").put("partition", 1).put("offset", 1)))).statusCode())
+        .isEqualTo(204);
+    String delete = "/consumer-groups/g-del/offsets/delete";
+    JsonObject partition0 = new JsonObject().put("partitions", new JsonArray()
+        .add(new JsonObject().put("topic", "del").put("partition", 0)));
+    assertError(api.post(delete, partition0), 409, ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC);
+    assertError(api.post(delete, new JsonObject().put("all", true)), 409, ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC);
+    assertThat(nextOffsets("g-del")).as("nothing deleted").containsExactly(Map.entry(0, 3), Map.entry(1, 2));
+    var other = api.post(delete, new JsonObject().put("topics", new JsonArray().add("del-other")));
+    assertThat(other.statusCode()).as(other.bodyAsString()).isEqualTo(200);
+    assertThat(other.bodyAsJsonArray()).containsExactly(new JsonObject().put("topic", "del-other")
+        .put("partition", 0).putNull("next_offset"));
+
+    assertThat(api.delete(a).statusCode()).isEqualTo(204);
+    var deleted = api.post(delete, partition0);
+    assertThat(deleted.statusCode()).as(deleted.bodyAsString()).isEqualTo(200);
+    assertThat(deleted.bodyAsJsonArray()).containsExactly(new JsonObject().put("topic", "del").put("partition", 0)
+        .put("next_offset", 3));
+    assertThat(nextOffsets("g-del")).containsExactly(Map.entry(1, 2));
+
+    String b = api.consumer("g-del", GroupsTestSupport.earliest("b"));
+    api.subscribe(b, "del");
+    JsonArray read = new JsonArray();
+    until(10_000, "b to read both partitions to their end", () -> {
+      read.addAll(api.poll(b, 200));
+      return read.stream().filter(o -> ((JsonObject) o).getInteger("partition") == 0).count() == 5
+          && read.stream().filter(o -> ((JsonObject) o).getInteger("partition") == 1).count() == 3;
+    });
+    assertThat(read.stream().map(o -> (JsonObject) o).filter(o -> o.getInteger("partition") == 0)
+        .findFirst().orElseThrow().getLong("offset")).as("at earliest, not at the deleted commit 3").isEqualTo(0);
+    assertThat(read.stream().map(o -> (JsonObject) o).filter(o -> o.getInteger("partition") == 1).findFirst()
+        .orElseThrow().getLong("offset")).as("partition 1 kept its commit").isEqualTo(2);
+    assertThat(api.delete(b).statusCode()).isEqualTo(204);
+    var all = api.post(delete, new JsonObject().put("all", true));
+    assertThat(all.statusCode()).as(all.bodyAsString()).isEqualTo(200);
+    assertThat(all.bodyAsJsonArray()).containsExactly(new JsonObject().put("topic", "del").put("partition", 1)
+        .put("next_offset", 2));
+    assertThat(nextOffsets("g-del")).isEmpty();
+  }
+
+  @Test
+  void deletingOffsetsRefusesBadRequestsClearly() {
+    api.createTopic("del-bad", 1);
+    api.produce("del-bad", 0, 1_000, 1);
+    String a = api.consumer("g-del-bad", GroupsTestSupport.earliest("a"));
+    api.subscribe(a, "del-bad");
+    api.poll(a, 0);
+    assertThat(api.post(a + "/offsets", new JsonObject().put("offsets", new JsonArray().add(new JsonObject()
+        .put("topic", "del-bad").put("partition", 0).put("offset", 0)))).statusCode()).isEqualTo(204);
+    assertThat(api.delete(a).statusCode()).isEqualTo(204);
+    String delete = "/consumer-groups/g-del-bad/offsets/delete";
+    assertError(api.post("/consumer-groups/never-committed/offsets/delete", new JsonObject().put("all", true)), 404,
+        ErrorCode.GROUP_ID_NOT_FOUND);
+    assertError(api.post(delete, new JsonObject()), 400, ErrorCode.INVALID_REQUEST);
+    assertError(api.post(delete, new JsonObject().put("all", true).put("topics", new JsonArray().add("del-bad"))),
+        400, ErrorCode.INVALID_REQUEST);
+    assertError(api.post(delete, new JsonObject().put("all", "yes")), 400, ErrorCode.INVALID_REQUEST);
+    assertError(api.post(delete, new JsonObject().put("everything", true)), 400, ErrorCode.INVALID_REQUEST);
+    assertError(api.post(delete, new JsonObject().put("partitions", new JsonArray().add(new JsonObject()
+        .put("topic", "del-bad").put("partition", -1)))), 400, ErrorCode.INVALID_REQUEST);
+    assertError(api.post(delete, new JsonObject().put("partitions", new JsonArray().add(new JsonObject()
+        .put("topic", "del-bad").put("partition", 4)))), 404, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+    assertError(api.post(delete, new JsonObject().put("topics", new JsonArray().add("no-such-topic"))), 404,
+        ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+    assertError(api.post(delete, null), 400, ErrorCode.MALFORMED_REQUEST);
+  }
+
+  /** Partition to next offset of the group's commits. */
+  private static Map<Integer, Integer> nextOffsets(String group) {
+    Map<Integer, Integer> out = new java.util.TreeMap<>();
+    api.get("/consumer-groups/" + group + "/lags").bodyAsJsonArray().forEach(o -> {
+      JsonObject l = (JsonObject) o;
+      if (l.getValue("next_offset") != null) {
+        out.put(l.getInteger("partition"), l.getInteger("next_offset"));
+      }
+    });
+    return out;
+  }
+
   @Test
   void badParametersGetClearErrors() {
     assertError(api.post("/consumers/g-bad", new JsonObject().put("bogus", 1)), 400, ErrorCode.INVALID_REQUEST);

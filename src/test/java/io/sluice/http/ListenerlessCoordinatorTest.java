@@ -9,6 +9,7 @@ import io.sluice.api.GroupService;
 import io.sluice.api.JoinGroupRequest;
 import io.sluice.api.JoinGroupResult;
 import io.sluice.api.OffsetCommit;
+import io.sluice.api.OffsetDelete;
 import io.sluice.api.RequestContext;
 import io.sluice.api.SyncGroupRequest;
 import io.sluice.api.SyncGroupResult;
@@ -116,6 +117,23 @@ class ListenerlessCoordinatorTest {
     assertThat(offsets.partitions()).singleElement().satisfies(p -> assertThat(p.leader()).isEqualTo(1));
 
     memberAssignedClientsOfTheFrontShareTheCoordinatorsGroups();
+    offsetDeletesThroughTheFrontRunAtTheCoordinator(base);
+  }
+
+  /** Kafka's OffsetDelete through the front's HTTP API: refused while c subscribes to t, done once it left. */
+  private void offsetDeletesThroughTheFrontRunAtTheCoordinator(String base) {
+    JsonObject topicT = new JsonObject().put("topics", new JsonArray().add("t"));
+    var refused = post("/consumer-groups/g/offsets/delete", topicT);
+    assertThat(refused.statusCode()).as(refused.bodyAsString()).isEqualTo(409);
+    assertThat(refused.bodyAsJsonObject().getInteger("error_code"))
+        .isEqualTo(ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC.code());
+    assertThat(await(client.delete(base).send()).statusCode()).isEqualTo(204);
+    var deleted = post("/consumer-groups/g/offsets/delete", topicT);
+    assertThat(deleted.statusCode()).as(deleted.bodyAsString()).isEqualTo(200);
+    assertThat(deleted.bodyAsJsonArray()).containsExactly(new JsonObject().put("topic", "t").put("partition", 0)
+        .put("next_offset", 2));
+    RequestContext caller = RequestContext.anonymous("test", "", "ListenerlessCoordinatorTest");
+    assertThat(await(coordinator.services().groups().fetchOffsets(caller, "g", null))).isEmpty();
   }
 
   /**
@@ -144,6 +162,16 @@ class ListenerlessCoordinatorTest {
         4_000, "consumer", List.of(new GroupProtocol("range", null)))).await(30, TimeUnit.SECONDS))
         .isInstanceOf(SluiceException.class)
         .extracting(e -> ((SluiceException) e).errorCode()).isEqualTo(ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
+
+    // A member-assigned group's subscriptions are opaque bytes: its offsets are deleted only once it is empty.
+    OffsetDelete t0 = OffsetDelete.of(List.of(new TopicPartition("t", 0)));
+    assertThatThrownBy(() -> frontGroups.deleteOffsets(kafkaClient, "kg", t0).await(30, TimeUnit.SECONDS))
+        .isInstanceOf(SluiceException.class)
+        .extracting(e -> ((SluiceException) e).errorCode()).isEqualTo(ErrorCode.NON_EMPTY_GROUP);
+    await(frontGroups.leave(kafkaClient, "kg", joined.memberId()));
+    assertThat(await(frontGroups.deleteOffsets(kafkaClient, "kg", t0)))
+        .containsExactly(new OffsetDelete.Outcome(new TopicPartition("t", 0), 2L));
+    assertThat(await(coordinatorGroups.fetchOffsets(kafkaClient, "kg", null))).isEmpty();
   }
 
   private HttpResponse<Buffer> post(String path, JsonObject body) {

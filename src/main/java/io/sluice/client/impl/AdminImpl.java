@@ -9,6 +9,7 @@ import io.sluice.client.OffsetReset;
 import io.sluice.client.PartitionLag;
 import io.sluice.client.PartitionOffsets;
 import io.sluice.client.TopicDescription;
+import io.sluice.client.TopicPartition;
 import io.vertx.core.Context;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
@@ -101,6 +102,24 @@ final class AdminImpl implements Admin {
   public Uni<List<OffsetReset.Result>> resetGroupOffsets(String group, OffsetReset reset) {
     return Unis.onContext(context, () -> metadata.anyBroker(HttpMethod.POST, groupPath(group) + "/offsets/reset",
         GroupAdminJson.resetRequest(reset)).map(r -> GroupAdminJson.resetResults(r.body().toJsonArray())));
+  }
+
+  @Override
+  public Uni<Map<TopicPartition, Long>> deleteGroupOffsets(String group, List<TopicPartition> partitions) {
+    if (partitions.isEmpty()) {
+      return Uni.createFrom().failure(new IllegalArgumentException("name at least one partition"));
+    }
+    return deleteOffsets(group, new JsonObject().put("partitions", GroupAdminJson.partitions(partitions)));
+  }
+
+  @Override
+  public Uni<Map<TopicPartition, Long>> deleteAllGroupOffsets(String group) {
+    return deleteOffsets(group, new JsonObject().put("all", true));
+  }
+
+  private Uni<Map<TopicPartition, Long>> deleteOffsets(String group, JsonObject body) {
+    return Unis.onContext(context, () -> metadata.anyBroker(HttpMethod.POST, groupPath(group) + "/offsets/delete",
+        body).map(r -> GroupAdminJson.deletedOffsets(r.body().toJsonArray())));
   }
 
   private static String groupPath(String group) {

@@ -8,8 +8,10 @@ import io.sluice.client.TopicPartition;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /** The JSON shapes of the {@code /consumer-groups} admin routes (see the OpenAPI document), both ways. Stateless. */
 final class GroupAdminJson {
@@ -52,12 +54,23 @@ final class GroupAdminJson {
       body.put("topics", new JsonArray(reset.topics()));
     }
     if (!reset.partitions().isEmpty()) {
-      JsonArray partitions = new JsonArray();
-      reset.partitions().forEach(tp -> partitions.add(new JsonObject().put("topic", tp.topic())
-          .put("partition", tp.partition())));
-      body.put("partitions", partitions);
+      body.put("partitions", partitions(reset.partitions()));
     }
     return body;
+  }
+
+  static JsonArray partitions(List<TopicPartition> tps) {
+    JsonArray out = new JsonArray();
+    tps.forEach(tp -> out.add(new JsonObject().put("topic", tp.topic()).put("partition", tp.partition())));
+    return out;
+  }
+
+  /** The commits deleted, in the answer's order; partitions that had none left out. */
+  static Map<TopicPartition, Long> deletedOffsets(JsonArray array) {
+    Map<TopicPartition, Long> out = new LinkedHashMap<>();
+    objects(array).stream().filter(e -> e.getValue("next_offset") != null)
+        .forEach(e -> out.put(partition(e), e.getLong("next_offset")));
+    return out;
   }
 
   static List<OffsetReset.Result> resetResults(JsonArray array) {
