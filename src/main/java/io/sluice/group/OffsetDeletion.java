@@ -89,7 +89,7 @@ public final class OffsetDeletion {
   private Future<List<TopicPartition>> ofTopics(List<String> topics, Map<TopicPartition, CommittedOffset> c) {
     Set<TopicPartition> out = new TreeSet<>(Assignments.ORDER);
     List<Future<?>> described = new ArrayList<>();
-    for (String t : topics) {
+    for (String t : new TreeSet<>(topics)) { // each topic described once, however often it is named
       List<TopicPartition> leftOver = c.keySet().stream().filter(tp -> tp.topic().equals(t)).toList();
       out.addAll(leftOver);
       described.add(service.describeTopic(RequestContext.SELF, t).<Void>map(m -> {
@@ -106,8 +106,10 @@ public final class OffsetDeletion {
 
   /** {@code tps} in order; 404 naming the first that neither exists nor has a commit. */
   private Future<List<TopicPartition>> existing(List<TopicPartition> tps, Map<TopicPartition, CommittedOffset> c) {
+    Set<TopicPartition> distinct = new TreeSet<>(Assignments.ORDER);
+    distinct.addAll(tps);
     List<Future<?>> checks = new ArrayList<>();
-    for (TopicPartition tp : tps) {
+    for (TopicPartition tp : distinct) {
       if (!c.containsKey(tp)) {
         checks.add(service.describeTopic(RequestContext.SELF, tp.topic()).compose(m -> tp.partition()
             < m.partitionCount() ? Future.succeededFuture() : Future.failedFuture(new SluiceException(
@@ -115,11 +117,7 @@ public final class OffsetDeletion {
             + " partition(s); there is no partition " + tp.partition()))));
       }
     }
-    return Future.all(checks).map(v -> {
-      Set<TopicPartition> out = new TreeSet<>(Assignments.ORDER);
-      out.addAll(tps);
-      return new ArrayList<>(out);
-    });
+    return Future.all(checks).map(v -> new ArrayList<>(distinct));
   }
 
   /**
