@@ -52,6 +52,14 @@ public record WindowSpec(Kind kind, long size, long advance, long grace, long re
     return out;
   }
 
+  /**
+   * Where the sliding window ending at {@code end} starts: {@code end - size}, but never below 0, as Kafka's
+   * SlidingWindows (a record time is never negative, so a window reaching below 0 holds the same records).
+   */
+  public long slidingStart(long end) {
+    return Math.max(0, end - size);
+  }
+
   /** The stream time minus grace at or past which the window {@code w} is closed. */
   public long closesAt(Bounds w) {
     switch (kind) {
