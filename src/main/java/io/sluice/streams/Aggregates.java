@@ -2,6 +2,7 @@ package io.sluice.streams;
 
 import io.sluice.streams.state.Kv;
 import io.sluice.streams.state.StoreState;
+import io.sluice.streams.state.Tx;
 import io.sluice.streams.state.WindowSpec;
 import io.sluice.streams.state.WindowSpec.Bounds;
 import io.vertx.core.json.Json;
@@ -153,24 +154,27 @@ final class Aggregates {
     if (w.closed(new Bounds(time, time), st.streamTime())) {
       return false;
     }
-    byte[] prefix = StoreState.windowPrefix(keyBytes);
     long start = time;
     long end = time;
     Object state = null;
     long latest = time;
-    for (Kv.Entry e : st.tx().scan(prefix, io.sluice.streams.state.Bytes.prefixEnd(prefix), Integer.MAX_VALUE)) {
-      StoreState.Parsed p = StoreState.parse(e.key());
-      Bounds b = new Bounds(p.a(), p.b());
-      if (w.closed(b, st.streamTime()) || time < b.start() - gap || time > b.end() + gap) {
-        continue; // closed sessions are final; others farther than the gap stay apart
+    // Sessions sort by start: none starting past time + gap can take the record.
+    try (Tx.Scan scan = st.tx().scan(StoreState.windowPrefix(keyBytes),
+        StoreState.windowKey(keyBytes, time + gap + 1, Long.MIN_VALUE))) {
+      for (Kv.Entry e = scan.next(); e != null; e = scan.next()) {
+        StoreState.Parsed p = StoreState.parse(e.key());
+        Bounds b = new Bounds(p.a(), p.b());
+        if (w.closed(b, st.streamTime()) || time < b.start() - gap || time > b.end() + gap) {
+          continue; // closed sessions are final; others farther than the gap stay apart
+        }
+        Stored s = Stored.read(e.value());
+        state = state == null ? s.state() : Folds.merge(a.agg(), a.where(), state, s.state(), vars);
+        start = Math.min(start, b.start());
+        end = Math.max(end, b.end());
+        latest = Math.max(latest, s.time());
+        st.tx().delete(e.key());
+        unindex(a, st, e.key(), b);
       }
-      Stored s = Stored.read(e.value());
-      state = state == null ? s.state() : Folds.merge(a.agg(), a.where(), state, s.state(), vars);
-      start = Math.min(start, b.start());
-      end = Math.max(end, b.end());
-      latest = Math.max(latest, s.time());
-      st.tx().delete(e.key());
-      unindex(a, st, e.key(), b);
     }
     state = Folds.add(a.agg(), a.where(), state, vars);
     Bounds merged = new Bounds(start, end);
@@ -196,44 +200,51 @@ final class Aggregates {
     // A record is needed while an open window may still hold it: until closeTime passes time + size.
     st.tx().putLocal(StoreState.indexKey(StoreState.EXPIRE, time + size + 1, raw), new byte[0]);
     st.indexAdded(StoreState.EXPIRE, time + size + 1);
-    List<Long> ends = new ArrayList<>();
-    ends.add(time);
-    byte[] prefix = StoreState.windowPrefix(keyBytes);
-    for (Kv.Entry e : st.tx().scan(prefix, io.sluice.streams.state.Bytes.prefixEnd(prefix), Integer.MAX_VALUE)) {
-      long end = StoreState.parse(e.key()).b();
-      if (end > time && end <= time + size) {
-        ends.add(end);
+    slide(a, st, key, keyBytes, vars, time, emit);
+    // The windows ending after the record that hold it: they start in [start(time + 1), start(time + size)] (keys
+    // sort by start, then end), so the walk reads no window of the key outside them.
+    try (Tx.Scan windows = st.tx().scan(StoreState.windowKey(keyBytes, w.slidingStart(time + 1), time + 1),
+        StoreState.windowKey(keyBytes, w.slidingStart(time + size) + 1, Long.MIN_VALUE))) {
+      for (Kv.Entry e = windows.next(); e != null; e = windows.next()) {
+        long end = StoreState.parse(e.key()).b();
+        if (end > time && end <= time + size) {
+          slide(a, st, key, keyBytes, vars, end, emit);
+        }
       }
-    }
-    ends.sort(null);
-    for (long end : ends) {
-      byte[] k = StoreState.windowKey(keyBytes, end - size, end);
-      boolean fresh = st.tx().get(k) == null;
-      Stored next = new Stored(refold(a, st, keyBytes, end - size, end, vars), end, false);
-      st.tx().put(k, next.bytes());
-      if (fresh) {
-        index(a, st, k, new Bounds(end - size, end));
-      }
-      emitUpdate(a, key, new Bounds(end - size, end), next, emit);
     }
     return true;
+  }
+
+  /** Refolds the sliding window ending at {@code end} (a put on its own key: the walk over the windows goes on). */
+  private static void slide(Step.Aggregate a, StoreState st, Object key, byte[] keyBytes, Map<String, Object> vars,
+      long end, Emit emit) throws ProcessingException {
+    Bounds b = new Bounds(a.window().slidingStart(end), end);
+    byte[] k = StoreState.windowKey(keyBytes, b.start(), end);
+    boolean fresh = st.tx().get(k) == null;
+    Stored next = new Stored(refold(a, st, keyBytes, b.start(), end, vars), end, false);
+    st.tx().put(k, next.bytes());
+    if (fresh) {
+      index(a, st, k, b);
+    }
+    emitUpdate(a, key, b, next, emit);
   }
 
   /** The fold of every stored record of the key with a time in [from, to], in time then offset order. */
   private static Object refold(Step.Aggregate a, StoreState st, byte[] keyBytes, long from, long to,
       Map<String, Object> vars) throws ProcessingException {
     Object state = null;
-    for (Kv.Entry e : st.tx().scan(StoreState.rawPrefix(keyBytes, from), StoreState.rawPrefix(keyBytes, to + 1),
-        Integer.MAX_VALUE)) {
-      JsonObject r = new JsonObject(new String(e.value(), StandardCharsets.UTF_8));
-      Map<String, Object> v = new HashMap<>(vars);
-      v.put("value", Format.toCel(r.getValue("v")));
-      Map<String, String> headers = new LinkedHashMap<>();
-      r.getJsonObject("h", new JsonObject()).forEach(h -> headers.put(h.getKey(), String.valueOf(h.getValue())));
-      v.put("headers", headers);
-      v.put("timestamp", r.getLong("t"));
-      v.put("offset", r.getLong("o"));
-      state = Folds.add(a.agg(), a.where(), state, v);
+    try (Tx.Scan raw = st.tx().scan(StoreState.rawPrefix(keyBytes, from), StoreState.rawPrefix(keyBytes, to + 1))) {
+      for (Kv.Entry e = raw.next(); e != null; e = raw.next()) {
+        JsonObject r = new JsonObject(new String(e.value(), StandardCharsets.UTF_8));
+        Map<String, Object> v = new HashMap<>(vars);
+        v.put("value", Format.toCel(r.getValue("v")));
+        Map<String, String> headers = new LinkedHashMap<>();
+        r.getJsonObject("h", new JsonObject()).forEach(h -> headers.put(h.getKey(), String.valueOf(h.getValue())));
+        v.put("headers", headers);
+        v.put("timestamp", r.getLong("t"));
+        v.put("offset", r.getLong("o"));
+        state = Folds.add(a.agg(), a.where(), state, v);
+      }
     }
     return state;
   }

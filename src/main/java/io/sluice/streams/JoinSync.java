@@ -3,7 +3,6 @@ package io.sluice.streams;
 import io.sluice.record.Header;
 import io.sluice.record.Record;
 import io.sluice.streams.state.Bytes;
-import io.sluice.streams.state.Kv;
 import io.sluice.streams.state.StoreState;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -119,17 +118,20 @@ final class JoinSync {
   /** As above, persisting held records {@code persistAfter} offsets after the last checkpointable position. */
   static JoinSync open(StreamDefinition d, StoreState st, long startOffset, long persistAfter) {
     JoinSync s = new JoinSync(d, startOffset, persistAfter);
-    for (Kv.Entry e : st.kv().scan(new byte[] {UPSTREAM}, new byte[] {UPSTREAM + 1}, Integer.MAX_VALUE)) {
+    // Read one entry at a time: the held records go into the sync's map, and only there.
+    st.kv().forEach(new byte[] {UPSTREAM}, new byte[] {UPSTREAM + 1}, e -> {
       s.progress.put(new String(e.key(), 1, e.key().length - 1, StandardCharsets.UTF_8), parse(e.value()));
-    }
+      return true;
+    });
     byte[] f = st.kv().get(new byte[] {FORCED});
     if (f != null) {
       s.forced = ByteBuffer.wrap(f).getLong();
     }
-    for (Kv.Entry e : st.kv().scan(new byte[] {HELD}, new byte[] {HELD + 1}, Integer.MAX_VALUE)) {
+    st.kv().forEach(new byte[] {HELD}, new byte[] {HELD + 1}, e -> {
       s.held.put(e.key(), decode(e.key(), e.value()));
       s.persisted.add(hex(e.key()));
-    }
+      return true;
+    });
     s.heldChanged();
     return s;
   }

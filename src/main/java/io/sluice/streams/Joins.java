@@ -6,6 +6,7 @@ import io.sluice.streams.Step.JoinType;
 import io.sluice.streams.state.Bytes;
 import io.sluice.streams.state.Kv;
 import io.sluice.streams.state.StoreState;
+import io.sluice.streams.state.Tx;
 import io.vertx.core.json.JsonObject;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -138,16 +139,18 @@ final class Joins {
     boolean matched = false;
     long from = in.time() - j.withinMs();
     long to = in.time() + j.withinMs();
-    for (Kv.Entry e : st.tx().scan(recPrefix(other, in.keyBytes(), from), recPrefix(other, in.keyBytes(), to + 1),
-        Integer.MAX_VALUE)) {
-      matched = true;
-      JsonObject partner = new JsonObject(new String(e.value(), StandardCharsets.UTF_8));
-      if (j.type() != JoinType.INNER && !partner.getBoolean("m", false)) {
-        st.tx().put(e.key(), partner.put("m", true).encode().getBytes(StandardCharsets.UTF_8));
+    try (Tx.Scan partners = st.tx().scan(recPrefix(other, in.keyBytes(), from),
+        recPrefix(other, in.keyBytes(), to + 1))) {
+      for (Kv.Entry e = partners.next(); e != null; e = partners.next()) {
+        matched = true;
+        JsonObject partner = new JsonObject(new String(e.value(), StandardCharsets.UTF_8));
+        if (j.type() != JoinType.INNER && !partner.getBoolean("m", false)) {
+          st.tx().put(e.key(), partner.put("m", true).encode().getBytes(StandardCharsets.UTF_8));
+        }
+        Object p = decode(j, bytes(partner));
+        Object value = in.right() ? joined(j, in.vars(), p, in.value()) : joined(j, in.vars(), in.value(), p);
+        emit.result(in.key(), value, in.headers(), Math.max(in.time(), partner.getLong("t")));
       }
-      Object p = decode(j, bytes(partner));
-      Object value = in.right() ? joined(j, in.vars(), p, in.value()) : joined(j, in.vars(), in.value(), p);
-      emit.result(in.key(), value, in.headers(), Math.max(in.time(), partner.getLong("t")));
     }
     byte[] k = recKey(in.right() ? RIGHT_REC : LEFT_REC, in.keyBytes(), in.time(), in.offset());
     byte[] v = encode(j, in.value());

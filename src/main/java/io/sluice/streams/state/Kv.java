@@ -22,6 +22,23 @@ public interface Kv extends AutoCloseable {
   List<Entry> scan(byte[] from, byte[] to, int limit);
 
   /**
+   * The entries with {@code from <= key < to}, in key order, read one at a time as {@link Cursor#next} asks: a range
+   * of unknown size walked without holding it. Close it on every path (try-with-resources): it holds a RocksDB
+   * iterator, and keeps the store from closing under it.
+   */
+  Cursor cursor(byte[] from, byte[] to);
+
+  /** A range read one entry at a time; not thread-safe. */
+  interface Cursor extends AutoCloseable {
+    /** The next entry, or null past the last. */
+    Entry next();
+
+    /** Releases what the cursor holds; idempotent. */
+    @Override
+    void close();
+  }
+
+  /**
    * Hands the entries with {@code from <= key < to} to {@code visitor} in key order, one at a time, until it answers
    * false: a range of unknown size read without holding it.
    */

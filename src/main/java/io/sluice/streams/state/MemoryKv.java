@@ -27,6 +27,26 @@ public final class MemoryKv implements Kv {
   }
 
   @Override
+  public Cursor cursor(byte[] from, byte[] to) {
+    java.util.Iterator<Map.Entry<byte[], byte[]>> it = map.subMap(from, true, to, false).entrySet().iterator();
+    return new Cursor() {
+      @Override
+      public Entry next() {
+        if (!it.hasNext()) {
+          return null;
+        }
+        Map.Entry<byte[], byte[]> e = it.next();
+        return new Entry(e.getKey(), e.getValue());
+      }
+
+      @Override
+      public void close() {
+        // nothing held
+      }
+    };
+  }
+
+  @Override
   public void forEach(byte[] from, byte[] to, java.util.function.Predicate<Entry> visitor) {
     for (Map.Entry<byte[], byte[]> e : map.subMap(from, true, to, false).entrySet()) {
       if (!visitor.test(new Entry(e.getKey(), e.getValue()))) {

@@ -115,33 +115,71 @@ public final class RocksKv implements Kv {
   @Override
   public List<Entry> scan(byte[] from, byte[] to, int limit) {
     List<Entry> out = new ArrayList<>();
-    lock.readLock().lock();
-    try {
-      open();
-      try (Slice upper = new Slice(to); ReadOptions ro = new ReadOptions().setIterateUpperBound(upper);
-          RocksIterator it = db.newIterator(ro)) {
-        for (it.seek(from); it.isValid() && out.size() < limit; it.next()) {
-          out.add(new Entry(it.key(), it.value()));
-        }
+    try (Cursor c = cursor(from, to)) {
+      for (Entry e = out.size() < limit ? c.next() : null; e != null; e = out.size() < limit ? c.next() : null) {
+        out.add(e);
       }
-    } finally {
-      lock.readLock().unlock();
     }
     return out;
   }
 
   @Override
   public void forEach(byte[] from, byte[] to, java.util.function.Predicate<Entry> visitor) {
+    try (Cursor c = cursor(from, to)) {
+      for (Entry e = c.next(); e != null && visitor.test(e); e = c.next()) {
+        // the visitor decides
+      }
+    }
+  }
+
+  /** Holds the read lock until closed, so the database cannot close under its iterator (that would crash). */
+  @Override
+  public Cursor cursor(byte[] from, byte[] to) {
     lock.readLock().lock();
     try {
       open();
-      try (Slice upper = new Slice(to); ReadOptions ro = new ReadOptions().setIterateUpperBound(upper);
-          RocksIterator it = db.newIterator(ro)) {
-        for (it.seek(from); it.isValid() && visitor.test(new Entry(it.key(), it.value())); it.next()) {
-          // the visitor decides
-        }
+      return new RocksCursor(from, to);
+    } catch (RuntimeException e) {
+      lock.readLock().unlock();
+      throw e;
+    }
+  }
+
+  private final class RocksCursor implements Cursor {
+    private final Slice upper;
+    private final ReadOptions ro;
+    private final RocksIterator it;
+    private boolean started;
+    private boolean closed;
+
+    RocksCursor(byte[] from, byte[] to) {
+      upper = new Slice(to);
+      ro = new ReadOptions().setIterateUpperBound(upper);
+      it = db.newIterator(ro);
+      it.seek(from);
+    }
+
+    @Override
+    public Entry next() {
+      if (closed) {
+        throw new IllegalStateException("The cursor over the state store in " + dir + " is closed");
       }
-    } finally {
+      if (started) {
+        it.next();
+      }
+      started = true;
+      return it.isValid() ? new Entry(it.key(), it.value()) : null;
+    }
+
+    @Override
+    public void close() {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      it.close();
+      ro.close();
+      upper.close();
       lock.readLock().unlock();
     }
   }

@@ -111,6 +111,70 @@ public final class Tx {
     return out;
   }
 
+  /**
+   * The entries with {@code from <= key < to}, this record's changes included, read one at a time: the store's
+   * cursor merged with the pending changes as it goes, so a key's long range (a hot key's sliding window, its
+   * sessions, a join's other side) is never held whole. A change this record makes while walking shows when the
+   * walk reaches its key (a change behind the walk does not). Close it on every path (try-with-resources).
+   */
+  public Scan scan(byte[] from, byte[] to) {
+    return new Scan(from, to, kv.cursor(from, to));
+  }
+
+  /** A walk over a range of the store as this record changed it; see {@link #scan(byte[], byte[])}. */
+  public final class Scan implements AutoCloseable {
+    private final byte[] from;
+    private final byte[] to;
+    private final Kv.Cursor stored;
+    private Kv.Entry nextStored;
+    private boolean storedDone;
+    /** The last key handed out or passed (null before the first): the walk resumes after it. */
+    private byte[] after;
+
+    private Scan(byte[] from, byte[] to, Kv.Cursor stored) {
+      this.from = from;
+      this.to = to;
+      this.stored = stored;
+    }
+
+    /** The next entry, or null past the range. */
+    public Kv.Entry next() {
+      while (true) {
+        if (nextStored == null && !storedDone) {
+          nextStored = stored.next();
+          storedDone = nextStored == null;
+        }
+        // Looked up afresh each time (not an iterator): the caller may change the pending map between calls.
+        Map.Entry<byte[], byte[]> p = after == null ? pending.ceilingEntry(from) : pending.higherEntry(after);
+        if (p != null && Bytes.ORDER.compare(p.getKey(), to) >= 0) {
+          p = null;
+        }
+        if (p == null && nextStored == null) {
+          return null;
+        }
+        int c = p == null ? 1 : nextStored == null ? -1 : Bytes.ORDER.compare(p.getKey(), nextStored.key());
+        if (c > 0) {
+          Kv.Entry e = nextStored;
+          nextStored = null;
+          after = e.key();
+          return e;
+        }
+        if (c == 0) {
+          nextStored = null; // this record's change replaces the stored value
+        }
+        after = p.getKey();
+        if (p.getValue() != DELETED) {
+          return new Kv.Entry(p.getKey(), p.getValue());
+        }
+      }
+    }
+
+    @Override
+    public void close() {
+      stored.close();
+    }
+  }
+
   /** Applies the changes to the store; answers the logged ones (value null: deleted), in first-written order. */
   public List<Kv.Change> commit() {
     List<Kv.Change> all = new ArrayList<>(pending.size());

@@ -10,8 +10,8 @@ import java.util.List;
  *   <li>{@code TUMBLING}: windows {@code [s, s + size)} with {@code s} a multiple of {@code size}.
  *   <li>{@code HOPPING}: windows {@code [s, s + size)} with {@code s} a multiple of {@code advance} (s >= 0); a record
  *       belongs to every window containing it.
- *   <li>{@code SLIDING}: one window {@code [t - size, t]} (both ends included) per distinct record time {@code t} of a
- *       key, holding every record of that key whose time lies in it.
+ *   <li>{@code SLIDING}: one window {@code [max(0, t - size), t]} (both ends included) per distinct record time
+ *       {@code t} of a key, holding every record of that key whose time lies in it.
  *   <li>{@code SESSION}: records of a key less than {@code size} (the inactivity gap) apart form one session {@code [first,
  *       last]}; a record within the gap of several sessions merges them.
  * </ul>
@@ -50,6 +50,14 @@ public record WindowSpec(Kind kind, long size, long advance, long grace, long re
       out.add(new Bounds(s, s + size));
     }
     return out;
+  }
+
+  /**
+   * Where the sliding window ending at {@code end} starts: {@code end - size}, but never below 0, as Kafka's
+   * SlidingWindows (a record time is never negative, so a window reaching below 0 holds the same records).
+   */
+  public long slidingStart(long end) {
+    return Math.max(0, end - size);
   }
 
   /** The stream time minus grace at or past which the window {@code w} is closed. */
