@@ -147,10 +147,14 @@ public final class LocalBrokerService implements BrokerService {
    * them at creation over today's live brokers. Pure; runs inside the metadata store's versioned update.
    */
   static TopicState grow(TopicState current, int count, List<Integer> liveBrokers) {
-    if (count <= current.partitionCount() || count > MAX_PARTITIONS) {
+    if (count <= current.partitionCount()) {
       throw new SluiceException(ErrorCode.INVALID_PARTITIONS, "Topic '" + current.name() + "' has "
-          + current.partitionCount() + " partition(s); the new count must be larger (partitions cannot be removed)"
-          + " and at most " + MAX_PARTITIONS + ", got " + count);
+          + current.partitionCount() + " partition(s); the new count must be larger (partitions cannot be removed),"
+          + " got " + count);
+    }
+    if (count > MAX_PARTITIONS) {
+      throw new SluiceException(ErrorCode.INVALID_PARTITIONS, "A topic has at most " + MAX_PARTITIONS
+          + " partitions, got " + count);
     }
     if (current.replicationFactor() > liveBrokers.size()) {
       throw new SluiceException(ErrorCode.INVALID_REPLICATION_FACTOR, "Replication factor "

@@ -64,7 +64,9 @@ public record ConfigKey(String name, Type type, Object defaultValue, long min, l
 
   private long checkRange(long v) {
     if (v < min || v > max) {
-      String range = max >= Integer.MAX_VALUE ? "at least " + min : "between " + min + " and " + max;
+      // Without an upper bound of its own a key is bounded by its type: an int key past 2^31-1 is out of range too.
+      long typeMax = type == Type.INT ? Integer.MAX_VALUE : Long.MAX_VALUE;
+      String range = v < min && max >= typeMax ? "at least " + min : "between " + min + " and " + max;
       throw invalid(v, "must be " + range);
     }
     return v;

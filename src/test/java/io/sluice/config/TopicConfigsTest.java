@@ -35,6 +35,11 @@ class TopicConfigsTest {
   }
 
   @Test
+  void anIntValuePastItsTypeNamesTheUpperBound() {
+    assertInvalid(Map.of("max.message.bytes", "999999999999"), "max.message.bytes", "between 1 and 2147483647");
+  }
+
+  @Test
   void compactPolicyTurnsOnCompactionAndOffAgeAndSizeRetention() {
     Map<String, String> topic = TopicConfigs.validate(Map.of("cleanup.policy", "compact",
         "delete.retention.ms", "5000"), LogConfig.DEFAULT);
