@@ -71,8 +71,8 @@ public interface ConsumerService {
   /** Keeps the membership alive without reading (a WebSocket consumer with no credit left). */
   Future<Void> heartbeat(RequestContext caller, String group, String name);
 
-  /** Commits {@code nextOffsets}, or with null the positions reached by the polls so far. */
-  Future<Void> commit(RequestContext caller, String group, String name, Map<TopicPartition, Long> nextOffsets);
+  /** Commits {@code nextOffsets} with their metadata, or with null the positions reached by the polls so far. */
+  Future<Void> commit(RequestContext caller, String group, String name, Map<TopicPartition, OffsetCommit> nextOffsets);
 
   /** Committed offsets of {@code partitions} (all owned partitions when null) that have one. */
   Future<Map<TopicPartition, CommittedOffset>> committed(RequestContext caller, String group, String name, List<TopicPartition> partitions);

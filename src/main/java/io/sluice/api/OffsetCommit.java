@@ -10,4 +10,11 @@ public record OffsetCommit(long nextOffset, String metadata) implements Serializ
     }
     metadata = metadata == null ? "" : metadata;
   }
+
+  /** {@code nextOffsets} as commits with no metadata, in the same order. */
+  public static java.util.Map<TopicPartition, OffsetCommit> withoutMetadata(java.util.Map<TopicPartition, Long> next) {
+    java.util.Map<TopicPartition, OffsetCommit> out = new java.util.LinkedHashMap<>();
+    next.forEach((tp, o) -> out.put(tp, new OffsetCommit(o, "")));
+    return out;
+  }
 }

@@ -404,7 +404,7 @@ public final class LocalConsumerService implements ConsumerService, GroupListene
       return Future.succeededFuture();
     }
     try {
-      return commitChecked(inst, positions);
+      return commitChecked(inst, OffsetCommit.withoutMetadata(positions));
     } catch (RuntimeException e) {
       // The group refuses by throwing (a rebalance in progress, an evicted member): an auto-commit that comes due
       // then must fail on its own, not take the poll or delete that triggered it down with it.
@@ -412,26 +412,25 @@ public final class LocalConsumerService implements ConsumerService, GroupListene
     }
   }
 
-  private Future<Void> commitChecked(ConsumerInstance inst, Map<TopicPartition, Long> next) {
+  private Future<Void> commitChecked(ConsumerInstance inst, Map<TopicPartition, OffsetCommit> next) {
     String member = inst.subscription != null ? inst.memberId : null;
     int generation = inst.subscription != null ? inst.generation : -1;
     if (inst.subscription != null && member == null) {
       throw new SluiceException(ErrorCode.UNKNOWN_MEMBER_ID, "Instance '" + inst.name()
           + "' has not joined group '" + inst.group + "' yet; poll first");
     }
-    Map<TopicPartition, OffsetCommit> offsets = new LinkedHashMap<>();
-    next.forEach((tp, o) -> offsets.put(tp, new OffsetCommit(o, "")));
-    return groups.commitNow(inst.group, member, generation, offsets);
+    return groups.commitNow(inst.group, member, generation, next);
   }
 
   @Override
-  public Future<Void> commit(RequestContext caller, String group, String name, Map<TopicPartition, Long> nextOffsets) {
+  public Future<Void> commit(RequestContext caller, String group, String name,
+      Map<TopicPartition, OffsetCommit> nextOffsets) {
     // The metadata check answers at once (a local snapshot), so commits still reach the group in the order they came.
     return groups.requireExisting(nextOffsets == null ? Set.of() : nextOffsets.keySet())
         .compose(v -> commitExisting(group, name, nextOffsets));
   }
 
-  private Future<Void> commitExisting(String group, String name, Map<TopicPartition, Long> nextOffsets) {
+  private Future<Void> commitExisting(String group, String name, Map<TopicPartition, OffsetCommit> nextOffsets) {
     return coordinator.run(group, () -> {
       ConsumerInstance inst = instances.getOrDefault(group, Map.of()).get(name);
       // Named offsets do not depend on positions, so they need not wait behind a parked long poll of the same

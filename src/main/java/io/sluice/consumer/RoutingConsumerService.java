@@ -2,6 +2,7 @@ package io.sluice.consumer;
 
 import io.sluice.api.BrokerService;
 import io.sluice.api.CommittedOffset;
+import io.sluice.api.OffsetCommit;
 import io.sluice.api.ConsumedRecord;
 import io.sluice.api.ConsumerService;
 import io.sluice.api.PolledBatches;
@@ -101,7 +102,8 @@ public final class RoutingConsumerService implements ConsumerService {
   }
 
   @Override
-  public Future<Void> commit(RequestContext caller, String group, String name, Map<TopicPartition, Long> nextOffsets) {
+  public Future<Void> commit(RequestContext caller, String group, String name,
+      Map<TopicPartition, OffsetCommit> nextOffsets) {
     return route(group, s -> s.commit(caller, group, name, nextOffsets));
   }
 

@@ -22,6 +22,8 @@ public enum ErrorCode {
    */
   BROKER_NOT_AVAILABLE(8, 503, true),
   MESSAGE_TOO_LARGE(10, 413, false),
+  /** A commit's metadata string is longer than the broker's {@code offset.metadata.max.bytes}. */
+  OFFSET_METADATA_TOO_LARGE(12, 400, false),
   /** The connection to a broker failed or was lost before an answer: the request may or may not have applied. */
   NETWORK_EXCEPTION(13, 503, true),
   /** This broker does not coordinate the group (any more, or not yet): find the coordinator again and retry. */

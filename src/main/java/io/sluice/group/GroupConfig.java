@@ -16,10 +16,12 @@ import io.sluice.config.BrokerConfig;
  *     a rebalance may wait for the members to rejoin, and then for the leader's assignment
  * @param maxInstances consumer instances (HTTP and WebSocket) this broker hosts at most: each holds memory until it is
  *     deleted or expires, so a client creating them in a loop must not be able to take the heap
+ * @param maxOffsetMetadataBytes the metadata string of a commit may be this many bytes (UTF-8) at most: it is kept in
+ *     the coordinator's memory and in the offsets topic for every partition of the group
  */
 public record GroupConfig(int offsetsTopicPartitions, int offsetsTopicReplicationFactor, long minSessionTimeoutMs,
     long maxSessionTimeoutMs, long defaultSessionTimeoutMs, long instanceTimeoutMs, int offsetsTopicSegmentBytes,
-    long maxRebalanceTimeoutMs, int maxInstances) {
+    long maxRebalanceTimeoutMs, int maxInstances, int maxOffsetMetadataBytes) {
 
   /** Default {@code group.max.rebalance.timeout.ms}: Kafka's default {@code max.poll.interval.ms}. */
   public static final long DEFAULT_MAX_REBALANCE_TIMEOUT_MS = 300_000;
@@ -30,13 +32,16 @@ public record GroupConfig(int offsetsTopicPartitions, int offsetsTopicReplicatio
   /** Default {@code consumer.max.instances}: about 15 MB of instances. */
   public static final int DEFAULT_MAX_INSTANCES = 10_000;
 
+  /** Kafka's default {@code offset.metadata.max.bytes}. */
+  public static final int DEFAULT_MAX_OFFSET_METADATA_BYTES = 4_096;
+
   /** Kafka's consumer default for {@code session.timeout.ms}. */
   public static final long KAFKA_DEFAULT_SESSION_TIMEOUT_MS = 45_000;
 
   public static GroupConfig defaults() {
     return new GroupConfig(8, -1, 6_000, 1_800_000, KAFKA_DEFAULT_SESSION_TIMEOUT_MS, 300_000,
         DEFAULT_OFFSETS_TOPIC_SEGMENT_BYTES,
-        DEFAULT_MAX_REBALANCE_TIMEOUT_MS, DEFAULT_MAX_INSTANCES);
+        DEFAULT_MAX_REBALANCE_TIMEOUT_MS, DEFAULT_MAX_INSTANCES, DEFAULT_MAX_OFFSET_METADATA_BYTES);
   }
 
   public static GroupConfig from(BrokerConfig c) {
@@ -46,23 +51,25 @@ public record GroupConfig(int offsetsTopicPartitions, int offsetsTopicReplicatio
         c.getInt(BrokerConfig.OFFSETS_TOPIC_REPLICATION_FACTOR), min, max,
         Math.max(min, Math.min(max, KAFKA_DEFAULT_SESSION_TIMEOUT_MS)),
         c.getLong(BrokerConfig.CONSUMER_INSTANCE_TIMEOUT_MS), c.getInt(BrokerConfig.OFFSETS_TOPIC_SEGMENT_BYTES),
-        c.getLong(BrokerConfig.GROUP_MAX_REBALANCE_TIMEOUT_MS), c.getInt(BrokerConfig.CONSUMER_MAX_INSTANCES));
+        c.getLong(BrokerConfig.GROUP_MAX_REBALANCE_TIMEOUT_MS), c.getInt(BrokerConfig.CONSUMER_MAX_INSTANCES),
+        c.getInt(BrokerConfig.OFFSET_METADATA_MAX_BYTES));
   }
 
   public GroupConfig withSessionTimeouts(long minMs, long maxMs, long defaultMs) {
     return new GroupConfig(offsetsTopicPartitions, offsetsTopicReplicationFactor, minMs, maxMs, defaultMs,
-        instanceTimeoutMs, offsetsTopicSegmentBytes, maxRebalanceTimeoutMs, maxInstances);
+        instanceTimeoutMs, offsetsTopicSegmentBytes, maxRebalanceTimeoutMs, maxInstances, maxOffsetMetadataBytes);
   }
 
   public GroupConfig withInstanceTimeoutMs(long ms) {
     return new GroupConfig(offsetsTopicPartitions, offsetsTopicReplicationFactor, minSessionTimeoutMs,
         maxSessionTimeoutMs, defaultSessionTimeoutMs, ms, offsetsTopicSegmentBytes, maxRebalanceTimeoutMs,
-        maxInstances);
+        maxInstances, maxOffsetMetadataBytes);
   }
 
   public GroupConfig withOffsetsTopicPartitions(int n) {
     return new GroupConfig(n, offsetsTopicReplicationFactor, minSessionTimeoutMs, maxSessionTimeoutMs,
-        defaultSessionTimeoutMs, instanceTimeoutMs, offsetsTopicSegmentBytes, maxRebalanceTimeoutMs, maxInstances);
+        defaultSessionTimeoutMs, instanceTimeoutMs, offsetsTopicSegmentBytes, maxRebalanceTimeoutMs, maxInstances,
+        maxOffsetMetadataBytes);
   }
 
   /** How often session and instance timeouts and subscribed topics' partition counts are checked. */

@@ -251,6 +251,7 @@ public final class GroupCoordinator {
   /** On the coordinator context: like {@link #commit(String, String, int, Map, String)}, a metadata per partition. */
   public Future<Void> commit(String groupId, String memberId, int generation, Map<TopicPartition, OffsetCommit> next) {
     group(groupId).checkCommit(memberId, generation);
+    next.forEach((tp, o) -> checkMetadata(tp, o.metadata()));
     if (next.isEmpty()) {
       return Future.succeededFuture();
     }
@@ -259,6 +260,19 @@ public final class GroupCoordinator {
     next.forEach((tp, o) -> entries.add(OffsetsTopic.offsetEntry(groupId, tp,
         new CommittedOffset(o.nextOffset(), o.metadata(), now))));
     return offsetsTopic.append(groupId, entries).onSuccess(v -> entries.forEach(this::apply));
+  }
+
+  /** Refuses (before anything is written) a metadata string past {@code offset.metadata.max.bytes}, as Kafka does. */
+  private void checkMetadata(TopicPartition tp, String metadata) {
+    if (metadata.length() <= cfg.maxOffsetMetadataBytes() / 3) {
+      return; // at most three UTF-8 bytes per char: no need to encode it
+    }
+    int bytes = metadata.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+    if (bytes > cfg.maxOffsetMetadataBytes()) {
+      throw new SluiceException(ErrorCode.OFFSET_METADATA_TOO_LARGE, "The metadata of the commit of " + tp.topic()
+          + "-" + tp.partition() + " is " + bytes + " bytes; offset.metadata.max.bytes is "
+          + cfg.maxOffsetMetadataBytes() + " (nothing was committed)");
+    }
   }
 
   /**

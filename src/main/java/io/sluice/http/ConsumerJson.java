@@ -1,6 +1,7 @@
 package io.sluice.http;
 
 import io.sluice.errors.ErrorCode;
+import io.sluice.api.OffsetCommit;
 import io.sluice.api.TopicPartition;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -40,6 +41,27 @@ final class ConsumerJson {
     Map<TopicPartition, Long> next = offsets(array, field, "offset", Long.MAX_VALUE - 1);
     next.replaceAll((tp, lastProcessed) -> lastProcessed + 1);
     return next;
+  }
+
+  /**
+   * A REST v2 commit's entries: {@link #resumeAfter}, each with its optional {@code metadata} string (Kafka's
+   * OffsetAndMetadata; the coordinator bounds its size), which GET offsets answers back.
+   */
+  static Map<TopicPartition, OffsetCommit> commits(JsonArray array, String field) {
+    Map<TopicPartition, Long> next = resumeAfter(array, field);
+    Map<TopicPartition, String> metadata = new java.util.HashMap<>();
+    for (int i = 0; i < array.size(); i++) { // as for the offsets, the last entry of a partition wins
+      JsonObject o = (JsonObject) array.getValue(i);
+      Object m = o.getValue("metadata");
+      if (m != null && !(m instanceof String)) {
+        throw ErrorResponses.error(ErrorCode.MALFORMED_REQUEST, field + "[" + i + "].metadata must be a string"
+            + " or null, got " + m);
+      }
+      metadata.put(new TopicPartition(o.getString("topic"), o.getInteger("partition")), (String) m);
+    }
+    Map<TopicPartition, OffsetCommit> out = new LinkedHashMap<>();
+    next.forEach((tp, o) -> out.put(tp, new OffsetCommit(o, metadata.get(tp))));
+    return out;
   }
 
   private static Map<TopicPartition, Long> offsets(JsonArray array, String field, String valueField, long max) {

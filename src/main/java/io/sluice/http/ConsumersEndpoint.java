@@ -6,6 +6,7 @@ import io.sluice.api.ConsumedRecord;
 import io.sluice.api.ConsumerService;
 import io.sluice.errors.ErrorCode;
 import io.sluice.api.Subscription;
+import io.sluice.api.OffsetCommit;
 import io.sluice.api.TopicPartition;
 import io.sluice.api.GroupIds;
 import io.vertx.core.Future;
@@ -331,9 +332,9 @@ final class ConsumersEndpoint {
   }
 
   private void commit(RoutingContext ctx) {
-    Map<TopicPartition, Long> next = null;
+    Map<TopicPartition, OffsetCommit> next = null;
     if (ctx.body().length() > 0) {
-      next = ConsumerJson.resumeAfter(ConsumerJson.array(Replies.jsonObjectBody(ctx), "offsets"), "offsets");
+      next = ConsumerJson.commits(ConsumerJson.array(Replies.jsonObjectBody(ctx), "offsets"), "offsets");
     }
     noContent(ctx, consumers.commit(Callers.of(ctx), group(ctx), instance(ctx), next));
   }

@@ -9,6 +9,7 @@ import io.sluice.api.ConsumerService;
 import io.sluice.errors.ErrorCode;
 import io.sluice.errors.SluiceException;
 import io.sluice.api.FetchedRecords;
+import io.sluice.api.OffsetCommit;
 import io.sluice.api.Subscription;
 import io.sluice.record.Record;
 import io.sluice.api.TopicPartition;
@@ -152,7 +153,7 @@ final class WsConsumeSession {
 
       @Override
       public Future<Void> commit(Map<TopicPartition, Long> next) {
-        return created.compose(v -> consumers.commit(caller, group, name, next));
+        return created.compose(v -> consumers.commit(caller, group, name, OffsetCommit.withoutMetadata(next)));
       }
 
       @Override

@@ -118,6 +118,31 @@ class ConsumerInstanceApiTest {
         .isZero();
   }
 
+  /**
+   * A commit's metadata (Kafka's OffsetAndMetadata) is kept and read back; past offset.metadata.max.bytes the commit
+   * is refused and writes nothing. The metadata was dropped without a word: GET offsets answered "".
+   */
+  @Test
+  void aCommitsMetadataIsReadBackAndOneTooLargeIsRefused() {
+    String a = subscribedAndPolled("commit-metadata", 1, 5);
+    JsonObject body = offsetsBody("commit-metadata", 2);
+    body.getJsonArray("offsets").getJsonObject(0).put("metadata", "checkpoint \u00e9 7");
+    assertThat(api.post(a + "/offsets", body).statusCode()).isEqualTo(204);
+    JsonObject committed = api.get(a + "/offsets").bodyAsJsonObject().getJsonArray("offsets").getJsonObject(0);
+    assertThat(committed.getMap()).containsEntry("offset", 2).containsEntry("metadata", "checkpoint \u00e9 7");
+
+    JsonObject tooLarge = offsetsBody("commit-metadata", 3);
+    tooLarge.getJsonArray("offsets").getJsonObject(0).put("metadata", "\u00e9".repeat(2_049)); // 4,098 UTF-8 bytes
+    var refused = api.post(a + "/offsets", tooLarge);
+    assertError(refused, 400, ErrorCode.OFFSET_METADATA_TOO_LARGE);
+    assertThat(refused.bodyAsJsonObject().getString("message")).contains("offset.metadata.max.bytes", "4098");
+    JsonObject notString = offsetsBody("commit-metadata", 3);
+    notString.getJsonArray("offsets").getJsonObject(0).put("metadata", new JsonObject());
+    assertError(api.post(a + "/offsets", notString), 400, ErrorCode.MALFORMED_REQUEST);
+    assertThat(api.get(a + "/offsets").bodyAsJsonObject().getJsonArray("offsets").getJsonObject(0).getMap())
+        .containsEntry("offset", 2).containsEntry("metadata", "checkpoint \u00e9 7");
+  }
+
   /** Consumer "a" of group g-{@code topic}, subscribed to a new topic with {@code records} in partition 0, polled. */
   private static String subscribedAndPolled(String topic, int partitions, int records) {
     api.createTopic(topic, partitions);
