@@ -76,7 +76,7 @@ final class ApiRouter {
     new SseEndpoint(deps.service(), deps.fetchWorkers(), deps.answers()).mount(router);
     new StreamingEndpoint(deps.service(), consumers, deps.cfg(), deps.fetchWorkers(), deps.sessions(), deps.answers())
         .mount(router);
-    new ProducersEndpoint(deps.service()).mount(router);
+    new ProducersEndpoint(deps.service()).mount(router, body);
     deps.extensions().forEach(e -> e.mount(router));
     router.route().failureHandler(ErrorResponses::handleFailure);
     for (int status : new int[] {400, 404, 405, 406, 413, 415, 500}) {
