@@ -64,7 +64,7 @@ final class ProduceEndpoint {
     EmbeddedFormat format = ctx.get(FORMAT_KEY);
     Buffer body = ctx.body().buffer();
     int bodyBytes = body == null ? 0 : body.length();
-    BodyDecoding.decode(bodyBytes, workers, () -> ProduceRequest.parse(Replies.jsonObjectBody(body), format,
+    BodyDecoding.decode(bodyBytes, workers, () -> ProduceRequest.parseBody(Replies.jsonObjectBody(body), format,
             cfg.maxRecordsPerRequest(), System.currentTimeMillis()))
         .compose(request -> producer.produce(Callers.of(ctx), topic, pathPartition, request.records(), acks,
             t -> ErrorResponses.toApiError(t, ctx)))

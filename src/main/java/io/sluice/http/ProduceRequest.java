@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.Set;
 
 /**
  * A parsed produce body, Kafka REST v2 style:
@@ -25,6 +26,31 @@ record ProduceRequest(List<OutgoingRecord> records) {
 
   /** One record to append; {@code partition} is null when the request did not name one. */
   record OutgoingRecord(Integer partition, byte[] key, byte[] value, List<Header> headers, long timestamp) {
+  }
+
+  private static final Set<String> RECORD_FIELDS = Set.of("key", "value", "partition", "timestamp", "headers");
+  private static final Set<String> HEADER_FIELDS = Set.of("key", "value");
+  /** REST v2's schema fields, for embedded formats with a schema (Avro, Protobuf), which Sluice does not have. */
+  private static final Set<String> SCHEMA_FIELDS = Set.of("key_schema", "value_schema", "key_schema_id",
+      "value_schema_id");
+
+  /**
+   * An HTTP produce body: {@link #parse} once no field is one it would ignore. A field a client misspells
+   * ({@code "header"}) or one asking for what Sluice does not do (a schema) would otherwise change what is written
+   * without a word; null schema fields, which REST v2 clients send for schemaless formats, are accepted.
+   */
+  static ProduceRequest parseBody(JsonObject body, EmbeddedFormat format, int maxRecords, long nowMs) {
+    for (String field : body.fieldNames()) {
+      if (SCHEMA_FIELDS.contains(field) && body.getValue(field) != null) {
+        throw ErrorResponses.error(ErrorCode.MALFORMED_REQUEST, "'" + field + "': Sluice's embedded formats (json,"
+            + " binary) carry no schema; leave it out or null");
+      }
+      if (!field.equals("records") && !SCHEMA_FIELDS.contains(field)) {
+        throw ErrorResponses.error(ErrorCode.MALFORMED_REQUEST, "Unknown field '" + field + "'; a produce body has"
+            + " 'records'");
+      }
+    }
+    return parse(body, format, maxRecords, nowMs);
   }
 
   static ProduceRequest parse(JsonObject body, EmbeddedFormat format, int maxRecords, long nowMs) {
@@ -49,6 +75,7 @@ record ProduceRequest(List<OutgoingRecord> records) {
     if (!(element instanceof JsonObject record)) {
       throw invalid(where + " must be a JSON object");
     }
+    requireKnown(record, RECORD_FIELDS, where, "a record");
     byte[] key = format.toBytes(record.getValue("key"), where + ".key");
     byte[] value = format.toBytes(record.getValue("value"), where + ".value");
     Object partition = record.getValue("partition");
@@ -85,6 +112,7 @@ record ProduceRequest(List<OutgoingRecord> records) {
       if (!(array.getValue(i) instanceof JsonObject h) || !(h.getValue("key") instanceof String key)) {
         throw invalid(at + " must be an object with a string 'key'");
       }
+      requireKnown(h, HEADER_FIELDS, at, "a header");
       headers.add(new Header(key, headerValue(h.getValue("value"), at)));
     }
     return headers;
@@ -101,6 +129,14 @@ record ProduceRequest(List<OutgoingRecord> records) {
       return Base64.getDecoder().decode(text.getBytes(StandardCharsets.US_ASCII));
     } catch (IllegalArgumentException e) {
       throw invalid(at + ".value is not valid base64: " + e.getMessage());
+    }
+  }
+
+  private static void requireKnown(JsonObject o, Set<String> known, String where, String what) {
+    for (String field : o.fieldNames()) {
+      if (!known.contains(field)) {
+        throw invalid(where + ": unknown field '" + field + "'; " + what + " has " + new java.util.TreeSet<>(known));
+      }
     }
   }
 

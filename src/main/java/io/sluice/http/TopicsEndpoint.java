@@ -12,6 +12,7 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The topics resource: list, create, describe and delete.
@@ -47,6 +48,9 @@ final class TopicsEndpoint {
         .onFailure(ctx::fail);
   }
 
+  private static final Set<String> CREATE_FIELDS = Set.of("name", "partitions", "replication_factor", "configs");
+  private static final Set<String> GROW_FIELDS = Set.of("count");
+
   private void create(RoutingContext ctx) {
     MediaTypes.requireJson(ctx);
     NewTopic request = parseNewTopic(Replies.jsonObjectBody(ctx));
@@ -66,7 +70,9 @@ final class TopicsEndpoint {
 
   private void createPartitions(RoutingContext ctx) {
     MediaTypes.requireJson(ctx);
-    Object count = Replies.jsonObjectBody(ctx).getValue("count");
+    JsonObject body = Replies.jsonObjectBody(ctx);
+    requireKnown(body, GROW_FIELDS);
+    Object count = body.getValue("count");
     if (!(count instanceof Integer n)) {
       throw ErrorResponses.error(ErrorCode.INVALID_PARTITIONS, "'count' must be an integer, the new partition count");
     }
@@ -81,7 +87,21 @@ final class TopicsEndpoint {
         .onFailure(ctx::fail);
   }
 
+  /**
+   * Refuses a field the request would otherwise ignore: {@code "config"} for {@code "configs"} created the topic with
+   * the defaults, a {@code "replica_assignment"} was not followed, both without a word.
+   */
+  private static void requireKnown(JsonObject body, Set<String> known) {
+    for (String field : body.fieldNames()) {
+      if (!known.contains(field)) {
+        throw ErrorResponses.error(ErrorCode.INVALID_REQUEST, "Unknown field '" + field + "'; known fields: "
+            + new java.util.TreeSet<>(known));
+      }
+    }
+  }
+
   static NewTopic parseNewTopic(JsonObject body) {
+    requireKnown(body, CREATE_FIELDS);
     if (!(body.getValue("name") instanceof String name) || name.isEmpty()) {
       throw ErrorResponses.error(ErrorCode.INVALID_TOPIC_EXCEPTION, "'name' must be a non-empty string");
     }

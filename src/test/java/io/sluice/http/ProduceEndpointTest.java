@@ -266,6 +266,25 @@ class ProduceEndpointTest extends HttpApiTestBase {
     assertThat(broker.stored(new TopicPartition("t", 0))).isEmpty();
   }
 
+  /** A misspelt field ("header") or one asking for a schema was ignored: the record was written without it. */
+  @Test
+  void fieldsAProduceWouldIgnoreAreRefusedAndNothingIsStored() {
+    createTopic("t", 1);
+    var misspelt = post("/topics/t", JSON_V2, "{\"records\": [{\"value\": 1, \"header\": {\"a\": \"b\"}}]}");
+    assertError(misspelt, 422, ErrorCode.INVALID_RECORD);
+    assertThat(misspelt.bodyAsJsonObject().getString("message")).contains("records[0]", "'header'", "headers");
+    assertError(post("/topics/t", JSON_V2, "{\"records\": [{\"value\": 1, \"headers\": [{\"key\": \"a\","
+        + " \"val\": \"YQ==\"}]}]}"), 422, ErrorCode.INVALID_RECORD);
+    var schema = post("/topics/t", JSON_V2, "{\"value_schema\": \"{\\\"type\\\": \\\"int\\\"}\", \"records\": [{\"value\": 1}]}");
+    assertError(schema, 400, ErrorCode.MALFORMED_REQUEST);
+    assertThat(schema.bodyAsJsonObject().getString("message")).contains("value_schema");
+    assertError(post("/topics/t", JSON_V2, "{\"record\": [{\"value\": 1}]}"), 400, ErrorCode.MALFORMED_REQUEST);
+    assertThat(broker.stored(new TopicPartition("t", 0))).isEmpty();
+    // REST v2 clients send the schema fields as null for schemaless formats.
+    assertThat(post("/topics/t", JSON_V2, "{\"value_schema_id\": null, \"records\": [{\"value\": 1}]}")
+        .statusCode()).isEqualTo(200);
+  }
+
   @Test
   void storedBatchesAreValidV2Batches() {
     createTopic("t", 1);

@@ -67,6 +67,11 @@ class TopicsEndpointTest extends HttpApiTestBase {
     assertError(post("/topics", "application/json", "{\"name\": "), 400, ErrorCode.MALFORMED_REQUEST);
     assertError(post("/topics", "application/json", "[1]"), 400, ErrorCode.MALFORMED_REQUEST);
     assertError(post("/topics", "application/json", ""), 400, ErrorCode.MALFORMED_REQUEST);
+    // A misspelt "configs" created the topic with the defaults, without a word.
+    var misspelt = await(client.post("/topics").sendJsonObject(new JsonObject().put("name", "t")
+        .put("config", new JsonObject().put("retention.ms", "5"))));
+    assertError(misspelt, 400, ErrorCode.INVALID_REQUEST);
+    assertThat(misspelt.bodyAsJsonObject().getString("message")).contains("'config'", "configs");
     assertThat(get("/topics").bodyAsJsonArray()).isEmpty();
   }
 
