@@ -54,7 +54,7 @@ final class WsConsumeSession {
   private interface Source {
     Future<List<ConsumedRecord>> read(int maxRecords);
 
-    Future<Void> commit(Map<TopicPartition, Long> next);
+    Future<Void> commit(Map<TopicPartition, OffsetCommit> next);
 
     Future<Void> heartbeat();
 
@@ -112,7 +112,7 @@ final class WsConsumeSession {
       }
 
       @Override
-      public Future<Void> commit(Map<TopicPartition, Long> next) {
+      public Future<Void> commit(Map<TopicPartition, OffsetCommit> next) {
         return Future.failedFuture(new SluiceException(ErrorCode.MALFORMED_REQUEST,
             "Commit frames need a group: connect with ?group=G&topics=..."));
       }
@@ -152,8 +152,8 @@ final class WsConsumeSession {
       }
 
       @Override
-      public Future<Void> commit(Map<TopicPartition, Long> next) {
-        return created.compose(v -> consumers.commit(caller, group, name, OffsetCommit.withoutMetadata(next)));
+      public Future<Void> commit(Map<TopicPartition, OffsetCommit> next) {
+        return created.compose(v -> consumers.commit(caller, group, name, next));
       }
 
       @Override
@@ -234,10 +234,9 @@ final class WsConsumeSession {
   private void commit(Object value, Object id) {
     if (!(value instanceof JsonArray entries)) {
       throw new SluiceException(ErrorCode.MALFORMED_REQUEST,
-          "'commit' must be an array of {\"topic\", \"partition\", \"offset\"}");
+          "'commit' must be an array of {\"topic\", \"partition\", \"offset\", \"metadata\"?}");
     }
-    Map<TopicPartition, Long> next = ConsumerJson.resumeAfter(entries, "commit");
-    source.commit(next).onSuccess(v -> {
+    source.commit(ConsumerJson.commits(entries, "commit")).onSuccess(v -> {
       if (!ws.isClosed()) {
         ws.writeTextMessage(WsFrames.withId(new JsonObject().put("committed", entries), id).encode());
       }

@@ -50,6 +50,11 @@ final class GroupsTestSupport implements AutoCloseable {
     return await(client.get(path).putHeader("Accept", MediaTypes.KAFKA_JSON_V2).send());
   }
 
+  /** A GET with a JSON body, as REST v2's GET offsets takes one. */
+  HttpResponse<Buffer> get(String path, JsonObject body) {
+    return await(client.get(path).putHeader("Content-Type", V2).sendBuffer(body.toBuffer()));
+  }
+
   HttpResponse<Buffer> delete(String path) {
     return await(client.delete(path).send());
   }

@@ -141,10 +141,16 @@ class StreamingTest {
     while (got.size() < 6) {
       got.addAll(s.next().getJsonArray("records"));
     }
-    s.send("{\"commit\": [{\"topic\": \"ws-group\", \"partition\": 0, \"offset\": 2}]}");
+    s.send("{\"commit\": [{\"topic\": \"ws-group\", \"partition\": 0, \"offset\": 2, \"metadata\": \"ws-7\"}]}");
     assertThat(s.next().getJsonArray("committed")).hasSize(1);
     JsonArray lags = api.get("/consumer-groups/g-ws/lags").bodyAsJsonArray();
     assertThat(lags.getJsonObject(0).getMap()).containsEntry("next_offset", 3).containsEntry("lag", 0);
+    // The commit's metadata is kept, as over REST v2 (it was dropped): any instance of the group reads it back.
+    String reader = api.consumer("g-ws", new JsonObject().put("name", "reader").put("format", "json"));
+    JsonObject committed = api.get(reader + "/offsets", new JsonObject().put("partitions", new JsonArray()
+        .add(new JsonObject().put("topic", "ws-group").put("partition", 0)))).bodyAsJsonObject();
+    assertThat(committed.getJsonArray("offsets").getJsonObject(0).getMap()).containsEntry("offset", 2)
+        .containsEntry("metadata", "ws-7");
     await(s.ws().close());
   }
 
