@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Reads the Kafka REST v2 consumer bodies: {@code {"partitions": [{"topic", "partition"}]}} and
@@ -20,17 +21,32 @@ final class ConsumerJson {
   }
 
   static List<TopicPartition> partitions(JsonObject body) {
+    requireKnown(body, "The body", Set.of("partitions"));
     JsonArray array = array(body, "partitions");
     List<TopicPartition> out = new ArrayList<>();
     for (int i = 0; i < array.size(); i++) {
       out.add(topicPartition(array.getValue(i), "partitions[" + i + "]"));
+      requireKnown((JsonObject) array.getValue(i), "partitions[" + i + "]", Set.of("topic", "partition"));
     }
     return out;
   }
 
+  /**
+   * Refuses a field the request would ignore: an {@code "offset"} in an assignment was not followed, a misspelt
+   * {@code "topic_patern"} left the subscription to its topics, both without a word.
+   */
+  static void requireKnown(JsonObject o, String where, Set<String> known) {
+    for (String field : o.fieldNames()) {
+      if (!known.contains(field)) {
+        throw ErrorResponses.error(ErrorCode.MALFORMED_REQUEST, where + " has an unknown field '" + field + "'; it"
+            + " takes " + new java.util.TreeSet<>(known));
+      }
+    }
+  }
+
   /** {@code field}[i].{@code valueField} by partition, each a non-negative integer. */
   static Map<TopicPartition, Long> offsets(JsonArray array, String field, String valueField) {
-    return offsets(array, field, valueField, Long.MAX_VALUE);
+    return offsets(array, field, valueField, Long.MAX_VALUE, Set.of("topic", "partition", valueField));
   }
 
   /**
@@ -38,7 +54,8 @@ final class ConsumerJson {
    * past it. The last offset a long can hold has no next one, so it is refused like any other value out of range.
    */
   static Map<TopicPartition, Long> resumeAfter(JsonArray array, String field) {
-    Map<TopicPartition, Long> next = offsets(array, field, "offset", Long.MAX_VALUE - 1);
+    Map<TopicPartition, Long> next = offsets(array, field, "offset", Long.MAX_VALUE - 1,
+        Set.of("topic", "partition", "offset", "metadata"));
     next.replaceAll((tp, lastProcessed) -> lastProcessed + 1);
     return next;
   }
@@ -64,11 +81,13 @@ final class ConsumerJson {
     return out;
   }
 
-  private static Map<TopicPartition, Long> offsets(JsonArray array, String field, String valueField, long max) {
+  private static Map<TopicPartition, Long> offsets(JsonArray array, String field, String valueField, long max,
+      Set<String> known) {
     Map<TopicPartition, Long> out = new LinkedHashMap<>();
     for (int i = 0; i < array.size(); i++) {
       String where = field + "[" + i + "]";
       TopicPartition tp = topicPartition(array.getValue(i), where);
+      requireKnown((JsonObject) array.getValue(i), where, known);
       Object v = ((JsonObject) array.getValue(i)).getValue(valueField);
       if (!(v instanceof Integer || v instanceof Long) || ((Number) v).longValue() < 0
           || ((Number) v).longValue() > max) {

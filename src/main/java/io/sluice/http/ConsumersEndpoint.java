@@ -105,6 +105,7 @@ final class ConsumersEndpoint {
 
   private void subscribe(RoutingContext ctx) {
     JsonObject body = Replies.jsonObjectBody(ctx);
+    ConsumerJson.requireKnown(body, "The body", java.util.Set.of("topics", "topic_pattern"));
     Subscription s;
     if (body.getValue("topic_pattern") != null) {
       if (!(body.getValue("topic_pattern") instanceof String re) || body.containsKey("topics")) {
@@ -334,7 +335,9 @@ final class ConsumersEndpoint {
   private void commit(RoutingContext ctx) {
     Map<TopicPartition, OffsetCommit> next = null;
     if (ctx.body().length() > 0) {
-      next = ConsumerJson.commits(ConsumerJson.array(Replies.jsonObjectBody(ctx), "offsets"), "offsets");
+      JsonObject body = Replies.jsonObjectBody(ctx);
+      ConsumerJson.requireKnown(body, "The body", java.util.Set.of("offsets"));
+      next = ConsumerJson.commits(ConsumerJson.array(body, "offsets"), "offsets");
     }
     noContent(ctx, consumers.commit(Callers.of(ctx), group(ctx), instance(ctx), next));
   }
@@ -351,12 +354,18 @@ final class ConsumersEndpoint {
   }
 
   private void seek(RoutingContext ctx) {
-    JsonArray entries = ConsumerJson.array(Replies.jsonObjectBody(ctx), "offsets");
+    JsonObject body = Replies.jsonObjectBody(ctx);
+    ConsumerJson.requireKnown(body, "The body", java.util.Set.of("offsets"));
+    JsonArray entries = ConsumerJson.array(body, "offsets");
     JsonArray byOffset = new JsonArray();
     JsonArray byTime = new JsonArray();
     for (int i = 0; i < entries.size(); i++) {
       Object e = entries.getValue(i);
-      boolean timed = e instanceof JsonObject o && o.containsKey("timestamp") && !o.containsKey("offset");
+      if (e instanceof JsonObject o && o.containsKey("timestamp") && o.containsKey("offset")) {
+        throw ErrorResponses.error(ErrorCode.MALFORMED_REQUEST, "offsets[" + i + "] names both 'offset' and"
+            + " 'timestamp'; a position is one or the other");
+      }
+      boolean timed = e instanceof JsonObject o && o.containsKey("timestamp");
       (timed ? byTime : byOffset).add(e);
     }
     Map<TopicPartition, Long> offsets = ConsumerJson.offsets(byOffset, "offsets", "offset");

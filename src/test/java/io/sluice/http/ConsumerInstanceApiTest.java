@@ -143,6 +143,32 @@ class ConsumerInstanceApiTest {
         .containsEntry("offset", 2).containsEntry("metadata", "checkpoint \u00e9 7");
   }
 
+  /**
+   * Fields an instance's request would ignore are refused: an assignment's "offset" was not followed, a misspelt
+   * "topic_patern" left the subscription to its topics, a position with both an offset and a time took the offset.
+   */
+  @Test
+  void fieldsAnInstancesRequestWouldIgnoreAreRefused() {
+    api.createTopic("strict", 1);
+    String a = api.consumer("g-strict", earliest("a"));
+    JsonObject at = new JsonObject().put("topic", "strict").put("partition", 0);
+    var assigned = api.post(a + "/assignments", new JsonObject().put("partitions",
+        new JsonArray().add(at.copy().put("offset", 5))));
+    assertError(assigned, 400, ErrorCode.MALFORMED_REQUEST);
+    assertThat(assigned.bodyAsJsonObject().getString("message")).contains("partitions[0]", "'offset'");
+    assertError(api.post(a + "/subscription", new JsonObject().put("topics", new JsonArray().add("strict"))
+        .put("topic_patern", "s.*")), 400, ErrorCode.MALFORMED_REQUEST);
+    assertThat(api.assignment(a)).isEmpty();
+    assertThat(api.post(a + "/assignments", new JsonObject().put("partitions", new JsonArray().add(at)))
+        .statusCode()).isEqualTo(204);
+    var both = api.post(a + "/positions", new JsonObject().put("offsets",
+        new JsonArray().add(at.copy().put("offset", 1).put("timestamp", 5))));
+    assertError(both, 400, ErrorCode.MALFORMED_REQUEST);
+    assertThat(both.bodyAsJsonObject().getString("message")).contains("both");
+    assertError(api.post(a + "/offsets", new JsonObject().put("offsets",
+        new JsonArray().add(at.copy().put("offset", 0).put("leader_epoch", 3)))), 400, ErrorCode.MALFORMED_REQUEST);
+  }
+
   /** Consumer "a" of group g-{@code topic}, subscribed to a new topic with {@code records} in partition 0, polled. */
   private static String subscribedAndPolled(String topic, int partitions, int records) {
     api.createTopic(topic, partitions);
