@@ -194,14 +194,7 @@ public final class GroupAdmin {
       }
       long offset = requireLong(j, "offset", to.equals("offset"));
       long timestamp = requireLong(j, "timestamp", to.equals("timestamp"));
-      List<String> topics = null;
-      if (j.getValue("topics") != null) {
-        if (!(j.getValue("topics") instanceof JsonArray a) || a.isEmpty()
-            || !a.stream().allMatch(x -> x instanceof String)) {
-          throw invalid("'topics' must be a non-empty array of topic names");
-        }
-        topics = a.stream().map(String::valueOf).toList();
-      }
+      List<String> topics = topics(j.getValue("topics"));
       List<TopicPartition> partitions = partitions(j.getValue("partitions"));
       if (topics != null && partitions != null) {
         throw invalid("Give 'topics' or 'partitions', not both");
@@ -211,6 +204,17 @@ public final class GroupAdmin {
         throw invalid("'dry_run' must be true or false");
       }
       return new OffsetReset(to, offset, timestamp, topics, partitions, (Boolean) dry);
+    }
+
+    /** A request's {@code "topics"}: null when absent, else a non-empty array of names. */
+    static List<String> topics(Object v) {
+      if (v == null) {
+        return null;
+      }
+      if (!(v instanceof JsonArray a) || a.isEmpty() || !a.stream().allMatch(x -> x instanceof String)) {
+        throw invalid("'topics' must be a non-empty array of topic names");
+      }
+      return a.stream().map(String::valueOf).toList();
     }
 
     static List<TopicPartition> partitions(Object v) {

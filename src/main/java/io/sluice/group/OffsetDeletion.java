@@ -130,14 +130,7 @@ public final class OffsetDeletion {
         throw invalid("Unknown field '" + f + "'; known fields: " + new TreeSet<>(FIELDS));
       }
     }
-    List<String> topics = null;
-    if (j.getValue("topics") != null) {
-      if (!(j.getValue("topics") instanceof JsonArray a) || a.isEmpty()
-          || !a.stream().allMatch(x -> x instanceof String)) {
-        throw invalid("'topics' must be a non-empty array of topic names");
-      }
-      topics = a.stream().map(String::valueOf).toList();
-    }
+    List<String> topics = GroupAdmin.ResetSpec.topics(j.getValue("topics"));
     List<TopicPartition> partitions = GroupAdmin.ResetSpec.partitions(j.getValue("partitions"));
     Object all = j.getValue("all", false);
     if (!(all instanceof Boolean)) {
