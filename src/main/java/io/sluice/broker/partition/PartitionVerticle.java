@@ -181,7 +181,10 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
    * Its first offset and the log end after it; null when nothing is held.
    */
   private ByteBuf held;
-  /** {@link #held} and {@link #justAppended}'s copy as one answer, while {@link #onAppended} runs; from its first offset. */
+  /**
+   * {@link #held} and {@link #justAppended}'s copy as one answer (starting at {@link #justAppendedWithHeldFirst}), only
+   * while {@link #onAppended} runs.
+   */
   private ByteBuf justAppendedWithHeld;
   private long justAppendedWithHeldFirst;
   private long heldFirst;
