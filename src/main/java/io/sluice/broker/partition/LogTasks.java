@@ -30,6 +30,8 @@ final class LogTasks {
   private final Set<Future<?>> readsInFlight = new HashSet<>();
   /** The last writer submitted: the next one starts when it completes, successfully or not. */
   private Future<?> writeTail = Future.succeededFuture();
+  /** Writers submitted whose futures have not completed yet. */
+  private int writesPending;
 
   LogTasks(WorkerExecutor storage) {
     this.storage = storage;
@@ -39,7 +41,20 @@ final class LogTasks {
   <T> Future<T> write(Callable<T> task) {
     Future<T> next = writeTail.transform(previous -> storage.executeBlocking(task, false));
     writeTail = next;
+    writesPending++;
+    // registered before the caller's own listeners, so those see the count without this writer
+    next.onComplete(ar -> writesPending--);
     return next;
+  }
+
+  /** Whether a writer is queued or running beyond the one whose completion is being handled (or none). */
+  boolean writesQueued() {
+    return writesPending > 0;
+  }
+
+  /** Completes (never fails) when every writer submitted so far finished. */
+  Future<Void> writesDone() {
+    return writeTail.transform(ar -> Future.succeededFuture());
   }
 
   /** Runs a log reader now, concurrently with writers. */

@@ -175,6 +175,20 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
    * reference of its own (its writer releases it), this field one more, released when {@link #onAppended} ends.
    */
   private ByteBuf justAppendedForFollowers;
+  /**
+   * An append's bytes (a direct copy) held back from the followers' waits it would have woken, because another append
+   * was already queued behind it: the next append's wake-up answers both in one response (see {@link #holdForNext}).
+   * Its first offset and the log end after it; null when nothing is held.
+   */
+  private ByteBuf held;
+  /**
+   * {@link #held} and {@link #justAppended}'s copy as one answer (starting at {@link #justAppendedWithHeldFirst}), only
+   * while {@link #onAppended} runs.
+   */
+  private ByteBuf justAppendedWithHeld;
+  private long justAppendedWithHeldFirst;
+  private long heldFirst;
+  private long heldEnd;
   private boolean closing;
   private long retentionTimer = -1;
   private long flushTimer = -1;
@@ -461,7 +475,9 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
     appendsCompleted++;
     justAppended = result;
     try {
-      parked.credit(true, bytes);
+      if (!holdForNext(result)) {
+        parked.credit(true, bytes);
+      }
       leader.onAppended(result.logEndOffset(), bytes);
     } finally {
       justAppended = null;
@@ -470,7 +486,47 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
         justAppendedForFollowers.release();
         justAppendedForFollowers = null;
       }
+      if (justAppendedWithHeld != null) {
+        justAppendedWithHeld.release();
+        justAppendedWithHeld = null;
+      }
+      if (held != null && heldEnd != result.logEndOffset()) {
+        releaseHeld(); // an earlier append's, answered with this one's or not at all (the waits read the log)
+      }
     }
+  }
+
+  /**
+   * Holds a leader's append back from the followers' waits it would wake when another append is already queued
+   * behind it (the producer had several requests in flight): that append's completion, a few tens of microseconds
+   * later, wakes them with both, so a follower fetches, and the two brokers hand a fetch and its answer between their
+   * threads, once per two appends instead of once per append (each fetch costs some ten thread wake-ups over the
+   * leader and its follower, the follower's storage task among them). Only once in a row, so an answer waits for at
+   * most one more write; if that write fails, its completion wakes the waits all the same (they read the log).
+   */
+  private boolean holdForNext(AppendResult result) {
+    ByteBuffer written = result.written();
+    if (held != null || role != Role.LEADER || written == null || !tasks.writesQueued()
+        || settings.replicas().size() <= 1) {
+      return false;
+    }
+    held = PooledByteBufAllocator.DEFAULT.directBuffer(written.remaining(), written.remaining())
+        .writeBytes(written.duplicate());
+    heldFirst = result.firstOffset();
+    heldEnd = result.logEndOffset();
+    long end = heldEnd;
+    tasks.writesDone().onComplete(ar -> {
+      if (held != null && heldEnd == end) {
+        releaseHeld();
+        parked.credit(true, 1); // the writes behind it did not complete an append: the waits read the log
+      }
+    });
+    return true;
+  }
+
+  private void releaseHeld() {
+    held.release();
+    held = null;
   }
 
   /**
@@ -520,8 +576,9 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
       long offset = request.fetchOffset();
       // A follower caught up waits here for the next append without touching the log: checked and parked on this
       // context, where appends are credited, so no append slips between the check and the wait.
-      Future<Void> ready = offset >= localLogEnd && !closing && request.maxWaitMs() > 0
-          ? parked.awaitAppend(request.maxWaitMs()) : Future.succeededFuture();
+      // So does one at the start of a held append (holdForNext): the next append answers it with both.
+      Future<Void> ready = (offset >= localLogEnd || held != null && offset == heldFirst) && !closing
+          && request.maxWaitMs() > 0 ? parked.awaitAppend(request.maxWaitMs()) : Future.succeededFuture();
       return ready.compose(v -> readForFollower(offset, request.maxBytes()))
           .map(records -> ReplicaFetchResponse.records(s.leaderEpoch(), leader.highWatermark(), log.logStartOffset(),
               records))
@@ -579,17 +636,38 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
   private Buffer followerReadOfJustAppended(long offset, int maxBytes, long limit) {
     AppendResult r = justAppended;
     ByteBuffer written = r == null ? null : r.written();
-    if (written == null || offset != r.firstOffset() || r.logEndOffset() != limit || written.remaining() > maxBytes) {
+    if (written == null || r.logEndOffset() != limit) {
       return null;
     }
+    if (offset == r.firstOffset() && written.remaining() <= maxBytes) {
+      return BufferInternal.buffer(justAppendedCopy(written).retainedDuplicate());
+    }
+    if (justAppendedWithHeld == null && held != null && heldEnd == r.firstOffset()) {
+      // the held append's bytes and this one's, contiguous in the log: one answer, gathered by the link's writev
+      justAppendedWithHeld = PooledByteBufAllocator.DEFAULT.compositeDirectBuffer(2)
+          .addComponents(true, held, justAppendedCopy(written).retainedDuplicate());
+      justAppendedWithHeldFirst = heldFirst;
+      held = null;
+    }
+    if (justAppendedWithHeld == null || offset != justAppendedWithHeldFirst
+        || justAppendedWithHeld.readableBytes() > maxBytes) {
+      return null;
+    }
+    return BufferInternal.buffer(justAppendedWithHeld.retainedDuplicate());
+  }
+
+  /**
+   * {@link #justAppended}'s bytes, copied once: the producer's buffer is valid only until the append completes, the
+   * answers are written later. Direct, so the link writes it as it is, behind each answer's header
+   * ({@code ReplicationServer.frame}), with no copy per follower.
+   */
+  private ByteBuf justAppendedCopy(ByteBuffer written) {
     if (justAppendedForFollowers == null) {
-      // a copy: the producer's buffer is valid only until the append completes, the answers are written later. Direct,
-      // so the link writes it as it is, behind each answer's header (ReplicationServer.frame), with no copy per follower
       int length = written.remaining();
       justAppendedForFollowers = PooledByteBufAllocator.DEFAULT.directBuffer(length, length)
           .writeBytes(written.duplicate());
     }
-    return BufferInternal.buffer(justAppendedForFollowers.retainedDuplicate());
+    return justAppendedForFollowers;
   }
 
   // ---------------------------------------------------------------- follower (FollowerLog, on this context)
