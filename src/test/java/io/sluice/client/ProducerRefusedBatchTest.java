@@ -77,13 +77,15 @@ class ProducerRefusedBatchTest {
   @Test
   void batchesSharingTheRefusedOnesRequestAreWrittenInOrderOnce() {
     // Small batches that queue up go several to a request: the refused batch's request carries good ones too.
-    refusedAmongManyInFlight(ProducerOptions.defaults().batchSizeBytes(200).lingerMs(0));
+    // The first batches fill the bound on batches in flight, so the ones behind them, the refused one among them,
+    // queue up and leave together.
+    refusedAmongManyInFlight(ProducerOptions.defaults().batchSizeBytes(200).lingerMs(0), 12);
   }
 
   @Test
   void batchesInFlightInLaterRequestsBehindTheRefusedOneAreWrittenInOrderOnce() {
     // One batch per request, several requests in flight: the later ones reach the broker before the refusal is back.
-    refusedAmongManyInFlight(ProducerOptions.defaults().batchSizeBytes(200).lingerMs(0).maxRequestSizeBytes(300));
+    refusedAmongManyInFlight(ProducerOptions.defaults().batchSizeBytes(200).lingerMs(0).maxRequestSizeBytes(300), 4);
   }
 
   @Test
@@ -102,18 +104,18 @@ class ProducerRefusedBatchTest {
     assertOutcome(acks, good, i -> i % 7 == 3);
   }
 
-  private void refusedAmongManyInFlight(ProducerOptions options) {
+  private void refusedAmongManyInFlight(ProducerOptions options, int refused) {
     Producer producer = client.producer(options);
     List<CompletableFuture<RecordMetadata>> acks = new ArrayList<>();
     List<String> good = new ArrayList<>();
     for (int i = 0; i < 40; i++) {
-      String value = i == 4 ? BIG : "v" + i + "-" + "y".repeat(150);
-      if (i != 4) {
+      String value = i == refused ? BIG : "v" + i + "-" + "y".repeat(150);
+      if (i != refused) {
         good.add(value);
       }
       acks.add(send(producer, value));
     }
-    assertOutcome(acks, good, i -> i == 4);
+    assertOutcome(acks, good, i -> i == refused);
   }
 
   /** Refused records failed with the limit named, the others acknowledged at consecutive offsets, read back once. */
