@@ -48,6 +48,10 @@ import java.util.Map;
  * producer keeps one batch in flight per partition, which keeps order but may write a batch twice if its answer was
  * lost.
  *
+ * <p><b>Refused batches.</b> A batch refused for its own bytes (too large, invalid) fails alone; the partition goes on
+ * in the next epoch ({@link RefusedBatches}). A refused section of several batches names none of them: each is
+ * sent again alone.
+ *
  * <p><b>Threading:</b> confined to the producer's context.
  */
 final class Sender {
