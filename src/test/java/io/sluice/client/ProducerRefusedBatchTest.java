@@ -89,6 +89,12 @@ class ProducerRefusedBatchTest {
   }
 
   @Test
+  void withoutIdempotenceTheBatchesSharingARefusedOnesRequestAreWrittenToo() {
+    // One request in flight at a time without idempotence: the batches behind it queue up and share the next one.
+    refusedAmongManyInFlight(ProducerOptions.defaults().idempotence(false).batchSizeBytes(200).lingerMs(0), 12);
+  }
+
+  @Test
   void severalRefusedBatchesAmongGoodOnesEachFailAlone() {
     Producer producer = client.producer(ProducerOptions.defaults().batchSizeBytes(200).lingerMs(0));
     List<CompletableFuture<RecordMetadata>> acks = new ArrayList<>();

@@ -342,7 +342,6 @@ final class Sender {
             body)
         .onComplete(ar -> {
           JsonArray entries = ar.succeeded() ? ar.result().json().getJsonArray("partitions") : null;
-          int batches = parts.stream().mapToInt(part -> part.batches().size()).sum();
           for (int i = 0; i < parts.size(); i++) {
             Part part = parts.get(i);
             part.q().requestsInFlight--;
@@ -351,8 +350,9 @@ final class Sender {
             if (failure == null) {
               onAnswered(part.q(), part.batches(), entries.getJsonObject(i).getJsonArray("offsets"));
             } else {
-              // A refusal of one section (or of the whole request) names no batch: sent alone, each gets its own.
-              boolean alone = (ar.failed() ? batches : part.batches().size()) == 1;
+              // A refusal of a section of several batches names none of them: sent alone, each gets its own. (In
+              // recovery a partition sends one batch at a time, so a batch is sent alone at most once for this.)
+              boolean alone = part.batches().size() == 1;
               part.batches().forEach(b -> onFailed(part.q(), b, failure, url, alone));
             }
           }
