@@ -8,7 +8,9 @@ import java.util.Set;
  * What an idempotent producer does after the broker refused one of a partition's batches for good (its own bytes:
  * above the topic's {@code max.message.bytes}, corrupt, invalid), as Kafka's producer does for an idempotent,
  * non-transactional producer (KIP-360): the refused batch fails, and the partition's later batches move to the next
- * epoch from sequence 0, so the hole the refused batch left in the old epoch's sequence never blocks them.
+ * epoch from sequence 0, so the hole the refused batch left in the old epoch's sequence never blocks them. Kafka
+ * bumps the producer's epoch for all its partitions; here only the partition's moves (a broker checks epochs per
+ * partition), so the producer's other partitions keep their sequences and their batches in flight.
  *
  * <p>A refused batch was never written, so no later batch of the old epoch can have been either (the broker
  * writes a producer's batches only in sequence). The move waits until every batch sealed before the refused one is
