@@ -13,9 +13,12 @@ import io.smallrye.mutiny.Uni;
  *
  * <p><b>Failures.</b> Retriable errors (leader moved, not enough replicas, timeouts, lost connections) are retried
  * with exponential backoff until {@link ProducerOptions#retries()} or {@link ProducerOptions#deliveryTimeoutMs()}
- * run out; other errors fail the records of the batch with an {@link io.sluice.errors.SluiceException}. With
- * idempotence, a batch that failed for good leaves its partition's sequence broken: later sends to that partition
- * fail too, and the application must create a new producer.
+ * run out; other errors fail the records of the batch with an {@link io.sluice.errors.SluiceException}. A batch the
+ * broker refuses for its own bytes (a record above the topic's {@code max.message.bytes}: MESSAGE_TOO_LARGE, naming
+ * the limit; a corrupt or invalid record) fails alone, and later sends to its partition are written, in order, as
+ * with Kafka's producer. With idempotence, a batch that failed for good otherwise (retries or the delivery timeout
+ * spent: it may have been written) leaves its partition's sequence broken: later sends to that partition fail too,
+ * and the application must create a new producer.
  *
  * <p>Thread-safe; see {@link SluiceClient} for where results are delivered.
  */

@@ -216,6 +216,16 @@ public final class RecordBatch {
     buffer.putInt(start + PARTITION_LEADER_EPOCH_OFFSET, epoch);
   }
 
+  /**
+   * Restamps the producer epoch and base sequence, which the CRC covers, and rewrites the CRC: a producer moves the
+   * batches it has not had written yet to a new epoch after the partition refused an earlier one for good.
+   */
+  public void setProducerEpochAndBaseSequence(short epoch, int baseSequence) {
+    buffer.putShort(start + PRODUCER_EPOCH_OFFSET, epoch);
+    buffer.putInt(start + BASE_SEQUENCE_OFFSET, baseSequence);
+    buffer.putInt(start + CRC_OFFSET, (int) computeChecksum());
+  }
+
   /** A view of exactly this batch's bytes, positioned at 0, sharing content with the wrapped buffer. */
   public ByteBuffer buffer() {
     return buffer.slice(start, sizeInBytes());

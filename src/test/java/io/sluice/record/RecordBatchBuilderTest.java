@@ -68,6 +68,25 @@ class RecordBatchBuilderTest {
   }
 
   @Test
+  void aRestampedEpochAndSequenceGiveTheBytesABatchBuiltWithThemHas() {
+    ByteBuffer built = new RecordBatchBuilder(CompressionType.NONE).producer(7L, (short) 1, 10)
+        .append(1000L, utf8("k"), utf8("v"), null).append(1001L, utf8("k2"), null, null).build();
+    // The batch sits after other bytes, as in a request body: the restamp is relative to where it starts.
+    ByteBuffer body = ByteBuffer.allocate(5 + built.remaining());
+    body.position(5);
+    body.put(built.duplicate()).position(5);
+    RecordBatch.wrap(body.duplicate()).setProducerEpochAndBaseSequence((short) 2, 0);
+
+    ByteBuffer expected = new RecordBatchBuilder(CompressionType.NONE).producer(7L, (short) 2, 0)
+        .append(1000L, utf8("k"), utf8("v"), null).append(1001L, utf8("k2"), null, null).build();
+    assertThat(TestData.bytesOf(body.slice(5, built.remaining()))).isEqualTo(TestData.bytesOf(expected));
+    RecordBatch restamped = RecordBatch.wrap(body.duplicate());
+    restamped.ensureValid();
+    assertThat(restamped.producerEpoch()).isEqualTo((short) 2);
+    assertThat(restamped.baseSequence()).isZero();
+  }
+
+  @Test
   void decodesHandWrittenTinyBatch() {
     RecordBatch batch = RecordBatch.wrap(ByteBuffer.wrap(HexFormat.of().parseHex(TINY_BATCH_HEX)));
 

@@ -38,6 +38,11 @@ final class ProducerBatch {
   long nextAttemptMs;
   /** Whether, at its last send, a batch of the same partition sealed before it was still unanswered. */
   boolean sentBehindEarlier;
+  /**
+   * Whether an attempt ended without a sure refusal (a lost answer, a timeout, a broker error): the broker may have
+   * written the batch, so its sequence may not be given to another batch.
+   */
+  boolean maybeWritten;
 
   /**
    * {@code expectedRecords} sizes the per-record arrays, which otherwise double (and copy) their way up. A batch
@@ -89,6 +94,11 @@ final class ProducerBatch {
     // The builder's own bytes, not a copy: a trimmed copy and then Buffer.buffer(byte[]) (which copies too) made
     // two more copies of every batch, each a young-generation array alive as long as the batch.
     bytes = builder.build();
+  }
+
+  /** Moves the sealed, never-written batch to another epoch and sequence (the bytes' CRC is rewritten too). */
+  void restamp(short producerEpoch, int baseSequence) {
+    RecordBatch.wrap(bytes.duplicate()).setProducerEpochAndBaseSequence(producerEpoch, baseSequence);
   }
 
   /** The sealed batch's size in bytes. */

@@ -48,6 +48,10 @@ import java.util.Map;
  * producer keeps one batch in flight per partition, which keeps order but may write a batch twice if its answer was
  * lost.
  *
+ * <p><b>Refused batches.</b> A batch refused for its own bytes (too large, invalid) fails alone; the partition goes on
+ * in the next epoch ({@link RefusedBatches}). A refused section of several batches names none of them: each is
+ * sent again alone.
+ *
  * <p><b>Threading:</b> confined to the producer's context.
  */
 final class Sender {
@@ -74,6 +78,14 @@ final class Sender {
     boolean lingerDue;
     long retryTimer = -1;
     Throwable fatal;
+    /** The epoch this partition's batches carry; -1: the producer's own (no batch here was refused for good yet). */
+    int epoch = -1;
+    /**
+     * The lowest order of a batch refused for good since the partition last moved to a new epoch (-1: none): the
+     * batches after it move to the next epoch, from sequence 0, once every batch before it is finished and nothing
+     * is in flight.
+     */
+    long refusedOrder = -1;
 
     PartitionQueue(String topic, int partition) {
       this.topic = topic;
@@ -154,7 +166,7 @@ final class Sender {
       baseSequence = q.nextSequence;
       q.nextSequence += b.recordCount();
     }
-    b.seal(q.sealed++, identity.producerId(), identity.epoch(), baseSequence);
+    b.seal(q.sealed++, identity.producerId(), epoch(q), baseSequence);
     q.ready.addLast(b);
     drain(q);
   }
@@ -182,9 +194,13 @@ final class Sender {
     queues.values().forEach(m -> m.values().forEach(this::lingered));
   }
 
+  private short epoch(PartitionQueue q) {
+    return q.epoch >= 0 ? (short) q.epoch : identity.epoch();
+  }
+
   /** Whether the partition's bound on requests and batches in flight and its recovery let one more request go. */
   private boolean maySend(PartitionQueue q) {
-    if (q.recovering) {
+    if (q.recovering || q.refusedOrder >= 0) {
       return q.requestsInFlight == 0;
     }
     return q.requestsInFlight < maxInFlight && q.inFlight.size() < maxBatchesInFlight;
@@ -217,6 +233,12 @@ final class Sender {
    */
   void drain(PartitionQueue q) {
     long now = System.currentTimeMillis();
+    if (q.refusedOrder >= 0 && q.requestsInFlight == 0 && noneBefore(q, q.refusedOrder)
+        && !RefusedBatches.moveToNextEpoch(q, identity.epoch())) {
+      failPartition(q, new SluiceException(ErrorCode.INVALID_PRODUCER_EPOCH, "A batch to " + q.topic + "-"
+          + q.partition + " was refused and the partition's producer epoch cannot grow past " + Short.MAX_VALUE
+          + ": create a new producer"));
+    }
     while (!q.ready.isEmpty()) {
       ProducerBatch b = q.ready.peekFirst();
       if (!maySend(q)) {
@@ -328,7 +350,10 @@ final class Sender {
             if (failure == null) {
               onAnswered(part.q(), part.batches(), entries.getJsonObject(i).getJsonArray("offsets"));
             } else {
-              part.batches().forEach(b -> onFailed(part.q(), b, failure, url));
+              // A refusal of a section of several batches names none of them: sent alone, each gets its own. (In
+              // recovery a partition sends one batch at a time, so a batch is sent alone at most once for this.)
+              boolean alone = part.batches().size() == 1;
+              part.batches().forEach(b -> onFailed(part.q(), b, failure, url, alone));
             }
           }
           parts.forEach(part -> drain(part.q()));
@@ -359,10 +384,22 @@ final class Sender {
     }
   }
 
-  private void onFailed(PartitionQueue q, ProducerBatch b, Throwable failure, URI url) {
+  private void onFailed(PartitionQueue q, ProducerBatch b, Throwable failure, URI url, boolean alone) {
     ErrorCode code = ErrorCodes.codeOf(failure);
     if (code == ErrorCode.NETWORK_EXCEPTION) {
       metadata.unreachable(url);
+    }
+    boolean refused = RefusedBatches.refusal(code);
+    if (!refused && code != ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER) {
+      b.maybeWritten = true;
+    }
+    if (refused && !alone && q.fatal == null) {
+      // Nothing of the section was written (the broker validates every batch before writing any): each batch goes
+      // again alone, in recovery, so the refusal falls on the batch it is about and the others are written.
+      b.nextAttemptMs = System.currentTimeMillis();
+      q.recovering = true;
+      insertInOrder(q.ready, b);
+      return;
     }
     boolean retriable = ErrorCodes.retriable(failure)
         || (code == ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER && (b.sentBehindEarlier || earlierUnfinished(q, b)));
@@ -381,7 +418,11 @@ final class Sender {
     LOG.log(Level.DEBUG, "Batch of " + b.recordCount() + " record(s) to " + q.topic + "-" + q.partition
         + " failed after " + b.attempts + " attempt(s): " + failure);
     b.fail(failure);
-    if (identity.idempotent()) {
+    if (identity.idempotent() && refused && !b.maybeWritten && q.fatal == null) {
+      // As Kafka's idempotent producer: only this batch fails; the later ones move to a new epoch (drain).
+      q.refusedOrder = q.refusedOrder < 0 ? b.order : Math.min(q.refusedOrder, b.order);
+      q.recovering = true;
+    } else if (identity.idempotent()) {
       // The partition's sequence now has a hole the broker will never fill: nothing later can be written.
       failPartition(q, new SluiceException(ErrorCodes.codeOf(failure), "An earlier batch to " + q.topic + "-"
           + q.partition + " failed for good (" + failure.getMessage() + "); this producer can no longer write"
@@ -402,6 +443,11 @@ final class Sender {
     while (!q.ready.isEmpty()) {
       q.ready.pollFirst().fail(failure);
     }
+  }
+
+  /** Whether no batch sealed before {@code order} is waiting or in flight. */
+  private static boolean noneBefore(PartitionQueue q, long order) {
+    return q.inFlight.stream().noneMatch(x -> x.order < order) && q.ready.stream().noneMatch(x -> x.order < order);
   }
 
   private static boolean earlierUnfinished(PartitionQueue q, ProducerBatch b) {
