@@ -2,11 +2,11 @@ package io.sluice.client.impl;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.smallrye.mutiny.subscription.Cancellable;
 import io.sluice.broker.Broker;
 import io.sluice.broker.testing.BlockedThreadGuard;
 import io.sluice.broker.testing.TestBrokers;
 import io.sluice.client.ClientOptions;
+import io.sluice.client.ConsumerRecord;
 import io.sluice.client.Producer;
 import io.sluice.client.ProducerOptions;
 import io.sluice.client.ProducerRecord;
@@ -14,6 +14,7 @@ import io.sluice.client.ReaderOptions;
 import io.sluice.client.SluiceClient;
 import io.sluice.config.BrokerConfig;
 import io.sluice.http.HttpListener;
+import io.vertx.core.Context;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -22,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Flow;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -39,8 +41,10 @@ class PartitionReaderAnswerReuseTest {
   static final BlockedThreadGuard GUARD = new BlockedThreadGuard();
   private static final Duration WAIT = Duration.ofSeconds(60);
   private static final int PARTITIONS = 2;
-  private static final int RECORDS_PER_PARTITION = 1_500;
+  private static final int RECORDS_PER_PARTITION = 2_000;
   private static final int VALUE_BYTES = 4 * 1024;
+  /** Records asked for per turn of the client's context. */
+  private static final int STEP = 8;
 
   @TempDir
   Path dataDir;
@@ -88,23 +92,54 @@ class PartitionReaderAnswerReuseTest {
     List<String> wrong = new ArrayList<>();
     CompletableFuture<Void> all = new CompletableFuture<>();
     int[] seen = {0};
-    List<Cancellable> reading = new ArrayList<>();
+    List<Flow.Subscription> reading = new ArrayList<>();
+    Context context = ((ClientImpl) client).context();
     for (int p = 0; p < PARTITIONS; p++) {
-      // 2 MiB a partition: after the ramp, answers of about 4 MiB, gathered into pooled arrays
-      reading.add(client.partitionReader(ReaderOptions.of("reuse", p).fetchMaxBytes(2 << 20).fetchMaxWaitMs(200))
-          .records().subscribe().with(r -> { // on the client's context
-            if (!ByteBuffer.wrap(r.value()).equals(ByteBuffer.wrap(value(r.partition(), r.offset())))) {
-              wrong.add(r.partition() + "-" + r.offset());
+      // 1 MiB a partition: after the ramp, answers of about 2 MiB, gathered into pooled arrays. A few records asked
+      // each millisecond (pacing, not waiting for anything): the walk of one answer is slower than the next answer's
+      // arrival, so an array given back too early would be gathered into while it is read.
+      client.partitionReader(ReaderOptions.of("reuse", p).fetchMaxBytes(1 << 20).fetchMaxWaitMs(200)).records()
+          .subscribe().withSubscriber(new Flow.Subscriber<ConsumerRecord>() {
+            private Flow.Subscription subscription;
+            private int taken;
+            private long next;
+
+            @Override
+            public void onSubscribe(Flow.Subscription s) {
+              subscription = s;
+              reading.add(s);
+              s.request(STEP);
             }
-            if (++seen[0] == PARTITIONS * RECORDS_PER_PARTITION) {
-              all.complete(null);
+
+            @Override
+            public void onNext(ConsumerRecord r) { // on the client's context
+              // a record of a later answer read in the place of this one's would be whole, but not the next
+              if (r.offset() != next++
+                  || !ByteBuffer.wrap(r.value()).equals(ByteBuffer.wrap(value(r.partition(), r.offset())))) {
+                wrong.add(r.partition() + "-" + r.offset());
+              }
+              if (++seen[0] == PARTITIONS * RECORDS_PER_PARTITION) {
+                all.complete(null);
+              }
+              if (++taken % STEP == 0) {
+                context.owner().setTimer(1, id -> subscription.request(STEP));
+              }
             }
-          }));
+
+            @Override
+            public void onError(Throwable t) {
+              all.completeExceptionally(t);
+            }
+
+            @Override
+            public void onComplete() {
+            }
+          });
     }
     try {
       all.get(WAIT.toSeconds(), TimeUnit.SECONDS);
     } finally {
-      reading.forEach(Cancellable::cancel);
+      reading.forEach(Flow.Subscription::cancel);
     }
     assertThat(wrong).isEmpty();
     assertThat(((ClientImpl) client).transport().arrays().reused()).isPositive();
