@@ -21,8 +21,10 @@ import io.netty.handler.codec.http.LastHttpContent;
  * those chunks into the body's array: two copies and an 8 KiB allocation per chunk of every fetch answer, a tenth
  * of a reader's event-loop CPU (docs/benchmarks.md, issue 16, twelfth session, h-read2). Here each chunk is copied
  * once, from the pooled buffer straight into the body's array, and released at once: no pooled buffer outlives
- * {@link #channelRead}, so nothing downstream owns pooled memory. The array is handed on wrapped in an unpooled
- * heap buffer, which Vert.x passes through without copying, and {@link Transport} keeps the array itself.
+ * {@link #channelRead}, so nothing downstream owns Netty's pooled memory. The array is handed on wrapped in an
+ * unpooled heap buffer of exactly the body's length, which Vert.x passes through without copying, and
+ * {@link Transport} keeps the array itself. A large body's array comes from {@link AnswerArrays} and may be longer
+ * than the body; it goes back there only when a reader has read the answer to its end.
  *
  * <p>Anything else goes through unchanged: a response without a Content-Length, a chunked one, one over
  * {@link Transport#MAX_PRESIZED_BODY_BYTES}, a content that failed to decode (the bytes gathered so far are passed on
@@ -33,19 +35,26 @@ final class BodyGatherer extends ChannelInboundHandlerAdapter {
   /** Vert.x's HTTP/1.x handler, the one this goes in front of. */
   private static final String VERTX_HANDLER = "handler";
 
+  private final AnswerArrays arrays;
   private byte[] body;
+  /** The declared length: the array may be longer (a pooled one, {@link AnswerArrays}). */
+  private int expected;
   private int size;
+
+  private BodyGatherer(AnswerArrays arrays) {
+    this.arrays = arrays;
+  }
 
   /**
    * Puts a gatherer in front of Vert.x's handler of an HTTP/1.x client connection; false (nothing changed) when the
    * pipeline is not the one expected (a newer Vert.x, HTTP/2), in which case answers take Vert.x's own path.
    */
-  static boolean install(Channel channel) {
+  static boolean install(Channel channel, AnswerArrays arrays) {
     ChannelPipeline pipeline = channel.pipeline();
     if (pipeline.get(VERTX_HANDLER) == null || pipeline.get(NAME) != null) {
       return false;
     }
-    pipeline.addBefore(VERTX_HANDLER, NAME, new BodyGatherer());
+    pipeline.addBefore(VERTX_HANDLER, NAME, new BodyGatherer(arrays));
     return true;
   }
 
@@ -64,13 +73,15 @@ final class BodyGatherer extends ChannelInboundHandlerAdapter {
   private void start(HttpResponse head) {
     body = null;
     size = 0;
+    expected = 0;
     // A head that is also content (an invalid message the decoder made whole) is passed on as it is.
     if (head instanceof HttpContent || !head.decoderResult().isSuccess() || HttpUtil.isTransferEncodingChunked(head)) {
       return;
     }
     long length = HttpUtil.getContentLength(head, -1L);
     if (length > 0 && length <= Transport.MAX_PRESIZED_BODY_BYTES) {
-      body = new byte[(int) length];
+      expected = (int) length;
+      body = arrays.take(expected);
     }
   }
 
@@ -78,7 +89,7 @@ final class BodyGatherer extends ChannelInboundHandlerAdapter {
     ByteBuf bytes = content.content();
     int n = bytes.readableBytes();
     boolean last = content instanceof LastHttpContent;
-    if (!content.decoderResult().isSuccess() || n > body.length - size) {
+    if (!content.decoderResult().isSuccess() || n > expected - size) {
       // Not what the head promised: what came so far, then this as it is, and Vert.x decides.
       passGathered(ctx);
       ctx.fireChannelRead(content);

@@ -23,17 +23,44 @@ final class FetchedRecords implements Iterable<ConsumerRecord> {
   private final int partition;
   private final long from;
   private final List<RecordBatch> batches;
+  /** Run once the walk has read every batch; null when nobody waits for that. */
+  private Runnable read;
+  /** True when {@code read} was given: one walk only. */
+  private final boolean once;
+  private boolean walked;
 
   FetchedRecords(String topic, int partition, ByteBuffer bytes, long from) {
+    this(topic, partition, bytes, from, null);
+  }
+
+  /**
+   * Records whose bytes are reused once read ({@link AnswerArrays}): {@code read} runs when the walk has read the last
+   * batch, and there is only one walk, since nothing of {@code bytes} may be read after it.
+   */
+  FetchedRecords(String topic, int partition, ByteBuffer bytes, long from, Runnable read) {
     this.topic = topic;
     this.partition = partition;
     this.from = from;
     this.batches = bytes.hasRemaining() ? RecordBatches.split(bytes) : List.of();
+    this.read = read;
+    this.once = read != null;
   }
 
   @Override
   public Iterator<ConsumerRecord> iterator() {
+    if (once && walked) {
+      throw new IllegalStateException("a fetch's records are walked once: its answer's memory is reused after");
+    }
+    walked = true;
     return new Walk();
+  }
+
+  private void walkEnded() {
+    Runnable r = read;
+    read = null;
+    if (r != null) {
+      r.run();
+    }
   }
 
   private final class Walk implements Iterator<ConsumerRecord> {
@@ -44,6 +71,7 @@ final class FetchedRecords implements Iterable<ConsumerRecord> {
     public boolean hasNext() {
       while (!records.hasNext()) {
         if (batch >= batches.size()) {
+          walkEnded();
           return false;
         }
         RecordBatch b = batches.get(batch++);

@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Puts the fetches a client's partition readers ask for within one turn of its context into one request per
@@ -35,8 +36,13 @@ import java.util.Map;
 final class Fetcher {
   static final String PARTITION_BATCHES = "application/vnd.sluice.partition-batches";
 
-  /** One partition's read as the broker answered it: its batches and where to read next. */
-  record Fetched(long nextOffset, long highWatermark, ByteBuffer batches) {
+  /**
+   * One partition's read as the broker answered it: its batches and where to read next. {@code read} is run by whoever
+   * has read {@code batches} to the end and keeps no view of them: once every partition of an answer has, its array
+   * is gathered into again ({@link AnswerArrays}). Not running it (a read given up) only leaves the array to the
+   * collector.
+   */
+  record Fetched(long nextOffset, long highWatermark, ByteBuffer batches, Runnable read) {
   }
 
   private record Ask(String topic, int partition, long offset, int maxBytes, long maxWaitMs,
@@ -134,21 +140,44 @@ final class Fetcher {
                 "POST /fetch to " + broker + " answered a malformed body: " + e.getMessage())));
             return;
           }
+          AnswerRead answerRead = new AnswerRead(ar.result(), asks.size());
           for (int i = 0; i < asks.size(); i++) {
-            answer(asks.get(i), i < sections.size() ? sections.get(i) : null);
+            answer(asks.get(i), i < sections.size() ? sections.get(i) : null, answerRead);
           }
         });
   }
 
-  private static void answer(Ask ask, FetchSection s) {
+  /** Counts an answer's partitions read to the end; the last one gives its array back. */
+  private final class AnswerRead implements Runnable {
+    private final Transport.Response response;
+    private final AtomicInteger unread;
+
+    AnswerRead(Transport.Response response, int partitions) {
+      this.response = response;
+      this.unread = new AtomicInteger(partitions);
+    }
+
+    @Override
+    public void run() {
+      if (unread.decrementAndGet() == 0) {
+        transport.giveBack(response);
+      }
+    }
+  }
+
+  private static void answer(Ask ask, FetchSection s, Runnable read) {
     String what = "POST /fetch for " + ask.topic() + "-" + ask.partition();
     if (s == null || s.partition() != ask.partition() || !s.topic().equals(ask.topic())) {
       ask.answer().fail(new SluiceException(ErrorCode.UNKNOWN_SERVER_ERROR, what + ": the answer has no section"
           + " for it"));
     } else if (s.errorCode() != 0) {
+      // A failed partition never counts as read, so that answer's array is left to the collector (rare).
       ask.answer().fail(new SluiceException(ErrorCodes.byCode(s.errorCode()), what + ": " + s.message()));
+    } else if (!s.batches().hasRemaining()) {
+      ask.answer().complete(new Fetched(s.nextOffset(), s.highWatermark(), s.batches(), () -> { }));
+      read.run(); // nothing of the array to read for this partition
     } else {
-      ask.answer().complete(new Fetched(s.nextOffset(), s.highWatermark(), s.batches()));
+      ask.answer().complete(new Fetched(s.nextOffset(), s.highWatermark(), s.batches(), read));
     }
   }
 }

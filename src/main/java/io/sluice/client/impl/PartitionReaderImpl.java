@@ -130,7 +130,8 @@ final class PartitionReaderImpl implements PartitionReader {
 
   private Future<Iterable<ConsumerRecord>> decode(Fetcher.Fetched f, long offset) {
     try {
-      return Future.succeededFuture(new FetchedRecords(options.topic(), options.partition(), f.batches(), offset));
+      return Future.succeededFuture(new FetchedRecords(options.topic(), options.partition(), f.batches(), offset,
+          f.read()));
     } catch (RuntimeException e) {
       return Future.failedFuture(e); // a cut answer fails the stream before any of its records
     }

@@ -38,15 +38,22 @@ import java.util.concurrent.atomic.LongAdder;
  * loop ends it (eclipse-vertx/vert.x#6038, fixed after 5.0.7), and the request waits for its timeout.
  */
 final class Transport {
-  /** An answer with a 2xx status. */
-  record Response(int status, MultiMap headers, byte[] content) {
+  /**
+   * An answer with a 2xx status. Its body is the first {@code length} bytes of {@code content}, which may be longer
+   * (a pooled array, {@link AnswerArrays}).
+   */
+  record Response(int status, MultiMap headers, byte[] content, int length) {
+    Response(int status, MultiMap headers, byte[] content) {
+      this(status, headers, content, content.length);
+    }
+
     /** The body as a Vert.x buffer (a copy: for JSON and error bodies, not for megabytes of batches). */
     Buffer body() {
-      return Buffer.buffer(content);
+      return Buffer.buffer(length).appendBytes(content, 0, length);
     }
 
     JsonObject json() {
-      return content.length == 0 ? new JsonObject() : body().toJsonObject();
+      return length == 0 ? new JsonObject() : body().toJsonObject();
     }
 
     long longHeader(String name, long fallback) {
@@ -56,7 +63,7 @@ final class Transport {
 
     /** The body's bytes, not copied (a fetch answer is megabytes): read them, never write to them. */
     ByteBuffer bytes() {
-      return ByteBuffer.wrap(content);
+      return ByteBuffer.wrap(content, 0, length);
     }
   }
 
@@ -65,6 +72,7 @@ final class Transport {
 
   private final HttpClient http;
   private final Context context;
+  private final AnswerArrays arrays = new AnswerArrays();
   private final long requestTimeoutMs;
 
   Transport(Vertx vertx, Context context, long requestTimeoutMs, int maxConnectionsPerBroker) {
@@ -74,7 +82,7 @@ final class Transport {
         .with(new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true)
             .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, requestTimeoutMs)))
         .with(new PoolOptions().setHttp1MaxSize(maxConnectionsPerBroker))
-        .withConnectHandler(Transport::gatherBodies)
+        .withConnectHandler(this::gatherBodies)
         .build();
   }
 
@@ -85,11 +93,24 @@ final class Transport {
    * Called for each new connection, before its first request is sent. A connection whose Netty pipeline Vert.x
    * does not expose as expected keeps Vert.x's own path: the same bytes, one copy more.
    */
-  private static void gatherBodies(HttpConnection connection) {
+  private void gatherBodies(HttpConnection connection) {
     if (connection instanceof HttpClientConnectionInternal internal
-        && BodyGatherer.install(internal.channelHandlerContext().channel())) {
+        && BodyGatherer.install(internal.channelHandlerContext().channel(), arrays)) {
       GATHERING_CONNECTIONS.increment();
     }
+  }
+
+  /**
+   * Gives an answer's array back for the next large answer: call only when nothing reads {@code response}'s bytes
+   * any more, nor ever will (no slice of them is kept).
+   */
+  void giveBack(Response response) {
+    arrays.give(response.content());
+  }
+
+  /** The answers' arrays; for tests. */
+  AnswerArrays arrays() {
+    return arrays;
   }
 
   /** Sends a request; {@code body}, {@code contentType} and {@code accept} may be null. */
@@ -115,7 +136,7 @@ final class Transport {
     }
     return http.request(options)
         .compose(req -> body == null ? req.send() : req.send(body))
-        .compose(resp -> content(resp).map(b -> new Response(resp.statusCode(), resp.headers(), b)))
+        .compose(resp -> content(resp).map(c -> new Response(resp.statusCode(), resp.headers(), c.bytes, c.size)))
         .recover(t -> Future.failedFuture(networkFailure(method, broker, pathAndQuery, t)))
         .compose(r -> r.status() < 300 ? Future.succeededFuture(r)
             : Future.failedFuture(ErrorCodes.fromResponse(r.status(), r.body(), method + " " + pathAndQuery)));
@@ -125,7 +146,7 @@ final class Transport {
    * The whole body. With a Content-Length it goes into one buffer of that size: Vert.x's own aggregation starts small
    * and grows by copying, which for a multi-megabyte fetch answer allocated about twice its size per answer.
    */
-  private static Future<byte[]> content(HttpClientResponse resp) {
+  private static Future<Content> content(HttpClientResponse resp) {
     String declared = resp.getHeader(HttpHeaders.CONTENT_LENGTH);
     long length = -1;
     try {
@@ -134,12 +155,12 @@ final class Transport {
       // A broken header is not trusted for sizing; Vert.x reads the body as it comes.
     }
     if (length < 0) {
-      return resp.body().map(Buffer::getBytes);
+      return resp.body().map(b -> Content.of(b.getBytes()));
     }
     // The header sizes the array only up to a bound: a wrong one must not make the client allocate gigabytes.
     Content content = new Content((int) Math.min(length, MAX_PRESIZED_BODY_BYTES));
-    Promise<byte[]> read = Promise.promise();
-    resp.handler(content::append).exceptionHandler(read::tryFail).endHandler(v -> read.tryComplete(content.bytes()));
+    Promise<Content> read = Promise.promise();
+    resp.handler(content::append).exceptionHandler(read::tryFail).endHandler(v -> read.tryComplete(content.done()));
     return read.future();
   }
 
@@ -172,11 +193,19 @@ final class Transport {
       size += n;
     }
 
-    byte[] bytes() {
+    static Content of(byte[] whole) {
+      Content c = new Content(whole.length);
+      c.bytes = whole;
+      c.size = whole.length;
+      return c;
+    }
+
+    /** The body read: its first {@link #size} bytes of {@link #bytes}. */
+    Content done() {
       if (bytes == null) {
-        return new byte[0];
+        bytes = new byte[0];
       }
-      return size == bytes.length ? bytes : Arrays.copyOf(bytes, size);
+      return this;
     }
 
     /**
@@ -188,7 +217,7 @@ final class Transport {
         return false;
       }
       ByteBuf buf = internal.getByteBuf();
-      if (!buf.hasArray() || buf.arrayOffset() + buf.readerIndex() != 0 || buf.array().length != expected) {
+      if (!buf.hasArray() || buf.arrayOffset() + buf.readerIndex() != 0 || buf.readableBytes() != expected) {
         return false;
       }
       bytes = buf.array();

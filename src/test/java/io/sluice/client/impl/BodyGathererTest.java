@@ -45,7 +45,7 @@ class BodyGathererTest {
         seen.add(msg);
       }
     });
-    assertThat(BodyGatherer.install(channel)).isTrue();
+    assertThat(BodyGatherer.install(channel, new AnswerArrays())).isTrue();
   }
 
   @AfterEach
@@ -57,8 +57,8 @@ class BodyGathererTest {
   @Test
   void installsOnceAndOnlyInFrontOfVertxsHandler() {
     assertThat(channel.pipeline().names()).containsSubsequence(BodyGatherer.NAME, "handler");
-    assertThat(BodyGatherer.install(channel)).isFalse();
-    assertThat(BodyGatherer.install(new EmbeddedChannel())).isFalse();
+    assertThat(BodyGatherer.install(channel, new AnswerArrays())).isFalse();
+    assertThat(BodyGatherer.install(new EmbeddedChannel(), new AnswerArrays())).isFalse();
   }
 
   @Test

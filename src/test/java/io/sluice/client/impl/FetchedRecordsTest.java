@@ -96,4 +96,28 @@ class FetchedRecordsTest {
       }
     }).isInstanceOf(CorruptRecordException.class);
   }
+
+  @Test
+  void whoWaitsForTheWalkHearsOnceAndOnlyAfterTheLastRecordWasRead() {
+    ByteBuffer bytes = concat(batch(0, 2, CompressionType.NONE), asControl(batch(2, 1, CompressionType.NONE)));
+    int[] read = {0};
+    FetchedRecords records = new FetchedRecords("t", 0, bytes, 0, () -> read[0]++);
+    Iterator<ConsumerRecord> it = records.iterator();
+    assertThat(it.next().offset()).isEqualTo(0);
+    assertThat(it.next().offset()).isEqualTo(1);
+    assertThat(read[0]).isZero(); // a control batch is left: the array may still be read
+    assertThat(it.hasNext()).isFalse();
+    assertThat(it.hasNext()).isFalse();
+    assertThat(read[0]).isEqualTo(1);
+  }
+
+  @Test
+  void recordsWhoseMemoryIsReusedAfterTheWalkAreWalkedOnce() {
+    FetchedRecords records = new FetchedRecords("t", 0, batch(0, 2, CompressionType.NONE), 0, () -> { });
+    records.iterator();
+    assertThatThrownBy(records::iterator).isInstanceOf(IllegalStateException.class);
+    FetchedRecords unpooled = new FetchedRecords("t", 0, batch(0, 2, CompressionType.NONE), 0);
+    unpooled.iterator();
+    assertThat(unpooled.iterator().next().offset()).isZero();
+  }
 }

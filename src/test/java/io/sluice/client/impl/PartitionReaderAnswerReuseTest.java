@@ -1,0 +1,147 @@
+package io.sluice.client.impl;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.sluice.broker.Broker;
+import io.sluice.broker.testing.BlockedThreadGuard;
+import io.sluice.broker.testing.TestBrokers;
+import io.sluice.client.ClientOptions;
+import io.sluice.client.ConsumerRecord;
+import io.sluice.client.Producer;
+import io.sluice.client.ProducerOptions;
+import io.sluice.client.ProducerRecord;
+import io.sluice.client.ReaderOptions;
+import io.sluice.client.SluiceClient;
+import io.sluice.config.BrokerConfig;
+import io.sluice.http.HttpListener;
+import io.vertx.core.Context;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Flow;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Readers' large fetch answers are gathered into arrays given back when every partition of the answer was read to
+ * its end ({@link AnswerArrays}), and no record ever shows bytes of a later answer: a reader reading many answers of
+ * several MiB from two partitions, every value checked byte for byte against what was written.
+ */
+class PartitionReaderAnswerReuseTest {
+  @RegisterExtension
+  static final BlockedThreadGuard GUARD = new BlockedThreadGuard();
+  private static final Duration WAIT = Duration.ofSeconds(60);
+  private static final int PARTITIONS = 2;
+  private static final int RECORDS_PER_PARTITION = 2_000;
+  private static final int VALUE_BYTES = 4 * 1024;
+  /** Records asked for per turn of the client's context. */
+  private static final int STEP = 8;
+
+  @TempDir
+  Path dataDir;
+  private Broker broker;
+  private SluiceClient client;
+
+  @BeforeEach
+  void start() throws Exception {
+    BrokerConfig config = TestBrokers.config(dataDir, Map.of(BrokerConfig.HTTP_PORT, 0));
+    broker = Broker.builder(config).listener(HttpListener::new)
+        .vertxOptions(BlockedThreadGuard::testOptions).start().await(TestBrokers.START_TIMEOUT_S, TimeUnit.SECONDS);
+    GUARD.watch(broker.vertx());
+    client = SluiceClient.create(ClientOptions.bootstrap("http://127.0.0.1:" + broker.httpPort())
+        .requestTimeoutMs(10_000));
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    if (client != null) {
+      client.close().await().atMost(WAIT);
+    }
+    TestBrokers.close(broker);
+  }
+
+  /** The value of a partition's record at an offset: random bytes from a seed of both, incompressible. */
+  private static byte[] value(int partition, long offset) {
+    byte[] v = new byte[VALUE_BYTES];
+    new Random(partition * 1_000_003L + offset).nextBytes(v);
+    return v;
+  }
+
+  @Test
+  void largeAnswersReuseArraysAndEveryRecordReadsBackAsWritten() throws Exception {
+    client.admin().createTopic("reuse", PARTITIONS, 1, Map.of()).await().atMost(WAIT);
+    Producer producer = client.producer(ProducerOptions.defaults());
+    List<CompletableFuture<?>> sent = new ArrayList<>();
+    for (int p = 0; p < PARTITIONS; p++) {
+      for (int i = 0; i < RECORDS_PER_PARTITION; i++) {
+        sent.add(producer.send(new ProducerRecord("reuse", p, null, null, value(p, i), List.of()))
+            .subscribeAsCompletionStage());
+      }
+    }
+    CompletableFuture.allOf(sent.toArray(CompletableFuture[]::new)).get(WAIT.toSeconds(), TimeUnit.SECONDS);
+
+    List<String> wrong = new ArrayList<>();
+    CompletableFuture<Void> all = new CompletableFuture<>();
+    int[] seen = {0};
+    List<Flow.Subscription> reading = new ArrayList<>();
+    Context context = ((ClientImpl) client).context();
+    for (int p = 0; p < PARTITIONS; p++) {
+      // 1 MiB a partition: after the ramp, answers of about 2 MiB, gathered into pooled arrays. A few records asked
+      // each millisecond (pacing, not waiting for anything): the walk of one answer is slower than the next answer's
+      // arrival, so an array given back too early would be gathered into while it is read.
+      client.partitionReader(ReaderOptions.of("reuse", p).fetchMaxBytes(1 << 20).fetchMaxWaitMs(200)).records()
+          .subscribe().withSubscriber(new Flow.Subscriber<ConsumerRecord>() {
+            private Flow.Subscription subscription;
+            private int taken;
+            private long next;
+
+            @Override
+            public void onSubscribe(Flow.Subscription s) {
+              subscription = s;
+              reading.add(s);
+              s.request(STEP);
+            }
+
+            @Override
+            public void onNext(ConsumerRecord r) { // on the client's context
+              // a record of a later answer read in the place of this one's would be whole, but not the next
+              if (r.offset() != next++
+                  || !ByteBuffer.wrap(r.value()).equals(ByteBuffer.wrap(value(r.partition(), r.offset())))) {
+                wrong.add(r.partition() + "-" + r.offset());
+              }
+              if (++seen[0] == PARTITIONS * RECORDS_PER_PARTITION) {
+                all.complete(null);
+              }
+              if (++taken % STEP == 0) {
+                context.owner().setTimer(1, id -> subscription.request(STEP));
+              }
+            }
+
+            @Override
+            public void onError(Throwable t) {
+              all.completeExceptionally(t);
+            }
+
+            @Override
+            public void onComplete() {
+            }
+          });
+    }
+    try {
+      all.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+    } finally {
+      reading.forEach(Flow.Subscription::cancel);
+    }
+    assertThat(wrong).isEmpty();
+    assertThat(((ClientImpl) client).transport().arrays().reused()).isPositive();
+  }
+}
