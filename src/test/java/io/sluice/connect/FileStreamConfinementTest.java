@@ -67,7 +67,7 @@ class FileStreamConfinementTest {
             .put("file", dir.resolve("data/.bashrc").toString()))), ".bashrc");
 
     JsonObject result = connect.send("PUT", "/connector-plugins/FileStreamSource/config/validate",
-        source("/etc/passwd")).json();
+        source("/etc/passwd").put("name", "leak")).json();
     assertThat(result.getInteger("error_count")).isEqualTo(1);
     JsonObject file = result.getJsonArray("configs").stream().map(JsonObject.class::cast)
         .map(c -> c.getJsonObject("value")).filter(v -> v.getString("name").equals("file")).findFirst().orElseThrow();
@@ -84,7 +84,7 @@ class FileStreamConfinementTest {
     assertRefused(connect.send("POST", "/connectors", new JsonObject().put("name", "link")
         .put("config", source(link))), "link.txt");
     assertRefused(connect.send("POST", "/connectors", new JsonObject().put("name", "stdin")
-        .put("config", source(null))));
+        .put("config", source(null))), "A file must be named");
   }
 
   @Test
