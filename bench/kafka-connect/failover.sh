@@ -93,7 +93,7 @@ sluice() { # label
     ports[$i]=$(free_port); dirs[$i]=$(mktemp -d /tmp/failover-sluice.XXXX)
     java -Xmx512m -jar "$JAR" --broker-id "$i" --http-port "${ports[$i]}" --data-dir "${dirs[$i]}" \
       --set http.host=127.0.0.1 --set cluster.host=127.0.0.1 --set zookeeper.embedded.port="$zk" \
-      > "$WORK/sluice-$label-$i.log" 2>&1 &
+      --set connect.file.allowed.paths="$WORK" > "$WORK/sluice-$label-$i.log" 2>&1 &
     pids[$i]=$!
     wait_http "http://127.0.0.1:${ports[$i]}/connectors"
   done

@@ -11,7 +11,7 @@ one() { # jar label round
   local port zk dir pid
   port=$(free_port); zk=$(free_port); dir=$(mktemp -d /tmp/loadgen-ab.XXXX)
   java -Xmx1g -jar "$1" --http-port "$port" --data-dir "$dir/data" --set http.host=127.0.0.1 \
-    --set zookeeper.embedded.port="$zk" > "$dir/broker.log" 2>&1 &
+    --set zookeeper.embedded.port="$zk" --set connect.file.allowed.paths="$dir" > "$dir/broker.log" 2>&1 &
   pid=$!
   wait_http "http://127.0.0.1:$port/ready"; wait_http "http://127.0.0.1:$port/connectors"
   local out

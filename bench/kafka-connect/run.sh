@@ -72,7 +72,7 @@ sluice_round() { # round [jar label]
   local r=$1 jar=${2:-$JAR} label=${3:-sluice} port zk dir
   port=$(free_port); zk=$(free_port); dir=$(mktemp -d /tmp/connect-bench-sluice.XXXX)
   java -Xmx1g -jar "$jar" --http-port "$port" --data-dir "$dir" --set http.host=127.0.0.1 \
-    --set zookeeper.embedded.port="$zk" > "$WORK/sluice-$r.log" 2>&1 &
+    --set zookeeper.embedded.port="$zk" --set connect.file.allowed.paths="$WORK" > "$WORK/sluice-$r.log" 2>&1 &
   local pid=$!
   wait_http "http://127.0.0.1:$port/ready"
   wait_http "http://127.0.0.1:$port/connectors"

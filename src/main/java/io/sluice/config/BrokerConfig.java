@@ -109,6 +109,7 @@ public final class BrokerConfig {
   public static final String CONNECT_TOPICS_REPLICATION_FACTOR = "connect.topics.replication.factor";
   public static final String CONNECT_MAX_TASKS_PER_CONNECTOR = "connect.max.tasks.per.connector";
   public static final String CONNECT_MAX_CONNECTORS = "connect.max.connectors";
+  public static final String CONNECT_FILE_ALLOWED_PATHS = "connect.file.allowed.paths";
   public static final String STREAMS_ENABLED = "streams.enabled";
   public static final String STREAMS_MAX_DEFINITIONS = "streams.max.definitions";
   public static final String STREAMS_MAX_STEPS = "streams.max.steps";
@@ -247,6 +248,9 @@ public final class BrokerConfig {
           + " connector that makes more task configs than its tasks.max fails, as Kafka Connect's does"),
       intKey(CONNECT_MAX_CONNECTORS, 1_000, 1, 100_000, "connectors per cluster at most (each runs threads on a"
           + " broker); a create beyond is refused"),
+      stringKey(CONNECT_FILE_ALLOWED_PATHS, "", "comma-separated directories Kafka's FileStreamSource and"
+          + " FileStreamSink may read and write their file in (symlinks resolved); empty refuses those connectors, as"
+          + " any HTTP client could otherwise read or write any file the broker can"),
       boolKey(STREAMS_ENABLED, true, "run the streams service (POST /streams) in this broker"),
       intKey(STREAMS_MAX_DEFINITIONS, 100, 1, 100_000, "stream definitions per cluster at most"),
       intKey(STREAMS_MAX_STEPS, 64, 1, 10_000, "steps per stream definition at most, branches' steps included"),

@@ -143,7 +143,7 @@ public final class ConnectService {
           new InternalTopic(ConnectState.STATUS_TOPIC, client, producer, () -> { }),
           new InternalTopic(ConnectState.OFFSETS_TOPIC, client, producer, () -> { }));
       worker = new WorkerContext(workerId, plugins, client, producer, state, broker, meters,
-          maxTasksPerConnector());
+          maxTasksPerConnector(), filePaths());
       ZookeeperClusterManager cm = (ZookeeperClusterManager) ((VertxInternal) vertx).clusterManager();
       scheduler = new Scheduler(cm.getCuratorFramework().usingNamespace("sluice"), config.brokerId(), worker);
       configLock = new ConfigLock(cm.getCuratorFramework().usingNamespace("sluice"), pool);
@@ -278,6 +278,10 @@ public final class ConnectService {
 
   int maxConnectors() {
     return config.getInt(BrokerConfig.CONNECT_MAX_CONNECTORS);
+  }
+
+  FileConnectorPaths filePaths() {
+    return FileConnectorPaths.parse(config.getString(BrokerConfig.CONNECT_FILE_ALLOWED_PATHS));
   }
 
   int maxTasksPerConnector() {

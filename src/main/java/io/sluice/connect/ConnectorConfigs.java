@@ -192,9 +192,11 @@ final class ConnectorConfigs {
 
   /**
    * Validates {@code config} for the connector class it names (or {@code connectorType} when given); {@code
-   * maxTasks}: the largest tasks.max (connect.max.tasks.per.connector).
+   * maxTasks}: the largest tasks.max (connect.max.tasks.per.connector); {@code files}: where the FileStream
+   * connectors may read and write.
    */
-  static Result validate(Plugins plugins, Map<String, String> config, String connectorType, int maxTasks) {
+  static Result validate(Plugins plugins, Map<String, String> config, String connectorType, int maxTasks,
+      FileConnectorPaths files) {
     String className = connectorType != null ? connectorType : config.get(CONNECTOR_CLASS);
     Plugin plugin = plugins.find(className, Kind.SOURCE, Kind.SINK).orElse(null);
     boolean sink = plugin != null && plugin.kind() == Kind.SINK;
@@ -218,6 +220,7 @@ final class ConnectorConfigs {
     validateChain(plugins, config, values, keys, TRANSFORMS, "transforms.", Kind.TRANSFORMATION);
     validateChain(plugins, config, values, keys, PREDICATES, "predicates.", Kind.PREDICATE);
     validateConnector(plugins, plugin, config, values, keys);
+    checkFile(files, plugin, config, values);
     return new Result(plugin.className(), new ArrayList<>(values.values()), keys, Map.of());
   }
 
@@ -226,6 +229,15 @@ final class ConnectorConfigs {
     String name = config.get(key);
     if (name != null && plugins.find(name, kind).isEmpty()) {
       values.get(key).addErrorMessage("No " + kind.restName() + " plugin has the class name or alias '" + name + "'");
+    }
+  }
+
+  private static void checkFile(FileConnectorPaths files, Plugin plugin, Map<String, String> config,
+      Map<String, ConfigValue> values) {
+    String refusal = files.refusal(plugin.className(), config);
+    if (refusal != null) {
+      values.computeIfAbsent(FileConnectorPaths.FILE, k -> new ConfigValue(k, config.get(k), List.of(),
+          new ArrayList<>())).addErrorMessage(refusal);
     }
   }
 

@@ -71,6 +71,7 @@ final class SinkTaskRunner extends UnitRunner {
   void execute() throws Exception {
     Plugin plugin = worker.plugins().require(ConnectorConfigs.CONNECTOR_CLASS,
         connectorConfig.get(ConnectorConfigs.CONNECTOR_CLASS), Kind.SINK);
+    worker.requireAllowedFile(plugin.className(), taskConfig);
     SinkConnector connector = worker.plugins().newInstance(plugin, SinkConnector.class);
     Converters converters = Converters.build(worker.plugins(), connectorConfig);
     TransformationChain<SinkRecord> chain = TransformationChain.build(worker.plugins(), connectorConfig);

@@ -64,6 +64,7 @@ final class SourceTaskRunner extends UnitRunner {
   void execute() throws Exception {
     Plugin plugin = worker.plugins().require(ConnectorConfigs.CONNECTOR_CLASS,
         connectorConfig.get(ConnectorConfigs.CONNECTOR_CLASS), Kind.SOURCE);
+    worker.requireAllowedFile(plugin.className(), taskConfig);
     SourceConnector connector = worker.plugins().newInstance(plugin, SourceConnector.class);
     Converters converters = Converters.build(worker.plugins(), connectorConfig);
     TransformationChain<SourceRecord> chain = TransformationChain.build(worker.plugins(), connectorConfig);

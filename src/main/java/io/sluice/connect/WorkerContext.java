@@ -6,6 +6,7 @@ import io.sluice.client.SluiceClient;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.sluice.api.BrokerService;
 import io.vertx.core.json.JsonObject;
+import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -14,10 +15,21 @@ import java.util.concurrent.TimeoutException;
  * What every connector and task runner on this broker shares: the worker's id as Kafka Connect reports it ({@code
  * host:port} of the REST API), the plugins, the client (on the broker's own HTTP port), the worker's producer for
  * the internal topics and dead letter queues, the cluster's connector state, and the largest tasks.max it runs
- * (connect.max.tasks.per.connector).
+ * (connect.max.tasks.per.connector), and where the FileStream connectors may read and write.
  */
 record WorkerContext(String workerId, Plugins plugins, SluiceClient client, Producer producer, ConnectState state,
-    BrokerService broker, MeterRegistry meters, int maxTasksPerConnector) {
+    BrokerService broker, MeterRegistry meters, int maxTasksPerConnector, FileConnectorPaths filePaths) {
+
+  /**
+   * Fails a task of a FileStream connector whose file is not allowed, before it opens it: its config may have been
+   * written under an older connect.file.allowed.paths, or a symlink swapped in since it was validated.
+   */
+  void requireAllowedFile(String connectorClass, Map<String, String> taskConfig) {
+    String refusal = filePaths.refusal(connectorClass, taskConfig);
+    if (refusal != null) {
+      throw new org.apache.kafka.connect.errors.ConnectException(refusal);
+    }
+  }
 
   /**
    * Makes sure a topic a source writes to exists, creating it with the broker's defaults when

@@ -116,6 +116,7 @@ class ConnectClusterIT {
   @Test
   void killNineOfTheBrokerRunningAFileSourceLosesAndDuplicatesNoLine() throws Exception {
     cluster = new BrokerCluster(dir);
+    cluster.extraConfig.put(io.sluice.config.BrokerConfig.CONNECT_FILE_ALLOWED_PATHS, dir.toString());
     cluster.startAll(3);
     HttpResponse<byte[]> topic = cluster.createTopic(cluster.node(1), "file-lines", 1, 3, Map.of());
     assertThat(topic.statusCode()).as(body(topic)).isEqualTo(201);

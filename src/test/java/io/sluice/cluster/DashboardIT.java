@@ -47,6 +47,7 @@ class DashboardIT {
   @BeforeAll
   void startCluster() throws Exception {
     cluster = new BrokerCluster(tmp);
+    cluster.extraConfig.put(io.sluice.config.BrokerConfig.CONNECT_FILE_ALLOWED_PATHS, tmp.toString());
     cluster.workingDirectory = Files.createDirectories(tmp.resolve("elsewhere"));
     cluster.extraConfig.put("metrics.history.interval.ms", 500);
     cluster.startAll(2);

@@ -38,7 +38,8 @@ class ConnectPipelineTest {
 
   @BeforeAll
   static void start() throws Exception {
-    connect = new ConnectTestSupport(dir.resolve("data"), GUARD, Map.of());
+    connect = new ConnectTestSupport(dir.resolve("data"), GUARD,
+        Map.of(io.sluice.config.BrokerConfig.CONNECT_FILE_ALLOWED_PATHS, dir.toString()));
     client = SluiceClient.create(ClientOptions.bootstrap("http://127.0.0.1:" + connect.broker.httpPort()));
   }
 

@@ -30,7 +30,7 @@ class ConnectRestApiTest {
   @BeforeAll
   static void start() throws Exception {
     connect = new ConnectTestSupport(dir.resolve("data"), GUARD, Map.of(BrokerConfig.CONNECT_MAX_CONNECTORS,
-        MAX_CONNECTORS));
+        MAX_CONNECTORS, BrokerConfig.CONNECT_FILE_ALLOWED_PATHS, dir.toString()));
   }
 
   @AfterAll
@@ -67,7 +67,7 @@ class ConnectRestApiTest {
   @Test
   void invalidConfigIs400ListingEveryBadField() throws Exception {
     JsonObject config = new JsonObject().put("connector.class", "FileStreamSink").put("tasks.max", "0")
-        .put("errors.tolerance", "sometimes").put("transforms", "bad")
+        .put("file", dir.resolve("bad.txt").toString()).put("errors.tolerance", "sometimes").put("transforms", "bad")
         .put("value.converter", "no.such.Converter");
     Reply r = connect.send("POST", "/connectors", new JsonObject().put("name", "bad").put("config", config));
     assertError(r, 400, ErrorCode.INVALID_CONNECTOR_CONFIG);

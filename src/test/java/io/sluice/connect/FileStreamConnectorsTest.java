@@ -26,7 +26,8 @@ class FileStreamConnectorsTest {
 
   @BeforeEach
   void start() throws Exception {
-    connect = new ConnectTestSupport(dir.resolve("data"), GUARD, Map.of());
+    connect = new ConnectTestSupport(dir.resolve("data"), GUARD,
+        Map.of(io.sluice.config.BrokerConfig.CONNECT_FILE_ALLOWED_PATHS, dir.toString()));
   }
 
   @AfterEach
