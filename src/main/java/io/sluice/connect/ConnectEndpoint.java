@@ -8,7 +8,6 @@ import io.sluice.errors.ErrorCode;
 import io.sluice.errors.SluiceException;
 import io.sluice.http.RequestBodies;
 import io.vertx.core.Future;
-import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -72,8 +71,6 @@ final class ConnectEndpoint {
       }
       try {
         h.handle(ctx);
-      } catch (DecodeException e) {
-        ctx.fail(new SluiceException(ErrorCode.MALFORMED_REQUEST, "Request body is not valid JSON"));
       } catch (Exception e) {
         ctx.fail(e);
       }

@@ -3,7 +3,6 @@ package io.sluice.http;
 import io.sluice.errors.ErrorCode;
 import io.sluice.errors.SluiceException;
 import io.vertx.core.http.HttpServerResponse;
-import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.HttpException;
@@ -56,9 +55,8 @@ final class ErrorResponses {
       ApiError byStatus = forStatus(e.getStatusCode(), ctx);
       return e.getPayload() == null ? byStatus : new ApiError(byStatus.code(), e.getPayload());
     }
-    if (failure instanceof DecodeException) {
-      return new ApiError(ErrorCode.MALFORMED_REQUEST, "Request body is not valid JSON");
-    }
+    // A bare DecodeException is not the client's: every request body and WebSocket message is parsed through
+    // StrictJson, which answers 400 naming what it read; one reaching here decoded the broker's own data.
     return internal(failure, ctx);
   }
 

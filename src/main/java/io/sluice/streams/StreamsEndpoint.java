@@ -4,7 +4,6 @@ import io.sluice.errors.ErrorCode;
 import io.sluice.errors.SluiceException;
 import io.sluice.http.RequestBodies;
 import io.vertx.core.Future;
-import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -51,7 +50,7 @@ final class StreamsEndpoint {
       try {
         service.store();
         h.handle(ctx);
-      } catch (DecodeException | ClassCastException e) {
+      } catch (ClassCastException e) { // a field of the wrong type that the definition's checks did not name
         ctx.fail(new SluiceException(ErrorCode.MALFORMED_REQUEST, "The request body must be a JSON object"));
       } catch (Exception e) {
         ctx.fail(e);
