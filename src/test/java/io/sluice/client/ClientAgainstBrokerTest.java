@@ -81,9 +81,7 @@ class ClientAgainstBrokerTest {
 
   private Broker startBroker(int port) throws Exception {
     BrokerConfig config = TestBrokers.config(dataDir, Map.of(BrokerConfig.HTTP_PORT, port));
-    Broker b = Broker.builder(config).listener(HttpListener::new)
-        .vertxOptions(BlockedThreadGuard::testOptions).start().await(TestBrokers.START_TIMEOUT_S, TimeUnit.SECONDS);
-    GUARD.watch(b.vertx());
+    Broker b = TestBrokers.start(config, GUARD, HttpListener::new);
     return b;
   }
 

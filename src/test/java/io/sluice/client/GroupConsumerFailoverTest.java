@@ -63,9 +63,7 @@ class GroupConsumerFailoverTest {
 
   private Broker startBroker() throws Exception {
     BrokerConfig config = TestBrokers.config(dataDir, Map.of(BrokerConfig.HTTP_PORT, 0));
-    Broker started = Broker.builder(config).listener(HttpListener::new)
-        .vertxOptions(BlockedThreadGuard::testOptions).start().await(TestBrokers.START_TIMEOUT_S, TimeUnit.SECONDS);
-    GUARD.watch(started.vertx());
+    Broker started = TestBrokers.start(config, GUARD, HttpListener::new);
     return started;
   }
 

@@ -1,11 +1,13 @@
 package io.sluice.broker.testing;
 
+import io.sluice.api.Listener;
 import io.sluice.broker.Broker;
 import io.sluice.config.BrokerConfig;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 
 /** Starts brokers for tests: loopback only, OS-chosen ports, small pools, blocked-loop guard on. */
 public final class TestBrokers {
@@ -31,7 +33,17 @@ public final class TestBrokers {
   }
 
   public static Broker start(BrokerConfig config, BlockedThreadGuard guard) throws Exception {
-    Broker broker = Broker.builder(config).vertxOptions(BlockedThreadGuard::testOptions).start()
+    return watched(Broker.builder(config), guard);
+  }
+
+  /** A test broker serving {@code listener} (the HTTP API: {@code HttpListener::new}), watched by {@code guard}. */
+  public static Broker start(BrokerConfig config, BlockedThreadGuard guard,
+      Function<BrokerConfig, Listener> listener) throws Exception {
+    return watched(Broker.builder(config).listener(listener), guard);
+  }
+
+  private static Broker watched(Broker.Builder builder, BlockedThreadGuard guard) throws Exception {
+    Broker broker = builder.vertxOptions(BlockedThreadGuard::testOptions).start()
         .await(START_TIMEOUT_S, TimeUnit.SECONDS);
     guard.watch(broker.vertx());
     return broker;

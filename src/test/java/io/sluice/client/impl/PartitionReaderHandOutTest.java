@@ -45,9 +45,7 @@ class PartitionReaderHandOutTest {
   @BeforeEach
   void start() throws Exception {
     BrokerConfig config = TestBrokers.config(dataDir, Map.of(BrokerConfig.HTTP_PORT, 0));
-    broker = Broker.builder(config).listener(HttpListener::new)
-        .vertxOptions(BlockedThreadGuard::testOptions).start().await(TestBrokers.START_TIMEOUT_S, TimeUnit.SECONDS);
-    GUARD.watch(broker.vertx());
+    broker = TestBrokers.start(config, GUARD, HttpListener::new);
     client = SluiceClient.create(ClientOptions.bootstrap("http://127.0.0.1:" + broker.httpPort())
         .requestTimeoutMs(5_000));
   }
