@@ -1,13 +1,17 @@
 package io.sluice.api;
 
+import com.google.re2j.Pattern;
 import java.io.Serializable;
 import java.util.Collection;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.regex.Pattern;
 
-/** What a member subscribes to: a set of topic names, or a regular expression matched against whole names. */
+/**
+ * What a member subscribes to: a set of topic names, or a regular expression matched against whole names (RE2/J,
+ * compiled through {@link TopicPattern}: matched on the coordinator's event loop against every topic at each
+ * rebalance, so in linear time).
+ */
 public record Subscription(Set<String> topics, Pattern pattern) implements Serializable {
 
   public Subscription {
@@ -21,8 +25,9 @@ public record Subscription(Set<String> topics, Pattern pattern) implements Seria
     return new Subscription(new TreeSet<>(topics), null);
   }
 
-  public static Subscription ofPattern(Pattern pattern) {
-    return new Subscription(null, pattern);
+  /** A pattern subscription; {@link IllegalArgumentException} naming what is wrong with {@code pattern} otherwise. */
+  public static Subscription ofPattern(String pattern) {
+    return new Subscription(null, TopicPattern.compile(pattern));
   }
 
   /** The subscribed topics among {@code existing} (a pattern never matches internal topics, as in Kafka). */

@@ -1,5 +1,6 @@
 package io.sluice.connect;
 
+import io.sluice.api.TopicPattern;
 import io.sluice.connect.Plugins.Kind;
 import io.sluice.connect.Plugins.Plugin;
 import io.vertx.core.json.JsonArray;
@@ -252,9 +253,9 @@ final class ConnectorConfigs {
     }
     if (regex) {
       try {
-        java.util.regex.Pattern.compile(config.get(TOPICS_REGEX));
-      } catch (java.util.regex.PatternSyntaxException e) {
-        values.get(TOPICS_REGEX).addErrorMessage("Not a valid regular expression: " + e.getDescription());
+        TopicPattern.compile(config.get(TOPICS_REGEX));
+      } catch (IllegalArgumentException e) {
+        values.get(TOPICS_REGEX).addErrorMessage("The pattern " + e.getMessage());
       }
     }
     String dlq = config.getOrDefault(DLQ_TOPIC, "");

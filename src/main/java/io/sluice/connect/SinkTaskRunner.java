@@ -1,5 +1,6 @@
 package io.sluice.connect;
 
+import io.sluice.api.TopicPattern;
 import io.smallrye.mutiny.subscription.MultiSubscriber;
 import io.sluice.client.ConsumerOptions;
 import io.sluice.client.ConsumerRecord;
@@ -17,7 +18,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Flow;
-import java.util.regex.Pattern;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.metrics.PluginMetrics;
@@ -121,7 +121,7 @@ final class SinkTaskRunner extends UnitRunner {
     if (regex.isBlank()) {
       return ConnectorConfigs.parseList(connectorConfig.get(ConnectorConfigs.TOPICS));
     }
-    Pattern p = Pattern.compile(regex);
+    com.google.re2j.Pattern p = TopicPattern.compile(regex);
     return worker.client().admin().listTopics().await().atMost(Duration.ofSeconds(30)).stream()
         .filter(name -> p.matcher(name).matches()).toList();
   }

@@ -11,7 +11,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
 import java.util.function.Supplier;
-import java.util.regex.Pattern;
 
 /**
  * One consumer instance: its settings, what it consumes (a subscription through its group, or partitions it
@@ -92,7 +91,7 @@ final class ConsumerInstance {
     JsonObject sub = j.getJsonObject("subscription");
     if (sub != null) {
       inst.subscription = sub.containsKey("topic_pattern")
-          ? Subscription.ofPattern(Pattern.compile(sub.getString("topic_pattern")))
+          ? Subscription.ofPattern(sub.getString("topic_pattern"))
           : Subscription.ofTopics(sub.getJsonArray("topics").stream().map(String::valueOf).toList());
     }
     JsonArray a = j.getJsonArray("assignment");

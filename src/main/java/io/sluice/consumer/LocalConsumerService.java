@@ -74,10 +74,25 @@ public final class LocalConsumerService implements ConsumerService, GroupListene
     coordinator.persistedInstances().forEach((group, byName) -> {
       if (OffsetsTopic.partitionFor(group, partitions) == partition) {
         Map<String, ConsumerInstance> restored = new TreeMap<>();
-        byName.forEach((name, json) -> restored.put(name, ConsumerInstance.fromJson(group, json, now)));
+        byName.forEach((name, json) -> restore(group, name, json, now).ifPresent(inst -> restored.put(name, inst)));
         instances.put(group, restored);
       }
     });
+  }
+
+  /**
+   * An instance as it was persisted, or none when it can no longer be: a pattern subscription saved before patterns
+   * were RE2 (one with a lookaround, say) is not restored, so its client is told the instance is gone and makes a new
+   * one, rather than having the broker stop restoring the group's others.
+   */
+  private static java.util.Optional<ConsumerInstance> restore(String group, String name, JsonObject json, long now) {
+    try {
+      return java.util.Optional.of(ConsumerInstance.fromJson(group, json, now));
+    } catch (IllegalArgumentException e) {
+      LOG.log(Level.WARNING, "Consumer instance " + name + " of group " + group + " not restored: its topic_pattern "
+          + e.getMessage());
+      return java.util.Optional.empty();
+    }
   }
 
   @Override

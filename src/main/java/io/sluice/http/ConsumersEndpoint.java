@@ -25,8 +25,6 @@ import io.vertx.ext.web.RoutingContext;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
-import java.util.regex.Pattern;
-import java.util.regex.PatternSyntaxException;
 
 /**
  * Consumer instances in the Kafka REST v2 convention. Base: {@code /consumers/{group}/instances/{instance}}.
@@ -113,10 +111,9 @@ final class ConsumersEndpoint {
             "'topic_pattern' must be a string, and cannot be combined with 'topics'");
       }
       try {
-        s = Subscription.ofPattern(Pattern.compile(re));
-      } catch (PatternSyntaxException e) {
-        throw ErrorResponses.error(ErrorCode.MALFORMED_REQUEST, "'topic_pattern' is not a valid regular expression: "
-            + e.getDescription());
+        s = Subscription.ofPattern(re);
+      } catch (IllegalArgumentException e) {
+        throw ErrorResponses.error(ErrorCode.MALFORMED_REQUEST, "'topic_pattern' " + e.getMessage());
       }
     } else {
       JsonArray topics = ConsumerJson.array(body, "topics");

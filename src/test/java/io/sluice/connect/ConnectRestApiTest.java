@@ -556,4 +556,18 @@ class ConnectRestApiTest {
     assertError(connect.send("PUT", "/connector-plugins/Nope/config/validate", new JsonObject()), 404,
         ErrorCode.CONNECTOR_PLUGIN_NOT_FOUND);
   }
+
+  @Test
+  void aSinksTopicsRegexIsRe2AndBoundedBeforeItRunsOnTheWorker() throws Exception {
+    String[][] cases = {{"(a{1000}){1000}", "The pattern is too large: 1001000 atoms"},
+        {"(?!__).*", "The pattern is not a valid regular expression (RE2 syntax): "}};
+    for (String[] c : cases) {
+      Reply v = connect.send("PUT", "/connector-plugins/FileStreamSink/config/validate", new JsonObject()
+          .put("connector.class", "FileStreamSink").put("tasks.max", "1").put("topics.regex", c[0]));
+      assertThat(v.status()).as(v.body()).isEqualTo(200);
+      JsonObject regex = v.json().getJsonArray("configs").stream().map(o -> ((JsonObject) o).getJsonObject("value"))
+          .filter(o -> o.getString("name").equals("topics.regex")).findFirst().orElseThrow();
+      assertThat(regex.getJsonArray("errors").getString(0)).as(c[0]).startsWith(c[1]);
+    }
+  }
 }

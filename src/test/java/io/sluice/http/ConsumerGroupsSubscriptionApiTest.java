@@ -258,4 +258,31 @@ class ConsumerGroupsSubscriptionApiTest {
     assertError(api.post(a + "/subscription", new JsonObject().put("topic_pattern", "x.*")
         .put("topics", new JsonArray().add("x"))), 400, ErrorCode.MALFORMED_REQUEST);
   }
+
+  @Test
+  void aPatternThatBacktracksExponentiallyIsMatchedInLinearTimeOnTheCoordinator() {
+    // With a backtracking engine "(.*a){14}" against this name takes hours, on the coordinator's event loop (the
+    // guard fails the test on the blocked-thread warning); a name of 40 a's is a legal topic any client may create.
+    api.createTopic("a".repeat(40) + "x", 1);
+    api.createTopic("redos-" + "a".repeat(14), 1);
+    String a = api.consumer("g-redos", GroupsTestSupport.earliest("a"));
+    var subscribed = api.post(a + "/subscription", new JsonObject().put("topic_pattern", "(.*a){14}"));
+    assertThat(subscribed.statusCode()).as(subscribed.bodyAsString()).isEqualTo(204);
+
+    assertThat(settle("g-redos", List.of(a)).get(a)).containsExactly("redos-aaaaaaaaaaaaaa-0");
+  }
+
+  @Test
+  void aPatternTooLargeOnceExpandedOrOutsideRe2SyntaxIsRefusedNamingWhy() {
+    String a = api.consumer("g-big-pattern", GroupsTestSupport.earliest("a"));
+    var big = api.post(a + "/subscription", new JsonObject().put("topic_pattern", "(a{1000}){1000}"));
+    assertError(big, 400, ErrorCode.MALFORMED_REQUEST);
+    assertThat(big.bodyAsJsonObject().getString("message"))
+        .isEqualTo("'topic_pattern' is too large: 1001000 atoms with its counted repetitions expanded, at most 1000");
+    var lookahead = api.post(a + "/subscription", new JsonObject().put("topic_pattern", "(?=pat)pat-.*"));
+    assertError(lookahead, 400, ErrorCode.MALFORMED_REQUEST);
+    assertThat(lookahead.bodyAsJsonObject().getString("message"))
+        .startsWith("'topic_pattern' is not a valid regular expression (RE2 syntax): ");
+    assertThat(api.get(a + "/subscription").bodyAsJsonObject().getJsonArray("topics")).isEmpty();
+  }
 }
