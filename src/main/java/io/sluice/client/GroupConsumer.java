@@ -47,6 +47,16 @@ public interface GroupConsumer {
   /** Commits the given last processed offsets (the group resumes at offset + 1). */
   Uni<Void> commit(Map<TopicPartition, Long> lastProcessed);
 
+  /**
+   * Commits the given last processed offsets with a metadata string each, kept with the commit and read back by
+   * {@link #committed}; fails with the broker's OFFSET_METADATA_TOO_LARGE (and commits nothing) when one is over
+   * {@code offset.metadata.max.bytes}.
+   */
+  Uni<Void> commitWithMetadata(Map<TopicPartition, OffsetCommit> commits);
+
+  /** The group's commits of these partitions, with their metadata; a partition without a commit is absent. */
+  Uni<Map<TopicPartition, OffsetCommit>> committed(Set<TopicPartition> partitions);
+
   /** Moves an owned partition's position; completes once the broker applied it. Records polled before are dropped. */
   Uni<Void> seek(TopicPartition partition, StartPosition position);
 

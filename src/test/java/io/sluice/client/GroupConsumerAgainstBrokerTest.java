@@ -156,6 +156,34 @@ class GroupConsumerAgainstBrokerTest {
   }
 
   @Test
+  void anExplicitCommitKeepsItsMetadataAndOneBeforeTheMemberJoinedFailsInsteadOfVanishing() {
+    client.admin().createTopic("meta", 2, 1, Map.of()).await().atMost(WAIT);
+    produce("meta", 0, 10, 1_000);
+    TopicPartition p0 = new TopicPartition("meta", 0);
+    TopicPartition p1 = new TopicPartition("meta", 1);
+    GroupConsumer c = client.consumer(options("g-meta", "meta"));
+    // Before records() there is no member to commit: this was answered done and committed nothing.
+    assertThatThrownBy(() -> c.commit(Map.of(p0, 4L)).await().atMost(WAIT))
+        .isInstanceOf(IllegalStateException.class).hasMessageContaining("subscribe to records() first");
+    assertThat(c.committed(Set.of(p0, p1)).await().atMost(WAIT)).isEmpty();
+
+    List<ConsumerRecord> first = c.records().select().first(2).collect().asList().await().atMost(WAIT);
+    assertThat(first).extracting(ConsumerRecord::offset).containsExactly(0L, 1L);
+    c.commitWithMetadata(Map.of(p0, new OffsetCommit(4, "checkpoint 7 of job \u00e9t\u00e9"))).await().atMost(WAIT);
+    assertThat(c.committed(Set.of(p0, p1)).await().atMost(WAIT))
+        .containsExactly(Map.entry(p0, new OffsetCommit(4, "checkpoint 7 of job \u00e9t\u00e9")));
+    assertThat(committed("g-meta")).isEqualTo(5L);
+
+    assertThatThrownBy(() -> c.commitWithMetadata(Map.of(p0, new OffsetCommit(8, "x".repeat(4_097))))
+        .await().atMost(WAIT)).hasMessageContaining("offset.metadata.max.bytes");
+    assertThat(committed("g-meta")).as("the refused commit wrote nothing").isEqualTo(5L);
+    c.commit(Map.of(p0, 6L)).await().atMost(WAIT);
+    assertThat(c.committed(Set.of(p0)).await().atMost(WAIT)).containsExactly(Map.entry(p0, OffsetCommit.of(6)));
+    c.close().await().atMost(WAIT);
+    assertThatThrownBy(() -> c.commit(Map.of(p0, 7L)).await().atMost(WAIT)).hasMessageContaining("it is closed");
+  }
+
+  @Test
   void autoCommitCommitsWhatWasHandedOutWithoutCommitCallsAndANewMemberResumesAfterIt() {
     client.admin().createTopic("auto", 1, 1, Map.of()).await().atMost(WAIT);
     produce("auto", 0, 12, 1_000);

@@ -3,6 +3,7 @@ package io.sluice.client.impl;
 import io.sluice.client.ConsumerOptions;
 import io.sluice.client.ConsumerRecord;
 import io.sluice.client.StartPosition;
+import io.sluice.client.OffsetCommit;
 import io.sluice.client.TopicPartition;
 import io.sluice.errors.ErrorCode;
 import io.sluice.errors.SluiceException;
@@ -212,23 +213,28 @@ final class ConsumerInstanceApi {
     return send(HttpMethod.GET, "/assignments", null).map(r -> partitionSet(r.json().getJsonArray("partitions")));
   }
 
-  /** Commits last processed offsets. */
-  Future<Void> commit(Map<TopicPartition, Long> lastProcessed) {
+  /** Commits last processed offsets, each with its metadata. */
+  Future<Void> commit(Map<TopicPartition, OffsetCommit> commits) {
     JsonArray offsets = new JsonArray();
-    lastProcessed.forEach((tp, o) -> offsets.add(ref(tp).put("offset", o)));
+    commits.forEach((tp, c) -> offsets.add(ref(tp).put("offset", c.lastProcessed()).put("metadata", c.metadata())));
     return send(HttpMethod.POST, "/offsets", new JsonObject().put("offsets", offsets)).mapEmpty();
   }
 
   /** The group's commits (the last processed offset) of these partitions; partitions without one are absent. */
-  Future<Map<TopicPartition, Long>> committed(Set<TopicPartition> partitions) {
+  Future<Map<TopicPartition, OffsetCommit>> committed(Set<TopicPartition> partitions) {
     JsonArray refs = new JsonArray();
     partitions.forEach(tp -> refs.add(ref(tp)));
     return send(HttpMethod.GET, "/offsets", new JsonObject().put("partitions", refs)).map(r -> {
-      Map<TopicPartition, Long> out = new HashMap<>();
+      Map<TopicPartition, OffsetCommit> out = new HashMap<>();
       JsonArray offsets = r.json().getJsonArray("offsets", new JsonArray());
       for (int i = 0; i < offsets.size(); i++) {
         JsonObject o = offsets.getJsonObject(i);
-        out.put(new TopicPartition(o.getString("topic"), o.getInteger("partition")), o.getLong("offset"));
+        long offset = o.getLong("offset", -1L);
+        if (offset >= 0) {
+          String metadata = o.getString("metadata");
+          out.put(new TopicPartition(o.getString("topic"), o.getInteger("partition")),
+              new OffsetCommit(offset, metadata == null ? "" : metadata));
+        }
       }
       return out;
     });

@@ -5,6 +5,7 @@ import io.smallrye.mutiny.Uni;
 import io.sluice.client.ConsumerOptions;
 import io.sluice.client.ConsumerRecord;
 import io.sluice.client.GroupConsumer;
+import io.sluice.client.OffsetCommit;
 import io.sluice.client.StartPosition;
 import io.sluice.client.TopicPartition;
 import io.sluice.client.impl.ConsumerInstanceApi.Section;
@@ -321,10 +322,10 @@ final class GroupConsumerImpl implements GroupConsumer {
         }
       }
       Future<Void> commitsRead = fromCommit.isEmpty() ? Future.succeededFuture()
-          : api.committed(fromCommit).map(lastProcessed -> {
+          : api.committed(fromCommit).map(commits -> {
             for (TopicPartition tp : fromCommit) {
-              Long last = lastProcessed.get(tp);
-              moves.put(tp, last != null && last >= 0 ? StartPosition.offset(last + 1)
+              OffsetCommit last = commits.get(tp);
+              moves.put(tp, last != null ? StartPosition.offset(last.lastProcessed() + 1)
                   : options.fromEarliest() ? StartPosition.beginning() : StartPosition.end());
             }
             return null;
@@ -411,34 +412,34 @@ final class GroupConsumerImpl implements GroupConsumer {
   /** Commits the last record handed out of every owned partition that moved since its last commit. */
   private Future<Void> commitDelivered() {
     return commitOffsets(() -> {
-      Map<TopicPartition, Long> due = new HashMap<>();
+      Map<TopicPartition, OffsetCommit> due = new HashMap<>();
       for (TopicPartition tp : assignment) {
         Progress p = progress.get(tp);
         long last = p == null ? Progress.NONE : p.delivered;
         Long done = committed.get(tp);
         if (last != Progress.NONE && (done == null || last > done)) {
-          due.put(tp, last);
+          due.put(tp, OffsetCommit.of(last));
         }
       }
       return due;
-    });
+    }, false);
   }
 
   /**
    * Commits one at a time, in call order: a commit resent after a lost answer must not land after a later one and
    * move the group's offset back. {@code offsets} is evaluated when the commit's turn comes.
    */
-  private Future<Void> commitOffsets(Supplier<Map<TopicPartition, Long>> offsets) {
+  private Future<Void> commitOffsets(Supplier<Map<TopicPartition, OffsetCommit>> offsets, boolean explicit) {
     Future<Void> commit = commits.transform(ar -> {
-      Map<TopicPartition, Long> lastProcessed = offsets.get();
+      Map<TopicPartition, OffsetCommit> lastProcessed = offsets.get();
       if (lastProcessed.isEmpty() || !api.created()) {
         return Future.succeededFuture();
       }
       return api.commit(lastProcessed).map(v -> lastProcessed)
-          .recover(t -> ErrorCodes.codeOf(t) == ErrorCode.UNKNOWN_MEMBER_ID ? commitAfterRejoin(lastProcessed)
+          .recover(t -> ErrorCodes.codeOf(t) == ErrorCode.UNKNOWN_MEMBER_ID ? commitAfterRejoin(lastProcessed, explicit)
               : Future.failedFuture(t))
           .<Void>map(done -> {
-            committed.putAll(done);
+            done.forEach((tp, c) -> committed.put(tp, c.lastProcessed()));
             return null;
           });
     });
@@ -451,10 +452,19 @@ final class GroupConsumerImpl implements GroupConsumer {
    * with the old one. Reading the assignment rejoins the restored instance; the commit is then resent for the
    * partitions it still owns (the others' next owner starts at the group's older commit: at least once).
    */
-  private Future<Map<TopicPartition, Long>> commitAfterRejoin(Map<TopicPartition, Long> lastProcessed) {
+  private Future<Map<TopicPartition, OffsetCommit>> commitAfterRejoin(Map<TopicPartition, OffsetCommit> lastProcessed,
+      boolean explicit) {
     return api.assignment().compose(owned -> {
-      Map<TopicPartition, Long> stillOwned = new HashMap<>(lastProcessed);
+      Map<TopicPartition, OffsetCommit> stillOwned = new HashMap<>(lastProcessed);
       stillOwned.keySet().retainAll(owned);
+      if (explicit && stillOwned.size() < lastProcessed.size()) {
+        // The application asked for these commits: failing them all (Kafka's CommitFailedException) tells it so.
+        Set<TopicPartition> lost = new java.util.TreeSet<>(java.util.Comparator.comparing(TopicPartition::toString));
+        lost.addAll(lastProcessed.keySet());
+        lost.removeAll(owned);
+        return Future.failedFuture(new SluiceException(ErrorCode.REBALANCE_IN_PROGRESS, "Not committed: the group"
+            + " rebalanced and this member no longer owns " + lost));
+      }
       return stillOwned.isEmpty() ? Future.succeededFuture(stillOwned) : api.commit(stillOwned).map(v -> stillOwned);
     });
   }
@@ -466,8 +476,30 @@ final class GroupConsumerImpl implements GroupConsumer {
 
   @Override
   public Uni<Void> commit(Map<TopicPartition, Long> lastProcessed) {
-    Map<TopicPartition, Long> copy = Map.copyOf(lastProcessed);
-    return Unis.onContext(context, () -> commitOffsets(() -> copy));
+    Map<TopicPartition, OffsetCommit> commits = new HashMap<>();
+    lastProcessed.forEach((tp, last) -> commits.put(tp, OffsetCommit.of(last)));
+    return commitWithMetadata(commits);
+  }
+
+  @Override
+  public Uni<Void> commitWithMetadata(Map<TopicPartition, OffsetCommit> commits) {
+    Map<TopicPartition, OffsetCommit> copy = Map.copyOf(commits);
+    return Unis.onContext(context, () -> created == null || closed
+        // It was answered done and dropped: the instance that commits is made by the first poll.
+        ? Future.failedFuture(new IllegalStateException("The consumer has not joined its group"
+            + (closed ? ": it is closed" : ": subscribe to records() first")))
+        : commitOffsets(() -> copy, true));
+  }
+
+  @Override
+  public Uni<Map<TopicPartition, OffsetCommit>> committed(Set<TopicPartition> partitions) {
+    Set<TopicPartition> copy = Set.copyOf(partitions);
+    return Unis.onContext(context, () -> started().compose(v -> api.committed(copy)));
+  }
+
+  /** The instance, made now if {@link #records()} has not made it yet (reading commits needs no membership). */
+  private Future<Void> started() {
+    return closed ? Future.failedFuture(new IllegalStateException("The consumer is closed")) : ensureCreated();
   }
 
   @Override
