@@ -176,7 +176,12 @@ public final class PartitionSections {
     need(in, length, index, "topic");
     byte[] name = new byte[length];
     in.get(name);
-    return new String(name, StandardCharsets.UTF_8);
+    try {
+      // Strict: a lenient decode turned malformed bytes into U+FFFD, so two different names read as one.
+      return StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(name)).toString();
+    } catch (java.nio.charset.CharacterCodingException e) {
+      throw new IllegalArgumentException("Section " + index + " has a topic that is not valid UTF-8");
+    }
   }
 
   private static int readInt(ByteBuffer in, int index, String what) {

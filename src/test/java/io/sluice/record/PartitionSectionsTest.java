@@ -42,4 +42,12 @@ class PartitionSectionsTest {
     assertThatThrownBy(() -> PartitionSections.parsePoll(cutHeader))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("cut short");
   }
+
+  @Test
+  void aTopicThatIsNotUtf8IsRefusedRatherThanReadAsReplacementCharacters() {
+    ByteBuffer body = ByteBuffer.allocate(20).putShort((short) 2).put(new byte[] {(byte) 0xff, (byte) 0xfe})
+        .putInt(0).putInt(0).flip();
+    assertThatThrownBy(() -> PartitionSections.parseProduce(body))
+        .isInstanceOf(IllegalArgumentException.class).hasMessage("Section 0 has a topic that is not valid UTF-8");
+  }
 }
