@@ -30,9 +30,10 @@ RES="${2:-$(mktemp -d /tmp/sluice-replication.XXXXXX)}"
 REPS="${REPS:-4}"; N="${N:-1200000}"; PARTS="${PARTITIONS:-3}"; HEAP="${HEAP:--Xmx256m}"
 # Three brokers share this host, so each gets its share of the processors as event loops, as it gets two storage
 # threads (num.io.threads=2) and one HTTP instance: with each broker's default (twice the processors) two cores ran
-# twelve event loops, and a follower fetch's hand-offs between them woke sleeping threads twice as often (18-21
-# voluntary context switches per 1,000 records at RF 3 against 9-10 with one loop each; RF 1's CPU fell too, so both
-# factors are measured at the same setting: docs/benchmarks.md, issue 16, seventeenth session, h-repl9).
+# twelve event loops, and a follower fetch's hand-offs between them woke sleeping threads twice as often (17-21
+# voluntary context switches per 1,000 records at RF 3 against 8-10 with one loop each, and twice the read and write
+# system calls). The same brokers serve both factors, so both run at it (docs/benchmarks.md, issue 16, seventeenth
+# session, h-repl9); LOOPS=0 gives figures comparable with earlier sessions'.
 LOOPS="${LOOPS:-$(( $(nproc) / 3 > 0 ? $(nproc) / 3 : 1 ))}"
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 ZK="$(free_port)"
