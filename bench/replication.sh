@@ -3,6 +3,8 @@
 # ZooKeeper, 2 and 3 join it), then produce with acks=all to a topic of replication factor 1 and one of 3, and print
 # each run's records/s, the ratio RF 3 / RF 1 per rep and, at the end, the ratio of the medians.
 #   bench/replication.sh [sluice.jar] [results-dir]     Env: REPS=4 N=1200000 PARTITIONS=3 BATCH=1000 HEAP=-Xmx256m (and -Xms of that size)
+#   LOOPS=N event loops per broker (num.event.loop.threads; default: the host's processors shared by the three brokers,
+#   at least 1; LOOPS=0 is the broker's own default, twice the processors each)
 #   WARMUP=1 WARMUP_N=N WARMUP_MAX=8 JIT_QUIET=0.5 KEEP_DATA=0; JVM_OPTS="..." goes to the brokers' JVMs (e.g.
 #   -XX:StartFlightRecording=settings=profile,filename=/tmp/b.jfr), BROKER_ARGS="..." to the brokers themselves.
 # Fairness: the brokers' JIT keeps warming for minutes, so whichever factor runs later in a rep meets faster code (with
@@ -26,6 +28,13 @@ source "$HERE/broker-url.sh"
 JAR="$(realpath "${1:-$HERE/../target/sluice.jar}")"
 RES="${2:-$(mktemp -d /tmp/sluice-replication.XXXXXX)}"
 REPS="${REPS:-4}"; N="${N:-1200000}"; PARTS="${PARTITIONS:-3}"; HEAP="${HEAP:--Xmx256m}"
+# Three brokers share this host, so each gets its share of the processors as event loops, as it gets two storage
+# threads (num.io.threads=2) and one HTTP instance: with each broker's default (twice the processors) two cores ran
+# twelve event loops, and a follower fetch's hand-offs between them woke sleeping threads twice as often (17-21
+# voluntary context switches per 1,000 records at RF 3 against 8-10 with one loop each, and twice the read and write
+# system calls). The same brokers serve both factors, so both run at it (docs/benchmarks.md, issue 16, seventeenth
+# session, h-repl9); LOOPS=0 gives figures comparable with earlier sessions'.
+LOOPS="${LOOPS:-$(( $(nproc) / 3 > 0 ? $(nproc) / 3 : 1 ))}"
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 ZK="$(free_port)"
 mkdir -p "$RES"
@@ -48,7 +57,8 @@ for id in 1 2 3; do
   # heap in the middle of a measured run (docs/benchmarks.md, issue 16, eleventh session, h-repl3)
   # shellcheck disable=SC2086
   java $HEAP "-Xms${HEAP#-Xmx}" ${JVM_OPTS:-} -jar "$JAR" --broker-id "$id" --http-port 0 --data-dir "$RES/d$id" --set http.host=127.0.0.1 \
-    --set zookeeper.embedded.port="$ZK" --set num.io.threads=2 --set http.instances=1 ${BROKER_ARGS:-} \
+    --set zookeeper.embedded.port="$ZK" --set num.io.threads=2 --set http.instances=1 \
+    --set num.event.loop.threads="$LOOPS" ${BROKER_ARGS:-} \
     > "$RES/broker-$id.log" 2>&1 &
   PIDS+=($!)
   if [[ $id == 1 ]]; then await_url 1; fi  # the others join its ZooKeeper
@@ -56,7 +66,7 @@ done
 for id in 1 2 3; do await_url "$id"; done
 URL="$(url_of 1)"
 until curl -sf "$URL/cluster" | grep -o '"alive":true' | wc -l | grep -q 3; do sleep 0.2; done
-echo "three brokers up; requests go to broker 1 at $URL (ZooKeeper 127.0.0.1:$ZK); results in $RES"
+echo "three brokers up ($LOOPS event loops each, 0: the broker's default); requests go to broker 1 at $URL (ZooKeeper 127.0.0.1:$ZK); results in $RES"
 produce() {  # $1 = replication factor, $2 = records
   java -Xmx512m -cp "$JAR" io.sluice.bench.HttpBench produce --url "$URL" --format binary --partitions "$PARTS" \
     --records "${2:-$N}" --record-size 100 --batch-records "${BATCH:-1000}" --acks all --inflight 8 --replication-factor "$1" 2>&1 \
