@@ -98,5 +98,6 @@ async function confirmDelete(id, outcome) {
     // A group with members or consumer instances: the broker's 409 names them, and nothing was deleted.
     const code = err.body && err.body.error_code ? ` (error ${err.body.error_code})` : '';
     outcome.replaceChildren(h('div', {class: 'alert'}, h('span', {}, (err.message || String(err)) + code)));
+    outcome.scrollIntoView({block: 'nearest'});
   }
 }
