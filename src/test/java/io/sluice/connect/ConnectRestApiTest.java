@@ -209,6 +209,35 @@ class ConnectRestApiTest {
   }
 
   /**
+   * Deleting a sink connector leaves its group connect-<name> and its commits, as Kafka Connect does (a sink created
+   * again under the name would resume from them); the group can then be deleted, and a sink of that name starts with
+   * no offsets.
+   */
+  @Test
+  void deletingASinkLeavesItsGroupWhichCanThenBeDeleted() throws Exception {
+    assertThat(connect.send("POST", "/topics", new JsonObject().put("name", "left-parts").put("partitions", 1))
+        .status()).isEqualTo(201);
+    assertThat(connect.send("POST", "/topics/left-parts", new JsonObject().put("records", new JsonArray()
+        .add(new JsonObject().put("value", "v0")).add(new JsonObject().put("value", "v1")))).status()).isEqualTo(200);
+    JsonObject sink = new JsonObject().put("name", "left-sink").put("initial_state", "STOPPED").put("config",
+        new JsonObject().put("connector.class", "FileStreamSink").put("topics", "left-parts")
+            .put("file", dir.resolve("left.txt").toString()));
+    assertThat(connect.send("POST", "/connectors", sink).status()).isEqualTo(201);
+    assertThat(connect.send("PATCH", "/connectors/left-sink/offsets", offsetsOf("left-parts", 0, 1)).status())
+        .isEqualTo(200);
+    assertThat(connect.send("DELETE", "/connectors/left-sink", null).status()).isEqualTo(204);
+
+    Reply lags = connect.send("GET", "/consumer-groups/connect-left-sink/lags", null);
+    assertThat(lags.status()).as("the group stays: " + lags.body()).isEqualTo(200);
+    assertThat(lags.array()).hasSize(1);
+    Reply deleted = connect.send("DELETE", "/consumer-groups/connect-left-sink", null);
+    assertThat(deleted.status()).as(deleted.body()).isEqualTo(204);
+    assertThat(connect.send("POST", "/connectors", sink).status()).isEqualTo(201);
+    assertThat(sinkOffsets("left-sink")).as("a sink of the name starts with no offsets").isEmpty();
+    connect.send("DELETE", "/connectors/left-sink", null);
+  }
+
+  /**
    * A config over max.message.bytes was a 413 naming only the worker's internal append to __connect_configs, and the
    * refused batch left the worker's producer unable to write that partition again: the next change failed too.
    */
