@@ -25,6 +25,9 @@ import java.util.UUID;
  * has read them back. Errors are {@code {"error_code", "message"}} with Sluice's codes and Kafka Connect's statuses.
  */
 final class ConnectEndpoint {
+  /** The fields of {@code POST /connectors}, Kafka Connect's {@code CreateConnectorRequest}. */
+  private static final List<String> CREATE_FIELDS = List.of("name", "config", "initial_state");
+
   private final ConnectService service;
 
   ConnectEndpoint(ConnectService service) {
@@ -259,6 +262,12 @@ final class ConnectEndpoint {
     if (body == null || body.getValue("name") == null || body.getString("name").isBlank()) {
       throw new SluiceException(ErrorCode.INVALID_CONNECTOR_CONFIG, "Connector name must be given: {\"name\": ...,"
           + " \"config\": {...}}");
+    }
+    for (String field : body.fieldNames()) {
+      if (!CREATE_FIELDS.contains(field)) { // as Kafka Connect: a misspelt initial_state must not start it RUNNING
+        throw new SluiceException(ErrorCode.MALFORMED_REQUEST, "Unknown field '" + field + "': a connector is"
+            + " created with " + CREATE_FIELDS);
+      }
     }
     String name = body.getString("name");
     if (!(body.getValue("config") instanceof JsonObject configJson)) {

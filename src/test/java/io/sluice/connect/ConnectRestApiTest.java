@@ -333,6 +333,53 @@ class ConnectRestApiTest {
     assertThat(connect.get("/connectors").array()).doesNotContain(".", "..", "a\u0001b");
   }
 
+  /** Was created (201): no URL could name it again (414), so it ran until the cluster's data was wiped. */
+  @Test
+  void aNameTooLongForAnyUrlIsRefused() throws Exception {
+    String longest = "n".repeat(249);
+    for (String name : new String[] {longest + "n", "n".repeat(100_000)}) {
+      Reply r = connect.send("POST", "/connectors", new JsonObject().put("name", name).put("config", generator("t", 1)));
+      assertError(r, 400, ErrorCode.INVALID_CONNECTOR_CONFIG);
+      assertThat(r.json().getString("message")).contains("name:").contains("at most 249 characters");
+    }
+    Reply put = connect.send("PUT", "/connectors/" + longest + "n/config", generator("t", 1));
+    assertError(put, 400, ErrorCode.INVALID_CONNECTOR_CONFIG);
+    assertThat(names()).noneMatch(n -> n.length() > 249);
+    assertThat(connect.create(longest, generator("longest", 1)).status()).isEqualTo(201);
+    assertThat(connect.send("DELETE", "/connectors/" + longest, null).status()).isEqualTo(204);
+  }
+
+  /**
+   * A sink's group is connect-<name>: a name Kafka Connect takes but Sluice's group ids do not (a space, a slash,
+   * unicode) was created (201) and its task failed at every start ("Group id 'connect-my sink' is illegal").
+   */
+  @Test
+  void aSinkNameThatMakesNoLegalGroupIdIsRefusedWhereASourceMayHaveIt() throws Exception {
+    for (String name : new String[] {"my sink", "a/b", "s\u00e9", "s".repeat(242)}) {
+      JsonObject sink = new JsonObject().put("connector.class", "FileStreamSink").put("topics", "t")
+          .put("file", dir.resolve("sink.txt").toString());
+      Reply r = connect.send("POST", "/connectors", new JsonObject().put("name", name).put("config", sink));
+      assertError(r, 400, ErrorCode.INVALID_CONNECTOR_CONFIG);
+      assertThat(r.json().getString("message")).as(name).contains("name:").contains("connect-<name>");
+      Reply validate = connect.send("PUT", "/connector-plugins/FileStreamSink/config/validate", sink.copy()
+          .put("name", name));
+      assertThat(validate.json().getInteger("error_count")).as(name).isEqualTo(1);
+    }
+    assertThat(names()).doesNotContain("my sink", "a/b", "s\u00e9");
+    assertThat(connect.create("my source", generator("t", 1)).status()).isEqualTo(201);
+    assertThat(connect.send("DELETE", "/connectors/my%20source", null).status()).isEqualTo(204);
+  }
+
+  /** A misspelt "initial_state" was ignored and the connector started RUNNING. */
+  @Test
+  void anUnknownFieldOfACreateIsRefusedNamingIt() throws Exception {
+    Reply r = connect.send("POST", "/connectors", new JsonObject().put("name", "typo").put("config",
+        generator("t", 1)).put("initial-state", "PAUSED"));
+    assertError(r, 400, ErrorCode.MALFORMED_REQUEST);
+    assertThat(r.json().getString("message")).contains("initial-state").contains("initial_state");
+    assertThat(connect.get("/connectors/typo").status()).isEqualTo(404);
+  }
+
   @Test
   void createReadUpdateDeleteWithKafkaConnectShapes() throws Exception {
     Reply created = connect.create("gen", generator("gen-topic", 50));
