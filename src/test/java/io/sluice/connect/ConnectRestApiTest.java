@@ -496,6 +496,49 @@ class ConnectRestApiTest {
     connect.send("DELETE", "/connectors/life", null);
   }
 
+  /** A wrong-typed "offset" was a 500 (a cast in the route); a field beside the two was ignored. */
+  @Test
+  void anOffsetsEntryOfTheWrongShapeIsA400NamingIt() throws Exception {
+    connect.send("POST", "/connectors", new JsonObject().put("name", "shapes").put("config", generator("shapes", 1))
+        .put("initial_state", "STOPPED"));
+    JsonObject sink = new JsonObject().put("connector.class", "FileStreamSink").put("topics", "shapes")
+        .put("file", dir.resolve("shapes.txt").toString());
+    connect.send("POST", "/connectors", new JsonObject().put("name", "shapes-sink").put("config", sink)
+        .put("initial_state", "STOPPED"));
+    JsonObject sourcePartition = new JsonObject().put("generator", "0");
+    JsonObject sinkPartition = new JsonObject().put("kafka_topic", "shapes").put("kafka_partition", 0);
+    for (String name : new String[] {"shapes", "shapes-sink"}) {
+      JsonObject partition = name.equals("shapes") ? sourcePartition : sinkPartition;
+      for (Object offset : new Object[] {"5", 5, new JsonArray().add(1), true}) {
+        Reply r = connect.send("PATCH", "/connectors/" + name + "/offsets", new JsonObject().put("offsets",
+            new JsonArray().add(new JsonObject().put("partition", partition).put("offset", offset))));
+        assertError(r, 400, ErrorCode.MALFORMED_REQUEST);
+        assertThat(r.json().getString("message")).as(name + " " + offset).contains("\"offset\" must be an object");
+      }
+      Reply extra = connect.send("PATCH", "/connectors/" + name + "/offsets", new JsonObject().put("offsets",
+          new JsonArray().add(new JsonObject().put("partition", partition).put("offset", new JsonObject()
+              .put("seq", 1)).put("offest", new JsonObject()))));
+      assertError(extra, 400, ErrorCode.MALFORMED_REQUEST);
+      assertThat(extra.json().getString("message")).contains("offest");
+    }
+    assertThat(get("/connectors/shapes/offsets").getJsonArray("offsets")).isEmpty();
+    connect.send("DELETE", "/connectors/shapes", null);
+    connect.send("DELETE", "/connectors/shapes-sink", null);
+  }
+
+  /** {"name": {"a": 1}} was a connector named {"a":1}. */
+  @Test
+  void aCreatesNameAndInitialStateMustBeStrings() throws Exception {
+    for (String field : new String[] {"name", "initial_state"}) {
+      JsonObject body = new JsonObject().put("name", "typed").put("config", generator("t", 1))
+          .put(field, new JsonObject().put("a", 1));
+      Reply r = connect.send("POST", "/connectors", body);
+      assertError(r, 400, ErrorCode.MALFORMED_REQUEST);
+      assertThat(r.json().getString("message")).contains(field + " must be a string");
+    }
+    assertThat(names()).doesNotContain("{\"a\":1}", "typed");
+  }
+
   private static JsonObject offsets(long seq) {
     return new JsonObject().put("offsets", new JsonArray().add(new JsonObject()
         .put("partition", new JsonObject().put("generator", "0")).put("offset", new JsonObject().put("seq", seq))));
