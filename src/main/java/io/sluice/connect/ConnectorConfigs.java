@@ -2,6 +2,7 @@ package io.sluice.connect;
 
 import io.sluice.api.GroupIds;
 import io.sluice.api.TopicPattern;
+import io.sluice.broker.TopicNames;
 import io.sluice.connect.Plugins.Kind;
 import io.sluice.connect.Plugins.Plugin;
 import io.sluice.errors.SluiceException;
@@ -295,6 +296,26 @@ final class ConnectorConfigs {
     String dlq = config.getOrDefault(DLQ_TOPIC, "");
     if (!dlq.isBlank() && java.util.Arrays.asList(config.getOrDefault(TOPICS, "").split("\\s*,\\s*")).contains(dlq)) {
       values.get(DLQ_TOPIC).addErrorMessage("The dead letter queue topic '" + dlq + "' may not be in topics");
+    }
+    if (topics) {
+      for (String topic : parseList(config.get(TOPICS))) {
+        legalTopic(values.get(TOPICS), topic);
+      }
+    }
+    if (!dlq.isBlank()) {
+      legalTopic(values.get(DLQ_TOPIC), dlq.trim());
+    }
+  }
+
+  /**
+   * A topic no broker could hold: the sink's task subscribed to it and sat RUNNING reading nothing from it, and a
+   * dead letter queue so named failed only once a record needed it.
+   */
+  private static void legalTopic(ConfigValue value, String topic) {
+    try {
+      TopicNames.validate(topic);
+    } catch (SluiceException e) {
+      value.addErrorMessage(e.getMessage());
     }
   }
 

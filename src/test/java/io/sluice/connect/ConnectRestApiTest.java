@@ -370,6 +370,25 @@ class ConnectRestApiTest {
     assertThat(connect.send("DELETE", "/connectors/my%20source", null).status()).isEqualTo(204);
   }
 
+  /**
+   * A sink's topic no broker could hold: created (201) and RUNNING, reading nothing from it; a dead letter queue so
+   * named failed only when a record first needed it.
+   */
+  @Test
+  void aSinksTopicsAndDeadLetterQueueMustBeLegalTopicNames() throws Exception {
+    JsonObject sink = new JsonObject().put("connector.class", "FileStreamSink")
+        .put("file", dir.resolve("legal.txt").toString());
+    String[][] cases = {{"topics", "bad name!,fine"}, {"topics", "fine," + "t".repeat(250)},
+        {"errors.deadletterqueue.topic.name", "dl/q"}};
+    for (String[] c : cases) {
+      JsonObject config = sink.copy().put("topics", "fine").put(c[0], c[1]);
+      Reply r = connect.send("POST", "/connectors", new JsonObject().put("name", "legal").put("config", config));
+      assertError(r, 400, ErrorCode.INVALID_CONNECTOR_CONFIG);
+      assertThat(r.json().getString("message")).as(c[1]).contains(c[0] + ": Topic name");
+    }
+    assertThat(connect.get("/connectors/legal").status()).isEqualTo(404);
+  }
+
   /** A misspelt "initial_state" was ignored and the connector started RUNNING. */
   @Test
   void anUnknownFieldOfACreateIsRefusedNamingIt() throws Exception {
