@@ -13,6 +13,7 @@ import io.vertx.core.buffer.Buffer;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Iterator;
 import java.util.List;
 
 /**
@@ -131,12 +132,15 @@ final class ProducerBatch {
       throw new IllegalStateException("A batch of " + count + " record cannot be split");
     }
     RecordBatch sealed = RecordBatch.wrap(bytes.duplicate());
-    int half = builder.estimatedSizeInBytes() / 2;
+    // Each piece has a header of its own: half of the records' bytes goes after it.
+    int half = RecordBatch.HEADER_SIZE + (builder.estimatedSizeInBytes() - RecordBatch.HEADER_SIZE) / 2;
     RecordBatchBuilder first = new RecordBatchBuilder(sealed.compressionType(), half);
     RecordBatchBuilder second = new RecordBatchBuilder(sealed.compressionType(), half);
     int cut = 0;
     int i = 0;
-    for (Record r : sealed.records()) {
+    // One record decoded at a time (not the whole list): with the pieces, at most about twice the batch is held.
+    for (Iterator<Record> it = sealed.iterator(); it.hasNext(); ) {
+      Record r = it.next();
       // Once a record went to the second piece every later one does; each piece gets at least one.
       boolean toFirst = i == 0 || (i < count - 1 && cut == i && first.estimatedSizeInBytes() < half);
       (toFirst ? first : second).append(r.timestamp(), r.key(), r.value(), r.headers());
