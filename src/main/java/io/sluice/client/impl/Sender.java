@@ -50,7 +50,9 @@ import java.util.Map;
  *
  * <p><b>Refused batches.</b> A batch refused for its own bytes (too large, invalid) fails alone; the partition goes on
  * in the next epoch ({@link RefusedBatches}). A refused section of several batches names none of them: each is
- * sent again alone.
+ * sent again alone. A lone batch of several records refused as too large is split and its pieces sent in its place
+ * ({@link SplitBatches}); a whole request refused by the broker's body limit lowers the bound on request size and its
+ * batches go again alone.
  *
  * <p><b>Threading:</b> confined to the producer's context.
  */
