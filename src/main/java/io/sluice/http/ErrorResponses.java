@@ -5,6 +5,7 @@ import io.sluice.errors.SluiceException;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.HttpVersion;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.HttpException;
@@ -54,13 +55,17 @@ final class ErrorResponses {
    * {@code socket.request.max.bytes} too.
    */
   static void refuseBody(RoutingContext ctx, long maxBodyBytes) {
+    ApiError error = new ApiError(ErrorCode.REQUEST_TOO_LARGE, "Request body exceeds http.max.body.bytes "
+        + maxBodyBytes);
     HttpServerResponse response = ctx.response();
+    if (ctx.request().version() == HttpVersion.HTTP_2) {
+      send(ctx, error); // a stream of its own: closing the connection would cut the others
+      return;
+    }
     if (response.ended() || response.closed() || response.headWritten()) {
       ctx.request().connection().close();
       return;
     }
-    ApiError error = new ApiError(ErrorCode.REQUEST_TOO_LARGE, "Request body exceeds http.max.body.bytes "
-        + maxBodyBytes);
     response.setStatusCode(error.code().httpStatus())
         .putHeader("Content-Type", MediaTypes.KAFKA_V2_JSON)
         .putHeader(HttpHeaders.CONNECTION, HttpHeaders.CLOSE)
