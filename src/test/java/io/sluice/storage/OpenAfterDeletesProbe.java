@@ -3,7 +3,6 @@ package io.sluice.storage;
 import io.sluice.api.TopicPartition;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
-import java.lang.reflect.Field;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import org.rocksdb.PerfContext;
@@ -34,9 +33,9 @@ public final class OpenAfterDeletesProbe {
       for (int t = 0; t < topics; t++) {
         cycle(manager, String.format("bench-binary-%06d", t), partitions, batch, true);
       }
-      RocksDB db = store(manager).use(d -> d);
+      RocksDB db = manager.indexStore().use(d -> d);
       for (String name : new String[] {"bench-binary-zzz", "a"}) {
-      PartitionIndex fresh = store(manager).partition(new TopicPartition(name, 0));
+      PartitionIndex fresh = manager.indexStore().partition(new TopicPartition(name, 0));
       String[] names = {"segmentMetas", "deleteTimesFrom", "floorOffset", "deleteOffsetsFrom", "hasCleanMarker"};
       for (int c = 0; c < names.length; c++) {
         db.setPerfLevel(PerfLevel.ENABLE_COUNT);
@@ -91,11 +90,5 @@ public final class OpenAfterDeletesProbe {
         manager.deleteLog(tp);
       }
     }
-  }
-
-  private static IndexStore store(LogManager manager) throws ReflectiveOperationException {
-    Field f = LogManager.class.getDeclaredField("index");
-    f.setAccessible(true);
-    return (IndexStore) f.get(manager);
   }
 }
