@@ -95,10 +95,10 @@ final class PartitionIndex {
   }
 
   /**
-   * Runs {@code call} with an iterator of {@code cf} bounded to {@code [prefix, upperBound)}. Without the bounds a
-   * seek that finds nothing of this partition walks on through the neighbouring partitions' keys, and through every
-   * key a deleted topic left under its range deletion: opening a new log after a thousand deleted topics stepped
-   * over some 27,000 such keys per partition (docs/benchmarks.md, issue 16, seventeenth session, h-tomb).
+   * Runs {@code call} with an iterator of {@code cf} bounded to {@code [prefix, upperBound)}: a seek that finds
+   * nothing of this partition stops at the bound instead of going on through the neighbouring partitions' keys. The
+   * bounds do not keep a backward seek from stepping over the keys earlier range deletions cover: see
+   * {@link #seekFloor}.
    */
   private <T> T iterate(ColumnFamilyHandle cf, IteratorCall<T> call) throws RocksDBException {
     return store.use(db -> {
@@ -115,7 +115,8 @@ final class PartitionIndex {
    * invalid or past the target, if there is none. It seeks forward first, to this partition's first key: a backward
    * seek that finds nothing of this partition in the memtable steps back over every key that earlier partitions'
    * range deletions cover, one by one, whatever the lower bound (RocksDB checks it above the memtable's iterator),
-   * while a forward seek jumps over a range deletion's keys.
+   * while a forward seek jumps over a range deletion's keys. After a thousand deleted topics a new log's open stepped
+   * over some 27,000 keys per partition (docs/benchmarks.md, issue 16, seventeenth session, h-tomb).
    */
   private boolean seekFloor(RocksIterator it, byte[] target) {
     it.seek(prefix);
@@ -195,7 +196,8 @@ final class PartitionIndex {
 
   /**
    * Deletes the offset index entries at or above {@code fromOffset}. Writes no range deletion when there are none
-   * (as for a log just created): each one is a tombstone every later read of the column family carries.
+   * (as for a log just created): each one is a tombstone that the next iterator of the column family fragments
+   * again, with all the others still in the memtable.
    */
   void deleteOffsetsFrom(WriteBatch batch, long fromOffset) throws RocksDBException {
     byte[] from = longKey(fromOffset);
