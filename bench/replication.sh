@@ -67,11 +67,18 @@ for id in 1 2 3; do await_url "$id"; done
 URL="$(url_of 1)"
 until curl -sf "$URL/cluster" | grep -o '"alive":true' | wc -l | grep -q 3; do sleep 0.2; done
 echo "three brokers up ($LOOPS event loops each, 0: the broker's default); requests go to broker 1 at $URL (ZooKeeper 127.0.0.1:$ZK); results in $RES"
-produce() {  # $1 = replication factor, $2 = records
+produce() {  # $1 = replication factor, $2 = records, $3 = a topic made by create_topic (else produce makes one)
   java -Xmx512m -cp "$JAR" io.sluice.bench.HttpBench produce --url "$URL" --format binary --partitions "$PARTS" \
-    --records "${2:-$N}" --record-size 100 --batch-records "${BATCH:-1000}" --acks all --inflight 8 --replication-factor "$1" 2>&1 \
+    --records "${2:-$N}" --record-size 100 --batch-records "${BATCH:-1000}" --acks all --inflight 8 --replication-factor "$1" \
+    ${3:+--topic "$3"} 2>&1 \
     | tee -a "$RES/produce-rf$1.log" | grep -E '^produce ' | head -1 \
     | sed -E 's/.* ([0-9]+) records\/s.* p50 ([0-9.]+) ms, p99 ([0-9.]+) ms.*/\1 \2 \3/'
+}
+create_topic() {  # $1 = replication factor; prints the name. Made before a measured run reads its counters, so that
+  # the run's CPU holds the produce only, not the opening of the topic's logs (RF 3's six extra replica logs were
+  # 0.03-0.05 ms per 1,000 records of "replication's own CPU": docs/benchmarks.md, issue 16, seventeenth session)
+  java -Xmx256m -cp "$JAR" io.sluice.bench.HttpBench create --url "$URL" --format binary --partitions "$PARTS" \
+    --replication-factor "$1" 2>&1 | grep -E '^topic ' | tail -1 | cut -d' ' -f2
 }
 drop_topic() {  # deletes the topic the last produce of factor $1 made: left behind, each run's idle replicated
   # partitions added empty follower fetches to every later run (0.3 -> 1.5 per 1,000 records over a script run)
@@ -142,10 +149,11 @@ for r in $(seq 1 "$REPS"); do
   order="1 3"; (( r % 2 == 0 )) && order="3 1"
   declare -A rate=() cpu=() nojit=()
   for rf in $order; do
+    topic="$(create_topic "$rf")"
     l0="$(load)"; t0="$(date -u +%T)"
     read -ra c0 <<< "$(cpu_ticks)"; read -ra g0 <<< "$(thread_ticks)"; w0="$(switches)"; read -r f0 e0 b0 <<< "$(fetch_counts)"
     read -r r0 x0 <<< "$(io_calls)"
-    read -r rt p50 p99 <<< "$(produce "$rf" || echo 0)"
+    read -r rt p50 p99 <<< "$(produce "$rf" "$N" "$topic" || echo 0)"
     rate[$rf]="${rt:-0}"
     read -ra c1 <<< "$(cpu_ticks)"; read -ra g1 <<< "$(thread_ticks)"; w1="$(switches)"; read -r r1 x1 <<< "$(io_calls)"
     read -r jit gc loops storage other sjit sgc sloops sstorage sother <<< "$(awk -v hz="$HZ" -v n="$N" -v a="${g0[*]}" -v b="${g1[*]}" 'BEGIN{

@@ -120,7 +120,7 @@ final class LogLoader {
           index.deleteSegmentMeta(writes, base);
         }
       }
-      index.deleteOffsets(writes, logEnd, Long.MAX_VALUE);
+      index.deleteOffsetsFrom(writes, logEnd);
       index.deleteTimesFrom(writes, logEnd);
       for (Segment s : scanned) {
         if (segments.contains(s)) {

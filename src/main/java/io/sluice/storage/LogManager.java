@@ -231,9 +231,13 @@ public final class LogManager implements AutoCloseable {
     synchronized (this) {
       checkpointedHighWatermarks.remove(tp); // a topic created again under this name starts afresh
     }
+    PartitionIndex keys = index.partition(tp);
+    if (keys.isEmpty()) {
+      return; // as for every topic created: a range deletion of nothing is still a tombstone later reads step over
+    }
     try (WriteBatch writes = new WriteBatch()) {
-      index.partition(tp).deleteAll(writes);
-      index.partition(tp).write(writes, true);
+      keys.deleteAll(writes);
+      keys.write(writes, true);
     }
   }
 

@@ -5,8 +5,11 @@ import io.sluice.api.TopicPartition;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.TreeMap;
+import org.rocksdb.ColumnFamilyHandle;
+import org.rocksdb.ReadOptions;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.RocksIterator;
+import org.rocksdb.Slice;
 import org.rocksdb.WriteBatch;
 
 /**
@@ -85,6 +88,45 @@ final class PartitionIndex {
     return ByteBuffer.wrap(key, key.length - 8, 8).getLong();
   }
 
+  /** A use of an iterator over one column family, bounded to this partition's keys. */
+  @FunctionalInterface
+  private interface IteratorCall<T> {
+    T call(RocksIterator it) throws RocksDBException;
+  }
+
+  /**
+   * Runs {@code call} with an iterator of {@code cf} bounded to {@code [prefix, upperBound)}: a seek that finds
+   * nothing of this partition stops at the bound instead of going on through the neighbouring partitions' keys. The
+   * bounds do not keep a backward seek from stepping over the keys earlier range deletions cover: see
+   * {@link #seekFloor}.
+   */
+  private <T> T iterate(ColumnFamilyHandle cf, IteratorCall<T> call) throws RocksDBException {
+    return store.use(db -> {
+      try (Slice lower = new Slice(prefix); Slice upper = new Slice(upperBound);
+          ReadOptions options = new ReadOptions().setIterateLowerBound(lower).setIterateUpperBound(upper);
+          RocksIterator it = db.newIterator(cf, options)) {
+        return call.call(it);
+      }
+    });
+  }
+
+  /**
+   * Positions {@code it} (from {@link #iterate}) at this partition's last key {@code <= target}; false, and {@code it}
+   * invalid or past the target, if there is none. It seeks forward first, to this partition's first key: a backward
+   * seek that finds nothing of this partition in the memtable steps back over every key that earlier partitions'
+   * range deletions cover, one by one, whatever the lower bound (RocksDB checks it above the memtable's iterator),
+   * while a forward seek jumps over a range deletion's keys. After a thousand deleted topics a new log's open stepped
+   * over some 27,000 keys per partition (docs/benchmarks.md, issue 16, seventeenth session, h-tomb).
+   */
+  private boolean seekFloor(RocksIterator it, byte[] target) {
+    it.seek(prefix);
+    if (!it.isValid() || Arrays.compareUnsigned(it.key(), target) > 0) {
+      return false;
+    }
+    it.seekForPrev(target);
+    return it.isValid();
+  }
+
   // ---- writes, batched by the caller ----
 
   void putOffset(WriteBatch batch, long offset, long segmentBaseOffset, int position) throws RocksDBException {
@@ -152,36 +194,67 @@ final class PartitionIndex {
     });
   }
 
+  /**
+   * Deletes the offset index entries at or above {@code fromOffset}. Writes no range deletion when there are none
+   * (as for a log just created): each one is a tombstone that the next iterator of the column family fragments
+   * again, with all the others still in the memtable.
+   */
+  void deleteOffsetsFrom(WriteBatch batch, long fromOffset) throws RocksDBException {
+    byte[] from = longKey(fromOffset);
+    boolean any = iterate(store.offsetCf, it -> {
+      it.seek(from);
+      it.status();
+      return it.isValid();
+    });
+    if (any) {
+      store.use(db -> {
+        batch.deleteRange(store.offsetCf, from, upperBound);
+        return null;
+      });
+    }
+  }
+
   /** Deletes the time index entries whose offset is at or above {@code offset} (they are the last ones). */
   void deleteTimesFrom(WriteBatch batch, long offset) throws RocksDBException {
-    store.use(db -> {
-      try (RocksIterator it = db.newIterator(store.timeCf)) {
-        for (it.seekForPrev(longKey(-1L)); it.isValid() && ours(it.key(), 8); it.prev()) {
-          if (ByteBuffer.wrap(it.value()).getLong() < offset) {
-            break;
-          }
-          batch.delete(store.timeCf, it.key());
+    iterate(store.timeCf, it -> {
+      for (boolean any = seekFloor(it, longKey(-1L)); any && it.isValid() && ours(it.key(), 8); it.prev()) {
+        if (ByteBuffer.wrap(it.value()).getLong() < offset) {
+          break;
         }
-        it.status();
+        batch.delete(store.timeCf, it.key());
       }
+      it.status();
       return null;
     });
   }
 
   /** Deletes the time index entries whose offset is below {@code offset} (they are the first ones). */
   void deleteTimesBelow(WriteBatch batch, long offset) throws RocksDBException {
-    store.use(db -> {
-      try (RocksIterator it = db.newIterator(store.timeCf)) {
-        for (it.seek(prefix); it.isValid() && ours(it.key(), 8); it.next()) {
-          if (ByteBuffer.wrap(it.value()).getLong() >= offset) {
-            break;
-          }
-          batch.delete(store.timeCf, it.key());
+    iterate(store.timeCf, it -> {
+      for (it.seek(prefix); it.isValid() && ours(it.key(), 8); it.next()) {
+        if (ByteBuffer.wrap(it.value()).getLong() >= offset) {
+          break;
         }
-        it.status();
+        batch.delete(store.timeCf, it.key());
       }
+      it.status();
       return null;
     });
+  }
+
+  /** Whether this partition has no key in any column family. */
+  boolean isEmpty() throws RocksDBException {
+    for (ColumnFamilyHandle cf : new ColumnFamilyHandle[] {store.offsetCf, store.timeCf, store.metaCf}) {
+      boolean any = iterate(cf, it -> {
+        it.seek(prefix);
+        it.status();
+        return it.isValid();
+      });
+      if (any) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** Deletes every key of this partition in every column family. */
@@ -207,21 +280,18 @@ final class PartitionIndex {
 
   /** The entry with the largest offset {@code <= offset}, or null if this partition has none. */
   OffsetEntry floorOffset(long offset) throws RocksDBException {
-    return store.use(db -> {
-      try (RocksIterator it = db.newIterator(store.offsetCf)) {
-        it.seekForPrev(longKey(offset));
-        if (!it.isValid()) {
-          it.status();
-          return null;
-        }
-        byte[] key = it.key();
-        byte[] value = it.value();
-        if (!ours(key, 8) || value.length != 12) {
-          return null;
-        }
-        ByteBuffer v = ByteBuffer.wrap(value);
-        return new OffsetEntry(suffixLong(key), v.getLong(), v.getInt());
+    return iterate(store.offsetCf, it -> {
+      if (!seekFloor(it, longKey(offset))) {
+        it.status();
+        return null;
       }
+      byte[] key = it.key();
+      byte[] value = it.value();
+      if (!ours(key, 8) || value.length != 12) {
+        return null;
+      }
+      ByteBuffer v = ByteBuffer.wrap(value);
+      return new OffsetEntry(suffixLong(key), v.getLong(), v.getInt());
     });
   }
 
@@ -232,15 +302,12 @@ final class PartitionIndex {
     if (timestampMs == Long.MIN_VALUE) {
       return -1;
     }
-    return store.use(db -> {
-      try (RocksIterator it = db.newIterator(store.timeCf)) {
-        it.seekForPrev(longKey(timeKey(timestampMs - 1)));
-        if (!it.isValid()) {
-          it.status();
-          return -1L;
-        }
-        return ours(it.key(), 8) && it.value().length == 8 ? ByteBuffer.wrap(it.value()).getLong() : -1L;
+    return iterate(store.timeCf, it -> {
+      if (!seekFloor(it, longKey(timeKey(timestampMs - 1)))) {
+        it.status();
+        return -1L;
       }
+      return ours(it.key(), 8) && it.value().length == 8 ? ByteBuffer.wrap(it.value()).getLong() : -1L;
     });
   }
 
@@ -266,20 +333,18 @@ final class PartitionIndex {
   TreeMap<Long, SegmentMeta> segmentMetas() throws RocksDBException {
     TreeMap<Long, SegmentMeta> metas = new TreeMap<>();
     byte[] start = ByteBuffer.allocate(prefix.length + 1).put(prefix).put(SEGMENT).array();
-    return store.use(db -> {
-      try (RocksIterator it = db.newIterator(store.metaCf)) {
-        for (it.seek(start); it.isValid(); it.next()) {
-          byte[] key = it.key();
-          if (!ours(key, 9) || key[prefix.length] != SEGMENT) {
-            break;
-          }
-          ByteBuffer v = ByteBuffer.wrap(it.value());
-          if (v.remaining() == 32) {
-            metas.put(suffixLong(key), new SegmentMeta(v.getLong(), v.getLong(), v.getLong(), v.getLong()));
-          }
+    return iterate(store.metaCf, it -> {
+      for (it.seek(start); it.isValid(); it.next()) {
+        byte[] key = it.key();
+        if (!ours(key, 9) || key[prefix.length] != SEGMENT) {
+          break;
         }
-        it.status();
+        ByteBuffer v = ByteBuffer.wrap(it.value());
+        if (v.remaining() == 32) {
+          metas.put(suffixLong(key), new SegmentMeta(v.getLong(), v.getLong(), v.getLong(), v.getLong()));
+        }
       }
+      it.status();
       return metas;
     });
   }
