@@ -134,4 +134,29 @@ class ProducerIdBoundTest {
     // Producer 1 is forgotten, and the partition is full: it waits for room as a new producer would.
     assertThatThrownBy(() -> reopened.append(batch(1, 1), 0)).isInstanceOf(ProducerIdLimitException.class);
   }
+
+  @Test
+  void aRestartLooksInOlderSegmentsForTheProducersItKnowsOnlySoOthersThereDoNotCrowdThemOut() {
+    fixture = new LogFixture(dir, LogFixture.smallSegments(1024));
+    LocalPartitionLog log = fixture.open();
+    log.append(big(0), 0);
+    for (int pid = 1; pid <= 3; pid++) {
+      log.append(batch(pid, 0), 0); // after producer 7's first batch, in the same segment
+    }
+    for (int seq = 1; seq <= 3; seq++) {
+      log.append(big(seq), 0); // one segment each: the rebuild's last two hold seq 2 and 3 only
+    }
+    assertThat(log.segmentCount()).isEqualTo(4);
+    fixture.manager.close();
+    fixture.config = LogFixture.smallSegments(1024).withProducerIdMaxPerPartition(2);
+    LocalPartitionLog reopened = fixture.open();
+    assertThat(reopened.append(big(0), 0).batchBaseOffsets()).as("a retry of the oldest of the window")
+        .containsExactly(0L);
+  }
+
+  /** Producer 7's one-record batch with sequence {@code seq}, larger than half a 1 KiB segment. */
+  private static ByteBuffer big(int seq) {
+    return new RecordBatchBuilder(CompressionType.NONE).producer(7, (short) 0, seq)
+        .append(1_000, null, new byte[600], null).build();
+  }
 }
