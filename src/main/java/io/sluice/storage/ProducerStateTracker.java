@@ -60,8 +60,8 @@ import java.util.function.LongPredicate;
  * ({@link ProducerIdLimitException}, retriable, nothing written) rather than forget one: a forgotten producer that
  * is still writing would get OUT_OF_ORDER_SEQUENCE (which fails its partition in the Java client), and a retry of
  * its last batch would be written twice. Those it knows keep writing, duplicates still caught; only new ones wait
- * for expiry to make room. A follower and a rebuild cannot refuse what the log holds, so there the producer that
- * appended least recently is forgotten ({@link #remember}); a log written before the bound, or by a leader whose
+ * for expiry to make room. A follower and a rebuild cannot refuse what the log holds, so there the producer used
+ * least recently (appended, or checked as a leader) is forgotten ({@link #remember}); a log written before the bound, or by a leader whose
  * producers expired at other times, rebuilds to the newest {@code maxProducers}, never more.
  *
  * <p><b>Threading:</b> used only by the log's owner thread, like the log's other write paths; not thread-safe.
@@ -90,8 +90,11 @@ final class ProducerStateTracker {
 
   private final TopicPartition tp;
   private final int maxProducers;
-  /** In order of last append, least recent first ({@link #remember} moves a producer to the end). */
-  private final Map<Long, ProducerEntry> producers = new LinkedHashMap<>();
+  /**
+   * In access order, least recent first: each append's {@code get} moves its producer to the end without allocating
+   * (a remove and put would cost an entry per batch on the append path).
+   */
+  private final Map<Long, ProducerEntry> producers = new LinkedHashMap<>(16, 0.75f, true);
 
   ProducerStateTracker(TopicPartition tp, int maxProducers) {
     this.tp = tp;
@@ -327,22 +330,21 @@ final class ProducerStateTracker {
   }
 
   /**
-   * Remembers a written batch and moves its producer to the end of the order. A producer beyond
-   * {@code maxProducers} (a follower's or a rebuild's: a leader refused it before writing) makes room by forgetting
-   * the least recently appended one.
+   * Remembers a written batch (its producer moves to the end of the order). A producer beyond {@code maxProducers}
+   * (a follower's or a rebuild's: a leader refused it before writing) makes room by forgetting the least recent one.
    */
   private void remember(long pid, short epoch, boolean sequenced, long firstSeq, long lastSeq, long baseOffset,
       long lastOffset, long nowMs) {
-    ProducerEntry entry = producers.remove(pid);
+    ProducerEntry entry = producers.get(pid);
     if (entry == null) {
-      entry = new ProducerEntry(epoch);
       if (producers.size() >= maxProducers) {
         Iterator<ProducerEntry> idlest = producers.values().iterator();
         idlest.next();
         idlest.remove();
       }
+      entry = new ProducerEntry(epoch);
+      producers.put(pid, entry);
     }
-    producers.put(pid, entry);
     entry.sequenced = sequenced;
     entry.lastAppendMs = nowMs;
     if (epoch > entry.epoch) {
