@@ -4,13 +4,17 @@ import {lineChart} from '../chart.js';
 import * as history from '../history.js';
 import {showError, notice} from '../app.js';
 
-/** One group: state and members, lag per partition with its live trend, and the offset reset with its dry run. */
+/**
+ * One group: state and members, lag per partition with its live trend, the offset reset with its dry run, and the
+ * group's deletion, confirmed first.
+ */
 export async function render(main, id) {
   const summary = h('section', {id: 'group-summary'}, h('p', {class: 'muted'}, 'Loading…'));
   const chart = lineChart('Lag (records)', {unit: 'records'});
   const lags = h('section', {id: 'group-lags'});
   main.append(h('h1', {}, 'Consumer group ', h('span', {class: 'mono'}, id)), summary,
-    h('section', {class: 'charts', id: 'lag-chart'}, chart.el), lags, resetForm(id, () => refresh()));
+    h('section', {class: 'charts', id: 'lag-chart'}, chart.el), lags, resetForm(id, () => refresh()),
+    deletePanel(id));
   const prefix = 'group.lag/' + id;
   const unsubscribe = history.subscribe(state => {
     const parts = history.names(prefix + '/').sort();
@@ -68,4 +72,32 @@ function resetForm(id, refresh) {
     } catch (err) { showError(err); }
   });
   return form;
+}
+
+function deletePanel(id) {
+  // The refusal shows here, beside the button, not in the alerts at the top of a page scrolled down to it.
+  const outcome = h('div', {id: 'delete-group-outcome', role: 'alert', 'aria-live': 'assertive'});
+  return h('section', {class: 'panel', id: 'group-delete'}, h('h2', {}, 'Delete group'),
+    h('p', {class: 'muted'}, 'Only while the group has no members and no consumer instances. Its committed offsets go with it.'),
+    h('button', {class: 'danger', id: 'delete-group', onclick: () => confirmDelete(id, outcome)}, 'Delete group…'), outcome);
+}
+
+async function confirmDelete(id, outcome) {
+  outcome.replaceChildren();
+  const choice = await dialog('Delete group ' + id + '?',
+    h('p', {}, 'The group and every offset it committed are deleted; a group of the same name later starts at its',
+      ' consumers\' auto.offset.reset. This cannot be undone.'),
+    [{label: 'Cancel', value: 'cancel', id: 'cancel-delete-group'},
+      {label: 'Delete', value: 'delete', class: 'danger', id: 'confirm-delete-group'}]);
+  if (choice !== 'delete') return;
+  try {
+    await api('/consumer-groups/' + enc(id), {method: 'DELETE'});
+    notice(`Group ${id} deleted`);
+    location.hash = '#/groups';
+  } catch (err) {
+    // A group with members or consumer instances: the broker's 409 names them, and nothing was deleted.
+    const code = err.body && err.body.error_code ? ` (error ${err.body.error_code})` : '';
+    outcome.replaceChildren(h('div', {class: 'alert'}, h('span', {}, (err.message || String(err)) + code)));
+    outcome.scrollIntoView({block: 'nearest'});
+  }
 }

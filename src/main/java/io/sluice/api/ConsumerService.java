@@ -104,4 +104,7 @@ public interface ConsumerService {
    * "next_offset"}]}, the commit deleted or null. See {@link GroupService#deleteOffsets}.
    */
   Future<JsonArray> deleteOffsets(RequestContext caller, String group, JsonObject request);
+
+  /** Deletes a group without members or instances; see {@link GroupService#deleteGroup}. */
+  Future<Void> deleteGroup(RequestContext caller, String group);
 }

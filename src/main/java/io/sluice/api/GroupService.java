@@ -82,4 +82,11 @@ public interface GroupService {
    * opaque here); UNKNOWN_TOPIC_OR_PARTITION for a partition that neither exists nor has a commit.
    */
   Future<List<OffsetDelete.Outcome>> deleteOffsets(RequestContext caller, String groupId, OffsetDelete delete);
+
+  /**
+   * Deletes a group without members with all its commits (Kafka's DeleteGroups); it is no longer listed, and a group
+   * of that name later starts empty. Fails GROUP_ID_NOT_FOUND for an unknown group, NON_EMPTY_GROUP while it has
+   * members or consumer instances (nothing is deleted), INVALID_GROUP_ID for a name no group can have.
+   */
+  Future<Void> deleteGroup(RequestContext caller, String groupId);
 }

@@ -55,4 +55,17 @@ public interface Admin {
 
   /** {@link #deleteGroupOffsets} of every partition the group has a commit on. */
   Uni<Map<TopicPartition, Long>> deleteAllGroupOffsets(String group);
+
+  /**
+   * Deletes a group without members with all its commits (Kafka's {@code deleteConsumerGroups}); it is no longer
+   * listed, and a group of the same name later starts empty. Fails NON_EMPTY_GROUP while it has members or consumer
+   * instances (a {@link GroupConsumer} not yet closed; nothing is deleted), GROUP_ID_NOT_FOUND for an unknown group.
+   */
+  Uni<Void> deleteGroup(String group);
+
+  /**
+   * {@link #deleteGroup} of each group, all at once; emits one {@link GroupDeletion} per group, in the order given,
+   * once every group is answered: one group's refusal does not stop the others.
+   */
+  Uni<List<GroupDeletion>> deleteGroups(List<String> groups);
 }

@@ -25,6 +25,9 @@ import java.util.UUID;
  * has read them back. Errors are {@code {"error_code", "message"}} with Sluice's codes and Kafka Connect's statuses.
  */
 final class ConnectEndpoint {
+  /** The fields of {@code POST /connectors}, Kafka Connect's {@code CreateConnectorRequest}. */
+  private static final List<String> CREATE_FIELDS = List.of("name", "config", "initial_state");
+
   private final ConnectService service;
 
   ConnectEndpoint(ConnectService service) {
@@ -260,6 +263,18 @@ final class ConnectEndpoint {
       throw new SluiceException(ErrorCode.INVALID_CONNECTOR_CONFIG, "Connector name must be given: {\"name\": ...,"
           + " \"config\": {...}}");
     }
+    for (String field : List.of("name", "initial_state")) {
+      Object v = body.getValue(field);
+      if (v != null && !(v instanceof String)) { // {"name": {"a": 1}} was a connector named {"a":1}
+        throw new SluiceException(ErrorCode.MALFORMED_REQUEST, field + " must be a string, not " + v);
+      }
+    }
+    for (String field : body.fieldNames()) {
+      if (!CREATE_FIELDS.contains(field)) { // as Kafka Connect: a misspelt initial_state must not start it RUNNING
+        throw new SluiceException(ErrorCode.MALFORMED_REQUEST, "Unknown field '" + field + "': a connector is"
+            + " created with " + CREATE_FIELDS);
+      }
+    }
     String name = body.getString("name");
     if (!(body.getValue("config") instanceof JsonObject configJson)) {
       throw new SluiceException(ErrorCode.INVALID_CONNECTOR_CONFIG, "Connector config must be a JSON object");
@@ -437,7 +452,7 @@ final class ConnectEndpoint {
       if (!(o instanceof JsonObject entry) || !(entry.getValue("partition") instanceof JsonObject partition)) {
         throw new SluiceException(ErrorCode.MALFORMED_REQUEST, "Each offsets entry needs a \"partition\" object");
       }
-      JsonObject offset = entry.getJsonObject("offset");
+      JsonObject offset = offsetOf(entry);
       if (isSink(name)) {
         writes.add(SinkOffsets.alter(service.worker().client().admin(), name, partition, offset));
       } else {
@@ -456,6 +471,25 @@ final class ConnectEndpoint {
         .andFailFast()))
         .onSuccess(v -> json(ctx, 200, new JsonObject().put("message",
             "The offsets for this connector have been altered successfully"))).onFailure(ctx::fail);
+  }
+
+  /**
+   * An entry's {@code "offset"}: an object, or null to forget the partition (KIP-875). Any other value was a 500
+   * (a cast in the route), and a field beside the two was ignored.
+   */
+  private static JsonObject offsetOf(JsonObject entry) {
+    for (String field : entry.fieldNames()) {
+      if (!field.equals("partition") && !field.equals("offset")) {
+        throw new SluiceException(ErrorCode.MALFORMED_REQUEST, "Unknown field '" + field + "' in an offsets entry:"
+            + " an entry is {\"partition\": {...}, \"offset\": {...} or null}");
+      }
+    }
+    Object offset = entry.getValue("offset");
+    if (offset != null && !(offset instanceof JsonObject)) {
+      throw new SluiceException(ErrorCode.MALFORMED_REQUEST, "An offsets entry's \"offset\" must be an object, or"
+          + " null to forget the partition, not " + offset);
+    }
+    return (JsonObject) offset;
   }
 
   /** Source offsets changed by hand: the exactly-once ledgers no longer describe them. */

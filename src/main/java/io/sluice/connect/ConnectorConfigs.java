@@ -1,8 +1,11 @@
 package io.sluice.connect;
 
+import io.sluice.api.GroupIds;
 import io.sluice.api.TopicPattern;
+import io.sluice.broker.TopicNames;
 import io.sluice.connect.Plugins.Kind;
 import io.sluice.connect.Plugins.Plugin;
+import io.sluice.errors.SluiceException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
@@ -56,8 +59,16 @@ final class ConnectorConfigs {
   static final String DEFAULT_HEADER_CONVERTER = "org.apache.kafka.connect.storage.SimpleHeaderConverter";
 
   /**
+   * The longest name. Every call names the connector in its URL's path, and a request line over the HTTP codec's
+   * 4 KiB is refused (414): a longer name could be created but never read, paused or deleted. 249 characters stay
+   * under it however they are percent-encoded (at most 9 bytes a character) and, for a sink, are a group id's limit.
+   */
+  static final int MAX_NAME_LENGTH = GroupIds.MAX_LENGTH;
+
+  /**
    * Kafka Connect's rule for a name (not empty, no control characters), and not "." or "..": a URL's path cannot
-   * name those (they are dot segments), so such a connector could be neither read, changed nor deleted.
+   * name those (they are dot segments), so such a connector could be neither read, changed nor deleted; nor longer
+   * than {@link #MAX_NAME_LENGTH}.
    */
   private static final ConfigDef.Validator NAME_RULE = ConfigDef.CompositeValidator.of(
       ConfigDef.NonEmptyStringWithoutControlChars.nonEmptyStringWithoutControlChars(),
@@ -65,7 +76,11 @@ final class ConnectorConfigs {
         if (".".equals(value) || "..".equals(value)) {
           throw new ConfigException(key, value, "a URL's path cannot name a connector \".\" or \"..\"");
         }
-      }, () -> "not . or .."));
+        if (value instanceof String s && s.length() > MAX_NAME_LENGTH) {
+          throw new ConfigException(key, s.substring(0, 40) + "...", "a name is at most " + MAX_NAME_LENGTH
+              + " characters (this one has " + s.length() + "): every call names the connector in its URL");
+        }
+      }, () -> "not . or .., at most " + MAX_NAME_LENGTH + " characters"));
 
   private ConnectorConfigs() {
   }
@@ -133,8 +148,8 @@ final class ConnectorConfigs {
                   + " pipelined; offsets are committed only up to the first unacknowledged record).", "Sluice", 19,
               ConfigDef.Width.SHORT, "Max records in flight")
           .define(SOURCE_MAX_IN_FLIGHT_BYTES, Type.LONG, 32L << 20, ConfigDef.Range.between(1, 1L << 30),
-              Importance.LOW, "Sluice: bytes of keys and values sent and not yet acknowledged before the task waits"
-                  + " to poll again, as Kafka's producer bounds its buffer.memory (the task runs in the broker: large"
+              Importance.LOW, "Sluice: bytes of keys, values and headers sent and not yet acknowledged before the task"
+                  + " waits to poll again, as Kafka's producer bounds its buffer.memory (the task runs in the broker: large"
                   + " records times the record bound could take its heap).", "Sluice", 20, ConfigDef.Width.SHORT,
               "Max bytes in flight");
     }
@@ -217,12 +232,32 @@ final class ConnectorConfigs {
     checkPlugin(plugins, config, values, HEADER_CONVERTER, Kind.HEADER_CONVERTER);
     if (sink) {
       checkTopics(config, values);
+      checkGroup(config, values);
     }
     validateChain(plugins, config, values, keys, TRANSFORMS, "transforms.", Kind.TRANSFORMATION);
     validateChain(plugins, config, values, keys, PREDICATES, "predicates.", Kind.PREDICATE);
     validateConnector(plugins, plugin, config, values, keys);
     checkFile(files, plugin, config, values);
     return new Result(plugin.className(), new ArrayList<>(values.values()), keys, Map.of());
+  }
+
+  /**
+   * A sink's consumer group is {@code connect-<name>}, as in Kafka Connect, and Sluice's group ids are narrower than
+   * Kafka's ({@link GroupIds}): a name making an illegal one would be accepted and its tasks fail at
+   * every start.
+   */
+  private static void checkGroup(Map<String, String> config, Map<String, ConfigValue> values) {
+    String name = config.get(NAME);
+    if (name == null || !values.get(NAME).errorMessages().isEmpty()) {
+      return;
+    }
+    try {
+      GroupIds.validate(SinkTaskRunner.groupId(name));
+    } catch (SluiceException e) {
+      values.get(NAME).addErrorMessage("a sink connector's consumer group is connect-<name>, so its name may"
+          + " contain only ASCII letters, digits, '.', '_' and '-', at most " + (GroupIds.MAX_LENGTH
+          - SinkTaskRunner.groupId("").length()) + " characters: " + e.getMessage());
+    }
   }
 
   private static void checkPlugin(Plugins plugins, Map<String, String> config, Map<String, ConfigValue> values,
@@ -261,6 +296,26 @@ final class ConnectorConfigs {
     String dlq = config.getOrDefault(DLQ_TOPIC, "");
     if (!dlq.isBlank() && java.util.Arrays.asList(config.getOrDefault(TOPICS, "").split("\\s*,\\s*")).contains(dlq)) {
       values.get(DLQ_TOPIC).addErrorMessage("The dead letter queue topic '" + dlq + "' may not be in topics");
+    }
+    if (topics) {
+      for (String topic : parseList(config.get(TOPICS))) {
+        legalTopic(values.get(TOPICS), topic);
+      }
+    }
+    if (!dlq.isBlank()) {
+      legalTopic(values.get(DLQ_TOPIC), dlq.trim());
+    }
+  }
+
+  /**
+   * A topic no broker could hold: the sink's task subscribed to it and sat RUNNING reading nothing from it, and a
+   * dead letter queue so named failed only once a record needed it.
+   */
+  private static void legalTopic(ConfigValue value, String topic) {
+    try {
+      TopicNames.validate(topic);
+    } catch (SluiceException e) {
+      value.addErrorMessage(e.getMessage());
     }
   }
 

@@ -188,7 +188,7 @@ final class SourceTaskRunner extends UnitRunner {
         }
       }
       if (pr != null) {
-        bytes += (pr.key() == null ? 0 : pr.key().length) + (pr.value() == null ? 0 : pr.value().length);
+        bytes += heapBytes(pr);
         sends.add(producer.send(pr));
         sent.add(r);
       }
@@ -204,6 +204,15 @@ final class SourceTaskRunner extends UnitRunner {
     while (inFlightRecords > maxInFlight || inFlightBytes > maxInFlightBytes) {
       done(inFlight.peek());
     }
+  }
+
+  /** What a record waiting for its acknowledgement holds: its key, value and headers (a header may be the bulk). */
+  static long heapBytes(ProducerRecord pr) {
+    long bytes = (pr.key() == null ? 0 : pr.key().length) + (pr.value() == null ? 0 : pr.value().length);
+    for (Header h : pr.headers()) {
+      bytes += h.key().length() + (h.value() == null ? 0 : h.value().length);
+    }
+    return bytes;
   }
 
   private void clearInFlight() {

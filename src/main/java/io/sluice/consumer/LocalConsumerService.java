@@ -570,6 +570,11 @@ public final class LocalConsumerService implements ConsumerService, GroupListene
     }
   }
 
+  @Override
+  public Future<Void> deleteGroup(RequestContext caller, String group) {
+    return groups.deleteGroup(caller, group);
+  }
+
   /** Runs {@code op} on the coordinator context after the instance's earlier operations; touches the instance. */
   private <T> Future<T> withInstance(String group, String name, Function<ConsumerInstance, Future<T>> op) {
     return coordinator.run(group, () -> {

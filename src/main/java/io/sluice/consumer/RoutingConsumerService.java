@@ -163,6 +163,11 @@ public final class RoutingConsumerService implements ConsumerService {
     return route(group, s -> s.deleteOffsets(caller, group, req));
   }
 
+  @Override
+  public Future<Void> deleteGroup(RequestContext caller, String group) {
+    return route(group, s -> s.deleteGroup(caller, group));
+  }
+
   private <T> Future<T> route(String group, Function<ConsumerService, Future<T>> call) {
     return route(group, FORWARD_TIMEOUT_MS, call);
   }

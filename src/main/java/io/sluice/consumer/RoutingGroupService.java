@@ -103,6 +103,11 @@ public final class RoutingGroupService implements GroupService {
     return route(groupId, s -> s.deleteOffsets(caller, groupId, delete));
   }
 
+  @Override
+  public Future<Void> deleteGroup(RequestContext caller, String groupId) {
+    return route(groupId, s -> s.deleteGroup(caller, groupId));
+  }
+
   private <T> Future<T> route(String group, Function<GroupService, Future<T>> call) {
     return route(group, FORWARD_TIMEOUT_MS, call);
   }

@@ -299,6 +299,29 @@ public final class GroupCoordinator {
     return offsetsTopic.append(groupId, entries).onSuccess(v -> entries.forEach(this::apply));
   }
 
+  /**
+   * On the coordinator context: deletes the group (Kafka's DeleteGroups): writes a tombstone for each of its commits
+   * and for its generation record, then forgets them, so neither a restart nor a new coordinator's load brings them
+   * back. The caller has checked that the group has no members, instances or running rebalance.
+   */
+  public Future<Void> deleteGroup(String groupId) {
+    List<OffsetsTopic.Entry> entries = new ArrayList<>();
+    committed(groupId).keySet().forEach(tp -> entries.add(OffsetsTopic.offsetEntry(groupId, tp, null)));
+    entries.add(OffsetsTopic.groupTombstone(groupId));
+    return offsetsTopic.append(groupId, entries).onSuccess(v -> entries.forEach(this::apply));
+  }
+
+  /** On the coordinator context: completes once no rebalance of the group is running (its record written). */
+  Future<Void> rebalanceSettled(String groupId) {
+    Future<Void> running = rebalancing.get(groupId);
+    return running == null ? Future.succeededFuture() : running.transform(ar -> rebalanceSettled(groupId));
+  }
+
+  /** On the coordinator context: the names of the group's consumer instances (persisted records). */
+  public Set<String> instanceNames(String groupId) {
+    return new TreeSet<>(instances.getOrDefault(groupId, Map.of()).keySet());
+  }
+
   /** On the coordinator context: writes (or with null deletes) a consumer instance's record. */
   public Future<Void> persistInstance(String groupId, String name, JsonObject state) {
     OffsetsTopic.Entry e = OffsetsTopic.instanceEntry(groupId, name, state);
@@ -425,6 +448,18 @@ public final class GroupCoordinator {
     rebalancing.keySet().removeIf(inPartition);
   }
 
+  /**
+   * A deleted group's tombstone: its state goes, so the group is no longer listed and a group of that name starts
+   * again at generation 0, as in Kafka. Kept if members joined while the tombstone was written (a group under the
+   * same name, recreated meanwhile: their generation record follows the tombstone in the log).
+   */
+  private void forgetGroup(String groupId) {
+    Group g = groups.get(groupId);
+    if (g != null && g.members().isEmpty() && !rebalancing.containsKey(groupId)) {
+      groups.remove(groupId);
+    }
+  }
+
   /** Applies one record of the offsets topic (read back at load, or just written). */
   void apply(OffsetsTopic.Entry e) {
     String group = e.group();
@@ -434,12 +469,21 @@ public final class GroupCoordinator {
         Map<TopicPartition, CommittedOffset> m = offsets.computeIfAbsent(group, g -> new HashMap<>());
         if (e.value() == null) {
           m.remove(tp);
+          if (m.isEmpty()) {
+            offsets.remove(group);
+          }
         } else {
           m.put(tp, new CommittedOffset(e.value().getLong("offset"), e.value().getString("metadata"),
               e.value().getLong("timestamp", 0L)));
         }
       }
-      case "group" -> group(group).restoreGeneration(e.value() == null ? 0 : e.value().getInteger("generation", 0));
+      case "group" -> {
+        if (e.value() != null) {
+          group(group).restoreGeneration(e.value().getInteger("generation", 0));
+        } else {
+          forgetGroup(group);
+        }
+      }
       case "instance" -> {
         Map<String, JsonObject> m = instances.computeIfAbsent(group, g -> new TreeMap<>());
         if (e.value() == null) {

@@ -36,12 +36,14 @@ public final class LocalGroupService implements GroupService {
   private final BrokerService service;
   private final GroupAdmin admin;
   private final OffsetDeletion offsetDeletion;
+  private final GroupDeletion groupDeletion;
 
   public LocalGroupService(GroupCoordinator coordinator) {
     this.coordinator = coordinator;
     this.service = coordinator.service();
     this.admin = new GroupAdmin(coordinator);
     this.offsetDeletion = new OffsetDeletion(coordinator);
+    this.groupDeletion = new GroupDeletion(coordinator);
   }
 
   public GroupCoordinator coordinator() {
@@ -230,5 +232,15 @@ public final class LocalGroupService implements GroupService {
   @Override
   public Future<List<OffsetDelete.Outcome>> deleteOffsets(RequestContext caller, String groupId, OffsetDelete delete) {
     return coordinator.run(groupId, () -> offsetDeletion.delete(groupId, delete));
+  }
+
+  @Override
+  public Future<Void> deleteGroup(RequestContext caller, String groupId) {
+    try {
+      GroupIds.validate(groupId);
+    } catch (SluiceException e) {
+      return Future.failedFuture(e);
+    }
+    return coordinator.run(groupId, () -> groupDeletion.delete(groupId));
   }
 }

@@ -202,6 +202,11 @@ public final class OffsetsTopic {
         new JsonObject().put("generation", generation).put("assignor", assignor));
   }
 
+  /** Deletes a group's generation record (a deleted group). */
+  public static Entry groupTombstone(String group) {
+    return new Entry(new JsonArray().add("group").add(group), null);
+  }
+
   public static Entry instanceEntry(String group, String name, JsonObject state) {
     return new Entry(new JsonArray().add("instance").add(group).add(name), state);
   }

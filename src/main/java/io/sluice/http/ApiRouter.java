@@ -2,10 +2,12 @@ package io.sluice.http;
 
 import io.sluice.api.BrokerService;
 import io.sluice.api.ConsumerService;
+import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import java.util.List;
 import java.util.function.BooleanSupplier;
@@ -78,9 +80,10 @@ final class ApiRouter {
         .mount(router);
     new ProducersEndpoint(deps.service()).mount(router, body);
     deps.extensions().forEach(e -> e.mount(router));
-    router.route().failureHandler(ErrorResponses::handleFailure);
+    Handler<RoutingContext> failures = ErrorResponses.failureHandler(deps.cfg().maxBodyBytes());
+    router.route().failureHandler(failures);
     for (int status : new int[] {400, 404, 405, 406, 413, 415, 500}) {
-      router.errorHandler(status, ErrorResponses::handleFailure);
+      router.errorHandler(status, failures);
     }
     return router;
   }

@@ -23,6 +23,9 @@ import io.vertx.ext.web.RoutingContext;
  *      {"topics"} | {"partitions": [{"topic", "partition"}]} | {"all": true}
  *                                          -> [{"topic", "partition", "next_offset" (the commit deleted, or null)}]
  *                                             (409 GROUP_SUBSCRIBED_TO_TOPIC, nothing deleted)
+ * DELETE /consumer-groups/{group}         -> 204; the group and all its commits are gone (Kafka's DeleteGroups)
+ *                                             (409 NON_EMPTY_GROUP while it has members or consumer instances,
+ *                                              404 GROUP_ID_NOT_FOUND)
  * </pre>
  *
  * Offsets here are Kafka's committed offsets: the next offset the group reads.
@@ -39,6 +42,8 @@ final class ConsumerGroupsEndpoint {
         .onSuccess(a -> Replies.json(ctx, 200, a)).onFailure(ctx::fail));
     router.get("/consumer-groups/:group").handler(ctx -> consumers.describeGroup(Callers.of(ctx), ctx.pathParam("group"))
         .onSuccess(a -> Replies.json(ctx, 200, a)).onFailure(ctx::fail));
+    router.delete("/consumer-groups/:group").handler(ctx -> consumers.deleteGroup(Callers.of(ctx),
+        ctx.pathParam("group")).onSuccess(v -> Replies.noContent(ctx)).onFailure(ctx::fail));
     router.get("/consumer-groups/:group/lags").handler(ctx -> consumers.lags(Callers.of(ctx), ctx.pathParam("group"))
         .onSuccess(a -> Replies.json(ctx, 200, a)).onFailure(ctx::fail));
     router.post("/consumer-groups/:group/offsets/reset").handler(body).handler(ctx ->

@@ -2,7 +2,10 @@ package io.sluice.http;
 
 import io.sluice.errors.ErrorCode;
 import io.sluice.errors.SluiceException;
+import io.vertx.core.Handler;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.HttpVersion;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.HttpException;
@@ -29,10 +32,45 @@ final class ErrorResponses {
     }
   }
 
-  /** Router failure handler: maps {@code ctx.failure()} or, when there is none, {@code ctx.statusCode()}. */
-  static void handleFailure(RoutingContext ctx) {
-    ApiError error = ctx.failure() != null ? toApiError(ctx.failure(), ctx) : forStatus(ctx.statusCode(), ctx);
-    send(ctx, error);
+  /**
+   * The router's failure handler: maps {@code ctx.failure()} or, when there is none, {@code ctx.statusCode()}. A bare
+   * 413 is the body handler refusing a body above {@code maxBodyBytes} ({@code http.max.body.bytes}), see
+   * {@link #refuseBody}.
+   */
+  static Handler<RoutingContext> failureHandler(long maxBodyBytes) {
+    return ctx -> {
+      if (ctx.failure() == null && ctx.statusCode() == 413) {
+        refuseBody(ctx, maxBodyBytes);
+      } else {
+        send(ctx, ctx.failure() != null ? toApiError(ctx.failure(), ctx) : forStatus(ctx.statusCode(), ctx));
+      }
+    };
+  }
+
+  /**
+   * Answers 413 REQUEST_TOO_LARGE naming the limit, and closes the connection once the answer is written: the body
+   * handler refuses a body by its Content-Length before reading it (or part way), and leaves the request paused, so
+   * the rest of the body is still on the connection and the next request on it would never be read (a client reusing
+   * the connection waited for its request timeout). Kafka's broker closes the connection of a request above
+   * {@code socket.request.max.bytes} too.
+   */
+  static void refuseBody(RoutingContext ctx, long maxBodyBytes) {
+    ApiError error = new ApiError(ErrorCode.REQUEST_TOO_LARGE, "Request body exceeds http.max.body.bytes "
+        + maxBodyBytes);
+    HttpServerResponse response = ctx.response();
+    if (ctx.request().version() == HttpVersion.HTTP_2) {
+      send(ctx, error); // a stream of its own: closing the connection would cut the others
+      return;
+    }
+    if (response.ended() || response.closed() || response.headWritten()) {
+      ctx.request().connection().close();
+      return;
+    }
+    response.setStatusCode(error.code().httpStatus())
+        .putHeader("Content-Type", MediaTypes.KAFKA_V2_JSON)
+        .putHeader(HttpHeaders.CONNECTION, HttpHeaders.CLOSE)
+        .end(error.toJson().toBuffer())
+        .onComplete(ar -> ctx.request().connection().close());
   }
 
   /** Answers {@code ctx} with {@code failure} mapped; for use in a {@code Future.onFailure}. */

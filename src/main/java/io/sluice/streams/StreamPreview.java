@@ -35,6 +35,7 @@ import java.util.Map;
  */
 final class StreamPreview {
   static final int MAX_RECORDS = 1_000;
+  private static final java.util.Set<String> BODY_FIELDS = java.util.Set.of("definition", "records", "last");
   private static final java.util.Set<String> RECORD_FIELDS = java.util.Set.of("key", "value", "headers", "timestamp",
       "topic", "partition");
 
@@ -45,6 +46,14 @@ final class StreamPreview {
   }
 
   Future<JsonObject> run(JsonObject body) {
+    for (String f : body.fieldNames()) {
+      if (!BODY_FIELDS.contains(f)) { // "recrods" previewed nothing, and answered 200 with no records
+        throw invalid(f + ": unknown field; a preview has " + new java.util.TreeSet<>(BODY_FIELDS));
+      }
+    }
+    if (body.containsKey("records") && body.containsKey("last")) { // "last" was silently ignored
+      throw invalid("records or last: give one, not both");
+    }
     if (!(body.getValue("definition") instanceof JsonObject defJson)) {
       throw new SluiceException(ErrorCode.INVALID_REQUEST, "definition: a stream definition object is required");
     }
@@ -66,7 +75,7 @@ final class StreamPreview {
         Integer n = counts.get(in.get(i).topic());
         if (n != null && in.get(i).partition() >= n) {
           throw invalid("records[" + i + "].partition: topic '" + in.get(i).topic() + "' has " + n
-              + " partition(s), not " + (in.get(i).partition() + 1));
+              + " partition(s); there is no partition " + in.get(i).partition());
         }
       }
       return service.blocking(() -> preview(d, in, counts));

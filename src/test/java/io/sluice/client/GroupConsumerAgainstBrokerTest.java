@@ -126,15 +126,17 @@ class GroupConsumerAgainstBrokerTest {
     Set<TopicPartition> union = new HashSet<>(a.assignment());
     union.addAll(b.assignment());
     assertThat(union).isEqualTo(all);
-    assertThat(la.revoked).isNotEmpty();
-    assertThat(lb.assigned).isNotEmpty();
+    // The listeners run on the client's context just after the assignment is set, so the test may see it first.
+    await(() -> !la.revoked.isEmpty() && !lb.assigned.isEmpty(), "the listeners to be told");
 
     a.close().await().atMost(WAIT);
     await(() -> b.assignment().equals(all), "the survivor owns everything");
     assertThat(la.revoked.get(la.revoked.size() - 1)).isNotEmpty();
-    Set<TopicPartition> assignedToB = new HashSet<>();
-    lb.assigned.forEach(assignedToB::addAll);
-    assertThat(assignedToB).isEqualTo(all);
+    await(() -> {
+      Set<TopicPartition> assignedToB = new HashSet<>();
+      lb.assigned.forEach(assignedToB::addAll);
+      return assignedToB.equals(all);
+    }, "the survivor's listener to be told of every partition");
   }
 
   @Test
@@ -417,5 +419,42 @@ class GroupConsumerAgainstBrokerTest {
     assertThat(admin.deleteAllGroupOffsets("g-adm-del").await().atMost(WAIT)).containsOnlyKeys(
         new TopicPartition("adm-del", 1));
     assertThat(admin.groupLags("g-adm-del").await().atMost(WAIT)).isEmpty();
+  }
+
+  /**
+   * Kafka's deleteConsumerGroups: a group with a consumer not yet closed is refused, the others are deleted and each
+   * is answered on its own; a deleted group is no longer listed and a consumer of its name starts at earliest.
+   */
+  @Test
+  void adminDeletesGroupsWithoutMembersAndAnswersEachGroup() {
+    client.admin().createTopic("adm-gdel", 1, 1, Map.of()).await().atMost(WAIT);
+    produce("adm-gdel", 0, 3, 1_000);
+    Admin admin = client.admin();
+    GroupConsumer busy = client.consumer(options("g-busy", "adm-gdel"));
+    busy.records().select().first(3).collect().asList().await().atMost(WAIT);
+    busy.commit().await().atMost(WAIT);
+    GroupConsumer done = client.consumer(options("g-done", "adm-gdel"));
+    done.records().select().first(3).collect().asList().await().atMost(WAIT);
+    done.commit().await().atMost(WAIT);
+    done.close().await().atMost(WAIT);
+
+    List<GroupDeletion> answers = admin.deleteGroups(List.of("g-busy", "g-done", "g-never")).await().atMost(WAIT);
+    assertThat(answers).extracting(GroupDeletion::group).containsExactly("g-busy", "g-done", "g-never");
+    assertThat(answers).extracting(GroupDeletion::deleted).containsExactly(false, true, false);
+    assertThat(answers.get(0).failure()).isInstanceOf(SluiceException.class)
+        .extracting(e -> ((SluiceException) e).errorCode()).isEqualTo(ErrorCode.NON_EMPTY_GROUP);
+    assertThat(answers.get(2).failure()).isInstanceOf(SluiceException.class)
+        .extracting(e -> ((SluiceException) e).errorCode()).isEqualTo(ErrorCode.GROUP_ID_NOT_FOUND);
+    assertThat(admin.listGroups().await().atMost(WAIT)).extracting(GroupListing::groupId)
+        .contains("g-busy").doesNotContain("g-done");
+
+    busy.close().await().atMost(WAIT);
+    admin.deleteGroup("g-busy").await().atMost(WAIT);
+    assertThatThrownBy(() -> admin.describeGroup("g-busy").await().atMost(WAIT)).isInstanceOf(SluiceException.class)
+        .extracting(e -> ((SluiceException) e).errorCode()).isEqualTo(ErrorCode.GROUP_ID_NOT_FOUND);
+    GroupConsumer again = client.consumer(options("g-done", "adm-gdel"));
+    assertThat(again.records().select().first(1).collect().asList().await().atMost(WAIT).get(0).offset())
+        .as("starts empty, at earliest").isEqualTo(0);
+    again.close().await().atMost(WAIT);
   }
 }

@@ -32,8 +32,8 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * The dashboard in a real headless Chromium against two broker processes started from the packaged jar in a
  * directory without {@code webroot/} (so the jar's copy is served): every page loads with no console error (wide and
  * light, phone-sized and dark), a topic created through the form shows in the list, a record produced through the
- * API shows in the live tail within a second, a group's lag chart follows production, and the offset reset shows
- * its dry run before it applies. Screenshots go to {@code target/screenshots/}.
+ * API shows in the live tail within a second, a group's lag chart follows production, the offset reset shows
+ * its dry run before it applies, and a group's deletion asks first and shows the refusal while the group has members. Screenshots go to {@code target/screenshots/}.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class DashboardIT {
@@ -183,6 +183,62 @@ class DashboardIT {
     await("the reset to be applied", () -> committed("replayers", "replayed") == 0);
     wait(browser).until(d -> d.findElement(By.id("lags-table")).getText().contains("0"));
     assertThat(browser.consoleErrors()).isEmpty();
+  }
+
+  /**
+   * The delete button asks first (Cancel deletes nothing); with a member in the group the broker's refusal shows and
+   * the group stays; once the member is gone the group is deleted and the page goes back to the list without it.
+   */
+  @Test
+  void deletingAGroupAsksFirstShowsTheRefusalWhileItHasMembersThenDeletesIt() throws Exception {
+    makeIdleGroup("doomed", "orders");
+    String member = "/consumers/doomed/instances/m";
+    post("/consumers/doomed", "application/vnd.kafka.v2+json", new JsonObject().put("name", "m").put("format", "json")
+        .put("auto.offset.reset", "earliest"));
+    post(member + "/subscription", "application/vnd.kafka.v2+json",
+        new JsonObject().put("topics", new JsonArray().add("orders")));
+    await("m to join doomed", () -> groupStatus("doomed") == 200 && cluster.getJson(cluster.node(1),
+        "/consumer-groups/doomed").getJsonArray("members").size() == 1 || poll(member));
+    browser.driver.get(url("/#/groups/doomed"));
+    wait(browser).until(d -> !d.findElements(By.id("lags-table")).isEmpty());
+
+    browser.driver.findElement(By.id("delete-group")).click();
+    wait(browser).until(d -> d.findElement(By.id("cancel-delete-group"))).click();
+    assertThat(groupStatus("doomed")).as("cancel deletes nothing").isEqualTo(200);
+
+    browser.driver.findElement(By.id("delete-group")).click();
+    wait(browser).until(d -> d.findElement(By.id("confirm-delete-group"))).click();
+    WebElement refusal = wait(browser).until(d -> d.findElement(By.cssSelector("#delete-group-outcome .alert")));
+    assertThat(refusal.getText()).contains("nothing was deleted").contains("(error 68)");
+    browser.screenshot("DashboardIT-delete-group-refused");
+    assertThat(groupStatus("doomed")).as("refused: nothing deleted").isEqualTo(200);
+
+    cluster.send(HttpRequest.newBuilder(cluster.node(1).uri(member)).DELETE());
+    browser.driver.findElement(By.id("delete-group")).click();
+    wait(browser).until(d -> d.findElement(By.id("confirm-delete-group"))).click();
+    wait(browser).until(d -> d.getCurrentUrl().endsWith("#/groups")
+        && !d.findElements(By.id("groups-table")).isEmpty());
+    assertThat(browser.driver.findElement(By.id("groups-table")).getText()).doesNotContain("doomed");
+    assertThat(groupStatus("doomed")).isEqualTo(404);
+  }
+
+  private int groupStatus(String group) {
+    try {
+      return cluster.send(HttpRequest.newBuilder(cluster.node(1).uri("/consumer-groups/" + group)).GET()).statusCode();
+    } catch (Exception e) {
+      return -1;
+    }
+  }
+
+  /** One poll of a consumer instance (its join); false, so an await goes on until the member shows. */
+  private boolean poll(String base) {
+    try {
+      cluster.send(HttpRequest.newBuilder(cluster.node(1).uri(base + "/records?timeout=200"))
+          .header("Accept", "application/vnd.kafka.json.v2+json").GET());
+    } catch (Exception e) {
+      // the next round polls again
+    }
+    return false;
   }
 
   @Test

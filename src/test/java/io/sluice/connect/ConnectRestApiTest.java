@@ -209,6 +209,35 @@ class ConnectRestApiTest {
   }
 
   /**
+   * Deleting a sink connector leaves its group connect-<name> and its commits, as Kafka Connect does (a sink created
+   * again under the name would resume from them); the group can then be deleted, and a sink of that name starts with
+   * no offsets.
+   */
+  @Test
+  void deletingASinkLeavesItsGroupWhichCanThenBeDeleted() throws Exception {
+    assertThat(connect.send("POST", "/topics", new JsonObject().put("name", "left-parts").put("partitions", 1))
+        .status()).isEqualTo(201);
+    assertThat(connect.send("POST", "/topics/left-parts", new JsonObject().put("records", new JsonArray()
+        .add(new JsonObject().put("value", "v0")).add(new JsonObject().put("value", "v1")))).status()).isEqualTo(200);
+    JsonObject sink = new JsonObject().put("name", "left-sink").put("initial_state", "STOPPED").put("config",
+        new JsonObject().put("connector.class", "FileStreamSink").put("topics", "left-parts")
+            .put("file", dir.resolve("left.txt").toString()));
+    assertThat(connect.send("POST", "/connectors", sink).status()).isEqualTo(201);
+    assertThat(connect.send("PATCH", "/connectors/left-sink/offsets", offsetsOf("left-parts", 0, 1)).status())
+        .isEqualTo(200);
+    assertThat(connect.send("DELETE", "/connectors/left-sink", null).status()).isEqualTo(204);
+
+    Reply lags = connect.send("GET", "/consumer-groups/connect-left-sink/lags", null);
+    assertThat(lags.status()).as("the group stays: " + lags.body()).isEqualTo(200);
+    assertThat(lags.array()).hasSize(1);
+    Reply deleted = connect.send("DELETE", "/consumer-groups/connect-left-sink", null);
+    assertThat(deleted.status()).as(deleted.body()).isEqualTo(204);
+    assertThat(connect.send("POST", "/connectors", sink).status()).isEqualTo(201);
+    assertThat(sinkOffsets("left-sink")).as("a sink of the name starts with no offsets").isEmpty();
+    connect.send("DELETE", "/connectors/left-sink", null);
+  }
+
+  /**
    * A config over max.message.bytes was a 413 naming only the worker's internal append to __connect_configs, and the
    * refused batch left the worker's producer unable to write that partition again: the next change failed too.
    */
@@ -302,6 +331,72 @@ class ConnectRestApiTest {
       assertThat(r.json().getString("message")).contains("name:");
     }
     assertThat(connect.get("/connectors").array()).doesNotContain(".", "..", "a\u0001b");
+  }
+
+  /** Was created (201): no URL could name it again (414), so it ran until the cluster's data was wiped. */
+  @Test
+  void aNameTooLongForAnyUrlIsRefused() throws Exception {
+    String longest = "n".repeat(249);
+    for (String name : new String[] {longest + "n", "n".repeat(100_000)}) {
+      Reply r = connect.send("POST", "/connectors", new JsonObject().put("name", name).put("config", generator("t", 1)));
+      assertError(r, 400, ErrorCode.INVALID_CONNECTOR_CONFIG);
+      assertThat(r.json().getString("message")).contains("name:").contains("at most 249 characters");
+    }
+    Reply put = connect.send("PUT", "/connectors/" + longest + "n/config", generator("t", 1));
+    assertError(put, 400, ErrorCode.INVALID_CONNECTOR_CONFIG);
+    assertThat(names()).noneMatch(n -> n.length() > 249);
+    assertThat(connect.create(longest, generator("longest", 1)).status()).isEqualTo(201);
+    assertThat(connect.send("DELETE", "/connectors/" + longest, null).status()).isEqualTo(204);
+  }
+
+  /**
+   * A sink's group is connect-<name>: a name Kafka Connect takes but Sluice's group ids do not (a space, a slash,
+   * unicode) was created (201) and its task failed at every start ("Group id 'connect-my sink' is illegal").
+   */
+  @Test
+  void aSinkNameThatMakesNoLegalGroupIdIsRefusedWhereASourceMayHaveIt() throws Exception {
+    for (String name : new String[] {"my sink", "a/b", "s\u00e9", "s".repeat(242)}) {
+      JsonObject sink = new JsonObject().put("connector.class", "FileStreamSink").put("topics", "t")
+          .put("file", dir.resolve("sink.txt").toString());
+      Reply r = connect.send("POST", "/connectors", new JsonObject().put("name", name).put("config", sink));
+      assertError(r, 400, ErrorCode.INVALID_CONNECTOR_CONFIG);
+      assertThat(r.json().getString("message")).as(name).contains("name:").contains("connect-<name>");
+      Reply validate = connect.send("PUT", "/connector-plugins/FileStreamSink/config/validate", sink.copy()
+          .put("name", name));
+      assertThat(validate.json().getInteger("error_count")).as(name).isEqualTo(1);
+    }
+    assertThat(names()).doesNotContain("my sink", "a/b", "s\u00e9");
+    assertThat(connect.create("my source", generator("t", 1)).status()).isEqualTo(201);
+    assertThat(connect.send("DELETE", "/connectors/my%20source", null).status()).isEqualTo(204);
+  }
+
+  /**
+   * A sink's topic no broker could hold: created (201) and RUNNING, reading nothing from it; a dead letter queue so
+   * named failed only when a record first needed it.
+   */
+  @Test
+  void aSinksTopicsAndDeadLetterQueueMustBeLegalTopicNames() throws Exception {
+    JsonObject sink = new JsonObject().put("connector.class", "FileStreamSink")
+        .put("file", dir.resolve("legal.txt").toString());
+    String[][] cases = {{"topics", "bad name!,fine"}, {"topics", "fine," + "t".repeat(250)},
+        {"errors.deadletterqueue.topic.name", "dl/q"}};
+    for (String[] c : cases) {
+      JsonObject config = sink.copy().put("topics", "fine").put(c[0], c[1]);
+      Reply r = connect.send("POST", "/connectors", new JsonObject().put("name", "legal").put("config", config));
+      assertError(r, 400, ErrorCode.INVALID_CONNECTOR_CONFIG);
+      assertThat(r.json().getString("message")).as(c[1]).contains(c[0] + ": Topic name");
+    }
+    assertThat(connect.get("/connectors/legal").status()).isEqualTo(404);
+  }
+
+  /** A misspelt "initial_state" was ignored and the connector started RUNNING. */
+  @Test
+  void anUnknownFieldOfACreateIsRefusedNamingIt() throws Exception {
+    Reply r = connect.send("POST", "/connectors", new JsonObject().put("name", "typo").put("config",
+        generator("t", 1)).put("initial-state", "PAUSED"));
+    assertError(r, 400, ErrorCode.MALFORMED_REQUEST);
+    assertThat(r.json().getString("message")).contains("initial-state").contains("initial_state");
+    assertThat(connect.get("/connectors/typo").status()).isEqualTo(404);
   }
 
   @Test
@@ -418,6 +513,49 @@ class ConnectRestApiTest {
     connect.awaitState("life", 0, "RUNNING");
     ConnectTestSupport.await("a new offset after the reset", () -> committedSeq("life") > 0);
     connect.send("DELETE", "/connectors/life", null);
+  }
+
+  /** A wrong-typed "offset" was a 500 (a cast in the route); a field beside the two was ignored. */
+  @Test
+  void anOffsetsEntryOfTheWrongShapeIsA400NamingIt() throws Exception {
+    connect.send("POST", "/connectors", new JsonObject().put("name", "shapes").put("config", generator("shapes", 1))
+        .put("initial_state", "STOPPED"));
+    JsonObject sink = new JsonObject().put("connector.class", "FileStreamSink").put("topics", "shapes")
+        .put("file", dir.resolve("shapes.txt").toString());
+    connect.send("POST", "/connectors", new JsonObject().put("name", "shapes-sink").put("config", sink)
+        .put("initial_state", "STOPPED"));
+    JsonObject sourcePartition = new JsonObject().put("generator", "0");
+    JsonObject sinkPartition = new JsonObject().put("kafka_topic", "shapes").put("kafka_partition", 0);
+    for (String name : new String[] {"shapes", "shapes-sink"}) {
+      JsonObject partition = name.equals("shapes") ? sourcePartition : sinkPartition;
+      for (Object offset : new Object[] {"5", 5, new JsonArray().add(1), true}) {
+        Reply r = connect.send("PATCH", "/connectors/" + name + "/offsets", new JsonObject().put("offsets",
+            new JsonArray().add(new JsonObject().put("partition", partition).put("offset", offset))));
+        assertError(r, 400, ErrorCode.MALFORMED_REQUEST);
+        assertThat(r.json().getString("message")).as(name + " " + offset).contains("\"offset\" must be an object");
+      }
+      Reply extra = connect.send("PATCH", "/connectors/" + name + "/offsets", new JsonObject().put("offsets",
+          new JsonArray().add(new JsonObject().put("partition", partition).put("offset", new JsonObject()
+              .put("seq", 1)).put("offest", new JsonObject()))));
+      assertError(extra, 400, ErrorCode.MALFORMED_REQUEST);
+      assertThat(extra.json().getString("message")).contains("offest");
+    }
+    assertThat(get("/connectors/shapes/offsets").getJsonArray("offsets")).isEmpty();
+    connect.send("DELETE", "/connectors/shapes", null);
+    connect.send("DELETE", "/connectors/shapes-sink", null);
+  }
+
+  /** {"name": {"a": 1}} was a connector named {"a":1}. */
+  @Test
+  void aCreatesNameAndInitialStateMustBeStrings() throws Exception {
+    for (String field : new String[] {"name", "initial_state"}) {
+      JsonObject body = new JsonObject().put("name", "typed").put("config", generator("t", 1))
+          .put(field, new JsonObject().put("a", 1));
+      Reply r = connect.send("POST", "/connectors", body);
+      assertError(r, 400, ErrorCode.MALFORMED_REQUEST);
+      assertThat(r.json().getString("message")).contains(field + " must be a string");
+    }
+    assertThat(names()).doesNotContain("{\"a\":1}", "typed");
   }
 
   private static JsonObject offsets(long seq) {

@@ -66,6 +66,7 @@ public final class CountingSourceConnector extends SourceConnector {
     private long max;
     private int batch;
     private String pad;
+    private String headerPad;
     private Seen seen;
 
     @Override
@@ -74,6 +75,7 @@ public final class CountingSourceConnector extends SourceConnector {
       max = Long.parseLong(props.getOrDefault("max.records", "1000"));
       batch = Integer.parseInt(props.getOrDefault("batch", "100"));
       pad = "x".repeat(Integer.parseInt(props.getOrDefault("pad", "0")));
+      headerPad = "h".repeat(Integer.parseInt(props.getOrDefault("header.pad", "0")));
       seen = RUNS.computeIfAbsent(props.get("run.id"), k -> new Seen());
     }
 
@@ -87,7 +89,12 @@ public final class CountingSourceConnector extends SourceConnector {
       List<SourceRecord> out = new ArrayList<>();
       for (int i = 0; i < batch && seen.polled < max; i++) {
         long n = ++seen.polled;
-        out.add(new SourceRecord(Map.of("p", 0), Map.of("n", n), topic, null, Schema.STRING_SCHEMA, "r" + n + pad));
+        SourceRecord r = new SourceRecord(Map.of("p", 0), Map.of("n", n), topic, null, Schema.STRING_SCHEMA,
+            "r" + n + pad);
+        if (!headerPad.isEmpty()) {
+          r.headers().addString("pad", headerPad);
+        }
+        out.add(r);
       }
       return out;
     }

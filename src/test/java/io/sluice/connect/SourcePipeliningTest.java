@@ -75,6 +75,16 @@ class SourcePipeliningTest {
     assertThat(seen.outOfOrder).isFalse();
   }
 
+  /** Small values, 10 KB of headers: the bytes a record holds in the heap are its headers' too. */
+  @Test
+  void theBoundOnBytesInFlightCountsHeaders() throws Exception {
+    CountingSourceConnector.Seen seen = run("headers", 1_000, new JsonObject().put("header.pad", "10000")
+        .put("source.max.in.flight.bytes", "200000"));
+    assertThat(seen.mostOutstandingAtPoll).as("records with 10 KB of headers unacknowledged at a poll")
+        .isLessThanOrEqualTo(20);
+    assertThat(seen.outOfOrder).isFalse();
+  }
+
   private long committed(String name) {
     try {
       var offsets = connect.get("/connectors/" + name + "/offsets").json().getJsonArray("offsets");

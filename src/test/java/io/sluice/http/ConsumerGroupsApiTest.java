@@ -316,6 +316,57 @@ class ConsumerGroupsApiTest {
     assertError(api.post(delete, null), 400, ErrorCode.MALFORMED_REQUEST);
   }
 
+  /**
+   * Kafka's DeleteGroups: refused while the group has a member, or an instance that is not one now; then the group
+   * and its commits are gone (not listed, 404 everywhere) and a group of that name starts empty, at generation 0 and
+   * at its consumer's auto.offset.reset. Main had no such route.
+   */
+  @Test
+  void deletingAGroupForgetsItAndItsCommitsOnceItHasNoMembersOrInstances() {
+    api.createTopic("gdel", 1);
+    api.produce("gdel", 0, 1_000, 4);
+    String a = api.consumer("g-gone", GroupsTestSupport.earliest("a"));
+    api.subscribe(a, "gdel");
+    api.poll(a, 0);
+    assertThat(api.post(a + "/offsets", new JsonObject().put("offsets", new JsonArray().add(new JsonObject()
+        .put("topic", "gdel").put("partition", 0).put("offset", 2)))).statusCode()).isEqualTo(204);
+    int generation = api.get("/consumer-groups/g-gone").bodyAsJsonObject().getInteger("generation");
+    assertThat(generation).isPositive();
+    assertError(api.delete("/consumer-groups/g-gone"), 409, ErrorCode.NON_EMPTY_GROUP);
+    assertThat(api.delete(a).statusCode()).isEqualTo(204);
+    String idle = api.consumer("g-gone", GroupsTestSupport.earliest("idle"));
+    var refused = api.delete("/consumer-groups/g-gone");
+    assertError(refused, 409, ErrorCode.NON_EMPTY_GROUP);
+    assertThat(refused.bodyAsJsonObject().getString("message")).contains("[idle]");
+    assertThat(nextOffsets("g-gone")).as("nothing deleted").containsExactly(Map.entry(0, 3));
+    assertThat(api.delete(idle).statusCode()).isEqualTo(204);
+
+    var deleted = api.delete("/consumer-groups/g-gone");
+    assertThat(deleted.statusCode()).as(deleted.bodyAsString()).isEqualTo(204);
+    assertThat(api.get("/consumer-groups").bodyAsJsonArray().stream()
+        .map(o -> ((JsonObject) o).getString("group_id"))).doesNotContain("g-gone");
+    assertError(api.get("/consumer-groups/g-gone"), 404, ErrorCode.GROUP_ID_NOT_FOUND);
+    assertError(api.get("/consumer-groups/g-gone/lags"), 404, ErrorCode.GROUP_ID_NOT_FOUND);
+    assertError(api.delete("/consumer-groups/g-gone"), 404, ErrorCode.GROUP_ID_NOT_FOUND);
+
+    String b = api.consumer("g-gone", GroupsTestSupport.earliest("b"));
+    api.subscribe(b, "gdel");
+    JsonArray read = new JsonArray();
+    until(10_000, "b to read the partition", () -> {
+      read.addAll(api.poll(b, 200));
+      return !read.isEmpty();
+    });
+    assertThat(read.getJsonObject(0).getLong("offset")).as("at earliest, not at the deleted commit").isEqualTo(0);
+    assertThat(api.get("/consumer-groups/g-gone").bodyAsJsonObject().getInteger("generation")).isEqualTo(1);
+    assertThat(api.delete(b).statusCode()).isEqualTo(204);
+  }
+
+  @Test
+  void deletingAGroupRefusesUnknownAndInvalidNamesClearly() {
+    assertError(api.delete("/consumer-groups/never-seen"), 404, ErrorCode.GROUP_ID_NOT_FOUND);
+    assertError(api.delete("/consumer-groups/bad%20name"), 400, ErrorCode.INVALID_GROUP_ID);
+  }
+
   /** Partition to next offset of the group's commits. */
   private static Map<Integer, Integer> nextOffsets(String group) {
     Map<Integer, Integer> out = new java.util.TreeMap<>();

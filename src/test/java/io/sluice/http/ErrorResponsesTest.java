@@ -36,7 +36,7 @@ class ErrorResponsesTest {
     router.get("/stored-data").handler(ctx -> {
       throw new DecodeException("Failed to decode: Unexpected end-of-input"); // as decoding a stored value would
     });
-    router.route().failureHandler(ErrorResponses::handleFailure);
+    router.route().failureHandler(ErrorResponses.failureHandler(1 << 20));
     HttpServer server = vertx.createHttpServer().requestHandler(router).listen(0, "127.0.0.1")
         .toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
     port = server.actualPort();

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.sluice.api.GroupDescription;
 import io.sluice.api.GroupProtocol;
+import io.sluice.api.GroupListing;
 import io.sluice.api.GroupService;
 import io.sluice.api.JoinGroupRequest;
 import io.sluice.api.JoinGroupResult;
@@ -134,6 +135,12 @@ class ListenerlessCoordinatorTest {
         .put("next_offset", 2));
     RequestContext caller = RequestContext.anonymous("test", "", "ListenerlessCoordinatorTest");
     assertThat(await(coordinator.services().groups().fetchOffsets(caller, "g", null))).isEmpty();
+
+    // Kafka's DeleteGroups through the front, run at the coordinator: the group is gone there.
+    var groupDeleted = await(client.delete("/consumer-groups/g").send());
+    assertThat(groupDeleted.statusCode()).as(groupDeleted.bodyAsString()).isEqualTo(204);
+    assertThat(await(coordinator.services().groups().list(caller))).extracting(GroupListing::groupId)
+        .doesNotContain("g");
   }
 
   /**
@@ -168,10 +175,18 @@ class ListenerlessCoordinatorTest {
     assertThatThrownBy(() -> frontGroups.deleteOffsets(kafkaClient, "kg", t0).await(30, TimeUnit.SECONDS))
         .isInstanceOf(SluiceException.class)
         .extracting(e -> ((SluiceException) e).errorCode()).isEqualTo(ErrorCode.NON_EMPTY_GROUP);
+    assertThatThrownBy(() -> frontGroups.deleteGroup(kafkaClient, "kg").await(30, TimeUnit.SECONDS))
+        .isInstanceOf(SluiceException.class)
+        .extracting(e -> ((SluiceException) e).errorCode()).isEqualTo(ErrorCode.NON_EMPTY_GROUP);
     await(frontGroups.leave(kafkaClient, "kg", joined.memberId()));
     assertThat(await(frontGroups.deleteOffsets(kafkaClient, "kg", t0)))
         .containsExactly(new OffsetDelete.Outcome(new TopicPartition("t", 0), 2L));
     assertThat(await(coordinatorGroups.fetchOffsets(kafkaClient, "kg", null))).isEmpty();
+    // Once empty, the group itself can go (Kafka's DeleteGroups), and is then unknown at the coordinator.
+    await(frontGroups.deleteGroup(kafkaClient, "kg"));
+    assertThatThrownBy(() -> coordinatorGroups.describe(kafkaClient, "kg").await(30, TimeUnit.SECONDS))
+        .isInstanceOf(SluiceException.class)
+        .extracting(e -> ((SluiceException) e).errorCode()).isEqualTo(ErrorCode.GROUP_ID_NOT_FOUND);
   }
 
   private HttpResponse<Buffer> post(String path, JsonObject body) {

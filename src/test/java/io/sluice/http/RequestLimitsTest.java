@@ -10,6 +10,11 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
 class RequestLimitsTest extends HttpApiTestBase {
@@ -70,5 +75,37 @@ class RequestLimitsTest extends HttpApiTestBase {
     } finally {
       await(http.close());
     }
+  }
+
+  /**
+   * The body handler refuses a body by its Content-Length before reading it and leaves the request paused: the rest
+   * of the body stays on the connection, so the next request on it was never read (the Java producer, reusing the
+   * connection for its smaller retry, waited for its request timeout). The answer names the limit, says
+   * {@code Connection: close} and the broker closes the connection after it.
+   */
+  @Test
+  void aBodyOverTheLimitIsAnsweredNamingTheLimitAndTheConnectionClosed() throws Exception {
+    try (Socket socket = new Socket("127.0.0.1", verticle.actualPort())) {
+      socket.setSoTimeout(60_000); // a guard against waiting forever, not a measure: the broker closes at once
+      OutputStream out = socket.getOutputStream();
+      out.write(("POST /batches HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: " + MediaTypes.SLUICE_PARTITION_BATCHES
+          + "\r\nContent-Length: " + 2 * MAX_BODY + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+      out.write(new byte[2 * MAX_BODY]);
+      out.flush();
+      String answer = readToEnd(socket.getInputStream());
+      assertThat(answer).startsWith("HTTP/1.1 413").containsIgnoringCase("connection: close")
+          .contains("\"error_code\":" + ErrorCode.REQUEST_TOO_LARGE.code())
+          .contains("http.max.body.bytes " + MAX_BODY);
+    }
+  }
+
+  /** Everything the peer sends until it closes the connection. */
+  private static String readToEnd(InputStream in) throws Exception {
+    ByteArrayOutputStream read = new ByteArrayOutputStream();
+    byte[] chunk = new byte[4096];
+    for (int n = in.read(chunk); n >= 0; n = in.read(chunk)) {
+      read.write(chunk, 0, n);
+    }
+    return read.toString(StandardCharsets.US_ASCII);
   }
 }

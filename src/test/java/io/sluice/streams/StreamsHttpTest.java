@@ -282,7 +282,7 @@ class StreamsHttpTest {
     HTTP.createTopic("pr-in", 2);
     String[][] cases = {
         {"{\"value\": 1, \"partition\": -1}", "records[0].partition"},
-        {"{\"value\": 1, \"partition\": 2}", "topic 'pr-in' has 2 partition(s)"},
+        {"{\"value\": 1, \"partition\": 2}", "topic 'pr-in' has 2 partition(s); there is no partition 2"},
         {"{\"value\": 1, \"partition\": 1.5}", "records[0].partition"},
         {"{\"value\": 1, \"timestamp\": -5}", "records[0].timestamp"},
         {"{\"value\": 1, \"timestamp\": \"soon\"}", "records[0].timestamp"},
@@ -300,6 +300,17 @@ class StreamsHttpTest {
         {"name": "pr", "inputs": ["pr-in"], "steps": [{"to": "pr-out"}]}""")).put("last", 1.5));
     assertThat(lastHalf.status()).as(lastHalf.body()).isEqualTo(400);
     assertThat(lastHalf.json().getString("message")).contains("last");
+    // A misspelt field previewed nothing (200, no records); records with last ignored last.
+    JsonObject definition = new JsonObject("""
+        {"name": "pr", "inputs": ["pr-in"], "steps": [{"to": "pr-out"}]}""");
+    Reply misspelt = HTTP.send("POST", "/streams/preview", new JsonObject().put("definition", definition)
+        .put("records", new JsonArray()).put("lsat", 5));
+    assertThat(misspelt.status()).as(misspelt.body()).isEqualTo(400);
+    assertThat(misspelt.json().getString("message")).contains("lsat: unknown field");
+    Reply both = HTTP.send("POST", "/streams/preview", new JsonObject().put("definition", definition)
+        .put("records", new JsonArray().add(new JsonObject().put("value", 1))).put("last", 5));
+    assertThat(both.status()).as(both.body()).isEqualTo(400);
+    assertThat(both.json().getString("message")).contains("records or last");
     Reply good = HTTP.send("POST", "/streams/preview", new JsonObject().put("definition", new JsonObject("""
         {"name": "pr", "inputs": ["pr-in"], "value_format": "json", "steps": [{"to": "pr-out"}]}"""))
         .put("records", new JsonArray().add(new JsonObject("{\"value\": 1, \"partition\": 1, \"timestamp\": 5,"

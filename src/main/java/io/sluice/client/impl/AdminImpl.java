@@ -3,6 +3,7 @@ package io.sluice.client.impl;
 import io.smallrye.mutiny.Uni;
 import io.sluice.client.Admin;
 import io.sluice.client.ClusterDescription;
+import io.sluice.client.GroupDeletion;
 import io.sluice.client.GroupDescription;
 import io.sluice.client.GroupListing;
 import io.sluice.client.OffsetReset;
@@ -11,6 +12,7 @@ import io.sluice.client.PartitionOffsets;
 import io.sluice.client.TopicDescription;
 import io.sluice.client.TopicPartition;
 import io.vertx.core.Context;
+import io.vertx.core.Future;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -120,6 +122,30 @@ final class AdminImpl implements Admin {
   private Uni<Map<TopicPartition, Long>> deleteOffsets(String group, JsonObject body) {
     return Unis.onContext(context, () -> metadata.anyBroker(HttpMethod.POST, groupPath(group) + "/offsets/delete",
         body).map(r -> GroupAdminJson.deletedOffsets(r.body().toJsonArray())));
+  }
+
+  @Override
+  public Uni<Void> deleteGroup(String group) {
+    return Unis.onContext(context, () -> deleteGroupNow(group));
+  }
+
+  @Override
+  public Uni<List<GroupDeletion>> deleteGroups(List<String> groups) {
+    List<String> names = List.copyOf(groups);
+    return Unis.onContext(context, () -> {
+      List<Future<Void>> each = names.stream().map(this::deleteGroupNow).toList();
+      return Future.join(each).transform(ignored -> {
+        List<GroupDeletion> out = new ArrayList<>();
+        for (int i = 0; i < names.size(); i++) {
+          out.add(new GroupDeletion(names.get(i), each.get(i).cause()));
+        }
+        return Future.succeededFuture(out);
+      });
+    });
+  }
+
+  private Future<Void> deleteGroupNow(String group) {
+    return metadata.anyBroker(HttpMethod.DELETE, groupPath(group), null).mapEmpty();
   }
 
   private static String groupPath(String group) {

@@ -4,6 +4,7 @@ import io.sluice.client.RecordMetadata;
 import io.sluice.client.SendCallback;
 import io.sluice.record.CompressionType;
 import io.sluice.record.Header;
+import io.sluice.record.Record;
 import io.sluice.record.RecordBatch;
 import io.sluice.record.RecordBatchBuilder;
 import io.vertx.core.Future;
@@ -12,6 +13,7 @@ import io.vertx.core.buffer.Buffer;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Iterator;
 import java.util.List;
 
 /**
@@ -65,6 +67,17 @@ final class ProducerBatch {
     }
   }
 
+  /** A piece of a split batch: its records are in {@code builder} already; the caller seals it. */
+  private ProducerBatch(String topic, int partition, long createdMs, RecordBatchBuilder builder,
+      List<SendCallback> callbacks, long[] timestamps) {
+    this.topic = topic;
+    this.partition = partition;
+    this.createdMs = createdMs;
+    this.builder = builder;
+    this.callbacks = callbacks;
+    this.timestamps = timestamps;
+  }
+
   void append(long timestamp, byte[] key, byte[] value, List<Header> headers, SendCallback callback) {
     int i = callbacks.size();
     if (i == timestamps.length) {
@@ -99,6 +112,56 @@ final class ProducerBatch {
   /** Moves the sealed, never-written batch to another epoch and sequence (the bytes' CRC is rewritten too). */
   void restamp(short producerEpoch, int baseSequence) {
     RecordBatch.wrap(bytes.duplicate()).setProducerEpochAndBaseSequence(producerEpoch, baseSequence);
+  }
+
+  /**
+   * Splits this sealed batch, which the broker refused as too large and never wrote, in two: the first records up to
+   * about half its uncompressed bytes, and the rest, in order, each with its records' callbacks, with this batch's
+   * compression, producer id and epoch, and the part of its sequence range its records had here (so the partition's
+   * later batches keep theirs). Halving, rather than cutting to a size, needs no knowledge of the limit (the broker's
+   * {@code max.message.bytes}, the topic's, or its request body limit) and reaches any limit in log2 rounds; Kafka's
+   * producer cuts a refused batch to {@code batch.size} and then halves (KAFKA-8350). The pieces start unsent
+   * ({@code attempts} 0). This batch's array goes back to the pool now; its {@link #done()} completes once both
+   * pieces' do, so a flush waiting for it waits for them.
+   *
+   * @throws IllegalStateException if the batch holds a single record
+   */
+  ProducerBatch[] split() {
+    int count = recordCount();
+    if (count < 2) {
+      throw new IllegalStateException("A batch of " + count + " record cannot be split");
+    }
+    RecordBatch sealed = RecordBatch.wrap(bytes.duplicate());
+    // Each piece has a header of its own: half of the records' bytes goes after it.
+    int half = RecordBatch.HEADER_SIZE + (builder.estimatedSizeInBytes() - RecordBatch.HEADER_SIZE) / 2;
+    RecordBatchBuilder first = new RecordBatchBuilder(sealed.compressionType(), half);
+    RecordBatchBuilder second = new RecordBatchBuilder(sealed.compressionType(), half);
+    int cut = 0;
+    int i = 0;
+    // One record decoded at a time (not the whole list): with the pieces, at most about twice the batch is held.
+    for (Iterator<Record> it = sealed.iterator(); it.hasNext(); ) {
+      Record r = it.next();
+      // Once a record went to the second piece every later one does; each piece gets at least one.
+      boolean toFirst = i == 0 || (i < count - 1 && cut == i && first.estimatedSizeInBytes() < half);
+      (toFirst ? first : second).append(r.timestamp(), r.key(), r.value(), r.headers());
+      cut += toFirst ? 1 : 0;
+      i++;
+    }
+    int base = sealed.baseSequence();
+    ProducerBatch[] pieces = {piece(first, 0, cut, sealed, base),
+        piece(second, cut, count, sealed, base < 0 ? RecordBatch.NO_SEQUENCE : base + cut)};
+    Future.join(pieces[0].done(), pieces[1].done()).onComplete(ar -> done.tryComplete());
+    release();
+    return pieces;
+  }
+
+  /** Records {@code from} to {@code to} of this batch, built in {@code records}, sealed with {@code sealed}'s producer. */
+  private ProducerBatch piece(RecordBatchBuilder records, int from, int to, RecordBatch sealed, int baseSequence) {
+    ProducerBatch p = new ProducerBatch(topic, partition, createdMs, records,
+        new ArrayList<>(callbacks.subList(from, to)), Arrays.copyOfRange(timestamps, from, to));
+    records.producer(sealed.producerId(), sealed.producerEpoch(), baseSequence);
+    p.bytes = records.build();
+    return p;
   }
 
   /** The sealed batch's size in bytes. */

@@ -255,14 +255,14 @@ final class ProducerImpl implements Producer {
       return;
     }
     int size = sizeOf(r);
-    if (q.open != null && q.open.estimatedSizeInBytes() + size > options.batchSizeBytes()) {
+    if (q.open != null && q.open.estimatedSizeInBytes() + size > q.maxBatchBytes) {
       sealFull(q, r);
     }
     if (q.open == null) {
       open(q, size);
     }
     q.open.append(p.timestamp(), r.key(), r.value(), r.headers(), p.callback());
-    if (q.open.estimatedSizeInBytes() >= options.batchSizeBytes()) {
+    if (q.open.estimatedSizeInBytes() >= q.maxBatchBytes) {
       sealFull(q, r);
     }
   }
@@ -278,7 +278,7 @@ final class ProducerImpl implements Producer {
   }
 
   private void open(Sender.PartitionQueue q, int firstRecordBytes) {
-    int initialBytes = initialBatchBytes(firstRecordBytes, q.lastBatchBytes, options.batchSizeBytes());
+    int initialBytes = initialBatchBytes(firstRecordBytes, q.lastBatchBytes, q.maxBatchBytes);
     q.open = new ProducerBatch(q.topic, q.partition, options.compression(), initialBytes,
         // A record's size here is an upper bound (RECORD_OVERHEAD_BYTES), so a full batch holds more than this ratio.
         initialBytes / firstRecordBytes * 5 / 4 + 1, System.currentTimeMillis(), buffers);

@@ -23,10 +23,12 @@ import java.util.Set;
 final class RefusedBatches {
   /**
    * Refusals of a batch's own bytes. The broker validates every batch of a partition's section before it writes any,
-   * so nothing of a refused section was written, and sending the same bytes again cannot succeed.
+   * so nothing of a refused section was written, and sending the same bytes again cannot succeed. A body above the
+   * broker's {@code http.max.body.bytes} (REQUEST_TOO_LARGE) is refused before any of it is read.
    */
   private static final Set<ErrorCode> REFUSALS = EnumSet.of(ErrorCode.MESSAGE_TOO_LARGE, ErrorCode.CORRUPT_MESSAGE,
-      ErrorCode.INVALID_RECORD, ErrorCode.INVALID_TIMESTAMP, ErrorCode.UNSUPPORTED_COMPRESSION_TYPE);
+      ErrorCode.INVALID_RECORD, ErrorCode.INVALID_TIMESTAMP, ErrorCode.UNSUPPORTED_COMPRESSION_TYPE,
+      ErrorCode.REQUEST_TOO_LARGE);
 
   private RefusedBatches() {
   }

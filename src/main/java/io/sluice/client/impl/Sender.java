@@ -50,7 +50,9 @@ import java.util.Map;
  *
  * <p><b>Refused batches.</b> A batch refused for its own bytes (too large, invalid) fails alone; the partition goes on
  * in the next epoch ({@link RefusedBatches}). A refused section of several batches names none of them: each is
- * sent again alone.
+ * sent again alone. A lone batch of several records refused as too large is split and its pieces sent in its place
+ * ({@link SplitBatches}); a whole request refused by the broker's body limit lowers the bound on request size and its
+ * batches go again alone.
  *
  * <p><b>Threading:</b> confined to the producer's context.
  */
@@ -86,10 +88,16 @@ final class Sender {
      * is in flight.
      */
     long refusedOrder = -1;
+    /**
+     * Uncompressed bytes at which the partition's open batch is sealed: {@code batchSizeBytes}, lowered to half a
+     * batch the broker refused as too large ({@link SplitBatches}), so later batches are not refused too.
+     */
+    int maxBatchBytes;
 
-    PartitionQueue(String topic, int partition) {
+    PartitionQueue(String topic, int partition, int maxBatchBytes) {
       this.topic = topic;
       this.partition = partition;
+      this.maxBatchBytes = maxBatchBytes;
     }
   }
 
@@ -118,6 +126,11 @@ final class Sender {
   private final Map<URI, List<Part>> outgoing = new LinkedHashMap<>();
   private boolean flushScheduled;
   private Identity identity = Identity.NONE;
+  /**
+   * Bytes a request's body holds at most: {@link ProducerOptions#maxRequestSizeBytes()}, lowered to half a body a
+   * broker refused as too large (413 REQUEST_TOO_LARGE, its {@code http.max.body.bytes}), so later requests fit.
+   */
+  private int maxRequestBytes;
 
   Sender(Vertx vertx, Transport transport, MetadataCache metadata, ProducerOptions options) {
     this.vertx = vertx;
@@ -127,6 +140,7 @@ final class Sender {
     boolean idempotent = options.idempotence() && !options.acks().equals("0");
     this.maxInFlight = !idempotent && options.retries() > 0 ? 1 : options.maxInFlightPerPartition();
     this.maxBatchesInFlight = idempotent ? RecordBatch.IDEMPOTENT_WINDOW_BATCHES : Integer.MAX_VALUE;
+    this.maxRequestBytes = options.maxRequestSizeBytes();
   }
 
   void identity(Identity identity) {
@@ -142,7 +156,7 @@ final class Sender {
     }
     PartitionQueue q = partitions.get(partition);
     if (q == null) {
-      q = new PartitionQueue(topic, partition);
+      q = new PartitionQueue(topic, partition, options.batchSizeBytes());
       partitions.put(partition, q);
     }
     return q;
@@ -253,7 +267,7 @@ final class Sender {
       int bytes = b.sizeInBytes();
       while (!q.recovering && b.attempts == 0 && !q.ready.isEmpty() && q.ready.peekFirst().attempts == 0
           && q.inFlight.size() + request.size() < maxBatchesInFlight
-          && bytes + q.ready.peekFirst().sizeInBytes() <= options.maxRequestSizeBytes()) {
+          && bytes + q.ready.peekFirst().sizeInBytes() <= maxRequestBytes) {
         ProducerBatch next = q.ready.pollFirst();
         bytes += next.sizeInBytes();
         request.add(next);
@@ -316,7 +330,7 @@ final class Sender {
       Set<PartitionQueue> named = new HashSet<>();
       int bytes = 0;
       for (Part part : parts) {
-        if (!request.isEmpty() && (named.contains(part.q()) || bytes + part.bytes() > options.maxRequestSizeBytes())) {
+        if (!request.isEmpty() && (named.contains(part.q()) || bytes + part.bytes() > maxRequestBytes)) {
           sendRequest(url, request, bytes);
           request = new ArrayList<>();
           named.clear();
@@ -342,6 +356,12 @@ final class Sender {
             body)
         .onComplete(ar -> {
           JsonArray entries = ar.succeeded() ? ar.result().json().getJsonArray("partitions") : null;
+          boolean bodyTooLarge = ar.failed() && ErrorCodes.codeOf(ar.cause()) == ErrorCode.REQUEST_TOO_LARGE;
+          if (bodyTooLarge) {
+            // The broker refused the body unread (its http.max.body.bytes): nothing of it was written. Later
+            // requests stay under half of it; its batches go again, each alone, and one that is too large alone splits.
+            maxRequestBytes = Math.max(1, Math.min(maxRequestBytes, body.length() / 2));
+          }
           for (int i = 0; i < parts.size(); i++) {
             Part part = parts.get(i);
             part.q().requestsInFlight--;
@@ -352,7 +372,7 @@ final class Sender {
             } else {
               // A refusal of a section of several batches names none of them: sent alone, each gets its own. (In
               // recovery a partition sends one batch at a time, so a batch is sent alone at most once for this.)
-              boolean alone = part.batches().size() == 1;
+              boolean alone = part.batches().size() == 1 && (!bodyTooLarge || parts.size() == 1);
               part.batches().forEach(b -> onFailed(part.q(), b, failure, url, alone));
             }
           }
@@ -393,6 +413,10 @@ final class Sender {
     boolean unwritten = refused || RefusedBatches.refusedUnwritten(code);
     if (!unwritten && code != ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER) {
       b.maybeWritten = true;
+    }
+    if (refused && alone && SplitBatches.splits(code, b) && q.fatal == null) {
+      SplitBatches.split(q, b);
+      return;
     }
     if (refused && !alone && q.fatal == null) {
       // Nothing of the section was written (the broker validates every batch before writing any): each batch goes
@@ -455,7 +479,7 @@ final class Sender {
     return q.inFlight.stream().anyMatch(x -> x.order < b.order) || q.ready.stream().anyMatch(x -> x.order < b.order);
   }
 
-  private static void insertInOrder(ArrayDeque<ProducerBatch> ready, ProducerBatch b) {
+  static void insertInOrder(ArrayDeque<ProducerBatch> ready, ProducerBatch b) {
     List<ProducerBatch> rest = new ArrayList<>();
     Iterator<ProducerBatch> it = ready.descendingIterator();
     while (it.hasNext()) {
