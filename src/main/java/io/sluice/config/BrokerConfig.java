@@ -82,6 +82,7 @@ public final class BrokerConfig {
   public static final String OFFSETS_TOPIC_SEGMENT_BYTES = "offsets.topic.segment.bytes";
   public static final String LOG_CLEANER_DELETE_RETENTION_MS = "log.cleaner.delete.retention.ms";
   public static final String PRODUCER_ID_EXPIRATION_MS = "producer.id.expiration.ms";
+  public static final String PRODUCER_ID_MAX_PER_PARTITION = "producer.id.max.per.partition";
   public static final String GROUP_MIN_SESSION_TIMEOUT_MS = "group.min.session.timeout.ms";
   public static final String GROUP_MAX_REBALANCE_TIMEOUT_MS = "group.max.rebalance.timeout.ms";
   public static final String GROUP_MAX_SESSION_TIMEOUT_MS = "group.max.session.timeout.ms";
@@ -168,6 +169,9 @@ public final class BrokerConfig {
           + " compacted topic keeps tombstones"),
       longKey(PRODUCER_ID_EXPIRATION_MS, 86_400_000L, 1, "an idempotent producer idle this long on a partition"
           + " is forgotten there (checked every log.retention.check.interval.ms)"),
+      intKey(PRODUCER_ID_MAX_PER_PARTITION, LogConfig.DEFAULT_PRODUCER_ID_MAX_PER_PARTITION, 1, Integer.MAX_VALUE,
+          "idempotent producers a partition remembers at most: a leader refuses a batch of one more (429, 10028,"
+          + " retriable), a follower or a restart forgets the one idle longest"),
       intKey(MESSAGE_MAX_BYTES, 1_048_588, 1, Integer.MAX_VALUE, "max.message.bytes by default"),
       intKey(MIN_INSYNC_REPLICAS, 1, 1, Short.MAX_VALUE, "min.insync.replicas by default"),
       boolKey(AUTO_CREATE_TOPICS_ENABLE, true, "create a topic on first produce to it"),
@@ -514,7 +518,8 @@ public final class BrokerConfig {
       return new LogConfig(getInt(LOG_SEGMENT_BYTES), segmentMs(), getInt(LOG_INDEX_INTERVAL_BYTES),
           getInt(MESSAGE_MAX_BYTES), getLong(LOG_RETENTION_MS), getLong(LOG_RETENTION_BYTES),
           getLong(LOG_FLUSH_INTERVAL_MESSAGES), getLong(LOG_FLUSH_INTERVAL_MS), getLong(LOG_SEGMENT_DELETE_DELAY_MS),
-          false, getLong(LOG_CLEANER_DELETE_RETENTION_MS), getLong(PRODUCER_ID_EXPIRATION_MS));
+          false, getLong(LOG_CLEANER_DELETE_RETENTION_MS), getLong(PRODUCER_ID_EXPIRATION_MS),
+          getInt(PRODUCER_ID_MAX_PER_PARTITION));
     } catch (IllegalArgumentException e) {
       throw new ConfigException(null, "Invalid log defaults: " + e.getMessage(), e);
     }

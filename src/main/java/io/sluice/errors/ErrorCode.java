@@ -112,7 +112,12 @@ public enum ErrorCode {
   /** Sluice's own: request bodies in flight hold http.max.inflight.body.bytes of the broker's heap; retry. */
   BODY_MEMORY_EXHAUSTED(10_026, 503, true),
   /** Sluice's own: answers in flight hold http.max.inflight.answer.bytes of the broker's heap; retry. */
-  ANSWER_MEMORY_EXHAUSTED(10_027, 503, true);
+  ANSWER_MEMORY_EXHAUSTED(10_027, 503, true),
+  /**
+   * Sluice's own: the partition remembers producer.id.max.per.partition idempotent producers and this request's
+   * batch starts another; nothing was written. Retriable: room comes back as producers expire.
+   */
+  PRODUCER_ID_LIMIT_EXCEEDED(10_028, 429, true);
 
   private final int code;
   private final int httpStatus;

@@ -90,7 +90,8 @@ final class LocalPartitionLog implements PartitionLog {
     Segment[] segments = loaded.segments().toArray(new Segment[0]);
     Segment active = segments[segments.length - 1];
     this.state = new LogState(loaded.logStartOffset(), active.nextOffset, segments, active.size);
-    this.producers = ProducerStateTracker.rebuild(tp, state, clock.getAsLong());
+    this.producers = ProducerStateTracker.rebuild(tp, state, clock.getAsLong(),
+        config.producerIdMaxPerPartition());
     this.cleaner = new LogCleaner(tp, dir, config, files, index);
     this.lastFlushMs = clock.getAsLong();
     this.deleted = new DeletedSegments(tp, index, clock, config.fileDeleteDelayMs());

@@ -28,15 +28,23 @@ import java.util.Map;
  *     deletes before the cleaner drops it, measured from the tombstone's timestamp
  * @param producerIdExpirationMs {@code producer.id.expiration.ms} (a broker setting in Kafka): an idempotent
  *     producer that has not appended to the partition for this long is forgotten (see {@link ProducerStateTracker})
+ * @param producerIdMaxPerPartition {@code producer.id.max.per.partition} (Sluice's own, a broker setting): the
+ *     idempotent producers a partition remembers at most, so that batches stamped with ever new producer ids cannot
+ *     fill the heap; a leader refuses a batch that would add one more, a follower or a rebuild forgets the idlest
  */
 public record LogConfig(int segmentBytes, long segmentMs, int indexIntervalBytes, int maxMessageBytes,
     long retentionMs, long retentionBytes, long flushMessages, long flushMs, long fileDeleteDelayMs,
-    boolean compact, long deleteRetentionMs, long producerIdExpirationMs) {
+    boolean compact, long deleteRetentionMs, long producerIdExpirationMs, int producerIdMaxPerPartition) {
 
   /** Kafka's {@code delete.retention.ms} default: one day. */
   public static final long DEFAULT_DELETE_RETENTION_MS = 24L * 3600 * 1000;
   /** Kafka's {@code producer.id.expiration.ms} default: one day. */
   public static final long DEFAULT_PRODUCER_ID_EXPIRATION_MS = 24L * 3600 * 1000;
+  /**
+   * About 4 to 8 MiB of heap per partition when full (some 220 bytes a producer with one remembered batch, 400 with
+   * five); a new producer id every 4 seconds for a whole {@code producer.id.expiration.ms} on one partition.
+   */
+  public static final int DEFAULT_PRODUCER_ID_MAX_PER_PARTITION = 20_000;
 
   public static final LogConfig DEFAULT = new LogConfig(1 << 30, 7L * 24 * 3600 * 1000, 4096, 1_048_588,
       7L * 24 * 3600 * 1000, -1L, Long.MAX_VALUE, Long.MAX_VALUE, 60_000L);
@@ -46,6 +54,21 @@ public record LogConfig(int segmentBytes, long segmentMs, int indexIntervalBytes
       long retentionBytes, long flushMessages, long flushMs, long fileDeleteDelayMs) {
     this(segmentBytes, segmentMs, indexIntervalBytes, maxMessageBytes, retentionMs, retentionBytes, flushMessages,
         flushMs, fileDeleteDelayMs, false, DEFAULT_DELETE_RETENTION_MS, DEFAULT_PRODUCER_ID_EXPIRATION_MS);
+  }
+
+  /** With at most {@link #DEFAULT_PRODUCER_ID_MAX_PER_PARTITION} producers remembered per partition. */
+  public LogConfig(int segmentBytes, long segmentMs, int indexIntervalBytes, int maxMessageBytes, long retentionMs,
+      long retentionBytes, long flushMessages, long flushMs, long fileDeleteDelayMs, boolean compact,
+      long deleteRetentionMs, long producerIdExpirationMs) {
+    this(segmentBytes, segmentMs, indexIntervalBytes, maxMessageBytes, retentionMs, retentionBytes, flushMessages,
+        flushMs, fileDeleteDelayMs, compact, deleteRetentionMs, producerIdExpirationMs,
+        DEFAULT_PRODUCER_ID_MAX_PER_PARTITION);
+  }
+
+  /** This config with at most {@code max} idempotent producers remembered per partition. */
+  public LogConfig withProducerIdMaxPerPartition(int max) {
+    return new LogConfig(segmentBytes, segmentMs, indexIntervalBytes, maxMessageBytes, retentionMs, retentionBytes,
+        flushMessages, flushMs, fileDeleteDelayMs, compact, deleteRetentionMs, producerIdExpirationMs, max);
   }
 
   public LogConfig {
@@ -59,6 +82,9 @@ public record LogConfig(int segmentBytes, long segmentMs, int indexIntervalBytes
     if (deleteRetentionMs < 0 || producerIdExpirationMs <= 0) {
       throw new IllegalArgumentException("delete.retention.ms must not be negative (" + deleteRetentionMs
           + ") and producer.id.expiration.ms must be positive (" + producerIdExpirationMs + ")");
+    }
+    if (producerIdMaxPerPartition <= 0) {
+      throw new IllegalArgumentException("producer.id.max.per.partition must be positive: " + producerIdMaxPerPartition);
     }
   }
 
@@ -83,7 +109,7 @@ public record LogConfig(int segmentBytes, long segmentMs, int indexIntervalBytes
         num(props, "file.delete.delay.ms", fileDeleteDelayMs),
         compactNow,
         num(props, "delete.retention.ms", deleteRetentionMs),
-        producerIdExpirationMs);
+        producerIdExpirationMs, producerIdMaxPerPartition);
   }
 
   private static long num(Map<String, ?> props, String key, long dflt) {

@@ -5,6 +5,7 @@ import io.sluice.api.TopicPartition;
 import io.sluice.errors.InvalidProducerEpochException;
 import io.sluice.errors.InvalidRecordException;
 import io.sluice.errors.OutOfOrderSequenceException;
+import io.sluice.errors.ProducerIdLimitException;
 import io.sluice.record.Header;
 import io.sluice.record.Record;
 import io.sluice.record.RecordBatch;
@@ -15,8 +16,11 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.LongPredicate;
 
 /**
  * One partition's idempotent-producer state (Kafka's KIP-98): for each producer id, the newest epoch seen and the
@@ -50,6 +54,16 @@ import java.util.Map;
  * <p><b>Expiry.</b> {@link #expire} forgets producers with no append for {@code producer.id.expiration.ms} on the
  * owner's clock, so the map is bounded by the producers active within that time, not by all that ever wrote.
  *
+ * <p><b>Bound.</b> Expiry alone bounds nothing against a client that stamps every small batch with a new producer
+ * id (an unknown one starting at 0 is accepted): some 220 bytes of heap a batch. So at most {@code maxProducers}
+ * ({@code producer.id.max.per.partition}) are remembered. A leader refuses a request that would add one more
+ * ({@link ProducerIdLimitException}, retriable, nothing written) rather than forget one: a forgotten producer that
+ * is still writing would get OUT_OF_ORDER_SEQUENCE (which fails its partition in the Java client), and a retry of
+ * its last batch would be written twice. Those it knows keep writing, duplicates still caught; only new ones wait
+ * for expiry to make room. A follower and a rebuild cannot refuse what the log holds, so there the producer used
+ * least recently (appended, or checked as a leader) is forgotten ({@link #remember}); a log written before the bound, or by a leader whose
+ * producers expired at other times, rebuilds to the newest {@code maxProducers}, never more.
+ *
  * <p><b>Threading:</b> used only by the log's owner thread, like the log's other write paths; not thread-safe.
  */
 final class ProducerStateTracker {
@@ -75,10 +89,16 @@ final class ProducerStateTracker {
   }
 
   private final TopicPartition tp;
-  private final Map<Long, ProducerEntry> producers = new HashMap<>();
+  private final int maxProducers;
+  /**
+   * In access order, least recent first: each append's {@code get} moves its producer to the end without allocating
+   * (a remove and put would cost an entry per batch on the append path).
+   */
+  private final Map<Long, ProducerEntry> producers = new LinkedHashMap<>(16, 0.75f, true);
 
-  ProducerStateTracker(TopicPartition tp) {
+  ProducerStateTracker(TopicPartition tp, int maxProducers) {
     this.tp = tp;
+    this.maxProducers = maxProducers;
   }
 
   /**
@@ -86,6 +106,7 @@ final class ProducerStateTracker {
    * them and then calls {@link #onAppended}); returns the original offsets when every batch is a duplicate.
    */
   AppendResult checkLeaderAppend(List<RecordBatch> batches, long logEndOffset) {
+    requireRoom(batches);
     Map<Long, Integer> lastSeqInRequest = new HashMap<>();
     Map<Long, Short> epochInRequest = new HashMap<>();
     List<BatchEntry> duplicates = new ArrayList<>();
@@ -112,6 +133,21 @@ final class ProducerStateTracker {
     List<Long> bases = duplicates.stream().map(BatchEntry::firstOffset).toList();
     return new AppendResult(duplicates.get(0).firstOffset(), duplicates.get(duplicates.size() - 1).lastOffset(),
         bases, RecordBatch.NO_TIMESTAMP, logEndOffset);
+  }
+
+  /** Refuses a request whose producers the partition does not know would take it above {@code maxProducers}. */
+  private void requireRoom(List<RecordBatch> batches) {
+    int room = maxProducers - producers.size();
+    if (room >= batches.size()) {
+      return; // the common case, without a set of the request's producer ids
+    }
+    long unknown = batches.stream().mapToLong(RecordBatch::producerId)
+        .filter(pid -> pid >= 0 && !producers.containsKey(pid)).distinct().count();
+    if (unknown > room) {
+      throw new ProducerIdLimitException("Partition " + tp + " remembers " + producers.size() + " idempotent"
+          + " producers, producer.id.max.per.partition is " + maxProducers + ", and this request adds " + unknown
+          + ": retry once idle producers have expired (producer.id.expiration.ms)");
+    }
   }
 
   /** The remembered batch {@code b} duplicates, or null if it is new and in sequence; throws otherwise. */
@@ -293,9 +329,22 @@ final class ProducerStateTracker {
     return before - producers.size();
   }
 
+  /**
+   * Remembers a written batch (its producer moves to the end of the order). A producer beyond {@code maxProducers}
+   * (a follower's or a rebuild's: a leader refused it before writing) makes room by forgetting the least recent one.
+   */
   private void remember(long pid, short epoch, boolean sequenced, long firstSeq, long lastSeq, long baseOffset,
       long lastOffset, long nowMs) {
-    ProducerEntry entry = producers.computeIfAbsent(pid, id -> new ProducerEntry(epoch));
+    ProducerEntry entry = producers.get(pid);
+    if (entry == null) {
+      if (producers.size() >= maxProducers) {
+        Iterator<ProducerEntry> idlest = producers.values().iterator();
+        idlest.next();
+        idlest.remove();
+      }
+      entry = new ProducerEntry(epoch);
+      producers.put(pid, entry);
+    }
     entry.sequenced = sequenced;
     entry.lastAppendMs = nowMs;
     if (epoch > entry.epoch) {
@@ -331,16 +380,17 @@ final class ProducerStateTracker {
    * {@value #REBUILD_EXTRA_SEGMENTS} more: with small segments a producer's last batches span more segments than
    * two, and a resend of one of them must still be recognised after a restart.
    */
-  static ProducerStateTracker rebuild(TopicPartition tp, LogState s, long nowMs) {
-    ProducerStateTracker tracker = new ProducerStateTracker(tp);
+  static ProducerStateTracker rebuild(TopicPartition tp, LogState s, long nowMs, int maxProducers) {
+    ProducerStateTracker tracker = new ProducerStateTracker(tp, maxProducers);
     Segment[] segments = s.segments();
     int from = Math.max(0, segments.length - REBUILD_SEGMENTS);
     for (int i = from; i < segments.length; i++) {
-      tracker.scan(s, segments[i], nowMs);
+      tracker.scan(s, segments[i], nowMs, pid -> true);
     }
     for (int i = from - 1; i >= Math.max(0, from - REBUILD_EXTRA_SEGMENTS) && tracker.missesEarlierBatches(); i--) {
-      ProducerStateTracker older = new ProducerStateTracker(tp);
-      older.scan(s, segments[i], nowMs);
+      // only the producers it looks for: an older segment full of others must not crowd them out of the bound
+      ProducerStateTracker older = new ProducerStateTracker(tp, maxProducers);
+      older.scan(s, segments[i], nowMs, tracker.producers::containsKey);
       tracker.prependEarlier(older);
     }
     return tracker;
@@ -372,11 +422,11 @@ final class ProducerStateTracker {
   }
 
   /** Remembers the batches of one segment, from their headers (a sequenced batch is read whole). */
-  private void scan(LogState s, Segment segment, long nowMs) {
+  private void scan(LogState s, Segment segment, long nowMs, LongPredicate wanted) {
     BatchCursor cursor = new BatchCursor(segment.channel, s.readableSize(segment));
     try {
       for (boolean ok = cursor.loadAt(0); ok; ok = cursor.next()) {
-        if (cursor.producerId < 0 || cursor.lastOffset() < s.logStartOffset()) {
+        if (cursor.producerId < 0 || cursor.lastOffset() < s.logStartOffset() || !wanted.test(cursor.producerId)) {
           continue;
         }
         if ((cursor.attributes & RecordBatch.SEQUENCED_FLAG_MASK) != 0) {

@@ -38,6 +38,16 @@ final class RefusedBatches {
   }
 
   /**
+   * Retriable refusals that the broker answers before writing anything of the request: once the batch's retries are
+   * spent it failed unwritten, as a refusal, and the partition's later batches go on in the next epoch rather than
+   * failing behind a hole. A partition full of producers ({@code producer.id.max.per.partition}) refuses a new one
+   * until one expires: the producer's later records try again then, not "create a new producer".
+   */
+  static boolean refusedUnwritten(ErrorCode code) {
+    return code == ErrorCode.PRODUCER_ID_LIMIT_EXCEEDED;
+  }
+
+  /**
    * Moves the partition's waiting batches (nothing is in flight) to the next epoch, numbered from 0 in order, and
    * later ones follow them. Returns false when the epoch cannot grow any more (the partition then fails as before).
    */

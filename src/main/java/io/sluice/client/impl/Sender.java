@@ -410,7 +410,8 @@ final class Sender {
       metadata.unreachable(url);
     }
     boolean refused = RefusedBatches.refusal(code);
-    if (!refused && code != ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER) {
+    boolean unwritten = refused || RefusedBatches.refusedUnwritten(code);
+    if (!unwritten && code != ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER) {
       b.maybeWritten = true;
     }
     if (refused && alone && SplitBatches.splits(code, b) && q.fatal == null) {
@@ -442,7 +443,7 @@ final class Sender {
     LOG.log(Level.DEBUG, "Batch of " + b.recordCount() + " record(s) to " + q.topic + "-" + q.partition
         + " failed after " + b.attempts + " attempt(s): " + failure);
     b.fail(failure);
-    if (identity.idempotent() && refused && !b.maybeWritten && q.fatal == null) {
+    if (identity.idempotent() && unwritten && !b.maybeWritten && q.fatal == null) {
       // As Kafka's idempotent producer: only this batch fails; the later ones move to a new epoch (drain).
       q.refusedOrder = q.refusedOrder < 0 ? b.order : Math.min(q.refusedOrder, b.order);
       q.recovering = true;
