@@ -2,13 +2,9 @@ package io.sluice.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.sluice.broker.Broker;
 import io.sluice.broker.testing.BlockedThreadGuard;
-import io.sluice.broker.testing.TestBrokers;
-import io.sluice.config.BrokerConfig;
 import io.sluice.errors.ErrorCode;
 import io.sluice.errors.SluiceException;
-import io.sluice.http.HttpListener;
 import io.sluice.record.CompressionType;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -42,24 +38,22 @@ class ProducerSplitBatchTest {
 
   @TempDir
   Path dataDir;
-  private Broker broker;
+  private BrokerWithClient broker;
   private SluiceClient client;
 
   @BeforeEach
   void start() throws Exception {
-    BrokerConfig config = TestBrokers.config(dataDir, Map.of(BrokerConfig.HTTP_PORT, 0));
-    broker = TestBrokers.start(config, GUARD, HttpListener::new);
-    client = SluiceClient.create(ClientOptions.bootstrap("http://127.0.0.1:" + broker.httpPort()));
+    broker = BrokerWithClient.start(dataDir, GUARD, Map.of());
+    client = broker.client();
     client.admin().createTopic("t", 1, 1, Map.of("max.message.bytes", String.valueOf(LIMIT)))
         .await().atMost(WAIT);
   }
 
   @AfterEach
   void stop() throws Exception {
-    if (client != null) {
-      client.close().await().atMost(WAIT);
+    if (broker != null) {
+      broker.close();
     }
-    TestBrokers.close(broker);
   }
 
   @Test
