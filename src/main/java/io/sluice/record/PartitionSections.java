@@ -176,12 +176,24 @@ public final class PartitionSections {
     need(in, length, index, "topic");
     byte[] name = new byte[length];
     in.get(name);
+    if (ascii(name)) { // every legal topic name: no decoder on the produce and poll paths
+      return new String(name, StandardCharsets.US_ASCII);
+    }
     try {
       // Strict: a lenient decode turned malformed bytes into U+FFFD, so two different names read as one.
       return StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(name)).toString();
     } catch (java.nio.charset.CharacterCodingException e) {
       throw new IllegalArgumentException("Section " + index + " has a topic that is not valid UTF-8");
     }
+  }
+
+  private static boolean ascii(byte[] bytes) {
+    for (byte b : bytes) {
+      if (b < 0) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static int readInt(ByteBuffer in, int index, String what) {
