@@ -51,6 +51,11 @@ public enum ErrorCode {
   /** A producer's batch carries an epoch older than the one the partition last saw for its producer id. */
   INVALID_PRODUCER_EPOCH(47, 409, false),
   KAFKA_STORAGE_ERROR(56, 503, true),
+  /**
+   * The partition has no sequence for the producer's epoch (it forgot the producer) and the batch does not start at
+   * 0: nothing was written; start again at sequence 0 in a newer epoch.
+   */
+  UNKNOWN_PRODUCER_ID(59, 422, false),
   FENCED_LEADER_EPOCH(74, 409, true),
   UNKNOWN_LEADER_EPOCH(75, 409, true),
   UNSUPPORTED_COMPRESSION_TYPE(76, 422, false),
