@@ -46,6 +46,8 @@ public enum ErrorCode {
   INVALID_PARTITIONS(37, 400, false),
   INVALID_REPLICATION_FACTOR(38, 400, false),
   INVALID_REQUEST(42, 400, false),
+  /** The request is one the resource's configuration does not allow (deleting records of a compacted topic). */
+  POLICY_VIOLATION(44, 400, false),
   OUT_OF_ORDER_SEQUENCE_NUMBER(45, 422, false),
   DUPLICATE_SEQUENCE_NUMBER(46, 409, false),
   /** A producer's batch carries an epoch older than the one the partition last saw for its producer id. */
