@@ -62,16 +62,16 @@ def jfr_intervals(path, side):
 
 
 def scheduler_runs(d, n, broker, client):
-    """(start, end, category) of every stretch a thread ran, in CLOCK_MONOTONIC microseconds."""
+    """(start, end, category, the thread's JVM and name or None) of every stretch a thread ran, in CLOCK_MONOTONIC microseconds."""
     text = subprocess.run(['perf', 'sched', 'timehist', '-i', f'{d}/sched{n}.data'], capture_output=True,
                           text=True).stdout
     line = re.compile(r'^\s*([\d.]+)\s+\[\d+\]\s+(.*?)\[(\d+)(?:/(\d+))?\]\s+[\d.]+\s+[\d.]+\s+([\d.]+)')
     runs = []
     for m in map(line.match, text.splitlines()):
         if m:
-            end = float(m.group(1)) * 1e6
-            runs.append((end - float(m.group(5)) * 1000, end, category(int(m.group(4) or m.group(3)),
-                                                                          m.group(2).strip(), broker, client)))
+            end, pid, comm = float(m.group(1)) * 1e6, int(m.group(4) or m.group(3)), m.group(2).strip()
+            label = ('broker ' if pid == broker else 'client ') + comm if pid in (broker, client) else None
+            runs.append((end - float(m.group(5)) * 1000, end, category(pid, comm, broker, client), label))
     runs.sort()
     return runs
 
@@ -108,6 +108,11 @@ def main(d, n):
     lats = sorted(s[1] for s in samples)
     pct = lambda p: lats[min(len(lats) - 1, int(p * len(lats)))]
     print(f'{len(samples)} records; p50 / p99 / p99.9 / max {pct(.5)} / {pct(.99)} / {pct(.999)} / {lats[-1]} us')
+    if runs:
+        first, last = samples[0][0] - offset, samples[-1][0] + samples[-1][1] - offset
+        woken = collections.Counter(r[3] for r in runs if r[3] and first <= r[1] <= last)
+        print('thread runs per record in the window:',
+              ', '.join(f'{k} {v / len(samples):.2f}' for k, v in woken.most_common() if v >= len(samples) / 50))
     slowest = sorted(range(len(samples)), key=lambda i: -samples[i][1])
     random.seed(1)
     for name, chosen in (('10 slowest (p99.9)', slowest[:10]), ('100 slowest (p99)', slowest[:100]),

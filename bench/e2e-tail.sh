@@ -7,6 +7,7 @@
 #   - --samples: each measured record's send time and latency,
 # and prints bench/e2e-tail.py's attribution of the 10 and 100 slowest records of each run (p99.9 and p99).
 #   bench/e2e-tail.sh [sluice.jar] [out-dir]      Env: WARMS="1000 20000" E2E_RECORDS=10000 HEAP=-Xmx1g
+#   SLUICE_SET="key=value ..." (broker settings, as in compare-kafka.sh)
 # Run it under `flock /tmp/sluice-bench.lock` on a shared machine. Needs root (or perf_event_paranoid <= -1) for perf.
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -19,10 +20,11 @@ mkdir -p "$OUT"
 JFC="$OUT/tail.jfc"
 python3 "$HERE/e2e-tail.py" --jfc "$(dirname "$(readlink -f "$(command -v java)")")/../lib/jfr/default.jfc" > "$JFC"
 jfr_opt() { echo "-XX:StartFlightRecording=filename=$1,settings=$JFC,dumponexit=true"; }
+SETS=(); for kv in ${SLUICE_SET:-}; do SETS+=(--set "$kv"); done
 SPID=""
 trap '[[ -n "$SPID" ]] && kill "$SPID" 2>/dev/null; rm -rf "$OUT/data"' EXIT
 java $HEAP "-Xms${HEAP#-Xmx}" "$(jfr_opt "$OUT/broker.jfr")" -jar "$JAR" --data-dir "$OUT/data" --http-port 0 \
-  --set http.host=127.0.0.1 --set zookeeper.embedded.port=0 > "$OUT/broker.log" 2>&1 &
+  --set http.host=127.0.0.1 --set zookeeper.embedded.port=0 "${SETS[@]}" > "$OUT/broker.log" 2>&1 &
 SPID=$!; echo "$SPID" > "$OUT/broker.pid"
 URL="$(sluice_url "$OUT/broker.log" "$SPID" 60)"
 PERF=1; perf sched record -o "$OUT/probe.data" -- true >/dev/null 2>&1 || PERF=""; rm -f "$OUT/probe.data"
