@@ -137,6 +137,29 @@ def main(d, n):
             print('   CPU time during them:', ', '.join(f'{k} {v:.0%}' for k, v in cpu.most_common() if v >= 0.005))
             print('   records whose CPUs others held half or more, by the largest holder:',
                   ', '.join(f'{k} {v}' for k, v in taker.most_common()))
+    if runs:
+        quiet_records(samples, offset, runs, run_starts, spans, starts, ncpu)
+
+
+def quiet_records(samples, offset, runs, run_starts, spans, starts, ncpu):
+    """The slowest records during which other processes held under a quarter of the CPUs: a loaded machine's
+    stand-in for a quiet one's tail."""
+    quiet = []
+    for sent, lat in samples:
+        held, threads = collections.Counter(), collections.Counter()
+        for r in overlapping(runs, run_starts, sent - offset, sent - offset + lat):
+            span = min(r[1], sent - offset + lat) - max(r[0], sent - offset)
+            held[r[2]] += span
+            if r[3]:
+                threads[r[3]] += span
+        if held['other processes'] < ncpu * lat / 4:
+            quiet.append((lat, sent, threads))
+    quiet.sort(reverse=True)
+    print(f'{len(quiet)} records with other processes on under a quarter of the CPUs; the slowest 5 (us, own threads'
+          ' that ran during them, us; JFR events):')
+    for lat, sent, threads in quiet[:5]:
+        events = sorted({s[2] for s in overlapping(spans, starts, sent, sent + lat)})
+        print(f'   {lat}:', ', '.join(f'{k} {v:.0f}' for k, v in threads.most_common(4)), '; ', ', '.join(events))
 
 
 if __name__ == '__main__':
