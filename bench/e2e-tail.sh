@@ -9,6 +9,7 @@
 #   bench/e2e-tail.sh [sluice.jar] [out-dir]      Env: WARMS="1000 20000" E2E_RECORDS=10000 HEAP=-Xmx1g
 #   SLUICE_SET="key=value ..." (broker settings, as in compare-kafka.sh)
 # Run it under `flock /tmp/sluice-bench.lock` on a shared machine. Needs root (or perf_event_paranoid <= -1) for perf.
+# The scheduler traces (schedN.data) are 100-200 MB a run: delete the output directory when done.
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 source "$HERE/broker-url.sh"
