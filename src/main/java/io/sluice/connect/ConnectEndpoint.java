@@ -455,6 +455,7 @@ final class ConnectEndpoint {
       JsonObject offset = offsetOf(entry);
       if (isSink(name)) {
         writes.add(SinkOffsets.alter(service.worker().client().admin(), name, partition, offset));
+        fit.add(future(SinkOffsets.requireInLog(service.worker().client().admin(), name, partition, offset)));
       } else {
         String key = ConnectState.offsetKey(name, OffsetReader.toJson(partition.getMap()));
         String value = offset == null ? null : offset.encode();

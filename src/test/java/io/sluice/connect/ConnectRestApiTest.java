@@ -168,6 +168,41 @@ class ConnectRestApiTest {
   }
 
   /**
+   * An offset outside the partition's log was clamped into it and answered "altered successfully": a PATCH to 500 of
+   * a three-record partition left the commit at 3. Refused now, naming the partition and its range, and no entry of
+   * the request is written (Kafka Connect stores it as given, and its consumer then replays the partition from the
+   * earliest offset: the opposite of the skip asked for).
+   */
+  @Test
+  void aSinkOffsetOutsideThePartitionsLogIsRefusedAndNothingIsAltered() throws Exception {
+    assertThat(connect.send("POST", "/topics", new JsonObject().put("name", "range-parts").put("partitions", 2))
+        .status()).isEqualTo(201);
+    JsonArray records = new JsonArray();
+    for (int i = 0; i < 6; i++) {
+      records.add(new JsonObject().put("value", "v" + i).put("partition", i % 2));
+    }
+    assertThat(connect.send("POST", "/topics/range-parts", new JsonObject().put("records", records)).status())
+        .isEqualTo(200);
+    assertThat(connect.send("POST", "/connectors", new JsonObject().put("name", "range-sink").put("initial_state",
+        "STOPPED").put("config", new JsonObject().put("connector.class", "FileStreamSink").put("topics",
+        "range-parts").put("file", dir.resolve("range.txt").toString()))).status()).isEqualTo(201);
+    assertThat(connect.send("PATCH", "/connectors/range-sink/offsets", offsetsOf("range-parts", 0, 1)).status())
+        .isEqualTo(200);
+
+    JsonObject twoEntries = offsetsOf("range-parts", 0, 2);
+    twoEntries.getJsonArray("offsets").addAll(offsetsOf("range-parts", 1, 500).getJsonArray("offsets"));
+    Reply past = connect.send("PATCH", "/connectors/range-sink/offsets", twoEntries);
+    assertError(past, 400, ErrorCode.INVALID_REQUEST);
+    assertThat(past.json().getString("message")).contains("500", "range-parts-1", "0 to 3");
+    assertThat(sinkOffsets("range-sink")).as("neither entry written").containsExactly(Map.entry(0, 1L));
+
+    Reply end = connect.send("PATCH", "/connectors/range-sink/offsets", offsetsOf("range-parts", 1, 3));
+    assertThat(end.status()).as("the end offset is in range: " + end.body()).isEqualTo(200);
+    assertThat(sinkOffsets("range-sink")).containsExactly(Map.entry(0, 1L), Map.entry(1, 3L));
+    connect.send("DELETE", "/connectors/range-sink", null);
+  }
+
+  /**
    * As Kafka Connect (KIP-875): a null offset forgets that partition's commit, and a reset forgets the sink's whole
    * group, so its consumer starts at its auto.offset.reset. Main refused the null (400) and reset to the earliest
    * offset (the commits stayed, listed at 0).
