@@ -648,6 +648,27 @@ class ConnectRestApiTest {
     connect.send("DELETE", "/connectors/flaky", null);
   }
 
+  /**
+   * A source writing to a topic the broker refuses (an illegal name) failed once with the broker's reason; every
+   * restart after it then skipped the topic check and sent to the topic unchecked, RUNNING for the producer's 3 min
+   * timeout each time (30 min of a healthy-looking task writing nothing). Each attempt now fails at once with the
+   * reason, and the trace's first line says whether and when the task restarts by itself.
+   */
+  @Test
+  void aSourceWritingToAnIllegalTopicIsFailedWithTheReasonAtEveryAttempt() throws Exception {
+    connect.create("illegal-out", generator("bad topic!", 10).put("task.restart.max.attempts", "2")
+        .put("task.restart.backoff.initial.ms", "100"));
+    ConnectTestSupport.await("out of automatic restarts", () -> {
+      JsonObject t = taskStatus("illegal-out");
+      return t != null && "FAILED".equals(t.getString("state"))
+          && t.getString("trace", "").startsWith("No automatic restart left (2 of task.restart.max.attempts 2 done)");
+    });
+    assertThat(taskStatus("illegal-out").getString("trace")).as("the last attempt's reason")
+        .contains("Topic name 'bad topic!' is illegal")
+        .contains("POST /connectors/illegal-out/tasks/0/restart");
+    connect.send("DELETE", "/connectors/illegal-out", null);
+  }
+
   @Test
   void aSinkTaskRestartedAfterAFailureReadsOnWithoutFailingAgain() throws Exception {
     String runId = "sink-" + System.nanoTime();
