@@ -74,7 +74,7 @@ final class StreamsEndpoint {
   private void create(RoutingContext ctx) {
     JsonObject json = body(ctx);
     // Compiling type-checks every expression in a fresh CEL environment: worker work.
-    service.blocking(() -> service.parser().parse(json, null))
+    service.blocking(() -> service.parser().parse(json, null)).compose(service::requireInputs)
         .compose(d -> service.ensureDeadLetterTopic(d).compose(v -> service.blocking(() -> {
           service.store().create(d.name(), json, service.maxDefinitions());
           return d;
@@ -153,7 +153,7 @@ final class StreamsEndpoint {
   private void update(RoutingContext ctx) {
     String name = ctx.pathParam("name");
     JsonObject json = body(ctx);
-    service.blocking(() -> service.parser().parse(json, name))
+    service.blocking(() -> service.parser().parse(json, name)).compose(service::requireInputs)
         .compose(service::ensureDeadLetterTopic)
         .compose(v -> service.blocking(() -> {
           StreamStore.Stored s = service.store().get(name);
