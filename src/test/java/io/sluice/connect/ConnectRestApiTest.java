@@ -9,6 +9,7 @@ import io.sluice.errors.ErrorCode;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
@@ -512,6 +513,51 @@ class ConnectRestApiTest {
     } finally {
       threads.shutdownNow();
       connect.send("DELETE", "/connectors/race", null);
+    }
+  }
+
+  /**
+   * A delete took no lock: a config PUT that had found the connector could write after the delete's tombstone and
+   * bring it back (answered 200 "updated", its target state gone), and a restart or pause written after the delete
+   * left live records of a deleted connector in the compacted configs topic. Every outcome must be one of the serial
+   * orders: the connector exists afterwards exactly when the PUT created it anew (201), and a deleted one leaves no
+   * live record.
+   */
+  @Test
+  void aDeleteRacingAConfigPutARestartAndAPauseEndsAsOneOfTheirSerialOrders() throws Exception {
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+    try {
+      for (int round = 0; round < 8; round++) {
+        String name = "race-" + round;
+        assertThat(connect.send("POST", "/connectors", new JsonObject().put("name", name).put("initial_state",
+            "STOPPED").put("config", generator("race-topic", 1))).status()).isEqualTo(201);
+        var put = pool.submit(() -> connect.send("PUT", "/connectors/" + name + "/config", generator("race-topic", 2)));
+        var restart = pool.submit(() -> connect.send("POST", "/connectors/" + name + "/restart", null));
+        var pause = pool.submit(() -> connect.send("PUT", "/connectors/" + name + "/pause", null));
+        var delete = pool.submit(() -> connect.send("DELETE", "/connectors/" + name, null));
+        assertThat(delete.get().status()).as(delete.get().body()).isEqualTo(204);
+        assertThat(restart.get().status()).as(restart.get().body()).isIn(204, 404);
+        assertThat(pause.get().status()).as(pause.get().body()).isIn(202, 404);
+        int putStatus = put.get().status();
+        assertThat(putStatus).as(put.get().body()).isIn(200, 201);
+        boolean exists = connect.get("/connectors/" + name).status() == 200;
+        assertThat(exists).as("round " + round + ": exists after the race, the PUT answered " + putStatus)
+            .isEqualTo(putStatus == 201);
+        if (exists) {
+          // Created anew and running: its worker may still write its task configs and statuses after this delete,
+          // records of the worker's own, not of these requests; only a race that ended in a delete is checked.
+          assertThat(connect.send("DELETE", "/connectors/" + name, null).status()).isEqualTo(204);
+          continue;
+        }
+        java.util.regex.Pattern own = java.util.regex.Pattern.compile("(connector|target-state|tasks|restart)-"
+            + name + "|restart-task-" + name + "-\\d+");
+        Map<String, String> live = new java.util.TreeMap<>(connect.latest(ConnectState.CONFIGS_TOPIC));
+        live.values().removeIf(java.util.Objects::isNull);
+        live.keySet().removeIf(k -> !own.matcher(k).matches());
+        assertThat(live).as("round " + round + ": live records of the deleted connector").isEmpty();
+      }
+    } finally {
+      pool.shutdownNow();
     }
   }
 
