@@ -51,10 +51,35 @@ final class StreamsEndpoint {
         service.store();
         h.handle(ctx);
       } catch (ClassCastException e) { // a field of the wrong type that the definition's checks did not name
-        ctx.fail(new SluiceException(ErrorCode.MALFORMED_REQUEST, "The request body must be a JSON object"));
+        ctx.fail(wrongType(ctx, e));
       } catch (Exception e) {
         ctx.fail(e);
       }
+    };
+  }
+
+  /**
+   * A 400 for a field of the wrong type that no check named. It said "The request body must be a JSON object" of
+   * any body, which sent the user looking at the wrong thing; it now says which JSON types met, from the cast's
+   * message ("class java.lang.Integer cannot be cast to class java.lang.String ..."), and on which call.
+   */
+  static SluiceException wrongType(RoutingContext ctx, ClassCastException e) {
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("class (\\S+) cannot be cast to class (\\S+)")
+        .matcher(String.valueOf(e.getMessage()));
+    String types = m.find() ? ": " + jsonType(m.group(1)) + " where " + jsonType(m.group(2)) + " is needed" : "";
+    return new SluiceException(ErrorCode.MALFORMED_REQUEST, "A field of the " + (ctx == null ? "request"
+        : ctx.request().method() + " " + ctx.request().path()) + " body has the wrong type" + types
+        + "; check each field against docs/streams.md (" + e.getMessage() + ")");
+  }
+
+  private static String jsonType(String javaClass) {
+    return switch (javaClass.substring(javaClass.lastIndexOf('.') + 1)) {
+      case "Integer", "Long", "Double", "Float", "BigInteger", "BigDecimal", "Number" -> "a JSON number";
+      case "String", "CharSequence" -> "a JSON string";
+      case "Boolean" -> "a JSON boolean";
+      case "JsonObject", "Map", "LinkedHashMap" -> "a JSON object";
+      case "JsonArray", "List", "ArrayList" -> "a JSON array";
+      default -> "a " + javaClass;
     };
   }
 
