@@ -59,6 +59,14 @@ final class StreamsEndpoint {
   }
 
   /**
+   * Fails the request with {@code t}; a cast failure of the work done on the pool (where definitions are parsed) is
+   * the same 400 as one in the route itself, not the failure handler's 500.
+   */
+  private static void fail(RoutingContext ctx, Throwable t) {
+    ctx.fail(t instanceof ClassCastException e ? wrongType(ctx, e) : t);
+  }
+
+  /**
    * A 400 for a field of the wrong type that no check named. It said "The request body must be a JSON object" of
    * any body, which sent the user looking at the wrong thing; it now says which JSON types met, from the cast's
    * message ("class java.lang.Integer cannot be cast to class java.lang.String ..."), and on which call.
@@ -109,7 +117,7 @@ final class StreamsEndpoint {
           service.changed();
           json(ctx, 201, desc);
         })
-        .onFailure(ctx::fail);
+        .onFailure(t -> fail(ctx, t));
   }
 
   private void list(RoutingContext ctx) {
@@ -119,11 +127,11 @@ final class StreamsEndpoint {
         out.add(summary(s, service.store().tasks(s.name())));
       }
       return out;
-    }).onSuccess(a -> json(ctx, 200, a)).onFailure(ctx::fail);
+    }).onSuccess(a -> json(ctx, 200, a)).onFailure(t -> fail(ctx, t));
   }
 
   private void describe(RoutingContext ctx) {
-    describeFuture(ctx.pathParam("name")).onSuccess(d -> json(ctx, 200, d)).onFailure(ctx::fail);
+    describeFuture(ctx.pathParam("name")).onSuccess(d -> json(ctx, 200, d)).onFailure(t -> fail(ctx, t));
   }
 
   private Future<JsonObject> describeFuture(String name) {
@@ -193,7 +201,7 @@ final class StreamsEndpoint {
           service.changed();
           json(ctx, 200, desc);
         })
-        .onFailure(ctx::fail);
+        .onFailure(t -> fail(ctx, t));
   }
 
   private void change(RoutingContext ctx, UnaryOperator<JsonObject> edit) {
@@ -209,7 +217,7 @@ final class StreamsEndpoint {
     }).compose(v -> describeFuture(name)).onSuccess(desc -> {
       service.changed();
       json(ctx, 200, desc);
-    }).onFailure(ctx::fail);
+    }).onFailure(t -> fail(ctx, t));
   }
 
   private void delete(RoutingContext ctx) {
@@ -242,7 +250,7 @@ final class StreamsEndpoint {
       return Future.all(deletes).mapEmpty();
     })
         .onSuccess(v -> ctx.response().setStatusCode(204).end())
-        .onFailure(ctx::fail);
+        .onFailure(t -> fail(ctx, t));
   }
 
   private void awaitTasksStopped(String name) throws Exception {
@@ -260,7 +268,7 @@ final class StreamsEndpoint {
     long from = longParam(ctx, "from", 0);
     long to = longParam(ctx, "to", Long.MAX_VALUE);
     service.queries().key(ctx.pathParam("name"), ctx.pathParam("store"), ctx.pathParam("key"), from, to)
-        .onSuccess(r -> json(ctx, 200, r)).onFailure(ctx::fail);
+        .onSuccess(r -> json(ctx, 200, r)).onFailure(t -> fail(ctx, t));
   }
 
   private void scan(RoutingContext ctx) {
@@ -275,7 +283,7 @@ final class StreamsEndpoint {
       throw new SluiceException(ErrorCode.INVALID_REQUEST, "Give a prefix, or from_key and to_key, not both");
     }
     service.queries().scan(ctx.pathParam("name"), ctx.pathParam("store"), from, to, prefix, (int) limit)
-        .onSuccess(r -> json(ctx, 200, r)).onFailure(ctx::fail);
+        .onSuccess(r -> json(ctx, 200, r)).onFailure(t -> fail(ctx, t));
   }
 
   private static long longParam(RoutingContext ctx, String name, long dflt) {
@@ -291,6 +299,6 @@ final class StreamsEndpoint {
   }
 
   private void preview(RoutingContext ctx) {
-    new StreamPreview(service).run(body(ctx)).onSuccess(r -> json(ctx, 200, r)).onFailure(ctx::fail);
+    new StreamPreview(service).run(body(ctx)).onSuccess(r -> json(ctx, 200, r)).onFailure(t -> fail(ctx, t));
   }
 }
