@@ -16,10 +16,10 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -33,21 +33,15 @@ class GroupDeletionClusterIT {
   private static final String V2 = "application/vnd.kafka.v2+json";
   private static final String JSON_V2 = "application/vnd.kafka.json.v2+json";
   private static final String TOPIC = "audited";
+  @RegisterExtension
+  static final StartedClusters CLUSTERS = new StartedClusters();
   @TempDir
   static Path tmp;
   private BrokerCluster cluster;
 
   @BeforeAll
   void startCluster() throws Exception {
-    cluster = new BrokerCluster(tmp);
-    cluster.startAll(3);
-  }
-
-  @AfterAll
-  void stopCluster() throws Exception {
-    if (cluster != null) {
-      cluster.close();
-    }
+    cluster = CLUSTERS.startAll(tmp, 3);
   }
 
   @Test
