@@ -63,7 +63,7 @@ class ClientConsumeFailoverClusterIT {
   private static final Duration WAIT = Duration.ofSeconds(90);
   private static final int PARTITIONS = 2;
   @RegisterExtension
-  static final StartedClusters CLUSTERS = new StartedClusters();
+  static final TestClusters CLUSTERS = new TestClusters();
   @TempDir
   static Path tmp;
   private BrokerCluster cluster;

@@ -35,7 +35,7 @@ import org.junit.jupiter.api.io.TempDir;
 class ClientFailoverClusterIT {
   private static final Duration WAIT = Duration.ofSeconds(90);
   @RegisterExtension
-  static final StartedClusters CLUSTERS = new StartedClusters();
+  static final TestClusters CLUSTERS = new TestClusters();
   @TempDir
   static Path tmp;
   private BrokerCluster cluster;

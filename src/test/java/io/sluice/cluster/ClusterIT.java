@@ -37,7 +37,7 @@ import org.junit.jupiter.api.io.TempDir;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ClusterIT {
   @RegisterExtension
-  static final StartedClusters CLUSTERS = new StartedClusters();
+  static final TestClusters CLUSTERS = new TestClusters();
   @TempDir
   static Path tmp;
   private BrokerCluster cluster;

@@ -27,7 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ConsumerGroupsClusterIT {
   @RegisterExtension
-  static final StartedClusters CLUSTERS = new StartedClusters();
+  static final TestClusters CLUSTERS = new TestClusters();
   @TempDir
   static Path tmp;
   private BrokerCluster cluster;

@@ -30,7 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
 class GroupDeletionClusterIT {
   private static final String TOPIC = "audited";
   @RegisterExtension
-  static final StartedClusters CLUSTERS = new StartedClusters();
+  static final TestClusters CLUSTERS = new TestClusters();
   @TempDir
   static Path tmp;
   private BrokerCluster cluster;
