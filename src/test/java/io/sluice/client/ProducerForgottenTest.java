@@ -2,19 +2,14 @@ package io.sluice.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.sluice.broker.Broker;
 import io.sluice.broker.testing.BlockedThreadGuard;
-import io.sluice.broker.testing.TestBrokers;
-import io.sluice.config.BrokerConfig;
-import io.sluice.http.HttpListener;
 import io.smallrye.mutiny.Multi;
-import io.vertx.core.Vertx;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -34,36 +29,20 @@ class ProducerForgottenTest {
 
   @TempDir
   Path dataDir;
-  private Broker broker;
-  private Vertx proxyVertx;
-  private LossyProxy proxy;
+  private BrokerBehindProxy broker;
   private SluiceClient client;
 
   @BeforeEach
   void start() throws Exception {
-    broker = startBroker(0);
-    proxyVertx = Vertx.vertx();
-    proxy = new LossyProxy(proxyVertx, broker.httpPort());
-    client = SluiceClient.create(ClientOptions.bootstrap(proxy.url()).followLeaders(false));
+    broker = BrokerBehindProxy.start(dataDir, GUARD, UnaryOperator.identity());
+    client = broker.client();
   }
 
   @AfterEach
   void stop() throws Exception {
-    if (client != null) {
-      client.close().await().atMost(WAIT);
+    if (broker != null) {
+      broker.close();
     }
-    if (proxy != null) {
-      proxy.close();
-    }
-    if (proxyVertx != null) {
-      proxyVertx.close().await(30, TimeUnit.SECONDS);
-    }
-    TestBrokers.close(broker);
-  }
-
-  private Broker startBroker(int port) throws Exception {
-    return TestBrokers.start(TestBrokers.config(dataDir, Map.of(BrokerConfig.HTTP_PORT, port)), GUARD,
-        HttpListener::new);
   }
 
   @Test
@@ -76,20 +55,13 @@ class ProducerForgottenTest {
     busy.send(Multi.createFrom().range(0, 300).map(i -> ProducerRecord.of("quiet", null, "b" + i + "-" + "x".repeat(60))))
         .collect().last().await().atMost(WAIT);
 
-    restartBroker();
+    broker.restartBroker();
 
     List<RecordMetadata> acked = quiet.send(Multi.createFrom().range(1, 4).map(i -> ProducerRecord.of("quiet", null, "q" + i)))
         .collect().asList().await().atMost(WAIT);
     assertThat(acked).extracting(RecordMetadata::offset).containsExactly(301L, 302L, 303L);
     assertThat(values(read("quiet", 304)).stream().filter(v -> v.startsWith("q")))
         .containsExactly("q0", "q1", "q2", "q3");
-  }
-
-  private void restartBroker() throws Exception {
-    int port = broker.httpPort();
-    TestBrokers.close(broker);
-    broker = startBroker(port);
-    proxy.brokerPort(broker.httpPort());
   }
 
   private List<ConsumerRecord> read(String topic, int count) {
