@@ -7,7 +7,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.sluice.api.Acks;
 import io.sluice.broker.testing.BlockedThreadGuard;
-import io.sluice.broker.testing.TestBatches;
 import io.sluice.errors.ErrorCode;
 import io.sluice.errors.SluiceException;
 import io.sluice.storage.LogConfig;
@@ -29,9 +28,8 @@ import org.junit.jupiter.api.io.TempDir;
 class DeleteRecordsReplicationTest {
   @RegisterExtension
   static final BlockedThreadGuard GUARD = new BlockedThreadGuard();
-  /** About one test batch per segment, so deletions remove whole segments. */
-  private static final LogConfig SMALL_SEGMENTS = new LogConfig(1024, Long.MAX_VALUE / 2, 1024, 1 << 20, -1, -1,
-      Long.MAX_VALUE, Long.MAX_VALUE, 0);
+  /** About one test batch per segment, so deletions remove whole segments; no retention. */
+  private static final LogConfig SMALL_SEGMENTS = FollowerCatchUpTest.SMALL_SEGMENTS;
 
   @TempDir
   Path dir;
@@ -45,8 +43,7 @@ class DeleteRecordsReplicationTest {
   }
 
   private static ByteBuffer batch(int i) {
-    String value = "record-" + i + "-".repeat(60);
-    return TestBatches.batch(1_000_000L + i, value, value, value, value, value, value, value, value);
+    return FollowerCatchUpTest.batch(i);
   }
 
   @Test
