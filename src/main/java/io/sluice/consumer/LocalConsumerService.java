@@ -31,6 +31,7 @@ import io.vertx.core.json.JsonObject;
 import java.lang.System.Logger.Level;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -223,7 +224,7 @@ public final class LocalConsumerService implements ConsumerService, GroupListene
         throw conflict("Instance '" + name + "' is subscribed; unsubscribe (DELETE subscription) first");
       }
       inst.manual = List.copyOf(partitions);
-      inst.positions.keySet().retainAll(partitions);
+      inst.positions.keySet().retainAll(new HashSet<>(partitions));
       return coordinator.persistInstance(group, name, inst.toJson());
     });
   }
@@ -243,6 +244,14 @@ public final class LocalConsumerService implements ConsumerService, GroupListene
       return List.of();
     }
     return coordinator.group(inst.group).member(inst.memberId).map(Member::assignment).orElse(List.of());
+  }
+
+  /**
+   * {@link #owned} for membership tests: an instance may own tens of thousands of partitions, and a list's
+   * {@code contains} per partition of a request of as many held the coordinator's event loop for seconds.
+   */
+  private Set<TopicPartition> ownedSet(ConsumerInstance inst) {
+    return new HashSet<>(owned(inst));
   }
 
   @Override
@@ -285,7 +294,7 @@ public final class LocalConsumerService implements ConsumerService, GroupListene
     if (inst.deleted || inst.generation != generation) {
       return Future.succeededFuture(out);
     }
-    List<TopicPartition> owned = owned(inst);
+    Set<TopicPartition> owned = ownedSet(inst);
     raw.fetched().forEach((tp, fetched) -> {
       if (fetched.sizeInBytes() > 0 && owned.contains(tp) && inst.positions.containsKey(tp)) {
         out.add(new PolledBatches(from.get(tp), fetched));
@@ -301,7 +310,7 @@ public final class LocalConsumerService implements ConsumerService, GroupListene
     if (inst.deleted || inst.generation != generation) {
       return Future.succeededFuture(out);
     }
-    List<TopicPartition> owned = owned(inst);
+    Set<TopicPartition> owned = ownedSet(inst);
     result.records().forEach((tp, records) -> {
       if (owned.contains(tp) && inst.positions.containsKey(tp)) {
         for (Record r : records) {
@@ -370,7 +379,7 @@ public final class LocalConsumerService implements ConsumerService, GroupListene
   /** Gives every owned partition without a position one; completes with the positions of the owned partitions. */
   private Future<Map<TopicPartition, Long>> initPositions(ConsumerInstance inst) {
     List<TopicPartition> owned = owned(inst);
-    inst.positions.keySet().retainAll(owned);
+    inst.positions.keySet().retainAll(new HashSet<>(owned));
     Map<TopicPartition, CommittedOffset> committed = groups.fetchOffsetsNow(inst.group, null);
     List<Future<Void>> pending = new ArrayList<>();
     for (TopicPartition tp : owned) {
@@ -412,7 +421,7 @@ public final class LocalConsumerService implements ConsumerService, GroupListene
 
   private Future<Void> commitPositions(ConsumerInstance inst) {
     Map<TopicPartition, Long> positions = new HashMap<>(inst.positions);
-    positions.keySet().retainAll(owned(inst));
+    positions.keySet().retainAll(ownedSet(inst));
     if (positions.isEmpty()) {
       // Nothing read yet, e.g. subscribed but not joined: commitChecked would refuse, which failed the first poll
       // once an auto-commit was due, and the delete or expiry of such an instance.
@@ -526,7 +535,7 @@ public final class LocalConsumerService implements ConsumerService, GroupListene
   }
 
   private void requireOwned(ConsumerInstance inst, java.util.Collection<TopicPartition> partitions) {
-    List<TopicPartition> owned = owned(inst);
+    Set<TopicPartition> owned = ownedSet(inst);
     for (TopicPartition tp : partitions) {
       if (!owned.contains(tp)) {
         throw conflict("Instance '" + inst.name() + "' does not own " + tp + " (it owns " + owned
@@ -602,7 +611,7 @@ public final class LocalConsumerService implements ConsumerService, GroupListene
     for (ConsumerInstance inst : instances.getOrDefault(group.groupId(), Map.of()).values()) {
       if (inst.config.autoCommitEnable() && inst.memberId != null && group.member(inst.memberId).isPresent()) {
         Map<TopicPartition, Long> positions = new HashMap<>(inst.positions);
-        positions.keySet().retainAll(owned(inst));
+        positions.keySet().retainAll(ownedSet(inst));
         // The coordinator commits for the member while the group is preparing: the owner has not lost them yet.
         commits.add(coordinator.commitForRevocation(group.groupId(), positions));
       }
@@ -614,7 +623,7 @@ public final class LocalConsumerService implements ConsumerService, GroupListene
   public void afterRebalance(Group group) {
     for (ConsumerInstance inst : instances.getOrDefault(group.groupId(), Map.of()).values()) {
       if (inst.subscription != null) {
-        inst.positions.keySet().retainAll(owned(inst));
+        inst.positions.keySet().retainAll(ownedSet(inst));
       }
     }
   }
