@@ -71,6 +71,11 @@ final class ConsumerInstance {
   }
 
   JsonObject toJson() {
+    return toJson(subscription, manual);
+  }
+
+  /** The instance as persisted were its subscription and manual assignment these (it is unchanged). */
+  JsonObject toJson(Subscription subscription, List<TopicPartition> manual) {
     JsonObject j = new JsonObject().put("config", config.toJson());
     if (subscription != null) {
       j.put("subscription", subscription.pattern() != null

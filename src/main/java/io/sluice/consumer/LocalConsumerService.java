@@ -25,6 +25,7 @@ import io.sluice.group.OffsetsTopic;
 import io.sluice.api.Subscription;
 import io.sluice.record.Record;
 import io.sluice.api.TopicPartition;
+import io.sluice.broker.TopicNames;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -182,11 +183,46 @@ public final class LocalConsumerService implements ConsumerService, GroupListene
       if (inst.manual != null) {
         throw conflict("Instance '" + name + "' assigned partitions itself; unsubscribe (DELETE subscription) first");
       }
-      inst.subscription = subscription;
-      // A member rejoins with its new subscription (the group rebalances if it changed); not yet one: its next poll.
-      Future<Void> rejoined = inst.memberId != null && isMember(inst) ? joinIfNeeded(inst) : Future.succeededFuture();
-      return rejoined.compose(v -> coordinator.persistInstance(group, name, inst.toJson()));
+      if (subscription.topics() != null) {
+        subscription.topics().forEach(TopicNames::validate);
+      }
+      requireRoom(inst, entries(subscription, inst.manual));
+      // Taken only once persisted: a subscription the offsets topic refused (too large) stayed in memory, 38 MB of
+      // heap per instance for a 12 MB body, while its client was told 413.
+      return coordinator.persistInstance(group, name, inst.toJson(subscription, inst.manual)).compose(v -> {
+        inst.subscription = subscription;
+        // A member rejoins with its new subscription (the group rebalances if it changed); not yet one: its next poll.
+        return inst.memberId != null && isMember(inst) ? joinIfNeeded(inst) : Future.succeededFuture();
+      });
     });
+  }
+
+  /**
+   * Refuses a subscription or assignment that would take the topics and partitions named by the instances this
+   * broker hosts past {@code consumer.max.subscription.entries}: the instance limit alone left each instance free to
+   * name as many as its persisted record holds (about 1 MB, 1.4 MB of heap), 10,000 times. Two changes persisting
+   * at once may both pass, by at most one record each.
+   */
+  private void requireRoom(ConsumerInstance changed, int entries) {
+    long others = 0;
+    for (Map<String, ConsumerInstance> byName : instances.values()) {
+      for (ConsumerInstance inst : byName.values()) {
+        others += inst == changed ? 0 : entries(inst.subscription, inst.manual);
+      }
+    }
+    int limit = coordinator.config().maxSubscriptionEntries();
+    if (others + entries > limit) {
+      throw new SluiceException(ErrorCode.CONSUMER_SUBSCRIPTION_LIMIT_EXCEEDED, "The other consumer instances of"
+          + " this broker name " + others + " topics and partitions in their subscriptions and assignments; this"
+          + " one would name " + entries + ", past the limit of " + limit + " (consumer.max.subscription.entries);"
+          + " delete unused instances or let idle ones expire (consumer.instance.timeout.ms) first");
+    }
+  }
+
+  /** What a subscription and manual assignment name: each topic and partition, a pattern as one. */
+  private static int entries(Subscription subscription, List<TopicPartition> manual) {
+    int n = subscription == null ? 0 : subscription.topics() == null ? 1 : subscription.topics().size();
+    return n + (manual == null ? 0 : manual.size());
   }
 
   @Override
@@ -223,9 +259,15 @@ public final class LocalConsumerService implements ConsumerService, GroupListene
       if (inst.subscription != null) {
         throw conflict("Instance '" + name + "' is subscribed; unsubscribe (DELETE subscription) first");
       }
-      inst.manual = List.copyOf(partitions);
-      inst.positions.keySet().retainAll(new HashSet<>(partitions));
-      return coordinator.persistInstance(group, name, inst.toJson());
+      partitions.forEach(tp -> TopicNames.validate(tp.topic()));
+      List<TopicPartition> manual = List.copyOf(partitions);
+      requireRoom(inst, entries(inst.subscription, manual));
+      // Taken only once persisted, as a subscription.
+      return coordinator.persistInstance(group, name, inst.toJson(inst.subscription, manual)).map(v -> {
+        inst.manual = manual;
+        inst.positions.keySet().retainAll(new HashSet<>(manual));
+        return null;
+      });
     });
   }
 
