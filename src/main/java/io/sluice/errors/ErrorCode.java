@@ -124,7 +124,12 @@ public enum ErrorCode {
    * Sluice's own: the partition remembers producer.id.max.per.partition idempotent producers and this request's
    * batch starts another; nothing was written. Retriable: room comes back as producers expire.
    */
-  PRODUCER_ID_LIMIT_EXCEEDED(10_028, 429, true);
+  PRODUCER_ID_LIMIT_EXCEEDED(10_028, 429, true),
+  /**
+   * Sluice's own: the consumer instances this broker hosts name consumer.max.subscription.entries topics and
+   * partitions in their subscriptions and assignments; nothing changed. Retriable: room comes back as instances go.
+   */
+  CONSUMER_SUBSCRIPTION_LIMIT_EXCEEDED(10_029, 429, true);
 
   private final int code;
   private final int httpStatus;

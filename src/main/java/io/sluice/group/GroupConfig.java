@@ -18,10 +18,13 @@ import io.sluice.config.BrokerConfig;
  *     deleted or expires, so a client creating them in a loop must not be able to take the heap
  * @param maxOffsetMetadataBytes the metadata string of a commit may be this many bytes (UTF-8) at most: it is kept in
  *     the coordinator's memory and in the offsets topic for every partition of the group
+ * @param maxSubscriptionEntries topics named by the subscriptions and partitions named by the manual assignments of
+ *     the instances this broker hosts, in total, at most: each instance could otherwise name as many as its
+ *     persisted record holds (about 1 MB), times {@code maxInstances}
  */
 public record GroupConfig(int offsetsTopicPartitions, int offsetsTopicReplicationFactor, long minSessionTimeoutMs,
     long maxSessionTimeoutMs, long defaultSessionTimeoutMs, long instanceTimeoutMs, int offsetsTopicSegmentBytes,
-    long maxRebalanceTimeoutMs, int maxInstances, int maxOffsetMetadataBytes) {
+    long maxRebalanceTimeoutMs, int maxInstances, int maxOffsetMetadataBytes, int maxSubscriptionEntries) {
 
   /** Default {@code group.max.rebalance.timeout.ms}: Kafka's default {@code max.poll.interval.ms}. */
   public static final long DEFAULT_MAX_REBALANCE_TIMEOUT_MS = 300_000;
@@ -32,6 +35,12 @@ public record GroupConfig(int offsetsTopicPartitions, int offsetsTopicReplicatio
   /** Default {@code consumer.max.instances}: about 15 MB of instances. */
   public static final int DEFAULT_MAX_INSTANCES = 10_000;
 
+  /**
+   * Default {@code consumer.max.subscription.entries}: a subscribed topic of a 241-character name held about 470
+   * bytes of the coordinator's heap (the instance's set and its persisted copy), so about 50 MB at most.
+   */
+  public static final int DEFAULT_MAX_SUBSCRIPTION_ENTRIES = 100_000;
+
   /** Kafka's default {@code offset.metadata.max.bytes}. */
   public static final int DEFAULT_MAX_OFFSET_METADATA_BYTES = 4_096;
 
@@ -41,7 +50,8 @@ public record GroupConfig(int offsetsTopicPartitions, int offsetsTopicReplicatio
   public static GroupConfig defaults() {
     return new GroupConfig(8, -1, 6_000, 1_800_000, KAFKA_DEFAULT_SESSION_TIMEOUT_MS, 300_000,
         DEFAULT_OFFSETS_TOPIC_SEGMENT_BYTES,
-        DEFAULT_MAX_REBALANCE_TIMEOUT_MS, DEFAULT_MAX_INSTANCES, DEFAULT_MAX_OFFSET_METADATA_BYTES);
+        DEFAULT_MAX_REBALANCE_TIMEOUT_MS, DEFAULT_MAX_INSTANCES, DEFAULT_MAX_OFFSET_METADATA_BYTES,
+        DEFAULT_MAX_SUBSCRIPTION_ENTRIES);
   }
 
   public static GroupConfig from(BrokerConfig c) {
@@ -52,24 +62,26 @@ public record GroupConfig(int offsetsTopicPartitions, int offsetsTopicReplicatio
         Math.max(min, Math.min(max, KAFKA_DEFAULT_SESSION_TIMEOUT_MS)),
         c.getLong(BrokerConfig.CONSUMER_INSTANCE_TIMEOUT_MS), c.getInt(BrokerConfig.OFFSETS_TOPIC_SEGMENT_BYTES),
         c.getLong(BrokerConfig.GROUP_MAX_REBALANCE_TIMEOUT_MS), c.getInt(BrokerConfig.CONSUMER_MAX_INSTANCES),
-        c.getInt(BrokerConfig.OFFSET_METADATA_MAX_BYTES));
+        c.getInt(BrokerConfig.OFFSET_METADATA_MAX_BYTES), c.getInt(BrokerConfig.CONSUMER_MAX_SUBSCRIPTION_ENTRIES));
   }
 
   public GroupConfig withSessionTimeouts(long minMs, long maxMs, long defaultMs) {
     return new GroupConfig(offsetsTopicPartitions, offsetsTopicReplicationFactor, minMs, maxMs, defaultMs,
-        instanceTimeoutMs, offsetsTopicSegmentBytes, maxRebalanceTimeoutMs, maxInstances, maxOffsetMetadataBytes);
+        instanceTimeoutMs, offsetsTopicSegmentBytes, maxRebalanceTimeoutMs, maxInstances, maxOffsetMetadataBytes,
+        maxSubscriptionEntries);
   }
 
   public GroupConfig withInstanceTimeoutMs(long ms) {
     return new GroupConfig(offsetsTopicPartitions, offsetsTopicReplicationFactor, minSessionTimeoutMs,
         maxSessionTimeoutMs, defaultSessionTimeoutMs, ms, offsetsTopicSegmentBytes, maxRebalanceTimeoutMs,
-        maxInstances, maxOffsetMetadataBytes);
+        maxInstances, maxOffsetMetadataBytes,
+        maxSubscriptionEntries);
   }
 
   public GroupConfig withOffsetsTopicPartitions(int n) {
     return new GroupConfig(n, offsetsTopicReplicationFactor, minSessionTimeoutMs, maxSessionTimeoutMs,
         defaultSessionTimeoutMs, instanceTimeoutMs, offsetsTopicSegmentBytes, maxRebalanceTimeoutMs, maxInstances,
-        maxOffsetMetadataBytes);
+        maxOffsetMetadataBytes, maxSubscriptionEntries);
   }
 
   /** How often session and instance timeouts and subscribed topics' partition counts are checked. */
