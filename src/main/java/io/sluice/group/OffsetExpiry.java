@@ -87,9 +87,10 @@ final class OffsetExpiry {
 
   /** On the coordinator context: one run, or the one already running. */
   Future<Integer> run() {
-    if (running == null) {
-      running = coordinator.service().listTopics(RequestContext.SELF).compose(this::expire)
-          .onComplete(ar -> running = null);
+    // Checked by completion, not reset from a callback: a run may complete before it is assigned (topics answered
+    // from the metadata snapshot, nothing to write).
+    if (running == null || running.isComplete()) {
+      running = coordinator.service().listTopics(RequestContext.SELF).compose(this::expire);
     }
     return running;
   }
