@@ -320,9 +320,14 @@ public final class GroupCoordinator {
 
   /** On the coordinator context: appends records of one group, counted as in flight until answered. */
   Future<Void> write(String groupId, List<OffsetsTopic.Entry> entries) {
-    writing.merge(groupId, 1, Integer::sum);
-    return offsetsTopic.append(groupId, entries).onComplete(ar -> writing.computeIfPresent(groupId,
-        (g, n) -> n == 1 ? null : n - 1));
+    return write(offsetsTopic.partitionFor(groupId), List.of(groupId), entries);
+  }
+
+  /** Like {@link #write(String, List)}, one batch for records of several groups of one partition. */
+  private Future<Void> write(int partition, List<String> groupIds, List<OffsetsTopic.Entry> entries) {
+    groupIds.forEach(id -> writing.merge(id, 1, Integer::sum));
+    return offsetsTopic.appendTo(partition, entries).<Void>mapEmpty().onComplete(ar -> groupIds.forEach(id ->
+        writing.computeIfPresent(id, (g, n) -> n == 1 ? null : n - 1)));
   }
 
   /** On the coordinator context: whether records of the group are being written, or its rebalance is running. */
@@ -339,7 +344,7 @@ public final class GroupCoordinator {
    * On the coordinator context: looks for expired commits and groups now ({@link OffsetExpiry}), as the periodic
    * check does; completes with the number of commits and groups removed once their tombstones are written.
    */
-  public Future<Integer> expireOffsets() {
+  Future<Integer> expireOffsets() {
     return run(expiry::run);
   }
 
@@ -483,16 +488,25 @@ public final class GroupCoordinator {
    * members), and writes when (Kafka's current state timestamp), so a restarted or new coordinator keeps it.
    */
   private void markEmptyGroups(long now) {
+    // Batched per partition: after a load every group whose members did not come back is marked in one sweep.
+    Map<Integer, List<Group>> byPartition = new TreeMap<>();
     for (Group g : groups.values()) {
       String id = g.groupId();
       if (g.hadMembers() && g.members().isEmpty() && g.emptySinceMs() < 0 && !instances.containsKey(id)
           && !rebalancing.containsKey(id)) {
         g.markEmptySince(now);
-        write(id, List.of(OffsetsTopic.emptyGroupEntry(id, g.generation(), g.assignorName(), now)))
-            .onFailure(t -> LOG.log(Level.WARNING, "Writing when group " + id + " became empty failed (a coordinator"
-                + " that loads it again starts its retention at its load): " + t));
+        byPartition.computeIfAbsent(offsetsTopic.partitionFor(id), p -> new ArrayList<>()).add(g);
       }
     }
+    byPartition.forEach((p, marked) -> {
+      for (int from = 0; from < marked.size(); from += OffsetExpiry.MAX_BATCH_ENTRIES) {
+        List<Group> batch = marked.subList(from, Math.min(marked.size(), from + OffsetExpiry.MAX_BATCH_ENTRIES));
+        write(p, batch.stream().map(Group::groupId).toList(), batch.stream().map(g -> OffsetsTopic.emptyGroupEntry(
+            g.groupId(), g.generation(), g.assignorName(), now)).toList())
+            .onFailure(t -> LOG.log(Level.WARNING, "Writing when " + batch.size() + " group(s) became empty failed"
+                + " (a coordinator that loads them again starts their retention at its load): " + t));
+      }
+    });
   }
 
   private void checkTopicsChanged(Group g) {
