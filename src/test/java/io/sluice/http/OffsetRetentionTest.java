@@ -139,6 +139,7 @@ class OffsetRetentionTest {
   private static long nextOffset(GroupsTestSupport api, String group) {
     var r = api.get("/consumer-groups/" + group + "/lags");
     assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(200);
+    assertThat(r.bodyAsJsonArray()).as("the group's commit on t-0").hasSize(1);
     return r.bodyAsJsonArray().getJsonObject(0).getLong("next_offset");
   }
 
