@@ -45,6 +45,8 @@ public enum ErrorCode {
   TOPIC_ALREADY_EXISTS(36, 409, false),
   INVALID_PARTITIONS(37, 400, false),
   INVALID_REPLICATION_FACTOR(38, 400, false),
+  /** A topic config change names an unknown config, gives a bad value, or one a live topic cannot take. */
+  INVALID_CONFIG(40, 400, false),
   INVALID_REQUEST(42, 400, false),
   OUT_OF_ORDER_SEQUENCE_NUMBER(45, 422, false),
   DUPLICATE_SEQUENCE_NUMBER(46, 409, false),
@@ -117,7 +119,9 @@ public enum ErrorCode {
    * Sluice's own: the partition remembers producer.id.max.per.partition idempotent producers and this request's
    * batch starts another; nothing was written. Retriable: room comes back as producers expire.
    */
-  PRODUCER_ID_LIMIT_EXCEEDED(10_028, 429, true);
+  PRODUCER_ID_LIMIT_EXCEEDED(10_028, 429, true),
+  /** Sluice's own: the topic's configs changed again and again while this request altered them; retry. */
+  TOPIC_CONFIG_CONFLICT(10_029, 409, true);
 
   private final int code;
   private final int httpStatus;
