@@ -146,6 +146,11 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
    * altered. Volatile: the open reads it on the storage pool.
    */
   private volatile LogConfig logConfig;
+  /**
+   * The latest config {@link #updateLogConfig} was given, set at once on the caller's thread: the one the context
+   * applies when it gets to it, so two alterations in quick succession (A to B and back to A) end at the last.
+   */
+  private volatile LogConfig requestedLogConfig;
   private final long retentionCheckIntervalMs;
   private final Replication replication;
   private final String topicId;
@@ -214,6 +219,7 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
     this.topicId = topicId;
     this.store = store;
     this.logConfig = logConfig;
+    this.requestedLogConfig = logConfig;
     this.settings = settings;
     this.retentionCheckIntervalMs = retentionCheckIntervalMs;
     this.replication = replication;
@@ -318,21 +324,23 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
    * them in its write chain, after the appends queued before, and the flush timer follows {@code flush.ms}. Any thread.
    */
   public void updateLogConfig(LogConfig next) {
+    requestedLogConfig = next;
     context.runOnContext(v -> {
-      if (next.equals(logConfig) || closing) {
+      LogConfig latest = requestedLogConfig;
+      if (latest.equals(logConfig) || closing) {
         return;
       }
-      logConfig = next;
+      logConfig = latest;
       if (log != null) {
-        reconfigureLog(next);
+        reconfigureLog(latest);
         scheduleFlush();
       }
     });
   }
 
-  /** The settings this replica's log runs with (the latest {@link #updateLogConfig} once applied). Any thread. */
+  /** The settings this replica's log runs with, or will once the latest {@link #updateLogConfig} applies. Any thread. */
   public LogConfig logConfig() {
-    return logConfig;
+    return requestedLogConfig;
   }
 
   private void reconfigureLog(LogConfig next) {
