@@ -64,7 +64,8 @@ final class TopicConfigsEndpoint {
     MediaTypes.requireJson(ctx);
     JsonObject body = Replies.jsonObjectBody(ctx);
     TopicsEndpoint.requireKnown(body, SET_FIELDS);
-    ConfigAlteration change = ConfigAlteration.set(ctx.pathParam("name"), value(body.getValue("value"), "value"));
+    String name = ctx.pathParam("name");
+    ConfigAlteration change = ConfigAlteration.set(name, value(body.getValue("value"), name));
     answerOne(ctx, service.alterTopicConfigs(Callers.of(ctx), Params.topic(ctx), List.of(change), false));
   }
 
@@ -125,9 +126,9 @@ final class TopicConfigsEndpoint {
   }
 
   /** A config value: a string, number or boolean, kept as its text (as at creation). */
-  private static String value(Object value, String what) {
+  private static String value(Object value, String name) {
     if (!(value instanceof String || value instanceof Number || value instanceof Boolean)) {
-      throw ErrorResponses.error(ErrorCode.INVALID_CONFIG, "Config '" + what + "' needs a 'value': a string,"
+      throw ErrorResponses.error(ErrorCode.INVALID_CONFIG, "Config '" + name + "' needs a 'value': a string,"
           + " number or boolean");
     }
     return value.toString();
