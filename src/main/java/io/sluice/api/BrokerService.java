@@ -80,6 +80,14 @@ public interface BrokerService {
   /** The first offset whose timestamp is at or after {@code timestampMs}; empty if none. */
   Future<OptionalLong> offsetForTimestamp(RequestContext caller, TopicPartition tp, long timestampMs);
 
+  /**
+   * Kafka's DeleteRecords: deletes every record of {@code tp} below {@code offset} (-1: below the high watermark),
+   * which must not pass the high watermark; completes with the low watermark (the smallest log start among the
+   * in-sync replicas) once it reaches {@code offset}. Refused for a topic whose {@code cleanup.policy} does not
+   * include {@code delete} (POLICY_VIOLATION).
+   */
+  Future<Long> deleteRecords(RequestContext caller, TopicPartition tp, long offset);
+
   /** A new idempotent producer's id and epoch, unique across the cluster. */
   Future<ProducerIdentity> initProducerId(RequestContext caller);
 

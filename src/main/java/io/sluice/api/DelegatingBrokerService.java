@@ -80,6 +80,11 @@ public abstract class DelegatingBrokerService implements BrokerService {
   }
 
   @Override
+  public Future<Long> deleteRecords(RequestContext caller, TopicPartition tp, long offset) {
+    return delegate.deleteRecords(caller, tp, offset);
+  }
+
+  @Override
   public Future<ProducerIdentity> initProducerId(RequestContext caller) {
     return delegate.initProducerId(caller);
   }

@@ -58,6 +58,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.LongSupplier;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 import java.util.UUID;
@@ -173,6 +174,7 @@ public final class Broker {
     private final BrokerConfig config;
     private final List<Function<BrokerConfig, Listener>> listeners = new ArrayList<>();
     private Consumer<VertxOptions> vertxOptions = o -> { };
+    private LongSupplier groupClock = System::currentTimeMillis;
 
     private Builder(BrokerConfig config) {
       this.config = config;
@@ -191,6 +193,12 @@ public final class Broker {
     /** Adjusts the Vert.x options (tests lower the blocked-thread limits). */
     public Builder vertxOptions(Consumer<VertxOptions> customizer) {
       this.vertxOptions = customizer;
+      return this;
+    }
+
+    /** The group coordinator's clock (tests move it to expire commits: offsets.retention.minutes). */
+    public Builder groupClock(LongSupplier clockMs) {
+      this.groupClock = clockMs;
       return this;
     }
 
@@ -319,7 +327,7 @@ public final class Broker {
 
   /** Builds the broker services once (so every listener shares them) and starts them in order. */
   private Future<Void> startComponents() {
-    GroupCoordination groups = new GroupCoordination(vertx, config, service);
+    GroupCoordination groups = new GroupCoordination(vertx, config, service, builder.groupClock);
     metrics.useLocalGroups(groups.localGroups());
     policed = new PolicyBrokerService(service);
     // Broker services that serve HTTP add their routes to the listener: metrics, the dashboard, Kafka Connect's API.

@@ -306,6 +306,20 @@ public final class LocalBrokerService implements BrokerService {
     return Contexts.onCaller(attempt(() -> partition(tp).compose(pv -> pv.offsetForTimestamp(timestampMs))));
   }
 
+  @Override
+  public Future<Long> deleteRecords(RequestContext caller, TopicPartition tp, long offset) {
+    return Contexts.onCaller(attempt(() -> {
+      TopicState topic = metadata.snapshot().topic(tp.topic()).orElseThrow(() -> unknownTopic(tp.topic()));
+      String policy = topic.configs().getOrDefault(TopicConfigs.CLEANUP_POLICY, "delete");
+      if (!policy.contains("delete")) {
+        // Kafka's rule: a compacted topic keeps the latest record of every key; deleting a prefix would drop some.
+        throw new SluiceException(ErrorCode.POLICY_VIOLATION, "Records of topic '" + tp.topic() + "' cannot be"
+            + " deleted: its cleanup.policy is '" + policy + "', without 'delete'");
+      }
+      return partition(tp).compose(pv -> pv.deleteRecords(offset));
+    }));
+  }
+
   private Future<PartitionVerticle> partition(TopicPartition tp) {
     TopicState topic = metadata.snapshot().topic(tp.topic()).orElseThrow(() -> unknownTopic(tp.topic()));
     if (!topic.assignment().containsKey(tp.partition())) {

@@ -54,6 +54,13 @@ public interface Admin {
   /** A partition's log start offset and end offset (high watermark). */
   Uni<PartitionOffsets> offsets(String topic, int partition);
 
+  /**
+   * Deletes every record of the partition below {@code offset} (-1: below the high watermark), as Kafka's
+   * {@code Admin.deleteRecords}; completes with the low watermark, the partition's new log start on every in-sync
+   * replica. Fails with OFFSET_OUT_OF_RANGE past the high watermark and POLICY_VIOLATION for a compacted topic.
+   */
+  Uni<Long> deleteRecords(String topic, int partition, long offset);
+
   /** Every consumer group with members, commits or instances ({@code GET /consumer-groups}). */
   Uni<List<GroupListing>> listGroups();
 

@@ -88,7 +88,10 @@ public final class BrokerConfig {
   public static final String GROUP_MAX_SESSION_TIMEOUT_MS = "group.max.session.timeout.ms";
   public static final String CONSUMER_INSTANCE_TIMEOUT_MS = "consumer.instance.timeout.ms";
   public static final String CONSUMER_MAX_INSTANCES = "consumer.max.instances";
+  public static final String CONSUMER_MAX_SUBSCRIPTION_ENTRIES = "consumer.max.subscription.entries";
   public static final String OFFSET_METADATA_MAX_BYTES = "offset.metadata.max.bytes";
+  public static final String OFFSETS_RETENTION_MINUTES = "offsets.retention.minutes";
+  public static final String OFFSETS_RETENTION_CHECK_INTERVAL_MS = "offsets.retention.check.interval.ms";
   public static final String REPLICA_LAG_TIME_MAX_MS = "replica.lag.time.max.ms";
   public static final String REPLICA_FETCH_MAX_BYTES = "replica.fetch.max.bytes";
   public static final String REPLICA_FETCH_WAIT_MAX_MS = "replica.fetch.wait.max.ms";
@@ -218,8 +221,16 @@ public final class BrokerConfig {
       longKey(CONSUMER_INSTANCE_TIMEOUT_MS, 300_000L, 1, "an HTTP consumer instance idle this long is deleted"),
       intKey(CONSUMER_MAX_INSTANCES, 10_000, 1, 10_000_000, "consumer instances (HTTP and WebSocket) the groups"
           + " this broker coordinates may hold at most; a create beyond is refused (429, retriable)"),
+      intKey(CONSUMER_MAX_SUBSCRIPTION_ENTRIES, 100_000, 1, 100_000_000, "topics named by the subscriptions and"
+          + " partitions named by the manual assignments of those instances, in total, at most; a subscribe or assign"
+          + " beyond is refused (429, 10029, retriable) and changes nothing"),
       intKey(OFFSET_METADATA_MAX_BYTES, 4_096, 0, 1 << 20, "the metadata string of an offset commit may be this"
           + " many bytes (UTF-8) at most; a commit with a longer one is refused (400, 12) and writes nothing"),
+      intKey(OFFSETS_RETENTION_MINUTES, 10_080, 1, Integer.MAX_VALUE, "a group without members (and without consumer"
+          + " instances) this long loses its commits, and then the group goes; a standalone consumer's commit (a group"
+          + " that never had members) goes this long after it was written (Kafka's KIP-211)"),
+      longKey(OFFSETS_RETENTION_CHECK_INTERVAL_MS, 600_000L, 1, "how often each coordinator looks for expired"
+          + " commits and groups (offsets.retention.minutes)"),
       longKey(REPLICA_LAG_TIME_MAX_MS, 10_000L, 1, "a follower not caught up for this long leaves the ISR"),
       intKey(REPLICA_FETCH_MAX_BYTES, 1 << 20, 1, Integer.MAX_VALUE, "bytes a follower fetches per request at most"),
       longKey(REPLICA_FETCH_WAIT_MAX_MS, 500L, 0, "how long a leader parks a follower's fetch that finds nothing"),

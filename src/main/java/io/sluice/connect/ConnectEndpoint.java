@@ -101,6 +101,23 @@ final class ConnectEndpoint {
     return name;
   }
 
+  /**
+   * Runs {@code change} under the cluster's config lock once the configs are read to their end, if connector {@code
+   * name} still exists (404 otherwise). A delete, a restart request or a target state written outside it raced the
+   * others: a PUT that had found the connector wrote its config after the delete's tombstone and brought it back
+   * (answered 200 "updated", its target state and statuses gone), and a restart or pause written after a delete
+   * left a record of a connector that no longer existed in the compacted configs topic.
+   */
+  private <T> Future<T> whileExisting(String name, java.util.function.Supplier<Future<T>> change) {
+    return service.configLock().holding(() -> future(state().configs.readToEnd()).compose(x -> {
+      if (state().config(name) == null) {
+        return Future.failedFuture(new SluiceException(ErrorCode.CONNECTOR_NOT_FOUND, "Connector " + name
+            + " not found"));
+      }
+      return change.get();
+    }));
+  }
+
   private void list(RoutingContext ctx) {
     List<String> expand = ctx.queryParam("expand");
     List<String> names = state().connectorNames();
@@ -341,30 +358,32 @@ final class ConnectEndpoint {
 
   private void delete(RoutingContext ctx) {
     String name = existing(ctx);
-    int tasks = state().taskConfigs(name).size();
-    List<Uni<Long>> writes = new ArrayList<>();
-    for (String key : List.of(ConnectState.targetStateKey(name), ConnectState.tasksKey(name),
-        ConnectState.restartKey(name))) {
-      writes.add(state().configs.write(key, null));
-    }
-    writes.add(state().status.write(ConnectState.connectorStatusKey(name), null));
-    for (int i = 0; i < tasks; i++) {
-      writes.add(state().status.write(ConnectState.taskStatusKey(name, i), null));
-      writes.add(state().configs.write(ConnectState.restartTaskKey(name, i), null));
-    }
-    future(Uni.join().all(writes).andFailFast())
-        .compose(v -> future(state().configs.writeAndRead(ConnectState.connectorKey(name), null)))
-        .onSuccess(v -> ctx.response().setStatusCode(204).end()).onFailure(ctx::fail);
+    whileExisting(name, () -> {
+      int tasks = state().taskConfigs(name).size();
+      List<Uni<Long>> writes = new ArrayList<>();
+      for (String key : List.of(ConnectState.targetStateKey(name), ConnectState.tasksKey(name),
+          ConnectState.restartKey(name))) {
+        writes.add(state().configs.write(key, null));
+      }
+      writes.add(state().status.write(ConnectState.connectorStatusKey(name), null));
+      for (int i = 0; i < tasks; i++) {
+        writes.add(state().status.write(ConnectState.taskStatusKey(name, i), null));
+        writes.add(state().configs.write(ConnectState.restartTaskKey(name, i), null));
+      }
+      return future(Uni.join().all(writes).andFailFast())
+          .compose(v -> future(state().configs.writeAndRead(ConnectState.connectorKey(name), null)));
+    }).onSuccess(v -> ctx.response().setStatusCode(204).end()).onFailure(ctx::fail);
   }
 
   private void target(RoutingContext ctx, TargetState target) {
     String name = existing(ctx);
-    Future<?> status = target != TargetState.STOPPED ? Future.succeededFuture()
-        : future(state().status.write(ConnectState.connectorStatusKey(name), new JsonObject().put("state", "STOPPED")
-            .put("worker_id", service.worker().workerId()).encode()));
-    status.compose(v -> future(state().configs.writeAndRead(ConnectState.targetStateKey(name),
-        new JsonObject().put("state", target.name()).encode())))
-        .onSuccess(v -> ctx.response().setStatusCode(202).end()).onFailure(ctx::fail);
+    whileExisting(name, () -> {
+      Future<?> status = target != TargetState.STOPPED ? Future.succeededFuture()
+          : future(state().status.write(ConnectState.connectorStatusKey(name), new JsonObject().put("state",
+              "STOPPED").put("worker_id", service.worker().workerId()).encode()));
+      return status.compose(v -> future(state().configs.writeAndRead(ConnectState.targetStateKey(name),
+          new JsonObject().put("state", target.name()).encode())));
+    }).onSuccess(v -> ctx.response().setStatusCode(202).end()).onFailure(ctx::fail);
   }
 
   private void restart(RoutingContext ctx) {
@@ -374,7 +393,8 @@ final class ConnectEndpoint {
     JsonObject request = new JsonObject().put("request", UUID.randomUUID().toString())
         .put("includeTasks", includeTasks).put("onlyFailed", onlyFailed);
     JsonObject before = statusJson(name);
-    future(state().configs.writeAndRead(ConnectState.restartKey(name), request.encode())).onSuccess(v -> {
+    whileExisting(name, () -> future(state().configs.writeAndRead(ConnectState.restartKey(name),
+        request.encode()))).onSuccess(v -> {
       if (!includeTasks && !onlyFailed) {
         ctx.response().setStatusCode(204).end();
         return;
@@ -396,8 +416,8 @@ final class ConnectEndpoint {
   private void restartTask(RoutingContext ctx) {
     String name = existing(ctx);
     int id = taskId(ctx, name);
-    future(state().configs.writeAndRead(ConnectState.restartTaskKey(name, id), new JsonObject()
-        .put("request", UUID.randomUUID().toString()).encode()))
+    whileExisting(name, () -> future(state().configs.writeAndRead(ConnectState.restartTaskKey(name, id),
+        new JsonObject().put("request", UUID.randomUUID().toString()).encode())))
         .onSuccess(v -> ctx.response().setStatusCode(204).end()).onFailure(ctx::fail);
   }
 
@@ -455,6 +475,7 @@ final class ConnectEndpoint {
       JsonObject offset = offsetOf(entry);
       if (isSink(name)) {
         writes.add(SinkOffsets.alter(service.worker().client().admin(), name, partition, offset));
+        fit.add(future(SinkOffsets.requireInLog(service.worker().client().admin(), name, partition, offset)));
       } else {
         String key = ConnectState.offsetKey(name, OffsetReader.toJson(partition.getMap()));
         String value = offset == null ? null : offset.encode();

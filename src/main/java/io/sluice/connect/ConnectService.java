@@ -142,11 +142,11 @@ public final class ConnectService {
       state = new ConnectState(new InternalTopic(ConnectState.CONFIGS_TOPIC, client, producer, changed),
           new InternalTopic(ConnectState.STATUS_TOPIC, client, producer, () -> { }),
           new InternalTopic(ConnectState.OFFSETS_TOPIC, client, producer, () -> { }));
-      worker = new WorkerContext(workerId, plugins, client, producer, state, broker, meters,
-          maxTasksPerConnector(), filePaths());
       ZookeeperClusterManager cm = (ZookeeperClusterManager) ((VertxInternal) vertx).clusterManager();
-      scheduler = new Scheduler(cm.getCuratorFramework().usingNamespace("sluice"), config.brokerId(), worker);
       configLock = new ConfigLock(cm.getCuratorFramework().usingNamespace("sluice"), pool);
+      worker = new WorkerContext(workerId, plugins, client, producer, state, broker, meters,
+          maxTasksPerConnector(), filePaths(), configLock);
+      scheduler = new Scheduler(cm.getCuratorFramework().usingNamespace("sluice"), config.brokerId(), worker);
       scheduler.start();
       return null;
     }, false).compose(v -> broker.describeTopic(caller(), ConnectState.CONFIGS_TOPIC)

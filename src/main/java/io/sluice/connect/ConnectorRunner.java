@@ -91,20 +91,42 @@ final class ConnectorRunner extends UnitRunner {
     for (Map<String, String> t : generated) {
       tasks.add(new JsonObject(new java.util.LinkedHashMap<>(new TreeMap<>(t))));
     }
+    // Under the config lock, read to the end, and only while the connector exists: written after a delete's
+    // tombstone (the delete waits for no runner) they stayed in the compacted configs topic of a deleted connector.
+    try {
+      worker.configLock().holding(() -> io.vertx.core.Future.fromCompletionStage(worker.state().configs.readToEnd()
+          .subscribeAsCompletionStage()).compose(x -> {
+            if (worker.state().config(connector) == null) {
+              return io.vertx.core.Future.succeededFuture();
+            }
+            return io.vertx.core.Future.fromCompletionStage(writeTaskConfigs(tasks).subscribeAsCompletionStage())
+                .mapEmpty();
+          })).toCompletionStage().toCompletableFuture().get(60, java.util.concurrent.TimeUnit.SECONDS);
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+    } catch (java.util.concurrent.TimeoutException e) {
+      throw new IllegalStateException("Timed out writing the task configs of connector " + connector, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("Interrupted writing the task configs of connector " + connector, e);
+    }
+  }
+
+  /** The record of the task configs, unless the stored one already holds them (no write then). */
+  private io.smallrye.mutiny.Uni<?> writeTaskConfigs(JsonArray tasks) {
     String connectorJson = worker.state().configJson(connector);
     String current = worker.state().configs.get(ConnectState.tasksKey(connector));
     if (current != null) {
       JsonObject cur = new JsonObject(current);
       if (cur.getJsonArray("tasks").equals(tasks) && String.valueOf(connectorJson)
           .equals(cur.getString("connector_config"))) {
-        return;
+        return io.smallrye.mutiny.Uni.createFrom().voidItem();
       }
     }
     long generation = worker.state().taskGeneration(connector) + 1;
     JsonObject record = new JsonObject().put("generation", generation).put("tasks", tasks)
         .put("connector_config", connectorJson);
-    worker.state().configs.write(ConnectState.tasksKey(connector), record.encode()).await()
-        .atMost(Duration.ofSeconds(60));
+    return worker.state().configs.write(ConnectState.tasksKey(connector), record.encode());
   }
 
   @Override

@@ -36,6 +36,29 @@ final class SinkOffsets {
     return admin.resetGroupOffsets(group, OffsetReset.toOffset(o).onPartitions(tps)).map(x -> (Object) x);
   }
 
+  /**
+   * Refuses an entry whose {@code kafka_offset} is outside the partition's log, [beginning, end]: the group reset
+   * would clamp it into the log and answer success (a silent change), and Kafka Connect, which stores it as given,
+   * leaves the sink's consumer to find it out of range and restart the partition at its auto.offset.reset
+   * (earliest): a skip asked for would become a replay of the whole partition. A null offset (forget) is not checked.
+   */
+  static Uni<Void> requireInLog(Admin admin, String connector, JsonObject partition, JsonObject offset) {
+    if (offset == null) {
+      return Uni.createFrom().voidItem();
+    }
+    String topic = partition.getString("kafka_topic");
+    int p = (int) kafkaNumber("kafka_partition", partition.getValue("kafka_partition"), Integer.MAX_VALUE);
+    long o = kafkaNumber("kafka_offset", offset.getValue("kafka_offset"), Long.MAX_VALUE);
+    return admin.offsets(topic, p).map(log -> {
+      if (o < log.beginningOffset() || o > log.endOffset()) {
+        throw new SluiceException(ErrorCode.INVALID_REQUEST, "kafka_offset " + o + " of " + topic + "-" + p
+            + " is outside the partition's log, offsets " + log.beginningOffset() + " to " + log.endOffset()
+            + " (its end: the next record's offset); the offsets of connector " + connector + " were not altered");
+      }
+      return null;
+    });
+  }
+
   /** A DELETE: every commit of the sink's group. */
   static Uni<Object> reset(Admin admin, String connector) {
     return stillSubscribed(connector, "reset", nothingToForget(admin.deleteAllGroupOffsets(

@@ -169,8 +169,11 @@ final class SourceTaskRunner extends UnitRunner {
       ProducerRecord pr = out == null ? null : errors.execute("VALUE_CONVERTER", converters.value().getClass(),
           original, () -> convert(out, converters));
       if (pr != null) {
-        if (knownTopics.add(pr.topic())) {
+        if (!knownTopics.contains(pr.topic())) {
+          // Remembered only once it exists: a topic refused here (an illegal name, no auto-creation) was remembered
+          // anyway, and every restart then sent to it unchecked, RUNNING for the producer's 3 min timeout each time.
           worker.ensureTopic(pr.topic());
+          knownTopics.add(pr.topic());
         }
         worker.recordActiveTopic(connector, task, pr.topic());
         if (ledger != null) {

@@ -116,7 +116,8 @@ abstract class UnitRunner implements Runnable {
           backoff = backoffInitialMs;
         }
         LOG.log(Level.ERROR, describe() + " failed (automatic restart " + attempts + " of " + maxAttempts + ")", t);
-        worker.writeStatus(connector, task, "FAILED", FailureHints.trace(t, connectorConfig));
+        worker.writeStatus(connector, task, "FAILED", restartLine(attempts, backoff) + "\n"
+            + FailureHints.trace(t, connectorConfig));
         if (attempts >= maxAttempts) {
           return;
         }
@@ -128,6 +129,21 @@ abstract class UnitRunner implements Runnable {
         backoff = Math.min(backoff * 2, Math.max(backoffMaxMs, backoffInitialMs));
       }
     }
+  }
+
+  /**
+   * The first line of a FAILED status's trace: whether the unit restarts by itself, and when. Between restarts a
+   * user polling the status sees FAILED and this, not a RUNNING unit that writes nothing.
+   */
+  private String restartLine(int attempts, long backoffMs) {
+    String what = task < 0 ? "connector" : "task";
+    if (attempts >= maxAttempts) {
+      return "No automatic restart left (" + attempts + " of task.restart.max.attempts " + maxAttempts + " done): the "
+          + what + " stays FAILED until restarted with POST /connectors/" + connector + "/restart"
+          + (task < 0 ? "" : "?includeTasks=true or POST /connectors/" + connector + "/tasks/" + task + "/restart");
+    }
+    return "The " + what + " restarts by itself in " + backoffMs + " ms (automatic restart " + (attempts + 1) + " of "
+        + maxAttempts + ", task.restart.max.attempts)";
   }
 
   /** Waits {@code ms} unless stopped first; false if stopped. */

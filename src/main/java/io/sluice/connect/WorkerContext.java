@@ -15,10 +15,12 @@ import java.util.concurrent.TimeoutException;
  * What every connector and task runner on this broker shares: the worker's id as Kafka Connect reports it ({@code
  * host:port} of the REST API), the plugins, the client (on the broker's own HTTP port), the worker's producer for
  * the internal topics and dead letter queues, the cluster's connector state, and the largest tasks.max it runs
- * (connect.max.tasks.per.connector), and where the FileStream connectors may read and write.
+ * (connect.max.tasks.per.connector), where the FileStream connectors may read and write, and the cluster's config
+ * lock (a connector's task configs are written under it, as the REST API's config changes are).
  */
 record WorkerContext(String workerId, Plugins plugins, SluiceClient client, Producer producer, ConnectState state,
-    BrokerService broker, MeterRegistry meters, int maxTasksPerConnector, FileConnectorPaths filePaths) {
+    BrokerService broker, MeterRegistry meters, int maxTasksPerConnector, FileConnectorPaths filePaths,
+    ConfigLock configLock) {
 
   /**
    * Fails a task of a FileStream connector whose file is not allowed, before it opens it: its config may have been

@@ -66,11 +66,18 @@ final class ConsumerInstance {
         return Future.failedFuture(e);
       }
     });
-    tail = next;
+    // Not next itself: a done transformation keeps its function, and so what the operation captured (a refused
+    // 12 MB subscription stayed on the instance until its next operation, 14 MB of heap each).
+    tail = next.mapEmpty();
     return next;
   }
 
   JsonObject toJson() {
+    return toJson(subscription, manual);
+  }
+
+  /** The instance as persisted were its subscription and manual assignment these (it is unchanged). */
+  JsonObject toJson(Subscription subscription, List<TopicPartition> manual) {
     JsonObject j = new JsonObject().put("config", config.toJson());
     if (subscription != null) {
       j.put("subscription", subscription.pattern() != null

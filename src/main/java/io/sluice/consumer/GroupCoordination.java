@@ -10,6 +10,7 @@ import io.sluice.group.GroupCoordinator;
 import io.sluice.group.LocalGroupService;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import java.util.function.LongSupplier;
 
 /**
  * The broker's group coordinator as a broker service: the coordinator of the groups whose {@code __consumer_offsets}
@@ -28,12 +29,12 @@ public final class GroupCoordination implements BrokerComponent {
   private final ConsumerForwardServer forwardServer;
 
   public GroupCoordination(BrokerComponent.Context context) {
-    this(context.vertx(), context.config(), context.cluster());
+    this(context.vertx(), context.config(), context.cluster(), System::currentTimeMillis);
   }
 
-  public GroupCoordination(Vertx vertx, BrokerConfig config, BrokerService cluster) {
-    GroupCoordinator coordinator = new GroupCoordinator(vertx, cluster, GroupConfig.from(config),
-        System::currentTimeMillis);
+  /** {@code clockMs}: the coordinator's time (sessions, commit timestamps, offsets retention). */
+  public GroupCoordination(Vertx vertx, BrokerConfig config, BrokerService cluster, LongSupplier clockMs) {
+    GroupCoordinator coordinator = new GroupCoordinator(vertx, cluster, GroupConfig.from(config), clockMs);
     // In a cluster every group has one coordinator, the leader of its offsets topic partition; any broker routes.
     coordinator.followLeadership(config.brokerId());
     localGroups = new LocalGroupService(coordinator);

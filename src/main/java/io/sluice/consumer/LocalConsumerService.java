@@ -25,12 +25,14 @@ import io.sluice.group.OffsetsTopic;
 import io.sluice.api.Subscription;
 import io.sluice.record.Record;
 import io.sluice.api.TopicPartition;
+import io.sluice.broker.TopicNames;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.lang.System.Logger.Level;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -181,11 +183,46 @@ public final class LocalConsumerService implements ConsumerService, GroupListene
       if (inst.manual != null) {
         throw conflict("Instance '" + name + "' assigned partitions itself; unsubscribe (DELETE subscription) first");
       }
-      inst.subscription = subscription;
-      // A member rejoins with its new subscription (the group rebalances if it changed); not yet one: its next poll.
-      Future<Void> rejoined = inst.memberId != null && isMember(inst) ? joinIfNeeded(inst) : Future.succeededFuture();
-      return rejoined.compose(v -> coordinator.persistInstance(group, name, inst.toJson()));
+      if (subscription.topics() != null) {
+        subscription.topics().forEach(TopicNames::validate);
+      }
+      requireRoom(inst, entries(subscription, inst.manual));
+      // Taken only once persisted: a subscription the offsets topic refused (too large) stayed in memory, 38 MB of
+      // heap per instance for a 12 MB body, while its client was told 413.
+      return coordinator.persistInstance(group, name, inst.toJson(subscription, inst.manual)).compose(v -> {
+        inst.subscription = subscription;
+        // A member rejoins with its new subscription (the group rebalances if it changed); not yet one: its next poll.
+        return inst.memberId != null && isMember(inst) ? joinIfNeeded(inst) : Future.succeededFuture();
+      });
     });
+  }
+
+  /**
+   * Refuses a subscription or assignment that would take the topics and partitions named by the instances this
+   * broker hosts past {@code consumer.max.subscription.entries}: the instance limit alone left each instance free to
+   * name as many as its persisted record holds (about 1 MB, 1.4 MB of heap), 10,000 times. Two changes persisting
+   * at once may both pass, by at most one record each.
+   */
+  private void requireRoom(ConsumerInstance changed, int entries) {
+    long others = 0;
+    for (Map<String, ConsumerInstance> byName : instances.values()) {
+      for (ConsumerInstance inst : byName.values()) {
+        others += inst == changed ? 0 : entries(inst.subscription, inst.manual);
+      }
+    }
+    int limit = coordinator.config().maxSubscriptionEntries();
+    if (others + entries > limit) {
+      throw new SluiceException(ErrorCode.CONSUMER_SUBSCRIPTION_LIMIT_EXCEEDED, "The other consumer instances of"
+          + " this broker name " + others + " topics and partitions in their subscriptions and assignments; this"
+          + " one would name " + entries + ", past the limit of " + limit + " (consumer.max.subscription.entries);"
+          + " delete unused instances or let idle ones expire (consumer.instance.timeout.ms) first");
+    }
+  }
+
+  /** What a subscription and manual assignment name: each topic and partition, a pattern as one. */
+  private static int entries(Subscription subscription, List<TopicPartition> manual) {
+    int n = subscription == null ? 0 : subscription.topics() == null ? 1 : subscription.topics().size();
+    return n + (manual == null ? 0 : manual.size());
   }
 
   @Override
@@ -222,9 +259,15 @@ public final class LocalConsumerService implements ConsumerService, GroupListene
       if (inst.subscription != null) {
         throw conflict("Instance '" + name + "' is subscribed; unsubscribe (DELETE subscription) first");
       }
-      inst.manual = List.copyOf(partitions);
-      inst.positions.keySet().retainAll(partitions);
-      return coordinator.persistInstance(group, name, inst.toJson());
+      partitions.forEach(tp -> TopicNames.validate(tp.topic()));
+      List<TopicPartition> manual = List.copyOf(partitions);
+      requireRoom(inst, entries(inst.subscription, manual));
+      // Taken only once persisted, as a subscription.
+      return coordinator.persistInstance(group, name, inst.toJson(inst.subscription, manual)).map(v -> {
+        inst.manual = manual;
+        inst.positions.keySet().retainAll(new HashSet<>(manual));
+        return null;
+      });
     });
   }
 
@@ -243,6 +286,14 @@ public final class LocalConsumerService implements ConsumerService, GroupListene
       return List.of();
     }
     return coordinator.group(inst.group).member(inst.memberId).map(Member::assignment).orElse(List.of());
+  }
+
+  /**
+   * {@link #owned} for membership tests: an instance may own tens of thousands of partitions, and a list's
+   * {@code contains} per partition of a request of as many held the coordinator's event loop for seconds.
+   */
+  private Set<TopicPartition> ownedSet(ConsumerInstance inst) {
+    return new HashSet<>(owned(inst));
   }
 
   @Override
@@ -285,7 +336,7 @@ public final class LocalConsumerService implements ConsumerService, GroupListene
     if (inst.deleted || inst.generation != generation) {
       return Future.succeededFuture(out);
     }
-    List<TopicPartition> owned = owned(inst);
+    Set<TopicPartition> owned = ownedSet(inst);
     raw.fetched().forEach((tp, fetched) -> {
       if (fetched.sizeInBytes() > 0 && owned.contains(tp) && inst.positions.containsKey(tp)) {
         out.add(new PolledBatches(from.get(tp), fetched));
@@ -301,7 +352,7 @@ public final class LocalConsumerService implements ConsumerService, GroupListene
     if (inst.deleted || inst.generation != generation) {
       return Future.succeededFuture(out);
     }
-    List<TopicPartition> owned = owned(inst);
+    Set<TopicPartition> owned = ownedSet(inst);
     result.records().forEach((tp, records) -> {
       if (owned.contains(tp) && inst.positions.containsKey(tp)) {
         for (Record r : records) {
@@ -370,7 +421,7 @@ public final class LocalConsumerService implements ConsumerService, GroupListene
   /** Gives every owned partition without a position one; completes with the positions of the owned partitions. */
   private Future<Map<TopicPartition, Long>> initPositions(ConsumerInstance inst) {
     List<TopicPartition> owned = owned(inst);
-    inst.positions.keySet().retainAll(owned);
+    inst.positions.keySet().retainAll(new HashSet<>(owned));
     Map<TopicPartition, CommittedOffset> committed = groups.fetchOffsetsNow(inst.group, null);
     List<Future<Void>> pending = new ArrayList<>();
     for (TopicPartition tp : owned) {
@@ -412,7 +463,7 @@ public final class LocalConsumerService implements ConsumerService, GroupListene
 
   private Future<Void> commitPositions(ConsumerInstance inst) {
     Map<TopicPartition, Long> positions = new HashMap<>(inst.positions);
-    positions.keySet().retainAll(owned(inst));
+    positions.keySet().retainAll(ownedSet(inst));
     if (positions.isEmpty()) {
       // Nothing read yet, e.g. subscribed but not joined: commitChecked would refuse, which failed the first poll
       // once an auto-commit was due, and the delete or expiry of such an instance.
@@ -526,7 +577,7 @@ public final class LocalConsumerService implements ConsumerService, GroupListene
   }
 
   private void requireOwned(ConsumerInstance inst, java.util.Collection<TopicPartition> partitions) {
-    List<TopicPartition> owned = owned(inst);
+    Set<TopicPartition> owned = ownedSet(inst);
     for (TopicPartition tp : partitions) {
       if (!owned.contains(tp)) {
         throw conflict("Instance '" + inst.name() + "' does not own " + tp + " (it owns " + owned
@@ -602,7 +653,7 @@ public final class LocalConsumerService implements ConsumerService, GroupListene
     for (ConsumerInstance inst : instances.getOrDefault(group.groupId(), Map.of()).values()) {
       if (inst.config.autoCommitEnable() && inst.memberId != null && group.member(inst.memberId).isPresent()) {
         Map<TopicPartition, Long> positions = new HashMap<>(inst.positions);
-        positions.keySet().retainAll(owned(inst));
+        positions.keySet().retainAll(ownedSet(inst));
         // The coordinator commits for the member while the group is preparing: the owner has not lost them yet.
         commits.add(coordinator.commitForRevocation(group.groupId(), positions));
       }
@@ -614,7 +665,7 @@ public final class LocalConsumerService implements ConsumerService, GroupListene
   public void afterRebalance(Group group) {
     for (ConsumerInstance inst : instances.getOrDefault(group.groupId(), Map.of()).values()) {
       if (inst.subscription != null) {
-        inst.positions.keySet().retainAll(owned(inst));
+        inst.positions.keySet().retainAll(ownedSet(inst));
       }
     }
   }

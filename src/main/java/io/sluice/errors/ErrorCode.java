@@ -48,11 +48,18 @@ public enum ErrorCode {
   /** A topic config change names an unknown config, gives a bad value, or one a live topic cannot take. */
   INVALID_CONFIG(40, 400, false),
   INVALID_REQUEST(42, 400, false),
+  /** The request is one the resource's configuration does not allow (deleting records of a compacted topic). */
+  POLICY_VIOLATION(44, 400, false),
   OUT_OF_ORDER_SEQUENCE_NUMBER(45, 422, false),
   DUPLICATE_SEQUENCE_NUMBER(46, 409, false),
   /** A producer's batch carries an epoch older than the one the partition last saw for its producer id. */
   INVALID_PRODUCER_EPOCH(47, 409, false),
   KAFKA_STORAGE_ERROR(56, 503, true),
+  /**
+   * The partition has no sequence for the producer's epoch (it forgot the producer) and the batch does not start at
+   * 0: nothing was written; start again at sequence 0 in a newer epoch.
+   */
+  UNKNOWN_PRODUCER_ID(59, 422, false),
   FENCED_LEADER_EPOCH(74, 409, true),
   UNKNOWN_LEADER_EPOCH(75, 409, true),
   UNSUPPORTED_COMPRESSION_TYPE(76, 422, false),
@@ -120,8 +127,13 @@ public enum ErrorCode {
    * batch starts another; nothing was written. Retriable: room comes back as producers expire.
    */
   PRODUCER_ID_LIMIT_EXCEEDED(10_028, 429, true),
+  /**
+   * Sluice's own: the consumer instances this broker hosts name consumer.max.subscription.entries topics and
+   * partitions in their subscriptions and assignments; nothing changed. Retriable: room comes back as instances go.
+   */
+  CONSUMER_SUBSCRIPTION_LIMIT_EXCEEDED(10_029, 429, true),
   /** Sluice's own: the topic's configs changed again and again while this request altered them; retry. */
-  TOPIC_CONFIG_CONFLICT(10_029, 409, true);
+  TOPIC_CONFIG_CONFLICT(10_030, 409, true);
 
   private final int code;
   private final int httpStatus;

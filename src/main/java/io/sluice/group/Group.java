@@ -52,6 +52,13 @@ public final class Group {
   private String leaderId = "";
   /** Member-assigned: when the join phase (or, completing, the wait for the leader's sync) gives up; -1 unarmed. */
   private long rebalanceDeadlineMs = -1;
+  /**
+   * Whether the group had members (Kafka: it has a protocol type), here or before a restart: its commits then expire
+   * a retention after it became empty, not each a retention after it was written (a standalone consumer's).
+   */
+  private boolean hadMembers;
+  /** When a group that had members was last seen empty (the coordinator's clock, persisted); -1 unknown or not empty. */
+  private long emptySinceMs = -1;
 
   public Group(String groupId) {
     this.groupId = groupId;
@@ -92,6 +99,39 @@ public final class Group {
   }
 
   /**
+   * Restores a group record read back from the offsets topic: the group had members, and was empty since
+   * {@code emptySinceMs} (-1: it had members when the record was written, so when they went is not known).
+   */
+  public void restoreEmptySince(long persisted) {
+    hadMembers = true;
+    if (members.isEmpty()) {
+      emptySinceMs = persisted;
+    }
+  }
+
+  /** Whether the group had members (here, or before its record was read back). */
+  public boolean hadMembers() {
+    return hadMembers;
+  }
+
+  /** When the group was last seen without members, if it had some; -1 if unknown or if it has members. */
+  public long emptySinceMs() {
+    return members.isEmpty() ? emptySinceMs : -1;
+  }
+
+  /** The coordinator saw the group, which had members, empty at {@code nowMs}: its commits' retention starts. */
+  public void markEmptySince(long nowMs) {
+    if (members.isEmpty() && hadMembers) {
+      emptySinceMs = nowMs;
+    }
+  }
+
+  private void memberAdded() {
+    hadMembers = true;
+    emptySinceMs = -1;
+  }
+
+  /**
    * Adds a member; the group must rebalance. The first member chooses the assignor; a later member must name the
    * same one (an instance that names none has {@code range}, the default). Kafka picks a protocol every member
    * supports and refuses a member that supports none of the group's; each member here supports exactly one.
@@ -115,6 +155,7 @@ public final class Group {
     }
     Member m = new Member(clientId + "-" + UUID.randomUUID(), clientId, subscription, sessionTimeoutMs, nowMs);
     members.put(m.memberId(), m);
+    memberAdded();
     prepareRebalance();
     return m;
   }
@@ -307,6 +348,7 @@ public final class Group {
     if (r.memberId().isEmpty()) {
       m = new Member(r.clientId() + "-" + UUID.randomUUID(), r.clientId(), null, r.sessionTimeoutMs(), nowMs);
       members.put(m.memberId(), m);
+      memberAdded();
       m.protocols(r.protocols(), r.rebalanceTimeoutMs(), clientAddress);
       prepareRebalance();
     } else {

@@ -41,7 +41,8 @@ import java.util.function.Supplier;
  * documented "on the coordinator context" must only be called from actions passed to {@link #run}.
  *
  * <p>Time comes from an injectable clock; sessions and subscribed topics' partition counts are checked every
- * {@link GroupConfig#sweepIntervalMs()} on a Vert.x timer.
+ * {@link GroupConfig#sweepIntervalMs()} on a Vert.x timer, expired commits and groups ({@link OffsetExpiry}) every
+ * {@link GroupConfig#offsetsRetentionCheckIntervalMs()}.
  */
 public final class GroupCoordinator {
   private static final System.Logger LOG = System.getLogger(GroupCoordinator.class.getName());
@@ -59,11 +60,15 @@ public final class GroupCoordinator {
   private final Map<String, Map<TopicPartition, CommittedOffset>> offsets = new HashMap<>();
   private final Map<String, Map<String, JsonObject>> instances = new TreeMap<>();
   private final Map<String, Future<Void>> rebalancing = new HashMap<>();
+  /** Writes of each group's records in flight: {@link OffsetExpiry} leaves such a group for its next run. */
+  private final Map<String, Integer> writing = new HashMap<>();
+  private final OffsetExpiry expiry = new OffsetExpiry(this);
   private GroupListener listener = GroupListener.NONE;
   private Future<Void> loaded;
   private PartitionOwnership ownership;
   private int brokerId = -1;
   private long sweepTimer = -1;
+  private long expiryTimer = -1;
   private boolean closed;
 
   public GroupCoordinator(Vertx vertx, BrokerService service, GroupConfig cfg, LongSupplier clockMs) {
@@ -74,7 +79,7 @@ public final class GroupCoordinator {
     this.context = ((VertxInternal) vertx).createEventLoopContext();
     this.workers = vertx.createSharedWorkerExecutor(WORKER_POOL, 2);
     this.offsetsTopic = new OffsetsTopic(service, workers);
-    this.barrier = new JoinBarrier(this, offsetsTopic);
+    this.barrier = new JoinBarrier(this);
   }
 
   /** Sets the consumer layer's hooks; call before {@link #start}. */
@@ -104,6 +109,7 @@ public final class GroupCoordinator {
           : Future.succeededFuture();
       loaded.onSuccess(x -> {
         sweepTimer = vertx.setPeriodic(cfg.sweepIntervalMs(), id -> sweep());
+        expiryTimer = vertx.setPeriodic(cfg.offsetsRetentionCheckIntervalMs(), id -> expireOffsets());
         if (brokerId >= 0) {
           ownership.startFollowing();
         }
@@ -121,6 +127,7 @@ public final class GroupCoordinator {
     return this.<Void>run(() -> {
       closed = true;
       vertx.cancelTimer(sweepTimer);
+      vertx.cancelTimer(expiryTimer);
       ownership.stop();
       return Future.succeededFuture();
     }).eventually(() -> workers.close());
@@ -259,7 +266,7 @@ public final class GroupCoordinator {
     List<OffsetsTopic.Entry> entries = new ArrayList<>();
     next.forEach((tp, o) -> entries.add(OffsetsTopic.offsetEntry(groupId, tp,
         new CommittedOffset(o.nextOffset(), o.metadata(), now))));
-    return offsetsTopic.append(groupId, entries).onSuccess(v -> entries.forEach(this::apply));
+    return write(groupId, entries).onSuccess(v -> entries.forEach(this::apply));
   }
 
   /** Refuses (before anything is written) a metadata string past {@code offset.metadata.max.bytes}, as Kafka does. */
@@ -286,7 +293,7 @@ public final class GroupCoordinator {
     long now = nowMs();
     List<OffsetsTopic.Entry> entries = new ArrayList<>();
     next.forEach((tp, o) -> entries.add(OffsetsTopic.offsetEntry(groupId, tp, new CommittedOffset(o, "", now))));
-    return offsetsTopic.append(groupId, entries).onSuccess(v -> entries.forEach(this::apply));
+    return write(groupId, entries).onSuccess(v -> entries.forEach(this::apply));
   }
 
   /** On the coordinator context: writes a tombstone for each commit of {@code partitions}, then forgets them. */
@@ -296,7 +303,7 @@ public final class GroupCoordinator {
     }
     List<OffsetsTopic.Entry> entries = new ArrayList<>();
     partitions.forEach(tp -> entries.add(OffsetsTopic.offsetEntry(groupId, tp, null)));
-    return offsetsTopic.append(groupId, entries).onSuccess(v -> entries.forEach(this::apply));
+    return write(groupId, entries).onSuccess(v -> entries.forEach(this::apply));
   }
 
   /**
@@ -308,7 +315,57 @@ public final class GroupCoordinator {
     List<OffsetsTopic.Entry> entries = new ArrayList<>();
     committed(groupId).keySet().forEach(tp -> entries.add(OffsetsTopic.offsetEntry(groupId, tp, null)));
     entries.add(OffsetsTopic.groupTombstone(groupId));
-    return offsetsTopic.append(groupId, entries).onSuccess(v -> entries.forEach(this::apply));
+    return write(groupId, entries).onSuccess(v -> entries.forEach(this::apply));
+  }
+
+  /** On the coordinator context: appends records of one group, counted as in flight until answered. */
+  Future<Void> write(String groupId, List<OffsetsTopic.Entry> entries) {
+    return write(offsetsTopic.partitionFor(groupId), List.of(groupId), entries);
+  }
+
+  /** Like {@link #write(String, List)}, one batch for records of several groups of one partition. */
+  private Future<Void> write(int partition, List<String> groupIds, List<OffsetsTopic.Entry> entries) {
+    groupIds.forEach(id -> writing.merge(id, 1, Integer::sum));
+    return offsetsTopic.appendTo(partition, entries).<Void>mapEmpty().onComplete(ar -> groupIds.forEach(id ->
+        writing.computeIfPresent(id, (g, n) -> n == 1 ? null : n - 1)));
+  }
+
+  /** On the coordinator context: whether records of the group are being written, or its rebalance is running. */
+  boolean busy(String groupId) {
+    return writing.containsKey(groupId) || rebalancing.containsKey(groupId);
+  }
+
+  /** On the coordinator context: whether the group has consumer instances (each counts as a member). */
+  boolean hasInstances(String groupId) {
+    return instances.containsKey(groupId);
+  }
+
+  /**
+   * On the coordinator context: looks for expired commits and groups now ({@link OffsetExpiry}), as the periodic
+   * check does; completes with the number of commits and groups removed once their tombstones are written.
+   */
+  Future<Integer> expireOffsets() {
+    return run(expiry::run);
+  }
+
+  OffsetsTopic offsetsTopic() {
+    return offsetsTopic;
+  }
+
+  /** Forgets an expired commit unless a newer commit of the partition replaced it meanwhile. */
+  void forgetExpired(String groupId, TopicPartition tp, CommittedOffset expired) {
+    Map<TopicPartition, CommittedOffset> m = offsets.get(groupId);
+    if (m != null && m.remove(tp, expired) && m.isEmpty()) {
+      offsets.remove(groupId);
+    }
+  }
+
+  /** Forgets a group object that holds nothing (no members, commits, instances, record): no write needed. */
+  void forgetIfHollow(String groupId) {
+    Group g = groups.get(groupId);
+    if (g != null && g.members().isEmpty() && !g.hadMembers() && g.generation() == 0 && !busy(groupId)) {
+      groups.remove(groupId);
+    }
   }
 
   /** On the coordinator context: completes once no rebalance of the group is running (its record written). */
@@ -325,7 +382,7 @@ public final class GroupCoordinator {
   /** On the coordinator context: writes (or with null deletes) a consumer instance's record. */
   public Future<Void> persistInstance(String groupId, String name, JsonObject state) {
     OffsetsTopic.Entry e = OffsetsTopic.instanceEntry(groupId, name, state);
-    return offsetsTopic.append(groupId, List.of(e)).onSuccess(v -> apply(e));
+    return write(groupId, List.of(e)).onSuccess(v -> apply(e));
   }
 
   /** On the coordinator context: instance records read back at start, by group then name. */
@@ -385,7 +442,7 @@ public final class GroupCoordinator {
           }
           return null;
         }))
-        .compose(v -> offsetsTopic.append(g.groupId(),
+        .compose(v -> write(g.groupId(),
             List.of(OffsetsTopic.groupEntry(g.groupId(), g.generation(), g.assignorName()))));
   }
 
@@ -423,6 +480,33 @@ public final class GroupCoordinator {
       }
     }
     listener.sweep(now);
+    markEmptyGroups(now);
+  }
+
+  /**
+   * Starts the retention of each group that had members and has none now (nor consumer instances, which count as
+   * members), and writes when (Kafka's current state timestamp), so a restarted or new coordinator keeps it.
+   */
+  private void markEmptyGroups(long now) {
+    // Batched per partition: after a load every group whose members did not come back is marked in one sweep.
+    Map<Integer, List<Group>> byPartition = new TreeMap<>();
+    for (Group g : groups.values()) {
+      String id = g.groupId();
+      if (g.hadMembers() && g.members().isEmpty() && g.emptySinceMs() < 0 && !instances.containsKey(id)
+          && !rebalancing.containsKey(id)) {
+        g.markEmptySince(now);
+        byPartition.computeIfAbsent(offsetsTopic.partitionFor(id), p -> new ArrayList<>()).add(g);
+      }
+    }
+    byPartition.forEach((p, marked) -> {
+      for (int from = 0; from < marked.size(); from += OffsetExpiry.MAX_BATCH_ENTRIES) {
+        List<Group> batch = marked.subList(from, Math.min(marked.size(), from + OffsetExpiry.MAX_BATCH_ENTRIES));
+        write(p, batch.stream().map(Group::groupId).toList(), batch.stream().map(g -> OffsetsTopic.emptyGroupEntry(
+            g.groupId(), g.generation(), g.assignorName(), now)).toList())
+            .onFailure(t -> LOG.log(Level.WARNING, "Writing when " + batch.size() + " group(s) became empty failed"
+                + " (a coordinator that loads them again starts their retention at its load): " + t));
+      }
+    });
   }
 
   private void checkTopicsChanged(Group g) {
@@ -479,7 +563,9 @@ public final class GroupCoordinator {
       }
       case "group" -> {
         if (e.value() != null) {
-          group(group).restoreGeneration(e.value().getInteger("generation", 0));
+          Group g = group(group);
+          g.restoreGeneration(e.value().getInteger("generation", 0));
+          g.restoreEmptySince(e.value().getLong("empty_since", -1L));
         } else {
           forgetGroup(group);
         }

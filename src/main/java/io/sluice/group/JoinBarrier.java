@@ -25,14 +25,12 @@ final class JoinBarrier {
   private static final System.Logger LOG = System.getLogger(JoinBarrier.class.getName());
 
   private final GroupCoordinator coordinator;
-  private final OffsetsTopic offsetsTopic;
   /** Group, then member id, then the calls waiting (a member may repeat a join it lost the answer of). */
   private final Map<String, Map<String, List<Promise<JoinGroupResult>>>> joins = new HashMap<>();
   private final Map<String, Map<String, List<Promise<SyncGroupResult>>>> syncs = new HashMap<>();
 
-  JoinBarrier(GroupCoordinator coordinator, OffsetsTopic offsetsTopic) {
+  JoinBarrier(GroupCoordinator coordinator) {
     this.coordinator = coordinator;
-    this.offsetsTopic = offsetsTopic;
   }
 
   /** Parks a join until the join phase completes; then settles the group. */
@@ -56,7 +54,7 @@ final class JoinBarrier {
     List<Member> joined = g.maybeCompleteJoin(coordinator.nowMs());
     if (!joined.isEmpty()) {
       int generation = g.generation();
-      offsetsTopic.append(g.groupId(), List.of(OffsetsTopic.groupEntry(g.groupId(), generation, g.protocol())))
+      coordinator.write(g.groupId(), List.of(OffsetsTopic.groupEntry(g.groupId(), generation, g.protocol())))
           .onComplete(ar -> answerJoins(g, generation, joined, ar.cause()));
     }
     if (g.state() == GroupState.STABLE) {

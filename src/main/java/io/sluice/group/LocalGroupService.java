@@ -203,7 +203,7 @@ public final class LocalGroupService implements GroupService {
   public Map<TopicPartition, CommittedOffset> fetchOffsetsNow(String groupId, List<TopicPartition> partitions) {
     Map<TopicPartition, CommittedOffset> all = coordinator.committed(groupId);
     if (partitions != null) {
-      all.keySet().retainAll(partitions);
+      all.keySet().retainAll(new java.util.HashSet<>(partitions)); // a list's contains per key: quadratic
     }
     return all;
   }

@@ -38,14 +38,18 @@ import java.util.function.Consumer;
  *
  * <pre>
  *   ["offset", group, topic, partition]  {"offset": next offset to read, "metadata": s, "timestamp": ms} | null
- *   ["group", group]                     {"generation": n, "assignor": name}
+ *   ["group", group]                     {"generation": n, "assignor": name[, "empty_since": ms]} | null
  *   ["instance", group, name]            {"config": {...}, "subscription": {...} | null, "assignment": [...] | null} | null
  *   ["load", broker]                     {"broker": id}  (a new coordinator's marker, see PartitionOwnership)
  * </pre>
  *
- * Writes go through {@link BrokerService#produce} with acks=all, so they are replicated like any topic's. The
- * topic keeps everything (retention.ms=-1) as Sluice has no log compaction yet: a coordinator's load reads the
- * partition from its start. Thread-safe (stateless apart from the service).
+ * A group record with {@code empty_since} is written when a group that had members is seen without any (Kafka's
+ * group metadata record with its current state timestamp): a restarted or new coordinator expires its commits a
+ * retention after that time ({@link OffsetExpiry}), not after its own load.
+ *
+ * <p>Writes go through {@link BrokerService#produce} with acks=all, so they are replicated like any topic's. The
+ * topic is compacted ({@link #topicConfigs}): a coordinator's load reads the partition from its start, the latest
+ * record of each key plus the recent writes. Thread-safe (stateless apart from the service).
  */
 public final class OffsetsTopic {
   public static final String NAME = InternalTopics.CONSUMER_OFFSETS;
@@ -200,6 +204,12 @@ public final class OffsetsTopic {
   public static Entry groupEntry(String group, int generation, String assignor) {
     return new Entry(new JsonArray().add("group").add(group),
         new JsonObject().put("generation", generation).put("assignor", assignor));
+  }
+
+  /** The record of a group, which had members, seen without any at {@code emptySinceMs}. */
+  public static Entry emptyGroupEntry(String group, int generation, String assignor, long emptySinceMs) {
+    return new Entry(new JsonArray().add("group").add(group), new JsonObject().put("generation", generation)
+        .put("assignor", assignor).put("empty_since", emptySinceMs));
   }
 
   /** Deletes a group's generation record (a deleted group). */

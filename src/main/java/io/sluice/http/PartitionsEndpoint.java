@@ -23,10 +23,14 @@ import java.util.OptionalLong;
  * GET /topics/{topic}/partitions/{partition}              {"partition", "leader", "replicas"}
  * GET /topics/{topic}/partitions/{partition}/offsets      {"beginning_offset", "end_offset"}
  * GET .../offsets?timestamp=MS                            {"timestamp", "offset", "beginning_offset", "end_offset"}
+ * DELETE /topics/{topic}/partitions/{partition}/records?offset=N   {"partition", "low_watermark"}
  * </pre>
  *
  * With {@code timestamp}, {@code offset} is the first offset whose record timestamp is at or after it, or null
  * when no record is that recent (a consumer would then start at {@code end_offset}).
+ *
+ * <p>The DELETE is Kafka's DeleteRecords ({@code kafka-delete-records.sh}): every record below {@code offset} goes
+ * (-1: below the high watermark); {@code offset} is required, so a request that forgot it deletes nothing.
  */
 final class PartitionsEndpoint {
   private final BrokerService service;
@@ -39,6 +43,16 @@ final class PartitionsEndpoint {
     router.get("/topics/:topic/partitions").handler(this::list);
     router.get("/topics/:topic/partitions/:partition").handler(this::describe);
     router.get("/topics/:topic/partitions/:partition/offsets").handler(this::offsets);
+    router.delete("/topics/:topic/partitions/:partition/records").handler(this::deleteRecords);
+  }
+
+  private void deleteRecords(RoutingContext ctx) {
+    TopicPartition tp = Params.topicPartition(ctx);
+    long offset = Params.requiredQueryLong(ctx, "offset", -1, Long.MAX_VALUE);
+    service.deleteRecords(Callers.of(ctx), tp, offset)
+        .onSuccess(low -> Replies.json(ctx, 200, new JsonObject().put("partition", tp.partition())
+            .put("low_watermark", low)))
+        .onFailure(ctx::fail);
   }
 
   private void list(RoutingContext ctx) {

@@ -6,6 +6,7 @@ import io.sluice.errors.InvalidProducerEpochException;
 import io.sluice.errors.InvalidRecordException;
 import io.sluice.errors.OutOfOrderSequenceException;
 import io.sluice.errors.ProducerIdLimitException;
+import io.sluice.errors.UnknownProducerIdException;
 import io.sluice.record.Header;
 import io.sluice.record.Record;
 import io.sluice.record.RecordBatch;
@@ -32,10 +33,11 @@ import java.util.function.LongPredicate;
  *   <li>a batch whose first and last sequence equal a remembered batch's is a <i>duplicate</i> (a retry whose
  *       answer was lost): it is not written again and the append answers with the original offsets;</li>
  *   <li>otherwise its first sequence must follow the producer's last one (or be 0 with a newer epoch); anything else
- *       is a gap or a too-old retry ({@link OutOfOrderSequenceException}). A producer the partition has no state
- *       for must start at sequence 0, so a producer whose state was forgotten (its batches all older than the rebuild
- *       scan, or truncated) is refused and must start again with a new producer id (Kafka answers
- *       UNKNOWN_PRODUCER_ID and lets the client reset; Sluice does not yet).</li>
+ *       is a gap or a too-old retry ({@link OutOfOrderSequenceException}). A producer the partition has no sequence
+ *       for in its epoch must start at sequence 0: a producer whose state was forgotten (expired, its batches all
+ *       older than the rebuild scan, truncated, or evicted by a follower's bound) is refused with
+ *       {@link UnknownProducerIdException}, as Kafka's UNKNOWN_PRODUCER_ID, and starts again at 0 in a newer epoch
+ *       (the Java client does so per partition, KIP-360).</li>
  * </ul>
  * A request is all-new or all-duplicate: a mix is refused, since a request is written whole or not at all.
  *
@@ -58,8 +60,8 @@ import java.util.function.LongPredicate;
  * id (an unknown one starting at 0 is accepted): some 220 bytes of heap a batch. So at most {@code maxProducers}
  * ({@code producer.id.max.per.partition}) are remembered. A leader refuses a request that would add one more
  * ({@link ProducerIdLimitException}, retriable, nothing written) rather than forget one: a forgotten producer that
- * is still writing would get OUT_OF_ORDER_SEQUENCE (which fails its partition in the Java client), and a retry of
- * its last batch would be written twice. Those it knows keep writing, duplicates still caught; only new ones wait
+ * is still writing would have to start a new epoch (UNKNOWN_PRODUCER_ID), and a retry of its last batch would be
+ * written twice. Those it knows keep writing, duplicates still caught; only new ones wait
  * for expiry to make room. A follower and a rebuild cannot refuse what the log holds, so there the producer used
  * least recently (appended, or checked as a leader) is forgotten ({@link #remember}); a log written before the bound, or by a leader whose
  * producers expired at other times, rebuilds to the newest {@code maxProducers}, never more.
@@ -174,7 +176,15 @@ final class ProducerStateTracker {
     }
     boolean newEpoch = entry != null && b.producerEpoch() > entry.epoch && requestEpoch == null;
     // A producer the partition knows nothing of must start at 0: otherwise a second batch overtaking the first on
-    // another connection would be taken as the start and the first refused for good.
+    // another connection would be taken as the start and the first refused for good. Without a sequence for this
+    // epoch the partition cannot tell a new producer's overtaking batch from a forgotten one's next: it says which
+    // (UNKNOWN_PRODUCER_ID), and the client decides (a forgotten producer moves to its next epoch, from 0).
+    if (!newEpoch && lastSeq == null && first != 0) {
+      throw new UnknownProducerIdException("Partition " + tp + " has no sequence for producer " + pid + " (epoch "
+          + b.producerEpoch() + "), which sent sequence " + first + ": nothing was written. A producer the partition"
+          + " forgot (idle past producer.id.expiration.ms, or its batches older than a restart reads back) starts"
+          + " again at sequence 0 in a newer epoch");
+    }
     boolean inSequence = newEpoch || lastSeq == null ? first == 0 : first == lastSeq + 1;
     if (!inSequence) {
       throw new OutOfOrderSequenceException("Producer " + pid + " (epoch " + b.producerEpoch() + ") sent sequence "

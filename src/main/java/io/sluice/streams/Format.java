@@ -74,7 +74,7 @@ public enum Format {
     }
     switch (this) {
       case STRING:
-        return (value instanceof String s ? s : Json.encode(fromCel(value))).getBytes(StandardCharsets.UTF_8);
+        return (value instanceof String s ? s : Json.encode(strictJson(where, value))).getBytes(StandardCharsets.UTF_8);
       case BYTES:
         if (value instanceof CelByteString b) {
           return b.toByteArray();
@@ -84,7 +84,28 @@ public enum Format {
         }
         throw new ProcessingException(where, "bytes format needs bytes or a string, not " + typeName(value));
       default:
-        return Json.encode(fromCel(value)).getBytes(StandardCharsets.UTF_8);
+        return Json.encode(strictJson(where, value)).getBytes(StandardCharsets.UTF_8);
+    }
+  }
+
+  /**
+   * {@link #fromCel} for an output record: a NaN or infinite double anywhere in it is a record error (dead-letter
+   * topic, or {@code on_error: fail}). JSON has no such numbers; writing them as the strings "NaN" and "Infinity"
+   * turned a number field into a string the consumer met only later, in some records, and an int division by zero
+   * is a record error already while a double one made Infinity.
+   */
+  private static Object strictJson(String where, Object value) throws ProcessingException {
+    try {
+      return toJson(value, true);
+    } catch (NonFiniteDouble e) {
+      throw new ProcessingException(where, e.getMessage() + " is not a JSON number (a double divided by zero, or"
+          + " beyond the double range): guard the expression that makes it, or write it as string(...)");
+    }
+  }
+
+  private static final class NonFiniteDouble extends RuntimeException {
+    NonFiniteDouble(Double d) {
+      super(d.toString(), null, false, false);
     }
   }
 
@@ -129,19 +150,27 @@ public enum Format {
     return (Map<String, Object>) map;
   }
 
-  /** A CEL value as JSON (maps, lists, numbers, strings, booleans, null). */
+  /**
+   * A CEL value as JSON (maps, lists, numbers, strings, booleans, null), for state, store answers and headers: a NaN
+   * or infinite double becomes the string "NaN", "Infinity" or "-Infinity" (JSON has no such numbers). Output
+   * records are held to more: {@link #strictJson}.
+   */
   static Object fromCel(Object value) {
+    return toJson(value, false);
+  }
+
+  private static Object toJson(Object value, boolean strict) {
     if (value == null || value instanceof NullValue) {
       return null;
     }
     if (value instanceof Map<?, ?> m) {
       JsonObject o = new JsonObject();
-      m.forEach((k, v) -> o.put(String.valueOf(fromCel(k)), fromCel(v)));
+      m.forEach((k, v) -> o.put(String.valueOf(toJson(k, strict)), toJson(v, strict)));
       return o;
     }
     if (value instanceof List<?> l) {
       JsonArray a = new JsonArray();
-      l.forEach(v -> a.add(fromCel(v)));
+      l.forEach(v -> a.add(toJson(v, strict)));
       return a;
     }
     if (value instanceof CelByteString b) {
@@ -151,6 +180,9 @@ public enum Format {
       return u.bigIntegerValue();
     }
     if (value instanceof Double d && (d.isNaN() || d.isInfinite())) {
+      if (strict) {
+        throw new NonFiniteDouble(d);
+      }
       return d.toString();
     }
     if (value instanceof String || value instanceof Number || value instanceof Boolean) {

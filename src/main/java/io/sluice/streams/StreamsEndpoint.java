@@ -51,10 +51,43 @@ final class StreamsEndpoint {
         service.store();
         h.handle(ctx);
       } catch (ClassCastException e) { // a field of the wrong type that the definition's checks did not name
-        ctx.fail(new SluiceException(ErrorCode.MALFORMED_REQUEST, "The request body must be a JSON object"));
+        ctx.fail(wrongType(ctx, e));
       } catch (Exception e) {
         ctx.fail(e);
       }
+    };
+  }
+
+  /**
+   * Fails the request with {@code t}; a cast failure of the work done on the pool (where definitions are parsed) is
+   * the same 400 as one in the route itself, not the failure handler's 500.
+   */
+  private static void fail(RoutingContext ctx, Throwable t) {
+    ctx.fail(t instanceof ClassCastException e ? wrongType(ctx, e) : t);
+  }
+
+  /**
+   * A 400 for a field of the wrong type that no check named. It said "The request body must be a JSON object" of
+   * any body, which sent the user looking at the wrong thing; it now says which JSON types met, from the cast's
+   * message ("class java.lang.Integer cannot be cast to class java.lang.String ..."), and on which call.
+   */
+  static SluiceException wrongType(RoutingContext ctx, ClassCastException e) {
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("class (\\S+) cannot be cast to class (\\S+)")
+        .matcher(String.valueOf(e.getMessage()));
+    String types = m.find() ? ": " + jsonType(m.group(1)) + " where " + jsonType(m.group(2)) + " is needed" : "";
+    return new SluiceException(ErrorCode.MALFORMED_REQUEST, "A field of the " + (ctx == null ? "request"
+        : ctx.request().method() + " " + ctx.request().path()) + " body has the wrong type" + types
+        + "; check each field against docs/streams.md (" + e.getMessage() + ")");
+  }
+
+  private static String jsonType(String javaClass) {
+    return switch (javaClass.substring(javaClass.lastIndexOf('.') + 1)) {
+      case "Integer", "Long", "Double", "Float", "BigInteger", "BigDecimal", "Number" -> "a JSON number";
+      case "String", "CharSequence" -> "a JSON string";
+      case "Boolean" -> "a JSON boolean";
+      case "JsonObject", "Map", "LinkedHashMap" -> "a JSON object";
+      case "JsonArray", "List", "ArrayList" -> "a JSON array";
+      default -> "a " + javaClass;
     };
   }
 
@@ -74,7 +107,7 @@ final class StreamsEndpoint {
   private void create(RoutingContext ctx) {
     JsonObject json = body(ctx);
     // Compiling type-checks every expression in a fresh CEL environment: worker work.
-    service.blocking(() -> service.parser().parse(json, null))
+    service.blocking(() -> service.parser().parse(json, null)).compose(service::requireInputs)
         .compose(d -> service.ensureDeadLetterTopic(d).compose(v -> service.blocking(() -> {
           service.store().create(d.name(), json, service.maxDefinitions());
           return d;
@@ -84,7 +117,7 @@ final class StreamsEndpoint {
           service.changed();
           json(ctx, 201, desc);
         })
-        .onFailure(ctx::fail);
+        .onFailure(t -> fail(ctx, t));
   }
 
   private void list(RoutingContext ctx) {
@@ -94,11 +127,11 @@ final class StreamsEndpoint {
         out.add(summary(s, service.store().tasks(s.name())));
       }
       return out;
-    }).onSuccess(a -> json(ctx, 200, a)).onFailure(ctx::fail);
+    }).onSuccess(a -> json(ctx, 200, a)).onFailure(t -> fail(ctx, t));
   }
 
   private void describe(RoutingContext ctx) {
-    describeFuture(ctx.pathParam("name")).onSuccess(d -> json(ctx, 200, d)).onFailure(ctx::fail);
+    describeFuture(ctx.pathParam("name")).onSuccess(d -> json(ctx, 200, d)).onFailure(t -> fail(ctx, t));
   }
 
   private Future<JsonObject> describeFuture(String name) {
@@ -153,7 +186,7 @@ final class StreamsEndpoint {
   private void update(RoutingContext ctx) {
     String name = ctx.pathParam("name");
     JsonObject json = body(ctx);
-    service.blocking(() -> service.parser().parse(json, name))
+    service.blocking(() -> service.parser().parse(json, name)).compose(service::requireInputs)
         .compose(service::ensureDeadLetterTopic)
         .compose(v -> service.blocking(() -> {
           StreamStore.Stored s = service.store().get(name);
@@ -168,7 +201,7 @@ final class StreamsEndpoint {
           service.changed();
           json(ctx, 200, desc);
         })
-        .onFailure(ctx::fail);
+        .onFailure(t -> fail(ctx, t));
   }
 
   private void change(RoutingContext ctx, UnaryOperator<JsonObject> edit) {
@@ -184,7 +217,7 @@ final class StreamsEndpoint {
     }).compose(v -> describeFuture(name)).onSuccess(desc -> {
       service.changed();
       json(ctx, 200, desc);
-    }).onFailure(ctx::fail);
+    }).onFailure(t -> fail(ctx, t));
   }
 
   private void delete(RoutingContext ctx) {
@@ -217,7 +250,7 @@ final class StreamsEndpoint {
       return Future.all(deletes).mapEmpty();
     })
         .onSuccess(v -> ctx.response().setStatusCode(204).end())
-        .onFailure(ctx::fail);
+        .onFailure(t -> fail(ctx, t));
   }
 
   private void awaitTasksStopped(String name) throws Exception {
@@ -235,7 +268,7 @@ final class StreamsEndpoint {
     long from = longParam(ctx, "from", 0);
     long to = longParam(ctx, "to", Long.MAX_VALUE);
     service.queries().key(ctx.pathParam("name"), ctx.pathParam("store"), ctx.pathParam("key"), from, to)
-        .onSuccess(r -> json(ctx, 200, r)).onFailure(ctx::fail);
+        .onSuccess(r -> json(ctx, 200, r)).onFailure(t -> fail(ctx, t));
   }
 
   private void scan(RoutingContext ctx) {
@@ -250,7 +283,7 @@ final class StreamsEndpoint {
       throw new SluiceException(ErrorCode.INVALID_REQUEST, "Give a prefix, or from_key and to_key, not both");
     }
     service.queries().scan(ctx.pathParam("name"), ctx.pathParam("store"), from, to, prefix, (int) limit)
-        .onSuccess(r -> json(ctx, 200, r)).onFailure(ctx::fail);
+        .onSuccess(r -> json(ctx, 200, r)).onFailure(t -> fail(ctx, t));
   }
 
   private static long longParam(RoutingContext ctx, String name, long dflt) {
@@ -266,6 +299,6 @@ final class StreamsEndpoint {
   }
 
   private void preview(RoutingContext ctx) {
-    new StreamPreview(service).run(body(ctx)).onSuccess(r -> json(ctx, 200, r)).onFailure(ctx::fail);
+    new StreamPreview(service).run(body(ctx)).onSuccess(r -> json(ctx, 200, r)).onFailure(t -> fail(ctx, t));
   }
 }

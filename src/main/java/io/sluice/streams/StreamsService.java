@@ -240,6 +240,28 @@ public final class StreamsService implements BrokerComponent {
   }
 
   /**
+   * Refuses a definition reading a topic that does not exist, as Kafka Streams fails with MissingSourceTopicException.
+   * Stored, it showed RUNNING with no tasks, and once the topic came its dead-letter, repartition and changelog
+   * topics, sized from the inputs' partitions here, had been made with one partition: a stateful stream stayed on
+   * one task whatever the input's partitions. Creating the topic first costs one call; nothing is stored.
+   */
+  Future<StreamDefinition> requireInputs(StreamDefinition d) {
+    List<Future<String>> missing = new ArrayList<>();
+    for (String in : d.inputs()) {
+      missing.add(cluster.describeTopic(caller(), in).map(md -> (String) null).recover(t ->
+          t instanceof SluiceException e && e.errorCode() == ErrorCode.UNKNOWN_TOPIC_OR_PARTITION
+              ? Future.succeededFuture(in) : Future.failedFuture(t)));
+    }
+    return Future.all(missing).compose(all -> {
+      List<String> names = missing.stream().map(Future::result).filter(java.util.Objects::nonNull).toList();
+      return names.isEmpty() ? Future.succeededFuture(d) : Future.failedFuture(new SluiceException(
+          ErrorCode.INVALID_STREAM_DEFINITION, "inputs: " + (names.size() == 1 ? "topic " + names.get(0)
+          + " does not exist" : "topics " + names + " do not exist") + "; create " + (names.size() == 1 ? "it" : "them")
+          + " first (a stream's tasks and internal topics are sized from its inputs' partitions). Nothing was stored"));
+    });
+  }
+
+  /**
    * Creates the topics a definition writes that the stream owns, unless they exist: the dead-letter topic, and for a
    * stateful stream its repartition topic and its store's changelog (compacted). Partitions: the most of any input
    * (a changelog partition belongs to the task of the same input partition); replicas min(3, live brokers).

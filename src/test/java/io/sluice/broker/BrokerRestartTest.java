@@ -14,18 +14,14 @@ import static io.sluice.broker.testing.TestBatches.offsetsAndValues;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sluice.broker.testing.BlockedThreadGuard;
+import io.sluice.broker.testing.LoaderMessages;
 import io.sluice.broker.testing.TestBrokers;
 import io.sluice.config.BrokerConfig;
 import io.sluice.api.TopicPartition;
 import io.vertx.core.Future;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.logging.Handler;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -40,27 +36,11 @@ class BrokerRestartTest {
   Path dataDir;
   Broker broker;
 
-  /** Records what the storage engine's loader says at open: it logs every unclean start and every scan. */
-  private final List<String> loaderMessages = new CopyOnWriteArrayList<>();
-  private final Handler loaderHandler = new Handler() {
-    @Override
-    public void publish(LogRecord r) {
-      loaderMessages.add(java.text.MessageFormat.format(r.getMessage(), r.getParameters()));
-    }
-
-    @Override
-    public void flush() {
-    }
-
-    @Override
-    public void close() {
-    }
-  };
-  private final Logger loaderLogger = Logger.getLogger("io.sluice.storage.LogLoader");
+  @RegisterExtension
+  final LoaderMessages loader = new LoaderMessages();
 
   @AfterEach
   void stop() throws Exception {
-    loaderLogger.removeHandler(loaderHandler);
     TestBrokers.close(broker);
   }
 
@@ -82,7 +62,7 @@ class BrokerRestartTest {
     assertThat(java.nio.file.Files.readString(dataDir.resolve("replication-offset-checkpoint")))
         .as("clean shutdown checkpoints every replica's high watermark").isEqualTo("0\n2\nkept 0 2\nkept 1 1\n");
 
-    loaderLogger.addHandler(loaderHandler);
+    loader.capture();
     broker = TestBrokers.start(config, GUARD);
     service = broker.service();
 
@@ -93,10 +73,10 @@ class BrokerRestartTest {
     assertThat(await(service.offsets(RequestContext.SELF, p1))).isEqualTo(new OffsetRange(0, 1));
     assertThat(await(service.produce(RequestContext.SELF, p0, batch("d"), Acks.LEADER)).batchBaseOffsets()).containsExactly(2L);
     // After a clean shutdown the loader neither scans nor reports an unclean start.
-    assertThat(loaderMessages).noneMatch(m -> m.contains("kept-"));
+    assertThat(loader.messages()).noneMatch(m -> m.contains("kept-"));
     // Control: the capture works (a brand-new log has no clean marker, and the loader says so).
     await(service.createTopic(RequestContext.SELF, new NewTopic("fresh", 1, 1, Map.of())));
-    assertThat(loaderMessages).anyMatch(m -> m.contains("fresh-0: unclean start"));
+    assertThat(loader.messages()).anyMatch(m -> m.contains("fresh-0: unclean start"));
   }
 
   @Test

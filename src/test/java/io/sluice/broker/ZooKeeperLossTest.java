@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
 import io.sluice.broker.testing.BlockedThreadGuard;
+import io.sluice.broker.testing.LoaderMessages;
 import io.sluice.broker.testing.TestBatches;
 import io.sluice.broker.testing.TestBrokers;
 import io.sluice.config.BrokerConfig;
@@ -20,13 +21,8 @@ import java.net.ServerSocket;
 import io.sluice.storage.LogConfig;
 import io.sluice.storage.LogManager;
 import java.nio.file.Path;
-import java.text.MessageFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.logging.Handler;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
@@ -128,29 +124,14 @@ class ZooKeeperLossTest {
 
   /** What the storage engine's loader says when it opens {@code tp} again: it reports every unclean start. */
   private List<String> loaderMessagesAtReopen(TopicPartition tp) {
-    List<String> messages = new CopyOnWriteArrayList<>();
-    Handler capture = new Handler() {
-      @Override
-      public void publish(LogRecord r) {
-        messages.add(MessageFormat.format(r.getMessage(), r.getParameters()));
-      }
-
-      @Override
-      public void flush() {
-      }
-
-      @Override
-      public void close() {
-      }
-    };
-    Logger loader = Logger.getLogger("io.sluice.storage.LogLoader");
-    loader.addHandler(capture);
+    LoaderMessages loader = new LoaderMessages();
+    loader.capture();
     try (LogManager store = LogManager.open(dir.resolve("data"))) {
       assertThat(store.openLog(tp, LogConfig.DEFAULT).logEndOffset()).isEqualTo(1);
     } finally {
-      loader.removeHandler(capture);
+      loader.stop();
     }
-    return messages;
+    return loader.messages();
   }
 
   private void produce(String value) throws Exception {

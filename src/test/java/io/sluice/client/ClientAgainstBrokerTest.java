@@ -8,15 +8,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.helpers.test.AssertSubscriber;
-import io.sluice.broker.Broker;
 import io.sluice.broker.testing.BlockedThreadGuard;
-import io.sluice.broker.testing.TestBrokers;
-import io.sluice.config.BrokerConfig;
 import io.sluice.errors.ErrorCode;
 import io.sluice.errors.SluiceException;
-import io.sluice.http.HttpListener;
 import io.sluice.record.Partitioner;
-import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import java.nio.charset.StandardCharsets;
@@ -51,38 +46,22 @@ class ClientAgainstBrokerTest {
 
   @TempDir
   Path dataDir;
-  private Broker broker;
-  private Vertx testVertx;
+  private BrokerBehindProxy broker;
   private LossyProxy proxy;
   private SluiceClient client;
 
   @BeforeEach
   void start() throws Exception {
-    broker = startBroker(0);
-    testVertx = Vertx.vertx();
-    proxy = new LossyProxy(testVertx, broker.httpPort());
-    // Every request must cross the proxy: the client may not go around it to the address the broker advertises.
-    client = SluiceClient.create(ClientOptions.bootstrap(proxy.url()).requestTimeoutMs(5_000).followLeaders(false));
+    broker = BrokerBehindProxy.start(dataDir, GUARD, options -> options.requestTimeoutMs(5_000));
+    proxy = broker.proxy();
+    client = broker.client();
   }
 
   @AfterEach
   void stop() throws Exception {
-    if (client != null) {
-      client.close().await().atMost(WAIT);
+    if (broker != null) {
+      broker.close();
     }
-    if (proxy != null) {
-      proxy.close();
-    }
-    if (testVertx != null) {
-      testVertx.close().await(30, TimeUnit.SECONDS);
-    }
-    TestBrokers.close(broker);
-  }
-
-  private Broker startBroker(int port) throws Exception {
-    BrokerConfig config = TestBrokers.config(dataDir, Map.of(BrokerConfig.HTTP_PORT, port));
-    Broker b = TestBrokers.start(config, GUARD, HttpListener::new);
-    return b;
   }
 
   private static ProducerRecord record(String topic, int i) {
@@ -302,10 +281,7 @@ class ClientAgainstBrokerTest {
             .map(i -> record("restart", i)))
         .subscribe().withSubscriber(AssertSubscriber.create(Long.MAX_VALUE));
     sub.awaitNextItems(500, WAIT);
-    int port = broker.httpPort();
-    TestBrokers.close(broker);
-    broker = startBroker(port);
-    proxy.brokerPort(broker.httpPort());
+    broker.restartBroker();
     sub.awaitCompletion(WAIT);
     assertThat(sub.getItems()).hasSize(3_000).extracting(RecordMetadata::offset).doesNotHaveDuplicates();
     List<ConsumerRecord> read = readAll("restart", 0, 3_000);
@@ -392,7 +368,7 @@ class ClientAgainstBrokerTest {
   void producerIdsStayUniqueAcrossTheBrokersBlockBoundary() throws Exception {
     Set<Long> ids = new HashSet<>();
     for (int i = 0; i < 1_001; i++) {
-      ids.add(broker.service().initProducerId(RequestContext.SELF).await(30, TimeUnit.SECONDS).producerId());
+      ids.add(broker.broker().service().initProducerId(RequestContext.SELF).await(30, TimeUnit.SECONDS).producerId());
     }
     assertThat(ids).hasSize(1_001);
   }
@@ -403,9 +379,7 @@ class ClientAgainstBrokerTest {
     for (int i = 0; i < 3; i++) {
       ids.add(initProducerId());
     }
-    int port = broker.httpPort();
-    TestBrokers.close(broker);
-    broker = startBroker(port);
+    broker.restartBroker();
     ids.add(initProducerId());
     assertThat(ids).hasSize(4);
   }
@@ -415,7 +389,7 @@ class ClientAgainstBrokerTest {
    * is garbage collected, so a client nobody references can lose its request mid-flight (eclipse-vertx/vert.x#5577).
    */
   private long initProducerId() throws Exception {
-    io.vertx.ext.web.client.WebClient web = io.sluice.broker.testing.TestClients.web(broker.httpPort());
+    io.vertx.ext.web.client.WebClient web = io.sluice.broker.testing.TestClients.web(broker.broker().httpPort());
     try {
       return web.post("/producers").send().await(30, TimeUnit.SECONDS).bodyAsJsonObject().getLong("producer_id");
     } finally {

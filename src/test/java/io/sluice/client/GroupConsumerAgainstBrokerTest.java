@@ -4,13 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.smallrye.mutiny.helpers.test.AssertSubscriber;
-import io.sluice.broker.Broker;
 import io.sluice.broker.testing.BlockedThreadGuard;
-import io.sluice.broker.testing.TestBrokers;
-import io.sluice.config.BrokerConfig;
 import io.sluice.errors.ErrorCode;
 import io.sluice.errors.SluiceException;
-import io.sluice.http.HttpListener;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -36,25 +32,22 @@ class GroupConsumerAgainstBrokerTest {
 
   @TempDir
   Path dataDir;
-  private Broker broker;
+  private BrokerWithClient broker;
   private SluiceClient client;
   private Producer producer;
 
   @BeforeEach
   void start() throws Exception {
-    BrokerConfig config = TestBrokers.config(dataDir, Map.of(BrokerConfig.HTTP_PORT, 0));
-    broker = TestBrokers.start(config, GUARD, HttpListener::new);
-    client = SluiceClient.create(ClientOptions.bootstrap("http://127.0.0.1:" + broker.httpPort())
-        .requestTimeoutMs(10_000));
+    broker = BrokerWithClient.start(dataDir, GUARD, Map.of(), options -> options.requestTimeoutMs(10_000));
+    client = broker.client();
     producer = client.producer(ProducerOptions.defaults().lingerMs(0));
   }
 
   @AfterEach
   void stop() throws Exception {
-    if (client != null) {
-      client.close().await().atMost(WAIT);
+    if (broker != null) {
+      broker.close();
     }
-    TestBrokers.close(broker);
   }
 
   /** Sends one record per request (each its own batch), so a small poll holds a few records, not all. */

@@ -3,11 +3,7 @@ package io.sluice.client;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.smallrye.mutiny.Uni;
-import io.sluice.broker.Broker;
 import io.sluice.broker.testing.BlockedThreadGuard;
-import io.sluice.broker.testing.TestBrokers;
-import io.sluice.http.HttpListener;
-import io.vertx.core.Vertx;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -15,7 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -34,27 +30,22 @@ class ProducerLifecycleTest {
   static final BlockedThreadGuard GUARD = new BlockedThreadGuard();
   @TempDir
   static Path dataDir;
-  static Broker broker;
-  static Vertx testVertx;
+  static BrokerBehindProxy broker;
   static LossyProxy proxy;
   static SluiceClient client;
 
   @BeforeAll
   static void start() throws Exception {
-    broker = Broker.builder(TestBrokers.config(dataDir, Map.of())).listener(HttpListener::new)
-        .vertxOptions(BlockedThreadGuard::testOptions).start().await(TestBrokers.START_TIMEOUT_S, TimeUnit.SECONDS);
-    GUARD.watch(broker.vertx());
-    testVertx = Vertx.vertx();
-    proxy = new LossyProxy(testVertx, broker.httpPort());
-    client = SluiceClient.create(ClientOptions.bootstrap(proxy.url()).followLeaders(false));
+    broker = BrokerBehindProxy.start(dataDir, GUARD, UnaryOperator.identity());
+    proxy = broker.proxy();
+    client = broker.client();
   }
 
   @AfterAll
   static void stop() throws Exception {
-    client.close().await().atMost(WAIT);
-    proxy.close();
-    testVertx.close().await(30, TimeUnit.SECONDS);
-    TestBrokers.close(broker);
+    if (broker != null) {
+      broker.close();
+    }
   }
 
   private static List<CompletableFuture<RecordMetadata>> sendAll(Producer producer, String topic, int count) {

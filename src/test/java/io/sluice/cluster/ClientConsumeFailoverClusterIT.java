@@ -37,12 +37,12 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.LongStream;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -62,6 +62,8 @@ import org.junit.jupiter.api.io.TempDir;
 class ClientConsumeFailoverClusterIT {
   private static final Duration WAIT = Duration.ofSeconds(90);
   private static final int PARTITIONS = 2;
+  @RegisterExtension
+  static final TestClusters CLUSTERS = new TestClusters();
   @TempDir
   static Path tmp;
   private BrokerCluster cluster;
@@ -69,15 +71,7 @@ class ClientConsumeFailoverClusterIT {
 
   @BeforeAll
   void startCluster() throws Exception {
-    cluster = new BrokerCluster(tmp);
-    cluster.startAll(3);
-  }
-
-  @AfterAll
-  void stopCluster() throws Exception {
-    if (cluster != null) {
-      cluster.close();
-    }
+    cluster = CLUSTERS.startAll(tmp, 3);
   }
 
   /** Each test starts with three live brokers (a test that killed one restarts it) and its own client. */

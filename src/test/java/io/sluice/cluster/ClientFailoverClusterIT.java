@@ -23,6 +23,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -33,6 +34,8 @@ import org.junit.jupiter.api.io.TempDir;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ClientFailoverClusterIT {
   private static final Duration WAIT = Duration.ofSeconds(90);
+  @RegisterExtension
+  static final TestClusters CLUSTERS = new TestClusters();
   @TempDir
   static Path tmp;
   private BrokerCluster cluster;
@@ -40,17 +43,13 @@ class ClientFailoverClusterIT {
 
   @BeforeAll
   void startCluster() throws Exception {
-    cluster = new BrokerCluster(tmp);
-    cluster.startAll(3);
+    cluster = CLUSTERS.startAll(tmp, 3);
   }
 
   @AfterAll
   void stopCluster() throws Exception {
     if (client != null) {
       client.close().await().atMost(WAIT);
-    }
-    if (cluster != null) {
-      cluster.close();
     }
   }
 

@@ -18,8 +18,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -31,20 +31,15 @@ class CompactedReplicationIT {
   private static final String TOPIC = "compacted";
   private static final int KEYS = 5;
 
+  @RegisterExtension
+  static final TestClusters CLUSTERS = new TestClusters();
   @TempDir
   Path tmp;
   private BrokerCluster cluster;
 
-  @AfterEach
-  void stop() throws Exception {
-    if (cluster != null) {
-      cluster.close();
-    }
-  }
-
   @Test
   void aFollowerCatchesUpFromACompactedLeaderAcrossItsGaps() throws Exception {
-    cluster = new BrokerCluster(tmp);
+    cluster = CLUSTERS.create(tmp);
     cluster.extraConfig.put("log.retention.check.interval.ms", 200); // the cleaner runs on this timer
     cluster.startAll(3);
     HttpResponse<byte[]> created = cluster.createTopic(cluster.node(1), TOPIC, 1, 3,

@@ -20,8 +20,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -30,17 +30,11 @@ import org.junit.jupiter.api.io.TempDir;
  * broker with no line lost and none written twice.
  */
 class ConnectClusterIT {
+  @RegisterExtension
+  static final TestClusters CLUSTERS = new TestClusters();
   @TempDir
   Path dir;
   private BrokerCluster cluster;
-
-  @AfterEach
-  void close() throws Exception {
-    if (cluster != null) {
-      System.out.println("Blocked event loops reported: " + cluster.blockedLoopReports());
-      cluster.close();
-    }
-  }
 
   private HttpResponse<byte[]> send(Node node, String method, String path, Object body) throws Exception {
     HttpRequest.BodyPublisher p = body == null ? HttpRequest.BodyPublishers.noBody()
@@ -84,8 +78,7 @@ class ConnectClusterIT {
 
   @Test
   void tasksSpreadWhenABrokerJoinsAndMoveWhenItLeaves() throws Exception {
-    cluster = new BrokerCluster(dir);
-    cluster.startAll(2);
+    cluster = CLUSTERS.startAll(dir, 2);
     JsonObject config = new JsonObject().put("connector.class", "LoadGenerator").put("topic", "generated")
         .put("records.per.second", 20).put("tasks.max", 4)
         .put("value.converter", "org.apache.kafka.connect.storage.StringConverter");
@@ -115,7 +108,7 @@ class ConnectClusterIT {
 
   @Test
   void killNineOfTheBrokerRunningAFileSourceLosesAndDuplicatesNoLine() throws Exception {
-    cluster = new BrokerCluster(dir);
+    cluster = CLUSTERS.create(dir);
     cluster.extraConfig.put(io.sluice.config.BrokerConfig.CONNECT_FILE_ALLOWED_PATHS, dir.toString());
     cluster.startAll(3);
     HttpResponse<byte[]> topic = cluster.createTopic(cluster.node(1), "file-lines", 1, 3, Map.of());

@@ -1,7 +1,7 @@
 package io.sluice.cluster;
 
-import static io.sluice.cluster.BrokerCluster.await;
 import static io.sluice.cluster.BrokerCluster.body;
+import static io.sluice.cluster.ConsumerCalls.V2;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sluice.cluster.BrokerCluster.Node;
@@ -10,15 +10,13 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -28,23 +26,17 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ConsumerGroupsClusterIT {
-  private static final String V2 = "application/vnd.kafka.v2+json";
-  private static final String JSON_V2 = "application/vnd.kafka.json.v2+json";
+  @RegisterExtension
+  static final TestClusters CLUSTERS = new TestClusters();
   @TempDir
   static Path tmp;
   private BrokerCluster cluster;
+  private ConsumerCalls calls;
 
   @BeforeAll
   void startCluster() throws Exception {
-    cluster = new BrokerCluster(tmp);
-    cluster.startAll(3);
-  }
-
-  @AfterAll
-  void stopCluster() throws Exception {
-    if (cluster != null) {
-      cluster.close();
-    }
+    cluster = CLUSTERS.startAll(tmp, 3);
+    calls = new ConsumerCalls(cluster);
   }
 
   @Test
@@ -53,10 +45,11 @@ class ConsumerGroupsClusterIT {
     String group = "billing";
     HttpResponse<byte[]> created = cluster.createTopic(cluster.node(1), topic, 1, 3, Map.of());
     assertThat(created.statusCode()).as(body(created)).isEqualTo(201);
-    produce(cluster.node(1), topic, 0, 6);
+    calls.produce(cluster.node(1), topic, 0, 6);
 
-    HttpResponse<byte[]> instance = post(cluster.node(1), "/consumers/" + group, new JsonObject().put("name", "c1")
-        .put("format", "json").put("auto.offset.reset", "earliest").put("auto.commit.enable", "false"));
+    HttpResponse<byte[]> instance = calls.post(cluster.node(1), "/consumers/" + group, new JsonObject()
+        .put("name", "c1").put("format", "json").put("auto.offset.reset", "earliest")
+        .put("auto.commit.enable", "false"));
     assertThat(instance.statusCode()).as(body(instance)).isEqualTo(200);
     String baseUri = new JsonObject(body(instance)).getString("base_uri");
     String base = baseUri.substring(baseUri.indexOf("/consumers/"));
@@ -68,45 +61,25 @@ class ConsumerGroupsClusterIT {
     int coordinator = part.getInteger("leader");
     List<Node> others = cluster.nodes.values().stream().filter(n -> n.id != coordinator).toList();
 
-    HttpResponse<byte[]> subscribed = post(others.get(0), base + "/subscription",
+    HttpResponse<byte[]> subscribed = calls.post(others.get(0), base + "/subscription",
         new JsonObject().put("topics", new JsonArray().add(topic)));
     assertThat(subscribed.statusCode()).as(body(subscribed)).isEqualTo(204);
-    JsonArray first = pollUntil(others.get(1), base, 6);
+    JsonArray first = calls.pollUntil(others.get(1), base, 6);
     assertThat(first.getJsonObject(0).getLong("offset")).isEqualTo(0);
-    HttpResponse<byte[]> commit = post(others.get(1), base + "/offsets", null);
+    HttpResponse<byte[]> commit = calls.post(others.get(1), base + "/offsets", null);
     assertThat(commit.statusCode()).as(body(commit)).isEqualTo(204);
     assertThat(committedOffset(others.get(0), base, topic)).as("commit read through another broker").isEqualTo(5);
 
-    produce(others.get(0), topic, 0, 3);
+    calls.produce(others.get(0), topic, 0, 3);
     cluster.signal(cluster.node(coordinator), "KILL");
     long killNanos = System.nanoTime();
 
     Node survivor = others.get(0);
-    JsonArray resumed = pollUntil(survivor, base, 3);
+    JsonArray resumed = calls.pollUntil(survivor, base, 3);
     System.out.println("ConsumerGroupsClusterIT: the instance answered through broker " + survivor.id + " "
         + (System.nanoTime() - killNanos) / 1_000_000 + " ms after kill -9 of coordinator " + coordinator);
     assertThat(resumed.getJsonObject(0).getLong("offset")).as("resumes after the committed offset").isEqualTo(6);
     assertThat(committedOffset(others.get(1), base, topic)).as("commit survives the coordinator").isEqualTo(5);
-  }
-
-  /** Polls through {@code node} until at least {@code n} records came back, retrying refusals while failing over. */
-  private JsonArray pollUntil(Node node, String base, int n) {
-    JsonArray got = new JsonArray();
-    AtomicReference<String> last = new AtomicReference<>();
-    await("" + n + " records through broker " + node.id + " (last answer: " + last + ")", () -> {
-      try {
-        HttpResponse<byte[]> r = cluster.send(HttpRequest.newBuilder(node.uri(base + "/records?timeout=500"))
-            .header("Accept", JSON_V2).GET());
-        last.set(r.statusCode() + " " + body(r));
-        if (r.statusCode() == 200) {
-          new JsonArray(body(r)).forEach(got::add);
-        }
-      } catch (Exception e) {
-        last.set(e.toString());
-      }
-      return got.size() >= n;
-    }, 60_000);
-    return got;
   }
 
   private long committedOffset(Node node, String base, String topic) throws Exception {
@@ -116,22 +89,5 @@ class ConsumerGroupsClusterIT {
         .header("Content-Type", V2).method("GET", HttpRequest.BodyPublishers.ofString(req.encode())));
     assertThat(r.statusCode()).as(body(r)).isEqualTo(200);
     return new JsonObject(body(r)).getJsonArray("offsets").getJsonObject(0).getLong("offset");
-  }
-
-  private HttpResponse<byte[]> post(Node node, String path, JsonObject json) throws Exception {
-    return cluster.send(HttpRequest.newBuilder(node.uri(path)).header("Content-Type", V2)
-        .POST(json == null ? HttpRequest.BodyPublishers.noBody()
-            : HttpRequest.BodyPublishers.ofString(json.encode(), StandardCharsets.UTF_8)));
-  }
-
-  private void produce(Node node, String topic, int partition, int count) throws Exception {
-    JsonArray records = new JsonArray();
-    for (int i = 0; i < count; i++) {
-      records.add(new JsonObject().put("value", "v" + i));
-    }
-    HttpResponse<byte[]> r = cluster.send(HttpRequest.newBuilder(node.uri("/topics/" + topic + "/partitions/"
-        + partition)).header("Content-Type", JSON_V2)
-        .POST(HttpRequest.BodyPublishers.ofString(new JsonObject().put("records", records).encode())));
-    assertThat(r.statusCode()).as(body(r)).isEqualTo(200);
   }
 }

@@ -16,13 +16,13 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
 import org.openqa.selenium.WebElement;
@@ -38,6 +38,8 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class DashboardIT {
   private static final Duration WAIT = Duration.ofSeconds(30);
+  @RegisterExtension
+  static final TestClusters CLUSTERS = new TestClusters();
   @TempDir
   static Path tmp;
   private BrokerCluster cluster;
@@ -46,7 +48,7 @@ class DashboardIT {
 
   @BeforeAll
   void startCluster() throws Exception {
-    cluster = new BrokerCluster(tmp);
+    cluster = CLUSTERS.create(tmp);
     cluster.extraConfig.put(io.sluice.config.BrokerConfig.CONNECT_FILE_ALLOWED_PATHS, tmp.toString());
     cluster.workingDirectory = Files.createDirectories(tmp.resolve("elsewhere"));
     cluster.extraConfig.put("metrics.history.interval.ms", 500);
@@ -56,13 +58,6 @@ class DashboardIT {
         .isEqualTo(201);
     produceJson("orders", null, "{\"item\":\"book\",\"qty\":1}", 3);
     makeIdleGroup("billing", "orders");
-  }
-
-  @AfterAll
-  void stopCluster() throws Exception {
-    if (cluster != null) {
-      cluster.close();
-    }
   }
 
   @BeforeEach

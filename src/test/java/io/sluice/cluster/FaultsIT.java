@@ -22,13 +22,13 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -45,22 +45,17 @@ class FaultsIT {
   private static final int BROKERS = 3;
   private static final long QUIET_NANOS = TimeUnit.SECONDS.toNanos(1);
 
+  @RegisterExtension
+  static final TestClusters CLUSTERS = new TestClusters();
   @TempDir
   static Path tmp;
   private BrokerCluster cluster;
 
   @BeforeAll
   void startCluster() throws Exception {
-    cluster = new BrokerCluster(tmp);
+    cluster = CLUSTERS.create(tmp);
     cluster.proxyZooKeeperLinks();
     cluster.startAll(BROKERS);
-  }
-
-  @AfterAll
-  void stopCluster() throws Exception {
-    if (cluster != null) {
-      cluster.close();
-    }
   }
 
   @Test

@@ -11,15 +11,13 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -30,31 +28,25 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class GroupDeletionClusterIT {
-  private static final String V2 = "application/vnd.kafka.v2+json";
-  private static final String JSON_V2 = "application/vnd.kafka.json.v2+json";
   private static final String TOPIC = "audited";
+  @RegisterExtension
+  static final TestClusters CLUSTERS = new TestClusters();
   @TempDir
   static Path tmp;
   private BrokerCluster cluster;
+  private ConsumerCalls calls;
 
   @BeforeAll
   void startCluster() throws Exception {
-    cluster = new BrokerCluster(tmp);
-    cluster.startAll(3);
-  }
-
-  @AfterAll
-  void stopCluster() throws Exception {
-    if (cluster != null) {
-      cluster.close();
-    }
+    cluster = CLUSTERS.startAll(tmp, 3);
+    calls = new ConsumerCalls(cluster);
   }
 
   @Test
   void aDeletedGroupStaysDeletedAfterKillNineOfItsCoordinatorAndARecreatedOneStartsEmpty() throws Exception {
     HttpResponse<byte[]> created = cluster.createTopic(cluster.node(1), TOPIC, 1, 3, Map.of());
     assertThat(created.statusCode()).as(body(created)).isEqualTo(201);
-    produce(cluster.node(1), 4);
+    calls.produce(cluster.node(1), TOPIC, 0, 4);
     String base = consumeAndCommit(cluster.node(1), "audit", "c1");
 
     JsonObject offsetsTopic = cluster.getJson(cluster.node(2), "/topics/" + OffsetsTopic.NAME);
@@ -79,17 +71,17 @@ class GroupDeletionClusterIT {
       return now != null && now.getJsonArray("partitions").getJsonObject(partition).getInteger("leader", -1)
           != coordinator && status(survivor, "/consumer-groups/" + kept) == 200;
     });
-    HttpResponse<byte[]> gone = get(survivor, "/consumer-groups/audit");
+    HttpResponse<byte[]> gone = calls.get(survivor, "/consumer-groups/audit");
     assertThat(gone.statusCode()).as(body(gone)).isEqualTo(404);
     assertThat(new JsonObject(body(gone)).getInteger("error_code")).isEqualTo(ErrorCode.GROUP_ID_NOT_FOUND.code());
-    assertThat(new JsonArray(body(get(survivor, "/consumer-groups"))).stream()
+    assertThat(new JsonArray(body(calls.get(survivor, "/consumer-groups"))).stream()
         .map(o -> ((JsonObject) o).getString("group_id"))).contains(kept).doesNotContain("audit");
 
     String again = instance(survivor, "audit", "c2");
-    HttpResponse<byte[]> subscribed = post(survivor, again + "/subscription",
+    HttpResponse<byte[]> subscribed = calls.post(survivor, again + "/subscription",
         new JsonObject().put("topics", new JsonArray().add(TOPIC)));
     assertThat(subscribed.statusCode()).as(body(subscribed)).isEqualTo(204);
-    assertThat(pollUntil(survivor, again, 1).getJsonObject(0).getLong("offset"))
+    assertThat(calls.pollUntil(survivor, again, 1).getJsonObject(0).getLong("offset"))
         .as("at earliest, not after the deleted commit").isEqualTo(0);
     assertThat(cluster.getJson(survivor, "/consumer-groups/audit").getInteger("generation")).isEqualTo(1);
   }
@@ -97,73 +89,33 @@ class GroupDeletionClusterIT {
   /** A consumer instance of {@code group} that read the topic's four records and committed them; its base path. */
   private String consumeAndCommit(Node node, String group, String name) throws Exception {
     String base = instance(node, group, name);
-    HttpResponse<byte[]> subscribed = post(node, base + "/subscription",
+    HttpResponse<byte[]> subscribed = calls.post(node, base + "/subscription",
         new JsonObject().put("topics", new JsonArray().add(TOPIC)));
     assertThat(subscribed.statusCode()).as(body(subscribed)).isEqualTo(204);
-    pollUntil(node, base, 4);
-    HttpResponse<byte[]> commit = post(node, base + "/offsets", null);
+    calls.pollUntil(node, base, 4);
+    HttpResponse<byte[]> commit = calls.post(node, base + "/offsets", null);
     assertThat(commit.statusCode()).as(body(commit)).isEqualTo(204);
     return base;
   }
 
   private String instance(Node node, String group, String name) throws Exception {
-    HttpResponse<byte[]> r = post(node, "/consumers/" + group, new JsonObject().put("name", name)
+    HttpResponse<byte[]> r = calls.post(node, "/consumers/" + group, new JsonObject().put("name", name)
         .put("format", "json").put("auto.offset.reset", "earliest").put("auto.commit.enable", "false"));
     assertThat(r.statusCode()).as(body(r)).isEqualTo(200);
     String baseUri = new JsonObject(body(r)).getString("base_uri");
     return baseUri.substring(baseUri.indexOf("/consumers/"));
   }
 
-  /** Polls through {@code node} until at least {@code n} records came back, retrying refusals while failing over. */
-  private JsonArray pollUntil(Node node, String base, int n) {
-    JsonArray got = new JsonArray();
-    AtomicReference<String> last = new AtomicReference<>();
-    await("" + n + " records through broker " + node.id + " (last answer: " + last + ")", () -> {
-      try {
-        HttpResponse<byte[]> r = get(node, base + "/records?timeout=500");
-        last.set(r.statusCode() + " " + body(r));
-        if (r.statusCode() == 200) {
-          new JsonArray(body(r)).forEach(got::add);
-        }
-      } catch (Exception e) {
-        last.set(e.toString());
-      }
-      return got.size() >= n;
-    }, 60_000);
-    return got;
-  }
-
   private int status(Node node, String path) {
     try {
-      return get(node, path).statusCode();
+      return calls.get(node, path).statusCode();
     } catch (Exception e) {
       return -1;
     }
   }
 
-  private HttpResponse<byte[]> get(Node node, String path) throws Exception {
-    return cluster.send(HttpRequest.newBuilder(node.uri(path)).header("Accept", JSON_V2).GET());
-  }
-
   private void delete(Node node, String path, int status) throws Exception {
     HttpResponse<byte[]> r = cluster.send(HttpRequest.newBuilder(node.uri(path)).DELETE());
     assertThat(r.statusCode()).as("DELETE " + path + ": " + body(r)).isEqualTo(status);
-  }
-
-  private HttpResponse<byte[]> post(Node node, String path, JsonObject json) throws Exception {
-    return cluster.send(HttpRequest.newBuilder(node.uri(path)).header("Content-Type", V2)
-        .POST(json == null ? HttpRequest.BodyPublishers.noBody()
-            : HttpRequest.BodyPublishers.ofString(json.encode(), StandardCharsets.UTF_8)));
-  }
-
-  private void produce(Node node, int count) throws Exception {
-    JsonArray records = new JsonArray();
-    for (int i = 0; i < count; i++) {
-      records.add(new JsonObject().put("value", "v" + i));
-    }
-    HttpResponse<byte[]> r = cluster.send(HttpRequest.newBuilder(node.uri("/topics/" + TOPIC + "/partitions/0"))
-        .header("Content-Type", JSON_V2)
-        .POST(HttpRequest.BodyPublishers.ofString(new JsonObject().put("records", records).encode())));
-    assertThat(r.statusCode()).as(body(r)).isEqualTo(200);
   }
 }

@@ -11,8 +11,8 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -25,16 +25,11 @@ class StandbyClusterIT {
   private static final int KEYS = 50;
   private static final String TASK_TOPIC = "totals-repartition-0";
 
+  @RegisterExtension
+  static final TestClusters CLUSTERS = new TestClusters();
   @TempDir
   Path dir;
   private BrokerCluster cluster;
-
-  @AfterEach
-  void close() throws Exception {
-    if (cluster != null) {
-      cluster.close();
-    }
-  }
 
   @Test
   void afterKillNineTheTaskRestartsOnItsStandbysStoreAndRestoresOnlyTheTail() throws Exception {
@@ -121,7 +116,7 @@ class StandbyClusterIT {
 
   /** Two brokers, the input and output topics (replicated on both), and a count with a standby. */
   private void startWithStandby() throws Exception {
-    cluster = new BrokerCluster(dir);
+    cluster = CLUSTERS.create(dir);
     cluster.extraConfig.put("streams.commit.interval.ms", 200);
     cluster.startAll(2);
     for (String t : List.of("events", "totals")) {

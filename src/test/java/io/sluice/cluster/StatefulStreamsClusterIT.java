@@ -17,8 +17,8 @@ import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -39,21 +39,15 @@ class StatefulStreamsClusterIT {
                  {"map": {"value": "{'k': key, 'w': headers['sluice.window.start'], 'n': value}"}},
                  {"to": "%s"}]}""";
 
+  @RegisterExtension
+  static final TestClusters CLUSTERS = new TestClusters();
   @TempDir
   Path dir;
   private BrokerCluster cluster;
 
-  @AfterEach
-  void close() throws Exception {
-    if (cluster != null) {
-      System.out.println("Blocked event loops reported: " + cluster.blockedLoopReports());
-      cluster.close();
-    }
-  }
-
   @Test
   void killNineOfTheCountingBrokerCountsEveryRecordOnce() throws Exception {
-    cluster = new BrokerCluster(dir);
+    cluster = CLUSTERS.create(dir);
     cluster.extraConfig.put("streams.commit.interval.ms", 1_000);
     cluster.startAll(3);
     for (String t : List.of("events", "exact-counts", "loose-counts")) {

@@ -16,8 +16,8 @@ import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -35,21 +35,15 @@ class StreamsClusterIT {
                  {"map": {"key": "string(value.i %% 10)", "value": "{'p': partition, 'o': offset, 'i': value.i}"}},
                  {"to": "%s"}]}""";
 
+  @RegisterExtension
+  static final TestClusters CLUSTERS = new TestClusters();
   @TempDir
   Path dir;
   private BrokerCluster cluster;
 
-  @AfterEach
-  void close() throws Exception {
-    if (cluster != null) {
-      System.out.println("Blocked event loops reported: " + cluster.blockedLoopReports());
-      cluster.close();
-    }
-  }
-
   @Test
   void killNineOfTaskBrokersLosesAndDuplicatesNothingExactlyOnce() throws Exception {
-    cluster = new BrokerCluster(dir);
+    cluster = CLUSTERS.create(dir);
     cluster.extraConfig.put("streams.commit.interval.ms", 2_000);
     cluster.startAll(3);
     for (String t : List.of("src", "exact", "loose")) {

@@ -12,8 +12,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -25,20 +25,15 @@ import org.junit.jupiter.api.io.TempDir;
 class TableFailoverIT {
   private static final String JSON_V2 = "application/vnd.kafka.json.v2+json";
 
+  @RegisterExtension
+  static final TestClusters CLUSTERS = new TestClusters();
   @TempDir
   Path dir;
   private BrokerCluster cluster;
 
-  @AfterEach
-  void close() throws Exception {
-    if (cluster != null) {
-      cluster.close();
-    }
-  }
-
   @Test
   void aKilledJoinTasksTableComesBackFromItsChangelogOnTheOtherBroker() throws Exception {
-    cluster = new BrokerCluster(dir);
+    cluster = CLUSTERS.create(dir);
     cluster.extraConfig.put("streams.commit.interval.ms", 200);
     cluster.startAll(2);
     for (String t : List.of("customers", "orders", "enriched")) {

@@ -71,6 +71,20 @@ class BrokerConfigTest {
         .isEqualTo(6000);
   }
 
+  /** Kafka's offsets retention: 7 days, checked every 10 minutes; neither may be zero or negative. */
+  @Test
+  void offsetsRetentionDefaultsToKafkasAndRefusesNonPositiveValues() {
+    io.sluice.group.GroupConfig g = io.sluice.group.GroupConfig.from(BrokerConfig.defaults());
+    assertThat(g.offsetsRetentionMs()).isEqualTo(7L * 24 * 3600 * 1000);
+    assertThat(g.offsetsRetentionCheckIntervalMs()).isEqualTo(600_000);
+    assertThat(io.sluice.group.GroupConfig.from(BrokerConfig.of(Map.of("offsets.retention.minutes",
+        Integer.MAX_VALUE))).offsetsRetentionMs()).as("no int overflow").isEqualTo(Integer.MAX_VALUE * 60_000L);
+    assertThatThrownBy(() -> BrokerConfig.of(Map.of("offsets.retention.minutes", 0)))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("offsets.retention.minutes");
+    assertThatThrownBy(() -> BrokerConfig.of(Map.of("offsets.retention.check.interval.ms", -5)))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("offsets.retention.check.interval.ms");
+  }
+
   @Test
   void badValuesFailNamingTheKey() {
     assertThatThrownBy(() -> BrokerConfig.of(Map.of("http.port", "eighty")))

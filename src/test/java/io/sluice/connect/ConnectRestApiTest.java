@@ -9,6 +9,7 @@ import io.sluice.errors.ErrorCode;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
@@ -165,6 +166,41 @@ class ConnectRestApiTest {
         ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
     assertThat(sinkOffsets("two-sink")).containsExactly(Map.entry(0, 2L), Map.entry(1, 1L));
     connect.send("DELETE", "/connectors/two-sink", null);
+  }
+
+  /**
+   * An offset outside the partition's log was clamped into it and answered "altered successfully": a PATCH to 500 of
+   * a three-record partition left the commit at 3. Refused now, naming the partition and its range, and no entry of
+   * the request is written (Kafka Connect stores it as given, and its consumer then replays the partition from the
+   * earliest offset: the opposite of the skip asked for).
+   */
+  @Test
+  void aSinkOffsetOutsideThePartitionsLogIsRefusedAndNothingIsAltered() throws Exception {
+    assertThat(connect.send("POST", "/topics", new JsonObject().put("name", "range-parts").put("partitions", 2))
+        .status()).isEqualTo(201);
+    JsonArray records = new JsonArray();
+    for (int i = 0; i < 6; i++) {
+      records.add(new JsonObject().put("value", "v" + i).put("partition", i % 2));
+    }
+    assertThat(connect.send("POST", "/topics/range-parts", new JsonObject().put("records", records)).status())
+        .isEqualTo(200);
+    assertThat(connect.send("POST", "/connectors", new JsonObject().put("name", "range-sink").put("initial_state",
+        "STOPPED").put("config", new JsonObject().put("connector.class", "FileStreamSink").put("topics",
+        "range-parts").put("file", dir.resolve("range.txt").toString()))).status()).isEqualTo(201);
+    assertThat(connect.send("PATCH", "/connectors/range-sink/offsets", offsetsOf("range-parts", 0, 1)).status())
+        .isEqualTo(200);
+
+    JsonObject twoEntries = offsetsOf("range-parts", 0, 2);
+    twoEntries.getJsonArray("offsets").addAll(offsetsOf("range-parts", 1, 500).getJsonArray("offsets"));
+    Reply past = connect.send("PATCH", "/connectors/range-sink/offsets", twoEntries);
+    assertError(past, 400, ErrorCode.INVALID_REQUEST);
+    assertThat(past.json().getString("message")).contains("500", "range-parts-1", "0 to 3");
+    assertThat(sinkOffsets("range-sink")).as("neither entry written").containsExactly(Map.entry(0, 1L));
+
+    Reply end = connect.send("PATCH", "/connectors/range-sink/offsets", offsetsOf("range-parts", 1, 3));
+    assertThat(end.status()).as("the end offset is in range: " + end.body()).isEqualTo(200);
+    assertThat(sinkOffsets("range-sink")).containsExactly(Map.entry(0, 1L), Map.entry(1, 3L));
+    connect.send("DELETE", "/connectors/range-sink", null);
   }
 
   /**
@@ -480,6 +516,51 @@ class ConnectRestApiTest {
     }
   }
 
+  /**
+   * A delete took no lock: a config PUT that had found the connector could write after the delete's tombstone and
+   * bring it back (answered 200 "updated", its target state gone), and a restart or pause written after the delete
+   * left live records of a deleted connector in the compacted configs topic. Every outcome must be one of the serial
+   * orders: the connector exists afterwards exactly when the PUT created it anew (201), and a deleted one leaves no
+   * live record.
+   */
+  @Test
+  void aDeleteRacingAConfigPutARestartAndAPauseEndsAsOneOfTheirSerialOrders() throws Exception {
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+    try {
+      for (int round = 0; round < 8; round++) {
+        String name = "race-" + round;
+        assertThat(connect.send("POST", "/connectors", new JsonObject().put("name", name).put("initial_state",
+            "STOPPED").put("config", generator("race-topic", 1))).status()).isEqualTo(201);
+        var put = pool.submit(() -> connect.send("PUT", "/connectors/" + name + "/config", generator("race-topic", 2)));
+        var restart = pool.submit(() -> connect.send("POST", "/connectors/" + name + "/restart", null));
+        var pause = pool.submit(() -> connect.send("PUT", "/connectors/" + name + "/pause", null));
+        var delete = pool.submit(() -> connect.send("DELETE", "/connectors/" + name, null));
+        assertThat(delete.get().status()).as(delete.get().body()).isEqualTo(204);
+        assertThat(restart.get().status()).as(restart.get().body()).isIn(204, 404);
+        assertThat(pause.get().status()).as(pause.get().body()).isIn(202, 404);
+        int putStatus = put.get().status();
+        assertThat(putStatus).as(put.get().body()).isIn(200, 201);
+        boolean exists = connect.get("/connectors/" + name).status() == 200;
+        assertThat(exists).as("round " + round + ": exists after the race, the PUT answered " + putStatus)
+            .isEqualTo(putStatus == 201);
+        if (exists) {
+          // Created anew and running: its worker may still write its task configs and statuses after this delete,
+          // records of the worker's own, not of these requests; only a race that ended in a delete is checked.
+          assertThat(connect.send("DELETE", "/connectors/" + name, null).status()).isEqualTo(204);
+          continue;
+        }
+        java.util.regex.Pattern own = java.util.regex.Pattern.compile("(connector|target-state|tasks|restart)-"
+            + name + "|restart-task-" + name + "-\\d+");
+        Map<String, String> live = new java.util.TreeMap<>(connect.latest(ConnectState.CONFIGS_TOPIC));
+        live.values().removeIf(java.util.Objects::isNull);
+        live.keySet().removeIf(k -> !own.matcher(k).matches());
+        assertThat(live).as("round " + round + ": live records of the deleted connector").isEmpty();
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
   @Test
   void pauseResumeStopAndOffsetsAlterAndReset() throws Exception {
     connect.create("life", generator("life-topic", 200));
@@ -611,6 +692,27 @@ class ConnectRestApiTest {
     connect.awaitState("flaky", 0, "RUNNING");
     assertThat(FlakySourceConnector.STARTS.get(runId).get()).isEqualTo(3);
     connect.send("DELETE", "/connectors/flaky", null);
+  }
+
+  /**
+   * A source writing to a topic the broker refuses (an illegal name) failed once with the broker's reason; every
+   * restart after it then skipped the topic check and sent to the topic unchecked, RUNNING for the producer's 3 min
+   * timeout each time (30 min of a healthy-looking task writing nothing). Each attempt now fails at once with the
+   * reason, and the trace's first line says whether and when the task restarts by itself.
+   */
+  @Test
+  void aSourceWritingToAnIllegalTopicIsFailedWithTheReasonAtEveryAttempt() throws Exception {
+    connect.create("illegal-out", generator("bad topic!", 10).put("task.restart.max.attempts", "2")
+        .put("task.restart.backoff.initial.ms", "100"));
+    ConnectTestSupport.await("out of automatic restarts", () -> {
+      JsonObject t = taskStatus("illegal-out");
+      return t != null && "FAILED".equals(t.getString("state"))
+          && t.getString("trace", "").startsWith("No automatic restart left (2 of task.restart.max.attempts 2 done)");
+    });
+    assertThat(taskStatus("illegal-out").getString("trace")).as("the last attempt's reason")
+        .contains("Topic name 'bad topic!' is illegal")
+        .contains("POST /connectors/illegal-out/tasks/0/restart");
+    connect.send("DELETE", "/connectors/illegal-out", null);
   }
 
   @Test

@@ -64,6 +64,36 @@ final class ConnectTestSupport implements AutoCloseable {
     return new Reply(r.statusCode(), r.body());
   }
 
+  /**
+   * The latest value of every key of {@code topic} (null for a tombstone), as a reader of the compacted topic from
+   * its start would end with it: every partition read to its end.
+   */
+  Map<String, String> latest(String topic) throws Exception {
+    Map<String, String> out = new HashMap<>();
+    int partitions = get("/topics/" + topic).json().getJsonArray("partitions").size();
+    for (int p = 0; p < partitions; p++) {
+      long end = get("/topics/" + topic + "/partitions/" + p + "/offsets").json().getLong("end_offset");
+      long next = 0;
+      while (next < end) {
+        HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + broker.httpPort() + "/topics/"
+            + topic + "/partitions/" + p + "/records?offset=" + next)).timeout(Duration.ofSeconds(60))
+            .header("Accept", "application/vnd.kafka.binary.v2+json").GET().build();
+        JsonArray records = new JsonArray(http.send(request, HttpResponse.BodyHandlers.ofString()).body());
+        for (Object o : records) {
+          JsonObject r = (JsonObject) o;
+          out.put(decode(r.getString("key")), decode(r.getString("value")));
+          next = r.getLong("offset") + 1;
+        }
+      }
+    }
+    return out;
+  }
+
+  private static String decode(String base64) {
+    return base64 == null ? null : new String(java.util.Base64.getDecoder().decode(base64),
+        java.nio.charset.StandardCharsets.UTF_8);
+  }
+
   Reply get(String path) throws Exception {
     return send("GET", path, null);
   }

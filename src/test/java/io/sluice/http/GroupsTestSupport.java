@@ -24,10 +24,16 @@ final class GroupsTestSupport implements AutoCloseable {
   final WebClient client;
 
   GroupsTestSupport(Path dataDir, BlockedThreadGuard guard, Map<String, ?> extra) throws Exception {
+    this(dataDir, guard, extra, System::currentTimeMillis);
+  }
+
+  /** With the group coordinator on {@code groupClockMs} (a clock the test moves). */
+  GroupsTestSupport(Path dataDir, BlockedThreadGuard guard, Map<String, ?> extra,
+      java.util.function.LongSupplier groupClockMs) throws Exception {
     Map<String, Object> cfg = new java.util.HashMap<>(Map.of(BrokerConfig.OFFSETS_TOPIC_NUM_PARTITIONS, 4,
         BrokerConfig.GROUP_MIN_SESSION_TIMEOUT_MS, 500, BrokerConfig.HTTP_INSTANCES, 1));
     cfg.putAll(extra);
-    broker = Broker.builder(TestBrokers.config(dataDir, cfg)).listener(HttpListener::new)
+    broker = Broker.builder(TestBrokers.config(dataDir, cfg)).listener(HttpListener::new).groupClock(groupClockMs)
         .vertxOptions(BlockedThreadGuard::testOptions).start().await(60, TimeUnit.SECONDS);
     guard.watch(broker.vertx());
     client = io.sluice.broker.testing.TestClients.web(broker.httpPort());

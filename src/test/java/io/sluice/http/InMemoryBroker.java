@@ -300,6 +300,12 @@ final class InMemoryBroker implements BrokerService {
   }
 
   @Override
+  public Future<Long> deleteRecords(RequestContext caller, TopicPartition tp, long offset) {
+    return Future.failedFuture(new UnsupportedOperationException("InMemoryBroker does not delete records: test"
+        + " DELETE .../records against a real broker"));
+  }
+
+  @Override
   public Future<OptionalLong> offsetForTimestamp(RequestContext caller, TopicPartition tp, long timestampMs) {
     return call(() -> {
       for (ByteBuffer batch : partition(tp).batches) {

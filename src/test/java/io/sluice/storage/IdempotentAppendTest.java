@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.sluice.errors.InvalidProducerEpochException;
 import io.sluice.errors.InvalidRecordException;
 import io.sluice.errors.OutOfOrderSequenceException;
+import io.sluice.errors.UnknownProducerIdException;
 import io.sluice.record.CompressionType;
 import io.sluice.record.RecordBatchBuilder;
 import java.nio.ByteBuffer;
@@ -150,11 +151,27 @@ class IdempotentAppendTest {
 
   @Test
   void unknownProducerMustStartAtSequenceZero() {
-    // the second batch overtaking the first must not be taken as the producer's start
+    // the second batch overtaking the first must not be taken as the producer's start; the refusal says the
+    // partition has no sequence for the producer (UNKNOWN_PRODUCER_ID), not that this one is out of it
     assertThatThrownBy(() -> fixture.log.append(batch(PID, (short) 0, 2, 2), 0))
-        .isInstanceOf(OutOfOrderSequenceException.class);
+        .isInstanceOf(UnknownProducerIdException.class).hasMessageContaining("sequence 0");
+    assertThat(fixture.log.logEndOffset()).isZero();
     fixture.log.append(batch(PID, (short) 0, 0, 2), 0);
     assertThat(fixture.log.append(batch(PID, (short) 0, 2, 2), 0).firstOffset()).isEqualTo(2);
+  }
+
+  @Test
+  void aForgottenProducerIsToldSoAndGoesOnInANewerEpochFromZero() {
+    long day = LogConfig.DEFAULT_PRODUCER_ID_EXPIRATION_MS;
+    fixture.log.append(batch(PID, (short) 3, 0, 2), 0);
+    fixture.clock.addAndGet(day);
+    assertThat(fixture.log.expireProducers(fixture.clock.get())).isEqualTo(1);
+    assertThatThrownBy(() -> fixture.log.append(batch(PID, (short) 3, 2, 2), 0))
+        .isInstanceOf(UnknownProducerIdException.class).hasMessageContaining("producer.id.expiration.ms");
+    assertThat(fixture.log.append(batch(PID, (short) 4, 0, 2), 0).firstOffset()).isEqualTo(2);
+    // a known producer's gap is still out of sequence
+    assertThatThrownBy(() -> fixture.log.append(batch(PID, (short) 4, 5, 1), 0))
+        .isInstanceOf(OutOfOrderSequenceException.class);
   }
 
   @Test

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.sluice.errors.OffsetOutOfRangeException;
-import io.sluice.errors.OutOfOrderSequenceException;
+import io.sluice.errors.UnknownProducerIdException;
 import io.sluice.errors.StorageException;
 import io.sluice.record.CompressionType;
 import io.sluice.record.RecordBatchBuilder;
@@ -103,6 +103,6 @@ class TruncateFullyTest {
     ByteBuffer next = new RecordBatchBuilder(CompressionType.NONE).producer(42, (short) 0, 1)
         .append(2, null, "b".getBytes(), null).build();
     assertThatThrownBy(() -> log.append(next, 0)).as("its sequence no longer continues anything here")
-        .isInstanceOf(OutOfOrderSequenceException.class);
+        .isInstanceOf(UnknownProducerIdException.class);
   }
 }

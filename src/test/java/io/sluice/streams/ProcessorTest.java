@@ -185,6 +185,30 @@ class ProcessorTest {
         .isInstanceOf(ProcessingException.class);
   }
 
+  /**
+   * A double divided by zero was written as the strings "NaN" / "Infinity" where the field was a number in every
+   * other record; the int division by zero beside it is a record error. Both are record errors now, in the json and
+   * string formats; a finite double is written as before.
+   */
+  @Test
+  void aNanOrInfiniteOutputIsARecordErrorNotAString() throws Exception {
+    StreamDefinition json = parse("""
+        {"name": "s", "inputs": ["a"], "value_format": "json",
+         "steps": [{"map": {"value": "{'ratio': double(value.a) / double(value.b)}"}}, {"to": "out"}]}""");
+    assertThat(new JsonObject(value(run(json, "k", "{\"a\": 1, \"b\": 4}").get(0))).getDouble("ratio"))
+        .isEqualTo(0.25);
+    for (String input : List.of("{\"a\": 1, \"b\": 0}", "{\"a\": 0, \"b\": 0}", "{\"a\": -1, \"b\": 0}")) {
+      assertThatThrownBy(() -> run(json, "k", input)).as(input)
+          .isInstanceOfSatisfying(ProcessingException.class, e -> assertThat(e.step()).isEqualTo("value"))
+          .hasMessageContaining("is not a JSON number");
+    }
+    StreamDefinition string = parse("""
+        {"name": "s", "inputs": ["a"], "value_format": "string",
+         "steps": [{"map": {"value": "{'ratio': double(value) / double(value)}"}}, {"to": "out"}]}""");
+    assertThat(value(run(string, "k", "4").get(0))).isEqualTo("{\"ratio\":1.0}");
+    assertThatThrownBy(() -> run(string, "k", "0")).hasMessageContaining("NaN is not a JSON number");
+  }
+
   @Test
   void tooManyOutputsIsAProcessingError() {
     StreamDefinition d = parse("""

@@ -138,6 +138,34 @@ class StreamsHttpTest {
         .isEqualTo(ErrorCode.STREAM_NOT_FOUND.code());
   }
 
+  /**
+   * A stream over a topic that did not exist was stored and showed RUNNING with no tasks; when the topic came, its
+   * internal topics had been made with one partition. Refused now, as Kafka Streams fails with
+   * MissingSourceTopicException, naming the topic, on create and on a new version; once the topic exists the same
+   * definition runs a task per partition.
+   */
+  @Test
+  void aStreamOverAMissingInputIsRefusedNamingItAndNothingIsStored() throws Exception {
+    JsonObject def = new JsonObject().put("name", "absent").put("inputs", new JsonArray().add("absent-in"))
+        .put("steps", new JsonArray().add(new JsonObject().put("to", "absent-out")));
+    Reply r = HTTP.send("POST", "/streams", def);
+    assertThat(r.status()).as(r.body()).isEqualTo(400);
+    assertThat(r.json().getInteger("error_code")).isEqualTo(ErrorCode.INVALID_STREAM_DEFINITION.code());
+    assertThat(r.json().getString("message")).contains("topic absent-in does not exist");
+    assertThat(HTTP.send("GET", "/streams/absent", null).status()).isEqualTo(404);
+
+    HTTP.createTopic("absent-in", 3);
+    assertThat(HTTP.send("POST", "/streams", def).status()).isEqualTo(201);
+    await("a task per input partition", () -> check(() -> HTTP.send("GET", "/streams/absent", null).json()
+        .getJsonArray("tasks").size() == 3));
+    def.getJsonArray("steps").add(0, new JsonObject().put("merge", new JsonArray().add("absent-too")));
+    Reply update = HTTP.send("PUT", "/streams/absent", def);
+    assertThat(update.status()).as(update.body()).isEqualTo(400);
+    assertThat(update.json().getString("message")).contains("topic absent-too does not exist");
+    assertThat(HTTP.send("GET", "/streams/absent", null).json().getLong("version")).isEqualTo(1);
+    HTTP.send("DELETE", "/streams/absent", null);
+  }
+
   @Test
   void namesThatCannotNameAStreamAreRefusedAndNeverReachZooKeeper() throws Exception {
     for (String name : new String[] {".", ".."}) {
@@ -363,6 +391,7 @@ class StreamsHttpTest {
 
   @Test
   void definitionsBeyondTheClusterLimitAreRefused() throws Exception {
+    HTTP.createTopic("lim-in", 1);
     int existing = new JsonArray(HTTP.send("GET", "/streams", null).body()).size();
     List<String> made = new ArrayList<>();
     try {

@@ -172,6 +172,11 @@ public final class ForwardingBrokerService implements BrokerService {
     return toLeader(tp, FORWARD_TIMEOUT_MS, s -> s.offsetForTimestamp(caller, tp, timestampMs));
   }
 
+  @Override
+  public Future<Long> deleteRecords(RequestContext caller, TopicPartition tp, long offset) {
+    return toLeader(tp, FORWARD_TIMEOUT_MS, s -> s.deleteRecords(caller, tp, offset));
+  }
+
   /** Runs {@code call} on the local service if {@code tp} is led here (or by nobody alive), else at its leader. */
   private <T> Future<T> toLeader(TopicPartition tp, long timeoutMs, Function<BrokerService, Future<T>> call) {
     int leader = remoteLeader(tp);

@@ -50,6 +50,10 @@ final class LeaderBookkeeping {
   private record AckWaiter(long endOffset, Promise<Void> promise, long timerId) {
   }
 
+  /** A deletion of records waiting for the in-sync followers' log starts to reach {@code offset}. */
+  private record StartWaiter(long offset, Promise<Long> promise, long timerId) {
+  }
+
   private final Vertx vertx;
   private final TopicPartition tp;
   private final Replication replication;
@@ -61,6 +65,10 @@ final class LeaderBookkeeping {
   private final ArrayDeque<long[]> uncommitted = new ArrayDeque<>();
   /** acks=all produces waiting for the high watermark, in offset order. */
   private final List<AckWaiter> ackWaiters = new ArrayList<>();
+  /** Deletions of records waiting for the low watermark, answered with it. */
+  private final List<StartWaiter> startWaiters = new ArrayList<>();
+  /** The leader's own log start as of the last deletion or follower fetch, for the low watermark. */
+  private long leaderLogStart;
   /** Non-null exactly while this replica leads (not after it was fenced). */
   private FollowerTracker followers;
   private long leaderEpochStartOffset;
@@ -136,6 +144,9 @@ final class LeaderBookkeeping {
     } else {
       pendingIsrAdditions.keySet().removeIf(isr::contains);
     }
+    if (followers != null && !startWaiters.isEmpty()) {
+      completeStartWaiters(); // a follower that left the ISR no longer holds the low watermark
+    }
     maybeAdvanceHighWatermark();
   }
 
@@ -179,12 +190,65 @@ final class LeaderBookkeeping {
         + ": acks=all refused");
   }
 
+  /** Fails every acks=all produce and every deletion of records waiting here. */
   void failAckWaiters(ErrorCode code, String message) {
     List<AckWaiter> failed = new ArrayList<>(ackWaiters);
     ackWaiters.clear();
     for (AckWaiter w : failed) {
       vertx.cancelTimer(w.timerId);
       w.promise.tryFail(new SluiceException(code, message));
+    }
+    List<StartWaiter> deletions = new ArrayList<>(startWaiters);
+    startWaiters.clear();
+    for (StartWaiter w : deletions) {
+      vertx.cancelTimer(w.timerId);
+      w.promise.tryFail(new SluiceException(code, message));
+    }
+  }
+
+  /**
+   * Leader, after deleting the records below {@code offset} here (its log now starts at {@code leaderStart}):
+   * completes with the low watermark (the smallest log start among the ISR) once it reaches {@code offset}, as
+   * Kafka's DeleteRecords waits, so a follower elected next does not serve the deleted records again. Fails with
+   * REQUEST_TIMED_OUT after {@code replica.commit.timeout.ms} (the records are deleted here, and followers go on
+   * following), and at once unless this replica leads.
+   */
+  Future<Long> awaitLowWatermark(long offset, long leaderStart) {
+    if (followers == null) {
+      return Future.failedFuture(new SluiceException(ErrorCode.NOT_LEADER_OR_FOLLOWER, "Partition " + tp
+          + ": this replica stopped leading while deleting records below " + offset));
+    }
+    leaderLogStart = leaderStart;
+    long low = lowWatermark();
+    if (low >= offset) {
+      return Future.succeededFuture(low);
+    }
+    Promise<Long> p = Promise.promise();
+    long timer = vertx.setTimer(replication.ackTimeoutMs(), id -> {
+      if (startWaiters.removeIf(w -> w.promise == p)) {
+        p.tryFail(new SluiceException(ErrorCode.REQUEST_TIMED_OUT, "Partition " + tp + ": records below " + offset
+            + " are deleted on the leader, but not every in-sync replica " + settings.get().isr()
+            + " reported its log start there within " + replication.ackTimeoutMs() + " ms (low watermark "
+            + lowWatermark() + "); they follow at their next fetch"));
+      }
+    });
+    startWaiters.add(new StartWaiter(offset, p, timer));
+    return p.future();
+  }
+
+  private long lowWatermark() {
+    return followers.lowWatermark(settings.get().isr(), replication.brokerId(), leaderLogStart);
+  }
+
+  private void completeStartWaiters() {
+    long low = lowWatermark();
+    for (Iterator<StartWaiter> it = startWaiters.iterator(); it.hasNext(); ) {
+      StartWaiter w = it.next();
+      if (w.offset <= low) {
+        it.remove();
+        vertx.cancelTimer(w.timerId);
+        w.promise.tryComplete(low);
+      }
     }
   }
 
@@ -300,9 +364,18 @@ final class LeaderBookkeeping {
    * recorded restarted and holds the high watermark until the controller takes it out ({@link FollowerTracker}).
    */
   void onFollowerFetch(int follower, long brokerEpoch, long fetchOffset) {
+    onFollowerFetch(follower, brokerEpoch, fetchOffset, ReplicaFetchRequest.UNKNOWN_LOG_START);
+  }
+
+  /** As above, the follower reporting its log start {@code followerStart}. */
+  void onFollowerFetch(int follower, long brokerEpoch, long fetchOffset, long followerStart) {
     long end = logEnd.getAsLong();
     if (!followers.onFetch(follower, brokerEpoch, fetchOffset, end, System.currentTimeMillis())) {
       return;
+    }
+    followers.onLogStart(follower, followerStart);
+    if (!startWaiters.isEmpty()) {
+      completeStartWaiters();
     }
     Settings s = settings.get();
     if (!s.isr().contains(follower) && !pendingIsrAdditions.containsKey(follower) && !isrWriteInFlight

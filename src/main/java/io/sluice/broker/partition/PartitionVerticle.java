@@ -61,6 +61,8 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
   private static final long MAX_FLUSH_CHECK_MS = 1_000;
   /** Consumer reads up to this size are copied into memory by their storage task ({@link #read}). */
   static final int SMALL_READ_BYTES = 64 * 1024;
+  /** {@link #deleteRecords}' offset meaning "below the high watermark" (Kafka's DeleteRecordsRequest.HIGH_WATERMARK). */
+  public static final long DELETE_TO_HIGH_WATERMARK = -1;
   private static final byte[] NOTHING = new byte[0];
 
   /**
@@ -624,7 +626,8 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
       if (refusal != null) {
         return Future.succeededFuture(refusal);
       }
-      leader.onFollowerFetch(request.followerId(), request.brokerEpoch(), request.fetchOffset());
+      leader.onFollowerFetch(request.followerId(), request.brokerEpoch(), request.fetchOffset(),
+          request.logStartOffset());
       long offset = request.fetchOffset();
       // A follower caught up waits here for the next append without touching the log: checked and parked on this
       // context, where appends are credited, so no append slips between the check and the wait.
@@ -730,6 +733,11 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
   }
 
   @Override
+  public long logStartOffset() {
+    return log.logStartOffset();
+  }
+
+  @Override
   public int lastFetchedEpoch() {
     return epochs.latestEpoch();
   }
@@ -832,6 +840,47 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
       leader.onRestartedAt(start);
       return null;
     });
+  }
+
+  @Override
+  public Future<Void> followLogStart(long leaderLogStart) {
+    if (role != Role.FOLLOWER || closing || leaderLogStart <= log.logStartOffset()) {
+      return Future.succeededFuture();
+    }
+    return tasks.write(() -> {
+      // Below the leader's log start everything is committed (it deletes only below its high watermark), so this
+      // log holds the same records there: deleting them never drops one the leader still has.
+      long target = Math.min(leaderLogStart, log.logEndOffset());
+      if (role == Role.FOLLOWER && target > log.logStartOffset()) {
+        log.deleteRecordsBefore(target);
+      }
+      return null;
+    });
+  }
+
+  // ---------------------------------------------------------------- deleting records (Kafka's DeleteRecords)
+
+  /**
+   * Deletes every record below {@code offset} ({@link #DELETE_TO_HIGH_WATERMARK}: below the high watermark) as the
+   * leader: the log start moves there (checkpointed; whole segments below it go) and the answer waits for the
+   * in-sync followers to follow ({@link LeaderBookkeeping#awaitLowWatermark}), completing with the low watermark.
+   * Refused past the high watermark (OFFSET_OUT_OF_RANGE): uncommitted records may yet be truncated away, and
+   * consumers cannot see them. An offset at or below the log start deletes nothing. Any thread.
+   */
+  public Future<Long> deleteRecords(long offset) {
+    return onContext(() -> readableAsLeader().compose(v -> {
+      long hw = leader.highWatermark();
+      long target = offset == DELETE_TO_HIGH_WATERMARK ? hw : offset;
+      if (target < 0 || target > hw) {
+        return Future.failedFuture(new OffsetOutOfRangeException("Cannot delete the records of " + tp + " before"
+            + " offset " + offset + ": it must be between 0 and the high watermark " + hw + " (-1: the high"
+            + " watermark)"));
+      }
+      return tasks.write(() -> {
+        log.deleteRecordsBefore(target);
+        return log.logStartOffset();
+      }).compose(start -> leader.awaitLowWatermark(target, start));
+    }));
   }
 
   // ---------------------------------------------------------------- consumers' reads

@@ -66,6 +66,12 @@ public final class PolicyBrokerService extends DelegatingBrokerService {
   }
 
   @Override
+  public Future<Long> deleteRecords(RequestContext caller, TopicPartition tp, long offset) {
+    return checked(() -> CallerPolicy.checkAlter(caller, tp.topic(), "deleted from"),
+        () -> delegate.deleteRecords(caller, tp, offset));
+  }
+
+  @Override
   public Future<ProduceResult> produce(RequestContext caller, TopicPartition tp, ByteBuffer batches, Acks acks) {
     return checked(() -> CallerPolicy.checkProduce(caller, tp.topic()),
         () -> delegate.produce(caller, tp, batches, acks));

@@ -11,6 +11,9 @@ public interface FollowerLog {
   /** The offset the next copied batch must start at. */
   long logEndOffset();
 
+  /** The first offset this log holds (reported to the leader, which waits for it when deleting records). */
+  long logStartOffset();
+
   /** The epoch of the last batch in the log, -1 if empty. */
   int lastFetchedEpoch();
 
@@ -33,4 +36,11 @@ public interface FollowerLog {
    * the leader epoch cache and producer state go.
    */
   Future<Void> truncateFullyAndStartAt(long offset);
+
+  /**
+   * Follows the leader's log start ({@code leaderLogStart}, from its answer), as Kafka's follower does: records the
+   * leader deleted (retention, deleted records) go here too, up to this log's end. Nothing when it is not above
+   * this log's start (the common case, without a storage task).
+   */
+  Future<Void> followLogStart(long leaderLogStart);
 }

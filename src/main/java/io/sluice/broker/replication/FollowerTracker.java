@@ -31,6 +31,7 @@ public final class FollowerTracker {
     long lastFetchMs;
     long leaderEndAtLastFetch = Long.MAX_VALUE;
     long brokerEpoch = ReplicaFetchRequest.UNKNOWN_BROKER_EPOCH;
+    long logStartOffset = ReplicaFetchRequest.UNKNOWN_LOG_START;
   }
 
   private final Map<Integer, Progress> followers = new HashMap<>();
@@ -69,6 +70,29 @@ public final class FollowerTracker {
     p.leaderEndAtLastFetch = leaderEnd;
     p.lastFetchMs = nowMs;
     return true;
+  }
+
+  /** Records the log start offset {@code follower} reported with its last fetch (unknown: left as it was). */
+  public void onLogStart(int follower, long logStartOffset) {
+    Progress p = followers.get(follower);
+    if (p != null && logStartOffset != ReplicaFetchRequest.UNKNOWN_LOG_START) {
+      p.logStartOffset = logStartOffset;
+    }
+  }
+
+  /**
+   * Kafka's low watermark over {@code isr}: the smallest log start among them ({@code leader}'s own is
+   * {@code leaderStart}); {@link #UNKNOWN} while an in-sync follower has not reported one.
+   */
+  public long lowWatermark(Collection<Integer> isr, int leader, long leaderStart) {
+    long low = leaderStart;
+    for (int id : isr) {
+      if (id != leader) {
+        Progress p = followers.get(id);
+        low = Math.min(low, p == null ? UNKNOWN : p.logStartOffset);
+      }
+    }
+    return low;
   }
 
   /** The broker epoch of the follower's last recorded fetch, {@link ReplicaFetchRequest#UNKNOWN_BROKER_EPOCH} if none. */

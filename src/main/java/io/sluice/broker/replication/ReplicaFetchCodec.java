@@ -12,14 +12,15 @@ import java.nio.charset.StandardCharsets;
  * <pre>
  * request:  version:int16=0  topicLength:int16  topic:utf8  partition:int32  followerId:int32  leaderEpoch:int32
  *           fetchOffset:int64  lastFetchedEpoch:int32  maxBytes:int32  maxWaitMs:int64  [brokerEpoch:int64]
+ *           [logStartOffset:int64]
  * response: version:int16=0  errorCode:int32 (0 = none)  messageLength:int16  message:utf8  leaderEpoch:int32
  *           highWatermark:int64  logStartOffset:int64  divergingEpoch:int32  divergingEndOffset:int64
  *           records: the rest of the body (whole v2 batches)
  * </pre>
  *
- * <p>The request's {@code brokerEpoch} is a trailing field of version 0, not a new version: a broker without it reads
- * the fixed fields and ignores the rest, and a request without it decodes with an unknown epoch, so brokers of both
- * kinds replicate from each other during a rolling upgrade.
+ * <p>The request's {@code brokerEpoch} and {@code logStartOffset} are trailing fields of version 0, not a new
+ * version: a broker without them reads the fixed fields and ignores the rest, and a request without them decodes with
+ * an unknown epoch and log start, so brokers of both kinds replicate from each other during a rolling upgrade.
  */
 public final class ReplicaFetchCodec {
   private static final short VERSION = 0;
@@ -29,10 +30,10 @@ public final class ReplicaFetchCodec {
 
   public static Buffer encode(ReplicaFetchRequest r) {
     byte[] topic = r.tp().topic().getBytes(StandardCharsets.UTF_8);
-    return Buffer.buffer(48 + topic.length).appendShort(VERSION).appendShort((short) topic.length).appendBytes(topic)
+    return Buffer.buffer(56 + topic.length).appendShort(VERSION).appendShort((short) topic.length).appendBytes(topic)
         .appendInt(r.tp().partition()).appendInt(r.followerId()).appendInt(r.leaderEpoch())
         .appendLong(r.fetchOffset()).appendInt(r.lastFetchedEpoch()).appendInt(r.maxBytes()).appendLong(r.maxWaitMs())
-        .appendLong(r.brokerEpoch());
+        .appendLong(r.brokerEpoch()).appendLong(r.logStartOffset());
   }
 
   public static ReplicaFetchRequest decodeRequest(Buffer b) {
@@ -41,8 +42,9 @@ public final class ReplicaFetchCodec {
     String topic = b.getString(4, 4 + topicLength, "UTF-8");
     int pos = 4 + topicLength;
     long brokerEpoch = b.length() >= pos + 44 ? b.getLong(pos + 36) : ReplicaFetchRequest.UNKNOWN_BROKER_EPOCH;
+    long logStart = b.length() >= pos + 52 ? b.getLong(pos + 44) : ReplicaFetchRequest.UNKNOWN_LOG_START;
     return new ReplicaFetchRequest(new TopicPartition(topic, b.getInt(pos)), b.getInt(pos + 4), b.getInt(pos + 8),
-        b.getLong(pos + 12), b.getInt(pos + 20), b.getInt(pos + 24), b.getLong(pos + 28), brokerEpoch);
+        b.getLong(pos + 12), b.getInt(pos + 20), b.getInt(pos + 24), b.getLong(pos + 28), brokerEpoch, logStart);
   }
 
   public static Buffer encode(ReplicaFetchResponse r) {

@@ -18,10 +18,19 @@ import io.sluice.api.TopicPartition;
  * @param brokerEpoch the follower process's broker epoch (the zxid that created its registration), or
  *     {@link #UNKNOWN_BROKER_EPOCH}: the leader records it when it adds the follower to the ISR, and does not count
  *     the progress of an ISR member whose epoch differs from the recorded one (it restarted: KIP-903)
+ * @param logStartOffset the follower's log start offset, or {@link #UNKNOWN_LOG_START}: a leader deleting records
+ *     waits for its in-sync followers to report a start at or past the deletion (Kafka's low watermark)
  */
 public record ReplicaFetchRequest(TopicPartition tp, int followerId, int leaderEpoch, long fetchOffset,
-    int lastFetchedEpoch, int maxBytes, long maxWaitMs, long brokerEpoch) {
+    int lastFetchedEpoch, int maxBytes, long maxWaitMs, long brokerEpoch, long logStartOffset) {
   public static final long UNKNOWN_BROKER_EPOCH = -1;
+  public static final long UNKNOWN_LOG_START = -1;
+
+  public ReplicaFetchRequest(TopicPartition tp, int followerId, int leaderEpoch, long fetchOffset,
+      int lastFetchedEpoch, int maxBytes, long maxWaitMs, long brokerEpoch) {
+    this(tp, followerId, leaderEpoch, fetchOffset, lastFetchedEpoch, maxBytes, maxWaitMs, brokerEpoch,
+        UNKNOWN_LOG_START);
+  }
 
   public ReplicaFetchRequest(TopicPartition tp, int followerId, int leaderEpoch, long fetchOffset,
       int lastFetchedEpoch, int maxBytes, long maxWaitMs) {

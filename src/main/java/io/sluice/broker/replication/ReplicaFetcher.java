@@ -92,7 +92,8 @@ public final class ReplicaFetcher {
       return;
     }
     ReplicaFetchRequest request = new ReplicaFetchRequest(tp, followerId, leaderEpoch, log.logEndOffset(),
-        log.lastFetchedEpoch(), options.maxBytes(), options.maxWaitMs(), brokerEpoch.getAsLong());
+        log.lastFetchedEpoch(), options.maxBytes(), options.maxWaitMs(), brokerEpoch.getAsLong(),
+        log.logStartOffset());
     transport.fetch(vertx, leaderId, ReplicaFetchCodec.encode(request), options.maxWaitMs() + 5_000)
         .compose(reply -> handleReply(request, reply))
         .onComplete(ok -> {
@@ -147,7 +148,12 @@ public final class ReplicaFetcher {
           + request.lastFetchedEpoch() + ", our end " + request.fetchOffset() + "); truncating to " + target);
       return log.truncateTo(target).map(true);
     }
-    return log.appendFromLeader(request.fetchOffset(), response.records(), response.highWatermark()).map(true);
+    Future<Void> appended = log.appendFromLeader(request.fetchOffset(), response.records(), response.highWatermark());
+    long leaderStart = response.logStartOffset();
+    if (leaderStart > log.logStartOffset()) { // rare (the leader deleted records): no extra step per reply otherwise
+      appended = appended.compose(v -> log.followLogStart(leaderStart));
+    }
+    return appended.map(true);
   }
 
   private long truncationOffset(ReplicaFetchResponse response) {

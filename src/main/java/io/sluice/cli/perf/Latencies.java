@@ -1,5 +1,11 @@
 package io.sluice.cli.perf;
 
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
 import java.util.Arrays;
 
 /** Latency samples in microseconds; percentiles as Kafka's perf tools report them. Single-threaded. */
@@ -39,5 +45,23 @@ final class Latencies {
     Arrays.sort(sorted);
     int i = (int) Math.min(count - 1, Math.max(0, Math.ceil(p * count) - 1));
     return sorted[i] / 1000.0;
+  }
+
+  /**
+   * One line per sample in the order recorded: {@code sendEpochMicros latencyMicros}. {@code sentNanos[i]} is sample
+   * i's {@link System#nanoTime()}, turned into wall-clock time by one reading of both clocks (JFR's events carry
+   * wall-clock times).
+   */
+  void write(Path file, long[] sentNanos) {
+    Instant now = Instant.now();
+    long nanoNow = System.nanoTime();
+    long epochMicrosNow = now.getEpochSecond() * 1_000_000 + now.getNano() / 1_000;
+    try (BufferedWriter w = Files.newBufferedWriter(file)) {
+      for (int i = 0; i < count; i++) {
+        w.write((epochMicrosNow - (nanoNow - sentNanos[i]) / 1_000) + " " + samples[i] + "\n");
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 }

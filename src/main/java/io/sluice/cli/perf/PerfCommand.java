@@ -54,10 +54,11 @@ public final class PerfCommand {
                               [--max-in-flight M]
           sluice perf consume --bootstrap URL --topic T --records N [--fetch-max-bytes B] [--group G]
           sluice perf e2e     --bootstrap URL --topic T --records N [--record-size S] [--acks 0|1|all]
-                              [--warmup W]
+                              [--warmup W] [--samples FILE]
         The topic is created (P partitions, default 1) when it does not exist. --throughput -1: unthrottled.
         M: requests in flight per partition (default 5).
-        e2e sends W records unmeasured before the N it measures.
+        e2e sends W records unmeasured before the N it measures; FILE gets each measured record's send time
+        (epoch us) and latency (us), a line each.
         """;
   }
 

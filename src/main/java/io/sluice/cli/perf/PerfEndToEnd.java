@@ -9,6 +9,7 @@ import io.sluice.client.ReaderOptions;
 import io.sluice.client.SluiceClient;
 import io.sluice.client.StartPosition;
 import java.io.PrintStream;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.Random;
@@ -22,11 +23,13 @@ import java.util.concurrent.TimeUnit;
  * the average and the 50th, 99th and 99.9th percentiles in milliseconds of the {@code --records} measured records,
  * sent after {@code --warmup} records (default 0) that go the same way unmeasured, as the Kafka side's tool in
  * {@code bench/compare-kafka.sh} skips its first 1,000 (a fresh JVM's first records wait for class loading and the
- * JIT, and would otherwise be the 99.9th percentile).
+ * JIT, and would otherwise be the 99.9th percentile). {@code --samples FILE} also writes each measured record's send
+ * time (epoch microseconds) and latency (microseconds), one record a line in send order, to line the slow ones up
+ * against the JVMs' JFR events (docs/benchmarks.md, eighteenth session, h-tail2).
  */
 final class PerfEndToEnd {
   static final Set<String> OPTIONS = Set.of("bootstrap", "topic", "records", "record-size", "acks",
-      "warmup");
+      "warmup", "samples");
   private static final long RECORD_TIMEOUT_S = 30;
 
   private final PerfArgs args;
@@ -55,6 +58,7 @@ final class PerfEndToEnd {
               .fetchMaxWaitMs(1_000)).records()
           .subscribe().with((ConsumerRecord r) -> arrivals.add(System.nanoTime()));
       Latencies latencies = new Latencies();
+      long[] sentAt = new long[(int) records];
       for (long i = -warmup; i < records; i++) {
         long sent = System.nanoTime();
         producer.send(new ProducerRecord(topic, 0, null, null, payload, List.of())).subscribe().with(md -> { });
@@ -63,6 +67,7 @@ final class PerfEndToEnd {
           throw new IllegalStateException("record " + i + " was not read back within " + RECORD_TIMEOUT_S + " s");
         }
         if (i >= 0) {
+          sentAt[(int) i] = sent;
           latencies.record((arrived - sent) / 1_000);
         }
       }
@@ -72,6 +77,10 @@ final class PerfEndToEnd {
           "%d records, avg latency %.3f ms, 50th %.3f ms, 99th %.3f ms, 99.9th %.3f ms%n", records,
           latencies.avgMs(), latencies.percentileMs(0.5), latencies.percentileMs(0.99), latencies.percentileMs(0.999));
       out.flush();
+      String samples = args.string("samples", null);
+      if (samples != null) {
+        latencies.write(Path.of(samples), sentAt);
+      }
       return 0;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

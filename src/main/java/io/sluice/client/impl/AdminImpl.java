@@ -98,6 +98,13 @@ final class AdminImpl implements Admin {
   }
 
   @Override
+  public Uni<Long> deleteRecords(String topic, int partition, long offset) {
+    return Unis.onContext(context, () -> metadata.anyBroker(HttpMethod.DELETE, "/topics/" + MetadataCache.encode(topic)
+        + "/partitions/" + partition + "/records?offset=" + offset, null)
+        .map(r -> r.json().getLong("low_watermark")));
+  }
+
+  @Override
   public Uni<List<GroupListing>> listGroups() {
     return Unis.onContext(context, () -> metadata.anyBroker(HttpMethod.GET, "/consumer-groups", null)
         .map(r -> GroupAdminJson.listings(r.body().toJsonArray())));

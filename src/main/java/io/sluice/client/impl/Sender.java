@@ -411,7 +411,8 @@ final class Sender {
     }
     boolean refused = RefusedBatches.refusal(code);
     boolean unwritten = refused || RefusedBatches.refusedUnwritten(code);
-    if (!unwritten && code != ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER) {
+    boolean sequenceRefused = code == ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER || code == ErrorCode.UNKNOWN_PRODUCER_ID;
+    if (!unwritten && !sequenceRefused) {
       b.maybeWritten = true;
     }
     if (refused && alone && SplitBatches.splits(code, b) && q.fatal == null) {
@@ -426,11 +427,21 @@ final class Sender {
       insertInOrder(q.ready, b);
       return;
     }
-    boolean retriable = ErrorCodes.retriable(failure)
-        || (code == ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER && (b.sentBehindEarlier || earlierUnfinished(q, b)));
+    boolean reordered = sequenceRefused && (b.sentBehindEarlier || earlierUnfinished(q, b));
+    boolean retriable = ErrorCodes.retriable(failure) || reordered;
     long now = System.currentTimeMillis();
-    if (q.fatal == null && retriable && b.attempts <= options.retries()
-        && now - b.createdMs < options.deliveryTimeoutMs()) {
+    boolean mayRetry = q.fatal == null && b.attempts <= options.retries()
+        && now - b.createdMs < options.deliveryTimeoutMs();
+    if (mayRetry && code == ErrorCode.UNKNOWN_PRODUCER_ID && !reordered && !b.maybeWritten) {
+      // The partition forgot this producer and nothing earlier is unfinished: this batch and the later ones go
+      // again in the partition's next epoch from sequence 0 (drain moves them once nothing is in flight), KIP-360.
+      q.refusedOrder = q.refusedOrder < 0 ? b.order : Math.min(q.refusedOrder, b.order);
+      b.nextAttemptMs = now;
+      q.recovering = true;
+      insertInOrder(q.ready, b);
+      return;
+    }
+    if (mayRetry && retriable) {
       if (ErrorCodes.staleMetadata(failure)) {
         metadata.refresh(q.topic).onFailure(t -> LOG.log(Level.DEBUG, "Metadata refresh of " + q.topic
             + " failed: " + t));
@@ -443,8 +454,10 @@ final class Sender {
     LOG.log(Level.DEBUG, "Batch of " + b.recordCount() + " record(s) to " + q.topic + "-" + q.partition
         + " failed after " + b.attempts + " attempt(s): " + failure);
     b.fail(failure);
-    if (identity.idempotent() && unwritten && !b.maybeWritten && q.fatal == null) {
-      // As Kafka's idempotent producer: only this batch fails; the later ones move to a new epoch (drain).
+    if (identity.idempotent() && ((unwritten && !b.maybeWritten) || code == ErrorCode.UNKNOWN_PRODUCER_ID)
+        && q.fatal == null) {
+      // As Kafka's idempotent producer: only this batch fails; the later ones move to a new epoch (drain). A
+      // partition that forgot the producer has no hole to keep them behind, whatever became of this batch.
       q.refusedOrder = q.refusedOrder < 0 ? b.order : Math.min(q.refusedOrder, b.order);
       q.recovering = true;
     } else if (identity.idempotent()) {

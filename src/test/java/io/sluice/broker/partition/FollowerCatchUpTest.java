@@ -32,7 +32,7 @@ class FollowerCatchUpTest {
   static final BlockedThreadGuard GUARD = new BlockedThreadGuard();
 
   /** About one test batch per segment. */
-  private static final LogConfig SMALL_SEGMENTS = new LogConfig(1024, Long.MAX_VALUE / 2, 1024, 1 << 20, -1, -1,
+  static final LogConfig SMALL_SEGMENTS = new LogConfig(1024, Long.MAX_VALUE / 2, 1024, 1 << 20, -1, -1,
       Long.MAX_VALUE, Long.MAX_VALUE, 0);
   /** The same, keeping only the newest ~2 KiB. */
   private static final LogConfig SMALL_RETENTION = new LogConfig(1024, Long.MAX_VALUE / 2, 1024, 1 << 20, -1, 2048,
@@ -49,7 +49,8 @@ class FollowerCatchUpTest {
     }
   }
 
-  private static ByteBuffer batch(int i) {
+  /** Eight records of about 70 bytes, timestamped 1970 (so no retention.ms may be set beside them). */
+  static ByteBuffer batch(int i) {
     String value = "record-" + i + "-".repeat(60);
     return TestBatches.batch(1_000_000L + i, value, value, value, value, value, value, value, value);
   }

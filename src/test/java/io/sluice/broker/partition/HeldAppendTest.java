@@ -1,29 +1,20 @@
 package io.sluice.broker.partition;
 
+import static io.sluice.broker.partition.FollowedLeader.TP;
+import static io.sluice.broker.partition.FollowedLeader.bytes;
+import static io.sluice.broker.partition.FollowedLeader.get;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sluice.api.Acks;
-import io.sluice.api.TopicPartition;
 import io.sluice.broker.replication.ReplicaFetchRequest;
 import io.sluice.broker.replication.ReplicaFetchResponse;
-import io.sluice.broker.replication.ReplicaFetcher;
 import io.sluice.broker.testing.TestBatches;
 import io.sluice.errors.ErrorCode;
-import io.sluice.storage.LogConfig;
-import io.sluice.storage.LogManager;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
-import io.vertx.core.WorkerExecutor;
-import java.lang.reflect.Proxy;
-import java.nio.ByteBuffer;
 import java.nio.file.Path;
-import java.util.List;
-import java.util.concurrent.Callable;
 import java.util.concurrent.Semaphore;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -33,61 +24,12 @@ import org.junit.jupiter.api.io.TempDir;
  * threads' timing.
  */
 class HeldAppendTest {
-  private static final TopicPartition TP = new TopicPartition("t", 0);
-  private static final List<Integer> REPLICAS = List.of(1, 2);
   private static final long LONG_WAIT_MS = 60_000;
 
+  @RegisterExtension
+  final FollowedLeader leader = new FollowedLeader();
   @TempDir
   Path dir;
-  private final Vertx vertx = Vertx.vertx();
-  private final AtomicInteger storageTasks = new AtomicInteger();
-  /** When set, every storage task takes a permit before it runs. */
-  private volatile Semaphore gate;
-  private LogManager store;
-
-  @AfterEach
-  void close() throws Exception {
-    Semaphore g = gate;
-    if (g != null) {
-      g.release(1_000);
-    }
-    get(vertx.close());
-    if (store != null) {
-      store.close();
-    }
-  }
-
-  private PartitionVerticle deployLeader() throws Exception {
-    store = LogManager.open(dir);
-    PartitionVerticle.Replication replication = new PartitionVerticle.Replication(1, dir.resolve(TP.dirName()),
-        60_000, 5_000, (tp, next) -> Future.succeededFuture(true), ReplicaFetcher.Options.DEFAULT);
-    PartitionVerticle pv = new PartitionVerticle(TP, store, LogConfig.DEFAULT,
-        new PartitionVerticle.Settings(1, 1, REPLICAS, REPLICAS, 1, 0), gatedStorage(), 60_000, replication);
-    get(vertx.deployVerticle(pv));
-    return pv;
-  }
-
-  /** The storage pool, counting its tasks and holding each for a permit of {@link #gate} while one is set. */
-  private WorkerExecutor gatedStorage() {
-    WorkerExecutor real = vertx.createSharedWorkerExecutor("test-storage", 2);
-    return (WorkerExecutor) Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {WorkerExecutor.class},
-        (proxy, method, args) -> {
-          if (method.getName().equals("executeBlocking") && args[0] instanceof Callable<?> task) {
-            storageTasks.incrementAndGet();
-            Semaphore g = gate;
-            Callable<?> gated = () -> {
-              if (g != null) {
-                g.acquire();
-              }
-              return task.call();
-            };
-            Object[] changed = args.clone();
-            changed[0] = gated;
-            return method.invoke(real, changed);
-          }
-          return method.invoke(real, args);
-        });
-  }
 
   /**
    * Completes once every call submitted to {@code pv} before it has run on its context: a fetch at a stale epoch,
@@ -100,15 +42,15 @@ class HeldAppendTest {
 
   @Test
   void aFollowerWaitingAtTheLogEndGetsTwoQueuedAppendsInOneAnswer() throws Exception {
-    PartitionVerticle pv = deployLeader();
+    PartitionVerticle pv = leader.deploy(dir);
     get(pv.append(TestBatches.batch("a"), Acks.LEADER));
     get(pv.append(TestBatches.batch("b"), Acks.LEADER));
     Future<ReplicaFetchResponse> waiting = pv.replicaFetch(fetchAt(2));
-    gate = new Semaphore(0);
+    Semaphore gate = leader.storage.gate();
     Future<?> c = pv.append(TestBatches.batch("c"), Acks.LEADER);
     Future<?> d = pv.append(TestBatches.batch("d"), Acks.LEADER);
     probe(pv); // both appends reached the context: "d" is queued behind "c" when "c" completes
-    int before = storageTasks.get();
+    int before = leader.storage.tasks();
     gate.release(1_000);
     get(c);
     get(d);
@@ -116,7 +58,7 @@ class HeldAppendTest {
     ReplicaFetchResponse response = get(waiting);
     assertThat(TestBatches.offsetsAndValues(bytes(response))).as("both appends, not the first alone")
         .containsExactly("2=c", "3=d");
-    assertThat(storageTasks.get() - before).as("the second write only: no read of the log").isEqualTo(1);
+    assertThat(leader.storage.tasks() - before).as("the second write only: no read of the log").isEqualTo(1);
     assertThat(bytes(response)).as("the bytes a read of the log answers").isEqualTo(bytes(get(pv.replicaFetch(
         new ReplicaFetchRequest(TP, 2, 1, 2, 1, 1 << 20, 0)))));
     assertThat(response.recordsBuf().isDirect()).isTrue();
@@ -126,20 +68,20 @@ class HeldAppendTest {
 
   @Test
   void aFetchArrivingAtAHeldAppendWaitsForTheNextOneInsteadOfReadingTheLog() throws Exception {
-    PartitionVerticle pv = deployLeader();
+    PartitionVerticle pv = leader.deploy(dir);
     get(pv.append(TestBatches.batch("a"), Acks.LEADER));
     get(pv.append(TestBatches.batch("b"), Acks.LEADER));
-    gate = new Semaphore(0);
+    Semaphore gate = leader.storage.gate();
     Future<?> c = pv.append(TestBatches.batch("c"), Acks.LEADER);
     Future<?> d = pv.append(TestBatches.batch("d"), Acks.LEADER);
     probe(pv);
     gate.release(1); // "c" is written and held; "d" waits for a permit
     get(c);
     probe(pv); // "d"'s write was submitted after "c" completed
-    int before = storageTasks.get();
+    int before = leader.storage.tasks();
     Future<ReplicaFetchResponse> fetch = pv.replicaFetch(fetchAt(2));
     probe(pv);
-    assertThat(storageTasks.get() - before).as("no read of the log for a fetch at the held append").isZero();
+    assertThat(leader.storage.tasks() - before).as("no read of the log for a fetch at the held append").isZero();
     gate.release(1_000);
     get(d);
 
@@ -148,7 +90,7 @@ class HeldAppendTest {
 
   @Test
   void appendsOneAtATimeAreNotHeld() throws Exception {
-    PartitionVerticle pv = deployLeader();
+    PartitionVerticle pv = leader.deploy(dir);
     get(pv.append(TestBatches.batch("a"), Acks.LEADER));
     Future<ReplicaFetchResponse> waiting = pv.replicaFetch(fetchAt(1));
     get(pv.append(TestBatches.batch("b"), Acks.LEADER));
@@ -157,13 +99,5 @@ class HeldAppendTest {
 
   private static ReplicaFetchRequest fetchAt(long offset) {
     return new ReplicaFetchRequest(TP, 2, 1, offset, 1, 1 << 20, LONG_WAIT_MS);
-  }
-
-  private static ByteBuffer bytes(ReplicaFetchResponse response) {
-    return ByteBuffer.wrap(response.records().getBytes());
-  }
-
-  private static <T> T get(Future<T> f) throws Exception {
-    return f.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
   }
 }

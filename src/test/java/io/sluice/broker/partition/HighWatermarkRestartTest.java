@@ -6,15 +6,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sluice.api.Acks;
 import io.sluice.broker.testing.BlockedThreadGuard;
+import io.sluice.broker.testing.LoaderMessages;
 import io.sluice.broker.testing.TestBatches;
 import io.sluice.storage.ReadResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.logging.Handler;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -36,26 +33,11 @@ class HighWatermarkRestartTest {
   @TempDir
   Path crashDir;
   InProcessReplicas replicas;
-  private final List<String> loaderMessages = new CopyOnWriteArrayList<>();
-  private final Handler loaderHandler = new Handler() {
-    @Override
-    public void publish(LogRecord r) {
-      loaderMessages.add(java.text.MessageFormat.format(r.getMessage(), r.getParameters()));
-    }
-
-    @Override
-    public void flush() {
-    }
-
-    @Override
-    public void close() {
-    }
-  };
-  private final Logger loaderLogger = Logger.getLogger("io.sluice.storage.LogLoader");
+  @RegisterExtension
+  final LoaderMessages loader = new LoaderMessages();
 
   @AfterEach
   void close() throws Exception {
-    loaderLogger.removeHandler(loaderHandler);
     if (replicas != null) {
       replicas.close();
     }
@@ -111,12 +93,12 @@ class HighWatermarkRestartTest {
     replicas.copyDataDir(1, crashDir); // the leader's disk as kill -9 would leave it
     replicas.close();
 
-    loaderLogger.addHandler(loaderHandler);
+    loader.capture();
     replicas = new InProcessReplicas(crashDir, List.of(1, 2), 1, GUARD);
     replicas.resetState(1, List.of(1, 2)); // ZooKeeper still shows the follower in sync; it is down
     replicas.start(1);
 
-    assertThat(loaderMessages).anyMatch(m -> m.contains("unclean start"));
+    assertThat(loader.messages()).anyMatch(m -> m.contains("unclean start"));
     assertLeaderShowsEverythingBelow(hw);
   }
 }

@@ -14,13 +14,10 @@ import io.sluice.storage.ReadResult;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
-import io.vertx.core.WorkerExecutor;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -44,33 +41,7 @@ class WokenLongPollTest {
   Path dir;
   private Vertx vertx;
   private LogManager store;
-  private CountingExecutor storage;
-
-  /** The partition's storage pool, counting the tasks it is given. */
-  private static final class CountingExecutor implements WorkerExecutor {
-    final WorkerExecutor pool;
-    final AtomicInteger tasks = new AtomicInteger();
-
-    CountingExecutor(WorkerExecutor pool) {
-      this.pool = pool;
-    }
-
-    @Override
-    public <T> Future<T> executeBlocking(Callable<T> task, boolean ordered) {
-      tasks.incrementAndGet();
-      return pool.executeBlocking(task, ordered);
-    }
-
-    @Override
-    public Future<Void> close() {
-      return pool.close();
-    }
-
-    @Override
-    public boolean isMetricsEnabled() {
-      return false;
-    }
-  }
+  private GatedStorage storage;
 
   @AfterEach
   void close() throws Exception {
@@ -89,7 +60,7 @@ class WokenLongPollTest {
     vertx = Vertx.vertx(options);
     GUARD.watch(vertx);
     store = LogManager.open(dir);
-    storage = new CountingExecutor(vertx.createSharedWorkerExecutor("test-storage", 2));
+    storage = new GatedStorage(vertx);
     PartitionVerticle.Replication replication = new PartitionVerticle.Replication(1, dir.resolve(TP.dirName()),
         60_000, 5_000, (tp, next) -> Future.succeededFuture(true), ReplicaFetcher.Options.DEFAULT);
     PartitionVerticle pv = new PartitionVerticle(TP, store, LogConfig.DEFAULT,
@@ -104,11 +75,11 @@ class WokenLongPollTest {
     get(pv.append(TestBatches.batch("before"), Acks.LEADER));
 
     Future<ReadResult> parked = pv.fetch(1, 1 << 20, 1, WAIT_MS);
-    int tasksBefore = storage.tasks.get();
+    int tasksBefore = storage.tasks();
     get(pv.append(TestBatches.batch("wake", "up"), Acks.LEADER));
 
     ReadResult woken = get(parked);
-    assertThat(storage.tasks.get() - tasksBefore).as("the append's write only: no read of the log").isEqualTo(1);
+    assertThat(storage.tasks() - tasksBefore).as("the append's write only: no read of the log").isEqualTo(1);
     assertThat(woken.isInMemory()).isTrue();
     assertThat(TestBatches.offsetsAndValues(woken.readBytes())).containsExactly("1=wake", "2=up");
     assertThat(woken.nextOffset()).isEqualTo(3);
@@ -161,11 +132,11 @@ class WokenLongPollTest {
 
     Future<ReadResult> parked = pv.fetch(0, 1 << 20, 2 * size, WAIT_MS);
     get(pv.append(one, Acks.LEADER));
-    int tasksBefore = storage.tasks.get();
+    int tasksBefore = storage.tasks();
     get(pv.append(TestBatches.batch("abcdefghij"), Acks.LEADER));
 
     ReadResult woken = get(parked);
-    assertThat(storage.tasks.get() - tasksBefore).as("the append that woke it started at offset 1, the poll at 0: "
+    assertThat(storage.tasks() - tasksBefore).as("the append that woke it started at offset 1, the poll at 0: "
         + "the write and a read of the log").isEqualTo(2);
     assertThat(TestBatches.offsetsAndValues(woken.readBytes())).containsExactly("0=0123456789", "1=abcdefghij");
   }
@@ -175,10 +146,10 @@ class WokenLongPollTest {
     PartitionVerticle pv = leader(List.of(1));
     get(pv.append(TestBatches.batch("a", "b"), Acks.LEADER));
 
-    int tasksBefore = storage.tasks.get();
+    int tasksBefore = storage.tasks();
     ReadResult empty = get(pv.fetch(2, 1 << 20, 1, 0));
 
-    assertThat(storage.tasks.get()).as("nothing to read: no storage task").isEqualTo(tasksBefore);
+    assertThat(storage.tasks()).as("nothing to read: no storage task").isEqualTo(tasksBefore);
     assertThat(empty.length()).isZero();
     assertThat(empty.nextOffset()).isEqualTo(2);
     assertThat(empty.logStartOffset()).isZero();
@@ -201,13 +172,13 @@ class WokenLongPollTest {
   void aLongPollParkedAtTheHighWatermarkTakesNoStorageTaskUntilWoken() throws Exception {
     PartitionVerticle pv = leader(List.of(1));
     get(pv.append(TestBatches.batch("a"), Acks.LEADER));
-    int tasksBefore = storage.tasks.get();
+    int tasksBefore = storage.tasks();
 
     Future<ReadResult> parked = pv.fetch(1, 1 << 20, 1, WAIT_MS);
     get(pv.append(TestBatches.batch("b"), Acks.LEADER));
 
     assertThat(TestBatches.offsetsAndValues(get(parked).readBytes())).containsExactly("1=b");
-    assertThat(storage.tasks.get() - tasksBefore).as("the append's write only").isEqualTo(1);
+    assertThat(storage.tasks() - tasksBefore).as("the append's write only").isEqualTo(1);
   }
 
   private static <T> T get(Future<T> f) throws Exception {

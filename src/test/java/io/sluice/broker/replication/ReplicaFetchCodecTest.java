@@ -12,18 +12,28 @@ class ReplicaFetchCodecTest {
   @Test
   void requestRoundTrips() {
     ReplicaFetchRequest r = new ReplicaFetchRequest(new TopicPartition("tö.pic", 7), 3, 12, 1L << 40, 11, 1 << 20, 500,
-        (1L << 33) + 5);
+        (1L << 33) + 5, (1L << 39) + 3);
     assertThat(ReplicaFetchCodec.decodeRequest(ReplicaFetchCodec.encode(r))).isEqualTo(r);
   }
 
   @Test
   void aRequestWithoutTheBrokerEpochOfAnOlderBrokerDecodesWithAnUnknownOne() {
-    ReplicaFetchRequest r = new ReplicaFetchRequest(new TopicPartition("t", 0), 3, 12, 40, 11, 1 << 20, 500, 77);
+    ReplicaFetchRequest r = new ReplicaFetchRequest(new TopicPartition("t", 0), 3, 12, 40, 11, 1 << 20, 500, 77, 9);
+    Buffer full = ReplicaFetchCodec.encode(r);
+    Buffer older = full.getBuffer(0, full.length() - 2 * Long.BYTES);
+
+    assertThat(ReplicaFetchCodec.decodeRequest(older)).isEqualTo(new ReplicaFetchRequest(r.tp(), 3, 12, 40, 11,
+        1 << 20, 500, ReplicaFetchRequest.UNKNOWN_BROKER_EPOCH, ReplicaFetchRequest.UNKNOWN_LOG_START));
+  }
+
+  @Test
+  void aRequestWithoutTheLogStartOfAnOlderBrokerDecodesWithAnUnknownOne() {
+    ReplicaFetchRequest r = new ReplicaFetchRequest(new TopicPartition("t", 0), 3, 12, 40, 11, 1 << 20, 500, 77, 9);
     Buffer full = ReplicaFetchCodec.encode(r);
     Buffer older = full.getBuffer(0, full.length() - Long.BYTES);
 
     assertThat(ReplicaFetchCodec.decodeRequest(older)).isEqualTo(new ReplicaFetchRequest(r.tp(), 3, 12, 40, 11,
-        1 << 20, 500, ReplicaFetchRequest.UNKNOWN_BROKER_EPOCH));
+        1 << 20, 500, 77, ReplicaFetchRequest.UNKNOWN_LOG_START));
   }
 
   @Test

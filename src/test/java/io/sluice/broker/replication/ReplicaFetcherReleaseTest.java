@@ -85,6 +85,16 @@ class ReplicaFetcherReleaseTest {
     public Future<Void> truncateFullyAndStartAt(long offset) {
       return Future.succeededFuture();
     }
+
+    @Override
+    public long logStartOffset() {
+      return 0;
+    }
+
+    @Override
+    public Future<Void> followLogStart(long leaderLogStart) {
+      return Future.succeededFuture();
+    }
   };
 
   private static ByteBuf pooled(Buffer encoded) {

@@ -11,8 +11,10 @@ import io.sluice.http.HttpListener;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -102,6 +104,27 @@ class PerfCommandTest {
           .as("the 20 warm-up records were sent and read back too").isEqualTo(50);
     } finally {
       client.close().await().atMost(Duration.ofSeconds(30));
+    }
+  }
+
+  @Test
+  void endToEndWritesEachMeasuredRecordsSendTimeAndLatencyWhenAsked() throws Exception {
+    Path file = dataDir.resolve("e2e-samples.txt");
+    long before = System.currentTimeMillis() * 1_000;
+    Run e2e = perf("e2e", "--bootstrap", bootstrap, "--topic", "perf-samples", "--records", "40", "--warmup", "5",
+        "--samples", file.toString());
+    long after = System.currentTimeMillis() * 1_000;
+    assertThat(e2e.exit()).as(e2e.err()).isZero();
+    List<long[]> lines = Files.readAllLines(file).stream()
+        .map(l -> Arrays.stream(l.split(" ")).mapToLong(Long::parseLong).toArray()).toList();
+    assertThat(lines).as("one line per measured record, the warm-up left out").hasSize(40)
+        .allSatisfy(l -> assertThat(l).hasSize(2));
+    for (int i = 0; i < lines.size(); i++) {
+      assertThat(lines.get(i)[0]).as("send time of record %d, epoch us", i).isBetween(before - 1_000, after + 1_000);
+      assertThat(lines.get(i)[1]).as("latency of record %d, us", i).isNotNegative();
+      if (i > 0) {
+        assertThat(lines.get(i)[0]).as("send order").isGreaterThanOrEqualTo(lines.get(i - 1)[0]);
+      }
     }
   }
 

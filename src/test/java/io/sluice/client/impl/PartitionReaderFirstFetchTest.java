@@ -3,17 +3,13 @@ package io.sluice.client.impl;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.smallrye.mutiny.subscription.Cancellable;
-import io.sluice.broker.Broker;
 import io.sluice.broker.testing.BlockedThreadGuard;
-import io.sluice.broker.testing.TestBrokers;
-import io.sluice.client.ClientOptions;
+import io.sluice.client.BrokerWithClient;
 import io.sluice.client.Producer;
 import io.sluice.client.ProducerOptions;
 import io.sluice.client.ProducerRecord;
 import io.sluice.client.ReaderOptions;
 import io.sluice.client.SluiceClient;
-import io.sluice.config.BrokerConfig;
-import io.sluice.http.HttpListener;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -44,23 +40,20 @@ class PartitionReaderFirstFetchTest {
 
   @TempDir
   Path dataDir;
-  private Broker broker;
+  private BrokerWithClient broker;
   private SluiceClient client;
 
   @BeforeEach
   void start() throws Exception {
-    BrokerConfig config = TestBrokers.config(dataDir, Map.of(BrokerConfig.HTTP_PORT, 0));
-    broker = TestBrokers.start(config, GUARD, HttpListener::new);
-    client = SluiceClient.create(ClientOptions.bootstrap("http://127.0.0.1:" + broker.httpPort())
-        .requestTimeoutMs(5_000));
+    broker = BrokerWithClient.start(dataDir, GUARD, Map.of(), options -> options.requestTimeoutMs(5_000));
+    client = broker.client();
   }
 
   @AfterEach
   void stop() throws Exception {
-    if (client != null) {
-      client.close().await().atMost(WAIT);
+    if (broker != null) {
+      broker.close();
     }
-    TestBrokers.close(broker);
   }
 
   @Test

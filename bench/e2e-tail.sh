@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Where the slow records of the e2e rows go, per record (issue 16; docs/benchmarks.md, eighteenth session, h-tail2).
+# Starts one fresh broker as bench/compare-kafka.sh does, then one `sluice perf e2e` client per entry of WARMS (the
+# default, "1000 20000", is the e2e row then the e2e-steady row, in the benchmark's order), each with
+#   - JFR on the broker and on the client (GC pauses, safepoints, compilations, deoptimizations; no sampling),
+#   - `perf sched record` of the whole machine while it runs (who had the CPUs; skipped when perf cannot trace),
+#   - --samples: each measured record's send time and latency,
+# and prints bench/e2e-tail.py's attribution of the 10 and 100 slowest records of each run (p99.9 and p99).
+#   bench/e2e-tail.sh [sluice.jar] [out-dir]      Env: WARMS="1000 20000" E2E_RECORDS=10000 HEAP=-Xmx1g
+#   SLUICE_SET="key=value ..." (broker settings, as in compare-kafka.sh)
+# Run it under `flock /tmp/sluice-bench.lock` on a shared machine. Needs root (or perf_event_paranoid <= -1) for perf.
+# The scheduler traces (schedN.data) are 100-200 MB a run: delete the output directory when done.
+set -euo pipefail
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+source "$HERE/broker-url.sh"
+JAR="$(realpath "${1:-$HERE/../target/sluice.jar}")"
+OUT="${2:-/tmp/sluice-e2e-tail/$(date +%Y%m%d-%H%M%S)}"
+HEAP="${HEAP:--Xmx1g}"
+mkdir -p "$OUT"
+# JDK's default settings with every compilation and safepoint recorded, and no execution sampling (it adds wake-ups)
+JFC="$OUT/tail.jfc"
+python3 "$HERE/e2e-tail.py" --jfc "$(dirname "$(readlink -f "$(command -v java)")")/../lib/jfr/default.jfc" > "$JFC"
+jfr_opt() { echo "-XX:StartFlightRecording=filename=$1,settings=$JFC,dumponexit=true"; }
+SETS=(); for kv in ${SLUICE_SET:-}; do SETS+=(--set "$kv"); done
+SPID=""
+trap '[[ -n "$SPID" ]] && kill "$SPID" 2>/dev/null; rm -rf "$OUT/data"' EXIT
+java $HEAP "-Xms${HEAP#-Xmx}" "$(jfr_opt "$OUT/broker.jfr")" -jar "$JAR" --data-dir "$OUT/data" --http-port 0 \
+  --set http.host=127.0.0.1 --set zookeeper.embedded.port=0 "${SETS[@]}" > "$OUT/broker.log" 2>&1 &
+SPID=$!; echo "$SPID" > "$OUT/broker.pid"
+URL="$(sluice_url "$OUT/broker.log" "$SPID" 60)"
+PERF=1; perf sched record -o "$OUT/probe.data" -- true >/dev/null 2>&1 || PERF=""; rm -f "$OUT/probe.data"
+i=0
+for w in ${WARMS:-1000 20000}; do
+  i=$((i + 1))
+  echo "run $i: warm-up $w, load $(cut -d' ' -f1 /proc/loadavg), $(date +%T)"
+  java -Xmx512m "$(jfr_opt "$OUT/client$i.jfr")" -jar "$JAR" perf e2e --bootstrap "$URL" --topic "tail-$i" \
+    --records "${E2E_RECORDS:-10000}" --warmup "$w" --samples "$OUT/samples$i.txt" > "$OUT/client$i.out" 2>&1 &
+  CP=$!; echo "$CP" > "$OUT/client$i.pid"
+  if [[ -n "$PERF" ]]; then
+    # CLOCK_MONOTONIC: the clock of System.nanoTime, so the samples line up with the scheduler's events
+    perf sched record -k CLOCK_MONOTONIC -o "$OUT/sched$i.data" -- sh -c "while kill -0 $CP 2>/dev/null; do sleep 0.2; done" \
+      >/dev/null 2>&1
+  fi
+  wait "$CP"
+  python3 -c 'import time; print(time.clock_gettime_ns(time.CLOCK_REALTIME) - time.clock_gettime_ns(time.CLOCK_MONOTONIC))' \
+    > "$OUT/clock-offset$i"
+  grep 'records, avg' "$OUT/client$i.out"
+done
+kill "$SPID"; wait "$SPID" || true; SPID=""
+for n in $(seq 1 "$i"); do echo "== run $n"; python3 "$HERE/e2e-tail.py" "$OUT" "$n"; done | tee "$OUT/attribution.txt"
+echo "results in $OUT"
