@@ -9,7 +9,7 @@ export async function render(main, name, tab) {
   const t = await api('/topics/' + enc(name));
   main.append(h('h1', {}, 'Topic ', h('span', {class: 'mono'}, name)), tabs(name, tab));
   if (tab === 'configs') {
-    main.append(configs(t));
+    main.append(await configs(t));
     return null;
   }
   const chart = lineChart('Throughput (bytes/s)', {unit: 'B/s'});
@@ -49,12 +49,36 @@ async function partitions(box, t) {
     table(['Partition', 'Leader', 'Replicas', 'In sync', 'Start offset', 'End offset', 'Size', ''], rows, {id: 'partitions-table'}));
 }
 
-function configs(t) {
-  const entries = Object.entries(t.configs);
-  return h('section', {id: 'configs'}, h('h2', {}, 'Configs'),
-    entries.length ? table(['Key', 'Value'], entries.map(([k, v]) => [h('span', {class: 'mono'}, k), h('span', {class: 'mono'}, v)]))
-      : h('p', {class: 'muted'}, 'No overrides: the broker defaults apply.'),
-    h('p', {class: 'muted'}, 'Overrides set at creation; every other key takes the broker default (see --help).'));
+const SOURCES = {DYNAMIC_TOPIC_CONFIG: 'topic', STATIC_BROKER_CONFIG: 'broker', DEFAULT_CONFIG: 'default'};
+
+/** Every config with its value and source (GET /topics/{t}/configs), a form to set one and a reset per override. */
+async function configs(t) {
+  const box = h('section', {id: 'configs'}, h('h2', {}, 'Configs'));
+  const list = (await api(`/topics/${enc(t.name)}/configs`)).configs;
+  const change = async (path, init, done) => {
+    try {
+      await api(`/topics/${enc(t.name)}/configs/${enc(path)}`, init);
+      notice(done);
+      window.dispatchEvent(new HashChangeEvent('hashchange'));
+    } catch (err) { showError(err); }
+  };
+  const rows = list.map(c => [h('span', {class: 'mono'}, c.name), h('span', {class: 'mono'}, c.value),
+    h('span', {class: c.source === 'DYNAMIC_TOPIC_CONFIG' ? 'badge' : 'muted'}, SOURCES[c.source] || c.source),
+    c.source === 'DYNAMIC_TOPIC_CONFIG' ? h('button', {class: 'reset-config', 'data-name': c.name,
+      onclick: () => change(c.name, {method: 'DELETE'}, `${c.name} is back to the broker default`)}, 'Reset') : null]);
+  const name = h('select', {id: 'config-name', 'aria-label': 'Config'},
+    ...list.filter(c => !c.is_read_only).map(c => h('option', {value: c.name}, c.name)));
+  const value = h('input', {id: 'config-value', 'aria-label': 'Value', autocomplete: 'off', required: true});
+  const form = h('form', {id: 'set-config', class: 'inline'}, h('label', {}, 'Set ', name), h('label', {}, ' to ', value),
+    h('button', {type: 'submit'}, 'Set'));
+  form.addEventListener('submit', e => {
+    e.preventDefault();
+    change(name.value, {method: 'PUT', body: {value: value.value.trim()}}, `${name.value} set to ${value.value.trim()}`);
+  });
+  box.append(table(['Key', 'Value', 'Source', ''], rows, {id: 'configs-table'}), form,
+    h('p', {class: 'muted'}, 'Changes reach every replica at once, without a restart. Source: the topic\'s own value, '
+      + 'the broker\'s log.* setting, or the built-in default.'));
+  return box;
 }
 
 function actions(t) {

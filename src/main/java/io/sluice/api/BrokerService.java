@@ -43,6 +43,22 @@ public interface BrokerService {
    */
   Future<TopicMetadata> createPartitions(RequestContext caller, String topic, int count);
 
+  /**
+   * Every topic-level config of {@code topic} with the value in force and where it comes from (Kafka's
+   * DescribeConfigs). Fails with UNKNOWN_TOPIC_OR_PARTITION if there is no such topic.
+   */
+  Future<List<TopicConfigEntry>> describeTopicConfigs(RequestContext caller, String topic);
+
+  /**
+   * Alters a topic's configs, all of {@code changes} or none (Kafka's IncrementalAlterConfigs for one topic), and
+   * answers the configs as they are then; with {@code validateOnly} checks the changes and answers the configs as
+   * they would be, writing nothing. Every replica takes the change without reopening. Fails with
+   * UNKNOWN_TOPIC_OR_PARTITION, INVALID_CONFIG (unknown name, bad value, a config a live topic cannot take) or
+   * TOPIC_CONFIG_CONFLICT (retriable).
+   */
+  Future<List<TopicConfigEntry>> alterTopicConfigs(RequestContext caller, String topic,
+      List<ConfigAlteration> changes, boolean validateOnly);
+
   /** Deletes a topic and its data. Fails with UNKNOWN_TOPIC_OR_PARTITION if there is no such topic. */
   Future<Void> deleteTopic(RequestContext caller, String topic);
 

@@ -44,6 +44,17 @@ public abstract class DelegatingBrokerService implements BrokerService {
   }
 
   @Override
+  public Future<List<TopicConfigEntry>> describeTopicConfigs(RequestContext caller, String topic) {
+    return delegate.describeTopicConfigs(caller, topic);
+  }
+
+  @Override
+  public Future<List<TopicConfigEntry>> alterTopicConfigs(RequestContext caller, String topic,
+      List<ConfigAlteration> changes, boolean validateOnly) {
+    return delegate.alterTopicConfigs(caller, topic, changes, validateOnly);
+  }
+
+  @Override
   public Future<Void> deleteTopic(RequestContext caller, String topic) {
     return delegate.deleteTopic(caller, topic);
   }

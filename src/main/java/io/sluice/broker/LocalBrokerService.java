@@ -12,7 +12,9 @@ import io.sluice.api.Acks;
 import io.sluice.api.ClusterDescription;
 import io.sluice.api.FetchRequest;
 import io.sluice.api.FetchResult;
+import io.sluice.api.ConfigAlteration;
 import io.sluice.api.NewTopic;
+import io.sluice.api.TopicConfigEntry;
 import io.sluice.api.OffsetRange;
 import io.sluice.api.ProduceResult;
 import io.sluice.api.TopicMetadata;
@@ -24,6 +26,8 @@ import io.sluice.broker.metadata.ZkMetadataStore;
 import io.sluice.broker.partition.PartitionManager;
 import io.sluice.broker.partition.PartitionVerticle;
 import io.sluice.config.BrokerConfig;
+import io.sluice.config.TopicConfigChanges;
+import io.sluice.config.TopicConfigView;
 import io.sluice.config.TopicConfigs;
 import io.sluice.errors.ErrorCode;
 import io.sluice.errors.SluiceException;
@@ -40,6 +44,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 
 /**
@@ -140,6 +145,52 @@ public final class LocalBrokerService implements BrokerService {
             return describe(metadata.snapshot(), topic);
           });
     }));
+  }
+
+  @Override
+  public Future<List<TopicConfigEntry>> describeTopicConfigs(RequestContext caller, String topic) {
+    return attempt(() -> Future.succeededFuture(TopicConfigView.describe(existing(topic).configs(), config)));
+  }
+
+  /**
+   * Checks the changes against the topic as this broker sees it (so a bad request fails before any write), then
+   * rewrites the topic's configs in ZooKeeper conditionally, applying the changes afresh to whatever is stored, and
+   * answers once this broker's snapshot shows them; every broker's partitions take them from its own snapshot.
+   */
+  @Override
+  public Future<List<TopicConfigEntry>> alterTopicConfigs(RequestContext caller, String topic,
+      List<ConfigAlteration> changes, boolean validateOnly) {
+    return Contexts.onCaller(attempt(() -> {
+      TopicState seen = existing(topic);
+      Map<String, String> planned = alter(seen, changes);
+      if (validateOnly) {
+        return Future.succeededFuture(TopicConfigView.describe(planned, config));
+      }
+      AtomicReference<Map<String, String>> before = new AtomicReference<>();
+      return metadata.alterTopicConfigs(topic, current -> {
+        before.set(current);
+        return alter(seen.withConfigs(current), changes);
+        // Shown once the snapshot has left the configs the write replaced (a later writer's count too); a change
+        // that changed nothing is shown at once.
+      }).compose(altered -> metadata.awaitSnapshot(s -> altered.configs().equals(before.get())
+              || s.topic(topic).map(t -> !t.topicId().equals(altered.topicId())
+              || !t.configs().equals(before.get())).orElse(true), METADATA_WAIT_MS,
+          "the altered configs of '" + topic + "' to appear"))
+          .map(s -> {
+            Map<String, String> now = s.topic(topic).orElseThrow(() -> unknownTopic(topic)).configs();
+            LOG.log(Level.INFO, "Topic " + topic + ": configs altered by " + changes + ", overrides now " + now);
+            return TopicConfigView.describe(now, config);
+          });
+    }));
+  }
+
+  private Map<String, String> alter(TopicState topic, List<ConfigAlteration> changes) {
+    return TopicConfigChanges.apply(topic.configs(), changes, config.defaultLogConfig(), config.minInsyncReplicas(),
+        topic.replicationFactor());
+  }
+
+  private TopicState existing(String topic) {
+    return metadata.snapshot().topic(topic).orElseThrow(() -> unknownTopic(topic));
   }
 
   /**

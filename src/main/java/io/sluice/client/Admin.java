@@ -20,6 +20,28 @@ public interface Admin {
 
   Uni<TopicDescription> describeTopic(String name);
 
+  /**
+   * Every config of the topic with the value in force and its source (Kafka's {@code describeConfigs} for a topic);
+   * fails UNKNOWN_TOPIC_OR_PARTITION for an unknown topic.
+   */
+  Uni<List<TopicConfig>> describeTopicConfigs(String topic);
+
+  /**
+   * Applies {@code changes} to the topic's configs, all or none (Kafka's {@code incrementalAlterConfigs} for one
+   * topic); every replica takes them at runtime. Emits every config as it is then. Fails INVALID_CONFIG naming the
+   * config (unknown, a bad value, one a live topic cannot take), UNKNOWN_TOPIC_OR_PARTITION, or TOPIC_CONFIG_CONFLICT
+   * (retriable).
+   */
+  default Uni<List<TopicConfig>> alterTopicConfigs(String topic, List<ConfigChange> changes) {
+    return alterTopicConfigs(topic, changes, false);
+  }
+
+  /**
+   * {@link #alterTopicConfigs(String, List)}; with {@code validateOnly} the changes are only checked and the configs
+   * emitted as they would be.
+   */
+  Uni<List<TopicConfig>> alterTopicConfigs(String topic, List<ConfigChange> changes, boolean validateOnly);
+
   /** Topic names, sorted. */
   Uni<List<String>> listTopics();
 

@@ -298,6 +298,11 @@ public final class BrokerConfig {
     BY_NAME = Collections.unmodifiableMap(m);
   }
 
+  /** The key named {@code name}, with its built-in default; empty for a name the broker does not know. */
+  public static Optional<ConfigKey> key(String name) {
+    return Optional.ofNullable(BY_NAME.get(name));
+  }
+
   private final Map<String, Object> raw;
   private final Map<String, Object> parsed;
 

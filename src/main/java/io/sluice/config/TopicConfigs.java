@@ -52,11 +52,29 @@ public final class TopicConfigs {
    * @throws SluiceException INVALID_REQUEST naming the key, for an unknown key or a bad value
    */
   public static Map<String, String> validate(Map<String, String> configs, LogConfig brokerDefaults) {
+    return validate(configs, brokerDefaults, ErrorCode.INVALID_REQUEST);
+  }
+
+  /** {@link #validate(Map, LogConfig)}, failing with {@code code}. */
+  static Map<String, String> validate(Map<String, String> configs, LogConfig brokerDefaults, ErrorCode code) {
+    try {
+      return check(configs, brokerDefaults);
+    } catch (SluiceException e) {
+      throw e.errorCode() == code ? e : new SluiceException(code, e.getMessage());
+    }
+  }
+
+  /** The key named {@code name}; INVALID_REQUEST listing the known keys if there is none. */
+  static ConfigKey known(String name) {
+    return KEYS.stream().filter(k -> k.name().equals(name)).findFirst()
+        .orElseThrow(() -> invalid("Unknown topic configuration '" + name + "'; known keys: "
+            + KEYS.stream().map(ConfigKey::name).toList()));
+  }
+
+  private static Map<String, String> check(Map<String, String> configs, LogConfig brokerDefaults) {
     Map<String, String> normalised = new TreeMap<>();
     for (Map.Entry<String, String> e : configs.entrySet()) {
-      ConfigKey key = KEYS.stream().filter(k -> k.name().equals(e.getKey())).findFirst()
-          .orElseThrow(() -> invalid("Unknown topic configuration '" + e.getKey() + "'; known keys: "
-              + KEYS.stream().map(ConfigKey::name).toList()));
+      ConfigKey key = known(e.getKey());
       if (e.getValue() == null) {
         throw invalid("Topic configuration " + e.getKey() + " has no value");
       }

@@ -45,6 +45,8 @@ public enum ErrorCode {
   TOPIC_ALREADY_EXISTS(36, 409, false),
   INVALID_PARTITIONS(37, 400, false),
   INVALID_REPLICATION_FACTOR(38, 400, false),
+  /** A topic config change names an unknown config, gives a bad value, or one a live topic cannot take. */
+  INVALID_CONFIG(40, 400, false),
   INVALID_REQUEST(42, 400, false),
   /** The request is one the resource's configuration does not allow (deleting records of a compacted topic). */
   POLICY_VIOLATION(44, 400, false),
@@ -129,7 +131,9 @@ public enum ErrorCode {
    * Sluice's own: the consumer instances this broker hosts name consumer.max.subscription.entries topics and
    * partitions in their subscriptions and assignments; nothing changed. Retriable: room comes back as instances go.
    */
-  CONSUMER_SUBSCRIPTION_LIMIT_EXCEEDED(10_029, 429, true);
+  CONSUMER_SUBSCRIPTION_LIMIT_EXCEEDED(10_029, 429, true),
+  /** Sluice's own: the topic's configs changed again and again while this request altered them; retry. */
+  TOPIC_CONFIG_CONFLICT(10_030, 409, true);
 
   private final int code;
   private final int httpStatus;

@@ -68,6 +68,7 @@ final class ApiRouter {
     new OpenApiEndpoint(deps.openApi()).mount(router);
     new ClusterEndpoint(deps.service()).mount(router);
     new TopicsEndpoint(deps.service()).mount(router, body);
+    new TopicConfigsEndpoint(deps.service()).mount(router, body);
     new PartitionsEndpoint(deps.service()).mount(router);
     new ProduceEndpoint(deps.service(), deps.cfg(), deps.fetchWorkers()).mount(router, body);
     new BatchesEndpoint(deps.service()).mount(router, body);

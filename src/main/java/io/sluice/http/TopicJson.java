@@ -34,6 +34,19 @@ final class TopicJson {
         .put("replicas", replicas);
   }
 
+  /**
+   * A topic config in REST v3's shape: {@code {"name", "value", "is_default", "is_read_only", "is_sensitive",
+   * "source", "synonyms": [{"name", "value", "source"}]}}.
+   */
+  static JsonObject config(io.sluice.api.TopicConfigEntry entry) {
+    JsonArray synonyms = new JsonArray();
+    entry.synonyms().forEach(s -> synonyms.add(new JsonObject().put("name", s.name()).put("value", s.value())
+        .put("source", s.source())));
+    return new JsonObject().put("name", entry.name()).put("value", entry.value())
+        .put("is_default", entry.isDefault()).put("is_read_only", entry.readOnly()).put("is_sensitive", false)
+        .put("source", entry.source()).put("synonyms", synonyms);
+  }
+
   /** {@code {"beginning_offset", "end_offset"}} */
   static JsonObject offsets(OffsetRange range) {
     return new JsonObject().put("beginning_offset", range.beginningOffset()).put("end_offset", range.endOffset());

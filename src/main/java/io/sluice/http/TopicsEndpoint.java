@@ -91,7 +91,7 @@ final class TopicsEndpoint {
    * Refuses a field the request would otherwise ignore: {@code "config"} for {@code "configs"} created the topic with
    * the defaults, a {@code "replica_assignment"} was not followed, both without a word.
    */
-  private static void requireKnown(JsonObject body, Set<String> known) {
+  static void requireKnown(JsonObject body, Set<String> known) {
     for (String field : body.fieldNames()) {
       if (!known.contains(field)) {
         throw ErrorResponses.error(ErrorCode.INVALID_REQUEST, "Unknown field '" + field + "'; known fields: "

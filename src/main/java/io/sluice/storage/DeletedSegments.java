@@ -26,7 +26,8 @@ final class DeletedSegments {
   private final TopicPartition tp;
   private final PartitionIndex index;
   private final LongSupplier clock;
-  private final long fileDeleteDelayMs;
+  /** Owner thread only; a topic config change sets it for the segments deleted after it. */
+  private long fileDeleteDelayMs;
   private final List<PendingClose> pendingClose = new ArrayList<>();
 
   DeletedSegments(TopicPartition tp, PartitionIndex index, LongSupplier clock, long fileDeleteDelayMs) {
@@ -56,6 +57,11 @@ final class DeletedSegments {
   void closeLater(List<Segment> segments) {
     long closeAt = clock.getAsLong() + fileDeleteDelayMs;
     segments.forEach(segment -> pendingClose.add(new PendingClose(segment, closeAt)));
+  }
+
+  /** The delay for segments deleted from now on ({@code file.delete.delay.ms} altered); owner thread. */
+  void fileDeleteDelayMs(long delayMs) {
+    this.fileDeleteDelayMs = delayMs;
   }
 
   /** Closes the channels of deleted segments whose delay has passed. */

@@ -45,7 +45,8 @@ final class LocalPartitionLog implements PartitionLog {
 
   private final TopicPartition tp;
   private final Path dir;
-  private final LogConfig config;
+  /** Written by the owner thread only ({@link #reconfigure}); volatile for readers of {@link #config()}. */
+  private volatile LogConfig config;
   private final SegmentFiles files;
   private final PartitionIndex index;
   /** The active segment's newest index entries, written to RocksDB every few appends; see {@link PendingIndex}. */
@@ -92,12 +93,12 @@ final class LocalPartitionLog implements PartitionLog {
     this.state = new LogState(loaded.logStartOffset(), active.nextOffset, segments, active.size);
     this.producers = ProducerStateTracker.rebuild(tp, state, clock.getAsLong(),
         config.producerIdMaxPerPartition());
-    this.cleaner = new LogCleaner(tp, dir, config, files, index);
+    this.cleaner = new LogCleaner(tp, dir, this::config, files, index);
     this.lastFlushMs = clock.getAsLong();
     this.deleted = new DeletedSegments(tp, index, clock, config.fileDeleteDelayMs());
     this.locator = new BatchLocator(this, tp, index, config.indexIntervalBytes());
     this.truncation = new LogTruncation(this, tp, dir, files, index, clock, checkpoint);
-    this.retention = new LogRetention(this, tp, config, index, clock, checkpoint);
+    this.retention = new LogRetention(this, tp, index, clock, checkpoint);
   }
 
   /** Opens (creating or recovering) the log of {@code tp} in {@code dir}. */
@@ -114,6 +115,24 @@ final class LocalPartitionLog implements PartitionLog {
   @Override
   public TopicPartition topicPartition() {
     return tp;
+  }
+
+  @Override
+  public LogConfig config() {
+    return config;
+  }
+
+  @Override
+  public void reconfigure(LogConfig next) {
+    if (next.indexIntervalBytes() != config.indexIntervalBytes()) {
+      throw new IllegalArgumentException("index.interval.bytes cannot change while the log of " + tp + " is open ("
+          + config.indexIntervalBytes() + " to " + next.indexIntervalBytes() + ")");
+    }
+    if (config.compact() && !next.compact()) {
+      throw new IllegalArgumentException("The log of " + tp + " is compacted: it cannot become cleanup.policy=delete");
+    }
+    deleted.fileDeleteDelayMs(next.fileDeleteDelayMs());
+    config = next;
   }
 
   @Override

@@ -75,7 +75,8 @@ final class LogCleaner {
 
   private final TopicPartition tp;
   private final Path dir;
-  private final LogConfig config;
+  /** The log's current config: cleanup.policy and delete.retention.ms may be altered while the log is open. */
+  private final java.util.function.Supplier<LogConfig> config;
   private final SegmentFiles files;
   private final PartitionIndex index;
   /** The active segment's base offset at the last pass: later rolls make the log dirty again. */
@@ -85,7 +86,7 @@ final class LogCleaner {
   /** The offset of the latest compaction bound marker in this pass (-1: none); older markers go. */
   private long latestMarkerOffset = -1;
 
-  LogCleaner(TopicPartition tp, Path dir, LogConfig config, SegmentFiles files, PartitionIndex index) {
+  LogCleaner(TopicPartition tp, Path dir, java.util.function.Supplier<LogConfig> config, SegmentFiles files, PartitionIndex index) {
     this.tp = tp;
     this.dir = dir;
     this.config = config;
@@ -105,7 +106,7 @@ final class LogCleaner {
       throws IOException, RocksDBException {
     LogState s = current.get();
     long cleanableEnd = cleanableEnd(s.segments(), highWatermark);
-    if (!config.compact() || cleanableEnd < 0 || (cleanableEnd <= cleanedThrough && nowMs < tombstoneDueMs)) {
+    if (!config.get().compact() || cleanableEnd < 0 || (cleanableEnd <= cleanedThrough && nowMs < tombstoneDueMs)) {
       return 0;
     }
     long[] bound = latestBound(s, highWatermark);
@@ -214,7 +215,7 @@ final class LogCleaner {
     List<Segment> current = new ArrayList<>();
     long bytes = 0;
     for (int i = 0; i < segments.length - 1 && segments[i].baseOffset < end; i++) {
-      if (!current.isEmpty() && bytes + segments[i].size > config.segmentBytes()) {
+      if (!current.isEmpty() && bytes + segments[i].size > config.get().segmentBytes()) {
         groups.add(current);
         current = new ArrayList<>();
         bytes = 0;
@@ -271,9 +272,9 @@ final class LogCleaner {
    */
   private boolean writeCleaned(LogState s, List<Segment> group, Segment out, Map<ByteBuffer, Long> latest,
       long nowMs, List<long[]> entries) throws IOException {
-    long tombstoneHorizon = nowMs - config.deleteRetentionMs();
+    long tombstoneHorizon = nowMs - config.get().deleteRetentionMs();
     boolean[] changed = {false};
-    int[] sinceEntry = {config.indexIntervalBytes()};
+    int[] sinceEntry = {config.get().indexIntervalBytes()};
     for (int g = 0; g < group.size(); g++) {
       Segment segment = group.get(g);
       boolean lastSegment = g == group.size() - 1;
@@ -305,7 +306,7 @@ final class LogCleaner {
       if (r.timestamp() < tombstoneHorizon) {
         return false;
       }
-      tombstoneDueMs = Math.min(tombstoneDueMs, r.timestamp() + config.deleteRetentionMs());
+      tombstoneDueMs = Math.min(tombstoneDueMs, r.timestamp() + config.get().deleteRetentionMs());
     }
     return true;
   }
@@ -313,7 +314,7 @@ final class LogCleaner {
   private void append(Segment out, ByteBuffer batchBytes, List<long[]> entries, int[] sinceEntry)
       throws IOException {
     RecordBatch batch = RecordBatch.wrap(batchBytes);
-    if (sinceEntry[0] >= config.indexIntervalBytes()) {
+    if (sinceEntry[0] >= config.get().indexIntervalBytes()) {
       entries.add(new long[] {batch.baseOffset(), out.size});
       sinceEntry[0] = 0;
     }

@@ -26,16 +26,14 @@ final class LogRetention {
 
   private final LocalPartitionLog log;
   private final TopicPartition tp;
-  private final LogConfig config;
   private final PartitionIndex index;
   private final LongSupplier clock;
   private final LogStartCheckpoint checkpoint;
 
-  LogRetention(LocalPartitionLog log, TopicPartition tp, LogConfig config, PartitionIndex index, LongSupplier clock,
+  LogRetention(LocalPartitionLog log, TopicPartition tp, PartitionIndex index, LongSupplier clock,
       LogStartCheckpoint checkpoint) {
     this.log = log;
     this.tp = tp;
-    this.config = config;
     this.index = index;
     this.clock = clock;
     this.checkpoint = checkpoint;
@@ -65,6 +63,7 @@ final class LogRetention {
     log.checkWritable();
     log.deleted.closeExpired(nowMs);
     int deleted = 0;
+    LogConfig config = log.config(); // read at each check: an altered retention applies at the next one
     if (config.retentionMs() >= 0) {
       deleted += deleteOldestSegments(
           segment -> nowMs - segment.retentionTimestamp() > config.retentionMs(), maxDeletableOffset, nowMs,

@@ -119,6 +119,21 @@ public interface PartitionLog extends AutoCloseable {
   /** Flushes if the configured policy (messages since the last flush, time since it) says so. */
   void maybeFlush(long nowMs);
 
+  /** The settings the log runs with now. Any thread. */
+  LogConfig config();
+
+  /**
+   * Runs with {@code next} from now on (a topic config was altered): retention at its next check, segment size and
+   * age at the next roll, the largest batch at the next append, flush policy, compaction and tombstone retention at
+   * the next pass, the file delete delay for segments deleted later. {@code index.interval.bytes} keeps the value the
+   * log opened with (its lookups rely on it), and a compacted log stays tolerant of the offset gaps compaction left
+   * (a log once compacted cannot become a plain one): both are refused by the topic layer before they get here.
+   * Owner thread only, like the other writes.
+   *
+   * @throws IllegalArgumentException if {@code next} changes either of those
+   */
+  void reconfigure(LogConfig next);
+
   /** Whether a write failed and the log now refuses appends. */
   boolean isFailed();
 

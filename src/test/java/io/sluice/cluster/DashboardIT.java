@@ -86,7 +86,7 @@ class DashboardIT {
     pages.put("overview", "/#/ #brokers-table");
     pages.put("topics", "/#/topics #topics-table");
     pages.put("topic", "/#/topics/orders #partitions-table");
-    pages.put("configs", "/#/topics/orders/configs #configs");
+    pages.put("configs", "/#/topics/orders/configs #configs-table");
     pages.put("messages", "/#/topics/orders/messages #messages-table");
     pages.put("groups", "/#/groups #groups-table");
     pages.put("group", "/#/groups/billing #lags-table");
@@ -120,6 +120,26 @@ class DashboardIT {
     JsonObject created = cluster.getJson(cluster.node(1), "/topics/made-in-browser");
     assertThat(created.getJsonArray("partitions")).hasSize(3);
     assertThat(created.getJsonObject("configs").getString("retention.ms")).isEqualTo("3600000");
+    assertThat(browser.consoleErrors()).isEmpty();
+  }
+
+  @Test
+  void aConfigSetOnTheConfigsTabShowsAsTheTopicsOwnAndResetsToTheDefault() throws Exception {
+    assertThat(cluster.createTopic(cluster.node(1), "tuned", 1, 1, Map.of()).statusCode()).isEqualTo(201);
+    browser.driver.get(url("/#/topics/tuned/configs"));
+    wait(browser).until(d -> !d.findElements(By.id("configs-table")).isEmpty());
+    new org.openqa.selenium.support.ui.Select(browser.driver.findElement(By.id("config-name")))
+        .selectByValue("retention.bytes");
+    browser.driver.findElement(By.id("config-value")).sendKeys("123456");
+    browser.driver.findElement(By.cssSelector("#set-config button[type=submit]")).click();
+    wait(browser).until(d -> !d.findElements(By.cssSelector("button.reset-config[data-name='retention.bytes']"))
+        .isEmpty());
+    assertThat(cluster.getJson(cluster.node(1), "/topics/tuned").getJsonObject("configs").getString("retention.bytes"))
+        .isEqualTo("123456");
+
+    browser.driver.findElement(By.cssSelector("button.reset-config[data-name='retention.bytes']")).click();
+    wait(browser).until(d -> d.findElements(By.cssSelector("button.reset-config")).isEmpty());
+    assertThat(cluster.getJson(cluster.node(1), "/topics/tuned").getJsonObject("configs")).isEmpty();
     assertThat(browser.consoleErrors()).isEmpty();
   }
 

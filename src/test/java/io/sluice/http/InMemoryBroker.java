@@ -115,6 +115,17 @@ final class InMemoryBroker implements BrokerService {
   }
 
   @Override
+  public Future<List<io.sluice.api.TopicConfigEntry>> describeTopicConfigs(RequestContext caller, String topic) {
+    return Future.failedFuture(new SluiceException(ErrorCode.INVALID_REQUEST, "The in-memory broker has no configs"));
+  }
+
+  @Override
+  public Future<List<io.sluice.api.TopicConfigEntry>> alterTopicConfigs(RequestContext caller, String topic,
+      List<io.sluice.api.ConfigAlteration> changes, boolean validateOnly) {
+    return Future.failedFuture(new SluiceException(ErrorCode.INVALID_REQUEST, "The in-memory broker has no configs"));
+  }
+
+  @Override
   public Future<io.sluice.api.ClusterDescription> describeCluster(RequestContext caller) {
     return Future.succeededFuture(new io.sluice.api.ClusterDescription("in-memory", 1,
         List.of(new io.sluice.api.ClusterDescription.BrokerInfo(1, "127.0.0.1", 0, true))));

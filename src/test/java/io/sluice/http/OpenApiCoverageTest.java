@@ -32,6 +32,7 @@ import org.junit.jupiter.api.Test;
 class OpenApiCoverageTest {
   private static final Set<String> HTTP_METHODS = Set.of("get", "put", "post", "delete", "patch", "head", "options");
   private static final Pattern PATH_PARAM = Pattern.compile(":(\\w+)");
+  private static final Pattern NAMED_GROUP = Pattern.compile("\\(\\?<(\\w+)>[^)]*\\)");
   private Vertx vertx;
   private JsonObject document;
 
@@ -63,10 +64,14 @@ class OpenApiCoverageTest {
         () -> true, Buffer.buffer("{}"), null, null, new SessionCounts(), extensions));
     Set<String> operations = new TreeSet<>();
     for (Route route : router.getRoutes()) {
-      if (route.getPath() == null) {
+      String path;
+      if (route.getPath() != null) {
+        path = PATH_PARAM.matcher(route.getPath()).replaceAll("{$1}");
+      } else if (route.isRegexPath() && route.getName() != null && route.getName().contains("(?<")) {
+        path = NAMED_GROUP.matcher(route.getName()).replaceAll("{$1}"); // "/topics/{topic}/configs:alter"
+      } else {
         continue;
       }
-      String path = PATH_PARAM.matcher(route.getPath()).replaceAll("{$1}");
       route.methods().forEach(m -> operations.add(m.name().toLowerCase(Locale.ROOT) + " " + path));
     }
     return operations;

@@ -12,7 +12,9 @@ import io.sluice.api.BrokerService;
 import io.sluice.api.ClusterDescription;
 import io.sluice.api.FetchRequest;
 import io.sluice.api.FetchResult;
+import io.sluice.api.ConfigAlteration;
 import io.sluice.api.NewTopic;
+import io.sluice.api.TopicConfigEntry;
 import io.sluice.api.OffsetRange;
 import io.sluice.api.ProduceResult;
 import io.sluice.broker.ProducerIdManager;
@@ -106,6 +108,17 @@ public final class ForwardingBrokerService implements BrokerService {
   @Override
   public Future<TopicMetadata> createPartitions(RequestContext caller, String topic, int count) {
     return local.createPartitions(caller, topic, count);
+  }
+
+  @Override
+  public Future<List<TopicConfigEntry>> describeTopicConfigs(RequestContext caller, String topic) {
+    return local.describeTopicConfigs(caller, topic);
+  }
+
+  @Override
+  public Future<List<TopicConfigEntry>> alterTopicConfigs(RequestContext caller, String topic,
+      List<ConfigAlteration> changes, boolean validateOnly) {
+    return local.alterTopicConfigs(caller, topic, changes, validateOnly);
   }
 
   @Override

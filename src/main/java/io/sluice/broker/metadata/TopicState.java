@@ -48,6 +48,11 @@ public record TopicState(String name, String topicId, int replicationFactor, Map
     return new TopicState(name, topicId, replicationFactor, configs, assignment, s);
   }
 
+  /** This topic with other config overrides (same id, assignment and states). */
+  public TopicState withConfigs(Map<String, String> next) {
+    return new TopicState(name, topicId, replicationFactor, next, assignment, states);
+  }
+
   public TopicPartition tp(int partition) {
     return new TopicPartition(name, partition);
   }

@@ -45,6 +45,8 @@ import org.apache.zookeeper.data.Stat;
  */
 public final class ZkMetadataStore implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(ZkMetadataStore.class.getName());
+  /** Conditional writes of a topic's configs tried before a conflict is reported. */
+  static final int CONFIG_ATTEMPTS = 5;
 
   private static final long REGISTRATION_VISIBLE_MS = 30_000;
 
@@ -434,6 +436,39 @@ public final class ZkMetadataStore implements AutoCloseable {
             + "' changed while adding partitions (a concurrent request?); describe it and retry");
       }
       return grown;
+    });
+  }
+
+  /**
+   * Rewrites a topic's configs: {@code alter} maps the configs as stored to the new ones (it may throw to refuse), and
+   * the write is conditional on the version read. When another writer changed the topic in between, the change is
+   * read again and {@code alter} applied to it afresh, so of two concurrent alterations neither is lost; after
+   * {@link #CONFIG_ATTEMPTS} such races TOPIC_CONFIG_CONFLICT (retriable).
+   */
+  public Future<TopicState> alterTopicConfigs(String name,
+      java.util.function.UnaryOperator<Map<String, String>> alter) {
+    return bounded("the configs of topic '" + name + "' were altered", () -> {
+      for (int attempt = 0; attempt < CONFIG_ATTEMPTS; attempt++) {
+        Stat stat = new Stat();
+        byte[] data;
+        try {
+          data = client.getData().storingStatIn(stat).forPath(ZkPaths.topic(name));
+        } catch (KeeperException.NoNodeException e) {
+          throw new SluiceException(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, "Topic '" + name + "' does not exist");
+        }
+        TopicState current = TopicState.fromJson(name, data);
+        TopicState altered = current.withConfigs(alter.apply(current.configs()));
+        try {
+          client.setData().withVersion(stat.getVersion()).forPath(ZkPaths.topic(name), altered.toJson());
+          return altered;
+        } catch (KeeperException.BadVersionException e) {
+          LOG.log(Level.DEBUG, "Topic {0} changed while its configs were altered; reading it again", name);
+        } catch (KeeperException.NoNodeException e) {
+          throw new SluiceException(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, "Topic '" + name + "' does not exist");
+        }
+      }
+      throw new SluiceException(ErrorCode.TOPIC_CONFIG_CONFLICT, "Topic '" + name + "' changed " + CONFIG_ATTEMPTS
+          + " times while its configs were being altered; retry");
     });
   }
 

@@ -12,6 +12,7 @@ import io.sluice.config.BrokerConfig;
 import io.sluice.config.TopicConfigs;
 import io.sluice.errors.ErrorCode;
 import io.sluice.errors.SluiceException;
+import io.sluice.storage.LogConfig;
 import io.sluice.storage.LogManager;
 import io.sluice.api.TopicPartition;
 import io.vertx.core.Context;
@@ -204,6 +205,7 @@ public final class PartitionManager {
       if (!topic.isComplete()) {
         continue;
       }
+      LogConfig logConfig = TopicConfigs.logConfig(config.defaultLogConfig(), topic.configs());
       topic.states().forEach((p, state) -> {
         TopicPartition tp = topic.tp(p);
         if (!topic.assignment().get(p).contains(config.brokerId())) {
@@ -212,9 +214,14 @@ public final class PartitionManager {
         PartitionVerticle.Settings settings = settingsOf(topic, p, state);
         Hosted h = hosted.get(tp);
         if (h == null) {
-          deploy(tp, topic, settings);
-        } else if (!h.verticle.settings().equals(settings)) {
+          deploy(tp, topic, settings, logConfig);
+          return;
+        }
+        if (!h.verticle.settings().equals(settings)) {
           h.verticle.updateSettings(settings);
+        }
+        if (!h.verticle.logConfig().equals(logConfig)) { // the topic's configs were altered
+          h.verticle.updateLogConfig(logConfig);
         }
       });
     }
@@ -256,9 +263,8 @@ public final class PartitionManager {
     return own == Long.MAX_VALUE ? ReplicaFetchRequest.UNKNOWN_BROKER_EPOCH : own;
   }
 
-  private void deploy(TopicPartition tp, TopicState topic, PartitionVerticle.Settings settings) {
-    PartitionVerticle verticle = new PartitionVerticle(tp, topic.topicId(), store,
-        TopicConfigs.logConfig(config.defaultLogConfig(), topic.configs()), settings, storage,
+  private void deploy(TopicPartition tp, TopicState topic, PartitionVerticle.Settings settings, LogConfig logConfig) {
+    PartitionVerticle verticle = new PartitionVerticle(tp, topic.topicId(), store, logConfig, settings, storage,
         config.retentionCheckIntervalMs(), replicationOf(tp));
     Future<Void> before = removals.getOrDefault(tp, Future.succeededFuture());
     Future<String> deployment = before.compose(v -> vertx.deployVerticle(verticle));

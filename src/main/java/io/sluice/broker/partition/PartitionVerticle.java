@@ -143,7 +143,16 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
 
   private final TopicPartition tp;
   private final LogManager store;
-  private final LogConfig logConfig;
+  /**
+   * The log's settings from the topic's configs; replaced by {@link #updateLogConfig} on this context when they are
+   * altered. Volatile: the open reads it on the storage pool.
+   */
+  private volatile LogConfig logConfig;
+  /**
+   * The latest config {@link #updateLogConfig} was given, set at once on the caller's thread: the one the context
+   * applies when it gets to it, so two alterations in quick succession (A to B and back to A) end at the last.
+   */
+  private volatile LogConfig requestedLogConfig;
   private final long retentionCheckIntervalMs;
   private final Replication replication;
   private final String topicId;
@@ -212,6 +221,7 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
     this.topicId = topicId;
     this.store = store;
     this.logConfig = logConfig;
+    this.requestedLogConfig = logConfig;
     this.settings = settings;
     this.retentionCheckIntervalMs = retentionCheckIntervalMs;
     this.replication = replication;
@@ -247,13 +257,10 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
       leader.initHighWatermark(settings.replicas().size() <= 1 ? localLogEnd
           : Math.max(opened.logStartOffset(), Math.min(checkpointed[0], localLogEnd)));
       retentionTimer = vertx.setPeriodic(retentionCheckIntervalMs, id -> enforceRetention());
-      if (logConfig.flushMs() != Long.MAX_VALUE) {
-        long period = Math.max(MIN_FLUSH_CHECK_MS, Math.min(MAX_FLUSH_CHECK_MS, logConfig.flushMs()));
-        flushTimer = vertx.setPeriodic(period, id -> tasks.write(() -> {
-          log.maybeFlush(System.currentTimeMillis());
-          return null;
-        }).onFailure(t -> LOG.log(Level.ERROR, "Partition " + tp + ": scheduled flush failed", t)));
+      if (!opened.config().equals(logConfig)) { // altered while the log opened
+        reconfigureLog(logConfig);
       }
+      scheduleFlush();
       isrTimer = vertx.setPeriodic(Math.max(10, replication.replicaLagTimeMaxMs() / 2), id -> {
         if (!closing) {
           leader.maybeShrinkIsr();
@@ -312,6 +319,51 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
         applyRole(previous, next);
       }
     });
+  }
+
+  /**
+   * Applies the topic's altered configs to this replica (leader or follower alike) without reopening it: the log takes
+   * them in its write chain, after the appends queued before, and the flush timer follows {@code flush.ms}. Any thread.
+   */
+  public void updateLogConfig(LogConfig next) {
+    requestedLogConfig = next;
+    context.runOnContext(v -> {
+      LogConfig latest = requestedLogConfig;
+      if (latest.equals(logConfig) || closing) {
+        return;
+      }
+      logConfig = latest;
+      if (log != null) {
+        reconfigureLog(latest);
+        scheduleFlush();
+      }
+    });
+  }
+
+  /** The settings this replica's log runs with, or will once the latest {@link #updateLogConfig} applies. Any thread. */
+  public LogConfig logConfig() {
+    return requestedLogConfig;
+  }
+
+  private void reconfigureLog(LogConfig next) {
+    tasks.write(() -> {
+      log.reconfigure(next);
+      return null;
+    }).onComplete(ok -> LOG.log(Level.INFO, "Partition " + tp + ": log settings now " + next),
+        t -> LOG.log(Level.ERROR, "Partition " + tp + ": could not apply altered topic configs", t));
+  }
+
+  /** (Re)starts the periodic flush check at the current {@code flush.ms}; none when it is unset. On the context. */
+  private void scheduleFlush() {
+    vertx.cancelTimer(flushTimer);
+    flushTimer = -1;
+    if (logConfig.flushMs() != Long.MAX_VALUE) {
+      long period = Math.max(MIN_FLUSH_CHECK_MS, Math.min(MAX_FLUSH_CHECK_MS, logConfig.flushMs()));
+      flushTimer = vertx.setPeriodic(period, id -> tasks.write(() -> {
+        log.maybeFlush(System.currentTimeMillis());
+        return null;
+      }).onFailure(t -> LOG.log(Level.ERROR, "Partition " + tp + ": scheduled flush failed", t)));
+    }
   }
 
   /**

@@ -3,13 +3,16 @@ package io.sluice.broker.policy;
 import io.sluice.api.Acks;
 import io.sluice.api.BrokerService;
 import io.sluice.api.DelegatingBrokerService;
+import io.sluice.api.ConfigAlteration;
 import io.sluice.api.NewTopic;
+import io.sluice.api.TopicConfigEntry;
 import io.sluice.api.ProduceResult;
 import io.sluice.api.RequestContext;
 import io.sluice.api.TopicMetadata;
 import io.sluice.api.TopicPartition;
 import io.vertx.core.Future;
 import java.nio.ByteBuffer;
+import java.util.List;
 import java.util.function.Supplier;
 
 /**
@@ -48,6 +51,13 @@ public final class PolicyBrokerService extends DelegatingBrokerService {
   public Future<TopicMetadata> createPartitions(RequestContext caller, String topic, int count) {
     return checked(() -> CallerPolicy.checkAlter(caller, topic, "grown"),
         () -> delegate.createPartitions(caller, topic, count));
+  }
+
+  @Override
+  public Future<List<TopicConfigEntry>> alterTopicConfigs(RequestContext caller, String topic,
+      List<ConfigAlteration> changes, boolean validateOnly) {
+    return checked(() -> CallerPolicy.checkAlter(caller, topic, "reconfigured"),
+        () -> delegate.alterTopicConfigs(caller, topic, changes, validateOnly));
   }
 
   @Override

@@ -3,12 +3,14 @@ package io.sluice.client.impl;
 import io.smallrye.mutiny.Uni;
 import io.sluice.client.Admin;
 import io.sluice.client.ClusterDescription;
+import io.sluice.client.ConfigChange;
 import io.sluice.client.GroupDeletion;
 import io.sluice.client.GroupDescription;
 import io.sluice.client.GroupListing;
 import io.sluice.client.OffsetReset;
 import io.sluice.client.PartitionLag;
 import io.sluice.client.PartitionOffsets;
+import io.sluice.client.TopicConfig;
 import io.sluice.client.TopicDescription;
 import io.sluice.client.TopicPartition;
 import io.vertx.core.Context;
@@ -56,6 +58,19 @@ final class AdminImpl implements Admin {
   @Override
   public Uni<TopicDescription> describeTopic(String name) {
     return Unis.onContext(context, () -> metadata.refresh(name));
+  }
+
+  @Override
+  public Uni<List<TopicConfig>> describeTopicConfigs(String topic) {
+    return Unis.onContext(context, () -> metadata.anyBroker(HttpMethod.GET, "/topics/" + MetadataCache.encode(topic)
+        + "/configs", null).map(r -> TopicConfigsJson.configs(r.json())));
+  }
+
+  @Override
+  public Uni<List<TopicConfig>> alterTopicConfigs(String topic, List<ConfigChange> changes, boolean validateOnly) {
+    JsonObject body = TopicConfigsJson.alteration(changes, validateOnly);
+    return Unis.onContext(context, () -> metadata.anyBroker(HttpMethod.POST, "/topics/" + MetadataCache.encode(topic)
+        + "/configs:alter", body).map(r -> TopicConfigsJson.configs(r.json())));
   }
 
   @Override

@@ -37,7 +37,9 @@ class PolicyBrokerServiceTest {
       "metadataForProduce", c -> s -> s.metadataForProduce(c, INTERNAL),
       "createTopic", c -> s -> s.createTopic(c, new NewTopic(INTERNAL, 1, 1, Map.of())),
       "createPartitions", c -> s -> s.createPartitions(c, INTERNAL, 9),
-      "deleteTopic", c -> s -> s.deleteTopic(c, INTERNAL));
+      "deleteTopic", c -> s -> s.deleteTopic(c, INTERNAL),
+      "alterTopicConfigs", c -> s -> s.alterTopicConfigs(c, INTERNAL,
+          List.of(io.sluice.api.ConfigAlteration.set("retention.ms", "1")), false));
 
   @Test
   void clientsOfAnyListenerCannotWriteTheInternalTopic() {
