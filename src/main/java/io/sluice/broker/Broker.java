@@ -525,7 +525,9 @@ public final class Broker {
     logStoreOpening = new CompletableFuture<>();
     Thread t = new Thread(() -> {
       try {
-        logStoreOpening.complete(LogManager.open(config.dataDir(), config.getLong(BrokerConfig.LOG_INDEX_MEMORY_BYTES)));
+        LogManager opened = LogManager.open(config.dataDir(), config.getLong(BrokerConfig.LOG_INDEX_MEMORY_BYTES));
+        opened.producerIdMaxPerBroker(config.getInt(BrokerConfig.PRODUCER_ID_MAX_PER_BROKER));
+        logStoreOpening.complete(opened);
       } catch (RuntimeException | Error e) {
         logStoreOpening.completeExceptionally(e);
       }

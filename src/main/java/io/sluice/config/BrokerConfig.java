@@ -83,6 +83,7 @@ public final class BrokerConfig {
   public static final String LOG_CLEANER_DELETE_RETENTION_MS = "log.cleaner.delete.retention.ms";
   public static final String PRODUCER_ID_EXPIRATION_MS = "producer.id.expiration.ms";
   public static final String PRODUCER_ID_MAX_PER_PARTITION = "producer.id.max.per.partition";
+  public static final String PRODUCER_ID_MAX_PER_BROKER = "producer.id.max.per.broker";
   public static final String GROUP_MIN_SESSION_TIMEOUT_MS = "group.min.session.timeout.ms";
   public static final String GROUP_MAX_REBALANCE_TIMEOUT_MS = "group.max.rebalance.timeout.ms";
   public static final String GROUP_MAX_SESSION_TIMEOUT_MS = "group.max.session.timeout.ms";
@@ -175,6 +176,10 @@ public final class BrokerConfig {
       intKey(PRODUCER_ID_MAX_PER_PARTITION, LogConfig.DEFAULT_PRODUCER_ID_MAX_PER_PARTITION, 1, Integer.MAX_VALUE,
           "idempotent producers a partition remembers at most: a leader refuses a batch of one more (429, 10028,"
           + " retriable), a follower or a restart forgets the one idle longest"),
+      intKey(PRODUCER_ID_MAX_PER_BROKER, 500_000, 1, Integer.MAX_VALUE, "idempotent producers all of the"
+          + " broker's partitions remember together at most (some 220 bytes of heap each: 110 MB): past it a leader"
+          + " refuses a batch of a new one (429, 10028, retriable), a follower or a restart forgets its partition's"
+          + " idlest"),
       intKey(MESSAGE_MAX_BYTES, 1_048_588, 1, Integer.MAX_VALUE, "max.message.bytes by default"),
       intKey(MIN_INSYNC_REPLICAS, 1, 1, Short.MAX_VALUE, "min.insync.replicas by default"),
       boolKey(AUTO_CREATE_TOPICS_ENABLE, true, "create a topic on first produce to it"),

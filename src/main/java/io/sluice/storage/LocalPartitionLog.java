@@ -76,7 +76,8 @@ final class LocalPartitionLog implements PartitionLog {
   private long lastFlushMs;
 
   private LocalPartitionLog(TopicPartition tp, Path dir, LogConfig config, SegmentFiles files,
-      PartitionIndex index, LongSupplier clock, Runnable onClose, LogLoader.Loaded loaded) {
+      PartitionIndex index, LongSupplier clock, Runnable onClose, LogLoader.Loaded loaded,
+      ProducerIdBudget producerIds) {
     this.tp = tp;
     this.dir = dir;
     this.config = config;
@@ -92,7 +93,7 @@ final class LocalPartitionLog implements PartitionLog {
     Segment active = segments[segments.length - 1];
     this.state = new LogState(loaded.logStartOffset(), active.nextOffset, segments, active.size);
     this.producers = ProducerStateTracker.rebuild(tp, state, clock.getAsLong(),
-        config.producerIdMaxPerPartition());
+        config.producerIdMaxPerPartition(), producerIds);
     this.cleaner = new LogCleaner(tp, dir, this::config, files, index);
     this.lastFlushMs = clock.getAsLong();
     this.deleted = new DeletedSegments(tp, index, clock, config.fileDeleteDelayMs());
@@ -103,10 +104,10 @@ final class LocalPartitionLog implements PartitionLog {
 
   /** Opens (creating or recovering) the log of {@code tp} in {@code dir}. */
   static LocalPartitionLog open(TopicPartition tp, Path dir, LogConfig config, SegmentFiles files,
-      PartitionIndex index, LongSupplier clock, Runnable onClose) {
+      PartitionIndex index, LongSupplier clock, Runnable onClose, ProducerIdBudget producerIds) {
     try {
       LogLoader.Loaded loaded = new LogLoader(tp, dir, files, index, config, clock.getAsLong()).load();
-      return new LocalPartitionLog(tp, dir, config, files, index, clock, onClose, loaded);
+      return new LocalPartitionLog(tp, dir, config, files, index, clock, onClose, loaded, producerIds);
     } catch (IOException | RocksDBException e) {
       throw new StorageException("Cannot open the log of partition " + tp + " in " + dir + ": " + e, e);
     }
@@ -468,6 +469,11 @@ final class LocalPartitionLog implements PartitionLog {
   /** How many idempotent producers the partition remembers (for tests). */
   int producerCount() {
     return producers.producerCount();
+  }
+
+  /** The producers this log remembers, as last published by its owner: any thread ({@link ProducerIdBudget}). */
+  int producersHeld() {
+    return producers.published();
   }
 
   // ---------------------------------------------------------------- compaction

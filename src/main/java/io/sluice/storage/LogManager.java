@@ -49,6 +49,8 @@ public final class LogManager implements AutoCloseable {
   private final IndexStore index;
   private final SegmentFiles files;
   private final Map<TopicPartition, LocalPartitionLog> logs = new ConcurrentHashMap<>();
+  /** The idempotent producers the open logs remember together, against {@code producer.id.max.per.broker}. */
+  private final ProducerIdBudget producerIds = new ProducerIdBudget(logs::values);
   private final HighWatermarkCheckpoint hwCheckpoint;
   /** The high watermarks as last read from or written to {@link #hwCheckpoint}; guarded by {@code this}. */
   private final Map<TopicPartition, Long> checkpointedHighWatermarks = new HashMap<>();
@@ -154,6 +156,15 @@ public final class LogManager implements AutoCloseable {
     return openLog(tp, config, nowMs, null);
   }
 
+  /**
+   * Bounds the idempotent producers all of this store's logs remember together ({@code producer.id.max.per.broker}):
+   * a leader append that would add one past it is refused (PRODUCER_ID_LIMIT_EXCEEDED, retriable), a follower's
+   * or a rebuild's forgets the least recent of its own partition. Unbounded until called.
+   */
+  public void producerIdMaxPerBroker(int max) {
+    producerIds.max(max);
+  }
+
   /** As {@link #openLog(TopicPartition, LogConfig, String)} with an injected clock; a null id checks no id. */
   public PartitionLog openLog(TopicPartition tp, LogConfig config, LongSupplier nowMs, String topicId) {
     checkOpen();
@@ -162,7 +173,8 @@ public final class LogManager implements AutoCloseable {
       if (topicId != null) {
         claim(tp, dir, topicId);
       }
-      return LocalPartitionLog.open(tp, dir, config, files, index.partition(tp), nowMs, () -> logs.remove(tp));
+      return LocalPartitionLog.open(tp, dir, config, files, index.partition(tp), nowMs, () -> logs.remove(tp),
+          producerIds);
     });
   }
 

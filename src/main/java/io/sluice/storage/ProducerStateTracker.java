@@ -92,6 +92,9 @@ final class ProducerStateTracker {
 
   private final TopicPartition tp;
   private final int maxProducers;
+  private final ProducerIdBudget budget;
+  /** {@code producers.size()} for other threads (the budget's sum), written after every change of the map. */
+  private volatile int published;
   /**
    * In access order, least recent first: each append's {@code get} moves its producer to the end without allocating
    * (a remove and put would cost an entry per batch on the append path).
@@ -99,8 +102,22 @@ final class ProducerStateTracker {
   private final Map<Long, ProducerEntry> producers = new LinkedHashMap<>(16, 0.75f, true);
 
   ProducerStateTracker(TopicPartition tp, int maxProducers) {
+    this(tp, maxProducers, ProducerIdBudget.unbounded());
+  }
+
+  ProducerStateTracker(TopicPartition tp, int maxProducers, ProducerIdBudget budget) {
     this.tp = tp;
     this.maxProducers = maxProducers;
+    this.budget = budget;
+  }
+
+  /** How many producers this partition remembers, as last published: any thread. */
+  int published() {
+    return published;
+  }
+
+  private void publish() {
+    published = producers.size();
   }
 
   /**
@@ -137,18 +154,33 @@ final class ProducerStateTracker {
         bases, RecordBatch.NO_TIMESTAMP, logEndOffset);
   }
 
-  /** Refuses a request whose producers the partition does not know would take it above {@code maxProducers}. */
+  /**
+   * Refuses a request whose producers the partition does not know would take it above {@code maxProducers}, or the
+   * broker's logs together above the budget's bound.
+   */
   private void requireRoom(List<RecordBatch> batches) {
-    int room = maxProducers - producers.size();
-    if (room >= batches.size()) {
-      return; // the common case, without a set of the request's producer ids
+    int unknown = 0;
+    for (RecordBatch b : batches) { // no allocation: a producer named twice counts twice, which only errs safe
+      if (b.producerId() >= 0 && !producers.containsKey(b.producerId())) {
+        unknown++;
+      }
     }
-    long unknown = batches.stream().mapToLong(RecordBatch::producerId)
-        .filter(pid -> pid >= 0 && !producers.containsKey(pid)).distinct().count();
-    if (unknown > room) {
-      throw new ProducerIdLimitException("Partition " + tp + " remembers " + producers.size() + " idempotent"
-          + " producers, producer.id.max.per.partition is " + maxProducers + ", and this request adds " + unknown
-          + ": retry once idle producers have expired (producer.id.expiration.ms)");
+    if (unknown == 0) {
+      return; // the common case: known producers only, no set and no sum over the broker's logs
+    }
+    if (producers.size() + unknown > maxProducers) {
+      unknown = (int) batches.stream().mapToLong(RecordBatch::producerId)
+          .filter(pid -> pid >= 0 && !producers.containsKey(pid)).distinct().count();
+      if (producers.size() + unknown > maxProducers) {
+        throw new ProducerIdLimitException("Partition " + tp + " remembers " + producers.size() + " idempotent"
+            + " producers, producer.id.max.per.partition is " + maxProducers + ", and this request adds " + unknown
+            + ": retry once idle producers have expired (producer.id.expiration.ms)");
+      }
+    }
+    if (budget.full(unknown)) {
+      throw new ProducerIdLimitException("This broker's partitions remember " + budget.held() + " idempotent"
+          + " producers, producer.id.max.per.broker is " + budget.max() + ", and this request to " + tp + " adds "
+          + unknown + ": retry once idle producers have expired (producer.id.expiration.ms)");
     }
   }
 
@@ -302,6 +334,7 @@ final class ProducerStateTracker {
             b.baseOffset(), b.lastOffset(), nowMs);
       }
     }
+    publish();
   }
 
   /**
@@ -336,18 +369,21 @@ final class ProducerStateTracker {
   int expire(long nowMs, long expirationMs) {
     int before = producers.size();
     producers.values().removeIf(e -> nowMs - e.lastAppendMs >= expirationMs);
+    publish();
     return before - producers.size();
   }
 
   /**
-   * Remembers a written batch (its producer moves to the end of the order). A producer beyond {@code maxProducers}
-   * (a follower's or a rebuild's: a leader refused it before writing) makes room by forgetting the least recent one.
+   * Remembers a written batch (its producer moves to the end of the order). A producer beyond {@code maxProducers},
+   * or while the broker's logs hold the budget's bound (a follower's or a rebuild's: a leader refused it before
+   * writing), makes room by forgetting the least recent one here (the broker-wide count as of at most
+   * {@link ProducerIdBudget#CACHE_NANOS} ago: a rebuild remembers thousands in a row).
    */
   private void remember(long pid, short epoch, boolean sequenced, long firstSeq, long lastSeq, long baseOffset,
       long lastOffset, long nowMs) {
     ProducerEntry entry = producers.get(pid);
     if (entry == null) {
-      if (producers.size() >= maxProducers) {
+      if (producers.size() >= maxProducers || !producers.isEmpty() && budget.fullAsOfLately()) {
         Iterator<ProducerEntry> idlest = producers.values().iterator();
         idlest.next();
         idlest.remove();
@@ -371,11 +407,13 @@ final class ProducerStateTracker {
   void truncateTo(long offset) {
     producers.values().forEach(e -> e.batches.removeIf(b -> b.lastOffset() >= offset));
     producers.values().removeIf(e -> e.batches.isEmpty());
+    publish();
   }
 
   /** Forgets every producer (the log was emptied and restarted elsewhere). */
   void clear() {
     producers.clear();
+    publish();
   }
 
   /** How many producers the partition remembers (for tests). */
@@ -391,7 +429,13 @@ final class ProducerStateTracker {
    * two, and a resend of one of them must still be recognised after a restart.
    */
   static ProducerStateTracker rebuild(TopicPartition tp, LogState s, long nowMs, int maxProducers) {
-    ProducerStateTracker tracker = new ProducerStateTracker(tp, maxProducers);
+    return rebuild(tp, s, nowMs, maxProducers, ProducerIdBudget.unbounded());
+  }
+
+  /** As above, the partition counted in {@code budget}. */
+  static ProducerStateTracker rebuild(TopicPartition tp, LogState s, long nowMs, int maxProducers,
+      ProducerIdBudget budget) {
+    ProducerStateTracker tracker = new ProducerStateTracker(tp, maxProducers, budget);
     Segment[] segments = s.segments();
     int from = Math.max(0, segments.length - REBUILD_SEGMENTS);
     for (int i = from; i < segments.length; i++) {
@@ -403,6 +447,7 @@ final class ProducerStateTracker {
       older.scan(s, segments[i], nowMs, tracker.producers::containsKey);
       tracker.prependEarlier(older);
     }
+    tracker.publish();
     return tracker;
   }
 

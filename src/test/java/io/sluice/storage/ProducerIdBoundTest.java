@@ -90,6 +90,35 @@ class ProducerIdBoundTest {
   }
 
   @Test
+  void theBrokersPartitionsTogetherRememberAtMostTheBrokerBoundAndALeaderRefusesOneMore() {
+    // 20,000 a partition bounds nothing per broker: 225 partitions of them are a gigabyte of heap.
+    LocalPartitionLog first = open(bounded(100));
+    fixture.manager.producerIdMaxPerBroker(5);
+    LocalPartitionLog second = (LocalPartitionLog) fixture.manager.openLog(
+        new io.sluice.api.TopicPartition("other", 0), bounded(100), fixture.clock::get);
+    for (int pid = 1; pid <= 3; pid++) {
+      first.append(batch(pid, 0), 0);
+    }
+    second.append(batch(4, 0), 0);
+    second.append(batch(5, 0), 0);
+
+    assertThatThrownBy(() -> second.append(batch(6, 0), 0)).isInstanceOfSatisfying(ProducerIdLimitException.class,
+        e -> assertThat(e.retriable()).isTrue()).hasMessageContaining("producer.id.max.per.broker is 5");
+    assertThatThrownBy(() -> first.append(batch(6, 0), 0)).isInstanceOf(ProducerIdLimitException.class);
+    assertThat(second.append(batch(4, 1), 0).firstOffset()).as("a known producer goes on").isEqualTo(2);
+    assertThat(second.logEndOffset()).isEqualTo(3);
+
+    // A follower cannot refuse what its leader wrote: it forgets its own partition's idlest producer instead.
+    second.appendAsFollower(at(3, batch(7, 0)));
+    assertThat(second.producerCount()).isEqualTo(2);
+    assertThat(first.producerCount() + second.producerCount()).isEqualTo(5);
+
+    fixture.clock.addAndGet(LogConfig.DEFAULT_PRODUCER_ID_EXPIRATION_MS);
+    assertThat(first.expireProducers(fixture.clock.get())).isEqualTo(3);
+    assertThat(second.append(batch(6, 0), 0).firstOffset()).as("expiry elsewhere made room").isEqualTo(4);
+  }
+
+  @Test
   void expiryMakesRoomForANewProducer() {
     LocalPartitionLog log = open(bounded(1));
     log.append(batch(1, 0), 0);
