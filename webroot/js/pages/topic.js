@@ -43,10 +43,31 @@ async function partitions(box, t) {
       h('span', {class: p.replicas.some(r => !r.in_sync) ? 'warn' : ''}, p.replicas.filter(r => r.in_sync).map(r => r.broker).join(', ')),
       o ? num(o.beginning_offset) : '—', o ? num(o.end_offset) : '—',
       bytes(leaderReplica ? leaderReplica.size_bytes : null),
-      h('a', {href: `#/topics/${enc(t.name)}/messages?partition=${p.partition}`}, 'messages')];
+      h('a', {href: `#/topics/${enc(t.name)}/messages?partition=${p.partition}`}, 'messages'),
+      o && o.end_offset > o.beginning_offset ? h('button', {class: 'delete-records', 'data-partition': String(p.partition),
+        onclick: () => confirmDeleteRecords(t.name, p.partition, o)}, 'Delete records…') : null];
   });
   box.replaceChildren(h('h2', {}, 'Partitions'),
-    table(['Partition', 'Leader', 'Replicas', 'In sync', 'Start offset', 'End offset', 'Size', ''], rows, {id: 'partitions-table'}));
+    table(['Partition', 'Leader', 'Replicas', 'In sync', 'Start offset', 'End offset', 'Size', '', ''], rows,
+      {id: 'partitions-table'}));
+}
+
+/** Kafka's DeleteRecords for one partition (DELETE .../records?offset=N), after asking below which offset. */
+async function confirmDeleteRecords(name, partition, o) {
+  const offset = h('input', {type: 'number', id: 'delete-records-offset', min: String(o.beginning_offset),
+    max: String(o.end_offset), value: String(o.end_offset), 'aria-label': 'Delete the records before offset'});
+  const choice = await dialog(`Delete records of ${name}-${partition}?`,
+    h('div', {}, h('p', {}, `Every record below the offset is deleted on every replica (now ${num(o.beginning_offset)}`
+      + ` to ${num(o.end_offset)}). Consumers behind it move to the new start. This cannot be undone.`),
+      h('label', {}, 'Delete the records before offset ', offset)),
+    [{label: 'Cancel', value: 'cancel'}, {label: 'Delete', value: 'delete', class: 'danger', id: 'confirm-delete-records'}]);
+  if (choice !== 'delete') return;
+  try {
+    const r = await api(`/topics/${enc(name)}/partitions/${partition}/records?offset=${Number(offset.value)}`,
+      {method: 'DELETE'});
+    notice(`Records of ${name}-${partition} before ${num(r.low_watermark)} deleted`);
+    window.dispatchEvent(new HashChangeEvent('hashchange'));
+  } catch (err) { showError(err); }
 }
 
 const SOURCES = {DYNAMIC_TOPIC_CONFIG: 'topic', STATIC_BROKER_CONFIG: 'broker', DEFAULT_CONFIG: 'default'};

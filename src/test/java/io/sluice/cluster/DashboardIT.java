@@ -123,6 +123,40 @@ class DashboardIT {
     assertThat(browser.consoleErrors()).isEmpty();
   }
 
+  /** Deleting a partition's records asks below which offset (Cancel deletes nothing), then the start offset moves. */
+  @Test
+  void deletingAPartitionsRecordsAsksFirstThenMovesItsStartOffset() throws Exception {
+    assertThat(cluster.createTopic(cluster.node(1), "purged", 1, 1, Map.of()).statusCode()).isEqualTo(201);
+    JsonArray records = new JsonArray();
+    for (int i = 0; i < 10; i++) {
+      records.add(new JsonObject().put("value", "r" + i));
+    }
+    post("/topics/purged/partitions/0", "application/vnd.kafka.json.v2+json", new JsonObject().put("records", records));
+    browser.driver.get(url("/#/topics/purged"));
+    wait(browser).until(d -> !d.findElements(By.cssSelector("button.delete-records[data-partition='0']")).isEmpty());
+
+    browser.driver.findElement(By.cssSelector("button.delete-records[data-partition='0']")).click();
+    wait(browser).until(d -> d.findElement(By.cssSelector("dialog button[value=cancel]"))).click();
+    assertThat(cluster.getJson(cluster.node(1), "/topics/purged/partitions/0/offsets").getLong("beginning_offset"))
+        .as("cancel deletes nothing").isZero();
+
+    browser.driver.findElement(By.cssSelector("button.delete-records[data-partition='0']")).click();
+    WebElement offset = wait(browser).until(d -> d.findElement(By.id("delete-records-offset")));
+    offset.clear();
+    offset.sendKeys("4");
+    browser.driver.findElement(By.id("confirm-delete-records")).click();
+    wait(browser).until(d -> {
+      try { // the Start offset column of partition 0, once the page shows the deletion
+        return d.findElement(By.cssSelector("#partitions-table tbody tr td:nth-child(5)")).getText().equals("4");
+      } catch (org.openqa.selenium.StaleElementReferenceException rerendered) {
+        return false;
+      }
+    });
+    assertThat(cluster.getJson(cluster.node(1), "/topics/purged/partitions/0/offsets").getLong("beginning_offset"))
+        .isEqualTo(4);
+    assertThat(browser.consoleErrors()).isEmpty();
+  }
+
   @Test
   void aConfigSetOnTheConfigsTabShowsAsTheTopicsOwnAndResetsToTheDefault() throws Exception {
     assertThat(cluster.createTopic(cluster.node(1), "tuned", 1, 1, Map.of()).statusCode()).isEqualTo(201);
