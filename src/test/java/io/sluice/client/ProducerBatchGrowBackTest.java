@@ -33,7 +33,8 @@ import org.junit.jupiter.api.io.TempDir;
  * batches near it are written. Before, the partition sealed its batches at half the refused batch for the producer's
  * life. Every record is still written once, in send order.
  *
- * <p>The trigger is the burst, not a raised limit: topic configs cannot change at runtime on this branch's main.
+ * And after the topic's {@code max.message.bytes} is raised at runtime, a partition whose batches were split down to
+ * the old limit seals them at {@code batchSizeBytes} again.
  */
 class ProducerBatchGrowBackTest {
   @RegisterExtension
@@ -74,25 +75,16 @@ class ProducerBatchGrowBackTest {
     // The burst: 30 records of random letters, about 9.6 KB as one batch, about 6 KB gzipped: refused, split.
     Random random = new Random(42);
     for (int i = 0; i < 30; i++) {
-      send(producer, "burst-" + i + "-" + random.ints(300, 'a', 'z' + 1)
+      send(producer, "t", "burst-" + i + "-" + random.ints(300, 'a', 'z' + 1)
           .collect(StringBuilder::new, StringBuilder::appendCodePoint, StringBuilder::append), acks, sent);
     }
     producer.flush().await().atMost(WAIT);
     int burstEnd = sent.size();
     // The usual records: 300 bytes that gzip to a few, a round at a time, so answers come back between batches.
-    for (int round = 0; round < ROUNDS; round++) {
-      for (int i = 0; i < PER_ROUND; i++) {
-        send(producer, "usual-" + round + "-" + i + "-" + "y".repeat(300), acks, sent);
-      }
-      producer.flush().await().atMost(WAIT);
-    }
-    for (int i = 0; i < acks.size(); i++) {
-      assertThat(acks.get(i).join().offset()).as("record %d", i).isEqualTo(i);
-    }
-    assertThat(readAll(sent.size())).containsExactlyElementsOf(sent);
-    assertThat(client.admin().offsets("t", 0).await().atMost(WAIT).endOffset()).isEqualTo(sent.size());
+    sendRounds(producer, "t", 0, ROUNDS, acks, sent);
+    assertWrittenOnceInOrder("t", acks, sent);
 
-    List<Integer> counts = storedBatchRecordCounts(sent.size());
+    List<Integer> counts = storedBatchRecordCounts("t", sent.size());
     assertThat(counts.stream().mapToInt(Integer::intValue).sum()).isEqualTo(sent.size());
     assertThat(counts.get(0)).as("the burst, split: %s", counts).isLessThan(burstEnd);
     // A batch of the usual records sealed at half the refused burst (about 4.8 KB) holds 14; at 16 KB, 49.
@@ -100,10 +92,51 @@ class ProducerBatchGrowBackTest {
     assertThat(Collections.max(lastRound)).as("the last round's batches, of %s", counts).isGreaterThanOrEqualTo(45);
   }
 
-  private static void send(Producer producer, String value, List<CompletableFuture<RecordMetadata>> acks,
+  @Test
+  void afterTheTopicsLimitIsRaisedBatchesGrowBackToFullSize() throws Exception {
+    // Full batches of 16,000 bytes above the topic's 4,000: split down to about 4,000, the bound lowered with them.
+    client.admin().createTopic("r", 1, 1, Map.of("max.message.bytes", String.valueOf(LIMIT))).await().atMost(WAIT);
+    Producer producer = client.producer(ProducerOptions.defaults().batchSizeBytes(BATCH_SIZE)
+        .lingerMs(LINGER_FOREVER_MS));
+    List<CompletableFuture<RecordMetadata>> acks = new ArrayList<>();
+    List<String> sent = new ArrayList<>();
+    sendRounds(producer, "r", 0, 5, acks, sent);
+    client.admin().alterTopicConfigs("r", List.of(ConfigChange.set("max.message.bytes", "1000000")))
+        .await().atMost(WAIT);
+    sendRounds(producer, "r", 5, ROUNDS, acks, sent);
+    assertWrittenOnceInOrder("r", acks, sent);
+
+    List<Integer> counts = storedBatchRecordCounts("r", sent.size());
+    assertThat(counts.subList(0, 10)).as("below the limit of 4,000 bytes: %s", counts).allMatch(c -> c <= 13);
+    List<Integer> lastRound = counts.subList(counts.size() - 3, counts.size());
+    assertThat(Collections.max(lastRound)).as("the last round's batches, of %s", counts).isGreaterThanOrEqualTo(45);
+  }
+
+  /** Rounds {@code from} to {@code to} of {@code PER_ROUND} records of 300 bytes, flushed after each round. */
+  private static void sendRounds(Producer producer, String topic, int from, int to,
+      List<CompletableFuture<RecordMetadata>> acks, List<String> sent) {
+    for (int round = from; round < to; round++) {
+      for (int i = 0; i < PER_ROUND; i++) {
+        send(producer, topic, "usual-" + round + "-" + i + "-" + "y".repeat(300), acks, sent);
+      }
+      producer.flush().await().atMost(WAIT);
+    }
+  }
+
+  /** Every record acknowledged at its send index and read back once, in send order. */
+  private void assertWrittenOnceInOrder(String topic, List<CompletableFuture<RecordMetadata>> acks,
+      List<String> sent) {
+    for (int i = 0; i < acks.size(); i++) {
+      assertThat(acks.get(i).join().offset()).as("record %d", i).isEqualTo(i);
+    }
+    assertThat(readAll(topic, sent.size())).containsExactlyElementsOf(sent);
+    assertThat(client.admin().offsets(topic, 0).await().atMost(WAIT).endOffset()).isEqualTo(sent.size());
+  }
+
+  private static void send(Producer producer, String topic, String value, List<CompletableFuture<RecordMetadata>> acks,
       List<String> sent) {
     CompletableFuture<RecordMetadata> ack = new CompletableFuture<>();
-    producer.send(ProducerRecord.of("t", null, value).withPartition(0), (md, failure) -> {
+    producer.send(ProducerRecord.of(topic, null, value).withPartition(0), (md, failure) -> {
       if (failure == null) {
         ack.complete(md);
       } else {
@@ -114,20 +147,20 @@ class ProducerBatchGrowBackTest {
     sent.add(value);
   }
 
-  private List<String> readAll(int count) {
-    return client.partitionReader(ReaderOptions.of("t", 0).fetchMaxWaitMs(200)).records()
+  private List<String> readAll(String topic, int count) {
+    return client.partitionReader(ReaderOptions.of(topic, 0).fetchMaxWaitMs(200)).records()
         .select().first(count).collect().asList().await().atMost(WAIT)
         .stream().map(r -> new String(r.value(), StandardCharsets.UTF_8)).toList();
   }
 
   /** The record count of every batch the partition stores, in offset order, read as the broker stores them. */
-  private List<Integer> storedBatchRecordCounts(int records) throws Exception {
+  private List<Integer> storedBatchRecordCounts(String topic, int records) throws Exception {
     HttpClient http = HttpClient.newHttpClient();
     List<Integer> counts = new ArrayList<>();
     long offset = 0;
     while (offset < records) {
       HttpResponse<byte[]> answer = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
-              + broker.httpPort() + "/topics/t/partitions/0/records?offset=" + offset + "&timeout=0"))
+              + broker.httpPort() + "/topics/" + topic + "/partitions/0/records?offset=" + offset + "&timeout=0"))
           .header("Accept", "application/vnd.sluice.batch").build(), HttpResponse.BodyHandlers.ofByteArray());
       assertThat(answer.statusCode()).isEqualTo(200);
       ByteBuffer bytes = ByteBuffer.wrap(answer.body());
