@@ -45,6 +45,11 @@ public final class BrokerWithClient implements AutoCloseable {
     return client;
   }
 
+  /** The broker's HTTP port, for a test that reads what the client cannot show (the stored batches). */
+  public int httpPort() {
+    return broker.httpPort();
+  }
+
   @Override
   public void close() throws Exception {
     try {

@@ -249,20 +249,20 @@ final class ProducerImpl implements Producer {
     } else {
       partition = stickyPartition(r.topic(), count);
     }
-    Sender.PartitionQueue q = sender.queue(r.topic(), partition);
+    PartitionQueue q = sender.queue(r.topic(), partition);
     if (q.fatal != null) {
       p.callback().onCompletion(null, q.fatal);
       return;
     }
     int size = sizeOf(r);
-    if (q.open != null && q.open.estimatedSizeInBytes() + size > q.maxBatchBytes) {
+    if (q.open != null && q.open.estimatedSizeInBytes() + size > q.batchCap.bytes()) {
       sealFull(q, r);
     }
     if (q.open == null) {
       open(q, size);
     }
     q.open.append(p.timestamp(), r.key(), r.value(), r.headers(), p.callback());
-    if (q.open.estimatedSizeInBytes() >= q.maxBatchBytes) {
+    if (q.open.estimatedSizeInBytes() >= q.batchCap.bytes()) {
       sealFull(q, r);
     }
   }
@@ -277,8 +277,8 @@ final class ProducerImpl implements Producer {
     return current % count;
   }
 
-  private void open(Sender.PartitionQueue q, int firstRecordBytes) {
-    int initialBytes = initialBatchBytes(firstRecordBytes, q.lastBatchBytes, q.maxBatchBytes);
+  private void open(PartitionQueue q, int firstRecordBytes) {
+    int initialBytes = initialBatchBytes(firstRecordBytes, q.lastBatchBytes, q.batchCap.bytes());
     q.open = new ProducerBatch(q.topic, q.partition, options.compression(), initialBytes,
         // A record's size here is an upper bound (RECORD_OVERHEAD_BYTES), so a full batch holds more than this ratio.
         initialBytes / firstRecordBytes * 5 / 4 + 1, System.currentTimeMillis(), buffers);
@@ -312,7 +312,7 @@ final class ProducerImpl implements Producer {
   }
 
   /** Seals a full batch; a record without key or partition then moves on to another partition (sticky). */
-  private void sealFull(Sender.PartitionQueue q, ProducerRecord r) {
+  private void sealFull(PartitionQueue q, ProducerRecord r) {
     sender.seal(q);
     if (r.partition() == null && r.key() == null) {
       sticky.put(r.topic(), ThreadLocalRandom.current().nextInt(Integer.MAX_VALUE));

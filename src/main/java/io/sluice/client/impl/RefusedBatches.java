@@ -51,7 +51,7 @@ final class RefusedBatches {
    * Moves the partition's waiting batches (nothing is in flight) to the next epoch, numbered from 0 in order, and
    * later ones follow them. Returns false when the epoch cannot grow any more (the partition then fails as before).
    */
-  static boolean moveToNextEpoch(Sender.PartitionQueue q, short producerEpoch) {
+  static boolean moveToNextEpoch(PartitionQueue q, short producerEpoch) {
     int current = q.epoch >= 0 ? q.epoch : producerEpoch;
     q.refusedOrder = -1;
     if (current >= Short.MAX_VALUE) {

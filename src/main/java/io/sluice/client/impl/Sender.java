@@ -13,13 +13,11 @@ import io.vertx.core.json.JsonObject;
 import io.sluice.record.PartitionSections;
 import java.lang.System.Logger.Level;
 import java.net.URI;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Set;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 
@@ -52,7 +50,7 @@ import java.util.Map;
  * in the next epoch ({@link RefusedBatches}). A refused section of several batches names none of them: each is
  * sent again alone. A lone batch of several records refused as too large is split and its pieces sent in its place
  * ({@link SplitBatches}); a whole request refused by the broker's body limit lowers the bound on request size and its
- * batches go again alone.
+ * batches go again alone. Both bounds grow back as traffic near them is accepted ({@link GrowingCap}).
  *
  * <p><b>Threading:</b> confined to the producer's context.
  */
@@ -61,45 +59,6 @@ final class Sender {
   private static final String PARTITION_BATCHES = "application/vnd.sluice.partition-batches";
   /** A section header's bytes besides the topic name; the bound on request size counts topics as short. */
   private static final int SECTION_HEADER_BYTES = 2 + 64 + 8;
-
-  /** One partition's batches and their state. */
-  static final class PartitionQueue {
-    final String topic;
-    final int partition;
-    ProducerBatch open;
-    long lingerTimer = -1;
-    final ArrayDeque<ProducerBatch> ready = new ArrayDeque<>();
-    final List<ProducerBatch> inFlight = new ArrayList<>(4);
-    int requestsInFlight;
-    long sealed;
-    /** Uncompressed bytes of the last batch sealed here (0: none yet): the next batch's first buffer size. */
-    int lastBatchBytes;
-    int nextSequence;
-    boolean recovering;
-    /** The open batch has lingered enough and is sealed as soon as the partition may send it. */
-    boolean lingerDue;
-    long retryTimer = -1;
-    Throwable fatal;
-    /** The epoch this partition's batches carry; -1: the producer's own (no batch here was refused for good yet). */
-    int epoch = -1;
-    /**
-     * The lowest order of a batch refused for good since the partition last moved to a new epoch (-1: none): the
-     * batches after it move to the next epoch, from sequence 0, once every batch before it is finished and nothing
-     * is in flight.
-     */
-    long refusedOrder = -1;
-    /**
-     * Uncompressed bytes at which the partition's open batch is sealed: {@code batchSizeBytes}, lowered to half a
-     * batch the broker refused as too large ({@link SplitBatches}), so later batches are not refused too.
-     */
-    int maxBatchBytes;
-
-    PartitionQueue(String topic, int partition, int maxBatchBytes) {
-      this.topic = topic;
-      this.partition = partition;
-      this.maxBatchBytes = maxBatchBytes;
-    }
-  }
 
   /** One partition's request: its batches, sent together as that partition's section of a {@code POST /batches}. */
   private record Part(PartitionQueue q, List<ProducerBatch> batches, int bytes) {
@@ -128,9 +87,10 @@ final class Sender {
   private Identity identity = Identity.NONE;
   /**
    * Bytes a request's body holds at most: {@link ProducerOptions#maxRequestSizeBytes()}, lowered to half a body a
-   * broker refused as too large (413 REQUEST_TOO_LARGE, its {@code http.max.body.bytes}), so later requests fit.
+   * broker refused as too large (413 REQUEST_TOO_LARGE, its {@code http.max.body.bytes}), so later requests fit,
+   * and grown back as requests near it are accepted ({@link GrowingCap}).
    */
-  private int maxRequestBytes;
+  private final GrowingCap requestCap;
 
   Sender(Vertx vertx, Transport transport, MetadataCache metadata, ProducerOptions options) {
     this.vertx = vertx;
@@ -140,7 +100,7 @@ final class Sender {
     boolean idempotent = options.idempotence() && !options.acks().equals("0");
     this.maxInFlight = !idempotent && options.retries() > 0 ? 1 : options.maxInFlightPerPartition();
     this.maxBatchesInFlight = idempotent ? RecordBatch.IDEMPOTENT_WINDOW_BATCHES : Integer.MAX_VALUE;
-    this.maxRequestBytes = options.maxRequestSizeBytes();
+    this.requestCap = new GrowingCap(options.maxRequestSizeBytes());
   }
 
   void identity(Identity identity) {
@@ -247,7 +207,7 @@ final class Sender {
    */
   void drain(PartitionQueue q) {
     long now = System.currentTimeMillis();
-    if (q.refusedOrder >= 0 && q.requestsInFlight == 0 && noneBefore(q, q.refusedOrder)
+    if (q.refusedOrder >= 0 && q.requestsInFlight == 0 && q.noneBefore(q.refusedOrder)
         && !RefusedBatches.moveToNextEpoch(q, identity.epoch())) {
       failPartition(q, new SluiceException(ErrorCode.INVALID_PRODUCER_EPOCH, "A batch to " + q.topic + "-"
           + q.partition + " was refused and the partition's producer epoch cannot grow past " + Short.MAX_VALUE
@@ -267,7 +227,7 @@ final class Sender {
       int bytes = b.sizeInBytes();
       while (!q.recovering && b.attempts == 0 && !q.ready.isEmpty() && q.ready.peekFirst().attempts == 0
           && q.inFlight.size() + request.size() < maxBatchesInFlight
-          && bytes + q.ready.peekFirst().sizeInBytes() <= maxRequestBytes) {
+          && bytes + q.ready.peekFirst().sizeInBytes() <= requestCap.bytes()) {
         ProducerBatch next = q.ready.pollFirst();
         bytes += next.sizeInBytes();
         request.add(next);
@@ -299,7 +259,7 @@ final class Sender {
       b.attempts++;
       // Requests travel on several connections, so the broker may see this batch before an earlier one still on
       // its way; if it then refuses this one as out of sequence, that is a reordering to retry, not a gap.
-      b.sentBehindEarlier = earlierUnfinished(q, b);
+      b.sentBehindEarlier = q.earlierUnfinished(b);
     }
     q.requestsInFlight++;
     URI url = metadata.leaderUrl(q.topic, q.partition);
@@ -330,7 +290,7 @@ final class Sender {
       Set<PartitionQueue> named = new HashSet<>();
       int bytes = 0;
       for (Part part : parts) {
-        if (!request.isEmpty() && (named.contains(part.q()) || bytes + part.bytes() > maxRequestBytes)) {
+        if (!request.isEmpty() && (named.contains(part.q()) || bytes + part.bytes() > requestCap.bytes())) {
           sendRequest(url, request, bytes);
           request = new ArrayList<>();
           named.clear();
@@ -360,7 +320,9 @@ final class Sender {
           if (bodyTooLarge) {
             // The broker refused the body unread (its http.max.body.bytes): nothing of it was written. Later
             // requests stay under half of it; its batches go again, each alone, and one that is too large alone splits.
-            maxRequestBytes = Math.max(1, Math.min(maxRequestBytes, body.length() / 2));
+            requestCap.refused(body.length());
+          } else if (ar.succeeded()) {
+            requestCap.accepted(body.length());
           }
           for (int i = 0; i < parts.size(); i++) {
             Part part = parts.get(i);
@@ -396,6 +358,8 @@ final class Sender {
 
   private void onAnswered(PartitionQueue q, List<ProducerBatch> request, JsonArray offsets) {
     for (int i = 0; i < request.size(); i++) {
+      // Read before complete(), which gives the batch's buffer back.
+      q.batchCap.accepted(request.get(i).estimatedSizeInBytes());
       long base = offsets != null && i < offsets.size() ? offsets.getJsonObject(i).getLong("offset", -1L) : -1L;
       request.get(i).complete(base);
     }
@@ -424,10 +388,10 @@ final class Sender {
       // again alone, in recovery, so the refusal falls on the batch it is about and the others are written.
       b.nextAttemptMs = System.currentTimeMillis();
       q.recovering = true;
-      insertInOrder(q.ready, b);
+      q.insertInOrder(b);
       return;
     }
-    boolean reordered = sequenceRefused && (b.sentBehindEarlier || earlierUnfinished(q, b));
+    boolean reordered = sequenceRefused && (b.sentBehindEarlier || q.earlierUnfinished(b));
     boolean retriable = ErrorCodes.retriable(failure) || reordered;
     long now = System.currentTimeMillis();
     boolean mayRetry = q.fatal == null && b.attempts <= options.retries()
@@ -438,7 +402,7 @@ final class Sender {
       q.refusedOrder = q.refusedOrder < 0 ? b.order : Math.min(q.refusedOrder, b.order);
       b.nextAttemptMs = now;
       q.recovering = true;
-      insertInOrder(q.ready, b);
+      q.insertInOrder(b);
       return;
     }
     if (mayRetry && retriable) {
@@ -448,7 +412,7 @@ final class Sender {
       }
       b.nextAttemptMs = code == ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER ? now : now + backoffMs(b.attempts);
       q.recovering = true;
-      insertInOrder(q.ready, b);
+      q.insertInOrder(b);
       return;
     }
     LOG.log(Level.DEBUG, "Batch of " + b.recordCount() + " record(s) to " + q.topic + "-" + q.partition
@@ -481,30 +445,6 @@ final class Sender {
     while (!q.ready.isEmpty()) {
       q.ready.pollFirst().fail(failure);
     }
-  }
-
-  /** Whether no batch sealed before {@code order} is waiting or in flight. */
-  private static boolean noneBefore(PartitionQueue q, long order) {
-    return q.inFlight.stream().noneMatch(x -> x.order < order) && q.ready.stream().noneMatch(x -> x.order < order);
-  }
-
-  private static boolean earlierUnfinished(PartitionQueue q, ProducerBatch b) {
-    return q.inFlight.stream().anyMatch(x -> x.order < b.order) || q.ready.stream().anyMatch(x -> x.order < b.order);
-  }
-
-  static void insertInOrder(ArrayDeque<ProducerBatch> ready, ProducerBatch b) {
-    List<ProducerBatch> rest = new ArrayList<>();
-    Iterator<ProducerBatch> it = ready.descendingIterator();
-    while (it.hasNext()) {
-      ProducerBatch x = it.next();
-      if (x.order < b.order) {
-        break;
-      }
-      rest.add(0, x);
-      it.remove();
-    }
-    ready.addLast(b);
-    ready.addAll(rest);
   }
 
   private long backoffMs(int attempts) {

@@ -17,8 +17,9 @@ import io.sluice.errors.ErrorCode;
  * behind the pieces: the partition recovers (one batch at a time, oldest first) as after a retriable error.
  *
  * <p><b>Later batches.</b> The partition's batches are sealed from then on at half the refused batch's bytes
- * ({@code PartitionQueue.maxBatchBytes}), so a steady stream to a topic whose limit is below {@code batchSizeBytes}
- * is refused a few times, not at every batch.
+ * ({@code PartitionQueue.batchCap}), so a steady stream to a topic whose limit is below {@code batchSizeBytes}
+ * is refused a few times, not at every batch; the bound grows back as batches near it are written
+ * ({@link GrowingCap}), each refusal of a grown bound making the next growth wait longer.
  *
  * <p>Confined to the producer's context, like {@link Sender}.
  */
@@ -36,8 +37,8 @@ final class SplitBatches {
   }
 
   /** Replaces {@code big} (no longer in flight or ready) by its two pieces, in its place, and recovers the partition. */
-  static void split(Sender.PartitionQueue q, ProducerBatch big) {
-    q.maxBatchBytes = Math.max(1, Math.min(q.maxBatchBytes, big.estimatedSizeInBytes() / 2));
+  static void split(PartitionQueue q, ProducerBatch big) {
+    q.batchCap.refused(big.estimatedSizeInBytes());
     ProducerBatch[] pieces = big.split();
     long order = big.order;
     // Two batches where there was one: every order after it moves one on, the open batch's too (sealed counts).
@@ -52,7 +53,7 @@ final class SplitBatches {
     long now = System.currentTimeMillis();
     for (ProducerBatch p : pieces) {
       p.nextAttemptMs = now;
-      Sender.insertInOrder(q.ready, p);
+      q.insertInOrder(p);
     }
     q.recovering = true;
   }
