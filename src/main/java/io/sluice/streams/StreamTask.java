@@ -231,9 +231,7 @@ final class StreamTask {
   private Future<Void> startOffset() {
     return deps.cluster().offsets(deps.caller(), input).compose(r -> pastLogEnd(r).map(past -> {
       if (state.offset < 0) {
-        // The repartition topic holds only what the stream's own tasks wrote: read all of it.
-        boolean latest = definition.startLatest() && !input.topic().equals(definition.repartitionTopic());
-        state.offset = latest ? r.endOffset() : r.beginningOffset();
+        state.offset = firstOffset(r);
       } else if (state.offset < r.beginningOffset()) {
         state.offset = r.beginningOffset(); // retention deleted what the task had not read
       } else if (past || state.inputReplaced) {
@@ -262,7 +260,7 @@ final class StreamTask {
    * The checkpoint is past the input's log end: a checkpoint is only ever of acknowledged input, so the log it was of is
    * gone, a topic of that name deleted and created again (Kafka deletes a deleted topic's committed offsets, so its
    * consumers read the new one from {@code auto.offset.reset}). Resuming at the old offset skipped the new topic's
-   * first records, and at 0 with the old producer id the outputs' leaders dropped them as duplicates. A stateless task
+   * first records, and at 0 with the old producer id the outputs' leaders would take them for duplicates. A stateless task
    * starts the new topic over with a new producer id; a stateful one fails for good (its store and changelog are of
    * the old input's offsets). Not seen: a new topic that grew past the checkpoint before the task looked.
    */
@@ -276,8 +274,13 @@ final class StreamTask {
     LOG.log(Level.INFO, "Stream task " + taskId + ": input " + input + " ends at " + r.endOffset()
         + ", before the checkpoint at " + state.offset + ": it was deleted and created again; starting it over");
     state.inputEpoch++;
+    state.offset = firstOffset(r);
+  }
+
+  /** Where a task without a checkpoint starts: the repartition topic holds only what the stream's tasks wrote. */
+  private long firstOffset(OffsetRange r) {
     boolean latest = definition.startLatest() && !input.topic().equals(definition.repartitionTopic());
-    state.offset = latest ? r.endOffset() : r.beginningOffset();
+    return latest ? r.endOffset() : r.beginningOffset();
   }
 
   private static List<Record> records(FetchResult r, long from) {
