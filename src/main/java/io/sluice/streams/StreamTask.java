@@ -65,6 +65,7 @@ final class StreamTask {
   private final Promise<Void> done = Promise.promise();
   private volatile TaskState state;
   private volatile boolean stopping;
+  private volatile String stopReason;
   private long lastCommitMs;
   private long inAtCommit;
   /** The checkpoint's input count when this run began; -1 until it is loaded. */
@@ -125,6 +126,16 @@ final class StreamTask {
   Future<Void> stop() {
     stopping = true;
     return done.future().recover(t -> Future.succeededFuture());
+  }
+
+  /** {@link #stop()}, its status then FAILED with {@code reason} (its input is gone) rather than STOPPED. */
+  Future<Void> stop(String reason) {
+    stopReason = reason;
+    return stop();
+  }
+
+  TopicPartition input() {
+    return input;
   }
 
   private Future<Void> init(long restarts) {
@@ -488,7 +499,11 @@ final class StreamTask {
   }
 
   private void finish() {
-    state.state = "STOPPED";
+    String reason = stopReason;
+    state.state = reason == null ? "STOPPED" : "FAILED";
+    if (reason != null) {
+      state.lastError = reason;
+    }
     state.inPerSec = 0;
     state.outPerSec = 0;
     committing.transform(ar -> commit()).onComplete(ar -> closeStores().onComplete(x -> done.tryComplete()));
