@@ -2,6 +2,9 @@ package io.sluice.streams;
 
 import io.sluice.api.FetchRequest;
 import io.sluice.api.FetchResult;
+import io.sluice.api.OffsetRange;
+import io.sluice.errors.ErrorCode;
+import io.sluice.errors.SluiceException;
 import io.sluice.api.TopicMetadata;
 import io.sluice.api.TopicPartition;
 import io.sluice.record.Header;
@@ -55,11 +58,14 @@ final class StreamTask {
   private final Processor processor;
   private final Map<String, Integer> partitionCounts = new HashMap<>();
   private TaskWriter writer;
+  /** The stream's incarnation (a producer id's seed), read at the start. */
+  private long incarnation;
   /** The checkpoint being written, if any (context thread only). */
   private Future<Void> committing = Future.succeededFuture();
   private final Promise<Void> done = Promise.promise();
   private volatile TaskState state;
   private volatile boolean stopping;
+  private volatile String stopReason;
   private long lastCommitMs;
   private long inAtCommit;
   /** The checkpoint's input count when this run began; -1 until it is loaded. */
@@ -122,6 +128,16 @@ final class StreamTask {
     return done.future().recover(t -> Future.succeededFuture());
   }
 
+  /** {@link #stop()}, its status then FAILED with {@code reason} (its input is gone) rather than STOPPED. */
+  Future<Void> stop(String reason) {
+    stopReason = reason;
+    return stop();
+  }
+
+  TopicPartition input() {
+    return input;
+  }
+
   private Future<Void> init(long restarts) {
     long version = state.version;
     return deps.blocking(() -> {
@@ -135,11 +151,19 @@ final class StreamTask {
       state.lastError = restarts > 0 ? state.lastError : null;
       state.restarts = restarts;
       inAtStart = state.recordsIn;
-      long producerId = definition.exactlyOnce() ? TaskWriter.producerId((Long) loaded[1], taskId) : -1;
-      writer = new TaskWriter(deps.context().owner(), deps.cluster(), deps.caller(), taskId, producerId);
+      incarnation = (Long) loaded[1];
       partitionCounts.putAll(state.partitionCounts);
       return outputs(false);
-    }).compose(v -> storesFrom()).compose(v -> startOffset()).compose(v -> commit()).compose(v -> openStores());
+    }).compose(v -> storesFrom()).compose(v -> startOffset()).compose(v -> openWriter()).compose(v -> commit())
+        .compose(v -> openStores());
+  }
+
+  /** After {@link #startOffset}, which may have started a new input epoch (a new producer id). */
+  private Future<Void> openWriter() {
+    String producer = state.inputEpoch == 0 ? taskId : taskId + "@" + state.inputEpoch;
+    long producerId = definition.exactlyOnce() ? TaskWriter.producerId(incarnation, producer) : -1;
+    writer = new TaskWriter(deps.context().owner(), deps.cluster(), deps.caller(), taskId, producerId);
+    return Future.succeededFuture();
   }
 
   /** The partition of the changelog this task writes, or null if it keeps no state. */
@@ -216,17 +240,58 @@ final class StreamTask {
   }
 
   private Future<Void> startOffset() {
-    return deps.cluster().offsets(deps.caller(), input).map(r -> {
+    return deps.cluster().offsets(deps.caller(), input).compose(r -> pastLogEnd(r).map(past -> {
       if (state.offset < 0) {
-        // The repartition topic holds only what the stream's own tasks wrote: read all of it.
-        boolean latest = definition.startLatest() && !input.topic().equals(definition.repartitionTopic());
-        state.offset = latest ? r.endOffset() : r.beginningOffset();
+        state.offset = firstOffset(r);
       } else if (state.offset < r.beginningOffset()) {
         state.offset = r.beginningOffset(); // retention deleted what the task had not read
+      } else if (past || state.inputReplaced) {
+        inputReplaced(r);
       }
       state.highWatermark = r.endOffset();
-      return null;
-    });
+      return (Void) null;
+    }));
+  }
+
+  /**
+   * Whether the checkpoint is past the input's log end. Past the high watermark is not enough: a new leader's high
+   * watermark can lag the old one's for a moment. A fetch at the checkpoint is out of range only past the leader's log
+   * end, which holds every acknowledged record, so every input a checkpoint was written after.
+   */
+  private Future<Boolean> pastLogEnd(OffsetRange r) {
+    if (state.offset <= r.endOffset()) {
+      return Future.succeededFuture(false);
+    }
+    return deps.cluster().fetch(deps.caller(), new FetchRequest(input, state.offset, 1, 0, 0)).map(f -> false)
+        .recover(t -> t instanceof SluiceException e && e.errorCode() == ErrorCode.OFFSET_OUT_OF_RANGE
+            ? Future.succeededFuture(true) : Future.failedFuture(t));
+  }
+
+  /**
+   * The checkpoint is past the input's log end: a checkpoint is only ever of acknowledged input, so the log it was of is
+   * gone, a topic of that name deleted and created again (Kafka deletes a deleted topic's committed offsets, so its
+   * consumers read the new one from {@code auto.offset.reset}). Resuming at the old offset skipped the new topic's
+   * first records, and at 0 with the old producer id the outputs' leaders would take them for duplicates. A stateless task
+   * starts the new topic over with a new producer id; a stateful one fails for good (its store and changelog are of
+   * the old input's offsets). Not seen: a new topic that grew past the checkpoint before the task looked.
+   */
+  private void inputReplaced(OffsetRange r) {
+    if (changelogPartition() != null || state.inputReplaced) {
+      state.inputReplaced = true;
+      throw new IllegalStateException("Input " + input + " was deleted and created again (its log ends at "
+          + r.endOffset() + ", before this task's checkpoint): a stream with state does not start over on a new"
+          + " input; delete the stream and create it again");
+    }
+    LOG.log(Level.INFO, "Stream task " + taskId + ": input " + input + " ends at " + r.endOffset()
+        + ", before the checkpoint at " + state.offset + ": it was deleted and created again; starting it over");
+    state.inputEpoch++;
+    state.offset = firstOffset(r);
+  }
+
+  /** Where a task without a checkpoint starts: the repartition topic holds only what the stream's tasks wrote. */
+  private long firstOffset(OffsetRange r) {
+    boolean latest = definition.startLatest() && !input.topic().equals(definition.repartitionTopic());
+    return latest ? r.endOffset() : r.beginningOffset();
   }
 
   private static List<Record> records(FetchResult r, long from) {
@@ -434,7 +499,11 @@ final class StreamTask {
   }
 
   private void finish() {
-    state.state = "STOPPED";
+    String reason = stopReason;
+    state.state = reason == null ? "STOPPED" : "FAILED";
+    if (reason != null) {
+      state.lastError = reason;
+    }
     state.inPerSec = 0;
     state.outPerSec = 0;
     committing.transform(ar -> commit()).onComplete(ar -> closeStores().onComplete(x -> done.tryComplete()));

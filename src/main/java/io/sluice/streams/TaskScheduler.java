@@ -133,7 +133,7 @@ final class TaskScheduler implements Runnable {
       if (r.ended().isComplete()) {
         ended(key, r, w);
       } else if (w == null || w.stored().version() != r.version() || w.stored().restarts() != r.restarts()) {
-        stop(key, r);
+        stop(key, r, w == null ? inputGone(r.task()) : null);
       }
     }
     for (Wanted w : wanted.values()) {
@@ -213,9 +213,20 @@ final class TaskScheduler implements Runnable {
     }
   }
 
-  private void stop(String key, Running r) {
+  /**
+   * Why a task no longer wanted here stops, if its input is gone: its status says so (FAILED) instead of STOPPED
+   * beside a stream shown RUNNING, when this look saw the deletion before the task's own fetch failed on it.
+   */
+  private String inputGone(StreamTask task) {
+    String topic = task.input().topic();
+    return describe(topic) != null ? null : "Topic '" + topic + "' does not exist (deleted while the stream ran):"
+        + " the task starts again when a topic of that name is created";
+  }
+
+  private void stop(String key, Running r, String reason) {
     try {
-      r.task().stop().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+      (reason == null ? r.task().stop() : r.task().stop(reason)).toCompletionStage().toCompletableFuture()
+          .get(30, TimeUnit.SECONDS);
     } catch (Exception e) {
       LOG.log(Level.WARNING, "Stream task " + key + " did not stop in time: " + e);
     }

@@ -13,7 +13,8 @@ import java.util.Map;
  *  "state": "RUNNING" | "FAILED" | "PAUSED" | "STOPPED", "broker": id, "high_watermark": n, "lag": n,
  *  "records_in": n, "records_out": n, "records_in_per_sec": x, "records_out_per_sec": x, "errors": n,
  *  "last_error": "...", "restarts": n,
- *  "stores_from": {"changelog": {"0": offset}}, "late_records": n, "restore": {...}}   (stateful tasks)
+ *  "stores_from": {"changelog": {"0": offset}}, "late_records": n, "restore": {...},   (stateful tasks)
+ *  "input_epoch": n, "input_replaced": true}   (only after the input was deleted and created again)
  * </pre>
  *
  * {@code offset} is written only after every output of the inputs before it was acknowledged by all in-sync
@@ -39,6 +40,13 @@ final class TaskState {
   long lateRecords;
   /** Restore progress: null before any, else {"state": "RESTORING" | "DONE", "records", "from", "to", "position"}. */
   JsonObject restore;
+  /**
+   * How often the input was found deleted and created again: each time a stateless task starts the new topic over, and
+   * its outputs get a new producer id (their sequences start over with the offsets).
+   */
+  long inputEpoch;
+  /** A stateful task's input was deleted and created again: it fails at every start (its store was of the old topic). */
+  boolean inputReplaced;
 
   static TaskState from(JsonObject json) {
     TaskState s = new TaskState();
@@ -56,6 +64,8 @@ final class TaskState {
     s.lastError = json.getString("last_error");
     s.restarts = json.getLong("restarts", 0L);
     s.lateRecords = json.getLong("late_records", 0L);
+    s.inputEpoch = json.getLong("input_epoch", 0L);
+    s.inputReplaced = json.getBoolean("input_replaced", false);
     readPositions(json.getJsonObject("stores_from", new JsonObject()), s.storesFrom);
     return s;
   }
@@ -90,6 +100,12 @@ final class TaskState {
         .put("records_in_per_sec", Math.round(inPerSec * 10) / 10.0)
         .put("records_out_per_sec", Math.round(outPerSec * 10) / 10.0)
         .put("errors", errors).put("last_error", lastError).put("restarts", restarts);
+    if (inputEpoch > 0) {
+      out.put("input_epoch", inputEpoch);
+    }
+    if (inputReplaced) {
+      out.put("input_replaced", true);
+    }
     if (!storesFrom.isEmpty()) {
       out.put("stores_from", positionsJson(storesFrom)).put("late_records", lateRecords).put("restore", restore);
     }

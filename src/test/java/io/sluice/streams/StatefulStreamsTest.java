@@ -146,6 +146,27 @@ class StatefulStreamsTest {
     assertThat(out.get(4).getString("key") + "=" + out.get(4).getLong("value")).isEqualTo("b=6");
   }
 
+  @Test
+  void aTaskWithStateWhoseInputWasDeletedAndCreatedAgainStaysFailedSayingSo() throws Exception {
+    HTTP.createTopic("re-sales", 1);
+    HTTP.createTopic("re-totals", 1);
+    Reply created = HTTP.send("POST", "/streams", new JsonObject("""
+        {"name": "re-totals", "inputs": ["re-sales"], "value_format": "json",
+         "steps": [{"group_by": "key"}, {"sum": "value.amount"}, {"to": "re-totals"}]}"""));
+    assertThat(created.status()).as(created.body()).isEqualTo(201);
+    HTTP.produce("re-sales", new JsonArray().add(sale("a", 10)).add(sale("b", 5)).add(sale("a", 7)));
+    await("three totals", () -> HTTP.read("re-totals", 0).size() == 3);
+    assertThat(HTTP.send("DELETE", "/topics/re-sales", null).status()).isEqualTo(204);
+    HTTP.createTopic("re-sales", 1);
+    HTTP.produce("re-sales", new JsonArray().add(sale("a", 1)));
+    await("the task failed saying its input was replaced", () -> {
+      JsonObject t = task("re-totals", "re-sales");
+      return t != null && "FAILED".equals(t.getString("state")) && t.getString("last_error") != null
+          && t.getString("last_error").contains("was deleted and created again");
+    });
+    assertThat(HTTP.send("GET", "/streams/re-totals", null).json().getString("state")).isEqualTo("FAILED");
+  }
+
   private static JsonObject sale(String key, long amount) {
     return new JsonObject().put("key", key).put("value", new JsonObject().put("amount", amount));
   }

@@ -272,6 +272,32 @@ class StreamsHttpTest {
     assertThat(mismatch.status()).isEqualTo(400);
   }
 
+  @Test
+  void anInputDeletedAndCreatedAgainFailsTheTaskThenIsReadFromItsStart() throws Exception {
+    HTTP.createTopic("rc-in", 1);
+    HTTP.createTopic("rc-out", 1);
+    assertThat(HTTP.send("POST", "/streams", new JsonObject("""
+        {"name": "rc", "inputs": ["rc-in"], "value_format": "json", "steps": [{"to": "rc-out"}]}""")).status())
+        .isEqualTo(201);
+    produceNumbers("rc-in", 0, 3);
+    await("the first 3", () -> check(() -> HTTP.read("rc-out", 0).size() == 3));
+    assertThat(HTTP.send("DELETE", "/topics/rc-in", null).status()).isEqualTo(204);
+    await("the task failed naming its input", () -> check(() -> {
+      JsonObject d = HTTP.send("GET", "/streams/rc", null).json();
+      JsonObject task = d.getJsonArray("tasks").getJsonObject(0);
+      return "FAILED".equals(d.getString("state")) && "FAILED".equals(task.getString("state"))
+          && task.getString("last_error").contains("rc-in");
+    }));
+    HTTP.createTopic("rc-in", 1);
+    // Fewer records than the old topic's: the checkpoint (3) is past the new log's end.
+    produceNumbers("rc-in", 10, 2);
+    await("the new topic's records", () -> check(() -> HTTP.read("rc-out", 0).size() == 5));
+    produceNumbers("rc-in", 12, 2);
+    await("the next", () -> check(() -> HTTP.read("rc-out", 0).size() >= 7));
+    assertThat(HTTP.read("rc-out", 0)).extracting(o -> o.getInteger("value")).containsExactly(0, 1, 2, 10, 11, 12, 13);
+    assertThat(HTTP.send("GET", "/streams/rc", null).json().getString("state")).isEqualTo("RUNNING");
+  }
+
   private static void produceNumbers(String topic, int from, int count) throws Exception {
     JsonArray records = new JsonArray();
     for (int i = from; i < from + count; i++) {
