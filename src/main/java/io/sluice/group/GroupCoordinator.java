@@ -20,6 +20,7 @@ import io.vertx.core.json.JsonObject;
 import java.lang.System.Logger.Level;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -63,6 +64,9 @@ public final class GroupCoordinator {
   /** Writes of each group's records in flight: {@link OffsetExpiry} leaves such a group for its next run. */
   private final Map<String, Integer> writing = new HashMap<>();
   private final OffsetExpiry expiry = new OffsetExpiry(this);
+  /** The topics the last sweep listed (null before the first), to see deletions ({@link #noticeDeletedTopics}). */
+  private Set<String> listedTopics;
+  private final Set<String> deletedTopics = new HashSet<>();
   private GroupListener listener = GroupListener.NONE;
   private Future<Void> loaded;
   private PartitionOwnership ownership;
@@ -481,6 +485,38 @@ public final class GroupCoordinator {
     }
     listener.sweep(now);
     markEmptyGroups(now);
+    noticeDeletedTopics();
+  }
+
+  /**
+   * Kafka deletes a deleted topic's commits with it: kept, a topic created again under the name would be read from
+   * the old commits, skipping its first records (a sink connector wrote only the third of three, h-stale). A topic a
+   * sweep saw and the next does not is deleted; its commits go in an expiry run at once ({@link OffsetExpiry}). A
+   * name listed again (created again before the run) is no longer deleted: commits made since belong to the new
+   * topic. A deletion and a re-creation both between two sweeps (under a second) are not seen: commits carry no topic
+   * id here.
+   */
+  private void noticeDeletedTopics() {
+    service.listTopics(RequestContext.SELF).onSuccess(listed -> {
+      Set<String> now = new HashSet<>(listed);
+      if (listedTopics != null) {
+        listedTopics.stream().filter(t -> !now.contains(t)).forEach(deletedTopics::add);
+      }
+      deletedTopics.removeIf(now::contains);
+      listedTopics = now;
+      if (!deletedTopics.isEmpty()) {
+        expireOffsets().onSuccess(n -> deletedTopics.removeIf(t -> !hasCommitsOf(t)));
+      }
+    });
+  }
+
+  /** Topics a sweep saw deleted whose commits are still here: an expiry run deletes them. */
+  Set<String> deletedTopics() {
+    return deletedTopics;
+  }
+
+  private boolean hasCommitsOf(String topic) {
+    return offsets.values().stream().anyMatch(m -> m.keySet().stream().anyMatch(tp -> tp.topic().equals(topic)));
   }
 
   /**

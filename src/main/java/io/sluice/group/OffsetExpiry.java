@@ -54,7 +54,21 @@ final class OffsetExpiry {
    */
   static Map<TopicPartition, CommittedOffset> expired(Group g, boolean hasInstances,
       Map<TopicPartition, CommittedOffset> committed, List<String> topics, long nowMs, long retentionMs) {
+    return expired(g, hasInstances, committed, topics, Set.of(), nowMs, retentionMs);
+  }
+
+  /** As above, and every commit of a {@code deleted} topic, whatever the group's members (Kafka's rule). */
+  static Map<TopicPartition, CommittedOffset> expired(Group g, boolean hasInstances,
+      Map<TopicPartition, CommittedOffset> committed, List<String> topics, Set<String> deleted, long nowMs,
+      long retentionMs) {
     Map<TopicPartition, CommittedOffset> out = new TreeMap<>(Assignments.ORDER);
+    if (!deleted.isEmpty()) {
+      committed.forEach((tp, c) -> {
+        if (deleted.contains(tp.topic())) {
+          out.put(tp, c);
+        }
+      });
+    }
     boolean members = g != null && !g.members().isEmpty();
     if (members) {
       if (g.isMemberAssigned() || g.state() != GroupState.STABLE) {
@@ -139,7 +153,8 @@ final class OffsetExpiry {
     Group g = coordinator.existingGroup(id).orElse(null);
     boolean instances = coordinator.hasInstances(id);
     Map<TopicPartition, CommittedOffset> committed = coordinator.committed(id);
-    Map<TopicPartition, CommittedOffset> expired = expired(g, instances, committed, topics, now, retention);
+    Map<TopicPartition, CommittedOffset> expired = expired(g, instances, committed, topics,
+        coordinator.deletedTopics(), now, retention);
     boolean empty = (g == null || g.members().isEmpty()) && !instances;
     boolean waiting = g != null && g.hadMembers() && g.emptySinceMs() < 0;
     boolean dead = empty && !waiting && expired.size() == committed.size();

@@ -107,6 +107,38 @@ class OffsetRetentionTest {
     }
   }
 
+  /**
+   * Kafka deletes a deleted topic's commits: a topic created again under the name is read from its start, not from
+   * the old commit (which skipped its first records), whatever the retention; a group left without commits goes.
+   */
+  @Test
+  void aDeletedTopicsCommitsGoWithItSoATopicCreatedAgainIsReadFromItsStart() throws Exception {
+    try (GroupsTestSupport api = new GroupsTestSupport(dataDir, GUARD, Map.of(), clock::get)) {
+      api.createTopic("t", 1);
+      api.produce("t", 0, 1_000, 5);
+      memberCommitsThenLeaves(api, "g", 3);
+      api.createTopic("kept", 1);
+      api.produce("kept", 0, 1_000, 2);
+      var reset = api.post("/consumer-groups/other/offsets/reset", new JsonObject().put("to", "latest")
+          .put("topics", new JsonArray().add("t").add("kept")));
+      assertThat(reset.statusCode()).as(reset.bodyAsString()).isEqualTo(200);
+
+      assertThat(api.delete("/topics/t").statusCode()).isEqualTo(204);
+      until(WAIT_MS, "the deleted topic's commits to go", () -> !listed(api).contains("g"));
+      var lags = api.get("/consumer-groups/other/lags").bodyAsJsonArray();
+      assertThat(lags).as("the other topic's commit stays").hasSize(1);
+      assertThat(lags.getJsonObject(0).getString("topic")).isEqualTo("kept");
+
+      api.createTopic("t", 1);
+      api.produce("t", 0, 2_000, 5);
+      String base = api.consumer("g", GroupsTestSupport.earliest("b"));
+      api.subscribe(base, "t");
+      JsonArray[] records = {new JsonArray()};
+      until(WAIT_MS, "records of the new topic", () -> !(records[0] = api.poll(base, 500)).isEmpty());
+      assertThat(records[0].getJsonObject(0).getLong("offset")).as("from the start, not the old commit").isZero();
+    }
+  }
+
   private static void resetToEarliest(GroupsTestSupport api, String group) {
     var r = api.post("/consumer-groups/" + group + "/offsets/reset", new JsonObject().put("to", "earliest")
         .put("topics", new JsonArray().add("t")));
