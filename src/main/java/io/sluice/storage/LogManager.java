@@ -165,6 +165,11 @@ public final class LogManager implements AutoCloseable {
     producerIds.max(max);
   }
 
+  /** The budget {@link #producerIdMaxPerBroker} bounds (for tests: its clock). */
+  ProducerIdBudget producerIdBudget() {
+    return producerIds;
+  }
+
   /** As {@link #openLog(TopicPartition, LogConfig, String)} with an injected clock; a null id checks no id. */
   public PartitionLog openLog(TopicPartition tp, LogConfig config, LongSupplier nowMs, String topicId) {
     checkOpen();

@@ -1,6 +1,7 @@
 package io.sluice.storage;
 
 import java.util.Collection;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
 /**
@@ -20,6 +21,7 @@ final class ProducerIdBudget {
   private volatile int max = Integer.MAX_VALUE;
   private volatile long lately = Long.MIN_VALUE;
   private volatile long latelyAtNanos;
+  private volatile LongSupplier nanoTime = System::nanoTime;
 
   ProducerIdBudget(Supplier<Collection<LocalPartitionLog>> logs) {
     this.logs = logs;
@@ -54,12 +56,17 @@ final class ProducerIdBudget {
     if (max == Integer.MAX_VALUE) {
       return false;
     }
-    long now = System.nanoTime();
+    long now = nanoTime.getAsLong();
     if (lately == Long.MIN_VALUE || now - latelyAtNanos > CACHE_NANOS) {
       lately = held();
       latelyAtNanos = now;
     }
     return lately + 1 > max;
+  }
+
+  /** For tests: the clock {@link #fullAsOfLately} ages its count by. */
+  void clock(LongSupplier nanoTime) {
+    this.nanoTime = nanoTime;
   }
 
   /** The producers the open logs remember now. */

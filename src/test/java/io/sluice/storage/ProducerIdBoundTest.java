@@ -94,6 +94,8 @@ class ProducerIdBoundTest {
     // 20,000 a partition bounds nothing per broker: 225 partitions of them are a gigabyte of heap.
     LocalPartitionLog first = open(bounded(100));
     fixture.manager.producerIdMaxPerBroker(5);
+    java.util.concurrent.atomic.AtomicLong nanos = new java.util.concurrent.atomic.AtomicLong();
+    fixture.manager.producerIdBudget().clock(nanos::get);
     LocalPartitionLog second = (LocalPartitionLog) fixture.manager.openLog(
         new io.sluice.api.TopicPartition("other", 0), bounded(100), fixture.clock::get);
     for (int pid = 1; pid <= 3; pid++) {
@@ -108,7 +110,9 @@ class ProducerIdBoundTest {
     assertThat(second.append(batch(4, 1), 0).firstOffset()).as("a known producer goes on").isEqualTo(2);
     assertThat(second.logEndOffset()).isEqualTo(3);
 
-    // A follower cannot refuse what its leader wrote: it forgets its own partition's idlest producer instead.
+    // A follower cannot refuse what its leader wrote: it forgets its own partition's idlest producer instead, going by
+    // a count at most CACHE_NANOS old (the leader appends above counted 4 then).
+    nanos.addAndGet(ProducerIdBudget.CACHE_NANOS + 1);
     second.appendAsFollower(at(3, batch(7, 0)));
     assertThat(second.producerCount()).isEqualTo(2);
     assertThat(first.producerCount() + second.producerCount()).isEqualTo(5);
