@@ -410,13 +410,7 @@ public final class ZkMetadataStore implements AutoCloseable {
   public Future<TopicState> addPartitions(String name, java.util.function.UnaryOperator<TopicState> grow) {
     return bounded("partitions were added to topic '" + name + "'", () -> {
       Stat stat = new Stat();
-      byte[] data;
-      try {
-        data = client.getData().storingStatIn(stat).forPath(ZkPaths.topic(name));
-      } catch (KeeperException.NoNodeException e) {
-        throw new SluiceException(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, "Topic '" + name + "' does not exist");
-      }
-      TopicState current = TopicState.fromJson(name, data);
+      TopicState current = readTopic(name, stat);
       TopicState grown = grow.apply(current);
       ZkTransactionLimit.Ops ops = new ZkTransactionLimit.Ops("Growing topic '" + name + "' to "
           + grown.partitionCount() + " partition(s)");
@@ -439,6 +433,15 @@ public final class ZkMetadataStore implements AutoCloseable {
     });
   }
 
+  /** The topic as stored, its znode's version in {@code stat}; UNKNOWN_TOPIC_OR_PARTITION if it does not exist. */
+  private TopicState readTopic(String name, Stat stat) throws Exception {
+    try {
+      return TopicState.fromJson(name, client.getData().storingStatIn(stat).forPath(ZkPaths.topic(name)));
+    } catch (KeeperException.NoNodeException e) {
+      throw new SluiceException(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, "Topic '" + name + "' does not exist");
+    }
+  }
+
   /**
    * Rewrites a topic's configs: {@code alter} maps the configs as stored to the new ones (it may throw to refuse), and
    * the write is conditional on the version read. When another writer changed the topic in between, the change is
@@ -450,13 +453,7 @@ public final class ZkMetadataStore implements AutoCloseable {
     return bounded("the configs of topic '" + name + "' were altered", () -> {
       for (int attempt = 0; attempt < CONFIG_ATTEMPTS; attempt++) {
         Stat stat = new Stat();
-        byte[] data;
-        try {
-          data = client.getData().storingStatIn(stat).forPath(ZkPaths.topic(name));
-        } catch (KeeperException.NoNodeException e) {
-          throw new SluiceException(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, "Topic '" + name + "' does not exist");
-        }
-        TopicState current = TopicState.fromJson(name, data);
+        TopicState current = readTopic(name, stat);
         TopicState altered = current.withConfigs(alter.apply(current.configs()));
         try {
           client.setData().withVersion(stat.getVersion()).forPath(ZkPaths.topic(name), altered.toJson());
