@@ -4,6 +4,7 @@ import io.sluice.errors.ErrorCode;
 import io.sluice.errors.SluiceException;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.json.JsonObject;
@@ -70,7 +71,39 @@ final class ErrorResponses {
         .putHeader("Content-Type", MediaTypes.KAFKA_V2_JSON)
         .putHeader(HttpHeaders.CONNECTION, HttpHeaders.CLOSE)
         .end(error.toJson().toBuffer())
-        .onComplete(ar -> ctx.request().connection().close());
+        .onComplete(ar -> lingerThenClose(ctx, maxBodyBytes));
+  }
+
+  /** How long a refused body's rest is read and dropped before the connection is closed anyway. */
+  static final long LINGER_MS = 2_000;
+
+  /**
+   * Closes the connection of a refused body once the client has sent the rest of it (read and dropped, up to another
+   * {@code maxBodyBytes} or {@link #LINGER_MS}), not at once: closed with the client's bytes unread, the connection is
+   * reset, and a client still writing its body (a chunked upload) could lose the 413 before reading it (seen in
+   * RequestLimitsTest, one CI run in three). HTTP servers call this a lingering close.
+   */
+  private static void lingerThenClose(RoutingContext ctx, long maxBodyBytes) {
+    HttpServerRequest request = ctx.request();
+    if (request.isEnded()) {
+      request.connection().close();
+      return;
+    }
+    long[] left = {maxBodyBytes};
+    long timer = ctx.vertx().setTimer(LINGER_MS, id -> request.connection().close());
+    Runnable close = () -> {
+      ctx.vertx().cancelTimer(timer);
+      request.connection().close();
+    };
+    request.handler(chunk -> {
+      left[0] -= chunk.length();
+      if (left[0] < 0) {
+        close.run();
+      }
+    });
+    request.endHandler(v -> close.run());
+    request.exceptionHandler(t -> close.run());
+    request.resume();
   }
 
   /** Answers {@code ctx} with {@code failure} mapped; for use in a {@code Future.onFailure}. */
