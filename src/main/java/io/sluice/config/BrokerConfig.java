@@ -6,6 +6,7 @@ import static io.sluice.config.ConfigKey.longKey;
 import static io.sluice.config.ConfigKey.stringKey;
 
 import io.sluice.storage.LogConfig;
+import io.sluice.storage.MessageTimestamps;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
@@ -81,6 +82,9 @@ public final class BrokerConfig {
   public static final String OFFSETS_TOPIC_REPLICATION_FACTOR = "offsets.topic.replication.factor";
   public static final String OFFSETS_TOPIC_SEGMENT_BYTES = "offsets.topic.segment.bytes";
   public static final String LOG_CLEANER_DELETE_RETENTION_MS = "log.cleaner.delete.retention.ms";
+  public static final String LOG_MESSAGE_TIMESTAMP_TYPE = "log." + MessageTimestamps.TYPE;
+  public static final String LOG_MESSAGE_TIMESTAMP_BEFORE_MAX_MS = "log." + MessageTimestamps.BEFORE_MAX_MS;
+  public static final String LOG_MESSAGE_TIMESTAMP_AFTER_MAX_MS = "log." + MessageTimestamps.AFTER_MAX_MS;
   public static final String PRODUCER_ID_EXPIRATION_MS = "producer.id.expiration.ms";
   public static final String PRODUCER_ID_MAX_PER_PARTITION = "producer.id.max.per.partition";
   public static final String PRODUCER_ID_MAX_PER_BROKER = "producer.id.max.per.broker";
@@ -171,6 +175,13 @@ public final class BrokerConfig {
       longKey(LOG_SEGMENT_DELETE_DELAY_MS, 60_000L, 0, "file.delete.delay.ms by default"),
       longKey(LOG_CLEANER_DELETE_RETENTION_MS, 86_400_000L, 0, "delete.retention.ms by default: how long a"
           + " compacted topic keeps tombstones"),
+      stringKey(LOG_MESSAGE_TIMESTAMP_TYPE, MessageTimestamps.CREATE_TIME, "message.timestamp.type by default:"
+          + " CreateTime keeps the producer's timestamps, LogAppendTime has the leader stamp each batch as it appends"),
+      longKey(LOG_MESSAGE_TIMESTAMP_BEFORE_MAX_MS, Long.MAX_VALUE, 0, "message.timestamp.before.max.ms by default:"
+          + " how far behind the broker's clock a CreateTime record may be (422, 32, beyond)"),
+      longKey(LOG_MESSAGE_TIMESTAMP_AFTER_MAX_MS, MessageTimestamps.DEFAULT_AFTER_MAX_MS, 0,
+          "message.timestamp.after.max.ms by default: how far ahead of the broker's clock a CreateTime record may"
+          + " be (422, 32, beyond)"),
       longKey(PRODUCER_ID_EXPIRATION_MS, 86_400_000L, 1, "an idempotent producer idle this long on a partition"
           + " is forgotten there (checked every log.retention.check.interval.ms)"),
       intKey(PRODUCER_ID_MAX_PER_PARTITION, LogConfig.DEFAULT_PRODUCER_ID_MAX_PER_PARTITION, 1, Integer.MAX_VALUE,
@@ -540,7 +551,9 @@ public final class BrokerConfig {
           getInt(MESSAGE_MAX_BYTES), getLong(LOG_RETENTION_MS), getLong(LOG_RETENTION_BYTES),
           getLong(LOG_FLUSH_INTERVAL_MESSAGES), getLong(LOG_FLUSH_INTERVAL_MS), getLong(LOG_SEGMENT_DELETE_DELAY_MS),
           false, getLong(LOG_CLEANER_DELETE_RETENTION_MS), getLong(PRODUCER_ID_EXPIRATION_MS),
-          getInt(PRODUCER_ID_MAX_PER_PARTITION));
+          getInt(PRODUCER_ID_MAX_PER_PARTITION), new MessageTimestamps(
+              MessageTimestamps.parseType(getString(LOG_MESSAGE_TIMESTAMP_TYPE)),
+              getLong(LOG_MESSAGE_TIMESTAMP_BEFORE_MAX_MS), getLong(LOG_MESSAGE_TIMESTAMP_AFTER_MAX_MS)));
     } catch (IllegalArgumentException e) {
       throw new ConfigException(null, "Invalid log defaults: " + e.getMessage(), e);
     }

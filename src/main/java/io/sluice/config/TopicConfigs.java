@@ -8,6 +8,7 @@ import static io.sluice.config.ConfigKey.stringKey;
 import io.sluice.errors.ErrorCode;
 import io.sluice.errors.SluiceException;
 import io.sluice.storage.LogConfig;
+import io.sluice.storage.MessageTimestamps;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -37,6 +38,12 @@ public final class TopicConfigs {
       intKey(MIN_INSYNC_REPLICAS, 0, 1, Short.MAX_VALUE, "in-sync replicas an acks=all produce needs"),
       stringKey(CLEANUP_POLICY, "delete", "'delete', 'compact' or 'compact,delete'"),
       longKey("delete.retention.ms", 0, 0, "how long a tombstone stays in a compacted log"),
+      stringKey(MessageTimestamps.TYPE, MessageTimestamps.CREATE_TIME, "'CreateTime' keeps the producer's record"
+          + " timestamps; 'LogAppendTime' has the leader stamp each batch with its clock as it appends"),
+      longKey(MessageTimestamps.BEFORE_MAX_MS, Long.MAX_VALUE, 0, "how far behind the broker's clock a CreateTime"
+          + " record's timestamp may be"),
+      longKey(MessageTimestamps.AFTER_MAX_MS, MessageTimestamps.DEFAULT_AFTER_MAX_MS, 0, "how far ahead of the"
+          + " broker's clock a CreateTime record's timestamp may be"),
       boolKey(UNCLEAN_LEADER_ELECTION_ENABLE, false, "elect a replica outside the ISR when no ISR member is alive"
           + " (may lose acknowledged records)"));
 

@@ -371,8 +371,8 @@ public final class RecordBatch {
   }
 
   /** Deep check with the default decompression cap; see {@link #validateRecords(int)}. */
-  public void validateRecords() {
-    validateRecords(defaultMaxDecompressedBytes());
+  public long validateRecords() {
+    return validateRecords(defaultMaxDecompressedBytes());
   }
 
   /**
@@ -385,9 +385,10 @@ public final class RecordBatch {
    * @throws InvalidRecordException if the batch is well framed but refused: no records, a control or
    *     transactional batch, a last offset delta other than {@code recordCount - 1}, record {@code i} without offset delta {@code i}, or (CREATE_TIME)
    *     a {@code maxTimestamp} that is not the largest record timestamp
+   * @return the smallest record timestamp (the largest is {@link #maxTimestamp()} for CREATE_TIME)
    * @throws SluiceException INVALID_TIMESTAMP if (CREATE_TIME) a record's timestamp is negative
    */
-  public void validateRecords(int maxDecompressedBytes) {
+  public long validateRecords(int maxDecompressedBytes) {
     int count = recordCount();
     if (count < 0) {
       throw new CorruptRecordException("Record batch has negative record count " + count);
@@ -408,6 +409,7 @@ public final class RecordBatch {
     RecordCursor cursor = new RecordCursor(recordsSection(maxDecompressedBytes));
     long baseTimestamp = baseTimestamp();
     long maxRecordTimestamp = Long.MIN_VALUE;
+    long minRecordTimestamp = Long.MAX_VALUE;
     for (int i = 0; i < count; i++) {
       nextRecord(cursor, count);
       if (cursor.offsetDelta != i) {
@@ -418,11 +420,13 @@ public final class RecordBatch {
         requireValidTimestamp(timestamp, "Record " + i); // the message only for a refusal: this runs for every record
       }
       maxRecordTimestamp = Math.max(maxRecordTimestamp, timestamp);
+      minRecordTimestamp = Math.min(minRecordTimestamp, timestamp);
     }
     if (timestampType() == TimestampType.CREATE_TIME && maxRecordTimestamp != maxTimestamp()) {
       throw new InvalidRecordException("Record batch has max timestamp " + maxTimestamp()
           + " but its largest record timestamp is " + maxRecordTimestamp);
     }
+    return minRecordTimestamp;
   }
 
   /**

@@ -7,6 +7,7 @@ import io.sluice.errors.InvalidRecordException;
 import io.sluice.errors.RecordTooLargeException;
 import io.sluice.errors.UnsupportedCompressionException;
 import io.sluice.record.RecordBatch;
+import io.sluice.record.TimestampType;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,14 +24,19 @@ final class AppendBatches {
   final List<RecordBatch> batches;
   final int sizeInBytes;
   final long recordCount;
-  final long maxTimestamp;
+  /** The largest batch max timestamp; the leader's clock once {@link #stampLogAppendTime} ran. */
+  long maxTimestamp;
+  /** Per batch, its smallest record timestamp; null for a follower's append (not walked record by record). */
+  private final long[] minTimestamps;
 
-  private AppendBatches(ByteBuffer buffer, List<RecordBatch> batches, long recordCount, long maxTimestamp) {
+  private AppendBatches(ByteBuffer buffer, List<RecordBatch> batches, long recordCount, long maxTimestamp,
+      long[] minTimestamps) {
     this.buffer = buffer;
     this.batches = batches;
     this.sizeInBytes = buffer.remaining();
     this.recordCount = recordCount;
     this.maxTimestamp = maxTimestamp;
+    this.minTimestamps = minTimestamps;
   }
 
   /**
@@ -44,24 +50,53 @@ final class AppendBatches {
       throw new InvalidRecordException("Append to partition " + tp + " carries no record batch");
     }
     List<RecordBatch> batches = new ArrayList<>(2);
+    long[] mins = fromLeader ? new long[2] : null;
     long records = 0;
     long maxTimestamp = RecordBatch.NO_TIMESTAMP;
     int pos = buffer.position();
     while (pos < buffer.limit()) {
-      RecordBatch batch = checkBatch(buffer.duplicate().position(pos), tp, pos - buffer.position(),
-          maxMessageBytes, fromLeader);
+      Supplier<String> where = where(tp, pos - buffer.position());
+      RecordBatch batch = checkBatch(buffer.duplicate().position(pos), maxMessageBytes, where);
+      if (fromLeader) {
+        mins = batches.size() < mins.length ? mins : java.util.Arrays.copyOf(mins, mins.length * 2);
+        mins[batches.size()] = checkRecords(batch, where);
+      }
       batches.add(batch);
       records += batch.recordCount();
       maxTimestamp = Math.max(maxTimestamp, batch.maxTimestamp());
       pos += batch.sizeInBytes();
     }
-    return new AppendBatches(buffer, batches, records, maxTimestamp);
+    return new AppendBatches(buffer, batches, records, maxTimestamp, mins);
   }
 
-  private static RecordBatch checkBatch(ByteBuffer at, TopicPartition tp, int requestPos, int maxMessageBytes,
-      boolean fromLeader) {
+  /**
+   * Checks a producer's batches' timestamps against the topic's rules at {@code nowMs} (a leader's append only).
+   *
+   * @throws io.sluice.errors.SluiceException INVALID_TIMESTAMP naming the batch and the bound
+   */
+  void checkTimestamps(MessageTimestamps rules, long nowMs, TopicPartition tp) {
+    int requestPos = 0;
+    for (int i = 0; i < batches.size(); i++) {
+      RecordBatch batch = batches.get(i);
+      rules.check(batch, minTimestamps[i], nowMs, where(tp, requestPos).get());
+      requestPos += batch.sizeInBytes();
+    }
+  }
+
+  /** Stamps every batch LogAppendTime at {@code nowMs}, as a leader of a LogAppendTime topic does (CRCs redone). */
+  void stampLogAppendTime(long nowMs) {
+    for (RecordBatch batch : batches) {
+      batch.setMaxTimestamp(TimestampType.LOG_APPEND_TIME, nowMs);
+    }
+    maxTimestamp = nowMs;
+  }
+
+  private static Supplier<String> where(TopicPartition tp, int requestPos) {
     // built only for an error: every batch of every append (leader's and follower's) passes here
-    Supplier<String> where = () -> "Batch at byte " + requestPos + " of the append to partition " + tp;
+    return () -> "Batch at byte " + requestPos + " of the append to partition " + tp;
+  }
+
+  private static RecordBatch checkBatch(ByteBuffer at, int maxMessageBytes, Supplier<String> where) {
     if (at.remaining() < RecordBatch.HEADER_SIZE) {
       throw new CorruptRecordException(where.get() + " is cut short: " + at.remaining() + " bytes, a header needs "
           + RecordBatch.HEADER_SIZE);
@@ -81,17 +116,19 @@ final class AppendBatches {
     } catch (CorruptRecordException e) {
       throw new CorruptRecordException(where.get() + ": " + e.getMessage(), e);
     }
-    if (fromLeader) {
-      try {
-        batch.validateRecords();
-      } catch (CorruptRecordException e) {
-        throw new CorruptRecordException(where.get() + ": " + e.getMessage(), e);
-      } catch (InvalidRecordException e) {
-        throw new InvalidRecordException(where.get() + ": " + e.getMessage(), e);
-      } catch (UnsupportedCompressionException e) {
-        throw new UnsupportedCompressionException(where.get() + ": " + e.getMessage(), e);
-      }
-    }
     return batch;
+  }
+
+  /** The records of a producer's batch, walked: returns their smallest timestamp. */
+  private static long checkRecords(RecordBatch batch, Supplier<String> where) {
+    try {
+      return batch.validateRecords();
+    } catch (CorruptRecordException e) {
+      throw new CorruptRecordException(where.get() + ": " + e.getMessage(), e);
+    } catch (InvalidRecordException e) {
+      throw new InvalidRecordException(where.get() + ": " + e.getMessage(), e);
+    } catch (UnsupportedCompressionException e) {
+      throw new UnsupportedCompressionException(where.get() + ": " + e.getMessage(), e);
+    }
   }
 }

@@ -6,6 +6,7 @@ import io.sluice.errors.OffsetOutOfRangeException;
 import io.sluice.errors.StorageException;
 import io.sluice.errors.InvalidRecordException;
 import io.sluice.record.RecordBatch;
+import io.sluice.record.TimestampType;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
@@ -212,6 +213,12 @@ final class LocalPartitionLog implements PartitionLog {
     if (duplicate != null) {
       return duplicate; // a producer's retry of batches already written: answer as the first time, write nothing
     }
+    long now = clock.getAsLong();
+    MessageTimestamps timestamps = config.timestamps();
+    request.checkTimestamps(timestamps, now, tp);
+    if (timestamps.type() == TimestampType.LOG_APPEND_TIME) {
+      request.stampLogAppendTime(now);
+    }
     long next = state.logEndOffset();
     for (RecordBatch batch : request.batches) {
       batch.setBaseOffset(next);
@@ -219,7 +226,7 @@ final class LocalPartitionLog implements PartitionLog {
       next += batch.lastOffsetDelta() + 1L;
     }
     AppendResult result = write(request);
-    producers.onAppended(request.batches, clock.getAsLong());
+    producers.onAppended(request.batches, now);
     return result;
   }
 

@@ -31,10 +31,13 @@ import java.util.Map;
  * @param producerIdMaxPerPartition {@code producer.id.max.per.partition} (Sluice's own, a broker setting): the
  *     idempotent producers a partition remembers at most, so that batches stamped with ever new producer ids cannot
  *     fill the heap; a leader refuses a batch that would add one more, a follower or a rebuild forgets the idlest
+ * @param timestamps {@code message.timestamp.type}, {@code message.timestamp.before.max.ms} and
+ *     {@code message.timestamp.after.max.ms}: checked, or stamped, by a leader as it appends
  */
 public record LogConfig(int segmentBytes, long segmentMs, int indexIntervalBytes, int maxMessageBytes,
     long retentionMs, long retentionBytes, long flushMessages, long flushMs, long fileDeleteDelayMs,
-    boolean compact, long deleteRetentionMs, long producerIdExpirationMs, int producerIdMaxPerPartition) {
+    boolean compact, long deleteRetentionMs, long producerIdExpirationMs, int producerIdMaxPerPartition,
+    MessageTimestamps timestamps) {
 
   /** Kafka's {@code delete.retention.ms} default: one day. */
   public static final long DEFAULT_DELETE_RETENTION_MS = 24L * 3600 * 1000;
@@ -65,10 +68,20 @@ public record LogConfig(int segmentBytes, long segmentMs, int indexIntervalBytes
         DEFAULT_PRODUCER_ID_MAX_PER_PARTITION);
   }
 
+  /** With Kafka's default {@link MessageTimestamps}. */
+  public LogConfig(int segmentBytes, long segmentMs, int indexIntervalBytes, int maxMessageBytes, long retentionMs,
+      long retentionBytes, long flushMessages, long flushMs, long fileDeleteDelayMs, boolean compact,
+      long deleteRetentionMs, long producerIdExpirationMs, int producerIdMaxPerPartition) {
+    this(segmentBytes, segmentMs, indexIntervalBytes, maxMessageBytes, retentionMs, retentionBytes, flushMessages,
+        flushMs, fileDeleteDelayMs, compact, deleteRetentionMs, producerIdExpirationMs, producerIdMaxPerPartition,
+        MessageTimestamps.DEFAULT);
+  }
+
   /** This config with at most {@code max} idempotent producers remembered per partition. */
   public LogConfig withProducerIdMaxPerPartition(int max) {
     return new LogConfig(segmentBytes, segmentMs, indexIntervalBytes, maxMessageBytes, retentionMs, retentionBytes,
-        flushMessages, flushMs, fileDeleteDelayMs, compact, deleteRetentionMs, producerIdExpirationMs, max);
+        flushMessages, flushMs, fileDeleteDelayMs, compact, deleteRetentionMs, producerIdExpirationMs, max,
+        timestamps);
   }
 
   public LogConfig {
@@ -83,6 +96,7 @@ public record LogConfig(int segmentBytes, long segmentMs, int indexIntervalBytes
       throw new IllegalArgumentException("delete.retention.ms must not be negative (" + deleteRetentionMs
           + ") and producer.id.expiration.ms must be positive (" + producerIdExpirationMs + ")");
     }
+    java.util.Objects.requireNonNull(timestamps, "timestamps");
     if (producerIdMaxPerPartition <= 0) {
       throw new IllegalArgumentException("producer.id.max.per.partition must be positive: " + producerIdMaxPerPartition);
     }
@@ -109,7 +123,14 @@ public record LogConfig(int segmentBytes, long segmentMs, int indexIntervalBytes
         num(props, "file.delete.delay.ms", fileDeleteDelayMs),
         compactNow,
         num(props, "delete.retention.ms", deleteRetentionMs),
-        producerIdExpirationMs, producerIdMaxPerPartition);
+        producerIdExpirationMs, producerIdMaxPerPartition, timestampsWith(props));
+  }
+
+  private MessageTimestamps timestampsWith(Map<String, ?> props) {
+    Object type = props.get(MessageTimestamps.TYPE);
+    return new MessageTimestamps(type == null ? timestamps.type() : MessageTimestamps.parseType(type.toString()),
+        num(props, MessageTimestamps.BEFORE_MAX_MS, timestamps.beforeMaxMs()),
+        num(props, MessageTimestamps.AFTER_MAX_MS, timestamps.afterMaxMs()));
   }
 
   private static long num(Map<String, ?> props, String key, long dflt) {
