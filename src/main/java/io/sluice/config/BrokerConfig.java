@@ -82,6 +82,8 @@ public final class BrokerConfig {
   public static final String OFFSETS_TOPIC_REPLICATION_FACTOR = "offsets.topic.replication.factor";
   public static final String OFFSETS_TOPIC_SEGMENT_BYTES = "offsets.topic.segment.bytes";
   public static final String LOG_CLEANER_DELETE_RETENTION_MS = "log.cleaner.delete.retention.ms";
+  /** Kafka's broker key has no {@code log.} prefix. */
+  public static final String COMPRESSION_TYPE = LogConfig.COMPRESSION_TYPE;
   public static final String LOG_MESSAGE_TIMESTAMP_TYPE = "log." + MessageTimestamps.TYPE;
   public static final String LOG_MESSAGE_TIMESTAMP_BEFORE_MAX_MS = "log." + MessageTimestamps.BEFORE_MAX_MS;
   public static final String LOG_MESSAGE_TIMESTAMP_AFTER_MAX_MS = "log." + MessageTimestamps.AFTER_MAX_MS;
@@ -175,6 +177,8 @@ public final class BrokerConfig {
       longKey(LOG_SEGMENT_DELETE_DELAY_MS, 60_000L, 0, "file.delete.delay.ms by default"),
       longKey(LOG_CLEANER_DELETE_RETENTION_MS, 86_400_000L, 0, "delete.retention.ms by default: how long a"
           + " compacted topic keeps tombstones"),
+      stringKey(COMPRESSION_TYPE, "producer", "compression.type of topics by default: 'producer' keeps each batch's"
+          + " codec; 'uncompressed', 'gzip', 'snappy', 'lz4' or 'zstd' has the leader write every batch in that one"),
       stringKey(LOG_MESSAGE_TIMESTAMP_TYPE, MessageTimestamps.CREATE_TIME, "message.timestamp.type by default:"
           + " CreateTime keeps the producer's timestamps, LogAppendTime has the leader stamp each batch as it appends"),
       longKey(LOG_MESSAGE_TIMESTAMP_BEFORE_MAX_MS, Long.MAX_VALUE, 0, "message.timestamp.before.max.ms by default:"
@@ -553,7 +557,8 @@ public final class BrokerConfig {
           false, getLong(LOG_CLEANER_DELETE_RETENTION_MS), getLong(PRODUCER_ID_EXPIRATION_MS),
           getInt(PRODUCER_ID_MAX_PER_PARTITION), new MessageTimestamps(
               MessageTimestamps.parseType(getString(LOG_MESSAGE_TIMESTAMP_TYPE)),
-              getLong(LOG_MESSAGE_TIMESTAMP_BEFORE_MAX_MS), getLong(LOG_MESSAGE_TIMESTAMP_AFTER_MAX_MS)));
+              getLong(LOG_MESSAGE_TIMESTAMP_BEFORE_MAX_MS), getLong(LOG_MESSAGE_TIMESTAMP_AFTER_MAX_MS)),
+          getString(COMPRESSION_TYPE));
     } catch (IllegalArgumentException e) {
       throw new ConfigException(null, "Invalid log defaults: " + e.getMessage(), e);
     }

@@ -2,6 +2,7 @@ package io.sluice.config;
 
 import io.sluice.api.TopicConfigEntry;
 import io.sluice.api.TopicConfigEntry.Synonym;
+import io.sluice.storage.LogConfig;
 import io.sluice.storage.MessageTimestamps;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,6 +26,7 @@ public final class TopicConfigView {
       Map.entry("file.delete.delay.ms", BrokerConfig.LOG_SEGMENT_DELETE_DELAY_MS),
       Map.entry(TopicConfigs.MIN_INSYNC_REPLICAS, BrokerConfig.MIN_INSYNC_REPLICAS),
       Map.entry("delete.retention.ms", BrokerConfig.LOG_CLEANER_DELETE_RETENTION_MS),
+      Map.entry(LogConfig.COMPRESSION_TYPE, BrokerConfig.COMPRESSION_TYPE),
       Map.entry(MessageTimestamps.TYPE, BrokerConfig.LOG_MESSAGE_TIMESTAMP_TYPE),
       Map.entry(MessageTimestamps.BEFORE_MAX_MS, BrokerConfig.LOG_MESSAGE_TIMESTAMP_BEFORE_MAX_MS),
       Map.entry(MessageTimestamps.AFTER_MAX_MS, BrokerConfig.LOG_MESSAGE_TIMESTAMP_AFTER_MAX_MS),

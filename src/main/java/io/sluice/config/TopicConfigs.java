@@ -38,6 +38,8 @@ public final class TopicConfigs {
       intKey(MIN_INSYNC_REPLICAS, 0, 1, Short.MAX_VALUE, "in-sync replicas an acks=all produce needs"),
       stringKey(CLEANUP_POLICY, "delete", "'delete', 'compact' or 'compact,delete'"),
       longKey("delete.retention.ms", 0, 0, "how long a tombstone stays in a compacted log"),
+      stringKey(LogConfig.COMPRESSION_TYPE, "producer", "'producer' keeps each batch's codec; 'uncompressed', 'gzip',"
+          + " 'snappy', 'lz4' or 'zstd' has the leader write every batch in that one"),
       stringKey(MessageTimestamps.TYPE, MessageTimestamps.CREATE_TIME, "'CreateTime' keeps the producer's record"
           + " timestamps; 'LogAppendTime' has the leader stamp each batch with its clock as it appends"),
       longKey(MessageTimestamps.BEFORE_MAX_MS, Long.MAX_VALUE, 0, "how far behind the broker's clock a CreateTime"

@@ -281,6 +281,35 @@ public final class RecordBatch {
     buffer.putInt(start + CRC_OFFSET, (int) computeChecksum());
   }
 
+  /**
+   * This batch with its records section in codec {@code target} (Kafka's broker-side {@code compression.type}): the
+   * header is kept but for the codec bits, the length and the CRC, so offsets, sequences and timestamps stay.
+   *
+   * @return this batch's own bytes when it is in {@code target} already, else a new batch positioned at 0
+   */
+  public ByteBuffer recompressed(CompressionType target) {
+    if (compressionType() == target) {
+      return buffer();
+    }
+    ByteBuffer plain = recordsSection(defaultMaxDecompressedBytes());
+    GrowableBytes out = new GrowableBytes(HEADER_SIZE + plain.remaining() + 16);
+    out.skip(HEADER_SIZE);
+    byte[] bytes = new byte[plain.remaining()];
+    plain.duplicate().get(bytes);
+    if (target == CompressionType.NONE) {
+      out.write(bytes, 0, bytes.length);
+    } else {
+      Compression.compress(target, bytes, 0, bytes.length, out);
+    }
+    ByteBuffer batch = out.toByteBuffer();
+    batch.put(0, buffer, start, HEADER_SIZE);
+    batch.putInt(LENGTH_OFFSET, batch.limit() - LOG_OVERHEAD);
+    batch.putShort(ATTRIBUTES_OFFSET, (short) ((attributes() & ~COMPRESSION_CODEC_MASK) | target.id));
+    RecordBatch rebuilt = wrap(batch);
+    batch.putInt(CRC_OFFSET, (int) rebuilt.computeChecksum());
+    return batch;
+  }
+
   /** The decoded records, decompressed with the default cap; see {@link #iterator(int)}. */
   public List<Record> records() {
     return records(defaultMaxDecompressedBytes());

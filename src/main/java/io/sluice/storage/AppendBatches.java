@@ -6,6 +6,7 @@ import io.sluice.errors.CorruptRecordException;
 import io.sluice.errors.InvalidRecordException;
 import io.sluice.errors.RecordTooLargeException;
 import io.sluice.errors.UnsupportedCompressionException;
+import io.sluice.record.CompressionType;
 import io.sluice.record.RecordBatch;
 import io.sluice.record.TimestampType;
 import java.nio.ByteBuffer;
@@ -81,6 +82,35 @@ final class AppendBatches {
       rules.check(batch, minTimestamps[i], nowMs, where(tp, requestPos).get());
       requestPos += batch.sizeInBytes();
     }
+  }
+
+  /**
+   * These batches in codec {@code target} (a topic's {@code compression.type}): this when every batch is in it
+   * already, else a new request over a new buffer. Sizes are checked again, as Kafka does after recompressing.
+   */
+  AppendBatches recompressed(CompressionType target, int maxMessageBytes, TopicPartition tp) {
+    if (batches.stream().allMatch(b -> b.compressionType() == target)) {
+      return this;
+    }
+    List<ByteBuffer> parts = new ArrayList<>(batches.size());
+    int total = 0;
+    for (RecordBatch batch : batches) {
+      ByteBuffer part = batch.recompressed(target);
+      if (part.remaining() > maxMessageBytes) {
+        throw new RecordTooLargeException(where(tp, total).get() + " is " + part.remaining() + " bytes once in the"
+            + " topic's compression.type " + (target == CompressionType.NONE ? "uncompressed" : target.configName)
+            + ", above max.message.bytes " + maxMessageBytes);
+      }
+      parts.add(part);
+      total += part.remaining();
+    }
+    ByteBuffer joined = ByteBuffer.allocate(total);
+    List<RecordBatch> rebuilt = new ArrayList<>(parts.size());
+    for (ByteBuffer part : parts) {
+      rebuilt.add(RecordBatch.wrap(joined.slice(joined.position(), part.remaining())));
+      joined.put(part);
+    }
+    return new AppendBatches(joined.flip(), rebuilt, recordCount, maxTimestamp, minTimestamps);
   }
 
   /** Stamps every batch LogAppendTime at {@code nowMs}, as a leader of a LogAppendTime topic does (CRCs redone). */

@@ -5,6 +5,7 @@ import io.sluice.api.TopicPartition;
 import io.sluice.errors.OffsetOutOfRangeException;
 import io.sluice.errors.StorageException;
 import io.sluice.errors.InvalidRecordException;
+import io.sluice.record.CompressionType;
 import io.sluice.record.RecordBatch;
 import io.sluice.record.TimestampType;
 import java.io.IOException;
@@ -208,14 +209,18 @@ final class LocalPartitionLog implements PartitionLog {
     return new AppendResult(r.firstOffset(), r.lastOffset(), bases, r.maxTimestamp(), r.logEndOffset(), r.written());
   }
 
-  private AppendResult appendAsLeader(AppendBatches request, int leaderEpoch) {
-    AppendResult duplicate = producers.checkLeaderAppend(request.batches, state.logEndOffset());
+  private AppendResult appendAsLeader(AppendBatches producerRequest, int leaderEpoch) {
+    AppendResult duplicate = producers.checkLeaderAppend(producerRequest.batches, state.logEndOffset());
     if (duplicate != null) {
       return duplicate; // a producer's retry of batches already written: answer as the first time, write nothing
     }
     long now = clock.getAsLong();
+    LogConfig config = this.config;
     MessageTimestamps timestamps = config.timestamps();
-    request.checkTimestamps(timestamps, now, tp);
+    producerRequest.checkTimestamps(timestamps, now, tp);
+    CompressionType codec = config.recompressTo();
+    AppendBatches request = codec == null ? producerRequest
+        : producerRequest.recompressed(codec, config.maxMessageBytes(), tp);
     if (timestamps.type() == TimestampType.LOG_APPEND_TIME) {
       request.stampLogAppendTime(now);
     }

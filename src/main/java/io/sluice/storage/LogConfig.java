@@ -33,11 +33,18 @@ import java.util.Map;
  *     fill the heap; a leader refuses a batch that would add one more, a follower or a rebuild forgets the idlest
  * @param timestamps {@code message.timestamp.type}, {@code message.timestamp.before.max.ms} and
  *     {@code message.timestamp.after.max.ms}: checked, or stamped, by a leader as it appends
+ * @param compressionType {@code compression.type}: {@code producer} keeps each batch's codec, {@code uncompressed},
+ *     {@code gzip}, {@code snappy}, {@code lz4} or {@code zstd} has a leader recompress batches in another codec
  */
 public record LogConfig(int segmentBytes, long segmentMs, int indexIntervalBytes, int maxMessageBytes,
     long retentionMs, long retentionBytes, long flushMessages, long flushMs, long fileDeleteDelayMs,
     boolean compact, long deleteRetentionMs, long producerIdExpirationMs, int producerIdMaxPerPartition,
-    MessageTimestamps timestamps) {
+    MessageTimestamps timestamps, String compressionType) {
+
+  public static final String COMPRESSION_TYPE = "compression.type";
+  /** Kafka's topic-level values: the broker keeps the producer's codec, or writes every batch in one. */
+  public static final java.util.List<String> COMPRESSION_TYPES = java.util.List.of("producer", "uncompressed",
+      "gzip", "snappy", "lz4", "zstd");
 
   /** Kafka's {@code delete.retention.ms} default: one day. */
   public static final long DEFAULT_DELETE_RETENTION_MS = 24L * 3600 * 1000;
@@ -74,14 +81,14 @@ public record LogConfig(int segmentBytes, long segmentMs, int indexIntervalBytes
       long deleteRetentionMs, long producerIdExpirationMs, int producerIdMaxPerPartition) {
     this(segmentBytes, segmentMs, indexIntervalBytes, maxMessageBytes, retentionMs, retentionBytes, flushMessages,
         flushMs, fileDeleteDelayMs, compact, deleteRetentionMs, producerIdExpirationMs, producerIdMaxPerPartition,
-        MessageTimestamps.DEFAULT);
+        MessageTimestamps.DEFAULT, "producer");
   }
 
   /** This config with at most {@code max} idempotent producers remembered per partition. */
   public LogConfig withProducerIdMaxPerPartition(int max) {
     return new LogConfig(segmentBytes, segmentMs, indexIntervalBytes, maxMessageBytes, retentionMs, retentionBytes,
         flushMessages, flushMs, fileDeleteDelayMs, compact, deleteRetentionMs, producerIdExpirationMs, max,
-        timestamps);
+        timestamps, compressionType);
   }
 
   public LogConfig {
@@ -97,6 +104,10 @@ public record LogConfig(int segmentBytes, long segmentMs, int indexIntervalBytes
           + ") and producer.id.expiration.ms must be positive (" + producerIdExpirationMs + ")");
     }
     java.util.Objects.requireNonNull(timestamps, "timestamps");
+    if (!COMPRESSION_TYPES.contains(compressionType)) {
+      throw new IllegalArgumentException(COMPRESSION_TYPE + " must be one of " + COMPRESSION_TYPES + ", got '"
+          + compressionType + "'");
+    }
     if (producerIdMaxPerPartition <= 0) {
       throw new IllegalArgumentException("producer.id.max.per.partition must be positive: " + producerIdMaxPerPartition);
     }
@@ -123,7 +134,17 @@ public record LogConfig(int segmentBytes, long segmentMs, int indexIntervalBytes
         num(props, "file.delete.delay.ms", fileDeleteDelayMs),
         compactNow,
         num(props, "delete.retention.ms", deleteRetentionMs),
-        producerIdExpirationMs, producerIdMaxPerPartition, timestampsWith(props));
+        producerIdExpirationMs, producerIdMaxPerPartition, timestampsWith(props),
+        props.containsKey(COMPRESSION_TYPE) ? props.get(COMPRESSION_TYPE).toString().trim() : compressionType);
+  }
+
+  /** The codec a leader writes every batch in; null for {@code producer} (each batch as it came). */
+  public io.sluice.record.CompressionType recompressTo() {
+    return switch (compressionType) {
+      case "producer" -> null;
+      case "uncompressed" -> io.sluice.record.CompressionType.NONE;
+      default -> io.sluice.record.CompressionType.forName(compressionType);
+    };
   }
 
   private MessageTimestamps timestampsWith(Map<String, ?> props) {

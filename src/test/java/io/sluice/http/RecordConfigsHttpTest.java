@@ -6,12 +6,15 @@ import io.sluice.broker.Broker;
 import io.sluice.broker.testing.BlockedThreadGuard;
 import io.sluice.broker.testing.TestBrokers;
 import io.sluice.config.BrokerConfig;
+import io.sluice.record.CompressionType;
+import io.sluice.record.RecordBatch;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -23,10 +26,11 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Kafka's message.timestamp.* topic configs as a user meets them over HTTP (a change at runtime applying at
- * the next append: {@code MessageTimestampsAppendTest}).
+ * Kafka's topic configs that shape stored records, message.timestamp.* and compression.type, as a user meets them
+ * over HTTP (a change at runtime applying at the next append: {@code MessageTimestampsAppendTest},
+ * {@code TopicCompressionAppendTest}).
  */
-class MessageTimestampsHttpTest {
+class RecordConfigsHttpTest {
   private static final String JSON_V2 = "application/vnd.kafka.json.v2+json";
   private static final long HOUR = 3_600_000L;
 
@@ -142,5 +146,25 @@ class MessageTimestampsHttpTest {
         .sendJsonObject(new JsonObject().put("value", "LogAppendTime")));
     assertThat(set.statusCode()).as(set.bodyAsString()).isEqualTo(200);
     assertThat(set.bodyAsJsonObject().getString("source")).isEqualTo("DYNAMIC_TOPIC_CONFIG");
+  }
+
+  @Test
+  void aTopicsCompressionTypeIsHowItsBatchesAreStored(TestInfo info) throws Exception {
+    String t = info.getTestMethod().orElseThrow().getName();
+    assertError(create(t, new JsonObject().put("compression.type", "brotli")), 400, 42, "compression.type");
+    assertThat(create(t, new JsonObject().put("compression.type", "zstd")).statusCode()).isEqualTo(201);
+    long now = System.currentTimeMillis();
+
+    HttpResponse<Buffer> r = produce(t, now, now);
+    assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(200);
+
+    HttpResponse<Buffer> raw = await(client.get("/topics/" + t + "/partitions/0/records?offset=0")
+        .putHeader("Accept", "application/vnd.sluice.batch").send());
+    assertThat(raw.statusCode()).isEqualTo(200);
+    RecordBatch stored = RecordBatch.wrap(ByteBuffer.wrap(raw.body().getBytes()));
+    stored.ensureValid();
+    assertThat(stored.compressionType()).isEqualTo(CompressionType.ZSTD);
+    assertThat(fetch(t)).hasSize(2);
+    assertThat(fetch(t).getJsonObject(1).getString("value")).isEqualTo("v");
   }
 }
