@@ -82,6 +82,8 @@ public final class BrokerConfig {
   public static final String OFFSETS_TOPIC_REPLICATION_FACTOR = "offsets.topic.replication.factor";
   public static final String OFFSETS_TOPIC_SEGMENT_BYTES = "offsets.topic.segment.bytes";
   public static final String LOG_CLEANER_DELETE_RETENTION_MS = "log.cleaner.delete.retention.ms";
+  public static final String LOG_CLEANER_MIN_COMPACTION_LAG_MS = "log.cleaner.min.compaction.lag.ms";
+  public static final String LOG_CLEANER_MAX_COMPACTION_LAG_MS = "log.cleaner.max.compaction.lag.ms";
   /** Kafka's broker key has no {@code log.} prefix. */
   public static final String COMPRESSION_TYPE = LogConfig.COMPRESSION_TYPE;
   public static final String LOG_MESSAGE_TIMESTAMP_TYPE = "log." + MessageTimestamps.TYPE;
@@ -177,6 +179,10 @@ public final class BrokerConfig {
       longKey(LOG_SEGMENT_DELETE_DELAY_MS, 60_000L, 0, "file.delete.delay.ms by default"),
       longKey(LOG_CLEANER_DELETE_RETENTION_MS, 86_400_000L, 0, "delete.retention.ms by default: how long a"
           + " compacted topic keeps tombstones"),
+      longKey(LOG_CLEANER_MIN_COMPACTION_LAG_MS, 0L, 0, "min.compaction.lag.ms by default: how long a record of a"
+          + " compacted topic stays uncompacted at least"),
+      longKey(LOG_CLEANER_MAX_COMPACTION_LAG_MS, Long.MAX_VALUE, 1, "max.compaction.lag.ms by default: a compacted"
+          + " topic's active segment rolls once its first record is this old, so it can be compacted"),
       stringKey(COMPRESSION_TYPE, "producer", "compression.type of topics by default: 'producer' keeps each batch's"
           + " codec; 'uncompressed', 'gzip', 'snappy', 'lz4' or 'zstd' has the leader write every batch in that one"),
       stringKey(LOG_MESSAGE_TIMESTAMP_TYPE, MessageTimestamps.CREATE_TIME, "message.timestamp.type by default:"
@@ -558,7 +564,8 @@ public final class BrokerConfig {
           getInt(PRODUCER_ID_MAX_PER_PARTITION), new MessageTimestamps(
               MessageTimestamps.parseType(getString(LOG_MESSAGE_TIMESTAMP_TYPE)),
               getLong(LOG_MESSAGE_TIMESTAMP_BEFORE_MAX_MS), getLong(LOG_MESSAGE_TIMESTAMP_AFTER_MAX_MS)),
-          getString(COMPRESSION_TYPE));
+          getString(COMPRESSION_TYPE), getLong(LOG_CLEANER_MIN_COMPACTION_LAG_MS),
+          getLong(LOG_CLEANER_MAX_COMPACTION_LAG_MS));
     } catch (IllegalArgumentException e) {
       throw new ConfigException(null, "Invalid log defaults: " + e.getMessage(), e);
     }

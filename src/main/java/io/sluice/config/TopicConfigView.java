@@ -26,6 +26,8 @@ public final class TopicConfigView {
       Map.entry("file.delete.delay.ms", BrokerConfig.LOG_SEGMENT_DELETE_DELAY_MS),
       Map.entry(TopicConfigs.MIN_INSYNC_REPLICAS, BrokerConfig.MIN_INSYNC_REPLICAS),
       Map.entry("delete.retention.ms", BrokerConfig.LOG_CLEANER_DELETE_RETENTION_MS),
+      Map.entry("min.compaction.lag.ms", BrokerConfig.LOG_CLEANER_MIN_COMPACTION_LAG_MS),
+      Map.entry("max.compaction.lag.ms", BrokerConfig.LOG_CLEANER_MAX_COMPACTION_LAG_MS),
       Map.entry(LogConfig.COMPRESSION_TYPE, BrokerConfig.COMPRESSION_TYPE),
       Map.entry(MessageTimestamps.TYPE, BrokerConfig.LOG_MESSAGE_TIMESTAMP_TYPE),
       Map.entry(MessageTimestamps.BEFORE_MAX_MS, BrokerConfig.LOG_MESSAGE_TIMESTAMP_BEFORE_MAX_MS),

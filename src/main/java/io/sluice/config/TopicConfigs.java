@@ -38,6 +38,9 @@ public final class TopicConfigs {
       intKey(MIN_INSYNC_REPLICAS, 0, 1, Short.MAX_VALUE, "in-sync replicas an acks=all produce needs"),
       stringKey(CLEANUP_POLICY, "delete", "'delete', 'compact' or 'compact,delete'"),
       longKey("delete.retention.ms", 0, 0, "how long a tombstone stays in a compacted log"),
+      longKey("min.compaction.lag.ms", 0, 0, "how long a record of a compacted log stays uncompacted at least"),
+      longKey("max.compaction.lag.ms", Long.MAX_VALUE, 1, "a compacted log's active segment rolls once its first"
+          + " record is this old, so it can be compacted"),
       stringKey(LogConfig.COMPRESSION_TYPE, "producer", "'producer' keeps each batch's codec; 'uncompressed', 'gzip',"
           + " 'snappy', 'lz4' or 'zstd' has the leader write every batch in that one"),
       stringKey(MessageTimestamps.TYPE, MessageTimestamps.CREATE_TIME, "'CreateTime' keeps the producer's record"

@@ -300,7 +300,10 @@ final class LocalPartitionLog implements PartitionLog {
         last.nextOffset(), request.buffer.asReadOnlyBuffer());
   }
 
-  /** Rolls when the request would overflow {@code segment.bytes} or the active segment is older than {@code segment.ms}. */
+  /**
+   * Rolls when the request would overflow {@code segment.bytes} or the active segment is older than {@code segment.ms}
+   * (for a compacted log, or {@code max.compaction.lag.ms}: {@link LogConfig#rollAgeMs()}).
+   */
   private void maybeRoll(int requestBytes, long requestMaxTimestamp) {
     Segment active = state.active();
     if (active.isEmpty()) {
@@ -308,7 +311,7 @@ final class LocalPartitionLog implements PartitionLog {
     }
     long ageMs = active.rollTimestamp >= 0 ? requestMaxTimestamp - active.rollTimestamp
         : clock.getAsLong() - active.createdMs;
-    if (active.size > config.segmentBytes() - requestBytes || ageMs > config.segmentMs()) {
+    if (active.size > config.segmentBytes() - requestBytes || ageMs > config.rollAgeMs()) {
       roll();
     }
   }

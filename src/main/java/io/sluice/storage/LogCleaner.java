@@ -105,7 +105,8 @@ final class LogCleaner {
   int clean(Supplier<LogState> current, long nowMs, long highWatermark, Replacer replacer)
       throws IOException, RocksDBException {
     LogState s = current.get();
-    long cleanableEnd = cleanableEnd(s.segments(), highWatermark);
+    long minLagMs = config.get().minCompactionLagMs();
+    long cleanableEnd = cleanableEnd(s.segments(), highWatermark, minLagMs == 0 ? Long.MAX_VALUE : nowMs - minLagMs);
     if (!config.get().compact() || cleanableEnd < 0 || (cleanableEnd <= cleanedThrough && nowMs < tombstoneDueMs)) {
       return 0;
     }
@@ -137,10 +138,15 @@ final class LogCleaner {
     return written;
   }
 
-  /** The base offset of the first segment that is active or reaches the high watermark; -1 if that is the first. */
-  private static long cleanableEnd(Segment[] segments, long highWatermark) {
+  /**
+   * The base offset of the first segment that is active, reaches the high watermark or holds a record younger than
+   * {@code lagHorizonMs} ({@code min.compaction.lag.ms} ago; with none, Long.MAX_VALUE: a record stamped ahead of
+   * the broker's clock does not hold compaction back); -1 if that is the first.
+   */
+  private static long cleanableEnd(Segment[] segments, long highWatermark, long lagHorizonMs) {
     int i = 0;
-    while (i < segments.length - 1 && segments[i].nextOffset <= highWatermark) {
+    while (i < segments.length - 1 && segments[i].nextOffset <= highWatermark
+        && segments[i].maxTimestamp <= lagHorizonMs) {
       i++;
     }
     return i == 0 ? -1 : segments[i].baseOffset;

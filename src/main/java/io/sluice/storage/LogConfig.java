@@ -33,13 +33,17 @@ import java.util.Map;
  *     fill the heap; a leader refuses a batch that would add one more, a follower or a rebuild forgets the idlest
  * @param timestamps {@code message.timestamp.type}, {@code message.timestamp.before.max.ms} and
  *     {@code message.timestamp.after.max.ms}: checked, or stamped, by a leader as it appends
+ * @param minCompactionLagMs {@code min.compaction.lag.ms}: a segment holding a record younger than this is not
+ *     compacted (nor is any after it), so a consumer within that lag of the head sees every update
+ * @param maxCompactionLagMs {@code max.compaction.lag.ms}: a compacted log's active segment rolls once its first
+ *     record is this old, so no record waits longer than this (plus a cleaner pass) to be compacted
  * @param compressionType {@code compression.type}: {@code producer} keeps each batch's codec, {@code uncompressed},
  *     {@code gzip}, {@code snappy}, {@code lz4} or {@code zstd} has a leader recompress batches in another codec
  */
 public record LogConfig(int segmentBytes, long segmentMs, int indexIntervalBytes, int maxMessageBytes,
     long retentionMs, long retentionBytes, long flushMessages, long flushMs, long fileDeleteDelayMs,
     boolean compact, long deleteRetentionMs, long producerIdExpirationMs, int producerIdMaxPerPartition,
-    MessageTimestamps timestamps, String compressionType) {
+    MessageTimestamps timestamps, String compressionType, long minCompactionLagMs, long maxCompactionLagMs) {
 
   public static final String COMPRESSION_TYPE = "compression.type";
   /** Kafka's topic-level values: the broker keeps the producer's codec, or writes every batch in one. */
@@ -81,14 +85,14 @@ public record LogConfig(int segmentBytes, long segmentMs, int indexIntervalBytes
       long deleteRetentionMs, long producerIdExpirationMs, int producerIdMaxPerPartition) {
     this(segmentBytes, segmentMs, indexIntervalBytes, maxMessageBytes, retentionMs, retentionBytes, flushMessages,
         flushMs, fileDeleteDelayMs, compact, deleteRetentionMs, producerIdExpirationMs, producerIdMaxPerPartition,
-        MessageTimestamps.DEFAULT, "producer");
+        MessageTimestamps.DEFAULT, "producer", 0L, Long.MAX_VALUE);
   }
 
   /** This config with at most {@code max} idempotent producers remembered per partition. */
   public LogConfig withProducerIdMaxPerPartition(int max) {
     return new LogConfig(segmentBytes, segmentMs, indexIntervalBytes, maxMessageBytes, retentionMs, retentionBytes,
         flushMessages, flushMs, fileDeleteDelayMs, compact, deleteRetentionMs, producerIdExpirationMs, max,
-        timestamps, compressionType);
+        timestamps, compressionType, minCompactionLagMs, maxCompactionLagMs);
   }
 
   public LogConfig {
@@ -104,6 +108,10 @@ public record LogConfig(int segmentBytes, long segmentMs, int indexIntervalBytes
           + ") and producer.id.expiration.ms must be positive (" + producerIdExpirationMs + ")");
     }
     java.util.Objects.requireNonNull(timestamps, "timestamps");
+    if (minCompactionLagMs < 0 || maxCompactionLagMs < 1 || minCompactionLagMs > maxCompactionLagMs) {
+      throw new IllegalArgumentException("min.compaction.lag.ms (" + minCompactionLagMs + ") must be at least 0 and"
+          + " at most max.compaction.lag.ms (" + maxCompactionLagMs + "), which must be at least 1");
+    }
     if (!COMPRESSION_TYPES.contains(compressionType)) {
       throw new IllegalArgumentException(COMPRESSION_TYPE + " must be one of " + COMPRESSION_TYPES + ", got '"
           + compressionType + "'");
@@ -135,7 +143,14 @@ public record LogConfig(int segmentBytes, long segmentMs, int indexIntervalBytes
         compactNow,
         num(props, "delete.retention.ms", deleteRetentionMs),
         producerIdExpirationMs, producerIdMaxPerPartition, timestampsWith(props),
-        props.containsKey(COMPRESSION_TYPE) ? props.get(COMPRESSION_TYPE).toString().trim() : compressionType);
+        props.containsKey(COMPRESSION_TYPE) ? props.get(COMPRESSION_TYPE).toString().trim() : compressionType,
+        num(props, "min.compaction.lag.ms", minCompactionLagMs), num(props, "max.compaction.lag.ms", maxCompactionLagMs));
+  }
+
+  /** How old the active segment may grow before it rolls: {@code segment.ms}, and for a compacted log at most
+   * {@code max.compaction.lag.ms} (Kafka's {@code maxSegmentMs}). */
+  public long rollAgeMs() {
+    return compact ? Math.min(segmentMs, maxCompactionLagMs) : segmentMs;
   }
 
   /** The codec a leader writes every batch in; null for {@code producer} (each batch as it came). */

@@ -32,6 +32,12 @@ class TopicConfigsTest {
     assertInvalid(Map.of("segment.bytes", "10"), "segment.bytes");
     assertInvalid(Map.of("min.insync.replicas", "0"), "min.insync.replicas");
     assertInvalid(Map.of("cleanup.policy", "shred"), "cleanup.policy", "shred");
+    assertInvalid(Map.of("compression.type", "none"), "compression.type", "[producer, uncompressed, gzip");
+    assertInvalid(Map.of("message.timestamp.type", "createtime"), "message.timestamp.type", "'CreateTime'");
+    assertInvalid(Map.of("message.timestamp.before.max.ms", "-1"), "message.timestamp.before.max.ms");
+    assertInvalid(Map.of("max.compaction.lag.ms", "0"), "max.compaction.lag.ms");
+    assertInvalid(Map.of("min.compaction.lag.ms", "5000", "max.compaction.lag.ms", "4000"), "min.compaction.lag.ms",
+        "at most max.compaction.lag.ms (4000)");
   }
 
   @Test
