@@ -262,6 +262,11 @@ final class Scheduler implements Runnable {
     }
     LOG.log(Level.INFO, "Broker " + brokerId + " stops " + r.runner.describe());
     r.runner.stop(STOP_TIMEOUT_MS);
+    UnitRunner stopped = r.runner;
+    if (connected && !closed && worker.state().config(stopped.connector) == null) {
+      // before the ownership goes: a unit of a connector created again under the name starts after this
+      worker.forgetDeletedUnit(stopped.connector, stopped.task, stopped.topicsRecorded);
+    }
     try {
       zk.delete().quietly().forPath(OWNERS + "/" + id);
     } catch (Exception e) {

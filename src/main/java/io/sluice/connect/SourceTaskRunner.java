@@ -175,7 +175,7 @@ final class SourceTaskRunner extends UnitRunner {
           worker.ensureTopic(pr.topic());
           knownTopics.add(pr.topic());
         }
-        worker.recordActiveTopic(connector, task, pr.topic());
+        activeTopic(pr.topic());
         if (ledger != null) {
           if (!ledger.knows(pr.topic())) {
             ledger.addTopic(pr.topic());
