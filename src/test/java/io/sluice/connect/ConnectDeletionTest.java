@@ -33,7 +33,8 @@ class ConnectDeletionTest {
   @BeforeEach
   void start() throws Exception {
     connect = new ConnectTestSupport(dir.resolve("data"), GUARD,
-        Map.of(io.sluice.config.BrokerConfig.CONNECT_FILE_ALLOWED_PATHS, dir.toString()));
+        Map.of(io.sluice.config.BrokerConfig.CONNECT_FILE_ALLOWED_PATHS, dir.toString(),
+            io.sluice.config.BrokerConfig.AUTO_CREATE_TOPICS_ENABLE, false));
   }
 
   @AfterEach
@@ -99,6 +100,39 @@ class ConnectDeletionTest {
         return false;
       }
     });
+  }
+
+  /**
+   * On main the producer retried the sends for its delivery timeout (2 min) with the task RUNNING, then every
+   * restart sent to the remembered topic unchecked: RUNNING a minute, FAILED a moment, and again, for good.
+   */
+  @Test
+  void aSourceWhoseTopicIsDeletedFailsNamingItAndRunsAgainOnceItIsCreatedAgain() throws Exception {
+    createTopic("feed");
+    connect.create("gen", new JsonObject().put("connector.class", "LoadGenerator").put("topic", "feed")
+        .put("records.per.second", "50"));
+    ConnectTestSupport.await("records in the topic", () -> endOffset("feed") > 0);
+    assertThat(connect.send("DELETE", "/topics/feed", null).status()).isEqualTo(204);
+    ConnectTestSupport.await("the task FAILED naming the topic", () -> {
+      try {
+        JsonObject t = connect.get("/connectors/gen/status").json().getJsonArray("tasks").getJsonObject(0);
+        return "FAILED".equals(t.getString("state")) && t.getString("trace").contains("Topic 'feed'");
+      } catch (Exception e) {
+        return false;
+      }
+    });
+    createTopic("feed");
+    ConnectTestSupport.await("records in the topic created again", () -> endOffset("feed") > 0);
+    connect.awaitState("gen", 0, "RUNNING");
+  }
+
+  private long endOffset(String topic) {
+    try {
+      ConnectTestSupport.Reply r = connect.get("/topics/" + topic + "/partitions/0/offsets");
+      return r.status() == 200 ? r.json().getLong("end_offset") : -1;
+    } catch (Exception e) {
+      return -1;
+    }
   }
 
   /** On main the deleted connector's active topic stayed, listed for the connector created again. */
