@@ -342,9 +342,9 @@ final class SourceTaskRunner extends UnitRunner {
       worker.ensureTopic(topic);
     } catch (RuntimeException e) {
       throw new TopicGoneException("Topic '" + topic + "', which task " + connector
-          + "-" + task + " writes to, no longer exists (deleted while the task ran) and the broker does not create it"
-          + " (auto.create.topics.enable is off): create the topic again; its records not acknowledged are polled"
-          + " again from the last committed offsets", e);
+          + "-" + task + " writes to, no longer exists (deleted while the task ran) and was not created again"
+          + " (auto.create.topics.enable off, or the creation failed: see the cause): create the topic again; its"
+          + " records not acknowledged are polled again from the last committed offsets", e);
     }
   }
 
