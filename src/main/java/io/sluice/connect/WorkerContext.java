@@ -107,15 +107,16 @@ record WorkerContext(String workerId, Plugins plugins, SluiceClient client, Prod
   }
 
   /**
-   * After a unit of a deleted connector has stopped: tombstones the status it had and the active topics it or its
-   * connector recorded, as Kafka Connect's status store does on a deletion. The delete tombstoned them already, but a
-   * unit still running until this broker saw the deletion could write them again (RUNNING, FAILED, a topic it read),
-   * and they then stayed in the compacted status topic, shown to a connector created again under the name until its
-   * own units wrote theirs. Under the config lock, read to the end, and only while the connector does not exist (one
-   * created again meanwhile writes its own); blocks the calling (scheduler) thread. The tombstones go through the
-   * producer the unit's writes went through, so they land after them.
+   * After units of a deleted connector ({@code tasks}: their task numbers, -1 the connector) have stopped: tombstones
+   * their statuses and the active topics they or their connector recorded, as Kafka Connect's status store does on a
+   * deletion. The delete tombstoned them already, but a unit still running until this broker saw the deletion could
+   * write them again (RUNNING, FAILED, a topic it read), and they then stayed in the compacted status topic, shown to
+   * a connector created again under the name until its own units wrote theirs. One round under the config lock, read
+   * to the end, and only while the connector does not exist (one created again meanwhile writes its own); blocks the
+   * calling (scheduler) thread. The tombstones go through the producer the units' writes went through, so they land
+   * after them.
    */
-  void forgetDeletedUnit(String connector, int task, Set<String> topicsRecorded) {
+  void forgetDeletedUnits(String connector, List<Integer> tasks, Set<String> topicsRecorded) {
     try {
       configLock.holding(() -> Future.fromCompletionStage(state.configs.readToEnd().subscribeAsCompletionStage())
           .compose(x -> {
@@ -125,8 +126,8 @@ record WorkerContext(String workerId, Plugins plugins, SluiceClient client, Prod
             Set<String> topics = new TreeSet<>(topicsRecorded);
             topics.addAll(state.activeTopics(connector));
             List<Uni<Long>> writes = new ArrayList<>();
-            writes.add(state.status.write(task < 0 ? ConnectState.connectorStatusKey(connector)
-                : ConnectState.taskStatusKey(connector, task), null));
+            tasks.forEach(task -> writes.add(state.status.write(task < 0 ? ConnectState.connectorStatusKey(connector)
+                : ConnectState.taskStatusKey(connector, task), null)));
             topics.forEach(t -> writes.add(state.status.write(ConnectState.topicKey(t, connector), null)));
             return Future.fromCompletionStage(Uni.join().all(writes).andFailFast().subscribeAsCompletionStage())
                 .mapEmpty();
