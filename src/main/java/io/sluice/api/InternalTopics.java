@@ -17,4 +17,17 @@ public final class InternalTopics {
   public static boolean isInternal(String topic) {
     return ALL.contains(topic);
   }
+
+  /**
+   * The connect workers' topics ({@code __connect_configs}, {@code __connect_status}, {@code __connect_offsets}):
+   * written by the workers through the client API, so clients may produce to them, but not delete, create, grow,
+   * reconfigure them or delete their records. A client's delete of {@code __connect_configs} lost every connector at
+   * the next start and failed every config change meanwhile (404); Kafka leaves such topics to ACLs.
+   */
+  public static final Set<String> CONNECT = Set.of("__connect_configs", "__connect_status", "__connect_offsets");
+
+  /** Whether a client may not delete, create, grow or reconfigure {@code topic}, nor delete its records. */
+  public static boolean isManaged(String topic) {
+    return ALL.contains(topic) || CONNECT.contains(topic);
+  }
 }

@@ -366,6 +366,11 @@ final class ConnectEndpoint {
         writes.add(state().configs.write(key, null));
       }
       writes.add(state().status.write(ConnectState.connectorStatusKey(name), null));
+      // Kafka Connect resets a deleted connector's active topics (KIP-558): kept, one created again under the name
+      // listed topics it never used
+      for (String topic : state().activeTopics(name)) {
+        writes.add(state().status.write(ConnectState.topicKey(topic, name), null));
+      }
       for (int i = 0; i < tasks; i++) {
         writes.add(state().status.write(ConnectState.taskStatusKey(name, i), null));
         writes.add(state().configs.write(ConnectState.restartTaskKey(name, i), null));

@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeSet;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.state.ConnectionState;
@@ -154,10 +155,11 @@ final class Scheduler implements Runnable {
         mine.put(units.get(k).id(), units.get(k));
       }
     }
+    Map<String, List<UnitRunner>> ofDeleted = new HashMap<>();
     for (Map.Entry<String, Running> e : new ArrayList<>(running.entrySet())) {
       Unit u = mine.get(e.getKey());
       if (u == null || !fingerprint(u).equals(e.getValue().fingerprint) || restartWanted(u, e.getValue())) {
-        stopUnit(e.getKey());
+        stopUnit(e.getKey(), ofDeleted);
       } else if (!restartRequestOf(u).equals(e.getValue().restartRequest)) {
         // a restart request that does not apply to this unit (onlyFailed, no includeTasks) is done with
         running.put(e.getKey(), new Running(e.getValue().runner, e.getValue().fingerprint, restartRequestOf(u)));
@@ -165,6 +167,7 @@ final class Scheduler implements Runnable {
         continue; // failed for good: stays FAILED until a restart request
       }
     }
+    forgetDeleted(ofDeleted);
     for (Unit u : mine.values()) {
       Running r = running.get(u.id());
       if (r == null) {
@@ -255,13 +258,26 @@ final class Scheduler implements Runnable {
         : new SourceTaskRunner(worker, u.connector, u.task, config, taskConfig);
   }
 
-  private void stopUnit(String id) {
+  /**
+   * Stops a unit and releases its ownership; a unit of a deleted connector is kept in {@code ofDeleted} (when given)
+   * instead, released by {@link #forgetDeleted} once its statuses are cleared.
+   */
+  private void stopUnit(String id, Map<String, List<UnitRunner>> ofDeleted) {
     Running r = running.remove(id);
     if (r == null) {
       return;
     }
     LOG.log(Level.INFO, "Broker " + brokerId + " stops " + r.runner.describe());
     r.runner.stop(STOP_TIMEOUT_MS);
+    UnitRunner stopped = r.runner;
+    if (ofDeleted != null && connected && !closed && worker.state().config(stopped.connector) == null) {
+      ofDeleted.computeIfAbsent(stopped.connector, c -> new ArrayList<>()).add(stopped);
+      return;
+    }
+    release(id);
+  }
+
+  private void release(String id) {
     try {
       zk.delete().quietly().forPath(OWNERS + "/" + id);
     } catch (Exception e) {
@@ -269,9 +285,22 @@ final class Scheduler implements Runnable {
     }
   }
 
+  /**
+   * Clears what the stopped units of deleted connectors wrote (one round under the config lock per connector), then
+   * releases them: a unit of a connector created again under the name starts after that.
+   */
+  private void forgetDeleted(Map<String, List<UnitRunner>> ofDeleted) {
+    ofDeleted.forEach((connector, units) -> {
+      Set<String> topics = new TreeSet<>();
+      units.forEach(u -> topics.addAll(u.topicsRecorded));
+      worker.forgetDeletedUnits(connector, units.stream().map(u -> u.task).toList(), topics);
+      units.forEach(u -> release(new Unit(connector, u.task).id()));
+    });
+  }
+
   private synchronized void stopAll() {
     for (String id : new ArrayList<>(running.keySet())) {
-      stopUnit(id);
+      stopUnit(id, null);
     }
   }
 

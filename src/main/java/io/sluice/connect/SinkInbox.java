@@ -37,16 +37,23 @@ final class SinkInbox {
    */
   synchronized int rebalance(boolean revoked, Set<TopicPartition> partitions) {
     Set<TopicPartition> copy = Set.copyOf(partitions);
-    int[] removed = {0};
-    if (revoked) {
-      // removeIf holds the queue's lock through the sweep, so the count is exactly what the task will not see.
-      queue.removeIf(o -> {
-        boolean drop = o instanceof ConsumerRecord r && copy.contains(new TopicPartition(r.topic(), r.partition()));
-        removed[0] += drop ? 1 : 0;
-        return drop;
-      });
-    }
+    int removed = revoked ? drop(copy) : 0;
     queue.add(new Rebalance(revoked, copy));
+    return removed;
+  }
+
+  /**
+   * Takes out the partitions' records still queued (a revocation's, or a deleted topic's the task gave up) and
+   * returns how many, which the caller asks the consumer for again.
+   */
+  synchronized int drop(Set<TopicPartition> partitions) {
+    int[] removed = {0};
+    // removeIf holds the queue's lock through the sweep, so the count is exactly what the task will not see.
+    queue.removeIf(o -> {
+      boolean drop = o instanceof ConsumerRecord r && partitions.contains(new TopicPartition(r.topic(), r.partition()));
+      removed[0] += drop ? 1 : 0;
+      return drop;
+    });
     return removed[0];
   }
 

@@ -9,6 +9,9 @@ import io.sluice.client.RebalanceListener;
 import io.sluice.connect.Plugins.Kind;
 import io.sluice.connect.Plugins.Plugin;
 import io.sluice.record.Header;
+import io.sluice.errors.ErrorCode;
+import io.sluice.errors.SluiceException;
+import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -39,6 +42,7 @@ import org.apache.kafka.connect.sink.SinkTaskContext;
  * polling, which is its heartbeat).
  */
 final class SinkTaskRunner extends UnitRunner {
+  private static final System.Logger LOG = System.getLogger(SinkTaskRunner.class.getName());
   private static final int MAX_BATCH = 2_000;
   private final Map<String, String> taskConfig;
   private volatile SinkTask instance;
@@ -46,6 +50,11 @@ final class SinkTaskRunner extends UnitRunner {
   /** This execution's inbox: each execution gets its own, so a restart never takes its predecessor's leftovers. */
   private SinkInbox inbox;
   private final Map<TopicPartition, Long> processed = new HashMap<>();
+  /**
+   * Partitions of topics deleted while the task read them, already closed in the task: the coordinator's revocation
+   * of them comes later and must not close them again, and records of them still on their way are not put.
+   */
+  private final Set<TopicPartition> deleted = new HashSet<>();
   /** Whether records were put since the task's last preCommit: they may sit in its buffer until it flushes. */
   private boolean unflushed;
   private volatile Flow.Subscription subscription;
@@ -85,6 +94,7 @@ final class SinkTaskRunner extends UnitRunner {
     inbox = box;
     consumer = null;
     processed.clear();
+    deleted.clear();
     unflushed = false;
     commitRequested = false;
     try {
@@ -183,9 +193,13 @@ final class SinkTaskRunner extends UnitRunner {
   private void apply(SinkTask t, SinkInbox.Rebalance r) {
     Collection<TopicPartition> partitions = kafka(r.partitions());
     if (r.revoked()) {
-      t.close(partitions);
+      List<TopicPartition> open = partitions.stream().filter(tp -> !deleted.remove(tp)).toList();
+      if (!open.isEmpty()) {
+        t.close(open);
+      }
       partitions.forEach(processed::remove);
     } else {
+      deleted.removeAll(partitions); // a topic of the name created again: read from its start
       t.open(partitions);
     }
   }
@@ -233,7 +247,10 @@ final class SinkTaskRunner extends UnitRunner {
     List<SinkRecord> records = new ArrayList<>();
     recordsIn.add(batch.size());
     for (ConsumerRecord r : batch) {
-      worker.recordActiveTopic(connector, task, r.topic());
+      if (!deleted.isEmpty() && deleted.contains(new TopicPartition(r.topic(), r.partition()))) {
+        continue; // fetched before its topic was deleted, and the task has closed the partition
+      }
+      activeTopic(r.topic());
       RecordErrors.Original original = new RecordErrors.Original(r, null);
       SinkRecord converted = errors.execute("VALUE_CONVERTER", converters.value().getClass(), original,
           () -> convert(r, converters));
@@ -247,6 +264,9 @@ final class SinkTaskRunner extends UnitRunner {
       return; // stopped before the sink took them: their offsets must not be committed
     }
     for (ConsumerRecord r : batch) {
+      if (!deleted.isEmpty() && deleted.contains(new TopicPartition(r.topic(), r.partition()))) {
+        continue;
+      }
       processed.put(new TopicPartition(r.topic(), r.partition()), r.offset());
     }
   }
@@ -293,6 +313,7 @@ final class SinkTaskRunner extends UnitRunner {
     if (processed.isEmpty() && !unflushed) {
       return;
     }
+    dropDeletedTopics(t);
     Map<TopicPartition, OffsetAndMetadata> current = new HashMap<>();
     processed.forEach((tp, last) -> current.put(tp, new OffsetAndMetadata(last + 1)));
     Map<TopicPartition, OffsetAndMetadata> toCommit = t.preCommit(current);
@@ -309,7 +330,87 @@ final class SinkTaskRunner extends UnitRunner {
       }
     });
     if (!last.isEmpty()) {
+      commitLast(t, last);
+    }
+  }
+
+  /**
+   * Commits; neither of two refusals fails the task, as neither fails one of Kafka Connect's. A commit from a
+   * generation the group has left (a rebalance, a topic deleted or grown, came in between) is skipped: the offsets
+   * stay, and the next commit, after the task has applied the rebalance, sends those of the partitions it still owns.
+   * A commit naming a topic deleted since the check is refused by the coordinator (after the client's retries): it is
+   * sent again without it.
+   */
+  private void commitLast(SinkTask t, Map<io.sluice.client.TopicPartition, Long> last) {
+    try {
       consumer.commit(last).await().atMost(Duration.ofSeconds(60));
+    } catch (SluiceException e) {
+      if (e.errorCode() == ErrorCode.ILLEGAL_GENERATION || e.errorCode() == ErrorCode.REBALANCE_IN_PROGRESS) {
+        LOG.log(Level.DEBUG, "Task " + connector + "-" + task + ": commit skipped, the group rebalanced: " + e);
+        return;
+      }
+      if (e.errorCode() != ErrorCode.UNKNOWN_TOPIC_OR_PARTITION || !dropDeletedTopics(t)) {
+        throw e;
+      }
+      last.keySet().removeIf(p -> deleted.contains(new TopicPartition(p.topic(), p.partition())));
+      if (!last.isEmpty()) {
+        consumer.commit(last).await().atMost(Duration.ofSeconds(60));
+      }
+    }
+  }
+
+  /**
+   * Gives up the partitions of topics deleted since the task read them, as Kafka Connect does (KAFKA-14750: their
+   * offsets are not committed, the task goes on): the task closes them, their offsets are forgotten, their queued
+   * records dropped. Committed, the whole commit was refused (the coordinator no longer has the topic): retried for
+   * 30 s, then the task failed, the sink's other topics with it, and restarted. The group's commits of the topic go
+   * with it, and the coordinator revokes its partitions, so a topic of that name created again is assigned anew and
+   * read from its start. True if any was dropped.
+   */
+  private boolean dropDeletedTopics(SinkTask t) {
+    if (!deleted.isEmpty()) {
+      reopenCreatedAgain(t);
+    }
+    Set<String> gone = new HashSet<>();
+    Set<String> checked = new HashSet<>();
+    for (TopicPartition tp : processed.keySet()) {
+      if (checked.add(tp.topic()) && !worker.topicExists(tp.topic())) {
+        gone.add(tp.topic());
+      }
+    }
+    if (gone.isEmpty()) {
+      return false;
+    }
+    Set<io.sluice.client.TopicPartition> dropped = new HashSet<>();
+    processed.keySet().stream().filter(tp -> gone.contains(tp.topic()))
+        .forEach(tp -> dropped.add(new io.sluice.client.TopicPartition(tp.topic(), tp.partition())));
+    consumer.assignment().stream().filter(p -> gone.contains(p.topic())).forEach(dropped::add);
+    int removed = inbox.drop(dropped);
+    Flow.Subscription s = subscription;
+    if (removed > 0 && s != null) {
+      s.request(removed);
+    }
+    Collection<TopicPartition> closing = kafka(dropped);
+    closing.removeIf(deleted::contains);
+    t.close(closing);
+    deleted.addAll(closing);
+    processed.keySet().removeIf(tp -> gone.contains(tp.topic()));
+    LOG.log(Level.INFO, "Task " + connector + "-" + task + ": topic(s) " + gone + " deleted; their partitions are"
+        + " closed and their offsets not committed");
+    return true;
+  }
+
+  /**
+   * A partition given up whose topic exists again while the consumer still holds it: the coordinator did not see the
+   * deletion (a deletion and a re-creation both between two of its sweeps), so no new assignment will open it.
+   */
+  private void reopenCreatedAgain(SinkTask t) {
+    Set<io.sluice.client.TopicPartition> held = new HashSet<>(consumer.assignment());
+    List<TopicPartition> back = deleted.stream().filter(tp -> held.contains(new io.sluice.client.TopicPartition(
+        tp.topic(), tp.partition())) && worker.topicExists(tp.topic())).toList();
+    if (!back.isEmpty()) {
+      back.forEach(deleted::remove);
+      t.open(back);
     }
   }
 

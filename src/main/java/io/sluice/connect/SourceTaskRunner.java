@@ -35,6 +35,10 @@ import org.apache.kafka.connect.storage.OffsetStorageReader;
  */
 final class SourceTaskRunner extends UnitRunner {
   private static final Duration SEND_TIMEOUT = Duration.ofMinutes(3);
+  /** How long a poll's acknowledgements are awaited before the topics written to are looked up again. */
+  private static final long TOPIC_CHECK_MS = 1_000;
+  private static final long TOPIC_CHECK_NANOS = TOPIC_CHECK_MS * 1_000_000;
+  private long lastTopicCheckNanos;
   private final Map<String, String> taskConfig;
   private volatile SourceTask instance;
   private Producer producer;
@@ -77,6 +81,10 @@ final class SourceTaskRunner extends UnitRunner {
     SourceTask t = Plugins.withLoader(plugin.loader(), () -> (SourceTask) connector.taskClass()
         .getDeclaredConstructor().newInstance());
     instance = t;
+    // Each execution checks its topics anew: a topic deleted since the last one is created again or refused at its
+    // first record, where remembered it was sent to unchecked and the task sat RUNNING until the client gave up.
+    knownTopics.clear();
+    boolean topicGone = false;
     try {
       Plugins.withLoader(plugin.loader(), () -> {
         t.initialize(context(reader));
@@ -84,6 +92,9 @@ final class SourceTaskRunner extends UnitRunner {
         return null;
       });
       loop(plugin, t, converters, chain, errors);
+    } catch (TopicGoneException e) {
+      topicGone = true;
+      throw e;
     } finally {
       try {
         drainQuietly();
@@ -93,10 +104,32 @@ final class SourceTaskRunner extends UnitRunner {
           t.stop();
           return null;
         });
-        producer.close().await().atMost(Duration.ofSeconds(30));
+        closeProducer(topicGone);
         chain.close();
         converters.close();
       }
+    }
+  }
+
+  /**
+   * Closes the producer once its sends are answered. Its sends to a topic gone are retried for the whole delivery
+   * timeout: the close is not awaited then (a moment at most), or the task showed RUNNING 30 s more, and the close's
+   * timeout took the place of the failure naming the topic. They are polled again from the committed offsets.
+   */
+  private void closeProducer(boolean topicGone) {
+    try {
+      producer.close().await().atMost(topicGone ? Duration.ofSeconds(1) : Duration.ofSeconds(30));
+    } catch (io.smallrye.mutiny.TimeoutException e) {
+      if (!topicGone) {
+        throw e;
+      }
+    }
+  }
+
+  /** A topic the task writes to was deleted and is not created again. */
+  private static final class TopicGoneException extends org.apache.kafka.connect.errors.ConnectException {
+    TopicGoneException(String message, Throwable cause) {
+      super(message, cause);
     }
   }
 
@@ -148,6 +181,7 @@ final class SourceTaskRunner extends UnitRunner {
         send(t, records, converters, chain, errors);
       }
       drain(false);
+      checkTopicsIfLate();
       if (System.currentTimeMillis() - lastCommit >= interval) {
         commitOffsets();
         lastCommit = System.currentTimeMillis();
@@ -175,7 +209,7 @@ final class SourceTaskRunner extends UnitRunner {
           worker.ensureTopic(pr.topic());
           knownTopics.add(pr.topic());
         }
-        worker.recordActiveTopic(connector, task, pr.topic());
+        activeTopic(pr.topic());
         if (ledger != null) {
           if (!ledger.knows(pr.topic())) {
             ledger.addTopic(pr.topic());
@@ -201,7 +235,8 @@ final class SourceTaskRunner extends UnitRunner {
     }
     CompletableFuture<List<RecordMetadata>> acks = sends.isEmpty() ? CompletableFuture.completedFuture(List.of())
         : Uni.join().all(sends).andFailFast().subscribeAsCompletionStage();
-    inFlight.add(new InFlight(t, acks, sent, bytes, offsets, ledger == null ? -1 : ledger.sequence()));
+    inFlight.add(new InFlight(t, acks, sent, bytes, offsets, ledger == null ? -1 : ledger.sequence(),
+        System.nanoTime()));
     inFlightRecords += sent.size();
     inFlightBytes += bytes;
     while (inFlightRecords > maxInFlight || inFlightBytes > maxInFlightBytes) {
@@ -226,7 +261,7 @@ final class SourceTaskRunner extends UnitRunner {
 
   /** One poll's sends; its offsets count once its records and every earlier poll's are acknowledged. */
   private record InFlight(SourceTask task, CompletableFuture<List<RecordMetadata>> acks, List<SourceRecord> sent,
-      long bytes, Map<JsonObject, JsonObject> offsets, long lastSeq) {
+      long bytes, Map<JsonObject, JsonObject> offsets, long lastSeq, long sentNanos) {
   }
 
   /** Counts the acknowledged polls at the head as done; with {@code all}, waits for every poll in flight. */
@@ -243,7 +278,7 @@ final class SourceTaskRunner extends UnitRunner {
   private void done(InFlight poll) throws Exception {
     List<RecordMetadata> acks;
     try {
-      acks = poll.acks().get(SEND_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+      acks = awaitAcks(poll);
     } catch (ExecutionException e) {
       clearInFlight();
       throw e.getCause() instanceof Exception cause ? cause : e;
@@ -263,6 +298,54 @@ final class SourceTaskRunner extends UnitRunner {
       ledger.covered(poll.lastSeq());
     }
     uncommitted.putAll(poll.offsets());
+  }
+
+  /**
+   * A poll's acknowledgements, looking the task's topics up again each second they are late: a topic deleted while
+   * the task writes to it is retried by the producer for its whole delivery timeout (2 min, then 1 min per restart),
+   * the task shown RUNNING meanwhile. Looked up gone, it is created again if {@code auto.create.topics.enable} allows
+   * (the records then go to the new topic), else the task fails naming it.
+   */
+  private List<RecordMetadata> awaitAcks(InFlight poll) throws Exception {
+    long deadline = System.nanoTime() + SEND_TIMEOUT.toNanos();
+    while (true) {
+      try {
+        return poll.acks().get(Math.min(TOPIC_CHECK_MS, Math.max(1, (deadline - System.nanoTime()) / 1_000_000)),
+            TimeUnit.MILLISECONDS);
+      } catch (java.util.concurrent.TimeoutException e) {
+        if (System.nanoTime() >= deadline) {
+          throw e;
+        }
+        checkTopicsIfLate();
+      }
+    }
+  }
+
+  /**
+   * While the oldest poll in flight has waited over a second for its acknowledgements, at most once a second: each
+   * topic the task writes to is looked up in this broker's metadata (no request), and one gone is created again or
+   * fails the task. A branch per loop otherwise.
+   */
+  private void checkTopicsIfLate() {
+    InFlight oldest = inFlight.peek();
+    long now = System.nanoTime();
+    if (oldest == null || oldest.acks().isDone() || now - oldest.sentNanos() < TOPIC_CHECK_NANOS
+        || now - lastTopicCheckNanos < TOPIC_CHECK_NANOS) {
+      return;
+    }
+    lastTopicCheckNanos = now;
+    knownTopics.stream().filter(topic -> !worker.topicExists(topic)).findFirst().ifPresent(this::recreate);
+  }
+
+  private void recreate(String topic) {
+    try {
+      worker.ensureTopic(topic);
+    } catch (RuntimeException e) {
+      throw new TopicGoneException("Topic '" + topic + "', which task " + connector
+          + "-" + task + " writes to, no longer exists (deleted while the task ran) and was not created again"
+          + " (auto.create.topics.enable off, or the creation failed: see the cause): create the topic again; its"
+          + " records not acknowledged are polled again from the last committed offsets", e);
+    }
   }
 
   private ProducerRecord convert(SourceRecord r, Converters converters) {

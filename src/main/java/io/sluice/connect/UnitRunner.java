@@ -7,6 +7,8 @@ import io.micrometer.core.instrument.Tags;
 import java.lang.System.Logger.Level;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -35,6 +37,8 @@ abstract class UnitRunner implements Runnable {
   final LongAdder recordsIn = new LongAdder();
   /** Records out of the task: written to topics (acknowledged) by a source, put by a sink. */
   final LongAdder recordsOut = new LongAdder();
+  /** Active topics (KIP-558) this unit recorded: cleared with its status if its connector is deleted. */
+  final Set<String> topicsRecorded = ConcurrentHashMap.newKeySet();
 
   UnitRunner(WorkerContext worker, String connector, int task, Map<String, String> connectorConfig) {
     this.worker = worker;
@@ -47,6 +51,13 @@ abstract class UnitRunner implements Runnable {
         "1000").trim());
     this.backoffMaxMs = Long.parseLong(connectorConfig.getOrDefault(ConnectorConfigs.RESTART_BACKOFF_MAX, "60000")
         .trim());
+  }
+
+  /** Records that the unit used {@code topic} (a lookup per record; a write only the first time). */
+  void activeTopic(String topic) {
+    if (worker.recordActiveTopic(connector, task, topic)) {
+      topicsRecorded.add(topic);
+    }
   }
 
   String describe() {

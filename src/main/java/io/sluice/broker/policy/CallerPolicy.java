@@ -25,7 +25,7 @@ public final class CallerPolicy {
 
   /** Refuses a client's creation, growth or deletion ({@code what}: "created", ...) of an internal topic. */
   public static void checkAlter(RequestContext caller, String topic, String what) {
-    if (!caller.isInternal() && InternalTopics.isInternal(topic)) {
+    if (!caller.isInternal() && InternalTopics.isManaged(topic)) {
       throw new SluiceException(ErrorCode.INVALID_REQUEST,
           "Topic '" + topic + "' is internal to the broker and cannot be " + what + " by a client");
     }

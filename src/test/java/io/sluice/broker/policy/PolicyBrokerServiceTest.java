@@ -56,6 +56,34 @@ class PolicyBrokerServiceTest {
     assertThat(reached).as("no refused call reached the broker").isEmpty();
   }
 
+  /**
+   * The connect workers write their topics through the client API, so clients may produce to them; on main a client
+   * could also delete {@code __connect_configs} (every config change then failed 404, every connector lost at the
+   * next start), shrink its retention or delete its records.
+   */
+  @Test
+  void clientsCannotDeleteNorAlterTheConnectTopicsButMayProduceToThem() {
+    for (String topic : InternalTopics.CONNECT) {
+      Map<String, Future<?>> refused = Map.of(
+          "deleteTopic", policy.deleteTopic(CLIENT, topic),
+          "createTopic", policy.createTopic(CLIENT, new NewTopic(topic, 1, 1, Map.of())),
+          "createPartitions", policy.createPartitions(CLIENT, topic, 9),
+          "alterTopicConfigs", policy.alterTopicConfigs(CLIENT, topic,
+              List.of(io.sluice.api.ConfigAlteration.set("cleanup.policy", "delete")), false),
+          "deleteRecords", policy.deleteRecords(CLIENT, new TopicPartition(topic, 0), 5));
+      refused.forEach((name, f) -> {
+        assertThat(f.failed()).as(name + " of " + topic).isTrue();
+        assertThat(((SluiceException) f.cause()).errorCode()).as(name).isEqualTo(ErrorCode.INVALID_REQUEST);
+        assertThat(f.cause().getMessage()).contains(topic);
+      });
+      assertThat(policy.produce(CLIENT, new TopicPartition(topic, 0), ByteBuffer.allocate(0), Acks.ALL).succeeded())
+          .as("the workers' own writes come through the client API").isTrue();
+      assertThat(policy.metadataForProduce(CLIENT, topic).succeeded()).isTrue();
+      assertThat(policy.deleteTopic(RequestContext.internal(1), topic).succeeded()).isTrue();
+    }
+    assertThat(reached).hasSize(3 * InternalTopics.CONNECT.size());
+  }
+
   @Test
   void theBrokersOwnCallsAndOtherTopicsPass() {
     WRITES.forEach((name, call) -> assertThat(call.apply(RequestContext.internal(3)).apply(policy).succeeded())
