@@ -67,6 +67,7 @@ final class ApiRouter {
     new HealthEndpoint(deps.readiness(), deps.service(), deps.starts()).mount(router);
     new OpenApiEndpoint(deps.openApi()).mount(router);
     new ClusterEndpoint(deps.service()).mount(router);
+    new AclsEndpoint(deps.service()).mount(router, body);
     new TopicsEndpoint(deps.service()).mount(router, body);
     new TopicConfigsEndpoint(deps.service()).mount(router, body);
     new PartitionsEndpoint(deps.service()).mount(router);
