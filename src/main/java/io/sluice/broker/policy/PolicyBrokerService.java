@@ -106,14 +106,14 @@ public final class PolicyBrokerService extends DelegatingBrokerService {
   }
 
   /**
-   * Refused like a produce: it is asked only before producing, and would auto-create the topic, which needs Create
-   * (without it a missing topic is refused with Create named, not created).
+   * Refused like a produce (Write): it is asked only before producing, and would auto-create the topic, which needs
+   * Create (without it a missing topic is refused with Create named, not created).
    */
   @Override
   public Future<TopicMetadata> metadataForProduce(RequestContext caller, String topic) {
     return checked(() -> {
       CallerPolicy.checkProduce(caller, topic);
-      topic(caller, topic, AclOperation.DESCRIBE);
+      topic(caller, topic, AclOperation.WRITE);
     }, () -> mayCreate(caller, topic) ? delegate.metadataForProduce(caller, topic)
         : delegate.describeTopic(caller, topic).recover(t -> Future.failedFuture(isUnknownTopic(t)
             ? Authorizer.refusal(caller, ResourceType.TOPIC, topic, AclOperation.CREATE) : t)));
