@@ -115,4 +115,10 @@ public abstract class DelegatingBrokerService implements BrokerService {
       io.sluice.api.acl.AclBindingFilter filter) {
     return delegate.deleteAcls(caller, filter);
   }
+
+  @Override
+  public Future<Void> authorize(RequestContext caller, io.sluice.api.acl.ResourceType type, String name,
+      io.sluice.api.acl.AclOperation op) {
+    return delegate.authorize(caller, type, name, op);
+  }
 }

@@ -81,6 +81,7 @@ final class ApiRouter {
     new StreamingEndpoint(deps.service(), consumers, deps.cfg(), deps.fetchWorkers(), deps.sessions(), deps.answers())
         .mount(router);
     new ProducersEndpoint(deps.service()).mount(router, body);
+    new ManagementGuard(deps.service()).mount(router);
     deps.extensions().forEach(e -> e.mount(router));
     Handler<RoutingContext> failures = ErrorResponses.failureHandler(deps.cfg().maxBodyBytes());
     router.route().failureHandler(failures);

@@ -52,9 +52,7 @@ class AclsApiTest {
         .listener(HttpListener::new).start().await(TestBrokers.START_TIMEOUT_S, TimeUnit.SECONDS);
     GUARD.watch(broker.vertx());
     client = io.sluice.broker.testing.TestClients.web(broker.httpPort());
-    await(broker.services().broker().createAcls(RequestContext.internal(1), List.of(new AclBinding(
-        ResourceType.CLUSTER, ResourceType.CLUSTER_NAME, PatternType.LITERAL, ANONYMOUS, "127.0.0.1",
-        AclOperation.ALTER, AclPermission.ALLOW))));
+    startBrokerGrants();
   }
 
   @AfterAll
@@ -197,5 +195,28 @@ class AclsApiTest {
         .await(30, TimeUnit.SECONDS));
     assertThat(failure).get().extracting(Throwable::getMessage).asString()
         .contains("is not authorized to Describe the cluster");
+  }
+
+  @Test
+  void theConnectAndStreamsApisNeedClusterDescribeToReadAndAlterToChange() throws Exception {
+    // ANONYMOUS holds Cluster Alter only from 127.0.0.1, which implies Describe: refused from elsewhere.
+    RequestContext elsewhere = RequestContext.anonymous("http", "10.1.1.1:4000", "");
+    assertThat(broker.services().broker().authorize(elsewhere, ResourceType.CLUSTER, ResourceType.CLUSTER_NAME,
+        AclOperation.DESCRIBE).transform(ar -> Future.succeededFuture(ar.failed())).await(30, TimeUnit.SECONDS))
+        .isTrue();
+    await(broker.services().broker().deleteAcls(RequestContext.internal(1), new io.sluice.api.acl.AclBindingFilter(
+        ResourceType.CLUSTER, null, null, null, null, null, null)));
+    try {
+      assertError(await(client.get("/streams").send()), 403, 31, "Describe the cluster");
+      assertError(await(client.post("/connectors").sendJsonObject(new JsonObject())), 403, 31, "Alter the cluster");
+    } finally {
+      startBrokerGrants();
+    }
+  }
+
+  private static void startBrokerGrants() throws Exception {
+    await(broker.services().broker().createAcls(RequestContext.internal(1), List.of(new AclBinding(
+        ResourceType.CLUSTER, ResourceType.CLUSTER_NAME, PatternType.LITERAL, ANONYMOUS, "127.0.0.1",
+        AclOperation.ALTER, AclPermission.ALLOW))));
   }
 }

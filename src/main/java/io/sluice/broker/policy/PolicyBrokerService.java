@@ -219,4 +219,10 @@ public final class PolicyBrokerService extends DelegatingBrokerService {
   public Future<List<AclBinding>> deleteAcls(RequestContext caller, AclBindingFilter filter) {
     return acls == null ? delegate.deleteAcls(caller, filter) : acls.delete(caller, filter);
   }
+
+  @Override
+  public Future<Void> authorize(RequestContext caller, ResourceType type, String name, AclOperation op) {
+    return authorizer == null ? Future.succeededFuture()
+        : checked(() -> authorizer.check(caller, type, name, op), Future::succeededFuture);
+  }
 }
