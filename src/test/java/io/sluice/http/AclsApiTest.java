@@ -219,4 +219,24 @@ class AclsApiTest {
         ResourceType.CLUSTER, ResourceType.CLUSTER_NAME, PatternType.LITERAL, ANONYMOUS, "127.0.0.1",
         AclOperation.ALTER, AclPermission.ALLOW))));
   }
+
+  @Test
+  void theJavaClientsAdminCreatesListsAndDeletesAcls() throws Exception {
+    topic("client-made");
+    io.sluice.client.SluiceClient sluice = io.sluice.client.SluiceClient.create(
+        io.sluice.client.ClientOptions.bootstrap("http://127.0.0.1:" + broker.httpPort()));
+    try {
+      io.sluice.client.Admin admin = sluice.admin();
+      io.sluice.client.AclBinding read = io.sluice.client.AclBinding.allowTopic("client-made", ANONYMOUS, "DESCRIBE");
+      admin.createAcls(List.of(read)).await().atMost(java.time.Duration.ofSeconds(30));
+      assertThat(await(client.get("/topics/client-made").send()).statusCode()).isEqualTo(200);
+      io.sluice.client.AclBindingFilter mine = new io.sluice.client.AclBindingFilter("TOPIC", "client-made", null, null,
+          null, null, null);
+      assertThat(admin.describeAcls(mine).await().atMost(java.time.Duration.ofSeconds(30))).containsExactly(read);
+      assertThat(admin.deleteAcls(mine).await().atMost(java.time.Duration.ofSeconds(30))).containsExactly(read);
+      assertError(await(client.get("/topics/client-made").send()), 403, 29);
+    } finally {
+      sluice.close().await().atMost(java.time.Duration.ofSeconds(30));
+    }
+  }
 }
