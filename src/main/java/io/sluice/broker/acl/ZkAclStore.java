@@ -36,6 +36,7 @@ import org.apache.zookeeper.KeeperException;
 public final class ZkAclStore implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(ZkAclStore.class.getName());
   static final String ACLS = "/acls";
+  private static final long APPLY_WAIT_MS = 10_000;
 
   private record Waiter(Predicate<Set<AclBinding>> condition, Context context, Promise<Void> promise) {
   }
@@ -145,6 +146,14 @@ public final class ZkAclStore implements AutoCloseable {
   private synchronized Future<Void> applied(Context context, Predicate<Set<AclBinding>> condition) {
     Waiter w = new Waiter(condition, context, Promise.promise());
     waiters.add(w);
+    // A change another broker makes meanwhile can keep the condition from ever holding (a binding created here and
+    // deleted there at once): the write is done in ZooKeeper either way, so answer after a bound.
+    vertx.setTimer(APPLY_WAIT_MS, t -> {
+      synchronized (this) {
+        waiters.remove(w);
+      }
+      w.context().runOnContext(v -> w.promise().tryComplete());
+    });
     completeWaiters(new HashSet<>(authorizer.matcher().bindings()));
     return w.promise().future();
   }
@@ -163,7 +172,7 @@ public final class ZkAclStore implements AutoCloseable {
   private void completeWaiters(Set<AclBinding> held) {
     waiters.removeIf(w -> {
       if (w.condition().test(held)) {
-        w.context().runOnContext(v -> w.promise().complete());
+        w.context().runOnContext(v -> w.promise().tryComplete());
         return true;
       }
       return false;
