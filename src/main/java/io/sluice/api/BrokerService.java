@@ -1,6 +1,12 @@
 package io.sluice.api;
 
 import io.sluice.api.TopicPartition;
+import io.sluice.api.acl.AclBinding;
+import io.sluice.api.acl.AclBindingFilter;
+import io.sluice.api.acl.AclOperation;
+import io.sluice.api.acl.ResourceType;
+import io.sluice.errors.ErrorCode;
+import io.sluice.errors.SluiceException;
 import io.vertx.core.Future;
 import java.nio.ByteBuffer;
 import java.util.List;
@@ -100,4 +106,37 @@ public interface BrokerService {
    * delegate it made {@code /ready} answer 200 on a broker without ZooKeeper.
    */
   Optional<String> notReadyReason();
+
+  /**
+   * The cluster's ACLs that {@code filter} matches (Kafka's DescribeAcls; Cluster Describe). These three are answered
+   * by the caller policy, which holds the authorizer: behind it (and with the authorizer off) they fail
+   * SECURITY_DISABLED, as Kafka without an authorizer does.
+   */
+  default Future<List<AclBinding>> describeAcls(RequestContext caller, AclBindingFilter filter) {
+    return Future.failedFuture(securityDisabled());
+  }
+
+  /** Adds ACLs (Kafka's CreateAcls; Cluster Alter); completes once this broker applies them. */
+  default Future<Void> createAcls(RequestContext caller, List<AclBinding> bindings) {
+    return Future.failedFuture(securityDisabled());
+  }
+
+  /** Deletes the ACLs {@code filter} matches and answers them (Kafka's DeleteAcls; Cluster Alter). */
+  default Future<List<AclBinding>> deleteAcls(RequestContext caller, AclBindingFilter filter) {
+    return Future.failedFuture(securityDisabled());
+  }
+
+  /**
+   * Succeeds when the caller may do {@code op} on the resource, fails with the resource type's AUTHORIZATION_FAILED
+   * otherwise: for services outside this contract (Connect's and Streams' APIs) that are guarded by the ACLs too.
+   * Always succeeds with the authorizer off.
+   */
+  default Future<Void> authorize(RequestContext caller, ResourceType type, String name, AclOperation op) {
+    return Future.succeededFuture();
+  }
+
+  private static SluiceException securityDisabled() {
+    return new SluiceException(ErrorCode.SECURITY_DISABLED,
+        "ACLs are off on this broker: set authorizer.enable=true to use them");
+  }
 }

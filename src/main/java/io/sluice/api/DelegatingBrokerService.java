@@ -98,4 +98,27 @@ public abstract class DelegatingBrokerService implements BrokerService {
   public Optional<String> notReadyReason() {
     return delegate.notReadyReason();
   }
+
+  @Override
+  public Future<List<io.sluice.api.acl.AclBinding>> describeAcls(RequestContext caller,
+      io.sluice.api.acl.AclBindingFilter filter) {
+    return delegate.describeAcls(caller, filter);
+  }
+
+  @Override
+  public Future<Void> createAcls(RequestContext caller, List<io.sluice.api.acl.AclBinding> bindings) {
+    return delegate.createAcls(caller, bindings);
+  }
+
+  @Override
+  public Future<List<io.sluice.api.acl.AclBinding>> deleteAcls(RequestContext caller,
+      io.sluice.api.acl.AclBindingFilter filter) {
+    return delegate.deleteAcls(caller, filter);
+  }
+
+  @Override
+  public Future<Void> authorize(RequestContext caller, io.sluice.api.acl.ResourceType type, String name,
+      io.sluice.api.acl.AclOperation op) {
+    return delegate.authorize(caller, type, name, op);
+  }
 }

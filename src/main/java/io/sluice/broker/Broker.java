@@ -20,6 +20,11 @@ import io.sluice.broker.metadata.TopicState;
 import io.sluice.broker.metadata.ZkMetadataStore;
 import io.sluice.broker.metadata.ZkPaths;
 import io.sluice.broker.partition.PartitionManager;
+import io.sluice.broker.acl.Acls;
+import io.sluice.broker.acl.Authorizer;
+import io.sluice.broker.acl.ZkAclStore;
+import io.sluice.broker.policy.AuthorizingConsumerService;
+import io.sluice.broker.policy.AuthorizingGroupService;
 import io.sluice.broker.policy.PolicyBrokerService;
 import io.sluice.broker.spi.BrokerComponent;
 import io.sluice.consumer.GroupCoordination;
@@ -117,6 +122,8 @@ public final class Broker {
   private ZookeeperClusterManager clusterManager;
   private WorkerExecutor storageExecutor;
   private WorkerExecutor zookeeperExecutor;
+  /** Follows the ACLs in ZooKeeper; null with the authorizer off. */
+  private ZkAclStore aclStore;
   private LogManager logStore;
   /** The log store being opened in the background from the start (see {@link #startOpeningLogStore}). */
   private volatile CompletableFuture<LogManager> logStoreOpening;
@@ -329,26 +336,42 @@ public final class Broker {
   private Future<Void> startComponents() {
     GroupCoordination groups = new GroupCoordination(vertx, config, service, builder.groupClock);
     metrics.useLocalGroups(groups.localGroups());
-    policed = new PolicyBrokerService(service);
+    Acls acls = authorization();
+    policed = new PolicyBrokerService(service, acls);
     // Broker services that serve HTTP add their routes to the listener: metrics, the dashboard, Kafka Connect's API.
     List<Object> extensions = new ArrayList<>(metrics.httpExtensions());
     // The connect worker (plugin scan, its own clients of this broker) waits until the broker has started: it is not
     // part of ready and took CPU from the start's last steps.
     extensions.add(new ConnectService(vertx, service, config, metrics.meters()).httpExtension(started.future()));
     // Client traffic is counted once, where it enters: behind the policy, in front of forwarding.
-    Services services = new Services(metrics.meter(policed), groups.consumers(), groups.groups(), () -> true,
+    Services services = new Services(metrics.meter(policed),
+        acls == null ? groups.consumers() : new AuthorizingConsumerService(groups.consumers(), acls.authorizer()),
+        acls == null ? groups.groups() : new AuthorizingGroupService(groups.groups(), acls.authorizer()), () -> true,
         extensions);
     components.add(groups);
     BrokerComponent.Context context = new BrokerComponent.Context(vertx, config, service, services, metrics.meters());
     COMPONENTS.forEach(f -> components.add(f.create(context)));
     builder.listeners.forEach(f -> listeners.add(f.apply(config)));
-    Future<Void> chain = Future.succeededFuture();
+    // The ACLs are read before any listener serves: until then every client request would be refused.
+    Future<Void> chain = aclStore == null ? Future.succeededFuture() : aclStore.start();
     for (BrokerComponent c : components) {
       chain = chain.compose(v -> c.start().onFailure(t -> LOG.log(Level.ERROR, "Starting the " + c.name()
           + " failed", t)));
     }
     this.services = services;
     return chain;
+  }
+
+  /** The ACLs and the store that follows them, with {@code authorizer.enable}; null without. */
+  private Acls authorization() {
+    if (!config.getBoolean(BrokerConfig.AUTHORIZER_ENABLE)) {
+      return null;
+    }
+    Authorizer authorizer = new Authorizer(Authorizer.parseSuperUsers(config.getString(BrokerConfig.SUPER_USERS)),
+        config.getBoolean(BrokerConfig.ALLOW_EVERYONE_IF_NO_ACL_FOUND));
+    aclStore = new ZkAclStore(vertx, clusterManager.getCuratorFramework().usingNamespace(ZkPaths.NAMESPACE),
+        zookeeperExecutor, authorizer);
+    return new Acls(authorizer, aclStore);
   }
 
   private Future<Void> startListeners() {
@@ -634,6 +657,12 @@ public final class Broker {
     for (BrokerComponent c : reversed(components)) {
       chain = step(chain, c.name(), ZOOKEEPER_STEP_MS, remoteDeadline, c::stop);
     }
+    chain = step(chain, "ACL store", HTTP_STEP_MS, remoteDeadline, () -> {
+      if (aclStore != null) {
+        aclStore.close();
+      }
+      return null;
+    });
     Future<MetricsService> builtMetrics = metricsBuilt;
     chain = step(chain, "metrics", HTTP_STEP_MS, remoteDeadline, () -> builtMetrics == null ? null
         : builtMetrics.transform(ar -> ar.succeeded() ? ar.result().close() : Future.succeededFuture()));

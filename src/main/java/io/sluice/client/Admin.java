@@ -97,4 +97,17 @@ public interface Admin {
    * once every group is answered: one group's refusal does not stop the others.
    */
   Uni<List<GroupDeletion>> deleteGroups(List<String> groups);
+
+  /**
+   * Adds ACLs, all or none if one is malformed (Kafka's {@code createAcls}); completes once the broker applies them
+   * (every broker within moments). Fails CLUSTER_AUTHORIZATION_FAILED without Cluster Alter, SECURITY_DISABLED when
+   * the broker's authorizer is off.
+   */
+  Uni<Void> createAcls(List<AclBinding> bindings);
+
+  /** The ACLs {@code filter} matches (Kafka's {@code describeAcls}; Cluster Describe). */
+  Uni<List<AclBinding>> describeAcls(AclBindingFilter filter);
+
+  /** Deletes the ACLs {@code filter} matches and emits them (Kafka's {@code deleteAcls}; Cluster Alter). */
+  Uni<List<AclBinding>> deleteAcls(AclBindingFilter filter);
 }

@@ -59,6 +59,9 @@ public final class BrokerConfig {
   public static final String MESSAGE_MAX_BYTES = "message.max.bytes";
   public static final String MIN_INSYNC_REPLICAS = "min.insync.replicas";
   public static final String AUTO_CREATE_TOPICS_ENABLE = "auto.create.topics.enable";
+  public static final String AUTHORIZER_ENABLE = "authorizer.enable";
+  public static final String SUPER_USERS = "super.users";
+  public static final String ALLOW_EVERYONE_IF_NO_ACL_FOUND = "allow.everyone.if.no.acl.found";
   public static final String NUM_IO_THREADS = "num.io.threads";
   public static final String NUM_EVENT_LOOP_THREADS = "num.event.loop.threads";
   public static final String HTTP_HOST = "http.host";
@@ -204,6 +207,11 @@ public final class BrokerConfig {
       intKey(MESSAGE_MAX_BYTES, 1_048_588, 1, Integer.MAX_VALUE, "max.message.bytes by default"),
       intKey(MIN_INSYNC_REPLICAS, 1, 1, Short.MAX_VALUE, "min.insync.replicas by default"),
       boolKey(AUTO_CREATE_TOPICS_ENABLE, true, "create a topic on first produce to it"),
+      boolKey(AUTHORIZER_ENABLE, false, "decide every client request by the cluster's ACLs (Kafka's ACL model, kept in"
+          + " ZooKeeper, managed at /acls); false: every client may do everything but write internal topics"),
+      stringKey(SUPER_USERS, "", "principals allowed everything, ';'-separated (User:alice;User:bob)"),
+      boolKey(ALLOW_EVERYONE_IF_NO_ACL_FOUND, false, "with the authorizer on, a resource no ACL applies to is open to"
+          + " every client (false: refused, as in Kafka)"),
       intKey(NUM_IO_THREADS, 8, 1, 1024, "threads of the sluice-storage worker pool that runs log I/O"),
       intKey(NUM_EVENT_LOOP_THREADS, 0, 0, 1024, "Vert.x event-loop threads (HTTP instances, partitions' contexts,"
           + " the group coordinator share them); 0 takes Vert.x's default, twice the available processors"),

@@ -41,6 +41,12 @@ public enum ErrorCode {
   UNKNOWN_MEMBER_ID(25, 409, false),
   INVALID_SESSION_TIMEOUT(26, 400, false),
   REBALANCE_IN_PROGRESS(27, 409, true),
+  /** The caller's ACLs do not allow the operation on the topic (or it may not know whether the topic exists). */
+  TOPIC_AUTHORIZATION_FAILED(29, 403, false),
+  /** The caller's ACLs do not allow the operation on the consumer group. */
+  GROUP_AUTHORIZATION_FAILED(30, 403, false),
+  /** The caller's ACLs do not allow the operation on the cluster (ACL changes, cluster description, ...). */
+  CLUSTER_AUTHORIZATION_FAILED(31, 403, false),
   INVALID_TIMESTAMP(32, 422, false),
   TOPIC_ALREADY_EXISTS(36, 409, false),
   INVALID_PARTITIONS(37, 400, false),
@@ -54,6 +60,8 @@ public enum ErrorCode {
   DUPLICATE_SEQUENCE_NUMBER(46, 409, false),
   /** A producer's batch carries an epoch older than the one the partition last saw for its producer id. */
   INVALID_PRODUCER_EPOCH(47, 409, false),
+  /** An ACL request to a broker whose authorizer is off ({@code authorizer.enable=false}). */
+  SECURITY_DISABLED(54, 400, false),
   KAFKA_STORAGE_ERROR(56, 503, true),
   /**
    * The partition has no sequence for the producer's epoch (it forgot the producer) and the batch does not start at

@@ -67,6 +67,7 @@ final class ApiRouter {
     new HealthEndpoint(deps.readiness(), deps.service(), deps.starts()).mount(router);
     new OpenApiEndpoint(deps.openApi()).mount(router);
     new ClusterEndpoint(deps.service()).mount(router);
+    new AclsEndpoint(deps.service()).mount(router, body);
     new TopicsEndpoint(deps.service()).mount(router, body);
     new TopicConfigsEndpoint(deps.service()).mount(router, body);
     new PartitionsEndpoint(deps.service()).mount(router);
@@ -80,6 +81,7 @@ final class ApiRouter {
     new StreamingEndpoint(deps.service(), consumers, deps.cfg(), deps.fetchWorkers(), deps.sessions(), deps.answers())
         .mount(router);
     new ProducersEndpoint(deps.service()).mount(router, body);
+    new ManagementGuard(deps.service()).mount(router);
     deps.extensions().forEach(e -> e.mount(router));
     Handler<RoutingContext> failures = ErrorResponses.failureHandler(deps.cfg().maxBodyBytes());
     router.route().failureHandler(failures);

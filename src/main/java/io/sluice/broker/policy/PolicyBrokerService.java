@@ -2,28 +2,56 @@ package io.sluice.broker.policy;
 
 import io.sluice.api.Acks;
 import io.sluice.api.BrokerService;
-import io.sluice.api.DelegatingBrokerService;
+import io.sluice.api.ClusterDescription;
 import io.sluice.api.ConfigAlteration;
+import io.sluice.api.DelegatingBrokerService;
+import io.sluice.api.FetchRequest;
+import io.sluice.api.FetchResult;
 import io.sluice.api.NewTopic;
-import io.sluice.api.TopicConfigEntry;
+import io.sluice.api.OffsetRange;
 import io.sluice.api.ProduceResult;
+import io.sluice.api.ProducerIdentity;
 import io.sluice.api.RequestContext;
+import io.sluice.api.TopicConfigEntry;
 import io.sluice.api.TopicMetadata;
 import io.sluice.api.TopicPartition;
+import io.sluice.api.acl.AclBinding;
+import io.sluice.api.acl.AclBindingFilter;
+import io.sluice.api.acl.AclOperation;
+import io.sluice.api.acl.ResourceType;
+import io.sluice.broker.acl.Acls;
+import io.sluice.broker.acl.Authorizer;
+import io.sluice.errors.ErrorCode;
+import io.sluice.errors.SluiceException;
 import io.vertx.core.Future;
 import java.nio.ByteBuffer;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.function.Supplier;
 
 /**
- * The {@link BrokerService} every listener is given: checks the caller against {@link CallerPolicy} before the call
- * goes on to {@code delegate} (the forwarding service), so a rule holds on every path into the broker, whichever
- * front end or frame type carried it. A refused call fails its future; it never throws. Thread-safe.
+ * The {@link BrokerService} every listener is given: checks the caller against {@link CallerPolicy} and, when the
+ * authorizer is on, the cluster's ACLs with Kafka's mapping (produce Topic Write, fetch Topic Read, listings filtered
+ * by Topic Describe, ...) before the call goes on to {@code delegate} (the forwarding service), so a rule holds on
+ * every path into the broker, whichever front end or frame type carried it, and is decided by the broker the client
+ * reached (a forwarded call runs as the broker). A refused call fails its future; it never throws. With the authorizer
+ * off the ACL checks cost one null test. Thread-safe.
  */
 public final class PolicyBrokerService extends DelegatingBrokerService {
+  private static final String CLUSTER = ResourceType.CLUSTER_NAME;
+  /** Null when the authorizer is off. */
+  private final Acls acls;
+  private final Authorizer authorizer;
 
   public PolicyBrokerService(BrokerService delegate) {
+    this(delegate, null);
+  }
+
+  /** @param acls the ACLs to apply, or null with the authorizer off */
+  public PolicyBrokerService(BrokerService delegate, Acls acls) {
     super(delegate);
+    this.acls = acls;
+    this.authorizer = acls == null ? null : acls.authorizer();
   }
 
   private static <T> Future<T> checked(Runnable check, Supplier<Future<T>> call) {
@@ -35,46 +63,166 @@ public final class PolicyBrokerService extends DelegatingBrokerService {
     return call.get();
   }
 
-  @Override
-  public Future<TopicMetadata> createTopic(RequestContext caller, NewTopic request) {
-    return checked(() -> CallerPolicy.checkAlter(caller, request.name(), "created"),
-        () -> delegate.createTopic(caller, request));
+  private void topic(RequestContext caller, String topic, AclOperation op) {
+    if (authorizer != null) {
+      authorizer.check(caller, ResourceType.TOPIC, topic, op);
+    }
   }
 
-  /** Refused like a produce: it is asked only before producing, and would auto-create the topic. */
+  private void cluster(RequestContext caller, AclOperation op) {
+    if (authorizer != null) {
+      authorizer.check(caller, ResourceType.CLUSTER, CLUSTER, op);
+    }
+  }
+
+  /** Kafka's CreateTopics: Create on the cluster or on the topic. */
+  private boolean mayCreate(RequestContext caller, String topic) {
+    return authorizer == null || authorizer.allowed(caller, ResourceType.CLUSTER, CLUSTER, AclOperation.CREATE)
+        || authorizer.allowed(caller, ResourceType.TOPIC, topic, AclOperation.CREATE);
+  }
+
+  /** Kafka's listing: only the topics the caller may describe, the others are not refused but left out. */
+  @Override
+  public Future<List<String>> listTopics(RequestContext caller) {
+    Future<List<String>> all = delegate.listTopics(caller);
+    return authorizer == null ? all : all.map(names -> names.stream()
+        .filter(t -> authorizer.allowed(caller, ResourceType.TOPIC, t, AclOperation.DESCRIBE)).toList());
+  }
+
+  @Override
+  public Future<TopicMetadata> createTopic(RequestContext caller, NewTopic request) {
+    return checked(() -> {
+      CallerPolicy.checkAlter(caller, request.name(), "created");
+      if (!mayCreate(caller, request.name())) {
+        throw Authorizer.refusal(caller, ResourceType.TOPIC, request.name(), AclOperation.CREATE);
+      }
+    }, () -> delegate.createTopic(caller, request));
+  }
+
+  /** Checked before the topic is looked up, so a refusal does not tell whether it exists. */
+  @Override
+  public Future<TopicMetadata> describeTopic(RequestContext caller, String topic) {
+    return checked(() -> topic(caller, topic, AclOperation.DESCRIBE), () -> delegate.describeTopic(caller, topic));
+  }
+
+  /**
+   * Refused like a produce (Write): it is asked only before producing, and would auto-create the topic, which needs
+   * Create (without it a missing topic is refused with Create named, not created).
+   */
   @Override
   public Future<TopicMetadata> metadataForProduce(RequestContext caller, String topic) {
-    return checked(() -> CallerPolicy.checkProduce(caller, topic), () -> delegate.metadataForProduce(caller, topic));
+    return checked(() -> {
+      CallerPolicy.checkProduce(caller, topic);
+      topic(caller, topic, AclOperation.WRITE);
+    }, () -> mayCreate(caller, topic) ? delegate.metadataForProduce(caller, topic)
+        : delegate.describeTopic(caller, topic).recover(t -> Future.failedFuture(isUnknownTopic(t)
+            ? Authorizer.refusal(caller, ResourceType.TOPIC, topic, AclOperation.CREATE) : t)));
+  }
+
+  private static boolean isUnknownTopic(Throwable t) {
+    return t instanceof SluiceException e && e.errorCode() == ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
   }
 
   @Override
   public Future<TopicMetadata> createPartitions(RequestContext caller, String topic, int count) {
-    return checked(() -> CallerPolicy.checkAlter(caller, topic, "grown"),
-        () -> delegate.createPartitions(caller, topic, count));
+    return checked(() -> {
+      CallerPolicy.checkAlter(caller, topic, "grown");
+      topic(caller, topic, AclOperation.ALTER);
+    }, () -> delegate.createPartitions(caller, topic, count));
+  }
+
+  @Override
+  public Future<List<TopicConfigEntry>> describeTopicConfigs(RequestContext caller, String topic) {
+    return checked(() -> topic(caller, topic, AclOperation.DESCRIBE_CONFIGS),
+        () -> delegate.describeTopicConfigs(caller, topic));
   }
 
   @Override
   public Future<List<TopicConfigEntry>> alterTopicConfigs(RequestContext caller, String topic,
       List<ConfigAlteration> changes, boolean validateOnly) {
-    return checked(() -> CallerPolicy.checkAlter(caller, topic, "reconfigured"),
-        () -> delegate.alterTopicConfigs(caller, topic, changes, validateOnly));
+    return checked(() -> {
+      CallerPolicy.checkAlter(caller, topic, "reconfigured");
+      topic(caller, topic, AclOperation.ALTER_CONFIGS);
+    }, () -> delegate.alterTopicConfigs(caller, topic, changes, validateOnly));
   }
 
   @Override
   public Future<Void> deleteTopic(RequestContext caller, String topic) {
-    return checked(() -> CallerPolicy.checkAlter(caller, topic, "deleted"), () -> delegate.deleteTopic(caller, topic));
+    return checked(() -> {
+      CallerPolicy.checkAlter(caller, topic, "deleted");
+      topic(caller, topic, AclOperation.DELETE);
+    }, () -> delegate.deleteTopic(caller, topic));
   }
 
   @Override
   public Future<Long> deleteRecords(RequestContext caller, TopicPartition tp, long offset) {
-    return checked(() -> CallerPolicy.checkAlter(caller, tp.topic(), "deleted from"),
-        () -> delegate.deleteRecords(caller, tp, offset));
+    return checked(() -> {
+      CallerPolicy.checkAlter(caller, tp.topic(), "deleted from");
+      topic(caller, tp.topic(), AclOperation.DELETE);
+    }, () -> delegate.deleteRecords(caller, tp, offset));
   }
 
   @Override
   public Future<ProduceResult> produce(RequestContext caller, TopicPartition tp, ByteBuffer batches, Acks acks) {
-    return checked(() -> CallerPolicy.checkProduce(caller, tp.topic()),
-        () -> delegate.produce(caller, tp, batches, acks));
+    return checked(() -> {
+      CallerPolicy.checkProduce(caller, tp.topic());
+      topic(caller, tp.topic(), AclOperation.WRITE);
+    }, () -> delegate.produce(caller, tp, batches, acks));
   }
 
+  @Override
+  public Future<FetchResult> fetch(RequestContext caller, FetchRequest request) {
+    if (authorizer == null) {
+      return delegate.fetch(caller, request);
+    }
+    return checked(() -> topic(caller, request.tp().topic(), AclOperation.READ), () -> delegate.fetch(caller, request));
+  }
+
+  @Override
+  public Future<OffsetRange> offsets(RequestContext caller, TopicPartition tp) {
+    return checked(() -> topic(caller, tp.topic(), AclOperation.DESCRIBE), () -> delegate.offsets(caller, tp));
+  }
+
+  @Override
+  public Future<OptionalLong> offsetForTimestamp(RequestContext caller, TopicPartition tp, long timestampMs) {
+    return checked(() -> topic(caller, tp.topic(), AclOperation.DESCRIBE),
+        () -> delegate.offsetForTimestamp(caller, tp, timestampMs));
+  }
+
+  /** Kafka's InitProducerId since 3.0: IdempotentWrite on the cluster, or Write on any topic. */
+  @Override
+  public Future<ProducerIdentity> initProducerId(RequestContext caller) {
+    return checked(() -> {
+      if (authorizer != null && !authorizer.allowed(caller, ResourceType.CLUSTER, CLUSTER, AclOperation.IDEMPOTENT_WRITE)
+          && !authorizer.allowedOnAny(caller, ResourceType.TOPIC, AclOperation.WRITE)) {
+        throw Authorizer.refusal(caller, ResourceType.CLUSTER, CLUSTER, AclOperation.IDEMPOTENT_WRITE);
+      }
+    }, () -> delegate.initProducerId(caller));
+  }
+
+  @Override
+  public Future<ClusterDescription> describeCluster(RequestContext caller) {
+    return checked(() -> cluster(caller, AclOperation.DESCRIBE), () -> delegate.describeCluster(caller));
+  }
+
+  @Override
+  public Future<List<AclBinding>> describeAcls(RequestContext caller, AclBindingFilter filter) {
+    return acls == null ? delegate.describeAcls(caller, filter) : acls.describe(caller, filter);
+  }
+
+  @Override
+  public Future<Void> createAcls(RequestContext caller, List<AclBinding> bindings) {
+    return acls == null ? delegate.createAcls(caller, bindings) : acls.create(caller, bindings);
+  }
+
+  @Override
+  public Future<List<AclBinding>> deleteAcls(RequestContext caller, AclBindingFilter filter) {
+    return acls == null ? delegate.deleteAcls(caller, filter) : acls.delete(caller, filter);
+  }
+
+  @Override
+  public Future<Void> authorize(RequestContext caller, ResourceType type, String name, AclOperation op) {
+    return authorizer == null ? Future.succeededFuture()
+        : checked(() -> authorizer.check(caller, type, name, op), Future::succeededFuture);
+  }
 }

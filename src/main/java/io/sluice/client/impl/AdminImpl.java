@@ -173,4 +173,51 @@ final class AdminImpl implements Admin {
   private static String groupPath(String group) {
     return "/consumer-groups/" + MetadataCache.encode(group);
   }
+
+  @Override
+  public Uni<Void> createAcls(List<io.sluice.client.AclBinding> bindings) {
+    JsonArray data = new JsonArray();
+    bindings.forEach(b -> data.add(new JsonObject().put("resource_type", b.resourceType())
+        .put("resource_name", b.resourceName()).put("pattern_type", b.patternType()).put("principal", b.principal())
+        .put("host", b.host()).put("operation", b.operation()).put("permission", b.permission())));
+    return Unis.onContext(context, () -> metadata.anyBroker(HttpMethod.POST, "/acls", new JsonObject().put("data",
+        data)).mapEmpty());
+  }
+
+  @Override
+  public Uni<List<io.sluice.client.AclBinding>> describeAcls(io.sluice.client.AclBindingFilter filter) {
+    return Unis.onContext(context, () -> metadata.anyBroker(HttpMethod.GET, "/acls" + query(filter), null)
+        .map(r -> bindings(r.json())));
+  }
+
+  @Override
+  public Uni<List<io.sluice.client.AclBinding>> deleteAcls(io.sluice.client.AclBindingFilter filter) {
+    return Unis.onContext(context, () -> metadata.anyBroker(HttpMethod.DELETE, "/acls" + query(filter), null)
+        .map(r -> bindings(r.json())));
+  }
+
+  private static String query(io.sluice.client.AclBindingFilter f) {
+    StringBuilder q = new StringBuilder();
+    String[][] params = {{"resource_type", f.resourceType() == null ? "ANY" : f.resourceType()},
+        {"resource_name", f.resourceName()}, {"pattern_type", f.patternType()}, {"principal", f.principal()},
+        {"host", f.host()}, {"operation", f.operation()}, {"permission", f.permission()}};
+    for (String[] p : params) {
+      if (p[1] != null) {
+        q.append(q.length() == 0 ? '?' : '&').append(p[0]).append('=')
+            .append(java.net.URLEncoder.encode(p[1], java.nio.charset.StandardCharsets.UTF_8));
+      }
+    }
+    return q.toString();
+  }
+
+  private static List<io.sluice.client.AclBinding> bindings(JsonObject answer) {
+    List<io.sluice.client.AclBinding> out = new ArrayList<>();
+    for (Object o : answer.getJsonArray("data")) {
+      JsonObject b = (JsonObject) o;
+      out.add(new io.sluice.client.AclBinding(b.getString("resource_type"), b.getString("resource_name"),
+          b.getString("pattern_type"), b.getString("principal"), b.getString("host"), b.getString("operation"),
+          b.getString("permission")));
+    }
+    return out;
+  }
 }

@@ -1,0 +1,128 @@
+package io.sluice.broker.policy;
+
+import io.sluice.api.CommittedOffset;
+import io.sluice.api.GroupDescription;
+import io.sluice.api.GroupListing;
+import io.sluice.api.GroupService;
+import io.sluice.api.JoinGroupRequest;
+import io.sluice.api.JoinGroupResult;
+import io.sluice.api.OffsetCommit;
+import io.sluice.api.OffsetDelete;
+import io.sluice.api.OffsetReset;
+import io.sluice.api.PartitionLag;
+import io.sluice.api.RequestContext;
+import io.sluice.api.SyncGroupRequest;
+import io.sluice.api.SyncGroupResult;
+import io.sluice.api.TopicPartition;
+import io.sluice.api.acl.AclOperation;
+import io.sluice.api.acl.ResourceType;
+import io.sluice.broker.acl.Authorizer;
+import io.vertx.core.Future;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/**
+ * The {@link GroupService} listeners get when the authorizer is on, with Kafka's mapping: membership and commits need
+ * Group Read (commits also Read on each topic), offset fetches, descriptions and lags Group Describe, deletions Group
+ * Delete; the group listing leaves out the groups the caller may not describe. Thread-safe.
+ */
+public final class AuthorizingGroupService implements GroupService {
+  private final GroupService delegate;
+  private final Authorizer authorizer;
+
+  public AuthorizingGroupService(GroupService delegate, Authorizer authorizer) {
+    this.delegate = delegate;
+    this.authorizer = authorizer;
+  }
+
+  /** Runs {@code call} if the caller may do {@code op} on the group (and Read on {@code topics}). */
+  <T> Future<T> checked(RequestContext caller, String group, AclOperation op, Collection<String> topics,
+      Supplier<Future<T>> call) {
+    try {
+      authorizer.check(caller, ResourceType.GROUP, group, op);
+      for (String t : topics) {
+        authorizer.check(caller, ResourceType.TOPIC, t, AclOperation.READ);
+      }
+    } catch (RuntimeException e) {
+      return Future.failedFuture(e);
+    }
+    return call.get();
+  }
+
+  static List<String> topicsOf(Collection<TopicPartition> partitions) {
+    return partitions == null ? List.of() : partitions.stream().map(TopicPartition::topic).distinct().toList();
+  }
+
+  @Override
+  public Future<JoinGroupResult> join(RequestContext caller, JoinGroupRequest request) {
+    return checked(caller, request.groupId(), AclOperation.READ, List.of(), () -> delegate.join(caller, request));
+  }
+
+  @Override
+  public Future<SyncGroupResult> sync(RequestContext caller, SyncGroupRequest request) {
+    return checked(caller, request.groupId(), AclOperation.READ, List.of(), () -> delegate.sync(caller, request));
+  }
+
+  @Override
+  public Future<Void> heartbeat(RequestContext caller, String groupId, String memberId, int generation) {
+    return checked(caller, groupId, AclOperation.READ, List.of(),
+        () -> delegate.heartbeat(caller, groupId, memberId, generation));
+  }
+
+  @Override
+  public Future<Void> leave(RequestContext caller, String groupId, String memberId) {
+    return checked(caller, groupId, AclOperation.READ, List.of(), () -> delegate.leave(caller, groupId, memberId));
+  }
+
+  @Override
+  public Future<Void> commit(RequestContext caller, String groupId, String memberId, int generation,
+      Map<TopicPartition, OffsetCommit> offsets) {
+    return checked(caller, groupId, AclOperation.READ, topicsOf(offsets.keySet()),
+        () -> delegate.commit(caller, groupId, memberId, generation, offsets));
+  }
+
+  @Override
+  public Future<Map<TopicPartition, CommittedOffset>> fetchOffsets(RequestContext caller, String groupId,
+      List<TopicPartition> partitions) {
+    return checked(caller, groupId, AclOperation.DESCRIBE, List.of(),
+        () -> delegate.fetchOffsets(caller, groupId, partitions));
+  }
+
+  @Override
+  public Future<List<GroupListing>> list(RequestContext caller) {
+    return delegate.list(caller).map(all -> all.stream()
+        .filter(g -> authorizer.allowed(caller, ResourceType.GROUP, g.groupId(), AclOperation.DESCRIBE)).toList());
+  }
+
+  @Override
+  public Future<GroupDescription> describe(RequestContext caller, String groupId) {
+    return checked(caller, groupId, AclOperation.DESCRIBE, List.of(), () -> delegate.describe(caller, groupId));
+  }
+
+  @Override
+  public Future<List<PartitionLag>> lags(RequestContext caller, String groupId) {
+    return checked(caller, groupId, AclOperation.DESCRIBE, List.of(), () -> delegate.lags(caller, groupId));
+  }
+
+  /** Kafka's AlterConsumerGroupOffsets: Group Read, and Read on each topic named. */
+  @Override
+  public Future<List<OffsetReset.Outcome>> resetOffsets(RequestContext caller, String groupId, OffsetReset reset) {
+    return checked(caller, groupId, AclOperation.READ, reset.topics() == null ? List.of() : reset.topics(),
+        () -> delegate.resetOffsets(caller, groupId, reset));
+  }
+
+  /** Kafka's OffsetDelete: Group Delete, and Read on each topic named. */
+  @Override
+  public Future<List<OffsetDelete.Outcome>> deleteOffsets(RequestContext caller, String groupId, OffsetDelete delete) {
+    List<String> topics = new java.util.ArrayList<>(delete.topics() == null ? List.of() : delete.topics());
+    topics.addAll(topicsOf(delete.partitions()));
+    return checked(caller, groupId, AclOperation.DELETE, topics, () -> delegate.deleteOffsets(caller, groupId, delete));
+  }
+
+  @Override
+  public Future<Void> deleteGroup(RequestContext caller, String groupId) {
+    return checked(caller, groupId, AclOperation.DELETE, List.of(), () -> delegate.deleteGroup(caller, groupId));
+  }
+}
