@@ -378,7 +378,9 @@ final class LeaderBookkeeping {
       completeStartWaiters();
     }
     Settings s = settings.get();
-    if (!s.isr().contains(follower) && !pendingIsrAdditions.containsKey(follower) && !isrWriteInFlight
+    // A replica a reassignment removed may fetch until its broker sees that: it must not come back into the ISR.
+    if (s.replicas().contains(follower) && !s.isr().contains(follower) && !pendingIsrAdditions.containsKey(follower)
+        && !isrWriteInFlight
         && fetchOffset >= highWatermark && fetchOffset >= leaderEpochStartOffset) {
       List<Integer> isr = new ArrayList<>(s.isr());
       isr.add(follower);
