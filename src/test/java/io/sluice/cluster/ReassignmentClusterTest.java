@@ -109,6 +109,11 @@ class ReassignmentClusterTest {
     AtomicBoolean stop = new AtomicBoolean();
     Thread producer = new Thread(() -> produceUntil(stop, tp, acked), "acks-all-producer");
     producer.start();
+    List<String> consumed = java.util.Collections.synchronizedList(new ArrayList<>());
+    java.util.concurrent.atomic.AtomicLong position = new java.util.concurrent.atomic.AtomicLong();
+    AtomicBoolean stopReading = new AtomicBoolean();
+    Thread consumer = new Thread(() -> consumeUntil(stopReading, tp, consumed, position), "consumer");
+    consumer.start();
     try {
       awaitTrue("the producer gets acknowledgements", () -> acked.size() >= 20);
 
@@ -127,6 +132,15 @@ class ReassignmentClusterTest {
       stop.set(true);
       producer.join();
     }
+    long end = await(broker(3).service().offsets(CALLER, tp)).endOffset();
+    try {
+      awaitTrue("the consumer reads on across the move to the end " + end, () -> position.get() >= end);
+    } finally {
+      stopReading.set(true);
+      consumer.join();
+    }
+    assertThat(consumed).as("read once each, in order, across the move").containsSubsequence(List.copyOf(acked))
+        .doesNotHaveDuplicates();
     PartitionState state = state(broker(2).metadata(), tp);
     assertThat(state.isr()).containsExactlyInAnyOrder(2, 3);
     assertThat(state.leader()).isIn(2, 3);
@@ -252,6 +266,23 @@ class ReassignmentClusterTest {
         acked.add(value);
       } catch (Exception e) {
         // not acknowledged (a leader change, too few in sync for a moment): never counted
+      }
+    }
+  }
+
+  /** A consumer reading through broker 3 (a replica before, during and after the move), retrying any refusal. */
+  private void consumeUntil(AtomicBoolean stop, TopicPartition tp, List<String> consumed,
+      java.util.concurrent.atomic.AtomicLong position) {
+    while (!stop.get()) {
+      try {
+        FetchResult r = broker(3).service().fetch(CALLER, new FetchRequest(tp, position.get(), 1 << 20, 1, 200))
+            .await(30, TimeUnit.SECONDS);
+        if (r.batches().sizeInBytes() > 0) {
+          TestBatches.records(r.batches().readBytes()).forEach(rec -> consumed.add(TestBatches.value(rec)));
+          position.set(r.nextOffset());
+        }
+      } catch (Exception e) {
+        // a leader moving: read again from the same position
       }
     }
   }

@@ -60,7 +60,9 @@ class ReassignmentsApiTest {
   private static void assertError(HttpResponse<Buffer> r, int status, int code, String... messageParts) {
     assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(status);
     assertThat(r.bodyAsJsonObject().getInteger("error_code")).as(r.bodyAsString()).isEqualTo(code);
-    assertThat(r.bodyAsJsonObject().getString("message")).contains(messageParts);
+    if (messageParts.length > 0) {
+      assertThat(r.bodyAsJsonObject().getString("message")).contains(messageParts);
+    }
   }
 
   private static HttpResponse<Buffer> reassign(Object replicas) throws Exception {
