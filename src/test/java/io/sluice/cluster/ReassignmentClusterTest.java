@@ -132,7 +132,7 @@ class ReassignmentClusterTest {
       stop.set(true);
       producer.join();
     }
-    long end = await(broker(3).service().offsets(CALLER, tp)).endOffset();
+    long end = retrying(() -> broker(3).service().offsets(CALLER, tp)).endOffset();
     try {
       awaitTrue("the consumer reads on across the move to the end " + end, () -> position.get() >= end);
     } finally {
@@ -291,7 +291,8 @@ class ReassignmentClusterTest {
     List<String> values = new ArrayList<>();
     long offset = 0;
     while (true) {
-      FetchResult r = await(via.service().fetch(CALLER, new FetchRequest(tp, offset, 1 << 20, 0, 0)));
+      long from = offset;
+      FetchResult r = retrying(() -> via.service().fetch(CALLER, new FetchRequest(tp, from, 1 << 20, 0, 0)));
       if (r.nextOffset() <= offset || r.batches().sizeInBytes() == 0) {
         return values;
       }
@@ -327,6 +328,24 @@ class ReassignmentClusterTest {
   private static void assertRefused(Future<?> call, ErrorCode code) {
     Throwable t = catchThrowable(() -> await(call));
     assertThat(t).isInstanceOfSatisfying(SluiceException.class, e -> assertThat(e.errorCode()).isEqualTo(code));
+  }
+
+  /**
+   * {@code call}'s answer, made again while it fails retriably (a new leader's high watermark not yet at its epoch's
+   * start, a leader moving), as a client would.
+   */
+  private static <T> T retrying(java.util.function.Supplier<Future<T>> call) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(WAIT_MS);
+    while (true) {
+      try {
+        return await(call.get());
+      } catch (SluiceException e) {
+        if (!e.errorCode().retriable() || System.nanoTime() > deadline) {
+          throw e;
+        }
+        Thread.sleep(10); // a client's back-off before it asks again, not synchronization
+      }
+    }
   }
 
   private static <T> T await(Future<T> f) throws Exception {
