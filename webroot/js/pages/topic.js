@@ -32,14 +32,15 @@ export function tabs(name, current) {
 }
 
 async function partitions(box, t) {
-  const [offsets, replicas] = await Promise.all([
+  const [offsets, replicas, moves] = await Promise.all([
     Promise.all(t.partitions.map(p => api(`/topics/${enc(t.name)}/partitions/${p.partition}/offsets`).catch(() => null))),
-    api('/metrics/replicas?topic=' + enc(t.name)).catch(() => [])]);
+    api('/metrics/replicas?topic=' + enc(t.name)).catch(() => []),
+    api('/reassignments').then(r => r.reassignments.filter(m => m.topic === t.name)).catch(() => [])]);
   const rows = t.partitions.map((p, i) => {
     const o = offsets[i];
     const leaderReplica = replicas.find(r => r.partition === p.partition && r.leader);
     return [String(p.partition), p.leader >= 0 ? String(p.leader) : h('span', {class: 'bad'}, 'none'),
-      p.replicas.map(r => r.broker).join(', '),
+      replicasCell(p, moves.find(m => m.partition === p.partition)),
       h('span', {class: p.replicas.some(r => !r.in_sync) ? 'warn' : ''}, p.replicas.filter(r => r.in_sync).map(r => r.broker).join(', ')),
       o ? num(o.beginning_offset) : '—', o ? num(o.end_offset) : '—',
       bytes(leaderReplica ? leaderReplica.size_bytes : null),
@@ -50,6 +51,16 @@ async function partitions(box, t) {
   box.replaceChildren(h('h2', {}, 'Partitions'),
     table(['Partition', 'Leader', 'Replicas', 'In sync', 'Start offset', 'End offset', 'Size', '', ''], rows,
       {id: 'partitions-table'}));
+}
+
+/** The replicas, and while a reassignment moves them the ones being added and removed (KIP-455). */
+function replicasCell(p, move) {
+  const list = p.replicas.map(r => r.broker).join(', ');
+  if (!move) return list;
+  const parts = [];
+  if (move.adding_replicas.length) parts.push('adding ' + move.adding_replicas.join(', '));
+  if (move.removing_replicas.length) parts.push('removing ' + move.removing_replicas.join(', '));
+  return h('span', {}, list + ' ', h('span', {class: 'warn reassignment'}, '(' + parts.join('; ') + ')'));
 }
 
 /** Kafka's DeleteRecords for one partition (DELETE .../records?offset=N), after asking below which offset. */

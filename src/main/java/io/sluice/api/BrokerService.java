@@ -101,6 +101,21 @@ public interface BrokerService {
   Future<ClusterDescription> describeCluster(RequestContext caller);
 
   /**
+   * Kafka's AlterPartitionReassignments for one partition: moves {@code tp}'s replicas to {@code target} (the first
+   * becomes its preferred leader), replacing a reassignment in progress; {@code null} cancels the one in progress
+   * (NO_REASSIGNMENT_IN_PROGRESS if none is). Completes once this broker's metadata shows the reassignment started
+   * (or cancelled), with the partition's replicas and reassignment then; the controller completes the move.
+   */
+  Future<PartitionReassignmentInfo> alterPartitionReassignment(RequestContext caller, TopicPartition tp,
+      List<Integer> target);
+
+  /** Kafka's ListPartitionReassignments: every partition with a reassignment in progress. */
+  Future<List<PartitionReassignmentInfo>> listPartitionReassignments(RequestContext caller);
+
+  /** Kafka's ElectLeaders: one result per partition of {@code partitions} (empty: every partition of every topic). */
+  Future<List<ElectionResult>> electLeaders(RequestContext caller, ElectionType type, List<TopicPartition> partitions);
+
+  /**
    * Why this broker should not be sent traffic now (no ZooKeeper session, rejoining the cluster, no controller), or
    * empty when it may: {@code GET /ready}. Cheap, any thread. Not a default method: a decorator that forgot to
    * delegate it made {@code /ready} answer 200 on a broker without ZooKeeper.

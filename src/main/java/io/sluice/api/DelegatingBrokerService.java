@@ -95,6 +95,23 @@ public abstract class DelegatingBrokerService implements BrokerService {
   }
 
   @Override
+  public Future<PartitionReassignmentInfo> alterPartitionReassignment(RequestContext caller, TopicPartition tp,
+      List<Integer> target) {
+    return delegate.alterPartitionReassignment(caller, tp, target);
+  }
+
+  @Override
+  public Future<List<PartitionReassignmentInfo>> listPartitionReassignments(RequestContext caller) {
+    return delegate.listPartitionReassignments(caller);
+  }
+
+  @Override
+  public Future<List<ElectionResult>> electLeaders(RequestContext caller, ElectionType type,
+      List<TopicPartition> partitions) {
+    return delegate.electLeaders(caller, type, partitions);
+  }
+
+  @Override
   public Optional<String> notReadyReason() {
     return delegate.notReadyReason();
   }

@@ -66,6 +66,8 @@ public final class LocalBrokerService implements BrokerService {
   private final ProducerIdManager producerIds;
   private final TopicLimits limits;
   private final TopicPropagation propagation;
+  private final Reassignments reassignments;
+  private final LeaderElections elections;
 
   public LocalBrokerService(BrokerConfig config, ZkMetadataStore metadata, PartitionManager partitions,
       TopicPropagation propagation) {
@@ -75,6 +77,25 @@ public final class LocalBrokerService implements BrokerService {
     this.metadata = metadata;
     this.partitions = partitions;
     this.producerIds = new ProducerIdManager(metadata);
+    this.reassignments = new Reassignments(config, metadata, limits, METADATA_WAIT_MS);
+    this.elections = new LeaderElections(metadata, METADATA_WAIT_MS);
+  }
+
+  @Override
+  public Future<io.sluice.api.PartitionReassignmentInfo> alterPartitionReassignment(RequestContext caller,
+      TopicPartition tp, List<Integer> target) {
+    return Contexts.onCaller(attempt(() -> reassignments.alter(tp, target)));
+  }
+
+  @Override
+  public Future<List<io.sluice.api.PartitionReassignmentInfo>> listPartitionReassignments(RequestContext caller) {
+    return Future.succeededFuture(reassignments.list());
+  }
+
+  @Override
+  public Future<List<io.sluice.api.ElectionResult>> electLeaders(RequestContext caller,
+      io.sluice.api.ElectionType type, List<TopicPartition> partitions) {
+    return Contexts.onCaller(attempt(() -> elections.elect(type, partitions)));
   }
 
   @Override
@@ -202,6 +223,11 @@ public final class LocalBrokerService implements BrokerService {
       throw new SluiceException(ErrorCode.INVALID_PARTITIONS, "Topic '" + current.name() + "' has "
           + current.partitionCount() + " partition(s); the new count must be larger (partitions cannot be removed),"
           + " got " + count);
+    }
+    if (!current.reassignments().isEmpty()) { // Kafka's rule: the new partitions' placement would race the move
+      throw new SluiceException(ErrorCode.REASSIGNMENT_IN_PROGRESS, "Topic '" + current.name() + "' has partition"
+          + " reassignments in progress " + current.reassignments().keySet() + "; add partitions once they complete"
+          + " (or cancel them)");
     }
     if (count > MAX_PARTITIONS) {
       throw new SluiceException(ErrorCode.INVALID_PARTITIONS, "A topic has at most " + MAX_PARTITIONS

@@ -66,11 +66,22 @@ final class TopicLimits {
         replicas.forEach(b -> added.merge(b, 1, Integer::sum));
       }
     });
+    checkCounts(snapshot, added, ErrorCode.INVALID_PARTITIONS);
+  }
+
+  /** Checks one more replica on each of {@code brokers} (a reassignment's additions) against the per-broker limit. */
+  void checkAdded(MetadataSnapshot snapshot, List<Integer> brokers, ErrorCode code) {
+    Map<Integer, Integer> added = new TreeMap<>();
+    brokers.forEach(b -> added.merge(b, 1, Integer::sum));
+    checkCounts(snapshot, added, code);
+  }
+
+  private void checkCounts(MetadataSnapshot snapshot, Map<Integer, Integer> added, ErrorCode code) {
     Map<Integer, Integer> hosted = hostedReplicas(snapshot);
     added.forEach((broker, n) -> {
       int total = hosted.getOrDefault(broker, 0) + n;
       if (total > maxPartitionsPerBroker) {
-        throw new SluiceException(ErrorCode.INVALID_PARTITIONS, "Broker " + broker + " would host " + total
+        throw new SluiceException(code, "Broker " + broker + " would host " + total
             + " partition replicas (" + hosted.getOrDefault(broker, 0) + " now, " + n + " more); the limit is "
             + maxPartitionsPerBroker + " (max.partitions.per.broker)");
       }

@@ -110,4 +110,23 @@ public interface Admin {
 
   /** Deletes the ACLs {@code filter} matches and emits them (Kafka's {@code deleteAcls}; Cluster Alter). */
   Uni<List<AclBinding>> deleteAcls(AclBindingFilter filter);
+
+  /**
+   * Moves a partition's replicas to {@code target}, the first its preferred leader (Kafka's
+   * {@code Admin.alterPartitionReassignments}); replaces one in progress. Emits the reassignment as started; the
+   * controller completes it once every target replica is in sync.
+   */
+  Uni<PartitionReassignment> alterPartitionReassignment(TopicPartition partition, java.util.List<Integer> target);
+
+  /** Cancels a partition's reassignment in progress: back to its original replicas (NO_REASSIGNMENT_IN_PROGRESS). */
+  Uni<PartitionReassignment> cancelPartitionReassignment(TopicPartition partition);
+
+  /** Every partition with a reassignment in progress (Kafka's {@code Admin.listPartitionReassignments}). */
+  Uni<java.util.List<PartitionReassignment>> listPartitionReassignments();
+
+  /**
+   * Elects the leaders of {@code partitions} (empty: every partition), as Kafka's {@code Admin.electLeaders}; emits
+   * one result per partition.
+   */
+  Uni<java.util.List<LeaderElection>> electLeaders(LeaderElection.Type type, java.util.List<TopicPartition> partitions);
 }

@@ -51,6 +51,8 @@ public enum ErrorCode {
   TOPIC_ALREADY_EXISTS(36, 409, false),
   INVALID_PARTITIONS(37, 400, false),
   INVALID_REPLICATION_FACTOR(38, 400, false),
+  /** A reassignment's target replicas name an unknown or dead broker, a broker twice, none, or break a limit. */
+  INVALID_REPLICA_ASSIGNMENT(39, 400, false),
   /** A topic config change names an unknown config, gives a bad value, or one a live topic cannot take. */
   INVALID_CONFIG(40, 400, false),
   INVALID_REQUEST(42, 400, false),
@@ -68,9 +70,19 @@ public enum ErrorCode {
    * 0: nothing was written; start again at sequence 0 in a newer epoch.
    */
   UNKNOWN_PRODUCER_ID(59, 422, false),
+  /** The topic's partitions cannot be added to while some of its replicas are being reassigned. */
+  REASSIGNMENT_IN_PROGRESS(60, 409, false),
   FENCED_LEADER_EPOCH(74, 409, true),
   UNKNOWN_LEADER_EPOCH(75, 409, true),
   UNSUPPORTED_COMPRESSION_TYPE(76, 422, false),
+  /** A preferred election's replica is dead or out of the ISR: it cannot lead now. */
+  PREFERRED_LEADER_NOT_AVAILABLE(80, 503, true),
+  /** An unclean election found no live replica to lead. */
+  ELIGIBLE_LEADERS_NOT_AVAILABLE(83, 503, true),
+  /** The election's leader leads already (preferred), or the partition has a leader (unclean). */
+  ELECTION_NOT_NEEDED(84, 409, false),
+  /** A cancellation named a partition without a reassignment in progress. */
+  NO_REASSIGNMENT_IN_PROGRESS(85, 409, false),
   NON_EMPTY_GROUP(68, 409, false),
   GROUP_ID_NOT_FOUND(69, 404, false),
   /** Deleting the commits of a topic some active member of the group subscribes to (Kafka's OffsetDelete). */

@@ -300,6 +300,25 @@ final class InMemoryBroker implements BrokerService {
   }
 
   @Override
+  public Future<io.sluice.api.PartitionReassignmentInfo> alterPartitionReassignment(RequestContext caller,
+      TopicPartition tp, List<Integer> target) {
+    return Future.failedFuture(new UnsupportedOperationException("InMemoryBroker has one broker: test reassignments"
+        + " against real brokers"));
+  }
+
+  @Override
+  public Future<List<io.sluice.api.PartitionReassignmentInfo>> listPartitionReassignments(RequestContext caller) {
+    return Future.succeededFuture(List.of());
+  }
+
+  @Override
+  public Future<List<io.sluice.api.ElectionResult>> electLeaders(RequestContext caller,
+      io.sluice.api.ElectionType type, List<TopicPartition> partitions) {
+    return Future.failedFuture(new UnsupportedOperationException("InMemoryBroker has one broker: test elections"
+        + " against real brokers"));
+  }
+
+  @Override
   public Future<Long> deleteRecords(RequestContext caller, TopicPartition tp, long offset) {
     return Future.failedFuture(new UnsupportedOperationException("InMemoryBroker does not delete records: test"
         + " DELETE .../records against a real broker"));

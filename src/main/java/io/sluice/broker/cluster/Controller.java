@@ -1,6 +1,7 @@
 package io.sluice.broker.cluster;
 
 import io.sluice.broker.metadata.MetadataSnapshot;
+import io.sluice.broker.metadata.PartitionReassignment;
 import io.sluice.broker.metadata.PartitionState;
 import io.sluice.broker.metadata.TopicState;
 import io.sluice.broker.metadata.ZkMetadataStore;
@@ -43,8 +44,12 @@ import org.apache.zookeeper.data.Stat;
  *   <li>a partition whose ISR names dead brokers loses them from the ISR (same epoch), so acks=all resumes without
  *       waiting for the leader's lag timeout;</li>
  *   <li>with {@code auto.leader.rebalance.enable}, a partition whose preferred replica (first in its assignment) is
- *       alive, in sync and not leading gets it back as leader (epoch bumped).</li>
+ *       alive, in sync and not leading gets it back as leader (epoch bumped);</li>
+ *   <li>a partition with a replica reassignment in progress ({@link PartitionReassignment}), once every target replica
+ *       is in its ISR: leadership moves into the target if the leader leaves (epoch bumped), then the topic's znode
+ *       gets the final replicas and the state the ISR without the removed ones, in one transaction.</li>
  * </ul>
+ * Only a partition's assigned replicas count as alive for it, so one a reassignment dropped leaves its ISR.
  *
  * <p><b>Threading.</b> Decisions run on the metadata store's context; ZooKeeper calls on the ZooKeeper worker pool.
  * At most one write per partition is in flight; a write that loses a version race is retried on the next snapshot
@@ -162,28 +167,78 @@ public final class Controller {
     if (!isActive() || closed) {
       return;
     }
-    Set<Integer> live = snapshot.liveBrokerIds();
     for (TopicState topic : snapshot.topics().values()) {
       if (!topic.isComplete()) {
         continue;
       }
       for (Map.Entry<Integer, PartitionState> e : topic.states().entrySet()) {
-        boolean unclean = TopicConfigs.uncleanLeaderElection(topic.configs(), uncleanElection);
-        List<Integer> replicas = topic.assignment().get(e.getKey());
-        Set<Integer> restarted = restartedInIsr(replicas, e.getValue(), snapshot);
-        if (!restarted.isEmpty()) {
-          LOG.log(Level.INFO, "Controller " + brokerId + ": broker(s) " + restarted + " restarted since recorded in"
-              + " sync in " + topic.tp(e.getKey()) + ": handled as failed (leader epoch " + e.getValue().leaderEpoch()
-              + ", ISR " + e.getValue().isr() + ", epochs " + e.getValue().isrEpochs() + ")");
-        }
-        PartitionState next = restarted.isEmpty()
-            ? decide(replicas, e.getValue(), live, unclean, preferredElection)
-            : decideAfterRestart(replicas, e.getValue(), live, restarted, unclean);
-        if (next != null) {
-          write(topic.tp(e.getKey()), e.getValue(), withCurrentEpochs(next, e.getValue(), snapshot));
-        }
+        decidePartition(snapshot, topic, e.getKey(), e.getValue());
       }
     }
+  }
+
+  /**
+   * One partition's decision. Only its assigned replicas count as alive: a broker a reassignment dropped (a replaced
+   * or cancelled one) leaves the ISR, and leadership, as a dead one would.
+   */
+  private void decidePartition(MetadataSnapshot snapshot, TopicState topic, int p, PartitionState state) {
+    boolean unclean = TopicConfigs.uncleanLeaderElection(topic.configs(), uncleanElection);
+    List<Integer> replicas = topic.assignment().get(p);
+    Set<Integer> live = new HashSet<>(snapshot.liveBrokerIds());
+    live.retainAll(replicas);
+    Set<Integer> restarted = new HashSet<>(restartedInIsr(replicas, state, snapshot));
+    restarted.retainAll(replicas);
+    if (!restarted.isEmpty()) {
+      LOG.log(Level.INFO, "Controller " + brokerId + ": broker(s) " + restarted + " restarted since recorded in"
+          + " sync in " + topic.tp(p) + ": handled as failed (leader epoch " + state.leaderEpoch()
+          + ", ISR " + state.isr() + ", epochs " + state.isrEpochs() + ")");
+    }
+    PartitionState next = restarted.isEmpty()
+        ? decide(replicas, state, live, unclean, preferredElection)
+        : decideAfterRestart(replicas, state, live, restarted, unclean);
+    PartitionReassignment reassignment = topic.reassignments().get(p);
+    if (next == null && restarted.isEmpty() && reassignment != null) {
+      Step step = reassignmentStep(replicas, reassignment, state, live);
+      if (step == Step.MOVE_LEADER) {
+        next = leaderIntoTarget(reassignment.target(replicas), state, live);
+      } else if (step == Step.COMPLETE) {
+        complete(topic, p, reassignment, withCurrentEpochs(completedState(reassignment.target(replicas), state),
+            state, snapshot));
+        return;
+      }
+    }
+    if (next != null) {
+      write(topic.tp(p), state, withCurrentEpochs(next, state, snapshot));
+    }
+  }
+
+  /** What a reassignment in progress waits for, or does next. */
+  enum Step { WAIT, MOVE_LEADER, COMPLETE }
+
+  /**
+   * Kafka's rule: a reassignment completes once every target replica is in the ISR (so the ISR it leaves is the whole
+   * target: acks=all keeps every promise it made), with a live leader inside the target; a leader the target leaves
+   * out hands leadership to a target replica first. {@code live}: live replicas of the partition.
+   */
+  static Step reassignmentStep(List<Integer> replicas, PartitionReassignment reassignment, PartitionState state,
+      Set<Integer> live) {
+    List<Integer> target = reassignment.target(replicas);
+    if (!state.isr().containsAll(target) || !live.containsAll(target) || !live.contains(state.leader())) {
+      return Step.WAIT;
+    }
+    return target.contains(state.leader()) ? Step.COMPLETE : Step.MOVE_LEADER;
+  }
+
+  /** Leadership to the first target replica (all are live and in sync by then), at a new epoch. */
+  static PartitionState leaderIntoTarget(List<Integer> target, PartitionState state, Set<Integer> live) {
+    int leader = target.stream().filter(b -> live.contains(b) && state.isr().contains(b)).findFirst().orElseThrow();
+    return new PartitionState(leader, state.leaderEpoch() + 1, state.isr(), state.zkVersion(), 0, state.isrEpochs());
+  }
+
+  /** The state once the removed replicas are gone: same leader and epoch, the ISR without them. */
+  static PartitionState completedState(List<Integer> target, PartitionState state) {
+    return new PartitionState(state.leader(), state.leaderEpoch(), state.isr().stream().filter(target::contains)
+        .toList(), state.zkVersion(), 0, state.isrEpochs());
   }
 
   /**
@@ -279,30 +334,85 @@ public final class Controller {
   }
 
   private void write(TopicPartition tp, PartitionState current, PartitionState next) {
-    if (!writesInFlight.add(tp)) {
-      return;
-    }
-    int fence = epochZkVersion;
-    zk.executeBlocking(() -> {
-      String path = ZkPaths.partitionState(tp.topic(), tp.partition());
+    String path = ZkPaths.partitionState(tp.topic(), tp.partition());
+    fencedWrite(tp, fence -> {
       try {
         client.transaction().forOperations(
             client.transactionOp().check().withVersion(fence).forPath(ZkPaths.CONTROLLER_EPOCH),
             client.transactionOp().setData().withVersion(next.zkVersion()).forPath(path, next.toJson()));
         return true;
       } catch (KeeperException.BadVersionException | KeeperException.NoNodeException e) {
-        Stat stat = client.checkExists().forPath(ZkPaths.CONTROLLER_EPOCH);
-        if (stat == null || stat.getVersion() != fence) {
-          throw new IllegalStateException("controller epoch moved on (version " + (stat == null ? "none"
-              : stat.getVersion()) + ", ours " + fence + ")");
-        }
         return false;
       }
+    }, () -> "partition " + tp + " leader " + current.leader() + " -> " + next.leader() + ", epoch "
+        + next.leaderEpoch() + ", ISR " + current.isr() + " -> " + next.isr());
+  }
+
+  /**
+   * Completes a reassignment in one transaction: the topic's znode with the partition's final replicas (conditional on
+   * the version read, and only if it still holds this very reassignment: an operator may have replaced or cancelled
+   * it meanwhile) and the partition's state with the removed replicas out of the ISR (conditional on the version
+   * decided on). The removed replicas' brokers then see themselves unassigned and delete their logs.
+   */
+  private void complete(TopicState seen, int p, PartitionReassignment reassignment, PartitionState next) {
+    TopicPartition tp = seen.tp(p);
+    List<Integer> replicas = seen.assignment().get(p);
+    List<Integer> target = reassignment.target(replicas);
+    fencedWrite(tp, fence -> {
+      Stat stat = new Stat();
+      TopicState stored;
+      try {
+        stored = TopicState.fromJson(tp.topic(), client.getData().storingStatIn(stat).forPath(ZkPaths.topic(tp.topic())));
+      } catch (KeeperException.NoNodeException e) {
+        return false;
+      }
+      if (!stored.topicId().equals(seen.topicId()) || !replicas.equals(stored.assignment().get(p))
+          || !reassignment.equals(stored.reassignments().get(p))) {
+        return false;
+      }
+      TopicState done = stored.withPartition(p, new PartitionReassignment.Planned(target, null));
+      try {
+        client.transaction().forOperations(
+            client.transactionOp().check().withVersion(fence).forPath(ZkPaths.CONTROLLER_EPOCH),
+            client.transactionOp().setData().withVersion(stat.getVersion()).forPath(ZkPaths.topic(tp.topic()),
+                done.toJson()),
+            client.transactionOp().setData().withVersion(next.zkVersion())
+                .forPath(ZkPaths.partitionState(tp.topic(), p), next.toJson()));
+        return true;
+      } catch (KeeperException.BadVersionException | KeeperException.NoNodeException e) {
+        return false;
+      }
+    }, () -> "reassignment of " + tp + " completed: replicas " + replicas + " -> " + target + ", ISR " + next.isr());
+  }
+
+  /** A write that must fail if the value read moved on; {@code fence} is the controller epoch's version. */
+  private interface FencedOps {
+    boolean apply(int fence) throws Exception;
+  }
+
+  /**
+   * Runs {@code ops} on the ZooKeeper pool, at most one write per partition in flight. False (a version race) is
+   * retried on the next snapshot, which the race itself produces; a moved controller epoch resigns.
+   */
+  private void fencedWrite(TopicPartition tp, FencedOps ops, java.util.function.Supplier<String> done) {
+    if (!writesInFlight.add(tp)) {
+      return;
+    }
+    int fence = epochZkVersion;
+    zk.executeBlocking(() -> {
+      if (ops.apply(fence)) {
+        return true;
+      }
+      Stat stat = client.checkExists().forPath(ZkPaths.CONTROLLER_EPOCH);
+      if (stat == null || stat.getVersion() != fence) {
+        throw new IllegalStateException("controller epoch moved on (version " + (stat == null ? "none"
+            : stat.getVersion()) + ", ours " + fence + ")");
+      }
+      return false;
     }, false).onComplete(ok -> {
       writesInFlight.remove(tp);
       if (ok) {
-        LOG.log(Level.INFO, "Controller " + brokerId + ": partition " + tp + " leader " + current.leader() + " -> "
-            + next.leader() + ", epoch " + next.leaderEpoch() + ", ISR " + current.isr() + " -> " + next.isr());
+        LOG.log(Level.INFO, "Controller " + brokerId + ": " + done.get());
       }
     }, t -> {
       writesInFlight.remove(tp);

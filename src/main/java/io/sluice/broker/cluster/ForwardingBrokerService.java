@@ -177,6 +177,24 @@ public final class ForwardingBrokerService implements BrokerService {
     return toLeader(tp, FORWARD_TIMEOUT_MS, s -> s.deleteRecords(caller, tp, offset));
   }
 
+  /** Answered here: a reassignment is written in ZooKeeper, where the controller finds it. */
+  @Override
+  public Future<io.sluice.api.PartitionReassignmentInfo> alterPartitionReassignment(RequestContext caller,
+      TopicPartition tp, List<Integer> target) {
+    return local.alterPartitionReassignment(caller, tp, target);
+  }
+
+  @Override
+  public Future<List<io.sluice.api.PartitionReassignmentInfo>> listPartitionReassignments(RequestContext caller) {
+    return local.listPartitionReassignments(caller);
+  }
+
+  @Override
+  public Future<List<io.sluice.api.ElectionResult>> electLeaders(RequestContext caller,
+      io.sluice.api.ElectionType type, List<TopicPartition> partitions) {
+    return local.electLeaders(caller, type, partitions);
+  }
+
   /** Runs {@code call} on the local service if {@code tp} is led here (or by nobody alive), else at its leader. */
   private <T> Future<T> toLeader(TopicPartition tp, long timeoutMs, Function<BrokerService, Future<T>> call) {
     int leader = remoteLeader(tp);

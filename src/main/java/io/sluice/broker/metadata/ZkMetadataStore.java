@@ -469,6 +469,31 @@ public final class ZkMetadataStore implements AutoCloseable {
     });
   }
 
+  /**
+   * Rewrites a topic's znode (a partition reassignment started, replaced or cancelled): {@code change} maps the topic
+   * as stored to the new one (it may throw to refuse), the write conditional on the version read; a race with
+   * another writer reads it again and applies {@code change} afresh, as {@link #alterTopicConfigs} does. The
+   * controller's completion of a reassignment is such a writer, so a cancellation never undoes a completed move.
+   */
+  public Future<TopicState> rewriteTopic(String name, String what, java.util.function.UnaryOperator<TopicState> change) {
+    return bounded(what, () -> {
+      for (int attempt = 0; attempt < CONFIG_ATTEMPTS; attempt++) {
+        Stat stat = new Stat();
+        TopicState changed = change.apply(readTopic(name, stat));
+        try {
+          client.setData().withVersion(stat.getVersion()).forPath(ZkPaths.topic(name), changed.toJson());
+          return changed;
+        } catch (KeeperException.BadVersionException e) {
+          LOG.log(Level.DEBUG, "Topic {0} changed while it was rewritten; reading it again", name);
+        } catch (KeeperException.NoNodeException e) {
+          throw new SluiceException(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, "Topic '" + name + "' does not exist");
+        }
+      }
+      throw new SluiceException(ErrorCode.TOPIC_CONFIG_CONFLICT, "Topic '" + name + "' changed " + CONFIG_ATTEMPTS
+          + " times while " + what + "; retry");
+    });
+  }
+
   /** Deletes a topic's znodes in one transaction; UNKNOWN_TOPIC_OR_PARTITION if there is no such topic. */
   public Future<Void> deleteTopic(String name) {
     return bounded("topic '" + name + "' was deleted", () -> {

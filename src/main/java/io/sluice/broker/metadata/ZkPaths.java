@@ -6,7 +6,7 @@ package io.sluice.broker.metadata;
  * <pre>
  * /brokers/ids/&lt;id&gt;                        ephemeral  {@link BrokerRegistration} JSON
  * /topics/&lt;name&gt;                            persistent {@link TopicState} JSON: replication factor, configs,
- *                                                       replica assignment
+ *                                                       replica assignment, reassignments in progress
  * /topics/&lt;name&gt;/partitions                 persistent (empty)
  * /topics/&lt;name&gt;/partitions/&lt;p&gt;             persistent (empty)
  * /topics/&lt;name&gt;/partitions/&lt;p&gt;/state       persistent {@link PartitionState} JSON: leader, leader_epoch, isr

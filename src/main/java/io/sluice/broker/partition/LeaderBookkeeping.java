@@ -378,7 +378,10 @@ final class LeaderBookkeeping {
       completeStartWaiters();
     }
     Settings s = settings.get();
-    if (!s.isr().contains(follower) && !pendingIsrAdditions.containsKey(follower) && !isrWriteInFlight
+    // A replica a reassignment removed may fetch until its broker sees that: it must not come back into the ISR
+    // (checked after the ISR, so an in-sync follower's fetch pays nothing for it).
+    if (!s.isr().contains(follower) && s.replicas().contains(follower) && !pendingIsrAdditions.containsKey(follower)
+        && !isrWriteInFlight
         && fetchOffset >= highWatermark && fetchOffset >= leaderEpochStartOffset) {
       List<Integer> isr = new ArrayList<>(s.isr());
       isr.add(follower);

@@ -34,7 +34,7 @@ import java.util.function.Supplier;
  * Keeps one {@link PartitionVerticle} deployed for every partition this broker is a replica of, following the
  * metadata: after each new {@link MetadataSnapshot} it deploys verticles for partitions newly assigned here, tells
  * each verticle its partition's leader, epoch and ISR (it leads or follows accordingly), and undeploys and deletes
- * the logs of partitions whose topic was deleted. Operations on one partition are chained, so a topic deleted and
+ * the logs of partitions whose topic was deleted or whose replica here was reassigned away. Operations on one partition are chained, so a topic deleted and
  * created again under the same name is torn down before it is built up.
  *
  * <p>Leadership is decided by the controller ({@code io.sluice.broker.cluster.Controller}), never here.
@@ -183,8 +183,8 @@ public final class PartitionManager {
   /**
    * Brings the deployed partitions in line with {@code snapshot}. Call on the metadata context.
    *
-   * <p>A partition is removed only on evidence: its topic (by id) is gone, so its data goes too; or it is no longer
-   * assigned here, so its log stays. A topic whose znodes are half seen (the cache is catching up with a
+   * <p>A partition is removed only on evidence: its topic (by id) is gone, or a reassignment took it away from this
+   * broker (the controller removes a replica only once the target replicas are all in sync); its data goes too. A topic whose znodes are half seen (the cache is catching up with a
    * transaction) leaves its partitions as they are.
    */
   public void reconcile(MetadataSnapshot snapshot) {
@@ -198,7 +198,7 @@ public final class PartitionManager {
           || !topic.assignment().containsKey(tp.partition())) {
         remove(tp, true);
       } else if (!topic.assignment().get(tp.partition()).contains(config.brokerId())) {
-        remove(tp, false);
+        remove(tp, true); // reassigned away: its replicas elsewhere hold every committed record (Kafka deletes too)
       }
     }
     for (TopicState topic : snapshot.topics().values()) {

@@ -7,9 +7,11 @@ import io.sluice.client.ConfigChange;
 import io.sluice.client.GroupDeletion;
 import io.sluice.client.GroupDescription;
 import io.sluice.client.GroupListing;
+import io.sluice.client.LeaderElection;
 import io.sluice.client.OffsetReset;
 import io.sluice.client.PartitionLag;
 import io.sluice.client.PartitionOffsets;
+import io.sluice.client.PartitionReassignment;
 import io.sluice.client.TopicConfig;
 import io.sluice.client.TopicDescription;
 import io.sluice.client.TopicPartition;
@@ -102,6 +104,52 @@ final class AdminImpl implements Admin {
     return Unis.onContext(context, () -> metadata.anyBroker(HttpMethod.DELETE, "/topics/" + MetadataCache.encode(topic)
         + "/partitions/" + partition + "/records?offset=" + offset, null)
         .map(r -> r.json().getLong("low_watermark")));
+  }
+
+  @Override
+  public Uni<PartitionReassignment> alterPartitionReassignment(TopicPartition partition, List<Integer> target) {
+    return Unis.onContext(context, () -> metadata.anyBroker(HttpMethod.PUT, reassignmentPath(partition),
+        new JsonObject().put("replicas", new JsonArray(List.copyOf(target)))).map(r -> reassignment(r.json())));
+  }
+
+  @Override
+  public Uni<PartitionReassignment> cancelPartitionReassignment(TopicPartition partition) {
+    return Unis.onContext(context, () -> metadata.anyBroker(HttpMethod.DELETE, reassignmentPath(partition), null)
+        .map(r -> reassignment(r.json())));
+  }
+
+  @Override
+  public Uni<List<PartitionReassignment>> listPartitionReassignments() {
+    return Unis.onContext(context, () -> metadata.anyBroker(HttpMethod.GET, "/reassignments", null)
+        .map(r -> r.json().getJsonArray("reassignments").stream().map(o -> reassignment((JsonObject) o)).toList()));
+  }
+
+  @Override
+  public Uni<List<LeaderElection>> electLeaders(LeaderElection.Type type, List<TopicPartition> partitions) {
+    JsonObject body = new JsonObject().put("type", type.name());
+    if (!partitions.isEmpty()) {
+      JsonArray list = new JsonArray();
+      partitions.forEach(tp -> list.add(new JsonObject().put("topic", tp.topic()).put("partition", tp.partition())));
+      body.put("partitions", list);
+    }
+    return Unis.onContext(context, () -> metadata.anyBroker(HttpMethod.POST, "/leader-election", body)
+        .map(r -> r.json().getJsonArray("results").stream().map(JsonObject.class::cast).map(e -> new LeaderElection(
+            new TopicPartition(e.getString("topic"), e.getInteger("partition")), e.getInteger("leader"),
+            e.getInteger("error_code"), e.getString("message"))).toList()));
+  }
+
+  private static String reassignmentPath(TopicPartition tp) {
+    return "/topics/" + MetadataCache.encode(tp.topic()) + "/partitions/" + tp.partition() + "/reassignment";
+  }
+
+  private static PartitionReassignment reassignment(JsonObject json) {
+    return new PartitionReassignment(new TopicPartition(json.getString("topic"), json.getInteger("partition")),
+        ints(json.getJsonArray("replicas")), ints(json.getJsonArray("adding_replicas")),
+        ints(json.getJsonArray("removing_replicas")));
+  }
+
+  private static List<Integer> ints(JsonArray array) {
+    return array.stream().map(o -> ((Number) o).intValue()).toList();
   }
 
   @Override

@@ -54,6 +54,22 @@ class LeaderBookkeepingTest {
     assertThat(proposals.get(1).zkVersion()).isEqualTo(7);
   }
 
+  /**
+   * A reassignment removed replica 3 (replicas now [1, 2]); its broker fetches on until its metadata shows that, and
+   * must not be proposed into the ISR again: the controller's completion took it out, and the leader would put back a
+   * replica whose log is about to be deleted.
+   */
+  @Test
+  void aReplicaNoLongerAssignedIsNotProposedIntoTheIsr() {
+    settings.set(new Settings(1, 0, List.of(1, 2), List.of(1, 2), 2, 5));
+    leader.lead();
+    leader.raiseHighWatermark(LOG_END);
+
+    leader.onFollowerFetch(3, 11, LOG_END);
+
+    assertThat(proposals).isEmpty();
+  }
+
   @Test
   void aRepeatOfTheStateTheAdditionWasProposedOnKeepsTheFollowerCountedInTheHighWatermark() {
     leader.lead();
