@@ -5,10 +5,13 @@ import io.sluice.api.BrokerService;
 import io.sluice.api.ClusterDescription;
 import io.sluice.api.ConfigAlteration;
 import io.sluice.api.DelegatingBrokerService;
+import io.sluice.api.ElectionResult;
+import io.sluice.api.ElectionType;
 import io.sluice.api.FetchRequest;
 import io.sluice.api.FetchResult;
 import io.sluice.api.NewTopic;
 import io.sluice.api.OffsetRange;
+import io.sluice.api.PartitionReassignmentInfo;
 import io.sluice.api.ProduceResult;
 import io.sluice.api.ProducerIdentity;
 import io.sluice.api.RequestContext;
@@ -203,6 +206,27 @@ public final class PolicyBrokerService extends DelegatingBrokerService {
   @Override
   public Future<ClusterDescription> describeCluster(RequestContext caller) {
     return checked(() -> cluster(caller, AclOperation.DESCRIBE), () -> delegate.describeCluster(caller));
+  }
+
+  /** Kafka's AlterPartitionReassignments needs Cluster Alter. */
+  @Override
+  public Future<PartitionReassignmentInfo> alterPartitionReassignment(RequestContext caller, TopicPartition tp,
+      List<Integer> target) {
+    return checked(() -> cluster(caller, AclOperation.ALTER),
+        () -> delegate.alterPartitionReassignment(caller, tp, target));
+  }
+
+  /** Kafka's ListPartitionReassignments needs Cluster Describe. */
+  @Override
+  public Future<List<PartitionReassignmentInfo>> listPartitionReassignments(RequestContext caller) {
+    return checked(() -> cluster(caller, AclOperation.DESCRIBE), () -> delegate.listPartitionReassignments(caller));
+  }
+
+  /** Kafka's ElectLeaders needs Cluster Alter. */
+  @Override
+  public Future<List<ElectionResult>> electLeaders(RequestContext caller, ElectionType type,
+      List<TopicPartition> partitions) {
+    return checked(() -> cluster(caller, AclOperation.ALTER), () -> delegate.electLeaders(caller, type, partitions));
   }
 
   @Override

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sluice.api.Acks;
 import io.sluice.api.BrokerService;
+import io.sluice.api.ElectionType;
 import io.sluice.api.ConfigAlteration;
 import io.sluice.api.FetchRequest;
 import io.sluice.api.NewTopic;
@@ -63,7 +64,13 @@ class PolicyAuthorizationTest {
       new Case("createTopic", ResourceType.TOPIC, AclOperation.CREATE,
           s -> s.createTopic(CLIENT, new NewTopic("t", 1, 1, Map.of()))),
       new Case("describeCluster", ResourceType.CLUSTER, AclOperation.DESCRIBE, s -> s.describeCluster(CLIENT)),
-      new Case("initProducerId", ResourceType.CLUSTER, AclOperation.IDEMPOTENT_WRITE, s -> s.initProducerId(CLIENT)));
+      new Case("initProducerId", ResourceType.CLUSTER, AclOperation.IDEMPOTENT_WRITE, s -> s.initProducerId(CLIENT)),
+      new Case("alterPartitionReassignment", ResourceType.CLUSTER, AclOperation.ALTER,
+          s -> s.alterPartitionReassignment(CLIENT, TP, List.of(1, 2))),
+      new Case("listPartitionReassignments", ResourceType.CLUSTER, AclOperation.DESCRIBE,
+          s -> s.listPartitionReassignments(CLIENT)),
+      new Case("electLeaders", ResourceType.CLUSTER, AclOperation.ALTER,
+          s -> s.electLeaders(CLIENT, ElectionType.PREFERRED, List.of(TP))));
 
   private void allow(ResourceType type, AclOperation op) {
     authorizer.update(new AclMatcher(List.of(new AclBinding(type, type == ResourceType.CLUSTER
