@@ -71,6 +71,11 @@ final class QuotaGate {
     if (throttle == 0) {
       ctx.next();
     } else {
+      // A body stays unread in the client's socket meanwhile: the body handler resumes the request. A request
+      // without one is not paused (nothing would resume it, and the router needs none of it).
+      if (hasBody(request)) {
+        request.pause();
+      }
       ctx.vertx().setTimer(throttle, id -> {
         if (!ctx.response().closed()) {
           ctx.next();
@@ -112,6 +117,10 @@ final class QuotaGate {
       case 5 -> parts[2].equals("partitions") && parts[4].equals("batches");
       default -> false;
     };
+  }
+
+  private static boolean hasBody(HttpServerRequest request) {
+    return contentLength(request) > 0 || request.headers().contains(HttpHeaders.TRANSFER_ENCODING);
   }
 
   private static long contentLength(HttpServerRequest request) {
