@@ -58,6 +58,19 @@ public final class QuotaService implements BrokerComponent {
     return quotas;
   }
 
+  /** The routes alone, with no quota and no store (alterations fail): for tests that list the API's routes. */
+  public static HttpExtension standaloneHttpExtension() {
+    ClientQuotas none = new ClientQuotas(11, 1_000, System::currentTimeMillis);
+    QuotaEndpoint endpoint = new QuotaEndpoint(none, work -> Future.failedFuture("no quota store"));
+    QuotaGate gate = new QuotaGate(none);
+    return (Router router) -> {
+      gate.mount(router);
+      endpoint.mount(router, alterations -> {
+        throw new IllegalStateException("no quota store");
+      });
+    };
+  }
+
   private HttpExtension httpExtension() {
     QuotaGate gate = new QuotaGate(quotas);
     QuotaEndpoint endpoint = new QuotaEndpoint(quotas, this::blocking);
