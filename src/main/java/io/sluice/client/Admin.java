@@ -97,4 +97,15 @@ public interface Admin {
    * once every group is answered: one group's refusal does not stop the others.
    */
   Uni<List<GroupDeletion>> deleteGroups(List<String> groups);
+
+  /** The client quotas matching {@code filter} (Kafka's describeClientQuotas), as the broker asked holds them. */
+  Uni<List<ClientQuotas.Entry>> describeClientQuotas(ClientQuotas.Filter filter);
+
+  /** Sets and removes client quotas, all or nothing (Kafka's alterClientQuotas); every broker applies them soon after. */
+  default Uni<Void> alterClientQuotas(List<ClientQuotas.Alteration> alterations) {
+    return alterClientQuotas(alterations, false);
+  }
+
+  /** As {@link #alterClientQuotas(List)}; with {@code validateOnly} only checked. */
+  Uni<Void> alterClientQuotas(List<ClientQuotas.Alteration> alterations, boolean validateOnly);
 }

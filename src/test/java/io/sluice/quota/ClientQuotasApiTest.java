@@ -51,9 +51,11 @@ class ClientQuotasApiTest {
         HttpListener::new);
     client = TestClients.web(first.httpPort());
     secondClient = TestClients.web(second.httpPort());
-    HttpResponse<Buffer> r = await(client.post("/topics").sendJsonObject(new JsonObject().put("name", "t")
-        .put("partitions", 1).put("replication_factor", 1)));
-    assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(201);
+    for (String topic : new String[] {"t", "quota-java"}) {
+      HttpResponse<Buffer> r = await(client.post("/topics").sendJsonObject(new JsonObject().put("name", topic)
+          .put("partitions", 1).put("replication_factor", 1)));
+      assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(201);
+    }
   }
 
   private static BrokerConfig config(int id, Map<String, Object> extra) {
@@ -156,13 +158,22 @@ class ClientQuotasApiTest {
     produce(client, "writer", 3_000);
     set(new JsonObject().put("client-id", "reader"), "consumer_byte_rate", 1_000);
     awaitQuotas(client, hasClient("reader", "consumer_byte_rate"));
-    assertThat(throttle(fetch("reader"))).as("nothing answered yet").isZero();
-    assertThat(throttle(fetch("reader"))).as("after 3,000 bytes answered in the first second").isPositive();
-    assertThat(throttle(fetch("other-reader"))).as("a reader without a quota").isNull();
+    // One connection: a fetch is counted once its answer is written, and the next request on the same connection is
+    // read after that (on another connection it may race the count).
+    WebClient one = WebClient.create(TestClients.vertx(), new io.vertx.ext.web.client.WebClientOptions()
+        .setDefaultHost("127.0.0.1").setDefaultPort(first.httpPort()), new io.vertx.core.http.PoolOptions()
+        .setHttp1MaxSize(1));
+    try {
+      assertThat(throttle(fetch(one, "reader"))).as("nothing answered yet").isZero();
+      assertThat(throttle(fetch(one, "reader"))).as("after 3,000 bytes answered in the first second").isPositive();
+      assertThat(throttle(fetch(one, "other-reader"))).as("a reader without a quota").isNull();
+    } finally {
+      one.close();
+    }
   }
 
-  private static HttpResponse<Buffer> fetch(String clientId) throws Exception {
-    HttpResponse<Buffer> r = await(client.get("/topics/t/partitions/0/records?offset=0")
+  private static HttpResponse<Buffer> fetch(WebClient c, String clientId) throws Exception {
+    HttpResponse<Buffer> r = await(c.get("/topics/t/partitions/0/records?offset=0")
         .putHeader("Sluice-Client-Id", clientId).putHeader("Accept", "application/vnd.kafka.json.v2+json").send());
     assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(200);
     return r;
@@ -221,6 +232,49 @@ class ClientQuotasApiTest {
         "entries[0].ops[0].key");
     assertError(alter(client, new JsonObject().put("group", "x"), "request_rate", 5), "entries[0].entity.group");
     assertError(alter(client, new JsonObject(), "request_rate", 5), "entries[0]");
+  }
+
+  @Test
+  void theJavaClientsProducerOverItsQuotaSlowsAndLosesNothingAndItsAdminSetsQuotas() throws Exception {
+    io.sluice.client.SluiceClient sluice = io.sluice.client.SluiceClient.create(io.sluice.client.ClientOptions
+        .bootstrap("http://127.0.0.1:" + first.httpPort()).clientId("java-producer"));
+    try {
+      sluice.admin().alterClientQuotas(java.util.List.of(new io.sluice.client.ClientQuotas.Alteration(
+          io.sluice.client.ClientQuotas.entity(null, "java-producer"), Map.of("producer_byte_rate", 20_000.0))))
+          .await().atMost(java.time.Duration.ofSeconds(30));
+      awaitQuotas(client, hasClient("java-producer", "producer_byte_rate"));
+      assertThat(sluice.admin().describeClientQuotas(new io.sluice.client.ClientQuotas.Filter(null, "java-producer",
+          true)).await().atMost(java.time.Duration.ofSeconds(30)))
+          .containsExactly(new io.sluice.client.ClientQuotas.Entry(Map.of("client-id", "java-producer"),
+              Map.of("producer_byte_rate", 20_000.0)));
+
+      io.sluice.client.Producer producer = sluice.producer(io.sluice.client.ProducerOptions.defaults().lingerMs(0));
+      int records = 60;
+      java.util.List<Long> offsets = producer.send(io.smallrye.mutiny.Multi.createFrom().range(0, records)
+              .map(i -> io.sluice.client.ProducerRecord.of("quota-java", "k", "v".repeat(1_000))))
+          .map(io.sluice.client.RecordMetadata::offset).collect().asList()
+          .await().atMost(java.time.Duration.ofSeconds(60));
+      assertThat(offsets).as("every record written, none failed").hasSize(records);
+      awaitThrottleMetric("java-producer");
+    } finally {
+      sluice.close().await().atMost(java.time.Duration.ofSeconds(30));
+    }
+  }
+
+  /** Waits until /metrics shows time held for {@code clientId} (the gauges are published every quota span). */
+  private static void awaitThrottleMetric(String clientId) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    java.util.regex.Pattern held = java.util.regex.Pattern.compile("sluice_client_quota_throttle_time_milliseconds"
+        + "\\{[^}]*client_id=\"" + clientId + "\"[^}]*type=\"producer_byte_rate\"[^}]*\\} ([0-9.E]+)");
+    while (true) {
+      String text = await(client.get("/metrics").send()).bodyAsString();
+      java.util.regex.Matcher m = held.matcher(text);
+      if (m.find() && Double.parseDouble(m.group(1)) > 0) {
+        return;
+      }
+      assertThat(System.nanoTime()).as("no throttle time shown for %s", clientId).isLessThan(deadline);
+      Thread.onSpinWait();
+    }
   }
 
   private static void assertError(HttpResponse<Buffer> r, String field) {
