@@ -205,6 +205,23 @@ class ClientQuotasApiTest {
   }
 
   @Test
+  void aBrokerStartedLaterHasTheQuotasBeforeItServes() throws Exception {
+    set(new JsonObject().put("client-id", "kept"), "consumer_byte_rate", 5_000);
+    awaitQuotas(client, hasClient("kept", "consumer_byte_rate"));
+    Broker third = TestBrokers.start(config(3, Map.of(BrokerConfig.ZOOKEEPER_CONNECT, first.zookeeperConnect())),
+        GUARD, HttpListener::new);
+    WebClient thirdClient = TestClients.web(third.httpPort());
+    try {
+      JsonArray entries = await(thirdClient.get("/client-quotas?client-id=kept").send()).bodyAsJsonObject()
+          .getJsonArray("entries");
+      assertThat(entries).as("read from ZooKeeper during the start, not after").hasSize(1);
+    } finally {
+      thirdClient.close();
+      TestBrokers.close(third);
+    }
+  }
+
+  @Test
   void describeFiltersAsKafkasDescribeClientQuotas() throws Exception {
     set(new JsonObject().put("user", "alice"), "request_rate", 10);
     set(new JsonObject().put("user", "alice").put("client-id", "app"), "request_rate", 20);
