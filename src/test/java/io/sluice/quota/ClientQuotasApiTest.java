@@ -31,8 +31,9 @@ import org.junit.jupiter.api.io.TempDir;
  *
  * <p>Rates are measured over 2 windows of 1 s here (the elapsed time counts at least one whole window), so a 2,000
  * byte body against 1,000 B/s is over at once whatever the machine's speed; the throttle times asserted are only
- * positive or absent, never timed.
+ * positive or absent, never timed. Up to three brokers: run alone, after the one-broker classes.
  */
+@org.junit.jupiter.api.Tag("several-brokers")
 class ClientQuotasApiTest {
   @RegisterExtension
   static final BlockedThreadGuard GUARD = new BlockedThreadGuard();
