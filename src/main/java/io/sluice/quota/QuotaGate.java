@@ -13,8 +13,8 @@ import io.vertx.ext.web.RoutingContext;
  * against the bodies' memory): the request is recorded against the client's rates and, when it is over one, left
  * paused for the throttle time on a timer, then served. So over quota the broker still answers, later, as Kafka's
  * broker delays its response; the answer says how long it was held in {@value #HEADER} (present whenever a quota
- * applies to the client, 0 when it was not held). A held request holds no body (the client's bytes wait in its
- * socket) and no event loop.
+ * applies to the client, 0 when it was not held). A held request holds no event loop and no body beyond what the
+ * connection had already read (the rest waits in the client's socket, since the request is paused).
  *
  * <p>What is counted: every request once against {@code request_rate}; a produce's body ({@code POST /topics/{t}},
  * {@code /topics/{t}/partitions/{p}}, {@code .../batches}, {@code /batches}) against {@code producer_byte_rate}, by its
