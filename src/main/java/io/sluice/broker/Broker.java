@@ -308,7 +308,8 @@ public final class Broker {
    * The broker services, in start order (stopped in reverse). The group coordinator comes first: it provides the
    * consumer service every listener and later component is handed. To add a broker service, add its factory here.
    */
-  private static final List<BrokerComponent.Factory> COMPONENTS = List.of(StreamsService::new);
+  private static final List<BrokerComponent.Factory> COMPONENTS = List.of(StreamsService::new,
+      io.sluice.quota.QuotaService::new);
 
   /**
    * Builds the metrics on a worker as soon as Vert.x runs, beside the steps up to the front ends: creating the registry

@@ -129,4 +129,15 @@ public interface Admin {
    * one result per partition.
    */
   Uni<java.util.List<LeaderElection>> electLeaders(LeaderElection.Type type, java.util.List<TopicPartition> partitions);
+
+  /** The client quotas matching {@code filter} (Kafka's describeClientQuotas), as the broker asked holds them. */
+  Uni<List<ClientQuotas.Entry>> describeClientQuotas(ClientQuotas.Filter filter);
+
+  /** Sets and removes client quotas, all or nothing (Kafka's alterClientQuotas); every broker applies them soon after. */
+  default Uni<Void> alterClientQuotas(List<ClientQuotas.Alteration> alterations) {
+    return alterClientQuotas(alterations, false);
+  }
+
+  /** As {@link #alterClientQuotas(List)}; with {@code validateOnly} only checked. */
+  Uni<Void> alterClientQuotas(List<ClientQuotas.Alteration> alterations, boolean validateOnly);
 }

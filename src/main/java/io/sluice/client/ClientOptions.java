@@ -15,6 +15,7 @@ public final class ClientOptions {
   private long metadataMaxAgeMs = 300_000;
   private int maxConnectionsPerBroker = 16;
   private boolean followLeaders = true;
+  private String clientId;
 
   /** Options for the brokers at these base URLs ({@code http://host:port}); any one of them suffices. */
   public static ClientOptions bootstrap(String... urls) {
@@ -43,6 +44,19 @@ public final class ClientOptions {
 
   public ClientOptions requestTimeoutMs(long requestTimeoutMs) {
     this.requestTimeoutMs = positive(requestTimeoutMs, "requestTimeoutMs");
+    return this;
+  }
+
+  /**
+   * The name the client gives itself in every request (Kafka's client.id, sent as the {@code Sluice-Client-Id}
+   * header): brokers apply client quotas by it and show it in their logs. Null (the default) sends none.
+   */
+  public String clientId() {
+    return clientId;
+  }
+
+  public ClientOptions clientId(String clientId) {
+    this.clientId = clientId == null || clientId.isEmpty() ? null : clientId;
     return this;
   }
 

@@ -127,6 +127,8 @@ public final class BrokerConfig {
   public static final String CONNECT_MAX_CONNECTORS = "connect.max.connectors";
   public static final String CONNECT_FILE_ALLOWED_PATHS = "connect.file.allowed.paths";
   public static final String STREAMS_ENABLED = "streams.enabled";
+  public static final String QUOTA_WINDOW_NUM = "quota.window.num";
+  public static final String QUOTA_WINDOW_SIZE_SECONDS = "quota.window.size.seconds";
   public static final String STREAMS_MAX_DEFINITIONS = "streams.max.definitions";
   public static final String STREAMS_MAX_STEPS = "streams.max.steps";
   public static final String STREAMS_MAX_EXPRESSION_LENGTH = "streams.max.expression.length";
@@ -300,6 +302,10 @@ public final class BrokerConfig {
       stringKey(CONNECT_FILE_ALLOWED_PATHS, "", "comma-separated directories Kafka's FileStreamSource and"
           + " FileStreamSink may read and write their file in (symlinks resolved); empty refuses those connectors, as"
           + " any HTTP client could otherwise read or write any file the broker can"),
+      intKey(QUOTA_WINDOW_NUM, 11, 2, 1_000, "samples a client quota's rate is measured over (Kafka's"
+          + " quota.window.num)"),
+      intKey(QUOTA_WINDOW_SIZE_SECONDS, 1, 1, 3_600, "seconds each sample of a client quota's rate spans (Kafka's"
+          + " quota.window.size.seconds)"),
       boolKey(STREAMS_ENABLED, true, "run the streams service (POST /streams) in this broker"),
       intKey(STREAMS_MAX_DEFINITIONS, 100, 1, 100_000, "stream definitions per cluster at most"),
       intKey(STREAMS_MAX_STEPS, 64, 1, 10_000, "steps per stream definition at most, branches' steps included"),

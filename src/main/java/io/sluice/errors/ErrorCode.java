@@ -153,7 +153,9 @@ public enum ErrorCode {
    */
   CONSUMER_SUBSCRIPTION_LIMIT_EXCEEDED(10_029, 429, true),
   /** Sluice's own: the topic's configs changed again and again while this request altered them; retry. */
-  TOPIC_CONFIG_CONFLICT(10_030, 409, true);
+  TOPIC_CONFIG_CONFLICT(10_030, 409, true),
+  /** Sluice's own: the quotas of an entity named changed again and again while this request altered them; retry. */
+  CLIENT_QUOTA_CONFLICT(10_039, 409, true);
 
   private final int code;
   private final int httpStatus;

@@ -12,13 +12,14 @@ import io.vertx.ext.web.RoutingContext;
  * {@value #LISTENER}, the peer's address, and the client id from the {@value RequestContext#CLIENT_ID_HEADER} header,
  * else the {@code User-Agent}. Stateless.
  */
-final class Callers {
+public final class Callers {
   static final String LISTENER = "http";
 
   private Callers() {
   }
 
-  static RequestContext of(RoutingContext ctx) {
+  /** Public for broker services' HTTP routes that act per caller (client quotas). */
+  public static RequestContext of(RoutingContext ctx) {
     return of(ctx.request());
   }
 

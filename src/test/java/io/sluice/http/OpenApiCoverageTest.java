@@ -60,6 +60,7 @@ class OpenApiCoverageTest {
     // Kafka Connect's routes exist (answering 404) even where the connect service is off.
     extensions.add(ConnectService.disabled().httpExtension());
     extensions.add(io.sluice.streams.StreamsService.disabledHttpExtension());
+    extensions.add(io.sluice.quota.QuotaService.standaloneHttpExtension());
     Router router = ApiRouter.create(vertx, new ApiRouter.Deps(unused, HttpApiConfig.defaults("127.0.0.1", 0),
         () -> true, Buffer.buffer("{}"), null, null, new SessionCounts(), extensions));
     Set<String> operations = new TreeSet<>();
@@ -67,7 +68,8 @@ class OpenApiCoverageTest {
       String path;
       if (route.getPath() != null) {
         path = PATH_PARAM.matcher(route.getPath()).replaceAll("{$1}");
-      } else if (route.isRegexPath() && route.getName() != null && route.getName().contains("(?<")) {
+      } else if (route.isRegexPath() && route.getName() != null && (route.getName().contains("(?<")
+          || route.getName().matches("[/a-z:-]+"))) { // a literal path with a colon: "/client-quotas:alter"
         path = NAMED_GROUP.matcher(route.getName()).replaceAll("{$1}"); // "/topics/{topic}/configs:alter"
       } else {
         continue;

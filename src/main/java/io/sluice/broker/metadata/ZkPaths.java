@@ -15,6 +15,7 @@ package io.sluice.broker.metadata;
  * /cluster_id                               persistent the cluster id (random, written by the first broker)
  * /controller/...                           Curator LeaderLatch of the controller election
  * /controller_epoch                         persistent {"epoch", "broker"}: its version fences every controller write
+ * /config/client-quotas/&lt;entity&gt;          persistent a client quota entity's quotas ({@code io.sluice.quota.QuotaStore})
  * </pre>
  *
  * A topic and its partition znodes are created in one transaction and deleted in one, so a reader never sees

@@ -2,6 +2,7 @@ package io.sluice.client.impl;
 
 import io.smallrye.mutiny.Uni;
 import io.sluice.client.Admin;
+import io.sluice.client.ClientQuotas;
 import io.sluice.client.ClusterDescription;
 import io.sluice.client.ConfigChange;
 import io.sluice.client.GroupDeletion;
@@ -267,5 +268,42 @@ final class AdminImpl implements Admin {
           b.getString("permission")));
     }
     return out;
+  }
+
+  @Override
+  public Uni<List<ClientQuotas.Entry>> describeClientQuotas(ClientQuotas.Filter filter) {
+    StringBuilder query = new StringBuilder("/client-quotas?strict=").append(filter.strict());
+    if (filter.user() != null) {
+      query.append("&user=").append(MetadataCache.encode(filter.user()));
+    }
+    if (filter.clientId() != null) {
+      query.append("&client-id=").append(MetadataCache.encode(filter.clientId()));
+    }
+    return Unis.onContext(context, () -> metadata.anyBroker(HttpMethod.GET, query.toString(), null).map(r -> {
+      List<ClientQuotas.Entry> entries = new ArrayList<>();
+      r.json().getJsonArray("entries").forEach(o -> {
+        JsonObject e = (JsonObject) o;
+        Map<String, String> entity = new java.util.LinkedHashMap<>();
+        e.getJsonObject("entity").forEach(p -> entity.put(p.getKey(), (String) p.getValue()));
+        Map<String, Double> quotas = new java.util.LinkedHashMap<>();
+        e.getJsonObject("quotas").forEach(p -> quotas.put(p.getKey(), ((Number) p.getValue()).doubleValue()));
+        entries.add(new ClientQuotas.Entry(entity, quotas));
+      });
+      return entries;
+    }));
+  }
+
+  @Override
+  public Uni<Void> alterClientQuotas(List<ClientQuotas.Alteration> alterations, boolean validateOnly) {
+    JsonArray entries = new JsonArray();
+    for (ClientQuotas.Alteration a : alterations) {
+      JsonArray ops = new JsonArray();
+      a.changes().forEach((k, v) -> ops.add(v == null ? new JsonObject().put("key", k).put("remove", true)
+          : new JsonObject().put("key", k).put("value", v)));
+      entries.add(new JsonObject().put("entity", new JsonObject(new java.util.HashMap<>(a.entity()))).put("ops", ops));
+    }
+    JsonObject body = new JsonObject().put("entries", entries).put("validate_only", validateOnly);
+    return Unis.onContext(context, () -> metadata.anyBroker(HttpMethod.POST, "/client-quotas:alter", body)
+        .map(r -> null));
   }
 }

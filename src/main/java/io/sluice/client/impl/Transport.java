@@ -74,10 +74,19 @@ final class Transport {
   private final Context context;
   private final AnswerArrays arrays = new AnswerArrays();
   private final long requestTimeoutMs;
+  /** The broker's {@code RequestContext.CLIENT_ID_HEADER} (the client does not depend on the broker's contract). */
+  static final String CLIENT_ID_HEADER = "Sluice-Client-Id";
+  private final String clientId;
 
   Transport(Vertx vertx, Context context, long requestTimeoutMs, int maxConnectionsPerBroker) {
+    this(vertx, context, requestTimeoutMs, maxConnectionsPerBroker, null);
+  }
+
+  /** With {@code clientId} (null: none) in every request's {@code Sluice-Client-Id} header. */
+  Transport(Vertx vertx, Context context, long requestTimeoutMs, int maxConnectionsPerBroker, String clientId) {
     this.context = context;
     this.requestTimeoutMs = requestTimeoutMs;
+    this.clientId = clientId;
     this.http = vertx.httpClientBuilder()
         .with(new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true)
             .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, requestTimeoutMs)))
@@ -133,6 +142,9 @@ final class Transport {
     }
     if (accept != null) {
       options.putHeader("Accept", accept);
+    }
+    if (clientId != null) {
+      options.putHeader(CLIENT_ID_HEADER, clientId);
     }
     return http.request(options)
         .compose(req -> body == null ? req.send() : req.send(body))

@@ -1,0 +1,135 @@
+package io.sluice.quota;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.MultiGauge;
+import io.micrometer.core.instrument.Tags;
+import io.sluice.broker.metadata.ZkPaths;
+import io.sluice.broker.spi.BrokerComponent;
+import io.sluice.config.BrokerConfig;
+import io.sluice.http.HttpExtension;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
+import io.vertx.core.internal.VertxInternal;
+import io.vertx.ext.web.Router;
+import io.vertx.spi.cluster.zookeeper.ZookeeperClusterManager;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/**
+ * Client quotas (Kafka's {@code producer_byte_rate}, {@code consumer_byte_rate}, and {@code request_rate} in place of
+ * {@code request_percentage}), set per user, client id or both through {@code /client-quotas}, kept in ZooKeeper and
+ * enforced by every broker on the requests it receives ({@link QuotaGate}). Off (one branch per request) until a quota
+ * is set.
+ *
+ * <p>Threads: ZooKeeper writes on the {@code sluice-quotas} pool; the gate on the HTTP event loops; the table is
+ * swapped by Curator's thread.
+ */
+public final class QuotaService implements BrokerComponent {
+  static final String POOL = "sluice-quotas";
+
+  private final Vertx vertx;
+  private final ClientQuotas quotas;
+  private final MeterRegistry meters;
+  private final int maxSeries;
+  private WorkerExecutor pool;
+  private volatile QuotaStore store;
+  private long sweepTimer = -1;
+  private MultiGauge rates;
+  private MultiGauge throttles;
+
+  public QuotaService(BrokerComponent.Context context) {
+    this.vertx = context.vertx();
+    BrokerConfig config = context.config();
+    long windowMs = config.getInt(BrokerConfig.QUOTA_WINDOW_SIZE_SECONDS) * 1000L;
+    this.quotas = new ClientQuotas(config.getInt(BrokerConfig.QUOTA_WINDOW_NUM), windowMs, System::currentTimeMillis);
+    this.meters = context.meters();
+    this.maxSeries = config.getInt(BrokerConfig.METRICS_HISTORY_MAX_SERIES);
+    context.services().extensions().add(httpExtension());
+  }
+
+  @Override
+  public String name() {
+    return "client quotas";
+  }
+
+  ClientQuotas quotas() {
+    return quotas;
+  }
+
+  /** The routes alone, with no quota and no store (alterations fail): for tests that list the API's routes. */
+  public static HttpExtension standaloneHttpExtension() {
+    ClientQuotas none = new ClientQuotas(11, 1_000, System::currentTimeMillis);
+    QuotaEndpoint endpoint = new QuotaEndpoint(none, work -> Future.failedFuture("no quota store"));
+    QuotaGate gate = new QuotaGate(none);
+    return (Router router) -> {
+      gate.mount(router);
+      endpoint.mount(router, alterations -> {
+        throw new IllegalStateException("no quota store");
+      });
+    };
+  }
+
+  private HttpExtension httpExtension() {
+    QuotaGate gate = new QuotaGate(quotas);
+    QuotaEndpoint endpoint = new QuotaEndpoint(quotas, this::blocking);
+    return (Router router) -> {
+      gate.mount(router);
+      endpoint.mount(router, alterations -> store.alter(alterations));
+    };
+  }
+
+  private Future<Void> blocking(Callable<Void> work) {
+    return pool.executeBlocking(work, false);
+  }
+
+  @Override
+  public Future<Void> start() {
+    pool = vertx.createSharedWorkerExecutor(POOL, 1);
+    ZookeeperClusterManager cm = (ZookeeperClusterManager) ((VertxInternal) vertx).clusterManager();
+    QuotaStore s = new QuotaStore(cm.getCuratorFramework().usingNamespace(ZkPaths.NAMESPACE));
+    if (meters != null) {
+      rates = MultiGauge.builder("sluice.client.quota.rate").description("each measured client's rate under its"
+          + " quota (bytes or requests per second), by quota type, user and client id").register(meters);
+      throttles = MultiGauge.builder("sluice.client.quota.throttle.time").baseUnit("milliseconds")
+          .description("the time each measured client's answers were held in total").register(meters);
+    }
+    return blocking(() -> {
+      s.start(quotas::update);
+      store = s;
+      return null;
+    }).onSuccess(v -> sweepTimer = vertx.setPeriodic(quotas.maxThrottleMs(), id -> tick()));
+  }
+
+  /** Forgets idle callers' rates and publishes the others' (at most metrics.history.max.series of them). */
+  private void tick() {
+    quotas.sweep();
+    if (rates == null) {
+      return;
+    }
+    List<MultiGauge.Row<?>> rateRows = new ArrayList<>();
+    List<MultiGauge.Row<?>> throttleRows = new ArrayList<>();
+    quotas.forEachSensor((key, values) -> {
+      if (rateRows.size() < maxSeries) {
+        Tags tags = Tags.of("type", key.type().key(), "user", key.user(), "client_id", key.clientId());
+        rateRows.add(MultiGauge.Row.of(tags, values[0]));
+        throttleRows.add(MultiGauge.Row.of(tags, values[1]));
+      }
+    });
+    rates.register(rateRows, true);
+    throttles.register(throttleRows, true);
+  }
+
+  @Override
+  public Future<Void> stop() {
+    if (sweepTimer >= 0) {
+      vertx.cancelTimer(sweepTimer);
+    }
+    QuotaStore s = store;
+    if (s != null) {
+      s.close();
+    }
+    return pool == null ? Future.succeededFuture() : pool.close();
+  }
+}
