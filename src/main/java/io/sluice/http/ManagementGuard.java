@@ -11,7 +11,9 @@ import io.vertx.ext.web.RoutingContext;
  * Guards the management APIs broker services add (Kafka Connect's {@code /connectors}, {@code /connector-plugins};
  * {@code /streams}) with the cluster's ACLs, since their calls do not pass the contract: reading them needs Cluster
  * Describe, changing them Cluster Alter (connectors and streams then write as the broker, as Kafka Connect's workers
- * write with their own principal). With the authorizer off {@link BrokerService#authorize} always succeeds.
+ * write with their own principal); and the client quotas' {@code /client-quotas}: Cluster DescribeConfigs to read,
+ * AlterConfigs to change, as Kafka's DescribeClientQuotas and AlterClientQuotas. With the authorizer off
+ * {@link BrokerService#authorize} always succeeds.
  */
 final class ManagementGuard {
   private final BrokerService service;
@@ -22,12 +24,16 @@ final class ManagementGuard {
 
   /** Mounted before the extensions' routes, so it runs first. */
   void mount(Router router) {
-    router.routeWithRegex("/(connectors|connector-plugins|streams)(/.*)?").handler(this::guard);
+    router.routeWithRegex("/(connectors|connector-plugins|streams)(/.*)?")
+        .handler(ctx -> guard(ctx, AclOperation.DESCRIBE, AclOperation.ALTER));
+    // Kafka's DescribeClientQuotas and AlterClientQuotas
+    router.routeWithRegex("/client-quotas(:alter)?")
+        .handler(ctx -> guard(ctx, AclOperation.DESCRIBE_CONFIGS, AclOperation.ALTER_CONFIGS));
   }
 
-  private void guard(RoutingContext ctx) {
+  private void guard(RoutingContext ctx, AclOperation toRead, AclOperation toChange) {
     HttpMethod m = ctx.request().method();
-    AclOperation op = m == HttpMethod.GET || m == HttpMethod.HEAD ? AclOperation.DESCRIBE : AclOperation.ALTER;
+    AclOperation op = m == HttpMethod.GET || m == HttpMethod.HEAD ? toRead : toChange;
     service.authorize(Callers.of(ctx), ResourceType.CLUSTER, ResourceType.CLUSTER_NAME, op)
         .onSuccess(v -> ctx.next()).onFailure(ctx::fail);
   }

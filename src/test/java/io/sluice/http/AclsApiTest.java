@@ -198,7 +198,7 @@ class AclsApiTest {
   }
 
   @Test
-  void theConnectAndStreamsApisNeedClusterDescribeToReadAndAlterToChange() throws Exception {
+  void theConnectStreamsAndQuotaApisNeedTheirClusterAcls() throws Exception {
     // ANONYMOUS holds Cluster Alter only from 127.0.0.1, which implies Describe: refused from elsewhere.
     RequestContext elsewhere = RequestContext.anonymous("http", "10.1.1.1:4000", "");
     assertThat(broker.services().broker().authorize(elsewhere, ResourceType.CLUSTER, ResourceType.CLUSTER_NAME,
@@ -209,6 +209,10 @@ class AclsApiTest {
     try {
       assertError(await(client.get("/streams").send()), 403, 31, "Describe the cluster");
       assertError(await(client.post("/connectors").sendJsonObject(new JsonObject())), 403, 31, "Alter the cluster");
+      assertError(await(client.get("/client-quotas").send()), 403, 31, "DescribeConfigs the cluster");
+      assertError(await(client.post("/client-quotas:alter").sendJsonObject(new JsonObject())), 403, 31,
+          "AlterConfigs the cluster");
+      assertError(await(client.delete("/client-quotas?client-id=x").send()), 403, 31, "AlterConfigs the cluster");
     } finally {
       startBrokerGrants();
     }
