@@ -22,6 +22,7 @@ import io.sluice.broker.metadata.ZkPaths;
 import io.sluice.broker.partition.PartitionManager;
 import io.sluice.broker.policy.PolicyBrokerService;
 import io.sluice.broker.spi.BrokerComponent;
+import io.sluice.security.ScramAuthentication;
 import io.sluice.consumer.GroupCoordination;
 import io.sluice.config.BrokerConfig;
 import io.sluice.connect.ConnectService;
@@ -330,14 +331,24 @@ public final class Broker {
     GroupCoordination groups = new GroupCoordination(vertx, config, service, builder.groupClock);
     metrics.useLocalGroups(groups.localGroups());
     policed = new PolicyBrokerService(service);
+    ScramAuthentication authentication = new ScramAuthentication(vertx,
+        clusterManager.getCuratorFramework().usingNamespace(ZkPaths.NAMESPACE),
+        config.getString(BrokerConfig.AUTHENTICATION_METHOD).equals("BASIC"), config.getString(BrokerConfig.SUPER_USERS));
     // Broker services that serve HTTP add their routes to the listener: metrics, the dashboard, Kafka Connect's API.
     List<Object> extensions = new ArrayList<>(metrics.httpExtensions());
+    extensions.add(authentication);
+    // The brokers' own HTTP clients (connect's, the metrics' cluster view) authenticate as the broker.
+    Supplier<String[]> brokerCredentials = () -> authentication.brokerCredentials(config.brokerId());
+    metrics.peerCredentials(brokerCredentials);
     // The connect worker (plugin scan, its own clients of this broker) waits until the broker has started: it is not
     // part of ready and took CPU from the start's last steps.
-    extensions.add(new ConnectService(vertx, service, config, metrics.meters()).httpExtension(started.future()));
+    extensions.add(new ConnectService(vertx, service, config, metrics.meters()).clientCredentials(brokerCredentials)
+        .httpExtension(started.future()));
     // Client traffic is counted once, where it enters: behind the policy, in front of forwarding.
     Services services = new Services(metrics.meter(policed), groups.consumers(), groups.groups(), () -> true,
         extensions);
+    // Users are loaded before any listener serves.
+    components.add(authentication);
     components.add(groups);
     BrokerComponent.Context context = new BrokerComponent.Context(vertx, config, service, services, metrics.meters());
     COMPONENTS.forEach(f -> components.add(f.create(context)));

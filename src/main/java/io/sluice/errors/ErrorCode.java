@@ -60,6 +60,8 @@ public enum ErrorCode {
    * 0: nothing was written; start again at sequence 0 in a newer epoch.
    */
   UNKNOWN_PRODUCER_ID(59, 422, false),
+  /** The request's credentials are missing, malformed, or do not match a user's SCRAM credential (Kafka's 58). */
+  SASL_AUTHENTICATION_FAILED(58, 401, false),
   FENCED_LEADER_EPOCH(74, 409, true),
   UNKNOWN_LEADER_EPOCH(75, 409, true),
   UNSUPPORTED_COMPRESSION_TYPE(76, 422, false),
@@ -133,7 +135,15 @@ public enum ErrorCode {
    */
   CONSUMER_SUBSCRIPTION_LIMIT_EXCEEDED(10_029, 429, true),
   /** Sluice's own: the topic's configs changed again and again while this request altered them; retry. */
-  TOPIC_CONFIG_CONFLICT(10_030, 409, true);
+  TOPIC_CONFIG_CONFLICT(10_030, 409, true),
+  /** Sluice's own: managing users' credentials takes a super user ({@code super.users}) while authentication is on. */
+  USER_ADMIN_DENIED(10_031, 403, false),
+  /** Sluice's own: no such user, or the user has no credential of that mechanism. */
+  USER_NOT_FOUND(10_032, 404, false),
+  /** Sluice's own: a user name, mechanism, iteration count or password the broker does not take. */
+  INVALID_USER_CREDENTIAL(10_033, 400, false),
+  /** Sluice's own: the user's credentials changed again and again while this request changed them; retry. */
+  USER_CREDENTIAL_CONFLICT(10_034, 409, true);
 
   private final int code;
   private final int httpStatus;

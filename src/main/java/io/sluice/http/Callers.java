@@ -1,5 +1,6 @@
 package io.sluice.http;
 
+import io.sluice.api.Principal;
 import io.sluice.api.RequestContext;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
@@ -8,7 +9,8 @@ import io.vertx.core.net.SocketAddress;
 import io.vertx.ext.web.RoutingContext;
 
 /**
- * The {@link RequestContext} of an HTTP or WebSocket request: anonymous (no authentication yet), listener
+ * The {@link RequestContext} of an HTTP or WebSocket request: the principal {@link AuthGate} verified (anonymous
+ * while authentication is off), listener
  * {@value #LISTENER}, the peer's address, and the client id from the {@value RequestContext#CLIENT_ID_HEADER} header,
  * else the {@code User-Agent}. Stateless.
  */
@@ -18,11 +20,23 @@ final class Callers {
   private Callers() {
   }
 
+  /** The request's context, with the principal {@link AuthGate} verified (anonymous while authentication is off). */
   static RequestContext of(RoutingContext ctx) {
-    return of(ctx.request());
+    RequestContext anonymous = of(ctx.request());
+    Principal principal = ctx.get(AuthGate.PRINCIPAL);
+    return principal == null ? anonymous : new RequestContext(principal, anonymous.listener(),
+        anonymous.clientAddress(), anonymous.clientId());
   }
 
-  static RequestContext of(HttpServerRequest request) {
+  /** The context of a WebSocket upgraded from {@code ctx}'s request: its caller is the handshake's. */
+  static RequestContext of(RoutingContext ctx, ServerWebSocket ws) {
+    RequestContext anonymous = of(ws);
+    Principal principal = ctx.get(AuthGate.PRINCIPAL);
+    return principal == null ? anonymous : new RequestContext(principal, anonymous.listener(),
+        anonymous.clientAddress(), anonymous.clientId());
+  }
+
+  private static RequestContext of(HttpServerRequest request) {
     // The connection's peer, not request.remoteAddress(): behind vertx-web's router the latter runs its forwarded-
     // header parser, which builds the request's absolute URI and authority on every call (a few hundred bytes per
     // produce and fetch); the router trusts no forwarded header (AllowForwardHeaders.NONE), so both are the peer.
@@ -30,7 +44,7 @@ final class Callers {
         request.getHeader(HttpHeaders.USER_AGENT)));
   }
 
-  static RequestContext of(ServerWebSocket ws) {
+  private static RequestContext of(ServerWebSocket ws) {
     return context(ws.remoteAddress(), clientId(ws.headers().get(RequestContext.CLIENT_ID_HEADER),
         ws.headers().get(HttpHeaders.USER_AGENT)));
   }

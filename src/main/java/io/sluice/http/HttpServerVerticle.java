@@ -1,6 +1,7 @@
 package io.sluice.http;
 
 import io.netty.channel.Channel;
+import io.sluice.api.Authentication;
 import io.sluice.api.BrokerService;
 import io.sluice.api.ConsumerService;
 import io.sluice.errors.ErrorCode;
@@ -15,6 +16,7 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.impl.Http1xServerConnection;
 import io.vertx.core.net.impl.ConnectionBase;
 import io.vertx.ext.web.Router;
+import io.vertx.ext.web.handler.BodyHandler;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.List;
@@ -49,6 +51,7 @@ public class HttpServerVerticle extends VerticleBase {
   private final SessionCounts sessions;
   private final List<HttpExtension> extensions;
   private final ExtensionStarts starts;
+  private Authentication authentication;
   private SharedServerState shared;
   private WorkerExecutor fetchWorkers;
   private HttpServer server;
@@ -98,9 +101,24 @@ public class HttpServerVerticle extends VerticleBase {
               new ApiRouter.Deps(service, cfg, readiness, openApi, fetchWorkers, consumers, sessions, extensions, starts,
                   shared.answerMemory()));
           shared.bodyMemory().mount(router);
+          mountAuthentication(router);
           return router;
         })
         .compose(this::listen);
+  }
+
+  /** Callers authenticate through {@code authentication} when it is enabled, and manage users' credentials. */
+  HttpServerVerticle authenticatedBy(Authentication authentication) {
+    this.authentication = authentication;
+    return this;
+  }
+
+  private void mountAuthentication(Router router) {
+    if (authentication != null) {
+      AuthGate.mount(router, authentication);
+      new UsersEndpoint(authentication).mount(router,
+          BodyHandler.create(false).setBodyLimit(cfg.maxBodyBytes()));
+    }
   }
 
   private Future<HttpServer> listen(Router router) {

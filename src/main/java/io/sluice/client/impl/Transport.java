@@ -74,8 +74,15 @@ final class Transport {
   private final Context context;
   private final AnswerArrays arrays = new AnswerArrays();
   private final long requestTimeoutMs;
+  /** The Basic {@code Authorization} header every request carries; null without credentials. */
+  private final String authorization;
 
   Transport(Vertx vertx, Context context, long requestTimeoutMs, int maxConnectionsPerBroker) {
+    this(vertx, context, requestTimeoutMs, maxConnectionsPerBroker, null);
+  }
+
+  Transport(Vertx vertx, Context context, long requestTimeoutMs, int maxConnectionsPerBroker, String authorization) {
+    this.authorization = authorization;
     this.context = context;
     this.requestTimeoutMs = requestTimeoutMs;
     this.http = vertx.httpClientBuilder()
@@ -133,6 +140,9 @@ final class Transport {
     }
     if (accept != null) {
       options.putHeader("Accept", accept);
+    }
+    if (authorization != null) {
+      options.putHeader(HttpHeaders.AUTHORIZATION, authorization);
     }
     return http.request(options)
         .compose(req -> body == null ? req.send() : req.send(body))
