@@ -18,7 +18,7 @@ import java.util.Base64;
 
 /**
  * HTTP Basic authentication in front of every route (the API, WebSocket and SSE handshakes, the extensions'), mounted
- * only when {@link Authentication#enabled()}. A request without valid credentials is answered 401 with
+ * only when {@link Authentication#enabled()}; {@code GET /health} and {@code /ready} stay open to probes. A request without valid credentials is answered 401 with
  * {@code WWW-Authenticate: Basic realm="sluice"} (which makes a browser ask) and {@code SASL_AUTHENTICATION_FAILED}.
  *
  * <p>PBKDF2 is paid once per connection, not per request: the connection remembers the {@code Authorization} header
@@ -30,6 +30,7 @@ final class AuthGate {
   /** The caller's principal in the routing context. */
   static final String PRINCIPAL = "sluice.principal";
   static final String CHALLENGE = "Basic realm=\"sluice\"";
+  private static final java.util.Set<String> PROBES = java.util.Set.of("/health", "/ready");
   private static final AttributeKey<Remembered> VERIFIED = AttributeKey.valueOf("sluice.verified");
 
   private record Remembered(String header, Authentication.Verified verified) {
@@ -50,6 +51,11 @@ final class AuthGate {
 
   private void handle(RoutingContext ctx) {
     HttpServerRequest request = ctx.request();
+    if (PROBES.contains(request.path())) {
+      // Liveness and readiness probes (orchestrators, load balancers) carry no credentials; they tell nothing secret.
+      ctx.next();
+      return;
+    }
     String header = request.getHeader(HttpHeaders.AUTHORIZATION);
     if (header == null) {
       refuse(ctx, "Authentication required: send HTTP Basic credentials (Authorization: Basic ...)");

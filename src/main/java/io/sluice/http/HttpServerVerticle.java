@@ -16,7 +16,6 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.impl.Http1xServerConnection;
 import io.vertx.core.net.impl.ConnectionBase;
 import io.vertx.ext.web.Router;
-import io.vertx.ext.web.handler.BodyHandler;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.List;
@@ -99,9 +98,8 @@ public class HttpServerVerticle extends VerticleBase {
         .map(openApi -> {
           Router router = ApiRouter.create(vertx,
               new ApiRouter.Deps(service, cfg, readiness, openApi, fetchWorkers, consumers, sessions, extensions, starts,
-                  shared.answerMemory()));
+                  shared.answerMemory(), authentication));
           shared.bodyMemory().mount(router);
-          mountAuthentication(router);
           return router;
         })
         .compose(this::listen);
@@ -111,14 +109,6 @@ public class HttpServerVerticle extends VerticleBase {
   HttpServerVerticle authenticatedBy(Authentication authentication) {
     this.authentication = authentication;
     return this;
-  }
-
-  private void mountAuthentication(Router router) {
-    if (authentication != null) {
-      AuthGate.mount(router, authentication);
-      new UsersEndpoint(authentication).mount(router,
-          BodyHandler.create(false).setBodyLimit(cfg.maxBodyBytes()));
-    }
   }
 
   private Future<HttpServer> listen(Router router) {

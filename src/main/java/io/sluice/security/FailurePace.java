@@ -12,13 +12,20 @@ final class FailurePace {
   private final long delayMs;
   private final ConcurrentHashMap<String, Long> nextAnswer = new ConcurrentHashMap<>();
 
+  private final java.util.function.LongSupplier clockMs;
+
   FailurePace(long delayMs) {
+    this(delayMs, System::currentTimeMillis);
+  }
+
+  FailurePace(long delayMs, java.util.function.LongSupplier clockMs) {
     this.delayMs = delayMs;
+    this.clockMs = clockMs;
   }
 
   /** How long to wait before answering this failure from {@code host}, in ms (at least {@code delayMs}). */
   long delayFor(String host) {
-    long now = System.currentTimeMillis();
+    long now = clockMs.getAsLong();
     if (nextAnswer.size() > SWEEP_AT) {
       nextAnswer.values().removeIf(t -> t < now);
     }

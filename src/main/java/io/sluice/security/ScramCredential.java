@@ -58,6 +58,11 @@ record ScramCredential(Mechanism mechanism, byte[] salt, byte[] storedKey, byte[
   static ScramCredential create(Mechanism mechanism, String password, int iterations) {
     byte[] salt = new byte[mechanism.keyBytes];
     RANDOM.nextBytes(salt);
+    return derive(mechanism, password, salt, iterations);
+  }
+
+  /** The credential of {@code password} with {@code salt}. Costs PBKDF2. */
+  static ScramCredential derive(Mechanism mechanism, String password, byte[] salt, int iterations) {
     byte[] salted = saltedPassword(mechanism, password, salt, iterations);
     return new ScramCredential(mechanism, salt, storedKey(mechanism, salted), hmac(mechanism, salted, "Server Key"),
         iterations);
