@@ -189,22 +189,8 @@ public final class ScramAuthentication implements Authentication, BrokerComponen
   public Future<Boolean> upsert(RequestContext caller, String user, String mechanism, int iterations,
       String password) {
     return admin(caller).compose(v -> {
-      Mechanism m = mechanism(mechanism);
-      validateUser(user);
-      if (iterations < Mechanism.MIN_ITERATIONS || iterations > Mechanism.MAX_ITERATIONS) {
-        throw invalid("'iterations' must be between " + Mechanism.MIN_ITERATIONS + " and "
-            + Mechanism.MAX_ITERATIONS + ", got " + iterations);
-      }
-      if (password == null || password.isEmpty() || password.length() > MAX_PASSWORD_CHARS) {
-        throw invalid("'password' must be 1 to " + MAX_PASSWORD_CHARS + " characters");
-      }
-      return pool.executeBlocking(() -> {
-        ScramCredential credential = ScramCredential.create(m, password, iterations);
-        return !store.update(user, current -> {
-          current.put(m, credential);
-          return current;
-        });
-      }, false);
+      Mechanism m = validate(user, mechanism, iterations, password);
+      return pool.executeBlocking(() -> set(store, user, m, iterations, password), false);
     });
   }
 
@@ -231,6 +217,30 @@ public final class ScramAuthentication implements Authentication, BrokerComponen
     });
   }
 
+  /** Checks a credential change's arguments; the mechanism named. */
+  static Mechanism validate(String user, String mechanism, int iterations, String password) {
+    Mechanism m = mechanism(mechanism);
+    validateUser(user);
+    if (iterations < Mechanism.MIN_ITERATIONS || iterations > Mechanism.MAX_ITERATIONS) {
+      throw invalid("'iterations' must be between " + Mechanism.MIN_ITERATIONS + " and "
+          + Mechanism.MAX_ITERATIONS + ", got " + iterations);
+    }
+    if (password == null || password.isEmpty() || password.length() > MAX_PASSWORD_CHARS) {
+      throw invalid("'password' must be 1 to " + MAX_PASSWORD_CHARS + " characters");
+    }
+    return m;
+  }
+
+  /** Salts, hashes and stores the credential (PBKDF2 and ZooKeeper: blocks). True when the user is new. */
+  static boolean set(CredentialStore store, String user, Mechanism m, int iterations, String password)
+      throws Exception {
+    ScramCredential credential = ScramCredential.create(m, password, iterations);
+    return !store.update(user, current -> {
+      current.put(m, credential);
+      return current;
+    });
+  }
+
   /** Only super users manage credentials while authentication is on; with it off everyone may (the bootstrap). */
   private Future<Void> admin(RequestContext caller) {
     if (enabled && !caller.principal().isBroker() && !superUsers.contains(caller.principal())) {
@@ -240,7 +250,7 @@ public final class ScramAuthentication implements Authentication, BrokerComponen
     return Future.succeededFuture();
   }
 
-  private static Mechanism mechanism(String name) {
+  static Mechanism mechanism(String name) {
     Mechanism m = Mechanism.named(name);
     if (m == null) {
       throw invalid("Unknown mechanism '" + name + "': SCRAM-SHA-256 or SCRAM-SHA-512");

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
 import io.sluice.broker.Broker;
-import io.sluice.broker.metadata.ZkPaths;
 import io.sluice.broker.testing.BlockedThreadGuard;
 import io.sluice.broker.testing.TestBrokers;
 import io.sluice.client.ClientOptions;
@@ -15,8 +14,10 @@ import io.sluice.config.BrokerConfig;
 import io.sluice.errors.ErrorCode;
 import io.sluice.errors.SluiceException;
 import io.sluice.http.HttpListener;
-import io.sluice.security.ScramCredential.Mechanism;
+import io.sluice.cli.UsersCommand;
 import io.vertx.core.json.JsonObject;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -31,9 +32,6 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
-import org.apache.curator.framework.CuratorFramework;
-import org.apache.curator.framework.CuratorFrameworkFactory;
-import org.apache.curator.retry.RetryOneTime;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -43,7 +41,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * HTTP Basic authentication on two real brokers sharing one ZooKeeper, {@code authentication.method=BASIC}: the
- * first super user is written straight to ZooKeeper (as {@code sluice users} does), every other change goes through
+ * first super user is written straight to ZooKeeper by {@code sluice users set}, every other change goes through
  * {@code /users}. The blocked-thread guard fails the test if PBKDF2 ran on an event loop.
  */
 @Tag("several-brokers")
@@ -67,16 +65,11 @@ class BasicAuthenticationTest {
     common.put(BrokerConfig.BROKER_ID, 2);
     common.put(BrokerConfig.ZOOKEEPER_CONNECT, first.zookeeperConnect());
     second = TestBrokers.start(TestBrokers.config(dir.resolve("2"), common), GUARD, HttpListener::new);
-    try (CuratorFramework zk = CuratorFrameworkFactory.newClient(first.zookeeperConnect(), new RetryOneTime(100))) {
-      zk.start();
-      try (CredentialStore store = new CredentialStore(zk.usingNamespace(ZkPaths.NAMESPACE))) {
-        store.start();
-        store.update("admin", creds -> {
-          creds.put(Mechanism.SCRAM_SHA_512, ScramCredential.create(Mechanism.SCRAM_SHA_512, "admin-secret", 4096));
-          return creds;
-        });
-      }
-    }
+    // The first super user, as the README bootstraps it: straight to ZooKeeper with the CLI.
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    int exit = UsersCommand.run(new String[] {"set", "--zookeeper", first.zookeeperConnect(), "--user", "admin",
+        "--password", "admin-secret", "--mechanism", "SCRAM-SHA-512"}, new PrintStream(out), System.err);
+    assertThat(exit).as(out.toString()).isZero();
   }
 
   @AfterAll
