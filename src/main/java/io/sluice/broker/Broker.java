@@ -333,7 +333,8 @@ public final class Broker {
     policed = new PolicyBrokerService(service);
     ScramAuthentication authentication = new ScramAuthentication(vertx,
         clusterManager.getCuratorFramework().usingNamespace(ZkPaths.NAMESPACE),
-        config.getString(BrokerConfig.AUTHENTICATION_METHOD).equals("BASIC"), config.getString(BrokerConfig.SUPER_USERS));
+        config.getString(BrokerConfig.AUTHENTICATION_METHOD).equals("BASIC"),
+        config.getString(BrokerConfig.SUPER_USERS));
     // Broker services that serve HTTP add their routes to the listener: metrics, the dashboard, Kafka Connect's API.
     List<Object> extensions = new ArrayList<>(metrics.httpExtensions());
     extensions.add(authentication);

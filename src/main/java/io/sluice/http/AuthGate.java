@@ -18,8 +18,9 @@ import java.util.Base64;
 
 /**
  * HTTP Basic authentication in front of every route (the API, WebSocket and SSE handshakes, the extensions'), mounted
- * only when {@link Authentication#enabled()}; {@code GET /health} and {@code /ready} stay open to probes. A request without valid credentials is answered 401 with
- * {@code WWW-Authenticate: Basic realm="sluice"} (which makes a browser ask) and {@code SASL_AUTHENTICATION_FAILED}.
+ * only when {@link Authentication#enabled()}; {@code GET /health} and {@code /ready} stay open to probes. A request
+ * without valid credentials is answered 401 with {@code WWW-Authenticate: Basic realm="sluice"} (which makes a
+ * browser ask) and {@code SASL_AUTHENTICATION_FAILED}.
  *
  * <p>PBKDF2 is paid once per connection, not per request: the connection remembers the {@code Authorization} header
  * it verified, and a later request with the same header passes at once while the user's credential is unchanged

@@ -22,35 +22,28 @@ final class Callers {
 
   /** The request's context, with the principal {@link AuthGate} verified (anonymous while authentication is off). */
   static RequestContext of(RoutingContext ctx) {
-    RequestContext anonymous = of(ctx.request());
-    Principal principal = ctx.get(AuthGate.PRINCIPAL);
-    return principal == null ? anonymous : new RequestContext(principal, anonymous.listener(),
-        anonymous.clientAddress(), anonymous.clientId());
+    HttpServerRequest request = ctx.request();
+    // The connection's peer, not request.remoteAddress(): behind vertx-web's router the latter runs its forwarded-
+    // header parser, which builds the request's absolute URI and authority on every call (a few hundred bytes per
+    // produce and fetch); the router trusts no forwarded header (AllowForwardHeaders.NONE), so both are the peer.
+    return context(principal(ctx), request.connection().remoteAddress(),
+        clientId(request.getHeader(RequestContext.CLIENT_ID_HEADER), request.getHeader(HttpHeaders.USER_AGENT)));
   }
 
   /** The context of a WebSocket upgraded from {@code ctx}'s request: its caller is the handshake's. */
   static RequestContext of(RoutingContext ctx, ServerWebSocket ws) {
-    RequestContext anonymous = of(ws);
-    Principal principal = ctx.get(AuthGate.PRINCIPAL);
-    return principal == null ? anonymous : new RequestContext(principal, anonymous.listener(),
-        anonymous.clientAddress(), anonymous.clientId());
-  }
-
-  private static RequestContext of(HttpServerRequest request) {
-    // The connection's peer, not request.remoteAddress(): behind vertx-web's router the latter runs its forwarded-
-    // header parser, which builds the request's absolute URI and authority on every call (a few hundred bytes per
-    // produce and fetch); the router trusts no forwarded header (AllowForwardHeaders.NONE), so both are the peer.
-    return context(request.connection().remoteAddress(), clientId(request.getHeader(RequestContext.CLIENT_ID_HEADER),
-        request.getHeader(HttpHeaders.USER_AGENT)));
-  }
-
-  private static RequestContext of(ServerWebSocket ws) {
-    return context(ws.remoteAddress(), clientId(ws.headers().get(RequestContext.CLIENT_ID_HEADER),
+    return context(principal(ctx), ws.remoteAddress(), clientId(ws.headers().get(RequestContext.CLIENT_ID_HEADER),
         ws.headers().get(HttpHeaders.USER_AGENT)));
   }
 
-  private static RequestContext context(SocketAddress peer, String clientId) {
-    return RequestContext.anonymous(LISTENER, peer == null ? "" : peer.host() + ":" + peer.port(), clientId);
+  /** While authentication is off nothing was put: a null check, no allocation (vertx-web makes no data map). */
+  private static Principal principal(RoutingContext ctx) {
+    Principal p = ctx.get(AuthGate.PRINCIPAL);
+    return p != null ? p : Principal.ANONYMOUS;
+  }
+
+  private static RequestContext context(Principal principal, SocketAddress peer, String clientId) {
+    return new RequestContext(principal, LISTENER, peer == null ? "" : peer.host() + ":" + peer.port(), clientId);
   }
 
   private static String clientId(String explicit, String userAgent) {

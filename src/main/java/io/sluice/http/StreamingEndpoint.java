@@ -111,7 +111,8 @@ final class StreamingEndpoint {
     }
     Future.all(names.stream().map(n -> service.describeTopic(Callers.of(ctx), n)).toList())
         .compose(all -> upgrade(ctx)).map(ws -> sessions.upgraded(ctx, ws))
-        .onSuccess(ws -> WsConsumeSession.forGroup(ws, Callers.of(ctx, ws), consumers, format, group, names, reset, cfg, answers)
+        .onSuccess(ws -> WsConsumeSession.forGroup(ws, Callers.of(ctx, ws), consumers, format, group, names, reset,
+            cfg, answers)
             .start(ConnectionWatch.of(ctx.request())))
         .onFailure(t -> failUnlessUpgraded(ctx, t));
   }

@@ -37,8 +37,8 @@ final class WsProduceSession {
   private Future<Void> tail = Future.succeededFuture();
   private int inFlight;
 
-  WsProduceSession(ServerWebSocket ws, RequestContext caller, BrokerService service, EmbeddedFormat format, String topic,
-      HttpApiConfig cfg, WorkerExecutor workers) {
+  WsProduceSession(ServerWebSocket ws, RequestContext caller, BrokerService service, EmbeddedFormat format,
+      String topic, HttpApiConfig cfg, WorkerExecutor workers) {
     this.ws = ws;
     this.workers = workers;
     this.caller = caller;

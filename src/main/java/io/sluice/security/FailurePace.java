@@ -9,6 +9,7 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 final class FailurePace {
   private static final int SWEEP_AT = 10_000;
+  static final long MAX_BACKLOG_MS = 10_000;
   private final long delayMs;
   private final ConcurrentHashMap<String, Long> nextAnswer = new ConcurrentHashMap<>();
 
@@ -29,7 +30,11 @@ final class FailurePace {
     if (nextAnswer.size() > SWEEP_AT) {
       nextAnswer.values().removeIf(t -> t < now);
     }
-    long at = nextAnswer.merge(host, now + delayMs, (previous, fresh) -> Math.max(previous + delayMs, fresh));
+    // Capped, so a flood from one address (or from the clients behind one NAT) delays its answers by at most
+    // MAX_BACKLOG_MS instead of locking the address out for ever longer; past it the bound is the address's
+    // connection limit over that delay.
+    long at = nextAnswer.merge(host, now + delayMs,
+        (previous, fresh) -> Math.min(Math.max(previous + delayMs, fresh), now + MAX_BACKLOG_MS));
     return Math.max(1, at - now);
   }
 }

@@ -172,7 +172,8 @@ public final class ScramAuthentication implements Authentication, BrokerComponen
 
   @Override
   public boolean current(Verified verified) {
-    return verified.credential() == BROKER_CREDENTIAL || store.get(verified.principal().name()) == verified.credential();
+    return verified.credential() == BROKER_CREDENTIAL
+        || store.get(verified.principal().name()) == verified.credential();
   }
 
   @Override

@@ -159,6 +159,15 @@ class BasicAuthenticationTest {
       client.admin().createTopic("client-auth", 2, 1, Map.of()).await().atMost(Duration.ofSeconds(30));
       var producer = client.producer(ProducerOptions.defaults());
       producer.send(ProducerRecord.of("client-auth", "k", "v")).await().atMost(Duration.ofSeconds(30));
+      // Kafka's alter/describeUserScramCredentials through the client's Admin
+      client.admin().upsertUserScramCredential("carol", "SCRAM-SHA-512", 4096, "carol-secret").await()
+          .atMost(Duration.ofSeconds(30));
+      assertThat(client.admin().describeUserScramCredentials().await().atMost(Duration.ofSeconds(30)))
+          .containsEntry("carol", Map.of("SCRAM-SHA-512", 4096));
+      assertThat(send(first, "GET", "/topics", basic("carol", "carol-secret"), null).statusCode()).isEqualTo(200);
+      client.admin().deleteUserScramCredential("carol", "SCRAM-SHA-512").await().atMost(Duration.ofSeconds(30));
+      assertThat(client.admin().describeUserScramCredentials().await().atMost(Duration.ofSeconds(30)))
+          .doesNotContainKey("carol");
     } finally {
       client.close().await().atMost(Duration.ofSeconds(30));
     }

@@ -49,5 +49,9 @@ class ScramCredentialTest {
     assertThat(pace.delayFor("10.0.0.2")).isEqualTo(100);
     now[0] += 1_000;
     assertThat(pace.delayFor("10.0.0.1")).isEqualTo(100);
+    for (int i = 0; i < 500; i++) {
+      pace.delayFor("10.0.0.3");
+    }
+    assertThat(pace.delayFor("10.0.0.3")).isEqualTo(FailurePace.MAX_BACKLOG_MS);
   }
 }
