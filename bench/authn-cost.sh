@@ -13,26 +13,26 @@ ROUNDS=$1; N=$2; JAR=$3
 OUT="${OUT:-/tmp/authn-cost}"; mkdir -p "$OUT"
 ticks() { read -ra f < "/proc/$1/stat"; echo $(( f[13] + f[14] )); }
 HZ=$(getconf CLK_TCK)
-start_broker() { # DIR EXTRA_ARGS...; sets pid and url
-  local d=$1; shift
+start_broker() { # DIR LOG EXTRA_ARGS...; sets pid and url (a log per start: sluice_url reads its first address)
+  local d=$1 log=$2; shift 2
   java -Xmx1g -jar "$JAR" --data-dir "$d/data" --http-port 0 --set http.host=127.0.0.1 \
-    --set zookeeper.embedded.port=0 --set connect.enabled=false --set streams.enabled=false "$@" >> "$d/broker.log" 2>&1 &
+    --set zookeeper.embedded.port=0 --set connect.enabled=false --set streams.enabled=false "$@" > "$d/$log" 2>&1 &
   pid=$!
-  url=$(sluice_url "$d/broker.log" "$pid" 120) || exit 1
+  url=$(sluice_url "$d/$log" "$pid" 240) || exit 1
 }
 for r in $(seq 1 "$ROUNDS"); do
-  for mode in off on; do
+  for mode in ${MODES:-off on}; do
     d=$(mktemp -d /tmp/authn-cost.XXXX)
     creds=()
     if [[ $mode == on ]]; then
-      start_broker "$d"
+      start_broker "$d" bootstrap.log
       curl -sf -XPUT "$url/users/bench/credentials/SCRAM-SHA-256" -H 'Content-Type: application/json' \
         -d '{"password": "bench-secret", "iterations": 8192}' > /dev/null || exit 1
       kill "$pid"; wait "$pid" 2>/dev/null
-      start_broker "$d" --set authentication.method=BASIC --set super.users=User:bench
+      start_broker "$d" broker.log --set authentication.method=BASIC --set super.users=User:bench
       creds=(--username bench --password bench-secret)
     else
-      start_broker "$d"
+      start_broker "$d" broker.log
     fi
     for cmd in produce consume; do
       l=$(cut -d' ' -f1 /proc/loadavg)
