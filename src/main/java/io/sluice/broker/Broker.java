@@ -27,6 +27,7 @@ import io.sluice.broker.policy.AuthorizingConsumerService;
 import io.sluice.broker.policy.AuthorizingGroupService;
 import io.sluice.broker.policy.PolicyBrokerService;
 import io.sluice.broker.spi.BrokerComponent;
+import io.sluice.security.ScramAuthentication;
 import io.sluice.consumer.GroupCoordination;
 import io.sluice.config.BrokerConfig;
 import io.sluice.connect.ConnectService;
@@ -339,16 +340,27 @@ public final class Broker {
     metrics.useLocalGroups(groups.localGroups());
     Acls acls = authorization();
     policed = new PolicyBrokerService(service, acls);
+    ScramAuthentication authentication = new ScramAuthentication(vertx,
+        clusterManager.getCuratorFramework().usingNamespace(ZkPaths.NAMESPACE),
+        config.getString(BrokerConfig.AUTHENTICATION_METHOD).equals("BASIC"),
+        config.getString(BrokerConfig.SUPER_USERS));
     // Broker services that serve HTTP add their routes to the listener: metrics, the dashboard, Kafka Connect's API.
     List<Object> extensions = new ArrayList<>(metrics.httpExtensions());
+    extensions.add(authentication);
+    // The brokers' own HTTP clients (connect's, the metrics' cluster view) authenticate as the broker.
+    Supplier<String[]> brokerCredentials = () -> authentication.brokerCredentials(config.brokerId());
+    metrics.peerCredentials(brokerCredentials);
     // The connect worker (plugin scan, its own clients of this broker) waits until the broker has started: it is not
     // part of ready and took CPU from the start's last steps.
-    extensions.add(new ConnectService(vertx, service, config, metrics.meters()).httpExtension(started.future()));
+    extensions.add(new ConnectService(vertx, service, config, metrics.meters()).clientCredentials(brokerCredentials)
+        .httpExtension(started.future()));
     // Client traffic is counted once, where it enters: behind the policy, in front of forwarding.
     Services services = new Services(metrics.meter(policed),
         acls == null ? groups.consumers() : new AuthorizingConsumerService(groups.consumers(), acls.authorizer()),
         acls == null ? groups.groups() : new AuthorizingGroupService(groups.groups(), acls.authorizer()), () -> true,
         extensions);
+    // Users are loaded before any listener serves.
+    components.add(authentication);
     components.add(groups);
     BrokerComponent.Context context = new BrokerComponent.Context(vertx, config, service, services, metrics.meters());
     COMPONENTS.forEach(f -> components.add(f.create(context)));

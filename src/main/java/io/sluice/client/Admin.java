@@ -55,6 +55,22 @@ public interface Admin {
   Uni<PartitionOffsets> offsets(String topic, int partition);
 
   /**
+   * Creates or replaces {@code user}'s SCRAM credential of {@code mechanism} ({@code SCRAM-SHA-256} or
+   * {@code SCRAM-SHA-512}) from {@code password}, salted and hashed {@code iterations} (4096 to 16384) times, as
+   * Kafka's {@code Admin.alterUserScramCredentials} upsertion. Super users only while authentication is on.
+   */
+  Uni<Void> upsertUserScramCredential(String user, String mechanism, int iterations, String password);
+
+  /** Deletes {@code user}'s credential of {@code mechanism} (Kafka's deletion); USER_NOT_FOUND when it has none. */
+  Uni<Void> deleteUserScramCredential(String user, String mechanism);
+
+  /**
+   * Every user with a credential: user, then mechanism, then iterations (Kafka's
+   * {@code describeUserScramCredentials}; never a secret).
+   */
+  Uni<Map<String, Map<String, Integer>>> describeUserScramCredentials();
+
+  /**
    * Deletes every record of the partition below {@code offset} (-1: below the high watermark), as Kafka's
    * {@code Admin.deleteRecords}; completes with the low watermark, the partition's new log start on every in-sync
    * replica. Fails with OFFSET_OUT_OF_RANGE past the high watermark and POLICY_VIOLATION for a compacted topic.

@@ -16,6 +16,8 @@ public final class ClientOptions {
   private int maxConnectionsPerBroker = 16;
   private boolean followLeaders = true;
   private String clientId;
+  private String username;
+  private String password;
 
   /** Options for the brokers at these base URLs ({@code http://host:port}); any one of them suffices. */
   public static ClientOptions bootstrap(String... urls) {
@@ -93,6 +95,27 @@ public final class ClientOptions {
   public ClientOptions followLeaders(boolean followLeaders) {
     this.followLeaders = followLeaders;
     return this;
+  }
+
+  /**
+   * HTTP Basic credentials sent on every request, for brokers with {@code authentication.method=BASIC} (use TLS
+   * where the network is not trusted: Basic sends the password in every request).
+   */
+  public ClientOptions credentials(String username, String password) {
+    Objects.requireNonNull(username, "username");
+    Objects.requireNonNull(password, "password");
+    if (username.isEmpty() || username.contains(":")) {
+      throw new IllegalArgumentException("username must be non-empty and without ':'");
+    }
+    this.username = username;
+    this.password = password;
+    return this;
+  }
+
+  /** The {@code Authorization} header value of {@link #credentials}, or null without credentials. */
+  public String authorization() {
+    return username == null ? null : "Basic " + java.util.Base64.getEncoder().encodeToString(
+        (username + ":" + password).getBytes(java.nio.charset.StandardCharsets.UTF_8));
   }
 
   static long positive(long value, String name) {

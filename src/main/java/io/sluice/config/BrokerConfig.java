@@ -140,6 +140,8 @@ public final class BrokerConfig {
   public static final String STREAMS_COMMIT_INTERVAL_MS = "streams.commit.interval.ms";
   public static final String STREAMS_WORKER_THREADS = "streams.worker.threads";
   public static final String STREAMS_STATE_MEMORY_BYTES = "streams.state.memory.bytes";
+  /** Confluent REST Proxy's key: NONE (every caller anonymous) or BASIC (HTTP Basic against SCRAM credentials). */
+  public static final String AUTHENTICATION_METHOD = "authentication.method";
 
   private static final long WEEK_MS = 7L * 24 * 3600 * 1000;
 
@@ -211,7 +213,8 @@ public final class BrokerConfig {
       boolKey(AUTO_CREATE_TOPICS_ENABLE, true, "create a topic on first produce to it"),
       boolKey(AUTHORIZER_ENABLE, false, "decide every client request by the cluster's ACLs (Kafka's ACL model, kept in"
           + " ZooKeeper, managed at /acls); false: every client may do everything but write internal topics"),
-      stringKey(SUPER_USERS, "", "principals allowed everything, ';'-separated (User:alice;User:bob)"),
+      stringKey(SUPER_USERS, "", "principals allowed everything (with the authorizer on) and to manage users'"
+          + " credentials (with authentication on), ';'-separated (User:alice;User:bob)"),
       boolKey(ALLOW_EVERYONE_IF_NO_ACL_FOUND, false, "with the authorizer on, a resource no ACL applies to is open to"
           + " every client (false: refused, as in Kafka)"),
       intKey(NUM_IO_THREADS, 8, 1, 1024, "threads of the sluice-storage worker pool that runs log I/O"),
@@ -328,7 +331,10 @@ public final class BrokerConfig {
           + " status in ZooKeeper"),
       intKey(STREAMS_WORKER_THREADS, 2, 1, 256, "threads of the sluice-streams pool that evaluates expressions"),
       longKey(STREAMS_STATE_MEMORY_BYTES, 64L << 20, 4L << 20, "native memory of all the broker's stream state"
-          + " stores (RocksDB) at most: one shared block cache, which their memtables are charged to (up to half)"));
+          + " stores (RocksDB) at most: one shared block cache, which their memtables are charged to (up to half)"),
+      stringKey(AUTHENTICATION_METHOD, "NONE", "NONE: every HTTP caller is User:ANONYMOUS; BASIC: every request"
+          + " (WebSocket and SSE handshakes too) must carry HTTP Basic credentials of a user with a SCRAM credential"
+          + " (PUT /users/{user}/credentials/{mechanism}), else 401"));
 
   private static final Map<String, ConfigKey> BY_NAME;
 
@@ -608,6 +614,11 @@ public final class BrokerConfig {
 
   /** Values each valid alone that together make something impossible: refused at startup, naming both keys. */
   private void validateCombinations() {
+    String method = getString(AUTHENTICATION_METHOD);
+    if (!method.equals("NONE") && !method.equals("BASIC")) {
+      throw new ConfigException(AUTHENTICATION_METHOD, "Configuration " + AUTHENTICATION_METHOD
+          + " must be NONE or BASIC, got '" + method + "'");
+    }
     atMost(NUM_PARTITIONS, MAX_PARTITIONS_PER_TOPIC, "a topic created with defaults would be refused");
     atMost(OFFSETS_TOPIC_NUM_PARTITIONS, MAX_PARTITIONS_PER_TOPIC, "__consumer_offsets could not be created");
     atMost(MIN_INSYNC_REPLICAS, DEFAULT_REPLICATION_FACTOR, "no acks=all write to a topic created with defaults"

@@ -62,11 +62,19 @@ public final class ConnectService {
   private Future<Void> stopped;
 
   /** {@code meters}: where its tasks' meters go (the broker's, served at {@code GET /metrics}). */
+  private java.util.function.Supplier<String[]> clientCredentials = () -> null;
+
   public ConnectService(Vertx vertx, BrokerService broker, BrokerConfig config, MeterRegistry meters) {
     this.vertx = vertx;
     this.broker = broker;
     this.config = config;
     this.meters = meters;
+  }
+
+  /** The user and password its clients of the cluster send while authentication is on (null inside: none). */
+  public ConnectService clientCredentials(java.util.function.Supplier<String[]> credentials) {
+    this.clientCredentials = credentials;
+    return this;
   }
 
   /** A service that is off: its routes answer 404 (for front ends built without a broker, and for tests). */
@@ -130,8 +138,12 @@ public final class ConnectService {
     String workerId = host + ":" + httpPort;
     return pool.executeBlocking(() -> {
       plugins = Plugins.discover(pluginPath());
-      client = SluiceClient.create(vertx, ClientOptions.bootstrap("http://127.0.0.1:" + httpPort)
-          .requestTimeoutMs(30_000));
+      ClientOptions options = ClientOptions.bootstrap("http://127.0.0.1:" + httpPort).requestTimeoutMs(30_000);
+      String[] credentials = clientCredentials.get();
+      if (credentials != null) {
+        options.credentials(credentials[0], credentials[1]);
+      }
+      client = SluiceClient.create(vertx, options);
       producer = client.producer(ProducerOptions.defaults().acks("all").lingerMs(1));
       Runnable changed = () -> {
         Scheduler s = scheduler;

@@ -70,6 +70,8 @@ public enum ErrorCode {
    * 0: nothing was written; start again at sequence 0 in a newer epoch.
    */
   UNKNOWN_PRODUCER_ID(59, 422, false),
+  /** The request's credentials are missing, malformed, or do not match a user's SCRAM credential (Kafka's 58). */
+  SASL_AUTHENTICATION_FAILED(58, 401, false),
   /** The topic's partitions cannot be added to while some of its replicas are being reassigned. */
   REASSIGNMENT_IN_PROGRESS(60, 409, false),
   FENCED_LEADER_EPOCH(74, 409, true),
@@ -154,6 +156,14 @@ public enum ErrorCode {
   CONSUMER_SUBSCRIPTION_LIMIT_EXCEEDED(10_029, 429, true),
   /** Sluice's own: the topic's configs changed again and again while this request altered them; retry. */
   TOPIC_CONFIG_CONFLICT(10_030, 409, true),
+  /** Sluice's own: managing users' credentials takes a super user ({@code super.users}) while authentication is on. */
+  USER_ADMIN_DENIED(10_031, 403, false),
+  /** Sluice's own: no such user, or the user has no credential of that mechanism. */
+  USER_NOT_FOUND(10_032, 404, false),
+  /** Sluice's own: a user name, mechanism, iteration count or password the broker does not take. */
+  INVALID_USER_CREDENTIAL(10_033, 400, false),
+  /** Sluice's own: the user's credentials changed again and again while this request changed them; retry. */
+  USER_CREDENTIAL_CONFLICT(10_034, 409, true),
   /** Sluice's own: the quotas of an entity named changed again and again while this request altered them; retry. */
   CLIENT_QUOTA_CONFLICT(10_039, 409, true);
 

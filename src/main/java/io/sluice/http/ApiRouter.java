@@ -1,5 +1,6 @@
 package io.sluice.http;
 
+import io.sluice.api.Authentication;
 import io.sluice.api.BrokerService;
 import io.sluice.api.ConsumerService;
 import io.vertx.core.Handler;
@@ -23,7 +24,14 @@ final class ApiRouter {
   /** What the endpoints need besides the broker: limits, readiness, the OpenAPI text, the fetch workers. */
   record Deps(BrokerService service, HttpApiConfig cfg, BooleanSupplier readiness, Buffer openApi,
       WorkerExecutor fetchWorkers, ConsumerService consumers, SessionCounts sessions, List<HttpExtension> extensions,
-      ExtensionStarts starts, AnswerMemory answers) {
+      ExtensionStarts starts, AnswerMemory answers, Authentication authentication) {
+
+    /** Without authentication: every caller anonymous, {@code /users} answers 404. */
+    Deps(BrokerService service, HttpApiConfig cfg, BooleanSupplier readiness, Buffer openApi,
+        WorkerExecutor fetchWorkers, ConsumerService consumers, SessionCounts sessions, List<HttpExtension> extensions,
+        ExtensionStarts starts, AnswerMemory answers) {
+      this(service, cfg, readiness, openApi, fetchWorkers, consumers, sessions, extensions, starts, answers, null);
+    }
 
     /** With answers' memory of its own, as configured. */
     Deps(BrokerService service, HttpApiConfig cfg, BooleanSupplier readiness, Buffer openApi,
@@ -54,6 +62,8 @@ final class ApiRouter {
 
   static Router create(Vertx vertx, Deps deps) {
     Router router = Router.router(vertx);
+    // First of all routes when authentication is on (its order puts it there); not mounted at all when off.
+    AuthGate.mount(router, deps.authentication());
     // No file uploads: they would create a directory on disk; bodies stay in memory under the limit.
     // Preallocated: a body with a Content-Length gets a buffer of that size (vertx-web caps it at 64 KiB), where
     // otherwise every body started in a 1 KiB one, the largest single allocation of a small produce or fetch.
@@ -83,6 +93,7 @@ final class ApiRouter {
         .mount(router);
     new ProducersEndpoint(deps.service()).mount(router, body);
     new ManagementGuard(deps.service()).mount(router);
+    new UsersEndpoint(deps.authentication()).mount(router, body);
     deps.extensions().forEach(e -> e.mount(router));
     Handler<RoutingContext> failures = ErrorResponses.failureHandler(deps.cfg().maxBodyBytes());
     router.route().failureHandler(failures);

@@ -1,5 +1,6 @@
 package io.sluice.http;
 
+import io.sluice.api.Principal;
 import io.sluice.api.RequestContext;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
@@ -8,7 +9,8 @@ import io.vertx.core.net.SocketAddress;
 import io.vertx.ext.web.RoutingContext;
 
 /**
- * The {@link RequestContext} of an HTTP or WebSocket request: anonymous (no authentication yet), listener
+ * The {@link RequestContext} of an HTTP or WebSocket request: the principal {@link AuthGate} verified (anonymous
+ * while authentication is off), listener
  * {@value #LISTENER}, the peer's address, and the client id from the {@value RequestContext#CLIENT_ID_HEADER} header,
  * else the {@code User-Agent}. Stateless.
  */
@@ -18,26 +20,31 @@ public final class Callers {
   private Callers() {
   }
 
-  /** Public for broker services' HTTP routes that act per caller (client quotas). */
+  /** The request's context, with the principal {@link AuthGate} verified (anonymous while authentication is off).
+   * Public for broker services' HTTP routes that act per caller (client quotas). */
   public static RequestContext of(RoutingContext ctx) {
-    return of(ctx.request());
-  }
-
-  static RequestContext of(HttpServerRequest request) {
+    HttpServerRequest request = ctx.request();
     // The connection's peer, not request.remoteAddress(): behind vertx-web's router the latter runs its forwarded-
     // header parser, which builds the request's absolute URI and authority on every call (a few hundred bytes per
     // produce and fetch); the router trusts no forwarded header (AllowForwardHeaders.NONE), so both are the peer.
-    return context(request.connection().remoteAddress(), clientId(request.getHeader(RequestContext.CLIENT_ID_HEADER),
-        request.getHeader(HttpHeaders.USER_AGENT)));
+    return context(principal(ctx), request.connection().remoteAddress(),
+        clientId(request.getHeader(RequestContext.CLIENT_ID_HEADER), request.getHeader(HttpHeaders.USER_AGENT)));
   }
 
-  static RequestContext of(ServerWebSocket ws) {
-    return context(ws.remoteAddress(), clientId(ws.headers().get(RequestContext.CLIENT_ID_HEADER),
+  /** The context of a WebSocket upgraded from {@code ctx}'s request: its caller is the handshake's. */
+  static RequestContext of(RoutingContext ctx, ServerWebSocket ws) {
+    return context(principal(ctx), ws.remoteAddress(), clientId(ws.headers().get(RequestContext.CLIENT_ID_HEADER),
         ws.headers().get(HttpHeaders.USER_AGENT)));
   }
 
-  private static RequestContext context(SocketAddress peer, String clientId) {
-    return RequestContext.anonymous(LISTENER, peer == null ? "" : peer.host() + ":" + peer.port(), clientId);
+  /** While authentication is off nothing was put: a null check, no allocation (vertx-web makes no data map). */
+  private static Principal principal(RoutingContext ctx) {
+    Principal p = ctx.get(AuthGate.PRINCIPAL);
+    return p != null ? p : Principal.ANONYMOUS;
+  }
+
+  private static RequestContext context(Principal principal, SocketAddress peer, String clientId) {
+    return new RequestContext(principal, LISTENER, peer == null ? "" : peer.host() + ":" + peer.port(), clientId);
   }
 
   private static String clientId(String explicit, String userAgent) {

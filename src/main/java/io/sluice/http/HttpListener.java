@@ -1,5 +1,6 @@
 package io.sluice.http;
 
+import io.sluice.api.Authentication;
 import io.sluice.api.Listener;
 import io.sluice.api.Services;
 import io.sluice.config.BrokerConfig;
@@ -42,9 +43,11 @@ public final class HttpListener implements Listener {
     HttpApiConfig api = apiConfig(config);
     extensions = services.extensions().stream().filter(HttpExtension.class::isInstance)
         .map(HttpExtension.class::cast).toList();
+    Authentication authentication = services.extensions().stream().filter(Authentication.class::isInstance)
+        .map(Authentication.class::cast).findFirst().orElse(null);
     return vertx.deployVerticle(() -> {
       HttpServerVerticle verticle = new HttpServerVerticle(services.broker(), api, services.ready(),
-          services.consumers(), sessions, extensions, starts);
+          services.consumers(), sessions, extensions, starts).authenticatedBy(authentication);
       instances.add(verticle);
       return verticle;
     }, new DeploymentOptions().setInstances(config.httpInstances())).compose(id -> {

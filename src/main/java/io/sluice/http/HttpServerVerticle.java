@@ -1,6 +1,7 @@
 package io.sluice.http;
 
 import io.netty.channel.Channel;
+import io.sluice.api.Authentication;
 import io.sluice.api.BrokerService;
 import io.sluice.api.ConsumerService;
 import io.sluice.errors.ErrorCode;
@@ -49,6 +50,7 @@ public class HttpServerVerticle extends VerticleBase {
   private final SessionCounts sessions;
   private final List<HttpExtension> extensions;
   private final ExtensionStarts starts;
+  private Authentication authentication;
   private SharedServerState shared;
   private WorkerExecutor fetchWorkers;
   private HttpServer server;
@@ -96,11 +98,17 @@ public class HttpServerVerticle extends VerticleBase {
         .map(openApi -> {
           Router router = ApiRouter.create(vertx,
               new ApiRouter.Deps(service, cfg, readiness, openApi, fetchWorkers, consumers, sessions, extensions, starts,
-                  shared.answerMemory()));
+                  shared.answerMemory(), authentication));
           shared.bodyMemory().mount(router);
           return router;
         })
         .compose(this::listen);
+  }
+
+  /** Callers authenticate through {@code authentication} when it is enabled, and manage users' credentials. */
+  HttpServerVerticle authenticatedBy(Authentication authentication) {
+    this.authentication = authentication;
+    return this;
   }
 
   private Future<HttpServer> listen(Router router) {

@@ -90,7 +90,7 @@ final class StreamingEndpoint {
       TopicPartition tp = new TopicPartition(topic, (int) partition);
       service.offsets(Callers.of(ctx), tp)
           .compose(range -> upgrade(ctx).map(ws -> sessions.upgraded(ctx, ws)).map(ws -> {
-            WsConsumeSession.forPartition(ws, Callers.of(ws), service, workers, format, tp,
+            WsConsumeSession.forPartition(ws, Callers.of(ctx, ws), service, workers, format, tp,
                 offset >= 0 ? offset : range.endOffset(), cfg, answers)
                 .start(ConnectionWatch.of(ctx.request()));
             return null;
@@ -111,7 +111,8 @@ final class StreamingEndpoint {
     }
     Future.all(names.stream().map(n -> service.describeTopic(Callers.of(ctx), n)).toList())
         .compose(all -> upgrade(ctx)).map(ws -> sessions.upgraded(ctx, ws))
-        .onSuccess(ws -> WsConsumeSession.forGroup(ws, consumers, format, group, names, reset, cfg, answers)
+        .onSuccess(ws -> WsConsumeSession.forGroup(ws, Callers.of(ctx, ws), consumers, format, group, names, reset,
+            cfg, answers)
             .start(ConnectionWatch.of(ctx.request())))
         .onFailure(t -> failUnlessUpgraded(ctx, t));
   }
@@ -125,7 +126,7 @@ final class StreamingEndpoint {
     }
     service.metadataForProduce(Callers.of(ctx), topic)
         .compose(metadata -> upgrade(ctx)).map(ws -> sessions.upgraded(ctx, ws))
-        .onSuccess(ws -> new WsProduceSession(ws, service, format, topic, cfg, workers)
+        .onSuccess(ws -> new WsProduceSession(ws, Callers.of(ctx, ws), service, format, topic, cfg, workers)
             .start(ConnectionWatch.of(ctx.request())))
         .onFailure(t -> failUnlessUpgraded(ctx, t));
   }

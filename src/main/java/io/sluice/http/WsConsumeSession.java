@@ -137,9 +137,9 @@ final class WsConsumeSession {
     }, false, cfg, answers);
   }
 
-  static WsConsumeSession forGroup(ServerWebSocket ws, ConsumerService consumers, EmbeddedFormat format,
-      String group, List<String> topics, String reset, HttpApiConfig cfg, AnswerMemory answers) {
-    RequestContext caller = Callers.of(ws);
+  static WsConsumeSession forGroup(ServerWebSocket ws, RequestContext caller, ConsumerService consumers,
+      EmbeddedFormat format, String group, List<String> topics, String reset, HttpApiConfig cfg,
+      AnswerMemory answers) {
     String name = "ws-" + UUID.randomUUID();
     Future<?> created = consumers.create(caller, group, new JsonObject().put("name", name)
             .put("format", format == EmbeddedFormat.JSON ? "json" : "binary").put("auto.offset.reset", reset)

@@ -37,11 +37,11 @@ final class WsProduceSession {
   private Future<Void> tail = Future.succeededFuture();
   private int inFlight;
 
-  WsProduceSession(ServerWebSocket ws, BrokerService service, EmbeddedFormat format, String topic,
-      HttpApiConfig cfg, WorkerExecutor workers) {
+  WsProduceSession(ServerWebSocket ws, RequestContext caller, BrokerService service, EmbeddedFormat format,
+      String topic, HttpApiConfig cfg, WorkerExecutor workers) {
     this.ws = ws;
     this.workers = workers;
-    this.caller = Callers.of(ws);
+    this.caller = caller;
     this.format = format;
     this.topic = topic;
     this.cfg = cfg;

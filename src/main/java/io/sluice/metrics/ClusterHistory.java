@@ -39,8 +39,11 @@ final class ClusterHistory {
   private final long intervalMs;
   private final Supplier<List<ReplicaStats>> replicas;
 
+  private final Supplier<String[]> credentials;
+
   ClusterHistory(int brokerId, BrokerService service, MetricsHistory local, HttpClient http, long intervalMs,
-      Supplier<List<ReplicaStats>> replicas) {
+      Supplier<List<ReplicaStats>> replicas, Supplier<String[]> credentials) {
+    this.credentials = credentials;
     this.replicas = replicas;
     this.brokerId = brokerId;
     this.service = service;
@@ -88,6 +91,11 @@ final class ClusterHistory {
   private Future<Buffer> get(BrokerInfo b, String uri) {
     RequestOptions options = new RequestOptions().setMethod(HttpMethod.GET).setHost(b.host()).setPort(b.port())
         .setURI(uri).setTimeout(PEER_TIMEOUT_MS);
+    String[] userAndPassword = credentials.get();
+    if (userAndPassword != null) {
+      options.putHeader("Authorization", "Basic " + java.util.Base64.getEncoder().encodeToString(
+          (userAndPassword[0] + ":" + userAndPassword[1]).getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    }
     return http.request(options).compose(req -> req.send()).compose(resp -> resp.statusCode() == 200
         ? resp.body() : Future.failedFuture("broker " + b.id() + " answered " + resp.statusCode()));
   }

@@ -70,6 +70,8 @@ public final class MetricsService {
   private JvmGcMetrics gcMetrics;
   private WorkerExecutor workers;
   private HttpClient peers;
+  /** User and password of this broker's requests to its peers (null: none, authentication off). */
+  private java.util.function.Supplier<String[]> peerCredentials = () -> null;
   private ClusterHistory clusterHistory;
   private Context context;
   private long timer = -1;
@@ -133,6 +135,11 @@ public final class MetricsService {
     return enabled ? new MeteredBrokerService(service, metrics) : service;
   }
 
+  /** The credentials the cluster view's requests to other brokers carry while authentication is on. */
+  public void peerCredentials(java.util.function.Supplier<String[]> credentials) {
+    this.peerCredentials = credentials;
+  }
+
   /**
    * Starts sampling the history every {@code metrics.history.interval.ms} and following the metadata for ISR and
    * leadership changes; {@code service} is the cluster-wide service the cluster view asks for the brokers.
@@ -143,7 +150,8 @@ public final class MetricsService {
     }
     workers = vertx.createSharedWorkerExecutor(WORKER_POOL + "-" + sources.brokerId(), 1);
     peers = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true));
-    clusterHistory = new ClusterHistory(sources.brokerId(), service, history, peers, intervalMs, sources.replicas());
+    clusterHistory = new ClusterHistory(sources.brokerId(), service, history, peers, intervalMs, sources.replicas(),
+        peerCredentials);
     metadataListeners.accept(snapshot -> {
       if (!closed) {
         state.onMetadata(snapshot);

@@ -185,7 +185,14 @@ final class BrokerCluster implements AutoCloseable {
     return nodes.values().stream().filter(n -> n.process.isAlive() && n.port > 0).findFirst().orElseThrow();
   }
 
+  /** The {@code Authorization} header every request of the cluster's tests carries (brokers with authentication). */
+  volatile String authorization;
+
   HttpResponse<byte[]> send(HttpRequest.Builder request) throws IOException, InterruptedException {
+    String auth = authorization;
+    if (auth != null) {
+      request.setHeader("Authorization", auth);
+    }
     HttpRequest built = request.timeout(REQUEST_TIMEOUT).build();
     try {
       return http.send(built, HttpResponse.BodyHandlers.ofByteArray());

@@ -98,8 +98,13 @@ public final class Authorizer {
         + resource);
   }
 
+  /**
+   * A {@code super.users} principal, or a broker: only the brokers' shared token authenticates a {@code Broker:}
+   * principal over a listener (Connect's workers call their broker's HTTP API with it), and Kafka's inter-broker
+   * principal is a super user too.
+   */
   private boolean isSuperUser(RequestContext caller) {
-    return !superUsers.isEmpty() && superUsers.contains(caller.principal());
+    return caller.principal().isBroker() || !superUsers.isEmpty() && superUsers.contains(caller.principal());
   }
 
   private static Principal principal(String text) {

@@ -55,6 +55,7 @@ public final class PerfCommand {
           sluice perf consume --bootstrap URL --topic T --records N [--fetch-max-bytes B] [--group G]
           sluice perf e2e     --bootstrap URL --topic T --records N [--record-size S] [--acks 0|1|all]
                               [--warmup W] [--samples FILE]
+        Every command also takes [--username U [--password P]] (HTTP Basic; the password else from SLUICE_PASSWORD).
         The topic is created (P partitions, default 1) when it does not exist. --throughput -1: unthrottled.
         M: requests in flight per partition (default 5).
         e2e sends W records unmeasured before the N it measures; FILE gets each measured record's send time
@@ -63,8 +64,20 @@ public final class PerfCommand {
   }
 
   static SluiceClient client(PerfArgs args) {
-    return SluiceClient.create(ClientOptions.bootstrap(args.string("bootstrap")));
+    ClientOptions options = ClientOptions.bootstrap(args.string("bootstrap"));
+    String username = args.string("username", null);
+    if (username != null) {
+      // The password from the environment keeps it out of the process list.
+      String password = args.string("password", System.getenv(PASSWORD_ENV));
+      if (password == null) {
+        throw new IllegalArgumentException("--username needs --password or " + PASSWORD_ENV);
+      }
+      options.credentials(username, password);
+    }
+    return SluiceClient.create(options);
   }
+
+  static final String PASSWORD_ENV = "SLUICE_PASSWORD";
 
   /** The topic's description, creating it with {@code partitions} partitions if it does not exist. */
   static TopicDescription ensureTopic(SluiceClient client, String topic, int partitions) {

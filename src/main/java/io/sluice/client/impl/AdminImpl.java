@@ -87,6 +87,39 @@ final class AdminImpl implements Admin {
   }
 
   @Override
+  public Uni<Void> upsertUserScramCredential(String user, String mechanism, int iterations, String password) {
+    JsonObject body = new JsonObject().put("password", password).put("iterations", iterations);
+    return Unis.onContext(context, () -> metadata.anyBroker(HttpMethod.PUT, credentialPath(user, mechanism), body)
+        .mapEmpty());
+  }
+
+  @Override
+  public Uni<Void> deleteUserScramCredential(String user, String mechanism) {
+    return Unis.onContext(context, () -> metadata.anyBroker(HttpMethod.DELETE, credentialPath(user, mechanism), null)
+        .mapEmpty());
+  }
+
+  @Override
+  public Uni<Map<String, Map<String, Integer>>> describeUserScramCredentials() {
+    return Unis.onContext(context, () -> metadata.anyBroker(HttpMethod.GET, "/users", null).map(r -> {
+      Map<String, Map<String, Integer>> users = new java.util.TreeMap<>();
+      for (Object u : r.json().getJsonArray("users", new JsonArray())) {
+        JsonObject user = (JsonObject) u;
+        Map<String, Integer> mechanisms = new java.util.TreeMap<>();
+        for (Object c : user.getJsonArray("credentials", new JsonArray())) {
+          mechanisms.put(((JsonObject) c).getString("mechanism"), ((JsonObject) c).getInteger("iterations"));
+        }
+        users.put(user.getString("user"), mechanisms);
+      }
+      return users;
+    }));
+  }
+
+  private static String credentialPath(String user, String mechanism) {
+    return "/users/" + MetadataCache.encode(user) + "/credentials/" + MetadataCache.encode(mechanism);
+  }
+
+  @Override
   public Uni<ClusterDescription> describeCluster() {
     return Unis.onContext(context, () -> metadata.refreshCluster().map(v -> metadata.cluster()));
   }

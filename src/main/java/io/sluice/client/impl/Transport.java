@@ -77,13 +77,20 @@ final class Transport {
   /** The broker's {@code RequestContext.CLIENT_ID_HEADER} (the client does not depend on the broker's contract). */
   static final String CLIENT_ID_HEADER = "Sluice-Client-Id";
   private final String clientId;
+  /** The Basic {@code Authorization} header every request carries; null without credentials. */
+  private final String authorization;
 
   Transport(Vertx vertx, Context context, long requestTimeoutMs, int maxConnectionsPerBroker) {
-    this(vertx, context, requestTimeoutMs, maxConnectionsPerBroker, null);
+    this(vertx, context, requestTimeoutMs, maxConnectionsPerBroker, null, null);
   }
 
-  /** With {@code clientId} (null: none) in every request's {@code Sluice-Client-Id} header. */
-  Transport(Vertx vertx, Context context, long requestTimeoutMs, int maxConnectionsPerBroker, String clientId) {
+  /**
+   * With {@code clientId} (null: none) in every request's {@code Sluice-Client-Id} header and {@code authorization}
+   * (null: none) as its {@code Authorization} header.
+   */
+  Transport(Vertx vertx, Context context, long requestTimeoutMs, int maxConnectionsPerBroker, String clientId,
+      String authorization) {
+    this.authorization = authorization;
     this.context = context;
     this.requestTimeoutMs = requestTimeoutMs;
     this.clientId = clientId;
@@ -145,6 +152,9 @@ final class Transport {
     }
     if (clientId != null) {
       options.putHeader(CLIENT_ID_HEADER, clientId);
+    }
+    if (authorization != null) {
+      options.putHeader(HttpHeaders.AUTHORIZATION, authorization);
     }
     return http.request(options)
         .compose(req -> body == null ? req.send() : req.send(body))

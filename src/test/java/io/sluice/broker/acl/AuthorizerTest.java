@@ -34,6 +34,15 @@ class AuthorizerTest {
   }
 
   @Test
+  void aBrokerAuthenticatedOverTheListenerIsASuperUser() {
+    // Connect's workers call their broker's HTTP API as Broker:<id>, which only the brokers' token authenticates
+    RequestContext worker = new RequestContext(Principal.broker(2), "http", "127.0.0.1:4000", "connect");
+    Authorizer authorizer = new Authorizer(Set.of(), false);
+    assertThat(authorizer.allowed(worker, ResourceType.TOPIC, "sink-input", AclOperation.READ)).isTrue();
+    assertThat(authorizer.allowedOnAny(worker, ResourceType.TOPIC, AclOperation.WRITE)).isTrue();
+  }
+
+  @Test
   void aChangeOfTheAclsReplacesEveryCachedDecision() {
     Authorizer authorizer = new Authorizer(Set.of(), false);
     assertThat(authorizer.allowed(ALICE, ResourceType.TOPIC, "t", AclOperation.READ)).isFalse();

@@ -1,0 +1,53 @@
+package io.sluice.api;
+
+import io.vertx.core.Future;
+import java.util.List;
+
+/**
+ * Who a listener's caller is: users' passwords checked against their SCRAM credentials (kept in ZooKeeper, so every
+ * broker knows every user), and the management of those credentials. The broker hands its listeners one in
+ * {@link Services#extensions()}; a listener that finds {@link #enabled()} false serves everyone as
+ * {@link Principal#ANONYMOUS}, as before authentication existed.
+ */
+public interface Authentication {
+
+  /** Whether callers must authenticate ({@code authentication.method=BASIC}). */
+  boolean enabled();
+
+  /**
+   * Checks {@code password} against {@code user}'s stored credential, off the event loop (PBKDF2 costs milliseconds).
+   * Fails with {@code SASL_AUTHENTICATION_FAILED} for a wrong password or an unknown user alike, after the same work
+   * and a short delay, so neither timing nor speed tells them apart.
+   */
+  Future<Verified> verify(String user, String password, String clientAddress);
+
+  /**
+   * Whether {@code verified} still holds: the user's credential is the one it was checked against (not changed nor
+   * deleted since this broker last heard from ZooKeeper). Cheap; any thread.
+   */
+  boolean current(Verified verified);
+
+  /** Every user with a credential, with its mechanisms and iterations (never a secret). Super users only. */
+  Future<List<UserCredentials>> describe(RequestContext caller);
+
+  /**
+   * Sets {@code user}'s credential of {@code mechanism} ({@code SCRAM-SHA-256} or {@code SCRAM-SHA-512}) from
+   * {@code password}, salted and hashed {@code iterations} times. Super users only. True when the user is new.
+   */
+  Future<Boolean> upsert(RequestContext caller, String user, String mechanism, int iterations, String password);
+
+  /** Deletes {@code user}'s credential of {@code mechanism}, or all of them when it is null. Super users only. */
+  Future<Void> delete(RequestContext caller, String user, String mechanism);
+
+  /** A caller whose password matched; {@code credential} identifies what it matched (for {@link #current}). */
+  record Verified(Principal principal, Object credential) {
+  }
+
+  /** A user and the mechanisms it has credentials for. */
+  record UserCredentials(String user, List<CredentialInfo> mechanisms) {
+  }
+
+  /** One mechanism's credential, without its secrets. */
+  record CredentialInfo(String mechanism, int iterations) {
+  }
+}

@@ -1,0 +1,125 @@
+package io.sluice.http;
+
+import io.netty.channel.Channel;
+import io.netty.util.AttributeKey;
+import io.sluice.api.Authentication;
+import io.sluice.api.Principal;
+import io.sluice.errors.ErrorCode;
+import io.sluice.errors.SluiceException;
+import io.sluice.http.ErrorResponses.ApiError;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.net.SocketAddress;
+import io.vertx.core.net.impl.ConnectionBase;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+
+/**
+ * HTTP Basic authentication in front of every route (the API, WebSocket and SSE handshakes, the extensions'), mounted
+ * only when {@link Authentication#enabled()}; {@code GET /health} and {@code /ready} stay open to probes. A request
+ * without valid credentials is answered 401 with {@code WWW-Authenticate: Basic realm="sluice"} (which makes a
+ * browser ask) and {@code SASL_AUTHENTICATION_FAILED}.
+ *
+ * <p>PBKDF2 is paid once per connection, not per request: the connection remembers the {@code Authorization} header
+ * it verified, and a later request with the same header passes at once while the user's credential is unchanged
+ * ({@link Authentication#current}), so a changed or deleted credential stops the next request on every connection as
+ * soon as this broker hears of it from ZooKeeper.
+ */
+final class AuthGate {
+  /** The caller's principal in the routing context. */
+  static final String PRINCIPAL = "sluice.principal";
+  static final String CHALLENGE = "Basic realm=\"sluice\"";
+  private static final java.util.Set<String> PROBES = java.util.Set.of("/health", "/ready");
+  private static final AttributeKey<Remembered> VERIFIED = AttributeKey.valueOf("sluice.verified");
+
+  private record Remembered(String header, Authentication.Verified verified) {
+  }
+
+  private final Authentication authentication;
+
+  private AuthGate(Authentication authentication) {
+    this.authentication = authentication;
+  }
+
+  /** Mounts the gate as the router's first handler when authentication is on; nothing otherwise. */
+  static void mount(Router router, Authentication authentication) {
+    if (authentication != null && authentication.enabled()) {
+      router.route().order(Integer.MIN_VALUE).handler(new AuthGate(authentication)::handle);
+    }
+  }
+
+  private void handle(RoutingContext ctx) {
+    HttpServerRequest request = ctx.request();
+    if (PROBES.contains(request.path())) {
+      // Liveness and readiness probes (orchestrators, load balancers) carry no credentials; they tell nothing secret.
+      ctx.next();
+      return;
+    }
+    String header = request.getHeader(HttpHeaders.AUTHORIZATION);
+    if (header == null) {
+      refuse(ctx, "Authentication required: send HTTP Basic credentials (Authorization: Basic ...)");
+      return;
+    }
+    Channel channel = request.connection() instanceof ConnectionBase base ? base.channel() : null;
+    Remembered remembered = channel == null ? null : channel.attr(VERIFIED).get();
+    if (remembered != null && remembered.header().equals(header) && authentication.current(remembered.verified())) {
+      pass(ctx, remembered.verified().principal());
+      return;
+    }
+    String[] credentials = basic(header);
+    if (credentials == null) {
+      refuse(ctx, "Authorization must be Basic base64(user:password)");
+      return;
+    }
+    // Verification is asynchronous (a worker runs PBKDF2): the body waits, unread, for the body handler.
+    request.pause();
+    authentication.verify(credentials[0], credentials[1], address(request)).onComplete(ar -> {
+      if (ar.succeeded()) {
+        if (channel != null) {
+          channel.attr(VERIFIED).set(new Remembered(header, ar.result()));
+        }
+        pass(ctx, ar.result().principal());
+      } else {
+        request.resume();
+        refuse(ctx, ar.cause() instanceof SluiceException e ? e.getMessage() : "Authentication failed");
+      }
+    });
+  }
+
+  private static void pass(RoutingContext ctx, Principal principal) {
+    ctx.put(PRINCIPAL, principal);
+    ctx.next();
+  }
+
+  private static void refuse(RoutingContext ctx, String message) {
+    if (ctx.response().ended() || ctx.response().closed()) {
+      return;
+    }
+    ctx.response().setStatusCode(ErrorCode.SASL_AUTHENTICATION_FAILED.httpStatus())
+        .putHeader("WWW-Authenticate", CHALLENGE)
+        .putHeader(HttpHeaders.CONTENT_TYPE, MediaTypes.KAFKA_V2_JSON)
+        .end(new ApiError(ErrorCode.SASL_AUTHENTICATION_FAILED, message).toJson().toBuffer());
+  }
+
+  /** {@code [user, password]} of a Basic header, or null when it is not one. */
+  static String[] basic(String header) {
+    if (header.length() < 6 || !header.regionMatches(true, 0, "Basic ", 0, 6)) {
+      return null;
+    }
+    String decoded;
+    try {
+      decoded = new String(Base64.getDecoder().decode(header.substring(6).trim()), StandardCharsets.UTF_8);
+    } catch (IllegalArgumentException e) {
+      return null;
+    }
+    int colon = decoded.indexOf(':');
+    return colon <= 0 ? null : new String[] {decoded.substring(0, colon), decoded.substring(colon + 1)};
+  }
+
+  private static String address(HttpServerRequest request) {
+    SocketAddress peer = request.connection().remoteAddress();
+    return peer == null ? "" : peer.host() + ":" + peer.port();
+  }
+}
