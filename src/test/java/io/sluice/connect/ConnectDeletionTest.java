@@ -61,6 +61,9 @@ class ConnectDeletionTest {
     ConnectTestSupport.await("the kept topic's next record", () -> lines(out).contains("k2"));
     assertNeverFailed("two");
     awaitAssignedOnly("connect-two", "kept");
+    // The coordinator deletes a deleted topic's commits at its next sweep (commits carry no topic id, so a topic
+    // created again before that sweep would be read from the old position: documented, not this test's case).
+    awaitNoCommits("connect-two", "gone");
     // Created again, the topic is assigned anew and read from its start (its old commits went with it).
     createTopic("gone");
     produce("gone", "g2");
@@ -90,6 +93,18 @@ class ConnectDeletionTest {
    * Waits until the group's members are assigned only partitions of {@code topics}: the coordinator has seen the
    * deletion (a deletion and a re-creation both between two of its sweeps are not seen; commits carry no topic id).
    */
+  private void awaitNoCommits(String group, String topic) {
+    ConnectTestSupport.await(group + " without commits of " + topic, () -> {
+      try {
+        ConnectTestSupport.Reply lags = connect.get("/consumer-groups/" + group + "/lags");
+        return lags.status() == 200 && new io.vertx.core.json.JsonArray(lags.body()).stream()
+            .noneMatch(p -> topic.equals(((JsonObject) p).getString("topic")));
+      } catch (Exception e) {
+        return false;
+      }
+    });
+  }
+
   private void awaitAssignedOnly(String group, String... topics) {
     ConnectTestSupport.await(group + " assigned only " + List.of(topics), () -> {
       try {
