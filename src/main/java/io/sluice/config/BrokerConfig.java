@@ -131,7 +131,7 @@ public final class BrokerConfig {
   private static final long WEEK_MS = 7L * 24 * 3600 * 1000;
 
   /** Every key the broker knows, in the order {@code --help} lists them. */
-  public static final List<ConfigKey> KEYS = List.of(
+  public static final List<ConfigKey> KEYS = concat(List.of(
       intKey(BROKER_ID, 1, 0, Integer.MAX_VALUE, "this broker's id, unique in the cluster"),
       stringKey(LOG_DIRS, null, "the data directory (one; overrides log.dir)"),
       stringKey(LOG_DIR, "./data", "the data directory when log.dirs is not set"),
@@ -293,9 +293,16 @@ public final class BrokerConfig {
           + " status in ZooKeeper"),
       intKey(STREAMS_WORKER_THREADS, 2, 1, 256, "threads of the sluice-streams pool that evaluates expressions"),
       longKey(STREAMS_STATE_MEMORY_BYTES, 64L << 20, 4L << 20, "native memory of all the broker's stream state"
-          + " stores (RocksDB) at most: one shared block cache, which their memtables are charged to (up to half)"));
+          + " stores (RocksDB) at most: one shared block cache, which their memtables are charged to (up to half)")),
+      SslConfig.KEYS);
 
   private static final Map<String, ConfigKey> BY_NAME;
+
+  private static List<ConfigKey> concat(List<ConfigKey> a, List<ConfigKey> b) {
+    List<ConfigKey> all = new java.util.ArrayList<>(a);
+    all.addAll(b);
+    return List.copyOf(all);
+  }
 
   static {
     Map<String, ConfigKey> m = new LinkedHashMap<>();
@@ -310,6 +317,7 @@ public final class BrokerConfig {
 
   private final Map<String, Object> raw;
   private final Map<String, Object> parsed;
+  private final SslConfig ssl;
 
   private BrokerConfig(Map<String, Object> raw) {
     this.raw = Collections.unmodifiableMap(new LinkedHashMap<>(raw));
@@ -321,6 +329,7 @@ public final class BrokerConfig {
     validateDataDirs();
     validateWebSocketLimits();
     validateCombinations();
+    this.ssl = new SslConfig(this);
   }
 
   /** The built-in defaults. */
@@ -407,6 +416,11 @@ public final class BrokerConfig {
       throw new IllegalArgumentException("Unknown configuration key " + key);
     }
     return parsed.get(key);
+  }
+
+  /** TLS of the HTTP listener and between brokers (Kafka's {@code ssl.*} keys), its stores already loaded. */
+  public SslConfig ssl() {
+    return ssl;
   }
 
   public int brokerId() {

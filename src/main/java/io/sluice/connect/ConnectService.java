@@ -10,6 +10,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import io.sluice.client.SluiceClient;
 import io.sluice.config.BrokerConfig;
+import io.sluice.config.SslConfig;
 import io.sluice.errors.ErrorCode;
 import io.sluice.errors.SluiceException;
 import io.sluice.api.RequestContext;
@@ -119,6 +120,19 @@ public final class ConnectService {
     return config.getBoolean(BrokerConfig.CONNECT_ENABLED);
   }
 
+  /**
+   * The worker's client of its own broker's listener: over TLS when the listener is, showing the broker's own
+   * certificate (a listener with {@code ssl.client.auth=required} asks for one) and trusting the trust store.
+   */
+  private ClientOptions ownListener(int httpPort) {
+    SslConfig ssl = config.ssl();
+    if (!ssl.http()) {
+      return ClientOptions.bootstrap("http://127.0.0.1:" + httpPort);
+    }
+    return ClientOptions.bootstrap("https://127.0.0.1:" + httpPort).trustOptions(ssl.trustOptions())
+        .keyCertOptions(ssl.keyCertOptions()).verifyHostname(false);
+  }
+
   /** Starts the worker; {@code httpPort} is the broker's bound HTTP port (the client's bootstrap, the worker id). */
   public Future<Void> start(int httpPort) {
     if (!enabled()) {
@@ -130,8 +144,7 @@ public final class ConnectService {
     String workerId = host + ":" + httpPort;
     return pool.executeBlocking(() -> {
       plugins = Plugins.discover(pluginPath());
-      client = SluiceClient.create(vertx, ClientOptions.bootstrap("http://127.0.0.1:" + httpPort)
-          .requestTimeoutMs(30_000));
+      client = SluiceClient.create(vertx, ownListener(httpPort).requestTimeoutMs(30_000));
       producer = client.producer(ProducerOptions.defaults().acks("all").lingerMs(1));
       Runnable changed = () -> {
         Scheduler s = scheduler;

@@ -44,13 +44,13 @@ public final class HttpListener implements Listener {
         .map(HttpExtension.class::cast).toList();
     return vertx.deployVerticle(() -> {
       HttpServerVerticle verticle = new HttpServerVerticle(services.broker(), api, services.ready(),
-          services.consumers(), sessions, extensions, starts);
+          services.consumers(), sessions, extensions, starts, config.ssl());
       instances.add(verticle);
       return verticle;
     }, new DeploymentOptions().setInstances(config.httpInstances())).compose(id -> {
       deploymentId = id;
       startExtensions();
-      return Future.succeededFuture(new Endpoint(NAME, "http", advertisedHost(), instances.get(0).actualPort()));
+      return Future.succeededFuture(new Endpoint(NAME, config.ssl().http() ? "https" : "http", advertisedHost(), instances.get(0).actualPort()));
     });
   }
 

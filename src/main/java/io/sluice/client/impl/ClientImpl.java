@@ -46,7 +46,8 @@ public final class ClientImpl implements SluiceClient {
     // A context of our own: the caller's thread (if any) stays free, and our state has one home.
     this.context = ((VertxInternal) vertx).createEventLoopContext();
     this.requestTimeoutMs = options.requestTimeoutMs();
-    this.transport = new Transport(vertx, context, options.requestTimeoutMs(), options.maxConnectionsPerBroker());
+    this.transport = new Transport(vertx, context, options.requestTimeoutMs(), options.maxConnectionsPerBroker(),
+        Transport.tls(options));
     this.fetcher = new Fetcher(context, transport);
     this.metadata = new MetadataCache(transport, options.bootstrapUrls(), options.metadataMaxAgeMs(),
         options.followLeaders());
