@@ -13,11 +13,16 @@ import io.vertx.core.net.PemTrustOptions;
 import io.vertx.core.net.PfxOptions;
 import io.vertx.core.net.TCPSSLOptions;
 import io.vertx.core.net.TrustOptions;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyStore;
+import java.security.KeyStoreException;
+import java.security.cert.CertificateFactory;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -89,6 +94,8 @@ public final class SslConfig {
     interBroker = interBroker(config.getString(INTER_BROKER_PROTOCOL));
     clientAuth = clientAuth(config.getString(CLIENT_AUTH));
     protocols = protocols(config.getString(ENABLED_PROTOCOLS));
+    storeType(config, KEYSTORE_TYPE);
+    storeType(config, TRUSTSTORE_TYPE);
     keyCert = http || interBroker ? keyCert(config) : null;
     trust = http || interBroker ? trust(config) : null;
     if (interBroker && trust == null) {
@@ -185,8 +192,9 @@ public final class SslConfig {
       options = store.setAliasPassword(keyPassword.isEmpty() ? null : keyPassword);
     }
     try {
-      if (options.getKeyManagerFactory(null).getKeyManagers().length == 0) {
-        throw new IllegalArgumentException("no key in it");
+      options.getKeyManagerFactory(null);
+      if (options instanceof KeyStoreOptionsBase store && !hasKey(store.loadKeyStore(null))) {
+        throw new IllegalArgumentException("no private key in it");
       }
     } catch (Exception e) {
       String key = type.equals("PEM") && location.isEmpty() ? KEYSTORE_KEY : KEYSTORE_LOCATION;
@@ -222,26 +230,42 @@ public final class SslConfig {
     if (location.isEmpty() && inline.isEmpty()) {
       return null;
     }
-    TrustOptions options;
-    if (type.equals("PEM")) {
-      String text = location.isEmpty() ? inline : read(TRUSTSTORE_LOCATION, location).toString(StandardCharsets.UTF_8);
-      PemTrustOptions pem = new PemTrustOptions();
-      pemBlocks(text, "CERTIFICATE").forEach(c -> pem.addCertValue(Buffer.buffer(c)));
-      options = pem;
-    } else {
-      options = keyStore(type, read(TRUSTSTORE_LOCATION, location), config.getString(TRUSTSTORE_PASSWORD));
-    }
     String key = location.isEmpty() ? TRUSTSTORE_CERTIFICATES : TRUSTSTORE_LOCATION;
     try {
-      if (options.getTrustManagerFactory(null).getTrustManagers().length == 0
-          || (options instanceof PemTrustOptions p && p.getCertValues().isEmpty())) {
+      if (type.equals("PEM")) {
+        String text = location.isEmpty() ? inline : read(key, location).toString(StandardCharsets.UTF_8);
+        PemTrustOptions pem = new PemTrustOptions();
+        for (String c : pemBlocks(text, "CERTIFICATE")) {
+          // Parsed here as Vert.x would parse it when serving: a garbled certificate is refused at start.
+          CertificateFactory.getInstance("X.509").generateCertificate(new ByteArrayInputStream(c.getBytes(
+              StandardCharsets.US_ASCII)));
+          pem.addCertValue(Buffer.buffer(c));
+        }
+        if (pem.getCertValues().isEmpty()) {
+          throw new IllegalArgumentException("no certificate in it");
+        }
+        return pem;
+      }
+      KeyStoreOptionsBase store = keyStore(type, read(key, location), config.getString(TRUSTSTORE_PASSWORD));
+      if (store.loadKeyStore(null).size() == 0) {
         throw new IllegalArgumentException("no certificate in it");
       }
+      return store;
+    } catch (ConfigException e) {
+      throw e;
     } catch (Exception e) {
       throw new ConfigException(key, "Cannot load the trust store of " + key + " (" + type + "; check it and "
           + TRUSTSTORE_PASSWORD + "): " + e.getMessage(), e);
     }
-    return options;
+  }
+
+  private static boolean hasKey(KeyStore store) throws KeyStoreException {
+    for (String alias : Collections.list(store.aliases())) {
+      if (store.isKeyEntry(alias)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** JKS and PKCS12 as their own option types: the event bus copies its options through JSON, which keeps only those. */
