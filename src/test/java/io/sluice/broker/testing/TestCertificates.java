@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Date;
 import java.util.concurrent.atomic.AtomicLong;
+import javax.security.auth.x500.X500Principal;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.BasicConstraints;
 import org.bouncycastle.asn1.x509.Extension;
@@ -55,14 +56,19 @@ public final class TestCertificates {
     public Issued issue(String dn) {
       try {
         KeyPair leaf = rsa();
-        X509v3CertificateBuilder b = builder(new X500Name(certificate.getSubjectX500Principal().getName()),
-            new X500Name(dn), leaf);
+        // The JDK's encoding of the DN, so the certificate's subject reads back exactly as the test wrote it.
+        X509v3CertificateBuilder b = builder(X500Name.getInstance(certificate.getSubjectX500Principal().getEncoded()),
+            X500Name.getInstance(new X500Principal(dn).getEncoded()), leaf);
         b.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(new GeneralName[] {
             new GeneralName(GeneralName.dNSName, "localhost"), new GeneralName(GeneralName.iPAddress, "127.0.0.1")}));
         return new Issued(leaf.getPrivate(), sign(b, keys.getPrivate()), certificate);
       } catch (GeneralSecurityException | IOException e) {
         throw new IllegalStateException(e);
       }
+    }
+
+    public String certificatePem() {
+      return pem(certificate);
     }
 
     /** A trust store holding this CA's certificate, as {@code type} (PKCS12, JKS; PEM: the certificate). */
