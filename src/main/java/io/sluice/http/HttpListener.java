@@ -50,7 +50,7 @@ public final class HttpListener implements Listener {
     }, new DeploymentOptions().setInstances(config.httpInstances())).compose(id -> {
       deploymentId = id;
       startExtensions();
-      return Future.succeededFuture(new Endpoint(NAME, config.ssl().http() ? "https" : "http", advertisedHost(), instances.get(0).actualPort()));
+      return Future.succeededFuture(new Endpoint(NAME, "http", advertisedHost(), instances.get(0).actualPort()));
     });
   }
 
