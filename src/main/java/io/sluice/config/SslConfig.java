@@ -96,6 +96,9 @@ public final class SslConfig {
     protocols = protocols(config.getString(ENABLED_PROTOCOLS));
     storeType(config, KEYSTORE_TYPE);
     storeType(config, TRUSTSTORE_TYPE);
+    if (http || interBroker) {
+      warmUpDefaultCipherSuites();
+    }
     keyCert = http || interBroker ? keyCert(config) : null;
     trust = http || interBroker ? trust(config) : null;
     if (interBroker && trust == null) {
@@ -142,6 +145,19 @@ public final class SslConfig {
   /** The trust store (a copy); null when none is set (the JVM's own CAs then). */
   public TrustOptions trustOptions() {
     return trust == null ? null : trust.copy();
+  }
+
+  /**
+   * Vert.x lists the JDK's default cipher suites once per process, in a static initializer that loads the JDK's CA
+   * file (cacerts: some 150 certificates, a second at load 30); left alone that runs on the event loop of the first
+   * TLS connection. Run here, at configuration, on the caller's thread.
+   */
+  private static void warmUpDefaultCipherSuites() {
+    try {
+      Class.forName("io.vertx.core.spi.tls.DefaultJDKCipherSuite", true, SslConfig.class.getClassLoader());
+    } catch (ClassNotFoundException | LinkageError e) {
+      // Another Vert.x version: nothing to warm, or it is warmed elsewhere.
+    }
   }
 
   private static boolean interBroker(String value) {
