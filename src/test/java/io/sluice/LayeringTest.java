@@ -24,6 +24,8 @@ class LayeringTest {
         .should().onlyDependOnClassesThat().resideInAnyPackage("io.sluice.http..", "io.sluice.api..",
             "io.sluice.record..", "io.sluice.errors..", "io.sluice.config..", "io.vertx..", "io.netty..",
             "com.fasterxml.jackson.core..", "com.sun.management..",
+            // a client certificate's subject (TLS listener)
+            "javax.net.ssl..", "javax.security.auth.x500..",
             "java..")
         .check(MAIN);
   }

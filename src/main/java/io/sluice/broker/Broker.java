@@ -44,6 +44,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.eventbus.EventBusOptions;
+import io.vertx.core.http.ClientAuth;
 import io.vertx.core.internal.VertxInternal;
 import io.vertx.spi.cluster.zookeeper.ZookeeperClusterManager;
 import java.io.IOException;
@@ -427,7 +428,7 @@ public final class Broker {
         partitions, config.brokerId(), config.zookeeperSessionTimeoutMs());
     service = new ForwardingBrokerService(vertx, config.brokerId(), localService, metadata,
         this::describeCluster, sessionKeeper::notReadyReason);
-    replicationServer = new ReplicationServer(vertx, config.brokerId(), config.clusterHost(), partitions);
+    replicationServer = new ReplicationServer(vertx, config.brokerId(), config.clusterHost(), partitions, config.ssl());
     forwardServer = new ForwardServer(vertx, config.brokerId(), localService);
     sessionKeeper.start();
     return Future.join(replicationServer.start(), forwardServer.start()).mapEmpty();
@@ -531,8 +532,7 @@ public final class Broker {
 
   private Future<Void> startVertx(CuratorFramework curator) {
     clusterManager = new ZookeeperClusterManager(curator, UUID.randomUUID().toString());
-    VertxOptions options = new VertxOptions().setEventBusOptions(new EventBusOptions()
-        .setHost(config.clusterHost()).setPort(config.clusterPort()).setClusterPublicHost(config.clusterHost()));
+    VertxOptions options = new VertxOptions().setEventBusOptions(eventBusOptions());
     // The first blocked-loop warning carries the loop's stack: a block shorter than Vert.x's 5 s default for the
     // stack otherwise says only that something held the loop, never what.
     options.setWarningExceptionTime(options.getMaxEventLoopExecuteTime())
@@ -550,6 +550,17 @@ public final class Broker {
       zookeeperExecutor = v.createSharedWorkerExecutor(ZOOKEEPER_POOL, ZOOKEEPER_POOL_SIZE);
       return null;
     }).onFailure(t -> curator.close());
+  }
+
+  /**
+   * The event bus between brokers; with {@code security.inter.broker.protocol=SSL} over TLS both ways: a broker
+   * shows its certificate and takes a connection only from a broker whose certificate its trust store vouches for
+   * (host names are not checked: the CA is what admits a peer).
+   */
+  private EventBusOptions eventBusOptions() {
+    EventBusOptions options = new EventBusOptions().setHost(config.clusterHost()).setPort(config.clusterPort())
+        .setClusterPublicHost(config.clusterHost());
+    return config.ssl().interBroker() ? config.ssl().apply(options).setClientAuth(ClientAuth.REQUIRED) : options;
   }
 
   /**

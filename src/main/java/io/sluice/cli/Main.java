@@ -129,7 +129,7 @@ public final class Main {
   private static void announce(Broker broker, BrokerConfig config, PrintStream out) {
     out.println("Sluice broker " + broker.brokerId() + " using ZooKeeper " + broker.zookeeperConnect()
         + (broker.embeddedZooKeeper() ? " (embedded)" : ""));
-    out.println("Sluice broker " + broker.brokerId() + " listening on http://" + config.httpHost() + ":"
+    out.println("Sluice broker " + broker.brokerId() + " listening on " + (config.ssl().http() ? "https" : "http") + "://" + config.httpHost() + ":"
         + broker.httpPort());
     out.flush();
   }

@@ -1,8 +1,11 @@
 package io.sluice.client;
 
+import io.vertx.core.net.KeyCertOptions;
+import io.vertx.core.net.TrustOptions;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -18,6 +21,9 @@ public final class ClientOptions {
   private String clientId;
   private String username;
   private String password;
+  private TrustOptions trustOptions;
+  private KeyCertOptions keyCertOptions;
+  private boolean verifyHostname = true;
 
   /** Options for the brokers at these base URLs ({@code http://host:port}); any one of them suffices. */
   public static ClientOptions bootstrap(String... urls) {
@@ -116,6 +122,53 @@ public final class ClientOptions {
   public String authorization() {
     return username == null ? null : "Basic " + java.util.Base64.getEncoder().encodeToString(
         (username + ":" + password).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+  }
+
+  /**
+   * The CAs an {@code https://} broker's certificate is checked against (null, the default: the JVM's own); e.g.
+   * {@code new PemTrustOptions().addCertPath("ca.pem")} or {@code new PfxOptions().setPath(..).setPassword(..)}.
+   */
+  public TrustOptions trustOptions() {
+    return trustOptions;
+  }
+
+  public ClientOptions trustOptions(TrustOptions trustOptions) {
+    this.trustOptions = trustOptions;
+    return this;
+  }
+
+  /** The client's own certificate and key, shown to brokers that ask for one ({@code ssl.client.auth}); or null. */
+  public KeyCertOptions keyCertOptions() {
+    return keyCertOptions;
+  }
+
+  public ClientOptions keyCertOptions(KeyCertOptions keyCertOptions) {
+    this.keyCertOptions = keyCertOptions;
+    return this;
+  }
+
+  /**
+   * Whether an {@code https://} broker's certificate must name the host it was reached at (Kafka's
+   * {@code ssl.endpoint.identification.algorithm=https}, the default); false checks only that a trusted CA signed it.
+   */
+  public boolean verifyHostname() {
+    return verifyHostname;
+  }
+
+  public ClientOptions verifyHostname(boolean verifyHostname) {
+    this.verifyHostname = verifyHostname;
+    return this;
+  }
+
+  /**
+   * Applies Kafka's client TLS settings from {@code properties} (a tool's {@code --command-config} file):
+   * {@code ssl.truststore.type|location|password|certificates}, {@code ssl.keystore.type|location|password},
+   * {@code ssl.key.password}, {@code ssl.keystore.key} with {@code ssl.keystore.certificate.chain} (PEM) and
+   * {@code ssl.endpoint.identification.algorithm} (empty turns host name checks off). Other keys are ignored.
+   */
+  public ClientOptions properties(Map<String, String> properties) {
+    ClientTlsProperties.apply(this, properties);
+    return this;
   }
 
   static long positive(long value, String name) {

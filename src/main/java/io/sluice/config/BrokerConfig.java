@@ -146,7 +146,7 @@ public final class BrokerConfig {
   private static final long WEEK_MS = 7L * 24 * 3600 * 1000;
 
   /** Every key the broker knows, in the order {@code --help} lists them. */
-  public static final List<ConfigKey> KEYS = List.of(
+  public static final List<ConfigKey> KEYS = concat(List.of(
       intKey(BROKER_ID, 1, 0, Integer.MAX_VALUE, "this broker's id, unique in the cluster"),
       stringKey(LOG_DIRS, null, "the data directory (one; overrides log.dir)"),
       stringKey(LOG_DIR, "./data", "the data directory when log.dirs is not set"),
@@ -334,9 +334,16 @@ public final class BrokerConfig {
           + " stores (RocksDB) at most: one shared block cache, which their memtables are charged to (up to half)"),
       stringKey(AUTHENTICATION_METHOD, "NONE", "NONE: every HTTP caller is User:ANONYMOUS; BASIC: every request"
           + " (WebSocket and SSE handshakes too) must carry HTTP Basic credentials of a user with a SCRAM credential"
-          + " (PUT /users/{user}/credentials/{mechanism}), else 401"));
+          + " (PUT /users/{user}/credentials/{mechanism}), else 401")),
+      SslConfig.KEYS);
 
   private static final Map<String, ConfigKey> BY_NAME;
+
+  private static List<ConfigKey> concat(List<ConfigKey> a, List<ConfigKey> b) {
+    List<ConfigKey> all = new java.util.ArrayList<>(a);
+    all.addAll(b);
+    return List.copyOf(all);
+  }
 
   static {
     Map<String, ConfigKey> m = new LinkedHashMap<>();
@@ -351,6 +358,7 @@ public final class BrokerConfig {
 
   private final Map<String, Object> raw;
   private final Map<String, Object> parsed;
+  private final SslConfig ssl;
 
   private BrokerConfig(Map<String, Object> raw) {
     this.raw = Collections.unmodifiableMap(new LinkedHashMap<>(raw));
@@ -362,6 +370,7 @@ public final class BrokerConfig {
     validateDataDirs();
     validateWebSocketLimits();
     validateCombinations();
+    this.ssl = new SslConfig(this);
   }
 
   /** The built-in defaults. */
@@ -448,6 +457,11 @@ public final class BrokerConfig {
       throw new IllegalArgumentException("Unknown configuration key " + key);
     }
     return parsed.get(key);
+  }
+
+  /** TLS of the HTTP listener and between brokers (Kafka's {@code ssl.*} keys), its stores already loaded. */
+  public SslConfig ssl() {
+    return ssl;
   }
 
   public int brokerId() {

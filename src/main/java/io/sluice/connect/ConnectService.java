@@ -10,6 +10,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import io.sluice.client.SluiceClient;
 import io.sluice.config.BrokerConfig;
+import io.sluice.config.SslConfig;
 import io.sluice.errors.ErrorCode;
 import io.sluice.errors.SluiceException;
 import io.sluice.api.RequestContext;
@@ -127,6 +128,19 @@ public final class ConnectService {
     return config.getBoolean(BrokerConfig.CONNECT_ENABLED);
   }
 
+  /**
+   * The worker's client of its own broker's listener: over TLS when the listener is, showing the broker's own
+   * certificate (a listener with {@code ssl.client.auth=required} asks for one) and trusting the trust store.
+   */
+  private ClientOptions ownListener(int httpPort) {
+    SslConfig ssl = config.ssl();
+    if (!ssl.http()) {
+      return ClientOptions.bootstrap("http://127.0.0.1:" + httpPort);
+    }
+    return ClientOptions.bootstrap("https://127.0.0.1:" + httpPort).trustOptions(ssl.trustOptions())
+        .keyCertOptions(ssl.keyCertOptions()).verifyHostname(false);
+  }
+
   /** Starts the worker; {@code httpPort} is the broker's bound HTTP port (the client's bootstrap, the worker id). */
   public Future<Void> start(int httpPort) {
     if (!enabled()) {
@@ -138,7 +152,7 @@ public final class ConnectService {
     String workerId = host + ":" + httpPort;
     return pool.executeBlocking(() -> {
       plugins = Plugins.discover(pluginPath());
-      ClientOptions options = ClientOptions.bootstrap("http://127.0.0.1:" + httpPort).requestTimeoutMs(30_000);
+      ClientOptions options = ownListener(httpPort).requestTimeoutMs(30_000);
       String[] credentials = clientCredentials.get();
       if (credentials != null) {
         options.credentials(credentials[0], credentials[1]);

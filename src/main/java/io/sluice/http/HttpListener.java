@@ -47,7 +47,7 @@ public final class HttpListener implements Listener {
         .map(Authentication.class::cast).findFirst().orElse(null);
     return vertx.deployVerticle(() -> {
       HttpServerVerticle verticle = new HttpServerVerticle(services.broker(), api, services.ready(),
-          services.consumers(), sessions, extensions, starts).authenticatedBy(authentication);
+          services.consumers(), sessions, extensions, starts, config.ssl()).authenticatedBy(authentication);
       instances.add(verticle);
       return verticle;
     }, new DeploymentOptions().setInstances(config.httpInstances())).compose(id -> {

@@ -4,11 +4,13 @@ import io.netty.channel.Channel;
 import io.sluice.api.Authentication;
 import io.sluice.api.BrokerService;
 import io.sluice.api.ConsumerService;
+import io.sluice.config.SslConfig;
 import io.sluice.errors.ErrorCode;
 import io.sluice.http.ErrorResponses.ApiError;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.WorkerExecutor;
+import io.vertx.core.http.ClientAuth;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
@@ -51,6 +53,7 @@ public class HttpServerVerticle extends VerticleBase {
   private final List<HttpExtension> extensions;
   private final ExtensionStarts starts;
   private Authentication authentication;
+  private final SslConfig ssl;
   private SharedServerState shared;
   private WorkerExecutor fetchWorkers;
   private HttpServer server;
@@ -71,12 +74,17 @@ public class HttpServerVerticle extends VerticleBase {
   /** An API that also serves consumer groups through {@code consumers} (null: those routes answer 503). */
   public HttpServerVerticle(BrokerService service, HttpApiConfig cfg, BooleanSupplier readiness,
       ConsumerService consumers) {
-    this(service, cfg, readiness, consumers, new SessionCounts(), List.of(), ExtensionStarts.NONE);
+    this(service, cfg, readiness, consumers, new SessionCounts(), List.of(), ExtensionStarts.NONE, null);
   }
 
-  /** An API with {@code extensions} mounted beside it, counting its streaming sessions in {@code sessions}. */
+  /**
+   * An API with {@code extensions} mounted beside it, counting its streaming sessions in {@code sessions}, over TLS
+   * when {@code ssl} says so ({@code http.ssl.enable}; null: plain HTTP).
+   */
   HttpServerVerticle(BrokerService service, HttpApiConfig cfg, BooleanSupplier readiness,
-      ConsumerService consumers, SessionCounts sessions, List<HttpExtension> extensions, ExtensionStarts starts) {
+      ConsumerService consumers, SessionCounts sessions, List<HttpExtension> extensions, ExtensionStarts starts,
+      SslConfig ssl) {
+    this.ssl = ssl != null && ssl.http() ? ssl : null;
     this.sessions = sessions;
     this.starts = starts;
     this.extensions = List.copyOf(extensions);
@@ -118,6 +126,13 @@ public class HttpServerVerticle extends VerticleBase {
         .setCompressionSupported(false)
         .setMaxWebSocketFrameSize(cfg.wsMaxFrameBytes())
         .setMaxWebSocketMessageSize(cfg.wsMaxMessageBytes());
+    if (ssl != null) {
+      // Over TLS a fetch's file slices are copied through the TLS engine: sendFile's zero-copy path is plain only.
+      ssl.apply(options).setClientAuth(ssl.clientAuth());
+      if (ssl.clientAuth() != ClientAuth.NONE) {
+        CertificatePrincipals.inUse();
+      }
+    }
     server = AcceptHook.createHttpServer(vertx, options, this::admit)
         .connectionHandler(connection -> {
           ConnectionWatch watch = ConnectionWatch.of(channel(connection));

@@ -149,7 +149,12 @@ public final class MetricsService {
       return Future.succeededFuture();
     }
     workers = vertx.createSharedWorkerExecutor(WORKER_POOL + "-" + sources.brokerId(), 1);
-    peers = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true));
+    HttpClientOptions peerOptions = new HttpClientOptions().setKeepAlive(true);
+    if (config.ssl().http()) {
+      // Peers are reached at their advertised address; the trust store's CA, not the host name, vouches for them.
+      config.ssl().apply(peerOptions).setVerifyHost(false);
+    }
+    peers = vertx.createHttpClient(peerOptions);
     clusterHistory = new ClusterHistory(sources.brokerId(), service, history, peers, intervalMs, sources.replicas(),
         peerCredentials);
     metadataListeners.accept(snapshot -> {

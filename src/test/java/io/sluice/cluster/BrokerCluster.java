@@ -37,7 +37,7 @@ import java.util.stream.Stream;
  */
 final class BrokerCluster implements AutoCloseable {
   static final int SESSION_TIMEOUT_MS = 4_000;
-  private static final Pattern LISTENING = Pattern.compile("Sluice broker (\\d+) listening on http://[^:]+:(\\d+)");
+  private static final Pattern LISTENING = Pattern.compile("Sluice broker (\\d+) listening on https?://[^:]+:(\\d+)");
   private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(40);
 
   final Path dir;

@@ -21,6 +21,8 @@ import io.vertx.core.internal.net.NetSocketInternal;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
+import io.sluice.config.SslConfig;
+import io.vertx.core.http.ClientAuth;
 import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetServerOptions;
 import io.vertx.core.net.NetSocket;
@@ -49,9 +51,16 @@ public final class ReplicationServer {
   private MessageConsumer<Buffer> consumer;
   private MessageConsumer<Object> linkAddress;
   private NetServer linkServer;
+  private SslConfig ssl;
 
   public ReplicationServer(Vertx vertx, int brokerId, String linkHost, PartitionManager partitions) {
     this(vertx, brokerId, linkHost, partitions::replica);
+  }
+
+  /** A server whose link takes only TLS from brokers with a certificate the trust store vouches for, when so set. */
+  public ReplicationServer(Vertx vertx, int brokerId, String linkHost, PartitionManager partitions, SslConfig ssl) {
+    this(vertx, brokerId, linkHost, partitions::replica);
+    this.ssl = ssl != null && ssl.interBroker() ? ssl : null;
   }
 
   /** A server on loopback answering for the replicas {@code replicas} finds (tests host replicas without a manager). */
@@ -72,8 +81,11 @@ public final class ReplicationServer {
   public Future<Void> start() {
     consumer = vertx.eventBus().consumer(ClusterAddresses.replicaFetch(brokerId),
         msg -> answer(msg.body()).onSuccess(r -> reply(msg, r)));
-    linkServer = vertx.createNetServer(new NetServerOptions().setHost(linkHost).setPort(0).setTcpNoDelay(true))
-        .connectHandler(this::serveLink);
+    NetServerOptions options = new NetServerOptions().setHost(linkHost).setPort(0).setTcpNoDelay(true);
+    if (ssl != null) {
+      ssl.apply(options).setClientAuth(ClientAuth.REQUIRED);
+    }
+    linkServer = vertx.createNetServer(options).connectHandler(this::serveLink);
     return consumer.completion().compose(v -> linkServer.listen()).compose(server -> {
       JsonObject where = new JsonObject().put("host", linkHost).put("port", server.actualPort());
       linkAddress = vertx.eventBus().consumer(ClusterAddresses.replicaLink(brokerId), msg -> msg.reply(where));

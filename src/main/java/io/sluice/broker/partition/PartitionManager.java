@@ -75,7 +75,7 @@ public final class PartitionManager {
     this.hwCheckpointer = new HighWatermarkCheckpointer(vertx, store, storage, this::openHighWatermarks,
         config.getLong(BrokerConfig.REPLICA_HIGH_WATERMARK_CHECKPOINT_INTERVAL_MS));
     hwCheckpointer.start();
-    this.links = config.getBoolean(BrokerConfig.REPLICA_FETCH_LINK_ENABLE) ? new ReplicaLinks(vertx)
+    this.links = config.getBoolean(BrokerConfig.REPLICA_FETCH_LINK_ENABLE) ? new ReplicaLinks(vertx, config.ssl())
         : ReplicaTransport.EVENT_BUS;
   }
 

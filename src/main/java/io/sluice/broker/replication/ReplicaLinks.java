@@ -15,6 +15,7 @@ import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.internal.net.NetSocketInternal;
 import io.vertx.core.json.JsonObject;
+import io.sluice.config.SslConfig;
 import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetClientOptions;
 import io.vertx.core.net.NetSocket;
@@ -53,9 +54,21 @@ public final class ReplicaLinks implements ReplicaTransport {
   private final Map<Integer, Future<Link>> links = new HashMap<>();
 
   public ReplicaLinks(Vertx vertx) {
+    this(vertx, null);
+  }
+
+  /**
+   * Links over TLS when {@code ssl} says so ({@code security.inter.broker.protocol=SSL}): this broker shows its
+   * certificate and trusts only the trust store's CAs; host names are not checked, the CA vouches for the peer.
+   */
+  public ReplicaLinks(Vertx vertx, SslConfig ssl) {
     this.vertx = vertx;
     this.context = ((VertxInternal) vertx).createEventLoopContext();
-    this.client = vertx.createNetClient(new NetClientOptions().setTcpNoDelay(true).setConnectTimeout(5_000));
+    NetClientOptions options = new NetClientOptions().setTcpNoDelay(true).setConnectTimeout(5_000);
+    if (ssl != null && ssl.interBroker()) {
+      ssl.apply(options).setHostnameVerificationAlgorithm("");
+    }
+    this.client = vertx.createNetClient(options);
   }
 
   @Override

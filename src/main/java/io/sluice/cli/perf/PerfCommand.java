@@ -6,10 +6,16 @@ import io.sluice.client.SluiceClient;
 import io.sluice.client.TopicDescription;
 import io.sluice.errors.ErrorCode;
 import io.sluice.errors.SluiceException;
+import java.io.IOException;
 import java.io.PrintStream;
+import java.io.Reader;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.Map;
+import java.util.Properties;
 
 /**
  * {@code sluice perf produce|consume|e2e}: load tools on the Java client whose output lines match Kafka's
@@ -56,6 +62,9 @@ public final class PerfCommand {
           sluice perf e2e     --bootstrap URL --topic T --records N [--record-size S] [--acks 0|1|all]
                               [--warmup W] [--samples FILE]
         Every command also takes [--username U [--password P]] (HTTP Basic; the password else from SLUICE_PASSWORD).
+        Every command also takes [--command-config FILE]: a properties file with Kafka's client TLS keys
+        (ssl.truststore.location|type|password, ssl.keystore.location|type|password, ssl.key.password,
+        ssl.endpoint.identification.algorithm) for an https:// bootstrap URL.
         The topic is created (P partitions, default 1) when it does not exist. --throughput -1: unthrottled.
         M: requests in flight per partition (default 5).
         e2e sends W records unmeasured before the N it measures; FILE gets each measured record's send time
@@ -64,7 +73,8 @@ public final class PerfCommand {
   }
 
   static SluiceClient client(PerfArgs args) {
-    ClientOptions options = ClientOptions.bootstrap(args.string("bootstrap"));
+    ClientOptions options = ClientOptions.bootstrap(args.string("bootstrap"))
+        .properties(commandConfig(args.string("command-config", null)));
     String username = args.string("username", null);
     if (username != null) {
       // The password from the environment keeps it out of the process list.
@@ -75,6 +85,22 @@ public final class PerfCommand {
       options.credentials(username, password);
     }
     return SluiceClient.create(options);
+  }
+
+  /** Kafka tools' {@code --command-config}: client properties from a file; none without the flag. */
+  static Map<String, String> commandConfig(String file) {
+    if (file == null) {
+      return Map.of();
+    }
+    Properties p = new Properties();
+    try (Reader in = Files.newBufferedReader(Path.of(file))) {
+      p.load(in);
+    } catch (IOException e) {
+      throw new IllegalArgumentException("cannot read --command-config " + file + ": " + e.getMessage(), e);
+    }
+    Map<String, String> out = new HashMap<>();
+    p.stringPropertyNames().forEach(k -> out.put(k, p.getProperty(k).trim()));
+    return out;
   }
 
   static final String PASSWORD_ENV = "SLUICE_PASSWORD";

@@ -209,7 +209,8 @@ final class MetadataCache {
       Integer id = b.getInteger("id", b.getInteger("broker_id"));
       String url = b.getString("url");
       if (url == null && b.getString("host") != null) {
-        url = "http://" + b.getString("host") + ":" + b.getInteger("port");
+        // The cluster's brokers speak what the bootstrap broker speaks (http.ssl.enable is set cluster-wide).
+        url = bootstrap.get(0).getScheme() + "://" + b.getString("host") + ":" + b.getInteger("port");
       }
       if (id != null && url != null) {
         urls.put(id, URI.create(url));

@@ -15,6 +15,7 @@ import io.vertx.core.http.impl.HttpClientConnectionInternal;
 import io.vertx.core.internal.buffer.BufferInternal;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpHeaders;
+import io.sluice.client.ClientOptions;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
@@ -81,25 +82,32 @@ final class Transport {
   private final String authorization;
 
   Transport(Vertx vertx, Context context, long requestTimeoutMs, int maxConnectionsPerBroker) {
-    this(vertx, context, requestTimeoutMs, maxConnectionsPerBroker, null, null);
+    this(vertx, context, requestTimeoutMs, maxConnectionsPerBroker, new HttpClientOptions(), null, null);
   }
 
   /**
-   * With {@code clientId} (null: none) in every request's {@code Sluice-Client-Id} header and {@code authorization}
-   * (null: none) as its {@code Authorization} header.
+   * A transport on {@code tls} (trust, the client's own key pair, host checks: {@link #tls}) for its {@code https://}
+   * requests, with {@code clientId} (null: none) in every request's {@code Sluice-Client-Id} header and
+   * {@code authorization} (null: none) as its {@code Authorization} header.
    */
-  Transport(Vertx vertx, Context context, long requestTimeoutMs, int maxConnectionsPerBroker, String clientId,
-      String authorization) {
+  Transport(Vertx vertx, Context context, long requestTimeoutMs, int maxConnectionsPerBroker, HttpClientOptions tls,
+      String clientId, String authorization) {
     this.authorization = authorization;
     this.context = context;
     this.requestTimeoutMs = requestTimeoutMs;
     this.clientId = clientId;
     this.http = vertx.httpClientBuilder()
-        .with(new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true)
+        .with(tls.setKeepAlive(true).setTcpNoDelay(true)
             .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, requestTimeoutMs)))
         .with(new PoolOptions().setHttp1MaxSize(maxConnectionsPerBroker))
         .withConnectHandler(this::gatherBodies)
         .build();
+  }
+
+  /** Options with the TLS a client's {@code https://} brokers are reached with (used only by such requests). */
+  static HttpClientOptions tls(ClientOptions options) {
+    return new HttpClientOptions().setTrustOptions(options.trustOptions()).setKeyCertOptions(options.keyCertOptions())
+        .setVerifyHost(options.verifyHostname());
   }
 
   /** Connections whose answers' bodies {@link BodyGatherer} gathers (tests check that it is in place). */
@@ -143,7 +151,8 @@ final class Transport {
   private Future<Response> sendHere(HttpMethod method, URI broker, String pathAndQuery, String contentType,
       String accept, Buffer body) {
     RequestOptions options = new RequestOptions().setMethod(method).setHost(broker.getHost())
-        .setPort(broker.getPort()).setURI(pathAndQuery).setIdleTimeout(requestTimeoutMs);
+        .setPort(broker.getPort()).setURI(pathAndQuery).setIdleTimeout(requestTimeoutMs)
+        .setSsl("https".equals(broker.getScheme()));
     if (contentType != null) {
       options.putHeader("Content-Type", contentType);
     }

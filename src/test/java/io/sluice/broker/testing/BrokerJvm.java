@@ -18,7 +18,7 @@ import java.util.regex.Pattern;
  * the test class path. Loopback only; the caller chooses the ports, so tests can pick free ones and race them.
  */
 public final class BrokerJvm implements AutoCloseable {
-  private static final Pattern LISTENING = Pattern.compile("Sluice broker \\d+ listening on http://([^:]+):(\\d+)");
+  private static final Pattern LISTENING = Pattern.compile("Sluice broker \\d+ listening on https?://([^:]+):(\\d+)");
 
   private final Process process;
   private final ProcessOutput output;

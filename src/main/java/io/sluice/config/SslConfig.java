@@ -1,0 +1,321 @@
+package io.sluice.config;
+
+import static io.sluice.config.ConfigKey.boolKey;
+import static io.sluice.config.ConfigKey.stringKey;
+
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.ClientAuth;
+import io.vertx.core.net.JksOptions;
+import io.vertx.core.net.KeyCertOptions;
+import io.vertx.core.net.KeyStoreOptionsBase;
+import io.vertx.core.net.PemKeyCertOptions;
+import io.vertx.core.net.PemTrustOptions;
+import io.vertx.core.net.PfxOptions;
+import io.vertx.core.net.TCPSSLOptions;
+import io.vertx.core.net.TrustOptions;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.security.KeyStoreException;
+import java.security.cert.CertificateFactory;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The broker's TLS settings, under Kafka's {@code ssl.*} names: one key store (the broker's certificate and key) and
+ * one trust store (the CAs whose certificates it accepts from clients and other brokers), used by the HTTP listener
+ * when {@value #HTTP_SSL_ENABLE} and by the event bus and replica links when {@value #INTER_BROKER_PROTOCOL} is
+ * {@code SSL}.
+ *
+ * <p>Stores are read once, when the configuration is built, into Vert.x options holding the bytes: a store that is
+ * missing, unreadable, of the wrong type or whose password is wrong is refused then, naming the key. Immutable.
+ */
+public final class SslConfig {
+  public static final String HTTP_SSL_ENABLE = "http.ssl.enable";
+  public static final String INTER_BROKER_PROTOCOL = "security.inter.broker.protocol";
+  public static final String KEYSTORE_TYPE = "ssl.keystore.type";
+  public static final String KEYSTORE_LOCATION = "ssl.keystore.location";
+  public static final String KEYSTORE_PASSWORD = "ssl.keystore.password";
+  public static final String KEY_PASSWORD = "ssl.key.password";
+  public static final String KEYSTORE_CERTIFICATE_CHAIN = "ssl.keystore.certificate.chain";
+  public static final String KEYSTORE_KEY = "ssl.keystore.key";
+  public static final String TRUSTSTORE_TYPE = "ssl.truststore.type";
+  public static final String TRUSTSTORE_LOCATION = "ssl.truststore.location";
+  public static final String TRUSTSTORE_PASSWORD = "ssl.truststore.password";
+  public static final String TRUSTSTORE_CERTIFICATES = "ssl.truststore.certificates";
+  public static final String CLIENT_AUTH = "ssl.client.auth";
+  public static final String ENABLED_PROTOCOLS = "ssl.enabled.protocols";
+
+  static final List<ConfigKey> KEYS = List.of(
+      boolKey(HTTP_SSL_ENABLE, false, "serve the HTTP listener (REST, WebSocket, SSE, the dashboard) over TLS only,"
+          + " with the ssl.keystore.* certificate"),
+      stringKey(INTER_BROKER_PROTOCOL, "PLAINTEXT", "PLAINTEXT or SSL: SSL runs the event bus and replica links"
+          + " between brokers over TLS, each side presenting the ssl.keystore.* certificate and trusting only"
+          + " ssl.truststore.* (every broker of a cluster must agree)"),
+      stringKey(KEYSTORE_TYPE, "PKCS12", "PKCS12, JKS or PEM"),
+      stringKey(KEYSTORE_LOCATION, "", "the key store file (PEM: a file with the private key and its certificate"
+          + " chain)"),
+      stringKey(KEYSTORE_PASSWORD, "", "the key store's password (PKCS12, JKS)"),
+      stringKey(KEY_PASSWORD, "", "the private key's password when it differs from the store's (PKCS12, JKS)"),
+      stringKey(KEYSTORE_CERTIFICATE_CHAIN, "", "PEM only, in place of ssl.keystore.location: the certificate chain"
+          + " itself"),
+      stringKey(KEYSTORE_KEY, "", "PEM only, in place of ssl.keystore.location: the (unencrypted PKCS#8) private"
+          + " key itself"),
+      stringKey(TRUSTSTORE_TYPE, "PKCS12", "PKCS12, JKS or PEM"),
+      stringKey(TRUSTSTORE_LOCATION, "", "the trust store file (PEM: one or more certificates)"),
+      stringKey(TRUSTSTORE_PASSWORD, "", "the trust store's password (PKCS12, JKS)"),
+      stringKey(TRUSTSTORE_CERTIFICATES, "", "PEM only, in place of ssl.truststore.location: the certificates"
+          + " themselves"),
+      stringKey(CLIENT_AUTH, "none", "HTTP clients' certificates: none, requested or required; a client's principal"
+          + " is then User:<its certificate's subject DN>"),
+      stringKey(ENABLED_PROTOCOLS, "TLSv1.2,TLSv1.3", "the TLS versions the broker speaks"));
+
+  private static final Pattern PEM_BLOCK =
+      Pattern.compile("-----BEGIN ([A-Z0-9 ]+)-----[^-]+-----END \\1-----", Pattern.DOTALL);
+
+  private final boolean http;
+  private final boolean interBroker;
+  private final ClientAuth clientAuth;
+  private final Set<String> protocols;
+  private final KeyCertOptions keyCert;
+  private final TrustOptions trust;
+
+  SslConfig(BrokerConfig config) {
+    http = config.getBoolean(HTTP_SSL_ENABLE);
+    interBroker = interBroker(config.getString(INTER_BROKER_PROTOCOL));
+    clientAuth = clientAuth(config.getString(CLIENT_AUTH));
+    protocols = protocols(config.getString(ENABLED_PROTOCOLS));
+    storeType(config, KEYSTORE_TYPE);
+    storeType(config, TRUSTSTORE_TYPE);
+    if (http || interBroker) {
+      warmUpDefaultCipherSuites();
+    }
+    keyCert = http || interBroker ? keyCert(config) : null;
+    trust = http || interBroker ? trust(config) : null;
+    if (interBroker && trust == null) {
+      throw new ConfigException(TRUSTSTORE_LOCATION, INTER_BROKER_PROTOCOL + "=SSL needs a trust store ("
+          + TRUSTSTORE_LOCATION + " or " + TRUSTSTORE_CERTIFICATES + "): brokers accept only peers it vouches for");
+    }
+    if (http && clientAuth != ClientAuth.NONE && trust == null) {
+      throw new ConfigException(CLIENT_AUTH, CLIENT_AUTH + "=" + config.getString(CLIENT_AUTH) + " needs a trust"
+          + " store (" + TRUSTSTORE_LOCATION + " or " + TRUSTSTORE_CERTIFICATES + ") to check clients' certificates");
+    }
+  }
+
+  /** Whether the HTTP listener serves TLS only. */
+  public boolean http() {
+    return http;
+  }
+
+  /** Whether the event bus and replica links run over mutually authenticated TLS. */
+  public boolean interBroker() {
+    return interBroker;
+  }
+
+  public ClientAuth clientAuth() {
+    return clientAuth;
+  }
+
+  /**
+   * Sets TLS on {@code options} (a server's, a client's or the event bus's): this broker's certificate, the trust
+   * store and the protocols. Only when {@link #http} or {@link #interBroker}.
+   */
+  public <T extends TCPSSLOptions> T apply(T options) {
+    options.setSsl(true).setKeyCertOptions(keyCert.copy()).setEnabledSecureTransportProtocols(protocols);
+    if (trust != null) {
+      options.setTrustOptions(trust.copy());
+    }
+    return options;
+  }
+
+  /** This broker's certificate and key (a copy), for its own clients of a TLS listener; null when TLS is off. */
+  public KeyCertOptions keyCertOptions() {
+    return keyCert == null ? null : keyCert.copy();
+  }
+
+  /** The trust store (a copy); null when none is set (the JVM's own CAs then). */
+  public TrustOptions trustOptions() {
+    return trust == null ? null : trust.copy();
+  }
+
+  /**
+   * Vert.x lists the JDK's default cipher suites once per process, in a static initializer that loads the JDK's CA
+   * file (cacerts: some 150 certificates, a second at load 30); left alone that runs on the event loop of the first
+   * TLS connection. Run here, at configuration, on the caller's thread.
+   */
+  private static void warmUpDefaultCipherSuites() {
+    try {
+      Class.forName("io.vertx.core.spi.tls.DefaultJDKCipherSuite", true, SslConfig.class.getClassLoader());
+    } catch (ClassNotFoundException | LinkageError e) {
+      // Another Vert.x version: nothing to warm, or it is warmed elsewhere.
+    }
+  }
+
+  private static boolean interBroker(String value) {
+    return switch (value.toUpperCase(Locale.ROOT)) {
+      case "PLAINTEXT" -> false;
+      case "SSL" -> true;
+      default -> throw new ConfigException(INTER_BROKER_PROTOCOL, "Invalid value '" + value + "' for configuration "
+          + INTER_BROKER_PROTOCOL + ": must be PLAINTEXT or SSL");
+    };
+  }
+
+  private static ClientAuth clientAuth(String value) {
+    return switch (value.toLowerCase(Locale.ROOT)) {
+      case "none" -> ClientAuth.NONE;
+      case "requested" -> ClientAuth.REQUEST;
+      case "required" -> ClientAuth.REQUIRED;
+      default -> throw new ConfigException(CLIENT_AUTH, "Invalid value '" + value + "' for configuration "
+          + CLIENT_AUTH + ": must be none, requested or required");
+    };
+  }
+
+  private static Set<String> protocols(String value) {
+    Set<String> out = new LinkedHashSet<>();
+    for (String p : value.split(",")) {
+      if (!p.isBlank()) {
+        out.add(p.trim());
+      }
+    }
+    if (out.isEmpty()) {
+      throw new ConfigException(ENABLED_PROTOCOLS, "Configuration " + ENABLED_PROTOCOLS + " must name a protocol");
+    }
+    return out;
+  }
+
+  private static KeyCertOptions keyCert(BrokerConfig config) {
+    String type = storeType(config, KEYSTORE_TYPE);
+    String location = config.getString(KEYSTORE_LOCATION);
+    KeyCertOptions options;
+    if (type.equals("PEM")) {
+      options = pemKeyCert(config, location);
+    } else {
+      if (location.isEmpty()) {
+        throw new ConfigException(KEYSTORE_LOCATION, "TLS is on (" + HTTP_SSL_ENABLE + " or " + INTER_BROKER_PROTOCOL
+            + ") but " + KEYSTORE_LOCATION + " is not set");
+      }
+      KeyStoreOptionsBase store = keyStore(type, read(KEYSTORE_LOCATION, location), config.getString(KEYSTORE_PASSWORD));
+      String keyPassword = config.getString(KEY_PASSWORD);
+      options = store.setAliasPassword(keyPassword.isEmpty() ? null : keyPassword);
+    }
+    try {
+      options.getKeyManagerFactory(null);
+      if (options instanceof KeyStoreOptionsBase store && !hasKey(store.loadKeyStore(null))) {
+        throw new IllegalArgumentException("no private key in it");
+      }
+    } catch (Exception e) {
+      String key = type.equals("PEM") && location.isEmpty() ? KEYSTORE_KEY : KEYSTORE_LOCATION;
+      throw new ConfigException(key, "Cannot load the key store of " + key + " (" + type + "; check it and "
+          + KEYSTORE_PASSWORD + " / " + KEY_PASSWORD + "): " + e.getMessage(), e);
+    }
+    return options;
+  }
+
+  /** Kafka's PEM key store: one file with the key and its chain, or the two values in their own keys. */
+  private static KeyCertOptions pemKeyCert(BrokerConfig config, String location) {
+    if (!config.getString(KEY_PASSWORD).isEmpty()) {
+      throw new ConfigException(KEY_PASSWORD, KEY_PASSWORD + " is not supported with " + KEYSTORE_TYPE + "=PEM:"
+          + " give the private key unencrypted (PKCS#8), readable by the broker only");
+    }
+    String text = location.isEmpty() ? config.getString(KEYSTORE_KEY) + "\n"
+        + config.getString(KEYSTORE_CERTIFICATE_CHAIN) : read(KEYSTORE_LOCATION, location).toString(StandardCharsets.UTF_8);
+    List<String> keys = pemBlocks(text, "PRIVATE KEY");
+    List<String> certs = pemBlocks(text, "CERTIFICATE");
+    String key = location.isEmpty() ? KEYSTORE_KEY : KEYSTORE_LOCATION;
+    if (keys.size() != 1 || certs.isEmpty()) {
+      throw new ConfigException(key, "The PEM key store of " + key + " must hold one unencrypted private key and its"
+          + " certificate chain; found " + keys.size() + " key(s), " + certs.size() + " certificate(s)");
+    }
+    return new PemKeyCertOptions().setKeyValue(Buffer.buffer(keys.get(0)))
+        .setCertValue(Buffer.buffer(String.join("\n", certs)));
+  }
+
+  private static TrustOptions trust(BrokerConfig config) {
+    String type = storeType(config, TRUSTSTORE_TYPE);
+    String location = config.getString(TRUSTSTORE_LOCATION);
+    String inline = config.getString(TRUSTSTORE_CERTIFICATES);
+    if (location.isEmpty() && inline.isEmpty()) {
+      return null;
+    }
+    String key = location.isEmpty() ? TRUSTSTORE_CERTIFICATES : TRUSTSTORE_LOCATION;
+    try {
+      if (type.equals("PEM")) {
+        String text = location.isEmpty() ? inline : read(key, location).toString(StandardCharsets.UTF_8);
+        PemTrustOptions pem = new PemTrustOptions();
+        for (String c : pemBlocks(text, "CERTIFICATE")) {
+          // Parsed here as Vert.x would parse it when serving: a garbled certificate is refused at start.
+          CertificateFactory.getInstance("X.509").generateCertificate(new ByteArrayInputStream(c.getBytes(
+              StandardCharsets.US_ASCII)));
+          pem.addCertValue(Buffer.buffer(c));
+        }
+        if (pem.getCertValues().isEmpty()) {
+          throw new IllegalArgumentException("no certificate in it");
+        }
+        return pem;
+      }
+      KeyStoreOptionsBase store = keyStore(type, read(key, location), config.getString(TRUSTSTORE_PASSWORD));
+      if (store.loadKeyStore(null).size() == 0) {
+        throw new IllegalArgumentException("no certificate in it");
+      }
+      return store;
+    } catch (ConfigException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new ConfigException(key, "Cannot load the trust store of " + key + " (" + type + "; check it and "
+          + TRUSTSTORE_PASSWORD + "): " + e.getMessage(), e);
+    }
+  }
+
+  private static boolean hasKey(KeyStore store) throws KeyStoreException {
+    for (String alias : Collections.list(store.aliases())) {
+      if (store.isKeyEntry(alias)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** JKS and PKCS12 as their own option types: the event bus copies its options through JSON, which keeps only those. */
+  private static KeyStoreOptionsBase keyStore(String type, Buffer bytes, String password) {
+    KeyStoreOptionsBase store = type.equals("JKS") ? new JksOptions().setValue(bytes) : new PfxOptions().setValue(bytes);
+    return store.setPassword(password.isEmpty() ? null : password);
+  }
+
+  private static String storeType(BrokerConfig config, String key) {
+    String type = config.getString(key).toUpperCase(Locale.ROOT);
+    if (!List.of("PKCS12", "JKS", "PEM").contains(type)) {
+      throw new ConfigException(key, "Invalid value '" + config.getString(key) + "' for configuration " + key
+          + ": must be PKCS12, JKS or PEM");
+    }
+    return type;
+  }
+
+  private static Buffer read(String key, String location) {
+    try {
+      return Buffer.buffer(Files.readAllBytes(Path.of(location)));
+    } catch (IOException | RuntimeException e) {
+      throw new ConfigException(key, "Cannot read " + key + " '" + location + "': " + e, e);
+    }
+  }
+
+  /** The PEM blocks of {@code text} whose label ends with {@code label} (PRIVATE KEY: RSA, EC and PKCS#8 ones). */
+  static List<String> pemBlocks(String text, String label) {
+    List<String> out = new ArrayList<>();
+    Matcher m = PEM_BLOCK.matcher(text);
+    while (m.find()) {
+      if (m.group(1).endsWith(label) && !m.group(1).startsWith("ENCRYPTED")) {
+        out.add(m.group());
+      }
+    }
+    return out;
+  }
+}
