@@ -1,6 +1,8 @@
 package io.sluice.storage;
 
+import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * A partition log's settings, under Kafka's topic-level names (the broker-level defaults carry a {@code log.}
@@ -33,12 +35,12 @@ import java.util.Map;
  *     fill the heap; a leader refuses a batch that would add one more, a follower or a rebuild forgets the idlest
  * @param timestamps {@code message.timestamp.type}, {@code message.timestamp.before.max.ms} and
  *     {@code message.timestamp.after.max.ms}: checked, or stamped, by a leader as it appends
+ * @param compressionType {@code compression.type}: {@code producer} keeps each batch's codec, {@code uncompressed},
+ *     {@code gzip}, {@code snappy}, {@code lz4} or {@code zstd} has a leader recompress batches in another codec
  * @param minCompactionLagMs {@code min.compaction.lag.ms}: a segment holding a record younger than this is not
  *     compacted (nor is any after it), so a consumer within that lag of the head sees every update
  * @param maxCompactionLagMs {@code max.compaction.lag.ms}: a compacted log's active segment rolls once its first
  *     record is this old, so no record waits longer than this (plus a cleaner pass) to be compacted
- * @param compressionType {@code compression.type}: {@code producer} keeps each batch's codec, {@code uncompressed},
- *     {@code gzip}, {@code snappy}, {@code lz4} or {@code zstd} has a leader recompress batches in another codec
  */
 public record LogConfig(int segmentBytes, long segmentMs, int indexIntervalBytes, int maxMessageBytes,
     long retentionMs, long retentionBytes, long flushMessages, long flushMs, long fileDeleteDelayMs,
@@ -47,7 +49,7 @@ public record LogConfig(int segmentBytes, long segmentMs, int indexIntervalBytes
 
   public static final String COMPRESSION_TYPE = "compression.type";
   /** Kafka's topic-level values: the broker keeps the producer's codec, or writes every batch in one. */
-  public static final java.util.List<String> COMPRESSION_TYPES = java.util.List.of("producer", "uncompressed",
+  public static final List<String> COMPRESSION_TYPES = List.of("producer", "uncompressed",
       "gzip", "snappy", "lz4", "zstd");
 
   /** Kafka's {@code delete.retention.ms} default: one day. */
@@ -107,7 +109,7 @@ public record LogConfig(int segmentBytes, long segmentMs, int indexIntervalBytes
       throw new IllegalArgumentException("delete.retention.ms must not be negative (" + deleteRetentionMs
           + ") and producer.id.expiration.ms must be positive (" + producerIdExpirationMs + ")");
     }
-    java.util.Objects.requireNonNull(timestamps, "timestamps");
+    Objects.requireNonNull(timestamps, "timestamps");
     if (minCompactionLagMs < 0 || maxCompactionLagMs < 1 || minCompactionLagMs > maxCompactionLagMs) {
       throw new IllegalArgumentException("min.compaction.lag.ms (" + minCompactionLagMs + ") must be at least 0 and"
           + " at most max.compaction.lag.ms (" + maxCompactionLagMs + "), which must be at least 1");
@@ -144,11 +146,14 @@ public record LogConfig(int segmentBytes, long segmentMs, int indexIntervalBytes
         num(props, "delete.retention.ms", deleteRetentionMs),
         producerIdExpirationMs, producerIdMaxPerPartition, timestampsWith(props),
         props.containsKey(COMPRESSION_TYPE) ? props.get(COMPRESSION_TYPE).toString().trim() : compressionType,
-        num(props, "min.compaction.lag.ms", minCompactionLagMs), num(props, "max.compaction.lag.ms", maxCompactionLagMs));
+        num(props, "min.compaction.lag.ms", minCompactionLagMs),
+        num(props, "max.compaction.lag.ms", maxCompactionLagMs));
   }
 
-  /** How old the active segment may grow before it rolls: {@code segment.ms}, and for a compacted log at most
-   * {@code max.compaction.lag.ms} (Kafka's {@code maxSegmentMs}). */
+  /**
+   * How old the active segment may grow before it rolls: {@code segment.ms}, and for a compacted log at most
+   * {@code max.compaction.lag.ms} (Kafka's {@code maxSegmentMs}).
+   */
   public long rollAgeMs() {
     return compact ? Math.min(segmentMs, maxCompactionLagMs) : segmentMs;
   }
