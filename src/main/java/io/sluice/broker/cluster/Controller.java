@@ -52,8 +52,9 @@ import org.apache.zookeeper.data.Stat;
  * Only a partition's assigned replicas count as alive for it, so one a reassignment dropped leaves its ISR.
  *
  * <p><b>Threading.</b> Decisions run on the metadata store's context; ZooKeeper calls on the ZooKeeper worker pool.
- * At most one write per partition is in flight; a write that loses a version race is retried on the next snapshot
- * (the race itself produces one).
+ * At most one write per partition is in flight; a snapshot that arrives meanwhile (often the write's own) is decided
+ * again for that partition once the write is done, so a step that follows a write (a reassignment completing after
+ * its leader moved) or a retry after a lost version race never waits for an unrelated later snapshot.
  */
 public final class Controller {
   private static final System.Logger LOG = System.getLogger(Controller.class.getName());
@@ -66,6 +67,8 @@ public final class Controller {
   private final boolean uncleanElection;
   private final boolean preferredElection;
   private final Set<TopicPartition> writesInFlight = new HashSet<>();
+  /** Partitions a snapshot wanted to decide while their write was in flight: decided again when it is done. */
+  private final Set<TopicPartition> decideAfterWrite = new HashSet<>();
   private LeaderLatch latch;
   /** The {@code /controller_epoch} version our writes check; -1 while not active. Owned by the context. */
   private int epochZkVersion = -1;
@@ -392,10 +395,12 @@ public final class Controller {
 
   /**
    * Runs {@code ops} on the ZooKeeper pool, at most one write per partition in flight. False (a version race) is
-   * retried on the next snapshot, which the race itself produces; a moved controller epoch resigns.
+   * retried with the snapshot the race produces (now, or at once when done if it came while in flight: {@link
+   * #writeDone}); a moved controller epoch resigns.
    */
   private void fencedWrite(TopicPartition tp, FencedOps ops, java.util.function.Supplier<String> done) {
     if (!writesInFlight.add(tp)) {
+      decideAfterWrite.add(tp);
       return;
     }
     int fence = epochZkVersion;
@@ -410,16 +415,31 @@ public final class Controller {
       }
       return false;
     }, false).onComplete(ok -> {
-      writesInFlight.remove(tp);
       if (ok) {
         LOG.log(Level.INFO, "Controller " + brokerId + ": " + done.get());
       }
+      writeDone(tp);
     }, t -> {
       writesInFlight.remove(tp);
+      decideAfterWrite.remove(tp);
       if (fence == epochZkVersion) {
         resign("fenced: " + t.getMessage());
       }
     });
+  }
+
+  /** Decides {@code tp} again on the latest snapshot if one came while its write was in flight. On the context. */
+  private void writeDone(TopicPartition tp) {
+    writesInFlight.remove(tp);
+    if (!decideAfterWrite.remove(tp) || !isActive() || closed) {
+      return;
+    }
+    MetadataSnapshot snapshot = metadata.snapshot();
+    TopicState topic = snapshot.topics().get(tp.topic());
+    PartitionState state = topic == null || !topic.isComplete() ? null : topic.states().get(tp.partition());
+    if (state != null) {
+      decidePartition(snapshot, topic, tp.partition(), state);
+    }
   }
 
   /** Leaves the election (another broker takes over at once). */
