@@ -39,15 +39,7 @@ public final class AuthorizingConsumerService implements ConsumerService {
 
   private <T> Future<T> checked(RequestContext caller, String group, AclOperation op, Collection<String> topics,
       Supplier<Future<T>> call) {
-    try {
-      authorizer.check(caller, ResourceType.GROUP, group, op);
-      for (String t : topics) {
-        authorizer.check(caller, ResourceType.TOPIC, t, AclOperation.READ);
-      }
-    } catch (RuntimeException e) {
-      return Future.failedFuture(e);
-    }
-    return call.get();
+    return AuthorizingGroupService.authorized(authorizer, caller, group, op, topics, call);
   }
 
   private <T> Future<T> member(RequestContext caller, String group, Supplier<Future<T>> call) {

@@ -37,9 +37,12 @@ public final class AuthorizingGroupService implements GroupService {
     this.authorizer = authorizer;
   }
 
-  /** Runs {@code call} if the caller may do {@code op} on the group (and Read on {@code topics}). */
-  <T> Future<T> checked(RequestContext caller, String group, AclOperation op, Collection<String> topics,
-      Supplier<Future<T>> call) {
+  /**
+   * Runs {@code call} if the caller may do {@code op} on the group (and Read on {@code topics}); the group and consumer
+   * services' one rule.
+   */
+  static <T> Future<T> authorized(Authorizer authorizer, RequestContext caller, String group, AclOperation op,
+      Collection<String> topics, Supplier<Future<T>> call) {
     try {
       authorizer.check(caller, ResourceType.GROUP, group, op);
       for (String t : topics) {
@@ -49,6 +52,11 @@ public final class AuthorizingGroupService implements GroupService {
       return Future.failedFuture(e);
     }
     return call.get();
+  }
+
+  private <T> Future<T> checked(RequestContext caller, String group, AclOperation op, Collection<String> topics,
+      Supplier<Future<T>> call) {
+    return authorized(authorizer, caller, group, op, topics, call);
   }
 
   static List<String> topicsOf(Collection<TopicPartition> partitions) {
