@@ -79,7 +79,7 @@ final class AppendBatches {
     int requestPos = 0;
     for (int i = 0; i < batches.size(); i++) {
       RecordBatch batch = batches.get(i);
-      rules.check(batch, minTimestamps[i], nowMs, where(tp, requestPos).get());
+      rules.check(batch, minTimestamps[i], nowMs, where(tp, requestPos));
       requestPos += batch.sizeInBytes();
     }
   }

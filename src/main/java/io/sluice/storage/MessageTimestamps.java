@@ -5,6 +5,7 @@ import io.sluice.errors.SluiceException;
 import io.sluice.record.RecordBatch;
 import io.sluice.record.TimestampType;
 import java.util.Objects;
+import java.util.function.Supplier;
 
 /**
  * Kafka's {@code message.timestamp.*} topic configs: whose clock stamps a record, and how far a producer's clock may
@@ -59,23 +60,24 @@ public record MessageTimestamps(TimestampType type, long beforeMaxMs, long after
    * {@code nowMs}.
    *
    * @param minTimestamp the smallest record timestamp of the batch (its max is in the header)
+   * @param where names the batch, built only for a refusal (this runs for every batch a leader appends)
    * @throws SluiceException INVALID_TIMESTAMP (32) naming the batch's timestamp and the bound it breaks
    */
-  public void check(RecordBatch batch, long minTimestamp, long nowMs, String where) {
+  public void check(RecordBatch batch, long minTimestamp, long nowMs, Supplier<String> where) {
     if (batch.timestampType() == TimestampType.LOG_APPEND_TIME) {
-      throw invalid(where + " has timestamp type LogAppendTime: a producer sends CreateTime, the leader sets"
+      throw invalid(where.get() + " has timestamp type LogAppendTime: a producer sends CreateTime, the leader sets"
           + " LogAppendTime when the topic's " + TYPE + " is " + LOG_APPEND_TIME);
     }
     if (type == TimestampType.LOG_APPEND_TIME) {
       return;
     }
     if (batch.maxTimestamp() - nowMs > afterMaxMs) {
-      throw invalid(where + " has a record with timestamp " + batch.maxTimestamp() + ", " + (batch.maxTimestamp()
+      throw invalid(where.get() + " has a record with timestamp " + batch.maxTimestamp() + ", " + (batch.maxTimestamp()
           - nowMs) + " ms ahead of the broker's clock (" + nowMs + "); the topic's " + AFTER_MAX_MS + " allows "
           + afterMaxMs);
     }
     if (beforeMaxMs != Long.MAX_VALUE && nowMs - minTimestamp > beforeMaxMs) {
-      throw invalid(where + " has a record with timestamp " + minTimestamp + ", " + (nowMs - minTimestamp)
+      throw invalid(where.get() + " has a record with timestamp " + minTimestamp + ", " + (nowMs - minTimestamp)
           + " ms behind the broker's clock (" + nowMs + "); the topic's " + BEFORE_MAX_MS + " allows " + beforeMaxMs);
     }
   }
