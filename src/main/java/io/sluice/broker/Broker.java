@@ -616,7 +616,8 @@ public final class Broker {
       following.complete(snapshot);
     });
     return following.future().compose(snapshot -> {
-      warnAboutStrayLogs(snapshot);
+      partitions.deleteStrayLogs().onSuccess(this::warnAboutUnknownLogs)
+          .onFailure(t -> LOG.log(Level.ERROR, "Could not look for stray logs in " + config.dataDir(), t));
       return partitions.whenHosted(ledPartitions(snapshot));
     });
   }
@@ -634,13 +635,9 @@ public final class Broker {
   }
 
   /** Logs whose topic is gone from ZooKeeper are left alone (the ensemble may be the wrong one) but reported. */
-  private void warnAboutStrayLogs(MetadataSnapshot snapshot) {
+  private void warnAboutUnknownLogs(PartitionManager.StrayLogs found) {
     Set<String> stray = new TreeSet<>();
-    for (TopicPartition tp : logStore.existingLogs()) {
-      if (!snapshot.topics().containsKey(tp.topic())) {
-        stray.add(tp.toString());
-      }
-    }
+    found.unknownTopics().forEach(tp -> stray.add(tp.toString()));
     if (!stray.isEmpty()) {
       LOG.log(Level.WARNING, "Data directory " + config.dataDir() + " holds logs of topics unknown to ZooKeeper "
           + zookeeperConnect + ", left untouched: " + stray);
