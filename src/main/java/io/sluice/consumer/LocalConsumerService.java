@@ -25,6 +25,8 @@ import io.sluice.group.OffsetsTopic;
 import io.sluice.api.Subscription;
 import io.sluice.record.Record;
 import io.sluice.api.TopicPartition;
+import io.sluice.api.acl.AclOperation;
+import io.sluice.api.acl.ResourceType;
 import io.sluice.broker.TopicNames;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
@@ -57,12 +59,39 @@ public final class LocalConsumerService implements ConsumerService, GroupListene
   private final BrokerService service;
   /** Instances by group, then name; coordinator context only. */
   private final Map<String, Map<String, ConsumerInstance>> instances = new TreeMap<>();
+  /** The policed broker service whose ACLs every poll's topics are checked against; null with the authorizer off. */
+  private volatile BrokerService readPolicy;
 
   public LocalConsumerService(LocalGroupService groups) {
     this.groups = groups;
     this.coordinator = groups.coordinator();
     this.service = coordinator.service();
     coordinator.listener(this);
+  }
+
+  /**
+   * Has every poll check that its caller may Read each topic it is about to read ({@code policy}'s
+   * {@link BrokerService#authorize}: the cluster's ACLs), as Kafka checks every fetch. The check at subscription
+   * alone let any other principal with the group's Read poll the instance and read topics it may not, and kept an
+   * instance reading after its caller's Read was taken away. Call it before the broker serves.
+   */
+  public void readsCheckedBy(BrokerService policy) {
+    this.readPolicy = policy;
+  }
+
+  /** {@code positions} once the caller may Read each of their topics; failed with the refusal otherwise. */
+  private Future<Map<TopicPartition, Long>> mayRead(RequestContext caller, Map<TopicPartition, Long> positions) {
+    BrokerService policy = readPolicy;
+    if (policy == null) {
+      return Future.succeededFuture(positions);
+    }
+    Set<String> topics = new HashSet<>();
+    positions.keySet().forEach(tp -> topics.add(tp.topic()));
+    Future<Void> checks = Future.succeededFuture();
+    for (String topic : topics) {
+      checks = checks.compose(v -> policy.authorize(caller, ResourceType.TOPIC, topic, AclOperation.READ));
+    }
+    return checks.map(positions);
   }
 
   /** Starts the coordinator; instances are restored as their offsets topic partitions are loaded. */
@@ -301,7 +330,7 @@ public final class LocalConsumerService implements ConsumerService, GroupListene
     return withInstance(group, name, inst -> {
       maybeAutoCommit(inst);
       long wait = timeoutMs < 0 ? inst.config.requestTimeoutMs() : timeoutMs;
-      return joinIfNeeded(inst).compose(v -> initPositions(inst)).compose(positions -> {
+      return joinIfNeeded(inst).compose(v -> initPositions(inst)).compose(p -> mayRead(caller, p)).compose(positions -> {
         int generation = inst.generation;
         return PartitionPoller.poll(service, coordinator.workers(), new PartitionPoller.Request(positions, wait,
             maxBytes, inst.config.fetchMinBytes(), maxRecords)).compose(result -> accept(inst, generation, result));
@@ -315,7 +344,7 @@ public final class LocalConsumerService implements ConsumerService, GroupListene
     return withInstance(group, name, inst -> {
       maybeAutoCommit(inst);
       long wait = timeoutMs < 0 ? inst.config.requestTimeoutMs() : timeoutMs;
-      return joinIfNeeded(inst).compose(v -> initPositions(inst)).compose(positions -> {
+      return joinIfNeeded(inst).compose(v -> initPositions(inst)).compose(p -> mayRead(caller, p)).compose(positions -> {
         int generation = inst.generation;
         return PartitionPoller.pollBatches(service, new PartitionPoller.Request(positions, wait, maxBytes,
                 inst.config.fetchMinBytes(), Integer.MAX_VALUE))
