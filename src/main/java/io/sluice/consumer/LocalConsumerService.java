@@ -79,16 +79,42 @@ public final class LocalConsumerService implements ConsumerService, GroupListene
     this.readPolicy = policy;
   }
 
-  /** {@code positions} once the caller may Read each of their topics; failed with the refusal otherwise. */
-  private Future<Map<TopicPartition, Long>> mayRead(RequestContext caller, Map<TopicPartition, Long> positions) {
+  /** The positions a poll reads from, once the caller may Read each of their topics (with the authorizer on). */
+  private Future<Map<TopicPartition, Long>> positionsToRead(RequestContext caller, ConsumerInstance inst) {
+    Future<Map<TopicPartition, Long>> positions = joinIfNeeded(inst).compose(v -> initPositions(inst));
     BrokerService policy = readPolicy;
-    if (policy == null) {
-      return Future.succeededFuture(positions);
+    return policy == null ? positions : positions.compose(p -> mayRead(policy, caller, p));
+  }
+
+  /**
+   * {@code positions} once {@code policy} lets the caller Read each of their topics; failed with the first refusal
+   * otherwise. The policy answers from its decision cache at once: a topic's partitions usually come together, so
+   * each run of them is asked once.
+   */
+  static Future<Map<TopicPartition, Long>> mayRead(BrokerService policy, RequestContext caller,
+      Map<TopicPartition, Long> positions) {
+    String last = null;
+    for (TopicPartition tp : positions.keySet()) {
+      if (tp.topic().equals(last)) {
+        continue;
+      }
+      last = tp.topic();
+      Future<Void> decided = policy.authorize(caller, ResourceType.TOPIC, last, AclOperation.READ);
+      if (!decided.isComplete()) {
+        return oneByOne(policy, caller, positions);
+      }
+      if (decided.failed()) {
+        return Future.failedFuture(decided.cause());
+      }
     }
-    Set<String> topics = new HashSet<>();
-    positions.keySet().forEach(tp -> topics.add(tp.topic()));
+    return Future.succeededFuture(positions);
+  }
+
+  /** {@link #mayRead} for a policy that decides later: each topic once, one after another. */
+  private static Future<Map<TopicPartition, Long>> oneByOne(BrokerService policy, RequestContext caller,
+      Map<TopicPartition, Long> positions) {
     Future<Void> checks = Future.succeededFuture();
-    for (String topic : topics) {
+    for (String topic : new java.util.TreeSet<>(positions.keySet().stream().map(TopicPartition::topic).toList())) {
       checks = checks.compose(v -> policy.authorize(caller, ResourceType.TOPIC, topic, AclOperation.READ));
     }
     return checks.map(positions);
@@ -330,7 +356,7 @@ public final class LocalConsumerService implements ConsumerService, GroupListene
     return withInstance(group, name, inst -> {
       maybeAutoCommit(inst);
       long wait = timeoutMs < 0 ? inst.config.requestTimeoutMs() : timeoutMs;
-      return joinIfNeeded(inst).compose(v -> initPositions(inst)).compose(p -> mayRead(caller, p)).compose(positions -> {
+      return positionsToRead(caller, inst).compose(positions -> {
         int generation = inst.generation;
         return PartitionPoller.poll(service, coordinator.workers(), new PartitionPoller.Request(positions, wait,
             maxBytes, inst.config.fetchMinBytes(), maxRecords)).compose(result -> accept(inst, generation, result));
@@ -344,7 +370,7 @@ public final class LocalConsumerService implements ConsumerService, GroupListene
     return withInstance(group, name, inst -> {
       maybeAutoCommit(inst);
       long wait = timeoutMs < 0 ? inst.config.requestTimeoutMs() : timeoutMs;
-      return joinIfNeeded(inst).compose(v -> initPositions(inst)).compose(p -> mayRead(caller, p)).compose(positions -> {
+      return positionsToRead(caller, inst).compose(positions -> {
         int generation = inst.generation;
         return PartitionPoller.pollBatches(service, new PartitionPoller.Request(positions, wait, maxBytes,
                 inst.config.fetchMinBytes(), Integer.MAX_VALUE))
