@@ -113,11 +113,8 @@ public final class LocalConsumerService implements ConsumerService, GroupListene
   /** {@link #mayRead} for a policy that decides later: each topic once, one after another. */
   private static Future<Map<TopicPartition, Long>> oneByOne(BrokerService policy, RequestContext caller,
       Map<TopicPartition, Long> positions) {
-    Future<Void> checks = Future.succeededFuture();
-    for (String topic : new java.util.TreeSet<>(positions.keySet().stream().map(TopicPartition::topic).toList())) {
-      checks = checks.compose(v -> policy.authorize(caller, ResourceType.TOPIC, topic, AclOperation.READ));
-    }
-    return checks.map(positions);
+    return io.sluice.api.acl.TopicReads.check(policy, caller,
+        new java.util.TreeSet<>(positions.keySet().stream().map(TopicPartition::topic).toList())).map(positions);
   }
 
   /** Starts the coordinator; instances are restored as their offsets topic partitions are loaded. */

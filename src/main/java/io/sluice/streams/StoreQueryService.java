@@ -2,8 +2,7 @@ package io.sluice.streams;
 
 import io.sluice.api.BrokerService;
 import io.sluice.api.RequestContext;
-import io.sluice.api.acl.AclOperation;
-import io.sluice.api.acl.ResourceType;
+import io.sluice.api.acl.TopicReads;
 import io.sluice.broker.rpc.BrokerRpc;
 import io.sluice.errors.ErrorCode;
 import io.sluice.errors.SluiceException;
@@ -147,11 +146,7 @@ final class StoreQueryService implements StoreQueries {
     if (d.join() != null && d.join().right() != null) {
       sources.add(d.join().right());
     }
-    Future<Void> checks = Future.succeededFuture();
-    for (String topic : sources) {
-      checks = checks.compose(v -> policy.authorize(caller, ResourceType.TOPIC, topic, AclOperation.READ));
-    }
-    return checks;
+    return TopicReads.check(policy, caller, sources);
   }
 
   /** Asks the broker running the task: this one directly, another through BrokerRpc. */
