@@ -97,7 +97,8 @@ final class SseEndpoint {
           }
           if (events.waiting()) { // the heap for answers is full: its events are being written
             grant.close();
-            vertx.setTimer(WsConsumeSession.RETRY_MS, id -> pump(caller, credentialsCurrent, response, tp, format, position));
+            vertx.setTimer(WsConsumeSession.RETRY_MS,
+                id -> pump(caller, credentialsCurrent, response, tp, format, position));
             return;
           }
           response.write(events.bytes().length() > 0 ? events.bytes() : Buffer.buffer(": keepalive\n\n"))

@@ -10,7 +10,7 @@ public final class TopicReads {
   private TopicReads() {
   }
 
-  /** Succeeds once {@code policy} allows the caller Read on each topic, one after another; the first refusal fails it. */
+  /** Succeeds once {@code policy} allows the caller Read on each topic, asked in turn; the first refusal fails it. */
   public static Future<Void> check(BrokerService policy, RequestContext caller, Collection<String> topics) {
     Future<Void> checks = Future.succeededFuture();
     for (String topic : topics) {
