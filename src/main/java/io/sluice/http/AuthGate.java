@@ -3,7 +3,6 @@ package io.sluice.http;
 import io.netty.channel.Channel;
 import io.netty.util.AttributeKey;
 import io.sluice.api.Authentication;
-import io.sluice.api.Principal;
 import io.sluice.errors.ErrorCode;
 import io.sluice.errors.SluiceException;
 import io.sluice.http.ErrorResponses.ApiError;
