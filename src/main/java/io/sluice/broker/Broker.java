@@ -344,6 +344,9 @@ public final class Broker {
     metrics.useLocalGroups(groups.localGroups());
     Acls acls = authorization();
     policed = new PolicyBrokerService(service, acls);
+    if (acls != null) {
+      groups.readsCheckedBy(policed);
+    }
     ScramAuthentication authentication = new ScramAuthentication(vertx,
         clusterManager.getCuratorFramework().usingNamespace(ZkPaths.NAMESPACE),
         config.getString(BrokerConfig.AUTHENTICATION_METHOD).equals("BASIC"),
