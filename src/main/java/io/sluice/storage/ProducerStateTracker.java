@@ -329,12 +329,38 @@ final class ProducerStateTracker {
     for (RecordBatch b : batches) {
       if (b.isSequenced()) {
         rememberSequenced(b, nowMs);
+      } else if (b.isControlBatch()) {
+        onMarker(b.producerId(), b.producerEpoch());
       } else if (b.producerId() >= 0) {
         remember(b.producerId(), b.producerEpoch(), false, b.baseSequence(), b.baseSequence() + b.lastOffsetDelta(),
             b.baseOffset(), b.lastOffset(), nowMs);
       }
     }
     publish();
+  }
+
+  /**
+   * Fences a transactional producer's older epochs here once a marker of a newer epoch is written (the coordinator
+   * bumped it, as on a timed-out transaction's abort): its sequences start again at 0. A marker never adds a producer.
+   */
+  private void onMarker(long pid, short epoch) {
+    ProducerEntry entry = producers.get(pid);
+    if (entry != null && epoch > entry.epoch) {
+      entry.epoch = epoch;
+      entry.batches.clear();
+    }
+  }
+
+  /**
+   * Refuses a transaction marker of an epoch older than the producer's newest here (Kafka's INVALID_PRODUCER_EPOCH:
+   * a zombie coordinator's or a fenced producer's transaction ends no newer one).
+   */
+  void checkMarker(long pid, short epoch) {
+    ProducerEntry entry = producers.get(pid);
+    if (entry != null && epoch < entry.epoch) {
+      throw new InvalidProducerEpochException("A transaction marker of producer " + pid + " at epoch " + epoch
+          + " to partition " + tp + " after epoch " + entry.epoch + ": it is fenced");
+    }
   }
 
   /**
@@ -484,7 +510,9 @@ final class ProducerStateTracker {
         if (cursor.producerId < 0 || cursor.lastOffset() < s.logStartOffset() || !wanted.test(cursor.producerId)) {
           continue;
         }
-        if ((cursor.attributes & RecordBatch.SEQUENCED_FLAG_MASK) != 0) {
+        if ((cursor.attributes & RecordBatch.CONTROL_FLAG_MASK) != 0) {
+          onMarker(cursor.producerId, cursor.producerEpoch); // a transaction marker carries no sequence
+        } else if ((cursor.attributes & RecordBatch.SEQUENCED_FLAG_MASK) != 0) {
           // a sequenced batch's sequences are in its records: read this one whole
           ByteBuffer bytes = ByteBuffer.allocate(cursor.sizeInBytes);
           Segment.readFully(segment.channel, bytes, cursor.position);
