@@ -18,6 +18,7 @@ import io.sluice.api.TopicConfigEntry;
 import io.sluice.api.OffsetRange;
 import io.sluice.api.ProduceResult;
 import io.sluice.api.TopicMetadata;
+import io.sluice.api.TxnMarker;
 
 import io.sluice.broker.metadata.MetadataSnapshot;
 import io.sluice.broker.metadata.PartitionState;
@@ -300,6 +301,28 @@ public final class LocalBrokerService implements BrokerService {
       appended.onFailure(t -> LOG.log(Level.WARNING, "acks=0 produce to " + tp + " failed: " + t));
       return Future.succeededFuture(new ProduceResult(List.of(), -1L));
     })));
+  }
+
+  /** Writes the marker in each partition led here, all at once; a partition's failure is its entry of the answer. */
+  @Override
+  public Future<Map<TopicPartition, ErrorCode>> writeTxnMarkers(RequestContext caller, TxnMarker marker) {
+    List<Future<Map.Entry<TopicPartition, ErrorCode>>> writes = new ArrayList<>();
+    for (TopicPartition tp : new java.util.LinkedHashSet<>(marker.partitions())) { // one marker per partition
+      writes.add(attempt(() -> partition(tp).compose(pv -> pv.appendTxnMarker(marker.producerId(),
+              marker.producerEpoch(), marker.coordinatorEpoch(), marker.commit())))
+          .<Map.Entry<TopicPartition, ErrorCode>>map(r -> null)
+          .otherwise(t -> Map.entry(tp, t instanceof SluiceException se ? se.errorCode()
+              : ErrorCode.UNKNOWN_SERVER_ERROR)));
+    }
+    return Contexts.onCaller(Future.all(writes).map(all -> {
+      Map<TopicPartition, ErrorCode> failed = new java.util.HashMap<>();
+      writes.forEach(w -> {
+        if (w.result() != null) {
+          failed.put(w.result().getKey(), w.result().getValue());
+        }
+      });
+      return failed;
+    }));
   }
 
   @Override

@@ -506,6 +506,54 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
     });
   }
 
+  /**
+   * Appends a transaction's COMMIT or ABORT marker as the leader, serialised with every other write, and completes
+   * once every in-sync replica has it (acks=all: a coordinator counts a transaction ended only once its markers are
+   * committed). The same leadership and ISR rules as {@link #append}. Any thread.
+   */
+  public Future<AppendResult> appendTxnMarker(long producerId, short producerEpoch, int coordinatorEpoch,
+      boolean commit) {
+    return onContext(() -> {
+      Settings s = settings;
+      if (closing || role != Role.LEADER) {
+        return Future.failedFuture(new SluiceException(ErrorCode.NOT_LEADER_OR_FOLLOWER, "Broker "
+            + replication.brokerId() + " does not lead partition " + tp));
+      }
+      if (s.isrSize() < s.minInsyncReplicas()) {
+        return Future.failedFuture(leader.notEnoughReplicas());
+      }
+      int epoch = s.leaderEpoch();
+      return tasks.write(() -> {
+        requireLeaderAt(epoch);
+        epochs.assign(epoch, log.logEndOffset());
+        return log.appendTxnMarker(producerId, producerEpoch, coordinatorEpoch, commit, epoch);
+      }).compose(r -> {
+        onAppended(r, r.written().remaining());
+        return role == Role.LEADER && settings.leaderEpoch() == epoch ? leader.awaitCommit(r.logEndOffset()).map(r)
+            : Future.failedFuture(new SluiceException(ErrorCode.NOT_LEADER_OR_FOLLOWER, "Partition " + tp
+                + ": leadership at epoch " + epoch + " ended while the marker was appended"));
+      });
+    });
+  }
+
+  /** The first offset of the oldest ongoing transaction, or {@link Long#MAX_VALUE}. Any thread. */
+  public long firstUnstableOffset() {
+    PartitionLog l = log;
+    return l == null ? Long.MAX_VALUE : l.firstUnstableOffset();
+  }
+
+  /** Kafka's last stable offset: the high watermark, or the first offset of an older ongoing transaction. */
+  public long lastStableOffset() {
+    return Math.min(highWatermark(), firstUnstableOffset());
+  }
+
+  private void requireLeaderAt(int leaderEpoch) {
+    if (role != Role.LEADER || settings.leaderEpoch() != leaderEpoch) {
+      throw new SluiceException(ErrorCode.NOT_LEADER_OR_FOLLOWER, "Partition " + tp + ": leadership at epoch "
+          + leaderEpoch + " ended before the append");
+    }
+  }
+
   /** On the storage pool, after every earlier write. */
   private AppendResult appendAsLeader(ByteBuffer batches, int leaderEpoch) {
     Settings s = settings;
