@@ -338,10 +338,17 @@ public final class LocalBrokerService implements BrokerService {
       }
       long maxWaitMs = Math.min(Math.max(0, request.maxWaitMs()), config.fetchMaxWaitMs());
       return partition(request.tp()).compose(pv -> pv.fetch(request.offset(), request.maxBytes(),
-              request.minBytes(), maxWaitMs)
-          .map(r -> new FetchResult(request.tp(), pv.highWatermark(), r.logStartOffset(), r.nextOffset(),
-              r.isInMemory() ? Batches.wrap(r.bytes().array()) // the read's own copy: no second one
-                  : Batches.ofFile(r.file(), r.channel(), r.position(), r.length()))));
+              request.minBytes(), maxWaitMs, request.readCommitted())
+          .map(r -> {
+            Batches batches = r.isInMemory() ? Batches.wrap(r.bytes().array()) // the read's own copy: no second one
+                : Batches.ofFile(r.file(), r.channel(), r.position(), r.length());
+            if (!request.readCommitted()) {
+              return new FetchResult(request.tp(), pv.highWatermark(), r.logStartOffset(), r.nextOffset(), batches);
+            }
+            long hw = pv.highWatermark();
+            return new FetchResult(request.tp(), hw, r.logStartOffset(), r.nextOffset(), batches,
+                Math.min(hw, pv.firstUnstableOffset()), pv.abortedTransactions(request.offset(), r.nextOffset()));
+          }));
     }));
   }
 

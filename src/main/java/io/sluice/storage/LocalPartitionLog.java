@@ -1,5 +1,6 @@
 package io.sluice.storage;
 
+import io.sluice.record.AbortedTransaction;
 import io.sluice.api.TopicPartition;
 
 import io.sluice.errors.OffsetOutOfRangeException;

@@ -1,5 +1,6 @@
 package io.sluice.storage;
 
+import io.sluice.record.AbortedTransaction;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

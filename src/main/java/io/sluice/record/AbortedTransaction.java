@@ -1,4 +1,4 @@
-package io.sluice.storage;
+package io.sluice.record;
 
 /**
  * An aborted transaction of one partition (Kafka's transaction index entry): its producer, the offset of its first
