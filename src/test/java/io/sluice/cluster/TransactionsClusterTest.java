@@ -96,10 +96,20 @@ class TransactionsClusterTest {
     TestBrokers.close(second);
     second = null;
     await(first.awaitMetadata(s -> s.topic("t").orElseThrow().states().get(1).leader() == 1, 30_000));
-    FetchResult read = retrying(() -> first.service().fetch(CALLER, new FetchRequest(P1, 0, 1 << 20, 0, 0, true)));
-    assertThat(read.lastStableOffset()).as("the new leader's LSO").isEqualTo(2);
-    assertThat(read.nextOffset()).isEqualTo(2);
-    assertThat(read.abortedTransactions()).containsExactly(new AbortedTransaction(10, 0, 1, 2));
+    java.util.Set<AbortedTransaction> aborted = new java.util.HashSet<>();
+    long next = 0;
+    for (int reads = 0; reads < 3 && next < 2; reads++) { // a read ends at a segment's end: read on, as a reader
+      long from = next;
+      FetchResult read = retrying(() -> first.service().fetch(CALLER, new FetchRequest(P1, from, 1 << 20, 0, 0,
+          true)));
+      assertThat(read.lastStableOffset()).as("the new leader's LSO").isEqualTo(2);
+      aborted.addAll(read.abortedTransactions());
+      next = read.nextOffset();
+    }
+    assertThat(next).as("read_committed stops at the LSO").isEqualTo(2);
+    assertThat(aborted).containsExactly(new AbortedTransaction(10, 0, 1, 2));
+    FetchResult atStable = retrying(() -> first.service().fetch(CALLER, new FetchRequest(P1, 2, 1 << 20, 0, 0, true)));
+    assertThat(atStable.sizeInBytes()).as("nothing past the LSO").isZero();
   }
 
   /** {@code call}'s answer, made again while it fails retriably (a leader moving), as a client would. */
