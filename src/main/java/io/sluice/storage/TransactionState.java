@@ -112,7 +112,8 @@ final class TransactionState {
   /** Records appended batches (offsets assigned), leader or follower. */
   void onAppended(List<RecordBatch> batches) {
     boolean changed = false;
-    for (RecordBatch b : batches) {
+    for (int i = 0; i < batches.size(); i++) { // indexed: no iterator on the append path
+      RecordBatch b = batches.get(i);
       if (b.isTransactional()) { // one attribute test per batch on the append path; nothing more without transactions
         changed = true;
         if (b.isControlBatch()) {
