@@ -412,7 +412,8 @@ public final class RecordBatch {
    * @throws CorruptRecordException if framing or counts are wrong: a negative count, a record whose length
    *     does not frame it exactly, fewer records than declared, bytes left after the last one, bad header lengths
    * @throws InvalidRecordException if the batch is well framed but refused: no records, a control batch,
-   *     a transactional batch without a producer id, a last offset delta other than {@code recordCount - 1}, record {@code i} without offset delta {@code i}, or (CREATE_TIME)
+   *     a transactional batch without a producer id, a last offset delta other than {@code recordCount - 1},
+   *     record {@code i} without offset delta {@code i}, or (CREATE_TIME)
    *     a {@code maxTimestamp} that is not the largest record timestamp
    * @return the smallest record timestamp (the largest is {@link #maxTimestamp()} for CREATE_TIME)
    * @throws SluiceException INVALID_TIMESTAMP if (CREATE_TIME) a record's timestamp is negative

@@ -99,7 +99,7 @@ public final class RecordBatchBuilder {
     return this;
   }
 
-  /** Marks the batch as a transactional producer's (Kafka's attribute bit 4); set a producer id with {@link #producer}. */
+  /** Marks the batch as a transactional producer's (Kafka's attribute bit 4); set its id with {@link #producer}. */
   public RecordBatchBuilder transactional() {
     this.transactional = true;
     return this;

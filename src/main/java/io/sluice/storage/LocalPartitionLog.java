@@ -98,9 +98,10 @@ final class LocalPartitionLog implements PartitionLog {
     Segment[] segments = loaded.segments().toArray(new Segment[0]);
     Segment active = segments[segments.length - 1];
     this.state = new LogState(loaded.logStartOffset(), active.nextOffset, segments, active.size);
+    TransactionState transactions = TransactionState.open(tp, dir, state.logEndOffset());
     this.producers = ProducerStateTracker.rebuild(tp, state, clock.getAsLong(),
-        config.producerIdMaxPerPartition(), producerIds);
-    this.txns = TransactionState.open(tp, dir, state, rebuildWindow(state));
+        config.producerIdMaxPerPartition(), producerIds, transactions);
+    this.txns = transactions.opened();
     this.cleaner = new LogCleaner(tp, dir, this::config, files, index);
     this.lastFlushMs = clock.getAsLong();
     this.deleted = new DeletedSegments(tp, index, clock, config.fileDeleteDelayMs());
@@ -520,6 +521,7 @@ final class LocalPartitionLog implements PartitionLog {
 
   @Override
   public int expireProducers(long nowMs) {
+    txns.dropBelow(state.logStartOffset()); // on the same timer: aborts retention removed leave the index
     return producers.expire(nowMs, config.producerIdExpirationMs());
   }
 

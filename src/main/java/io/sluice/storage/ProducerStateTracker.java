@@ -100,6 +100,8 @@ final class ProducerStateTracker {
    * (a remove and put would cost an entry per batch on the append path).
    */
   private final Map<Long, ProducerEntry> producers = new LinkedHashMap<>(16, 0.75f, true);
+  /** Set only while {@link #rebuild} walks the newest segments: the transactions read back in the same walk. */
+  private TransactionState txns;
 
   ProducerStateTracker(TopicPartition tp, int maxProducers) {
     this(tp, maxProducers, ProducerIdBudget.unbounded());
@@ -461,12 +463,23 @@ final class ProducerStateTracker {
   /** As above, the partition counted in {@code budget}. */
   static ProducerStateTracker rebuild(TopicPartition tp, LogState s, long nowMs, int maxProducers,
       ProducerIdBudget budget) {
+    return rebuild(tp, s, nowMs, maxProducers, budget, null);
+  }
+
+  /**
+   * As above; the transactional batches and markers of the newest segments also go to {@code txns} (if not null), in
+   * the same walk of their headers (a restart reads them once).
+   */
+  static ProducerStateTracker rebuild(TopicPartition tp, LogState s, long nowMs, int maxProducers,
+      ProducerIdBudget budget, TransactionState txns) {
     ProducerStateTracker tracker = new ProducerStateTracker(tp, maxProducers, budget);
     Segment[] segments = s.segments();
     int from = Math.max(0, segments.length - REBUILD_SEGMENTS);
+    tracker.txns = txns;
     for (int i = from; i < segments.length; i++) {
       tracker.scan(s, segments[i], nowMs, pid -> true);
     }
+    tracker.txns = null;
     for (int i = from - 1; i >= Math.max(0, from - REBUILD_EXTRA_SEGMENTS) && tracker.missesEarlierBatches(); i--) {
       // only the producers it looks for: an older segment full of others must not crowd them out of the bound
       ProducerStateTracker older = new ProducerStateTracker(tp, maxProducers);
@@ -507,6 +520,10 @@ final class ProducerStateTracker {
     BatchCursor cursor = new BatchCursor(segment.channel, s.readableSize(segment));
     try {
       for (boolean ok = cursor.loadAt(0); ok; ok = cursor.next()) {
+        if (txns != null && (cursor.attributes & RecordBatch.TRANSACTIONAL_FLAG_MASK) != 0
+            && cursor.lastOffset() >= s.logStartOffset()) {
+          txns.scanned(segment, cursor);
+        }
         if (cursor.producerId < 0 || cursor.lastOffset() < s.logStartOffset() || !wanted.test(cursor.producerId)) {
           continue;
         }

@@ -52,20 +52,36 @@ final class TransactionState {
     this.temp = dir.resolve(FILE + ".tmp");
   }
 
-  /** Opens the state of a log whose {@code segments} the producer state is rebuilt from. */
-  static TransactionState open(TopicPartition tp, Path dir, LogState s, Segment[] segments) {
+  /**
+   * Opens the state of a log ending at {@code logEnd}: the aborted transactions from the file; then the producer
+   * state's rebuild hands over each transactional batch of the newest segments ({@link #scanned}), and
+   * {@link #opened} publishes the result.
+   */
+  static TransactionState open(TopicPartition tp, Path dir, long logEnd) {
     TransactionState t = new TransactionState(tp, dir);
     try {
       Files.deleteIfExists(t.temp);
-      t.aborted = t.readFile(s.logEndOffset());
-      for (Segment segment : segments) {
-        t.scan(s, segment);
-      }
+      t.aborted = t.readFile(logEnd);
     } catch (IOException e) {
       throw new StorageException("Cannot read the transactions of partition " + tp + " in " + dir + ": " + e, e);
     }
-    t.publish();
     return t;
+  }
+
+  /** The rebuild is done: readers may see it. */
+  TransactionState opened() {
+    publish();
+    return this;
+  }
+
+  /** A transactional batch read back at open, at {@code cursor} in {@code segment}, in offset order. */
+  void scanned(Segment segment, BatchCursor cursor) {
+    try {
+      onScanned(segment, cursor);
+    } catch (IOException e) {
+      throw new StorageException("Cannot read the transactions of partition " + tp + " from " + segment.file
+          + ": " + e, e);
+    }
   }
 
   /** The first offset of the oldest ongoing transaction, or {@link Long#MAX_VALUE}: any thread. */
@@ -147,6 +163,7 @@ final class TransactionState {
     // Kafka's LSO once the marker is written: the oldest transaction still ongoing, else past the marker
     long lastStable = byFirstOffset.isEmpty() ? markerOffset + 1 : Math.min(byFirstOffset.firstKey(), markerOffset + 1);
     next.add(new AbortedTransaction(pid, first, markerOffset, lastStable));
+    next.sort(java.util.Comparator.comparingLong(AbortedTransaction::lastOffset)); // a rebuild may find one late
     aborted = List.copyOf(next);
     if (persist) {
       writeFile();
@@ -176,6 +193,19 @@ final class TransactionState {
     publish();
   }
 
+  /**
+   * Forgets the aborted transactions wholly below {@code logStart} (retention or delete-records removed them), so
+   * the file does not grow with every abort the partition ever saw.
+   */
+  void dropBelow(long logStart) {
+    List<AbortedTransaction> all = aborted;
+    if (all.isEmpty() || all.get(0).lastOffset() >= logStart) {
+      return; // oldest first: nothing below the start
+    }
+    aborted = all.stream().filter(a -> a.lastOffset() >= logStart).toList();
+    writeFile();
+  }
+
   /** Forgets everything (the log was emptied and restarted elsewhere). */
   void clear() {
     ongoing.clear();
@@ -191,26 +221,28 @@ final class TransactionState {
     firstUnstable = byFirstOffset.isEmpty() ? Long.MAX_VALUE : byFirstOffset.firstKey();
   }
 
-  private void scan(LogState s, Segment segment) throws IOException {
-    scanBelow(s, segment, Long.MAX_VALUE);
-  }
-
   private void scanBelow(LogState s, Segment segment, long limit) throws IOException {
     BatchCursor cursor = new BatchCursor(segment.channel, s.readableSize(segment));
     for (boolean ok = cursor.loadAt(0); ok && cursor.baseOffset < limit; ok = cursor.next()) {
-      if ((cursor.attributes & RecordBatch.TRANSACTIONAL_FLAG_MASK) == 0 || cursor.producerId < 0) {
-        continue;
+      if ((cursor.attributes & RecordBatch.TRANSACTIONAL_FLAG_MASK) != 0 && cursor.lastOffset() >= s.logStartOffset()) {
+        onScanned(segment, cursor);
       }
-      if ((cursor.attributes & RecordBatch.CONTROL_FLAG_MASK) == 0) {
-        start(cursor.producerId, cursor.baseOffset);
-        continue;
-      }
-      ByteBuffer bytes = ByteBuffer.allocate(cursor.sizeInBytes); // a marker: one small record
-      Segment.readFully(segment.channel, bytes, cursor.position);
-      RecordBatch marker = RecordBatch.wrap(bytes.flip());
-      end(cursor.producerId, cursor.baseOffset, ControlRecords.isCommit(marker), false);
     }
   }
+
+  private void onScanned(Segment segment, BatchCursor cursor) throws IOException {
+    if (cursor.producerId < 0) {
+      return;
+    }
+    if ((cursor.attributes & RecordBatch.CONTROL_FLAG_MASK) == 0) {
+      start(cursor.producerId, cursor.baseOffset);
+      return;
+    }
+    ByteBuffer bytes = ByteBuffer.allocate(cursor.sizeInBytes); // a marker: one small record
+    Segment.readFully(segment.channel, bytes, cursor.position);
+    end(cursor.producerId, cursor.baseOffset, ControlRecords.isCommit(RecordBatch.wrap(bytes.flip())), false);
+  }
+
 
   private List<AbortedTransaction> readFile(long logEnd) throws IOException {
     if (!Files.exists(file)) {

@@ -171,6 +171,19 @@ class TransactionalAppendTest {
   }
 
   @Test
+  void abortsBelowTheLogStartLeaveTheIndexOnTheRetentionTimer() {
+    fixture.log.append(txnBatch(PID, (short) 0, 0, 2), 0); // 0-1
+    fixture.log.appendTxnMarker(PID, (short) 0, 0, false, 0); // 2
+    fixture.log.append(txnBatch(OTHER, (short) 0, 0, 1), 0); // 3
+    fixture.log.appendTxnMarker(OTHER, (short) 0, 0, false, 0); // 4
+    fixture.log.deleteRecordsBefore(3);
+    fixture.log.expireProducers(fixture.clock.get());
+    assertThat(fixture.log.abortedTransactions(0, 10)).containsExactly(new AbortedTransaction(OTHER, 3, 4, 5));
+    fixture.reopenClean();
+    assertThat(fixture.log.abortedTransactions(0, 10)).containsExactly(new AbortedTransaction(OTHER, 3, 4, 5));
+  }
+
+  @Test
   void truncationForgetsCutAbortsAndReopensTransactionsWhoseMarkerIsCut() {
     fixture.log.append(txnBatch(PID, (short) 0, 0, 2), 0); // 0-1
     fixture.log.appendTxnMarker(PID, (short) 0, 0, false, 0); // 2
