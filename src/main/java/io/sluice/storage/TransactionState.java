@@ -117,7 +117,8 @@ final class TransactionState {
     if (ongoing.isEmpty()) {
       return;
     }
-    for (RecordBatch b : batches) {
+    for (int i = 0; i < batches.size(); i++) {
+      RecordBatch b = batches.get(i);
       if (b.producerId() >= 0 && !b.isTransactional() && ongoing.containsKey(b.producerId())) {
         throw new SluiceException(ErrorCode.INVALID_TXN_STATE, "Producer " + b.producerId() + " sent a"
             + " non-transactional batch to partition " + tp + " while its transaction there is ongoing");
@@ -131,12 +132,8 @@ final class TransactionState {
     for (int i = 0; i < batches.size(); i++) { // indexed: no iterator on the append path
       RecordBatch b = batches.get(i);
       if (b.isTransactional()) { // one attribute test per batch on the append path; nothing more without transactions
-        changed = true;
-        if (b.isControlBatch()) {
-          end(b.producerId(), b.baseOffset(), ControlRecords.isCommit(b), true);
-        } else {
-          start(b.producerId(), b.baseOffset());
-        }
+        changed |= b.isControlBatch() ? end(b.producerId(), b.baseOffset(), ControlRecords.isCommit(b), true)
+            : start(b.producerId(), b.baseOffset());
       }
     }
     if (changed) {
@@ -144,20 +141,25 @@ final class TransactionState {
     }
   }
 
-  private void start(long pid, long offset) {
-    if (ongoing.putIfAbsent(pid, offset) == null) {
-      byFirstOffset.put(offset, pid);
+  /** Whether {@code pid}'s transaction starts here (false: it is ongoing already, nothing boxed or changed). */
+  private boolean start(long pid, long offset) {
+    if (ongoing.containsKey(pid)) {
+      return false;
     }
+    ongoing.put(pid, offset);
+    byFirstOffset.put(offset, pid);
+    return true;
   }
 
-  private void end(long pid, long markerOffset, boolean commit, boolean persist) {
+  /** Whether a transaction of {@code pid} ended at its marker here. */
+  private boolean end(long pid, long markerOffset, boolean commit, boolean persist) {
     Long first = ongoing.remove(pid);
     if (first == null) {
-      return; // a marker with no transaction here: written and harmless, as Kafka's
+      return false; // a marker with no transaction here: written and harmless, as Kafka's
     }
     byFirstOffset.remove(first);
     if (commit || aborted.stream().anyMatch(a -> a.producerId() == pid && a.lastOffset() == markerOffset)) {
-      return;
+      return true;
     }
     List<AbortedTransaction> next = new ArrayList<>(aborted);
     // Kafka's LSO once the marker is written: the oldest transaction still ongoing, else past the marker
@@ -168,6 +170,7 @@ final class TransactionState {
     if (persist) {
       writeFile();
     }
+    return true;
   }
 
   /**
