@@ -90,6 +90,12 @@ public abstract class DelegatingBrokerService implements BrokerService {
   }
 
   @Override
+  public Future<java.util.Map<TopicPartition, io.sluice.errors.ErrorCode>> writeTxnMarkers(RequestContext caller,
+      TxnMarker marker) {
+    return delegate.writeTxnMarkers(caller, marker);
+  }
+
+  @Override
   public Future<ClusterDescription> describeCluster(RequestContext caller) {
     return delegate.describeCluster(caller);
   }

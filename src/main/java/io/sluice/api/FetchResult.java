@@ -1,14 +1,24 @@
 package io.sluice.api;
 
+import io.sluice.record.AbortedTransaction;
 import java.io.Serializable;
+import java.util.List;
 /**
  * What a fetch returned: whole batches at or after the asked offset ({@link Batches}: in memory or a region of a
  * segment file, which a front end may send zero-copy) and the partition's offsets when it was read.
  *
  * @param nextOffset the offset after the last batch returned (the asked offset when there is none)
+ * @param lastStableOffset the end for read_committed readers (the high watermark, or an ongoing transaction's start)
+ * @param abortedTransactions a read_committed read's aborted transactions overlapping its batches (Kafka's
+ *     FetchResponse.AbortedTransactions); empty for read_uncommitted
  */
 public record FetchResult(TopicPartition tp, long highWatermark, long logStartOffset, long nextOffset,
-    Batches batches) implements Serializable {
+    Batches batches, long lastStableOffset, List<AbortedTransaction> abortedTransactions) implements Serializable {
+
+  /** A read_uncommitted read's result: no aborted transactions are named. */
+  public FetchResult(TopicPartition tp, long highWatermark, long logStartOffset, long nextOffset, Batches batches) {
+    this(tp, highWatermark, logStartOffset, nextOffset, batches, highWatermark, List.of());
+  }
 
   public int sizeInBytes() {
     return batches.sizeInBytes();
@@ -17,6 +27,7 @@ public record FetchResult(TopicPartition tp, long highWatermark, long logStartOf
   /** The same result with its bytes in memory: reads the file for a file region, so call it off the event loop. */
   public FetchResult inMemory() {
     return batches.inMemory() ? this
-        : new FetchResult(tp, highWatermark, logStartOffset, nextOffset, Batches.of(batches.readBytes()));
+        : new FetchResult(tp, highWatermark, logStartOffset, nextOffset, Batches.of(batches.readBytes()),
+            lastStableOffset, abortedTransactions);
   }
 }

@@ -18,6 +18,7 @@ import io.sluice.api.TopicConfigEntry;
 import io.sluice.api.OffsetRange;
 import io.sluice.api.ProduceResult;
 import io.sluice.api.TopicMetadata;
+import io.sluice.api.TxnMarker;
 
 import io.sluice.broker.metadata.MetadataSnapshot;
 import io.sluice.broker.metadata.PartitionState;
@@ -303,6 +304,28 @@ public final class LocalBrokerService implements BrokerService {
     })));
   }
 
+  /** Writes the marker in each partition led here, all at once; a partition's failure is its entry of the answer. */
+  @Override
+  public Future<Map<TopicPartition, ErrorCode>> writeTxnMarkers(RequestContext caller, TxnMarker marker) {
+    List<Future<Map.Entry<TopicPartition, ErrorCode>>> writes = new ArrayList<>();
+    for (TopicPartition tp : new java.util.LinkedHashSet<>(marker.partitions())) { // one marker per partition
+      writes.add(attempt(() -> partition(tp).compose(pv -> pv.appendTxnMarker(marker.producerId(),
+              marker.producerEpoch(), marker.coordinatorEpoch(), marker.commit())))
+          .<Map.Entry<TopicPartition, ErrorCode>>map(r -> null)
+          .otherwise(t -> Map.entry(tp, t instanceof SluiceException se ? se.errorCode()
+              : ErrorCode.UNKNOWN_SERVER_ERROR)));
+    }
+    return Contexts.onCaller(Future.all(writes).map(all -> {
+      Map<TopicPartition, ErrorCode> failed = new java.util.HashMap<>();
+      writes.forEach(w -> {
+        if (w.result() != null) {
+          failed.put(w.result().getKey(), w.result().getValue());
+        }
+      });
+      return failed;
+    }));
+  }
+
   @Override
   public Future<FetchResult> fetch(RequestContext caller, FetchRequest request) {
     return Contexts.onCaller(attempt(() -> {
@@ -316,10 +339,17 @@ public final class LocalBrokerService implements BrokerService {
       }
       long maxWaitMs = Math.min(Math.max(0, request.maxWaitMs()), config.fetchMaxWaitMs());
       return partition(request.tp()).compose(pv -> pv.fetch(request.offset(), request.maxBytes(),
-              request.minBytes(), maxWaitMs)
-          .map(r -> new FetchResult(request.tp(), pv.highWatermark(), r.logStartOffset(), r.nextOffset(),
-              r.isInMemory() ? Batches.wrap(r.bytes().array()) // the read's own copy: no second one
-                  : Batches.ofFile(r.file(), r.channel(), r.position(), r.length()))));
+              request.minBytes(), maxWaitMs, request.readCommitted())
+          .map(r -> {
+            Batches batches = r.isInMemory() ? Batches.wrap(r.bytes().array()) // the read's own copy: no second one
+                : Batches.ofFile(r.file(), r.channel(), r.position(), r.length());
+            if (!request.readCommitted()) {
+              return new FetchResult(request.tp(), pv.highWatermark(), r.logStartOffset(), r.nextOffset(), batches);
+            }
+            long hw = pv.highWatermark();
+            return new FetchResult(request.tp(), hw, r.logStartOffset(), r.nextOffset(), batches,
+                Math.min(hw, pv.firstUnstableOffset()), pv.abortedTransactions(request.offset(), r.nextOffset()));
+          }));
     }));
   }
 

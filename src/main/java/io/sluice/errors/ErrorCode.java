@@ -62,6 +62,8 @@ public enum ErrorCode {
   DUPLICATE_SEQUENCE_NUMBER(46, 409, false),
   /** A producer's batch carries an epoch older than the one the partition last saw for its producer id. */
   INVALID_PRODUCER_EPOCH(47, 409, false),
+  /** A producer's plain batch to a partition where its transaction is ongoing (Kafka's). */
+  INVALID_TXN_STATE(48, 409, false),
   /** An ACL request to a broker whose authorizer is off ({@code authorizer.enable=false}). */
   SECURITY_DISABLED(54, 400, false),
   KAFKA_STORAGE_ERROR(56, 503, true),

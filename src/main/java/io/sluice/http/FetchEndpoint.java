@@ -20,6 +20,8 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import io.sluice.record.AbortedBatches;
+import io.sluice.record.AbortedTransaction;
 import java.nio.ByteBuffer;
 
 /**
@@ -27,11 +29,14 @@ import java.nio.ByteBuffer;
  *
  * <pre>
  * GET /topics/{topic}/partitions/{partition}/records?offset=N[&max_bytes=B][&timeout=MS][&min_bytes=M]
+ *     [&isolation_level=read_uncommitted|read_committed]
  *   Accept: application/vnd.kafka.json.v2+json | application/vnd.kafka.binary.v2+json (default)
  *     200 [{"topic", "key", "value", "partition", "offset", "timestamp", "headers": [{"key", "value"}]}]
  *   Accept: application/vnd.sluice.batch
  *     200 the stored v2 batches as they are (the first may start before N; skip its earlier records)
  *   Headers on both: Sluice-High-Watermark, Sluice-Log-Start-Offset, Sluice-Next-Offset (where to fetch next)
+ *   read_committed: reads stop at the last stable offset (Sluice-Last-Stable-Offset); JSON leaves out aborted
+ *   transactions' records, batches carry them with Sluice-Aborted-Transactions for the reader to drop
  * </pre>
  *
  * The broker answers once {@code min_bytes} (default 1) are there or after {@code timeout} ms (default
@@ -51,6 +56,13 @@ final class FetchEndpoint {
   static final String HIGH_WATERMARK = "Sluice-High-Watermark";
   static final String LOG_START_OFFSET = "Sluice-Log-Start-Offset";
   static final String NEXT_OFFSET = "Sluice-Next-Offset";
+  /** A read_committed fetch's end: Kafka's last stable offset. */
+  static final String LAST_STABLE_OFFSET = "Sluice-Last-Stable-Offset";
+  /**
+   * A read_committed binary fetch's aborted transactions in range (Kafka's FetchResponse.AbortedTransactions):
+   * {@code producerId:firstOffset} pairs, comma-separated, empty for none.
+   */
+  static final String ABORTED_TRANSACTIONS = "Sluice-Aborted-Transactions";
 
   private final BrokerService service;
   private final HttpApiConfig cfg;
@@ -86,7 +98,7 @@ final class FetchEndpoint {
     long minBytes = Params.queryLong(ctx, "min_bytes", 1, 0, Integer.MAX_VALUE);
     long waitMs = Params.queryLong(ctx, "timeout", cfg.defaultFetchWaitMs(), 0, Long.MAX_VALUE);
     return new FetchRequest(Params.topicPartition(ctx), offset, (int) Math.min(maxBytes, cfg.maxFetchBytes()),
-        (int) minBytes, Math.min(waitMs, cfg.maxFetchWaitMs()));
+        (int) minBytes, Math.min(waitMs, cfg.maxFetchWaitMs()), Params.readCommitted(ctx));
   }
 
   private Future<Void> answer(RoutingContext ctx, FetchFormat format, FetchRequest request, FetchResult result) {
@@ -97,7 +109,13 @@ final class FetchEndpoint {
     response.putHeader("Content-Type", format.mediaType)
         .putHeader(HIGH_WATERMARK, Long.toString(result.highWatermark()))
         .putHeader(LOG_START_OFFSET, Long.toString(result.logStartOffset()));
+    if (request.readCommitted()) {
+      response.putHeader(LAST_STABLE_OFFSET, Long.toString(result.lastStableOffset()));
+    }
     if (format == FetchFormat.BATCHES) {
+      if (request.readCommitted()) {
+        response.putHeader(ABORTED_TRANSACTIONS, abortedHeader(result.abortedTransactions()));
+      }
       return sendBatches(ctx, result);
     }
     EmbeddedFormat embedded = format == FetchFormat.JSON ? EmbeddedFormat.JSON : EmbeddedFormat.BINARY;
@@ -171,9 +189,17 @@ final class FetchEndpoint {
     ByteBuffer batches = WholeBatches.read(result.batches(),
         grant.bytes() / JsonRecordsAnswer.RESERVED_PER_STORED_BYTE);
     JsonRecordsAnswer.Encoded encoded = JsonRecordsAnswer.encode(format, request.tp(), request.offset(), batches,
-        grant);
+        AbortedBatches.of(result.abortedTransactions()), grant);
     grant.shrinkTo(encoded.bytes());
     return encoded;
+  }
+
+  static String abortedHeader(java.util.List<AbortedTransaction> aborted) {
+    StringBuilder out = new StringBuilder();
+    for (AbortedTransaction a : aborted) {
+      out.append(out.length() == 0 ? "" : ",").append(a.producerId()).append(':').append(a.firstOffset());
+    }
+    return out.toString();
   }
 
   static JsonObject recordJson(EmbeddedFormat format, String topic, int partition, Record r) {

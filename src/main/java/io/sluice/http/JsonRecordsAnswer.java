@@ -36,9 +36,12 @@ final class JsonRecordsAnswer {
   record Encoded(List<Buffer> chunks, long nextOffset, long bytes) {
   }
 
-  /** The records of {@code batches} from {@code fromOffset} (control batches skipped) within {@code grant}. */
+  /**
+   * The records of {@code batches} from {@code fromOffset} within {@code grant}, without control batches and those
+   * {@code aborted} skips (a read_committed read's aborted transactions).
+   */
   static Encoded encode(EmbeddedFormat format, TopicPartition tp, long fromOffset, ByteBuffer batches,
-      AnswerMemory.Grant grant) {
+      io.sluice.record.AbortedBatches aborted, AnswerMemory.Grant grant) {
     long held = (long) HELD_PER_STORED_BYTE * batches.remaining();
     List<Buffer> chunks = new ArrayList<>();
     Buffer chunk = Buffer.buffer(256).appendString("[");
@@ -46,7 +49,7 @@ final class JsonRecordsAnswer {
     long next = fromOffset;
     boolean first = true;
     for (RecordBatch batch : BatchFrames.split(batches)) {
-      if (batch.isControlBatch() || batch.nextOffset() <= fromOffset) {
+      if (aborted.skip(batch) || batch.nextOffset() <= fromOffset) { // skip first: it reads every batch in order
         next = Math.max(next, batch.nextOffset());
         continue;
       }

@@ -36,6 +36,27 @@ final class Params {
     return parseLong(name, value, min, max);
   }
 
+  /**
+   * Kafka's {@code isolation.level} as a query parameter {@code isolation_level}: {@code read_committed} (or Kafka's
+   * wire value 1) or {@code read_uncommitted} (0, the default, as Kafka's consumer's).
+   */
+  static boolean readCommitted(RoutingContext ctx) {
+    return isolationLevel("isolation_level", ctx.request().getParam("isolation_level"));
+  }
+
+  /** Whether {@code value} of {@code name} says read_committed; null is read_uncommitted. */
+  static boolean isolationLevel(String name, String value) {
+    if (value == null) {
+      return false;
+    }
+    return switch (value.trim()) {
+      case "read_committed", "1" -> true;
+      case "read_uncommitted", "0" -> false;
+      default -> throw ErrorResponses.error(ErrorCode.MALFORMED_REQUEST, "'" + name + "' must be read_committed"
+          + " or read_uncommitted (Kafka's 1 or 0), got '" + value + "'");
+    };
+  }
+
   static long parseLong(String name, String value, long min, long max) {
     long parsed;
     try {

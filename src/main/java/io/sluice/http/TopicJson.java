@@ -47,8 +47,9 @@ final class TopicJson {
         .put("source", entry.source()).put("synonyms", synonyms);
   }
 
-  /** {@code {"beginning_offset", "end_offset"}} */
+  /** {@code {"beginning_offset", "end_offset", "last_stable_offset"}} */
   static JsonObject offsets(OffsetRange range) {
-    return new JsonObject().put("beginning_offset", range.beginningOffset()).put("end_offset", range.endOffset());
+    return new JsonObject().put("beginning_offset", range.beginningOffset()).put("end_offset", range.endOffset())
+        .put("last_stable_offset", range.lastStableOffset());
   }
 }

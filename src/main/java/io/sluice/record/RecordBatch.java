@@ -411,8 +411,9 @@ public final class RecordBatch {
    *
    * @throws CorruptRecordException if framing or counts are wrong: a negative count, a record whose length
    *     does not frame it exactly, fewer records than declared, bytes left after the last one, bad header lengths
-   * @throws InvalidRecordException if the batch is well framed but refused: no records, a control or
-   *     transactional batch, a last offset delta other than {@code recordCount - 1}, record {@code i} without offset delta {@code i}, or (CREATE_TIME)
+   * @throws InvalidRecordException if the batch is well framed but refused: no records, a control batch,
+   *     a transactional batch without a producer id, a last offset delta other than {@code recordCount - 1},
+   *     record {@code i} without offset delta {@code i}, or (CREATE_TIME)
    *     a {@code maxTimestamp} that is not the largest record timestamp
    * @return the smallest record timestamp (the largest is {@link #maxTimestamp()} for CREATE_TIME)
    * @throws SluiceException INVALID_TIMESTAMP if (CREATE_TIME) a record's timestamp is negative
@@ -432,8 +433,9 @@ public final class RecordBatch {
     if (isControlBatch()) {
       throw new InvalidRecordException("Record batch is a control batch; only a broker writes those");
     }
-    if (isTransactional()) {
-      throw new InvalidRecordException("Record batch is transactional; Sluice does not support transactions");
+    if (isTransactional() && producerId() < 0) {
+      throw new InvalidRecordException("Record batch is transactional without a producer id; a transactional"
+          + " producer is an idempotent one");
     }
     RecordCursor cursor = new RecordCursor(recordsSection(maxDecompressedBytes));
     long baseTimestamp = baseTimestamp();

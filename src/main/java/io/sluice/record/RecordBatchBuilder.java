@@ -31,6 +31,8 @@ public final class RecordBatchBuilder {
   private int baseSequence = RecordBatch.NO_SEQUENCE;
   private TimestampType timestampType = TimestampType.CREATE_TIME;
   private boolean sequenced;
+  private boolean transactional;
+  private boolean control;
   private int recordCount;
   private long baseTimestamp;
   private long maxTimestamp;
@@ -94,6 +96,22 @@ public final class RecordBatchBuilder {
    */
   public RecordBatchBuilder sequenced() {
     this.sequenced = true;
+    return this;
+  }
+
+  /** Marks the batch as a transactional producer's (Kafka's attribute bit 4); set its id with {@link #producer}. */
+  public RecordBatchBuilder transactional() {
+    this.transactional = true;
+    return this;
+  }
+
+  /**
+   * Marks the batch as a control batch (Kafka's attribute bit 5, with bit 4: only a transaction's marker is one);
+   * its single record is {@link RecordBatch#controlKey}/{@link RecordBatch#controlValue}.
+   */
+  public RecordBatchBuilder control() {
+    this.transactional = true;
+    this.control = true;
     return this;
   }
 
@@ -216,6 +234,12 @@ public final class RecordBatchBuilder {
     }
     if (sequenced) {
       attributes |= RecordBatch.SEQUENCED_FLAG_MASK;
+    }
+    if (transactional) {
+      attributes |= RecordBatch.TRANSACTIONAL_FLAG_MASK;
+    }
+    if (control) {
+      attributes |= RecordBatch.CONTROL_FLAG_MASK;
     }
     batch.putLong(RecordBatch.BASE_OFFSET_OFFSET, baseOffset);
     batch.putInt(RecordBatch.LENGTH_OFFSET, batch.limit() - RecordBatch.LOG_OVERHEAD);

@@ -1,11 +1,13 @@
 package io.sluice.storage;
 
+import io.sluice.record.AbortedTransaction;
 import io.sluice.api.TopicPartition;
 
 import io.sluice.errors.OffsetOutOfRangeException;
 import io.sluice.errors.StorageException;
 import io.sluice.errors.InvalidRecordException;
 import io.sluice.record.CompressionType;
+import io.sluice.record.ControlRecords;
 import io.sluice.record.RecordBatch;
 import io.sluice.record.TimestampType;
 import java.io.IOException;
@@ -68,6 +70,8 @@ final class LocalPartitionLog implements PartitionLog {
   volatile LogState state;
   /** Idempotent producers' sequence state; owner thread only. */
   final ProducerStateTracker producers;
+  /** Ongoing and aborted transactions; changed by the owner thread only, read by any. */
+  final TransactionState txns;
   /** Compaction of closed segments ({@code cleanup.policy=compact}); owner thread only. */
   private final LogCleaner cleaner;
   private volatile boolean failed;
@@ -94,8 +98,10 @@ final class LocalPartitionLog implements PartitionLog {
     Segment[] segments = loaded.segments().toArray(new Segment[0]);
     Segment active = segments[segments.length - 1];
     this.state = new LogState(loaded.logStartOffset(), active.nextOffset, segments, active.size);
+    TransactionState transactions = TransactionState.open(tp, dir, state.logEndOffset());
     this.producers = ProducerStateTracker.rebuild(tp, state, clock.getAsLong(),
-        config.producerIdMaxPerPartition(), producerIds);
+        config.producerIdMaxPerPartition(), producerIds, transactions);
+    this.txns = transactions.opened();
     this.cleaner = new LogCleaner(tp, dir, this::config, files, index);
     this.lastFlushMs = clock.getAsLong();
     this.deleted = new DeletedSegments(tp, index, clock, config.fileDeleteDelayMs());
@@ -215,6 +221,7 @@ final class LocalPartitionLog implements PartitionLog {
     if (duplicate != null) {
       return duplicate; // a producer's retry of batches already written: answer as the first time, write nothing
     }
+    txns.checkLeaderAppend(producerRequest.batches);
     long now = clock.getAsLong();
     LogConfig config = this.config;
     MessageTimestamps timestamps = config.timestamps();
@@ -234,7 +241,42 @@ final class LocalPartitionLog implements PartitionLog {
     }
     AppendResult result = write(request);
     producers.onAppended(request.batches, now);
+    txns.onAppended(request.batches);
     return stamped ? result.withLogAppendTime(now) : result;
+  }
+
+  @Override
+  public AppendResult appendTxnMarker(long producerId, short producerEpoch, int coordinatorEpoch, boolean commit,
+      int leaderEpoch) {
+    checkWritable();
+    producers.checkMarker(producerId, producerEpoch);
+    long now = clock.getAsLong();
+    ByteBuffer marker = ControlRecords.marker(producerId, producerEpoch, coordinatorEpoch, commit, now);
+    RecordBatch batch = RecordBatch.wrap(marker);
+    batch.setBaseOffset(state.logEndOffset());
+    batch.setPartitionLeaderEpoch(leaderEpoch);
+    // not a producer's batch: the frame and CRC checks only (a producer's control batch is refused)
+    AppendBatches request = AppendBatches.validate(marker, tp, Integer.MAX_VALUE, false);
+    AppendResult result = write(request);
+    producers.onAppended(request.batches, now);
+    txns.onAppended(request.batches);
+    return result;
+  }
+
+  @Override
+  public long firstUnstableOffset() {
+    return txns.firstUnstableOffset();
+  }
+
+  @Override
+  public List<AbortedTransaction> abortedTransactions(long from, long upTo) {
+    return txns.abortedIn(from, upTo);
+  }
+
+  /** The segments the producer state and the ongoing transactions are read back from at open and truncation. */
+  static Segment[] rebuildWindow(LogState s) {
+    Segment[] all = s.segments();
+    return Arrays.copyOfRange(all, Math.max(0, all.length - ProducerStateTracker.REBUILD_SEGMENTS), all.length);
   }
 
   @Override
@@ -253,6 +295,7 @@ final class LocalPartitionLog implements PartitionLog {
     }
     AppendResult result = write(request);
     producers.onAppended(request.batches, clock.getAsLong());
+    txns.onAppended(request.batches);
     return result;
   }
 
@@ -480,6 +523,7 @@ final class LocalPartitionLog implements PartitionLog {
 
   @Override
   public int expireProducers(long nowMs) {
+    txns.dropBelow(state.logStartOffset()); // on the same timer: aborts retention removed leave the index
     return producers.expire(nowMs, config.producerIdExpirationMs());
   }
 

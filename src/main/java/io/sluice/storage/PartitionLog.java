@@ -1,5 +1,6 @@
 package io.sluice.storage;
 
+import io.sluice.record.AbortedTransaction;
 import io.sluice.api.TopicPartition;
 
 import java.nio.ByteBuffer;
@@ -161,5 +162,26 @@ public interface PartitionLog extends AutoCloseable {
    */
   default int expireProducers(long nowMs) {
     return 0;
+  }
+
+  /**
+   * Appends a transaction's COMMIT or ABORT marker (a control batch) as the leader at {@code leaderEpoch}, ending the
+   * producer's ongoing transaction here (a marker for a producer with none is written and harmless, as Kafka's).
+   *
+   * @throws io.sluice.errors.InvalidProducerEpochException if the producer wrote here at a newer epoch
+   */
+  default AppendResult appendTxnMarker(long producerId, short producerEpoch, int coordinatorEpoch, boolean commit,
+      int leaderEpoch) {
+    throw new UnsupportedOperationException("appendTxnMarker");
+  }
+
+  /** The first offset of the oldest ongoing transaction, or {@link Long#MAX_VALUE} if none: any thread. */
+  default long firstUnstableOffset() {
+    return Long.MAX_VALUE;
+  }
+
+  /** The aborted transactions overlapping offsets {@code [from, upTo)}, oldest first: any thread. */
+  default java.util.List<AbortedTransaction> abortedTransactions(long from, long upTo) {
+    return java.util.List.of();
   }
 }

@@ -100,6 +100,8 @@ final class ProducerStateTracker {
    * (a remove and put would cost an entry per batch on the append path).
    */
   private final Map<Long, ProducerEntry> producers = new LinkedHashMap<>(16, 0.75f, true);
+  /** Set only while {@link #rebuild} walks the newest segments: the transactions read back in the same walk. */
+  private TransactionState txns;
 
   ProducerStateTracker(TopicPartition tp, int maxProducers) {
     this(tp, maxProducers, ProducerIdBudget.unbounded());
@@ -329,12 +331,38 @@ final class ProducerStateTracker {
     for (RecordBatch b : batches) {
       if (b.isSequenced()) {
         rememberSequenced(b, nowMs);
+      } else if (b.isControlBatch()) {
+        onMarker(b.producerId(), b.producerEpoch());
       } else if (b.producerId() >= 0) {
         remember(b.producerId(), b.producerEpoch(), false, b.baseSequence(), b.baseSequence() + b.lastOffsetDelta(),
             b.baseOffset(), b.lastOffset(), nowMs);
       }
     }
     publish();
+  }
+
+  /**
+   * Fences a transactional producer's older epochs here once a marker of a newer epoch is written (the coordinator
+   * bumped it, as on a timed-out transaction's abort): its sequences start again at 0. A marker never adds a producer.
+   */
+  private void onMarker(long pid, short epoch) {
+    ProducerEntry entry = producers.get(pid);
+    if (entry != null && epoch > entry.epoch) {
+      entry.epoch = epoch;
+      entry.batches.clear();
+    }
+  }
+
+  /**
+   * Refuses a transaction marker of an epoch older than the producer's newest here (Kafka's INVALID_PRODUCER_EPOCH:
+   * a zombie coordinator's or a fenced producer's transaction ends no newer one).
+   */
+  void checkMarker(long pid, short epoch) {
+    ProducerEntry entry = producers.get(pid);
+    if (entry != null && epoch < entry.epoch) {
+      throw new InvalidProducerEpochException("A transaction marker of producer " + pid + " at epoch " + epoch
+          + " to partition " + tp + " after epoch " + entry.epoch + ": it is fenced");
+    }
   }
 
   /**
@@ -435,12 +463,23 @@ final class ProducerStateTracker {
   /** As above, the partition counted in {@code budget}. */
   static ProducerStateTracker rebuild(TopicPartition tp, LogState s, long nowMs, int maxProducers,
       ProducerIdBudget budget) {
+    return rebuild(tp, s, nowMs, maxProducers, budget, null);
+  }
+
+  /**
+   * As above; the transactional batches and markers of the newest segments also go to {@code txns} (if not null), in
+   * the same walk of their headers (a restart reads them once).
+   */
+  static ProducerStateTracker rebuild(TopicPartition tp, LogState s, long nowMs, int maxProducers,
+      ProducerIdBudget budget, TransactionState txns) {
     ProducerStateTracker tracker = new ProducerStateTracker(tp, maxProducers, budget);
     Segment[] segments = s.segments();
     int from = Math.max(0, segments.length - REBUILD_SEGMENTS);
+    tracker.txns = txns;
     for (int i = from; i < segments.length; i++) {
       tracker.scan(s, segments[i], nowMs, pid -> true);
     }
+    tracker.txns = null;
     for (int i = from - 1; i >= Math.max(0, from - REBUILD_EXTRA_SEGMENTS) && tracker.missesEarlierBatches(); i--) {
       // only the producers it looks for: an older segment full of others must not crowd them out of the bound
       ProducerStateTracker older = new ProducerStateTracker(tp, maxProducers);
@@ -481,10 +520,16 @@ final class ProducerStateTracker {
     BatchCursor cursor = new BatchCursor(segment.channel, s.readableSize(segment));
     try {
       for (boolean ok = cursor.loadAt(0); ok; ok = cursor.next()) {
+        if (txns != null && (cursor.attributes & RecordBatch.TRANSACTIONAL_FLAG_MASK) != 0
+            && cursor.lastOffset() >= s.logStartOffset()) {
+          txns.scanned(segment, cursor);
+        }
         if (cursor.producerId < 0 || cursor.lastOffset() < s.logStartOffset() || !wanted.test(cursor.producerId)) {
           continue;
         }
-        if ((cursor.attributes & RecordBatch.SEQUENCED_FLAG_MASK) != 0) {
+        if ((cursor.attributes & RecordBatch.CONTROL_FLAG_MASK) != 0) {
+          onMarker(cursor.producerId, cursor.producerEpoch); // a transaction marker carries no sequence
+        } else if ((cursor.attributes & RecordBatch.SEQUENCED_FLAG_MASK) != 0) {
           // a sequenced batch's sequences are in its records: read this one whole
           ByteBuffer bytes = ByteBuffer.allocate(cursor.sizeInBytes);
           Segment.readFully(segment.channel, bytes, cursor.position);

@@ -144,7 +144,8 @@ class BrokerHttpApiTest {
         .add(new JsonObject().put("value", 1).put("timestamp", 1_000))
         .add(new JsonObject().put("value", 2).put("timestamp", 2_000)));
     JsonObject range = await(client.get("/topics/t/partitions/0/offsets").send()).bodyAsJsonObject();
-    assertThat(range).isEqualTo(new JsonObject().put("beginning_offset", 0).put("end_offset", 2));
+    assertThat(range).isEqualTo(new JsonObject().put("beginning_offset", 0).put("end_offset", 2)
+        .put("last_stable_offset", 2));
     JsonObject at = await(client.get("/topics/t/partitions/0/offsets?timestamp=1500").send()).bodyAsJsonObject();
     assertThat(at.getLong("offset")).isEqualTo(1L);
   }

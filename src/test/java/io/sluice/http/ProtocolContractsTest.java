@@ -229,6 +229,7 @@ class ProtocolContractsTest {
     assertThat(postBatch("batch-rule", withAttributes(batch(1_000), 0)).statusCode()).isEqualTo(200);
     assertError(postBatch("batch-rule", withAttributes(batch(1_000), RecordBatch.CONTROL_FLAG_MASK)), 422,
         ErrorCode.INVALID_RECORD);
+    // transactional without a producer id (a transactional producer is an idempotent one)
     assertError(postBatch("batch-rule", withAttributes(batch(1_000), RecordBatch.TRANSACTIONAL_FLAG_MASK)), 422,
         ErrorCode.INVALID_RECORD);
     assertError(postBatch("batch-rule", batch(-5)), 422, ErrorCode.INVALID_TIMESTAMP);

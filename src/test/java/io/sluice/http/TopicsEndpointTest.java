@@ -142,7 +142,8 @@ class TopicsEndpointTest extends HttpApiTestBase {
   void offsetsFollowTheLogAndTimestampsFindTheFirstRecordAtOrAfter() {
     createTopic("t", 1);
     assertThat(get("/topics/t/partitions/0/offsets").bodyAsJsonObject())
-        .isEqualTo(new JsonObject().put("beginning_offset", 0).put("end_offset", 0));
+        .isEqualTo(new JsonObject().put("beginning_offset", 0).put("end_offset", 0)
+        .put("last_stable_offset", 0));
     JsonArray records = new JsonArray();
     for (int i = 0; i < 5; i++) {
       records.add(new JsonObject().put("value", i).put("timestamp", 1_000L + i * 100));
@@ -150,9 +151,11 @@ class TopicsEndpointTest extends HttpApiTestBase {
     assertThat(produce("/topics/t/partitions/0", JSON_V2, records).statusCode()).isEqualTo(200);
 
     assertThat(get("/topics/t/partitions/0/offsets").bodyAsJsonObject())
-        .isEqualTo(new JsonObject().put("beginning_offset", 0).put("end_offset", 5));
+        .isEqualTo(new JsonObject().put("beginning_offset", 0).put("end_offset", 5)
+        .put("last_stable_offset", 5));
     assertThat(get("/topics/t/partitions/0/offsets?timestamp=1150").bodyAsJsonObject()).isEqualTo(new JsonObject()
-        .put("timestamp", 1150).put("offset", 2).put("beginning_offset", 0).put("end_offset", 5));
+        .put("timestamp", 1150).put("offset", 2).put("beginning_offset", 0).put("end_offset", 5)
+        .put("last_stable_offset", 5));
     assertThat(get("/topics/t/partitions/0/offsets?timestamp=0").bodyAsJsonObject().getLong("offset")).isZero();
     assertThat(get("/topics/t/partitions/0/offsets?timestamp=9999").bodyAsJsonObject().getValue("offset")).isNull();
     assertError(get("/topics/t/partitions/0/offsets?timestamp=yesterday"), 400, ErrorCode.MALFORMED_REQUEST);

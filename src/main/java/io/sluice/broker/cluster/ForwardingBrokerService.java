@@ -19,6 +19,7 @@ import io.sluice.api.OffsetRange;
 import io.sluice.api.ProduceResult;
 import io.sluice.broker.ProducerIdManager;
 import io.sluice.api.TopicMetadata;
+import io.sluice.api.TxnMarker;
 import io.sluice.broker.metadata.MetadataSnapshot;
 import io.sluice.broker.metadata.PartitionState;
 import io.sluice.broker.metadata.TopicState;
@@ -175,6 +176,37 @@ public final class ForwardingBrokerService implements BrokerService {
   @Override
   public Future<Long> deleteRecords(RequestContext caller, TopicPartition tp, long offset) {
     return toLeader(tp, FORWARD_TIMEOUT_MS, s -> s.deleteRecords(caller, tp, offset));
+  }
+
+  /**
+   * Each partition's marker is written by its leader: the partitions led here (or by nobody alive: the local
+   * service answers their error) in one local call, the others in one forwarded call per leader. A forward that
+   * fails answers its error for each of its partitions.
+   */
+  @Override
+  public Future<Map<TopicPartition, ErrorCode>> writeTxnMarkers(RequestContext caller, TxnMarker marker) {
+    Map<Integer, List<TopicPartition>> byLeader = new java.util.TreeMap<>();
+    for (TopicPartition tp : new java.util.LinkedHashSet<>(marker.partitions())) {
+      byLeader.computeIfAbsent(remoteLeader(tp), l -> new java.util.ArrayList<>()).add(tp);
+    }
+    List<Future<Map<TopicPartition, ErrorCode>>> calls = new java.util.ArrayList<>();
+    byLeader.forEach((leader, tps) -> {
+      TxnMarker part = new TxnMarker(marker.producerId(), marker.producerEpoch(), marker.coordinatorEpoch(),
+          marker.commit(), List.copyOf(tps));
+      Future<Map<TopicPartition, ErrorCode>> call = leader < 0 ? local.writeTxnMarkers(caller, part)
+          : forward(leader, FORWARD_TIMEOUT_MS, s -> s.writeTxnMarkers(caller, part));
+      calls.add(call.otherwise(t -> {
+        ErrorCode code = t instanceof SluiceException se ? se.errorCode() : ErrorCode.UNKNOWN_SERVER_ERROR;
+        Map<TopicPartition, ErrorCode> all = new java.util.HashMap<>();
+        tps.forEach(tp -> all.put(tp, code));
+        return all;
+      }));
+    });
+    return Contexts.onCaller(Future.all(calls).map(done -> {
+      Map<TopicPartition, ErrorCode> failed = new java.util.HashMap<>();
+      calls.forEach(c -> failed.putAll(c.result()));
+      return failed;
+    }));
   }
 
   /** Answered here: a reassignment is written in ZooKeeper, where the controller finds it. */

@@ -86,6 +86,16 @@ final class ParkedFetches {
     return p.woken.future();
   }
 
+  /**
+   * Waits for the next commit (the high watermark moving), at most {@code waitMs}, without reading: a read_committed
+   * fetch reads again itself, since what it may read ends at the last stable offset, not at the high watermark.
+   */
+  Future<Void> awaitCommit(long waitMs) {
+    Parked p = new Parked(-1, Integer.MAX_VALUE, 1, false, 0, Promise.promise());
+    add(p, waitMs);
+    return p.woken.future();
+  }
+
   private void add(Parked p, long waitMs) {
     p.timerId = vertx.setTimer(waitMs, id -> {
       if (parked.remove(p)) {

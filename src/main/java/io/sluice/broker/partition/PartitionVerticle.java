@@ -2,6 +2,7 @@ package io.sluice.broker.partition;
 
 import io.sluice.broker.rpc.Contexts;
 import io.sluice.api.Acks;
+import io.sluice.record.AbortedTransaction;
 import io.sluice.api.OffsetRange;
 import io.sluice.errors.ErrorCode;
 import io.sluice.errors.OffsetOutOfRangeException;
@@ -506,6 +507,59 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
     });
   }
 
+  /**
+   * Appends a transaction's COMMIT or ABORT marker as the leader, serialised with every other write, and completes
+   * once every in-sync replica has it (acks=all: a coordinator counts a transaction ended only once its markers are
+   * committed). The same leadership and ISR rules as {@link #append}. Any thread.
+   */
+  public Future<AppendResult> appendTxnMarker(long producerId, short producerEpoch, int coordinatorEpoch,
+      boolean commit) {
+    return onContext(() -> {
+      Settings s = settings;
+      if (closing || role != Role.LEADER) {
+        return Future.failedFuture(new SluiceException(ErrorCode.NOT_LEADER_OR_FOLLOWER, "Broker "
+            + replication.brokerId() + " does not lead partition " + tp));
+      }
+      if (s.isrSize() < s.minInsyncReplicas()) {
+        return Future.failedFuture(leader.notEnoughReplicas());
+      }
+      int epoch = s.leaderEpoch();
+      return tasks.write(() -> {
+        requireLeaderAt(epoch);
+        epochs.assign(epoch, log.logEndOffset());
+        return log.appendTxnMarker(producerId, producerEpoch, coordinatorEpoch, commit, epoch);
+      }).compose(r -> {
+        onAppended(r, r.written().remaining());
+        return role == Role.LEADER && settings.leaderEpoch() == epoch ? leader.awaitCommit(r.logEndOffset()).map(r)
+            : Future.failedFuture(new SluiceException(ErrorCode.NOT_LEADER_OR_FOLLOWER, "Partition " + tp
+                + ": leadership at epoch " + epoch + " ended while the marker was appended"));
+      });
+    });
+  }
+
+  /** The first offset of the oldest ongoing transaction, or {@link Long#MAX_VALUE}. Any thread. */
+  public long firstUnstableOffset() {
+    PartitionLog l = log;
+    return l == null ? Long.MAX_VALUE : l.firstUnstableOffset();
+  }
+
+  /**
+   * Kafka's last stable offset: the high watermark, or the first offset of an older ongoing transaction. The high
+   * watermark is read first: a transaction's first batch is recorded as it is written, before the high watermark can
+   * pass it, so the order never lets the high watermark cover a batch whose transaction is not yet seen.
+   */
+  public long lastStableOffset() {
+    long hw = highWatermark();
+    return Math.min(hw, firstUnstableOffset());
+  }
+
+  private void requireLeaderAt(int leaderEpoch) {
+    if (role != Role.LEADER || settings.leaderEpoch() != leaderEpoch) {
+      throw new SluiceException(ErrorCode.NOT_LEADER_OR_FOLLOWER, "Partition " + tp + ": leadership at epoch "
+          + leaderEpoch + " ended before the append");
+    }
+  }
+
   /** On the storage pool, after every earlier write. */
   private AppendResult appendAsLeader(ByteBuffer batches, int leaderEpoch) {
     Settings s = settings;
@@ -890,9 +944,44 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
    * {@code maxWaitMs} for appends to bring them. Completes with what is there then, possibly nothing. Any thread.
    */
   public Future<ReadResult> fetch(long offset, int maxBytes, int minBytes, long maxWaitMs) {
+    return fetch(offset, maxBytes, minBytes, maxWaitMs, false);
+  }
+
+  /** As {@link #fetch(long, int, int, long)}; a read_committed one reads up to the last stable offset. */
+  public Future<ReadResult> fetch(long offset, int maxBytes, int minBytes, long maxWaitMs, boolean readCommitted) {
     long deadlineNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(Math.max(0, maxWaitMs));
-    return onContext(() -> readableAsLeader()
-        .compose(v -> fetchOnContext(offset, maxBytes, minBytes, false, deadlineNanos)));
+    return onContext(() -> readableAsLeader().compose(v -> readCommitted
+        ? fetchStable(offset, maxBytes, minBytes, deadlineNanos)
+        : fetchOnContext(offset, maxBytes, minBytes, false, deadlineNanos)));
+  }
+
+  /**
+   * A read_committed read: up to the last stable offset, waiting (long poll) for commits that move it. Only these
+   * reads pay for transactions; a read_uncommitted one takes the path above unchanged.
+   */
+  private Future<ReadResult> fetchStable(long offset, int maxBytes, int minBytes, long deadlineNanos) {
+    long hwBefore = leader.highWatermark();
+    long stable = lastStableOffset();
+    long start = log.logStartOffset();
+    Future<ReadResult> read = offset == stable && offset >= start
+        ? Future.succeededFuture(ReadResult.inMemory(offset, NOTHING, offset, start, localLogEnd))
+        : tasks.read(() -> log.read(offset, maxBytes, stable).inMemoryIfAtMost(SMALL_READ_BYTES));
+    return read.compose(r -> {
+      long remainingMs = TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime());
+      if (closing || remainingMs <= 0 || r.length() >= Math.min(minBytes, maxBytes)) {
+        return Future.succeededFuture(r);
+      }
+      if (leader.highWatermark() != hwBefore) {
+        return fetchStable(offset, maxBytes, minBytes, deadlineNanos); // a commit while we read: look again
+      }
+      return parked.awaitCommit(remainingMs).compose(v -> fetchStable(offset, maxBytes, minBytes, deadlineNanos));
+    });
+  }
+
+  /** The aborted transactions overlapping offsets {@code [from, upTo)}, oldest first. Any thread. */
+  public List<AbortedTransaction> abortedTransactions(long from, long upTo) {
+    PartitionLog l = log;
+    return l == null ? List.of() : l.abortedTransactions(from, upTo);
   }
 
   /**
@@ -944,10 +1033,13 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
     });
   }
 
-  /** The log start offset and the high watermark. Any thread. */
+  /** The log start offset, the high watermark and the last stable offset. Any thread. */
   public Future<OffsetRange> offsets() {
     return onContext(() -> readableAsLeader()
-        .compose(v -> tasks.read(() -> new OffsetRange(log.logStartOffset(), leader.highWatermark()))));
+        .compose(v -> tasks.read(() -> {
+          long hw = leader.highWatermark();
+          return new OffsetRange(log.logStartOffset(), hw, Math.min(hw, log.firstUnstableOffset()));
+        })));
   }
 
   /** The first committed offset whose timestamp is at or after {@code timestampMs}. Any thread. */

@@ -203,6 +203,18 @@ public final class PolicyBrokerService extends DelegatingBrokerService {
     }, () -> delegate.initProducerId(caller));
   }
 
+  /** A broker-to-broker call (a transaction coordinator's): refused to any caller that is not a broker. */
+  @Override
+  public Future<java.util.Map<TopicPartition, ErrorCode>> writeTxnMarkers(RequestContext caller,
+      io.sluice.api.TxnMarker marker) {
+    return checked(() -> {
+      if (!caller.principal().isBroker()) {
+        throw new SluiceException(ErrorCode.CLUSTER_AUTHORIZATION_FAILED, "Only a broker writes transaction"
+            + " markers; " + caller.principal() + " is not one");
+      }
+    }, () -> delegate.writeTxnMarkers(caller, marker));
+  }
+
   @Override
   public Future<ClusterDescription> describeCluster(RequestContext caller) {
     return checked(() -> cluster(caller, AclOperation.DESCRIBE), () -> delegate.describeCluster(caller));
