@@ -48,8 +48,8 @@ final class ConsumerGroupsEndpoint {
         .onSuccess(a -> Replies.json(ctx, 200, a)).onFailure(ctx::fail));
     router.delete("/consumer-groups/:group").handler(ctx -> consumers.deleteGroup(Callers.of(ctx),
         ctx.pathParam("group")).onSuccess(v -> Replies.noContent(ctx)).onFailure(ctx::fail));
-    router.delete("/consumer-groups/:group/members/:instance").handler(ctx -> consumers.removeStaticMember(
-        Callers.of(ctx), ctx.pathParam("group"), ctx.pathParam("instance"))
+    router.delete("/consumer-groups/:group/members/:group_instance_id").handler(ctx -> consumers.removeStaticMember(
+        Callers.of(ctx), ctx.pathParam("group"), ctx.pathParam("group_instance_id"))
         .onSuccess(v -> Replies.noContent(ctx)).onFailure(ctx::fail));
     router.get("/consumer-groups/:group/lags").handler(ctx -> consumers.lags(Callers.of(ctx), ctx.pathParam("group"))
         .onSuccess(a -> Replies.json(ctx, 200, a)).onFailure(ctx::fail));
