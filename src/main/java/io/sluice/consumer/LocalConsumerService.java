@@ -431,8 +431,10 @@ public final class LocalConsumerService implements ConsumerService, GroupListene
       inst.memberId = null;
     }
     JoinGroupRequest join = JoinGroupRequest.serverAssigned(inst.group, inst.memberId == null ? "" : inst.memberId,
-        inst.name(), inst.config.sessionTimeoutMs(), inst.config.assignor(), inst.subscription)
-        .withGroupInstanceId(inst.config.groupInstanceId());
+        inst.name(), inst.config.sessionTimeoutMs(), inst.config.assignor(), inst.subscription);
+    if (inst.config.groupInstanceId() != null) { // a poll is a join: a dynamic member's costs no second request
+      join = join.withGroupInstanceId(inst.config.groupInstanceId());
+    }
     try {
       // Known before the rebalance, which may fail: the next poll then heartbeats this member, not a new one.
       inst.memberId = groups.enterServerAssignedNow(join);
