@@ -7,6 +7,7 @@ import io.sluice.api.BrokerService;
 import io.sluice.api.Listener;
 import io.sluice.api.Services;
 import io.sluice.broker.cluster.ClusterMetadata;
+import io.sluice.broker.cluster.ControlledShutdown;
 import io.sluice.broker.cluster.Controller;
 import io.sluice.broker.cluster.ForwardServer;
 import io.sluice.broker.cluster.ForwardingBrokerService;
@@ -108,6 +109,8 @@ public final class Broker {
   static final long ZOOKEEPER_STEP_MS = 2_000;
   /** Bound of the HTTP step: requests in flight get a 5 s grace, then the group coordinator stops. */
   private static final long HTTP_STEP_MS = 10_000;
+  /** Long enough for the controller's ZooKeeper writes under load; the stop goes on without them after it. */
+  private static final long CONTROLLED_SHUTDOWN_STEP_MS = 5_000;
   /** Bound of Vert.x's close, which leaves the cluster (a ZooKeeper client close). */
   private static final long VERTX_STEP_MS = 5_000;
 
@@ -341,6 +344,9 @@ public final class Broker {
     metrics.useLocalGroups(groups.localGroups());
     Acls acls = authorization();
     policed = new PolicyBrokerService(service, acls);
+    if (acls != null) {
+      groups.readsCheckedBy(policed);
+    }
     ScramAuthentication authentication = new ScramAuthentication(vertx,
         clusterManager.getCuratorFramework().usingNamespace(ZkPaths.NAMESPACE),
         config.getString(BrokerConfig.AUTHENTICATION_METHOD).equals("BASIC"),
@@ -616,7 +622,8 @@ public final class Broker {
       following.complete(snapshot);
     });
     return following.future().compose(snapshot -> {
-      warnAboutStrayLogs(snapshot);
+      partitions.deleteStrayLogs().onSuccess(this::warnAboutUnknownLogs)
+          .onFailure(t -> LOG.log(Level.ERROR, "Could not look for stray logs in " + config.dataDir(), t));
       return partitions.whenHosted(ledPartitions(snapshot));
     });
   }
@@ -634,13 +641,9 @@ public final class Broker {
   }
 
   /** Logs whose topic is gone from ZooKeeper are left alone (the ensemble may be the wrong one) but reported. */
-  private void warnAboutStrayLogs(MetadataSnapshot snapshot) {
+  private void warnAboutUnknownLogs(PartitionManager.StrayLogs found) {
     Set<String> stray = new TreeSet<>();
-    for (TopicPartition tp : logStore.existingLogs()) {
-      if (!snapshot.topics().containsKey(tp.topic())) {
-        stray.add(tp.toString());
-      }
-    }
+    found.unknownTopics().forEach(tp -> stray.add(tp.toString()));
     if (!stray.isEmpty()) {
       LOG.log(Level.WARNING, "Data directory " + config.dataDir() + " holds logs of topics unknown to ZooKeeper "
           + zookeeperConnect + ", left untouched: " + stray);
@@ -674,6 +677,7 @@ public final class Broker {
     if (sessionKeeper != null) {
       sessionKeeper.close();
     }
+    chain = step(chain, "controlled shutdown", CONTROLLED_SHUTDOWN_STEP_MS, remoteDeadline, this::controlledShutdown);
     for (Listener l : reversed(startedListeners)) {
       chain = step(chain, "listener " + l.name(), HTTP_STEP_MS, remoteDeadline, l::stop);
     }
@@ -732,6 +736,16 @@ public final class Broker {
   }
 
   /** Closes the log store, also one still opening or opened by a start that failed before it took it. */
+  /** Leadership off this broker before its listeners stop ({@link ControlledShutdown}); null when off or not started. */
+  private Future<?> controlledShutdown() {
+    if (!config.getBoolean(BrokerConfig.CONTROLLED_SHUTDOWN_ENABLE) || metadata == null || registration == null
+        || !started.future().succeeded()) {
+      return null;
+    }
+    return ControlledShutdown.run(metadata, registration, CONTROLLED_SHUTDOWN_STEP_MS)
+        .onSuccess(written -> registration = written);
+  }
+
   private Future<Void> closeLogStore() {
     CompletableFuture<LogManager> opening = logStoreOpening;
     if (opening == null) {

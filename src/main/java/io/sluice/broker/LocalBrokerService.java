@@ -293,7 +293,8 @@ public final class LocalBrokerService implements BrokerService {
   @Override
   public Future<ProduceResult> produce(RequestContext caller, TopicPartition tp, ByteBuffer batches, Acks acks) {
     return Contexts.onCaller(attempt(() -> partition(tp).compose(pv -> {
-      Future<ProduceResult> appended = pv.append(batches, acks).map(r -> new ProduceResult(r.batchBaseOffsets(), -1L));
+      Future<ProduceResult> appended = pv.append(batches, acks)
+          .map(r -> new ProduceResult(r.batchBaseOffsets(), r.logAppendTimeMs()));
       if (acks != Acks.NONE) {
         return appended;
       }

@@ -46,6 +46,11 @@ public final class GroupCoordination implements BrokerComponent {
     forwardServer = new ConsumerForwardServer(vertx, config.brokerId(), local, localGroups);
   }
 
+  /** Every consumer instance poll's topics need the caller's Read by {@code policy}'s ACLs (authorizer on). */
+  public void readsCheckedBy(BrokerService policy) {
+    local.readsCheckedBy(policy);
+  }
+
   /** The group service listeners use (a Kafka listener, streams): routes every call to its group's coordinator. */
   public GroupService groups() {
     return groups;

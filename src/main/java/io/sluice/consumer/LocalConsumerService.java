@@ -26,6 +26,8 @@ import io.sluice.group.OffsetsTopic;
 import io.sluice.api.Subscription;
 import io.sluice.record.Record;
 import io.sluice.api.TopicPartition;
+import io.sluice.api.acl.AclOperation;
+import io.sluice.api.acl.ResourceType;
 import io.sluice.broker.TopicNames;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
@@ -58,12 +60,62 @@ public final class LocalConsumerService implements ConsumerService, GroupListene
   private final BrokerService service;
   /** Instances by group, then name; coordinator context only. */
   private final Map<String, Map<String, ConsumerInstance>> instances = new TreeMap<>();
+  /** The policed broker service whose ACLs every poll's topics are checked against; null with the authorizer off. */
+  private volatile BrokerService readPolicy;
 
   public LocalConsumerService(LocalGroupService groups) {
     this.groups = groups;
     this.coordinator = groups.coordinator();
     this.service = coordinator.service();
     coordinator.listener(this);
+  }
+
+  /**
+   * Has every poll check that its caller may Read each topic it is about to read ({@code policy}'s
+   * {@link BrokerService#authorize}: the cluster's ACLs), as Kafka checks every fetch. The check at subscription
+   * alone let any other principal with the group's Read poll the instance and read topics it may not, and kept an
+   * instance reading after its caller's Read was taken away. Call it before the broker serves.
+   */
+  public void readsCheckedBy(BrokerService policy) {
+    this.readPolicy = policy;
+  }
+
+  /** The positions a poll reads from, once the caller may Read each of their topics (with the authorizer on). */
+  private Future<Map<TopicPartition, Long>> positionsToRead(RequestContext caller, ConsumerInstance inst) {
+    Future<Map<TopicPartition, Long>> positions = joinIfNeeded(inst).compose(v -> initPositions(inst));
+    BrokerService policy = readPolicy;
+    return policy == null ? positions : positions.compose(p -> mayRead(policy, caller, p));
+  }
+
+  /**
+   * {@code positions} once {@code policy} lets the caller Read each of their topics; failed with the first refusal
+   * otherwise. The policy answers from its decision cache at once: a topic's partitions usually come together, so
+   * each run of them is asked once.
+   */
+  static Future<Map<TopicPartition, Long>> mayRead(BrokerService policy, RequestContext caller,
+      Map<TopicPartition, Long> positions) {
+    String last = null;
+    for (TopicPartition tp : positions.keySet()) {
+      if (tp.topic().equals(last)) {
+        continue;
+      }
+      last = tp.topic();
+      Future<Void> decided = policy.authorize(caller, ResourceType.TOPIC, last, AclOperation.READ);
+      if (!decided.isComplete()) {
+        return oneByOne(policy, caller, positions);
+      }
+      if (decided.failed()) {
+        return Future.failedFuture(decided.cause());
+      }
+    }
+    return Future.succeededFuture(positions);
+  }
+
+  /** {@link #mayRead} for a policy that decides later: each topic once, one after another. */
+  private static Future<Map<TopicPartition, Long>> oneByOne(BrokerService policy, RequestContext caller,
+      Map<TopicPartition, Long> positions) {
+    return io.sluice.api.acl.TopicReads.check(policy, caller,
+        new java.util.TreeSet<>(positions.keySet().stream().map(TopicPartition::topic).toList())).map(positions);
   }
 
   /** Starts the coordinator; instances are restored as their offsets topic partitions are loaded. */
@@ -333,7 +385,7 @@ public final class LocalConsumerService implements ConsumerService, GroupListene
     return withInstance(group, name, inst -> {
       maybeAutoCommit(inst);
       long wait = timeoutMs < 0 ? inst.config.requestTimeoutMs() : timeoutMs;
-      return joinIfNeeded(inst).compose(v -> initPositions(inst)).compose(positions -> {
+      return positionsToRead(caller, inst).compose(positions -> {
         int generation = inst.generation;
         return PartitionPoller.poll(service, coordinator.workers(), new PartitionPoller.Request(positions, wait,
             maxBytes, inst.config.fetchMinBytes(), maxRecords)).compose(result -> accept(inst, generation, result));
@@ -347,7 +399,7 @@ public final class LocalConsumerService implements ConsumerService, GroupListene
     return withInstance(group, name, inst -> {
       maybeAutoCommit(inst);
       long wait = timeoutMs < 0 ? inst.config.requestTimeoutMs() : timeoutMs;
-      return joinIfNeeded(inst).compose(v -> initPositions(inst)).compose(positions -> {
+      return positionsToRead(caller, inst).compose(positions -> {
         int generation = inst.generation;
         return PartitionPoller.pollBatches(service, new PartitionPoller.Request(positions, wait, maxBytes,
                 inst.config.fetchMinBytes(), Integer.MAX_VALUE))

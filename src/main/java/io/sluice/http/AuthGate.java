@@ -3,7 +3,6 @@ package io.sluice.http;
 import io.netty.channel.Channel;
 import io.netty.util.AttributeKey;
 import io.sluice.api.Authentication;
-import io.sluice.api.Principal;
 import io.sluice.errors.ErrorCode;
 import io.sluice.errors.SluiceException;
 import io.sluice.http.ErrorResponses.ApiError;
@@ -34,7 +33,16 @@ final class AuthGate {
   private static final java.util.Set<String> PROBES = java.util.Set.of("/health", "/ready");
   private static final AttributeKey<Remembered> VERIFIED = AttributeKey.valueOf("sluice.verified");
 
-  private record Remembered(String header, Authentication.Verified verified) {
+  /** Whether the credentials a request was let in with still hold, in the routing context (none: always). */
+  private static final String CURRENT = "sluice.credentials.current";
+  private static final java.util.function.BooleanSupplier ALWAYS = () -> true;
+  /** The close status of a WebSocket whose credentials changed: RFC 6455's policy violation. */
+  static final short REVOKED_CLOSE_STATUS = 1008;
+  static final String REVOKED = "Authentication required: the credentials this stream was opened with were changed or"
+      + " deleted; connect again";
+
+  private record Remembered(String header, Authentication.Verified verified,
+      java.util.function.BooleanSupplier current) {
   }
 
   private final Authentication authentication;
@@ -65,7 +73,7 @@ final class AuthGate {
     Channel channel = request.connection() instanceof ConnectionBase base ? base.channel() : null;
     Remembered remembered = channel == null ? null : channel.attr(VERIFIED).get();
     if (remembered != null && remembered.header().equals(header) && authentication.current(remembered.verified())) {
-      pass(ctx, remembered.verified().principal());
+      pass(ctx, remembered);
       return;
     }
     String[] credentials = basic(header);
@@ -77,10 +85,12 @@ final class AuthGate {
     request.pause();
     authentication.verify(credentials[0], credentials[1], address(request)).onComplete(ar -> {
       if (ar.succeeded()) {
+        Authentication.Verified verified = ar.result();
+        Remembered fresh = new Remembered(header, verified, () -> authentication.current(verified));
         if (channel != null) {
-          channel.attr(VERIFIED).set(new Remembered(header, ar.result()));
+          channel.attr(VERIFIED).set(fresh);
         }
-        pass(ctx, ar.result().principal());
+        pass(ctx, fresh);
       } else {
         request.resume();
         refuse(ctx, ar.cause() instanceof SluiceException e ? e.getMessage() : "Authentication failed");
@@ -88,9 +98,21 @@ final class AuthGate {
     });
   }
 
-  private static void pass(RoutingContext ctx, Principal principal) {
-    ctx.put(PRINCIPAL, principal);
+  private static void pass(RoutingContext ctx, Remembered verified) {
+    ctx.put(PRINCIPAL, verified.verified().principal());
+    ctx.put(CURRENT, verified.current());
     ctx.next();
+  }
+
+  /**
+   * Whether the credentials {@code ctx}'s request was let in with still hold (always true with authentication off).
+   * A stream that outlives its request (WebSocket, Server-Sent Events) asks it before each message it takes and each
+   * read it makes, so a changed or deleted credential stops it as it stops the next request of a keep-alive
+   * connection; before, such a stream went on for as long as the client kept it open.
+   */
+  static java.util.function.BooleanSupplier credentialsCurrent(RoutingContext ctx) {
+    java.util.function.BooleanSupplier current = ctx.get(CURRENT);
+    return current == null ? ALWAYS : current;
   }
 
   private static void refuse(RoutingContext ctx, String message) {

@@ -22,15 +22,17 @@ final class BatchesAnswer {
 
   /**
    * One section's outcome: the record count and base offset of each batch when appended (offsets null when
-   * refused), else the error code and message.
+   * refused), and the time a LogAppendTime topic's leader stamped (-1 for CreateTime); else the error code and
+   * message.
    */
-  record Entry(String topic, int partition, List<Integer> counts, List<Long> bases, int errorCode, String message) {
-    static Entry appended(String topic, int partition, List<Integer> counts, List<Long> bases) {
-      return new Entry(topic, partition, counts, bases, 0, null);
+  record Entry(String topic, int partition, List<Integer> counts, List<Long> bases, long logAppendTimeMs,
+      int errorCode, String message) {
+    static Entry appended(String topic, int partition, List<Integer> counts, List<Long> bases, long logAppendTimeMs) {
+      return new Entry(topic, partition, counts, bases, logAppendTimeMs, 0, null);
     }
 
     static Entry refused(String topic, int partition, int errorCode, String message) {
-      return new Entry(topic, partition, null, null, errorCode, message);
+      return new Entry(topic, partition, null, null, -1L, errorCode, message);
     }
 
     boolean isAppended() {
@@ -58,6 +60,9 @@ final class BatchesAnswer {
           offsets.add(new JsonObject().put("offset", baseOf(e, i)).put("record_count", e.counts().get(i)));
         }
         entry.put("offsets", offsets);
+        if (e.logAppendTimeMs() >= 0) {
+          entry.put("log_append_time_ms", e.logAppendTimeMs());
+        }
       } else {
         entry.put("error_code", e.errorCode()).put("message", e.message());
       }
@@ -89,7 +94,12 @@ final class BatchesAnswer {
         number(out, e.counts().get(i));
         out.writeByte('}');
       }
-      ascii(out, "]}");
+      ascii(out, "]");
+      if (e.logAppendTimeMs() >= 0) {
+        ascii(out, ",\"log_append_time_ms\":");
+        number(out, e.logAppendTimeMs());
+      }
+      out.writeByte('}');
     }
     ascii(out, "]}");
     return BufferInternal.buffer(out);

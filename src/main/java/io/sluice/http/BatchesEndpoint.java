@@ -59,9 +59,13 @@ final class BatchesEndpoint {
     // Counted before handing over: the broker may rewrite headers in place as it assigns offsets.
     List<Integer> recordCounts = BatchFrames.split(batches).stream().map(RecordBatch::recordCount).toList();
     service.produce(Callers.of(ctx), tp, batches, acks)
-        .onSuccess(result -> Replies.json(ctx, 200,
-            new JsonObject().put("offsets", offsets(tp, recordCounts, result))))
+        .onSuccess(result -> Replies.json(ctx, 200, answer(tp, recordCounts, result)))
         .onFailure(ctx::fail);
+  }
+
+  private static JsonObject answer(TopicPartition tp, List<Integer> recordCounts, ProduceResult result) {
+    JsonObject answer = new JsonObject().put("offsets", offsets(tp, recordCounts, result));
+    return result.logAppendTimeMs() < 0 ? answer : answer.put("log_append_time_ms", result.logAppendTimeMs());
   }
 
   private static JsonArray offsets(TopicPartition tp, List<Integer> recordCounts, ProduceResult result) {

@@ -142,9 +142,10 @@ final class JsonRecordsProducer {
 
   private static JsonObject success(int partition, ProduceResult result, int indexInBatch) {
     boolean known = !result.batchBaseOffsets().isEmpty();
-    return new JsonObject().put("partition", partition)
+    JsonObject entry = new JsonObject().put("partition", partition)
         .put("offset", known ? result.batchBaseOffsets().get(0) + indexInBatch : -1)
         .putNull("error_code").putNull("error");
+    return result.logAppendTimeMs() < 0 ? entry : entry.put("log_append_time_ms", result.logAppendTimeMs());
   }
 
   private static JsonObject failure(int partition, ApiError error) {

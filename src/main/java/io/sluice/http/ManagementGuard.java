@@ -12,7 +12,8 @@ import io.vertx.ext.web.RoutingContext;
  * {@code /streams}) with the cluster's ACLs, since their calls do not pass the contract: reading them needs Cluster
  * Describe, changing them Cluster Alter (connectors and streams then write as the broker, as Kafka Connect's workers
  * write with their own principal); and the client quotas' {@code /client-quotas}: Cluster DescribeConfigs to read,
- * AlterConfigs to change, as Kafka's DescribeClientQuotas and AlterClientQuotas. With the authorizer off
+ * AlterConfigs to change, as Kafka's DescribeClientQuotas and AlterClientQuotas; and the metrics' {@code /metrics}
+ * routes, which list every topic and group: Cluster Describe. With the authorizer off
  * {@link BrokerService#authorize} always succeeds.
  */
 final class ManagementGuard {
@@ -25,6 +26,10 @@ final class ManagementGuard {
   /** Mounted before the extensions' routes, so it runs first. */
   void mount(Router router) {
     router.routeWithRegex("/(connectors|connector-plugins|streams)(/.*)?")
+        .handler(ctx -> guard(ctx, AclOperation.DESCRIBE, AclOperation.ALTER));
+    // The metrics name every topic and group with their traffic, sizes and lags (Kafka keeps its metrics off the
+    // client protocol): Cluster Describe, as GET /cluster; the dashboard's charts then need it too.
+    router.routeWithRegex("/metrics(/.*)?")
         .handler(ctx -> guard(ctx, AclOperation.DESCRIBE, AclOperation.ALTER));
     // Kafka's DescribeClientQuotas and AlterClientQuotas
     router.routeWithRegex("/client-quotas(:alter)?")

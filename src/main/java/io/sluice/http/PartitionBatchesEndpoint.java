@@ -111,7 +111,7 @@ final class PartitionBatchesEndpoint {
       TopicPartition tp = new TopicPartition(section.topic(), section.partition());
       return service.produce(caller, tp, section.batches(), acks)
           .map(result -> BatchesAnswer.Entry.appended(section.topic(), section.partition(), counts,
-              result.batchBaseOffsets()))
+              result.batchBaseOffsets(), result.logAppendTimeMs()))
           .otherwise(failure -> refused(section, failure, ctx));
     } catch (RuntimeException e) {
       return Future.succeededFuture(refused(section, e, ctx));

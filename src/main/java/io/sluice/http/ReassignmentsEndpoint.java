@@ -146,9 +146,9 @@ final class ReassignmentsEndpoint {
     List<TopicPartition> out = new ArrayList<>();
     for (Object item : array) {
       if (!(item instanceof JsonObject p) || !(p.getValue("topic") instanceof String topic)
-          || !(p.getValue("partition") instanceof Integer partition)) {
+          || !(p.getValue("partition") instanceof Integer partition) || partition < 0) {
         throw ErrorResponses.error(ErrorCode.MALFORMED_REQUEST, "Each entry of 'partitions' must be"
-            + " {\"topic\": string, \"partition\": integer}");
+            + " {\"topic\": string, \"partition\": a non-negative integer}");
       }
       TopicsEndpoint.requireKnown(p, PARTITION_FIELDS);
       out.add(new TopicPartition(topic, partition));

@@ -1,6 +1,8 @@
 package io.sluice.http;
 
 import io.sluice.api.RequestContext;
+import io.sluice.errors.ErrorCode;
+import io.sluice.errors.SluiceException;
 
 import io.sluice.api.BrokerService;
 import io.sluice.api.FetchRequest;
@@ -62,19 +64,23 @@ final class SseEndpoint {
           .putHeader("Content-Type", "text/event-stream").putHeader("Cache-Control", "no-cache")
           .putHeader("X-Accel-Buffering", "no");
       response.write("retry: 2000\n\n");
-      pump(Callers.of(ctx), response, tp, format, start);
+      pump(Callers.of(ctx), AuthGate.credentialsCurrent(ctx), response, tp, format, start);
     }).onFailure(ctx::fail);
   }
 
-  private void pump(RequestContext caller, HttpServerResponse response, TopicPartition tp, EmbeddedFormat format, long position) {
+  private void pump(RequestContext caller, java.util.function.BooleanSupplier credentialsCurrent,
+      HttpServerResponse response, TopicPartition tp, EmbeddedFormat format, long position) {
     if (response.closed() || response.ended()) {
+      return;
+    }
+    if (revoked(credentialsCurrent, response)) {
       return;
     }
     if (response.writeQueueFull()) {
       // once (as ChunkedWriter): left set, it would fire again when a later full queue drained, or after the end
       response.drainHandler(v -> {
         response.drainHandler(null);
-        pump(caller, response, tp, format, position);
+        pump(caller, credentialsCurrent, response, tp, format, position);
       });
       return;
     }
@@ -84,18 +90,20 @@ final class SseEndpoint {
         .compose(r -> workers.executeBlocking(() -> encode(FetchedRecords.decode(r, position), tp, format, grant),
             false))
         .onSuccess(events -> {
-          if (response.closed() || response.ended()) {
+          // also after the fetch: it may have waited for records since the credentials changed
+          if (response.closed() || response.ended() || revoked(credentialsCurrent, response)) {
             grant.close();
             return;
           }
           if (events.waiting()) { // the heap for answers is full: its events are being written
             grant.close();
-            vertx.setTimer(WsConsumeSession.RETRY_MS, id -> pump(caller, response, tp, format, position));
+            vertx.setTimer(WsConsumeSession.RETRY_MS,
+                id -> pump(caller, credentialsCurrent, response, tp, format, position));
             return;
           }
           response.write(events.bytes().length() > 0 ? events.bytes() : Buffer.buffer(": keepalive\n\n"))
               .onComplete(ar -> grant.close());
-          pump(caller, response, tp, format, events.next());
+          pump(caller, credentialsCurrent, response, tp, format, events.next());
         })
         .onFailure(t -> {
           grant.close();
@@ -103,6 +111,16 @@ final class SseEndpoint {
             response.end("event: error\ndata: " + WsFrames.error(t).encode() + "\n\n");
           }
         });
+  }
+
+  /** Ends the stream with an error event if the credentials it was opened with no longer hold; true if it did. */
+  private static boolean revoked(java.util.function.BooleanSupplier credentialsCurrent, HttpServerResponse response) {
+    if (credentialsCurrent.getAsBoolean()) {
+      return false;
+    }
+    response.end("event: error\ndata: " + WsFrames.error(new SluiceException(ErrorCode.SASL_AUTHENTICATION_FAILED,
+        AuthGate.REVOKED)).encode() + "\n\n");
+    return true;
   }
 
   /** The events encoded, where the next fetch starts, and whether none fit the answers' heap (fetch again later). */

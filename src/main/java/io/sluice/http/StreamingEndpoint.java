@@ -93,7 +93,7 @@ final class StreamingEndpoint {
           .compose(range -> upgrade(ctx).map(ws -> sessions.upgraded(ctx, ws)).map(ws -> {
             WsConsumeSession.forPartition(ws, Callers.of(ctx, ws), service, workers, format, tp,
                 offset >= 0 ? offset : range.endOffset(), cfg, answers)
-                .start(ConnectionWatch.of(ctx.request()));
+                .start(ConnectionWatch.of(ctx.request()), AuthGate.credentialsCurrent(ctx));
             return null;
           }))
           .onFailure(t -> failUnlessUpgraded(ctx, t));
@@ -119,7 +119,7 @@ final class StreamingEndpoint {
         .compose(all -> upgrade(ctx)).map(ws -> sessions.upgraded(ctx, ws))
         .onSuccess(ws -> WsConsumeSession.forGroup(ws, Callers.of(ctx, ws), consumers, format, group, names,
             settings, cfg, answers)
-            .start(ConnectionWatch.of(ctx.request())))
+            .start(ConnectionWatch.of(ctx.request()), AuthGate.credentialsCurrent(ctx)))
         .onFailure(t -> failUnlessUpgraded(ctx, t));
   }
 
@@ -133,7 +133,7 @@ final class StreamingEndpoint {
     service.metadataForProduce(Callers.of(ctx), topic)
         .compose(metadata -> upgrade(ctx)).map(ws -> sessions.upgraded(ctx, ws))
         .onSuccess(ws -> new WsProduceSession(ws, Callers.of(ctx, ws), service, format, topic, cfg, workers)
-            .start(ConnectionWatch.of(ctx.request())))
+            .start(ConnectionWatch.of(ctx.request()), AuthGate.credentialsCurrent(ctx)))
         .onFailure(t -> failUnlessUpgraded(ctx, t));
   }
 

@@ -75,6 +75,7 @@ final class WsConsumeSession {
   private boolean closed;
   private long heartbeatTimer = -1;
   private io.vertx.core.Vertx vertx;
+  private java.util.function.BooleanSupplier credentialsCurrent = () -> true;
 
   private WsConsumeSession(ServerWebSocket ws, EmbeddedFormat format, Source source, boolean grouped,
       HttpApiConfig cfg, AnswerMemory answers) {
@@ -177,8 +178,12 @@ final class WsConsumeSession {
     }, true, cfg, answers);
   }
 
-  /** {@code watch}: the connection's, whose meter holds messages being joined; null without one. */
-  void start(ConnectionWatch watch) {
+  /**
+   * {@code watch}: the connection's, whose meter holds messages being joined; null without one.
+   * {@code credentialsCurrent}: whether the handshake's credentials still hold ({@link AuthGate#credentialsCurrent}).
+   */
+  void start(ConnectionWatch watch, java.util.function.BooleanSupplier credentialsCurrent) {
+    this.credentialsCurrent = credentialsCurrent;
     WsMessageReader.attach(ws, watch, maxMessageBytes, this::onFrame, refused -> WsFrames.sendError(ws, refused));
     ws.closeHandler(v -> close());
     ws.exceptionHandler(t -> {
@@ -207,7 +212,20 @@ final class WsConsumeSession {
     source.close();
   }
 
+  /** Closes the stream if its credentials no longer hold; true if it did. */
+  private boolean revoked() {
+    if (credentialsCurrent.getAsBoolean()) {
+      return false;
+    }
+    ws.close(AuthGate.REVOKED_CLOSE_STATUS, AuthGate.REVOKED);
+    close();
+    return true;
+  }
+
   private void onFrame(String text) {
+    if (revoked()) {
+      return;
+    }
     Object id = null;
     try {
       JsonObject frame = WsFrames.parse(text, FIELDS);
@@ -248,7 +266,7 @@ final class WsConsumeSession {
   }
 
   private void pump() {
-    if (closed || reading || credit <= 0) {
+    if (closed || reading || credit <= 0 || revoked()) {
       return;
     }
     if (ws.writeQueueFull()) {
@@ -258,7 +276,7 @@ final class WsConsumeSession {
     reading = true;
     int max = (int) Math.min(credit, MAX_RECORDS_PER_READ);
     source.read(max).onComplete(ar -> {
-      if (closed) {
+      if (closed || revoked()) { // also after the read: it may have waited for records since the credentials changed
         return;
       }
       if (ar.failed()) {

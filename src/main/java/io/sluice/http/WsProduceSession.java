@@ -36,6 +36,7 @@ final class WsProduceSession {
   private Future<Void> dispatched = Future.succeededFuture();
   private Future<Void> tail = Future.succeededFuture();
   private int inFlight;
+  private java.util.function.BooleanSupplier credentialsCurrent = () -> true;
 
   WsProduceSession(ServerWebSocket ws, RequestContext caller, BrokerService service, EmbeddedFormat format,
       String topic, HttpApiConfig cfg, WorkerExecutor workers) {
@@ -48,13 +49,21 @@ final class WsProduceSession {
     this.producer = new JsonRecordsProducer(service);
   }
 
-  /** {@code watch}: the connection's, whose meter holds messages being joined; null without one. */
-  void start(ConnectionWatch watch) {
+  /**
+   * {@code watch}: the connection's, whose meter holds messages being joined; null without one.
+   * {@code credentialsCurrent}: whether the handshake's credentials still hold ({@link AuthGate#credentialsCurrent}).
+   */
+  void start(ConnectionWatch watch, java.util.function.BooleanSupplier credentialsCurrent) {
+    this.credentialsCurrent = credentialsCurrent;
     WsMessageReader.attach(ws, watch, cfg.wsMaxMessageBytes(), this::onMessage,
         refused -> reply(Future.succeededFuture(Message.refused(null, refused)), Future.failedFuture(refused)));
   }
 
   private void onMessage(String text) {
+    if (!credentialsCurrent.getAsBoolean()) {
+      ws.close(AuthGate.REVOKED_CLOSE_STATUS, AuthGate.REVOKED);
+      return;
+    }
     long nowMs = System.currentTimeMillis();
     Future<Message> decoded = BodyDecoding.decode(text.length(), workers, () -> decode(text, nowMs));
     // A small message decoded inline must not overtake a large one still decoding before it: each message is handed

@@ -47,7 +47,9 @@ final class QuotaGate {
     String client = caller.clientId();
     HttpServerRequest request = ctx.request();
     long throttle = quotas.record(QuotaType.REQUEST, user, client, 1);
-    switch (classify(request.method(), request.path())) {
+    // The path the router routes by (dot segments removed, unreserved escapes decoded), not the raw one: a produce
+    // sent to /topics/./t, //topics/t or /topics/t/ was routed as one but counted as none of its bytes.
+    switch (classify(request.method(), ctx.normalizedPath())) {
       case PRODUCE -> {
         long length = contentLength(request);
         if (length >= 0) {
@@ -85,10 +87,11 @@ final class QuotaGate {
   }
 
   /** Which byte rate a request counts against, by its method and path ({@code REQUEST}: none, only the request rate). */
-  static QuotaType classify(HttpMethod method, String path) {
-    if (path == null) {
+  static QuotaType classify(HttpMethod method, String routed) {
+    if (routed == null) {
       return QuotaType.REQUEST;
     }
+    String path = asRouted(routed);
     if (method == HttpMethod.POST) {
       if (path.equals("/batches")) {
         return QuotaType.PRODUCE;
@@ -103,6 +106,12 @@ final class QuotaGate {
       return QuotaType.FETCH;
     }
     return QuotaType.REQUEST;
+  }
+
+  /** The path as the routes match it: empty segments ({@code //}) and a trailing slash do not count. */
+  private static String asRouted(String path) {
+    String p = path.indexOf("//") >= 0 ? path.replaceAll("/{2,}", "/") : path;
+    return p.length() > 1 && p.endsWith("/") ? p.substring(0, p.length() - 1) : p;
   }
 
   /** /topics/{t}, /topics/{t}/partitions/{p}, /topics/{t}/partitions/{p}/batches. */

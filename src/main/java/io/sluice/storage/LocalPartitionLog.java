@@ -206,7 +206,8 @@ final class LocalPartitionLog implements PartitionLog {
     for (RecordBatch b : kept) {
       bases.add(b == null ? -1L : r.batchBaseOffsets().get(next++));
     }
-    return new AppendResult(r.firstOffset(), r.lastOffset(), bases, r.maxTimestamp(), r.logEndOffset(), r.written());
+    return new AppendResult(r.firstOffset(), r.lastOffset(), bases, r.maxTimestamp(), r.logEndOffset(), r.written(),
+        r.logAppendTimeMs());
   }
 
   private AppendResult appendAsLeader(AppendBatches producerRequest, int leaderEpoch) {
@@ -221,7 +222,8 @@ final class LocalPartitionLog implements PartitionLog {
     CompressionType codec = config.recompressTo();
     AppendBatches request = codec == null ? producerRequest
         : producerRequest.recompressed(codec, config.maxMessageBytes(), tp);
-    if (timestamps.type() == TimestampType.LOG_APPEND_TIME) {
+    boolean stamped = timestamps.type() == TimestampType.LOG_APPEND_TIME;
+    if (stamped) {
       request.stampLogAppendTime(now);
     }
     long next = state.logEndOffset();
@@ -232,7 +234,7 @@ final class LocalPartitionLog implements PartitionLog {
     }
     AppendResult result = write(request);
     producers.onAppended(request.batches, now);
-    return result;
+    return stamped ? result.withLogAppendTime(now) : result;
   }
 
   @Override

@@ -259,6 +259,22 @@ public final class LogManager implements AutoCloseable {
   }
 
   /** The partitions that have a log directory here, open or not. */
+  /**
+   * The logs in the data directory with the topic id each is stamped with (empty for a directory written before
+   * topic ids were stamped). Blocking: call on a storage thread.
+   */
+  public Map<TopicPartition, Optional<String>> existingLogTopicIds() {
+    Map<TopicPartition, Optional<String>> out = new HashMap<>();
+    for (TopicPartition tp : existingLogs()) {
+      try {
+        out.put(tp, PartitionMetadataFile.read(dataDir.resolve(tp.dirName())));
+      } catch (IOException e) {
+        throw new StorageException("Cannot read the topic id of " + dataDir.resolve(tp.dirName()) + ": " + e, e);
+      }
+    }
+    return out;
+  }
+
   public Set<TopicPartition> existingLogs() {
     try (Stream<Path> list = Files.list(dataDir)) {
       // Not "skip names starting with '.'": a topic may be called ".x". The directory's own entries (.index,

@@ -1,5 +1,8 @@
 package io.sluice.streams;
 
+import io.sluice.api.BrokerService;
+import io.sluice.api.RequestContext;
+import io.sluice.api.acl.TopicReads;
 import io.sluice.broker.rpc.BrokerRpc;
 import io.sluice.errors.ErrorCode;
 import io.sluice.errors.SluiceException;
@@ -55,8 +58,8 @@ final class StoreQueryService implements StoreQueries {
   }
 
   /** One key: its value or windows, or a 404. */
-  Future<JsonObject> key(String stream, String store, String key, long from, long to) {
-    return target(stream, store).compose(t -> {
+  Future<JsonObject> key(RequestContext caller, String stream, String store, String key, long from, long to) {
+    return target(caller, stream, store).compose(t -> {
       byte[] keyBytes = keyBytes(t.definition(), key);
       int p = Partitioner.partitionForKey(keyBytes, t.partitions());
       JsonObject req = new JsonObject().put("store", store).put("key", Base64.getEncoder().encodeToString(keyBytes))
@@ -74,8 +77,9 @@ final class StoreQueryService implements StoreQueries {
   }
 
   /** A scan of every task's store, merged in key-byte order, at most {@code limit} keys. */
-  Future<JsonObject> scan(String stream, String store, String fromKey, String toKey, String prefix, int limit) {
-    return target(stream, store).compose(t -> {
+  Future<JsonObject> scan(RequestContext caller, String stream, String store, String fromKey, String toKey,
+      String prefix, int limit) {
+    return target(caller, stream, store).compose(t -> {
       // Each partition's part gets its share of the bound (at least 64 KiB): the parts arrive here together.
       JsonObject req = new JsonObject().put("store", store).put("scan", true).put("limit", limit)
           .put("max_bytes", Math.max(64 * 1024, service.maxAnswerBytes() / t.partitions()));
@@ -115,8 +119,9 @@ final class StoreQueryService implements StoreQueries {
   private record Target(StreamDefinition definition, String topic, int partitions) {
   }
 
-  private Future<Target> target(String stream, String store) {
-    return service.blocking(() -> service.compile(service.store().get(stream))).compose(d -> {
+  private Future<Target> target(RequestContext caller, String stream, String store) {
+    return service.blocking(() -> service.compile(service.store().get(stream)))
+        .compose(d -> mayRead(caller, d).map(d)).compose(d -> {
       if (d.store() == null || !d.store().equals(store)) {
         throw new SluiceException(ErrorCode.NOT_FOUND, "Stream '" + stream + "' has no store '" + store + "'"
             + (d.store() == null ? "" : "; its store is '" + d.store() + "'"));
@@ -125,6 +130,23 @@ final class StoreQueryService implements StoreQueries {
       return service.cluster().describeTopic(service.caller(), topic).map(md -> new Target(d, topic,
           md.partitionCount()));
     });
+  }
+
+  /**
+   * A store holds what the stream computed from its source topics (its inputs and a join's other side), so a client
+   * reads it only with Read on each of them, as if it read them itself; before, Cluster Describe (which lists streams)
+   * was all a query needed, and it showed values of topics the caller could not read.
+   */
+  private Future<Void> mayRead(RequestContext caller, StreamDefinition d) {
+    BrokerService policy = service.policy();
+    if (policy == null) {
+      return Future.succeededFuture();
+    }
+    java.util.Set<String> sources = new java.util.TreeSet<>(d.inputs());
+    if (d.join() != null && d.join().right() != null) {
+      sources.add(d.join().right());
+    }
+    return TopicReads.check(policy, caller, sources);
   }
 
   /** Asks the broker running the task: this one directly, another through BrokerRpc. */

@@ -267,7 +267,8 @@ final class StreamsEndpoint {
   private void queryKey(RoutingContext ctx) {
     long from = longParam(ctx, "from", 0);
     long to = longParam(ctx, "to", Long.MAX_VALUE);
-    service.queries().key(ctx.pathParam("name"), ctx.pathParam("store"), ctx.pathParam("key"), from, to)
+    service.queries().key(io.sluice.http.Callers.of(ctx), ctx.pathParam("name"), ctx.pathParam("store"),
+            ctx.pathParam("key"), from, to)
         .onSuccess(r -> json(ctx, 200, r)).onFailure(t -> fail(ctx, t));
   }
 
@@ -282,7 +283,8 @@ final class StreamsEndpoint {
     if (prefix != null && (from != null || to != null)) {
       throw new SluiceException(ErrorCode.INVALID_REQUEST, "Give a prefix, or from_key and to_key, not both");
     }
-    service.queries().scan(ctx.pathParam("name"), ctx.pathParam("store"), from, to, prefix, (int) limit)
+    service.queries().scan(io.sluice.http.Callers.of(ctx), ctx.pathParam("name"), ctx.pathParam("store"), from, to,
+            prefix, (int) limit)
         .onSuccess(r -> json(ctx, 200, r)).onFailure(t -> fail(ctx, t));
   }
 

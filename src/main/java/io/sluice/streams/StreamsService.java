@@ -47,10 +47,12 @@ public final class StreamsService implements BrokerComponent {
   private volatile TaskScheduler scheduler;
   private volatile StateMemory stateMemory;
   private volatile StoreQueryService queries;
+  private BrokerService policy;
   private volatile io.vertx.core.eventbus.MessageConsumer<?> queryConsumer;
 
   public StreamsService(BrokerComponent.Context context) {
     this(context.vertx(), context.config(), context.cluster(), context.meters());
+    this.policy = context.services().broker();
     context.services().extensions().add(httpExtension());
   }
 
@@ -178,6 +180,11 @@ public final class StreamsService implements BrokerComponent {
 
   BrokerService cluster() {
     return cluster;
+  }
+
+  /** The policed service whose ACLs a client's store query is checked against; null when built without one. */
+  BrokerService policy() {
+    return policy;
   }
 
   RequestContext caller() {

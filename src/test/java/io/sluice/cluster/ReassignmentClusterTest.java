@@ -244,6 +244,35 @@ class ReassignmentClusterTest {
         .satisfies(r -> assertThat(r.leader()).isEqualTo(target));
   }
 
+  @Test
+  void aBrokerDownWhileMovedOffAPartitionDeletesItsLogWhenItReturnsAndKeepsTheRest() throws Exception {
+    TopicPartition moved = new TopicPartition("strayed", 0);
+    TopicPartition kept = new TopicPartition("kept", 0);
+    await(broker(1).service().createTopic(CALLER, new NewTopic("strayed", 1, 2, Map.of())));
+    await(broker(1).service().createTopic(CALLER, new NewTopic("kept", 1, 3, Map.of())));
+    List<Integer> before = replicas(broker(1).metadata(), moved);
+    int stays = before.get(0);
+    int down = before.get(1);
+    int target = 6 - stays - down;
+    Path downDir = dir.resolve("b" + down);
+    awaitTrue("broker " + down + " hosts both", () -> broker(down).hostedPartitions().containsAll(List.of(moved, kept)));
+    TestBrokers.close(brokers.remove(down));
+    await(broker(stays).awaitMetadata(s -> !s.liveBrokerIds().contains(down), WAIT_MS));
+
+    await(broker(stays).service().alterPartitionReassignment(CALLER, moved, List.of(stays, target)));
+    await(broker(stays).awaitMetadata(s -> done(s, moved, List.of(stays, target)), WAIT_MS));
+    assertThat(downDir.resolve(moved.dirName())).as("the broker was down: nothing deleted it").isDirectory();
+    Files.createDirectories(downDir.resolve("ghost-0")); // a topic ZooKeeper does not know: left alone
+
+    start(down);
+
+    awaitTrue("the returning broker deletes the log it no longer holds",
+        () -> !Files.exists(downDir.resolve(moved.dirName())));
+    assertThat(broker(down).hostedPartitions()).contains(kept).doesNotContain(moved);
+    assertThat(downDir.resolve(kept.dirName())).isDirectory();
+    assertThat(downDir.resolve("ghost-0")).isDirectory();
+  }
+
   /** Writes a reassignment of {@code tp} to {@code target} into the topic's znode as a broker would. */
   private void writeReassignment(TopicPartition tp, List<Integer> target) throws Exception {
     try (CuratorFramework zk = CuratorFrameworkFactory.newClient(zookeeper.connectString(), new RetryOneTime(100))) {

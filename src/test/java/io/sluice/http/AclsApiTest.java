@@ -218,6 +218,85 @@ class AclsApiTest {
     }
   }
 
+  @Test
+  void theMetricsRoutesNeedClusterDescribe() throws Exception {
+    topic("metered-secret");
+    await(broker.services().broker().deleteAcls(RequestContext.internal(1), new io.sluice.api.acl.AclBindingFilter(
+        ResourceType.CLUSTER, null, null, null, null, null, null)));
+    try {
+      // They name every topic and group (this one it may not describe) with its sizes, traffic and lags.
+      for (String path : List.of("/metrics", "/metrics/replicas", "/metrics/history", "/metrics/history/events")) {
+        assertError(await(client.get(path).send()), 403, 31, "Describe the cluster");
+      }
+    } finally {
+      startBrokerGrants();
+    }
+    HttpResponse<Buffer> replicas = await(client.get("/metrics/replicas?scope=local").send());
+    assertThat(replicas.statusCode()).as(replicas.bodyAsString()).isEqualTo(200);
+    assertThat(replicas.bodyAsString()).contains("metered-secret");
+  }
+
+  /** Read is checked at every poll, as Kafka checks every fetch, not only when the instance subscribed. */
+  @Test
+  void aConsumerInstancesPollNeedsTopicReadAtEveryPoll() throws Exception {
+    topic("polled");
+    grant(acl("TOPIC", "polled", "LITERAL", "WRITE", "ALLOW"));
+    assertThat(produce("polled").statusCode()).isEqualTo(200);
+    grant(acl("GROUP", "pollers", "LITERAL", "READ", "ALLOW"));
+    JsonObject read = acl("TOPIC", "polled", "LITERAL", "READ", "ALLOW");
+    grant(read);
+    String base = "/consumers/pollers/instances/p1";
+    assertThat(await(client.post("/consumers/pollers").sendJsonObject(new JsonObject().put("name", "p1")
+        .put("format", "json").put("auto.offset.reset", "earliest"))).statusCode()).isEqualTo(200);
+    HttpResponse<Buffer> subscribed = await(client.post(base + "/subscription")
+        .sendJsonObject(new JsonObject().put("topics", new JsonArray().add("polled"))));
+    assertThat(subscribed.statusCode()).as(subscribed.bodyAsString()).isEqualTo(204);
+    // The grant goes (or another principal with the group's Read polls the instance): the next poll reads nothing.
+    await(client.delete("/acls?resource_type=TOPIC&resource_name=polled").send());
+    HttpResponse<Buffer> polled = await(client.get(base + "/records?timeout=0")
+        .putHeader("Accept", "application/vnd.kafka.json.v2+json").send());
+    assertError(polled, 403, 29, "Read topic 'polled'");
+    HttpResponse<Buffer> batches = await(client.get(base + "/records?timeout=0")
+        .putHeader("Accept", "application/vnd.sluice.record-batches").send());
+    assertError(batches, 403, 29, "Read topic 'polled'");
+    grant(read);
+    HttpResponse<Buffer> again = await(client.get(base + "/records?timeout=5000")
+        .putHeader("Accept", "application/vnd.kafka.json.v2+json").send());
+    assertThat(again.statusCode()).as(again.bodyAsString()).isEqualTo(200);
+    assertThat(again.bodyAsJsonArray()).hasSize(1);
+  }
+
+  /** A reset or deletion naming no topic acts on every topic with commits: each needs Read. */
+  @Test
+  void offsetResetsAndDeletionsNamingNoTopicNeedReadOnEveryCommittedTopic() throws Exception {
+    topic("reset-t");
+    grant(acl("GROUP", "resetters", "LITERAL", "ALL", "ALLOW"));
+    JsonObject read = acl("TOPIC", "reset-t", "LITERAL", "READ", "ALLOW");
+    grant(read);
+    String base = "/consumers/resetters/instances/r1";
+    assertThat(await(client.post("/consumers/resetters").sendJsonObject(new JsonObject().put("name", "r1")
+        .put("format", "json"))).statusCode()).isEqualTo(200);
+    JsonArray partition = new JsonArray().add(new JsonObject().put("topic", "reset-t").put("partition", 0));
+    assertThat(await(client.post(base + "/assignments").sendJsonObject(new JsonObject().put("partitions", partition)))
+        .statusCode()).isEqualTo(204);
+    HttpResponse<Buffer> committed = await(client.post(base + "/offsets").sendJsonObject(new JsonObject()
+        .put("offsets", new JsonArray().add(new JsonObject().put("topic", "reset-t").put("partition", 0)
+            .put("offset", 0)))));
+    assertThat(committed.statusCode()).as(committed.bodyAsString()).isEqualTo(204);
+    assertThat(await(client.delete(base).send()).statusCode()).isEqualTo(204);
+    await(client.delete("/acls?resource_type=TOPIC&resource_name=reset-t").send());
+
+    assertError(await(client.post("/consumer-groups/resetters/offsets/reset").sendJsonObject(new JsonObject()
+        .put("to", "earliest").put("dry_run", true))), 403, 29, "Read topic 'reset-t'");
+    assertError(await(client.post("/consumer-groups/resetters/offsets/delete").sendJsonObject(new JsonObject()
+        .put("all", true))), 403, 29, "Read topic 'reset-t'");
+    grant(read);
+    HttpResponse<Buffer> reset = await(client.post("/consumer-groups/resetters/offsets/reset")
+        .sendJsonObject(new JsonObject().put("to", "earliest").put("dry_run", true)));
+    assertThat(reset.statusCode()).as(reset.bodyAsString()).isEqualTo(200);
+    assertThat(reset.bodyAsString()).contains("reset-t");
+  }
+
   private static void startBrokerGrants() throws Exception {
     await(broker.services().broker().createAcls(RequestContext.internal(1), List.of(new AclBinding(
         ResourceType.CLUSTER, ResourceType.CLUSTER_NAME, PatternType.LITERAL, ANONYMOUS, "127.0.0.1",

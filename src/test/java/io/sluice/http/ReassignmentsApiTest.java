@@ -110,4 +110,15 @@ class ReassignmentsApiTest {
         .satisfies(r -> assertThat(r.getInteger("error_code")).isEqualTo(84))
         .satisfies(r -> assertThat(r.getInteger("leader")).isEqualTo(1));
   }
+
+  /** A negative partition in an election's list is the client's mistake (it was a 500: TopicPartition threw). */
+  @Test
+  void anElectionNamingANegativePartitionIsRefusedAsMalformed() throws Exception {
+    for (Object partition : new Object[] {-1, Integer.MIN_VALUE}) {
+      JsonObject body = new JsonObject().put("type", "PREFERRED").put("partitions", new io.vertx.core.json.JsonArray()
+          .add(new JsonObject().put("topic", "t").put("partition", partition)));
+      assertError(await(client.post("/leader-election").sendJsonObject(body)), 400, 10_002,
+          "a non-negative integer");
+    }
+  }
 }

@@ -103,6 +103,48 @@ class RecordConfigsHttpTest {
     long stamped = records.getJsonObject(0).getLong("timestamp");
     assertThat(stamped).isBetween(before, System.currentTimeMillis());
     assertThat(records.getJsonObject(1).getLong("timestamp")).isEqualTo(stamped);
+    // Kafka's produce answer names the stamp (log_append_time_ms), so a producer learns what was stored
+    JsonArray offsets = r.bodyAsJsonObject().getJsonArray("offsets");
+    assertThat(offsets.getJsonObject(0).getLong("log_append_time_ms")).isEqualTo(stamped);
+    assertThat(offsets.getJsonObject(1).getLong("log_append_time_ms")).isEqualTo(stamped);
+  }
+
+  @Test
+  void theBatchAnswersNameTheStampOfALogAppendTimeTopicOnly(TestInfo info) throws Exception {
+    String stampedTopic = info.getTestMethod().orElseThrow().getName();
+    String createdTopic = stampedTopic + "-created";
+    assertThat(create(stampedTopic, new JsonObject().put("message.timestamp.type", "LogAppendTime")).statusCode())
+        .isEqualTo(201);
+    assertThat(create(createdTopic, new JsonObject()).statusCode()).isEqualTo(201);
+
+    JsonObject one = await(client.post("/topics/" + stampedTopic + "/partitions/0/batches")
+        .putHeader("Content-Type", "application/vnd.sluice.batch")
+        .sendBuffer(Buffer.buffer(bytes(HttpApiTestBase.batch(1_000L, "a"))))).bodyAsJsonObject();
+    JsonObject many = await(client.post("/batches")
+        .putHeader("Content-Type", "application/vnd.sluice.partition-batches")
+        .sendBuffer(section(stampedTopic, HttpApiTestBase.batch(1_000L, "b"))
+            .appendBuffer(section(createdTopic, HttpApiTestBase.batch(1_000L, "c"))))).bodyAsJsonObject();
+
+    JsonArray stored = fetch(stampedTopic);
+    assertThat(one.getLong("log_append_time_ms")).as(one.encode())
+        .isEqualTo(stored.getJsonObject(0).getLong("timestamp"));
+    JsonArray partitions = many.getJsonArray("partitions");
+    assertThat(partitions.getJsonObject(0).getLong("log_append_time_ms")).as(many.encode())
+        .isEqualTo(stored.getJsonObject(1).getLong("timestamp")).isNotEqualTo(1_000L);
+    assertThat(partitions.getJsonObject(1).containsKey("log_append_time_ms")).as(many.encode()).isFalse();
+    assertThat(produce(createdTopic, 1_000L).bodyAsJsonObject().getJsonArray("offsets").getJsonObject(0)
+        .containsKey("log_append_time_ms")).isFalse();
+  }
+
+  private static byte[] bytes(ByteBuffer b) {
+    byte[] out = new byte[b.remaining()];
+    b.duplicate().get(out);
+    return out;
+  }
+
+  private static Buffer section(String topic, ByteBuffer batch) {
+    byte[] body = bytes(batch);
+    return Buffer.buffer(io.sluice.record.PartitionSections.produceHeader(topic, 0, body.length)).appendBytes(body);
   }
 
   @Test

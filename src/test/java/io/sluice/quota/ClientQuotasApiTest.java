@@ -142,6 +142,31 @@ class ClientQuotasApiTest {
     assertThat(throttle(produce(client, "polite", 2_000))).as("a client without a quota").isNull();
   }
 
+  /** Paths the router takes as a produce's or a fetch's are counted as one, however they are spelt. */
+  @Test
+  void aProduceOrFetchSpeltAnotherWayIsCountedAndHeld() throws Exception {
+    String[] produces = {"/topics/t/partitions/0/", "//topics/t/partitions/0", "/topics/./t/partitions/0",
+        "/topics/t/partitions/x/../0", "/topics/t/partitions/0/batches/../"};
+    for (int i = 0; i < produces.length; i++) {
+      String clientId = "spelt-" + i;
+      set(new JsonObject().put("client-id", clientId), "producer_byte_rate", 1_000);
+      awaitQuotas(client, hasClient(clientId, "producer_byte_rate"));
+      JsonObject body = new JsonObject().put("records", new JsonArray().add(new JsonObject().put("value",
+          "x".repeat(2_000))));
+      HttpResponse<Buffer> r = await(client.post(produces[i]).putHeader("Sluice-Client-Id", clientId)
+          .putHeader("Content-Type", "application/vnd.kafka.json.v2+json").sendBuffer(body.toBuffer()));
+      assertThat(r.statusCode()).as(produces[i] + ": " + r.bodyAsString()).isEqualTo(200);
+      assertThat(throttle(r)).as(produces[i]).isNotNull().isPositive();
+    }
+    set(new JsonObject().put("client-id", "spelt-fetch"), "consumer_byte_rate", 1_000);
+    awaitQuotas(client, hasClient("spelt-fetch", "consumer_byte_rate"));
+    HttpResponse<Buffer> fetched = await(client.get("/topics/t/partitions/0/records/?offset=0")
+        .putHeader("Sluice-Client-Id", "spelt-fetch").putHeader("Accept", "application/vnd.kafka.json.v2+json")
+        .send());
+    assertThat(fetched.statusCode()).as(fetched.bodyAsString()).isEqualTo(200);
+    assertThat(throttle(fetched)).as("counted against the fetch quota").isNotNull();
+  }
+
   @Test
   void aQuotaSetAtRuntimeAppliesToTheNextRequestAndItsRemovalLiftsIt() throws Exception {
     assertThat(throttle(produce(client, "latecomer", 10))).isNull();

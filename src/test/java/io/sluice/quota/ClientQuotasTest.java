@@ -126,4 +126,18 @@ class ClientQuotasTest {
     assertThat(QuotaGate.classify(post, "/fetch")).isEqualTo(QuotaType.FETCH);
     assertThat(QuotaGate.classify(get, "/topics/t")).isEqualTo(QuotaType.REQUEST);
   }
+
+  /** The routes match these as the plain paths (the gate is handed the normalized path, dot segments gone). */
+  @Test
+  void aTrailingSlashOrEmptySegmentsDoNotHideAProduceOrFetch() {
+    var post = io.vertx.core.http.HttpMethod.POST;
+    var get = io.vertx.core.http.HttpMethod.GET;
+    assertThat(QuotaGate.classify(post, "/topics/t/")).isEqualTo(QuotaType.PRODUCE);
+    assertThat(QuotaGate.classify(post, "//topics/t")).isEqualTo(QuotaType.PRODUCE);
+    assertThat(QuotaGate.classify(post, "/topics//t/partitions/0/")).isEqualTo(QuotaType.PRODUCE);
+    assertThat(QuotaGate.classify(post, "/batches/")).isEqualTo(QuotaType.PRODUCE);
+    assertThat(QuotaGate.classify(post, "/fetch/")).isEqualTo(QuotaType.FETCH);
+    assertThat(QuotaGate.classify(get, "/topics/t/partitions/0/records/")).isEqualTo(QuotaType.FETCH);
+    assertThat(QuotaGate.classify(get, "/")).isEqualTo(QuotaType.REQUEST);
+  }
 }

@@ -151,6 +151,58 @@ class BasicAuthenticationTest {
     ws.abort();
   }
 
+  /**
+   * WebSocket and Server-Sent Events streams outlive their handshake: once their user is deleted, the next message
+   * closes the WebSocket (1008) unwritten, and the event stream ends before it sends a record written afterwards.
+   */
+  @Test
+  void streamsStopOnceTheirUsersCredentialsAreDeleted() throws Exception {
+    String admin = basic("admin", "admin-secret");
+    assertThat(send(first, "PUT", "/users/dave/credentials/SCRAM-SHA-256", admin, "{\"password\": \"dave-1\"}")
+        .statusCode()).isEqualTo(201);
+    HttpResponse<String> created = send(first, "POST", "/topics", admin,
+        "{\"name\": \"revoked\", \"partitions\": 1, \"replication_factor\": 1}");
+    assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+    String dave = basic("dave", "dave-1");
+    java.util.concurrent.BlockingQueue<String> replies = new java.util.concurrent.LinkedBlockingQueue<>();
+    java.util.concurrent.CompletableFuture<Integer> closed = new java.util.concurrent.CompletableFuture<>();
+    WebSocket ws = HTTP.newWebSocketBuilder().header("Authorization", dave).buildAsync(
+        URI.create("ws://127.0.0.1:" + first.httpPort() + "/ws/produce?topic=revoked"), new WebSocket.Listener() {
+          @Override
+          public java.util.concurrent.CompletionStage<?> onText(WebSocket w, CharSequence data, boolean last) {
+            replies.add(data.toString()); // replies are small: one part each
+            w.request(1);
+            return null;
+          }
+
+          @Override
+          public java.util.concurrent.CompletionStage<?> onClose(WebSocket w, int status, String reason) {
+            closed.complete(status);
+            return null;
+          }
+        }).get(30, TimeUnit.SECONDS);
+    HttpRequest sse = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + first.httpPort()
+        + "/topics/revoked/partitions/0/events?offset=0")).header("Authorization", dave).build();
+    java.util.Iterator<String> events = HTTP.send(sse, HttpResponse.BodyHandlers.ofLines()).body().iterator();
+    ws.sendText("{\"records\": [{\"value\": \"before\"}]}", true).get(30, TimeUnit.SECONDS);
+    assertThat(replies.poll(30, TimeUnit.SECONDS)).contains("\"offset\":0");
+    String line;
+    do {
+      line = events.next();
+    } while (!line.contains("before"));
+
+    assertThat(send(first, "DELETE", "/users/dave", admin, null).statusCode()).isEqualTo(204);
+    ws.sendText("{\"records\": [{\"value\": \"after\"}]}", true).get(30, TimeUnit.SECONDS);
+    assertThat(closed.get(30, TimeUnit.SECONDS)).isEqualTo(1008);
+    assertThat(replies).isEmpty();
+    HttpResponse<String> written = send(first, "POST", "/topics/revoked", admin,
+        "{\"records\": [{\"value\": \"after-admin\"}]}");
+    assertThat(written.body()).contains("\"offset\":1");
+    java.util.List<String> rest = new java.util.ArrayList<>();
+    events.forEachRemaining(rest::add); // ends once the stream ends
+    assertThat(String.join("\n", rest)).contains("event: error", "\"error_code\":58").doesNotContain("after");
+  }
+
   @Test
   void theJavaClientSendsItsCredentials() throws Exception {
     String bootstrap = "http://127.0.0.1:" + first.httpPort();

@@ -48,7 +48,7 @@ class MessageTimestampsAppendTest {
   @Test
   void createTimeRefusesARecordMoreThanAnHourAheadByDefault() {
     LocalPartitionLog log = open(Map.of());
-    log.append(TestBatches.batch(2, 10, 10 * HOUR + HOUR - 1, 1), 0);
+    assertThat(log.append(TestBatches.batch(2, 10, 10 * HOUR + HOUR - 1, 1), 0).logAppendTimeMs()).isEqualTo(-1L);
     assertRefused(log, TestBatches.batch(2, 10, 11 * HOUR, 1), "orders-0", "message.timestamp.after.max.ms",
         "allows 3600000");
     assertThat(log.logEndOffset()).isEqualTo(2);
@@ -72,6 +72,7 @@ class MessageTimestampsAppendTest {
     // far outside both bounds: under LogAppendTime the producer's timestamps do not matter
     AppendResult r = log.append(TestBatches.batch(3, 10, 50 * HOUR, 1), 0);
     assertThat(r.maxTimestamp()).isEqualTo(10 * HOUR);
+    assertThat(r.logAppendTimeMs()).as("the produce answer's log_append_time_ms").isEqualTo(10 * HOUR);
 
     List<ByteBuffer> read = LogFixture.readAll(log, 0);
     RecordBatch batch = RecordBatch.wrap(read.get(0));

@@ -44,7 +44,9 @@ import org.apache.zookeeper.data.Stat;
  *   <li>a partition whose ISR names dead brokers loses them from the ISR (same epoch), so acks=all resumes without
  *       waiting for the leader's lag timeout;</li>
  *   <li>with {@code auto.leader.rebalance.enable}, a partition whose preferred replica (first in its assignment) is
- *       alive, in sync and not leading gets it back as leader (epoch bumped);</li>
+ *       alive, in sync, not leading and not in controlled shutdown gets it back as leader (epoch bumped);</li>
+ *   <li>a partition led by a broker in controlled shutdown (its registration says so) gets another live ISR member
+ *       as leader (epoch bumped), if it has one;</li>
  *   <li>a partition with a replica reassignment in progress ({@link PartitionReassignment}), once every target replica
  *       is in its ISR: leadership moves into the target if the leader leaves (epoch bumped), then the topic's znode
  *       gets the final replicas and the state the ISR without the removed ones, in one transaction.</li>
@@ -196,9 +198,14 @@ public final class Controller {
           + " sync in " + topic.tp(p) + ": handled as failed (leader epoch " + state.leaderEpoch()
           + ", ISR " + state.isr() + ", epochs " + state.isrEpochs() + ")");
     }
+    Set<Integer> leaving = snapshot.brokersInControlledShutdown();
+    boolean preferred = preferredElection && !leaving.contains(replicas.get(0));
     PartitionState next = restarted.isEmpty()
-        ? decide(replicas, state, live, unclean, preferredElection)
+        ? decide(replicas, state, live, unclean, preferred)
         : decideAfterRestart(replicas, state, live, restarted, unclean);
+    if (next == null && restarted.isEmpty()) {
+      next = leaderOffLeaving(replicas, state, live, leaving);
+    }
     PartitionReassignment reassignment = topic.reassignments().get(p);
     if (next == null && restarted.isEmpty() && reassignment != null) {
       Step step = reassignmentStep(replicas, reassignment, state, live);
@@ -213,6 +220,25 @@ public final class Controller {
     if (next != null) {
       write(topic.tp(p), state, withCurrentEpochs(next, state, snapshot));
     }
+  }
+
+  /**
+   * Kafka's controlled shutdown: a leader in controlled shutdown hands leadership to the first live in-sync replica
+   * (in assignment order) that is not stopping too, at a new epoch, while it still serves; an in-sync replica holds
+   * every acknowledged record, as for any election from the ISR. With no such replica it keeps leading until it is
+   * gone (moving then would take the partition offline early). The ISR is left as it is: the stopping broker follows
+   * on until it deregisters, when it leaves the ISR as any dead broker does. Null when there is nothing to move.
+   */
+  static PartitionState leaderOffLeaving(List<Integer> replicas, PartitionState state, Set<Integer> live,
+      Set<Integer> leaving) {
+    if (!leaving.contains(state.leader())) {
+      return null;
+    }
+    return replicas.stream().filter(b -> b != state.leader() && live.contains(b) && !leaving.contains(b)
+            && state.isr().contains(b)).findFirst()
+        .map(leader -> new PartitionState(leader, state.leaderEpoch() + 1, state.isr(), state.zkVersion(), 0,
+            state.isrEpochs()))
+        .orElse(null);
   }
 
   /** What a reassignment in progress waits for, or does next. */

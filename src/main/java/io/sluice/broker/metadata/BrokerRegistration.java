@@ -21,12 +21,21 @@ import java.util.List;
  *     registrations written by a Sluice that kept none. Tells a broker's own registration from before a crash from
  *     another broker's with the same id.
  * @param endpoints every listener's endpoint (empty in a registration written by version 1)
+ * @param inControlledShutdown the broker is stopping and asks the controller to move its partitions' leadership to
+ *     other in-sync replicas first (Kafka's controlled shutdown; {@code "in_controlled_shutdown": true}, absent
+ *     otherwise)
  */
 public record BrokerRegistration(int id, String httpHost, int httpPort, String clusterNodeId, String directoryId,
-    List<Listener.Endpoint> endpoints) {
+    List<Listener.Endpoint> endpoints, boolean inControlledShutdown) {
 
   public BrokerRegistration {
     endpoints = List.copyOf(endpoints);
+  }
+
+  /** A registration of a broker that is not stopping. */
+  public BrokerRegistration(int id, String httpHost, int httpPort, String clusterNodeId, String directoryId,
+      List<Listener.Endpoint> endpoints) {
+    this(id, httpHost, httpPort, clusterNodeId, directoryId, endpoints, false);
   }
 
   /** A registration that lists no listener endpoints (yet). */
@@ -43,6 +52,9 @@ public record BrokerRegistration(int id, String httpHost, int httpPort, String c
     if (directoryId != null) {
       json.put("directory_id", directoryId);
     }
+    if (inControlledShutdown) {
+      json.put("in_controlled_shutdown", true);
+    }
     return json.toBuffer().getBytes();
   }
 
@@ -55,12 +67,18 @@ public record BrokerRegistration(int id, String httpHost, int httpPort, String c
           e.getInteger("port")));
     }
     return new BrokerRegistration(id, json.getString("host"), json.getInteger("http_port", -1),
-        json.getString("cluster_node_id"), json.getString("directory_id"), endpoints);
+        json.getString("cluster_node_id"), json.getString("directory_id"), endpoints,
+        json.getBoolean("in_controlled_shutdown", false));
   }
 
   /** This registration advertising {@code port} as its HTTP port. */
   public BrokerRegistration withHttpPort(int port) {
-    return new BrokerRegistration(id, httpHost, port, clusterNodeId, directoryId, endpoints);
+    return new BrokerRegistration(id, httpHost, port, clusterNodeId, directoryId, endpoints, inControlledShutdown);
+  }
+
+  /** This registration of a broker in controlled shutdown. */
+  public BrokerRegistration stopping() {
+    return new BrokerRegistration(id, httpHost, httpPort, clusterNodeId, directoryId, endpoints, true);
   }
 
   /**
@@ -70,6 +88,6 @@ public record BrokerRegistration(int id, String httpHost, int httpPort, String c
   public BrokerRegistration withEndpoints(List<Listener.Endpoint> listeners) {
     Listener.Endpoint http = listeners.stream().filter(e -> e.protocol().equals("http")).findFirst().orElse(null);
     return new BrokerRegistration(id, http != null ? http.host() : httpHost, http != null ? http.port() : -1,
-        clusterNodeId, directoryId, listeners);
+        clusterNodeId, directoryId, listeners, inControlledShutdown);
   }
 }

@@ -54,4 +54,15 @@ public record MetadataSnapshot(Map<String, TopicState> topics, Map<Integer, Brok
   public Set<Integer> liveBrokerIds() {
     return liveBrokers.keySet();
   }
+
+  /** Live brokers in controlled shutdown: their partitions' leadership goes to other in-sync replicas. */
+  public Set<Integer> brokersInControlledShutdown() {
+    Set<Integer> leaving = new java.util.TreeSet<>();
+    liveBrokers.forEach((id, reg) -> {
+      if (reg.inControlledShutdown()) {
+        leaving.add(id);
+      }
+    });
+    return leaving;
+  }
 }

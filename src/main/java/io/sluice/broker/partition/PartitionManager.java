@@ -26,6 +26,7 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
@@ -276,12 +277,66 @@ public final class PartitionManager {
     Hosted h = hosted.remove(tp);
     Future<Void> removal = h.deployment
         .compose(id -> vertx.undeploy(id), t -> Future.succeededFuture())
-        .compose(v -> deleteData ? storage.executeBlocking(() -> {
-          store.deleteLog(tp);
-          return null;
-        }, false) : Future.succeededFuture());
+        .compose(v -> deleteData ? deleteLog(tp) : Future.succeededFuture());
     removal.onComplete(ok -> LOG.log(Level.INFO, "Partition " + tp + " closed" + (deleteData ? " and deleted" : "")),
         t -> LOG.log(Level.ERROR, "Could not remove partition " + tp, t));
+    trackRemoval(tp, removal);
+  }
+
+  private Future<Void> deleteLog(TopicPartition tp) {
+    return storage.executeBlocking(() -> {
+      store.deleteLog(tp);
+      return null;
+    }, false);
+  }
+
+  /**
+   * Deletes the logs in the data directory that the metadata says this broker no longer holds, as {@link #reconcile}
+   * deletes a hosted one on the same evidence: the topic is known and complete, and either the partition's replicas
+   * leave this broker out or the directory is stamped with another topic id (an older topic of the same name). That is
+   * what a reassignment, or a delete and re-create, leaves behind when it happens while this broker is down (Kafka
+   * finds such stray logs at start too). A log of a topic ZooKeeper does not know is left alone, since the ensemble
+   * may be the wrong one, and is answered for the caller to report. Call once the first {@link #reconcile} ran.
+   */
+  public Future<StrayLogs> deleteStrayLogs() {
+    return storage.executeBlocking(store::existingLogTopicIds, false).compose(found -> onContext(() -> {
+      MetadataSnapshot snapshot = metadata.snapshot();
+      List<TopicPartition> deleted = new ArrayList<>();
+      List<TopicPartition> unknown = new ArrayList<>();
+      List<Future<Void>> deletions = new ArrayList<>();
+      found.forEach((tp, topicId) -> {
+        TopicState topic = snapshot.topic(tp.topic()).orElse(null);
+        if (topic == null) {
+          unknown.add(tp);
+        } else if (!closed && !hosted.containsKey(tp) && !removals.containsKey(tp) && isStray(topic, tp, topicId)) {
+          Future<Void> deletion = deleteLog(tp);
+          deletion.onSuccess(v -> LOG.log(Level.INFO, "Deleted the stray log of partition " + tp
+              + ", which this broker no longer holds")).onFailure(t -> LOG.log(Level.ERROR,
+              "Could not delete the stray log of partition " + tp, t));
+          trackRemoval(tp, deletion);
+          deletions.add(deletion);
+          deleted.add(tp);
+        }
+      });
+      return Future.join(deletions).transform(ignored -> Future.succeededFuture(new StrayLogs(deleted, unknown)));
+    }));
+  }
+
+  private boolean isStray(TopicState topic, TopicPartition tp, Optional<String> topicId) {
+    if (!topic.isComplete()) {
+      return false; // half seen: the cache is catching up with a transaction
+    }
+    List<Integer> replicas = topic.assignment().get(tp.partition());
+    return replicas == null || !replicas.contains(config.brokerId())
+        || topicId.isPresent() && !topicId.get().equals(topic.topicId());
+  }
+
+  /** Logs found at start: those deleted as stray, and those of topics the metadata does not know (left alone). */
+  public record StrayLogs(List<TopicPartition> deleted, List<TopicPartition> unknownTopics) {
+  }
+
+  /** A deploy of {@code tp} waits for {@code removal}; the entry goes once it is the last one done. */
+  private void trackRemoval(TopicPartition tp, Future<Void> removal) {
     removals.put(tp, removal);
     removal.onComplete(ar -> {
       if (removals.get(tp) == removal) {

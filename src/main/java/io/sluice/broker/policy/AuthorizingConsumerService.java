@@ -175,19 +175,41 @@ public final class AuthorizingConsumerService implements ConsumerService {
 
   @Override
   public Future<JsonArray> resetOffsets(RequestContext caller, String group, JsonObject request) {
-    return checked(caller, group, AclOperation.READ, topics(request),
-        () -> delegate.resetOffsets(caller, group, request));
+    return onTopics(caller, group, AclOperation.READ, request, () -> delegate.resetOffsets(caller, group, request));
   }
 
   @Override
   public Future<JsonArray> deleteOffsets(RequestContext caller, String group, JsonObject request) {
-    return checked(caller, group, AclOperation.DELETE, topics(request),
-        () -> delegate.deleteOffsets(caller, group, request));
+    return onTopics(caller, group, AclOperation.DELETE, request, () -> delegate.deleteOffsets(caller, group, request));
   }
 
   @Override
   public Future<Void> deleteGroup(RequestContext caller, String group) {
     return checked(caller, group, AclOperation.DELETE, NONE, () -> delegate.deleteGroup(caller, group));
+  }
+
+  /**
+   * Runs a reset or offset deletion if the caller may do {@code op} on the group and Read each topic it acts on: those
+   * it names, or, when it names none (a reset of every partition with commits, {@code "all": true}), every topic the
+   * group has commits on (Kafka checks Read on each topic of an AlterConsumerGroupOffsets or OffsetDelete); before,
+   * naming none needed no topic ACL at all.
+   */
+  private <T> Future<T> onTopics(RequestContext caller, String group, AclOperation op, JsonObject request,
+      Supplier<Future<T>> call) {
+    if (request.getValue("topics") != null || request.getValue("partitions") != null) {
+      return checked(caller, group, op, topics(request), call);
+    }
+    return checked(caller, group, op, NONE, () -> delegate.lags(caller, group)
+        .recover(t -> AuthorizingGroupService.ifUnknownGroup(t, new JsonArray()))
+        .compose(lags -> checked(caller, group, op, committedTopics(lags), call)));
+  }
+
+  private static List<String> committedTopics(JsonArray lags) {
+    java.util.Set<String> out = new java.util.TreeSet<>();
+    for (int i = 0; i < lags.size(); i++) {
+      out.add(lags.getJsonObject(i).getString("topic"));
+    }
+    return List.copyOf(out);
   }
 
   /** The topic names a reset or offset deletion names ({@code "topics"}, {@code "partitions": [{"topic"}]}). */

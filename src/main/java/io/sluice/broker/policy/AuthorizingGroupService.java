@@ -117,8 +117,14 @@ public final class AuthorizingGroupService implements GroupService {
   /** Kafka's AlterConsumerGroupOffsets: Group Read, and Read on each topic named. */
   @Override
   public Future<List<OffsetReset.Outcome>> resetOffsets(RequestContext caller, String groupId, OffsetReset reset) {
-    return checked(caller, groupId, AclOperation.READ, reset.topics() == null ? List.of() : reset.topics(),
-        () -> delegate.resetOffsets(caller, groupId, reset));
+    List<String> topics = new java.util.ArrayList<>(reset.topics() == null ? List.of() : reset.topics());
+    topics.addAll(topicsOf(reset.partitions()));
+    if (reset.topics() == null && reset.partitions() == null) {
+      return checked(caller, groupId, AclOperation.READ, List.of(), () -> committedTopics(caller, groupId)
+          .compose(all -> checked(caller, groupId, AclOperation.READ, all, () -> delegate.resetOffsets(caller, groupId,
+              reset))));
+    }
+    return checked(caller, groupId, AclOperation.READ, topics, () -> delegate.resetOffsets(caller, groupId, reset));
   }
 
   /** Kafka's OffsetDelete: Group Delete, and Read on each topic named. */
@@ -126,7 +132,28 @@ public final class AuthorizingGroupService implements GroupService {
   public Future<List<OffsetDelete.Outcome>> deleteOffsets(RequestContext caller, String groupId, OffsetDelete delete) {
     List<String> topics = new java.util.ArrayList<>(delete.topics() == null ? List.of() : delete.topics());
     topics.addAll(topicsOf(delete.partitions()));
+    if (delete.all()) {
+      return checked(caller, groupId, AclOperation.DELETE, List.of(), () -> committedTopics(caller, groupId)
+          .compose(all -> checked(caller, groupId, AclOperation.DELETE, all, () -> delegate.deleteOffsets(caller,
+              groupId, delete))));
+    }
     return checked(caller, groupId, AclOperation.DELETE, topics, () -> delegate.deleteOffsets(caller, groupId, delete));
+  }
+
+  /**
+   * The topics a group has commits on, which a reset or deletion naming none acts on, so each needs Read (Kafka checks
+   * Read on every topic of AlterConsumerGroupOffsets and OffsetDelete); an unknown group has none.
+   */
+  private Future<List<String>> committedTopics(RequestContext caller, String groupId) {
+    return delegate.lags(caller, groupId).map(lags -> lags.stream().map(l -> l.partition().topic()).distinct()
+        .toList()).recover(t -> ifUnknownGroup(t, List.of()));
+  }
+
+  /** {@code none} when {@code t} says the group is unknown (so it has no commits), else {@code t} again. */
+  static <T> Future<T> ifUnknownGroup(Throwable t, T none) {
+    return t instanceof io.sluice.errors.SluiceException e
+        && e.errorCode() == io.sluice.errors.ErrorCode.GROUP_ID_NOT_FOUND
+        ? Future.succeededFuture(none) : Future.failedFuture(t);
   }
 
   @Override

@@ -174,11 +174,14 @@ final class ProducerBatch {
     body.appendBytes(bytes.array(), bytes.arrayOffset() + bytes.position(), bytes.remaining());
   }
 
-  /** Completes every record: offset {@code baseOffset + i}, or -1 for all when the offset is unknown (acks=0). */
-  void complete(long baseOffset) {
+  /**
+   * Completes every record: offset {@code baseOffset + i}, or -1 for all when the offset is unknown (acks=0); its
+   * timestamp the broker's {@code logAppendTimeMs} for a LogAppendTime topic (>= 0), else the one it was sent with.
+   */
+  void complete(long baseOffset, long logAppendTimeMs) {
     for (int i = 0; i < callbacks.size(); i++) {
       callbacks.get(i).onCompletion(new RecordMetadata(topic, partition, baseOffset < 0 ? -1 : baseOffset + i,
-          timestamps[i]), null);
+          logAppendTimeMs >= 0 ? logAppendTimeMs : timestamps[i]), null);
     }
     done.tryComplete();
     release();

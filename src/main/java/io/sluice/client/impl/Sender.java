@@ -26,7 +26,8 @@ import java.util.Map;
  *
  * <pre>
  * POST {leader}/batches?acks=A   Content-Type: application/vnd.sluice.partition-batches (a section per partition)
- *   200 {"partitions": [{"topic", "partition", "offsets": [{"offset", "record_count"}]} | {..., "error_code"}]}
+ *   200 {"partitions": [{"topic", "partition", "offsets": [{"offset", "record_count"}], "log_append_time_ms"?}
+ *        | {..., "error_code"}]}
  * </pre>
  *
  * <p><b>One request per broker.</b> Each partition decides what to send as if alone (its bound on requests in
@@ -330,7 +331,7 @@ final class Sender {
             part.q().inFlight.removeAll(part.batches());
             Throwable failure = ar.failed() ? ar.cause() : entryFailure(part.q(), entries, i);
             if (failure == null) {
-              onAnswered(part.q(), part.batches(), entries.getJsonObject(i).getJsonArray("offsets"));
+              onAnswered(part.q(), part.batches(), entries.getJsonObject(i));
             } else {
               // A refusal of a section of several batches names none of them: sent alone, each gets its own. (In
               // recovery a partition sends one batch at a time, so a batch is sent alone at most once for this.)
@@ -356,12 +357,14 @@ final class Sender {
     return null;
   }
 
-  private void onAnswered(PartitionQueue q, List<ProducerBatch> request, JsonArray offsets) {
+  private void onAnswered(PartitionQueue q, List<ProducerBatch> request, JsonObject entry) {
+    JsonArray offsets = entry.getJsonArray("offsets");
+    long logAppendTimeMs = entry.getLong("log_append_time_ms", -1L);
     for (int i = 0; i < request.size(); i++) {
       // Read before complete(), which gives the batch's buffer back.
       q.batchCap.accepted(request.get(i).estimatedSizeInBytes());
       long base = offsets != null && i < offsets.size() ? offsets.getJsonObject(i).getLong("offset", -1L) : -1L;
-      request.get(i).complete(base);
+      request.get(i).complete(base, logAppendTimeMs);
     }
     if (q.recovering && q.inFlight.isEmpty() && q.ready.stream().noneMatch(x -> x.attempts > 0)) {
       q.recovering = false;

@@ -47,4 +47,25 @@ class ControllerDecisionTest {
     assertThat(decide(new PartitionState(2, 2, List.of(2, 3), 3), Set.of(1, 2, 3), false))
         .as("not while it is out of sync").isNull();
   }
+
+  @Test
+  void aLeaderInControlledShutdownHandsLeadershipToTheFirstLiveInSyncReplicaNotStoppingAndKeepsTheIsr() {
+    PartitionState led = new PartitionState(1, 4, List.of(1, 2, 3), 7);
+    assertThat(Controller.leaderOffLeaving(REPLICAS, led, Set.of(1, 2, 3), Set.of(1)))
+        .isEqualTo(new PartitionState(2, 5, List.of(1, 2, 3), 7));
+    assertThat(Controller.leaderOffLeaving(REPLICAS, led, Set.of(1, 2, 3), Set.of(1, 2)))
+        .as("not to another broker stopping").isEqualTo(new PartitionState(3, 5, List.of(1, 2, 3), 7));
+    assertThat(Controller.leaderOffLeaving(REPLICAS, led, Set.of(1, 2, 3), Set.of(2))).as("leader not stopping")
+        .isNull();
+  }
+
+  @Test
+  void aLeaderInControlledShutdownWithNoOtherLiveInSyncReplicaKeepsLeading() {
+    assertThat(Controller.leaderOffLeaving(REPLICAS, new PartitionState(1, 4, List.of(1), 7), Set.of(1, 2, 3),
+        Set.of(1))).as("the others are out of sync").isNull();
+    assertThat(Controller.leaderOffLeaving(REPLICAS, new PartitionState(1, 4, List.of(1, 2), 7), Set.of(1, 3),
+        Set.of(1))).as("the in-sync one is dead").isNull();
+    assertThat(Controller.leaderOffLeaving(List.of(1), new PartitionState(1, 4, List.of(1), 7), Set.of(1, 2),
+        Set.of(1))).as("one replica").isNull();
+  }
 }

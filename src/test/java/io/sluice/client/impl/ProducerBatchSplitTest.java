@@ -49,9 +49,9 @@ class ProducerBatchSplitTest {
       }
       assertThat(values).containsExactly("r0", "r1", "r2", "r3", "r4", "r5", "r6", "r7", "r8", "r9");
 
-      pieces[1].complete(1_000);
+      pieces[1].complete(1_000, -1L);
       assertThat(batch.done().isComplete()).as("done before its first piece").isFalse();
-      pieces[0].complete(500);
+      pieces[0].complete(500, -1L);
       assertThat(batch.done().isComplete()).isTrue();
       int n = first.recordCount();
       for (int i = 0; i < 10; i++) {
