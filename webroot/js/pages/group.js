@@ -27,8 +27,8 @@ export async function render(main, id) {
       h('dl', {class: 'facts'}, h('dt', {}, 'State'), h('dd', {id: 'group-state'}, g.state),
         h('dt', {}, 'Generation'), h('dd', {}, String(g.generation)), h('dt', {}, 'Assignor'), h('dd', {}, g.assignor || '—'),
         h('dt', {}, 'Members'), h('dd', {}, String(g.members.length))),
-      g.members.length ? table(['Member', 'Instance', 'Partitions'], g.members.map(m => [h('span', {class: 'mono'}, m.member_id),
-        m.instance_id || '—', (m.partitions || []).map(p => `${p.topic}-${p.partition}`).join(', ')]))
+      g.members.length ? table(['Member', 'Instance', 'Static id', 'Partitions'], g.members.map(m => [h('span', {class: 'mono'}, m.member_id),
+        m.instance_id || '—', m.group_instance_id || '—', (m.partitions || []).map(p => `${p.topic}-${p.partition}`).join(', ')]))
         : h('p', {class: 'muted'}, 'No members: the group is not consuming now.')]);
     lags.replaceChildren(h('h2', {}, 'Lag per partition'), table(['Topic', 'Partition', 'Resumes at', 'End', 'Lag'],
       l.map(x => [h('a', {href: '#/topics/' + enc(x.topic)}, x.topic), String(x.partition), num(x.next_offset),

@@ -32,8 +32,23 @@ public interface ConsumerService {
    */
   Future<String> create(RequestContext caller, String group, JsonObject settings);
 
-  /** Leaves the group (committing first with auto-commit) and forgets the instance. */
-  Future<Void> delete(RequestContext caller, String group, String name);
+  /** {@link #delete(RequestContext, String, String, GroupMembershipOperation)} with its DEFAULT. */
+  default Future<Void> delete(RequestContext caller, String group, String name) {
+    return delete(caller, group, name, GroupMembershipOperation.DEFAULT);
+  }
+
+  /**
+   * Forgets the instance (committing first with auto-commit). A dynamic member leaves the group (the others
+   * rebalance); a static one ({@code group.instance.id}) stays, its partitions reserved until its session timeout or
+   * a new instance with its instance id takes them over, unless {@code operation} is LEAVE_GROUP (Kafka 4's close).
+   */
+  Future<Void> delete(RequestContext caller, String group, String name, GroupMembershipOperation operation);
+
+  /**
+   * Removes the static member holding {@code groupInstanceId} (Kafka's removeMembersFromConsumerGroup): the group
+   * rebalances. Fails UNKNOWN_MEMBER_ID when no member holds it.
+   */
+  Future<Void> removeStaticMember(RequestContext caller, String group, String groupInstanceId);
 
   /**
    * The instance's settings as created, with every default filled in (REST v2 names: {@code format}, which decides

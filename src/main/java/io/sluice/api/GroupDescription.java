@@ -21,12 +21,19 @@ public record GroupDescription(String groupId, String state, int generation, Str
    * @param clientId the client's name (for REST consumer instances: the instance name)
    * @param partitions server-assigned: the member's partitions; empty for member-assigned
    * @param assignment member-assigned: the assignment the leader gave it (opaque); empty otherwise
+   * @param groupInstanceId a static member's {@code group.instance.id}; null for a dynamic member
    */
   public record Member(String memberId, String clientId, String clientAddress, List<TopicPartition> partitions,
-      byte[] assignment) implements Serializable {
+      byte[] assignment, String groupInstanceId) implements Serializable {
     public Member {
       partitions = List.copyOf(partitions);
       assignment = assignment.clone();
+    }
+
+    /** A dynamic member. */
+    public Member(String memberId, String clientId, String clientAddress, List<TopicPartition> partitions,
+        byte[] assignment) {
+      this(memberId, clientId, clientAddress, partitions, assignment, null);
     }
 
     @Override

@@ -20,7 +20,9 @@ import java.util.Map;
  * <p>Fencing: a member id unknown to the group fails UNKNOWN_MEMBER_ID (it left, or missed its session timeout:
  * rejoin with an empty member id); a sync, heartbeat or commit of another generation fails ILLEGAL_GENERATION; a
  * heartbeat or sync while the group prepares a rebalance fails REBALANCE_IN_PROGRESS (rejoin); a member of the other
- * kind, or with no protocol in common with the group, fails INCONSISTENT_GROUP_PROTOCOL. A group whose coordinator
+ * kind, or with no protocol in common with the group, fails INCONSISTENT_GROUP_PROTOCOL; a static member
+ * ({@link JoinGroupRequest#groupInstanceId}, server-assigned groups) replaced by a newer one with its instance id is
+ * fenced (FENCED_INSTANCE_ID, at the consumer instance). A group whose coordinator
  * is elsewhere or moving fails NOT_COORDINATOR (retriable); membership is not kept across a coordinator move (members
  * rejoin, as after a Kafka coordinator failover without the group record), committed offsets and generations are.
  *

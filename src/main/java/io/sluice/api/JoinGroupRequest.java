@@ -28,10 +28,21 @@ import java.util.List;
  * @param protocols member-assigned: the protocols the member supports, preferred first; empty for server-assigned
  * @param assignor server-assigned: the server-side assignor's name; null for member-assigned
  * @param subscription server-assigned: what the member subscribes to; null for member-assigned
+ * @param groupInstanceId Kafka's {@code group.instance.id} (KIP-345) of a static member, or null for a dynamic one:
+ *     a static member that rejoins (with an empty member id) takes over the member holding the id, its partitions
+ *     and generation, without a rebalance; the member it replaced is fenced (FENCED_INSTANCE_ID)
  */
 public record JoinGroupRequest(String groupId, String memberId, String clientId, long sessionTimeoutMs,
     long rebalanceTimeoutMs, String protocolType, List<GroupProtocol> protocols, String assignor,
-    Subscription subscription) implements Serializable {
+    Subscription subscription, String groupInstanceId) implements Serializable {
+
+  /** A dynamic member's join. */
+  public JoinGroupRequest(String groupId, String memberId, String clientId, long sessionTimeoutMs,
+      long rebalanceTimeoutMs, String protocolType, List<GroupProtocol> protocols, String assignor,
+      Subscription subscription) {
+    this(groupId, memberId, clientId, sessionTimeoutMs, rebalanceTimeoutMs, protocolType, protocols, assignor,
+        subscription, null);
+  }
 
   public JoinGroupRequest {
     memberId = memberId == null ? "" : memberId;
@@ -61,6 +72,12 @@ public record JoinGroupRequest(String groupId, String memberId, String clientId,
       long sessionTimeoutMs, String assignor, Subscription subscription) {
     return new JoinGroupRequest(groupId, memberId, clientId, sessionTimeoutMs, sessionTimeoutMs, null, List.of(),
         assignor, subscription);
+  }
+
+  /** This join as a static member's with {@code group.instance.id} {@code id} (null: dynamic). */
+  public JoinGroupRequest withGroupInstanceId(String id) {
+    return new JoinGroupRequest(groupId, memberId, clientId, sessionTimeoutMs, rebalanceTimeoutMs, protocolType,
+        protocols, assignor, subscription, id);
   }
 
   public boolean isMemberAssigned() {

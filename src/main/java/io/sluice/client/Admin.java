@@ -83,6 +83,13 @@ public interface Admin {
   /** A group's state and members; fails with a 404 code for an unknown group. */
   Uni<GroupDescription> describeGroup(String group);
 
+  /**
+   * Removes the static members holding {@code groupInstanceIds} (Kafka's {@code removeMembersFromConsumerGroup}):
+   * the group rebalances at once instead of waiting for their session timeouts. Fails UNKNOWN_MEMBER_ID when one is
+   * not held (the others named before it are removed).
+   */
+  Uni<Void> removeMembersFromConsumerGroup(String group, List<String> groupInstanceIds);
+
   /** Committed offset, log end and lag per partition the group has commits on or owns. */
   Uni<List<PartitionLag>> groupLags(String group);
 

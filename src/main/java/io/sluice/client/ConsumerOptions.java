@@ -17,6 +17,7 @@ public final class ConsumerOptions {
   private long fetchMaxWaitMs = 500;
   private long sessionTimeoutMs = 10_000;
   private String assignor = "range";
+  private String groupInstanceId;
   private RebalanceListener listener = new RebalanceListener() { };
 
   private ConsumerOptions(String group, List<String> topics) {
@@ -110,6 +111,21 @@ public final class ConsumerOptions {
 
   public ConsumerOptions assignor(String assignor) {
     this.assignor = Objects.requireNonNull(assignor, "assignor");
+    return this;
+  }
+
+  /**
+   * {@code group.instance.id} (Kafka's KIP-345): makes the consumer a static member. A consumer started again with
+   * the same id within {@link #sessionTimeoutMs()} of the last one's close (or crash) gets its partitions back and
+   * the group does not rebalance; two consumers running with one id fence the older (FENCED_INSTANCE_ID). Null
+   * (the default): a dynamic member.
+   */
+  public String groupInstanceId() {
+    return groupInstanceId;
+  }
+
+  public ConsumerOptions groupInstanceId(String groupInstanceId) {
+    this.groupInstanceId = groupInstanceId;
     return this;
   }
 

@@ -77,7 +77,14 @@ public interface GroupConsumer {
 
   /**
    * Stops polling, waits for the poll in flight, commits (with auto-commit), tells the listener the whole
-   * assignment is revoked, and deletes the instance (the group rebalances without it). Idempotent.
+   * assignment is revoked, and deletes the instance: a dynamic member leaves the group (the others rebalance
+   * without it), a static one ({@link ConsumerOptions#groupInstanceId}) stays until its session timeout, as Kafka's
+   * close. Idempotent.
    */
-  Uni<Void> close();
+  default Uni<Void> close() {
+    return close(CloseOptions.defaults());
+  }
+
+  /** {@link #close()} leaving the group or staying in it as {@code options} say (Kafka 4's close options). */
+  Uni<Void> close(CloseOptions options);
 }

@@ -8,10 +8,18 @@ public record GroupDescription(String groupId, String state, int generation, Str
     members = List.copyOf(members);
   }
 
-  /** A member: its id in the group, the consumer instance behind it and its partitions. */
-  public record Member(String memberId, String instanceId, List<TopicPartition> partitions) {
+  /**
+   * A member: its id in the group, the consumer instance behind it, its partitions, and a static member's
+   * {@code group.instance.id} (null for a dynamic member).
+   */
+  public record Member(String memberId, String instanceId, List<TopicPartition> partitions, String groupInstanceId) {
     public Member {
       partitions = List.copyOf(partitions);
+    }
+
+    /** A dynamic member. */
+    public Member(String memberId, String instanceId, List<TopicPartition> partitions) {
+      this(memberId, instanceId, partitions, null);
     }
   }
 }

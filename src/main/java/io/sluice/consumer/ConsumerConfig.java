@@ -19,13 +19,15 @@ import java.util.UUID;
  *     takes partitions away, and when the instance is deleted
  * @param fetchMinBytes bytes a partition must have before a parked poll answers with it (at least 1)
  * @param requestTimeoutMs how long a poll waits for records when the request names no {@code timeout}
+ * @param groupInstanceId Kafka's {@code group.instance.id} (KIP-345): the instance is a static member; null dynamic
  */
 public record ConsumerConfig(String name, String format, String autoOffsetReset, boolean autoCommitEnable,
-    long autoCommitIntervalMs, int fetchMinBytes, long requestTimeoutMs, long sessionTimeoutMs, String assignor) {
+    long autoCommitIntervalMs, int fetchMinBytes, long requestTimeoutMs, long sessionTimeoutMs, String assignor,
+    String groupInstanceId) {
 
   static final Set<String> FIELDS = Set.of("name", "format", "auto.offset.reset", "auto.commit.enable",
       "auto.commit.interval.ms", "fetch.min.bytes", "consumer.request.timeout.ms", "session.timeout.ms",
-      "partition.assignment.strategy");
+      "partition.assignment.strategy", "group.instance.id");
   private static final long DEFAULT_REQUEST_TIMEOUT_MS = 1_000;
   private static final long DEFAULT_AUTO_COMMIT_INTERVAL_MS = 5_000;
 
@@ -54,22 +56,31 @@ public record ConsumerConfig(String name, String format, String autoOffsetReset,
     }
     String assignor = Assignor.named(text(body, "partition.assignment.strategy", "range")).name();
     return new ConsumerConfig(name, format, reset, autoCommit, interval, (int) Math.max(1, minBytes), timeout,
-        session, assignor);
+        session, assignor, groupInstanceId(text(body, "group.instance.id", null)));
+  }
+
+  /** Kafka's rule for {@code group.instance.id} (as for topic names): 1 to 249 characters of [a-zA-Z0-9._-]. */
+  private static String groupInstanceId(String id) {
+    if (id != null && (id.isEmpty() || id.length() > 249 || !id.matches("[a-zA-Z0-9._-]+"))) {
+      throw invalid("'group.instance.id' must be 1 to 249 characters of [a-zA-Z0-9._-], got '" + id + "'");
+    }
+    return id;
   }
 
   /** The persisted form; {@link #fromJson} reads it back. */
   public JsonObject toJson() {
-    return new JsonObject().put("name", name).put("format", format).put("auto.offset.reset", autoOffsetReset)
+    JsonObject j = new JsonObject().put("name", name).put("format", format).put("auto.offset.reset", autoOffsetReset)
         .put("auto.commit.enable", autoCommitEnable).put("auto.commit.interval.ms", autoCommitIntervalMs)
         .put("fetch.min.bytes", fetchMinBytes).put("consumer.request.timeout.ms", requestTimeoutMs)
         .put("session.timeout.ms", sessionTimeoutMs).put("partition.assignment.strategy", assignor);
+    return groupInstanceId == null ? j : j.put("group.instance.id", groupInstanceId);
   }
 
   public static ConsumerConfig fromJson(JsonObject j) {
     return new ConsumerConfig(j.getString("name"), j.getString("format"), j.getString("auto.offset.reset"),
         j.getBoolean("auto.commit.enable"), j.getLong("auto.commit.interval.ms"), j.getInteger("fetch.min.bytes"),
         j.getLong("consumer.request.timeout.ms"), j.getLong("session.timeout.ms"),
-        j.getString("partition.assignment.strategy"));
+        j.getString("partition.assignment.strategy"), j.getString("group.instance.id"));
   }
 
   private static String text(JsonObject body, String field, String dflt) {

@@ -35,6 +35,11 @@ final class ConsumerInstance {
   long lastUsedMs;
   long lastAutoCommitMs;
   boolean deleted;
+  /**
+   * A newer instance with this one's {@code group.instance.id} took its membership over (KIP-345): every operation
+   * but delete fails FENCED_INSTANCE_ID, for good, so the two never take the membership from each other in turn.
+   */
+  boolean fenced;
   /** Commits waiting in the {@link #serially} queue; a commit of named offsets skips the queue only when zero. */
   int queuedCommits;
   /**

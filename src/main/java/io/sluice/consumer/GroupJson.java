@@ -23,11 +23,16 @@ final class GroupJson {
     return out;
   }
 
-  /** {@code {"group_id", "state", "generation", "assignor", "members": [{"member_id", "instance_id", "partitions"}]}}. */
+  /**
+   * {@code {"group_id", "state", "generation", "assignor", "members": [{"member_id", "instance_id",
+   * "group_instance_id", "partitions"}]}}: {@code instance_id} is the consumer instance's name (REST v2's), and
+   * {@code group_instance_id} a static member's {@code group.instance.id} (null for a dynamic member).
+   */
   static JsonObject description(GroupDescription d) {
     JsonArray members = new JsonArray();
     d.members().forEach(m -> members.add(new JsonObject().put("member_id", m.memberId())
-        .put("instance_id", m.clientId()).put("partitions", partitions(m.partitions()))));
+        .put("instance_id", m.clientId()).put("group_instance_id", m.groupInstanceId())
+        .put("partitions", partitions(m.partitions()))));
     return new JsonObject().put("group_id", d.groupId()).put("state", d.state()).put("generation", d.generation())
         .put("assignor", d.protocol()).put("members", members);
   }

@@ -14,6 +14,7 @@ import io.sluice.group.GroupAdmin;
 import io.sluice.group.OffsetDeletion;
 import io.sluice.group.GroupCoordinator;
 import io.sluice.api.GroupIds;
+import io.sluice.api.GroupMembershipOperation;
 import io.sluice.group.GroupListener;
 import io.sluice.group.LocalGroupService;
 import io.sluice.api.JoinGroupRequest;
@@ -198,11 +199,29 @@ public final class LocalConsumerService implements ConsumerService, GroupListene
   }
 
   @Override
-  public Future<Void> delete(RequestContext caller, String group, String name) {
-    return withInstance(group, name, inst -> remove(inst).map(v -> null));
+  public Future<Void> delete(RequestContext caller, String group, String name, GroupMembershipOperation operation) {
+    return withInstance(group, name, false, inst -> remove(inst, operation).map(v -> null));
   }
 
-  private Future<Void> remove(ConsumerInstance inst) {
+  @Override
+  public Future<Void> removeStaticMember(RequestContext caller, String group, String groupInstanceId) {
+    try {
+      GroupIds.validate(group);
+    } catch (SluiceException e) {
+      return Future.failedFuture(e);
+    }
+    return coordinator.run(group, () -> {
+      Group g = coordinator.group(group);
+      if (g.removeStatic(groupInstanceId).isEmpty()) {
+        throw new SluiceException(ErrorCode.UNKNOWN_MEMBER_ID, "No member of group '" + group + "' holds"
+            + " group.instance.id '" + groupInstanceId + "'");
+      }
+      coordinator.ensureRebalanced(g);
+      return Future.succeededFuture();
+    });
+  }
+
+  private Future<Void> remove(ConsumerInstance inst, GroupMembershipOperation operation) {
     Future<Void> committed = inst.config.autoCommitEnable() ? commitPositions(inst).recover(t -> {
       LOG.log(Level.DEBUG, "Final auto-commit of " + inst.name() + " failed: " + t);
       return Future.succeededFuture();
@@ -213,9 +232,22 @@ public final class LocalConsumerService implements ConsumerService, GroupListene
       if (byName != null) {
         byName.remove(inst.name());
       }
-      leaveGroup(inst);
+      if (stays(inst, operation)) {
+        inst.memberId = null; // the member keeps its partitions until its session expires or its successor joins
+      } else {
+        leaveGroup(inst);
+      }
       return coordinator.persistInstance(inst.group, inst.name(), null);
     });
+  }
+
+  /**
+   * Whether the instance's member stays in the group when the instance goes: Kafka's close keeps a static member
+   * (KIP-345: a bounce within the session timeout then causes no rebalance), and REMAIN_IN_GROUP any member.
+   */
+  private static boolean stays(ConsumerInstance inst, GroupMembershipOperation operation) {
+    return operation == GroupMembershipOperation.REMAIN_IN_GROUP
+        || operation == GroupMembershipOperation.DEFAULT && inst.config.groupInstanceId() != null;
   }
 
   private void leaveGroup(ConsumerInstance inst) {
@@ -452,6 +484,9 @@ public final class LocalConsumerService implements ConsumerService, GroupListene
     }
     JoinGroupRequest join = JoinGroupRequest.serverAssigned(inst.group, inst.memberId == null ? "" : inst.memberId,
         inst.name(), inst.config.sessionTimeoutMs(), inst.config.assignor(), inst.subscription);
+    if (inst.config.groupInstanceId() != null) { // a poll is a join: a dynamic member's costs no second request
+      join = join.withGroupInstanceId(inst.config.groupInstanceId());
+    }
     try {
       // Known before the rebalance, which may fail: the next poll then heartbeats this member, not a new one.
       inst.memberId = groups.enterServerAssignedNow(join);
@@ -531,6 +566,7 @@ public final class LocalConsumerService implements ConsumerService, GroupListene
   }
 
   private Future<Void> commitChecked(ConsumerInstance inst, Map<TopicPartition, OffsetCommit> next) {
+    requireNotFenced(inst);
     String member = inst.subscription != null ? inst.memberId : null;
     int generation = inst.subscription != null ? inst.generation : -1;
     if (inst.subscription != null && member == null) {
@@ -678,8 +714,32 @@ public final class LocalConsumerService implements ConsumerService, GroupListene
     return groups.deleteGroup(caller, group);
   }
 
+  /**
+   * Fails FENCED_INSTANCE_ID (and marks the instance fenced for good) when a newer member took over the instance's
+   * {@code group.instance.id}; a dynamic instance costs one null check.
+   */
+  private void requireNotFenced(ConsumerInstance inst) {
+    String id = inst.config.groupInstanceId();
+    if (id == null) {
+      return;
+    }
+    if (!inst.fenced && inst.memberId != null) {
+      inst.fenced = coordinator.group(inst.group).fencedBy(id, inst.memberId).isPresent();
+    }
+    if (inst.fenced) {
+      throw new SluiceException(ErrorCode.FENCED_INSTANCE_ID, "Consumer instance '" + inst.name() + "' of group '"
+          + inst.group + "' was fenced: a newer member joined with its group.instance.id '" + id + "'; delete it");
+    }
+  }
+
   /** Runs {@code op} on the coordinator context after the instance's earlier operations; touches the instance. */
   private <T> Future<T> withInstance(String group, String name, Function<ConsumerInstance, Future<T>> op) {
+    return withInstance(group, name, true, op);
+  }
+
+  /** {@link #withInstance}; {@code fenceable} false for the one operation a fenced instance may still do: delete. */
+  private <T> Future<T> withInstance(String group, String name, boolean fenceable,
+      Function<ConsumerInstance, Future<T>> op) {
     return coordinator.run(group, () -> {
       ConsumerInstance inst = instances.getOrDefault(group, Map.of()).get(name);
       if (inst == null) {
@@ -694,6 +754,9 @@ public final class LocalConsumerService implements ConsumerService, GroupListene
               + "' was deleted");
         }
         inst.lastUsedMs = coordinator.nowMs();
+        if (fenceable) {
+          requireNotFenced(inst);
+        }
         return op.apply(inst);
       });
     });
@@ -734,7 +797,7 @@ public final class LocalConsumerService implements ConsumerService, GroupListene
     for (ConsumerInstance inst : idle) {
       LOG.log(Level.INFO, "Consumer instance " + inst.group + "/" + inst.name() + " unused for " + timeout
           + " ms; deleting it");
-      inst.serially(() -> inst.deleted ? Future.succeededFuture() : remove(inst));
+      inst.serially(() -> inst.deleted ? Future.succeededFuture() : remove(inst, GroupMembershipOperation.DEFAULT));
     }
   }
 

@@ -5,6 +5,7 @@ import io.sluice.api.CommittedOffset;
 import io.sluice.api.OffsetCommit;
 import io.sluice.api.ConsumedRecord;
 import io.sluice.api.ConsumerService;
+import io.sluice.api.GroupMembershipOperation;
 import io.sluice.api.PolledBatches;
 import io.sluice.api.RequestContext;
 import io.sluice.api.Subscription;
@@ -53,8 +54,13 @@ public final class RoutingConsumerService implements ConsumerService {
   }
 
   @Override
-  public Future<Void> delete(RequestContext caller, String group, String name) {
-    return route(group, s -> s.delete(caller, group, name));
+  public Future<Void> delete(RequestContext caller, String group, String name, GroupMembershipOperation operation) {
+    return route(group, s -> s.delete(caller, group, name, operation));
+  }
+
+  @Override
+  public Future<Void> removeStaticMember(RequestContext caller, String group, String groupInstanceId) {
+    return route(group, s -> s.removeStaticMember(caller, group, groupInstanceId));
   }
 
   @Override

@@ -81,6 +81,11 @@ public enum ErrorCode {
   UNSUPPORTED_COMPRESSION_TYPE(76, 422, false),
   /** A preferred election's replica is dead or out of the ISR: it cannot lead now. */
   PREFERRED_LEADER_NOT_AVAILABLE(80, 503, true),
+  /**
+   * A static member (KIP-345, {@code group.instance.id}) was replaced by a newer member with the same instance id; the
+   * old one is fenced for good (Kafka's FencedInstanceIdException): close it.
+   */
+  FENCED_INSTANCE_ID(82, 409, false),
   /** An unclean election found no live replica to lead. */
   ELIGIBLE_LEADERS_NOT_AVAILABLE(83, 503, true),
   /** The election's leader leads already (preferred), or the partition has a leader (unclean). */

@@ -39,6 +39,8 @@ import java.util.UUID;
 public final class Group {
   private final String groupId;
   private final SortedMap<String, Member> members = new TreeMap<>();
+  /** Static members (KIP-345): each {@code group.instance.id} and the member id holding it now. */
+  private final Map<String, String> staticMembers = new java.util.HashMap<>();
   private GroupState state = GroupState.EMPTY;
   private int generation;
   private String assignorName = "range";
@@ -139,6 +141,17 @@ public final class Group {
    * @throws SluiceException INCONSISTENT_GROUP_PROTOCOL (409) if the group has members using another assignor
    */
   public Member join(String clientId, Subscription subscription, long sessionTimeoutMs, String assignor, long nowMs) {
+    return join(clientId, subscription, sessionTimeoutMs, assignor, nowMs, null);
+  }
+
+  /**
+   * {@link #join(String, Subscription, long, String, long)} as a static member when {@code groupInstanceId} is not
+   * null (KIP-345): a member already holding the instance id is replaced by the new one, which takes its partitions
+   * in the current generation, and the group does not rebalance unless the subscription changed; the member replaced
+   * is gone (its instance is fenced: {@link #fencedBy}).
+   */
+  public Member join(String clientId, Subscription subscription, long sessionTimeoutMs, String assignor, long nowMs,
+      String groupInstanceId) {
     String named = Assignor.named(assignor).name();
     if (Boolean.TRUE.equals(memberAssigned)) {
       throw new SluiceException(ErrorCode.INCONSISTENT_GROUP_PROTOCOL, "Consumer '" + clientId + "' asks the"
@@ -153,11 +166,44 @@ public final class Group {
           + " partition.assignment.strategy '" + named + "' but the members of group '" + groupId + "' use '"
           + assignorName + "'; create the instance with '" + assignorName + "' or wait until the group is empty");
     }
-    Member m = new Member(clientId + "-" + UUID.randomUUID(), clientId, subscription, sessionTimeoutMs, nowMs);
+    Member m = new Member(clientId + "-" + UUID.randomUUID(), clientId, subscription, sessionTimeoutMs, nowMs,
+        groupInstanceId);
+    String holder = groupInstanceId == null ? null : staticMembers.get(groupInstanceId);
+    Member replaced = holder == null ? null : members.remove(holder);
     members.put(m.memberId(), m);
     memberAdded();
-    prepareRebalance();
+    if (groupInstanceId != null) {
+      staticMembers.put(groupInstanceId, m.memberId());
+    }
+    if (replaced == null) {
+      prepareRebalance();
+    } else {
+      // Kafka's static rejoin: same partitions, same generation; the others are not disturbed.
+      m.assignment(replaced.assignment());
+      if (!replaced.subscription().equals(subscription)) {
+        prepareRebalance();
+      }
+    }
     return m;
+  }
+
+  /**
+   * The member id now holding {@code groupInstanceId} when it is not {@code memberId}: a member that held it was
+   * replaced by a newer static member (Kafka's FENCED_INSTANCE_ID). Empty when {@code memberId} holds it or nobody
+   * does (its session expired, it left or was removed: it may join again).
+   */
+  public Optional<String> fencedBy(String groupInstanceId, String memberId) {
+    String holder = staticMembers.get(groupInstanceId);
+    return holder == null || holder.equals(memberId) ? Optional.empty() : Optional.of(holder);
+  }
+
+  /**
+   * Removes the static member holding {@code groupInstanceId} (Kafka's removeMembersFromConsumerGroup); the group
+   * must rebalance. Returns its member id, or empty if none holds it.
+   */
+  public Optional<String> removeStatic(String groupInstanceId) {
+    String memberId = staticMembers.get(groupInstanceId);
+    return memberId != null && leave(memberId) ? Optional.of(memberId) : Optional.empty();
   }
 
   /** Changes a server-assigned member's subscription; the group must rebalance if it changed. */
@@ -175,9 +221,11 @@ public final class Group {
 
   /** Removes a member; returns false if it was not one. */
   public boolean leave(String memberId) {
-    if (members.remove(memberId) == null) {
+    Member m = members.remove(memberId);
+    if (m == null) {
       return false;
     }
+    forgetStatic(m);
     membershipShrank();
     return true;
   }
@@ -196,6 +244,7 @@ public final class Group {
       boolean dead = !waiting && nowMs - m.lastHeartbeatMs() > m.sessionTimeoutMs() || syncTimedOut && !m.awaitingSync();
       if (dead) {
         expired.add(m.memberId());
+        forgetStatic(m);
       }
       return dead;
     });
@@ -203,6 +252,12 @@ public final class Group {
       membershipShrank();
     }
     return expired;
+  }
+
+  private void forgetStatic(Member m) {
+    if (m.groupInstanceId() != null) {
+      staticMembers.remove(m.groupInstanceId(), m.memberId());
+    }
   }
 
   private void membershipShrank() {
@@ -422,6 +477,7 @@ public final class Group {
       return List.of();
     }
     members.values().removeIf(m -> !m.awaitingJoin());
+    staticMembers.values().retainAll(members.keySet());
     if (members.isEmpty()) {
       membershipShrank();
       return List.of();

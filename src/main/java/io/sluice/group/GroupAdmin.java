@@ -52,7 +52,7 @@ public final class GroupAdmin {
     Group g = coordinator.group(groupId);
     List<GroupDescription.Member> members = new ArrayList<>();
     g.members().values().forEach(m -> members.add(new GroupDescription.Member(m.memberId(), m.clientId(),
-        m.clientAddress(), m.assignment(), m.memberAssignment())));
+        m.clientAddress(), m.assignment(), m.memberAssignment(), m.groupInstanceId())));
     return Future.succeededFuture(new GroupDescription(groupId, g.state().displayName(), g.generation(),
         g.protocolType(), g.protocol(), g.leaderId(), members));
   }

@@ -81,6 +81,10 @@ public final class LocalGroupService implements GroupService {
     if (!r.isMemberAssigned()) {
       return joinServerAssigned(g, r);
     }
+    if (r.groupInstanceId() != null) {
+      throw new SluiceException(ErrorCode.INVALID_REQUEST, "group.instance.id is taken by server-assigned groups"
+          + " (consumer instances) only; a member-assigned join names none");
+    }
     Member m = g.joinMember(r, clientAddress, coordinator.nowMs());
     if (m.awaitingJoin()) {
       return coordinator.barrier().awaitJoin(g, m.memberId());
@@ -102,7 +106,8 @@ public final class LocalGroupService implements GroupService {
     long now = coordinator.nowMs();
     String id;
     if (r.memberId().isEmpty()) {
-      id = g.join(r.clientId(), r.subscription(), r.sessionTimeoutMs(), r.assignor(), now).memberId();
+      id = g.join(r.clientId(), r.subscription(), r.sessionTimeoutMs(), r.assignor(), now, r.groupInstanceId())
+          .memberId();
     } else {
       id = r.memberId();
       g.resubscribe(id, r.subscription());

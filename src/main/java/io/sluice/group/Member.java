@@ -28,13 +28,26 @@ public final class Member {
   /** Member-assigned: synced the current generation and waits for the leader's assignment. */
   private boolean awaitingSync;
   private byte[] memberAssignment = new byte[0];
+  /** Kafka's {@code group.instance.id} of a static member (KIP-345); null for a dynamic one. */
+  private final String groupInstanceId;
 
   Member(String memberId, String clientId, Subscription subscription, long sessionTimeoutMs, long nowMs) {
+    this(memberId, clientId, subscription, sessionTimeoutMs, nowMs, null);
+  }
+
+  Member(String memberId, String clientId, Subscription subscription, long sessionTimeoutMs, long nowMs,
+      String groupInstanceId) {
     this.memberId = memberId;
     this.clientId = clientId;
     this.subscription = subscription;
     this.sessionTimeoutMs = sessionTimeoutMs;
     this.lastHeartbeatMs = nowMs;
+    this.groupInstanceId = groupInstanceId;
+  }
+
+  /** The static member's {@code group.instance.id}; null for a dynamic member. */
+  public String groupInstanceId() {
+    return groupInstanceId;
   }
 
   public String memberId() {

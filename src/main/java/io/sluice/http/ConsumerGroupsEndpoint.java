@@ -13,7 +13,11 @@ import io.vertx.ext.web.RoutingContext;
  * <pre>
  * GET  /consumer-groups                    -> [{"group_id", "state"}]
  * GET  /consumer-groups/{group}            -> {"group_id", "state", "generation", "assignor",
- *                                              "members": [{"member_id", "instance_id", "partitions": [...]}]}
+ *                                              "members": [{"member_id", "instance_id", "group_instance_id",
+ *                                                           "partitions": [...]}]}
+ * DELETE /consumer-groups/{group}/members/{group_instance_id}
+ *                                          -> 204; the static member is removed and the group rebalances (Kafka's
+ *                                             removeMembersFromConsumerGroup; 409 UNKNOWN_MEMBER_ID if none holds it)
  * GET  /consumer-groups/{group}/lags       -> [{"topic", "partition", "committed_offset", "next_offset", "log_end_offset", "lag"}]
  * POST /consumer-groups/{group}/offsets/reset
  *      {"to": "earliest"|"latest"|"offset"|"timestamp", "offset", "timestamp", "topics", "dry_run"}
@@ -44,6 +48,9 @@ final class ConsumerGroupsEndpoint {
         .onSuccess(a -> Replies.json(ctx, 200, a)).onFailure(ctx::fail));
     router.delete("/consumer-groups/:group").handler(ctx -> consumers.deleteGroup(Callers.of(ctx),
         ctx.pathParam("group")).onSuccess(v -> Replies.noContent(ctx)).onFailure(ctx::fail));
+    router.delete("/consumer-groups/:group/members/:group_instance_id").handler(ctx -> consumers.removeStaticMember(
+        Callers.of(ctx), ctx.pathParam("group"), ctx.pathParam("group_instance_id"))
+        .onSuccess(v -> Replies.noContent(ctx)).onFailure(ctx::fail));
     router.get("/consumer-groups/:group/lags").handler(ctx -> consumers.lags(Callers.of(ctx), ctx.pathParam("group"))
         .onSuccess(a -> Replies.json(ctx, 200, a)).onFailure(ctx::fail));
     router.post("/consumer-groups/:group/offsets/reset").handler(body).handler(ctx ->

@@ -4,6 +4,7 @@ import io.sluice.api.RequestContext;
 
 import io.sluice.api.ConsumedRecord;
 import io.sluice.api.ConsumerService;
+import io.sluice.api.GroupMembershipOperation;
 import io.sluice.errors.ErrorCode;
 import io.sluice.api.Subscription;
 import io.sluice.api.OffsetCommit;
@@ -32,9 +33,12 @@ import java.util.function.Function;
  * <pre>
  * POST   /consumers/{group}                 {"name", "format", "auto.offset.reset", "auto.commit.enable",
  *                                            "fetch.min.bytes", "consumer.request.timeout.ms"[, "session.timeout.ms",
- *                                            "auto.commit.interval.ms", "partition.assignment.strategy"]}
+ *                                            "auto.commit.interval.ms", "partition.assignment.strategy",
+ *                                            "group.instance.id"]}
  *                                          -> 200 {"instance_id", "base_uri"}
- * DELETE base                              -> 204 (leaves the group)
+ * DELETE base[?group_membership_operation=default|leave_group|remain_in_group]
+ *                                          -> 204 (a dynamic member leaves the group, a static one stays until its
+ *                                             session timeout unless leave_group; Kafka 4's close options)
  * POST   base/subscription                 {"topics": [..]} | {"topic_pattern": "re"} -> 204;  GET -> {"topics"} | {"topic_pattern"};  DELETE -> 204
  * POST   base/assignments                  {"partitions": [{"topic","partition"}]} -> 204;  GET -> {"partitions": [...]}
  * GET    base/records?timeout=&max_bytes=  -> 200 [{"topic","key","value","partition","offset","timestamp","headers"}]
@@ -51,6 +55,17 @@ import java.util.function.Function;
  * coordinator behind {@link ConsumerService}.
  */
 final class ConsumersEndpoint {
+  /** {@code ?group_membership_operation=}: Kafka's {@code GroupMembershipOperation} names, either case. */
+  private static GroupMembershipOperation membershipOperation(RoutingContext ctx) {
+    String op = ctx.request().getParam("group_membership_operation", "default");
+    try {
+      return GroupMembershipOperation.valueOf(op.toUpperCase(java.util.Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw ErrorResponses.error(ErrorCode.MALFORMED_REQUEST, "'group_membership_operation' must be default,"
+          + " leave_group or remain_in_group, got '" + op + "'");
+    }
+  }
+
   static final String ASSIGNMENT = "Sluice-Assignment";
   private static final String BASE = "/consumers/:group/instances/:instance";
   private final ConsumerService consumers;
@@ -67,7 +82,8 @@ final class ConsumersEndpoint {
 
   void mount(Router router, Handler<RoutingContext> body) {
     router.post("/consumers/:group").handler(body).handler(this::create);
-    router.delete(BASE).handler(ctx -> noContent(ctx, consumers.delete(Callers.of(ctx), group(ctx), instance(ctx))));
+    router.delete(BASE).handler(ctx -> noContent(ctx, consumers.delete(Callers.of(ctx), group(ctx), instance(ctx),
+        membershipOperation(ctx))));
     router.post(BASE + "/subscription").handler(body).handler(this::subscribe);
     router.get(BASE + "/subscription").handler(this::subscription);
     router.delete(BASE + "/subscription").handler(ctx -> noContent(ctx,

@@ -8,6 +8,7 @@ import io.sluice.errors.ErrorCode;
 import io.sluice.api.TopicPartition;
 import io.sluice.api.GroupIds;
 import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.ext.web.Router;
@@ -109,10 +110,15 @@ final class StreamingEndpoint {
     if (!reset.equals("earliest") && !reset.equals("latest")) {
       throw ErrorResponses.error(ErrorCode.MALFORMED_REQUEST, "'auto.offset.reset' must be earliest or latest");
     }
+    JsonObject settings = new JsonObject().put("auto.offset.reset", reset);
+    String instanceId = ctx.request().getParam("group.instance.id");
+    if (instanceId != null) {
+      settings.put("group.instance.id", instanceId);
+    }
     Future.all(names.stream().map(n -> service.describeTopic(Callers.of(ctx), n)).toList())
         .compose(all -> upgrade(ctx)).map(ws -> sessions.upgraded(ctx, ws))
-        .onSuccess(ws -> WsConsumeSession.forGroup(ws, Callers.of(ctx, ws), consumers, format, group, names, reset,
-            cfg, answers)
+        .onSuccess(ws -> WsConsumeSession.forGroup(ws, Callers.of(ctx, ws), consumers, format, group, names,
+            settings, cfg, answers)
             .start(ConnectionWatch.of(ctx.request()), AuthGate.credentialsCurrent(ctx)))
         .onFailure(t -> failUnlessUpgraded(ctx, t));
   }

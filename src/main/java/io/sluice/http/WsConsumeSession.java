@@ -138,13 +138,17 @@ final class WsConsumeSession {
     }, false, cfg, answers);
   }
 
+  /**
+   * {@code settings}: the consumer configs the socket's query gave ({@code auto.offset.reset}, and
+   * {@code group.instance.id} for a static member, which a closed socket leaves in the group until its session
+   * timeout, so a client that reconnects within it gets its partitions back without a rebalance).
+   */
   static WsConsumeSession forGroup(ServerWebSocket ws, RequestContext caller, ConsumerService consumers,
-      EmbeddedFormat format, String group, List<String> topics, String reset, HttpApiConfig cfg,
+      EmbeddedFormat format, String group, List<String> topics, JsonObject settings, HttpApiConfig cfg,
       AnswerMemory answers) {
     String name = "ws-" + UUID.randomUUID();
-    Future<?> created = consumers.create(caller, group, new JsonObject().put("name", name)
-            .put("format", format == EmbeddedFormat.JSON ? "json" : "binary").put("auto.offset.reset", reset)
-            .put("auto.commit.enable", false))
+    Future<?> created = consumers.create(caller, group, settings.copy().put("name", name)
+            .put("format", format == EmbeddedFormat.JSON ? "json" : "binary").put("auto.commit.enable", false))
         .compose(c -> consumers.subscribe(caller, group, name, Subscription.ofTopics(topics)));
     return new WsConsumeSession(ws, format, new Source() {
       @Override

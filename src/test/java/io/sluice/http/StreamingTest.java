@@ -154,6 +154,58 @@ class StreamingTest {
     await(s.ws().close());
   }
 
+  /**
+   * A static WebSocket member (group.instance.id): its closed socket leaves the member in the group, a reconnect with
+   * the id takes it back in the same generation, and a second socket with the id fences the first.
+   */
+  @Test
+  void aStaticWebSocketMemberReconnectsWithoutARebalanceAndASecondSocketFencesTheFirst() throws Exception {
+    api.createTopic("ws-static", 2);
+    api.produce("ws-static", 0, 1_000, 1);
+    api.produce("ws-static", 1, 1_000, 1);
+    String uri = "/ws/consume?group=g-ws-static&topics=ws-static&auto.offset.reset=earliest&group.instance.id=ws-1";
+    Socket first = connect(uri);
+    first.send("{\"credit\": 100}");
+    JsonArray got = new JsonArray();
+    while (got.size() < 2) {
+      got.addAll(first.next().getJsonArray("records"));
+    }
+    JsonObject before = api.get("/consumer-groups/g-ws-static").bodyAsJsonObject();
+    await(first.ws().close());
+    JsonObject closed = api.get("/consumer-groups/g-ws-static").bodyAsJsonObject();
+    assertThat(closed.getInteger("generation")).isEqualTo(before.getInteger("generation"));
+    assertThat(closed.getJsonArray("members").getJsonObject(0).getString("group_instance_id")).isEqualTo("ws-1");
+
+    Socket second = connect(uri);
+    second.send("{\"credit\": 100}");
+    api.produce("ws-static", 0, 2_000, 1);
+    assertThat(second.next().getJsonArray("records")).isNotEmpty();
+    JsonObject after = api.get("/consumer-groups/g-ws-static").bodyAsJsonObject();
+    assertThat(after.getInteger("generation")).isEqualTo(before.getInteger("generation"));
+    assertThat(after.getJsonArray("members")).hasSize(1);
+
+    String secondName = memberName(api, "g-ws-static");
+    Socket third = connect(uri);
+    third.send("{\"credit\": 100}");
+    GroupsTestSupport.until(20_000, "the third socket to hold the membership",
+        () -> !memberName(api, "g-ws-static").equals(secondName));
+    api.produce("ws-static", 1, 3_000, 1); // wakes the second socket's parked read; its next read is refused
+    JsonObject frame = second.next();
+    while (frame.containsKey("records")) {
+      frame = second.next();
+    }
+    assertThat(frame.getInteger("error_code")).as(frame.encode()).isEqualTo(ErrorCode.FENCED_INSTANCE_ID.code());
+    assertThat(api.get("/consumer-groups/g-ws-static").bodyAsJsonObject().getInteger("generation"))
+        .isEqualTo(before.getInteger("generation"));
+    await(second.ws().close());
+    await(third.ws().close());
+  }
+
+  private static String memberName(GroupsTestSupport api, String group) {
+    return api.get("/consumer-groups/" + group).bodyAsJsonObject().getJsonArray("members").getJsonObject(0)
+        .getString("instance_id");
+  }
+
   @Test
   void produceFramesGetOffsetFramesInOrder() throws Exception {
     Socket s = connect("/ws/produce?topic=ws-produce");

@@ -3,6 +3,7 @@ package io.sluice.broker.policy;
 import io.sluice.api.CommittedOffset;
 import io.sluice.api.ConsumedRecord;
 import io.sluice.api.ConsumerService;
+import io.sluice.api.GroupMembershipOperation;
 import io.sluice.api.OffsetCommit;
 import io.sluice.api.PolledBatches;
 import io.sluice.api.RequestContext;
@@ -52,8 +53,14 @@ public final class AuthorizingConsumerService implements ConsumerService {
   }
 
   @Override
-  public Future<Void> delete(RequestContext caller, String group, String name) {
-    return member(caller, group, () -> delegate.delete(caller, group, name));
+  public Future<Void> delete(RequestContext caller, String group, String name, GroupMembershipOperation operation) {
+    return member(caller, group, () -> delegate.delete(caller, group, name, operation));
+  }
+
+  /** Kafka's removeMembersFromConsumerGroup is a LeaveGroup, which takes Group Read. */
+  @Override
+  public Future<Void> removeStaticMember(RequestContext caller, String group, String groupInstanceId) {
+    return member(caller, group, () -> delegate.removeStaticMember(caller, group, groupInstanceId));
   }
 
   @Override

@@ -199,6 +199,19 @@ final class AdminImpl implements Admin {
   }
 
   @Override
+  public Uni<Void> removeMembersFromConsumerGroup(String group, List<String> groupInstanceIds) {
+    List<String> ids = List.copyOf(groupInstanceIds);
+    return Unis.onContext(context, () -> {
+      Future<Void> chain = Future.succeededFuture();
+      for (String id : ids) {
+        chain = chain.compose(v -> metadata.anyBroker(HttpMethod.DELETE, groupPath(group) + "/members/"
+            + MetadataCache.encode(id), null).mapEmpty());
+      }
+      return chain;
+    });
+  }
+
+  @Override
   public Uni<List<PartitionLag>> groupLags(String group) {
     return Unis.onContext(context, () -> metadata.anyBroker(HttpMethod.GET, groupPath(group) + "/lags", null)
         .map(r -> GroupAdminJson.lags(r.body().toJsonArray())));

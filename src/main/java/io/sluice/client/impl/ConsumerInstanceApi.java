@@ -1,5 +1,6 @@
 package io.sluice.client.impl;
 
+import io.sluice.client.CloseOptions;
 import io.sluice.client.ConsumerOptions;
 import io.sluice.client.ConsumerRecord;
 import io.sluice.client.StartPosition;
@@ -82,6 +83,9 @@ final class ConsumerInstanceApi {
         .put("auto.commit.enable", false)
         .put("session.timeout.ms", o.sessionTimeoutMs())
         .put("partition.assignment.strategy", o.assignor());
+    if (o.groupInstanceId() != null) {
+      settings.put("group.instance.id", o.groupInstanceId());
+    }
     String group = MetadataCache.encode(o.group());
     Call call = new Call(HttpMethod.POST, "/consumers/" + group, JSON, JSON, settings.toBuffer());
     return retrying(call, deadline(), 0)
@@ -272,8 +276,10 @@ final class ConsumerInstanceApi {
   }
 
   /** Deletes the instance; one already gone (a resent delete, or expired) counts as deleted. */
-  Future<Void> delete() {
-    return basePath == null ? Future.succeededFuture() : send(HttpMethod.DELETE, "", null).<Void>mapEmpty()
+  Future<Void> delete(CloseOptions.GroupMembershipOperation operation) {
+    String query = operation == CloseOptions.GroupMembershipOperation.DEFAULT ? ""
+        : "?group_membership_operation=" + operation.name().toLowerCase(java.util.Locale.ROOT);
+    return basePath == null ? Future.succeededFuture() : send(HttpMethod.DELETE, query, null).<Void>mapEmpty()
         .recover(t -> ErrorCodes.codeOf(t) == ErrorCode.CONSUMER_INSTANCE_NOT_FOUND ? Future.succeededFuture()
             : Future.failedFuture(t));
   }

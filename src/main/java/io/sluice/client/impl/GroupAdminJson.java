@@ -29,7 +29,8 @@ final class GroupAdminJson {
     for (JsonObject m : objects(g.getJsonArray("members", new JsonArray()))) {
       List<TopicPartition> partitions = new ArrayList<>();
       objects(m.getJsonArray("partitions", new JsonArray())).forEach(p -> partitions.add(partition(p)));
-      members.add(new GroupDescription.Member(m.getString("member_id"), m.getString("instance_id"), partitions));
+      members.add(new GroupDescription.Member(m.getString("member_id"), m.getString("instance_id"), partitions,
+          m.getString("group_instance_id")));
     }
     return new GroupDescription(g.getString("group_id"), g.getString("state"), g.getInteger("generation", 0),
         g.getString("assignor"), members);

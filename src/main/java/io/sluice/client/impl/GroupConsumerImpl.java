@@ -2,6 +2,7 @@ package io.sluice.client.impl;
 
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
+import io.sluice.client.CloseOptions;
 import io.sluice.client.ConsumerOptions;
 import io.sluice.client.ConsumerRecord;
 import io.sluice.client.GroupConsumer;
@@ -582,7 +583,7 @@ final class GroupConsumerImpl implements GroupConsumer {
   }
 
   @Override
-  public Uni<Void> close() {
+  public Uni<Void> close(CloseOptions closeOptions) {
     return Unis.onContext(context, () -> {
       if (closing == null) {
         synchronized (handoutLock) {
@@ -598,7 +599,7 @@ final class GroupConsumerImpl implements GroupConsumer {
                 assignment = Set.of();
                 callListener(() -> options.rebalanceListener().onPartitionsRevoked(owned));
               }
-              return api.delete();
+              return api.delete(closeOptions.groupMembershipOperation());
             });
       }
       return closing;

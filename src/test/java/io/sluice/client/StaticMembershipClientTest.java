@@ -1,0 +1,141 @@
+package io.sluice.client;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.smallrye.mutiny.helpers.test.AssertSubscriber;
+import io.sluice.broker.testing.BlockedThreadGuard;
+import io.sluice.errors.ErrorCode;
+import io.sluice.errors.SluiceException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Static membership (KIP-345) through the Java client: a consumer closed and started again with its
+ * {@code groupInstanceId} gets its partitions back while the other member is never told of a rebalance; a second
+ * consumer with the id fences the first; {@code close(LEAVE_GROUP)} and the admin's removal rebalance at once.
+ */
+class StaticMembershipClientTest {
+  @RegisterExtension
+  static final BlockedThreadGuard GUARD = new BlockedThreadGuard();
+  private static final Duration WAIT = Duration.ofSeconds(60);
+
+  @TempDir
+  Path dataDir;
+
+  private static void await(BooleanSupplier condition, String what) {
+    long deadline = System.nanoTime() + WAIT.toNanos();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("Timed out waiting until " + what);
+      }
+      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
+    }
+  }
+
+  /** Counts the listener's calls. */
+  private static final class Recorder implements RebalanceListener {
+    final List<Set<TopicPartition>> calls = new CopyOnWriteArrayList<>();
+
+    @Override
+    public void onPartitionsAssigned(Set<TopicPartition> partitions) {
+      calls.add(partitions);
+    }
+
+    @Override
+    public void onPartitionsRevoked(Set<TopicPartition> partitions) {
+      calls.add(partitions);
+    }
+  }
+
+  private static ConsumerOptions options(String instanceId) {
+    // A long session: the bounce below must be within it however loaded the machine is.
+    return ConsumerOptions.of("g", List.of("t")).fetchMaxWaitMs(100).sessionTimeoutMs(60_000)
+        .enableAutoCommit(false).groupInstanceId(instanceId);
+  }
+
+  private record Running(GroupConsumer consumer, AssertSubscriber<ConsumerRecord> records) {
+  }
+
+  private static Running running(SluiceClient client, ConsumerOptions options) {
+    GroupConsumer c = client.consumer(options);
+    AssertSubscriber<ConsumerRecord> records = AssertSubscriber.create(Long.MAX_VALUE);
+    c.records().subscribe().withSubscriber(records);
+    return new Running(c, records);
+  }
+
+  @Test
+  void aStaticConsumerRestartedWithinItsSessionGetsItsPartitionsAndTheOtherIsNeverTold() throws Exception {
+    try (BrokerWithClient broker = BrokerWithClient.start(dataDir, GUARD, Map.of(),
+        o -> o.requestTimeoutMs(10_000))) {
+      SluiceClient client = broker.client();
+      Admin admin = client.admin();
+      admin.createTopic("t", 4, 1, Map.of()).await().atMost(WAIT);
+      Recorder la = new Recorder();
+      GroupConsumer a = running(client, options(null).rebalanceListener(la)).consumer();
+      await(() -> a.assignment().size() == 4, "a owns everything");
+      GroupConsumer b = running(client, options("b-id")).consumer();
+      await(() -> a.assignment().size() == 2 && b.assignment().size() == 2, "a and b share");
+      await(() -> admin.describeGroup("g").await().atMost(WAIT).state().equals("Stable"), "a stable group");
+      GroupDescription before = admin.describeGroup("g").await().atMost(WAIT);
+      Set<TopicPartition> aOwned = Set.copyOf(a.assignment());
+      Set<TopicPartition> bOwned = Set.copyOf(b.assignment());
+      await(() -> la.calls.size() >= 2, "a's listener told of the share");
+      long polls = a.pollRequests();
+      await(() -> a.pollRequests() >= polls + 2, "a to poll on");
+      int told = la.calls.size();
+
+      // The bounce: close (a static member stays in the group) and start again with the same id.
+      b.close().await().atMost(WAIT);
+      Running b2 = running(client, options("b-id"));
+      await(() -> b2.consumer().assignment().equals(bOwned), "the restarted consumer owns b's partitions");
+      long polls2 = a.pollRequests();
+      await(() -> a.pollRequests() >= polls2 + 3, "a to poll on");
+      GroupDescription after = admin.describeGroup("g").await().atMost(WAIT);
+      assertThat(after.generation()).isEqualTo(before.generation());
+      assertThat(a.assignment()).isEqualTo(aOwned);
+      assertThat(la.calls).as("no rebalance callback on the other member").hasSize(told);
+      assertThat(after.members()).extracting(GroupDescription.Member::groupInstanceId)
+          .containsExactlyInAnyOrder(null, "b-id");
+
+      // A second consumer with the id fences the running one: its stream fails FENCED_INSTANCE_ID.
+      Running b3 = running(client, options("b-id"));
+      await(() -> b3.consumer().assignment().equals(bOwned), "the newer consumer owns the partitions");
+      Throwable failure = b2.records().awaitFailure(WAIT).getFailure();
+      assertThat(failure).isInstanceOf(SluiceException.class);
+      assertThat(((SluiceException) failure).errorCode()).isEqualTo(ErrorCode.FENCED_INSTANCE_ID);
+      b2.consumer().close().await().atMost(WAIT);
+      assertThat(admin.describeGroup("g").await().atMost(WAIT).generation()).isEqualTo(before.generation());
+      assertThat(la.calls).hasSize(told);
+
+      // close(LEAVE_GROUP): the group rebalances at once.
+      b3.consumer().close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP))
+          .await().atMost(WAIT);
+      await(() -> a.assignment().size() == 4, "a owns everything after the leave");
+      int afterLeave = admin.describeGroup("g").await().atMost(WAIT).generation();
+      assertThat(afterLeave).isGreaterThan(before.generation());
+
+      // A static consumer closed by default stays; the admin's removal rebalances at once.
+      GroupConsumer b4 = running(client, options("b-id")).consumer();
+      await(() -> a.assignment().size() == 2 && b4.assignment().size() == 2, "a and b4 share");
+      b4.close().await().atMost(WAIT);
+      int stayed = admin.describeGroup("g").await().atMost(WAIT).generation();
+      long polls3 = a.pollRequests();
+      await(() -> a.pollRequests() >= polls3 + 3, "a to poll on");
+      assertThat(a.assignment()).hasSize(2);
+      admin.removeMembersFromConsumerGroup("g", List.of("b-id")).await().atMost(WAIT);
+      await(() -> a.assignment().size() == 4, "a owns everything after the removal");
+      assertThat(admin.describeGroup("g").await().atMost(WAIT).generation()).isGreaterThan(stayed);
+      a.close().await().atMost(WAIT);
+    }
+  }
+}
