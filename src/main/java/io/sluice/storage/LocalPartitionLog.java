@@ -219,7 +219,9 @@ final class LocalPartitionLog implements PartitionLog {
   private AppendResult appendAsLeader(AppendBatches producerRequest, int leaderEpoch) {
     AppendResult duplicate = producers.checkLeaderAppend(producerRequest.batches, state.logEndOffset());
     if (duplicate != null) {
-      return duplicate; // a producer's retry of batches already written: answer as the first time, write nothing
+      // a producer's retry of batches already written: answer as the first time (its stamp too), write nothing
+      long stamp = stampOf(duplicate.lastOffset());
+      return stamp < 0 ? duplicate : duplicate.withLogAppendTime(stamp);
     }
     txns.checkLeaderAppend(producerRequest.batches);
     long now = clock.getAsLong();
@@ -427,6 +429,26 @@ final class LocalPartitionLog implements PartitionLog {
     Segment active = s.active();
     return new ReadResult(offset, active.file, active.channel, s.activeSize(), 0, offset, s.logStartOffset(),
         s.logEndOffset());
+  }
+
+  /**
+   * The LogAppendTime stamp of the written batch holding {@code offset}, -1 for a CreateTime batch or one no longer
+   * in the log: one batch header read, for the rare retry answered from a producer's sequence.
+   */
+  private long stampOf(long offset) {
+    LogState s = state;
+    if (offset < s.logStartOffset() || offset >= s.logEndOffset()) {
+      return -1L;
+    }
+    Segment segment = s.segments()[s.floorIndex(offset)];
+    int end = s.readableSize(segment);
+    BatchCursor cursor = new BatchCursor(segment.channel, end);
+    try {
+      return locator.seekBatch(segment, end, offset, cursor)
+          && (cursor.attributes & RecordBatch.TIMESTAMP_TYPE_MASK) != 0 ? cursor.maxTimestamp : -1L;
+    } catch (IOException e) {
+      throw new StorageException("Cannot read partition " + tp + " at offset " + offset + ": " + e, e);
+    }
   }
 
   private void checkInRange(LogState s, long offset) {

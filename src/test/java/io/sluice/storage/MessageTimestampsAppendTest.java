@@ -115,4 +115,20 @@ class MessageTimestampsAppendTest {
     assertThat(RecordBatch.wrap(read.get(1)).timestampType()).isEqualTo(TimestampType.LOG_APPEND_TIME);
     assertThat(RecordBatch.wrap(read.get(1)).maxTimestamp()).isEqualTo(10 * HOUR + 7);
   }
+
+  @Test
+  void aRetryAnsweredFromTheProducersSequenceCarriesTheFirstAppendsStamp() {
+    LocalPartitionLog log = open(Map.of(MessageTimestamps.TYPE, MessageTimestamps.LOG_APPEND_TIME));
+    java.util.function.Supplier<ByteBuffer> sent = () -> new io.sluice.record.RecordBatchBuilder(
+        io.sluice.record.CompressionType.NONE).producer(42, (short) 0, 0)
+        .append(5L, null, "v".getBytes(), List.of()).build();
+    assertThat(log.append(sent.get(), 0).logAppendTimeMs()).isEqualTo(10 * HOUR);
+    fx.clock.set(10 * HOUR + 9);
+
+    AppendResult retry = log.append(sent.get(), 0);
+
+    assertThat(retry.batchBaseOffsets()).containsExactly(0L);
+    assertThat(log.logEndOffset()).as("written once").isEqualTo(1);
+    assertThat(retry.logAppendTimeMs()).as("the stamp the record is stored with").isEqualTo(10 * HOUR);
+  }
 }
