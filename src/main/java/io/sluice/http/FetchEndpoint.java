@@ -51,6 +51,8 @@ final class FetchEndpoint {
   static final String HIGH_WATERMARK = "Sluice-High-Watermark";
   static final String LOG_START_OFFSET = "Sluice-Log-Start-Offset";
   static final String NEXT_OFFSET = "Sluice-Next-Offset";
+  /** The broker whose in-sync follower answered a {@code client_rack} fetch (KIP-392); absent when the leader did. */
+  static final String READ_REPLICA = "Sluice-Read-Replica";
 
   private final BrokerService service;
   private final HttpApiConfig cfg;
@@ -86,7 +88,7 @@ final class FetchEndpoint {
     long minBytes = Params.queryLong(ctx, "min_bytes", 1, 0, Integer.MAX_VALUE);
     long waitMs = Params.queryLong(ctx, "timeout", cfg.defaultFetchWaitMs(), 0, Long.MAX_VALUE);
     return new FetchRequest(Params.topicPartition(ctx), offset, (int) Math.min(maxBytes, cfg.maxFetchBytes()),
-        (int) minBytes, Math.min(waitMs, cfg.maxFetchWaitMs()));
+        (int) minBytes, Math.min(waitMs, cfg.maxFetchWaitMs()), ClientRack.query(ctx));
   }
 
   private Future<Void> answer(RoutingContext ctx, FetchFormat format, FetchRequest request, FetchResult result) {
@@ -97,6 +99,9 @@ final class FetchEndpoint {
     response.putHeader("Content-Type", format.mediaType)
         .putHeader(HIGH_WATERMARK, Long.toString(result.highWatermark()))
         .putHeader(LOG_START_OFFSET, Long.toString(result.logStartOffset()));
+    if (result.readReplica() >= 0) {
+      response.putHeader(READ_REPLICA, Integer.toString(result.readReplica()));
+    }
     if (format == FetchFormat.BATCHES) {
       return sendBatches(ctx, result);
     }

@@ -21,12 +21,19 @@ import java.util.List;
  *     registrations written by a Sluice that kept none. Tells a broker's own registration from before a crash from
  *     another broker's with the same id.
  * @param endpoints every listener's endpoint (empty in a registration written by version 1)
+ * @param rack its {@code broker.rack} ({@code "rack"}, Kafka's field name), null without one
  */
 public record BrokerRegistration(int id, String httpHost, int httpPort, String clusterNodeId, String directoryId,
-    List<Listener.Endpoint> endpoints) {
+    List<Listener.Endpoint> endpoints, String rack) {
 
   public BrokerRegistration {
     endpoints = List.copyOf(endpoints);
+  }
+
+  /** A registration without a rack. */
+  public BrokerRegistration(int id, String httpHost, int httpPort, String clusterNodeId, String directoryId,
+      List<Listener.Endpoint> endpoints) {
+    this(id, httpHost, httpPort, clusterNodeId, directoryId, endpoints, null);
   }
 
   /** A registration that lists no listener endpoints (yet). */
@@ -43,6 +50,9 @@ public record BrokerRegistration(int id, String httpHost, int httpPort, String c
     if (directoryId != null) {
       json.put("directory_id", directoryId);
     }
+    if (rack != null) {
+      json.put("rack", rack);
+    }
     return json.toBuffer().getBytes();
   }
 
@@ -55,12 +65,17 @@ public record BrokerRegistration(int id, String httpHost, int httpPort, String c
           e.getInteger("port")));
     }
     return new BrokerRegistration(id, json.getString("host"), json.getInteger("http_port", -1),
-        json.getString("cluster_node_id"), json.getString("directory_id"), endpoints);
+        json.getString("cluster_node_id"), json.getString("directory_id"), endpoints, json.getString("rack"));
+  }
+
+  /** This registration in {@code rack} (null: none). */
+  public BrokerRegistration withRack(String rack) {
+    return new BrokerRegistration(id, httpHost, httpPort, clusterNodeId, directoryId, endpoints, rack);
   }
 
   /** This registration advertising {@code port} as its HTTP port. */
   public BrokerRegistration withHttpPort(int port) {
-    return new BrokerRegistration(id, httpHost, port, clusterNodeId, directoryId, endpoints);
+    return new BrokerRegistration(id, httpHost, port, clusterNodeId, directoryId, endpoints, rack);
   }
 
   /**
@@ -70,6 +85,6 @@ public record BrokerRegistration(int id, String httpHost, int httpPort, String c
   public BrokerRegistration withEndpoints(List<Listener.Endpoint> listeners) {
     Listener.Endpoint http = listeners.stream().filter(e -> e.protocol().equals("http")).findFirst().orElse(null);
     return new BrokerRegistration(id, http != null ? http.host() : httpHost, http != null ? http.port() : -1,
-        clusterNodeId, directoryId, listeners);
+        clusterNodeId, directoryId, listeners, rack);
   }
 }

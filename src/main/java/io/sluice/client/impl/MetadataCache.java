@@ -40,6 +40,7 @@ final class MetadataCache {
   private final Map<String, Long> fetchedAtMs = new HashMap<>();
   private final Map<String, Future<TopicDescription>> refreshing = new HashMap<>();
   private Map<Integer, URI> brokerUrls = Map.of();
+  private Map<Integer, String> brokerRacks = Map.of();
   private int controllerId = -1;
   private boolean clusterEndpoint = true;
   private int next;
@@ -140,7 +141,7 @@ final class MetadataCache {
     if (brokerUrls.isEmpty()) {
       bootstrap.forEach(u -> brokers.add(new BrokerInfo(-1, u)));
     } else {
-      brokerUrls.forEach((id, url) -> brokers.add(new BrokerInfo(id, url)));
+      brokerUrls.forEach((id, url) -> brokers.add(new BrokerInfo(id, url, brokerRacks.get(id))));
     }
     return new ClusterDescription(brokers, controllerId);
   }
@@ -203,6 +204,7 @@ final class MetadataCache {
 
   private void parseCluster(JsonObject json) {
     Map<Integer, URI> urls = new LinkedHashMap<>();
+    Map<Integer, String> racks = new HashMap<>();
     JsonArray brokers = json.getJsonArray("brokers", new JsonArray());
     for (int i = 0; i < brokers.size(); i++) {
       JsonObject b = brokers.getJsonObject(i);
@@ -215,8 +217,12 @@ final class MetadataCache {
       if (id != null && url != null) {
         urls.put(id, URI.create(url));
       }
+      if (id != null && b.getString("rack") != null) {
+        racks.put(id, b.getString("rack"));
+      }
     }
     brokerUrls = urls;
+    brokerRacks = racks;
     controllerId = json.getInteger("controller", json.getInteger("controller_id", -1));
   }
 
