@@ -19,13 +19,23 @@ import java.util.UUID;
  *     takes partitions away, and when the instance is deleted
  * @param fetchMinBytes bytes a partition must have before a parked poll answers with it (at least 1)
  * @param requestTimeoutMs how long a poll waits for records when the request names no {@code timeout}
+ * @param clientRack Kafka's {@code client.rack} (KIP-392): with the broker's RackAwareReplicaSelector, the polls of an
+ *     instance whose broker is in that rack read from its in-sync followers there; null without one
  */
 public record ConsumerConfig(String name, String format, String autoOffsetReset, boolean autoCommitEnable,
-    long autoCommitIntervalMs, int fetchMinBytes, long requestTimeoutMs, long sessionTimeoutMs, String assignor) {
+    long autoCommitIntervalMs, int fetchMinBytes, long requestTimeoutMs, long sessionTimeoutMs, String assignor,
+    String clientRack) {
+
+  /** Settings without a {@code client.rack}. */
+  public ConsumerConfig(String name, String format, String autoOffsetReset, boolean autoCommitEnable,
+      long autoCommitIntervalMs, int fetchMinBytes, long requestTimeoutMs, long sessionTimeoutMs, String assignor) {
+    this(name, format, autoOffsetReset, autoCommitEnable, autoCommitIntervalMs, fetchMinBytes, requestTimeoutMs,
+        sessionTimeoutMs, assignor, null);
+  }
 
   static final Set<String> FIELDS = Set.of("name", "format", "auto.offset.reset", "auto.commit.enable",
       "auto.commit.interval.ms", "fetch.min.bytes", "consumer.request.timeout.ms", "session.timeout.ms",
-      "partition.assignment.strategy");
+      "partition.assignment.strategy", "client.rack");
   private static final long DEFAULT_REQUEST_TIMEOUT_MS = 1_000;
   private static final long DEFAULT_AUTO_COMMIT_INTERVAL_MS = 5_000;
 
@@ -53,23 +63,28 @@ public record ConsumerConfig(String name, String format, String autoOffsetReset,
           + groups.maxSessionTimeoutMs() + "]");
     }
     String assignor = Assignor.named(text(body, "partition.assignment.strategy", "range")).name();
+    String rack = text(body, "client.rack", "");
+    if (rack.length() > 255) {
+      throw invalid("'client.rack' is at most 255 characters, got " + rack.length());
+    }
     return new ConsumerConfig(name, format, reset, autoCommit, interval, (int) Math.max(1, minBytes), timeout,
-        session, assignor);
+        session, assignor, rack.isEmpty() ? null : rack);
   }
 
   /** The persisted form; {@link #fromJson} reads it back. */
   public JsonObject toJson() {
-    return new JsonObject().put("name", name).put("format", format).put("auto.offset.reset", autoOffsetReset)
+    JsonObject json = new JsonObject().put("name", name).put("format", format).put("auto.offset.reset", autoOffsetReset)
         .put("auto.commit.enable", autoCommitEnable).put("auto.commit.interval.ms", autoCommitIntervalMs)
         .put("fetch.min.bytes", fetchMinBytes).put("consumer.request.timeout.ms", requestTimeoutMs)
         .put("session.timeout.ms", sessionTimeoutMs).put("partition.assignment.strategy", assignor);
+    return clientRack == null ? json : json.put("client.rack", clientRack);
   }
 
   public static ConsumerConfig fromJson(JsonObject j) {
     return new ConsumerConfig(j.getString("name"), j.getString("format"), j.getString("auto.offset.reset"),
         j.getBoolean("auto.commit.enable"), j.getLong("auto.commit.interval.ms"), j.getInteger("fetch.min.bytes"),
         j.getLong("consumer.request.timeout.ms"), j.getLong("session.timeout.ms"),
-        j.getString("partition.assignment.strategy"));
+        j.getString("partition.assignment.strategy"), j.getString("client.rack"));
   }
 
   private static String text(JsonObject body, String field, String dflt) {

@@ -82,6 +82,9 @@ final class ConsumerInstanceApi {
         .put("auto.commit.enable", false)
         .put("session.timeout.ms", o.sessionTimeoutMs())
         .put("partition.assignment.strategy", o.assignor());
+    if (metadata.clientRack() != null) {
+      settings.put("client.rack", metadata.clientRack());
+    }
     String group = MetadataCache.encode(o.group());
     Call call = new Call(HttpMethod.POST, "/consumers/" + group, JSON, JSON, settings.toBuffer());
     return retrying(call, deadline(), 0)
