@@ -65,7 +65,9 @@ class RackAwareClusterTest {
       values.put(BrokerConfig.AUTO_LEADER_REBALANCE_ENABLE, false);
       values.put(BrokerConfig.BROKER_RACK, RACKS.get(id));
       values.put(BrokerConfig.REPLICA_SELECTOR_CLASS, BrokerConfig.RACK_AWARE_REPLICA_SELECTOR);
-      brokers.put(id, TestBrokers.start(TestBrokers.config(dir.resolve("b" + id), values), GUARD));
+      values.put(BrokerConfig.HTTP_INSTANCES, 1);
+      brokers.put(id, TestBrokers.start(TestBrokers.config(dir.resolve("b" + id), values), GUARD,
+          io.sluice.http.HttpListener::new));
     }
     await(broker(1).awaitMetadata(s -> s.liveBrokerIds().size() == 3 && s.liveController() > 0, WAIT_MS));
   }
@@ -144,6 +146,65 @@ class RackAwareClusterTest {
 
     assertThat(servedBy).as("the leader answered once the follower was moved away").containsOnly(-1);
     assertThat(consumed).as("each record once, in order").isEqualTo(produced);
+  }
+
+  @Test
+  void overHttpTheFollowerThatAnsweredIsNamedAndTheJavaClientFallsBackToTheLeaderWhenItsRacksBrokerStops()
+      throws Exception {
+    TopicPartition tp = new TopicPartition("client", 0);
+    await(broker(1).service().createTopic(CALLER, new NewTopic("client", 1, 3, Map.of())));
+    await(broker(1).awaitMetadata(m -> m.topic("client").orElseThrow().states().get(0).isr().size() == 3, WAIT_MS));
+    int leader = broker(1).metadata().topic("client").orElseThrow().states().get(0).leader();
+    int near = leader == 2 ? 3 : 2;
+    int other = 6 - leader - near;
+    List<String> produced = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      produced.add("c" + i);
+      await(broker(leader).service().produce(CALLER, tp, batch("c" + i), Acks.ALL));
+    }
+    io.vertx.ext.web.client.WebClient web = io.sluice.broker.testing.TestClients.web(broker(near).httpPort());
+    io.vertx.ext.web.client.HttpResponse<io.vertx.core.buffer.Buffer> fromFollower = await(web.get(
+        "/topics/client/partitions/0/records?offset=0&client_rack=" + RACKS.get(near)).send());
+    io.vertx.ext.web.client.HttpResponse<io.vertx.core.buffer.Buffer> fromLeader = await(web.get(
+        "/topics/client/partitions/0/records?offset=0").send());
+    assertThat(fromFollower.statusCode()).isEqualTo(200);
+    assertThat(fromFollower.getHeader("Sluice-Read-Replica")).isEqualTo(String.valueOf(near));
+    assertThat(fromLeader.getHeader("Sluice-Read-Replica")).as("no client_rack: the leader answers").isNull();
+    assertThat(fromFollower.bodyAsJsonArray().size()).as("up to the high watermark the follower knows, which may"
+        + " trail the leader's by a fetch round").isEqualTo(Integer.parseInt(fromFollower.getHeader(
+            "Sluice-High-Watermark"))).isLessThanOrEqualTo(20);
+
+    List<String> consumed = java.util.Collections.synchronizedList(new ArrayList<>());
+    io.sluice.client.SluiceClient client = io.sluice.client.SluiceClient.create(io.sluice.client.ClientOptions
+        .bootstrap("http://127.0.0.1:" + broker(other).httpPort()).clientRack(RACKS.get(near))
+        .requestTimeoutMs(5_000));
+    io.smallrye.mutiny.subscription.Cancellable reading = client.partitionReader(io.sluice.client.ReaderOptions
+            .of("client", 0)).records()
+        .subscribe().with(r -> consumed.add(new String(r.value(), java.nio.charset.StandardCharsets.UTF_8)));
+    try {
+      awaitTrue("the reader reads what was written", () -> consumed.size() >= 20);
+      TestBrokers.close(brokers.remove(near));
+      for (int i = 20; i < 40; i++) {
+        produced.add("c" + i);
+        await(broker(leader).service().produce(CALLER, tp, batch("c" + i), Acks.LEADER));
+      }
+      awaitTrue("the reader goes on from the leader", () -> consumed.size() >= 40);
+      assertThat(consumed).as("each record once, in order").isEqualTo(produced);
+    } finally {
+      reading.cancel();
+      client.close().await().atMost(java.time.Duration.ofSeconds(30));
+      web.close();
+    }
+  }
+
+  private static void awaitTrue(String what, java.util.function.BooleanSupplier condition) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(WAIT_MS);
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("Timed out waiting until " + what);
+      }
+      Thread.sleep(10); // polling a condition with a deadline, not synchronizing by time
+    }
   }
 
   /**
