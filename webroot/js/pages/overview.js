@@ -60,11 +60,11 @@ async function loadCluster(health, brokersBox) {
     card('Offline', num(offline), {class: 'card' + (offline ? ' bad' : '')}));
   const rows = cluster.brokers.map(b => [
     h('span', {}, String(b.id), b.id === cluster.controller ? h('span', {class: 'badge', title: 'controller'}, 'controller') : null),
-    `${b.host}:${b.port}`,
+    `${b.host}:${b.port}`, b.rack || '\u2014',
     h('span', {class: b.alive ? 'ok' : 'bad'}, b.alive ? 'alive' : 'down'),
     num(led.get(b.id) || 0), bytes(size.get(b.id))]);
   brokersBox.replaceChildren(h('h2', {id: 'brokers-h'}, 'Brokers'),
-    table(['Id', 'Address', 'State', 'Leads', 'Log size'], rows, {id: 'brokers-table'}));
+    table(['Id', 'Address', 'Rack', 'State', 'Leads', 'Log size'], rows, {id: 'brokers-table'}));
 }
 
 function renderLagging(box) {

@@ -12,7 +12,13 @@ import java.util.List;
  */
 public record ClusterDescription(String clusterId, int controller, List<BrokerInfo> brokers) implements Serializable {
 
-  /** One broker: where its HTTP API listens and whether its ZooKeeper session is alive. */
-  public record BrokerInfo(int id, String host, int port, boolean alive) implements Serializable {
+  /**
+   * One broker: where its HTTP API listens, whether its ZooKeeper session is alive, and its {@code broker.rack}
+   * (null without one).
+   */
+  public record BrokerInfo(int id, String host, int port, boolean alive, String rack) implements Serializable {
+    public BrokerInfo(int id, String host, int port, boolean alive) {
+      this(id, host, port, alive, null);
+    }
   }
 }

@@ -305,7 +305,7 @@ public final class Broker {
    */
   private Future<Void> register() {
     registration = new BrokerRegistration(config.brokerId(), advertisedHttpHost(), config.httpPort(),
-        clusterManager.getNodeId(), identity.directoryId());
+        clusterManager.getNodeId(), identity.directoryId()).withRack(config.brokerRack());
     return metadata.registerBroker(registration, config.zookeeperSessionTimeoutMs());
   }
 
@@ -433,7 +433,8 @@ public final class Broker {
     sessionKeeper = new SessionKeeper(vertx, clusterManager.getCuratorFramework(), clusterManager, metadata,
         partitions, config.brokerId(), config.zookeeperSessionTimeoutMs());
     service = new ForwardingBrokerService(vertx, config.brokerId(), localService, metadata,
-        this::describeCluster, sessionKeeper::notReadyReason);
+        this::describeCluster, sessionKeeper::notReadyReason,
+        config.rackAwareReplicaSelector() ? config.brokerRack() : null);
     replicationServer = new ReplicationServer(vertx, config.brokerId(), config.clusterHost(), partitions, config.ssl());
     forwardServer = new ForwardServer(vertx, config.brokerId(), localService);
     sessionKeeper.start();

@@ -26,6 +26,7 @@ import io.sluice.broker.metadata.TopicState;
 import io.sluice.broker.metadata.ZkMetadataStore;
 import io.sluice.broker.partition.PartitionManager;
 import io.sluice.broker.partition.PartitionVerticle;
+import io.sluice.storage.ReadResult;
 import io.sluice.config.BrokerConfig;
 import io.sluice.config.TopicConfigChanges;
 import io.sluice.config.TopicConfigView;
@@ -43,7 +44,6 @@ import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
@@ -153,10 +153,9 @@ public final class LocalBrokerService implements BrokerService {
     return Contexts.onCaller(attempt(() -> {
       MetadataSnapshot s = metadata.snapshot();
       TopicState existing = s.topic(topic).orElseThrow(() -> unknownTopic(topic));
-      Set<Integer> live = new TreeSet<>(s.liveBrokerIds());
-      live.add(config.brokerId());
-      limits.checkGrow(s, existing, grow(existing, count, new ArrayList<>(live)));
-      return metadata.addPartitions(topic, current -> grow(current, count, new ArrayList<>(live)))
+      TreeMap<Integer, String> live = liveRacks(s);
+      limits.checkGrow(s, existing, grow(existing, count, live));
+      return metadata.addPartitions(topic, current -> grow(current, count, live))
           .compose(grown -> metadata.awaitSnapshot(snap -> snap.topic(topic).map(t -> t.isComplete()
                   && t.partitionCount() == grown.partitionCount()).orElse(false), METADATA_WAIT_MS,
               "the new partitions of '" + topic + "' to appear")
@@ -219,7 +218,7 @@ public final class LocalBrokerService implements BrokerService {
    * {@code current} with partitions up to {@code count}, the new ones placed as {@link #assign} would have placed
    * them at creation over today's live brokers. Pure; runs inside the metadata store's versioned update.
    */
-  static TopicState grow(TopicState current, int count, List<Integer> liveBrokers) {
+  static TopicState grow(TopicState current, int count, TreeMap<Integer, String> liveBrokers) {
     if (count <= current.partitionCount()) {
       throw new SluiceException(ErrorCode.INVALID_PARTITIONS, "Topic '" + current.name() + "' has "
           + current.partitionCount() + " partition(s); the new count must be larger (partitions cannot be removed),"
@@ -236,9 +235,9 @@ public final class LocalBrokerService implements BrokerService {
     }
     if (current.replicationFactor() > liveBrokers.size()) {
       throw new SluiceException(ErrorCode.INVALID_REPLICATION_FACTOR, "Replication factor "
-          + current.replicationFactor() + " is larger than the number of live brokers (" + liveBrokers + ")");
+          + current.replicationFactor() + " is larger than the number of live brokers (" + liveBrokers.keySet() + ")");
     }
-    Map<Integer, List<Integer>> planned = assign(liveBrokers, count, current.replicationFactor());
+    Map<Integer, List<Integer>> planned = ReplicaPlacement.assign(liveBrokers, count, current.replicationFactor());
     Map<Integer, List<Integer>> assignment = new TreeMap<>(planned);
     assignment.putAll(current.assignment());
     return new TopicState(current.name(), current.topicId(), current.replicationFactor(), current.configs(),
@@ -338,19 +337,38 @@ public final class LocalBrokerService implements BrokerService {
             + " is negative for partition " + request.tp());
       }
       long maxWaitMs = Math.min(Math.max(0, request.maxWaitMs()), config.fetchMaxWaitMs());
+      // a follower knows no last stable offset to stop a read_committed read at: the leader answers those
+      if (request.clientRack() != null && !request.readCommitted() && readsInRack(request.clientRack())) {
+        return followerFetch(request, maxWaitMs);
+      }
       return partition(request.tp()).compose(pv -> pv.fetch(request.offset(), request.maxBytes(),
               request.minBytes(), maxWaitMs, request.readCommitted())
-          .map(r -> {
-            Batches batches = r.isInMemory() ? Batches.wrap(r.bytes().array()) // the read's own copy: no second one
-                : Batches.ofFile(r.file(), r.channel(), r.position(), r.length());
-            if (!request.readCommitted()) {
-              return new FetchResult(request.tp(), pv.highWatermark(), r.logStartOffset(), r.nextOffset(), batches);
-            }
-            long hw = pv.highWatermark();
-            return new FetchResult(request.tp(), hw, r.logStartOffset(), r.nextOffset(), batches,
-                Math.min(hw, pv.firstUnstableOffset()), pv.abortedTransactions(request.offset(), r.nextOffset()));
-          }));
+          .map(r -> result(request, pv, r, -1)));
     }));
+  }
+
+  /** Whether a consumer in {@code clientRack} may read from this broker's replicas, followers included (KIP-392). */
+  public boolean readsInRack(String clientRack) {
+    return config.rackAwareReplicaSelector() && clientRack.equals(config.brokerRack());
+  }
+
+  /** A consumer's read from this broker's replica as it is, leader or in-sync follower of the consumer's rack. */
+  private Future<FetchResult> followerFetch(FetchRequest request, long maxWaitMs) {
+    state(request.tp()); // the topic and partition exist, or the same error as the leader's
+    return partitions.replica(request.tp()).compose(pv -> pv.fetchAsReplica(request.offset(), request.maxBytes(),
+            request.minBytes(), maxWaitMs)
+        .map(r -> result(request, pv, r, pv.isLeader() ? -1 : config.brokerId())));
+  }
+
+  private static FetchResult result(FetchRequest request, PartitionVerticle pv, ReadResult r, int readReplica) {
+    Batches batches = r.isInMemory() ? Batches.wrap(r.bytes().array()) // the read's own copy: no second one
+        : Batches.ofFile(r.file(), r.channel(), r.position(), r.length());
+    long hw = pv.highWatermark();
+    if (!request.readCommitted()) {
+      return new FetchResult(request.tp(), hw, r.logStartOffset(), r.nextOffset(), batches, readReplica);
+    }
+    return new FetchResult(request.tp(), hw, r.logStartOffset(), r.nextOffset(), batches,
+        Math.min(hw, pv.firstUnstableOffset()), pv.abortedTransactions(request.offset(), r.nextOffset()));
   }
 
   @Override
@@ -378,6 +396,11 @@ public final class LocalBrokerService implements BrokerService {
   }
 
   private Future<PartitionVerticle> partition(TopicPartition tp) {
+    return partitions.lookup(tp, state(tp));
+  }
+
+  /** The partition's state; fails as a read of it would when the topic, the partition or its state is missing. */
+  private PartitionState state(TopicPartition tp) {
     TopicState topic = metadata.snapshot().topic(tp.topic()).orElseThrow(() -> unknownTopic(tp.topic()));
     if (!topic.assignment().containsKey(tp.partition())) {
       throw new SluiceException(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, "Topic '" + tp.topic() + "' has "
@@ -387,7 +410,7 @@ public final class LocalBrokerService implements BrokerService {
     if (state == null) {
       throw new SluiceException(ErrorCode.LEADER_NOT_AVAILABLE, "Partition " + tp + " has no state yet");
     }
-    return partitions.lookup(tp, state);
+    return state;
   }
 
   /** Validates a creation request and decides partitions, replicas and leaders. */
@@ -404,8 +427,8 @@ public final class LocalBrokerService implements BrokerService {
           + MAX_PARTITIONS + ", got " + request.partitions());
     }
     int rf = request.replicationFactor() == -1 ? config.defaultReplicationFactor() : request.replicationFactor();
-    Set<Integer> live = new TreeSet<>(s.liveBrokerIds());
-    live.add(config.brokerId());
+    TreeMap<Integer, String> racks = liveRacks(s);
+    Set<Integer> live = racks.keySet();
     if (rf < 1) {
       throw new SluiceException(ErrorCode.INVALID_REPLICATION_FACTOR, "Replication factor must be at least 1, got "
           + request.replicationFactor());
@@ -418,25 +441,22 @@ public final class LocalBrokerService implements BrokerService {
         request.configs() == null ? Map.of() : request.configs(), config.defaultLogConfig());
     limits.checkPartitionCount(request.name(), partitionCount);
     TopicState planned = new TopicState(request.name(), UUID.randomUUID().toString(), rf, configs,
-        assign(new ArrayList<>(live), partitionCount, rf), Map.of());
+        ReplicaPlacement.assign(racks, partitionCount, rf), Map.of());
     limits.checkCreate(s, planned);
     return planned;
   }
 
-  /**
-   * Round-robin replica assignment: partition p's replicas are the rf brokers after p in id order, its first
-   * replica (the preferred leader) moving one broker along per partition so that leadership spreads.
-   */
+  /** Round-robin replica assignment over brokers without racks ({@link ReplicaPlacement#roundRobin}). */
   static Map<Integer, List<Integer>> assign(List<Integer> brokers, int partitionCount, int rf) {
-    Map<Integer, List<Integer>> assignment = new TreeMap<>();
-    for (int p = 0; p < partitionCount; p++) {
-      List<Integer> replicas = new ArrayList<>(rf);
-      for (int r = 0; r < rf; r++) {
-        replicas.add(brokers.get((p + r) % brokers.size()));
-      }
-      assignment.put(p, replicas);
-    }
-    return assignment;
+    return ReplicaPlacement.roundRobin(brokers, partitionCount, rf);
+  }
+
+  /** Every live broker's rack (null: none) by id, this broker's included even before its snapshot shows it. */
+  private TreeMap<Integer, String> liveRacks(MetadataSnapshot s) {
+    TreeMap<Integer, String> racks = new TreeMap<>();
+    s.liveBrokers().forEach((id, reg) -> racks.put(id, reg.rack()));
+    racks.put(config.brokerId(), config.brokerRack());
+    return racks;
   }
 
   /** As Kafka: '.' and '_' collide in metric names, so "a.b" and "a_b" cannot both exist. */

@@ -19,6 +19,7 @@ public final class ClientOptions {
   private int maxConnectionsPerBroker = 16;
   private boolean followLeaders = true;
   private String clientId;
+  private String clientRack;
   private String username;
   private String password;
   private TrustOptions trustOptions;
@@ -65,6 +66,22 @@ public final class ClientOptions {
 
   public ClientOptions clientId(String clientId) {
     this.clientId = clientId == null || clientId.isEmpty() ? null : clientId;
+    return this;
+  }
+
+  /**
+   * The rack (availability zone) the client runs in, Kafka's {@code client.rack} (KIP-392). With brokers whose
+   * {@code replica.selector.class} is Kafka's RackAwareReplicaSelector, partition readers fetch from a live broker of
+   * this rack holding an in-sync replica (a follower answers up to the high watermark it knows), and group consumers'
+   * instances are created with it; the leader when there is none, or when that broker does not answer. Null (the
+   * default): the leader always.
+   */
+  public String clientRack() {
+    return clientRack;
+  }
+
+  public ClientOptions clientRack(String clientRack) {
+    this.clientRack = clientRack == null || clientRack.isEmpty() ? null : clientRack;
     return this;
   }
 

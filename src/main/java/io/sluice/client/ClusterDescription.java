@@ -10,7 +10,13 @@ public record ClusterDescription(List<BrokerInfo> brokers, int controllerId) {
     brokers = List.copyOf(brokers);
   }
 
-  /** A broker: its id (-1 when the cluster did not say) and the base URL of its HTTP API. */
-  public record BrokerInfo(int id, URI url) {
+  /**
+   * A broker: its id (-1 when the cluster did not say), the base URL of its HTTP API and its {@code broker.rack}
+   * (null without one).
+   */
+  public record BrokerInfo(int id, URI url, String rack) {
+    public BrokerInfo(int id, URI url) {
+      this(id, url, null);
+    }
   }
 }

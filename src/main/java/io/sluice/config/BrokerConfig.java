@@ -121,6 +121,12 @@ public final class BrokerConfig {
       "replica.high.watermark.checkpoint.interval.ms";
   public static final String UNCLEAN_LEADER_ELECTION_ENABLE = "unclean.leader.election.enable";
   public static final String AUTO_LEADER_REBALANCE_ENABLE = "auto.leader.rebalance.enable";
+  public static final String BROKER_RACK = "broker.rack";
+  public static final String REPLICA_SELECTOR_CLASS = "replica.selector.class";
+  /** Kafka's selector that lets a consumer with {@code client.rack} read from an in-sync replica in its rack. */
+  public static final String RACK_AWARE_REPLICA_SELECTOR = "org.apache.kafka.common.replica.RackAwareReplicaSelector";
+  /** Kafka's default: consumers read from the leader only. */
+  public static final String LEADER_SELECTOR = "org.apache.kafka.common.replica.LeaderSelector";
   public static final String CONNECT_ENABLED = "connect.enabled";
   public static final String PLUGIN_PATH = "plugin.path";
   public static final String CONNECT_TOPICS_REPLICATION_FACTOR = "connect.topics.replication.factor";
@@ -290,6 +296,11 @@ public final class BrokerConfig {
       boolKey(UNCLEAN_LEADER_ELECTION_ENABLE, false, "elect a replica outside the ISR when no ISR member is alive"
           + " (may lose acknowledged records)"),
       boolKey(AUTO_LEADER_REBALANCE_ENABLE, true, "give leadership back to the preferred replica once it is in sync"),
+      stringKey(BROKER_RACK, "", "the rack (availability zone) of this broker: replicas of a partition are placed on"
+          + " as many racks as there are, and consumers with client.rack may read from it (empty: no rack)"),
+      stringKey(REPLICA_SELECTOR_CLASS, "", "Kafka's " + RACK_AWARE_REPLICA_SELECTOR + " lets a consumer that"
+          + " gives client.rack read from an in-sync replica of its rack; empty or " + LEADER_SELECTOR + ": the"
+          + " leader only"),
       boolKey(METRICS_ENABLE, true, "count requests and serve GET /metrics and the metrics history (false: no"
           + " counting on the produce and fetch paths)"),
       longKey(METRICS_HISTORY_INTERVAL_MS, 5_000L, 100, "how often the in-memory metrics history takes a sample"),
@@ -578,6 +589,17 @@ public final class BrokerConfig {
     return getLong(FETCH_MAX_WAIT_MS);
   }
 
+  /** This broker's rack, or null without one. */
+  public String brokerRack() {
+    String rack = getString(BROKER_RACK);
+    return rack == null || rack.isBlank() ? null : rack.trim();
+  }
+
+  /** Whether a consumer's client.rack may pick an in-sync follower of its rack to read from (KIP-392). */
+  public boolean rackAwareReplicaSelector() {
+    return RACK_AWARE_REPLICA_SELECTOR.equals(getString(REPLICA_SELECTOR_CLASS));
+  }
+
   public String clusterHost() {
     return getString(CLUSTER_HOST);
   }
@@ -632,6 +654,11 @@ public final class BrokerConfig {
 
   /** Values each valid alone that together make something impossible: refused at startup, naming both keys. */
   private void validateCombinations() {
+    String selector = getString(REPLICA_SELECTOR_CLASS);
+    if (!selector.isEmpty() && !selector.equals(RACK_AWARE_REPLICA_SELECTOR) && !selector.equals(LEADER_SELECTOR)) {
+      throw new ConfigException(REPLICA_SELECTOR_CLASS, "Configuration " + REPLICA_SELECTOR_CLASS + " must be empty, "
+          + LEADER_SELECTOR + " or " + RACK_AWARE_REPLICA_SELECTOR + ", got '" + selector + "'");
+    }
     String method = getString(AUTHENTICATION_METHOD);
     if (!method.equals("NONE") && !method.equals("BASIC")) {
       throw new ConfigException(AUTHENTICATION_METHOD, "Configuration " + AUTHENTICATION_METHOD

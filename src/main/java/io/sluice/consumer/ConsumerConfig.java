@@ -20,14 +20,23 @@ import java.util.UUID;
  * @param fetchMinBytes bytes a partition must have before a parked poll answers with it (at least 1)
  * @param requestTimeoutMs how long a poll waits for records when the request names no {@code timeout}
  * @param groupInstanceId Kafka's {@code group.instance.id} (KIP-345): the instance is a static member; null dynamic
+ * @param clientRack Kafka's {@code client.rack} (KIP-392): with the broker's RackAwareReplicaSelector, the polls of an
+ *     instance whose broker is in that rack read from its in-sync followers there; null without one
  */
 public record ConsumerConfig(String name, String format, String autoOffsetReset, boolean autoCommitEnable,
     long autoCommitIntervalMs, int fetchMinBytes, long requestTimeoutMs, long sessionTimeoutMs, String assignor,
-    String groupInstanceId) {
+    String groupInstanceId, String clientRack) {
+
+  /** Settings of a dynamic member without a {@code client.rack}. */
+  public ConsumerConfig(String name, String format, String autoOffsetReset, boolean autoCommitEnable,
+      long autoCommitIntervalMs, int fetchMinBytes, long requestTimeoutMs, long sessionTimeoutMs, String assignor) {
+    this(name, format, autoOffsetReset, autoCommitEnable, autoCommitIntervalMs, fetchMinBytes, requestTimeoutMs,
+        sessionTimeoutMs, assignor, null, null);
+  }
 
   static final Set<String> FIELDS = Set.of("name", "format", "auto.offset.reset", "auto.commit.enable",
       "auto.commit.interval.ms", "fetch.min.bytes", "consumer.request.timeout.ms", "session.timeout.ms",
-      "partition.assignment.strategy", "group.instance.id");
+      "partition.assignment.strategy", "group.instance.id", "client.rack");
   private static final long DEFAULT_REQUEST_TIMEOUT_MS = 1_000;
   private static final long DEFAULT_AUTO_COMMIT_INTERVAL_MS = 5_000;
 
@@ -55,8 +64,12 @@ public record ConsumerConfig(String name, String format, String autoOffsetReset,
           + groups.maxSessionTimeoutMs() + "]");
     }
     String assignor = Assignor.named(text(body, "partition.assignment.strategy", "range")).name();
+    String rack = text(body, "client.rack", "");
+    if (rack.length() > 255) {
+      throw invalid("'client.rack' is at most 255 characters, got " + rack.length());
+    }
     return new ConsumerConfig(name, format, reset, autoCommit, interval, (int) Math.max(1, minBytes), timeout,
-        session, assignor, groupInstanceId(text(body, "group.instance.id", null)));
+        session, assignor, groupInstanceId(text(body, "group.instance.id", null)), rack.isEmpty() ? null : rack);
   }
 
   /** Kafka's rule for {@code group.instance.id} (as for topic names): 1 to 249 characters of [a-zA-Z0-9._-]. */
@@ -69,18 +82,21 @@ public record ConsumerConfig(String name, String format, String autoOffsetReset,
 
   /** The persisted form; {@link #fromJson} reads it back. */
   public JsonObject toJson() {
-    JsonObject j = new JsonObject().put("name", name).put("format", format).put("auto.offset.reset", autoOffsetReset)
+    JsonObject json = new JsonObject().put("name", name).put("format", format).put("auto.offset.reset", autoOffsetReset)
         .put("auto.commit.enable", autoCommitEnable).put("auto.commit.interval.ms", autoCommitIntervalMs)
         .put("fetch.min.bytes", fetchMinBytes).put("consumer.request.timeout.ms", requestTimeoutMs)
         .put("session.timeout.ms", sessionTimeoutMs).put("partition.assignment.strategy", assignor);
-    return groupInstanceId == null ? j : j.put("group.instance.id", groupInstanceId);
+    if (groupInstanceId != null) {
+      json.put("group.instance.id", groupInstanceId);
+    }
+    return clientRack == null ? json : json.put("client.rack", clientRack);
   }
 
   public static ConsumerConfig fromJson(JsonObject j) {
     return new ConsumerConfig(j.getString("name"), j.getString("format"), j.getString("auto.offset.reset"),
         j.getBoolean("auto.commit.enable"), j.getLong("auto.commit.interval.ms"), j.getInteger("fetch.min.bytes"),
         j.getLong("consumer.request.timeout.ms"), j.getLong("session.timeout.ms"),
-        j.getString("partition.assignment.strategy"), j.getString("group.instance.id"));
+        j.getString("partition.assignment.strategy"), j.getString("group.instance.id"), j.getString("client.rack"));
   }
 
   private static String text(JsonObject body, String field, String dflt) {

@@ -388,7 +388,7 @@ public final class LocalConsumerService implements ConsumerService, GroupListene
       return positionsToRead(caller, inst).compose(positions -> {
         int generation = inst.generation;
         return PartitionPoller.poll(service, coordinator.workers(), new PartitionPoller.Request(positions, wait,
-            maxBytes, inst.config.fetchMinBytes(), maxRecords)).compose(result -> accept(inst, generation, result));
+            maxBytes, inst.config.fetchMinBytes(), maxRecords, inst.config.clientRack())).compose(result -> accept(inst, generation, result));
       });
     });
   }
@@ -402,7 +402,7 @@ public final class LocalConsumerService implements ConsumerService, GroupListene
       return positionsToRead(caller, inst).compose(positions -> {
         int generation = inst.generation;
         return PartitionPoller.pollBatches(service, new PartitionPoller.Request(positions, wait, maxBytes,
-                inst.config.fetchMinBytes(), Integer.MAX_VALUE))
+                inst.config.fetchMinBytes(), Integer.MAX_VALUE, inst.config.clientRack()))
             .compose(raw -> coordinator.workers().executeBlocking(() -> PartitionPoller.inMemory(raw), false))
             .compose(raw -> acceptBatches(inst, generation, positions, raw));
       });

@@ -34,7 +34,9 @@ final class PartitionPoller {
   }
 
   /** What to read: the position of each partition, and the limits. */
-  record Request(Map<TopicPartition, Long> positions, long timeoutMs, int maxBytes, int minBytes, int maxRecords) {
+  /** @param clientRack the instance's {@code client.rack}, null without one */
+  record Request(Map<TopicPartition, Long> positions, long timeoutMs, int maxBytes, int minBytes, int maxRecords,
+      String clientRack) {
   }
 
   /**
@@ -111,7 +113,7 @@ final class PartitionPoller {
     int perPartition = Math.max(1, r.maxBytes() / r.positions().size());
     Map<TopicPartition, Future<FetchResult>> fetches = new LinkedHashMap<>();
     r.positions().forEach((tp, offset) ->
-        fetches.put(tp, service.fetch(RequestContext.SELF, new FetchRequest(tp, offset, perPartition, 0, 0))));
+        fetches.put(tp, service.fetch(RequestContext.SELF, new FetchRequest(tp, offset, perPartition, 0, 0, r.clientRack()))));
     return Future.join(new ArrayList<>(fetches.values())).transform(ignored -> raw(fetches));
   }
 
@@ -163,7 +165,7 @@ final class PartitionPoller {
     AtomicInteger pending = new AtomicInteger(r.positions().size());
     int perPartition = Math.max(1, r.maxBytes() / r.positions().size());
     r.positions().forEach((tp, offset) -> service.fetch(RequestContext.SELF,
-            new FetchRequest(tp, offset, perPartition, Math.max(1, r.minBytes()), r.timeoutMs()))
+            new FetchRequest(tp, offset, perPartition, Math.max(1, r.minBytes()), r.timeoutMs(), r.clientRack()))
         .transform(ar -> raw(Map.of(tp, ar.succeeded() ? Future.succeededFuture(ar.result())
             : Future.<FetchResult>failedFuture(ar.cause()))))
         .onComplete(ar -> {

@@ -13,7 +13,7 @@ import io.vertx.ext.web.RoutingContext;
  * The cluster resource, answered by any broker.
  *
  * <pre>
- * GET /cluster  {"cluster_id", "controller", "brokers": [{"id", "host", "port", "alive"}]}
+ * GET /cluster  {"cluster_id", "controller", "brokers": [{"id", "host", "port", "alive", "rack"}]}
  * </pre>
  */
 final class ClusterEndpoint {
@@ -34,7 +34,7 @@ final class ClusterEndpoint {
   static JsonObject json(ClusterDescription c) {
     JsonArray brokers = new JsonArray();
     c.brokers().forEach(b -> brokers.add(new JsonObject().put("id", b.id()).put("host", b.host())
-        .put("port", b.port()).put("alive", b.alive())));
+        .put("port", b.port()).put("alive", b.alive()).put("rack", b.rack())));
     return new JsonObject().put("cluster_id", c.clusterId()).put("controller", c.controller())
         .put("brokers", brokers);
   }

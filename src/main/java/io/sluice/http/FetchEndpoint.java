@@ -63,6 +63,8 @@ final class FetchEndpoint {
    * {@code producerId:firstOffset} pairs, comma-separated, empty for none.
    */
   static final String ABORTED_TRANSACTIONS = "Sluice-Aborted-Transactions";
+  /** The broker whose in-sync follower answered a {@code client_rack} fetch (KIP-392); absent when the leader did. */
+  static final String READ_REPLICA = "Sluice-Read-Replica";
 
   private final BrokerService service;
   private final HttpApiConfig cfg;
@@ -98,7 +100,7 @@ final class FetchEndpoint {
     long minBytes = Params.queryLong(ctx, "min_bytes", 1, 0, Integer.MAX_VALUE);
     long waitMs = Params.queryLong(ctx, "timeout", cfg.defaultFetchWaitMs(), 0, Long.MAX_VALUE);
     return new FetchRequest(Params.topicPartition(ctx), offset, (int) Math.min(maxBytes, cfg.maxFetchBytes()),
-        (int) minBytes, Math.min(waitMs, cfg.maxFetchWaitMs()), Params.readCommitted(ctx));
+        (int) minBytes, Math.min(waitMs, cfg.maxFetchWaitMs()), Params.readCommitted(ctx), ClientRack.query(ctx));
   }
 
   private Future<Void> answer(RoutingContext ctx, FetchFormat format, FetchRequest request, FetchResult result) {
@@ -111,6 +113,9 @@ final class FetchEndpoint {
         .putHeader(LOG_START_OFFSET, Long.toString(result.logStartOffset()));
     if (request.readCommitted()) {
       response.putHeader(LAST_STABLE_OFFSET, Long.toString(result.lastStableOffset()));
+    }
+    if (result.readReplica() >= 0) {
+      response.putHeader(READ_REPLICA, Integer.toString(result.readReplica()));
     }
     if (format == FetchFormat.BATCHES) {
       if (request.readCommitted()) {

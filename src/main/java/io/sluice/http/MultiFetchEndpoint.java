@@ -101,7 +101,7 @@ final class MultiFetchEndpoint {
   private Future<List<Future<FetchResult>>> onePartition(RequestContext caller, Request request) {
     FetchRequest p = request.partitions().get(0);
     Future<FetchResult> result = request.minBytes() == 0 || request.waitMs() == 0 ? service.fetch(caller, p)
-        : service.fetch(caller, new FetchRequest(p.tp(), p.offset(), p.maxBytes(), 1, request.waitMs()))
+        : service.fetch(caller, new FetchRequest(p.tp(), p.offset(), p.maxBytes(), 1, request.waitMs(), p.clientRack()))
             .recover(waitFailed -> service.fetch(caller, p));
     return result.transform(ar -> Future.succeededFuture(List.of(result)));
   }
@@ -129,7 +129,7 @@ final class MultiFetchEndpoint {
         continue;
       }
       FetchRequest p = request.partitions().get(i);
-      waits.add(service.fetch(caller, new FetchRequest(p.tp(), p.offset(), p.maxBytes(), 1, request.waitMs())));
+      waits.add(service.fetch(caller, new FetchRequest(p.tp(), p.offset(), p.maxBytes(), 1, request.waitMs(), p.clientRack())));
     }
     // Only once every wait is asked: a wait may already be complete (data came since the first read), and its
     // callback then runs at once and picks over all partitions.
@@ -276,8 +276,9 @@ final class MultiFetchEndpoint {
     }
     List<FetchRequest> asked = new ArrayList<>(partitions.size());
     Set<TopicPartition> seen = new HashSet<>();
+    String rack = clientRack(body);
     for (int i = 0; i < partitions.size(); i++) {
-      FetchRequest p = partition(partitions.getValue(i), i);
+      FetchRequest p = withRack(partition(partitions.getValue(i), i), rack);
       if (!seen.add(p.tp())) {
         throw ErrorResponses.error(ErrorCode.MALFORMED_REQUEST, "partitions[" + i + "] names " + p.tp()
             + " again: a partition may appear once per request");
@@ -285,6 +286,19 @@ final class MultiFetchEndpoint {
       asked.add(p);
     }
     return new Request(asked, maxBytes, minBytes, waitMs);
+  }
+
+  /** The consumer's {@code client_rack} (KIP-392, Kafka's FetchRequest rack_id), or null. */
+  private static String clientRack(JsonObject body) {
+    Object rack = body.getValue("client_rack");
+    if (rack != null && !(rack instanceof String)) {
+      throw ErrorResponses.error(ErrorCode.MALFORMED_REQUEST, "client_rack must be a string");
+    }
+    return ClientRack.of((String) rack);
+  }
+
+  private static FetchRequest withRack(FetchRequest p, String rack) {
+    return rack == null ? p : new FetchRequest(p.tp(), p.offset(), p.maxBytes(), p.minBytes(), p.maxWaitMs(), rack);
   }
 
   private FetchRequest partition(Object value, int i) {

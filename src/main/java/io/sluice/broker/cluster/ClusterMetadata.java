@@ -72,7 +72,7 @@ public final class ClusterMetadata {
       seen.putAll(snapshot.liveBrokers());
       List<ClusterDescription.BrokerInfo> brokers = new ArrayList<>();
       seen.forEach((id, reg) -> brokers.add(new ClusterDescription.BrokerInfo(id, reg.httpHost(), reg.httpPort(),
-          snapshot.liveBrokers().containsKey(id))));
+          snapshot.liveBrokers().containsKey(id), reg.rack())));
       return new ClusterDescription(clusterId, snapshot.liveController(), brokers);
     }, false);
   }

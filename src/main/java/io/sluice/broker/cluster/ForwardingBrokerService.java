@@ -58,6 +58,7 @@ import java.util.function.Supplier;
  */
 public final class ForwardingBrokerService implements BrokerService {
   private static final long FORWARD_TIMEOUT_MS = 35_000;
+  private final String followerReadRack;
 
   private final BrokerRpc rpc;
   private final int brokerId;
@@ -76,6 +77,17 @@ public final class ForwardingBrokerService implements BrokerService {
   /** @param readiness why this broker should not take traffic now, or empty ({@link #notReadyReason}) */
   public ForwardingBrokerService(Vertx vertx, int brokerId, BrokerService local, ZkMetadataStore metadata,
       Supplier<Future<ClusterDescription>> cluster, Supplier<Optional<String>> readiness) {
+    this(vertx, brokerId, local, metadata, cluster, readiness, null);
+  }
+
+  /**
+   * @param followerReadRack the rack whose consumers ({@code client.rack}) this broker's in-sync followers answer
+   *     (KIP-392: its {@code broker.rack} when {@code replica.selector.class} is Kafka's RackAwareReplicaSelector),
+   *     null when only leaders answer reads
+   */
+  public ForwardingBrokerService(Vertx vertx, int brokerId, BrokerService local, ZkMetadataStore metadata,
+      Supplier<Future<ClusterDescription>> cluster, Supplier<Optional<String>> readiness, String followerReadRack) {
+    this.followerReadRack = followerReadRack;
     this.readiness = readiness;
     this.rpc = BrokerRpc.on(vertx);
     this.brokerId = brokerId;
@@ -157,10 +169,35 @@ public final class ForwardingBrokerService implements BrokerService {
     return toLeader(tp, FORWARD_TIMEOUT_MS, s -> s.produce(caller, tp, batches, acks));
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>A consumer of this broker's rack ({@code client.rack}) is answered by this broker's replica when it is an
+   * in-sync follower (KIP-392), so its records do not cross racks; when the follower cannot answer (it left the ISR or
+   * was moved away meanwhile, is fenced, or the offset is past its log end) the leader answers instead, as Kafka's
+   * consumer goes back to the leader. Anything else goes to the leader.
+   */
   @Override
   public Future<FetchResult> fetch(RequestContext caller, FetchRequest request) {
+    if (request.clientRack() != null && request.clientRack().equals(followerReadRack)
+        && inSyncFollowerHere(request.tp())) {
+      return local.fetch(caller, request).recover(t -> leaderFetch(caller, request));
+    }
+    return leaderFetch(caller, request);
+  }
+
+  private Future<FetchResult> leaderFetch(RequestContext caller, FetchRequest request) {
     return toLeader(request.tp(), Math.max(0, request.maxWaitMs()) + FORWARD_TIMEOUT_MS,
         s -> s.fetch(caller, request));
+  }
+
+  /** Whether this broker's replica of {@code tp} follows a live leader and is in the ISR, by the snapshot. */
+  private boolean inSyncFollowerHere(TopicPartition tp) {
+    MetadataSnapshot s = metadata.snapshot();
+    TopicState topic = s.topics().get(tp.topic());
+    PartitionState state = topic == null ? null : topic.states().get(tp.partition());
+    return state != null && state.leader() != brokerId && s.liveBrokers().containsKey(state.leader())
+        && state.isr().contains(brokerId);
   }
 
   @Override

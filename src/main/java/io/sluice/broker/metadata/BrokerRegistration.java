@@ -21,21 +21,28 @@ import java.util.List;
  *     registrations written by a Sluice that kept none. Tells a broker's own registration from before a crash from
  *     another broker's with the same id.
  * @param endpoints every listener's endpoint (empty in a registration written by version 1)
+ * @param rack its {@code broker.rack} ({@code "rack"}, Kafka's field name), null without one
  * @param inControlledShutdown the broker is stopping and asks the controller to move its partitions' leadership to
  *     other in-sync replicas first (Kafka's controlled shutdown; {@code "in_controlled_shutdown": true}, absent
  *     otherwise)
  */
 public record BrokerRegistration(int id, String httpHost, int httpPort, String clusterNodeId, String directoryId,
-    List<Listener.Endpoint> endpoints, boolean inControlledShutdown) {
+    List<Listener.Endpoint> endpoints, String rack, boolean inControlledShutdown) {
 
   public BrokerRegistration {
     endpoints = List.copyOf(endpoints);
   }
 
-  /** A registration of a broker that is not stopping. */
+  /** A registration without a rack, of a broker that is not stopping. */
   public BrokerRegistration(int id, String httpHost, int httpPort, String clusterNodeId, String directoryId,
       List<Listener.Endpoint> endpoints) {
-    this(id, httpHost, httpPort, clusterNodeId, directoryId, endpoints, false);
+    this(id, httpHost, httpPort, clusterNodeId, directoryId, endpoints, null, false);
+  }
+
+  /** A registration of a broker that is not stopping. */
+  public BrokerRegistration(int id, String httpHost, int httpPort, String clusterNodeId, String directoryId,
+      List<Listener.Endpoint> endpoints, String rack) {
+    this(id, httpHost, httpPort, clusterNodeId, directoryId, endpoints, rack, false);
   }
 
   /** A registration that lists no listener endpoints (yet). */
@@ -52,6 +59,9 @@ public record BrokerRegistration(int id, String httpHost, int httpPort, String c
     if (directoryId != null) {
       json.put("directory_id", directoryId);
     }
+    if (rack != null) {
+      json.put("rack", rack);
+    }
     if (inControlledShutdown) {
       json.put("in_controlled_shutdown", true);
     }
@@ -67,18 +77,25 @@ public record BrokerRegistration(int id, String httpHost, int httpPort, String c
           e.getInteger("port")));
     }
     return new BrokerRegistration(id, json.getString("host"), json.getInteger("http_port", -1),
-        json.getString("cluster_node_id"), json.getString("directory_id"), endpoints,
+        json.getString("cluster_node_id"), json.getString("directory_id"), endpoints, json.getString("rack"),
         json.getBoolean("in_controlled_shutdown", false));
+  }
+
+  /** This registration in {@code rack} (null: none). */
+  public BrokerRegistration withRack(String rack) {
+    return new BrokerRegistration(id, httpHost, httpPort, clusterNodeId, directoryId, endpoints, rack,
+        inControlledShutdown);
   }
 
   /** This registration advertising {@code port} as its HTTP port. */
   public BrokerRegistration withHttpPort(int port) {
-    return new BrokerRegistration(id, httpHost, port, clusterNodeId, directoryId, endpoints, inControlledShutdown);
+    return new BrokerRegistration(id, httpHost, port, clusterNodeId, directoryId, endpoints, rack,
+        inControlledShutdown);
   }
 
   /** This registration of a broker in controlled shutdown. */
   public BrokerRegistration stopping() {
-    return new BrokerRegistration(id, httpHost, httpPort, clusterNodeId, directoryId, endpoints, true);
+    return new BrokerRegistration(id, httpHost, httpPort, clusterNodeId, directoryId, endpoints, rack, true);
   }
 
   /**
@@ -88,6 +105,6 @@ public record BrokerRegistration(int id, String httpHost, int httpPort, String c
   public BrokerRegistration withEndpoints(List<Listener.Endpoint> listeners) {
     Listener.Endpoint http = listeners.stream().filter(e -> e.protocol().equals("http")).findFirst().orElse(null);
     return new BrokerRegistration(id, http != null ? http.host() : httpHost, http != null ? http.port() : -1,
-        clusterNodeId, directoryId, listeners, inControlledShutdown);
+        clusterNodeId, directoryId, listeners, rack, inControlledShutdown);
   }
 }

@@ -985,6 +985,38 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
   }
 
   /**
+   * As {@link #fetch}, answered by this replica whether it leads or follows (a consumer's {@code client.rack} read,
+   * KIP-392). A follower reads up to the high watermark its leader last told it, which trails the leader's and never
+   * passes it, so a consumer never sees a record the leader has not acknowledged. It refuses, as Kafka's follower
+   * does, when it cannot answer: NOT_LEADER_OR_FOLLOWER when fenced or closing, LEADER_NOT_AVAILABLE while its broker
+   * cannot vouch for its ZooKeeper session, OFFSET_OUT_OF_RANGE past its log end. Any thread.
+   */
+  public Future<ReadResult> fetchAsReplica(long offset, int maxBytes, int minBytes, long maxWaitMs) {
+    long deadlineNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(Math.max(0, maxWaitMs));
+    return onContext(() -> (role == Role.LEADER ? readableAsLeader() : readableAsFollower())
+        .compose(v -> fetchOnContext(offset, maxBytes, minBytes, false, deadlineNanos)));
+  }
+
+  /** Whether this replica follows (open, not fenced, not closing). Any thread. */
+  public boolean isFollower() {
+    return role == Role.FOLLOWER && !closing;
+  }
+
+  private Future<Void> readableAsFollower() {
+    if (role != Role.FOLLOWER || closing) {
+      return Future.failedFuture(new SluiceException(ErrorCode.NOT_LEADER_OR_FOLLOWER, "Broker "
+          + replication.brokerId() + " does not follow partition " + tp + " (" + role.name().toLowerCase(
+          java.util.Locale.ROOT) + ")"));
+    }
+    if (!replication.sessionTrusted().getAsBoolean()) {
+      return Future.failedFuture(new SluiceException(ErrorCode.LEADER_NOT_AVAILABLE, "Broker "
+          + replication.brokerId() + " cannot vouch for its ZooKeeper session, so its follower of " + tp
+          + " answers no read; read from the leader"));
+    }
+    return Future.succeededFuture();
+  }
+
+  /**
    * Consumers' reads and offset queries are answered only by the leader, and only once its high watermark is
    * established; otherwise a retriable error. A follower's or a fenced replica's high watermark trails the leader's,
    * and a broker whose metadata is stale (a fenced zombie until it restarts) would route reads to itself: answering

@@ -48,9 +48,9 @@ public final class ClientImpl implements SluiceClient {
     this.requestTimeoutMs = options.requestTimeoutMs();
     this.transport = new Transport(vertx, context, options.requestTimeoutMs(), options.maxConnectionsPerBroker(),
         Transport.tls(options), options.clientId(), options.authorization());
-    this.fetcher = new Fetcher(context, transport);
+    this.fetcher = new Fetcher(context, transport, options.clientRack());
     this.metadata = new MetadataCache(transport, options.bootstrapUrls(), options.metadataMaxAgeMs(),
-        options.followLeaders());
+        options.followLeaders()).clientRack(options.clientRack());
     // Timers set from a foreign thread run on some event loop; hop onto ours before touching the cache.
     this.metadataTimer = vertx.setPeriodic(options.metadataMaxAgeMs(), id -> Unis.run(context, metadata::refreshCached));
   }

@@ -86,6 +86,9 @@ final class ConsumerInstanceApi {
     if (o.groupInstanceId() != null) {
       settings.put("group.instance.id", o.groupInstanceId());
     }
+    if (metadata.clientRack() != null) {
+      settings.put("client.rack", metadata.clientRack());
+    }
     String group = MetadataCache.encode(o.group());
     Call call = new Call(HttpMethod.POST, "/consumers/" + group, JSON, JSON, settings.toBuffer());
     return retrying(call, deadline(), 0)

@@ -28,6 +28,14 @@ final class FetchRequestBody {
   }
 
   static Buffer encode(List<Read> reads, long timeoutMs) {
+    return encode(reads, timeoutMs, null);
+  }
+
+  /** @param clientRack the client's rack, {@code "client_rack"} (KIP-392); null: none, the body as before */
+  static Buffer encode(List<Read> reads, long timeoutMs, String clientRack) {
+    if (clientRack != null) { // rare: the tree's encoding escapes whatever the rack holds
+      return asJsonObject(reads, timeoutMs).put("client_rack", clientRack).toBuffer();
+    }
     for (Read r : reads) {
       if (!PlainNames.isPlain(r.topic())) {
         return asJsonObject(reads, timeoutMs).toBuffer();

@@ -64,14 +64,21 @@ final class Fetcher {
 
   private final Context context;
   private final Transport transport;
+  private final String clientRack;
   private final Map<URI, Queue> queues = new LinkedHashMap<>();
   private boolean flushScheduled;
   /** {@code POST /fetch} requests sent so far (tests see in which turn a read's request left). */
   private long requestsSent;
 
   Fetcher(Context context, Transport transport) {
+    this(context, transport, null);
+  }
+
+  /** @param clientRack sent with every request as {@code client_rack} (KIP-392), null for none */
+  Fetcher(Context context, Transport transport, String clientRack) {
     this.context = context;
     this.transport = transport;
+    this.clientRack = clientRack;
   }
 
   /** Reads one partition in the next request to {@code broker}; call on the client's context. */
@@ -126,7 +133,7 @@ final class Fetcher {
       waitMs = Math.min(waitMs, a.maxWaitMs());
     }
     return transport.send(HttpMethod.POST, broker, "/fetch", "application/json", PARTITION_BATCHES,
-            FetchRequestBody.encode(reads, waitMs))
+            FetchRequestBody.encode(reads, waitMs, clientRack))
         .andThen(ar -> {
           if (ar.failed()) {
             asks.forEach(a -> a.answer().tryFail(ar.cause()));

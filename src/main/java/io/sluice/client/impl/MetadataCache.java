@@ -20,6 +20,8 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.HashSet;
 
 /**
  * The client's view of the cluster: topic descriptions from {@code GET /topics/{t}} and, where the cluster publishes
@@ -33,6 +35,7 @@ import java.util.Map;
  */
 final class MetadataCache {
   static final long UNKNOWN_LEADER_REFRESH_MS = 200;
+  static final long SHUN_MS = 30_000;
   private final Transport transport;
   private final List<URI> bootstrap;
   private final long maxAgeMs;
@@ -40,6 +43,11 @@ final class MetadataCache {
   private final Map<String, Long> fetchedAtMs = new HashMap<>();
   private final Map<String, Future<TopicDescription>> refreshing = new HashMap<>();
   private Map<Integer, URI> brokerUrls = Map.of();
+  private Map<Integer, String> brokerRacks = Map.of();
+  private Set<Integer> aliveBrokers = Set.of();
+  /** Brokers a rack read found unreachable, with when: reads go to the leader for {@link #SHUN_MS} instead. */
+  private final Map<Integer, Long> shunned = new HashMap<>();
+  private String clientRack;
   private int controllerId = -1;
   private boolean clusterEndpoint = true;
   private int next;
@@ -123,6 +131,40 @@ final class MetadataCache {
     return bootstrap.get(Math.floorMod(next, bootstrap.size()));
   }
 
+  /** Sets the client's rack (KIP-392); this cache. */
+  MetadataCache clientRack(String rack) {
+    this.clientRack = rack;
+    return this;
+  }
+
+  String clientRack() {
+    return clientRack;
+  }
+
+  /**
+   * The base URL a read of this partition goes to: without a client rack, the leader's ({@link #leaderUrl}); with one,
+   * a live broker of that rack holding an in-sync replica (the leader first if it is one), unless it was found
+   * unreachable lately; else the leader's. The broker asked decides whether its follower answers.
+   */
+  URI readUrl(String topic, int partition) {
+    TopicDescription d = clientRack == null ? null : topics.get(topic);
+    if (d != null && partition < d.partitionCount()) {
+      TopicDescription.PartitionInfo p = d.partitions().get(partition);
+      List<Integer> candidates = new ArrayList<>(p.inSyncReplicas());
+      candidates.remove(Integer.valueOf(p.leader()));
+      candidates.add(0, p.leader());
+      long now = System.currentTimeMillis();
+      for (int id : candidates) {
+        Long since = shunned.get(id);
+        if (clientRack.equals(brokerRacks.get(id)) && aliveBrokers.contains(id) && brokerUrls.containsKey(id)
+            && (since == null || now - since >= SHUN_MS)) {
+          return brokerUrls.get(id);
+        }
+      }
+    }
+    return leaderUrl(topic, partition);
+  }
+
   /** The bootstrap broker the next any-broker request goes to first. */
   URI bootstrapBroker() {
     return bootstrap.get(Math.floorMod(next, bootstrap.size()));
@@ -130,6 +172,11 @@ final class MetadataCache {
 
   /** Called after a request to {@code url} failed to connect: the next any-broker request tries another one. */
   void unreachable(URI url) {
+    brokerUrls.forEach((id, u) -> {
+      if (u.equals(url)) {
+        shunned.put(id, System.currentTimeMillis());
+      }
+    });
     if (bootstrap.get(Math.floorMod(next, bootstrap.size())).equals(url)) {
       next++;
     }
@@ -140,7 +187,7 @@ final class MetadataCache {
     if (brokerUrls.isEmpty()) {
       bootstrap.forEach(u -> brokers.add(new BrokerInfo(-1, u)));
     } else {
-      brokerUrls.forEach((id, url) -> brokers.add(new BrokerInfo(id, url)));
+      brokerUrls.forEach((id, url) -> brokers.add(new BrokerInfo(id, url, brokerRacks.get(id))));
     }
     return new ClusterDescription(brokers, controllerId);
   }
@@ -203,6 +250,8 @@ final class MetadataCache {
 
   private void parseCluster(JsonObject json) {
     Map<Integer, URI> urls = new LinkedHashMap<>();
+    Map<Integer, String> racks = new HashMap<>();
+    Set<Integer> alive = new HashSet<>();
     JsonArray brokers = json.getJsonArray("brokers", new JsonArray());
     for (int i = 0; i < brokers.size(); i++) {
       JsonObject b = brokers.getJsonObject(i);
@@ -215,8 +264,16 @@ final class MetadataCache {
       if (id != null && url != null) {
         urls.put(id, URI.create(url));
       }
+      if (id != null && b.getString("rack") != null) {
+        racks.put(id, b.getString("rack"));
+      }
+      if (id != null && b.getBoolean("alive", true)) {
+        alive.add(id);
+      }
     }
     brokerUrls = urls;
+    brokerRacks = racks;
+    aliveBrokers = alive;
     controllerId = json.getInteger("controller", json.getInteger("controller_id", -1));
   }
 

@@ -103,7 +103,7 @@ final class PartitionReaderImpl implements PartitionReader {
     if (position < 0) {
       position = offset;
     }
-    URI url = cursor.ahead != null ? cursor.aheadUrl : metadata.leaderUrl(options.topic(), options.partition());
+    URI url = cursor.ahead != null ? cursor.aheadUrl : metadata.readUrl(options.topic(), options.partition());
     Future<Fetcher.Fetched> fetched = cursor.ahead != null ? cursor.ahead : fetch(url, offset, cursor.maxBytes);
     cursor.ahead = null;
     return fetched
@@ -114,7 +114,7 @@ final class PartitionReaderImpl implements PartitionReader {
             return Future.succeededFuture(List.<ConsumerRecord>of());
           }
           cursor.maxBytes = (int) Math.min(options.fetchMaxBytes(), 4L * cursor.maxBytes);
-          cursor.aheadUrl = metadata.leaderUrl(options.topic(), options.partition());
+          cursor.aheadUrl = metadata.readUrl(options.topic(), options.partition());
           cursor.ahead = fetch(cursor.aheadUrl, cursor.fetchOffset, cursor.maxBytes);
           if (f.batches().remaining() <= HAND_OUT_FIRST_BYTES) {
             return decode(f, offset); // now: Fetcher sends the fetch just asked for on a later turn
