@@ -4,7 +4,8 @@
 # SIGTERM, and prints each start and the median, with the 1-minute load average.
 #   bench/startup.sh [sluice.jar] [starts]      Env: HEAP=-Xmx1g  REUSE=0  EXTRA="--set k=v ..."  LAUNCHER=0
 # LAUNCHER=1 starts through bin/sluice (the jar's class data sharing archive, made first if missing: see README)
-# instead of plain java -jar; HEAP then goes in JAVA_OPTS.
+# instead of plain java -jar; HEAP then goes in JAVA_OPTS. A TLS listener (EXTRA="--set http.ssl.enable=true --set
+# ssl.keystore.location=... --set ssl.keystore.password=...") is timed over https:// (its certificate not checked).
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 JAR="$(realpath "${1:-$HERE/../target/sluice.jar}")"
@@ -17,7 +18,8 @@ launch=(java $HEAP -jar "$JAR")
 if [[ "${LAUNCHER:-0}" == 1 ]]; then
   export SLUICE_JAR="$JAR" JAVA_OPTS="$HEAP"
   archive="${JAR%.jar}.jsa"
-  [[ -s "$archive" && -f "$archive.key" ]] || "$HERE/../bin/sluice-cds-archive" >/dev/null
+  # shellcheck disable=SC2086
+  [[ -s "$archive" && -f "$archive.key" ]] || "$HERE/../bin/sluice-cds-archive" 300 ${EXTRA:-} >/dev/null
   launch=("$HERE/../bin/sluice")
 fi
 for i in $(seq 1 "$N"); do
@@ -30,8 +32,8 @@ for i in $(seq 1 "$N"); do
   PID=$!
   # The address is read again each time: a read that caught the line half written (its port cut short) once had a
   # run poll a wrong port for good.
-  until url="$(grep -o 'listening on http://[0-9.:]*' "$DIR/log" | head -1 | sed 's/listening on //' || true)" \
-      && [[ -n "$url" ]] && curl -sf -m 2 -o /dev/null "$url/ready"; do
+  until url="$(grep -o 'listening on https\?://[0-9.:]*' "$DIR/log" | head -1 | sed 's/listening on //' || true)" \
+      && [[ -n "$url" ]] && curl -skf -m 2 -o /dev/null "$url/ready"; do
     kill -0 "$PID" 2>/dev/null || { cat "$DIR/log"; exit 1; }
     sleep 0.01
   done

@@ -263,7 +263,7 @@ public final class Broker {
   /** Metrics, broker services and listeners, the listeners' endpoints advertised. */
   private Future<Void> frontEnds(StartSteps steps) {
     return steps.time("metrics", startMetrics())
-        .compose(v -> steps.time("services", startComponents()))
+        .compose(v -> startComponents(steps))
         .compose(v -> steps.time("listeners", startListeners()))
         .compose(v -> steps.time("advertise", advertiseListeners()));
   }
@@ -338,8 +338,11 @@ public final class Broker {
     });
   }
 
-  /** Builds the broker services once (so every listener shares them) and starts them in order. */
-  private Future<Void> startComponents() {
+  /**
+   * Builds the broker services once (so every listener shares them) and starts them in order, each its own step of
+   * the start's log line (several wait for ZooKeeper: where a slow start waited shows there).
+   */
+  private Future<Void> startComponents(StartSteps steps) {
     GroupCoordination groups = new GroupCoordination(vertx, config, service, builder.groupClock);
     metrics.useLocalGroups(groups.localGroups());
     Acls acls = authorization();
@@ -373,10 +376,10 @@ public final class Broker {
     COMPONENTS.forEach(f -> components.add(f.create(context)));
     builder.listeners.forEach(f -> listeners.add(f.apply(config)));
     // The ACLs are read before any listener serves: until then every client request would be refused.
-    Future<Void> chain = aclStore == null ? Future.succeededFuture() : aclStore.start();
+    Future<Void> chain = steps.time("services", aclStore == null ? Future.succeededFuture() : aclStore.start());
     for (BrokerComponent c : components) {
-      chain = chain.compose(v -> c.start().onFailure(t -> LOG.log(Level.ERROR, "Starting the " + c.name()
-          + " failed", t)));
+      chain = chain.compose(v -> steps.time(c.name(), c.start().onFailure(t -> LOG.log(Level.ERROR, "Starting the "
+          + c.name() + " failed", t))));
     }
     this.services = services;
     return chain;

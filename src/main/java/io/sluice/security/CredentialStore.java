@@ -194,6 +194,8 @@ final class CredentialStore implements AutoCloseable {
   public void close() {
     if (cache != null) {
       cache.close();
+      cache = null;
     }
+    users.clear(); // a start after a failed one reads them all again
   }
 }

@@ -53,6 +53,11 @@ public final class ScramAuthentication implements Authentication, BrokerComponen
   private WorkerExecutor pool;
   private volatile ScramCredential dummy;
   private volatile byte[] brokerToken;
+  /**
+   * The users' first reading ({@link #load}): at the start with authentication on; with it off at the users API's
+   * first call, so a broker that authenticates no one follows no znodes and waits for none as it starts.
+   */
+  private Future<Void> loaded;
 
   /** {@code zk}: a client in Sluice's namespace; {@code superUsers}: Kafka's {@code super.users} value. */
   public ScramAuthentication(Vertx vertx, CuratorFramework zk, boolean enabled, String superUsers) {
@@ -84,17 +89,41 @@ public final class ScramAuthentication implements Authentication, BrokerComponen
     return "authentication";
   }
 
-  /** Loads the users (and the brokers' token) before the listeners serve. */
+  /** With authentication on, loads the users and the brokers' token before the listeners serve. */
   @Override
   public Future<Void> start() {
     pool = vertx.createSharedWorkerExecutor(POOL, 2);
-    return pool.executeBlocking(() -> {
-      store.start();
-      if (enabled) {
-        brokerToken = readOrCreateBrokerToken();
-      }
+    if (!enabled) {
+      return Future.succeededFuture();
+    }
+    return load().compose(v -> pool.executeBlocking(() -> {
+      brokerToken = readOrCreateBrokerToken();
       return null;
-    }, false);
+    }, false));
+  }
+
+  /** The users read once; a failed reading is tried again at the next call. */
+  private synchronized Future<Void> load() {
+    if (loaded == null) {
+      Future<Void> reading = pool.executeBlocking(() -> {
+        try {
+          store.start();
+        } catch (Exception | Error e) {
+          store.close();
+          throw e;
+        }
+        return null;
+      }, false);
+      reading.onFailure(t -> forget(reading));
+      loaded = reading;
+    }
+    return loaded;
+  }
+
+  private synchronized void forget(Future<Void> failed) {
+    if (loaded == failed) {
+      loaded = null;
+    }
   }
 
   @Override
@@ -248,7 +277,7 @@ public final class ScramAuthentication implements Authentication, BrokerComponen
       return Future.failedFuture(new SluiceException(ErrorCode.USER_ADMIN_DENIED, caller.principal()
           + " may not manage users' credentials: only super.users may"));
     }
-    return Future.succeededFuture();
+    return load();
   }
 
   static Mechanism mechanism(String name) {

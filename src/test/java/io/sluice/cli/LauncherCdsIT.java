@@ -79,6 +79,46 @@ class LauncherCdsIT {
     assertNoWarning();
   }
 
+  /**
+   * {@code bin/sluice-cds-archive} with broker arguments: the archive's start is a TLS one, seen ready over https (the
+   * script looked only for an http:// listener before), and the archive holds the TLS engine's classes, which a plain
+   * start's archive lacks.
+   */
+  @Test
+  void theArchiveScriptStartsABrokerWithTheArgumentsGivenATlsOneIncluded() throws Exception {
+    String jar = System.getProperty("sluice.jar", "target/sluice.jar");
+    Path keyStore = tmp.resolve("broker.p12");
+    Process keytool = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "keytool").toString(),
+        "-genkeypair", "-alias", "broker", "-keyalg", "EC", "-dname", "CN=localhost", "-validity", "2",
+        "-storetype", "PKCS12", "-keystore", keyStore.toString(), "-storepass", "secret").inheritIO().start();
+    assertThat(keytool.waitFor(60, TimeUnit.SECONDS) && keytool.exitValue() == 0).as("a key store made").isTrue();
+    Path archive = tmp.resolve("tls.jsa");
+    ProcessBuilder pb = new ProcessBuilder(Path.of("bin", "sluice-cds-archive").toAbsolutePath().toString(), "120",
+        "--set", "http.ssl.enable=true", "--set", "ssl.keystore.location=" + keyStore,
+        "--set", "ssl.keystore.password=secret", "--set", "connect.enabled=false").redirectErrorStream(true);
+    Map<String, String> env = pb.environment();
+    env.remove("SLUICE_CDS");
+    env.put("JAVA", Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    env.put("SLUICE_JAR", jar);
+    env.put("SLUICE_CDS_ARCHIVE", archive.toString());
+    env.put("JAVA_OPTS", "-Xmx256m -XX:+UseSerialGC");
+    process = pb.start();
+    output = ProcessOutput.follow(process, "cds-archive-script", line -> { });
+    assertThat(process.waitFor(180, TimeUnit.SECONDS)).as(output.text()).isTrue();
+    output.ended().get(10, TimeUnit.SECONDS);
+    assertThat(process.exitValue()).as(output.text()).isZero();
+    process = null;
+    assertThat(archive).isNotEmptyFile();
+
+    Process dictionary = new ProcessBuilder(env.get("JAVA"), "-XX:SharedArchiveFile=" + archive,
+        "-XX:+PrintSharedArchiveAndExit", "-XX:+PrintSharedDictionary", "-jar", jar).redirectErrorStream(true).start();
+    ProcessOutput classes = ProcessOutput.follow(dictionary, "cds-dictionary", line -> { });
+    assertThat(dictionary.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    classes.ended().get(10, TimeUnit.SECONDS);
+    assertThat(classes.lines()).as("the archive's classes")
+        .anyMatch(l -> l.endsWith(" io.netty.handler.ssl.SslHandler app_loader"));
+  }
+
   private void assertNoWarning() {
     assertThat(output.lines()).as(output.text()).noneMatch(l -> ALARMING.matcher(l).find());
   }

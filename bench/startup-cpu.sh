@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Counted startup figures that the load does not skew as much as the wall clock (issue 16): starts a broker through
+# bin/sluice (the jar's CDS archive) N times, fresh data directory and embedded ZooKeeper each, and prints at the first
+# 200 from GET /ready: wall ms, the JVM's CPU ms (utime+stime, /proc/PID/stat), classes loaded (not archived /
+# archived, jcmd PerfCounter.print), threads, the load, and the broker's "started in" step line.
+#   bench/startup-cpu.sh [sluice.jar] [starts] [broker arguments...]      Env: JAVA_OPTS, KEEP_LOGS=DIR
+# Run each under flock /tmp/sluice-bench.lock, alternating jars, as the other bench scripts.
+set -euo pipefail
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+source "$HERE/broker-url.sh"
+JAR="$(realpath "${1:-$HERE/../target/sluice.jar}")"
+N="${2:-3}"
+BROKER_ARGS=("${@:3}")
+export SLUICE_JAR="$JAR"
+# With a valid archive bin/sluice execs the JVM, so the PID below is the JVM's (without one it would be the launcher's).
+[[ -s "${JAR%.jar}.jsa" && -f "${JAR%.jar}.jsa.key" ]] || "$HERE/../bin/sluice-cds-archive" 300 "${BROKER_ARGS[@]}" >/dev/null
+DIR="$(mktemp -d /tmp/sluice-startup-cpu.XXXXXX)"
+PID=""
+trap 'if [[ -n "$PID" ]]; then kill "$PID" 2>/dev/null || true; fi; rm -rf "$DIR"' EXIT
+tick_ms=$(( 1000 / $(getconf CLK_TCK) ))
+for i in $(seq 1 "$N"); do
+  rm -rf "$DIR/data"
+  load="$(cut -d' ' -f1 /proc/loadavg)"
+  t0="$(date +%s%N)"
+  "$HERE/../bin/sluice" --data-dir "$DIR/data" --http-port 0 --set http.host=127.0.0.1 \
+    --set zookeeper.embedded.port=0 "${BROKER_ARGS[@]}" > "$DIR/log" 2>&1 &
+  PID=$!
+  sluice_url "$DIR/log" "$PID" 300 > /dev/null
+  t1="$(date +%s%N)"
+  read -r ut st < <(awk '{print $14, $15}' "/proc/$PID/stat")
+  classes="$(jcmd "$PID" PerfCounter.print 2>/dev/null | grep -E 'java\.cls\.(loadedClasses|sharedLoadedClasses)=' \
+    | sed 's/.*\.//' | tr '\n' ' ')"
+  threads="$(ls "/proc/$PID/task" | wc -l)"
+  echo "start $i: wall $(( (t1 - t0) / 1000000 )) ms, cpu $(( (ut + st) * tick_ms )) ms, ${classes}threads $threads," \
+    "load $load | $(grep -o 'started in.*' "$DIR/log" | head -1)"
+  [[ -z "${KEEP_LOGS:-}" ]] || cp "$DIR/log" "$KEEP_LOGS/$(basename "$JAR" .jar)-$i-$PID.log"
+  kill "$PID"; wait "$PID" 2>/dev/null || true
+  PID=""
+done
