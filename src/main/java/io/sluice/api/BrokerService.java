@@ -10,6 +10,7 @@ import io.sluice.errors.SluiceException;
 import io.vertx.core.Future;
 import java.nio.ByteBuffer;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 
@@ -96,6 +97,15 @@ public interface BrokerService {
 
   /** A new idempotent producer's id and epoch, unique across the cluster. */
   Future<ProducerIdentity> initProducerId(RequestContext caller);
+
+  /**
+   * Writes {@code marker}'s control batch as the leader of each of its partitions (forwarded to the leader when it
+   * is another broker), with acks=all; answers the partitions whose marker was not written, each with its error
+   * (an empty map: every marker is written and replicated).
+   */
+  default Future<Map<TopicPartition, ErrorCode>> writeTxnMarkers(RequestContext caller, TxnMarker marker) {
+    return Future.failedFuture(new UnsupportedOperationException("writeTxnMarkers"));
+  }
 
   /** The cluster's id, controller and brokers. */
   Future<ClusterDescription> describeCluster(RequestContext caller);
