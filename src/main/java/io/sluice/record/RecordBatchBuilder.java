@@ -31,6 +31,7 @@ public final class RecordBatchBuilder {
   private int baseSequence = RecordBatch.NO_SEQUENCE;
   private TimestampType timestampType = TimestampType.CREATE_TIME;
   private boolean sequenced;
+  private boolean transactional;
   private int recordCount;
   private long baseTimestamp;
   private long maxTimestamp;
@@ -94,6 +95,12 @@ public final class RecordBatchBuilder {
    */
   public RecordBatchBuilder sequenced() {
     this.sequenced = true;
+    return this;
+  }
+
+  /** Marks the batch as a transactional producer's (Kafka's attributes bit 4, {@link RecordBatch#TRANSACTIONAL_FLAG_MASK}). */
+  public RecordBatchBuilder transactional() {
+    this.transactional = true;
     return this;
   }
 
@@ -213,6 +220,9 @@ public final class RecordBatchBuilder {
     int attributes = compression.id;
     if (timestampType == TimestampType.LOG_APPEND_TIME) {
       attributes |= RecordBatch.TIMESTAMP_TYPE_MASK;
+    }
+    if (transactional) {
+      attributes |= RecordBatch.TRANSACTIONAL_FLAG_MASK;
     }
     if (sequenced) {
       attributes |= RecordBatch.SEQUENCED_FLAG_MASK;
