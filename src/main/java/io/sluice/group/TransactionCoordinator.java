@@ -304,7 +304,8 @@ final class TransactionCoordinator {
   /** After a load: completes the ends found prepared (their markers written again; they are idempotent). */
   void partitionLoaded(Predicate<String> inPartition) {
     txns.forEach((id, m) -> {
-      if (inPartition.test(id) && m.state().preparing() && !ending.containsKey(id)) {
+      // An end still running from before a drop stops by itself: its metadata is no longer the current one.
+      if (inPartition.test(id) && m.state().preparing()) {
         LOG.log(Level.INFO, "Completing the " + m.state().kafkaName() + " of transactional id '" + id + "' found at"
             + " load");
         startCompletion(id, m);
