@@ -89,11 +89,12 @@ class TransactionalProducerTest {
     // partition is part of the transaction at the coordinator before it is sent either way.
     p.send(ProducerRecord.of("orders", null, "v").withPartition(1)).onFailure().recoverWithNull().await().atMost(WAIT);
 
-    JsonObject described = describe("t1");
-    assertThat(described.getString("transaction_state")).isEqualTo("Ongoing");
-    assertThat(described.getJsonArray("topics").getJsonObject(0).getString("topic")).isEqualTo("orders");
-    assertThat(described.getJsonArray("topics").getJsonObject(0).getJsonArray("partitions").getInteger(0))
-        .isEqualTo(1);
+    TransactionDescription described = client.admin().describeTransaction("t1").await().atMost(WAIT);
+    assertThat(described.state()).isEqualTo("Ongoing");
+    assertThat(described.partitions()).containsExactly(new TopicPartition("orders", 1));
+    assertThat(described.transactionTimeoutMs()).isEqualTo(60_000);
+    assertThat(client.admin().listTransactions().await().atMost(WAIT)).extracting(TransactionDescription::transactionalId)
+        .containsExactly("t1");
   }
 
   @Test
