@@ -80,6 +80,8 @@ class TransactionalProducerTest {
   @Test
   void aSendOutsideATransactionIsRefusedAndTheFirstSendToAPartitionAddsIt() throws Exception {
     Producer p = transactional("t1");
+    assertThatThrownBy(() -> p.commitTransaction().await().atMost(WAIT)).isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("initTransactions");
     p.initTransactions().await().atMost(WAIT);
     assertThatThrownBy(() -> p.send(ProducerRecord.of("orders", "k", "v")).await().atMost(WAIT))
         .isInstanceOf(IllegalStateException.class).hasMessageContaining("beginTransaction");

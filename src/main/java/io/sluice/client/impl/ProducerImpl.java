@@ -157,6 +157,10 @@ final class ProducerImpl implements Producer {
 
   /** Every record sent before answered (the flush), then EndTxn. */
   private Uni<Void> endTransaction(boolean commit) {
+    if (!identified.future().isComplete()) {
+      // Its flush would wait for the identity, which only initTransactions() gets.
+      return Uni.createFrom().failure(new IllegalStateException("initTransactions() first"));
+    }
     return flush().onItem().transformToUni(v -> Unis.onContext(context, () -> txn.end(commit)));
   }
 
