@@ -26,6 +26,8 @@ import io.sluice.broker.acl.Authorizer;
 import io.sluice.broker.acl.ZkAclStore;
 import io.sluice.broker.policy.AuthorizingConsumerService;
 import io.sluice.broker.policy.AuthorizingGroupService;
+import io.sluice.broker.policy.AuthorizingTransactionService;
+import io.sluice.http.TransactionsEndpoint;
 import io.sluice.broker.policy.PolicyBrokerService;
 import io.sluice.broker.spi.BrokerComponent;
 import io.sluice.security.ScramAuthentication;
@@ -364,6 +366,8 @@ public final class Broker {
     // part of ready and took CPU from the start's last steps.
     extensions.add(new ConnectService(vertx, service, config, metrics.meters()).clientCredentials(brokerCredentials)
         .httpExtension(started.future()));
+    extensions.add(new TransactionsEndpoint(acls == null ? groups.transactions()
+        : new AuthorizingTransactionService(groups.transactions(), acls.authorizer())));
     // Client traffic is counted once, where it enters: behind the policy, in front of forwarding.
     Services services = new Services(metrics.meter(policed),
         acls == null ? groups.consumers() : new AuthorizingConsumerService(groups.consumers(), acls.authorizer()),

@@ -80,6 +80,12 @@ public interface Admin {
   /** Every consumer group with members, commits or instances ({@code GET /consumer-groups}). */
   Uni<List<GroupListing>> listGroups();
 
+  /** Every transactional id of every coordinator (Kafka's listTransactions), sorted by id. */
+  Uni<List<TransactionDescription>> listTransactions();
+
+  /** A transactional id's producer, state and open transaction (Kafka's describeTransactions for one id). */
+  Uni<TransactionDescription> describeTransaction(String transactionalId);
+
   /** A group's state and members; fails with a 404 code for an unknown group. */
   Uni<GroupDescription> describeGroup(String group);
 

@@ -47,4 +47,37 @@ public interface Producer {
 
   /** Flushes, then refuses further sends. Idempotent. */
   Uni<Void> close();
+
+  /**
+   * Kafka's {@code initTransactions()} for a producer with {@link ProducerOptions#transactionalId}: gets the id's
+   * producer id with a new epoch, which fences any earlier producer of the id (its open transaction is aborted). Call
+   * once, before the first transaction; sends wait until it is done. Fails IllegalStateException without a
+   * transactional id.
+   */
+  default Uni<Void> initTransactions() {
+    return Uni.createFrom().failure(new IllegalStateException("Not a transactional producer (no transactionalId)"));
+  }
+
+  /**
+   * Opens a transaction: the records sent until {@link #commitTransaction} or {@link #abortTransaction} belong to it
+   * (a send outside a transaction fails IllegalStateException). Each partition is added to the transaction before its
+   * first batch.
+   */
+  default void beginTransaction() {
+    throw new IllegalStateException("Not a transactional producer (no transactionalId)");
+  }
+
+  /**
+   * Flushes, then commits the transaction; completes once its COMMIT marker is in every partition it wrote to. Fails
+   * if a record of the transaction failed (abort it then), or with PRODUCER_FENCED (a
+   * {@link io.sluice.errors.SluiceException}) if a newer producer of the id took over: this one must be closed.
+   */
+  default Uni<Void> commitTransaction() {
+    return Uni.createFrom().failure(new IllegalStateException("Not a transactional producer (no transactionalId)"));
+  }
+
+  /** Flushes, then aborts the transaction: none of its records will be read by read_committed consumers. */
+  default Uni<Void> abortTransaction() {
+    return Uni.createFrom().failure(new IllegalStateException("Not a transactional producer (no transactionalId)"));
+  }
 }

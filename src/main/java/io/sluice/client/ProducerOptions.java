@@ -22,6 +22,8 @@ public final class ProducerOptions {
   private CompressionType compression = CompressionType.NONE;
   private int maxPendingRecords = 100_000;
   private int maxRequestSizeBytes = 1 << 20;
+  private String transactionalId;
+  private long transactionTimeoutMs = 60_000;
 
   public static ProducerOptions defaults() {
     return new ProducerOptions();
@@ -170,6 +172,33 @@ public final class ProducerOptions {
     return this;
   }
 
+  /**
+   * Kafka's {@code transactional.id} (default none): the producer is transactional ({@link Producer#initTransactions},
+   * then its sends between {@link Producer#beginTransaction} and {@link Producer#commitTransaction} become visible to
+   * read_committed consumers together or not at all). Implies idempotence and acks=all.
+   */
+  public String transactionalId() {
+    return transactionalId;
+  }
+
+  public ProducerOptions transactionalId(String transactionalId) {
+    if (transactionalId != null && transactionalId.isEmpty()) {
+      throw new IllegalArgumentException("transactionalId must not be empty");
+    }
+    this.transactionalId = transactionalId;
+    return this;
+  }
+
+  /** Kafka's {@code transaction.timeout.ms} (default 60 s): the coordinator aborts a transaction open longer. */
+  public long transactionTimeoutMs() {
+    return transactionTimeoutMs;
+  }
+
+  public ProducerOptions transactionTimeoutMs(long transactionTimeoutMs) {
+    this.transactionTimeoutMs = ClientOptions.positive(transactionTimeoutMs, "transactionTimeoutMs");
+    return this;
+  }
+
   /** A copy, so the producer's settings cannot change under it. */
   public ProducerOptions copy() {
     ProducerOptions c = new ProducerOptions();
@@ -185,6 +214,8 @@ public final class ProducerOptions {
     c.compression = compression;
     c.maxPendingRecords = maxPendingRecords;
     c.maxRequestSizeBytes = maxRequestSizeBytes;
+    c.transactionalId = transactionalId;
+    c.transactionTimeoutMs = transactionTimeoutMs;
     return c;
   }
 }

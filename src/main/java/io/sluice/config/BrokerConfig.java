@@ -85,6 +85,9 @@ public final class BrokerConfig {
   public static final String OFFSETS_TOPIC_NUM_PARTITIONS = "offsets.topic.num.partitions";
   public static final String OFFSETS_TOPIC_REPLICATION_FACTOR = "offsets.topic.replication.factor";
   public static final String OFFSETS_TOPIC_SEGMENT_BYTES = "offsets.topic.segment.bytes";
+  public static final String TRANSACTION_MAX_TIMEOUT_MS = "transaction.max.timeout.ms";
+  public static final String TRANSACTION_ABORT_TIMED_OUT_CLEANUP_INTERVAL_MS =
+      "transaction.abort.timed.out.transaction.cleanup.interval.ms";
   public static final String LOG_CLEANER_DELETE_RETENTION_MS = "log.cleaner.delete.retention.ms";
   public static final String LOG_CLEANER_MIN_COMPACTION_LAG_MS = "log.cleaner.min.compaction.lag.ms";
   public static final String LOG_CLEANER_MAX_COMPACTION_LAG_MS = "log.cleaner.max.compaction.lag.ms";
@@ -263,6 +266,10 @@ public final class BrokerConfig {
           "replication factor of __consumer_offsets; -1 takes min(3, live brokers)"),
       intKey(OFFSETS_TOPIC_SEGMENT_BYTES, 4 << 20, 1024, Integer.MAX_VALUE,
           "segment.bytes of __consumer_offsets when it is created (it is compacted; only closed segments are)"),
+      longKey(TRANSACTION_MAX_TIMEOUT_MS, 900_000L, 1, "largest transaction_timeout_ms a transactional producer may"
+          + " ask for (INVALID_TRANSACTION_TIMEOUT above)"),
+      longKey(TRANSACTION_ABORT_TIMED_OUT_CLEANUP_INTERVAL_MS, 10_000L, 1, "how often the transaction coordinator"
+          + " looks for transactions past their timeout, which it aborts"),
       longKey(GROUP_MIN_SESSION_TIMEOUT_MS, 6_000L, 1, "smallest session.timeout.ms a consumer may ask for"),
       longKey(GROUP_MAX_SESSION_TIMEOUT_MS, 1_800_000L, 1, "largest session.timeout.ms a consumer may ask for"),
       longKey(GROUP_MAX_REBALANCE_TIMEOUT_MS, 300_000L, 1,

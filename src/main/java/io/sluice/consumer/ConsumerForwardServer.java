@@ -3,6 +3,7 @@ package io.sluice.consumer;
 import io.sluice.api.ConsumerService;
 import io.sluice.api.GroupService;
 import io.sluice.api.PolledBatches;
+import io.sluice.api.TransactionService;
 import io.sluice.broker.rpc.BrokerRpc;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -22,12 +23,26 @@ public final class ConsumerForwardServer {
   private final GroupService groups;
   private MessageConsumer<?> consumer;
   private MessageConsumer<?> groupsConsumer;
+  private final TransactionService transactions;
+  private MessageConsumer<?> transactionsConsumer;
 
   public ConsumerForwardServer(Vertx vertx, int brokerId, ConsumerService local, GroupService groups) {
+    this(vertx, brokerId, local, groups, null);
+  }
+
+  /** With {@code transactions}, also the transaction coordinator's endpoint. */
+  public ConsumerForwardServer(Vertx vertx, int brokerId, ConsumerService local, GroupService groups,
+      TransactionService transactions) {
     this.vertx = vertx;
     this.brokerId = brokerId;
     this.local = local;
     this.groups = groups;
+    this.transactions = transactions;
+  }
+
+  /** The event-bus address of broker {@code brokerId}'s transaction coordinator endpoint. */
+  public static String transactionsAddress(int brokerId) {
+    return "sluice.broker." + brokerId + ".transactions";
   }
 
   /** The event-bus address of broker {@code brokerId}'s consumer endpoint (dotted: see ClusterAddresses). */
@@ -47,8 +62,14 @@ public final class ConsumerForwardServer {
           consumer = c;
           return rpc.serve(groupsAddress(brokerId), GroupService.class, groups, Future::succeededFuture);
         })
-        .map(c -> {
+        .compose(c -> {
           groupsConsumer = c;
+          return transactions == null ? Future.<MessageConsumer<?>>succeededFuture(null) : rpc.serve(
+              transactionsAddress(brokerId), TransactionService.class, transactions, Future::succeededFuture)
+              .map(t -> (MessageConsumer<?>) t);
+        })
+        .map(c -> {
+          transactionsConsumer = c;
           return null;
         });
   }
@@ -66,6 +87,7 @@ public final class ConsumerForwardServer {
   public Future<Void> stop() {
     Future<Void> a = consumer == null ? Future.succeededFuture() : consumer.unregister();
     Future<Void> b = groupsConsumer == null ? Future.succeededFuture() : groupsConsumer.unregister();
-    return Future.join(a, b).mapEmpty();
+    Future<Void> t = transactionsConsumer == null ? Future.succeededFuture() : transactionsConsumer.unregister();
+    return Future.join(a, b, t).mapEmpty();
   }
 }

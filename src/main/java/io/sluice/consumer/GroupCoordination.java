@@ -3,11 +3,13 @@ package io.sluice.consumer;
 import io.sluice.api.BrokerService;
 import io.sluice.api.ConsumerService;
 import io.sluice.api.GroupService;
+import io.sluice.api.TransactionService;
 import io.sluice.broker.spi.BrokerComponent;
 import io.sluice.config.BrokerConfig;
 import io.sluice.group.GroupConfig;
 import io.sluice.group.GroupCoordinator;
 import io.sluice.group.LocalGroupService;
+import io.sluice.group.LocalTransactionService;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.util.function.LongSupplier;
@@ -26,6 +28,7 @@ public final class GroupCoordination implements BrokerComponent {
   private final CoordinatorRouter routes;
   private final RoutingConsumerService router;
   private final RoutingGroupService groups;
+  private final RoutingTransactionService transactions;
   private final ConsumerForwardServer forwardServer;
 
   public GroupCoordination(BrokerComponent.Context context) {
@@ -37,13 +40,17 @@ public final class GroupCoordination implements BrokerComponent {
     GroupCoordinator coordinator = new GroupCoordinator(vertx, cluster, GroupConfig.from(config), clockMs);
     // In a cluster every group has one coordinator, the leader of its offsets topic partition; any broker routes.
     coordinator.followLeadership(config.brokerId());
+    coordinator.transactionConfig(config.getLong(BrokerConfig.TRANSACTION_MAX_TIMEOUT_MS),
+        config.getLong(BrokerConfig.TRANSACTION_ABORT_TIMED_OUT_CLEANUP_INTERVAL_MS));
+    LocalTransactionService localTransactions = new LocalTransactionService(coordinator);
     localGroups = new LocalGroupService(coordinator);
     // The REST consumer instances are members of the group service's server-assigned groups.
     local = new LocalConsumerService(localGroups);
     routes = new CoordinatorRouter(vertx, config.brokerId(), cluster, coordinator::ensureOffsetsTopic);
     router = new RoutingConsumerService(routes, local);
     groups = new RoutingGroupService(routes, localGroups);
-    forwardServer = new ConsumerForwardServer(vertx, config.brokerId(), local, localGroups);
+    transactions = new RoutingTransactionService(routes, localTransactions);
+    forwardServer = new ConsumerForwardServer(vertx, config.brokerId(), local, localGroups, localTransactions);
   }
 
   /** Every consumer instance poll's topics need the caller's Read by {@code policy}'s ACLs (authorizer on). */
@@ -54,6 +61,11 @@ public final class GroupCoordination implements BrokerComponent {
   /** The group service listeners use (a Kafka listener, streams): routes every call to its group's coordinator. */
   public GroupService groups() {
     return groups;
+  }
+
+  /** The transaction coordinator listeners use: routes every call to its transactional id's coordinator. */
+  public TransactionService transactions() {
+    return transactions;
   }
 
   /** The service listeners use: routes every call to its group's coordinator. */

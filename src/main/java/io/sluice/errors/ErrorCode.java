@@ -62,8 +62,22 @@ public enum ErrorCode {
   DUPLICATE_SEQUENCE_NUMBER(46, 409, false),
   /** A producer's batch carries an epoch older than the one the partition last saw for its producer id. */
   INVALID_PRODUCER_EPOCH(47, 409, false),
-  /** A producer's plain batch to a partition where its transaction is ongoing (Kafka's). */
+  /**
+   * A transaction request its transaction's state does not allow (ending one that never began; commit after abort),
+   * or a producer's plain batch to a partition where its transaction is ongoing (Kafka's).
+   */
   INVALID_TXN_STATE(48, 409, false),
+  /** The producer id does not belong to the transactional id (another producer's, or an old one). */
+  INVALID_PRODUCER_ID_MAPPING(49, 409, false),
+  /** A {@code transaction_timeout_ms} above the broker's {@code transaction.max.timeout.ms}, or not positive. */
+  INVALID_TRANSACTION_TIMEOUT(50, 400, false),
+  /** The transaction is still being committed or aborted (its markers being written); retry. */
+  CONCURRENT_TRANSACTIONS(51, 409, true),
+  TRANSACTIONAL_ID_AUTHORIZATION_FAILED(53, 403, false),
+  /** A newer producer of the transactional id took over (a newer epoch): this one is a zombie and must stop. */
+  PRODUCER_FENCED(90, 409, false),
+  /** No transactional producer of that id (never initialized, or its state expired). */
+  TRANSACTIONAL_ID_NOT_FOUND(105, 404, false),
   /** An ACL request to a broker whose authorizer is off ({@code authorizer.enable=false}). */
   SECURITY_DISABLED(54, 400, false),
   KAFKA_STORAGE_ERROR(56, 503, true),

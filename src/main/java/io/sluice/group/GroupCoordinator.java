@@ -73,6 +73,11 @@ public final class GroupCoordinator {
   private int brokerId = -1;
   private long sweepTimer = -1;
   private long expiryTimer = -1;
+  private long transactionsTimer = -1;
+  private TransactionCoordinator transactions;
+  private long abortTimedOutIntervalMs = 10_000;
+  /** Leader epoch of each offsets topic partition as loaded here: the coordinator epoch of its transactions' markers. */
+  private final Map<Integer, Integer> loadedEpochs = new HashMap<>();
   private boolean closed;
 
   public GroupCoordinator(Vertx vertx, BrokerService service, GroupConfig cfg, LongSupplier clockMs) {
@@ -84,6 +89,21 @@ public final class GroupCoordinator {
     this.workers = vertx.createSharedWorkerExecutor(WORKER_POOL, 2);
     this.offsetsTopic = new OffsetsTopic(service, workers);
     this.barrier = new JoinBarrier(this);
+    this.transactions = new TransactionCoordinator(new TransactionHost(), 900_000);
+  }
+
+  /**
+   * Sets {@code transaction.max.timeout.ms} and how often transactions past their timeout are aborted (Kafka's
+   * defaults otherwise: 15 min, 10 s). Call before {@link #start}.
+   */
+  public void transactionConfig(long maxTimeoutMs, long abortTimedOutIntervalMs) {
+    this.transactions = new TransactionCoordinator(new TransactionHost(), maxTimeoutMs);
+    this.abortTimedOutIntervalMs = abortTimedOutIntervalMs;
+  }
+
+  /** The transactions of the transactional ids this broker coordinates (on the coordinator context). */
+  TransactionCoordinator transactions() {
+    return transactions;
   }
 
   /** Sets the consumer layer's hooks; call before {@link #start}. */
@@ -114,6 +134,7 @@ public final class GroupCoordinator {
       loaded.onSuccess(x -> {
         sweepTimer = vertx.setPeriodic(cfg.sweepIntervalMs(), id -> sweep());
         expiryTimer = vertx.setPeriodic(cfg.offsetsRetentionCheckIntervalMs(), id -> expireOffsets());
+        transactionsTimer = vertx.setPeriodic(abortTimedOutIntervalMs, id -> transactions.abortTimedOut());
         if (brokerId >= 0) {
           ownership.startFollowing();
         }
@@ -132,6 +153,7 @@ public final class GroupCoordinator {
       closed = true;
       vertx.cancelTimer(sweepTimer);
       vertx.cancelTimer(expiryTimer);
+      vertx.cancelTimer(transactionsTimer);
       ownership.stop();
       return Future.succeededFuture();
     }).eventually(() -> workers.close());
@@ -566,6 +588,60 @@ public final class GroupCoordinator {
     offsets.keySet().removeIf(inPartition);
     instances.keySet().removeIf(inPartition);
     rebalancing.keySet().removeIf(inPartition);
+    transactions.drop(inPartition);
+    loadedEpochs.remove(partition);
+  }
+
+  /**
+   * On the coordinator context: offsets topic partition {@code partition} is served here from now on, loaded as leader
+   * epoch {@code leaderEpoch}: the ends of transactions it holds half done are completed.
+   */
+  void partitionServed(int partition, int partitions, int leaderEpoch) {
+    loadedEpochs.put(partition, leaderEpoch);
+    transactions.partitionLoaded(id -> OffsetsTopic.partitionFor(id, partitions) == partition);
+  }
+
+  /** The broker at the transaction coordinator's seams; every call on the coordinator context. */
+  private final class TransactionHost implements TransactionCoordinator.Host {
+    @Override
+    public long nowMs() {
+      return GroupCoordinator.this.nowMs();
+    }
+
+    @Override
+    public Vertx vertx() {
+      return vertx;
+    }
+
+    @Override
+    public int brokerId() {
+      return brokerId;
+    }
+
+    @Override
+    public Future<Void> write(String transactionalId, OffsetsTopic.Entry entry) {
+      return GroupCoordinator.this.write(transactionalId, List.of(entry));
+    }
+
+    @Override
+    public Future<io.sluice.api.ProducerIdentity> newProducerId() {
+      return service.initProducerId(RequestContext.SELF);
+    }
+
+    @Override
+    public Future<Map<TopicPartition, ErrorCode>> writeMarkers(io.sluice.api.TxnMarker marker) {
+      return service.writeTxnMarkers(RequestContext.SELF, marker);
+    }
+
+    @Override
+    public int coordinatorEpoch(String transactionalId) {
+      return loadedEpochs.getOrDefault(offsetsTopic.partitionFor(transactionalId), 0);
+    }
+
+    @Override
+    public Future<Void> requireExisting(Set<TopicPartition> partitions) {
+      return LocalGroupService.requireExisting(service, partitions);
+    }
   }
 
   /**
@@ -617,6 +693,7 @@ public final class GroupCoordinator {
           m.put(e.key().getString(2), e.value());
         }
       }
+      case "txn" -> transactions.apply(e);
       case "load" -> {
         // a coordinator's load marker (see PartitionOwnership): nothing to apply
       }

@@ -188,6 +188,10 @@ public final class LocalGroupService implements GroupService {
    * exist would otherwise sit in the group, and in its lags, for good. Answers from the metadata snapshot.
    */
   public Future<Void> requireExisting(Set<TopicPartition> tps) {
+    return requireExisting(service, tps);
+  }
+
+  static Future<Void> requireExisting(BrokerService service, Set<TopicPartition> tps) {
     Map<String, Integer> highest = new TreeMap<>();
     tps.forEach(tp -> highest.merge(tp.topic(), tp.partition(), Math::max));
     List<Future<Void>> checks = new ArrayList<>();

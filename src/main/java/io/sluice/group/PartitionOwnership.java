@@ -60,6 +60,7 @@ final class PartitionOwnership {
           .compose(r -> topic.load(partition, r.endOffset(), coordinator::apply))
           .onSuccess(n -> {
             serving.add(partition);
+            coordinator.partitionServed(partition, partitions, 0);
             coordinator.listener().partitionLoaded(partition, partitions);
           }));
     }
@@ -111,9 +112,9 @@ final class PartitionOwnership {
         drop(p, n);
       }
     }
-    for (Integer p : led) {
-      if (!owned.containsKey(p)) {
-        load(p, n);
+    for (TopicMetadata.PartitionMetadata p : metadata.partitions()) {
+      if (p.leader() == brokerId && !owned.containsKey(p.partition())) {
+        load(p.partition(), n, p.leaderEpoch());
       }
     }
   }
@@ -129,7 +130,7 @@ final class PartitionOwnership {
         + partition);
   }
 
-  private void load(int partition, int partitions) {
+  private void load(int partition, int partitions, int leaderEpoch) {
     long attempt = ++attempts;
     owned.put(partition, attempt);
     long started = coordinator.nowMs();
@@ -154,6 +155,7 @@ final class PartitionOwnership {
             return;
           }
           serving.add(partition);
+          coordinator.partitionServed(partition, partitions, leaderEpoch);
           coordinator.listener().partitionLoaded(partition, partitions);
           LOG.log(Level.INFO, "Broker " + brokerId + " coordinates the groups of " + OffsetsTopic.NAME + "-"
               + partition + ": loaded " + ar.result() + " record(s) in " + (coordinator.nowMs() - started) + " ms");

@@ -91,7 +91,9 @@ final class ApiRouter {
     new SseEndpoint(deps.service(), deps.fetchWorkers(), deps.answers()).mount(router);
     new StreamingEndpoint(deps.service(), consumers, deps.cfg(), deps.fetchWorkers(), deps.sessions(), deps.answers())
         .mount(router);
-    new ProducersEndpoint(deps.service()).mount(router, body);
+    // The transaction coordinator's routes come as an extension; a transactional POST /producers is its InitProducerId.
+    new ProducersEndpoint(deps.service(), deps.extensions().stream().filter(TransactionsEndpoint.class::isInstance)
+        .findFirst().map(e -> ((TransactionsEndpoint) e).service()).orElse(null)).mount(router, body);
     new ManagementGuard(deps.service()).mount(router);
     new UsersEndpoint(deps.authentication()).mount(router, body);
     deps.extensions().forEach(e -> e.mount(router));

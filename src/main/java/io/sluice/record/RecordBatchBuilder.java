@@ -232,11 +232,11 @@ public final class RecordBatchBuilder {
     if (timestampType == TimestampType.LOG_APPEND_TIME) {
       attributes |= RecordBatch.TIMESTAMP_TYPE_MASK;
     }
-    if (sequenced) {
-      attributes |= RecordBatch.SEQUENCED_FLAG_MASK;
-    }
     if (transactional) {
       attributes |= RecordBatch.TRANSACTIONAL_FLAG_MASK;
+    }
+    if (sequenced) {
+      attributes |= RecordBatch.SEQUENCED_FLAG_MASK;
     }
     if (control) {
       attributes |= RecordBatch.CONTROL_FLAG_MASK;

@@ -109,6 +109,33 @@ class AclsApiTest {
     assertError(produce("orders"), 403, 29);
   }
 
+  private static HttpResponse<Buffer> postJson(String path, JsonObject body) throws Exception {
+    return await(client.post(path).sendJsonObject(body));
+  }
+
+  /** Kafka's TransactionalId resource: Write to initialize and add partitions (with Write on the topic), Describe to read. */
+  @Test
+  void transactionsNeedTransactionalIdAcls() throws Exception {
+    topic("tx-orders");
+    JsonObject init = new JsonObject().put("transactional_id", "tx-1");
+    assertError(postJson("/producers", init), 403, 53, "Write transactional_id 'tx-1'");
+    assertError(await(client.get("/transactions/tx-1").send()), 403, 53, "Describe transactional_id 'tx-1'");
+
+    grant(acl("TRANSACTIONAL_ID", "tx-", "PREFIXED", "WRITE", "ALLOW"));
+    HttpResponse<Buffer> initialized = postJson("/producers", init);
+    assertThat(initialized.statusCode()).as(initialized.bodyAsString()).isEqualTo(200);
+    JsonObject add = initialized.bodyAsJsonObject().copy().put("partitions", new JsonArray().add(new JsonObject()
+        .put("topic", "tx-orders").put("partition", 0)));
+    assertError(postJson("/transactions/tx-1/partitions", add), 403, 29, "Write topic 'tx-orders'");
+    grant(acl("TOPIC", "tx-orders", "LITERAL", "WRITE", "ALLOW"));
+    assertThat(postJson("/transactions/tx-1/partitions", add).statusCode()).isEqualTo(204);
+    // Write implies Describe, as in Kafka.
+    assertThat(await(client.get("/transactions/tx-1").send()).bodyAsJsonObject().getString("transaction_state"))
+        .isEqualTo("Ongoing");
+    assertThat(await(client.get("/transactions").send()).bodyAsJsonObject().getJsonArray("transactions"))
+        .hasSize(1);
+  }
+
   @Test
   void aDenyWinsOverAnAllowFromAWildcard() throws Exception {
     topic("payments");

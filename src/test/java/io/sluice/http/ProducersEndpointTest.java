@@ -25,12 +25,15 @@ class ProducersEndpointTest extends HttpApiTestBase {
         .isNotEqualTo(first.bodyAsJsonObject().getLong("producer_id"));
   }
 
-  /** A transactional id was silently ignored: the producer got a plain id and believed it had transactions. */
+  /**
+   * A transactional id was silently ignored: the producer got a plain id and believed it had transactions. Without
+   * the transaction coordinator (this front end alone) it is refused.
+   */
   @Test
   void aTransactionalIdOrAnUnknownFieldIsRefused() {
     HttpResponse<Buffer> transactional = init("{\"transactional_id\": \"orders-tx\"}");
     assertError(transactional, 400, ErrorCode.INVALID_REQUEST);
-    assertThat(transactional.bodyAsJsonObject().getString("message")).contains("transactional_id", "no transactions");
+    assertThat(transactional.bodyAsJsonObject().getString("message")).contains("transactional_id", "no transaction coordinator");
     HttpResponse<Buffer> unknown = init("{\"acks\": \"all\"}");
     assertError(unknown, 400, ErrorCode.INVALID_REQUEST);
     assertThat(unknown.bodyAsJsonObject().getString("message")).contains("acks");

@@ -46,6 +46,21 @@ class RecordBatchBuilderTest {
     assertThat(HexFormat.of().formatHex(TestData.bytesOf(batch))).isEqualTo(TINY_BATCH_HEX);
   }
 
+  /** A transactional producer's batch: Kafka's attributes bit 4, the CRC over it, nothing else changed. */
+  @Test
+  void aTransactionalBatchCarriesKafkasFlag() {
+    RecordBatch plain = RecordBatch.wrap(new RecordBatchBuilder(CompressionType.NONE).producer(7, (short) 1, 0)
+        .append(1000L, utf8("k"), utf8("v"), null).build());
+    RecordBatch tx = RecordBatch.wrap(new RecordBatchBuilder(CompressionType.NONE).producer(7, (short) 1, 0)
+        .transactional().append(1000L, utf8("k"), utf8("v"), null).build());
+
+    assertThat(plain.isTransactional()).isFalse();
+    assertThat(tx.isTransactional()).isTrue();
+    assertThat(tx.isControlBatch()).isFalse();
+    assertThat(tx.attributes()).isEqualTo((short) (plain.attributes() | RecordBatch.TRANSACTIONAL_FLAG_MASK));
+    assertThat(tx.checksum()).as("the CRC covers the attributes").isEqualTo(tx.computeChecksum());
+  }
+
   @Test
   void aReusedArrayWhateverItHeldBuildsTheSameBytesAsANewOne() {
     byte[] dirty = new byte[256];

@@ -20,7 +20,7 @@ public record AclBinding(ResourceType resourceType, String resourceName, Pattern
   private static final Pattern IPV4 = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
 
   public AclBinding {
-    require(resourceType != null && resourceType != ResourceType.ANY, "resource_type", "must be TOPIC, GROUP or CLUSTER");
+    require(resourceType != null && resourceType != ResourceType.ANY, "resource_type", "must be TOPIC, GROUP, CLUSTER or TRANSACTIONAL_ID");
     require(resourceName != null && !resourceName.isEmpty(), "resource_name", "is required");
     require(patternType == PatternType.LITERAL || patternType == PatternType.PREFIXED, "pattern_type",
         "must be LITERAL or PREFIXED");

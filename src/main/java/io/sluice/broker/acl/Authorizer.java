@@ -90,6 +90,7 @@ public final class Authorizer {
     ErrorCode code = switch (type) {
       case TOPIC -> ErrorCode.TOPIC_AUTHORIZATION_FAILED;
       case GROUP -> ErrorCode.GROUP_AUTHORIZATION_FAILED;
+      case TRANSACTIONAL_ID -> ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED;
       default -> ErrorCode.CLUSTER_AUTHORIZATION_FAILED;
     };
     String resource = type == ResourceType.CLUSTER ? "the cluster" : type.name().toLowerCase(java.util.Locale.ROOT)

@@ -78,6 +78,11 @@ final class ProducerBatch {
     this.timestamps = timestamps;
   }
 
+  /** Marks the batch a transactional producer's; before its first record. */
+  void transactional() {
+    builder.transactional();
+  }
+
   void append(long timestamp, byte[] key, byte[] value, List<Header> headers, SendCallback callback) {
     int i = callbacks.size();
     if (i == timestamps.length) {
@@ -160,6 +165,9 @@ final class ProducerBatch {
     ProducerBatch p = new ProducerBatch(topic, partition, createdMs, records,
         new ArrayList<>(callbacks.subList(from, to)), Arrays.copyOfRange(timestamps, from, to));
     records.producer(sealed.producerId(), sealed.producerEpoch(), baseSequence);
+    if (sealed.isTransactional()) {
+      records.transactional();
+    }
     p.bytes = records.build();
     return p;
   }

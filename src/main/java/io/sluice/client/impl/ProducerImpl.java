@@ -73,6 +73,8 @@ final class ProducerImpl implements Producer {
   private final Map<String, Waiting> waiting = new HashMap<>();
   private final Map<String, Integer> sticky = new HashMap<>();
   private final Promise<Void> identified = Promise.promise();
+  /** A transactional producer's transactions; null without {@link ProducerOptions#transactionalId}. */
+  private final TransactionManager txn;
   private volatile boolean closed;
   private Future<Void> closing;
 
@@ -84,6 +86,12 @@ final class ProducerImpl implements Producer {
     this.options = options;
     this.sender = new Sender(vertx, client.transport(), metadata, options);
     this.buffers = new BatchBuffers(RecordBatch.HEADER_SIZE + options.batchSizeBytes());
+    this.txn = options.transactionalId() == null ? null : new TransactionManager(metadata, vertx, options, () -> {
+      if (options.lingerMs() == 0) {
+        sender.lingeredAll();
+      }
+      sender.sendOutgoing();
+    });
     Unis.run(context, this::identify);
   }
 
@@ -101,7 +109,59 @@ final class ProducerImpl implements Producer {
   @Override
   public void send(ProducerRecord record, SendCallback callback) {
     long ts = record.timestamp() != null ? record.timestamp() : System.currentTimeMillis();
-    enqueue(new Pending(record, ts, callback, null));
+    // A transactional producer notes its records' failures: a transaction with one cannot be committed.
+    SendCallback cb = txn == null ? callback : (md, failure) -> {
+      if (failure != null) {
+        txn.recordFailed(failure);
+      }
+      callback.onCompletion(md, failure);
+    };
+    enqueue(new Pending(record, ts, cb, null));
+  }
+
+  @Override
+  public Uni<Void> initTransactions() {
+    if (txn == null) {
+      return Producer.super.initTransactions();
+    }
+    return Unis.onContext(context, () -> {
+      if (identified.future().isComplete()) {
+        return Future.failedFuture(new IllegalStateException("initTransactions() was called already"));
+      }
+      return txn.init().<Void>map(id -> {
+        sender.identity(id);
+        identified.complete();
+        drainInbox();
+        return null;
+      });
+    });
+  }
+
+  @Override
+  public void beginTransaction() {
+    if (txn == null) {
+      Producer.super.beginTransaction();
+    }
+    txn.begin();
+  }
+
+  @Override
+  public Uni<Void> commitTransaction() {
+    return txn == null ? Producer.super.commitTransaction() : endTransaction(true);
+  }
+
+  @Override
+  public Uni<Void> abortTransaction() {
+    return txn == null ? Producer.super.abortTransaction() : endTransaction(false);
+  }
+
+  /** Every record sent before answered (the flush), then EndTxn. */
+  private Uni<Void> endTransaction(boolean commit) {
+    if (!identified.future().isComplete()) {
+      // Its flush would wait for the identity, which only initTransactions() gets.
+      return Uni.createFrom().failure(new IllegalStateException("initTransactions() first"));
+    }
+    return flush().onItem().transformToUni(v -> Unis.onContext(context, () -> txn.end(commit)));
   }
 
   @Override
@@ -249,6 +309,21 @@ final class ProducerImpl implements Producer {
     } else {
       partition = stickyPartition(r.topic(), count);
     }
+    if (txn != null) {
+      Throwable refused = txn.refusal();
+      if (refused != null) {
+        p.callback().onCompletion(null, refused);
+        return;
+      }
+      int chosen = partition;
+      txn.whenAdded(r.topic(), partition, () -> appendTo(chosen, p), t -> p.callback().onCompletion(null, t));
+      return;
+    }
+    appendTo(partition, p);
+  }
+
+  private void appendTo(int partition, Pending p) {
+    ProducerRecord r = p.record();
     PartitionQueue q = sender.queue(r.topic(), partition);
     if (q.fatal != null) {
       p.callback().onCompletion(null, q.fatal);
@@ -260,6 +335,9 @@ final class ProducerImpl implements Producer {
     }
     if (q.open == null) {
       open(q, size);
+      if (txn != null) {
+        q.open.transactional();
+      }
     }
     q.open.append(p.timestamp(), r.key(), r.value(), r.headers(), p.callback());
     if (q.open.estimatedSizeInBytes() >= q.batchCap.bytes()) {
@@ -333,6 +411,10 @@ final class ProducerImpl implements Producer {
 
   /** Completes once every record received so far, including those waiting for metadata, is answered. */
   private Future<Void> flushOnContext() {
+    Future<Void> adds = txn == null ? null : txn.addsSettled();
+    if (adds != null && !adds.isComplete()) {
+      return adds.transform(ar -> flushOnContext());
+    }
     if (!waiting.isEmpty()) {
       List<Future<Void>> resolved = waiting.values().stream().map(w -> w.resolved.future()).toList();
       return Future.join(resolved).transform(ar -> flushOnContext());
@@ -344,6 +426,9 @@ final class ProducerImpl implements Producer {
 
   /** Gets the producer identity (idempotence) and then lets the inbox drain. */
   private void identify() {
+    if (txn != null) {
+      return; // initTransactions() gets the identity; sends wait for it
+    }
     if (!options.idempotence() || options.acks().equals("0")) {
       identified.complete();
       drainInbox();

@@ -73,6 +73,20 @@ class ProducerBatchSplitTest {
     assertThat(pieces[1].recordCount()).isEqualTo(5);
   }
 
+  /** A transactional producer's batch split in two: both pieces are transactional still. */
+  @Test
+  void thePiecesOfATransactionalBatchAreTransactional() {
+    ProducerBatch batch = new ProducerBatch("t", 0, CompressionType.NONE, 1024, 16, 0, null);
+    batch.transactional();
+    for (int i = 0; i < 4; i++) {
+      batch.append(1, null, ("r" + i).getBytes(StandardCharsets.UTF_8), List.of(), (md, t) -> { });
+    }
+    batch.seal(0, PRODUCER_ID, EPOCH, BASE_SEQUENCE);
+    ProducerBatch[] pieces = batch.split();
+    assertThat(bytesOf(pieces[0]).isTransactional()).isTrue();
+    assertThat(bytesOf(pieces[1]).isTransactional()).isTrue();
+  }
+
   @Test
   void aBatchOfOneRecordIsNotSplit() {
     ProducerBatch batch = batch(CompressionType.NONE, 1, new TreeMap<>());

@@ -1,0 +1,72 @@
+package io.sluice.broker.policy;
+
+import io.sluice.api.ProducerIdentity;
+import io.sluice.api.RequestContext;
+import io.sluice.api.TopicPartition;
+import io.sluice.api.TransactionDescription;
+import io.sluice.api.TransactionService;
+import io.sluice.api.acl.AclOperation;
+import io.sluice.api.acl.ResourceType;
+import io.sluice.broker.acl.Authorizer;
+import io.vertx.core.Future;
+import java.util.List;
+import java.util.function.Supplier;
+
+/**
+ * The {@link TransactionService} listeners get when the authorizer is on, with Kafka's mapping: initializing,
+ * adding partitions and ending need TransactionalId Write (adding partitions also Write on each topic, as a produce
+ * would), describing needs TransactionalId Describe; the listing leaves out the ids the caller may not describe
+ * (TRANSACTIONAL_ID_AUTHORIZATION_FAILED 53). Thread-safe.
+ */
+public final class AuthorizingTransactionService implements TransactionService {
+  private final TransactionService delegate;
+  private final Authorizer authorizer;
+
+  public AuthorizingTransactionService(TransactionService delegate, Authorizer authorizer) {
+    this.delegate = delegate;
+    this.authorizer = authorizer;
+  }
+
+  private <T> Future<T> checked(RequestContext caller, String id, AclOperation op, List<TopicPartition> partitions,
+      Supplier<Future<T>> call) {
+    try {
+      authorizer.check(caller, ResourceType.TRANSACTIONAL_ID, id, op);
+      for (String topic : AuthorizingGroupService.topicsOf(partitions)) {
+        authorizer.check(caller, ResourceType.TOPIC, topic, AclOperation.WRITE);
+      }
+    } catch (RuntimeException e) {
+      return Future.failedFuture(e);
+    }
+    return call.get();
+  }
+
+  @Override
+  public Future<ProducerIdentity> initTransactions(RequestContext caller, String id, long transactionTimeoutMs) {
+    return checked(caller, id, AclOperation.WRITE, List.of(),
+        () -> delegate.initTransactions(caller, id, transactionTimeoutMs));
+  }
+
+  @Override
+  public Future<Void> addPartitions(RequestContext caller, String id, ProducerIdentity producer,
+      List<TopicPartition> partitions) {
+    return checked(caller, id, AclOperation.WRITE, partitions,
+        () -> delegate.addPartitions(caller, id, producer, partitions));
+  }
+
+  @Override
+  public Future<Void> endTransaction(RequestContext caller, String id, ProducerIdentity producer, boolean commit) {
+    return checked(caller, id, AclOperation.WRITE, List.of(),
+        () -> delegate.endTransaction(caller, id, producer, commit));
+  }
+
+  @Override
+  public Future<List<TransactionDescription>> list(RequestContext caller) {
+    return delegate.list(caller).map(all -> all.stream().filter(t -> authorizer.allowed(caller,
+        ResourceType.TRANSACTIONAL_ID, t.transactionalId(), AclOperation.DESCRIBE)).toList());
+  }
+
+  @Override
+  public Future<TransactionDescription> describe(RequestContext caller, String id) {
+    return checked(caller, id, AclOperation.DESCRIBE, List.of(), () -> delegate.describe(caller, id));
+  }
+}

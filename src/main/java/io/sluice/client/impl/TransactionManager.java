@@ -1,0 +1,197 @@
+package io.sluice.client.impl;
+
+import io.sluice.client.ProducerOptions;
+import io.sluice.client.TopicPartition;
+import io.sluice.errors.ErrorCode;
+import io.sluice.errors.SluiceException;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Supplier;
+
+/**
+ * A transactional producer's side of Kafka's transactions, over the broker's HTTP API: the identity from
+ * {@code POST /producers {"transactional_id"}}, each partition added ({@code POST /transactions/{id}/partitions})
+ * before its first batch of a transaction, and the end ({@code .../commit}, {@code .../abort}). Retriable refusals
+ * (the coordinator moving, CONCURRENT_TRANSACTIONS while the last end is written) are retried with the producer's
+ * backoff up to its delivery timeout. A fencing (PRODUCER_FENCED, or a partition refusing the epoch) is fatal: every
+ * later call fails with it.
+ *
+ * <p>Threads: the client's context only.
+ */
+final class TransactionManager {
+  private final MetadataCache metadata;
+  private final Vertx vertx;
+  private final ProducerOptions options;
+  private final String path;
+  /** Runs after appends that waited for their partition's add: sends what they sealed. */
+  private final Runnable appended;
+  private volatile Sender.Identity identity;
+  /** Set by {@link #begin} on the application's thread; its sends reach the context after it (the inbox orders them). */
+  private volatile boolean open;
+  /** The first failure of a record of the open transaction: it cannot be committed. */
+  private volatile Throwable recordFailure;
+  private volatile Throwable fatal;
+  private final Set<TopicPartition> added = new HashSet<>();
+  /** Partitions being added, with the appends waiting for it, in send order. */
+  private final Map<TopicPartition, List<Runnable>> adding = new HashMap<>();
+  private final List<Promise<Void>> addsDone = new ArrayList<>();
+
+  TransactionManager(MetadataCache metadata, Vertx vertx, ProducerOptions options, Runnable appended) {
+    if (!options.idempotence() || !options.acks().equals("all") && !options.acks().equals("-1")) {
+      throw new IllegalArgumentException("A transactional producer needs idempotence and acks=all (transactionalId "
+          + options.transactionalId() + ")");
+    }
+    this.appended = appended;
+    this.metadata = metadata;
+    this.vertx = vertx;
+    this.options = options;
+    this.path = "/transactions/" + URLEncoder.encode(options.transactionalId(), StandardCharsets.UTF_8)
+        .replace("+", "%20");
+  }
+
+  /** Kafka's initTransactions: the identity, with a new epoch. */
+  Future<Sender.Identity> init() {
+    JsonObject body = new JsonObject().put("transactional_id", options.transactionalId())
+        .put("transaction_timeout_ms", options.transactionTimeoutMs());
+    return retried(() -> metadata.anyBroker(HttpMethod.POST, "/producers", body)).map(r -> {
+      identity = new Sender.Identity(r.json().getLong("producer_id"), r.json().getInteger("producer_epoch")
+          .shortValue());
+      return identity;
+    });
+  }
+
+  void begin() {
+    if (fatal != null) {
+      throw new IllegalStateException("The producer was fenced or failed for good: " + fatal.getMessage(), fatal);
+    }
+    if (identity == null) {
+      throw new IllegalStateException("initTransactions() first");
+    }
+    if (open) {
+      throw new IllegalStateException("A transaction is open already");
+    }
+    recordFailure = null;
+    open = true;
+  }
+
+  /** Why a record cannot join a transaction now, or null. */
+  Throwable refusal() {
+    if (fatal != null) {
+      return fatal;
+    }
+    return open ? null : new IllegalStateException("No open transaction: beginTransaction() first");
+  }
+
+  /** Notes a record's failure: the transaction can only be aborted then. */
+  void recordFailed(Throwable t) {
+    if (open && recordFailure == null) {
+      recordFailure = t;
+    }
+    if (ErrorCodes.codeOf(t) == ErrorCode.PRODUCER_FENCED || ErrorCodes.codeOf(t) == ErrorCode.INVALID_PRODUCER_EPOCH) {
+      fatal = t;
+    }
+  }
+
+  /**
+   * Runs {@code append} now if the partition is part of the transaction, or once it is added (in order with the other
+   * appends to it that wait); a failed add fails the records through {@code fail}.
+   */
+  void whenAdded(String topic, int partition, Runnable append, java.util.function.Consumer<Throwable> fail) {
+    TopicPartition tp = new TopicPartition(topic, partition);
+    if (added.contains(tp)) {
+      append.run();
+      return;
+    }
+    List<Runnable> waiting = adding.get(tp);
+    if (waiting != null) {
+      waiting.add(append);
+      return;
+    }
+    List<Runnable> queue = new ArrayList<>();
+    queue.add(append);
+    adding.put(tp, queue);
+    Promise<Void> done = Promise.promise();
+    addsDone.add(done);
+    JsonObject body = producerJson().put("partitions", new JsonArray().add(new JsonObject().put("topic", topic)
+        .put("partition", partition)));
+    retried(() -> metadata.anyBroker(HttpMethod.POST, path + "/partitions", body)).onComplete(ar -> {
+      List<Runnable> appends = adding.remove(tp);
+      addsDone.remove(done);
+      if (ar.succeeded()) {
+        added.add(tp);
+        appends.forEach(Runnable::run);
+        appended.run();
+      } else {
+        recordFailed(ar.cause());
+        appends.forEach(a -> fail.accept(ar.cause()));
+      }
+      done.complete();
+    });
+  }
+
+  /** Completes once no partition is being added. */
+  Future<Void> addsSettled() {
+    if (addsDone.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    return Future.join(addsDone.stream().map(Promise::future).toList()).transform(ar -> addsSettled());
+  }
+
+  /** Kafka's EndTxn, once every record of the transaction is answered (the caller flushed). */
+  Future<Void> end(boolean commit) {
+    if (fatal != null) {
+      return Future.failedFuture(fatal);
+    }
+    if (!open) {
+      return Future.failedFuture(new IllegalStateException("No open transaction"));
+    }
+    if (commit && recordFailure != null) {
+      return Future.failedFuture(new SluiceException(ErrorCodes.codeOf(recordFailure), "A record of the transaction"
+          + " failed, so it cannot be committed; abort it: " + recordFailure.getMessage()));
+    }
+    Future<Void> ended = added.isEmpty() ? Future.succeededFuture() // nothing was written: nothing to end
+        : retried(() -> metadata.anyBroker(HttpMethod.POST, path + (commit ? "/commit" : "/abort"), producerJson()))
+            .mapEmpty();
+    return ended.andThen(ar -> {
+      if (ar.succeeded()) {
+        open = false;
+        added.clear();
+      } else {
+        recordFailed(ar.cause());
+      }
+    });
+  }
+
+  private JsonObject producerJson() {
+    return new JsonObject().put("producer_id", identity.producerId()).put("producer_epoch", identity.epoch());
+  }
+
+  private <T> Future<T> retried(Supplier<Future<T>> call) {
+    long deadline = System.currentTimeMillis() + options.deliveryTimeoutMs();
+    Promise<T> result = Promise.promise();
+    attempt(call, deadline, result);
+    return result.future();
+  }
+
+  private <T> void attempt(Supplier<Future<T>> call, long deadline, Promise<T> result) {
+    call.get().onComplete(ar -> {
+      if (ar.failed() && ErrorCodes.retriable(ar.cause()) && System.currentTimeMillis() < deadline) {
+        vertx.setTimer(options.retryBackoffMs(), t -> attempt(call, deadline, result));
+      } else {
+        result.handle(ar);
+      }
+    });
+  }
+}

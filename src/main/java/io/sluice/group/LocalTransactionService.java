@@ -1,0 +1,70 @@
+package io.sluice.group;
+
+import io.sluice.api.ProducerIdentity;
+import io.sluice.api.RequestContext;
+import io.sluice.api.TopicPartition;
+import io.sluice.api.TransactionDescription;
+import io.sluice.api.TransactionService;
+import io.sluice.errors.ErrorCode;
+import io.sluice.errors.SluiceException;
+import io.vertx.core.Future;
+import java.util.List;
+
+/**
+ * {@link TransactionService} for the transactional ids this broker's {@link GroupCoordinator} coordinates (others fail
+ * NOT_COORDINATOR; the router in front sends each call to the id's coordinator). Every call runs on the coordinator
+ * context through {@link GroupCoordinator#run(String, java.util.function.Supplier)}.
+ */
+public final class LocalTransactionService implements TransactionService {
+  /** Kafka takes any non-empty string; a bound keeps the id a reasonable key and URL segment. */
+  static final int MAX_ID_CHARS = 249;
+  private final GroupCoordinator coordinator;
+
+  public LocalTransactionService(GroupCoordinator coordinator) {
+    this.coordinator = coordinator;
+  }
+
+  /** Fails INVALID_REQUEST for an empty or over-long transactional id. */
+  public static void validate(String transactionalId) {
+    if (transactionalId == null || transactionalId.isEmpty() || transactionalId.length() > MAX_ID_CHARS) {
+      throw new SluiceException(ErrorCode.INVALID_REQUEST, "transactional_id must be 1 to " + MAX_ID_CHARS
+          + " characters");
+    }
+  }
+
+  @Override
+  public Future<ProducerIdentity> initTransactions(RequestContext caller, String id, long transactionTimeoutMs) {
+    return checked(id, () -> coordinator.transactions().init(id, transactionTimeoutMs));
+  }
+
+  @Override
+  public Future<Void> addPartitions(RequestContext caller, String id, ProducerIdentity producer,
+      List<TopicPartition> partitions) {
+    return checked(id, () -> coordinator.transactions().addPartitions(id, producer, partitions));
+  }
+
+  @Override
+  public Future<Void> endTransaction(RequestContext caller, String id, ProducerIdentity producer, boolean commit) {
+    return checked(id, () -> coordinator.transactions().end(id, producer, commit));
+  }
+
+  /** The ids of this coordinator only; the router merges every coordinator's. */
+  @Override
+  public Future<List<TransactionDescription>> list(RequestContext caller) {
+    return coordinator.run(() -> Future.succeededFuture(coordinator.transactions().list()));
+  }
+
+  @Override
+  public Future<TransactionDescription> describe(RequestContext caller, String id) {
+    return checked(id, () -> Future.succeededFuture(coordinator.transactions().describe(id)));
+  }
+
+  private <T> Future<T> checked(String id, java.util.function.Supplier<Future<T>> call) {
+    try {
+      validate(id);
+    } catch (SluiceException e) {
+      return Future.failedFuture(e);
+    }
+    return coordinator.run(id, call);
+  }
+}

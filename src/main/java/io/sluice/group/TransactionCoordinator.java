@@ -1,0 +1,348 @@
+package io.sluice.group;
+
+import io.sluice.api.ProducerIdentity;
+import io.sluice.api.TopicPartition;
+import io.sluice.api.TransactionDescription;
+import io.sluice.api.TxnMarker;
+import io.sluice.errors.ErrorCode;
+import io.sluice.errors.SluiceException;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import java.lang.System.Logger.Level;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
+
+/**
+ * Kafka's transaction coordinator (KIP-98) for the transactional ids whose {@link OffsetsTopic} partition this
+ * broker's {@link GroupCoordinator} serves: the id's producer id and epoch, its state (Kafka's: Empty, Ongoing,
+ * PrepareCommit, PrepareAbort, CompleteCommit, CompleteAbort), the partitions of its ongoing transaction and its
+ * timeout. Every change is written to the id's offsets topic partition (key {@code ["txn", id]}, acks=all) before it is
+ * applied, so a new coordinator reads the same state back ({@link #apply}) and completes an end it finds half done
+ * ({@link #partitionLoaded}).
+ *
+ * <p>An end: PrepareCommit (or PrepareAbort) is written, then the markers ({@code BrokerService.writeTxnMarkers},
+ * retried until every partition took its marker: they are idempotent), then CompleteCommit; EndTxn answers then. A
+ * new {@link #init} of the id bumps the epoch, fencing the previous producer (PRODUCER_FENCED), after aborting its
+ * open transaction; a transaction open past its timeout is aborted with a bumped epoch too, so its producer is fenced
+ * rather than left writing into a transaction that no longer exists (as Kafka does).
+ *
+ * <p>Why {@code __consumer_offsets} and not Kafka's {@code __transaction_state}: Sluice's coordinator machinery
+ * (following leadership of a compacted topic's partitions, the load marker, NOT_COORDINATOR, the routing and
+ * forwarding of calls) is one piece built around that topic; a second topic would copy all of it for no gain in
+ * durability. Kafka's TxnOffsetCommit markers go to that topic anyway.
+ *
+ * <p>Threads: the group coordinator's context only; changes of one id run one after another ({@link #serial}).
+ */
+final class TransactionCoordinator {
+  private static final System.Logger LOG = System.getLogger(TransactionCoordinator.class.getName());
+  static final long MARKER_RETRY_MIN_MS = 50;
+  static final long MARKER_RETRY_MAX_MS = 2_000;
+  /** An EndTxn waits this long for its markers, then fails CONCURRENT_TRANSACTIONS (the end goes on; retry joins it). */
+  static final long END_WAIT_MS = 30_000;
+
+  /** What the coordinator needs of the broker, on the coordinator context. */
+  interface Host {
+    long nowMs();
+
+    Vertx vertx();
+
+    int brokerId();
+
+    /** Writes {@code entry} to the offsets topic partition of {@code transactionalId}, acks=all. */
+    Future<Void> write(String transactionalId, OffsetsTopic.Entry entry);
+
+    Future<ProducerIdentity> newProducerId();
+
+    Future<Map<TopicPartition, ErrorCode>> writeMarkers(TxnMarker marker);
+
+    /** The leader epoch of the id's offsets topic partition as this coordinator loaded it (fences older markers). */
+    int coordinatorEpoch(String transactionalId);
+
+    /** Fails UNKNOWN_TOPIC_OR_PARTITION unless every partition exists. */
+    Future<Void> requireExisting(Set<TopicPartition> partitions);
+  }
+
+  private final Host host;
+  private final long maxTimeoutMs;
+  private final Map<String, TxnMetadata> txns = new TreeMap<>();
+  /** Per id, the tail of its chain of changes. */
+  private final Map<String, Future<?>> queues = new HashMap<>();
+  /** Per id, its end being written (PrepareCommit/PrepareAbort until the markers are in). */
+  private final Map<String, Future<Void>> ending = new HashMap<>();
+
+  TransactionCoordinator(Host host, long maxTimeoutMs) {
+    this.host = host;
+    this.maxTimeoutMs = maxTimeoutMs;
+  }
+
+  /** Kafka's InitProducerId with a transactional id. */
+  Future<ProducerIdentity> init(String id, long timeoutMs) {
+    if (timeoutMs <= 0 || timeoutMs > maxTimeoutMs) {
+      return Future.failedFuture(new SluiceException(ErrorCode.INVALID_TRANSACTION_TIMEOUT, "transaction_timeout_ms "
+          + timeoutMs + " is not in [1, " + maxTimeoutMs + "] (transaction.max.timeout.ms)"));
+    }
+    return serial(id, () -> {
+      TxnMetadata m = txns.get(id);
+      if (m == null) {
+        return host.newProducerId().compose(pid -> persist(id, TxnMetadata.fresh(pid.producerId(), (short) 0,
+            timeoutMs))).map(TransactionCoordinator::identity);
+      }
+      if (m.state().preparing()) {
+        return Future.failedFuture(concurrent(id, m));
+      }
+      if (m.state() == TxnState.ONGOING) {
+        // The previous producer's transaction is aborted, with the epoch the new producer gets: it is fenced at once.
+        return prepareEnd(id, m.withEpoch(bumped(m.producerEpoch())), false).map(x -> (ProducerIdentity) null);
+      }
+      return nextEpoch(m).compose(next -> persist(id, next.withTimeout(timeoutMs)))
+          .map(TransactionCoordinator::identity);
+    }).compose(identity -> identity != null ? Future.succeededFuture(identity)
+        : awaitEnd(id).compose(v -> init(id, timeoutMs)));
+  }
+
+  /** The id's producer with the next epoch, or a new producer id at epoch 0 when the epoch would overflow. */
+  private Future<TxnMetadata> nextEpoch(TxnMetadata m) {
+    if (m.producerEpoch() < Short.MAX_VALUE - 1) {
+      return Future.succeededFuture(new TxnMetadata(m.producerId(), (short) (m.producerEpoch() + 1), TxnState.EMPTY,
+          m.timeoutMs(), -1, Set.of()));
+    }
+    return host.newProducerId().map(pid -> TxnMetadata.fresh(pid.producerId(), (short) 0, m.timeoutMs()));
+  }
+
+  private static short bumped(short epoch) {
+    return epoch < Short.MAX_VALUE - 1 ? (short) (epoch + 1) : epoch;
+  }
+
+  /** Kafka's AddPartitionsToTxn. */
+  Future<Void> addPartitions(String id, ProducerIdentity producer, List<TopicPartition> partitions) {
+    Set<TopicPartition> asked = new HashSet<>(partitions);
+    return host.requireExisting(asked).compose(v -> serial(id, () -> {
+      TxnMetadata m = owned(id, producer);
+      if (m.state().preparing()) {
+        return Future.failedFuture(concurrent(id, m));
+      }
+      if (m.state() == TxnState.ONGOING && m.partitions().containsAll(asked)) {
+        return Future.succeededFuture();
+      }
+      return persist(id, m.adding(asked, host.nowMs())).mapEmpty();
+    }));
+  }
+
+  /** Kafka's EndTxn: completes once every marker is written (or after {@link #END_WAIT_MS}, retriable). */
+  Future<Void> end(String id, ProducerIdentity producer, boolean commit) {
+    return serial(id, () -> {
+      TxnMetadata m = owned(id, producer);
+      TxnState same = commit ? TxnState.PREPARE_COMMIT : TxnState.PREPARE_ABORT;
+      TxnState done = commit ? TxnState.COMPLETE_COMMIT : TxnState.COMPLETE_ABORT;
+      if (m.state() == TxnState.ONGOING) {
+        return prepareEnd(id, m, commit);
+      }
+      if (m.state() == same || m.state() == done) {
+        return Future.<Void>succeededFuture(); // a retry: it joins the end below
+      }
+      return Future.<Void>failedFuture(new SluiceException(ErrorCode.INVALID_TXN_STATE, "Cannot "
+          + (commit ? "commit" : "abort") + " transactional id '" + id + "': its transaction is "
+          + m.state().kafkaName() + (m.state() == TxnState.EMPTY ? " (no partition was added)" : "")));
+    }).compose(v -> awaitEnd(id));
+  }
+
+  private Future<Void> awaitEnd(String id) {
+    Future<Void> running = ending.get(id);
+    if (running == null) {
+      return Future.succeededFuture();
+    }
+    Promise<Void> answer = Promise.promise();
+    long timer = host.vertx().setTimer(END_WAIT_MS, t -> answer.tryFail(new SluiceException(
+        ErrorCode.CONCURRENT_TRANSACTIONS, "The end of transactional id '" + id + "' is still being written; retry")));
+    running.onComplete(ar -> {
+      host.vertx().cancelTimer(timer);
+      if (ar.succeeded()) {
+        answer.tryComplete();
+      } else {
+        answer.tryFail(ar.cause());
+      }
+    });
+    return answer.future();
+  }
+
+  /** The id's state, checked to belong to {@code producer}: INVALID_PRODUCER_ID_MAPPING, PRODUCER_FENCED. */
+  private TxnMetadata owned(String id, ProducerIdentity producer) {
+    TxnMetadata m = txns.get(id);
+    if (m == null || m.producerId() != producer.producerId()) {
+      throw new SluiceException(ErrorCode.INVALID_PRODUCER_ID_MAPPING, "Producer id " + producer.producerId()
+          + " is not transactional id '" + id + "''s" + (m == null ? " (unknown id: POST /producers first)" : ""));
+    }
+    if (producer.producerEpoch() != m.producerEpoch()) {
+      throw new SluiceException(ErrorCode.PRODUCER_FENCED, "Producer " + producer.producerId() + " epoch "
+          + producer.producerEpoch() + " of transactional id '" + id + "' is fenced: epoch " + m.producerEpoch()
+          + " is current (a newer producer initialized the id, or the transaction timed out and was aborted)");
+    }
+    return m;
+  }
+
+  /** Writes PrepareCommit/PrepareAbort of {@code m} (Ongoing), then completes the end in the background. */
+  private Future<Void> prepareEnd(String id, TxnMetadata m, boolean commit) {
+    TxnMetadata prepared = m.withState(commit ? TxnState.PREPARE_COMMIT : TxnState.PREPARE_ABORT);
+    return persist(id, prepared).onSuccess(p -> startCompletion(id, p)).mapEmpty();
+  }
+
+  private void startCompletion(String id, TxnMetadata prepared) {
+    Promise<Void> done = Promise.promise();
+    ending.put(id, done.future());
+    writeMarkers(id, prepared, prepared.partitions(), MARKER_RETRY_MIN_MS)
+        .compose(v -> serial(id, () -> stillCurrent(id, prepared) ? persist(id, prepared.completed()).mapEmpty()
+            : Future.failedFuture(movedAway(id))))
+        .onComplete(ar -> {
+          ending.remove(id, done.future());
+          if (ar.failed()) {
+            LOG.log(Level.INFO, "The end of transactional id '" + id + "' stopped here: " + ar.cause());
+          }
+          done.handle(ar.mapEmpty());
+        });
+  }
+
+  /** Writes the markers, again for the partitions that failed, until all took theirs or this coordinator moved. */
+  private Future<Void> writeMarkers(String id, TxnMetadata m, Set<TopicPartition> left, long backoffMs) {
+    if (left.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    if (!stillCurrent(id, m)) {
+      return Future.failedFuture(movedAway(id));
+    }
+    TxnMarker marker = new TxnMarker(m.producerId(), m.producerEpoch(), host.coordinatorEpoch(id),
+        m.state() == TxnState.PREPARE_COMMIT, List.copyOf(left));
+    return host.writeMarkers(marker).transform(ar -> {
+      Set<TopicPartition> failed = ar.succeeded() ? ar.result().keySet() : left;
+      if (failed.isEmpty()) {
+        return Future.succeededFuture();
+      }
+      LOG.log(Level.DEBUG, "Markers of transactional id '" + id + "' not written to " + failed + " (retrying): "
+          + (ar.succeeded() ? ar.result() : ar.cause()));
+      Promise<Void> later = Promise.promise();
+      host.vertx().setTimer(backoffMs, t -> writeMarkers(id, m, new HashSet<>(failed),
+          Math.min(backoffMs * 2, MARKER_RETRY_MAX_MS)).onComplete(later));
+      return later.future();
+    });
+  }
+
+  private boolean stillCurrent(String id, TxnMetadata m) {
+    return txns.get(id) == m;
+  }
+
+  private SluiceException movedAway(String id) {
+    return new SluiceException(ErrorCode.NOT_COORDINATOR, "Broker " + host.brokerId() + " no longer coordinates"
+        + " transactional id '" + id + "'");
+  }
+
+  /** Every {@code transaction.abort.timed.out.transaction.cleanup.interval.ms}: aborts the transactions past timeout. */
+  Future<Integer> abortTimedOut() {
+    long now = host.nowMs();
+    List<Future<Void>> aborts = new ArrayList<>();
+    new ArrayList<>(txns.keySet()).forEach(id -> {
+      if (txns.get(id).timedOut(now)) {
+        aborts.add(serial(id, () -> {
+          TxnMetadata m = txns.get(id);
+          if (m == null || !m.timedOut(host.nowMs())) {
+            return Future.succeededFuture();
+          }
+          LOG.log(Level.INFO, "Aborting the transaction of '" + id + "': open for more than " + m.timeoutMs() + " ms");
+          return prepareEnd(id, m.withEpoch(bumped(m.producerEpoch())), false);
+        }));
+      }
+    });
+    return aborts.isEmpty() ? Future.succeededFuture(0)
+        : Future.join(aborts).transform(ar -> Future.succeededFuture(aborts.size()));
+  }
+
+  /** Writes then applies {@code next} as the id's state. */
+  private Future<TxnMetadata> persist(String id, TxnMetadata next) {
+    OffsetsTopic.Entry e = entry(id, next);
+    return host.write(id, e).map(v -> {
+      txns.put(id, next);
+      return next;
+    });
+  }
+
+  static OffsetsTopic.Entry entry(String id, TxnMetadata m) {
+    return new OffsetsTopic.Entry(new JsonArray().add("txn").add(id), m == null ? null : m.toJson());
+  }
+
+  /** Runs the changes of one id one after another: each sees the state the previous wrote. */
+  private <T> Future<T> serial(String id, Supplier<Future<T>> change) {
+    Future<?> before = queues.getOrDefault(id, Future.succeededFuture());
+    Future<T> mine = before.transform(ar -> {
+      try {
+        return change.get();
+      } catch (RuntimeException e) {
+        return Future.failedFuture(e);
+      }
+    });
+    queues.put(id, mine);
+    mine.onComplete(ar -> queues.remove(id, mine));
+    return mine;
+  }
+
+  /** A record of the offsets topic under {@code ["txn", id]}, read back at load. */
+  void apply(OffsetsTopic.Entry e) {
+    String id = e.key().getString(1);
+    if (e.value() == null) {
+      txns.remove(id);
+    } else {
+      txns.put(id, TxnMetadata.fromJson(e.value()));
+    }
+  }
+
+  /** After a load: completes the ends found prepared (their markers written again; they are idempotent). */
+  void partitionLoaded(Predicate<String> inPartition) {
+    txns.forEach((id, m) -> {
+      // An end still running from before a drop stops by itself: its metadata is no longer the current one.
+      if (inPartition.test(id) && m.state().preparing()) {
+        LOG.log(Level.INFO, "Completing the " + m.state().kafkaName() + " of transactional id '" + id + "' found at"
+            + " load");
+        startCompletion(id, m);
+      }
+    });
+  }
+
+  /** Leadership moved away: forgets the ids of the partition (their ends in flight stop at their next step). */
+  void drop(Predicate<String> inPartition) {
+    txns.keySet().removeIf(inPartition);
+  }
+
+  TransactionDescription describe(String id) {
+    TxnMetadata m = txns.get(id);
+    if (m == null) {
+      throw new SluiceException(ErrorCode.TRANSACTIONAL_ID_NOT_FOUND, "No transactional id '" + id + "'");
+    }
+    return description(id, m);
+  }
+
+  List<TransactionDescription> list() {
+    List<TransactionDescription> all = new ArrayList<>();
+    txns.forEach((id, m) -> all.add(description(id, m)));
+    return all;
+  }
+
+  private TransactionDescription description(String id, TxnMetadata m) {
+    return new TransactionDescription(id, host.brokerId(), m.state().kafkaName(), m.producerId(), m.producerEpoch(),
+        m.timeoutMs(), m.startMs(), m.sortedPartitions());
+  }
+
+  private static ProducerIdentity identity(TxnMetadata m) {
+    return new ProducerIdentity(m.producerId(), m.producerEpoch());
+  }
+
+  private static SluiceException concurrent(String id, TxnMetadata m) {
+    return new SluiceException(ErrorCode.CONCURRENT_TRANSACTIONS, "Transactional id '" + id + "' is in "
+        + m.state().kafkaName() + ": its markers are being written; retry");
+  }
+}

@@ -1,0 +1,85 @@
+package io.sluice.group;
+
+import io.sluice.api.TopicPartition;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * What the transaction coordinator keeps of one transactional id, as written to {@link OffsetsTopic} under key
+ * {@code ["txn", id]} (Kafka's {@code __transaction_state} value): immutable, each change is a new record written
+ * before it is applied.
+ *
+ * @param startMs when the ongoing transaction added its first partition (its timeout runs from there); -1 if none
+ */
+record TxnMetadata(long producerId, short producerEpoch, TxnState state, long timeoutMs, long startMs,
+    Set<TopicPartition> partitions) {
+
+  TxnMetadata {
+    partitions = Set.copyOf(partitions);
+  }
+
+  static TxnMetadata fresh(long producerId, short epoch, long timeoutMs) {
+    return new TxnMetadata(producerId, epoch, TxnState.EMPTY, timeoutMs, -1, Set.of());
+  }
+
+  TxnMetadata withState(TxnState s) {
+    return new TxnMetadata(producerId, producerEpoch, s, timeoutMs, startMs, partitions);
+  }
+
+  TxnMetadata withTimeout(long ms) {
+    return new TxnMetadata(producerId, producerEpoch, state, ms, startMs, partitions);
+  }
+
+  TxnMetadata withEpoch(short epoch) {
+    return new TxnMetadata(producerId, epoch, state, timeoutMs, startMs, partitions);
+  }
+
+  /** Ongoing with {@code more} added; a transaction that was not open starts now, with no partition before. */
+  TxnMetadata adding(Collection<TopicPartition> more, long nowMs) {
+    boolean starting = state != TxnState.ONGOING;
+    Set<TopicPartition> all = new HashSet<>();
+    if (!starting) {
+      all.addAll(partitions);
+    }
+    all.addAll(more);
+    return new TxnMetadata(producerId, producerEpoch, TxnState.ONGOING, timeoutMs, starting ? nowMs : startMs, all);
+  }
+
+  /** The end of the transaction written: no partitions left open. */
+  TxnMetadata completed() {
+    TxnState done = state == TxnState.PREPARE_COMMIT ? TxnState.COMPLETE_COMMIT : TxnState.COMPLETE_ABORT;
+    return new TxnMetadata(producerId, producerEpoch, done, timeoutMs, startMs, Set.of());
+  }
+
+  List<TopicPartition> sortedPartitions() {
+    return partitions.stream().sorted(Comparator.comparing(TopicPartition::topic)
+        .thenComparingInt(TopicPartition::partition)).toList();
+  }
+
+  boolean timedOut(long nowMs) {
+    return state == TxnState.ONGOING && startMs >= 0 && nowMs - startMs > timeoutMs;
+  }
+
+  JsonObject toJson() {
+    JsonArray parts = new JsonArray();
+    sortedPartitions().forEach(tp -> parts.add(new JsonArray().add(tp.topic()).add(tp.partition())));
+    return new JsonObject().put("producer_id", producerId).put("producer_epoch", producerEpoch)
+        .put("state", state.kafkaName()).put("timeout_ms", timeoutMs).put("start_ms", startMs)
+        .put("partitions", parts);
+  }
+
+  static TxnMetadata fromJson(JsonObject o) {
+    Set<TopicPartition> parts = new HashSet<>();
+    o.getJsonArray("partitions", new JsonArray()).forEach(e -> {
+      JsonArray a = (JsonArray) e;
+      parts.add(new TopicPartition(a.getString(0), a.getInteger(1)));
+    });
+    return new TxnMetadata(o.getLong("producer_id"), o.getInteger("producer_epoch").shortValue(),
+        TxnState.ofKafkaName(o.getString("state")), o.getLong("timeout_ms"), o.getLong("start_ms", -1L), parts);
+  }
+}

@@ -1,0 +1,146 @@
+package io.sluice.http;
+
+import io.sluice.api.ProducerIdentity;
+import io.sluice.api.TopicPartition;
+import io.sluice.api.TransactionDescription;
+import io.sluice.api.TransactionService;
+import io.sluice.errors.ErrorCode;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Kafka's transactions over HTTP, with its request names as the shape (Kafka REST has none). A transactional producer
+ * starts with {@code POST /producers {"transactional_id": t, "transaction_timeout_ms": ms}} ({@link ProducersEndpoint},
+ * Kafka's InitProducerId), then per transaction:
+ *
+ * <pre>
+ * POST /transactions/{id}/partitions  {"producer_id", "producer_epoch", "partitions": [{"topic", "partition"}]}  204
+ *      (AddPartitionsToTxn: before the first batch to each partition)
+ * POST /transactions/{id}/commit      {"producer_id", "producer_epoch"}   204 once every COMMIT marker is written
+ * POST /transactions/{id}/abort       {"producer_id", "producer_epoch"}   204 once every ABORT marker is written
+ * GET  /transactions[?state=Ongoing]  {"transactions": [{"transactional_id", "producer_id", "transaction_state",
+ *                                      "coordinator_id"}]}                (ListTransactions)
+ * GET  /transactions/{id}             DescribeTransactions' fields
+ * </pre>
+ *
+ * A broker service's routes (the transaction coordinator runs beside the group coordinator), so mounted as an
+ * {@link HttpExtension}; any broker answers, the service routes to the id's coordinator.
+ */
+public final class TransactionsEndpoint implements HttpExtension {
+  private static final int MAX_BODY_BYTES = 1 << 20;
+  private static final Set<String> END_FIELDS = Set.of("producer_id", "producer_epoch");
+  private static final Set<String> ADD_FIELDS = Set.of("producer_id", "producer_epoch", "partitions");
+
+  private final TransactionService service;
+
+  public TransactionsEndpoint(TransactionService service) {
+    this.service = service;
+  }
+
+  /** For {@link ProducersEndpoint}: the same service answers a transactional {@code POST /producers}. */
+  TransactionService service() {
+    return service;
+  }
+
+  @Override
+  public void mount(Router router) {
+    BodyHandler body = BodyHandler.create(false).setBodyLimit(MAX_BODY_BYTES);
+    router.get("/transactions").handler(this::list);
+    router.get("/transactions/:transactional_id").handler(this::describe);
+    router.post("/transactions/:transactional_id/partitions").handler(body).handler(this::addPartitions);
+    router.post("/transactions/:transactional_id/commit").handler(body).handler(ctx -> end(ctx, true));
+    router.post("/transactions/:transactional_id/abort").handler(body).handler(ctx -> end(ctx, false));
+  }
+
+  private void addPartitions(RoutingContext ctx) {
+    JsonObject o = body(ctx, ADD_FIELDS);
+    service.addPartitions(Callers.of(ctx), ctx.pathParam("transactional_id"), producer(o), partitions(o))
+        .onSuccess(v -> Replies.noContent(ctx)).onFailure(ctx::fail);
+  }
+
+  private void end(RoutingContext ctx, boolean commit) {
+    JsonObject o = body(ctx, END_FIELDS);
+    service.endTransaction(Callers.of(ctx), ctx.pathParam("transactional_id"), producer(o), commit)
+        .onSuccess(v -> Replies.noContent(ctx)).onFailure(ctx::fail);
+  }
+
+  private void list(RoutingContext ctx) {
+    List<String> states = ctx.queryParam("state");
+    service.list(Callers.of(ctx)).onSuccess(all -> {
+      JsonArray out = new JsonArray();
+      all.stream().filter(t -> states.isEmpty() || states.contains(t.state())).forEach(t -> out.add(new JsonObject()
+          .put("transactional_id", t.transactionalId()).put("producer_id", t.producerId())
+          .put("transaction_state", t.state()).put("coordinator_id", t.coordinatorId())));
+      Replies.json(ctx, 200, new JsonObject().put("transactions", out));
+    }).onFailure(ctx::fail);
+  }
+
+  private void describe(RoutingContext ctx) {
+    service.describe(Callers.of(ctx), ctx.pathParam("transactional_id")).onSuccess(t -> Replies.json(ctx, 200, json(t)))
+        .onFailure(ctx::fail);
+  }
+
+  static JsonObject json(TransactionDescription t) {
+    Map<String, JsonArray> topics = new LinkedHashMap<>();
+    t.partitions().forEach(tp -> topics.computeIfAbsent(tp.topic(), k -> new JsonArray()).add(tp.partition()));
+    JsonArray out = new JsonArray();
+    topics.forEach((topic, parts) -> out.add(new JsonObject().put("topic", topic).put("partitions", parts)));
+    return new JsonObject().put("transactional_id", t.transactionalId()).put("coordinator_id", t.coordinatorId())
+        .put("transaction_state", t.state()).put("transaction_timeout_ms", t.transactionTimeoutMs())
+        .put("transaction_start_time_ms", t.transactionStartTimeMs()).put("producer_id", t.producerId())
+        .put("producer_epoch", t.producerEpoch()).put("topics", out);
+  }
+
+  private static JsonObject body(RoutingContext ctx, Set<String> fields) {
+    MediaTypes.requireJson(ctx);
+    JsonObject o = Replies.jsonObjectBody(ctx);
+    Set<String> unknown = new TreeSet<>(o.fieldNames());
+    unknown.removeAll(fields);
+    if (!unknown.isEmpty()) {
+      throw ErrorResponses.error(ErrorCode.INVALID_REQUEST, "Unknown field(s) " + unknown + "; expected " + new TreeSet<>(
+          fields));
+    }
+    return o;
+  }
+
+  private static ProducerIdentity producer(JsonObject o) {
+    long id = number(o, "producer_id", 0, Long.MAX_VALUE);
+    long epoch = number(o, "producer_epoch", 0, Short.MAX_VALUE);
+    return new ProducerIdentity(id, (short) epoch);
+  }
+
+  private static long number(JsonObject o, String field, long min, long max) {
+    Object v = o.getValue(field);
+    if (!(v instanceof Number n) || n.doubleValue() != n.longValue() || n.longValue() < min || n.longValue() > max) {
+      throw ErrorResponses.error(ErrorCode.MALFORMED_REQUEST, field + " must be an integer in [" + min + ", " + max
+          + "]");
+    }
+    return n.longValue();
+  }
+
+  private static List<TopicPartition> partitions(JsonObject o) {
+    Object v = o.getValue("partitions");
+    if (!(v instanceof JsonArray a) || a.isEmpty()) {
+      throw ErrorResponses.error(ErrorCode.MALFORMED_REQUEST, "partitions must be a non-empty array of"
+          + " {\"topic\", \"partition\"}");
+    }
+    List<TopicPartition> out = new ArrayList<>();
+    for (Object e : a) {
+      if (!(e instanceof JsonObject p) || !(p.getValue("topic") instanceof String topic) || p.size() != 2) {
+        throw ErrorResponses.error(ErrorCode.MALFORMED_REQUEST, "Each of partitions must be {\"topic\": name,"
+            + " \"partition\": n}");
+      }
+      out.add(new TopicPartition(topic, (int) number(p, "partition", 0, Integer.MAX_VALUE)));
+    }
+    return out;
+  }
+}

@@ -1,0 +1,109 @@
+package io.sluice.client;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.sluice.broker.testing.BlockedThreadGuard;
+import io.sluice.errors.ErrorCode;
+import io.sluice.errors.SluiceException;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.WebClient;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The Java client's transactional producer against a real broker, for what needs no marker written (the partitions'
+ * side of transactions is another lane's): initTransactions fences the earlier producer of the id, which learns it
+ * from its next send and cannot commit; sends outside a transaction are refused; the first send to a partition adds
+ * it to the transaction at the coordinator. The end-to-end behaviour is in {@code TransactionsEndToEndIT}.
+ */
+class TransactionalProducerTest {
+  @RegisterExtension
+  static final BlockedThreadGuard GUARD = new BlockedThreadGuard();
+  private static final Duration WAIT = Duration.ofSeconds(60);
+
+  @TempDir
+  Path dataDir;
+  private BrokerWithClient broker;
+  private SluiceClient client;
+
+  @BeforeEach
+  void start() throws Exception {
+    broker = BrokerWithClient.start(dataDir, GUARD, Map.of("connect.enabled", false, "streams.enabled", false));
+    client = broker.client();
+    client.admin().createTopic("orders", 2, 1, Map.of()).await().atMost(WAIT);
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    broker.close();
+  }
+
+  private Producer transactional(String id) {
+    return client.producer(ProducerOptions.defaults().transactionalId(id).lingerMs(0));
+  }
+
+  private JsonObject describe(String id) throws Exception {
+    WebClient web = io.sluice.broker.testing.TestClients.web(broker.httpPort());
+    try {
+      return web.get("/transactions/" + id).send().await(java.util.concurrent.TimeUnit.SECONDS.toMillis(60),
+          java.util.concurrent.TimeUnit.MILLISECONDS).bodyAsJsonObject();
+    } finally {
+      web.close();
+    }
+  }
+
+  @Test
+  void aNewProducerOfTheIdFencesTheOldOneAtItsNextSendAndItCannotCommit() throws Exception {
+    Producer zombie = transactional("orders-tx");
+    zombie.initTransactions().await().atMost(WAIT);
+    Producer successor = transactional("orders-tx");
+    successor.initTransactions().await().atMost(WAIT);
+
+    zombie.beginTransaction();
+    assertThatThrownBy(() -> zombie.send(ProducerRecord.of("orders", "k", "v")).await().atMost(WAIT))
+        .isInstanceOfSatisfying(SluiceException.class, e -> assertThat(e.errorCode())
+            .isEqualTo(ErrorCode.PRODUCER_FENCED));
+    assertThatThrownBy(() -> zombie.commitTransaction().await().atMost(WAIT))
+        .isInstanceOfSatisfying(SluiceException.class, e -> assertThat(e.errorCode())
+            .isEqualTo(ErrorCode.PRODUCER_FENCED));
+    assertThatThrownBy(zombie::beginTransaction).isInstanceOf(IllegalStateException.class);
+    assertThat(describe("orders-tx").getString("transaction_state")).isEqualTo("Empty");
+  }
+
+  @Test
+  void aSendOutsideATransactionIsRefusedAndTheFirstSendToAPartitionAddsIt() throws Exception {
+    Producer p = transactional("t1");
+    assertThatThrownBy(() -> p.commitTransaction().await().atMost(WAIT)).isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("initTransactions");
+    p.initTransactions().await().atMost(WAIT);
+    assertThatThrownBy(() -> p.send(ProducerRecord.of("orders", "k", "v")).await().atMost(WAIT))
+        .isInstanceOf(IllegalStateException.class).hasMessageContaining("beginTransaction");
+
+    p.beginTransaction();
+    // The batch itself is the partitions' side: until they take transactional batches it may be refused; the
+    // partition is part of the transaction at the coordinator before it is sent either way.
+    p.send(ProducerRecord.of("orders", null, "v").withPartition(1)).onFailure().recoverWithNull().await().atMost(WAIT);
+
+    TransactionDescription described = client.admin().describeTransaction("t1").await().atMost(WAIT);
+    assertThat(described.state()).isEqualTo("Ongoing");
+    assertThat(described.partitions()).containsExactly(new TopicPartition("orders", 1));
+    assertThat(described.transactionTimeoutMs()).isEqualTo(60_000);
+    assertThat(client.admin().listTransactions().await().atMost(WAIT)).extracting(TransactionDescription::transactionalId)
+        .containsExactly("t1");
+  }
+
+  @Test
+  void aProducerWithoutATransactionalIdHasNoTransactions() {
+    Producer p = client.producer(ProducerOptions.defaults());
+    assertThatThrownBy(p::beginTransaction).isInstanceOf(IllegalStateException.class);
+    assertThatThrownBy(() -> ProducerOptions.defaults().transactionalId(""))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+}

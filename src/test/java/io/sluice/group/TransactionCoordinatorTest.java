@@ -1,0 +1,296 @@
+package io.sluice.group;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.sluice.api.ProducerIdentity;
+import io.sluice.api.TopicPartition;
+import io.sluice.api.TransactionDescription;
+import io.sluice.api.TxnMarker;
+import io.sluice.errors.ErrorCode;
+import io.sluice.errors.SluiceException;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The transaction coordinator's state machine, durability and recovery, at its seams: the offsets topic is a list
+ * of the records written, the markers a recording writer ({@code BrokerService.writeTxnMarkers} is the partitions'
+ * side, another lane's).
+ */
+class TransactionCoordinatorTest {
+  private static final TopicPartition A0 = new TopicPartition("a", 0);
+  private static final TopicPartition B1 = new TopicPartition("b", 1);
+  private static final long MAX_TIMEOUT_MS = 60_000;
+
+  private final Vertx vertx = Vertx.vertx();
+  private final Context context = vertx.getOrCreateContext();
+  private final FakeHost host = new FakeHost();
+  private TransactionCoordinator coordinator = new TransactionCoordinator(host, MAX_TIMEOUT_MS);
+
+  @AfterEach
+  void close() throws Exception {
+    vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+  }
+
+  @Test
+  void aNewProducerOfTheIdFencesTheOldOneWithTheNextEpochOfTheSameProducerId() {
+    ProducerIdentity first = on(() -> coordinator.init("t1", 10_000));
+    ProducerIdentity second = on(() -> coordinator.init("t1", 10_000));
+
+    assertThat(second.producerId()).isEqualTo(first.producerId());
+    assertThat(second.producerEpoch()).isEqualTo((short) (first.producerEpoch() + 1));
+    assertThat(code(() -> coordinator.addPartitions("t1", first, List.of(A0)))).isEqualTo(ErrorCode.PRODUCER_FENCED);
+    assertThat(code(() -> coordinator.end("t1", first, true))).isEqualTo(ErrorCode.PRODUCER_FENCED);
+    on(() -> coordinator.addPartitions("t1", second, List.of(A0)));
+  }
+
+  @Test
+  void aCommitWritesACommitMarkerToEveryPartitionAddedAndAnswersOnceTheyAreWritten() {
+    ProducerIdentity p = on(() -> coordinator.init("t1", 10_000));
+    on(() -> coordinator.addPartitions("t1", p, List.of(A0)));
+    on(() -> coordinator.addPartitions("t1", p, List.of(B1, A0)));
+    assertThat(describe("t1").state()).isEqualTo("Ongoing");
+    assertThat(describe("t1").partitions()).containsExactly(A0, B1);
+
+    on(() -> coordinator.end("t1", p, true));
+
+    assertThat(host.markers).hasSize(1);
+    TxnMarker m = host.markers.get(0);
+    assertThat(m.commit()).isTrue();
+    assertThat(m.producerId()).isEqualTo(p.producerId());
+    assertThat(m.producerEpoch()).isEqualTo(p.producerEpoch());
+    assertThat(m.partitions()).containsExactlyInAnyOrder(A0, B1);
+    assertThat(describe("t1").state()).isEqualTo("CompleteCommit");
+    assertThat(describe("t1").partitions()).isEmpty();
+    // A retried commit succeeds without writing again; an abort of the committed transaction is refused.
+    on(() -> coordinator.end("t1", p, true));
+    assertThat(host.markers).hasSize(1);
+    assertThat(code(() -> coordinator.end("t1", p, false))).isEqualTo(ErrorCode.INVALID_TXN_STATE);
+    // The next transaction starts with the next AddPartitions.
+    on(() -> coordinator.addPartitions("t1", p, List.of(B1)));
+    on(() -> coordinator.end("t1", p, false));
+    assertThat(host.markers.get(1).commit()).isFalse();
+    assertThat(host.markers.get(1).partitions()).containsExactly(B1);
+  }
+
+  @Test
+  void endingATransactionThatNeverBeganOrAnotherProducersIdIsRefused() {
+    ProducerIdentity p = on(() -> coordinator.init("t1", 10_000));
+    assertThat(code(() -> coordinator.end("t1", p, true))).isEqualTo(ErrorCode.INVALID_TXN_STATE);
+    assertThat(code(() -> coordinator.end("t1", new ProducerIdentity(p.producerId() + 1, (short) 0), true)))
+        .isEqualTo(ErrorCode.INVALID_PRODUCER_ID_MAPPING);
+    assertThat(code(() -> coordinator.addPartitions("nope", p, List.of(A0))))
+        .isEqualTo(ErrorCode.INVALID_PRODUCER_ID_MAPPING);
+    assertThat(code(() -> Future.succeededFuture(coordinator.describe("nope"))))
+        .isEqualTo(ErrorCode.TRANSACTIONAL_ID_NOT_FOUND);
+  }
+
+  @Test
+  void aTimeoutAboveTheBrokersMaximumIsRefused() {
+    assertThat(code(() -> coordinator.init("t1", MAX_TIMEOUT_MS + 1))).isEqualTo(ErrorCode.INVALID_TRANSACTION_TIMEOUT);
+    assertThat(code(() -> coordinator.init("t1", 0))).isEqualTo(ErrorCode.INVALID_TRANSACTION_TIMEOUT);
+    assertThat(host.log).isEmpty();
+  }
+
+  @Test
+  void initWhileATransactionIsOpenAbortsItWithAnEpochTheOldProducerDoesNotHave() {
+    ProducerIdentity zombie = on(() -> coordinator.init("t1", 10_000));
+    on(() -> coordinator.addPartitions("t1", zombie, List.of(A0)));
+
+    ProducerIdentity fresh = on(() -> coordinator.init("t1", 10_000));
+
+    assertThat(host.markers).singleElement().satisfies(m -> {
+      assertThat(m.commit()).isFalse();
+      assertThat(m.partitions()).containsExactly(A0);
+      assertThat(m.producerEpoch()).isGreaterThan(zombie.producerEpoch());
+    });
+    assertThat(fresh.producerEpoch()).isGreaterThan(host.markers.get(0).producerEpoch());
+    assertThat(code(() -> coordinator.end("t1", zombie, true))).isEqualTo(ErrorCode.PRODUCER_FENCED);
+    assertThat(describe("t1").state()).isEqualTo("Empty");
+  }
+
+  @Test
+  void aTransactionOpenPastItsTimeoutIsAbortedAndItsProducerFenced() {
+    ProducerIdentity p = on(() -> coordinator.init("t1", 1_000));
+    on(() -> coordinator.addPartitions("t1", p, List.of(A0)));
+    host.clock.addAndGet(999);
+    assertThat(on(() -> coordinator.abortTimedOut())).isZero();
+    host.clock.addAndGet(2);
+
+    assertThat(on(() -> coordinator.abortTimedOut())).isEqualTo(1);
+    awaitState("t1", "CompleteAbort");
+
+    assertThat(host.markers).singleElement().satisfies(m -> assertThat(m.commit()).isFalse());
+    assertThat(code(() -> coordinator.end("t1", p, true))).isEqualTo(ErrorCode.PRODUCER_FENCED);
+  }
+
+  @Test
+  void markersThatFailAreWrittenAgainAndTheCommitAnswersOnlyThen() {
+    ProducerIdentity p = on(() -> coordinator.init("t1", 10_000));
+    on(() -> coordinator.addPartitions("t1", p, List.of(A0, B1)));
+    host.markerAnswers.add(m -> Future.failedFuture(new SluiceException(ErrorCode.NOT_LEADER_OR_FOLLOWER, "moved")));
+    host.markerAnswers.add(m -> Future.succeededFuture(Map.of(B1, ErrorCode.NOT_ENOUGH_REPLICAS)));
+
+    on(() -> coordinator.end("t1", p, true));
+
+    assertThat(host.markers).hasSize(3);
+    assertThat(host.markers.get(2).partitions()).containsExactly(B1);
+    assertThat(describe("t1").state()).isEqualTo("CompleteCommit");
+  }
+
+  @Test
+  void theStateIsReadBackAndAPreparedCommitFoundAtLoadIsCompletedByTheNewCoordinator() {
+    ProducerIdentity p = on(() -> coordinator.init("t1", 10_000));
+    on(() -> coordinator.addPartitions("t1", p, List.of(A0, B1)));
+    // The coordinator's broker dies after writing PrepareCommit, before any marker is in.
+    host.markerAnswers.add(m -> Promise.<Map<TopicPartition, ErrorCode>>promise().future());
+    Future<Void> lost = onContext(() -> coordinator.end("t1", p, true));
+    awaitState("t1", "PrepareCommit");
+
+    TransactionCoordinator next = new TransactionCoordinator(host, MAX_TIMEOUT_MS);
+    on(() -> {
+      List.copyOf(host.log).forEach(next::apply);
+      next.partitionLoaded(id -> true);
+      return Future.succeededFuture();
+    });
+    coordinator = next;
+    awaitState("t1", "CompleteCommit");
+
+    assertThat(host.markers.get(host.markers.size() - 1)).satisfies(m -> {
+      assertThat(m.commit()).isTrue();
+      assertThat(m.partitions()).containsExactlyInAnyOrder(A0, B1);
+      assertThat(m.producerEpoch()).isEqualTo(p.producerEpoch());
+    });
+    assertThat(lost.isComplete()).isFalse();
+    // The recovered coordinator fences and serves as the old one did.
+    ProducerIdentity again = on(() -> next.init("t1", 10_000));
+    assertThat(again.producerId()).isEqualTo(p.producerId());
+    assertThat(again.producerEpoch()).isEqualTo((short) (p.producerEpoch() + 1));
+  }
+
+  @Test
+  void aChangeIsAppliedOnlyOnceItsRecordIsWritten() {
+    ProducerIdentity p = on(() -> coordinator.init("t1", 10_000));
+    host.failWrites = true;
+    assertThat(code(() -> coordinator.addPartitions("t1", p, List.of(A0)))).isEqualTo(ErrorCode.NOT_ENOUGH_REPLICAS);
+    host.failWrites = false;
+    assertThat(describe("t1").state()).isEqualTo("Empty");
+  }
+
+  private TransactionDescription describe(String id) {
+    return on(() -> Future.succeededFuture(coordinator.describe(id)));
+  }
+
+  /** Polls the state on the context (the end's last steps run there after the answer); no sleeps. */
+  private void awaitState(String id, String state) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (!describe(id).state().equals(state)) {
+      assertThat(System.nanoTime()).as("state " + state + " of " + id).isLessThan(deadline);
+      Thread.onSpinWait();
+    }
+  }
+
+  private <T> Future<T> onContext(Supplier<Future<T>> action) {
+    Promise<T> p = Promise.promise();
+    context.runOnContext(v -> {
+      try {
+        action.get().onComplete(p);
+      } catch (RuntimeException e) {
+        p.fail(e);
+      }
+    });
+    return p.future();
+  }
+
+  private <T> T on(Supplier<Future<T>> action) {
+    CompletableFuture<T> f = onContext(action).toCompletionStage().toCompletableFuture();
+    try {
+      return f.get(20, TimeUnit.SECONDS);
+    } catch (ExecutionException e) {
+      throw e.getCause() instanceof RuntimeException r ? r : new RuntimeException(e.getCause());
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  private ErrorCode code(Supplier<Future<?>> action) {
+    try {
+      on(() -> action.get().mapEmpty());
+    } catch (SluiceException e) {
+      return e.errorCode();
+    }
+    throw new AssertionError("no failure");
+  }
+
+  /** The broker at the coordinator's seams: the log is a list, markers are recorded and answered as scripted. */
+  private final class FakeHost implements TransactionCoordinator.Host {
+    final AtomicLong clock = new AtomicLong(1_000_000);
+    final List<OffsetsTopic.Entry> log = new ArrayList<>();
+    final List<TxnMarker> markers = new ArrayList<>();
+    final Deque<Function<TxnMarker, Future<Map<TopicPartition, ErrorCode>>>> markerAnswers = new ArrayDeque<>();
+    volatile boolean failWrites;
+    long nextProducerId = 1000;
+
+    @Override
+    public long nowMs() {
+      return clock.get();
+    }
+
+    @Override
+    public Vertx vertx() {
+      return vertx;
+    }
+
+    @Override
+    public int brokerId() {
+      return 1;
+    }
+
+    @Override
+    public Future<Void> write(String transactionalId, OffsetsTopic.Entry entry) {
+      if (failWrites) {
+        return Future.failedFuture(new SluiceException(ErrorCode.NOT_ENOUGH_REPLICAS, "no ISR"));
+      }
+      log.add(entry);
+      return Future.succeededFuture();
+    }
+
+    @Override
+    public Future<ProducerIdentity> newProducerId() {
+      return Future.succeededFuture(new ProducerIdentity(nextProducerId++, (short) 0));
+    }
+
+    @Override
+    public Future<Map<TopicPartition, ErrorCode>> writeMarkers(TxnMarker marker) {
+      markers.add(marker);
+      var scripted = markerAnswers.poll();
+      return scripted != null ? scripted.apply(marker) : Future.succeededFuture(Map.of());
+    }
+
+    @Override
+    public int coordinatorEpoch(String transactionalId) {
+      return 3;
+    }
+
+    @Override
+    public Future<Void> requireExisting(Set<TopicPartition> partitions) {
+      return Future.succeededFuture();
+    }
+  }
+}

@@ -1,0 +1,125 @@
+package io.sluice.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.sluice.api.NewTopic;
+import io.sluice.api.RequestContext;
+import io.sluice.api.TopicMetadata;
+import io.sluice.broker.Broker;
+import io.sluice.broker.testing.BlockedThreadGuard;
+import io.sluice.broker.testing.TestBrokers;
+import io.sluice.broker.testing.TestClients;
+import io.sluice.config.BrokerConfig;
+import io.sluice.group.OffsetsTopic;
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Any broker answers for any transactional id: a call made through a broker that does not coordinate the id is
+ * forwarded to the one that does (the leader of the id's {@code __consumer_offsets} partition), and the listing
+ * merges every coordinator's ids.
+ */
+@Tag("several-brokers")
+class TransactionsApiClusterTest {
+  @RegisterExtension
+  static final BlockedThreadGuard GUARD = new BlockedThreadGuard();
+
+  @TempDir
+  Path dir1;
+  @TempDir
+  Path dir2;
+  private Broker one;
+  private Broker two;
+  private WebClient client1;
+  private WebClient client2;
+
+  @AfterEach
+  void stop() throws Exception {
+    for (WebClient c : new WebClient[] {client1, client2}) {
+      if (c != null) {
+        c.close();
+      }
+    }
+    TestBrokers.close(two);
+    TestBrokers.close(one);
+  }
+
+  @Test
+  void eachIdIsServedByItsCoordinatorThroughEitherBroker() throws Exception {
+    one = start(config(dir1, 1, Map.of()));
+    two = start(config(dir2, 2, Map.of(BrokerConfig.ZOOKEEPER_CONNECT, one.zookeeperConnect())));
+    client1 = TestClients.web(one.httpPort());
+    client2 = TestClients.web(two.httpPort());
+    await(one.services().broker().createTopic(RequestContext.internal(1), new NewTopic("t", 2, (short) 1, Map.of())));
+    // One id per offsets topic partition (2 of them), so both brokers may be coordinators.
+    String[] ids = {idIn(0), idIn(1)};
+
+    for (String id : ids) {
+      JsonObject producer = json(post(client1, "/producers", new JsonObject().put("transactional_id", id)), 200);
+      HttpResponse<Buffer> added = post(client2, "/transactions/" + id + "/partitions", producer.copy()
+          .put("partitions", new JsonArray().add(new JsonObject().put("topic", "t").put("partition", 1))));
+      assertThat(added.statusCode()).as(added.bodyAsString()).isEqualTo(204);
+      JsonObject described = json(await(client2.get("/transactions/" + id).send()), 200);
+      assertThat(described.getString("transaction_state")).isEqualTo("Ongoing");
+      assertThat(described.getInteger("coordinator_id")).as("the leader of the id's offsets topic partition")
+          .isEqualTo(leaderOf(OffsetsTopic.partitionFor(id, 2)));
+      assertThat(json(await(client1.get("/transactions/" + id).send()), 200)).isEqualTo(described);
+    }
+    for (WebClient c : new WebClient[] {client1, client2}) {
+      assertThat(json(await(c.get("/transactions").send()), 200).getJsonArray("transactions").stream()
+          .map(o -> ((JsonObject) o).getString("transactional_id")).toList()).containsExactly(ids[0], ids[1]);
+    }
+  }
+
+  private int leaderOf(int partition) throws Exception {
+    TopicMetadata m = await(one.services().broker().describeTopic(RequestContext.internal(1), OffsetsTopic.NAME));
+    return m.partitions().stream().filter(p -> p.partition() == partition).findFirst().orElseThrow().leader();
+  }
+
+  private static String idIn(int partition) {
+    return IntStream.range(0, 1000).mapToObj(i -> "tx-" + i).filter(id -> OffsetsTopic.partitionFor(id, 2) == partition)
+        .findFirst().orElseThrow();
+  }
+
+  private static JsonObject json(HttpResponse<Buffer> r, int status) {
+    assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(status);
+    return r.bodyAsJsonObject();
+  }
+
+  private static HttpResponse<Buffer> post(WebClient client, String path, JsonObject body) throws Exception {
+    return await(client.post(path).sendJsonObject(body));
+  }
+
+  private static BrokerConfig config(Path dir, int id, Map<String, Object> extra) {
+    Map<String, Object> cfg = new HashMap<>(Map.of(BrokerConfig.BROKER_ID, id, BrokerConfig.HTTP_INSTANCES, 1,
+        BrokerConfig.CONNECT_ENABLED, false, BrokerConfig.STREAMS_ENABLED, false,
+        BrokerConfig.OFFSETS_TOPIC_NUM_PARTITIONS, 2));
+    cfg.putAll(extra);
+    return TestBrokers.config(dir, cfg);
+  }
+
+  private static Broker start(BrokerConfig config) throws Exception {
+    Broker b = Broker.builder(config).listener(HttpListener::new).vertxOptions(BlockedThreadGuard::testOptions)
+        .start().await(TestBrokers.START_TIMEOUT_S, TimeUnit.SECONDS);
+    GUARD.watch(b.vertx());
+    return b;
+  }
+
+  private static <T> T await(Future<T> f) throws Exception {
+    return f.await(60, TimeUnit.SECONDS);
+  }
+}
