@@ -157,6 +157,22 @@ class StreamQuotasTest {
       assertThat(offset).as("written, in the order sent").isGreaterThan(previous);
       previous = offset;
     }
+    awaitThrottleMetric("ws-greedy", "producer_byte_rate");
+  }
+
+  /** Waits until /metrics shows time held for {@code clientId} (the gauges are published every quota span). */
+  private static void awaitThrottleMetric(String clientId, String type) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    java.util.regex.Pattern held = java.util.regex.Pattern.compile("sluice_client_quota_throttle_time_milliseconds"
+        + "\\{[^}]*client_id=\"" + clientId + "\"[^}]*type=\"" + type + "\"[^}]*\\} ([0-9.E]+)");
+    while (true) {
+      java.util.regex.Matcher m = held.matcher(await(client.get("/metrics").send()).bodyAsString());
+      if (m.find() && Double.parseDouble(m.group(1)) > 0) {
+        return;
+      }
+      assertThat(System.nanoTime()).as("no throttle time shown for %s", clientId).isLessThan(deadline);
+      Thread.onSpinWait();
+    }
   }
 
   @Test
@@ -191,6 +207,7 @@ class StreamQuotasTest {
           .isEqualTo(i);
       assertThat(frame.getLong("throttle_time_ms")).as("1,200+ bytes a frame against 1,000 B/s").isPositive();
     }
+    awaitThrottleMetric("ws-reader", "consumer_byte_rate");
     assertThat(consumeOverSocket("ws-unlimited", 2)).allSatisfy(frame -> assertThat(frame.containsKey(
         "throttle_time_ms")).as(frame.encode()).isFalse());
   }
