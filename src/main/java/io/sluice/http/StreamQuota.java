@@ -21,6 +21,9 @@ public interface StreamQuota {
   /** A frame of records (or a batch of events) of {@code bytes} sent to the caller: one fetch and its bytes. */
   long consumed(RequestContext caller, long bytes);
 
+  /** A message that is a request of its own to Kafka but moves no records (an offset commit): one request. */
+  long requested(RequestContext caller);
+
   /** The listener's extension that implements it; null when the broker has none (no quota component). */
   static StreamQuota of(List<HttpExtension> extensions) {
     return extensions.stream().filter(StreamQuota.class::isInstance).map(StreamQuota.class::cast).findFirst()

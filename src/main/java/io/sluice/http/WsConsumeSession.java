@@ -41,7 +41,9 @@ import java.util.UUID;
  * <p>Client quotas ({@link StreamQuota}): each records frame counts as a fetch answer of its bytes (and one request);
  * it carries {@code "throttle_time_ms"} whenever a quota applies, and over a quota the next read waits that long (as
  * Kafka holds a throttled fetch), credit or not; nothing more is read or held meanwhile. Without quotas a frame costs
- * a null check and one volatile read. Event-loop confined (the socket's context).
+ * a null check and one volatile read. A commit frame counts as one request (Kafka's OffsetCommit); over
+ * {@code request_rate} the socket is not read for the throttle time, and the {@code committed} reply says it.
+ * Event-loop confined (the socket's context).
  */
 final class WsConsumeSession {
   static final int MAX_RECORDS_PER_READ = 1_000;
@@ -270,9 +272,19 @@ final class WsConsumeSession {
       throw new SluiceException(ErrorCode.MALFORMED_REQUEST,
           "'commit' must be an array of {\"topic\", \"partition\", \"offset\", \"metadata\"?}");
     }
+    long throttle = quota == null ? -1 : quota.requested(caller); // an offset commit is a request to Kafka
+    if (throttle > 0) {
+      // Kafka mutes a throttled client's channel: its next frames wait in its socket.
+      ws.pause();
+      vertx.setTimer(throttle, timer -> ws.resume());
+    }
     source.commit(ConsumerJson.commits(entries, "commit")).onSuccess(v -> {
       if (!ws.isClosed()) {
-        ws.writeTextMessage(WsFrames.withId(new JsonObject().put("committed", entries), id).encode());
+        JsonObject reply = new JsonObject().put("committed", entries);
+        if (throttle >= 0) {
+          reply.put(WsProduceSession.THROTTLE_TIME_MS, throttle);
+        }
+        ws.writeTextMessage(WsFrames.withId(reply, id).encode());
       }
     }).onFailure(t -> WsFrames.sendError(ws, t, id));
   }

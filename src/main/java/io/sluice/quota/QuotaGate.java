@@ -106,6 +106,11 @@ final class QuotaGate implements StreamQuota {
     return stream(QuotaType.FETCH, caller, bytes);
   }
 
+  @Override
+  public long requested(RequestContext caller) {
+    return quotas.active() ? quotas.record(QuotaType.REQUEST, caller.principal().name(), caller.clientId(), 1) : -1;
+  }
+
   private long stream(QuotaType type, RequestContext caller, long bytes) {
     if (!quotas.active()) {
       return -1;

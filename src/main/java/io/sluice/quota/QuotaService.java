@@ -97,6 +97,11 @@ public final class QuotaService implements BrokerComponent {
     public long consumed(RequestContext caller, long bytes) {
       return gate.consumed(caller, bytes);
     }
+
+    @Override
+    public long requested(RequestContext caller) {
+      return gate.requested(caller);
+    }
   }
 
   private Future<Void> blocking(Callable<Void> work) {

@@ -82,6 +82,7 @@ class StreamQuotasTest {
     setQuota("ws-greedy", "producer_byte_rate");
     setQuota("ws-reader", "consumer_byte_rate");
     setQuota("sse-reader", "consumer_byte_rate");
+    setQuota("ws-committer", "request_rate", 1);
   }
 
   @AfterAll
@@ -98,9 +99,13 @@ class StreamQuotasTest {
 
   /** Sets 1,000 B/s of {@code key} for {@code clientId} and waits until the broker applies it. */
   private static void setQuota(String clientId, String key) throws Exception {
+    setQuota(clientId, key, 1_000);
+  }
+
+  private static void setQuota(String clientId, String key, int value) throws Exception {
     HttpResponse<Buffer> r = await(client.post("/client-quotas:alter").sendJsonObject(new JsonObject().put("entries",
         new JsonArray().add(new JsonObject().put("entity", new JsonObject().put("client-id", clientId))
-            .put("ops", new JsonArray().add(new JsonObject().put("key", key).put("value", 1_000)))))));
+            .put("ops", new JsonArray().add(new JsonObject().put("key", key).put("value", value)))))));
     assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(204);
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     while (await(client.get("/client-quotas?client-id=" + clientId).send()).bodyAsJsonObject()
@@ -210,6 +215,25 @@ class StreamQuotasTest {
     awaitThrottleMetric("ws-reader", "consumer_byte_rate");
     assertThat(consumeOverSocket("ws-unlimited", 2)).allSatisfy(frame -> assertThat(frame.containsKey(
         "throttle_time_ms")).as(frame.encode()).isFalse());
+  }
+
+  @Test
+  void aWebSocketGroupMembersCommitsCountAsRequests() throws Exception {
+    Socket s = connect("/ws/consume?group=committers&topics=" + TOPIC + "&auto.offset.reset=earliest", "ws-committer");
+    try {
+      s.ws().writeTextMessage("{\"credit\": 1}");
+      JsonObject frame = s.next();
+      assertThat(frame.getJsonArray("records")).as(frame.encode()).hasSize(1);
+      s.ws().writeTextMessage(new JsonObject().put("id", "c1").put("commit", new JsonArray().add(new JsonObject()
+          .put("topic", TOPIC).put("partition", 0).put("offset", 0))).encode());
+      JsonObject committed = s.next();
+      assertThat(committed.getString("id")).as(committed.encode()).isEqualTo("c1");
+      assertThat(committed.containsKey("committed")).as(committed.encode()).isTrue();
+      assertThat(committed.getLong("throttle_time_ms")).as("the upgrade, a frame and a commit against 1 request/s")
+          .isPositive();
+    } finally {
+      await(s.ws().close());
+    }
   }
 
   @Test
