@@ -24,13 +24,14 @@ function produce() {
 
 function consume() {
   const ws = new WebSocket(`${base}/ws/consume?topic=${topic}&partition=0&offset=0`);
-  let got = 0, frames = 0;
+  let got = 0, frames = 0, throttled = 0;
   ws.onopen = () => ws.send(JSON.stringify({ credit: count }));
   ws.onmessage = (e) => {
     const f = JSON.parse(e.data);
     if (!f.records) { console.error('frame', e.data); process.exit(1); }
     got += f.records.length; frames++;
-    if (got >= count) { console.log(`records=${got} frames=${frames}`); ws.close(); }
+    if (f.throttle_time_ms > 0) throttled++;
+    if (got >= count) { console.log(`records=${got} frames=${frames} throttled=${throttled}`); ws.close(); }
   };
   ws.onerror = (e) => { console.error('socket error', e.message); process.exit(1); };
 }
