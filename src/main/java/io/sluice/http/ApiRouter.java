@@ -88,9 +88,11 @@ final class ApiRouter {
     ConsumerService consumers = deps.consumers() != null ? deps.consumers() : Unavailable.consumers();
     new ConsumersEndpoint(consumers, deps.cfg(), deps.fetchWorkers(), deps.answers()).mount(router, body);
     new ConsumerGroupsEndpoint(consumers).mount(router, body);
-    new SseEndpoint(deps.service(), deps.fetchWorkers(), deps.answers()).mount(router);
-    new StreamingEndpoint(deps.service(), consumers, deps.cfg(), deps.fetchWorkers(), deps.sessions(), deps.answers())
-        .mount(router);
+    // Streams count what they carry against the client quotas themselves (the gate sees only their first request).
+    StreamQuota quota = StreamQuota.of(deps.extensions());
+    new SseEndpoint(deps.service(), deps.fetchWorkers(), deps.answers(), quota).mount(router);
+    new StreamingEndpoint(deps.service(), consumers, deps.cfg(), deps.fetchWorkers(), deps.sessions(), deps.answers(),
+        quota).mount(router);
     // The transaction coordinator's routes come as an extension; a transactional POST /producers is its InitProducerId.
     new ProducersEndpoint(deps.service(), deps.extensions().stream().filter(TransactionsEndpoint.class::isInstance)
         .findFirst().map(e -> ((TransactionsEndpoint) e).service()).orElse(null)).mount(router, body);

@@ -33,6 +33,11 @@ import io.vertx.ext.web.RoutingContext;
  * heap ({@link AnswerMemory}) until the connection has taken them: the events fetched are encoded one by one as the
  * pool grows, the next fetch starts after the last one encoded, and a fetch whose first event finds no room waits
  * and fetches again (as {@link WsConsumeSession} does).
+ *
+ * <p>Client quotas ({@link StreamQuota}): each fetch's events (or keepalive) count as a fetch answer of their bytes and
+ * one request; over a quota the stream says so in an {@code event: throttle} with {@code {"throttle_time_ms": N}}
+ * (a named event: a browser's {@code onmessage} does not see it) and the next fetch waits that long, as Kafka holds a
+ * throttled fetch. Nothing is fetched or held meanwhile.
  */
 final class SseEndpoint {
   static final long POLL_WAIT_MS = 15_000;
@@ -40,9 +45,12 @@ final class SseEndpoint {
   private final BrokerService service;
   private final WorkerExecutor workers;
   private final AnswerMemory answers;
+  /** Null when the broker has no client quotas. */
+  private final StreamQuota quota;
 
-  SseEndpoint(BrokerService service, WorkerExecutor workers, AnswerMemory answers) {
+  SseEndpoint(BrokerService service, WorkerExecutor workers, AnswerMemory answers, StreamQuota quota) {
     this.answers = answers;
+    this.quota = quota;
     this.service = service;
     this.workers = workers;
   }
@@ -101,9 +109,15 @@ final class SseEndpoint {
                 id -> pump(caller, credentialsCurrent, response, tp, format, position));
             return;
           }
-          response.write(events.bytes().length() > 0 ? events.bytes() : Buffer.buffer(": keepalive\n\n"))
-              .onComplete(ar -> grant.close());
-          pump(caller, credentialsCurrent, response, tp, format, events.next());
+          Buffer out = events.bytes().length() > 0 ? events.bytes() : Buffer.buffer(": keepalive\n\n");
+          response.write(out).onComplete(ar -> grant.close());
+          long throttle = quota == null ? -1 : quota.consumed(caller, out.length());
+          if (throttle <= 0) {
+            pump(caller, credentialsCurrent, response, tp, format, events.next());
+            return;
+          }
+          response.write("event: throttle\ndata: {\"" + WsProduceSession.THROTTLE_TIME_MS + "\":" + throttle + "}\n\n");
+          vertx.setTimer(throttle, id -> pump(caller, credentialsCurrent, response, tp, format, events.next()));
         })
         .onFailure(t -> {
           grant.close();

@@ -34,10 +34,13 @@ final class StreamingEndpoint {
   private final HttpApiConfig cfg;
   private final WorkerExecutor workers;
   private final AnswerMemory answers;
+  /** Null when the broker has no client quotas. */
+  private final StreamQuota quota;
 
   StreamingEndpoint(BrokerService service, ConsumerService consumers, HttpApiConfig cfg, WorkerExecutor workers,
-      SessionCounts sessions, AnswerMemory answers) {
+      SessionCounts sessions, AnswerMemory answers, StreamQuota quota) {
     this.answers = answers;
+    this.quota = quota;
     this.sessions = sessions;
     this.service = service;
     this.consumers = consumers;
@@ -92,7 +95,7 @@ final class StreamingEndpoint {
       service.offsets(Callers.of(ctx), tp)
           .compose(range -> upgrade(ctx).map(ws -> sessions.upgraded(ctx, ws)).map(ws -> {
             WsConsumeSession.forPartition(ws, Callers.of(ctx, ws), service, workers, format, tp,
-                offset >= 0 ? offset : range.endOffset(), cfg, answers)
+                offset >= 0 ? offset : range.endOffset(), cfg, answers, quota)
                 .start(ConnectionWatch.of(ctx.request()), AuthGate.credentialsCurrent(ctx));
             return null;
           }))
@@ -118,7 +121,7 @@ final class StreamingEndpoint {
     Future.all(names.stream().map(n -> service.describeTopic(Callers.of(ctx), n)).toList())
         .compose(all -> upgrade(ctx)).map(ws -> sessions.upgraded(ctx, ws))
         .onSuccess(ws -> WsConsumeSession.forGroup(ws, Callers.of(ctx, ws), consumers, format, group, names,
-            settings, cfg, answers)
+            settings, cfg, answers, quota)
             .start(ConnectionWatch.of(ctx.request()), AuthGate.credentialsCurrent(ctx)))
         .onFailure(t -> failUnlessUpgraded(ctx, t));
   }
@@ -132,7 +135,7 @@ final class StreamingEndpoint {
     }
     service.metadataForProduce(Callers.of(ctx), topic)
         .compose(metadata -> upgrade(ctx)).map(ws -> sessions.upgraded(ctx, ws))
-        .onSuccess(ws -> new WsProduceSession(ws, Callers.of(ctx, ws), service, format, topic, cfg, workers)
+        .onSuccess(ws -> new WsProduceSession(ws, Callers.of(ctx, ws), service, format, topic, cfg, workers, quota)
             .start(ConnectionWatch.of(ctx.request()), AuthGate.credentialsCurrent(ctx)))
         .onFailure(t -> failUnlessUpgraded(ctx, t));
   }

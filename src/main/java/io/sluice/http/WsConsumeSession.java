@@ -36,7 +36,14 @@ import java.util.UUID;
  * 512 MB broker's heap (133 OutOfMemoryErrors). A frame is encoded record by record as the pool grows; when it has
  * no more room the frame ends before the record that would go over and the source is moved back to the first record
  * not sent, and a frame that fits no record waits and reads again ({@link #RETRY_MS}). Bad frames get an error frame;
- * the connection stays open. Event-loop confined (the socket's context).
+ * the connection stays open.
+ *
+ * <p>Client quotas ({@link StreamQuota}): each records frame counts as a fetch answer of its bytes (and one request);
+ * it carries {@code "throttle_time_ms"} whenever a quota applies, and over a quota the next read waits that long (as
+ * Kafka holds a throttled fetch), credit or not; nothing more is read or held meanwhile. Without quotas a frame costs
+ * a null check and one volatile read. A commit frame counts as one request (Kafka's OffsetCommit); over
+ * {@code request_rate} the socket is not read for the throttle time, and the {@code committed} reply says it.
+ * Event-loop confined (the socket's context).
  */
 final class WsConsumeSession {
   static final int MAX_RECORDS_PER_READ = 1_000;
@@ -70,6 +77,11 @@ final class WsConsumeSession {
   private final boolean grouped;
   private final int maxMessageBytes;
   private final AnswerMemory answers;
+  private final RequestContext caller;
+  /** Null when the broker has no client quotas. */
+  private final StreamQuota quota;
+  /** Whether the next read waits for a throttle time to pass. */
+  private boolean throttled;
   private long credit;
   private boolean reading;
   private boolean closed;
@@ -77,9 +89,11 @@ final class WsConsumeSession {
   private io.vertx.core.Vertx vertx;
   private java.util.function.BooleanSupplier credentialsCurrent = () -> true;
 
-  private WsConsumeSession(ServerWebSocket ws, EmbeddedFormat format, Source source, boolean grouped,
-      HttpApiConfig cfg, AnswerMemory answers) {
+  private WsConsumeSession(ServerWebSocket ws, RequestContext caller, EmbeddedFormat format, Source source,
+      boolean grouped, HttpApiConfig cfg, AnswerMemory answers, StreamQuota quota) {
     this.answers = answers;
+    this.caller = caller;
+    this.quota = quota;
     this.ws = ws;
     this.format = format;
     this.source = source;
@@ -89,8 +103,8 @@ final class WsConsumeSession {
 
   static WsConsumeSession forPartition(ServerWebSocket ws, RequestContext caller, BrokerService service,
       WorkerExecutor workers, EmbeddedFormat format, TopicPartition tp, long startOffset, HttpApiConfig cfg,
-      AnswerMemory answers) {
-    return new WsConsumeSession(ws, format, new Source() {
+      AnswerMemory answers, StreamQuota quota) {
+    return new WsConsumeSession(ws, caller, format, new Source() {
       long position = startOffset;
 
       @Override
@@ -135,7 +149,7 @@ final class WsConsumeSession {
       @Override
       public void close() {
       }
-    }, false, cfg, answers);
+    }, false, cfg, answers, quota);
   }
 
   /**
@@ -145,12 +159,12 @@ final class WsConsumeSession {
    */
   static WsConsumeSession forGroup(ServerWebSocket ws, RequestContext caller, ConsumerService consumers,
       EmbeddedFormat format, String group, List<String> topics, JsonObject settings, HttpApiConfig cfg,
-      AnswerMemory answers) {
+      AnswerMemory answers, StreamQuota quota) {
     String name = "ws-" + UUID.randomUUID();
     Future<?> created = consumers.create(caller, group, settings.copy().put("name", name)
             .put("format", format == EmbeddedFormat.JSON ? "json" : "binary").put("auto.commit.enable", false))
         .compose(c -> consumers.subscribe(caller, group, name, Subscription.ofTopics(topics)));
-    return new WsConsumeSession(ws, format, new Source() {
+    return new WsConsumeSession(ws, caller, format, new Source() {
       @Override
       public Future<List<ConsumedRecord>> read(int maxRecords) {
         return created.compose(v -> consumers.poll(caller, group, name, WAIT_MS, READ_BYTES, maxRecords));
@@ -175,7 +189,7 @@ final class WsConsumeSession {
       public void close() {
         created.onComplete(ar -> consumers.delete(caller, group, name));
       }
-    }, true, cfg, answers);
+    }, true, cfg, answers, quota);
   }
 
   /**
@@ -258,15 +272,25 @@ final class WsConsumeSession {
       throw new SluiceException(ErrorCode.MALFORMED_REQUEST,
           "'commit' must be an array of {\"topic\", \"partition\", \"offset\", \"metadata\"?}");
     }
+    long throttle = quota == null ? -1 : quota.requested(caller); // an offset commit is a request to Kafka
+    if (throttle > 0) {
+      // Kafka mutes a throttled client's channel: its next frames wait in its socket.
+      ws.pause();
+      vertx.setTimer(throttle, timer -> ws.resume());
+    }
     source.commit(ConsumerJson.commits(entries, "commit")).onSuccess(v -> {
       if (!ws.isClosed()) {
-        ws.writeTextMessage(WsFrames.withId(new JsonObject().put("committed", entries), id).encode());
+        JsonObject reply = new JsonObject().put("committed", entries);
+        if (throttle >= 0) {
+          reply.put(WsProduceSession.THROTTLE_TIME_MS, throttle);
+        }
+        ws.writeTextMessage(WsFrames.withId(reply, id).encode());
       }
     }).onFailure(t -> WsFrames.sendError(ws, t, id));
   }
 
   private void pump() {
-    if (closed || reading || credit <= 0 || revoked()) {
+    if (closed || reading || throttled || credit <= 0 || revoked()) {
       return;
     }
     if (ws.writeQueueFull()) {
@@ -289,8 +313,7 @@ final class WsConsumeSession {
       Frame frame = encode(records);
       if (frame.sent() == records.size()) {
         reading = false;
-        send(frame);
-        pump();
+        pumpAfter(send(frame));
         return;
       }
       source.rewind(ConsumersEndpoint.firstOffsets(records, frame.sent())).onComplete(rewound -> {
@@ -305,8 +328,7 @@ final class WsConsumeSession {
           return;
         }
         if (frame.sent() > 0) {
-          send(frame);
-          pump();
+          pumpAfter(send(frame));
         } else {
           frame.grant().close();
           vertx.setTimer(RETRY_MS, id -> pump()); // the heap for answers is full: its frames are being written
@@ -315,8 +337,24 @@ final class WsConsumeSession {
     });
   }
 
-  /** A frame's text, how many of the records read it holds, and the room it holds in the answers' heap. */
-  private record Frame(String text, int sent, AnswerMemory.Grant grant) {
+  /** Reads again now, or once a throttle time has passed. */
+  private void pumpAfter(long throttleMs) {
+    if (throttleMs <= 0) {
+      pump();
+      return;
+    }
+    throttled = true;
+    vertx.setTimer(throttleMs, id -> {
+      throttled = false;
+      pump();
+    });
+  }
+
+  /**
+   * A frame's text (its closing brace still to come: the throttle time may join it), how many of the records read
+   * it holds, and the room it holds in the answers' heap.
+   */
+  private record Frame(StringBuilder text, int sent, AnswerMemory.Grant grant) {
   }
 
   /**
@@ -336,17 +374,28 @@ final class WsConsumeSession {
       }
       text.append(sent > 0 ? "," : "").append(json);
     }
-    return new Frame(text.append("]}").toString(), sent, grant);
+    return new Frame(text.append(']'), sent, grant);
   }
 
-  /** Writes the frame; its room in the answers' heap comes back once the socket has taken it (or failed to). */
-  private void send(Frame frame) {
+  /**
+   * Writes the frame, counted against the client's quotas; its room in the answers' heap comes back once the socket
+   * has taken it (or failed to). Answers the throttle time (-1: no quota applies).
+   */
+  private long send(Frame frame) {
     if (frame.sent() == 0) {
       frame.grant().close();
-      return;
+      return -1;
     }
     credit -= frame.sent();
-    frame.grant().shrinkTo((long) frame.text().length()); // the builder is gone; the UTF-8 bytes are what waits
-    ws.writeTextMessage(frame.text()).onComplete(ar -> frame.grant().close());
+    StringBuilder text = frame.text();
+    long throttle = quota == null || !quota.active() ? -1
+        : quota.consumed(caller, io.netty.buffer.ByteBufUtil.utf8Bytes(text) + 1); // + the closing brace
+    if (throttle >= 0) {
+      text.append(",\"").append(WsProduceSession.THROTTLE_TIME_MS).append("\":").append(throttle);
+    }
+    String out = text.append('}').toString();
+    frame.grant().shrinkTo((long) out.length()); // the builder is gone; the UTF-8 bytes are what waits
+    ws.writeTextMessage(out).onComplete(ar -> frame.grant().close());
+    return throttle;
   }
 }

@@ -11,6 +11,7 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.function.Consumer;
+import java.util.function.LongConsumer;
 
 /**
  * Joins a WebSocket's data frames into messages and hands each message to the session exactly once: as text, or
@@ -29,6 +30,8 @@ final class WsMessageReader {
   private final int maxMessageBytes;
   private final Consumer<String> onText;
   private final Consumer<SluiceException> onRefused;
+  /** Told each message's size on the wire, just before the message is handed on (client quotas count it). */
+  private final LongConsumer onSize;
   /** The connection's watch, whose meter holds the message being joined; null when the connection has none. */
   private final ConnectionWatch watch;
   private Buffer message;
@@ -37,8 +40,9 @@ final class WsMessageReader {
   private boolean outOfMemory;
 
   private WsMessageReader(ConnectionWatch watch, int maxMessageBytes, Consumer<String> onText,
-      Consumer<SluiceException> onRefused) {
+      Consumer<SluiceException> onRefused, LongConsumer onSize) {
     this.watch = watch;
+    this.onSize = onSize;
     this.maxMessageBytes = maxMessageBytes;
     this.onText = onText;
     this.onRefused = onRefused;
@@ -50,7 +54,13 @@ final class WsMessageReader {
    */
   static void attach(ServerWebSocket ws, ConnectionWatch watch, int maxMessageBytes, Consumer<String> onText,
       Consumer<SluiceException> onRefused) {
-    ws.frameHandler(new WsMessageReader(watch, maxMessageBytes, onText, onRefused)::onFrame);
+    attach(ws, watch, maxMessageBytes, onText, onRefused, size -> { });
+  }
+
+  /** As above; {@code onSize} is told each message's bytes (refused ones' too) before it is handed on. */
+  static void attach(ServerWebSocket ws, ConnectionWatch watch, int maxMessageBytes, Consumer<String> onText,
+      Consumer<SluiceException> onRefused, LongConsumer onSize) {
+    ws.frameHandler(new WsMessageReader(watch, maxMessageBytes, onText, onRefused, onSize)::onFrame);
     ws.exceptionHandler(t -> closeIfCorrupt(ws, t));
   }
 
@@ -91,6 +101,7 @@ final class WsMessageReader {
       Buffer whole = message;
       message = null;
       release();
+      onSize.accept(messageBytes);
       deliver(whole);
     }
   }

@@ -20,10 +20,17 @@ import java.util.Set;
  * JSON) also gets its one error reply in its place ({@link WsMessageReader}). Produced with acks=all. At most
  * {@link #MAX_IN_FLIGHT} messages are worked on at once; beyond that the socket is paused (TCP pushes back on the
  * client) and resumed as replies go out. A large message is decoded on the HTTP worker pool ({@link BodyDecoding});
- * messages are still produced in the order they came. Event-loop confined.
+ * messages are still produced in the order they came.
+ *
+ * <p>Client quotas ({@link StreamQuota}): each message counts as a produce request of its bytes; its reply carries
+ * {@code "throttle_time_ms"} whenever a quota applies, and over a quota the socket is not read for that time (as
+ * Kafka mutes a throttled client's channel): the client's next messages wait in its own socket, nothing is dropped,
+ * buffered or reordered. Without quotas a message costs a null check and one volatile read. Event-loop confined.
  */
 final class WsProduceSession {
   static final int MAX_IN_FLIGHT = 16;
+  /** Kafka's field: how long the broker holds the client (here: does not read its socket) for this message. */
+  static final String THROTTLE_TIME_MS = "throttle_time_ms";
   private static final Set<String> FIELDS = Set.of("records", WsFrames.ID);
   private final ServerWebSocket ws;
   private final RequestContext caller;
@@ -37,10 +44,18 @@ final class WsProduceSession {
   private Future<Void> tail = Future.succeededFuture();
   private int inFlight;
   private java.util.function.BooleanSupplier credentialsCurrent = () -> true;
+  /** Null when the broker has no client quotas. */
+  private final StreamQuota quota;
+  /** The throttle time of the message being handed on (-1: no quota applies), for its reply. */
+  private long messageThrottle = -1;
+  /** The timer that reads the socket again after a throttle; -1 when not throttled. */
+  private long throttleTimer = -1;
+  private io.vertx.core.Vertx vertx;
 
   WsProduceSession(ServerWebSocket ws, RequestContext caller, BrokerService service, EmbeddedFormat format,
-      String topic, HttpApiConfig cfg, WorkerExecutor workers) {
+      String topic, HttpApiConfig cfg, WorkerExecutor workers, StreamQuota quota) {
     this.ws = ws;
+    this.quota = quota;
     this.workers = workers;
     this.caller = caller;
     this.format = format;
@@ -55,8 +70,28 @@ final class WsProduceSession {
    */
   void start(ConnectionWatch watch, java.util.function.BooleanSupplier credentialsCurrent) {
     this.credentialsCurrent = credentialsCurrent;
+    this.vertx = io.vertx.core.Vertx.currentContext().owner();
     WsMessageReader.attach(ws, watch, cfg.wsMaxMessageBytes(), this::onMessage,
-        refused -> reply(Future.succeededFuture(Message.refused(null, refused)), Future.failedFuture(refused)));
+        refused -> reply(Future.succeededFuture(Message.refused(null, refused)), Future.failedFuture(refused)),
+        this::onSize);
+  }
+
+  /** Counts a message against the client's quotas before it is handed on; over one, stops reading for the time. */
+  private void onSize(long bytes) {
+    messageThrottle = quota == null ? -1 : quota.produced(caller, bytes);
+    if (messageThrottle <= 0) {
+      return;
+    }
+    if (throttleTimer >= 0) {
+      vertx.cancelTimer(throttleTimer);
+    }
+    ws.pause();
+    throttleTimer = vertx.setTimer(messageThrottle, id -> {
+      throttleTimer = -1;
+      if (inFlight < MAX_IN_FLIGHT) {
+        ws.resume();
+      }
+    });
   }
 
   private void onMessage(String text) {
@@ -102,13 +137,17 @@ final class WsProduceSession {
     if (++inFlight >= MAX_IN_FLIGHT) {
       ws.pause();
     }
+    long throttle = messageThrottle;
     tail = tail.transform(ignored -> outcome.transform(ar -> {
       if (!ws.isClosed()) {
         JsonObject reply = ar.succeeded() ? ar.result() : WsFrames.error(ar.cause());
+        if (throttle >= 0) {
+          reply.put(THROTTLE_TIME_MS, throttle);
+        }
         Object id = message.succeeded() ? message.result().id() : null;
         ws.writeTextMessage(WsFrames.withId(reply, id).encode());
       }
-      if (inFlight-- == MAX_IN_FLIGHT) {
+      if (inFlight-- == MAX_IN_FLIGHT && throttleTimer < 0) {
         ws.resume();
       }
       return Future.<Void>succeededFuture();

@@ -2,6 +2,7 @@ package io.sluice.quota;
 
 import io.sluice.api.RequestContext;
 import io.sluice.http.Callers;
+import io.sluice.http.StreamQuota;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
@@ -22,8 +23,12 @@ import io.vertx.ext.web.RoutingContext;
  * when chunked; a fetch's answer ({@code GET .../records} of a partition or a consumer instance, {@code POST /fetch})
  * against {@code consumer_byte_rate} as written, once answered, so a client's next fetch is held for what the last
  * ones took. With no quota configured the gate is one branch.
+ *
+ * <p>Streams ({@link StreamQuota}): the request that opens a WebSocket or an SSE stream is gated here like any other;
+ * from then on each WebSocket produce message counts as a produce request of its bytes, and each records frame or
+ * batch of events sent counts as a fetch answer of its bytes, for the stream's principal and client id.
  */
-final class QuotaGate {
+final class QuotaGate implements StreamQuota {
   static final String HEADER = "Sluice-Throttle-Time-Ms";
 
   private final ClientQuotas quotas;
@@ -84,6 +89,35 @@ final class QuotaGate {
         }
       });
     }
+  }
+
+  @Override
+  public boolean active() {
+    return quotas.active();
+  }
+
+  @Override
+  public long produced(RequestContext caller, long bytes) {
+    return stream(QuotaType.PRODUCE, caller, bytes);
+  }
+
+  @Override
+  public long consumed(RequestContext caller, long bytes) {
+    return stream(QuotaType.FETCH, caller, bytes);
+  }
+
+  @Override
+  public long requested(RequestContext caller) {
+    return quotas.active() ? quotas.record(QuotaType.REQUEST, caller.principal().name(), caller.clientId(), 1) : -1;
+  }
+
+  private long stream(QuotaType type, RequestContext caller, long bytes) {
+    if (!quotas.active()) {
+      return -1;
+    }
+    String user = caller.principal().name();
+    String client = caller.clientId();
+    return Math.max(quotas.record(QuotaType.REQUEST, user, client, 1), quotas.record(type, user, client, bytes));
   }
 
   /** Which byte rate a request counts against, by its method and path ({@code REQUEST}: none, only the request rate). */

@@ -6,7 +6,9 @@ import io.micrometer.core.instrument.Tags;
 import io.sluice.broker.metadata.ZkPaths;
 import io.sluice.broker.spi.BrokerComponent;
 import io.sluice.config.BrokerConfig;
+import io.sluice.api.RequestContext;
 import io.sluice.http.HttpExtension;
+import io.sluice.http.StreamQuota;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
@@ -62,22 +64,44 @@ public final class QuotaService implements BrokerComponent {
   public static HttpExtension standaloneHttpExtension() {
     ClientQuotas none = new ClientQuotas(11, 1_000, System::currentTimeMillis);
     QuotaEndpoint endpoint = new QuotaEndpoint(none, work -> Future.failedFuture("no quota store"));
-    QuotaGate gate = new QuotaGate(none);
-    return (Router router) -> {
-      gate.mount(router);
-      endpoint.mount(router, alterations -> {
-        throw new IllegalStateException("no quota store");
-      });
-    };
+    return new Extension(new QuotaGate(none), router -> endpoint.mount(router, alterations -> {
+      throw new IllegalStateException("no quota store");
+    }));
   }
 
   private HttpExtension httpExtension() {
-    QuotaGate gate = new QuotaGate(quotas);
     QuotaEndpoint endpoint = new QuotaEndpoint(quotas, this::blocking);
-    return (Router router) -> {
+    return new Extension(new QuotaGate(quotas),
+        router -> endpoint.mount(router, alterations -> store.alter(alterations)));
+  }
+
+  /** The gate and the endpoint's routes; also the listener's {@link StreamQuota}, which its streams find by type. */
+  private record Extension(QuotaGate gate, HttpExtension endpoint) implements HttpExtension, StreamQuota {
+    @Override
+    public void mount(Router router) {
       gate.mount(router);
-      endpoint.mount(router, alterations -> store.alter(alterations));
-    };
+      endpoint.mount(router);
+    }
+
+    @Override
+    public boolean active() {
+      return gate.active();
+    }
+
+    @Override
+    public long produced(RequestContext caller, long bytes) {
+      return gate.produced(caller, bytes);
+    }
+
+    @Override
+    public long consumed(RequestContext caller, long bytes) {
+      return gate.consumed(caller, bytes);
+    }
+
+    @Override
+    public long requested(RequestContext caller) {
+      return gate.requested(caller);
+    }
   }
 
   private Future<Void> blocking(Callable<Void> work) {
