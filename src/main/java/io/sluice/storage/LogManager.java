@@ -261,15 +261,16 @@ public final class LogManager implements AutoCloseable {
   /** The partitions that have a log directory here, open or not. */
   /**
    * The logs in the data directory with the topic id each is stamped with (empty for a directory written before
-   * topic ids were stamped). Blocking: call on a storage thread.
+   * topic ids were stamped, or one being created now). Only reads: logs may be opening meanwhile. Blocking: call on
+   * a storage thread.
    */
   public Map<TopicPartition, Optional<String>> existingLogTopicIds() {
     Map<TopicPartition, Optional<String>> out = new HashMap<>();
     for (TopicPartition tp : existingLogs()) {
       try {
-        out.put(tp, PartitionMetadataFile.read(dataDir.resolve(tp.dirName())));
+        out.put(tp, PartitionMetadataFile.peek(dataDir.resolve(tp.dirName())));
       } catch (IOException e) {
-        throw new StorageException("Cannot read the topic id of " + dataDir.resolve(tp.dirName()) + ": " + e, e);
+        LOG.log(Level.WARNING, "Cannot read the topic id of {0} (left out): {1}", dataDir.resolve(tp.dirName()), e);
       }
     }
     return out;

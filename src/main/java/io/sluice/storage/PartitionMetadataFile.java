@@ -26,8 +26,16 @@ final class PartitionMetadataFile {
 
   /** The topic id stamped in {@code logDir}, or empty if the directory carries none (made before ids existed). */
   static Optional<String> read(Path logDir) throws IOException {
-    Path file = logDir.resolve(FILE);
     Files.deleteIfExists(logDir.resolve(FILE + ".tmp"));
+    return peek(logDir);
+  }
+
+  /**
+   * The same, leaving the directory as it is: for a look at directories a log may be opening meanwhile, whose
+   * {@link #write} a removal of its temp file would break.
+   */
+  static Optional<String> peek(Path logDir) throws IOException {
+    Path file = logDir.resolve(FILE);
     if (!Files.exists(file)) {
       return Optional.empty();
     }

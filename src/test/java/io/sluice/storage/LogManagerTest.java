@@ -29,6 +29,23 @@ class LogManagerTest {
   }
 
   @Test
+  void existingLogTopicIdsOnlyLookSoALogOpeningMeanwhileKeepsItsTempFile() throws Exception {
+    TopicPartition stamped = new TopicPartition("orders", 0);
+    TopicPartition opening = new TopicPartition("orders", 1);
+    try (LogManager manager = LogManager.open(dir)) {
+      manager.openLog(stamped, LogConfig.DEFAULT, () -> 0L, "id-1");
+      // another thread's claim of a new log, between its temp file and the rename (the broker's start looks for
+      // stray logs while it opens its partitions)
+      Path temp = Files.createDirectories(dir.resolve(opening.dirName())).resolve(PartitionMetadataFile.FILE + ".tmp");
+      Files.writeString(temp, "version: 0\ntopic_id: id-1\n");
+
+      assertThat(manager.existingLogTopicIds()).containsEntry(stamped, java.util.Optional.of("id-1"))
+          .containsEntry(opening, java.util.Optional.empty());
+      assertThat(temp).as("the claim's rename still finds it").exists();
+    }
+  }
+
+  @Test
   void openLogTwiceReturnsTheOpenLog() {
     try (LogManager manager = LogManager.open(dir)) {
       TopicPartition tp = new TopicPartition("t", 0);
