@@ -85,6 +85,10 @@ class TopicConfigAlterClusterTest {
     assertThat(altered).filteredOn(e -> e.name().equals("max.message.bytes")).singleElement()
         .satisfies(e -> assertThat(e.value()).isEqualTo("10000"))
         .satisfies(e -> assertThat(e.source()).isEqualTo(TopicConfigEntry.TOPIC));
+    // The answer comes once broker 2 shows the change; each broker follows ZooKeeper on its own (as Kafka's brokers
+    // apply an alteration asynchronously), so the produces below wait until broker 1 shows it too.
+    await(first.awaitMetadata(s -> "10000".equals(s.topic("t").orElseThrow().configs().get("max.message.bytes")),
+        30_000));
     // acks=all: the follower must take the larger batch too (it checks the size of what it copies)
     assertThat(await(first.service().produce(CALLER, P0, large.duplicate(), Acks.ALL)).batchBaseOffsets())
         .containsExactly(0L);
