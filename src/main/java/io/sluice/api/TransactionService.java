@@ -56,7 +56,8 @@ public interface TransactionService {
 
   /**
    * The transaction coordinator's call once a transaction's markers are written: the group's pending offsets of
-   * {@code producerId} become its commits ({@code commit}) or are dropped. Idempotent; routed by the group id.
+   * the producer's id and epoch become its commits ({@code commit}) or are dropped, and any of an older epoch (a
+   * fenced producer's) are dropped. Idempotent; routed by the group id.
    */
-  Future<Void> completeTxnOffsets(RequestContext caller, String groupId, long producerId, boolean commit);
+  Future<Void> completeTxnOffsets(RequestContext caller, String groupId, ProducerIdentity producer, boolean commit);
 }

@@ -52,8 +52,8 @@ public final class GroupCoordination implements BrokerComponent {
     groups = new RoutingGroupService(routes, localGroups);
     transactions = new RoutingTransactionService(routes, localTransactions);
     // A transaction's end completes its offsets at each group's coordinator, wherever that is.
-    coordinator.txnOffsetsCompleter((group, pid, commit) -> this.transactions.completeTxnOffsets(RequestContext.SELF,
-        group, pid, commit));
+    coordinator.txnOffsetsCompleter((group, producer, commit) -> this.transactions.completeTxnOffsets(
+        RequestContext.SELF, group, producer, commit));
     forwardServer = new ConsumerForwardServer(vertx, config.brokerId(), local, localGroups, localTransactions);
   }
 

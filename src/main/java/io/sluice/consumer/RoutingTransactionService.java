@@ -76,8 +76,9 @@ public final class RoutingTransactionService implements TransactionService {
   }
 
   @Override
-  public Future<Void> completeTxnOffsets(RequestContext caller, String groupId, long producerId, boolean commit) {
-    return route(groupId, s -> s.completeTxnOffsets(caller, groupId, producerId, commit));
+  public Future<Void> completeTxnOffsets(RequestContext caller, String groupId, ProducerIdentity producer,
+      boolean commit) {
+    return route(groupId, s -> s.completeTxnOffsets(caller, groupId, producer, commit));
   }
 
   private <T> Future<T> route(String id, Function<TransactionService, Future<T>> call) {

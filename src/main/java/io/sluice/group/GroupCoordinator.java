@@ -61,10 +61,10 @@ public final class GroupCoordinator {
   private final Map<String, Map<TopicPartition, CommittedOffset>> offsets = new HashMap<>();
   private final Map<String, Map<String, JsonObject>> instances = new TreeMap<>();
   /** Per group, per transactional producer id, the offsets it sent in its ongoing transaction (not commits yet). */
-  private final Map<String, Map<Long, Map<TopicPartition, CommittedOffset>>> pending = new HashMap<>();
+  private final Map<String, Map<Long, Map<TopicPartition, PendingOffset>>> pending = new HashMap<>();
   /** Routes the end of a transaction's offsets to their group's coordinator (set by the wiring; local otherwise). */
-  private TxnOffsetsCompleter txnOffsetsCompleter = (g, pid, commit) -> run(g, () -> completeTxnOffsets(g, pid,
-      commit));
+  private TxnOffsetsCompleter txnOffsetsCompleter = (g, producer, commit) -> run(g, () -> completeTxnOffsets(g,
+      producer, commit));
   private final Map<String, Future<Void>> rebalancing = new HashMap<>();
   /** Writes of each group's records in flight: {@link OffsetExpiry} leaves such a group for its next run. */
   private final Map<String, Integer> writing = new HashMap<>();
@@ -303,7 +303,11 @@ public final class GroupCoordinator {
   /** Completes a transaction's offsets at their group's coordinator, wherever it is. */
   @FunctionalInterface
   public interface TxnOffsetsCompleter {
-    Future<Void> complete(String groupId, long producerId, boolean commit);
+    Future<Void> complete(String groupId, io.sluice.api.ProducerIdentity producer, boolean commit);
+  }
+
+  /** An offset pending in a transaction, with the epoch of the producer that sent it. */
+  record PendingOffset(CommittedOffset offset, short producerEpoch) {
   }
 
   /** Sets how the transaction coordinator reaches other brokers' groups; call before {@link #start}. */
@@ -315,35 +319,49 @@ public final class GroupCoordinator {
    * On the coordinator context: writes offsets a transactional producer sends (Kafka's TxnOffsetCommit) as pending,
    * fenced as a member's commit is when the sender names its member or generation (KIP-447).
    */
-  public Future<Void> txnCommit(long producerId, io.sluice.api.TxnOffsets sent) {
+  public Future<Void> txnCommit(io.sluice.api.ProducerIdentity producer, io.sluice.api.TxnOffsets sent) {
     String groupId = sent.groupId();
     if (sent.fenced()) {
       group(groupId).checkCommit(sent.memberId(), sent.generation());
     }
     sent.offsets().forEach((tp, o) -> checkMetadata(tp, o.metadata()));
+    // a fenced producer's late offsets must not replace (under the same key) those of the id's current producer
+    pending.getOrDefault(groupId, Map.of()).getOrDefault(producer.producerId(), Map.of()).values().forEach(p -> {
+      if (p.producerEpoch() > producer.producerEpoch()) {
+        throw new SluiceException(ErrorCode.PRODUCER_FENCED, "Producer " + producer.producerId() + " epoch "
+            + producer.producerEpoch() + " is fenced: group '" + groupId + "' has offsets of epoch "
+            + p.producerEpoch() + " pending");
+      }
+    });
     long now = nowMs();
     List<OffsetsTopic.Entry> entries = new ArrayList<>();
-    sent.offsets().forEach((tp, o) -> entries.add(OffsetsTopic.txnOffsetEntry(groupId, producerId, tp,
-        new CommittedOffset(o.nextOffset(), o.metadata(), now))));
+    sent.offsets().forEach((tp, o) -> entries.add(OffsetsTopic.txnOffsetEntry(groupId, producer.producerId(),
+        producer.producerEpoch(), tp, new CommittedOffset(o.nextOffset(), o.metadata(), now))));
     return entries.isEmpty() ? Future.succeededFuture()
         : write(groupId, entries).onSuccess(v -> entries.forEach(this::apply));
   }
 
   /**
-   * On the coordinator context: the transaction of {@code producerId} ended; its pending offsets of the group become
-   * commits, or go. Nothing pending (a retry, a coordinator that completed it already): nothing to write.
+   * On the coordinator context: the transaction of {@code producer} ended; its pending offsets of the group become
+   * commits, or go. Those of an older epoch go either way: a fenced producer's, sent after its transaction was
+   * aborted, never become commits. Nothing pending (a retry, a coordinator that completed it already): no write.
    */
-  public Future<Void> completeTxnOffsets(String groupId, long producerId, boolean commit) {
-    Map<TopicPartition, CommittedOffset> sent = pending.getOrDefault(groupId, Map.of()).get(producerId);
+  public Future<Void> completeTxnOffsets(String groupId, io.sluice.api.ProducerIdentity producer, boolean commit) {
+    Map<TopicPartition, PendingOffset> sent = pending.getOrDefault(groupId, Map.of()).get(producer.producerId());
     if (sent == null || sent.isEmpty()) {
       return Future.succeededFuture();
     }
     List<OffsetsTopic.Entry> entries = new ArrayList<>();
-    if (commit) {
-      sent.forEach((tp, o) -> entries.add(OffsetsTopic.offsetEntry(groupId, tp, o)));
-    }
-    sent.keySet().forEach(tp -> entries.add(OffsetsTopic.txnOffsetEntry(groupId, producerId, tp, null)));
-    return write(groupId, entries).onSuccess(v -> entries.forEach(this::apply));
+    sent.forEach((tp, p) -> {
+      if (commit && p.producerEpoch() == producer.producerEpoch()) {
+        entries.add(OffsetsTopic.offsetEntry(groupId, tp, p.offset()));
+      }
+      if (p.producerEpoch() <= producer.producerEpoch()) {
+        entries.add(OffsetsTopic.txnOffsetEntry(groupId, producer.producerId(), p.producerEpoch(), tp, null));
+      }
+    });
+    return entries.isEmpty() ? Future.succeededFuture()
+        : write(groupId, entries).onSuccess(v -> entries.forEach(this::apply));
   }
 
   /** On the coordinator context: the partitions of {@code partitions} with offsets pending in a transaction. */
@@ -707,8 +725,8 @@ public final class GroupCoordinator {
     }
 
     @Override
-    public Future<Void> completeTxnOffsets(String groupId, long producerId, boolean commit) {
-      return txnOffsetsCompleter.complete(groupId, producerId, commit);
+    public Future<Void> completeTxnOffsets(String groupId, io.sluice.api.ProducerIdentity producer, boolean commit) {
+      return txnOffsetsCompleter.complete(groupId, producer, commit);
     }
   }
 
@@ -728,13 +746,13 @@ public final class GroupCoordinator {
     String group = e.group();
     long pid = e.key().getLong(2);
     TopicPartition tp = new TopicPartition(e.key().getString(3), e.key().getInteger(4));
-    Map<Long, Map<TopicPartition, CommittedOffset>> byProducer = pending.computeIfAbsent(group, g -> new HashMap<>());
-    Map<TopicPartition, CommittedOffset> m = byProducer.computeIfAbsent(pid, p -> new HashMap<>());
+    Map<Long, Map<TopicPartition, PendingOffset>> byProducer = pending.computeIfAbsent(group, g -> new HashMap<>());
+    Map<TopicPartition, PendingOffset> m = byProducer.computeIfAbsent(pid, p -> new HashMap<>());
     if (e.value() == null) {
       m.remove(tp);
     } else {
-      m.put(tp, new CommittedOffset(e.value().getLong("offset"), e.value().getString("metadata"),
-          e.value().getLong("timestamp", 0L)));
+      m.put(tp, new PendingOffset(new CommittedOffset(e.value().getLong("offset"), e.value().getString("metadata"),
+          e.value().getLong("timestamp", 0L)), e.value().getInteger("producer_epoch", 0).shortValue()));
     }
     if (m.isEmpty()) {
       byProducer.remove(pid);

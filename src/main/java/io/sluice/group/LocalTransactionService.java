@@ -75,12 +75,13 @@ public final class LocalTransactionService implements TransactionService {
       return Future.failedFuture(e);
     }
     return LocalGroupService.requireExisting(coordinator.service(), offsets.offsets().keySet()).compose(v ->
-        coordinator.run(offsets.groupId(), () -> coordinator.txnCommit(producer.producerId(), offsets)));
+        coordinator.run(offsets.groupId(), () -> coordinator.txnCommit(producer, offsets)));
   }
 
   @Override
-  public Future<Void> completeTxnOffsets(RequestContext caller, String groupId, long producerId, boolean commit) {
-    return coordinator.run(groupId, () -> coordinator.completeTxnOffsets(groupId, producerId, commit));
+  public Future<Void> completeTxnOffsets(RequestContext caller, String groupId, ProducerIdentity producer,
+      boolean commit) {
+    return coordinator.run(groupId, () -> coordinator.completeTxnOffsets(groupId, producer, commit));
   }
 
   private static String requireGroup(String groupId) {

@@ -70,8 +70,8 @@ final class TransactionCoordinator {
     /** Fails UNKNOWN_TOPIC_OR_PARTITION unless every partition exists. */
     Future<Void> requireExisting(Set<TopicPartition> partitions);
 
-    /** Completes the group's pending offsets of {@code producerId} at its coordinator, wherever it is. */
-    Future<Void> completeTxnOffsets(String groupId, long producerId, boolean commit);
+    /** Completes the group's pending offsets of {@code producer} at its coordinator, wherever it is. */
+    Future<Void> completeTxnOffsets(String groupId, ProducerIdentity producer, boolean commit);
   }
 
   private final Host host;
@@ -265,7 +265,7 @@ final class TransactionCoordinator {
     }
     boolean commit = m.state() == TxnState.PREPARE_COMMIT;
     Map<String, Future<Void>> calls = new TreeMap<>();
-    left.forEach(g -> calls.put(g, host.completeTxnOffsets(g, m.producerId(), commit)));
+    left.forEach(g -> calls.put(g, host.completeTxnOffsets(g, identity(m), commit)));
     return Future.join(new ArrayList<>(calls.values())).transform(ar -> {
       Set<String> failed = new HashSet<>();
       calls.forEach((g, f) -> {

@@ -339,8 +339,8 @@ class TransactionCoordinatorTest {
     final Deque<Future<Void>> completionAnswers = new ArrayDeque<>();
 
     @Override
-    public Future<Void> completeTxnOffsets(String groupId, long producerId, boolean commit) {
-      completions.add(groupId + "/" + producerId + "/" + (commit ? "commit" : "abort") + "/after " + markers.size());
+    public Future<Void> completeTxnOffsets(String groupId, ProducerIdentity producer, boolean commit) {
+      completions.add(groupId + "/" + producer.producerId() + "/" + (commit ? "commit" : "abort") + "/after " + markers.size());
       Future<Void> scripted = completionAnswers.poll();
       return scripted != null ? scripted : Future.succeededFuture();
     }

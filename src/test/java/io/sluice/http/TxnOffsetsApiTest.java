@@ -181,6 +181,38 @@ class TxnOffsetsApiTest {
   }
 
   @Test
+  void aFencedProducersLateOffsetsNeverBecomeCommits() throws Exception {
+    start();
+    setUp();
+    JsonObject old = init("loop");
+    JsonObject current = init("loop");
+    io.sluice.api.TransactionService service = broker.services().extensions().stream()
+        .filter(TransactionsEndpoint.class::isInstance).map(e -> ((TransactionsEndpoint) e).service())
+        .findFirst().orElseThrow();
+    io.sluice.api.ProducerIdentity zombie = new io.sluice.api.ProducerIdentity(old.getLong("producer_id"),
+        old.getInteger("producer_epoch").shortValue());
+    io.sluice.api.TopicPartition in1 = new io.sluice.api.TopicPartition("in", 1);
+    // The old producer's TxnOffsetCommit arrives late, after its transaction was aborted (no AddOffsetsToTxn fences it)
+    await(service.txnOffsetCommit(RequestContext.internal(1), "loop", zombie, new io.sluice.api.TxnOffsets("g", null,
+        -1, Map.of(in1, new io.sluice.api.OffsetCommit(4, "")))));
+
+    assertStatus(post("/transactions/loop/offsets", offsets(current, 6)), 204);
+    Throwable late = await(service.txnOffsetCommit(RequestContext.internal(1), "loop", zombie,
+        new io.sluice.api.TxnOffsets("g", null, -1, Map.of(new io.sluice.api.TopicPartition("in", 0),
+            new io.sluice.api.OffsetCommit(2, "")))).transform(ar -> Future.succeededFuture(ar.cause())));
+    assertThat(((io.sluice.errors.SluiceException) late).errorCode()).isEqualTo(ErrorCode.PRODUCER_FENCED);
+    assertStatus(post("/transactions/loop/commit", current), 204);
+
+    assertThat(lastProcessed()).isEqualTo(5);
+    JsonObject both = new JsonObject().put("partitions", new JsonArray().add(new JsonObject().put("topic", "in")
+        .put("partition", 0)).add(new JsonObject().put("topic", "in").put("partition", 1)));
+    HttpResponse<Buffer> stable = await(client.request(HttpMethod.GET, INSTANCE + "/offsets?require_stable=true")
+        .putHeader("Content-Type", "application/json").sendBuffer(both.toBuffer()));
+    assertStatus(stable, 200);
+    assertThat(stable.bodyAsJsonObject().getJsonArray("offsets")).hasSize(1); // in-1: the zombie's offset is gone
+  }
+
+  @Test
   void badRequestsAreRefusedWithClearCodes() throws Exception {
     start();
     setUp();

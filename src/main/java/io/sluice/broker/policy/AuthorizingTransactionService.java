@@ -89,12 +89,13 @@ public final class AuthorizingTransactionService implements TransactionService {
 
   /** A broker-to-broker call (a transaction coordinator's, as its markers): refused to any caller not a broker. */
   @Override
-  public Future<Void> completeTxnOffsets(RequestContext caller, String groupId, long producerId, boolean commit) {
+  public Future<Void> completeTxnOffsets(RequestContext caller, String groupId, ProducerIdentity producer,
+      boolean commit) {
     if (!caller.principal().isBroker()) {
       return Future.failedFuture(new io.sluice.errors.SluiceException(io.sluice.errors.ErrorCode
           .CLUSTER_AUTHORIZATION_FAILED, "Only a broker completes a transaction's offsets; " + caller.principal()
           + " is not one"));
     }
-    return delegate.completeTxnOffsets(caller, groupId, producerId, commit);
+    return delegate.completeTxnOffsets(caller, groupId, producer, commit);
   }
 }
