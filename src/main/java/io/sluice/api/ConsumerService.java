@@ -90,7 +90,18 @@ public interface ConsumerService {
   Future<Void> commit(RequestContext caller, String group, String name, Map<TopicPartition, OffsetCommit> nextOffsets);
 
   /** Committed offsets of {@code partitions} (all owned partitions when null) that have one. */
-  Future<Map<TopicPartition, CommittedOffset>> committed(RequestContext caller, String group, String name, List<TopicPartition> partitions);
+  default Future<Map<TopicPartition, CommittedOffset>> committed(RequestContext caller, String group, String name,
+      List<TopicPartition> partitions) {
+    return committed(caller, group, name, partitions, false);
+  }
+
+  /**
+   * Like {@link #committed(RequestContext, String, String, List)}; with {@code requireStable} (Kafka's
+   * require_stable) it fails UNSTABLE_OFFSET_COMMIT (retriable) while offsets of one of the partitions are pending in
+   * a transaction (sent with sendOffsetsToTransaction, not yet committed or aborted).
+   */
+  Future<Map<TopicPartition, CommittedOffset>> committed(RequestContext caller, String group, String name,
+      List<TopicPartition> partitions, boolean requireStable);
 
   /** Moves positions to the given offsets. */
   Future<Void> seek(RequestContext caller, String group, String name, Map<TopicPartition, Long> offsets);

@@ -31,4 +31,33 @@ public interface TransactionService {
 
   /** Kafka's DescribeTransactions; TRANSACTIONAL_ID_NOT_FOUND if the id is unknown. */
   Future<TransactionDescription> describe(RequestContext caller, String transactionalId);
+
+  /**
+   * Kafka's AddOffsetsToTxn: makes group {@code groupId} part of the ongoing transaction (starting it if none is),
+   * so its end completes the group's pending offsets. Routed by the transactional id.
+   */
+  Future<Void> addOffsetsToTxn(RequestContext caller, String transactionalId, ProducerIdentity producer,
+      String groupId);
+
+  /**
+   * Kafka's TxnOffsetCommit: the group's coordinator writes {@code offsets} as pending offsets of the producer,
+   * invisible to offset fetches until the transaction commits, dropped if it aborts. Routed by the group id.
+   * Errors as a commit's (ILLEGAL_GENERATION, UNKNOWN_MEMBER_ID, OFFSET_METADATA_TOO_LARGE ...).
+   */
+  Future<Void> txnOffsetCommit(RequestContext caller, String transactionalId, ProducerIdentity producer,
+      TxnOffsets offsets);
+
+  /** Kafka's sendOffsetsToTransaction: {@link #addOffsetsToTxn}, then {@link #txnOffsetCommit}. */
+  default Future<Void> sendOffsetsToTransaction(RequestContext caller, String transactionalId,
+      ProducerIdentity producer, TxnOffsets offsets) {
+    return addOffsetsToTxn(caller, transactionalId, producer, offsets.groupId())
+        .compose(v -> txnOffsetCommit(caller, transactionalId, producer, offsets));
+  }
+
+  /**
+   * The transaction coordinator's call once a transaction's markers are written: the group's pending offsets of
+   * the producer's id and epoch become its commits ({@code commit}) or are dropped, and any of an older epoch (a
+   * fenced producer's) are dropped. Idempotent; routed by the group id.
+   */
+  Future<Void> completeTxnOffsets(RequestContext caller, String groupId, ProducerIdentity producer, boolean commit);
 }

@@ -54,6 +54,13 @@ public interface GroupConsumer {
    */
   Uni<Void> commitWithMetadata(Map<TopicPartition, OffsetCommit> commits);
 
+  /**
+   * Kafka's {@code groupMetadata()}: what {@link Producer#sendOffsetsToTransaction} takes. A group consumer is a
+   * consumer instance of the group, not a member with an id and generation of its own: the metadata names the group
+   * only, so the offsets it sends are not fenced by generation (Kafka's before KIP-447).
+   */
+  GroupMetadata groupMetadata();
+
   /** The group's commits of these partitions, with their metadata; a partition without a commit is absent. */
   Uni<Map<TopicPartition, OffsetCommit>> committed(Set<TopicPartition> partitions);
 

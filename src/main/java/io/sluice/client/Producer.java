@@ -1,5 +1,6 @@
 package io.sluice.client;
 
+import java.util.Map;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 
@@ -73,6 +74,16 @@ public interface Producer {
    * {@link io.sluice.errors.SluiceException}) if a newer producer of the id took over: this one must be closed.
    */
   default Uni<Void> commitTransaction() {
+    return Uni.createFrom().failure(new IllegalStateException("Not a transactional producer (no transactionalId)"));
+  }
+
+  /**
+   * Kafka's {@code sendOffsetsToTransaction}: commits the group's offsets (each the next offset to read, as Kafka's
+   * {@code OffsetAndMetadata}) with the open transaction, so a consume-transform-produce loop's input offsets and
+   * output records become visible together, or neither (an abort drops the offsets). Until the transaction ends, the
+   * group's offset fetches that ask for stable offsets fail UNSTABLE_OFFSET_COMMIT (retriable).
+   */
+  default Uni<Void> sendOffsetsToTransaction(Map<TopicPartition, Long> offsets, GroupMetadata group) {
     return Uni.createFrom().failure(new IllegalStateException("Not a transactional producer (no transactionalId)"));
   }
 

@@ -1,5 +1,6 @@
 package io.sluice.consumer;
 
+import io.sluice.api.RequestContext;
 import io.sluice.api.BrokerService;
 import io.sluice.api.ConsumerService;
 import io.sluice.api.GroupService;
@@ -50,6 +51,9 @@ public final class GroupCoordination implements BrokerComponent {
     router = new RoutingConsumerService(routes, local);
     groups = new RoutingGroupService(routes, localGroups);
     transactions = new RoutingTransactionService(routes, localTransactions);
+    // A transaction's end completes its offsets at each group's coordinator, wherever that is.
+    coordinator.txnOffsetsCompleter((group, producer, commit) -> this.transactions.completeTxnOffsets(
+        RequestContext.SELF, group, producer, commit));
     forwardServer = new ConsumerForwardServer(vertx, config.brokerId(), local, localGroups, localTransactions);
   }
 

@@ -609,9 +609,10 @@ public final class LocalConsumerService implements ConsumerService, GroupListene
 
   @Override
   public Future<Map<TopicPartition, CommittedOffset>> committed(RequestContext caller, String group, String name,
-      List<TopicPartition> partitions) {
+      List<TopicPartition> partitions, boolean requireStable) {
     return withInstance(group, name, inst -> {
-      return Future.succeededFuture(groups.fetchOffsetsNow(group, partitions != null ? partitions : owned(inst)));
+      return Future.succeededFuture(groups.fetchOffsetsNow(group, partitions != null ? partitions : owned(inst),
+          requireStable));
     });
   }
 

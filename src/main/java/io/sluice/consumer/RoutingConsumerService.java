@@ -115,8 +115,8 @@ public final class RoutingConsumerService implements ConsumerService {
 
   @Override
   public Future<Map<TopicPartition, CommittedOffset>> committed(RequestContext caller, String group, String name,
-      List<TopicPartition> tps) {
-    return route(group, s -> s.committed(caller, group, name, tps));
+      List<TopicPartition> tps, boolean requireStable) {
+    return route(group, s -> s.committed(caller, group, name, tps, requireStable));
   }
 
   @Override

@@ -5,6 +5,7 @@ import io.sluice.api.RequestContext;
 import io.sluice.api.TopicPartition;
 import io.sluice.api.TransactionDescription;
 import io.sluice.api.TransactionService;
+import io.sluice.api.TxnOffsets;
 import io.sluice.group.LocalTransactionService;
 import io.vertx.core.Future;
 import java.util.ArrayList;
@@ -60,6 +61,24 @@ public final class RoutingTransactionService implements TransactionService {
   @Override
   public Future<TransactionDescription> describe(RequestContext caller, String id) {
     return route(id, s -> s.describe(caller, id));
+  }
+
+  @Override
+  public Future<Void> addOffsetsToTxn(RequestContext caller, String id, ProducerIdentity producer, String groupId) {
+    return route(id, s -> s.addOffsetsToTxn(caller, id, producer, groupId));
+  }
+
+  /** At the group's coordinator, which may not be the transactional id's. */
+  @Override
+  public Future<Void> txnOffsetCommit(RequestContext caller, String id, ProducerIdentity producer,
+      TxnOffsets offsets) {
+    return route(offsets.groupId(), s -> s.txnOffsetCommit(caller, id, producer, offsets));
+  }
+
+  @Override
+  public Future<Void> completeTxnOffsets(RequestContext caller, String groupId, ProducerIdentity producer,
+      boolean commit) {
+    return route(groupId, s -> s.completeTxnOffsets(caller, groupId, producer, commit));
   }
 
   private <T> Future<T> route(String id, Function<TransactionService, Future<T>> call) {

@@ -111,6 +111,8 @@ public enum ErrorCode {
   /** Deleting the commits of a topic some active member of the group subscribes to (Kafka's OffsetDelete). */
   GROUP_SUBSCRIBED_TO_TOPIC(86, 409, false),
   INVALID_RECORD(87, 422, false),
+  /** An offset fetch asking for stable offsets while offsets of the partition are pending in a transaction. */
+  UNSTABLE_OFFSET_COMMIT(88, 409, true),
   /** Sluice's own: the request body exceeded the configured limit. */
   REQUEST_TOO_LARGE(10_001, 413, false),
   /** Sluice's own: the request could not be parsed (malformed JSON, bad parameter). */

@@ -208,6 +208,23 @@ public final class LocalGroupService implements GroupService {
     return coordinator.run(groupId, () -> Future.succeededFuture(fetchOffsetsNow(groupId, partitions)));
   }
 
+  /**
+   * {@link #fetchOffsets} on the coordinator context; with {@code requireStable}, fails UNSTABLE_OFFSET_COMMIT while
+   * offsets of one of the partitions (of any when null) are pending in a transaction.
+   */
+  public Map<TopicPartition, CommittedOffset> fetchOffsetsNow(String groupId, List<TopicPartition> partitions,
+      boolean requireStable) {
+    if (requireStable) {
+      Set<TopicPartition> unstable = coordinator.unstable(groupId, partitions == null ? null
+          : new java.util.HashSet<>(partitions));
+      if (!unstable.isEmpty()) {
+        throw new SluiceException(ErrorCode.UNSTABLE_OFFSET_COMMIT, "Group '" + groupId + "' has offsets of "
+            + unstable + " pending in a transaction not yet committed or aborted; retry");
+      }
+    }
+    return fetchOffsetsNow(groupId, partitions);
+  }
+
   /** {@link #fetchOffsets} on the coordinator context. */
   public Map<TopicPartition, CommittedOffset> fetchOffsetsNow(String groupId, List<TopicPartition> partitions) {
     Map<TopicPartition, CommittedOffset> all = coordinator.committed(groupId);

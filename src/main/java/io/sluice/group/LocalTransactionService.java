@@ -5,6 +5,7 @@ import io.sluice.api.RequestContext;
 import io.sluice.api.TopicPartition;
 import io.sluice.api.TransactionDescription;
 import io.sluice.api.TransactionService;
+import io.sluice.api.TxnOffsets;
 import io.sluice.errors.ErrorCode;
 import io.sluice.errors.SluiceException;
 import io.vertx.core.Future;
@@ -57,6 +58,37 @@ public final class LocalTransactionService implements TransactionService {
   @Override
   public Future<TransactionDescription> describe(RequestContext caller, String id) {
     return checked(id, () -> Future.succeededFuture(coordinator.transactions().describe(id)));
+  }
+
+  @Override
+  public Future<Void> addOffsetsToTxn(RequestContext caller, String id, ProducerIdentity producer, String groupId) {
+    return checked(id, () -> coordinator.transactions().addOffsets(id, producer, requireGroup(groupId)));
+  }
+
+  /** Runs at the group's coordinator (the transactional id's may be another broker). */
+  @Override
+  public Future<Void> txnOffsetCommit(RequestContext caller, String id, ProducerIdentity producer,
+      TxnOffsets offsets) {
+    try {
+      requireGroup(offsets.groupId());
+    } catch (SluiceException e) {
+      return Future.failedFuture(e);
+    }
+    return LocalGroupService.requireExisting(coordinator.service(), offsets.offsets().keySet()).compose(v ->
+        coordinator.run(offsets.groupId(), () -> coordinator.txnCommit(producer, offsets)));
+  }
+
+  @Override
+  public Future<Void> completeTxnOffsets(RequestContext caller, String groupId, ProducerIdentity producer,
+      boolean commit) {
+    return coordinator.run(groupId, () -> coordinator.completeTxnOffsets(groupId, producer, commit));
+  }
+
+  private static String requireGroup(String groupId) {
+    if (groupId == null || groupId.isEmpty()) {
+      throw new SluiceException(ErrorCode.INVALID_REQUEST, "group_id must not be empty");
+    }
+    return groupId;
   }
 
   private <T> Future<T> checked(String id, java.util.function.Supplier<Future<T>> call) {

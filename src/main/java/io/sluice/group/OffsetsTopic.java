@@ -41,7 +41,12 @@ import java.util.function.Consumer;
  *   ["group", group]                     {"generation": n, "assignor": name[, "empty_since": ms]} | null
  *   ["instance", group, name]            {"config": {...}, "subscription": {...} | null, "assignment": [...] | null} | null
  *   ["load", broker]                     {"broker": id}  (a new coordinator's marker, see PartitionOwnership)
+ *   ["txnoffset", group, producerId, topic, partition]  as "offset", with "producer_epoch" | null  (pending, below)
  * </pre>
+ *
+ * A {@code txnoffset} record is an offset a transactional producer sent (Kafka's TxnOffsetCommit): pending, not a
+ * commit, until the transaction coordinator completes it once the transaction's markers are written; a commit writes
+ * the "offset" records and the pending ones' tombstones in one batch, an abort the tombstones only.
  *
  * A group record with {@code empty_since} is written when a group that had members is seen without any (Kafka's
  * group metadata record with its current state timestamp): a restarted or new coordinator expires its commits a
@@ -199,6 +204,15 @@ public final class OffsetsTopic {
     JsonArray key = new JsonArray().add("offset").add(group).add(tp.topic()).add(tp.partition());
     return new Entry(key, offset == null ? null : new JsonObject().put("offset", offset.offset())
         .put("metadata", offset.metadata()).put("timestamp", offset.commitTimestampMs()));
+  }
+
+  /** A pending offset of transactional producer {@code producerId} at {@code epoch}; null: its tombstone. */
+  public static Entry txnOffsetEntry(String group, long producerId, short epoch, TopicPartition tp,
+      CommittedOffset offset) {
+    JsonArray key = new JsonArray().add("txnoffset").add(group).add(producerId).add(tp.topic()).add(tp.partition());
+    return new Entry(key, offset == null ? null : new JsonObject().put("offset", offset.offset())
+        .put("metadata", offset.metadata()).put("timestamp", offset.commitTimestampMs())
+        .put("producer_epoch", epoch));
   }
 
   public static Entry groupEntry(String group, int generation, String assignor) {

@@ -69,6 +69,9 @@ final class TransactionCoordinator {
 
     /** Fails UNKNOWN_TOPIC_OR_PARTITION unless every partition exists. */
     Future<Void> requireExisting(Set<TopicPartition> partitions);
+
+    /** Completes the group's pending offsets of {@code producer} at its coordinator, wherever it is. */
+    Future<Void> completeTxnOffsets(String groupId, ProducerIdentity producer, boolean commit);
   }
 
   private final Host host;
@@ -137,6 +140,20 @@ final class TransactionCoordinator {
     }));
   }
 
+  /** Kafka's AddOffsetsToTxn: the group's pending offsets are completed by this transaction's end. */
+  Future<Void> addOffsets(String id, ProducerIdentity producer, String groupId) {
+    return serial(id, () -> {
+      TxnMetadata m = owned(id, producer);
+      if (m.state().preparing()) {
+        return Future.failedFuture(concurrent(id, m));
+      }
+      if (m.state() == TxnState.ONGOING && m.groups().contains(groupId)) {
+        return Future.succeededFuture();
+      }
+      return persist(id, m.addingGroup(groupId, host.nowMs())).mapEmpty();
+    });
+  }
+
   /** Kafka's EndTxn: completes once every marker is written (or after {@link #END_WAIT_MS}, retriable). */
   Future<Void> end(String id, ProducerIdentity producer, boolean commit) {
     return serial(id, () -> {
@@ -199,6 +216,7 @@ final class TransactionCoordinator {
     Promise<Void> done = Promise.promise();
     ending.put(id, done.future());
     writeMarkers(id, prepared, prepared.partitions(), MARKER_RETRY_MIN_MS)
+        .compose(v -> completeGroups(id, prepared, prepared.groups(), MARKER_RETRY_MIN_MS))
         .compose(v -> serial(id, () -> stillCurrent(id, prepared) ? persist(id, prepared.completed()).mapEmpty()
             : Future.failedFuture(movedAway(id))))
         .onComplete(ar -> {
@@ -229,6 +247,39 @@ final class TransactionCoordinator {
           + (ar.succeeded() ? ar.result() : ar.cause()));
       Promise<Void> later = Promise.promise();
       host.vertx().setTimer(backoffMs, t -> writeMarkers(id, m, new HashSet<>(failed),
+          Math.min(backoffMs * 2, MARKER_RETRY_MAX_MS)).onComplete(later));
+      return later.future();
+    });
+  }
+
+  /**
+   * After the markers, before the end is complete: the groups' pending offsets become commits (or go), again for the
+   * groups that failed, so a coordinator that finds the end prepared at load completes them too (it is idempotent).
+   */
+  private Future<Void> completeGroups(String id, TxnMetadata m, Set<String> left, long backoffMs) {
+    if (left.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    if (!stillCurrent(id, m)) {
+      return Future.failedFuture(movedAway(id));
+    }
+    boolean commit = m.state() == TxnState.PREPARE_COMMIT;
+    Map<String, Future<Void>> calls = new TreeMap<>();
+    left.forEach(g -> calls.put(g, host.completeTxnOffsets(g, identity(m), commit)));
+    return Future.join(new ArrayList<>(calls.values())).transform(ar -> {
+      Set<String> failed = new HashSet<>();
+      calls.forEach((g, f) -> {
+        if (f.failed()) {
+          failed.add(g);
+        }
+      });
+      if (failed.isEmpty()) {
+        return Future.succeededFuture();
+      }
+      LOG.log(Level.DEBUG, "Offsets of transactional id '" + id + "' not completed in groups " + failed
+          + " (retrying)");
+      Promise<Void> later = Promise.promise();
+      host.vertx().setTimer(backoffMs, t -> completeGroups(id, m, failed,
           Math.min(backoffMs * 2, MARKER_RETRY_MAX_MS)).onComplete(later));
       return later.future();
     });

@@ -15,12 +15,19 @@ import java.util.Set;
  * before it is applied.
  *
  * @param startMs when the ongoing transaction added its first partition (its timeout runs from there); -1 if none
+ * @param groups the groups whose offsets the ongoing transaction sent (Kafka's AddOffsetsToTxn): its end completes them
  */
 record TxnMetadata(long producerId, short producerEpoch, TxnState state, long timeoutMs, long startMs,
-    Set<TopicPartition> partitions) {
+    Set<TopicPartition> partitions, Set<String> groups) {
 
   TxnMetadata {
     partitions = Set.copyOf(partitions);
+    groups = Set.copyOf(groups);
+  }
+
+  TxnMetadata(long producerId, short producerEpoch, TxnState state, long timeoutMs, long startMs,
+      Set<TopicPartition> partitions) {
+    this(producerId, producerEpoch, state, timeoutMs, startMs, partitions, Set.of());
   }
 
   static TxnMetadata fresh(long producerId, short epoch, long timeoutMs) {
@@ -28,15 +35,15 @@ record TxnMetadata(long producerId, short producerEpoch, TxnState state, long ti
   }
 
   TxnMetadata withState(TxnState s) {
-    return new TxnMetadata(producerId, producerEpoch, s, timeoutMs, startMs, partitions);
+    return new TxnMetadata(producerId, producerEpoch, s, timeoutMs, startMs, partitions, groups);
   }
 
   TxnMetadata withTimeout(long ms) {
-    return new TxnMetadata(producerId, producerEpoch, state, ms, startMs, partitions);
+    return new TxnMetadata(producerId, producerEpoch, state, ms, startMs, partitions, groups);
   }
 
   TxnMetadata withEpoch(short epoch) {
-    return new TxnMetadata(producerId, epoch, state, timeoutMs, startMs, partitions);
+    return new TxnMetadata(producerId, epoch, state, timeoutMs, startMs, partitions, groups);
   }
 
   /** Ongoing with {@code more} added; a transaction that was not open starts now, with no partition before. */
@@ -47,7 +54,17 @@ record TxnMetadata(long producerId, short producerEpoch, TxnState state, long ti
       all.addAll(partitions);
     }
     all.addAll(more);
-    return new TxnMetadata(producerId, producerEpoch, TxnState.ONGOING, timeoutMs, starting ? nowMs : startMs, all);
+    return new TxnMetadata(producerId, producerEpoch, TxnState.ONGOING, timeoutMs, starting ? nowMs : startMs, all,
+        starting ? Set.of() : groups);
+  }
+
+  /** Ongoing with group {@code group} added (Kafka's AddOffsetsToTxn); starts a transaction that was not open. */
+  TxnMetadata addingGroup(String group, long nowMs) {
+    boolean starting = state != TxnState.ONGOING;
+    Set<String> all = new HashSet<>(starting ? Set.of() : groups);
+    all.add(group);
+    return new TxnMetadata(producerId, producerEpoch, TxnState.ONGOING, timeoutMs, starting ? nowMs : startMs,
+        starting ? Set.of() : partitions, all);
   }
 
   /** The end of the transaction written: no partitions left open. */
@@ -70,7 +87,7 @@ record TxnMetadata(long producerId, short producerEpoch, TxnState state, long ti
     sortedPartitions().forEach(tp -> parts.add(new JsonArray().add(tp.topic()).add(tp.partition())));
     return new JsonObject().put("producer_id", producerId).put("producer_epoch", producerEpoch)
         .put("state", state.kafkaName()).put("timeout_ms", timeoutMs).put("start_ms", startMs)
-        .put("partitions", parts);
+        .put("partitions", parts).put("groups", new JsonArray(groups.stream().sorted().toList()));
   }
 
   static TxnMetadata fromJson(JsonObject o) {
@@ -79,7 +96,10 @@ record TxnMetadata(long producerId, short producerEpoch, TxnState state, long ti
       JsonArray a = (JsonArray) e;
       parts.add(new TopicPartition(a.getString(0), a.getInteger(1)));
     });
+    Set<String> groups = new HashSet<>();
+    o.getJsonArray("groups", new JsonArray()).forEach(g -> groups.add((String) g));
     return new TxnMetadata(o.getLong("producer_id"), o.getInteger("producer_epoch").shortValue(),
-        TxnState.ofKafkaName(o.getString("state")), o.getLong("timeout_ms"), o.getLong("start_ms", -1L), parts);
+        TxnState.ofKafkaName(o.getString("state")), o.getLong("timeout_ms"), o.getLong("start_ms", -1L), parts,
+        groups);
   }
 }

@@ -358,7 +358,8 @@ final class ConsumersEndpoint {
   private void committed(RoutingContext ctx) {
     List<TopicPartition> partitions = ctx.body().length() > 0 ? ConsumerJson.partitions(Replies.jsonObjectBody(ctx))
         : null;
-    json(ctx, consumers.committed(Callers.of(ctx), group(ctx), instance(ctx), partitions), committed -> {
+    boolean requireStable = Boolean.parseBoolean(ctx.queryParams().get("require_stable"));
+    json(ctx, consumers.committed(Callers.of(ctx), group(ctx), instance(ctx), partitions, requireStable), committed -> {
       JsonArray offsets = new JsonArray();
       committed.forEach((tp, c) -> offsets.add(new JsonObject().put("topic", tp.topic())
           .put("partition", tp.partition()).put("offset", c.offset() - 1).put("metadata", c.metadata())));

@@ -4,6 +4,8 @@ import io.sluice.api.ProducerIdentity;
 import io.sluice.api.TopicPartition;
 import io.sluice.api.TransactionDescription;
 import io.sluice.api.TransactionService;
+import io.sluice.api.TxnOffsets;
+import io.sluice.api.OffsetCommit;
 import io.sluice.errors.ErrorCode;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -25,6 +27,10 @@ import java.util.TreeSet;
  * <pre>
  * POST /transactions/{id}/partitions  {"producer_id", "producer_epoch", "partitions": [{"topic", "partition"}]}  204
  *      (AddPartitionsToTxn: before the first batch to each partition)
+ * POST /transactions/{id}/offsets     {"producer_id", "producer_epoch", "group_id"[, "member_id", "generation_id"],
+ *                                      "offsets": [{"topic", "partition", "offset"[, "metadata"]}]}  204
+ *      (sendOffsetsToTransaction: AddOffsetsToTxn then TxnOffsetCommit; "offset" is Kafka's, the next to read;
+ *       visible to the group's offset fetches once the transaction commits)
  * POST /transactions/{id}/commit      {"producer_id", "producer_epoch"}   204 once every COMMIT marker is written
  * POST /transactions/{id}/abort       {"producer_id", "producer_epoch"}   204 once every ABORT marker is written
  * GET  /transactions[?state=Ongoing]  {"transactions": [{"transactional_id", "producer_id", "transaction_state",
@@ -39,6 +45,8 @@ public final class TransactionsEndpoint implements HttpExtension {
   private static final int MAX_BODY_BYTES = 1 << 20;
   private static final Set<String> END_FIELDS = Set.of("producer_id", "producer_epoch");
   private static final Set<String> ADD_FIELDS = Set.of("producer_id", "producer_epoch", "partitions");
+  private static final Set<String> OFFSETS_FIELDS = Set.of("producer_id", "producer_epoch", "group_id", "member_id",
+      "generation_id", "offsets");
 
   private final TransactionService service;
 
@@ -57,6 +65,7 @@ public final class TransactionsEndpoint implements HttpExtension {
     router.get("/transactions").handler(this::list);
     router.get("/transactions/:transactional_id").handler(this::describe);
     router.post("/transactions/:transactional_id/partitions").handler(body).handler(this::addPartitions);
+    router.post("/transactions/:transactional_id/offsets").handler(body).handler(this::sendOffsets);
     router.post("/transactions/:transactional_id/commit").handler(body).handler(ctx -> end(ctx, true));
     router.post("/transactions/:transactional_id/abort").handler(body).handler(ctx -> end(ctx, false));
   }
@@ -65,6 +74,38 @@ public final class TransactionsEndpoint implements HttpExtension {
     JsonObject o = body(ctx, ADD_FIELDS);
     service.addPartitions(Callers.of(ctx), ctx.pathParam("transactional_id"), producer(o), partitions(o))
         .onSuccess(v -> Replies.noContent(ctx)).onFailure(ctx::fail);
+  }
+
+  private void sendOffsets(RoutingContext ctx) {
+    JsonObject o = body(ctx, OFFSETS_FIELDS);
+    if (!(o.getValue("group_id") instanceof String group) || group.isEmpty()
+        || (o.containsKey("member_id") && !(o.getValue("member_id") instanceof String))) {
+      throw ErrorResponses.error(ErrorCode.MALFORMED_REQUEST, "group_id must be a non-empty string (member_id, when"
+          + " given, a string)");
+    }
+    int generation = o.containsKey("generation_id") ? (int) number(o, "generation_id", -1, Integer.MAX_VALUE) : -1;
+    TxnOffsets sent = new TxnOffsets(group, o.getString("member_id"), generation, offsets(o));
+    service.sendOffsetsToTransaction(Callers.of(ctx), ctx.pathParam("transactional_id"), producer(o), sent)
+        .onSuccess(v -> Replies.noContent(ctx)).onFailure(ctx::fail);
+  }
+
+  private static Map<TopicPartition, OffsetCommit> offsets(JsonObject o) {
+    Object v = o.getValue("offsets");
+    if (!(v instanceof JsonArray a) || a.isEmpty()) {
+      throw ErrorResponses.error(ErrorCode.MALFORMED_REQUEST, "offsets must be a non-empty array of {\"topic\","
+          + " \"partition\", \"offset\"[, \"metadata\"]}");
+    }
+    Map<TopicPartition, OffsetCommit> out = new LinkedHashMap<>();
+    for (Object e : a) {
+      if (!(e instanceof JsonObject p) || !(p.getValue("topic") instanceof String topic)
+          || (p.containsKey("metadata") && !(p.getValue("metadata") instanceof String))) {
+        throw ErrorResponses.error(ErrorCode.MALFORMED_REQUEST, "Each of offsets must be {\"topic\": name,"
+            + " \"partition\": n, \"offset\": next offset to read[, \"metadata\": string]}");
+      }
+      out.put(new TopicPartition(topic, (int) number(p, "partition", 0, Integer.MAX_VALUE)),
+          new OffsetCommit(number(p, "offset", 0, Long.MAX_VALUE), p.getString("metadata", "")));
+    }
+    return out;
   }
 
   private void end(RoutingContext ctx, boolean commit) {

@@ -185,6 +185,47 @@ class TransactionCoordinatorTest {
   }
 
   @Test
+  void offsetsSentInATransactionAreCompletedInTheirGroupsAfterTheMarkersAndBeforeTheCommitIsComplete() {
+    ProducerIdentity p = on(() -> coordinator.init("t1", 10_000));
+    on(() -> coordinator.addOffsets("t1", p, "g1"));
+    assertThat(describe("t1").state()).isEqualTo("Ongoing"); // offsets alone open a transaction
+    on(() -> coordinator.addPartitions("t1", p, List.of(A0)));
+    on(() -> coordinator.addOffsets("t1", p, "g2"));
+    // g2's coordinator is moving: its completion fails once and is retried before the commit answers
+    host.completionAnswers.add(Future.succeededFuture());
+    host.completionAnswers.add(Future.failedFuture(new SluiceException(ErrorCode.NOT_COORDINATOR, "moving")));
+
+    on(() -> coordinator.end("t1", p, true));
+
+    assertThat(host.completions).hasSize(3).allMatch(c -> c.endsWith("/commit/after 1"))
+        .contains("g1/" + p.producerId() + "/commit/after 1").contains("g2/" + p.producerId() + "/commit/after 1");
+    assertThat(describe("t1").state()).isEqualTo("CompleteCommit");
+    assertThat(code(() -> coordinator.addOffsets("t1", new ProducerIdentity(p.producerId(),
+        (short) (p.producerEpoch() - 1)), "g1"))).isEqualTo(ErrorCode.PRODUCER_FENCED);
+  }
+
+  @Test
+  void aPreparedAbortFoundAtLoadCompletesTheGroupsOffsetsToo() {
+    ProducerIdentity p = on(() -> coordinator.init("t1", 10_000));
+    on(() -> coordinator.addOffsets("t1", p, "g1"));
+    host.completionAnswers.add(Promise.<Void>promise().future()); // the broker dies before the group answers
+    onContext(() -> coordinator.end("t1", p, false));
+    awaitState("t1", "PrepareAbort");
+
+    TransactionCoordinator next = new TransactionCoordinator(host, MAX_TIMEOUT_MS);
+    on(() -> {
+      List.copyOf(host.log).forEach(next::apply);
+      next.partitionLoaded(id -> true);
+      return Future.succeededFuture();
+    });
+    coordinator = next;
+    awaitState("t1", "CompleteAbort");
+
+    assertThat(host.completions).containsExactly("g1/" + p.producerId() + "/abort/after 0",
+        "g1/" + p.producerId() + "/abort/after 0");
+  }
+
+  @Test
   void aChangeIsAppliedOnlyOnceItsRecordIsWritten() {
     ProducerIdentity p = on(() -> coordinator.init("t1", 10_000));
     host.failWrites = true;
@@ -291,6 +332,17 @@ class TransactionCoordinatorTest {
     @Override
     public Future<Void> requireExisting(Set<TopicPartition> partitions) {
       return Future.succeededFuture();
+    }
+
+    /** Each group completion: group, producer, commit, and how many markers were written before it. */
+    final List<String> completions = new ArrayList<>();
+    final Deque<Future<Void>> completionAnswers = new ArrayDeque<>();
+
+    @Override
+    public Future<Void> completeTxnOffsets(String groupId, ProducerIdentity producer, boolean commit) {
+      completions.add(groupId + "/" + producer.producerId() + "/" + (commit ? "commit" : "abort") + "/after " + markers.size());
+      Future<Void> scripted = completionAnswers.poll();
+      return scripted != null ? scripted : Future.succeededFuture();
     }
   }
 }

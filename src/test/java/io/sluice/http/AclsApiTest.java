@@ -134,6 +134,15 @@ class AclsApiTest {
         .isEqualTo("Ongoing");
     assertThat(await(client.get("/transactions").send()).bodyAsJsonObject().getJsonArray("transactions"))
         .hasSize(1);
+
+    // sendOffsetsToTransaction: also Group Read, and Read on each topic, as a commit
+    JsonObject offsets = initialized.bodyAsJsonObject().copy().put("group_id", "tx-group").put("offsets",
+        new JsonArray().add(new JsonObject().put("topic", "tx-orders").put("partition", 0).put("offset", 1)));
+    assertError(postJson("/transactions/tx-1/offsets", offsets), 403, 30, "Read group 'tx-group'");
+    grant(acl("GROUP", "tx-group", "LITERAL", "READ", "ALLOW"));
+    assertError(postJson("/transactions/tx-1/offsets", offsets), 403, 29, "Read topic 'tx-orders'");
+    grant(acl("TOPIC", "tx-orders", "LITERAL", "READ", "ALLOW"));
+    assertThat(postJson("/transactions/tx-1/offsets", offsets).statusCode()).isEqualTo(204);
   }
 
   @Test

@@ -85,6 +85,36 @@ class TransactionsApiClusterTest {
     }
   }
 
+  @Test
+  void offsetsSentInATransactionReachTheGroupsCoordinatorAndItsCommitCompletesThemThere() throws Exception {
+    one = start(config(dir1, 1, Map.of()));
+    two = start(config(dir2, 2, Map.of(BrokerConfig.ZOOKEEPER_CONNECT, one.zookeeperConnect())));
+    client1 = TestClients.web(one.httpPort());
+    client2 = TestClients.web(two.httpPort());
+    await(one.services().broker().createTopic(RequestContext.internal(1), new NewTopic("t", 2, (short) 1, Map.of())));
+    String id = idIn(0);
+    String group = IntStream.range(0, 1000).mapToObj(i -> "g-" + i)
+        .filter(g -> OffsetsTopic.partitionFor(g, 2) == 1).findFirst().orElseThrow();
+    JsonObject producer = json(post(client1, "/producers", new JsonObject().put("transactional_id", id)), 200);
+    json(post(client2, "/consumers/" + group, new JsonObject().put("name", "c1").put("format", "json")), 200);
+    String offsets = "/consumers/" + group + "/instances/c1/offsets";
+    JsonObject in1 = new JsonObject().put("partitions", new JsonArray().add(new JsonObject().put("topic", "t")
+        .put("partition", 1)));
+
+    HttpResponse<Buffer> sent = post(client2, "/transactions/" + id + "/offsets", producer.copy().put("group_id", group)
+        .put("offsets", new JsonArray().add(new JsonObject().put("topic", "t").put("partition", 1).put("offset", 8))));
+    assertThat(sent.statusCode()).as(sent.bodyAsString() + " (txn coordinator " + leaderOf(0) + ", group's "
+        + leaderOf(1) + ")").isEqualTo(204);
+    HttpResponse<Buffer> unstable = await(client1.request(io.vertx.core.http.HttpMethod.GET, offsets
+        + "?require_stable=true").sendJsonObject(in1));
+    assertThat(json(unstable, 409).getInteger("error_code")).isEqualTo(88);
+
+    assertThat(post(client1, "/transactions/" + id + "/commit", producer).statusCode()).isEqualTo(204);
+    JsonObject committed = json(await(client1.request(io.vertx.core.http.HttpMethod.GET, offsets
+        + "?require_stable=true").sendJsonObject(in1)), 200);
+    assertThat(committed.getJsonArray("offsets").getJsonObject(0).getLong("offset")).isEqualTo(7);
+  }
+
   private int leaderOf(int partition) throws Exception {
     TopicMetadata m = await(one.services().broker().describeTopic(RequestContext.internal(1), OffsetsTopic.NAME));
     return m.partitions().stream().filter(p -> p.partition() == partition).findFirst().orElseThrow().leader();

@@ -123,8 +123,8 @@ public final class AuthorizingConsumerService implements ConsumerService {
 
   @Override
   public Future<Map<TopicPartition, CommittedOffset>> committed(RequestContext caller, String group, String name,
-      List<TopicPartition> partitions) {
-    return member(caller, group, () -> delegate.committed(caller, group, name, partitions));
+      List<TopicPartition> partitions, boolean requireStable) {
+    return member(caller, group, () -> delegate.committed(caller, group, name, partitions, requireStable));
   }
 
   @Override

@@ -5,6 +5,7 @@ import io.sluice.api.RequestContext;
 import io.sluice.api.TopicPartition;
 import io.sluice.api.TransactionDescription;
 import io.sluice.api.TransactionService;
+import io.sluice.api.TxnOffsets;
 import io.sluice.api.acl.AclOperation;
 import io.sluice.api.acl.ResourceType;
 import io.sluice.broker.acl.Authorizer;
@@ -68,5 +69,33 @@ public final class AuthorizingTransactionService implements TransactionService {
   @Override
   public Future<TransactionDescription> describe(RequestContext caller, String id) {
     return checked(caller, id, AclOperation.DESCRIBE, List.of(), () -> delegate.describe(caller, id));
+  }
+
+  /** Kafka's AddOffsetsToTxn: TransactionalId Write and Group Read. */
+  @Override
+  public Future<Void> addOffsetsToTxn(RequestContext caller, String id, ProducerIdentity producer, String groupId) {
+    return checked(caller, id, AclOperation.WRITE, List.of(), () -> AuthorizingGroupService.authorized(authorizer,
+        caller, groupId, AclOperation.READ, List.of(), () -> delegate.addOffsetsToTxn(caller, id, producer, groupId)));
+  }
+
+  /** Kafka's TxnOffsetCommit: TransactionalId Write, Group Read and Read on each topic (as a commit). */
+  @Override
+  public Future<Void> txnOffsetCommit(RequestContext caller, String id, ProducerIdentity producer,
+      TxnOffsets offsets) {
+    return checked(caller, id, AclOperation.WRITE, List.of(), () -> AuthorizingGroupService.authorized(authorizer,
+        caller, offsets.groupId(), AclOperation.READ, AuthorizingGroupService.topicsOf(offsets.offsets().keySet()),
+        () -> delegate.txnOffsetCommit(caller, id, producer, offsets)));
+  }
+
+  /** A broker-to-broker call (a transaction coordinator's, as its markers): refused to any caller not a broker. */
+  @Override
+  public Future<Void> completeTxnOffsets(RequestContext caller, String groupId, ProducerIdentity producer,
+      boolean commit) {
+    if (!caller.principal().isBroker()) {
+      return Future.failedFuture(new io.sluice.errors.SluiceException(io.sluice.errors.ErrorCode
+          .CLUSTER_AUTHORIZATION_FAILED, "Only a broker completes a transaction's offsets; " + caller.principal()
+          + " is not one"));
+    }
+    return delegate.completeTxnOffsets(caller, groupId, producer, commit);
   }
 }

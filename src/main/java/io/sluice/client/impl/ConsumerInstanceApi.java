@@ -231,7 +231,8 @@ final class ConsumerInstanceApi {
   Future<Map<TopicPartition, OffsetCommit>> committed(Set<TopicPartition> partitions) {
     JsonArray refs = new JsonArray();
     partitions.forEach(tp -> refs.add(ref(tp)));
-    return send(HttpMethod.GET, "/offsets", new JsonObject().put("partitions", refs)).map(r -> {
+    // Kafka's require_stable: offsets pending in a transaction answer UNSTABLE_OFFSET_COMMIT (retried) until it ends
+    return send(HttpMethod.GET, "/offsets?require_stable=true", new JsonObject().put("partitions", refs)).map(r -> {
       Map<TopicPartition, OffsetCommit> out = new HashMap<>();
       JsonArray offsets = r.json().getJsonArray("offsets", new JsonArray());
       for (int i = 0; i < offsets.size(); i++) {

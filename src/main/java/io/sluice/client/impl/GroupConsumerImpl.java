@@ -493,6 +493,11 @@ final class GroupConsumerImpl implements GroupConsumer {
   }
 
   @Override
+  public io.sluice.client.GroupMetadata groupMetadata() {
+    return io.sluice.client.GroupMetadata.of(options.group());
+  }
+
+  @Override
   public Uni<Map<TopicPartition, OffsetCommit>> committed(Set<TopicPartition> partitions) {
     Set<TopicPartition> copy = Set.copyOf(partitions);
     return Unis.onContext(context, () -> started().compose(v -> api.committed(copy)));

@@ -155,6 +155,16 @@ final class ProducerImpl implements Producer {
     return txn == null ? Producer.super.abortTransaction() : endTransaction(false);
   }
 
+  @Override
+  public Uni<Void> sendOffsetsToTransaction(java.util.Map<io.sluice.client.TopicPartition, Long> offsets,
+      io.sluice.client.GroupMetadata group) {
+    if (txn == null) {
+      return Producer.super.sendOffsetsToTransaction(offsets, group);
+    }
+    java.util.Map<io.sluice.client.TopicPartition, Long> copy = java.util.Map.copyOf(offsets);
+    return Unis.onContext(context, () -> txn.sendOffsets(copy, group));
+  }
+
   /** Every record sent before answered (the flush), then EndTxn. */
   private Uni<Void> endTransaction(boolean commit) {
     if (!identified.future().isComplete()) {

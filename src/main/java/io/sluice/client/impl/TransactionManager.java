@@ -44,6 +44,8 @@ final class TransactionManager {
   private volatile Throwable recordFailure;
   private volatile Throwable fatal;
   private final Set<TopicPartition> added = new HashSet<>();
+  /** Whether the open transaction sent offsets (it must be ended even if it wrote no partition). */
+  private boolean offsetsSent;
   /** Partitions being added, with the appends waiting for it, in send order. */
   private final Map<TopicPartition, List<Runnable>> adding = new HashMap<>();
   private final List<Promise<Void>> addsDone = new ArrayList<>();
@@ -149,6 +151,32 @@ final class TransactionManager {
     return Future.join(addsDone.stream().map(Promise::future).toList()).transform(ar -> addsSettled());
   }
 
+  /** Kafka's sendOffsetsToTransaction: the broker adds the group to the transaction and writes the offsets pending. */
+  Future<Void> sendOffsets(java.util.Map<io.sluice.client.TopicPartition, Long> offsets,
+      io.sluice.client.GroupMetadata group) {
+    if (fatal != null) {
+      return Future.failedFuture(fatal);
+    }
+    if (!open) {
+      return Future.failedFuture(new IllegalStateException("No open transaction: beginTransaction() first"));
+    }
+    JsonArray list = new JsonArray();
+    offsets.forEach((tp, next) -> list.add(new JsonObject().put("topic", tp.topic()).put("partition", tp.partition())
+        .put("offset", next)));
+    JsonObject body = producerJson().put("group_id", group.groupId()).put("offsets", list);
+    if (group.memberId() != null) {
+      body.put("member_id", group.memberId());
+    }
+    if (group.generationId() >= 0) {
+      body.put("generation_id", group.generationId());
+    }
+    if (offsets.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    return retried(() -> metadata.anyBroker(HttpMethod.POST, path + "/offsets", body)).<Void>mapEmpty()
+        .onSuccess(v -> offsetsSent = true).onFailure(this::recordFailed);
+  }
+
   /** Kafka's EndTxn, once every record of the transaction is answered (the caller flushed). */
   Future<Void> end(boolean commit) {
     if (fatal != null) {
@@ -161,13 +189,14 @@ final class TransactionManager {
       return Future.failedFuture(new SluiceException(ErrorCodes.codeOf(recordFailure), "A record of the transaction"
           + " failed, so it cannot be committed; abort it: " + recordFailure.getMessage()));
     }
-    Future<Void> ended = added.isEmpty() ? Future.succeededFuture() // nothing was written: nothing to end
+    Future<Void> ended = added.isEmpty() && !offsetsSent ? Future.succeededFuture() // nothing was written: nothing to end
         : retried(() -> metadata.anyBroker(HttpMethod.POST, path + (commit ? "/commit" : "/abort"), producerJson()))
             .mapEmpty();
     return ended.andThen(ar -> {
       if (ar.succeeded()) {
         open = false;
         added.clear();
+        offsetsSent = false;
       } else {
         recordFailed(ar.cause());
       }
