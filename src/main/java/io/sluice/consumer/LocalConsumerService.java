@@ -388,7 +388,7 @@ public final class LocalConsumerService implements ConsumerService, GroupListene
       return positionsToRead(caller, inst).compose(positions -> {
         int generation = inst.generation;
         return PartitionPoller.poll(service, coordinator.workers(), new PartitionPoller.Request(positions, wait,
-            maxBytes, inst.config.fetchMinBytes(), maxRecords, inst.config.clientRack())).compose(result -> accept(inst, generation, result));
+            maxBytes, inst.config.fetchMinBytes(), maxRecords, inst.config.clientRack(), inst.config.readCommitted())).compose(result -> accept(inst, generation, result));
       });
     });
   }
@@ -402,7 +402,8 @@ public final class LocalConsumerService implements ConsumerService, GroupListene
       return positionsToRead(caller, inst).compose(positions -> {
         int generation = inst.generation;
         return PartitionPoller.pollBatches(service, new PartitionPoller.Request(positions, wait, maxBytes,
-                inst.config.fetchMinBytes(), Integer.MAX_VALUE, inst.config.clientRack()))
+                inst.config.fetchMinBytes(), Integer.MAX_VALUE, inst.config.clientRack(),
+                inst.config.readCommitted()))
             .compose(raw -> coordinator.workers().executeBlocking(() -> PartitionPoller.inMemory(raw), false))
             .compose(raw -> acceptBatches(inst, generation, positions, raw));
       });
@@ -422,7 +423,9 @@ public final class LocalConsumerService implements ConsumerService, GroupListene
     }
     Set<TopicPartition> owned = ownedSet(inst);
     raw.fetched().forEach((tp, fetched) -> {
-      if (fetched.sizeInBytes() > 0 && owned.contains(tp) && inst.positions.containsKey(tp)) {
+      // A read_committed read of aborted records only is empty once filtered, yet its position moves past them.
+      boolean moved = fetched.sizeInBytes() > 0 || fetched.nextOffset() > from.get(tp);
+      if (moved && owned.contains(tp) && inst.positions.containsKey(tp)) {
         out.add(new PolledBatches(from.get(tp), fetched));
         inst.positions.put(tp, fetched.nextOffset());
       }
