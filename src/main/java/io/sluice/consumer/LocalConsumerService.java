@@ -538,9 +538,14 @@ public final class LocalConsumerService implements ConsumerService, GroupListene
   private Future<Void> resetPosition(ConsumerInstance inst, TopicPartition tp) {
     boolean earliest = inst.config.autoOffsetReset().equals("earliest");
     return service.offsets(RequestContext.SELF, tp).map(range -> {
-      inst.positions.put(tp, earliest ? range.beginningOffset() : range.endOffset());
+      inst.positions.put(tp, earliest ? range.beginningOffset() : end(inst, range));
       return null;
     });
+  }
+
+  /** Where "latest" is: a read_committed instance's is the last stable offset, as Kafka's consumer's. */
+  private static long end(ConsumerInstance inst, io.sluice.api.OffsetRange range) {
+    return inst.config.readCommitted() ? range.lastStableOffset() : range.endOffset();
   }
 
   private void maybeAutoCommit(ConsumerInstance inst) {
@@ -659,7 +664,7 @@ public final class LocalConsumerService implements ConsumerService, GroupListene
       List<Future<Void>> seeks = new ArrayList<>();
       for (TopicPartition tp : partitions) {
         seeks.add(service.offsets(RequestContext.SELF, tp).map(r -> {
-          inst.positions.put(tp, beginning ? r.beginningOffset() : r.endOffset());
+          inst.positions.put(tp, beginning ? r.beginningOffset() : end(inst, r));
           return null;
         }));
       }

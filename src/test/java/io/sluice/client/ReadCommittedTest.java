@@ -162,6 +162,22 @@ class ReadCommittedTest {
     assertThat(bad.statusCode()).isEqualTo(400);
   }
 
+  @Test
+  void aReadCommittedConsumerInstanceStartingAtLatestStartsAtTheLastStableOffset() throws Exception {
+    send(web.post("/consumers/g-rest").putHeader("Content-Type", KAFKA_V2).sendBuffer(new JsonObject()
+        .put("name", "i").put("format", "binary").put("auto.offset.reset", "latest")
+        .put("isolation.level", "read_committed").toBuffer()));
+    send(web.post("/consumers/g-rest/instances/i/assignments").putHeader("Content-Type", KAFKA_V2)
+        .sendBuffer(new JsonObject().put("partitions", new JsonArray().add(new JsonObject().put("topic", "orders")
+            .put("partition", 0))).toBuffer()));
+    // This poll places the position ("latest"): before d1, the open transaction's first record, not after it.
+    HttpResponse<Buffer> first = send(web.get("/consumers/g-rest/instances/i/records?timeout=0")
+        .putHeader("Accept", "application/vnd.kafka.binary.v2+json").send());
+    assertThat(first.bodyAsJsonArray()).isEmpty();
+    tx.commitTransaction().await().atMost(WAIT);
+    assertThat(pollUntil(1)).containsExactly("d1");
+  }
+
   /** Polls the instance until {@code count} records came (each poll long-polls; an empty one is a rebalance). */
   private List<String> pollUntil(int count) throws Exception {
     List<String> seen = new ArrayList<>();
