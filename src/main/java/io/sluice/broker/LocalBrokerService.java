@@ -153,7 +153,7 @@ public final class LocalBrokerService implements BrokerService {
     return Contexts.onCaller(attempt(() -> {
       MetadataSnapshot s = metadata.snapshot();
       TopicState existing = s.topic(topic).orElseThrow(() -> unknownTopic(topic));
-      TreeMap<Integer, String> live = liveRacks(s);
+      TreeMap<Integer, String> live = placeable(s, config.brokerId(), config.brokerRack());
       limits.checkGrow(s, existing, grow(existing, count, live));
       return metadata.addPartitions(topic, current -> grow(current, count, live))
           .compose(grown -> metadata.awaitSnapshot(snap -> snap.topic(topic).map(t -> t.isComplete()
@@ -427,7 +427,7 @@ public final class LocalBrokerService implements BrokerService {
           + MAX_PARTITIONS + ", got " + request.partitions());
     }
     int rf = request.replicationFactor() == -1 ? config.defaultReplicationFactor() : request.replicationFactor();
-    TreeMap<Integer, String> racks = liveRacks(s);
+    TreeMap<Integer, String> racks = placeable(s, config.brokerId(), config.brokerRack());
     Set<Integer> live = racks.keySet();
     if (rf < 1) {
       throw new SluiceException(ErrorCode.INVALID_REPLICATION_FACTOR, "Replication factor must be at least 1, got "
@@ -451,11 +451,16 @@ public final class LocalBrokerService implements BrokerService {
     return ReplicaPlacement.roundRobin(brokers, partitionCount, rf);
   }
 
-  /** Every live broker's rack (null: none) by id, this broker's included even before its snapshot shows it. */
-  private TreeMap<Integer, String> liveRacks(MetadataSnapshot s) {
+  /**
+   * The brokers new replicas may go to, with their racks (null: none): the live ones, this broker included even
+   * before its snapshot shows it, but none in controlled shutdown (as Kafka places no replica on a broker that is
+   * stopping: it would start under-replicated).
+   */
+  static TreeMap<Integer, String> placeable(MetadataSnapshot s, int self, String selfRack) {
     TreeMap<Integer, String> racks = new TreeMap<>();
     s.liveBrokers().forEach((id, reg) -> racks.put(id, reg.rack()));
-    racks.put(config.brokerId(), config.brokerRack());
+    racks.put(self, selfRack);
+    racks.keySet().removeAll(s.brokersInControlledShutdown());
     return racks;
   }
 

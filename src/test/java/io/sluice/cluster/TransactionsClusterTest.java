@@ -92,6 +92,11 @@ class TransactionsClusterTest {
     assertThat(p1.endOffset()).isEqualTo(3);
     assertThat(p1.lastStableOffset()).isEqualTo(2);
     assertThat(retrying(() -> first.service().offsets(CALLER, P0)).lastStableOffset()).isEqualTo(2);
+    // a read_committed read forwarded from broker 1 to P1's leader carries the aborts back
+    FetchResult forwarded = retrying(() -> first.service().fetch(CALLER, new FetchRequest(P1, 0, 1 << 20, 0, 0,
+        true)));
+    assertThat(forwarded.lastStableOffset()).isEqualTo(2);
+    assertThat(forwarded.abortedTransactions()).containsExactly(new AbortedTransaction(10, 0, 1, 2));
 
     TestBrokers.close(second);
     second = null;

@@ -218,7 +218,7 @@ final class InMemoryBroker implements BrokerService {
       List<Runnable> waiters = new ArrayList<>(log.waiters);
       log.waiters.clear();
       waiters.forEach(Runnable::run);
-      return new ProduceResult(acks == Acks.NONE ? List.of() : bases, System.currentTimeMillis());
+      return new ProduceResult(acks == Acks.NONE ? List.of() : bases, -1L); // CreateTime: the sent timestamps kept
     });
   }
 

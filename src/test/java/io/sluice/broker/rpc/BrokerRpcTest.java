@@ -46,18 +46,6 @@ class BrokerRpcTest {
     return ((Reply) RpcCodec.deserialize(codec.decodeFromWire(0, wire))).value();
   }
 
-  /** A consumer instance's read_committed poll of a partition another broker leads: it failed to serialize. */
-  @Test
-  void aReadCommittedFetchResultCrossesWithItsAbortedTransactions() {
-    TopicPartition tp = new TopicPartition("orders", 0);
-    io.sluice.api.FetchResult result = new io.sluice.api.FetchResult(tp, 9, 0, 9,
-        io.sluice.api.Batches.wrap(new byte[0]), 7,
-        java.util.List.of(new io.sluice.record.AbortedTransaction(1000, 3, 5, 6)));
-    io.sluice.api.FetchResult back = (io.sluice.api.FetchResult) roundTrip(result);
-    assertThat(back.abortedTransactions()).isEqualTo(result.abortedTransactions());
-    assertThat(back.lastStableOffset()).isEqualTo(7);
-  }
-
   /** The coordinator's commits are a TreeMap ordered by a lambda: they used to be lost on the way (a timeout). */
   @Test
   void aSortedMapWithALambdaComparatorCrossesInItsOrder() {
