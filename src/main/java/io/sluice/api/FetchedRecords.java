@@ -22,12 +22,23 @@ public final class FetchedRecords {
    * disk) and CPU-bound (decompression): call it on a worker.
    */
   public static Decoded decode(FetchResult result, long fromOffset) {
+    return decode(result, fromOffset, false);
+  }
+
+  /**
+   * As {@link #decode(FetchResult, long)}; {@code readCommitted} also leaves out the records of the aborted
+   * transactions the result names (Kafka's consumer algorithm, {@link io.sluice.record.AbortedBatches}).
+   */
+  public static Decoded decode(FetchResult result, long fromOffset, boolean readCommitted) {
+    io.sluice.record.AbortedBatches aborted = io.sluice.record.AbortedBatches.of(
+        readCommitted ? result.abortedTransactions() : java.util.List.of());
     ByteBuffer bytes = result.batches().readBytes();
     List<Record> records = new ArrayList<>();
     long next = fromOffset;
     for (RecordBatch batch : RecordBatches.split(bytes)) {
       next = Math.max(next, batch.nextOffset());
-      if (batch.isControlBatch() || batch.nextOffset() <= fromOffset) {
+      // Every batch goes through the filter in order (those before fromOffset may open an aborted transaction).
+      if (aborted.skip(batch) || batch.nextOffset() <= fromOffset) {
         continue;
       }
       for (Record r : batch.records()) {

@@ -17,6 +17,7 @@ public final class ConsumerOptions {
   private long fetchMaxWaitMs = 500;
   private long sessionTimeoutMs = 10_000;
   private String assignor = "range";
+  private String isolationLevel = ReaderOptions.READ_UNCOMMITTED;
   private String groupInstanceId;
   private RebalanceListener listener = new RebalanceListener() { };
 
@@ -135,6 +136,20 @@ public final class ConsumerOptions {
 
   public ConsumerOptions rebalanceListener(RebalanceListener listener) {
     this.listener = Objects.requireNonNull(listener, "listener");
+    return this;
+  }
+
+  /**
+   * Kafka's {@code isolation.level}: {@link ReaderOptions#READ_UNCOMMITTED} (the default) reads every record to the
+   * high watermark; {@link ReaderOptions#READ_COMMITTED} reads to the last stable offset and never delivers a record
+   * of an aborted transaction (the broker leaves them out of the group's polls).
+   */
+  public String isolationLevel() {
+    return isolationLevel;
+  }
+
+  public ConsumerOptions isolationLevel(String isolationLevel) {
+    this.isolationLevel = ReaderOptions.checkIsolationLevel(isolationLevel);
     return this;
   }
 }

@@ -11,6 +11,12 @@ public final class ReaderOptions {
   private StartPosition start = StartPosition.beginning();
   private int fetchMaxBytes = 1 << 20;
   private long fetchMaxWaitMs = 500;
+  private String isolationLevel = READ_UNCOMMITTED;
+
+  /** Kafka's {@code isolation.level} values: every record up to the high watermark (the default, as Kafka's). */
+  public static final String READ_UNCOMMITTED = "read_uncommitted";
+  /** Only committed transactions' records (and plain ones), up to the last stable offset. */
+  public static final String READ_COMMITTED = "read_committed";
 
   private ReaderOptions(String topic, int partition) {
     this.topic = Objects.requireNonNull(topic, "topic");
@@ -62,5 +68,28 @@ public final class ReaderOptions {
     }
     this.fetchMaxWaitMs = fetchMaxWaitMs;
     return this;
+  }
+
+  /** Kafka's {@code isolation.level}: {@link #READ_UNCOMMITTED} (the default) or {@link #READ_COMMITTED}. */
+  public String isolationLevel() {
+    return isolationLevel;
+  }
+
+  public ReaderOptions isolationLevel(String isolationLevel) {
+    this.isolationLevel = checkIsolationLevel(isolationLevel);
+    return this;
+  }
+
+  /** Whether the reader reads committed records only. */
+  public boolean readCommitted() {
+    return READ_COMMITTED.equals(isolationLevel);
+  }
+
+  /** {@code level} if it is one of Kafka's two isolation levels, else IllegalArgumentException. */
+  static String checkIsolationLevel(String level) {
+    if (!READ_COMMITTED.equals(level) && !READ_UNCOMMITTED.equals(level)) {
+      throw new IllegalArgumentException("isolation.level must be read_committed or read_uncommitted, got " + level);
+    }
+    return level;
   }
 }

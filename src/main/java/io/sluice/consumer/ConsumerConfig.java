@@ -22,10 +22,20 @@ import java.util.UUID;
  * @param groupInstanceId Kafka's {@code group.instance.id} (KIP-345): the instance is a static member; null dynamic
  * @param clientRack Kafka's {@code client.rack} (KIP-392): with the broker's RackAwareReplicaSelector, the polls of an
  *     instance whose broker is in that rack read from its in-sync followers there; null without one
+ * @param readCommitted Kafka's {@code isolation.level} read_committed: every poll format reads to the last stable
+ *     offset and leaves out aborted transactions' records; false (read_uncommitted, the default) to the high watermark
  */
 public record ConsumerConfig(String name, String format, String autoOffsetReset, boolean autoCommitEnable,
     long autoCommitIntervalMs, int fetchMinBytes, long requestTimeoutMs, long sessionTimeoutMs, String assignor,
-    String groupInstanceId, String clientRack) {
+    String groupInstanceId, String clientRack, boolean readCommitted) {
+
+  /** Settings of a read_uncommitted instance. */
+  public ConsumerConfig(String name, String format, String autoOffsetReset, boolean autoCommitEnable,
+      long autoCommitIntervalMs, int fetchMinBytes, long requestTimeoutMs, long sessionTimeoutMs, String assignor,
+      String groupInstanceId, String clientRack) {
+    this(name, format, autoOffsetReset, autoCommitEnable, autoCommitIntervalMs, fetchMinBytes, requestTimeoutMs,
+        sessionTimeoutMs, assignor, groupInstanceId, clientRack, false);
+  }
 
   /** Settings of a dynamic member without a {@code client.rack}. */
   public ConsumerConfig(String name, String format, String autoOffsetReset, boolean autoCommitEnable,
@@ -36,7 +46,7 @@ public record ConsumerConfig(String name, String format, String autoOffsetReset,
 
   static final Set<String> FIELDS = Set.of("name", "format", "auto.offset.reset", "auto.commit.enable",
       "auto.commit.interval.ms", "fetch.min.bytes", "consumer.request.timeout.ms", "session.timeout.ms",
-      "partition.assignment.strategy", "group.instance.id", "client.rack");
+      "partition.assignment.strategy", "group.instance.id", "client.rack", "isolation.level");
   private static final long DEFAULT_REQUEST_TIMEOUT_MS = 1_000;
   private static final long DEFAULT_AUTO_COMMIT_INTERVAL_MS = 5_000;
 
@@ -68,8 +78,11 @@ public record ConsumerConfig(String name, String format, String autoOffsetReset,
     if (rack.length() > 255) {
       throw invalid("'client.rack' is at most 255 characters, got " + rack.length());
     }
+    boolean readCommitted = "read_committed".equals(oneOf(body, "isolation.level", "read_uncommitted",
+        "read_uncommitted", "read_committed"));
     return new ConsumerConfig(name, format, reset, autoCommit, interval, (int) Math.max(1, minBytes), timeout,
-        session, assignor, groupInstanceId(text(body, "group.instance.id", null)), rack.isEmpty() ? null : rack);
+        session, assignor, groupInstanceId(text(body, "group.instance.id", null)), rack.isEmpty() ? null : rack,
+        readCommitted);
   }
 
   /** Kafka's rule for {@code group.instance.id} (as for topic names): 1 to 249 characters of [a-zA-Z0-9._-]. */
@@ -89,6 +102,9 @@ public record ConsumerConfig(String name, String format, String autoOffsetReset,
     if (groupInstanceId != null) {
       json.put("group.instance.id", groupInstanceId);
     }
+    if (readCommitted) {
+      json.put("isolation.level", "read_committed");
+    }
     return clientRack == null ? json : json.put("client.rack", clientRack);
   }
 
@@ -96,7 +112,8 @@ public record ConsumerConfig(String name, String format, String autoOffsetReset,
     return new ConsumerConfig(j.getString("name"), j.getString("format"), j.getString("auto.offset.reset"),
         j.getBoolean("auto.commit.enable"), j.getLong("auto.commit.interval.ms"), j.getInteger("fetch.min.bytes"),
         j.getLong("consumer.request.timeout.ms"), j.getLong("session.timeout.ms"),
-        j.getString("partition.assignment.strategy"), j.getString("group.instance.id"), j.getString("client.rack"));
+        j.getString("partition.assignment.strategy"), j.getString("group.instance.id"), j.getString("client.rack"),
+        "read_committed".equals(j.getString("isolation.level")));
   }
 
   private static String text(JsonObject body, String field, String dflt) {

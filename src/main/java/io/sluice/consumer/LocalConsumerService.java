@@ -388,7 +388,7 @@ public final class LocalConsumerService implements ConsumerService, GroupListene
       return positionsToRead(caller, inst).compose(positions -> {
         int generation = inst.generation;
         return PartitionPoller.poll(service, coordinator.workers(), new PartitionPoller.Request(positions, wait,
-            maxBytes, inst.config.fetchMinBytes(), maxRecords, inst.config.clientRack())).compose(result -> accept(inst, generation, result));
+            maxBytes, inst.config.fetchMinBytes(), maxRecords, inst.config.clientRack(), inst.config.readCommitted())).compose(result -> accept(inst, generation, result));
       });
     });
   }
@@ -402,7 +402,8 @@ public final class LocalConsumerService implements ConsumerService, GroupListene
       return positionsToRead(caller, inst).compose(positions -> {
         int generation = inst.generation;
         return PartitionPoller.pollBatches(service, new PartitionPoller.Request(positions, wait, maxBytes,
-                inst.config.fetchMinBytes(), Integer.MAX_VALUE, inst.config.clientRack()))
+                inst.config.fetchMinBytes(), Integer.MAX_VALUE, inst.config.clientRack(),
+                inst.config.readCommitted()))
             .compose(raw -> coordinator.workers().executeBlocking(() -> PartitionPoller.inMemory(raw), false))
             .compose(raw -> acceptBatches(inst, generation, positions, raw));
       });
@@ -422,7 +423,9 @@ public final class LocalConsumerService implements ConsumerService, GroupListene
     }
     Set<TopicPartition> owned = ownedSet(inst);
     raw.fetched().forEach((tp, fetched) -> {
-      if (fetched.sizeInBytes() > 0 && owned.contains(tp) && inst.positions.containsKey(tp)) {
+      // A read_committed read of aborted records only is empty once filtered, yet its position moves past them.
+      boolean moved = fetched.sizeInBytes() > 0 || fetched.nextOffset() > from.get(tp);
+      if (moved && owned.contains(tp) && inst.positions.containsKey(tp)) {
         out.add(new PolledBatches(from.get(tp), fetched));
         inst.positions.put(tp, fetched.nextOffset());
       }
@@ -535,9 +538,14 @@ public final class LocalConsumerService implements ConsumerService, GroupListene
   private Future<Void> resetPosition(ConsumerInstance inst, TopicPartition tp) {
     boolean earliest = inst.config.autoOffsetReset().equals("earliest");
     return service.offsets(RequestContext.SELF, tp).map(range -> {
-      inst.positions.put(tp, earliest ? range.beginningOffset() : range.endOffset());
+      inst.positions.put(tp, earliest ? range.beginningOffset() : end(inst, range));
       return null;
     });
+  }
+
+  /** Where "latest" is: a read_committed instance's is the last stable offset, as Kafka's consumer's. */
+  private static long end(ConsumerInstance inst, io.sluice.api.OffsetRange range) {
+    return inst.config.readCommitted() ? range.lastStableOffset() : range.endOffset();
   }
 
   private void maybeAutoCommit(ConsumerInstance inst) {
@@ -657,7 +665,7 @@ public final class LocalConsumerService implements ConsumerService, GroupListene
       List<Future<Void>> seeks = new ArrayList<>();
       for (TopicPartition tp : partitions) {
         seeks.add(service.offsets(RequestContext.SELF, tp).map(r -> {
-          inst.positions.put(tp, beginning ? r.beginningOffset() : r.endOffset());
+          inst.positions.put(tp, beginning ? r.beginningOffset() : end(inst, r));
           return null;
         }));
       }

@@ -8,6 +8,7 @@ import io.sluice.api.FetchResult;
 import io.sluice.errors.ErrorCode;
 import io.sluice.errors.SluiceException;
 import io.sluice.api.FetchedRecords;
+import io.sluice.record.AbortedBatches;
 import io.sluice.record.Record;
 import io.sluice.api.TopicPartition;
 import io.vertx.core.Future;
@@ -34,9 +35,16 @@ final class PartitionPoller {
   }
 
   /** What to read: the position of each partition, and the limits. */
-  /** @param clientRack the instance's {@code client.rack}, null without one */
+  /**
+   * @param clientRack the instance's {@code client.rack}, null without one
+   * @param readCommitted the instance's {@code isolation.level} is read_committed
+   */
   record Request(Map<TopicPartition, Long> positions, long timeoutMs, int maxBytes, int minBytes, int maxRecords,
-      String clientRack) {
+      String clientRack, boolean readCommitted) {
+    Request(Map<TopicPartition, Long> positions, long timeoutMs, int maxBytes, int minBytes, int maxRecords,
+        String clientRack) {
+      this(positions, timeoutMs, maxBytes, minBytes, maxRecords, clientRack, false);
+    }
   }
 
   /**
@@ -90,6 +98,10 @@ final class PartitionPoller {
         read.put(tp, f);
         return;
       }
+      if (!f.abortedTransactions().isEmpty()) {
+        read.put(tp, withoutAborted(f));
+        return;
+      }
       if (f.batches() instanceof io.sluice.api.Batches.FileRegion region) {
         io.sluice.api.Batches.Chunks chunks = region.readChunks();
         read.put(tp, new FetchResult(tp, f.highWatermark(), f.logStartOffset(), ChunkedBatches.nextOffset(chunks),
@@ -109,11 +121,33 @@ final class PartitionPoller {
     return new Raw(read, raw.outOfRange());
   }
 
+  /**
+   * A read_committed fetch's batches read into memory without the aborted transactions' and the control batches
+   * (Kafka's consumer algorithm, {@link AbortedBatches}), its next offset past every batch read: the poll's stored
+   * batches then need no filter at the reader, and its section layout stays as it was. Only a read overlapping an
+   * aborted transaction comes here (one array, not chunks: rare). Blocking: on a worker.
+   */
+  static FetchResult withoutAborted(FetchResult f) {
+    java.nio.ByteBuffer bytes = f.batches().readBytes();
+    AbortedBatches aborted = AbortedBatches.of(f.abortedTransactions());
+    java.nio.ByteBuffer kept = java.nio.ByteBuffer.allocate(bytes.remaining());
+    long next = -1;
+    for (io.sluice.record.RecordBatch batch : io.sluice.record.RecordBatches.split(bytes.duplicate())) {
+      next = Math.max(next, batch.nextOffset());
+      if (!aborted.skip(batch)) {
+        kept.put(batch.buffer());
+      }
+    }
+    return new FetchResult(f.tp(), f.highWatermark(), f.logStartOffset(), next,
+        io.sluice.api.Batches.wrap(java.util.Arrays.copyOf(kept.array(), kept.position())));
+  }
+
   private static Future<Raw> fetchAll(BrokerService service, Request r) {
     int perPartition = Math.max(1, r.maxBytes() / r.positions().size());
     Map<TopicPartition, Future<FetchResult>> fetches = new LinkedHashMap<>();
     r.positions().forEach((tp, offset) ->
-        fetches.put(tp, service.fetch(RequestContext.SELF, new FetchRequest(tp, offset, perPartition, 0, 0, r.clientRack()))));
+        fetches.put(tp, service.fetch(RequestContext.SELF, new FetchRequest(tp, offset, perPartition, 0, 0,
+            r.readCommitted(), r.clientRack()))));
     return Future.join(new ArrayList<>(fetches.values())).transform(ignored -> raw(fetches));
   }
 
@@ -144,7 +178,7 @@ final class PartitionPoller {
           continue;
         }
         long position = r.positions().get(e.getKey());
-        FetchedRecords.Decoded decoded = FetchedRecords.decode(e.getValue(), position);
+        FetchedRecords.Decoded decoded = FetchedRecords.decode(e.getValue(), position, r.readCommitted());
         List<Record> records = decoded.records();
         if (records.isEmpty() && decoded.nextOffset() > position) {
           skipped.put(e.getKey(), decoded.nextOffset());
@@ -165,7 +199,8 @@ final class PartitionPoller {
     AtomicInteger pending = new AtomicInteger(r.positions().size());
     int perPartition = Math.max(1, r.maxBytes() / r.positions().size());
     r.positions().forEach((tp, offset) -> service.fetch(RequestContext.SELF,
-            new FetchRequest(tp, offset, perPartition, Math.max(1, r.minBytes()), r.timeoutMs(), r.clientRack()))
+            new FetchRequest(tp, offset, perPartition, Math.max(1, r.minBytes()), r.timeoutMs(), r.readCommitted(),
+                r.clientRack()))
         .transform(ar -> raw(Map.of(tp, ar.succeeded() ? Future.succeededFuture(ar.result())
             : Future.<FetchResult>failedFuture(ar.cause()))))
         .onComplete(ar -> {

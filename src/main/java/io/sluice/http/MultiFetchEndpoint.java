@@ -49,6 +49,8 @@ final class MultiFetchEndpoint {
   static final String PATH = "/fetch";
   /** In-memory answers up to this size are laid out on the event loop (a copy of at most a few microseconds). */
   static final int INLINE_COPY_MAX_BYTES = 64 * 1024;
+  /** The answer's section layout (PartitionSections): 0, or 1 for a read_committed request. */
+  static final String SECTION_VERSION = "Sluice-Section-Version";
 
   private final BrokerService service;
   private final HttpApiConfig cfg;
@@ -68,8 +70,20 @@ final class MultiFetchEndpoint {
     router.post(PATH).handler(bodyHandler).handler(this::fetch);
   }
 
-  /** The parsed request: per-partition reads with no wait, plus the request's own bounds. */
-  record Request(List<FetchRequest> partitions, int maxBytes, int minBytes, long waitMs) {
+  /**
+   * The parsed request: per-partition reads with no wait, plus the request's own bounds. {@code readCommitted}
+   * (the body's {@code isolation_level}) also selects the answer's section layout: version 1, which carries each
+   * partition's last stable offset and aborted transactions; a read_uncommitted request keeps version 0.
+   */
+  record Request(List<FetchRequest> partitions, int maxBytes, int minBytes, long waitMs, boolean readCommitted) {
+    Request(List<FetchRequest> partitions, int maxBytes, int minBytes, long waitMs) {
+      this(partitions, maxBytes, minBytes, waitMs, false);
+    }
+  }
+
+  /** {@code p} as a wait of up to {@code waitMs} for one byte, keeping its isolation level and rack. */
+  private static FetchRequest waiting(FetchRequest p, long waitMs) {
+    return new FetchRequest(p.tp(), p.offset(), p.maxBytes(), 1, waitMs, p.readCommitted(), p.clientRack());
   }
 
   private void fetch(RoutingContext ctx) {
@@ -81,7 +95,8 @@ final class MultiFetchEndpoint {
             : workers.executeBlocking(() -> encode(ctx, request, results), false))
         .onSuccess(body -> {
           if (!ctx.response().closed()) {
-            ctx.response().putHeader("Content-Type", MediaTypes.SLUICE_PARTITION_BATCHES).end(body);
+            ctx.response().putHeader("Content-Type", MediaTypes.SLUICE_PARTITION_BATCHES)
+                .putHeader(SECTION_VERSION, request.readCommitted() ? "1" : "0").end(body);
           }
         })
         .onFailure(failure -> {
@@ -101,7 +116,7 @@ final class MultiFetchEndpoint {
   private Future<List<Future<FetchResult>>> onePartition(RequestContext caller, Request request) {
     FetchRequest p = request.partitions().get(0);
     Future<FetchResult> result = request.minBytes() == 0 || request.waitMs() == 0 ? service.fetch(caller, p)
-        : service.fetch(caller, new FetchRequest(p.tp(), p.offset(), p.maxBytes(), 1, request.waitMs(), p.clientRack()))
+        : service.fetch(caller, waiting(p, request.waitMs()))
             .recover(waitFailed -> service.fetch(caller, p));
     return result.transform(ar -> Future.succeededFuture(List.of(result)));
   }
@@ -129,7 +144,7 @@ final class MultiFetchEndpoint {
         continue;
       }
       FetchRequest p = request.partitions().get(i);
-      waits.add(service.fetch(caller, new FetchRequest(p.tp(), p.offset(), p.maxBytes(), 1, request.waitMs(), p.clientRack())));
+      waits.add(service.fetch(caller, waiting(p, request.waitMs())));
     }
     // Only once every wait is asked: a wait may already be complete (data came since the first read), and its
     // callback then runs at once and picks over all partitions.
@@ -238,23 +253,34 @@ final class MultiFetchEndpoint {
       TopicPartition tp = asked.tp();
       if (f.failed()) {
         ErrorResponses.ApiError error = ErrorResponses.toApiError(f.cause(), ctx);
-        parts.add(new Part(PartitionSections.fetchHeader(tp.topic(), tp.partition(), (short) error.code().code(),
-            error.message(), -1, -1, asked.offset(), 0), null));
+        parts.add(new Part(header(request, tp, (short) error.code().code(), error.message(), -1, -1,
+            asked.offset(), 0, -1, List.of()), null));
         continue;
       }
       FetchResult r = f.result();
       int size = r.sizeInBytes();
       boolean fits = size <= budget || budget == request.maxBytes();
       if (size == 0 || !fits) {
-        parts.add(new Part(PartitionSections.fetchHeader(tp.topic(), tp.partition(), (short) 0, null,
-            r.highWatermark(), r.logStartOffset(), asked.offset(), 0), null));
+        parts.add(new Part(header(request, tp, (short) 0, null, r.highWatermark(), r.logStartOffset(),
+            asked.offset(), 0, r.lastStableOffset(), List.of()), null));
         continue;
       }
       budget -= size;
-      parts.add(new Part(PartitionSections.fetchHeader(tp.topic(), tp.partition(), (short) 0, null,
-          r.highWatermark(), r.logStartOffset(), r.nextOffset(), size), r.batches()));
+      parts.add(new Part(header(request, tp, (short) 0, null, r.highWatermark(), r.logStartOffset(),
+          r.nextOffset(), size, r.lastStableOffset(), r.abortedTransactions()), r.batches()));
     }
     return parts;
+  }
+
+  /** A section header in the request's layout: version 1 (read_committed) adds the LSO and aborted transactions. */
+  private static byte[] header(Request request, TopicPartition tp, short errorCode, String message,
+      long highWatermark, long logStartOffset, long nextOffset, int size, long lastStableOffset,
+      List<io.sluice.record.AbortedTransaction> aborted) {
+    return request.readCommitted()
+        ? PartitionSections.fetchHeaderV1(tp.topic(), tp.partition(), errorCode, message, highWatermark,
+            logStartOffset, nextOffset, lastStableOffset, aborted, size)
+        : PartitionSections.fetchHeader(tp.topic(), tp.partition(), errorCode, message, highWatermark,
+            logStartOffset, nextOffset, size);
   }
 
   /** The canonical body's streaming parse; anything unusual, and every refusal with its message, the full one. */
@@ -277,15 +303,17 @@ final class MultiFetchEndpoint {
     List<FetchRequest> asked = new ArrayList<>(partitions.size());
     Set<TopicPartition> seen = new HashSet<>();
     String rack = clientRack(body);
+    Object isolation = body.getValue("isolation_level");
+    boolean readCommitted = isolation != null && Params.isolationLevel("isolation_level", isolation.toString());
     for (int i = 0; i < partitions.size(); i++) {
-      FetchRequest p = withRack(partition(partitions.getValue(i), i), rack);
+      FetchRequest p = with(partition(partitions.getValue(i), i), readCommitted, rack);
       if (!seen.add(p.tp())) {
         throw ErrorResponses.error(ErrorCode.MALFORMED_REQUEST, "partitions[" + i + "] names " + p.tp()
             + " again: a partition may appear once per request");
       }
       asked.add(p);
     }
-    return new Request(asked, maxBytes, minBytes, waitMs);
+    return new Request(asked, maxBytes, minBytes, waitMs, readCommitted);
   }
 
   /** The consumer's {@code client_rack} (KIP-392, Kafka's FetchRequest rack_id), or null. */
@@ -297,8 +325,9 @@ final class MultiFetchEndpoint {
     return ClientRack.of((String) rack);
   }
 
-  private static FetchRequest withRack(FetchRequest p, String rack) {
-    return rack == null ? p : new FetchRequest(p.tp(), p.offset(), p.maxBytes(), p.minBytes(), p.maxWaitMs(), rack);
+  private static FetchRequest with(FetchRequest p, boolean readCommitted, String rack) {
+    return rack == null && !readCommitted ? p
+        : new FetchRequest(p.tp(), p.offset(), p.maxBytes(), p.minBytes(), p.maxWaitMs(), readCommitted, rack);
   }
 
   private FetchRequest partition(Object value, int i) {

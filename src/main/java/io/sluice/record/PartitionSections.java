@@ -16,9 +16,15 @@ import java.util.Set;
  * produce request section (POST /batches):
  *   int16 topic length | topic UTF-8 | int32 partition | int32 length N | N bytes: v2 record batches back to back
  *
- * fetch answer section (POST /fetch):
+ * fetch answer section (POST /fetch), version 0 (a read_uncommitted request, the default):
  *   int16 topic length | topic UTF-8 | int32 partition | int16 error code (0: none) | int64 high watermark
  *   | int64 log start offset | int64 next offset | int16 message length | message UTF-8 | int32 length N | N bytes
+ *
+ * fetch answer section, version 1 (only a request with isolation_level read_committed gets it, so a reader of
+ * version 0 never sees it): version 0's up to the message, then
+ *   int64 last stable offset (-1 with an error) | int32 count A | A times (int64 producer id | int64 first offset)
+ *   | int32 length N | N bytes
+ *   (the aborted transactions overlapping the batches, Kafka's FetchResponse.AbortedTransactions)
  *
  * group poll answer section (GET /consumers/{g}/instances/{i}/records, application/vnd.sluice.record-batches):
  *   int16 topic length | topic UTF-8 | int32 partition | int64 from offset | int64 next offset | int32 length N
@@ -40,9 +46,18 @@ public final class PartitionSections {
   public record ProduceSection(String topic, int partition, ByteBuffer batches) {
   }
 
-  /** One partition's part of a fetch answer; {@code errorCode} 0 means none, and then batches may be empty. */
+  /**
+   * One partition's part of a fetch answer; {@code errorCode} 0 means none, and then batches may be empty. A
+   * version 0 section has {@code lastStableOffset} -1 and no aborted transactions.
+   */
   public record FetchSection(String topic, int partition, short errorCode, String message, long highWatermark,
-      long logStartOffset, long nextOffset, ByteBuffer batches) {
+      long logStartOffset, long nextOffset, ByteBuffer batches, long lastStableOffset,
+      List<AbortedTransaction> abortedTransactions) {
+    /** A version 0 section. */
+    public FetchSection(String topic, int partition, short errorCode, String message, long highWatermark,
+        long logStartOffset, long nextOffset, ByteBuffer batches) {
+      this(topic, partition, errorCode, message, highWatermark, logStartOffset, nextOffset, batches, -1, List.of());
+    }
   }
 
   /** The bytes of a produce section's header; the caller appends {@code batchBytes} of batches after it. */
@@ -60,6 +75,23 @@ public final class PartitionSections {
     return ByteBuffer.allocate(2 + name.length + 4 + 2 + 24 + 2 + text.length + 4).putShort((short) name.length)
         .put(name).putInt(partition).putShort(errorCode).putLong(highWatermark).putLong(logStartOffset)
         .putLong(nextOffset).putShort((short) text.length).put(text).putInt(batchBytes).array();
+  }
+
+  /**
+   * The bytes of a version 1 fetch answer section's header (read_committed); the caller appends {@code batchBytes}
+   * of batches after it. Only the producer id and first offset of each aborted transaction go on the wire.
+   */
+  public static byte[] fetchHeaderV1(String topic, int partition, short errorCode, String message,
+      long highWatermark, long logStartOffset, long nextOffset, long lastStableOffset,
+      List<AbortedTransaction> aborted, int batchBytes) {
+    byte[] v0 = fetchHeader(topic, partition, errorCode, message, highWatermark, logStartOffset, nextOffset,
+        batchBytes);
+    ByteBuffer out = ByteBuffer.allocate(v0.length + 12 + 16 * aborted.size());
+    out.put(v0, 0, v0.length - 4).putLong(lastStableOffset).putInt(aborted.size());
+    for (AbortedTransaction a : aborted) {
+      out.putLong(a.producerId()).putLong(a.firstOffset());
+    }
+    return out.putInt(batchBytes).array();
   }
 
   /** One partition's part of a group poll's answer: records before {@code fromOffset} are not the reader's. */
@@ -138,6 +170,16 @@ public final class PartitionSections {
    * @throws IllegalArgumentException if a section is cut short
    */
   public static List<FetchSection> parseFetch(ByteBuffer body) {
+    return parseFetch(body, 0);
+  }
+
+  /**
+   * The sections of a fetch answer of layout {@code version} (0, or 1: with the last stable offset and aborted
+   * transactions, the answer to a read_committed request), in order.
+   *
+   * @throws IllegalArgumentException if a section is cut short
+   */
+  public static List<FetchSection> parseFetch(ByteBuffer body, int version) {
     ByteBuffer in = body.duplicate();
     List<FetchSection> sections = new ArrayList<>();
     while (in.hasRemaining()) {
@@ -153,6 +195,13 @@ public final class PartitionSections {
       need(in, messageLength, index, "message");
       byte[] message = new byte[messageLength];
       in.get(message);
+      long lastStableOffset = -1;
+      List<AbortedTransaction> aborted = List.of();
+      if (version >= 1) {
+        need(in, 12, index, "last stable offset");
+        lastStableOffset = in.getLong();
+        aborted = readAborted(in, index);
+      }
       int length = readInt(in, index, "length");
       if (length < 0 || length > in.remaining()) {
         throw new IllegalArgumentException("Section " + index + " claims " + length + " bytes of batches but "
@@ -161,9 +210,23 @@ public final class PartitionSections {
       ByteBuffer batches = in.slice(in.position(), length);
       in.position(in.position() + length);
       sections.add(new FetchSection(topic, partition, errorCode, new String(message, StandardCharsets.UTF_8),
-          highWatermark, logStartOffset, nextOffset, batches));
+          highWatermark, logStartOffset, nextOffset, batches, lastStableOffset, aborted));
     }
     return sections;
+  }
+
+  /** A version 1 section's aborted transactions (their last offsets are not on the wire: -1). */
+  private static List<AbortedTransaction> readAborted(ByteBuffer in, int index) {
+    int count = in.getInt();
+    if (count < 0 || (long) count * 16 > in.remaining()) {
+      throw new IllegalArgumentException("Section " + index + " claims " + count + " aborted transactions but "
+          + in.remaining() + " bytes remain");
+    }
+    List<AbortedTransaction> aborted = new ArrayList<>(count);
+    for (int i = 0; i < count; i++) {
+      aborted.add(new AbortedTransaction(in.getLong(), in.getLong(), -1, -1));
+    }
+    return aborted;
   }
 
   private static String readTopic(ByteBuffer in, int index) {

@@ -2,6 +2,7 @@ package io.sluice.client.impl;
 
 import io.sluice.client.CloseOptions;
 import io.sluice.client.ConsumerOptions;
+import io.sluice.client.ReaderOptions;
 import io.sluice.client.ConsumerRecord;
 import io.sluice.client.StartPosition;
 import io.sluice.client.OffsetCommit;
@@ -83,6 +84,9 @@ final class ConsumerInstanceApi {
         .put("auto.commit.enable", false)
         .put("session.timeout.ms", o.sessionTimeoutMs())
         .put("partition.assignment.strategy", o.assignor());
+    if (!ReaderOptions.READ_UNCOMMITTED.equals(o.isolationLevel())) { // the default is sent as before
+      settings.put("isolation.level", o.isolationLevel());
+    }
     if (o.groupInstanceId() != null) {
       settings.put("group.instance.id", o.groupInstanceId());
     }

@@ -33,8 +33,20 @@ final class FetchRequestBody {
 
   /** @param clientRack the client's rack, {@code "client_rack"} (KIP-392); null: none, the body as before */
   static Buffer encode(List<Read> reads, long timeoutMs, String clientRack) {
-    if (clientRack != null) { // rare: the tree's encoding escapes whatever the rack holds
-      return asJsonObject(reads, timeoutMs).put("client_rack", clientRack).toBuffer();
+    return encode(reads, timeoutMs, clientRack, false);
+  }
+
+  /**
+   * @param readCommitted adds {@code "isolation_level": "read_committed"}, which also makes the broker answer version 1
+   *     sections (PartitionSections); false: the body as before
+   */
+  static Buffer encode(List<Read> reads, long timeoutMs, String clientRack, boolean readCommitted) {
+    if (clientRack != null || readCommitted) { // rare: the tree's encoding escapes whatever the rack holds
+      JsonObject body = asJsonObject(reads, timeoutMs);
+      if (clientRack != null) {
+        body.put("client_rack", clientRack);
+      }
+      return (readCommitted ? body.put("isolation_level", "read_committed") : body).toBuffer();
     }
     for (Read r : reads) {
       if (!PlainNames.isPlain(r.topic())) {

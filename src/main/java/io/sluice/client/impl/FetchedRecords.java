@@ -1,6 +1,7 @@
 package io.sluice.client.impl;
 
 import io.sluice.client.ConsumerRecord;
+import io.sluice.record.AbortedBatches;
 import io.sluice.record.Header;
 import io.sluice.record.RecordBatch;
 import io.sluice.record.RecordBatches;
@@ -22,6 +23,7 @@ final class FetchedRecords implements Iterable<ConsumerRecord> {
   private final String topic;
   private final int partition;
   private final long from;
+  private final AbortedBatches aborted;
   private final List<RecordBatch> batches;
   /** Run once the walk has read every batch; null when nobody waits for that. */
   private Runnable read;
@@ -38,6 +40,15 @@ final class FetchedRecords implements Iterable<ConsumerRecord> {
    * batch, and there is only one walk, since nothing of {@code bytes} may be read after it.
    */
   FetchedRecords(String topic, int partition, ByteBuffer bytes, long from, Runnable read) {
+    this(topic, partition, bytes, from, read, null);
+  }
+
+  /**
+   * @param aborted a read_committed read's filter (Kafka's consumer algorithm over the answer's aborted transactions),
+   *     null for read_uncommitted: control batches only are skipped
+   */
+  FetchedRecords(String topic, int partition, ByteBuffer bytes, long from, Runnable read, AbortedBatches aborted) {
+    this.aborted = aborted;
     this.topic = topic;
     this.partition = partition;
     this.from = from;
@@ -75,7 +86,9 @@ final class FetchedRecords implements Iterable<ConsumerRecord> {
           return false;
         }
         RecordBatch b = batches.get(batch++);
-        if (b.lastOffset() >= from && !b.isControlBatch()) {
+        // The filter sees every batch in order, those before from too: they may open an aborted transaction.
+        boolean skip = aborted != null ? aborted.skip(b) : b.isControlBatch();
+        if (b.lastOffset() >= from && !skip) {
           records = b.iterator(from, this::make);
         }
       }

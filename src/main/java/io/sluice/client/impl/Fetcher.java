@@ -2,6 +2,7 @@ package io.sluice.client.impl;
 
 import io.sluice.errors.ErrorCode;
 import io.sluice.errors.SluiceException;
+import io.sluice.record.AbortedTransaction;
 import io.sluice.record.PartitionSections;
 import io.sluice.record.PartitionSections.FetchSection;
 import io.vertx.core.Context;
@@ -42,10 +43,11 @@ final class Fetcher {
    * is gathered into again ({@link AnswerArrays}). Not running it (a read given up) only leaves the array to the
    * collector.
    */
-  record Fetched(long nextOffset, long highWatermark, ByteBuffer batches, Runnable read) {
+  record Fetched(long nextOffset, long highWatermark, ByteBuffer batches, Runnable read,
+      List<AbortedTransaction> abortedTransactions) {
   }
 
-  private record Ask(String topic, int partition, long offset, int maxBytes, long maxWaitMs,
+  private record Ask(String topic, int partition, long offset, int maxBytes, long maxWaitMs, boolean readCommitted,
       Promise<Fetched> answer) {
   }
 
@@ -83,9 +85,18 @@ final class Fetcher {
 
   /** Reads one partition in the next request to {@code broker}; call on the client's context. */
   Future<Fetched> fetch(URI broker, String topic, int partition, long offset, int maxBytes, long maxWaitMs) {
+    return fetch(broker, topic, partition, offset, maxBytes, maxWaitMs, false);
+  }
+
+  /**
+   * A read_uncommitted or read_committed read; a request carries one isolation level (the body's), so reads of the
+   * other level go in the next request.
+   */
+  Future<Fetched> fetch(URI broker, String topic, int partition, long offset, int maxBytes, long maxWaitMs,
+      boolean readCommitted) {
     Promise<Fetched> answer = Promise.promise();
     queues.computeIfAbsent(broker, b -> new Queue()).waiting
-        .add(new Ask(topic, partition, offset, maxBytes, maxWaitMs, answer));
+        .add(new Ask(topic, partition, offset, maxBytes, maxWaitMs, readCommitted, answer));
     if (!flushScheduled) {
       flushScheduled = true;
       context.runOnContext(v -> flush());
@@ -107,7 +118,8 @@ final class Fetcher {
         List<Ask> later = new ArrayList<>();
         for (Ask ask : queue.waiting) {
           boolean named = request.stream().anyMatch(a -> a.partition() == ask.partition()
-              && a.topic().equals(ask.topic()));
+              && a.topic().equals(ask.topic())) || !request.isEmpty()
+              && request.get(0).readCommitted() != ask.readCommitted();
           (named ? later : request).add(ask);
         }
         queue.waiting.clear();
@@ -132,8 +144,9 @@ final class Fetcher {
       reads.add(new FetchRequestBody.Read(a.topic(), a.partition(), a.offset(), a.maxBytes()));
       waitMs = Math.min(waitMs, a.maxWaitMs());
     }
+    boolean readCommitted = asks.get(0).readCommitted();
     return transport.send(HttpMethod.POST, broker, "/fetch", "application/json", PARTITION_BATCHES,
-            FetchRequestBody.encode(reads, waitMs, clientRack))
+            FetchRequestBody.encode(reads, waitMs, clientRack, readCommitted))
         .andThen(ar -> {
           if (ar.failed()) {
             asks.forEach(a -> a.answer().tryFail(ar.cause()));
@@ -141,7 +154,7 @@ final class Fetcher {
           }
           List<FetchSection> sections;
           try {
-            sections = PartitionSections.parseFetch(ar.result().bytes());
+            sections = PartitionSections.parseFetch(ar.result().bytes(), readCommitted ? 1 : 0);
           } catch (IllegalArgumentException e) {
             asks.forEach(a -> a.answer().tryFail(new SluiceException(ErrorCode.UNKNOWN_SERVER_ERROR,
                 "POST /fetch to " + broker + " answered a malformed body: " + e.getMessage())));
@@ -181,10 +194,12 @@ final class Fetcher {
       // A failed partition never counts as read, so that answer's array is left to the collector (rare).
       ask.answer().fail(new SluiceException(ErrorCodes.byCode(s.errorCode()), what + ": " + s.message()));
     } else if (!s.batches().hasRemaining()) {
-      ask.answer().complete(new Fetched(s.nextOffset(), s.highWatermark(), s.batches(), () -> { }));
+      ask.answer().complete(new Fetched(s.nextOffset(), s.highWatermark(), s.batches(), () -> { },
+          s.abortedTransactions()));
       read.run(); // nothing of the array to read for this partition
     } else {
-      ask.answer().complete(new Fetched(s.nextOffset(), s.highWatermark(), s.batches(), read));
+      ask.answer().complete(new Fetched(s.nextOffset(), s.highWatermark(), s.batches(), read,
+          s.abortedTransactions()));
     }
   }
 }

@@ -6,6 +6,7 @@ import io.sluice.client.PartitionReader;
 import io.sluice.client.ReaderOptions;
 import io.sluice.client.StartPosition;
 import io.sluice.errors.ErrorCode;
+import io.sluice.record.AbortedBatches;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -131,14 +132,15 @@ final class PartitionReaderImpl implements PartitionReader {
   private Future<Iterable<ConsumerRecord>> decode(Fetcher.Fetched f, long offset) {
     try {
       return Future.succeededFuture(new FetchedRecords(options.topic(), options.partition(), f.batches(), offset,
-          f.read()));
+          f.read(), options.readCommitted() ? AbortedBatches.of(f.abortedTransactions()) : null));
     } catch (RuntimeException e) {
       return Future.failedFuture(e); // a cut answer fails the stream before any of its records
     }
   }
 
   private Future<Fetcher.Fetched> fetch(URI url, long offset, int maxBytes) {
-    return fetcher.fetch(url, options.topic(), options.partition(), offset, maxBytes, options.fetchMaxWaitMs());
+    return fetcher.fetch(url, options.topic(), options.partition(), offset, maxBytes, options.fetchMaxWaitMs(),
+        options.readCommitted());
   }
 
   /**
@@ -175,7 +177,9 @@ final class PartitionReaderImpl implements PartitionReader {
             return json.getLong("beginning_offset");
           }
           Long found = start instanceof StartPosition.Timestamp ? json.getLong("offset") : null;
-          return found != null ? found : json.getLong("end_offset");
+          // A read_committed reader's end is the last stable offset, as Kafka's consumer's "latest".
+          Long stable = options.readCommitted() ? json.getLong("last_stable_offset") : null;
+          return found != null ? found : stable != null ? stable : json.getLong("end_offset");
         });
   }
 
