@@ -97,7 +97,7 @@ class BrokerIdentityIT {
     assertThat(first.isAlive()).isTrue();
     JsonObject cluster = new JsonObject(get(firstPort, "/cluster").body());
     assertThat(cluster.getJsonArray("brokers").encode()).isEqualTo(new JsonArray().add(new JsonObject()
-        .put("id", 1).put("host", "127.0.0.1").put("port", firstPort).put("alive", true)).encode());
+        .put("id", 1).put("host", "127.0.0.1").put("port", firstPort).put("alive", true).putNull("rack")).encode());
     List<String> read = new ArrayList<>();
     for (int p = 0; p < 2; p++) {
       HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + firstPort
