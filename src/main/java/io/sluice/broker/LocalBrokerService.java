@@ -446,11 +446,6 @@ public final class LocalBrokerService implements BrokerService {
     return planned;
   }
 
-  /** Round-robin replica assignment over brokers without racks ({@link ReplicaPlacement#roundRobin}). */
-  static Map<Integer, List<Integer>> assign(List<Integer> brokers, int partitionCount, int rf) {
-    return ReplicaPlacement.roundRobin(brokers, partitionCount, rf);
-  }
-
   /**
    * The brokers new replicas may go to, with their racks (null: none): the live ones, this broker included even
    * before its snapshot shows it, but none in controlled shutdown (as Kafka places no replica on a broker that is

@@ -22,7 +22,7 @@ class TopicNamesTest {
 
   @Test
   void replicasAreAssignedRoundRobinWithLeadersSpread() {
-    assertThat(LocalBrokerService.assign(java.util.List.of(1, 2, 3), 4, 2))
+    assertThat(ReplicaPlacement.roundRobin(java.util.List.of(1, 2, 3), 4, 2))
         .containsExactly(java.util.Map.entry(0, java.util.List.of(1, 2)), java.util.Map.entry(1, java.util.List.of(2, 3)),
             java.util.Map.entry(2, java.util.List.of(3, 1)), java.util.Map.entry(3, java.util.List.of(1, 2)));
   }
