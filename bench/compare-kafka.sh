@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sluice against Apache Kafka, side by side in one run (issue 16). Starts Kafka from ../shared/anchors/kafka and a
 # Sluice broker from a jar, runs each row alternating between the two (the order flips every rep), and prints a
-# markdown table of medians with the ratio Sluice / Kafka and the 1-minute load average at each measurement.
+# markdown table of medians with the ratio Sluice / Kafka, each rep's ratio, and the 1-minute load average at each
+# measurement. Every run starts after a sync, so that no run pays for the previous one's writeback.
 #   bench/compare-kafka.sh [sluice.jar] [results-dir]
 # Env: REPS=3 NUM_RECORDS=2000000 RECORD_SIZE=100 E2E_RECORDS=10000 E2E_WARMUP=1000 ROWS="p1 p6 p1all c1 c6 g6 e2e e2e-steady" KEEP_DATA=1 (keep the broker's data dir)
 #      E2E_STEADY_WARMUP=20000: the e2e-steady row, beside e2e (never instead of it): the same measurement after this
@@ -131,6 +132,9 @@ for r in $(seq 1 "$REPS"); do
   for row in $ROWS; do
     order="kafka sluice"; (( r % 2 == 0 )) && order="sluice kafka"
     for sys in $order; do
+      # A produce row leaves ~200 MB of dirty pages; written back during the next run, they cost that run 25-45 %
+      # (docs/benchmarks.md, twenty-first session): whichever system ran second in a rep lost. Each run starts clean.
+      sync
       l="$(load)"
       v="$(${sys}_row "$row" "$r" || true)"
       echo "$row,$r,$sys,${v:-n/a},$l" >> "$RES/results.csv"
@@ -140,12 +144,15 @@ for r in $(seq 1 "$REPS"); do
 done
 
 median() { sort -g | awk '{a[NR]=$1} END{if(NR==0){print "n/a"; exit} print (NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2}'; }
+ratio() { awk -v k="$1" -v s="$2" 'BEGIN{if(k>0) printf "%.2f", s/k; else print "n/a"}'; }
+# each rep's Sluice / Kafka, in rep order: the spread the medians hide
+per_rep() { paste -d' ' <(col "$1" kafka "$2") <(col "$1" sluice "$2") | while read -r k s; do ratio "$k" "$s"; echo -n ' '; done; }
 col() { awk -F, -v row="$1" -v sys="$2" -v f="$3" '$1==row && $3==sys {split($4,p,"/"); print (f==0)?$4:p[f]}' "$RES/results.csv"; }
 {
   echo "Sluice $(basename "$JAR") vs Kafka $(basename "$(ls "$LIB"/kafka_2.13-*.jar)" .jar); $N records x $SIZE B; median of $REPS, alternating; $(nproc) cores${SLUICE_SET:+; Sluice with $SLUICE_SET}"
   echo
-  echo "| row | Kafka | Sluice | ratio | load average at the runs |"
-  echo "|---|---|---|---|---|"
+  echo "| row | Kafka | Sluice | ratio | per rep | load average at the runs |"
+  echo "|---|---|---|---|---|---|"
   for row in $ROWS; do
     loads="$(awk -F, -v row="$row" '$1==row {printf "%s ", $5}' "$RES/results.csv")"
     if [[ "$row" == e2e* ]]; then
@@ -153,11 +160,11 @@ col() { awk -F, -v row="$1" -v sys="$2" -v f="$3" '$1==row && $3==sys {split($4,
       for f in 1 2 3; do
         k="$(col "$row" kafka $f | median)"; s="$(col "$row" sluice $f | median)"
         name=(x p50 p99 p99.9)
-        echo "| $label ${name[$f]} ms | $k | $s | $(awk -v k="$k" -v s="$s" 'BEGIN{if(k>0) printf "%.2f", s/k; else print "n/a"}') (lower is better) | $loads |"
+        echo "| $label ${name[$f]} ms | $k | $s | $(ratio "$k" "$s") (lower is better) | $(per_rep "$row" $f) | $loads |"
       done
     else
       k="$(col "$row" kafka 0 | median)"; s="$(col "$row" sluice 0 | median)"
-      echo "| $row | $k | $s | $(awk -v k="$k" -v s="$s" 'BEGIN{if(k>0) printf "%.2f", s/k; else print "n/a"}') | $loads |"
+      echo "| $row | $k | $s | $(ratio "$k" "$s") | $(per_rep "$row" 0) | $loads |"
     fi
   done
 } | tee "$RES/summary.md"
