@@ -150,6 +150,7 @@ for r in $(seq 1 "$REPS"); do
   declare -A rate=() cpu=() nojit=()
   for rf in $order; do
     topic="$(create_topic "$rf")"
+    sync # the previous run's dirty pages, written back now, not during this run (compare-kafka.sh's reason)
     l0="$(load)"; t0="$(date -u +%T)"
     read -ra c0 <<< "$(cpu_ticks)"; read -ra g0 <<< "$(thread_ticks)"; w0="$(switches)"; read -r f0 e0 b0 <<< "$(fetch_counts)"
     read -r r0 x0 <<< "$(io_calls)"
