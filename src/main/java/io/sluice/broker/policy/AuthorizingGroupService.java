@@ -26,7 +26,8 @@ import java.util.function.Supplier;
 /**
  * The {@link GroupService} listeners get when the authorizer is on, with Kafka's mapping: membership and commits need
  * Group Read (commits also Read on each topic), offset fetches, descriptions and lags Group Describe, deletions Group
- * Delete; the group listing leaves out the groups the caller may not describe. Thread-safe.
+ * Delete; the group listing leaves out the groups the caller may not describe, offset fetches and lags the topics it
+ * may not describe. Thread-safe.
  */
 public final class AuthorizingGroupService implements GroupService {
   private final GroupService delegate;
@@ -94,8 +95,37 @@ public final class AuthorizingGroupService implements GroupService {
   @Override
   public Future<Map<TopicPartition, CommittedOffset>> fetchOffsets(RequestContext caller, String groupId,
       List<TopicPartition> partitions) {
-    return checked(caller, groupId, AclOperation.DESCRIBE, List.of(),
-        () -> delegate.fetchOffsets(caller, groupId, partitions));
+    return checked(caller, groupId, AclOperation.DESCRIBE, List.of(), () -> describable(authorizer, caller,
+        partitions, () -> delegate.fetchOffsets(caller, groupId, partitions)));
+  }
+
+  /**
+   * Kafka's OffsetFetch: a topic named needs Describe (refused whole here, where Kafka fails that topic's partitions),
+   * and when none is named the answer leaves out the topics the caller may not Describe; before, Group Describe alone
+   * showed the commits (and so the names) of every topic the group read.
+   */
+  static <V> Future<Map<TopicPartition, V>> describable(Authorizer authorizer, RequestContext caller,
+      List<TopicPartition> named, Supplier<Future<Map<TopicPartition, V>>> call) {
+    try {
+      for (String t : topicsOf(named)) {
+        authorizer.check(caller, ResourceType.TOPIC, t, AclOperation.DESCRIBE);
+      }
+    } catch (RuntimeException e) {
+      return Future.failedFuture(e);
+    }
+    return call.get().map(all -> {
+      Map<TopicPartition, V> out = new java.util.LinkedHashMap<>();
+      all.forEach((tp, v) -> {
+        if (describes(authorizer, caller, tp.topic())) {
+          out.put(tp, v);
+        }
+      });
+      return out;
+    });
+  }
+
+  static boolean describes(Authorizer authorizer, RequestContext caller, String topic) {
+    return authorizer.allowed(caller, ResourceType.TOPIC, topic, AclOperation.DESCRIBE);
   }
 
   @Override
@@ -111,7 +141,8 @@ public final class AuthorizingGroupService implements GroupService {
 
   @Override
   public Future<List<PartitionLag>> lags(RequestContext caller, String groupId) {
-    return checked(caller, groupId, AclOperation.DESCRIBE, List.of(), () -> delegate.lags(caller, groupId));
+    return checked(caller, groupId, AclOperation.DESCRIBE, List.of(), () -> delegate.lags(caller, groupId)
+        .map(all -> all.stream().filter(l -> describes(authorizer, caller, l.partition().topic())).toList()));
   }
 
   /** Kafka's AlterConsumerGroupOffsets: Group Read, and Read on each topic named. */
