@@ -43,9 +43,26 @@ final class StreamAccess {
     return policy == null ? Future.succeededFuture() : TopicReads.check(policy, caller, sources(d));
   }
 
-  /** Succeeds when {@code policy} (null: none) allows the caller Describe on every topic {@code d} names. */
-  static Future<Void> mayDescribe(BrokerService policy, RequestContext caller, StreamDefinition d) {
+  /**
+   * The topics a stored definition names; when it no longer compiles (a definition of an older version), the inputs
+   * its JSON lists, so it can still be described (and fixed) by those who may see them.
+   */
+  static Set<String> named(StreamsService service, StreamStore.Stored stored) {
+    try {
+      return named(service.compile(stored));
+    } catch (RuntimeException e) {
+      Set<String> inputs = new TreeSet<>();
+      Object listed = stored.definition().getValue("inputs");
+      if (listed instanceof io.vertx.core.json.JsonArray a) {
+        a.forEach(t -> inputs.add(String.valueOf(t)));
+      }
+      return inputs;
+    }
+  }
+
+  /** Succeeds when {@code policy} (null: none) allows the caller Describe on every topic of {@code named}. */
+  static Future<Void> mayDescribe(BrokerService policy, RequestContext caller, Set<String> named) {
     return policy == null ? Future.succeededFuture()
-        : TopicReads.check(policy, caller, named(d), AclOperation.DESCRIBE);
+        : TopicReads.check(policy, caller, named, AclOperation.DESCRIBE);
   }
 }

@@ -124,10 +124,12 @@ final class StreamsEndpoint {
   /** Every stream the caller may describe ({@link StreamAccess}), the others left out as Kafka's listings do. */
   private void list(RoutingContext ctx) {
     RequestContext caller = io.sluice.http.Callers.of(ctx);
+    boolean policed = service.policy() != null;
     service.blocking(() -> {
-      List<Map.Entry<JsonObject, StreamDefinition>> all = new ArrayList<>();
+      List<Map.Entry<JsonObject, java.util.Set<String>>> all = new ArrayList<>();
       for (StreamStore.Stored s : service.store().all()) {
-        all.add(Map.entry(summary(s, service.store().tasks(s.name())), service.compile(s)));
+        all.add(Map.entry(summary(s, service.store().tasks(s.name())),
+            policed ? StreamAccess.named(service, s) : java.util.Set.of()));
       }
       return all;
     }).compose(all -> {
@@ -148,8 +150,9 @@ final class StreamsEndpoint {
   /** Describe on each topic the stream names ({@link StreamAccess}); 403 naming the first one refused. */
   private void describe(RoutingContext ctx) {
     String name = ctx.pathParam("name");
-    service.blocking(() -> service.compile(service.store().get(name)))
-        .compose(d -> StreamAccess.mayDescribe(service.policy(), io.sluice.http.Callers.of(ctx), d))
+    service.blocking(() -> service.policy() == null ? java.util.Set.<String>of()
+            : StreamAccess.named(service, service.store().get(name)))
+        .compose(named -> StreamAccess.mayDescribe(service.policy(), io.sluice.http.Callers.of(ctx), named))
         .compose(v -> describeFuture(name)).onSuccess(d -> json(ctx, 200, d)).onFailure(t -> fail(ctx, t));
   }
 
