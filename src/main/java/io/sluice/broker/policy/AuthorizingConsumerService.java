@@ -210,7 +210,8 @@ public final class AuthorizingConsumerService implements ConsumerService {
     }
     return checked(caller, group, op, NONE, () -> delegate.lags(caller, group)
         .recover(t -> AuthorizingGroupService.ifUnknownGroup(t, new JsonArray()))
-        .compose(lags -> checked(caller, group, op, committedTopics(lags), call)));
+        .compose(lags -> AuthorizingGroupService.onCommitted(authorizer, caller, group, op, committedTopics(lags),
+            call)));
   }
 
   private static List<String> committedTopics(JsonArray lags) {

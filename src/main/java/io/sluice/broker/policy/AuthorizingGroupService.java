@@ -152,8 +152,8 @@ public final class AuthorizingGroupService implements GroupService {
     topics.addAll(topicsOf(reset.partitions()));
     if (reset.topics() == null && reset.partitions() == null) {
       return checked(caller, groupId, AclOperation.READ, List.of(), () -> committedTopics(caller, groupId)
-          .compose(all -> checked(caller, groupId, AclOperation.READ, all, () -> delegate.resetOffsets(caller, groupId,
-              reset))));
+          .compose(all -> onCommitted(authorizer, caller, groupId, AclOperation.READ, all,
+              () -> delegate.resetOffsets(caller, groupId, reset))));
     }
     return checked(caller, groupId, AclOperation.READ, topics, () -> delegate.resetOffsets(caller, groupId, reset));
   }
@@ -165,8 +165,8 @@ public final class AuthorizingGroupService implements GroupService {
     topics.addAll(topicsOf(delete.partitions()));
     if (delete.all()) {
       return checked(caller, groupId, AclOperation.DELETE, List.of(), () -> committedTopics(caller, groupId)
-          .compose(all -> checked(caller, groupId, AclOperation.DELETE, all, () -> delegate.deleteOffsets(caller,
-              groupId, delete))));
+          .compose(all -> onCommitted(authorizer, caller, groupId, AclOperation.DELETE, all,
+              () -> delegate.deleteOffsets(caller, groupId, delete))));
     }
     return checked(caller, groupId, AclOperation.DELETE, topics, () -> delegate.deleteOffsets(caller, groupId, delete));
   }
@@ -178,6 +178,23 @@ public final class AuthorizingGroupService implements GroupService {
   private Future<List<String>> committedTopics(RequestContext caller, String groupId) {
     return delegate.lags(caller, groupId).map(lags -> lags.stream().map(l -> l.partition().topic()).distinct()
         .toList()).recover(t -> ifUnknownGroup(t, List.of()));
+  }
+
+  /**
+   * {@link #authorized} for a call acting on every topic the group has commits on ({@code committed}), which the
+   * caller did not name: a refusal names the topic only if the caller may Describe it, so a reset or deletion of all
+   * cannot be used to learn the names of topics it may not see.
+   */
+  static <T> Future<T> onCommitted(Authorizer authorizer, RequestContext caller, String group, AclOperation op,
+      Collection<String> committed, Supplier<Future<T>> call) {
+    for (String t : committed) {
+      if (!authorizer.allowed(caller, ResourceType.TOPIC, t, AclOperation.READ) && !describes(authorizer, caller, t)) {
+        return Future.failedFuture(new io.sluice.errors.SluiceException(io.sluice.errors.ErrorCode
+            .TOPIC_AUTHORIZATION_FAILED, caller.principal() + " is not authorized to Read every topic group '" + group
+            + "' has commits on; name the topics to act on"));
+      }
+    }
+    return authorized(authorizer, caller, group, op, committed, call);
   }
 
   /** {@code none} when {@code t} says the group is unknown (so it has no commits), else {@code t} again. */

@@ -28,7 +28,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Offset fetches and lags show only the topics the caller may Describe, as Kafka's OffsetFetch filters them: a group
+ * Offset fetches and lags show only the topics the caller may Describe, as Kafka's OffsetFetch filters them, and a
+ * refusal of a reset of every committed topic does not name one it may not Describe: a group
  * with commits on a visible and a hidden topic, a caller with Group Describe and Read on the visible one only.
  */
 class GroupOffsetsDescribeTest {
@@ -87,5 +88,18 @@ class GroupOffsetsDescribeTest {
     Future<?> committed = consumers.committed(CLIENT, "g", "c", List.of(VISIBLE, HIDDEN), false);
     assertThat(((SluiceException) committed.cause()).errorCode()).isEqualTo(ErrorCode.TOPIC_AUTHORIZATION_FAILED);
     assertThat(groups.fetchOffsets(CLIENT, "g", List.of(VISIBLE)).succeeded()).isTrue();
+  }
+
+  /** A reset of every committed partition refused for a hidden topic does not name it (nor reach the broker). */
+  @Test
+  void aResetOfEveryCommittedTopicIsRefusedWithoutNamingATopicTheCallerMayNotDescribe() {
+    Future<?> reset = groups.resetOffsets(CLIENT, "g", new io.sluice.api.OffsetReset("earliest", -1, -1, null, null,
+        true));
+    assertThat(((SluiceException) reset.cause()).errorCode()).isEqualTo(ErrorCode.TOPIC_AUTHORIZATION_FAILED);
+    assertThat(reset.cause().getMessage()).doesNotContain("hidden");
+    Future<?> resetThroughConsumers = consumers.resetOffsets(CLIENT, "g", new JsonObject().put("to", "earliest"));
+    assertThat(((SluiceException) resetThroughConsumers.cause()).errorCode())
+        .isEqualTo(ErrorCode.TOPIC_AUTHORIZATION_FAILED);
+    assertThat(resetThroughConsumers.cause().getMessage()).doesNotContain("hidden");
   }
 }
