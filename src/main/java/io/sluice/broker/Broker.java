@@ -355,7 +355,8 @@ public final class Broker {
     ScramAuthentication authentication = new ScramAuthentication(vertx,
         clusterManager.getCuratorFramework().usingNamespace(ZkPaths.NAMESPACE),
         config.getString(BrokerConfig.AUTHENTICATION_METHOD).equals("BASIC"),
-        config.getString(BrokerConfig.SUPER_USERS));
+        config.getString(BrokerConfig.SUPER_USERS),
+        config.getInt(BrokerConfig.AUTHENTICATION_MAX_PENDING_VERIFICATIONS));
     // Broker services that serve HTTP add their routes to the listener: metrics, the dashboard, Kafka Connect's API.
     List<Object> extensions = new ArrayList<>(metrics.httpExtensions());
     extensions.add(authentication);

@@ -152,6 +152,7 @@ public final class BrokerConfig {
   public static final String STREAMS_STATE_MEMORY_BYTES = "streams.state.memory.bytes";
   /** Confluent REST Proxy's key: NONE (every caller anonymous) or BASIC (HTTP Basic against SCRAM credentials). */
   public static final String AUTHENTICATION_METHOD = "authentication.method";
+  public static final String AUTHENTICATION_MAX_PENDING_VERIFICATIONS = "authentication.max.pending.verifications";
 
   private static final long WEEK_MS = 7L * 24 * 3600 * 1000;
 
@@ -356,7 +357,10 @@ public final class BrokerConfig {
           + " stores (RocksDB) at most: one shared block cache, which their memtables are charged to (up to half)"),
       stringKey(AUTHENTICATION_METHOD, "NONE", "NONE: every HTTP caller is User:ANONYMOUS; BASIC: every request"
           + " (WebSocket and SSE handshakes too) must carry HTTP Basic credentials of a user with a SCRAM credential"
-          + " (PUT /users/{user}/credentials/{mechanism}), else 401")),
+          + " (PUT /users/{user}/credentials/{mechanism}), else 401"),
+      intKey(AUTHENTICATION_MAX_PENDING_VERIFICATIONS, 64, 1, 100_000, "password checks (PBKDF2) waiting for or on"
+          + " the sluice-authn pool at most; a login past it is answered 429 (10110) at once, without being checked"
+          + " (a user who logged in since the broker started passes without one)")),
       SslConfig.KEYS);
 
   private static final Map<String, ConfigKey> BY_NAME;

@@ -188,7 +188,12 @@ public enum ErrorCode {
   /** Sluice's own: the user's credentials changed again and again while this request changed them; retry. */
   USER_CREDENTIAL_CONFLICT(10_034, 409, true),
   /** Sluice's own: the quotas of an entity named changed again and again while this request altered them; retry. */
-  CLIENT_QUOTA_CONFLICT(10_039, 409, true);
+  CLIENT_QUOTA_CONFLICT(10_039, 409, true),
+  /**
+   * Sluice's own: {@code authentication.max.pending.verifications} password checks are already waiting for the
+   * broker's PBKDF2 pool (a flood of logins); retry after a moment. Says nothing of the credentials sent.
+   */
+  AUTHENTICATION_THROTTLED(10_110, 429, true);
 
   private final int code;
   private final int httpStatus;

@@ -25,11 +25,16 @@ public final class LocalTransactionService implements TransactionService {
     this.coordinator = coordinator;
   }
 
-  /** Fails INVALID_REQUEST for an empty or over-long transactional id. */
+  /**
+   * Fails INVALID_REQUEST for an empty or over-long transactional id, or "." or "..": a URL's path normalization
+   * removes those segments, so no {@code /transactions/{id}/commit} could name the id and its producer could never
+   * end a transaction (group ids refuse them for the same reason).
+   */
   public static void validate(String transactionalId) {
-    if (transactionalId == null || transactionalId.isEmpty() || transactionalId.length() > MAX_ID_CHARS) {
+    if (transactionalId == null || transactionalId.isEmpty() || transactionalId.length() > MAX_ID_CHARS
+        || transactionalId.equals(".") || transactionalId.equals("..")) {
       throw new SluiceException(ErrorCode.INVALID_REQUEST, "transactional_id must be 1 to " + MAX_ID_CHARS
-          + " characters");
+          + " characters, and not '.' or '..' (no URL can name those)");
     }
   }
 
@@ -62,7 +67,12 @@ public final class LocalTransactionService implements TransactionService {
 
   @Override
   public Future<Void> addOffsetsToTxn(RequestContext caller, String id, ProducerIdentity producer, String groupId) {
-    return checked(id, () -> coordinator.transactions().addOffsets(id, producer, requireGroup(groupId)));
+    try {
+      requireGroup(groupId);
+    } catch (SluiceException e) {
+      return Future.failedFuture(e);
+    }
+    return checked(id, () -> coordinator.transactions().addOffsets(id, producer, groupId));
   }
 
   /** Runs at the group's coordinator (the transactional id's may be another broker). */
@@ -84,10 +94,12 @@ public final class LocalTransactionService implements TransactionService {
     return coordinator.run(groupId, () -> coordinator.completeTxnOffsets(groupId, producer, commit));
   }
 
+  /**
+   * Kafka's rule for a group id (INVALID_GROUP_ID, 24): before, any non-empty string was taken, so a transaction
+   * could name (and the coordinator persist in its metadata) a group id of a whole request body, or one no URL names.
+   */
   private static String requireGroup(String groupId) {
-    if (groupId == null || groupId.isEmpty()) {
-      throw new SluiceException(ErrorCode.INVALID_REQUEST, "group_id must not be empty");
-    }
+    io.sluice.api.GroupIds.validate(groupId);
     return groupId;
   }
 

@@ -93,7 +93,11 @@ final class AuthGate {
         pass(ctx, fresh);
       } else {
         request.resume();
-        refuse(ctx, ar.cause() instanceof SluiceException e ? e.getMessage() : "Authentication failed");
+        if (ar.cause() instanceof SluiceException e && e.errorCode() == ErrorCode.AUTHENTICATION_THROTTLED) {
+          busy(ctx, e);
+        } else {
+          refuse(ctx, ar.cause() instanceof SluiceException e ? e.getMessage() : "Authentication failed");
+        }
       }
     });
   }
@@ -123,6 +127,16 @@ final class AuthGate {
         .putHeader("WWW-Authenticate", CHALLENGE)
         .putHeader(HttpHeaders.CONTENT_TYPE, MediaTypes.KAFKA_V2_JSON)
         .end(new ApiError(ErrorCode.SASL_AUTHENTICATION_FAILED, message).toJson().toBuffer());
+  }
+
+  /** 429 with {@code Retry-After}: too many logins are being checked; the credentials were not looked at. */
+  private static void busy(RoutingContext ctx, SluiceException e) {
+    if (ctx.response().ended() || ctx.response().closed()) {
+      return;
+    }
+    ctx.response().setStatusCode(e.errorCode().httpStatus()).putHeader(HttpHeaders.RETRY_AFTER, "1")
+        .putHeader(HttpHeaders.CONTENT_TYPE, MediaTypes.KAFKA_V2_JSON)
+        .end(new ApiError(e.errorCode(), e.getMessage()).toJson().toBuffer());
   }
 
   /** {@code [user, password]} of a Basic header, or null when it is not one. */

@@ -37,6 +37,8 @@ final class CredentialStore implements AutoCloseable {
   private final CuratorFramework zk;
   private final Map<String, User> users = new ConcurrentHashMap<>();
   private final Object seen = new Object();
+  /** Bumped at every change this broker hears of, so derived values (the {@link Decoy}) know when to be remade. */
+  private final java.util.concurrent.atomic.AtomicLong version = new java.util.concurrent.atomic.AtomicLong();
   private CuratorCache cache;
 
   /** {@code zk}: a client in Sluice's namespace. */
@@ -161,7 +163,13 @@ final class CredentialStore implements AutoCloseable {
     }
   }
 
+  /** A number that changes whenever a user's credentials do. */
+  long version() {
+    return version.get();
+  }
+
   private void notifySeen() {
+    version.incrementAndGet();
     synchronized (seen) {
       seen.notifyAll();
     }

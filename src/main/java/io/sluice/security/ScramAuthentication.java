@@ -28,7 +28,9 @@ import org.apache.zookeeper.KeeperException;
  * {@link Authentication} over SCRAM credentials in ZooKeeper ({@link CredentialStore}). PBKDF2 runs on the
  * {@value #POOL} worker pool, never on an event loop. A failed attempt is answered after {@value #FAILURE_DELAY_MS}
  * ms, and one client address's failures one after another at that pace, so guessing passwords is slow; an unknown
- * user is checked against a dummy credential, so it costs what a wrong password costs.
+ * user is checked against a {@link Decoy} like most users' credentials, so it costs what a wrong password costs. At
+ * most {@code authentication.max.pending.verifications} checks wait for the pool ({@link VerificationQueue}); a
+ * user who logged in since the start passes without PBKDF2 ({@link RecentLogins}), so a flood does not shut it out.
  *
  * <p>Brokers' own HTTP clients (the connect worker's, the metrics' cluster view) authenticate as
  * {@code __broker-<id>} with a random token every broker reads from ZooKeeper ({@code /security/broker_token}): no
@@ -50,8 +52,11 @@ public final class ScramAuthentication implements Authentication, BrokerComponen
   private final CredentialStore store;
   private final CuratorFramework zk;
   private final FailurePace pace = new FailurePace(FAILURE_DELAY_MS);
+  private final RecentLogins recent = new RecentLogins();
+  private final int maxPendingVerifications;
   private WorkerExecutor pool;
-  private volatile ScramCredential dummy;
+  private VerificationQueue verifications;
+  private volatile Decoyed decoy;
   private volatile byte[] brokerToken;
   /**
    * The users' first reading ({@link #load}): at the start with authentication on; with it off at the users API's
@@ -59,9 +64,18 @@ public final class ScramAuthentication implements Authentication, BrokerComponen
    */
   private Future<Void> loaded;
 
-  /** {@code zk}: a client in Sluice's namespace; {@code superUsers}: Kafka's {@code super.users} value. */
-  public ScramAuthentication(Vertx vertx, CuratorFramework zk, boolean enabled, String superUsers) {
+  /** The decoy made when the users were at {@code version}. */
+  private record Decoyed(long version, ScramCredential credential) {
+  }
+
+  /**
+   * {@code zk}: a client in Sluice's namespace; {@code superUsers}: Kafka's {@code super.users} value;
+   * {@code maxPendingVerifications}: password checks waiting for the pool at most.
+   */
+  public ScramAuthentication(Vertx vertx, CuratorFramework zk, boolean enabled, String superUsers,
+      int maxPendingVerifications) {
     this.vertx = vertx;
+    this.maxPendingVerifications = maxPendingVerifications;
     this.zk = zk;
     this.enabled = enabled;
     this.superUsers = parseSuperUsers(superUsers);
@@ -93,6 +107,7 @@ public final class ScramAuthentication implements Authentication, BrokerComponen
   @Override
   public Future<Void> start() {
     pool = vertx.createSharedWorkerExecutor(POOL, 2);
+    verifications = new VerificationQueue(pool, maxPendingVerifications);
     if (!enabled) {
       return Future.succeededFuture();
     }
@@ -150,7 +165,11 @@ public final class ScramAuthentication implements Authentication, BrokerComponen
       Verified broker = verifyBroker(user, password);
       return broker != null ? Future.succeededFuture(broker) : failLater(clientAddress);
     }
-    return pool.executeBlocking(() -> check(user, password), false)
+    CredentialStore.User known = store.get(user);
+    if (known != null && recent.matches(user, password, known)) {
+      return Future.succeededFuture(new Verified(new Principal(Principal.USER_TYPE, user), known));
+    }
+    return verifications.submit(() -> check(user, password))
         .compose(v -> v != null ? Future.succeededFuture(v) : failLater(clientAddress));
   }
 
@@ -158,8 +177,12 @@ public final class ScramAuthentication implements Authentication, BrokerComponen
     CredentialStore.User stored = store.get(user);
     ScramCredential credential = stored == null ? null : stored.credentials().values().stream().findFirst()
         .orElse(null);
-    boolean matches = (credential != null ? credential : dummy()).matches(password);
-    return credential != null && matches ? new Verified(new Principal(Principal.USER_TYPE, user), stored) : null;
+    boolean matches = (credential != null ? credential : decoy()).matches(password);
+    if (credential == null || !matches) {
+      return null;
+    }
+    recent.remember(user, password, stored);
+    return new Verified(new Principal(Principal.USER_TYPE, user), stored);
   }
 
   private Verified verifyBroker(String user, String password) {
@@ -187,16 +210,15 @@ public final class ScramAuthentication implements Authentication, BrokerComponen
     return colon > 0 ? address.substring(0, colon) : address;
   }
 
-  /** A credential no password matches, costing what a stored one costs: unknown users take as long as known ones. */
-  private ScramCredential dummy() {
-    ScramCredential d = dummy;
-    if (d == null) {
-      byte[] random = new byte[32];
-      new SecureRandom().nextBytes(random);
-      d = ScramCredential.create(Mechanism.SCRAM_SHA_256, Base64.getEncoder().encodeToString(random), 8192);
-      dummy = d;
+  /** What an unknown user's password is checked against: like most users' credentials, remade as they change. */
+  ScramCredential decoy() {
+    long version = store.version();
+    Decoyed d = decoy;
+    if (d == null || d.version() != version) {
+      d = new Decoyed(version, Decoy.like(store.all().values(), DEFAULT_ITERATIONS));
+      decoy = d;
     }
-    return d;
+    return d.credential();
   }
 
   @Override

@@ -1,8 +1,6 @@
 package io.sluice.streams;
 
-import io.sluice.api.BrokerService;
 import io.sluice.api.RequestContext;
-import io.sluice.api.acl.TopicReads;
 import io.sluice.broker.rpc.BrokerRpc;
 import io.sluice.errors.ErrorCode;
 import io.sluice.errors.SluiceException;
@@ -132,21 +130,9 @@ final class StoreQueryService implements StoreQueries {
     });
   }
 
-  /**
-   * A store holds what the stream computed from its source topics (its inputs and a join's other side), so a client
-   * reads it only with Read on each of them, as if it read them itself; before, Cluster Describe (which lists streams)
-   * was all a query needed, and it showed values of topics the caller could not read.
-   */
+  /** A store holds what the stream computed from its source topics: Read on each ({@link StreamAccess}). */
   private Future<Void> mayRead(RequestContext caller, StreamDefinition d) {
-    BrokerService policy = service.policy();
-    if (policy == null) {
-      return Future.succeededFuture();
-    }
-    java.util.Set<String> sources = new java.util.TreeSet<>(d.inputs());
-    if (d.join() != null && d.join().right() != null) {
-      sources.add(d.join().right());
-    }
-    return TopicReads.check(policy, caller, sources);
+    return StreamAccess.mayRead(service.policy(), caller, d);
   }
 
   /** Asks the broker running the task: this one directly, another through BrokerRpc. */

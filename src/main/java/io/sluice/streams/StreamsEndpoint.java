@@ -1,5 +1,6 @@
 package io.sluice.streams;
 
+import io.sluice.api.RequestContext;
 import io.sluice.errors.ErrorCode;
 import io.sluice.errors.SluiceException;
 import io.sluice.http.RequestBodies;
@@ -120,18 +121,39 @@ final class StreamsEndpoint {
         .onFailure(t -> fail(ctx, t));
   }
 
+  /** Every stream the caller may describe ({@link StreamAccess}), the others left out as Kafka's listings do. */
   private void list(RoutingContext ctx) {
+    RequestContext caller = io.sluice.http.Callers.of(ctx);
+    boolean policed = service.policy() != null;
     service.blocking(() -> {
-      JsonArray out = new JsonArray();
+      List<Map.Entry<JsonObject, java.util.Set<String>>> all = new ArrayList<>();
       for (StreamStore.Stored s : service.store().all()) {
-        out.add(summary(s, service.store().tasks(s.name())));
+        all.add(Map.entry(summary(s, service.store().tasks(s.name())),
+            policed ? StreamAccess.named(service, s) : java.util.Set.of()));
       }
-      return out;
+      return all;
+    }).compose(all -> {
+      List<Future<Boolean>> allowed = all.stream().map(e -> StreamAccess.mayDescribe(service.policy(), caller,
+          e.getValue()).map(true).otherwise(false)).toList();
+      return Future.all(allowed).map(v -> {
+        JsonArray out = new JsonArray();
+        for (int i = 0; i < all.size(); i++) {
+          if (allowed.get(i).result()) {
+            out.add(all.get(i).getKey());
+          }
+        }
+        return out;
+      });
     }).onSuccess(a -> json(ctx, 200, a)).onFailure(t -> fail(ctx, t));
   }
 
+  /** Describe on each topic the stream names ({@link StreamAccess}); 403 naming the first one refused. */
   private void describe(RoutingContext ctx) {
-    describeFuture(ctx.pathParam("name")).onSuccess(d -> json(ctx, 200, d)).onFailure(t -> fail(ctx, t));
+    String name = ctx.pathParam("name");
+    service.blocking(() -> service.policy() == null ? java.util.Set.<String>of()
+            : StreamAccess.named(service, service.store().get(name)))
+        .compose(named -> StreamAccess.mayDescribe(service.policy(), io.sluice.http.Callers.of(ctx), named))
+        .compose(v -> describeFuture(name)).onSuccess(d -> json(ctx, 200, d)).onFailure(t -> fail(ctx, t));
   }
 
   private Future<JsonObject> describeFuture(String name) {

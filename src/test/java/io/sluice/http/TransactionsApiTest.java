@@ -134,6 +134,10 @@ class TransactionsApiTest {
     assertError(post("/producers", new JsonObject().put("transactional_id", "t2").put("acks", "all")), 400,
         ErrorCode.INVALID_REQUEST);
     assertError(post("/producers", new JsonObject().put("transactional_id", "")), 400, ErrorCode.INVALID_REQUEST);
+    for (String unaddressable : new String[] {".", ".."}) { // no /transactions/{id}/commit could name it
+      assertError(post("/producers", new JsonObject().put("transactional_id", unaddressable)), 400,
+          ErrorCode.INVALID_REQUEST);
+    }
     assertError(post("/transactions/t1/commit", p.copy().put("extra", 1)), 400, ErrorCode.INVALID_REQUEST);
     assertError(post("/transactions/t1/commit", new JsonObject().put("producer_id", "x").put("producer_epoch", 0)),
         400, ErrorCode.MALFORMED_REQUEST);

@@ -131,6 +131,19 @@ class TxnOffsetsApiTest {
     assertStatus(committed(true), 200);
   }
 
+  /** A group id Kafka refuses (too long, illegal characters) is refused 400 (24), as a group's own routes refuse it. */
+  @Test
+  void offsetsForAnIllegalGroupIdAreRefused() throws Exception {
+    start();
+    setUp();
+    JsonObject p = init("loop");
+    for (String group : new String[] {"g".repeat(250), "bad group", "\u00e9t\u00e9", ".."}) {
+      assertError(post("/transactions/loop/offsets", offsets(p, 5).put("group_id", group)), 400,
+          ErrorCode.INVALID_GROUP_ID);
+    }
+    assertStatus(post("/transactions/loop/abort", p), 409);
+  }
+
   @Test
   void offsetsOfAnAbortedTransactionAreNeverCommitted() throws Exception {
     start();

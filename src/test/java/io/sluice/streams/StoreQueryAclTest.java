@@ -19,6 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A stream's store holds what it computed from its source topics, so with the authorizer on a client reads it only
  * with Read on those topics (Cluster Describe, which lists streams, showed the values of topics it could not read).
+ * Its definition and status show what it reads and writes, so describing or listing it needs Describe on those topics.
  * The broker allows everything no ACL applies to, so the test's anonymous client creates the topics and the stream;
  * an ACL on the source topic for someone else then leaves the client without Read on it.
  */
@@ -69,5 +70,31 @@ class StoreQueryAclTest {
     assertThat(readAcl("salaries", "User:ANONYMOUS").status()).isEqualTo(201);
     Reply allowed = HTTP.send("GET", "/streams/totals/stores/sum/keys", null);
     assertThat(allowed.status()).as(allowed.body()).isNotEqualTo(403);
+  }
+
+  @Test
+  void describingOrListingAStreamNeedsDescribeOnTheTopicsItNames() throws Exception {
+    HTTP.createTopic("ledger", 1);
+    HTTP.createTopic("ledger-large", 1);
+    Reply created = HTTP.send("POST", "/streams", new JsonObject("""
+        {"name": "audit", "inputs": ["ledger"], "value_format": "json",
+         "steps": [{"filter": "value.amount > 1000"}, {"to": "ledger-large"}]}"""));
+    assertThat(created.status()).as(created.body()).isEqualTo(201);
+    assertThat(HTTP.send("GET", "/streams/audit", null).status()).isEqualTo(200);
+    assertThat(readAcl("ledger", "User:auditor").status()).isEqualTo(201);
+
+    Reply refused = HTTP.send("GET", "/streams/audit", null);
+    assertThat(refused.status()).as(refused.body()).isEqualTo(403);
+    assertThat(new JsonObject(refused.body()).getInteger("error_code")).isEqualTo(29);
+    assertThat(refused.body()).contains("Describe topic 'ledger'").doesNotContain("1000");
+    Reply listed = HTTP.send("GET", "/streams", null);
+    assertThat(listed.status()).as(listed.body()).isEqualTo(200);
+    assertThat(listed.body()).doesNotContain("audit");
+
+    assertThat(readAcl("ledger", "User:ANONYMOUS").status()).isEqualTo(201);
+    Reply described = HTTP.send("GET", "/streams/audit", null);
+    assertThat(described.status()).as(described.body()).isEqualTo(200);
+    assertThat(described.body()).contains("value.amount > 1000");
+    assertThat(HTTP.send("GET", "/streams", null).body()).contains("\"audit\"");
   }
 }

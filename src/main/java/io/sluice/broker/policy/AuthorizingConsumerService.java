@@ -124,7 +124,8 @@ public final class AuthorizingConsumerService implements ConsumerService {
   @Override
   public Future<Map<TopicPartition, CommittedOffset>> committed(RequestContext caller, String group, String name,
       List<TopicPartition> partitions, boolean requireStable) {
-    return member(caller, group, () -> delegate.committed(caller, group, name, partitions, requireStable));
+    return member(caller, group, () -> AuthorizingGroupService.describable(authorizer, caller, partitions,
+        () -> delegate.committed(caller, group, name, partitions, requireStable)));
   }
 
   @Override
@@ -170,7 +171,15 @@ public final class AuthorizingConsumerService implements ConsumerService {
 
   @Override
   public Future<JsonArray> lags(RequestContext caller, String group) {
-    return checked(caller, group, AclOperation.DESCRIBE, NONE, () -> delegate.lags(caller, group));
+    return checked(caller, group, AclOperation.DESCRIBE, NONE, () -> delegate.lags(caller, group).map(all -> {
+      JsonArray out = new JsonArray();
+      for (int i = 0; i < all.size(); i++) {
+        if (AuthorizingGroupService.describes(authorizer, caller, all.getJsonObject(i).getString("topic"))) {
+          out.add(all.getJsonObject(i));
+        }
+      }
+      return out;
+    }));
   }
 
   @Override
@@ -201,7 +210,8 @@ public final class AuthorizingConsumerService implements ConsumerService {
     }
     return checked(caller, group, op, NONE, () -> delegate.lags(caller, group)
         .recover(t -> AuthorizingGroupService.ifUnknownGroup(t, new JsonArray()))
-        .compose(lags -> checked(caller, group, op, committedTopics(lags), call)));
+        .compose(lags -> AuthorizingGroupService.onCommitted(authorizer, caller, group, op, committedTopics(lags),
+            call)));
   }
 
   private static List<String> committedTopics(JsonArray lags) {

@@ -26,7 +26,8 @@ import java.util.function.Supplier;
 /**
  * The {@link GroupService} listeners get when the authorizer is on, with Kafka's mapping: membership and commits need
  * Group Read (commits also Read on each topic), offset fetches, descriptions and lags Group Describe, deletions Group
- * Delete; the group listing leaves out the groups the caller may not describe. Thread-safe.
+ * Delete; the group listing leaves out the groups the caller may not describe, offset fetches and lags the topics it
+ * may not describe. Thread-safe.
  */
 public final class AuthorizingGroupService implements GroupService {
   private final GroupService delegate;
@@ -94,8 +95,37 @@ public final class AuthorizingGroupService implements GroupService {
   @Override
   public Future<Map<TopicPartition, CommittedOffset>> fetchOffsets(RequestContext caller, String groupId,
       List<TopicPartition> partitions) {
-    return checked(caller, groupId, AclOperation.DESCRIBE, List.of(),
-        () -> delegate.fetchOffsets(caller, groupId, partitions));
+    return checked(caller, groupId, AclOperation.DESCRIBE, List.of(), () -> describable(authorizer, caller,
+        partitions, () -> delegate.fetchOffsets(caller, groupId, partitions)));
+  }
+
+  /**
+   * Kafka's OffsetFetch: a topic named needs Describe (refused whole here, where Kafka fails that topic's partitions),
+   * and when none is named the answer leaves out the topics the caller may not Describe; before, Group Describe alone
+   * showed the commits (and so the names) of every topic the group read.
+   */
+  static <V> Future<Map<TopicPartition, V>> describable(Authorizer authorizer, RequestContext caller,
+      List<TopicPartition> named, Supplier<Future<Map<TopicPartition, V>>> call) {
+    try {
+      for (String t : topicsOf(named)) {
+        authorizer.check(caller, ResourceType.TOPIC, t, AclOperation.DESCRIBE);
+      }
+    } catch (RuntimeException e) {
+      return Future.failedFuture(e);
+    }
+    return call.get().map(all -> {
+      Map<TopicPartition, V> out = new java.util.LinkedHashMap<>();
+      all.forEach((tp, v) -> {
+        if (describes(authorizer, caller, tp.topic())) {
+          out.put(tp, v);
+        }
+      });
+      return out;
+    });
+  }
+
+  static boolean describes(Authorizer authorizer, RequestContext caller, String topic) {
+    return authorizer.allowed(caller, ResourceType.TOPIC, topic, AclOperation.DESCRIBE);
   }
 
   @Override
@@ -111,7 +141,8 @@ public final class AuthorizingGroupService implements GroupService {
 
   @Override
   public Future<List<PartitionLag>> lags(RequestContext caller, String groupId) {
-    return checked(caller, groupId, AclOperation.DESCRIBE, List.of(), () -> delegate.lags(caller, groupId));
+    return checked(caller, groupId, AclOperation.DESCRIBE, List.of(), () -> delegate.lags(caller, groupId)
+        .map(all -> all.stream().filter(l -> describes(authorizer, caller, l.partition().topic())).toList()));
   }
 
   /** Kafka's AlterConsumerGroupOffsets: Group Read, and Read on each topic named. */
@@ -121,8 +152,8 @@ public final class AuthorizingGroupService implements GroupService {
     topics.addAll(topicsOf(reset.partitions()));
     if (reset.topics() == null && reset.partitions() == null) {
       return checked(caller, groupId, AclOperation.READ, List.of(), () -> committedTopics(caller, groupId)
-          .compose(all -> checked(caller, groupId, AclOperation.READ, all, () -> delegate.resetOffsets(caller, groupId,
-              reset))));
+          .compose(all -> onCommitted(authorizer, caller, groupId, AclOperation.READ, all,
+              () -> delegate.resetOffsets(caller, groupId, reset))));
     }
     return checked(caller, groupId, AclOperation.READ, topics, () -> delegate.resetOffsets(caller, groupId, reset));
   }
@@ -134,8 +165,8 @@ public final class AuthorizingGroupService implements GroupService {
     topics.addAll(topicsOf(delete.partitions()));
     if (delete.all()) {
       return checked(caller, groupId, AclOperation.DELETE, List.of(), () -> committedTopics(caller, groupId)
-          .compose(all -> checked(caller, groupId, AclOperation.DELETE, all, () -> delegate.deleteOffsets(caller,
-              groupId, delete))));
+          .compose(all -> onCommitted(authorizer, caller, groupId, AclOperation.DELETE, all,
+              () -> delegate.deleteOffsets(caller, groupId, delete))));
     }
     return checked(caller, groupId, AclOperation.DELETE, topics, () -> delegate.deleteOffsets(caller, groupId, delete));
   }
@@ -147,6 +178,23 @@ public final class AuthorizingGroupService implements GroupService {
   private Future<List<String>> committedTopics(RequestContext caller, String groupId) {
     return delegate.lags(caller, groupId).map(lags -> lags.stream().map(l -> l.partition().topic()).distinct()
         .toList()).recover(t -> ifUnknownGroup(t, List.of()));
+  }
+
+  /**
+   * {@link #authorized} for a call acting on every topic the group has commits on ({@code committed}), which the
+   * caller did not name: a refusal names the topic only if the caller may Describe it, so a reset or deletion of all
+   * cannot be used to learn the names of topics it may not see.
+   */
+  static <T> Future<T> onCommitted(Authorizer authorizer, RequestContext caller, String group, AclOperation op,
+      Collection<String> committed, Supplier<Future<T>> call) {
+    for (String t : committed) {
+      if (!authorizer.allowed(caller, ResourceType.TOPIC, t, AclOperation.READ) && !describes(authorizer, caller, t)) {
+        return Future.failedFuture(new io.sluice.errors.SluiceException(io.sluice.errors.ErrorCode
+            .TOPIC_AUTHORIZATION_FAILED, caller.principal() + " is not authorized to Read every topic group '" + group
+            + "' has commits on; name the topics to act on"));
+      }
+    }
+    return authorized(authorizer, caller, group, op, committed, call);
   }
 
   /** {@code none} when {@code t} says the group is unknown (so it has no commits), else {@code t} again. */

@@ -16,7 +16,8 @@ import java.util.function.Supplier;
 /**
  * The {@link TransactionService} listeners get when the authorizer is on, with Kafka's mapping: initializing,
  * adding partitions and ending need TransactionalId Write (adding partitions also Write on each topic, as a produce
- * would), describing needs TransactionalId Describe; the listing leaves out the ids the caller may not describe
+ * would), describing needs TransactionalId Describe (and shows only the partitions of topics the caller may
+ * Describe); the listing leaves out the ids the caller may not describe
  * (TRANSACTIONAL_ID_AUTHORIZATION_FAILED 53). Thread-safe.
  */
 public final class AuthorizingTransactionService implements TransactionService {
@@ -66,9 +67,16 @@ public final class AuthorizingTransactionService implements TransactionService {
         ResourceType.TRANSACTIONAL_ID, t.transactionalId(), AclOperation.DESCRIBE)).toList());
   }
 
+  /**
+   * TransactionalId Describe; the partitions shown are only those of topics the caller may Describe, as Kafka's
+   * DescribeTransactions filters them (before, every topic the transaction wrote to was named).
+   */
   @Override
   public Future<TransactionDescription> describe(RequestContext caller, String id) {
-    return checked(caller, id, AclOperation.DESCRIBE, List.of(), () -> delegate.describe(caller, id));
+    return checked(caller, id, AclOperation.DESCRIBE, List.of(), () -> delegate.describe(caller, id).map(t ->
+        new TransactionDescription(t.transactionalId(), t.coordinatorId(), t.state(), t.producerId(),
+            t.producerEpoch(), t.transactionTimeoutMs(), t.transactionStartTimeMs(), t.partitions().stream()
+            .filter(tp -> AuthorizingGroupService.describes(authorizer, caller, tp.topic())).toList())));
   }
 
   /** Kafka's AddOffsetsToTxn: TransactionalId Write and Group Read. */
