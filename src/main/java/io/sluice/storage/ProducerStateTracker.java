@@ -48,10 +48,12 @@ import java.util.function.LongPredicate;
  * of the batch, silently: {@link #dropWritten}. An unknown sequenced producer may start anywhere. Its state lives
  * where a Kafka producer's does (followers, rebuild, truncation, expiry); a producer id is either kind, never both.
  *
- * <p><b>Durability.</b> The log is the truth: batch headers carry producer id, epoch and base sequence, so the state
- * is rebuilt on open by walking batch headers of the last {@value #REBUILD_SEGMENTS} segments (headers only, no
- * record bodies), and of up to {@value #REBUILD_EXTRA_SEGMENTS} older ones while a producer's window is short. Follower appends update it too, so a new leader knows its producers. A truncation drops state for
- * the batches it cuts.
+ * <p><b>Durability.</b> The log writes the state to a {@link ProducerSnapshots} file at each roll and clean close;
+ * on open it is {@link #load}ed from the newest one and the batch headers after it (producer id, epoch, base
+ * sequence) are replayed. Without a readable snapshot the log is the truth: the state is rebuilt by walking batch
+ * headers of the last {@value #REBUILD_SEGMENTS} segments (headers only, no record bodies), and of up to
+ * {@value #REBUILD_EXTRA_SEGMENTS} older ones while a producer's window is short. Follower appends update it too, so
+ * a new leader knows its producers. A truncation drops state for the batches it cuts.
  *
  * <p><b>Expiry.</b> {@link #expire} forgets producers with no append for {@code producer.id.expiration.ms} on the
  * owner's clock, so the map is bounded by the producers active within that time, not by all that ever wrote.
