@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.OptionalLong;
 import java.util.function.LongSupplier;
 import io.sluice.storage.PartitionIndex.RecoveryPoint;
@@ -72,6 +73,8 @@ final class LocalPartitionLog implements PartitionLog {
   final ProducerStateTracker producers;
   /** Ongoing and aborted transactions; changed by the owner thread only, read by any. */
   final TransactionState txns;
+  /** The producer-state snapshot files (written at roll and clean close, read at open and truncation). */
+  final ProducerSnapshots snapshots;
   /** Compaction of closed segments ({@code cleanup.policy=compact}); owner thread only. */
   private final LogCleaner cleaner;
   private volatile boolean failed;
@@ -99,8 +102,10 @@ final class LocalPartitionLog implements PartitionLog {
     Segment active = segments[segments.length - 1];
     this.state = new LogState(loaded.logStartOffset(), active.nextOffset, segments, active.size);
     TransactionState transactions = TransactionState.open(tp, dir, state.logEndOffset());
-    this.producers = ProducerStateTracker.rebuild(tp, state, clock.getAsLong(),
-        config.producerIdMaxPerPartition(), producerIds, transactions);
+    this.snapshots = new ProducerSnapshots(tp, dir);
+    snapshots.deleteAbove(state.logEndOffset()); // recovery cut the log below them: they name lost batches
+    this.producers = ProducerStateTracker.load(tp, state, clock.getAsLong(), config.producerIdMaxPerPartition(),
+        producerIds, transactions, snapshots.newestAtOrBelow(state.logEndOffset()));
     this.txns = transactions.opened();
     this.cleaner = new LogCleaner(tp, dir, this::config, files, index);
     this.lastFlushMs = clock.getAsLong();
@@ -275,10 +280,28 @@ final class LocalPartitionLog implements PartitionLog {
     return txns.abortedIn(from, upTo);
   }
 
-  /** The segments the producer state and the ongoing transactions are read back from at open and truncation. */
-  static Segment[] rebuildWindow(LogState s) {
+  /**
+   * Reads the ongoing transactions back after a truncation to {@code newEnd}: from the newest snapshot at or below
+   * it (those above are deleted) and the batches after it; without one, from the segments a rebuild reads.
+   */
+  void transactionsTruncatedTo(long newEnd) {
+    snapshots.deleteAbove(newEnd);
+    LogState s = state;
     Segment[] all = s.segments();
-    return Arrays.copyOfRange(all, Math.max(0, all.length - ProducerStateTracker.REBUILD_SEGMENTS), all.length);
+    ProducerSnapshots.Snapshot snapshot = snapshots.newestAtOrBelow(newEnd);
+    if (snapshot == null) {
+      Segment[] window = Arrays.copyOfRange(all, Math.max(0, all.length - ProducerStateTracker.REBUILD_SEGMENTS),
+          all.length);
+      txns.truncateTo(newEnd, s, window, Map.of(), s.logStartOffset());
+    } else {
+      Segment[] after = Arrays.copyOfRange(all, Math.max(0, s.floorIndex(snapshot.offset())), all.length);
+      txns.truncateTo(newEnd, s, after, snapshot.ongoingTxns(), snapshot.offset());
+    }
+  }
+
+  /** Writes the producer state below {@code offset}, the log end, whose batches are fsynced. */
+  private void writeSnapshot(long offset) throws IOException {
+    snapshots.write(new ProducerSnapshots.Snapshot(offset, producers.snapshot(), txns.ongoing()));
   }
 
   @Override
@@ -376,6 +399,7 @@ final class LocalPartitionLog implements PartitionLog {
     Segment fresh;
     try {
       old.channel.force(false);
+      writeSnapshot(newBase); // at every roll: a restart replays at most the active segment's batches
       fresh = new Segment(newBase, file, files.open(file, true), clock.getAsLong());
       AtomicFile.fsyncDirectory(dir);
     } catch (IOException e) {
@@ -637,6 +661,7 @@ final class LocalPartitionLog implements PartitionLog {
           index.putCleanMarker(writes, s.logEndOffset());
           index.write(writes, true);
         }
+        closeSnapshot(s.logEndOffset());
       }
     } catch (IOException | RocksDBException e) {
       failed = true;
@@ -666,6 +691,16 @@ final class LocalPartitionLog implements PartitionLog {
     deleted.closeAll();
     pendingIndex.close(); // its entries are lost, as a crash loses them: recovery writes them again
     onClose.run();
+  }
+
+  /** A snapshot at the log end, so a clean restart replays nothing; without it the next open replays more. */
+  private void closeSnapshot(long logEnd) {
+    try {
+      writeSnapshot(logEnd);
+    } catch (IOException | RuntimeException e) {
+      LOG.log(Level.WARNING, "Partition " + tp + ": no producer snapshot at close; the next open reads back more"
+          + " batches", e);
+    }
   }
 
   /** A recovery point at the end of {@code s}. */

@@ -115,6 +115,7 @@ final class LogRetention {
         throw log.fail("deleting " + count + " segment(s)", e);
       }
     }
+    log.snapshots.deleteBelow(remaining[0].baseOffset); // they went with their segments
     LOG.log(Level.INFO, "Partition {0}: deleted {1} segment(s) ({2}); log start offset is now {3}", tp, count,
         reason, newStart);
     return count;

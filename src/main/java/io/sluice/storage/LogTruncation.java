@@ -48,6 +48,7 @@ final class LogTruncation {
 
   long truncateTo(long offset) {
     log.checkWritable();
+    log.snapshots.deleteAbove(offset); // first: a crash from here on must not find a snapshot past the cut
     log.producers.truncateTo(offset);
     LogState s = log.state;
     if (offset >= s.logEndOffset()) {
@@ -82,7 +83,7 @@ final class LogTruncation {
           index.write(writes, false);
         }
       }
-      log.txns.truncateTo(newEnd, log.state, LocalPartitionLog.rebuildWindow(log.state));
+      log.transactionsTruncatedTo(newEnd);
       log.runningMaxTimestamp = Arrays.stream(segments).mapToLong(x -> x.maxTimestamp).max().orElse(-1);
       keep.bytesSinceIndexEntry = 0;
       LOG.log(Level.INFO, "Partition {0}: truncated to offset {1} (asked {2}), removed {3} later segment(s)",
@@ -95,6 +96,7 @@ final class LogTruncation {
 
   long truncateFullyAndStartAt(long offset) {
     log.checkWritable();
+    log.snapshots.deleteAll();
     log.producers.clear();
     log.txns.clear();
     LogState s = log.state;

@@ -48,10 +48,12 @@ import java.util.function.LongPredicate;
  * of the batch, silently: {@link #dropWritten}. An unknown sequenced producer may start anywhere. Its state lives
  * where a Kafka producer's does (followers, rebuild, truncation, expiry); a producer id is either kind, never both.
  *
- * <p><b>Durability.</b> The log is the truth: batch headers carry producer id, epoch and base sequence, so the state
- * is rebuilt on open by walking batch headers of the last {@value #REBUILD_SEGMENTS} segments (headers only, no
- * record bodies), and of up to {@value #REBUILD_EXTRA_SEGMENTS} older ones while a producer's window is short. Follower appends update it too, so a new leader knows its producers. A truncation drops state for
- * the batches it cuts.
+ * <p><b>Durability.</b> The log writes the state to a {@link ProducerSnapshots} file at each roll and clean close;
+ * on open it is {@link #load}ed from the newest one and the batch headers after it (producer id, epoch, base
+ * sequence) are replayed. Without a readable snapshot the log is the truth: the state is rebuilt by walking batch
+ * headers of the last {@value #REBUILD_SEGMENTS} segments (headers only, no record bodies), and of up to
+ * {@value #REBUILD_EXTRA_SEGMENTS} older ones while a producer's window is short. Follower appends update it too, so
+ * a new leader knows its producers. A truncation drops state for the batches it cuts.
  *
  * <p><b>Expiry.</b> {@link #expire} forgets producers with no append for {@code producer.id.expiration.ms} on the
  * owner's clock, so the map is bounded by the producers active within that time, not by all that ever wrote.
@@ -74,7 +76,7 @@ final class ProducerStateTracker {
   static final int REBUILD_EXTRA_SEGMENTS = 4;
 
   /** One remembered batch: its sequence range and where it was written. */
-  private record BatchEntry(long firstSeq, long lastSeq, long firstOffset, long lastOffset) {
+  record BatchEntry(long firstSeq, long lastSeq, long firstOffset, long lastOffset) {
   }
 
   private static final class ProducerEntry {
@@ -409,16 +411,7 @@ final class ProducerStateTracker {
    */
   private void remember(long pid, short epoch, boolean sequenced, long firstSeq, long lastSeq, long baseOffset,
       long lastOffset, long nowMs) {
-    ProducerEntry entry = producers.get(pid);
-    if (entry == null) {
-      if (producers.size() >= maxProducers || !producers.isEmpty() && budget.fullAsOfLately()) {
-        Iterator<ProducerEntry> idlest = producers.values().iterator();
-        idlest.next();
-        idlest.remove();
-      }
-      entry = new ProducerEntry(epoch);
-      producers.put(pid, entry);
-    }
+    ProducerEntry entry = entryFor(pid, epoch);
     entry.sequenced = sequenced;
     entry.lastAppendMs = nowMs;
     if (epoch > entry.epoch) {
@@ -429,6 +422,21 @@ final class ProducerStateTracker {
       entry.batches.pollFirst();
     }
     entry.batches.addLast(new BatchEntry(firstSeq, lastSeq, baseOffset, lastOffset));
+  }
+
+  /** The entry of {@code pid}, created at {@code epoch} if new (making room as {@link #remember} says). */
+  private ProducerEntry entryFor(long pid, short epoch) {
+    ProducerEntry entry = producers.get(pid);
+    if (entry == null) {
+      if (producers.size() >= maxProducers || !producers.isEmpty() && budget.fullAsOfLately()) {
+        Iterator<ProducerEntry> idlest = producers.values().iterator();
+        idlest.next();
+        idlest.remove();
+      }
+      entry = new ProducerEntry(epoch);
+      producers.put(pid, entry);
+    }
+    return entry;
   }
 
   /** Forgets batches at or after {@code offset} (they are being truncated away). */
@@ -477,13 +485,13 @@ final class ProducerStateTracker {
     int from = Math.max(0, segments.length - REBUILD_SEGMENTS);
     tracker.txns = txns;
     for (int i = from; i < segments.length; i++) {
-      tracker.scan(s, segments[i], nowMs, pid -> true);
+      tracker.scan(s, segments[i], nowMs, pid -> true, s.logStartOffset());
     }
     tracker.txns = null;
     for (int i = from - 1; i >= Math.max(0, from - REBUILD_EXTRA_SEGMENTS) && tracker.missesEarlierBatches(); i--) {
       // only the producers it looks for: an older segment full of others must not crowd them out of the bound
       ProducerStateTracker older = new ProducerStateTracker(tp, maxProducers);
-      older.scan(s, segments[i], nowMs, tracker.producers::containsKey);
+      older.scan(s, segments[i], nowMs, tracker.producers::containsKey, s.logStartOffset());
       tracker.prependEarlier(older);
     }
     tracker.publish();
@@ -515,16 +523,59 @@ final class ProducerStateTracker {
     });
   }
 
-  /** Remembers the batches of one segment, from their headers (a sequenced batch is read whole). */
-  private void scan(LogState s, Segment segment, long nowMs, LongPredicate wanted) {
+  /**
+   * Loads the state from {@code snapshot} (and the ongoing transactions into {@code txns}), then replays the batch
+   * headers of the log from the snapshot's offset to its end; without a snapshot, {@link #rebuild}s it.
+   */
+  static ProducerStateTracker load(TopicPartition tp, LogState s, long nowMs, int maxProducers,
+      ProducerIdBudget budget, TransactionState txns, ProducerSnapshots.Snapshot snapshot) {
+    if (snapshot == null) {
+      return rebuild(tp, s, nowMs, maxProducers, budget, txns);
+    }
+    ProducerStateTracker tracker = new ProducerStateTracker(tp, maxProducers, budget);
+    for (ProducerSnapshots.Producer p : snapshot.producers()) { // least recent first: the bound evicts as before
+      ProducerEntry entry = tracker.entryFor(p.producerId(), p.epoch()); // kept without batches: a marker's epoch
+      entry.sequenced = p.sequenced();
+      entry.lastAppendMs = nowMs; // as a rebuild's: seen at the open
+      entry.batches.addAll(p.batches());
+    }
+    txns.restore(snapshot.ongoingTxns());
+    tracker.txns = txns;
+    tracker.replayFrom(s, snapshot.offset(), nowMs);
+    tracker.txns = null;
+    tracker.publish();
+    return tracker;
+  }
+
+  /** Remembers the batches of {@code s} from {@code offset} (a batch boundary) to its end. */
+  private void replayFrom(LogState s, long offset, long nowMs) {
+    Segment[] segments = s.segments();
+    for (int i = Math.max(0, s.floorIndex(offset)); i < segments.length; i++) {
+      scan(s, segments[i], nowMs, pid -> true, Math.max(offset, s.logStartOffset()));
+    }
+  }
+
+  /** This partition's producers, least recently used first, for a snapshot. */
+  List<ProducerSnapshots.Producer> snapshot() {
+    List<ProducerSnapshots.Producer> out = new ArrayList<>(producers.size());
+    producers.forEach((pid, e) -> out.add(new ProducerSnapshots.Producer(pid, e.epoch, e.sequenced,
+        List.copyOf(e.batches))));
+    return out;
+  }
+
+  /**
+   * Remembers the batches of one segment at or after {@code fromOffset}, from their headers (a sequenced batch is
+   * read whole).
+   */
+  private void scan(LogState s, Segment segment, long nowMs, LongPredicate wanted, long fromOffset) {
     BatchCursor cursor = new BatchCursor(segment.channel, s.readableSize(segment));
     try {
       for (boolean ok = cursor.loadAt(0); ok; ok = cursor.next()) {
         if (txns != null && (cursor.attributes & RecordBatch.TRANSACTIONAL_FLAG_MASK) != 0
-            && cursor.lastOffset() >= s.logStartOffset()) {
+            && cursor.lastOffset() >= fromOffset) {
           txns.scanned(segment, cursor);
         }
-        if (cursor.producerId < 0 || cursor.lastOffset() < s.logStartOffset() || !wanted.test(cursor.producerId)) {
+        if (cursor.producerId < 0 || cursor.lastOffset() < fromOffset || !wanted.test(cursor.producerId)) {
           continue;
         }
         if ((cursor.attributes & RecordBatch.CONTROL_FLAG_MASK) != 0) {

@@ -25,9 +25,12 @@ import java.util.TreeMap;
  * <p><b>Durability.</b> The aborted transactions are in {@code <log dir>/aborted-txns} (32 bytes each: producer id,
  * first offset, last offset (the marker's), last stable offset at the abort), replaced whole with an fsync at every
  * abort (aborts are rare) and at a truncation that cuts one. At open, entries the recovered log no longer holds are
- * dropped, and the ongoing transactions and any abort missing from the file (a crash between the marker's write and
- * the file's) are read back from the batch headers of the segments the producer state is rebuilt from: a transaction
- * open longer than those segments (two, at 1 GiB each) is not seen after a restart.
+ * dropped; the ongoing transactions come from the newest producer snapshot ({@link ProducerSnapshots}, written at
+ * each roll and clean close), and the batches after it are read back (their headers), with any abort missing from the
+ * file (a crash between the marker's write and the file's). So a transaction open across any number of segments is
+ * seen after a restart or a truncation. Without a readable snapshot (a log from before them, a corrupt file) they
+ * are read back from the segments the producer state is rebuilt from, as before: a transaction open longer than
+ * those is then not seen.
  *
  * <p><b>Threading.</b> Changed only by the log's owner thread; {@link #firstUnstableOffset} and
  * {@link #abortedIn} are read by any thread (volatile, and an immutable list replaced at each change).
@@ -82,6 +85,16 @@ final class TransactionState {
       throw new StorageException("Cannot read the transactions of partition " + tp + " from " + segment.file
           + ": " + e, e);
     }
+  }
+
+  /** Takes the ongoing transactions of a snapshot, before the batches after it are {@link #scanned}. */
+  void restore(Map<Long, Long> ongoingAtSnapshot) {
+    ongoingAtSnapshot.forEach(this::start);
+  }
+
+  /** Producer id to the first offset of its ongoing transaction, a copy for a snapshot: owner thread. */
+  Map<Long, Long> ongoing() {
+    return new HashMap<>(ongoing);
   }
 
   /** The first offset of the oldest ongoing transaction, or {@link Long#MAX_VALUE}: any thread. */
@@ -175,17 +188,19 @@ final class TransactionState {
 
   /**
    * Forgets what is at or after {@code offset} (being truncated away). A transaction whose marker is cut is
-   * ongoing again: the ongoing ones are read back from {@code segments} of the log as it will be.
+   * ongoing again: the ongoing ones are {@code ongoingAtStart} (a snapshot's at {@code startOffset}, or none) and
+   * those read back from the batches of {@code segments} of the log as it will be, from {@code startOffset}.
    */
-  void truncateTo(long offset, LogState s, Segment[] segments) {
+  void truncateTo(long offset, LogState s, Segment[] segments, Map<Long, Long> ongoingAtStart, long startOffset) {
     List<AbortedTransaction> kept = aborted.stream().filter(a -> a.lastOffset() < offset).toList();
     boolean cut = kept.size() != aborted.size();
     aborted = kept;
     ongoing.clear();
     byFirstOffset.clear();
+    restore(ongoingAtStart);
     try {
       for (Segment segment : segments) {
-        scanBelow(s, segment, offset);
+        scanBelow(s, segment, Math.max(startOffset, s.logStartOffset()), offset);
       }
     } catch (IOException e) {
       throw new StorageException("Cannot read the transactions of partition " + tp + ": " + e, e);
@@ -224,10 +239,10 @@ final class TransactionState {
     firstUnstable = byFirstOffset.isEmpty() ? Long.MAX_VALUE : byFirstOffset.firstKey();
   }
 
-  private void scanBelow(LogState s, Segment segment, long limit) throws IOException {
+  private void scanBelow(LogState s, Segment segment, long from, long limit) throws IOException {
     BatchCursor cursor = new BatchCursor(segment.channel, s.readableSize(segment));
     for (boolean ok = cursor.loadAt(0); ok && cursor.baseOffset < limit; ok = cursor.next()) {
-      if ((cursor.attributes & RecordBatch.TRANSACTIONAL_FLAG_MASK) != 0 && cursor.lastOffset() >= s.logStartOffset()) {
+      if ((cursor.attributes & RecordBatch.TRANSACTIONAL_FLAG_MASK) != 0 && cursor.lastOffset() >= from) {
         onScanned(segment, cursor);
       }
     }
