@@ -82,6 +82,12 @@ public final class InProcessCluster implements AutoCloseable {
     return this;
   }
 
+  /** Each of {@code settings} set for broker {@code id}, as {@link #set(int, String, Object)} does. */
+  public InProcessCluster set(int id, Map<String, ?> settings) {
+    settings.forEach((key, value) -> set(id, key, value));
+    return this;
+  }
+
   /** Every broker serves the HTTP API (one verticle) on a free port. */
   public InProcessCluster withHttp() {
     httpForAll = true;
