@@ -35,8 +35,9 @@ import java.util.function.Predicate;
  * in {@code dir/broker-ID}, the ZooKeeper's in {@code dir/zookeeper} (the test's {@code @TempDir}, which JUnit
  * removes). Waits are on metadata, never on time; each gives up after {@link #WAIT_MS} only against a hang.
  *
- * <p>Started, stopped and closed from the test's thread; brokers may be looked up from any. Clients ({@link #web}, {@link #client}) are made on first use and
- * closed when their broker stops.
+ * <p>Started, stopped and closed from the test's thread; brokers may be looked up from any. Clients ({@link #web},
+ * {@link #client}) are made on first use and closed when their broker stops. An in-process broker cannot be killed
+ * ({@code kill -9}): a crash test is an IT on {@code BrokerCluster}.
  */
 public final class InProcessCluster implements AutoCloseable {
   public static final long WAIT_MS = 60_000;
