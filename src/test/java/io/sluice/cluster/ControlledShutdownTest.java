@@ -6,15 +6,13 @@ import io.sluice.api.NewTopic;
 import io.sluice.api.RequestContext;
 import io.sluice.api.TopicPartition;
 import io.sluice.broker.Broker;
-import io.sluice.broker.EmbeddedZooKeeper;
 import io.sluice.broker.metadata.MetadataSnapshot;
 import io.sluice.broker.metadata.PartitionState;
 import io.sluice.broker.testing.BlockedThreadGuard;
-import io.sluice.broker.testing.TestBrokers;
+import io.sluice.broker.testing.InProcessCluster;
 import io.sluice.config.BrokerConfig;
 import io.vertx.core.Future;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
@@ -38,47 +36,37 @@ class ControlledShutdownTest {
 
   @TempDir
   Path dir;
-  private EmbeddedZooKeeper zookeeper;
-  private final Map<Integer, Broker> brokers = new HashMap<>();
+  private InProcessCluster cluster;
 
   @AfterEach
   void stopAll() throws Exception {
-    for (Broker b : brokers.values()) {
-      TestBrokers.close(b);
-    }
-    if (zookeeper != null) {
-      zookeeper.close();
+    if (cluster != null) {
+      cluster.close();
     }
   }
 
   private void startCluster(boolean controlledShutdown) throws Exception {
-    zookeeper = EmbeddedZooKeeper.start(dir.resolve("zk"));
-    for (int id = 1; id <= 3; id++) {
-      Map<String, Object> values = new HashMap<>();
-      values.put(BrokerConfig.BROKER_ID, id);
-      values.put(BrokerConfig.ZOOKEEPER_CONNECT, zookeeper.connectString());
-      values.put(BrokerConfig.CONNECT_ENABLED, false);
-      values.put(BrokerConfig.STREAMS_ENABLED, false);
-      values.put(BrokerConfig.AUTO_LEADER_REBALANCE_ENABLE, false);
-      values.put(BrokerConfig.CONTROLLED_SHUTDOWN_ENABLE, controlledShutdown);
-      brokers.put(id, TestBrokers.start(TestBrokers.config(dir.resolve("b" + id), values), GUARD));
-    }
-    await(brokers.get(1).awaitMetadata(s -> s.liveBrokerIds().size() == 3 && s.liveController() > 0, WAIT_MS));
-    await(brokers.get(1).service().createTopic(CALLER, new NewTopic("replicated", 3, 2, Map.of())));
-    await(brokers.get(1).service().createTopic(CALLER, new NewTopic("single", 3, 1, Map.of())));
-    await(brokers.get(1).awaitMetadata(s -> IntStream.range(0, 3).allMatch(p ->
+    cluster = InProcessCluster.create(dir, GUARD).set(BrokerConfig.CONTROLLED_SHUTDOWN_ENABLE, controlledShutdown)
+        .start(3);
+    await(broker(1).service().createTopic(CALLER, new NewTopic("replicated", 3, 2, Map.of())));
+    await(broker(1).service().createTopic(CALLER, new NewTopic("single", 3, 1, Map.of())));
+    await(broker(1).awaitMetadata(s -> IntStream.range(0, 3).allMatch(p ->
         state(s, "replicated", p).isr().size() == 2 && state(s, "single", p).leader() > 0), WAIT_MS));
+  }
+
+  private Broker broker(int id) {
+    return cluster.broker(id);
   }
 
   /** A broker leading a partition of "replicated", and that partition. */
   private TopicPartition ledBy(int broker) {
-    MetadataSnapshot s = brokers.get(1).metadata();
+    MetadataSnapshot s = broker(1).metadata();
     return IntStream.range(0, 3).filter(p -> state(s, "replicated", p).leader() == broker).mapToObj(p ->
         new TopicPartition("replicated", p)).findFirst().orElseThrow();
   }
 
   private TopicPartition singleOn(int broker) {
-    MetadataSnapshot s = brokers.get(1).metadata();
+    MetadataSnapshot s = broker(1).metadata();
     return IntStream.range(0, 3).filter(p -> state(s, "single", p).leader() == broker).mapToObj(p ->
         new TopicPartition("single", p)).findFirst().orElseThrow();
   }
@@ -89,12 +77,12 @@ class ControlledShutdownTest {
     int stopping = 2;
     TopicPartition replicated = ledBy(stopping);
     TopicPartition single = singleOn(stopping);
-    Broker broker = brokers.remove(stopping);
+    Broker broker = broker(stopping);
     // the stopping broker's own view, in order: it deregisters only after it saw the move
     Future<MetadataSnapshot> movedWhileThere = broker.awaitMetadata(s -> s.liveBrokerIds().contains(stopping)
         && state(s, replicated.topic(), replicated.partition()).leader() != stopping, WAIT_MS);
 
-    TestBrokers.close(broker);
+    cluster.stop(stopping);
 
     assertThat(movedWhileThere.succeeded()).as("a snapshot showed the move while the broker was there").isTrue();
     MetadataSnapshot there = await(movedWhileThere);
@@ -103,7 +91,7 @@ class ControlledShutdownTest {
     assertThat(moved.isr()).as("the stopping broker follows on until it goes").contains(stopping);
     assertThat(state(there, single.topic(), single.partition()).leader()).as("no other replica: still its own")
         .isEqualTo(stopping);
-    MetadataSnapshot after = await(brokers.get(1).awaitMetadata(s -> !s.liveBrokerIds().contains(stopping)
+    MetadataSnapshot after = await(broker(1).awaitMetadata(s -> !s.liveBrokerIds().contains(stopping)
         && !state(s, replicated.topic(), replicated.partition()).isr().contains(stopping), WAIT_MS));
     assertThat(state(after, replicated.topic(), replicated.partition()).leader()).isEqualTo(moved.leader());
   }
@@ -113,12 +101,12 @@ class ControlledShutdownTest {
     startCluster(false);
     int stopping = 2;
     TopicPartition replicated = ledBy(stopping);
-    Future<MetadataSnapshot> movedWhileThere = brokers.get(1).awaitMetadata(s -> s.liveBrokerIds().contains(stopping)
+    Future<MetadataSnapshot> movedWhileThere = broker(1).awaitMetadata(s -> s.liveBrokerIds().contains(stopping)
         && state(s, replicated.topic(), replicated.partition()).leader() != stopping, WAIT_MS);
 
-    TestBrokers.close(brokers.remove(stopping));
+    cluster.stop(stopping);
 
-    await(brokers.get(1).awaitMetadata(s -> !s.liveBrokerIds().contains(stopping)
+    await(broker(1).awaitMetadata(s -> !s.liveBrokerIds().contains(stopping)
         && state(s, replicated.topic(), replicated.partition()).leader() > 0
         && state(s, replicated.topic(), replicated.partition()).leader() != stopping, WAIT_MS));
     assertThat(movedWhileThere.isComplete()).as("no snapshot showed the move while the broker was there").isFalse();

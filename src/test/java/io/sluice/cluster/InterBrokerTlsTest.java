@@ -10,7 +10,7 @@ import io.sluice.api.TopicPartition;
 import io.sluice.broker.Broker;
 import io.sluice.broker.metadata.PartitionState;
 import io.sluice.broker.testing.BlockedThreadGuard;
-import io.sluice.broker.testing.TestBrokers;
+import io.sluice.broker.testing.InProcessCluster;
 import io.sluice.broker.testing.TestCertificates.Authority;
 import io.sluice.broker.testing.TestCertificates.Issued;
 import io.sluice.config.BrokerConfig;
@@ -41,34 +41,33 @@ class InterBrokerTlsTest {
 
   @TempDir
   Path dir;
+  private InProcessCluster cluster;
   private Broker first;
   private Broker second;
 
   @AfterEach
   void stop() throws Exception {
-    TestBrokers.close(second);
-    TestBrokers.close(first);
+    if (cluster != null) {
+      cluster.close();
+    }
   }
 
   private Map<String, Object> tls(int id, Issued cert, Authority trusted) {
     Map<String, Object> m = new HashMap<>();
-    m.put(BrokerConfig.BROKER_ID, id);
     m.put(SslConfig.INTER_BROKER_PROTOCOL, "SSL");
     m.put(SslConfig.KEYSTORE_LOCATION, cert.keyStore(dir.resolve("broker-" + id + ".p12"), "PKCS12", "pw", "pw")
         .toString());
     m.put(SslConfig.KEYSTORE_PASSWORD, "pw");
     m.put(SslConfig.TRUSTSTORE_TYPE, "PEM");
     m.put(SslConfig.TRUSTSTORE_LOCATION, trusted.trustStore(dir.resolve("ca-" + id + ".pem"), "PEM", "").toString());
-    m.put(BrokerConfig.CONNECT_ENABLED, false);
-    m.put(BrokerConfig.STREAMS_ENABLED, false);
     m.put(BrokerConfig.REPLICA_LAG_TIME_MAX_MS, 2_000L);
     return m;
   }
 
   private void start(Map<String, Object> one, Map<String, Object> two) throws Exception {
-    first = TestBrokers.start(TestBrokers.config(dir.resolve("1"), one), GUARD);
-    two.put(BrokerConfig.ZOOKEEPER_CONNECT, first.zookeeperConnect());
-    second = TestBrokers.start(TestBrokers.config(dir.resolve("2"), two), GUARD);
+    cluster = InProcessCluster.create(dir, GUARD).set(1, one).set(2, two);
+    first = cluster.startBroker(1);
+    second = cluster.startBroker(2);
     await(first.awaitMetadata(s -> s.liveBrokerIds().containsAll(List.of(1, 2)), 30_000));
   }
 

@@ -11,11 +11,10 @@ import io.sluice.api.NewTopic;
 import io.sluice.api.RequestContext;
 import io.sluice.api.TopicPartition;
 import io.sluice.broker.Broker;
-import io.sluice.broker.EmbeddedZooKeeper;
 import io.sluice.broker.metadata.MetadataSnapshot;
 import io.sluice.broker.testing.BlockedThreadGuard;
 import io.sluice.broker.testing.TestBatches;
-import io.sluice.broker.testing.TestBrokers;
+import io.sluice.broker.testing.InProcessCluster;
 import io.sluice.config.BrokerConfig;
 import io.sluice.errors.SluiceException;
 import io.vertx.core.Future;
@@ -50,46 +49,31 @@ class RackAwareClusterTest {
 
   @TempDir
   Path dir;
-  private EmbeddedZooKeeper zookeeper;
-  private final Map<Integer, Broker> brokers = new HashMap<>();
+  private InProcessCluster cluster;
 
   @BeforeEach
   void startAll() throws Exception {
-    zookeeper = EmbeddedZooKeeper.start(dir.resolve("zk"));
-    for (int id = 1; id <= 3; id++) {
-      Map<String, Object> values = new HashMap<>();
-      values.put(BrokerConfig.BROKER_ID, id);
-      values.put(BrokerConfig.ZOOKEEPER_CONNECT, zookeeper.connectString());
-      values.put(BrokerConfig.CONNECT_ENABLED, false);
-      values.put(BrokerConfig.STREAMS_ENABLED, false);
-      values.put(BrokerConfig.AUTO_LEADER_REBALANCE_ENABLE, false);
-      values.put(BrokerConfig.BROKER_RACK, RACKS.get(id));
-      values.put(BrokerConfig.REPLICA_SELECTOR_CLASS, BrokerConfig.RACK_AWARE_REPLICA_SELECTOR);
-      values.put(BrokerConfig.HTTP_INSTANCES, 1);
-      brokers.put(id, TestBrokers.start(TestBrokers.config(dir.resolve("b" + id), values), GUARD,
-          io.sluice.http.HttpListener::new));
-    }
-    await(broker(1).awaitMetadata(s -> s.liveBrokerIds().size() == 3 && s.liveController() > 0, WAIT_MS));
+    cluster = InProcessCluster.create(dir, GUARD).withHttp()
+        .set(BrokerConfig.REPLICA_SELECTOR_CLASS, BrokerConfig.RACK_AWARE_REPLICA_SELECTOR);
+    RACKS.forEach((id, rack) -> cluster.set(id, BrokerConfig.BROKER_RACK, rack));
+    cluster.start(3);
   }
 
   @AfterEach
   void stopAll() throws Exception {
-    for (Broker b : brokers.values()) {
-      TestBrokers.close(b);
-    }
-    if (zookeeper != null) {
-      zookeeper.close();
+    if (cluster != null) {
+      cluster.close();
     }
   }
 
   private Broker broker(int id) {
-    return brokers.get(id);
+    return cluster.broker(id);
   }
 
   @Test
   void theClusterShowsEachBrokersRackAndATopicsReplicasSpanEveryRack() throws Exception {
-    ClusterDescription cluster = await(broker(2).service().describeCluster(CALLER));
-    assertThat(cluster.brokers()).extracting(ClusterDescription.BrokerInfo::id, ClusterDescription.BrokerInfo::rack)
+    ClusterDescription described = await(broker(2).service().describeCluster(CALLER));
+    assertThat(described.brokers()).extracting(ClusterDescription.BrokerInfo::id, ClusterDescription.BrokerInfo::rack)
         .containsExactlyInAnyOrder(org.assertj.core.groups.Tuple.tuple(1, "a"), org.assertj.core.groups.Tuple.tuple(2,
             "b"), org.assertj.core.groups.Tuple.tuple(3, "c"));
 
@@ -133,7 +117,7 @@ class RackAwareClusterTest {
       java.util.Collections.reverse(without); // keep the leader: only the follower moves
     }
     await(broker(leader).service().alterPartitionReassignment(CALLER, tp, without));
-    for (Broker b : brokers.values()) {
+    for (Broker b : cluster.brokers().values()) {
       await(b.awaitMetadata(m -> m.topic("near").map(t -> t.assignment().get(0).equals(without)
           && !t.reassignments().containsKey(0)).orElse(false), WAIT_MS));
     }
@@ -183,7 +167,7 @@ class RackAwareClusterTest {
         .subscribe().with(r -> consumed.add(new String(r.value(), java.nio.charset.StandardCharsets.UTF_8)));
     try {
       awaitTrue("the reader reads what was written", () -> consumed.size() >= 20);
-      TestBrokers.close(brokers.remove(near));
+      cluster.stop(near);
       for (int i = 20; i < 40; i++) {
         produced.add("c" + i);
         await(broker(leader).service().produce(CALLER, tp, batch("c" + i), Acks.LEADER));

@@ -14,7 +14,6 @@ import io.sluice.api.PartitionReassignmentInfo;
 import io.sluice.api.RequestContext;
 import io.sluice.api.TopicPartition;
 import io.sluice.broker.Broker;
-import io.sluice.broker.EmbeddedZooKeeper;
 import io.sluice.broker.metadata.MetadataSnapshot;
 import io.sluice.broker.metadata.PartitionReassignment;
 import io.sluice.broker.metadata.PartitionState;
@@ -22,7 +21,7 @@ import io.sluice.broker.metadata.TopicState;
 import io.sluice.broker.metadata.ZkPaths;
 import io.sluice.broker.testing.BlockedThreadGuard;
 import io.sluice.broker.testing.TestBatches;
-import io.sluice.broker.testing.TestBrokers;
+import io.sluice.broker.testing.InProcessCluster;
 import io.sluice.config.BrokerConfig;
 import io.sluice.errors.ErrorCode;
 import io.sluice.errors.SluiceException;
@@ -30,7 +29,6 @@ import io.vertx.core.Future;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -63,41 +61,22 @@ class ReassignmentClusterTest {
 
   @TempDir
   Path dir;
-  private EmbeddedZooKeeper zookeeper;
-  private final Map<Integer, Broker> brokers = new HashMap<>();
+  private InProcessCluster cluster;
 
   @BeforeEach
   void startAll() throws Exception {
-    zookeeper = EmbeddedZooKeeper.start(dir.resolve("zk"));
-    for (int id = 1; id <= 3; id++) {
-      start(id);
-    }
-    await(broker(1).awaitMetadata(s -> s.liveBrokerIds().size() == 3 && s.liveController() > 0, WAIT_MS));
+    cluster = InProcessCluster.create(dir, GUARD).set(BrokerConfig.REPLICA_LAG_TIME_MAX_MS, 2_000).start(3);
   }
 
   @AfterEach
   void stopAll() throws Exception {
-    for (Broker b : brokers.values()) {
-      TestBrokers.close(b);
+    if (cluster != null) {
+      cluster.close();
     }
-    if (zookeeper != null) {
-      zookeeper.close();
-    }
-  }
-
-  private void start(int id) throws Exception {
-    Map<String, Object> values = new HashMap<>();
-    values.put(BrokerConfig.BROKER_ID, id);
-    values.put(BrokerConfig.ZOOKEEPER_CONNECT, zookeeper.connectString());
-    values.put(BrokerConfig.CONNECT_ENABLED, false);
-    values.put(BrokerConfig.STREAMS_ENABLED, false);
-    values.put(BrokerConfig.AUTO_LEADER_REBALANCE_ENABLE, false);
-    values.put(BrokerConfig.REPLICA_LAG_TIME_MAX_MS, 2_000);
-    brokers.put(id, TestBrokers.start(TestBrokers.config(dir.resolve("b" + id), values), GUARD));
   }
 
   private Broker broker(int id) {
-    return brokers.get(id);
+    return cluster.broker(id);
   }
 
   @Test
@@ -123,7 +102,7 @@ class ReassignmentClusterTest {
       assertThat(started.replicas()).as("the target first, then the replica leaving").containsExactly(2, 3, 1);
       assertThat(started.addingReplicas()).containsExactly(3);
       assertThat(started.removingReplicas()).containsExactly(1);
-      for (Broker b : brokers.values()) {
+      for (Broker b : cluster.brokers().values()) {
         await(b.awaitMetadata(s -> done(s, tp, List.of(2, 3)), WAIT_MS));
       }
       int before = acked.size();
@@ -148,7 +127,7 @@ class ReassignmentClusterTest {
         && !Files.exists(broker(1).config().dataDir().resolve(tp.dirName())));
     assertThat(await(broker(1).service().listPartitionReassignments(CALLER))).isEmpty();
 
-    TestBrokers.close(brokers.remove(1));
+    cluster.stop(1);
     assertThat(readAll(broker(2), tp)).as("read from leader " + state.leader()).containsAll(acked);
     // the other new replica leads next: it holds them too
     int other = state.leader() == 2 ? 3 : 2;
@@ -199,7 +178,7 @@ class ReassignmentClusterTest {
         ErrorCode.INVALID_REPLICA_ASSIGNMENT);
     // broker `other` stopped: a reassignment adding it waits, so it can be cancelled (written in ZooKeeper directly,
     // since a request naming a dead broker is refused)
-    TestBrokers.close(brokers.remove(other));
+    cluster.stop(other);
     await(broker(3).awaitMetadata(snap -> !snap.liveBrokerIds().contains(other), WAIT_MS));
     writeReassignment(tp, List.of(only, other));
     await(broker(3).awaitMetadata(snap -> snap.topic(tp.topic()).orElseThrow().reassignments().containsKey(0),
@@ -224,17 +203,17 @@ class ReassignmentClusterTest {
     int only = 6 - controller - target;
     TopicPartition tp = List.of(0, 1, 2).stream().map(p -> new TopicPartition("survives", p))
         .filter(p -> replicas(broker(1).metadata(), p).equals(List.of(only))).findFirst().orElseThrow();
-    TestBrokers.close(brokers.remove(target));
+    cluster.stop(target);
     await(broker(only).awaitMetadata(s -> !s.liveBrokerIds().contains(target), WAIT_MS));
     writeReassignment(tp, List.of(target, only));
     await(broker(only).awaitMetadata(s -> s.topic(tp.topic()).orElseThrow().reassignments().containsKey(
         tp.partition()), WAIT_MS));
-    TestBrokers.close(brokers.remove(controller));
+    cluster.stop(controller);
     await(broker(only).awaitMetadata(s -> s.liveController() == only, WAIT_MS));
     assertThat(await(broker(only).service().listPartitionReassignments(CALLER))).as("still in progress")
         .singleElement().satisfies(r -> assertThat(r.addingReplicas()).containsExactly(target));
 
-    start(target);
+    cluster.startBroker(target);
 
     MetadataSnapshot s = await(broker(target).awaitMetadata(snap -> done(snap, tp, List.of(target, only)), WAIT_MS));
     assertThat(state(s, tp).isr()).containsExactlyInAnyOrder(target, only);
@@ -254,9 +233,9 @@ class ReassignmentClusterTest {
     int stays = before.get(0);
     int down = before.get(1);
     int target = 6 - stays - down;
-    Path downDir = dir.resolve("b" + down);
+    Path downDir = cluster.dataDir(down);
     awaitTrue("broker " + down + " hosts both", () -> broker(down).hostedPartitions().containsAll(List.of(moved, kept)));
-    TestBrokers.close(brokers.remove(down));
+    cluster.stop(down);
     await(broker(stays).awaitMetadata(s -> !s.liveBrokerIds().contains(down), WAIT_MS));
 
     await(broker(stays).service().alterPartitionReassignment(CALLER, moved, List.of(stays, target)));
@@ -264,7 +243,7 @@ class ReassignmentClusterTest {
     assertThat(downDir.resolve(moved.dirName())).as("the broker was down: nothing deleted it").isDirectory();
     Files.createDirectories(downDir.resolve("ghost-0")); // a topic ZooKeeper does not know: left alone
 
-    start(down);
+    cluster.startBroker(down);
 
     awaitTrue("the returning broker deletes the log it no longer holds",
         () -> !Files.exists(downDir.resolve(moved.dirName())));
@@ -275,7 +254,7 @@ class ReassignmentClusterTest {
 
   /** Writes a reassignment of {@code tp} to {@code target} into the topic's znode as a broker would. */
   private void writeReassignment(TopicPartition tp, List<Integer> target) throws Exception {
-    try (CuratorFramework zk = CuratorFrameworkFactory.newClient(zookeeper.connectString(), new RetryOneTime(100))) {
+    try (CuratorFramework zk = CuratorFrameworkFactory.newClient(cluster.zookeeperConnect(), new RetryOneTime(100))) {
       zk.start();
       CuratorFramework ns = zk.usingNamespace(ZkPaths.NAMESPACE);
       Stat stat = new Stat();

@@ -10,7 +10,7 @@ import io.sluice.api.RequestContext;
 import io.sluice.api.TopicPartition;
 import io.sluice.broker.Broker;
 import io.sluice.broker.testing.BlockedThreadGuard;
-import io.sluice.broker.testing.TestBrokers;
+import io.sluice.broker.testing.InProcessCluster;
 import io.sluice.config.BrokerConfig;
 import io.sluice.errors.ErrorCode;
 import io.sluice.errors.SluiceException;
@@ -40,6 +40,7 @@ class TopicChangesReachEveryBrokerTest {
 
   @TempDir
   Path dir;
+  private InProcessCluster cluster;
   private Broker first;
   private Broker second;
   private TcpProxy secondsZooKeeper;
@@ -49,29 +50,23 @@ class TopicChangesReachEveryBrokerTest {
     if (secondsZooKeeper != null) {
       secondsZooKeeper.release();
     }
-    TestBrokers.close(second);
-    TestBrokers.close(first);
+    if (cluster != null) {
+      cluster.close();
+    }
     if (secondsZooKeeper != null) {
       secondsZooKeeper.close();
     }
   }
 
-  /** Broker 1 with the embedded ZooKeeper, broker 2 reaching it through the proxy; both wait {@code waitMs}. */
+  /** Broker 1 reaching ZooKeeper directly, broker 2 through the proxy; both wait {@code waitMs}. */
   private void startBrokers(long waitMs) throws Exception {
-    Map<String, Object> common = Map.of(BrokerConfig.ZOOKEEPER_SESSION_TIMEOUT_MS, SESSION_TIMEOUT_MS,
-        "metadata.propagation.timeout.ms", waitMs, BrokerConfig.CONNECT_ENABLED, false,
-        BrokerConfig.STREAMS_ENABLED, false);
-    first = TestBrokers.start(TestBrokers.config(dir.resolve("1"), with(common, BrokerConfig.BROKER_ID, 1)), GUARD);
-    secondsZooKeeper = TcpProxy.to(first.zookeeperConnect());
-    second = TestBrokers.start(TestBrokers.config(dir.resolve("2"), with(with(common, BrokerConfig.BROKER_ID, 2),
-        BrokerConfig.ZOOKEEPER_CONNECT, secondsZooKeeper.address())), GUARD);
+    cluster = InProcessCluster.create(dir, GUARD).set(BrokerConfig.ZOOKEEPER_SESSION_TIMEOUT_MS, SESSION_TIMEOUT_MS)
+        .set("metadata.propagation.timeout.ms", waitMs);
+    secondsZooKeeper = TcpProxy.to(cluster.zookeeperConnect());
+    cluster.set(2, BrokerConfig.ZOOKEEPER_CONNECT, secondsZooKeeper.address());
+    first = cluster.startBroker(1);
+    second = cluster.startBroker(2);
     await(first.awaitMetadata(s -> s.liveBrokerIds().contains(2), 30_000));
-  }
-
-  private static Map<String, Object> with(Map<String, Object> base, String key, Object value) {
-    Map<String, Object> m = new java.util.HashMap<>(base);
-    m.put(key, value);
-    return m;
   }
 
   /**

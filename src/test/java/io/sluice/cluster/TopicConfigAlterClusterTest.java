@@ -13,18 +13,18 @@ import io.sluice.api.TopicPartition;
 import io.sluice.broker.Broker;
 import io.sluice.broker.metadata.PartitionState;
 import io.sluice.broker.testing.BlockedThreadGuard;
-import io.sluice.broker.testing.TestBrokers;
+import io.sluice.broker.testing.InProcessCluster;
 import io.sluice.config.BrokerConfig;
 import io.sluice.errors.ErrorCode;
 import io.sluice.errors.SluiceException;
 import io.vertx.core.Future;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -45,34 +45,29 @@ class TopicConfigAlterClusterTest {
 
   @TempDir
   Path dir;
+  private InProcessCluster cluster;
   private Broker first;
   private Broker second;
 
-  @AfterEach
-  void stop() throws Exception {
-    TestBrokers.close(second);
-    TestBrokers.close(first);
+  @BeforeEach
+  void create() {
+    cluster = InProcessCluster.create(dir, GUARD).set(BrokerConfig.REPLICA_LAG_TIME_MAX_MS, 2_000);
   }
 
-  private BrokerConfig config(int id, Map<String, Object> extra) {
-    Map<String, Object> values = new HashMap<>(extra);
-    values.put(BrokerConfig.BROKER_ID, id);
-    values.put(BrokerConfig.CONNECT_ENABLED, false);
-    values.put(BrokerConfig.STREAMS_ENABLED, false);
-    values.put(BrokerConfig.AUTO_LEADER_REBALANCE_ENABLE, false);
-    values.put(BrokerConfig.REPLICA_LAG_TIME_MAX_MS, 2_000);
-    return TestBrokers.config(dir.resolve(Integer.toString(id)), values);
+  @AfterEach
+  void stop() throws Exception {
+    cluster.close();
   }
 
   private Broker startSecond() throws Exception {
-    Broker b = TestBrokers.start(config(2, Map.of(BrokerConfig.ZOOKEEPER_CONNECT, first.zookeeperConnect())), GUARD);
+    Broker b = cluster.startBroker(2);
     await(first.awaitMetadata(s -> s.liveBrokerIds().contains(2), 30_000));
     return b;
   }
 
   @Test
   void anAlteredConfigReachesFollowersAndOutlivesALeaderChangeAndARestart() throws Exception {
-    first = TestBrokers.start(config(1, Map.of()), GUARD);
+    first = cluster.startBroker(1);
     second = startSecond();
     await(first.service().createTopic(CALLER, new NewTopic("t", 2, 2, Map.of("max.message.bytes", "4096"))));
     assertThat(state(P1).leader()).as("partition 1's leader").isEqualTo(2);
@@ -95,7 +90,7 @@ class TopicConfigAlterClusterTest {
     assertThat(await(first.service().produce(CALLER, P1, large.duplicate(), Acks.ALL)).batchBaseOffsets())
         .containsExactly(0L);
 
-    TestBrokers.close(second);
+    cluster.stop(2);
     second = null;
     await(first.awaitMetadata(s -> isr(s.topic("t").orElseThrow().states().get(1)).equals(List.of(1)), 30_000));
     assertThat(state(P1).leader()).as("partition 1's leader after broker 2 stopped").isEqualTo(1);

@@ -12,8 +12,7 @@ import io.sluice.api.acl.PatternType;
 import io.sluice.api.acl.ResourceType;
 import io.sluice.broker.Broker;
 import io.sluice.broker.testing.BlockedThreadGuard;
-import io.sluice.broker.testing.TestBrokers;
-import io.sluice.broker.testing.TestClients;
+import io.sluice.broker.testing.InProcessCluster;
 import io.sluice.config.BrokerConfig;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
@@ -22,7 +21,6 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -42,9 +40,8 @@ class AclsClusterTest {
   static final BlockedThreadGuard GUARD = new BlockedThreadGuard();
 
   @TempDir
-  Path dir1;
-  @TempDir
-  Path dir2;
+  Path dir;
+  private InProcessCluster cluster;
   private Broker one;
   private Broker two;
   private WebClient client1;
@@ -52,22 +49,24 @@ class AclsClusterTest {
 
   @AfterEach
   void stop() throws Exception {
-    for (WebClient c : new WebClient[] {client1, client2}) {
-      if (c != null) {
-        c.close();
-      }
+    if (cluster != null) {
+      cluster.close();
     }
-    TestBrokers.close(two);
-    TestBrokers.close(one);
+  }
+
+  /** Brokers 1 and 2, each serving HTTP, both live. */
+  private void startBoth() throws Exception {
+    cluster = InProcessCluster.create(dir, GUARD).withHttp().set(BrokerConfig.AUTHORIZER_ENABLE, true).start(2);
+    one = cluster.broker(1);
+    two = cluster.broker(2);
+    client1 = cluster.web(1);
+    client2 = cluster.web(2);
   }
 
   @Test
   void anAclCreatedThroughOneBrokerIsEnforcedByTheOtherForLocalAndForwardedProducesAndAfterItsRestart()
       throws Exception {
-    one = start(config(dir1, 1, Map.of()));
-    two = start(config(dir2, 2, Map.of(BrokerConfig.ZOOKEEPER_CONNECT, one.zookeeperConnect())));
-    client1 = TestClients.web(one.httpPort());
-    client2 = TestClients.web(two.httpPort());
+    startBoth();
     await(one.services().broker().createAcls(RequestContext.internal(1), List.of(new AclBinding(ResourceType.CLUSTER,
         ResourceType.CLUSTER_NAME, PatternType.LITERAL, "User:ANONYMOUS", "*", AclOperation.ALTER,
         AclPermission.ALLOW))));
@@ -85,10 +84,9 @@ class AclsClusterTest {
     awaitAllowed(client2, 0);
     awaitAllowed(client2, 1);
 
-    TestBrokers.close(two);
-    client2.close();
-    two = start(config(dir2, 2, Map.of(BrokerConfig.ZOOKEEPER_CONNECT, one.zookeeperConnect())));
-    client2 = TestClients.web(two.httpPort());
+    cluster.stop(2);
+    two = cluster.startBroker(2);
+    client2 = cluster.web(2);
     assertThat(produce(client2, 0).statusCode()).as("read back at start, before serving").isEqualTo(200);
     assertThat(await(client2.get("/acls?resource_type=TOPIC").send()).bodyAsJsonObject().getJsonArray("data"))
         .hasSize(1);
@@ -108,20 +106,6 @@ class AclsClusterTest {
     return await(client.post("/topics/t/partitions/" + partition).putHeader("Content-Type", MediaTypes.KAFKA_JSON_V2)
         .sendBuffer(new JsonObject().put("records", new JsonArray().add(new JsonObject().put("value", "v")))
             .toBuffer()));
-  }
-
-  private static BrokerConfig config(Path dir, int id, Map<String, Object> extra) {
-    Map<String, Object> cfg = new HashMap<>(Map.of(BrokerConfig.BROKER_ID, id, BrokerConfig.AUTHORIZER_ENABLE, true,
-        BrokerConfig.HTTP_INSTANCES, 1, BrokerConfig.CONNECT_ENABLED, false, BrokerConfig.STREAMS_ENABLED, false));
-    cfg.putAll(extra);
-    return TestBrokers.config(dir, cfg);
-  }
-
-  private static Broker start(BrokerConfig config) throws Exception {
-    Broker b = Broker.builder(config).listener(HttpListener::new).vertxOptions(BlockedThreadGuard::testOptions)
-        .start().await(TestBrokers.START_TIMEOUT_S, TimeUnit.SECONDS);
-    GUARD.watch(b.vertx());
-    return b;
   }
 
   private static <T> T await(Future<T> f) throws Exception {

@@ -7,8 +7,7 @@ import io.sluice.api.RequestContext;
 import io.sluice.api.TopicMetadata;
 import io.sluice.broker.Broker;
 import io.sluice.broker.testing.BlockedThreadGuard;
-import io.sluice.broker.testing.TestBrokers;
-import io.sluice.broker.testing.TestClients;
+import io.sluice.broker.testing.InProcessCluster;
 import io.sluice.config.BrokerConfig;
 import io.sluice.group.OffsetsTopic;
 import io.vertx.core.Future;
@@ -18,7 +17,6 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
@@ -39,9 +37,8 @@ class TransactionsApiClusterTest {
   static final BlockedThreadGuard GUARD = new BlockedThreadGuard();
 
   @TempDir
-  Path dir1;
-  @TempDir
-  Path dir2;
+  Path dir;
+  private InProcessCluster cluster;
   private Broker one;
   private Broker two;
   private WebClient client1;
@@ -49,21 +46,23 @@ class TransactionsApiClusterTest {
 
   @AfterEach
   void stop() throws Exception {
-    for (WebClient c : new WebClient[] {client1, client2}) {
-      if (c != null) {
-        c.close();
-      }
+    if (cluster != null) {
+      cluster.close();
     }
-    TestBrokers.close(two);
-    TestBrokers.close(one);
+  }
+
+  /** Brokers 1 and 2, each serving HTTP, both live. */
+  private void startBoth() throws Exception {
+    cluster = InProcessCluster.create(dir, GUARD).withHttp().set(BrokerConfig.OFFSETS_TOPIC_NUM_PARTITIONS, 2).start(2);
+    one = cluster.broker(1);
+    two = cluster.broker(2);
+    client1 = cluster.web(1);
+    client2 = cluster.web(2);
   }
 
   @Test
   void eachIdIsServedByItsCoordinatorThroughEitherBroker() throws Exception {
-    one = start(config(dir1, 1, Map.of()));
-    two = start(config(dir2, 2, Map.of(BrokerConfig.ZOOKEEPER_CONNECT, one.zookeeperConnect())));
-    client1 = TestClients.web(one.httpPort());
-    client2 = TestClients.web(two.httpPort());
+    startBoth();
     await(one.services().broker().createTopic(RequestContext.internal(1), new NewTopic("t", 2, (short) 1, Map.of())));
     // One id per offsets topic partition (2 of them), so both brokers may be coordinators.
     String[] ids = {idIn(0), idIn(1)};
@@ -87,10 +86,7 @@ class TransactionsApiClusterTest {
 
   @Test
   void offsetsSentInATransactionReachTheGroupsCoordinatorAndItsCommitCompletesThemThere() throws Exception {
-    one = start(config(dir1, 1, Map.of()));
-    two = start(config(dir2, 2, Map.of(BrokerConfig.ZOOKEEPER_CONNECT, one.zookeeperConnect())));
-    client1 = TestClients.web(one.httpPort());
-    client2 = TestClients.web(two.httpPort());
+    startBoth();
     await(one.services().broker().createTopic(RequestContext.internal(1), new NewTopic("t", 2, (short) 1, Map.of())));
     String id = idIn(0);
     String group = IntStream.range(0, 1000).mapToObj(i -> "g-" + i)
@@ -132,21 +128,6 @@ class TransactionsApiClusterTest {
 
   private static HttpResponse<Buffer> post(WebClient client, String path, JsonObject body) throws Exception {
     return await(client.post(path).sendJsonObject(body));
-  }
-
-  private static BrokerConfig config(Path dir, int id, Map<String, Object> extra) {
-    Map<String, Object> cfg = new HashMap<>(Map.of(BrokerConfig.BROKER_ID, id, BrokerConfig.HTTP_INSTANCES, 1,
-        BrokerConfig.CONNECT_ENABLED, false, BrokerConfig.STREAMS_ENABLED, false,
-        BrokerConfig.OFFSETS_TOPIC_NUM_PARTITIONS, 2));
-    cfg.putAll(extra);
-    return TestBrokers.config(dir, cfg);
-  }
-
-  private static Broker start(BrokerConfig config) throws Exception {
-    Broker b = Broker.builder(config).listener(HttpListener::new).vertxOptions(BlockedThreadGuard::testOptions)
-        .start().await(TestBrokers.START_TIMEOUT_S, TimeUnit.SECONDS);
-    GUARD.watch(b.vertx());
-    return b;
   }
 
   private static <T> T await(Future<T> f) throws Exception {

@@ -4,10 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sluice.broker.Broker;
 import io.sluice.broker.testing.BlockedThreadGuard;
-import io.sluice.broker.testing.TestBrokers;
+import io.sluice.broker.testing.InProcessCluster;
 import io.sluice.broker.testing.TestClients;
 import io.sluice.config.BrokerConfig;
-import io.sluice.http.HttpListener;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
@@ -15,7 +14,6 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
@@ -40,18 +38,17 @@ class ClientQuotasApiTest {
 
   @TempDir
   static Path dataDir;
+  private static InProcessCluster cluster;
   private static Broker first;
-  private static Broker second;
   private static WebClient client;
   private static WebClient secondClient;
 
   @BeforeAll
   static void start() throws Exception {
-    first = TestBrokers.start(config(1, Map.of()), GUARD, HttpListener::new);
-    second = TestBrokers.start(config(2, Map.of(BrokerConfig.ZOOKEEPER_CONNECT, first.zookeeperConnect())), GUARD,
-        HttpListener::new);
-    client = TestClients.web(first.httpPort());
-    secondClient = TestClients.web(second.httpPort());
+    cluster = InProcessCluster.create(dataDir, GUARD).withHttp().set(BrokerConfig.QUOTA_WINDOW_NUM, 2).start(2);
+    first = cluster.broker(1);
+    client = cluster.web(1);
+    secondClient = cluster.web(2);
     for (String topic : new String[] {"t", "quota-java"}) {
       HttpResponse<Buffer> r = await(client.post("/topics").sendJsonObject(new JsonObject().put("name", topic)
           .put("partitions", 1).put("replication_factor", 1)));
@@ -59,21 +56,11 @@ class ClientQuotasApiTest {
     }
   }
 
-  private static BrokerConfig config(int id, Map<String, Object> extra) {
-    Map<String, Object> values = new HashMap<>(extra);
-    values.put(BrokerConfig.BROKER_ID, id);
-    values.put(BrokerConfig.CONNECT_ENABLED, false);
-    values.put(BrokerConfig.STREAMS_ENABLED, false);
-    values.put(BrokerConfig.QUOTA_WINDOW_NUM, 2);
-    return TestBrokers.config(dataDir.resolve(Integer.toString(id)), values);
-  }
-
   @AfterAll
   static void stop() throws Exception {
-    client.close();
-    secondClient.close();
-    TestBrokers.close(second);
-    TestBrokers.close(first);
+    if (cluster != null) {
+      cluster.close();
+    }
   }
 
   private static <T> T await(Future<T> f) throws Exception {
@@ -234,16 +221,14 @@ class ClientQuotasApiTest {
   void aBrokerStartedLaterHasTheQuotasBeforeItServes() throws Exception {
     set(new JsonObject().put("client-id", "kept"), "consumer_byte_rate", 5_000);
     awaitQuotas(client, hasClient("kept", "consumer_byte_rate"));
-    Broker third = TestBrokers.start(config(3, Map.of(BrokerConfig.ZOOKEEPER_CONNECT, first.zookeeperConnect())),
-        GUARD, HttpListener::new);
-    WebClient thirdClient = TestClients.web(third.httpPort());
+    cluster.startBroker(3);
+    WebClient thirdClient = cluster.web(3);
     try {
       JsonArray entries = await(thirdClient.get("/client-quotas?client-id=kept").send()).bodyAsJsonObject()
           .getJsonArray("entries");
       assertThat(entries).as("read from ZooKeeper during the start, not after").hasSize(1);
     } finally {
-      thirdClient.close();
-      TestBrokers.close(third);
+      cluster.stop(3);
     }
   }
 

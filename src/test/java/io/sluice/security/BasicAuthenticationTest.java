@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 
 import io.sluice.broker.Broker;
 import io.sluice.broker.testing.BlockedThreadGuard;
-import io.sluice.broker.testing.TestBrokers;
+import io.sluice.broker.testing.InProcessCluster;
 import io.sluice.client.ClientOptions;
 import io.sluice.client.ProducerOptions;
 import io.sluice.client.ProducerRecord;
@@ -13,7 +13,6 @@ import io.sluice.client.SluiceClient;
 import io.sluice.config.BrokerConfig;
 import io.sluice.errors.ErrorCode;
 import io.sluice.errors.SluiceException;
-import io.sluice.http.HttpListener;
 import io.sluice.cli.UsersCommand;
 import io.vertx.core.json.JsonObject;
 import java.io.ByteArrayOutputStream;
@@ -28,7 +27,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Base64;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
@@ -52,19 +50,17 @@ class BasicAuthenticationTest {
 
   @TempDir
   static Path dir;
+  private static InProcessCluster cluster;
   private static Broker first;
   private static Broker second;
   private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
 
   @BeforeAll
   static void start() throws Exception {
-    Map<String, Object> common = new HashMap<>(Map.of(BrokerConfig.AUTHENTICATION_METHOD, "BASIC",
-        BrokerConfig.SUPER_USERS, "User:admin", BrokerConfig.CONNECT_ENABLED, false,
-        BrokerConfig.STREAMS_ENABLED, false));
-    first = TestBrokers.start(TestBrokers.config(dir.resolve("1"), common), GUARD, HttpListener::new);
-    common.put(BrokerConfig.BROKER_ID, 2);
-    common.put(BrokerConfig.ZOOKEEPER_CONNECT, first.zookeeperConnect());
-    second = TestBrokers.start(TestBrokers.config(dir.resolve("2"), common), GUARD, HttpListener::new);
+    cluster = InProcessCluster.create(dir, GUARD).withHttp().set(BrokerConfig.AUTHENTICATION_METHOD, "BASIC")
+        .set(BrokerConfig.SUPER_USERS, "User:admin").start(2);
+    first = cluster.broker(1);
+    second = cluster.broker(2);
     // The first super user, as the README bootstraps it: straight to ZooKeeper with the CLI.
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     int exit = UsersCommand.run(new String[] {"set", "--zookeeper", first.zookeeperConnect(), "--user", "admin",
@@ -74,8 +70,9 @@ class BasicAuthenticationTest {
 
   @AfterAll
   static void stop() throws Exception {
-    TestBrokers.close(second);
-    TestBrokers.close(first);
+    if (cluster != null) {
+      cluster.close();
+    }
   }
 
   @Test
