@@ -8,13 +8,12 @@
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 source "$HERE/broker-url.sh"
+source "$HERE/e2e-jfr.sh"
 JAR="$(realpath "${1:-$HERE/../target/sluice.jar}")"
 OUT="${2:-/tmp/sluice-e2e-count/$(date +%Y%m%d-%H%M%S)}"
 HEAP="${HEAP:--Xmx1g}"
 mkdir -p "$OUT"
-JFC="$OUT/count.jfc"
-python3 "$HERE/e2e-tail.py" --jfc "$(dirname "$(readlink -f "$(command -v java)")")/../lib/jfr/default.jfc" > "$JFC"
-jfr_opt() { echo "-XX:StartFlightRecording=filename=$1,settings=$JFC,dumponexit=true"; }
+e2e_jfc "$OUT/count.jfc"
 cpu_s() { awk '{printf "%.2f", ($14 + $15) / 100}' "/proc/$1/stat"; } # utime + stime, clock ticks of 1/100 s
 SPID=""
 trap '[[ -n "$SPID" ]] && kill "$SPID" 2>/dev/null; rm -rf "$OUT/data"' EXIT
