@@ -13,14 +13,12 @@
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 source "$HERE/broker-url.sh"
+source "$HERE/e2e-jfr.sh"
 JAR="$(realpath "${1:-$HERE/../target/sluice.jar}")"
 OUT="${2:-/tmp/sluice-e2e-tail/$(date +%Y%m%d-%H%M%S)}"
 HEAP="${HEAP:--Xmx1g}"
 mkdir -p "$OUT"
-# JDK's default settings with every compilation and safepoint recorded, and no execution sampling (it adds wake-ups)
-JFC="$OUT/tail.jfc"
-python3 "$HERE/e2e-tail.py" --jfc "$(dirname "$(readlink -f "$(command -v java)")")/../lib/jfr/default.jfc" > "$JFC"
-jfr_opt() { echo "-XX:StartFlightRecording=filename=$1,settings=$JFC,dumponexit=true"; }
+e2e_jfc "$OUT/tail.jfc"
 SETS=(); for kv in ${SLUICE_SET:-}; do SETS+=(--set "$kv"); done
 SPID=""
 trap '[[ -n "$SPID" ]] && kill "$SPID" 2>/dev/null; rm -rf "$OUT/data"' EXIT

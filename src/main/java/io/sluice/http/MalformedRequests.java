@@ -37,8 +37,14 @@ final class MalformedRequests {
    * otherwise, and the request goes on to the router.
    */
   static boolean refuseUndecodableUri(HttpServerRequest request) {
+    String uri = request.uri();
+    if (uri.indexOf('%') < 0) {
+      // Only a percent escape can fail to decode ('+' becomes a space): most requests skip a decoding into maps that
+      // the router and the endpoints do again, once per request on every produce and fetch.
+      return false;
+    }
     try {
-      QueryStringDecoder decoder = new QueryStringDecoder(request.uri());
+      QueryStringDecoder decoder = new QueryStringDecoder(uri);
       decoder.path();
       decoder.parameters();
       return false;

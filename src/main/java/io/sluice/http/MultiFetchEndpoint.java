@@ -187,7 +187,13 @@ final class MultiFetchEndpoint {
   }
 
   private static long bytes(List<Future<FetchResult>> results) {
-    return results.stream().filter(Future::succeeded).mapToLong(f -> f.result().sizeInBytes()).sum();
+    long bytes = 0;
+    for (Future<FetchResult> f : results) { // a loop, not a stream: once per woken long poll, on every fetch
+      if (f.succeeded()) {
+        bytes += f.result().sizeInBytes();
+      }
+    }
+    return bytes;
   }
 
   /** One partition's part of the answer: its section header, and the batches (if any) to copy after it. */
@@ -200,8 +206,10 @@ final class MultiFetchEndpoint {
    */
   private static Buffer encode(RoutingContext ctx, Request request, List<Future<FetchResult>> results) {
     List<Part> parts = layout(ctx, request, results);
-    int total = parts.stream().mapToInt(p -> p.header().length + (p.batches() == null ? 0 : p.batches().sizeInBytes()))
-        .sum();
+    int total = 0;
+    for (Part p : parts) {
+      total += p.header().length + (p.batches() == null ? 0 : p.batches().sizeInBytes());
+    }
     // Heap, not pooled: a Vert.x Buffer is not reference counted, so a pooled buffer handed to it could leak.
     io.netty.buffer.ByteBuf out = io.netty.buffer.Unpooled.buffer(total, total);
     for (Part part : parts) {

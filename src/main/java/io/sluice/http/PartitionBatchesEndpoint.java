@@ -107,7 +107,7 @@ final class PartitionBatchesEndpoint {
             + section.partition() + " must hold at least one record batch");
       }
       // Counted before handing over: the broker may rewrite headers in place as it assigns offsets.
-      List<Integer> counts = BatchFrames.split(section.batches()).stream().map(RecordBatch::recordCount).toList();
+      List<Integer> counts = counts(BatchFrames.split(section.batches()));
       TopicPartition tp = new TopicPartition(section.topic(), section.partition());
       return service.produce(caller, tp, section.batches(), acks)
           .map(result -> BatchesAnswer.Entry.appended(section.topic(), section.partition(), counts,
@@ -116,6 +116,15 @@ final class PartitionBatchesEndpoint {
     } catch (RuntimeException e) {
       return Future.succeededFuture(refused(section, e, ctx));
     }
+  }
+
+  /** Each batch's record count (a loop, not a stream: once per section of every produce request). */
+  private static List<Integer> counts(List<RecordBatch> batches) {
+    Integer[] counts = new Integer[batches.size()];
+    for (int i = 0; i < counts.length; i++) {
+      counts[i] = batches.get(i).recordCount();
+    }
+    return List.of(counts);
   }
 
   private static BatchesAnswer.Entry refused(ProduceSection section, Throwable failure, RoutingContext ctx) {

@@ -140,7 +140,7 @@ public final class PartitionSections {
   public static List<ProduceSection> parseProduce(ByteBuffer body) {
     ByteBuffer in = body.duplicate();
     List<ProduceSection> sections = new ArrayList<>();
-    Set<String> seen = new HashSet<>();
+    Set<String> seen = null; // made at a second section: most requests carry one, and then need no set
     while (in.hasRemaining()) {
       int index = sections.size();
       String topic = readTopic(in, index);
@@ -150,7 +150,11 @@ public final class PartitionSections {
         throw new IllegalArgumentException("Section " + index + " (" + topic + "-" + partition + ") claims "
             + length + " bytes of batches but " + in.remaining() + " remain");
       }
-      if (!seen.add(topic + "\u0000" + partition)) {
+      if (index > 0 && seen == null) {
+        seen = new HashSet<>();
+        seen.add(sections.get(0).topic() + "\u0000" + sections.get(0).partition());
+      }
+      if (seen != null && !seen.add(topic + "\u0000" + partition)) {
         throw new IllegalArgumentException("Section " + index + " names " + topic + "-" + partition
             + " again: a partition may appear once per request");
       }

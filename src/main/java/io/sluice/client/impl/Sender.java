@@ -8,8 +8,6 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
-import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
 import io.sluice.record.PartitionSections;
 import java.lang.System.Logger.Level;
 import java.net.URI;
@@ -316,7 +314,8 @@ final class Sender {
     transport.send(HttpMethod.POST, url, "/batches?acks=" + options.acks(), PARTITION_BATCHES, "application/json",
             body)
         .onComplete(ar -> {
-          JsonArray entries = ar.succeeded() ? ar.result().json().getJsonArray("partitions") : null;
+          List<ProduceAnswer.Entry> entries = ar.succeeded()
+              ? ProduceAnswer.parse(ar.result().content(), ar.result().length()) : null;
           boolean bodyTooLarge = ar.failed() && ErrorCodes.codeOf(ar.cause()) == ErrorCode.REQUEST_TOO_LARGE;
           if (bodyTooLarge) {
             // The broker refused the body unread (its http.max.body.bytes): nothing of it was written. Later
@@ -331,7 +330,7 @@ final class Sender {
             part.q().inFlight.removeAll(part.batches());
             Throwable failure = ar.failed() ? ar.cause() : entryFailure(part.q(), entries, i);
             if (failure == null) {
-              onAnswered(part.q(), part.batches(), entries.getJsonObject(i));
+              onAnswered(part.q(), part.batches(), entries.get(i));
             } else {
               // A refusal of a section of several batches names none of them: sent alone, each gets its own. (In
               // recovery a partition sends one batch at a time, so a batch is sent alone at most once for this.)
@@ -345,26 +344,24 @@ final class Sender {
   }
 
   /** The refusal in the answer's entry {@code i}, or null if the partition's batches were appended. */
-  private static Throwable entryFailure(PartitionQueue q, JsonArray entries, int i) {
+  private static Throwable entryFailure(PartitionQueue q, List<ProduceAnswer.Entry> entries, int i) {
     String what = "POST /batches for " + q.topic + "-" + q.partition;
-    if (entries == null || i >= entries.size() || !(entries.getValue(i) instanceof JsonObject entry)) {
+    ProduceAnswer.Entry entry = entries == null || i >= entries.size() ? null : entries.get(i);
+    if (entry == null) {
       return new SluiceException(ErrorCode.UNKNOWN_SERVER_ERROR, what + ": the answer has no entry for it");
     }
-    Integer code = entry.getInteger("error_code");
-    if (code != null) {
-      return new SluiceException(ErrorCodes.byCode(code), what + ": " + entry.getString("message", "(no message)"));
+    if (entry.errorCode() != null) {
+      return new SluiceException(ErrorCodes.byCode(entry.errorCode()), what + ": "
+          + (entry.message() == null ? "(no message)" : entry.message()));
     }
     return null;
   }
 
-  private void onAnswered(PartitionQueue q, List<ProducerBatch> request, JsonObject entry) {
-    JsonArray offsets = entry.getJsonArray("offsets");
-    long logAppendTimeMs = entry.getLong("log_append_time_ms", -1L);
+  private void onAnswered(PartitionQueue q, List<ProducerBatch> request, ProduceAnswer.Entry entry) {
     for (int i = 0; i < request.size(); i++) {
       // Read before complete(), which gives the batch's buffer back.
       q.batchCap.accepted(request.get(i).estimatedSizeInBytes());
-      long base = offsets != null && i < offsets.size() ? offsets.getJsonObject(i).getLong("offset", -1L) : -1L;
-      request.get(i).complete(base, logAppendTimeMs);
+      request.get(i).complete(entry.offset(i), entry.logAppendTimeMs());
     }
     if (q.recovering && q.inFlight.isEmpty() && q.ready.stream().noneMatch(x -> x.attempts > 0)) {
       q.recovering = false;

@@ -165,19 +165,25 @@ final class Transport {
     if (authorization != null) {
       options.putHeader(HttpHeaders.AUTHORIZATION, authorization);
     }
+    // One stage after the answer for both outcomes: each stage more is a future, a listener and a lambda per request.
     return http.request(options)
         .compose(req -> body == null ? req.send() : req.send(body))
-        .compose(resp -> content(resp).map(c -> new Response(resp.statusCode(), resp.headers(), c.bytes, c.size)))
-        .recover(t -> Future.failedFuture(networkFailure(method, broker, pathAndQuery, t)))
-        .compose(r -> r.status() < 300 ? Future.succeededFuture(r)
-            : Future.failedFuture(ErrorCodes.fromResponse(r.status(), r.body(), method + " " + pathAndQuery)));
+        .compose(Transport::content)
+        .transform(ar -> {
+          if (ar.failed()) {
+            return Future.failedFuture(networkFailure(method, broker, pathAndQuery, ar.cause()));
+          }
+          Response r = ar.result();
+          return r.status() < 300 ? Future.succeededFuture(r)
+              : Future.failedFuture(ErrorCodes.fromResponse(r.status(), r.body(), method + " " + pathAndQuery));
+        });
   }
 
   /**
    * The whole body. With a Content-Length it goes into one buffer of that size: Vert.x's own aggregation starts small
    * and grows by copying, which for a multi-megabyte fetch answer allocated about twice its size per answer.
    */
-  private static Future<Content> content(HttpClientResponse resp) {
+  private static Future<Response> content(HttpClientResponse resp) {
     String declared = resp.getHeader(HttpHeaders.CONTENT_LENGTH);
     long length = -1;
     try {
@@ -186,12 +192,13 @@ final class Transport {
       // A broken header is not trusted for sizing; Vert.x reads the body as it comes.
     }
     if (length < 0) {
-      return resp.body().map(b -> Content.of(b.getBytes()));
+      return resp.body().map(b -> new Response(resp.statusCode(), resp.headers(), b.getBytes()));
     }
     // The header sizes the array only up to a bound: a wrong one must not make the client allocate gigabytes.
     Content content = new Content((int) Math.min(length, MAX_PRESIZED_BODY_BYTES));
-    Promise<Content> read = Promise.promise();
-    resp.handler(content::append).exceptionHandler(read::tryFail).endHandler(v -> read.tryComplete(content.done()));
+    Promise<Response> read = Promise.promise();
+    resp.handler(content::append).exceptionHandler(read::tryFail)
+        .endHandler(v -> read.tryComplete(content.done(resp)));
     return read.future();
   }
 
@@ -224,19 +231,9 @@ final class Transport {
       size += n;
     }
 
-    static Content of(byte[] whole) {
-      Content c = new Content(whole.length);
-      c.bytes = whole;
-      c.size = whole.length;
-      return c;
-    }
-
-    /** The body read: its first {@link #size} bytes of {@link #bytes}. */
-    Content done() {
-      if (bytes == null) {
-        bytes = new byte[0];
-      }
-      return this;
+    /** The answer with the body read: its first {@link #size} bytes of {@link #bytes}. */
+    Response done(HttpClientResponse resp) {
+      return new Response(resp.statusCode(), resp.headers(), bytes == null ? new byte[0] : bytes, size);
     }
 
     /**
