@@ -3,6 +3,7 @@ package io.sluice.group;
 import io.sluice.api.ProducerIdentity;
 import io.sluice.api.TopicPartition;
 import io.sluice.api.TransactionDescription;
+import io.sluice.api.TransactionFilter;
 import io.sluice.api.TxnMarker;
 import io.sluice.errors.ErrorCode;
 import io.sluice.errors.SluiceException;
@@ -413,8 +414,18 @@ final class TransactionCoordinator {
   }
 
   List<TransactionDescription> list() {
+    return list(TransactionFilter.ALL);
+  }
+
+  /** The ids that pass {@code filter}, by id. */
+  List<TransactionDescription> list(TransactionFilter filter) {
+    long now = host.nowMs();
     List<TransactionDescription> all = new ArrayList<>();
-    txns.forEach((id, m) -> all.add(description(id, m)));
+    txns.forEach((id, m) -> {
+      if (filter.accepts(m.state().kafkaName(), m.producerId(), m.startMs(), !m.state().idle(), now)) {
+        all.add(description(id, m));
+      }
+    });
     return all;
   }
 
