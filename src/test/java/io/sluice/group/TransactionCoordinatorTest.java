@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.sluice.api.ProducerIdentity;
 import io.sluice.api.TopicPartition;
 import io.sluice.api.TransactionDescription;
+import io.sluice.api.TransactionFilter;
 import io.sluice.api.TxnMarker;
 import io.sluice.errors.ErrorCode;
 import io.sluice.errors.SluiceException;
@@ -283,6 +284,28 @@ class TransactionCoordinatorTest {
     assertThat(on(() -> next.removeExpired())).isEqualTo(1);
 
     assertThat(next.list()).extracting(TransactionDescription::transactionalId).containsExactly("t2");
+  }
+
+  @Test
+  void theListingKeepsOnlyTransactionsOpenAtLeastTheDurationAndTheStatesAndProducersAsked() {
+    ProducerIdentity old = on(() -> coordinator.init("old", 60_000));
+    on(() -> coordinator.addPartitions("old", old, List.of(A0)));
+    host.clock.addAndGet(5_000);
+    ProducerIdentity fresh = on(() -> coordinator.init("fresh", 60_000));
+    on(() -> coordinator.addPartitions("fresh", fresh, List.of(B1)));
+    on(() -> coordinator.init("idle", 60_000));
+    host.clock.addAndGet(1_000);
+
+    assertThat(ids(new TransactionFilter(Set.of(), Set.of(), 6_000))).containsExactly("old");
+    assertThat(ids(new TransactionFilter(Set.of(), Set.of(), 1_000))).containsExactly("fresh", "old");
+    assertThat(ids(new TransactionFilter(Set.of("Empty"), Set.of(), 0))).containsExactly("idle");
+    assertThat(ids(new TransactionFilter(Set.of(), Set.of(fresh.producerId()), 0))).containsExactly("fresh");
+    assertThat(ids(TransactionFilter.ALL)).containsExactly("fresh", "idle", "old");
+  }
+
+  private List<String> ids(TransactionFilter filter) {
+    return on(() -> Future.succeededFuture(coordinator.list(filter))).stream()
+        .map(TransactionDescription::transactionalId).toList();
   }
 
   private TransactionDescription describe(String id) {
