@@ -107,6 +107,25 @@ public interface BrokerService {
     return Future.failedFuture(new UnsupportedOperationException("writeTxnMarkers"));
   }
 
+  /** The producers the partition's leader remembers (Kafka's DescribeProducers); forwarded to the leader. */
+  default Future<List<ProducerState>> describeProducers(RequestContext caller, TopicPartition tp) {
+    return Future.failedFuture(new UnsupportedOperationException("describeProducers"));
+  }
+
+  /**
+   * An operator's abort of the transaction of {@code producer} open on {@code tp} (Kafka's Admin.abortTransaction,
+   * KIP-664): writes an ABORT marker there, so a hanging transaction stops holding the last stable offset back.
+   * Fails with the partition's error (INVALID_PRODUCER_EPOCH when the producer moved on to a newer epoch).
+   */
+  default Future<Void> abortTransaction(RequestContext caller, TopicPartition tp, ProducerIdentity producer,
+      int coordinatorEpoch) {
+    return writeTxnMarkers(caller, new TxnMarker(producer.producerId(), producer.producerEpoch(), coordinatorEpoch,
+        false, List.of(tp))).compose(failed -> failed.isEmpty() ? Future.<Void>succeededFuture()
+            : Future.<Void>failedFuture(new SluiceException(failed.get(tp), "The ABORT marker of"
+                + " producer " + producer.producerId() + " (epoch " + producer.producerEpoch() + ") was not written to "
+                + tp + ": " + failed.get(tp))));
+  }
+
   /** The cluster's id, controller and brokers. */
   Future<ClusterDescription> describeCluster(RequestContext caller);
 

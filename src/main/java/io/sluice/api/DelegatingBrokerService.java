@@ -96,6 +96,17 @@ public abstract class DelegatingBrokerService implements BrokerService {
   }
 
   @Override
+  public Future<java.util.List<ProducerState>> describeProducers(RequestContext caller, TopicPartition tp) {
+    return delegate.describeProducers(caller, tp);
+  }
+
+  @Override
+  public Future<Void> abortTransaction(RequestContext caller, TopicPartition tp, ProducerIdentity producer,
+      int coordinatorEpoch) {
+    return delegate.abortTransaction(caller, tp, producer, coordinatorEpoch);
+  }
+
+  @Override
   public Future<ClusterDescription> describeCluster(RequestContext caller) {
     return delegate.describeCluster(caller);
   }

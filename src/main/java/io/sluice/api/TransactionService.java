@@ -26,8 +26,13 @@ public interface TransactionService {
   /** Kafka's EndTxn: completes once the COMMIT (or ABORT) marker is written to every partition of the transaction. */
   Future<Void> endTransaction(RequestContext caller, String transactionalId, ProducerIdentity producer, boolean commit);
 
-  /** Kafka's ListTransactions: every transactional id of every coordinator. */
-  Future<List<TransactionDescription>> list(RequestContext caller);
+  /** Kafka's ListTransactions: every transactional id of every coordinator that passes {@code filter}. */
+  Future<List<TransactionDescription>> list(RequestContext caller, TransactionFilter filter);
+
+  /** Every transactional id of every coordinator. */
+  default Future<List<TransactionDescription>> list(RequestContext caller) {
+    return list(caller, TransactionFilter.ALL);
+  }
 
   /** Kafka's DescribeTransactions; TRANSACTIONAL_ID_NOT_FOUND if the id is unknown. */
   Future<TransactionDescription> describe(RequestContext caller, String transactionalId);

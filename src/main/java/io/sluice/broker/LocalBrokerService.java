@@ -303,6 +303,11 @@ public final class LocalBrokerService implements BrokerService {
     })));
   }
 
+  @Override
+  public Future<List<io.sluice.api.ProducerState>> describeProducers(RequestContext caller, TopicPartition tp) {
+    return Contexts.onCaller(attempt(() -> partition(tp).compose(PartitionVerticle::describeProducers)));
+  }
+
   /** Writes the marker in each partition led here, all at once; a partition's failure is its entry of the answer. */
   @Override
   public Future<Map<TopicPartition, ErrorCode>> writeTxnMarkers(RequestContext caller, TxnMarker marker) {

@@ -81,7 +81,25 @@ public interface Admin {
   Uni<List<GroupListing>> listGroups();
 
   /** Every transactional id of every coordinator (Kafka's listTransactions), sorted by id. */
-  Uni<List<TransactionDescription>> listTransactions();
+  default Uni<List<TransactionDescription>> listTransactions() {
+    return listTransactions(ListTransactionsOptions.all());
+  }
+
+  /** The transactional ids that pass {@code options}' filters (Kafka's listTransactions with options), by id. */
+  Uni<List<TransactionDescription>> listTransactions(ListTransactionsOptions options);
+
+  /**
+   * The producers the leader of {@code topic}'s {@code partition} remembers, with the start offset of each one's open
+   * transaction there (Kafka's describeProducers, KIP-664). Needs Read on the topic.
+   */
+  Uni<List<ProducerState>> describeProducers(String topic, int partition);
+
+  /**
+   * Writes an ABORT marker for the transaction {@code spec} names (Kafka's abortTransaction, KIP-664): how an operator
+   * ends a hanging transaction that holds a partition's last stable offset back. Needs Alter (or ClusterAction) on the
+   * cluster; fails INVALID_PRODUCER_EPOCH when the producer moved on to a newer epoch there.
+   */
+  Uni<Void> abortTransaction(AbortTransactionSpec spec);
 
   /** A transactional id's producer, state and open transaction (Kafka's describeTransactions for one id). */
   Uni<TransactionDescription> describeTransaction(String transactionalId);

@@ -88,6 +88,9 @@ public final class BrokerConfig {
   public static final String TRANSACTION_MAX_TIMEOUT_MS = "transaction.max.timeout.ms";
   public static final String TRANSACTION_ABORT_TIMED_OUT_CLEANUP_INTERVAL_MS =
       "transaction.abort.timed.out.transaction.cleanup.interval.ms";
+  public static final String TRANSACTIONAL_ID_EXPIRATION_MS = "transactional.id.expiration.ms";
+  public static final String TRANSACTION_REMOVE_EXPIRED_CLEANUP_INTERVAL_MS =
+      "transaction.remove.expired.transaction.cleanup.interval.ms";
   public static final String LOG_CLEANER_DELETE_RETENTION_MS = "log.cleaner.delete.retention.ms";
   public static final String LOG_CLEANER_MIN_COMPACTION_LAG_MS = "log.cleaner.min.compaction.lag.ms";
   public static final String LOG_CLEANER_MAX_COMPACTION_LAG_MS = "log.cleaner.max.compaction.lag.ms";
@@ -271,6 +274,11 @@ public final class BrokerConfig {
           + " ask for (INVALID_TRANSACTION_TIMEOUT above)"),
       longKey(TRANSACTION_ABORT_TIMED_OUT_CLEANUP_INTERVAL_MS, 10_000L, 1, "how often the transaction coordinator"
           + " looks for transactions past their timeout, which it aborts"),
+      longKey(TRANSACTIONAL_ID_EXPIRATION_MS, 604_800_000L, 1, "a transactional id with no transaction and no change"
+          + " this long is removed from the coordinator's state (its producer id forgotten; initTransactions starts"
+          + " it again)"),
+      longKey(TRANSACTION_REMOVE_EXPIRED_CLEANUP_INTERVAL_MS, 3_600_000L, 1, "how often the transaction coordinator"
+          + " looks for expired transactional ids"),
       longKey(GROUP_MIN_SESSION_TIMEOUT_MS, 6_000L, 1, "smallest session.timeout.ms a consumer may ask for"),
       longKey(GROUP_MAX_SESSION_TIMEOUT_MS, 1_800_000L, 1, "largest session.timeout.ms a consumer may ask for"),
       longKey(GROUP_MAX_REBALANCE_TIMEOUT_MS, 300_000L, 1,

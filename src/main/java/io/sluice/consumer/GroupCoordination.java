@@ -11,6 +11,7 @@ import io.sluice.group.GroupConfig;
 import io.sluice.group.GroupCoordinator;
 import io.sluice.group.LocalGroupService;
 import io.sluice.group.LocalTransactionService;
+import io.sluice.group.TransactionConfig;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.util.function.LongSupplier;
@@ -41,8 +42,10 @@ public final class GroupCoordination implements BrokerComponent {
     GroupCoordinator coordinator = new GroupCoordinator(vertx, cluster, GroupConfig.from(config), clockMs);
     // In a cluster every group has one coordinator, the leader of its offsets topic partition; any broker routes.
     coordinator.followLeadership(config.brokerId());
-    coordinator.transactionConfig(config.getLong(BrokerConfig.TRANSACTION_MAX_TIMEOUT_MS),
-        config.getLong(BrokerConfig.TRANSACTION_ABORT_TIMED_OUT_CLEANUP_INTERVAL_MS));
+    coordinator.transactionConfig(new TransactionConfig(config.getLong(BrokerConfig.TRANSACTION_MAX_TIMEOUT_MS),
+        config.getLong(BrokerConfig.TRANSACTION_ABORT_TIMED_OUT_CLEANUP_INTERVAL_MS),
+        config.getLong(BrokerConfig.TRANSACTIONAL_ID_EXPIRATION_MS),
+        config.getLong(BrokerConfig.TRANSACTION_REMOVE_EXPIRED_CLEANUP_INTERVAL_MS)));
     LocalTransactionService localTransactions = new LocalTransactionService(coordinator);
     localGroups = new LocalGroupService(coordinator);
     // The REST consumer instances are members of the group service's server-assigned groups.

@@ -4,6 +4,7 @@ import io.sluice.api.ProducerIdentity;
 import io.sluice.api.RequestContext;
 import io.sluice.api.TopicPartition;
 import io.sluice.api.TransactionDescription;
+import io.sluice.api.TransactionFilter;
 import io.sluice.api.TransactionService;
 import io.sluice.api.TxnOffsets;
 import io.sluice.group.LocalTransactionService;
@@ -49,8 +50,8 @@ public final class RoutingTransactionService implements TransactionService {
 
   /** Every coordinator's ids, merged and sorted. */
   @Override
-  public Future<List<TransactionDescription>> list(RequestContext caller) {
-    return router.everyCoordinator(target, s -> s.list(caller)).map(parts -> {
+  public Future<List<TransactionDescription>> list(RequestContext caller, TransactionFilter filter) {
+    return router.everyCoordinator(target, s -> s.list(caller, filter)).map(parts -> {
       List<TransactionDescription> all = new ArrayList<>();
       parts.forEach(all::addAll);
       all.sort(Comparator.comparing(TransactionDescription::transactionalId));

@@ -81,6 +81,8 @@ public final class GroupCoordinator {
   private long transactionsTimer = -1;
   private TransactionCoordinator transactions;
   private long abortTimedOutIntervalMs = 10_000;
+  private long removeExpiredIntervalMs = 3_600_000;
+  private long expiredIdsTimer = -1;
   /** Leader epoch of each offsets topic partition as loaded here: the coordinator epoch of its transactions' markers. */
   private final Map<Integer, Integer> loadedEpochs = new HashMap<>();
   private boolean closed;
@@ -98,12 +100,14 @@ public final class GroupCoordinator {
   }
 
   /**
-   * Sets {@code transaction.max.timeout.ms} and how often transactions past their timeout are aborted (Kafka's
-   * defaults otherwise: 15 min, 10 s). Call before {@link #start}.
+   * Sets the transaction coordinator's limits and timers (Kafka's defaults otherwise: transaction.max.timeout.ms
+   * 15 min, timed-out transactions aborted every 10 s, transactional ids idle 7 days removed every hour). Call before
+   * {@link #start}.
    */
-  public void transactionConfig(long maxTimeoutMs, long abortTimedOutIntervalMs) {
-    this.transactions = new TransactionCoordinator(new TransactionHost(), maxTimeoutMs);
-    this.abortTimedOutIntervalMs = abortTimedOutIntervalMs;
+  public void transactionConfig(TransactionConfig c) {
+    this.transactions = new TransactionCoordinator(new TransactionHost(), c.maxTimeoutMs(), c.idExpirationMs());
+    this.abortTimedOutIntervalMs = c.abortTimedOutIntervalMs();
+    this.removeExpiredIntervalMs = c.removeExpiredIntervalMs();
   }
 
   /** The transactions of the transactional ids this broker coordinates (on the coordinator context). */
@@ -140,6 +144,7 @@ public final class GroupCoordinator {
         sweepTimer = vertx.setPeriodic(cfg.sweepIntervalMs(), id -> sweep());
         expiryTimer = vertx.setPeriodic(cfg.offsetsRetentionCheckIntervalMs(), id -> expireOffsets());
         transactionsTimer = vertx.setPeriodic(abortTimedOutIntervalMs, id -> transactions.abortTimedOut());
+        expiredIdsTimer = vertx.setPeriodic(removeExpiredIntervalMs, id -> transactions.removeExpired());
         if (brokerId >= 0) {
           ownership.startFollowing();
         }
@@ -159,6 +164,7 @@ public final class GroupCoordinator {
       vertx.cancelTimer(sweepTimer);
       vertx.cancelTimer(expiryTimer);
       vertx.cancelTimer(transactionsTimer);
+      vertx.cancelTimer(expiredIdsTimer);
       ownership.stop();
       return Future.succeededFuture();
     }).eventually(() -> workers.close());

@@ -4,6 +4,7 @@ import io.sluice.api.ProducerIdentity;
 import io.sluice.api.RequestContext;
 import io.sluice.api.TopicPartition;
 import io.sluice.api.TransactionDescription;
+import io.sluice.api.TransactionFilter;
 import io.sluice.api.TransactionService;
 import io.sluice.api.TxnOffsets;
 import io.sluice.errors.ErrorCode;
@@ -56,8 +57,8 @@ public final class LocalTransactionService implements TransactionService {
 
   /** The ids of this coordinator only; the router merges every coordinator's. */
   @Override
-  public Future<List<TransactionDescription>> list(RequestContext caller) {
-    return coordinator.run(() -> Future.succeededFuture(coordinator.transactions().list()));
+  public Future<List<TransactionDescription>> list(RequestContext caller, TransactionFilter filter) {
+    return coordinator.run(() -> Future.succeededFuture(coordinator.transactions().list(filter)));
   }
 
   @Override

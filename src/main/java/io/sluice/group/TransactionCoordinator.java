@@ -3,6 +3,7 @@ package io.sluice.group;
 import io.sluice.api.ProducerIdentity;
 import io.sluice.api.TopicPartition;
 import io.sluice.api.TransactionDescription;
+import io.sluice.api.TransactionFilter;
 import io.sluice.api.TxnMarker;
 import io.sluice.errors.ErrorCode;
 import io.sluice.errors.SluiceException;
@@ -48,6 +49,8 @@ final class TransactionCoordinator {
   static final long MARKER_RETRY_MAX_MS = 2_000;
   /** An EndTxn waits this long for its markers, then fails CONCURRENT_TRANSACTIONS (the end goes on; retry joins it). */
   static final long END_WAIT_MS = 30_000;
+  /** Kafka's {@code transactional.id.expiration.ms} default: 7 days. */
+  static final long DEFAULT_ID_EXPIRATION_MS = 7L * 24 * 3600 * 1000;
 
   /** What the coordinator needs of the broker, on the coordinator context. */
   interface Host {
@@ -76,6 +79,7 @@ final class TransactionCoordinator {
 
   private final Host host;
   private final long maxTimeoutMs;
+  private final long idExpirationMs;
   private final Map<String, TxnMetadata> txns = new TreeMap<>();
   /** Per id, the tail of its chain of changes. */
   private final Map<String, Future<?>> queues = new HashMap<>();
@@ -83,8 +87,14 @@ final class TransactionCoordinator {
   private final Map<String, Future<Void>> ending = new HashMap<>();
 
   TransactionCoordinator(Host host, long maxTimeoutMs) {
+    this(host, maxTimeoutMs, DEFAULT_ID_EXPIRATION_MS);
+  }
+
+  /** {@code idExpirationMs}: Kafka's {@code transactional.id.expiration.ms}. */
+  TransactionCoordinator(Host host, long maxTimeoutMs, long idExpirationMs) {
     this.host = host;
     this.maxTimeoutMs = maxTimeoutMs;
+    this.idExpirationMs = idExpirationMs;
   }
 
   /** Kafka's InitProducerId with a transactional id. */
@@ -314,12 +324,38 @@ final class TransactionCoordinator {
         : Future.join(aborts).transform(ar -> Future.succeededFuture(aborts.size()));
   }
 
-  /** Writes then applies {@code next} as the id's state. */
+  /**
+   * Every {@code transaction.remove.expired.transaction.cleanup.interval.ms}: forgets the ids with no transaction and
+   * no change for {@code transactional.id.expiration.ms} (Kafka's), writing a tombstone first, so their producer ids
+   * are forgotten everywhere the state is read back; a later {@link #init} of the id starts afresh.
+   *
+   * @return how many ids were removed
+   */
+  Future<Integer> removeExpired() {
+    List<Future<Boolean>> removals = new ArrayList<>();
+    new ArrayList<>(txns.keySet()).forEach(id -> {
+      if (txns.get(id).expired(host.nowMs(), idExpirationMs)) {
+        removals.add(serial(id, () -> {
+          TxnMetadata m = txns.get(id);
+          if (m == null || !m.expired(host.nowMs(), idExpirationMs) || ending.containsKey(id)) {
+            return Future.succeededFuture(false);
+          }
+          LOG.log(Level.INFO, "Removing transactional id '" + id + "' (producer id " + m.producerId() + "): no"
+              + " transaction for " + idExpirationMs + " ms (transactional.id.expiration.ms)");
+          return host.write(id, entry(id, null)).map(v -> txns.remove(id, m));
+        }));
+      }
+    });
+    return removals.isEmpty() ? Future.succeededFuture(0) : Future.join(removals).transform(ar -> Future
+        .succeededFuture((int) removals.stream().filter(f -> f.succeeded() && f.result()).count()));
+  }
+
+  /** Writes then applies {@code next} as the id's state, stamped with the time it was written. */
   private Future<TxnMetadata> persist(String id, TxnMetadata next) {
-    OffsetsTopic.Entry e = entry(id, next);
-    return host.write(id, e).map(v -> {
-      txns.put(id, next);
-      return next;
+    TxnMetadata written = next.writtenAt(host.nowMs());
+    return host.write(id, entry(id, written)).map(v -> {
+      txns.put(id, written);
+      return written;
     });
   }
 
@@ -348,7 +384,7 @@ final class TransactionCoordinator {
     if (e.value() == null) {
       txns.remove(id);
     } else {
-      txns.put(id, TxnMetadata.fromJson(e.value()));
+      txns.put(id, TxnMetadata.fromJson(e.value(), host.nowMs()));
     }
   }
 
@@ -378,8 +414,18 @@ final class TransactionCoordinator {
   }
 
   List<TransactionDescription> list() {
+    return list(TransactionFilter.ALL);
+  }
+
+  /** The ids that pass {@code filter}, by id. */
+  List<TransactionDescription> list(TransactionFilter filter) {
+    long now = host.nowMs();
     List<TransactionDescription> all = new ArrayList<>();
-    txns.forEach((id, m) -> all.add(description(id, m)));
+    txns.forEach((id, m) -> {
+      if (filter.accepts(m.state().kafkaName(), m.producerId(), m.startMs(), !m.state().idle(), now)) {
+        all.add(description(id, m));
+      }
+    });
     return all;
   }
 

@@ -16,9 +16,11 @@ import java.util.Set;
  *
  * @param startMs when the ongoing transaction added its first partition (its timeout runs from there); -1 if none
  * @param groups the groups whose offsets the ongoing transaction sent (Kafka's AddOffsetsToTxn): its end completes them
+ * @param lastUpdateMs the coordinator's clock when this state was written (Kafka's txnLastUpdateTimestamp): an idle id
+ *     expires {@code transactional.id.expiration.ms} after it; -1 until written
  */
 record TxnMetadata(long producerId, short producerEpoch, TxnState state, long timeoutMs, long startMs,
-    Set<TopicPartition> partitions, Set<String> groups) {
+    Set<TopicPartition> partitions, Set<String> groups, long lastUpdateMs) {
 
   TxnMetadata {
     partitions = Set.copyOf(partitions);
@@ -26,8 +28,26 @@ record TxnMetadata(long producerId, short producerEpoch, TxnState state, long ti
   }
 
   TxnMetadata(long producerId, short producerEpoch, TxnState state, long timeoutMs, long startMs,
+      Set<TopicPartition> partitions, Set<String> groups) {
+    this(producerId, producerEpoch, state, timeoutMs, startMs, partitions, groups, -1);
+  }
+
+  TxnMetadata(long producerId, short producerEpoch, TxnState state, long timeoutMs, long startMs,
       Set<TopicPartition> partitions) {
     this(producerId, producerEpoch, state, timeoutMs, startMs, partitions, Set.of());
+  }
+
+  /** This state as written at {@code nowMs}. */
+  TxnMetadata writtenAt(long nowMs) {
+    return new TxnMetadata(producerId, producerEpoch, state, timeoutMs, startMs, partitions, groups, nowMs);
+  }
+
+  /**
+   * Whether the id may be forgotten (Kafka's transactional id expiration): no transaction open or ending, and no
+   * change for {@code expirationMs}.
+   */
+  boolean expired(long nowMs, long expirationMs) {
+    return state.idle() && lastUpdateMs >= 0 && nowMs - lastUpdateMs >= expirationMs;
   }
 
   static TxnMetadata fresh(long producerId, short epoch, long timeoutMs) {
@@ -87,10 +107,12 @@ record TxnMetadata(long producerId, short producerEpoch, TxnState state, long ti
     sortedPartitions().forEach(tp -> parts.add(new JsonArray().add(tp.topic()).add(tp.partition())));
     return new JsonObject().put("producer_id", producerId).put("producer_epoch", producerEpoch)
         .put("state", state.kafkaName()).put("timeout_ms", timeoutMs).put("start_ms", startMs)
-        .put("partitions", parts).put("groups", new JsonArray(groups.stream().sorted().toList()));
+        .put("partitions", parts).put("groups", new JsonArray(groups.stream().sorted().toList()))
+        .put("last_update_ms", lastUpdateMs);
   }
 
-  static TxnMetadata fromJson(JsonObject o) {
+  /** A state read back; one written before {@code last_update_ms} existed counts as written at {@code loadedMs}. */
+  static TxnMetadata fromJson(JsonObject o, long loadedMs) {
     Set<TopicPartition> parts = new HashSet<>();
     o.getJsonArray("partitions", new JsonArray()).forEach(e -> {
       JsonArray a = (JsonArray) e;
@@ -100,6 +122,6 @@ record TxnMetadata(long producerId, short producerEpoch, TxnState state, long ti
     o.getJsonArray("groups", new JsonArray()).forEach(g -> groups.add((String) g));
     return new TxnMetadata(o.getLong("producer_id"), o.getInteger("producer_epoch").shortValue(),
         TxnState.ofKafkaName(o.getString("state")), o.getLong("timeout_ms"), o.getLong("start_ms", -1L), parts,
-        groups);
+        groups, o.getLong("last_update_ms", loadedMs));
   }
 }

@@ -81,6 +81,7 @@ final class ApiRouter {
     new TopicsEndpoint(deps.service()).mount(router, body);
     new TopicConfigsEndpoint(deps.service()).mount(router, body);
     new PartitionsEndpoint(deps.service()).mount(router);
+    new PartitionProducersEndpoint(deps.service()).mount(router, body);
     new ReassignmentsEndpoint(deps.service()).mount(router, body);
     new ProduceEndpoint(deps.service(), deps.cfg(), deps.fetchWorkers()).mount(router, body);
     new BatchesEndpoint(deps.service()).mount(router, body);

@@ -3,6 +3,7 @@ package io.sluice.http;
 import io.sluice.api.ProducerIdentity;
 import io.sluice.api.TopicPartition;
 import io.sluice.api.TransactionDescription;
+import io.sluice.api.TransactionFilter;
 import io.sluice.api.TransactionService;
 import io.sluice.api.TxnOffsets;
 import io.sluice.api.OffsetCommit;
@@ -33,8 +34,10 @@ import java.util.TreeSet;
  *       visible to the group's offset fetches once the transaction commits)
  * POST /transactions/{id}/commit      {"producer_id", "producer_epoch"}   204 once every COMMIT marker is written
  * POST /transactions/{id}/abort       {"producer_id", "producer_epoch"}   204 once every ABORT marker is written
- * GET  /transactions[?state=Ongoing]  {"transactions": [{"transactional_id", "producer_id", "transaction_state",
- *                                      "coordinator_id"}]}                (ListTransactions)
+ * GET  /transactions[?state=Ongoing][&producer_id=n][&duration_ms=ms]
+ *                                     {"transactions": [{"transactional_id", "producer_id", "transaction_state",
+ *                                      "coordinator_id"}]}                (ListTransactions; filters repeatable,
+ *                                      duration_ms: open at least that long, KIP-994)
  * GET  /transactions/{id}             DescribeTransactions' fields
  * </pre>
  *
@@ -43,6 +46,9 @@ import java.util.TreeSet;
  */
 public final class TransactionsEndpoint implements HttpExtension {
   private static final int MAX_BODY_BYTES = 1 << 20;
+  /** Kafka's transaction state names, as a listing's {@code state} filter takes them. */
+  private static final Set<String> STATES = new TreeSet<>(List.of("Empty", "Ongoing", "PrepareCommit",
+      "PrepareAbort", "CompleteCommit", "CompleteAbort", "PrepareEpochFence", "Dead"));
   private static final Set<String> END_FIELDS = Set.of("producer_id", "producer_epoch");
   private static final Set<String> ADD_FIELDS = Set.of("producer_id", "producer_epoch", "partitions");
   private static final Set<String> OFFSETS_FIELDS = Set.of("producer_id", "producer_epoch", "group_id", "member_id",
@@ -115,14 +121,27 @@ public final class TransactionsEndpoint implements HttpExtension {
   }
 
   private void list(RoutingContext ctx) {
-    List<String> states = ctx.queryParam("state");
-    service.list(Callers.of(ctx)).onSuccess(all -> {
+    service.list(Callers.of(ctx), filter(ctx)).onSuccess(all -> {
       JsonArray out = new JsonArray();
-      all.stream().filter(t -> states.isEmpty() || states.contains(t.state())).forEach(t -> out.add(new JsonObject()
+      all.forEach(t -> out.add(new JsonObject()
           .put("transactional_id", t.transactionalId()).put("producer_id", t.producerId())
           .put("transaction_state", t.state()).put("coordinator_id", t.coordinatorId())));
       Replies.json(ctx, 200, new JsonObject().put("transactions", out));
     }).onFailure(ctx::fail);
+  }
+
+  /** Kafka's ListTransactions filters: {@code state} and {@code producer_id} (each repeatable), {@code duration_ms}. */
+  private static TransactionFilter filter(RoutingContext ctx) {
+    Set<String> states = new TreeSet<>(ctx.queryParam("state"));
+    Set<String> unknown = new TreeSet<>(states);
+    unknown.removeAll(STATES);
+    if (!unknown.isEmpty()) {
+      throw ErrorResponses.error(ErrorCode.MALFORMED_REQUEST, "Unknown transaction state(s) " + unknown + "; one of "
+          + STATES);
+    }
+    Set<Long> producers = new TreeSet<>();
+    ctx.queryParam("producer_id").forEach(v -> producers.add(Params.parseLong("producer_id", v, 0, Long.MAX_VALUE)));
+    return new TransactionFilter(states, producers, Params.queryLong(ctx, "duration_ms", 0, 0, Long.MAX_VALUE));
   }
 
   private void describe(RoutingContext ctx) {
@@ -141,7 +160,8 @@ public final class TransactionsEndpoint implements HttpExtension {
         .put("producer_epoch", t.producerEpoch()).put("topics", out);
   }
 
-  private static JsonObject body(RoutingContext ctx, Set<String> fields) {
+  /** The JSON object body, refusing fields not in {@code fields} (400). */
+  static JsonObject body(RoutingContext ctx, Set<String> fields) {
     MediaTypes.requireJson(ctx);
     JsonObject o = Replies.jsonObjectBody(ctx);
     Set<String> unknown = new TreeSet<>(o.fieldNames());
@@ -153,13 +173,13 @@ public final class TransactionsEndpoint implements HttpExtension {
     return o;
   }
 
-  private static ProducerIdentity producer(JsonObject o) {
+  static ProducerIdentity producer(JsonObject o) {
     long id = number(o, "producer_id", 0, Long.MAX_VALUE);
     long epoch = number(o, "producer_epoch", 0, Short.MAX_VALUE);
     return new ProducerIdentity(id, (short) epoch);
   }
 
-  private static long number(JsonObject o, String field, long min, long max) {
+  static long number(JsonObject o, String field, long min, long max) {
     Object v = o.getValue(field);
     if (!(v instanceof Number n) || n.doubleValue() != n.longValue() || n.longValue() < min || n.longValue() > max) {
       throw ErrorResponses.error(ErrorCode.MALFORMED_REQUEST, field + " must be an integer in [" + min + ", " + max

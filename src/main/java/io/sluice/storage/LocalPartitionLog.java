@@ -1,6 +1,7 @@
 package io.sluice.storage;
 
 import io.sluice.record.AbortedTransaction;
+import io.sluice.api.ProducerState;
 import io.sluice.api.TopicPartition;
 
 import io.sluice.errors.OffsetOutOfRangeException;
@@ -268,6 +269,11 @@ final class LocalPartitionLog implements PartitionLog {
     producers.onAppended(request.batches, now);
     txns.onAppended(request.batches);
     return result;
+  }
+
+  @Override
+  public List<ProducerState> describeProducers() {
+    return producers.describe(txns::ongoingStart);
   }
 
   @Override

@@ -175,6 +175,11 @@ public interface PartitionLog extends AutoCloseable {
     throw new UnsupportedOperationException("appendTxnMarker");
   }
 
+  /** The producers this partition remembers (Kafka's DescribeProducers): owner thread. */
+  default java.util.List<io.sluice.api.ProducerState> describeProducers() {
+    throw new UnsupportedOperationException("describeProducers");
+  }
+
   /** The first offset of the oldest ongoing transaction, or {@link Long#MAX_VALUE} if none: any thread. */
   default long firstUnstableOffset() {
     return Long.MAX_VALUE;

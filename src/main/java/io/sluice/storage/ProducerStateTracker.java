@@ -452,6 +452,17 @@ final class ProducerStateTracker {
     publish();
   }
 
+  /**
+   * Each producer remembered here, least recently used first, with the first offset of its open transaction from
+   * {@code txnStart} (-1: none); reads only, the order is not touched.
+   */
+  List<io.sluice.api.ProducerState> describe(java.util.function.LongUnaryOperator txnStart) {
+    List<io.sluice.api.ProducerState> out = new ArrayList<>(producers.size());
+    producers.forEach((pid, e) -> out.add(new io.sluice.api.ProducerState(pid, e.epoch,
+        e.batches.isEmpty() ? -1 : e.batches.peekLast().lastSeq(), e.lastAppendMs, txnStart.applyAsLong(pid))));
+    return out;
+  }
+
   /** How many producers the partition remembers (for tests). */
   int producerCount() {
     return producers.size();

@@ -102,6 +102,12 @@ final class TransactionState {
     return firstUnstable;
   }
 
+  /** The first offset of {@code pid}'s ongoing transaction here, or -1: owner thread. */
+  long ongoingStart(long pid) {
+    Long first = ongoing.get(pid);
+    return first == null ? -1 : first;
+  }
+
   /** Whether any transaction is ongoing or was aborted here: any thread. */
   boolean any() {
     return firstUnstable != Long.MAX_VALUE || !aborted.isEmpty();

@@ -11,6 +11,7 @@ import io.vertx.ext.web.client.WebClient;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -97,6 +98,33 @@ class TransactionalProducerTest {
     assertThat(described.transactionTimeoutMs()).isEqualTo(60_000);
     assertThat(client.admin().listTransactions().await().atMost(WAIT)).extracting(TransactionDescription::transactionalId)
         .containsExactly("t1");
+  }
+
+  @Test
+  void anOperatorFindsAnOpenTransactionWithTheAdminsFiltersAndDescribeProducersAndAbortsIt() {
+    Producer p = transactional("stuck");
+    p.initTransactions().await().atMost(WAIT);
+    p.beginTransaction();
+    p.send(ProducerRecord.of("orders", null, "v").withPartition(1)).await().atMost(WAIT);
+    Producer idle = transactional("idle");
+    idle.initTransactions().await().atMost(WAIT);
+
+    assertThat(client.admin().listTransactions(ListTransactionsOptions.all().filterStates(Set.of("Ongoing")))
+        .await().atMost(WAIT)).extracting(TransactionDescription::transactionalId).containsExactly("stuck");
+    assertThat(client.admin().listTransactions(ListTransactionsOptions.all().filterOnDuration(86_400_000))
+        .await().atMost(WAIT)).isEmpty();
+    ProducerState open = client.admin().describeProducers("orders", 1).await().atMost(WAIT).stream()
+        .filter(s -> s.currentTransactionStartOffset() >= 0).findFirst().orElseThrow();
+    assertThat(open.currentTransactionStartOffset()).isZero();
+    assertThat(client.admin().listTransactions(ListTransactionsOptions.all()
+        .filterProducerIds(Set.of(open.producerId()))).await().atMost(WAIT))
+        .extracting(TransactionDescription::transactionalId).containsExactly("stuck");
+
+    client.admin().abortTransaction(new AbortTransactionSpec(new TopicPartition("orders", 1), open.producerId(),
+        open.producerEpoch(), 0)).await().atMost(WAIT);
+
+    assertThat(client.admin().describeProducers("orders", 1).await().atMost(WAIT))
+        .allSatisfy(s -> assertThat(s.currentTransactionStartOffset()).isEqualTo(-1));
   }
 
   @Test

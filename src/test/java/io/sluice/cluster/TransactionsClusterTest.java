@@ -10,6 +10,8 @@ import io.sluice.api.OffsetRange;
 import io.sluice.api.RequestContext;
 import io.sluice.api.TopicPartition;
 import io.sluice.api.TxnMarker;
+import io.sluice.api.ProducerIdentity;
+import io.sluice.api.ProducerState;
 import io.sluice.broker.Broker;
 import io.sluice.broker.testing.BlockedThreadGuard;
 import io.sluice.broker.testing.TestBrokers;
@@ -115,6 +117,30 @@ class TransactionsClusterTest {
     assertThat(aborted).containsExactly(new AbortedTransaction(10, 0, 1, 2));
     FetchResult atStable = retrying(() -> first.service().fetch(CALLER, new FetchRequest(P1, 2, 1 << 20, 0, 0, true)));
     assertThat(atStable.sizeInBytes()).as("nothing past the LSO").isZero();
+  }
+
+  @Test
+  void describeProducersAndAnOperatorsAbortReachTheLeaderOnAnotherBroker() throws Exception {
+    first = TestBrokers.start(config(1, Map.of()), GUARD);
+    second = TestBrokers.start(config(2, Map.of(BrokerConfig.ZOOKEEPER_CONNECT, first.zookeeperConnect())), GUARD);
+    await(first.awaitMetadata(s -> s.liveBrokerIds().contains(2), 30_000));
+    await(first.service().createTopic(CALLER, new NewTopic("t", 2, 2, Map.of())));
+    await(first.awaitMetadata(s -> s.topic("t").orElseThrow().states().get(1).isr().size() == 2, 30_000));
+    assertThat(first.metadata().topic("t").orElseThrow().states().get(1).leader()).isEqualTo(2);
+    retrying(() -> first.service().produce(CALLER, P1, txn(30, 0, "hanging"), Acks.ALL));
+
+    List<ProducerState> producers = retrying(() -> first.service().describeProducers(CALLER, P1));
+    assertThat(producers).singleElement().satisfies(p -> {
+      assertThat(p.producerId()).isEqualTo(30);
+      assertThat(p.currentTransactionStartOffset()).isZero();
+    });
+    assertThat(retrying(() -> first.service().offsets(CALLER, P1)).lastStableOffset()).isZero();
+
+    retrying(() -> first.service().abortTransaction(CALLER, P1, new ProducerIdentity(30, (short) 0), 0));
+
+    assertThat(retrying(() -> first.service().offsets(CALLER, P1)).lastStableOffset()).isEqualTo(2);
+    assertThat(retrying(() -> second.service().describeProducers(CALLER, P1))).singleElement()
+        .satisfies(p -> assertThat(p.currentTransactionStartOffset()).isEqualTo(-1));
   }
 
   /** {@code call}'s answer, made again while it fails retriably (a leader moving), as a client would. */

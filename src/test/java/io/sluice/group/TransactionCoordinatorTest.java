@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.sluice.api.ProducerIdentity;
 import io.sluice.api.TopicPartition;
 import io.sluice.api.TransactionDescription;
+import io.sluice.api.TransactionFilter;
 import io.sluice.api.TxnMarker;
 import io.sluice.errors.ErrorCode;
 import io.sluice.errors.SluiceException;
@@ -232,6 +233,79 @@ class TransactionCoordinatorTest {
     assertThat(code(() -> coordinator.addPartitions("t1", p, List.of(A0)))).isEqualTo(ErrorCode.NOT_ENOUGH_REPLICAS);
     host.failWrites = false;
     assertThat(describe("t1").state()).isEqualTo("Empty");
+  }
+
+  @Test
+  void anIdIdleForTheExpirationIsRemovedWithATombstoneAndStartsAfreshAtTheNextInit() {
+    coordinator = new TransactionCoordinator(host, MAX_TIMEOUT_MS, 5_000);
+    ProducerIdentity p = on(() -> coordinator.init("t1", 10_000));
+    on(() -> coordinator.addPartitions("t1", p, List.of(A0)));
+    host.clock.addAndGet(6_000);
+    assertThat(on(() -> coordinator.removeExpired())).as("an ongoing transaction keeps its id").isZero();
+    on(() -> coordinator.end("t1", p, true));
+    host.clock.addAndGet(4_999);
+    assertThat(on(() -> coordinator.removeExpired())).isZero();
+    host.clock.addAndGet(1);
+
+    assertThat(on(() -> coordinator.removeExpired())).isEqualTo(1);
+
+    OffsetsTopic.Entry last = host.log.get(host.log.size() - 1);
+    assertThat(last.key().getString(1)).isEqualTo("t1");
+    assertThat(last.value()).as("a tombstone").isNull();
+    assertThat(code(() -> Future.succeededFuture(coordinator.describe("t1"))))
+        .isEqualTo(ErrorCode.TRANSACTIONAL_ID_NOT_FOUND);
+    assertThat(code(() -> coordinator.addPartitions("t1", p, List.of(A0))))
+        .isEqualTo(ErrorCode.INVALID_PRODUCER_ID_MAPPING);
+    TransactionCoordinator reloaded = new TransactionCoordinator(host, MAX_TIMEOUT_MS, 5_000);
+    on(() -> {
+      List.copyOf(host.log).forEach(reloaded::apply);
+      return Future.succeededFuture();
+    });
+    assertThat(reloaded.list()).as("forgotten where the state is read back").isEmpty();
+    ProducerIdentity again = on(() -> coordinator.init("t1", 10_000));
+    assertThat(again.producerId()).isNotEqualTo(p.producerId());
+    assertThat(again.producerEpoch()).isZero();
+  }
+
+  @Test
+  void expirationCountsFromTheLastChangeReadBackByANewCoordinator() {
+    coordinator = new TransactionCoordinator(host, MAX_TIMEOUT_MS, 5_000);
+    on(() -> coordinator.init("t1", 10_000));
+    host.clock.addAndGet(3_000);
+    on(() -> coordinator.init("t2", 10_000));
+    host.clock.addAndGet(2_000);
+    TransactionCoordinator next = new TransactionCoordinator(host, MAX_TIMEOUT_MS, 5_000);
+    on(() -> {
+      List.copyOf(host.log).forEach(next::apply);
+      return Future.succeededFuture();
+    });
+    coordinator = next;
+
+    assertThat(on(() -> next.removeExpired())).isEqualTo(1);
+
+    assertThat(next.list()).extracting(TransactionDescription::transactionalId).containsExactly("t2");
+  }
+
+  @Test
+  void theListingKeepsOnlyTransactionsOpenAtLeastTheDurationAndTheStatesAndProducersAsked() {
+    ProducerIdentity old = on(() -> coordinator.init("old", 60_000));
+    on(() -> coordinator.addPartitions("old", old, List.of(A0)));
+    host.clock.addAndGet(5_000);
+    ProducerIdentity fresh = on(() -> coordinator.init("fresh", 60_000));
+    on(() -> coordinator.addPartitions("fresh", fresh, List.of(B1)));
+    on(() -> coordinator.init("idle", 60_000));
+    host.clock.addAndGet(1_000);
+
+    assertThat(ids(new TransactionFilter(Set.of(), Set.of(), 6_000))).containsExactly("old");
+    assertThat(ids(new TransactionFilter(Set.of(), Set.of(), 1_000))).containsExactly("fresh", "old");
+    assertThat(ids(new TransactionFilter(Set.of("Empty"), Set.of(), 0))).containsExactly("idle");
+    assertThat(ids(new TransactionFilter(Set.of(), Set.of(fresh.producerId()), 0))).containsExactly("fresh");
+    assertThat(ids(TransactionFilter.ALL)).containsExactly("fresh", "idle", "old");
+  }
+
+  private List<String> ids(TransactionFilter filter) {
+    return on(() -> Future.succeededFuture(coordinator.list(filter))).stream()
+        .map(TransactionDescription::transactionalId).toList();
   }
 
   private TransactionDescription describe(String id) {

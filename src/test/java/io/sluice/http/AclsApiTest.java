@@ -145,6 +145,26 @@ class AclsApiTest {
     assertThat(postJson("/transactions/tx-1/offsets", offsets).statusCode()).isEqualTo(204);
   }
 
+  /** KIP-664's tools: DescribeProducers needs Topic Read; an abort (WriteTxnMarkers) Cluster Alter (KIP-1037). */
+  @Test
+  void describingProducersNeedsTopicReadAndAnOperatorsAbortClusterAlter() throws Exception {
+    topic("hanging");
+    assertError(await(client.get("/topics/hanging/partitions/0/producers").send()), 403, 29, "Read topic 'hanging'");
+    grant(acl("TOPIC", "hanging", "LITERAL", "READ", "ALLOW"));
+    assertThat(await(client.get("/topics/hanging/partitions/0/producers").send()).statusCode()).isEqualTo(200);
+
+    // The test client holds Cluster Alter from 127.0.0.1 only (see the class comment).
+    HttpResponse<Buffer> aborted = postJson("/topics/hanging/partitions/0/abort-transaction",
+        new JsonObject().put("producer_id", 7).put("producer_epoch", 0));
+    assertThat(aborted.statusCode()).as(aborted.bodyAsString()).isEqualTo(204);
+    RequestContext elsewhere = RequestContext.anonymous("http", "10.1.1.1:4000", "");
+    Throwable refused = broker.services().broker().abortTransaction(elsewhere, new io.sluice.api.TopicPartition(
+        "hanging", 0), new io.sluice.api.ProducerIdentity(7, (short) 0), 0)
+        .transform(ar -> Future.succeededFuture(ar.cause())).await(30, TimeUnit.SECONDS);
+    assertThat(refused).isInstanceOf(io.sluice.errors.SluiceException.class).hasMessageContaining("Alter the cluster");
+    assertThat(((io.sluice.errors.SluiceException) refused).errorCode().code()).isEqualTo(31);
+  }
+
   @Test
   void aDenyWinsOverAnAllowFromAWildcard() throws Exception {
     topic("payments");

@@ -81,6 +81,12 @@ class TransactionsApiClusterTest {
     for (WebClient c : new WebClient[] {client1, client2}) {
       assertThat(json(await(c.get("/transactions").send()), 200).getJsonArray("transactions").stream()
           .map(o -> ((JsonObject) o).getString("transactional_id")).toList()).containsExactly(ids[0], ids[1]);
+      // the filters travel to every coordinator, the other broker's too
+      assertThat(json(await(c.get("/transactions?state=Ongoing&duration_ms=0").send()), 200)
+          .getJsonArray("transactions")).hasSize(2);
+      assertThat(json(await(c.get("/transactions?state=Empty").send()), 200).getJsonArray("transactions")).isEmpty();
+      assertThat(json(await(c.get("/transactions?duration_ms=86400000").send()), 200).getJsonArray("transactions"))
+          .isEmpty();
     }
   }
 

@@ -146,6 +146,32 @@ class TransactionsApiTest {
   }
 
   @Test
+  void theListingFiltersByStateProducerIdAndDurationAtTheCoordinator() throws Exception {
+    start();
+    await(broker.service().createTopic(RequestContext.internal(1), new NewTopic("orders", 1, 1, Map.of())));
+    JsonObject open = init("open-tx");
+    JsonObject idle = init("idle-tx");
+    assertThat(post("/transactions/open-tx/partitions", add(open, "orders", 0)).statusCode()).isEqualTo(204);
+
+    assertThat(ids("/transactions?state=Ongoing")).containsExactly("open-tx");
+    assertThat(ids("/transactions?state=Empty&state=Ongoing")).containsExactly("idle-tx", "open-tx");
+    assertThat(ids("/transactions?producer_id=" + idle.getLong("producer_id"))).containsExactly("idle-tx");
+    assertThat(ids("/transactions?duration_ms=0")).containsExactly("idle-tx", "open-tx");
+    assertThat(ids("/transactions?duration_ms=86400000")).as("none open a day").isEmpty();
+
+    assertError(get("/transactions?state=Running"), 400, ErrorCode.MALFORMED_REQUEST);
+    assertError(get("/transactions?producer_id=x"), 400, ErrorCode.MALFORMED_REQUEST);
+    assertError(get("/transactions?duration_ms=-1"), 400, ErrorCode.MALFORMED_REQUEST);
+  }
+
+  private java.util.List<String> ids(String path) throws Exception {
+    HttpResponse<Buffer> r = get(path);
+    assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(200);
+    return r.bodyAsJsonObject().getJsonArray("transactions").stream()
+        .map(o -> ((JsonObject) o).getString("transactional_id")).toList();
+  }
+
+  @Test
   void theStateSurvivesARestartOfTheCoordinatorsBroker() throws Exception {
     start();
     await(broker.service().createTopic(RequestContext.internal(1), new NewTopic("orders", 2, 1, Map.of())));

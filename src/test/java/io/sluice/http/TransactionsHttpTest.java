@@ -124,6 +124,55 @@ class TransactionsHttpTest {
   }
 
   @Test
+  void aHangingTransactionIsFoundByDescribeProducersAndAnOperatorsAbortLetsTheStableOffsetAdvance() throws Exception {
+    post(batch(1, 0, false, "plain"));
+    post(batch(40, 0, true, "hanging")); // no coordinator knows it: nothing will ever end it
+    post(batch(1, 1, false, "after"));
+    assertThat(lastStableOffset()).isEqualTo(1);
+
+    JsonObject described = await(client.get("/topics/tx/partitions/0/producers").send()).bodyAsJsonObject();
+    assertThat(described.getInteger("partition")).isZero();
+    JsonObject hanging = described.getJsonArray("producers").stream().map(JsonObject.class::cast)
+        .filter(p -> p.getLong("producer_id") == 40).findFirst().orElseThrow();
+    assertThat(hanging.getLong("current_transaction_start_offset")).isEqualTo(1);
+    assertThat(hanging.getInteger("producer_epoch")).isZero();
+    assertThat(hanging.getLong("last_sequence")).isZero();
+    JsonObject plain = described.getJsonArray("producers").stream().map(JsonObject.class::cast)
+        .filter(p -> p.getLong("producer_id") == 1).findFirst().orElseThrow();
+    assertThat(plain.getLong("current_transaction_start_offset")).isEqualTo(-1);
+    assertThat(plain.getLong("last_sequence")).isEqualTo(1);
+
+    HttpResponse<Buffer> aborted = await(client.post("/topics/tx/partitions/0/abort-transaction")
+        .sendJsonObject(new JsonObject().put("producer_id", 40).put("producer_epoch", 0)));
+
+    assertThat(aborted.statusCode()).as(aborted.bodyAsString()).isEqualTo(204);
+    assertThat(lastStableOffset()).isEqualTo(4);
+    assertThat(values("isolation_level=read_committed")).containsExactly("plain", "after");
+  }
+
+  @Test
+  void anAbortOfAnOlderEpochThanThePartitionsIsRefusedAndBadRequestsAreNamed() throws Exception {
+    post(batch(50, 0, true, "fenced"));
+    assertThat(await(broker.services().broker().writeTxnMarkers(BROKER, new TxnMarker(50, (short) 1, 0, false,
+        List.of(TP))))).isEmpty();
+
+    HttpResponse<Buffer> stale = await(client.post("/topics/tx/partitions/0/abort-transaction")
+        .sendJsonObject(new JsonObject().put("producer_id", 50).put("producer_epoch", 0)));
+    assertThat(stale.statusCode()).as(stale.bodyAsString()).isEqualTo(409);
+    assertThat(stale.bodyAsJsonObject().getInteger("error_code")).isEqualTo(ErrorCode.INVALID_PRODUCER_EPOCH.code());
+
+    HttpResponse<Buffer> unknownField = await(client.post("/topics/tx/partitions/0/abort-transaction")
+        .sendJsonObject(new JsonObject().put("producer_id", 50).put("producer_epoch", 1).put("epoch", 1)));
+    assertThat(unknownField.statusCode()).as(unknownField.bodyAsString()).isEqualTo(400);
+    HttpResponse<Buffer> noPartition = await(client.get("/topics/tx/partitions/7/producers").send());
+    assertThat(noPartition.statusCode()).as(noPartition.bodyAsString()).isEqualTo(404);
+  }
+
+  private long lastStableOffset() throws Exception {
+    return await(client.get("/topics/tx/partitions/0/offsets").send()).bodyAsJsonObject().getLong("last_stable_offset");
+  }
+
+  @Test
   void aReadCommittedLongPollWaitsForTheOngoingTransactionToEnd() throws Exception {
     post(batch(30, 0, true, "ongoing"));
     Future<HttpResponse<Buffer>> waiting = client.get("/topics/tx/partitions/0/records?offset=0&timeout=20000"

@@ -211,6 +211,11 @@ public final class ForwardingBrokerService implements BrokerService {
   }
 
   @Override
+  public Future<List<io.sluice.api.ProducerState>> describeProducers(RequestContext caller, TopicPartition tp) {
+    return toLeader(tp, FORWARD_TIMEOUT_MS, s -> s.describeProducers(caller, tp));
+  }
+
+  @Override
   public Future<Long> deleteRecords(RequestContext caller, TopicPartition tp, long offset) {
     return toLeader(tp, FORWARD_TIMEOUT_MS, s -> s.deleteRecords(caller, tp, offset));
   }

@@ -537,6 +537,20 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
     });
   }
 
+  /**
+   * The producers this partition remembers, as its leader (Kafka's DescribeProducers answers NOT_LEADER_OR_FOLLOWER
+   * elsewhere), read in turn with the writes, which own that state. Any thread.
+   */
+  public Future<java.util.List<io.sluice.api.ProducerState>> describeProducers() {
+    return onContext(() -> {
+      if (closing || role != Role.LEADER) {
+        return Future.failedFuture(new SluiceException(ErrorCode.NOT_LEADER_OR_FOLLOWER, "Broker "
+            + replication.brokerId() + " does not lead partition " + tp));
+      }
+      return tasks.write(() -> log.describeProducers());
+    });
+  }
+
   /** The first offset of the oldest ongoing transaction, or {@link Long#MAX_VALUE}. Any thread. */
   public long firstUnstableOffset() {
     PartitionLog l = log;

@@ -4,6 +4,7 @@ import io.sluice.api.ProducerIdentity;
 import io.sluice.api.RequestContext;
 import io.sluice.api.TopicPartition;
 import io.sluice.api.TransactionDescription;
+import io.sluice.api.TransactionFilter;
 import io.sluice.api.TransactionService;
 import io.sluice.api.TxnOffsets;
 import io.sluice.api.acl.AclOperation;
@@ -62,8 +63,8 @@ public final class AuthorizingTransactionService implements TransactionService {
   }
 
   @Override
-  public Future<List<TransactionDescription>> list(RequestContext caller) {
-    return delegate.list(caller).map(all -> all.stream().filter(t -> authorizer.allowed(caller,
+  public Future<List<TransactionDescription>> list(RequestContext caller, TransactionFilter filter) {
+    return delegate.list(caller, filter).map(all -> all.stream().filter(t -> authorizer.allowed(caller,
         ResourceType.TRANSACTIONAL_ID, t.transactionalId(), AclOperation.DESCRIBE)).toList());
   }
 

@@ -203,6 +203,27 @@ public final class PolicyBrokerService extends DelegatingBrokerService {
     }, () -> delegate.initProducerId(caller));
   }
 
+  /** Kafka's DescribeProducers needs Read on the topic. */
+  @Override
+  public Future<List<io.sluice.api.ProducerState>> describeProducers(RequestContext caller, TopicPartition tp) {
+    return checked(() -> topic(caller, tp.topic(), AclOperation.READ), () -> delegate.describeProducers(caller, tp));
+  }
+
+  /**
+   * Kafka's WriteTxnMarkers from an Admin (KIP-664): a broker, or with the authorizer on Alter on the cluster
+   * (KIP-1037) or ClusterAction.
+   */
+  @Override
+  public Future<Void> abortTransaction(RequestContext caller, TopicPartition tp, ProducerIdentity producer,
+      int coordinatorEpoch) {
+    return checked(() -> {
+      if (authorizer != null && !caller.principal().isBroker()
+          && !authorizer.allowed(caller, ResourceType.CLUSTER, CLUSTER, AclOperation.CLUSTER_ACTION)) {
+        cluster(caller, AclOperation.ALTER);
+      }
+    }, () -> delegate.abortTransaction(caller, tp, producer, coordinatorEpoch));
+  }
+
   /** A broker-to-broker call (a transaction coordinator's): refused to any caller that is not a broker. */
   @Override
   public Future<java.util.Map<TopicPartition, ErrorCode>> writeTxnMarkers(RequestContext caller,

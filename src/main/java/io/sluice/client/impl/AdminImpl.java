@@ -34,10 +34,12 @@ import java.util.Map;
 final class AdminImpl implements Admin {
   private final Context context;
   private final MetadataCache metadata;
+  private final TransactionsAdmin transactions;
 
   AdminImpl(ClientImpl client) {
     this.context = client.context();
     this.metadata = client.metadata();
+    this.transactions = new TransactionsAdmin(metadata);
   }
 
   @Override
@@ -193,35 +195,24 @@ final class AdminImpl implements Admin {
   }
 
   @Override
-  public Uni<List<io.sluice.client.TransactionDescription>> listTransactions() {
-    return Unis.onContext(context, () -> metadata.anyBroker(HttpMethod.GET, "/transactions", null).map(r -> {
-      List<io.sluice.client.TransactionDescription> out = new java.util.ArrayList<>();
-      r.json().getJsonArray("transactions").forEach(o -> {
-        io.vertx.core.json.JsonObject t = (io.vertx.core.json.JsonObject) o;
-        out.add(new io.sluice.client.TransactionDescription(t.getString("transactional_id"),
-            t.getInteger("coordinator_id", -1), t.getString("transaction_state"), t.getLong("producer_id"), -1, -1, -1,
-            List.of()));
-      });
-      return out;
-    }));
+  public Uni<List<io.sluice.client.TransactionDescription>> listTransactions(
+      io.sluice.client.ListTransactionsOptions options) {
+    return Unis.onContext(context, () -> transactions.list(options));
   }
 
   @Override
   public Uni<io.sluice.client.TransactionDescription> describeTransaction(String transactionalId) {
-    String path = "/transactions/" + java.net.URLEncoder.encode(transactionalId, java.nio.charset.StandardCharsets.UTF_8)
-        .replace("+", "%20");
-    return Unis.onContext(context, () -> metadata.anyBroker(HttpMethod.GET, path, null).map(r -> {
-      io.vertx.core.json.JsonObject t = r.json();
-      List<TopicPartition> parts = new java.util.ArrayList<>();
-      t.getJsonArray("topics").forEach(o -> {
-        io.vertx.core.json.JsonObject topic = (io.vertx.core.json.JsonObject) o;
-        topic.getJsonArray("partitions").forEach(p -> parts.add(new TopicPartition(topic.getString("topic"),
-            ((Number) p).intValue())));
-      });
-      return new io.sluice.client.TransactionDescription(t.getString("transactional_id"), t.getInteger("coordinator_id"),
-          t.getString("transaction_state"), t.getLong("producer_id"), t.getInteger("producer_epoch"),
-          t.getLong("transaction_timeout_ms"), t.getLong("transaction_start_time_ms"), parts);
-    }));
+    return Unis.onContext(context, () -> transactions.describe(transactionalId));
+  }
+
+  @Override
+  public Uni<List<io.sluice.client.ProducerState>> describeProducers(String topic, int partition) {
+    return Unis.onContext(context, () -> transactions.describeProducers(topic, partition));
+  }
+
+  @Override
+  public Uni<Void> abortTransaction(io.sluice.client.AbortTransactionSpec spec) {
+    return Unis.onContext(context, () -> transactions.abort(spec));
   }
 
   @Override
