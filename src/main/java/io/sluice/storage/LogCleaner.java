@@ -316,7 +316,7 @@ final class LogCleaner {
             ? pass.txns().retainMarker(batch, pass.nowMs(), config.get().deleteRetentionMs(), lastBatch)
             : retainData(batch, pass, tombstoneHorizon, lastBatch);
         if (kept == null || RecordBatch.wrap(kept).recordCount() != batch.recordCount()
-            || RecordBatch.wrap(kept).deleteHorizonMs() != batch.deleteHorizonMs()) {
+            || batch.isControlBatch() && RecordBatch.wrap(kept).deleteHorizonMs() != batch.deleteHorizonMs()) {
           changed[0] = true;
         }
         if (kept != null) {
