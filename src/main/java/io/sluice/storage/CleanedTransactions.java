@@ -113,19 +113,19 @@ final class CleanedTransactions {
    */
   ByteBuffer retainMarker(RecordBatch marker, long nowMs, long deleteRetentionMs, boolean keepEmpty) {
     Boolean stays = dataStays.remove(marker.producerId());
-    if (marker.recordCount() > 0 && (Boolean.TRUE.equals(stays) || isLastOfProducer(marker))) {
+    if (marker.recordCount() == 0) { // removed by an earlier pass
+      return keepEmpty ? marker.buffer() : null;
+    }
+    if (Boolean.TRUE.equals(stays) || isLastOfProducer(marker)) {
       return marker.buffer();
     }
     long horizonMs = marker.deleteHorizonMs();
-    if (marker.recordCount() > 0 && horizonMs == RecordBatch.NO_TIMESTAMP) {
-      nextHorizonMs = Math.min(nextHorizonMs, nowMs + deleteRetentionMs);
-      return RetainedBatch.withDeleteHorizon(marker, nowMs + deleteRetentionMs);
+    if (horizonMs == RecordBatch.NO_TIMESTAMP || horizonMs > nowMs) {
+      long dueMs = horizonMs == RecordBatch.NO_TIMESTAMP ? nowMs + deleteRetentionMs : horizonMs;
+      nextHorizonMs = Math.min(nextHorizonMs, dueMs);
+      return horizonMs == RecordBatch.NO_TIMESTAMP ? RetainedBatch.withDeleteHorizon(marker, dueMs) : marker.buffer();
     }
-    if (marker.recordCount() > 0 && horizonMs > nowMs) {
-      nextHorizonMs = Math.min(nextHorizonMs, horizonMs);
-      return marker.buffer();
-    }
-    if (marker.recordCount() > 0 && isAbortedMarker(marker)) {
+    if (isAbortedMarker(marker)) {
       removedAbortMarkers.add(marker.baseOffset());
     }
     return keepEmpty ? RetainedBatch.retain(marker, r -> false, true) : null;
