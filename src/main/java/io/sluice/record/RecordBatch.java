@@ -23,7 +23,8 @@ import java.util.zip.CRC32C;
  * 12     4    partitionLeaderEpoch  (outside the CRC: the broker assigns it)
  * 16     1    magic                 always 2
  * 17     4    crc                   CRC-32C of bytes [21, end), unsigned
- * 21     2    attributes            bits 0-2 compression, 3 timestamp type, 4 transactional, 5 control;
+ * 21     2    attributes            bits 0-2 compression, 3 timestamp type, 4 transactional, 5 control,
+ *                                    6 delete horizon (baseTimestamp is then the batch's delete horizon);
  *                                    bit 8 sequenced (Sluice's own, see SEQUENCED_FLAG_MASK)
  * 23     4    lastOffsetDelta       recordCount - 1 for batches written by a producer
  * 27     8    baseTimestamp
@@ -71,6 +72,12 @@ public final class RecordBatch {
   public static final int TIMESTAMP_TYPE_MASK = 0x08;
   public static final int TRANSACTIONAL_FLAG_MASK = 0x10;
   public static final int CONTROL_FLAG_MASK = 0x20;
+  /**
+   * Kafka's delete horizon bit (KIP-534): set by log compaction on a batch it has decided to remove later (here: a
+   * transaction marker whose transaction's data is gone); {@code baseTimestamp} then holds the time after which it
+   * may go, and the records' timestamp deltas are relative to it.
+   */
+  public static final int DELETE_HORIZON_FLAG_MASK = 0x40;
   /**
    * Sluice's own attribute bit (Kafka leaves bits 7 to 15 unused): the batch is a <i>sequenced</i> producer's. Each
    * of its records carries the header {@link #SEQUENCE_HEADER}, a decimal 64-bit sequence rising along the batch
@@ -163,6 +170,11 @@ public final class RecordBatch {
 
   public boolean isControlBatch() {
     return (attributes() & CONTROL_FLAG_MASK) != 0;
+  }
+
+  /** The delete horizon compaction stamped on this batch ({@link #DELETE_HORIZON_FLAG_MASK}), or NO_TIMESTAMP. */
+  public long deleteHorizonMs() {
+    return (attributes() & DELETE_HORIZON_FLAG_MASK) != 0 ? baseTimestamp() : NO_TIMESTAMP;
   }
 
   /** Whether a sequenced producer wrote the batch ({@link #SEQUENCED_FLAG_MASK}). */

@@ -48,17 +48,26 @@ public final class RetainedBatch {
     if (kept.isEmpty() && !keepEmpty) {
       return null;
     }
-    return encode(batch, kept);
+    return encode(batch, kept, batch.baseTimestamp(), 0);
   }
 
-  private static ByteBuffer encode(RecordBatch original, List<Record> kept) {
+  /**
+   * {@code batch} with every record, stamped with Kafka's delete horizon ({@link RecordBatch#deleteHorizonMs}):
+   * the base timestamp becomes {@code deleteHorizonMs} and the records' timestamp deltas are rewritten relative to
+   * it, so every record keeps its timestamp.
+   */
+  public static ByteBuffer withDeleteHorizon(RecordBatch batch, long deleteHorizonMs) {
+    return encode(batch, batch.records(), deleteHorizonMs, RecordBatch.DELETE_HORIZON_FLAG_MASK);
+  }
+
+  private static ByteBuffer encode(RecordBatch original, List<Record> kept, long baseTimestamp, int setAttributes) {
     CompressionType compression = kept.isEmpty() ? CompressionType.NONE : original.compressionType();
     boolean logAppendTime = original.timestampType() == TimestampType.LOG_APPEND_TIME;
     GrowableBytes records = new GrowableBytes(RecordBatch.HEADER_SIZE + 256);
     records.skip(RecordBatch.HEADER_SIZE);
     for (Record r : kept) {
       // a LOG_APPEND_TIME batch's records all read maxTimestamp; their stored deltas do not matter
-      long timestampDelta = logAppendTime ? 0 : r.timestamp() - original.baseTimestamp();
+      long timestampDelta = logAppendTime ? 0 : r.timestamp() - baseTimestamp;
       writeRecord(records, timestampDelta, (int) (r.offset() - original.baseOffset()), r);
     }
     GrowableBytes out = records;
@@ -71,8 +80,9 @@ public final class RetainedBatch {
     ByteBuffer batch = out.toByteBuffer();
     ByteBuffer header = original.buffer().limit(RecordBatch.HEADER_SIZE);
     batch.put(0, header, 0, RecordBatch.HEADER_SIZE);
-    int attributes = (original.attributes() & ~RecordBatch.COMPRESSION_CODEC_MASK) | compression.id;
+    int attributes = (original.attributes() & ~RecordBatch.COMPRESSION_CODEC_MASK) | compression.id | setAttributes;
     batch.putInt(RecordBatch.LENGTH_OFFSET, batch.limit() - RecordBatch.LOG_OVERHEAD);
+    batch.putLong(RecordBatch.BASE_TIMESTAMP_OFFSET, baseTimestamp);
     batch.putShort(RecordBatch.ATTRIBUTES_OFFSET, (short) attributes);
     batch.putInt(RecordBatch.RECORDS_COUNT_OFFSET, kept.size());
     CRC32C crc = new CRC32C();

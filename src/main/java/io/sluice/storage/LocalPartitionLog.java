@@ -108,7 +108,7 @@ final class LocalPartitionLog implements PartitionLog {
     this.producers = ProducerStateTracker.load(tp, state, clock.getAsLong(), config.producerIdMaxPerPartition(),
         producerIds, transactions, snapshots.newestAtOrBelow(state.logEndOffset()));
     this.txns = transactions.opened();
-    this.cleaner = new LogCleaner(tp, dir, this::config, files, index);
+    this.cleaner = new LogCleaner(tp, dir, this::config, files, index, txns, producers::remembers);
     this.lastFlushMs = clock.getAsLong();
     this.deleted = new DeletedSegments(tp, index, clock, config.fileDeleteDelayMs());
     this.locator = new BatchLocator(this, tp, index, config.indexIntervalBytes());

@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.LongPredicate;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
 import org.rocksdb.RocksDBException;
@@ -76,9 +77,12 @@ final class LogCleaner {
   private final TopicPartition tp;
   private final Path dir;
   /** The log's current config: cleanup.policy and delete.retention.ms may be altered while the log is open. */
-  private final java.util.function.Supplier<LogConfig> config;
+  private final Supplier<LogConfig> config;
   private final SegmentFiles files;
   private final PartitionIndex index;
+  private final TransactionState txns;
+  /** Whether the partition's producer state still holds a producer id: its last batch stays. */
+  private final LongPredicate rememberedProducer;
   /** The active segment's base offset at the last pass: later rolls make the log dirty again. */
   private long cleanedThrough = -1;
   /** When the earliest tombstone kept by the last pass may go. */
@@ -86,12 +90,15 @@ final class LogCleaner {
   /** The offset of the latest compaction bound marker in this pass (-1: none); older markers go. */
   private long latestMarkerOffset = -1;
 
-  LogCleaner(TopicPartition tp, Path dir, java.util.function.Supplier<LogConfig> config, SegmentFiles files, PartitionIndex index) {
+  LogCleaner(TopicPartition tp, Path dir, Supplier<LogConfig> config, SegmentFiles files, PartitionIndex index,
+      TransactionState txns, LongPredicate rememberedProducer) {
     this.tp = tp;
     this.dir = dir;
     this.config = config;
     this.files = files;
     this.index = index;
+    this.txns = txns;
+    this.rememberedProducer = rememberedProducer;
   }
 
   /**
@@ -106,17 +113,22 @@ final class LogCleaner {
       throws IOException, RocksDBException {
     LogState s = current.get();
     long minLagMs = config.get().minCompactionLagMs();
-    long cleanableEnd = cleanableEnd(s.segments(), highWatermark, minLagMs == 0 ? Long.MAX_VALUE : nowMs - minLagMs);
+    long stable = Math.min(highWatermark, txns.firstUnstableOffset());
+    long cleanableEnd = cleanableEnd(s.segments(), stable, minLagMs == 0 ? Long.MAX_VALUE : nowMs - minLagMs);
     if (!config.get().compact() || cleanableEnd < 0 || (cleanableEnd <= cleanedThrough && nowMs < tombstoneDueMs)) {
       return 0;
     }
-    long[] bound = latestBound(s, highWatermark);
-    Map<ByteBuffer, Long> latest = latestOffsets(s, highWatermark, bound[1]);
+    // a written marker's outcome is final (the coordinator decided before writing it, and writes the same one again
+    // after a truncation), so every abort below the stable offset counts
+    CleanedTransactions cleanedTxns = new CleanedTransactions(txns.abortedIn(0, stable), rememberedProducer);
+    long[] bound = latestBound(s, stable);
+    Map<ByteBuffer, Long> latest = latestOffsets(s, highWatermark, stable, bound[1], cleanedTxns);
     latestMarkerOffset = bound[0];
     tombstoneDueMs = Long.MAX_VALUE;
     int written = 0;
     for (int round = 0; ; round++) {
       // groups are sized before cleaning; cleaned segments are small, so later rounds merge them
+      cleanedTxns.startRound();
       s = current.get();
       Segment[] segments = s.segments();
       List<List<Segment>> groups = groups(segments, cleanableEnd);
@@ -126,7 +138,7 @@ final class LogCleaner {
       int before = written;
       for (List<Segment> group : groups) {
         long endBase = segments[indexOf(segments, group.get(group.size() - 1)) + 1].baseOffset;
-        if (cleanGroup(s, group, endBase, latest, nowMs, replacer)) {
+        if (cleanGroup(s, group, endBase, new Pass(latest, cleanedTxns, nowMs), replacer)) {
           written++;
         }
       }
@@ -135,17 +147,24 @@ final class LogCleaner {
       }
     }
     cleanedThrough = cleanableEnd;
+    tombstoneDueMs = Math.min(tombstoneDueMs, cleanedTxns.nextHorizonMs());
+    txns.forgetAborted(cleanedTxns.removedAbortMarkers());
     return written;
   }
 
+  /** What a pass knows while it rewrites groups: each key's latest offset, the transactions, the time. */
+  private record Pass(Map<ByteBuffer, Long> latest, CleanedTransactions txns, long nowMs) {
+  }
+
   /**
-   * The base offset of the first segment that is active, reaches the high watermark or holds a record younger than
+   * The base offset of the first segment that is active, reaches {@code stable} (the high watermark or, below it,
+   * the first offset of an ongoing transaction: Kafka's last stable offset) or holds a record younger than
    * {@code lagHorizonMs} ({@code min.compaction.lag.ms} ago; with none, Long.MAX_VALUE: a record stamped ahead of
    * the broker's clock does not hold compaction back); -1 if that is the first.
    */
-  private static long cleanableEnd(Segment[] segments, long highWatermark, long lagHorizonMs) {
+  private static long cleanableEnd(Segment[] segments, long stable, long lagHorizonMs) {
     int i = 0;
-    while (i < segments.length - 1 && segments[i].nextOffset <= highWatermark
+    while (i < segments.length - 1 && segments[i].nextOffset <= stable
         && segments[i].maxTimestamp <= lagHorizonMs) {
       i++;
     }
@@ -153,19 +172,24 @@ final class LogCleaner {
   }
 
   /**
-   * Every key's latest offset below {@code highWatermark}, over the whole log, among the records that may supersede
-   * others: all of them, except those with a sequence at or above {@code boundSeq}.
+   * Every key's latest offset below {@code stable}, over the whole log, among the records that may supersede
+   * others: all of them, except markers, aborted transactions' records and those with a sequence at or above
+   * {@code boundSeq}. Every batch below the high watermark's segment is shown to {@code cleanedTxns}.
    */
-  private static Map<ByteBuffer, Long> latestOffsets(LogState s, long highWatermark, long boundSeq)
-      throws IOException {
+  private static Map<ByteBuffer, Long> latestOffsets(LogState s, long highWatermark, long stable, long boundSeq,
+      CleanedTransactions cleanedTxns) throws IOException {
     Map<ByteBuffer, Long> latest = new HashMap<>();
     for (Segment segment : s.segments()) {
       if (segment.baseOffset >= highWatermark) {
         break;
       }
       forEachBatch(segment, s.readableSize(segment), batch -> {
+        cleanedTxns.onScanned(batch);
+        if (batch.isControlBatch() || cleanedTxns.isAborted(batch)) {
+          return;
+        }
         for (Record r : batch.records()) {
-          if (r.key() != null && r.offset() < highWatermark
+          if (r.key() != null && r.offset() < stable
               && (boundSeq == Long.MAX_VALUE || header(r, RecordBatch.SEQUENCE_HEADER) < boundSeq)) {
             latest.put(ByteBuffer.wrap(r.key()), r.offset());
           }
@@ -233,8 +257,9 @@ final class LogCleaner {
     return groups;
   }
 
-  private boolean cleanGroup(LogState s, List<Segment> group, long endBase, Map<ByteBuffer, Long> latest,
-      long nowMs, Replacer replacer) throws IOException, RocksDBException {
+  private boolean cleanGroup(LogState s, List<Segment> group, long endBase, Pass pass, Replacer replacer)
+      throws IOException, RocksDBException {
+    long nowMs = pass.nowMs();
     long base = group.get(0).baseOffset;
     Path cleanedFile = dir.resolve(Segment.fileName(base) + CLEANED_SUFFIX);
     Files.deleteIfExists(cleanedFile);
@@ -243,7 +268,7 @@ final class LogCleaner {
     List<long[]> entries = new ArrayList<>();
     boolean changed;
     try {
-      changed = writeCleaned(s, group, cleaned, latest, nowMs, entries) || group.size() > 1;
+      changed = writeCleaned(s, group, cleaned, pass, entries) || group.size() > 1;
       if (!changed || cleaned.size == 0) {
         channel.close();
         Files.delete(cleanedFile);
@@ -276,9 +301,9 @@ final class LogCleaner {
    *
    * @return whether anything was dropped or rewritten
    */
-  private boolean writeCleaned(LogState s, List<Segment> group, Segment out, Map<ByteBuffer, Long> latest,
-      long nowMs, List<long[]> entries) throws IOException {
-    long tombstoneHorizon = nowMs - config.get().deleteRetentionMs();
+  private boolean writeCleaned(LogState s, List<Segment> group, Segment out, Pass pass, List<long[]> entries)
+      throws IOException {
+    long tombstoneHorizon = pass.nowMs() - config.get().deleteRetentionMs();
     boolean[] changed = {false};
     int[] sinceEntry = {config.get().indexIntervalBytes()};
     for (int g = 0; g < group.size(); g++) {
@@ -287,8 +312,11 @@ final class LogCleaner {
       long segmentEnd = segment.nextOffset;
       forEachBatch(segment, s.readableSize(segment), batch -> {
         boolean lastBatch = lastSegment && batch.nextOffset() == segmentEnd;
-        ByteBuffer kept = RetainedBatch.retain(batch, r -> keep(r, latest, tombstoneHorizon), lastBatch);
-        if (kept == null || RecordBatch.wrap(kept).recordCount() != batch.recordCount()) {
+        ByteBuffer kept = batch.isControlBatch()
+            ? pass.txns().retainMarker(batch, pass.nowMs(), config.get().deleteRetentionMs(), lastBatch)
+            : retainData(batch, pass, tombstoneHorizon, lastBatch);
+        if (kept == null || RecordBatch.wrap(kept).recordCount() != batch.recordCount()
+            || batch.isControlBatch() && RecordBatch.wrap(kept).deleteHorizonMs() != batch.deleteHorizonMs()) {
           changed[0] = true;
         }
         if (kept != null) {
@@ -297,6 +325,15 @@ final class LogCleaner {
       });
     }
     return changed[0];
+  }
+
+  /** What of data batch {@code batch} stays: all of it, some records, an empty batch, or nothing (null). */
+  private ByteBuffer retainData(RecordBatch batch, Pass pass, long tombstoneHorizon, boolean lastBatch) {
+    boolean aborted = pass.txns().isAborted(batch);
+    ByteBuffer kept = RetainedBatch.retain(batch, r -> !aborted && keep(r, pass.latest(), tombstoneHorizon),
+        lastBatch || pass.txns().isLastOfProducer(batch));
+    pass.txns().onDataBatch(batch, kept != null);
+    return kept;
   }
 
   private boolean keep(Record r, Map<ByteBuffer, Long> latest, long tombstoneHorizon) {

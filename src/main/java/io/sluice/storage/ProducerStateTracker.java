@@ -463,6 +463,11 @@ final class ProducerStateTracker {
     return out;
   }
 
+  /** Whether the partition remembers {@code pid} (compaction keeps such a producer's last batch). */
+  boolean remembers(long pid) {
+    return producers.containsKey(pid);
+  }
+
   /** How many producers the partition remembers (for tests). */
   int producerCount() {
     return producers.size();

@@ -151,8 +151,11 @@ final class TransactionState {
     for (int i = 0; i < batches.size(); i++) { // indexed: no iterator on the append path
       RecordBatch b = batches.get(i);
       if (b.isTransactional()) { // one attribute test per batch on the append path; nothing more without transactions
-        changed |= b.isControlBatch() ? end(b.producerId(), b.baseOffset(), ControlRecords.isCommit(b), true)
-            : start(b.producerId(), b.baseOffset());
+        if (!b.isControlBatch()) {
+          changed |= start(b.producerId(), b.baseOffset());
+        } else if (b.recordCount() > 0) { // an empty one is a marker compaction removed: it ends nothing (Kafka's)
+          changed |= end(b.producerId(), b.baseOffset(), ControlRecords.isCommit(b), true);
+        }
       }
     }
     if (changed) {
@@ -230,6 +233,19 @@ final class TransactionState {
     writeFile();
   }
 
+  /**
+   * Forgets the aborted transactions whose ABORT marker is at one of {@code markerOffsets}: compaction removed the
+   * marker, and every record of the transaction before it, so the index lists only aborts the log still shows.
+   */
+  void forgetAborted(java.util.Set<Long> markerOffsets) {
+    List<AbortedTransaction> all = aborted;
+    List<AbortedTransaction> kept = all.stream().filter(a -> !markerOffsets.contains(a.lastOffset())).toList();
+    if (kept.size() != all.size()) {
+      aborted = kept;
+      writeFile();
+    }
+  }
+
   /** Forgets everything (the log was emptied and restarted elsewhere). */
   void clear() {
     ongoing.clear();
@@ -264,7 +280,10 @@ final class TransactionState {
     }
     ByteBuffer bytes = ByteBuffer.allocate(cursor.sizeInBytes); // a marker: one small record
     Segment.readFully(segment.channel, bytes, cursor.position);
-    end(cursor.producerId, cursor.baseOffset, ControlRecords.isCommit(RecordBatch.wrap(bytes.flip())), false);
+    RecordBatch marker = RecordBatch.wrap(bytes.flip());
+    if (marker.recordCount() > 0) { // an empty one is a marker compaction removed
+      end(cursor.producerId, cursor.baseOffset, ControlRecords.isCommit(marker), false);
+    }
   }
 
 

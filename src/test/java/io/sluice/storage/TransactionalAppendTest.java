@@ -198,4 +198,20 @@ class TransactionalAppendTest {
     assertThat(fixture.log.abortedTransactions(0, 10)).isEmpty();
     assertThat(fixture.log.firstUnstableOffset()).isZero();
   }
+
+  @Test
+  void anEmptyControlBatchAMarkerCompactionRemovedEndsNoTransaction() {
+    fixture.log.append(txnBatch(PID, (short) 0, 0, 1), 0);
+    RecordBatch removed = RecordBatch.wrap(io.sluice.record.RetainedBatch.retain(
+        RecordBatch.wrap(ControlRecords.marker(PID, (short) 0, 0, false, 1_000)), r -> false, true));
+    removed.setBaseOffset(1);
+
+    fixture.log.appendAsFollower(removed.buffer());
+
+    assertThat(fixture.log.firstUnstableOffset()).isZero();
+    assertThat(fixture.log.abortedTransactions(0, 10)).isEmpty();
+    fixture.crashAndReopen();
+    assertThat(fixture.log.firstUnstableOffset()).isZero();
+    assertThat(fixture.log.abortedTransactions(0, 10)).isEmpty();
+  }
 }
