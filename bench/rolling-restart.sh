@@ -43,8 +43,10 @@ run() {  # $1 = controlled.shutdown.enable
   local mode="$1" topic="rolling-$1-$RANDOM" id other
   ZK="$(free_port)"
   rm -rf "$RES"/d? "$RES/zk"; mkdir -p "$RES/zk"
-  java -Xmx128m -Dzookeeper.admin.enableServer=false -cp "$JAR" org.apache.zookeeper.server.ZooKeeperServerMain \
-    "$ZK" "$RES/zk" > "$RES/zk.log" 2>&1 &
+  # outside the brokers, so that restarting one does not take ZooKeeper with it (as the embedded one would)
+  printf 'dataDir=%s\nclientPort=%s\nclientPortAddress=127.0.0.1\ntickTime=2000\nadmin.enableServer=false\n' \
+    "$RES/zk" "$ZK" > "$RES/zk.cfg"
+  java -Xmx128m -cp "$JAR" org.apache.zookeeper.server.ZooKeeperServerMain "$RES/zk.cfg" > "$RES/zk.log" 2>&1 &
   ZKPID=$!
   for id in 1 2 3; do PORT[$id]="$(free_port)"; start_broker "$id" "$mode"; done
   for id in 1 2 3; do sluice_url "$RES/broker-$id.log" "${PID[$id]}" 180 > /dev/null; done
