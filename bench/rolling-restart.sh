@@ -9,6 +9,7 @@
 #   bench/rolling-restart.sh [sluice.jar] [results-dir]
 #   Env: ROUNDS=1 (rolling restarts of all three brokers per run) RATE=500 (records/s) PARTITIONS=6 HEAP=-Xmx256m
 #   MODES="true false" (controlled.shutdown.enable per run) SETTLE=5 (seconds between restarts, once in sync)
+#   BASELINE=15 (seconds of production before the first restart)
 # Wrap it in flock /tmp/sluice-bench.lock on a shared machine.
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -16,7 +17,7 @@ source "$HERE/broker-url.sh"
 JAR="$(realpath "${1:-$HERE/../target/sluice.jar}")"
 RES="${2:-$(mktemp -d /tmp/sluice-rolling.XXXXXX)}"
 ROUNDS="${ROUNDS:-1}"; RATE="${RATE:-500}"; PARTS="${PARTITIONS:-6}"; HEAP="${HEAP:--Xmx256m}"
-MODES="${MODES:-true false}"; SETTLE="${SETTLE:-5}"
+MODES="${MODES:-true false}"; SETTLE="${SETTLE:-5}"; BASELINE="${BASELINE:-15}"
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 mkdir -p "$RES"
 declare -A PID PORT
@@ -32,7 +33,7 @@ start_broker() {  # $1 = id, $2 = controlled.shutdown.enable; the README's run c
   java $HEAP "-Xms${HEAP#-Xmx}" -jar "$JAR" --broker-id "$1" --http-port "${PORT[$1]}" --data-dir "$RES/d$1" \
     --set http.host=127.0.0.1 --set zookeeper.connect="127.0.0.1:$ZK" --set num.io.threads=2 \
     --set http.instances=1 --set num.event.loop.threads=1 --set controlled.shutdown.enable="$2" \
-    >> "$RES/broker-$1.log" 2>&1 &
+    >> "$RES/broker-$MODE-$1.log" 2>&1 &
   PID[$1]=$!
 }
 in_sync() {  # every replica of topic $1 in sync, as broker $2 sees it
@@ -41,6 +42,7 @@ in_sync() {  # every replica of topic $1 in sync, as broker $2 sees it
 }
 run() {  # $1 = controlled.shutdown.enable
   local mode="$1" topic="rolling-$1-$RANDOM" id other
+  MODE="$mode"  # each run's brokers log apart: sluice_url reads the first "listening on" of a log
   ZK="$(free_port)"
   rm -rf "$RES"/d? "$RES/zk"; mkdir -p "$RES/zk"
   # outside the brokers, so that restarting one does not take ZooKeeper with it (as the embedded one would)
@@ -49,7 +51,7 @@ run() {  # $1 = controlled.shutdown.enable
   java -Xmx128m -cp "$JAR" org.apache.zookeeper.server.ZooKeeperServerMain "$RES/zk.cfg" > "$RES/zk.log" 2>&1 &
   ZKPID=$!
   for id in 1 2 3; do PORT[$id]="$(free_port)"; start_broker "$id" "$mode"; done
-  for id in 1 2 3; do sluice_url "$RES/broker-$id.log" "${PID[$id]}" 180 > /dev/null; done
+  for id in 1 2 3; do sluice_url "$RES/broker-$mode-$id.log" "${PID[$id]}" 180 > /dev/null; done
   until curl -sf "http://127.0.0.1:${PORT[1]}/cluster" | grep -o '"alive":true' | wc -l | grep -q 3; do sleep 0.2; done
   curl -sf -XPOST -H 'Content-Type: application/json' "http://127.0.0.1:${PORT[1]}/topics" -d "{\"name\":\"$topic\",
     \"partitions\":$PARTS,\"replication_factor\":3,\"configs\":{\"min.insync.replicas\":\"2\"}}" > /dev/null
@@ -58,7 +60,7 @@ run() {  # $1 = controlled.shutdown.enable
     --url "http://127.0.0.1:${PORT[1]},http://127.0.0.1:${PORT[2]},http://127.0.0.1:${PORT[3]}" \
     > "$RES/bench-$mode.log" 2>&1)
   BENCHPID=$!
-  sleep "$SETTLE"  # a baseline before the first restart
+  sleep "$BASELINE"  # before the first restart: the baseline
   local round
   for round in $(seq "$ROUNDS"); do
     for id in 1 2 3; do
@@ -67,7 +69,7 @@ run() {  # $1 = controlled.shutdown.enable
       kill -TERM "${PID[$id]}"
       while kill -0 "${PID[$id]}" 2>/dev/null; do sleep 0.05; done
       start_broker "$id" "$mode"
-      sluice_url "$RES/broker-$id.log" "${PID[$id]}" 180 > /dev/null
+      sluice_url "$RES/broker-$mode-$id.log" "${PID[$id]}" 180 > /dev/null
       until in_sync "$topic" "$other"; do sleep 0.2; done
       echo "end" >&3
       sleep "$SETTLE"
