@@ -111,8 +111,6 @@ public final class Broker {
   static final long ZOOKEEPER_STEP_MS = 2_000;
   /** Bound of the HTTP step: requests in flight get a 5 s grace, then the group coordinator stops. */
   private static final long HTTP_STEP_MS = 10_000;
-  /** Long enough for the controller's ZooKeeper writes under load; the stop goes on without them after it. */
-  private static final long CONTROLLED_SHUTDOWN_STEP_MS = 5_000;
   /** Bound of Vert.x's close, which leaves the cluster (a ZooKeeper client close). */
   private static final long VERTX_STEP_MS = 5_000;
 
@@ -686,7 +684,9 @@ public final class Broker {
     if (sessionKeeper != null) {
       sessionKeeper.close();
     }
-    chain = step(chain, "controlled shutdown", CONTROLLED_SHUTDOWN_STEP_MS, remoteDeadline, this::controlledShutdown);
+    long controlledShutdownMs = config.getInt(BrokerConfig.CONTROLLED_SHUTDOWN_TIMEOUT_MS);
+    chain = step(chain, "controlled shutdown", controlledShutdownMs, remoteDeadline,
+        () -> controlledShutdown(controlledShutdownMs));
     for (Listener l : reversed(startedListeners)) {
       chain = step(chain, "listener " + l.name(), HTTP_STEP_MS, remoteDeadline, l::stop);
     }
@@ -746,12 +746,12 @@ public final class Broker {
 
   /** Closes the log store, also one still opening or opened by a start that failed before it took it. */
   /** Leadership off this broker before its listeners stop ({@link ControlledShutdown}); null when off or not started. */
-  private Future<?> controlledShutdown() {
+  private Future<?> controlledShutdown(long timeoutMs) {
     if (!config.getBoolean(BrokerConfig.CONTROLLED_SHUTDOWN_ENABLE) || metadata == null || registration == null
         || !started.future().succeeded()) {
       return null;
     }
-    return ControlledShutdown.run(metadata, registration, CONTROLLED_SHUTDOWN_STEP_MS)
+    return ControlledShutdown.run(metadata, registration, timeoutMs)
         .onSuccess(written -> registration = written);
   }
 

@@ -14,6 +14,7 @@ import java.lang.System.Logger.Level;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Leader elections on demand (Kafka's ElectLeaders, {@code kafka-leader-election.sh}). The new state is written by
@@ -77,21 +78,25 @@ final class LeaderElections {
   /**
    * The state after the election, or the refusal: PREFERRED moves leadership to the first replica when it is alive
    * and in sync (epoch + 1, ISR kept); UNCLEAN gives a partition without a live leader to its first live replica, in
-   * sync or not, alone in the ISR (epoch + 1).
+   * sync or not, alone in the ISR (epoch + 1). Neither chooses a broker in controlled shutdown (as the controller's
+   * elections do not): it is about to go.
    */
   static PartitionState decide(ElectionType type, TopicPartition tp, List<Integer> replicas, PartitionState state,
       MetadataSnapshot s) {
     boolean leaderAlive = s.liveBrokerIds().contains(state.leader());
+    Set<Integer> leaving = s.brokersInControlledShutdown();
     if (type == ElectionType.PREFERRED) {
       int preferred = replicas.get(0);
       if (preferred == state.leader() && leaderAlive) {
         throw new SluiceException(ErrorCode.ELECTION_NOT_NEEDED, "Broker " + preferred + ", the preferred leader of "
             + tp + ", leads it already");
       }
-      if (!s.liveBrokerIds().contains(preferred) || !state.isr().contains(preferred)) {
+      String unavailable = !s.liveBrokerIds().contains(preferred) ? "not alive"
+          : leaving.contains(preferred) ? "in controlled shutdown"
+          : !state.isr().contains(preferred) ? "not in its ISR " + state.isr() : null;
+      if (unavailable != null) {
         throw new SluiceException(ErrorCode.PREFERRED_LEADER_NOT_AVAILABLE, "Broker " + preferred + ", the preferred"
-            + " leader of " + tp + ", is " + (s.liveBrokerIds().contains(preferred) ? "not in its ISR " + state.isr()
-            : "not alive"));
+            + " leader of " + tp + ", is " + unavailable);
       }
       return new PartitionState(preferred, state.leaderEpoch() + 1, state.isr(), state.zkVersion(), 0,
           state.isrEpochs());
@@ -100,10 +105,17 @@ final class LeaderElections {
       throw new SluiceException(ErrorCode.ELECTION_NOT_NEEDED, "Partition " + tp + " has a leader (broker "
           + state.leader() + "): an unclean election is only for a partition without one");
     }
-    int chosen = replicas.stream().filter(b -> state.isr().contains(b) && s.liveBrokerIds().contains(b)).findFirst()
-        .orElseGet(() -> replicas.stream().filter(s.liveBrokerIds()::contains).findFirst().orElseThrow(
-            () -> new SluiceException(ErrorCode.ELIGIBLE_LEADERS_NOT_AVAILABLE, "No replica of " + tp + " "
-                + replicas + " is alive")));
+    List<Integer> liveInSync = replicas.stream().filter(b -> state.isr().contains(b) && s.liveBrokerIds().contains(b))
+        .toList();
+    List<Integer> eligible = (liveInSync.isEmpty() ? replicas : liveInSync).stream()
+        .filter(b -> s.liveBrokerIds().contains(b) && !leaving.contains(b)).toList();
+    if (eligible.isEmpty()) {
+      // an in-sync replica in controlled shutdown is not passed over for one that would lose what it holds
+      throw new SluiceException(ErrorCode.ELIGIBLE_LEADERS_NOT_AVAILABLE, "No replica of " + tp + " " + replicas
+          + " can lead: " + (liveInSync.isEmpty() ? "none is alive and not in controlled shutdown"
+          : "its live in-sync replicas " + liveInSync + " are in controlled shutdown"));
+    }
+    int chosen = eligible.get(0);
     return new PartitionState(chosen, state.leaderEpoch() + 1, List.of(chosen), state.zkVersion(), 0,
         Map.of(chosen, s.registrationZxid(chosen)));
   }

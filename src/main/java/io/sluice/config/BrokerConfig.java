@@ -41,6 +41,7 @@ public final class BrokerConfig {
   public static final String ZOOKEEPER_CONNECTION_TIMEOUT_MS = "zookeeper.connection.timeout.ms";
   public static final String SHUTDOWN_TIMEOUT_MS = "shutdown.timeout.ms";
   public static final String CONTROLLED_SHUTDOWN_ENABLE = "controlled.shutdown.enable";
+  public static final String CONTROLLED_SHUTDOWN_TIMEOUT_MS = "controlled.shutdown.timeout.ms";
   public static final String NUM_PARTITIONS = "num.partitions";
   public static final String MAX_PARTITIONS_PER_TOPIC = "max.partitions.per.topic";
   public static final String MAX_PARTITIONS_PER_BROKER = "max.partitions.per.broker";
@@ -179,6 +180,10 @@ public final class BrokerConfig {
       boolKey(CONTROLLED_SHUTDOWN_ENABLE, true, "on a clean shutdown, first have the controller move the leadership"
           + " of this broker's partitions to other in-sync replicas while it still serves (Kafka's controlled"
           + " shutdown), so clients move on at once instead of waiting for the broker to be gone"),
+      intKey(CONTROLLED_SHUTDOWN_TIMEOUT_MS, 5_000, 1, Integer.MAX_VALUE, "how long a controlled shutdown waits"
+          + " for the controller to move this broker's leaderships before the stop goes on regardless (Kafka's"
+          + " ZooKeeper brokers bounded it by controlled.shutdown.max.retries x controlled.shutdown.retry.backoff.ms);"
+          + " never more than the ZooKeeper part of shutdown.timeout.ms"),
       intKey(NUM_PARTITIONS, 1, 1, 100_000, "partitions of an auto-created or defaulted topic"),
       // 99,999 is the last index whose directory name (249-character topic, '-', index) fits in 255 bytes
       intKey(MAX_PARTITIONS_PER_TOPIC, 1_000, 1, 100_000, "partitions one topic may have (at creation and when"

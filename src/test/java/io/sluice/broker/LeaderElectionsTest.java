@@ -30,6 +30,14 @@ class LeaderElectionsTest {
     return new MetadataSnapshot(Map.of(), brokers, zxids);
   }
 
+  private static MetadataSnapshot stopping(MetadataSnapshot live, int broker) {
+    Map<Integer, BrokerRegistration> brokers = new HashMap<>(live.liveBrokers());
+    brokers.put(broker, brokers.get(broker).stopping());
+    Map<Integer, Long> zxids = new HashMap<>();
+    brokers.keySet().forEach(id -> zxids.put(id, live.registrationZxid(id)));
+    return new MetadataSnapshot(Map.of(), brokers, zxids);
+  }
+
   private static void refused(ElectionType type, PartitionState s, MetadataSnapshot snap, ErrorCode code) {
     assertThatThrownBy(() -> LeaderElections.decide(type, TP, REPLICAS, s, snap))
         .isInstanceOfSatisfying(SluiceException.class, e -> assertThat(e.errorCode()).isEqualTo(code));
@@ -59,5 +67,17 @@ class LeaderElectionsTest {
         .isEqualTo(new PartitionState(3, 6, List.of(3), 8, 0, Map.of(3, 103L)));
     refused(ElectionType.UNCLEAN, new PartitionState(2, 5, List.of(2), 8), live(2, 3), ErrorCode.ELECTION_NOT_NEEDED);
     refused(ElectionType.UNCLEAN, offline, live(), ErrorCode.ELIGIBLE_LEADERS_NOT_AVAILABLE);
+  }
+
+  @Test
+  void neitherElectionChoosesABrokerInControlledShutdown() {
+    refused(ElectionType.PREFERRED, new PartitionState(2, 4, List.of(2, 1), 7), stopping(live(1, 2, 3), 1),
+        ErrorCode.PREFERRED_LEADER_NOT_AVAILABLE);
+    PartitionState offline = new PartitionState(-1, 5, List.of(1), 8);
+    assertThat(LeaderElections.decide(ElectionType.UNCLEAN, TP, REPLICAS, offline, stopping(live(2, 3), 2)))
+        .isEqualTo(new PartitionState(3, 6, List.of(3), 8, 0, Map.of(3, 103L)));
+    refused(ElectionType.UNCLEAN, offline, stopping(live(2), 2), ErrorCode.ELIGIBLE_LEADERS_NOT_AVAILABLE);
+    refused(ElectionType.UNCLEAN, new PartitionState(-1, 5, List.of(1, 2), 8), stopping(live(2, 3), 2),
+        ErrorCode.ELIGIBLE_LEADERS_NOT_AVAILABLE); // 2 holds every acknowledged record: 3 would lose them
   }
 }

@@ -86,6 +86,16 @@ class BrokerConfigTest {
   }
 
   @Test
+  void theControlledShutdownWaitIsConfigurableAndPositive() {
+    assertThat(BrokerConfig.of(Map.of()).getInt(BrokerConfig.CONTROLLED_SHUTDOWN_TIMEOUT_MS)).isEqualTo(5_000);
+    BrokerConfig longer = BrokerConfig.of(Map.of("controlled.shutdown.timeout.ms", 15_000));
+    assertThat(longer.getInt(BrokerConfig.CONTROLLED_SHUTDOWN_TIMEOUT_MS)).isEqualTo(15_000);
+    assertThat(longer.unknownKeys()).isEmpty();
+    assertThatThrownBy(() -> BrokerConfig.of(Map.of("controlled.shutdown.timeout.ms", 0)))
+        .hasMessageContaining("controlled.shutdown.timeout.ms").hasMessageContaining("at least 1");
+  }
+
+  @Test
   void badValuesFailNamingTheKey() {
     assertThatThrownBy(() -> BrokerConfig.of(Map.of("http.port", "eighty")))
         .isInstanceOf(ConfigException.class).hasMessageContaining("http.port").hasMessageContaining("eighty")

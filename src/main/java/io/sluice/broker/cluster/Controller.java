@@ -199,10 +199,9 @@ public final class Controller {
           + ", ISR " + state.isr() + ", epochs " + state.isrEpochs() + ")");
     }
     Set<Integer> leaving = snapshot.brokersInControlledShutdown();
-    boolean preferred = preferredElection && !leaving.contains(replicas.get(0));
     PartitionState next = restarted.isEmpty()
-        ? decide(replicas, state, live, unclean, preferred)
-        : decideAfterRestart(replicas, state, live, restarted, unclean);
+        ? decide(replicas, state, new Candidates(live, leaving), unclean, preferredElection)
+        : decideAfterRestart(replicas, state, new Candidates(live, leaving), restarted, unclean);
     if (next == null && restarted.isEmpty()) {
       next = leaderOffLeaving(replicas, state, live, leaving);
     }
@@ -210,7 +209,7 @@ public final class Controller {
     if (next == null && restarted.isEmpty() && reassignment != null) {
       Step step = reassignmentStep(replicas, reassignment, state, live);
       if (step == Step.MOVE_LEADER) {
-        next = leaderIntoTarget(reassignment.target(replicas), state, live);
+        next = leaderIntoTarget(reassignment.target(replicas), state, new Candidates(live, leaving));
       } else if (step == Step.COMPLETE) {
         complete(topic, p, reassignment, withCurrentEpochs(completedState(reassignment.target(replicas), state),
             state, snapshot));
@@ -258,10 +257,44 @@ public final class Controller {
     return target.contains(state.leader()) ? Step.COMPLETE : Step.MOVE_LEADER;
   }
 
-  /** Leadership to the first target replica (all are live and in sync by then), at a new epoch. */
-  static PartitionState leaderIntoTarget(List<Integer> target, PartitionState state, Set<Integer> live) {
-    int leader = target.stream().filter(b -> live.contains(b) && state.isr().contains(b)).findFirst().orElseThrow();
-    return new PartitionState(leader, state.leaderEpoch() + 1, state.isr(), state.zkVersion(), 0, state.isrEpochs());
+  /**
+   * Leadership to the first target replica (all are live and in sync by then) not in controlled shutdown, at a new
+   * epoch; null (wait) while every one is stopping.
+   */
+  static PartitionState leaderIntoTarget(List<Integer> target, PartitionState state, Candidates brokers) {
+    return target.stream().filter(b -> brokers.mayLead(b) && state.isr().contains(b)).findFirst()
+        .map(leader -> new PartitionState(leader, state.leaderEpoch() + 1, state.isr(), state.zkVersion(), 0,
+            state.isrEpochs()))
+        .orElse(null);
+  }
+
+  /**
+   * The brokers an election looks at: the partition's live replicas, and those of them in controlled shutdown. As in
+   * Kafka, no election (a dead leader's successor, an unclean one, the preferred replica's return, a reassignment's
+   * move) chooses a broker in controlled shutdown: it is about to go, and its partitions would move again at once
+   * (with a second stall for their clients) or go offline with it. Such a broker still counts as alive for the ISR:
+   * it follows on until it deregisters.
+   */
+  record Candidates(Set<Integer> live, Set<Integer> leaving) {
+    Candidates {
+      live = Set.copyOf(live);
+      leaving = Set.copyOf(leaving);
+    }
+
+    /** Candidates of which none is stopping. */
+    static Candidates of(Set<Integer> live) {
+      return new Candidates(live, Set.of());
+    }
+
+    boolean mayLead(int broker) {
+      return live.contains(broker) && !leaving.contains(broker);
+    }
+
+    Candidates without(Set<Integer> brokers) {
+      Set<Integer> rest = new HashSet<>(live);
+      rest.removeAll(brokers);
+      return new Candidates(rest, leaving);
+    }
   }
 
   /** The state once the removed replicas are gone: same leader and epoch, the ISR without them. */
@@ -321,30 +354,36 @@ public final class Controller {
   /**
    * The next state when ISR members {@code restarted} restarted: decided as if they were dead while another ISR
    * member is alive. Otherwise they still hold the best copies there are (electing a replica outside the ISR instead
-   * would lose what only they hold): the first of them in assignment order leads at a new epoch.
+   * would lose what only they hold): the first of them in assignment order not in controlled shutdown leads at a new
+   * epoch (none: no leader until one returns).
    */
-  static PartitionState decideAfterRestart(List<Integer> replicas, PartitionState state, Set<Integer> live,
+  static PartitionState decideAfterRestart(List<Integer> replicas, PartitionState state, Candidates brokers,
       Set<Integer> restarted, boolean unclean) {
-    Set<Integer> notRestarted = new HashSet<>(live);
-    notRestarted.removeAll(restarted);
-    if (state.isr().stream().anyMatch(notRestarted::contains)) {
+    Candidates notRestarted = brokers.without(restarted);
+    if (state.isr().stream().anyMatch(notRestarted.live()::contains)) {
       return decide(replicas, state, notRestarted, unclean, false);
     }
-    List<Integer> liveIsr = replicas.stream().filter(b -> state.isr().contains(b) && live.contains(b)).toList();
-    return new PartitionState(liveIsr.get(0), state.leaderEpoch() + 1, liveIsr, state.zkVersion());
+    List<Integer> liveIsr = replicas.stream().filter(b -> state.isr().contains(b) && brokers.live().contains(b))
+        .toList();
+    int leader = liveIsr.stream().filter(brokers::mayLead).findFirst().orElse(PartitionState.NO_LEADER);
+    return new PartitionState(leader, state.leaderEpoch() + 1, liveIsr, state.zkVersion());
   }
 
-  /** The partition's next state, or null to leave it. */
-  static PartitionState decide(List<Integer> replicas, PartitionState state, Set<Integer> live, boolean unclean,
+  /**
+   * The partition's next state, or null to leave it. A leader in controlled shutdown is alive here (its move is
+   * {@link #leaderOffLeaving}'s); a successor, unclean or preferred leader is never one ({@link Candidates}).
+   */
+  static PartitionState decide(List<Integer> replicas, PartitionState state, Candidates brokers, boolean unclean,
       boolean preferred) {
+    Set<Integer> live = brokers.live();
     List<Integer> liveIsr = state.isr().stream().filter(live::contains).toList();
     if (!live.contains(state.leader())) {
-      List<Integer> candidates = replicas.stream().filter(liveIsr::contains).toList();
+      List<Integer> candidates = replicas.stream().filter(b -> liveIsr.contains(b) && brokers.mayLead(b)).toList();
       if (!candidates.isEmpty()) {
         return new PartitionState(candidates.get(0), state.leaderEpoch() + 1, liveIsr, state.zkVersion());
       }
-      List<Integer> liveReplicas = replicas.stream().filter(live::contains).toList();
-      if (unclean && !liveReplicas.isEmpty()) {
+      List<Integer> liveReplicas = replicas.stream().filter(brokers::mayLead).toList();
+      if (unclean && liveIsr.isEmpty() && !liveReplicas.isEmpty()) {
         return new PartitionState(liveReplicas.get(0), state.leaderEpoch() + 1, List.of(liveReplicas.get(0)),
             state.zkVersion());
       }
@@ -355,7 +394,7 @@ public final class Controller {
       return new PartitionState(state.leader(), state.leaderEpoch(), liveIsr, state.zkVersion());
     }
     int preferredLeader = replicas.get(0);
-    if (preferred && preferredLeader != state.leader() && live.contains(preferredLeader)
+    if (preferred && preferredLeader != state.leader() && brokers.mayLead(preferredLeader)
         && state.isr().contains(preferredLeader)) {
       return new PartitionState(preferredLeader, state.leaderEpoch() + 1, state.isr(), state.zkVersion());
     }

@@ -11,7 +11,11 @@ class ControllerDecisionTest {
   private static final List<Integer> REPLICAS = List.of(1, 2, 3);
 
   private static PartitionState decide(PartitionState s, Set<Integer> live, boolean unclean) {
-    return Controller.decide(REPLICAS, s, live, unclean, true);
+    return Controller.decide(REPLICAS, s, Controller.Candidates.of(live), unclean, true);
+  }
+
+  private static PartitionState decide(PartitionState s, Set<Integer> live, Set<Integer> leaving, boolean unclean) {
+    return Controller.decide(REPLICAS, s, new Controller.Candidates(live, leaving), unclean, true);
   }
 
   @Test
@@ -67,5 +71,43 @@ class ControllerDecisionTest {
         Set.of(1))).as("the in-sync one is dead").isNull();
     assertThat(Controller.leaderOffLeaving(List.of(1), new PartitionState(1, 4, List.of(1), 7), Set.of(1, 2),
         Set.of(1))).as("one replica").isNull();
+  }
+
+  @Test
+  void aDeadLeadersSuccessorIsTheFirstLiveInSyncReplicaNotInControlledShutdown() {
+    PartitionState s = new PartitionState(1, 4, List.of(1, 2, 3), 7);
+    assertThat(decide(s, Set.of(2, 3), Set.of(2), false)).isEqualTo(new PartitionState(3, 5, List.of(2, 3), 7));
+    assertThat(decide(s, Set.of(2, 3), Set.of(2, 3), true)).as("every live one stopping: none, not even unclean")
+        .isEqualTo(new PartitionState(-1, 5, List.of(1, 2, 3), 7));
+  }
+
+  @Test
+  void anUncleanElectionNeitherChoosesAStoppingReplicaNorPassesOverAStoppingInSyncOne() {
+    PartitionState s = new PartitionState(1, 4, List.of(1), 7);
+    assertThat(decide(s, Set.of(2, 3), Set.of(2), true)).isEqualTo(new PartitionState(3, 5, List.of(3), 7));
+    PartitionState stoppingInSync = new PartitionState(1, 4, List.of(1, 2), 7);
+    assertThat(decide(stoppingInSync, Set.of(2, 3), Set.of(2), true)).as("2 holds every acknowledged record")
+        .isEqualTo(new PartitionState(-1, 5, List.of(1, 2), 7));
+  }
+
+  @Test
+  void thePreferredReplicaInControlledShutdownDoesNotGetLeadershipBack() {
+    assertThat(decide(new PartitionState(2, 2, List.of(1, 2, 3), 3), Set.of(1, 2, 3), Set.of(1), false)).isNull();
+  }
+
+  @Test
+  void aReassignmentMovesLeadershipToATargetReplicaNotInControlledShutdownOrWaits() {
+    PartitionState s = new PartitionState(1, 4, List.of(1, 2, 3), 7);
+    assertThat(Controller.leaderIntoTarget(List.of(2, 3), s, new Controller.Candidates(Set.of(1, 2, 3), Set.of(2))))
+        .isEqualTo(new PartitionState(3, 5, List.of(1, 2, 3), 7));
+    assertThat(Controller.leaderIntoTarget(List.of(2, 3), s, new Controller.Candidates(Set.of(1, 2, 3),
+        Set.of(2, 3)))).isNull();
+  }
+
+  @Test
+  void afterARestartTheSoleLiveInSyncReplicaInControlledShutdownDoesNotLead() {
+    PartitionState s = new PartitionState(1, 4, List.of(1, 2), 7);
+    assertThat(Controller.decideAfterRestart(REPLICAS, s, new Controller.Candidates(Set.of(1, 3), Set.of(1)),
+        Set.of(1), false)).isEqualTo(new PartitionState(-1, 5, List.of(1), 7));
   }
 }

@@ -27,6 +27,10 @@ class ControllerRestartTest {
     return new PartitionState(leader, 4, isr, 7, STATE_WRITTEN);
   }
 
+  private static Controller.Candidates live(Integer... ids) {
+    return Controller.Candidates.of(Set.of(ids));
+  }
+
   @Test
   void isrMembersRegisteredAfterTheStateWasWrittenHaveRestarted() {
     MetadataSnapshot s = registered(Map.of(1, 150L, 2, 50L, 3, 120L));
@@ -48,7 +52,7 @@ class ControllerRestartTest {
     MetadataSnapshot s = registered(Map.of(1, 90L, 2, 160L, 3, 150L));
 
     assertThat(Controller.restartedInIsr(REPLICAS, expanded, s)).containsExactly(3);
-    assertThat(Controller.decideAfterRestart(REPLICAS, expanded, Set.of(1, 2, 3), Set.of(3), false))
+    assertThat(Controller.decideAfterRestart(REPLICAS, expanded, live(1, 2, 3), Set.of(3), false))
         .isEqualTo(new PartitionState(1, 4, List.of(1, 2), 8));
   }
 
@@ -89,7 +93,7 @@ class ControllerRestartTest {
     PartitionState s = new PartitionState(2, 4, List.of(2, 1), 7, STATE_WRITTEN, Map.of(1, 10L, 2, 20L));
     MetadataSnapshot snapshot = registered(Map.of(1, 110L, 2, 120L, 3, 30L));
     PartitionState next = Controller.withCurrentEpochs(
-        Controller.decideAfterRestart(REPLICAS, s, Set.of(1, 2, 3), Set.of(1, 2), false), s, snapshot);
+        Controller.decideAfterRestart(REPLICAS, s, live(1, 2, 3), Set.of(1, 2), false), s, snapshot);
 
     assertThat(next.leader()).isEqualTo(1);
     assertThat(next.isrEpochs()).isEqualTo(Map.of(1, 110L, 2, 120L));
@@ -100,21 +104,21 @@ class ControllerRestartTest {
 
   @Test
   void aRestartedLeaderIsReplacedByAnotherIsrMemberAtANewEpoch() {
-    PartitionState next = Controller.decideAfterRestart(REPLICAS, state(1, List.of(1, 2, 3)), Set.of(1, 2, 3),
+    PartitionState next = Controller.decideAfterRestart(REPLICAS, state(1, List.of(1, 2, 3)), live(1, 2, 3),
         Set.of(1), false);
     assertThat(next).isEqualTo(new PartitionState(2, 5, List.of(2, 3), 7));
   }
 
   @Test
   void aRestartedLeaderWithoutAnotherLiveIsrMemberLeadsAgainAtANewEpochEvenIfUncleanElectionIsOn() {
-    PartitionState next = Controller.decideAfterRestart(REPLICAS, state(1, List.of(1, 2)), Set.of(1, 3),
+    PartitionState next = Controller.decideAfterRestart(REPLICAS, state(1, List.of(1, 2)), live(1, 3),
         Set.of(1), true);
     assertThat(next).isEqualTo(new PartitionState(1, 5, List.of(1), 7));
   }
 
   @Test
   void aRestartedFollowerLeavesTheIsrWithoutAnEpochChange() {
-    PartitionState next = Controller.decideAfterRestart(REPLICAS, state(1, List.of(1, 2, 3)), Set.of(1, 2, 3),
+    PartitionState next = Controller.decideAfterRestart(REPLICAS, state(1, List.of(1, 2, 3)), live(1, 2, 3),
         Set.of(3), false);
     assertThat(next).isEqualTo(new PartitionState(1, 4, List.of(1, 2), 7));
   }
@@ -122,14 +126,14 @@ class ControllerRestartTest {
   @Test
   void anOfflinePartitionsLastIsrMemberIsElectedWhenItComesBackRestarted() {
     PartitionState offline = new PartitionState(-1, 7, List.of(1), 9, STATE_WRITTEN);
-    assertThat(Controller.decideAfterRestart(REPLICAS, offline, Set.of(1, 2, 3), Set.of(1), false))
+    assertThat(Controller.decideAfterRestart(REPLICAS, offline, live(1, 2, 3), Set.of(1), false))
         .isEqualTo(new PartitionState(1, 8, List.of(1), 9));
   }
 
   @Test
   void whenEveryLiveIsrMemberRestartedTheFirstInAssignmentOrderLeadsWithTheOthersInSync() {
     PartitionState s = state(2, List.of(3, 2, 1));
-    assertThat(Controller.decideAfterRestart(REPLICAS, s, Set.of(1, 2, 3), Set.of(1, 2, 3), false))
+    assertThat(Controller.decideAfterRestart(REPLICAS, s, live(1, 2, 3), Set.of(1, 2, 3), false))
         .isEqualTo(new PartitionState(1, 5, List.of(1, 2, 3), 7));
   }
 }

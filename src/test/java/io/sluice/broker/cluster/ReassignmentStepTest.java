@@ -32,7 +32,7 @@ class ReassignmentStepTest {
   void aLeaderTheTargetLeavesOutHandsLeadershipToTheFirstTargetReplicaFirst() {
     PartitionState inSync = new PartitionState(1, 4, List.of(1, 2, 3), 7);
     assertThat(Controller.reassignmentStep(REPLICAS, MOVE, inSync, ALL_LIVE)).isEqualTo(Step.MOVE_LEADER);
-    assertThat(Controller.leaderIntoTarget(MOVE.target(REPLICAS), inSync, ALL_LIVE))
+    assertThat(Controller.leaderIntoTarget(MOVE.target(REPLICAS), inSync, Controller.Candidates.of(ALL_LIVE)))
         .isEqualTo(new PartitionState(2, 5, List.of(1, 2, 3), 7));
   }
 
@@ -55,7 +55,7 @@ class ReassignmentStepTest {
   void aReplicaDroppedFromTheAssignmentLeavesTheIsrAndLeadershipAsADeadOneWould() {
     // a cancelled move whose leader was 3, being added: replicas back to [1, 2], 3 counts as not alive for them
     PartitionState s = new PartitionState(3, 6, List.of(1, 2, 3), 9);
-    assertThat(Controller.decide(List.of(1, 2), s, Set.of(1, 2), false, false))
+    assertThat(Controller.decide(List.of(1, 2), s, Controller.Candidates.of(Set.of(1, 2)), false, false))
         .isEqualTo(new PartitionState(1, 7, List.of(1, 2), 9));
   }
 }

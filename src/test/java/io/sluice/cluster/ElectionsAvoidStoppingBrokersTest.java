@@ -1,0 +1,182 @@
+package io.sluice.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.sluice.api.ElectionResult;
+import io.sluice.api.ElectionType;
+import io.sluice.api.NewTopic;
+import io.sluice.api.RequestContext;
+import io.sluice.api.TopicPartition;
+import io.sluice.broker.Broker;
+import io.sluice.broker.EmbeddedZooKeeper;
+import io.sluice.broker.metadata.BrokerRegistration;
+import io.sluice.broker.metadata.MetadataSnapshot;
+import io.sluice.broker.metadata.PartitionState;
+import io.sluice.broker.metadata.ZkPaths;
+import io.sluice.broker.testing.BlockedThreadGuard;
+import io.sluice.broker.testing.TestBrokers;
+import io.sluice.config.BrokerConfig;
+import io.sluice.errors.ErrorCode;
+import io.vertx.core.Future;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.CuratorFrameworkFactory;
+import org.apache.curator.retry.ExponentialBackoffRetry;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * No election hands a partition to a broker in controlled shutdown (as in Kafka): not the controller's election after
+ * a leader dies, not a reassignment's leader move, not the preferred election of the leader-election API. A broker is
+ * put in controlled shutdown here by marking its registration as a stopping broker does, while it stays up, so that
+ * each election meets it there.
+ */
+@Tag("several-brokers")
+class ElectionsAvoidStoppingBrokersTest {
+  @RegisterExtension
+  static final BlockedThreadGuard GUARD = new BlockedThreadGuard();
+  private static final RequestContext CALLER = RequestContext.SELF;
+  private static final long WAIT_MS = 60_000;
+  private static final String TOPIC = "replicated";
+  /** Stopped without controlled shutdown, so that its partitions go through the dead-leader election. */
+  private static final int CRASHING = 1;
+
+  @TempDir
+  Path dir;
+  private EmbeddedZooKeeper zookeeper;
+  private CuratorFramework curator;
+  private final Map<Integer, Broker> brokers = new HashMap<>();
+
+  @BeforeEach
+  void startCluster() throws Exception {
+    zookeeper = EmbeddedZooKeeper.start(dir.resolve("zk"));
+    for (int id = 1; id <= 3; id++) {
+      Map<String, Object> values = new HashMap<>();
+      values.put(BrokerConfig.BROKER_ID, id);
+      values.put(BrokerConfig.ZOOKEEPER_CONNECT, zookeeper.connectString());
+      values.put(BrokerConfig.CONNECT_ENABLED, false);
+      values.put(BrokerConfig.STREAMS_ENABLED, false);
+      values.put(BrokerConfig.AUTO_LEADER_REBALANCE_ENABLE, false);
+      values.put(BrokerConfig.CONTROLLED_SHUTDOWN_ENABLE, id != CRASHING);
+      brokers.put(id, TestBrokers.start(TestBrokers.config(dir.resolve("b" + id), values), GUARD));
+    }
+    await(observer().awaitMetadata(s -> s.liveBrokerIds().size() == 3 && s.liveController() > 0, WAIT_MS));
+    await(observer().service().createTopic(CALLER, new NewTopic(TOPIC, 3, 3, Map.of())));
+    await(observer().awaitMetadata(s -> IntStream.range(0, 3).allMatch(p -> state(s, p).isr().size() == 3),
+        WAIT_MS));
+    curator = CuratorFrameworkFactory.newClient(zookeeper.connectString(), 10_000, 10_000,
+        new ExponentialBackoffRetry(100, 3));
+    curator.start();
+    assertThat(curator.blockUntilConnected(20, TimeUnit.SECONDS)).isTrue();
+  }
+
+  @AfterEach
+  void stopAll() throws Exception {
+    if (curator != null) {
+      curator.close();
+    }
+    for (Broker b : brokers.values()) {
+      TestBrokers.close(b);
+    }
+    if (zookeeper != null) {
+      zookeeper.close();
+    }
+  }
+
+  @Test
+  void aDeadLeadersSuccessorIsNotABrokerInControlledShutdown() throws Exception {
+    int p = ledBy(CRASHING);
+    List<Integer> replicas = replicas(p);
+    int next = replicas.stream().filter(b -> b != CRASHING).findFirst().orElseThrow(); // today's choice
+    int other = replicas.stream().filter(b -> b != CRASHING && b != next).findFirst().orElseThrow();
+    markStopping(next);
+    int epoch = state(observer().metadata(), p).leaderEpoch();
+
+    TestBrokers.close(brokers.remove(CRASHING));
+
+    MetadataSnapshot after = await(observer(next).awaitMetadata(s -> !s.liveBrokerIds().contains(CRASHING)
+        && state(s, p).leader() != CRASHING, WAIT_MS));
+    assertThat(state(after, p).leader()).as("the in-sync replica that is not stopping").isEqualTo(other);
+    assertThat(state(after, p).leaderEpoch()).as("one move, not one to " + next + " and on").isEqualTo(epoch + 1);
+  }
+
+  @Test
+  void aReassignmentMovesLeadershipToATargetReplicaNotInControlledShutdown() throws Exception {
+    int p = ledBy(CRASHING);
+    List<Integer> target = replicas(p).stream().filter(b -> b != CRASHING).toList();
+    markStopping(target.get(0));
+    int epoch = state(observer().metadata(), p).leaderEpoch();
+
+    await(observer().service().alterPartitionReassignment(CALLER, new TopicPartition(TOPIC, p), target));
+
+    MetadataSnapshot done = await(observer().awaitMetadata(s -> s.topic(TOPIC).orElseThrow().assignment().get(p)
+        .equals(target), WAIT_MS));
+    assertThat(state(done, p).leader()).as("not the stopping " + target.get(0)).isEqualTo(target.get(1));
+    assertThat(state(done, p).leaderEpoch()).as("one move, not one to " + target.get(0) + " and on")
+        .isEqualTo(epoch + 1);
+  }
+
+  @Test
+  void thePreferredElectionRefusesAPreferredReplicaInControlledShutdown() throws Exception {
+    int p = 0;
+    int preferred = replicas(p).get(0);
+    markStopping(preferred);
+    await(observer().awaitMetadata(s -> state(s, p).leader() != preferred, WAIT_MS)); // the controller moved it off
+
+    List<ElectionResult> results = await(observer().service().electLeaders(CALLER, ElectionType.PREFERRED,
+        List.of(new TopicPartition(TOPIC, p))));
+
+    assertThat(results).singleElement().satisfies(r -> {
+      assertThat(r.errorCode()).isEqualTo(ErrorCode.PREFERRED_LEADER_NOT_AVAILABLE.code());
+      assertThat(r.message()).contains("in controlled shutdown");
+      assertThat(r.leader()).isNotEqualTo(preferred);
+    });
+    assertThat(state(observer().metadata(), p).leader()).isNotEqualTo(preferred);
+  }
+
+  /** Marks {@code broker}'s registration as a broker in controlled shutdown does; the broker stays up. */
+  private void markStopping(int broker) throws Exception {
+    String path = ZkPaths.broker(broker);
+    BrokerRegistration reg = BrokerRegistration.fromJson(broker, sluiceZnodes().getData().forPath(path));
+    sluiceZnodes().setData().forPath(path, reg.stopping().toJson());
+    for (Broker b : brokers.values()) {
+      await(b.awaitMetadata(s -> s.brokersInControlledShutdown().contains(broker), WAIT_MS));
+    }
+  }
+
+  private CuratorFramework sluiceZnodes() {
+    return curator.usingNamespace(ZkPaths.NAMESPACE);
+  }
+
+  /** A broker that stays up through every test, other than {@code not}. */
+  private Broker observer(int... not) {
+    return brokers.entrySet().stream().filter(e -> e.getKey() != CRASHING
+        && IntStream.of(not).noneMatch(n -> n == e.getKey())).findFirst().orElseThrow().getValue();
+  }
+
+  private int ledBy(int broker) {
+    MetadataSnapshot s = brokers.get(broker).metadata();
+    return IntStream.range(0, 3).filter(p -> state(s, p).leader() == broker).findFirst().orElseThrow();
+  }
+
+  private List<Integer> replicas(int p) {
+    return observer().metadata().topic(TOPIC).orElseThrow().assignment().get(p);
+  }
+
+  private static PartitionState state(MetadataSnapshot s, int partition) {
+    return s.topic(TOPIC).orElseThrow().states().get(partition);
+  }
+
+  private static <T> T await(Future<T> f) throws Exception {
+    return f.await(WAIT_MS, TimeUnit.MILLISECONDS);
+  }
+}
