@@ -8,18 +8,16 @@ import io.sluice.api.NewTopic;
 import io.sluice.api.RequestContext;
 import io.sluice.api.TopicPartition;
 import io.sluice.broker.Broker;
-import io.sluice.broker.EmbeddedZooKeeper;
 import io.sluice.broker.metadata.BrokerRegistration;
 import io.sluice.broker.metadata.MetadataSnapshot;
 import io.sluice.broker.metadata.PartitionState;
 import io.sluice.broker.metadata.ZkPaths;
 import io.sluice.broker.testing.BlockedThreadGuard;
-import io.sluice.broker.testing.TestBrokers;
+import io.sluice.broker.testing.InProcessCluster;
 import io.sluice.config.BrokerConfig;
 import io.sluice.errors.ErrorCode;
 import io.vertx.core.Future;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -52,28 +50,17 @@ class ElectionsAvoidStoppingBrokersTest {
 
   @TempDir
   Path dir;
-  private EmbeddedZooKeeper zookeeper;
+  private InProcessCluster cluster;
   private CuratorFramework curator;
-  private final Map<Integer, Broker> brokers = new HashMap<>();
 
   @BeforeEach
   void startCluster() throws Exception {
-    zookeeper = EmbeddedZooKeeper.start(dir.resolve("zk"));
-    for (int id = 1; id <= 3; id++) {
-      Map<String, Object> values = new HashMap<>();
-      values.put(BrokerConfig.BROKER_ID, id);
-      values.put(BrokerConfig.ZOOKEEPER_CONNECT, zookeeper.connectString());
-      values.put(BrokerConfig.CONNECT_ENABLED, false);
-      values.put(BrokerConfig.STREAMS_ENABLED, false);
-      values.put(BrokerConfig.AUTO_LEADER_REBALANCE_ENABLE, false);
-      values.put(BrokerConfig.CONTROLLED_SHUTDOWN_ENABLE, id != CRASHING);
-      brokers.put(id, TestBrokers.start(TestBrokers.config(dir.resolve("b" + id), values), GUARD));
-    }
-    await(observer().awaitMetadata(s -> s.liveBrokerIds().size() == 3 && s.liveController() > 0, WAIT_MS));
+    cluster = InProcessCluster.create(dir, GUARD).set(CRASHING, BrokerConfig.CONTROLLED_SHUTDOWN_ENABLE, false)
+        .start(3);
     await(observer().service().createTopic(CALLER, new NewTopic(TOPIC, 3, 3, Map.of())));
     await(observer().awaitMetadata(s -> IntStream.range(0, 3).allMatch(p -> state(s, p).isr().size() == 3),
         WAIT_MS));
-    curator = CuratorFrameworkFactory.newClient(zookeeper.connectString(), 10_000, 10_000,
+    curator = CuratorFrameworkFactory.newClient(cluster.zookeeperConnect(), 10_000, 10_000,
         new ExponentialBackoffRetry(100, 3));
     curator.start();
     assertThat(curator.blockUntilConnected(20, TimeUnit.SECONDS)).isTrue();
@@ -84,11 +71,8 @@ class ElectionsAvoidStoppingBrokersTest {
     if (curator != null) {
       curator.close();
     }
-    for (Broker b : brokers.values()) {
-      TestBrokers.close(b);
-    }
-    if (zookeeper != null) {
-      zookeeper.close();
+    if (cluster != null) {
+      cluster.close();
     }
   }
 
@@ -101,7 +85,7 @@ class ElectionsAvoidStoppingBrokersTest {
     markStopping(next);
     int epoch = state(observer().metadata(), p).leaderEpoch();
 
-    TestBrokers.close(brokers.remove(CRASHING));
+    cluster.stop(CRASHING);
 
     MetadataSnapshot after = await(observer(next).awaitMetadata(s -> !s.liveBrokerIds().contains(CRASHING)
         && state(s, p).leader() != CRASHING, WAIT_MS));
@@ -148,9 +132,7 @@ class ElectionsAvoidStoppingBrokersTest {
     String path = ZkPaths.broker(broker);
     BrokerRegistration reg = BrokerRegistration.fromJson(broker, sluiceZnodes().getData().forPath(path));
     sluiceZnodes().setData().forPath(path, reg.stopping().toJson());
-    for (Broker b : brokers.values()) {
-      await(b.awaitMetadata(s -> s.brokersInControlledShutdown().contains(broker), WAIT_MS));
-    }
+    cluster.awaitEverywhere(s -> s.brokersInControlledShutdown().contains(broker));
   }
 
   private CuratorFramework sluiceZnodes() {
@@ -159,12 +141,12 @@ class ElectionsAvoidStoppingBrokersTest {
 
   /** A broker that stays up through every test, other than {@code not}. */
   private Broker observer(int... not) {
-    return brokers.entrySet().stream().filter(e -> e.getKey() != CRASHING
+    return cluster.brokers().entrySet().stream().filter(e -> e.getKey() != CRASHING
         && IntStream.of(not).noneMatch(n -> n == e.getKey())).findFirst().orElseThrow().getValue();
   }
 
   private int ledBy(int broker) {
-    MetadataSnapshot s = brokers.get(broker).metadata();
+    MetadataSnapshot s = cluster.broker(broker).metadata();
     return IntStream.range(0, 3).filter(p -> state(s, p).leader() == broker).findFirst().orElseThrow();
   }
 
