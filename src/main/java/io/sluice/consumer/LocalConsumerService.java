@@ -367,10 +367,15 @@ public final class LocalConsumerService implements ConsumerService, GroupListene
         ? joinIfNeeded(inst) : Future.<Void>succeededFuture()).map(v -> membershipOf(inst)));
   }
 
-  /** What the instance's client names with a fenced commit; outside the group protocol no member and -1. */
+  /**
+   * What the instance's client names with a fenced commit; outside the group protocol no member and -1. The group's
+   * generation, not the one the instance last polled in: the partitions are the member's in the group now, and the
+   * generation is the one they belong to (a rebalance since the last poll changed both).
+   */
   private InstanceMembership membershipOf(ConsumerInstance inst) {
     boolean member = inst.subscription != null && inst.memberId != null && isMember(inst);
-    return new InstanceMembership(member ? inst.memberId : null, member ? inst.generation : -1, owned(inst));
+    int generation = member ? coordinator.group(inst.group).generation() : -1;
+    return new InstanceMembership(member ? inst.memberId : null, generation, owned(inst));
   }
 
   /** The partitions the instance owns now, sorted. */
