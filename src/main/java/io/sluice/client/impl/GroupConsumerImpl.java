@@ -412,14 +412,17 @@ final class GroupConsumerImpl implements GroupConsumer {
       return Future.succeededFuture();
     }
     lastCommitMs = now;
-    return commitDelivered().recover(t -> {
+    return commitDelivered(false).recover(t -> {
       LOG.log(Level.FINE, "Auto-commit failed; the next one retries", t);
       return Future.succeededFuture();
     });
   }
 
-  /** Commits the last record handed out of every owned partition that moved since its last commit. */
-  private Future<Void> commitDelivered() {
+  /**
+   * Commits the last record handed out of every owned partition that moved since its last commit; {@code explicit}
+   * (the application's {@link #commit()}) fails if the group took one of them away, as Kafka's commitSync does.
+   */
+  private Future<Void> commitDelivered(boolean explicit) {
     return commitOffsets(() -> {
       Map<TopicPartition, OffsetCommit> due = new HashMap<>();
       for (TopicPartition tp : assignment) {
@@ -431,7 +434,7 @@ final class GroupConsumerImpl implements GroupConsumer {
         }
       }
       return due;
-    }, null, false);
+    }, null, explicit);
   }
 
   /**
@@ -508,7 +511,7 @@ final class GroupConsumerImpl implements GroupConsumer {
 
   @Override
   public Uni<Void> commit() {
-    return Unis.onContext(context, this::commitDelivered);
+    return Unis.onContext(context, () -> commitDelivered(true));
   }
 
   @Override
@@ -632,7 +635,7 @@ final class GroupConsumerImpl implements GroupConsumer {
         synchronized (handoutLock) {
           closed = true;
         }
-        closing = serial.transform(ar -> options.enableAutoCommit() ? commitDelivered() : Future.succeededFuture())
+        closing = serial.transform(ar -> options.enableAutoCommit() ? commitDelivered(false) : Future.succeededFuture())
             .transform(ar -> {
               if (ar.failed()) {
                 LOG.log(Level.WARNING, "Commit on close failed", ar.cause());
