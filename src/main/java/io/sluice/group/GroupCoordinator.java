@@ -684,11 +684,23 @@ public final class GroupCoordinator {
     long now = nowMs();
     persistedGroups.forEach((id, record) -> {
       if (OffsetsTopic.partitionFor(id, partitions) == partition) {
-        existingGroup(id).ifPresent(g -> StaticMembers.restore(g, record, now));
+        existingGroup(id).ifPresent(g -> restoreStaticMembers(g, record, now));
       }
     });
     persistedGroups.keySet().removeIf(id -> OffsetsTopic.partitionFor(id, partitions) == partition);
     transactions.partitionLoaded(id -> OffsetsTopic.partitionFor(id, partitions) == partition);
+  }
+
+  /**
+   * A record the group cannot be restored from (a pattern saved before patterns were RE2) costs its static members
+   * their place, as a coordinator move did before they were kept, never the load of the other groups.
+   */
+  private static void restoreStaticMembers(Group g, JsonObject record, long nowMs) {
+    try {
+      StaticMembers.restore(g, record, nowMs);
+    } catch (IllegalArgumentException e) {
+      LOG.log(Level.WARNING, "Static members of group " + g.groupId() + " not restored (they rejoin): " + e);
+    }
   }
 
   /** The broker at the transaction coordinator's seams; every call on the coordinator context. */

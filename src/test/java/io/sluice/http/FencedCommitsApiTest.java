@@ -54,6 +54,15 @@ class FencedCommitsApiTest {
     return r.bodyAsJsonObject().getJsonArray("offsets").getJsonObject(0).getLong("offset");
   }
 
+  /** Topic t (two partitions) and instance a, the only member of group g, owning both. */
+  private static String memberAlone(GroupsTestSupport api) {
+    api.createTopic("t", 2);
+    String a = api.consumer("g", settings("a"));
+    api.subscribe(a, "t");
+    api.poll(a, 0);
+    return a;
+  }
+
   /** Joins {@code b} to a group {@code a} owns alone, polling both until the group is stable again. */
   private static void rebalanceWith(GroupsTestSupport api, String a, String b) {
     api.subscribe(b, "t");
@@ -68,10 +77,7 @@ class FencedCommitsApiTest {
   @Test
   void aCommitNamingAnOldGenerationIsRefusedAndTheNewOwnersCommitStays() throws Exception {
     try (GroupsTestSupport api = new GroupsTestSupport(dataDir, GUARD, Map.of(), clock::get)) {
-      api.createTopic("t", 2);
-      String a = api.consumer("g", settings("a"));
-      api.subscribe(a, "t");
-      api.poll(a, 0);
+      String a = memberAlone(api);
       JsonObject old = membership(api, a);
       assertThat(old.getString("member_id")).isNotBlank();
       assertThat(old.getJsonArray("partitions")).hasSize(2);
@@ -96,10 +102,7 @@ class FencedCommitsApiTest {
   @Test
   void aZombieEvictedPastItsSessionCannotCommitUnderItsOldMemberIdEvenOnceItJoinedAgain() throws Exception {
     try (GroupsTestSupport api = new GroupsTestSupport(dataDir, GUARD, Map.of(), clock::get)) {
-      api.createTopic("t", 2);
-      String a = api.consumer("g", settings("a"));
-      api.subscribe(a, "t");
-      api.poll(a, 0);
+      String a = memberAlone(api);
       JsonObject old = membership(api, a);
       String b = api.consumer("g", settings("b"));
       api.subscribe(b, "t");
@@ -122,10 +125,7 @@ class FencedCommitsApiTest {
   @Test
   void aFenceThatIsNotAMemberIdAndAGenerationIsRefusedAsMalformed() throws Exception {
     try (GroupsTestSupport api = new GroupsTestSupport(dataDir, GUARD, Map.of(), clock::get)) {
-      api.createTopic("t", 2);
-      String a = api.consumer("g", settings("a"));
-      api.subscribe(a, "t");
-      api.poll(a, 0);
+      String a = memberAlone(api);
       assertError(api.post(a + "/offsets", commit("t", 0, 1, null).put("generation_id", "one")), 400,
           ErrorCode.MALFORMED_REQUEST);
       assertError(api.post(a + "/offsets", commit("t", 0, 1, null).put("member_id", 5)), 400,
