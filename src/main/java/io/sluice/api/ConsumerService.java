@@ -70,6 +70,12 @@ public interface ConsumerService {
   Future<List<TopicPartition>> assignment(RequestContext caller, String group, String name);
 
   /**
+   * The instance's member id, generation and owned partitions: what its client names with a fenced commit. A restored
+   * instance not yet in the group rejoins first, as {@link #assignment} does.
+   */
+  Future<InstanceMembership> membership(RequestContext caller, String group, String name);
+
+  /**
    * Long poll across the owned partitions: answers as soon as records are there, or empty after {@code timeoutMs}
    * (the instance's {@code consumer.request.timeout.ms} when negative). Also the heartbeat: joins the group when the
    * instance is not (yet, or no longer) a member.
@@ -87,7 +93,19 @@ public interface ConsumerService {
   Future<Void> heartbeat(RequestContext caller, String group, String name);
 
   /** Commits {@code nextOffsets} with their metadata, or with null the positions reached by the polls so far. */
-  Future<Void> commit(RequestContext caller, String group, String name, Map<TopicPartition, OffsetCommit> nextOffsets);
+  default Future<Void> commit(RequestContext caller, String group, String name,
+      Map<TopicPartition, OffsetCommit> nextOffsets) {
+    return commit(caller, group, name, nextOffsets, null);
+  }
+
+  /**
+   * {@link #commit(RequestContext, String, String, Map)} fenced by {@code fence} (null: by the instance's own member id
+   * and generation now) as Kafka fences an OffsetCommit: UNKNOWN_MEMBER_ID unless {@code fence} names the instance's
+   * member and it is still in the group, ILLEGAL_GENERATION unless it names the group's generation,
+   * REBALANCE_IN_PROGRESS while the group rebalances, FENCED_INSTANCE_ID for a static member a newer one replaced.
+   */
+  Future<Void> commit(RequestContext caller, String group, String name, Map<TopicPartition, OffsetCommit> nextOffsets,
+      InstanceMembership fence);
 
   /** Committed offsets of {@code partitions} (all owned partitions when null) that have one. */
   default Future<Map<TopicPartition, CommittedOffset>> committed(RequestContext caller, String group, String name,

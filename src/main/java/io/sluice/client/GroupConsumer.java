@@ -22,7 +22,10 @@ import java.util.Set;
  * record handed to the subscriber on each owned partition; with {@link ConsumerOptions#enableAutoCommit()} the
  * consumer does so before a poll once {@link ConsumerOptions#autoCommitIntervalMs()} has passed, and on close. That
  * is at least once: a record handed out but not processed when the application dies is not redelivered only if a
- * commit happened in between.
+ * commit happened in between. A commit names the member id and generation of the consumer's last poll answer; once
+ * the group rebalanced without this consumer (it did not poll within its session timeout, or a poll it has not seen
+ * yet took a new assignment) the group refuses it and it fails with {@link CommitFailedException}, committing
+ * nothing: a zombie never overwrites the commits of its partitions' new owner. The next poll takes the new assignment.
  *
  * <p><b>Pause</b> is client-side (REST v2 has none): records of a paused partition are not handed out, and the
  * first one held back is remembered; {@link #resume} moves the broker's position back to it, so nothing is lost or
@@ -55,9 +58,10 @@ public interface GroupConsumer {
   Uni<Void> commitWithMetadata(Map<TopicPartition, OffsetCommit> commits);
 
   /**
-   * Kafka's {@code groupMetadata()}: what {@link Producer#sendOffsetsToTransaction} takes. A group consumer is a
-   * consumer instance of the group, not a member with an id and generation of its own: the metadata names the group
-   * only, so the offsets it sends are not fenced by generation (Kafka's before KIP-447).
+   * Kafka's {@code groupMetadata()}: what {@link Producer#sendOffsetsToTransaction} takes. It names the member id
+   * and generation of the consumer's last poll answer, so the group refuses the offsets (ILLEGAL_GENERATION,
+   * UNKNOWN_MEMBER_ID) once it rebalanced without this consumer (KIP-447): a zombie's transaction cannot commit
+   * offsets of partitions another member owns now. Before the first poll answer it names the group only.
    */
   GroupMetadata groupMetadata();
 

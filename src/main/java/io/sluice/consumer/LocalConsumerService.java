@@ -14,6 +14,7 @@ import io.sluice.group.GroupAdmin;
 import io.sluice.group.OffsetDeletion;
 import io.sluice.group.GroupCoordinator;
 import io.sluice.api.GroupIds;
+import io.sluice.api.InstanceMembership;
 import io.sluice.api.GroupMembershipOperation;
 import io.sluice.group.GroupListener;
 import io.sluice.group.LocalGroupService;
@@ -357,8 +358,24 @@ public final class LocalConsumerService implements ConsumerService, GroupListene
 
   @Override
   public Future<List<TopicPartition>> assignment(RequestContext caller, String group, String name) {
-    return withInstance(group, name, inst -> inst.restored && inst.subscription != null && inst.memberId == null
-        ? joinIfNeeded(inst).map(v -> owned(inst)) : Future.succeededFuture(owned(inst)));
+    return membership(caller, group, name).map(InstanceMembership::partitions);
+  }
+
+  @Override
+  public Future<InstanceMembership> membership(RequestContext caller, String group, String name) {
+    return withInstance(group, name, inst -> (inst.restored && inst.subscription != null && inst.memberId == null
+        ? joinIfNeeded(inst) : Future.<Void>succeededFuture()).map(v -> membershipOf(inst)));
+  }
+
+  /**
+   * What the instance's client names with a fenced commit; outside the group protocol no member and -1. The group's
+   * generation, not the one the instance last polled in: the partitions are the member's in the group now, and the
+   * generation is the one they belong to (a rebalance since the last poll changed both).
+   */
+  private InstanceMembership membershipOf(ConsumerInstance inst) {
+    boolean member = inst.subscription != null && inst.memberId != null && isMember(inst);
+    int generation = member ? coordinator.group(inst.group).generation() : -1;
+    return new InstanceMembership(member ? inst.memberId : null, generation, owned(inst));
   }
 
   /** The partitions the instance owns now, sorted. */
@@ -557,6 +574,10 @@ public final class LocalConsumerService implements ConsumerService, GroupListene
   }
 
   private Future<Void> commitPositions(ConsumerInstance inst) {
+    return commitPositions(inst, null);
+  }
+
+  private Future<Void> commitPositions(ConsumerInstance inst, InstanceMembership fence) {
     Map<TopicPartition, Long> positions = new HashMap<>(inst.positions);
     positions.keySet().retainAll(ownedSet(inst));
     if (positions.isEmpty()) {
@@ -565,7 +586,7 @@ public final class LocalConsumerService implements ConsumerService, GroupListene
       return Future.succeededFuture();
     }
     try {
-      return commitChecked(inst, OffsetCommit.withoutMetadata(positions));
+      return commitChecked(inst, OffsetCommit.withoutMetadata(positions), fence);
     } catch (RuntimeException e) {
       // The group refuses by throwing (a rebalance in progress, an evicted member): an auto-commit that comes due
       // then must fail on its own, not take the poll or delete that triggered it down with it.
@@ -574,6 +595,16 @@ public final class LocalConsumerService implements ConsumerService, GroupListene
   }
 
   private Future<Void> commitChecked(ConsumerInstance inst, Map<TopicPartition, OffsetCommit> next) {
+    return commitChecked(inst, next, null);
+  }
+
+  /**
+   * Commits as the instance's member now, or with a {@code fence} as the member and generation its client names:
+   * the group refuses a stale one ({@link Group#checkCommit}). A fence naming a member the instance no longer is (it
+   * was evicted and joined again as a new member) is UNKNOWN_MEMBER_ID, as Kafka answers a member id it forgot.
+   */
+  private Future<Void> commitChecked(ConsumerInstance inst, Map<TopicPartition, OffsetCommit> next,
+      InstanceMembership fence) {
     requireNotFenced(inst);
     String member = inst.subscription != null ? inst.memberId : null;
     int generation = inst.subscription != null ? inst.generation : -1;
@@ -581,18 +612,27 @@ public final class LocalConsumerService implements ConsumerService, GroupListene
       throw new SluiceException(ErrorCode.UNKNOWN_MEMBER_ID, "Instance '" + inst.name()
           + "' has not joined group '" + inst.group + "' yet; poll first");
     }
+    if (fence != null) {
+      if (!java.util.Objects.equals(fence.memberId(), member)) {
+        throw new SluiceException(ErrorCode.UNKNOWN_MEMBER_ID, "Commit of instance '" + inst.name() + "' names member "
+            + fence.memberId() + ", but the instance is " + (member == null ? "no member" : "member " + member)
+            + " of group '" + inst.group + "' now (it lost its membership meanwhile); poll to get its assignment");
+      }
+      generation = fence.generationId();
+    }
     return groups.commitNow(inst.group, member, generation, next);
   }
 
   @Override
   public Future<Void> commit(RequestContext caller, String group, String name,
-      Map<TopicPartition, OffsetCommit> nextOffsets) {
+      Map<TopicPartition, OffsetCommit> nextOffsets, InstanceMembership fence) {
     // The metadata check answers at once (a local snapshot), so commits still reach the group in the order they came.
     return groups.requireExisting(nextOffsets == null ? Set.of() : nextOffsets.keySet())
-        .compose(v -> commitExisting(group, name, nextOffsets));
+        .compose(v -> commitExisting(group, name, nextOffsets, fence));
   }
 
-  private Future<Void> commitExisting(String group, String name, Map<TopicPartition, OffsetCommit> nextOffsets) {
+  private Future<Void> commitExisting(String group, String name, Map<TopicPartition, OffsetCommit> nextOffsets,
+      InstanceMembership fence) {
     return coordinator.run(group, () -> {
       ConsumerInstance inst = instances.getOrDefault(group, Map.of()).get(name);
       // Named offsets do not depend on positions, so they need not wait behind a parked long poll of the same
@@ -601,12 +641,13 @@ public final class LocalConsumerService implements ConsumerService, GroupListene
       if (nextOffsets != null && inst != null && !inst.deleted && !inst.restored && inst.queuedCommits == 0
           && (inst.manual != null || inst.memberId != null)) {
         inst.lastUsedMs = coordinator.nowMs();
-        return commitChecked(inst, nextOffsets);
+        return commitChecked(inst, nextOffsets, fence);
       }
       if (inst != null) {
         inst.queuedCommits++;
       }
-      return withInstance(group, name, i -> nextOffsets == null ? commitPositions(i) : commitChecked(i, nextOffsets))
+      return withInstance(group, name, i -> nextOffsets == null ? commitPositions(i, fence)
+          : commitChecked(i, nextOffsets, fence))
           .onComplete(ar -> {
             if (inst != null) {
               inst.queuedCommits--;

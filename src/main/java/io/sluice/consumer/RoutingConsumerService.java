@@ -89,6 +89,11 @@ public final class RoutingConsumerService implements ConsumerService {
   }
 
   @Override
+  public Future<io.sluice.api.InstanceMembership> membership(RequestContext caller, String group, String name) {
+    return route(group, s -> s.membership(caller, group, name));
+  }
+
+  @Override
   public Future<List<ConsumedRecord>> poll(RequestContext caller, String group, String name, long timeoutMs, int maxBytes, int maxRecords) {
     // A negative wait means the instance's consumer.request.timeout.ms, unknown here: allow the broker maximum.
     long wait = timeoutMs < 0 ? 60_000 : timeoutMs;
@@ -109,8 +114,8 @@ public final class RoutingConsumerService implements ConsumerService {
 
   @Override
   public Future<Void> commit(RequestContext caller, String group, String name,
-      Map<TopicPartition, OffsetCommit> nextOffsets) {
-    return route(group, s -> s.commit(caller, group, name, nextOffsets));
+      Map<TopicPartition, OffsetCommit> nextOffsets, io.sluice.api.InstanceMembership fence) {
+    return route(group, s -> s.commit(caller, group, name, nextOffsets, fence));
   }
 
   @Override

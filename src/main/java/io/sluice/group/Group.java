@@ -111,6 +111,28 @@ public final class Group {
     }
   }
 
+  /**
+   * Restores the static members a new coordinator read back ({@link StaticMembers}): the group is stable in its
+   * persisted generation with their partitions, so each that rejoins within its session timeout takes its own back
+   * without a rebalance ({@link #join}); one that does not is expired and the group rebalances then. Only into a group
+   * without members.
+   */
+  void restoreStaticMembers(List<Member> restored, String assignor, Map<String, Integer> partitionCounts) {
+    if (!members.isEmpty() || restored.isEmpty()) {
+      return;
+    }
+    restored.forEach(m -> {
+      m.seenGeneration(generation);
+      members.put(m.memberId(), m);
+      staticMembers.put(m.groupInstanceId(), m.memberId());
+    });
+    memberAdded();
+    memberAssigned = false;
+    assignorName = Assignor.named(assignor).name();
+    assignedFrom = Map.copyOf(partitionCounts);
+    state = GroupState.STABLE;
+  }
+
   /** Whether the group had members (here, or before its record was read back). */
   public boolean hadMembers() {
     return hadMembers;

@@ -66,6 +66,8 @@ public final class GroupCoordinator {
   private TxnOffsetsCompleter txnOffsetsCompleter = (g, producer, commit) -> run(g, () -> completeTxnOffsets(g,
       producer, commit));
   private final Map<String, Future<Void>> rebalancing = new HashMap<>();
+  /** While a partition loads: each group's last record read, whose static members are restored once it is loaded. */
+  private final Map<String, JsonObject> persistedGroups = new HashMap<>();
   /** Writes of each group's records in flight: {@link OffsetExpiry} leaves such a group for its next run. */
   private final Map<String, Integer> writing = new HashMap<>();
   private final OffsetExpiry expiry = new OffsetExpiry(this);
@@ -554,8 +556,7 @@ public final class GroupCoordinator {
           }
           return null;
         }))
-        .compose(v -> write(g.groupId(),
-            List.of(OffsetsTopic.groupEntry(g.groupId(), g.generation(), g.assignorName()))));
+        .compose(v -> write(g.groupId(), List.of(StaticMembers.groupEntry(g))));
   }
 
   /** The partition count of every topic some member subscribes to and that exists. */
@@ -677,6 +678,7 @@ public final class GroupCoordinator {
     rebalancing.keySet().removeIf(inPartition);
     transactions.drop(inPartition);
     loadedEpochs.remove(partition);
+    persistedGroups.keySet().removeIf(inPartition);
   }
 
   /**
@@ -685,7 +687,26 @@ public final class GroupCoordinator {
    */
   void partitionServed(int partition, int partitions, int leaderEpoch) {
     loadedEpochs.put(partition, leaderEpoch);
+    long now = nowMs();
+    persistedGroups.forEach((id, record) -> {
+      if (OffsetsTopic.partitionFor(id, partitions) == partition) {
+        existingGroup(id).ifPresent(g -> restoreStaticMembers(g, record, now));
+      }
+    });
+    persistedGroups.keySet().removeIf(id -> OffsetsTopic.partitionFor(id, partitions) == partition);
     transactions.partitionLoaded(id -> OffsetsTopic.partitionFor(id, partitions) == partition);
+  }
+
+  /**
+   * A record the group cannot be restored from (a pattern saved before patterns were RE2) costs its static members
+   * their place, as a coordinator move did before they were kept, never the load of the other groups.
+   */
+  private static void restoreStaticMembers(Group g, JsonObject record, long nowMs) {
+    try {
+      StaticMembers.restore(g, record, nowMs);
+    } catch (IllegalArgumentException e) {
+      LOG.log(Level.WARNING, "Static members of group " + g.groupId() + " not restored (they rejoin): " + e);
+    }
   }
 
   /** The broker at the transaction coordinator's seams; every call on the coordinator context. */
@@ -790,8 +811,12 @@ public final class GroupCoordinator {
           Group g = group(group);
           g.restoreGeneration(e.value().getInteger("generation", 0));
           g.restoreEmptySince(e.value().getLong("empty_since", -1L));
+          if (!loadedEpochs.containsKey(offsetsTopic.partitionFor(group))) {
+            persistedGroups.put(group, e.value()); // the last record read wins; restored once the partition is loaded
+          }
         } else {
           forgetGroup(group);
+          persistedGroups.remove(group);
         }
       }
       case "instance" -> {

@@ -99,6 +99,24 @@ final class ConsumerJson {
     return out;
   }
 
+  /**
+   * A commit's optional fence (Kafka's OffsetCommit {@code member_id} and {@code generation_id}, as the poll answers
+   * and GET assignments name them): null when the body names neither; a generation left out is -1, which a member's
+   * commit never matches.
+   */
+  static io.sluice.api.InstanceMembership fence(JsonObject body) {
+    if (!body.containsKey("member_id") && !body.containsKey("generation_id")) {
+      return null;
+    }
+    Object member = body.getValue("member_id");
+    Object generation = body.getValue("generation_id", -1);
+    if (member != null && !(member instanceof String) || !(generation instanceof Integer g) || g < -1) {
+      throw ErrorResponses.error(ErrorCode.MALFORMED_REQUEST, "'member_id' must be a string or null and"
+          + " 'generation_id' an integer of -1 or more, got " + member + " and " + generation);
+    }
+    return io.sluice.api.InstanceMembership.fence((String) member, g);
+  }
+
   static JsonArray array(JsonObject body, String field) {
     if (!(body.getValue(field) instanceof JsonArray array)) {
       throw ErrorResponses.error(ErrorCode.MALFORMED_REQUEST, "'" + field + "' must be a JSON array");

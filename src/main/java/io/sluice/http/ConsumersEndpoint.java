@@ -10,6 +10,7 @@ import io.sluice.api.Subscription;
 import io.sluice.api.OffsetCommit;
 import io.sluice.api.TopicPartition;
 import io.sluice.api.GroupIds;
+import io.sluice.api.InstanceMembership;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
@@ -40,11 +41,15 @@ import java.util.function.Function;
  *                                          -> 204 (a dynamic member leaves the group, a static one stays until its
  *                                             session timeout unless leave_group; Kafka 4's close options)
  * POST   base/subscription                 {"topics": [..]} | {"topic_pattern": "re"} -> 204;  GET -> {"topics"} | {"topic_pattern"};  DELETE -> 204
- * POST   base/assignments                  {"partitions": [{"topic","partition"}]} -> 204;  GET -> {"partitions": [...]}
+ * POST   base/assignments                  {"partitions": [{"topic","partition"}]} -> 204;  GET -> {"partitions": [...],
+ *                                          "member_id", "generation_id"}
  * GET    base/records?timeout=&max_bytes=  -> 200 [{"topic","key","value","partition","offset","timestamp","headers"}]
  *                                          (Accept: application/vnd.sluice.records: framed records; Accept:
  *                                          application/vnd.sluice.record-batches: the stored batches as they are)
- * POST   base/offsets                      {"offsets": [{"topic","partition","offset"}]} or empty -> 204
+ * POST   base/offsets                      {"offsets": [{"topic","partition","offset"}][, "member_id",
+ *                                          "generation_id"]} or empty -> 204; with member_id and generation_id
+ *                                          (from GET assignments or a binary poll's Sluice-Member-Id and
+ *                                          Sluice-Generation-Id headers) refused 409 once the group moved on
  * GET    base/offsets                      [{"partitions": [...]}] -> {"offsets": [{"topic","partition","offset","metadata"}]}
  * POST   base/positions                    {"offsets": [{"topic","partition","offset" | "timestamp"}]} -> 204
  * POST   base/positions/beginning|end      {"partitions": [...]} -> 204
@@ -67,6 +72,9 @@ final class ConsumersEndpoint {
   }
 
   static final String ASSIGNMENT = "Sluice-Assignment";
+  /** The member id (absent outside the group protocol) and generation the answer's assignment belongs to. */
+  static final String MEMBER_ID = "Sluice-Member-Id";
+  static final String GENERATION_ID = "Sluice-Generation-Id";
   private static final String BASE = "/consumers/:group/instances/:instance";
   private final ConsumerService consumers;
   private final HttpApiConfig cfg;
@@ -90,8 +98,9 @@ final class ConsumersEndpoint {
         consumers.unsubscribe(Callers.of(ctx), group(ctx), instance(ctx))));
     router.post(BASE + "/assignments").handler(body).handler(ctx -> noContent(ctx,
         consumers.assign(Callers.of(ctx), group(ctx), instance(ctx), ConsumerJson.partitions(Replies.jsonObjectBody(ctx)))));
-    router.get(BASE + "/assignments").handler(ctx -> json(ctx, consumers.assignment(Callers.of(ctx), group(ctx), instance(ctx)),
-        tps -> new JsonObject().put("partitions", ConsumerJson.toJson(tps))));
+    router.get(BASE + "/assignments").handler(ctx -> json(ctx, consumers.membership(Callers.of(ctx), group(ctx),
+        instance(ctx)), m -> new JsonObject().put("partitions", ConsumerJson.toJson(m.partitions()))
+        .put("member_id", m.memberId()).put("generation_id", m.generationId())));
     router.get(BASE + "/records").handler(this::records);
     router.post(BASE + "/offsets").handler(body).handler(this::commit);
     router.get(BASE + "/offsets").handler(body).handler(this::committed);
@@ -156,7 +165,7 @@ final class ConsumersEndpoint {
     if (MediaTypes.accepts(ctx, MediaTypes.SLUICE_RECORD_BATCHES)) {
       consumers.pollBatches(Callers.of(ctx), group, instance, Math.min(timeout, cfg.maxFetchWaitMs()),
               (int) Math.min(maxBytes, cfg.maxFetchBytes()))
-          .compose(polled -> consumers.assignment(Callers.of(ctx), group, instance)
+          .compose(polled -> consumers.membership(Callers.of(ctx), group, instance)
               .compose(owned -> (polled.stream().allMatch(p -> p.fetched().batches().inMemory())
                       ? Future.succeededFuture(wrapBatches(polled))
                       : workers.executeBlocking(() -> List.of(encodeBatches(polled)), false))
@@ -172,7 +181,7 @@ final class ConsumersEndpoint {
     if (MediaTypes.accepts(ctx, MediaTypes.SLUICE_RECORDS)) {
       consumers.poll(Callers.of(ctx), group, instance, Math.min(timeout, cfg.maxFetchWaitMs()), max,
               Integer.MAX_VALUE)
-          .compose(records -> consumers.assignment(Callers.of(ctx), group, instance)
+          .compose(records -> consumers.membership(Callers.of(ctx), group, instance)
               .onSuccess(owned -> answerFramed(ctx, records, owned)))
           .onFailure(t -> {
             if (!ctx.response().closed()) {
@@ -245,7 +254,7 @@ final class ConsumersEndpoint {
    * {@value #ASSIGNMENT} header ({@code topic/partition} pairs joined by commas; topic names hold neither), which
    * spares the client a second request per poll.
    */
-  private static void answerFramed(RoutingContext ctx, List<ConsumedRecord> records, List<TopicPartition> owned) {
+  private static void answerFramed(RoutingContext ctx, List<ConsumedRecord> records, InstanceMembership owned) {
     if (ctx.response().closed()) {
       return;
     }
@@ -257,20 +266,24 @@ final class ConsumersEndpoint {
     answer(ctx, MediaTypes.SLUICE_RECORDS, owned, Buffer.buffer(out.array()).slice(0, out.limit()));
   }
 
-  private static void answer(RoutingContext ctx, String type, List<TopicPartition> owned, Buffer body) {
+  private static void answer(RoutingContext ctx, String type, InstanceMembership owned, Buffer body) {
     answer(ctx, type, owned, body, List.of());
   }
 
   /** Answers {@code body}, or when it is null {@code parts} one after another. */
-  private static void answer(RoutingContext ctx, String type, List<TopicPartition> owned, Buffer body,
+  private static void answer(RoutingContext ctx, String type, InstanceMembership owned, Buffer body,
       List<Buffer> parts) {
     if (ctx.response().closed()) {
       return;
     }
     StringBuilder assignment = new StringBuilder();
-    owned.forEach(tp -> assignment.append(assignment.length() == 0 ? "" : ",").append(tp.topic()).append('/')
-        .append(tp.partition()));
-    var response = ctx.response().putHeader("Content-Type", type).putHeader(ASSIGNMENT, assignment.toString());
+    owned.partitions().forEach(tp -> assignment.append(assignment.length() == 0 ? "" : ",").append(tp.topic())
+        .append('/').append(tp.partition()));
+    var response = ctx.response().putHeader("Content-Type", type).putHeader(ASSIGNMENT, assignment.toString())
+        .putHeader(GENERATION_ID, Integer.toString(owned.generationId()));
+    if (owned.memberId() != null) {
+      response.putHeader(MEMBER_ID, owned.memberId());
+    }
     if (body != null) {
       response.end(body);
       return;
@@ -307,7 +320,7 @@ final class ConsumersEndpoint {
   }
 
   /** {@link #answer} with a body in parts, each written as it is, with the total as Content-Length. */
-  private static void answerParts(RoutingContext ctx, String type, List<TopicPartition> owned, List<Buffer> parts) {
+  private static void answerParts(RoutingContext ctx, String type, InstanceMembership owned, List<Buffer> parts) {
     if (parts.size() == 1) {
       answer(ctx, type, owned, parts.get(0));
       return;
@@ -347,12 +360,17 @@ final class ConsumersEndpoint {
 
   private void commit(RoutingContext ctx) {
     Map<TopicPartition, OffsetCommit> next = null;
+    InstanceMembership fence = null;
     if (ctx.body().length() > 0) {
       JsonObject body = Replies.jsonObjectBody(ctx);
-      ConsumerJson.requireKnown(body, "The body", java.util.Set.of("offsets"));
-      next = ConsumerJson.commits(ConsumerJson.array(body, "offsets"), "offsets");
+      ConsumerJson.requireKnown(body, "The body", java.util.Set.of("offsets", "member_id", "generation_id"));
+      fence = ConsumerJson.fence(body);
+      // A fenced commit may leave the offsets out: it commits the positions polled, as an empty body does.
+      if (fence == null || body.containsKey("offsets")) {
+        next = ConsumerJson.commits(ConsumerJson.array(body, "offsets"), "offsets");
+      }
     }
-    noContent(ctx, consumers.commit(Callers.of(ctx), group(ctx), instance(ctx), next));
+    noContent(ctx, consumers.commit(Callers.of(ctx), group(ctx), instance(ctx), next, fence));
   }
 
   private void committed(RoutingContext ctx) {

@@ -108,6 +108,44 @@ class StaticMembershipApiTest {
   }
 
   @Test
+  void staticMembersKeepTheirPartitionsAndTheGenerationAcrossARestartOfTheirCoordinator() throws Exception {
+    Set<String> aOwned;
+    Set<String> bOwned;
+    int generation;
+    String a;
+    String b;
+    try (GroupsTestSupport api = new GroupsTestSupport(dataDir, GUARD, Map.of(), clock::get)) {
+      api.createTopic("t", 4);
+      a = api.consumer("g", settings("a", "a-id"));
+      b = api.consumer("g", settings("b", "b-id"));
+      api.subscribe(a, "t");
+      api.subscribe(b, "t");
+      until(WAIT_MS, "a stable group", () -> {
+        api.poll(a, 0);
+        api.poll(b, 0);
+        return describe(api, "g").getString("state").equals("Stable");
+      });
+      generation = describe(api, "g").getInteger("generation");
+      aOwned = api.owned(a);
+      bOwned = api.owned(b);
+    }
+    // The coordinator is gone and a new one loads the group from __consumer_offsets; both instances come back.
+    try (GroupsTestSupport api = new GroupsTestSupport(dataDir, GUARD, Map.of(), clock::get)) {
+      JsonObject loaded = describe(api, "g");
+      assertThat(loaded.getString("state")).isEqualTo("Stable");
+      assertThat(loaded.getJsonArray("members")).hasSize(2);
+      api.poll(a, 0);
+      api.poll(b, 0);
+      JsonObject after = describe(api, "g");
+      assertThat(after.getInteger("generation")).as("no rebalance").isEqualTo(generation);
+      assertThat(after.getString("state")).isEqualTo("Stable");
+      assertThat(api.owned(a)).isEqualTo(aOwned);
+      assertThat(api.owned(b)).isEqualTo(bOwned);
+      assertThat(memberOf(after, "a").getString("group_instance_id")).isEqualTo("a-id");
+    }
+  }
+
+  @Test
   void aStaticMemberGonePastItsSessionTimeoutIsExpiredAndTheGroupRebalances() throws Exception {
     try (GroupsTestSupport api = new GroupsTestSupport(dataDir, GUARD, Map.of(), clock::get)) {
       String[] ab = stableGroup(api, "g");

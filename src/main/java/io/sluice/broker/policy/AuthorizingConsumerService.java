@@ -97,6 +97,11 @@ public final class AuthorizingConsumerService implements ConsumerService {
   }
 
   @Override
+  public Future<io.sluice.api.InstanceMembership> membership(RequestContext caller, String group, String name) {
+    return member(caller, group, () -> delegate.membership(caller, group, name));
+  }
+
+  @Override
   public Future<List<ConsumedRecord>> poll(RequestContext caller, String group, String name, long timeoutMs,
       int maxBytes, int maxRecords) {
     return member(caller, group, () -> delegate.poll(caller, group, name, timeoutMs, maxBytes, maxRecords));
@@ -115,10 +120,10 @@ public final class AuthorizingConsumerService implements ConsumerService {
 
   @Override
   public Future<Void> commit(RequestContext caller, String group, String name,
-      Map<TopicPartition, OffsetCommit> nextOffsets) {
+      Map<TopicPartition, OffsetCommit> nextOffsets, io.sluice.api.InstanceMembership fence) {
     return checked(caller, group, AclOperation.READ,
         nextOffsets == null ? NONE : AuthorizingGroupService.topicsOf(nextOffsets.keySet()),
-        () -> delegate.commit(caller, group, name, nextOffsets));
+        () -> delegate.commit(caller, group, name, nextOffsets, fence));
   }
 
   @Override

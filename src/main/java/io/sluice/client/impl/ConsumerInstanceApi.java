@@ -54,6 +54,8 @@ final class ConsumerInstanceApi {
   private static final String FRAMED_RECORDS = "application/vnd.sluice.records";
   private static final String RECORD_BATCHES = "application/vnd.sluice.record-batches";
   private static final String ASSIGNMENT = "Sluice-Assignment";
+  private static final String MEMBER_ID = "Sluice-Member-Id";
+  private static final String GENERATION_ID = "Sluice-Generation-Id";
   private static final long FIRST_BACKOFF_MS = 50;
   private static final long MAX_BACKOFF_MS = 1_000;
 
@@ -123,7 +125,19 @@ final class ConsumerInstanceApi {
    * A poll's records, one {@link Section} per run of one partition's records in the answer, and, when the broker said
    * it, the instance's assignment right after the poll.
    */
-  record Polled(List<Section> sections, Set<TopicPartition> assignment) {
+  record Polled(List<Section> sections, Set<TopicPartition> assignment, Membership membership) {
+  }
+
+  /**
+   * The member id (null outside the group protocol) and generation the instance's assignment belongs to, as the
+   * broker answered them; a commit names them so that the group refuses it once it moved on.
+   */
+  record Membership(String memberId, int generationId) {
+    static final Membership NONE = new Membership(null, -1);
+  }
+
+  /** The instance's assignment and the membership it belongs to. */
+  record Assigned(Set<TopicPartition> partitions, Membership membership) {
   }
 
   /**
@@ -164,10 +178,11 @@ final class ConsumerInstanceApi {
     return attempt(call, true).map(r -> {
       String type = r.headers().get("Content-Type");
       if (type != null && type.startsWith(RECORD_BATCHES)) {
-        return new Polled(decodeSections(r.bytes()), assignmentHeader(r.headers().get(ASSIGNMENT)));
+        return new Polled(decodeSections(r.bytes()), assignmentHeader(r.headers().get(ASSIGNMENT)),
+            membershipHeaders(r.headers()));
       }
       if (type == null || !type.startsWith(FRAMED_RECORDS)) {
-        return new Polled(Section.runs(decode(r.body().toJsonArray())), null);
+        return new Polled(Section.runs(decode(r.body().toJsonArray())), null, null);
       }
       List<ConsumerRecord> records = new ArrayList<>();
       for (RecordFrames.Framed f : RecordFrames.decode(r.bytes())) {
@@ -175,7 +190,8 @@ final class ConsumerInstanceApi {
         records.add(new ConsumerRecord(f.topic(), f.partition(), rec.offset(), rec.timestamp(), rec.key(),
             rec.value(), rec.headers()));
       }
-      return new Polled(Section.runs(records), assignmentHeader(r.headers().get(ASSIGNMENT)));
+      return new Polled(Section.runs(records), assignmentHeader(r.headers().get(ASSIGNMENT)),
+          membershipHeaders(r.headers()));
     });
   }
 
@@ -220,15 +236,38 @@ final class ConsumerInstanceApi {
     return owned;
   }
 
-  Future<Set<TopicPartition>> assignment() {
-    return send(HttpMethod.GET, "/assignments", null).map(r -> partitionSet(r.json().getJsonArray("partitions")));
+  /** The membership headers of a poll answer; null from a broker that sends none (then the client fences nothing). */
+  private static Membership membershipHeaders(io.vertx.core.MultiMap headers) {
+    String generation = headers.get(GENERATION_ID);
+    return generation == null ? null : new Membership(headers.get(MEMBER_ID), Integer.parseInt(generation));
   }
 
-  /** Commits last processed offsets, each with its metadata. */
-  Future<Void> commit(Map<TopicPartition, OffsetCommit> commits) {
+  Future<Set<TopicPartition>> assignment() {
+    return assigned().map(Assigned::partitions);
+  }
+
+  /** The assignment with its member id and generation (GET assignments). */
+  Future<Assigned> assigned() {
+    return send(HttpMethod.GET, "/assignments", null).map(r -> {
+      JsonObject j = r.json();
+      Membership m = j.containsKey("generation_id")
+          ? new Membership(j.getString("member_id"), j.getInteger("generation_id")) : null;
+      return new Assigned(partitionSet(j.getJsonArray("partitions")), m);
+    });
+  }
+
+  /**
+   * Commits last processed offsets, each with its metadata, fenced by {@code fence} when it names a member (Kafka's
+   * OffsetCommit member id and generation); null or no member: as the instance's member now.
+   */
+  Future<Void> commit(Map<TopicPartition, OffsetCommit> commits, Membership fence) {
     JsonArray offsets = new JsonArray();
     commits.forEach((tp, c) -> offsets.add(ref(tp).put("offset", c.lastProcessed()).put("metadata", c.metadata())));
-    return send(HttpMethod.POST, "/offsets", new JsonObject().put("offsets", offsets)).mapEmpty();
+    JsonObject body = new JsonObject().put("offsets", offsets);
+    if (fence != null && fence.memberId() != null) {
+      body.put("member_id", fence.memberId()).put("generation_id", fence.generationId());
+    }
+    return send(HttpMethod.POST, "/offsets", body).mapEmpty();
   }
 
   /** The group's commits (the last processed offset) of these partitions; partitions without one are absent. */

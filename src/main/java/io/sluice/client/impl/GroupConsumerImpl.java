@@ -94,6 +94,12 @@ final class GroupConsumerImpl implements GroupConsumer {
    */
   private volatile long changes;
   private volatile Set<TopicPartition> assignment = Set.of();
+  /**
+   * The member id and generation {@link #assignment} belongs to, from the poll answer that brought it (null before
+   * one, or from a broker that does not say): commits and {@link #groupMetadata} name it so that the group refuses
+   * them once it rebalanced without this consumer seeing it. Written on the client's context with the assignment.
+   */
+  private volatile ConsumerInstanceApi.Membership membership;
   private volatile boolean closed;
   // Context-only state.
   private Future<Void> serial = Future.succeededFuture();
@@ -260,9 +266,11 @@ final class GroupConsumerImpl implements GroupConsumer {
   private Future<Batch> send(Map<TopicPartition, Integer> epochs) {
     pollRequests.incrementAndGet();
     return api.poll(options.fetchMaxWaitMs(), options.fetchMaxBytes())
-        .compose(answer -> (answer.assignment() != null ? Future.succeededFuture(answer.assignment())
-            : api.assignment()).map(owned -> {
-          updateAssignment(owned);
+        .compose(answer -> (answer.assignment() != null
+            ? Future.succeededFuture(new ConsumerInstanceApi.Assigned(answer.assignment(), answer.membership()))
+            : api.assigned()).map(assigned -> {
+          updateAssignment(assigned.partitions());
+          membership = assigned.membership();
           failures = 0;
           Batch batch = new Batch(answer.sections(), epochs, false);
           repositionNeeded |= rereads(batch);
@@ -404,14 +412,17 @@ final class GroupConsumerImpl implements GroupConsumer {
       return Future.succeededFuture();
     }
     lastCommitMs = now;
-    return commitDelivered().recover(t -> {
+    return commitDelivered(false).recover(t -> {
       LOG.log(Level.FINE, "Auto-commit failed; the next one retries", t);
       return Future.succeededFuture();
     });
   }
 
-  /** Commits the last record handed out of every owned partition that moved since its last commit. */
-  private Future<Void> commitDelivered() {
+  /**
+   * Commits the last record handed out of every owned partition that moved since its last commit; {@code explicit}
+   * (the application's {@link #commit()}) fails if the group took one of them away, as Kafka's commitSync does.
+   */
+  private Future<Void> commitDelivered(boolean explicit) {
     return commitOffsets(() -> {
       Map<TopicPartition, OffsetCommit> due = new HashMap<>();
       for (TopicPartition tp : assignment) {
@@ -423,22 +434,25 @@ final class GroupConsumerImpl implements GroupConsumer {
         }
       }
       return due;
-    }, false);
+    }, null, explicit);
   }
 
   /**
    * Commits one at a time, in call order: a commit resent after a lost answer must not land after a later one and
    * move the group's offset back. {@code offsets} is evaluated when the commit's turn comes.
    */
-  private Future<Void> commitOffsets(Supplier<Map<TopicPartition, OffsetCommit>> offsets, boolean explicit) {
+  private Future<Void> commitOffsets(Supplier<Map<TopicPartition, OffsetCommit>> offsets,
+      ConsumerInstanceApi.Membership fenceAtCall, boolean explicit) {
     Future<Void> commit = commits.transform(ar -> {
       Map<TopicPartition, OffsetCommit> lastProcessed = offsets.get();
       if (lastProcessed.isEmpty() || !api.created()) {
         return Future.succeededFuture();
       }
-      return api.commit(lastProcessed).map(v -> lastProcessed)
-          .recover(t -> ErrorCodes.codeOf(t) == ErrorCode.UNKNOWN_MEMBER_ID ? commitAfterRejoin(lastProcessed, explicit)
-              : Future.failedFuture(t))
+      // Fenced by the membership the offsets were read under: the call's, or for the delivered offsets (taken now, of
+      // the assignment now) the current one.
+      ConsumerInstanceApi.Membership fence = fenceAtCall != null ? fenceAtCall : membership;
+      return api.commit(lastProcessed, fence).map(v -> lastProcessed)
+          .recover(t -> refused(t, lastProcessed, explicit))
           .<Void>map(done -> {
             done.forEach((tp, c) -> committed.put(tp, c.lastProcessed()));
             return null;
@@ -449,13 +463,36 @@ final class GroupConsumerImpl implements GroupConsumer {
   }
 
   /**
+   * A commit the group refused. ILLEGAL_GENERATION: the group rebalanced since this consumer's last poll, so its
+   * offsets may be of partitions another member owns now (Kafka's CommitFailedException; the next poll takes the new
+   * assignment). UNKNOWN_MEMBER_ID: see {@link #commitAfterRejoin}.
+   */
+  private Future<Map<TopicPartition, OffsetCommit>> refused(Throwable t, Map<TopicPartition, OffsetCommit> lastProcessed,
+      boolean explicit) {
+    ErrorCode code = ErrorCodes.codeOf(t);
+    if (code == ErrorCode.UNKNOWN_MEMBER_ID) {
+      return commitAfterRejoin(lastProcessed, explicit);
+    }
+    if (code == ErrorCode.ILLEGAL_GENERATION) {
+      return Future.failedFuture(new io.sluice.client.CommitFailedException(code, "Not committed: group '"
+          + options.group() + "' rebalanced since this consumer last polled (" + t.getMessage() + "); its next poll"
+          + " takes the new assignment", t));
+    }
+    return Future.failedFuture(t);
+  }
+
+  /**
    * After UNKNOWN_MEMBER_ID: the group's coordinator moved since the last poll and the instance's membership died
-   * with the old one. Reading the assignment rejoins the restored instance; the commit is then resent for the
-   * partitions it still owns (the others' next owner starts at the group's older commit: at least once).
+   * with the old one, or the member was evicted (it did not poll within its session timeout) and its instance joined
+   * again as a new member. Reading the assignment rejoins the restored instance; the commit is then resent, as the
+   * member now, for the partitions it still owns (the others' next owner starts at the group's older commit: at least
+   * once). An explicit commit of a partition it lost fails whole (Kafka's CommitFailedException): the zombie's offsets
+   * never overwrite the new owner's.
    */
   private Future<Map<TopicPartition, OffsetCommit>> commitAfterRejoin(Map<TopicPartition, OffsetCommit> lastProcessed,
       boolean explicit) {
-    return api.assignment().compose(owned -> {
+    return api.assigned().compose(assigned -> {
+      Set<TopicPartition> owned = assigned.partitions();
       Map<TopicPartition, OffsetCommit> stillOwned = new HashMap<>(lastProcessed);
       stillOwned.keySet().retainAll(owned);
       if (explicit && stillOwned.size() < lastProcessed.size()) {
@@ -463,16 +500,18 @@ final class GroupConsumerImpl implements GroupConsumer {
         Set<TopicPartition> lost = new java.util.TreeSet<>(java.util.Comparator.comparing(TopicPartition::toString));
         lost.addAll(lastProcessed.keySet());
         lost.removeAll(owned);
-        return Future.failedFuture(new SluiceException(ErrorCode.REBALANCE_IN_PROGRESS, "Not committed: the group"
-            + " rebalanced and this member no longer owns " + lost));
+        return Future.failedFuture(new io.sluice.client.CommitFailedException(ErrorCode.UNKNOWN_MEMBER_ID,
+            "Not committed: this consumer lost its membership of group '" + options.group() + "' and no longer owns "
+            + lost, null));
       }
-      return stillOwned.isEmpty() ? Future.succeededFuture(stillOwned) : api.commit(stillOwned).map(v -> stillOwned);
+      return stillOwned.isEmpty() ? Future.succeededFuture(stillOwned)
+          : api.commit(stillOwned, assigned.membership()).map(v -> stillOwned);
     });
   }
 
   @Override
   public Uni<Void> commit() {
-    return Unis.onContext(context, this::commitDelivered);
+    return Unis.onContext(context, () -> commitDelivered(true));
   }
 
   @Override
@@ -489,12 +528,14 @@ final class GroupConsumerImpl implements GroupConsumer {
         // It was answered done and dropped: the instance that commits is made by the first poll.
         ? Future.failedFuture(new IllegalStateException("The consumer has not joined its group"
             + (closed ? ": it is closed" : ": subscribe to records() first")))
-        : commitOffsets(() -> copy, true));
+        : commitOffsets(() -> copy, membership, true));
   }
 
   @Override
   public io.sluice.client.GroupMetadata groupMetadata() {
-    return io.sluice.client.GroupMetadata.of(options.group());
+    ConsumerInstanceApi.Membership m = membership;
+    return m == null || m.memberId() == null ? io.sluice.client.GroupMetadata.of(options.group())
+        : new io.sluice.client.GroupMetadata(options.group(), m.memberId(), m.generationId());
   }
 
   @Override
@@ -594,7 +635,7 @@ final class GroupConsumerImpl implements GroupConsumer {
         synchronized (handoutLock) {
           closed = true;
         }
-        closing = serial.transform(ar -> options.enableAutoCommit() ? commitDelivered() : Future.succeededFuture())
+        closing = serial.transform(ar -> options.enableAutoCommit() ? commitDelivered(false) : Future.succeededFuture())
             .transform(ar -> {
               if (ar.failed()) {
                 LOG.log(Level.WARNING, "Commit on close failed", ar.cause());
