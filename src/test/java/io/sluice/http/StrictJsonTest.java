@@ -36,6 +36,28 @@ class StrictJsonTest {
   }
 
   @Test
+  void refusesLoneSurrogatesWrittenInUpperCaseOrAsTheirThreeByteForm() {
+    assertRefused("{\"a\": \"\\uD800\"}", "surrogate");
+    assertRefused("{\"a\": \"\\uDBFF\"}", "surrogate");
+    assertRefused("{\"a\": \"\\uDc00\"}", "surrogate");
+    byte[] threeByte = {'{', '"', 'a', '"', ':', '"', (byte) 0xED, (byte) 0xA0, (byte) 0x80, '"', '}'};
+    assertThatThrownBy(() -> StrictJson.parse(Buffer.buffer(threeByte), "Body"))
+        .isInstanceOfSatisfying(SluiceException.class,
+            e -> assertThat(e.errorCode()).isEqualTo(ErrorCode.MALFORMED_REQUEST));
+  }
+
+  @Test
+  void onlyTextThatCanDecodeToASurrogateIsWalkedForOne() {
+    assertThat(StrictJson.mayHoldSurrogate(Buffer.buffer("{\"p\": [{\"t\": \"\\u00e9\", \"x\": \"\\\\ud800\"}]}")))
+        .as("no surrogate escape (an escaped backslash before u is text)").isFalse();
+    assertThat(StrictJson.mayHoldSurrogate(Buffer.buffer("{\"s\": \"\u00e9\ud83d\ude00\"}")))
+        .as("a four-byte character decodes into a proper pair").isFalse();
+    assertThat(StrictJson.mayHoldSurrogate(Buffer.buffer("[\"\\ud83d\\ude00\"]"))).isTrue();
+    assertThat(StrictJson.mayHoldSurrogate("[\"\ud83d\"]")).isTrue();
+    assertThat(StrictJson.mayHoldSurrogate("[\"\\u0041\"]")).isFalse();
+  }
+
+  @Test
   void refusesTrailingTokensAndNonJson() {
     assertRefused("{} {}", "not valid JSON");
     assertRefused("{", "not valid JSON");
