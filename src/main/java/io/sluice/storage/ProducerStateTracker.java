@@ -1,5 +1,6 @@
 package io.sluice.storage;
 
+import io.sluice.api.ProducerState;
 import io.sluice.api.TopicPartition;
 
 import io.sluice.errors.InvalidProducerEpochException;
@@ -22,6 +23,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.LongPredicate;
+import java.util.function.LongUnaryOperator;
 
 /**
  * One partition's idempotent-producer state (Kafka's KIP-98): for each producer id, the newest epoch seen and the
@@ -456,9 +458,9 @@ final class ProducerStateTracker {
    * Each producer remembered here, least recently used first, with the first offset of its open transaction from
    * {@code txnStart} (-1: none); reads only, the order is not touched.
    */
-  List<io.sluice.api.ProducerState> describe(java.util.function.LongUnaryOperator txnStart) {
-    List<io.sluice.api.ProducerState> out = new ArrayList<>(producers.size());
-    producers.forEach((pid, e) -> out.add(new io.sluice.api.ProducerState(pid, e.epoch,
+  List<ProducerState> describe(LongUnaryOperator txnStart) {
+    List<ProducerState> out = new ArrayList<>(producers.size());
+    producers.forEach((pid, e) -> out.add(new ProducerState(pid, e.epoch,
         e.batches.isEmpty() ? -1 : e.batches.peekLast().lastSeq(), e.lastAppendMs, txnStart.applyAsLong(pid))));
     return out;
   }
