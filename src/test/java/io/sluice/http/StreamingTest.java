@@ -132,11 +132,7 @@ class StreamingTest {
 
   @Test
   void groupConsumerOverWebSocketReceivesAndCommits() throws Exception {
-    api.createTopic("ws-group", 2);
-    api.produce("ws-group", 0, 1_000, 3);
-    api.produce("ws-group", 1, 1_000, 3);
-    Socket s = connect("/ws/consume?group=g-ws&topics=ws-group&auto.offset.reset=earliest");
-    s.send("{\"credit\": 6}");
+    Socket s = groupSocketOnTwoPartitions("ws-group", "g-ws", 3, 6);
     JsonArray got = new JsonArray();
     while (got.size() < 6) {
       got.addAll(s.next().getJsonArray("records"));
@@ -208,11 +204,7 @@ class StreamingTest {
    */
   @Test
   void aWebSocketCommitUnderAnOldGenerationIsRefusedAndTheNewOwnersOffsetStays() throws Exception {
-    api.createTopic("ws-fence", 2);
-    api.produce("ws-fence", 0, 1_000, 1);
-    api.produce("ws-fence", 1, 1_000, 1);
-    Socket s = connect("/ws/consume?group=g-ws-fence&topics=ws-fence&auto.offset.reset=earliest");
-    s.send("{\"credit\": 100}");
+    Socket s = groupSocketOnTwoPartitions("ws-fence", "g-ws-fence", 1, 100);
     JsonObject old = s.next();
     assertThat(old.getString("member_id")).as(old.encode()).isNotBlank();
     assertThat(old.getInteger("generation_id")).as(old.encode()).isPositive();
@@ -253,6 +245,16 @@ class StreamingTest {
     s.send("{\"commit\": [], \"generation_id\": \"one\"}");
     assertThat(nextNotRecords(s).getInteger("error_code")).isEqualTo(ErrorCode.MALFORMED_REQUEST.code());
     await(s.ws().close());
+  }
+
+  /** A socket of group {@code group} on a new topic of two partitions holding {@code each} records, granting credit. */
+  private static Socket groupSocketOnTwoPartitions(String topic, String group, int each, int credit) {
+    api.createTopic(topic, 2);
+    api.produce(topic, 0, 1_000, each);
+    api.produce(topic, 1, 1_000, each);
+    Socket s = connect("/ws/consume?group=" + group + "&topics=" + topic + "&auto.offset.reset=earliest");
+    s.send("{\"credit\": " + credit + "}");
+    return s;
   }
 
   private static String commitFrame(int partition, long offset, String memberId, int generation, String id) {
