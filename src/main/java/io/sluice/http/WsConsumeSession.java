@@ -9,6 +9,7 @@ import io.sluice.api.ConsumerService;
 import io.sluice.errors.ErrorCode;
 import io.sluice.errors.SluiceException;
 import io.sluice.api.FetchedRecords;
+import io.sluice.api.InstanceMembership;
 import io.sluice.api.OffsetCommit;
 import io.sluice.api.Subscription;
 import io.sluice.record.Record;
@@ -55,13 +56,21 @@ final class WsConsumeSession {
   static final long RETRY_MS = 200;
   /** Held per character encoded: the builder, its string, and the string's UTF-8 bytes handed to the socket. */
   private static final int HELD_PER_CHAR = 3;
-  private static final Set<String> FIELDS = Set.of("credit", "commit", WsFrames.ID);
+  private static final Set<String> FIELDS = Set.of("credit", "commit", "member_id", "generation_id", WsFrames.ID);
+
+  /**
+   * Records read and, in group mode, the membership they were read under (null for one partition): the records frame
+   * names it so that the client's commit can be fenced by it.
+   */
+  private record Read(List<ConsumedRecord> records, InstanceMembership membership) {
+  }
 
   /** Where records come from. */
   private interface Source {
-    Future<List<ConsumedRecord>> read(int maxRecords);
+    Future<Read> read(int maxRecords);
 
-    Future<Void> commit(Map<TopicPartition, OffsetCommit> next);
+    /** {@code fence}: the membership the client names, or null to commit as the instance is now. */
+    Future<Void> commit(Map<TopicPartition, OffsetCommit> next, InstanceMembership fence);
 
     Future<Void> heartbeat();
 
@@ -108,7 +117,7 @@ final class WsConsumeSession {
       long position = startOffset;
 
       @Override
-      public Future<List<ConsumedRecord>> read(int maxRecords) {
+      public Future<Read> read(int maxRecords) {
         long from = position;
         return service.fetch(caller, new FetchRequest(tp, from, READ_BYTES, 1, WAIT_MS))
             .compose(r -> workers.executeBlocking(() -> FetchedRecords.decode(r, from), false))
@@ -122,12 +131,12 @@ final class WsConsumeSession {
               }
               position = out.isEmpty() ? Math.max(from, decoded.records().isEmpty() ? decoded.nextOffset() : from)
                   : out.get(out.size() - 1).record().offset() + 1;
-              return out;
+              return new Read(out, null);
             });
       }
 
       @Override
-      public Future<Void> commit(Map<TopicPartition, OffsetCommit> next) {
+      public Future<Void> commit(Map<TopicPartition, OffsetCommit> next, InstanceMembership fence) {
         return Future.failedFuture(new SluiceException(ErrorCode.MALFORMED_REQUEST,
             "Commit frames need a group: connect with ?group=G&topics=..."));
       }
@@ -166,13 +175,15 @@ final class WsConsumeSession {
         .compose(c -> consumers.subscribe(caller, group, name, Subscription.ofTopics(topics)));
     return new WsConsumeSession(ws, caller, format, new Source() {
       @Override
-      public Future<List<ConsumedRecord>> read(int maxRecords) {
-        return created.compose(v -> consumers.poll(caller, group, name, WAIT_MS, READ_BYTES, maxRecords));
+      public Future<Read> read(int maxRecords) {
+        // As REST v2's framed polls: the membership right after the poll, before anything else runs on the instance.
+        return created.compose(v -> consumers.poll(caller, group, name, WAIT_MS, READ_BYTES, maxRecords))
+            .compose(records -> consumers.membership(caller, group, name).map(m -> new Read(records, m)));
       }
 
       @Override
-      public Future<Void> commit(Map<TopicPartition, OffsetCommit> next) {
-        return created.compose(v -> consumers.commit(caller, group, name, next));
+      public Future<Void> commit(Map<TopicPartition, OffsetCommit> next, InstanceMembership fence) {
+        return created.compose(v -> consumers.commit(caller, group, name, next, fence));
       }
 
       @Override
@@ -247,8 +258,12 @@ final class WsConsumeSession {
       if (frame.containsKey("credit")) {
         grant(frame.getValue("credit"));
       }
+      InstanceMembership fence = ConsumerJson.fence(frame);
       if (frame.containsKey("commit")) {
-        commit(frame.getValue("commit"), id);
+        commit(frame.getValue("commit"), fence, id);
+      } else if (fence != null) {
+        throw new SluiceException(ErrorCode.MALFORMED_REQUEST,
+            "'member_id' and 'generation_id' fence a commit: send them with 'commit'");
       }
     } catch (SluiceException e) {
       WsFrames.sendError(ws, e, id);
@@ -267,7 +282,7 @@ final class WsConsumeSession {
     pump();
   }
 
-  private void commit(Object value, Object id) {
+  private void commit(Object value, InstanceMembership fence, Object id) {
     if (!(value instanceof JsonArray entries)) {
       throw new SluiceException(ErrorCode.MALFORMED_REQUEST,
           "'commit' must be an array of {\"topic\", \"partition\", \"offset\", \"metadata\"?}");
@@ -278,7 +293,7 @@ final class WsConsumeSession {
       ws.pause();
       vertx.setTimer(throttle, timer -> ws.resume());
     }
-    source.commit(ConsumerJson.commits(entries, "commit")).onSuccess(v -> {
+    source.commit(ConsumerJson.commits(entries, "commit"), fence).onSuccess(v -> {
       if (!ws.isClosed()) {
         JsonObject reply = new JsonObject().put("committed", entries);
         if (throttle >= 0) {
@@ -309,8 +324,8 @@ final class WsConsumeSession {
         // Do not spin on a persistent error: the next read waits for more credit or a later grant.
         return;
       }
-      List<ConsumedRecord> records = ar.result();
-      Frame frame = encode(records);
+      List<ConsumedRecord> records = ar.result().records();
+      Frame frame = encode(records, ar.result().membership());
       if (frame.sent() == records.size()) {
         reading = false;
         pumpAfter(send(frame));
@@ -357,11 +372,17 @@ final class WsConsumeSession {
   private record Frame(StringBuilder text, int sent, AnswerMemory.Grant grant) {
   }
 
+  /** {@code ,"member_id":...,"generation_id":N} of a group member's records frame; empty for one partition. */
+  private static String membershipFields(InstanceMembership m) {
+    return m == null ? "" : ",\"member_id\":" + io.vertx.core.json.Json.encode(m.memberId()) + ",\"generation_id\":"
+        + m.generationId();
+  }
+
   /**
    * The records that fit the answers' heap, encoded one by one: the first always when nothing else holds the heap
    * (a record larger than the whole bound would otherwise wait forever).
    */
-  private Frame encode(List<ConsumedRecord> records) {
+  private Frame encode(List<ConsumedRecord> records, InstanceMembership membership) {
     AnswerMemory.Grant grant = answers.reserve(0);
     StringBuilder text = new StringBuilder(64).append("{\"records\":[");
     int sent = 0;
@@ -374,7 +395,7 @@ final class WsConsumeSession {
       }
       text.append(sent > 0 ? "," : "").append(json);
     }
-    return new Frame(text.append(']'), sent, grant);
+    return new Frame(text.append(']').append(membershipFields(membership)), sent, grant);
   }
 
   /**

@@ -132,11 +132,7 @@ class StreamingTest {
 
   @Test
   void groupConsumerOverWebSocketReceivesAndCommits() throws Exception {
-    api.createTopic("ws-group", 2);
-    api.produce("ws-group", 0, 1_000, 3);
-    api.produce("ws-group", 1, 1_000, 3);
-    Socket s = connect("/ws/consume?group=g-ws&topics=ws-group&auto.offset.reset=earliest");
-    s.send("{\"credit\": 6}");
+    Socket s = groupSocketOnTwoPartitions("ws-group", "g-ws", 3, 6);
     JsonArray got = new JsonArray();
     while (got.size() < 6) {
       got.addAll(s.next().getJsonArray("records"));
@@ -199,6 +195,89 @@ class StreamingTest {
         .isEqualTo(before.getInteger("generation"));
     await(second.ws().close());
     await(third.ws().close());
+  }
+
+  /**
+   * Records frames name the membership they were read under, and a commit frame naming it is fenced as a REST v2
+   * commit is: once another member took a partition in a rebalance, the socket's commit of it under the old
+   * generation is refused (ILLEGAL_GENERATION) and the new owner's offset stays.
+   */
+  @Test
+  void aWebSocketCommitUnderAnOldGenerationIsRefusedAndTheNewOwnersOffsetStays() throws Exception {
+    Socket s = groupSocketOnTwoPartitions("ws-fence", "g-ws-fence", 1, 100);
+    JsonObject old = s.next();
+    assertThat(old.getString("member_id")).as(old.encode()).isNotBlank();
+    assertThat(old.getInteger("generation_id")).as(old.encode()).isPositive();
+
+    String b = api.consumer("g-ws-fence", GroupsTestSupport.earliest("b"));
+    api.subscribe(b, "ws-fence");
+    GroupsTestSupport.until(60_000, "a stable group of two", () -> {
+      api.poll(b, 0);
+      return api.get("/consumer-groups/g-ws-fence").bodyAsJsonObject().getString("state").equals("Stable")
+          && api.owned(b).size() == 1;
+    });
+    int lost = api.assignment(b).getJsonObject(0).getInteger("partition");
+    JsonObject bFence = api.get(b + "/assignments").bodyAsJsonObject();
+    assertThat(api.post(b + "/offsets", new JsonObject().put("offsets", new JsonArray().add(new JsonObject()
+        .put("topic", "ws-fence").put("partition", lost).put("offset", 7)))
+        .put("member_id", bFence.getString("member_id")).put("generation_id", bFence.getInteger("generation_id")))
+        .statusCode()).isEqualTo(204);
+
+    s.send(commitFrame(lost, 0, old.getString("member_id"), old.getInteger("generation_id"), "zombie"));
+    JsonObject refused = nextNotRecords(s);
+    assertThat(refused.getInteger("error_code")).as(refused.encode()).isEqualTo(ErrorCode.ILLEGAL_GENERATION.code());
+    assertThat(refused.getString("id")).isEqualTo("zombie");
+    assertThat(lagsOf("g-ws-fence", lost).getLong("next_offset")).isEqualTo(8);
+
+    // Records read since the rebalance name the new generation, under which the socket commits what it still owns.
+    api.produce("ws-fence", 1 - lost, 2_000, 1);
+    JsonObject current = s.next();
+    while (!current.containsKey("records") || current.getJsonArray("records").isEmpty()
+        || current.getInteger("generation_id").equals(old.getInteger("generation_id"))) {
+      current = s.next();
+    }
+    s.send(commitFrame(1 - lost, 1, current.getString("member_id"), current.getInteger("generation_id"), "owner"));
+    assertThat(nextNotRecords(s).getString("id")).isEqualTo("owner");
+    assertThat(lagsOf("g-ws-fence", 1 - lost).getLong("next_offset")).isEqualTo(2);
+    // A fence without a commit, or one that is not a member id and a generation, is a bad frame.
+    s.send("{\"member_id\": \"m\", \"generation_id\": 1}");
+    assertThat(nextNotRecords(s).getInteger("error_code")).isEqualTo(ErrorCode.MALFORMED_REQUEST.code());
+    s.send("{\"commit\": [], \"generation_id\": \"one\"}");
+    assertThat(nextNotRecords(s).getInteger("error_code")).isEqualTo(ErrorCode.MALFORMED_REQUEST.code());
+    await(s.ws().close());
+  }
+
+  /** A socket of group {@code group} on a new topic of two partitions holding {@code each} records, granting credit. */
+  private static Socket groupSocketOnTwoPartitions(String topic, String group, int each, int credit) {
+    api.createTopic(topic, 2);
+    api.produce(topic, 0, 1_000, each);
+    api.produce(topic, 1, 1_000, each);
+    Socket s = connect("/ws/consume?group=" + group + "&topics=" + topic + "&auto.offset.reset=earliest");
+    s.send("{\"credit\": " + credit + "}");
+    return s;
+  }
+
+  private static String commitFrame(int partition, long offset, String memberId, int generation, String id) {
+    return new JsonObject().put("commit", new JsonArray().add(new JsonObject().put("topic", "ws-fence")
+        .put("partition", partition).put("offset", offset))).put("member_id", memberId)
+        .put("generation_id", generation).put("id", id).encode();
+  }
+
+  private static JsonObject nextNotRecords(Socket s) throws InterruptedException {
+    JsonObject f = s.next();
+    while (f.containsKey("records")) {
+      f = s.next();
+    }
+    return f;
+  }
+
+  private static JsonObject lagsOf(String group, int partition) {
+    for (Object o : api.get("/consumer-groups/" + group + "/lags").bodyAsJsonArray()) {
+      if (((JsonObject) o).getInteger("partition") == partition) {
+        return (JsonObject) o;
+      }
+    }
+    throw new AssertionError("no lag of partition " + partition + " in " + group);
   }
 
   private static String memberName(GroupsTestSupport api, String group) {
