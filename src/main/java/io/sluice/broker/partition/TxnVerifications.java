@@ -59,8 +59,10 @@ public final class TxnVerifications {
     ProducerIdentity found = null;
     int limit = batches.limit();
     for (int pos = batches.position(); pos + RecordBatch.HEADER_SIZE <= limit; ) {
-      if ((batches.getShort(pos + RecordBatch.ATTRIBUTES_OFFSET) & RecordBatch.TRANSACTIONAL_FLAG_MASK) != 0) {
-        long id = batches.getLong(pos + RecordBatch.PRODUCER_ID_OFFSET);
+      long id = batches.getLong(pos + RecordBatch.PRODUCER_ID_OFFSET);
+      // Without a producer id it is no transaction's: the log refuses it (INVALID_RECORD), as it did before.
+      if ((batches.getShort(pos + RecordBatch.ATTRIBUTES_OFFSET) & RecordBatch.TRANSACTIONAL_FLAG_MASK) != 0
+          && id >= 0) {
         short epoch = batches.getShort(pos + RecordBatch.PRODUCER_EPOCH_OFFSET);
         if (found == null) {
           found = new ProducerIdentity(id, epoch);
