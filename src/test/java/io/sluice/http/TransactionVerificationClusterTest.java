@@ -1,5 +1,9 @@
 package io.sluice.http;
 
+import static io.sluice.http.TransactionsApiClusterTest.await;
+import static io.sluice.http.TransactionsApiClusterTest.idIn;
+import static io.sluice.http.TransactionsApiClusterTest.json;
+import static io.sluice.http.TransactionsApiClusterTest.post;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sluice.api.NewTopic;
@@ -15,7 +19,6 @@ import io.sluice.config.BrokerConfig;
 import io.sluice.group.OffsetsTopic;
 import io.sluice.record.CompressionType;
 import io.sluice.record.RecordBatchBuilder;
-import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -27,8 +30,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
-import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -197,29 +198,11 @@ class TransactionVerificationClusterTest {
     return m.partitions().stream().filter(p -> p.partition() == partition).findFirst().orElseThrow().leader();
   }
 
-  private static String idIn(int partition) {
-    return IntStream.range(0, 1000).mapToObj(i -> "tx-" + i).filter(i -> OffsetsTopic.partitionFor(i, 2) == partition)
-        .findFirst().orElseThrow();
-  }
-
   private static String enc(String s) {
     return URLEncoder.encode(s, StandardCharsets.UTF_8);
   }
 
   private static void assertError(HttpResponse<Buffer> r, int status, int code) {
     assertThat(json(r, status).getInteger("error_code")).isEqualTo(code);
-  }
-
-  private static JsonObject json(HttpResponse<Buffer> r, int status) {
-    assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(status);
-    return r.bodyAsJsonObject();
-  }
-
-  private static HttpResponse<Buffer> post(WebClient client, String path, JsonObject body) throws Exception {
-    return await(client.post(path).sendJsonObject(body));
-  }
-
-  private static <T> T await(Future<T> f) throws Exception {
-    return f.await(60, TimeUnit.SECONDS);
   }
 }
