@@ -76,6 +76,18 @@ public interface BrokerService {
   Future<ProduceResult> produce(RequestContext caller, TopicPartition tp, ByteBuffer batches, Acks acks);
 
   /**
+   * {@link #produce(RequestContext, TopicPartition, ByteBuffer, Acks)} by the producer of {@code transactionalId}
+   * (Kafka's ProduceRequest.transactionalId; null when the request names none). With
+   * {@code transaction.partition.verification.enable} the leader asks the id's coordinator before it appends the first
+   * transactional batch of a producer's transaction (KIP-890 part 1) and refuses it INVALID_TXN_STATE (48) unless the
+   * partition was added to that ongoing transaction; a transactional batch with no id is refused the same way.
+   */
+  default Future<ProduceResult> produce(RequestContext caller, TopicPartition tp, ByteBuffer batches, Acks acks,
+      String transactionalId) {
+    return produce(caller, tp, batches, acks);
+  }
+
+  /**
    * Long-poll fetch: completes as soon as at least {@code minBytes} of committed records at or after
    * {@code offset} are there, or when {@code maxWaitMs} passes (possibly empty).
    */

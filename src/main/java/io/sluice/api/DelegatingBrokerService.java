@@ -65,6 +65,12 @@ public abstract class DelegatingBrokerService implements BrokerService {
   }
 
   @Override
+  public Future<ProduceResult> produce(RequestContext caller, TopicPartition tp, ByteBuffer batches, Acks acks,
+      String transactionalId) {
+    return delegate.produce(caller, tp, batches, acks, transactionalId);
+  }
+
+  @Override
   public Future<FetchResult> fetch(RequestContext caller, FetchRequest request) {
     return delegate.fetch(caller, request);
   }

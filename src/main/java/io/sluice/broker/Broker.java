@@ -344,6 +344,7 @@ public final class Broker {
    */
   private Future<Void> startComponents(StartSteps steps) {
     GroupCoordination groups = new GroupCoordination(vertx, config, service, builder.groupClock);
+    localService.verifyTransactionsWith(groups.transactions());
     metrics.useLocalGroups(groups.localGroups());
     Acls acls = authorization();
     policed = new PolicyBrokerService(service, acls);

@@ -26,6 +26,7 @@ import io.sluice.broker.metadata.TopicState;
 import io.sluice.broker.metadata.ZkMetadataStore;
 import io.sluice.broker.partition.PartitionManager;
 import io.sluice.broker.partition.PartitionVerticle;
+import io.sluice.broker.partition.TxnVerifications;
 import io.sluice.storage.ReadResult;
 import io.sluice.config.BrokerConfig;
 import io.sluice.config.TopicConfigChanges;
@@ -69,6 +70,8 @@ public final class LocalBrokerService implements BrokerService {
   private final TopicPropagation propagation;
   private final Reassignments reassignments;
   private final LeaderElections elections;
+  /** KIP-890's question to the coordinator, or null with {@code transaction.partition.verification.enable} off. */
+  private volatile TxnVerifications.Verifier verifier;
 
   public LocalBrokerService(BrokerConfig config, ZkMetadataStore metadata, PartitionManager partitions,
       TopicPropagation propagation) {
@@ -80,6 +83,21 @@ public final class LocalBrokerService implements BrokerService {
     this.producerIds = new ProducerIdManager(metadata);
     this.reassignments = new Reassignments(config, metadata, limits, METADATA_WAIT_MS);
     this.elections = new LeaderElections(metadata, METADATA_WAIT_MS);
+    this.verifier = !config.getBoolean(BrokerConfig.TRANSACTION_PARTITION_VERIFICATION_ENABLE) ? null
+        : (id, producer, tp) -> Future.failedFuture(new SluiceException(ErrorCode.NOT_COORDINATOR, "Broker "
+            + config.brokerId() + " is starting: it cannot verify transactions yet; retry"));
+  }
+
+  /**
+   * The transaction coordinators (routed to each id's, wherever it is) that leaders here ask before the first
+   * transactional batch of a producer's transaction (KIP-890); nothing with verification off. They start after this
+   * service, which refuses transactional batches until then (retriable).
+   */
+  public void verifyTransactionsWith(io.sluice.api.TransactionService transactions) {
+    if (verifier != null) {
+      RequestContext self = RequestContext.internal(config.brokerId());
+      verifier = (id, producer, tp) -> transactions.verifyPartition(self, id, producer, tp);
+    }
   }
 
   @Override
@@ -292,8 +310,14 @@ public final class LocalBrokerService implements BrokerService {
    */
   @Override
   public Future<ProduceResult> produce(RequestContext caller, TopicPartition tp, ByteBuffer batches, Acks acks) {
+    return produce(caller, tp, batches, acks, null);
+  }
+
+  @Override
+  public Future<ProduceResult> produce(RequestContext caller, TopicPartition tp, ByteBuffer batches, Acks acks,
+      String transactionalId) {
     return Contexts.onCaller(attempt(() -> partition(tp).compose(pv -> {
-      Future<ProduceResult> appended = pv.append(batches, acks)
+      Future<ProduceResult> appended = pv.append(batches, acks, transactionalId, verifier)
           .map(r -> new ProduceResult(r.batchBaseOffsets(), r.logAppendTimeMs()));
       if (acks != Acks.NONE) {
         return appended;

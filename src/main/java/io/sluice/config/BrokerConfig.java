@@ -87,6 +87,7 @@ public final class BrokerConfig {
   public static final String OFFSETS_TOPIC_REPLICATION_FACTOR = "offsets.topic.replication.factor";
   public static final String OFFSETS_TOPIC_SEGMENT_BYTES = "offsets.topic.segment.bytes";
   public static final String TRANSACTION_MAX_TIMEOUT_MS = "transaction.max.timeout.ms";
+  public static final String TRANSACTION_PARTITION_VERIFICATION_ENABLE = "transaction.partition.verification.enable";
   public static final String TRANSACTION_ABORT_TIMED_OUT_CLEANUP_INTERVAL_MS =
       "transaction.abort.timed.out.transaction.cleanup.interval.ms";
   public static final String TRANSACTIONAL_ID_EXPIRATION_MS = "transactional.id.expiration.ms";
@@ -275,6 +276,9 @@ public final class BrokerConfig {
           "replication factor of __consumer_offsets; -1 takes min(3, live brokers)"),
       intKey(OFFSETS_TOPIC_SEGMENT_BYTES, 4 << 20, 1024, Integer.MAX_VALUE,
           "segment.bytes of __consumer_offsets when it is created (it is compacted; only closed segments are)"),
+      boolKey(TRANSACTION_PARTITION_VERIFICATION_ENABLE, true, "a partition leader asks the transaction coordinator"
+          + " before it appends the first transactional batch of a producer's transaction, and refuses it"
+          + " INVALID_TXN_STATE (48) unless the partition was added to that ongoing transaction (KIP-890)"),
       longKey(TRANSACTION_MAX_TIMEOUT_MS, 900_000L, 1, "largest transaction_timeout_ms a transactional producer may"
           + " ask for (INVALID_TRANSACTION_TIMEOUT above)"),
       longKey(TRANSACTION_ABORT_TIMED_OUT_CLEANUP_INTERVAL_MS, 10_000L, 1, "how often the transaction coordinator"

@@ -44,6 +44,12 @@ public final class RoutingTransactionService implements TransactionService {
   }
 
   @Override
+  public Future<Void> verifyPartition(RequestContext caller, String id, ProducerIdentity producer,
+      TopicPartition tp) {
+    return route(id, s -> s.verifyPartition(caller, id, producer, tp));
+  }
+
+  @Override
   public Future<Void> endTransaction(RequestContext caller, String id, ProducerIdentity producer, boolean commit) {
     return router.route(target, id, END_TIMEOUT_MS, s -> s.endTransaction(caller, id, producer, commit));
   }

@@ -51,6 +51,12 @@ public final class LocalTransactionService implements TransactionService {
   }
 
   @Override
+  public Future<Void> verifyPartition(RequestContext caller, String id, ProducerIdentity producer,
+      TopicPartition tp) {
+    return checked(id, () -> coordinator.transactions().verify(id, producer, tp));
+  }
+
+  @Override
   public Future<Void> endTransaction(RequestContext caller, String id, ProducerIdentity producer, boolean commit) {
     return checked(id, () -> coordinator.transactions().end(id, producer, commit));
   }

@@ -150,6 +150,27 @@ final class TransactionCoordinator {
     }));
   }
 
+  /**
+   * Kafka's AddPartitionsToTxn with verifyOnly (KIP-890), a partition leader's question before it appends the first
+   * transactional batch of {@code producer} there: succeeds only while the id's transaction is Ongoing with {@code tp}
+   * added. Reads the state as it is (no turn in the id's chain of changes): an add the producer waits for is
+   * applied before it is answered. Fails INVALID_TXN_STATE otherwise (a late or stray batch), or as {@link #owned}.
+   */
+  Future<Void> verify(String id, ProducerIdentity producer, TopicPartition tp) {
+    try {
+      TxnMetadata m = owned(id, producer);
+      if (m.state() != TxnState.ONGOING || !m.partitions().contains(tp)) {
+        return Future.failedFuture(new SluiceException(ErrorCode.INVALID_TXN_STATE, "Partition " + tp
+            + " is not part of an ongoing transaction of transactional id '" + id + "' (its transaction is "
+            + m.state().kafkaName() + "): add the partition before its first batch; a batch of an ended"
+            + " transaction is refused"));
+      }
+      return Future.succeededFuture();
+    } catch (SluiceException e) {
+      return Future.failedFuture(e);
+    }
+  }
+
   /** Kafka's AddOffsetsToTxn: the group's pending offsets are completed by this transaction's end. */
   Future<Void> addOffsets(String id, ProducerIdentity producer, String groupId) {
     return serial(id, () -> {

@@ -21,13 +21,14 @@ import java.util.List;
  * The binary fast path: Kafka v2 record batches in, appended as they are.
  *
  * <pre>
- * POST /topics/{topic}/partitions/{partition}/batches[?acks=0|1|all]
+ * POST /topics/{topic}/partitions/{partition}/batches[?acks=0|1|all][&transactional_id=ID]
  *   Content-Type: application/vnd.sluice.batch, body: one or more batches back to back
  *   200 {"offsets": [{"partition", "offset", "record_count"}]}   one entry per batch: its assigned base offset
  * </pre>
  *
  * Only the frames are checked here (magic, lengths), to count records; the broker checks CRCs and records and
- * assigns offsets without re-encoding. This path does not auto-create topics. With acks=0 offsets are -1.
+ * assigns offsets without re-encoding. This path does not auto-create topics. With acks=0 offsets are -1. A transactional producer names its
+ * {@code transactional_id}: the leader verifies its transaction with it (KIP-890, {@link BrokerService#produce}).
  */
 final class BatchesEndpoint {
   private final BrokerService service;
@@ -45,6 +46,7 @@ final class BatchesEndpoint {
   private static void negotiate(RoutingContext ctx) {
     MediaTypes.requireContentType(ctx, MediaTypes.SLUICE_BATCH);
     ProduceEndpoint.acks(ctx);
+    ProduceEndpoint.transactionalId(ctx);
     ctx.next();
   }
 
@@ -58,7 +60,7 @@ final class BatchesEndpoint {
     ByteBuffer batches = ByteBuffer.wrap(body.getBytes());
     // Counted before handing over: the broker may rewrite headers in place as it assigns offsets.
     List<Integer> recordCounts = BatchFrames.split(batches).stream().map(RecordBatch::recordCount).toList();
-    service.produce(Callers.of(ctx), tp, batches, acks)
+    service.produce(Callers.of(ctx), tp, batches, acks, ProduceEndpoint.transactionalId(ctx))
         .onSuccess(result -> Replies.json(ctx, 200, answer(tp, recordCounts, result)))
         .onFailure(ctx::fail);
   }

@@ -25,7 +25,7 @@ import java.util.List;
  * broker rather than one per partition.
  *
  * <pre>
- * POST /batches[?acks=0|1|all]
+ * POST /batches[?acks=0|1|all][&transactional_id=ID]   (the id: as on the one-partition path)
  *   Content-Type: application/vnd.sluice.partition-batches, body: sections (PartitionSections), one per partition
  *   200 {"partitions": [one entry per section, in request order:
  *         {"topic", "partition", "offsets": [{"offset", "record_count"}]}          appended: one entry per batch
@@ -53,11 +53,13 @@ final class PartitionBatchesEndpoint {
   private static void negotiate(RoutingContext ctx) {
     MediaTypes.requireContentType(ctx, MediaTypes.SLUICE_PARTITION_BATCHES);
     ProduceEndpoint.acks(ctx);
+    ProduceEndpoint.transactionalId(ctx);
     ctx.next();
   }
 
   private void produce(RoutingContext ctx) {
     Acks acks = ProduceEndpoint.acks(ctx);
+    String transactionalId = ProduceEndpoint.transactionalId(ctx);
     List<ProduceSection> sections;
     try {
       sections = PartitionSections.parseProduce(bodyBytes(ctx.body().buffer()));
@@ -67,7 +69,7 @@ final class PartitionBatchesEndpoint {
     RequestContext caller = Callers.of(ctx);
     List<Future<BatchesAnswer.Entry>> answers = new ArrayList<>(sections.size());
     for (ProduceSection section : sections) {
-      answers.add(produce(ctx, caller, section, acks));
+      answers.add(produce(ctx, caller, section, acks, transactionalId));
     }
     Future.join(answers).onComplete(ar -> {
       List<BatchesAnswer.Entry> entries = new ArrayList<>(answers.size());
@@ -96,7 +98,7 @@ final class PartitionBatchesEndpoint {
 
   /** One partition's append; never fails: a refusal becomes its entry's error. */
   private Future<BatchesAnswer.Entry> produce(RoutingContext ctx, RequestContext caller, ProduceSection section,
-      Acks acks) {
+      Acks acks, String transactionalId) {
     try {
       if (section.partition() < 0) {
         throw ErrorResponses.error(ErrorCode.MALFORMED_REQUEST, "Partition " + section.partition()
@@ -109,7 +111,7 @@ final class PartitionBatchesEndpoint {
       // Counted before handing over: the broker may rewrite headers in place as it assigns offsets.
       List<Integer> counts = counts(BatchFrames.split(section.batches()));
       TopicPartition tp = new TopicPartition(section.topic(), section.partition());
-      return service.produce(caller, tp, section.batches(), acks)
+      return service.produce(caller, tp, section.batches(), acks, transactionalId)
           .map(result -> BatchesAnswer.Entry.appended(section.topic(), section.partition(), counts,
               result.batchBaseOffsets(), result.logAppendTimeMs()))
           .otherwise(failure -> refused(section, failure, ctx));

@@ -57,6 +57,19 @@ final class ProduceEndpoint {
     return acks == null ? Acks.ALL : Acks.parse(acks);
   }
 
+  /**
+   * The binary produce paths' {@code transactional_id} query parameter (Kafka's ProduceRequest.transactionalId), or
+   * null: the id whose coordinator a leader asks before the first transactional batch of a transaction (KIP-890).
+   * INVALID_REQUEST for an id no transaction could have.
+   */
+  static String transactionalId(RoutingContext ctx) {
+    String id = ctx.request().getParam("transactional_id");
+    if (id != null) {
+      io.sluice.group.LocalTransactionService.validate(id);
+    }
+    return id;
+  }
+
   private void produce(RoutingContext ctx) {
     String topic = Params.topic(ctx);
     Integer pathPartition = ctx.pathParam("partition") == null ? null : Params.partition(ctx);

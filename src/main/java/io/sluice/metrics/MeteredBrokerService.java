@@ -28,10 +28,16 @@ final class MeteredBrokerService extends DelegatingBrokerService {
 
   @Override
   public Future<ProduceResult> produce(RequestContext caller, TopicPartition tp, ByteBuffer batches, Acks acks) {
+    return produce(caller, tp, batches, acks, null);
+  }
+
+  @Override
+  public Future<ProduceResult> produce(RequestContext caller, TopicPartition tp, ByteBuffer batches, Acks acks,
+      String transactionalId) {
     long start = System.nanoTime();
     long bytes = batches.remaining();
     long records = recordCount(batches);
-    return delegate.produce(caller, tp, batches, acks).andThen(ar -> {
+    return delegate.produce(caller, tp, batches, acks, transactionalId).andThen(ar -> {
       if (ar.succeeded()) {
         metrics.produced(tp, bytes, records, start);
       } else {

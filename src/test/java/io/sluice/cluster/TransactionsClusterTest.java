@@ -65,6 +65,8 @@ class TransactionsClusterTest {
     values.put(BrokerConfig.STREAMS_ENABLED, false);
     values.put(BrokerConfig.AUTO_LEADER_REBALANCE_ENABLE, false);
     values.put(BrokerConfig.REPLICA_LAG_TIME_MAX_MS, 2_000);
+    // Markers of transactions no coordinator knows: the partition side alone (KIP-890's check off).
+    values.put(BrokerConfig.TRANSACTION_PARTITION_VERIFICATION_ENABLE, false);
     return TestBrokers.config(dir.resolve(Integer.toString(id)), values);
   }
 

@@ -122,21 +122,22 @@ class TransactionsApiClusterTest {
     return m.partitions().stream().filter(p -> p.partition() == partition).findFirst().orElseThrow().leader();
   }
 
-  private static String idIn(int partition) {
+  /** A transactional id of offsets topic partition {@code partition} of 2. */
+  static String idIn(int partition) {
     return IntStream.range(0, 1000).mapToObj(i -> "tx-" + i).filter(id -> OffsetsTopic.partitionFor(id, 2) == partition)
         .findFirst().orElseThrow();
   }
 
-  private static JsonObject json(HttpResponse<Buffer> r, int status) {
+  static JsonObject json(HttpResponse<Buffer> r, int status) {
     assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(status);
     return r.bodyAsJsonObject();
   }
 
-  private static HttpResponse<Buffer> post(WebClient client, String path, JsonObject body) throws Exception {
+  static HttpResponse<Buffer> post(WebClient client, String path, JsonObject body) throws Exception {
     return await(client.post(path).sendJsonObject(body));
   }
 
-  private static <T> T await(Future<T> f) throws Exception {
+  static <T> T await(Future<T> f) throws Exception {
     return f.await(60, TimeUnit.SECONDS);
   }
 }

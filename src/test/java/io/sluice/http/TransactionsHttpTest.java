@@ -46,7 +46,9 @@ class TransactionsHttpTest {
 
   @BeforeEach
   void startBroker() throws Exception {
-    BrokerConfig config = TestBrokers.config(dataDir, Map.of(BrokerConfig.MIN_INSYNC_REPLICAS, 1));
+    // The partition side alone: its transactions are opened by batches no coordinator added (KIP-890's check off).
+    BrokerConfig config = TestBrokers.config(dataDir, Map.of(BrokerConfig.MIN_INSYNC_REPLICAS, 1,
+        BrokerConfig.TRANSACTION_PARTITION_VERIFICATION_ENABLE, false));
     broker = Broker.builder(config).vertxOptions(BlockedThreadGuard::testOptions)
         .listener(HttpListener::new).start().await(TestBrokers.START_TIMEOUT_S, TimeUnit.SECONDS);
     GUARD.watch(broker.vertx());

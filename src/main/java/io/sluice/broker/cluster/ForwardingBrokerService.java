@@ -166,7 +166,13 @@ public final class ForwardingBrokerService implements BrokerService {
 
   @Override
   public Future<ProduceResult> produce(RequestContext caller, TopicPartition tp, ByteBuffer batches, Acks acks) {
-    return toLeader(tp, FORWARD_TIMEOUT_MS, s -> s.produce(caller, tp, batches, acks));
+    return produce(caller, tp, batches, acks, null);
+  }
+
+  @Override
+  public Future<ProduceResult> produce(RequestContext caller, TopicPartition tp, ByteBuffer batches, Acks acks,
+      String transactionalId) {
+    return toLeader(tp, FORWARD_TIMEOUT_MS, s -> s.produce(caller, tp, batches, acks, transactionalId));
   }
 
   /**

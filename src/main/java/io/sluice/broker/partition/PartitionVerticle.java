@@ -4,6 +4,7 @@ import io.sluice.broker.rpc.Contexts;
 import io.sluice.api.Acks;
 import io.sluice.record.AbortedTransaction;
 import io.sluice.api.OffsetRange;
+import io.sluice.api.ProducerIdentity;
 import io.sluice.errors.ErrorCode;
 import io.sluice.errors.OffsetOutOfRangeException;
 import io.sluice.errors.SluiceException;
@@ -173,6 +174,7 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
   private volatile LeaderBookkeeping leader;
   /** Every log call, on the storage pool: writers one after another, readers at once. */
   private final LogTasks tasks;
+  private final TxnVerifications verifications;
   private long appendsCompleted;
   /**
    * The append being credited, only while {@link #onAppended} runs: the followers' fetches it wakes are answered from
@@ -219,6 +221,7 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
   public PartitionVerticle(TopicPartition tp, String topicId, LogManager store, LogConfig logConfig,
       Settings settings, WorkerExecutor storage, long retentionCheckIntervalMs, Replication replication) {
     this.tp = tp;
+    this.verifications = new TxnVerifications(tp);
     this.topicId = topicId;
     this.store = store;
     this.logConfig = logConfig;
@@ -430,6 +433,7 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
 
   private void becomeLeader(Settings s) {
     stopFetcher();
+    verifications.clear();
     role = Role.LEADER;
     LOG.log(Level.INFO, "Partition " + tp + ": broker " + replication.brokerId() + " leads at epoch "
         + s.leaderEpoch() + " from offset " + localLogEnd + ", ISR " + s.isr());
@@ -481,6 +485,17 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
    * the batches (the high watermark passed them). Any thread.
    */
   public Future<AppendResult> append(ByteBuffer batches, Acks acks) {
+    return append(batches, acks, null, null);
+  }
+
+  /**
+   * {@link #append(ByteBuffer, Acks)} by the producer of {@code transactionalId} (null: none named). With a
+   * {@code verifier} (KIP-890) a transactional batch is appended only once the coordinator confirmed this partition
+   * is part of its producer's ongoing transaction ({@link TxnVerifications}); INVALID_TXN_STATE otherwise. Batches
+   * without the transactional flag never wait for it. Any thread.
+   */
+  public Future<AppendResult> append(ByteBuffer batches, Acks acks, String transactionalId,
+      TxnVerifications.Verifier verifier) {
     return onContext(() -> {
       Settings s = settings;
       if (closing || role != Role.LEADER) {
@@ -491,19 +506,37 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
       if (acks == Acks.ALL && s.isrSize() < s.minInsyncReplicas()) {
         return Future.failedFuture(leader.notEnoughReplicas());
       }
-      int bytes = batches.remaining();
       int epoch = s.leaderEpoch();
-      return tasks.write(() -> appendAsLeader(batches, epoch)).compose(r -> {
-        onAppended(r, bytes);
-        if (acks != Acks.ALL) {
-          return Future.succeededFuture(r);
-        }
-        // The append may have started before this replica stopped leading or started a new epoch: waiting for
-        // commit is sound only within the epoch that wrote the batches.
-        return role == Role.LEADER && settings.leaderEpoch() == epoch ? leader.awaitCommit(r.logEndOffset()).map(r)
-            : Future.failedFuture(new SluiceException(ErrorCode.NOT_LEADER_OR_FOLLOWER, "Partition " + tp
-                + ": leadership at epoch " + epoch + " ended while the batches were appended"));
-      });
+      ProducerIdentity txn = verifier == null ? null : TxnVerifications.transactionalProducer(batches);
+      if (txn == null) {
+        return write(batches, acks, epoch, -1, null);
+      }
+      TxnVerifications.Guard guard = verifications.guard(transactionalId, txn.producerId(), txn.producerEpoch(),
+          verifier);
+      return guard.answer.compose(v -> onContext(() -> write(batches, acks, epoch, txn.producerId(), guard)));
+    });
+  }
+
+  /** The append of {@link #append}, on the context; {@code guard} (or null) must still hold for the producer. */
+  private Future<AppendResult> write(ByteBuffer batches, Acks acks, int epoch, long producerId,
+      TxnVerifications.Guard guard) {
+    int bytes = batches.remaining();
+    return tasks.write(() -> {
+      if (guard != null && !verifications.holds(producerId, guard)) {
+        throw new SluiceException(ErrorCode.INVALID_TXN_STATE, "The transaction of producer " + producerId
+            + " on " + tp + " ended while its batch was verified: the batch is late");
+      }
+      return appendAsLeader(batches, epoch);
+    }).compose(r -> {
+      onAppended(r, bytes);
+      if (acks != Acks.ALL) {
+        return Future.succeededFuture(r);
+      }
+      // The append may have started before this replica stopped leading or started a new epoch: waiting for
+      // commit is sound only within the epoch that wrote the batches.
+      return role == Role.LEADER && settings.leaderEpoch() == epoch ? leader.awaitCommit(r.logEndOffset()).map(r)
+          : Future.failedFuture(new SluiceException(ErrorCode.NOT_LEADER_OR_FOLLOWER, "Partition " + tp
+              + ": leadership at epoch " + epoch + " ended while the batches were appended"));
     });
   }
 
@@ -527,6 +560,7 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
       return tasks.write(() -> {
         requireLeaderAt(epoch);
         epochs.assign(epoch, log.logEndOffset());
+        verifications.ended(producerId);
         return log.appendTxnMarker(producerId, producerEpoch, coordinatorEpoch, commit, epoch);
       }).compose(r -> {
         onAppended(r, r.written().remaining());

@@ -56,6 +56,17 @@ public final class AuthorizingTransactionService implements TransactionService {
         () -> delegate.addPartitions(caller, id, producer, partitions));
   }
 
+  /** A broker's question (internal callers only): a client learns nothing of others' transactions by it. */
+  @Override
+  public Future<Void> verifyPartition(RequestContext caller, String id, ProducerIdentity producer,
+      TopicPartition tp) {
+    if (!caller.isInternal()) {
+      return Future.failedFuture(new io.sluice.errors.SluiceException(
+          io.sluice.errors.ErrorCode.CLUSTER_AUTHORIZATION_FAILED, "Only brokers verify transactional partitions"));
+    }
+    return delegate.verifyPartition(caller, id, producer, tp);
+  }
+
   @Override
   public Future<Void> endTransaction(RequestContext caller, String id, ProducerIdentity producer, boolean commit) {
     return checked(caller, id, AclOperation.WRITE, List.of(),

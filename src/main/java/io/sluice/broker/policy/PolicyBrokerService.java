@@ -167,10 +167,16 @@ public final class PolicyBrokerService extends DelegatingBrokerService {
 
   @Override
   public Future<ProduceResult> produce(RequestContext caller, TopicPartition tp, ByteBuffer batches, Acks acks) {
+    return produce(caller, tp, batches, acks, null);
+  }
+
+  @Override
+  public Future<ProduceResult> produce(RequestContext caller, TopicPartition tp, ByteBuffer batches, Acks acks,
+      String transactionalId) {
     return checked(() -> {
       CallerPolicy.checkProduce(caller, tp.topic());
       topic(caller, tp.topic(), AclOperation.WRITE);
-    }, () -> delegate.produce(caller, tp, batches, acks));
+    }, () -> delegate.produce(caller, tp, batches, acks, transactionalId));
   }
 
   @Override

@@ -11,6 +11,8 @@ import io.vertx.core.http.HttpMethod;
 import io.sluice.record.PartitionSections;
 import java.lang.System.Logger.Level;
 import java.net.URI;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -23,7 +25,7 @@ import java.util.Map;
  * Sends a producer's sealed batches, per partition, in order, with a bound on batches in flight, and retries them.
  *
  * <pre>
- * POST {leader}/batches?acks=A   Content-Type: application/vnd.sluice.partition-batches (a section per partition)
+ * POST {leader}/batches?acks=A[&transactional_id=T]   Content-Type: application/vnd.sluice.partition-batches (a section per partition)
  *   200 {"partitions": [{"topic", "partition", "offsets": [{"offset", "record_count"}], "log_append_time_ms"?}
  *        | {..., "error_code"}]}
  * </pre>
@@ -90,6 +92,8 @@ final class Sender {
    * and grown back as requests near it are accepted ({@link GrowingCap}).
    */
   private final GrowingCap requestCap;
+  /** The produce path and query, the same for every request: acks and the transactional id (KIP-890's check). */
+  private final String producePath;
 
   Sender(Vertx vertx, Transport transport, MetadataCache metadata, ProducerOptions options) {
     this.vertx = vertx;
@@ -100,6 +104,8 @@ final class Sender {
     this.maxInFlight = !idempotent && options.retries() > 0 ? 1 : options.maxInFlightPerPartition();
     this.maxBatchesInFlight = idempotent ? RecordBatch.IDEMPOTENT_WINDOW_BATCHES : Integer.MAX_VALUE;
     this.requestCap = new GrowingCap(options.maxRequestSizeBytes());
+    this.producePath = "/batches?acks=" + options.acks() + (options.transactionalId() == null ? ""
+        : "&transactional_id=" + URLEncoder.encode(options.transactionalId(), StandardCharsets.UTF_8));
   }
 
   void identity(Identity identity) {
@@ -311,7 +317,7 @@ final class Sender {
       body.appendBytes(PartitionSections.produceHeader(part.q().topic, part.q().partition, part.bytes()));
       part.batches().forEach(b -> b.writeTo(body));
     }
-    transport.send(HttpMethod.POST, url, "/batches?acks=" + options.acks(), PARTITION_BATCHES, "application/json",
+    transport.send(HttpMethod.POST, url, producePath, PARTITION_BATCHES, "application/json",
             body)
         .onComplete(ar -> {
           List<ProduceAnswer.Entry> entries = ar.succeeded()
