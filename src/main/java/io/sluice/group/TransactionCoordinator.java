@@ -164,22 +164,32 @@ final class TransactionCoordinator {
     });
   }
 
-  /** Kafka's EndTxn: completes once every marker is written (or after {@link #END_WAIT_MS}, retriable). */
+  /**
+   * Kafka's EndTxn: completes once every marker is written (or after {@link #END_WAIT_MS}, retriable). A commit of a
+   * transaction past its timeout that the periodic check has not aborted yet aborts it as that check would, and is
+   * refused PRODUCER_FENCED once the abort is written: the timeout's abort wins whichever comes first.
+   */
   Future<Void> end(String id, ProducerIdentity producer, boolean commit) {
     return serial(id, () -> {
       TxnMetadata m = owned(id, producer);
       TxnState same = commit ? TxnState.PREPARE_COMMIT : TxnState.PREPARE_ABORT;
       TxnState done = commit ? TxnState.COMPLETE_COMMIT : TxnState.COMPLETE_ABORT;
+      if (commit && m.timedOut(host.nowMs())) {
+        return prepareEnd(id, m.withEpoch(bumped(m.producerEpoch())), false).map(false);
+      }
       if (m.state() == TxnState.ONGOING) {
-        return prepareEnd(id, m, commit);
+        return prepareEnd(id, m, commit).map(true);
       }
       if (m.state() == same || m.state() == done) {
-        return Future.<Void>succeededFuture(); // a retry: it joins the end below
+        return Future.succeededFuture(true); // a retry: it joins the end below
       }
-      return Future.<Void>failedFuture(new SluiceException(ErrorCode.INVALID_TXN_STATE, "Cannot "
+      return Future.<Boolean>failedFuture(new SluiceException(ErrorCode.INVALID_TXN_STATE, "Cannot "
           + (commit ? "commit" : "abort") + " transactional id '" + id + "': its transaction is "
           + m.state().kafkaName() + (m.state() == TxnState.EMPTY ? " (no partition was added)" : "")));
-    }).compose(v -> awaitEnd(id));
+    }).compose(asked -> awaitEnd(id).compose(v -> asked ? Future.succeededFuture()
+        : Future.failedFuture(new SluiceException(ErrorCode.PRODUCER_FENCED, "The transaction of transactional id '"
+            + id + "' was open longer than its timeout: it was aborted, and producer " + producer.producerId()
+            + " epoch " + producer.producerEpoch() + " is fenced"))));
   }
 
   private Future<Void> awaitEnd(String id) {

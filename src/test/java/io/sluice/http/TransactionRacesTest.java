@@ -141,6 +141,120 @@ class TransactionRacesTest {
     }
   }
 
+  @Test
+  void aCommitAfterTheTimeoutAbortsBeforeThePeriodicCheckAndAFencedWriteStillInFlightIsRefused() throws Exception {
+    start(Map.of(BrokerConfig.TRANSACTION_ABORT_TIMED_OUT_CLEANUP_INTERVAL_MS, 3_600_000L)); // never, here
+    JsonObject p = init("late", 1);
+    long[] before = ends();
+    HttpResponse<Buffer> added = post("/transactions/late/partitions", all(p));
+    assertThat(added.statusCode()).as(added.bodyAsString()).isEqualTo(204);
+    letTheTimeoutPass();
+    write(p, 0);
+
+    assertError(post("/transactions/late/commit", p), 409, ErrorCode.PRODUCER_FENCED);
+    assertThat(get("/transactions/late").getString("transaction_state")).isEqualTo("CompleteAbort");
+    // the producer's batch to partition 1 was still on its way: the abort's marker fenced its epoch there
+    assertThat(write(p, 1)).isEqualTo(ErrorCode.INVALID_PRODUCER_EPOCH.code());
+    assertThat(kinds(0, before[0])).containsExactly("data", "ABORT");
+    assertThat(kinds(1, before[1])).containsExactly("ABORT");
+    assertNoneOpen();
+  }
+
+  @Test
+  void aCommitRacingTheTimeoutsAbortIsAlwaysRefusedAndNothingOfItIsEverCommitted() throws Exception {
+    start(Map.of(BrokerConfig.TRANSACTION_ABORT_TIMED_OUT_CLEANUP_INTERVAL_MS, 1L));
+    for (int round = 0; round < ROUNDS; round++) {
+      long[] before = ends();
+      JsonObject p = await(initRetrying("expiring", 1)); // waits for the previous round's abort to be written
+      assertNoneOpen();
+      HttpResponse<Buffer> added = post("/transactions/expiring/partitions", all(p));
+      if (added.statusCode() == 204) {
+        letTheTimeoutPass();
+        for (int i = 0; i < PARTITIONS; i++) {
+          assertThat(write(p, i)).isIn(0, ErrorCode.INVALID_PRODUCER_EPOCH.code());
+        }
+      } else {
+        assertError(added, 409, ErrorCode.PRODUCER_FENCED);
+      }
+      assertError(post("/transactions/expiring/commit", p), 409, ErrorCode.PRODUCER_FENCED);
+      for (int i = 0; i < PARTITIONS; i++) {
+        assertThat(kinds(i, before[i])).as("round " + round).doesNotContain("COMMIT");
+      }
+    }
+    await(initRetrying("expiring", 60_000));
+    assertNoneOpen();
+  }
+
+  @Test
+  void partitionsAndOffsetsAddedWhileTheCommitIsWrittenAreInItRefusedOrInTheNextTransaction() throws Exception {
+    start(Map.of());
+    JsonObject p = init("adder", 60_000);
+    for (int round = 0; round < ROUNDS; round++) {
+      long[] before = ends();
+      HttpResponse<Buffer> first = post("/transactions/adder/partitions", add(p, 0));
+      assertThat(first.statusCode()).as(first.bodyAsString()).isEqualTo(204);
+      assertThat(write(p, 0)).isZero();
+      Future<HttpResponse<Buffer>> commit = postAsync("/transactions/adder/commit", p);
+      Future<HttpResponse<Buffer>> more = postAsync("/transactions/adder/partitions", add(p, 1));
+      Future<HttpResponse<Buffer>> offsets = postAsync("/transactions/adder/offsets", p.copy().put("group_id",
+          "adders").put("offsets", new JsonArray().add(new JsonObject().put("topic", TOPIC).put("partition", 0)
+          .put("offset", round + 1))));
+      await(Future.join(commit, more, offsets));
+      assertThat(commit.result().statusCode()).as(commit.result().bodyAsString()).isEqualTo(204);
+      for (HttpResponse<Buffer> r : List.of(more.result(), offsets.result())) {
+        if (r.statusCode() != 204) {
+          assertError(r, 409, ErrorCode.CONCURRENT_TRANSACTIONS);
+        }
+      }
+      JsonObject state = get("/transactions/adder");
+      if (state.getString("transaction_state").equals("Ongoing")) { // an add came after the commit: a new one
+        HttpResponse<Buffer> abort = post("/transactions/adder/abort", p);
+        assertThat(abort.statusCode()).as(abort.bodyAsString()).isEqualTo(204);
+      }
+      assertThat(kinds(0, before[0])).as("round " + round).startsWith("data", "COMMIT");
+      assertNoneOpen();
+    }
+  }
+
+  /** The coordinator's clock (this process's) past a 1 ms transaction timeout begun before this call. */
+  private static void letTheTimeoutPass() {
+    long begun = System.currentTimeMillis();
+    while (System.currentTimeMillis() <= begun + 1) {
+      Thread.onSpinWait();
+    }
+  }
+
+  private static JsonObject all(JsonObject producer) {
+    JsonArray all = new JsonArray();
+    for (int i = 0; i < PARTITIONS; i++) {
+      all.add(new JsonObject().put("topic", TOPIC).put("partition", i));
+    }
+    return producer.copy().put("partitions", all);
+  }
+
+  /** Writes one transactional record of {@code producer} to the partition: 0, or the refusal's error code. */
+  private int write(JsonObject producer, int partition) throws Exception {
+    long pid = producer.getLong("producer_id");
+    short epoch = producer.getInteger("producer_epoch").shortValue();
+    int seq = sequences.merge(pid + "/" + epoch + "/" + partition, 1, Integer::sum) - 1;
+    ByteBuffer batch = new RecordBatchBuilder(CompressionType.NONE).producer(pid, epoch, seq).transactional()
+        .append(1_000, null, ("v" + seq).getBytes(), null).build();
+    try {
+      await(broker.service().produce(CALLER, new TopicPartition(TOPIC, partition), batch, Acks.ALL));
+      return 0;
+    } catch (io.sluice.errors.SluiceException e) {
+      return e.errorCode().code();
+    }
+  }
+
+  private void assertNoneOpen() throws Exception {
+    for (int i = 0; i < PARTITIONS; i++) {
+      var range = await(broker.service().offsets(CALLER, new TopicPartition(TOPIC, i)));
+      assertThat(range.lastStableOffset()).as("partition " + i + ": no transaction left open")
+          .isEqualTo(range.endOffset());
+    }
+  }
+
   private long[] ends() throws Exception {
     long[] ends = new long[PARTITIONS];
     for (int i = 0; i < PARTITIONS; i++) {
@@ -151,44 +265,37 @@ class TransactionRacesTest {
 
   /** Adds every partition to the transaction and writes one transactional record to each. */
   private void openWithRecords(String id, JsonObject producer) throws Exception {
-    JsonArray all = new JsonArray();
-    for (int i = 0; i < PARTITIONS; i++) {
-      all.add(new JsonObject().put("topic", TOPIC).put("partition", i));
-    }
-    HttpResponse<Buffer> added = post("/transactions/" + id + "/partitions", producer.copy().put("partitions", all));
+    HttpResponse<Buffer> added = post("/transactions/" + id + "/partitions", all(producer));
     assertThat(added.statusCode()).as(added.bodyAsString()).isEqualTo(204);
-    long pid = producer.getLong("producer_id");
-    short epoch = producer.getInteger("producer_epoch").shortValue();
     for (int i = 0; i < PARTITIONS; i++) {
-      int seq = sequences.merge(pid + "/" + epoch + "/" + i, 1, Integer::sum) - 1;
-      ByteBuffer batch = new RecordBatchBuilder(CompressionType.NONE).producer(pid, epoch, seq).transactional()
-          .append(1_000, null, ("v" + seq).getBytes(), null).build();
-      await(broker.service().produce(CALLER, new TopicPartition(TOPIC, i), batch, Acks.ALL));
+      assertThat(write(producer, i)).isZero();
     }
   }
 
-  /**
-   * Each partition took, after {@code before}, one transactional batch then one marker of the expected kind, and no
-   * transaction is left open there (its last stable offset is its end).
-   */
+  /** Each partition took, after {@code before}, one transactional batch then one marker of the expected kind. */
   private void assertEndedEverywhere(long[] before, boolean committed) throws Exception {
     for (int i = 0; i < PARTITIONS; i++) {
-      TopicPartition tp = new TopicPartition(TOPIC, i);
-      var range = await(broker.service().offsets(CALLER, tp));
-      List<String> kinds = new ArrayList<>();
-      for (long next = before[i]; next < range.endOffset(); ) { // a read may stop short of the end: read on
-        var read = await(broker.service().fetch(CALLER, new FetchRequest(tp, next, 1 << 20, 0, 0)));
-        ByteBuffer bytes = read.inMemory().batches().readBytes();
-        while (bytes.remaining() > 0) {
-          RecordBatch b = RecordBatch.wrap(bytes.slice());
-          kinds.add(!b.isControlBatch() ? "data" : ControlRecords.isCommit(b) ? "COMMIT" : "ABORT");
-          bytes.position(bytes.position() + b.sizeInBytes());
-        }
-        next = read.nextOffset();
-      }
-      assertThat(kinds).as(tp.toString()).containsExactly("data", committed ? "COMMIT" : "ABORT");
-      assertThat(range.lastStableOffset()).as(tp + ": no transaction left open").isEqualTo(range.endOffset());
+      assertThat(kinds(i, before[i])).as("partition " + i).containsExactly("data", committed ? "COMMIT" : "ABORT");
     }
+    assertNoneOpen();
+  }
+
+  /** The partition's batches from {@code from} to its end: "data", "COMMIT" or "ABORT". */
+  private List<String> kinds(int partition, long from) throws Exception {
+    TopicPartition tp = new TopicPartition(TOPIC, partition);
+    long end = await(broker.service().offsets(CALLER, tp)).endOffset();
+    List<String> kinds = new ArrayList<>();
+    for (long next = from; next < end; ) { // a read may stop short of the end: read on
+      var read = await(broker.service().fetch(CALLER, new FetchRequest(tp, next, 1 << 20, 0, 0)));
+      ByteBuffer bytes = read.inMemory().batches().readBytes();
+      while (bytes.remaining() > 0) {
+        RecordBatch b = RecordBatch.wrap(bytes.slice());
+        kinds.add(!b.isControlBatch() ? "data" : ControlRecords.isCommit(b) ? "COMMIT" : "ABORT");
+        bytes.position(bytes.position() + b.sizeInBytes());
+      }
+      next = read.nextOffset();
+    }
+    return kinds;
   }
 
   private JsonObject init(String id, long timeoutMs) throws Exception {
