@@ -216,6 +216,27 @@ class TransactionRacesTest {
     }
   }
 
+  @Test
+  void aTransactionNamingMorePartitionsAndGroupsThanTheLimitIsRefusedAndKeepsWhatItHad() throws Exception {
+    start(Map.of(BrokerConfig.TRANSACTION_MAX_PARTITIONS, PARTITIONS));
+    await(broker.service().createTopic(RequestContext.internal(1), new NewTopic("wide", 2, 1, Map.of())));
+    JsonObject p = init("wide", 60_000);
+    HttpResponse<Buffer> added = post("/transactions/wide/partitions", all(p));
+    assertThat(added.statusCode()).as(added.bodyAsString()).isEqualTo(204);
+    JsonObject beyond = p.copy().put("partitions", new JsonArray().add(new JsonObject().put("topic", "wide")
+        .put("partition", 0)));
+    assertError(post("/transactions/wide/partitions", beyond), 400, ErrorCode.TRANSACTION_PARTITION_LIMIT_EXCEEDED);
+    assertError(post("/transactions/wide/offsets", p.copy().put("group_id", "g").put("offsets", new JsonArray()
+        .add(new JsonObject().put("topic", TOPIC).put("partition", 0).put("offset", 1)))), 400,
+        ErrorCode.TRANSACTION_PARTITION_LIMIT_EXCEEDED);
+    JsonObject described = get("/transactions/wide");
+    assertThat(described.getString("transaction_state")).isEqualTo("Ongoing");
+    assertThat(described.getJsonArray("topics")).hasSize(1);
+    assertThat(described.getJsonArray("topics").getJsonObject(0).getString("topic")).isEqualTo(TOPIC);
+    assertThat(post("/transactions/wide/partitions", add(p, 1)).statusCode()).as("a partition it has").isEqualTo(204);
+    assertThat(post("/transactions/wide/commit", p).statusCode()).isEqualTo(204);
+  }
+
   /** The coordinator's clock (this process's) past a 1 ms transaction timeout begun before this call. */
   private static void letTheTimeoutPass() {
     long begun = System.currentTimeMillis();
