@@ -91,6 +91,7 @@ public final class BrokerConfig {
   public static final String TRANSACTION_ABORT_TIMED_OUT_CLEANUP_INTERVAL_MS =
       "transaction.abort.timed.out.transaction.cleanup.interval.ms";
   public static final String TRANSACTIONAL_ID_EXPIRATION_MS = "transactional.id.expiration.ms";
+  public static final String TRANSACTION_MAX_PARTITIONS = "transaction.max.partitions";
   public static final String TRANSACTION_REMOVE_EXPIRED_CLEANUP_INTERVAL_MS =
       "transaction.remove.expired.transaction.cleanup.interval.ms";
   public static final String LOG_CLEANER_DELETE_RETENTION_MS = "log.cleaner.delete.retention.ms";
@@ -288,6 +289,9 @@ public final class BrokerConfig {
           + " it again)"),
       longKey(TRANSACTION_REMOVE_EXPIRED_CLEANUP_INTERVAL_MS, 3_600_000L, 1, "how often the transaction coordinator"
           + " looks for expired transactional ids"),
+      intKey(TRANSACTION_MAX_PARTITIONS, 1_000, 1, 100_000, "partitions (and consumer groups whose offsets it sends)"
+          + " one transaction may name; an add beyond is refused (400, 10130): the coordinator rewrites the whole"
+          + " set at every add"),
       longKey(GROUP_MIN_SESSION_TIMEOUT_MS, 6_000L, 1, "smallest session.timeout.ms a consumer may ask for"),
       longKey(GROUP_MAX_SESSION_TIMEOUT_MS, 1_800_000L, 1, "largest session.timeout.ms a consumer may ask for"),
       longKey(GROUP_MAX_REBALANCE_TIMEOUT_MS, 300_000L, 1,

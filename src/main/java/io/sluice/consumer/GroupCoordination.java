@@ -45,7 +45,8 @@ public final class GroupCoordination implements BrokerComponent {
     coordinator.transactionConfig(new TransactionConfig(config.getLong(BrokerConfig.TRANSACTION_MAX_TIMEOUT_MS),
         config.getLong(BrokerConfig.TRANSACTION_ABORT_TIMED_OUT_CLEANUP_INTERVAL_MS),
         config.getLong(BrokerConfig.TRANSACTIONAL_ID_EXPIRATION_MS),
-        config.getLong(BrokerConfig.TRANSACTION_REMOVE_EXPIRED_CLEANUP_INTERVAL_MS)));
+        config.getLong(BrokerConfig.TRANSACTION_REMOVE_EXPIRED_CLEANUP_INTERVAL_MS),
+        config.getInt(BrokerConfig.TRANSACTION_MAX_PARTITIONS)));
     LocalTransactionService localTransactions = new LocalTransactionService(coordinator);
     localGroups = new LocalGroupService(coordinator);
     // The REST consumer instances are members of the group service's server-assigned groups.

@@ -193,7 +193,12 @@ public enum ErrorCode {
    * Sluice's own: {@code authentication.max.pending.verifications} password checks are already waiting for the
    * broker's PBKDF2 pool (a flood of logins); retry after a moment. Says nothing of the credentials sent.
    */
-  AUTHENTICATION_THROTTLED(10_110, 429, true);
+  AUTHENTICATION_THROTTLED(10_110, 429, true),
+  /**
+   * Sluice's own: the transaction would name more than {@code transaction.max.partitions} partitions and groups
+   * (each whole set is rewritten at every add); nothing was added, the transaction stays open as it was.
+   */
+  TRANSACTION_PARTITION_LIMIT_EXCEEDED(10_130, 400, false);
 
   private final int code;
   private final int httpStatus;

@@ -107,7 +107,8 @@ public final class GroupCoordinator {
    * {@link #start}.
    */
   public void transactionConfig(TransactionConfig c) {
-    this.transactions = new TransactionCoordinator(new TransactionHost(), c.maxTimeoutMs(), c.idExpirationMs());
+    this.transactions = new TransactionCoordinator(new TransactionHost(), c.maxTimeoutMs(), c.idExpirationMs(),
+        c.maxPartitions());
     this.abortTimedOutIntervalMs = c.abortTimedOutIntervalMs();
     this.removeExpiredIntervalMs = c.removeExpiredIntervalMs();
   }

@@ -7,7 +7,8 @@ package io.sluice.group;
  * @param abortTimedOutIntervalMs {@code transaction.abort.timed.out.transaction.cleanup.interval.ms}
  * @param idExpirationMs {@code transactional.id.expiration.ms}: an id with no transaction this long is forgotten
  * @param removeExpiredIntervalMs {@code transaction.remove.expired.transaction.cleanup.interval.ms}
+ * @param maxPartitions {@code transaction.max.partitions} (Sluice's own): partitions and groups one transaction names
  */
 public record TransactionConfig(long maxTimeoutMs, long abortTimedOutIntervalMs, long idExpirationMs,
-    long removeExpiredIntervalMs) {
+    long removeExpiredIntervalMs, int maxPartitions) {
 }

@@ -51,6 +51,7 @@ final class TransactionCoordinator {
   static final long END_WAIT_MS = 30_000;
   /** Kafka's {@code transactional.id.expiration.ms} default: 7 days. */
   static final long DEFAULT_ID_EXPIRATION_MS = 7L * 24 * 3600 * 1000;
+  static final int DEFAULT_MAX_PARTITIONS = 1_000;
 
   /** What the coordinator needs of the broker, on the coordinator context. */
   interface Host {
@@ -80,6 +81,7 @@ final class TransactionCoordinator {
   private final Host host;
   private final long maxTimeoutMs;
   private final long idExpirationMs;
+  private final int maxPartitions;
   private final Map<String, TxnMetadata> txns = new TreeMap<>();
   /** Per id, the tail of its chain of changes. */
   private final Map<String, Future<?>> queues = new HashMap<>();
@@ -92,9 +94,15 @@ final class TransactionCoordinator {
 
   /** {@code idExpirationMs}: Kafka's {@code transactional.id.expiration.ms}. */
   TransactionCoordinator(Host host, long maxTimeoutMs, long idExpirationMs) {
+    this(host, maxTimeoutMs, idExpirationMs, DEFAULT_MAX_PARTITIONS);
+  }
+
+  /** {@code maxPartitions}: {@code transaction.max.partitions}, partitions and groups one transaction names. */
+  TransactionCoordinator(Host host, long maxTimeoutMs, long idExpirationMs, int maxPartitions) {
     this.host = host;
     this.maxTimeoutMs = maxTimeoutMs;
     this.idExpirationMs = idExpirationMs;
+    this.maxPartitions = maxPartitions;
   }
 
   /** Kafka's InitProducerId with a transactional id. */
@@ -146,7 +154,7 @@ final class TransactionCoordinator {
       if (m.state() == TxnState.ONGOING && m.partitions().containsAll(asked)) {
         return Future.succeededFuture();
       }
-      return persist(id, m.adding(asked, host.nowMs())).mapEmpty();
+      return persist(id, withinLimit(id, m.adding(asked, host.nowMs()))).mapEmpty();
     }));
   }
 
@@ -181,26 +189,51 @@ final class TransactionCoordinator {
       if (m.state() == TxnState.ONGOING && m.groups().contains(groupId)) {
         return Future.succeededFuture();
       }
-      return persist(id, m.addingGroup(groupId, host.nowMs())).mapEmpty();
+      return persist(id, withinLimit(id, m.addingGroup(groupId, host.nowMs()))).mapEmpty();
     });
   }
 
-  /** Kafka's EndTxn: completes once every marker is written (or after {@link #END_WAIT_MS}, retriable). */
+  /**
+   * {@code next}, unless it names more than {@code transaction.max.partitions} partitions and groups: every add
+   * rewrites the whole set, so a transaction over n partitions added one by one would write O(n^2) bytes. A group
+   * counts as one, as Kafka's AddOffsetsToTxn adds the group's offsets topic partition.
+   */
+  private TxnMetadata withinLimit(String id, TxnMetadata next) {
+    int named = next.partitions().size() + next.groups().size();
+    if (named > maxPartitions) {
+      throw new SluiceException(ErrorCode.TRANSACTION_PARTITION_LIMIT_EXCEEDED, "The transaction of transactional id '"
+          + id + "' would name " + named + " partitions and groups; transaction.max.partitions is " + maxPartitions
+          + ": nothing was added");
+    }
+    return next;
+  }
+
+  /**
+   * Kafka's EndTxn: completes once every marker is written (or after {@link #END_WAIT_MS}, retriable). A commit of a
+   * transaction past its timeout that the periodic check has not aborted yet aborts it as that check would, and is
+   * refused PRODUCER_FENCED once the abort is written: the timeout's abort wins whichever comes first.
+   */
   Future<Void> end(String id, ProducerIdentity producer, boolean commit) {
     return serial(id, () -> {
       TxnMetadata m = owned(id, producer);
       TxnState same = commit ? TxnState.PREPARE_COMMIT : TxnState.PREPARE_ABORT;
       TxnState done = commit ? TxnState.COMPLETE_COMMIT : TxnState.COMPLETE_ABORT;
+      if (commit && m.timedOut(host.nowMs())) {
+        return prepareEnd(id, m.withEpoch(bumped(m.producerEpoch())), false).map(false);
+      }
       if (m.state() == TxnState.ONGOING) {
-        return prepareEnd(id, m, commit);
+        return prepareEnd(id, m, commit).map(true);
       }
       if (m.state() == same || m.state() == done) {
-        return Future.<Void>succeededFuture(); // a retry: it joins the end below
+        return Future.succeededFuture(true); // a retry: it joins the end below
       }
-      return Future.<Void>failedFuture(new SluiceException(ErrorCode.INVALID_TXN_STATE, "Cannot "
+      return Future.<Boolean>failedFuture(new SluiceException(ErrorCode.INVALID_TXN_STATE, "Cannot "
           + (commit ? "commit" : "abort") + " transactional id '" + id + "': its transaction is "
           + m.state().kafkaName() + (m.state() == TxnState.EMPTY ? " (no partition was added)" : "")));
-    }).compose(v -> awaitEnd(id));
+    }).compose(asked -> awaitEnd(id).compose(v -> asked ? Future.succeededFuture()
+        : Future.failedFuture(new SluiceException(ErrorCode.PRODUCER_FENCED, "The transaction of transactional id '"
+            + id + "' was open longer than its timeout: it was aborted, and producer " + producer.producerId()
+            + " epoch " + producer.producerEpoch() + " is fenced"))));
   }
 
   private Future<Void> awaitEnd(String id) {

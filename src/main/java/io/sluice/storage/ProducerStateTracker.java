@@ -336,7 +336,7 @@ final class ProducerStateTracker {
       if (b.isSequenced()) {
         rememberSequenced(b, nowMs);
       } else if (b.isControlBatch()) {
-        onMarker(b.producerId(), b.producerEpoch());
+        onMarker(b.producerId(), b.producerEpoch(), nowMs);
       } else if (b.producerId() >= 0) {
         remember(b.producerId(), b.producerEpoch(), false, b.baseSequence(), b.baseSequence() + b.lastOffsetDelta(),
             b.baseOffset(), b.lastOffset(), nowMs);
@@ -347,11 +347,16 @@ final class ProducerStateTracker {
 
   /**
    * Fences a transactional producer's older epochs here once a marker of a newer epoch is written (the coordinator
-   * bumped it, as on a timed-out transaction's abort): its sequences start again at 0. A marker never adds a producer.
+   * bumped it, as on a timed-out transaction's abort): its sequences start again at 0. A producer the partition does
+   * not know yet is added at the marker's epoch, as Kafka does: a write of the fenced epoch still in flight when the
+   * abort marker lands (the partition was added, its batch not yet written) would otherwise open a transaction no
+   * marker ever closes, holding the last stable offset for good.
    */
-  private void onMarker(long pid, short epoch) {
+  private void onMarker(long pid, short epoch, long nowMs) {
     ProducerEntry entry = producers.get(pid);
-    if (entry != null && epoch > entry.epoch) {
+    if (entry == null) {
+      entryFor(pid, epoch).lastAppendMs = nowMs;
+    } else if (epoch > entry.epoch) {
       entry.epoch = epoch;
       entry.batches.clear();
     }
@@ -597,7 +602,7 @@ final class ProducerStateTracker {
           continue;
         }
         if ((cursor.attributes & RecordBatch.CONTROL_FLAG_MASK) != 0) {
-          onMarker(cursor.producerId, cursor.producerEpoch); // a transaction marker carries no sequence
+          onMarker(cursor.producerId, cursor.producerEpoch, nowMs); // a transaction marker carries no sequence
         } else if ((cursor.attributes & RecordBatch.SEQUENCED_FLAG_MASK) != 0) {
           // a sequenced batch's sequences are in its records: read this one whole
           ByteBuffer bytes = ByteBuffer.allocate(cursor.sizeInBytes);

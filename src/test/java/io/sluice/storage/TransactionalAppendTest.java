@@ -102,6 +102,16 @@ class TransactionalAppendTest {
   }
 
   @Test
+  void aMarkerOfANewerEpochFencesTheOlderOneWhereTheProducerHadNotWrittenYet() {
+    // the coordinator aborted a timed-out transaction (epoch 0 -> 1) before its batch here was written
+    fixture.log.appendTxnMarker(PID, (short) 1, 0, false, 0);
+    assertThatThrownBy(() -> fixture.log.append(txnBatch(PID, (short) 0, 0, 1), 0))
+        .isInstanceOf(InvalidProducerEpochException.class);
+    assertThat(fixture.log.firstUnstableOffset()).as("no transaction left open").isEqualTo(Long.MAX_VALUE);
+    assertThat(fixture.log.append(txnBatch(PID, (short) 1, 0, 1), 0).firstOffset()).isEqualTo(1);
+  }
+
+  @Test
   void aMarkerWithoutATransactionIsWrittenAndHarmless() {
     AppendResult r = fixture.log.appendTxnMarker(PID, (short) 0, 0, false, 0);
     assertThat(r.firstOffset()).isZero();
