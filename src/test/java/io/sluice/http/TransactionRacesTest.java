@@ -61,6 +61,9 @@ class TransactionRacesTest {
     values.put(BrokerConfig.CONNECT_ENABLED, false);
     values.put(BrokerConfig.STREAMS_ENABLED, false);
     values.put(BrokerConfig.OFFSETS_TOPIC_NUM_PARTITIONS, 1);
+    // The partition's own fences are under test: KIP-890's verification (TransactionVerificationClusterTest) would
+    // refuse these id-less transactional writes before they reach them.
+    values.putIfAbsent(BrokerConfig.TRANSACTION_PARTITION_VERIFICATION_ENABLE, false);
     broker = TestBrokers.start(TestBrokers.config(dataDir, values), GUARD, HttpListener::new);
     client = TestClients.web(broker.httpPort());
     await(broker.service().createTopic(RequestContext.internal(1), new NewTopic(TOPIC, PARTITIONS, 1, Map.of())));
