@@ -3,11 +3,11 @@ package io.sluice.group;
 import io.sluice.api.ProducerIdentity;
 import io.sluice.api.RequestContext;
 import io.sluice.api.TopicPartition;
+import io.sluice.api.TransactionalIds;
 import io.sluice.api.TransactionDescription;
 import io.sluice.api.TransactionFilter;
 import io.sluice.api.TransactionService;
 import io.sluice.api.TxnOffsets;
-import io.sluice.errors.ErrorCode;
 import io.sluice.errors.SluiceException;
 import io.vertx.core.Future;
 import java.util.List;
@@ -18,25 +18,10 @@ import java.util.List;
  * context through {@link GroupCoordinator#run(String, java.util.function.Supplier)}.
  */
 public final class LocalTransactionService implements TransactionService {
-  /** Kafka takes any non-empty string; a bound keeps the id a reasonable key and URL segment. */
-  static final int MAX_ID_CHARS = 249;
   private final GroupCoordinator coordinator;
 
   public LocalTransactionService(GroupCoordinator coordinator) {
     this.coordinator = coordinator;
-  }
-
-  /**
-   * Fails INVALID_REQUEST for an empty or over-long transactional id, or "." or "..": a URL's path normalization
-   * removes those segments, so no {@code /transactions/{id}/commit} could name the id and its producer could never
-   * end a transaction (group ids refuse them for the same reason).
-   */
-  public static void validate(String transactionalId) {
-    if (transactionalId == null || transactionalId.isEmpty() || transactionalId.length() > MAX_ID_CHARS
-        || transactionalId.equals(".") || transactionalId.equals("..")) {
-      throw new SluiceException(ErrorCode.INVALID_REQUEST, "transactional_id must be 1 to " + MAX_ID_CHARS
-          + " characters, and not '.' or '..' (no URL can name those)");
-    }
   }
 
   @Override
@@ -112,7 +97,7 @@ public final class LocalTransactionService implements TransactionService {
 
   private <T> Future<T> checked(String id, java.util.function.Supplier<Future<T>> call) {
     try {
-      validate(id);
+      TransactionalIds.validate(id);
     } catch (SluiceException e) {
       return Future.failedFuture(e);
     }

@@ -2,6 +2,7 @@ package io.sluice.http;
 
 import io.sluice.api.Acks;
 import io.sluice.api.BrokerService;
+import io.sluice.api.TransactionalIds;
 import io.vertx.core.Handler;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.buffer.Buffer;
@@ -65,7 +66,7 @@ final class ProduceEndpoint {
   static String transactionalId(RoutingContext ctx) {
     String id = ctx.request().getParam("transactional_id");
     if (id != null) {
-      io.sluice.group.LocalTransactionService.validate(id);
+      TransactionalIds.validate(id);
     }
     return id;
   }
