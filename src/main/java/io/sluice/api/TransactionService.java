@@ -26,8 +26,8 @@ public interface TransactionService {
   /**
    * Kafka's AddPartitionsToTxn with verifyOnly (KIP-890 part 1): a partition leader asks, before it appends the
    * first transactional batch of {@code producer} to {@code tp}, whether {@code tp} is part of the id's ongoing
-   * transaction. Fails INVALID_TXN_STATE if not (a late or stray batch), or as {@link #addPartitions} for a wrong or
-   * fenced producer. Changes nothing. For brokers: clients are refused CLUSTER_AUTHORIZATION_FAILED.
+   * transaction. Fails CONCURRENT_TRANSACTIONS (retriable) while the id's end is being written, INVALID_TXN_STATE if
+   * not (a late or stray batch), or as {@link #addPartitions} for a wrong or fenced producer. Changes nothing. For brokers: clients are refused CLUSTER_AUTHORIZATION_FAILED.
    */
   Future<Void> verifyPartition(RequestContext caller, String transactionalId, ProducerIdentity producer,
       TopicPartition tp);

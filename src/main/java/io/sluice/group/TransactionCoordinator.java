@@ -162,11 +162,16 @@ final class TransactionCoordinator {
    * Kafka's AddPartitionsToTxn with verifyOnly (KIP-890), a partition leader's question before it appends the first
    * transactional batch of {@code producer} there: succeeds only while the id's transaction is Ongoing with {@code tp}
    * added. Reads the state as it is (no turn in the id's chain of changes): an add the producer waits for is
-   * applied before it is answered. Fails INVALID_TXN_STATE otherwise (a late or stray batch), or as {@link #owned}.
+   * applied before it is answered. Fails CONCURRENT_TRANSACTIONS (retriable) while an end is being written, as
+   * Kafka's coordinator answers it: the producer tries again once the end is complete, when the answer is final.
+   * Fails INVALID_TXN_STATE otherwise (a late or stray batch), or as {@link #owned}.
    */
   Future<Void> verify(String id, ProducerIdentity producer, TopicPartition tp) {
     try {
       TxnMetadata m = owned(id, producer);
+      if (m.state().preparing()) {
+        return Future.failedFuture(concurrent(id, m));
+      }
       if (m.state() != TxnState.ONGOING || !m.partitions().contains(tp)) {
         return Future.failedFuture(new SluiceException(ErrorCode.INVALID_TXN_STATE, "Partition " + tp
             + " is not part of an ongoing transaction of transactional id '" + id + "' (its transaction is "

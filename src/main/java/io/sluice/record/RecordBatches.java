@@ -34,6 +34,26 @@ public final class RecordBatches {
   }
 
   /**
+   * Whether a batch of {@code buffer} (position to limit, not moved) has the transactional flag. Reads only the
+   * headers and stops at the first frame whose header is cut or whose length is not positive: a request is checked
+   * (authorized) before its frames are, and the log refuses broken frames later.
+   */
+  public static boolean anyTransactional(ByteBuffer buffer) {
+    int limit = buffer.limit();
+    for (int pos = buffer.position(); pos + RecordBatch.HEADER_SIZE <= limit; ) {
+      if ((buffer.getShort(pos + RecordBatch.ATTRIBUTES_OFFSET) & RecordBatch.TRANSACTIONAL_FLAG_MASK) != 0) {
+        return true;
+      }
+      int length = buffer.getInt(pos + RecordBatch.LENGTH_OFFSET);
+      if (length <= 0) {
+        return false;
+      }
+      pos += RecordBatch.LOG_OVERHEAD + length;
+    }
+    return false;
+  }
+
+  /**
    * Checks that a batch header fits in the {@code remaining} bytes from {@code position} of a run of batches.
    *
    * @throws CorruptRecordException if it does not

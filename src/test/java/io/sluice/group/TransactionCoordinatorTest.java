@@ -155,6 +155,37 @@ class TransactionCoordinatorTest {
     assertThat(describe("t1").state()).isEqualTo("CompleteCommit");
   }
 
+  /**
+   * Kafka's answers while PrepareCommit or PrepareAbort is written and its markers are not all in: a partition's
+   * verification (a produce), an add or an init is asked to retry (CONCURRENT_TRANSACTIONS), an end of the other kind
+   * is refused (INVALID_TXN_STATE); once the end is complete a verification's refusal is final.
+   */
+  @Test
+  void whileAnEndIsWrittenProducesAddsAndInitsAreAskedToRetryAndAnEndOfTheOtherKindIsRefused() {
+    ProducerIdentity p = on(() -> coordinator.init("t1", 10_000));
+    for (boolean commit : new boolean[] {true, false}) {
+      on(() -> coordinator.addPartitions("t1", p, List.of(A0)));
+      Promise<Map<TopicPartition, ErrorCode>> markersIn = Promise.promise();
+      host.markerAnswers.add(m -> markersIn.future());
+      Future<Void> end = onContext(() -> coordinator.end("t1", p, commit));
+      awaitState("t1", commit ? "PrepareCommit" : "PrepareAbort");
+
+      assertThat(code(() -> coordinator.verify("t1", p, A0))).isEqualTo(ErrorCode.CONCURRENT_TRANSACTIONS);
+      assertThat(code(() -> coordinator.addPartitions("t1", p, List.of(B1))))
+          .isEqualTo(ErrorCode.CONCURRENT_TRANSACTIONS);
+      assertThat(code(() -> coordinator.addOffsets("t1", p, "g1"))).isEqualTo(ErrorCode.CONCURRENT_TRANSACTIONS);
+      assertThat(code(() -> coordinator.end("t1", p, !commit))).isEqualTo(ErrorCode.INVALID_TXN_STATE);
+      assertThat(code(() -> coordinator.init("t1", 10_000))).isEqualTo(ErrorCode.CONCURRENT_TRANSACTIONS);
+
+      on(() -> {
+        markersIn.complete(Map.of());
+        return end;
+      });
+      assertThat(describe("t1").state()).isEqualTo(commit ? "CompleteCommit" : "CompleteAbort");
+      assertThat(code(() -> coordinator.verify("t1", p, A0))).isEqualTo(ErrorCode.INVALID_TXN_STATE);
+    }
+  }
+
   @Test
   void theStateIsReadBackAndAPreparedCommitFoundAtLoadIsCompletedByTheNewCoordinator() {
     ProducerIdentity p = on(() -> coordinator.init("t1", 10_000));

@@ -46,6 +46,25 @@ class RecordBatchesTest {
   }
 
   @Test
+  void findsATransactionalBatchAmongOthersAndStopsQuietlyAtABrokenFrame() {
+    ByteBuffer txn = new RecordBatchBuilder(CompressionType.NONE).producer(9, (short) 0, 0).transactional()
+        .append(1000L, null, utf8("t"), null).build();
+    ByteBuffer idempotent = new RecordBatchBuilder(CompressionType.NONE).producer(9, (short) 0, 0)
+        .append(1000L, null, utf8("i"), null).build();
+
+    assertThat(RecordBatches.anyTransactional(concat(batch(0, 2, CompressionType.NONE), idempotent))).isFalse();
+    ByteBuffer mixed = concat(batch(0, 2, CompressionType.NONE), txn);
+    assertThat(RecordBatches.anyTransactional(mixed)).isTrue();
+    assertThat(mixed.position()).isZero();
+    ByteBuffer first = batch(0, 1, CompressionType.NONE);
+    ByteBuffer cut = concat(first, txn).limit(first.remaining() + 10);
+    assertThat(RecordBatches.anyTransactional(cut)).as("a header cut short is the log's to refuse").isFalse();
+    ByteBuffer zeroLength = concat(batch(0, 1, CompressionType.NONE), txn);
+    zeroLength.putInt(RecordBatch.LENGTH_OFFSET, 0);
+    assertThat(RecordBatches.anyTransactional(zeroLength)).isFalse();
+  }
+
+  @Test
   void splitsFromPositionToLimitOnly() {
     ByteBuffer one = batch(7, 1, CompressionType.NONE);
     ByteBuffer buffer = concat(ByteBuffer.wrap(new byte[5]), one, ByteBuffer.wrap(new byte[9]));

@@ -26,6 +26,7 @@ import io.sluice.broker.acl.Acls;
 import io.sluice.broker.acl.Authorizer;
 import io.sluice.errors.ErrorCode;
 import io.sluice.errors.SluiceException;
+import io.sluice.record.RecordBatches;
 import io.vertx.core.Future;
 import java.nio.ByteBuffer;
 import java.util.List;
@@ -170,13 +171,33 @@ public final class PolicyBrokerService extends DelegatingBrokerService {
     return produce(caller, tp, batches, acks, null);
   }
 
+  /** Kafka's Produce: Topic Write, and TransactionalId Write on the id a request of transactional batches names. */
   @Override
   public Future<ProduceResult> produce(RequestContext caller, TopicPartition tp, ByteBuffer batches, Acks acks,
       String transactionalId) {
     return checked(() -> {
       CallerPolicy.checkProduce(caller, tp.topic());
+      transactionalWrite(caller, batches, transactionalId);
       topic(caller, tp.topic(), AclOperation.WRITE);
     }, () -> delegate.produce(caller, tp, batches, acks, transactionalId));
+  }
+
+  /**
+   * As Kafka's produce handler: transactional batches need Write on the transactional id the request names, and are
+   * refused (TRANSACTIONAL_ID_AUTHORIZATION_FAILED) when it names none, whoever the caller; an idempotent producer's
+   * batches need no more than Topic Write (since Kafka 3.0 IdempotentWrite is asked only at InitProducerId). The
+   * batch headers are read only with the authorizer on.
+   */
+  private void transactionalWrite(RequestContext caller, ByteBuffer batches, String transactionalId) {
+    if (authorizer == null || caller.isInternal() || !RecordBatches.anyTransactional(batches)) {
+      return;
+    }
+    if (transactionalId == null) {
+      throw new SluiceException(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, "Transactional batches to a"
+          + " partition must name their transactional id (the transactional_id query parameter): " + caller.principal()
+          + " named none");
+    }
+    authorizer.check(caller, ResourceType.TRANSACTIONAL_ID, transactionalId, AclOperation.WRITE);
   }
 
   @Override

@@ -25,12 +25,20 @@ import java.util.function.Supplier;
  * {@code POST /producers {"transactional_id"}}, each partition added ({@code POST /transactions/{id}/partitions})
  * before its first batch of a transaction, and the end ({@code .../commit}, {@code .../abort}). Retriable refusals
  * (the coordinator moving, CONCURRENT_TRANSACTIONS while the last end is written) are retried with the producer's
- * backoff up to its delivery timeout. A fencing (PRODUCER_FENCED, or a partition refusing the epoch) is fatal: every
+ * backoff up to its delivery timeout. A fencing (PRODUCER_FENCED, or a partition refusing the epoch) or a refusal of
+ * TransactionalId Write once the producer was initialized (TRANSACTIONAL_ID_AUTHORIZATION_FAILED) is fatal: every
  * later call fails with it.
  *
  * <p>Threads: the client's context only.
  */
 final class TransactionManager {
+  /**
+   * Failures after which the producer can do nothing more, as in Kafka: fenced by a newer producer of the id, or no
+   * longer allowed to write as the id (TransactionalId Write was taken away while a transaction was open: not even its
+   * abort would be allowed).
+   */
+  private static final Set<ErrorCode> FATAL = Set.of(ErrorCode.PRODUCER_FENCED, ErrorCode.INVALID_PRODUCER_EPOCH,
+      ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
   private final MetadataCache metadata;
   private final Vertx vertx;
   private final ProducerOptions options;
@@ -101,7 +109,7 @@ final class TransactionManager {
     if (open && recordFailure == null) {
       recordFailure = t;
     }
-    if (ErrorCodes.codeOf(t) == ErrorCode.PRODUCER_FENCED || ErrorCodes.codeOf(t) == ErrorCode.INVALID_PRODUCER_EPOCH) {
+    if (FATAL.contains(ErrorCodes.codeOf(t))) {
       fatal = t;
     }
   }
