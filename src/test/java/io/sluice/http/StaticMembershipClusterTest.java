@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.sluice.api.RequestContext;
 import io.sluice.api.TopicMetadata;
 import io.sluice.broker.Broker;
+import io.sluice.broker.testing.Await;
 import io.sluice.broker.testing.BlockedThreadGuard;
 import io.sluice.broker.testing.TestBrokers;
 import io.sluice.broker.testing.TestClients;
@@ -21,8 +22,6 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
-import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -76,12 +75,12 @@ class StaticMembershipClusterTest {
 
     String a = instance("a", null);
     String b = instance("b", "b-id");
-    until("a stable group of two", () -> {
+    Await.until(() -> {
       poll(a);
       poll(b);
       JsonObject g = describe();
       return g.getString("state").equals("Stable") && g.getJsonArray("members").size() == 2;
-    });
+    }, "a stable group of two");
     int generation = describe().getInteger("generation");
     JsonArray bOwned = assignment(b);
 
@@ -104,10 +103,10 @@ class StaticMembershipClusterTest {
     assertThat(await(client.delete("/consumer-groups/g/members/b-id").send()).statusCode()).isEqualTo(204);
     assertThat(await(client.delete(b3 + "?group_membership_operation=remain_in_group").send()).statusCode())
         .isEqualTo(204);
-    until("a to own every partition", () -> {
+    Await.until(() -> {
       poll(a);
       return assignment(a).size() == 4;
-    });
+    }, "a to own every partition");
     assertThat(describe().getInteger("generation")).isGreaterThan(generation);
   }
 
@@ -144,16 +143,6 @@ class StaticMembershipClusterTest {
 
   private HttpResponse<Buffer> post(String path, JsonObject body) {
     return await(client.post(path).putHeader("Content-Type", V2).sendBuffer(body.toBuffer()));
-  }
-
-  private static void until(String what, Supplier<Boolean> check) {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (!check.get()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("Timed out waiting for " + what);
-      }
-      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(2));
-    }
   }
 
   private static BrokerConfig config(Path dir, int id, Map<String, Object> extra) {
