@@ -74,8 +74,31 @@ final class CoordinatorRouter {
     return Contexts.onCaller(result.future());
   }
 
-  /** Runs the call at every broker leading some offsets topic partition; no offsets topic: no answers. */
+  /**
+   * Runs the call at every broker leading some offsets topic partition; no offsets topic: no answers. A read of every
+   * group must not miss a coordinator's, so while one is loading (COORDINATOR_LOAD_IN_PROGRESS), moving or unreachable
+   * the whole call is made again, as {@link #route} does, within the same window.
+   */
   <S, T> Future<List<T>> everyCoordinator(Target<S> target, Function<S, Future<T>> call) {
+    Promise<List<T>> result = Promise.promise();
+    everyAttempt(target, call, System.nanoTime() + RETRY_WINDOW_MS * 1_000_000, result);
+    return Contexts.onCaller(result.future());
+  }
+
+  private <S, T> void everyAttempt(Target<S> target, Function<S, Future<T>> call, long deadlineNanos,
+      Promise<List<T>> result) {
+    atEveryCoordinator(target, call).onSuccess(result::tryComplete).onFailure(t -> {
+      boolean retriable = isCode(t, ErrorCode.COORDINATOR_LOAD_IN_PROGRESS) || isCode(t, ErrorCode.NOT_COORDINATOR)
+          || Forwarding.notDelivered(t);
+      if (retriable && System.nanoTime() < deadlineNanos) {
+        vertx.setTimer(RETRY_BACKOFF_MS, id -> everyAttempt(target, call, deadlineNanos, result));
+      } else {
+        result.tryFail(t);
+      }
+    });
+  }
+
+  private <S, T> Future<List<T>> atEveryCoordinator(Target<S> target, Function<S, Future<T>> call) {
     return Contexts.onCaller(service.describeTopic(RequestContext.SELF, OffsetsTopic.NAME).transform(ar -> {
       if (ar.failed()) {
         return isCode(ar.cause(), ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) ? Future.succeededFuture(List.<T>of())

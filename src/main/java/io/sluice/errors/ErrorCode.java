@@ -26,6 +26,11 @@ public enum ErrorCode {
   OFFSET_METADATA_TOO_LARGE(12, 400, false),
   /** The connection to a broker failed or was lost before an answer: the request may or may not have applied. */
   NETWORK_EXCEPTION(13, 503, true),
+  /**
+   * A coordinator is still loading groups from {@code __consumer_offsets} (Kafka's answer to ListGroups then): a read
+   * of every group would miss some. Retry the same coordinator.
+   */
+  COORDINATOR_LOAD_IN_PROGRESS(14, 503, true),
   /** This broker does not coordinate the group (any more, or not yet): find the coordinator again and retry. */
   NOT_COORDINATOR(16, 503, true),
   INVALID_TOPIC_EXCEPTION(17, 400, false),

@@ -186,6 +186,15 @@ public final class GroupCoordinator {
     return runChecked(groupId, action);
   }
 
+  /**
+   * Like {@link #run}, for a read of every group coordinated here (a listing): fails COORDINATOR_LOAD_IN_PROGRESS
+   * (retriable) while a partition this broker leads is still loading, as Kafka's ListGroups does, rather than answer
+   * without that partition's groups.
+   */
+  public <T> Future<T> runAllLoaded(Supplier<Future<T>> action) {
+    return run(() -> ownership.requireAllLoaded().compose(v -> action.get()));
+  }
+
   private <T> Future<T> runChecked(String groupId, Supplier<Future<T>> action) {
     Context caller = Vertx.currentContext();
     Promise<T> result = Promise.promise();

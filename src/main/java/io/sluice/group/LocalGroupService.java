@@ -234,10 +234,10 @@ public final class LocalGroupService implements GroupService {
     return all;
   }
 
-  /** The groups of this coordinator only; the router merges every coordinator's. */
+  /** The groups of this coordinator only, once all are loaded; the router merges every coordinator's. */
   @Override
   public Future<List<GroupListing>> list(RequestContext caller) {
-    return coordinator.run(admin::listGroups);
+    return coordinator.runAllLoaded(admin::listGroups);
   }
 
   @Override

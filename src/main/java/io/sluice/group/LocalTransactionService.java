@@ -49,7 +49,7 @@ public final class LocalTransactionService implements TransactionService {
   /** The ids of this coordinator only; the router merges every coordinator's. */
   @Override
   public Future<List<TransactionDescription>> list(RequestContext caller, TransactionFilter filter) {
-    return coordinator.run(() -> Future.succeededFuture(coordinator.transactions().list(filter)));
+    return coordinator.runAllLoaded(() -> Future.succeededFuture(coordinator.transactions().list(filter)));
   }
 
   @Override

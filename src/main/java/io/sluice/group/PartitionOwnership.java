@@ -3,6 +3,7 @@ package io.sluice.group;
 import io.sluice.api.RequestContext;
 
 import io.sluice.api.TopicMetadata;
+import io.sluice.broker.rpc.Contexts;
 import io.sluice.errors.ErrorCode;
 import io.sluice.errors.SluiceException;
 import io.vertx.core.Future;
@@ -85,6 +86,30 @@ final class PartitionOwnership {
       throw new SluiceException(ErrorCode.NOT_COORDINATOR, "Broker " + brokerId + " does not coordinate group '"
           + group + "' now (" + OffsetsTopic.NAME + " partition led elsewhere, or still loading)");
     }
+  }
+
+  /**
+   * Fails COORDINATOR_LOAD_IN_PROGRESS while a partition the broker's metadata says is led here is not served yet
+   * (loading, or not noticed by the last {@link #check}): a read of every group here would silently miss its groups.
+   */
+  Future<Void> requireAllLoaded() {
+    if (brokerId < 0) {
+      return Future.succeededFuture(); // single-broker mode: the coordinator's start waits for every load
+    }
+    Future<TopicMetadata> metadata = coordinator.service().describeTopic(RequestContext.SELF, OffsetsTopic.NAME);
+    return Contexts.onCaller(metadata).transform(ar -> {
+      if (ar.failed()) {
+        boolean noTopic = ar.cause() instanceof SluiceException e
+            && e.errorCode() == ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+        return noTopic ? Future.succeededFuture() : Future.failedFuture(ar.cause());
+      }
+      Set<Integer> loading = new TreeSet<>();
+      ar.result().partitions().stream().filter(p -> p.leader() == brokerId && !serving.contains(p.partition()))
+          .forEach(p -> loading.add(p.partition()));
+      return loading.isEmpty() ? Future.succeededFuture() : Future.failedFuture(new SluiceException(
+          ErrorCode.COORDINATOR_LOAD_IN_PROGRESS, "Broker " + brokerId + " is still loading the groups of "
+          + OffsetsTopic.NAME + " partition(s) " + loading + "; retry"));
+    });
   }
 
   /** Compares the partitions led here with those owned; loads and drops accordingly. */

@@ -2,13 +2,13 @@ package io.sluice.broker;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.sluice.broker.testing.Await;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.framework.state.ConnectionState;
@@ -58,14 +58,15 @@ class ZkSessionPolicyTest {
       long before = client.getZookeeperClient().getZooKeeper().getSessionId();
 
       server.close();
-      await("the client sees the server gone", () -> states.contains(ConnectionState.SUSPENDED));
+      Await.until(() -> states.contains(ConnectionState.SUSPENDED), "the client sees the server gone");
       long suspendedAt = System.nanoTime();
       // Down for twice the session timeout: Curator's simulation would have declared the session lost by then.
-      await("twice the session timeout without a server, or a lost session", () -> states.contains(
-          ConnectionState.LOST) || System.nanoTime() - suspendedAt > TimeUnit.MILLISECONDS.toNanos(2L * SESSION_TIMEOUT_MS));
+      Await.until(() -> states.contains(ConnectionState.LOST)
+          || System.nanoTime() - suspendedAt > TimeUnit.MILLISECONDS.toNanos(2L * SESSION_TIMEOUT_MS),
+          "twice the session timeout without a server, or a lost session");
       server = EmbeddedZooKeeper.start(dir.resolve("zk"), port);
-      await("the client is connected again", () -> states.contains(ConnectionState.RECONNECTED)
-          && client.getZookeeperClient().isConnected());
+      Await.until(() -> states.contains(ConnectionState.RECONNECTED)
+          && client.getZookeeperClient().isConnected(), "the client is connected again");
       return new Outcome(List.copyOf(states), before, client.getZookeeperClient().getZooKeeper().getSessionId());
     } finally {
       server.close();
@@ -75,14 +76,6 @@ class ZkSessionPolicyTest {
   private static int freePort() throws Exception {
     try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       return s.getLocalPort();
-    }
-  }
-
-  private static void await(String what, BooleanSupplier condition) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (!condition.getAsBoolean()) {
-      assertThat(System.nanoTime()).as("timed out waiting for " + what).isLessThan(deadline);
-      Thread.sleep(20); // polling interval of a condition with a deadline
     }
   }
 }

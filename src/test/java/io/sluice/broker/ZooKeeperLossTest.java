@@ -7,6 +7,7 @@ import io.sluice.api.NewTopic;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
+import io.sluice.broker.testing.Await;
 import io.sluice.broker.testing.BlockedThreadGuard;
 import io.sluice.broker.testing.LoaderMessages;
 import io.sluice.broker.testing.TestBatches;
@@ -24,7 +25,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -62,7 +62,7 @@ class ZooKeeperLossTest {
         BrokerConfig.ZOOKEEPER_CONNECT, zookeeper.connectString(),
         BrokerConfig.ZOOKEEPER_SESSION_TIMEOUT_MS, SESSION_TIMEOUT_MS,
         BrokerConfig.SHUTDOWN_TIMEOUT_MS, SHUTDOWN_TIMEOUT_MS)), GUARD);
-    await("ready", () -> broker.notReadyReason().isEmpty());
+    Await.until(() -> broker.notReadyReason().isEmpty(), "ready");
     broker.service().createTopic(RequestContext.SELF, new NewTopic("t", 1, 1, Map.of())).await(30, TimeUnit.SECONDS);
     produce("before");
   }
@@ -71,7 +71,7 @@ class ZooKeeperLossTest {
   private void loseZooKeeper() {
     zookeeper.close();
     zookeeper = null;
-    await("not ready without ZooKeeper", () -> broker.notReadyReason().isPresent());
+    Await.until(() -> broker.notReadyReason().isPresent(), "not ready without ZooKeeper");
     assertThat(broker.notReadyReason()).hasValueSatisfying(r -> assertThat(r).contains("ZooKeeper"));
     long startNs = System.nanoTime();
     Throwable refused = catchThrowable(() -> broker.service().createTopic(RequestContext.SELF, new NewTopic("u", 1, 1, Map.of()))
@@ -80,10 +80,11 @@ class ZooKeeperLossTest {
     assertThat(refused).isInstanceOf(SluiceException.class);
     assertThat(((SluiceException) refused).errorCode()).isEqualTo(ErrorCode.BROKER_NOT_AVAILABLE);
     assertThat(ErrorCode.BROKER_NOT_AVAILABLE.retriable()).isTrue();
-    await("the broker fenced after a session timeout", () -> broker.notReadyReason().orElse("").contains("fenced"));
+    Await.until(() -> broker.notReadyReason().orElse("").contains("fenced"),
+        "the broker fenced after a session timeout");
     // The fence reaches each partition on its own context a moment later; reads show it without writing.
-    await("the partition fenced", () -> catchThrowable(() -> broker.service().offsets(RequestContext.SELF, new TopicPartition("t", 0))
-        .await(30, TimeUnit.SECONDS)) != null);
+    Await.until(() -> catchThrowable(() -> broker.service().offsets(RequestContext.SELF, new TopicPartition("t", 0))
+        .await(30, TimeUnit.SECONDS)) != null, "the partition fenced");
     Throwable fenced = catchThrowable(() -> produce("while-fenced"));
     assertThat(fenced).isInstanceOf(SluiceException.class);
   }
@@ -94,15 +95,15 @@ class ZooKeeperLossTest {
     loseZooKeeper();
 
     zookeeper = EmbeddedZooKeeper.start(dir.resolve("zk"), port);
-    await("ready again", () -> broker.notReadyReason().isEmpty());
-    await("the partition takes writes again", () -> {
+    Await.until(() -> broker.notReadyReason().isEmpty(), "ready again");
+    Await.until(() -> {
       try {
         produce("after");
         return true;
       } catch (Exception e) {
         return false;
       }
-    });
+    }, "the partition takes writes again");
     broker.service().createTopic(RequestContext.SELF, new NewTopic("u", 1, 1, Map.of())).await(30, TimeUnit.SECONDS);
     assertThat(broker.service().offsets(RequestContext.SELF, new TopicPartition("t", 0)).await(30, TimeUnit.SECONDS).endOffset())
         .as("before and after, nothing while fenced").isEqualTo(2);
@@ -141,19 +142,6 @@ class ZooKeeperLossTest {
   private static int freePort() throws Exception {
     try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       return s.getLocalPort();
-    }
-  }
-
-  private static void await(String what, BooleanSupplier condition) {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    while (!condition.getAsBoolean()) {
-      assertThat(System.nanoTime()).as("timed out waiting: " + what).isLessThan(deadline);
-      try {
-        Thread.sleep(20); // polling interval of a condition with a deadline
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new AssertionError(e);
-      }
     }
   }
 

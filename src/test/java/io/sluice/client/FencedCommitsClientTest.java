@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.smallrye.mutiny.helpers.test.AssertSubscriber;
+import io.sluice.broker.testing.Await;
 import io.sluice.broker.testing.BlockedThreadGuard;
 import io.sluice.errors.ErrorCode;
 import io.sluice.errors.SluiceException;
@@ -13,9 +14,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -61,16 +59,6 @@ class FencedCommitsClientTest {
     broker.close();
   }
 
-  private static void await(BooleanSupplier condition, String what) {
-    long deadline = System.nanoTime() + WAIT.toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("Timed out waiting until " + what);
-      }
-      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
-    }
-  }
-
   private static ConsumerOptions options(long sessionMs) {
     return ConsumerOptions.of("g", List.of("t")).fetchMaxWaitMs(100).sessionTimeoutMs(sessionMs)
         .enableAutoCommit(false).fromEarliest(true);
@@ -91,7 +79,7 @@ class FencedCommitsClientTest {
   private GroupConsumer successorOwningEverything() {
     GroupConsumer b = client.consumer(options(60_000));
     b.records().subscribe().withSubscriber(AssertSubscriber.create(Long.MAX_VALUE));
-    await(() -> b.assignment().size() == 2, "the successor to own both partitions (the zombie evicted)");
+    Await.until(() -> b.assignment().size() == 2, "the successor to own both partitions (the zombie evicted)");
     b.commit(Map.of(T0, 1L, T1, 1L)).await().atMost(WAIT);
     return b;
   }
@@ -127,7 +115,7 @@ class FencedCommitsClientTest {
     // new member and takes one partition back.
     WebClient web = io.sluice.broker.testing.TestClients.web(broker.httpPort());
     try {
-      await(() -> {
+      Await.until(() -> {
         web.get("/consumers/g/instances/" + instance + "/records?timeout=0").send().toCompletionStage()
             .toCompletableFuture().join();
         GroupDescription g = admin.describeGroup("g").await().atMost(WAIT);
@@ -146,14 +134,14 @@ class FencedCommitsClientTest {
   void offsetsSentToATransactionWithTheMetadataOfAGenerationTheGroupLeftAreRefused() {
     GroupConsumer a = client.consumer(options(60_000));
     a.records().subscribe().withSubscriber(AssertSubscriber.create(Long.MAX_VALUE));
-    await(() -> a.assignment().size() == 2, "a to own both partitions");
+    Await.until(() -> a.assignment().size() == 2, "a to own both partitions");
     GroupMetadata before = a.groupMetadata();
     assertThat(before.memberId()).isNotBlank();
     assertThat(before.generationId()).isGreaterThanOrEqualTo(0);
 
     GroupConsumer b = client.consumer(options(60_000));
     b.records().subscribe().withSubscriber(AssertSubscriber.create(Long.MAX_VALUE));
-    await(() -> a.assignment().size() == 1 && b.assignment().size() == 1, "a and b to share");
+    Await.until(() -> a.assignment().size() == 1 && b.assignment().size() == 1, "a and b to share");
     GroupMetadata now = a.groupMetadata();
     assertThat(now.generationId()).isGreaterThan(before.generationId());
 

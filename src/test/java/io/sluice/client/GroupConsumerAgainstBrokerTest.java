@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.smallrye.mutiny.helpers.test.AssertSubscriber;
+import io.sluice.broker.testing.Await;
 import io.sluice.broker.testing.BlockedThreadGuard;
 import io.sluice.errors.ErrorCode;
 import io.sluice.errors.SluiceException;
@@ -17,7 +18,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -64,21 +64,6 @@ class GroupConsumerAgainstBrokerTest {
         .enableAutoCommit(false);
   }
 
-  private static void await(BooleanSupplier condition, String what) {
-    long deadline = System.nanoTime() + WAIT.toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("Timed out waiting until " + what);
-      }
-      try {
-        Thread.sleep(20);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new AssertionError(e);
-      }
-    }
-  }
-
   /** Records the listener's calls. */
   private static final class Recorder implements RebalanceListener {
     final List<Set<TopicPartition>> assigned = new CopyOnWriteArrayList<>();
@@ -112,20 +97,20 @@ class GroupConsumerAgainstBrokerTest {
     GroupConsumer a = client.consumer(options("g-share", "shared").rebalanceListener(la));
     GroupConsumer b = client.consumer(options("g-share", "shared").rebalanceListener(lb));
     a.records().subscribe().withSubscriber(AssertSubscriber.create(Long.MAX_VALUE));
-    await(() -> a.assignment().equals(all), "the only member owns everything");
+    Await.until(() -> a.assignment().equals(all), "the only member owns everything");
     b.records().subscribe().withSubscriber(AssertSubscriber.create(Long.MAX_VALUE));
-    await(() -> !a.assignment().isEmpty() && !b.assignment().isEmpty()
+    Await.until(() -> !a.assignment().isEmpty() && !b.assignment().isEmpty()
         && a.assignment().size() + b.assignment().size() == 4, "both members own a share");
     Set<TopicPartition> union = new HashSet<>(a.assignment());
     union.addAll(b.assignment());
     assertThat(union).isEqualTo(all);
     // The listeners run on the client's context just after the assignment is set, so the test may see it first.
-    await(() -> !la.revoked.isEmpty() && !lb.assigned.isEmpty(), "the listeners to be told");
+    Await.until(() -> !la.revoked.isEmpty() && !lb.assigned.isEmpty(), "the listeners to be told");
 
     a.close().await().atMost(WAIT);
-    await(() -> b.assignment().equals(all), "the survivor owns everything");
+    Await.until(() -> b.assignment().equals(all), "the survivor owns everything");
     assertThat(la.revoked.get(la.revoked.size() - 1)).isNotEmpty();
-    await(() -> {
+    Await.until(() -> {
       Set<TopicPartition> assignedToB = new HashSet<>();
       lb.assigned.forEach(assignedToB::addAll);
       return assignedToB.equals(all);
@@ -188,11 +173,11 @@ class GroupConsumerAgainstBrokerTest {
         .withSubscriber(AssertSubscriber.create(Long.MAX_VALUE));
     sub.awaitItems(12, WAIT);
     // No commit call: the consumer keeps polling (demand is open) and commits on its interval, as Kafka's does.
-    await(() -> committed("g-auto") == 12L, "the group's committed offset reaches 12 with the member still open");
+    Await.until(() -> committed("g-auto") == 12L, "the group's committed offset reaches 12 with the member still open");
 
     produce("auto", 0, 3, 2_000);
     sub.awaitItems(15, WAIT);
-    await(() -> committed("g-auto") == 15L, "the committed offset follows the next records handed out");
+    Await.until(() -> committed("g-auto") == 15L, "the committed offset follows the next records handed out");
     sub.cancel();
     c.close().await().atMost(WAIT);
 
@@ -241,8 +226,8 @@ class GroupConsumerAgainstBrokerTest {
     sub.awaitItems(3, WAIT);
     // The first poll brought more than the 3 asked for; the next two are sent while the rest waits for demand, so the
     // broker reads one while the client decodes the other.
-    await(() -> c.pollRequests() >= 3, "two polls sent ahead of the application's demand");
-    await(() -> c.pollRequests() == 3 && sub.getItems().size() == 3, "two polls ahead, no more");
+    Await.until(() -> c.pollRequests() >= 3, "two polls sent ahead of the application's demand");
+    Await.until(() -> c.pollRequests() == 3 && sub.getItems().size() == 3, "two polls ahead, no more");
 
     c.commit().await().atMost(WAIT);
     assertThat(committed("g-ahead")).isEqualTo(3L);

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.smallrye.mutiny.helpers.test.AssertSubscriber;
 import io.sluice.broker.Broker;
+import io.sluice.broker.testing.Await;
 import io.sluice.broker.testing.BlockedThreadGuard;
 import io.sluice.broker.testing.TestBrokers;
 import io.sluice.config.BrokerConfig;
@@ -22,7 +23,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -112,21 +112,6 @@ class GroupConsumerFailoverTest {
     }
   }
 
-  private static void await(BooleanSupplier condition, String what) {
-    long deadline = System.nanoTime() + WAIT.toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("Timed out waiting until " + what);
-      }
-      try {
-        Thread.sleep(20); // polling interval of a condition with a deadline
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new AssertionError(e);
-      }
-    }
-  }
-
   /** The instance's path as the consumer polls it through a proxy. */
   private static String instancePath(LossyProxy proxy) {
     String poll = proxy.requests.stream().filter(r -> r.contains(RECORDS_PATH)).findFirst().orElseThrow();
@@ -179,7 +164,7 @@ class GroupConsumerFailoverTest {
     GroupConsumer c = consumer("g-back", "back");
     AssertSubscriber<ConsumerRecord> sub = c.records().subscribe().withSubscriber(AssertSubscriber.create(20));
     sub.awaitItems(20, WAIT);
-    await(() -> sub.getItems().size() == 20 && c.pollRequests() > 0, "20 records handed out");
+    Await.until(() -> sub.getItems().size() == 20 && c.pollRequests() > 0, "20 records handed out");
     // What a coordinator restarting at an older commit does to the instance: its position goes back to 0.
     JsonObject toZero = new JsonObject().put("offsets", new JsonArray().add(new JsonObject().put("topic", "back")
         .put("partition", 0).put("offset", 0)));

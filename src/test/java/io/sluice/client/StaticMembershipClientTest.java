@@ -3,6 +3,7 @@ package io.sluice.client;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.smallrye.mutiny.helpers.test.AssertSubscriber;
+import io.sluice.broker.testing.Await;
 import io.sluice.broker.testing.BlockedThreadGuard;
 import io.sluice.errors.ErrorCode;
 import io.sluice.errors.SluiceException;
@@ -12,9 +13,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -31,16 +29,6 @@ class StaticMembershipClientTest {
 
   @TempDir
   Path dataDir;
-
-  private static void await(BooleanSupplier condition, String what) {
-    long deadline = System.nanoTime() + WAIT.toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("Timed out waiting until " + what);
-      }
-      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
-    }
-  }
 
   /** Counts the listener's calls. */
   private static final class Recorder implements RebalanceListener {
@@ -82,24 +70,24 @@ class StaticMembershipClientTest {
       admin.createTopic("t", 4, 1, Map.of()).await().atMost(WAIT);
       Recorder la = new Recorder();
       GroupConsumer a = running(client, options(null).rebalanceListener(la)).consumer();
-      await(() -> a.assignment().size() == 4, "a owns everything");
+      Await.until(() -> a.assignment().size() == 4, "a owns everything");
       GroupConsumer b = running(client, options("b-id")).consumer();
-      await(() -> a.assignment().size() == 2 && b.assignment().size() == 2, "a and b share");
-      await(() -> admin.describeGroup("g").await().atMost(WAIT).state().equals("Stable"), "a stable group");
+      Await.until(() -> a.assignment().size() == 2 && b.assignment().size() == 2, "a and b share");
+      Await.until(() -> admin.describeGroup("g").await().atMost(WAIT).state().equals("Stable"), "a stable group");
       GroupDescription before = admin.describeGroup("g").await().atMost(WAIT);
       Set<TopicPartition> aOwned = Set.copyOf(a.assignment());
       Set<TopicPartition> bOwned = Set.copyOf(b.assignment());
-      await(() -> la.calls.size() >= 2, "a's listener told of the share");
+      Await.until(() -> la.calls.size() >= 2, "a's listener told of the share");
       long polls = a.pollRequests();
-      await(() -> a.pollRequests() >= polls + 2, "a to poll on");
+      Await.until(() -> a.pollRequests() >= polls + 2, "a to poll on");
       int told = la.calls.size();
 
       // The bounce: close (a static member stays in the group) and start again with the same id.
       b.close().await().atMost(WAIT);
       Running b2 = running(client, options("b-id"));
-      await(() -> b2.consumer().assignment().equals(bOwned), "the restarted consumer owns b's partitions");
+      Await.until(() -> b2.consumer().assignment().equals(bOwned), "the restarted consumer owns b's partitions");
       long polls2 = a.pollRequests();
-      await(() -> a.pollRequests() >= polls2 + 3, "a to poll on");
+      Await.until(() -> a.pollRequests() >= polls2 + 3, "a to poll on");
       GroupDescription after = admin.describeGroup("g").await().atMost(WAIT);
       assertThat(after.generation()).isEqualTo(before.generation());
       assertThat(a.assignment()).isEqualTo(aOwned);
@@ -109,7 +97,7 @@ class StaticMembershipClientTest {
 
       // A second consumer with the id fences the running one: its stream fails FENCED_INSTANCE_ID.
       Running b3 = running(client, options("b-id"));
-      await(() -> b3.consumer().assignment().equals(bOwned), "the newer consumer owns the partitions");
+      Await.until(() -> b3.consumer().assignment().equals(bOwned), "the newer consumer owns the partitions");
       Throwable failure = b2.records().awaitFailure(WAIT).getFailure();
       assertThat(failure).isInstanceOf(SluiceException.class);
       assertThat(((SluiceException) failure).errorCode()).isEqualTo(ErrorCode.FENCED_INSTANCE_ID);
@@ -120,20 +108,20 @@ class StaticMembershipClientTest {
       // close(LEAVE_GROUP): the group rebalances at once.
       b3.consumer().close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP))
           .await().atMost(WAIT);
-      await(() -> a.assignment().size() == 4, "a owns everything after the leave");
+      Await.until(() -> a.assignment().size() == 4, "a owns everything after the leave");
       int afterLeave = admin.describeGroup("g").await().atMost(WAIT).generation();
       assertThat(afterLeave).isGreaterThan(before.generation());
 
       // A static consumer closed by default stays; the admin's removal rebalances at once.
       GroupConsumer b4 = running(client, options("b-id")).consumer();
-      await(() -> a.assignment().size() == 2 && b4.assignment().size() == 2, "a and b4 share");
+      Await.until(() -> a.assignment().size() == 2 && b4.assignment().size() == 2, "a and b4 share");
       b4.close().await().atMost(WAIT);
       int stayed = admin.describeGroup("g").await().atMost(WAIT).generation();
       long polls3 = a.pollRequests();
-      await(() -> a.pollRequests() >= polls3 + 3, "a to poll on");
+      Await.until(() -> a.pollRequests() >= polls3 + 3, "a to poll on");
       assertThat(a.assignment()).hasSize(2);
       admin.removeMembersFromConsumerGroup("g", List.of("b-id")).await().atMost(WAIT);
-      await(() -> a.assignment().size() == 4, "a owns everything after the removal");
+      Await.until(() -> a.assignment().size() == 4, "a owns everything after the removal");
       assertThat(admin.describeGroup("g").await().atMost(WAIT).generation()).isGreaterThan(stayed);
       a.close().await().atMost(WAIT);
     }

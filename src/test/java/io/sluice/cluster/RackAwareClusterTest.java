@@ -12,6 +12,7 @@ import io.sluice.api.RequestContext;
 import io.sluice.api.TopicPartition;
 import io.sluice.broker.Broker;
 import io.sluice.broker.metadata.MetadataSnapshot;
+import io.sluice.broker.testing.Await;
 import io.sluice.broker.testing.BlockedThreadGuard;
 import io.sluice.broker.testing.TestBatches;
 import io.sluice.broker.testing.InProcessCluster;
@@ -19,6 +20,7 @@ import io.sluice.config.BrokerConfig;
 import io.sluice.errors.SluiceException;
 import io.vertx.core.Future;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -166,28 +168,18 @@ class RackAwareClusterTest {
             .of("client", 0)).records()
         .subscribe().with(r -> consumed.add(new String(r.value(), java.nio.charset.StandardCharsets.UTF_8)));
     try {
-      awaitTrue("the reader reads what was written", () -> consumed.size() >= 20);
+      Await.until(() -> consumed.size() >= 20, "the reader reads what was written");
       cluster.stop(near);
       for (int i = 20; i < 40; i++) {
         produced.add("c" + i);
         await(broker(leader).service().produce(CALLER, tp, batch("c" + i), Acks.LEADER));
       }
-      awaitTrue("the reader goes on from the leader", () -> consumed.size() >= 40);
+      Await.until(() -> consumed.size() >= 40, "the reader goes on from the leader");
       assertThat(consumed).as("each record once, in order").isEqualTo(produced);
     } finally {
       reading.cancel();
       client.close().await().atMost(java.time.Duration.ofSeconds(30));
       web.close();
-    }
-  }
-
-  private static void awaitTrue(String what, java.util.function.BooleanSupplier condition) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(WAIT_MS);
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("Timed out waiting until " + what);
-      }
-      Thread.sleep(10); // polling a condition with a deadline, not synchronizing by time
     }
   }
 

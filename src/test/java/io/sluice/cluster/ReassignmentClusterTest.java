@@ -19,6 +19,7 @@ import io.sluice.broker.metadata.PartitionReassignment;
 import io.sluice.broker.metadata.PartitionState;
 import io.sluice.broker.metadata.TopicState;
 import io.sluice.broker.metadata.ZkPaths;
+import io.sluice.broker.testing.Await;
 import io.sluice.broker.testing.BlockedThreadGuard;
 import io.sluice.broker.testing.TestBatches;
 import io.sluice.broker.testing.InProcessCluster;
@@ -94,7 +95,7 @@ class ReassignmentClusterTest {
     Thread consumer = new Thread(() -> consumeUntil(stopReading, tp, consumed, position), "consumer");
     consumer.start();
     try {
-      awaitTrue("the producer gets acknowledgements", () -> acked.size() >= 20);
+      Await.until(() -> acked.size() >= 20, "the producer gets acknowledgements");
 
       PartitionReassignmentInfo started = await(broker(3).service().alterPartitionReassignment(CALLER, tp,
           List.of(2, 3)));
@@ -106,14 +107,14 @@ class ReassignmentClusterTest {
         await(b.awaitMetadata(s -> done(s, tp, List.of(2, 3)), WAIT_MS));
       }
       int before = acked.size();
-      awaitTrue("the producer goes on after the move", () -> acked.size() >= before + 20);
+      Await.until(() -> acked.size() >= before + 20, "the producer goes on after the move");
     } finally {
       stop.set(true);
       producer.join();
     }
     long end = retrying(() -> broker(3).service().offsets(CALLER, tp)).endOffset();
     try {
-      awaitTrue("the consumer reads on across the move to the end " + end, () -> position.get() >= end);
+      Await.until(() -> position.get() >= end, "the consumer reads on across the move to the end " + end);
     } finally {
       stopReading.set(true);
       consumer.join();
@@ -123,8 +124,8 @@ class ReassignmentClusterTest {
     PartitionState state = state(broker(2).metadata(), tp);
     assertThat(state.isr()).containsExactlyInAnyOrder(2, 3);
     assertThat(state.leader()).isIn(2, 3);
-    awaitTrue("broker 1 deletes its log", () -> !broker(1).hostedPartitions().contains(tp)
-        && !Files.exists(broker(1).config().dataDir().resolve(tp.dirName())));
+    Await.until(() -> !broker(1).hostedPartitions().contains(tp)
+        && !Files.exists(broker(1).config().dataDir().resolve(tp.dirName())), "broker 1 deletes its log");
     assertThat(await(broker(1).service().listPartitionReassignments(CALLER))).isEmpty();
 
     cluster.stop(1);
@@ -234,7 +235,8 @@ class ReassignmentClusterTest {
     int down = before.get(1);
     int target = 6 - stays - down;
     Path downDir = cluster.dataDir(down);
-    awaitTrue("broker " + down + " hosts both", () -> broker(down).hostedPartitions().containsAll(List.of(moved, kept)));
+    Await.until(() -> broker(down).hostedPartitions().containsAll(List.of(moved, kept)),
+        "broker " + down + " hosts both");
     cluster.stop(down);
     await(broker(stays).awaitMetadata(s -> !s.liveBrokerIds().contains(down), WAIT_MS));
 
@@ -245,8 +247,8 @@ class ReassignmentClusterTest {
 
     cluster.startBroker(down);
 
-    awaitTrue("the returning broker deletes the log it no longer holds",
-        () -> !Files.exists(downDir.resolve(moved.dirName())));
+    Await.until(() -> !Files.exists(downDir.resolve(moved.dirName())),
+        "the returning broker deletes the log it no longer holds");
     assertThat(broker(down).hostedPartitions()).contains(kept).doesNotContain(moved);
     assertThat(downDir.resolve(kept.dirName())).isDirectory();
     assertThat(downDir.resolve("ghost-0")).isDirectory();
@@ -321,16 +323,6 @@ class ReassignmentClusterTest {
 
   private static PartitionState state(MetadataSnapshot s, TopicPartition tp) {
     return s.topic(tp.topic()).orElseThrow().states().get(tp.partition());
-  }
-
-  private static void awaitTrue(String what, java.util.function.BooleanSupplier condition) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(WAIT_MS);
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("Timed out waiting until " + what);
-      }
-      Thread.sleep(10); // polling a condition with a deadline, not synchronizing by time
-    }
   }
 
   private static void assertRefused(Future<?> call, ErrorCode code) {

@@ -14,7 +14,7 @@ import io.sluice.api.ProducerIdentity;
 import io.sluice.api.ProducerState;
 import io.sluice.broker.Broker;
 import io.sluice.broker.testing.BlockedThreadGuard;
-import io.sluice.broker.testing.TestBrokers;
+import io.sluice.broker.testing.InProcessCluster;
 import io.sluice.config.BrokerConfig;
 import io.sluice.errors.SluiceException;
 import io.sluice.record.AbortedTransaction;
@@ -23,7 +23,6 @@ import io.sluice.record.RecordBatchBuilder;
 import io.vertx.core.Future;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -49,25 +48,24 @@ class TransactionsClusterTest {
 
   @TempDir
   Path dir;
+  private InProcessCluster cluster;
   private Broker first;
   private Broker second;
 
   @AfterEach
   void stop() throws Exception {
-    TestBrokers.close(second);
-    TestBrokers.close(first);
+    if (cluster != null) {
+      cluster.close();
+    }
   }
 
-  private BrokerConfig config(int id, Map<String, Object> extra) {
-    Map<String, Object> values = new HashMap<>(extra);
-    values.put(BrokerConfig.BROKER_ID, id);
-    values.put(BrokerConfig.CONNECT_ENABLED, false);
-    values.put(BrokerConfig.STREAMS_ENABLED, false);
-    values.put(BrokerConfig.AUTO_LEADER_REBALANCE_ENABLE, false);
-    values.put(BrokerConfig.REPLICA_LAG_TIME_MAX_MS, 2_000);
-    // Markers of transactions no coordinator knows: the partition side alone (KIP-890's check off).
-    values.put(BrokerConfig.TRANSACTION_PARTITION_VERIFICATION_ENABLE, false);
-    return TestBrokers.config(dir.resolve(Integer.toString(id)), values);
+  /** Brokers 1 and 2, each seeing both live. */
+  private void startTwo() throws Exception {
+    cluster = InProcessCluster.create(dir, GUARD).set(BrokerConfig.REPLICA_LAG_TIME_MAX_MS, 2_000)
+        // Markers of transactions no coordinator knows: the partition side alone (KIP-890's check off).
+        .set(BrokerConfig.TRANSACTION_PARTITION_VERIFICATION_ENABLE, false).start(2);
+    first = cluster.broker(1);
+    second = cluster.broker(2);
   }
 
   private static ByteBuffer txn(long pid, int seq, String value) {
@@ -77,9 +75,7 @@ class TransactionsClusterTest {
 
   @Test
   void markersAreForwardedAndReplicatedAndANewLeaderKeepsTheStableOffsetAndTheAborts() throws Exception {
-    first = TestBrokers.start(config(1, Map.of()), GUARD);
-    second = TestBrokers.start(config(2, Map.of(BrokerConfig.ZOOKEEPER_CONNECT, first.zookeeperConnect())), GUARD);
-    await(first.awaitMetadata(s -> s.liveBrokerIds().contains(2), 30_000));
+    startTwo();
     await(first.service().createTopic(CALLER, new NewTopic("t", 2, 2, Map.of("min.insync.replicas", "2"))));
     await(first.awaitMetadata(s -> s.topic("t").orElseThrow().states().get(1).isr().size() == 2, 30_000));
     assertThat(first.metadata().topic("t").orElseThrow().states().get(1).leader()).isEqualTo(2);
@@ -102,8 +98,7 @@ class TransactionsClusterTest {
     assertThat(forwarded.lastStableOffset()).isEqualTo(2);
     assertThat(forwarded.abortedTransactions()).containsExactly(new AbortedTransaction(10, 0, 1, 2));
 
-    TestBrokers.close(second);
-    second = null;
+    cluster.stop(2);
     await(first.awaitMetadata(s -> s.topic("t").orElseThrow().states().get(1).leader() == 1, 30_000));
     java.util.Set<AbortedTransaction> aborted = new java.util.HashSet<>();
     long next = 0;
@@ -123,9 +118,7 @@ class TransactionsClusterTest {
 
   @Test
   void describeProducersAndAnOperatorsAbortReachTheLeaderOnAnotherBroker() throws Exception {
-    first = TestBrokers.start(config(1, Map.of()), GUARD);
-    second = TestBrokers.start(config(2, Map.of(BrokerConfig.ZOOKEEPER_CONNECT, first.zookeeperConnect())), GUARD);
-    await(first.awaitMetadata(s -> s.liveBrokerIds().contains(2), 30_000));
+    startTwo();
     await(first.service().createTopic(CALLER, new NewTopic("t", 2, 2, Map.of())));
     await(first.awaitMetadata(s -> s.topic("t").orElseThrow().states().get(1).isr().size() == 2, 30_000));
     assertThat(first.metadata().topic("t").orElseThrow().states().get(1).leader()).isEqualTo(2);

@@ -2,6 +2,7 @@ package io.sluice.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.sluice.broker.testing.Await;
 import io.sluice.broker.testing.BlockedThreadGuard;
 import io.sluice.config.BrokerConfig;
 import io.vertx.core.json.JsonArray;
@@ -12,8 +13,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -47,10 +46,10 @@ class CompactedTopicsTest {
       }
       // 40 commits of about 150 bytes each rolled many 1 KiB segments; the cleaner (running meanwhile) leaves
       // one merged segment holding the live keys, and the active one.
-      waitUntil(20_000, "compaction of __consumer_offsets-0", () -> {
+      Await.until(() -> {
         List<Path> files = segments(offsetsDir);
         return files.size() == 2 && baseOffset(files.get(1)) >= 40 && segmentBytes(offsetsDir) < 2_048;
-      });
+      }, "compaction of __consumer_offsets-0");
     }
     try (GroupsTestSupport api = new GroupsTestSupport(dataDir, GUARD, SETTINGS)) {
       JsonArray lags = api.get("/consumer-groups/g-compact/lags").bodyAsJsonArray();
@@ -77,8 +76,8 @@ class CompactedTopicsTest {
       }
       Path partitionDir = dataDir.resolve("gaps-0");
       // Closed segments are left with nothing but their last (empty) batch each, merged into one segment.
-      waitUntil(20_000, "compaction of gaps-0", () -> segments(partitionDir).size() == 2
-          && segments(partitionDir).get(0).toFile().length() < 1024);
+      Await.until(() -> segments(partitionDir).size() == 2
+          && segments(partitionDir).get(0).toFile().length() < 1024, "compaction of gaps-0");
       String a = api.consumer("g-gaps", GroupsTestSupport.earliest("a"));
       api.subscribe(a, "gaps");
       JsonArray[] records = {new JsonArray()};
@@ -127,16 +126,5 @@ class CompactedTopicsTest {
 
   private static long segmentBytes(Path dir) {
     return segments(dir).stream().mapToLong(p -> p.toFile().length()).sum();
-  }
-
-  /** Polls {@code check} every 20 ms until it holds; fails after {@code timeoutMs}. */
-  private static void waitUntil(long timeoutMs, String what, java.util.function.BooleanSupplier check) {
-    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
-    while (!check.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("Timed out waiting for " + what);
-      }
-      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
-    }
   }
 }

@@ -7,6 +7,7 @@ import io.sluice.api.RequestContext;
 import io.sluice.api.TopicPartition;
 import io.sluice.broker.metadata.MetadataSnapshot;
 import io.sluice.broker.metadata.PartitionState;
+import io.sluice.broker.testing.Await;
 import io.sluice.broker.testing.BlockedThreadGuard;
 import io.sluice.broker.testing.InProcessCluster;
 import io.sluice.config.BrokerConfig;
@@ -19,8 +20,6 @@ import io.vertx.ext.web.client.HttpResponse;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
-import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
@@ -102,13 +101,13 @@ class StaticMembersCoordinatorMoveTest {
   private Before stableGroupOfTwoStaticMembers() {
     String a = instance("a", "a-id");
     String b = instance("b", "b-id");
-    until("a stable group of two", () -> {
+    Await.until(() -> {
       poll(a);
       poll(b);
       JsonObject g = describe();
       return g.getString("state").equals("Stable") && g.getJsonArray("members").size() == 2
           && assignment(a).size() == 2 && assignment(b).size() == 2;
-    });
+    }, "a stable group of two");
     return new Before(describe().getInteger("generation"), assignment(a), assignment(b));
   }
 
@@ -119,7 +118,7 @@ class StaticMembersCoordinatorMoveTest {
   private void assertRejoinedWithoutRebalance(Before before) {
     String a = "/consumers/g/instances/a";
     String b = "/consumers/g/instances/b";
-    until("a's poll on the new coordinator", () -> poll(a).statusCode() == 200);
+    Await.until(() -> poll(a).statusCode() == 200, "a's poll on the new coordinator");
     assertThat(assignment(a)).isEqualTo(before.aOwned());
     JsonObject group = describe();
     assertThat(group.getInteger("generation")).as(group.encode()).isEqualTo(before.generation());
@@ -167,16 +166,6 @@ class StaticMembersCoordinatorMoveTest {
   private HttpResponse<Buffer> post(String path, JsonObject body) {
     return await(cluster.web(front).post(path).putHeader("Content-Type", MediaTypes.KAFKA_V2_JSON)
         .sendBuffer(body.toBuffer()));
-  }
-
-  private static void until(String what, Supplier<Boolean> check) {
-    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(WAIT_MS);
-    while (!check.get()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("Timed out waiting for " + what);
-      }
-      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(2));
-    }
   }
 
   private static <T> T await(Future<T> f) {

@@ -5,9 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.sluice.api.RequestContext;
 import io.sluice.api.TopicMetadata;
 import io.sluice.broker.Broker;
+import io.sluice.broker.testing.Await;
 import io.sluice.broker.testing.BlockedThreadGuard;
-import io.sluice.broker.testing.TestBrokers;
-import io.sluice.broker.testing.TestClients;
+import io.sluice.broker.testing.InProcessCluster;
 import io.sluice.config.BrokerConfig;
 import io.sluice.errors.ErrorCode;
 import io.sluice.group.OffsetsTopic;
@@ -18,11 +18,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import java.nio.file.Path;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
-import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -40,34 +36,32 @@ class StaticMembershipClusterTest {
   private static final String V2 = MediaTypes.KAFKA_V2_JSON;
 
   @TempDir
-  Path coordinatorDir;
-  @TempDir
-  Path frontDir;
-  private Broker coordinator;
-  private Broker front;
+  Path dir;
+  private InProcessCluster cluster;
   private WebClient client;
 
   @AfterEach
   void stop() throws Exception {
-    if (client != null) {
-      client.close();
+    if (cluster != null) {
+      cluster.close();
     }
-    TestBrokers.close(front);
-    TestBrokers.close(coordinator);
   }
 
   @Test
   void aStaticMemberBouncedThroughAnotherBrokerKeepsItsPartitionsAndTheFencingAndRemovalCrossBrokers()
       throws Exception {
-    coordinator = start(Broker.builder(config(coordinatorDir, 1, Map.of())));
+    // Broker 2 serves the clients; broker 1, without HTTP, coordinates.
+    cluster = InProcessCluster.create(dir, GUARD).set(BrokerConfig.OFFSETS_TOPIC_NUM_PARTITIONS, 1)
+        .set(BrokerConfig.OFFSETS_TOPIC_REPLICATION_FACTOR, 1).set(BrokerConfig.GROUP_MIN_SESSION_TIMEOUT_MS, 500)
+        .withHttp(2);
+    Broker coordinator = cluster.startBroker(1);
     RequestContext caller = RequestContext.anonymous("test", "", "StaticMembershipClusterTest");
     // The first group call creates the offsets topic; alone in the cluster, this broker leads its only partition.
     await(coordinator.services().consumers().listGroups(caller));
     await(coordinator.services().consumers().create(caller, "warm-up", new JsonObject().put("name", "w")));
-    front = start(Broker.builder(config(frontDir, 2,
-        Map.of(BrokerConfig.ZOOKEEPER_CONNECT, coordinator.zookeeperConnect()))).listener(HttpListener::new));
-    client = TestClients.web(front.httpPort());
-    await(front.awaitMetadata(s -> s.topics().containsKey(OffsetsTopic.NAME), 20_000));
+    Broker front = cluster.startBroker(2);
+    client = cluster.web(2);
+    await(front.awaitMetadata(s -> s.topics().containsKey(OffsetsTopic.NAME), InProcessCluster.WAIT_MS));
     TopicMetadata offsets = await(front.service().describeTopic(RequestContext.SELF, OffsetsTopic.NAME));
     assertThat(offsets.partitions()).singleElement().satisfies(p -> assertThat(p.leader()).isEqualTo(1));
     var created = await(client.post("/topics").sendJsonObject(new JsonObject().put("name", "t").put("partitions", 4)
@@ -76,12 +70,12 @@ class StaticMembershipClusterTest {
 
     String a = instance("a", null);
     String b = instance("b", "b-id");
-    until("a stable group of two", () -> {
+    Await.until(() -> {
       poll(a);
       poll(b);
       JsonObject g = describe();
       return g.getString("state").equals("Stable") && g.getJsonArray("members").size() == 2;
-    });
+    }, "a stable group of two");
     int generation = describe().getInteger("generation");
     JsonArray bOwned = assignment(b);
 
@@ -104,10 +98,10 @@ class StaticMembershipClusterTest {
     assertThat(await(client.delete("/consumer-groups/g/members/b-id").send()).statusCode()).isEqualTo(204);
     assertThat(await(client.delete(b3 + "?group_membership_operation=remain_in_group").send()).statusCode())
         .isEqualTo(204);
-    until("a to own every partition", () -> {
+    Await.until(() -> {
       poll(a);
       return assignment(a).size() == 4;
-    });
+    }, "a to own every partition");
     assertThat(describe().getInteger("generation")).isGreaterThan(generation);
   }
 
@@ -144,31 +138,6 @@ class StaticMembershipClusterTest {
 
   private HttpResponse<Buffer> post(String path, JsonObject body) {
     return await(client.post(path).putHeader("Content-Type", V2).sendBuffer(body.toBuffer()));
-  }
-
-  private static void until(String what, Supplier<Boolean> check) {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (!check.get()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("Timed out waiting for " + what);
-      }
-      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(2));
-    }
-  }
-
-  private static BrokerConfig config(Path dir, int id, Map<String, Object> extra) {
-    Map<String, Object> cfg = new HashMap<>(Map.of(BrokerConfig.BROKER_ID, id,
-        BrokerConfig.OFFSETS_TOPIC_NUM_PARTITIONS, 1, BrokerConfig.OFFSETS_TOPIC_REPLICATION_FACTOR, 1,
-        BrokerConfig.GROUP_MIN_SESSION_TIMEOUT_MS, 500, BrokerConfig.HTTP_INSTANCES, 1));
-    cfg.putAll(extra);
-    return TestBrokers.config(dir, cfg);
-  }
-
-  private static Broker start(Broker.Builder builder) throws Exception {
-    Broker b = builder.vertxOptions(BlockedThreadGuard::testOptions).start()
-        .await(TestBrokers.START_TIMEOUT_S, TimeUnit.SECONDS);
-    GUARD.watch(b.vertx());
-    return b;
   }
 
   private static <T> T await(Future<T> f) {
