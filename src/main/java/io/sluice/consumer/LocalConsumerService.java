@@ -131,7 +131,28 @@ public final class LocalConsumerService implements ConsumerService, GroupListene
       if (OffsetsTopic.partitionFor(group, partitions) == partition) {
         Map<String, ConsumerInstance> restored = new TreeMap<>();
         byName.forEach((name, json) -> restore(group, name, json, now).ifPresent(inst -> restored.put(name, inst)));
+        coordinator.existingGroup(group).ifPresent(g -> restored.values().forEach(inst -> restoreStaticPlace(g, inst)));
         instances.put(group, restored);
+      }
+    });
+  }
+
+  /**
+   * A restored static instance whose {@code group.instance.id} the group record gives to a member of its own (its
+   * client id is the instance's name) is that member again; one whose id it gives to another instance's member was
+   * replaced by it, and is fenced (FENCED_INSTANCE_ID), as Kafka's coordinator fences the old member id it loads. So a
+   * coordinator move neither forgets who was fenced nor costs the holder a new member id.
+   */
+  private static void restoreStaticPlace(Group g, ConsumerInstance inst) {
+    String id = inst.config.groupInstanceId();
+    if (id == null || inst.subscription == null) {
+      return;
+    }
+    g.staticHolder(id).ifPresent(holder -> {
+      if (holder.clientId().equals(inst.name())) {
+        inst.memberId = holder.memberId();
+      } else {
+        inst.fenced = true;
       }
     });
   }
@@ -499,9 +520,9 @@ public final class LocalConsumerService implements ConsumerService, GroupListene
     }
     if (inst.memberId == null || !isMember(inst)) {
       inst.positions.clear();
-      inst.restored = false;
       inst.memberId = null;
     }
+    inst.restored = false; // a restored instance that kept its static place (restoreStaticPlace) is in the group
     JoinGroupRequest join = JoinGroupRequest.serverAssigned(inst.group, inst.memberId == null ? "" : inst.memberId,
         inst.name(), inst.config.sessionTimeoutMs(), inst.config.assignor(), inst.subscription);
     if (inst.config.groupInstanceId() != null) { // a poll is a join: a dynamic member's costs no second request

@@ -106,8 +106,12 @@ public final class LocalGroupService implements GroupService {
     long now = coordinator.nowMs();
     String id;
     if (r.memberId().isEmpty()) {
-      id = g.join(r.clientId(), r.subscription(), r.sessionTimeoutMs(), r.assignor(), now, r.groupInstanceId())
-          .memberId();
+      Member replaced = g.staticHolder(r.groupInstanceId()).orElse(null);
+      Member m = g.join(r.clientId(), r.subscription(), r.sessionTimeoutMs(), r.assignor(), now, r.groupInstanceId());
+      id = m.memberId();
+      if (replaced != null && g.state() != GroupState.PREPARING_REBALANCE) {
+        coordinator.persistStaticReplacement(g, m, replaced); // a rebalance's record would name the new member
+      }
     } else {
       id = r.memberId();
       g.resubscribe(id, r.subscription());
@@ -122,7 +126,8 @@ public final class LocalGroupService implements GroupService {
    */
   public Future<JoinGroupResult> awaitAssignmentNow(String groupId, String memberId) {
     Group g = coordinator.group(groupId);
-    return coordinator.ensureRebalanced(g).map(v -> {
+    // Settled too: a static takeover is answered once its record is written (Kafka's storeGroup), or undone.
+    return coordinator.ensureRebalanced(g).compose(v -> coordinator.rebalanceSettled(groupId)).map(v -> {
       Member m = g.member(memberId).orElseThrow(() -> new SluiceException(ErrorCode.UNKNOWN_MEMBER_ID, "Member "
           + memberId + " left group '" + groupId + "' during the rebalance"));
       g.acknowledge(memberId);
