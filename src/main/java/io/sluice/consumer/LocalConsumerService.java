@@ -15,6 +15,7 @@ import io.sluice.group.OffsetDeletion;
 import io.sluice.group.GroupCoordinator;
 import io.sluice.api.GroupIds;
 import io.sluice.api.InstanceMembership;
+import io.sluice.api.MemberRead;
 import io.sluice.api.GroupMembershipOperation;
 import io.sluice.group.GroupListener;
 import io.sluice.group.LocalGroupService;
@@ -420,31 +421,52 @@ public final class LocalConsumerService implements ConsumerService, GroupListene
 
   @Override
   public Future<List<ConsumedRecord>> poll(RequestContext caller, String group, String name, long timeoutMs, int maxBytes, int maxRecords) {
-    return withInstance(group, name, inst -> {
-      maybeAutoCommit(inst);
-      long wait = timeoutMs < 0 ? inst.config.requestTimeoutMs() : timeoutMs;
-      return positionsToRead(caller, inst).compose(positions -> {
-        int generation = inst.generation;
-        return PartitionPoller.poll(service, coordinator.workers(), new PartitionPoller.Request(positions, wait,
-            maxBytes, inst.config.fetchMinBytes(), maxRecords, inst.config.clientRack(), inst.config.readCommitted())).compose(result -> accept(inst, generation, result));
-      });
+    return withInstance(group, name, inst -> pollRecords(caller, inst, timeoutMs, maxBytes, maxRecords));
+  }
+
+  @Override
+  public Future<MemberRead<List<ConsumedRecord>>> pollAsMember(RequestContext caller, String group, String name,
+      long timeoutMs, int maxBytes, int maxRecords) {
+    return withInstance(group, name, inst -> pollRecords(caller, inst, timeoutMs, maxBytes, maxRecords)
+        .map(read -> new MemberRead<>(read, membershipOf(inst))));
+  }
+
+  private Future<List<ConsumedRecord>> pollRecords(RequestContext caller, ConsumerInstance inst, long timeoutMs,
+      int maxBytes, int maxRecords) {
+    maybeAutoCommit(inst);
+    long wait = timeoutMs < 0 ? inst.config.requestTimeoutMs() : timeoutMs;
+    return positionsToRead(caller, inst).compose(positions -> {
+      int generation = inst.generation;
+      return PartitionPoller.poll(service, coordinator.workers(), new PartitionPoller.Request(positions, wait,
+          maxBytes, inst.config.fetchMinBytes(), maxRecords, inst.config.clientRack(), inst.config.readCommitted()))
+          .compose(result -> accept(inst, generation, result));
     });
   }
 
   @Override
   public Future<List<PolledBatches>> pollBatches(RequestContext caller, String group, String name, long timeoutMs,
       int maxBytes) {
-    return withInstance(group, name, inst -> {
-      maybeAutoCommit(inst);
-      long wait = timeoutMs < 0 ? inst.config.requestTimeoutMs() : timeoutMs;
-      return positionsToRead(caller, inst).compose(positions -> {
-        int generation = inst.generation;
-        return PartitionPoller.pollBatches(service, new PartitionPoller.Request(positions, wait, maxBytes,
-                inst.config.fetchMinBytes(), Integer.MAX_VALUE, inst.config.clientRack(),
-                inst.config.readCommitted()))
-            .compose(raw -> coordinator.workers().executeBlocking(() -> PartitionPoller.inMemory(raw), false))
-            .compose(raw -> acceptBatches(inst, generation, positions, raw));
-      });
+    return withInstance(group, name, inst -> pollBatches(caller, inst, timeoutMs, maxBytes));
+  }
+
+  @Override
+  public Future<MemberRead<List<PolledBatches>>> pollBatchesAsMember(RequestContext caller, String group,
+      String name, long timeoutMs, int maxBytes) {
+    return withInstance(group, name, inst -> pollBatches(caller, inst, timeoutMs, maxBytes)
+        .map(read -> new MemberRead<>(read, membershipOf(inst))));
+  }
+
+  private Future<List<PolledBatches>> pollBatches(RequestContext caller, ConsumerInstance inst, long timeoutMs,
+      int maxBytes) {
+    maybeAutoCommit(inst);
+    long wait = timeoutMs < 0 ? inst.config.requestTimeoutMs() : timeoutMs;
+    return positionsToRead(caller, inst).compose(positions -> {
+      int generation = inst.generation;
+      return PartitionPoller.pollBatches(service, new PartitionPoller.Request(positions, wait, maxBytes,
+              inst.config.fetchMinBytes(), Integer.MAX_VALUE, inst.config.clientRack(),
+              inst.config.readCommitted()))
+          .compose(raw -> coordinator.workers().executeBlocking(() -> PartitionPoller.inMemory(raw), false))
+          .compose(raw -> acceptBatches(inst, generation, positions, raw));
     });
   }
 
