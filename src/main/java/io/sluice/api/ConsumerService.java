@@ -89,6 +89,17 @@ public interface ConsumerService {
    */
   Future<List<PolledBatches>> pollBatches(RequestContext caller, String group, String name, long timeoutMs, int maxBytes);
 
+  /**
+   * {@link #poll} and the instance's {@link #membership} right after it, before anything else runs on the instance,
+   * in one call: what a records frame or a framed answer names, at one round trip to the coordinator.
+   */
+  Future<MemberRead<List<ConsumedRecord>>> pollAsMember(RequestContext caller, String group, String name,
+      long timeoutMs, int maxBytes, int maxRecords);
+
+  /** {@link #pollBatches} and the instance's membership right after it, in one call ({@link #pollAsMember}). */
+  Future<MemberRead<List<PolledBatches>>> pollBatchesAsMember(RequestContext caller, String group, String name,
+      long timeoutMs, int maxBytes);
+
   /** Keeps the membership alive without reading (a WebSocket consumer with no credit left). */
   Future<Void> heartbeat(RequestContext caller, String group, String name);
 

@@ -74,8 +74,14 @@ public final class ConsumerForwardServer {
         });
   }
 
-  /** A batch poll's file regions cannot cross the event bus: they are read into memory here, off the event loop. */
+  /**
+   * A batch poll's file regions (alone or with the membership) cannot cross the event bus: they are read into memory
+   * here, off the event loop.
+   */
   private Future<Object> portable(Object result) {
+    if (result instanceof io.sluice.api.MemberRead<?> read) {
+      return portable(read.read()).map(r -> new io.sluice.api.MemberRead<>(r, read.membership()));
+    }
     if (result instanceof List<?> list && list.stream().anyMatch(e -> e instanceof PolledBatches p
         && !p.fetched().batches().inMemory())) {
       return vertx.executeBlocking(() -> list.stream().map(e -> e instanceof PolledBatches p ? p.inMemory() : e)

@@ -37,7 +37,8 @@ final class ConsumerInstance {
   boolean deleted;
   /**
    * A newer instance with this one's {@code group.instance.id} took its membership over (KIP-345): every operation
-   * but delete fails FENCED_INSTANCE_ID, for good, so the two never take the membership from each other in turn.
+   * but delete fails FENCED_INSTANCE_ID, for good, so the two never take the membership from each other in turn. Set
+   * again at a restore when the group record gives the id to another instance's member.
    */
   boolean fenced;
   /** Commits waiting in the {@link #serially} queue; a commit of named offsets skips the queue only when zero. */

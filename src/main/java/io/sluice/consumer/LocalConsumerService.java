@@ -15,6 +15,7 @@ import io.sluice.group.OffsetDeletion;
 import io.sluice.group.GroupCoordinator;
 import io.sluice.api.GroupIds;
 import io.sluice.api.InstanceMembership;
+import io.sluice.api.MemberRead;
 import io.sluice.api.GroupMembershipOperation;
 import io.sluice.group.GroupListener;
 import io.sluice.group.LocalGroupService;
@@ -131,7 +132,28 @@ public final class LocalConsumerService implements ConsumerService, GroupListene
       if (OffsetsTopic.partitionFor(group, partitions) == partition) {
         Map<String, ConsumerInstance> restored = new TreeMap<>();
         byName.forEach((name, json) -> restore(group, name, json, now).ifPresent(inst -> restored.put(name, inst)));
+        coordinator.existingGroup(group).ifPresent(g -> restored.values().forEach(inst -> restoreStaticPlace(g, inst)));
         instances.put(group, restored);
+      }
+    });
+  }
+
+  /**
+   * A restored static instance whose {@code group.instance.id} the group record gives to a member of its own (its
+   * client id is the instance's name) is that member again; one whose id it gives to another instance's member was
+   * replaced by it, and is fenced (FENCED_INSTANCE_ID), as Kafka's coordinator fences the old member id it loads. So a
+   * coordinator move neither forgets who was fenced nor costs the holder a new member id.
+   */
+  private static void restoreStaticPlace(Group g, ConsumerInstance inst) {
+    String id = inst.config.groupInstanceId();
+    if (id == null || inst.subscription == null) {
+      return;
+    }
+    g.staticHolder(id).ifPresent(holder -> {
+      if (holder.clientId().equals(inst.name())) {
+        inst.memberId = holder.memberId();
+      } else {
+        inst.fenced = true;
       }
     });
   }
@@ -399,31 +421,52 @@ public final class LocalConsumerService implements ConsumerService, GroupListene
 
   @Override
   public Future<List<ConsumedRecord>> poll(RequestContext caller, String group, String name, long timeoutMs, int maxBytes, int maxRecords) {
-    return withInstance(group, name, inst -> {
-      maybeAutoCommit(inst);
-      long wait = timeoutMs < 0 ? inst.config.requestTimeoutMs() : timeoutMs;
-      return positionsToRead(caller, inst).compose(positions -> {
-        int generation = inst.generation;
-        return PartitionPoller.poll(service, coordinator.workers(), new PartitionPoller.Request(positions, wait,
-            maxBytes, inst.config.fetchMinBytes(), maxRecords, inst.config.clientRack(), inst.config.readCommitted())).compose(result -> accept(inst, generation, result));
-      });
+    return withInstance(group, name, inst -> pollRecords(caller, inst, timeoutMs, maxBytes, maxRecords));
+  }
+
+  @Override
+  public Future<MemberRead<List<ConsumedRecord>>> pollAsMember(RequestContext caller, String group, String name,
+      long timeoutMs, int maxBytes, int maxRecords) {
+    return withInstance(group, name, inst -> pollRecords(caller, inst, timeoutMs, maxBytes, maxRecords)
+        .map(read -> new MemberRead<>(read, membershipOf(inst))));
+  }
+
+  private Future<List<ConsumedRecord>> pollRecords(RequestContext caller, ConsumerInstance inst, long timeoutMs,
+      int maxBytes, int maxRecords) {
+    maybeAutoCommit(inst);
+    long wait = timeoutMs < 0 ? inst.config.requestTimeoutMs() : timeoutMs;
+    return positionsToRead(caller, inst).compose(positions -> {
+      int generation = inst.generation;
+      return PartitionPoller.poll(service, coordinator.workers(), new PartitionPoller.Request(positions, wait,
+          maxBytes, inst.config.fetchMinBytes(), maxRecords, inst.config.clientRack(), inst.config.readCommitted()))
+          .compose(result -> accept(inst, generation, result));
     });
   }
 
   @Override
   public Future<List<PolledBatches>> pollBatches(RequestContext caller, String group, String name, long timeoutMs,
       int maxBytes) {
-    return withInstance(group, name, inst -> {
-      maybeAutoCommit(inst);
-      long wait = timeoutMs < 0 ? inst.config.requestTimeoutMs() : timeoutMs;
-      return positionsToRead(caller, inst).compose(positions -> {
-        int generation = inst.generation;
-        return PartitionPoller.pollBatches(service, new PartitionPoller.Request(positions, wait, maxBytes,
-                inst.config.fetchMinBytes(), Integer.MAX_VALUE, inst.config.clientRack(),
-                inst.config.readCommitted()))
-            .compose(raw -> coordinator.workers().executeBlocking(() -> PartitionPoller.inMemory(raw), false))
-            .compose(raw -> acceptBatches(inst, generation, positions, raw));
-      });
+    return withInstance(group, name, inst -> pollBatches(caller, inst, timeoutMs, maxBytes));
+  }
+
+  @Override
+  public Future<MemberRead<List<PolledBatches>>> pollBatchesAsMember(RequestContext caller, String group,
+      String name, long timeoutMs, int maxBytes) {
+    return withInstance(group, name, inst -> pollBatches(caller, inst, timeoutMs, maxBytes)
+        .map(read -> new MemberRead<>(read, membershipOf(inst))));
+  }
+
+  private Future<List<PolledBatches>> pollBatches(RequestContext caller, ConsumerInstance inst, long timeoutMs,
+      int maxBytes) {
+    maybeAutoCommit(inst);
+    long wait = timeoutMs < 0 ? inst.config.requestTimeoutMs() : timeoutMs;
+    return positionsToRead(caller, inst).compose(positions -> {
+      int generation = inst.generation;
+      return PartitionPoller.pollBatches(service, new PartitionPoller.Request(positions, wait, maxBytes,
+              inst.config.fetchMinBytes(), Integer.MAX_VALUE, inst.config.clientRack(),
+              inst.config.readCommitted()))
+          .compose(raw -> coordinator.workers().executeBlocking(() -> PartitionPoller.inMemory(raw), false))
+          .compose(raw -> acceptBatches(inst, generation, positions, raw));
     });
   }
 
@@ -499,9 +542,9 @@ public final class LocalConsumerService implements ConsumerService, GroupListene
     }
     if (inst.memberId == null || !isMember(inst)) {
       inst.positions.clear();
-      inst.restored = false;
       inst.memberId = null;
     }
+    inst.restored = false; // a restored instance that kept its static place (restoreStaticPlace) is in the group
     JoinGroupRequest join = JoinGroupRequest.serverAssigned(inst.group, inst.memberId == null ? "" : inst.memberId,
         inst.name(), inst.config.sessionTimeoutMs(), inst.config.assignor(), inst.subscription);
     if (inst.config.groupInstanceId() != null) { // a poll is a join: a dynamic member's costs no second request

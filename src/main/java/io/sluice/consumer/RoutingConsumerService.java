@@ -108,6 +108,22 @@ public final class RoutingConsumerService implements ConsumerService {
   }
 
   @Override
+  public Future<io.sluice.api.MemberRead<List<ConsumedRecord>>> pollAsMember(RequestContext caller, String group,
+      String name, long timeoutMs, int maxBytes, int maxRecords) {
+    long wait = timeoutMs < 0 ? 60_000 : timeoutMs;
+    return route(group, wait + FORWARD_TIMEOUT_MS,
+        s -> s.pollAsMember(caller, group, name, timeoutMs, maxBytes, maxRecords));
+  }
+
+  @Override
+  public Future<io.sluice.api.MemberRead<List<PolledBatches>>> pollBatchesAsMember(RequestContext caller,
+      String group, String name, long timeoutMs, int maxBytes) {
+    long wait = timeoutMs < 0 ? 60_000 : timeoutMs;
+    return route(group, wait + FORWARD_TIMEOUT_MS, s -> s.pollBatchesAsMember(caller, group, name, timeoutMs,
+        maxBytes));
+  }
+
+  @Override
   public Future<Void> heartbeat(RequestContext caller, String group, String name) {
     return route(group, s -> s.heartbeat(caller, group, name));
   }

@@ -219,6 +219,27 @@ public final class Group {
     return holder == null || holder.equals(memberId) ? Optional.empty() : Optional.of(holder);
   }
 
+  /** The member holding {@code groupInstanceId} now, if any. */
+  public Optional<Member> staticHolder(String groupInstanceId) {
+    String holder = groupInstanceId == null ? null : staticMembers.get(groupInstanceId);
+    return Optional.ofNullable(holder == null ? null : members.get(holder));
+  }
+
+  /**
+   * Undoes {@code replacement}'s static takeover of {@code replaced}'s place ({@link #join}) whose group record could
+   * not be written, as Kafka reverts it: the replaced member holds the id and its partitions again. Does nothing once
+   * {@code replacement} no longer holds the id (it left, expired, or another member took the id since).
+   */
+  void undoStaticReplacement(Member replacement, Member replaced) {
+    String id = replacement.groupInstanceId();
+    if (!replacement.memberId().equals(staticMembers.get(id)) || !members.containsKey(replacement.memberId())) {
+      return;
+    }
+    members.remove(replacement.memberId());
+    members.put(replaced.memberId(), replaced);
+    staticMembers.put(id, replaced.memberId());
+  }
+
   /**
    * Removes the static member holding {@code groupInstanceId} (Kafka's removeMembersFromConsumerGroup); the group
    * must rebalance. Returns its member id, or empty if none holds it.

@@ -536,7 +536,7 @@ public final class GroupCoordinator {
       // Registered before the rebalance starts: it may complete at once, and must not be found finished later.
       rebalancing.put(g.groupId(), done.future());
       rebalance(g).onComplete(ar -> {
-        rebalancing.remove(g.groupId());
+        rebalancing.remove(g.groupId(), done.future());
         if (ar.failed()) {
           LOG.log(Level.WARNING, "Rebalance of group " + g.groupId() + " failed: " + ar.cause());
         } else {
@@ -548,6 +548,30 @@ public final class GroupCoordinator {
       running = done.future();
     }
     return running.compose(v -> ensureRebalanced(g));
+  }
+
+  /**
+   * On the coordinator context: writes the group record after {@code replacement} took {@code replaced}'s static place
+   * without a rebalance, as Kafka's coordinator stores the group then: a coordinator that loads the group must know
+   * which member holds the id, so that the instance it replaced stays fenced. A failed write undoes the takeover (as
+   * Kafka reverts it). Runs after a running rebalance; {@link #ensureRebalanced} and {@link #rebalanceSettled} wait
+   * for it, so the group's records are written in the order its changes were made.
+   */
+  public void persistStaticReplacement(Group g, Member replacement, Member replaced) {
+    String id = g.groupId();
+    Future<Void> prior = rebalancing.get(id);
+    Future<Void> after = prior == null ? Future.succeededFuture() : prior.transform(ar -> Future.succeededFuture());
+    Future<Void> written = after.compose(v -> write(id, List.of(StaticMembers.groupEntry(g))));
+    Future<Void> settled = written.transform(ar -> {
+      if (ar.failed()) {
+        LOG.log(Level.WARNING, "Group " + id + ": recording that " + replacement.memberId() + " replaced "
+            + replaced.memberId() + " failed (undone; it rejoins): " + ar.cause());
+        g.undoStaticReplacement(replacement, replaced);
+      }
+      return Future.<Void>succeededFuture();
+    });
+    rebalancing.put(id, settled);
+    settled.onComplete(ar -> rebalancing.remove(id, settled));
   }
 
   private Future<Void> rebalance(Group g) {

@@ -106,8 +106,12 @@ public final class LocalGroupService implements GroupService {
     long now = coordinator.nowMs();
     String id;
     if (r.memberId().isEmpty()) {
-      id = g.join(r.clientId(), r.subscription(), r.sessionTimeoutMs(), r.assignor(), now, r.groupInstanceId())
-          .memberId();
+      Member replaced = g.staticHolder(r.groupInstanceId()).orElse(null);
+      Member m = g.join(r.clientId(), r.subscription(), r.sessionTimeoutMs(), r.assignor(), now, r.groupInstanceId());
+      id = m.memberId();
+      if (replaced != null && g.state() != GroupState.PREPARING_REBALANCE) {
+        coordinator.persistStaticReplacement(g, m, replaced); // a rebalance's record would name the new member
+      }
     } else {
       id = r.memberId();
       g.resubscribe(id, r.subscription());
@@ -122,7 +126,15 @@ public final class LocalGroupService implements GroupService {
    */
   public Future<JoinGroupResult> awaitAssignmentNow(String groupId, String memberId) {
     Group g = coordinator.group(groupId);
-    return coordinator.ensureRebalanced(g).map(v -> {
+    // As Kafka, a member whose join waits is alive, and its session counts from the answer: a rebalance longer than
+    // the session (an offsets write under load) let the sweep expire the member it was assigning partitions to.
+    g.member(memberId).ifPresent(m -> m.awaitingJoin(true));
+    // Settled too: a static takeover is answered once its record is written (Kafka's storeGroup), or undone.
+    return coordinator.ensureRebalanced(g).compose(v -> coordinator.rebalanceSettled(groupId)).onComplete(ar ->
+        g.member(memberId).ifPresent(m -> {
+          m.awaitingJoin(false);
+          m.heartbeat(coordinator.nowMs());
+        })).map(v -> {
       Member m = g.member(memberId).orElseThrow(() -> new SluiceException(ErrorCode.UNKNOWN_MEMBER_ID, "Member "
           + memberId + " left group '" + groupId + "' during the rebalance"));
       g.acknowledge(memberId);

@@ -163,13 +163,13 @@ final class ConsumersEndpoint {
     String group = group(ctx);
     String instance = instance(ctx);
     if (MediaTypes.accepts(ctx, MediaTypes.SLUICE_RECORD_BATCHES)) {
-      consumers.pollBatches(Callers.of(ctx), group, instance, Math.min(timeout, cfg.maxFetchWaitMs()),
+      // The membership comes with the poll's answer: one round trip to a coordinator on another broker, not two.
+      consumers.pollBatchesAsMember(Callers.of(ctx), group, instance, Math.min(timeout, cfg.maxFetchWaitMs()),
               (int) Math.min(maxBytes, cfg.maxFetchBytes()))
-          .compose(polled -> consumers.membership(Callers.of(ctx), group, instance)
-              .compose(owned -> (polled.stream().allMatch(p -> p.fetched().batches().inMemory())
-                      ? Future.succeededFuture(wrapBatches(polled))
-                      : workers.executeBlocking(() -> List.of(encodeBatches(polled)), false))
-                  .onSuccess(parts -> answerParts(ctx, MediaTypes.SLUICE_RECORD_BATCHES, owned, parts))))
+          .compose(polled -> (polled.read().stream().allMatch(p -> p.fetched().batches().inMemory())
+                  ? Future.succeededFuture(wrapBatches(polled.read()))
+                  : workers.executeBlocking(() -> List.of(encodeBatches(polled.read())), false))
+              .onSuccess(parts -> answerParts(ctx, MediaTypes.SLUICE_RECORD_BATCHES, polled.membership(), parts)))
           .onFailure(t -> {
             if (!ctx.response().closed()) {
               ctx.fail(t);
@@ -179,10 +179,9 @@ final class ConsumersEndpoint {
     }
     int max = (int) Math.min(maxBytes, cfg.maxFetchBytes());
     if (MediaTypes.accepts(ctx, MediaTypes.SLUICE_RECORDS)) {
-      consumers.poll(Callers.of(ctx), group, instance, Math.min(timeout, cfg.maxFetchWaitMs()), max,
+      consumers.pollAsMember(Callers.of(ctx), group, instance, Math.min(timeout, cfg.maxFetchWaitMs()), max,
               Integer.MAX_VALUE)
-          .compose(records -> consumers.membership(Callers.of(ctx), group, instance)
-              .onSuccess(owned -> answerFramed(ctx, records, owned)))
+          .onSuccess(polled -> answerFramed(ctx, polled.read(), polled.membership()))
           .onFailure(t -> {
             if (!ctx.response().closed()) {
               ctx.fail(t);

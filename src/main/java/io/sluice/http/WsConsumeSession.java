@@ -176,9 +176,10 @@ final class WsConsumeSession {
     return new WsConsumeSession(ws, caller, format, new Source() {
       @Override
       public Future<Read> read(int maxRecords) {
-        // As REST v2's framed polls: the membership right after the poll, before anything else runs on the instance.
-        return created.compose(v -> consumers.poll(caller, group, name, WAIT_MS, READ_BYTES, maxRecords))
-            .compose(records -> consumers.membership(caller, group, name).map(m -> new Read(records, m)));
+        // As REST v2's framed polls: the membership right after the poll, before anything else runs on the instance,
+        // in the poll's answer (a frame costs one round trip to a coordinator on another broker, not two).
+        return created.compose(v -> consumers.pollAsMember(caller, group, name, WAIT_MS, READ_BYTES, maxRecords))
+            .map(polled -> new Read(polled.read(), polled.membership()));
       }
 
       @Override

@@ -94,6 +94,35 @@ class StaticMembersCoordinatorMoveTest {
     assertRejoinedWithoutRebalance(before);
   }
 
+  /**
+   * A static member replaced without a rebalance shortly before its coordinator stopped: the new coordinator reads who
+   * holds the id from the group record, so the replaced instance is fenced there too, though it never called since.
+   */
+  @Test
+  void anInstanceReplacedBeforeItsCoordinatorStoppedIsFencedByTheNextOne() throws Exception {
+    String a = instance("a", "x");
+    until("a stable group of one", () -> poll(a).statusCode() == 200 && describe().getString("state").equals("Stable")
+        && assignment(a).size() == 4);
+    int generation = describe().getInteger("generation");
+    String b = instance("b", "x");
+    assertThat(poll(b).statusCode()).isEqualTo(200);
+    JsonArray owned = assignment(b);
+    assertThat(owned).hasSize(4);
+    cluster.stop(coordinator);
+    cluster.awaitEverywhere(s -> offsetsState(s).leader() > 0 && offsetsState(s).leader() != coordinator);
+    var answer = new java.util.concurrent.atomic.AtomicReference<HttpResponse<Buffer>>();
+    until("a's answer from the new coordinator", () -> {
+      answer.set(poll(a));
+      return answer.get().statusCode() == 200 || answer.get().statusCode() == 409;
+    });
+    assertThat(answer.get().statusCode()).as(answer.get().bodyAsString()).isEqualTo(409);
+    assertThat(answer.get().bodyAsJsonObject().getInteger("error_code"))
+        .isEqualTo(io.sluice.errors.ErrorCode.FENCED_INSTANCE_ID.code());
+    assertThat(poll(b).statusCode()).isEqualTo(200);
+    assertThat(assignment(b)).isEqualTo(owned);
+    assertThat(describe().getInteger("generation")).as("no rebalance").isEqualTo(generation);
+  }
+
   /** The group's generation and each static member's partitions before the move. */
   private record Before(int generation, JsonArray aOwned, JsonArray bOwned) {
   }

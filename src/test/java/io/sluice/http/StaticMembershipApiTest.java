@@ -145,6 +145,43 @@ class StaticMembershipApiTest {
     }
   }
 
+  /**
+   * Kafka stores the group when a static member replaces another without a rebalance, so the coordinator that loads
+   * it fences the replaced member id. Here the replaced instance had not called since: only the record can tell.
+   */
+  @Test
+  void anInstanceReplacedBeforeItsCoordinatorRestartedStaysFencedAfterIt() throws Exception {
+    String a;
+    String b;
+    Set<String> owned;
+    int generation;
+    try (GroupsTestSupport api = new GroupsTestSupport(dataDir, GUARD, Map.of(), clock::get)) {
+      api.createTopic("t", 4);
+      a = api.consumer("g", settings("a", "x"));
+      api.subscribe(a, "t");
+      until(WAIT_MS, "a stable group", () -> {
+        api.poll(a, 0);
+        return describe(api, "g").getString("state").equals("Stable");
+      });
+      generation = describe(api, "g").getInteger("generation");
+      b = api.consumer("g", settings("b", "x"));
+      api.subscribe(b, "t");
+      api.poll(b, 0);
+      owned = api.owned(b);
+      assertThat(owned).hasSize(4);
+    }
+    try (GroupsTestSupport api = new GroupsTestSupport(dataDir, GUARD, Map.of(), clock::get)) {
+      assertError(api.get(a + "/records?timeout=0"), 409, ErrorCode.FENCED_INSTANCE_ID);
+      api.poll(b, 0);
+      assertThat(api.owned(b)).isEqualTo(owned);
+      JsonObject after = describe(api, "g");
+      assertThat(after.getJsonArray("members")).hasSize(1);
+      assertThat(memberOf(after, "b").getString("group_instance_id")).isEqualTo("x");
+      assertThat(after.getInteger("generation")).as("no rebalance").isEqualTo(generation);
+      assertError(api.get(a + "/records?timeout=0"), 409, ErrorCode.FENCED_INSTANCE_ID);
+    }
+  }
+
   @Test
   void aStaticMemberGonePastItsSessionTimeoutIsExpiredAndTheGroupRebalances() throws Exception {
     try (GroupsTestSupport api = new GroupsTestSupport(dataDir, GUARD, Map.of(), clock::get)) {

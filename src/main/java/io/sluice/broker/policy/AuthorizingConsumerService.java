@@ -114,6 +114,18 @@ public final class AuthorizingConsumerService implements ConsumerService {
   }
 
   @Override
+  public Future<io.sluice.api.MemberRead<List<ConsumedRecord>>> pollAsMember(RequestContext caller, String group,
+      String name, long timeoutMs, int maxBytes, int maxRecords) {
+    return member(caller, group, () -> delegate.pollAsMember(caller, group, name, timeoutMs, maxBytes, maxRecords));
+  }
+
+  @Override
+  public Future<io.sluice.api.MemberRead<List<PolledBatches>>> pollBatchesAsMember(RequestContext caller,
+      String group, String name, long timeoutMs, int maxBytes) {
+    return member(caller, group, () -> delegate.pollBatchesAsMember(caller, group, name, timeoutMs, maxBytes));
+  }
+
+  @Override
   public Future<Void> heartbeat(RequestContext caller, String group, String name) {
     return member(caller, group, () -> delegate.heartbeat(caller, group, name));
   }

@@ -97,6 +97,18 @@ public final class BrokerRpc {
   }
 
   /**
+   * The name of the method a call's message body invokes ({@link #call}), for an event-bus interceptor that counts or
+   * logs the calls between brokers; empty for any other body (a reply, another message). Decodes the call: not for a
+   * hot path.
+   */
+  public static java.util.Optional<String> calledMethod(Object body) {
+    if (body instanceof RpcCodec.Wire w && RpcCodec.deserialize(w) instanceof Invocation inv) {
+      return java.util.Optional.of(inv.method().substring(0, inv.method().indexOf('[')));
+    }
+    return java.util.Optional.empty();
+  }
+
+  /**
    * Calls one method of the {@code iface} served at {@code address}: {@code invocation} must call exactly one method
    * on the object it is given and return its future. Fails with the remote failure's code, or with the event bus's
    * {@code ReplyException} (no handler, timeout) for the caller to translate.
