@@ -57,7 +57,7 @@ final class BatchesEndpoint {
     if (body == null || body.length() == 0) {
       throw ErrorResponses.error(ErrorCode.MALFORMED_REQUEST, "The body must hold at least one record batch");
     }
-    ByteBuffer batches = ByteBuffer.wrap(body.getBytes());
+    ByteBuffer batches = PartitionBatchesEndpoint.bodyBytes(body); // not copied: nothing else holds the body
     // Counted before handing over: the broker may rewrite headers in place as it assigns offsets.
     List<Integer> recordCounts = BatchFrames.split(batches).stream().map(RecordBatch::recordCount).toList();
     service.produce(Callers.of(ctx), tp, batches, acks, ProduceEndpoint.transactionalId(ctx))

@@ -132,9 +132,11 @@ final class ProducerStateTracker {
    */
   AppendResult checkLeaderAppend(List<RecordBatch> batches, long logEndOffset) {
     requireRoom(batches);
-    Map<Long, Integer> lastSeqInRequest = new HashMap<>();
-    Map<Long, Short> epochInRequest = new HashMap<>();
-    List<BatchEntry> duplicates = new ArrayList<>();
+    // What earlier batches of this request set, read only by later ones: a request of one batch (a producer's usual
+    // section) needs neither map, and none is made.
+    Map<Long, Integer> lastSeqInRequest = batches.size() > 1 ? new HashMap<>() : null;
+    Map<Long, Short> epochInRequest = batches.size() > 1 ? new HashMap<>() : null;
+    List<BatchEntry> duplicates = null;
     int fresh = 0;
     for (RecordBatch b : batches) {
       if (b.producerId() < 0 || b.isSequenced()) {
@@ -143,12 +145,13 @@ final class ProducerStateTracker {
       }
       BatchEntry dup = check(b, lastSeqInRequest, epochInRequest);
       if (dup != null) {
+        duplicates = duplicates == null ? new ArrayList<>() : duplicates;
         duplicates.add(dup);
       } else {
         fresh++;
       }
     }
-    if (duplicates.isEmpty()) {
+    if (duplicates == null) {
       return null;
     }
     if (fresh > 0) {
@@ -190,20 +193,23 @@ final class ProducerStateTracker {
     }
   }
 
-  /** The remembered batch {@code b} duplicates, or null if it is new and in sequence; throws otherwise. */
+  /**
+   * The remembered batch {@code b} duplicates, or null if it is new and in sequence; throws otherwise. The maps
+   * (null for a request of one batch) carry what earlier batches of the request set.
+   */
   private BatchEntry check(RecordBatch b, Map<Long, Integer> lastSeqInRequest, Map<Long, Short> epochInRequest) {
     long pid = b.producerId();
     int first = b.baseSequence();
     int last = first + b.lastOffsetDelta();
     ProducerEntry entry = producers.get(pid);
     requireKind(entry, pid, false);
-    Short requestEpoch = epochInRequest.get(pid);
+    Short requestEpoch = epochInRequest == null ? null : epochInRequest.get(pid);
     short knownEpoch = requestEpoch != null ? requestEpoch : entry != null ? entry.epoch : b.producerEpoch();
     if (b.producerEpoch() < knownEpoch) {
       throw new InvalidProducerEpochException("Producer " + pid + " sent epoch " + b.producerEpoch()
           + " to partition " + tp + " after epoch " + knownEpoch + ": it is fenced");
     }
-    Integer lastSeq = lastSeqInRequest.get(pid);
+    Integer lastSeq = lastSeqInRequest == null ? null : lastSeqInRequest.get(pid);
     if (lastSeq == null && entry != null && b.producerEpoch() == entry.epoch) {
       for (BatchEntry e : entry.batches) {
         if (e.firstSeq() == first && e.lastSeq() == last) {
@@ -228,8 +234,10 @@ final class ProducerStateTracker {
       throw new OutOfOrderSequenceException("Producer " + pid + " (epoch " + b.producerEpoch() + ") sent sequence "
           + first + " to partition " + tp + " where " + (newEpoch || lastSeq == null ? 0 : lastSeq + 1) + " was expected");
     }
-    lastSeqInRequest.put(pid, last);
-    epochInRequest.put(pid, b.producerEpoch());
+    if (lastSeqInRequest != null) {
+      lastSeqInRequest.put(pid, last);
+      epochInRequest.put(pid, b.producerEpoch());
+    }
     return null;
   }
 

@@ -60,6 +60,8 @@ final class InMemoryBroker implements BrokerService {
   volatile RuntimeException unexpected;
   volatile int fetchesWaiting;
   volatile int fetchesAnswered;
+  /** The batches produce was handed, as handed (not copied), in arrival order. */
+  final List<ByteBuffer> handedOver = new java.util.concurrent.CopyOnWriteArrayList<>();
   /** The callers of produce and fetch, in arrival order. */
   final List<RequestContext> callers = new java.util.concurrent.CopyOnWriteArrayList<>();
 
@@ -198,6 +200,7 @@ final class InMemoryBroker implements BrokerService {
   @Override
   public Future<ProduceResult> produce(RequestContext caller, TopicPartition tp, ByteBuffer batches, Acks acks) {
     callers.add(caller);
+    handedOver.add(batches);
     return call(() -> {
       SluiceException failure = produceFailures.get(tp);
       if (failure != null) {

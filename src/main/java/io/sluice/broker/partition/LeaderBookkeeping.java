@@ -17,11 +17,9 @@ import java.lang.System.Logger.Level;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.function.LongConsumer;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
@@ -258,15 +256,14 @@ final class LeaderBookkeeping {
       return;
     }
     Settings s = settings.get();
-    Set<Integer> isr = new HashSet<>(s.isr());
-    isr.addAll(pendingIsrAdditions.keySet());
-    isr.add(replication.brokerId());
-    Map<Integer, Long> epochs = s.isrEpochs();
-    if (!pendingIsrAdditions.isEmpty()) { // rare: no copy on the append path
-      epochs = new HashMap<>(pendingIsrAdditions);
+    int self = replication.brokerId();
+    long candidate = followers.highWatermark(s.isr(), self, logEnd.getAsLong(), s.isrEpochs());
+    if (!pendingIsrAdditions.isEmpty()) { // rare: the maximal ISR's other members, and no copy on the append path
+      Map<Integer, Long> epochs = new HashMap<>(pendingIsrAdditions);
       epochs.putAll(s.isrEpochs());
+      candidate = Math.min(candidate, followers.highWatermark(pendingIsrAdditions.keySet(), self, candidate, epochs));
     }
-    raiseHighWatermark(followers.highWatermark(isr, replication.brokerId(), logEnd.getAsLong(), epochs));
+    raiseHighWatermark(candidate);
   }
 
   /**
