@@ -101,8 +101,8 @@ class StaticMembersCoordinatorMoveTest {
   @Test
   void anInstanceReplacedBeforeItsCoordinatorStoppedIsFencedByTheNextOne() throws Exception {
     String a = instance("a", "x");
-    until("a stable group of one", () -> poll(a).statusCode() == 200 && describe().getString("state").equals("Stable")
-        && assignment(a).size() == 4);
+    Await.until(() -> poll(a).statusCode() == 200 && describe().getString("state").equals("Stable")
+        && assignment(a).size() == 4, "a stable group of one");
     int generation = describe().getInteger("generation");
     String b = instance("b", "x");
     assertThat(poll(b).statusCode()).isEqualTo(200);
@@ -111,10 +111,10 @@ class StaticMembersCoordinatorMoveTest {
     cluster.stop(coordinator);
     cluster.awaitEverywhere(s -> offsetsState(s).leader() > 0 && offsetsState(s).leader() != coordinator);
     var answer = new java.util.concurrent.atomic.AtomicReference<HttpResponse<Buffer>>();
-    until("a's answer from the new coordinator", () -> {
+    Await.until(() -> {
       answer.set(poll(a));
       return answer.get().statusCode() == 200 || answer.get().statusCode() == 409;
-    });
+    }, "a's answer from the new coordinator");
     assertThat(answer.get().statusCode()).as(answer.get().bodyAsString()).isEqualTo(409);
     assertThat(answer.get().bodyAsJsonObject().getInteger("error_code"))
         .isEqualTo(io.sluice.errors.ErrorCode.FENCED_INSTANCE_ID.code());
