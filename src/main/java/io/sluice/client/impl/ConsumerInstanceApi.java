@@ -24,7 +24,6 @@ import java.util.Base64;
 import io.sluice.record.Record;
 import io.sluice.record.PartitionSections;
 import io.sluice.record.RecordFrames;
-import java.util.Iterator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -178,7 +177,7 @@ final class ConsumerInstanceApi {
     return attempt(call, true).map(r -> {
       String type = r.headers().get("Content-Type");
       if (type != null && type.startsWith(RECORD_BATCHES)) {
-        return new Polled(decodeSections(r.bytes()), assignmentHeader(r.headers().get(ASSIGNMENT)),
+        return new Polled(decodeSections(r.bytes(), transport, r), assignmentHeader(r.headers().get(ASSIGNMENT)),
             membershipHeaders(r.headers()));
       }
       if (type == null || !type.startsWith(FRAMED_RECORDS)) {
@@ -203,23 +202,44 @@ final class ConsumerInstanceApi {
    * records before it (as a partition reader's does).
    */
   static List<Section> decodeSections(ByteBuffer body) {
+    return decodeSections(body, null, null);
+  }
+
+  /**
+   * {@link #decodeSections(ByteBuffer)} of an answer whose array goes back to {@code transport}'s pool once every
+   * section was walked to its end (each section's records are then walked once only), as a partition reader's fetch
+   * answers do ({@link AnswerArrays}): a new array per poll was about 100 B a record of the group member's allocation,
+   * zeroed and faulted in. A walk cut short (a cancelled stream) leaves the array to the collector.
+   */
+  static List<Section> decodeSections(ByteBuffer body, Transport transport, Transport.Response response) {
     if (!body.hasRemaining()) {
       return List.of();
     }
+    List<PartitionSections.PollSection> sections = PartitionSections.parsePoll(body);
+    Runnable read = transport == null ? null : new Fetcher.AnswerRead(transport, response, sections.size());
     List<Section> out = new ArrayList<>();
-    for (PartitionSections.PollSection s : PartitionSections.parsePoll(body)) {
+    for (PartitionSections.PollSection s : sections) {
       if (!s.batches().hasRemaining()) {
+        done(read);
         continue;
       }
       // One instance per topic name: the consumer's per-record partition lookups then compare topics by identity.
       String topic = s.topic().intern();
-      FetchedRecords records = new FetchedRecords(topic, s.partition(), s.batches(), s.fromOffset());
-      Iterator<ConsumerRecord> first = records.iterator();
-      if (first.hasNext()) {
-        out.add(new Section(new TopicPartition(topic, s.partition()), records, first.next().offset()));
+      FetchedRecords records = new FetchedRecords(topic, s.partition(), s.batches(), s.fromOffset(), read);
+      ConsumerRecord first = records.first();
+      if (first != null) {
+        out.add(new Section(new TopicPartition(topic, s.partition()), records, first.offset()));
+      } else {
+        done(read); // nothing of this section is handed out, so nothing walks it
       }
     }
     return out;
+  }
+
+  private static void done(Runnable read) {
+    if (read != null) {
+      read.run();
+    }
   }
 
   private static Set<TopicPartition> assignmentHeader(String header) {

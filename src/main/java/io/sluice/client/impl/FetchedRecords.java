@@ -63,7 +63,16 @@ final class FetchedRecords implements Iterable<ConsumerRecord> {
       throw new IllegalStateException("a fetch's records are walked once: its answer's memory is reused after");
     }
     walked = true;
-    return new Walk();
+    return new Walk(false);
+  }
+
+  /**
+   * The first record at or after {@code from}, or null: decoded apart from the walk (a group poll's re-read check
+   * needs its offset before the records are handed out), so it neither counts as the one walk nor runs {@code read}.
+   */
+  ConsumerRecord first() {
+    Walk peek = new Walk(true);
+    return peek.hasNext() ? peek.next() : null;
   }
 
   private void walkEnded() {
@@ -75,14 +84,21 @@ final class FetchedRecords implements Iterable<ConsumerRecord> {
   }
 
   private final class Walk implements Iterator<ConsumerRecord> {
+    private final boolean peek;
     private int batch;
     private Iterator<ConsumerRecord> records = Collections.emptyIterator();
+
+    Walk(boolean peek) {
+      this.peek = peek;
+    }
 
     @Override
     public boolean hasNext() {
       while (!records.hasNext()) {
         if (batch >= batches.size()) {
-          walkEnded();
+          if (!peek) {
+            walkEnded();
+          }
           return false;
         }
         RecordBatch b = batches.get(batch++);

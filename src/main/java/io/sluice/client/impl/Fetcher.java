@@ -160,19 +160,24 @@ final class Fetcher {
                 "POST /fetch to " + broker + " answered a malformed body: " + e.getMessage())));
             return;
           }
-          AnswerRead answerRead = new AnswerRead(ar.result(), asks.size());
+          AnswerRead answerRead = new AnswerRead(transport, ar.result(), asks.size());
           for (int i = 0; i < asks.size(); i++) {
             answer(asks.get(i), i < sections.size() ? sections.get(i) : null, answerRead);
           }
         });
   }
 
-  /** Counts an answer's partitions read to the end; the last one gives its array back. */
-  private final class AnswerRead implements Runnable {
+  /**
+   * Counts an answer's partitions read to the end; the last one gives its array back. Also a group poll's
+   * ({@link ConsumerInstanceApi#decodeSections}).
+   */
+  static final class AnswerRead implements Runnable {
+    private final Transport transport;
     private final Transport.Response response;
     private final AtomicInteger unread;
 
-    AnswerRead(Transport.Response response, int partitions) {
+    AnswerRead(Transport transport, Transport.Response response, int partitions) {
+      this.transport = transport;
       this.response = response;
       this.unread = new AtomicInteger(partitions);
     }
