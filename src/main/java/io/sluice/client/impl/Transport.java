@@ -9,7 +9,7 @@ import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.netty.buffer.ByteBuf;
-import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientAgent;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.impl.HttpClientConnectionInternal;
 import io.vertx.core.internal.buffer.BufferInternal;
@@ -71,7 +71,8 @@ final class Transport {
   /** Bodies up to this size are read into one array of the declared length; larger ones grow past it. */
   static final int MAX_PRESIZED_BODY_BYTES = 64 << 20;
 
-  private final HttpClient http;
+  private final HttpClientAgent http;
+  private final HeldConnections held;
   private final Context context;
   private final AnswerArrays arrays = new AnswerArrays();
   private final long requestTimeoutMs;
@@ -102,6 +103,7 @@ final class Transport {
         .with(new PoolOptions().setHttp1MaxSize(maxConnectionsPerBroker))
         .withConnectHandler(this::gatherBodies)
         .build();
+    this.held = new HeldConnections(http, maxConnectionsPerBroker, requestTimeoutMs, this::gatherBodies);
   }
 
   /** Options with the TLS a client's {@code https://} brokers are reached with (used only by such requests). */
@@ -118,9 +120,32 @@ final class Transport {
    * does not expose as expected keeps Vert.x's own path: the same bytes, one copy more.
    */
   private void gatherBodies(HttpConnection connection) {
+    if (connection instanceof io.vertx.core.http.impl.UnpooledHttpClientConnection unpooled) {
+      connection = unpooledActual(unpooled);
+    }
     if (connection instanceof HttpClientConnectionInternal internal
         && BodyGatherer.install(internal.channelHandlerContext().channel(), arrays)) {
       GATHERING_CONNECTIONS.increment();
+    }
+  }
+
+  private static final java.lang.reflect.Field ACTUAL = actualField();
+
+  private static java.lang.reflect.Field actualField() {
+    try {
+      java.lang.reflect.Field f = io.vertx.core.http.impl.UnpooledHttpClientConnection.class.getDeclaredField("actual");
+      f.setAccessible(true);
+      return f;
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      return null;
+    }
+  }
+
+  private static HttpConnection unpooledActual(io.vertx.core.http.impl.UnpooledHttpClientConnection c) {
+    try {
+      return ACTUAL == null ? c : (HttpConnection) ACTUAL.get(c);
+    } catch (IllegalAccessException e) {
+      return c;
     }
   }
 
@@ -166,9 +191,9 @@ final class Transport {
       options.putHeader(HttpHeaders.AUTHORIZATION, authorization);
     }
     // One stage after the answer for both outcomes: each stage more is a future, a listener and a lambda per request.
-    return http.request(options)
+    return held.with(broker, c -> c.request(options)
         .compose(req -> body == null ? req.send() : req.send(body))
-        .compose(Transport::content)
+        .compose(Transport::content))
         .transform(ar -> {
           if (ar.failed()) {
             return Future.failedFuture(networkFailure(method, broker, pathAndQuery, ar.cause()));
@@ -255,7 +280,7 @@ final class Transport {
   }
 
   Future<Void> close() {
-    return http.close();
+    return held.close().eventually(http::close);
   }
 
   private static Throwable networkFailure(HttpMethod method, URI broker, String path, Throwable t) {
