@@ -18,7 +18,6 @@ import io.vertx.core.http.HttpHeaders;
 import io.sluice.client.ClientOptions;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpMethod;
-import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonObject;
 import java.net.URI;
@@ -33,8 +32,8 @@ import java.util.concurrent.atomic.LongAdder;
  * request that saw no answer within the timeout fails with a retriable code (NETWORK_EXCEPTION or
  * REQUEST_TIMED_OUT), because the request may or may not have been applied.
  *
- * <p>Thread-safe: every request is made on the client's one context, whatever thread asks, so its pooled
- * connections and its response streams share one event loop. With a request on another loop than its connection,
+ * <p>Thread-safe: every request is made on the client's one context, whatever thread asks, so its held
+ * connections ({@link HeldConnections}) and its response streams share one event loop. With a request on another loop than its connection,
  * Vert.x 5.0.7 can lose the end of a response whose body is read on the request's loop while the connection's
  * loop ends it (eclipse-vertx/vert.x#6038, fixed after 5.0.7), and the request waits for its timeout.
  */
@@ -83,16 +82,17 @@ final class Transport {
   private final String authorization;
 
   Transport(Vertx vertx, Context context, long requestTimeoutMs, int maxConnectionsPerBroker) {
-    this(vertx, context, requestTimeoutMs, maxConnectionsPerBroker, new HttpClientOptions(), null, null);
+    this(vertx, context, requestTimeoutMs, maxConnectionsPerBroker, ClientOptions.DEFAULT_CONNECTIONS_MAX_IDLE_MS,
+        new HttpClientOptions(), null, null);
   }
 
   /**
    * A transport on {@code tls} (trust, the client's own key pair, host checks: {@link #tls}) for its {@code https://}
-   * requests, with {@code clientId} (null: none) in every request's {@code Sluice-Client-Id} header and
+   * requests, whose connections are closed once idle for {@code connectionsMaxIdleMs}, with {@code clientId} (null: none) in every request's {@code Sluice-Client-Id} header and
    * {@code authorization} (null: none) as its {@code Authorization} header.
    */
-  Transport(Vertx vertx, Context context, long requestTimeoutMs, int maxConnectionsPerBroker, HttpClientOptions tls,
-      String clientId, String authorization) {
+  Transport(Vertx vertx, Context context, long requestTimeoutMs, int maxConnectionsPerBroker,
+      long connectionsMaxIdleMs, HttpClientOptions tls, String clientId, String authorization) {
     this.authorization = authorization;
     this.context = context;
     this.requestTimeoutMs = requestTimeoutMs;
@@ -100,10 +100,9 @@ final class Transport {
     this.http = vertx.httpClientBuilder()
         .with(tls.setKeepAlive(true).setTcpNoDelay(true)
             .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, requestTimeoutMs)))
-        .with(new PoolOptions().setHttp1MaxSize(maxConnectionsPerBroker))
-        .withConnectHandler(this::gatherBodies)
         .build();
-    this.held = new HeldConnections(http, maxConnectionsPerBroker, requestTimeoutMs, this::gatherBodies);
+    this.held = new HeldConnections(vertx, http, maxConnectionsPerBroker, requestTimeoutMs, connectionsMaxIdleMs,
+        this::gatherBodies);
   }
 
   /** Options with the TLS a client's {@code https://} brokers are reached with (used only by such requests). */
@@ -116,36 +115,14 @@ final class Transport {
   static final LongAdder GATHERING_CONNECTIONS = new LongAdder();
 
   /**
-   * Called for each new connection, before its first request is sent. A connection whose Netty pipeline Vert.x
-   * does not expose as expected keeps Vert.x's own path: the same bytes, one copy more.
+   * Called for each new connection (the one Vert.x wraps, see {@link HeldConnections}), before its first request is
+   * sent. A connection whose Netty pipeline Vert.x does not expose as expected keeps Vert.x's own path: the same
+   * bytes, one copy more.
    */
   private void gatherBodies(HttpConnection connection) {
-    if (connection instanceof io.vertx.core.http.impl.UnpooledHttpClientConnection unpooled) {
-      connection = unpooledActual(unpooled);
-    }
     if (connection instanceof HttpClientConnectionInternal internal
         && BodyGatherer.install(internal.channelHandlerContext().channel(), arrays)) {
       GATHERING_CONNECTIONS.increment();
-    }
-  }
-
-  private static final java.lang.reflect.Field ACTUAL = actualField();
-
-  private static java.lang.reflect.Field actualField() {
-    try {
-      java.lang.reflect.Field f = io.vertx.core.http.impl.UnpooledHttpClientConnection.class.getDeclaredField("actual");
-      f.setAccessible(true);
-      return f;
-    } catch (ReflectiveOperationException | RuntimeException e) {
-      return null;
-    }
-  }
-
-  private static HttpConnection unpooledActual(io.vertx.core.http.impl.UnpooledHttpClientConnection c) {
-    try {
-      return ACTUAL == null ? c : (HttpConnection) ACTUAL.get(c);
-    } catch (IllegalAccessException e) {
-      return c;
     }
   }
 
@@ -155,6 +132,11 @@ final class Transport {
    */
   void giveBack(Response response) {
     arrays.give(response.content());
+  }
+
+  /** Live connections held to {@code broker}; for tests, on the client's context. */
+  int live(URI broker) {
+    return held.live(broker);
   }
 
   /** The answers' arrays; for tests. */
