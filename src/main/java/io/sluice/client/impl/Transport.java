@@ -33,8 +33,8 @@ import java.util.concurrent.atomic.LongAdder;
  * REQUEST_TIMED_OUT), because the request may or may not have been applied.
  *
  * <p>Thread-safe: every request is made on the client's one context, whatever thread asks, so its held
- * connections ({@link HeldConnections}) and its response streams share one event loop. With a request on another loop than its connection,
- * Vert.x 5.0.7 can lose the end of a response whose body is read on the request's loop while the connection's
+ * connections ({@link HeldConnections}) and its response streams share one event loop. With a request on another
+ * loop than its connection, Vert.x 5.0.7 can lose the end of a response whose body is read on the request's loop while the connection's
  * loop ends it (eclipse-vertx/vert.x#6038, fixed after 5.0.7), and the request waits for its timeout.
  */
 final class Transport {
@@ -88,8 +88,9 @@ final class Transport {
 
   /**
    * A transport on {@code tls} (trust, the client's own key pair, host checks: {@link #tls}) for its {@code https://}
-   * requests, whose connections are closed once idle for {@code connectionsMaxIdleMs}, with {@code clientId} (null: none) in every request's {@code Sluice-Client-Id} header and
-   * {@code authorization} (null: none) as its {@code Authorization} header.
+   * requests, whose connections are closed once idle for {@code connectionsMaxIdleMs}, with {@code clientId} (null:
+   * none) in every request's {@code Sluice-Client-Id} header and {@code authorization} (null: none) as its
+   * {@code Authorization} header.
    */
   Transport(Vertx vertx, Context context, long requestTimeoutMs, int maxConnectionsPerBroker,
       long connectionsMaxIdleMs, HttpClientOptions tls, String clientId, String authorization) {
