@@ -109,9 +109,8 @@ class HeldConnectionsTest {
   @Test
   void moreRequestsThanConnectionsWaitForOneToComeFreeAndAllAreAnswered() throws Exception {
     BlockingQueue<HttpServerRequest> requests = new LinkedBlockingQueue<>();
-    HttpServer server = server(new HttpServerOptions(), requests::add);
     Transport transport = new Transport(vertx, context, 30_000, 2);
-    URI broker = uri("http", server);
+    URI broker = queueing(requests);
 
     List<Future<Transport.Response>> answers = new ArrayList<>();
     for (int i = 0; i < 7; i++) {
@@ -180,9 +179,8 @@ class HeldConnectionsTest {
   @Test
   void closingFailsTheRequestsInFlightAndLaterOnesAndClosesTheConnections() throws Exception {
     BlockingQueue<HttpServerRequest> requests = new LinkedBlockingQueue<>();
-    HttpServer server = server(new HttpServerOptions(), requests::add);
     Transport transport = new Transport(vertx, context, 30_000, 1);
-    URI broker = uri("http", server);
+    URI broker = queueing(requests);
     Future<Transport.Response> inFlight = onContext(() -> get(transport, broker));
     Future<Transport.Response> waiting = onContext(() -> get(transport, broker));
     assertThat(requests.poll(WAIT_S, TimeUnit.SECONDS)).isNotNull();
@@ -205,6 +203,11 @@ class HeldConnectionsTest {
         .connectionHandler(serverConnections::add)
         .requestHandler(handler)
         .listen(0, "127.0.0.1").await(WAIT_S, TimeUnit.SECONDS);
+  }
+
+  /** A server that answers nothing by itself: its requests go to {@code requests}, for the test to answer. */
+  private URI queueing(BlockingQueue<HttpServerRequest> requests) throws Exception {
+    return uri("http", server(new HttpServerOptions(), requests::add));
   }
 
   private static URI uri(String scheme, HttpServer server) {
