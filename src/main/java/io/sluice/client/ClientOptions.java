@@ -17,6 +17,13 @@ public final class ClientOptions {
   private long requestTimeoutMs = 30_000;
   private long metadataMaxAgeMs = 300_000;
   private int maxConnectionsPerBroker = 16;
+  /**
+   * Below the broker's default {@code http.idle.timeout.ms} (60 s), so that the client closes an idle connection
+   * before the broker does: a request sent just as the broker closes is lost in flight (Kafka's client closes at
+   * 9 minutes, its broker at 10).
+   */
+  public static final long DEFAULT_CONNECTIONS_MAX_IDLE_MS = 50_000;
+  private long connectionsMaxIdleMs = DEFAULT_CONNECTIONS_MAX_IDLE_MS;
   private boolean followLeaders = true;
   private String clientId;
   private String clientRack;
@@ -95,13 +102,30 @@ public final class ClientOptions {
     return this;
   }
 
-  /** The HTTP/1.1 connection pool size per broker: bounds requests in flight to one broker. */
+  /**
+   * How many HTTP/1.1 connections the client holds to one broker: each carries one request at a time, so this bounds
+   * the requests in flight to one broker (more wait for a connection to come free, for at most
+   * {@link #requestTimeoutMs}).
+   */
   public int maxConnectionsPerBroker() {
     return maxConnectionsPerBroker;
   }
 
   public ClientOptions maxConnectionsPerBroker(int maxConnectionsPerBroker) {
     this.maxConnectionsPerBroker = (int) positive(maxConnectionsPerBroker, "maxConnectionsPerBroker");
+    return this;
+  }
+
+  /**
+   * How long a connection to a broker may stay idle before the client closes it (Kafka's
+   * {@code connections.max.idle.ms}); keep it below the brokers' {@code http.idle.timeout.ms}.
+   */
+  public long connectionsMaxIdleMs() {
+    return connectionsMaxIdleMs;
+  }
+
+  public ClientOptions connectionsMaxIdleMs(long connectionsMaxIdleMs) {
+    this.connectionsMaxIdleMs = positive(connectionsMaxIdleMs, "connectionsMaxIdleMs");
     return this;
   }
 

@@ -47,7 +47,7 @@ public final class ClientImpl implements SluiceClient {
     this.context = ((VertxInternal) vertx).createEventLoopContext();
     this.requestTimeoutMs = options.requestTimeoutMs();
     this.transport = new Transport(vertx, context, options.requestTimeoutMs(), options.maxConnectionsPerBroker(),
-        Transport.tls(options), options.clientId(), options.authorization());
+        options.connectionsMaxIdleMs(), Transport.tls(options), options.clientId(), options.authorization());
     this.fetcher = new Fetcher(context, transport, options.clientRack());
     this.metadata = new MetadataCache(transport, options.bootstrapUrls(), options.metadataMaxAgeMs(),
         options.followLeaders()).clientRack(options.clientRack());

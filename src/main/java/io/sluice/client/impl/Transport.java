@@ -9,7 +9,7 @@ import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.netty.buffer.ByteBuf;
-import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientAgent;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.impl.HttpClientConnectionInternal;
 import io.vertx.core.internal.buffer.BufferInternal;
@@ -18,7 +18,6 @@ import io.vertx.core.http.HttpHeaders;
 import io.sluice.client.ClientOptions;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpMethod;
-import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonObject;
 import java.net.URI;
@@ -33,9 +32,9 @@ import java.util.concurrent.atomic.LongAdder;
  * request that saw no answer within the timeout fails with a retriable code (NETWORK_EXCEPTION or
  * REQUEST_TIMED_OUT), because the request may or may not have been applied.
  *
- * <p>Thread-safe: every request is made on the client's one context, whatever thread asks, so its pooled
- * connections and its response streams share one event loop. With a request on another loop than its connection,
- * Vert.x 5.0.7 can lose the end of a response whose body is read on the request's loop while the connection's
+ * <p>Thread-safe: every request is made on the client's one context, whatever thread asks, so its held
+ * connections ({@link HeldConnections}) and its response streams share one event loop. With a request on another
+ * loop than its connection, Vert.x 5.0.7 can lose the end of a response whose body is read on the request's loop while the connection's
  * loop ends it (eclipse-vertx/vert.x#6038, fixed after 5.0.7), and the request waits for its timeout.
  */
 final class Transport {
@@ -71,7 +70,8 @@ final class Transport {
   /** Bodies up to this size are read into one array of the declared length; larger ones grow past it. */
   static final int MAX_PRESIZED_BODY_BYTES = 64 << 20;
 
-  private final HttpClient http;
+  private final HttpClientAgent http;
+  private final HeldConnections held;
   private final Context context;
   private final AnswerArrays arrays = new AnswerArrays();
   private final long requestTimeoutMs;
@@ -82,16 +82,18 @@ final class Transport {
   private final String authorization;
 
   Transport(Vertx vertx, Context context, long requestTimeoutMs, int maxConnectionsPerBroker) {
-    this(vertx, context, requestTimeoutMs, maxConnectionsPerBroker, new HttpClientOptions(), null, null);
+    this(vertx, context, requestTimeoutMs, maxConnectionsPerBroker, ClientOptions.DEFAULT_CONNECTIONS_MAX_IDLE_MS,
+        new HttpClientOptions(), null, null);
   }
 
   /**
    * A transport on {@code tls} (trust, the client's own key pair, host checks: {@link #tls}) for its {@code https://}
-   * requests, with {@code clientId} (null: none) in every request's {@code Sluice-Client-Id} header and
-   * {@code authorization} (null: none) as its {@code Authorization} header.
+   * requests, whose connections are closed once idle for {@code connectionsMaxIdleMs}, with {@code clientId} (null:
+   * none) in every request's {@code Sluice-Client-Id} header and {@code authorization} (null: none) as its
+   * {@code Authorization} header.
    */
-  Transport(Vertx vertx, Context context, long requestTimeoutMs, int maxConnectionsPerBroker, HttpClientOptions tls,
-      String clientId, String authorization) {
+  Transport(Vertx vertx, Context context, long requestTimeoutMs, int maxConnectionsPerBroker,
+      long connectionsMaxIdleMs, HttpClientOptions tls, String clientId, String authorization) {
     this.authorization = authorization;
     this.context = context;
     this.requestTimeoutMs = requestTimeoutMs;
@@ -99,9 +101,9 @@ final class Transport {
     this.http = vertx.httpClientBuilder()
         .with(tls.setKeepAlive(true).setTcpNoDelay(true)
             .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, requestTimeoutMs)))
-        .with(new PoolOptions().setHttp1MaxSize(maxConnectionsPerBroker))
-        .withConnectHandler(this::gatherBodies)
         .build();
+    this.held = new HeldConnections(vertx, http, maxConnectionsPerBroker, requestTimeoutMs, connectionsMaxIdleMs,
+        this::gatherBodies);
   }
 
   /** Options with the TLS a client's {@code https://} brokers are reached with (used only by such requests). */
@@ -114,8 +116,9 @@ final class Transport {
   static final LongAdder GATHERING_CONNECTIONS = new LongAdder();
 
   /**
-   * Called for each new connection, before its first request is sent. A connection whose Netty pipeline Vert.x
-   * does not expose as expected keeps Vert.x's own path: the same bytes, one copy more.
+   * Called for each new connection (the one Vert.x wraps, see {@link HeldConnections}), before its first request is
+   * sent. A connection whose Netty pipeline Vert.x does not expose as expected keeps Vert.x's own path: the same
+   * bytes, one copy more.
    */
   private void gatherBodies(HttpConnection connection) {
     if (connection instanceof HttpClientConnectionInternal internal
@@ -130,6 +133,11 @@ final class Transport {
    */
   void giveBack(Response response) {
     arrays.give(response.content());
+  }
+
+  /** Live connections held to {@code broker}; for tests, on the client's context. */
+  int live(URI broker) {
+    return held.live(broker);
   }
 
   /** The answers' arrays; for tests. */
@@ -166,9 +174,9 @@ final class Transport {
       options.putHeader(HttpHeaders.AUTHORIZATION, authorization);
     }
     // One stage after the answer for both outcomes: each stage more is a future, a listener and a lambda per request.
-    return http.request(options)
+    return held.with(broker, c -> c.request(options)
         .compose(req -> body == null ? req.send() : req.send(body))
-        .compose(Transport::content)
+        .compose(Transport::content))
         .transform(ar -> {
           if (ar.failed()) {
             return Future.failedFuture(networkFailure(method, broker, pathAndQuery, ar.cause()));
@@ -255,7 +263,7 @@ final class Transport {
   }
 
   Future<Void> close() {
-    return http.close();
+    return held.close().eventually(http::close);
   }
 
   private static Throwable networkFailure(HttpMethod method, URI broker, String path, Throwable t) {
