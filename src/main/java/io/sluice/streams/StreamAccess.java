@@ -62,7 +62,8 @@ final class StreamAccess {
     return writes;
   }
 
-  /** Succeeds when {@code policy} (null: none) allows the caller Read on what {@code d} reads, Write on what it writes. */
+  /** Succeeds when {@code policy} (null: none) allows the caller Read on what {@code d} reads, Write on what it
+   * writes. */
   static Future<Void> mayRun(BrokerService policy, RequestContext caller, StreamDefinition d) {
     return policy == null ? Future.succeededFuture() : TopicReads.check(policy, caller, reads(d))
         .compose(v -> TopicReads.check(policy, caller, writes(d), AclOperation.WRITE));
