@@ -1,5 +1,6 @@
 package io.sluice.consumer;
 
+import io.sluice.errors.Echo;
 import io.sluice.errors.ErrorCode;
 import io.sluice.errors.SluiceException;
 import io.sluice.group.Assignor;
@@ -59,7 +60,7 @@ public record ConsumerConfig(String name, String format, String autoOffsetReset,
     }
     String name = text(body, "name", "rest-consumer-" + UUID.randomUUID());
     if (name.isEmpty() || name.length() > 200 || !name.matches("[a-zA-Z0-9._-]+")) {
-      throw invalid("'name' must be 1 to 200 characters of [a-zA-Z0-9._-], got '" + name + "'");
+      throw invalid("'name' must be 1 to 200 characters of [a-zA-Z0-9._-], got " + Echo.quoted(name));
     }
     String format = oneOf(body, "format", "binary", "json", "binary");
     String reset = oneOf(body, "auto.offset.reset", "latest", "earliest", "latest");
@@ -88,7 +89,7 @@ public record ConsumerConfig(String name, String format, String autoOffsetReset,
   /** Kafka's rule for {@code group.instance.id} (as for topic names): 1 to 249 characters of [a-zA-Z0-9._-]. */
   private static String groupInstanceId(String id) {
     if (id != null && (id.isEmpty() || id.length() > 249 || !id.matches("[a-zA-Z0-9._-]+"))) {
-      throw invalid("'group.instance.id' must be 1 to 249 characters of [a-zA-Z0-9._-], got '" + id + "'");
+      throw invalid("'group.instance.id' must be 1 to 249 characters of [a-zA-Z0-9._-], got " + Echo.quoted(id));
     }
     return id;
   }
@@ -122,7 +123,7 @@ public record ConsumerConfig(String name, String format, String autoOffsetReset,
       return dflt;
     }
     if (!(v instanceof String s)) {
-      throw invalid("'" + field + "' must be a string, got " + v);
+      throw invalid("'" + field + "' must be a string, got " + Echo.quoted(v));
     }
     return s;
   }

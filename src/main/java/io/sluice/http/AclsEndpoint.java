@@ -8,6 +8,7 @@ import io.sluice.api.acl.AclOperation;
 import io.sluice.api.acl.AclPermission;
 import io.sluice.api.acl.PatternType;
 import io.sluice.api.acl.ResourceType;
+import io.sluice.errors.Echo;
 import io.sluice.errors.ErrorCode;
 import io.vertx.core.Handler;
 import io.vertx.core.json.JsonArray;
@@ -95,7 +96,7 @@ final class AclsEndpoint {
   private static AclBindingFilter filter(RoutingContext ctx) {
     for (String name : ctx.queryParams().names()) {
       if (!AclJson.FIELDS.contains(name)) {
-        throw ErrorResponses.error(ErrorCode.INVALID_REQUEST, "Unknown parameter '" + name + "'; known: "
+        throw ErrorResponses.error(ErrorCode.INVALID_REQUEST, "Unknown parameter " + Echo.quoted(name) + "; known: "
             + new java.util.TreeSet<>(AclJson.FIELDS));
       }
     }

@@ -1,5 +1,6 @@
 package io.sluice.http;
 
+import io.sluice.errors.Echo;
 import io.sluice.errors.ErrorCode;
 import io.sluice.api.OffsetCommit;
 import io.sluice.api.TopicPartition;
@@ -38,7 +39,8 @@ final class ConsumerJson {
   static void requireKnown(JsonObject o, String where, Set<String> known) {
     for (String field : o.fieldNames()) {
       if (!known.contains(field)) {
-        throw ErrorResponses.error(ErrorCode.MALFORMED_REQUEST, where + " has an unknown field '" + field + "'; it"
+        throw ErrorResponses.error(ErrorCode.MALFORMED_REQUEST, where + " has an unknown field "
+            + Echo.quoted(field) + "; it"
             + " takes " + new java.util.TreeSet<>(known));
       }
     }
@@ -119,7 +121,7 @@ final class ConsumerJson {
 
   static JsonArray array(JsonObject body, String field) {
     if (!(body.getValue(field) instanceof JsonArray array)) {
-      throw ErrorResponses.error(ErrorCode.MALFORMED_REQUEST, "'" + field + "' must be a JSON array");
+      throw ErrorResponses.error(ErrorCode.MALFORMED_REQUEST, Echo.quoted(field) + " must be a JSON array");
     }
     return array;
   }

@@ -5,6 +5,7 @@ import io.sluice.api.RequestContext;
 import io.sluice.api.ConsumedRecord;
 import io.sluice.api.ConsumerService;
 import io.sluice.api.GroupMembershipOperation;
+import io.sluice.errors.Echo;
 import io.sluice.errors.ErrorCode;
 import io.sluice.api.Subscription;
 import io.sluice.api.OffsetCommit;
@@ -67,7 +68,7 @@ final class ConsumersEndpoint {
       return GroupMembershipOperation.valueOf(op.toUpperCase(java.util.Locale.ROOT));
     } catch (IllegalArgumentException e) {
       throw ErrorResponses.error(ErrorCode.MALFORMED_REQUEST, "'group_membership_operation' must be default,"
-          + " leave_group or remain_in_group, got '" + op + "'");
+          + " leave_group or remain_in_group, got " + Echo.quoted(op));
     }
   }
 

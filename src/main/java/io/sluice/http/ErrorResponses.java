@@ -1,5 +1,6 @@
 package io.sluice.http;
 
+import io.sluice.errors.Echo;
 import io.sluice.errors.ErrorCode;
 import io.sluice.errors.SluiceException;
 import io.vertx.core.Handler;
@@ -26,8 +27,15 @@ final class ErrorResponses {
   private ErrorResponses() {
   }
 
-  /** An error to report: its code and a message for the client. */
+  /**
+   * An error to report: its code and a message for the client, bounded and its invisible characters escaped
+   * ({@link Echo#message}), as many messages repeat what the client sent.
+   */
   record ApiError(ErrorCode code, String message) {
+    ApiError {
+      message = Echo.message(message);
+    }
+
     JsonObject toJson() {
       return new JsonObject().put("error_code", code.code()).put("message", message);
     }
@@ -139,9 +147,9 @@ final class ErrorResponses {
   static ApiError forStatus(int status, RoutingContext ctx) {
     return switch (status) {
       case 400 -> new ApiError(ErrorCode.MALFORMED_REQUEST, "Malformed request");
-      case 404 -> new ApiError(ErrorCode.NOT_FOUND, "No resource at " + ctx.request().path());
+      case 404 -> new ApiError(ErrorCode.NOT_FOUND, "No resource at " + Echo.quoted(ctx.request().path()));
       case 405 -> new ApiError(ErrorCode.METHOD_NOT_ALLOWED,
-          "Method " + ctx.request().method() + " is not allowed on " + ctx.request().path());
+          "Method " + ctx.request().method() + " is not allowed on " + Echo.quoted(ctx.request().path()));
       case 406 -> new ApiError(ErrorCode.NOT_ACCEPTABLE, "None of the Accept media types can be produced");
       case 413 -> new ApiError(ErrorCode.REQUEST_TOO_LARGE, "Request body exceeds the configured limit");
       case 415 -> new ApiError(ErrorCode.UNSUPPORTED_MEDIA_TYPE, "Unsupported Content-Type");

@@ -1,5 +1,6 @@
 package io.sluice.http;
 
+import io.sluice.errors.Echo;
 import io.sluice.errors.ErrorCode;
 import io.vertx.ext.web.MIMEHeader;
 import io.vertx.ext.web.RoutingContext;
@@ -44,7 +45,7 @@ final class MediaTypes {
     String type = baseType(ctx.request().getHeader("Content-Type"));
     if (!type.equals(expected)) {
       throw ErrorResponses.error(ErrorCode.UNSUPPORTED_MEDIA_TYPE,
-          "Content-Type '" + type + "' is not supported here; use " + expected);
+          "Content-Type " + Echo.quoted(type) + " is not supported here; use " + expected);
     }
   }
 
@@ -57,7 +58,7 @@ final class MediaTypes {
     String type = baseType(ctx.request().getHeader("Content-Type"));
     if (!type.isEmpty() && !type.equals(JSON) && !type.endsWith("+json")) {
       throw ErrorResponses.error(ErrorCode.UNSUPPORTED_MEDIA_TYPE,
-          "Content-Type '" + type + "' is not supported here; use " + KAFKA_V2_JSON + " or " + JSON);
+          "Content-Type " + Echo.quoted(type) + " is not supported here; use " + KAFKA_V2_JSON + " or " + JSON);
     }
   }
 

@@ -1,5 +1,6 @@
 package io.sluice.http;
 
+import io.sluice.errors.Echo;
 import io.sluice.errors.ErrorCode;
 import io.sluice.api.TopicPartition;
 import io.vertx.ext.web.RoutingContext;
@@ -31,7 +32,7 @@ final class Params {
   static long requiredQueryLong(RoutingContext ctx, String name, long min, long max) {
     String value = ctx.request().getParam(name);
     if (value == null) {
-      throw ErrorResponses.error(ErrorCode.MALFORMED_REQUEST, "Query parameter '" + name + "' is required");
+      throw ErrorResponses.error(ErrorCode.MALFORMED_REQUEST, "Query parameter " + Echo.quoted(name) + " is required");
     }
     return parseLong(name, value, min, max);
   }
@@ -52,8 +53,8 @@ final class Params {
     return switch (value.trim()) {
       case "read_committed", "1" -> true;
       case "read_uncommitted", "0" -> false;
-      default -> throw ErrorResponses.error(ErrorCode.MALFORMED_REQUEST, "'" + name + "' must be read_committed"
-          + " or read_uncommitted (Kafka's 1 or 0), got '" + value + "'");
+      default -> throw ErrorResponses.error(ErrorCode.MALFORMED_REQUEST, Echo.quoted(name) + " must be read_committed"
+          + " or read_uncommitted (Kafka's 1 or 0), got " + Echo.quoted(value));
     };
   }
 
@@ -62,11 +63,12 @@ final class Params {
     try {
       parsed = Long.parseLong(value.trim());
     } catch (NumberFormatException e) {
-      throw ErrorResponses.error(ErrorCode.MALFORMED_REQUEST, "'" + name + "' must be an integer, got '" + value + "'");
+      throw ErrorResponses.error(ErrorCode.MALFORMED_REQUEST, Echo.quoted(name) + " must be an integer, got "
+          + Echo.quoted(value));
     }
     if (parsed < min || parsed > max) {
       throw ErrorResponses.error(ErrorCode.MALFORMED_REQUEST,
-          "'" + name + "' must be in [" + min + ", " + max + "], got " + parsed);
+          Echo.quoted(name) + " must be in [" + min + ", " + max + "], got " + parsed);
     }
     return parsed;
   }

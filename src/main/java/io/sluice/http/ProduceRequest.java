@@ -1,5 +1,6 @@
 package io.sluice.http;
 
+import io.sluice.errors.Echo;
 import io.sluice.errors.ErrorCode;
 import io.sluice.record.Header;
 import io.sluice.record.RecordBatch;
@@ -42,11 +43,13 @@ record ProduceRequest(List<OutgoingRecord> records) {
   static ProduceRequest parseBody(JsonObject body, EmbeddedFormat format, int maxRecords, long nowMs) {
     for (String field : body.fieldNames()) {
       if (SCHEMA_FIELDS.contains(field) && body.getValue(field) != null) {
-        throw ErrorResponses.error(ErrorCode.MALFORMED_REQUEST, "'" + field + "': Sluice's embedded formats (json,"
+        throw ErrorResponses.error(ErrorCode.MALFORMED_REQUEST, Echo.quoted(field)
+            + ": Sluice's embedded formats (json,"
             + " binary) carry no schema; leave it out or null");
       }
       if (!field.equals("records") && !SCHEMA_FIELDS.contains(field)) {
-        throw ErrorResponses.error(ErrorCode.MALFORMED_REQUEST, "Unknown field '" + field + "'; a produce body has"
+        throw ErrorResponses.error(ErrorCode.MALFORMED_REQUEST, "Unknown field " + Echo.quoted(field)
+            + "; a produce body has"
             + " 'records'");
       }
     }
@@ -135,7 +138,8 @@ record ProduceRequest(List<OutgoingRecord> records) {
   private static void requireKnown(JsonObject o, Set<String> known, String where, String what) {
     for (String field : o.fieldNames()) {
       if (!known.contains(field)) {
-        throw invalid(where + ": unknown field '" + field + "'; " + what + " has " + new java.util.TreeSet<>(known));
+        throw invalid(where + ": unknown field " + Echo.quoted(field) + "; " + what + " has "
+            + new java.util.TreeSet<>(known));
       }
     }
   }

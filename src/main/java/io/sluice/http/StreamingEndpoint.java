@@ -4,6 +4,7 @@ import io.sluice.api.RequestContext;
 
 import io.sluice.api.BrokerService;
 import io.sluice.api.ConsumerService;
+import io.sluice.errors.Echo;
 import io.sluice.errors.ErrorCode;
 import io.sluice.api.TopicPartition;
 import io.sluice.api.GroupIds;
@@ -75,7 +76,8 @@ final class StreamingEndpoint {
     if (param.equals("binary")) {
       return EmbeddedFormat.BINARY;
     }
-    throw ErrorResponses.error(ErrorCode.MALFORMED_REQUEST, "'format' must be json or binary, got '" + param + "'");
+    throw ErrorResponses.error(ErrorCode.MALFORMED_REQUEST, "'format' must be json or binary, got "
+        + Echo.quoted(param));
   }
 
   private void consume(RoutingContext ctx) {

@@ -3,6 +3,7 @@ package io.sluice.http;
 import io.sluice.api.BrokerService;
 import io.sluice.api.ConfigAlteration;
 import io.sluice.api.TopicConfigEntry;
+import io.sluice.errors.Echo;
 import io.sluice.errors.ErrorCode;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
@@ -105,7 +106,8 @@ final class TopicConfigsEndpoint {
       }
       ConfigAlteration.Op op = operation(change.getValue("operation", "SET"), name);
       if (op == ConfigAlteration.Op.DELETE && change.getValue("value") != null) {
-        throw ErrorResponses.error(ErrorCode.MALFORMED_REQUEST, "Config '" + name + "': DELETE takes no 'value'");
+        throw ErrorResponses.error(ErrorCode.MALFORMED_REQUEST, "Config " + Echo.quoted(name)
+            + ": DELETE takes no 'value'");
       }
       out.add(op == ConfigAlteration.Op.SET ? ConfigAlteration.set(name, value(change.getValue("value"), name))
           : ConfigAlteration.delete(name));
@@ -121,14 +123,15 @@ final class TopicConfigsEndpoint {
         // falls through to the error below
       }
     }
-    throw ErrorResponses.error(ErrorCode.MALFORMED_REQUEST, "Config '" + name + "': 'operation' must be 'SET' or"
+    throw ErrorResponses.error(ErrorCode.MALFORMED_REQUEST, "Config " + Echo.quoted(name)
+        + ": 'operation' must be 'SET' or"
         + " 'DELETE', got " + value);
   }
 
   /** A config value: a string, number or boolean, kept as its text (as at creation). */
   private static String value(Object value, String name) {
     if (!(value instanceof String || value instanceof Number || value instanceof Boolean)) {
-      throw ErrorResponses.error(ErrorCode.INVALID_CONFIG, "Config '" + name + "' needs a 'value': a string,"
+      throw ErrorResponses.error(ErrorCode.INVALID_CONFIG, "Config " + Echo.quoted(name) + " needs a 'value': a string,"
           + " number or boolean");
     }
     return value.toString();

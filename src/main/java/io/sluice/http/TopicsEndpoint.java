@@ -4,6 +4,7 @@ import io.sluice.api.RequestContext;
 
 import io.sluice.api.BrokerService;
 import io.sluice.api.NewTopic;
+import io.sluice.errors.Echo;
 import io.sluice.errors.ErrorCode;
 import io.vertx.core.Handler;
 import io.vertx.core.json.JsonArray;
@@ -94,7 +95,7 @@ final class TopicsEndpoint {
   static void requireKnown(JsonObject body, Set<String> known) {
     for (String field : body.fieldNames()) {
       if (!known.contains(field)) {
-        throw ErrorResponses.error(ErrorCode.INVALID_REQUEST, "Unknown field '" + field + "'; known fields: "
+        throw ErrorResponses.error(ErrorCode.INVALID_REQUEST, "Unknown field " + Echo.quoted(field) + "; known fields: "
             + new java.util.TreeSet<>(known));
       }
     }
@@ -117,7 +118,7 @@ final class TopicsEndpoint {
       return -1;
     }
     if (!(value instanceof Integer count) || (count < 1 && count != -1)) {
-      throw ErrorResponses.error(invalid, "'" + field + "' must be a positive integer or -1, got " + value);
+      throw ErrorResponses.error(invalid, Echo.quoted(field) + " must be a positive integer or -1, got " + value);
     }
     return count;
   }

@@ -1,5 +1,6 @@
 package io.sluice.http;
 
+import io.sluice.errors.Echo;
 import io.sluice.errors.ErrorCode;
 import io.sluice.errors.SluiceException;
 import io.sluice.http.ErrorResponses.ApiError;
@@ -29,7 +30,7 @@ final class WsFrames {
     }
     for (String f : frame.fieldNames()) {
       if (!allowed.contains(f)) {
-        throw new SluiceException(ErrorCode.MALFORMED_REQUEST, "Unknown message field '" + f + "'; allowed: "
+        throw new SluiceException(ErrorCode.MALFORMED_REQUEST, "Unknown message field " + Echo.quoted(f) + "; allowed: "
             + new TreeSet<>(allowed));
       }
     }

@@ -117,6 +117,13 @@ public final class DefinitionParser {
         throw invalid("inputs: a stream may not read its own internal topics");
       }
     }
+    for (String out : outputs) {
+      // Tasks write (and delete_topics deletes) as the broker: a stream writing __consumer_offsets corrupted groups.
+      if (io.sluice.api.InternalTopics.isManaged(out)) {
+        throw new io.sluice.errors.SluiceException(io.sluice.errors.ErrorCode.INVALID_TOPIC_EXCEPTION, "Topic '" + out
+            + "' is internal to the broker: a stream may not write to it (to, branch or dead_letter_topic)");
+      }
+    }
     return new StreamDefinition(name, List.copyOf(inputs), key, value, fail, exactlyOnce, latest, dlq,
         List.copyOf(parsed), Set.copyOf(outputs), json.copy(), repartition, agg, ctx.join);
   }

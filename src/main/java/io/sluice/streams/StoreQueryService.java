@@ -118,8 +118,9 @@ final class StoreQueryService implements StoreQueries {
   }
 
   private Future<Target> target(RequestContext caller, String stream, String store) {
-    return service.blocking(() -> service.compile(service.store().get(stream)))
-        .compose(d -> mayRead(caller, d).map(d)).compose(d -> {
+    return StreamAccess.checked(service, caller, stream, TO_QUERY, s -> service.blocking(() -> service.compile(s))
+            .compose(d -> mayRead(caller, d)))
+        .compose(s -> service.blocking(() -> service.compile(s))).compose(d -> {
       if (d.store() == null || !d.store().equals(store)) {
         throw new SluiceException(ErrorCode.NOT_FOUND, "Stream '" + stream + "' has no store '" + store + "'"
             + (d.store() == null ? "" : "; its store is '" + d.store() + "'"));
@@ -129,6 +130,8 @@ final class StoreQueryService implements StoreQueries {
           md.partitionCount()));
     });
   }
+
+  private static final String TO_QUERY = "query the stores of stream {} (Read is needed on every topic it reads from)";
 
   /** A store holds what the stream computed from its source topics: Read on each ({@link StreamAccess}). */
   private Future<Void> mayRead(RequestContext caller, StreamDefinition d) {

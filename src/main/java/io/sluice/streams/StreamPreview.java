@@ -31,7 +31,9 @@ import java.util.Map;
  * </pre>
  *
  * Keys and values are JSON values for the json format, strings for string, base64 strings for bytes; answered the
- * same way.
+ * same way. With the authorizer on, reading the last records needs Read on the inputs, records given inline Describe
+ * (their partitions are checked against the inputs'): the records are read as the broker, and a client allowed to
+ * manage streams read any topic's last records through a preview.
  */
 final class StreamPreview {
   static final int MAX_RECORDS = 1_000;
@@ -40,9 +42,11 @@ final class StreamPreview {
       "topic", "partition");
 
   private final StreamsService service;
+  private final io.sluice.api.RequestContext caller;
 
-  StreamPreview(StreamsService service) {
+  StreamPreview(StreamsService service, io.sluice.api.RequestContext caller) {
     this.service = service;
+    this.caller = caller;
   }
 
   Future<JsonObject> run(JsonObject body) {
@@ -58,7 +62,10 @@ final class StreamPreview {
       throw new SluiceException(ErrorCode.INVALID_REQUEST, "definition: a stream definition object is required");
     }
     // Compiling type-checks every expression in a fresh CEL environment: worker work.
-    return service.blocking(() -> service.parser().parse(defJson, null)).compose(d -> run(d, body));
+    return service.blocking(() -> service.parser().parse(defJson, null))
+        .compose(d -> (body.containsKey("last") ? StreamAccess.mayRead(service.policy(), caller, d)
+            : StreamAccess.mayDescribe(service.policy(), caller, StreamAccess.sources(d))).map(d))
+        .compose(d -> run(d, body));
   }
 
   private Future<JsonObject> run(StreamDefinition d, JsonObject body) {

@@ -18,9 +18,15 @@ import java.util.function.UnaryOperator;
 /**
  * {@code /streams}: create, list, describe (with per-task status), update, pause, resume, restart, delete, and
  * preview ({@link StreamPreview}). Errors are {@code {"error_code", "message"}}: a definition that does not compile
- * is a 400 naming the step and the position, and nothing is stored.
+ * is a 400 naming the step and the position, and nothing is stored. With the authorizer on, each call needs what
+ * {@link StreamAccess} names on the stream's topics, and refusals do not tell whether a stream exists.
  */
 final class StreamsEndpoint {
+  private static final String TO_DESCRIBE = "describe stream {} (Describe is needed on every topic it reads and writes)";
+  private static final String TO_CHANGE = "change stream {} (Read is needed on every topic it reads, Write on every "
+      + "topic it writes)";
+  private static final String TO_DELETE = "delete stream {} (Read is needed on every topic it reads, Write on every "
+      + "topic it writes, and with delete_topics Delete on its dead-letter, repartition and changelog topics)";
   private final StreamsService service;
 
   StreamsEndpoint(StreamsService service) {
@@ -107,9 +113,11 @@ final class StreamsEndpoint {
 
   private void create(RoutingContext ctx) {
     JsonObject json = body(ctx);
+    RequestContext caller = io.sluice.http.Callers.of(ctx);
     // Compiling type-checks every expression in a fresh CEL environment: worker work.
-    service.blocking(() -> service.parser().parse(json, null)).compose(service::requireInputs)
-        .compose(d -> service.ensureDeadLetterTopic(d).compose(v -> service.blocking(() -> {
+    service.blocking(() -> service.parser().parse(json, null)).compose(d -> mayRun(caller, d))
+        .compose(service::requireInputs)
+        .compose(d -> service.ensureDeadLetterTopic(caller, d).compose(v -> service.blocking(() -> {
           service.store().create(d.name(), json, service.maxDefinitions());
           return d;
         })))
@@ -147,13 +155,24 @@ final class StreamsEndpoint {
     }).onSuccess(a -> json(ctx, 200, a)).onFailure(t -> fail(ctx, t));
   }
 
-  /** Describe on each topic the stream names ({@link StreamAccess}); 403 naming the first one refused. */
+  /** Describe on each topic the stream names ({@link StreamAccess}). */
   private void describe(RoutingContext ctx) {
     String name = ctx.pathParam("name");
-    service.blocking(() -> service.policy() == null ? java.util.Set.<String>of()
-            : StreamAccess.named(service, service.store().get(name)))
-        .compose(named -> StreamAccess.mayDescribe(service.policy(), io.sluice.http.Callers.of(ctx), named))
+    RequestContext caller = io.sluice.http.Callers.of(ctx);
+    StreamAccess.checked(service, caller, name, TO_DESCRIBE, s -> service.blocking(() -> StreamAccess.named(service, s))
+            .compose(named -> StreamAccess.mayDescribe(service.policy(), caller, named)))
         .compose(v -> describeFuture(name)).onSuccess(d -> json(ctx, 200, d)).onFailure(t -> fail(ctx, t));
+  }
+
+  /** {@code d} once the caller may run it ({@link StreamAccess#mayRun}). */
+  private Future<StreamDefinition> mayRun(RequestContext caller, StreamDefinition d) {
+    return StreamAccess.mayRun(service.policy(), caller, d).map(d);
+  }
+
+  private Future<StreamStore.Stored> mayChange(RoutingContext ctx, String name, boolean deleteTopics) {
+    RequestContext caller = io.sluice.http.Callers.of(ctx);
+    return StreamAccess.checked(service, caller, name, deleteTopics ? TO_DELETE : TO_CHANGE,
+        s -> StreamAccess.mayChange(service, caller, s, deleteTopics));
   }
 
   private Future<JsonObject> describeFuture(String name) {
@@ -208,8 +227,11 @@ final class StreamsEndpoint {
   private void update(RoutingContext ctx) {
     String name = ctx.pathParam("name");
     JsonObject json = body(ctx);
-    service.blocking(() -> service.parser().parse(json, name)).compose(service::requireInputs)
-        .compose(service::ensureDeadLetterTopic)
+    RequestContext caller = io.sluice.http.Callers.of(ctx);
+    // Replacing a stream changes what it ran as much as what it will run: the caller needs both.
+    mayChange(ctx, name, false).compose(old -> service.blocking(() -> service.parser().parse(json, name)))
+        .compose(d -> mayRun(caller, d)).compose(service::requireInputs)
+        .compose(d -> service.ensureDeadLetterTopic(caller, d))
         .compose(v -> service.blocking(() -> {
           StreamStore.Stored s = service.store().get(name);
           if (!service.store().update(s, StreamsService.withVersion(s, json))) {
@@ -228,7 +250,7 @@ final class StreamsEndpoint {
 
   private void change(RoutingContext ctx, UnaryOperator<JsonObject> edit) {
     String name = ctx.pathParam("name");
-    service.blocking(() -> {
+    mayChange(ctx, name, false).compose(checked -> service.blocking(() -> {
       for (int attempt = 0; attempt < 10; attempt++) {
         StreamStore.Stored s = service.store().get(name);
         if (service.store().update(s, edit.apply(s.record().copy()))) {
@@ -236,7 +258,7 @@ final class StreamsEndpoint {
         }
       }
       throw new SluiceException(ErrorCode.SERVICE_UNAVAILABLE, "Stream '" + name + "' keeps changing; retry");
-    }).compose(v -> describeFuture(name)).onSuccess(desc -> {
+    })).compose(v -> describeFuture(name)).onSuccess(desc -> {
       service.changed();
       json(ctx, 200, desc);
     }).onFailure(t -> fail(ctx, t));
@@ -245,7 +267,7 @@ final class StreamsEndpoint {
   private void delete(RoutingContext ctx) {
     String name = ctx.pathParam("name");
     boolean deleteTopics = Boolean.parseBoolean(ctx.queryParams().get("delete_topics"));
-    service.blocking(() -> {
+    mayChange(ctx, name, deleteTopics).compose(checked -> service.blocking(() -> {
       StreamStore.Stored s = service.store().get(name);
       StreamDefinition d = service.compile(s);
       service.store().delete(name);
@@ -262,7 +284,7 @@ final class StreamsEndpoint {
         owned.add(d.changelogTopic());
       }
       return owned;
-    }).compose(owned -> {
+    })).compose(owned -> {
       if (!deleteTopics) {
         return Future.succeededFuture();
       }
@@ -323,6 +345,6 @@ final class StreamsEndpoint {
   }
 
   private void preview(RoutingContext ctx) {
-    new StreamPreview(service).run(body(ctx)).onSuccess(r -> json(ctx, 200, r)).onFailure(t -> fail(ctx, t));
+    new StreamPreview(service, io.sluice.http.Callers.of(ctx)).run(body(ctx)).onSuccess(r -> json(ctx, 200, r)).onFailure(t -> fail(ctx, t));
   }
 }

@@ -271,9 +271,11 @@ public final class StreamsService implements BrokerComponent {
   /**
    * Creates the topics a definition writes that the stream owns, unless they exist: the dead-letter topic, and for a
    * stateful stream its repartition topic and its store's changelog (compacted). Partitions: the most of any input
-   * (a changelog partition belongs to the task of the same input partition); replicas min(3, live brokers).
+   * (a changelog partition belongs to the task of the same input partition); replicas min(3, live brokers). A topic
+   * missing is created as {@code creator}, so with the authorizer on it needs Create (on the cluster or the topic), as
+   * Kafka Streams' principal needs to create its internal topics.
    */
-  Future<Void> ensureDeadLetterTopic(StreamDefinition d) {
+  Future<Void> ensureDeadLetterTopic(RequestContext creator, StreamDefinition d) {
     List<Future<Integer>> counts = new ArrayList<>();
     for (String in : d.inputs()) {
       counts.add(cluster.describeTopic(caller(), in).map(md -> md.partitionCount())
@@ -284,21 +286,21 @@ public final class StreamsService implements BrokerComponent {
       long alive = c.brokers().stream().filter(ClusterDescription.BrokerInfo::alive).count();
       int replicas = (int) Math.max(1, Math.min(3, alive));
       List<Future<Void>> creates = new ArrayList<>();
-      creates.add(ensureTopic(new NewTopic(d.deadLetterTopic(), counts.get(0).result(), replicas, Map.of())));
+      creates.add(ensureTopic(creator, new NewTopic(d.deadLetterTopic(), counts.get(0).result(), replicas, Map.of())));
       if (d.repartitionTopic() != null) {
-        creates.add(ensureTopic(new NewTopic(d.repartitionTopic(), partitions, replicas, Map.of())));
+        creates.add(ensureTopic(creator, new NewTopic(d.repartitionTopic(), partitions, replicas, Map.of())));
       }
       if (d.changelogTopic() != null) {
-        creates.add(ensureTopic(new NewTopic(d.changelogTopic(), partitions, replicas,
+        creates.add(ensureTopic(creator, new NewTopic(d.changelogTopic(), partitions, replicas,
             Map.of("cleanup.policy", "compact", "retention.ms", "-1"))));
       }
       return Future.all(creates).mapEmpty();
     }));
   }
 
-  private Future<Void> ensureTopic(NewTopic topic) {
-    return cluster.describeTopic(caller(), topic.name()).<Void>mapEmpty().recover(missing ->
-        cluster.createTopic(caller(), topic).<Void>mapEmpty()
+  private Future<Void> ensureTopic(RequestContext creator, NewTopic topic) {
+    return cluster.describeTopic(caller(), topic.name()).<Void>mapEmpty().recover(missing -> (policy == null
+        ? cluster.createTopic(caller(), topic) : policy.createTopic(creator, topic)).<Void>mapEmpty()
             .recover(t -> t instanceof SluiceException e && e.errorCode() == ErrorCode.TOPIC_ALREADY_EXISTS
                 ? Future.succeededFuture() : Future.failedFuture(t)));
   }

@@ -28,4 +28,15 @@ class ConsumerConfigRackTest {
     assertThat(e.errorCode()).isEqualTo(ErrorCode.INVALID_REQUEST);
     assertThat(e.getMessage()).contains("client.rack");
   }
+
+  /** The refusal repeated the id whole: 100 KB came back in the answer, and a newline in it forged a log line. */
+  @Test
+  void aRefusedGroupInstanceIdIsEchoedQuotedAndBounded() {
+    String id = "\n2026-12-06 ERROR forged" + "i".repeat(100_000);
+    SluiceException e = catchThrowableOfType(() -> ConsumerConfig.parse(new JsonObject().put("name", "c")
+        .put("group.instance.id", id), GroupConfig.defaults()), SluiceException.class);
+    assertThat(e.errorCode()).isEqualTo(ErrorCode.INVALID_REQUEST);
+    assertThat(e.getMessage()).contains("group.instance.id", "'\\u000a2026-12-06 ERROR forged")
+        .doesNotContain("\n").hasSizeLessThan(400);
+  }
 }

@@ -36,6 +36,10 @@ class ErrorResponsesTest {
     router.get("/stored-data").handler(ctx -> {
       throw new DecodeException("Failed to decode: Unexpected end-of-input"); // as decoding a stored value would
     });
+    router.get("/echo").handler(ctx -> {
+      throw new SluiceException(ErrorCode.MALFORMED_REQUEST, "bad value '" + "v\n\u202e".repeat(30_000) + "'");
+    });
+    router.get("/nothing/*").handler(ctx -> ctx.fail(404)); // as ApiRouter's error handler for no route
     router.route().failureHandler(ErrorResponses.failureHandler(1 << 20));
     HttpServer server = vertx.createHttpServer().requestHandler(router).listen(0, "127.0.0.1")
         .toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
@@ -66,5 +70,23 @@ class ErrorResponsesTest {
     assertThat(r.statusCode()).isEqualTo(500);
     assertThat(r.bodyAsJsonObject().getInteger("error_code")).isEqualTo(ErrorCode.UNKNOWN_SERVER_ERROR.code());
     assertThat(r.bodyAsJsonObject().getString("message")).doesNotContain("Request body");
+  }
+
+  /** A message repeating a client's input whole carried 90 KB and raw line breaks back: every message is bounded. */
+  @Test
+  void everyMessageIsBoundedAndItsInvisibleCharactersEscaped() throws Exception {
+    HttpResponse<Buffer> r = get("/echo");
+    assertThat(r.statusCode()).isEqualTo(400);
+    String message = r.bodyAsJsonObject().getString("message");
+    assertThat(message).startsWith("bad value 'v\\u000a\\u202ev").doesNotContain("\n").doesNotContain("\u202e")
+        .hasSizeLessThan(io.sluice.errors.Echo.MAX_MESSAGE_CHARS + 100);
+  }
+
+  @Test
+  void anUnknownPathIsNamedQuotedAndCut() throws Exception {
+    HttpResponse<Buffer> r = get("/nothing/" + "p".repeat(3_000));
+    assertThat(r.statusCode()).isEqualTo(404);
+    assertThat(r.bodyAsJsonObject().getString("message")).startsWith("No resource at '/nothing/ppp")
+        .contains("of 3009 characters").hasSizeLessThan(200);
   }
 }

@@ -65,7 +65,7 @@ class StoreQueryAclTest {
       Reply refused = HTTP.send("GET", query, null);
       assertThat(refused.status()).as(query + ": " + refused.body()).isEqualTo(403);
       assertThat(new JsonObject(refused.body()).getInteger("error_code")).isEqualTo(29);
-      assertThat(refused.body()).contains("Read topic 'salaries'");
+      assertThat(refused.body()).contains("stream 'totals'").doesNotContain("salaries");
     }
     assertThat(readAcl("salaries", "User:ANONYMOUS").status()).isEqualTo(201);
     Reply allowed = HTTP.send("GET", "/streams/totals/stores/sum/keys", null);
@@ -86,7 +86,7 @@ class StoreQueryAclTest {
     Reply refused = HTTP.send("GET", "/streams/audit", null);
     assertThat(refused.status()).as(refused.body()).isEqualTo(403);
     assertThat(new JsonObject(refused.body()).getInteger("error_code")).isEqualTo(29);
-    assertThat(refused.body()).contains("Describe topic 'ledger'").doesNotContain("1000");
+    assertThat(refused.body()).contains("describe stream 'audit'").doesNotContain("1000").doesNotContain("ledger");
     Reply listed = HTTP.send("GET", "/streams", null);
     assertThat(listed.status()).as(listed.body()).isEqualTo(200);
     assertThat(listed.body()).doesNotContain("audit");
