@@ -65,4 +65,15 @@ public record MetadataSnapshot(Map<String, TopicState> topics, Map<Integer, Brok
     });
     return leaving;
   }
+
+  /** Live brokers that registered but have not finished starting: no preferred-replica rebalance picks them. */
+  public Set<Integer> brokersStarting() {
+    Set<Integer> starting = new java.util.TreeSet<>();
+    liveBrokers.forEach((id, reg) -> {
+      if (reg.starting()) {
+        starting.add(id);
+      }
+    });
+    return starting;
+  }
 }
