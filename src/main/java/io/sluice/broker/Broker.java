@@ -300,12 +300,12 @@ public final class Broker {
   }
 
   /**
-   * Claims the broker id, advertising the configured HTTP port; once the listeners are bound their endpoints replace
-   * it ({@link #advertiseListeners}).
+   * Claims the broker id, advertising the configured HTTP port, as a broker still starting; once the listeners are
+   * bound their endpoints replace it and the mark goes ({@link #advertiseListeners}).
    */
   private Future<Void> register() {
     registration = new BrokerRegistration(config.brokerId(), advertisedHttpHost(), config.httpPort(),
-        clusterManager.getNodeId(), identity.directoryId()).withRack(config.brokerRack());
+        clusterManager.getNodeId(), identity.directoryId()).withRack(config.brokerRack()).withStarting(true);
     return metadata.registerBroker(registration, config.zookeeperSessionTimeoutMs());
   }
 
@@ -415,10 +415,11 @@ public final class Broker {
 
   /**
    * Rewrites this broker's registration with every listener's endpoint (the HTTP one also as the version-1 host and
-   * port, -1 without one), so clients of any protocol find it.
+   * port, -1 without one), so clients of any protocol find it, and as a started broker: the controller's rebalance
+   * may give it back its preferred leaderships from now on.
    */
   private Future<Void> advertiseListeners() {
-    BrokerRegistration reg = registration.withEndpoints(endpoints);
+    BrokerRegistration reg = registration.withEndpoints(endpoints).withStarting(false);
     Future<Void> advertised = reg.equals(registration) ? Future.succeededFuture() : metadata.updateRegistration(reg);
     registration = reg;
     return advertised.compose(r -> cluster.recordSeen(reg));
@@ -436,7 +437,9 @@ public final class Broker {
     localService = new LocalBrokerService(config, metadata, partitions, topicSync);
     controller = new Controller(clusterManager.getCuratorFramework().usingNamespace(ZkPaths.NAMESPACE), metadata,
         zookeeperExecutor, config.brokerId(), config.getBoolean(BrokerConfig.UNCLEAN_LEADER_ELECTION_ENABLE),
-        config.getBoolean(BrokerConfig.AUTO_LEADER_REBALANCE_ENABLE));
+        new Controller.Rebalance(config.getBoolean(BrokerConfig.AUTO_LEADER_REBALANCE_ENABLE),
+            TimeUnit.SECONDS.toMillis(config.getLong(BrokerConfig.LEADER_IMBALANCE_CHECK_INTERVAL_SECONDS)),
+            config.getInt(BrokerConfig.LEADER_IMBALANCE_PER_BROKER_PERCENTAGE)));
     sessionKeeper = new SessionKeeper(vertx, clusterManager.getCuratorFramework(), clusterManager, metadata,
         partitions, config.brokerId(), config.zookeeperSessionTimeoutMs());
     service = new ForwardingBrokerService(vertx, config.brokerId(), localService, metadata,

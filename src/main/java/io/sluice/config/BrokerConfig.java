@@ -130,6 +130,8 @@ public final class BrokerConfig {
       "replica.high.watermark.checkpoint.interval.ms";
   public static final String UNCLEAN_LEADER_ELECTION_ENABLE = "unclean.leader.election.enable";
   public static final String AUTO_LEADER_REBALANCE_ENABLE = "auto.leader.rebalance.enable";
+  public static final String LEADER_IMBALANCE_CHECK_INTERVAL_SECONDS = "leader.imbalance.check.interval.seconds";
+  public static final String LEADER_IMBALANCE_PER_BROKER_PERCENTAGE = "leader.imbalance.per.broker.percentage";
   public static final String BROKER_RACK = "broker.rack";
   public static final String REPLICA_SELECTOR_CLASS = "replica.selector.class";
   /** Kafka's selector that lets a consumer with {@code client.rack} read from an in-sync replica in its rack. */
@@ -324,7 +326,13 @@ public final class BrokerConfig {
           "how often replicas' high watermarks are written to replication-offset-checkpoint"),
       boolKey(UNCLEAN_LEADER_ELECTION_ENABLE, false, "elect a replica outside the ISR when no ISR member is alive"
           + " (may lose acknowledged records)"),
-      boolKey(AUTO_LEADER_REBALANCE_ENABLE, true, "give leadership back to the preferred replica once it is in sync"),
+      boolKey(AUTO_LEADER_REBALANCE_ENABLE, true, "the controller gives partitions back to their preferred replica"
+          + " (the first of their replicas) every leader.imbalance.check.interval.seconds, for each broker whose"
+          + " imbalance exceeds leader.imbalance.per.broker.percentage, once it is in sync and has finished starting"),
+      longKey(LEADER_IMBALANCE_CHECK_INTERVAL_SECONDS, 300L, 1, "how often the controller checks the leader"
+          + " imbalance (auto.leader.rebalance.enable)"),
+      intKey(LEADER_IMBALANCE_PER_BROKER_PERCENTAGE, 10, 0, 100, "a broker leading fewer than this share (percent)"
+          + " short of the partitions it is the preferred replica of is left as it is by the periodic check"),
       stringKey(BROKER_RACK, "", "the rack (availability zone) of this broker: replicas of a partition are placed on"
           + " as many racks as there are, and consumers with client.rack may read from it (empty: no rack)"),
       stringKey(REPLICA_SELECTOR_CLASS, "", "Kafka's " + RACK_AWARE_REPLICA_SELECTOR + " lets a consumer that"

@@ -165,6 +165,21 @@ public final class OffsetsTopic {
     return service.offsets(RequestContext.SELF, tp).compose(range -> loadFrom(tp, range.beginningOffset(), endOffset, sink, 0));
   }
 
+  /**
+   * Reads partition {@code partition} from its start up to its current end (the high watermark: committed records
+   * only); completes with the offset it read up to and the records read.
+   */
+  public Future<long[]> loadCommitted(int partition, Consumer<Entry> sink) {
+    TopicPartition tp = new TopicPartition(NAME, partition);
+    return service.offsets(RequestContext.SELF, tp).compose(range -> loadFrom(tp, range.beginningOffset(),
+        range.endOffset(), sink, 0).map(n -> new long[] {range.endOffset(), n}));
+  }
+
+  /** Reads partition {@code partition} from {@code from} up to (excluding) {@code endOffset}. */
+  public Future<Long> load(int partition, long from, long endOffset, Consumer<Entry> sink) {
+    return loadFrom(new TopicPartition(NAME, partition), from, endOffset, sink, 0);
+  }
+
   /** Reads partition {@code partition} from its start to its current end, handing each entry to {@code sink}. */
   public Future<Long> load(int partition, Consumer<Entry> sink) {
     TopicPartition tp = new TopicPartition(NAME, partition);

@@ -22,10 +22,12 @@ import java.util.TreeSet;
  * {@value #CHECK_INTERVAL_MS} ms it compares the partitions led here (from the broker's metadata snapshot) with those
  * it serves; a partition newly led is loaded, one no longer led is dropped at once.
  *
- * <p>Loading a partition: first a marker record is appended with acks=all. Its acknowledgement means everything
- * before it is committed (a new leader's high watermark may lag its log end until the followers catch up, so a read
- * "up to the high watermark" alone could miss the last commits); then the partition is read from its start up to
- * the marker, and only then are its groups served. Until then, and after leadership moved away, requests for its
+ * <p>Loading a partition: a marker record is appended with acks=all. Its acknowledgement means everything before it
+ * is committed (a new leader's high watermark may lag its log end until the followers catch up, so a read "up to the
+ * high watermark" alone could miss the last commits: Kafka's coordinator reads its leader's log to the log end for
+ * this reason); then the partition is read up to the marker, and only then are its groups served. The read does not
+ * wait for the marker: what is below the high watermark already is read while the marker replicates (the followers
+ * of a new leader take a while to fetch from it), and only the rest after it, in offset order. Until then, and after leadership moved away, requests for its
  * groups fail NOT_COORDINATOR, which the router ({@code io.sluice.consumer.RoutingConsumerService}) retries after
  * looking the coordinator up again.
  *
@@ -163,13 +165,16 @@ final class PartitionOwnership {
         new JsonObject().put("broker", brokerId));
     long[] markerAckedMs = {-1};
     // Loads replay into the coordinator's maps: a failed or superseded attempt must leave nothing behind.
-    topic.appendTo(partition, List.of(marker))
-        .onSuccess(offset -> markerAckedMs[0] = coordinator.nowMs())
-        .compose(markerOffset -> topic.load(partition, markerOffset, e -> {
-          if (current(partition, attempt)) {
-            coordinator.apply(e);
-          }
-        }))
+    java.util.function.Consumer<OffsetsTopic.Entry> replay = e -> {
+      if (current(partition, attempt)) {
+        coordinator.apply(e);
+      }
+    };
+    Future<Long> markerAcked = topic.appendTo(partition, List.of(marker))
+        .onSuccess(offset -> markerAckedMs[0] = coordinator.nowMs());
+    topic.loadCommitted(partition, replay)
+        .compose(committed -> markerAcked.compose(markerOffset -> topic.load(partition, committed[0], markerOffset,
+            replay)).map(rest -> committed[1] + rest))
         .onComplete(ar -> {
           if (!current(partition, attempt)) {
             return;
@@ -185,11 +190,12 @@ final class PartitionOwnership {
           coordinator.partitionServed(partition, partitions, leaderEpoch);
           coordinator.listener().partitionLoaded(partition, partitions);
           // The two steps apart: the marker's acks=all append waits for every in-sync follower to fetch from this
-          // new leader, the read is local; a slow load says which of them to look at.
+          // new leader, the read is local (the committed part overlaps the marker's wait; what follows is the rest).
           long now = coordinator.nowMs();
           LOG.log(Level.INFO, "Broker " + brokerId + " coordinates the groups of " + OffsetsTopic.NAME + "-"
               + partition + ": loaded " + ar.result() + " record(s) in " + (now - started) + " ms (load marker"
-              + " replicated after " + (markerAckedMs[0] - started) + " ms, read " + (now - markerAckedMs[0]) + " ms)");
+              + " replicated after " + (markerAckedMs[0] - started) + " ms, read done " + (now - markerAckedMs[0]) + " ms"
+              + " after it)");
         });
   }
 

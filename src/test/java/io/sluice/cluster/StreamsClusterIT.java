@@ -45,6 +45,7 @@ class StreamsClusterIT {
   void killNineOfTaskBrokersLosesAndDuplicatesNothingExactlyOnce() throws Exception {
     cluster = CLUSTERS.create(dir);
     cluster.extraConfig.put("streams.commit.interval.ms", 2_000);
+    cluster.extraConfig.put("leader.imbalance.check.interval.seconds", 1); // the preferred leaders come back in the test
     cluster.startAll(3);
     for (String t : List.of("src", "exact", "loose")) {
       HttpResponse<byte[]> r = cluster.createTopic(cluster.node(1), t, PARTITIONS, 3, Map.of("min.insync.replicas",

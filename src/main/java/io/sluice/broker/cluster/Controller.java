@@ -43,8 +43,6 @@ import org.apache.zookeeper.data.Stat;
  *       until an ISR member returns;</li>
  *   <li>a partition whose ISR names dead brokers loses them from the ISR (same epoch), so acks=all resumes without
  *       waiting for the leader's lag timeout;</li>
- *   <li>with {@code auto.leader.rebalance.enable}, a partition whose preferred replica (first in its assignment) is
- *       alive, in sync, not leading and not in controlled shutdown gets it back as leader (epoch bumped);</li>
  *   <li>a partition led by a broker in controlled shutdown (its registration says so) gets another live ISR member
  *       as leader (epoch bumped), if it has one;</li>
  *   <li>a partition with a replica reassignment in progress ({@link PartitionReassignment}), once every target replica
@@ -52,6 +50,14 @@ import org.apache.zookeeper.data.Stat;
  *       gets the final replicas and the state the ISR without the removed ones, in one transaction.</li>
  * </ul>
  * Only a partition's assigned replicas count as alive for it, so one a reassignment dropped leaves its ISR.
+ *
+ * <p><b>Preferred leaders</b> ({@code auto.leader.rebalance.enable}) come back as in Kafka, not on a snapshot but
+ * every {@code leader.imbalance.check.interval.seconds}, and only for a broker whose imbalance (the share of the
+ * partitions it is the preferred replica of that another broker leads) exceeds
+ * {@code leader.imbalance.per.broker.percentage} ({@link #rebalance}). A restarted broker thus gets its leaderships
+ * back at most once per interval, in one batch, and never while it is still starting (its registration says so, as
+ * a KRaft broker is fenced until it has caught up): moving a group coordinator's partition back onto a broker that
+ * is still warming up cost a second coordinator move and its stall in every rolling restart.
  *
  * <p><b>Threading.</b> Decisions run on the metadata store's context; ZooKeeper calls on the ZooKeeper worker pool.
  * At most one write per partition is in flight; a snapshot that arrives meanwhile (often the write's own) is decided
@@ -67,7 +73,7 @@ public final class Controller {
   private final Context context;
   private final int brokerId;
   private final boolean uncleanElection;
-  private final boolean preferredElection;
+  private final Rebalance rebalance;
   private final Set<TopicPartition> writesInFlight = new HashSet<>();
   /** Partitions a snapshot wanted to decide while their write was in flight: decided again when it is done. */
   private final Set<TopicPartition> decideAfterWrite = new HashSet<>();
@@ -76,16 +82,28 @@ public final class Controller {
   private int epochZkVersion = -1;
   private int epoch;
   private boolean closed;
+  private long rebalanceTimer = -1;
+
+  /**
+   * Kafka's automatic preferred-leader election.
+   *
+   * @param enabled {@code auto.leader.rebalance.enable}
+   * @param intervalMs {@code leader.imbalance.check.interval.seconds}, in ms
+   * @param imbalancePercentage {@code leader.imbalance.per.broker.percentage}
+   */
+  public record Rebalance(boolean enabled, long intervalMs, int imbalancePercentage) {
+    public static final Rebalance OFF = new Rebalance(false, 1, 0);
+  }
 
   public Controller(CuratorFramework client, ZkMetadataStore metadata, WorkerExecutor zk, int brokerId,
-      boolean uncleanElection, boolean preferredElection) {
+      boolean uncleanElection, Rebalance rebalance) {
     this.client = client;
     this.metadata = metadata;
     this.zk = zk;
     this.context = metadata.context();
     this.brokerId = brokerId;
     this.uncleanElection = uncleanElection;
-    this.preferredElection = preferredElection;
+    this.rebalance = rebalance;
   }
 
   /** Joins the election. */
@@ -125,6 +143,9 @@ public final class Controller {
       epochZkVersion = version;
       LOG.log(Level.INFO, "Broker " + brokerId + " is the controller at controller epoch " + epoch);
       onSnapshot(metadata.snapshot());
+      if (rebalance.enabled() && rebalanceTimer < 0) {
+        rebalanceTimer = context.owner().setPeriodic(rebalance.intervalMs(), id -> checkBalance());
+      }
     }, t -> LOG.log(Level.ERROR, "Broker " + brokerId + " won the controller latch but could not bump the"
         + " controller epoch", t));
   }
@@ -166,6 +187,76 @@ public final class Controller {
       LOG.log(Level.INFO, "Broker " + brokerId + " stops being the controller: " + why);
     }
     epochZkVersion = -1;
+    stopRebalancing();
+  }
+
+  private void stopRebalancing() {
+    if (rebalanceTimer >= 0) {
+      context.owner().cancelTimer(rebalanceTimer);
+      rebalanceTimer = -1;
+    }
+  }
+
+  /** The periodic preferred-leader election: the partitions {@link #rebalance} picks, each at a new epoch. */
+  private void checkBalance() {
+    if (!isActive() || closed) {
+      return;
+    }
+    MetadataSnapshot snapshot = metadata.snapshot();
+    rebalance(snapshot, rebalance.imbalancePercentage()).forEach((tp, next) -> {
+      PartitionState current = snapshot.topics().get(tp.topic()).states().get(tp.partition());
+      write(tp, current, withCurrentEpochs(next, current, snapshot));
+    });
+  }
+
+  /**
+   * Kafka's {@code checkAndTriggerAutoLeaderRebalance}: per broker, the partitions it is the preferred replica of
+   * (first in the assignment); if more than {@code imbalancePercentage} % of them are led by another broker, each of
+   * those whose preferred replica may lead now gets it as leader (epoch bumped). It may when it is alive, in the ISR,
+   * not in controlled shutdown and not starting, and the partition has nothing else pending: a live leader, no ISR
+   * member to drop or that restarted, no reassignment in progress (their own decisions come first).
+   */
+  static Map<TopicPartition, PartitionState> rebalance(MetadataSnapshot snapshot, int imbalancePercentage) {
+    Map<Integer, Integer> preferredOf = new HashMap<>();
+    Map<Integer, Map<TopicPartition, PartitionState>> movable = new HashMap<>();
+    Map<Integer, Integer> notLeading = new HashMap<>();
+    Set<Integer> leaving = snapshot.brokersInControlledShutdown();
+    Set<Integer> starting = snapshot.brokersStarting();
+    Set<Integer> live = snapshot.liveBrokerIds();
+    for (TopicState topic : snapshot.topics().values()) {
+      if (!topic.isComplete()) {
+        continue;
+      }
+      for (Map.Entry<Integer, PartitionState> e : topic.states().entrySet()) {
+        List<Integer> replicas = topic.assignment().get(e.getKey());
+        PartitionState state = e.getValue();
+        int preferred = replicas.get(0);
+        preferredOf.merge(preferred, 1, Integer::sum);
+        if (state.leader() == preferred) {
+          continue;
+        }
+        notLeading.merge(preferred, 1, Integer::sum);
+        boolean settled = live.contains(state.leader()) && live.containsAll(state.isr())
+            && restartedInIsr(replicas, state, snapshot).isEmpty() && !topic.reassignments().containsKey(e.getKey());
+        if (settled && live.contains(preferred) && !leaving.contains(preferred) && !starting.contains(preferred)
+            && state.isr().contains(preferred)) {
+          movable.computeIfAbsent(preferred, b -> new HashMap<>()).put(topic.tp(e.getKey()),
+              new PartitionState(preferred, state.leaderEpoch() + 1, state.isr(), state.zkVersion(), 0,
+                  state.isrEpochs()));
+        }
+      }
+    }
+    Map<TopicPartition, PartitionState> moves = new HashMap<>();
+    movable.forEach((broker, partitions) -> {
+      // Kafka's comparison: the ratio strictly above the percentage
+      if (notLeading.get(broker) * 100L > (long) imbalancePercentage * preferredOf.get(broker)) {
+        LOG.log(Level.INFO, "Broker " + broker + " leads " + (preferredOf.get(broker) - notLeading.get(broker))
+            + " of the " + preferredOf.get(broker) + " partitions it is the preferred replica of (imbalance above "
+            + imbalancePercentage + " %): electing it for " + partitions.keySet());
+        moves.putAll(partitions);
+      }
+    });
+    return moves;
   }
 
   private void onSnapshot(MetadataSnapshot snapshot) {
@@ -200,7 +291,7 @@ public final class Controller {
     }
     Set<Integer> leaving = snapshot.brokersInControlledShutdown();
     PartitionState next = restarted.isEmpty()
-        ? decide(replicas, state, new Candidates(live, leaving), unclean, preferredElection)
+        ? decide(replicas, state, new Candidates(live, leaving), unclean)
         : decideAfterRestart(replicas, state, new Candidates(live, leaving), restarted, unclean);
     if (next == null && restarted.isEmpty()) {
       next = leaderOffLeaving(replicas, state, live, leaving);
@@ -361,7 +452,7 @@ public final class Controller {
       Set<Integer> restarted, boolean unclean) {
     Candidates notRestarted = brokers.without(restarted);
     if (state.isr().stream().anyMatch(notRestarted.live()::contains)) {
-      return decide(replicas, state, notRestarted, unclean, false);
+      return decide(replicas, state, notRestarted, unclean);
     }
     List<Integer> liveIsr = replicas.stream().filter(b -> state.isr().contains(b) && brokers.live().contains(b))
         .toList();
@@ -371,10 +462,10 @@ public final class Controller {
 
   /**
    * The partition's next state, or null to leave it. A leader in controlled shutdown is alive here (its move is
-   * {@link #leaderOffLeaving}'s); a successor, unclean or preferred leader is never one ({@link Candidates}).
+   * {@link #leaderOffLeaving}'s); a successor or unclean leader is never one ({@link Candidates}). A live leader
+   * stays: the preferred replica's return is the periodic {@link #rebalance}'s.
    */
-  static PartitionState decide(List<Integer> replicas, PartitionState state, Candidates brokers, boolean unclean,
-      boolean preferred) {
+  static PartitionState decide(List<Integer> replicas, PartitionState state, Candidates brokers, boolean unclean) {
     Set<Integer> live = brokers.live();
     List<Integer> liveIsr = state.isr().stream().filter(live::contains).toList();
     if (!live.contains(state.leader())) {
@@ -392,11 +483,6 @@ public final class Controller {
     }
     if (liveIsr.size() < state.isr().size()) {
       return new PartitionState(state.leader(), state.leaderEpoch(), liveIsr, state.zkVersion());
-    }
-    int preferredLeader = replicas.get(0);
-    if (preferred && preferredLeader != state.leader() && brokers.mayLead(preferredLeader)
-        && state.isr().contains(preferredLeader)) {
-      return new PartitionState(preferredLeader, state.leaderEpoch() + 1, state.isr(), state.zkVersion());
     }
     return null;
   }
@@ -511,6 +597,7 @@ public final class Controller {
   public Future<Void> close() {
     closed = true;
     epochZkVersion = -1;
+    context.runOnContext(v -> stopRebalancing());
     LeaderLatch l = latch;
     return l == null ? Future.succeededFuture() : zk.executeBlocking(() -> {
       l.close();

@@ -25,12 +25,22 @@ import java.util.List;
  * @param inControlledShutdown the broker is stopping and asks the controller to move its partitions' leadership to
  *     other in-sync replicas first (Kafka's controlled shutdown; {@code "in_controlled_shutdown": true}, absent
  *     otherwise)
+ * @param starting the broker registered but has not finished starting (its services and listeners are not all up):
+ *     the controller's preferred-replica rebalance hands it no leadership yet, as KRaft's controller hands none to a
+ *     broker before it is unfenced ({@code "starting": true}, absent once started, and in registrations of older
+ *     Sluice versions)
  */
 public record BrokerRegistration(int id, String httpHost, int httpPort, String clusterNodeId, String directoryId,
-    List<Listener.Endpoint> endpoints, String rack, boolean inControlledShutdown) {
+    List<Listener.Endpoint> endpoints, String rack, boolean inControlledShutdown, boolean starting) {
 
   public BrokerRegistration {
     endpoints = List.copyOf(endpoints);
+  }
+
+  /** A registration of a started broker. */
+  public BrokerRegistration(int id, String httpHost, int httpPort, String clusterNodeId, String directoryId,
+      List<Listener.Endpoint> endpoints, String rack, boolean inControlledShutdown) {
+    this(id, httpHost, httpPort, clusterNodeId, directoryId, endpoints, rack, inControlledShutdown, false);
   }
 
   /** A registration without a rack, of a broker that is not stopping. */
@@ -65,6 +75,9 @@ public record BrokerRegistration(int id, String httpHost, int httpPort, String c
     if (inControlledShutdown) {
       json.put("in_controlled_shutdown", true);
     }
+    if (starting) {
+      json.put("starting", true);
+    }
     return json.toBuffer().getBytes();
   }
 
@@ -78,24 +91,31 @@ public record BrokerRegistration(int id, String httpHost, int httpPort, String c
     }
     return new BrokerRegistration(id, json.getString("host"), json.getInteger("http_port", -1),
         json.getString("cluster_node_id"), json.getString("directory_id"), endpoints, json.getString("rack"),
-        json.getBoolean("in_controlled_shutdown", false));
+        json.getBoolean("in_controlled_shutdown", false), json.getBoolean("starting", false));
   }
 
   /** This registration in {@code rack} (null: none). */
   public BrokerRegistration withRack(String rack) {
     return new BrokerRegistration(id, httpHost, httpPort, clusterNodeId, directoryId, endpoints, rack,
-        inControlledShutdown);
+        inControlledShutdown, starting);
   }
 
   /** This registration advertising {@code port} as its HTTP port. */
   public BrokerRegistration withHttpPort(int port) {
     return new BrokerRegistration(id, httpHost, port, clusterNodeId, directoryId, endpoints, rack,
-        inControlledShutdown);
+        inControlledShutdown, starting);
   }
 
   /** This registration of a broker in controlled shutdown. */
   public BrokerRegistration stopping() {
-    return new BrokerRegistration(id, httpHost, httpPort, clusterNodeId, directoryId, endpoints, rack, true);
+    return new BrokerRegistration(id, httpHost, httpPort, clusterNodeId, directoryId, endpoints, rack, true,
+        starting);
+  }
+
+  /** This registration marked as of a broker still starting, or as of one that has started. */
+  public BrokerRegistration withStarting(boolean isStarting) {
+    return new BrokerRegistration(id, httpHost, httpPort, clusterNodeId, directoryId, endpoints, rack,
+        inControlledShutdown, isStarting);
   }
 
   /**
@@ -105,6 +125,6 @@ public record BrokerRegistration(int id, String httpHost, int httpPort, String c
   public BrokerRegistration withEndpoints(List<Listener.Endpoint> listeners) {
     Listener.Endpoint http = listeners.stream().filter(e -> e.protocol().equals("http")).findFirst().orElse(null);
     return new BrokerRegistration(id, http != null ? http.host() : httpHost, http != null ? http.port() : -1,
-        clusterNodeId, directoryId, listeners, rack, inControlledShutdown);
+        clusterNodeId, directoryId, listeners, rack, inControlledShutdown, starting);
   }
 }

@@ -57,12 +57,21 @@ public record MetadataSnapshot(Map<String, TopicState> topics, Map<Integer, Brok
 
   /** Live brokers in controlled shutdown: their partitions' leadership goes to other in-sync replicas. */
   public Set<Integer> brokersInControlledShutdown() {
-    Set<Integer> leaving = new java.util.TreeSet<>();
+    return liveBrokersWhere(BrokerRegistration::inControlledShutdown);
+  }
+
+  /** Live brokers that registered but have not finished starting: no preferred-replica rebalance picks them. */
+  public Set<Integer> brokersStarting() {
+    return liveBrokersWhere(BrokerRegistration::starting);
+  }
+
+  private Set<Integer> liveBrokersWhere(java.util.function.Predicate<BrokerRegistration> condition) {
+    Set<Integer> ids = new java.util.TreeSet<>();
     liveBrokers.forEach((id, reg) -> {
-      if (reg.inControlledShutdown()) {
-        leaving.add(id);
+      if (condition.test(reg)) {
+        ids.add(id);
       }
     });
-    return leaving;
+    return ids;
   }
 }

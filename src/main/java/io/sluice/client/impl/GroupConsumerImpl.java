@@ -114,6 +114,7 @@ final class GroupConsumerImpl implements GroupConsumer {
   private Future<Void> closing;
   private long lastCommitMs;
   private int failures;
+  private final RetryLog retryLog;
 
   /** One poll's records, a {@link Section} per partition, and the seek epochs they were polled under. */
   private record Batch(List<Section> sections, Map<TopicPartition, Integer> epochs, boolean end) {
@@ -202,6 +203,8 @@ final class GroupConsumerImpl implements GroupConsumer {
   GroupConsumerImpl(ClientImpl client, ConsumerOptions options) {
     this.context = client.context();
     this.vertx = client.vertx();
+    this.retryLog = new RetryLog(LOG, "Consumer of group '" + options.group() + "'",
+        () -> System.nanoTime() / 1_000_000);
     this.options = options;
     this.api = new ConsumerInstanceApi(client.vertx(), client.transport(), client.metadata(),
         client.requestTimeoutMs());
@@ -272,6 +275,7 @@ final class GroupConsumerImpl implements GroupConsumer {
           updateAssignment(assigned.partitions());
           membership = assigned.membership();
           failures = 0;
+          retryLog.succeeded();
           Batch batch = new Batch(answer.sections(), epochs, false);
           repositionNeeded |= rereads(batch);
           return batch;
@@ -361,9 +365,10 @@ final class GroupConsumerImpl implements GroupConsumer {
       return closed ? Future.succeededFuture(new Batch(List.of(), Map.of(), true)) : Future.failedFuture(t);
     }
     failures++;
+    long waitMs = Math.min(MAX_BACKOFF_MS, 50L << Math.min(failures, 10));
+    retryLog.retrying(t, waitMs);
     Promise<Batch> later = Promise.promise();
-    vertx.setTimer(Math.min(MAX_BACKOFF_MS, 50L << Math.min(failures, 10)),
-        id -> later.complete(new Batch(List.of(), Map.of(), false)));
+    vertx.setTimer(waitMs, id -> later.complete(new Batch(List.of(), Map.of(), false)));
     return later.future();
   }
 

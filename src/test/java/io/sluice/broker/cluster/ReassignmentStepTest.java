@@ -55,7 +55,7 @@ class ReassignmentStepTest {
   void aReplicaDroppedFromTheAssignmentLeavesTheIsrAndLeadershipAsADeadOneWould() {
     // a cancelled move whose leader was 3, being added: replicas back to [1, 2], 3 counts as not alive for them
     PartitionState s = new PartitionState(3, 6, List.of(1, 2, 3), 9);
-    assertThat(Controller.decide(List.of(1, 2), s, Controller.Candidates.of(Set.of(1, 2)), false, false))
+    assertThat(Controller.decide(List.of(1, 2), s, Controller.Candidates.of(Set.of(1, 2)), false))
         .isEqualTo(new PartitionState(1, 7, List.of(1, 2), 9));
   }
 }

@@ -1,0 +1,114 @@
+package io.sluice.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.sluice.api.Acks;
+import io.sluice.api.CommittedOffset;
+import io.sluice.api.DelegatingBrokerService;
+import io.sluice.api.FetchRequest;
+import io.sluice.api.FetchResult;
+import io.sluice.api.ProduceResult;
+import io.sluice.api.RequestContext;
+import io.sluice.api.TopicPartition;
+import io.sluice.group.GroupConfig;
+import io.sluice.group.GroupCoordinator;
+import io.sluice.group.GroupListener;
+import io.sluice.group.OffsetsTopic;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A coordinator taking over an offsets partition reads what is committed already while its load marker replicates,
+ * instead of after it (a new leader's followers take a while to fetch the marker): the read starts with the marker
+ * held, and the groups are served, with every commit, once the marker is acknowledged and the rest is read.
+ */
+class CoordinatorLoadOverlapTest {
+  private static final long WAIT_MS = 30_000;
+  private static final String GROUP = "g";
+  private static final TopicPartition READ = new TopicPartition("events", 0);
+
+  @TempDir
+  Path dir;
+  private final Vertx vertx = Vertx.vertx();
+  private GroupCoordinator coordinator;
+
+  @AfterEach
+  void close() throws Exception {
+    if (coordinator != null) {
+      coordinator.close().await(WAIT_MS, TimeUnit.MILLISECONDS);
+    }
+    vertx.close().await(WAIT_MS, TimeUnit.MILLISECONDS);
+  }
+
+  @Test
+  void theCommittedRecordsAreReadWhileTheLoadMarkerReplicates() throws Exception {
+    InMemoryBroker broker = new InMemoryBroker(vertx, dir);
+    WorkerExecutor workers = vertx.createSharedWorkerExecutor("load-test", 1);
+    OffsetsTopic seeded = new OffsetsTopic(broker, workers);
+    int partitions = await(seeded.ensureCreated(GroupConfig.defaults(), broker));
+    int p = OffsetsTopic.partitionFor(GROUP, partitions);
+    await(seeded.appendTo(p, List.of(OffsetsTopic.offsetEntry(GROUP, READ, new CommittedOffset(42, "", 1)))));
+    HoldingMarker held = new HoldingMarker(broker);
+    Promise<Map<TopicPartition, CommittedOffset>> served = Promise.promise();
+    coordinator = new GroupCoordinator(vertx, held, GroupConfig.defaults(), System::currentTimeMillis);
+    coordinator.followLeadership(1);
+    coordinator.listener(new GroupListener() {
+      @Override
+      public void partitionLoaded(int partition, int n) {
+        if (partition == p) {
+          served.tryComplete(coordinator.committed(GROUP));
+        }
+      }
+    });
+    await(coordinator.start());
+
+    await(held.markerSent.future());
+    await(held.readStarted.future());
+    assertThat(served.future().isComplete()).as("not served before the marker is acknowledged").isFalse();
+    held.release.complete();
+
+    assertThat(await(served.future())).containsEntry(READ, new CommittedOffset(42, "", 1));
+  }
+
+  /** Holds the acks=all appends to the offsets topic (the load marker) until released; tells when a read starts. */
+  private static final class HoldingMarker extends DelegatingBrokerService {
+    final Promise<Void> markerSent = Promise.promise();
+    final Promise<Void> readStarted = Promise.promise();
+    final Promise<Void> release = Promise.promise();
+
+    HoldingMarker(InMemoryBroker delegate) {
+      super(delegate);
+    }
+
+    @Override
+    public Future<ProduceResult> produce(RequestContext caller, TopicPartition tp, ByteBuffer batches, Acks acks) {
+      if (!tp.topic().equals(OffsetsTopic.NAME)) {
+        return delegate.produce(caller, tp, batches, acks);
+      }
+      markerSent.tryComplete();
+      return release.future().compose(v -> delegate.produce(caller, tp, batches, acks));
+    }
+
+    @Override
+    public Future<FetchResult> fetch(RequestContext caller, FetchRequest request) {
+      if (request.tp().topic().equals(OffsetsTopic.NAME)) {
+        readStarted.tryComplete();
+      }
+      return delegate.fetch(caller, request);
+    }
+  }
+
+  private static <T> T await(Future<T> f) throws Exception {
+    return f.await(WAIT_MS, TimeUnit.MILLISECONDS);
+  }
+}
