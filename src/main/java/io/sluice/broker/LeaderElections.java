@@ -79,7 +79,8 @@ final class LeaderElections {
    * The state after the election, or the refusal: PREFERRED moves leadership to the first replica when it is alive
    * and in sync (epoch + 1, ISR kept); UNCLEAN gives a partition without a live leader to its first live replica, in
    * sync or not, alone in the ISR (epoch + 1). Neither chooses a broker in controlled shutdown (as the controller's
-   * elections do not): it is about to go.
+   * elections do not): it is about to go. PREFERRED does not choose a broker still starting either, as the
+   * controller's rebalance does not (KRaft elects no fenced broker): its services are not all up yet.
    */
   static PartitionState decide(ElectionType type, TopicPartition tp, List<Integer> replicas, PartitionState state,
       MetadataSnapshot s) {
@@ -93,6 +94,7 @@ final class LeaderElections {
       }
       String unavailable = !s.liveBrokerIds().contains(preferred) ? "not alive"
           : leaving.contains(preferred) ? "in controlled shutdown"
+          : s.brokersStarting().contains(preferred) ? "not yet started"
           : !state.isr().contains(preferred) ? "not in its ISR " + state.isr() : null;
       if (unavailable != null) {
         throw new SluiceException(ErrorCode.PREFERRED_LEADER_NOT_AVAILABLE, "Broker " + preferred + ", the preferred"

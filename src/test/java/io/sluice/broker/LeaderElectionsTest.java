@@ -13,6 +13,7 @@ import io.sluice.errors.SluiceException;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
 
 /** Kafka's ElectLeaders rules: when a preferred or unclean election moves leadership, and its refusals. */
@@ -31,8 +32,17 @@ class LeaderElectionsTest {
   }
 
   private static MetadataSnapshot stopping(MetadataSnapshot live, int broker) {
+    return with(live, broker, BrokerRegistration::stopping);
+  }
+
+  private static MetadataSnapshot starting(MetadataSnapshot live, int broker) {
+    return with(live, broker, r -> r.withStarting(true));
+  }
+
+  private static MetadataSnapshot with(MetadataSnapshot live, int broker,
+      UnaryOperator<BrokerRegistration> change) {
     Map<Integer, BrokerRegistration> brokers = new HashMap<>(live.liveBrokers());
-    brokers.put(broker, brokers.get(broker).stopping());
+    brokers.put(broker, change.apply(brokers.get(broker)));
     Map<Integer, Long> zxids = new HashMap<>();
     brokers.keySet().forEach(id -> zxids.put(id, live.registrationZxid(id)));
     return new MetadataSnapshot(Map.of(), brokers, zxids);
@@ -79,5 +89,17 @@ class LeaderElectionsTest {
     refused(ElectionType.UNCLEAN, offline, stopping(live(2), 2), ErrorCode.ELIGIBLE_LEADERS_NOT_AVAILABLE);
     refused(ElectionType.UNCLEAN, new PartitionState(-1, 5, List.of(1, 2), 8), stopping(live(2, 3), 2),
         ErrorCode.ELIGIBLE_LEADERS_NOT_AVAILABLE); // 2 holds every acknowledged record: 3 would lose them
+  }
+
+  @Test
+  void preferredDoesNotChooseABrokerStillStarting() {
+    PartitionState s = new PartitionState(2, 4, List.of(2, 1), 7);
+    MetadataSnapshot oneStarting = starting(live(1, 2, 3), 1);
+    assertThatThrownBy(() -> LeaderElections.decide(ElectionType.PREFERRED, TP, REPLICAS, s, oneStarting))
+        .isInstanceOfSatisfying(SluiceException.class, e -> assertThat(e.errorCode())
+            .isEqualTo(ErrorCode.PREFERRED_LEADER_NOT_AVAILABLE))
+        .hasMessageContaining("not yet started");
+    assertThat(LeaderElections.decide(ElectionType.PREFERRED, TP, REPLICAS, s, starting(live(1, 2, 3), 3)).leader())
+        .isEqualTo(1);
   }
 }

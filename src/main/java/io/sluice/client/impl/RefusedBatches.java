@@ -38,13 +38,18 @@ final class RefusedBatches {
   }
 
   /**
-   * Retriable refusals that the broker answers before writing anything of the request: once the batch's retries are
-   * spent it failed unwritten, as a refusal, and the partition's later batches go on in the next epoch rather than
-   * failing behind a hole. A partition full of producers ({@code producer.id.max.per.partition}) refuses a new one
-   * until one expires: the producer's later records try again then, not "create a new producer".
+   * Refusals of the request rather than of the batch's bytes, which the broker answers before writing anything of
+   * it. A partition full of producers ({@code producer.id.max.per.partition}) refuses a new one until one expires;
+   * an authorization refusal (Kafka's producer counts it as not written too: no sequence consumed) holds until an
+   * ACL changes. Once the batch's retries are spent it failed unwritten, as a refusal, and the partition's later
+   * batches go on in the next epoch rather than failing behind a hole: the producer's later records are written once
+   * allowed, not "create a new producer".
    */
+  private static final Set<ErrorCode> UNWRITTEN = EnumSet.of(ErrorCode.PRODUCER_ID_LIMIT_EXCEEDED,
+      ErrorCode.TOPIC_AUTHORIZATION_FAILED, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+
   static boolean refusedUnwritten(ErrorCode code) {
-    return code == ErrorCode.PRODUCER_ID_LIMIT_EXCEEDED;
+    return UNWRITTEN.contains(code);
   }
 
   /**
