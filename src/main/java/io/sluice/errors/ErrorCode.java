@@ -31,6 +31,11 @@ public enum ErrorCode {
    * of every group would miss some. Retry the same coordinator.
    */
   COORDINATOR_LOAD_IN_PROGRESS(14, 503, true),
+  /**
+   * No broker coordinates the group yet: {@code __consumer_offsets} cannot be created while fewer brokers are up than
+   * its replication factor (a rolling restart). Retry; it is created once enough are.
+   */
+  COORDINATOR_NOT_AVAILABLE(15, 503, true),
   /** This broker does not coordinate the group (any more, or not yet): find the coordinator again and retry. */
   NOT_COORDINATOR(16, 503, true),
   INVALID_TOPIC_EXCEPTION(17, 400, false),

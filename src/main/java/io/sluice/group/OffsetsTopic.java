@@ -95,7 +95,9 @@ public final class OffsetsTopic {
   /**
    * Creates the topic unless it exists; completes with its partition count. Its replication factor is
    * {@code offsets.topic.replication.factor}, or when that is -1 the smaller of 3 and the live brokers (so a
-   * single broker works, and a cluster's commits survive a broker's crash).
+   * single broker works, and a cluster's commits survive a broker's crash). While fewer brokers can take a replica
+   * than the factor asks (a rolling restart), it fails COORDINATOR_NOT_AVAILABLE, retriable, as Kafka answers a
+   * coordinator lookup until enough brokers are up: the caller's group call is refused for now, not for good.
    */
   public Future<Integer> ensureCreated(GroupConfig cfg, BrokerService cluster) {
     Map<String, String> configs = topicConfigs(cfg);
@@ -104,7 +106,7 @@ public final class OffsetsTopic {
             ? replicationFactor(cfg, cluster).compose(rf -> service.createTopic(RequestContext.SELF, new NewTopic(NAME,
                 cfg.offsetsTopicPartitions(), rf, configs)))
                 .recover(t2 -> isCode(t2, ErrorCode.TOPIC_ALREADY_EXISTS) ? service.describeTopic(RequestContext.SELF, NAME)
-                    : Future.failedFuture(t2))
+                    : Future.failedFuture(tooFewBrokers(t2)))
             : Future.failedFuture(t))
         .map(TopicMetadata::partitionCount)
         .onSuccess(n -> {
@@ -122,6 +124,12 @@ public final class OffsetsTopic {
     }
     return cluster.describeCluster(RequestContext.SELF).map(c -> (int) Math.max(1,
         Math.min(3, c.brokers().stream().filter(b -> b.alive()).count())));
+  }
+
+  private static Throwable tooFewBrokers(Throwable t) {
+    return isCode(t, ErrorCode.INVALID_REPLICATION_FACTOR) ? new SluiceException(ErrorCode.COORDINATOR_NOT_AVAILABLE,
+        "No group coordinator yet: " + NAME + " cannot be created until enough brokers are up (" + t.getMessage()
+            + "); retry") : t;
   }
 
   /** Records the partition count of the existing topic (read from metadata by the caller). */
