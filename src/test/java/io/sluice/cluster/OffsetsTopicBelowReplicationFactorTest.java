@@ -20,7 +20,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -39,21 +39,15 @@ class OffsetsTopicBelowReplicationFactorTest {
   private static final Duration WAIT = Duration.ofMillis(InProcessCluster.WAIT_MS);
   private static final String OFFSETS_TOPIC = "__consumer_offsets";
 
-  @TempDir
-  Path dir;
-  private InProcessCluster cluster;
-
-  @AfterEach
-  void stopAll() throws Exception {
-    if (cluster != null) {
-      cluster.close();
+  @Test
+  void theGroupWaitsForTheThirdBrokerInsteadOfFailing(@TempDir Path dir) throws Exception {
+    try (InProcessCluster cluster = InProcessCluster.create(dir, GUARD)
+        .set(BrokerConfig.OFFSETS_TOPIC_REPLICATION_FACTOR, 3).withHttp(1)) {
+      firstGroupUseWithOneOfThreeBrokersStopped(cluster.start(3));
     }
   }
 
-  @Test
-  void theGroupWaitsForTheThirdBrokerInsteadOfFailing() throws Exception {
-    cluster = InProcessCluster.create(dir, GUARD).set(BrokerConfig.OFFSETS_TOPIC_REPLICATION_FACTOR, 3)
-        .withHttp(1).start(3);
+  private static void firstGroupUseWithOneOfThreeBrokersStopped(InProcessCluster cluster) throws Exception {
     SluiceClient client = cluster.client(1);
     client.admin().createTopic("t", 1, 3, Map.of()).await().atMost(WAIT);
     client.producer(ProducerOptions.defaults()).send(ProducerRecord.of("t", null, "r0")).await().atMost(WAIT);
@@ -61,7 +55,7 @@ class OffsetsTopicBelowReplicationFactorTest {
     cluster.awaitLive();
 
     Throwable refused = cluster.broker(1).services().groups().fetchOffsets(RequestContext.SELF, "g", null)
-        .toCompletionStage().toCompletableFuture().handle((r, t) -> t).get();
+        .toCompletionStage().toCompletableFuture().handle((r, t) -> t).get(WAIT.toSeconds(), TimeUnit.SECONDS);
     assertThat(refused).isInstanceOf(SluiceException.class);
     assertThat(((SluiceException) refused).errorCode()).as(refused.getMessage())
         .isEqualTo(ErrorCode.COORDINATOR_NOT_AVAILABLE);
