@@ -1,6 +1,5 @@
 package io.sluice.connect;
 
-import io.sluice.api.TopicPattern;
 import io.smallrye.mutiny.subscription.MultiSubscriber;
 import io.sluice.client.ConsumerOptions;
 import io.sluice.client.ConsumerRecord;
@@ -131,9 +130,8 @@ final class SinkTaskRunner extends UnitRunner {
     if (regex.isBlank()) {
       return ConnectorConfigs.parseList(connectorConfig.get(ConnectorConfigs.TOPICS));
     }
-    com.google.re2j.Pattern p = TopicPattern.compile(regex);
-    return worker.client().admin().listTopics().await().atMost(Duration.ofSeconds(30)).stream()
-        .filter(name -> p.matcher(name).matches()).toList();
+    return List.copyOf(ConnectAccess.matching(regex, worker.client().admin().listTopics().await()
+        .atMost(Duration.ofSeconds(30))));
   }
 
   private MultiSubscriber<ConsumerRecord> pump(SinkInbox inbox) {
