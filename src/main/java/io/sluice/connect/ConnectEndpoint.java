@@ -126,7 +126,9 @@ final class ConnectEndpoint {
   /**
    * Lets a request on one connector through when the caller may see it (a GET: Describe on its topics) or change it
    * (Read and Write on them, as {@link ConnectAccess#mayRun}); refused and unknown connectors answer the same 403. A
-   * PUT of the config of an unknown connector creates it: {@link #putConfig} checks the new config.
+   * PUT of the config of an unknown connector creates it: {@link #putConfig} checks the new config. The topics a
+   * {@code topics.regex} matches are checked when the config is written, not here: one created since that its creator
+   * may not read would make the connector unmanageable, and its tasks skip it ({@link WorkerContext#readable}).
    */
   private void access(RoutingContext ctx) {
     String name = ctx.pathParam("name");
@@ -141,7 +143,7 @@ final class ConnectEndpoint {
     boolean sink = config != null && "sink".equals(type(config));
     ConnectAccess.checked(service.policy(), caller, name, config, reading ? "describe" : "change",
         () -> reading ? ConnectAccess.mayDescribe(service.policy(), caller, config, sink)
-            : ConnectAccess.mayRun(service.policy(), caller, config, sink, service::allTopics))
+            : ConnectAccess.mayRun(service.policy(), caller, config, sink, () -> Future.succeededFuture(List.of())))
         .onSuccess(v -> ctx.next()).onFailure(ctx::fail);
   }
 
@@ -377,18 +379,21 @@ final class ConnectEndpoint {
             .compose(x -> state().config(name) != null
                 ? Future.failedFuture(new SluiceException(ErrorCode.CONNECTOR_ALREADY_EXISTS,
                     "Connector " + name + " already exists"))
-                : roomForOneMore().compose(y -> write(name, config, target)))))
+                : roomForOneMore().compose(y -> write(name, config, target, Callers.of(ctx))))))
         .onSuccess(v -> json(ctx, 201, infoJson(name))).onFailure(ctx::fail);
   }
 
-  private Future<Void> write(String name, Map<String, String> config, TargetState target) {
+  /** Writes the config, its target state (null: kept) and {@code caller} as its creator, whose rights it runs with. */
+  private Future<Void> write(String name, Map<String, String> config, TargetState target, RequestContext caller) {
     String key = ConnectState.connectorKey(name);
     String value = new JsonObject(new LinkedHashMap<>(config)).encode();
     return service.ensureTopics().compose(v -> service.recordLimit().require(
         ConnectState.CONFIGS_TOPIC, "the config of connector " + name, key, value)).compose(v -> {
       Future<Void> t = target == null ? Future.succeededFuture() : future(state().configs.write(
           ConnectState.targetStateKey(name), new JsonObject().put("state", target.name()).encode())).mapEmpty();
-      return t.compose(x -> future(state().configs.writeAndRead(key, value)));
+      return t.compose(x -> future(state().configs.write(ConnectState.creatorKey(name),
+          ConnectState.creatorJson(caller.principal())))).compose(x -> future(state().configs.writeAndRead(key,
+          value)));
     });
   }
 
@@ -405,7 +410,7 @@ final class ConnectEndpoint {
             .compose(x -> {
               created[0] = state().config(name) == null;
               return (created[0] ? roomForOneMore() : Future.<Void>succeededFuture())
-                  .compose(y -> write(name, config, created[0] ? TargetState.STARTED : null));
+                  .compose(y -> write(name, config, created[0] ? TargetState.STARTED : null, Callers.of(ctx)));
             })))
         .onSuccess(v -> json(ctx, created[0] ? 201 : 200, infoJson(name))).onFailure(ctx::fail);
   }
@@ -424,7 +429,7 @@ final class ConnectEndpoint {
       int tasks = state().taskConfigs(name).size();
       List<Uni<Long>> writes = new ArrayList<>();
       for (String key : List.of(ConnectState.targetStateKey(name), ConnectState.tasksKey(name),
-          ConnectState.restartKey(name))) {
+          ConnectState.restartKey(name), ConnectState.creatorKey(name))) {
         writes.add(state().configs.write(key, null));
       }
       writes.add(state().status.write(ConnectState.connectorStatusKey(name), null));

@@ -190,7 +190,7 @@ public final class ConnectService {
       ZookeeperClusterManager cm = (ZookeeperClusterManager) ((VertxInternal) vertx).clusterManager();
       configLock = new ConfigLock(cm.getCuratorFramework().usingNamespace("sluice"), pool);
       worker = new WorkerContext(workerId, plugins, client, producer, state, broker, meters,
-          maxTasksPerConnector(), filePaths(), configLock);
+          maxTasksPerConnector(), filePaths(), configLock, policy);
       scheduler = new Scheduler(cm.getCuratorFramework().usingNamespace("sluice"), config.brokerId(), worker);
       scheduler.start();
       return null;

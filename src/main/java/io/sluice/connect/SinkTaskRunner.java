@@ -125,13 +125,13 @@ final class SinkTaskRunner extends UnitRunner {
     }
   }
 
-  private List<String> topics() {
+  private List<String> topics() throws Exception {
     String regex = connectorConfig.getOrDefault(ConnectorConfigs.TOPICS_REGEX, "");
     if (regex.isBlank()) {
       return ConnectorConfigs.parseList(connectorConfig.get(ConnectorConfigs.TOPICS));
     }
-    return List.copyOf(ConnectAccess.matching(regex, worker.client().admin().listTopics().await()
-        .atMost(Duration.ofSeconds(30))));
+    return worker.readable(connector, List.copyOf(ConnectAccess.matching(regex, worker.client().admin().listTopics()
+        .await().atMost(Duration.ofSeconds(30)))));
   }
 
   private MultiSubscriber<ConsumerRecord> pump(SinkInbox inbox) {
