@@ -39,7 +39,8 @@ final class ConnectEndpoint {
 
   void mount(Router router, BodyHandler body) {
     // Before every route on one connector: what the caller needs on the topics it names (ConnectAccess).
-    router.routeWithRegex("/connectors/(?<name>[^/]+)(/.*)?").handler(guard(this::access));
+    // (An unnamed group: a filter for every method, not an operation the OpenAPI document lists.)
+    router.routeWithRegex("/connectors/([^/]+)(/.*)?").handler(guard(this::access));
     router.get("/connectors").handler(guard(this::list));
     router.post("/connectors").handler(body).handler(guard(this::create));
     router.get("/connector-plugins").handler(guard(this::plugins));
@@ -131,7 +132,7 @@ final class ConnectEndpoint {
    * may not read would make the connector unmanageable, and its tasks skip it ({@link WorkerContext#readable}).
    */
   private void access(RoutingContext ctx) {
-    String name = ctx.pathParam("name");
+    String name = ctx.pathParam("param0");
     Map<String, String> config = state().config(name);
     HttpMethod method = ctx.request().method();
     if (config == null && method == HttpMethod.PUT && ctx.normalizedPath().endsWith("/config")) {
