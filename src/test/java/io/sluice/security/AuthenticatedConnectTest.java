@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sluice.broker.Broker;
 import io.sluice.broker.testing.BlockedThreadGuard;
+import io.sluice.broker.testing.TestAcls;
 import io.sluice.broker.testing.TestBrokers;
 import io.sluice.cli.UsersCommand;
 import io.sluice.config.BrokerConfig;
@@ -120,9 +121,8 @@ class AuthenticatedConnectTest {
   }
 
   private void allow(String type, String name, String operation) throws Exception {
-    HttpResponse<String> r = send("POST", "/acls", ADMIN, new JsonObject().put("resource_type", type)
-        .put("resource_name", name).put("pattern_type", "LITERAL").put("principal", "User:alice").put("host", "*")
-        .put("operation", operation).put("permission", "ALLOW").encode());
+    HttpResponse<String> r = send("POST", "/acls", ADMIN, TestAcls.allow(type, name, "User:alice", operation)
+        .encode());
     assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
   }
 
