@@ -365,6 +365,7 @@ public final class Broker {
     // The connect worker (plugin scan, its own clients of this broker) waits until the broker has started: it is not
     // part of ready and took CPU from the start's last steps.
     extensions.add(new ConnectService(vertx, service, config, metrics.meters()).clientCredentials(brokerCredentials)
+        .policy(acls == null ? null : policed)
         .httpExtension(started.future()));
     extensions.add(new TransactionsEndpoint(acls == null ? groups.transactions()
         : new AuthorizingTransactionService(groups.transactions(), acls.authorizer())));

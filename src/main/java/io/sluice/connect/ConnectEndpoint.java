@@ -6,8 +6,11 @@ import io.sluice.connect.ConnectState.TargetState;
 import io.sluice.connect.Plugins.Kind;
 import io.sluice.errors.ErrorCode;
 import io.sluice.errors.SluiceException;
+import io.sluice.api.RequestContext;
+import io.sluice.http.Callers;
 import io.sluice.http.RequestBodies;
 import io.vertx.core.Future;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -35,6 +38,9 @@ final class ConnectEndpoint {
   }
 
   void mount(Router router, BodyHandler body) {
+    // Before every route on one connector: what the caller needs on the topics it names (ConnectAccess).
+    // (An unnamed group: a filter for every method, not an operation the OpenAPI document lists.)
+    router.routeWithRegex("/connectors/([^/]+)(/.*)?").handler(guard(this::access));
     router.get("/connectors").handler(guard(this::list));
     router.post("/connectors").handler(body).handler(guard(this::create));
     router.get("/connector-plugins").handler(guard(this::plugins));
@@ -118,9 +124,68 @@ final class ConnectEndpoint {
     }));
   }
 
+  /**
+   * Lets a request on one connector through when the caller may see it (a GET: Describe on its topics) or change it
+   * (Read and Write on them, as {@link ConnectAccess#mayRun}); refused and unknown connectors answer the same 403. A
+   * PUT of the config of an unknown connector creates it: {@link #putConfig} checks the new config. The topics a
+   * {@code topics.regex} matches are checked when the config is written, not here: one created since that its creator
+   * may not read would make the connector unmanageable, and its tasks skip it ({@link WorkerContext#readable}).
+   */
+  private void access(RoutingContext ctx) {
+    String name = ctx.pathParam("param0");
+    Map<String, String> config = state().config(name);
+    HttpMethod method = ctx.request().method();
+    if (config == null && method == HttpMethod.PUT && ctx.normalizedPath().endsWith("/config")) {
+      ctx.next();
+      return;
+    }
+    boolean reading = method == HttpMethod.GET || method == HttpMethod.HEAD;
+    RequestContext caller = Callers.of(ctx);
+    boolean sink = config != null && "sink".equals(type(config));
+    ConnectAccess.checked(service.policy(), caller, name, config, reading ? "describe" : "change",
+        () -> reading ? ConnectAccess.mayDescribe(service.policy(), caller, config, sink)
+            : ConnectAccess.mayRun(service.policy(), caller, config, sink, () -> Future.succeededFuture(List.of())))
+        .onSuccess(v -> ctx.next()).onFailure(ctx::fail);
+  }
+
+  /** What a new or replaced config needs: no internal topic (400), the caller's rights on its topics (403). */
+  private Future<Void> mayRun(RoutingContext ctx, Map<String, String> config) {
+    boolean sink = "sink".equals(type(config));
+    ConnectAccess.refuseInternal(config, sink);
+    RequestContext caller = Callers.of(ctx);
+    return validated(config).compose(v -> ConnectAccess.mayRun(service.policy(), caller, config, sink,
+        service::allTopics));
+  }
+
+  /** The connectors the caller may see: Describe on every topic each names. */
+  private Future<List<String>> visible(RoutingContext ctx, List<String> names) {
+    if (service.policy() == null) {
+      return Future.succeededFuture(names);
+    }
+    RequestContext caller = Callers.of(ctx);
+    List<Future<Boolean>> allowed = new ArrayList<>();
+    for (String name : names) {
+      Map<String, String> config = state().config(name);
+      allowed.add(config == null ? Future.succeededFuture(false) : ConnectAccess.mayDescribe(service.policy(), caller,
+          config, "sink".equals(type(config))).transform(ar -> Future.succeededFuture(ar.succeeded())));
+    }
+    return Future.all(allowed).map(all -> {
+      List<String> out = new ArrayList<>();
+      for (int i = 0; i < names.size(); i++) {
+        if (allowed.get(i).result()) {
+          out.add(names.get(i));
+        }
+      }
+      return out;
+    });
+  }
+
   private void list(RoutingContext ctx) {
+    visible(ctx, state().connectorNames()).onSuccess(names -> list(ctx, names)).onFailure(ctx::fail);
+  }
+
+  private void list(RoutingContext ctx, List<String> names) {
     List<String> expand = ctx.queryParam("expand");
-    List<String> names = state().connectorNames();
     if (expand.isEmpty()) {
       json(ctx, 200, new JsonArray(new ArrayList<>(names)));
       return;
@@ -310,23 +375,26 @@ final class ConnectEndpoint {
     Map<String, String> config = configBody(configJson, name);
     // Checked again under the cluster's lock, against configs read up to the end of the log: another broker may
     // have created the name since the check above.
-    validated(config).compose(v -> service.configLock().holding(() -> service.ensureTopics()
+    mayRun(ctx, config).compose(v -> service.configLock().holding(() -> service.ensureTopics()
             .compose(x -> future(state().configs.readToEnd()))
             .compose(x -> state().config(name) != null
                 ? Future.failedFuture(new SluiceException(ErrorCode.CONNECTOR_ALREADY_EXISTS,
                     "Connector " + name + " already exists"))
-                : roomForOneMore().compose(y -> write(name, config, target)))))
+                : roomForOneMore().compose(y -> write(name, config, target, Callers.of(ctx))))))
         .onSuccess(v -> json(ctx, 201, infoJson(name))).onFailure(ctx::fail);
   }
 
-  private Future<Void> write(String name, Map<String, String> config, TargetState target) {
+  /** Writes the config, its target state (null: kept) and {@code caller} as its creator, whose rights it runs with. */
+  private Future<Void> write(String name, Map<String, String> config, TargetState target, RequestContext caller) {
     String key = ConnectState.connectorKey(name);
     String value = new JsonObject(new LinkedHashMap<>(config)).encode();
     return service.ensureTopics().compose(v -> service.recordLimit().require(
         ConnectState.CONFIGS_TOPIC, "the config of connector " + name, key, value)).compose(v -> {
       Future<Void> t = target == null ? Future.succeededFuture() : future(state().configs.write(
           ConnectState.targetStateKey(name), new JsonObject().put("state", target.name()).encode())).mapEmpty();
-      return t.compose(x -> future(state().configs.writeAndRead(key, value)));
+      return t.compose(x -> future(state().configs.write(ConnectState.creatorKey(name),
+          ConnectState.creatorJson(caller.principal())))).compose(x -> future(state().configs.writeAndRead(key,
+          value)));
     });
   }
 
@@ -338,12 +406,12 @@ final class ConnectEndpoint {
     }
     Map<String, String> config = configBody(body, name);
     boolean[] created = new boolean[1];
-    validated(config).compose(v -> service.configLock().holding(() -> service.ensureTopics()
+    mayRun(ctx, config).compose(v -> service.configLock().holding(() -> service.ensureTopics()
             .compose(x -> future(state().configs.readToEnd()))
             .compose(x -> {
               created[0] = state().config(name) == null;
               return (created[0] ? roomForOneMore() : Future.<Void>succeededFuture())
-                  .compose(y -> write(name, config, created[0] ? TargetState.STARTED : null));
+                  .compose(y -> write(name, config, created[0] ? TargetState.STARTED : null, Callers.of(ctx)));
             })))
         .onSuccess(v -> json(ctx, created[0] ? 201 : 200, infoJson(name))).onFailure(ctx::fail);
   }
@@ -362,7 +430,7 @@ final class ConnectEndpoint {
       int tasks = state().taskConfigs(name).size();
       List<Uni<Long>> writes = new ArrayList<>();
       for (String key : List.of(ConnectState.targetStateKey(name), ConnectState.tasksKey(name),
-          ConnectState.restartKey(name))) {
+          ConnectState.restartKey(name), ConnectState.creatorKey(name))) {
         writes.add(state().configs.write(key, null));
       }
       writes.add(state().status.write(ConnectState.connectorStatusKey(name), null));

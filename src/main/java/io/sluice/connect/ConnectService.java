@@ -64,6 +64,7 @@ public final class ConnectService {
 
   /** {@code meters}: where its tasks' meters go (the broker's, served at {@code GET /metrics}). */
   private java.util.function.Supplier<String[]> clientCredentials = () -> null;
+  private BrokerService policy;
 
   public ConnectService(Vertx vertx, BrokerService broker, BrokerConfig config, MeterRegistry meters) {
     this.vertx = vertx;
@@ -76,6 +77,24 @@ public final class ConnectService {
   public ConnectService clientCredentials(java.util.function.Supplier<String[]> credentials) {
     this.clientCredentials = credentials;
     return this;
+  }
+
+  /**
+   * The policed service whose ACLs hold a client to what its connectors read and write ({@link ConnectAccess});
+   * null (the default) with the authorizer off.
+   */
+  public ConnectService policy(BrokerService policy) {
+    this.policy = policy;
+    return this;
+  }
+
+  BrokerService policy() {
+    return policy;
+  }
+
+  /** Every topic of the cluster, as the broker lists them (a sink's {@code topics.regex} may match any). */
+  Future<java.util.List<String>> allTopics() {
+    return broker.listTopics(caller());
   }
 
   /** A service that is off: its routes answer 404 (for front ends built without a broker, and for tests). */
@@ -171,7 +190,7 @@ public final class ConnectService {
       ZookeeperClusterManager cm = (ZookeeperClusterManager) ((VertxInternal) vertx).clusterManager();
       configLock = new ConfigLock(cm.getCuratorFramework().usingNamespace("sluice"), pool);
       worker = new WorkerContext(workerId, plugins, client, producer, state, broker, meters,
-          maxTasksPerConnector(), filePaths(), configLock);
+          maxTasksPerConnector(), filePaths(), configLock, policy);
       scheduler = new Scheduler(cm.getCuratorFramework().usingNamespace("sluice"), config.brokerId(), worker);
       scheduler.start();
       return null;

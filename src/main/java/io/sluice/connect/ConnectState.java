@@ -59,6 +59,25 @@ final class ConnectState {
     return "restart-task-" + name + "-" + task;
   }
 
+  /** Who last wrote the connector's config: its tasks read only what that principal may ({@link ConnectAccess}). */
+  static String creatorKey(String name) {
+    return "creator-" + name;
+  }
+
+  /** The principal who last wrote the connector's config; null for one written before the broker recorded it. */
+  io.sluice.api.Principal creator(String name) {
+    String json = configs.get(creatorKey(name));
+    if (json == null) {
+      return null;
+    }
+    JsonObject o = new JsonObject(json);
+    return new io.sluice.api.Principal(o.getString("type"), o.getString("name"));
+  }
+
+  static String creatorJson(io.sluice.api.Principal principal) {
+    return new JsonObject().put("type", principal.type()).put("name", principal.name()).encode();
+  }
+
   static String connectorStatusKey(String name) {
     return "status-connector-" + name;
   }

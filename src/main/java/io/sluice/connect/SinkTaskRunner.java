@@ -1,6 +1,5 @@
 package io.sluice.connect;
 
-import io.sluice.api.TopicPattern;
 import io.smallrye.mutiny.subscription.MultiSubscriber;
 import io.sluice.client.ConsumerOptions;
 import io.sluice.client.ConsumerRecord;
@@ -126,14 +125,13 @@ final class SinkTaskRunner extends UnitRunner {
     }
   }
 
-  private List<String> topics() {
+  private List<String> topics() throws Exception {
     String regex = connectorConfig.getOrDefault(ConnectorConfigs.TOPICS_REGEX, "");
     if (regex.isBlank()) {
       return ConnectorConfigs.parseList(connectorConfig.get(ConnectorConfigs.TOPICS));
     }
-    com.google.re2j.Pattern p = TopicPattern.compile(regex);
-    return worker.client().admin().listTopics().await().atMost(Duration.ofSeconds(30)).stream()
-        .filter(name -> p.matcher(name).matches()).toList();
+    return worker.readable(connector, List.copyOf(ConnectAccess.matching(regex, worker.client().admin().listTopics()
+        .await().atMost(Duration.ofSeconds(30)))));
   }
 
   private MultiSubscriber<ConsumerRecord> pump(SinkInbox inbox) {

@@ -24,17 +24,43 @@ import java.util.concurrent.TimeoutException;
  * host:port} of the REST API), the plugins, the client (on the broker's own HTTP port), the worker's producer for
  * the internal topics and dead letter queues, the cluster's connector state, and the largest tasks.max it runs
  * (connect.max.tasks.per.connector), where the FileStream connectors may read and write, and the cluster's config
- * lock (a connector's task configs are written under it, as the REST API's config changes are).
+ * lock (a connector's task configs are written under it, as the REST API's config changes are); and the policed
+ * service (null with the authorizer off) that holds a connector to its creator's rights.
  */
 record WorkerContext(String workerId, Plugins plugins, SluiceClient client, Producer producer, ConnectState state,
     BrokerService broker, MeterRegistry meters, int maxTasksPerConnector, FileConnectorPaths filePaths,
-    ConfigLock configLock) {
+    ConfigLock configLock, BrokerService policy) {
   private static final System.Logger LOG = System.getLogger(WorkerContext.class.getName());
 
   /**
    * Fails a task of a FileStream connector whose file is not allowed, before it opens it: its config may have been
    * written under an older connect.file.allowed.paths, or a symlink swapped in since it was validated.
    */
+  /**
+   * The topics of {@code topics} the principal who wrote connector {@code connector}'s config may Read, asked on the
+   * calling task thread (never an event loop). A {@code topics.regex} subscription grows with the topics created
+   * since: before, the sink read one its creator was refused, as the broker. One written before creators were
+   * recorded, or with the authorizer off: all of them.
+   */
+  List<String> readable(String connector, List<String> topics) throws Exception {
+    io.sluice.api.Principal creator = state.creator(connector);
+    if (policy == null || creator == null) {
+      return topics;
+    }
+    io.sluice.api.RequestContext caller = new io.sluice.api.RequestContext(creator, "connect", "", "connect-"
+        + connector);
+    List<String> allowed = new ArrayList<>();
+    for (String topic : topics) {
+      boolean may = policy.authorize(caller, io.sluice.api.acl.ResourceType.TOPIC, topic,
+          io.sluice.api.acl.AclOperation.READ).transform(ar -> io.vertx.core.Future.succeededFuture(ar.succeeded()))
+          .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+      if (may) {
+        allowed.add(topic);
+      }
+    }
+    return allowed;
+  }
+
   void requireAllowedFile(String connectorClass, Map<String, String> taskConfig) {
     String refusal = filePaths.refusal(connectorClass, taskConfig);
     if (refusal != null) {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sluice.broker.Broker;
 import io.sluice.broker.testing.BlockedThreadGuard;
+import io.sluice.broker.testing.TestAcls;
 import io.sluice.broker.testing.TestBrokers;
 import io.sluice.config.BrokerConfig;
 import io.sluice.streams.BrokerHttp.Reply;
@@ -49,9 +50,7 @@ class StreamsAclTest {
   }
 
   private static void allow(String type, String name, String principal, String operation) throws Exception {
-    Reply r = HTTP.send("POST", "/acls", new JsonObject().put("resource_type", type).put("resource_name", name)
-        .put("pattern_type", "LITERAL").put("principal", principal).put("host", "*").put("operation", operation)
-        .put("permission", "ALLOW"));
+    Reply r = HTTP.send("POST", "/acls", TestAcls.allow(type, name, principal, operation));
     assertThat(r.status()).as(r.body()).isEqualTo(201);
   }
 
@@ -61,9 +60,7 @@ class StreamsAclTest {
   }
 
   private static void assertRefused(Reply r, String... named) {
-    assertThat(r.status()).as(r.body()).isEqualTo(403);
-    assertThat(r.json().getInteger("error_code")).as(r.body()).isEqualTo(29);
-    assertThat(r.body()).contains(named);
+    TestAcls.assertRefused(r.status(), r.body(), named);
   }
 
   @Test
