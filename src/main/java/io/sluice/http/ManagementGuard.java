@@ -28,7 +28,7 @@ final class ManagementGuard {
     router.routeWithRegex("/(connectors|connector-plugins|streams)(/.*)?")
         .handler(ctx -> guard(ctx, AclOperation.DESCRIBE, AclOperation.ALTER));
     // The metrics name every topic and group with their traffic, sizes and lags (Kafka keeps its metrics off the
-    // client protocol): Cluster Describe, as GET /cluster; the dashboard's charts then need it too.
+    // client protocol): Cluster Describe; the dashboard's charts then need it too.
     router.routeWithRegex("/metrics(/.*)?")
         .handler(ctx -> guard(ctx, AclOperation.DESCRIBE, AclOperation.ALTER));
     // Kafka's DescribeClientQuotas and AlterClientQuotas

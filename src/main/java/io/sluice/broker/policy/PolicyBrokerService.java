@@ -263,9 +263,15 @@ public final class PolicyBrokerService extends DelegatingBrokerService {
     }, () -> delegate.writeTxnMarkers(caller, marker));
   }
 
+  /**
+   * Any authenticated caller, as Kafka answers a broker's DescribeCluster and Metadata's broker list (only the
+   * controller listener's DescribeCluster needs Cluster Alter): a client cannot find the brokers it may produce to or
+   * read from without it. Before, the Java client's bootstrap needed Cluster Describe, which Kafka never asks of a
+   * producer or consumer.
+   */
   @Override
   public Future<ClusterDescription> describeCluster(RequestContext caller) {
-    return checked(() -> cluster(caller, AclOperation.DESCRIBE), () -> delegate.describeCluster(caller));
+    return delegate.describeCluster(caller);
   }
 
   /** Kafka's AlterPartitionReassignments needs Cluster Alter. */
