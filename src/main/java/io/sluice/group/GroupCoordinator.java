@@ -454,9 +454,16 @@ public final class GroupCoordinator {
         writing.computeIfPresent(id, (g, n) -> n == 1 ? null : n - 1)));
   }
 
-  /** On the coordinator context: whether records of the group are being written, or its rebalance is running. */
+  /**
+   * On the coordinator context: whether the group is unsettled: records of it are being written, its rebalance is
+   * running, or it is preparing one not started yet (what that will write is not known). Whoever writes records of
+   * the group from its state in memory (offset expiry, the empty-group record) waits until it is settled: its record
+   * could otherwise land after a deletion's tombstone, and a coordinator's load would bring the group back.
+   */
   boolean busy(String groupId) {
-    return writing.containsKey(groupId) || rebalancing.containsKey(groupId);
+    Group g = groups.get(groupId);
+    return writing.containsKey(groupId) || rebalancing.containsKey(groupId)
+        || g != null && g.state() == GroupState.PREPARING_REBALANCE;
   }
 
   /** On the coordinator context: whether the group has consumer instances (each counts as a member). */
@@ -492,9 +499,17 @@ public final class GroupCoordinator {
     }
   }
 
-  /** On the coordinator context: completes once no rebalance of the group is running (its record written). */
+  /**
+   * On the coordinator context: completes once no rebalance of the group is running or due (its record written). A
+   * group the coordinator assigns that is preparing a rebalance not started yet has it run first; it fails if that
+   * rebalance does. A member-assigned group's rebalance is its members' to drive: only a running write is waited for.
+   */
   Future<Void> rebalanceSettled(String groupId) {
+    Group g = groups.get(groupId);
     Future<Void> running = rebalancing.get(groupId);
+    if (running == null && g != null && !g.isMemberAssigned() && g.state() == GroupState.PREPARING_REBALANCE) {
+      return ensureRebalanced(g).compose(v -> rebalanceSettled(groupId));
+    }
     return running == null ? Future.succeededFuture() : running.transform(ar -> rebalanceSettled(groupId));
   }
 
@@ -664,7 +679,8 @@ public final class GroupCoordinator {
 
   /**
    * Starts the retention of each group that had members and has none now (nor consumer instances, which count as
-   * members), and writes when (Kafka's current state timestamp), so a restarted or new coordinator keeps it.
+   * members), and writes when (Kafka's current state timestamp), so a restarted or new coordinator keeps it. Not for
+   * a group that is {@link #busy}: its record could follow the tombstone of a deletion not yet acknowledged.
    */
   private void markEmptyGroups(long now) {
     // Batched per partition: after a load every group whose members did not come back is marked in one sweep.
@@ -672,7 +688,7 @@ public final class GroupCoordinator {
     for (Group g : groups.values()) {
       String id = g.groupId();
       if (g.hadMembers() && g.members().isEmpty() && g.emptySinceMs() < 0 && !instances.containsKey(id)
-          && !rebalancing.containsKey(id)) {
+          && !busy(id)) {
         g.markEmptySince(now);
         byPartition.computeIfAbsent(offsetsTopic.partitionFor(id), p -> new ArrayList<>()).add(g);
       }

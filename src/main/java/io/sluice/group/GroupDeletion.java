@@ -22,15 +22,9 @@ final class GroupDeletion {
 
   Future<Void> delete(String groupId) {
     requireKnown(groupId);
-    // A rebalance still writing the group's generation record would put it back after the tombstone; so would one
-    // not started yet (the last member left, the group still preparing): run it first, as Kafka deletes only an
-    // Empty group. Without this the tombstone could precede the Empty generation record in the log, and a
-    // coordinator that loaded the partition served the deleted group again (GroupDeletionClusterIT, once in CI).
-    Group pending = coordinator.group(groupId);
-    Future<Void> settled = pending != null && !pending.isMemberAssigned()
-        && pending.state() == GroupState.PREPARING_REBALANCE ? coordinator.ensureRebalanced(pending)
-        : Future.succeededFuture();
-    return settled.transform(ar -> coordinator.rebalanceSettled(groupId)).compose(v -> {
+    // Settled first, as Kafka deletes only an Empty group: a rebalance running or due writes the group's record,
+    // which must not follow the tombstone (the sweep's empty-group record waits for the tombstone: busy).
+    return coordinator.rebalanceSettled(groupId).compose(v -> {
       requireKnown(groupId);
       requireEmpty(groupId);
       return coordinator.deleteGroup(groupId);

@@ -167,36 +167,57 @@ public final class OffsetsTopic {
         .map(r -> r.batchBaseOffsets().get(0));
   }
 
-  /** Reads partition {@code partition} from its start up to (excluding) {@code endOffset}. */
+  /** What a read handed to its sink: every record below {@code reached}, {@code records} of them. */
+  public record Loaded(long reached, long records) {}
+
+  /**
+   * Reads partition {@code partition} from its start up to (excluding) {@code endOffset}; fails if the partition
+   * cannot be read that far (its records must not be skipped silently).
+   */
   public Future<Long> load(int partition, long endOffset, Consumer<Entry> sink) {
     TopicPartition tp = new TopicPartition(NAME, partition);
-    return service.offsets(RequestContext.SELF, tp).compose(range -> loadFrom(tp, range.beginningOffset(), endOffset, sink, 0));
+    return service.offsets(RequestContext.SELF, tp)
+        .compose(range -> loadFully(tp, range.beginningOffset(), endOffset, sink));
   }
 
   /**
-   * Reads partition {@code partition} from its start up to its current end (the high watermark: committed records
-   * only); completes with the offset it read up to and the records read.
+   * Reads partition {@code partition} from its start towards its current end (the high watermark: committed records
+   * only), as far as it is readable now; completes with the offset reached, below which every record was read. It
+   * may be short of the end {@link BrokerService#offsets} gave (a new leader's high watermark may lag it, or move
+   * back): a later read continues from the offset reached, not from that end.
    */
-  public Future<long[]> loadCommitted(int partition, Consumer<Entry> sink) {
+  public Future<Loaded> loadCommitted(int partition, Consumer<Entry> sink) {
     TopicPartition tp = new TopicPartition(NAME, partition);
-    return service.offsets(RequestContext.SELF, tp).compose(range -> loadFrom(tp, range.beginningOffset(),
-        range.endOffset(), sink, 0).map(n -> new long[] {range.endOffset(), n}));
+    return service.offsets(RequestContext.SELF, tp)
+        .compose(range -> loadFrom(tp, range.beginningOffset(), range.endOffset(), sink, 0));
   }
 
-  /** Reads partition {@code partition} from {@code from} up to (excluding) {@code endOffset}. */
+  /**
+   * Reads partition {@code partition} from {@code from} up to (excluding) {@code endOffset}; fails if the partition
+   * cannot be read that far.
+   */
   public Future<Long> load(int partition, long from, long endOffset, Consumer<Entry> sink) {
-    return loadFrom(new TopicPartition(NAME, partition), from, endOffset, sink, 0);
+    return loadFully(new TopicPartition(NAME, partition), from, endOffset, sink);
   }
 
   /** Reads partition {@code partition} from its start to its current end, handing each entry to {@code sink}. */
   public Future<Long> load(int partition, Consumer<Entry> sink) {
     TopicPartition tp = new TopicPartition(NAME, partition);
-    return service.offsets(RequestContext.SELF, tp).compose(range -> loadFrom(tp, range.beginningOffset(), range.endOffset(), sink, 0));
+    return service.offsets(RequestContext.SELF, tp)
+        .compose(range -> loadFully(tp, range.beginningOffset(), range.endOffset(), sink));
   }
 
-  private Future<Long> loadFrom(TopicPartition tp, long offset, long end, Consumer<Entry> sink, long count) {
+  private Future<Long> loadFully(TopicPartition tp, long from, long end, Consumer<Entry> sink) {
+    return loadFrom(tp, from, end, sink, 0).compose(loaded -> loaded.reached() < end
+        ? Future.failedFuture(new SluiceException(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS, "Reading " + tp + " stopped at "
+            + loaded.reached() + ", short of " + end + " (its high watermark moved back: leadership changed?)"))
+        : Future.succeededFuture(loaded.records()));
+  }
+
+  /** Reads from {@code offset} towards {@code end} until there or until a fetch answers nothing more. */
+  private Future<Loaded> loadFrom(TopicPartition tp, long offset, long end, Consumer<Entry> sink, long count) {
     if (offset >= end) {
-      return Future.succeededFuture(count);
+      return Future.succeededFuture(new Loaded(end, count));
     }
     return service.fetch(RequestContext.SELF, new FetchRequest(tp, offset, LOAD_FETCH_BYTES, 0, 0))
         .compose(result -> workers.executeBlocking(() -> FetchedRecords.decode(result, offset), false))
@@ -207,7 +228,7 @@ public final class OffsetsTopic {
             }
           });
           if (decoded.nextOffset() <= offset) {
-            return Future.succeededFuture(count);
+            return Future.succeededFuture(new Loaded(offset, count));
           }
           return loadFrom(tp, decoded.nextOffset(), end, sink, count + decoded.records().size());
         });

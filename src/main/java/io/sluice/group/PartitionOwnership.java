@@ -27,9 +27,10 @@ import java.util.TreeSet;
  * high watermark" alone could miss the last commits: Kafka's coordinator reads its leader's log to the log end for
  * this reason); then the partition is read up to the marker, and only then are its groups served. The read does not
  * wait for the marker: what is below the high watermark already is read while the marker replicates (the followers
- * of a new leader take a while to fetch from it), and only the rest after it, in offset order. Until then, and after leadership moved away, requests for its
- * groups fail NOT_COORDINATOR, which the router ({@code io.sluice.consumer.RoutingConsumerService}) retries after
- * looking the coordinator up again.
+ * of a new leader take a while to fetch from it), and only the rest after it, in offset order: from the offset the
+ * first read reached, which may be short of the end the partition's offsets named when it began (the high watermark
+ * it reads up to lagged). Until then, and after leadership moved away, requests for its groups fail NOT_COORDINATOR,
+ * which the router ({@code io.sluice.consumer.RoutingConsumerService}) retries after looking the coordinator up again.
  *
  * <p>Threads: the coordinator's context only. A load that finishes after its leadership was lost (or after a newer
  * load began) is discarded by its attempt number.
@@ -173,8 +174,8 @@ final class PartitionOwnership {
     Future<Long> markerAcked = topic.appendTo(partition, List.of(marker))
         .onSuccess(offset -> markerAckedMs[0] = coordinator.nowMs());
     topic.loadCommitted(partition, replay)
-        .compose(committed -> markerAcked.compose(markerOffset -> topic.load(partition, committed[0], markerOffset,
-            replay)).map(rest -> committed[1] + rest))
+        .compose(committed -> markerAcked.compose(markerOffset -> topic.load(partition, committed.reached(),
+            markerOffset, replay)).map(rest -> committed.records() + rest))
         .onComplete(ar -> {
           if (!current(partition, attempt)) {
             return;

@@ -1,11 +1,12 @@
 package io.sluice.broker;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
-import io.sluice.broker.testing.Await;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -58,15 +59,17 @@ class ZkSessionPolicyTest {
       long before = client.getZookeeperClient().getZooKeeper().getSessionId();
 
       server.close();
-      Await.until(() -> states.contains(ConnectionState.SUSPENDED), "the client sees the server gone");
+      await("the client sees the server gone").atMost(Duration.ofMinutes(1))
+          .until(() -> states.contains(ConnectionState.SUSPENDED));
       long suspendedAt = System.nanoTime();
       // Down for twice the session timeout: Curator's simulation would have declared the session lost by then.
-      Await.until(() -> states.contains(ConnectionState.LOST)
-          || System.nanoTime() - suspendedAt > TimeUnit.MILLISECONDS.toNanos(2L * SESSION_TIMEOUT_MS),
-          "twice the session timeout without a server, or a lost session");
+      await("twice the session timeout without a server, or a lost session").atMost(Duration.ofMinutes(1))
+          .until(() -> states.contains(ConnectionState.LOST)
+          || System.nanoTime() - suspendedAt > TimeUnit.MILLISECONDS.toNanos(2L * SESSION_TIMEOUT_MS));
       server = EmbeddedZooKeeper.start(dir.resolve("zk"), port);
-      Await.until(() -> states.contains(ConnectionState.RECONNECTED)
-          && client.getZookeeperClient().isConnected(), "the client is connected again");
+      await("the client is connected again").atMost(Duration.ofMinutes(1))
+          .until(() -> states.contains(ConnectionState.RECONNECTED)
+          && client.getZookeeperClient().isConnected());
       return new Outcome(List.copyOf(states), before, client.getZookeeperClient().getZooKeeper().getSessionId());
     } finally {
       server.close();

@@ -7,7 +7,6 @@ import io.sluice.api.NewTopic;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
-import io.sluice.broker.testing.Await;
 import io.sluice.broker.testing.BlockedThreadGuard;
 import io.sluice.broker.testing.LoaderMessages;
 import io.sluice.broker.testing.TestBatches;
@@ -22,9 +21,11 @@ import java.net.ServerSocket;
 import io.sluice.storage.LogConfig;
 import io.sluice.storage.LogManager;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -62,7 +63,7 @@ class ZooKeeperLossTest {
         BrokerConfig.ZOOKEEPER_CONNECT, zookeeper.connectString(),
         BrokerConfig.ZOOKEEPER_SESSION_TIMEOUT_MS, SESSION_TIMEOUT_MS,
         BrokerConfig.SHUTDOWN_TIMEOUT_MS, SHUTDOWN_TIMEOUT_MS)), GUARD);
-    Await.until(() -> broker.notReadyReason().isEmpty(), "ready");
+    Awaitility.await("ready").atMost(Duration.ofMinutes(1)).until(() -> broker.notReadyReason().isEmpty());
     broker.service().createTopic(RequestContext.SELF, new NewTopic("t", 1, 1, Map.of())).await(30, TimeUnit.SECONDS);
     produce("before");
   }
@@ -71,7 +72,8 @@ class ZooKeeperLossTest {
   private void loseZooKeeper() {
     zookeeper.close();
     zookeeper = null;
-    Await.until(() -> broker.notReadyReason().isPresent(), "not ready without ZooKeeper");
+    Awaitility.await("not ready without ZooKeeper").atMost(Duration.ofMinutes(1))
+        .until(() -> broker.notReadyReason().isPresent());
     assertThat(broker.notReadyReason()).hasValueSatisfying(r -> assertThat(r).contains("ZooKeeper"));
     long startNs = System.nanoTime();
     Throwable refused = catchThrowable(() -> broker.service().createTopic(RequestContext.SELF, new NewTopic("u", 1, 1, Map.of()))
@@ -80,11 +82,12 @@ class ZooKeeperLossTest {
     assertThat(refused).isInstanceOf(SluiceException.class);
     assertThat(((SluiceException) refused).errorCode()).isEqualTo(ErrorCode.BROKER_NOT_AVAILABLE);
     assertThat(ErrorCode.BROKER_NOT_AVAILABLE.retriable()).isTrue();
-    Await.until(() -> broker.notReadyReason().orElse("").contains("fenced"),
-        "the broker fenced after a session timeout");
+    Awaitility.await("the broker fenced after a session timeout").atMost(Duration.ofMinutes(1))
+        .until(() -> broker.notReadyReason().orElse("").contains("fenced"));
     // The fence reaches each partition on its own context a moment later; reads show it without writing.
-    Await.until(() -> catchThrowable(() -> broker.service().offsets(RequestContext.SELF, new TopicPartition("t", 0))
-        .await(30, TimeUnit.SECONDS)) != null, "the partition fenced");
+    Awaitility.await("the partition fenced").atMost(Duration.ofMinutes(1))
+        .until(() -> catchThrowable(() -> broker.service().offsets(RequestContext.SELF, new TopicPartition("t", 0))
+        .await(30, TimeUnit.SECONDS)) != null);
     Throwable fenced = catchThrowable(() -> produce("while-fenced"));
     assertThat(fenced).isInstanceOf(SluiceException.class);
   }
@@ -95,15 +98,16 @@ class ZooKeeperLossTest {
     loseZooKeeper();
 
     zookeeper = EmbeddedZooKeeper.start(dir.resolve("zk"), port);
-    Await.until(() -> broker.notReadyReason().isEmpty(), "ready again");
-    Await.until(() -> {
+    Awaitility.await("ready again").atMost(Duration.ofMinutes(1)).until(() -> broker.notReadyReason().isEmpty());
+    Awaitility.await("the partition takes writes again").atMost(Duration.ofMinutes(1))
+        .until(() -> {
       try {
         produce("after");
         return true;
       } catch (Exception e) {
         return false;
       }
-    }, "the partition takes writes again");
+    });
     broker.service().createTopic(RequestContext.SELF, new NewTopic("u", 1, 1, Map.of())).await(30, TimeUnit.SECONDS);
     assertThat(broker.service().offsets(RequestContext.SELF, new TopicPartition("t", 0)).await(30, TimeUnit.SECONDS).endOffset())
         .as("before and after, nothing while fenced").isEqualTo(2);

@@ -25,10 +25,10 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.LockSupport;
 import java.util.function.Predicate;
 import java.util.stream.IntStream;
 import java.util.stream.LongStream;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -250,11 +250,7 @@ class ClientAgainstBrokerTest {
   }
 
   private static void awaitRequests(AtomicInteger seen, int count) {
-    long deadline = System.nanoTime() + WAIT.toNanos();
-    while (seen.get() < count) {
-      assertThat(System.nanoTime()).as("request " + count + " reaches the proxy").isLessThan(deadline);
-      LockSupport.parkNanos(1_000_000);
-    }
+    Awaitility.await("request " + count + " reaches the proxy").atMost(WAIT).until(() -> seen.get() >= count);
   }
 
   private static ProducerRecord value(String topic, int partition, String value) {

@@ -2,9 +2,9 @@ package io.sluice.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import io.smallrye.mutiny.helpers.test.AssertSubscriber;
-import io.sluice.broker.testing.Await;
 import io.sluice.broker.testing.BlockedThreadGuard;
 import io.sluice.errors.ErrorCode;
 import io.sluice.errors.SluiceException;
@@ -79,7 +79,8 @@ class FencedCommitsClientTest {
   private GroupConsumer successorOwningEverything() {
     GroupConsumer b = client.consumer(options(60_000));
     b.records().subscribe().withSubscriber(AssertSubscriber.create(Long.MAX_VALUE));
-    Await.until(() -> b.assignment().size() == 2, "the successor to own both partitions (the zombie evicted)");
+    await("the successor to own both partitions (the zombie evicted)").atMost(Duration.ofMinutes(1))
+        .until(() -> b.assignment().size() == 2);
     b.commit(Map.of(T0, 1L, T1, 1L)).await().atMost(WAIT);
     return b;
   }
@@ -115,12 +116,13 @@ class FencedCommitsClientTest {
     // new member and takes one partition back.
     WebClient web = io.sluice.broker.testing.TestClients.web(broker.httpPort());
     try {
-      Await.until(() -> {
+      await("the zombie's instance to be a member again").atMost(Duration.ofMinutes(1))
+          .until(() -> {
         web.get("/consumers/g/instances/" + instance + "/records?timeout=0").send().toCompletionStage()
             .toCompletableFuture().join();
         GroupDescription g = admin.describeGroup("g").await().atMost(WAIT);
         return g.state().equals("Stable") && g.members().size() == 2 && b.assignment().size() == 1;
-      }, "the zombie's instance to be a member again");
+      });
     } finally {
       web.close();
     }
@@ -134,14 +136,15 @@ class FencedCommitsClientTest {
   void offsetsSentToATransactionWithTheMetadataOfAGenerationTheGroupLeftAreRefused() {
     GroupConsumer a = client.consumer(options(60_000));
     a.records().subscribe().withSubscriber(AssertSubscriber.create(Long.MAX_VALUE));
-    Await.until(() -> a.assignment().size() == 2, "a to own both partitions");
+    await("a to own both partitions").atMost(Duration.ofMinutes(1)).until(() -> a.assignment().size() == 2);
     GroupMetadata before = a.groupMetadata();
     assertThat(before.memberId()).isNotBlank();
     assertThat(before.generationId()).isGreaterThanOrEqualTo(0);
 
     GroupConsumer b = client.consumer(options(60_000));
     b.records().subscribe().withSubscriber(AssertSubscriber.create(Long.MAX_VALUE));
-    Await.until(() -> a.assignment().size() == 1 && b.assignment().size() == 1, "a and b to share");
+    await("a and b to share").atMost(Duration.ofMinutes(1))
+        .until(() -> a.assignment().size() == 1 && b.assignment().size() == 1);
     GroupMetadata now = a.groupMetadata();
     assertThat(now.generationId()).isGreaterThan(before.generationId());
 

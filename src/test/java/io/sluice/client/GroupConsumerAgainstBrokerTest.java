@@ -2,9 +2,9 @@ package io.sluice.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import io.smallrye.mutiny.helpers.test.AssertSubscriber;
-import io.sluice.broker.testing.Await;
 import io.sluice.broker.testing.BlockedThreadGuard;
 import io.sluice.errors.ErrorCode;
 import io.sluice.errors.SluiceException;
@@ -97,24 +97,27 @@ class GroupConsumerAgainstBrokerTest {
     GroupConsumer a = client.consumer(options("g-share", "shared").rebalanceListener(la));
     GroupConsumer b = client.consumer(options("g-share", "shared").rebalanceListener(lb));
     a.records().subscribe().withSubscriber(AssertSubscriber.create(Long.MAX_VALUE));
-    Await.until(() -> a.assignment().equals(all), "the only member owns everything");
+    await("the only member owns everything").atMost(Duration.ofMinutes(1)).until(() -> a.assignment().equals(all));
     b.records().subscribe().withSubscriber(AssertSubscriber.create(Long.MAX_VALUE));
-    Await.until(() -> !a.assignment().isEmpty() && !b.assignment().isEmpty()
-        && a.assignment().size() + b.assignment().size() == 4, "both members own a share");
+    await("both members own a share").atMost(Duration.ofMinutes(1))
+        .until(() -> !a.assignment().isEmpty() && !b.assignment().isEmpty()
+        && a.assignment().size() + b.assignment().size() == 4);
     Set<TopicPartition> union = new HashSet<>(a.assignment());
     union.addAll(b.assignment());
     assertThat(union).isEqualTo(all);
     // The listeners run on the client's context just after the assignment is set, so the test may see it first.
-    Await.until(() -> !la.revoked.isEmpty() && !lb.assigned.isEmpty(), "the listeners to be told");
+    await("the listeners to be told").atMost(Duration.ofMinutes(1))
+        .until(() -> !la.revoked.isEmpty() && !lb.assigned.isEmpty());
 
     a.close().await().atMost(WAIT);
-    Await.until(() -> b.assignment().equals(all), "the survivor owns everything");
+    await("the survivor owns everything").atMost(Duration.ofMinutes(1)).until(() -> b.assignment().equals(all));
     assertThat(la.revoked.get(la.revoked.size() - 1)).isNotEmpty();
-    Await.until(() -> {
+    await("the survivor's listener to be told of every partition").atMost(Duration.ofMinutes(1))
+        .until(() -> {
       Set<TopicPartition> assignedToB = new HashSet<>();
       lb.assigned.forEach(assignedToB::addAll);
       return assignedToB.equals(all);
-    }, "the survivor's listener to be told of every partition");
+    });
   }
 
   @Test
@@ -173,11 +176,13 @@ class GroupConsumerAgainstBrokerTest {
         .withSubscriber(AssertSubscriber.create(Long.MAX_VALUE));
     sub.awaitItems(12, WAIT);
     // No commit call: the consumer keeps polling (demand is open) and commits on its interval, as Kafka's does.
-    Await.until(() -> committed("g-auto") == 12L, "the group's committed offset reaches 12 with the member still open");
+    await("the group's committed offset reaches 12 with the member still open").atMost(Duration.ofMinutes(1))
+        .until(() -> committed("g-auto") == 12L);
 
     produce("auto", 0, 3, 2_000);
     sub.awaitItems(15, WAIT);
-    Await.until(() -> committed("g-auto") == 15L, "the committed offset follows the next records handed out");
+    await("the committed offset follows the next records handed out").atMost(Duration.ofMinutes(1))
+        .until(() -> committed("g-auto") == 15L);
     sub.cancel();
     c.close().await().atMost(WAIT);
 
@@ -226,8 +231,10 @@ class GroupConsumerAgainstBrokerTest {
     sub.awaitItems(3, WAIT);
     // The first poll brought more than the 3 asked for; the next two are sent while the rest waits for demand, so the
     // broker reads one while the client decodes the other.
-    Await.until(() -> c.pollRequests() >= 3, "two polls sent ahead of the application's demand");
-    Await.until(() -> c.pollRequests() == 3 && sub.getItems().size() == 3, "two polls ahead, no more");
+    await("two polls sent ahead of the application's demand").atMost(Duration.ofMinutes(1))
+        .until(() -> c.pollRequests() >= 3);
+    await("two polls ahead, no more").atMost(Duration.ofMinutes(1))
+        .until(() -> c.pollRequests() == 3 && sub.getItems().size() == 3);
 
     c.commit().await().atMost(WAIT);
     assertThat(committed("g-ahead")).isEqualTo(3L);

@@ -1,10 +1,10 @@
 package io.sluice.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.smallrye.mutiny.helpers.test.AssertSubscriber;
 import io.sluice.broker.Broker;
-import io.sluice.broker.testing.Await;
 import io.sluice.broker.testing.BlockedThreadGuard;
 import io.sluice.broker.testing.TestBrokers;
 import io.sluice.config.BrokerConfig;
@@ -164,7 +164,8 @@ class GroupConsumerFailoverTest {
     GroupConsumer c = consumer("g-back", "back");
     AssertSubscriber<ConsumerRecord> sub = c.records().subscribe().withSubscriber(AssertSubscriber.create(20));
     sub.awaitItems(20, WAIT);
-    Await.until(() -> sub.getItems().size() == 20 && c.pollRequests() > 0, "20 records handed out");
+    await("20 records handed out").atMost(Duration.ofMinutes(1))
+        .until(() -> sub.getItems().size() == 20 && c.pollRequests() > 0);
     // What a coordinator restarting at an older commit does to the instance: its position goes back to 0.
     JsonObject toZero = new JsonObject().put("offsets", new JsonArray().add(new JsonObject().put("topic", "back")
         .put("partition", 0).put("offset", 0)));

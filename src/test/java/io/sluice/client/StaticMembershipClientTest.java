@@ -1,9 +1,9 @@
 package io.sluice.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.smallrye.mutiny.helpers.test.AssertSubscriber;
-import io.sluice.broker.testing.Await;
 import io.sluice.broker.testing.BlockedThreadGuard;
 import io.sluice.errors.ErrorCode;
 import io.sluice.errors.SluiceException;
@@ -70,24 +70,27 @@ class StaticMembershipClientTest {
       admin.createTopic("t", 4, 1, Map.of()).await().atMost(WAIT);
       Recorder la = new Recorder();
       GroupConsumer a = running(client, options(null).rebalanceListener(la)).consumer();
-      Await.until(() -> a.assignment().size() == 4, "a owns everything");
+      await("a owns everything").atMost(Duration.ofMinutes(1)).until(() -> a.assignment().size() == 4);
       GroupConsumer b = running(client, options("b-id")).consumer();
-      Await.until(() -> a.assignment().size() == 2 && b.assignment().size() == 2, "a and b share");
-      Await.until(() -> admin.describeGroup("g").await().atMost(WAIT).state().equals("Stable"), "a stable group");
+      await("a and b share").atMost(Duration.ofMinutes(1))
+          .until(() -> a.assignment().size() == 2 && b.assignment().size() == 2);
+      await("a stable group").atMost(Duration.ofMinutes(1))
+          .until(() -> admin.describeGroup("g").await().atMost(WAIT).state().equals("Stable"));
       GroupDescription before = admin.describeGroup("g").await().atMost(WAIT);
       Set<TopicPartition> aOwned = Set.copyOf(a.assignment());
       Set<TopicPartition> bOwned = Set.copyOf(b.assignment());
-      Await.until(() -> la.calls.size() >= 2, "a's listener told of the share");
+      await("a's listener told of the share").atMost(Duration.ofMinutes(1)).until(() -> la.calls.size() >= 2);
       long polls = a.pollRequests();
-      Await.until(() -> a.pollRequests() >= polls + 2, "a to poll on");
+      await("a to poll on").atMost(Duration.ofMinutes(1)).until(() -> a.pollRequests() >= polls + 2);
       int told = la.calls.size();
 
       // The bounce: close (a static member stays in the group) and start again with the same id.
       b.close().await().atMost(WAIT);
       Running b2 = running(client, options("b-id"));
-      Await.until(() -> b2.consumer().assignment().equals(bOwned), "the restarted consumer owns b's partitions");
+      await("the restarted consumer owns b's partitions").atMost(Duration.ofMinutes(1))
+          .until(() -> b2.consumer().assignment().equals(bOwned));
       long polls2 = a.pollRequests();
-      Await.until(() -> a.pollRequests() >= polls2 + 3, "a to poll on");
+      await("a to poll on").atMost(Duration.ofMinutes(1)).until(() -> a.pollRequests() >= polls2 + 3);
       GroupDescription after = admin.describeGroup("g").await().atMost(WAIT);
       assertThat(after.generation()).isEqualTo(before.generation());
       assertThat(a.assignment()).isEqualTo(aOwned);
@@ -97,7 +100,8 @@ class StaticMembershipClientTest {
 
       // A second consumer with the id fences the running one: its stream fails FENCED_INSTANCE_ID.
       Running b3 = running(client, options("b-id"));
-      Await.until(() -> b3.consumer().assignment().equals(bOwned), "the newer consumer owns the partitions");
+      await("the newer consumer owns the partitions").atMost(Duration.ofMinutes(1))
+          .until(() -> b3.consumer().assignment().equals(bOwned));
       Throwable failure = b2.records().awaitFailure(WAIT).getFailure();
       assertThat(failure).isInstanceOf(SluiceException.class);
       assertThat(((SluiceException) failure).errorCode()).isEqualTo(ErrorCode.FENCED_INSTANCE_ID);
@@ -108,20 +112,22 @@ class StaticMembershipClientTest {
       // close(LEAVE_GROUP): the group rebalances at once.
       b3.consumer().close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP))
           .await().atMost(WAIT);
-      Await.until(() -> a.assignment().size() == 4, "a owns everything after the leave");
+      await("a owns everything after the leave").atMost(Duration.ofMinutes(1)).until(() -> a.assignment().size() == 4);
       int afterLeave = admin.describeGroup("g").await().atMost(WAIT).generation();
       assertThat(afterLeave).isGreaterThan(before.generation());
 
       // A static consumer closed by default stays; the admin's removal rebalances at once.
       GroupConsumer b4 = running(client, options("b-id")).consumer();
-      Await.until(() -> a.assignment().size() == 2 && b4.assignment().size() == 2, "a and b4 share");
+      await("a and b4 share").atMost(Duration.ofMinutes(1))
+          .until(() -> a.assignment().size() == 2 && b4.assignment().size() == 2);
       b4.close().await().atMost(WAIT);
       int stayed = admin.describeGroup("g").await().atMost(WAIT).generation();
       long polls3 = a.pollRequests();
-      Await.until(() -> a.pollRequests() >= polls3 + 3, "a to poll on");
+      await("a to poll on").atMost(Duration.ofMinutes(1)).until(() -> a.pollRequests() >= polls3 + 3);
       assertThat(a.assignment()).hasSize(2);
       admin.removeMembersFromConsumerGroup("g", List.of("b-id")).await().atMost(WAIT);
-      Await.until(() -> a.assignment().size() == 4, "a owns everything after the removal");
+      await("a owns everything after the removal").atMost(Duration.ofMinutes(1))
+          .until(() -> a.assignment().size() == 4);
       assertThat(admin.describeGroup("g").await().atMost(WAIT).generation()).isGreaterThan(stayed);
       a.close().await().atMost(WAIT);
     }

@@ -29,6 +29,7 @@ import java.util.function.BooleanSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import org.awaitility.Awaitility;
 
 /**
  * Three broker JVMs started as a user starts them ({@code java -jar target/sluice.jar --zookeeper ... --broker-id N
@@ -400,18 +401,7 @@ final class BrokerCluster implements AutoCloseable {
   }
 
   static void await(String what, BooleanSupplier condition, long timeoutMs) {
-    long deadline = System.nanoTime() + timeoutMs * 1_000_000;
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("Timed out after " + timeoutMs + " ms waiting for " + what);
-      }
-      try {
-        Thread.sleep(100); // polling interval of a condition with a deadline, not a synchronisation sleep
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new AssertionError(e);
-      }
-    }
+    Awaitility.await(what).atMost(Duration.ofMillis(timeoutMs)).until(condition::getAsBoolean);
   }
 
   /** Each blocked-loop warning of any broker ever started that its stops do not explain, with its stack lines. */

@@ -12,7 +12,6 @@ import io.sluice.api.RequestContext;
 import io.sluice.api.TopicPartition;
 import io.sluice.broker.Broker;
 import io.sluice.broker.metadata.MetadataSnapshot;
-import io.sluice.broker.testing.Await;
 import io.sluice.broker.testing.BlockedThreadGuard;
 import io.sluice.broker.testing.TestBatches;
 import io.sluice.broker.testing.InProcessCluster;
@@ -28,6 +27,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
@@ -168,13 +168,15 @@ class RackAwareClusterTest {
             .of("client", 0)).records()
         .subscribe().with(r -> consumed.add(new String(r.value(), java.nio.charset.StandardCharsets.UTF_8)));
     try {
-      Await.until(() -> consumed.size() >= 20, "the reader reads what was written");
+      Awaitility.await("the reader reads what was written").atMost(Duration.ofMinutes(1))
+          .until(() -> consumed.size() >= 20);
       cluster.stop(near);
       for (int i = 20; i < 40; i++) {
         produced.add("c" + i);
         await(broker(leader).service().produce(CALLER, tp, batch("c" + i), Acks.LEADER));
       }
-      Await.until(() -> consumed.size() >= 40, "the reader goes on from the leader");
+      Awaitility.await("the reader goes on from the leader").atMost(Duration.ofMinutes(1))
+          .until(() -> consumed.size() >= 40);
       assertThat(consumed).as("each record once, in order").isEqualTo(produced);
     } finally {
       reading.cancel();

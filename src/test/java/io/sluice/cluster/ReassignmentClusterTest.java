@@ -19,7 +19,6 @@ import io.sluice.broker.metadata.PartitionReassignment;
 import io.sluice.broker.metadata.PartitionState;
 import io.sluice.broker.metadata.TopicState;
 import io.sluice.broker.metadata.ZkPaths;
-import io.sluice.broker.testing.Await;
 import io.sluice.broker.testing.BlockedThreadGuard;
 import io.sluice.broker.testing.TestBatches;
 import io.sluice.broker.testing.InProcessCluster;
@@ -29,6 +28,7 @@ import io.sluice.errors.SluiceException;
 import io.vertx.core.Future;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -40,6 +40,7 @@ import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.retry.RetryOneTime;
 import org.apache.zookeeper.data.Stat;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
@@ -95,7 +96,8 @@ class ReassignmentClusterTest {
     Thread consumer = new Thread(() -> consumeUntil(stopReading, tp, consumed, position), "consumer");
     consumer.start();
     try {
-      Await.until(() -> acked.size() >= 20, "the producer gets acknowledgements");
+      Awaitility.await("the producer gets acknowledgements").atMost(Duration.ofMinutes(1))
+          .until(() -> acked.size() >= 20);
 
       PartitionReassignmentInfo started = await(broker(3).service().alterPartitionReassignment(CALLER, tp,
           List.of(2, 3)));
@@ -107,14 +109,16 @@ class ReassignmentClusterTest {
         await(b.awaitMetadata(s -> done(s, tp, List.of(2, 3)), WAIT_MS));
       }
       int before = acked.size();
-      Await.until(() -> acked.size() >= before + 20, "the producer goes on after the move");
+      Awaitility.await("the producer goes on after the move").atMost(Duration.ofMinutes(1))
+          .until(() -> acked.size() >= before + 20);
     } finally {
       stop.set(true);
       producer.join();
     }
     long end = retrying(() -> broker(3).service().offsets(CALLER, tp)).endOffset();
     try {
-      Await.until(() -> position.get() >= end, "the consumer reads on across the move to the end " + end);
+      Awaitility.await("the consumer reads on across the move to the end " + end).atMost(Duration.ofMinutes(1))
+          .until(() -> position.get() >= end);
     } finally {
       stopReading.set(true);
       consumer.join();
@@ -124,8 +128,9 @@ class ReassignmentClusterTest {
     PartitionState state = state(broker(2).metadata(), tp);
     assertThat(state.isr()).containsExactlyInAnyOrder(2, 3);
     assertThat(state.leader()).isIn(2, 3);
-    Await.until(() -> !broker(1).hostedPartitions().contains(tp)
-        && !Files.exists(broker(1).config().dataDir().resolve(tp.dirName())), "broker 1 deletes its log");
+    Awaitility.await("broker 1 deletes its log").atMost(Duration.ofMinutes(1))
+        .until(() -> !broker(1).hostedPartitions().contains(tp)
+        && !Files.exists(broker(1).config().dataDir().resolve(tp.dirName())));
     assertThat(await(broker(1).service().listPartitionReassignments(CALLER))).isEmpty();
 
     cluster.stop(1);
@@ -235,8 +240,8 @@ class ReassignmentClusterTest {
     int down = before.get(1);
     int target = 6 - stays - down;
     Path downDir = cluster.dataDir(down);
-    Await.until(() -> broker(down).hostedPartitions().containsAll(List.of(moved, kept)),
-        "broker " + down + " hosts both");
+    Awaitility.await("broker " + down + " hosts both").atMost(Duration.ofMinutes(1))
+        .until(() -> broker(down).hostedPartitions().containsAll(List.of(moved, kept)));
     cluster.stop(down);
     await(broker(stays).awaitMetadata(s -> !s.liveBrokerIds().contains(down), WAIT_MS));
 
@@ -247,8 +252,8 @@ class ReassignmentClusterTest {
 
     cluster.startBroker(down);
 
-    Await.until(() -> !Files.exists(downDir.resolve(moved.dirName())),
-        "the returning broker deletes the log it no longer holds");
+    Awaitility.await("the returning broker deletes the log it no longer holds").atMost(Duration.ofMinutes(1))
+        .until(() -> !Files.exists(downDir.resolve(moved.dirName())));
     assertThat(broker(down).hostedPartitions()).contains(kept).doesNotContain(moved);
     assertThat(downDir.resolve(kept.dirName())).isDirectory();
     assertThat(downDir.resolve("ghost-0")).isDirectory();

@@ -19,6 +19,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import org.awaitility.Awaitility;
 
 /** An in-process broker with the HTTP API and the connect service, and a small Kafka Connect REST client. */
 final class ConnectTestSupport implements AutoCloseable {
@@ -48,11 +49,8 @@ final class ConnectTestSupport implements AutoCloseable {
 
   /** The broker is ready before its connect worker (which starts in the background): wait for {@code /health}. */
   private void awaitConnectUp() throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(TestBrokers.START_TIMEOUT_S);
-    while (!"UP".equals(get("/health").json().getJsonObject("services").getString("connect"))) {
-      assertThat(System.nanoTime()).as("the connect worker to start").isLessThan(deadline);
-      Thread.sleep(20); // polling a condition with a deadline
-    }
+    Awaitility.await("the connect worker to start").atMost(Duration.ofSeconds(TestBrokers.START_TIMEOUT_S))
+        .until(() -> "UP".equals(get("/health").json().getJsonObject("services").getString("connect")));
   }
 
   Reply send(String method, String path, Object body) throws Exception {
@@ -133,18 +131,7 @@ final class ConnectTestSupport implements AutoCloseable {
   }
 
   static void await(String what, BooleanSupplier condition, long timeoutMs) {
-    long deadline = System.nanoTime() + timeoutMs * 1_000_000;
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("Timed out after " + timeoutMs + " ms waiting for " + what);
-      }
-      try {
-        Thread.sleep(50); // polling interval of a condition with a deadline, not a synchronisation sleep
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new AssertionError(e);
-      }
-    }
+    Awaitility.await(what).atMost(Duration.ofMillis(timeoutMs)).until(condition::getAsBoolean);
   }
 
   @Override

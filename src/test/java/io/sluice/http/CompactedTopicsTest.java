@@ -1,8 +1,8 @@
 package io.sluice.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
-import io.sluice.broker.testing.Await;
 import io.sluice.broker.testing.BlockedThreadGuard;
 import io.sluice.config.BrokerConfig;
 import io.vertx.core.json.JsonArray;
@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -46,10 +47,11 @@ class CompactedTopicsTest {
       }
       // 40 commits of about 150 bytes each rolled many 1 KiB segments; the cleaner (running meanwhile) leaves
       // one merged segment holding the live keys, and the active one.
-      Await.until(() -> {
+      await("compaction of __consumer_offsets-0").atMost(Duration.ofMinutes(1))
+          .until(() -> {
         List<Path> files = segments(offsetsDir);
         return files.size() == 2 && baseOffset(files.get(1)) >= 40 && segmentBytes(offsetsDir) < 2_048;
-      }, "compaction of __consumer_offsets-0");
+      });
     }
     try (GroupsTestSupport api = new GroupsTestSupport(dataDir, GUARD, SETTINGS)) {
       JsonArray lags = api.get("/consumer-groups/g-compact/lags").bodyAsJsonArray();
@@ -76,8 +78,9 @@ class CompactedTopicsTest {
       }
       Path partitionDir = dataDir.resolve("gaps-0");
       // Closed segments are left with nothing but their last (empty) batch each, merged into one segment.
-      Await.until(() -> segments(partitionDir).size() == 2
-          && segments(partitionDir).get(0).toFile().length() < 1024, "compaction of gaps-0");
+      await("compaction of gaps-0").atMost(Duration.ofMinutes(1))
+          .until(() -> segments(partitionDir).size() == 2
+          && segments(partitionDir).get(0).toFile().length() < 1024);
       String a = api.consumer("g-gaps", GroupsTestSupport.earliest("a"));
       api.subscribe(a, "gaps");
       JsonArray[] records = {new JsonArray()};

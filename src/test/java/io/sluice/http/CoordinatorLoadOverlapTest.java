@@ -3,6 +3,7 @@ package io.sluice.http;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sluice.api.Acks;
+import io.sluice.api.Batches;
 import io.sluice.api.CommittedOffset;
 import io.sluice.api.DelegatingBrokerService;
 import io.sluice.api.FetchRequest;
@@ -78,6 +79,77 @@ class CoordinatorLoadOverlapTest {
     held.release.complete();
 
     assertThat(await(served.future())).containsEntry(READ, new CommittedOffset(42, "", 1));
+  }
+
+  /**
+   * The read done while the marker replicates stops where the partition is readable now, which may be short of the
+   * end its offsets named (a new leader's high watermark lagging): the read after the marker goes on from there. It
+   * once went on from the end named, so the commits in between were never read and the group lost them.
+   */
+  @Test
+  void theReadAfterTheMarkerContinuesWhereTheFirstReadStopped() throws Exception {
+    InMemoryBroker broker = new InMemoryBroker(vertx, dir);
+    OffsetsTopic seeded = new OffsetsTopic(broker, vertx.createSharedWorkerExecutor("load-test", 1));
+    int partitions = await(seeded.ensureCreated(GroupConfig.defaults(), broker));
+    int p = OffsetsTopic.partitionFor(GROUP, partitions);
+    List<TopicPartition> read = List.of(READ, new TopicPartition("events", 1), new TopicPartition("events", 2));
+    for (TopicPartition tp : read) { // one batch each: the first is readable during the first read, not the others
+      await(seeded.appendTo(p, List.of(OffsetsTopic.offsetEntry(GROUP, tp, new CommittedOffset(7, "", 1)))));
+    }
+    LaggingEnd lagging = new LaggingEnd(broker, 1);
+    Promise<Map<TopicPartition, CommittedOffset>> served = Promise.promise();
+    coordinator = new GroupCoordinator(vertx, lagging, GroupConfig.defaults(), System::currentTimeMillis);
+    coordinator.followLeadership(1);
+    coordinator.listener(new GroupListener() {
+      @Override
+      public void partitionLoaded(int partition, int n) {
+        if (partition == p) {
+          served.tryComplete(coordinator.committed(GROUP));
+        }
+      }
+    });
+    await(coordinator.start());
+
+    await(lagging.heldEndAnswered.future());
+    lagging.release.complete();
+
+    assertThat(await(served.future())).containsOnlyKeys(read);
+  }
+
+  /**
+   * Until released, reads of the offsets topic stop at {@code readableEnd} though its offsets name the log end (a
+   * high watermark lagging it), and the acks=all appends (the load marker) wait.
+   */
+  private static final class LaggingEnd extends DelegatingBrokerService {
+    final Promise<Void> heldEndAnswered = Promise.promise();
+    final Promise<Void> release = Promise.promise();
+    private final long readableEnd;
+
+    LaggingEnd(InMemoryBroker delegate, long readableEnd) {
+      super(delegate);
+      this.readableEnd = readableEnd;
+    }
+
+    @Override
+    public Future<ProduceResult> produce(RequestContext caller, TopicPartition tp, ByteBuffer batches, Acks acks) {
+      return tp.topic().equals(OffsetsTopic.NAME)
+          ? release.future().compose(v -> delegate.produce(caller, tp, batches, acks))
+          : delegate.produce(caller, tp, batches, acks);
+    }
+
+    @Override
+    public Future<FetchResult> fetch(RequestContext caller, FetchRequest request) {
+      if (!request.tp().topic().equals(OffsetsTopic.NAME) || release.future().isComplete()) {
+        return delegate.fetch(caller, request);
+      }
+      if (request.offset() >= readableEnd) {
+        heldEndAnswered.tryComplete();
+        return Future.succeededFuture(new FetchResult(request.tp(), readableEnd, 0, request.offset(),
+            Batches.wrap(new byte[0])));
+      }
+      // One batch per read (at least one is always answered): the first read ends at the readable end.
+      return delegate.fetch(caller, new FetchRequest(request.tp(), request.offset(), 1, 0, 0));
+    }
   }
 
   /** Holds the acks=all appends to the offsets topic (the load marker) until released; tells when a read starts. */

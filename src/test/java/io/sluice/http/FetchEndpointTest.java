@@ -13,8 +13,10 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Base64;
 import java.util.function.BooleanSupplier;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
 class FetchEndpointTest extends HttpApiTestBase {
@@ -23,13 +25,9 @@ class FetchEndpointTest extends HttpApiTestBase {
     return Base64.getEncoder().encodeToString(text.getBytes(StandardCharsets.UTF_8));
   }
 
-  /** Waits for a condition the server reaches asynchronously; fails after 10 s. */
-  static void eventually(BooleanSupplier condition) throws InterruptedException {
-    long deadline = System.nanoTime() + 30_000_000_000L; // generous: a loaded CI machine is slow, a stall still fails
-    while (!condition.getAsBoolean()) {
-      assertThat(System.nanoTime()).as("condition not reached in time").isLessThan(deadline);
-      Thread.sleep(10);
-    }
+  /** Waits for a condition the server reaches asynchronously; fails after 30 s (generous: a loaded CI machine). */
+  static void eventually(BooleanSupplier condition) {
+    Awaitility.await().atMost(Duration.ofSeconds(30)).until(condition::getAsBoolean);
   }
 
   @Test

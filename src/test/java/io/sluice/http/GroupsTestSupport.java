@@ -13,9 +13,11 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import org.awaitility.Awaitility;
 
 /** A real broker with the HTTP API and consumer groups, and blocking HTTP helpers for tests. */
 final class GroupsTestSupport implements AutoCloseable {
@@ -124,14 +126,7 @@ final class GroupsTestSupport implements AutoCloseable {
   }
 
   static void until(long timeoutMs, String what, Supplier<Boolean> check) {
-    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
-    while (!check.get()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("Timed out waiting for " + what);
-      }
-      // A pause between checks: a spinning test thread takes a core from the event loops it waits on.
-      java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(2));
-    }
+    Awaitility.await(what).atMost(Duration.ofMillis(timeoutMs)).until(check::get);
   }
 
   static void assertError(HttpResponse<Buffer> r, int status, io.sluice.errors.ErrorCode code) {

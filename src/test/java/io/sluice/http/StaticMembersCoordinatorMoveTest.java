@@ -7,7 +7,6 @@ import io.sluice.api.RequestContext;
 import io.sluice.api.TopicPartition;
 import io.sluice.broker.metadata.MetadataSnapshot;
 import io.sluice.broker.metadata.PartitionState;
-import io.sluice.broker.testing.Await;
 import io.sluice.broker.testing.BlockedThreadGuard;
 import io.sluice.broker.testing.InProcessCluster;
 import io.sluice.config.BrokerConfig;
@@ -18,8 +17,10 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
@@ -101,8 +102,9 @@ class StaticMembersCoordinatorMoveTest {
   @Test
   void anInstanceReplacedBeforeItsCoordinatorStoppedIsFencedByTheNextOne() throws Exception {
     String a = instance("a", "x");
-    Await.until(() -> poll(a).statusCode() == 200 && describe().getString("state").equals("Stable")
-        && assignment(a).size() == 4, "a stable group of one");
+    Awaitility.await("a stable group of one").atMost(Duration.ofMinutes(1))
+        .until(() -> poll(a).statusCode() == 200 && describe().getString("state").equals("Stable")
+        && assignment(a).size() == 4);
     int generation = describe().getInteger("generation");
     String b = instance("b", "x");
     assertThat(poll(b).statusCode()).isEqualTo(200);
@@ -111,10 +113,11 @@ class StaticMembersCoordinatorMoveTest {
     cluster.stop(coordinator);
     cluster.awaitEverywhere(s -> offsetsState(s).leader() > 0 && offsetsState(s).leader() != coordinator);
     var answer = new java.util.concurrent.atomic.AtomicReference<HttpResponse<Buffer>>();
-    Await.until(() -> {
+    Awaitility.await("a's answer from the new coordinator").atMost(Duration.ofMinutes(1))
+        .until(() -> {
       answer.set(poll(a));
       return answer.get().statusCode() == 200 || answer.get().statusCode() == 409;
-    }, "a's answer from the new coordinator");
+    });
     assertThat(answer.get().statusCode()).as(answer.get().bodyAsString()).isEqualTo(409);
     assertThat(answer.get().bodyAsJsonObject().getInteger("error_code"))
         .isEqualTo(io.sluice.errors.ErrorCode.FENCED_INSTANCE_ID.code());
@@ -130,13 +133,14 @@ class StaticMembersCoordinatorMoveTest {
   private Before stableGroupOfTwoStaticMembers() {
     String a = instance("a", "a-id");
     String b = instance("b", "b-id");
-    Await.until(() -> {
+    Awaitility.await("a stable group of two").atMost(Duration.ofMinutes(1))
+        .until(() -> {
       poll(a);
       poll(b);
       JsonObject g = describe();
       return g.getString("state").equals("Stable") && g.getJsonArray("members").size() == 2
           && assignment(a).size() == 2 && assignment(b).size() == 2;
-    }, "a stable group of two");
+    });
     return new Before(describe().getInteger("generation"), assignment(a), assignment(b));
   }
 
@@ -147,7 +151,8 @@ class StaticMembersCoordinatorMoveTest {
   private void assertRejoinedWithoutRebalance(Before before) {
     String a = "/consumers/g/instances/a";
     String b = "/consumers/g/instances/b";
-    Await.until(() -> poll(a).statusCode() == 200, "a's poll on the new coordinator");
+    Awaitility.await("a's poll on the new coordinator").atMost(Duration.ofMinutes(1))
+        .until(() -> poll(a).statusCode() == 200);
     assertThat(assignment(a)).isEqualTo(before.aOwned());
     JsonObject group = describe();
     assertThat(group.getInteger("generation")).as(group.encode()).isEqualTo(before.generation());

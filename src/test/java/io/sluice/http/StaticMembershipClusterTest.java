@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.sluice.api.RequestContext;
 import io.sluice.api.TopicMetadata;
 import io.sluice.broker.Broker;
-import io.sluice.broker.testing.Await;
 import io.sluice.broker.testing.BlockedThreadGuard;
 import io.sluice.broker.testing.InProcessCluster;
 import io.sluice.config.BrokerConfig;
@@ -18,7 +17,9 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -70,12 +71,13 @@ class StaticMembershipClusterTest {
 
     String a = instance("a", null);
     String b = instance("b", "b-id");
-    Await.until(() -> {
+    Awaitility.await("a stable group of two").atMost(Duration.ofMinutes(1))
+        .until(() -> {
       poll(a);
       poll(b);
       JsonObject g = describe();
       return g.getString("state").equals("Stable") && g.getJsonArray("members").size() == 2;
-    }, "a stable group of two");
+    });
     int generation = describe().getInteger("generation");
     JsonArray bOwned = assignment(b);
 
@@ -98,10 +100,11 @@ class StaticMembershipClusterTest {
     assertThat(await(client.delete("/consumer-groups/g/members/b-id").send()).statusCode()).isEqualTo(204);
     assertThat(await(client.delete(b3 + "?group_membership_operation=remain_in_group").send()).statusCode())
         .isEqualTo(204);
-    Await.until(() -> {
+    Awaitility.await("a to own every partition").atMost(Duration.ofMinutes(1))
+        .until(() -> {
       poll(a);
       return assignment(a).size() == 4;
-    }, "a to own every partition");
+    });
     assertThat(describe().getInteger("generation")).isGreaterThan(generation);
   }
 

@@ -15,10 +15,12 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -155,17 +157,9 @@ class MetricsApiTest {
     await(ws.close());
   }
 
-  private void awaitGauge(String name, double expected) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-    double last;
-    do {
-      last = value(get("/metrics").bodyAsString(), name);
-      if (last == expected) {
-        return;
-      }
-      Thread.sleep(50); // polling a condition with a deadline
-    } while (System.nanoTime() < deadline);
-    assertThat(last).as(name).isEqualTo(expected);
+  private void awaitGauge(String name, double expected) {
+    Awaitility.await(name).atMost(Duration.ofSeconds(20))
+        .untilAsserted(() -> assertThat(value(get("/metrics").bodyAsString(), name)).as(name).isEqualTo(expected));
   }
 
   @Test

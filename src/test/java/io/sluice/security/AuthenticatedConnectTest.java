@@ -21,7 +21,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -142,11 +142,7 @@ class AuthenticatedConnectTest {
   }
 
   private static void await(Check check, String what) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(TestBrokers.START_TIMEOUT_S);
-    while (!check.holds()) {
-      assertThat(System.nanoTime()).as(what).isLessThan(deadline);
-      Thread.sleep(20); // polling a condition with a deadline
-    }
+    Awaitility.await(what).atMost(Duration.ofSeconds(TestBrokers.START_TIMEOUT_S)).until(check::holds);
   }
 
   private HttpResponse<String> get(String path, String authorization) throws Exception {

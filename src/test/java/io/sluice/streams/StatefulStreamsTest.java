@@ -18,7 +18,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -52,14 +52,8 @@ class StatefulStreamsTest {
     TestBrokers.close(broker);
   }
 
-  static void await(String what, Callable<Boolean> condition) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    while (!condition.call()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("Timed out waiting for " + what);
-      }
-      Thread.sleep(50); // polling interval of a condition with a deadline, not a synchronisation sleep
-    }
+  static void await(String what, Callable<Boolean> condition) {
+    Awaitility.await(what).atMost(Duration.ofMinutes(1)).until(condition);
   }
 
   static String header(JsonObject record, String name) {

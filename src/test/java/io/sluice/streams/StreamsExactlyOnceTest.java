@@ -2,6 +2,7 @@ package io.sluice.streams;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import io.sluice.api.Acks;
 import io.sluice.api.BrokerService;
@@ -10,7 +11,6 @@ import io.sluice.api.ProduceResult;
 import io.sluice.api.RequestContext;
 import io.sluice.api.TopicPartition;
 import io.sluice.broker.Broker;
-import io.sluice.broker.testing.Await;
 import io.sluice.broker.testing.BlockedThreadGuard;
 import io.sluice.broker.testing.TestBrokers;
 import io.sluice.errors.ErrorCode;
@@ -131,7 +131,7 @@ class StreamsExactlyOnceTest {
         {"name": "eo", "inputs": ["eo-in"], "value_format": "json", "guarantee": "exactly_once",
          "steps": [{"map": {"value": "{'o': offset}"}}, {"to": "eo-out"}]}"""), "application/json"), 201);
     produce("eo-in", 0, values(0, 5));
-    Await.until(() -> count("eo-out", 0) == 5, "five outputs");
+    await("five outputs").atMost(Duration.ofMinutes(1)).until(() -> count("eo-out", 0) == 5);
     // The task's earlier owner, dead now, had the outputs of inputs 3 and 4 in flight to the output's leader; they
     // arrive only now, after its successor (the running task) wrote them: the leader must not write them again.
     String taskId = "eo/eo-in/0";
@@ -145,7 +145,8 @@ class StreamsExactlyOnceTest {
     // The other order: the dead owner's write of input 5 lands before the running task processes input 5.
     deadOwner.write(out, List.of(output(5))).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
     produce("eo-in", 0, values(5, 8));
-    Await.until(() -> count("eo-out", 0) >= 8 && status("eo").getLong("records_in") == 8, "eight outputs");
+    await("eight outputs").atMost(Duration.ofMinutes(1))
+        .until(() -> count("eo-out", 0) >= 8 && status("eo").getLong("records_in") == 8);
     List<Long> offsets = read("eo-out", 0).stream().map(r -> r.getJsonObject("value").getLong("o")).toList();
     assertThat(offsets).containsExactly(0L, 1L, 2L, 3L, 4L, 5L, 6L, 7L);
   }
@@ -240,12 +241,13 @@ class StreamsExactlyOnceTest {
         {"name": "grow", "inputs": ["grow-in"], "value_format": "json",
          "steps": [{"map": {"key": "string(value.i)"}}, {"to": "grow-out"}]}"""), "application/json"), 201);
     produce("grow-in", 0, values(0, 10));
-    Await.until(() -> count("grow-out", 0) == 10, "ten outputs");
+    await("ten outputs").atMost(Duration.ofMinutes(1)).until(() -> count("grow-out", 0) == 10);
     ok(send("POST", "/topics/grow-out/partitions", new JsonObject().put("count", 3), "application/json"), 200);
     // keys spread over the three partitions by the broker's partitioner once the task takes the new count (at its
     // next checkpoint): inputs go on until the new partitions get outputs
     int[] produced = {10};
-    Await.until(() -> {
+    await("the new partitions get outputs").atMost(Duration.ofMinutes(1))
+        .until(() -> {
       try {
         produce("grow-in", 0, values(produced[0], produced[0] + 10));
       } catch (Exception e) {
@@ -253,9 +255,9 @@ class StreamsExactlyOnceTest {
       }
       produced[0] += 10;
       return count("grow-out", 1) > 0 && count("grow-out", 2) > 0;
-    }, "the new partitions get outputs");
-    Await.until(() -> count("grow-out", 0) + count("grow-out", 1) + count("grow-out", 2) == produced[0],
-        "every output");
+    });
+    await("every output").atMost(Duration.ofMinutes(1))
+        .until(() -> count("grow-out", 0) + count("grow-out", 1) + count("grow-out", 2) == produced[0]);
     JsonObject task = status("grow");
     assertThat(task.getLong("restarts")).isZero();
   }

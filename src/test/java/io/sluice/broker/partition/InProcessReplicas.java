@@ -16,6 +16,7 @@ import io.vertx.core.WorkerExecutor;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -24,6 +25,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
+import org.awaitility.Awaitility;
 
 /**
  * Replicas of one partition on several "brokers" inside one non-clustered Vert.x: each broker has its own data
@@ -173,14 +175,8 @@ final class InProcessReplicas implements AutoCloseable {
   }
 
   /** Polls {@code condition} until it holds or 30 s pass. */
-  static void awaitCondition(String what, BooleanSupplier condition) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("Timed out waiting until " + what);
-      }
-      Thread.sleep(10); // polling a condition with a deadline, not synchronizing by time
-    }
+  static void awaitCondition(String what, BooleanSupplier condition) {
+    Awaitility.await(what).atMost(Duration.ofSeconds(30)).until(condition::getAsBoolean);
   }
 
   @Override

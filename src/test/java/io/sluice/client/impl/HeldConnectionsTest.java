@@ -22,6 +22,7 @@ import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.core.net.PemTrustOptions;
 import java.net.URI;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -30,6 +31,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -227,10 +229,8 @@ class HeldConnectionsTest {
 
   /** Waits (polling on the client's context) until the transport holds {@code n} live connections to the broker. */
   private void awaitLive(Transport transport, URI broker, int n) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_S);
-    while (onContext(() -> Future.succeededFuture(transport.live(broker))).await(WAIT_S, TimeUnit.SECONDS) != n) {
-      assertThat(System.nanoTime()).as("live connections to %s reach %d", broker, n).isLessThan(deadline);
-      java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
-    }
+    Awaitility.await("live connections to " + broker + " reach " + n).atMost(Duration.ofSeconds(WAIT_S))
+        .until(() -> onContext(() -> Future.succeededFuture(transport.live(broker)))
+            .await(WAIT_S, TimeUnit.SECONDS) == n);
   }
 }
