@@ -79,8 +79,8 @@ final class LeaderElections {
    * The state after the election, or the refusal: PREFERRED moves leadership to the first replica when it is alive
    * and in sync (epoch + 1, ISR kept); UNCLEAN gives a partition without a live leader to its first live replica, in
    * sync or not, alone in the ISR (epoch + 1). Neither chooses a broker in controlled shutdown (as the controller's
-   * elections do not): it is about to go. PREFERRED does not choose a broker still starting either, as the
-   * controller's rebalance does not (KRaft elects no fenced broker): its services are not all up yet.
+   * elections do not): it is about to go. Nor one still starting, as the controller's elections do not (KRaft
+   * elects no fenced broker): its services are not all up yet; the controller elects it once it has started.
    */
   static PartitionState decide(ElectionType type, TopicPartition tp, List<Integer> replicas, PartitionState state,
       MetadataSnapshot s) {
@@ -109,13 +109,14 @@ final class LeaderElections {
     }
     List<Integer> liveInSync = replicas.stream().filter(b -> state.isr().contains(b) && s.liveBrokerIds().contains(b))
         .toList();
+    Set<Integer> starting = s.brokersStarting();
     List<Integer> eligible = (liveInSync.isEmpty() ? replicas : liveInSync).stream()
-        .filter(b -> s.liveBrokerIds().contains(b) && !leaving.contains(b)).toList();
+        .filter(b -> s.liveBrokerIds().contains(b) && !leaving.contains(b) && !starting.contains(b)).toList();
     if (eligible.isEmpty()) {
-      // an in-sync replica in controlled shutdown is not passed over for one that would lose what it holds
+      // an in-sync replica stopping or starting is not passed over for one that would lose what it holds
       throw new SluiceException(ErrorCode.ELIGIBLE_LEADERS_NOT_AVAILABLE, "No replica of " + tp + " " + replicas
-          + " can lead: " + (liveInSync.isEmpty() ? "none is alive and not in controlled shutdown"
-          : "its live in-sync replicas " + liveInSync + " are in controlled shutdown"));
+          + " can lead: " + (liveInSync.isEmpty() ? "none is alive, started and not in controlled shutdown"
+          : "its live in-sync replicas " + liveInSync + " are in controlled shutdown or still starting"));
     }
     int chosen = eligible.get(0);
     return new PartitionState(chosen, state.leaderEpoch() + 1, List.of(chosen), state.zkVersion(), 0,

@@ -276,7 +276,8 @@ public final class BrokerConfig {
       intKey(CLUSTER_PORT, 0, 0, 65_535, "event-bus port; 0 lets the OS choose"),
       intKey(OFFSETS_TOPIC_NUM_PARTITIONS, 8, 1, 1000, "partitions of __consumer_offsets when it is created"),
       intKey(OFFSETS_TOPIC_REPLICATION_FACTOR, -1, -1, Short.MAX_VALUE,
-          "replication factor of __consumer_offsets; -1 takes min(3, live brokers)"),
+          "replication factor of __consumer_offsets; -1 takes min(3, brokers the cluster has had), created once that"
+          + " many are up"),
       intKey(OFFSETS_TOPIC_SEGMENT_BYTES, 4 << 20, 1024, Integer.MAX_VALUE,
           "segment.bytes of __consumer_offsets when it is created (it is compacted; only closed segments are)"),
       boolKey(TRANSACTION_PARTITION_VERIFICATION_ENABLE, true, "a partition leader asks the transaction coordinator"

@@ -6,7 +6,7 @@ import io.sluice.config.BrokerConfig;
  * Settings of the group coordinator and the consumer instances it hosts.
  *
  * @param offsetsTopicPartitions partitions of {@link OffsetsTopic#NAME} when this broker creates it
- * @param offsetsTopicReplicationFactor its replication factor; -1 takes min(3, live brokers)
+ * @param offsetsTopicReplicationFactor its replication factor; -1 takes min(3, brokers the cluster has had)
  * @param minSessionTimeoutMs smallest {@code session.timeout.ms} a consumer may ask for
  * @param maxSessionTimeoutMs largest {@code session.timeout.ms} a consumer may ask for
  * @param defaultSessionTimeoutMs the session timeout of a consumer that names none (clamped to the bounds)

@@ -94,10 +94,12 @@ public final class OffsetsTopic {
 
   /**
    * Creates the topic unless it exists; completes with its partition count. Its replication factor is
-   * {@code offsets.topic.replication.factor}, or when that is -1 the smaller of 3 and the live brokers (so a
-   * single broker works, and a cluster's commits survive a broker's crash). While fewer brokers can take a replica
-   * than the factor asks (a rolling restart), it fails COORDINATOR_NOT_AVAILABLE, retriable, as Kafka answers a
-   * coordinator lookup until enough brokers are up: the caller's group call is refused for now, not for good.
+   * {@code offsets.topic.replication.factor}, or when that is -1 the smaller of 3 and the brokers the cluster has
+   * had (those registered now and those seen before: {@code GET /cluster}'s), so a single broker works and a
+   * cluster's commits survive a broker's crash. Not the live brokers: a topic created while one was down (a rolling
+   * restart) would keep a smaller factor for good, the hole Kafka closed with KIP-115. While fewer brokers can take a
+   * replica than the factor asks, it fails COORDINATOR_NOT_AVAILABLE, retriable, as Kafka answers a coordinator
+   * lookup until enough brokers are up: the caller's group call is refused for now, not for good.
    */
   public Future<Integer> ensureCreated(GroupConfig cfg, BrokerService cluster) {
     Map<String, String> configs = topicConfigs(cfg);
@@ -122,8 +124,7 @@ public final class OffsetsTopic {
     if (cfg.offsetsTopicReplicationFactor() > 0) {
       return Future.succeededFuture(cfg.offsetsTopicReplicationFactor());
     }
-    return cluster.describeCluster(RequestContext.SELF).map(c -> (int) Math.max(1,
-        Math.min(3, c.brokers().stream().filter(b -> b.alive()).count())));
+    return cluster.describeCluster(RequestContext.SELF).map(c -> Math.max(1, Math.min(3, c.brokers().size())));
   }
 
   private static Throwable tooFewBrokers(Throwable t) {

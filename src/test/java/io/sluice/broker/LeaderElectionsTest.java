@@ -102,4 +102,14 @@ class LeaderElectionsTest {
     assertThat(LeaderElections.decide(ElectionType.PREFERRED, TP, REPLICAS, s, starting(live(1, 2, 3), 3)).leader())
         .isEqualTo(1);
   }
+
+  @Test
+  void uncleanDoesNotChooseABrokerStillStartingNorPassOverAStartingInSyncOne() {
+    PartitionState offline = new PartitionState(-1, 5, List.of(1), 8);
+    assertThat(LeaderElections.decide(ElectionType.UNCLEAN, TP, REPLICAS, offline, starting(live(2, 3), 2)))
+        .isEqualTo(new PartitionState(3, 6, List.of(3), 8, 0, Map.of(3, 103L)));
+    refused(ElectionType.UNCLEAN, offline, starting(live(2), 2), ErrorCode.ELIGIBLE_LEADERS_NOT_AVAILABLE);
+    refused(ElectionType.UNCLEAN, new PartitionState(-1, 5, List.of(1, 2), 8), starting(live(2, 3), 2),
+        ErrorCode.ELIGIBLE_LEADERS_NOT_AVAILABLE); // 2 holds every acknowledged record; elected once started
+  }
 }

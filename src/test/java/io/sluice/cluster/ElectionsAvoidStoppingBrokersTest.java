@@ -34,9 +34,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * No election hands a partition to a broker in controlled shutdown (as in Kafka): not the controller's election after
- * a leader dies, not a reassignment's leader move, not the preferred election of the leader-election API. A broker is
- * put in controlled shutdown here by marking its registration as a stopping broker does, while it stays up, so that
- * each election meets it there.
+ * a leader dies, not a reassignment's leader move, not the preferred election of the leader-election API; nor to a
+ * broker still starting. A broker is put in controlled shutdown (or held starting) here by marking its registration
+ * as a stopping (or starting) broker does, while it stays up, so that each election meets it there.
  */
 @Tag("several-brokers")
 class ElectionsAvoidStoppingBrokersTest {
@@ -127,6 +127,47 @@ class ElectionsAvoidStoppingBrokersTest {
     assertThat(state(observer().metadata(), p).leader()).isNotEqualTo(preferred);
   }
 
+  /**
+   * Kafka elects no fenced broker, and unfences one once it has caught up; Sluice's broker still starting (its
+   * registration says so until its listeners serve) is not elected either, even as the only in-sync replica left,
+   * and is elected as soon as its registration says it has started.
+   */
+  @Test
+  void theSoleInSyncReplicaStillStartingLeadsOnceItHasStarted() throws Exception {
+    String topic = "two-replicas";
+    await(observer().service().createTopic(CALLER, new NewTopic(topic, 3, 2, Map.of())));
+    await(observer().awaitMetadata(s -> IntStream.range(0, 3).allMatch(p -> state(s, topic, p).isr().size() == 2),
+        WAIT_MS));
+    MetadataSnapshot before = observer().metadata();
+    int p = IntStream.range(0, 3).filter(i -> state(before, topic, i).leader() == CRASHING).findFirst().orElseThrow();
+    int starting = before.topic(topic).orElseThrow().assignment().get(p).stream().filter(b -> b != CRASHING)
+        .findFirst().orElseThrow();
+    int epoch = state(before, topic, p).leaderEpoch();
+    markStarting(starting, true);
+
+    cluster.stop(CRASHING);
+
+    MetadataSnapshot offline = await(observer().awaitMetadata(s -> !s.liveBrokerIds().contains(CRASHING)
+        && state(s, topic, p).leader() != CRASHING, WAIT_MS));
+    assertThat(state(offline, topic, p).leader()).as("no leader while " + starting + " starts")
+        .isEqualTo(PartitionState.NO_LEADER);
+
+    markStarting(starting, false);
+
+    MetadataSnapshot led = await(observer().awaitMetadata(s -> state(s, topic, p).leader() != PartitionState.NO_LEADER,
+        WAIT_MS));
+    assertThat(state(led, topic, p).leader()).isEqualTo(starting);
+    assertThat(state(led, topic, p).leaderEpoch()).as("offline, then led").isEqualTo(epoch + 2);
+  }
+
+  /** Marks {@code broker}'s registration as of a broker still starting (or started); the broker stays up. */
+  private void markStarting(int broker, boolean starting) throws Exception {
+    String path = ZkPaths.broker(broker);
+    BrokerRegistration reg = BrokerRegistration.fromJson(broker, sluiceZnodes().getData().forPath(path));
+    sluiceZnodes().setData().forPath(path, reg.withStarting(starting).toJson());
+    cluster.awaitEverywhere(s -> s.brokersStarting().contains(broker) == starting);
+  }
+
   /** Marks {@code broker}'s registration as a broker in controlled shutdown does; the broker stays up. */
   private void markStopping(int broker) throws Exception {
     String path = ZkPaths.broker(broker);
@@ -155,7 +196,11 @@ class ElectionsAvoidStoppingBrokersTest {
   }
 
   private static PartitionState state(MetadataSnapshot s, int partition) {
-    return s.topic(TOPIC).orElseThrow().states().get(partition);
+    return state(s, TOPIC, partition);
+  }
+
+  private static PartitionState state(MetadataSnapshot s, String topic, int partition) {
+    return s.topic(topic).orElseThrow().states().get(partition);
   }
 
   private static <T> T await(Future<T> f) throws Exception {

@@ -47,6 +47,18 @@ class OffsetsTopicBelowReplicationFactorTest {
     }
   }
 
+  /**
+   * {@code offsets.topic.replication.factor} -1 (the default) takes min(3, the brokers the cluster has had), not
+   * min(3, those up now): with one of three stopped the topic waits for it, as with an explicit 3, instead of being
+   * created with two replicas for good.
+   */
+  @Test
+  void theDefaultFactorCountsTheBrokersTheClusterHasHadNotThoseUpNow(@TempDir Path dir) throws Exception {
+    try (InProcessCluster cluster = InProcessCluster.create(dir, GUARD).withHttp(1)) {
+      firstGroupUseWithOneOfThreeBrokersStopped(cluster.start(3));
+    }
+  }
+
   private static void firstGroupUseWithOneOfThreeBrokersStopped(InProcessCluster cluster) throws Exception {
     SluiceClient client = cluster.client(1);
     client.admin().createTopic("t", 1, 3, Map.of()).await().atMost(WAIT);

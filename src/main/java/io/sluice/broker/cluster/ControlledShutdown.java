@@ -48,7 +48,7 @@ public final class ControlledShutdown {
       for (Map.Entry<Integer, PartitionState> e : topic.states().entrySet()) {
         PartitionState state = e.getValue();
         if (state.leader() == broker && Controller.leaderOffLeaving(topic.assignment().get(e.getKey()), state,
-            snapshot.liveBrokerIds(), leaving) != null) {
+            new Controller.Candidates(snapshot.liveBrokerIds(), leaving, snapshot.brokersStarting())) != null) {
           return false;
         }
       }

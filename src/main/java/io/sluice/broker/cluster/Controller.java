@@ -38,7 +38,8 @@ import org.apache.zookeeper.data.Stat;
  * <p><b>Decisions</b>, made on every metadata snapshot while active:
  * <ul>
  *   <li>a partition whose leader is not alive gets the first live ISR member (in assignment order) as leader, the
- *       leader epoch bumped and the ISR reduced to live members; with no live ISR member it gets a live replica
+ *       leader epoch bumped and the ISR reduced to live members (a broker still starting or stopping is no
+ *       candidate: {@link Candidates}); with no live ISR member it gets a live replica
  *       outside the ISR only if {@code unclean.leader.election.enable}, and otherwise no leader (-1, epoch bumped)
  *       until an ISR member returns;</li>
  *   <li>a partition whose ISR names dead brokers loses them from the ISR (same epoch), so acks=all resumes without
@@ -289,18 +290,18 @@ public final class Controller {
           + " sync in " + topic.tp(p) + ": handled as failed (leader epoch " + state.leaderEpoch()
           + ", ISR " + state.isr() + ", epochs " + state.isrEpochs() + ")");
     }
-    Set<Integer> leaving = snapshot.brokersInControlledShutdown();
+    Candidates candidates = new Candidates(live, snapshot.brokersInControlledShutdown(), snapshot.brokersStarting());
     PartitionState next = restarted.isEmpty()
-        ? decide(replicas, state, new Candidates(live, leaving), unclean)
-        : decideAfterRestart(replicas, state, new Candidates(live, leaving), restarted, unclean);
+        ? decide(replicas, state, candidates, unclean)
+        : decideAfterRestart(replicas, state, candidates, restarted, unclean);
     if (next == null && restarted.isEmpty()) {
-      next = leaderOffLeaving(replicas, state, live, leaving);
+      next = leaderOffLeaving(replicas, state, candidates);
     }
     PartitionReassignment reassignment = topic.reassignments().get(p);
     if (next == null && restarted.isEmpty() && reassignment != null) {
       Step step = reassignmentStep(replicas, reassignment, state, live);
       if (step == Step.MOVE_LEADER) {
-        next = leaderIntoTarget(reassignment.target(replicas), state, new Candidates(live, leaving));
+        next = leaderIntoTarget(reassignment.target(replicas), state, candidates);
       } else if (step == Step.COMPLETE) {
         complete(topic, p, reassignment, withCurrentEpochs(completedState(reassignment.target(replicas), state),
             state, snapshot));
@@ -318,14 +319,14 @@ public final class Controller {
    * every acknowledged record, as for any election from the ISR. With no such replica it keeps leading until it is
    * gone (moving then would take the partition offline early). The ISR is left as it is: the stopping broker follows
    * on until it deregisters, when it leaves the ISR as any dead broker does. Null when there is nothing to move.
+   * {@code brokers}: the partition's live replicas, those stopping (the leader among them) and those starting.
    */
-  static PartitionState leaderOffLeaving(List<Integer> replicas, PartitionState state, Set<Integer> live,
-      Set<Integer> leaving) {
-    if (!leaving.contains(state.leader())) {
+  static PartitionState leaderOffLeaving(List<Integer> replicas, PartitionState state, Candidates brokers) {
+    if (!brokers.leaving().contains(state.leader())) {
       return null;
     }
-    return replicas.stream().filter(b -> b != state.leader() && live.contains(b) && !leaving.contains(b)
-            && state.isr().contains(b)).findFirst()
+    return replicas.stream().filter(b -> b != state.leader() && brokers.mayLead(b) && state.isr().contains(b))
+        .findFirst()
         .map(leader -> new PartitionState(leader, state.leaderEpoch() + 1, state.isr(), state.zkVersion(), 0,
             state.isrEpochs()))
         .orElse(null);
@@ -360,31 +361,42 @@ public final class Controller {
   }
 
   /**
-   * The brokers an election looks at: the partition's live replicas, and those of them in controlled shutdown. As in
-   * Kafka, no election (a dead leader's successor, an unclean one, the preferred replica's return, a reassignment's
-   * move) chooses a broker in controlled shutdown: it is about to go, and its partitions would move again at once
-   * (with a second stall for their clients) or go offline with it. Such a broker still counts as alive for the ISR:
-   * it follows on until it deregisters.
+   * The brokers an election looks at: the partition's live replicas, those of them in controlled shutdown and those
+   * still starting. As in Kafka, no election (a dead leader's successor, an unclean one, the preferred replica's
+   * return, a reassignment's move) chooses a broker in controlled shutdown: it is about to go, and its partitions
+   * would move again at once (with a second stall for their clients) or go offline with it. Nor one still starting
+   * (KRaft elects no fenced broker): its services and listeners are not all up, so clients sent to it would fail
+   * until it has started. When such a broker is the only in-sync replica left, the partition stays without a leader
+   * (a replica outside the ISR would lose what only it holds) until its registration says it has started: that
+   * registration change is a snapshot like any other, and the controller decides the partition again on it. Both
+   * still count as alive for the ISR: a stopping broker follows on until it deregisters, a starting one keeps what
+   * it holds.
    */
-  record Candidates(Set<Integer> live, Set<Integer> leaving) {
+  record Candidates(Set<Integer> live, Set<Integer> leaving, Set<Integer> starting) {
     Candidates {
       live = Set.copyOf(live);
       leaving = Set.copyOf(leaving);
+      starting = Set.copyOf(starting);
     }
 
-    /** Candidates of which none is stopping. */
+    /** Candidates of which none is starting. */
+    Candidates(Set<Integer> live, Set<Integer> leaving) {
+      this(live, leaving, Set.of());
+    }
+
+    /** Candidates of which none is stopping or starting. */
     static Candidates of(Set<Integer> live) {
       return new Candidates(live, Set.of());
     }
 
     boolean mayLead(int broker) {
-      return live.contains(broker) && !leaving.contains(broker);
+      return live.contains(broker) && !leaving.contains(broker) && !starting.contains(broker);
     }
 
     Candidates without(Set<Integer> brokers) {
       Set<Integer> rest = new HashSet<>(live);
       rest.removeAll(brokers);
-      return new Candidates(rest, leaving);
+      return new Candidates(rest, leaving, starting);
     }
   }
 
@@ -445,8 +457,9 @@ public final class Controller {
   /**
    * The next state when ISR members {@code restarted} restarted: decided as if they were dead while another ISR
    * member is alive. Otherwise they still hold the best copies there are (electing a replica outside the ISR instead
-   * would lose what only they hold): the first of them in assignment order not in controlled shutdown leads at a new
-   * epoch (none: no leader until one returns).
+   * would lose what only they hold): the first of them in assignment order that may lead ({@link Candidates}: not
+   * stopping, started) leads at a new epoch (none: no leader until one returns or finishes starting; the write records
+   * their new broker epochs, so the next snapshot decides them as any in-sync replica).
    */
   static PartitionState decideAfterRestart(List<Integer> replicas, PartitionState state, Candidates brokers,
       Set<Integer> restarted, boolean unclean) {
