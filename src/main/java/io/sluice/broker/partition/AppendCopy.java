@@ -22,7 +22,7 @@ final class AppendCopy {
   }
 
   /**
-   * A new reference to {@code copy} when the log wrote exactly it ({@code written}, the append's view of what it
+   * {@code copy} with a reference more (the caller's to release) when the log wrote exactly it ({@code written}, the append's view of what it
    * wrote, is over the same memory), else null: the log wrote other bytes (recompressed to the topic's codec, or a
    * producer's retry with batches already written taken out), which the caller copies as before.
    */
@@ -33,6 +33,6 @@ final class AppendCopy {
             != copy.memoryAddress() + copy.readerIndex()) {
       return null;
     }
-    return copy.retainedDuplicate();
+    return copy.retain();
   }
 }
