@@ -190,6 +190,11 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
    */
   private ByteBuf justAppendedForFollowers;
   /**
+   * A replicated leader's append as the log wrote it ({@link AppendCopy}), only while {@link #onAppended} runs for
+   * it: {@link #justAppendedForFollowers} and {@link #held} take references to it instead of copying its bytes.
+   */
+  private ByteBuf appendCopy;
+  /**
    * An append's bytes (a direct copy) held back from the followers' waits it would have woken, because another append
    * was already queued behind it: the next append's wake-up answers both in one response (see {@link #holdForNext}).
    * Its first offset and the log end after it; null when nothing is held.
@@ -521,14 +526,31 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
   private Future<AppendResult> write(ByteBuffer batches, Acks acks, int epoch, long producerId,
       TxnVerifications.Guard guard) {
     int bytes = batches.remaining();
+    boolean replicated = settings.replicas().size() > 1 && !batches.isDirect();
+    ByteBuf[] copy = new ByteBuf[1]; // set on the storage pool, released here once the append is credited
     return tasks.write(() -> {
       if (guard != null && !verifications.holds(producerId, guard)) {
         throw new SluiceException(ErrorCode.INVALID_TXN_STATE, "The transaction of producer " + producerId
             + " on " + tp + " ended while its batch was verified: the batch is late");
       }
-      return appendAsLeader(batches, epoch);
+      if (!replicated) {
+        return appendAsLeader(batches, epoch);
+      }
+      copy[0] = AppendCopy.of(batches);
+      return appendAsLeader(copy[0].nioBuffer(), epoch);
+    }).map(r -> {
+      appendCopy = copy[0];
+      try {
+        onAppended(r, bytes);
+      } finally {
+        appendCopy = null;
+      }
+      return r;
+    }).andThen(done -> {
+      if (copy[0] != null) {
+        copy[0].release();
+      }
     }).compose(r -> {
-      onAppended(r, bytes);
       if (acks != Acks.ALL) {
         return Future.succeededFuture(r);
       }
@@ -666,8 +688,7 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
         || settings.replicas().size() <= 1) {
       return false;
     }
-    held = PooledByteBufAllocator.DEFAULT.directBuffer(written.remaining(), written.remaining())
-        .writeBytes(written.duplicate());
+    held = copyForFollowers(written);
     heldFirst = result.firstOffset();
     heldEnd = result.logEndOffset();
     long end = heldEnd;
@@ -814,17 +835,21 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
   }
 
   /**
-   * {@link #justAppended}'s bytes, copied once: the producer's buffer is valid only until the append completes, the
-   * answers are written later. Direct, so the link writes it as it is, behind each answer's header
-   * ({@code ReplicationServer.frame}), with no copy per follower.
+   * {@link #justAppended}'s bytes in direct memory of their own, once (the producer's buffer is valid only until the
+   * append completes, the answers are written later): the append's copy the log wrote, else a copy. Direct, so the link
+   * writes it as it is, behind each answer's header ({@code ReplicationServer.frame}), with no copy per follower.
    */
   private ByteBuf justAppendedCopy(ByteBuffer written) {
     if (justAppendedForFollowers == null) {
-      int length = written.remaining();
-      justAppendedForFollowers = PooledByteBufAllocator.DEFAULT.directBuffer(length, length)
-          .writeBytes(written.duplicate());
+      justAppendedForFollowers = copyForFollowers(written);
     }
     return justAppendedForFollowers;
+  }
+
+  /** An append's written bytes in direct memory, a reference of its own: the append's copy, or a copy made here. */
+  private ByteBuf copyForFollowers(ByteBuffer written) {
+    ByteBuf shared = AppendCopy.written(appendCopy, written);
+    return shared != null ? shared : AppendCopy.of(written);
   }
 
   // ---------------------------------------------------------------- follower (FollowerLog, on this context)
