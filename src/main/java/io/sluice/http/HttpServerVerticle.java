@@ -4,6 +4,7 @@ import io.netty.channel.Channel;
 import io.sluice.api.Authentication;
 import io.sluice.api.BrokerService;
 import io.sluice.api.ConsumerService;
+import io.sluice.config.ListenerTls;
 import io.sluice.config.SslConfig;
 import io.sluice.errors.ErrorCode;
 import io.sluice.http.ErrorResponses.ApiError;
@@ -57,6 +58,8 @@ public class HttpServerVerticle extends VerticleBase {
   private SharedServerState shared;
   private WorkerExecutor fetchWorkers;
   private HttpServer server;
+  /** Stops following the listener's certificate rotations; a no-op without TLS. */
+  private Runnable unfollowTls = () -> { };
   private long samplerTimer = -1;
   /** Accept-time refusals are logged at most every 10 s per instance; touched only on this instance's loop. */
   private long lastRefusalLogNanos;
@@ -128,7 +131,10 @@ public class HttpServerVerticle extends VerticleBase {
         .setMaxWebSocketMessageSize(cfg.wsMaxMessageBytes());
     if (ssl != null) {
       // Over TLS a fetch's file slices are copied through the TLS engine: sendFile's zero-copy path is plain only.
-      ssl.apply(options).setClientAuth(ssl.clientAuth());
+      ListenerTls tls = ssl.listener(SslConfig.HTTP_LISTENER);
+      unfollowTls = tls.follow(next -> server.updateSSLOptions(serverTls(next, new HttpServerOptions())
+          .getSslOptions(), true));
+      serverTls(tls.current(), options);
       if (ssl.clientAuth() != ClientAuth.NONE) {
         CertificatePrincipals.inUse();
       }
@@ -150,6 +156,10 @@ public class HttpServerVerticle extends VerticleBase {
           }
         });
     return server.listen(shared.listenPort(), cfg.host());
+  }
+
+  private static HttpServerOptions serverTls(SslConfig tls, HttpServerOptions options) {
+    return tls.apply(options).setClientAuth(tls.clientAuth());
   }
 
   /**
@@ -229,6 +239,7 @@ public class HttpServerVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     vertx.cancelTimer(samplerTimer);
+    unfollowTls.run();
     // Stops accepting at once; requests in flight get the grace period, then their connections are closed.
     Future<Void> closed = server != null ? server.shutdown(cfg.shutdownGraceMs(), TimeUnit.MILLISECONDS)
         : Future.succeededFuture();
