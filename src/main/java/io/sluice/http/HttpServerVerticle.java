@@ -129,12 +129,10 @@ public class HttpServerVerticle extends VerticleBase {
         .setCompressionSupported(false)
         .setMaxWebSocketFrameSize(cfg.wsMaxFrameBytes())
         .setMaxWebSocketMessageSize(cfg.wsMaxMessageBytes());
-    if (ssl != null) {
+    SslConfig built = ssl == null ? null : ssl.listener(SslConfig.HTTP_LISTENER).current();
+    if (built != null) {
       // Over TLS a fetch's file slices are copied through the TLS engine: sendFile's zero-copy path is plain only.
-      ListenerTls tls = ssl.listener(SslConfig.HTTP_LISTENER);
-      unfollowTls = tls.follow(next -> server.updateSSLOptions(serverTls(next, new HttpServerOptions())
-          .getSslOptions(), true));
-      serverTls(tls.current(), options);
+      serverTls(built, options);
       if (ssl.clientAuth() != ClientAuth.NONE) {
         CertificatePrincipals.inUse();
       }
@@ -155,7 +153,23 @@ public class HttpServerVerticle extends VerticleBase {
             router.handle(request);
           }
         });
+    if (built != null) {
+      followTls(ssl.listener(SslConfig.HTTP_LISTENER), built);
+    }
     return server.listen(shared.listenPort(), cfg.host());
+  }
+
+  /**
+   * New connections get the listener's stores as rotated; a rotation that came between building the options with
+   * {@code built} and following is applied at once.
+   */
+  private void followTls(ListenerTls tls, SslConfig built) {
+    unfollowTls = tls.follow(next -> server.updateSSLOptions(serverTls(next, new HttpServerOptions()).getSslOptions(),
+        true));
+    SslConfig now = tls.current();
+    if (now != built) {
+      server.updateSSLOptions(serverTls(now, new HttpServerOptions()).getSslOptions(), true);
+    }
   }
 
   private static HttpServerOptions serverTls(SslConfig tls, HttpServerOptions options) {
