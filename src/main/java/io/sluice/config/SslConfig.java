@@ -178,7 +178,7 @@ public final class SslConfig {
   }
 
   private void requireTrusted(X509Certificate[] chain) throws Exception {
-    TrustManagerFactory factory = trust.getTrustManagerFactory(null);
+    TrustManagerFactory factory = trustManagers();
     String authType = chain[0].getPublicKey().getAlgorithm();
     for (TrustManager m : factory.getTrustManagers()) {
       if (m instanceof X509TrustManager x509) {
@@ -194,10 +194,33 @@ public final class SslConfig {
     }
   }
 
+  /** The trust store's managers; a PEM one built here, as Vert.x's own loading of PEM wants a Vert.x instance. */
+  private TrustManagerFactory trustManagers() throws Exception {
+    if (!(trust instanceof PemTrustOptions pem)) {
+      return trust.getTrustManagerFactory(null);
+    }
+    KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
+    store.load(null, null);
+    CertificateFactory x509 = CertificateFactory.getInstance("X.509");
+    int n = 0;
+    for (Buffer value : pem.getCertValues()) {
+      for (java.security.cert.Certificate c : x509.generateCertificates(new ByteArrayInputStream(value.getBytes()))) {
+        store.setCertificateEntry("ca-" + n++, c);
+      }
+    }
+    TrustManagerFactory factory = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+    factory.init(store);
+    return factory;
+  }
+
   /** The certificate chain of the key store's first key. */
   private static X509Certificate[] chain(KeyCertOptions options) throws Exception {
-    KeyStore store = options instanceof KeyStoreOptionsBase ks ? ks.loadKeyStore(null)
-        : ((PemKeyCertOptions) options).loadKeyStore(null);
+    if (options instanceof PemKeyCertOptions pem) {
+      // Vert.x's own loading of a PEM pair wants a Vert.x instance; the chain is in the value, as pemKeyCert put it.
+      return CertificateFactory.getInstance("X.509").generateCertificates(new ByteArrayInputStream(
+          pem.getCertValues().get(0).getBytes())).toArray(new X509Certificate[0]);
+    }
+    KeyStore store = ((KeyStoreOptionsBase) options).loadKeyStore(null);
     for (String alias : Collections.list(store.aliases())) {
       if (store.isKeyEntry(alias)) {
         java.security.cert.Certificate[] certs = store.getCertificateChain(alias);
