@@ -47,6 +47,8 @@ import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.eventbus.EventBusOptions;
+import io.sluice.broker.cluster.EventBusTls;
+import io.sluice.config.SslConfig;
 import io.vertx.core.http.ClientAuth;
 import io.vertx.core.internal.VertxInternal;
 import io.vertx.spi.cluster.zookeeper.ZookeeperClusterManager;
@@ -314,7 +316,7 @@ public final class Broker {
    * consumer service every listener and later component is handed. To add a broker service, add its factory here.
    */
   private static final List<BrokerComponent.Factory> COMPONENTS = List.of(StreamsService::new,
-      io.sluice.quota.QuotaService::new);
+      io.sluice.quota.QuotaService::new, io.sluice.tls.ListenerTlsService::new);
 
   /**
    * Builds the metrics on a worker as soon as Vert.x runs, beside the steps up to the front ends: creating the registry
@@ -564,6 +566,10 @@ public final class Broker {
     builder.vertxOptions.accept(options);
     return Vertx.builder().with(options).withClusterManager(clusterManager).buildClustered().<Void>map(v -> {
       vertx = v;
+      if (config.ssl().interBroker()) {
+        // Rotations of listener.name.broker.ssl.* reach the event bus as they reach the replica links.
+        EventBusTls.follow(v, options.getEventBusOptions(), config.ssl().listener(SslConfig.BROKER_LISTENER));
+      }
       storageExecutor = v.createSharedWorkerExecutor(STORAGE_POOL, config.numIoThreads());
       zookeeperExecutor = v.createSharedWorkerExecutor(ZOOKEEPER_POOL, ZOOKEEPER_POOL_SIZE);
       return null;

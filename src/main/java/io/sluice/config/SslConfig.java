@@ -20,15 +20,22 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
 import java.security.KeyStoreException;
+import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
+import java.security.cert.CertificateParsingException;
+import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509TrustManager;
 
 /**
  * The broker's TLS settings, under Kafka's {@code ssl.*} names: one key store (the broker's certificate and key) and
@@ -37,7 +44,9 @@ import java.util.regex.Pattern;
  * {@code SSL}.
  *
  * <p>Stores are read once, when the configuration is built, into Vert.x options holding the bytes: a store that is
- * missing, unreadable, of the wrong type or whose password is wrong is refused then, naming the key. Immutable.
+ * missing, unreadable, of the wrong type or whose password is wrong is refused then, naming the key. Immutable: a
+ * rotation (Kafka's dynamic {@code listener.name.<l>.ssl.*} update) builds another one and hands it to the
+ * {@link ListenerTls} of {@link #HTTP_LISTENER} or {@link #BROKER_LISTENER}, which the servers follow.
  */
 public final class SslConfig {
   public static final String HTTP_SSL_ENABLE = "http.ssl.enable";
@@ -54,6 +63,14 @@ public final class SslConfig {
   public static final String TRUSTSTORE_CERTIFICATES = "ssl.truststore.certificates";
   public static final String CLIENT_AUTH = "ssl.client.auth";
   public static final String ENABLED_PROTOCOLS = "ssl.enabled.protocols";
+  public static final String PASSWORD_ENCODER_SECRET = "password.encoder.secret";
+  /** The HTTP listener's name in {@code listener.name.<l>.ssl.*}. */
+  public static final String HTTP_LISTENER = "http";
+  /** The inter-broker listener's name (the event bus and replica links). */
+  public static final String BROKER_LISTENER = "broker";
+  /** The keys a listener's stores can be rotated by at run time (Kafka's dynamic SSL keystore update, KIP-226). */
+  public static final List<String> RELOADABLE = List.of(KEYSTORE_TYPE, KEYSTORE_LOCATION, KEYSTORE_PASSWORD,
+      KEY_PASSWORD, TRUSTSTORE_TYPE, TRUSTSTORE_LOCATION, TRUSTSTORE_PASSWORD);
 
   static final List<ConfigKey> KEYS = List.of(
       boolKey(HTTP_SSL_ENABLE, false, "serve the HTTP listener (REST, WebSocket, SSE, the dashboard) over TLS only,"
@@ -77,7 +94,9 @@ public final class SslConfig {
           + " themselves"),
       stringKey(CLIENT_AUTH, "none", "HTTP clients' certificates: none, requested or required; a client's principal"
           + " is then User:<its certificate's subject DN>"),
-      stringKey(ENABLED_PROTOCOLS, "TLSv1.2,TLSv1.3", "the TLS versions the broker speaks"));
+      stringKey(ENABLED_PROTOCOLS, "TLSv1.2,TLSv1.3", "the TLS versions the broker speaks"),
+      stringKey(PASSWORD_ENCODER_SECRET, "", "the secret that encrypts the passwords of listener.name.<l>.ssl.*"
+          + " updates before they are stored in ZooKeeper; without it such an update may carry no password"));
 
   private static final Pattern PEM_BLOCK =
       Pattern.compile("-----BEGIN ([A-Z0-9 ]+)-----[^-]+-----END \\1-----", Pattern.DOTALL);
@@ -88,6 +107,7 @@ public final class SslConfig {
   private final Set<String> protocols;
   private final KeyCertOptions keyCert;
   private final TrustOptions trust;
+  private final Map<String, ListenerTls> listeners;
 
   SslConfig(BrokerConfig config) {
     http = config.getBoolean(HTTP_SSL_ENABLE);
@@ -109,6 +129,110 @@ public final class SslConfig {
       throw new ConfigException(CLIENT_AUTH, CLIENT_AUTH + "=" + config.getString(CLIENT_AUTH) + " needs a trust"
           + " store (" + TRUSTSTORE_LOCATION + " or " + TRUSTSTORE_CERTIFICATES + ") to check clients' certificates");
     }
+    listeners = Map.of(HTTP_LISTENER, new ListenerTls(HTTP_LISTENER, this),
+        BROKER_LISTENER, new ListenerTls(BROKER_LISTENER, this));
+  }
+
+  /** The listener {@code name} ({@link #HTTP_LISTENER}, {@link #BROKER_LISTENER}): its stores as rotated. */
+  public ListenerTls listener(String name) {
+    ListenerTls l = listeners.get(name);
+    if (l == null) {
+      throw new IllegalArgumentException("No TLS listener " + name + "; known: " + listeners.keySet());
+    }
+    return l;
+  }
+
+  /** Whether the listener {@code name} serves TLS at all. */
+  public boolean serves(String name) {
+    return name.equals(HTTP_LISTENER) ? http : name.equals(BROKER_LISTENER) && interBroker;
+  }
+
+  /**
+   * Refuses a rotation from {@code old} to this as Kafka does: the key store's certificate keeps its subject DN and
+   * every subject alternative name (clients that check the host name would otherwise stop connecting); with
+   * {@code peersMustTrust} (between brokers, where each side checks the other) the trust store vouches for the new
+   * certificate chain both as a client's and as a server's, as Kafka's handshake check of an inter-broker update.
+   */
+  public void requireCompatible(SslConfig old, boolean peersMustTrust) {
+    try {
+      X509Certificate[] chain = chain(keyCert);
+      X509Certificate was = chain(old.keyCert)[0];
+      X509Certificate now = chain[0];
+      if (!now.getSubjectX500Principal().equals(was.getSubjectX500Principal())) {
+        throw new ConfigException(KEYSTORE_LOCATION, "Keystore DistinguishedName does not match: existing "
+            + was.getSubjectX500Principal() + ", new " + now.getSubjectX500Principal());
+      }
+      Set<List<?>> wasNames = altNames(was);
+      if (!altNames(now).containsAll(wasNames)) {
+        throw new ConfigException(KEYSTORE_LOCATION, "Keystore SubjectAltNames do not match: existing " + wasNames
+            + ", new " + altNames(now) + " (the new certificate must keep every name of the old one)");
+      }
+      if (peersMustTrust && trust != null) {
+        requireTrusted(chain);
+      }
+    } catch (ConfigException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new ConfigException(KEYSTORE_LOCATION, "Cannot read the key store's certificate: " + e, e);
+    }
+  }
+
+  private void requireTrusted(X509Certificate[] chain) throws Exception {
+    TrustManagerFactory factory = trustManagers();
+    String authType = chain[0].getPublicKey().getAlgorithm();
+    for (TrustManager m : factory.getTrustManagers()) {
+      if (m instanceof X509TrustManager x509) {
+        try {
+          x509.checkServerTrusted(chain, authType);
+          x509.checkClientTrusted(chain, authType);
+        } catch (CertificateException e) {
+          throw new ConfigException(TRUSTSTORE_LOCATION, "The trust store does not vouch for the key store's"
+              + " certificate " + chain[0].getSubjectX500Principal() + ", so the other brokers would refuse it: "
+              + e.getMessage(), e);
+        }
+      }
+    }
+  }
+
+  /** The trust store's managers; a PEM one built here, as Vert.x's own loading of PEM wants a Vert.x instance. */
+  private TrustManagerFactory trustManagers() throws Exception {
+    if (!(trust instanceof PemTrustOptions pem)) {
+      return trust.getTrustManagerFactory(null);
+    }
+    KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
+    store.load(null, null);
+    CertificateFactory x509 = CertificateFactory.getInstance("X.509");
+    int n = 0;
+    for (Buffer value : pem.getCertValues()) {
+      for (java.security.cert.Certificate c : x509.generateCertificates(new ByteArrayInputStream(value.getBytes()))) {
+        store.setCertificateEntry("ca-" + n++, c);
+      }
+    }
+    TrustManagerFactory factory = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+    factory.init(store);
+    return factory;
+  }
+
+  /** The certificate chain of the key store's first key. */
+  private static X509Certificate[] chain(KeyCertOptions options) throws Exception {
+    if (options instanceof PemKeyCertOptions pem) {
+      // Vert.x's own loading of a PEM pair wants a Vert.x instance; the chain is in the value, as pemKeyCert put it.
+      return CertificateFactory.getInstance("X.509").generateCertificates(new ByteArrayInputStream(
+          pem.getCertValues().get(0).getBytes())).toArray(new X509Certificate[0]);
+    }
+    KeyStore store = ((KeyStoreOptionsBase) options).loadKeyStore(null);
+    for (String alias : Collections.list(store.aliases())) {
+      if (store.isKeyEntry(alias)) {
+        java.security.cert.Certificate[] certs = store.getCertificateChain(alias);
+        return java.util.Arrays.copyOf(certs, certs.length, X509Certificate[].class);
+      }
+    }
+    throw new IllegalArgumentException("no private key in it");
+  }
+
+  private static Set<List<?>> altNames(X509Certificate cert) throws CertificateParsingException {
+    var names = cert.getSubjectAlternativeNames();
+    return names == null ? Set.of() : new java.util.HashSet<>(names);
   }
 
   /** Whether the HTTP listener serves TLS only. */

@@ -4,6 +4,7 @@ import io.netty.channel.Channel;
 import io.sluice.api.Authentication;
 import io.sluice.api.BrokerService;
 import io.sluice.api.ConsumerService;
+import io.sluice.config.ListenerTls;
 import io.sluice.config.SslConfig;
 import io.sluice.errors.ErrorCode;
 import io.sluice.http.ErrorResponses.ApiError;
@@ -57,6 +58,8 @@ public class HttpServerVerticle extends VerticleBase {
   private SharedServerState shared;
   private WorkerExecutor fetchWorkers;
   private HttpServer server;
+  /** Stops following the listener's certificate rotations; a no-op without TLS. */
+  private Runnable unfollowTls = () -> { };
   private long samplerTimer = -1;
   /** Accept-time refusals are logged at most every 10 s per instance; touched only on this instance's loop. */
   private long lastRefusalLogNanos;
@@ -126,9 +129,10 @@ public class HttpServerVerticle extends VerticleBase {
         .setCompressionSupported(false)
         .setMaxWebSocketFrameSize(cfg.wsMaxFrameBytes())
         .setMaxWebSocketMessageSize(cfg.wsMaxMessageBytes());
-    if (ssl != null) {
+    SslConfig built = ssl == null ? null : ssl.listener(SslConfig.HTTP_LISTENER).current();
+    if (built != null) {
       // Over TLS a fetch's file slices are copied through the TLS engine: sendFile's zero-copy path is plain only.
-      ssl.apply(options).setClientAuth(ssl.clientAuth());
+      serverTls(built, options);
       if (ssl.clientAuth() != ClientAuth.NONE) {
         CertificatePrincipals.inUse();
       }
@@ -149,7 +153,27 @@ public class HttpServerVerticle extends VerticleBase {
             router.handle(request);
           }
         });
+    if (built != null) {
+      followTls(ssl.listener(SslConfig.HTTP_LISTENER), built);
+    }
     return server.listen(shared.listenPort(), cfg.host());
+  }
+
+  /**
+   * New connections get the listener's stores as rotated; a rotation that came between building the options with
+   * {@code built} and following is applied at once.
+   */
+  private void followTls(ListenerTls tls, SslConfig built) {
+    unfollowTls = tls.follow(next -> server.updateSSLOptions(serverTls(next, new HttpServerOptions()).getSslOptions(),
+        true));
+    SslConfig now = tls.current();
+    if (now != built) {
+      server.updateSSLOptions(serverTls(now, new HttpServerOptions()).getSslOptions(), true);
+    }
+  }
+
+  private static HttpServerOptions serverTls(SslConfig tls, HttpServerOptions options) {
+    return tls.apply(options).setClientAuth(tls.clientAuth());
   }
 
   /**
@@ -229,6 +253,7 @@ public class HttpServerVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     vertx.cancelTimer(samplerTimer);
+    unfollowTls.run();
     // Stops accepting at once; requests in flight get the grace period, then their connections are closed.
     Future<Void> closed = server != null ? server.shutdown(cfg.shutdownGraceMs(), TimeUnit.MILLISECONDS)
         : Future.succeededFuture();

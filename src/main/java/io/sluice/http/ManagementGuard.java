@@ -12,7 +12,8 @@ import io.vertx.ext.web.RoutingContext;
  * {@code /streams}) with the cluster's ACLs, since their calls do not pass the contract: reading them needs Cluster
  * Describe, changing them Cluster Alter (connectors and streams then write as the broker, as Kafka Connect's workers
  * write with their own principal); and the client quotas' {@code /client-quotas}: Cluster DescribeConfigs to read,
- * AlterConfigs to change, as Kafka's DescribeClientQuotas and AlterClientQuotas; and the metrics' {@code /metrics}
+ * AlterConfigs to change, as Kafka's DescribeClientQuotas and AlterClientQuotas, and so {@code /brokers/{b}/configs}
+ * as Kafka's DescribeConfigs and IncrementalAlterConfigs of a broker; and the metrics' {@code /metrics}
  * routes, which list every topic and group: Cluster Describe. With the authorizer off
  * {@link BrokerService#authorize} always succeeds.
  */
@@ -33,6 +34,9 @@ final class ManagementGuard {
         .handler(ctx -> guard(ctx, AclOperation.DESCRIBE, AclOperation.ALTER));
     // Kafka's DescribeClientQuotas and AlterClientQuotas
     router.routeWithRegex("/client-quotas(:alter)?")
+        .handler(ctx -> guard(ctx, AclOperation.DESCRIBE_CONFIGS, AclOperation.ALTER_CONFIGS));
+    // Kafka's DescribeConfigs and IncrementalAlterConfigs of a broker (its listeners' key and trust stores)
+    router.routeWithRegex("/brokers/[^/]+/configs(:alter)?")
         .handler(ctx -> guard(ctx, AclOperation.DESCRIBE_CONFIGS, AclOperation.ALTER_CONFIGS));
   }
 

@@ -90,7 +90,7 @@ final class TopicConfigsEndpoint {
         .onFailure(ctx::fail);
   }
 
-  private static List<ConfigAlteration> changes(Object data) {
+  static List<ConfigAlteration> changes(Object data) {
     if (!(data instanceof JsonArray array) || array.isEmpty()) {
       throw ErrorResponses.error(ErrorCode.MALFORMED_REQUEST, "'data' must be a non-empty array of"
           + " {\"name\", \"value\", \"operation\"}");

@@ -15,7 +15,20 @@ import io.sluice.broker.testing.TestCertificates.Authority;
 import io.sluice.broker.testing.TestCertificates.Issued;
 import io.sluice.config.BrokerConfig;
 import io.sluice.config.SslConfig;
+import io.sluice.broker.replication.ClusterAddresses;
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.internal.VertxInternal;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.NetClient;
+import io.vertx.core.net.NetClientOptions;
+import io.vertx.core.net.NetSocket;
+import io.vertx.core.net.PemKeyCertOptions;
+import io.vertx.core.net.PemTrustOptions;
+import io.vertx.core.spi.cluster.NodeInfo;
+import java.security.cert.X509Certificate;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
@@ -31,7 +44,8 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code security.inter.broker.protocol=SSL}: brokers whose certificates the cluster's CA signed replicate over the
  * TLS event bus and replica links (an acks=all write with {@code min.insync.replicas=2} is acknowledged); a broker
  * with a certificate from another CA registers in ZooKeeper but never gets a byte of the data: its follower leaves
- * the ISR and its log stays empty.
+ * the ISR and its log stays empty. A broker's certificate rotated at run time ({@code listener.name.broker.ssl.*})
+ * is what new connections to its event bus and replica link are shown, while replication goes on.
  */
 @Tag("several-brokers")
 class InterBrokerTlsTest {
@@ -115,6 +129,72 @@ class InterBrokerTlsTest {
     Broker following = leader == 1 ? second : first;
     assertThat(following.hostedPartitions()).contains(new TopicPartition("t", 0));
     assertThat(first.metadata().topic("t").orElseThrow().states().get(0).isr()).containsExactly(leader);
+  }
+
+  @Test
+  void aRotatedCertificateIsServedToNewPeersWhileReplicationGoesOn() throws Exception {
+    Authority ca = Authority.create("cluster-ca");
+    cluster = InProcessCluster.create(dir, GUARD).set(1, tls(1, ca.issue("CN=broker-1"), ca))
+        .set(2, tls(2, ca.issue("CN=broker-2"), ca)).withHttp(1);
+    first = cluster.startBroker(1);
+    second = cluster.startBroker(2);
+    await(first.awaitMetadata(s -> s.liveBrokerIds().containsAll(List.of(1, 2)), 30_000));
+    await(first.service().createTopic(CALLER, new NewTopic("t", 2, 2, Map.of("min.insync.replicas", "2"))));
+    produceEverywhere("before");
+    Issued rotated = ca.issue("CN=broker-1");
+    // A PEM store in place of the PKCS12 one: no password, so none to store.
+    Path pem = rotated.keyStore(dir.resolve("broker-1-rotated.pem"), "PEM", "", "");
+
+    var response = cluster.web(1).post("/brokers/1/configs:alter").sendJsonObject(new JsonObject().put("data",
+        new JsonArray().add(set("listener.name.broker.ssl.keystore.type", "PEM"))
+            .add(set("listener.name.broker.ssl.keystore.location", pem.toString()))))
+        .await(60, TimeUnit.SECONDS);
+
+    assertThat(response.statusCode()).as(response.bodyAsString()).isEqualTo(200);
+    NodeInfo bus = ((VertxInternal) first.vertx()).clusterManager().getNodeInfo();
+    JsonObject link = await(first.vertx().eventBus().<JsonObject>request(ClusterAddresses.replicaLink(1), null))
+        .body();
+    Issued peer = ca.issue("CN=broker-3");
+    assertThat(servedSerial(ca, peer, bus.host(), bus.port())).as("the event bus")
+        .isEqualTo(rotated.certificate().getSerialNumber());
+    assertThat(servedSerial(ca, peer, link.getString("host"), link.getInteger("port"))).as("the replica link")
+        .isEqualTo(rotated.certificate().getSerialNumber());
+    // Open connections carry on; then broker 2 comes back and replicates over new connections to the new one.
+    produceEverywhere("during");
+    cluster.stop(2);
+    second = cluster.startBroker(2);
+    await(first.awaitMetadata(s -> s.liveBrokerIds().containsAll(List.of(1, 2)), 30_000));
+    produceEverywhere("after");
+  }
+
+  /** An acks=all write to each partition, which with min.insync.replicas=2 waits for both brokers. */
+  private void produceEverywhere(String value) throws Exception {
+    for (int p = 0; p < 2; p++) {
+      TopicPartition tp = new TopicPartition("t", p);
+      org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(120)).ignoreExceptions()
+          .until(() -> await(first.service().produce(CALLER, tp, batch(value), Acks.ALL)) != null);
+    }
+  }
+
+  /** The serial of the certificate a new TLS connection to host:port is shown, connecting with {@code peer}'s. */
+  private java.math.BigInteger servedSerial(Authority ca, Issued peer, String host, int port) throws Exception {
+    Vertx vertx = first.vertx();
+    NetClient net = vertx.createNetClient(new NetClientOptions().setSsl(true).setHostnameVerificationAlgorithm("")
+        .setTrustOptions(new PemTrustOptions().addCertValue(Buffer.buffer(ca.certificatePem())))
+        .setKeyCertOptions(new PemKeyCertOptions().setKeyValue(Buffer.buffer(peer.keyPem()))
+            .setCertValue(Buffer.buffer(peer.chainPem()))));
+    try {
+      NetSocket socket = await(net.connect(port, host));
+      java.math.BigInteger serial = ((X509Certificate) socket.peerCertificates().get(0)).getSerialNumber();
+      socket.close();
+      return serial;
+    } finally {
+      net.close();
+    }
+  }
+
+  private static JsonObject set(String name, String value) {
+    return new JsonObject().put("name", name).put("value", value);
   }
 
   private static <T> T await(Future<T> f) throws Exception {

@@ -135,4 +135,31 @@ class SslConfigTest {
     assertThat(refused(Map.of(SslConfig.INTER_BROKER_PROTOCOL, "SASL_SSL")).key())
         .isEqualTo(SslConfig.INTER_BROKER_PROTOCOL);
   }
+
+  @Test
+  void aRotationKeepsTheSubjectAndEveryNameAndBetweenBrokersIsTrusted() {
+    SslConfig old = interBroker(broker, "old");
+    // Same subject and names, signed by the same CA: accepted.
+    interBroker(ca.issue("CN=broker-1,O=Sluice"), "same").requireCompatible(old, true);
+    ConfigException otherName = catchThrowableOfType(() -> interBroker(ca.issue("CN=broker-1,O=Sluice",
+        "elsewhere.example"), "renamed").requireCompatible(old, true), ConfigException.class);
+    assertThat(otherName.getMessage()).contains("SubjectAltNames do not match").contains("localhost");
+    ConfigException otherSubject = catchThrowableOfType(() -> interBroker(ca.issue("CN=broker-2,O=Sluice"),
+        "other").requireCompatible(old, true), ConfigException.class);
+    assertThat(otherSubject.getMessage()).contains("DistinguishedName does not match");
+    Issued rogue = Authority.create("rogue-ca").issue("CN=broker-1,O=Sluice");
+    ConfigException untrusted = catchThrowableOfType(() -> interBroker(rogue, "rogue").requireCompatible(old, true),
+        ConfigException.class);
+    assertThat(untrusted.getMessage()).contains("does not vouch");
+    // The HTTP listener's trust store checks clients, not the broker's own certificate.
+    interBroker(rogue, "rogue-http").requireCompatible(old, false);
+  }
+
+  /** Inter-broker TLS with {@code cert} as a PEM key store and the test CA as the trust store. */
+  private static SslConfig interBroker(Issued cert, String name) {
+    return config(Map.of(SslConfig.INTER_BROKER_PROTOCOL, "SSL", SslConfig.KEYSTORE_TYPE, "PEM",
+        SslConfig.KEYSTORE_LOCATION, cert.keyStore(dir.resolve(name + ".pem"), "PEM", "", "").toString(),
+        SslConfig.TRUSTSTORE_TYPE, "PEM",
+        SslConfig.TRUSTSTORE_LOCATION, ca.trustStore(dir.resolve("ca.pem"), "PEM", "").toString())).ssl();
+  }
 }

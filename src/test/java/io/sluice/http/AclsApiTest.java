@@ -254,7 +254,7 @@ class AclsApiTest {
   }
 
   @Test
-  void theConnectStreamsAndQuotaApisNeedTheirClusterAcls() throws Exception {
+  void theConnectStreamsQuotaAndBrokerConfigApisNeedTheirClusterAcls() throws Exception {
     // ANONYMOUS holds Cluster Alter only from 127.0.0.1, which implies Describe: refused from elsewhere.
     RequestContext elsewhere = RequestContext.anonymous("http", "10.1.1.1:4000", "");
     assertThat(broker.services().broker().authorize(elsewhere, ResourceType.CLUSTER, ResourceType.CLUSTER_NAME,
@@ -269,6 +269,9 @@ class AclsApiTest {
       assertError(await(client.post("/client-quotas:alter").sendJsonObject(new JsonObject())), 403, 31,
           "AlterConfigs the cluster");
       assertError(await(client.delete("/client-quotas?client-id=x").send()), 403, 31, "AlterConfigs the cluster");
+      assertError(await(client.get("/brokers/1/configs").send()), 403, 31, "DescribeConfigs the cluster");
+      assertError(await(client.post("/brokers/1/configs:alter").sendJsonObject(new JsonObject())), 403, 31,
+          "AlterConfigs the cluster");
     } finally {
       startBrokerGrants();
     }

@@ -62,6 +62,7 @@ class OpenApiCoverageTest {
     extensions.add(io.sluice.streams.StreamsService.disabledHttpExtension());
     extensions.add(io.sluice.quota.QuotaService.standaloneHttpExtension());
     extensions.add(new TransactionsEndpoint(null));
+    extensions.add(new BrokerConfigsEndpoint(null));
     Router router = ApiRouter.create(vertx, new ApiRouter.Deps(unused, HttpApiConfig.defaults("127.0.0.1", 0),
         () -> true, Buffer.buffer("{}"), null, null, new SessionCounts(), extensions));
     Set<String> operations = new TreeSet<>();

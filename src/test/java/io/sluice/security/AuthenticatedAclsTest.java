@@ -98,12 +98,14 @@ class AuthenticatedAclsTest {
   }
 
   @Test
-  void onlyTheSuperUserManagesAclsQuotasAndUsers() throws Exception {
+  void onlyTheSuperUserManagesAclsQuotasUsersAndBrokerConfigs() throws Exception {
     assertThat(send("GET", "/acls", ALICE, null).statusCode()).isEqualTo(403);
     assertThat(send("GET", "/client-quotas", ALICE, null).statusCode()).isEqualTo(403);
     assertThat(send("GET", "/users", ALICE, null).statusCode()).isEqualTo(403);
     assertThat(send("GET", "/acls", ADMIN, null).statusCode()).isEqualTo(200);
     assertThat(send("GET", "/client-quotas", ADMIN, null).statusCode()).isEqualTo(200);
     assertThat(send("GET", "/users", ADMIN, null).statusCode()).isEqualTo(200);
+    assertThat(send("GET", "/brokers/1/configs", ALICE, null).statusCode()).isEqualTo(403);
+    assertThat(send("GET", "/brokers/1/configs", ADMIN, null).statusCode()).isEqualTo(200);
   }
 }

@@ -21,6 +21,7 @@ import io.vertx.core.internal.net.NetSocketInternal;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
+import io.sluice.config.ListenerTls;
 import io.sluice.config.SslConfig;
 import io.vertx.core.http.ClientAuth;
 import io.vertx.core.net.NetServer;
@@ -52,6 +53,7 @@ public final class ReplicationServer {
   private MessageConsumer<Object> linkAddress;
   private NetServer linkServer;
   private SslConfig ssl;
+  private Runnable unfollowTls = () -> { };
 
   public ReplicationServer(Vertx vertx, int brokerId, String linkHost, PartitionManager partitions) {
     this(vertx, brokerId, linkHost, partitions::replica);
@@ -83,7 +85,10 @@ public final class ReplicationServer {
         msg -> answer(msg.body()).onSuccess(r -> reply(msg, r)));
     NetServerOptions options = new NetServerOptions().setHost(linkHost).setPort(0).setTcpNoDelay(true);
     if (ssl != null) {
-      ssl.apply(options).setClientAuth(ClientAuth.REQUIRED);
+      ListenerTls tls = ssl.listener(SslConfig.BROKER_LISTENER);
+      unfollowTls = tls.follow(next -> linkServer.updateSSLOptions(serverTls(next, new NetServerOptions())
+          .getSslOptions(), true));
+      serverTls(tls.current(), options);
     }
     linkServer = vertx.createNetServer(options).connectHandler(this::serveLink);
     return consumer.completion().compose(v -> linkServer.listen()).compose(server -> {
@@ -91,6 +96,11 @@ public final class ReplicationServer {
       linkAddress = vertx.eventBus().consumer(ClusterAddresses.replicaLink(brokerId), msg -> msg.reply(where));
       return linkAddress.completion();
     });
+  }
+
+  /** Only brokers whose certificate the trust store vouches for. */
+  private static NetServerOptions serverTls(SslConfig tls, NetServerOptions options) {
+    return tls.apply(options).setClientAuth(ClientAuth.REQUIRED);
   }
 
   /** The fetch's answer; never fails (failures are answered as error responses). */
@@ -195,6 +205,7 @@ public final class ReplicationServer {
   }
 
   public Future<Void> stop() {
+    unfollowTls.run();
     return Future.join(linkAddress == null ? Future.succeededFuture() : linkAddress.unregister(),
         linkServer == null ? Future.succeededFuture() : linkServer.close(),
         consumer == null ? Future.succeededFuture() : consumer.unregister()).mapEmpty();

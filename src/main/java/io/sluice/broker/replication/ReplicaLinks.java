@@ -15,6 +15,7 @@ import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.internal.net.NetSocketInternal;
 import io.vertx.core.json.JsonObject;
+import io.sluice.config.ListenerTls;
 import io.sluice.config.SslConfig;
 import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetClientOptions;
@@ -50,6 +51,7 @@ public final class ReplicaLinks implements ReplicaTransport {
   private final Vertx vertx;
   private final ContextInternal context;
   private final NetClient client;
+  private Runnable unfollowTls = () -> { };
   /** Links by leader broker id, connected or connecting; on {@link #context}. */
   private final Map<Integer, Future<Link>> links = new HashMap<>();
 
@@ -65,10 +67,20 @@ public final class ReplicaLinks implements ReplicaTransport {
     this.vertx = vertx;
     this.context = ((VertxInternal) vertx).createEventLoopContext();
     NetClientOptions options = new NetClientOptions().setTcpNoDelay(true).setConnectTimeout(5_000);
-    if (ssl != null && ssl.interBroker()) {
-      ssl.apply(options).setHostnameVerificationAlgorithm("");
+    ListenerTls tls = ssl != null && ssl.interBroker() ? ssl.listener(SslConfig.BROKER_LISTENER) : null;
+    if (tls != null) {
+      clientTls(tls.current(), options);
     }
     this.client = vertx.createNetClient(options);
+    if (tls != null) {
+      // Built before the broker's components start, the first of which may rotate: none falls in between.
+      unfollowTls = tls.follow(next -> client.updateSSLOptions(clientTls(next, new NetClientOptions())
+          .getSslOptions(), true));
+    }
+  }
+
+  private static NetClientOptions clientTls(SslConfig tls, NetClientOptions options) {
+    return tls.apply(options).setHostnameVerificationAlgorithm("");
   }
 
   @Override
@@ -120,6 +132,7 @@ public final class ReplicaLinks implements ReplicaTransport {
 
   /** Closes every link; pending fetches fail. */
   public Future<Void> close() {
+    unfollowTls.run();
     return client.close();
   }
 

@@ -54,13 +54,18 @@ public final class TestCertificates {
 
     /** A key pair whose certificate has subject {@code dn} (e.g. {@code CN=writer,O=Sluice}), for localhost. */
     public Issued issue(String dn) {
+      return issue(dn, "localhost");
+    }
+
+    /** A key pair whose certificate has subject {@code dn}, for host {@code dnsName} and 127.0.0.1. */
+    public Issued issue(String dn, String dnsName) {
       try {
         KeyPair leaf = rsa();
         // The JDK's encoding of the DN, so the certificate's subject reads back exactly as the test wrote it.
         X509v3CertificateBuilder b = builder(X500Name.getInstance(certificate.getSubjectX500Principal().getEncoded()),
             X500Name.getInstance(new X500Principal(dn).getEncoded()), leaf);
         b.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(new GeneralName[] {
-            new GeneralName(GeneralName.dNSName, "localhost"), new GeneralName(GeneralName.iPAddress, "127.0.0.1")}));
+            new GeneralName(GeneralName.dNSName, dnsName), new GeneralName(GeneralName.iPAddress, "127.0.0.1")}));
         return new Issued(leaf.getPrivate(), sign(b, keys.getPrivate()), certificate);
       } catch (GeneralSecurityException | IOException e) {
         throw new IllegalStateException(e);
