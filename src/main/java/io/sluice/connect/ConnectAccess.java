@@ -86,6 +86,23 @@ final class ConnectAccess {
         .compose(v -> TopicReads.check(policy, caller, writes(config, sink), AclOperation.WRITE));
   }
 
+  /**
+   * Succeeds when {@code policy} (null: none) allows the caller to create a sink's dead letter queue, or it exists:
+   * its tasks create it at the first failed record as the connector's owner ({@link OwnerRights}), so the config is
+   * refused now rather than the task later. Create on the cluster or on the topic, as Kafka's CreateTopics.
+   */
+  static Future<Void> mayCreateDeadLetterTopic(BrokerService policy, RequestContext caller,
+      Map<String, String> config, boolean sink, Supplier<Future<List<String>>> topics) {
+    String dlq = config.getOrDefault(ConnectorConfigs.DLQ_TOPIC, "").trim();
+    if (policy == null || !sink || dlq.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    return topics.get().compose(all -> all.contains(dlq) ? Future.succeededFuture()
+        : policy.authorize(caller, ResourceType.CLUSTER, ResourceType.CLUSTER_NAME, AclOperation.CREATE)
+            .recover(t -> isRefusal(t) ? policy.authorize(caller, ResourceType.TOPIC, dlq, AclOperation.CREATE)
+                : Future.failedFuture(t)));
+  }
+
   /** The topics of {@code all} that {@code regex} matches, the broker's own aside (as a consumer's subscription). */
   static Set<String> matching(String regex, List<String> all) {
     com.google.re2j.Pattern p = TopicPattern.compile(regex);

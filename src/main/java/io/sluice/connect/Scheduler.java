@@ -178,10 +178,13 @@ final class Scheduler implements Runnable {
     }
   }
 
-  /** What a unit runs from: its connector's config and, for a task, the task config generation. */
+  /**
+   * What a unit runs from: its connector's config, its owner (whose rights it runs with: re-submitted by another
+   * principal, or by any for one that had none, it starts again) and, for a task, the task config generation.
+   */
   private String fingerprint(Unit u) {
     ConnectState s = worker.state();
-    return s.configJson(u.connector) + "|" + (u.task < 0 ? "" : s.taskGeneration(u.connector) + "/"
+    return s.configJson(u.connector) + "|" + s.creator(u.connector) + "|" + (u.task < 0 ? "" : s.taskGeneration(u.connector) + "/"
         + s.taskConfigs(u.connector).get(u.task));
   }
 
