@@ -23,8 +23,10 @@ import java.util.function.Supplier;
  * workers need of their principal, creating a connector, replacing its config, pausing, resuming, stopping,
  * restarting it, resetting its offsets or topics and deleting it need Read on each topic a sink reads ({@code topics},
  * or each topic {@code topics.regex} matches now) and Write on each it writes (a source's {@code topic}, the
- * dead-letter topic); seeing its config, status, tasks or offsets needs Describe on each topic it names. With no policy
- * (the authorizer off) everything is allowed.
+ * dead-letter topic, and Create on a sink's dead-letter topic that does not exist yet); seeing its config, status,
+ * tasks or offsets needs Describe on each topic it names. With no policy (the authorizer off) everything is allowed.
+ * What the config names is checked here; what its tasks touch while they run (a topic chosen by a transformation or
+ * by the data, a right taken since) is checked by {@link OwnerRights}.
  */
 final class ConnectAccess {
   /** The config key the bundled sources (load generator, file stream) write to. */

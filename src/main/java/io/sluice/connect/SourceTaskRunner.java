@@ -208,8 +208,8 @@ final class SourceTaskRunner extends UnitRunner {
           () -> chain.apply(r));
       ProducerRecord converted = out == null ? null : errors.execute("VALUE_CONVERTER",
           converters.value().getClass(), original, () -> convert(out, converters));
-      ProducerRecord pr = converted == null ? null : errors.execute("KAFKA_PRODUCE", Producer.class, original,
-          () -> writable(converted));
+      ProducerRecord pr = converted == null || writableThisPoll.contains(converted.topic()) ? converted
+          : errors.execute("KAFKA_PRODUCE", Producer.class, original, () -> writable(converted));
       if (pr != null) {
         if (!knownTopics.contains(pr.topic())) {
           // Remembered only once it exists: a topic refused here (an illegal name, no auto-creation) was remembered
@@ -259,10 +259,8 @@ final class SourceTaskRunner extends UnitRunner {
    * {@code errors.tolerance=all} the record is skipped and logged (KIP-779), never sent as the broker.
    */
   private ProducerRecord writable(ProducerRecord pr) {
-    if (!writableThisPoll.contains(pr.topic())) {
-      rights.requireForTask(pr.topic(), io.sluice.api.acl.AclOperation.WRITE, connector + "-" + task);
-      writableThisPoll.add(pr.topic());
-    }
+    rights.requireForTask(pr.topic(), io.sluice.api.acl.AclOperation.WRITE, connector + "-" + task);
+    writableThisPoll.add(pr.topic());
     return pr;
   }
 

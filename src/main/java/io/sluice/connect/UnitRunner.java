@@ -123,7 +123,7 @@ abstract class UnitRunner implements Runnable {
           return;
         }
         if (t instanceof OwnerRights.NoOwnerException) {
-          // no restart helps: the unit starts again once its config is re-submitted (its owner is in its fingerprint)
+          // no restart helps: the scheduler starts it again once its config is re-submitted, giving it an owner
           worker.writeStatus(connector, task, "FAILED", FailureHints.trace(t, connectorConfig));
           return;
         }
