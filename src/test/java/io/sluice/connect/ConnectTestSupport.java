@@ -92,6 +92,19 @@ final class ConnectTestSupport implements AutoCloseable {
     return out;
   }
 
+  /** Allows {@code principal} {@code operation} on one resource ({@code POST /acls}). */
+  void allow(String type, String name, String principal, String operation) throws Exception {
+    Reply r = send("POST", "/acls", io.sluice.broker.testing.TestAcls.allow(type, name, principal, operation));
+    assertThat(r.status()).as(r.body()).isEqualTo(201);
+  }
+
+  /** Creates a topic of one partition, one replica. */
+  void createTopic(String name) throws Exception {
+    Reply r = send("POST", "/topics", new JsonObject().put("name", name).put("partitions", 1)
+        .put("replication_factor", 1));
+    assertThat(r.status()).as(r.body()).isEqualTo(201);
+  }
+
   private HttpRequest.Builder authorized(HttpRequest.Builder request) {
     String header = authorization;
     return header == null ? request : request.header("Authorization", header);
