@@ -23,8 +23,10 @@ import java.util.function.Supplier;
  * workers need of their principal, creating a connector, replacing its config, pausing, resuming, stopping,
  * restarting it, resetting its offsets or topics and deleting it need Read on each topic a sink reads ({@code topics},
  * or each topic {@code topics.regex} matches now) and Write on each it writes (a source's {@code topic}, the
- * dead-letter topic); seeing its config, status, tasks or offsets needs Describe on each topic it names. With no policy
- * (the authorizer off) everything is allowed.
+ * dead-letter topic, and Create on a sink's dead-letter topic that does not exist yet); seeing its config, status,
+ * tasks or offsets needs Describe on each topic it names. With no policy (the authorizer off) everything is allowed.
+ * What the config names is checked here; what its tasks touch while they run (a topic chosen by a transformation or
+ * by the data, a right taken since) is checked by {@link OwnerRights}.
  */
 final class ConnectAccess {
   /** The config key the bundled sources (load generator, file stream) write to. */
@@ -84,6 +86,23 @@ final class ConnectAccess {
         : topics.get().map(all -> matching(regex, all));
     return reads.compose(r -> TopicReads.check(policy, caller, r))
         .compose(v -> TopicReads.check(policy, caller, writes(config, sink), AclOperation.WRITE));
+  }
+
+  /**
+   * Succeeds when {@code policy} (null: none) allows the caller to create a sink's dead letter queue, or it exists:
+   * its tasks create it at the first failed record as the connector's owner ({@link OwnerRights}), so the config is
+   * refused now rather than the task later. Create on the cluster or on the topic, as Kafka's CreateTopics.
+   */
+  static Future<Void> mayCreateDeadLetterTopic(BrokerService policy, RequestContext caller,
+      Map<String, String> config, boolean sink, Supplier<Future<List<String>>> topics) {
+    String dlq = config.getOrDefault(ConnectorConfigs.DLQ_TOPIC, "").trim();
+    if (policy == null || !sink || dlq.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    return topics.get().compose(all -> all.contains(dlq) ? Future.succeededFuture()
+        : policy.authorize(caller, ResourceType.CLUSTER, ResourceType.CLUSTER_NAME, AclOperation.CREATE)
+            .recover(t -> isRefusal(t) ? policy.authorize(caller, ResourceType.TOPIC, dlq, AclOperation.CREATE)
+                : Future.failedFuture(t)));
   }
 
   /** The topics of {@code all} that {@code regex} matches, the broker's own aside (as a consumer's subscription). */

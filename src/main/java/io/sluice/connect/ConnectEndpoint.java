@@ -129,7 +129,7 @@ final class ConnectEndpoint {
    * (Read and Write on them, as {@link ConnectAccess#mayRun}); refused and unknown connectors answer the same 403. A
    * PUT of the config of an unknown connector creates it: {@link #putConfig} checks the new config. The topics a
    * {@code topics.regex} matches are checked when the config is written, not here: one created since that its creator
-   * may not read would make the connector unmanageable, and its tasks skip it ({@link WorkerContext#readable}).
+   * may not read would make the connector unmanageable, and its tasks skip it ({@link OwnerRights#readable}).
    */
   private void access(RoutingContext ctx) {
     String name = ctx.pathParam("param0");
@@ -154,6 +154,7 @@ final class ConnectEndpoint {
     ConnectAccess.refuseInternal(config, sink);
     RequestContext caller = Callers.of(ctx);
     return validated(config).compose(v -> ConnectAccess.mayRun(service.policy(), caller, config, sink,
+        service::allTopics)).compose(v -> ConnectAccess.mayCreateDeadLetterTopic(service.policy(), caller, config, sink,
         service::allTopics));
   }
 

@@ -40,6 +40,7 @@ final class ConnectorRunner extends UnitRunner {
 
   @Override
   void execute() throws Exception {
+    OwnerRights.of(worker, connector); // one without an owner does not start while the authorizer is on
     Plugin plugin = worker.plugins().require(ConnectorConfigs.CONNECTOR_CLASS,
         connectorConfig.get(ConnectorConfigs.CONNECTOR_CLASS), Kind.SOURCE, Kind.SINK);
     Connector c = worker.plugins().newInstance(plugin, Connector.class);

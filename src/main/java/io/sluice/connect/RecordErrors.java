@@ -25,7 +25,8 @@ import org.apache.kafka.connect.errors.RetriableException;
  * {@code errors.retry.delay.max.ms}); a failure that remains fails the task under {@code errors.tolerance=none}, and
  * under {@code all} skips the record, logging it ({@code errors.log.enable}, {@code errors.log.include.messages}) and,
  * for sinks, sending the original record to {@code errors.deadletterqueue.topic.name} with Kafka's
- * {@code __connect.errors.*} context headers when {@code errors.deadletterqueue.context.headers.enable}.
+ * {@code __connect.errors.*} context headers when {@code errors.deadletterqueue.context.headers.enable}, as the
+ * connector's owner may ({@link OwnerRights}).
  * Used by one task thread.
  */
 final class RecordErrors {
@@ -44,10 +45,16 @@ final class RecordErrors {
   private final boolean contextHeaders;
   private final SluiceClient client;
   private final Producer producer;
+  private final OwnerRights rights;
   private boolean dlqChecked;
   private long skipped;
 
-  RecordErrors(Map<String, String> config, String connector, int task, SluiceClient client, Producer producer) {
+  /**
+   * @param rights whose the dead letter queue's records are: the worker's producer writes them, after the check that
+   *     the connector's owner may (Write, and Create when the topic must be created)
+   */
+  RecordErrors(Map<String, String> config, String connector, int task, SluiceClient client, Producer producer,
+      OwnerRights rights) {
     this.connector = connector;
     this.task = task;
     this.tolerateAll = "all".equals(config.getOrDefault(ConnectorConfigs.ERRORS_TOLERANCE, "none").trim());
@@ -63,6 +70,7 @@ final class RecordErrors {
         .trim());
     this.client = client;
     this.producer = producer;
+    this.rights = rights;
   }
 
   /** The original record a failure is about, for the log and the dead letter queue; null for a source record. */
@@ -117,7 +125,12 @@ final class RecordErrors {
     return ", record: " + original.sourceRecord();
   }
 
+  /**
+   * Sends the record to the dead letter queue if the owner may write it, checked at each record as ACLs change.
+   * Refused, the task fails, whatever the tolerance: skipped without it, the record would be lost unseen.
+   */
   private void sendToDeadLetterQueue(String stage, Class<?> executing, ConsumerRecord r, Exception e) {
+    rights.requireForTask(dlqTopic, io.sluice.api.acl.AclOperation.WRITE, connector + "-" + task);
     ensureDeadLetterTopic();
     List<Header> headers = new ArrayList<>(r.headers());
     if (contextHeaders) {
@@ -143,6 +156,7 @@ final class RecordErrors {
     if (dlqChecked) {
       return;
     }
+    rights.requireCreateIfMissing(dlqTopic);
     int live = client.admin().describeCluster().await().atMost(Duration.ofSeconds(30)).brokers().size();
     try {
       client.admin().createTopic(dlqTopic, 1, Math.max(1, Math.min(dlqReplicationFactor, live)), Map.of())

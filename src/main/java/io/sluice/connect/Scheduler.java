@@ -48,8 +48,11 @@ final class Scheduler implements Runnable {
   private volatile boolean connected = true;
   private Thread thread;
 
-  /** A unit running here, with what it was started from (a change restarts it). */
-  private record Running(UnitRunner runner, String fingerprint, String restartRequest) {
+  /**
+   * A unit running here, with what it was started from (a change restarts it) and its connector's owner then, whose
+   * rights it runs with (null: none recorded).
+   */
+  private record Running(UnitRunner runner, String fingerprint, String restartRequest, io.sluice.api.Principal owner) {
   }
 
   Scheduler(CuratorFramework zk, int brokerId, WorkerContext worker) {
@@ -158,11 +161,13 @@ final class Scheduler implements Runnable {
     Map<String, List<UnitRunner>> ofDeleted = new HashMap<>();
     for (Map.Entry<String, Running> e : new ArrayList<>(running.entrySet())) {
       Unit u = mine.get(e.getKey());
-      if (u == null || !fingerprint(u).equals(e.getValue().fingerprint) || restartWanted(u, e.getValue())) {
+      if (u == null || !fingerprint(u).equals(e.getValue().fingerprint) || restartWanted(u, e.getValue())
+          || ownerChanged(u, e.getValue())) {
         stopUnit(e.getKey(), ofDeleted);
       } else if (!restartRequestOf(u).equals(e.getValue().restartRequest)) {
         // a restart request that does not apply to this unit (onlyFailed, no includeTasks) is done with
-        running.put(e.getKey(), new Running(e.getValue().runner, e.getValue().fingerprint, restartRequestOf(u)));
+        running.put(e.getKey(), new Running(e.getValue().runner, e.getValue().fingerprint, restartRequestOf(u),
+            e.getValue().owner));
       } else if (e.getValue().runner.finished() && !e.getValue().runner.stopping) {
         continue; // failed for good: stays FAILED until a restart request
       }
@@ -183,6 +188,16 @@ final class Scheduler implements Runnable {
     ConnectState s = worker.state();
     return s.configJson(u.connector) + "|" + (u.task < 0 ? "" : s.taskGeneration(u.connector) + "/"
         + s.taskConfigs(u.connector).get(u.task));
+  }
+
+  /**
+   * Whether the connector's config was re-submitted by another principal since the unit started (or by any, for one
+   * that had no owner and so did not start): it runs again with that principal's rights. An owner record gone is no
+   * change: a deletion removes it before the config.
+   */
+  private boolean ownerChanged(Unit u, Running r) {
+    io.sluice.api.Principal now = worker.state().creator(u.connector);
+    return now != null && !now.equals(r.owner);
   }
 
   private String restartRequestOf(Unit u) {
@@ -242,7 +257,7 @@ final class Scheduler implements Runnable {
     UnitRunner runner = newRunner(u, config);
     String fingerprint = fingerprint(u);
     String restart = restartRequestOf(u);
-    running.put(u.id(), new Running(runner, fingerprint, restart));
+    running.put(u.id(), new Running(runner, fingerprint, restart, s.creator(u.connector)));
     LOG.log(Level.INFO, "Broker " + brokerId + " starts " + runner.describe());
     runner.start(s.targetState(u.connector) == TargetState.PAUSED);
   }

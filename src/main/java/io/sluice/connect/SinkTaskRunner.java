@@ -59,6 +59,9 @@ final class SinkTaskRunner extends UnitRunner {
   private volatile Flow.Subscription subscription;
   private volatile boolean commitRequested;
   private long retryAfterMs;
+  private OwnerRights rights;
+  /** The topics the owner may still read, as of this loop's check (ACLs change while the task runs). */
+  private final Set<String> readable = new HashSet<>();
 
   SinkTaskRunner(WorkerContext worker, String connector, int task, Map<String, String> connectorConfig,
       Map<String, String> taskConfig) {
@@ -79,11 +82,13 @@ final class SinkTaskRunner extends UnitRunner {
   void execute() throws Exception {
     Plugin plugin = worker.plugins().require(ConnectorConfigs.CONNECTOR_CLASS,
         connectorConfig.get(ConnectorConfigs.CONNECTOR_CLASS), Kind.SINK);
+    rights = OwnerRights.of(worker, this.connector);
     worker.requireAllowedFile(plugin.className(), taskConfig);
     SinkConnector connector = worker.plugins().newInstance(plugin, SinkConnector.class);
     Converters converters = Converters.build(worker.plugins(), connectorConfig);
     TransformationChain<SinkRecord> chain = TransformationChain.build(worker.plugins(), connectorConfig);
-    RecordErrors errors = new RecordErrors(connectorConfig, this.connector, task, worker.client(), worker.producer());
+    RecordErrors errors = new RecordErrors(connectorConfig, this.connector, task, worker.client(), worker.producer(),
+        rights);
     SinkTask t = Plugins.withLoader(plugin.loader(), () -> (SinkTask) connector.taskClass()
         .getDeclaredConstructor().newInstance());
     instance = t;
@@ -125,13 +130,39 @@ final class SinkTaskRunner extends UnitRunner {
     }
   }
 
-  private List<String> topics() throws Exception {
+  /**
+   * What the task subscribes to: its {@code topics}, each of which its owner must still be allowed to Read (else the
+   * task fails, as a Kafka consumer subscribed to a topic it may not read); or the topics its {@code topics.regex}
+   * matches now that the owner may Read (a subscription grows with the topics created since the config was written:
+   * before, the sink read one its owner was refused, as the broker).
+   */
+  private List<String> topics() {
     String regex = connectorConfig.getOrDefault(ConnectorConfigs.TOPICS_REGEX, "");
     if (regex.isBlank()) {
-      return ConnectorConfigs.parseList(connectorConfig.get(ConnectorConfigs.TOPICS));
+      List<String> topics = ConnectorConfigs.parseList(connectorConfig.get(ConnectorConfigs.TOPICS));
+      topics.forEach(this::requireReadable);
+      return topics;
     }
-    return worker.readable(connector, List.copyOf(ConnectAccess.matching(regex, worker.client().admin().listTopics()
+    return rights.readable(List.copyOf(ConnectAccess.matching(regex, worker.client().admin().listTopics()
         .await().atMost(Duration.ofSeconds(30)))));
+  }
+
+  /**
+   * Fails the task unless the owner may still Read {@code topic}: a Kafka consumer's fetch is refused with
+   * TOPIC_AUTHORIZATION_FAILED once its Read is taken, and Kafka Connect's task fails; this task's consumer reads as
+   * the broker, so without it the sink went on copying the topic.
+   */
+  private void requireReadable(String topic) {
+    if (!readable.contains(topic)) {
+      rights.requireForTask(topic, io.sluice.api.acl.AclOperation.READ, connector + "-" + task);
+      readable.add(topic);
+    }
+  }
+
+  /** Checks the assigned topics anew at each turn of the loop (a lookup per topic), so a taken Read fails it idle. */
+  private void checkReadable() {
+    readable.clear();
+    consumer.assignment().forEach(p -> requireReadable(p.topic()));
   }
 
   private MultiSubscriber<ConsumerRecord> pump(SinkInbox inbox) {
@@ -216,6 +247,7 @@ final class SinkTaskRunner extends UnitRunner {
         worker.writeStatus(connector, task, paused ? "PAUSED" : "RUNNING", null);
       }
       batch.clear();
+      checkReadable();
       List<Object> taken = inbox.take(MAX_BATCH, 200);
       if (!taken.isEmpty() && taken.get(0) instanceof SinkInbox.Rebalance r) {
         apply(t, r);
@@ -248,6 +280,7 @@ final class SinkTaskRunner extends UnitRunner {
       if (!deleted.isEmpty() && deleted.contains(new TopicPartition(r.topic(), r.partition()))) {
         continue; // fetched before its topic was deleted, and the task has closed the partition
       }
+      requireReadable(r.topic());
       activeTopic(r.topic());
       RecordErrors.Original original = new RecordErrors.Original(r, null);
       SinkRecord converted = errors.execute("VALUE_CONVERTER", converters.value().getClass(), original,

@@ -52,6 +52,9 @@ final class SourceTaskRunner extends UnitRunner {
   private long inFlightBytes;
   private long maxInFlightBytes;
   private final java.util.Set<String> knownTopics = new java.util.HashSet<>();
+  /** The topics this poll's records went to that the owner may write: checked once per poll, as ACLs change. */
+  private final java.util.Set<String> writableThisPoll = new java.util.HashSet<>();
+  private OwnerRights rights;
 
   SourceTaskRunner(WorkerContext worker, String connector, int task, Map<String, String> connectorConfig,
       Map<String, String> taskConfig) {
@@ -68,11 +71,13 @@ final class SourceTaskRunner extends UnitRunner {
   void execute() throws Exception {
     Plugin plugin = worker.plugins().require(ConnectorConfigs.CONNECTOR_CLASS,
         connectorConfig.get(ConnectorConfigs.CONNECTOR_CLASS), Kind.SOURCE);
+    rights = OwnerRights.of(worker, this.connector);
     worker.requireAllowedFile(plugin.className(), taskConfig);
     SourceConnector connector = worker.plugins().newInstance(plugin, SourceConnector.class);
     Converters converters = Converters.build(worker.plugins(), connectorConfig);
     TransformationChain<SourceRecord> chain = TransformationChain.build(worker.plugins(), connectorConfig);
-    RecordErrors errors = new RecordErrors(connectorConfig, this.connector, task, worker.client(), worker.producer());
+    RecordErrors errors = new RecordErrors(connectorConfig, this.connector, task, worker.client(), worker.producer(),
+        rights);
     producer = worker.client().producer(ProducerOptions.defaults().acks("all").lingerMs(2));
     worker.state().offsets.awaitCaughtUpToEnd(Duration.ofMinutes(2));
     OffsetReader reader = new OffsetReader(worker.state(), this.connector);
@@ -196,17 +201,20 @@ final class SourceTaskRunner extends UnitRunner {
     long bytes = 0;
     Map<JsonObject, JsonObject> offsets = new LinkedHashMap<>();
     boolean[] skip = new boolean[1];
+    writableThisPoll.clear();
     for (SourceRecord r : records) {
       RecordErrors.Original original = new RecordErrors.Original(null, r);
       SourceRecord out = chain.isEmpty() ? r : errors.execute("TRANSFORMATION", TransformationChain.class, original,
           () -> chain.apply(r));
-      ProducerRecord pr = out == null ? null : errors.execute("VALUE_CONVERTER", converters.value().getClass(),
-          original, () -> convert(out, converters));
+      ProducerRecord converted = out == null ? null : errors.execute("VALUE_CONVERTER",
+          converters.value().getClass(), original, () -> convert(out, converters));
+      ProducerRecord pr = converted == null || writableThisPoll.contains(converted.topic()) ? converted
+          : errors.execute("KAFKA_PRODUCE", Producer.class, original, () -> writable(converted));
       if (pr != null) {
         if (!knownTopics.contains(pr.topic())) {
           // Remembered only once it exists: a topic refused here (an illegal name, no auto-creation) was remembered
           // anyway, and every restart then sent to it unchecked, RUNNING for the producer's 3 min timeout each time.
-          worker.ensureTopic(pr.topic());
+          rights.ensureTopic(pr.topic());
           knownTopics.add(pr.topic());
         }
         activeTopic(pr.topic());
@@ -242,6 +250,18 @@ final class SourceTaskRunner extends UnitRunner {
     while (inFlightRecords > maxInFlight || inFlightBytes > maxInFlightBytes) {
       done(inFlight.peek());
     }
+  }
+
+  /**
+   * The record, if its connector's owner may write its topic: the topic is the one the record has after the
+   * transformations (a router's, or one a source took from its data), so it may be one the connector's config never
+   * named. Refused, it fails as a Kafka producer's send fails on TOPIC_AUTHORIZATION_FAILED: the task fails, or under
+   * {@code errors.tolerance=all} the record is skipped and logged (KIP-779), never sent as the broker.
+   */
+  private ProducerRecord writable(ProducerRecord pr) {
+    rights.requireForTask(pr.topic(), io.sluice.api.acl.AclOperation.WRITE, connector + "-" + task);
+    writableThisPoll.add(pr.topic());
+    return pr;
   }
 
   /** What a record waiting for its acknowledgement holds: its key, value and headers (a header may be the bulk). */
@@ -339,7 +359,7 @@ final class SourceTaskRunner extends UnitRunner {
 
   private void recreate(String topic) {
     try {
-      worker.ensureTopic(topic);
+      rights.ensureTopic(topic);
     } catch (RuntimeException e) {
       throw new TopicGoneException("Topic '" + topic + "', which task " + connector
           + "-" + task + " writes to, no longer exists (deleted while the task ran) and was not created again"

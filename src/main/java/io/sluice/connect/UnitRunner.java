@@ -122,6 +122,11 @@ abstract class UnitRunner implements Runnable {
         if (stopping) {
           return;
         }
+        if (t instanceof OwnerRights.NoOwnerException) {
+          // no restart helps: the scheduler starts it again once its config is re-submitted, giving it an owner
+          worker.writeStatus(connector, task, "FAILED", FailureHints.trace(t, connectorConfig));
+          return;
+        }
         if (System.currentTimeMillis() - startedMs > backoffMaxMs) {
           attempts = 0;
           backoff = backoffInitialMs;

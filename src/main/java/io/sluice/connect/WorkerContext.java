@@ -36,54 +36,10 @@ record WorkerContext(String workerId, Plugins plugins, SluiceClient client, Prod
    * Fails a task of a FileStream connector whose file is not allowed, before it opens it: its config may have been
    * written under an older connect.file.allowed.paths, or a symlink swapped in since it was validated.
    */
-  /**
-   * The topics of {@code topics} the principal who wrote connector {@code connector}'s config may Read, asked on the
-   * calling task thread (never an event loop). A {@code topics.regex} subscription grows with the topics created
-   * since: before, the sink read one its creator was refused, as the broker. One written before creators were
-   * recorded, or with the authorizer off: all of them.
-   */
-  List<String> readable(String connector, List<String> topics) throws Exception {
-    io.sluice.api.Principal creator = state.creator(connector);
-    if (policy == null || creator == null) {
-      return topics;
-    }
-    io.sluice.api.RequestContext caller = new io.sluice.api.RequestContext(creator, "connect", "", "connect-"
-        + connector);
-    List<String> allowed = new ArrayList<>();
-    for (String topic : topics) {
-      boolean may = policy.authorize(caller, io.sluice.api.acl.ResourceType.TOPIC, topic,
-          io.sluice.api.acl.AclOperation.READ).transform(ar -> io.vertx.core.Future.succeededFuture(ar.succeeded()))
-          .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-      if (may) {
-        allowed.add(topic);
-      }
-    }
-    return allowed;
-  }
-
   void requireAllowedFile(String connectorClass, Map<String, String> taskConfig) {
     String refusal = filePaths.refusal(connectorClass, taskConfig);
     if (refusal != null) {
       throw new org.apache.kafka.connect.errors.ConnectException(refusal);
-    }
-  }
-
-  /**
-   * Makes sure a topic a source writes to exists, creating it with the broker's defaults when
-   * {@code auto.create.topics.enable} allows (as a Kafka broker does on a producer's metadata request); blocks the
-   * calling task thread.
-   */
-  void ensureTopic(String topic) {
-    try {
-      broker.metadataForProduce(RequestContext.SELF, topic).toCompletionStage().toCompletableFuture()
-          .get(60, TimeUnit.SECONDS);
-    } catch (ExecutionException e) {
-      throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("Interrupted while creating topic " + topic, e);
-    } catch (TimeoutException e) {
-      throw new IllegalStateException("Timed out creating topic " + topic, e);
     }
   }
 

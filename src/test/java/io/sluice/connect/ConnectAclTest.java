@@ -46,14 +46,11 @@ class ConnectAclTest {
   }
 
   private static void allow(String type, String name, String principal, String operation) throws Exception {
-    Reply r = connect.send("POST", "/acls", TestAcls.allow(type, name, principal, operation));
-    assertThat(r.status()).as(r.body()).isEqualTo(201);
+    connect.allow(type, name, principal, operation);
   }
 
   private static void createTopic(String name) throws Exception {
-    Reply r = connect.send("POST", "/topics", new JsonObject().put("name", name).put("partitions", 1)
-        .put("replication_factor", 1));
-    assertThat(r.status()).as(r.body()).isEqualTo(201);
+    connect.createTopic(name);
   }
 
   /** A sink that stays STOPPED: these tests are about who may define it, not about its records. */

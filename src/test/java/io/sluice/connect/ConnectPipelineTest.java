@@ -164,4 +164,25 @@ class ConnectPipelineTest {
     assertThat(trace).contains("Tolerance exceeded in error handler").contains("DataException");
     connect.send("DELETE", "/connectors/strict-sink", null);
   }
+
+  /**
+   * With the authorizer off, a connector written before brokers recorded who writes a config (no owner) runs as it
+   * always did; with it on it does not start ({@code ConnectOwnerRightsTest}).
+   */
+  @Test
+  void withTheAuthorizerOffAConnectorWithNoRecordedOwnerRunsAsBefore() throws Exception {
+    client.admin().createTopic("ownerless-out", 1, 1, Map.of()).await().atMost(WAIT);
+    JsonObject created = connect.send("POST", "/connectors", new JsonObject().put("name", "ownerless")
+        .put("initial_state", "STOPPED").put("config", new JsonObject().put("connector.class", "LoadGenerator")
+        .put("topic", "ownerless-out").put("max.records", "5"))).json();
+    assertThat(created.getString("name")).isEqualTo("ownerless");
+    connect.produce(ConnectState.CONFIGS_TOPIC, ConnectState.creatorKey("ownerless"), null);
+    org.awaitility.Awaitility.await().atMost(WAIT).until(() -> connect.latest(ConnectState.CONFIGS_TOPIC)
+        .get(ConnectState.creatorKey("ownerless")) == null);
+
+    assertThat(connect.send("PUT", "/connectors/ownerless/resume", null).status()).isEqualTo(202);
+    assertThat(read("ownerless-out", 5)).hasSize(5);
+    assertThat(connect.state("ownerless", -1)).isEqualTo("RUNNING");
+    connect.send("DELETE", "/connectors/ownerless", null);
+  }
 }

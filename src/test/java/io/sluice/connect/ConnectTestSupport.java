@@ -25,6 +25,8 @@ import org.awaitility.Awaitility;
 final class ConnectTestSupport implements AutoCloseable {
   final Broker broker;
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  /** The {@code Authorization} header every request sends; null: none (the anonymous client). */
+  volatile String authorization;
 
   /** An HTTP answer: status and body text. */
   record Reply(int status, String body) {
@@ -56,8 +58,9 @@ final class ConnectTestSupport implements AutoCloseable {
   Reply send(String method, String path, Object body) throws Exception {
     HttpRequest.BodyPublisher publisher = body == null ? HttpRequest.BodyPublishers.noBody()
         : HttpRequest.BodyPublishers.ofString(body.toString());
-    HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + broker.httpPort() + path))
-        .timeout(Duration.ofSeconds(60)).header("Content-Type", "application/json").method(method, publisher).build();
+    HttpRequest request = authorized(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + broker.httpPort()
+        + path))).timeout(Duration.ofSeconds(60)).header("Content-Type", "application/json").method(method, publisher)
+        .build();
     HttpResponse<String> r = http.send(request, HttpResponse.BodyHandlers.ofString());
     return new Reply(r.statusCode(), r.body());
   }
@@ -73,8 +76,8 @@ final class ConnectTestSupport implements AutoCloseable {
       long end = get("/topics/" + topic + "/partitions/" + p + "/offsets").json().getLong("end_offset");
       long next = 0;
       while (next < end) {
-        HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + broker.httpPort() + "/topics/"
-            + topic + "/partitions/" + p + "/records?offset=" + next)).timeout(Duration.ofSeconds(60))
+        HttpRequest request = authorized(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + broker.httpPort()
+            + "/topics/" + topic + "/partitions/" + p + "/records?offset=" + next))).timeout(Duration.ofSeconds(60))
             .header("Accept", "application/vnd.kafka.binary.v2+json").GET().build();
         JsonArray records = new JsonArray(http.send(request, HttpResponse.BodyHandlers.ofString()).body());
         for (Object o : records) {
@@ -85,6 +88,46 @@ final class ConnectTestSupport implements AutoCloseable {
       }
     }
     return out;
+  }
+
+  /** Allows {@code principal} {@code operation} on one resource ({@code POST /acls}). */
+  void allow(String type, String name, String principal, String operation) throws Exception {
+    Reply r = send("POST", "/acls", io.sluice.broker.testing.TestAcls.allow(type, name, principal, operation));
+    assertThat(r.status()).as(r.body()).isEqualTo(201);
+  }
+
+  /** Creates a topic of one partition, one replica. */
+  void createTopic(String name) throws Exception {
+    Reply r = send("POST", "/topics", new JsonObject().put("name", name).put("partitions", 1)
+        .put("replication_factor", 1));
+    assertThat(r.status()).as(r.body()).isEqualTo(201);
+  }
+
+  private HttpRequest.Builder authorized(HttpRequest.Builder request) {
+    String header = authorization;
+    return header == null ? request : request.header("Authorization", header);
+  }
+
+  /**
+   * Produces one record to partition 0 of {@code topic} through the REST API (binary embedded format): {@code key}
+   * null for none, {@code value} null for a tombstone.
+   */
+  void produce(String topic, String key, String value) throws Exception {
+    JsonObject record = new JsonObject().put("partition", 0).put("value", value == null ? null : encode(value));
+    if (key != null) {
+      record.put("key", encode(key));
+    }
+    HttpRequest request = authorized(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + broker.httpPort()
+        + "/topics/" + topic))).timeout(Duration.ofSeconds(60))
+        .header("Content-Type", "application/vnd.kafka.binary.v2+json")
+        .POST(HttpRequest.BodyPublishers.ofString(new JsonObject().put("records", new JsonArray().add(record))
+            .encode())).build();
+    HttpResponse<String> r = http.send(request, HttpResponse.BodyHandlers.ofString());
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+  }
+
+  private static String encode(String text) {
+    return java.util.Base64.getEncoder().encodeToString(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
   }
 
   private static String decode(String base64) {
