@@ -66,6 +66,8 @@ public final class GroupCoordinator {
   private TxnOffsetsCompleter txnOffsetsCompleter = (g, producer, commit) -> run(g, () -> completeTxnOffsets(g,
       producer, commit));
   private final Map<String, Future<Void>> rebalancing = new HashMap<>();
+  /** Per group, the members whose static takeover could not be written (undone): their join answers the error. */
+  private final Map<String, Map<String, SluiceException>> failedTakeovers = new HashMap<>();
   /** While a partition loads: each group's last record read, whose static members are restored once it is loaded. */
   private final Map<String, JsonObject> persistedGroups = new HashMap<>();
   /** Writes of each group's records in flight: {@link OffsetExpiry} leaves such a group for its next run. */
@@ -471,6 +473,19 @@ public final class GroupCoordinator {
     }
   }
 
+  /**
+   * On the coordinator context, once {@link #rebalanceSettled}: fails with the error of the write of the member's
+   * static takeover if it failed (and was undone), as Kafka answers the JoinGroup then; succeeds otherwise.
+   */
+  Future<Void> takeoverWritten(String groupId, String memberId) {
+    Map<String, SluiceException> failed = failedTakeovers.get(groupId);
+    SluiceException e = failed == null ? null : failed.remove(memberId);
+    if (failed != null && failed.isEmpty()) {
+      failedTakeovers.remove(groupId);
+    }
+    return e == null ? Future.succeededFuture() : Future.failedFuture(e);
+  }
+
   /** On the coordinator context: completes once no rebalance of the group is running (its record written). */
   Future<Void> rebalanceSettled(String groupId) {
     Future<Void> running = rebalancing.get(groupId);
@@ -533,7 +548,7 @@ public final class GroupCoordinator {
    * On the coordinator context: writes the group record after {@code replacement} took {@code replaced}'s static place
    * without a rebalance, as Kafka's coordinator stores the group then: a coordinator that loads the group must know
    * which member holds the id, so that the instance it replaced stays fenced. A failed write undoes the takeover (as
-   * Kafka reverts it). Runs after a running rebalance; {@link #ensureRebalanced} and {@link #rebalanceSettled} wait
+   * Kafka reverts it), and the replacement's join is answered the write's error ({@link #takeoverWritten}). Runs after a running rebalance; {@link #ensureRebalanced} and {@link #rebalanceSettled} wait
    * for it, so the group's records are written in the order its changes were made.
    */
   public void persistStaticReplacement(Group g, Member replacement, Member replaced) {
@@ -546,6 +561,8 @@ public final class GroupCoordinator {
         LOG.log(Level.WARNING, "Group " + id + ": recording that " + replacement.memberId() + " replaced "
             + replaced.memberId() + " failed (undone; it rejoins): " + ar.cause());
         g.undoStaticReplacement(replacement, replaced);
+        failedTakeovers.computeIfAbsent(id, k -> new HashMap<>()).put(replacement.memberId(),
+            OffsetsTopic.storeGroupError(id, ar.cause()));
       }
       return Future.<Void>succeededFuture();
     });
@@ -689,6 +706,7 @@ public final class GroupCoordinator {
     instances.keySet().removeIf(inPartition);
     pending.drop(inPartition);
     rebalancing.keySet().removeIf(inPartition);
+    failedTakeovers.keySet().removeIf(inPartition);
     transactions.drop(inPartition);
     loadedEpochs.remove(partition);
     persistedGroups.keySet().removeIf(inPartition);
