@@ -10,7 +10,8 @@ import java.io.Serializable;
  * @param lastAppendTimeMs the leader's clock at the producer's last append here (after a restart: the time the
  *     state was read back); Kafka's lastTimestamp is the batch's own timestamp instead
  * @param currentTransactionStartOffset the first offset of the producer's open transaction here; -1 if none
+ * @param coordinatorEpoch the coordinator epoch of the producer's last transaction marker here; -1 if none
  */
 public record ProducerState(long producerId, short producerEpoch, long lastSequence, long lastAppendTimeMs,
-    long currentTransactionStartOffset) implements Serializable {
+    long currentTransactionStartOffset, int coordinatorEpoch) implements Serializable {
 }

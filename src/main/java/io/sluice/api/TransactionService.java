@@ -32,6 +32,15 @@ public interface TransactionService {
   Future<Void> verifyPartition(RequestContext caller, String transactionalId, ProducerIdentity producer,
       TopicPartition tp);
 
+  /**
+   * Kafka's TxnOffsetCommit verification (KIP-890 part 1): a group coordinator asks, before it writes the offsets
+   * {@code producer} sends as pending, whether group {@code groupId} is part of the id's ongoing transaction
+   * (AddOffsetsToTxn). Fails as {@link #verifyPartition}. Changes nothing. For brokers: clients are refused
+   * CLUSTER_AUTHORIZATION_FAILED.
+   */
+  Future<Void> verifyOffsets(RequestContext caller, String transactionalId, ProducerIdentity producer,
+      String groupId);
+
   /** Kafka's EndTxn: completes once the COMMIT (or ABORT) marker is written to every partition of the transaction. */
   Future<Void> endTransaction(RequestContext caller, String transactionalId, ProducerIdentity producer, boolean commit);
 
@@ -56,7 +65,9 @@ public interface TransactionService {
   /**
    * Kafka's TxnOffsetCommit: the group's coordinator writes {@code offsets} as pending offsets of the producer,
    * invisible to offset fetches until the transaction commits, dropped if it aborts. Routed by the group id.
-   * Errors as a commit's (ILLEGAL_GENERATION, UNKNOWN_MEMBER_ID, OFFSET_METADATA_TOO_LARGE ...).
+   * Errors as a commit's (ILLEGAL_GENERATION, UNKNOWN_MEMBER_ID, OFFSET_METADATA_TOO_LARGE ...); with
+   * {@code transaction.partition.verification.enable}, as {@link #verifyOffsets} says (a fenced producer's
+   * INVALID_PRODUCER_EPOCH, as Kafka answers it), so that no offsets are left pending that no end will complete.
    */
   Future<Void> txnOffsetCommit(RequestContext caller, String transactionalId, ProducerIdentity producer,
       TxnOffsets offsets);

@@ -282,7 +282,8 @@ public final class BrokerConfig {
           "segment.bytes of __consumer_offsets when it is created (it is compacted; only closed segments are)"),
       boolKey(TRANSACTION_PARTITION_VERIFICATION_ENABLE, true, "a partition leader asks the transaction coordinator"
           + " before it appends the first transactional batch of a producer's transaction, and refuses it"
-          + " INVALID_TXN_STATE (48) unless the partition was added to that ongoing transaction (KIP-890)"),
+          + " INVALID_TXN_STATE (48) unless the partition was added to that ongoing transaction (KIP-890); a group's"
+          + " coordinator asks the same before it writes a transaction's offsets (TxnOffsetCommit)"),
       longKey(TRANSACTION_MAX_TIMEOUT_MS, 900_000L, 1, "largest transaction_timeout_ms a transactional producer may"
           + " ask for (INVALID_TRANSACTION_TIMEOUT above)"),
       longKey(TRANSACTION_ABORT_TIMED_OUT_CLEANUP_INTERVAL_MS, 10_000L, 1, "how often the transaction coordinator"

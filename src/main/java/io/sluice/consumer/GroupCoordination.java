@@ -58,6 +58,11 @@ public final class GroupCoordination implements BrokerComponent {
     // A transaction's end completes its offsets at each group's coordinator, wherever that is.
     coordinator.txnOffsetsCompleter((group, producer, commit) -> this.transactions.completeTxnOffsets(
         RequestContext.SELF, group, producer, commit));
+    // A TxnOffsetCommit asks the id's coordinator first (KIP-890), as a partition leader does before a batch.
+    RequestContext self = RequestContext.internal(config.brokerId());
+    coordinator.txnOffsetsVerifier(!config.getBoolean(BrokerConfig.TRANSACTION_PARTITION_VERIFICATION_ENABLE)
+        ? GroupCoordinator.TxnOffsetsVerifier.NONE
+        : (id, producer, group) -> this.transactions.verifyOffsets(self, id, producer, group));
     forwardServer = new ConsumerForwardServer(vertx, config.brokerId(), local, localGroups, localTransactions);
   }
 

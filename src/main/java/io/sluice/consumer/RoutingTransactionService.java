@@ -50,6 +50,11 @@ public final class RoutingTransactionService implements TransactionService {
   }
 
   @Override
+  public Future<Void> verifyOffsets(RequestContext caller, String id, ProducerIdentity producer, String groupId) {
+    return route(id, s -> s.verifyOffsets(caller, id, producer, groupId));
+  }
+
+  @Override
   public Future<Void> endTransaction(RequestContext caller, String id, ProducerIdentity producer, boolean commit) {
     return router.route(target, id, END_TIMEOUT_MS, s -> s.endTransaction(caller, id, producer, commit));
   }

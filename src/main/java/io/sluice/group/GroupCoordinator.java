@@ -60,12 +60,14 @@ public final class GroupCoordinator {
   private final Map<String, Group> groups = new TreeMap<>();
   private final Map<String, Map<TopicPartition, CommittedOffset>> offsets = new HashMap<>();
   private final Map<String, Map<String, JsonObject>> instances = new TreeMap<>();
-  /** Per group, per transactional producer id, the offsets it sent in its ongoing transaction (not commits yet). */
-  private final Map<String, Map<Long, Map<TopicPartition, PendingOffset>>> pending = new HashMap<>();
+  private final PendingTxnOffsets pending = new PendingTxnOffsets(this, (id, producer, g) -> run(id,
+      () -> this.transactions.verifyOffsets(id, producer, g)));
   /** Routes the end of a transaction's offsets to their group's coordinator (set by the wiring; local otherwise). */
   private TxnOffsetsCompleter txnOffsetsCompleter = (g, producer, commit) -> run(g, () -> completeTxnOffsets(g,
       producer, commit));
   private final Map<String, Future<Void>> rebalancing = new HashMap<>();
+  /** Per group, the members whose static takeover could not be written (undone): their join answers the error. */
+  private final Map<String, Map<String, SluiceException>> failedTakeovers = new HashMap<>();
   /** While a partition loads: each group's last record read, whose static members are restored once it is loaded. */
   private final Map<String, JsonObject> persistedGroups = new HashMap<>();
   /** Writes of each group's records in flight: {@link OffsetExpiry} leaves such a group for its next run. */
@@ -324,8 +326,16 @@ public final class GroupCoordinator {
     Future<Void> complete(String groupId, io.sluice.api.ProducerIdentity producer, boolean commit);
   }
 
-  /** An offset pending in a transaction, with the epoch of the producer that sent it. */
-  record PendingOffset(CommittedOffset offset, short producerEpoch) {
+  /**
+   * Asks the transaction coordinator of a transactional id (wherever it is) whether a group's offsets may join the
+   * producer's ongoing transaction: {@code TransactionService.verifyOffsets}.
+   */
+  @FunctionalInterface
+  public interface TxnOffsetsVerifier {
+    /** No question asked (transaction.partition.verification.enable off): Kafka's behaviour before KIP-890. */
+    TxnOffsetsVerifier NONE = (id, producer, group) -> Future.succeededFuture();
+
+    Future<Void> verify(String transactionalId, io.sluice.api.ProducerIdentity producer, String groupId);
   }
 
   /** Sets how the transaction coordinator reaches other brokers' groups; call before {@link #start}. */
@@ -334,67 +344,38 @@ public final class GroupCoordinator {
   }
 
   /**
-   * On the coordinator context: writes offsets a transactional producer sends (Kafka's TxnOffsetCommit) as pending,
-   * fenced as a member's commit is when the sender names its member or generation (KIP-447).
+   * Sets how a TxnOffsetCommit asks its transactional id's coordinator (wherever it is) whether the group is part of
+   * the producer's ongoing transaction ({@link TxnOffsetsVerifier#NONE}: no question, verification off);
+   * the local transaction coordinator otherwise. Call before {@link #start}.
    */
-  public Future<Void> txnCommit(io.sluice.api.ProducerIdentity producer, io.sluice.api.TxnOffsets sent) {
-    String groupId = sent.groupId();
-    if (sent.fenced()) {
-      group(groupId).checkCommit(sent.memberId(), sent.generation());
-    }
-    sent.offsets().forEach((tp, o) -> checkMetadata(tp, o.metadata()));
-    // a fenced producer's late offsets must not replace (under the same key) those of the id's current producer
-    pending.getOrDefault(groupId, Map.of()).getOrDefault(producer.producerId(), Map.of()).values().forEach(p -> {
-      if (p.producerEpoch() > producer.producerEpoch()) {
-        throw new SluiceException(ErrorCode.PRODUCER_FENCED, "Producer " + producer.producerId() + " epoch "
-            + producer.producerEpoch() + " is fenced: group '" + groupId + "' has offsets of epoch "
-            + p.producerEpoch() + " pending");
-      }
-    });
-    long now = nowMs();
-    List<OffsetsTopic.Entry> entries = new ArrayList<>();
-    sent.offsets().forEach((tp, o) -> entries.add(OffsetsTopic.txnOffsetEntry(groupId, producer.producerId(),
-        producer.producerEpoch(), tp, new CommittedOffset(o.nextOffset(), o.metadata(), now))));
-    return entries.isEmpty() ? Future.succeededFuture()
-        : write(groupId, entries).onSuccess(v -> entries.forEach(this::apply));
+  public void txnOffsetsVerifier(TxnOffsetsVerifier v) {
+    pending.verifier(v);
+  }
+
+  /**
+   * On the coordinator context: writes offsets a transactional producer sends (Kafka's TxnOffsetCommit) as pending,
+   * once its transaction coordinator says the group is part of its ongoing transaction ({@link PendingTxnOffsets}).
+   */
+  public Future<Void> txnCommit(String transactionalId, io.sluice.api.ProducerIdentity producer,
+      io.sluice.api.TxnOffsets sent) {
+    return pending.send(transactionalId, producer, sent);
   }
 
   /**
    * On the coordinator context: the transaction of {@code producer} ended; its pending offsets of the group become
-   * commits, or go. Those of an older epoch go either way: a fenced producer's, sent after its transaction was
-   * aborted, never become commits. Nothing pending (a retry, a coordinator that completed it already): no write.
+   * commits, or go ({@link PendingTxnOffsets#complete}).
    */
   public Future<Void> completeTxnOffsets(String groupId, io.sluice.api.ProducerIdentity producer, boolean commit) {
-    Map<TopicPartition, PendingOffset> sent = pending.getOrDefault(groupId, Map.of()).get(producer.producerId());
-    if (sent == null || sent.isEmpty()) {
-      return Future.succeededFuture();
-    }
-    List<OffsetsTopic.Entry> entries = new ArrayList<>();
-    sent.forEach((tp, p) -> {
-      if (commit && p.producerEpoch() == producer.producerEpoch()) {
-        entries.add(OffsetsTopic.offsetEntry(groupId, tp, p.offset()));
-      }
-      if (p.producerEpoch() <= producer.producerEpoch()) {
-        entries.add(OffsetsTopic.txnOffsetEntry(groupId, producer.producerId(), p.producerEpoch(), tp, null));
-      }
-    });
-    return entries.isEmpty() ? Future.succeededFuture()
-        : write(groupId, entries).onSuccess(v -> entries.forEach(this::apply));
+    return pending.complete(groupId, producer, commit);
   }
 
   /** On the coordinator context: the partitions of {@code partitions} with offsets pending in a transaction. */
   public Set<TopicPartition> unstable(String groupId, java.util.Collection<TopicPartition> partitions) {
-    Set<TopicPartition> out = new TreeSet<>(Assignments.ORDER);
-    pending.getOrDefault(groupId, Map.of()).values().forEach(m -> m.keySet().forEach(tp -> {
-      if (partitions == null || partitions.contains(tp)) {
-        out.add(tp);
-      }
-    }));
-    return out;
+    return pending.unstable(groupId, partitions);
   }
 
   /** Refuses (before anything is written) a metadata string past {@code offset.metadata.max.bytes}, as Kafka does. */
-  private void checkMetadata(TopicPartition tp, String metadata) {
+  void checkMetadata(TopicPartition tp, String metadata) {
     if (metadata.length() <= cfg.maxOffsetMetadataBytes() / 3) {
       return; // at most three UTF-8 bytes per char: no need to encode it
     }
@@ -500,6 +481,19 @@ public final class GroupCoordinator {
   }
 
   /**
+   * On the coordinator context, once {@link #rebalanceSettled}: fails with the error of the write of the member's
+   * static takeover if it failed (and was undone), as Kafka answers the JoinGroup then; succeeds otherwise.
+   */
+  Future<Void> takeoverWritten(String groupId, String memberId) {
+    Map<String, SluiceException> failed = failedTakeovers.get(groupId);
+    SluiceException e = failed == null ? null : failed.remove(memberId);
+    if (failed != null && failed.isEmpty()) {
+      failedTakeovers.remove(groupId);
+    }
+    return e == null ? Future.succeededFuture() : Future.failedFuture(e);
+  }
+
+  /**
    * On the coordinator context: completes once no rebalance of the group is running or due (its record written). A
    * group the coordinator assigns that is preparing a rebalance not started yet has it run first; it fails if that
    * rebalance does. A member-assigned group's rebalance is its members' to drive: only a running write is waited for.
@@ -569,7 +563,7 @@ public final class GroupCoordinator {
    * On the coordinator context: writes the group record after {@code replacement} took {@code replaced}'s static place
    * without a rebalance, as Kafka's coordinator stores the group then: a coordinator that loads the group must know
    * which member holds the id, so that the instance it replaced stays fenced. A failed write undoes the takeover (as
-   * Kafka reverts it). Runs after a running rebalance; {@link #ensureRebalanced} and {@link #rebalanceSettled} wait
+   * Kafka reverts it), and the replacement's join is answered the write's error ({@link #takeoverWritten}). Runs after a running rebalance; {@link #ensureRebalanced} and {@link #rebalanceSettled} wait
    * for it, so the group's records are written in the order its changes were made.
    */
   public void persistStaticReplacement(Group g, Member replacement, Member replaced) {
@@ -582,6 +576,8 @@ public final class GroupCoordinator {
         LOG.log(Level.WARNING, "Group " + id + ": recording that " + replacement.memberId() + " replaced "
             + replaced.memberId() + " failed (undone; it rejoins): " + ar.cause());
         g.undoStaticReplacement(replacement, replaced);
+        failedTakeovers.computeIfAbsent(id, k -> new HashMap<>()).put(replacement.memberId(),
+            OffsetsTopic.storeGroupError(id, ar.cause()));
       }
       return Future.<Void>succeededFuture();
     });
@@ -724,8 +720,9 @@ public final class GroupCoordinator {
     groups.keySet().removeIf(inPartition);
     offsets.keySet().removeIf(inPartition);
     instances.keySet().removeIf(inPartition);
-    pending.keySet().removeIf(inPartition);
+    pending.drop(inPartition);
     rebalancing.keySet().removeIf(inPartition);
+    failedTakeovers.keySet().removeIf(inPartition);
     transactions.drop(inPartition);
     loadedEpochs.remove(partition);
     persistedGroups.keySet().removeIf(inPartition);
@@ -819,26 +816,6 @@ public final class GroupCoordinator {
     }
   }
 
-  private void applyPending(OffsetsTopic.Entry e) {
-    String group = e.group();
-    long pid = e.key().getLong(2);
-    TopicPartition tp = new TopicPartition(e.key().getString(3), e.key().getInteger(4));
-    Map<Long, Map<TopicPartition, PendingOffset>> byProducer = pending.computeIfAbsent(group, g -> new HashMap<>());
-    Map<TopicPartition, PendingOffset> m = byProducer.computeIfAbsent(pid, p -> new HashMap<>());
-    if (e.value() == null) {
-      m.remove(tp);
-    } else {
-      m.put(tp, new PendingOffset(new CommittedOffset(e.value().getLong("offset"), e.value().getString("metadata"),
-          e.value().getLong("timestamp", 0L)), e.value().getInteger("producer_epoch", 0).shortValue()));
-    }
-    if (m.isEmpty()) {
-      byProducer.remove(pid);
-    }
-    if (byProducer.isEmpty()) {
-      pending.remove(group);
-    }
-  }
-
   /** Applies one record of the offsets topic (read back at load, or just written). */
   void apply(OffsetsTopic.Entry e) {
     String group = e.group();
@@ -881,7 +858,7 @@ public final class GroupCoordinator {
         }
       }
       case "txn" -> transactions.apply(e);
-      case "txnoffset" -> applyPending(e);
+      case "txnoffset" -> pending.apply(e);
       case "load" -> {
         // a coordinator's load marker (see PartitionOwnership): nothing to apply
       }

@@ -109,13 +109,14 @@ public final class LocalGroupService implements GroupService {
       Member replaced = g.staticHolder(r.groupInstanceId()).orElse(null);
       Member m = g.join(r.clientId(), r.subscription(), r.sessionTimeoutMs(), r.assignor(), now, r.groupInstanceId());
       id = m.memberId();
+      g.heartbeat(id, now); // before its record's write, whose failure (at once, maybe) undoes the takeover
       if (replaced != null && g.state() != GroupState.PREPARING_REBALANCE) {
         coordinator.persistStaticReplacement(g, m, replaced); // a rebalance's record would name the new member
       }
-    } else {
-      id = r.memberId();
-      g.resubscribe(id, r.subscription());
+      return id;
     }
+    id = r.memberId();
+    g.resubscribe(id, r.subscription());
     g.heartbeat(id, now);
     return id;
   }
@@ -129,8 +130,10 @@ public final class LocalGroupService implements GroupService {
     // As Kafka, a member whose join waits is alive, and its session counts from the answer: a rebalance longer than
     // the session (an offsets write under load) let the sweep expire the member it was assigning partitions to.
     g.member(memberId).ifPresent(m -> m.awaitingJoin(true));
-    // Settled too: a static takeover is answered once its record is written (Kafka's storeGroup), or undone.
-    return coordinator.ensureRebalanced(g).compose(v -> coordinator.rebalanceSettled(groupId)).onComplete(ar ->
+    // Settled too: a static takeover is answered once its record is written (Kafka's storeGroup), or undone and
+    // answered the write's error (before, the undone member was unknown: a consumer instance's poll answered empty).
+    return coordinator.ensureRebalanced(g).compose(v -> coordinator.rebalanceSettled(groupId))
+        .compose(v -> coordinator.takeoverWritten(groupId, memberId)).onComplete(ar ->
         g.member(memberId).ifPresent(m -> {
           m.awaitingJoin(false);
           m.heartbeat(coordinator.nowMs());

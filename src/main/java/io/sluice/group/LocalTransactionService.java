@@ -42,6 +42,11 @@ public final class LocalTransactionService implements TransactionService {
   }
 
   @Override
+  public Future<Void> verifyOffsets(RequestContext caller, String id, ProducerIdentity producer, String groupId) {
+    return checked(id, () -> coordinator.transactions().verifyOffsets(id, producer, groupId));
+  }
+
+  @Override
   public Future<Void> endTransaction(RequestContext caller, String id, ProducerIdentity producer, boolean commit) {
     return checked(id, () -> coordinator.transactions().end(id, producer, commit));
   }
@@ -77,7 +82,7 @@ public final class LocalTransactionService implements TransactionService {
       return Future.failedFuture(e);
     }
     return LocalGroupService.requireExisting(coordinator.service(), offsets.offsets().keySet()).compose(v ->
-        coordinator.run(offsets.groupId(), () -> coordinator.txnCommit(producer, offsets)));
+        coordinator.run(offsets.groupId(), () -> coordinator.txnCommit(id, producer, offsets)));
   }
 
   @Override

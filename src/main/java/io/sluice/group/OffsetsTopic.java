@@ -133,6 +133,25 @@ public final class OffsetsTopic {
             + "); retry") : t;
   }
 
+  /**
+   * The error a member is answered when a write of its group's record failed, as Kafka's
+   * {@code GroupMetadataManager.storeGroup} maps the append's: too few replicas or no such partition
+   * COORDINATOR_NOT_AVAILABLE, a leader gone NOT_COORDINATOR (both retriable: the client finds the coordinator again),
+   * a timeout REBALANCE_IN_PROGRESS (rejoin), too large UNKNOWN_SERVER_ERROR, any other code as it is. A failure that
+   * carries no code (an event-bus timeout) is COORDINATOR_NOT_AVAILABLE: retriable, as its write may yet be undone.
+   */
+  static SluiceException storeGroupError(String groupId, Throwable t) {
+    ErrorCode code = t instanceof SluiceException e ? switch (e.errorCode()) {
+      case UNKNOWN_TOPIC_OR_PARTITION, NOT_ENOUGH_REPLICAS, NOT_ENOUGH_REPLICAS_AFTER_APPEND ->
+          ErrorCode.COORDINATOR_NOT_AVAILABLE;
+      case NOT_LEADER_OR_FOLLOWER, KAFKA_STORAGE_ERROR -> ErrorCode.NOT_COORDINATOR;
+      case REQUEST_TIMED_OUT -> ErrorCode.REBALANCE_IN_PROGRESS;
+      case MESSAGE_TOO_LARGE, RECORD_LIST_TOO_LARGE -> ErrorCode.UNKNOWN_SERVER_ERROR;
+      default -> e.errorCode();
+    } : ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    return new SluiceException(code, "Writing the record of group '" + groupId + "' failed: " + t.getMessage(), t);
+  }
+
   /** Records the partition count of the existing topic (read from metadata by the caller). */
   void partitions(int n) {
     partitions = n;

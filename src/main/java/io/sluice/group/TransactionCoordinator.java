@@ -83,8 +83,7 @@ final class TransactionCoordinator {
   private final long idExpirationMs;
   private final int maxPartitions;
   private final Map<String, TxnMetadata> txns = new TreeMap<>();
-  /** Per id, the tail of its chain of changes. */
-  private final Map<String, Future<?>> queues = new HashMap<>();
+  private final SerialByKey<String> queues = new SerialByKey<>();
   /** Per id, its end being written (PrepareCommit/PrepareAbort until the markers are in). */
   private final Map<String, Future<Void>> ending = new HashMap<>();
 
@@ -167,16 +166,34 @@ final class TransactionCoordinator {
    * Fails INVALID_TXN_STATE otherwise (a late or stray batch), or as {@link #owned}.
    */
   Future<Void> verify(String id, ProducerIdentity producer, TopicPartition tp) {
+    return verifyOngoing(id, producer, m -> m.partitions().contains(tp), () -> "Partition " + tp, "add the"
+        + " partition before its first batch; a batch of an ended transaction is refused");
+  }
+
+  /**
+   * Kafka's TxnOffsetCommit verification (KIP-890 part 1: AddPartitionsToTxn verifyOnly of the group's offsets topic
+   * partition), the group coordinator's question before it writes {@code producer}'s offsets pending: succeeds only
+   * while the id's transaction is Ongoing with group {@code groupId} added (AddOffsetsToTxn), so that its end
+   * completes them. Fails as {@link #verify}: an offset commit sent after the end, or racing with it, is refused
+   * rather than left pending where no end would ever complete it.
+   */
+  Future<Void> verifyOffsets(String id, ProducerIdentity producer, String groupId) {
+    return verifyOngoing(id, producer, m -> m.groups().contains(groupId), () -> "The offsets of group '" + groupId
+        + "'", "send AddOffsetsToTxn first; offsets of an ended transaction are refused");
+  }
+
+  /** The id's transaction is Ongoing and {@code includes} holds; fails as {@link #verify} says otherwise. */
+  private Future<Void> verifyOngoing(String id, ProducerIdentity producer, Predicate<TxnMetadata> includes,
+      Supplier<String> what, String hint) {
     try {
       TxnMetadata m = owned(id, producer);
       if (m.state().preparing()) {
         return Future.failedFuture(concurrent(id, m));
       }
-      if (m.state() != TxnState.ONGOING || !m.partitions().contains(tp)) {
-        return Future.failedFuture(new SluiceException(ErrorCode.INVALID_TXN_STATE, "Partition " + tp
-            + " is not part of an ongoing transaction of transactional id '" + id + "' (its transaction is "
-            + m.state().kafkaName() + "): add the partition before its first batch; a batch of an ended"
-            + " transaction is refused"));
+      if (m.state() != TxnState.ONGOING || !includes.test(m)) {
+        return Future.failedFuture(new SluiceException(ErrorCode.INVALID_TXN_STATE, what.get() + " is not part of"
+            + " an ongoing transaction of transactional id '" + id + "' (its transaction is "
+            + m.state().kafkaName() + "): " + hint));
       }
       return Future.succeededFuture();
     } catch (SluiceException e) {
@@ -424,17 +441,7 @@ final class TransactionCoordinator {
 
   /** Runs the changes of one id one after another: each sees the state the previous wrote. */
   private <T> Future<T> serial(String id, Supplier<Future<T>> change) {
-    Future<?> before = queues.getOrDefault(id, Future.succeededFuture());
-    Future<T> mine = before.transform(ar -> {
-      try {
-        return change.get();
-      } catch (RuntimeException e) {
-        return Future.failedFuture(e);
-      }
-    });
-    queues.put(id, mine);
-    mine.onComplete(ar -> queues.remove(id, mine));
-    return mine;
+    return queues.run(id, change);
   }
 
   /** A record of the offsets topic under {@code ["txn", id]}, read back at load. */

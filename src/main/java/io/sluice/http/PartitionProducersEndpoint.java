@@ -15,7 +15,8 @@ import java.util.Set;
  *
  * <pre>
  * GET  /topics/{topic}/partitions/{partition}/producers           {"partition", "producers": [{"producer_id",
- *      "producer_epoch", "last_sequence", "last_append_time_ms", "current_transaction_start_offset"}]}
+ *      "producer_epoch", "last_sequence", "last_append_time_ms", "current_transaction_start_offset",
+ *      "coordinator_epoch"}]}  (coordinator_epoch: of the producer's last transaction marker here, -1 before one)
  *      (DescribeProducers: Read on the topic)
  * POST /topics/{topic}/partitions/{partition}/abort-transaction   {"producer_id", "producer_epoch"[,
  *      "coordinator_epoch"]}  204 once the ABORT marker is written on every in-sync replica
@@ -52,7 +53,8 @@ final class PartitionProducersEndpoint {
   static JsonObject json(ProducerState p) {
     return new JsonObject().put("producer_id", p.producerId()).put("producer_epoch", p.producerEpoch())
         .put("last_sequence", p.lastSequence()).put("last_append_time_ms", p.lastAppendTimeMs())
-        .put("current_transaction_start_offset", p.currentTransactionStartOffset());
+        .put("current_transaction_start_offset", p.currentTransactionStartOffset())
+        .put("coordinator_epoch", p.coordinatorEpoch());
   }
 
   private void abort(RoutingContext ctx) {

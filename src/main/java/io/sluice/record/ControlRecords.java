@@ -26,6 +26,16 @@ public final class ControlRecords {
   }
 
   /**
+   * The coordinator epoch control batch {@code b} carries (the value's int32 after its version), or -1 if its value
+   * is too short to hold one.
+   */
+  public static int coordinatorEpoch(RecordBatch b) {
+    List<Record> records = b.records();
+    byte[] value = records.isEmpty() ? null : records.get(0).value();
+    return value != null && value.length >= 6 ? ByteBuffer.wrap(value).getInt(2) : -1;
+  }
+
+  /**
    * Whether control batch {@code b} commits its transaction (false: it aborts it). A control record this does not
    * know (too short a key) counts as an abort: hiding a transaction's records is the safe side for
    * read_committed.

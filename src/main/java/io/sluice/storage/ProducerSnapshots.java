@@ -26,12 +26,13 @@ import java.util.zip.CRC32C;
  * <p><b>On disk</b>: {@code <log dir>/<offset, 20 digits>.snapshot}, the state of every batch below {@code offset}
  * (the log end when it was written: at each roll and at a clean close). Big-endian:
  * <pre>
- *   version      int16   1
+ *   version      int16   2 (1 is read too: its producers' coordinator epochs are -1)
  *   crc          int32   CRC-32C of every byte after this field
  *   offset       int64   as in the name (a renamed file is refused)
  *   producers    int32   count, least recently used first (the order the bound evicts in)
  *     producerId int64, epoch int16, flags int8 (bit 0: sequenced), batches int8 (at most the window, 5),
- *       per batch, oldest first: firstSeq int64, lastSeq int64, firstOffset int64, lastOffset int64
+ *       per batch, oldest first: firstSeq int64, lastSeq int64, firstOffset int64, lastOffset int64,
+ *       then (version 2) coordinatorEpoch int32: of the producer's last transaction marker, -1 before one
  *   transactions int32   count of ongoing transactions
  *     producerId int64, firstOffset int64
  * </pre>
@@ -49,11 +50,13 @@ final class ProducerSnapshots {
   private static final System.Logger LOG = System.getLogger(ProducerSnapshots.class.getName());
   static final String SUFFIX = ".snapshot";
   static final int KEPT = 3;
-  private static final short VERSION = 1;
+  private static final short VERSION = 2;
+  /** Before the producers' coordinator epochs. */
+  private static final short VERSION_1 = 1;
   private static final int HEADER_BYTES = 2 + 4;
 
-  /** One producer's state: its epoch, kind and last batches. */
-  record Producer(long producerId, short epoch, boolean sequenced, List<BatchEntry> batches) {
+  /** One producer's state: its epoch, kind, last batches and its last marker's coordinator epoch (-1: none). */
+  record Producer(long producerId, short epoch, boolean sequenced, List<BatchEntry> batches, int coordinatorEpoch) {
   }
 
   /** The state below {@code offset}: producers (least recently used first) and ongoing transactions' first offsets. */
@@ -164,7 +167,7 @@ final class ProducerSnapshots {
   static byte[] encode(Snapshot s) {
     int size = HEADER_BYTES + 8 + 4 + 4 + s.ongoingTxns().size() * 16;
     for (Producer p : s.producers()) {
-      size += 8 + 2 + 1 + 1 + p.batches().size() * 32;
+      size += 8 + 2 + 1 + 1 + p.batches().size() * 32 + 4;
     }
     ByteBuffer out = ByteBuffer.allocate(size);
     out.putShort(VERSION).putInt(0).putLong(s.offset()).putInt(s.producers().size());
@@ -174,6 +177,7 @@ final class ProducerSnapshots {
       for (BatchEntry b : p.batches()) {
         out.putLong(b.firstSeq()).putLong(b.lastSeq()).putLong(b.firstOffset()).putLong(b.lastOffset());
       }
+      out.putInt(p.coordinatorEpoch());
     }
     out.putInt(s.ongoingTxns().size());
     s.ongoingTxns().forEach((pid, first) -> out.putLong(pid).putLong(first));
@@ -185,8 +189,8 @@ final class ProducerSnapshots {
     ByteBuffer in = ByteBuffer.wrap(bytes);
     try {
       short version = in.getShort();
-      if (version != VERSION) {
-        throw new IOException("version " + version + ", expected " + VERSION);
+      if (version != VERSION && version != VERSION_1) {
+        throw new IOException("version " + version + ", expected " + VERSION + " or " + VERSION_1);
       }
       if (in.getInt() != crc(bytes)) {
         throw new IOException("CRC mismatch");
@@ -204,7 +208,8 @@ final class ProducerSnapshots {
         for (int b = in.get(); b > 0; b--) {
           batches.add(new BatchEntry(in.getLong(), in.getLong(), in.getLong(), in.getLong()));
         }
-        producers.add(new Producer(pid, epoch, sequenced, List.copyOf(batches)));
+        int coordinatorEpoch = version == VERSION_1 ? -1 : in.getInt();
+        producers.add(new Producer(pid, epoch, sequenced, List.copyOf(batches), coordinatorEpoch));
       }
       Map<Long, Long> ongoing = new LinkedHashMap<>();
       for (int n = count(in, 16); n > 0; n--) {

@@ -8,6 +8,7 @@ import io.sluice.errors.InvalidRecordException;
 import io.sluice.errors.OutOfOrderSequenceException;
 import io.sluice.errors.ProducerIdLimitException;
 import io.sluice.errors.UnknownProducerIdException;
+import io.sluice.record.ControlRecords;
 import io.sluice.record.Header;
 import io.sluice.record.Record;
 import io.sluice.record.RecordBatch;
@@ -87,6 +88,8 @@ final class ProducerStateTracker {
     boolean sequenced;
     /** The owner's clock at this producer's last append here (at rebuild: the time of the rebuild). */
     long lastAppendMs;
+    /** The coordinator epoch of this producer's last transaction marker here (Kafka's); -1 before one. */
+    int coordinatorEpoch = -1;
     final ArrayDeque<BatchEntry> batches = new ArrayDeque<>(BATCHES_PER_PRODUCER);
 
     ProducerEntry(short epoch) {
@@ -344,7 +347,7 @@ final class ProducerStateTracker {
       if (b.isSequenced()) {
         rememberSequenced(b, nowMs);
       } else if (b.isControlBatch()) {
-        onMarker(b.producerId(), b.producerEpoch(), nowMs);
+        onMarker(b.producerId(), b.producerEpoch(), ControlRecords.coordinatorEpoch(b), nowMs);
       } else if (b.producerId() >= 0) {
         remember(b.producerId(), b.producerEpoch(), false, b.baseSequence(), b.baseSequence() + b.lastOffsetDelta(),
             b.baseOffset(), b.lastOffset(), nowMs);
@@ -360,14 +363,16 @@ final class ProducerStateTracker {
    * abort marker lands (the partition was added, its batch not yet written) would otherwise open a transaction no
    * marker ever closes, holding the last stable offset for good.
    */
-  private void onMarker(long pid, short epoch, long nowMs) {
+  private void onMarker(long pid, short epoch, int coordinatorEpoch, long nowMs) {
     ProducerEntry entry = producers.get(pid);
     if (entry == null) {
-      entryFor(pid, epoch).lastAppendMs = nowMs;
+      entry = entryFor(pid, epoch);
+      entry.lastAppendMs = nowMs;
     } else if (epoch > entry.epoch) {
       entry.epoch = epoch;
       entry.batches.clear();
     }
+    entry.coordinatorEpoch = coordinatorEpoch;
   }
 
   /**
@@ -474,7 +479,8 @@ final class ProducerStateTracker {
   List<ProducerState> describe(LongUnaryOperator txnStart) {
     List<ProducerState> out = new ArrayList<>(producers.size());
     producers.forEach((pid, e) -> out.add(new ProducerState(pid, e.epoch,
-        e.batches.isEmpty() ? -1 : e.batches.peekLast().lastSeq(), e.lastAppendMs, txnStart.applyAsLong(pid))));
+        e.batches.isEmpty() ? -1 : e.batches.peekLast().lastSeq(), e.lastAppendMs, txnStart.applyAsLong(pid),
+        e.coordinatorEpoch)));
     return out;
   }
 
@@ -567,6 +573,7 @@ final class ProducerStateTracker {
     for (ProducerSnapshots.Producer p : snapshot.producers()) { // least recent first: the bound evicts as before
       ProducerEntry entry = tracker.entryFor(p.producerId(), p.epoch()); // kept without batches: a marker's epoch
       entry.sequenced = p.sequenced();
+      entry.coordinatorEpoch = p.coordinatorEpoch();
       entry.lastAppendMs = nowMs; // as a rebuild's: seen at the open
       entry.batches.addAll(p.batches());
     }
@@ -590,8 +597,14 @@ final class ProducerStateTracker {
   List<ProducerSnapshots.Producer> snapshot() {
     List<ProducerSnapshots.Producer> out = new ArrayList<>(producers.size());
     producers.forEach((pid, e) -> out.add(new ProducerSnapshots.Producer(pid, e.epoch, e.sequenced,
-        List.copyOf(e.batches))));
+        List.copyOf(e.batches), e.coordinatorEpoch)));
     return out;
+  }
+
+  private static RecordBatch whole(Segment segment, BatchCursor cursor) throws IOException {
+    ByteBuffer bytes = ByteBuffer.allocate(cursor.sizeInBytes);
+    Segment.readFully(segment.channel, bytes, cursor.position);
+    return RecordBatch.wrap(bytes.flip());
   }
 
   /**
@@ -610,12 +623,12 @@ final class ProducerStateTracker {
           continue;
         }
         if ((cursor.attributes & RecordBatch.CONTROL_FLAG_MASK) != 0) {
-          onMarker(cursor.producerId, cursor.producerEpoch, nowMs); // a transaction marker carries no sequence
+          // a transaction marker carries no sequence; its coordinator epoch is in its record: read it whole (small)
+          onMarker(cursor.producerId, cursor.producerEpoch, ControlRecords.coordinatorEpoch(whole(segment, cursor)),
+              nowMs);
         } else if ((cursor.attributes & RecordBatch.SEQUENCED_FLAG_MASK) != 0) {
           // a sequenced batch's sequences are in its records: read this one whole
-          ByteBuffer bytes = ByteBuffer.allocate(cursor.sizeInBytes);
-          Segment.readFully(segment.channel, bytes, cursor.position);
-          rememberSequenced(RecordBatch.wrap(bytes.flip()), nowMs);
+          rememberSequenced(whole(segment, cursor), nowMs);
         } else {
           remember(cursor.producerId, cursor.producerEpoch, false, cursor.baseSequence,
               cursor.baseSequence + cursor.lastOffsetDelta, cursor.baseOffset, cursor.lastOffset(), nowMs);

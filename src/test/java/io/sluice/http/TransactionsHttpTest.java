@@ -139,15 +139,20 @@ class TransactionsHttpTest {
     assertThat(hanging.getLong("current_transaction_start_offset")).isEqualTo(1);
     assertThat(hanging.getInteger("producer_epoch")).isZero();
     assertThat(hanging.getLong("last_sequence")).isZero();
+    assertThat(hanging.getInteger("coordinator_epoch")).as("no marker of it yet").isEqualTo(-1);
     JsonObject plain = described.getJsonArray("producers").stream().map(JsonObject.class::cast)
         .filter(p -> p.getLong("producer_id") == 1).findFirst().orElseThrow();
     assertThat(plain.getLong("current_transaction_start_offset")).isEqualTo(-1);
     assertThat(plain.getLong("last_sequence")).isEqualTo(1);
 
     HttpResponse<Buffer> aborted = await(client.post("/topics/tx/partitions/0/abort-transaction")
-        .sendJsonObject(new JsonObject().put("producer_id", 40).put("producer_epoch", 0)));
+        .sendJsonObject(new JsonObject().put("producer_id", 40).put("producer_epoch", 0).put("coordinator_epoch", 3)));
 
     assertThat(aborted.statusCode()).as(aborted.bodyAsString()).isEqualTo(204);
+    JsonObject after = await(client.get("/topics/tx/partitions/0/producers").send()).bodyAsJsonObject()
+        .getJsonArray("producers").stream().map(JsonObject.class::cast).filter(p -> p.getLong("producer_id") == 40)
+        .findFirst().orElseThrow();
+    assertThat(after.getInteger("coordinator_epoch")).as("its last marker's").isEqualTo(3);
     assertThat(lastStableOffset()).isEqualTo(4);
     assertThat(values("isolation_level=read_committed")).containsExactly("plain", "after");
   }

@@ -193,6 +193,12 @@ class TxnOffsetsApiTest {
     assertError(post("/transactions/loop/offsets", offsets(old, 4)), 409, ErrorCode.PRODUCER_FENCED);
   }
 
+  private static ErrorCode code(Future<?> f) throws Exception {
+    Throwable t = await(f.transform(ar -> Future.succeededFuture(ar.cause())));
+    assertThat(t).isInstanceOf(io.sluice.errors.SluiceException.class);
+    return ((io.sluice.errors.SluiceException) t).errorCode();
+  }
+
   @Test
   void aFencedProducersLateOffsetsNeverBecomeCommits() throws Exception {
     start();
@@ -205,15 +211,20 @@ class TxnOffsetsApiTest {
     io.sluice.api.ProducerIdentity zombie = new io.sluice.api.ProducerIdentity(old.getLong("producer_id"),
         old.getInteger("producer_epoch").shortValue());
     io.sluice.api.TopicPartition in1 = new io.sluice.api.TopicPartition("in", 1);
-    // The old producer's TxnOffsetCommit arrives late, after its transaction was aborted (no AddOffsetsToTxn fences it)
-    await(service.txnOffsetCommit(RequestContext.internal(1), "loop", zombie, new io.sluice.api.TxnOffsets("g", null,
-        -1, Map.of(in1, new io.sluice.api.OffsetCommit(4, "")))));
+    // The old producer's TxnOffsetCommit arrives late, after its transaction was aborted: its transaction
+    // coordinator refuses it (KIP-890); before, it was written pending and held require_stable fetches until the
+    // current producer's end dropped it
+    assertThat(code(service.txnOffsetCommit(RequestContext.internal(1), "loop", zombie, new io.sluice.api.TxnOffsets(
+        "g", null, -1, Map.of(in1, new io.sluice.api.OffsetCommit(4, "")))))).isEqualTo(ErrorCode.INVALID_PRODUCER_EPOCH);
+    HttpResponse<Buffer> none = await(client.request(HttpMethod.GET, INSTANCE + "/offsets?require_stable=true")
+        .putHeader("Content-Type", "application/json").sendBuffer(new JsonObject().put("partitions", new JsonArray()
+            .add(new JsonObject().put("topic", "in").put("partition", 1))).toBuffer()));
+    assertStatus(none, 200);
 
     assertStatus(post("/transactions/loop/offsets", offsets(current, 6)), 204);
-    Throwable late = await(service.txnOffsetCommit(RequestContext.internal(1), "loop", zombie,
+    assertThat(code(service.txnOffsetCommit(RequestContext.internal(1), "loop", zombie,
         new io.sluice.api.TxnOffsets("g", null, -1, Map.of(new io.sluice.api.TopicPartition("in", 0),
-            new io.sluice.api.OffsetCommit(2, "")))).transform(ar -> Future.succeededFuture(ar.cause())));
-    assertThat(((io.sluice.errors.SluiceException) late).errorCode()).isEqualTo(ErrorCode.PRODUCER_FENCED);
+            new io.sluice.api.OffsetCommit(2, "")))))).isEqualTo(ErrorCode.INVALID_PRODUCER_EPOCH);
     assertStatus(post("/transactions/loop/commit", current), 204);
 
     assertThat(lastProcessed()).isEqualTo(5);

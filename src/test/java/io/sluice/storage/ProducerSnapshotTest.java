@@ -233,11 +233,11 @@ class ProducerSnapshotTest {
   void theFormatRoundTripsAndAnyFlippedByteIsRefused() throws IOException {
     ProducerSnapshots.Snapshot s = new ProducerSnapshots.Snapshot(500, List.of(
         new ProducerSnapshots.Producer(PID, (short) 3, false, List.of(
-            new ProducerStateTracker.BatchEntry(0, 1, 10, 11), new ProducerStateTracker.BatchEntry(2, 4, 20, 22))),
+            new ProducerStateTracker.BatchEntry(0, 1, 10, 11), new ProducerStateTracker.BatchEntry(2, 4, 20, 22)), 5),
         new ProducerSnapshots.Producer(9, (short) 0, true, List.of(new ProducerStateTracker.BatchEntry(1L << 40,
-            (1L << 40) + 7, 30, 30)))), Map.of(TXN, 400L));
+            (1L << 40) + 7, 30, 30)), -1)), Map.of(TXN, 400L));
     byte[] bytes = ProducerSnapshots.encode(s);
-    assertThat(ByteBuffer.wrap(bytes).getShort()).isEqualTo((short) 1);
+    assertThat(ByteBuffer.wrap(bytes).getShort()).isEqualTo((short) 2);
     assertThat(ByteBuffer.wrap(bytes).getLong(6)).isEqualTo(500);
     assertThat(ProducerSnapshots.decode(dir, 500, bytes)).isEqualTo(s);
     assertThatThrownBy(() -> ProducerSnapshots.decode(dir, 501, bytes)).isInstanceOf(IOException.class);
@@ -246,5 +246,45 @@ class ProducerSnapshotTest {
       flipped[i] ^= 0x01;
       assertThatThrownBy(() -> ProducerSnapshots.decode(dir, 500, flipped)).isInstanceOf(IOException.class);
     }
+  }
+
+  /** A version 1 file (before coordinator epochs) is still read: its producers' coordinator epochs are -1. */
+  @Test
+  void aVersion1SnapshotIsReadWithoutCoordinatorEpochs() throws IOException {
+    ByteBuffer v1 = ByteBuffer.allocate(2 + 4 + 8 + 4 + (8 + 2 + 1 + 1 + 32) + 4);
+    v1.putShort((short) 1).putInt(0).putLong(500).putInt(1);
+    v1.putLong(PID).putShort((short) 3).put((byte) 0).put((byte) 1).putLong(0).putLong(1).putLong(10).putLong(11);
+    v1.putInt(0);
+    byte[] bytes = v1.array();
+    java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+    crc.update(bytes, 6, bytes.length - 6);
+    ByteBuffer.wrap(bytes).putInt(2, (int) crc.getValue());
+
+    assertThat(ProducerSnapshots.decode(dir, 500, bytes).producers()).containsExactly(new ProducerSnapshots.Producer(
+        PID, (short) 3, false, List.of(new ProducerStateTracker.BatchEntry(0, 1, 10, 11)), -1));
+  }
+
+  /** Kafka's DescribeProducers coordinator epoch: of the producer's last marker, kept by snapshots and the log. */
+  @Test
+  void theCoordinatorEpochOfAProducersLastMarkerSurvivesRestarts() throws IOException {
+    fixture.log.append(TransactionalAppendTest.txnBatch(TXN, (short) 0, 0, 2), 0);
+    assertThat(coordinatorEpoch()).isEqualTo(-1);
+    fixture.log.appendTxnMarker(TXN, (short) 0, 7, true, 0);
+    assertThat(coordinatorEpoch()).isEqualTo(7);
+
+    fixture.reopenClean(); // read from the snapshot written at the close
+    assertThat(coordinatorEpoch()).isEqualTo(7);
+    try (var files = Files.list(fixture.log.dir())) {
+      for (Path f : files.filter(f -> f.toString().endsWith(ProducerSnapshots.SUFFIX)).toList()) {
+        Files.delete(f);
+      }
+    }
+    fixture.crashAndReopen(); // no snapshot: rebuilt from the batches in the log
+    assertThat(coordinatorEpoch()).isEqualTo(7);
+  }
+
+  private int coordinatorEpoch() {
+    return fixture.log.describeProducers().stream().filter(p -> p.producerId() == TXN).findFirst().orElseThrow()
+        .coordinatorEpoch();
   }
 }

@@ -60,11 +60,21 @@ public final class AuthorizingTransactionService implements TransactionService {
   @Override
   public Future<Void> verifyPartition(RequestContext caller, String id, ProducerIdentity producer,
       TopicPartition tp) {
+    return brokersOnly(caller, () -> delegate.verifyPartition(caller, id, producer, tp));
+  }
+
+  /** A broker's question, as {@link #verifyPartition}. */
+  @Override
+  public Future<Void> verifyOffsets(RequestContext caller, String id, ProducerIdentity producer, String groupId) {
+    return brokersOnly(caller, () -> delegate.verifyOffsets(caller, id, producer, groupId));
+  }
+
+  private static Future<Void> brokersOnly(RequestContext caller, Supplier<Future<Void>> call) {
     if (!caller.isInternal()) {
       return Future.failedFuture(new io.sluice.errors.SluiceException(
-          io.sluice.errors.ErrorCode.CLUSTER_AUTHORIZATION_FAILED, "Only brokers verify transactional partitions"));
+          io.sluice.errors.ErrorCode.CLUSTER_AUTHORIZATION_FAILED, "Only brokers verify transactions"));
     }
-    return delegate.verifyPartition(caller, id, producer, tp);
+    return call.get();
   }
 
   @Override

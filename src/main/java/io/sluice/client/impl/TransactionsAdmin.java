@@ -64,7 +64,8 @@ final class TransactionsAdmin {
       r.json().getJsonArray("producers").forEach(o -> {
         JsonObject p = (JsonObject) o;
         out.add(new ProducerState(p.getLong("producer_id"), p.getInteger("producer_epoch"),
-            p.getLong("last_sequence"), p.getLong("last_append_time_ms"), p.getLong("current_transaction_start_offset")));
+            p.getLong("last_sequence"), p.getLong("last_append_time_ms"), p.getLong("current_transaction_start_offset"),
+            p.getInteger("coordinator_epoch", -1)));
       });
       return out;
     });
