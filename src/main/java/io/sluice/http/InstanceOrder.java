@@ -28,6 +28,10 @@ final class InstanceOrder {
   }
 
   private void enter(RoutingContext ctx) {
+    if (ctx.get(TURN) != null) { // both gate routes matched (a path the wildcard also takes): in line already
+      ctx.next();
+      return;
+    }
     String key = ctx.pathParam("group") + '\n' + ctx.pathParam("instance");
     Promise<Void> turn = Promise.promise();
     Future<Void> previous = last.put(key, turn.future());

@@ -73,8 +73,8 @@ class JsonBodiesTest {
   private ConsumerService recordingConsumers() {
     return (ConsumerService) Proxy.newProxyInstance(ConsumerService.class.getClassLoader(),
         new Class<?>[] {ConsumerService.class}, (proxy, method, args) -> {
-          if (method.getName().equals("seek") || method.getName().equals("commit")) {
-            Object positions = args[3];
+          if (List.of("seek", "commit", "delete").contains(method.getName())) {
+            Object positions = args[3] instanceof Map<?, ?> m ? m : null;
             calls.add(method.getName() + " " + args[2] + " " + (positions == null ? 0 : ((Map<?, ?>) positions).size()));
           }
           return method.getReturnType() == Future.class ? Future.succeededFuture() : null;
@@ -125,16 +125,22 @@ class JsonBodiesTest {
     Future<HttpResponse<Buffer>> commit = post(BASE + "a/offsets", new JsonObject().put("offsets",
         new JsonArray().add(new JsonObject().put("topic", "t").put("partition", 0).put("offset", 3))));
     Future<HttpResponse<Buffer>> subscription = client.get(BASE + "a/subscription").send();
+    Future<HttpResponse<Buffer>> deleted = client.delete(BASE + "a").send();
     // Another instance is not held up by it.
     assertThat(HttpApiTestBase.await(post(BASE + "b/positions", seek(1))).statusCode()).isEqualTo(204);
     assertThat(commit.isComplete()).isFalse();
     assertThat(subscription.isComplete()).isFalse();
+    assertThat(deleted.isComplete()).isFalse();
 
     release.countDown();
     assertThat(HttpApiTestBase.await(large).statusCode()).isEqualTo(204);
     assertThat(HttpApiTestBase.await(commit).statusCode()).isEqualTo(204);
     assertThat(HttpApiTestBase.await(subscription).statusCode()).isEqualTo(200);
-    assertThat(calls).containsExactly("seek b 1", "seek a " + PARTITIONS, "commit a 1");
+    assertThat(HttpApiTestBase.await(deleted).statusCode()).isEqualTo(204);
+    // The commit and the delete came after the seek; between them, in whichever order their heads arrived.
+    assertThat(calls).hasSize(4);
+    assertThat(calls.subList(0, 2)).containsExactly("seek b 1", "seek a " + PARTITIONS);
+    assertThat(calls.subList(2, 4)).containsExactlyInAnyOrder("commit a 1", "delete a 0");
   }
 
   @Test
