@@ -485,6 +485,7 @@ public final class Broker {
         throw new UncheckedIOException("Cannot create data directory " + config.dataDir(), e);
       }
       dataDirectoryLock = DataDirectoryLock.acquire(config.dataDir());
+      io.sluice.storage.RocksNative.cacheIn(config.rocksdbNativeDir()); // before the log store's index loads it
       VertxFileCache.clearLeftovers(config.dataDir());
       identity = DataDirectoryIdentity.load(config.dataDir(), config.brokerId());
       startOpeningLogStore();

@@ -34,6 +34,7 @@ import java.util.TreeSet;
 public final class BrokerConfig {
   public static final String BROKER_ID = "broker.id";
   public static final String LOG_DIRS = "log.dirs";
+  public static final String ROCKSDB_NATIVE_DIR = "rocksdb.native.dir";
   public static final String LOG_DIR = "log.dir";
   public static final String ZOOKEEPER_CONNECT = "zookeeper.connect";
   public static final String ZOOKEEPER_EMBEDDED_PORT = "zookeeper.embedded.port";
@@ -169,6 +170,8 @@ public final class BrokerConfig {
       intKey(BROKER_ID, 1, 0, Integer.MAX_VALUE, "this broker's id, unique in the cluster"),
       stringKey(LOG_DIRS, null, "the data directory (one; overrides log.dir)"),
       stringKey(LOG_DIR, "./data", "the data directory when log.dirs is not set"),
+      stringKey(ROCKSDB_NATIVE_DIR, "", "where RocksDB's native library is kept extracted across starts (a"
+          + " directory of its version; another version replaces it); empty: <data dir>/native"),
       stringKey(ZOOKEEPER_CONNECT, "", "ZooKeeper ensemble host:port[,host:port...][/chroot]; empty runs an"
           + " embedded ZooKeeper under <data dir>/zookeeper"),
       intKey(ZOOKEEPER_EMBEDDED_PORT, 2181, 0, 65_535, "loopback port of the embedded ZooKeeper; a broker finding it"
@@ -529,6 +532,12 @@ public final class BrokerConfig {
   public Path dataDir() {
     String dirs = getString(LOG_DIRS);
     return Path.of(dirs != null && !dirs.isEmpty() ? dirs : getString(LOG_DIR));
+  }
+
+  /** Where RocksDB's native library is kept extracted across starts. */
+  public Path rocksdbNativeDir() {
+    String dir = getString(ROCKSDB_NATIVE_DIR);
+    return dir.isEmpty() ? dataDir().resolve("native") : Path.of(dir);
   }
 
   /** The external ensemble to use, or empty to run an embedded ZooKeeper. */

@@ -67,7 +67,10 @@ final class ApiRouter {
     // No file uploads: they would create a directory on disk; bodies stay in memory under the limit.
     // Preallocated: a body with a Content-Length gets a buffer of that size (vertx-web caps it at 64 KiB), where
     // otherwise every body started in a 1 KiB one, the largest single allocation of a small produce or fetch.
-    BodyHandler body = BodyHandler.create(false).setBodyLimit(deps.cfg().maxBodyBytes()).setPreallocateBodyBuffer(true);
+    BodyHandler produceBody = BodyHandler.create(false).setBodyLimit(deps.cfg().maxBodyBytes())
+        .setPreallocateBodyBuffer(true);
+    // Every other route that takes a JSON object: read at its length, parsed on the workers when large.
+    Handler<RoutingContext> body = new JsonBodies(deps.cfg().maxBodyBytes(), deps.fetchWorkers()).reader();
     // The hot paths first: vertx-web tries routes in order and every route with a path parameter it passes builds a
     // regex Matcher, which was 17% of the broker's allocation in perf e2e with these two mounted after 30 others.
     // Their paths are exact and no other route takes them, so the order changes no answer.
@@ -85,7 +88,8 @@ final class ApiRouter {
     new PartitionsEndpoint(deps.service()).mount(router);
     new PartitionProducersEndpoint(deps.service()).mount(router, body);
     new ReassignmentsEndpoint(deps.service()).mount(router, body);
-    new ProduceEndpoint(deps.service(), deps.cfg(), deps.fetchWorkers()).mount(router, body);
+    // Its records are decoded with their JSON, on the workers when large (BodyDecoding).
+    new ProduceEndpoint(deps.service(), deps.cfg(), deps.fetchWorkers()).mount(router, produceBody);
     new BatchesEndpoint(deps.service()).mount(router, sized);
     new FetchEndpoint(deps.service(), deps.cfg(), deps.fetchWorkers(), deps.answers()).mount(router);
     ConsumerService consumers = deps.consumers() != null ? deps.consumers() : Unavailable.consumers();

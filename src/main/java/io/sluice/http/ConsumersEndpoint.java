@@ -90,6 +90,7 @@ final class ConsumersEndpoint {
   }
 
   void mount(Router router, Handler<RoutingContext> body) {
+    new InstanceOrder().mount(router, BASE); // first: a large body parsed on a worker must not let a later one pass
     router.post("/consumers/:group").handler(body).handler(this::create);
     router.delete(BASE).handler(ctx -> noContent(ctx, consumers.delete(Callers.of(ctx), group(ctx), instance(ctx),
         membershipOperation(ctx))));

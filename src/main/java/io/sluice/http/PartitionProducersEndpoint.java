@@ -7,7 +7,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.core.Handler;
 import java.util.Set;
 
 /**
@@ -36,7 +36,7 @@ final class PartitionProducersEndpoint {
     this.service = service;
   }
 
-  void mount(Router router, BodyHandler body) {
+  void mount(Router router, Handler<RoutingContext> body) {
     router.get("/topics/:topic/partitions/:partition/producers").handler(this::describe);
     router.post("/topics/:topic/partitions/:partition/abort-transaction").handler(body).handler(this::abort);
   }

@@ -8,7 +8,7 @@ import io.sluice.errors.ErrorCode;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.core.Handler;
 
 /**
  * Identities for idempotent and transactional producers.
@@ -44,7 +44,7 @@ final class ProducersEndpoint {
     this.transactions = transactions;
   }
 
-  void mount(Router router, BodyHandler body) {
+  void mount(Router router, Handler<RoutingContext> body) {
     router.post("/producers").handler(body).handler(this::init);
   }
 

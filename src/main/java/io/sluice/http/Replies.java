@@ -32,10 +32,11 @@ final class Replies {
 
   /**
    * The request body as a JSON object ({@link StrictJson}); 400 MALFORMED_REQUEST if it is missing, not JSON, not an
-   * object, or holds a duplicate key or a lone surrogate.
+   * object, or holds a duplicate key or a lone surrogate. A large body arrives parsed ({@link JsonBodies}).
    */
   static JsonObject jsonObjectBody(RoutingContext ctx) {
-    return jsonObjectBody(ctx.body().buffer());
+    JsonObject parsed = JsonBodies.parsed(ctx);
+    return parsed != null ? parsed : jsonObjectBody(ctx.body().buffer());
   }
 
   /** {@link #jsonObjectBody(RoutingContext)} of a body already read; safe off the event loop. */

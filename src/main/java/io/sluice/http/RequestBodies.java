@@ -19,6 +19,10 @@ public final class RequestBodies {
     if (ctx.body() == null || ctx.body().length() <= 0) {
       return null;
     }
+    JsonObject parsed = JsonBodies.parsed(ctx);
+    if (parsed != null) {
+      return parsed;
+    }
     return StrictJson.parseObject(ctx.body().buffer(), "Request body");
   }
 }

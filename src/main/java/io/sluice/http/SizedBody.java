@@ -22,16 +22,23 @@ final class SizedBody implements Handler<RoutingContext> {
   /** A chunked body's first buffer, as {@code BodyHandler}'s. */
   private static final int CHUNKED_INITIAL_BYTES = 1024;
   private final long limit;
+  /** What runs once the body is read (or there is none): the route's next handler, or a step before it. */
+  private final Handler<RoutingContext> whenRead;
 
   SizedBody(long limit) {
+    this(limit, RoutingContext::next);
+  }
+
+  SizedBody(long limit, Handler<RoutingContext> whenRead) {
     this.limit = limit;
+    this.whenRead = whenRead;
   }
 
   @Override
   public void handle(RoutingContext ctx) {
     RoutingContextInternal internal = (RoutingContextInternal) ctx;
     if (internal.seenHandler(RoutingContextInternal.BODY_HANDLER)) {
-      ctx.next();
+      whenRead.handle(ctx);
       return;
     }
     internal.visitHandler(RoutingContextInternal.BODY_HANDLER);
@@ -40,7 +47,7 @@ final class SizedBody implements Handler<RoutingContext> {
     boolean streamed = request.version() == HttpVersion.HTTP_2
         || request.headers().contains(HttpHeaders.TRANSFER_ENCODING);
     if (!streamed && length == -1) {
-      ctx.next(); // no body
+      whenRead.handle(ctx); // no body
       return;
     }
     if (length > limit) {
@@ -112,7 +119,7 @@ final class SizedBody implements Handler<RoutingContext> {
         return;
       }
       ((RoutingContextInternal) ctx).setBody(body);
-      ctx.next();
+      whenRead.handle(ctx);
     }
   }
 }
