@@ -103,10 +103,16 @@ final class LogTasks {
 
   /** On the partition's context, with {@link #draining} held. */
   private void submitDrain() {
-    storage.executeBlocking(() -> {
-      drain();
-      return null;
-    }, false).onFailure(this::failQueued);
+    Future<Void> drained;
+    try {
+      drained = storage.executeBlocking(() -> {
+        drain();
+        return null;
+      }, false);
+    } catch (RuntimeException closed) { // a closed executor may refuse at once rather than with a failed future
+      drained = Future.failedFuture(closed);
+    }
+    drained.onFailure(this::failQueued);
   }
 
   /** On a storage thread: runs queued writers back to back until none is left or the drain's bound is reached. */
