@@ -66,7 +66,7 @@ final class LogTasks {
     if (context == null) {
       throw new IllegalStateException("log writers are submitted on the partition's context");
     }
-    Queued<T> queued = new Queued<>(task, context);
+    Queued<T> queued = new Queued<>(storage instanceof WriterGate gate ? gate.gate(task) : task, context);
     Future<T> next = queued.promise.future();
     writeTail = next;
     writesPending++;
@@ -105,10 +105,7 @@ final class LogTasks {
   private void submitDrain() {
     Future<Void> drained;
     try {
-      drained = storage.executeBlocking(() -> {
-        drain();
-        return null;
-      }, false);
+      drained = storage.executeBlocking(new Drain(), false);
     } catch (RuntimeException closed) { // a closed executor may refuse at once rather than with a failed future
       drained = Future.failedFuture(closed);
     }
@@ -144,6 +141,23 @@ final class LogTasks {
       q.fail(cause);
     }
     draining.set(false);
+  }
+
+  /** The storage task that runs the queued writers: a class of its own, so a test's storage can tell it from a read. */
+  final class Drain implements Callable<Void> {
+    @Override
+    public Void call() {
+      drain();
+      return null;
+    }
+  }
+
+  /**
+   * A storage pool under test that sees each writer, not only the drains that run them, as it saw each writer's own
+   * storage task before writers were queued here.
+   */
+  interface WriterGate {
+    <T> Callable<T> gate(Callable<T> writer);
   }
 
   /** A writer and the promise its result completes on the partition's context. */

@@ -24,6 +24,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -165,6 +166,7 @@ class LogTasksTest {
     Semaphore firstWriter = new Semaphore(0);
     AtomicBoolean stopping = new AtomicBoolean();
     AtomicInteger interrupted = new AtomicInteger();
+    AtomicLong doneWhenStopped = new AtomicLong(-1);
     List<Future<Integer>> writes = Collections.synchronizedList(new ArrayList<>());
     int writers = 50;
     LogTasks tasks = new LogTasks(pool);
@@ -191,7 +193,7 @@ class LogTasksTest {
       @Override
       public Future<?> stop() {
         stopping.set(true);
-        return tasks.writesDone();
+        return tasks.writesDone().andThen(ar -> doneWhenStopped.set(writes.stream().filter(Future::isComplete).count()));
       }
     };
     String id = vertx.deployVerticle(partition).await();
@@ -199,7 +201,8 @@ class LogTasksTest {
     await().atMost(30, TimeUnit.SECONDS).untilTrue(stopping);
     firstWriter.release();
     undeployed.await();
-    // every writer finished before the undeploy did
+    // every writer finished before the partition's stop did
+    assertThat(doneWhenStopped).hasValue(writers);
     assertThat(writes).hasSize(writers).allMatch(Future::succeeded);
     assertThat(writes).extracting(Future::result).isEqualTo(IntStream.range(0, writers).boxed().toList());
     assertThat(interrupted).hasValue(0);
