@@ -193,7 +193,8 @@ class LogTasksTest {
       @Override
       public Future<?> stop() {
         stopping.set(true);
-        return tasks.writesDone().andThen(ar -> doneWhenStopped.set(writes.stream().filter(Future::isComplete).count()));
+        return tasks.writesDone()
+            .andThen(ar -> doneWhenStopped.set(writes.stream().filter(Future::isComplete).count()));
       }
     };
     String id = vertx.deployVerticle(partition).await();
