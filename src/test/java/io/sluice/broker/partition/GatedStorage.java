@@ -8,11 +8,12 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The storage pool of a partition under test: counts the tasks it is given and, once gated, holds each task given
- * from then on for a permit before it runs, so a test can queue a second write behind a first whatever the threads'
+ * The storage pool of a partition under test: counts the tasks it is given (each read, and each writer rather than
+ * the drain of {@link LogTasks} that runs it) and, once gated, holds each task given from then on for a permit
+ * before it runs, so a test can queue a second write behind a first whatever the threads'
  * timing.
  */
-final class GatedStorage implements WorkerExecutor {
+final class GatedStorage implements WorkerExecutor, LogTasks.WriterGate {
   private final WorkerExecutor pool;
   private final AtomicInteger tasks = new AtomicInteger();
   private volatile Semaphore gate;
@@ -43,15 +44,24 @@ final class GatedStorage implements WorkerExecutor {
 
   @Override
   public <T> Future<T> executeBlocking(Callable<T> task, boolean ordered) {
+    if (task instanceof LogTasks.Drain) { // its writers are counted and gated one by one, below
+      return pool.executeBlocking(task, ordered);
+    }
+    return pool.executeBlocking(gate(task), ordered);
+  }
+
+  /** Counts a read or a writer when it is given and, if the gate is closed then, holds it for a permit. */
+  @Override
+  public <T> Callable<T> gate(Callable<T> task) {
     tasks.incrementAndGet();
     Semaphore g = gate;
     if (g == null) {
-      return pool.executeBlocking(task, ordered);
+      return task;
     }
-    return pool.executeBlocking(() -> {
+    return () -> {
       g.acquire();
       return task.call();
-    }, ordered);
+    };
   }
 
   @Override

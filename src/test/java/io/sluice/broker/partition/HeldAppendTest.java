@@ -58,7 +58,8 @@ class HeldAppendTest {
     ReplicaFetchResponse response = get(waiting);
     assertThat(TestBatches.offsetsAndValues(bytes(response))).as("both appends, not the first alone")
         .containsExactly("2=c", "3=d");
-    assertThat(leader.storage.tasks() - before).as("the second write only: no read of the log").isEqualTo(1);
+    // both writers were given to the storage when queued, before the gate opened
+    assertThat(leader.storage.tasks() - before).as("no read of the log").isZero();
     assertThat(bytes(response)).as("the bytes a read of the log answers").isEqualTo(bytes(get(pv.replicaFetch(
         new ReplicaFetchRequest(TP, 2, 1, 2, 1, 1 << 20, 0)))));
     assertThat(response.recordsBuf().isDirect()).isTrue();
