@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sluice.api.Acks;
 import io.sluice.api.Batches;
+import io.sluice.api.BrokerService;
 import io.sluice.api.CommittedOffset;
 import io.sluice.api.DelegatingBrokerService;
 import io.sluice.api.FetchRequest;
@@ -60,25 +61,14 @@ class CoordinatorLoadOverlapTest {
     int p = OffsetsTopic.partitionFor(GROUP, partitions);
     await(seeded.appendTo(p, List.of(OffsetsTopic.offsetEntry(GROUP, READ, new CommittedOffset(42, "", 1)))));
     HoldingMarker held = new HoldingMarker(broker);
-    Promise<Map<TopicPartition, CommittedOffset>> served = Promise.promise();
-    coordinator = new GroupCoordinator(vertx, held, GroupConfig.defaults(), System::currentTimeMillis);
-    coordinator.followLeadership(1);
-    coordinator.listener(new GroupListener() {
-      @Override
-      public void partitionLoaded(int partition, int n) {
-        if (partition == p) {
-          served.tryComplete(coordinator.committed(GROUP));
-        }
-      }
-    });
-    await(coordinator.start());
+    Future<Map<TopicPartition, CommittedOffset>> served = startServing(held, p);
 
     await(held.markerSent.future());
     await(held.readStarted.future());
-    assertThat(served.future().isComplete()).as("not served before the marker is acknowledged").isFalse();
+    assertThat(served.isComplete()).as("not served before the marker is acknowledged").isFalse();
     held.release.complete();
 
-    assertThat(await(served.future())).containsEntry(READ, new CommittedOffset(42, "", 1));
+    assertThat(await(served)).containsEntry(READ, new CommittedOffset(42, "", 1));
   }
 
   /**
@@ -97,23 +87,12 @@ class CoordinatorLoadOverlapTest {
       await(seeded.appendTo(p, List.of(OffsetsTopic.offsetEntry(GROUP, tp, new CommittedOffset(7, "", 1)))));
     }
     LaggingEnd lagging = new LaggingEnd(broker, 1);
-    Promise<Map<TopicPartition, CommittedOffset>> served = Promise.promise();
-    coordinator = new GroupCoordinator(vertx, lagging, GroupConfig.defaults(), System::currentTimeMillis);
-    coordinator.followLeadership(1);
-    coordinator.listener(new GroupListener() {
-      @Override
-      public void partitionLoaded(int partition, int n) {
-        if (partition == p) {
-          served.tryComplete(coordinator.committed(GROUP));
-        }
-      }
-    });
-    await(coordinator.start());
+    Future<Map<TopicPartition, CommittedOffset>> served = startServing(lagging, p);
 
     await(lagging.heldEndAnswered.future());
     lagging.release.complete();
 
-    assertThat(await(served.future())).containsOnlyKeys(read);
+    assertThat(await(served)).containsOnlyKeys(read);
   }
 
   /**
@@ -178,6 +157,23 @@ class CoordinatorLoadOverlapTest {
       }
       return delegate.fetch(caller, request);
     }
+  }
+
+  /** Starts a coordinator over {@code broker}; completes with the group's commits once partition {@code p} is loaded. */
+  private Future<Map<TopicPartition, CommittedOffset>> startServing(BrokerService broker, int p) throws Exception {
+    Promise<Map<TopicPartition, CommittedOffset>> served = Promise.promise();
+    coordinator = new GroupCoordinator(vertx, broker, GroupConfig.defaults(), System::currentTimeMillis);
+    coordinator.followLeadership(1);
+    coordinator.listener(new GroupListener() {
+      @Override
+      public void partitionLoaded(int partition, int n) {
+        if (partition == p) {
+          served.tryComplete(coordinator.committed(GROUP));
+        }
+      }
+    });
+    await(coordinator.start());
+    return served.future();
   }
 
   private static <T> T await(Future<T> f) throws Exception {
