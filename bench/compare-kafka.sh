@@ -8,6 +8,9 @@
 #      E2E_STEADY_WARMUP=20000: the e2e-steady row, beside e2e (never instead of it): the same measurement after this
 #      many unmeasured records on both sides, so that both clients' and brokers' paths are compiled (a fresh JVM's
 #      first 10,000 one-at-a-time records are mostly its JIT at work: docs/benchmarks.md, fourteenth session, h-e2e5)
+#      E2E_RUNS=3: the e2e rows run this many times per rep on each side (each a fresh pair of JVMs, alternating), so
+#      their medians come from REPS x E2E_RUNS samples: one run's p99 is its 100 slowest of 10,000 records, mostly the
+#      fresh JVMs' compilers, and swung 0.42-1.38 per rep (docs/benchmarks.md, twenty-third session)
 #      ANCHOR=../shared/anchors/kafka  KAFKA_BASE=/tmp/kafka-compare (under /tmp)  HEAP=-Xmx1g
 #      SLUICE_SET="key=value ..." (broker settings, each passed as --set key=value; e.g. num.event.loop.threads=2)
 # Both brokers get HEAP, with -Xms of the same size (Kafka's start script does so); both tools run with -Xmx512m. Only ratios from one run mean anything on a shared machine.
@@ -18,7 +21,7 @@ JAR="$(realpath "${1:-$HERE/../target/sluice.jar}")"
 RES="${2:-/tmp/sluice-compare/$(date +%Y%m%d-%H%M%S)}"
 ANCHOR="$(realpath "${ANCHOR:-$HERE/../../shared/anchors/kafka}")"
 REPS="${REPS:-3}"; N="${NUM_RECORDS:-2000000}"; SIZE="${RECORD_SIZE:-100}"; E2E_N="${E2E_RECORDS:-10000}"; E2E_WARM="${E2E_WARMUP:-1000}"
-E2E_STEADY_WARM="${E2E_STEADY_WARMUP:-20000}"
+E2E_STEADY_WARM="${E2E_STEADY_WARMUP:-20000}"; E2E_RUNS="${E2E_RUNS:-3}"
 ROWS="${ROWS:-p1 p6 p1all c1 c6 g6 e2e e2e-steady}"
 HEAP="${HEAP:--Xmx1g}"
 # The read rows read what a produce row of the same rep wrote: c1 p1's topic, c6 and g6 p6's.
@@ -130,15 +133,19 @@ fi
 echo "row,rep,system,value,load" > "$RES/results.csv"
 for r in $(seq 1 "$REPS"); do
   for row in $ROWS; do
-    order="kafka sluice"; (( r % 2 == 0 )) && order="sluice kafka"
-    for sys in $order; do
-      # A produce row leaves ~200 MB of dirty pages; written back during the next run, they cost that run 25-45 %
-      # (docs/benchmarks.md, twenty-first session): whichever system ran second in a rep lost. Each run starts clean.
-      sync
-      l="$(load)"
-      v="$(${sys}_row "$row" "$r" || true)"
-      echo "$row,$r,$sys,${v:-n/a},$l" >> "$RES/results.csv"
-      log "$row rep $r $sys: ${v:-n/a} (load $l)"
+    runs=1; [[ "$row" == e2e* ]] && runs="$E2E_RUNS"
+    for i in $(seq 1 "$runs"); do
+      order="kafka sluice"; (( (r + i) % 2 == 0 )) || order="sluice kafka"
+      id="$r"; (( runs > 1 )) && id="${r}x$i"
+      for sys in $order; do
+        # A produce row leaves ~200 MB of dirty pages; written back during the next run, they cost that run 25-45 %
+        # (docs/benchmarks.md, twenty-first session): whichever system ran second in a rep lost. Each run starts clean.
+        sync
+        l="$(load)"
+        v="$(${sys}_row "$row" "$id" || true)"
+        echo "$row,$id,$sys,${v:-n/a},$l" >> "$RES/results.csv"
+        log "$row rep $id $sys: ${v:-n/a} (load $l)"
+      done
     done
   done
 done
@@ -149,7 +156,7 @@ ratio() { awk -v k="$1" -v s="$2" 'BEGIN{if(k>0) printf "%.2f", s/k; else print 
 per_rep() { paste -d' ' <(col "$1" kafka "$2") <(col "$1" sluice "$2") | while read -r k s; do ratio "$k" "$s"; echo -n ' '; done; }
 col() { awk -F, -v row="$1" -v sys="$2" -v f="$3" '$1==row && $3==sys {split($4,p,"/"); print (f==0)?$4:p[f]}' "$RES/results.csv"; }
 {
-  echo "Sluice $(basename "$JAR") vs Kafka $(basename "$(ls "$LIB"/kafka_2.13-*.jar)" .jar); $N records x $SIZE B; median of $REPS, alternating; $(nproc) cores${SLUICE_SET:+; Sluice with $SLUICE_SET}"
+  echo "Sluice $(basename "$JAR") vs Kafka $(basename "$(ls "$LIB"/kafka_2.13-*.jar)" .jar); $N records x $SIZE B; median of $REPS (e2e rows: $REPS x $E2E_RUNS), alternating; $(nproc) cores${SLUICE_SET:+; Sluice with $SLUICE_SET}"
   echo
   echo "| row | Kafka | Sluice | ratio | per rep | load average at the runs |"
   echo "|---|---|---|---|---|---|"
