@@ -47,8 +47,9 @@ public final class BlockedThreadGuard implements AfterEachCallback, AfterAllCall
 
   private void record(BlockedThreadEvent event) {
     if (event.thread().getName().contains("eventloop")) {
-      long waitedMs = TimeUnit.NANOSECONDS.toMillis(LoopStarvation.waitedForCpuNs(event));
-      if (LoopStarvation.starved(event)) {
+      long waited = LoopStarvation.waitedForCpuNs(event);
+      long waitedMs = TimeUnit.NANOSECONDS.toMillis(waited);
+      if (LoopStarvation.starved(event.duration(), waited, event.maxExecTime())) {
         System.err.println("Starved, not blocked (not counted): " + event + "; " + waitedMs
             + " ms of it waiting for a CPU");
         return;

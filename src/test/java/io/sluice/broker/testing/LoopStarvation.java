@@ -78,7 +78,7 @@ public final class LoopStarvation {
   }
 
   /** True when what is left of {@code durationNs} once {@code waitedNs} is taken off is under {@code limitNs}. */
-  static boolean starved(long durationNs, long waitedNs, long limitNs) {
+  public static boolean starved(long durationNs, long waitedNs, long limitNs) {
     return waitedNs > 0 && durationNs - waitedNs < limitNs;
   }
 
