@@ -48,6 +48,11 @@ abstract class HttpApiTestBase {
   HttpServerVerticle verticle;
   final List<BlockedThreadEvent> blocked = new CopyOnWriteArrayList<>();
   final List<Throwable> uncaught = new CopyOnWriteArrayList<>();
+  /**
+   * Set by a test that blocks a loop on purpose: Vert.x's checker reports a loop every 100 ms while it stays blocked,
+   * so a report may still arrive after the test has seen one (at load, after any list clearing).
+   */
+  boolean blocksOnPurpose;
 
   /** The config tests start with; override to change limits. */
   HttpApiConfig config() {
@@ -85,7 +90,9 @@ abstract class HttpApiTestBase {
   @AfterEach
   void stopServer() {
     try {
-      assertThat(blocked).as("event loop blocked").isEmpty();
+      if (!blocksOnPurpose) {
+        assertThat(blocked).as("event loop blocked").isEmpty();
+      }
       assertThat(uncaught).as("exceptions escaping to Vert.x").isEmpty();
     } finally {
       client.close();
