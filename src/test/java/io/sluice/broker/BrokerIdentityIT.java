@@ -115,25 +115,36 @@ class BrokerIdentityIT {
    * connection is the expected answer); returns every answer that was a 200.
    */
   private List<String> probeUntilExit(BrokerJvm broker, int port) throws Exception {
-    List<String> served = new ArrayList<>();
-    long deadline = System.nanoTime() + Duration.ofSeconds(START_S).toNanos();
-    while (broker.isAlive()) {
-      assertThat(System.nanoTime()).as("the duplicate broker still runs:\n" + broker.text()).isLessThan(deadline);
-      try {
-        HttpResponse<String> ready = get(port, "/ready");
-        if (ready.statusCode() == 200) {
-          served.add("GET /ready: " + ready.body());
-        }
-        HttpResponse<String> produce = post(port, "/topics/kept/partitions/0?acks=all", JSON, records("lost?"));
-        if (produce.statusCode() == 200) {
-          served.add("produce: " + produce.body());
-        }
-      } catch (java.io.IOException refused) {
-        // not listening: the right answer; ask again until it exits
-      }
-      Thread.sleep(20); // polling the process, bounded by the deadline above
+    List<String> served = new java.util.concurrent.CopyOnWriteArrayList<>();
+    // Asked every 20 ms until the process is gone: each probe is a chance for it to serve what it must not.
+    try {
+      org.awaitility.Awaitility.await("the duplicate broker exits").atMost(Duration.ofSeconds(START_S))
+          .pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(20)).until(() -> {
+            if (!broker.isAlive()) {
+              return true;
+            }
+            probe(port, served);
+            return false;
+          });
+    } catch (org.awaitility.core.ConditionTimeoutException e) {
+      throw new AssertionError("the duplicate broker still runs:\n" + broker.text(), e);
     }
-    return served;
+    return List.copyOf(served);
+  }
+
+  private void probe(int port, List<String> served) throws Exception {
+    try {
+      HttpResponse<String> ready = get(port, "/ready");
+      if (ready.statusCode() == 200) {
+        served.add("GET /ready: " + ready.body());
+      }
+      HttpResponse<String> produce = post(port, "/topics/kept/partitions/0?acks=all", JSON, records("lost?"));
+      if (produce.statusCode() == 200) {
+        served.add("produce: " + produce.body());
+      }
+    } catch (java.io.IOException refused) {
+      // not listening: the right answer; ask again until it exits
+    }
   }
 
   @Test

@@ -56,10 +56,11 @@ class BrokerProcessIT {
     final CompletableFuture<Integer> port = new CompletableFuture<>();
     final List<String> output;
     final CompletableFuture<Void> outputEnded;
+    final ProcessOutput out;
 
     BrokerProcess(Process process) {
       this.process = process;
-      ProcessOutput out = ProcessOutput.follow(process, "broker-output-" + process.pid(), line -> {
+      out = ProcessOutput.follow(process, "broker-output-" + process.pid(), line -> {
         Matcher m = LISTENING.matcher(line);
         if (m.find()) {
           port.complete(Integer.parseInt(m.group(2)));
@@ -160,11 +161,7 @@ class BrokerProcessIT {
     Map<Long, String> log = readAll(third);
     // LogLoader reports every unclean start (and a clean one only if it had to scan): the partition was opened,
     // and not as after a crash.
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-    while (List.copyOf(third.output).stream().noneMatch(l -> l.contains("Partition crash-0: broker 1 leads"))) {
-      assertThat(System.nanoTime()).as("the partition's start was reported").isLessThan(deadline);
-      Thread.sleep(20); // polling the output a reader thread fills, with the deadline above
-    }
+    third.out.lineContaining("Partition crash-0: broker 1 leads").get(20, TimeUnit.SECONDS);
     assertThat(List.copyOf(third.output)).as("the log left by %s opened as cleanly shut down", stopped.process.pid())
         .noneMatch(l -> l.contains("Partition crash-0: unclean start"))
         .noneMatch(l -> l.contains("Partition crash-0: clean start"));

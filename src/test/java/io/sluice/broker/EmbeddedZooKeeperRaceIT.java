@@ -51,8 +51,8 @@ class EmbeddedZooKeeperRaceIT {
     }
 
     for (int port : ports) {
-      assertThat(awaitAliveBrokers(port, Set.of(1, 2, 3))).as("brokers alive as seen by the one on " + port)
-          .containsExactly(1, 2, 3);
+      org.awaitility.Awaitility.await("brokers alive as seen by the one on " + port).atMost(Duration.ofSeconds(60))
+          .untilAsserted(() -> assertThat(aliveBrokers(port)).containsExactly(1, 2, 3));
     }
     long running = brokers.stream().filter(b -> b.text().contains("Embedded ZooKeeper listening")).count();
     assertThat(running).as("brokers running the embedded ZooKeeper").isEqualTo(1);
@@ -60,26 +60,18 @@ class EmbeddedZooKeeperRaceIT {
         .allSatisfy(b -> assertThat(b.text()).doesNotContain("retrying on another port"));
   }
 
-  /** Polls {@code GET /cluster} until it shows {@code expected} alive (or a deadline); returns the last seen. */
-  private Set<Integer> awaitAliveBrokers(int port, Set<Integer> expected) throws Exception {
-    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+  /** The brokers {@code GET /cluster} shows alive (none when it does not answer 200). */
+  private Set<Integer> aliveBrokers(int port) throws Exception {
+    HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/cluster"))
+        .timeout(Duration.ofSeconds(20)).GET().build(), HttpResponse.BodyHandlers.ofString());
     Set<Integer> alive = new TreeSet<>();
-    while (System.nanoTime() < deadline) {
-      HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/cluster"))
-          .timeout(Duration.ofSeconds(20)).GET().build(), HttpResponse.BodyHandlers.ofString());
-      alive.clear();
-      if (r.statusCode() == 200) {
-        new JsonObject(r.body()).getJsonArray("brokers").forEach(b -> {
-          JsonObject broker = (JsonObject) b;
-          if (broker.getBoolean("alive")) {
-            alive.add(broker.getInteger("id"));
-          }
-        });
-      }
-      if (alive.equals(expected)) {
-        return alive;
-      }
-      Thread.sleep(100); // polling GET /cluster, bounded by the deadline above
+    if (r.statusCode() == 200) {
+      new JsonObject(r.body()).getJsonArray("brokers").forEach(b -> {
+        JsonObject broker = (JsonObject) b;
+        if (broker.getBoolean("alive")) {
+          alive.add(broker.getInteger("id"));
+        }
+      });
     }
     return alive;
   }

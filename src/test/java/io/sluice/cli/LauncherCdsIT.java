@@ -151,16 +151,11 @@ class LauncherCdsIT {
 
   private void awaitReady(URI ready) throws Exception {
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-    while (true) {
+    org.awaitility.Awaitility.await("GET /ready answers 200").atMost(Duration.ofSeconds(120)).untilAsserted(() -> {
       HttpResponse<String> r = http.send(HttpRequest.newBuilder(ready).timeout(Duration.ofSeconds(10)).build(),
           HttpResponse.BodyHandlers.ofString());
-      if (r.statusCode() == 200) {
-        return;
-      }
-      assertThat(System.nanoTime()).as("ready within 120 s; last answer " + r.body()).isLessThan(deadline);
-      TimeUnit.MILLISECONDS.sleep(50); // poll interval, not synchronisation: the loop waits for a condition
-    }
+      assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    });
   }
 
   /** SIGTERM to the launcher, which passes it on to the JVM and renames the archive after the JVM exited. */

@@ -345,11 +345,8 @@ class TransactionCoordinatorTest {
 
   /** Polls the state on the context (the end's last steps run there after the answer); no sleeps. */
   private void awaitState(String id, String state) {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-    while (!describe(id).state().equals(state)) {
-      assertThat(System.nanoTime()).as("state " + state + " of " + id).isLessThan(deadline);
-      Thread.onSpinWait();
-    }
+    org.awaitility.Awaitility.await("state " + state + " of " + id).atMost(java.time.Duration.ofSeconds(20))
+        .until(() -> describe(id).state().equals(state));
   }
 
   private <T> Future<T> onContext(Supplier<Future<T>> action) {

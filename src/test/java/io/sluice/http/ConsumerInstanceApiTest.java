@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -35,11 +36,16 @@ class ConsumerInstanceApiTest {
   @TempDir
   static Path dataDir;
   static GroupsTestSupport api;
+  /** The group coordinator's clock, when a test holds it; -1: the system clock. */
+  private static final AtomicLong HELD_AT = new AtomicLong(-1);
 
   @BeforeAll
   static void start() throws Exception {
     api = new GroupsTestSupport(dataDir, GUARD, Map.of(BrokerConfig.CONSUMER_INSTANCE_TIMEOUT_MS, INSTANCE_TIMEOUT_MS,
-        BrokerConfig.CONSUMER_MAX_INSTANCES, MAX_INSTANCES));
+        BrokerConfig.CONSUMER_MAX_INSTANCES, MAX_INSTANCES), () -> {
+          long held = HELD_AT.get();
+          return held >= 0 ? held : System.currentTimeMillis();
+        });
   }
 
   @AfterAll
@@ -86,6 +92,17 @@ class ConsumerInstanceApiTest {
   /** Each instance holds memory until deleted or expired: a client creating them in a loop took the heap. */
   @Test
   void creatingMoreInstancesThanTheBrokersLimitIsRefusedUntilOneIsDeleted() {
+    // Held: on a loaded machine the 65 creates took longer than the instance timeout, the first ones expired
+    // meanwhile, and the limit was never reached (or the first instance was gone before its delete).
+    HELD_AT.set(System.currentTimeMillis());
+    try {
+      fillToTheLimitThenDeleteOne();
+    } finally {
+      HELD_AT.set(-1);
+    }
+  }
+
+  private void fillToTheLimitThenDeleteOne() {
     List<String> made = new java.util.ArrayList<>();
     HttpResponse<Buffer> refused = null;
     for (int i = 0; i <= MAX_INSTANCES && refused == null; i++) {

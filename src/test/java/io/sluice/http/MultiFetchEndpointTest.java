@@ -15,7 +15,6 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import java.nio.ByteBuffer;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /** {@code POST /fetch}: many partitions read in one request, each answered in its own section. */
@@ -109,11 +108,8 @@ class MultiFetchEndpointTest extends HttpApiTestBase {
     // Longer than await's 20 s: the answer only arrives in time if the append to partition 2 ends the wait.
     Future<HttpResponse<Buffer>> pending = send(new JsonObject().put("timeout", 30_000).put("partitions",
         new JsonArray().add(at("a", 0, 0)).add(at("a", 1, 0)).add(at("a", 2, 0))));
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (broker.fetchesWaiting < 3 && System.nanoTime() < deadline) {
-      Thread.onSpinWait();
-    }
-    assertThat(broker.fetchesWaiting).isEqualTo(3);
+    org.awaitility.Awaitility.await("the three partitions' fetches waiting").atMost(java.time.Duration.ofSeconds(10))
+        .until(() -> broker.fetchesWaiting == 3);
     produce("a", 2, batch(0, "late"));
     HttpResponse<Buffer> r = await(pending);
     List<FetchSection> sections = PartitionSections.parseFetch(ByteBuffer.wrap(r.body().getBytes()));

@@ -16,7 +16,6 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -125,13 +124,7 @@ class ChangelogCompactionIT {
     return new JsonObject().put("key", key).put("value", new JsonObject().put("amount", amount));
   }
 
-  private static void await(String what, Callable<Boolean> condition) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    while (!condition.call()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("Timed out waiting for " + what);
-      }
-      Thread.sleep(50); // polling interval of a condition with a deadline, not a synchronisation sleep
-    }
+  private static void await(String what, Callable<Boolean> condition) {
+    org.awaitility.Awaitility.await(what).atMost(java.time.Duration.ofSeconds(60)).until(condition);
   }
 }

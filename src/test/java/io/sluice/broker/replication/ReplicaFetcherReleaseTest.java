@@ -140,10 +140,8 @@ class ReplicaFetcherReleaseTest {
   }
 
   private void awaitReleased(int n) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (released.size() < n && System.nanoTime() < deadline) {
-      Thread.onSpinWait();
-    }
+    org.awaitility.Awaitility.await(n + " answers released").atMost(java.time.Duration.ofSeconds(10))
+        .until(() -> released.size() >= n);
     assertThat(released).hasSize(n);
   }
 }

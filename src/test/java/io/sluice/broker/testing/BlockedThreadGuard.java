@@ -19,7 +19,9 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * <p>Register with {@code @RegisterExtension static final BlockedThreadGuard GUARD = new BlockedThreadGuard();},
  * build Vert.x with {@link #testOptions} (brokers: {@code Broker.builder(cfg).vertxOptions(BlockedThreadGuard::
  * testOptions)}), then {@link #watch} it. Vert.x's checker calls our handler instead of logging; every event is
- * recorded with the blocked thread's stack and reported after the test (or the class, for a shared broker).
+ * recorded with the blocked thread's stack and reported after the test (or the class, for a shared broker). An event
+ * its loop's time in the kernel's run queue explains (a machine starved, not a loop blocked: {@link LoopStarvation})
+ * is written to standard error and not counted.
  */
 public final class BlockedThreadGuard implements AfterEachCallback, AfterAllCallback {
   /**
@@ -39,12 +41,20 @@ public final class BlockedThreadGuard implements AfterEachCallback, AfterAllCall
 
   /** Starts recording blocked-thread events of {@code vertx}. */
   public void watch(Vertx vertx) {
+    LoopStarvation.watch(vertx);
     ((VertxInternal) vertx).blockedThreadChecker().setThreadBlockedHandler(this::record);
   }
 
   private void record(BlockedThreadEvent event) {
     if (event.thread().getName().contains("eventloop")) {
-      StringBuilder sb = new StringBuilder(event.toString());
+      long waited = LoopStarvation.waitedForCpuNs(event);
+      long waitedMs = TimeUnit.NANOSECONDS.toMillis(waited);
+      if (LoopStarvation.starved(event.duration(), waited, event.maxExecTime())) {
+        System.err.println("Starved, not blocked (not counted): " + event + "; " + waitedMs
+            + " ms of it waiting for a CPU");
+        return;
+      }
+      StringBuilder sb = new StringBuilder(event + " (" + waitedMs + " ms of it waiting for a CPU)");
       for (StackTraceElement e : event.thread().getStackTrace()) {
         sb.append("\n\tat ").append(e);
       }

@@ -16,6 +16,10 @@ import java.util.function.Consumer;
 public final class ProcessOutput {
   private final List<String> lines = new CopyOnWriteArrayList<>();
   private final CompletableFuture<Void> ended = new CompletableFuture<>();
+  private final List<Watch> watches = new CopyOnWriteArrayList<>();
+
+  private record Watch(String text, CompletableFuture<String> seen) {
+  }
 
   private ProcessOutput() {
   }
@@ -35,6 +39,11 @@ public final class ProcessOutput {
       String line;
       while ((line = r.readLine()) != null) {
         lines.add(line);
+        for (Watch w : watches) {
+          if (line.contains(w.text())) {
+            w.seen().complete(line);
+          }
+        }
         onLine.accept(line);
       }
     } catch (IOException e) {
@@ -47,6 +56,20 @@ public final class ProcessOutput {
   /** Every line read so far (a live view). */
   public List<String> lines() {
     return lines;
+  }
+
+  /**
+   * The first line containing {@code text}, read already or to come; fails if the output ends without one. An event
+   * to wait on instead of polling {@link #lines()}.
+   */
+  public CompletableFuture<String> lineContaining(String text) {
+    CompletableFuture<String> seen = new CompletableFuture<>();
+    // Watched before the lines read so far are searched: a line the reader adds meanwhile is found by one or both.
+    watches.add(new Watch(text, seen));
+    lines.stream().filter(l -> l.contains(text)).findFirst().ifPresent(seen::complete);
+    ended.thenRun(() -> seen.completeExceptionally(new IllegalStateException("the output ended without a line"
+        + " containing '" + text + "':\n" + text())));
+    return seen;
   }
 
   public CompletableFuture<Void> ended() {
