@@ -351,16 +351,20 @@ final class Sender {
 
   /** The refusal in the answer's entry {@code i}, or null if the partition's batches were appended. */
   private static Throwable entryFailure(PartitionQueue q, List<ProduceAnswer.Entry> entries, int i) {
-    String what = "POST /batches for " + q.topic + "-" + q.partition;
     ProduceAnswer.Entry entry = entries == null || i >= entries.size() ? null : entries.get(i);
     if (entry == null) {
-      return new SluiceException(ErrorCode.UNKNOWN_SERVER_ERROR, what + ": the answer has no entry for it");
+      return new SluiceException(ErrorCode.UNKNOWN_SERVER_ERROR, what(q) + ": the answer has no entry for it");
     }
     if (entry.errorCode() != null) {
-      return new SluiceException(ErrorCodes.byCode(entry.errorCode()), what + ": "
+      return new SluiceException(ErrorCodes.byCode(entry.errorCode()), what(q) + ": "
           + (entry.message() == null ? "(no message)" : entry.message()));
     }
     return null;
+  }
+
+  /** Built only for a refusal: a one-at-a-time producer's every answer would build it. */
+  private static String what(PartitionQueue q) {
+    return "POST /batches for " + q.topic + "-" + q.partition;
   }
 
   private void onAnswered(PartitionQueue q, List<ProducerBatch> request, ProduceAnswer.Entry entry) {
