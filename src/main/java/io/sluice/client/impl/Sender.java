@@ -84,6 +84,9 @@ final class Sender {
   private final Map<String, Map<Integer, PartitionQueue>> queues = new HashMap<>();
   /** Partitions' requests waiting for the next {@link #sendOutgoing()}, by the broker they go to. */
   private final Map<URI, List<Part>> outgoing = new LinkedHashMap<>();
+  /** Partitions whose batch was opened since the last {@link #lingeredAll} (linger 0 only). */
+  private final List<PartitionQueue> opened = new ArrayList<>();
+  private long lingerChecks;
   private boolean flushScheduled;
   private Identity identity = Identity.NONE;
   /**
@@ -169,8 +172,27 @@ final class Sender {
     }
   }
 
+  /**
+   * Every batch opened since the last call has lingered enough (linger 0). Only those: a partition's batch that
+   * lingered once is sealed by {@link #drain} as soon as the partition may send, so walking every partition the
+   * producer ever wrote to, per drain of one record, was work that grew with the partition count for nothing.
+   */
   void lingeredAll() {
-    queues.values().forEach(m -> m.values().forEach(this::lingered));
+    for (int i = 0; i < opened.size(); i++) {
+      lingered(opened.get(i));
+    }
+    lingerChecks += opened.size();
+    opened.clear();
+  }
+
+  /** The partition's new open batch lingers only until the next {@link #lingeredAll} (the producer's linger 0). */
+  void openedForNoLinger(PartitionQueue q) {
+    opened.add(q);
+  }
+
+  /** Open batches asked whether they lingered enough so far; for tests. */
+  long lingerChecks() {
+    return lingerChecks;
   }
 
   private short epoch(PartitionQueue q) {
