@@ -7,6 +7,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpUtil;
@@ -100,7 +101,8 @@ final class BodyGatherer extends ChannelInboundHandlerAdapter {
       bytes.getBytes(bytes.readerIndex(), body, size, n);
       size += n;
       // Shorter than declared only where the decoder says so itself (a HEAD answer, a 204): passed on as gathered.
-      end = last ? ((LastHttpContent) content).replace(gathered()) : null;
+      // The trailers handed over, not copied (replace() copies them: a header map per answer); nothing else holds them.
+      end = last ? new DefaultLastHttpContent(gathered(), ((LastHttpContent) content).trailingHeaders()) : null;
     } finally {
       content.release();
     }

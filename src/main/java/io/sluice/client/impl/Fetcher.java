@@ -117,8 +117,7 @@ final class Fetcher {
         List<Ask> request = new ArrayList<>();
         List<Ask> later = new ArrayList<>();
         for (Ask ask : queue.waiting) {
-          boolean named = request.stream().anyMatch(a -> a.partition() == ask.partition()
-              && a.topic().equals(ask.topic())) || !request.isEmpty()
+          boolean named = named(request, ask) || !request.isEmpty()
               && request.get(0).readCommitted() != ask.readCommitted();
           (named ? later : request).add(ask);
         }
@@ -135,6 +134,16 @@ final class Fetcher {
         });
       }
     });
+  }
+
+  /** Whether {@code request} reads {@code ask}'s partition already (a loop: a stream per ask was one per fetch). */
+  private static boolean named(List<Ask> request, Ask ask) {
+    for (Ask a : request) {
+      if (a.partition() == ask.partition() && a.topic().equals(ask.topic())) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private Future<Transport.Response> send(URI broker, List<Ask> asks) {
@@ -191,13 +200,12 @@ final class Fetcher {
   }
 
   private static void answer(Ask ask, FetchSection s, Runnable read) {
-    String what = "POST /fetch for " + ask.topic() + "-" + ask.partition();
     if (s == null || s.partition() != ask.partition() || !s.topic().equals(ask.topic())) {
-      ask.answer().fail(new SluiceException(ErrorCode.UNKNOWN_SERVER_ERROR, what + ": the answer has no section"
+      ask.answer().fail(new SluiceException(ErrorCode.UNKNOWN_SERVER_ERROR, what(ask) + ": the answer has no section"
           + " for it"));
     } else if (s.errorCode() != 0) {
       // A failed partition never counts as read, so that answer's array is left to the collector (rare).
-      ask.answer().fail(new SluiceException(ErrorCodes.byCode(s.errorCode()), what + ": " + s.message()));
+      ask.answer().fail(new SluiceException(ErrorCodes.byCode(s.errorCode()), what(ask) + ": " + s.message()));
     } else if (!s.batches().hasRemaining()) {
       ask.answer().complete(new Fetched(s.nextOffset(), s.highWatermark(), s.batches(), () -> { },
           s.abortedTransactions()));
@@ -206,5 +214,10 @@ final class Fetcher {
       ask.answer().complete(new Fetched(s.nextOffset(), s.highWatermark(), s.batches(), read,
           s.abortedTransactions()));
     }
+  }
+
+  /** Built only for a failure: every answer of a caught-up reader is one record, and this a string per answer. */
+  private static String what(Ask ask) {
+    return "POST /fetch for " + ask.topic() + "-" + ask.partition();
   }
 }

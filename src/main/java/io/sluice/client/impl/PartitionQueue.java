@@ -49,11 +49,21 @@ final class PartitionQueue {
 
   /** Whether no batch sealed before {@code order} is waiting or in flight. */
   boolean noneBefore(long order) {
-    return inFlight.stream().noneMatch(x -> x.order < order) && ready.stream().noneMatch(x -> x.order < order);
+    return !anyBefore(inFlight, order) && !anyBefore(ready, order);
   }
 
   boolean earlierUnfinished(ProducerBatch b) {
-    return inFlight.stream().anyMatch(x -> x.order < b.order) || ready.stream().anyMatch(x -> x.order < b.order);
+    return !noneBefore(b.order);
+  }
+
+  // A loop, not a stream: asked for every batch sent, and a stream's pipeline is objects and compiled code per call.
+  private static boolean anyBefore(Iterable<ProducerBatch> batches, long order) {
+    for (ProducerBatch x : batches) {
+      if (x.order < order) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Puts {@code b} into the ready queue at its place in seal order. */

@@ -216,6 +216,11 @@ final class ProducerImpl implements Producer {
     return buffers;
   }
 
+  /** The producer's sender; read it on the context; for tests. */
+  Sender sender() {
+    return sender;
+  }
+
   /** The context the inbox is drained on; for tests. */
   Context context() {
     return context;
@@ -370,7 +375,9 @@ final class ProducerImpl implements Producer {
     q.open = new ProducerBatch(q.topic, q.partition, options.compression(), initialBytes,
         // A record's size here is an upper bound (RECORD_OVERHEAD_BYTES), so a full batch holds more than this ratio.
         initialBytes / firstRecordBytes * 5 / 4 + 1, System.currentTimeMillis(), buffers);
-    if (options.lingerMs() > 0) {
+    if (options.lingerMs() == 0) {
+      sender.openedForNoLinger(q);
+    } else {
       ProducerBatch batch = q.open;
       q.lingerTimer = vertx.setTimer(options.lingerMs(), id -> {
         if (q.open == batch) {

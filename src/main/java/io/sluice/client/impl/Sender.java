@@ -84,6 +84,9 @@ final class Sender {
   private final Map<String, Map<Integer, PartitionQueue>> queues = new HashMap<>();
   /** Partitions' requests waiting for the next {@link #sendOutgoing()}, by the broker they go to. */
   private final Map<URI, List<Part>> outgoing = new LinkedHashMap<>();
+  /** Partitions whose batch was opened since the last {@link #lingeredAll} (linger 0 only). */
+  private final List<PartitionQueue> opened = new ArrayList<>();
+  private long lingerChecks;
   private boolean flushScheduled;
   private Identity identity = Identity.NONE;
   /**
@@ -169,8 +172,27 @@ final class Sender {
     }
   }
 
+  /**
+   * Every batch opened since the last call has lingered enough (linger 0). Only those: a partition's batch that
+   * lingered once is sealed by {@link #drain} as soon as the partition may send, so walking every partition the
+   * producer ever wrote to, per drain of one record, was work that grew with the partition count for nothing.
+   */
   void lingeredAll() {
-    queues.values().forEach(m -> m.values().forEach(this::lingered));
+    for (int i = 0; i < opened.size(); i++) {
+      lingered(opened.get(i));
+    }
+    lingerChecks += opened.size();
+    opened.clear();
+  }
+
+  /** The partition's new open batch lingers only until the next {@link #lingeredAll} (the producer's linger 0). */
+  void openedForNoLinger(PartitionQueue q) {
+    opened.add(q);
+  }
+
+  /** Open batches asked whether they lingered enough so far; for tests. */
+  long lingerChecks() {
+    return lingerChecks;
   }
 
   private short epoch(PartitionQueue q) {
@@ -351,16 +373,20 @@ final class Sender {
 
   /** The refusal in the answer's entry {@code i}, or null if the partition's batches were appended. */
   private static Throwable entryFailure(PartitionQueue q, List<ProduceAnswer.Entry> entries, int i) {
-    String what = "POST /batches for " + q.topic + "-" + q.partition;
     ProduceAnswer.Entry entry = entries == null || i >= entries.size() ? null : entries.get(i);
     if (entry == null) {
-      return new SluiceException(ErrorCode.UNKNOWN_SERVER_ERROR, what + ": the answer has no entry for it");
+      return new SluiceException(ErrorCode.UNKNOWN_SERVER_ERROR, what(q) + ": the answer has no entry for it");
     }
     if (entry.errorCode() != null) {
-      return new SluiceException(ErrorCodes.byCode(entry.errorCode()), what + ": "
+      return new SluiceException(ErrorCodes.byCode(entry.errorCode()), what(q) + ": "
           + (entry.message() == null ? "(no message)" : entry.message()));
     }
     return null;
+  }
+
+  /** Built only for a refusal: a one-at-a-time producer's every answer would build it. */
+  private static String what(PartitionQueue q) {
+    return "POST /batches for " + q.topic + "-" + q.partition;
   }
 
   private void onAnswered(PartitionQueue q, List<ProducerBatch> request, ProduceAnswer.Entry entry) {

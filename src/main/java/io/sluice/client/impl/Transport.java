@@ -74,6 +74,7 @@ final class Transport {
   private final HeldConnections held;
   private final Context context;
   private final AnswerArrays arrays = new AnswerArrays();
+  private final RequestOptionsCache requestOptions;
   private final long requestTimeoutMs;
   /** The broker's {@code RequestContext.CLIENT_ID_HEADER} (the client does not depend on the broker's contract). */
   static final String CLIENT_ID_HEADER = "Sluice-Client-Id";
@@ -98,6 +99,7 @@ final class Transport {
     this.context = context;
     this.requestTimeoutMs = requestTimeoutMs;
     this.clientId = clientId;
+    this.requestOptions = new RequestOptionsCache(this::requestOptions);
     this.http = vertx.httpClientBuilder()
         .with(tls.setKeepAlive(true).setTcpNoDelay(true)
             .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, requestTimeoutMs)))
@@ -158,6 +160,24 @@ final class Transport {
 
   private Future<Response> sendHere(HttpMethod method, URI broker, String pathAndQuery, String contentType,
       String accept, Buffer body) {
+    RequestOptions options = requestOptions.get(method, broker, pathAndQuery, contentType, accept);
+    // One stage after the answer for both outcomes: each stage more is a future, a listener and a lambda per request.
+    return held.with(broker, c -> c.request(options)
+        .compose(req -> body == null ? req.send() : req.send(body))
+        .compose(Transport::content))
+        .transform(ar -> {
+          if (ar.failed()) {
+            return Future.failedFuture(networkFailure(method, broker, pathAndQuery, ar.cause()));
+          }
+          Response r = ar.result();
+          return r.status() < 300 ? Future.succeededFuture(r)
+              : Future.failedFuture(ErrorCodes.fromResponse(r.status(), r.body(), method + " " + pathAndQuery));
+        });
+  }
+
+  /** What Vert.x reads a request from (it copies the headers into each request and never writes to the options). */
+  private RequestOptions requestOptions(HttpMethod method, URI broker, String pathAndQuery, String contentType,
+      String accept) {
     RequestOptions options = new RequestOptions().setMethod(method).setHost(broker.getHost())
         .setPort(broker.getPort()).setURI(pathAndQuery).setIdleTimeout(requestTimeoutMs)
         .setSsl("https".equals(broker.getScheme()));
@@ -173,18 +193,12 @@ final class Transport {
     if (authorization != null) {
       options.putHeader(HttpHeaders.AUTHORIZATION, authorization);
     }
-    // One stage after the answer for both outcomes: each stage more is a future, a listener and a lambda per request.
-    return held.with(broker, c -> c.request(options)
-        .compose(req -> body == null ? req.send() : req.send(body))
-        .compose(Transport::content))
-        .transform(ar -> {
-          if (ar.failed()) {
-            return Future.failedFuture(networkFailure(method, broker, pathAndQuery, ar.cause()));
-          }
-          Response r = ar.result();
-          return r.status() < 300 ? Future.succeededFuture(r)
-              : Future.failedFuture(ErrorCodes.fromResponse(r.status(), r.body(), method + " " + pathAndQuery));
-        });
+    return options;
+  }
+
+  /** The cached request options; for tests. */
+  RequestOptionsCache requestOptions() {
+    return requestOptions;
   }
 
   /**

@@ -89,6 +89,42 @@ class TransportTest {
     assertThat(Transport.GATHERING_CONNECTIONS.sum()).isGreaterThan(gathering);
   }
 
+  @Test
+  void requestsOfOneKindShareTheirOptionsAndEachCarriesItsOwnHeaders() throws Exception {
+    BlockingQueue<HttpServerRequest> requests = new LinkedBlockingQueue<>();
+    HttpServer server = vertx.createHttpServer().requestHandler(req -> {
+      requests.add(req);
+      req.response().end("{}");
+    }).listen(0, "127.0.0.1").await(10, TimeUnit.SECONDS);
+    Context context = ((VertxInternal) vertx).createEventLoopContext();
+    Transport transport = new Transport(vertx, context, 10_000, 4, 50_000, new io.vertx.core.http.HttpClientOptions(),
+        "me", "Basic bWU6cHc=");
+    URI broker = URI.create("http://127.0.0.1:" + server.actualPort());
+
+    for (int i = 0; i < 5; i++) {
+      transport.send(HttpMethod.POST, broker, "/fetch", "application/json", "application/x", null)
+          .await(10, TimeUnit.SECONDS);
+    }
+    transport.send(HttpMethod.POST, broker, "/fetch", "application/json", null, null).await(10, TimeUnit.SECONDS);
+    transport.send(HttpMethod.GET, broker, "/topics", null, null, null).await(10, TimeUnit.SECONDS);
+
+    // Five requests of one kind built its options once; each other kind built its own.
+    assertThat(transport.requestOptions().built()).isEqualTo(3);
+    List<HttpServerRequest> seen = new ArrayList<>();
+    requests.drainTo(seen);
+    assertThat(seen).hasSize(7);
+    assertThat(seen.subList(0, 5)).allSatisfy(r -> {
+      assertThat(r.getHeader("Accept")).isEqualTo("application/x");
+      assertThat(r.getHeader("Content-Type")).isEqualTo("application/json");
+      assertThat(r.getHeader(Transport.CLIENT_ID_HEADER)).isEqualTo("me");
+      assertThat(r.getHeader("Authorization")).isEqualTo("Basic bWU6cHc=");
+    });
+    assertThat(seen.get(5).getHeader("Accept")).isNull();
+    assertThat(seen.get(6).method()).isEqualTo(HttpMethod.GET);
+    assertThat(seen.get(6).getHeader("Content-Type")).isNull();
+    assertThat(seen.get(6).getHeader(Transport.CLIENT_ID_HEADER)).isEqualTo("me");
+  }
+
   private static Thread onContext(Context context) throws Exception {
     io.vertx.core.Promise<Thread> thread = io.vertx.core.Promise.promise();
     context.runOnContext(v -> thread.complete(Thread.currentThread()));
