@@ -12,9 +12,7 @@ import java.net.InetAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
 import org.apache.curator.framework.CuratorFramework;
-import org.apache.curator.retry.RetryOneTime;
 import org.apache.zookeeper.KeeperException;
 import org.apache.zookeeper.ZooDefs;
 import org.apache.zookeeper.data.ACL;
@@ -101,11 +99,7 @@ class EmbeddedZooKeeperTlsTest {
   }
 
   private CuratorFramework client(ZooKeeperClientTls tls) throws InterruptedException {
-    CuratorFramework c = ZooKeeperClients.builder(server.connectString(), tls).retryPolicy(new RetryOneTime(100))
-        .build();
-    c.start();
-    assertThat(c.blockUntilConnected(60, TimeUnit.SECONDS)).as("connected over TLS").isTrue();
-    return c;
+    return SecureZooKeeper.connect(server.connectString(), tls);
   }
 
   private int port() {

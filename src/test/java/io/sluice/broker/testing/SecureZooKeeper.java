@@ -2,12 +2,16 @@ package io.sluice.broker.testing;
 
 import io.sluice.broker.EmbeddedZooKeeper;
 import io.sluice.broker.EmbeddedZooKeeperTls;
+import io.sluice.broker.ZooKeeperClients;
 import io.sluice.config.BrokerConfig;
 import io.sluice.config.SslConfig;
 import io.sluice.config.ZooKeeperClientTls;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.retry.RetryOneTime;
 
 /**
  * Certificates for a TLS embedded ZooKeeper and its clients, made in {@code dir}: one CA, the brokers' certificate
@@ -54,6 +58,17 @@ public final class SecureZooKeeper {
     m.put(ZooKeeperClientTls.TRUSTSTORE_PASSWORD, PASSWORD);
     m.put(ZooKeeperClientTls.SET_ACL, Boolean.toString(setAcl));
     return m;
+  }
+
+  /** A started client of {@code connect} with {@code tls}, connected (or the test fails). */
+  public static CuratorFramework connect(String connect, ZooKeeperClientTls tls) throws InterruptedException {
+    CuratorFramework c = ZooKeeperClients.builder(connect, tls).retryPolicy(new RetryOneTime(100)).build();
+    c.start();
+    if (!c.blockUntilConnected(60, TimeUnit.SECONDS)) {
+      c.close();
+      throw new AssertionError("No connection to ZooKeeper at " + connect + " in 60 s");
+    }
+    return c;
   }
 
   public ZooKeeperClientTls brokerClient(boolean setAcl) {
