@@ -220,7 +220,9 @@ public final class Broker {
     public Future<Broker> start() {
       Broker broker = new Broker(config, this);
       HeapRelease.apply(config.getLong(BrokerConfig.HEAP_RELEASE_INTERVAL_MS));
-      return broker.boot().map(broker).recover(t -> {
+      return broker.boot().map(broker)
+          .recover(t -> Future.failedFuture(ZooKeeperClients.explainRefusal(t, config.zookeeperTls())))
+          .recover(t -> {
         LOG.log(Level.ERROR, "Broker " + config.brokerId() + " failed to start", t);
         return broker.close().transform(ignored -> Future.failedFuture(t));
       });

@@ -9,6 +9,7 @@ import java.util.List;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLSocket;
 import org.apache.curator.framework.CuratorFrameworkFactory;
+import org.apache.zookeeper.KeeperException;
 import org.apache.zookeeper.common.ClientX509Util;
 import org.apache.zookeeper.common.X509Exception;
 
@@ -67,6 +68,27 @@ public final class ZooKeeperClients {
     }
   }
 
+  /**
+   * {@code failure}, or when ZooKeeper refused a znode to this client (NoAuth: znodes created with
+   * {@code zookeeper.set.acl} by another identity) an exception saying so and naming the settings, {@code failure}
+   * its cause.
+   */
+  public static Throwable explainRefusal(Throwable failure, ZooKeeperClientTls tls) {
+    for (Throwable t = failure; t != null; t = t.getCause()) {
+      if (t instanceof KeeperException.NoAuthException noAuth) {
+        String who = tls.identity() == null ? "no identity (plaintext, or TLS without "
+            + ZooKeeperClientTls.KEYSTORE_LOCATION + ")" : "x509:" + tls.identity() + " ("
+            + ZooKeeperClientTls.KEYSTORE_LOCATION + ")";
+        return new ZooKeeperAccessException("ZooKeeper refused " + (noAuth.getPath() == null ? "a znode"
+            : noAuth.getPath()) + " to this broker (NoAuth): its ACLs (" + ZooKeeperClientTls.SET_ACL + ") grant it"
+            + " to another identity, and this broker authenticates as " + who + ". Every broker must show the same"
+            + " certificate subject, or open the tree with sluice zookeeper-security-migration --zookeeper.acl"
+            + " unsecure", failure);
+      }
+    }
+    return failure;
+  }
+
   /** The servers of a connect string {@code host:port[,host:port...][/chroot]}. */
   static List<InetSocketAddress> servers(String connect) {
     int chroot = connect.indexOf('/');
@@ -80,6 +102,13 @@ public final class ZooKeeperClients {
       out.add(new InetSocketAddress(host.replace("[", "").replace("]", ""), port));
     }
     return out;
+  }
+
+  /** ZooKeeper refused this client a znode: the message names the identity and the settings. */
+  public static final class ZooKeeperAccessException extends IllegalStateException {
+    ZooKeeperAccessException(String message, Throwable cause) {
+      super(message, cause);
+    }
   }
 
   /** ZooKeeper's TLS refused: the message names the settings to check. */

@@ -73,6 +73,19 @@ class ZooKeeperTlsBrokerTest {
         .hasStackTraceContaining(ZooKeeperClientTls.TRUSTSTORE_LOCATION);
   }
 
+  @Test
+  void aBrokerOfAnotherIdentityFailsAtStartNamingItsIdentityAndTheSetting() throws Exception {
+    broker = TestBrokers.start(config(certs.trustStore), GUARD);
+    TestBrokers.close(broker);
+    broker = null;
+    Map<String, Object> extra = new HashMap<>(certs.serverConfig());
+    extra.putAll(certs.clientKeys(certs.toolKeyStore, certs.trustStore, true));
+    assertThatThrownBy(() -> broker = TestBrokers.start(TestBrokers.config(dir.resolve("data"), extra), GUARD))
+        .isInstanceOf(ZooKeeperClients.ZooKeeperAccessException.class)
+        .hasMessageContaining("x509:" + SecureZooKeeper.TOOL_DN)
+        .hasMessageContaining(ZooKeeperClientTls.SET_ACL);
+  }
+
   private BrokerConfig config(Path zookeeperTrust) {
     Map<String, Object> extra = new HashMap<>(certs.serverConfig());
     extra.putAll(certs.clientKeys(certs.brokerKeyStore, zookeeperTrust, true));
