@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.sluice.broker.testing.SecureZooKeeper;
+import io.sluice.broker.testing.SecureZooKeeperServer;
 import io.sluice.config.ZooKeeperClientTls;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
@@ -11,16 +12,13 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.zookeeper.KeeperException;
 import org.apache.zookeeper.ZooDefs;
 import org.apache.zookeeper.data.ACL;
 import org.apache.zookeeper.data.Id;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The embedded ZooKeeper over TLS ({@link EmbeddedZooKeeperTls}) with Sluice's clients ({@link ZooKeeperClients}):
@@ -28,30 +26,17 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code zookeeper.set.acl} only the brokers' identity writes while others read what is not sensitive.
  */
 class EmbeddedZooKeeperTlsTest {
-  @TempDir
-  Path dir;
-  SecureZooKeeper certs;
-  EmbeddedZooKeeper server;
-
-  @BeforeEach
-  void startServer() {
-    certs = new SecureZooKeeper(dir);
-    server = certs.start(dir.resolve("zk"));
-  }
-
-  @AfterEach
-  void stopServer() {
-    server.close();
-  }
+  @RegisterExtension
+  final SecureZooKeeperServer zk = new SecureZooKeeperServer();
 
   @Test
   void aPlaintextClientIsTurnedAwayWhereATlsOneGetsASession() throws Exception {
-    try (CuratorFramework broker = client(certs.brokerClient(false))) {
+    try (CuratorFramework broker = zk.connect(zk.certs().brokerClient(false))) {
       broker.create().forPath("/hello", "tls".getBytes(StandardCharsets.UTF_8));
       assertThat(broker.getData().forPath("/hello")).asString(StandardCharsets.UTF_8).isEqualTo("tls");
     }
     // The request a plaintext client opens its session with (EmbeddedZooKeeperBindTest: a plaintext server answers it).
-    try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), port())) {
+    try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), zk.port())) {
       socket.setSoTimeout(30_000);
       DataOutputStream out = new DataOutputStream(socket.getOutputStream());
       byte[] request = EmbeddedZooKeeperBindTest.connectRequest();
@@ -65,8 +50,8 @@ class EmbeddedZooKeeperTlsTest {
 
   @Test
   void withSetAclOnlyTheBrokersWriteAndOthersReadAllButCredentials() throws Exception {
-    try (CuratorFramework broker = client(certs.brokerClient(true));
-        CuratorFramework tool = client(certs.toolClient())) {
+    try (CuratorFramework broker = zk.connect(zk.certs().brokerClient(true));
+        CuratorFramework tool = zk.connect(zk.certs().toolClient())) {
       broker.create().creatingParentsIfNeeded().forPath("/sluice/topics/orders", "{}".getBytes(StandardCharsets.UTF_8));
       broker.create().creatingParentsIfNeeded().forPath("/sluice/brokers/ids/1");
       broker.create().creatingParentsIfNeeded().forPath("/sluice/config/users/alice", new byte[] {1});
@@ -89,22 +74,13 @@ class EmbeddedZooKeeperTlsTest {
 
   @Test
   void aClientThatDoesNotTrustTheServerFailsTheCheckNamingItsTrustStore() {
-    ZooKeeperClientTls stranger = ZooKeeperClientTls.of(certs.clientKeys(certs.brokerKeyStore,
-        certs.strangerTrustStore, false));
-    assertThatThrownBy(() -> ZooKeeperClients.checkHandshake(server.connectString(), stranger, 30_000))
+    ZooKeeperClientTls stranger = ZooKeeperClientTls.of(zk.certs().clientKeys(zk.certs().brokerKeyStore,
+        zk.certs().strangerTrustStore, false));
+    assertThatThrownBy(() -> ZooKeeperClients.checkHandshake(zk.connectString(), stranger, 30_000))
         .isInstanceOf(ZooKeeperClients.ZooKeeperTlsException.class)
         .hasMessageContaining(ZooKeeperClientTls.TRUSTSTORE_LOCATION);
     // Control: the same check passes with the right trust store.
-    ZooKeeperClients.checkHandshake(server.connectString(), certs.brokerClient(false), 30_000);
-  }
-
-  private CuratorFramework client(ZooKeeperClientTls tls) throws InterruptedException {
-    return SecureZooKeeper.connect(server.connectString(), tls);
-  }
-
-  private int port() {
-    String connect = server.connectString();
-    return Integer.parseInt(connect.substring(connect.lastIndexOf(':') + 1));
+    ZooKeeperClients.checkHandshake(zk.connectString(), zk.certs().brokerClient(false), 30_000);
   }
 
 }

@@ -3,8 +3,8 @@ package io.sluice.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.sluice.broker.EmbeddedZooKeeper;
 import io.sluice.broker.testing.SecureZooKeeper;
+import io.sluice.broker.testing.SecureZooKeeperServer;
 import io.sluice.config.ZooKeeperClientTls;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -17,9 +17,8 @@ import java.util.Map;
 import java.util.Properties;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.zookeeper.KeeperException;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -29,27 +28,16 @@ import org.junit.jupiter.api.io.TempDir;
 class ZooKeeperSecurityMigrationTest {
   @TempDir
   Path dir;
-  SecureZooKeeper certs;
-  EmbeddedZooKeeper server;
+  @RegisterExtension
+  final SecureZooKeeperServer zk = new SecureZooKeeperServer();
   final ByteArrayOutputStream out = new ByteArrayOutputStream();
   final ByteArrayOutputStream err = new ByteArrayOutputStream();
 
-  @BeforeEach
-  void startServer() {
-    certs = new SecureZooKeeper(dir);
-    server = certs.start(dir.resolve("zk"));
-  }
-
-  @AfterEach
-  void stopServer() {
-    server.close();
-  }
-
   @Test
   void securesAnExistingTreeThenOpensItAgain() throws Exception {
-    Path brokerFile = tlsFile("broker.properties", certs.clientKeys(certs.brokerKeyStore, certs.trustStore, false));
-    try (CuratorFramework broker = client(certs.brokerClient(false));
-        CuratorFramework tool = client(certs.toolClient())) {
+    Path brokerFile = tlsFile("broker.properties", zk.certs().clientKeys(zk.certs().brokerKeyStore, zk.certs().trustStore, false));
+    try (CuratorFramework broker = zk.connect(zk.certs().brokerClient(false));
+        CuratorFramework tool = zk.connect(zk.certs().toolClient())) {
       broker.create().creatingParentsIfNeeded().forPath("/sluice/brokers/ids/1");
       broker.create().creatingParentsIfNeeded().forPath("/sluice/config/users/alice", new byte[] {1});
       tool.create().forPath("/sluice/brokers/ids/2"); // open before: anyone writes
@@ -72,25 +60,25 @@ class ZooKeeperSecurityMigrationTest {
   @Test
   void secureWithoutAnIdentityIsAUsageError() {
     assertThat(ZooKeeperSecurityMigration.run(new String[] {"--zookeeper.acl", "secure", "--zookeeper.connect",
-        server.connectString()}, new PrintStream(out), new PrintStream(err))).isEqualTo(2);
+        zk.connectString()}, new PrintStream(out), new PrintStream(err))).isEqualTo(2);
     assertThat(err.toString()).contains(ZooKeeperClientTls.KEYSTORE_LOCATION);
   }
 
   @Test
   void theUsersCommandWritesCredentialsOverTls() throws Exception {
-    Path toolFile = tlsFile("tool.properties", certs.clientKeys(certs.toolKeyStore, certs.trustStore, false));
-    int code = UsersCommand.run(new String[] {"set", "--zookeeper", server.connectString(), "--user", "alice",
+    Path toolFile = tlsFile("tool.properties", zk.certs().clientKeys(zk.certs().toolKeyStore, zk.certs().trustStore, false));
+    int code = UsersCommand.run(new String[] {"set", "--zookeeper", zk.connectString(), "--user", "alice",
         "--password", "alice-secret", "--zk-tls-config-file", toolFile.toString()}, new PrintStream(out),
         new PrintStream(err));
     assertThat(code).as(err.toString()).isZero();
-    try (CuratorFramework broker = client(certs.brokerClient(false))) {
+    try (CuratorFramework broker = zk.connect(zk.certs().brokerClient(false))) {
       assertThat(broker.getChildren().forPath("/sluice/config/users")).containsExactly("alice");
     }
   }
 
   private int migrate(String mode, Path tlsFile) {
     return ZooKeeperSecurityMigration.run(new String[] {"--zookeeper.acl", mode, "--zookeeper.connect",
-        server.connectString(), "--zk-tls-config-file", tlsFile.toString()}, new PrintStream(out),
+        zk.connectString(), "--zk-tls-config-file", tlsFile.toString()}, new PrintStream(out),
         new PrintStream(err));
   }
 
@@ -102,9 +90,5 @@ class ZooKeeperSecurityMigrationTest {
       p.store(w, null);
     }
     return file;
-  }
-
-  private CuratorFramework client(ZooKeeperClientTls tls) throws InterruptedException {
-    return SecureZooKeeper.connect(server.connectString(), tls);
   }
 }
