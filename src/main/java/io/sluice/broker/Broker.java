@@ -220,7 +220,9 @@ public final class Broker {
     public Future<Broker> start() {
       Broker broker = new Broker(config, this);
       HeapRelease.apply(config.getLong(BrokerConfig.HEAP_RELEASE_INTERVAL_MS));
-      return broker.boot().map(broker).recover(t -> {
+      return broker.boot().map(broker)
+          .recover(t -> Future.failedFuture(ZooKeeperClients.explainRefusal(t, config.zookeeperTls())))
+          .recover(t -> {
         LOG.log(Level.ERROR, "Broker " + config.brokerId() + " failed to start", t);
         return broker.close().transform(ignored -> Future.failedFuture(t));
       });
@@ -238,8 +240,10 @@ public final class Broker {
         // The clustered Vert.x (its ZooKeeper session and cluster join) starts while the embedded server loads.
         .compose(connect -> {
           CuratorFramework zk = startZooKeeperClient();
-          Future<Void> served = serveZooKeeper(zk);
-          return steps.time("zookeeper and vertx", Future.join(served, startVertx(zk)));
+          Future<Void> checked = serveZooKeeper(zk).compose(v -> checkZooKeeperTls(zk));
+          Future<Void> started = Future.join(checked, startVertx(zk)).<Void>mapEmpty()
+              .recover(t -> Future.failedFuture(checked.failed() ? checked.cause() : t));
+          return steps.time("zookeeper and vertx", started);
         })
         .compose(v -> {
           startBuildingMetrics();
@@ -499,7 +503,8 @@ public final class Broker {
     return onBootstrapThread(() -> {
       int port = config.zookeeperEmbeddedPort();
       try {
-        boundZooKeeper = EmbeddedZooKeeper.bind(config.dataDir().resolve("zookeeper"), port);
+        boundZooKeeper = EmbeddedZooKeeper.bind(config.dataDir().resolve("zookeeper"), port,
+            EmbeddedZooKeeperTls.of(config));
         zookeeperConnect = boundZooKeeper.connectString();
       } catch (EmbeddedZooKeeper.PortTakenException e) {
         // Another broker on this machine runs the embedded server (or won the race to start it): join its cluster.
@@ -538,10 +543,28 @@ public final class Broker {
     return served.future();
   }
 
+  /**
+   * With {@code zookeeper.ssl.client.enable}, a TLS handshake with ZooKeeper first: a certificate either side refuses
+   * fails the start naming the settings, and closes the client so that the clustered Vert.x's start fails too.
+   */
+  private Future<Void> checkZooKeeperTls(CuratorFramework client) {
+    if (!config.zookeeperTls().enabled()) {
+      return Future.succeededFuture();
+    }
+    return onBootstrapThread(() -> {
+      try {
+        ZooKeeperClients.checkHandshake(zookeeperConnect, config.zookeeperTls(), config.zookeeperConnectionTimeoutMs());
+        return null;
+      } catch (RuntimeException e) {
+        client.close();
+        throw e;
+      }
+    });
+  }
+
   /** The ZooKeeper client the cluster manager and the broker share; it connects in the background. */
   private CuratorFramework startZooKeeperClient() {
-    CuratorFrameworkFactory.Builder zk = CuratorFrameworkFactory.builder()
-        .connectString(zookeeperConnect)
+    CuratorFrameworkFactory.Builder zk = ZooKeeperClients.builder(zookeeperConnect, config.zookeeperTls())
         .namespace(ZK_ROOT_PATH)
         .sessionTimeoutMs(config.zookeeperSessionTimeoutMs())
         .connectionTimeoutMs(config.zookeeperConnectionTimeoutMs())

@@ -90,18 +90,27 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
     return bind(baseDir, fixedPort).serve();
   }
 
+  /** {@link #bind(Path, int, EmbeddedZooKeeperTls)} in plaintext. */
+  public static Bound bind(Path baseDir, int fixedPort) {
+    return bind(baseDir, fixedPort, null);
+  }
+
   /**
    * Takes the port only ({@code fixedPort}, or a free one for 0): the connect string is known from here, so clients
    * may start connecting while {@link Bound#serve} loads the data (their connections wait in the socket's backlog).
    *
+   * With {@code tls} (null: plaintext) the port serves TLS only and the server listens from here on: ZooKeeper's
+   * Netty factory binds only when it starts accepting, and a client that connects before {@link Bound#serve} is
+   * turned away and retries.
+   *
    * @throws PortTakenException if {@code fixedPort} is not 0 and another process listens on it
    */
-  public static Bound bind(Path baseDir, int fixedPort) {
+  public static Bound bind(Path baseDir, int fixedPort, EmbeddedZooKeeperTls tls) {
     int attempts = fixedPort == 0 ? START_ATTEMPTS : 1;
     for (int attempt = 1; ; attempt++) {
       int port = fixedPort == 0 ? freeLoopbackPort() : fixedPort;
       try {
-        return new Bound(baseDir.resolve("data"), port, bindOn(port));
+        return new Bound(baseDir.resolve("data"), port, bindOn(port, tls), tls != null);
       } catch (BindException e) {
         if (fixedPort != 0) {
           throw new PortTakenException(port, e);
@@ -119,15 +128,42 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
   }
 
   /** The listening socket (a lost race shows as a BindException before any file is touched); nothing served yet. */
-  private static ServerCnxnFactory bindOn(int port) throws IOException {
+  private static ServerCnxnFactory bindOn(int port, EmbeddedZooKeeperTls tls) throws IOException {
     // ZooKeeper takes its bound on all connections only from this property, and warns at every start without it
     // (clients are all on loopback, so the per-address bound is the total one).
     if (System.getProperty(MAX_CNXNS_PROPERTY) == null) {
       System.setProperty(MAX_CNXNS_PROPERTY, Integer.toString(MAX_CLIENT_CNXNS));
     }
+    InetSocketAddress address = new InetSocketAddress(InetAddress.getLoopbackAddress(), port);
+    if (tls != null) {
+      return listenSecure(address, tls);
+    }
     ServerCnxnFactory cnxnFactory = ServerCnxnFactory.createFactory();
-    cnxnFactory.configure(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), MAX_CLIENT_CNXNS);
+    cnxnFactory.configure(address, MAX_CLIENT_CNXNS);
     return cnxnFactory;
+  }
+
+  /** A TLS-only factory, listening: Netty's bind error comes undeclared, and is told apart by its message. */
+  private static ServerCnxnFactory listenSecure(InetSocketAddress address, EmbeddedZooKeeperTls tls)
+      throws IOException {
+    ServerCnxnFactory cnxnFactory;
+    try {
+      cnxnFactory = tls.newFactory();
+    } catch (ReflectiveOperationException e) {
+      throw new IllegalStateException("This ZooKeeper version's Netty server cannot take the embedded TLS settings: "
+          + e, e);
+    }
+    cnxnFactory.configure(address, MAX_CLIENT_CNXNS, -1, true);
+    try {
+      cnxnFactory.start();
+      return cnxnFactory;
+    } catch (Exception e) {
+      cnxnFactory.shutdown();
+      if (e instanceof BindException || String.valueOf(e.getMessage()).contains("Address already in use")) {
+        throw (BindException) new BindException(e.getMessage()).initCause(e);
+      }
+      throw e instanceof IOException io ? io : new IOException(e);
+    }
   }
 
   /** A server that holds its port but serves nothing yet: {@link #serve} or {@link #release} it, once. */
@@ -135,11 +171,13 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
     private final Path dataDir;
     private final int port;
     private final ServerCnxnFactory cnxnFactory;
+    private final boolean listening;
 
-    private Bound(Path dataDir, int port, ServerCnxnFactory cnxnFactory) {
+    private Bound(Path dataDir, int port, ServerCnxnFactory cnxnFactory, boolean listening) {
       this.dataDir = dataDir;
       this.port = port;
       this.cnxnFactory = cnxnFactory;
+      this.listening = listening;
     }
 
     /** {@code 127.0.0.1:<port>}. */
@@ -150,7 +188,7 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
     /** Loads the data and serves; returns once it accepts connections. The port is released if this fails. */
     public EmbeddedZooKeeper serve() {
       try {
-        return serveOn(dataDir, cnxnFactory, connectString());
+        return serveOn(dataDir, cnxnFactory, connectString(), listening);
       } catch (IOException e) {
         throw new IllegalStateException("Embedded ZooKeeper in " + dataDir + " did not start: " + e, e);
       } catch (InterruptedException e) {
@@ -165,8 +203,8 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
     }
   }
 
-  private static EmbeddedZooKeeper serveOn(Path dataDir, ServerCnxnFactory cnxnFactory, String connect)
-      throws IOException, InterruptedException {
+  private static EmbeddedZooKeeper serveOn(Path dataDir, ServerCnxnFactory cnxnFactory, String connect,
+      boolean listening) throws IOException, InterruptedException {
     FileTxnSnapLog txnLog = null;
     try {
       Files.createDirectories(dataDir);
@@ -179,7 +217,9 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
       cnxnFactory.setZooKeeperServer(server);
       server.startdata();
       server.startup();
-      cnxnFactory.start();
+      if (!listening) {
+        cnxnFactory.start();
+      }
       DatadirCleanupManager purge = new DatadirCleanupManager(dir, dir, SNAP_RETAIN_COUNT, PURGE_INTERVAL_HOURS);
       purge.start();
       LOG.log(Level.INFO, "Embedded ZooKeeper listening on {0} with data in {1}", connect, dataDir);

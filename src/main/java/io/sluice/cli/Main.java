@@ -64,6 +64,9 @@ public final class Main {
     if (args.length > 0 && args[0].equals("perf")) {
       return io.sluice.cli.perf.PerfCommand.run(java.util.Arrays.copyOfRange(args, 1, args.length), out, err);
     }
+    if (args.length > 0 && args[0].equals(ZooKeeperSecurityMigration.COMMAND)) {
+      return ZooKeeperSecurityMigration.run(java.util.Arrays.copyOfRange(args, 1, args.length), out, err);
+    }
     if (args.length > 0 && args[0].equals("users")) {
       return UsersCommand.run(java.util.Arrays.copyOfRange(args, 1, args.length), out, err);
     }
@@ -137,7 +140,9 @@ public final class Main {
   static String usage() {
     StringBuilder sb = new StringBuilder();
     sb.append("Usage: sluice [broker] [options]\n       sluice perf produce|consume|e2e ... (sluice perf --help)\n"
-        + "       sluice users set|delete|list --zookeeper HOST:PORT ... (sluice users --help)\n\n")
+        + "       sluice users set|delete|list --zookeeper HOST:PORT ... (sluice users --help)\n"
+        + "       sluice zookeeper-security-migration --zookeeper.acl secure|unsecure --zookeeper.connect HOST:PORT"
+        + " [--zk-tls-config-file FILE]\n\n")
         .append("Runs a Sluice broker until SIGTERM or Ctrl-C.\n\n")
         .append("Options (later ones win: config file < flags < --set):\n")
         .append("  --config FILE          JSON config file (default conf/sluice.json if it exists)\n")

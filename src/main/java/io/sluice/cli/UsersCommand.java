@@ -5,8 +5,6 @@ import java.io.PrintStream;
 import java.util.HashMap;
 import java.util.Map;
 import org.apache.curator.framework.CuratorFramework;
-import org.apache.curator.framework.CuratorFrameworkFactory;
-import org.apache.curator.retry.ExponentialBackoffRetry;
 
 /**
  * {@code sluice users set|delete|list --zookeeper HOST:PORT ...}: users' SCRAM credentials written straight to
@@ -28,7 +26,8 @@ public final class UsersCommand {
           sluice users list   --zookeeper HOST:PORT
         The password else comes from SLUICE_PASSWORD (kept out of the process list). Mechanism SCRAM-SHA-256 and
         4096 iterations (4096 to 16384) by default. HOST:PORT is the brokers' zookeeper.connect (the embedded
-        ZooKeeper: 127.0.0.1:2181).
+        ZooKeeper: 127.0.0.1:2181). --zk-tls-config-file FILE (every command) reaches ZooKeeper over TLS: a properties
+        file of the brokers' zookeeper.ssl.* keys (and zookeeper.set.acl), as Kafka's flag.
         """;
   }
 
@@ -51,8 +50,8 @@ public final class UsersCommand {
       err.println("sluice users: --zookeeper is required\n" + usage());
       return 2;
     }
-    try (CuratorFramework zk = CuratorFrameworkFactory.newClient(zookeeper, new ExponentialBackoffRetry(200, 5))) {
-      zk.start();
+    try (CuratorFramework zk = ZooKeeperCli.connect(zookeeper,
+        ZooKeeperCli.settings(options.get(ZooKeeperCli.TLS_FILE_OPTION)))) {
       try (ZkUsers users = new ZkUsers(zk.usingNamespace("sluice"))) {
         return run(args[0], options, users, out, err);
       }

@@ -38,6 +38,7 @@ public final class BrokerConfig {
   public static final String LOG_DIR = "log.dir";
   public static final String ZOOKEEPER_CONNECT = "zookeeper.connect";
   public static final String ZOOKEEPER_EMBEDDED_PORT = "zookeeper.embedded.port";
+  public static final String ZOOKEEPER_EMBEDDED_SSL_ENABLE = "zookeeper.embedded.ssl.enable";
   public static final String ZOOKEEPER_SESSION_TIMEOUT_MS = "zookeeper.session.timeout.ms";
   public static final String ZOOKEEPER_CONNECTION_TIMEOUT_MS = "zookeeper.connection.timeout.ms";
   public static final String SHUTDOWN_TIMEOUT_MS = "shutdown.timeout.ms";
@@ -176,6 +177,9 @@ public final class BrokerConfig {
           + " embedded ZooKeeper under <data dir>/zookeeper"),
       intKey(ZOOKEEPER_EMBEDDED_PORT, 2181, 0, 65_535, "loopback port of the embedded ZooKeeper; a broker finding it"
           + " taken joins the ZooKeeper there (another local broker's); 0 runs a private one on a free port"),
+      boolKey(ZOOKEEPER_EMBEDDED_SSL_ENABLE, false, "serve the embedded ZooKeeper's port over TLS only, with the"
+          + " ssl.keystore.* certificate, admitting only clients whose certificate ssl.truststore.* vouches for (their"
+          + " ZooKeeper id: x509:<certificate subject>); its clients then need zookeeper.ssl.client.enable"),
       intKey(ZOOKEEPER_SESSION_TIMEOUT_MS, 6_000, 1_000, Integer.MAX_VALUE, "ZooKeeper session timeout: how long a"
           + " dead broker keeps its partitions' leadership (Kafka's default is 18000; Sluice favours quick failover)"),
       intKey(ZOOKEEPER_CONNECTION_TIMEOUT_MS, -1, -1, Integer.MAX_VALUE, "ZooKeeper connect timeout; -1 takes the"
@@ -395,7 +399,7 @@ public final class BrokerConfig {
       intKey(AUTHENTICATION_MAX_PENDING_VERIFICATIONS, 64, 1, 100_000, "password checks (PBKDF2) waiting for or on"
           + " the sluice-authn pool at most; a login past it is answered 429 (10110) at once, without being checked"
           + " (a user who logged in since the broker started passes without one)")),
-      SslConfig.KEYS);
+      concat(SslConfig.KEYS, ZooKeeperClientTls.KEYS));
 
   private static final Map<String, ConfigKey> BY_NAME;
 
@@ -419,6 +423,7 @@ public final class BrokerConfig {
   private final Map<String, Object> raw;
   private final Map<String, Object> parsed;
   private final SslConfig ssl;
+  private final ZooKeeperClientTls zookeeperTls;
 
   private BrokerConfig(Map<String, Object> raw) {
     this.raw = Collections.unmodifiableMap(new LinkedHashMap<>(raw));
@@ -431,6 +436,7 @@ public final class BrokerConfig {
     validateWebSocketLimits();
     validateCombinations();
     this.ssl = new SslConfig(this);
+    this.zookeeperTls = ZooKeeperClientTls.of(this);
   }
 
   /** The built-in defaults. */
@@ -512,7 +518,7 @@ public final class BrokerConfig {
     return (String) known(key);
   }
 
-  private Object known(String key) {
+  Object known(String key) {
     if (!BY_NAME.containsKey(key)) {
       throw new IllegalArgumentException("Unknown configuration key " + key);
     }
@@ -522,6 +528,11 @@ public final class BrokerConfig {
   /** TLS of the HTTP listener and between brokers (Kafka's {@code ssl.*} keys), its stores already loaded. */
   public SslConfig ssl() {
     return ssl;
+  }
+
+  /** How this broker's ZooKeeper client connects (KIP-515's {@code zookeeper.ssl.*}) and whether it sets ACLs. */
+  public ZooKeeperClientTls zookeeperTls() {
+    return zookeeperTls;
   }
 
   public int brokerId() {

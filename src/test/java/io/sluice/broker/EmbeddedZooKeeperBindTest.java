@@ -75,7 +75,7 @@ class EmbeddedZooKeeperBindTest {
   }
 
   /** A new session's request, as ZooKeeper's client writes it (without the length prefix). */
-  private static byte[] connectRequest() throws Exception {
+  static byte[] connectRequest() throws Exception {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     BinaryOutputArchive archive = BinaryOutputArchive.getArchive(bytes);
     new ConnectRequest(0, 0, 6_000, 0, new byte[16]).serialize(archive, "connect");

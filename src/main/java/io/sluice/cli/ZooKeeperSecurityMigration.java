@@ -1,0 +1,102 @@
+package io.sluice.cli;
+
+import io.sluice.broker.ZkAcls;
+import io.sluice.config.ZooKeeperClientTls;
+import java.io.PrintStream;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.zookeeper.KeeperException;
+import org.apache.zookeeper.ZooDefs;
+import org.apache.zookeeper.data.ACL;
+
+/**
+ * {@code sluice zookeeper-security-migration --zookeeper.acl secure|unsecure --zookeeper.connect HOST:PORT
+ * [--zk-tls-config-file FILE]}: Kafka's tool of the same name. {@code secure} gives every existing znode of Sluice's
+ * ({@code /sluice} and vertx-zookeeper's {@code /io.vertx}) the ACLs brokers with {@code zookeeper.set.acl=true}
+ * create them with ({@link ZkAcls}: all rights to the identity this command authenticates as, which must be the
+ * brokers'); {@code unsecure} opens them to everyone again. Run it with the brokers' certificate, before (secure) or
+ * after (unsecure) the brokers' {@code zookeeper.set.acl} changes.
+ */
+public final class ZooKeeperSecurityMigration {
+  static final String COMMAND = "zookeeper-security-migration";
+  private static final List<String> ROOTS = List.of("/sluice", "/io.vertx");
+
+  private ZooKeeperSecurityMigration() {
+  }
+
+  static String usage() {
+    return """
+        Usage:
+          sluice zookeeper-security-migration --zookeeper.acl secure|unsecure --zookeeper.connect HOST:PORT
+                                              [--zk-tls-config-file FILE]
+        secure: every znode of /sluice and /io.vertx gets all rights for the identity this command authenticates
+        as (the certificate of FILE's zookeeper.ssl.keystore.location: use the brokers'), read for everyone except
+        credentials, broker configs and /io.vertx. unsecure: every znode open to everyone (world:anyone, all rights).
+        """;
+  }
+
+  /** Runs the command (the arguments after its name); returns the exit code. */
+  public static int run(String[] args, PrintStream out, PrintStream err) {
+    Map<String, String> o = new HashMap<>();
+    for (int i = 0; i < args.length; i += 2) {
+      if (!args[i].startsWith("--") || i + 1 >= args.length) {
+        err.println("sluice " + COMMAND + ": expected --name value, got '" + args[i] + "'\n" + usage());
+        return 2;
+      }
+      o.put(args[i].substring(2), args[i + 1]);
+    }
+    String mode = o.get("zookeeper.acl");
+    String connect = o.get("zookeeper.connect");
+    if (connect == null || !("secure".equals(mode) || "unsecure".equals(mode))) {
+      err.println("sluice " + COMMAND + ": --zookeeper.connect and --zookeeper.acl secure|unsecure are required\n"
+          + usage());
+      return 2;
+    }
+    try {
+      ZooKeeperClientTls tls = ZooKeeperCli.settings(o.get(ZooKeeperCli.TLS_FILE_OPTION));
+      if (mode.equals("secure") && tls.identity() == null) {
+        err.println("sluice " + COMMAND + ": --zookeeper.acl secure needs an identity in ZooKeeper: a"
+            + " --zk-tls-config-file with " + ZooKeeperClientTls.CLIENT_ENABLE + "=true and "
+            + ZooKeeperClientTls.KEYSTORE_LOCATION + " (the brokers' certificate)");
+        return 2;
+      }
+      try (CuratorFramework zk = ZooKeeperCli.connect(connect, tls)) {
+        if (!zk.blockUntilConnected(30, TimeUnit.SECONDS)) {
+          err.println("sluice " + COMMAND + ": no connection to ZooKeeper at " + connect + " within 30 s");
+          return 1;
+        }
+        int changed = migrate(zk, mode.equals("secure"));
+        out.println((mode.equals("secure") ? "Secured " : "Unsecured ") + changed + " znodes");
+        return 0;
+      }
+    } catch (Exception e) {
+      err.println("sluice " + COMMAND + ": " + e.getMessage());
+      return 1;
+    }
+  }
+
+  /** Sets the ACLs of every znode under the roots; returns how many were set. */
+  static int migrate(CuratorFramework zk, boolean secure) throws Exception {
+    int changed = 0;
+    Deque<String> pending = new ArrayDeque<>(ROOTS);
+    while (!pending.isEmpty()) {
+      String path = pending.pop();
+      List<ACL> acls = secure ? ZkAcls.secure(path) : ZooDefs.Ids.OPEN_ACL_UNSAFE;
+      try {
+        zk.setACL().withACL(acls).forPath(path);
+        changed++;
+        for (String child : zk.getChildren().forPath(path)) {
+          pending.push(path + "/" + child);
+        }
+      } catch (KeeperException.NoNodeException e) {
+        // an ephemeral znode gone meanwhile (or a root never created): nothing to secure
+      }
+    }
+    return changed;
+  }
+}
