@@ -107,10 +107,11 @@ public interface ConsumerService {
 
   /**
    * Kafka's Heartbeat for the instance's group member: keeps its session alive without joining or reading, for a
-   * client that is not polling. Fails, as Kafka's Heartbeat does, with REBALANCE_IN_PROGRESS while the group prepares a
-   * rebalance (the heartbeat counted), ILLEGAL_GENERATION once the group moved to a generation the member has not
-   * joined, UNKNOWN_MEMBER_ID once it is not in the group (evicted, or a coordinator that took the group over has not
-   * seen it yet): each tells the client to rejoin ({@link #membership} rejoins; so does a poll). An instance outside
+   * client that is not polling. Fails, as Kafka's Heartbeat does, with REBALANCE_IN_PROGRESS while the group rebalances
+   * without the member (preparing, or completing a generation the member has not joined; the heartbeat counted),
+   * ILLEGAL_GENERATION for another generation otherwise, UNKNOWN_MEMBER_ID once it is not in the group (evicted, or a
+   * coordinator that took the group over has not seen it yet): each tells the client to rejoin ({@link #membership}
+   * rejoins; so does a poll). An instance outside
    * the group protocol (manual assignment, or no subscription) has no session to keep: it succeeds.
    */
   Future<Void> memberHeartbeat(RequestContext caller, String group, String name);

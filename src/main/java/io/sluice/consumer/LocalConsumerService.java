@@ -559,7 +559,15 @@ public final class LocalConsumerService implements ConsumerService, GroupListene
         throw new SluiceException(ErrorCode.UNKNOWN_MEMBER_ID, "Consumer instance '" + name + "' is not a member of"
             + " group '" + group + "' (yet, or no longer): it rejoins by reading its assignments or polling");
       }
-      coordinator.group(group).heartbeat(inst.memberId, inst.generation, coordinator.nowMs());
+      Group g = coordinator.group(group);
+      if (isMember(inst) && inst.generation != g.generation() && g.state() != GroupState.STABLE) {
+        // The coordinator made a generation without the member's join (it assigns for server-assigned members): to
+        // the member the rebalance is in progress until it rejoins and sees its part, as it is to the group.
+        g.heartbeat(inst.memberId, coordinator.nowMs());
+        throw new SluiceException(ErrorCode.REBALANCE_IN_PROGRESS, "Group '" + group + "' is rebalancing (generation "
+            + g.generation() + "): consumer instance '" + name + "' must rejoin (GET its assignments, or poll)");
+      }
+      g.heartbeat(inst.memberId, inst.generation, coordinator.nowMs());
       return Future.succeededFuture();
     });
   }
