@@ -13,7 +13,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -69,22 +68,6 @@ class GroupConsumerLivenessTest {
     return client.admin().describeGroup("g").await().atMost(WAIT);
   }
 
-  /** Records the listener's calls. */
-  private static final class Recorder implements RebalanceListener {
-    final List<Set<TopicPartition>> assigned = new CopyOnWriteArrayList<>();
-    final List<Set<TopicPartition>> revoked = new CopyOnWriteArrayList<>();
-
-    @Override
-    public void onPartitionsAssigned(Set<TopicPartition> partitions) {
-      assigned.add(partitions);
-    }
-
-    @Override
-    public void onPartitionsRevoked(Set<TopicPartition> partitions) {
-      revoked.add(partitions);
-    }
-  }
-
   /** Subscribes and asks for one record, which joins the group; then the subscriber asks for nothing. */
   private static AssertSubscriber<ConsumerRecord> takeOne(GroupConsumer c) {
     AssertSubscriber<ConsumerRecord> sub = c.records().subscribe().withSubscriber(AssertSubscriber.create(1));
@@ -119,7 +102,7 @@ class GroupConsumerLivenessTest {
     await("b to own every partition").atMost(WAIT).until(() -> b.assignment().equals(ALL));
     produceOnePerPartition(); // b takes them all; a starts at the group's commits (none): it gets one too
 
-    Recorder la = new Recorder();
+    RecordingRebalanceListener la = new RecordingRebalanceListener();
     GroupConsumer a = client.consumer(options(LONG_SESSION_MS).maxPollIntervalMs(1_000).heartbeatIntervalMs(200)
         .rebalanceListener(la));
     AssertSubscriber<ConsumerRecord> sub = takeOne(a);
@@ -142,7 +125,7 @@ class GroupConsumerLivenessTest {
   @Test
   void aHeartbeatAfterARebalanceBeganTakesTheNewAssignmentWithoutARequest() {
     produceOnePerPartition();
-    Recorder la = new Recorder();
+    RecordingRebalanceListener la = new RecordingRebalanceListener();
     GroupConsumer a = client.consumer(options(LONG_SESSION_MS).heartbeatIntervalMs(200).rebalanceListener(la));
     takeOne(a);
     await("a to own every partition").atMost(WAIT).until(() -> a.assignment().equals(ALL));
