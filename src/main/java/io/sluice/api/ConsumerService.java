@@ -71,7 +71,9 @@ public interface ConsumerService {
 
   /**
    * The instance's member id, generation and owned partitions: what its client names with a fenced commit. A restored
-   * instance not yet in the group rejoins first, as {@link #assignment} does.
+   * instance not yet in the group rejoins first, as {@link #assignment} does, and so does a member the group moved on
+   * without (a rebalance it has not joined: what {@link #memberHeartbeat} answers REBALANCE_IN_PROGRESS or
+   * ILLEGAL_GENERATION for).
    */
   Future<InstanceMembership> membership(RequestContext caller, String group, String name);
 
@@ -102,6 +104,17 @@ public interface ConsumerService {
 
   /** Keeps the membership alive without reading (a WebSocket consumer with no credit left). */
   Future<Void> heartbeat(RequestContext caller, String group, String name);
+
+  /**
+   * Kafka's Heartbeat for the instance's group member: keeps its session alive without joining or reading, for a
+   * client that is not polling. Fails, as Kafka's Heartbeat does, with REBALANCE_IN_PROGRESS while the group rebalances
+   * without the member (preparing, or completing a generation the member has not joined; the heartbeat counted),
+   * ILLEGAL_GENERATION for another generation otherwise, UNKNOWN_MEMBER_ID once it is not in the group (evicted, or a
+   * coordinator that took the group over has not seen it yet): each tells the client to rejoin ({@link #membership}
+   * rejoins; so does a poll). An instance outside
+   * the group protocol (manual assignment, or no subscription) has no session to keep: it succeeds.
+   */
+  Future<Void> memberHeartbeat(RequestContext caller, String group, String name);
 
   /** Commits {@code nextOffsets} with their metadata, or with null the positions reached by the polls so far. */
   default Future<Void> commit(RequestContext caller, String group, String name,

@@ -16,6 +16,9 @@ public final class ConsumerOptions {
   private int fetchMaxBytes = 1 << 20;
   private long fetchMaxWaitMs = 500;
   private long sessionTimeoutMs = 10_000;
+  /** Null: a third of the session timeout, whatever it is set to. */
+  private Long heartbeatIntervalMs;
+  private long maxPollIntervalMs = 300_000;
   private String assignor = "range";
   private String isolationLevel = ReaderOptions.READ_UNCOMMITTED;
   private String groupInstanceId;
@@ -95,13 +98,58 @@ public final class ConsumerOptions {
     return this;
   }
 
-  /** {@code session.timeout.ms}: a member that does not poll for this long is removed from the group. */
+  /**
+   * {@code session.timeout.ms}: a member the broker hears nothing from (no poll, no heartbeat) for this long is removed
+   * from the group. Must be above {@link #heartbeatIntervalMs()} when that is set.
+   */
   public long sessionTimeoutMs() {
     return sessionTimeoutMs;
   }
 
   public ConsumerOptions sessionTimeoutMs(long sessionTimeoutMs) {
-    this.sessionTimeoutMs = ClientOptions.positive(sessionTimeoutMs, "sessionTimeoutMs");
+    ClientOptions.positive(sessionTimeoutMs, "sessionTimeoutMs");
+    if (heartbeatIntervalMs != null) {
+      checkHeartbeat(heartbeatIntervalMs, sessionTimeoutMs);
+    }
+    this.sessionTimeoutMs = sessionTimeoutMs;
+    return this;
+  }
+
+  /**
+   * {@code heartbeat.interval.ms}: how often the consumer tells the group it is alive while it is not polling (a
+   * busy application, or a subscriber with no demand), so that the group keeps its partitions with it. Defaults to a
+   * third of {@link #sessionTimeoutMs()}; must be below it.
+   */
+  public long heartbeatIntervalMs() {
+    return heartbeatIntervalMs != null ? heartbeatIntervalMs : Math.max(1, sessionTimeoutMs / 3);
+  }
+
+  public ConsumerOptions heartbeatIntervalMs(long heartbeatIntervalMs) {
+    ClientOptions.positive(heartbeatIntervalMs, "heartbeatIntervalMs");
+    checkHeartbeat(heartbeatIntervalMs, sessionTimeoutMs);
+    this.heartbeatIntervalMs = heartbeatIntervalMs;
+    return this;
+  }
+
+  private static void checkHeartbeat(long heartbeatIntervalMs, long sessionTimeoutMs) {
+    if (heartbeatIntervalMs >= sessionTimeoutMs) {
+      throw new IllegalArgumentException("heartbeatIntervalMs (" + heartbeatIntervalMs + ") must be below "
+          + "sessionTimeoutMs (" + sessionTimeoutMs + "): the group would drop the member between two heartbeats");
+    }
+  }
+
+  /**
+   * {@code max.poll.interval.ms}: once the application has neither asked for records nor taken any for this long
+   * (checked every {@link #heartbeatIntervalMs()}), the consumer leaves the group, as Kafka's does when its poll
+   * timeout expires: its partitions go to the other members, and its next request rejoins (an explicit commit in
+   * between fails with {@link CommitFailedException}). Default 300,000 (five minutes).
+   */
+  public long maxPollIntervalMs() {
+    return maxPollIntervalMs;
+  }
+
+  public ConsumerOptions maxPollIntervalMs(long maxPollIntervalMs) {
+    this.maxPollIntervalMs = ClientOptions.positive(maxPollIntervalMs, "maxPollIntervalMs");
     return this;
   }
 

@@ -9,8 +9,15 @@ import java.util.Set;
  * A member of a consumer group, over the broker's Kafka REST v2 consumer instance API: it creates an instance
  * ({@code POST /consumers/{group}}, binary format so bytes round-trip), subscribes, long-polls
  * {@code .../records}, commits with {@code .../offsets}, seeks with {@code .../positions*} and deletes the instance
- * on {@link #close()}. The group's coordination (join, assignment, heartbeats) happens at the broker; each poll is
- * the heartbeat, so a subscriber that stops requesting for longer than the session timeout loses its partitions.
+ * on {@link #close()}. The group's coordination (join, assignment) happens at the broker.
+ *
+ * <p><b>Liveness</b>, as Kafka's consumer: a poll counts as a heartbeat, and while none goes out (a subscriber
+ * without demand, a busy application) the consumer heartbeats every {@link ConsumerOptions#heartbeatIntervalMs()}
+ * ({@code POST .../heartbeat}), so the group keeps its partitions with it; a heartbeat answered that the group
+ * rebalanced takes the new assignment at once (the rebalance listener is told). Once the application has neither
+ * asked for nor taken a record for {@link ConsumerOptions#maxPollIntervalMs()}, the consumer leaves the group (its
+ * partitions go to the others) and its next request joins again. A stream that ended (cancelled, failed) stops the
+ * heartbeats: the session then runs out, unless {@link #close()} left at once.
  *
  * <p><b>Demand drives fetching.</b> {@link #records()} sends up to two polls ahead while the subscriber takes the
  * previous poll's records (so the broker reads one while the client decodes the other), and another only when the

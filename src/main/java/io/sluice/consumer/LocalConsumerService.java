@@ -18,6 +18,7 @@ import io.sluice.api.InstanceMembership;
 import io.sluice.api.MemberRead;
 import io.sluice.api.GroupMembershipOperation;
 import io.sluice.group.GroupListener;
+import io.sluice.group.GroupState;
 import io.sluice.group.LocalGroupService;
 import io.sluice.api.JoinGroupRequest;
 import io.sluice.api.OffsetCommit;
@@ -385,8 +386,24 @@ public final class LocalConsumerService implements ConsumerService, GroupListene
 
   @Override
   public Future<InstanceMembership> membership(RequestContext caller, String group, String name) {
-    return withInstance(group, name, inst -> (inst.restored && inst.subscription != null && inst.memberId == null
-        ? joinIfNeeded(inst) : Future.<Void>succeededFuture()).map(v -> membershipOf(inst)));
+    return withInstance(group, name, inst -> (mustRejoin(inst) ? joinIfNeeded(inst) : Future.<Void>succeededFuture())
+        .map(v -> membershipOf(inst)));
+  }
+
+  /**
+   * Whether a membership read joins first: a restored instance not yet in the group, or a member the group moved on
+   * without (preparing a rebalance, or at a generation it has not joined). An evicted member does not: it owns
+   * nothing until its next poll joins it again, as Kafka's consumer rejoins at its next poll.
+   */
+  private boolean mustRejoin(ConsumerInstance inst) {
+    if (inst.subscription == null) {
+      return false;
+    }
+    if (inst.memberId == null) {
+      return inst.restored;
+    }
+    Group g = coordinator.group(inst.group);
+    return isMember(inst) && (inst.generation != g.generation() || g.state() == GroupState.PREPARING_REBALANCE);
   }
 
   /**
@@ -530,6 +547,29 @@ public final class LocalConsumerService implements ConsumerService, GroupListene
   @Override
   public Future<Void> heartbeat(RequestContext caller, String group, String name) {
     return withInstance(group, name, inst -> joinIfNeeded(inst));
+  }
+
+  @Override
+  public Future<Void> memberHeartbeat(RequestContext caller, String group, String name) {
+    return withInstance(group, name, inst -> {
+      if (inst.subscription == null) {
+        return Future.succeededFuture();
+      }
+      if (inst.memberId == null) {
+        throw new SluiceException(ErrorCode.UNKNOWN_MEMBER_ID, "Consumer instance '" + name + "' is not a member of"
+            + " group '" + group + "' (yet, or no longer): it rejoins by reading its assignments or polling");
+      }
+      Group g = coordinator.group(group);
+      if (isMember(inst) && inst.generation != g.generation() && g.state() != GroupState.STABLE) {
+        // The coordinator made a generation without the member's join (it assigns for server-assigned members): to
+        // the member the rebalance is in progress until it rejoins and sees its part, as it is to the group.
+        g.heartbeat(inst.memberId, coordinator.nowMs());
+        throw new SluiceException(ErrorCode.REBALANCE_IN_PROGRESS, "Group '" + group + "' is rebalancing (generation "
+            + g.generation() + "): consumer instance '" + name + "' must rejoin (GET its assignments, or poll)");
+      }
+      g.heartbeat(inst.memberId, inst.generation, coordinator.nowMs());
+      return Future.succeededFuture();
+    });
   }
 
   /**

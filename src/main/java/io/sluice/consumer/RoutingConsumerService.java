@@ -129,6 +129,11 @@ public final class RoutingConsumerService implements ConsumerService {
   }
 
   @Override
+  public Future<Void> memberHeartbeat(RequestContext caller, String group, String name) {
+    return route(group, s -> s.memberHeartbeat(caller, group, name));
+  }
+
+  @Override
   public Future<Void> commit(RequestContext caller, String group, String name,
       Map<TopicPartition, OffsetCommit> nextOffsets, io.sluice.api.InstanceMembership fence) {
     return route(group, s -> s.commit(caller, group, name, nextOffsets, fence));

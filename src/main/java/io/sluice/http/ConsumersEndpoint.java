@@ -47,6 +47,9 @@ import java.util.function.Function;
  * GET    base/records?timeout=&max_bytes=  -> 200 [{"topic","key","value","partition","offset","timestamp","headers"}]
  *                                          (Accept: application/vnd.sluice.records: framed records; Accept:
  *                                          application/vnd.sluice.record-batches: the stored batches as they are)
+ * POST   base/heartbeat                    -> 204 (a Sluice route: keeps the member's session without polling); 409 with
+ *                                          27 (rebalance in progress), 22 or 25 when the member must rejoin (GET
+ *                                          assignments or a poll rejoins it)
  * POST   base/offsets                      {"offsets": [{"topic","partition","offset"}][, "member_id",
  *                                          "generation_id"]} or empty -> 204; with member_id and generation_id
  *                                          (from GET assignments or a binary poll's Sluice-Member-Id and
@@ -104,6 +107,8 @@ final class ConsumersEndpoint {
         instance(ctx)), m -> new JsonObject().put("partitions", ConsumerJson.toJson(m.partitions()))
         .put("member_id", m.memberId()).put("generation_id", m.generationId())));
     router.get(BASE + "/records").handler(this::records);
+    router.post(BASE + "/heartbeat").handler(ctx -> noContent(ctx,
+        consumers.memberHeartbeat(Callers.of(ctx), group(ctx), instance(ctx))));
     router.post(BASE + "/offsets").handler(body).handler(this::commit);
     router.get(BASE + "/offsets").handler(body).handler(this::committed);
     router.post(BASE + "/positions").handler(body).handler(this::seek);

@@ -16,7 +16,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -64,22 +63,6 @@ class GroupConsumerAgainstBrokerTest {
         .enableAutoCommit(false);
   }
 
-  /** Records the listener's calls. */
-  private static final class Recorder implements RebalanceListener {
-    final List<Set<TopicPartition>> assigned = new CopyOnWriteArrayList<>();
-    final List<Set<TopicPartition>> revoked = new CopyOnWriteArrayList<>();
-
-    @Override
-    public void onPartitionsAssigned(Set<TopicPartition> partitions) {
-      assigned.add(partitions);
-    }
-
-    @Override
-    public void onPartitionsRevoked(Set<TopicPartition> partitions) {
-      revoked.add(partitions);
-    }
-  }
-
   private static Set<TopicPartition> partitions(String topic, int count) {
     Set<TopicPartition> all = new HashSet<>();
     for (int p = 0; p < count; p++) {
@@ -92,8 +75,8 @@ class GroupConsumerAgainstBrokerTest {
   void twoConsumersShareTheGroupsPartitionsAndTheSurvivorTakesAllWhenOneCloses() {
     client.admin().createTopic("shared", 4, 1, Map.of()).await().atMost(WAIT);
     Set<TopicPartition> all = partitions("shared", 4);
-    Recorder la = new Recorder();
-    Recorder lb = new Recorder();
+    RecordingRebalanceListener la = new RecordingRebalanceListener();
+    RecordingRebalanceListener lb = new RecordingRebalanceListener();
     GroupConsumer a = client.consumer(options("g-share", "shared").rebalanceListener(la));
     GroupConsumer b = client.consumer(options("g-share", "shared").rebalanceListener(lb));
     a.records().subscribe().withSubscriber(AssertSubscriber.create(Long.MAX_VALUE));

@@ -131,6 +131,11 @@ public final class AuthorizingConsumerService implements ConsumerService {
   }
 
   @Override
+  public Future<Void> memberHeartbeat(RequestContext caller, String group, String name) {
+    return member(caller, group, () -> delegate.memberHeartbeat(caller, group, name));
+  }
+
+  @Override
   public Future<Void> commit(RequestContext caller, String group, String name,
       Map<TopicPartition, OffsetCommit> nextOffsets, io.sluice.api.InstanceMembership fence) {
     return checked(caller, group, AclOperation.READ,

@@ -115,6 +115,20 @@ final class ConsumerInstanceApi {
     return basePath != null;
   }
 
+  /** Forgets the instance (deleted); the next {@link #create} makes a new one. */
+  void forget() {
+    basePath = null;
+  }
+
+  /**
+   * {@code POST base/heartbeat}: keeps the instance's member in its group without polling. Resent as the other
+   * requests are, except after REBALANCE_IN_PROGRESS, which (as ILLEGAL_GENERATION and UNKNOWN_MEMBER_ID) says the
+   * member must rejoin.
+   */
+  Future<Void> heartbeat() {
+    return basePath == null ? Future.succeededFuture() : send(HttpMethod.POST, "/heartbeat", null).mapEmpty();
+  }
+
   /** The broker requests go to now: the pinned one, else the bootstrap broker the rotation is at. A diagnostic. */
   URI requestUrl() {
     return broker != null ? broker : metadata.bootstrapBroker();

@@ -115,6 +115,11 @@ final class GroupConsumerImpl implements GroupConsumer {
   private long lastCommitMs;
   private int failures;
   private final RetryLog retryLog;
+  private final MemberLiveness liveness;
+  /** The stream's requests for a poll ({@link #pollOnce}): with the records handed out, the application's activity. */
+  private long streamPolls;
+  /** Left the group after max.poll.interval.ms without a request ({@link #leave}), until the next request. */
+  private boolean pollTimeoutLeft;
 
   /** One poll's records, a {@link Section} per partition, and the seek epochs they were polled under. */
   private record Batch(List<Section> sections, Map<TopicPartition, Integer> epochs, boolean end) {
@@ -208,6 +213,8 @@ final class GroupConsumerImpl implements GroupConsumer {
     this.options = options;
     this.api = new ConsumerInstanceApi(client.vertx(), client.transport(), client.metadata(),
         client.requestTimeoutMs());
+    this.liveness = new MemberLiveness(vertx, new Liveness(), options.heartbeatIntervalMs(),
+        options.maxPollIntervalMs(), System::nanoTime);
   }
 
   @Override
@@ -223,12 +230,16 @@ final class GroupConsumerImpl implements GroupConsumer {
           .onItem().transformToIterable(Batch::runs)
           // Each run's records straight from the decoded list, the hand-out deciding at emission with the run at hand.
           .onItem().transformToMultiAndConcatenate(run -> Multi.createFrom().iterable(run.records)
-              .select().where(r -> handOut(run, r)));
+              .select().where(r -> handOut(run, r)))
+          // A stream that ended will ask for no record again: no heartbeat holds its partitions past its session.
+          .onTermination().invoke(() -> context.runOnContext(v -> liveness.stop()));
     });
   }
 
   /** The stream's next poll: the one sent ahead if there is one, else a new one. */
   private Future<Batch> pollOnce() {
+    streamPolls++;
+    pollTimeoutLeft = false;
     Future<Batch> next = ahead.poll();
     if (next != null) {
       // Refill the queue: a poll ahead that completed before the stream took it sent none after it (the queue was
@@ -355,8 +366,90 @@ final class GroupConsumerImpl implements GroupConsumer {
   private Future<Void> ensureCreated() {
     if (created == null || created.failed()) {
       created = api.create(options);
+      liveness.start();
     }
     return created;
+  }
+
+  /** What {@link MemberLiveness} keeps alive; on the client's context. */
+  private final class Liveness implements MemberLiveness.Member {
+    @Override
+    public long activity() {
+      long sum = streamPolls;
+      for (Progress p : progress.values()) {
+        sum += p.delivered; // moves with every record handed out, at no cost to the hand-out
+      }
+      return sum;
+    }
+
+    @Override
+    public long pollRequests() {
+      return pollRequests.get();
+    }
+
+    @Override
+    public boolean joined() {
+      ConsumerInstanceApi.Membership m = membership;
+      return !closed && created != null && created.succeeded() && m != null && m.memberId() != null;
+    }
+
+    @Override
+    public Future<Void> heartbeat() {
+      return api.heartbeat();
+    }
+
+    @Override
+    public void rejoin() {
+      // After the polls in flight, whose answers carry older assignments; reading the assignment rejoins the member.
+      Future<Void> rejoined = serial.transform(ar -> closed || !api.created() ? Future.succeededFuture()
+          : api.assigned().map(assigned -> {
+            updateAssignment(assigned.partitions());
+            if (assigned.membership() != null) {
+              membership = assigned.membership(); // no member id: evicted; the next poll joins, heartbeats wait
+            }
+            return (Void) null;
+          }));
+      serial = rejoined.transform(ar -> Future.succeededFuture());
+      rejoined.onFailure(t -> LOG.log(Level.FINE, "Rejoin after a heartbeat failed; the next poll rejoins", t));
+    }
+
+    @Override
+    public void leave() {
+      leaveAfterPollTimeout();
+    }
+  }
+
+  /**
+   * Leaves the group after max.poll.interval.ms without a request: the instance is deleted (a dynamic member leaves at
+   * once, a static one keeps its place for its session timeout, as Kafka's), its partitions are revoked, and the
+   * next request creates a new instance that joins, starting at the group's commits.
+   */
+  private void leaveAfterPollTimeout() {
+    Future<Void> left = serial.transform(ar -> {
+      if (closed || created == null || membership == null) {
+        return Future.succeededFuture();
+      }
+      pollTimeoutLeft = true;
+      Future<Void> deleted = api.delete(CloseOptions.GroupMembershipOperation.DEFAULT);
+      api.forget(); // the delete was sent with the old path; whatever comes next creates a new instance
+      created = null;
+      membership = null;
+      flowing = false;
+      repositionNeeded = false;
+      updateAssignment(Set.of());
+      return deleted.recover(t -> {
+        LOG.log(Level.FINE, "Leaving the group after the poll timeout failed; the instance expires", t);
+        return Future.succeededFuture();
+      });
+    });
+    serial = left.transform(ar -> Future.succeededFuture());
+  }
+
+  /** An explicit commit between {@link #leaveAfterPollTimeout} and the next request: Kafka's CommitFailedException. */
+  private Future<Void> refusedAfterPollTimeout() {
+    return Future.failedFuture(new io.sluice.client.CommitFailedException(ErrorCode.UNKNOWN_MEMBER_ID, "Not committed:"
+        + " this consumer left group '" + options.group() + "' after max.poll.interval.ms (" + options.maxPollIntervalMs()
+        + " ms) without a request for records; its next request rejoins", null));
   }
 
   /** A retriable failure becomes an empty poll after a backoff; anything else fails the stream. */
@@ -516,7 +609,7 @@ final class GroupConsumerImpl implements GroupConsumer {
 
   @Override
   public Uni<Void> commit() {
-    return Unis.onContext(context, () -> commitDelivered(true));
+    return Unis.onContext(context, () -> pollTimeoutLeft ? refusedAfterPollTimeout() : commitDelivered(true));
   }
 
   @Override
@@ -529,7 +622,7 @@ final class GroupConsumerImpl implements GroupConsumer {
   @Override
   public Uni<Void> commitWithMetadata(Map<TopicPartition, OffsetCommit> commits) {
     Map<TopicPartition, OffsetCommit> copy = Map.copyOf(commits);
-    return Unis.onContext(context, () -> created == null || closed
+    return Unis.onContext(context, () -> pollTimeoutLeft ? refusedAfterPollTimeout() : created == null || closed
         // It was answered done and dropped: the instance that commits is made by the first poll.
         ? Future.failedFuture(new IllegalStateException("The consumer has not joined its group"
             + (closed ? ": it is closed" : ": subscribe to records() first")))
@@ -640,6 +733,7 @@ final class GroupConsumerImpl implements GroupConsumer {
         synchronized (handoutLock) {
           closed = true;
         }
+        liveness.stop();
         closing = serial.transform(ar -> options.enableAutoCommit() ? commitDelivered(false) : Future.succeededFuture())
             .transform(ar -> {
               if (ar.failed()) {
