@@ -105,7 +105,7 @@ final class ApiRouter {
         .findFirst().map(e -> ((TransactionsEndpoint) e).service()).orElse(null)).mount(router, body);
     new ManagementGuard(deps.service()).mount(router);
     new UsersEndpoint(deps.authentication()).mount(router, body);
-    deps.extensions().forEach(e -> e.mount(router));
+    deps.extensions().forEach(e -> e.mount(router, body));
     Handler<RoutingContext> failures = ErrorResponses.failureHandler(deps.cfg().maxBodyBytes());
     router.route().failureHandler(failures);
     for (int status : new int[] {400, 404, 405, 406, 413, 415, 500}) {

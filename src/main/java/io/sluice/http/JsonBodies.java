@@ -9,7 +9,7 @@ import io.vertx.ext.web.RoutingContext;
 
 /**
  * The body reader of the routes that take a JSON object (consumer instances, groups, topics, configs, ACLs,
- * reassignments, users, producers): the body is read under the body limit ({@link SizedBody}: 413 above it), and
+ * reassignments, users, producers, and the extensions' routes: {@link HttpExtension#mount}): the body is read under the body limit ({@link SizedBody}: 413 above it), and
  * one over {@link BodyDecoding#INLINE_MAX_BYTES} is parsed on the HTTP worker pool before the route's handler runs,
  * which then finds it parsed ({@link #parsed}). Parsed on the event loop, a seek of 25,000 partitions (a few MB)
  * held it past the 1 s blocked-thread guard at load 30, stalling every connection on that loop. A consumer
