@@ -15,7 +15,6 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import io.vertx.ext.web.handler.BodyHandler;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -37,7 +36,7 @@ final class ConnectEndpoint {
     this.service = service;
   }
 
-  void mount(Router router, BodyHandler body) {
+  void mount(Router router, io.vertx.core.Handler<RoutingContext> body) {
     // Before every route on one connector: what the caller needs on the topics it names (ConnectAccess).
     // (An unnamed group: a filter for every method, not an operation the OpenAPI document lists.)
     router.routeWithRegex("/connectors/([^/]+)(/.*)?").handler(guard(this::access));

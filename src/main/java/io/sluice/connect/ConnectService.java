@@ -17,11 +17,12 @@ import io.sluice.api.RequestContext;
 import io.sluice.http.FrontEndView;
 import io.sluice.http.HttpExtension;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.internal.VertxInternal;
 import io.vertx.ext.web.Router;
-import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.ext.web.RoutingContext;
 import io.vertx.spi.cluster.zookeeper.ZookeeperClusterManager;
 import java.lang.System.Logger.Level;
 import java.nio.file.Path;
@@ -126,8 +127,8 @@ public final class ConnectService {
       }
 
       @Override
-      public void mount(Router router) {
-        ConnectService.this.mount(router, BodyHandler.create(false).setBodyLimit(config.httpMaxBodyBytes()));
+      public void mount(Router router, Handler<RoutingContext> jsonBody) {
+        ConnectService.this.mount(router, jsonBody);
       }
 
       @Override
@@ -305,7 +306,7 @@ public final class ConnectService {
   }
 
   /** Mounts Kafka Connect's REST API on the broker's router. */
-  public void mount(Router router, BodyHandler body) {
+  public void mount(Router router, Handler<RoutingContext> body) {
     new ConnectEndpoint(this).mount(router, body);
   }
 

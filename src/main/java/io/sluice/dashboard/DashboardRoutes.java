@@ -48,7 +48,7 @@ public final class DashboardRoutes implements HttpExtension {
   }
 
   @Override
-  public void mount(Router router) {
+  public void mount(Router router, io.vertx.core.Handler<RoutingContext> jsonBody) {
     StaticHandler files = StaticHandler.create(WEBROOT).setCachingEnabled(true).setMaxAgeSeconds(0)
         .setIndexPage("index.html").setDefaultContentEncoding("UTF-8");
     router.get("/webjars/*").handler(DashboardRoutes::securityHeaders).handler(this::webjar);

@@ -19,10 +19,12 @@ import io.sluice.record.Record;
 import io.sluice.record.RecordBatchBuilder;
 import io.sluice.api.TopicPartition;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.lang.System.Logger.Level;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
@@ -71,10 +73,17 @@ public final class OffsetsTopic {
 
   private static final System.Logger LOG = System.getLogger(OffsetsTopic.class.getName());
   private static final int LOAD_FETCH_BYTES = 1 << 20;
+  /** Batches of at most this many records (not instances') are encoded by the caller: in well under a millisecond. */
+  static final int INLINE_ENCODE_MAX_ENTRIES = 256;
 
   private final BrokerService service;
   private final WorkerExecutor workers;
   private volatile int partitions;
+  /**
+   * Completes once the last append encoded on the workers, or waiting behind one, has been handed to the log; an
+   * append finding it pending waits its turn. Guarded by {@code this}.
+   */
+  private Future<Void> appendsIssued = Future.succeededFuture();
 
   /** A decoded record of the topic. {@code value} is null for a tombstone. */
   public record Entry(JsonArray key, JsonObject value) {
@@ -175,15 +184,52 @@ public final class OffsetsTopic {
     return appendTo(partitionFor(group), entries).mapEmpty();
   }
 
-  /** Appends {@code entries} as one batch to {@code partition}, acks=all; completes with the batch's base offset. */
+  /**
+   * Appends {@code entries} as one batch to {@code partition}, acks=all; completes with the batch's base offset.
+   * Batches are handed to the log in the order of the calls (a later record of a key must win), also when one is
+   * encoded on the workers ({@link #encodedOnWorkers}) while the next is not.
+   */
   public Future<Long> appendTo(int partition, List<Entry> entries) {
+    boolean onWorkers = encodedOnWorkers(entries);
+    synchronized (this) {
+      if (!onWorkers && appendsIssued.isComplete()) {
+        return produce(partition, encode(entries));
+      }
+      Promise<Void> issued = Promise.promise();
+      Future<ByteBuffer> encoded = appendsIssued.transform(previous -> onWorkers
+          ? workers.executeBlocking(() -> encode(entries), false) : Future.succeededFuture(encode(entries)));
+      encoded.onFailure(t -> issued.tryComplete());
+      appendsIssued = issued.future();
+      return encoded.compose(batch -> {
+        Future<Long> appended = produce(partition, batch);
+        issued.tryComplete(); // the next append is handed to the log after this one, not after its acks
+        return appended;
+      });
+    }
+  }
+
+  /**
+   * Whether encoding {@code entries} may take long enough to hold the caller's event loop: many records (a commit of
+   * 25,000 partitions), or an instance's record, whose subscription and assignment hold up to
+   * {@code consumer.max.subscription.entries} (a 25,000-partition assignment held it past the 1 s guard at load 30).
+   */
+  static boolean encodedOnWorkers(List<Entry> entries) {
+    return entries.size() > INLINE_ENCODE_MAX_ENTRIES
+        || entries.stream().anyMatch(e -> e.value() != null && "instance".equals(e.key().getValue(0)));
+  }
+
+  private static ByteBuffer encode(List<Entry> entries) {
     RecordBatchBuilder builder = new RecordBatchBuilder(CompressionType.NONE);
     long now = System.currentTimeMillis();
     for (Entry e : entries) {
       builder.append(now, e.key().toBuffer().getBytes(), e.value() == null ? null : e.value().toBuffer().getBytes(),
           List.of());
     }
-    return service.produce(RequestContext.SELF, new TopicPartition(NAME, partition), builder.build(), Acks.ALL)
+    return builder.build();
+  }
+
+  private Future<Long> produce(int partition, ByteBuffer batch) {
+    return service.produce(RequestContext.SELF, new TopicPartition(NAME, partition), batch, Acks.ALL)
         .map(r -> r.batchBaseOffsets().get(0));
   }
 

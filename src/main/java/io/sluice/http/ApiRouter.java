@@ -70,7 +70,8 @@ final class ApiRouter {
     BodyHandler produceBody = BodyHandler.create(false).setBodyLimit(deps.cfg().maxBodyBytes())
         .setPreallocateBodyBuffer(true);
     // Every other route that takes a JSON object: read at its length, parsed on the workers when large.
-    Handler<RoutingContext> body = new JsonBodies(deps.cfg().maxBodyBytes(), deps.fetchWorkers()).reader();
+    JsonBodies bodies = new JsonBodies(deps.cfg().maxBodyBytes(), deps.fetchWorkers());
+    Handler<RoutingContext> body = bodies.reader();
     // The hot paths first: vertx-web tries routes in order and every route with a path parameter it passes builds a
     // regex Matcher, which was 17% of the broker's allocation in perf e2e with these two mounted after 30 others.
     // Their paths are exact and no other route takes them, so the order changes no answer.
@@ -93,7 +94,7 @@ final class ApiRouter {
     new BatchesEndpoint(deps.service()).mount(router, sized);
     new FetchEndpoint(deps.service(), deps.cfg(), deps.fetchWorkers(), deps.answers()).mount(router);
     ConsumerService consumers = deps.consumers() != null ? deps.consumers() : Unavailable.consumers();
-    new ConsumersEndpoint(consumers, deps.cfg(), deps.fetchWorkers(), deps.answers()).mount(router, body);
+    new ConsumersEndpoint(consumers, deps.cfg(), deps.fetchWorkers(), deps.answers()).mount(router, bodies);
     new ConsumerGroupsEndpoint(consumers).mount(router, body);
     // Streams count what they carry against the client quotas themselves (the gate sees only their first request).
     StreamQuota quota = StreamQuota.of(deps.extensions());
@@ -105,7 +106,7 @@ final class ApiRouter {
         .findFirst().map(e -> ((TransactionsEndpoint) e).service()).orElse(null)).mount(router, body);
     new ManagementGuard(deps.service()).mount(router);
     new UsersEndpoint(deps.authentication()).mount(router, body);
-    deps.extensions().forEach(e -> e.mount(router));
+    deps.extensions().forEach(e -> e.mount(router, body));
     Handler<RoutingContext> failures = ErrorResponses.failureHandler(deps.cfg().maxBodyBytes());
     router.route().failureHandler(failures);
     for (int status : new int[] {400, 404, 405, 406, 413, 415, 500}) {

@@ -3,11 +3,11 @@ package io.sluice.http;
 import io.sluice.api.ConfigAlteration;
 import io.sluice.errors.ErrorCode;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import io.vertx.ext.web.handler.BodyHandler;
 import java.util.List;
 import java.util.Set;
 
@@ -48,8 +48,7 @@ public final class BrokerConfigsEndpoint implements HttpExtension {
   }
 
   @Override
-  public void mount(Router router) {
-    BodyHandler body = BodyHandler.create(false).setBodyLimit(1 << 20);
+  public void mount(Router router, Handler<RoutingContext> body) {
     router.get(PATH).handler(ctx -> answer(ctx, configs.describe(ctx.pathParam("broker")), null));
     router.postWithRegex("/brokers/(?<broker>[^/]+)/configs:alter").handler(body).handler(this::alter);
   }

@@ -92,7 +92,10 @@ final class ConsumersEndpoint {
     this.answers = answers;
   }
 
-  void mount(Router router, Handler<RoutingContext> body) {
+  /** {@code bodies}: the reader of each route's JSON; a large list of positions is turned into its map on a worker. */
+  void mount(Router router, JsonBodies bodies) {
+    Handler<RoutingContext> body = bodies.reader();
+    Handler<RoutingContext> partitionsBody = bodies.reader(ConsumerJson::partitions);
     new InstanceOrder().mount(router, BASE); // first: a large body parsed on a worker must not let a later one pass
     router.post("/consumers/:group").handler(body).handler(this::create);
     router.delete(BASE).handler(ctx -> noContent(ctx, consumers.delete(Callers.of(ctx), group(ctx), instance(ctx),
@@ -101,21 +104,25 @@ final class ConsumersEndpoint {
     router.get(BASE + "/subscription").handler(this::subscription);
     router.delete(BASE + "/subscription").handler(ctx -> noContent(ctx,
         consumers.unsubscribe(Callers.of(ctx), group(ctx), instance(ctx))));
-    router.post(BASE + "/assignments").handler(body).handler(ctx -> noContent(ctx,
-        consumers.assign(Callers.of(ctx), group(ctx), instance(ctx), ConsumerJson.partitions(Replies.jsonObjectBody(ctx)))));
+    router.post(BASE + "/assignments").handler(partitionsBody).handler(ctx -> noContent(ctx,
+        consumers.assign(Callers.of(ctx), group(ctx), instance(ctx), partitions(ctx))));
     router.get(BASE + "/assignments").handler(ctx -> json(ctx, consumers.membership(Callers.of(ctx), group(ctx),
         instance(ctx)), m -> new JsonObject().put("partitions", ConsumerJson.toJson(m.partitions()))
         .put("member_id", m.memberId()).put("generation_id", m.generationId())));
     router.get(BASE + "/records").handler(this::records);
     router.post(BASE + "/heartbeat").handler(ctx -> noContent(ctx,
         consumers.memberHeartbeat(Callers.of(ctx), group(ctx), instance(ctx))));
-    router.post(BASE + "/offsets").handler(body).handler(this::commit);
-    router.get(BASE + "/offsets").handler(body).handler(this::committed);
-    router.post(BASE + "/positions").handler(body).handler(this::seek);
-    router.post(BASE + "/positions/beginning").handler(body).handler(ctx -> noContent(ctx,
-        consumers.seekToBeginning(Callers.of(ctx), group(ctx), instance(ctx), ConsumerJson.partitions(Replies.jsonObjectBody(ctx)))));
-    router.post(BASE + "/positions/end").handler(body).handler(ctx -> noContent(ctx,
-        consumers.seekToEnd(Callers.of(ctx), group(ctx), instance(ctx), ConsumerJson.partitions(Replies.jsonObjectBody(ctx)))));
+    router.post(BASE + "/offsets").handler(bodies.reader(Commit::of)).handler(this::commit);
+    router.get(BASE + "/offsets").handler(partitionsBody).handler(this::committed);
+    router.post(BASE + "/positions").handler(bodies.reader(Seek::of)).handler(this::seek);
+    router.post(BASE + "/positions/beginning").handler(partitionsBody).handler(ctx -> noContent(ctx,
+        consumers.seekToBeginning(Callers.of(ctx), group(ctx), instance(ctx), partitions(ctx))));
+    router.post(BASE + "/positions/end").handler(partitionsBody).handler(ctx -> noContent(ctx,
+        consumers.seekToEnd(Callers.of(ctx), group(ctx), instance(ctx), partitions(ctx))));
+  }
+
+  private static List<TopicPartition> partitions(RoutingContext ctx) {
+    return JsonBodies.decoded(ctx, ConsumerJson::partitions);
   }
 
   private void create(RoutingContext ctx) {
@@ -364,24 +371,26 @@ final class ConsumersEndpoint {
     return io.vertx.core.internal.buffer.BufferInternal.buffer(out);
   }
 
-  private void commit(RoutingContext ctx) {
-    Map<TopicPartition, OffsetCommit> next = null;
-    InstanceMembership fence = null;
-    if (ctx.body().length() > 0) {
-      JsonObject body = Replies.jsonObjectBody(ctx);
+  /** A commit's body: the offsets (null: the positions polled) and the fence (null: none). */
+  private record Commit(Map<TopicPartition, OffsetCommit> next, InstanceMembership fence) {
+    static final Commit POLLED = new Commit(null, null);
+
+    static Commit of(JsonObject body) {
       ConsumerJson.requireKnown(body, "The body", java.util.Set.of("offsets", "member_id", "generation_id"));
-      fence = ConsumerJson.fence(body);
+      InstanceMembership fence = ConsumerJson.fence(body);
       // A fenced commit may leave the offsets out: it commits the positions polled, as an empty body does.
-      if (fence == null || body.containsKey("offsets")) {
-        next = ConsumerJson.commits(ConsumerJson.array(body, "offsets"), "offsets");
-      }
+      return new Commit(fence == null || body.containsKey("offsets")
+          ? ConsumerJson.commits(ConsumerJson.array(body, "offsets"), "offsets") : null, fence);
     }
-    noContent(ctx, consumers.commit(Callers.of(ctx), group(ctx), instance(ctx), next, fence));
+  }
+
+  private void commit(RoutingContext ctx) {
+    Commit c = ctx.body().length() > 0 ? JsonBodies.decoded(ctx, Commit::of) : Commit.POLLED;
+    noContent(ctx, consumers.commit(Callers.of(ctx), group(ctx), instance(ctx), c.next(), c.fence()));
   }
 
   private void committed(RoutingContext ctx) {
-    List<TopicPartition> partitions = ctx.body().length() > 0 ? ConsumerJson.partitions(Replies.jsonObjectBody(ctx))
-        : null;
+    List<TopicPartition> partitions = ctx.body().length() > 0 ? partitions(ctx) : null;
     boolean requireStable = Boolean.parseBoolean(ctx.queryParams().get("require_stable"));
     json(ctx, consumers.committed(Callers.of(ctx), group(ctx), instance(ctx), partitions, requireStable), committed -> {
       JsonArray offsets = new JsonArray();
@@ -391,23 +400,31 @@ final class ConsumersEndpoint {
     });
   }
 
-  private void seek(RoutingContext ctx) {
-    JsonObject body = Replies.jsonObjectBody(ctx);
-    ConsumerJson.requireKnown(body, "The body", java.util.Set.of("offsets"));
-    JsonArray entries = ConsumerJson.array(body, "offsets");
-    JsonArray byOffset = new JsonArray();
-    JsonArray byTime = new JsonArray();
-    for (int i = 0; i < entries.size(); i++) {
-      Object e = entries.getValue(i);
-      if (e instanceof JsonObject o && o.containsKey("timestamp") && o.containsKey("offset")) {
-        throw ErrorResponses.error(ErrorCode.MALFORMED_REQUEST, "offsets[" + i + "] names both 'offset' and"
-            + " 'timestamp'; a position is one or the other");
+  /** A seek's body: positions by offset and by timestamp. */
+  private record Seek(Map<TopicPartition, Long> offsets, Map<TopicPartition, Long> times) {
+    static Seek of(JsonObject body) {
+      ConsumerJson.requireKnown(body, "The body", java.util.Set.of("offsets"));
+      JsonArray entries = ConsumerJson.array(body, "offsets");
+      JsonArray byOffset = new JsonArray();
+      JsonArray byTime = new JsonArray();
+      for (int i = 0; i < entries.size(); i++) {
+        Object e = entries.getValue(i);
+        if (e instanceof JsonObject o && o.containsKey("timestamp") && o.containsKey("offset")) {
+          throw ErrorResponses.error(ErrorCode.MALFORMED_REQUEST, "offsets[" + i + "] names both 'offset' and"
+              + " 'timestamp'; a position is one or the other");
+        }
+        boolean timed = e instanceof JsonObject o && o.containsKey("timestamp");
+        (timed ? byTime : byOffset).add(e);
       }
-      boolean timed = e instanceof JsonObject o && o.containsKey("timestamp");
-      (timed ? byTime : byOffset).add(e);
+      return new Seek(ConsumerJson.offsets(byOffset, "offsets", "offset"),
+          ConsumerJson.offsets(byTime, "offsets", "timestamp"));
     }
-    Map<TopicPartition, Long> offsets = ConsumerJson.offsets(byOffset, "offsets", "offset");
-    Map<TopicPartition, Long> times = ConsumerJson.offsets(byTime, "offsets", "timestamp");
+  }
+
+  private void seek(RoutingContext ctx) {
+    Seek seek = JsonBodies.decoded(ctx, Seek::of);
+    Map<TopicPartition, Long> offsets = seek.offsets();
+    Map<TopicPartition, Long> times = seek.times();
     String g = group(ctx);
     String i = instance(ctx);
     noContent(ctx, consumers.seek(Callers.of(ctx), g, i, offsets).compose(v -> times.isEmpty() ? Future.succeededFuture()

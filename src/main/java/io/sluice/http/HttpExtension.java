@@ -1,7 +1,9 @@
 package io.sluice.http;
 
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
 
 /**
  * Routes a broker service adds to the HTTP listener (metrics, the dashboard, Kafka Connect's REST API): the listener
@@ -19,8 +21,13 @@ public interface HttpExtension {
     return null;
   }
 
-  /** Mounts the extension's routes; called once per HTTP server instance, on that instance's context. */
-  void mount(Router router);
+  /**
+   * Mounts the extension's routes; called once per HTTP server instance, on that instance's context. {@code jsonBody}
+   * is the API's reader of a JSON object body, to put first on each route that takes one: 413 above
+   * {@code http.max.body.bytes} before anything is parsed, and a body too large to parse on the event loop parsed on
+   * the HTTP worker pool, which {@link RequestBodies} then hands over.
+   */
+  void mount(Router router, Handler<RoutingContext> jsonBody);
 
   /**
    * Called once the listener serves requests; {@code view} stays valid until it stops. The listener does not wait

@@ -87,7 +87,12 @@ final class MultiFetchEndpoint {
   }
 
   private void fetch(RoutingContext ctx) {
-    Request request = parse(ctx);
+    Buffer body = ctx.body().buffer();
+    BodyDecoding.decode(body == null ? 0 : body.length(), workers, () -> parse(body))
+        .onSuccess(request -> fetch(ctx, request)).onFailure(ctx::fail);
+  }
+
+  private void fetch(RoutingContext ctx, Request request) {
     RequestContext caller = Callers.of(ctx);
     Future<List<Future<FetchResult>>> read = request.partitions().size() == 1 ? onePartition(caller, request)
         : manyPartitions(caller, request);
@@ -291,10 +296,14 @@ final class MultiFetchEndpoint {
             logStartOffset, nextOffset, size);
   }
 
-  /** The canonical body's streaming parse; anything unusual, and every refusal with its message, the full one. */
-  private Request parse(RoutingContext ctx) {
-    Request request = CanonicalFetchBody.tryParse(ctx.body().buffer(), cfg);
-    return request != null ? request : parse(Replies.jsonObjectBody(ctx));
+  /**
+   * The canonical body's streaming parse; anything unusual, and every refusal with its message, the full one. Both
+   * cost about the body's size, so a large body is parsed on the workers ({@link BodyDecoding}): a 16 MB one held
+   * the event loop for the whole parse.
+   */
+  private Request parse(Buffer body) {
+    Request request = CanonicalFetchBody.tryParse(body, cfg);
+    return request != null ? request : parse(Replies.jsonObjectBody(body));
   }
 
   Request parse(JsonObject body) {

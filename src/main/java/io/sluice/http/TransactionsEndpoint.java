@@ -12,7 +12,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.core.Handler;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -45,7 +45,6 @@ import java.util.TreeSet;
  * {@link HttpExtension}; any broker answers, the service routes to the id's coordinator.
  */
 public final class TransactionsEndpoint implements HttpExtension {
-  private static final int MAX_BODY_BYTES = 1 << 20;
   /** Kafka's transaction state names, as a listing's {@code state} filter takes them. */
   private static final Set<String> STATES = new TreeSet<>(List.of("Empty", "Ongoing", "PrepareCommit",
       "PrepareAbort", "CompleteCommit", "CompleteAbort", "PrepareEpochFence", "Dead"));
@@ -66,8 +65,7 @@ public final class TransactionsEndpoint implements HttpExtension {
   }
 
   @Override
-  public void mount(Router router) {
-    BodyHandler body = BodyHandler.create(false).setBodyLimit(MAX_BODY_BYTES);
+  public void mount(Router router, Handler<RoutingContext> body) {
     router.get("/transactions").handler(this::list);
     router.get("/transactions/:transactional_id").handler(this::describe);
     router.post("/transactions/:transactional_id/partitions").handler(body).handler(this::addPartitions);

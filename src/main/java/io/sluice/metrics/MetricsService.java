@@ -212,7 +212,7 @@ public final class MetricsService {
         this::refreshState) : null;
     out.add(new HttpExtension() {
       @Override
-      public void mount(Router router) {
+      public void mount(Router router, io.vertx.core.Handler<io.vertx.ext.web.RoutingContext> jsonBody) {
         MetricsRoutes.mount(router, routes, sources.brokerId());
       }
 

@@ -8,7 +8,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.core.Handler;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -44,8 +44,8 @@ final class QuotaEndpoint {
     this.blocking = blocking;
   }
 
-  void mount(Router router, StoreAccess store) {
-    BodyHandler body = BodyHandler.create(false).setBodyLimit(1 << 20);
+  /** {@code body}: the API's JSON body reader ({@link io.sluice.http.HttpExtension#mount}). */
+  void mount(Router router, Handler<RoutingContext> body, StoreAccess store) {
     router.get(PATH).handler(this::describe);
     router.postWithRegex(PATH + ":alter").handler(body).handler(ctx -> guard(ctx, () -> alter(ctx, store)));
     router.delete(PATH).handler(ctx -> guard(ctx, () -> delete(ctx, store)));

@@ -10,10 +10,12 @@ import io.sluice.api.RequestContext;
 import io.sluice.http.HttpExtension;
 import io.sluice.http.StreamQuota;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.internal.VertxInternal;
 import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
 import io.vertx.spi.cluster.zookeeper.ZookeeperClusterManager;
 import java.util.ArrayList;
 import java.util.List;
@@ -64,7 +66,7 @@ public final class QuotaService implements BrokerComponent {
   public static HttpExtension standaloneHttpExtension() {
     ClientQuotas none = new ClientQuotas(11, 1_000, System::currentTimeMillis);
     QuotaEndpoint endpoint = new QuotaEndpoint(none, work -> Future.failedFuture("no quota store"));
-    return new Extension(new QuotaGate(none), router -> endpoint.mount(router, alterations -> {
+    return new Extension(new QuotaGate(none), (router, body) -> endpoint.mount(router, body, alterations -> {
       throw new IllegalStateException("no quota store");
     }));
   }
@@ -72,15 +74,15 @@ public final class QuotaService implements BrokerComponent {
   private HttpExtension httpExtension() {
     QuotaEndpoint endpoint = new QuotaEndpoint(quotas, this::blocking);
     return new Extension(new QuotaGate(quotas),
-        router -> endpoint.mount(router, alterations -> store.alter(alterations)));
+        (router, body) -> endpoint.mount(router, body, alterations -> store.alter(alterations)));
   }
 
   /** The gate and the endpoint's routes; also the listener's {@link StreamQuota}, which its streams find by type. */
   private record Extension(QuotaGate gate, HttpExtension endpoint) implements HttpExtension, StreamQuota {
     @Override
-    public void mount(Router router) {
+    public void mount(Router router, Handler<RoutingContext> jsonBody) {
       gate.mount(router);
-      endpoint.mount(router);
+      endpoint.mount(router, jsonBody);
     }
 
     @Override

@@ -9,7 +9,6 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import io.vertx.ext.web.handler.BodyHandler;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -33,7 +32,7 @@ final class StreamsEndpoint {
     this.service = service;
   }
 
-  void mount(Router router, BodyHandler body) {
+  void mount(Router router, io.vertx.core.Handler<RoutingContext> body) {
     router.post("/streams/preview").handler(body).handler(guard(this::preview));
     router.post("/streams").handler(body).handler(guard(this::create));
     router.get("/streams").handler(guard(this::list));

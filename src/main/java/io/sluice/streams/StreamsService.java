@@ -12,12 +12,13 @@ import io.sluice.http.HttpExtension;
 import io.sluice.streams.state.StateMemory;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
-import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.ext.web.RoutingContext;
 import io.vertx.spi.cluster.zookeeper.ZookeeperClusterManager;
 import java.util.ArrayList;
 import java.util.List;
@@ -158,9 +159,8 @@ public final class StreamsService implements BrokerComponent {
   HttpExtension httpExtension() {
     return new HttpExtension() {
       @Override
-      public void mount(Router router) {
-        new StreamsEndpoint(StreamsService.this).mount(router,
-            BodyHandler.create(false).setBodyLimit(config.httpMaxBodyBytes()));
+      public void mount(Router router, Handler<RoutingContext> jsonBody) {
+        new StreamsEndpoint(StreamsService.this).mount(router, jsonBody);
       }
     };
   }

@@ -46,7 +46,7 @@ class ExtensionStartsTest {
     }
 
     @Override
-    public void mount(Router router) {
+    public void mount(Router router, io.vertx.core.Handler<io.vertx.ext.web.RoutingContext> jsonBody) {
     }
 
     @Override

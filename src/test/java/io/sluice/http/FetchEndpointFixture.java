@@ -44,14 +44,20 @@ final class FetchEndpointFixture implements AutoCloseable {
     Router router = Router.router(vertx);
     new MultiFetchEndpoint(fetchesOnly(fetches), HttpApiConfig.defaults("127.0.0.1", 0), workers)
         .mount(router, BodyHandler.create());
+    router.route().failureHandler(ErrorResponses.failureHandler(Long.MAX_VALUE)); // the API's answers to refusals
     server = vertx.createHttpServer().requestHandler(router).listen(0, "127.0.0.1").await(10, TimeUnit.SECONDS);
     client = WebClient.create(vertx);
   }
 
   /** Posts {@code body} as JSON to the endpoint and waits for its answer. */
   HttpResponse<Buffer> post(JsonObject body) throws Exception {
+    return postAsync(body.toBuffer()).await(10, TimeUnit.SECONDS);
+  }
+
+  /** Posts {@code body} (JSON, well-formed or not) to the endpoint. */
+  Future<HttpResponse<Buffer>> postAsync(Buffer body) {
     return client.post(server.actualPort(), "127.0.0.1", MultiFetchEndpoint.PATH)
-        .putHeader("Content-Type", "application/json").sendBuffer(body.toBuffer()).await(10, TimeUnit.SECONDS);
+        .putHeader("Content-Type", "application/json").sendBuffer(body);
   }
 
   @Override
