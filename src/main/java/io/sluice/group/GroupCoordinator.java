@@ -223,6 +223,17 @@ public final class GroupCoordinator {
     return result.future();
   }
 
+  /**
+   * Stops following the offsets topic's leadership, keeping the partitions loaded: for tests, a zombie coordinator
+   * (one whose partition moved without its noticing), whose writes and markers the partitions must refuse.
+   */
+  Future<Void> freezeOwnership() {
+    return run(() -> {
+      ownership.freeze();
+      return Future.succeededFuture();
+    });
+  }
+
   /** On the coordinator context: whether this broker serves group {@code groupId} now. */
   public boolean coordinates(String groupId) {
     return ownership.coordinates(groupId);

@@ -53,6 +53,8 @@ final class PartitionOwnership {
   private long attempts;
   private long timer = -1;
   private boolean checking;
+  /** Set by {@link #freeze}: leadership is no longer followed. */
+  private boolean frozen;
 
   private record Owned(long attempt, int leaderEpoch) {
   }
@@ -85,6 +87,15 @@ final class PartitionOwnership {
 
   void stop() {
     coordinator.vertx().cancelTimer(timer);
+  }
+
+  /**
+   * Stops following leadership, keeping what is loaded: the coordinator is a zombie that has not seen its partitions
+   * move (as one whose broker is cut off from the metadata), for tests of the fences that stop such a one.
+   */
+  void freeze() {
+    stop();
+    frozen = true;
   }
 
   boolean coordinates(String group) {
@@ -160,7 +171,7 @@ final class PartitionOwnership {
 
   /** Compares the partitions led here with those owned; loads and drops accordingly. */
   void check() {
-    if (checking || coordinator.closed()) {
+    if (checking || frozen || coordinator.closed()) {
       return;
     }
     checking = true;
@@ -170,6 +181,9 @@ final class PartitionOwnership {
   }
 
   private void reconcile(TopicMetadata metadata) {
+    if (frozen) {
+      return; // a check that was running when it froze
+    }
     int n = metadata.partitionCount();
     topic.partitions(n);
     Set<Integer> led = new TreeSet<>();

@@ -267,7 +267,8 @@ final class TransactionCoordinator {
   private Future<Void> awaitEnd(String id) {
     Future<Void> running = ending.get(id);
     if (running == null) {
-      return Future.succeededFuture();
+      // An end that stopped before this look (its coordinator fenced, the id dropped) must not read as done.
+      return txns.containsKey(id) ? Future.succeededFuture() : Future.failedFuture(movedAway(id));
     }
     Promise<Void> answer = Promise.promise();
     long timer = host.vertx().setTimer(END_WAIT_MS, t -> answer.tryFail(new SluiceException(
