@@ -88,6 +88,18 @@ public interface BrokerService {
   }
 
   /**
+   * {@link #produce(RequestContext, TopicPartition, ByteBuffer, Acks)} by the coordinator of an internal topic's
+   * partition, which it loaded as that partition's leader at {@code leaderEpoch} (Kafka's coordinators write only the
+   * partitions they lead): refused FENCED_LEADER_EPOCH (74) once the partition's leader is at a newer epoch, and
+   * UNKNOWN_LEADER_EPOCH (75) while it is at an older one, so a coordinator whose partition moved cannot write into
+   * the new leader's log behind the new coordinator's back. Forwarded to the leader like a produce.
+   */
+  default Future<ProduceResult> produceAtLeaderEpoch(RequestContext caller, TopicPartition tp, ByteBuffer batches,
+      Acks acks, int leaderEpoch) {
+    return Future.failedFuture(new UnsupportedOperationException("produceAtLeaderEpoch"));
+  }
+
+  /**
    * Long-poll fetch: completes as soon as at least {@code minBytes} of committed records at or after
    * {@code offset} are there, or when {@code maxWaitMs} passes (possibly empty).
    */

@@ -71,6 +71,12 @@ public abstract class DelegatingBrokerService implements BrokerService {
   }
 
   @Override
+  public Future<ProduceResult> produceAtLeaderEpoch(RequestContext caller, TopicPartition tp, ByteBuffer batches,
+      Acks acks, int leaderEpoch) {
+    return delegate.produceAtLeaderEpoch(caller, tp, batches, acks, leaderEpoch);
+  }
+
+  @Override
   public Future<FetchResult> fetch(RequestContext caller, FetchRequest request) {
     return delegate.fetch(caller, request);
   }

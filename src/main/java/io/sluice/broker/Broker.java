@@ -158,6 +158,7 @@ public final class Broker {
   private BrokerRegistration registration;
   private Future<Void> closed;
   private Services services;
+  private io.sluice.api.TransactionService transactions;
   private MetricsService metrics;
   /** The metrics being built from the moment Vert.x runs ({@link #startBuildingMetrics}). */
   private volatile Future<MetricsService> metricsBuilt;
@@ -351,6 +352,7 @@ public final class Broker {
   private Future<Void> startComponents(StartSteps steps) {
     GroupCoordination groups = new GroupCoordination(vertx, config, service, builder.groupClock);
     localService.verifyTransactionsWith(groups.transactions());
+    transactions = groups.transactions();
     metrics.useLocalGroups(groups.localGroups());
     Acls acls = authorization();
     policed = new PolicyBrokerService(service, acls);
@@ -884,6 +886,14 @@ public final class Broker {
   /** The services as listeners get them: behind the caller policy. */
   public Services services() {
     return services;
+  }
+
+  /**
+   * The transaction coordinator for the broker's own calls: each routed to its transactional id's coordinator, no
+   * caller policy.
+   */
+  public io.sluice.api.TransactionService transactions() {
+    return transactions;
   }
 
   /** Where each listener listens, in start order. */

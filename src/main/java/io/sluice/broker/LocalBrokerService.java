@@ -316,8 +316,19 @@ public final class LocalBrokerService implements BrokerService {
   @Override
   public Future<ProduceResult> produce(RequestContext caller, TopicPartition tp, ByteBuffer batches, Acks acks,
       String transactionalId) {
+    return produce(tp, batches, acks, transactionalId, PartitionVerticle.ANY_LEADER_EPOCH);
+  }
+
+  @Override
+  public Future<ProduceResult> produceAtLeaderEpoch(RequestContext caller, TopicPartition tp, ByteBuffer batches,
+      Acks acks, int leaderEpoch) {
+    return produce(tp, batches, acks, null, leaderEpoch);
+  }
+
+  private Future<ProduceResult> produce(TopicPartition tp, ByteBuffer batches, Acks acks, String transactionalId,
+      int leaderEpoch) {
     return Contexts.onCaller(attempt(() -> partition(tp).compose(pv -> {
-      Future<ProduceResult> appended = pv.append(batches, acks, transactionalId, verifier)
+      Future<ProduceResult> appended = pv.append(batches, acks, transactionalId, verifier, leaderEpoch)
           .map(r -> new ProduceResult(r.batchBaseOffsets(), r.logAppendTimeMs()));
       if (acks != Acks.NONE) {
         return appended;

@@ -83,6 +83,11 @@ public enum ErrorCode {
   INVALID_TRANSACTION_TIMEOUT(50, 400, false),
   /** The transaction is still being committed or aborted (its markers being written); retry. */
   CONCURRENT_TRANSACTIONS(51, 409, true),
+  /**
+   * A transaction marker from a coordinator older than the last one that wrote a marker of the producer here (a
+   * coordinator epoch, Kafka's): a zombie coordinator, whose transaction-state partition moved, must stop.
+   */
+  TRANSACTION_COORDINATOR_FENCED(52, 409, false),
   TRANSACTIONAL_ID_AUTHORIZATION_FAILED(53, 403, false),
   /** A newer producer of the transactional id took over (a newer epoch): this one is a zombie and must stop. */
   PRODUCER_FENCED(90, 409, false),

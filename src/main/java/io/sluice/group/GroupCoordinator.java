@@ -223,6 +223,17 @@ public final class GroupCoordinator {
     return result.future();
   }
 
+  /**
+   * Stops following the offsets topic's leadership, keeping the partitions loaded: for tests, a zombie coordinator
+   * (one whose partition moved without its noticing), whose writes and markers the partitions must refuse.
+   */
+  Future<Void> freezeOwnership() {
+    return run(() -> {
+      ownership.freeze();
+      return Future.succeededFuture();
+    });
+  }
+
   /** On the coordinator context: whether this broker serves group {@code groupId} now. */
   public boolean coordinates(String groupId) {
     return ownership.coordinates(groupId);
@@ -431,8 +442,36 @@ public final class GroupCoordinator {
   /** Like {@link #write(String, List)}, one batch for records of several groups of one partition. */
   private Future<Void> write(int partition, List<String> groupIds, List<OffsetsTopic.Entry> entries) {
     groupIds.forEach(id -> writing.merge(id, 1, Integer::sum));
-    return offsetsTopic.appendTo(partition, entries).<Void>mapEmpty().onComplete(ar -> groupIds.forEach(id ->
+    return appendTo(partition, entries).<Void>mapEmpty().onComplete(ar -> groupIds.forEach(id ->
         writing.computeIfPresent(id, (g, n) -> n == 1 ? null : n - 1)));
+  }
+
+  /**
+   * On the coordinator context: appends {@code entries} as one batch to offsets topic partition {@code partition}, at
+   * the leader epoch it is owned at (Kafka's coordinators write only the partitions they lead), so a coordinator whose
+   * partition moved (it has not noticed yet: its check runs every {@value PartitionOwnership#CHECK_INTERVAL_MS} ms)
+   * cannot write into the new leader's log behind the new coordinator's back. Such a write fails NOT_COORDINATOR
+   * (retriable: the client finds the new coordinator) and the partition is dropped here at once.
+   */
+  Future<Long> appendTo(int partition, List<OffsetsTopic.Entry> entries) {
+    int epoch;
+    try {
+      epoch = ownership.writeEpoch(partition);
+    } catch (SluiceException e) {
+      return Future.failedFuture(e);
+    }
+    return offsetsTopic.appendTo(partition, entries, epoch).recover(t -> {
+      if (!(t instanceof SluiceException e) || e.errorCode() != ErrorCode.FENCED_LEADER_EPOCH
+          && e.errorCode() != ErrorCode.UNKNOWN_LEADER_EPOCH) {
+        return Future.failedFuture(t);
+      }
+      if (e.errorCode() == ErrorCode.FENCED_LEADER_EPOCH) {
+        ownership.fenced(partition, epoch);
+      }
+      return Future.failedFuture(new SluiceException(ErrorCode.NOT_COORDINATOR, "Broker " + brokerId + " no longer"
+          + " coordinates the groups of " + OffsetsTopic.NAME + "-" + partition + " (nothing was written): "
+          + e.getMessage(), e));
+    });
   }
 
   /**
@@ -791,6 +830,12 @@ public final class GroupCoordinator {
     @Override
     public int coordinatorEpoch(String transactionalId) {
       return loadedEpochs.getOrDefault(offsetsTopic.partitionFor(transactionalId), 0);
+    }
+
+    @Override
+    public void fenced(String transactionalId) {
+      int partition = offsetsTopic.partitionFor(transactionalId);
+      ownership.fenced(partition, loadedEpochs.getOrDefault(partition, -1));
     }
 
     @Override

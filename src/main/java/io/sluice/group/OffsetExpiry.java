@@ -197,7 +197,7 @@ final class OffsetExpiry {
   private Future<Integer> send(int partition, List<OffsetsTopic.Entry> batch, List<Runnable> onWritten) {
     List<Runnable> apply = List.copyOf(onWritten);
     int n = batch.size();
-    return coordinator.offsetsTopic().appendTo(partition, List.copyOf(batch)).map(offset -> {
+    return coordinator.appendTo(partition, List.copyOf(batch)).map(offset -> {
       apply.forEach(Runnable::run);
       return n;
     });

@@ -10,6 +10,7 @@ import io.sluice.api.Acks;
 import io.sluice.api.BrokerService;
 import io.sluice.api.FetchRequest;
 import io.sluice.api.NewTopic;
+import io.sluice.api.ProduceResult;
 import io.sluice.api.TopicMetadata;
 import io.sluice.errors.ErrorCode;
 import io.sluice.errors.SluiceException;
@@ -60,6 +61,8 @@ import java.util.function.Consumer;
  */
 public final class OffsetsTopic {
   public static final String NAME = InternalTopics.CONSUMER_OFFSETS;
+  /** The leader epoch of a write that expects none in particular (single-broker mode: no leadership to lose). */
+  public static final int ANY_LEADER_EPOCH = -1;
   /**
    * The topic's configs: compacted (latest record per key; tombstones of deleted groups and instances go after
    * {@code delete.retention.ms}, one day), never deleted by age or size. Only closed segments are compacted, so
@@ -153,7 +156,8 @@ public final class OffsetsTopic {
     ErrorCode code = t instanceof SluiceException e ? switch (e.errorCode()) {
       case UNKNOWN_TOPIC_OR_PARTITION, NOT_ENOUGH_REPLICAS, NOT_ENOUGH_REPLICAS_AFTER_APPEND ->
           ErrorCode.COORDINATOR_NOT_AVAILABLE;
-      case NOT_LEADER_OR_FOLLOWER, KAFKA_STORAGE_ERROR -> ErrorCode.NOT_COORDINATOR;
+      case NOT_LEADER_OR_FOLLOWER, KAFKA_STORAGE_ERROR, FENCED_LEADER_EPOCH, UNKNOWN_LEADER_EPOCH ->
+          ErrorCode.NOT_COORDINATOR;
       case REQUEST_TIMED_OUT -> ErrorCode.REBALANCE_IN_PROGRESS;
       case MESSAGE_TOO_LARGE, RECORD_LIST_TOO_LARGE -> ErrorCode.UNKNOWN_SERVER_ERROR;
       default -> e.errorCode();
@@ -190,10 +194,19 @@ public final class OffsetsTopic {
    * encoded on the workers ({@link #encodedOnWorkers}) while the next is not.
    */
   public Future<Long> appendTo(int partition, List<Entry> entries) {
+    return appendTo(partition, entries, ANY_LEADER_EPOCH);
+  }
+
+  /**
+   * Like {@link #appendTo(int, List)}, refused unless the partition's leader is at {@code leaderEpoch}
+   * ({@link BrokerService#produceAtLeaderEpoch}; {@link #ANY_LEADER_EPOCH}: at any): a coordinator's write, fenced by
+   * the epoch it loaded the partition at.
+   */
+  public Future<Long> appendTo(int partition, List<Entry> entries, int leaderEpoch) {
     boolean onWorkers = encodedOnWorkers(entries);
     synchronized (this) {
       if (!onWorkers && appendsIssued.isComplete()) {
-        return produce(partition, encode(entries));
+        return produce(partition, encode(entries), leaderEpoch);
       }
       Promise<Void> issued = Promise.promise();
       Future<ByteBuffer> encoded = appendsIssued.transform(previous -> onWorkers
@@ -201,7 +214,7 @@ public final class OffsetsTopic {
       encoded.onFailure(t -> issued.tryComplete());
       appendsIssued = issued.future();
       return encoded.compose(batch -> {
-        Future<Long> appended = produce(partition, batch);
+        Future<Long> appended = produce(partition, batch, leaderEpoch);
         issued.tryComplete(); // the next append is handed to the log after this one, not after its acks
         return appended;
       });
@@ -228,9 +241,12 @@ public final class OffsetsTopic {
     return builder.build();
   }
 
-  private Future<Long> produce(int partition, ByteBuffer batch) {
-    return service.produce(RequestContext.SELF, new TopicPartition(NAME, partition), batch, Acks.ALL)
-        .map(r -> r.batchBaseOffsets().get(0));
+  private Future<Long> produce(int partition, ByteBuffer batch, int leaderEpoch) {
+    TopicPartition tp = new TopicPartition(NAME, partition);
+    Future<ProduceResult> written = leaderEpoch == ANY_LEADER_EPOCH
+        ? service.produce(RequestContext.SELF, tp, batch, Acks.ALL)
+        : service.produceAtLeaderEpoch(RequestContext.SELF, tp, batch, Acks.ALL, leaderEpoch);
+    return written.map(r -> r.batchBaseOffsets().get(0));
   }
 
   /** What a read handed to its sink: every record below {@code reached}, {@code records} of them. */

@@ -42,12 +42,22 @@ final class PartitionOwnership {
   private final GroupCoordinator coordinator;
   private final OffsetsTopic topic;
   private final int brokerId;
-  /** Partitions being loaded or served, with the attempt number of their load. */
-  private final Map<Integer, Long> owned = new HashMap<>();
+  /** Partitions being loaded or served, with the attempt number of their load and the leader epoch it is at. */
+  private final Map<Integer, Owned> owned = new HashMap<>();
+  /**
+   * Partitions whose leader refused this coordinator's write as from an older leader epoch ({@link #fenced}), with
+   * that epoch: not loaded again until the metadata names a newer one (this broker's may lag the cluster's).
+   */
+  private final Map<Integer, Integer> fencedAt = new HashMap<>();
   private final Set<Integer> serving = new TreeSet<>();
   private long attempts;
   private long timer = -1;
   private boolean checking;
+  /** Set by {@link #freeze}: leadership is no longer followed. */
+  private boolean frozen;
+
+  private record Owned(long attempt, int leaderEpoch) {
+  }
 
   PartitionOwnership(GroupCoordinator coordinator, OffsetsTopic topic, int brokerId) {
     this.coordinator = coordinator;
@@ -79,6 +89,15 @@ final class PartitionOwnership {
     coordinator.vertx().cancelTimer(timer);
   }
 
+  /**
+   * Stops following leadership, keeping what is loaded: the coordinator is a zombie that has not seen its partitions
+   * move (as one whose broker is cut off from the metadata), for tests of the fences that stop such a one.
+   */
+  void freeze() {
+    stop();
+    frozen = true;
+  }
+
   boolean coordinates(String group) {
     int n = topic.partitions();
     return n > 0 && serving.contains(OffsetsTopic.partitionFor(group, n));
@@ -89,6 +108,41 @@ final class PartitionOwnership {
       throw new SluiceException(ErrorCode.NOT_COORDINATOR, "Broker " + brokerId + " does not coordinate group '"
           + group + "' now (" + OffsetsTopic.NAME + " partition led elsewhere, or still loading)");
     }
+  }
+
+  /**
+   * The leader epoch this coordinator's writes to {@code partition} carry (the partition refuses them once its leader
+   * is at another: {@code BrokerService.produceAtLeaderEpoch}): the epoch it is loaded or served at.
+   * {@link OffsetsTopic#ANY_LEADER_EPOCH} in single-broker mode. Throws NOT_COORDINATOR for a partition not owned
+   * here: a write from state kept past its partition's drop is not sent at all.
+   */
+  int writeEpoch(int partition) {
+    if (brokerId < 0) {
+      return OffsetsTopic.ANY_LEADER_EPOCH;
+    }
+    Owned o = owned.get(partition);
+    if (o == null) {
+      throw new SluiceException(ErrorCode.NOT_COORDINATOR, "Broker " + brokerId + " no longer coordinates the groups"
+          + " of " + OffsetsTopic.NAME + "-" + partition + ": nothing was written");
+    }
+    return o.leaderEpoch();
+  }
+
+  /**
+   * A write to {@code partition} at {@code leaderEpoch} was refused by its leader, which is at a newer epoch (or a
+   * transaction marker by a partition that saw a newer coordinator epoch): another broker coordinates it now, though
+   * this broker's metadata may not say so yet. Its groups and transactional ids are dropped at once, and it is not
+   * loaded again at that epoch.
+   */
+  void fenced(int partition, int leaderEpoch) {
+    Owned o = owned.get(partition);
+    if (brokerId < 0 || o == null || o.leaderEpoch() != leaderEpoch) {
+      return; // single-broker mode, or dropped (and maybe loaded at a newer epoch) meanwhile
+    }
+    LOG.log(Level.WARNING, "Broker " + brokerId + " was fenced as the coordinator of " + OffsetsTopic.NAME + "-"
+        + partition + " at leader epoch " + leaderEpoch + ": a newer coordinator writes it; dropping its groups");
+    fencedAt.put(partition, leaderEpoch);
+    drop(partition, topic.partitions());
   }
 
   /**
@@ -117,7 +171,7 @@ final class PartitionOwnership {
 
   /** Compares the partitions led here with those owned; loads and drops accordingly. */
   void check() {
-    if (checking || coordinator.closed()) {
+    if (checking || frozen || coordinator.closed()) {
       return;
     }
     checking = true;
@@ -127,6 +181,9 @@ final class PartitionOwnership {
   }
 
   private void reconcile(TopicMetadata metadata) {
+    if (frozen) {
+      return; // a check that was running when it froze
+    }
     int n = metadata.partitionCount();
     topic.partitions(n);
     Set<Integer> led = new TreeSet<>();
@@ -135,13 +192,17 @@ final class PartitionOwnership {
         led.add(p.partition());
       }
     }
+    Map<Integer, Integer> epochs = new HashMap<>();
+    metadata.partitions().forEach(p -> epochs.put(p.partition(), p.leaderEpoch()));
     for (Integer p : new ArrayList<>(owned.keySet())) {
-      if (!led.contains(p)) {
+      // A new epoch of a partition still led here: it may have been led elsewhere between two checks, and written.
+      if (!led.contains(p) || owned.get(p).leaderEpoch() != epochs.get(p)) {
         drop(p, n);
       }
     }
+    fencedAt.keySet().removeIf(p -> !led.contains(p) || fencedAt.get(p) < epochs.get(p));
     for (TopicMetadata.PartitionMetadata p : metadata.partitions()) {
-      if (p.leader() == brokerId && !owned.containsKey(p.partition())) {
+      if (p.leader() == brokerId && !owned.containsKey(p.partition()) && !fencedAt.containsKey(p.partition())) {
         load(p.partition(), n, p.leaderEpoch());
       }
     }
@@ -160,7 +221,7 @@ final class PartitionOwnership {
 
   private void load(int partition, int partitions, int leaderEpoch) {
     long attempt = ++attempts;
-    owned.put(partition, attempt);
+    owned.put(partition, new Owned(attempt, leaderEpoch));
     long started = coordinator.nowMs();
     OffsetsTopic.Entry marker = new OffsetsTopic.Entry(new JsonArray().add("load").add(Integer.toString(brokerId)),
         new JsonObject().put("broker", brokerId));
@@ -171,7 +232,7 @@ final class PartitionOwnership {
         coordinator.apply(e);
       }
     };
-    Future<Long> markerAcked = topic.appendTo(partition, List.of(marker))
+    Future<Long> markerAcked = topic.appendTo(partition, List.of(marker), leaderEpoch)
         .onSuccess(offset -> markerAckedMs[0] = coordinator.nowMs());
     topic.loadCommitted(partition, replay)
         .compose(committed -> markerAcked.compose(markerOffset -> topic.load(partition, committed.reached(),
@@ -201,7 +262,7 @@ final class PartitionOwnership {
   }
 
   private boolean current(int partition, long attempt) {
-    Long a = owned.get(partition);
-    return a != null && a == attempt && !coordinator.closed();
+    Owned o = owned.get(partition);
+    return o != null && o.attempt() == attempt && !coordinator.closed();
   }
 }

@@ -71,6 +71,12 @@ final class TransactionCoordinator {
     /** The leader epoch of the id's offsets topic partition as this coordinator loaded it (fences older markers). */
     int coordinatorEpoch(String transactionalId);
 
+    /**
+     * A partition refused a marker of the id as from an older coordinator epoch than it saw: a newer coordinator
+     * serves the id's offsets topic partition; this one must drop it.
+     */
+    void fenced(String transactionalId);
+
     /** Fails UNKNOWN_TOPIC_OR_PARTITION unless every partition exists. */
     Future<Void> requireExisting(Set<TopicPartition> partitions);
 
@@ -261,7 +267,8 @@ final class TransactionCoordinator {
   private Future<Void> awaitEnd(String id) {
     Future<Void> running = ending.get(id);
     if (running == null) {
-      return Future.succeededFuture();
+      // An end that stopped before this look (its coordinator fenced, the id dropped) must not read as done.
+      return txns.containsKey(id) ? Future.succeededFuture() : Future.failedFuture(movedAway(id));
     }
     Promise<Void> answer = Promise.promise();
     long timer = host.vertx().setTimer(END_WAIT_MS, t -> answer.tryFail(new SluiceException(
@@ -328,6 +335,14 @@ final class TransactionCoordinator {
       Set<TopicPartition> failed = ar.succeeded() ? ar.result().keySet() : left;
       if (failed.isEmpty()) {
         return Future.succeededFuture();
+      }
+      if (ar.succeeded() && ar.result().containsValue(ErrorCode.TRANSACTION_COORDINATOR_FENCED)) {
+        // Kafka's coordinator stops sending this transaction's markers then: the newer coordinator completes it.
+        LOG.log(Level.WARNING, "Markers of transactional id '" + id + "' refused at coordinator epoch "
+            + marker.coordinatorEpoch() + " by " + ar.result() + ": a newer coordinator serves it; stopping here");
+        host.fenced(id);
+        return Future.failedFuture(new SluiceException(ErrorCode.NOT_COORDINATOR, "Broker " + host.brokerId()
+            + " no longer coordinates transactional id '" + id + "': a partition saw markers of a newer coordinator"));
       }
       LOG.log(Level.DEBUG, "Markers of transactional id '" + id + "' not written to " + failed + " (retrying): "
           + (ar.succeeded() ? ar.result() : ar.cause()));

@@ -257,7 +257,7 @@ final class LocalPartitionLog implements PartitionLog {
   public AppendResult appendTxnMarker(long producerId, short producerEpoch, int coordinatorEpoch, boolean commit,
       int leaderEpoch) {
     checkWritable();
-    producers.checkMarker(producerId, producerEpoch);
+    producers.checkMarker(producerId, producerEpoch, coordinatorEpoch);
     long now = clock.getAsLong();
     ByteBuffer marker = ControlRecords.marker(producerId, producerEpoch, coordinatorEpoch, commit, now);
     RecordBatch batch = RecordBatch.wrap(marker);

@@ -3,10 +3,12 @@ package io.sluice.storage;
 import io.sluice.api.ProducerState;
 import io.sluice.api.TopicPartition;
 
+import io.sluice.errors.ErrorCode;
 import io.sluice.errors.InvalidProducerEpochException;
 import io.sluice.errors.InvalidRecordException;
 import io.sluice.errors.OutOfOrderSequenceException;
 import io.sluice.errors.ProducerIdLimitException;
+import io.sluice.errors.SluiceException;
 import io.sluice.errors.UnknownProducerIdException;
 import io.sluice.record.ControlRecords;
 import io.sluice.record.Header;
@@ -377,13 +379,23 @@ final class ProducerStateTracker {
 
   /**
    * Refuses a transaction marker of an epoch older than the producer's newest here (Kafka's INVALID_PRODUCER_EPOCH:
-   * a zombie coordinator's or a fenced producer's transaction ends no newer one).
+   * a fenced producer's transaction ends no newer one), or from a coordinator older than the one that wrote the
+   * producer's last marker here (Kafka's TRANSACTION_COORDINATOR_FENCED: the old leader of a transaction-state
+   * partition, still running, cannot end a transaction the new coordinator ended, nor the next one of the same epoch).
    */
-  void checkMarker(long pid, short epoch) {
+  void checkMarker(long pid, short epoch, int coordinatorEpoch) {
     ProducerEntry entry = producers.get(pid);
-    if (entry != null && epoch < entry.epoch) {
+    if (entry == null) {
+      return;
+    }
+    if (epoch < entry.epoch) {
       throw new InvalidProducerEpochException("A transaction marker of producer " + pid + " at epoch " + epoch
           + " to partition " + tp + " after epoch " + entry.epoch + ": it is fenced");
+    }
+    if (coordinatorEpoch < entry.coordinatorEpoch) {
+      throw new SluiceException(ErrorCode.TRANSACTION_COORDINATOR_FENCED, "A transaction marker of producer " + pid
+          + " from coordinator epoch " + coordinatorEpoch + " to partition " + tp + " after one from coordinator epoch "
+          + entry.coordinatorEpoch + ": that coordinator no longer coordinates the producer's transactional id");
     }
   }
 

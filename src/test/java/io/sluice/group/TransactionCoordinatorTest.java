@@ -186,6 +186,27 @@ class TransactionCoordinatorTest {
     }
   }
 
+  /**
+   * A partition refuses the commit's marker as from an older coordinator epoch (TRANSACTION_COORDINATOR_FENCED): a
+   * newer coordinator serves the id. This one stops: no marker is sent again, no CompleteCommit is written, it drops
+   * the id's partition, and the EndTxn answers NOT_COORDINATOR, so the producer asks the new coordinator.
+   */
+  @Test
+  void aMarkerRefusedAsFromAnOlderCoordinatorStopsTheEndAndUnloadsThePartition() {
+    ProducerIdentity p = on(() -> coordinator.init("t1", 10_000));
+    on(() -> coordinator.addPartitions("t1", p, List.of(A0, B1)));
+    host.markerAnswers.add(m -> Future.succeededFuture(Map.of(B1, ErrorCode.TRANSACTION_COORDINATOR_FENCED)));
+
+    assertThat(code(() -> coordinator.end("t1", p, true))).isEqualTo(ErrorCode.NOT_COORDINATOR);
+
+    assertThat(host.fenced).containsExactly("t1");
+    assertThat(host.markers).as("not retried").hasSize(1);
+    assertThat(TxnMetadata.fromJson(host.log.get(host.log.size() - 1).value(), 0).state())
+        .as("no CompleteCommit written").isEqualTo(TxnState.PREPARE_COMMIT);
+    assertThat(code(() -> Future.succeededFuture(coordinator.describe("t1"))))
+        .isEqualTo(ErrorCode.TRANSACTIONAL_ID_NOT_FOUND);
+  }
+
   @Test
   void theStateIsReadBackAndAPreparedCommitFoundAtLoadIsCompletedByTheNewCoordinator() {
     ProducerIdentity p = on(() -> coordinator.init("t1", 10_000));
@@ -429,6 +450,15 @@ class TransactionCoordinatorTest {
     @Override
     public int coordinatorEpoch(String transactionalId) {
       return 3;
+    }
+
+    /** The ids whose partition the coordinator was told to drop; dropped as the group coordinator does. */
+    final List<String> fenced = new ArrayList<>();
+
+    @Override
+    public void fenced(String transactionalId) {
+      fenced.add(transactionalId);
+      coordinator.drop(id -> id.equals(transactionalId));
     }
 
     @Override

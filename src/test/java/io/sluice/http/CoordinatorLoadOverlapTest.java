@@ -97,7 +97,7 @@ class CoordinatorLoadOverlapTest {
 
   /**
    * Until released, reads of the offsets topic stop at {@code readableEnd} though its offsets name the log end (a
-   * high watermark lagging it), and the acks=all appends (the load marker) wait.
+   * high watermark lagging it), and the coordinator's appends (the load marker) wait.
    */
   private static final class LaggingEnd extends DelegatingBrokerService {
     final Promise<Void> heldEndAnswered = Promise.promise();
@@ -110,10 +110,9 @@ class CoordinatorLoadOverlapTest {
     }
 
     @Override
-    public Future<ProduceResult> produce(RequestContext caller, TopicPartition tp, ByteBuffer batches, Acks acks) {
-      return tp.topic().equals(OffsetsTopic.NAME)
-          ? release.future().compose(v -> delegate.produce(caller, tp, batches, acks))
-          : delegate.produce(caller, tp, batches, acks);
+    public Future<ProduceResult> produceAtLeaderEpoch(RequestContext caller, TopicPartition tp, ByteBuffer batches,
+        Acks acks, int leaderEpoch) {
+      return release.future().compose(v -> delegate.produceAtLeaderEpoch(caller, tp, batches, acks, leaderEpoch));
     }
 
     @Override
@@ -131,7 +130,7 @@ class CoordinatorLoadOverlapTest {
     }
   }
 
-  /** Holds the acks=all appends to the offsets topic (the load marker) until released; tells when a read starts. */
+  /** Holds the coordinator's appends (the load marker) until released; tells when a read starts. */
   private static final class HoldingMarker extends DelegatingBrokerService {
     final Promise<Void> markerSent = Promise.promise();
     final Promise<Void> readStarted = Promise.promise();
@@ -142,12 +141,10 @@ class CoordinatorLoadOverlapTest {
     }
 
     @Override
-    public Future<ProduceResult> produce(RequestContext caller, TopicPartition tp, ByteBuffer batches, Acks acks) {
-      if (!tp.topic().equals(OffsetsTopic.NAME)) {
-        return delegate.produce(caller, tp, batches, acks);
-      }
+    public Future<ProduceResult> produceAtLeaderEpoch(RequestContext caller, TopicPartition tp, ByteBuffer batches,
+        Acks acks, int leaderEpoch) {
       markerSent.tryComplete();
-      return release.future().compose(v -> delegate.produce(caller, tp, batches, acks));
+      return release.future().compose(v -> delegate.produceAtLeaderEpoch(caller, tp, batches, acks, leaderEpoch));
     }
 
     @Override

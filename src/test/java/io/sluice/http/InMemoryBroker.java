@@ -197,6 +197,17 @@ final class InMemoryBroker implements BrokerService {
     });
   }
 
+  /** Every partition here is led by broker 1 at epoch 0 (as {@link #describeTopic} says). */
+  @Override
+  public Future<ProduceResult> produceAtLeaderEpoch(RequestContext caller, TopicPartition tp, ByteBuffer batches,
+      Acks acks, int leaderEpoch) {
+    if (leaderEpoch != 0) {
+      return Future.failedFuture(new SluiceException(leaderEpoch > 0 ? ErrorCode.UNKNOWN_LEADER_EPOCH
+          : ErrorCode.FENCED_LEADER_EPOCH, "Partition " + tp + " is at leader epoch 0, not " + leaderEpoch));
+    }
+    return produce(caller, tp, batches, acks);
+  }
+
   @Override
   public Future<ProduceResult> produce(RequestContext caller, TopicPartition tp, ByteBuffer batches, Acks acks) {
     callers.add(caller);

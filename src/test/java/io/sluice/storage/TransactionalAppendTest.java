@@ -92,6 +92,31 @@ class TransactionalAppendTest {
     assertThat(fixture.log.firstUnstableOffset()).isZero();
   }
 
+  /**
+   * The old coordinator of a transactional id (the previous leader of its transaction-state partition, still running)
+   * sends a marker after the new one ended the transaction and the producer began its next in the same epoch: it is
+   * refused TRANSACTION_COORDINATOR_FENCED and changes nothing, so the open transaction stays open.
+   */
+  @Test
+  void aMarkerFromAnOlderCoordinatorEpochIsFencedAndChangesNothing() {
+    fixture.log.append(txnBatch(PID, (short) 0, 0, 1), 0);
+    fixture.log.appendTxnMarker(PID, (short) 0, 4, true, 0); // the new coordinator (epoch 4) committed: offset 1
+    fixture.log.append(txnBatch(PID, (short) 0, 1, 1), 0); // the producer's next transaction: offset 2
+
+    assertThatThrownBy(() -> fixture.log.appendTxnMarker(PID, (short) 0, 3, true, 0))
+        .isInstanceOfSatisfying(SluiceException.class, e -> assertThat(e.errorCode())
+            .isEqualTo(ErrorCode.TRANSACTION_COORDINATOR_FENCED));
+
+    assertThat(fixture.log.logEndOffset()).isEqualTo(3);
+    assertThat(fixture.log.firstUnstableOffset()).as("the next transaction is still open").isEqualTo(2);
+    assertThat(fixture.log.describeProducers()).singleElement().satisfies(p -> {
+      assertThat(p.coordinatorEpoch()).isEqualTo(4);
+      assertThat(p.currentTransactionStartOffset()).isEqualTo(2);
+    });
+    assertThat(fixture.log.appendTxnMarker(PID, (short) 0, 4, false, 0).firstOffset())
+        .as("the current coordinator still ends it").isEqualTo(3);
+  }
+
   @Test
   void aMarkerOfANewerEpochFencesTheProducersOlderBatches() {
     fixture.log.append(txnBatch(PID, (short) 0, 0, 1), 0);

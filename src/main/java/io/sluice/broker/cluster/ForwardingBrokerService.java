@@ -175,6 +175,12 @@ public final class ForwardingBrokerService implements BrokerService {
     return toLeader(tp, FORWARD_TIMEOUT_MS, s -> s.produce(caller, tp, batches, acks, transactionalId));
   }
 
+  @Override
+  public Future<ProduceResult> produceAtLeaderEpoch(RequestContext caller, TopicPartition tp, ByteBuffer batches,
+      Acks acks, int leaderEpoch) {
+    return toLeader(tp, FORWARD_TIMEOUT_MS, s -> s.produceAtLeaderEpoch(caller, tp, batches, acks, leaderEpoch));
+  }
+
   /**
    * {@inheritDoc}
    *

@@ -65,6 +65,8 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
   static final int SMALL_READ_BYTES = 64 * 1024;
   /** {@link #deleteRecords}' offset meaning "below the high watermark" (Kafka's DeleteRecordsRequest.HIGH_WATERMARK). */
   public static final long DELETE_TO_HIGH_WATERMARK = -1;
+  /** An append's leader epoch when the writer expects none in particular (every producer's). */
+  public static final int ANY_LEADER_EPOCH = -1;
   private static final byte[] NOTHING = new byte[0];
 
   /**
@@ -501,12 +503,29 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
    */
   public Future<AppendResult> append(ByteBuffer batches, Acks acks, String transactionalId,
       TxnVerifications.Verifier verifier) {
+    return append(batches, acks, transactionalId, verifier, ANY_LEADER_EPOCH);
+  }
+
+  /**
+   * {@link #append(ByteBuffer, Acks, String, TxnVerifications.Verifier)} only while this replica leads at
+   * {@code leaderEpoch} ({@link #ANY_LEADER_EPOCH}: at any): a coordinator's write of the internal partition it loaded
+   * at that epoch. FENCED_LEADER_EPOCH when this leader's epoch is newer (the coordinator's partition moved since),
+   * UNKNOWN_LEADER_EPOCH when older (this replica has not taken the epoch yet). Any thread.
+   */
+  public Future<AppendResult> append(ByteBuffer batches, Acks acks, String transactionalId,
+      TxnVerifications.Verifier verifier, int leaderEpoch) {
     return onContext(() -> {
       Settings s = settings;
       if (closing || role != Role.LEADER) {
         return Future.failedFuture(new SluiceException(ErrorCode.NOT_LEADER_OR_FOLLOWER, "Broker "
             + replication.brokerId() + " does not lead partition " + tp + (closing ? " (closing)" : " (leader: "
             + s.leader() + ")")));
+      }
+      if (leaderEpoch != ANY_LEADER_EPOCH && leaderEpoch != s.leaderEpoch()) {
+        return Future.failedFuture(new SluiceException(leaderEpoch < s.leaderEpoch() ? ErrorCode.FENCED_LEADER_EPOCH
+            : ErrorCode.UNKNOWN_LEADER_EPOCH, "Partition " + tp + " is led by broker " + replication.brokerId()
+            + " at epoch " + s.leaderEpoch() + ", not at epoch " + leaderEpoch + " as the writer expects: nothing"
+            + " was written"));
       }
       if (acks == Acks.ALL && s.isrSize() < s.minInsyncReplicas()) {
         return Future.failedFuture(leader.notEnoughReplicas());
@@ -582,8 +601,9 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
       return tasks.write(() -> {
         requireLeaderAt(epoch);
         epochs.assign(epoch, log.logEndOffset());
-        verifications.ended(producerId);
-        return log.appendTxnMarker(producerId, producerEpoch, coordinatorEpoch, commit, epoch);
+        AppendResult written = log.appendTxnMarker(producerId, producerEpoch, coordinatorEpoch, commit, epoch);
+        verifications.ended(producerId); // not for a refused marker (a zombie coordinator's): nothing ended
+        return written;
       }).compose(r -> {
         onAppended(r, r.written().remaining());
         return role == Role.LEADER && settings.leaderEpoch() == epoch ? leader.awaitCommit(r.logEndOffset()).map(r)

@@ -182,6 +182,18 @@ public final class PolicyBrokerService extends DelegatingBrokerService {
     }, () -> delegate.produce(caller, tp, batches, acks, transactionalId));
   }
 
+  /** A coordinator's write of its internal partition: refused to any caller that is not a broker. */
+  @Override
+  public Future<ProduceResult> produceAtLeaderEpoch(RequestContext caller, TopicPartition tp, ByteBuffer batches,
+      Acks acks, int leaderEpoch) {
+    return checked(() -> {
+      if (!caller.isInternal()) {
+        throw new SluiceException(ErrorCode.CLUSTER_AUTHORIZATION_FAILED, "Only a broker's coordinator writes at a"
+            + " leader epoch; " + caller.principal() + " is not one");
+      }
+    }, () -> delegate.produceAtLeaderEpoch(caller, tp, batches, acks, leaderEpoch));
+  }
+
   /**
    * As Kafka's produce handler: transactional batches need Write on the transactional id the request names, and are
    * refused (TRANSACTIONAL_ID_AUTHORIZATION_FAILED) when it names none, whoever the caller; an idempotent producer's
