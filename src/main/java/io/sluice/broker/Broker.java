@@ -893,6 +893,11 @@ public final class Broker {
     return metadata.awaitSnapshot(condition, timeoutMs, "a test condition");
   }
 
+  /** The follower fetches this broker answered as leader (its metrics' counters; tests watch followers catch up). */
+  public io.sluice.broker.replication.ReplicaFetchStats replicaFetchesServed() {
+    return replicationServer.stats();
+  }
+
   /** The partitions deployed on this broker. */
   public Set<TopicPartition> hostedPartitions() {
     return partitions.hostedPartitions();
