@@ -276,7 +276,7 @@ public final class ConnectService {
   }
 
   /** {@code connect.topics.replication.factor}; -1 counts the brokers the cluster has had, as the offsets topic. */
-  private int replicationFactor(ClusterDescription cluster) {
+  int replicationFactor(ClusterDescription cluster) {
     return cluster.internalTopicReplicationFactor(config.getInt(BrokerConfig.CONNECT_TOPICS_REPLICATION_FACTOR));
   }
 
