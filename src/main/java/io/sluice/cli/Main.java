@@ -67,6 +67,9 @@ public final class Main {
     if (args.length > 0 && args[0].equals("users")) {
       return UsersCommand.run(java.util.Arrays.copyOfRange(args, 1, args.length), out, err);
     }
+    if (args.length > 0 && args[0].equals("cluster")) {
+      return ClusterCommand.run(java.util.Arrays.copyOfRange(args, 1, args.length), out, err);
+    }
     CliOptions options;
     BrokerConfig config;
     try {
@@ -137,7 +140,8 @@ public final class Main {
   static String usage() {
     StringBuilder sb = new StringBuilder();
     sb.append("Usage: sluice [broker] [options]\n       sluice perf produce|consume|e2e ... (sluice perf --help)\n"
-        + "       sluice users set|delete|list --zookeeper HOST:PORT ... (sluice users --help)\n\n")
+        + "       sluice users set|delete|list --zookeeper HOST:PORT ... (sluice users --help)\n"
+        + "       sluice cluster unregister --bootstrap-server URL --id N (sluice cluster --help)\n\n")
         .append("Runs a Sluice broker until SIGTERM or Ctrl-C.\n\n")
         .append("Options (later ones win: config file < flags < --set):\n")
         .append("  --config FILE          JSON config file (default conf/sluice.json if it exists)\n")
