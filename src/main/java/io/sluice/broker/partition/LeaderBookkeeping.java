@@ -34,7 +34,7 @@ import java.util.function.Supplier;
  * truncates below it (an unclean election). As leader it is the smallest log end offset among the ISR plus members
  * whose addition is being written ("maximal ISR": a replica ZooKeeper may already show in sync is never behind it); as
  * follower it is the leader's. A follower caught up to the high watermark and to the start of the current epoch is
- * proposed for the ISR; one not caught up for {@code replica.lag.time.max.ms} is proposed for removal. Proposals are
+ * proposed for the ISR once its broker is registered started, in the incarnation that fetched (KIP-841); one not caught up for {@code replica.lag.time.max.ms} is proposed for removal. Proposals are
  * written conditionally ({@link PartitionVerticle.IsrWriter}), one at a time, and take effect when the metadata shows
  * them.
  *
