@@ -154,6 +154,15 @@ public interface BrokerService {
   Future<ClusterDescription> describeCluster(RequestContext caller);
 
   /**
+   * Kafka's UnregisterBroker ({@code kafka-cluster.sh unregister --id N}): forgets broker {@code brokerId} retired for
+   * good, so that it no longer shows in {@link #describeCluster} nor counts towards internal topics' replication
+   * factor ({@link ClusterDescription#internalTopicReplicationFactor}). Refused BROKER_STILL_ALIVE while it is
+   * registered, BROKER_HOLDS_REPLICAS while a partition names it as a replica, BROKER_ID_NOT_REGISTERED (102) for an
+   * id the cluster does not know. Cluster Alter. A broker of that id that starts later is recorded again.
+   */
+  Future<Void> unregisterBroker(RequestContext caller, int brokerId);
+
+  /**
    * Kafka's AlterPartitionReassignments for one partition: moves {@code tp}'s replicas to {@code target} (the first
    * becomes its preferred leader), replacing a reassignment in progress; {@code null} cancels the one in progress
    * (NO_REASSIGNMENT_IN_PROGRESS if none is). Completes once this broker's metadata shows the reassignment started

@@ -124,6 +124,11 @@ public abstract class DelegatingBrokerService implements BrokerService {
   }
 
   @Override
+  public Future<Void> unregisterBroker(RequestContext caller, int brokerId) {
+    return delegate.unregisterBroker(caller, brokerId);
+  }
+
+  @Override
   public Future<PartitionReassignmentInfo> alterPartitionReassignment(RequestContext caller, TopicPartition tp,
       List<Integer> target) {
     return delegate.alterPartitionReassignment(caller, tp, target);

@@ -452,7 +452,17 @@ public final class Broker {
     sessionKeeper = new SessionKeeper(vertx, clusterManager.getCuratorFramework(), clusterManager, metadata,
         partitions, config.brokerId(), config.zookeeperSessionTimeoutMs());
     service = new ForwardingBrokerService(vertx, config.brokerId(), localService, metadata,
-        this::describeCluster, sessionKeeper::notReadyReason,
+        new ForwardingBrokerService.ClusterAdmin() {
+          @Override
+          public Future<ClusterDescription> describe() {
+            return describeCluster();
+          }
+
+          @Override
+          public Future<Void> unregister(int id) {
+            return boundedByZooKeeper("unregister a broker", () -> cluster.unregister(id, metadata.snapshot()));
+          }
+        }, sessionKeeper::notReadyReason,
         config.rackAwareReplicaSelector() ? config.brokerRack() : null);
     replicationServer = new ReplicationServer(vertx, config.brokerId(), config.clusterHost(), partitions, config.ssl());
     forwardServer = new ForwardServer(vertx, config.brokerId(), localService);
@@ -462,12 +472,17 @@ public final class Broker {
 
   /** {@code GET /cluster}: it reads ZooKeeper, so it fails fast without a connection and is bounded. */
   private Future<ClusterDescription> describeCluster() {
+    return boundedByZooKeeper("describe the cluster", () -> cluster.describe(metadata.snapshot()));
+  }
+
+  /** {@code call} to ZooKeeper, refused at once without a connection and bounded by the session timeout. */
+  private <T> Future<T> boundedByZooKeeper(String what, Supplier<Future<T>> call) {
     if (!metadata.connected()) {
       return Future.failedFuture(new SluiceException(ErrorCode.BROKER_NOT_AVAILABLE, "Broker " + config.brokerId()
-          + " has no ZooKeeper connection: it cannot describe the cluster now; ask another broker or retry"));
+          + " has no ZooKeeper connection: it cannot " + what + " now; ask another broker or retry"));
     }
     long timeoutMs = config.zookeeperSessionTimeoutMs();
-    return cluster.describe(metadata.snapshot()).timeout(timeoutMs, TimeUnit.MILLISECONDS)
+    return call.get().timeout(timeoutMs, TimeUnit.MILLISECONDS)
         .recover(t -> Future.failedFuture(t instanceof java.util.concurrent.TimeoutException
             ? new SluiceException(ErrorCode.BROKER_NOT_AVAILABLE, "ZooKeeper did not answer within " + timeoutMs
                 + " ms") : t));
@@ -924,6 +939,11 @@ public final class Broker {
   /** Completes with the first metadata snapshot that satisfies {@code condition}; fails after {@code timeoutMs}. */
   public Future<MetadataSnapshot> awaitMetadata(Predicate<MetadataSnapshot> condition, long timeoutMs) {
     return metadata.awaitSnapshot(condition, timeoutMs, "a test condition");
+  }
+
+  /** The follower fetches this broker answered as leader (its metrics' counters; tests watch followers catch up). */
+  public io.sluice.broker.replication.ReplicaFetchStats replicaFetchesServed() {
+    return replicationServer.stats();
   }
 
   /** The partitions deployed on this broker. */

@@ -132,6 +132,13 @@ public final class LocalBrokerService implements BrokerService {
         "Broker " + config.brokerId() + ": the cluster is described by the cluster layer, not the local service"));
   }
 
+  /** Not answered here either: the brokers ever seen are the cluster layer's, as {@link #describeCluster}. */
+  @Override
+  public Future<Void> unregisterBroker(RequestContext caller, int brokerId) {
+    return Future.failedFuture(new SluiceException(ErrorCode.NOT_FOUND,
+        "Broker " + config.brokerId() + ": brokers are unregistered by the cluster layer, not the local service"));
+  }
+
   /** Readiness is the cluster layer's ({@code ForwardingBrokerService}); the local service alone is always ready. */
   @Override
   public Optional<String> notReadyReason() {

@@ -70,6 +70,9 @@ public final class Main {
     if (args.length > 0 && args[0].equals("users")) {
       return UsersCommand.run(java.util.Arrays.copyOfRange(args, 1, args.length), out, err);
     }
+    if (args.length > 0 && args[0].equals("cluster")) {
+      return ClusterCommand.run(java.util.Arrays.copyOfRange(args, 1, args.length), out, err);
+    }
     CliOptions options;
     BrokerConfig config;
     try {
@@ -142,7 +145,8 @@ public final class Main {
     sb.append("Usage: sluice [broker] [options]\n       sluice perf produce|consume|e2e ... (sluice perf --help)\n"
         + "       sluice users set|delete|list --zookeeper HOST:PORT ... (sluice users --help)\n"
         + "       sluice zookeeper-security-migration --zookeeper.acl secure|unsecure --zookeeper.connect HOST:PORT"
-        + " [--zk-tls-config-file FILE]\n\n")
+        + " [--zk-tls-config-file FILE]\n"
+        + "       sluice cluster unregister --bootstrap-server URL --id N (sluice cluster --help)\n\n")
         .append("Runs a Sluice broker until SIGTERM or Ctrl-C.\n\n")
         .append("Options (later ones win: config file < flags < --set):\n")
         .append("  --config FILE          JSON config file (default conf/sluice.json if it exists)\n")

@@ -276,10 +276,9 @@ public final class ConnectService {
     });
   }
 
-  private int replicationFactor(ClusterDescription cluster) {
-    long alive = cluster.brokers().stream().filter(ClusterDescription.BrokerInfo::alive).count();
-    int wanted = config.getInt(BrokerConfig.CONNECT_TOPICS_REPLICATION_FACTOR);
-    return (int) Math.max(1, wanted > 0 ? wanted : Math.min(3, alive));
+  /** {@code connect.topics.replication.factor}; -1 counts the brokers the cluster has had, as the offsets topic. */
+  int replicationFactor(ClusterDescription cluster) {
+    return cluster.internalTopicReplicationFactor(config.getInt(BrokerConfig.CONNECT_TOPICS_REPLICATION_FACTOR));
   }
 
   /**

@@ -93,6 +93,8 @@ public enum ErrorCode {
   PRODUCER_FENCED(90, 409, false),
   /** No transactional producer of that id (never initialized, or its state expired). */
   TRANSACTIONAL_ID_NOT_FOUND(105, 404, false),
+  /** An unregistration of a broker id the cluster has never seen, or has already forgotten (Kafka's 102). */
+  BROKER_ID_NOT_REGISTERED(102, 404, false),
   /** An ACL request to a broker whose authorizer is off ({@code authorizer.enable=false}). */
   SECURITY_DISABLED(54, 400, false),
   KAFKA_STORAGE_ERROR(56, 503, true),
@@ -213,7 +215,11 @@ public enum ErrorCode {
    * Sluice's own: the transaction would name more than {@code transaction.max.partitions} partitions and groups
    * (each whole set is rewritten at every add); nothing was added, the transaction stays open as it was.
    */
-  TRANSACTION_PARTITION_LIMIT_EXCEEDED(10_130, 400, false);
+  TRANSACTION_PARTITION_LIMIT_EXCEEDED(10_130, 400, false),
+  /** An unregistration of a broker that is alive: stop it for good first. */
+  BROKER_STILL_ALIVE(10_260, 409, false),
+  /** An unregistration of a broker that partitions still name as a replica: reassign them away first. */
+  BROKER_HOLDS_REPLICAS(10_261, 409, false);
 
   private final int code;
   private final int httpStatus;

@@ -136,7 +136,8 @@ public final class OffsetsTopic {
     if (cfg.offsetsTopicReplicationFactor() > 0) {
       return Future.succeededFuture(cfg.offsetsTopicReplicationFactor());
     }
-    return cluster.describeCluster(RequestContext.SELF).map(c -> Math.max(1, Math.min(3, c.brokers().size())));
+    return cluster.describeCluster(RequestContext.SELF)
+        .map(c -> c.internalTopicReplicationFactor(cfg.offsetsTopicReplicationFactor()));
   }
 
   private static Throwable tooFewBrokers(Throwable t) {

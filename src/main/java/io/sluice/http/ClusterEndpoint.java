@@ -13,7 +13,9 @@ import io.vertx.ext.web.RoutingContext;
  * The cluster resource, answered by any broker.
  *
  * <pre>
- * GET /cluster  {"cluster_id", "controller", "brokers": [{"id", "host", "port", "alive", "rack"}]}
+ * GET    /cluster       {"cluster_id", "controller", "brokers": [{"id", "host", "port", "alive", "rack"}]}
+ * DELETE /brokers/{id}  204: a broker retired for good is forgotten (Kafka's UnregisterBroker); 409 while it is alive
+ *                       (10260) or a replica of any partition (10261), 404 for an id never seen (102)
  * </pre>
  */
 final class ClusterEndpoint {
@@ -25,6 +27,12 @@ final class ClusterEndpoint {
 
   void mount(Router router) {
     router.get("/cluster").handler(this::describe);
+    router.delete("/brokers/:broker").handler(this::unregister);
+  }
+
+  private void unregister(RoutingContext ctx) {
+    int id = (int) Params.parseLong("broker", ctx.pathParam("broker"), 0, Integer.MAX_VALUE);
+    service.unregisterBroker(Callers.of(ctx), id).onSuccess(v -> Replies.noContent(ctx)).onFailure(ctx::fail);
   }
 
   private void describe(RoutingContext ctx) {

@@ -271,9 +271,10 @@ public final class StreamsService implements BrokerComponent {
   /**
    * Creates the topics a definition writes that the stream owns, unless they exist: the dead-letter topic, and for a
    * stateful stream its repartition topic and its store's changelog (compacted). Partitions: the most of any input
-   * (a changelog partition belongs to the task of the same input partition); replicas min(3, live brokers). A topic
-   * missing is created as {@code creator}, so with the authorizer on it needs Create (on the cluster or the topic), as
-   * Kafka Streams' principal needs to create its internal topics.
+   * (a changelog partition belongs to the task of the same input partition); replicas min(3, brokers the cluster has
+   * had: {@link ClusterDescription#internalTopicReplicationFactor}), not live ones, so a stream defined while a broker
+   * is down does not keep a smaller factor. A topic missing is created as {@code creator}, so with the authorizer on
+   * it needs Create (on the cluster or the topic), as Kafka Streams' principal needs to create its internal topics.
    */
   Future<Void> ensureDeadLetterTopic(RequestContext creator, StreamDefinition d) {
     List<Future<Integer>> counts = new ArrayList<>();
@@ -283,8 +284,7 @@ public final class StreamsService implements BrokerComponent {
     }
     return Future.all(counts).compose(all -> cluster.describeCluster(caller()).compose(c -> {
       int partitions = counts.stream().mapToInt(Future::result).max().orElse(1);
-      long alive = c.brokers().stream().filter(ClusterDescription.BrokerInfo::alive).count();
-      int replicas = (int) Math.max(1, Math.min(3, alive));
+      int replicas = c.internalTopicReplicationFactor(-1);
       List<Future<Void>> creates = new ArrayList<>();
       creates.add(ensureTopic(creator, new NewTopic(d.deadLetterTopic(), counts.get(0).result(), replicas, Map.of())));
       if (d.repartitionTopic() != null) {

@@ -133,6 +133,14 @@ final class InMemoryBroker implements BrokerService {
         List.of(new io.sluice.api.ClusterDescription.BrokerInfo(1, "127.0.0.1", 0, true))));
   }
 
+  /** Its one broker is alive; no other was ever seen. */
+  @Override
+  public Future<Void> unregisterBroker(RequestContext caller, int brokerId) {
+    return Future.failedFuture(brokerId == 1
+        ? new SluiceException(ErrorCode.BROKER_STILL_ALIVE, "Broker 1 is alive")
+        : new SluiceException(ErrorCode.BROKER_ID_NOT_REGISTERED, "Broker " + brokerId + " is not known"));
+  }
+
   @Override
   public Future<io.sluice.api.ProducerIdentity> initProducerId(RequestContext caller) {
     return Future.succeededFuture(new io.sluice.api.ProducerIdentity(nextProducerId++, (short) 0));

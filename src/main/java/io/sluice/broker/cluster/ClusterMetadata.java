@@ -4,6 +4,8 @@ import io.sluice.api.ClusterDescription;
 import io.sluice.broker.metadata.BrokerRegistration;
 import io.sluice.broker.metadata.MetadataSnapshot;
 import io.sluice.broker.metadata.ZkPaths;
+import io.sluice.errors.ErrorCode;
+import io.sluice.errors.SluiceException;
 import io.vertx.core.Future;
 import io.vertx.core.WorkerExecutor;
 import java.nio.charset.StandardCharsets;
@@ -18,7 +20,7 @@ import org.apache.zookeeper.KeeperException;
 /**
  * The cluster-wide facts beside topics: the cluster id ({@code /cluster_id}, created once by whichever broker starts
  * first), the brokers ever seen ({@code /brokers/seen/<id>}, persistent, so a dead broker still shows with
- * {@code alive: false}) and the controller ({@code /controller_epoch}'s {@code broker}). Reads and writes run on the
+ * {@code alive: false}, until it is unregistered) and the controller ({@code /controller_epoch}'s {@code broker}). Reads and writes run on the
  * ZooKeeper worker pool.
  */
 public final class ClusterMetadata {
@@ -51,6 +53,38 @@ public final class ClusterMetadata {
         client.create().creatingParentsIfNeeded().forPath(path, reg.toJson());
       } catch (KeeperException.NodeExistsException e) {
         client.setData().forPath(path, reg.toJson());
+      }
+      return null;
+    }, false);
+  }
+
+  /**
+   * Forgets broker {@code id} ({@link io.sluice.api.BrokerService#unregisterBroker}): removes its
+   * {@code /brokers/seen} record, unless it is registered now (ZooKeeper asked, not only {@code snapshot}, which may
+   * lag a broker just started) or a partition of {@code snapshot} names it as a replica.
+   */
+  public Future<Void> unregister(int id, MetadataSnapshot snapshot) {
+    List<String> held = new ArrayList<>();
+    snapshot.topics().values().forEach(t -> t.assignment().forEach((p, replicas) -> {
+      if (replicas.contains(id)) {
+        held.add(t.name() + "-" + p);
+      }
+    }));
+    return zk.executeBlocking(() -> {
+      if (snapshot.liveBrokers().containsKey(id) || client.checkExists().forPath(ZkPaths.broker(id)) != null) {
+        throw new SluiceException(ErrorCode.BROKER_STILL_ALIVE, "Broker " + id + " is alive (registered at "
+            + ZkPaths.broker(id) + "): stop it for good before unregistering it");
+      }
+      if (!held.isEmpty()) {
+        throw new SluiceException(ErrorCode.BROKER_HOLDS_REPLICAS, "Broker " + id + " is still a replica of "
+            + held.size() + " partition(s) (" + String.join(", ", held.subList(0, Math.min(5, held.size())))
+            + (held.size() > 5 ? ", ..." : "") + "): reassign them to other brokers before unregistering it");
+      }
+      try {
+        client.delete().forPath(ZkPaths.BROKERS_SEEN + "/" + id);
+      } catch (KeeperException.NoNodeException e) {
+        throw new SluiceException(ErrorCode.BROKER_ID_NOT_REGISTERED, "Broker " + id + " is not known to the"
+            + " cluster (never registered, or unregistered already)");
       }
       return null;
     }, false);

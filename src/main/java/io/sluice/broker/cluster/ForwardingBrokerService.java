@@ -64,19 +64,28 @@ public final class ForwardingBrokerService implements BrokerService {
   private final int brokerId;
   private final BrokerService local;
   private final ZkMetadataStore metadata;
-  private final Supplier<Future<ClusterDescription>> cluster;
+  private final ClusterAdmin cluster;
   private final Supplier<Optional<String>> readiness;
   /** Forwarded requests awaiting a reply, by target broker. */
   private final Map<Integer, Set<Promise<?>>> inFlight = new ConcurrentHashMap<>();
 
+  /** The cluster-wide facts beside topics, kept in ZooKeeper ({@link ClusterMetadata}): any broker answers them. */
+  public interface ClusterAdmin {
+    /** {@code GET /cluster}. */
+    Future<ClusterDescription> describe();
+
+    /** {@code DELETE /brokers/{id}} ({@link BrokerService#unregisterBroker}). */
+    Future<Void> unregister(int brokerId);
+  }
+
   public ForwardingBrokerService(Vertx vertx, int brokerId, BrokerService local, ZkMetadataStore metadata,
-      Supplier<Future<ClusterDescription>> cluster) {
+      ClusterAdmin cluster) {
     this(vertx, brokerId, local, metadata, cluster, Optional::empty);
   }
 
   /** @param readiness why this broker should not take traffic now, or empty ({@link #notReadyReason}) */
   public ForwardingBrokerService(Vertx vertx, int brokerId, BrokerService local, ZkMetadataStore metadata,
-      Supplier<Future<ClusterDescription>> cluster, Supplier<Optional<String>> readiness) {
+      ClusterAdmin cluster, Supplier<Optional<String>> readiness) {
     this(vertx, brokerId, local, metadata, cluster, readiness, null);
   }
 
@@ -86,7 +95,7 @@ public final class ForwardingBrokerService implements BrokerService {
    *     null when only leaders answer reads
    */
   public ForwardingBrokerService(Vertx vertx, int brokerId, BrokerService local, ZkMetadataStore metadata,
-      Supplier<Future<ClusterDescription>> cluster, Supplier<Optional<String>> readiness, String followerReadRack) {
+      ClusterAdmin cluster, Supplier<Optional<String>> readiness, String followerReadRack) {
     this.followerReadRack = followerReadRack;
     this.readiness = readiness;
     this.rpc = BrokerRpc.on(vertx);
@@ -156,7 +165,12 @@ public final class ForwardingBrokerService implements BrokerService {
 
   @Override
   public Future<ClusterDescription> describeCluster(RequestContext caller) {
-    return Contexts.onCaller(cluster.get());
+    return Contexts.onCaller(cluster.describe());
+  }
+
+  @Override
+  public Future<Void> unregisterBroker(RequestContext caller, int id) {
+    return Contexts.onCaller(cluster.unregister(id));
   }
 
   @Override

@@ -34,7 +34,7 @@ import java.util.function.Supplier;
  * truncates below it (an unclean election). As leader it is the smallest log end offset among the ISR plus members
  * whose addition is being written ("maximal ISR": a replica ZooKeeper may already show in sync is never behind it); as
  * follower it is the leader's. A follower caught up to the high watermark and to the start of the current epoch is
- * proposed for the ISR; one not caught up for {@code replica.lag.time.max.ms} is proposed for removal. Proposals are
+ * proposed for the ISR once its broker is registered started, in the incarnation that fetched (KIP-841); one not caught up for {@code replica.lag.time.max.ms} is proposed for removal. Proposals are
  * written conditionally ({@link PartitionVerticle.IsrWriter}), one at a time, and take effect when the metadata shows
  * them.
  *
@@ -73,6 +73,8 @@ final class LeaderBookkeeping {
   /** Followers whose ISR addition is being written, to the broker epoch the proposal records (or unknown). */
   private final Map<Integer, Long> pendingIsrAdditions = new HashMap<>();
   private boolean isrWriteInFlight;
+  /** The last reason each caught-up follower was refused the ISR, so that it is logged once, not at every fetch. */
+  private final Map<Integer, String> isrRefusals = new HashMap<>();
   /** The state version the pending additions were proposed on. */
   private int pendingBasedOnVersion = Integer.MAX_VALUE;
 
@@ -121,6 +123,7 @@ final class LeaderBookkeeping {
     followers = new FollowerTracker(others, System.currentTimeMillis());
     leaderEpochStartOffset = logEnd.getAsLong();
     pendingIsrAdditions.clear();
+    isrRefusals.clear();
     isrWriteInFlight = false;
     maybeAdvanceHighWatermark();
   }
@@ -379,7 +382,8 @@ final class LeaderBookkeeping {
     // (checked after the ISR, so an in-sync follower's fetch pays nothing for it).
     if (!s.isr().contains(follower) && s.replicas().contains(follower) && !pendingIsrAdditions.containsKey(follower)
         && !isrWriteInFlight
-        && fetchOffset >= highWatermark && fetchOffset >= leaderEpochStartOffset) {
+        && fetchOffset >= highWatermark && fetchOffset >= leaderEpochStartOffset
+        && eligible(follower, brokerEpoch)) {
       List<Integer> isr = new ArrayList<>(s.isr());
       isr.add(follower);
       // Counted in the high watermark from now on: ZooKeeper may show it in sync before our snapshot does.
@@ -388,6 +392,22 @@ final class LeaderBookkeeping {
       proposeIsr(s, isr);
     }
     maybeAdvanceHighWatermark();
+  }
+
+  /**
+   * Whether the caught-up {@code follower} may join the ISR now ({@link PartitionVerticle.IsrEligibility}); a refusal
+   * is logged once per reason, as the follower fetches on and is asked again each time.
+   */
+  private boolean eligible(int follower, long brokerEpoch) {
+    String refusal = replication.isrEligibility().refusal(follower, brokerEpoch);
+    if (refusal != null && !refusal.equals(isrRefusals.put(follower, refusal))) {
+      LOG.log(Level.INFO, "Partition " + tp + ": follower " + follower + " is caught up but does not join the ISR: "
+          + refusal);
+    }
+    if (refusal == null) {
+      isrRefusals.remove(follower);
+    }
+    return refusal == null;
   }
 
   /** Leader: proposes removing in-sync followers not caught up for {@code replica.lag.time.max.ms}. */

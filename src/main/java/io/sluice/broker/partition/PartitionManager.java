@@ -1,5 +1,6 @@
 package io.sluice.broker.partition;
 
+import io.sluice.broker.metadata.BrokerRegistration;
 import io.sluice.broker.metadata.MetadataSnapshot;
 import io.sluice.broker.metadata.PartitionState;
 import io.sluice.broker.metadata.TopicState;
@@ -255,7 +256,30 @@ public final class PartitionManager {
         (t, next) -> metadata.updatePartitionState(t.topic(), t.partition(), next),
         new ReplicaFetcher.Options(config.getInt(BrokerConfig.REPLICA_FETCH_MAX_BYTES),
             config.getLong(BrokerConfig.REPLICA_FETCH_WAIT_MAX_MS), config.getLong(BrokerConfig.REPLICA_FETCH_BACKOFF_MS)),
-        metadata::sessionTrusted, this::brokerEpoch, links);
+        metadata::sessionTrusted, this::brokerEpoch, links,
+        (broker, epoch) -> isrRefusal(metadata.snapshot(), broker, epoch));
+  }
+
+  /**
+   * Why {@code broker}, fetching at broker epoch {@code brokerEpoch}, may not join an ISR as {@code s} shows the
+   * cluster, or null when it may: it must be registered, started (a broker still starting may be recovering its logs:
+   * KIP-841's fenced broker, KIP-966's unclean shutdown), not in controlled shutdown, and registered in the
+   * incarnation that fetched (a fetch of an earlier life, or before this broker sees the new registration, is not).
+   */
+  static String isrRefusal(MetadataSnapshot s, int broker, long brokerEpoch) {
+    BrokerRegistration reg = s.liveBrokers().get(broker);
+    if (reg == null) {
+      return "broker " + broker + " is not registered";
+    }
+    if (reg.starting()) {
+      return "broker " + broker + " has not finished starting";
+    }
+    if (reg.inControlledShutdown()) {
+      return "broker " + broker + " is in controlled shutdown";
+    }
+    long registered = s.registrationZxid(broker);
+    return registered == brokerEpoch ? null : "broker " + broker + " fetched at broker epoch " + brokerEpoch
+        + ", its registration is at " + registered;
   }
 
   /** This broker's broker epoch for its fetches: none before it registered. */

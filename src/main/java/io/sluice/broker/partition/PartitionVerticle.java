@@ -121,10 +121,18 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
    * @param brokerEpoch this broker's current broker epoch (the zxid that created its registration), sent with every
    *     fetch as a follower; {@link ReplicaFetchRequest#UNKNOWN_BROKER_EPOCH} when there is none
    * @param transport how the follower's fetches reach the leader
+   * @param isrEligibility as leader, whether a caught-up follower's broker may join the ISR now (KIP-841)
    */
   public record Replication(int brokerId, Path logDir, long replicaLagTimeMaxMs, long ackTimeoutMs,
       IsrWriter isrWriter, ReplicaFetcher.Options fetcherOptions, java.util.function.BooleanSupplier sessionTrusted,
-      java.util.function.LongSupplier brokerEpoch, ReplicaTransport transport) {
+      java.util.function.LongSupplier brokerEpoch, ReplicaTransport transport, IsrEligibility isrEligibility) {
+    public Replication(int brokerId, Path logDir, long replicaLagTimeMaxMs, long ackTimeoutMs, IsrWriter isrWriter,
+        ReplicaFetcher.Options fetcherOptions, java.util.function.BooleanSupplier sessionTrusted,
+        java.util.function.LongSupplier brokerEpoch, ReplicaTransport transport) {
+      this(brokerId, logDir, replicaLagTimeMaxMs, ackTimeoutMs, isrWriter, fetcherOptions, sessionTrusted,
+          brokerEpoch, transport, IsrEligibility.ANY);
+    }
+
     public Replication(int brokerId, Path logDir, long replicaLagTimeMaxMs, long ackTimeoutMs, IsrWriter isrWriter,
         ReplicaFetcher.Options fetcherOptions) {
       this(brokerId, logDir, replicaLagTimeMaxMs, ackTimeoutMs, isrWriter, fetcherOptions, ReplicaTransport.EVENT_BUS);
@@ -135,6 +143,23 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
       this(brokerId, logDir, replicaLagTimeMaxMs, ackTimeoutMs, isrWriter, fetcherOptions, () -> true,
           () -> ReplicaFetchRequest.UNKNOWN_BROKER_EPOCH, transport);
     }
+  }
+
+  /**
+   * Whether the broker of a follower caught up may join the ISR: Kafka's controller refuses ISR expansion to a fenced
+   * or shutting-down broker (KIP-841), so a broker that restarted joins only once it has finished starting (its logs
+   * recovered) and only in the incarnation that fetched.
+   */
+  @FunctionalInterface
+  public interface IsrEligibility {
+    /** Every follower may join (tests of one partition without a cluster). */
+    IsrEligibility ANY = (broker, brokerEpoch) -> null;
+
+    /**
+     * Null when {@code broker}, fetching at broker epoch {@code brokerEpoch}, may join the ISR; else why not. Called
+     * on the partition's context: it must not block.
+     */
+    String refusal(int broker, long brokerEpoch);
   }
 
   /** Writes a partition's state with a new ISR if its znode is still at the version the state carries. */

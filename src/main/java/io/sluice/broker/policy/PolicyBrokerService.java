@@ -307,6 +307,12 @@ public final class PolicyBrokerService extends DelegatingBrokerService {
     return checked(() -> cluster(caller, AclOperation.ALTER), () -> delegate.electLeaders(caller, type, partitions));
   }
 
+  /** Kafka's UnregisterBroker: Alter on the cluster. */
+  @Override
+  public Future<Void> unregisterBroker(RequestContext caller, int brokerId) {
+    return checked(() -> cluster(caller, AclOperation.ALTER), () -> delegate.unregisterBroker(caller, brokerId));
+  }
+
   @Override
   public Future<List<AclBinding>> describeAcls(RequestContext caller, AclBindingFilter filter) {
     return acls == null ? delegate.describeAcls(caller, filter) : acls.describe(caller, filter);

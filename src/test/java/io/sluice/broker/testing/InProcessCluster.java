@@ -1,5 +1,6 @@
 package io.sluice.broker.testing;
 
+import io.sluice.api.Listener;
 import io.sluice.api.TopicPartition;
 import io.sluice.broker.Broker;
 import io.sluice.broker.EmbeddedZooKeeper;
@@ -21,6 +22,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.function.Predicate;
 
 /**
@@ -119,6 +121,25 @@ public final class InProcessCluster implements AutoCloseable {
         : TestBrokers.start(config(id), guard);
     running.put(id, broker);
     return broker;
+  }
+
+  /**
+   * Starts broker {@code id} serving also {@code listener}, without waiting: a listener whose start is held keeps the
+   * broker starting (registered, hosting its partitions, its registration marked starting). The broker counts as
+   * running once its start completed.
+   */
+  public Future<Broker> startBrokerAsync(int id, Function<BrokerConfig, Listener> listener) {
+    if (running.containsKey(id)) {
+      throw new IllegalStateException("broker " + id + " is running");
+    }
+    Broker.Builder builder = Broker.builder(config(id)).listener(listener);
+    if (serving(id)) {
+      builder.listener(HttpListener::new);
+    }
+    return builder.vertxOptions(BlockedThreadGuard::testOptions).start().onSuccess(broker -> {
+      guard.watch(broker.vertx());
+      running.put(id, broker);
+    });
   }
 
   /** Stops broker {@code id} cleanly (a controlled shutdown where enabled) and closes its clients. */
