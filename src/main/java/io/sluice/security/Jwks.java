@@ -156,7 +156,8 @@ final class Jwks {
         .setIdleTimeout(10_000).putHeader("Accept", "application/json");
     return http.request(options).compose(req -> req.send()).compose(resp -> {
       if (resp.statusCode() != 200) {
-        return Future.failedFuture("HTTP " + resp.statusCode());
+        // the body read, so that the connection serves the next reading
+        return resp.body().transform(ar -> Future.failedFuture("HTTP " + resp.statusCode()));
       }
       String length = resp.getHeader("Content-Length");
       if (length != null && Long.parseLong(length.trim()) > MAX_JWKS_BYTES) {
