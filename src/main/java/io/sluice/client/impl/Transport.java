@@ -80,6 +80,8 @@ final class Transport {
   private final String clientId;
   /** The Basic {@code Authorization} header every request carries; null without credentials. */
   private final String authorization;
+  /** The bearer tokens sent instead, when the client has them; null without. */
+  private BearerTokens bearer;
 
   Transport(Vertx vertx, Context context, long requestTimeoutMs, int maxConnectionsPerBroker) {
     this(vertx, context, requestTimeoutMs, maxConnectionsPerBroker, ClientOptions.DEFAULT_CONNECTIONS_MAX_IDLE_MS,
@@ -104,6 +106,12 @@ final class Transport {
         .build();
     this.held = new HeldConnections(vertx, http, maxConnectionsPerBroker, requestTimeoutMs, connectionsMaxIdleMs,
         this::gatherBodies);
+  }
+
+  /** Sends {@code tokens}' current bearer token as every request's {@code Authorization} header. */
+  Transport bearerTokens(BearerTokens tokens) {
+    this.bearer = tokens;
+    return this;
   }
 
   /** Options with the TLS a client's {@code https://} brokers are reached with (used only by such requests). */
@@ -158,6 +166,15 @@ final class Transport {
 
   private Future<Response> sendHere(HttpMethod method, URI broker, String pathAndQuery, String contentType,
       String accept, Buffer body) {
+    String auth = authorization;
+    if (bearer != null) {
+      auth = bearer.current();
+      if (auth == null) {
+        return bearer.next().transform(ar -> ar.succeeded()
+            ? sendHere(method, broker, pathAndQuery, contentType, accept, body)
+            : Future.failedFuture(ar.cause()));
+      }
+    }
     RequestOptions options = new RequestOptions().setMethod(method).setHost(broker.getHost())
         .setPort(broker.getPort()).setURI(pathAndQuery).setIdleTimeout(requestTimeoutMs)
         .setSsl("https".equals(broker.getScheme()));
@@ -170,8 +187,8 @@ final class Transport {
     if (clientId != null) {
       options.putHeader(CLIENT_ID_HEADER, clientId);
     }
-    if (authorization != null) {
-      options.putHeader(HttpHeaders.AUTHORIZATION, authorization);
+    if (auth != null) {
+      options.putHeader(HttpHeaders.AUTHORIZATION, auth);
     }
     // One stage after the answer for both outcomes: each stage more is a future, a listener and a lambda per request.
     return held.with(broker, c -> c.request(options)
