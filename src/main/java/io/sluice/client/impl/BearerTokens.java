@@ -4,7 +4,8 @@ import io.smallrye.mutiny.Uni;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.auth.impl.jose.JWT;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
 import java.util.function.Supplier;
 
 /**
@@ -40,13 +41,16 @@ final class BearerTokens {
 
   /** A fresh token's header (one question to the supplier at a time). */
   Future<String> next() {
-    if (asking == null) {
-      Future<String> a = Future.fromCompletionStage(supplier.get().subscribeAsCompletionStage(), context)
+    Future<String> a = asking;
+    if (a == null) {
+      Future<String> fresh = Future.fromCompletionStage(supplier.get().subscribeAsCompletionStage(), context)
           .map(this::hold);
-      asking = a;
-      a.onComplete(ar -> asking = null);
+      asking = fresh;
+      // a supplier that answers at once has completed it already: then nothing is being asked any more
+      fresh.onComplete(ar -> asking = null);
+      a = fresh;
     }
-    return asking;
+    return a;
   }
 
   private String hold(String token) {
@@ -66,10 +70,18 @@ final class BearerTokens {
     return header;
   }
 
-  /** The claims of a JWT, unverified (the broker verifies them); null for a token that is not one. */
+  /**
+   * The claims of a JWT, unverified: only to know when to ask for the next token (the broker verifies the token).
+   * Read here with the JDK's Base64 rather than vertx-auth-jwt, which the client does not depend on (it needs
+   * vertx-core alone). Null for a token that is not a JWT.
+   */
   private static JsonObject payload(String token) {
+    String[] parts = token.split("\\.");
+    if (parts.length != 3) {
+      return null;
+    }
     try {
-      return JWT.parse(token).getJsonObject("payload");
+      return new JsonObject(new String(Base64.getUrlDecoder().decode(parts[1]), StandardCharsets.UTF_8));
     } catch (RuntimeException e) {
       return null;
     }
