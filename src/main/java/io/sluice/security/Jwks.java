@@ -62,8 +62,10 @@ final class Jwks {
     this.refreshMs = refreshMs;
     this.backoffMs = backoffMs;
     this.backoffMaxMs = backoffMaxMs;
+    // A connection per reading (they are hourly): a kept-alive one was seen to stall the next reading until its
+    // idle timeout in tests.
     this.http = this.url.getScheme().startsWith("http") ? vertx.createHttpClient(new HttpClientOptions()
-        .setConnectTimeout(10_000)) : null;
+        .setConnectTimeout(10_000).setKeepAlive(false)) : null;
   }
 
   /**
