@@ -11,8 +11,28 @@ import java.util.List;
  */
 public interface Authentication {
 
-  /** Whether callers must authenticate ({@code authentication.method=BASIC}). */
+  /** Whether callers must authenticate ({@code authentication.method} other than NONE). */
   boolean enabled();
+
+  /** Whether users may authenticate with HTTP Basic ({@code authentication.method} lists BASIC). */
+  default boolean basic() {
+    return enabled();
+  }
+
+  /** Whether callers may authenticate with a bearer token ({@code authentication.method} lists OAUTHBEARER). */
+  default boolean bearer() {
+    return false;
+  }
+
+  /**
+   * The caller an OAuth bearer token (a JWT) names, checked locally against the provider's keys; fails with
+   * {@code SASL_AUTHENTICATION_FAILED} naming what was wrong with it (expired, wrong audience, bad signature...).
+   * {@link #current} holds for the result until the token expires.
+   */
+  default Future<Verified> verifyBearer(String token) {
+    return Future.failedFuture(new io.sluice.errors.SluiceException(
+        io.sluice.errors.ErrorCode.SASL_AUTHENTICATION_FAILED, "Bearer tokens are not accepted by this broker"));
+  }
 
   /**
    * Checks {@code password} against {@code user}'s stored credential, off the event loop (PBKDF2 costs milliseconds).
@@ -23,7 +43,7 @@ public interface Authentication {
 
   /**
    * Whether {@code verified} still holds: the user's credential is the one it was checked against (not changed nor
-   * deleted since this broker last heard from ZooKeeper). Cheap; any thread.
+   * deleted since this broker last heard from ZooKeeper), a bearer token has not expired. Cheap; any thread.
    */
   boolean current(Verified verified);
 

@@ -30,9 +30,11 @@ import io.sluice.broker.policy.AuthorizingTransactionService;
 import io.sluice.http.TransactionsEndpoint;
 import io.sluice.broker.policy.PolicyBrokerService;
 import io.sluice.broker.spi.BrokerComponent;
+import io.sluice.security.OAuthBearer;
 import io.sluice.security.ScramAuthentication;
 import io.sluice.consumer.GroupCoordination;
 import io.sluice.config.BrokerConfig;
+import io.sluice.config.OAuthBearerConfig;
 import io.sluice.connect.ConnectService;
 import io.sluice.streams.StreamsService;
 import io.sluice.metrics.MetricsService;
@@ -359,9 +361,11 @@ public final class Broker {
     if (acls != null) {
       groups.readsCheckedBy(policed);
     }
+    Set<OAuthBearerConfig.Method> methods =
+        OAuthBearerConfig.methods(config.getString(BrokerConfig.AUTHENTICATION_METHOD));
     ScramAuthentication authentication = new ScramAuthentication(vertx,
-        clusterManager.getCuratorFramework().usingNamespace(ZkPaths.NAMESPACE),
-        config.getString(BrokerConfig.AUTHENTICATION_METHOD).equals("BASIC"),
+        clusterManager.getCuratorFramework().usingNamespace(ZkPaths.NAMESPACE), methods,
+        methods.contains(OAuthBearerConfig.Method.OAUTHBEARER) ? new OAuthBearer(vertx, config) : null,
         config.getString(BrokerConfig.SUPER_USERS),
         config.getInt(BrokerConfig.AUTHENTICATION_MAX_PENDING_VERIFICATIONS));
     // Broker services that serve HTTP add their routes to the listener: metrics, the dashboard, Kafka Connect's API.

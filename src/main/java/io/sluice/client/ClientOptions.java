@@ -1,5 +1,6 @@
 package io.sluice.client;
 
+import io.smallrye.mutiny.Uni;
 import io.vertx.core.net.KeyCertOptions;
 import io.vertx.core.net.TrustOptions;
 import java.net.URI;
@@ -7,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Supplier;
 
 /**
  * How a {@link SluiceClient} reaches the cluster. Mutable while being configured, then copied by the client;
@@ -29,6 +31,7 @@ public final class ClientOptions {
   private String clientRack;
   private String username;
   private String password;
+  private Supplier<Uni<String>> bearerToken;
   private TrustOptions trustOptions;
   private KeyCertOptions keyCertOptions;
   private boolean verifyHostname = true;
@@ -156,7 +159,34 @@ public final class ClientOptions {
     }
     this.username = username;
     this.password = password;
+    this.bearerToken = null;
     return this;
+  }
+
+  /**
+   * OAuth 2 bearer tokens (JWTs from the organization's identity provider), for brokers with
+   * {@code authentication.method} OAUTHBEARER, as Kafka's login callback handler supplies them: {@code tokens} is
+   * asked for a token before the first request, and again once 80% of the token's lifetime ({@code iat} to
+   * {@code exp}) has passed (Kafka's {@code sasl.login.refresh.window.factor}), while the current one keeps serving
+   * until the new one arrives; a token that is not a JWT with {@code exp} is used until the client closes. Replaces
+   * {@link #credentials}.
+   */
+  public ClientOptions bearerToken(Supplier<Uni<String>> tokens) {
+    this.bearerToken = Objects.requireNonNull(tokens, "tokens");
+    this.username = null;
+    this.password = null;
+    return this;
+  }
+
+  /** A bearer token that never changes (the CLI's {@code --bearer-token}); see {@link #bearerToken(Supplier)}. */
+  public ClientOptions bearerToken(String token) {
+    Objects.requireNonNull(token, "token");
+    return bearerToken(() -> Uni.createFrom().item(token));
+  }
+
+  /** The bearer tokens' source; null without one. */
+  public Supplier<Uni<String>> bearerToken() {
+    return bearerToken;
   }
 
   /** The {@code Authorization} header value of {@link #credentials}, or null without credentials. */

@@ -160,7 +160,10 @@ public final class BrokerConfig {
   public static final String STREAMS_COMMIT_INTERVAL_MS = "streams.commit.interval.ms";
   public static final String STREAMS_WORKER_THREADS = "streams.worker.threads";
   public static final String STREAMS_STATE_MEMORY_BYTES = "streams.state.memory.bytes";
-  /** Confluent REST Proxy's key: NONE (every caller anonymous) or BASIC (HTTP Basic against SCRAM credentials). */
+  /**
+   * Confluent REST Proxy's key: NONE (every caller anonymous), or BASIC (HTTP Basic against SCRAM credentials),
+   * OAUTHBEARER (JWT bearer tokens, {@link OAuthBearerConfig}) or both, comma-separated.
+   */
   public static final String AUTHENTICATION_METHOD = "authentication.method";
   public static final String AUTHENTICATION_MAX_PENDING_VERIFICATIONS = "authentication.max.pending.verifications";
 
@@ -395,11 +398,12 @@ public final class BrokerConfig {
           + " stores (RocksDB) at most: one shared block cache, which their memtables are charged to (up to half)"),
       stringKey(AUTHENTICATION_METHOD, "NONE", "NONE: every HTTP caller is User:ANONYMOUS; BASIC: every request"
           + " (WebSocket and SSE handshakes too) must carry HTTP Basic credentials of a user with a SCRAM credential"
-          + " (PUT /users/{user}/credentials/{mechanism}), else 401"),
+          + " (PUT /users/{user}/credentials/{mechanism}), else 401; OAUTHBEARER: a JWT bearer token signed by a"
+          + " key of sasl.oauthbearer.jwks.endpoint.url; BASIC,OAUTHBEARER: either"),
       intKey(AUTHENTICATION_MAX_PENDING_VERIFICATIONS, 64, 1, 100_000, "password checks (PBKDF2) waiting for or on"
           + " the sluice-authn pool at most; a login past it is answered 429 (10110) at once, without being checked"
           + " (a user who logged in since the broker started passes without one)")),
-      concat(SslConfig.KEYS, ZooKeeperClientTls.KEYS));
+      concat(concat(SslConfig.KEYS, ZooKeeperClientTls.KEYS), OAuthBearerConfig.KEYS));
 
   private static final Map<String, ConfigKey> BY_NAME;
 
@@ -721,11 +725,7 @@ public final class BrokerConfig {
       throw new ConfigException(REPLICA_SELECTOR_CLASS, "Configuration " + REPLICA_SELECTOR_CLASS + " must be empty, "
           + LEADER_SELECTOR + " or " + RACK_AWARE_REPLICA_SELECTOR + ", got '" + selector + "'");
     }
-    String method = getString(AUTHENTICATION_METHOD);
-    if (!method.equals("NONE") && !method.equals("BASIC")) {
-      throw new ConfigException(AUTHENTICATION_METHOD, "Configuration " + AUTHENTICATION_METHOD
-          + " must be NONE or BASIC, got '" + method + "'");
-    }
+    OAuthBearerConfig.validate(this);
     atMost(NUM_PARTITIONS, MAX_PARTITIONS_PER_TOPIC, "a topic created with defaults would be refused");
     atMost(OFFSETS_TOPIC_NUM_PARTITIONS, MAX_PARTITIONS_PER_TOPIC, "__consumer_offsets could not be created");
     atMost(MIN_INSYNC_REPLICAS, DEFAULT_REPLICATION_FACTOR, "no acks=all write to a topic created with defaults"

@@ -16,10 +16,12 @@ import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 
 /**
- * HTTP Basic authentication in front of every route (the API, WebSocket and SSE handshakes, the extensions'), mounted
- * only when {@link Authentication#enabled()}; {@code GET /health} and {@code /ready} stay open to probes. A request
- * without valid credentials is answered 401 with {@code WWW-Authenticate: Basic realm="sluice"} (which makes a
- * browser ask) and {@code SASL_AUTHENTICATION_FAILED}.
+ * HTTP Basic and bearer-token (OAuth 2, RFC 6750) authentication in front of every route (the API, WebSocket and SSE
+ * handshakes, the extensions'), mounted only when {@link Authentication#enabled()}; {@code GET /health} and
+ * {@code /ready} stay open to probes. A request without valid credentials is answered 401 with
+ * {@code SASL_AUTHENTICATION_FAILED} and a {@code WWW-Authenticate} challenge per method the broker accepts
+ * ({@code Basic realm="sluice"} makes a browser ask); a refused bearer token's challenge says
+ * {@code error="invalid_token"}.
  *
  * <p>PBKDF2 is paid once per connection, not per request: the connection remembers the {@code Authorization} header
  * it verified, and a later request with the same header passes at once while the user's credential is unchanged
@@ -30,6 +32,8 @@ final class AuthGate {
   /** The caller's principal in the routing context. */
   static final String PRINCIPAL = "sluice.principal";
   static final String CHALLENGE = "Basic realm=\"sluice\"";
+  static final String BEARER_CHALLENGE = "Bearer realm=\"sluice\"";
+  static final String INVALID_TOKEN = BEARER_CHALLENGE + ", error=\"invalid_token\"";
   private static final java.util.Set<String> PROBES = java.util.Set.of("/health", "/ready");
   private static final AttributeKey<Remembered> VERIFIED = AttributeKey.valueOf("sluice.verified");
 
@@ -40,6 +44,16 @@ final class AuthGate {
   static final short REVOKED_CLOSE_STATUS = 1008;
   static final String REVOKED = "Authentication required: the credentials this stream was opened with were changed or"
       + " deleted; connect again";
+  static final String EXPIRED = "Authentication required: the bearer token this stream was opened with expired;"
+      + " connect again with a fresh token";
+
+  /** A bearer token's {@link #credentialsCurrent}: it holds until the token expires. */
+  private record TokenExpiry(java.util.function.BooleanSupplier current) implements java.util.function.BooleanSupplier {
+    @Override
+    public boolean getAsBoolean() {
+      return current.getAsBoolean();
+    }
+  }
 
   private record Remembered(String header, Authentication.Verified verified,
       java.util.function.BooleanSupplier current) {
@@ -67,7 +81,10 @@ final class AuthGate {
     }
     String header = request.getHeader(HttpHeaders.AUTHORIZATION);
     if (header == null) {
-      refuse(ctx, "Authentication required: send HTTP Basic credentials (Authorization: Basic ...)");
+      refuse(ctx, "Authentication required: send " + (authentication.basic() && authentication.bearer()
+          ? "HTTP Basic credentials (Authorization: Basic ...) or a bearer token (Authorization: Bearer ...)"
+          : authentication.bearer() ? "a bearer token (Authorization: Bearer ...)"
+          : "HTTP Basic credentials (Authorization: Basic ...)"));
       return;
     }
     Channel channel = request.connection() instanceof ConnectionBase base ? base.channel() : null;
@@ -76,30 +93,68 @@ final class AuthGate {
       pass(ctx, remembered);
       return;
     }
+    String token = bearerToken(header);
+    if (token != null && authentication.bearer()) {
+      // Verification may wait for the provider's keys (a key id not seen yet): the body waits, unread.
+      request.pause();
+      authentication.verifyBearer(token).onComplete(ar -> verified(ctx, channel, header, ar, true));
+      return;
+    }
     String[] credentials = basic(header);
     if (credentials == null) {
-      refuse(ctx, "Authorization must be Basic base64(user:password)");
+      refuse(ctx, authentication.bearer() ? "Authorization must be Basic base64(user:password) or Bearer <token>"
+          : token != null ? "Bearer tokens are not accepted by this broker (authentication.method has no"
+          + " OAUTHBEARER): send Authorization: Basic base64(user:password)"
+          : "Authorization must be Basic base64(user:password)");
       return;
     }
     // Verification is asynchronous (a worker runs PBKDF2): the body waits, unread, for the body handler.
     request.pause();
-    authentication.verify(credentials[0], credentials[1], address(request)).onComplete(ar -> {
-      if (ar.succeeded()) {
-        Authentication.Verified verified = ar.result();
-        Remembered fresh = new Remembered(header, verified, () -> authentication.current(verified));
-        if (channel != null) {
-          channel.attr(VERIFIED).set(fresh);
-        }
-        pass(ctx, fresh);
-      } else {
-        request.resume();
-        if (ar.cause() instanceof SluiceException e && e.errorCode() == ErrorCode.AUTHENTICATION_THROTTLED) {
-          busy(ctx, e);
-        } else {
-          refuse(ctx, ar.cause() instanceof SluiceException e ? e.getMessage() : "Authentication failed");
-        }
+    authentication.verify(credentials[0], credentials[1], address(request))
+        .onComplete(ar -> verified(ctx, channel, header, ar, false));
+  }
+
+  /** Lets the request in and remembers its credentials on the connection, or refuses it. */
+  private void verified(RoutingContext ctx, Channel channel, String header,
+      io.vertx.core.AsyncResult<Authentication.Verified> ar, boolean bearer) {
+    if (ar.succeeded()) {
+      Authentication.Verified verified = ar.result();
+      java.util.function.BooleanSupplier current = () -> authentication.current(verified);
+      Remembered fresh = new Remembered(header, verified, bearer ? new TokenExpiry(current) : current);
+      if (channel != null) {
+        channel.attr(VERIFIED).set(fresh);
       }
-    });
+      pass(ctx, fresh);
+      return;
+    }
+    ctx.request().resume();
+    if (ar.cause() instanceof SluiceException e && e.errorCode() == ErrorCode.AUTHENTICATION_THROTTLED) {
+      busy(ctx, e);
+    } else {
+      String message = ar.cause() instanceof SluiceException e ? e.getMessage() : "Authentication failed";
+      respond(ctx, message, bearer ? java.util.List.of(INVALID_TOKEN) : challenges());
+    }
+  }
+
+  /** The token of a {@code Bearer} header (RFC 6750), or null when it is not one. */
+  static String bearerToken(String header) {
+    if (header.length() < 8 || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      return null;
+    }
+    String token = header.substring(7).trim();
+    return token.isEmpty() ? null : token;
+  }
+
+  /** A challenge per method the broker accepts. */
+  private java.util.List<String> challenges() {
+    java.util.List<String> all = new java.util.ArrayList<>(2);
+    if (authentication.basic()) {
+      all.add(CHALLENGE);
+    }
+    if (authentication.bearer()) {
+      all.add(BEARER_CHALLENGE);
+    }
+    return all.isEmpty() ? java.util.List.of(CHALLENGE) : all;
   }
 
   private static void pass(RoutingContext ctx, Remembered verified) {
@@ -119,12 +174,25 @@ final class AuthGate {
     return current == null ? ALWAYS : current;
   }
 
-  private static void refuse(RoutingContext ctx, String message) {
+  /**
+   * Why a stream opened with {@code credentialsCurrent} ({@link #credentialsCurrent}) is closed once it no longer
+   * holds: its bearer token expired (Kafka closes a connection at its token's expiry, KIP-368), or its Basic
+   * credentials changed.
+   */
+  static String revoked(java.util.function.BooleanSupplier credentialsCurrent) {
+    return credentialsCurrent instanceof TokenExpiry ? EXPIRED : REVOKED;
+  }
+
+  private void refuse(RoutingContext ctx, String message) {
+    respond(ctx, message, challenges());
+  }
+
+  private static void respond(RoutingContext ctx, String message, java.util.List<String> challenges) {
     if (ctx.response().ended() || ctx.response().closed()) {
       return;
     }
     ctx.response().setStatusCode(ErrorCode.SASL_AUTHENTICATION_FAILED.httpStatus())
-        .putHeader("WWW-Authenticate", CHALLENGE)
+        .putHeader("WWW-Authenticate", challenges)
         .putHeader(HttpHeaders.CONTENT_TYPE, MediaTypes.KAFKA_V2_JSON)
         .end(new ApiError(ErrorCode.SASL_AUTHENTICATION_FAILED, message).toJson().toBuffer());
   }

@@ -133,7 +133,7 @@ final class SseEndpoint {
       return false;
     }
     response.end("event: error\ndata: " + WsFrames.error(new SluiceException(ErrorCode.SASL_AUTHENTICATION_FAILED,
-        AuthGate.REVOKED)).encode() + "\n\n");
+        AuthGate.revoked(credentialsCurrent))).encode() + "\n\n");
     return true;
   }
 

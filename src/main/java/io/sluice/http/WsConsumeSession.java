@@ -243,7 +243,7 @@ final class WsConsumeSession {
     if (credentialsCurrent.getAsBoolean()) {
       return false;
     }
-    ws.close(AuthGate.REVOKED_CLOSE_STATUS, AuthGate.REVOKED);
+    ws.close(AuthGate.REVOKED_CLOSE_STATUS, AuthGate.revoked(credentialsCurrent));
     close();
     return true;
   }

@@ -96,7 +96,7 @@ final class WsProduceSession {
 
   private void onMessage(String text) {
     if (!credentialsCurrent.getAsBoolean()) {
-      ws.close(AuthGate.REVOKED_CLOSE_STATUS, AuthGate.REVOKED);
+      ws.close(AuthGate.REVOKED_CLOSE_STATUS, AuthGate.revoked(credentialsCurrent));
       return;
     }
     long nowMs = System.currentTimeMillis();

@@ -4,6 +4,7 @@ import io.sluice.api.Authentication;
 import io.sluice.api.Principal;
 import io.sluice.api.RequestContext;
 import io.sluice.broker.spi.BrokerComponent;
+import io.sluice.config.OAuthBearerConfig;
 import io.sluice.errors.ErrorCode;
 import io.sluice.errors.SluiceException;
 import io.sluice.security.ScramCredential.Mechanism;
@@ -48,6 +49,8 @@ public final class ScramAuthentication implements Authentication, BrokerComponen
 
   private final Vertx vertx;
   private final boolean enabled;
+  private final boolean basic;
+  private final OAuthBearer bearer;
   private final Set<Principal> superUsers;
   private final CredentialStore store;
   private final CuratorFramework zk;
@@ -69,15 +72,19 @@ public final class ScramAuthentication implements Authentication, BrokerComponen
   }
 
   /**
-   * {@code zk}: a client in Sluice's namespace; {@code superUsers}: Kafka's {@code super.users} value;
-   * {@code maxPendingVerifications}: password checks waiting for the pool at most.
+   * {@code zk}: a client in Sluice's namespace; {@code methods}: {@code authentication.method}'s; {@code bearer}:
+   * the bearer tokens' validator, null unless {@code methods} has OAUTHBEARER; {@code superUsers}: Kafka's
+   * {@code super.users} value; {@code maxPendingVerifications}: password checks waiting for the pool at most.
    */
-  public ScramAuthentication(Vertx vertx, CuratorFramework zk, boolean enabled, String superUsers,
-      int maxPendingVerifications) {
+  public ScramAuthentication(Vertx vertx, CuratorFramework zk, Set<OAuthBearerConfig.Method> methods,
+      OAuthBearer bearer, String superUsers, int maxPendingVerifications) {
     this.vertx = vertx;
     this.maxPendingVerifications = maxPendingVerifications;
     this.zk = zk;
-    this.enabled = enabled;
+    // The brokers' own clients log in with Basic and the brokers' token whatever the users' methods are.
+    this.enabled = !methods.isEmpty();
+    this.basic = methods.contains(OAuthBearerConfig.Method.BASIC);
+    this.bearer = bearer;
     this.superUsers = parseSuperUsers(superUsers);
     this.store = new CredentialStore(zk);
   }
@@ -114,7 +121,7 @@ public final class ScramAuthentication implements Authentication, BrokerComponen
     return load().compose(v -> pool.executeBlocking(() -> {
       brokerToken = readOrCreateBrokerToken();
       return null;
-    }, false));
+    }, false)).compose(v -> bearer == null ? Future.succeededFuture() : bearer.start());
   }
 
   /** The users read once; a failed reading is tried again at the next call. */
@@ -143,6 +150,9 @@ public final class ScramAuthentication implements Authentication, BrokerComponen
 
   @Override
   public Future<Void> stop() {
+    if (bearer != null) {
+      bearer.stop();
+    }
     store.close();
     return pool == null ? Future.succeededFuture() : pool.close();
   }
@@ -160,10 +170,29 @@ public final class ScramAuthentication implements Authentication, BrokerComponen
   }
 
   @Override
+  public boolean basic() {
+    return basic;
+  }
+
+  @Override
+  public boolean bearer() {
+    return bearer != null;
+  }
+
+  @Override
+  public Future<Verified> verifyBearer(String token) {
+    return bearer == null ? Authentication.super.verifyBearer(token) : bearer.verify(token);
+  }
+
+  @Override
   public Future<Verified> verify(String user, String password, String clientAddress) {
     if (user.startsWith(BROKER_USER_PREFIX)) {
       Verified broker = verifyBroker(user, password);
       return broker != null ? Future.succeededFuture(broker) : failLater(clientAddress);
+    }
+    if (!basic) {
+      return Future.failedFuture(new SluiceException(ErrorCode.SASL_AUTHENTICATION_FAILED, "HTTP Basic is not"
+          + " accepted by this broker (authentication.method has no BASIC): send Authorization: Bearer <token>"));
     }
     CredentialStore.User known = store.get(user);
     if (known != null && recent.matches(user, password, known)) {
@@ -223,6 +252,9 @@ public final class ScramAuthentication implements Authentication, BrokerComponen
 
   @Override
   public boolean current(Verified verified) {
+    if (verified.credential() instanceof OAuthBearer.Token token) {
+      return token.current();
+    }
     return verified.credential() == BROKER_CREDENTIAL
         || store.get(verified.principal().name()) == verified.credential();
   }

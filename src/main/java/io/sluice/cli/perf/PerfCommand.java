@@ -61,7 +61,8 @@ public final class PerfCommand {
           sluice perf consume --bootstrap URL --topic T --records N [--fetch-max-bytes B] [--group G]
           sluice perf e2e     --bootstrap URL --topic T --records N [--record-size S] [--acks 0|1|all]
                               [--warmup W] [--samples FILE]
-        Every command also takes [--username U [--password P]] (HTTP Basic; the password else from SLUICE_PASSWORD).
+        Every command also takes [--username U [--password P]] (HTTP Basic; the password else from SLUICE_PASSWORD)
+        or [--bearer-token T] (an OAuth bearer token, for authentication.method OAUTHBEARER).
         Every command also takes [--command-config FILE]: a properties file with Kafka's client TLS keys
         (ssl.truststore.location|type|password, ssl.keystore.location|type|password, ssl.key.password,
         ssl.endpoint.identification.algorithm) for an https:// bootstrap URL.
@@ -83,6 +84,13 @@ public final class PerfCommand {
         throw new IllegalArgumentException("--username needs --password or " + PASSWORD_ENV);
       }
       options.credentials(username, password);
+    }
+    String token = args.string("bearer-token", null);
+    if (token != null) {
+      if (username != null) {
+        throw new IllegalArgumentException("--bearer-token and --username exclude each other");
+      }
+      options.bearerToken(token);
     }
     return SluiceClient.create(options);
   }

@@ -24,7 +24,7 @@ import java.util.Set;
  * cold JVM's first decode) is what {@code bench/compare-kafka.sh} sets beside Kafka's tool's join time.
  */
 final class PerfConsume {
-  static final Set<String> OPTIONS = Set.of("bootstrap", "command-config", "username", "password", "topic", "records",
+  static final Set<String> OPTIONS = Set.of("bootstrap", "command-config", "username", "password", "bearer-token", "topic", "records",
       "fetch-max-bytes", "group");
 
   private final PerfArgs args;

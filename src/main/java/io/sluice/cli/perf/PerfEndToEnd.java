@@ -28,7 +28,7 @@ import java.util.concurrent.TimeUnit;
  * against the JVMs' JFR events (docs/benchmarks.md, eighteenth session, h-tail2).
  */
 final class PerfEndToEnd {
-  static final Set<String> OPTIONS = Set.of("bootstrap", "command-config", "username", "password", "topic", "records",
+  static final Set<String> OPTIONS = Set.of("bootstrap", "command-config", "username", "password", "bearer-token", "topic", "records",
       "record-size", "acks",
       "warmup", "samples");
   private static final long RECORD_TIMEOUT_S = 30;

@@ -21,7 +21,7 @@ import java.util.concurrent.locks.LockSupport;
  * send call to acknowledgement. Prints Kafka's progress lines every 5 s and its summary line at the end.
  */
 final class PerfProduce {
-  static final Set<String> OPTIONS = Set.of("bootstrap", "command-config", "username", "password", "topic", "records",
+  static final Set<String> OPTIONS = Set.of("bootstrap", "command-config", "username", "password", "bearer-token", "topic", "records",
       "record-size", "acks", "throughput",
       "batch-size", "linger-ms", "partitions", "max-in-flight");
   private static final int MAX_PENDING = 200_000;

@@ -48,6 +48,9 @@ public final class ClientImpl implements SluiceClient {
     this.requestTimeoutMs = options.requestTimeoutMs();
     this.transport = new Transport(vertx, context, options.requestTimeoutMs(), options.maxConnectionsPerBroker(),
         options.connectionsMaxIdleMs(), Transport.tls(options), options.clientId(), options.authorization());
+    if (options.bearerToken() != null) {
+      transport.bearerTokens(new BearerTokens(options.bearerToken(), context));
+    }
     this.fetcher = new Fetcher(context, transport, options.clientRack());
     this.metadata = new MetadataCache(transport, options.bootstrapUrls(), options.metadataMaxAgeMs(),
         options.followLeaders()).clientRack(options.clientRack());

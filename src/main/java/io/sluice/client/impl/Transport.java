@@ -81,6 +81,8 @@ final class Transport {
   private final String clientId;
   /** The Basic {@code Authorization} header every request carries; null without credentials. */
   private final String authorization;
+  /** The bearer tokens sent instead, when the client has them; null without. */
+  private BearerTokens bearer;
 
   Transport(Vertx vertx, Context context, long requestTimeoutMs, int maxConnectionsPerBroker) {
     this(vertx, context, requestTimeoutMs, maxConnectionsPerBroker, ClientOptions.DEFAULT_CONNECTIONS_MAX_IDLE_MS,
@@ -99,13 +101,19 @@ final class Transport {
     this.context = context;
     this.requestTimeoutMs = requestTimeoutMs;
     this.clientId = clientId;
-    this.requestOptions = new RequestOptionsCache(this::requestOptions);
+    this.requestOptions = new RequestOptionsCache((m, b, p, c, a) -> requestOptions(m, b, p, c, a, authorization));
     this.http = vertx.httpClientBuilder()
         .with(tls.setKeepAlive(true).setTcpNoDelay(true)
             .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, requestTimeoutMs)))
         .build();
     this.held = new HeldConnections(vertx, http, maxConnectionsPerBroker, requestTimeoutMs, connectionsMaxIdleMs,
         this::gatherBodies);
+  }
+
+  /** Sends {@code tokens}' current bearer token as every request's {@code Authorization} header. */
+  Transport bearerTokens(BearerTokens tokens) {
+    this.bearer = tokens;
+    return this;
   }
 
   /** Options with the TLS a client's {@code https://} brokers are reached with (used only by such requests). */
@@ -160,7 +168,19 @@ final class Transport {
 
   private Future<Response> sendHere(HttpMethod method, URI broker, String pathAndQuery, String contentType,
       String accept, Buffer body) {
-    RequestOptions options = requestOptions.get(method, broker, pathAndQuery, contentType, accept);
+    RequestOptions options;
+    if (bearer == null) {
+      options = requestOptions.get(method, broker, pathAndQuery, contentType, accept);
+    } else {
+      // A bearer token changes as it is refreshed, so its requests' options are built each time, not cached.
+      String token = bearer.current();
+      if (token == null) {
+        return bearer.next().transform(ar -> ar.succeeded()
+            ? sendHere(method, broker, pathAndQuery, contentType, accept, body)
+            : Future.failedFuture(ar.cause()));
+      }
+      options = requestOptions(method, broker, pathAndQuery, contentType, accept, token);
+    }
     // One stage after the answer for both outcomes: each stage more is a future, a listener and a lambda per request.
     return held.with(broker, c -> c.request(options)
         .compose(req -> body == null ? req.send() : req.send(body))
@@ -177,7 +197,7 @@ final class Transport {
 
   /** What Vert.x reads a request from (it copies the headers into each request and never writes to the options). */
   private RequestOptions requestOptions(HttpMethod method, URI broker, String pathAndQuery, String contentType,
-      String accept) {
+      String accept, String auth) {
     RequestOptions options = new RequestOptions().setMethod(method).setHost(broker.getHost())
         .setPort(broker.getPort()).setURI(pathAndQuery).setIdleTimeout(requestTimeoutMs)
         .setSsl("https".equals(broker.getScheme()));
@@ -190,8 +210,8 @@ final class Transport {
     if (clientId != null) {
       options.putHeader(CLIENT_ID_HEADER, clientId);
     }
-    if (authorization != null) {
-      options.putHeader(HttpHeaders.AUTHORIZATION, authorization);
+    if (auth != null) {
+      options.putHeader(HttpHeaders.AUTHORIZATION, auth);
     }
     return options;
   }
