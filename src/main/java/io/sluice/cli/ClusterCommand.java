@@ -9,7 +9,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;
-import java.util.HashMap;
 import java.util.Map;
 
 /**
@@ -38,13 +37,12 @@ public final class ClusterCommand {
       out.print(usage());
       return args.length == 0 ? 2 : 0;
     }
-    Map<String, String> options = new HashMap<>();
-    for (int i = 1; i < args.length; i += 2) {
-      if (!args[i].startsWith("--") || i + 1 >= args.length) {
-        err.println("sluice cluster: expected --name value, got '" + args[i] + "'\n" + usage());
-        return 2;
-      }
-      options.put(args[i].substring(2), args[i + 1]);
+    Map<String, String> options;
+    try {
+      options = NameValueOptions.parse(args, 1);
+    } catch (UsageException e) {
+      err.println("sluice cluster: " + e.getMessage() + "\n" + usage());
+      return 2;
     }
     if (!args[0].equals("unregister") || !options.containsKey("bootstrap-server") || !options.containsKey("id")) {
       err.println("sluice cluster: unregister with --bootstrap-server and --id is required\n" + usage());

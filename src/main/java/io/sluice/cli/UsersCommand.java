@@ -2,7 +2,6 @@ package io.sluice.cli;
 
 import io.sluice.security.ZkUsers;
 import java.io.PrintStream;
-import java.util.HashMap;
 import java.util.Map;
 import org.apache.curator.framework.CuratorFramework;
 
@@ -37,13 +36,12 @@ public final class UsersCommand {
       out.print(usage());
       return args.length == 0 ? 2 : 0;
     }
-    Map<String, String> options = new HashMap<>();
-    for (int i = 1; i < args.length; i += 2) {
-      if (!args[i].startsWith("--") || i + 1 >= args.length) {
-        err.println("sluice users: expected --name value, got '" + args[i] + "'\n" + usage());
-        return 2;
-      }
-      options.put(args[i].substring(2), args[i + 1]);
+    Map<String, String> options;
+    try {
+      options = NameValueOptions.parse(args, 1);
+    } catch (UsageException e) {
+      err.println("sluice users: " + e.getMessage() + "\n" + usage());
+      return 2;
     }
     String zookeeper = options.get("zookeeper");
     if (zookeeper == null) {

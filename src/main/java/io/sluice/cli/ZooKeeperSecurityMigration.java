@@ -5,7 +5,6 @@ import io.sluice.config.ZooKeeperClientTls;
 import java.io.PrintStream;
 import java.util.ArrayDeque;
 import java.util.Deque;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -42,13 +41,12 @@ public final class ZooKeeperSecurityMigration {
 
   /** Runs the command (the arguments after its name); returns the exit code. */
   public static int run(String[] args, PrintStream out, PrintStream err) {
-    Map<String, String> o = new HashMap<>();
-    for (int i = 0; i < args.length; i += 2) {
-      if (!args[i].startsWith("--") || i + 1 >= args.length) {
-        err.println("sluice " + COMMAND + ": expected --name value, got '" + args[i] + "'\n" + usage());
-        return 2;
-      }
-      o.put(args[i].substring(2), args[i + 1]);
+    Map<String, String> o;
+    try {
+      o = NameValueOptions.parse(args, 0);
+    } catch (UsageException e) {
+      err.println("sluice " + COMMAND + ": " + e.getMessage() + "\n" + usage());
+      return 2;
     }
     String mode = o.get("zookeeper.acl");
     String connect = o.get("zookeeper.connect");
