@@ -22,6 +22,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 /**
@@ -39,6 +40,8 @@ final class Jwks {
   private static final int MAX_MISSING_KIDS = 16;
   private static final int MAX_KID_CHARS = 1_000;
   private static final int MAX_JWKS_BYTES = 1 << 20;
+  /** A whole reading's bound: connecting, the answer and its parse (the connect and idle timeouts are 10 s each). */
+  static final long READING_TIMEOUT_MS = 15_000;
 
   /** Verifiers of one reading: the keys' ids, and the library's verifier over them all. */
   record Keys(Set<String> kids, JWTAuth verifier) {
@@ -135,9 +138,16 @@ final class Jwks {
     if (reading != null) {
       return reading;
     }
-    Future<Keys> r = fetch().map(this::parse).onComplete(ar -> {
+    // Bounded as a whole: a reading that never ends would hold every later one (they join it) and every token
+    // signed by a new key id waiting on it.
+    Promise<Keys> done = Promise.promise();
+    Future<Keys> r = done.future();
+    reading = r;
+    fetch().map(this::parse).timeout(READING_TIMEOUT_MS, TimeUnit.MILLISECONDS).onComplete(ar -> {
       synchronized (this) {
-        reading = null;
+        if (reading == r) {
+          reading = null;
+        }
       }
       if (ar.succeeded()) {
         keys = ar.result();
@@ -145,8 +155,8 @@ final class Jwks {
         LOG.log(Level.WARNING, "Reading the JWKS at " + url + " failed (the last good keys stay in use): "
             + ar.cause().getMessage());
       }
+      done.handle(ar);
     });
-    reading = r;
     return r;
   }
 
