@@ -2,6 +2,7 @@ package io.sluice.http;
 
 import static io.sluice.http.TlsAdmin.set;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.sluice.broker.Broker;
 import io.sluice.broker.metadata.ZkPaths;
@@ -12,9 +13,12 @@ import io.sluice.broker.testing.TestCertificates.Issued;
 import io.sluice.config.BrokerConfig;
 import io.sluice.config.SslConfig;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.spi.cluster.zookeeper.ZookeeperClusterManager;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -32,7 +36,7 @@ import org.junit.jupiter.api.io.TempDir;
  * drops a name is refused, naming the key that would allow it, until {@code ssl.allow.dn.changes} /
  * {@code ssl.allow.san.changes} allow it (dynamically in the same alteration, or statically for the listener); and
  * inline PEM key stores ({@code ssl.keystore.key} + {@code ssl.keystore.certificate.chain}) rotate as files do,
- * stored encrypted and served again after a restart.
+ * stored encrypted and served again after a restart, as does an inline PEM trust store.
  */
 class RotationRulesTest {
   @RegisterExtension
@@ -41,6 +45,7 @@ class RotationRulesTest {
   private static final String TYPE = "listener.name.http.ssl.keystore.type";
   private static final String KEY = "listener.name.http.ssl.keystore.key";
   private static final String CHAIN = "listener.name.http.ssl.keystore.certificate.chain";
+  private static final String TRUSTED = "listener.name.http.ssl.truststore.certificates";
   private static final String ALLOW_DN = "listener.name.http.ssl.allow.dn.changes";
   private static final String ALLOW_SAN = "listener.name.http.ssl.allow.san.changes";
 
@@ -92,7 +97,7 @@ class RotationRulesTest {
     admin().alter(new JsonArray().add(set(LOCATION, store(elsewhere, "elsewhere.p12"))));
 
     // The new certificate names 127.0.0.1 and elsewhere.example, no longer localhost.
-    TlsAdmin byAddress = new TlsAdmin(vertx, ca.certificatePem(), broker.httpPort(), "127.0.0.1");
+    TlsAdmin byAddress = new TlsAdmin(vertx, ca.certificatePem(), broker.httpPort(), "127.0.0.1", null);
     assertThat(byAddress.servedSerial()).isEqualTo(elsewhere.certificate().getSerialNumber());
     assertThat(byAddress.described(ALLOW_SAN).getString("source")).isEqualTo("STATIC_BROKER_CONFIG");
     assertThat(byAddress.described(ALLOW_DN).getString("source")).isEqualTo("DEFAULT_CONFIG");
@@ -137,6 +142,31 @@ class RotationRulesTest {
 
     admin().alter(both.copy().add(set(LOCATION, "")));
     assertThat(admin().servedSerial()).isEqualTo(second.certificate().getSerialNumber());
+  }
+
+  @Test
+  void anInlinePemTrustStoreRotatesForTheClientCertificatesItVouchesFor() throws Exception {
+    Map<String, Object> tls = fileStore(Map.of());
+    tls.put(SslConfig.CLIENT_AUTH, "required");
+    tls.put(SslConfig.TRUSTSTORE_TYPE, "PEM");
+    tls.put(SslConfig.TRUSTSTORE_CERTIFICATES, ca.certificatePem());
+    start(tls);
+    Authority other = Authority.create("other-ca");
+    TlsAdmin admin = withCertificate(ca.issue("CN=admin,O=Sluice"));
+    TlsAdmin stranger = withCertificate(other.issue("CN=writer,O=Sluice"));
+    assertThatThrownBy(() -> stranger.request(HttpMethod.GET, "/health", null)).as("a CA not trusted yet")
+        .isNotNull();
+
+    admin.alter(new JsonArray().add(set(TRUSTED, ca.certificatePem() + other.certificatePem())));
+
+    assertThat(stranger.request(HttpMethod.GET, "/health", null).statusCode()).isEqualTo(200);
+    assertThat(admin.described(TRUSTED).getValue("value")).isNull();
+    assertThat(storedConfigs()).contains(TRUSTED).doesNotContain("CERTIFICATE");
+  }
+
+  private TlsAdmin withCertificate(Issued cert) {
+    return new TlsAdmin(vertx, ca.certificatePem(), broker.httpPort(), "localhost", new PemKeyCertOptions()
+        .setKeyValue(Buffer.buffer(cert.keyPem())).setCertValue(Buffer.buffer(cert.chainPem())));
   }
 
   private Map<String, Object> fileStore(Map<String, Object> extra) {

@@ -9,6 +9,7 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.NetClient;
+import io.vertx.core.net.KeyCertOptions;
 import io.vertx.core.net.NetClientOptions;
 import io.vertx.core.net.PemTrustOptions;
 import io.vertx.ext.web.client.HttpResponse;
@@ -27,17 +28,19 @@ final class TlsAdmin {
   private final PemTrustOptions trust;
   private final int port;
   private final String host;
+  private final KeyCertOptions keyCert;
 
   TlsAdmin(Vertx vertx, String caPem, int port) {
-    this(vertx, caPem, port, "localhost");
+    this(vertx, caPem, port, "localhost", null);
   }
 
-  /** Connecting to {@code host}, which the served certificate must name. */
-  TlsAdmin(Vertx vertx, String caPem, int port, String host) {
+  /** Connecting to {@code host}, which the served certificate must name, showing {@code keyCert} (or none). */
+  TlsAdmin(Vertx vertx, String caPem, int port, String host, KeyCertOptions keyCert) {
     this.vertx = vertx;
     this.trust = new PemTrustOptions().addCertValue(Buffer.buffer(caPem));
     this.port = port;
     this.host = host;
+    this.keyCert = keyCert;
   }
 
   PemTrustOptions trust() {
@@ -69,7 +72,7 @@ final class TlsAdmin {
 
   HttpResponse<Buffer> request(HttpMethod method, String path, JsonObject body) throws Exception {
     WebClient web = WebClient.create(vertx, new WebClientOptions().setSsl(true).setTrustOptions(trust())
-        .setVerifyHost(true));
+        .setKeyCertOptions(keyCert).setVerifyHost(true));
     try {
       var request = web.request(method, port, host, path);
       return await(body == null ? request.send() : request.sendJsonObject(body));
@@ -81,7 +84,7 @@ final class TlsAdmin {
   /** The serial number of the certificate a new TLS connection to {@code host} is shown, its name checked. */
   BigInteger servedSerial(String host) throws Exception {
     NetClient net = vertx.createNetClient(new NetClientOptions().setSsl(true).setTrustOptions(trust())
-        .setHostnameVerificationAlgorithm("HTTPS"));
+        .setKeyCertOptions(keyCert).setHostnameVerificationAlgorithm("HTTPS"));
     try {
       var socket = await(net.connect(port, host));
       BigInteger serial = ((X509Certificate) socket.peerCertificates().get(0)).getSerialNumber();
