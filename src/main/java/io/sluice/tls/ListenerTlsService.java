@@ -37,12 +37,17 @@ import java.util.concurrent.TimeUnit;
  * <p>As in Kafka these are per-broker configs: the cluster-wide default ({@code -}) refuses them, unprefixed
  * {@code ssl.*} keys are refused, and a broker alters only its own (the files are its own).
  *
+ * <p>It also watches the broker's ZooKeeper client store files ({@link ZooKeeperStoresWatch}), which ZooKeeper reads
+ * again at every connection, to report a replaced one when it happens rather than at the next reconnection.
+ *
  * <p>Threads: file reads, key parsing, PBKDF2 and ZooKeeper on the {@code sluice-listener-tls} worker (one thread:
  * alterations apply one after the other).
  */
 public final class ListenerTlsService implements BrokerComponent, BrokerConfigsEndpoint.Configs {
   static final String POOL = "sluice-listener-tls";
   static final String DEFAULT_BROKER = "-";
+  /** How often the ZooKeeper client's store files are compared with the last look ({@link ZooKeeperStoresWatch}). */
+  static final long ZOOKEEPER_STORES_CHECK_MS = 30_000;
   private static final System.Logger LOG = System.getLogger(ListenerTlsService.class.getName());
   private static final String PREFIX = "listener.name.";
   private static final List<String> LISTENERS = SslConfig.LISTENERS;
@@ -55,6 +60,7 @@ public final class ListenerTlsService implements BrokerComponent, BrokerConfigsE
   private BrokerConfigStore store;
   /** The stored dynamic configs, passwords in the clear; replaced (never changed) on the worker. */
   private volatile Map<String, String> dynamic = Map.of();
+  private long storesTimer = -1;
 
   public ListenerTlsService(BrokerComponent.Context context) {
     this.vertx = context.vertx();
@@ -88,11 +94,25 @@ public final class ListenerTlsService implements BrokerComponent, BrokerConfigsE
         }
       }
       return null;
+    }).compose(v -> watchZooKeeperStores());
+  }
+
+  /** Checks the ZooKeeper client's store files now and then, on the worker, so a replaced one is reported at once. */
+  private Future<Void> watchZooKeeperStores() {
+    if (!ZooKeeperStoresWatch.wanted(config)) {
+      return Future.succeededFuture();
+    }
+    return blocking(() -> new ZooKeeperStoresWatch(config)).map(watch -> {
+      storesTimer = vertx.setPeriodic(ZOOKEEPER_STORES_CHECK_MS, id -> pool.executeBlocking(watch::check, true));
+      return null;
     });
   }
 
   @Override
   public Future<Void> stop() {
+    if (storesTimer >= 0) {
+      vertx.cancelTimer(storesTimer);
+    }
     return pool == null ? Future.succeededFuture() : pool.close();
   }
 
