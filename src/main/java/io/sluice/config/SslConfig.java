@@ -64,13 +64,25 @@ public final class SslConfig {
   public static final String CLIENT_AUTH = "ssl.client.auth";
   public static final String ENABLED_PROTOCOLS = "ssl.enabled.protocols";
   public static final String PASSWORD_ENCODER_SECRET = "password.encoder.secret";
+  public static final String ALLOW_DN_CHANGES = "ssl.allow.dn.changes";
+  public static final String ALLOW_SAN_CHANGES = "ssl.allow.san.changes";
   /** The HTTP listener's name in {@code listener.name.<l>.ssl.*}. */
   public static final String HTTP_LISTENER = "http";
   /** The inter-broker listener's name (the event bus and replica links). */
   public static final String BROKER_LISTENER = "broker";
+  public static final List<String> LISTENERS = List.of(HTTP_LISTENER, BROKER_LISTENER);
   /** The keys a listener's stores can be rotated by at run time (Kafka's dynamic SSL keystore update, KIP-226). */
   public static final List<String> RELOADABLE = List.of(KEYSTORE_TYPE, KEYSTORE_LOCATION, KEYSTORE_PASSWORD,
-      KEY_PASSWORD, TRUSTSTORE_TYPE, TRUSTSTORE_LOCATION, TRUSTSTORE_PASSWORD);
+      KEY_PASSWORD, KEYSTORE_CERTIFICATE_CHAIN, KEYSTORE_KEY, TRUSTSTORE_TYPE, TRUSTSTORE_LOCATION,
+      TRUSTSTORE_PASSWORD, TRUSTSTORE_CERTIFICATES);
+  /** What a rotation may change in the certificate (Kafka 3.0's rules): per listener, statically or dynamically. */
+  public static final List<String> ROTATION_RULES = List.of(ALLOW_DN_CHANGES, ALLOW_SAN_CHANGES);
+  /**
+   * Kafka's PASSWORD-typed keys among {@link #RELOADABLE}: described without their value and encrypted in ZooKeeper
+   * (an inline private key is a secret; Kafka treats the inline chain and trusted certificates the same way).
+   */
+  public static final Set<String> SENSITIVE = Set.of(KEYSTORE_PASSWORD, KEY_PASSWORD, TRUSTSTORE_PASSWORD,
+      KEYSTORE_KEY, KEYSTORE_CERTIFICATE_CHAIN, TRUSTSTORE_CERTIFICATES);
 
   static final List<ConfigKey> KEYS = List.of(
       boolKey(HTTP_SSL_ENABLE, false, "serve the HTTP listener (REST, WebSocket, SSE, the dashboard) over TLS only,"
@@ -95,8 +107,15 @@ public final class SslConfig {
       stringKey(CLIENT_AUTH, "none", "HTTP clients' certificates: none, requested or required; a client's principal"
           + " is then User:<its certificate's subject DN>"),
       stringKey(ENABLED_PROTOCOLS, "TLSv1.2,TLSv1.3", "the TLS versions the broker speaks"),
-      stringKey(PASSWORD_ENCODER_SECRET, "", "the secret that encrypts the passwords of listener.name.<l>.ssl.*"
-          + " updates before they are stored in ZooKeeper; without it such an update may carry no password"));
+      stringKey(PASSWORD_ENCODER_SECRET, "", "the secret that encrypts the passwords and inline PEM values of"
+          + " listener.name.<l>.ssl.* updates before they are stored in ZooKeeper; without it such an update may carry"
+          + " none"),
+      boolKey(ALLOW_DN_CHANGES, false, "whether a rotation of a listener's key store may change the certificate's"
+          + " subject DN (listener.name.<l>.ssl.allow.dn.changes for one listener)"),
+      boolKey(ALLOW_SAN_CHANGES, false, "whether a rotation of a listener's key store may drop a subject alternative"
+          + " name of the old certificate (listener.name.<l>.ssl.allow.san.changes for one listener)"),
+      perListener(HTTP_LISTENER, ALLOW_DN_CHANGES), perListener(HTTP_LISTENER, ALLOW_SAN_CHANGES),
+      perListener(BROKER_LISTENER, ALLOW_DN_CHANGES), perListener(BROKER_LISTENER, ALLOW_SAN_CHANGES));
 
   private static final Pattern PEM_BLOCK =
       Pattern.compile("-----BEGIN ([A-Z0-9 ]+)-----[^-]+-----END \\1-----", Pattern.DOTALL);
@@ -108,6 +127,8 @@ public final class SslConfig {
   private final KeyCertOptions keyCert;
   private final TrustOptions trust;
   private final Map<String, ListenerTls> listeners;
+  /** Per listener: which of {@link #ROTATION_RULES} it allows. */
+  private final Map<String, Set<String>> allowed;
 
   SslConfig(BrokerConfig config) {
     http = config.getBoolean(HTTP_SSL_ENABLE);
@@ -131,6 +152,29 @@ public final class SslConfig {
     }
     listeners = Map.of(HTTP_LISTENER, new ListenerTls(HTTP_LISTENER, this),
         BROKER_LISTENER, new ListenerTls(BROKER_LISTENER, this));
+    allowed = Map.of(HTTP_LISTENER, allowed(config, HTTP_LISTENER), BROKER_LISTENER, allowed(config, BROKER_LISTENER));
+  }
+
+  /** {@code key} for one listener only: {@code listener.name.<listener>.<key>}. */
+  public static String listenerKey(String listener, String key) {
+    return "listener.name." + listener + "." + key;
+  }
+
+  /** A rule for one listener: unset, the unprefixed key's value holds (as Kafka's listener prefix). */
+  private static ConfigKey perListener(String listener, String rule) {
+    return new ConfigKey(listenerKey(listener, rule), ConfigKey.Type.BOOLEAN, null, 0, 0, rule + " for the "
+        + listener + " listener only (unset: " + rule + ")");
+  }
+
+  private static Set<String> allowed(BrokerConfig config, String listener) {
+    Set<String> out = new java.util.HashSet<>();
+    for (String rule : ROTATION_RULES) {
+      Object own = config.known(listenerKey(listener, rule));
+      if (own != null ? (Boolean) own : config.getBoolean(rule)) {
+        out.add(rule);
+      }
+    }
+    return Set.copyOf(out);
   }
 
   /** The listener {@code name} ({@link #HTTP_LISTENER}, {@link #BROKER_LISTENER}): its stores as rotated. */
@@ -148,26 +192,30 @@ public final class SslConfig {
   }
 
   /**
-   * Refuses a rotation from {@code old} to this as Kafka does: the key store's certificate keeps its subject DN and
-   * every subject alternative name (clients that check the host name would otherwise stop connecting); with
-   * {@code peersMustTrust} (between brokers, where each side checks the other) the trust store vouches for the new
+   * Refuses a rotation of {@code listener} from {@code old} to this as Kafka does: unless this config allows it
+   * ({@value #ALLOW_DN_CHANGES}, {@value #ALLOW_SAN_CHANGES}, per listener), the key store's certificate keeps its
+   * subject DN and every subject alternative name (clients that check the host name would otherwise stop
+   * connecting); on {@link #BROKER_LISTENER} (where each side checks the other) the trust store vouches for the new
    * certificate chain both as a client's and as a server's, as Kafka's handshake check of an inter-broker update.
    */
-  public void requireCompatible(SslConfig old, boolean peersMustTrust) {
+  public void requireCompatible(SslConfig old, String listener) {
+    Set<String> rules = allowed.get(listener);
     try {
       X509Certificate[] chain = chain(keyCert);
       X509Certificate was = chain(old.keyCert)[0];
       X509Certificate now = chain[0];
-      if (!now.getSubjectX500Principal().equals(was.getSubjectX500Principal())) {
-        throw new ConfigException(KEYSTORE_LOCATION, "Keystore DistinguishedName does not match: existing "
-            + was.getSubjectX500Principal() + ", new " + now.getSubjectX500Principal());
+      if (!rules.contains(ALLOW_DN_CHANGES) && !now.getSubjectX500Principal().equals(was.getSubjectX500Principal())) {
+        throw new ConfigException(listenerKey(listener, ALLOW_DN_CHANGES), "Keystore DistinguishedName does not"
+            + " match: existing " + was.getSubjectX500Principal() + ", new " + now.getSubjectX500Principal()
+            + " (set " + listenerKey(listener, ALLOW_DN_CHANGES) + "=true to allow it)");
       }
       Set<List<?>> wasNames = altNames(was);
-      if (!altNames(now).containsAll(wasNames)) {
-        throw new ConfigException(KEYSTORE_LOCATION, "Keystore SubjectAltNames do not match: existing " + wasNames
-            + ", new " + altNames(now) + " (the new certificate must keep every name of the old one)");
+      if (!rules.contains(ALLOW_SAN_CHANGES) && !altNames(now).containsAll(wasNames)) {
+        throw new ConfigException(listenerKey(listener, ALLOW_SAN_CHANGES), "Keystore SubjectAltNames do not match:"
+            + " existing " + wasNames + ", new " + altNames(now) + " (the new certificate must keep every name of the"
+            + " old one, or set " + listenerKey(listener, ALLOW_SAN_CHANGES) + "=true to allow it)");
       }
-      if (peersMustTrust && trust != null) {
+      if (listener.equals(BROKER_LISTENER) && trust != null) {
         requireTrusted(chain);
       }
     } catch (ConfigException e) {
@@ -319,6 +367,7 @@ public final class SslConfig {
   private static KeyCertOptions keyCert(BrokerConfig config) {
     String type = storeType(config, KEYSTORE_TYPE);
     String location = config.getString(KEYSTORE_LOCATION);
+    requireOneSource(config, type, KEYSTORE_TYPE, KEYSTORE_LOCATION, KEYSTORE_KEY, KEYSTORE_CERTIFICATE_CHAIN);
     KeyCertOptions options;
     if (type.equals("PEM")) {
       options = pemKeyCert(config, location);
@@ -370,6 +419,7 @@ public final class SslConfig {
     if (location.isEmpty() && inline.isEmpty()) {
       return null;
     }
+    requireOneSource(config, type, TRUSTSTORE_TYPE, TRUSTSTORE_LOCATION, TRUSTSTORE_CERTIFICATES);
     String key = location.isEmpty() ? TRUSTSTORE_CERTIFICATES : TRUSTSTORE_LOCATION;
     try {
       if (type.equals("PEM")) {
@@ -396,6 +446,26 @@ public final class SslConfig {
     } catch (Exception e) {
       throw new ConfigException(key, "Cannot load the trust store of " + key + " (" + type + "; check it and "
           + TRUSTSTORE_PASSWORD + "): " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * A store comes from its file or from inline PEM values, never both (Kafka refuses both too, rather than silently
+   * preferring one: a rotation that sets the values must also set the location to an empty value, or back).
+   */
+  private static void requireOneSource(BrokerConfig config, String type, String typeKey, String locationKey,
+      String... inlineKeys) {
+    for (String inline : inlineKeys) {
+      if (config.getString(inline).isEmpty()) {
+        continue;
+      }
+      if (!type.equals("PEM")) {
+        throw new ConfigException(inline, inline + " is a PEM value: it needs " + typeKey + "=PEM, not " + type);
+      }
+      if (!config.getString(locationKey).isEmpty()) {
+        throw new ConfigException(inline, "Both " + locationKey + " and " + inline + " are set: give the store"
+            + " one way (set the other to an empty value)");
+      }
     }
   }
 

@@ -27,14 +27,18 @@ import java.util.concurrent.TimeUnit;
 /**
  * Rotates a listener's key and trust stores without a restart, as Kafka's dynamic SSL update (KIP-226): an
  * alteration of {@code listener.name.<l>.ssl.keystore.*} / {@code ssl.truststore.*} (l: {@code http} or
- * {@code broker}) re-reads the files even at the same path, refuses a store that does not load or has no key, and one
- * whose certificate changes its subject or drops a name (see {@link SslConfig#requireCompatible}), keeping the old;
- * otherwise it is stored in ZooKeeper ({@link BrokerConfigStore}, passwords encrypted by
- * {@code password.encoder.secret}) and the listener's servers take it for new connections. At start the stored
- * stores are read before any listener serves, so a restart serves the rotated certificate.
+ * {@code broker}; files, or inline PEM values) re-reads the files even at the same path, refuses a store that does
+ * not load or has no key, and one whose certificate changes its subject or drops a name unless the listener's
+ * {@code ssl.allow.dn.changes} / {@code ssl.allow.san.changes} allow it (see {@link SslConfig#requireCompatible}),
+ * keeping the old; otherwise it is stored in ZooKeeper ({@link BrokerConfigStore}, passwords and inline PEM values
+ * encrypted by {@code password.encoder.secret}) and the listener's servers take it for new connections. At start
+ * the stored stores are read before any listener serves, so a restart serves the rotated certificate.
  *
  * <p>As in Kafka these are per-broker configs: the cluster-wide default ({@code -}) refuses them, unprefixed
  * {@code ssl.*} keys are refused, and a broker alters only its own (the files are its own).
+ *
+ * <p>It also watches the broker's ZooKeeper client store files ({@link ZooKeeperStoresWatch}), which ZooKeeper reads
+ * again at every connection, to report a replaced one when it happens rather than at the next reconnection.
  *
  * <p>Threads: file reads, key parsing, PBKDF2 and ZooKeeper on the {@code sluice-listener-tls} worker (one thread:
  * alterations apply one after the other).
@@ -42,9 +46,13 @@ import java.util.concurrent.TimeUnit;
 public final class ListenerTlsService implements BrokerComponent, BrokerConfigsEndpoint.Configs {
   static final String POOL = "sluice-listener-tls";
   static final String DEFAULT_BROKER = "-";
+  /** How often the ZooKeeper client's store files are compared with the last look ({@link ZooKeeperStoresWatch}). */
+  static final long ZOOKEEPER_STORES_CHECK_MS = 30_000;
   private static final System.Logger LOG = System.getLogger(ListenerTlsService.class.getName());
   private static final String PREFIX = "listener.name.";
-  private static final List<String> LISTENERS = List.of(SslConfig.HTTP_LISTENER, SslConfig.BROKER_LISTENER);
+  private static final List<String> LISTENERS = SslConfig.LISTENERS;
+  /** What a listener's dynamic configs may name: its stores and its rotation rules. */
+  private static final List<String> DYNAMIC = concat(SslConfig.RELOADABLE, SslConfig.ROTATION_RULES);
 
   private final Vertx vertx;
   private final BrokerConfig config;
@@ -52,6 +60,7 @@ public final class ListenerTlsService implements BrokerComponent, BrokerConfigsE
   private BrokerConfigStore store;
   /** The stored dynamic configs, passwords in the clear; replaced (never changed) on the worker. */
   private volatile Map<String, String> dynamic = Map.of();
+  private long storesTimer = -1;
 
   public ListenerTlsService(BrokerComponent.Context context) {
     this.vertx = context.vertx();
@@ -85,11 +94,25 @@ public final class ListenerTlsService implements BrokerComponent, BrokerConfigsE
         }
       }
       return null;
+    }).compose(v -> watchZooKeeperStores());
+  }
+
+  /** Checks the ZooKeeper client's store files now and then, on the worker, so a replaced one is reported at once. */
+  private Future<Void> watchZooKeeperStores() {
+    if (!ZooKeeperStoresWatch.wanted(config)) {
+      return Future.succeededFuture();
+    }
+    return blocking(() -> new ZooKeeperStoresWatch(config)).map(watch -> {
+      storesTimer = vertx.setPeriodic(ZOOKEEPER_STORES_CHECK_MS, id -> pool.executeBlocking(watch::check, true));
+      return null;
     });
   }
 
   @Override
   public Future<Void> stop() {
+    if (storesTimer >= 0) {
+      vertx.cancelTimer(storesTimer);
+    }
     return pool == null ? Future.succeededFuture() : pool.close();
   }
 
@@ -160,7 +183,7 @@ public final class ListenerTlsService implements BrokerComponent, BrokerConfigsE
     SslConfig next;
     try {
       next = overrides.isEmpty() ? config.ssl() : config.with(overrides).ssl();
-      next.requireCompatible(config.ssl().listener(listener).current(), listener.equals(SslConfig.BROKER_LISTENER));
+      next.requireCompatible(config.ssl().listener(listener).current(), listener);
     } catch (ConfigException e) {
       throw invalid("Listener " + listener + " keeps its stores: " + e.getMessage());
     }
@@ -173,29 +196,33 @@ public final class ListenerTlsService implements BrokerComponent, BrokerConfigsE
     LOG.log(Level.INFO, "Listener " + listener + " rotated its TLS stores");
   }
 
-  /** The listener a config name belongs to; refuses any name that is not a listener's rotatable store key. */
+  /** The listener a config name belongs to; refuses any name that is not one of a listener's dynamic keys. */
   private static String listenerOf(String name) {
-    if (SslConfig.RELOADABLE.contains(name)) {
+    if (DYNAMIC.contains(name)) {
       throw invalid("These security configs can be dynamically updated only per-listener using the listener prefix"
           + " (" + PREFIX + "<" + String.join("|", LISTENERS) + ">." + name + "): [" + name + "]");
     }
     for (String listener : LISTENERS) {
       String prefix = PREFIX + listener + ".";
-      if (name.startsWith(prefix) && SslConfig.RELOADABLE.contains(name.substring(prefix.length()))) {
+      if (name.startsWith(prefix) && DYNAMIC.contains(name.substring(prefix.length()))) {
         return listener;
       }
     }
     throw invalid("Cannot update these configs dynamically: [" + name + "] (dynamic broker configs are "
-        + PREFIX + "<" + String.join("|", LISTENERS) + ">.<one of " + SslConfig.RELOADABLE + ">)");
+        + PREFIX + "<" + String.join("|", LISTENERS) + ">.<one of " + DYNAMIC + ">)");
   }
 
-  /** The listener's keys in {@code all}, without their prefix. */
+  /**
+   * The listener's dynamic configs in {@code all} as overrides of the static config: its stores' keys without their
+   * prefix (the stores are read from the unprefixed keys), its rules with it (so they win over the static ones).
+   */
   private static Map<String, String> overrides(Map<String, String> all, String listener) {
     String prefix = PREFIX + listener + ".";
     Map<String, String> out = new LinkedHashMap<>();
     all.forEach((k, v) -> {
       if (k.startsWith(prefix)) {
-        out.put(k.substring(prefix.length()), v);
+        String key = k.substring(prefix.length());
+        out.put(SslConfig.RELOADABLE.contains(key) ? key : k, v);
       }
     });
     return out;
@@ -207,12 +234,14 @@ public final class ListenerTlsService implements BrokerComponent, BrokerConfigsE
       if (!config.ssl().serves(listener)) {
         continue;
       }
-      for (String key : SslConfig.RELOADABLE) {
-        String name = PREFIX + listener + "." + key;
-        boolean sensitive = isPassword(key);
-        String value = values.containsKey(name) ? values.get(name) : config.getString(key);
+      for (String key : DYNAMIC) {
+        String name = SslConfig.listenerKey(listener, key);
+        boolean sensitive = isSensitive(key);
+        Object own = config.effectiveValues().get(name);
+        Object fixed = own != null ? own : config.effectiveValues().get(key);
+        String value = values.containsKey(name) ? values.get(name) : String.valueOf(fixed);
         String source = values.containsKey(name) ? "DYNAMIC_BROKER_CONFIG"
-            : value.equals(BrokerConfig.key(key).orElseThrow().defaultValue()) ? "DEFAULT_CONFIG"
+            : own == null && fixed.equals(BrokerConfig.key(key).orElseThrow().defaultValue()) ? "DEFAULT_CONFIG"
             : "STATIC_BROKER_CONFIG";
         out.add(new Entry(name, sensitive ? null : value, source, sensitive));
       }
@@ -233,7 +262,7 @@ public final class ListenerTlsService implements BrokerComponent, BrokerConfigsE
   private Map<String, String> encoded(Map<String, String> plain) throws GeneralSecurityException {
     Map<String, String> out = new LinkedHashMap<>();
     for (Map.Entry<String, String> e : plain.entrySet()) {
-      out.put(e.getKey(), isPassword(e.getKey()) ? encoder(e.getKey()).encode(e.getValue()) : e.getValue());
+      out.put(e.getKey(), isSensitive(e.getKey()) ? encoder(e.getKey()).encode(e.getValue()) : e.getValue());
     }
     return out;
   }
@@ -241,7 +270,7 @@ public final class ListenerTlsService implements BrokerComponent, BrokerConfigsE
   private Map<String, String> decoded(Map<String, String> stored) {
     Map<String, String> out = new LinkedHashMap<>();
     stored.forEach((k, v) -> {
-      if (!isPassword(k)) {
+      if (!isSensitive(k)) {
         out.put(k, v);
         return;
       }
@@ -258,14 +287,21 @@ public final class ListenerTlsService implements BrokerComponent, BrokerConfigsE
   private PasswordEncoder encoder(String name) {
     String secret = config.getString(SslConfig.PASSWORD_ENCODER_SECRET);
     if (secret.isEmpty()) {
-      throw invalid(SslConfig.PASSWORD_ENCODER_SECRET + " is not set: the password " + name + " would be stored in"
-          + " ZooKeeper in the clear; set it on every broker (or use a PEM store, which has no password)");
+      throw invalid(SslConfig.PASSWORD_ENCODER_SECRET + " is not set: the secret " + name + " would be stored in"
+          + " ZooKeeper in the clear; set it on every broker (or use a PEM store file, which has no password)");
     }
     return new PasswordEncoder(secret);
   }
 
-  private static boolean isPassword(String name) {
-    return name.endsWith(".password");
+  /** Whether {@code name} (a listener's key, or its unprefixed form) is one of {@link SslConfig#SENSITIVE}. */
+  private static boolean isSensitive(String name) {
+    return SslConfig.SENSITIVE.stream().anyMatch(k -> name.equals(k) || name.endsWith("." + k));
+  }
+
+  private static List<String> concat(List<String> a, List<String> b) {
+    List<String> all = new ArrayList<>(a);
+    all.addAll(b);
+    return List.copyOf(all);
   }
 
   private static SluiceException invalid(String message) {

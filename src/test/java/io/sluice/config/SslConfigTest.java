@@ -140,26 +140,87 @@ class SslConfigTest {
   void aRotationKeepsTheSubjectAndEveryNameAndBetweenBrokersIsTrusted() {
     SslConfig old = interBroker(broker, "old");
     // Same subject and names, signed by the same CA: accepted.
-    interBroker(ca.issue("CN=broker-1,O=Sluice"), "same").requireCompatible(old, true);
+    interBroker(ca.issue("CN=broker-1,O=Sluice"), "same").requireCompatible(old, SslConfig.BROKER_LISTENER);
     ConfigException otherName = catchThrowableOfType(() -> interBroker(ca.issue("CN=broker-1,O=Sluice",
-        "elsewhere.example"), "renamed").requireCompatible(old, true), ConfigException.class);
+        "elsewhere.example"), "renamed").requireCompatible(old, SslConfig.BROKER_LISTENER), ConfigException.class);
     assertThat(otherName.getMessage()).contains("SubjectAltNames do not match").contains("localhost");
     ConfigException otherSubject = catchThrowableOfType(() -> interBroker(ca.issue("CN=broker-2,O=Sluice"),
-        "other").requireCompatible(old, true), ConfigException.class);
+        "other").requireCompatible(old, SslConfig.BROKER_LISTENER), ConfigException.class);
     assertThat(otherSubject.getMessage()).contains("DistinguishedName does not match");
     Issued rogue = Authority.create("rogue-ca").issue("CN=broker-1,O=Sluice");
-    ConfigException untrusted = catchThrowableOfType(() -> interBroker(rogue, "rogue").requireCompatible(old, true),
+    ConfigException untrusted = catchThrowableOfType(() -> interBroker(rogue, "rogue").requireCompatible(old, SslConfig.BROKER_LISTENER),
         ConfigException.class);
     assertThat(untrusted.getMessage()).contains("does not vouch");
     // The HTTP listener's trust store checks clients, not the broker's own certificate.
-    interBroker(rogue, "rogue-http").requireCompatible(old, false);
+    interBroker(rogue, "rogue-http").requireCompatible(old, SslConfig.HTTP_LISTENER);
+  }
+
+  @Test
+  void theRulesAllowASubjectOrNameChangePerListenerAndTheRefusalNamesTheKeyToSet() {
+    SslConfig old = interBroker(broker, "rules-old");
+    Issued renamed = ca.issue("CN=broker-9,O=Sluice");
+    Issued otherHost = ca.issue("CN=broker-1,O=Sluice", "elsewhere.example");
+
+    ConfigException dn = catchThrowableOfType(() -> interBroker(renamed, "r1", Map.of())
+        .requireCompatible(old, SslConfig.HTTP_LISTENER), ConfigException.class);
+    assertThat(dn.key()).isEqualTo("listener.name.http.ssl.allow.dn.changes");
+    assertThat(dn.getMessage()).contains("set listener.name.http.ssl.allow.dn.changes=true");
+    ConfigException san = catchThrowableOfType(() -> interBroker(otherHost, "s1", Map.of())
+        .requireCompatible(old, SslConfig.BROKER_LISTENER), ConfigException.class);
+    assertThat(san.key()).isEqualTo("listener.name.broker.ssl.allow.san.changes");
+
+    // The unprefixed key allows it on every listener; each rule allows only its own change.
+    interBroker(renamed, "r2", Map.of(SslConfig.ALLOW_DN_CHANGES, true)).requireCompatible(old, SslConfig.BROKER_LISTENER);
+    assertThat(catchThrowableOfType(() -> interBroker(otherHost, "s2", Map.of(SslConfig.ALLOW_DN_CHANGES, true))
+        .requireCompatible(old, SslConfig.BROKER_LISTENER), ConfigException.class)).isNotNull();
+    interBroker(otherHost, "s3", Map.of(SslConfig.ALLOW_SAN_CHANGES, "true"))
+        .requireCompatible(old, SslConfig.HTTP_LISTENER);
+
+    // A listener's own key allows it there only, and wins over the unprefixed one.
+    SslConfig brokerOnly = interBroker(renamed, "r3", Map.of("listener.name.broker.ssl.allow.dn.changes", true));
+    brokerOnly.requireCompatible(old, SslConfig.BROKER_LISTENER);
+    assertThat(catchThrowableOfType(() -> brokerOnly.requireCompatible(old, SslConfig.HTTP_LISTENER),
+        ConfigException.class)).isNotNull();
+    SslConfig notHttp = interBroker(renamed, "r4", Map.of(SslConfig.ALLOW_DN_CHANGES, true,
+        "listener.name.http.ssl.allow.dn.changes", false));
+    assertThat(catchThrowableOfType(() -> notHttp.requireCompatible(old, SslConfig.HTTP_LISTENER),
+        ConfigException.class)).isNotNull();
+    notHttp.requireCompatible(old, SslConfig.BROKER_LISTENER);
+
+    assertThat(refused(Map.of("listener.name.http.ssl.allow.san.changes", "maybe")).key())
+        .isEqualTo("listener.name.http.ssl.allow.san.changes");
+  }
+
+  @Test
+  void aStoreIsGivenByItsFileOrByInlinePemNotBoth() {
+    Path ks = broker.keyStore(dir.resolve("both.pem"), "PEM", "", "");
+    ConfigException both = refused(Map.of(SslConfig.HTTP_SSL_ENABLE, true, SslConfig.KEYSTORE_TYPE, "PEM",
+        SslConfig.KEYSTORE_LOCATION, ks.toString(), SslConfig.KEYSTORE_KEY, broker.keyPem(),
+        SslConfig.KEYSTORE_CERTIFICATE_CHAIN, broker.chainPem()));
+    assertThat(both.key()).isEqualTo(SslConfig.KEYSTORE_KEY);
+    assertThat(both.getMessage()).contains(SslConfig.KEYSTORE_LOCATION);
+    ConfigException notPem = refused(Map.of(SslConfig.HTTP_SSL_ENABLE, true, SslConfig.KEYSTORE_KEY,
+        broker.keyPem(), SslConfig.KEYSTORE_CERTIFICATE_CHAIN, broker.chainPem()));
+    assertThat(notPem.getMessage()).contains(SslConfig.KEYSTORE_TYPE + "=PEM");
+    Path ts = ca.trustStore(dir.resolve("both-ca.pem"), "PEM", "");
+    assertThat(refused(Map.of(SslConfig.HTTP_SSL_ENABLE, true, SslConfig.KEYSTORE_TYPE, "PEM",
+        SslConfig.KEYSTORE_LOCATION, ks.toString(), SslConfig.TRUSTSTORE_TYPE, "PEM",
+        SslConfig.TRUSTSTORE_LOCATION, ts.toString(), SslConfig.TRUSTSTORE_CERTIFICATES, ca.certificatePem())).key())
+        .isEqualTo(SslConfig.TRUSTSTORE_CERTIFICATES);
   }
 
   /** Inter-broker TLS with {@code cert} as a PEM key store and the test CA as the trust store. */
   private static SslConfig interBroker(Issued cert, String name) {
-    return config(Map.of(SslConfig.INTER_BROKER_PROTOCOL, "SSL", SslConfig.KEYSTORE_TYPE, "PEM",
+    return interBroker(cert, name, Map.of());
+  }
+
+  private static SslConfig interBroker(Issued cert, String name, Map<String, Object> extra) {
+    Map<String, Object> m = new HashMap<>(extra);
+    m.putAll(Map.of(SslConfig.INTER_BROKER_PROTOCOL, "SSL", SslConfig.HTTP_SSL_ENABLE, true,
+        SslConfig.KEYSTORE_TYPE, "PEM",
         SslConfig.KEYSTORE_LOCATION, cert.keyStore(dir.resolve(name + ".pem"), "PEM", "", "").toString(),
         SslConfig.TRUSTSTORE_TYPE, "PEM",
-        SslConfig.TRUSTSTORE_LOCATION, ca.trustStore(dir.resolve("ca.pem"), "PEM", "").toString())).ssl();
+        SslConfig.TRUSTSTORE_LOCATION, ca.trustStore(dir.resolve("ca.pem"), "PEM", "").toString()));
+    return config(m).ssl();
   }
 }

@@ -20,9 +20,8 @@ import io.vertx.core.http.HttpConnectOptions;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.core.net.NetClient;
-import io.vertx.core.net.NetClientOptions;
 import io.vertx.core.net.PemTrustOptions;
+import io.vertx.ext.web.client.HttpResponse;
 import java.math.BigInteger;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -128,9 +127,7 @@ class CertificateRotationTest {
     broker = TestBrokers.start(config, GUARD, HttpListener::new);
 
     assertThat(servedSerial()).isEqualTo(second.certificate().getSerialNumber());
-    JsonObject described = request(HttpMethod.GET, "/brokers/1/configs", null).bodyAsJsonObject();
-    JsonObject password = described.getJsonArray("configs").stream().map(JsonObject.class::cast)
-        .filter(c -> c.getString("name").equals(PASSWORD)).findFirst().orElseThrow();
+    JsonObject password = admin().described(PASSWORD);
     assertThat(password.getValue("value")).isNull();
     assertThat(password.getBoolean("is_sensitive")).isTrue();
     assertThat(password.getString("source")).isEqualTo("DYNAMIC_BROKER_CONFIG");
@@ -163,45 +160,28 @@ class CertificateRotationTest {
   }
 
   private void assertRefused(JsonArray changes, String why) throws Exception {
-    assertError(request(HttpMethod.POST, "/brokers/1/configs:alter", new JsonObject().put("data", changes)), 40, why);
+    assertThat(admin().refused(changes, 40)).contains(why);
   }
 
-  private static void assertError(io.vertx.ext.web.client.HttpResponse<Buffer> response, int code, String text) {
-    assertThat(response.statusCode()).as(response.bodyAsString()).isEqualTo(400);
-    assertThat(response.bodyAsJsonObject().getInteger("error_code")).isEqualTo(code);
-    assertThat(response.bodyAsJsonObject().getString("message")).contains(text);
+  private static void assertError(HttpResponse<Buffer> response, int code, String text) {
+    assertThat(TlsAdmin.assertError(response, code)).contains(text);
   }
 
   private JsonObject alter(JsonArray changes) throws Exception {
-    var response = request(HttpMethod.POST, "/brokers/1/configs:alter", new JsonObject().put("data", changes));
-    assertThat(response.statusCode()).as(response.bodyAsString()).isEqualTo(200);
-    return response.bodyAsJsonObject();
+    return admin().alter(changes);
   }
 
-  private io.vertx.ext.web.client.HttpResponse<Buffer> request(HttpMethod method, String path, JsonObject body)
-      throws Exception {
-    var web = io.vertx.ext.web.client.WebClient.create(vertx, new io.vertx.ext.web.client.WebClientOptions()
-        .setSsl(true).setTrustOptions(trust()).setVerifyHost(true));
-    try {
-      var request = web.request(method, broker.httpPort(), "localhost", path);
-      return await(body == null ? request.send() : request.sendJsonObject(body));
-    } finally {
-      web.close();
-    }
+  private HttpResponse<Buffer> request(HttpMethod method, String path, JsonObject body) throws Exception {
+    return admin().request(method, path, body);
   }
 
-  /** The serial number of the certificate a new TLS connection to the HTTP port is shown. */
   private BigInteger servedSerial() throws Exception {
-    NetClient net = vertx.createNetClient(new NetClientOptions().setSsl(true).setTrustOptions(trust())
-        .setHostnameVerificationAlgorithm("HTTPS"));
-    try {
-      var socket = await(net.connect(broker.httpPort(), "localhost"));
-      BigInteger serial = ((X509Certificate) socket.peerCertificates().get(0)).getSerialNumber();
-      socket.close();
-      return serial;
-    } finally {
-      net.close();
-    }
+    return admin().servedSerial();
+  }
+
+  /** A client of the broker as it runs now (a restart takes another port). */
+  private TlsAdmin admin() {
+    return new TlsAdmin(vertx, ca.certificatePem(), broker.httpPort());
   }
 
   private static int status(HttpClientConnection connection) throws Exception {
@@ -210,14 +190,14 @@ class CertificateRotationTest {
   }
 
   private PemTrustOptions trust() {
-    return new PemTrustOptions().addCertValue(Buffer.buffer(ca.certificatePem()));
+    return admin().trust();
   }
 
   private static JsonObject set(String name, String value) {
-    return new JsonObject().put("name", name).put("value", value);
+    return TlsAdmin.set(name, value);
   }
 
   private static <T> T await(Future<T> f) throws Exception {
-    return f.await(60, TimeUnit.SECONDS);
+    return TlsAdmin.await(f);
   }
 }
