@@ -6,7 +6,7 @@ import java.util.Map;
 /**
  * The front every {@code sluice NAME ...} command of {@code --name value} options shares (users, cluster,
  * zookeeper-security-migration), so that they answer a bad command line alike: {@code --help} prints the usage
- * (exit 0), no argument at all prints it too (exit 2); a malformed or missing option, or an unknown verb, is one
+ * (exit 0), no argument at all prints it too for a command of verbs (exit 2); a malformed or missing option, or an unknown verb, is one
  * line naming it followed by the usage on stderr (exit 2); a failure of the command itself is one line (exit 1).
  *
  * @param name how messages begin, e.g. {@code "sluice users"}
@@ -25,9 +25,10 @@ record Subcommand(String name, String usage, boolean verbs) {
 
   /** Parses {@code args}, runs {@code action} with them and returns the exit code. */
   int run(String[] args, PrintStream out, PrintStream err, Action action) {
-    if (verbs && (args.length == 0 || args[0].equals("--help"))) {
+    boolean help = args.length > 0 && args[0].equals("--help");
+    if (help || verbs && args.length == 0) {
       out.print(usage);
-      return args.length == 0 ? EXIT_USAGE : EXIT_OK;
+      return help ? EXIT_OK : EXIT_USAGE;
     }
     try {
       Map<String, String> options = NameValueOptions.parse(args, verbs ? 1 : 0);

@@ -75,6 +75,9 @@ class SubcommandTest {
     });
     assertThat(code).isZero();
     assertThat(seen.get()).isEqualTo("null/x");
+    assertThat(plain.run(new String[] {"--help"}, new PrintStream(out, true, StandardCharsets.UTF_8),
+        new PrintStream(err), (verb, o) -> 9)).isZero();
+    assertThat(out()).isEqualTo("Usage: sluice plain --a X\n");
   }
 
   @Test
