@@ -26,8 +26,8 @@ import java.util.regex.Pattern;
  *
  * <p>The child's event-loop threads ({@code comm} "vert.x-eventloo", as Linux truncates their names) have their
  * {@code run_delay} sampled every {@value LoopStarvation#SAMPLE_MS} ms from {@code /proc/PID/task}; a warning names
- * its thread by Java name, mapped to the kernel's thread id by {@code jcmd PID Thread.print} (its {@code nid}), once
- * per name. Where it cannot tell (not Linux, no jcmd, a thread not sampled since the block began), a warning counts.
+ * its thread by Java name, mapped to the kernel's thread id by {@code jcmd PID Thread.print} (its {@code nid}), taken
+ * when new loops appear. Where it cannot tell (not Linux, no jcmd, a thread not sampled since the block began), a warning counts.
  */
 final class ChildLoopStarvation {
   private static final Pattern WARNING = Pattern.compile(
@@ -37,6 +37,12 @@ final class ChildLoopStarvation {
   private static final long RESCAN_NS = TimeUnit.SECONDS.toNanos(1);
   private static final ScheduledExecutorService SAMPLER = Executors.newSingleThreadScheduledExecutor(r -> {
     Thread t = new Thread(r, "child-loop-starvation-sampler");
+    t.setDaemon(true);
+    return t;
+  });
+  /** Thread dumps (a second or more each on a loaded machine) off the sampler and the output's reader. */
+  private static final java.util.concurrent.ExecutorService DUMPS = Executors.newCachedThreadPool(r -> {
+    Thread t = new Thread(r, "child-loop-starvation-names");
     t.setDaemon(true);
     return t;
   });
@@ -93,6 +99,12 @@ final class ChildLoopStarvation {
     return true;
   }
 
+  /** Whether the thread named {@code name} is known as a sampled event loop (its thread dump was read). */
+  boolean sampling(String name) {
+    Long tid = tidsByName.get(name);
+    return tid != null && loops.containsKey(tid);
+  }
+
   /** Whether {@code line} was judged a starved loop's warning. */
   boolean starved(String line) {
     return starved.contains(line);
@@ -111,17 +123,25 @@ final class ChildLoopStarvation {
     loops.values().forEach(LoopStarvation.Samples::sample);
   }
 
-  /** Finds the event-loop threads started since the last scan. */
+  /**
+   * Finds the event-loop threads started since the last scan, and has their names looked up at once: a warning is
+   * then judged without waiting for a thread dump, while the loop's samples around it are fresh.
+   */
   private void scan() {
+    boolean found = false;
     try (DirectoryStream<Path> dir = Files.newDirectoryStream(tasks)) {
       for (Path task : dir) {
         long tid = Long.parseLong(task.getFileName().toString());
         if (!loops.containsKey(tid) && Files.readString(task.resolve("comm")).startsWith(LOOP_COMM)) {
           loops.put(tid, new LoopStarvation.Samples(task.resolve("schedstat")));
+          found = true;
         }
       }
     } catch (IOException | RuntimeException e) {
       // the process ended, or a thread did between the listing and its read: the next scan sees what is left
+    }
+    if (found) {
+      DUMPS.execute(() -> tidsByName.putAll(threadDump()));
     }
   }
 

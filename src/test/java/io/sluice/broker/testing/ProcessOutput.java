@@ -92,6 +92,11 @@ public final class ProcessOutput {
     return line.startsWith("\t") || line.startsWith("io.vertx.core.VertxException") || line.startsWith("Caused by");
   }
 
+  /** The judge of the child's blocked-loop warnings. */
+  ChildLoopStarvation starvation() {
+    return starvation;
+  }
+
   /** Every line read so far (a live view). */
   public List<String> lines() {
     return lines;
