@@ -6,8 +6,9 @@ import java.util.Map;
 /**
  * The front every {@code sluice NAME ...} command of {@code --name value} options shares (users, cluster,
  * zookeeper-security-migration), so that they answer a bad command line alike: {@code --help} prints the usage
- * (exit 0), no argument at all prints it too for a command of verbs (exit 2); a malformed or missing option, or an unknown verb, is one
- * line naming it followed by the usage on stderr (exit 2); a failure of the command itself is one line (exit 1).
+ * (exit 0), no argument at all prints it too for a command of verbs (exit 2); a malformed or missing option, or an
+ * unknown verb, is one line naming it followed by the usage on stderr (exit 2); a failure of the command itself is
+ * one line (exit 1).
  *
  * @param name how messages begin, e.g. {@code "sluice users"}
  * @param usage the command's usage text

@@ -27,12 +27,15 @@ import java.util.regex.Pattern;
  * <p>The child's event-loop threads ({@code comm} "vert.x-eventloo", as Linux truncates their names) have their
  * {@code run_delay} sampled every {@value LoopStarvation#SAMPLE_MS} ms from {@code /proc/PID/task}; a warning names
  * its thread by Java name, mapped to the kernel's thread id by {@code jcmd PID Thread.print} (its {@code nid}), taken
- * when new loops appear. Where it cannot tell (not Linux, no jcmd, a thread not sampled since the block began), a warning counts.
+ * when new loops appear. Where it cannot tell (not Linux, no jcmd, a thread not sampled since the block began), a
+ * warning counts. So does one read while its loop is still waiting in the run queue: the kernel adds a wait to
+ * {@code run_delay} only when the thread next runs ({@link LoopStarvation} has the same blind spot).
  */
 final class ChildLoopStarvation {
   private static final Pattern WARNING = Pattern.compile(
       "(vert\\.x-eventloop-thread-\\d+)\\S* has been blocked for (\\d+) ms, time limit is (\\d+) ms");
-  private static final Pattern THREAD_DUMP = Pattern.compile("^\"(vert\\.x-eventloop-thread-\\d+)\" .* nid=0x(\\p{XDigit}+)");
+  private static final Pattern THREAD_DUMP =
+      Pattern.compile("^\"(vert\\.x-eventloop-thread-\\d+)\" .* nid=0x(\\p{XDigit}+)");
   private static final String LOOP_COMM = "vert.x-eventloo";
   private static final long RESCAN_NS = TimeUnit.SECONDS.toNanos(1);
   private static final ScheduledExecutorService SAMPLER = Executors.newSingleThreadScheduledExecutor(r -> {

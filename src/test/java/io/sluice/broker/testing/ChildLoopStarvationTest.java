@@ -81,15 +81,19 @@ class ChildLoopStarvationTest {
   void aLoopWaitingForTheCpuIsStarvedAndItsWarningsAreLeftOut() throws Exception {
     ProcessOutput out = run(List.of("taskset", "-c", "0"), "starve");
     List<String> warnings = out.lines().stream().filter(l -> l.contains("has been blocked for")).toList();
-    assertThat(warnings).as(out.text()).isNotEmpty().allMatch(out::starved);
-    assertThat(out.linesBesidesStarvedLoops()).noneMatch(l -> l.contains("blocked"));
+    // Not every one: the kernel adds a wait to run_delay when the thread next runs, so a warning read while its loop
+    // still waits in the run queue lacks that wait and counts (the safe side).
+    assertThat(warnings).as(out.text()).anyMatch(out::starved);
+    List<String> starved = warnings.stream().filter(out::starved).toList();
+    assertThat(out.linesBesidesStarvedLoops()).doesNotContainAnyElementsOf(starved)
+        .containsAll(warnings.stream().filter(w -> !out.starved(w)).toList());
   }
 
   @Test
   void aStarvedWarningIsLeftOutWithTheStackUnderIt() {
     List<String> lines = List.of("before", "WARNING: Thread vert.x-eventloop-thread-1 has been blocked for 2100 ms,"
-        + " time limit is 2000 ms", "io.vertx.core.VertxException: Thread blocked", "\tat io.sluice.Foo.bar(Foo.java:1)",
-        "after");
+        + " time limit is 2000 ms", "io.vertx.core.VertxException: Thread blocked",
+        "\tat io.sluice.Foo.bar(Foo.java:1)", "after");
     assertThat(ProcessOutput.besides(lines, l -> l.contains("has been blocked for")))
         .containsExactly("before", "after");
   }
