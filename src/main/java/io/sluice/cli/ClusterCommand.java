@@ -33,27 +33,12 @@ public final class ClusterCommand {
 
   /** Runs {@code sluice cluster ...} (the arguments after {@code cluster}); returns the exit code. */
   public static int run(String[] args, PrintStream out, PrintStream err) {
-    if (args.length == 0 || args[0].equals("--help")) {
-      out.print(usage());
-      return args.length == 0 ? 2 : 0;
-    }
-    Map<String, String> options;
-    try {
-      options = NameValueOptions.parse(args, 1);
-    } catch (UsageException e) {
-      err.println("sluice cluster: " + e.getMessage() + "\n" + usage());
-      return 2;
-    }
-    if (!args[0].equals("unregister") || !options.containsKey("bootstrap-server") || !options.containsKey("id")) {
-      err.println("sluice cluster: unregister with --bootstrap-server and --id is required\n" + usage());
-      return 2;
-    }
-    try {
+    return new Subcommand("sluice cluster", usage(), true).run(args, out, err, (verb, options) -> {
+      if (!verb.equals("unregister") || !options.containsKey("bootstrap-server") || !options.containsKey("id")) {
+        throw new UsageException("unregister with --bootstrap-server and --id is required");
+      }
       return unregister(options, out, err);
-    } catch (Exception e) {
-      err.println("sluice cluster: " + e.getMessage());
-      return 1;
-    }
+    });
   }
 
   private static int unregister(Map<String, String> o, PrintStream out, PrintStream err) throws Exception {

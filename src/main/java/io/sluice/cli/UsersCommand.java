@@ -3,6 +3,7 @@ package io.sluice.cli;
 import io.sluice.security.ZkUsers;
 import java.io.PrintStream;
 import java.util.Map;
+import java.util.Set;
 import org.apache.curator.framework.CuratorFramework;
 
 /**
@@ -12,6 +13,7 @@ import org.apache.curator.framework.CuratorFramework;
  */
 public final class UsersCommand {
   static final String PASSWORD_ENV = "SLUICE_PASSWORD";
+  private static final Set<String> VERBS = Set.of("set", "delete", "list");
 
   private UsersCommand() {
   }
@@ -32,35 +34,23 @@ public final class UsersCommand {
 
   /** Runs {@code sluice users ...} (the arguments after {@code users}); returns the exit code. */
   public static int run(String[] args, PrintStream out, PrintStream err) {
-    if (args.length == 0 || args[0].equals("--help")) {
-      out.print(usage());
-      return args.length == 0 ? 2 : 0;
-    }
-    Map<String, String> options;
-    try {
-      options = NameValueOptions.parse(args, 1);
-    } catch (UsageException e) {
-      err.println("sluice users: " + e.getMessage() + "\n" + usage());
-      return 2;
-    }
-    String zookeeper = options.get("zookeeper");
-    if (zookeeper == null) {
-      err.println("sluice users: --zookeeper is required\n" + usage());
-      return 2;
-    }
-    try (CuratorFramework zk = ZooKeeperCli.connect(zookeeper,
-        ZooKeeperCli.settings(options.get(ZooKeeperCli.TLS_FILE_OPTION)))) {
-      try (ZkUsers users = new ZkUsers(zk.usingNamespace("sluice"))) {
-        return run(args[0], options, users, out, err);
+    return new Subcommand("sluice users", usage(), true).run(args, out, err, (verb, options) -> {
+      if (!VERBS.contains(verb)) {
+        throw new UsageException("unknown command '" + verb + "'");
       }
-    } catch (Exception e) {
-      err.println("sluice users: " + e.getMessage());
-      return 1;
-    }
+      String zookeeper = options.get("zookeeper");
+      if (zookeeper == null) {
+        throw new UsageException("--zookeeper is required");
+      }
+      try (CuratorFramework zk = ZooKeeperCli.connect(zookeeper,
+          ZooKeeperCli.settings(options.get(ZooKeeperCli.TLS_FILE_OPTION)));
+          ZkUsers users = new ZkUsers(zk.usingNamespace("sluice"))) {
+        return run(verb, options, users, out);
+      }
+    });
   }
 
-  private static int run(String command, Map<String, String> o, ZkUsers users, PrintStream out, PrintStream err)
-      throws Exception {
+  private static int run(String command, Map<String, String> o, ZkUsers users, PrintStream out) throws Exception {
     switch (command) {
       case "set" -> {
         String password = o.getOrDefault("password", System.getenv(PASSWORD_ENV));
@@ -73,11 +63,7 @@ public final class UsersCommand {
         out.println("Deleted " + (o.containsKey("mechanism") ? o.get("mechanism") + " of " : "") + "user "
             + o.get("user"));
       }
-      case "list" -> users.list().forEach(out::println);
-      default -> {
-        err.println("sluice users: unknown command '" + command + "'\n" + usage());
-        return 2;
-      }
+      default -> users.list().forEach(out::println);
     }
     return 0;
   }

@@ -41,41 +41,29 @@ public final class ZooKeeperSecurityMigration {
 
   /** Runs the command (the arguments after its name); returns the exit code. */
   public static int run(String[] args, PrintStream out, PrintStream err) {
-    Map<String, String> o;
-    try {
-      o = NameValueOptions.parse(args, 0);
-    } catch (UsageException e) {
-      err.println("sluice " + COMMAND + ": " + e.getMessage() + "\n" + usage());
-      return 2;
-    }
-    String mode = o.get("zookeeper.acl");
-    String connect = o.get("zookeeper.connect");
-    if (connect == null || !("secure".equals(mode) || "unsecure".equals(mode))) {
-      err.println("sluice " + COMMAND + ": --zookeeper.connect and --zookeeper.acl secure|unsecure are required\n"
-          + usage());
-      return 2;
-    }
-    try {
+    return new Subcommand("sluice " + COMMAND, usage(), false).run(args, out, err, (verb, o) -> {
+      String mode = o.get("zookeeper.acl");
+      String connect = o.get("zookeeper.connect");
+      if (connect == null || !("secure".equals(mode) || "unsecure".equals(mode))) {
+        throw new UsageException("--zookeeper.connect and --zookeeper.acl secure|unsecure are required");
+      }
       ZooKeeperClientTls tls = ZooKeeperCli.settings(o.get(ZooKeeperCli.TLS_FILE_OPTION));
       if (mode.equals("secure") && tls.identity() == null) {
         err.println("sluice " + COMMAND + ": --zookeeper.acl secure needs an identity in ZooKeeper: a"
             + " --zk-tls-config-file with " + ZooKeeperClientTls.CLIENT_ENABLE + "=true and "
             + ZooKeeperClientTls.KEYSTORE_LOCATION + " (the brokers' certificate)");
-        return 2;
+        return Subcommand.EXIT_USAGE;
       }
       try (CuratorFramework zk = ZooKeeperCli.connect(connect, tls)) {
         if (!zk.blockUntilConnected(30, TimeUnit.SECONDS)) {
           err.println("sluice " + COMMAND + ": no connection to ZooKeeper at " + connect + " within 30 s");
-          return 1;
+          return Subcommand.EXIT_FAILED;
         }
         int changed = migrate(zk, mode.equals("secure"));
         out.println((mode.equals("secure") ? "Secured " : "Unsecured ") + changed + " znodes");
-        return 0;
+        return Subcommand.EXIT_OK;
       }
-    } catch (Exception e) {
-      err.println("sluice " + COMMAND + ": " + e.getMessage());
-      return 1;
-    }
+    });
   }
 
   /** Sets the ACLs of every znode under the roots; returns how many were set. */

@@ -52,6 +52,7 @@ final class Jwks {
   private final long refreshMs;
   private final long backoffMs;
   private final long backoffMaxMs;
+  private final long readingTimeoutMs;
   private final HttpClient http;
   private final Map<String, Long> missingAskedAt = new LinkedHashMap<>();
   private volatile Keys keys;
@@ -60,7 +61,13 @@ final class Jwks {
   private volatile boolean stopped;
 
   Jwks(Vertx vertx, String url, long refreshMs, long backoffMs, long backoffMaxMs) {
+    this(vertx, url, refreshMs, backoffMs, backoffMaxMs, READING_TIMEOUT_MS);
+  }
+
+  /** With a reading bounded at {@code readingTimeoutMs} as a whole (tests: a reading that never ends). */
+  Jwks(Vertx vertx, String url, long refreshMs, long backoffMs, long backoffMaxMs, long readingTimeoutMs) {
     this.vertx = vertx;
+    this.readingTimeoutMs = readingTimeoutMs;
     this.url = URI.create(url);
     this.refreshMs = refreshMs;
     this.backoffMs = backoffMs;
@@ -143,7 +150,7 @@ final class Jwks {
     Promise<Keys> done = Promise.promise();
     Future<Keys> r = done.future();
     reading = r;
-    fetch().map(this::parse).timeout(READING_TIMEOUT_MS, TimeUnit.MILLISECONDS).onComplete(ar -> {
+    fetch().map(this::parse).timeout(readingTimeoutMs, TimeUnit.MILLISECONDS).onComplete(ar -> {
       synchronized (this) {
         if (reading == r) {
           reading = null;

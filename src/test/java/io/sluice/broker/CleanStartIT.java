@@ -80,7 +80,7 @@ class CleanStartIT {
     assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
     output.ended().get(10, TimeUnit.SECONDS);
     assertThat(output.lines()).anyMatch(l -> l.contains("Sluice broker 1 stopped"));
-    assertThat(output.lines()).as(output.text()).noneMatch(l -> ALARMING.matcher(l).find());
+    assertThat(output.linesBesidesStarvedLoops()).as(output.text()).noneMatch(l -> ALARMING.matcher(l).find());
   }
 
   private static int send(HttpClient http, HttpRequest.Builder request) throws Exception {

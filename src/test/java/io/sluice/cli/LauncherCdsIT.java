@@ -120,7 +120,7 @@ class LauncherCdsIT {
   }
 
   private void assertNoWarning() {
-    assertThat(output.lines()).as(output.text()).noneMatch(l -> ALARMING.matcher(l).find());
+    assertThat(output.linesBesidesStarvedLoops()).as(output.text()).noneMatch(l -> ALARMING.matcher(l).find());
   }
 
   private void startAndAwaitReady(List<String> javaOpts, List<String> brokerArgs) throws Exception {

@@ -1,5 +1,6 @@
 package io.sluice.cluster;
 
+import io.sluice.broker.testing.ProcessOutput;
 import java.time.LocalDateTime;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
@@ -46,7 +47,7 @@ final class BlockedLoopReports {
         continue;
       }
       StringBuilder report = new StringBuilder(broker + ": " + line);
-      while (i + 1 < lines.size() && isStackLine(lines.get(i + 1))) {
+      while (i + 1 < lines.size() && ProcessOutput.isStackLine(lines.get(i + 1))) {
         report.append('\n').append(lines.get(++i));
       }
       if (!explainedByStop(line)) {
@@ -69,9 +70,5 @@ final class BlockedLoopReports {
       stoppedMs += Math.max(0, Math.min(interval[1], reportedAt) - Math.max(interval[0], blockedSince));
     }
     return stoppedMs > 0 && blockedMs - stoppedMs < LIMIT_MS;
-  }
-
-  private static boolean isStackLine(String line) {
-    return line.startsWith("\t") || line.startsWith("io.vertx.core.VertxException") || line.startsWith("Caused by");
   }
 }

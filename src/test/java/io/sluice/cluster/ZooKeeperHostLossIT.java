@@ -61,12 +61,13 @@ class ZooKeeperHostLossIT {
     final int id;
     final Process process;
     final List<String> output;
+    final ProcessOutput out;
     final CompletableFuture<Integer> port = new CompletableFuture<>();
 
     Broker(int id, Process process) {
       this.id = id;
       this.process = process;
-      ProcessOutput out = ProcessOutput.follow(process, "broker-" + id + "-output", line -> {
+      out = ProcessOutput.follow(process, "broker-" + id + "-output", line -> {
         Matcher m = LISTENING.matcher(line);
         if (m.find()) {
           port.complete(Integer.parseInt(m.group(2)));
@@ -135,7 +136,7 @@ class ZooKeeperHostLossIT {
     stopWithinGrace(restarted);
     await("broker 2 has no ZooKeeper", () -> status(second, "/ready") == 503, 30_000);
     stopWithinGrace(second);
-    assertThat(everStarted.stream().flatMap(b -> b.output.stream())
+    assertThat(everStarted.stream().flatMap(b -> b.out.linesBesidesStarvedLoops().stream())
         .filter(l -> l.contains("has been blocked for") || l.contains("Thread blocked"))).isEmpty();
   }
 

@@ -247,10 +247,6 @@ class GroupServiceTest {
   }
 
   private static <T> T await(Future<T> f) {
-    try {
-      return f.await(20, TimeUnit.SECONDS);
-    } catch (Exception e) {
-      throw new AssertionError("future failed or timed out", e);
-    }
+    return io.sluice.broker.testing.TestFutures.await(f, 20);
   }
 }

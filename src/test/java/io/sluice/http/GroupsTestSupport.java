@@ -42,11 +42,7 @@ final class GroupsTestSupport implements AutoCloseable {
   }
 
   static <T> T await(Future<T> f) {
-    try {
-      return f.await(30, TimeUnit.SECONDS);
-    } catch (Exception e) {
-      throw new AssertionError("future failed or timed out", e);
-    }
+    return io.sluice.broker.testing.TestFutures.await(f, 30);
   }
 
   HttpResponse<Buffer> post(String path, Object body) {

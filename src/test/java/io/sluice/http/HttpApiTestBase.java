@@ -101,11 +101,7 @@ abstract class HttpApiTestBase {
   }
 
   static <T> T await(Future<T> future) {
-    try {
-      return future.toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
-    } catch (Exception e) {
-      throw new AssertionError("future failed or timed out", e);
-    }
+    return io.sluice.broker.testing.TestFutures.await(future, 20);
   }
 
   void createTopic(String name, int partitions) {

@@ -208,10 +208,6 @@ class HttpsBrokerTest {
   }
 
   static <T> T await(Future<T> future) {
-    try {
-      return future.toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
-    } catch (Exception e) {
-      throw new AssertionError("future failed or timed out", e);
-    }
+    return io.sluice.broker.testing.TestFutures.await(future, 20);
   }
 }

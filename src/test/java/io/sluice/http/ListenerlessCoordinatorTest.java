@@ -191,10 +191,6 @@ class ListenerlessCoordinatorTest {
   }
 
   private static <T> T await(Future<T> f) {
-    try {
-      return f.await(30, TimeUnit.SECONDS);
-    } catch (Exception e) {
-      throw new AssertionError("future failed or timed out", e);
-    }
+    return io.sluice.broker.testing.TestFutures.await(f, 30);
   }
 }

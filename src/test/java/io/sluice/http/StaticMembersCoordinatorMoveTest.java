@@ -203,10 +203,6 @@ class StaticMembersCoordinatorMoveTest {
   }
 
   private static <T> T await(Future<T> f) {
-    try {
-      return f.await(WAIT_MS, TimeUnit.MILLISECONDS);
-    } catch (Exception e) {
-      throw new AssertionError("future failed or timed out", e);
-    }
+    return io.sluice.broker.testing.TestFutures.await(f, TimeUnit.MILLISECONDS.toSeconds(WAIT_MS));
   }
 }

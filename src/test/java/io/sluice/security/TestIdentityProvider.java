@@ -29,11 +29,15 @@ final class TestIdentityProvider implements AutoCloseable {
   private final List<SigningKey> served = new CopyOnWriteArrayList<>();
   private final AtomicInteger reads = new AtomicInteger();
   private volatile boolean down;
+  private volatile boolean silent;
   private final HttpServer server;
 
   TestIdentityProvider() throws Exception {
     server = vertx.createHttpServer().requestHandler(req -> {
       reads.incrementAndGet();
+      if (silent) {
+        return; // the request is held unanswered, its connection open, for as long as the provider lives
+      }
       if (down) {
         req.response().setStatusCode(503).end();
         return;
@@ -55,6 +59,11 @@ final class TestIdentityProvider implements AutoCloseable {
 
   void down(boolean down) {
     this.down = down;
+  }
+
+  /** While true, requests are taken and never answered: a provider that hangs rather than fails. */
+  void silent(boolean silent) {
+    this.silent = silent;
   }
 
   void serve(SigningKey key) {
