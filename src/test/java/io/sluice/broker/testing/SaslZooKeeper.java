@@ -52,6 +52,13 @@ public final class SaslZooKeeper {
     return m;
   }
 
+  /** A properties file of {@code keys} (a tool's --zk-tls-config-file). */
+  public static Path properties(Path file, Map<String, String> keys) {
+    StringBuilder b = new StringBuilder();
+    keys.forEach((k, v) -> b.append(k).append('=').append(v.replace("\\", "\\\\")).append('\n'));
+    return write(file, b.toString());
+  }
+
   /** A client logging in with {@code file}'s {@code section}. */
   public static ZooKeeperClientTls client(Path file, String section, boolean setAcl) {
     return ZooKeeperClientTls.of(clientKeys(file, section, setAcl));
