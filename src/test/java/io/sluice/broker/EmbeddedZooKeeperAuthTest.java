@@ -52,9 +52,7 @@ class EmbeddedZooKeeperAuthTest {
     Path jaas = SaslZooKeeper.jaas(dir, "jaas.conf", "broker-secret");
     EmbeddedZooKeeper zk = start("zk", Map.of(ZooKeeperClientSasl.JAAS_CONFIG, jaas.toString(),
         BrokerConfig.ZOOKEEPER_EMBEDDED_SASL_ENABLE, true));
-    CuratorFramework broker = connect(zk, SaslZooKeeper.client(jaas, "Client", true));
-    broker.create().creatingParentsIfNeeded().forPath("/sluice/config/users/alice", new byte[] {1});
-    broker.create().creatingParentsIfNeeded().forPath("/sluice/topics/orders");
+    CuratorFramework broker = brokerWithZnodes(zk, jaas);
 
     assertThat(broker.getACL().forPath("/sluice/config/users/alice"))
         .containsExactly(new ACL(ZooDefs.Perms.ALL, new Id("sasl", BROKER)));
@@ -74,9 +72,7 @@ class EmbeddedZooKeeperAuthTest {
     Path jaas = SaslZooKeeper.jaas(dir, "jaas.conf", "broker-secret");
     EmbeddedZooKeeper zk = start("zk", Map.of(ZooKeeperClientSasl.JAAS_CONFIG, jaas.toString(),
         BrokerConfig.ZOOKEEPER_EMBEDDED_SASL_ENABLE, true, BrokerConfig.ZOOKEEPER_EMBEDDED_SASL_REQUIRED, false));
-    CuratorFramework broker = connect(zk, SaslZooKeeper.client(jaas, "Client", true));
-    broker.create().creatingParentsIfNeeded().forPath("/sluice/config/users/alice", new byte[] {1});
-    broker.create().creatingParentsIfNeeded().forPath("/sluice/topics/orders");
+    brokerWithZnodes(zk, jaas);
 
     CuratorFramework anonymous = connect(zk, SaslZooKeeper.anonymous());
     assertThat(anonymous.getChildren().forPath("/sluice/topics")).containsExactly("orders");
@@ -93,8 +89,7 @@ class EmbeddedZooKeeperAuthTest {
     EmbeddedZooKeeper zk = start("zk", Map.of(ZooKeeperClientSasl.JAAS_CONFIG, jaas.toString(),
         BrokerConfig.ZOOKEEPER_EMBEDDED_SASL_ENABLE, true, BrokerConfig.ZOOKEEPER_EMBEDDED_SUPER_USERS, ADMIN,
         BrokerConfig.ZOOKEEPER_EMBEDDED_SUPER_DIGEST, digest));
-    CuratorFramework broker = connect(zk, SaslZooKeeper.client(jaas, "Client", true));
-    broker.create().creatingParentsIfNeeded().forPath("/sluice/config/users/alice", new byte[] {1});
+    brokerWithZnodes(zk, jaas);
 
     CuratorFramework admin = connect(zk, SaslZooKeeper.client(jaas, "Admin", false));
     assertThat(admin.getData().forPath("/sluice/config/users/alice")).containsExactly(1);
@@ -158,6 +153,14 @@ class EmbeddedZooKeeperAuthTest {
         .isInstanceOf(ConfigException.class).hasMessageContaining("names no user");
     assertThatThrownBy(() -> auth(Map.of(BrokerConfig.ZOOKEEPER_EMBEDDED_SUPER_DIGEST, "operator")))
         .isInstanceOf(ConfigException.class).hasMessageContaining(BrokerConfig.ZOOKEEPER_EMBEDDED_SUPER_DIGEST);
+  }
+
+  /** The broker's client (set.acl), having created a credential and a topic. */
+  private CuratorFramework brokerWithZnodes(EmbeddedZooKeeper zk, Path jaas) throws Exception {
+    CuratorFramework broker = connect(zk, SaslZooKeeper.client(jaas, "Client", true));
+    broker.create().creatingParentsIfNeeded().forPath("/sluice/config/users/alice", new byte[] {1});
+    broker.create().creatingParentsIfNeeded().forPath("/sluice/topics/orders");
+    return broker;
   }
 
   private EmbeddedZooKeeperAuth auth(Map<String, ?> extra) {
