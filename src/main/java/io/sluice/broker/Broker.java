@@ -51,6 +51,7 @@ import io.vertx.core.WorkerExecutor;
 import io.vertx.core.eventbus.EventBusOptions;
 import io.sluice.broker.cluster.EventBusTls;
 import io.sluice.config.SslConfig;
+import io.sluice.config.ZooKeeperClientTls;
 import io.vertx.core.http.ClientAuth;
 import io.vertx.core.internal.VertxInternal;
 import io.vertx.spi.cluster.zookeeper.ZookeeperClusterManager;
@@ -243,7 +244,7 @@ public final class Broker {
         // The clustered Vert.x (its ZooKeeper session and cluster join) starts while the embedded server loads.
         .compose(connect -> {
           CuratorFramework zk = startZooKeeperClient();
-          Future<Void> checked = serveZooKeeper(zk).compose(v -> checkZooKeeperTls(zk));
+          Future<Void> checked = serveZooKeeper(zk).compose(v -> checkZooKeeperSecurity(zk));
           Future<Void> started = Future.join(checked, startVertx(zk)).<Void>mapEmpty()
               .recover(t -> Future.failedFuture(checked.failed() ? checked.cause() : t));
           return steps.time("zookeeper and vertx", started);
@@ -525,7 +526,7 @@ public final class Broker {
       int port = config.zookeeperEmbeddedPort();
       try {
         boundZooKeeper = EmbeddedZooKeeper.bind(config.dataDir().resolve("zookeeper"), port,
-            EmbeddedZooKeeperTls.of(config));
+            EmbeddedZooKeeperTls.of(config), EmbeddedZooKeeperAuth.of(config));
         zookeeperConnect = boundZooKeeper.connectString();
       } catch (EmbeddedZooKeeper.PortTakenException e) {
         // Another broker on this machine runs the embedded server (or won the race to start it): join its cluster.
@@ -565,16 +566,19 @@ public final class Broker {
   }
 
   /**
-   * With {@code zookeeper.ssl.client.enable}, a TLS handshake with ZooKeeper first: a certificate either side refuses
-   * fails the start naming the settings, and closes the client so that the clustered Vert.x's start fails too.
+   * With {@code zookeeper.ssl.client.enable}, a TLS handshake with ZooKeeper first, and with a SASL login one login:
+   * a certificate either side refuses or a password ZooKeeper refuses fails the start naming the settings, and closes
+   * the client so that the clustered Vert.x's start fails too.
    */
-  private Future<Void> checkZooKeeperTls(CuratorFramework client) {
-    if (!config.zookeeperTls().enabled()) {
+  private Future<Void> checkZooKeeperSecurity(CuratorFramework client) {
+    ZooKeeperClientTls zk = config.zookeeperTls();
+    if (!zk.enabled() && !zk.sasl().enabled()) {
       return Future.succeededFuture();
     }
     return onBootstrapThread(() -> {
       try {
-        ZooKeeperClients.checkHandshake(zookeeperConnect, config.zookeeperTls(), config.zookeeperConnectionTimeoutMs());
+        ZooKeeperClients.checkHandshake(zookeeperConnect, zk, config.zookeeperConnectionTimeoutMs());
+        ZooKeeperClients.checkSasl(zookeeperConnect, zk, config.zookeeperConnectionTimeoutMs());
         return null;
       } catch (RuntimeException e) {
         client.close();

@@ -95,22 +95,27 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
     return bind(baseDir, fixedPort, null);
   }
 
+  /** {@link #bind(Path, int, EmbeddedZooKeeperTls, EmbeddedZooKeeperAuth)} admitting every client. */
+  public static Bound bind(Path baseDir, int fixedPort, EmbeddedZooKeeperTls tls) {
+    return bind(baseDir, fixedPort, tls, null);
+  }
+
   /**
    * Takes the port only ({@code fixedPort}, or a free one for 0): the connect string is known from here, so clients
    * may start connecting while {@link Bound#serve} loads the data (their connections wait in the socket's backlog).
    *
    * With {@code tls} (null: plaintext) the port serves TLS only and the server listens from here on: ZooKeeper's
    * Netty factory binds only when it starts accepting, and a client that connects before {@link Bound#serve} is
-   * turned away and retries.
+   * turned away and retries. With {@code auth} (null: none) clients log in with SASL and super users pass every ACL.
    *
    * @throws PortTakenException if {@code fixedPort} is not 0 and another process listens on it
    */
-  public static Bound bind(Path baseDir, int fixedPort, EmbeddedZooKeeperTls tls) {
+  public static Bound bind(Path baseDir, int fixedPort, EmbeddedZooKeeperTls tls, EmbeddedZooKeeperAuth auth) {
     int attempts = fixedPort == 0 ? START_ATTEMPTS : 1;
     for (int attempt = 1; ; attempt++) {
       int port = fixedPort == 0 ? freeLoopbackPort() : fixedPort;
       try {
-        return new Bound(baseDir.resolve("data"), port, bindOn(port, tls), tls != null);
+        return new Bound(baseDir.resolve("data"), port, bindOn(port, tls, auth), tls != null, auth);
       } catch (BindException e) {
         if (fixedPort != 0) {
           throw new PortTakenException(port, e);
@@ -128,7 +133,8 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
   }
 
   /** The listening socket (a lost race shows as a BindException before any file is touched); nothing served yet. */
-  private static ServerCnxnFactory bindOn(int port, EmbeddedZooKeeperTls tls) throws IOException {
+  private static ServerCnxnFactory bindOn(int port, EmbeddedZooKeeperTls tls, EmbeddedZooKeeperAuth auth)
+      throws IOException {
     // ZooKeeper takes its bound on all connections only from this property, and warns at every start without it
     // (clients are all on loopback, so the per-address bound is the total one).
     if (System.getProperty(MAX_CNXNS_PROPERTY) == null) {
@@ -136,16 +142,19 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
     }
     InetSocketAddress address = new InetSocketAddress(InetAddress.getLoopbackAddress(), port);
     if (tls != null) {
-      return listenSecure(address, tls);
+      return listenSecure(address, tls, auth);
     }
     ServerCnxnFactory cnxnFactory = ServerCnxnFactory.createFactory();
     cnxnFactory.configure(address, MAX_CLIENT_CNXNS);
+    if (auth != null) {
+      configureAuth(cnxnFactory, auth);
+    }
     return cnxnFactory;
   }
 
   /** A TLS-only factory, listening: Netty's bind error comes undeclared, and is told apart by its message. */
-  private static ServerCnxnFactory listenSecure(InetSocketAddress address, EmbeddedZooKeeperTls tls)
-      throws IOException {
+  private static ServerCnxnFactory listenSecure(InetSocketAddress address, EmbeddedZooKeeperTls tls,
+      EmbeddedZooKeeperAuth auth) throws IOException {
     ServerCnxnFactory cnxnFactory;
     try {
       cnxnFactory = tls.newFactory();
@@ -155,6 +164,9 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
     }
     cnxnFactory.configure(address, MAX_CLIENT_CNXNS, -1, true);
     try {
+      if (auth != null) {
+        auth.configure(cnxnFactory);
+      }
       cnxnFactory.start();
       return cnxnFactory;
     } catch (Exception e) {
@@ -172,12 +184,15 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
     private final int port;
     private final ServerCnxnFactory cnxnFactory;
     private final boolean listening;
+    private final EmbeddedZooKeeperAuth auth;
 
-    private Bound(Path dataDir, int port, ServerCnxnFactory cnxnFactory, boolean listening) {
+    private Bound(Path dataDir, int port, ServerCnxnFactory cnxnFactory, boolean listening,
+        EmbeddedZooKeeperAuth auth) {
       this.dataDir = dataDir;
       this.port = port;
       this.cnxnFactory = cnxnFactory;
       this.listening = listening;
+      this.auth = auth;
     }
 
     /** {@code 127.0.0.1:<port>}. */
@@ -188,7 +203,7 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
     /** Loads the data and serves; returns once it accepts connections. The port is released if this fails. */
     public EmbeddedZooKeeper serve() {
       try {
-        return serveOn(dataDir, cnxnFactory, connectString(), listening);
+        return serveOn(dataDir, cnxnFactory, connectString(), listening, auth);
       } catch (IOException e) {
         throw new IllegalStateException("Embedded ZooKeeper in " + dataDir + " did not start: " + e, e);
       } catch (InterruptedException e) {
@@ -204,13 +219,15 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
   }
 
   private static EmbeddedZooKeeper serveOn(Path dataDir, ServerCnxnFactory cnxnFactory, String connect,
-      boolean listening) throws IOException, InterruptedException {
+      boolean listening, EmbeddedZooKeeperAuth auth) throws IOException, InterruptedException {
     FileTxnSnapLog txnLog = null;
     try {
       Files.createDirectories(dataDir);
       File dir = dataDir.toFile();
       txnLog = new FileTxnSnapLog(dir, dir);
-      ZooKeeperServer server = new ZooKeeperServer(txnLog, TICK_TIME_MS, -1, -1, -1, new ZKDatabase(txnLog), "");
+      ZooKeeperServer server = auth == null
+          ? new ZooKeeperServer(txnLog, TICK_TIME_MS, -1, -1, -1, new ZKDatabase(txnLog), "")
+          : auth.newServer(txnLog, TICK_TIME_MS, new ZKDatabase(txnLog));
       // Serving before accepting (ZooKeeper's own startup does the reverse): a client that connected while the data
       // loaded waits in the backlog, where a connection accepted early is refused as "not running" and its client
       // retries only after a random pause of up to a second.
@@ -240,6 +257,16 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
       return false;
     } catch (IOException e) {
       return true;
+    }
+  }
+
+  /** The SASL login on a plaintext factory; the port is given up if it fails. */
+  private static void configureAuth(ServerCnxnFactory cnxnFactory, EmbeddedZooKeeperAuth auth) throws IOException {
+    try {
+      auth.configure(cnxnFactory);
+    } catch (IOException | RuntimeException e) {
+      cnxnFactory.shutdown();
+      throw e;
     }
   }
 

@@ -1,22 +1,28 @@
 package io.sluice.broker;
 
+import io.sluice.config.ZooKeeperClientSasl;
 import io.sluice.config.ZooKeeperClientTls;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketTimeoutException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLSocket;
 import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.zookeeper.KeeperException;
+import org.apache.zookeeper.Watcher;
+import org.apache.zookeeper.ZooKeeper;
 import org.apache.zookeeper.common.ClientX509Util;
 import org.apache.zookeeper.common.X509Exception;
 
 /**
  * Curator clients as Sluice makes them, the broker's and the CLI's alike: over TLS with {@code zookeeper.ssl.*}
- * (ZooKeeper's Netty socket, a {@code ZKClientConfig} of their own) and with {@link ZkAcls} when
- * {@code zookeeper.set.acl}.
+ * (ZooKeeper's Netty socket, a {@code ZKClientConfig} of their own), logged in with SASL when a JAAS file has their
+ * section ({@code ZooKeeperClientSasl}), and with {@link ZkAcls} when {@code zookeeper.set.acl}.
  */
 public final class ZooKeeperClients {
   private ZooKeeperClients() {
@@ -76,17 +82,63 @@ public final class ZooKeeperClients {
   public static Throwable explainRefusal(Throwable failure, ZooKeeperClientTls tls) {
     for (Throwable t = failure; t != null; t = t.getCause()) {
       if (t instanceof KeeperException.NoAuthException noAuth) {
-        String who = tls.identity() == null ? "no identity (plaintext, or TLS without "
-            + ZooKeeperClientTls.KEYSTORE_LOCATION + ")" : "x509:" + tls.identity() + " ("
-            + ZooKeeperClientTls.KEYSTORE_LOCATION + ")";
         return new ZooKeeperAccessException("ZooKeeper refused " + (noAuth.getPath() == null ? "a znode"
             : noAuth.getPath()) + " to this broker (NoAuth): its ACLs (" + ZooKeeperClientTls.SET_ACL + ") grant it"
-            + " to another identity, and this broker authenticates as " + who + ". Every broker must show the same"
-            + " certificate subject, or open the tree with sluice zookeeper-security-migration --zookeeper.acl"
-            + " unsecure", failure);
+            + " to another identity, and this broker authenticates as " + tls.describeIdentity() + ". Every broker"
+            + " must show the same certificate subject or SASL user, or open the tree with sluice"
+            + " zookeeper-security-migration --zookeeper.acl unsecure", failure);
+      }
+      if (t instanceof KeeperException.SessionClosedRequireAuthException) {
+        return new ZooKeeperAccessException("ZooKeeper requires a SASL login and closed this broker's session: it"
+            + " authenticates as " + tls.describeIdentity() + ". Give it a JAAS client section ("
+            + ZooKeeperClientSasl.JAAS_CONFIG + ", " + ZooKeeperClientSasl.CLIENT_SECTION + ")", failure);
       }
     }
     return failure;
+  }
+
+  /**
+   * With a SASL login, logs in to {@code connect} once as the ZooKeeper client will, so that a password or user
+   * ZooKeeper refuses fails the start naming the settings (ZooKeeper's client only reports it to a watcher, and
+   * Curator then retries until its timeout). A ZooKeeper that does not answer within {@code timeoutMs} is left to
+   * the client's own retries. Blocks up to {@code timeoutMs}.
+   *
+   * @throws ZooKeeperSaslException if ZooKeeper refused the login
+   */
+  public static void checkSasl(String connect, ZooKeeperClientTls settings, int timeoutMs) {
+    if (!settings.sasl().enabled()) {
+      return;
+    }
+    BlockingQueue<Watcher.Event.KeeperState> states = new LinkedBlockingQueue<>();
+    ZooKeeper zk;
+    try {
+      zk = new ZooKeeper(connect, timeoutMs, e -> states.add(e.getState()), settings.clientConfig());
+    } catch (IOException e) {
+      return; // a connect string ZooKeeper refuses is the client's to report
+    }
+    try {
+      long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+      for (Watcher.Event.KeeperState s; (s = states.poll(deadline - System.nanoTime(), TimeUnit.NANOSECONDS))
+          != null; ) {
+        if (s == Watcher.Event.KeeperState.SaslAuthenticated) {
+          return;
+        }
+        if (s == Watcher.Event.KeeperState.AuthFailed) {
+          throw new ZooKeeperSaslException("ZooKeeper at " + connect + " refused the SASL login of "
+              + settings.describeIdentity() + ": check the password there, that ZooKeeper's JAAS Server section"
+              + " has the user (user_<name>=\"<password>\"), and that ZooKeeper enables SASL"
+              + " (authProvider.sasl; the embedded one: zookeeper.embedded.sasl.enable)");
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } finally {
+      try {
+        zk.close();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
   }
 
   /** The servers of a connect string {@code host:port[,host:port...][/chroot]}. */
@@ -108,6 +160,13 @@ public final class ZooKeeperClients {
   public static final class ZooKeeperAccessException extends IllegalStateException {
     ZooKeeperAccessException(String message, Throwable cause) {
       super(message, cause);
+    }
+  }
+
+  /** ZooKeeper refused the SASL login: the message names the user and the settings to check. */
+  public static final class ZooKeeperSaslException extends IllegalStateException {
+    ZooKeeperSaslException(String message) {
+      super(message);
     }
   }
 

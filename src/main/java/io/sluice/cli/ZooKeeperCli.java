@@ -14,7 +14,9 @@ import org.apache.curator.retry.ExponentialBackoffRetry;
 
 /**
  * The ZooKeeper client of the commands taking {@code --zookeeper}: with {@code --zk-tls-config-file} (Kafka's flag: a
- * properties file of the {@code zookeeper.ssl.*} keys and {@code zookeeper.set.acl}) over TLS, as the brokers.
+ * properties file of the {@code zookeeper.ssl.*} keys and {@code zookeeper.set.acl}) over TLS, as the brokers; with a
+ * SASL login when the JVM's JAAS file ({@code -Djava.security.auth.login.config}, Kafka's way) or the file's
+ * {@code java.security.auth.login.config} has a {@code Client} section.
  */
 final class ZooKeeperCli {
   static final String TLS_FILE_OPTION = "zk-tls-config-file";
@@ -39,9 +41,10 @@ final class ZooKeeperCli {
     return ZooKeeperClientTls.of(values);
   }
 
-  /** A started client of {@code connect} (no namespace), its TLS handshake checked first. */
+  /** A started client of {@code connect} (no namespace), its TLS handshake and SASL login checked first. */
   static CuratorFramework connect(String connect, ZooKeeperClientTls tls) {
     ZooKeeperClients.checkHandshake(connect, tls, CONNECTION_TIMEOUT_MS);
+    ZooKeeperClients.checkSasl(connect, tls, CONNECTION_TIMEOUT_MS);
     CuratorFramework zk = ZooKeeperClients.builder(connect, tls).connectionTimeoutMs(CONNECTION_TIMEOUT_MS)
         .retryPolicy(new ExponentialBackoffRetry(200, 5)).build();
     zk.start();

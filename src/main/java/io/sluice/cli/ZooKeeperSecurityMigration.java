@@ -1,6 +1,7 @@
 package io.sluice.cli;
 
 import io.sluice.broker.ZkAcls;
+import io.sluice.config.ZooKeeperClientSasl;
 import io.sluice.config.ZooKeeperClientTls;
 import java.io.PrintStream;
 import java.util.ArrayDeque;
@@ -17,9 +18,9 @@ import org.apache.zookeeper.data.ACL;
  * {@code sluice zookeeper-security-migration --zookeeper.acl secure|unsecure --zookeeper.connect HOST:PORT
  * [--zk-tls-config-file FILE]}: Kafka's tool of the same name. {@code secure} gives every existing znode of Sluice's
  * ({@code /sluice} and vertx-zookeeper's {@code /io.vertx}) the ACLs brokers with {@code zookeeper.set.acl=true}
- * create them with ({@link ZkAcls}: all rights to the identity this command authenticates as, which must be the
- * brokers'); {@code unsecure} opens them to everyone again. Run it with the brokers' certificate, before (secure) or
- * after (unsecure) the brokers' {@code zookeeper.set.acl} changes.
+ * create them with ({@link ZkAcls}: all rights to the identities this command authenticates as, certificate or SASL
+ * user, which must be the brokers'); {@code unsecure} opens them to everyone again. Run it as the brokers, before
+ * (secure) or after (unsecure) the brokers' {@code zookeeper.set.acl} changes.
  */
 public final class ZooKeeperSecurityMigration {
   static final String COMMAND = "zookeeper-security-migration";
@@ -33,9 +34,10 @@ public final class ZooKeeperSecurityMigration {
         Usage:
           sluice zookeeper-security-migration --zookeeper.acl secure|unsecure --zookeeper.connect HOST:PORT
                                               [--zk-tls-config-file FILE]
-        secure: every znode of /sluice and /io.vertx gets all rights for the identity this command authenticates
-        as (the certificate of FILE's zookeeper.ssl.keystore.location: use the brokers'), read for everyone except
-        credentials, broker configs and /io.vertx. unsecure: every znode open to everyone (world:anyone, all rights).
+        secure: every znode of /sluice and /io.vertx gets all rights for the identities this command authenticates
+        as (the certificate of FILE's zookeeper.ssl.keystore.location, the SASL user of the JAAS Client section of
+        -Djava.security.auth.login.config or FILE's java.security.auth.login.config: use the brokers'), read for
+        everyone except credentials, broker configs and /io.vertx. unsecure: every znode open to everyone (world:anyone, all rights).
         """;
   }
 
@@ -48,10 +50,12 @@ public final class ZooKeeperSecurityMigration {
         throw new UsageException("--zookeeper.connect and --zookeeper.acl secure|unsecure are required");
       }
       ZooKeeperClientTls tls = ZooKeeperCli.settings(o.get(ZooKeeperCli.TLS_FILE_OPTION));
-      if (mode.equals("secure") && tls.identity() == null) {
+      if (mode.equals("secure") && !tls.hasIdentity()) {
         err.println("sluice " + COMMAND + ": --zookeeper.acl secure needs an identity in ZooKeeper: a"
             + " --zk-tls-config-file with " + ZooKeeperClientTls.CLIENT_ENABLE + "=true and "
-            + ZooKeeperClientTls.KEYSTORE_LOCATION + " (the brokers' certificate)");
+            + ZooKeeperClientTls.KEYSTORE_LOCATION + " (the brokers' certificate), or a SASL login as the brokers'"
+            + " user (a JAAS file's Client section: -D" + ZooKeeperClientSasl.JAAS_CONFIG + " or the file's "
+            + ZooKeeperClientSasl.JAAS_CONFIG + ")");
         return Subcommand.EXIT_USAGE;
       }
       try (CuratorFramework zk = ZooKeeperCli.connect(connect, tls)) {

@@ -39,6 +39,11 @@ public final class BrokerConfig {
   public static final String ZOOKEEPER_CONNECT = "zookeeper.connect";
   public static final String ZOOKEEPER_EMBEDDED_PORT = "zookeeper.embedded.port";
   public static final String ZOOKEEPER_EMBEDDED_SSL_ENABLE = "zookeeper.embedded.ssl.enable";
+  public static final String ZOOKEEPER_EMBEDDED_SASL_ENABLE = "zookeeper.embedded.sasl.enable";
+  public static final String ZOOKEEPER_EMBEDDED_SASL_SECTION = "zookeeper.embedded.sasl.serverconfig";
+  public static final String ZOOKEEPER_EMBEDDED_SASL_REQUIRED = "zookeeper.embedded.sasl.required";
+  public static final String ZOOKEEPER_EMBEDDED_SUPER_USERS = "zookeeper.embedded.super.users";
+  public static final String ZOOKEEPER_EMBEDDED_SUPER_DIGEST = "zookeeper.embedded.super.digest";
   public static final String ZOOKEEPER_SESSION_TIMEOUT_MS = "zookeeper.session.timeout.ms";
   public static final String ZOOKEEPER_CONNECTION_TIMEOUT_MS = "zookeeper.connection.timeout.ms";
   public static final String SHUTDOWN_TIMEOUT_MS = "shutdown.timeout.ms";
@@ -183,6 +188,19 @@ public final class BrokerConfig {
       boolKey(ZOOKEEPER_EMBEDDED_SSL_ENABLE, false, "serve the embedded ZooKeeper's port over TLS only, with the"
           + " ssl.keystore.* certificate, admitting only clients whose certificate ssl.truststore.* vouches for (their"
           + " ZooKeeper id: x509:<certificate subject>); its clients then need zookeeper.ssl.client.enable"),
+      boolKey(ZOOKEEPER_EMBEDDED_SASL_ENABLE, false, "the embedded ZooKeeper authenticates clients with SASL"
+          + " DIGEST-MD5 against the user_<name>=\"<password>\" options of the JAAS Server section of"
+          + " java.security.auth.login.config (their ZooKeeper id: sasl:<name>)"),
+      stringKey(ZOOKEEPER_EMBEDDED_SASL_SECTION, "Server", "the JAAS section of the embedded ZooKeeper's SASL users"),
+      boolKey(ZOOKEEPER_EMBEDDED_SASL_REQUIRED, true, "with zookeeper.embedded.sasl.enable, close every session that"
+          + " has not logged in with SASL (or as a super user) before its first request (ZooKeeper's"
+          + " enforce.auth.schemes=sasl); false admits anonymous clients, which then see only what the ACLs give"
+          + " world"),
+      stringKey(ZOOKEEPER_EMBEDDED_SUPER_USERS, "", "comma-separated SASL users of the embedded ZooKeeper that"
+          + " every znode admits whatever its ACLs (ZooKeeper's zookeeper.superUser)"),
+      stringKey(ZOOKEEPER_EMBEDDED_SUPER_DIGEST, "", "user:base64(SHA1(user:password)) whose digest login (addauth"
+          + " digest user:password) the embedded ZooKeeper admits to every znode (ZooKeeper's"
+          + " DigestAuthenticationProvider.superDigest)"),
       intKey(ZOOKEEPER_SESSION_TIMEOUT_MS, 6_000, 1_000, Integer.MAX_VALUE, "ZooKeeper session timeout: how long a"
           + " dead broker keeps its partitions' leadership (Kafka's default is 18000; Sluice favours quick failover)"),
       intKey(ZOOKEEPER_CONNECTION_TIMEOUT_MS, -1, -1, Integer.MAX_VALUE, "ZooKeeper connect timeout; -1 takes the"

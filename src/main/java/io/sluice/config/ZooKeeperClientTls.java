@@ -40,7 +40,7 @@ public final class ZooKeeperClientTls {
   /** The only client socket that speaks TLS. */
   static final String NETTY_SOCKET = "org.apache.zookeeper.ClientCnxnSocketNetty";
 
-  static final List<ConfigKey> KEYS = List.of(
+  static final List<ConfigKey> KEYS = concat(ZooKeeperClientSasl.KEYS, List.of(
       boolKey(CLIENT_ENABLE, false, "connect to ZooKeeper over TLS (ZooKeeper's secureClientPort), presenting the"
           + " zookeeper.ssl.keystore.* certificate and trusting zookeeper.ssl.truststore.*"),
       stringKey(CNXN_SOCKET, "", "ZooKeeper's client socket class; empty: Netty with TLS, NIO without"),
@@ -56,20 +56,29 @@ public final class ZooKeeperClientTls {
       stringKey(PROTOCOL, "TLSv1.2", "the TLS protocol of the ZooKeeper connection's SSLContext"),
       stringKey(ENABLED_PROTOCOLS, "", "comma-separated TLS protocols allowed (empty: zookeeper.ssl.protocol)"),
       stringKey(CIPHER_SUITES, "", "comma-separated cipher suites allowed (empty: the JVM's)"),
-      boolKey(SET_ACL, false, "create every znode with ACLs: all rights for the broker's ZooKeeper identity (its"
-          + " zookeeper.ssl.keystore certificate), read for everyone else except on credentials and broker configs"
-          + " (/config/users, /config/brokers) and vertx-zookeeper's cluster state, which others cannot read"));
+      boolKey(SET_ACL, false, "create every znode with ACLs: all rights for the broker's ZooKeeper identities (its"
+          + " zookeeper.ssl.keystore certificate, its SASL user), read for everyone else except on credentials and broker configs"
+          + " (/config/users, /config/brokers) and vertx-zookeeper's cluster state, which others cannot read")));
 
   private final Map<String, String> values;
   private final String identity;
+  private final ZooKeeperClientSasl sasl;
 
   private ZooKeeperClientTls(Map<String, String> values) {
     this.values = Collections.unmodifiableMap(values);
     this.identity = enabled() ? loadStores() : null;
-    if (setAcl() && identity == null) {
+    this.sasl = ZooKeeperClientSasl.of(values::get);
+    if (setAcl() && !hasIdentity()) {
       throw new ConfigException(SET_ACL, SET_ACL + "=true needs an identity in ZooKeeper: set " + CLIENT_ENABLE
-          + "=true and " + KEYSTORE_LOCATION + " (the broker's certificate)");
+          + "=true and " + KEYSTORE_LOCATION + " (the broker's certificate), or a SASL login (a JAAS file's "
+          + ZooKeeperClientSasl.DEFAULT_SECTION + " section: " + ZooKeeperClientSasl.JAAS_CONFIG + ")");
     }
+  }
+
+  private static List<ConfigKey> concat(List<ConfigKey> a, List<ConfigKey> b) {
+    List<ConfigKey> all = new java.util.ArrayList<>(a);
+    all.addAll(b);
+    return List.copyOf(all);
   }
 
   /** The settings of a broker's config. */
@@ -118,9 +127,34 @@ public final class ZooKeeperClientTls {
     return identity;
   }
 
+  /** The client's SASL login ({@code java.security.auth.login.config}'s {@code Client} section). */
+  public ZooKeeperClientSasl sasl() {
+    return sasl;
+  }
+
+  /** Whether ZooKeeper knows this client as someone: a certificate's subject or a SASL user. */
+  public boolean hasIdentity() {
+    return identity != null || sasl.enabled();
+  }
+
+  /** The identities ZooKeeper knows this client as, with the settings that give them, for messages. */
+  public String describeIdentity() {
+    List<String> ids = new java.util.ArrayList<>();
+    if (identity != null) {
+      ids.add("x509:" + identity + " (" + KEYSTORE_LOCATION + ")");
+    }
+    if (sasl.enabled()) {
+      ids.add("sasl:" + (sasl.user() == null ? "<the login's principal>" : sasl.user()) + " (" + sasl.source()
+          + ")");
+    }
+    return ids.isEmpty() ? "no identity (no SASL login, and plaintext or TLS without " + KEYSTORE_LOCATION + ")"
+        : String.join(" and ", ids);
+  }
+
   /** A new ZooKeeper client config with these settings (ZooKeeper's own keys), for one client. */
   public ZKClientConfig clientConfig() {
     ZKClientConfig zk = new ZKClientConfig();
+    sasl.applyTo(zk);
     String socket = values.get(CNXN_SOCKET);
     if (enabled()) {
       X509Util names = new ClientX509Util();

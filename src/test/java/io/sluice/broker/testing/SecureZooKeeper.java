@@ -10,7 +10,9 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.retry.RetryOneTime;
 
 /**
@@ -62,7 +64,13 @@ public final class SecureZooKeeper {
 
   /** A started client of {@code connect} with {@code tls}, connected (or the test fails). */
   public static CuratorFramework connect(String connect, ZooKeeperClientTls tls) throws InterruptedException {
-    CuratorFramework c = ZooKeeperClients.builder(connect, tls).retryPolicy(new RetryOneTime(100)).build();
+    return connect(connect, tls, b -> b);
+  }
+
+  /** {@link #connect(String, ZooKeeperClientTls)} with more settings ({@code authorization}...). */
+  public static CuratorFramework connect(String connect, ZooKeeperClientTls tls,
+      UnaryOperator<CuratorFrameworkFactory.Builder> more) throws InterruptedException {
+    CuratorFramework c = more.apply(ZooKeeperClients.builder(connect, tls)).retryPolicy(new RetryOneTime(100)).build();
     c.start();
     if (!c.blockUntilConnected(60, TimeUnit.SECONDS)) {
       c.close();
