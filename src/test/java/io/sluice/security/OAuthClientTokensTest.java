@@ -136,6 +136,24 @@ class OAuthClientTokensTest {
   }
 
   @Test
+  void perfGetsItsTokensFromTheEndpointInItsCommandConfig() throws Exception {
+    idp.tokens(300, 300L);
+    Path config = dir.resolve("oauth-client.properties");
+    java.nio.file.Files.writeString(config, "sasl.mechanism=OAUTHBEARER\n"
+        + "sasl.oauthbearer.token.endpoint.url=" + idp.tokenUrl() + "\n"
+        + "sasl.oauthbearer.client.credentials.client.id=app\n"
+        + "sasl.oauthbearer.client.credentials.client.secret=" + SECRET + "\n");
+    int before = idp.tokenRequests();
+    java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+    int exit = io.sluice.cli.perf.PerfCommand.run(new String[] {"produce", "--bootstrap", "http://127.0.0.1:"
+        + broker.httpPort(), "--command-config", config.toString(), "--topic", "orders", "--records", "20",
+        "--record-size", "10", "--throughput", "-1"}, new java.io.PrintStream(java.io.OutputStream.nullOutputStream()),
+        new java.io.PrintStream(err, true, StandardCharsets.UTF_8));
+    assertThat(exit).as(err.toString(StandardCharsets.UTF_8)).isZero();
+    assertThat(idp.tokenRequests() - before).isEqualTo(1);
+  }
+
+  @Test
   void aFailingEndpointIsAskedAgainWithBackoff() {
     idp.tokens(300, 300L);
     idp.failTokenRequests(2);
