@@ -36,8 +36,6 @@ final class TokenEndpoint {
   private final HttpClientAgent http;
   private final RequestOptions request;
   private final Buffer form;
-  /** Token requests sent (tries included); for tests. */
-  private int requests;
 
   TokenEndpoint(Vertx vertx, Context context, OAuthClientCredentials grant, HttpClientOptions tls) {
     this.vertx = vertx;
@@ -68,7 +66,6 @@ final class TokenEndpoint {
   }
 
   private void attempt(long startMs, int attempt, long backoffMs, Promise<BearerTokens.Token> got) {
-    requests++;
     http.request(request).compose(req -> req.send(form)).compose(resp -> resp.body()
         .map(body -> answer(resp.statusCode(), body)))
         .onComplete(ar -> {
@@ -130,11 +127,6 @@ final class TokenEndpoint {
 
   private static String reason(Throwable t) {
     return t instanceof Refused || t instanceof Unavailable ? t.getMessage() : t.toString();
-  }
-
-  /** Token requests sent so far; for tests, on the client's context. */
-  int requests() {
-    return requests;
   }
 
   Future<Void> close() {
