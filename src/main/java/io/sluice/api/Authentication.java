@@ -47,6 +47,14 @@ public interface Authentication {
    */
   boolean current(Verified verified);
 
+  /**
+   * When {@code verified} stops holding by itself (a bearer token's expiry, plus the clock skew allowed), in epoch
+   * milliseconds; {@code Long.MAX_VALUE} for credentials that hold until changed.
+   */
+  default long expiresAtMs(Verified verified) {
+    return Long.MAX_VALUE;
+  }
+
   /** Every user with a credential, with its mechanisms and iterations (never a secret). Super users only. */
   Future<List<UserCredentials>> describe(RequestContext caller);
 

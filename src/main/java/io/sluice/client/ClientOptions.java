@@ -32,6 +32,8 @@ public final class ClientOptions {
   private String username;
   private String password;
   private Supplier<Uni<String>> bearerToken;
+  private OAuthClientCredentials oauthClientCredentials;
+  private LoginRefresh loginRefresh = LoginRefresh.DEFAULTS;
   private TrustOptions trustOptions;
   private KeyCertOptions keyCertOptions;
   private boolean verifyHostname = true;
@@ -160,21 +162,54 @@ public final class ClientOptions {
     this.username = username;
     this.password = password;
     this.bearerToken = null;
+    this.oauthClientCredentials = null;
     return this;
   }
 
   /**
    * OAuth 2 bearer tokens (JWTs from the organization's identity provider), for brokers with
    * {@code authentication.method} OAUTHBEARER, as Kafka's login callback handler supplies them: {@code tokens} is
-   * asked for a token before the first request, and again once 80% of the token's lifetime ({@code iat} to
-   * {@code exp}) has passed (Kafka's {@code sasl.login.refresh.window.factor}), while the current one keeps serving
-   * until the new one arrives; a token that is not a JWT with {@code exp} is used until the client closes. Replaces
-   * {@link #credentials}.
+   * asked for a token before the first request, and again as {@link #loginRefresh} says (by default once 80-85% of
+   * the token's lifetime, {@code iat} to {@code exp}, has passed), while the current one keeps serving until the new
+   * one arrives; a token that is not a JWT with {@code exp} is used until the client closes. A request the broker
+   * refuses because its token expired is sent again once, with a fresh token. Replaces {@link #credentials} and
+   * {@link #oauthClientCredentials}.
    */
   public ClientOptions bearerToken(Supplier<Uni<String>> tokens) {
     this.bearerToken = Objects.requireNonNull(tokens, "tokens");
     this.username = null;
     this.password = null;
+    this.oauthClientCredentials = null;
+    return this;
+  }
+
+  /**
+   * Bearer tokens the client gets itself from the identity provider's token endpoint with the client-credentials
+   * grant (Kafka's {@code sasl.oauthbearer.token.endpoint.url}, KIP-768); the token's lifetime is the answer's
+   * {@code expires_in}, else the JWT's {@code exp}. Refreshed and retried as {@link #bearerToken(Supplier)}'s. An
+   * {@code https://} endpoint is checked against {@link #trustOptions} and shown {@link #keyCertOptions}. Replaces
+   * {@link #credentials} and {@link #bearerToken(Supplier)}.
+   */
+  public ClientOptions oauthClientCredentials(OAuthClientCredentials grant) {
+    this.oauthClientCredentials = Objects.requireNonNull(grant, "grant");
+    this.bearerToken = null;
+    this.username = null;
+    this.password = null;
+    return this;
+  }
+
+  /** The client-credentials grant the client gets its tokens with; null without one. */
+  public OAuthClientCredentials oauthClientCredentials() {
+    return oauthClientCredentials;
+  }
+
+  /** When bearer tokens are refreshed (Kafka's {@code sasl.login.refresh.*}); {@link LoginRefresh#DEFAULTS} unless set. */
+  public LoginRefresh loginRefresh() {
+    return loginRefresh;
+  }
+
+  public ClientOptions loginRefresh(LoginRefresh loginRefresh) {
+    this.loginRefresh = Objects.requireNonNull(loginRefresh, "loginRefresh");
     return this;
   }
 
@@ -235,10 +270,15 @@ public final class ClientOptions {
    * Applies Kafka's client TLS settings from {@code properties} (a tool's {@code --command-config} file):
    * {@code ssl.truststore.type|location|password|certificates}, {@code ssl.keystore.type|location|password},
    * {@code ssl.key.password}, {@code ssl.keystore.key} with {@code ssl.keystore.certificate.chain} (PEM) and
-   * {@code ssl.endpoint.identification.algorithm} (empty turns host name checks off). Other keys are ignored.
+   * {@code ssl.endpoint.identification.algorithm} (empty turns host name checks off); and Kafka's OAuth client
+   * settings ({@link ClientOAuthProperties}): {@code sasl.oauthbearer.token.endpoint.url} with
+   * {@code sasl.oauthbearer.client.credentials.client.id|secret} (or {@code clientId}/{@code clientSecret}/{@code scope}
+   * in {@code sasl.jaas.config}), {@code sasl.oauthbearer.scope}, {@code sasl.login.connect|read.timeout.ms},
+   * {@code sasl.login.retry.backoff.ms|max.ms} and {@code sasl.login.refresh.*}. Other keys are ignored.
    */
   public ClientOptions properties(Map<String, String> properties) {
     ClientTlsProperties.apply(this, properties);
+    ClientOAuthProperties.apply(this, properties);
     return this;
   }
 

@@ -47,8 +47,9 @@ final class AuthGate {
   static final String EXPIRED = "Authentication required: the bearer token this stream was opened with expired;"
       + " connect again with a fresh token";
 
-  /** A bearer token's {@link #credentialsCurrent}: it holds until the token expires. */
-  private record TokenExpiry(java.util.function.BooleanSupplier current) implements java.util.function.BooleanSupplier {
+  /** A bearer token's {@link #credentialsCurrent}: it holds until the token expires, at {@code expiresAtMs}. */
+  private record TokenExpiry(java.util.function.BooleanSupplier current, long expiresAtMs)
+      implements java.util.function.BooleanSupplier {
     @Override
     public boolean getAsBoolean() {
       return current.getAsBoolean();
@@ -120,7 +121,8 @@ final class AuthGate {
     if (ar.succeeded()) {
       Authentication.Verified verified = ar.result();
       java.util.function.BooleanSupplier current = () -> authentication.current(verified);
-      Remembered fresh = new Remembered(header, verified, bearer ? new TokenExpiry(current) : current);
+      Remembered fresh = new Remembered(header, verified, bearer
+          ? new TokenExpiry(current, authentication.expiresAtMs(verified)) : current);
       if (channel != null) {
         channel.attr(VERIFIED).set(fresh);
       }
@@ -181,6 +183,24 @@ final class AuthGate {
    */
   static String revoked(java.util.function.BooleanSupplier credentialsCurrent) {
     return credentialsCurrent instanceof TokenExpiry ? EXPIRED : REVOKED;
+  }
+
+  /**
+   * Runs {@code expire} when the bearer token {@code ctx}'s request was let in with expires (nothing for other
+   * credentials), so that a stream opened with it closes then, not at its next message or read: a timer on the
+   * request's context, cancelled when the connection closes. {@code expire} should close the stream if
+   * {@link #credentialsCurrent} no longer holds (it is the judge; the timer only wakes it).
+   */
+  static void closeAtExpiry(RoutingContext ctx, Runnable expire) {
+    if (!(credentialsCurrent(ctx) instanceof TokenExpiry token) || token.expiresAtMs() == Long.MAX_VALUE) {
+      return;
+    }
+    io.vertx.core.Vertx vertx = ctx.vertx();
+    // one millisecond past the expiry: the token holds while now < expiresAtMs
+    long timer = vertx.setTimer(Math.max(1, token.expiresAtMs() - System.currentTimeMillis() + 1), id -> expire.run());
+    if (ctx.request().connection() instanceof ConnectionBase base) {
+      base.channel().closeFuture().addListener(f -> vertx.cancelTimer(timer));
+    }
   }
 
   private void refuse(RoutingContext ctx, String message) {

@@ -72,7 +72,13 @@ final class SseEndpoint {
           .putHeader("Content-Type", "text/event-stream").putHeader("Cache-Control", "no-cache")
           .putHeader("X-Accel-Buffering", "no");
       response.write("retry: 2000\n\n");
-      pump(Callers.of(ctx), AuthGate.credentialsCurrent(ctx), response, tp, format, start);
+      java.util.function.BooleanSupplier current = AuthGate.credentialsCurrent(ctx);
+      AuthGate.closeAtExpiry(ctx, () -> {
+        if (!response.closed() && !response.ended()) {
+          revoked(current, response);
+        }
+      });
+      pump(Callers.of(ctx), current, response, tp, format, start);
     }).onFailure(ctx::fail);
   }
 

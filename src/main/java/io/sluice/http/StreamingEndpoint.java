@@ -66,7 +66,12 @@ final class StreamingEndpoint {
           + " is a WebSocket endpoint: send 'Connection: Upgrade', 'Upgrade: websocket' and the WebSocket key and"
           + " version headers"));
     }
-    return ctx.request().toWebSocket();
+    return ctx.request().toWebSocket().onSuccess(ws -> AuthGate.closeAtExpiry(ctx, () -> {
+      java.util.function.BooleanSupplier current = AuthGate.credentialsCurrent(ctx);
+      if (!ws.isClosed() && !current.getAsBoolean()) {
+        ws.close(AuthGate.REVOKED_CLOSE_STATUS, AuthGate.revoked(current));
+      }
+    }));
   }
 
   static EmbeddedFormat format(String param) {

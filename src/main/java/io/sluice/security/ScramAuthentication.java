@@ -251,6 +251,11 @@ public final class ScramAuthentication implements Authentication, BrokerComponen
   }
 
   @Override
+  public long expiresAtMs(Verified verified) {
+    return verified.credential() instanceof OAuthBearer.Token token ? token.expiresAtMs() : Long.MAX_VALUE;
+  }
+
+  @Override
   public boolean current(Verified verified) {
     if (verified.credential() instanceof OAuthBearer.Token token) {
       return token.current();

@@ -155,6 +155,29 @@ class OAuthBearerHttpTest {
   }
 
   @Test
+  void idleWebSocketsCloseAtTheirTokensExpiry() throws Exception {
+    allow("frank", "READ");
+    allow("frank", "DESCRIBE");
+    allow("frank", "WRITE");
+    // Neither stream is sent a frame nor reads (the consumer grants no credit): only the expiry can close them.
+    for (String path : List.of("/ws/consume?topic=orders&partition=0", "/ws/produce?topic=orders")) {
+      String frank = "Bearer " + key.sign(claims("frank", 300).put("exp", System.currentTimeMillis() / 1000 + 5));
+      java.util.concurrent.CompletableFuture<String> closed = new java.util.concurrent.CompletableFuture<>();
+      HTTP.newWebSocketBuilder().header("Authorization", frank).buildAsync(URI.create("ws://127.0.0.1:"
+          + broker.httpPort() + path), new java.net.http.WebSocket.Listener() {
+            @Override
+            public java.util.concurrent.CompletionStage<?> onClose(java.net.http.WebSocket ws, int status,
+                String reason) {
+              closed.complete(status + " " + reason);
+              return null;
+            }
+          }).get(30, java.util.concurrent.TimeUnit.SECONDS);
+      assertThat(closed.get(60, java.util.concurrent.TimeUnit.SECONDS)).as(path)
+          .startsWith("1008 ").contains("bearer token", "expired");
+    }
+  }
+
+  @Test
   void theConnectWorkerReachesTheClusterAsTheBrokerWithBasicOff() throws Exception {
     Awaitility.await().atMost(Duration.ofSeconds(120)).until(() -> "UP".equals(new JsonObject(
         send("GET", "/health", null, null).body()).getJsonObject("services").getString("connect")));

@@ -65,7 +65,9 @@ public final class PerfCommand {
         or [--bearer-token T] (an OAuth bearer token, for authentication.method OAUTHBEARER).
         Every command also takes [--command-config FILE]: a properties file with Kafka's client TLS keys
         (ssl.truststore.location|type|password, ssl.keystore.location|type|password, ssl.key.password,
-        ssl.endpoint.identification.algorithm) for an https:// bootstrap URL.
+        ssl.endpoint.identification.algorithm) for an https:// bootstrap URL, and Kafka's OAuth client keys
+        (sasl.oauthbearer.token.endpoint.url, sasl.oauthbearer.client.credentials.client.id|secret,
+        sasl.oauthbearer.scope, sasl.login.*): tokens got from the identity provider and refreshed.
         The topic is created (P partitions, default 1) when it does not exist. --throughput -1: unthrottled.
         M: requests in flight per partition (default 5).
         e2e sends W records unmeasured before the N it measures; FILE gets each measured record's send time
@@ -77,6 +79,9 @@ public final class PerfCommand {
     ClientOptions options = ClientOptions.bootstrap(args.string("bootstrap"))
         .properties(commandConfig(args.string("command-config", null)));
     String username = args.string("username", null);
+    if (options.oauthClientCredentials() != null && (username != null || args.string("bearer-token", null) != null)) {
+      throw new IllegalArgumentException("--username and --bearer-token exclude a token endpoint in --command-config");
+    }
     if (username != null) {
       // The password from the environment keeps it out of the process list.
       String password = args.string("password", System.getenv(PASSWORD_ENV));

@@ -49,7 +49,10 @@ public final class ClientImpl implements SluiceClient {
     this.transport = new Transport(vertx, context, options.requestTimeoutMs(), options.maxConnectionsPerBroker(),
         options.connectionsMaxIdleMs(), Transport.tls(options), options.clientId(), options.authorization());
     if (options.bearerToken() != null) {
-      transport.bearerTokens(new BearerTokens(options.bearerToken(), context));
+      transport.bearerTokens(BearerTokens.of(options.bearerToken(), context, options.loginRefresh()));
+    } else if (options.oauthClientCredentials() != null) {
+      transport.bearerTokens(BearerTokens.of(new TokenEndpoint(vertx, context, options.oauthClientCredentials(),
+          Transport.tls(options)), options.loginRefresh()));
     }
     this.fetcher = new Fetcher(context, transport, options.clientRack());
     this.metadata = new MetadataCache(transport, options.bootstrapUrls(), options.metadataMaxAgeMs(),

@@ -168,19 +168,28 @@ final class Transport {
 
   private Future<Response> sendHere(HttpMethod method, URI broker, String pathAndQuery, String contentType,
       String accept, Buffer body) {
-    RequestOptions options;
     if (bearer == null) {
-      options = requestOptions.get(method, broker, pathAndQuery, contentType, accept);
-    } else {
-      // A bearer token changes as it is refreshed, so its requests' options are built each time, not cached.
-      String token = bearer.current();
-      if (token == null) {
-        return bearer.next().transform(ar -> ar.succeeded()
-            ? sendHere(method, broker, pathAndQuery, contentType, accept, body)
-            : Future.failedFuture(ar.cause()));
-      }
-      options = requestOptions(method, broker, pathAndQuery, contentType, accept, token);
+      return exchange(requestOptions.get(method, broker, pathAndQuery, contentType, accept), method, broker,
+          pathAndQuery, body);
     }
+    // A bearer token changes as it is refreshed, so its requests' options are built each time, not cached.
+    String token = bearer.current();
+    Future<String> header = token != null ? Future.succeededFuture(token) : bearer.next();
+    return header.compose(h -> exchange(requestOptions(method, broker, pathAndQuery, contentType, accept, h), method,
+        broker, pathAndQuery, body).recover(t -> !expiredToken(t) ? Future.failedFuture(t)
+        // Refused at the gate, so nothing was applied: sent again once, with a fresh token.
+        : bearer.renew(h).compose(fresh -> exchange(requestOptions(method, broker, pathAndQuery, contentType, accept,
+            fresh), method, broker, pathAndQuery, body))));
+  }
+
+  /** Whether the broker refused a request because its bearer token expired (by the broker's clock). */
+  static boolean expiredToken(Throwable t) {
+    return t instanceof SluiceException e && e.errorCode() == ErrorCode.SASL_AUTHENTICATION_FAILED
+        && e.getMessage() != null && e.getMessage().contains("token expired");
+  }
+
+  private Future<Response> exchange(RequestOptions options, HttpMethod method, URI broker, String pathAndQuery,
+      Buffer body) {
     // One stage after the answer for both outcomes: each stage more is a future, a listener and a lambda per request.
     return held.with(broker, c -> c.request(options)
         .compose(req -> body == null ? req.send() : req.send(body))
@@ -297,7 +306,8 @@ final class Transport {
   }
 
   Future<Void> close() {
-    return held.close().eventually(http::close);
+    return held.close().eventually(http::close).eventually(() -> bearer == null ? Future.succeededFuture()
+        : bearer.close());
   }
 
   private static Throwable networkFailure(HttpMethod method, URI broker, String path, Throwable t) {
