@@ -34,6 +34,8 @@ final class HandOut {
   private volatile long changes;
   private volatile Set<TopicPartition> assignment = Set.of();
   private volatile boolean closed;
+  /** What revoked partitions added to {@link #handedOut} (context only): a revocation must not move it. */
+  private long retired;
 
   /**
    * One partition's hand-out state, changed in place under the lock (a record handed out costs one field write, not
@@ -141,7 +143,10 @@ final class HandOut {
       changes++;
       for (TopicPartition tp : revoked) {
         seekEpochs.merge(tp, 1, Integer::sum);
-        progress.remove(tp);
+        Progress gone = progress.remove(tp);
+        if (gone != null) {
+          retired += gone.delivered + 1;
+        }
         pausedAt.remove(tp);
       }
     }
@@ -207,10 +212,12 @@ final class HandOut {
 
   /**
    * A number that grows with every record handed out and with nothing else, read at a liveness tick so that the
-   * hand-out pays nothing: each partition's last offset handed out grows with each record.
+   * hand-out pays nothing: each partition's last offset handed out grows with each record. A revoked partition's
+   * share is kept in {@link #retired}: a rebalance is no sign of the application (Kafka's poll timer moves with poll
+   * alone), and a revocation that moved this number kept a member whose application stopped in its group.
    */
   long handedOut() {
-    long sum = 0;
+    long sum = retired;
     for (Progress p : progress.values()) {
       sum += p.delivered + 1; // NONE (-1) adds nothing
     }
