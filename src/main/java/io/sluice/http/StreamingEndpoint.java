@@ -127,7 +127,7 @@ final class StreamingEndpoint {
     }
     Future.all(names.stream().map(n -> service.describeTopic(Callers.of(ctx), n)).toList())
         .compose(all -> upgrade(ctx)).map(ws -> sessions.upgraded(ctx, ws))
-        .onSuccess(ws -> WsConsumeSession.forGroup(ws, Callers.of(ctx, ws), consumers, format, group, names,
+        .onSuccess(ws -> WsConsumeSession.forGroup(ws, Callers.of(ctx, ws), consumers, workers, format, group, names,
             settings, cfg, answers, quota)
             .start(ConnectionWatch.of(ctx.request()), AuthGate.credentialsCurrent(ctx)))
         .onFailure(t -> failUnlessUpgraded(ctx, t));

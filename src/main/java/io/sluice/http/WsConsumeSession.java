@@ -17,12 +17,10 @@ import io.sluice.api.TopicPartition;
 import io.vertx.core.Future;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.http.ServerWebSocket;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.UUID;
 
 /**
@@ -44,7 +42,9 @@ import java.util.UUID;
  * Kafka holds a throttled fetch), credit or not; nothing more is read or held meanwhile. Without quotas a frame costs
  * a null check and one volatile read. A commit frame counts as one request (Kafka's OffsetCommit); over
  * {@code request_rate} the socket is not read for the throttle time, and the {@code committed} reply says it.
- * Event-loop confined (the socket's context).
+ *
+ * <p>Client messages ({@link WsConsumeFrame}) are read on the event loop when small and on the HTTP worker pool when
+ * large ({@link BodyDecoding}), and applied in the order they came. Event-loop confined (the socket's context).
  */
 final class WsConsumeSession {
   static final int MAX_RECORDS_PER_READ = 1_000;
@@ -56,7 +56,6 @@ final class WsConsumeSession {
   static final long RETRY_MS = 200;
   /** Held per character encoded: the builder, its string, and the string's UTF-8 bytes handed to the socket. */
   private static final int HELD_PER_CHAR = 3;
-  private static final Set<String> FIELDS = Set.of("credit", "commit", "member_id", "generation_id", WsFrames.ID);
 
   /**
    * Records read and, in group mode, the membership they were read under (null for one partition): the records frame
@@ -89,6 +88,9 @@ final class WsConsumeSession {
   private final RequestContext caller;
   /** Null when the broker has no client quotas. */
   private final StreamQuota quota;
+  private final WorkerExecutor workers;
+  /** Completes once the last message read was applied: the next one waits for it ({@link #onFrame}). */
+  private Future<Void> applied = Future.succeededFuture();
   /** Whether the next read waits for a throttle time to pass. */
   private boolean throttled;
   private long credit;
@@ -99,7 +101,8 @@ final class WsConsumeSession {
   private java.util.function.BooleanSupplier credentialsCurrent = () -> true;
 
   private WsConsumeSession(ServerWebSocket ws, RequestContext caller, EmbeddedFormat format, Source source,
-      boolean grouped, HttpApiConfig cfg, AnswerMemory answers, StreamQuota quota) {
+      boolean grouped, HttpApiConfig cfg, AnswerMemory answers, StreamQuota quota, WorkerExecutor workers) {
+    this.workers = workers;
     this.answers = answers;
     this.caller = caller;
     this.quota = quota;
@@ -158,7 +161,7 @@ final class WsConsumeSession {
       @Override
       public void close() {
       }
-    }, false, cfg, answers, quota);
+    }, false, cfg, answers, quota, workers);
   }
 
   /**
@@ -167,8 +170,8 @@ final class WsConsumeSession {
    * timeout, so a client that reconnects within it gets its partitions back without a rebalance).
    */
   static WsConsumeSession forGroup(ServerWebSocket ws, RequestContext caller, ConsumerService consumers,
-      EmbeddedFormat format, String group, List<String> topics, JsonObject settings, HttpApiConfig cfg,
-      AnswerMemory answers, StreamQuota quota) {
+      WorkerExecutor workers, EmbeddedFormat format, String group, List<String> topics, JsonObject settings,
+      HttpApiConfig cfg, AnswerMemory answers, StreamQuota quota) {
     String name = "ws-" + UUID.randomUUID();
     Future<?> created = consumers.create(caller, group, settings.copy().put("name", name)
             .put("format", format == EmbeddedFormat.JSON ? "json" : "binary").put("auto.commit.enable", false))
@@ -201,7 +204,7 @@ final class WsConsumeSession {
       public void close() {
         created.onComplete(ar -> consumers.delete(caller, group, name));
       }
-    }, true, cfg, answers, quota);
+    }, true, cfg, answers, quota, workers);
   }
 
   /**
@@ -248,34 +251,45 @@ final class WsConsumeSession {
     return true;
   }
 
+  /**
+   * Reads a message on this event loop, or on the worker pool when it is large ({@link BodyDecoding}: a commit of
+   * 1 MiB parsed and turned into offsets here held the loop, and every connection on it); applies the messages in the
+   * order they came either way, so a small commit never passes a large one still being read.
+   */
   private void onFrame(String text) {
     if (revoked()) {
       return;
     }
-    Object id = null;
-    try {
-      JsonObject frame = WsFrames.parse(text, FIELDS);
-      id = WsFrames.id(frame);
-      if (frame.containsKey("credit")) {
-        grant(frame.getValue("credit"));
+    Future<WsConsumeFrame> decoded = BodyDecoding.decode(text.length(), workers, () -> WsConsumeFrame.decode(text));
+    applied = applied.transform(ignored -> decoded).transform(ar -> {
+      if (ar.failed()) {
+        WsFrames.sendError(ws, ar.cause());
+      } else if (!closed) {
+        apply(ar.result());
       }
-      InstanceMembership fence = ConsumerJson.fence(frame);
-      if (frame.containsKey("commit")) {
-        commit(frame.getValue("commit"), fence, id);
-      } else if (fence != null) {
-        throw new SluiceException(ErrorCode.MALFORMED_REQUEST,
-            "'member_id' and 'generation_id' fence a commit: send them with 'commit'");
+      return Future.succeededFuture();
+    });
+  }
+
+  /** In the order the message's fields were checked: its credit, then its commit (counted as a request) or refusal. */
+  private void apply(WsConsumeFrame frame) {
+    try {
+      if (frame.credit() != null) {
+        grant(frame.credit());
+      }
+      long throttle = frame.entries() == null ? -1 : throttleCommit();
+      if (frame.refused() != null) {
+        throw frame.refused();
+      }
+      if (frame.commits() != null) {
+        commit(frame, throttle);
       }
     } catch (SluiceException e) {
-      WsFrames.sendError(ws, e, id);
+      WsFrames.sendError(ws, e, frame.id());
     }
   }
 
-  private void grant(Object value) {
-    if (!(value instanceof Integer || value instanceof Long) || ((Number) value).longValue() <= 0) {
-      throw new SluiceException(ErrorCode.MALFORMED_REQUEST, "'credit' must be a positive integer, got " + value);
-    }
-    long n = ((Number) value).longValue();
+  private void grant(long n) {
     if (credit + n > MAX_CREDIT) {
       throw new SluiceException(ErrorCode.MALFORMED_REQUEST, "Credit would exceed " + MAX_CREDIT + " records");
     }
@@ -283,20 +297,22 @@ final class WsConsumeSession {
     pump();
   }
 
-  private void commit(Object value, InstanceMembership fence, Object id) {
-    if (!(value instanceof JsonArray entries)) {
-      throw new SluiceException(ErrorCode.MALFORMED_REQUEST,
-          "'commit' must be an array of {\"topic\", \"partition\", \"offset\", \"metadata\"?}");
-    }
-    long throttle = quota == null ? -1 : quota.requested(caller); // an offset commit is a request to Kafka
+  /** Counts a commit as one request (Kafka's OffsetCommit); answers the throttle time, -1 when no quota applies. */
+  private long throttleCommit() {
+    long throttle = quota == null ? -1 : quota.requested(caller);
     if (throttle > 0) {
       // Kafka mutes a throttled client's channel: its next frames wait in its socket.
       ws.pause();
       vertx.setTimer(throttle, timer -> ws.resume());
     }
-    source.commit(ConsumerJson.commits(entries, "commit"), fence).onSuccess(v -> {
+    return throttle;
+  }
+
+  private void commit(WsConsumeFrame frame, long throttle) {
+    Object id = frame.id();
+    source.commit(frame.commits(), frame.fence()).onSuccess(v -> {
       if (!ws.isClosed()) {
-        JsonObject reply = new JsonObject().put("committed", entries);
+        JsonObject reply = new JsonObject().put("committed", frame.entries());
         if (throttle >= 0) {
           reply.put(WsProduceSession.THROTTLE_TIME_MS, throttle);
         }

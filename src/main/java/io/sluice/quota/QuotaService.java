@@ -47,9 +47,11 @@ public final class QuotaService implements BrokerComponent {
     this.vertx = context.vertx();
     BrokerConfig config = context.config();
     long windowMs = config.getInt(BrokerConfig.QUOTA_WINDOW_SIZE_SECONDS) * 1000L;
-    this.quotas = new ClientQuotas(config.getInt(BrokerConfig.QUOTA_WINDOW_NUM), windowMs, System::currentTimeMillis);
-    this.meters = context.meters();
     this.maxSeries = config.getInt(BrokerConfig.METRICS_HISTORY_MAX_SERIES);
+    // Idle callers' sensors beyond the series the gauges publish would be kept for nothing.
+    this.quotas = new ClientQuotas(config.getInt(BrokerConfig.QUOTA_WINDOW_NUM), windowMs, maxSeries,
+        System::currentTimeMillis);
+    this.meters = context.meters();
     context.services().extensions().add(httpExtension());
   }
 
@@ -64,7 +66,7 @@ public final class QuotaService implements BrokerComponent {
 
   /** The routes alone, with no quota and no store (alterations fail): for tests that list the API's routes. */
   public static HttpExtension standaloneHttpExtension() {
-    ClientQuotas none = new ClientQuotas(11, 1_000, System::currentTimeMillis);
+    ClientQuotas none = new ClientQuotas(11, 1_000, 0, System::currentTimeMillis); // no quota: no sensor
     QuotaEndpoint endpoint = new QuotaEndpoint(none, work -> Future.failedFuture("no quota store"));
     return new Extension(new QuotaGate(none), (router, body) -> endpoint.mount(router, body, alterations -> {
       throw new IllegalStateException("no quota store");
@@ -128,7 +130,10 @@ public final class QuotaService implements BrokerComponent {
     }).onSuccess(v -> sweepTimer = vertx.setPeriodic(quotas.maxThrottleMs(), id -> tick()));
   }
 
-  /** Forgets idle callers' rates and publishes the others' (at most metrics.history.max.series of them). */
+  /**
+   * Forgets callers idle for an hour ({@link ClientQuotas#sweep}) and publishes the others' rates and throttle times,
+   * the most recently measured first, at most metrics.history.max.series of them.
+   */
   private void tick() {
     quotas.sweep();
     if (rates == null) {

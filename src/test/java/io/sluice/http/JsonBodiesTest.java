@@ -10,10 +10,8 @@ import io.sluice.quota.QuotaService;
 import io.sluice.streams.StreamsService;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.WorkerExecutor;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
-import io.vertx.core.internal.WorkerExecutorInternal;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
@@ -23,9 +21,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -42,10 +37,9 @@ class JsonBodiesTest {
   private static final int PARTITIONS = 20_000;
   private static final String BASE = "/consumers/g/instances/";
   private final List<String> calls = new CopyOnWriteArrayList<>();
-  private final CountDownLatch release = new CountDownLatch(1);
   private Vertx vertx;
   private WebClient client;
-  private ThreadPoolExecutor pool;
+  private HeldWorkers held;
 
   @BeforeEach
   void start() throws Exception {
@@ -59,22 +53,12 @@ class JsonBodiesTest {
         recordingConsumers(), new SessionCounts(), extensions, ExtensionStarts.NONE, null);
     HttpApiTestBase.await(vertx.deployVerticle(verticle));
     client = io.sluice.broker.testing.TestClients.web(verticle.actualPort());
-    WorkerExecutor workers = vertx.createSharedWorkerExecutor(HttpServerVerticle.FETCH_POOL_NAME,
-        cfg.fetchWorkerPoolSize());
-    pool = (ThreadPoolExecutor) ((WorkerExecutorInternal) workers).pool().executor();
-    CountDownLatch busy = new CountDownLatch(cfg.fetchWorkerPoolSize());
-    for (int i = 0; i < cfg.fetchWorkerPoolSize(); i++) {
-      workers.executeBlocking(() -> {
-        busy.countDown();
-        return release.await(60, TimeUnit.SECONDS);
-      }, false);
-    }
-    assertThat(busy.await(20, TimeUnit.SECONDS)).as("every worker held").isTrue();
+    held = HeldWorkers.hold(vertx, cfg);
   }
 
   @AfterEach
   void stop() {
-    release.countDown();
+    held.release();
     client.close();
     HttpApiTestBase.await(vertx.close());
   }
@@ -105,10 +89,10 @@ class JsonBodiesTest {
 
   /** Waits until the large body's parse is queued behind the held workers; fails if it was answered instead. */
   private void awaitParseQueued(Future<HttpResponse<Buffer>> large) {
-    await().atMost(Duration.ofSeconds(30)).until(() -> large.isComplete() || !pool.getQueue().isEmpty());
+    await().atMost(Duration.ofSeconds(30)).until(() -> large.isComplete() || !held.queue().isEmpty());
     assertThat(large.isComplete()).as("the large body was answered without the workers: parsed on the event loop")
         .isFalse();
-    assertThat(pool.getQueue()).hasSize(1);
+    assertThat(held.queue()).hasSize(1);
   }
 
   @Test
@@ -122,7 +106,7 @@ class JsonBodiesTest {
     assertThat(large.isComplete()).isFalse();
     assertThat(calls).containsExactly("seek b 3");
 
-    release.countDown();
+    held.release();
     HttpResponse<Buffer> answered = HttpApiTestBase.await(large);
     assertThat(answered.statusCode()).as(answered.bodyAsString()).isEqualTo(204);
     assertThat(calls).containsExactly("seek b 3", "seek a " + PARTITIONS);
@@ -142,7 +126,7 @@ class JsonBodiesTest {
     assertThat(subscription.isComplete()).isFalse();
     assertThat(deleted.isComplete()).isFalse();
 
-    release.countDown();
+    held.release();
     assertThat(HttpApiTestBase.await(large).statusCode()).isEqualTo(204);
     assertThat(HttpApiTestBase.await(commit).statusCode()).isEqualTo(204);
     assertThat(HttpApiTestBase.await(subscription).statusCode()).isEqualTo(200);
@@ -159,7 +143,7 @@ class JsonBodiesTest {
     Future<HttpResponse<Buffer>> malformed = client.post(BASE + "a/positions")
         .putHeader("Content-Type", MediaTypes.KAFKA_V2_JSON).sendBuffer(Buffer.buffer(bad));
     awaitParseQueued(malformed);
-    release.countDown();
+    held.release();
     HttpResponse<Buffer> refused = HttpApiTestBase.await(malformed);
     assertThat(refused.statusCode()).isEqualTo(400);
     assertThat(refused.bodyAsJsonObject().getInteger("error_code")).isEqualTo(ErrorCode.MALFORMED_REQUEST.code());
@@ -190,7 +174,7 @@ class JsonBodiesTest {
     awaitParseQueued(large);
     assertThat(HttpApiTestBase.await(client.get("/health").send()).statusCode()).isEqualTo(200);
 
-    release.countDown();
+    held.release();
     HttpResponse<Buffer> answered = HttpApiTestBase.await(large);
     assertThat(answered.statusCode()).as(answered.bodyAsString()).isEqualTo(status);
     if (status == 400) {
@@ -220,6 +204,6 @@ class JsonBodiesTest {
     assertThat(tooLarge.statusCode()).isEqualTo(413);
     assertThat(tooLarge.bodyAsJsonObject().getInteger("error_code")).isEqualTo(ErrorCode.REQUEST_TOO_LARGE.code());
     assertThat(tooLarge.bodyAsJsonObject().getString("message")).contains("http.max.body.bytes " + (2 << 20));
-    assertThat(pool.getQueue()).isEmpty();
+    assertThat(held.queue()).isEmpty();
   }
 }

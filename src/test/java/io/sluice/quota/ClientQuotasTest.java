@@ -9,8 +9,9 @@ import org.junit.jupiter.api.Test;
 
 /** The rate and throttle arithmetic of client quotas, on an injected clock (Kafka's window rules). */
 class ClientQuotasTest {
+  private static final int MAX_IDLE = 3;
   private final AtomicLong now = new AtomicLong(1_000_000);
-  private final ClientQuotas quotas = new ClientQuotas(11, 1_000, now::get);
+  private final ClientQuotas quotas = new ClientQuotas(11, 1_000, MAX_IDLE, now::get);
 
   private static QuotaTable table(QuotaEntity entity, String key, double value) {
     return QuotaTable.of(Map.of(entity, Map.of(key, value)));
@@ -77,16 +78,74 @@ class ClientQuotasTest {
     assertThat(quotas.record(QuotaType.FETCH, "u", "c", 0)).isEqualTo(-1);
   }
 
+  /** Kafka keeps a client's quota sensors, and so its throttle-time metric, for an hour of inactivity. */
   @Test
-  void idleRatesAreForgottenAndBusyOnesKept() {
-    quotas.update(table(new QuotaEntity(null, QuotaEntity.DEFAULT), "request_rate", 100));
-    quotas.record(QuotaType.REQUEST, "u", "idle", 1);
-    now.addAndGet(6_000);
-    quotas.record(QuotaType.REQUEST, "u", "busy", 1);
-    now.addAndGet(5_000);
+  void anIdleCallersSensorAndThrottleTimeAreKeptForAnHourAfterItsLastRequest() {
+    quotas.update(table(new QuotaEntity(null, QuotaEntity.DEFAULT), "request_rate", 1));
+    assertThat(quotas.record(QuotaType.REQUEST, "u", "idle", 15)).isEqualTo(5_000);
+    long hour = ClientQuotas.INACTIVE_SENSOR_EXPIRATION_MS;
+    assertThat(hour).isEqualTo(3_600_000);
+
+    for (long idle = 11_000; idle < hour; idle += 11_000) { // a sweep every span, as the broker runs them
+      now.set(1_000_000 + idle);
+      quotas.sweep();
+    }
+    now.set(1_000_000 + hour - 1);
     quotas.sweep();
-    assertThat(quotas.sensorCount()).isEqualTo(1);
-    quotas.forEachSensor((key, values) -> assertThat(key.clientId()).isEqualTo("busy"));
+    Map<String, double[]> seen = sensors();
+    assertThat(seen).containsOnlyKeys("idle");
+    assertThat(seen.get("idle")).as("no rate after the span; its throttle time still told").containsExactly(0, 5_000);
+
+    now.set(1_000_000 + hour);
+    quotas.sweep();
+    assertThat(quotas.sensorCount()).isZero();
+  }
+
+  /** A flood of client ids: idle sensors beyond the bound go, the longest idle first; a caller still measured stays. */
+  @Test
+  void pastTheBoundTheLongestIdleSensorsAreDroppedFirstAndBusyOnesNever() {
+    quotas.update(table(new QuotaEntity(null, QuotaEntity.DEFAULT), "request_rate", 100));
+    for (int i = 0; i < 6; i++) {
+      quotas.record(QuotaType.REQUEST, "u", "c" + i, 1);
+      now.addAndGet(1_000);
+    }
+    now.addAndGet(20_000); // all six idle for more than the span
+    quotas.record(QuotaType.REQUEST, "u", "busy", 1);
+    quotas.sweep();
+
+    assertThat(sensors()).as("the " + MAX_IDLE + " most recently idle, and the busy one")
+        .containsOnlyKeys("c3", "c4", "c5", "busy");
+  }
+
+  @Test
+  void aSensorDroppedBetweenTwoRequestsStartsAfreshWithTheNextRequest() {
+    quotas.update(table(new QuotaEntity(null, "c"), "request_rate", 1));
+    assertThat(quotas.record(QuotaType.REQUEST, "u", "c", 15)).isEqualTo(5_000);
+    now.addAndGet(ClientQuotas.INACTIVE_SENSOR_EXPIRATION_MS);
+    quotas.sweep();
+    assertThat(quotas.sensorCount()).isZero();
+
+    assertThat(quotas.record(QuotaType.REQUEST, "u", "c", 1)).isZero();
+    assertThat(sensors().get("c")).as("a new sensor: the old throttle time is gone").containsExactly(0.1, 0);
+  }
+
+  @Test
+  void theMostRecentlyMeasuredCallersComeFirst() {
+    quotas.update(table(new QuotaEntity(null, QuotaEntity.DEFAULT), "request_rate", 100));
+    for (String c : new String[] {"b", "c", "a"}) {
+      quotas.record(QuotaType.REQUEST, "u", c, 1);
+      now.addAndGet(1);
+    }
+    java.util.List<String> order = new java.util.ArrayList<>();
+    quotas.forEachSensor((key, values) -> order.add(key.clientId()));
+    assertThat(order).containsExactly("a", "c", "b");
+  }
+
+  /** Each sensor's rate and throttle time total by client id. */
+  private Map<String, double[]> sensors() {
+    Map<String, double[]> seen = new HashMap<>();
+    quotas.forEachSensor((key, values) -> seen.put(key.clientId(), values));
+    return seen;
   }
 
   @Test

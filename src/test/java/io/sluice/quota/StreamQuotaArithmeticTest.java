@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 class StreamQuotaArithmeticTest {
   private static final RequestContext STREAM = RequestContext.anonymous("http", "127.0.0.1:1", "streamer");
   private final AtomicLong now = new AtomicLong(1_000_000);
-  private final ClientQuotas quotas = new ClientQuotas(11, 1_000, now::get);
+  private final ClientQuotas quotas = new ClientQuotas(11, 1_000, 100, now::get);
   private final QuotaGate gate = new QuotaGate(quotas);
 
   private void quota(String key, double value) {
