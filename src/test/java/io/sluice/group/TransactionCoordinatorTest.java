@@ -57,7 +57,7 @@ class TransactionCoordinatorTest {
     assertThat(second.producerId()).isEqualTo(first.producerId());
     assertThat(second.producerEpoch()).isEqualTo((short) (first.producerEpoch() + 1));
     assertThat(code(() -> coordinator.addPartitions("t1", first, List.of(A0)))).isEqualTo(ErrorCode.PRODUCER_FENCED);
-    assertThat(code(() -> coordinator.end("t1", first, true))).isEqualTo(ErrorCode.PRODUCER_FENCED);
+    assertThat(code(() -> coordinator.end("t1", first, true, false))).isEqualTo(ErrorCode.PRODUCER_FENCED);
     on(() -> coordinator.addPartitions("t1", second, List.of(A0)));
   }
 
@@ -69,7 +69,7 @@ class TransactionCoordinatorTest {
     assertThat(describe("t1").state()).isEqualTo("Ongoing");
     assertThat(describe("t1").partitions()).containsExactly(A0, B1);
 
-    on(() -> coordinator.end("t1", p, true));
+    on(() -> coordinator.end("t1", p, true, false));
 
     assertThat(host.markers).hasSize(1);
     TxnMarker m = host.markers.get(0);
@@ -80,12 +80,12 @@ class TransactionCoordinatorTest {
     assertThat(describe("t1").state()).isEqualTo("CompleteCommit");
     assertThat(describe("t1").partitions()).isEmpty();
     // A retried commit succeeds without writing again; an abort of the committed transaction is refused.
-    on(() -> coordinator.end("t1", p, true));
+    on(() -> coordinator.end("t1", p, true, false));
     assertThat(host.markers).hasSize(1);
-    assertThat(code(() -> coordinator.end("t1", p, false))).isEqualTo(ErrorCode.INVALID_TXN_STATE);
+    assertThat(code(() -> coordinator.end("t1", p, false, false))).isEqualTo(ErrorCode.INVALID_TXN_STATE);
     // The next transaction starts with the next AddPartitions.
     on(() -> coordinator.addPartitions("t1", p, List.of(B1)));
-    on(() -> coordinator.end("t1", p, false));
+    on(() -> coordinator.end("t1", p, false, false));
     assertThat(host.markers.get(1).commit()).isFalse();
     assertThat(host.markers.get(1).partitions()).containsExactly(B1);
   }
@@ -93,8 +93,8 @@ class TransactionCoordinatorTest {
   @Test
   void endingATransactionThatNeverBeganOrAnotherProducersIdIsRefused() {
     ProducerIdentity p = on(() -> coordinator.init("t1", 10_000));
-    assertThat(code(() -> coordinator.end("t1", p, true))).isEqualTo(ErrorCode.INVALID_TXN_STATE);
-    assertThat(code(() -> coordinator.end("t1", new ProducerIdentity(p.producerId() + 1, (short) 0), true)))
+    assertThat(code(() -> coordinator.end("t1", p, true, false))).isEqualTo(ErrorCode.INVALID_TXN_STATE);
+    assertThat(code(() -> coordinator.end("t1", new ProducerIdentity(p.producerId() + 1, (short) 0), true, false)))
         .isEqualTo(ErrorCode.INVALID_PRODUCER_ID_MAPPING);
     assertThat(code(() -> coordinator.addPartitions("nope", p, List.of(A0))))
         .isEqualTo(ErrorCode.INVALID_PRODUCER_ID_MAPPING);
@@ -122,7 +122,7 @@ class TransactionCoordinatorTest {
       assertThat(m.producerEpoch()).isGreaterThan(zombie.producerEpoch());
     });
     assertThat(fresh.producerEpoch()).isGreaterThan(host.markers.get(0).producerEpoch());
-    assertThat(code(() -> coordinator.end("t1", zombie, true))).isEqualTo(ErrorCode.PRODUCER_FENCED);
+    assertThat(code(() -> coordinator.end("t1", zombie, true, false))).isEqualTo(ErrorCode.PRODUCER_FENCED);
     assertThat(describe("t1").state()).isEqualTo("Empty");
   }
 
@@ -138,7 +138,7 @@ class TransactionCoordinatorTest {
     awaitState("t1", "CompleteAbort");
 
     assertThat(host.markers).singleElement().satisfies(m -> assertThat(m.commit()).isFalse());
-    assertThat(code(() -> coordinator.end("t1", p, true))).isEqualTo(ErrorCode.PRODUCER_FENCED);
+    assertThat(code(() -> coordinator.end("t1", p, true, false))).isEqualTo(ErrorCode.PRODUCER_FENCED);
   }
 
   @Test
@@ -148,7 +148,7 @@ class TransactionCoordinatorTest {
     host.markerAnswers.add(m -> Future.failedFuture(new SluiceException(ErrorCode.NOT_LEADER_OR_FOLLOWER, "moved")));
     host.markerAnswers.add(m -> Future.succeededFuture(Map.of(B1, ErrorCode.NOT_ENOUGH_REPLICAS)));
 
-    on(() -> coordinator.end("t1", p, true));
+    on(() -> coordinator.end("t1", p, true, false));
 
     assertThat(host.markers).hasSize(3);
     assertThat(host.markers.get(2).partitions()).containsExactly(B1);
@@ -167,14 +167,14 @@ class TransactionCoordinatorTest {
       on(() -> coordinator.addPartitions("t1", p, List.of(A0)));
       Promise<Map<TopicPartition, ErrorCode>> markersIn = Promise.promise();
       host.markerAnswers.add(m -> markersIn.future());
-      Future<Void> end = onContext(() -> coordinator.end("t1", p, commit));
+      Future<Void> end = onContext(() -> coordinator.end("t1", p, commit, false).<Void>mapEmpty());
       awaitState("t1", commit ? "PrepareCommit" : "PrepareAbort");
 
       assertThat(code(() -> coordinator.verify("t1", p, A0))).isEqualTo(ErrorCode.CONCURRENT_TRANSACTIONS);
       assertThat(code(() -> coordinator.addPartitions("t1", p, List.of(B1))))
           .isEqualTo(ErrorCode.CONCURRENT_TRANSACTIONS);
       assertThat(code(() -> coordinator.addOffsets("t1", p, "g1"))).isEqualTo(ErrorCode.CONCURRENT_TRANSACTIONS);
-      assertThat(code(() -> coordinator.end("t1", p, !commit))).isEqualTo(ErrorCode.INVALID_TXN_STATE);
+      assertThat(code(() -> coordinator.end("t1", p, !commit, false))).isEqualTo(ErrorCode.INVALID_TXN_STATE);
       assertThat(code(() -> coordinator.init("t1", 10_000))).isEqualTo(ErrorCode.CONCURRENT_TRANSACTIONS);
 
       on(() -> {
@@ -197,7 +197,7 @@ class TransactionCoordinatorTest {
     on(() -> coordinator.addPartitions("t1", p, List.of(A0, B1)));
     host.markerAnswers.add(m -> Future.succeededFuture(Map.of(B1, ErrorCode.TRANSACTION_COORDINATOR_FENCED)));
 
-    assertThat(code(() -> coordinator.end("t1", p, true))).isEqualTo(ErrorCode.NOT_COORDINATOR);
+    assertThat(code(() -> coordinator.end("t1", p, true, false))).isEqualTo(ErrorCode.NOT_COORDINATOR);
 
     assertThat(host.fenced).containsExactly("t1");
     assertThat(host.markers).as("not retried").hasSize(1);
@@ -213,7 +213,7 @@ class TransactionCoordinatorTest {
     on(() -> coordinator.addPartitions("t1", p, List.of(A0, B1)));
     // The coordinator's broker dies after writing PrepareCommit, before any marker is in.
     host.markerAnswers.add(m -> Promise.<Map<TopicPartition, ErrorCode>>promise().future());
-    Future<Void> lost = onContext(() -> coordinator.end("t1", p, true));
+    Future<Void> lost = onContext(() -> coordinator.end("t1", p, true, false).<Void>mapEmpty());
     awaitState("t1", "PrepareCommit");
 
     TransactionCoordinator next = new TransactionCoordinator(host, MAX_TIMEOUT_MS);
@@ -248,7 +248,7 @@ class TransactionCoordinatorTest {
     host.completionAnswers.add(Future.succeededFuture());
     host.completionAnswers.add(Future.failedFuture(new SluiceException(ErrorCode.NOT_COORDINATOR, "moving")));
 
-    on(() -> coordinator.end("t1", p, true));
+    on(() -> coordinator.end("t1", p, true, false));
 
     assertThat(host.completions).hasSize(3).allMatch(c -> c.endsWith("/commit/after 1"))
         .contains("g1/" + p.producerId() + "/commit/after 1").contains("g2/" + p.producerId() + "/commit/after 1");
@@ -262,7 +262,7 @@ class TransactionCoordinatorTest {
     ProducerIdentity p = on(() -> coordinator.init("t1", 10_000));
     on(() -> coordinator.addOffsets("t1", p, "g1"));
     host.completionAnswers.add(Promise.<Void>promise().future()); // the broker dies before the group answers
-    onContext(() -> coordinator.end("t1", p, false));
+    onContext(() -> coordinator.end("t1", p, false, false));
     awaitState("t1", "PrepareAbort");
 
     TransactionCoordinator next = new TransactionCoordinator(host, MAX_TIMEOUT_MS);
@@ -294,7 +294,7 @@ class TransactionCoordinatorTest {
     on(() -> coordinator.addPartitions("t1", p, List.of(A0)));
     host.clock.addAndGet(6_000);
     assertThat(on(() -> coordinator.removeExpired())).as("an ongoing transaction keeps its id").isZero();
-    on(() -> coordinator.end("t1", p, true));
+    on(() -> coordinator.end("t1", p, true, false));
     host.clock.addAndGet(4_999);
     assertThat(on(() -> coordinator.removeExpired())).isZero();
     host.clock.addAndGet(1);
