@@ -207,6 +207,110 @@ class TransactionCoordinatorTest {
         .isEqualTo(ErrorCode.TRANSACTIONAL_ID_NOT_FOUND);
   }
 
+  /**
+   * Kafka's marker completion handler: a partition that refuses the marker's producer epoch will never take it, so it
+   * is not sent again (counted requests) and the end completes; a retriable refusal is tried again.
+   */
+  @Test
+  void aMarkerRefusedForItsProducerEpochIsNotSentAgainAndTheEndCompletes() {
+    ProducerIdentity p = on(() -> coordinator.init("t1", 10_000));
+    on(() -> coordinator.addPartitions("t1", p, List.of(A0, B1)));
+    host.markerAnswers.add(m -> Future.succeededFuture(Map.of(A0, ErrorCode.INVALID_PRODUCER_EPOCH,
+        B1, ErrorCode.NOT_LEADER_OR_FOLLOWER)));
+
+    on(() -> coordinator.end("t1", p, true, false));
+
+    assertThat(host.markers).hasSize(2);
+    assertThat(host.markers.get(1).partitions()).as("only the retriable one again").containsExactly(B1);
+    assertThat(describe("t1").state()).isEqualTo("CompleteCommit");
+  }
+
+  /**
+   * UNKNOWN_TOPIC_OR_PARTITION is a leader's metadata lagging (retried) unless the coordinator's metadata has no such
+   * topic either: deleted, it will never take the marker, which is given up.
+   */
+  @Test
+  void aMarkerForADeletedTopicIsGivenUpAndOneForATopicStillKnownIsRetried() {
+    ProducerIdentity p = on(() -> coordinator.init("t1", 10_000));
+    on(() -> coordinator.addPartitions("t1", p, List.of(A0, B1)));
+    host.missing.add(A0);
+    host.markerAnswers.add(m -> Future.succeededFuture(Map.of(A0, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+        B1, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION)));
+
+    on(() -> coordinator.end("t1", p, false, false));
+
+    assertThat(host.markers).hasSize(2);
+    assertThat(host.markers.get(1).partitions()).containsExactly(B1);
+    assertThat(describe("t1").state()).isEqualTo("CompleteAbort");
+  }
+
+  /**
+   * KIP-890 part 2: an end of transaction version 2 writes its markers with the next epoch and answers it; the old
+   * epoch is fenced from then on (its retried end excepted, which gets the same answer), the group's offsets pending
+   * from the old epoch are committed, and the next transaction runs in the new epoch.
+   */
+  @Test
+  void anEndThatBumpsTheEpochWritesItInTheMarkersAndAnswersIt() {
+    ProducerIdentity p = on(() -> coordinator.init("t1", 10_000));
+    on(() -> coordinator.addPartitions("t1", p, List.of(A0)));
+    on(() -> coordinator.addOffsets("t1", p, "g1"));
+
+    ProducerIdentity next = on(() -> coordinator.end("t1", p, true, true));
+
+    assertThat(next).isEqualTo(new ProducerIdentity(p.producerId(), (short) (p.producerEpoch() + 1)));
+    assertThat(host.markers).singleElement().satisfies(m -> assertThat(m.producerEpoch()).isEqualTo(
+        next.producerEpoch()));
+    assertThat(host.completedBy).containsExactly(p);
+    assertThat(describe("t1").producerEpoch()).isEqualTo(next.producerEpoch());
+    assertThat(on(() -> coordinator.end("t1", p, true, true))).as("a retry").isEqualTo(next);
+    assertThat(code(() -> coordinator.end("t1", p, false, true))).isEqualTo(ErrorCode.PRODUCER_FENCED);
+    assertThat(code(() -> coordinator.addPartitions("t1", p, List.of(A0)))).isEqualTo(ErrorCode.PRODUCER_FENCED);
+
+    on(() -> coordinator.addPartitions("t1", next, List.of(A0)));
+    assertThat(code(() -> coordinator.end("t1", p, true, true))).as("a new transaction: no retry")
+        .isEqualTo(ErrorCode.PRODUCER_FENCED);
+    on(() -> coordinator.verify("t1", next, A0));
+    assertThat(code(() -> coordinator.verify("t1", p, A0))).isEqualTo(ErrorCode.PRODUCER_FENCED);
+  }
+
+  /**
+   * As Kafka's: the end at epoch Short.MAX_VALUE - 1 writes its markers at Short.MAX_VALUE and the next
+   * transaction gets a new producer id at epoch 0; the state, read back by a new coordinator while the end is
+   * prepared, completes the same way and answers the old producer's retry.
+   */
+  @Test
+  void anEndAtTheLastEpochRollsOverToANewProducerIdAlsoWhenCompletedByTheNextCoordinator() {
+    short last = Short.MAX_VALUE - 1;
+    on(() -> {
+      coordinator.apply(TransactionCoordinator.entry("t1", TxnMetadata.fresh(42, last, 10_000)));
+      return Future.succeededFuture();
+    });
+    ProducerIdentity p = new ProducerIdentity(42, last);
+    on(() -> coordinator.addPartitions("t1", p, List.of(A0)));
+    host.markerAnswers.add(m -> Promise.<Map<TopicPartition, ErrorCode>>promise().future()); // its broker dies
+    onContext(() -> coordinator.end("t1", p, true, true));
+    awaitState("t1", "PrepareCommit");
+
+    TransactionCoordinator next = new TransactionCoordinator(host, MAX_TIMEOUT_MS);
+    on(() -> {
+      List.copyOf(host.log).forEach(next::apply);
+      next.partitionLoaded(id -> true);
+      return Future.succeededFuture();
+    });
+    coordinator = next;
+    awaitState("t1", "CompleteCommit");
+
+    assertThat(host.markers.get(host.markers.size() - 1)).satisfies(m -> {
+      assertThat(m.producerId()).isEqualTo(42);
+      assertThat(m.producerEpoch()).isEqualTo(Short.MAX_VALUE);
+    });
+    ProducerIdentity rolled = on(() -> next.end("t1", p, true, true));
+    assertThat(rolled.producerId()).isNotEqualTo(42);
+    assertThat(rolled.producerEpoch()).isZero();
+    assertThat(describe("t1").producerId()).isEqualTo(rolled.producerId());
+    on(() -> next.addPartitions("t1", rolled, List.of(A0)));
+  }
+
   @Test
   void theStateIsReadBackAndAPreparedCommitFoundAtLoadIsCompletedByTheNewCoordinator() {
     ProducerIdentity p = on(() -> coordinator.init("t1", 10_000));
@@ -461,18 +565,25 @@ class TransactionCoordinatorTest {
       coordinator.drop(id -> id.equals(transactionalId));
     }
 
+    /** Partitions whose topic this broker's metadata no longer has. */
+    final Set<TopicPartition> missing = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
     @Override
     public Future<Void> requireExisting(Set<TopicPartition> partitions) {
-      return Future.succeededFuture();
+      return partitions.stream().anyMatch(missing::contains) ? Future.failedFuture(new SluiceException(
+          ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, "deleted")) : Future.succeededFuture();
     }
 
     /** Each group completion: group, producer, commit, and how many markers were written before it. */
     final List<String> completions = new ArrayList<>();
+    /** The producer each group completion was for. */
+    final List<ProducerIdentity> completedBy = new ArrayList<>();
     final Deque<Future<Void>> completionAnswers = new ArrayDeque<>();
 
     @Override
     public Future<Void> completeTxnOffsets(String groupId, ProducerIdentity producer, boolean commit) {
       completions.add(groupId + "/" + producer.producerId() + "/" + (commit ? "commit" : "abort") + "/after " + markers.size());
+      completedBy.add(producer);
       Future<Void> scripted = completionAnswers.poll();
       return scripted != null ? scripted : Future.succeededFuture();
     }
