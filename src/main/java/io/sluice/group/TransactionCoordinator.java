@@ -31,7 +31,8 @@ import java.util.function.Supplier;
  * ({@link #partitionLoaded}).
  *
  * <p>An end: PrepareCommit (or PrepareAbort) is written, then the markers ({@code BrokerService.writeTxnMarkers},
- * retried until every partition took its marker: they are idempotent), then CompleteCommit; EndTxn answers then. A
+ * retried until every partition took its marker or refused it for good: they are idempotent), then CompleteCommit;
+ * EndTxn answers then, with the bumped epoch if it asked for one (KIP-890 part 2). A
  * new {@link #init} of the id bumps the epoch, fencing the previous producer (PRODUCER_FENCED), after aborting its
  * open transaction; a transaction open past its timeout is aborted with a bumped epoch too, so its producer is fenced
  * rather than left writing into a transaction that no longer exists (as Kafka does).
