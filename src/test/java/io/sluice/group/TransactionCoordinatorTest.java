@@ -213,12 +213,8 @@ class TransactionCoordinatorTest {
    */
   @Test
   void aMarkerRefusedForItsProducerEpochIsNotSentAgainAndTheEndCompletes() {
-    ProducerIdentity p = on(() -> coordinator.init("t1", 10_000));
-    on(() -> coordinator.addPartitions("t1", p, List.of(A0, B1)));
-    host.markerAnswers.add(m -> Future.succeededFuture(Map.of(A0, ErrorCode.INVALID_PRODUCER_EPOCH,
-        B1, ErrorCode.NOT_LEADER_OR_FOLLOWER)));
-
-    on(() -> coordinator.end("t1", p, true, false));
+    endAfterFirstMarkerAnswer(true, Set.of(), Map.of(A0, ErrorCode.INVALID_PRODUCER_EPOCH,
+        B1, ErrorCode.NOT_LEADER_OR_FOLLOWER));
 
     assertThat(host.markers).hasSize(2);
     assertThat(host.markers.get(1).partitions()).as("only the retriable one again").containsExactly(B1);
@@ -231,13 +227,8 @@ class TransactionCoordinatorTest {
    */
   @Test
   void aMarkerForADeletedTopicIsGivenUpAndOneForATopicStillKnownIsRetried() {
-    ProducerIdentity p = on(() -> coordinator.init("t1", 10_000));
-    on(() -> coordinator.addPartitions("t1", p, List.of(A0, B1)));
-    host.missing.add(A0);
-    host.markerAnswers.add(m -> Future.succeededFuture(Map.of(A0, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
-        B1, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION)));
-
-    on(() -> coordinator.end("t1", p, false, false));
+    endAfterFirstMarkerAnswer(false, Set.of(A0), Map.of(A0, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+        B1, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));
 
     assertThat(host.markers).hasSize(2);
     assertThat(host.markers.get(1).partitions()).containsExactly(B1);
@@ -291,13 +282,7 @@ class TransactionCoordinatorTest {
     onContext(() -> coordinator.end("t1", p, true, true));
     awaitState("t1", "PrepareCommit");
 
-    TransactionCoordinator next = new TransactionCoordinator(host, MAX_TIMEOUT_MS);
-    on(() -> {
-      List.copyOf(host.log).forEach(next::apply);
-      next.partitionLoaded(id -> true);
-      return Future.succeededFuture();
-    });
-    coordinator = next;
+    TransactionCoordinator next = reloaded();
     awaitState("t1", "CompleteCommit");
 
     assertThat(host.markers.get(host.markers.size() - 1)).satisfies(m -> {
@@ -495,6 +480,31 @@ class TransactionCoordinatorTest {
     } catch (Exception e) {
       throw new AssertionError(e);
     }
+  }
+
+  /**
+   * Opens t1's transaction over A0 and B1 and ends it, its first marker request answered {@code answer}, the
+   * topics of {@code deleted} gone from the metadata once they were added.
+   */
+  private void endAfterFirstMarkerAnswer(boolean commit, Set<TopicPartition> deleted,
+      Map<TopicPartition, ErrorCode> answer) {
+    ProducerIdentity p = on(() -> coordinator.init("t1", 10_000));
+    on(() -> coordinator.addPartitions("t1", p, List.of(A0, B1)));
+    host.missing.addAll(deleted);
+    host.markerAnswers.add(m -> Future.succeededFuture(answer));
+    on(() -> coordinator.end("t1", p, commit, false));
+  }
+
+  /** A new coordinator that read the log back and loaded its partition, as after a move; it is the one tested now. */
+  private TransactionCoordinator reloaded() {
+    TransactionCoordinator next = new TransactionCoordinator(host, MAX_TIMEOUT_MS);
+    on(() -> {
+      List.copyOf(host.log).forEach(next::apply);
+      next.partitionLoaded(id -> true);
+      return Future.succeededFuture();
+    });
+    coordinator = next;
+    return next;
   }
 
   private ErrorCode code(Supplier<Future<?>> action) {
