@@ -16,6 +16,19 @@ import java.util.List;
  */
 public interface TransactionService {
 
+  /**
+   * A verification's failure as its asker answers it (a produce, a TxnOffsetCommit): the coordinator's
+   * PRODUCER_FENCED is INVALID_PRODUCER_EPOCH, as Kafka's AddPartitionsToTxnManager answers it (a late write of an
+   * ended transaction whose end bumped the epoch, KIP-890 part 2); other errors pass as they are.
+   */
+  static <T> Future<T> asVerificationError(Throwable t) {
+    if (t instanceof io.sluice.errors.SluiceException e && e.errorCode() == io.sluice.errors.ErrorCode.PRODUCER_FENCED) {
+      return Future.failedFuture(new io.sluice.errors.SluiceException(io.sluice.errors.ErrorCode.INVALID_PRODUCER_EPOCH,
+          e.getMessage(), e));
+    }
+    return Future.failedFuture(t);
+  }
+
   /** Kafka's InitProducerId with a transactional id: the id's producer id and a new epoch. */
   Future<ProducerIdentity> initTransactions(RequestContext caller, String transactionalId, long transactionTimeoutMs);
 
@@ -41,8 +54,15 @@ public interface TransactionService {
   Future<Void> verifyOffsets(RequestContext caller, String transactionalId, ProducerIdentity producer,
       String groupId);
 
-  /** Kafka's EndTxn: completes once the COMMIT (or ABORT) marker is written to every partition of the transaction. */
-  Future<Void> endTransaction(RequestContext caller, String transactionalId, ProducerIdentity producer, boolean commit);
+  /**
+   * Kafka's EndTxn: completes once the COMMIT (or ABORT) marker is written to every partition of the transaction,
+   * with the producer the next transaction is written with. With {@code bumpEpoch} (KIP-890 part 2, Kafka's
+   * transaction version 2) the end bumps the epoch (a new producer id at epoch 0 once it ran out), and the markers
+   * carry the new one: a late write of the ended transaction is refused INVALID_PRODUCER_EPOCH. A retry with the
+   * old epoch gets the same answer. Without it, the answer is {@code producer}.
+   */
+  Future<ProducerIdentity> endTransaction(RequestContext caller, String transactionalId, ProducerIdentity producer,
+      boolean commit, boolean bumpEpoch);
 
   /** Kafka's ListTransactions: every transactional id of every coordinator that passes {@code filter}. */
   Future<List<TransactionDescription>> list(RequestContext caller, TransactionFilter filter);

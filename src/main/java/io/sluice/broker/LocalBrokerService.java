@@ -96,7 +96,8 @@ public final class LocalBrokerService implements BrokerService {
   public void verifyTransactionsWith(io.sluice.api.TransactionService transactions) {
     if (verifier != null) {
       RequestContext self = RequestContext.internal(config.brokerId());
-      verifier = (id, producer, tp) -> transactions.verifyPartition(self, id, producer, tp);
+      verifier = (id, producer, tp) -> transactions.verifyPartition(self, id, producer, tp)
+          .recover(io.sluice.api.TransactionService::asVerificationError);
     }
   }
 

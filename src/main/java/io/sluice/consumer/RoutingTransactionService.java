@@ -55,8 +55,9 @@ public final class RoutingTransactionService implements TransactionService {
   }
 
   @Override
-  public Future<Void> endTransaction(RequestContext caller, String id, ProducerIdentity producer, boolean commit) {
-    return router.route(target, id, END_TIMEOUT_MS, s -> s.endTransaction(caller, id, producer, commit));
+  public Future<ProducerIdentity> endTransaction(RequestContext caller, String id, ProducerIdentity producer,
+      boolean commit, boolean bumpEpoch) {
+    return router.route(target, id, END_TIMEOUT_MS, s -> s.endTransaction(caller, id, producer, commit, bumpEpoch));
   }
 
   /** Every coordinator's ids, merged and sorted. */

@@ -47,8 +47,9 @@ public final class LocalTransactionService implements TransactionService {
   }
 
   @Override
-  public Future<Void> endTransaction(RequestContext caller, String id, ProducerIdentity producer, boolean commit) {
-    return checked(id, () -> coordinator.transactions().end(id, producer, commit));
+  public Future<ProducerIdentity> endTransaction(RequestContext caller, String id, ProducerIdentity producer,
+      boolean commit, boolean bumpEpoch) {
+    return checked(id, () -> coordinator.transactions().end(id, producer, commit, bumpEpoch));
   }
 
   /** The ids of this coordinator only; the router merges every coordinator's. */

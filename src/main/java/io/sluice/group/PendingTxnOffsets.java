@@ -68,7 +68,7 @@ final class PendingTxnOffsets {
       }
       sent.offsets().forEach((tp, o) -> coordinator.checkMetadata(tp, o.metadata()));
       requireNotOlder(groupId, producer);
-      return verifier.verify(transactionalId, producer, groupId).recover(PendingTxnOffsets::asOffsetCommitError)
+      return verifier.verify(transactionalId, producer, groupId).recover(io.sluice.api.TransactionService::asVerificationError)
           .compose(v -> write(groupId, producer, sent));
     });
   }
@@ -84,16 +84,6 @@ final class PendingTxnOffsets {
     });
   }
 
-  /**
-   * The transaction coordinator's PRODUCER_FENCED is INVALID_PRODUCER_EPOCH to the sender of offsets, as Kafka's
-   * verification answers a TxnOffsetCommit (and a produce); its other errors pass as they are.
-   */
-  private static Future<Void> asOffsetCommitError(Throwable t) {
-    if (t instanceof SluiceException e && e.errorCode() == ErrorCode.PRODUCER_FENCED) {
-      return Future.failedFuture(new SluiceException(ErrorCode.INVALID_PRODUCER_EPOCH, e.getMessage(), e));
-    }
-    return Future.failedFuture(t);
-  }
 
   private Future<Void> write(String groupId, ProducerIdentity producer, TxnOffsets sent) {
     long now = coordinator.nowMs();

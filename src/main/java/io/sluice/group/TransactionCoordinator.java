@@ -31,7 +31,8 @@ import java.util.function.Supplier;
  * ({@link #partitionLoaded}).
  *
  * <p>An end: PrepareCommit (or PrepareAbort) is written, then the markers ({@code BrokerService.writeTxnMarkers},
- * retried until every partition took its marker: they are idempotent), then CompleteCommit; EndTxn answers then. A
+ * retried until every partition took its marker or refused it for good: they are idempotent), then CompleteCommit;
+ * EndTxn answers then, with the bumped epoch if it asked for one (KIP-890 part 2). A
  * new {@link #init} of the id bumps the epoch, fencing the previous producer (PRODUCER_FENCED), after aborting its
  * open transaction; a transaction open past its timeout is aborted with a bumped epoch too, so its producer is fenced
  * rather than left writing into a transaction that no longer exists (as Kafka does).
@@ -240,28 +241,44 @@ final class TransactionCoordinator {
    * Kafka's EndTxn: completes once every marker is written (or after {@link #END_WAIT_MS}, retriable). A commit of a
    * transaction past its timeout that the periodic check has not aborted yet aborts it as that check would, and is
    * refused PRODUCER_FENCED once the abort is written: the timeout's abort wins whichever comes first.
+   *
+   * <p>With {@code bumpEpoch} (KIP-890 part 2, Kafka's transaction version 2) the end bumps the producer's epoch:
+   * its markers carry the new one, so a late write of the old epoch is refused at every partition of the
+   * transaction instead of joining the next one. The answer is the producer the next transaction is written with:
+   * the bumped epoch, or a new producer id at epoch 0 once the epoch ran out. A retry by the producer that wrote the
+   * transaction (its old epoch) gets the same answer. Without {@code bumpEpoch} the answer is {@code producer}.
    */
-  Future<Void> end(String id, ProducerIdentity producer, boolean commit) {
+  Future<ProducerIdentity> end(String id, ProducerIdentity producer, boolean commit, boolean bumpEpoch) {
+    TxnState same = commit ? TxnState.PREPARE_COMMIT : TxnState.PREPARE_ABORT;
+    TxnState done = commit ? TxnState.COMPLETE_COMMIT : TxnState.COMPLETE_ABORT;
     return serial(id, () -> {
+      TxnMetadata found = txns.get(id);
+      if (found != null && found.bump().wrote(producer) && (found.state() == same || found.state() == done)) {
+        return Future.succeededFuture(found); // a retry of an end that bumped the epoch: it joins the end below
+      }
       TxnMetadata m = owned(id, producer);
-      TxnState same = commit ? TxnState.PREPARE_COMMIT : TxnState.PREPARE_ABORT;
-      TxnState done = commit ? TxnState.COMPLETE_COMMIT : TxnState.COMPLETE_ABORT;
       if (commit && m.timedOut(host.nowMs())) {
-        return prepareEnd(id, m.withEpoch(bumped(m.producerEpoch())), false).map(false);
+        return prepareEnd(id, m.withEpoch(bumped(m.producerEpoch())), false).map(x -> (TxnMetadata) null);
       }
       if (m.state() == TxnState.ONGOING) {
-        return prepareEnd(id, m, commit).map(true);
+        return (bumpEpoch ? bumpedForEnd(m) : Future.succeededFuture(m)).compose(b -> prepareEnd(id, b, commit));
       }
       if (m.state() == same || m.state() == done) {
-        return Future.succeededFuture(true); // a retry: it joins the end below
+        return Future.succeededFuture(m); // a retry: it joins the end below
       }
-      return Future.<Boolean>failedFuture(new SluiceException(ErrorCode.INVALID_TXN_STATE, "Cannot "
+      return Future.<TxnMetadata>failedFuture(new SluiceException(ErrorCode.INVALID_TXN_STATE, "Cannot "
           + (commit ? "commit" : "abort") + " transactional id '" + id + "': its transaction is "
           + m.state().kafkaName() + (m.state() == TxnState.EMPTY ? " (no partition was added)" : "")));
-    }).compose(asked -> awaitEnd(id).compose(v -> asked ? Future.succeededFuture()
+    }).compose(ended -> awaitEnd(id).compose(v -> ended != null ? Future.succeededFuture(ended.afterEnd())
         : Future.failedFuture(new SluiceException(ErrorCode.PRODUCER_FENCED, "The transaction of transactional id '"
             + id + "' was open longer than its timeout: it was aborted, and producer " + producer.producerId()
             + " epoch " + producer.producerEpoch() + " is fenced"))));
+  }
+
+  /** {@code m} with the epoch its end's markers carry; a new producer id for afterwards if the epoch ran out. */
+  private Future<TxnMetadata> bumpedForEnd(TxnMetadata m) {
+    return m.epochExhausted() ? host.newProducerId().map(next -> m.bumpedForEnd(next.producerId()))
+        : Future.succeededFuture(m.bumpedForEnd(-1));
   }
 
   private Future<Void> awaitEnd(String id) {
@@ -300,9 +317,9 @@ final class TransactionCoordinator {
   }
 
   /** Writes PrepareCommit/PrepareAbort of {@code m} (Ongoing), then completes the end in the background. */
-  private Future<Void> prepareEnd(String id, TxnMetadata m, boolean commit) {
+  private Future<TxnMetadata> prepareEnd(String id, TxnMetadata m, boolean commit) {
     TxnMetadata prepared = m.withState(commit ? TxnState.PREPARE_COMMIT : TxnState.PREPARE_ABORT);
-    return persist(id, prepared).onSuccess(p -> startCompletion(id, p)).mapEmpty();
+    return persist(id, prepared).onSuccess(p -> startCompletion(id, p));
   }
 
   private void startCompletion(String id, TxnMetadata prepared) {
@@ -321,7 +338,13 @@ final class TransactionCoordinator {
         });
   }
 
-  /** Writes the markers, again for the partitions that failed, until all took theirs or this coordinator moved. */
+  /**
+   * Writes the markers, again for the partitions that failed retriably, until all took theirs, were given up, or
+   * this coordinator moved. As Kafka's TransactionMarkerRequestCompletionHandler: a partition that refuses the
+   * marker's producer epoch (INVALID_PRODUCER_EPOCH: a newer epoch ended or fenced the transaction there) or whose
+   * topic was deleted will never take it, so its part of the end is given up with a warning; a refusal from a newer
+   * coordinator (TRANSACTION_COORDINATOR_FENCED) stops the end; anything else is tried again with backoff.
+   */
   private Future<Void> writeMarkers(String id, TxnMetadata m, Set<TopicPartition> left, long backoffMs) {
     if (left.isEmpty()) {
       return Future.succeededFuture();
@@ -332,10 +355,6 @@ final class TransactionCoordinator {
     TxnMarker marker = new TxnMarker(m.producerId(), m.producerEpoch(), host.coordinatorEpoch(id),
         m.state() == TxnState.PREPARE_COMMIT, List.copyOf(left));
     return host.writeMarkers(marker).transform(ar -> {
-      Set<TopicPartition> failed = ar.succeeded() ? ar.result().keySet() : left;
-      if (failed.isEmpty()) {
-        return Future.succeededFuture();
-      }
       if (ar.succeeded() && ar.result().containsValue(ErrorCode.TRANSACTION_COORDINATOR_FENCED)) {
         // Kafka's coordinator stops sending this transaction's markers then: the newer coordinator completes it.
         LOG.log(Level.WARNING, "Markers of transactional id '" + id + "' refused at coordinator epoch "
@@ -344,13 +363,55 @@ final class TransactionCoordinator {
         return Future.failedFuture(new SluiceException(ErrorCode.NOT_COORDINATOR, "Broker " + host.brokerId()
             + " no longer coordinates transactional id '" + id + "': a partition saw markers of a newer coordinator"));
       }
-      LOG.log(Level.DEBUG, "Markers of transactional id '" + id + "' not written to " + failed + " (retrying): "
-          + (ar.succeeded() ? ar.result() : ar.cause()));
-      Promise<Void> later = Promise.promise();
-      host.vertx().setTimer(backoffMs, t -> writeMarkers(id, m, new HashSet<>(failed),
-          Math.min(backoffMs * 2, MARKER_RETRY_MAX_MS)).onComplete(later));
-      return later.future();
+      if (ar.failed()) {
+        return retryMarkers(id, m, left, backoffMs, ar.cause().toString());
+      }
+      return withoutRefusedForGood(id, marker, ar.result()).compose(failed -> failed.isEmpty()
+          ? Future.succeededFuture() : retryMarkers(id, m, failed.keySet(), backoffMs, failed.toString()));
     });
+  }
+
+  private Future<Void> retryMarkers(String id, TxnMetadata m, Set<TopicPartition> failed, long backoffMs,
+      String why) {
+    LOG.log(Level.DEBUG, "Markers of transactional id '" + id + "' not written to " + failed + " (retrying): " + why);
+    Promise<Void> later = Promise.promise();
+    host.vertx().setTimer(backoffMs, t -> writeMarkers(id, m, new HashSet<>(failed),
+        Math.min(backoffMs * 2, MARKER_RETRY_MAX_MS)).onComplete(later));
+    return later.future();
+  }
+
+  /**
+   * The partitions of {@code failed} to try again: those refusing the marker's epoch, and those answering
+   * UNKNOWN_TOPIC_OR_PARTITION whose topic this broker's metadata no longer has either (deleted, not a leader's
+   * metadata lagging a creation), are given up with a warning naming the id, partition and error.
+   */
+  private Future<Map<TopicPartition, ErrorCode>> withoutRefusedForGood(String id, TxnMarker marker,
+      Map<TopicPartition, ErrorCode> failed) {
+    Map<TopicPartition, ErrorCode> retry = new HashMap<>();
+    List<Future<Void>> checks = new ArrayList<>();
+    failed.forEach((tp, code) -> {
+      if (code == ErrorCode.INVALID_PRODUCER_EPOCH) {
+        givenUp(id, marker, tp, code, "the partition has a newer epoch of the producer");
+      } else if (code == ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) {
+        checks.add(host.requireExisting(Set.of(tp)).transform(exists -> {
+          if (exists.succeeded()) {
+            retry.put(tp, code);
+          } else {
+            givenUp(id, marker, tp, code, "its topic no longer exists");
+          }
+          return Future.<Void>succeededFuture();
+        }));
+      } else {
+        retry.put(tp, code);
+      }
+    });
+    return Future.join(checks).transform(ar -> Future.succeededFuture(retry));
+  }
+
+  private static void givenUp(String id, TxnMarker marker, TopicPartition tp, ErrorCode code, String why) {
+    LOG.log(Level.WARNING, "The " + (marker.commit() ? "COMMIT" : "ABORT") + " marker of transactional id '" + id
+        + "' (producer " + marker.producerId() + " epoch " + marker.producerEpoch() + ") to " + tp + " was refused "
+        + code + " (" + code.code() + "): " + why + ", so it will never take it; not sent again");
   }
 
   /**
@@ -366,7 +427,8 @@ final class TransactionCoordinator {
     }
     boolean commit = m.state() == TxnState.PREPARE_COMMIT;
     Map<String, Future<Void>> calls = new TreeMap<>();
-    left.forEach(g -> calls.put(g, host.completeTxnOffsets(g, identity(m), commit)));
+    // The offsets pending are the writer's: an end that bumped the epoch completes those of the epoch before.
+    left.forEach(g -> calls.put(g, host.completeTxnOffsets(g, m.writer(), commit)));
     return Future.join(new ArrayList<>(calls.values())).transform(ar -> {
       Set<String> failed = new HashSet<>();
       calls.forEach((g, f) -> {
@@ -407,7 +469,7 @@ final class TransactionCoordinator {
             return Future.succeededFuture();
           }
           LOG.log(Level.INFO, "Aborting the transaction of '" + id + "': open for more than " + m.timeoutMs() + " ms");
-          return prepareEnd(id, m.withEpoch(bumped(m.producerEpoch())), false);
+          return prepareEnd(id, m.withEpoch(bumped(m.producerEpoch())), false).<Void>mapEmpty();
         }));
       }
     });

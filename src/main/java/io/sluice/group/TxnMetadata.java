@@ -1,5 +1,6 @@
 package io.sluice.group;
 
+import io.sluice.api.ProducerIdentity;
 import io.sluice.api.TopicPartition;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -18,13 +19,38 @@ import java.util.Set;
  * @param groups the groups whose offsets the ongoing transaction sent (Kafka's AddOffsetsToTxn): its end completes them
  * @param lastUpdateMs the coordinator's clock when this state was written (Kafka's txnLastUpdateTimestamp): an idle id
  *     expires {@code transactional.id.expiration.ms} after it; -1 until written
+ * @param bump set by an end that bumped the epoch (KIP-890 part 2), from its PrepareCommit/PrepareAbort until the
+ *     next transaction starts; {@link EndBump#NONE} otherwise
  */
 record TxnMetadata(long producerId, short producerEpoch, TxnState state, long timeoutMs, long startMs,
-    Set<TopicPartition> partitions, Set<String> groups, long lastUpdateMs) {
+    Set<TopicPartition> partitions, Set<String> groups, long lastUpdateMs, EndBump bump) {
+
+  /**
+   * What an end that bumped the epoch keeps (Kafka's lastProducerEpoch, previousProducerId and nextProducerId): the
+   * producer that wrote the transaction, so that its retried EndTxn is answered rather than fenced and its pending
+   * offsets are completed, and, while the end is prepared, the producer id the next transaction gets once the
+   * epoch ran out (-1 if it did not).
+   */
+  record EndBump(long producerId, short producerEpoch, long nextProducerId) {
+    static final EndBump NONE = new EndBump(-1, (short) -1, -1);
+
+    boolean present() {
+      return producerId >= 0;
+    }
+
+    boolean wrote(ProducerIdentity p) {
+      return present() && p.producerId() == producerId && p.producerEpoch() == producerEpoch;
+    }
+  }
 
   TxnMetadata {
     partitions = Set.copyOf(partitions);
     groups = Set.copyOf(groups);
+  }
+
+  TxnMetadata(long producerId, short producerEpoch, TxnState state, long timeoutMs, long startMs,
+      Set<TopicPartition> partitions, Set<String> groups, long lastUpdateMs) {
+    this(producerId, producerEpoch, state, timeoutMs, startMs, partitions, groups, lastUpdateMs, EndBump.NONE);
   }
 
   TxnMetadata(long producerId, short producerEpoch, TxnState state, long timeoutMs, long startMs,
@@ -39,7 +65,7 @@ record TxnMetadata(long producerId, short producerEpoch, TxnState state, long ti
 
   /** This state as written at {@code nowMs}. */
   TxnMetadata writtenAt(long nowMs) {
-    return new TxnMetadata(producerId, producerEpoch, state, timeoutMs, startMs, partitions, groups, nowMs);
+    return new TxnMetadata(producerId, producerEpoch, state, timeoutMs, startMs, partitions, groups, nowMs, bump);
   }
 
   /**
@@ -55,7 +81,34 @@ record TxnMetadata(long producerId, short producerEpoch, TxnState state, long ti
   }
 
   TxnMetadata withState(TxnState s) {
-    return new TxnMetadata(producerId, producerEpoch, s, timeoutMs, startMs, partitions, groups);
+    return new TxnMetadata(producerId, producerEpoch, s, timeoutMs, startMs, partitions, groups, -1, bump);
+  }
+
+  /**
+   * This Ongoing transaction with the epoch bumped for its end (KIP-890 part 2): its markers carry the new epoch, so
+   * a late write of the old one is refused at every partition. An epoch that cannot grow past the marker's
+   * ({@code Short.MAX_VALUE}) moves to {@code nextProducerId} at epoch 0 once the end is complete, as Kafka's.
+   */
+  TxnMetadata bumpedForEnd(long nextProducerId) {
+    return new TxnMetadata(producerId, (short) Math.min(producerEpoch + 1, Short.MAX_VALUE), state, timeoutMs, startMs, partitions, groups,
+        -1, new EndBump(producerId, producerEpoch, nextProducerId));
+  }
+
+  /** Whether an end's bump would leave no epoch for the next transaction: it moves to a new producer id. */
+  boolean epochExhausted() {
+    return producerEpoch >= Short.MAX_VALUE - 1;
+  }
+
+  /** The producer of the transaction this state holds or ended last: the one that wrote its batches and offsets. */
+  ProducerIdentity writer() {
+    return bump.present() ? new ProducerIdentity(bump.producerId(), bump.producerEpoch())
+        : new ProducerIdentity(producerId, producerEpoch);
+  }
+
+  /** The producer the id's next transaction is written with once this end is complete. */
+  ProducerIdentity afterEnd() {
+    return bump.nextProducerId() >= 0 ? new ProducerIdentity(bump.nextProducerId(), (short) 0)
+        : new ProducerIdentity(producerId, producerEpoch);
   }
 
   TxnMetadata withTimeout(long ms) {
@@ -87,10 +140,13 @@ record TxnMetadata(long producerId, short producerEpoch, TxnState state, long ti
         starting ? Set.of() : partitions, all);
   }
 
-  /** The end of the transaction written: no partitions left open. */
+  /** The end of the transaction written: no partitions left open; the producer of {@link #afterEnd}. */
   TxnMetadata completed() {
     TxnState done = state == TxnState.PREPARE_COMMIT ? TxnState.COMPLETE_COMMIT : TxnState.COMPLETE_ABORT;
-    return new TxnMetadata(producerId, producerEpoch, done, timeoutMs, startMs, Set.of());
+    ProducerIdentity next = afterEnd();
+    EndBump kept = bump.present() ? new EndBump(bump.producerId(), bump.producerEpoch(), -1) : bump;
+    return new TxnMetadata(next.producerId(), next.producerEpoch(), done, timeoutMs, startMs, Set.of(), Set.of(), -1,
+        kept);
   }
 
   List<TopicPartition> sortedPartitions() {
@@ -105,10 +161,15 @@ record TxnMetadata(long producerId, short producerEpoch, TxnState state, long ti
   JsonObject toJson() {
     JsonArray parts = new JsonArray();
     sortedPartitions().forEach(tp -> parts.add(new JsonArray().add(tp.topic()).add(tp.partition())));
-    return new JsonObject().put("producer_id", producerId).put("producer_epoch", producerEpoch)
+    JsonObject o = new JsonObject().put("producer_id", producerId).put("producer_epoch", producerEpoch)
         .put("state", state.kafkaName()).put("timeout_ms", timeoutMs).put("start_ms", startMs)
         .put("partitions", parts).put("groups", new JsonArray(groups.stream().sorted().toList()))
         .put("last_update_ms", lastUpdateMs);
+    if (bump.present()) {
+      o.put("end_bump", new JsonObject().put("producer_id", bump.producerId())
+          .put("producer_epoch", bump.producerEpoch()).put("next_producer_id", bump.nextProducerId()));
+    }
+    return o;
   }
 
   /** A state read back; one written before {@code last_update_ms} existed counts as written at {@code loadedMs}. */
@@ -120,8 +181,11 @@ record TxnMetadata(long producerId, short producerEpoch, TxnState state, long ti
     });
     Set<String> groups = new HashSet<>();
     o.getJsonArray("groups", new JsonArray()).forEach(g -> groups.add((String) g));
+    JsonObject b = o.getJsonObject("end_bump");
+    EndBump bump = b == null ? EndBump.NONE : new EndBump(b.getLong("producer_id"),
+        b.getInteger("producer_epoch").shortValue(), b.getLong("next_producer_id", -1L));
     return new TxnMetadata(o.getLong("producer_id"), o.getInteger("producer_epoch").shortValue(),
         TxnState.ofKafkaName(o.getString("state")), o.getLong("timeout_ms"), o.getLong("start_ms", -1L), parts,
-        groups, o.getLong("last_update_ms", loadedMs));
+        groups, o.getLong("last_update_ms", loadedMs), bump);
   }
 }

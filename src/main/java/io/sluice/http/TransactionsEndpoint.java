@@ -32,8 +32,11 @@ import java.util.TreeSet;
  *                                      "offsets": [{"topic", "partition", "offset"[, "metadata"]}]}  204
  *      (sendOffsetsToTransaction: AddOffsetsToTxn then TxnOffsetCommit; "offset" is Kafka's, the next to read;
  *       visible to the group's offset fetches once the transaction commits)
- * POST /transactions/{id}/commit      {"producer_id", "producer_epoch"}   204 once every COMMIT marker is written
- * POST /transactions/{id}/abort       {"producer_id", "producer_epoch"}   204 once every ABORT marker is written
+ * POST /transactions/{id}/commit      {"producer_id", "producer_epoch"[, "transaction_version": 2]}
+ *                                     204 once every COMMIT marker is written; with transaction_version 2 (KIP-890
+ *                                     part 2: the end bumps the epoch) 200 {"producer_id", "producer_epoch"}, the
+ *                                     producer of the next transaction
+ * POST /transactions/{id}/abort       as commit, with ABORT markers
  * GET  /transactions[?state=Ongoing][&producer_id=n][&duration_ms=ms]
  *                                     {"transactions": [{"transactional_id", "producer_id", "transaction_state",
  *                                      "coordinator_id"}]}                (ListTransactions; filters repeatable,
@@ -48,7 +51,7 @@ public final class TransactionsEndpoint implements HttpExtension {
   /** Kafka's transaction state names, as a listing's {@code state} filter takes them. */
   private static final Set<String> STATES = new TreeSet<>(List.of("Empty", "Ongoing", "PrepareCommit",
       "PrepareAbort", "CompleteCommit", "CompleteAbort", "PrepareEpochFence", "Dead"));
-  private static final Set<String> END_FIELDS = Set.of("producer_id", "producer_epoch");
+  private static final Set<String> END_FIELDS = Set.of("producer_id", "producer_epoch", "transaction_version");
   private static final Set<String> ADD_FIELDS = Set.of("producer_id", "producer_epoch", "partitions");
   private static final Set<String> OFFSETS_FIELDS = Set.of("producer_id", "producer_epoch", "group_id", "member_id",
       "generation_id", "offsets");
@@ -114,8 +117,18 @@ public final class TransactionsEndpoint implements HttpExtension {
 
   private void end(RoutingContext ctx, boolean commit) {
     JsonObject o = body(ctx, END_FIELDS);
-    service.endTransaction(Callers.of(ctx), ctx.pathParam("transactional_id"), producer(o), commit)
-        .onSuccess(v -> Replies.noContent(ctx)).onFailure(ctx::fail);
+    // Kafka's transaction version: 2 is an EndTxn from a client that takes the bumped epoch from the answer; a client
+    // of version 1 (the default, answered 204 as before) would be fenced at its next transaction.
+    boolean bump = o.containsKey("transaction_version") && number(o, "transaction_version", 1, 2) == 2;
+    service.endTransaction(Callers.of(ctx), ctx.pathParam("transactional_id"), producer(o), commit, bump)
+        .onSuccess(next -> {
+          if (bump) {
+            Replies.json(ctx, 200, new JsonObject().put("producer_id", next.producerId())
+                .put("producer_epoch", next.producerEpoch()));
+          } else {
+            Replies.noContent(ctx);
+          }
+        }).onFailure(ctx::fail);
   }
 
   private void list(RoutingContext ctx) {

@@ -127,6 +127,51 @@ class TransactionalProducerTest {
         .allSatisfy(s -> assertThat(s.currentTransactionStartOffset()).isEqualTo(-1));
   }
 
+  /**
+   * KIP-890 part 2: every end bumps the producer's epoch and the client takes it from the answer, every partition
+   * starting again at sequence 0. A partition a refused batch stopped (a hole in its sequence) is written to again
+   * in the next transaction, once the abort moved the producer to the new epoch.
+   */
+  @Test
+  void everyEndBumpsTheEpochAndAPartitionARefusedBatchStoppedIsWrittenInTheNextTransaction() throws Exception {
+    client.admin().createTopic("small", 1, 1, Map.of("max.message.bytes", "2000")).await().atMost(WAIT);
+    Producer p = transactional("bumps");
+    p.initTransactions().await().atMost(WAIT);
+    int first = describe("bumps").getInteger("producer_epoch");
+    p.beginTransaction();
+    p.send(ProducerRecord.of("small", null, "a")).await().atMost(WAIT);
+    p.commitTransaction().await().atMost(WAIT);
+    assertThat(describe("bumps").getInteger("producer_epoch")).isEqualTo(first + 1);
+
+    p.beginTransaction();
+    assertThatThrownBy(() -> p.send(ProducerRecord.of("small", null, "x".repeat(5_000))).await().atMost(WAIT))
+        .isInstanceOfSatisfying(SluiceException.class, e -> assertThat(e.errorCode())
+            .isEqualTo(ErrorCode.MESSAGE_TOO_LARGE));
+    assertThatThrownBy(() -> p.send(ProducerRecord.of("small", null, "b")).await().atMost(WAIT))
+        .as("behind the refused batch's hole").isInstanceOf(SluiceException.class);
+    assertThatThrownBy(() -> p.commitTransaction().await().atMost(WAIT)).isInstanceOf(SluiceException.class);
+    p.abortTransaction().await().atMost(WAIT);
+    assertThat(describe("bumps").getInteger("producer_epoch")).isEqualTo(first + 2);
+
+    p.beginTransaction();
+    p.send(ProducerRecord.of("small", null, "c")).await().atMost(WAIT);
+    p.commitTransaction().await().atMost(WAIT);
+    assertThat(describe("bumps").getInteger("producer_epoch")).isEqualTo(first + 3);
+    assertThat(readCommitted("small")).containsExactly("a", "c");
+  }
+
+  private java.util.List<String> readCommitted(String topic) throws Exception {
+    WebClient web = io.sluice.broker.testing.TestClients.web(broker.httpPort());
+    try {
+      var r = web.get("/topics/" + topic + "/partitions/0/records?offset=0&isolation_level=read_committed")
+          .putHeader("Accept", "application/vnd.kafka.json.v2+json").send().await(60, java.util.concurrent.TimeUnit.SECONDS);
+      assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(200);
+      return r.bodyAsJsonArray().stream().map(o -> ((JsonObject) o).getString("value")).toList();
+    } finally {
+      web.close();
+    }
+  }
+
   @Test
   void aProducerWithoutATransactionalIdHasNoTransactions() {
     Producer p = client.producer(ProducerOptions.defaults());

@@ -125,7 +125,7 @@ class CoordinatorMoveFencingTest {
         60_000));
     assertThat(fresh.producerEpoch()).isGreaterThan(p.producerEpoch());
 
-    assertThat(code(zombie.run(TXN_ID, () -> zombie.transactions().end(TXN_ID, p, true))))
+    assertThat(code(zombie.run(TXN_ID, () -> zombie.transactions().end(TXN_ID, p, true, false).<Void>mapEmpty())))
         .isEqualTo(ErrorCode.NOT_COORDINATOR);
 
     TxnMetadata last = TxnMetadata.fromJson(lastInLog("txn", TXN_ID), 0);
@@ -145,7 +145,7 @@ class CoordinatorMoveFencingTest {
     HeldMarkers held = new HeldMarkers(service);
     startZombie(held);
     ProducerIdentity p = openTransaction(service);
-    Future<Void> zombieCommit = zombie.run(TXN_ID, () -> zombie.transactions().end(TXN_ID, p, true));
+    Future<Void> zombieCommit = zombie.run(TXN_ID, () -> zombie.transactions().end(TXN_ID, p, true, false).<Void>mapEmpty());
     await(held.sent.future()); // PrepareCommit is written; its markers are on their way
     await(zombie.freezeOwnership());
     int oldEpoch = state(cluster.broker(oldLeader).metadata(), OFFSETS).leaderEpoch();

@@ -57,7 +57,7 @@ class TransactionCoordinatorTest {
     assertThat(second.producerId()).isEqualTo(first.producerId());
     assertThat(second.producerEpoch()).isEqualTo((short) (first.producerEpoch() + 1));
     assertThat(code(() -> coordinator.addPartitions("t1", first, List.of(A0)))).isEqualTo(ErrorCode.PRODUCER_FENCED);
-    assertThat(code(() -> coordinator.end("t1", first, true))).isEqualTo(ErrorCode.PRODUCER_FENCED);
+    assertThat(code(() -> coordinator.end("t1", first, true, false))).isEqualTo(ErrorCode.PRODUCER_FENCED);
     on(() -> coordinator.addPartitions("t1", second, List.of(A0)));
   }
 
@@ -69,7 +69,7 @@ class TransactionCoordinatorTest {
     assertThat(describe("t1").state()).isEqualTo("Ongoing");
     assertThat(describe("t1").partitions()).containsExactly(A0, B1);
 
-    on(() -> coordinator.end("t1", p, true));
+    on(() -> coordinator.end("t1", p, true, false));
 
     assertThat(host.markers).hasSize(1);
     TxnMarker m = host.markers.get(0);
@@ -80,12 +80,12 @@ class TransactionCoordinatorTest {
     assertThat(describe("t1").state()).isEqualTo("CompleteCommit");
     assertThat(describe("t1").partitions()).isEmpty();
     // A retried commit succeeds without writing again; an abort of the committed transaction is refused.
-    on(() -> coordinator.end("t1", p, true));
+    on(() -> coordinator.end("t1", p, true, false));
     assertThat(host.markers).hasSize(1);
-    assertThat(code(() -> coordinator.end("t1", p, false))).isEqualTo(ErrorCode.INVALID_TXN_STATE);
+    assertThat(code(() -> coordinator.end("t1", p, false, false))).isEqualTo(ErrorCode.INVALID_TXN_STATE);
     // The next transaction starts with the next AddPartitions.
     on(() -> coordinator.addPartitions("t1", p, List.of(B1)));
-    on(() -> coordinator.end("t1", p, false));
+    on(() -> coordinator.end("t1", p, false, false));
     assertThat(host.markers.get(1).commit()).isFalse();
     assertThat(host.markers.get(1).partitions()).containsExactly(B1);
   }
@@ -93,8 +93,8 @@ class TransactionCoordinatorTest {
   @Test
   void endingATransactionThatNeverBeganOrAnotherProducersIdIsRefused() {
     ProducerIdentity p = on(() -> coordinator.init("t1", 10_000));
-    assertThat(code(() -> coordinator.end("t1", p, true))).isEqualTo(ErrorCode.INVALID_TXN_STATE);
-    assertThat(code(() -> coordinator.end("t1", new ProducerIdentity(p.producerId() + 1, (short) 0), true)))
+    assertThat(code(() -> coordinator.end("t1", p, true, false))).isEqualTo(ErrorCode.INVALID_TXN_STATE);
+    assertThat(code(() -> coordinator.end("t1", new ProducerIdentity(p.producerId() + 1, (short) 0), true, false)))
         .isEqualTo(ErrorCode.INVALID_PRODUCER_ID_MAPPING);
     assertThat(code(() -> coordinator.addPartitions("nope", p, List.of(A0))))
         .isEqualTo(ErrorCode.INVALID_PRODUCER_ID_MAPPING);
@@ -122,7 +122,7 @@ class TransactionCoordinatorTest {
       assertThat(m.producerEpoch()).isGreaterThan(zombie.producerEpoch());
     });
     assertThat(fresh.producerEpoch()).isGreaterThan(host.markers.get(0).producerEpoch());
-    assertThat(code(() -> coordinator.end("t1", zombie, true))).isEqualTo(ErrorCode.PRODUCER_FENCED);
+    assertThat(code(() -> coordinator.end("t1", zombie, true, false))).isEqualTo(ErrorCode.PRODUCER_FENCED);
     assertThat(describe("t1").state()).isEqualTo("Empty");
   }
 
@@ -138,7 +138,7 @@ class TransactionCoordinatorTest {
     awaitState("t1", "CompleteAbort");
 
     assertThat(host.markers).singleElement().satisfies(m -> assertThat(m.commit()).isFalse());
-    assertThat(code(() -> coordinator.end("t1", p, true))).isEqualTo(ErrorCode.PRODUCER_FENCED);
+    assertThat(code(() -> coordinator.end("t1", p, true, false))).isEqualTo(ErrorCode.PRODUCER_FENCED);
   }
 
   @Test
@@ -148,7 +148,7 @@ class TransactionCoordinatorTest {
     host.markerAnswers.add(m -> Future.failedFuture(new SluiceException(ErrorCode.NOT_LEADER_OR_FOLLOWER, "moved")));
     host.markerAnswers.add(m -> Future.succeededFuture(Map.of(B1, ErrorCode.NOT_ENOUGH_REPLICAS)));
 
-    on(() -> coordinator.end("t1", p, true));
+    on(() -> coordinator.end("t1", p, true, false));
 
     assertThat(host.markers).hasSize(3);
     assertThat(host.markers.get(2).partitions()).containsExactly(B1);
@@ -167,14 +167,14 @@ class TransactionCoordinatorTest {
       on(() -> coordinator.addPartitions("t1", p, List.of(A0)));
       Promise<Map<TopicPartition, ErrorCode>> markersIn = Promise.promise();
       host.markerAnswers.add(m -> markersIn.future());
-      Future<Void> end = onContext(() -> coordinator.end("t1", p, commit));
+      Future<Void> end = onContext(() -> coordinator.end("t1", p, commit, false).<Void>mapEmpty());
       awaitState("t1", commit ? "PrepareCommit" : "PrepareAbort");
 
       assertThat(code(() -> coordinator.verify("t1", p, A0))).isEqualTo(ErrorCode.CONCURRENT_TRANSACTIONS);
       assertThat(code(() -> coordinator.addPartitions("t1", p, List.of(B1))))
           .isEqualTo(ErrorCode.CONCURRENT_TRANSACTIONS);
       assertThat(code(() -> coordinator.addOffsets("t1", p, "g1"))).isEqualTo(ErrorCode.CONCURRENT_TRANSACTIONS);
-      assertThat(code(() -> coordinator.end("t1", p, !commit))).isEqualTo(ErrorCode.INVALID_TXN_STATE);
+      assertThat(code(() -> coordinator.end("t1", p, !commit, false))).isEqualTo(ErrorCode.INVALID_TXN_STATE);
       assertThat(code(() -> coordinator.init("t1", 10_000))).isEqualTo(ErrorCode.CONCURRENT_TRANSACTIONS);
 
       on(() -> {
@@ -197,7 +197,7 @@ class TransactionCoordinatorTest {
     on(() -> coordinator.addPartitions("t1", p, List.of(A0, B1)));
     host.markerAnswers.add(m -> Future.succeededFuture(Map.of(B1, ErrorCode.TRANSACTION_COORDINATOR_FENCED)));
 
-    assertThat(code(() -> coordinator.end("t1", p, true))).isEqualTo(ErrorCode.NOT_COORDINATOR);
+    assertThat(code(() -> coordinator.end("t1", p, true, false))).isEqualTo(ErrorCode.NOT_COORDINATOR);
 
     assertThat(host.fenced).containsExactly("t1");
     assertThat(host.markers).as("not retried").hasSize(1);
@@ -207,13 +207,102 @@ class TransactionCoordinatorTest {
         .isEqualTo(ErrorCode.TRANSACTIONAL_ID_NOT_FOUND);
   }
 
+  /**
+   * Kafka's marker completion handler: a partition that refuses the marker's producer epoch will never take it, so it
+   * is not sent again (counted requests) and the end completes; a retriable refusal is tried again.
+   */
+  @Test
+  void aMarkerRefusedForItsProducerEpochIsNotSentAgainAndTheEndCompletes() {
+    endAfterFirstMarkerAnswer(true, Set.of(), Map.of(A0, ErrorCode.INVALID_PRODUCER_EPOCH,
+        B1, ErrorCode.NOT_LEADER_OR_FOLLOWER));
+
+    assertThat(host.markers).hasSize(2);
+    assertThat(host.markers.get(1).partitions()).as("only the retriable one again").containsExactly(B1);
+    assertThat(describe("t1").state()).isEqualTo("CompleteCommit");
+  }
+
+  /**
+   * UNKNOWN_TOPIC_OR_PARTITION is a leader's metadata lagging (retried) unless the coordinator's metadata has no such
+   * topic either: deleted, it will never take the marker, which is given up.
+   */
+  @Test
+  void aMarkerForADeletedTopicIsGivenUpAndOneForATopicStillKnownIsRetried() {
+    endAfterFirstMarkerAnswer(false, Set.of(A0), Map.of(A0, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+        B1, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));
+
+    assertThat(host.markers).hasSize(2);
+    assertThat(host.markers.get(1).partitions()).containsExactly(B1);
+    assertThat(describe("t1").state()).isEqualTo("CompleteAbort");
+  }
+
+  /**
+   * KIP-890 part 2: an end of transaction version 2 writes its markers with the next epoch and answers it; the old
+   * epoch is fenced from then on (its retried end excepted, which gets the same answer), the group's offsets pending
+   * from the old epoch are committed, and the next transaction runs in the new epoch.
+   */
+  @Test
+  void anEndThatBumpsTheEpochWritesItInTheMarkersAndAnswersIt() {
+    ProducerIdentity p = on(() -> coordinator.init("t1", 10_000));
+    on(() -> coordinator.addPartitions("t1", p, List.of(A0)));
+    on(() -> coordinator.addOffsets("t1", p, "g1"));
+
+    ProducerIdentity next = on(() -> coordinator.end("t1", p, true, true));
+
+    assertThat(next).isEqualTo(new ProducerIdentity(p.producerId(), (short) (p.producerEpoch() + 1)));
+    assertThat(host.markers).singleElement().satisfies(m -> assertThat(m.producerEpoch()).isEqualTo(
+        next.producerEpoch()));
+    assertThat(host.completedBy).containsExactly(p);
+    assertThat(describe("t1").producerEpoch()).isEqualTo(next.producerEpoch());
+    assertThat(on(() -> coordinator.end("t1", p, true, true))).as("a retry").isEqualTo(next);
+    assertThat(code(() -> coordinator.end("t1", p, false, true))).isEqualTo(ErrorCode.PRODUCER_FENCED);
+    assertThat(code(() -> coordinator.addPartitions("t1", p, List.of(A0)))).isEqualTo(ErrorCode.PRODUCER_FENCED);
+
+    on(() -> coordinator.addPartitions("t1", next, List.of(A0)));
+    assertThat(code(() -> coordinator.end("t1", p, true, true))).as("a new transaction: no retry")
+        .isEqualTo(ErrorCode.PRODUCER_FENCED);
+    on(() -> coordinator.verify("t1", next, A0));
+    assertThat(code(() -> coordinator.verify("t1", p, A0))).isEqualTo(ErrorCode.PRODUCER_FENCED);
+  }
+
+  /**
+   * As Kafka's: the end at epoch Short.MAX_VALUE - 1 writes its markers at Short.MAX_VALUE and the next
+   * transaction gets a new producer id at epoch 0; the state, read back by a new coordinator while the end is
+   * prepared, completes the same way and answers the old producer's retry.
+   */
+  @Test
+  void anEndAtTheLastEpochRollsOverToANewProducerIdAlsoWhenCompletedByTheNextCoordinator() {
+    short last = Short.MAX_VALUE - 1;
+    on(() -> {
+      coordinator.apply(TransactionCoordinator.entry("t1", TxnMetadata.fresh(42, last, 10_000)));
+      return Future.succeededFuture();
+    });
+    ProducerIdentity p = new ProducerIdentity(42, last);
+    on(() -> coordinator.addPartitions("t1", p, List.of(A0)));
+    host.markerAnswers.add(m -> Promise.<Map<TopicPartition, ErrorCode>>promise().future()); // its broker dies
+    onContext(() -> coordinator.end("t1", p, true, true));
+    awaitState("t1", "PrepareCommit");
+
+    TransactionCoordinator next = reloaded();
+    awaitState("t1", "CompleteCommit");
+
+    assertThat(host.markers.get(host.markers.size() - 1)).satisfies(m -> {
+      assertThat(m.producerId()).isEqualTo(42);
+      assertThat(m.producerEpoch()).isEqualTo(Short.MAX_VALUE);
+    });
+    ProducerIdentity rolled = on(() -> next.end("t1", p, true, true));
+    assertThat(rolled.producerId()).isNotEqualTo(42);
+    assertThat(rolled.producerEpoch()).isZero();
+    assertThat(describe("t1").producerId()).isEqualTo(rolled.producerId());
+    on(() -> next.addPartitions("t1", rolled, List.of(A0)));
+  }
+
   @Test
   void theStateIsReadBackAndAPreparedCommitFoundAtLoadIsCompletedByTheNewCoordinator() {
     ProducerIdentity p = on(() -> coordinator.init("t1", 10_000));
     on(() -> coordinator.addPartitions("t1", p, List.of(A0, B1)));
     // The coordinator's broker dies after writing PrepareCommit, before any marker is in.
     host.markerAnswers.add(m -> Promise.<Map<TopicPartition, ErrorCode>>promise().future());
-    Future<Void> lost = onContext(() -> coordinator.end("t1", p, true));
+    Future<Void> lost = onContext(() -> coordinator.end("t1", p, true, false).<Void>mapEmpty());
     awaitState("t1", "PrepareCommit");
 
     TransactionCoordinator next = new TransactionCoordinator(host, MAX_TIMEOUT_MS);
@@ -248,7 +337,7 @@ class TransactionCoordinatorTest {
     host.completionAnswers.add(Future.succeededFuture());
     host.completionAnswers.add(Future.failedFuture(new SluiceException(ErrorCode.NOT_COORDINATOR, "moving")));
 
-    on(() -> coordinator.end("t1", p, true));
+    on(() -> coordinator.end("t1", p, true, false));
 
     assertThat(host.completions).hasSize(3).allMatch(c -> c.endsWith("/commit/after 1"))
         .contains("g1/" + p.producerId() + "/commit/after 1").contains("g2/" + p.producerId() + "/commit/after 1");
@@ -262,7 +351,7 @@ class TransactionCoordinatorTest {
     ProducerIdentity p = on(() -> coordinator.init("t1", 10_000));
     on(() -> coordinator.addOffsets("t1", p, "g1"));
     host.completionAnswers.add(Promise.<Void>promise().future()); // the broker dies before the group answers
-    onContext(() -> coordinator.end("t1", p, false));
+    onContext(() -> coordinator.end("t1", p, false, false));
     awaitState("t1", "PrepareAbort");
 
     TransactionCoordinator next = new TransactionCoordinator(host, MAX_TIMEOUT_MS);
@@ -294,7 +383,7 @@ class TransactionCoordinatorTest {
     on(() -> coordinator.addPartitions("t1", p, List.of(A0)));
     host.clock.addAndGet(6_000);
     assertThat(on(() -> coordinator.removeExpired())).as("an ongoing transaction keeps its id").isZero();
-    on(() -> coordinator.end("t1", p, true));
+    on(() -> coordinator.end("t1", p, true, false));
     host.clock.addAndGet(4_999);
     assertThat(on(() -> coordinator.removeExpired())).isZero();
     host.clock.addAndGet(1);
@@ -393,6 +482,31 @@ class TransactionCoordinatorTest {
     }
   }
 
+  /**
+   * Opens t1's transaction over A0 and B1 and ends it, its first marker request answered {@code answer}, the
+   * topics of {@code deleted} gone from the metadata once they were added.
+   */
+  private void endAfterFirstMarkerAnswer(boolean commit, Set<TopicPartition> deleted,
+      Map<TopicPartition, ErrorCode> answer) {
+    ProducerIdentity p = on(() -> coordinator.init("t1", 10_000));
+    on(() -> coordinator.addPartitions("t1", p, List.of(A0, B1)));
+    host.missing.addAll(deleted);
+    host.markerAnswers.add(m -> Future.succeededFuture(answer));
+    on(() -> coordinator.end("t1", p, commit, false));
+  }
+
+  /** A new coordinator that read the log back and loaded its partition, as after a move; it is the one tested now. */
+  private TransactionCoordinator reloaded() {
+    TransactionCoordinator next = new TransactionCoordinator(host, MAX_TIMEOUT_MS);
+    on(() -> {
+      List.copyOf(host.log).forEach(next::apply);
+      next.partitionLoaded(id -> true);
+      return Future.succeededFuture();
+    });
+    coordinator = next;
+    return next;
+  }
+
   private ErrorCode code(Supplier<Future<?>> action) {
     try {
       on(() -> action.get().mapEmpty());
@@ -461,18 +575,25 @@ class TransactionCoordinatorTest {
       coordinator.drop(id -> id.equals(transactionalId));
     }
 
+    /** Partitions whose topic this broker's metadata no longer has. */
+    final Set<TopicPartition> missing = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
     @Override
     public Future<Void> requireExisting(Set<TopicPartition> partitions) {
-      return Future.succeededFuture();
+      return partitions.stream().anyMatch(missing::contains) ? Future.failedFuture(new SluiceException(
+          ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, "deleted")) : Future.succeededFuture();
     }
 
     /** Each group completion: group, producer, commit, and how many markers were written before it. */
     final List<String> completions = new ArrayList<>();
+    /** The producer each group completion was for. */
+    final List<ProducerIdentity> completedBy = new ArrayList<>();
     final Deque<Future<Void>> completionAnswers = new ArrayDeque<>();
 
     @Override
     public Future<Void> completeTxnOffsets(String groupId, ProducerIdentity producer, boolean commit) {
       completions.add(groupId + "/" + producer.producerId() + "/" + (commit ? "commit" : "abort") + "/after " + markers.size());
+      completedBy.add(producer);
       Future<Void> scripted = completionAnswers.poll();
       return scripted != null ? scripted : Future.succeededFuture();
     }

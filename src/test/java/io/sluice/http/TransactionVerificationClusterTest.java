@@ -123,6 +123,42 @@ class TransactionVerificationClusterTest {
     assertThat(postBatch(txnBatch(producer, 2), id).statusCode()).isEqualTo(200);
   }
 
+  /**
+   * KIP-890 part 2: an end of transaction version 2 bumps the epoch and its marker carries the new one, so the
+   * ended transaction's late retry is refused INVALID_PRODUCER_EPOCH (47) even once the next transaction added the
+   * partition (above, at version 1, it would join that one), and the next transaction starts at sequence 0.
+   */
+  @Test
+  void afterAnEndOfVersion2ALateBatchOfTheOldEpochIsRefusedAndTheNextTransactionIsClean() throws Exception {
+    start(true);
+    JsonObject producer = json(post(leaderWeb, "/producers", new JsonObject().put("transactional_id", id)), 200);
+    addPartition(producer);
+    assertThat(postBatch(txnBatch(producer, 0), id).statusCode()).isEqualTo(200);
+
+    JsonObject next = json(post(leaderWeb, "/transactions/" + enc(id) + "/commit", producer.copy()
+        .put("transaction_version", 2)), 200);
+    assertThat(next.getLong("producer_id")).isEqualTo(producer.getLong("producer_id"));
+    assertThat(next.getInteger("producer_epoch")).isEqualTo(producer.getInteger("producer_epoch") + 1);
+    JsonObject retried = json(post(leaderWeb, "/transactions/" + enc(id) + "/commit", producer.copy()
+        .put("transaction_version", 2)), 200);
+    assertThat(retried).as("a retry of the end gets the same answer").isEqualTo(next);
+
+    addPartition(next);
+    assertError(postBatch(txnBatch(producer, 1), id), 409, 47);
+    assertThat(postBatch(txnBatch(next, 0), id).statusCode()).isEqualTo(200);
+    assertThat(json(post(leaderWeb, "/transactions/" + enc(id) + "/abort", next.copy()
+        .put("transaction_version", 2)), 200).getInteger("producer_epoch")).isEqualTo(next.getInteger("producer_epoch") + 1);
+
+    JsonObject offsets = json(await(leaderWeb.get(partitionPath() + "/offsets").send()), 200);
+    assertThat(offsets.getLong("end_offset")).isEqualTo(4); // a batch and its COMMIT, a batch and its ABORT
+    assertThat(offsets.getLong("last_stable_offset")).isEqualTo(4);
+    HttpResponse<Buffer> committed = await(leaderWeb.get(partitionPath() + "/records?offset=0&isolation_level="
+        + "read_committed").putHeader("Accept", MediaTypes.KAFKA_JSON_V2).send());
+    assertThat(committed.statusCode()).as(committed.bodyAsString()).isEqualTo(200);
+    assertThat(committed.bodyAsJsonArray().stream().map(o -> ((JsonObject) o).getString("value")).toList())
+        .as("the committed batch only: the late one was refused, the next transaction aborted").containsExactly("v0");
+  }
+
   @Test
   void theJavaClientsTransactionsPassWithTheCoordinatorOnTheOtherBroker() throws Exception {
     start(true);

@@ -189,4 +189,28 @@ class TransactionsApiTest {
     assertThat(described.getJsonArray("topics").getJsonObject(0).getString("topic")).isEqualTo("orders");
     assertThat(post("/transactions/durable/partitions", add(p, "orders", 1)).statusCode()).isEqualTo(204);
   }
+
+  /**
+   * A topic of the transaction deleted before its end: its partition will never take the marker, which is given up
+   * (before, it was retried for ever and the commit answered CONCURRENT_TRANSACTIONS after 30 s, again and again);
+   * the other partition gets its marker and the commit completes.
+   */
+  @Test
+  void aCommitCompletesWhenATopicOfTheTransactionWasDeleted() throws Exception {
+    start();
+    await(broker.service().createTopic(RequestContext.internal(1), new NewTopic("orders", 1, 1, Map.of())));
+    await(broker.service().createTopic(RequestContext.internal(1), new NewTopic("gone", 1, 1, Map.of())));
+    JsonObject p = init("deleting");
+    assertThat(post("/transactions/deleting/partitions", add(p, "orders", 0)).statusCode()).isEqualTo(204);
+    assertThat(post("/transactions/deleting/partitions", add(p, "gone", 0)).statusCode()).isEqualTo(204);
+    await(broker.service().deleteTopic(RequestContext.internal(1), "gone"));
+
+    HttpResponse<Buffer> committed = post("/transactions/deleting/commit", p);
+
+    assertThat(committed.statusCode()).as(committed.bodyAsString()).isEqualTo(204);
+    assertThat(get("/transactions/deleting").bodyAsJsonObject().getString("transaction_state"))
+        .isEqualTo("CompleteCommit");
+    JsonObject offsets = get("/topics/orders/partitions/0/offsets").bodyAsJsonObject();
+    assertThat(offsets.getLong("end_offset")).as("the COMMIT marker").isEqualTo(1);
+  }
 }

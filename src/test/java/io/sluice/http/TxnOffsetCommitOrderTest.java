@@ -71,7 +71,7 @@ class TxnOffsetCommitOrderTest {
   void offsetsSentAfterTheEndAreRefusedAndNeverPending() throws Exception {
     ProducerIdentity p = openWithGroup("t");
     await(send("t", p, 5));
-    await(transactions.endTransaction(CALLER, "t", p, true));
+    await(transactions.endTransaction(CALLER, "t", p, true, false).<Void>mapEmpty());
 
     assertThat(code(send("t", p, 9))).isEqualTo(ErrorCode.INVALID_TXN_STATE);
 
@@ -84,7 +84,7 @@ class TxnOffsetCommitOrderTest {
     ProducerIdentity p = openWithGroup("t");
     await(send("t", p, 5));
     broker.hold();
-    Future<Void> end = transactions.endTransaction(CALLER, "t", p, true);
+    Future<Void> end = transactions.endTransaction(CALLER, "t", p, true, false).<Void>mapEmpty();
     await(broker.held.future());
 
     Future<Void> racing = send("t", p, 9);
@@ -140,7 +140,7 @@ class TxnOffsetCommitOrderTest {
     Future<Void> sent = send("t", p, 7);
     await(verified.future());
 
-    Future<Void> end = transactions.endTransaction(CALLER, "t", p, true);
+    Future<Void> end = transactions.endTransaction(CALLER, "t", p, true, false).<Void>mapEmpty();
     await(completionAsked.future());
     assertThat(end.isComplete()).as("the end waits for the offset commit verified before it").isFalse();
     answer.complete();

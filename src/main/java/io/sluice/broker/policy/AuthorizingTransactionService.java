@@ -78,9 +78,10 @@ public final class AuthorizingTransactionService implements TransactionService {
   }
 
   @Override
-  public Future<Void> endTransaction(RequestContext caller, String id, ProducerIdentity producer, boolean commit) {
+  public Future<ProducerIdentity> endTransaction(RequestContext caller, String id, ProducerIdentity producer,
+      boolean commit, boolean bumpEpoch) {
     return checked(caller, id, AclOperation.WRITE, List.of(),
-        () -> delegate.endTransaction(caller, id, producer, commit));
+        () -> delegate.endTransaction(caller, id, producer, commit, bumpEpoch));
   }
 
   @Override

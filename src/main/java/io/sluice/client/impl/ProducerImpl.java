@@ -171,7 +171,11 @@ final class ProducerImpl implements Producer {
       // Its flush would wait for the identity, which only initTransactions() gets.
       return Uni.createFrom().failure(new IllegalStateException("initTransactions() first"));
     }
-    return flush().onItem().transformToUni(v -> Unis.onContext(context, () -> txn.end(commit)));
+    return flush().onItem().transformToUni(v -> Unis.onContext(context, () -> txn.end(commit)
+        .<Void>map(next -> {
+          sender.nextTransaction(next);
+          return null;
+        })));
   }
 
   @Override

@@ -115,6 +115,27 @@ final class Sender {
     this.identity = identity;
   }
 
+  /**
+   * The transactional producer's identity for its next transaction, answered by the end of the last one (KIP-890
+   * part 2: the end bumped the epoch, or moved to a new producer id). Every partition starts again at sequence 0 in
+   * it, and one a failed batch of the ended transaction had stopped (a hole in its sequence) is written to again.
+   * Called between transactions: the end follows a flush, so nothing is in flight.
+   */
+  void nextTransaction(Identity next) {
+    if (next.equals(identity)) {
+      return;
+    }
+    identity = next;
+    for (Map<Integer, PartitionQueue> partitions : queues.values()) {
+      for (PartitionQueue q : partitions.values()) {
+        q.epoch = -1;
+        q.nextSequence = 0;
+        q.refusedOrder = -1;
+        q.fatal = null;
+      }
+    }
+  }
+
   PartitionQueue queue(String topic, int partition) {
     // Looked up without computeIfAbsent, whose lambda capturing the topic would be an allocation per record.
     Map<Integer, PartitionQueue> partitions = queues.get(topic);
@@ -451,13 +472,15 @@ final class Sender {
         + " failed after " + b.attempts + " attempt(s): " + failure);
     b.fail(failure);
     if (identity.idempotent() && ((unwritten && !b.maybeWritten) || code == ErrorCode.UNKNOWN_PRODUCER_ID)
-        && q.fatal == null) {
+        && q.fatal == null && options.transactionalId() == null) {
       // As Kafka's idempotent producer: only this batch fails; the later ones move to a new epoch (drain). A
       // partition that forgot the producer has no hole to keep them behind, whatever became of this batch.
       q.refusedOrder = q.refusedOrder < 0 ? b.order : Math.min(q.refusedOrder, b.order);
       q.recovering = true;
     } else if (identity.idempotent()) {
-      // The partition's sequence now has a hole the broker will never fill: nothing later can be written.
+      // The partition's sequence now has a hole the broker will never fill: nothing later can be written (in a
+      // transaction: until its end's new epoch, as Kafka's transactional producer, which never moves a partition
+      // to an epoch of its own: the coordinator's markers would carry an older one).
       failPartition(q, new SluiceException(ErrorCodes.codeOf(failure), "An earlier batch to " + q.topic + "-"
           + q.partition + " failed for good (" + failure.getMessage() + "); this producer can no longer write"
           + " to the partition in order: create a new producer"));

@@ -185,8 +185,11 @@ final class TransactionManager {
         .onSuccess(v -> offsetsSent = true).onFailure(this::recordFailed);
   }
 
-  /** Kafka's EndTxn, once every record of the transaction is answered (the caller flushed). */
-  Future<Void> end(boolean commit) {
+  /**
+   * Kafka's EndTxn of transaction version 2 (KIP-890 part 2), once every record of the transaction is answered (the
+   * caller flushed): the end bumps the epoch, and the answer is the identity of the next transaction.
+   */
+  Future<Sender.Identity> end(boolean commit) {
     if (fatal != null) {
       return Future.failedFuture(fatal);
     }
@@ -197,11 +200,13 @@ final class TransactionManager {
       return Future.failedFuture(new SluiceException(ErrorCodes.codeOf(recordFailure), "A record of the transaction"
           + " failed, so it cannot be committed; abort it: " + recordFailure.getMessage()));
     }
-    Future<Void> ended = added.isEmpty() && !offsetsSent ? Future.succeededFuture() // nothing was written: nothing to end
-        : retried(() -> metadata.anyBroker(HttpMethod.POST, path + (commit ? "/commit" : "/abort"), producerJson()))
-            .mapEmpty();
+    JsonObject body = producerJson().put("transaction_version", 2);
+    Future<Sender.Identity> ended = added.isEmpty() && !offsetsSent ? Future.succeededFuture(identity) // nothing to end
+        : retried(() -> metadata.anyBroker(HttpMethod.POST, path + (commit ? "/commit" : "/abort"), body))
+            .map(r -> nextIdentity(r.json()));
     return ended.andThen(ar -> {
       if (ar.succeeded()) {
+        identity = ar.result();
         open = false;
         added.clear();
         offsetsSent = false;
@@ -209,6 +214,12 @@ final class TransactionManager {
         recordFailed(ar.cause());
       }
     });
+  }
+
+  /** The identity an end answered; a broker that did not bump the epoch answers none (204): the same one. */
+  private Sender.Identity nextIdentity(JsonObject answer) {
+    return !answer.containsKey("producer_epoch") ? identity : new Sender.Identity(answer.getLong("producer_id"),
+        answer.getInteger("producer_epoch").shortValue());
   }
 
   private JsonObject producerJson() {
