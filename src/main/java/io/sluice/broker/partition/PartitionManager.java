@@ -124,8 +124,8 @@ public final class PartitionManager {
       return Future.failedFuture(new SluiceException(ErrorCode.NOT_LEADER_OR_FOLLOWER, "Broker "
           + brokerId + " holds no replica of partition " + tp));
     }
-    // An open partition is answered here: a stage on the deployment's future would run on the metadata context (the
-    // future's own), an extra event-loop hand-off for every produce and fetch, and one per partition of a fetch.
+    // An open partition is answered at once: a stage on the deployment's future, built for every produce and fetch
+    // (one per partition of a fetch), only to say what is already known.
     if (h.deployment.isComplete()) {
       return opened(tp, h, h.deployment);
     }
