@@ -94,21 +94,54 @@ final class MultiFetchEndpoint {
 
   private void fetch(RoutingContext ctx, Request request) {
     RequestContext caller = Callers.of(ctx);
-    Future<List<Future<FetchResult>>> read = request.partitions().size() == 1 ? onePartition(caller, request)
-        : manyPartitions(caller, request);
-    read.compose(results -> inMemoryAndSmall(results) ? Future.succeededFuture(encode(ctx, request, results))
-            : workers.executeBlocking(() -> encode(ctx, request, results), false))
-        .onSuccess(body -> {
-          if (!ctx.response().closed()) {
-            ctx.response().putHeader("Content-Type", MediaTypes.SLUICE_PARTITION_BATCHES)
-                .putHeader(SECTION_VERSION, request.readCommitted() ? "1" : "0").end(body);
-          }
-        })
-        .onFailure(failure -> {
-          if (!ctx.response().closed()) {
-            ctx.fail(failure);
-          }
-        });
+    if (request.partitions().size() == 1) {
+      // a handler on the read itself, not stages after it: once per woken long poll, on every record's e2e path
+      Future<FetchResult> one = onePartition(caller, request);
+      one.onComplete(ar -> answer(ctx, request, List.of(one)));
+      return;
+    }
+    manyPartitions(caller, request).onComplete(ar -> {
+      if (ar.failed()) {
+        failed(ctx, ar.cause());
+      } else {
+        answer(ctx, request, ar.result());
+      }
+    });
+  }
+
+  /** Lays the results out: here when they are in memory and small, else on a worker (the copies read files). */
+  private void answer(RoutingContext ctx, Request request, List<Future<FetchResult>> results) {
+    if (!inMemoryAndSmall(results)) {
+      workers.executeBlocking(() -> encode(ctx, request, results), false).onComplete(ar -> {
+        if (ar.failed()) {
+          failed(ctx, ar.cause());
+        } else {
+          send(ctx, request, ar.result());
+        }
+      });
+      return;
+    }
+    Buffer body;
+    try {
+      body = encode(ctx, request, results);
+    } catch (RuntimeException e) {
+      failed(ctx, e);
+      return;
+    }
+    send(ctx, request, body);
+  }
+
+  private static void send(RoutingContext ctx, Request request, Buffer body) {
+    if (!ctx.response().closed()) {
+      ctx.response().putHeader("Content-Type", MediaTypes.SLUICE_PARTITION_BATCHES)
+          .putHeader(SECTION_VERSION, request.readCommitted() ? "1" : "0").end(body);
+    }
+  }
+
+  private static void failed(RoutingContext ctx, Throwable failure) {
+    if (!ctx.response().closed()) {
+      ctx.fail(failure);
+    }
   }
 
   /**
@@ -118,12 +151,11 @@ final class MultiFetchEndpoint {
    * path. A failed wait is answered, as the two steps answered it, with a read that does not wait: after a leader
    * move that read's section (or its error, if it came after the move); any other error is the same twice.
    */
-  private Future<List<Future<FetchResult>>> onePartition(RequestContext caller, Request request) {
+  private Future<FetchResult> onePartition(RequestContext caller, Request request) {
     FetchRequest p = request.partitions().get(0);
-    Future<FetchResult> result = request.minBytes() == 0 || request.waitMs() == 0 ? service.fetch(caller, p)
+    return request.minBytes() == 0 || request.waitMs() == 0 ? service.fetch(caller, p)
         : service.fetch(caller, waiting(p, request.waitMs()))
             .recover(waitFailed -> service.fetch(caller, p));
-    return result.transform(ar -> Future.succeededFuture(List.of(result)));
   }
 
   /** Reads every partition without waiting (to weigh min_bytes over all of them), then waits if too little came. */

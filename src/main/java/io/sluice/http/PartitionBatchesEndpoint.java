@@ -67,6 +67,10 @@ final class PartitionBatchesEndpoint {
       throw ErrorResponses.error(ErrorCode.MALFORMED_REQUEST, e.getMessage());
     }
     RequestContext caller = Callers.of(ctx);
+    if (sections.size() == 1) { // every one-at-a-time record: its answer without a join of one future
+      produce(ctx, caller, sections.get(0), acks, transactionalId).onComplete(ar -> answer(ctx, List.of(ar.result())));
+      return;
+    }
     List<Future<BatchesAnswer.Entry>> answers = new ArrayList<>(sections.size());
     for (ProduceSection section : sections) {
       answers.add(produce(ctx, caller, section, acks, transactionalId));
@@ -74,11 +78,15 @@ final class PartitionBatchesEndpoint {
     Future.join(answers).onComplete(ar -> {
       List<BatchesAnswer.Entry> entries = new ArrayList<>(answers.size());
       answers.forEach(a -> entries.add(a.result()));
-      if (!ctx.response().closed()) {
-        ctx.response().setStatusCode(200).putHeader("Content-Type", MediaTypes.KAFKA_V2_JSON)
-            .end(BatchesAnswer.encode(entries));
-      }
+      answer(ctx, entries);
     });
+  }
+
+  private static void answer(RoutingContext ctx, List<BatchesAnswer.Entry> entries) {
+    if (!ctx.response().closed()) {
+      ctx.response().setStatusCode(200).putHeader("Content-Type", MediaTypes.KAFKA_V2_JSON)
+          .end(BatchesAnswer.encode(entries));
+    }
   }
 
   /**

@@ -16,6 +16,7 @@ import io.sluice.errors.SluiceException;
 import io.sluice.storage.LogConfig;
 import io.sluice.storage.LogManager;
 import io.sluice.api.TopicPartition;
+import io.vertx.core.AsyncResult;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -49,6 +50,8 @@ public final class PartitionManager {
 
   private final Vertx vertx;
   private final BrokerConfig config;
+  /** The config's, read once: every produce and fetch asks it. */
+  private final int brokerId;
   private final LogManager store;
   private final WorkerExecutor storage;
   private final ZkMetadataStore metadata;
@@ -70,6 +73,7 @@ public final class PartitionManager {
       ZkMetadataStore metadata) {
     this.vertx = vertx;
     this.config = config;
+    this.brokerId = config.brokerId();
     this.store = store;
     this.storage = storage;
     this.metadata = metadata;
@@ -99,10 +103,10 @@ public final class PartitionManager {
    */
   public Future<PartitionVerticle> lookup(TopicPartition tp, PartitionState state) {
     Hosted h = hosted.get(tp);
-    if (h == null || state.leader() != config.brokerId()) {
-      if (state.leader() != config.brokerId()) {
+    if (h == null || state.leader() != brokerId) {
+      if (state.leader() != brokerId) {
         return Future.failedFuture(new SluiceException(ErrorCode.NOT_LEADER_OR_FOLLOWER, "Broker "
-            + config.brokerId() + " does not lead partition " + tp + " (leader: " + state.leader() + ")"));
+            + brokerId + " does not lead partition " + tp + " (leader: " + state.leader() + ")"));
       }
       return Future.failedFuture(new SluiceException(ErrorCode.LEADER_NOT_AVAILABLE,
           "Partition " + tp + " is not open yet"));
@@ -118,11 +122,20 @@ public final class PartitionManager {
     Hosted h = hosted.get(tp);
     if (h == null) {
       return Future.failedFuture(new SluiceException(ErrorCode.NOT_LEADER_OR_FOLLOWER, "Broker "
-          + config.brokerId() + " holds no replica of partition " + tp));
+          + brokerId + " holds no replica of partition " + tp));
     }
-    return h.deployment.transform(ar -> ar.succeeded() ? Future.succeededFuture(h.verticle)
+    // An open partition is answered at once: a stage on the deployment's future, built for every produce and fetch
+    // (one per partition of a fetch), only to say what is already known.
+    if (h.deployment.isComplete()) {
+      return opened(tp, h, h.deployment);
+    }
+    return h.deployment.transform(ar -> opened(tp, h, ar));
+  }
+
+  private static Future<PartitionVerticle> opened(TopicPartition tp, Hosted h, AsyncResult<String> deployment) {
+    return deployment.succeeded() ? Future.succeededFuture(h.verticle)
         : Future.failedFuture(new SluiceException(ErrorCode.KAFKA_STORAGE_ERROR, "Partition " + tp
-            + " could not be opened: " + ar.cause().getMessage(), ar.cause())));
+            + " could not be opened: " + deployment.cause().getMessage(), deployment.cause()));
   }
 
   /**
@@ -199,7 +212,7 @@ public final class PartitionManager {
       if (topic == null || !topic.topicId().equals(e.getValue().topicId())
           || !topic.assignment().containsKey(tp.partition())) {
         remove(tp, true);
-      } else if (!topic.assignment().get(tp.partition()).contains(config.brokerId())) {
+      } else if (!topic.assignment().get(tp.partition()).contains(brokerId)) {
         remove(tp, true); // reassigned away: its replicas elsewhere hold every committed record (Kafka deletes too)
       }
     }
@@ -210,7 +223,7 @@ public final class PartitionManager {
       LogConfig logConfig = TopicConfigs.logConfig(config.defaultLogConfig(), topic.configs());
       topic.states().forEach((p, state) -> {
         TopicPartition tp = topic.tp(p);
-        if (!topic.assignment().get(p).contains(config.brokerId())) {
+        if (!topic.assignment().get(p).contains(brokerId)) {
           return;
         }
         PartitionVerticle.Settings settings = settingsOf(topic, p, state);
@@ -233,7 +246,7 @@ public final class PartitionManager {
     List<Integer> replicas = topic.assignment().get(p);
     return new PartitionVerticle.Settings(state.leader(), state.leaderEpoch(), state.isr(), replicas,
         TopicConfigs.minInsyncReplicas(topic.configs(), config.minInsyncReplicas()), state.zkVersion(),
-        mayLead(replicas, state, config.brokerId(), metadata.ownRegistrationZxid()), state.isrEpochs());
+        mayLead(replicas, state, brokerId, metadata.ownRegistrationZxid()), state.isrEpochs());
   }
 
   /**
@@ -251,7 +264,7 @@ public final class PartitionManager {
   }
 
   private PartitionVerticle.Replication replicationOf(TopicPartition tp) {
-    return new PartitionVerticle.Replication(config.brokerId(), config.dataDir().resolve(tp.dirName()),
+    return new PartitionVerticle.Replication(brokerId, config.dataDir().resolve(tp.dirName()),
         config.getLong(BrokerConfig.REPLICA_LAG_TIME_MAX_MS), config.getLong(BrokerConfig.REPLICA_COMMIT_TIMEOUT_MS),
         (t, next) -> metadata.updatePartitionState(t.topic(), t.partition(), next),
         new ReplicaFetcher.Options(config.getInt(BrokerConfig.REPLICA_FETCH_MAX_BYTES),
@@ -351,7 +364,7 @@ public final class PartitionManager {
       return false; // half seen: the cache is catching up with a transaction
     }
     List<Integer> replicas = topic.assignment().get(tp.partition());
-    return replicas == null || !replicas.contains(config.brokerId())
+    return replicas == null || !replicas.contains(brokerId)
         || topicId.isPresent() && !topicId.get().equals(topic.topicId());
   }
 

@@ -582,28 +582,34 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
       }
       copy[0] = AppendCopy.of(batches);
       return appendAsLeader(copy[0].nioBuffer(), epoch);
-    }).map(r -> {
-      appendCopy = copy[0];
+    }).transform(written -> { // one stage per append, on every produce's path: credit, release, then acks
       try {
-        onAppended(r, bytes);
+        if (written.failed()) {
+          return Future.failedFuture(written.cause());
+        }
+        appendCopy = copy[0];
+        try {
+          onAppended(written.result(), bytes);
+        } finally {
+          appendCopy = null;
+        }
       } finally {
-        appendCopy = null;
+        if (copy[0] != null) {
+          copy[0].release();
+        }
       }
-      return r;
-    }).andThen(done -> {
-      if (copy[0] != null) {
-        copy[0].release();
-      }
-    }).compose(r -> {
-      if (acks != Acks.ALL) {
-        return Future.succeededFuture(r);
-      }
-      // The append may have started before this replica stopped leading or started a new epoch: waiting for
-      // commit is sound only within the epoch that wrote the batches.
-      return role == Role.LEADER && settings.leaderEpoch() == epoch ? leader.awaitCommit(r.logEndOffset()).map(r)
-          : Future.failedFuture(new SluiceException(ErrorCode.NOT_LEADER_OR_FOLLOWER, "Partition " + tp
-              + ": leadership at epoch " + epoch + " ended while the batches were appended"));
+      return acks == Acks.ALL ? committed(written.result(), epoch) : Future.succeededFuture(written.result());
     });
+  }
+
+  /**
+   * {@code r} once every in-sync replica has it. The append may have started before this replica stopped leading or
+   * started a new epoch: waiting for commit is sound only within the epoch that wrote the batches.
+   */
+  private Future<AppendResult> committed(AppendResult r, int epoch) {
+    return role == Role.LEADER && settings.leaderEpoch() == epoch ? leader.awaitCommit(r.logEndOffset()).map(r)
+        : Future.failedFuture(new SluiceException(ErrorCode.NOT_LEADER_OR_FOLLOWER, "Partition " + tp
+            + ": leadership at epoch " + epoch + " ended while the batches were appended"));
   }
 
   /**
