@@ -745,7 +745,8 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
   /** A replicated leader keeps the append's bytes for follower fetches that will arrive behind the log end. */
   private void keepForFollowers(AppendResult result) {
     ByteBuffer written = result.written();
-    if (role == Role.LEADER && written != null && recent.keeps() && settings.replicas().size() > 1) {
+    // not while closing: the close gave every kept append back, and the writes queued before it still complete
+    if (role == Role.LEADER && !closing && written != null && recent.keeps() && settings.replicas().size() > 1) {
       recent.add(result.firstOffset(), result.logEndOffset(), justAppendedCopy(written));
     }
   }

@@ -19,6 +19,7 @@ import io.vertx.core.Vertx;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.Semaphore;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -165,6 +166,20 @@ class RecentAppendsTest {
     append(pv, "a", "b");
     assertThat(cache.bytes()).isPositive();
     get(leader.vertx.undeploy(pv.deploymentID()));
+    assertThat(cache.bytes()).isZero();
+  }
+
+  @Test
+  void anAppendCompletingWhileThePartitionClosesIsNotKept() throws Exception {
+    FollowerFetchCache cache = new FollowerFetchCache(1 << 20);
+    PartitionVerticle pv = leader.deploy(dir, cache);
+    append(pv, "a");
+    Semaphore gate = leader.storage.gate();
+    Future<?> inFlight = pv.append(TestBatches.batch("b"), Acks.LEADER);
+    Future<?> closed = leader.vertx.undeploy(pv.deploymentID()); // the close waits for the write queued before it
+    gate.release(1_000);
+    get(closed);
+    assertThat(inFlight.succeeded()).as("written before the log closed").isTrue();
     assertThat(cache.bytes()).isZero();
   }
 
