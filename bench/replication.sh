@@ -113,11 +113,14 @@ io_calls() {  # read and write system calls of the three brokers so far (/proc/P
   for p in "${PIDS[@]}"; do cat /proc/"$p"/io 2>/dev/null || true; done \
     | awk '/^syscr/ { r += $2 } /^syscw/ { w += $2 } END { printf "%d %d", r, w }'
 }
-fetch_counts() {  # follower fetches, empty ones and their bytes, answered by the three brokers as leaders so far
+fetch_counts() {  # follower fetches, empty ones and their bytes, answered by the three brokers as leaders so far; then
+  # those with batches by where the bytes came from: the append that woke them, the recent appends kept, a storage read
   local id
   for id in 1 2 3; do curl -sf "$(url_of "$id")/metrics" || true; done | awk '
     /^sluice_replica_fetches_served_total/ { f += $2 } /^sluice_replica_fetches_served_empty_total/ { e += $2 }
-    /^sluice_replica_fetch_bytes_served_bytes_total/ { b += $2 } END { printf "%.0f %.0f %.0f", f, e, b }  # not %d: mawk clamps it at 2^31, and the bytes pass that'
+    /^sluice_replica_fetch_answers_total\{source="append"/ { a += $2 } /^sluice_replica_fetch_answers_total\{source="recent"/ { m += $2 }
+    /^sluice_replica_fetch_answers_total\{source="storage"/ { s += $2 }
+    /^sluice_replica_fetch_bytes_served_bytes_total/ { b += $2 } END { printf "%.0f %.0f %.0f %.0f %.0f %.0f", f, e, b, a, m, s }  # not %d: mawk clamps it at 2^31, and the bytes pass that'
 }
 load() { cut -d' ' -f1 /proc/loadavg; }
 switches() {  # voluntary context switches of the three brokers' threads so far: each is a thread going to sleep
@@ -152,7 +155,7 @@ for r in $(seq 1 "$REPS"); do
     topic="$(create_topic "$rf")"
     sync # the previous run's dirty pages, written back now, not during this run (compare-kafka.sh's reason)
     l0="$(load)"; t0="$(date -u +%T)"
-    read -ra c0 <<< "$(cpu_ticks)"; read -ra g0 <<< "$(thread_ticks)"; w0="$(switches)"; read -r f0 e0 b0 <<< "$(fetch_counts)"
+    read -ra c0 <<< "$(cpu_ticks)"; read -ra g0 <<< "$(thread_ticks)"; w0="$(switches)"; read -r f0 e0 b0 a0 m0 s0 <<< "$(fetch_counts)"
     read -r r0 x0 <<< "$(io_calls)"
     read -r rt p50 p99 <<< "$(produce "$rf" "$N" "$topic" || echo 0)"
     rate[$rf]="${rt:-0}"
@@ -164,9 +167,11 @@ for r in $(seq 1 "$REPS"); do
       printf "%.2f%s", t, s }')"
     read -r cpu[$rf] c_b1 c_b2 c_b3 <<< "$per"
     nojit[$rf]="$(awk -v t="${cpu[$rf]}" -v j="$jit" 'BEGIN{ printf "%.2f", t - j }')"
-    read -r f1 e1 b1 <<< "$(fetch_counts)"
+    read -r f1 e1 b1 a1 m1 s1 <<< "$(fetch_counts)"
     fetches="$(awk -v f=$(( f1 - f0 )) -v e=$(( e1 - e0 )) -v b=$(( b1 - b0 )) -v req=$(( N / ${BATCH:-1000} )) \
-      'BEGIN{ if (f > 0) printf "; %d follower fetches, %.2f per produce request, %d empty, %d bytes per fetch", f, f / req, e, b / f }')"
+      -v a=$(( a1 - a0 )) -v m=$(( m1 - m0 )) -v s=$(( s1 - s0 )) \
+      'BEGIN{ if (f > 0) printf "; %d follower fetches, %.2f per produce request, %d empty, %d bytes per fetch", f, f / req, e, b / f
+        if (a + m + s > 0) printf "; with batches from the append %d, from the recent appends %d, from storage %d", a, m, s }')"
     echo "$t0-$(date -u +%T) rep $r RF $rf: ${rate[$rf]} records/s, acks=all p50 ${p50:-?} p99 ${p99:-?} ms, brokers' CPU ${cpu[$rf]} ms per 1000 records (broker 1/2/3: $c_b1/$c_b2/$c_b3; JIT compilers $jit, without them ${nojit[$rf]}: GC+VM $gc, event loops $loops, storage $storage, other $other; of which in the kernel: event loops $sloops, storage $sstorage; $(( (w1 - w0) * 1000 / N )) voluntary context switches, $(( (r1 - r0) * 1000 / N )) read and $(( (x1 - x0) * 1000 / N )) write system calls per 1000 records) (load $l0 -> $(load))$fetches"
     echo "$r $rf ${rate[$rf]} ${cpu[$rf]} ${nojit[$rf]}" >> "$RES/runs.txt"
     drop_topic "$rf"

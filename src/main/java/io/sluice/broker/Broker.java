@@ -344,6 +344,7 @@ public final class Broker {
       if (replicationServer != null) {
         replicationServer.stats().bindTo(m.meters());
       }
+      partitions.followerFetchCache().bindTo(m.meters());
       return m.start(service, metadata::addListener);
     });
   }

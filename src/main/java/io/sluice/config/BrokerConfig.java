@@ -125,6 +125,7 @@ public final class BrokerConfig {
   public static final String REPLICA_FETCH_MAX_BYTES = "replica.fetch.max.bytes";
   public static final String REPLICA_FETCH_WAIT_MAX_MS = "replica.fetch.wait.max.ms";
   public static final String REPLICA_FETCH_BACKOFF_MS = "replica.fetch.backoff.ms";
+  public static final String REPLICA_FETCH_CACHE_MAX_BYTES = "replica.fetch.cache.max.bytes";
   public static final String REPLICA_FETCH_LINK_ENABLE = "replica.fetch.link.enable";
   public static final String REPLICA_COMMIT_TIMEOUT_MS = "replica.commit.timeout.ms";
   public static final String METADATA_PROPAGATION_TIMEOUT_MS = "metadata.propagation.timeout.ms";
@@ -345,6 +346,9 @@ public final class BrokerConfig {
       intKey(REPLICA_FETCH_MAX_BYTES, 1 << 20, 1, Integer.MAX_VALUE, "bytes a follower fetches per request at most"),
       longKey(REPLICA_FETCH_WAIT_MAX_MS, 500L, 0, "how long a leader parks a follower's fetch that finds nothing"),
       longKey(REPLICA_FETCH_BACKOFF_MS, 100L, 0, "a follower's pause after a failed fetch"),
+      longKey(REPLICA_FETCH_CACHE_MAX_BYTES, 32L << 20, 0, "bytes of their latest appends"
+          + " this broker's leaders keep in memory, over all their partitions, to answer follower fetches behind the"
+          + " log end without a storage read; an append leaves once every in-sync follower has it (0: off)"),
       boolKey(REPLICA_FETCH_LINK_ENABLE, true, "followers fetch over a TCP link per leader broker (false: over the"
           + " event bus; a leader without a link is always fetched from over the event bus)"),
       longKey(REPLICA_COMMIT_TIMEOUT_MS, 30_000L, 1, "an acks=all produce fails if not committed in this time"),

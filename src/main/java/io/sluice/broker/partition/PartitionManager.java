@@ -61,6 +61,7 @@ public final class PartitionManager {
   private final HighWatermarkCheckpointer hwCheckpointer;
   /** How this broker's followers fetch: its replica links, or the event bus when they are disabled. */
   private final ReplicaTransport links;
+  private final FollowerFetchCache fetchCache;
   private boolean closed;
   /** Set by {@link #fenceAll}, cleared by {@link #resumeAll}; confined to the context. */
   private boolean fenced;
@@ -83,6 +84,12 @@ public final class PartitionManager {
     hwCheckpointer.start();
     this.links = config.getBoolean(BrokerConfig.REPLICA_FETCH_LINK_ENABLE) ? new ReplicaLinks(vertx, config.ssl())
         : ReplicaTransport.EVENT_BUS;
+    this.fetchCache = new FollowerFetchCache(config.getLong(BrokerConfig.REPLICA_FETCH_CACHE_MAX_BYTES));
+  }
+
+  /** The recent appends its leaders keep for their followers, and where their answers came from. Any thread. */
+  public FollowerFetchCache followerFetchCache() {
+    return fetchCache;
   }
 
   /** The high watermarks of the replicas open here (one still opening has none yet). */
@@ -270,7 +277,7 @@ public final class PartitionManager {
         new ReplicaFetcher.Options(config.getInt(BrokerConfig.REPLICA_FETCH_MAX_BYTES),
             config.getLong(BrokerConfig.REPLICA_FETCH_WAIT_MAX_MS), config.getLong(BrokerConfig.REPLICA_FETCH_BACKOFF_MS)),
         metadata::sessionTrusted, this::brokerEpoch, links,
-        (broker, epoch) -> isrRefusal(metadata.snapshot(), broker, epoch));
+        (broker, epoch) -> isrRefusal(metadata.snapshot(), broker, epoch), fetchCache);
   }
 
   /**

@@ -122,10 +122,21 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
    *     fetch as a follower; {@link ReplicaFetchRequest#UNKNOWN_BROKER_EPOCH} when there is none
    * @param transport how the follower's fetches reach the leader
    * @param isrEligibility as leader, whether a caught-up follower's broker may join the ISR now (KIP-841)
+   * @param fetchCache as leader, the broker's budget for the recent appends kept for follower fetches behind the log
+   *     end ({@link RecentAppends}), and its counts of where answers came from
    */
   public record Replication(int brokerId, Path logDir, long replicaLagTimeMaxMs, long ackTimeoutMs,
       IsrWriter isrWriter, ReplicaFetcher.Options fetcherOptions, java.util.function.BooleanSupplier sessionTrusted,
-      java.util.function.LongSupplier brokerEpoch, ReplicaTransport transport, IsrEligibility isrEligibility) {
+      java.util.function.LongSupplier brokerEpoch, ReplicaTransport transport, IsrEligibility isrEligibility,
+      FollowerFetchCache fetchCache) {
+    /** A partition of its own with {@link FollowerFetchCache#DEFAULT_MAX_BYTES} for its recent appends. */
+    public Replication(int brokerId, Path logDir, long replicaLagTimeMaxMs, long ackTimeoutMs, IsrWriter isrWriter,
+        ReplicaFetcher.Options fetcherOptions, java.util.function.BooleanSupplier sessionTrusted,
+        java.util.function.LongSupplier brokerEpoch, ReplicaTransport transport, IsrEligibility isrEligibility) {
+      this(brokerId, logDir, replicaLagTimeMaxMs, ackTimeoutMs, isrWriter, fetcherOptions, sessionTrusted,
+          brokerEpoch, transport, isrEligibility, new FollowerFetchCache(FollowerFetchCache.DEFAULT_MAX_BYTES));
+    }
+
     public Replication(int brokerId, Path logDir, long replicaLagTimeMaxMs, long ackTimeoutMs, IsrWriter isrWriter,
         ReplicaFetcher.Options fetcherOptions, java.util.function.BooleanSupplier sessionTrusted,
         java.util.function.LongSupplier brokerEpoch, ReplicaTransport transport) {
@@ -227,6 +238,8 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
    * Its first offset and the log end after it; null when nothing is held.
    */
   private ByteBuf held;
+  /** As leader, the last appends kept for follower fetches behind the log end; set by {@link #init}. */
+  private RecentAppends recent;
   /**
    * {@link #held} and {@link #justAppended}'s copy as one answer (starting at {@link #justAppendedWithHeldFirst}), only
    * while {@link #onAppended} runs.
@@ -268,8 +281,11 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
   public void init(Vertx vertx, Context context) {
     super.init(vertx, context);
     parked = new ParkedFetches(vertx, this::read);
-    leader = new LeaderBookkeeping(vertx, tp, replication, () -> settings, () -> localLogEnd,
-        bytes -> parked.credit(false, bytes, justAppended == null ? null : this::readJustAppended));
+    recent = new RecentAppends(replication.fetchCache());
+    leader = new LeaderBookkeeping(vertx, tp, replication, () -> settings, () -> localLogEnd, bytes -> {
+      recent.releaseTo(leader.highWatermark());
+      parked.credit(false, bytes, justAppended == null ? null : this::readJustAppended);
+    });
   }
 
   public TopicPartition topicPartition() {
@@ -320,6 +336,7 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
     stopFetcher();
     leader.failAckWaiters(ErrorCode.NOT_LEADER_OR_FOLLOWER, "Partition " + tp + " is closing on this broker");
     parked.answerAll();
+    recent.clear();
     return tasks.readsFinished().transform(ignored -> tasks.write(() -> {
       if (log != null) {
         log.close();
@@ -418,6 +435,7 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
       leader.failAckWaiters(ErrorCode.NOT_LEADER_OR_FOLLOWER, "Broker " + replication.brokerId()
           + " lost its ZooKeeper session and no longer leads partition " + tp);
       failFollowerFetches();
+      recent.clear();
     });
   }
 
@@ -467,6 +485,7 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
     stopFetcher();
     verifications.clear();
     role = Role.LEADER;
+    recent.clear(); // an earlier leadership's appends, before truncations as a follower
     LOG.log(Level.INFO, "Partition " + tp + ": broker " + replication.brokerId() + " leads at epoch "
         + s.leaderEpoch() + " from offset " + localLogEnd + ", ISR " + s.isr());
     leader.lead();
@@ -482,6 +501,7 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
     leader.stopLeading();
     stopFetcher();
     failFollowerFetches();
+    recent.clear();
     LOG.log(Level.INFO, "Partition " + tp + ": broker " + replication.brokerId() + " restarted since it was made"
         + " leader at epoch " + s.leaderEpoch() + "; waiting for the controller's next epoch");
   }
@@ -496,6 +516,7 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
           + " no longer leads partition " + tp + " (leader now " + s.leader() + ")");
     }
     failFollowerFetches();
+    recent.clear();
     if (s.leader() != PartitionState.NO_LEADER && s.replicas().contains(replication.brokerId())) {
       fetcher = new ReplicaFetcher(vertx, tp, replication.brokerId(), replication.brokerEpoch(), s.leader(),
           s.leaderEpoch(), this, replication.fetcherOptions(), replication.transport());
@@ -704,10 +725,12 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
     appendsCompleted++;
     justAppended = result;
     try {
+      keepForFollowers(result);
       if (!holdForNext(result)) {
         parked.credit(true, bytes);
       }
       leader.onAppended(result.logEndOffset(), bytes);
+      recent.releaseTo(leader.highWatermark()); // a leader alone in the ISR commits on append
     } finally {
       justAppended = null;
       justAppendedRead = null;
@@ -722,6 +745,15 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
       if (held != null && heldEnd != result.logEndOffset()) {
         releaseHeld(); // an earlier append's, answered with this one's or not at all (the waits read the log)
       }
+    }
+  }
+
+  /** A replicated leader keeps the append's bytes for follower fetches that will arrive behind the log end. */
+  private void keepForFollowers(AppendResult result) {
+    ByteBuffer written = result.written();
+    // not while closing: the close gave every kept append back, and the writes queued before it still complete
+    if (role == Role.LEADER && !closing && written != null && recent.keeps() && settings.replicas().size() > 1) {
+      recent.add(result.firstOffset(), result.logEndOffset(), justAppendedCopy(written));
     }
   }
 
@@ -827,10 +859,18 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
     if (offset >= limit || closing) {
       return Future.succeededFuture(Buffer.buffer());
     }
+    FollowerFetchCache counts = replication.fetchCache();
     Buffer fromAppend = followerReadOfJustAppended(offset, maxBytes, limit);
     if (fromAppend != null) {
+      counts.answeredFromAppend();
       return Future.succeededFuture(fromAppend);
     }
+    ByteBuf kept = offset >= log.logStartOffset() ? recent.read(offset, maxBytes) : null;
+    if (kept != null) {
+      counts.answeredFromRecent();
+      return Future.succeededFuture(BufferInternal.buffer(kept));
+    }
+    counts.answeredFromStorage();
     return tasks.read(() -> readDirect(log.read(offset, maxBytes, limit)));
   }
 
@@ -997,6 +1037,7 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
 
   @Override
   public Future<Void> truncateTo(long offset) {
+    recent.clear(); // a leader never truncates, but no kept append may outlive a truncation
     return tasks.write(() -> {
       long end = log.truncateTo(offset);
       epochs.truncateFromEnd(end);
@@ -1010,6 +1051,7 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
 
   @Override
   public Future<Void> truncateFullyAndStartAt(long offset) {
+    recent.clear(); // a leader never truncates, but no kept append may outlive a truncation
     return tasks.write(() -> {
       epochs.clear(); // first: a crash before the log is emptied leaves a log without epochs, never wrong ones
       return log.truncateFullyAndStartAt(offset);

@@ -1,7 +1,9 @@
 package io.sluice.broker.partition;
 
 import io.sluice.api.TopicPartition;
+import io.sluice.broker.replication.ReplicaFetchRequest;
 import io.sluice.broker.replication.ReplicaFetchResponse;
+import io.sluice.broker.replication.ReplicaTransport;
 import io.sluice.broker.replication.ReplicaFetcher;
 import io.sluice.storage.LogConfig;
 import io.sluice.storage.LogManager;
@@ -28,11 +30,18 @@ final class FollowedLeader implements AfterEachCallback {
   final GatedStorage storage = new GatedStorage(vertx);
   private LogManager store;
 
-  /** Deploys the leader's partition verticle with its log under {@code dir}. */
+  /** Deploys the leader's partition verticle with its log under {@code dir}; it keeps no recent appends. */
   PartitionVerticle deploy(Path dir) throws Exception {
+    return deploy(dir, new FollowerFetchCache(0));
+  }
+
+  /** Deploys the leader's partition verticle with its log under {@code dir}, keeping recent appends in {@code cache}. */
+  PartitionVerticle deploy(Path dir, FollowerFetchCache cache) throws Exception {
     store = LogManager.open(dir);
     PartitionVerticle.Replication replication = new PartitionVerticle.Replication(1, dir.resolve(TP.dirName()),
-        60_000, 5_000, (tp, next) -> Future.succeededFuture(true), ReplicaFetcher.Options.DEFAULT);
+        60_000, 5_000, (tp, next) -> Future.succeededFuture(true), ReplicaFetcher.Options.DEFAULT, () -> true,
+        () -> ReplicaFetchRequest.UNKNOWN_BROKER_EPOCH, ReplicaTransport.EVENT_BUS,
+        PartitionVerticle.IsrEligibility.ANY, cache);
     PartitionVerticle pv = new PartitionVerticle(TP, store, LogConfig.DEFAULT,
         new PartitionVerticle.Settings(1, 1, REPLICAS, REPLICAS, 1, 0), storage, 60_000, replication);
     get(vertx.deployVerticle(pv));
