@@ -1297,4 +1297,9 @@ public final class PartitionVerticle extends VerticleBase implements FollowerLog
   private <T> Future<T> onContext(java.util.function.Supplier<Future<T>> action) {
     return Contexts.onContext(context, action);
   }
+
+  /** Runs {@code action} on the partition's context: for tests that call context-confined methods. */
+  <T> Future<T> onOwnContext(java.util.function.Supplier<Future<T>> action) {
+    return onContext(action);
+  }
 }

@@ -12,10 +12,7 @@ import io.sluice.broker.replication.ReplicaFetchRequest;
 import io.sluice.broker.replication.ReplicaFetchResponse;
 import io.sluice.broker.testing.TestBatches;
 import io.netty.buffer.ByteBuf;
-import io.vertx.core.Context;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
-import io.vertx.core.Vertx;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.List;
@@ -194,12 +191,12 @@ class RecentAppendsTest {
     assertThat(cache.bytes()).as("committed on append: no in-sync follower needs them").isZero();
   }
 
-  /** Truncates {@code pv}'s log on its context (found as the one its futures complete on). */
+  /**
+   * Truncates {@code pv}'s log on its context. (Taking the context from a callback of one of its futures raced: a
+   * future completed before the callback was added runs it on the caller's thread, which has no context.)
+   */
   private static void truncateTo(PartitionVerticle pv, long offset) throws Exception {
-    Context context = get(pv.offsets().transform(r -> Future.succeededFuture(Vertx.currentContext())));
-    Promise<Void> truncated = Promise.promise();
-    context.runOnContext(v -> pv.truncateTo(offset).onComplete(truncated));
-    get(truncated.future());
+    get(pv.onOwnContext(() -> pv.truncateTo(offset)));
   }
 
   private static byte[] concat(ByteBuffer a, ByteBuffer b) {
