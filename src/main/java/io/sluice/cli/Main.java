@@ -159,7 +159,9 @@ public final class Main {
         .append("  --help                 this text\n\n")
         .append("Configuration keys:\n");
     for (ConfigKey k : BrokerConfig.KEYS) {
-      sb.append(String.format("  %-34s %s (default: %s)%n", k.name(), k.doc(), k.defaultValue()));
+      // A key without a default says in its doc what leaving it unset means; "(default: null)" said nothing.
+      String dflt = k.defaultValue() == null ? "" : " (default: " + k.defaultValue() + ")";
+      sb.append(String.format("  %-34s %s%s%n", k.name(), k.doc(), dflt));
     }
     return sb.toString();
   }

@@ -79,5 +79,7 @@ class CliOptionsTest {
     assertThat(code).isEqualTo(Main.EXIT_OK);
     assertThat(out.toString(StandardCharsets.UTF_8)).contains("--http-port", "--zookeeper", "--set",
         "log.retention.ms", "zookeeper.connect", "http.max.body.bytes");
+    assertThat(out.toString(StandardCharsets.UTF_8)).as("keys without a default").doesNotContain("(default: null)")
+        .contains("listener.name.http.ssl.allow.dn.changes");
   }
 }
