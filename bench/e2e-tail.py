@@ -43,6 +43,8 @@ def duration_us(text):
 
 
 def jfr_intervals(path, side):
+    if not os.path.exists(path):
+        return []  # JFR=0
     out = subprocess.run(['jfr', 'print', '--json', '--events', JFR_EVENTS, path], capture_output=True, text=True,
                          check=True).stdout
     spans = []

@@ -25,7 +25,7 @@ mkdir -p "$OUT"
 e2e_jfc "$OUT/tail.jfc"
 SETS=(); for kv in ${SLUICE_SET:-}; do SETS+=(--set "$kv"); done
 SPID=""; SYSTEM="${SYSTEM:-sluice}"
-ANCHOR="$(realpath "${ANCHOR:-$HERE/../../shared/anchors/kafka}")"; LIB="${KAFKA_LIB:-/tmp/kafka-anchor-lib}"
+ANCHOR="$(realpath -m "${ANCHOR:-$HERE/../../shared/anchors/kafka}")"; LIB="${KAFKA_LIB:-/tmp/kafka-anchor-lib}"
 export KAFKA_BASE="${KAFKA_BASE:-/tmp/kafka-compare}"
 stop_broker() {
   if [[ "$SYSTEM" == kafka ]]; then (cd "$ANCHOR" && ./run-kafka.sh stop >/dev/null 2>&1) || true
