@@ -139,7 +139,8 @@ def main(d, n):
                 taker[max(others, key=others.get) if busy else 'CPUs not mostly taken by others'] += 1
         print(f'{name}: overlapping', ', '.join(f'{k} {v}' for k, v in kinds.most_common()))
         busy = compiler_busy(spans, starts, [samples[i] for i in chosen])
-        print('   share of their time a C2 compilation ran:', ', '.join(f'{k} {v:.0%}' for k, v in busy.items()))
+        if spans:
+            print('   share of their time a C2 compilation ran:', ', '.join(f'{k} {v:.0%}' for k, v in busy.items()))
         if runs:
             print('   CPU time during them:', ', '.join(f'{k} {v:.0%}' for k, v in cpu.most_common() if v >= 0.005))
             print('   records whose CPUs others held half or more, by the largest holder:',
@@ -190,7 +191,8 @@ def quiet_records(samples, offset, runs, run_starts, spans, starts, ncpu):
         events = sorted({s[2] for s in overlapping(spans, starts, sent, sent + lat)})
         print(f'   {lat}:', ', '.join(f'{k} {v:.0f}' for k, v in threads.most_common(4)), '; ', ', '.join(events))
         compiled = sorted((s for s in overlapping(spans, starts, sent, sent + lat) if s[3]), key=lambda s: s[0] - s[1])
-        print('      compiling:', ', '.join(f'{s[2].split()[0]} {s[3]} {(s[1] - s[0]) / 1000:.1f} ms' for s in compiled[:3]))
+        if compiled:
+            print('      compiling:', ', '.join(f'{s[2].split()[0]} {s[3]} {(s[1] - s[0]) / 1000:.1f} ms' for s in compiled[:3]))
 
 
 if __name__ == '__main__':
