@@ -11,7 +11,8 @@ The two stalls, per record (a path thread is one of bench/e2e-tail.py's PATH_THR
     either JVM ran there;
   - woken as its own C2 stopped: a path thread slept 1 ms or more and was woken within 50 us of its own JVM's C2
     compiler thread leaving a CPU (a thread that waited on its own JVM's compiler, not on the other side).
-A stall that the slow records show about as often as the random ones explains nothing.
+"Behind whose compiler" splits the first by the waiting thread's JVM and the compiler's JVM (a record can count in
+several). A stall that the slow records show about as often as the random ones explains nothing.
 """
 import bisect, collections, importlib.util, os, random, re, subprocess, sys
 
@@ -49,9 +50,12 @@ def stalls(runs, starts, a, b, jvms):
         if pid not in jvms or not comm.startswith(PATH) or not a <= start <= b:
             continue
         woken = start - delay
-        if delay >= 500 and any(c[4] not in (tid,) and 'Compiler' in c[5] and c[3] in jvms and c[2] == cpu
-                                and c[0] < start and c[1] > woken for c in near(runs, starts, woken, start)):
-            found.add('waited behind a compiler')
+        if delay >= 500:
+            for c in near(runs, starts, woken, start):
+                if 'Compiler' in c[5] and c[3] in jvms and c[2] == cpu and c[0] < start and c[1] > woken:
+                    found.add('waited behind a compiler')
+                    found.add(f"{'broker' if pid == jvms[0] else 'client'} path behind the "
+                              f"{'broker' if c[3] == jvms[0] else 'client'}'s compiler")
         if slept >= 1000 and any(c[3] == pid and c[5].startswith('C2 Compiler') and abs(c[1] - woken) <= 50
                                  for c in near(runs, starts, woken - 50, woken + 50)):
             found.add('woken as its own C2 stopped')
@@ -93,6 +97,7 @@ def main(d, n, k):
         counts = collections.Counter(x for s in chosen for x in stalls(runs, starts, *window(s), jvms))
         print(f'{label}:', ', '.join(f'{x} {counts[x]}' for x in ('waited behind a compiler',
                                                                   'woken as its own C2 stopped')))
+        print('   behind whose compiler:', ', '.join(f'{x} {v}' for x, v in sorted(counts.items()) if ' path ' in x))
     cpus = os.cpu_count()
     quiet = [s for s in slowest if sum(min(r[1], window(s)[1]) - max(r[0], window(s)[0])
                                        for r in near(runs, starts, *window(s)) if r[3] not in jvms
