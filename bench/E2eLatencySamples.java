@@ -56,6 +56,7 @@ public class E2eLatencySamples {
         long el = System.nanoTime() - t0;
         if (!it.hasNext()) throw new IllegalStateException("poll() timed out");
         if (!Arrays.equals(msg, it.next().value())) throw new IllegalStateException("wrong message");
+        if (it.hasNext()) throw new IllegalStateException("more than one message");
         if (i >= 0) { lat[i] = el; sent[i] = t0; }
       }
     }
