@@ -5,4 +5,5 @@ e2e_jfc() {
   JFC="$1"
   python3 "$HERE/e2e-tail.py" --jfc "$(dirname "$(readlink -f "$(command -v java)")")/../lib/jfr/default.jfc" > "$JFC"
 }
-jfr_opt() { echo "-XX:StartFlightRecording=filename=$1,settings=$JFC,dumponexit=true"; }
+# JFR=0: no recording (to see whether JFR itself is part of what is traced); -Xshare:auto is the JVM's default anyway.
+jfr_opt() { if [[ "${JFR:-1}" == 0 ]]; then echo -Xshare:auto; else echo "-XX:StartFlightRecording=filename=$1,settings=$JFC,dumponexit=true"; fi; }

@@ -43,6 +43,8 @@ def duration_us(text):
 
 
 def jfr_intervals(path, side):
+    if not os.path.exists(path):
+        return []  # JFR=0
     out = subprocess.run(['jfr', 'print', '--json', '--events', JFR_EVENTS, path], capture_output=True, text=True,
                          check=True).stdout
     spans = []
@@ -57,7 +59,10 @@ def jfr_intervals(path, side):
                 continue
             kind = 'VM op ' + str(v.get('operation'))
         start = epoch_us(v['startTime'])
-        spans.append((start, start + max(1, duration_us(v.get('duration'))), side + ' ' + kind))
+        what = ''
+        if e['type'] in ('jdk.Compilation', 'jdk.Deoptimization') and v.get('method'):
+            what = v['method']['type']['name'].rsplit('/', 1)[-1] + '.' + v['method']['name']
+        spans.append((start, start + max(1, duration_us(v.get('duration'))), side + ' ' + kind, what))
     return spans
 
 
@@ -133,12 +138,37 @@ def main(d, n):
                 busy = sum(others.values()) >= ncpu * lat / 2
                 taker[max(others, key=others.get) if busy else 'CPUs not mostly taken by others'] += 1
         print(f'{name}: overlapping', ', '.join(f'{k} {v}' for k, v in kinds.most_common()))
+        busy = compiler_busy(spans, starts, [samples[i] for i in chosen])
+        if spans:
+            print('   share of their time a C2 compilation ran:', ', '.join(f'{k} {v:.0%}' for k, v in busy.items()))
         if runs:
             print('   CPU time during them:', ', '.join(f'{k} {v:.0%}' for k, v in cpu.most_common() if v >= 0.005))
             print('   records whose CPUs others held half or more, by the largest holder:',
                   ', '.join(f'{k} {v}' for k, v in taker.most_common()))
     if runs:
         quiet_records(samples, offset, runs, run_starts, spans, starts, ncpu)
+
+
+def compiler_busy(spans, starts, records):
+    """The share of the records' summed latency during which each JVM's C2 compiler was compiling (a 2-core
+    machine's path threads share both cores with it); the same share over random records says what is usual."""
+    busy, total = collections.Counter(), sum(lat for _, lat in records) or 1
+    for sent, lat in records:
+        for side in ('broker', 'client'):
+            cover = [(max(s[0], sent), min(s[1], sent + lat)) for s in overlapping(spans, starts, sent, sent + lat)
+                     if s[2] == side + ' C2 compile']
+            busy[side] += union(cover)
+    return {k: busy[k] / total for k in ('broker', 'client')}
+
+
+def union(intervals):
+    length, end = 0, None
+    for a, b in sorted(intervals):
+        if end is None or a > end:
+            length, end = length + b - a, b
+        elif b > end:
+            length, end = length + b - end, b
+    return length
 
 
 def quiet_records(samples, offset, runs, run_starts, spans, starts, ncpu):
@@ -160,6 +190,9 @@ def quiet_records(samples, offset, runs, run_starts, spans, starts, ncpu):
     for lat, sent, threads in quiet[:5]:
         events = sorted({s[2] for s in overlapping(spans, starts, sent, sent + lat)})
         print(f'   {lat}:', ', '.join(f'{k} {v:.0f}' for k, v in threads.most_common(4)), '; ', ', '.join(events))
+        compiled = sorted((s for s in overlapping(spans, starts, sent, sent + lat) if s[3]), key=lambda s: s[0] - s[1])
+        if compiled:
+            print('      compiling:', ', '.join(f'{s[2].split()[0]} {s[3]} {(s[1] - s[0]) / 1000:.1f} ms' for s in compiled[:3]))
 
 
 if __name__ == '__main__':
