@@ -82,11 +82,12 @@ class StateTtlTest {
     assertThat(HTTP.send("POST", "/streams/logins/restart", null).status()).isEqualTo(200);
     await("the task restarted with its store restored", () -> {
       JsonObject t = task();
+      // the first run restored nothing (its changelog was empty): records > 0 is the restarted run's status
       return t != null && "RUNNING".equals(t.getString("state")) && t.getJsonObject("restore") != null
-          && "DONE".equals(t.getJsonObject("restore").getString("state"));
+          && "DONE".equals(t.getJsonObject("restore").getString("state"))
+          && t.getJsonObject("restore").getLong("records") > 0;
     });
-    // The status read may still be the previous run's for a moment; a store query answers 503 (retry) until the
-    // restarted task serves it.
+    // The restarted run's status is written once it serves queries; 503 (retry) would mean it does not yet.
     await("the restarted task serving queries", () -> status("bob") != 503);
     assertThat(status("bob")).isEqualTo(404);
     assertThat(status("ann")).isEqualTo(404);
@@ -118,6 +119,8 @@ class StateTtlTest {
         + (r.getLong("timestamp") - T) + " last " + (Long.parseLong(StatefulStreamsTest.header(r,
         "sluice.streams.expired")) - T)).containsExactly("ann=null@60000 last 0", "bob=null@61000 last 1000");
     await("the status counting two expired entries", () -> task("visits").getLong("expired_entries", 0L) == 2);
+    assertThat(io.sluice.client.StreamDescription.fromJson(HTTP.send("GET", "/streams/visits", null).json())
+        .tasks().get(0).expiredEntries()).isEqualTo(2);
     await("the task's meter counting them", () -> HTTP.send("GET", "/metrics", null, "text/plain").body()
         .contains("sluice_stream_task_expired_total{partition=\"0\",stream=\"visits\",topic=\"visits\"} 2.0"));
   }
