@@ -68,6 +68,12 @@ final class Aggregates {
     if (w == null) {
       byte[] k = StoreState.groupKey(keyBytes);
       Stored cur = Stored.read(st.tx().get(k));
+      if (cur != null && expired(a, cur.time(), Math.max(st.streamTime(), time))) {
+        // Due, but no record's budget reached it yet: it expired all the same, and the record starts afresh.
+        st.tx().deleteLocal(StoreState.indexKey(StoreState.EXPIRE, expiry(a, cur.time()), k));
+        forget(a, st, key, expiry(a, cur.time()), emit);
+        cur = null;
+      }
       Object state = Folds.add(a.agg(), a.where(), cur == null ? null : cur.state(), vars);
       long updated = a.ttlMs() > 0 && cur != null ? Math.max(time, cur.time()) : time;
       st.tx().put(k, new Stored(state, updated, false).bytes());
@@ -132,21 +138,30 @@ final class Aggregates {
       byte[] k = StoreState.indexTarget(e.key());
       st.tx().deleteLocal(e.key());
       st.tx().delete(k);
-      st.countExpired();
-      if (a.tombstoneOnExpiry()) {
-        long at = StoreState.indexTime(e.key());
-        Object key = keyFormat.decode("key_format", StoreState.parse(k).key());
-        Map<String, String> headers = new LinkedHashMap<>();
-        headers.put(EXPIRED, Long.toString(at - a.ttlMs()));
-        try {
-          emit.result(key, NullValue.NULL_VALUE, headers, at);
-        } catch (ProcessingException ex) {
-          emit.deadLetter(key, NullValue.NULL_VALUE, at, ex.step(), ex.getMessage());
-        }
-      }
+      Object key = a.tombstoneOnExpiry() ? keyFormat.decode("key_format", StoreState.parse(k).key()) : null;
+      forget(a, st, key, StoreState.indexTime(e.key()), emit);
     }
     if (due.size() < budget) {
       doneThrough(st, StoreState.EXPIRE, st.streamTime());
+    }
+  }
+
+  /**
+   * Counts a key's expiry at {@code at} (its last update plus the TTL) and, with {@code on_expiry: tombstone}, hands
+   * its tombstone to the steps after the aggregation (to the dead-letter topic if they fail).
+   */
+  private static void forget(Step.Aggregate a, StoreState st, Object key, long at, Emit emit)
+      throws ProcessingException {
+    st.countExpired();
+    if (!a.tombstoneOnExpiry()) {
+      return;
+    }
+    Map<String, String> headers = new LinkedHashMap<>();
+    headers.put(EXPIRED, Long.toString(at - a.ttlMs()));
+    try {
+      emit.result(key, NullValue.NULL_VALUE, headers, at);
+    } catch (ProcessingException ex) {
+      emit.deadLetter(key, NullValue.NULL_VALUE, at, ex.step(), ex.getMessage());
     }
   }
 
