@@ -1,11 +1,11 @@
 package io.sluice.streams;
 
+import dev.cel.common.values.NullValue;
 import io.sluice.streams.state.Kv;
 import io.sluice.streams.state.StoreState;
 import io.sluice.streams.state.Tx;
 import io.sluice.streams.state.WindowSpec;
 import io.sluice.streams.state.WindowSpec.Bounds;
-import dev.cel.common.values.NullValue;
 import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
