@@ -258,10 +258,18 @@ public final class StreamDefinition {
 
     /**
      * Forgets a key not updated for {@code ttl} of stream time (record times), in the store and its changelog
-     * alike; only for aggregations without a window.
+     * alike, and emits its tombstone (see {@link #silentExpiry}); only for aggregations without a window.
      */
     public Aggregation ttl(java.time.Duration ttl) {
       return new Aggregation(json.copy().put("ttl", ttl.toMillis()));
+    }
+
+    /**
+     * With a {@link #ttl}: an expired key emits nothing (by default it sends its key with a null value, a
+     * tombstone, through the steps after the aggregation).
+     */
+    public Aggregation silentExpiry() {
+      return new Aggregation(json.copy().put("on_expiry", "silent"));
     }
   }
 

@@ -24,7 +24,8 @@ import java.util.regex.Pattern;
  *
  * Each aggregation also takes {@code "store"} (its name; default: the aggregation's kind), {@code "emit"}
  * ({@code "update"}, the default, or {@code "final"}, which needs a window) and, without a window, {@code "ttl"}
- * (a duration: a key not updated for that long in stream time is forgotten).
+ * (a duration: a key not updated for that long in stream time is forgotten) with {@code "on_expiry"}
+ * ({@code "tombstone"}, the default, or {@code "silent"}).
  */
 final class AggregateParser {
   static final Set<String> KINDS = Set.of("count", "sum", "min", "max", "avg", "reduce", "aggregate");
@@ -90,17 +91,18 @@ final class AggregateParser {
     }
     boolean repartition = key != null || keyChanged;
     long ttl = ttl(aggAt + ".ttl", body.getValue("ttl"), spec);
-    return new Parsed(new Step.Aggregate(at, key, repartition, spec, time, a, store, emitFinal, lateToDlq, ttl),
-        next - i + 1);
+    boolean tombstones = onExpiry(aggAt + ".on_expiry", body.getValue("on_expiry"), ttl);
+    return new Parsed(new Step.Aggregate(at, key, repartition, spec, time, a, store, emitFinal, lateToDlq, ttl,
+        tombstones), next - i + 1);
   }
 
   private JsonObject body(String at, String kind, Object body) {
     if (body instanceof JsonObject o) {
       Set<String> allowed = switch (kind) {
-        case "count" -> Set.of("store", "emit", "ttl");
-        case "reduce" -> Set.of("store", "emit", "ttl", "fold");
-        case "aggregate" -> Set.of("store", "emit", "ttl", "initial", "fold", "merge");
-        default -> Set.of("store", "emit", "ttl", "value");
+        case "count" -> Set.of("store", "emit", "ttl", "on_expiry");
+        case "reduce" -> Set.of("store", "emit", "ttl", "on_expiry", "fold");
+        case "aggregate" -> Set.of("store", "emit", "ttl", "on_expiry", "initial", "fold", "merge");
+        default -> Set.of("store", "emit", "ttl", "on_expiry", "value");
       };
       for (String f : o.fieldNames()) {
         if (!allowed.contains(f)) {
@@ -204,6 +206,18 @@ final class AggregateParser {
       throw invalid(at + ": must be above 0, such as \"1h\"");
     }
     return ttl;
+  }
+
+  /**
+   * {@code on_expiry}: whether a key's expiry emits a tombstone (its key, a null value) to the steps after the
+   * aggregation ({@code "tombstone"}, the default: a topic read as a table then forgets the key too, as a KTable's
+   * delete would propagate) or nothing ({@code "silent"}: the output keeps the last result).
+   */
+  private static boolean onExpiry(String at, Object v, long ttl) {
+    if (v != null && ttl == 0) {
+      throw invalid(at + ": only with a ttl (nothing expires without one)");
+    }
+    return "tombstone".equals(choice(at, v, "tombstone", "silent"));
   }
 
   private static long duration(String at, Object v) {

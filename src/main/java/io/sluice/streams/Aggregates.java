@@ -1,5 +1,6 @@
 package io.sluice.streams;
 
+import dev.cel.common.values.NullValue;
 import io.sluice.streams.state.Kv;
 import io.sluice.streams.state.StoreState;
 import io.sluice.streams.state.Tx;
@@ -23,6 +24,8 @@ import java.util.Map;
 final class Aggregates {
   static final String WINDOW_START = "sluice.window.start";
   static final String WINDOW_END = "sluice.window.end";
+  /** On a TTL's tombstone: the key's last update time (epoch ms) before it expired. */
+  static final String EXPIRED = "sluice.streams.expired";
 
   /** Where results go. */
   interface Emit {
@@ -65,6 +68,12 @@ final class Aggregates {
     if (w == null) {
       byte[] k = StoreState.groupKey(keyBytes);
       Stored cur = Stored.read(st.tx().get(k));
+      if (cur != null && expired(a, cur.time(), Math.max(st.streamTime(), time))) {
+        // Due, but no record's budget reached it yet: it expired all the same, and the record starts afresh.
+        st.tx().deleteLocal(StoreState.indexKey(StoreState.EXPIRE, expiry(a, cur.time()), k));
+        forget(a, st, key, expiry(a, cur.time()), emit);
+        cur = null;
+      }
       Object state = Folds.add(a.agg(), a.where(), cur == null ? null : cur.state(), vars);
       long updated = a.ttlMs() > 0 && cur != null ? Math.max(time, cur.time()) : time;
       st.tx().put(k, new Stored(state, updated, false).bytes());
@@ -106,23 +115,53 @@ final class Aggregates {
     return updated > Long.MAX_VALUE - a.ttlMs() ? Long.MAX_VALUE : updated + a.ttlMs();
   }
 
+  /** Whether a key last updated at {@code updated} has expired at stream time {@code streamTime}. */
+  static boolean expired(Step.Aggregate a, long updated, long streamTime) {
+    return a.ttlMs() > 0 && a.window() == null && expiry(a, updated) <= streamTime;
+  }
+
   /**
    * TTL: forgets the keys whose last update is at least the TTL behind the stream time, at most {@code budget} per
-   * record (the rest on later records). Each deletion is logged, so the changelog gets the key's tombstone with the
-   * record's other outputs and a restore does not bring the key back. Nothing is emitted downstream.
+   * record (the rest on later records; queries hide them meanwhile). Each deletion is logged, so the changelog gets
+   * the key's tombstone with the record's other outputs and a restore does not bring the key back. With
+   * {@code on_expiry: tombstone} the steps after the aggregation get the key with a null value, timed at its expiry
+   * (its last update plus the TTL); if they fail, it goes to the dead-letter topic and the key is forgotten anyway.
    */
-  private static void expireKeys(Step.Aggregate a, StoreState st, int budget) {
+  private static void expireKeys(Step.Aggregate a, StoreState st, Format keyFormat, int budget, Emit emit)
+      throws ProcessingException {
     if (!st.indexMayHold(StoreState.EXPIRE, st.streamTime())) {
       return;
     }
     List<Kv.Entry> due = st.tx().scan(st.indexStart(StoreState.EXPIRE),
         StoreState.indexUpTo(StoreState.EXPIRE, st.streamTime()), budget);
     for (Kv.Entry e : due) {
+      byte[] k = StoreState.indexTarget(e.key());
       st.tx().deleteLocal(e.key());
-      st.tx().delete(StoreState.indexTarget(e.key()));
+      st.tx().delete(k);
+      Object key = a.tombstoneOnExpiry() ? keyFormat.decode("key_format", StoreState.parse(k).key()) : null;
+      forget(a, st, key, StoreState.indexTime(e.key()), emit);
     }
     if (due.size() < budget) {
       doneThrough(st, StoreState.EXPIRE, st.streamTime());
+    }
+  }
+
+  /**
+   * Counts a key's expiry at {@code at} (its last update plus the TTL) and, with {@code on_expiry: tombstone}, hands
+   * its tombstone to the steps after the aggregation (to the dead-letter topic if they fail).
+   */
+  private static void forget(Step.Aggregate a, StoreState st, Object key, long at, Emit emit)
+      throws ProcessingException {
+    st.countExpired();
+    if (!a.tombstoneOnExpiry()) {
+      return;
+    }
+    Map<String, String> headers = new LinkedHashMap<>();
+    headers.put(EXPIRED, Long.toString(at - a.ttlMs()));
+    try {
+      emit.result(key, NullValue.NULL_VALUE, headers, at);
+    } catch (ProcessingException ex) {
+      emit.deadLetter(key, NullValue.NULL_VALUE, at, ex.step(), ex.getMessage());
     }
   }
 
@@ -287,7 +326,7 @@ final class Aggregates {
   static void close(Step.Aggregate a, StoreState st, Format keyFormat, int budget, Emit emit)
       throws ProcessingException {
     if (a.window() == null && a.ttlMs() > 0 && st.streamTime() != Long.MIN_VALUE) {
-      expireKeys(a, st, budget);
+      expireKeys(a, st, keyFormat, budget, emit);
     }
     if (a.window() == null || st.streamTime() == Long.MIN_VALUE) {
       return;

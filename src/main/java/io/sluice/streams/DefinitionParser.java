@@ -101,8 +101,7 @@ public final class DefinitionParser {
       if (!agg.repartition() && inputs.size() > 1) {
         // Equal keys of several inputs would meet in different tasks (one per input partition): bring them together.
         Step.Aggregate a = agg;
-        agg = new Step.Aggregate(a.where(), a.key(), true, a.window(), a.time(), a.agg(), a.store(), a.emitFinal(),
-            a.lateToDeadLetter(), a.ttlMs());
+        agg = a.repartitioned();
         parsed.set(parsed.indexOf(a), agg);
       }
       if (agg.repartition()) {

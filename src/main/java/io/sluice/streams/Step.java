@@ -45,12 +45,18 @@ public sealed interface Step {
    * brought to one task through the stream's repartition topic first.
    */
   record Aggregate(String where, Expression key, boolean repartition, io.sluice.streams.state.WindowSpec window,
-      Expression time, Agg agg, String store, boolean emitFinal, boolean lateToDeadLetter, long ttlMs)
-      implements Step {
+      Expression time, Agg agg, String store, boolean emitFinal, boolean lateToDeadLetter, long ttlMs,
+      boolean tombstoneOnExpiry) implements Step {
     /** Without a TTL ({@code ttlMs} 0: keys are kept until deleted). */
     Aggregate(String where, Expression key, boolean repartition, io.sluice.streams.state.WindowSpec window,
         Expression time, Agg agg, String store, boolean emitFinal, boolean lateToDeadLetter) {
-      this(where, key, repartition, window, time, agg, store, emitFinal, lateToDeadLetter, 0);
+      this(where, key, repartition, window, time, agg, store, emitFinal, lateToDeadLetter, 0, false);
+    }
+
+    /** The same step reading its input through the repartition topic. */
+    Aggregate repartitioned() {
+      return new Aggregate(where, key, true, window, time, agg, store, emitFinal, lateToDeadLetter, ttlMs,
+          tombstoneOnExpiry);
     }
   }
 

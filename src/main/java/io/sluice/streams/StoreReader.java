@@ -23,12 +23,20 @@ final class StoreReader {
   private final StreamDefinition definition;
   private final Kv kv;
   private final long maxBytes;
+  /** Read before any entry (see {@link StoreState#committedStreamTime}): entries its TTL passed are hidden. */
+  private final long streamTime;
   private long held;
 
   StoreReader(StreamDefinition definition, StoreState store, long maxBytes) {
     this.definition = definition;
     this.kv = store.kv();
     this.maxBytes = maxBytes;
+    this.streamTime = store.committedStreamTime();
+  }
+
+  /** A TTL's due key that no record has deleted yet (expiry deletes a bounded number per record). */
+  private boolean expired(Aggregates.Stored s) {
+    return Aggregates.expired(definition.aggregate(), s.time(), streamTime);
   }
 
   private interface Visitor {
@@ -84,7 +92,7 @@ final class StoreReader {
     }
     if (definition.aggregate().window() == null) {
       Aggregates.Stored s = Aggregates.Stored.read(kv.get(StoreState.groupKey(key)));
-      return s == null ? null : entry(key, s);
+      return s == null || expired(s) ? null : entry(key, s);
     }
     byte[] prefix = StoreState.windowPrefix(key);
     JsonArray windows = new JsonArray();
@@ -122,9 +130,13 @@ final class StoreReader {
         return true;
       }
       String order = HexFormat.of().formatHex(p.key());
+      Aggregates.Stored stored = definition.aggregate() == null ? null : Aggregates.Stored.read(e.value());
+      if (!windowed && stored != null && expired(stored)) {
+        return true;
+      }
       if (windowed && current[0] != null && current[0].getString("order").equals(order)) {
         hold(e);
-        current[0].getJsonArray("windows").add(window(p, Aggregates.Stored.read(e.value())));
+        current[0].getJsonArray("windows").add(window(p, stored));
         return true;
       }
       if (out.size() >= limit) {
@@ -134,10 +146,10 @@ final class StoreReader {
       if (definition.aggregate() == null) {
         out.add(row(p.key(), e.value()).put("order", order));
       } else if (!windowed) {
-        out.add(entry(p.key(), Aggregates.Stored.read(e.value())).put("order", order));
+        out.add(entry(p.key(), stored).put("order", order));
       } else {
         current[0] = new JsonObject().put("key", keyJson(p.key())).put("windows", new JsonArray()
-            .add(window(p, Aggregates.Stored.read(e.value())))).put("order", order);
+            .add(window(p, stored))).put("order", order);
         out.add(current[0]);
       }
       return true;

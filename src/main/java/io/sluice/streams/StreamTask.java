@@ -331,7 +331,7 @@ final class StreamTask {
 
   /** What one fetch made: outputs per partition in order, and where the input continues. */
   private record Work(Map<TopicPartition, List<Out>> outputs, long nextOffset, long highWatermark, int in,
-      long errors, String lastError, long late) {
+      long errors, String lastError, long late, long expired) {
   }
 
   private Work process(FetchResult r, long from) throws Exception {
@@ -341,6 +341,7 @@ final class StreamTask {
     long errors = 0;
     String lastError = null;
     long lateBefore = stores == null ? 0 : stores.lateRecords();
+    long expiredBefore = stores == null ? 0 : stores.expiredEntries();
     long held = 0;
     for (Record rec : records(r, from)) {
       if (held >= deps.maxBytesPerRecord()) {
@@ -373,7 +374,8 @@ final class StreamTask {
       progress.after(outputs, in, next, r.highWatermark(), partitionCounts.get(definition.repartitionTopic()));
     }
     return new Work(outputs, next, r.highWatermark(), in, errors, lastError,
-        stores == null ? 0 : stores.lateRecords() - lateBefore);
+        stores == null ? 0 : stores.lateRecords() - lateBefore,
+        stores == null ? 0 : stores.expiredEntries() - expiredBefore);
   }
 
   private Processor.Output deadLetter(Record rec, ProcessingException e) {
@@ -402,6 +404,7 @@ final class StreamTask {
       work.outputs().values().forEach(l -> state.recordsOut += l.size());
       state.errors += work.errors();
       state.lateRecords += work.late();
+      state.expiredEntries += work.expired();
       if (work.lastError() != null) {
         state.lastError = work.lastError();
       }

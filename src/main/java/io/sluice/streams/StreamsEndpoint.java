@@ -218,7 +218,8 @@ final class StreamsEndpoint {
         .put("records_out_per_sec", t.getValue("records_out_per_sec")).put("errors", t.getValue("errors"))
         .put("last_error", t.getValue("last_error")).put("restarts", t.getValue("restarts"));
     if (t.containsKey("restore")) {
-      out.put("late_records", t.getValue("late_records")).put("restore", t.getValue("restore")); // tasks with state
+      out.put("late_records", t.getValue("late_records")).put("expired_entries", t.getLong("expired_entries", 0L))
+          .put("restore", t.getValue("restore")); // tasks with state
     }
     return out;
   }

@@ -36,12 +36,14 @@ final class TaskMeters {
         counter(registry, "sluice.stream.task.errors", "records that failed a step", tags, task, s -> s.errors),
         counter(registry, "sluice.stream.task.restarts", "automatic restarts after a failure", tags, task,
             s -> s.restarts),
+        counter(registry, "sluice.stream.task.expired", "store entries removed for their TTL", tags, task,
+            s -> s.expiredEntries),
         Gauge.builder("sluice.stream.task.lag", task, t -> Math.max(0, t.state().highWatermark - t.state().offset))
             .baseUnit("records").description("input records not yet processed").tags(tags).register(registry)));
   }
 
   private static void removeSiblings(MeterRegistry registry, Tags tags) {
-    for (String name : List.of("records.in", "records.out", "errors", "restarts", "lag")) {
+    for (String name : List.of("records.in", "records.out", "errors", "restarts", "expired", "lag")) {
       registry.find("sluice.stream.task." + name).tags(tags).meters().forEach(registry::remove);
     }
   }

@@ -13,7 +13,8 @@ import java.util.Map;
  *  "state": "RUNNING" | "FAILED" | "PAUSED" | "STOPPED", "broker": id, "high_watermark": n, "lag": n,
  *  "records_in": n, "records_out": n, "records_in_per_sec": x, "records_out_per_sec": x, "errors": n,
  *  "last_error": "...", "restarts": n,
- *  "stores_from": {"changelog": {"0": offset}}, "late_records": n, "restore": {...},   (stateful tasks)
+ *  "stores_from": {"changelog": {"0": offset}}, "late_records": n, "expired_entries": n, "restore": {...},
+ *                                                                                    (stateful tasks)
  *  "input_epoch": n, "input_replaced": true}   (only after the input was deleted and created again)
  * </pre>
  *
@@ -38,6 +39,8 @@ final class TaskState {
   /** Per changelog partition: where this task's records begin (the log end when the task first started). */
   final Map<TopicPartition, Long> storesFrom = new HashMap<>();
   long lateRecords;
+  /** Store entries a TTL removed (all runs of the task: carried in the checkpoint like {@code lateRecords}). */
+  long expiredEntries;
   /** Restore progress: null before any, else {"state": "RESTORING" | "DONE", "records", "from", "to", "position"}. */
   JsonObject restore;
   /**
@@ -64,6 +67,7 @@ final class TaskState {
     s.lastError = json.getString("last_error");
     s.restarts = json.getLong("restarts", 0L);
     s.lateRecords = json.getLong("late_records", 0L);
+    s.expiredEntries = json.getLong("expired_entries", 0L);
     s.inputEpoch = json.getLong("input_epoch", 0L);
     s.inputReplaced = json.getBoolean("input_replaced", false);
     readPositions(json.getJsonObject("stores_from", new JsonObject()), s.storesFrom);
@@ -107,7 +111,8 @@ final class TaskState {
       out.put("input_replaced", true);
     }
     if (!storesFrom.isEmpty()) {
-      out.put("stores_from", positionsJson(storesFrom)).put("late_records", lateRecords).put("restore", restore);
+      out.put("stores_from", positionsJson(storesFrom)).put("late_records", lateRecords)
+          .put("expired_entries", expiredEntries).put("restore", restore);
     }
     return out;
   }

@@ -47,6 +47,11 @@ final class TaskStores implements AutoCloseable {
     return stores.values().stream().mapToLong(StoreState::lateRecords).sum();
   }
 
+  /** Entries the stores' TTLs removed since they opened. */
+  long expiredEntries() {
+    return stores.values().stream().mapToLong(StoreState::expiredEntries).sum();
+  }
+
   /** The changelog topic of store {@code store} of stream {@code stream}. */
   static String changelogTopic(String stream, String store) {
     return stream + "-" + store + "-changelog";

@@ -54,13 +54,14 @@ class StateTtlTest {
   }
 
   @Test
-  void keysNotUpdatedForTheTtlInStreamTimeAreForgottenInTheStoreAndTheChangelogAndStayForgottenAfterARestore()
+  void keysNotUpdatedForTheTtlInStreamTimeAreForgottenInTheStoreAndTheChangelogAndStayForgottenAfterARestoreSilently()
       throws Exception {
     HTTP.createTopic("logins", 1);
     HTTP.createTopic("logins-per-user", 1);
     Reply created = HTTP.send("POST", "/streams", new JsonObject("""
         {"name": "logins", "inputs": ["logins"], "key_format": "json", "value_format": "json",
-         "steps": [{"group_by": "key"}, {"count": {"store": "recent", "ttl": "1m"}}, {"to": "logins-per-user"}]}"""));
+         "steps": [{"group_by": "key"}, {"count": {"store": "recent", "ttl": "1m", "on_expiry": "silent"}},
+                   {"to": "logins-per-user"}]}"""));
     assertThat(created.status()).as(created.body()).isEqualTo(201);
     HTTP.produce("logins", new JsonArray().add(login("ann", 0)).add(login("bob", 1_000)).add(login("ann", 30_000))
         .add(login("cat", 59_000)));
@@ -81,11 +82,12 @@ class StateTtlTest {
     assertThat(HTTP.send("POST", "/streams/logins/restart", null).status()).isEqualTo(200);
     await("the task restarted with its store restored", () -> {
       JsonObject t = task();
+      // the first run restored nothing (its changelog was empty): records > 0 is the restarted run's status
       return t != null && "RUNNING".equals(t.getString("state")) && t.getJsonObject("restore") != null
-          && "DONE".equals(t.getJsonObject("restore").getString("state"));
+          && "DONE".equals(t.getJsonObject("restore").getString("state"))
+          && t.getJsonObject("restore").getLong("records") > 0;
     });
-    // The status read may still be the previous run's for a moment; a store query answers 503 (retry) until the
-    // restarted task serves it.
+    // The restarted run's status is written once it serves queries; 503 (retry) would mean it does not yet.
     await("the restarted task serving queries", () -> status("bob") != 503);
     assertThat(status("bob")).isEqualTo(404);
     assertThat(status("ann")).isEqualTo(404);
@@ -101,6 +103,86 @@ class StateTtlTest {
   }
 
   @Test
+  void anExpiredKeyEmitsATombstoneDownstreamByDefaultAndIsCounted() throws Exception {
+    HTTP.createTopic("visits", 1);
+    HTTP.createTopic("visits-per-user", 1);
+    create("""
+        {"name": "visits", "inputs": ["visits"], "key_format": "json", "value_format": "json",
+         "steps": [{"group_by": "key"}, {"count": {"store": "recent", "ttl": "1m"}}, {"to": "visits-per-user"}]}""");
+    HTTP.produce("visits", new JsonArray().add(login("ann", 0)).add(login("bob", 1_000)).add(login("dan", 61_000)));
+    // dan's record counts dan, then moves stream time to 61 s: ann (due at 60 s) and bob (61 s) expire, in that order
+    await("three counts and two tombstones", () -> HTTP.read("visits-per-user", 0).size() == 5);
+    List<JsonObject> out = HTTP.read("visits-per-user", 0);
+    assertThat(out.subList(0, 3)).extracting(r -> r.getString("key") + "=" + r.getValue("value"))
+        .containsExactly("ann=1", "bob=1", "dan=1");
+    assertThat(out.subList(3, 5)).extracting(r -> r.getString("key") + "=" + r.getValue("value") + "@"
+        + (r.getLong("timestamp") - T) + " last " + (Long.parseLong(StatefulStreamsTest.header(r,
+        "sluice.streams.expired")) - T)).containsExactly("ann=null@60000 last 0", "bob=null@61000 last 1000");
+    await("the status counting two expired entries", () -> task("visits").getLong("expired_entries", 0L) == 2);
+    assertThat(io.sluice.client.StreamDescription.fromJson(HTTP.send("GET", "/streams/visits", null).json())
+        .tasks().get(0).expiredEntries()).isEqualTo(2);
+    await("the task's meter counting them", () -> HTTP.send("GET", "/metrics", null, "text/plain").body()
+        .contains("sluice_stream_task_expired_total{partition=\"0\",stream=\"visits\",topic=\"visits\"} 2.0"));
+  }
+
+  @Test
+  void queriesNeverAnswerADueKeyThatNoRecordHasDeletedYet() throws Exception {
+    HTTP.createTopic("pings", 1);
+    HTTP.createTopic("pings-per-host", 1);
+    create("""
+        {"name": "pings", "inputs": ["pings"], "key_format": "json", "value_format": "json",
+         "steps": [{"group_by": "key"}, {"count": {"store": "seen", "ttl": "1m"}}, {"to": "pings-per-host"}]}""");
+    JsonArray batch = new JsonArray();
+    for (int i = 0; i < 300; i++) {
+      batch.add(login(String.format("h%03d", i), i));
+    }
+    HTTP.produce("pings", batch);
+    await("300 counts", () -> HTTP.read("pings-per-host", 0).size() == 300);
+    assertThat(status("pings", "seen", "h299")).isEqualTo(200);
+    // All 300 are due at stream time 60.3 s, but one record deletes at most a quarter of
+    // streams.max.outputs.per.record (250): h250..h299 stay in the store until the next record.
+    HTTP.produce("pings", new JsonArray().add(login("z", 60_300)));
+    await("the first 250 expired", () -> task("pings").getLong("expired_entries", 0L) == 250);
+    assertThat(HTTP.read("pings-per-host", 0)).hasSize(300 + 1 + 250);
+    assertThat(status("pings", "seen", "h299")).isEqualTo(404);
+    assertThat(status("pings", "seen", "h250")).isEqualTo(404);
+    assertThat(status("pings", "seen", "z")).isEqualTo(200);
+    Reply scan = HTTP.send("GET", "/streams/pings/stores/seen/keys?limit=1000", null);
+    assertThat(scan.status()).as(scan.body()).isEqualTo(200);
+    assertThat(scan.json().getJsonArray("entries")).extracting(e -> ((JsonObject) e).getValue("key"))
+        .containsExactly("z");
+    HTTP.produce("pings", new JsonArray().add(login("z", 60_301)));
+    await("the other 50 expired", () -> task("pings").getLong("expired_entries", 0L) == 300);
+  }
+
+  @Test
+  void aNewVersionWithAShorterTtlAppliesItToTheEntriesAlreadyStored() throws Exception {
+    HTTP.createTopic("carts", 1);
+    HTTP.createTopic("carts-total", 1);
+    String def = """
+        {"name": "carts", "inputs": ["carts"], "key_format": "json", "value_format": "json",
+         "steps": [{"group_by": "key"}, {"count": {"store": "open", "ttl": "TTL"}}, {"to": "carts-total"}]}""";
+    create(def.replace("TTL", "1h"));
+    HTTP.produce("carts", new JsonArray().add(login("a", 0)).add(login("b", 30_000)).add(login("c", 50_000)));
+    await("three counts", () -> HTTP.read("carts-total", 0).size() == 3);
+    Reply put = HTTP.send("PUT", "/streams/carts", new JsonObject(def.replace("TTL", "15s")));
+    assertThat(put.status()).as(put.body()).isEqualTo(200);
+    await("version 2 running with its store restored", () -> {
+      JsonObject t = task("carts");
+      return t.getLong("version") == 2 && "RUNNING".equals(t.getString("state"))
+          && t.getJsonObject("restore") != null && "DONE".equals(t.getJsonObject("restore").getString("state"))
+          && status("carts", "open", "c") == 200;
+    });
+    // restored stream time 50 s: under the new 15 s, a (due 15 s) and b (45 s) have expired already; c (65 s) not
+    assertThat(status("carts", "open", "a")).isEqualTo(404);
+    assertThat(status("carts", "open", "b")).isEqualTo(404);
+    HTTP.produce("carts", new JsonArray().add(login("d", 50_001)));
+    await("a and b tombstoned", () -> HTTP.read("carts-total", 0).size() == 6);
+    assertThat(HTTP.read("carts-total", 0).subList(3, 6)).extracting(r -> r.getString("key") + "=" + r.getValue("value"))
+        .containsExactly("d=1", "a=null", "b=null");
+  }
+
+  @Test
   void aTtlOnAWindowedOrWithABadDurationIsA400() throws Exception {
     Reply windowed = HTTP.send("POST", "/streams", new JsonObject("""
         {"name": "bad", "inputs": ["i"], "steps": [{"group_by": "key"}, {"window": {"tumbling": "1m"}},
@@ -112,16 +194,28 @@ class StateTtlTest {
           {"to": "o"}]}"""));
     assertThat(bad.status()).as(bad.body()).isEqualTo(400);
     assertThat(bad.json().getString("message")).contains("steps[1].sum.ttl").contains("not a duration");
+    Reply badExpiry = HTTP.send("POST", "/streams", new JsonObject("""
+        {"name": "bad", "inputs": ["i"], "steps": [{"group_by": "key"}, {"count": {"ttl": "1h", "on_expiry": "x"}},
+          {"to": "o"}]}"""));
+    assertThat(badExpiry.status()).as(badExpiry.body()).isEqualTo(400);
+    assertThat(badExpiry.json().getString("message")).contains("steps[1].count.on_expiry")
+        .contains("tombstone or silent");
+    Reply noTtl = HTTP.send("POST", "/streams", new JsonObject("""
+        {"name": "bad", "inputs": ["i"], "steps": [{"group_by": "key"}, {"count": {"on_expiry": "silent"}},
+          {"to": "o"}]}"""));
+    assertThat(noTtl.status()).as(noTtl.body()).isEqualTo(400);
+    assertThat(noTtl.json().getString("message")).contains("steps[1].count.on_expiry").contains("only with a ttl");
   }
 
   @Test
   void theJavaClientBuildsATtl() {
     io.sluice.client.StreamDefinition built = io.sluice.client.StreamDefinition.builder("logins")
         .inputs("logins").groupByKey()
-        .count(io.sluice.client.StreamDefinition.Aggregation.defaults().store("recent").ttl(Duration.ofMinutes(1)))
+        .count(io.sluice.client.StreamDefinition.Aggregation.defaults().store("recent").ttl(Duration.ofMinutes(1))
+            .silentExpiry())
         .to("logins-per-user").build();
-    assertThat(built.toJson().getJsonArray("steps").getJsonObject(1))
-        .isEqualTo(new JsonObject().put("count", new JsonObject().put("store", "recent").put("ttl", 60_000L)));
+    assertThat(built.toJson().getJsonArray("steps").getJsonObject(1)).isEqualTo(new JsonObject().put("count",
+        new JsonObject().put("store", "recent").put("ttl", 60_000L).put("on_expiry", "silent")));
   }
 
   private static JsonObject login(String user, long at) {
@@ -129,7 +223,22 @@ class StateTtlTest {
   }
 
   private static int status(String key) throws Exception {
-    return HTTP.send("GET", "/streams/logins/stores/recent/keys/" + key, null).status();
+    return status("logins", "recent", key);
+  }
+
+  private static int status(String stream, String store, String key) throws Exception {
+    return HTTP.send("GET", "/streams/" + stream + "/stores/" + store + "/keys/" + key, null).status();
+  }
+
+  private static void create(String definition) throws Exception {
+    Reply created = HTTP.send("POST", "/streams", new JsonObject(definition));
+    assertThat(created.status()).as(created.body()).isEqualTo(201);
+  }
+
+  /** The first task of {@code stream} (an empty object before it has one). */
+  private static JsonObject task(String stream) throws Exception {
+    JsonArray tasks = HTTP.send("GET", "/streams/" + stream, null).json().getJsonArray("tasks", new JsonArray());
+    return tasks.isEmpty() ? new JsonObject() : tasks.getJsonObject(0);
   }
 
   private static long value(String key) throws Exception {

@@ -31,6 +31,15 @@ public final class StoreState implements AutoCloseable {
   private long streamTime = Long.MIN_VALUE;
   private long pendingStreamTime = Long.MIN_VALUE;
   private long lateRecords;
+  /** Entries a TTL removed: {@code expired} committed, {@code pendingExpired} the record's (gone on a rollback). */
+  private long expired;
+  private long pendingExpired;
+  /**
+   * The stream time of the last committed record (or of the restore), for readers on other threads: an interactive
+   * query hides an entry whose TTL this time has passed though no record has deleted it yet (expiry deletes a bounded
+   * number of keys per record, so due keys may wait for later records).
+   */
+  private volatile long committedStreamTime = Long.MIN_VALUE;
   /**
    * Per index kind ({@link #CLOSE}, {@link #EXPIRE}): no entry of an earlier time is left, so a scan may start there.
    * Without it every scan would seek from the kind's first key over the tombstones of every entry already processed
@@ -84,16 +93,38 @@ public final class StoreState implements AutoCloseable {
     return lateRecords;
   }
 
+  /** An entry is removed for its TTL (counted once this record commits). */
+  public void countExpired() {
+    pendingExpired++;
+  }
+
+  /** Entries removed for their TTL, by the records committed so far. */
+  public long expiredEntries() {
+    return expired;
+  }
+
+  /** {@link #streamTime()} as of the last committed record; thread-safe (see {@link #committedStreamTime}). */
+  public long committedStreamTime() {
+    return committedStreamTime;
+  }
+
   /** Applies the record's changes; answers the logged ones for the changelog. */
   public List<Kv.Change> commit() {
     streamTime = streamTime();
+    expired += pendingExpired;
+    pendingExpired = 0;
+    List<Kv.Change> changes = tx.commit();
+    // After the store's write: a reader that reads the time before the entries never pairs this record's time with
+    // an entry as it was before the record refreshed it (which it would take for expired).
+    committedStreamTime = streamTime;
     System.arraycopy(pendingFloors, 0, floors, 0, floors.length);
     System.arraycopy(pendingNextAt, 0, nextAt, 0, nextAt.length);
-    return tx.commit();
+    return changes;
   }
 
   public void rollback() {
     pendingStreamTime = Long.MIN_VALUE;
+    pendingExpired = 0;
     System.arraycopy(floors, 0, pendingFloors, 0, floors.length);
     System.arraycopy(nextAt, 0, pendingNextAt, 0, nextAt.length);
     tx.rollback();
@@ -226,5 +257,6 @@ public final class StoreState implements AutoCloseable {
   /** Sets the stream time after a restore. */
   public void restoredStreamTime(long t) {
     streamTime = Math.max(streamTime, t);
+    committedStreamTime = streamTime;
   }
 }
