@@ -258,18 +258,26 @@ public final class StreamDefinition {
 
     /**
      * Forgets a key not updated for {@code ttl} of stream time (record times), in the store and its changelog
-     * alike, and emits its tombstone (see {@link #silentExpiry}); only for aggregations without a window.
+     * alike, silently unless {@link #tombstoneOnExpiry} is asked; only for aggregations without a window.
      */
     public Aggregation ttl(java.time.Duration ttl) {
       return new Aggregation(json.copy().put("ttl", ttl.toMillis()));
     }
 
     /**
-     * With a {@link #ttl}: an expired key emits nothing (by default it sends its key with a null value, a
-     * tombstone, through the steps after the aggregation).
+     * With a {@link #ttl}: an expired key emits nothing, only the store and its changelog forget it (the
+     * default, said explicitly).
      */
     public Aggregation silentExpiry() {
       return new Aggregation(json.copy().put("on_expiry", "silent"));
+    }
+
+    /**
+     * With a {@link #ttl}: an expired key sends its key with a null value (a tombstone) through the steps after
+     * the aggregation, as a table's delete, so an output read as a table forgets it too.
+     */
+    public Aggregation tombstoneOnExpiry() {
+      return new Aggregation(json.copy().put("on_expiry", "tombstone"));
     }
   }
 

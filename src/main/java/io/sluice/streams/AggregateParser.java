@@ -217,7 +217,9 @@ final class AggregateParser {
     if (v != null && ttl == 0) {
       throw invalid(at + ": only with a ttl (nothing expires without one)");
     }
-    return "tombstone".equals(choice(at, v, "tombstone", "silent"));
+    // silent by default: definitions stored with a ttl before on_expiry existed expired silently, and a stored
+    // definition must not start emitting tombstones after an upgrade
+    return "tombstone".equals(choice(at, v, "silent", "tombstone"));
   }
 
   private static long duration(String at, Object v) {

@@ -165,7 +165,7 @@ class StateTtlModelTest {
   void expiryMatchesTheModelWithinTheBudgetAndAcrossARestore(long seed) throws Exception {
     StreamDefinition d = PARSER.parse(new JsonObject("""
         {"name": "t", "inputs": ["in"], "key_format": "string", "value_format": "json",
-         "steps": [{"group_by": "key"}, {"count": {"ttl": 3000}}, {"to": "out"}]}"""), null);
+         "steps": [{"group_by": "key"}, {"count": {"ttl": 3000, "on_expiry": "tombstone"}}, {"to": "out"}]}"""), null);
     List<In> in = input(seed, 400);
     Model model = new Model();
     Run whole = new Run(d);

@@ -54,13 +54,13 @@ class StateTtlTest {
   }
 
   @Test
-  void keysNotUpdatedForTheTtlInStreamTimeAreForgottenInTheStoreAndTheChangelogAndStayForgottenAfterARestoreSilently()
+  void keysNotUpdatedForTheTtlInStreamTimeAreForgottenInTheStoreAndTheChangelogAndStayForgottenAfterARestoreSilentlyByDefault()
       throws Exception {
     HTTP.createTopic("logins", 1);
     HTTP.createTopic("logins-per-user", 1);
     Reply created = HTTP.send("POST", "/streams", new JsonObject("""
         {"name": "logins", "inputs": ["logins"], "key_format": "json", "value_format": "json",
-         "steps": [{"group_by": "key"}, {"count": {"store": "recent", "ttl": "1m", "on_expiry": "silent"}},
+         "steps": [{"group_by": "key"}, {"count": {"store": "recent", "ttl": "1m"}},
                    {"to": "logins-per-user"}]}"""));
     assertThat(created.status()).as(created.body()).isEqualTo(201);
     HTTP.produce("logins", new JsonArray().add(login("ann", 0)).add(login("bob", 1_000)).add(login("ann", 30_000))
@@ -103,12 +103,13 @@ class StateTtlTest {
   }
 
   @Test
-  void anExpiredKeyEmitsATombstoneDownstreamByDefaultAndIsCounted() throws Exception {
+  void anExpiredKeyEmitsATombstoneDownstreamWhenAskedAndIsCounted() throws Exception {
     HTTP.createTopic("visits", 1);
     HTTP.createTopic("visits-per-user", 1);
     create("""
         {"name": "visits", "inputs": ["visits"], "key_format": "json", "value_format": "json",
-         "steps": [{"group_by": "key"}, {"count": {"store": "recent", "ttl": "1m"}}, {"to": "visits-per-user"}]}""");
+         "steps": [{"group_by": "key"}, {"count": {"store": "recent", "ttl": "1m", "on_expiry": "tombstone"}},
+                   {"to": "visits-per-user"}]}""");
     HTTP.produce("visits", new JsonArray().add(login("ann", 0)).add(login("bob", 1_000)).add(login("dan", 61_000)));
     // dan's record counts dan, then moves stream time to 61 s: ann (due at 60 s) and bob (61 s) expire, in that order
     await("three counts and two tombstones", () -> HTTP.read("visits-per-user", 0).size() == 5);
@@ -131,7 +132,8 @@ class StateTtlTest {
     HTTP.createTopic("pings-per-host", 1);
     create("""
         {"name": "pings", "inputs": ["pings"], "key_format": "json", "value_format": "json",
-         "steps": [{"group_by": "key"}, {"count": {"store": "seen", "ttl": "1m"}}, {"to": "pings-per-host"}]}""");
+         "steps": [{"group_by": "key"}, {"count": {"store": "seen", "ttl": "1m", "on_expiry": "tombstone"}},
+                   {"to": "pings-per-host"}]}""");
     JsonArray batch = new JsonArray();
     for (int i = 0; i < 300; i++) {
       batch.add(login(String.format("h%03d", i), i));
@@ -161,7 +163,8 @@ class StateTtlTest {
     HTTP.createTopic("carts-total", 1);
     String def = """
         {"name": "carts", "inputs": ["carts"], "key_format": "json", "value_format": "json",
-         "steps": [{"group_by": "key"}, {"count": {"store": "open", "ttl": "TTL"}}, {"to": "carts-total"}]}""";
+         "steps": [{"group_by": "key"}, {"count": {"store": "open", "ttl": "TTL", "on_expiry": "tombstone"}},
+                   {"to": "carts-total"}]}""";
     create(def.replace("TTL", "1h"));
     HTTP.produce("carts", new JsonArray().add(login("a", 0)).add(login("b", 30_000)).add(login("c", 50_000)));
     await("three counts", () -> HTTP.read("carts-total", 0).size() == 3);
@@ -199,7 +202,7 @@ class StateTtlTest {
           {"to": "o"}]}"""));
     assertThat(badExpiry.status()).as(badExpiry.body()).isEqualTo(400);
     assertThat(badExpiry.json().getString("message")).contains("steps[1].count.on_expiry")
-        .contains("tombstone or silent");
+        .contains("silent or tombstone");
     Reply noTtl = HTTP.send("POST", "/streams", new JsonObject("""
         {"name": "bad", "inputs": ["i"], "steps": [{"group_by": "key"}, {"count": {"on_expiry": "silent"}},
           {"to": "o"}]}"""));
@@ -216,6 +219,12 @@ class StateTtlTest {
         .to("logins-per-user").build();
     assertThat(built.toJson().getJsonArray("steps").getJsonObject(1)).isEqualTo(new JsonObject().put("count",
         new JsonObject().put("store", "recent").put("ttl", 60_000L).put("on_expiry", "silent")));
+    io.sluice.client.StreamDefinition tombstones = io.sluice.client.StreamDefinition.builder("logins")
+        .inputs("logins").groupByKey()
+        .count(io.sluice.client.StreamDefinition.Aggregation.defaults().ttl(Duration.ofMinutes(1)).tombstoneOnExpiry())
+        .to("logins-per-user").build();
+    assertThat(tombstones.toJson().getJsonArray("steps").getJsonObject(1)).isEqualTo(new JsonObject().put("count",
+        new JsonObject().put("ttl", 60_000L).put("on_expiry", "tombstone")));
   }
 
   private static JsonObject login(String user, long at) {
