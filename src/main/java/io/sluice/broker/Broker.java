@@ -118,6 +118,8 @@ public final class Broker {
   private static final long HTTP_STEP_MS = 10_000;
   /** Bound of Vert.x's close, which leaves the cluster (a ZooKeeper client close). */
   private static final long VERTX_STEP_MS = 5_000;
+  /** Checks readiness for {@link #firstReady} besides the metadata's changes (a connection back, a trusted session). */
+  private static final long READY_RECHECK_MS = 1_000;
 
   private final BrokerConfig config;
   private final Builder builder;
@@ -167,6 +169,10 @@ public final class Broker {
   private volatile Future<MetricsService> metricsBuilt;
   /** Completes when the start does; fails if the broker closes first. */
   private final Promise<Void> started = Promise.promise();
+  /** The first time the broker is ready: the connect worker starts then. */
+  private final FirstReady firstReady = new FirstReady(started.future(), this::notReadyReason);
+  /** The start's steps, timed for its log line (and counted with their DEBUG logger on). */
+  private final StartSteps steps = new StartSteps();
 
   private Broker(BrokerConfig config, Builder builder) {
     this.config = config;
@@ -239,7 +245,6 @@ public final class Broker {
    * listener is bound (so {@code /ready} cannot answer) and the controller candidacy.
    */
   private Future<Void> boot() {
-    StartSteps steps = new StartSteps();
     return steps.time("zookeeper port", startZooKeeper())
         // The clustered Vert.x (its ZooKeeper session and cluster join) starts while the embedded server loads.
         .compose(connect -> {
@@ -266,8 +271,26 @@ public final class Broker {
         .compose(v -> Future.all(steps.time("controller", controller.start()), frontEnds(steps)).<Void>mapEmpty())
         .onSuccess(v -> {
           LOG.log(Level.INFO, "Broker " + config.brokerId() + " started in " + steps);
+          steps.logCounts(config.brokerId());
           started.tryComplete();
+          followFirstReadiness();
         });
+  }
+
+  /**
+   * Completes {@link #firstReady} at the metadata snapshot that makes the broker ready (the elected controller's, as a
+   * rule, just after the start), with a slow timer for what changes without a snapshot.
+   */
+  private void followFirstReadiness() {
+    if (firstReady.check()) {
+      return;
+    }
+    metadata.addListener(s -> firstReady.check());
+    vertx.setPeriodic(READY_RECHECK_MS, id -> {
+      if (firstReady.check()) {
+        vertx.cancelTimer(id);
+      }
+    });
   }
 
   /** Metrics, broker services and listeners, the listeners' endpoints advertised. */
@@ -276,27 +299,6 @@ public final class Broker {
         .compose(v -> startComponents(steps))
         .compose(v -> steps.time("listeners", startListeners()))
         .compose(v -> steps.time("advertise", advertiseListeners()));
-  }
-
-  /** How long each start step took, for the start's log line (where a slow start spent its time). */
-  private static final class StartSteps {
-    private final long begin = System.nanoTime();
-    private final StringBuilder steps = new StringBuilder();
-    private long last = begin;
-
-    <T> Future<T> time(String step, Future<T> f) {
-      return f.onSuccess(v -> {
-        long now = System.nanoTime();
-        steps.append(steps.length() == 0 ? "" : ", ").append(step).append(' ')
-            .append(TimeUnit.NANOSECONDS.toMillis(now - last));
-        last = now;
-      });
-    }
-
-    @Override
-    public String toString() {
-      return TimeUnit.NANOSECONDS.toMillis(last - begin) + " ms (" + steps + ")";
-    }
   }
 
   /** Checks that the data directory belongs to the cluster in ZooKeeper (or to none yet). */
@@ -332,9 +334,9 @@ public final class Broker {
    * start on a quiet one). The sources are read only once the metrics sample or are scraped, after the start.
    */
   private void startBuildingMetrics() {
-    metricsBuilt = vertx.executeBlocking(() -> new MetricsService(vertx, config, new MetricsService.Sources(
-        config.brokerId(), () -> metadata.snapshot(), () -> partitions.replicaStats(), () -> controller.isActive())),
-        false);
+    metricsBuilt = vertx.executeBlocking(() -> steps.beside("metrics build", () -> new MetricsService(vertx, config,
+        new MetricsService.Sources(config.brokerId(), () -> metadata.snapshot(), () -> partitions.replicaStats(),
+            () -> controller.isActive()))), false);
   }
 
   /** Metrics and the dashboard: listeners get the metered service and mount their routes. */
@@ -376,11 +378,11 @@ public final class Broker {
     // The brokers' own HTTP clients (connect's, the metrics' cluster view) authenticate as the broker.
     Supplier<String[]> brokerCredentials = () -> authentication.brokerCredentials(config.brokerId());
     metrics.peerCredentials(brokerCredentials);
-    // The connect worker (plugin scan, its own clients of this broker) waits until the broker has started: it is not
-    // part of ready and took CPU from the start's last steps.
+    // The connect worker (plugin extraction and scan, its own clients of this broker) waits until the broker is first
+    // ready: it is not part of ready, and took CPU from the steps between the start's end and ready (issue 16).
     extensions.add(new ConnectService(vertx, service, config, metrics.meters()).clientCredentials(brokerCredentials)
         .policy(acls == null ? null : policed)
-        .httpExtension(started.future()));
+        .httpExtension(firstReady.future()));
     extensions.add(new TransactionsEndpoint(acls == null ? groups.transactions()
         : new AuthorizingTransactionService(groups.transactions(), acls.authorizer())));
     // Client traffic is counted once, where it enters: behind the policy, in front of forwarding.
@@ -505,7 +507,7 @@ public final class Broker {
    * starts the embedded ZooKeeper or finds the one to join.
    */
   private Future<String> startZooKeeper() {
-    return onBootstrapThread(() -> {
+    return onBootstrapThread(() -> steps.beside("data directory and identity", () -> {
       try {
         Files.createDirectories(config.dataDir());
       } catch (IOException e) {
@@ -517,13 +519,13 @@ public final class Broker {
       identity = DataDirectoryIdentity.load(config.dataDir(), config.brokerId());
       startOpeningLogStore();
       return null;
-    }).compose(v -> config.zookeeperConnect().isPresent()
+    })).compose(v -> config.zookeeperConnect().isPresent()
         ? Future.succeededFuture(zookeeperConnect = config.zookeeperConnect().get())
         : startEmbeddedZooKeeper());
   }
 
   private Future<String> startEmbeddedZooKeeper() {
-    return onBootstrapThread(() -> {
+    return onBootstrapThread(() -> steps.beside("embedded zookeeper port", () -> {
       int port = config.zookeeperEmbeddedPort();
       try {
         boundZooKeeper = EmbeddedZooKeeper.bind(config.dataDir().resolve("zookeeper"), port,
@@ -536,7 +538,7 @@ public final class Broker {
         LOG.log(Level.INFO, "Port " + port + " is taken: joining the ZooKeeper there (another broker's embedded one)");
       }
       return zookeeperConnect;
-    });
+    }));
   }
 
   /**
@@ -554,7 +556,7 @@ public final class Broker {
     Promise<Void> served = Promise.promise();
     Thread t = new Thread(() -> {
       try {
-        embeddedZooKeeper = bound.serve();
+        embeddedZooKeeper = steps.beside("embedded zookeeper load and serve", bound::serve);
         served.complete();
       } catch (RuntimeException | Error e) {
         client.close();
@@ -596,6 +598,8 @@ public final class Broker {
         .connectionTimeoutMs(config.zookeeperConnectionTimeoutMs())
         .retryPolicy(new ExponentialBackoffRetry(100, 5, 10_000));
     CuratorFramework curator = ZkSessionPolicy.serverDecidesExpiry(zk).build();
+    steps.markWhen("zookeeper session", curator.getConnectionStateListenable(),
+        org.apache.curator.framework.state.ConnectionState::isConnected);
     curator.start();
     return curator;
   }
@@ -614,7 +618,9 @@ public final class Broker {
     }
     options.setFileSystemOptions(VertxFileCache.options(config.dataDir()));
     builder.vertxOptions.accept(options);
-    return Vertx.builder().with(options).withClusterManager(clusterManager).buildClustered().<Void>map(v -> {
+    return steps.beside("vertx create", () -> Vertx.builder().with(options).withClusterManager(clusterManager)
+        .buildClustered()).<Void>map(v -> {
+      steps.mark("clustered vertx joined");
       vertx = v;
       if (config.ssl().interBroker()) {
         // Rotations of listener.name.broker.ssl.* reach the event bus as they reach the replica links.
@@ -646,7 +652,8 @@ public final class Broker {
     logStoreOpening = new CompletableFuture<>();
     Thread t = new Thread(() -> {
       try {
-        LogManager opened = LogManager.open(config.dataDir(), config.getLong(BrokerConfig.LOG_INDEX_MEMORY_BYTES));
+        LogManager opened = steps.beside("log store open", () -> LogManager.open(config.dataDir(),
+            config.getLong(BrokerConfig.LOG_INDEX_MEMORY_BYTES)));
         opened.producerIdMaxPerBroker(config.getInt(BrokerConfig.PRODUCER_ID_MAX_PER_BROKER));
         logStoreOpening.complete(opened);
       } catch (RuntimeException | Error e) {
@@ -741,6 +748,7 @@ public final class Broker {
     long remoteDeadline = deadline - TimeUnit.MILLISECONDS.toNanos(localReserveMs(graceMs));
     long partitionsDeadline = deadline - TimeUnit.MILLISECONDS.toNanos(localReserveMs(graceMs) / 4);
     started.tryFail("Broker " + config.brokerId() + " stopped before its start completed");
+    firstReady.stopped("Broker " + config.brokerId() + " stopped before it was ready");
     Future<Void> chain = Future.succeededFuture();
     if (sessionKeeper != null) {
       sessionKeeper.close();
