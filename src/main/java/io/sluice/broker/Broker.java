@@ -118,8 +118,6 @@ public final class Broker {
   private static final long HTTP_STEP_MS = 10_000;
   /** Bound of Vert.x's close, which leaves the cluster (a ZooKeeper client close). */
   private static final long VERTX_STEP_MS = 5_000;
-  /** Checks readiness for {@link #firstReady} besides the metadata's changes (a connection back, a trusted session). */
-  private static final long READY_RECHECK_MS = 1_000;
 
   private final BrokerConfig config;
   private final Builder builder;
@@ -169,8 +167,6 @@ public final class Broker {
   private volatile Future<MetricsService> metricsBuilt;
   /** Completes when the start does; fails if the broker closes first. */
   private final Promise<Void> started = Promise.promise();
-  /** The first time the broker is ready: the connect worker starts then. */
-  private final FirstReady firstReady = new FirstReady(started.future(), this::notReadyReason);
   /** The start's steps, timed for its log line (and counted with their DEBUG logger on). */
   private final StartSteps steps = new StartSteps();
 
@@ -271,26 +267,9 @@ public final class Broker {
         .compose(v -> Future.all(steps.time("controller", controller.start()), frontEnds(steps)).<Void>mapEmpty())
         .onSuccess(v -> {
           LOG.log(Level.INFO, "Broker " + config.brokerId() + " started in " + steps);
-          steps.logCounts(config.brokerId());
           started.tryComplete();
-          followFirstReadiness();
+          steps.logCounts(config.brokerId());
         });
-  }
-
-  /**
-   * Completes {@link #firstReady} at the metadata snapshot that makes the broker ready (the elected controller's, as a
-   * rule, just after the start), with a slow timer for what changes without a snapshot.
-   */
-  private void followFirstReadiness() {
-    if (firstReady.check()) {
-      return;
-    }
-    metadata.addListener(s -> firstReady.check());
-    vertx.setPeriodic(READY_RECHECK_MS, id -> {
-      if (firstReady.check()) {
-        vertx.cancelTimer(id);
-      }
-    });
   }
 
   /** Metrics, broker services and listeners, the listeners' endpoints advertised. */
@@ -378,11 +357,11 @@ public final class Broker {
     // The brokers' own HTTP clients (connect's, the metrics' cluster view) authenticate as the broker.
     Supplier<String[]> brokerCredentials = () -> authentication.brokerCredentials(config.brokerId());
     metrics.peerCredentials(brokerCredentials);
-    // The connect worker (plugin extraction and scan, its own clients of this broker) waits until the broker is first
-    // ready: it is not part of ready, and took CPU from the steps between the start's end and ready (issue 16).
+    // The connect worker (plugin scan, its own clients of this broker) waits until the broker has started: it is not
+    // part of ready and took CPU from the start's last steps.
     extensions.add(new ConnectService(vertx, service, config, metrics.meters()).clientCredentials(brokerCredentials)
         .policy(acls == null ? null : policed)
-        .httpExtension(firstReady.future()));
+        .httpExtension(started.future()));
     extensions.add(new TransactionsEndpoint(acls == null ? groups.transactions()
         : new AuthorizingTransactionService(groups.transactions(), acls.authorizer())));
     // Client traffic is counted once, where it enters: behind the policy, in front of forwarding.
@@ -748,7 +727,6 @@ public final class Broker {
     long remoteDeadline = deadline - TimeUnit.MILLISECONDS.toNanos(localReserveMs(graceMs));
     long partitionsDeadline = deadline - TimeUnit.MILLISECONDS.toNanos(localReserveMs(graceMs) / 4);
     started.tryFail("Broker " + config.brokerId() + " stopped before its start completed");
-    firstReady.stopped("Broker " + config.brokerId() + " stopped before it was ready");
     Future<Void> chain = Future.succeededFuture();
     if (sessionKeeper != null) {
       sessionKeeper.close();

@@ -141,7 +141,7 @@ final class StartSteps {
 
     @Override
     public String toString() {
-      return "at ready " + lastWallMs + " ms from the JVM's launch, cpu " + lastCpuMs + " ms, classes " + lastClasses
+      return "at the end " + lastWallMs + " ms from the JVM's launch, cpu " + lastCpuMs + " ms, classes " + lastClasses
           + " (" + phases + ")" + (beside.length() == 0 ? "" : "; beside the steps: " + beside);
     }
   }

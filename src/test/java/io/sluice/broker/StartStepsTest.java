@@ -56,7 +56,7 @@ class StartStepsTest {
     assertThat(loaded).contains("StartStepsTest");
     assertThat(steps.toString()).matches("\\d+ ms \\(zookeeper port \\d+, listeners \\d+\\)");
     assertThat(logged).singleElement().satisfies(line -> assertThat(line)
-        .startsWith("Broker 7 start phases: at ready ")
+        .startsWith("Broker 7 start phases: at the end ")
         .containsPattern("jvm and main: wall \\d+ ms, cpu \\d+ ms, classes [1-9]\\d*")
         .containsPattern("zookeeper port: wall \\d+ ms, cpu \\d+ ms, classes \\d+")
         .containsPattern("listeners: wall \\d+ ms, cpu \\d+ ms, classes [1-9]\\d*") // the anonymous class above
