@@ -3,7 +3,9 @@
 # bin/sluice (the jar's CDS archive) N times, fresh data directory and embedded ZooKeeper each, and prints at the first
 # 200 from GET /ready: wall ms, the JVM's CPU ms (utime+stime, /proc/PID/stat), classes loaded (not archived /
 # archived, jcmd PerfCounter.print), threads, the load, and the broker's "started in" step line.
-#   bench/startup-cpu.sh [sluice.jar] [starts] [broker arguments...]      Env: JAVA_OPTS, KEEP_LOGS=DIR
+#   bench/startup-cpu.sh [sluice.jar] [starts] [broker arguments...]      Env: JAVA_OPTS, KEEP_LOGS=DIR, PHASES=1
+# PHASES=1 also prints the broker's counted start phases (the io.sluice.broker.StartSteps logger at FINE: each step's
+# wall, CPU and classes from the JVM's launch, and what ran beside the steps; README "Starting faster").
 # Run each under flock /tmp/sluice-bench.lock, alternating jars, as the other bench scripts.
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -15,6 +17,10 @@ export SLUICE_JAR="$JAR"
 # With a valid archive bin/sluice execs the JVM, so the PID below is the JVM's (without one it would be the launcher's).
 [[ -s "${JAR%.jar}.jsa" && -f "${JAR%.jar}.jsa.key" ]] || "$HERE/../bin/sluice-cds-archive" 300 "${BROKER_ARGS[@]}" >/dev/null
 DIR="$(mktemp -d /tmp/sluice-startup-cpu.XXXXXX)"
+if [[ "${PHASES:-0}" == 1 ]]; then
+  { unzip -p "$JAR" sluice-logging.properties; echo "io.sluice.broker.StartSteps.level = FINE"; } > "$DIR/logging.properties"
+  export JAVA_OPTS="${JAVA_OPTS:-} -Djava.util.logging.config.file=$DIR/logging.properties"
+fi
 PID=""
 trap 'if [[ -n "$PID" ]]; then kill "$PID" 2>/dev/null || true; fi; rm -rf "$DIR"' EXIT
 tick_ms=$(( 1000 / $(getconf CLK_TCK) ))
@@ -33,6 +39,9 @@ for i in $(seq 1 "$N"); do
   threads="$(ls "/proc/$PID/task" | wc -l)"
   echo "start $i: wall $(( (t1 - t0) / 1000000 )) ms, cpu $(( (ut + st) * tick_ms )) ms, ${classes}threads $threads," \
     "load $load | $(grep -o 'started in.*' "$DIR/log" | head -1)"
+  # The phases are logged just after the "started in" line, which may come a moment after ready answers.
+  [[ "${PHASES:-0}" != 1 ]] || { until grep -q 'start phases' "$DIR/log"; do sleep 0.05; done
+    grep -o 'start phases.*' "$DIR/log" | head -1; }
   [[ -z "${KEEP_LOGS:-}" ]] || cp "$DIR/log" "$KEEP_LOGS/$(basename "$JAR" .jar)-$i-$PID.log"
   kill "$PID"; wait "$PID" 2>/dev/null || true
   PID=""

@@ -167,6 +167,8 @@ public final class Broker {
   private volatile Future<MetricsService> metricsBuilt;
   /** Completes when the start does; fails if the broker closes first. */
   private final Promise<Void> started = Promise.promise();
+  /** The start's steps, timed for its log line (and counted with their DEBUG logger on). */
+  private final StartSteps steps = new StartSteps();
 
   private Broker(BrokerConfig config, Builder builder) {
     this.config = config;
@@ -239,7 +241,6 @@ public final class Broker {
    * listener is bound (so {@code /ready} cannot answer) and the controller candidacy.
    */
   private Future<Void> boot() {
-    StartSteps steps = new StartSteps();
     return steps.time("zookeeper port", startZooKeeper())
         // The clustered Vert.x (its ZooKeeper session and cluster join) starts while the embedded server loads.
         .compose(connect -> {
@@ -267,6 +268,7 @@ public final class Broker {
         .onSuccess(v -> {
           LOG.log(Level.INFO, "Broker " + config.brokerId() + " started in " + steps);
           started.tryComplete();
+          steps.logCounts(config.brokerId());
         });
   }
 
@@ -276,27 +278,6 @@ public final class Broker {
         .compose(v -> startComponents(steps))
         .compose(v -> steps.time("listeners", startListeners()))
         .compose(v -> steps.time("advertise", advertiseListeners()));
-  }
-
-  /** How long each start step took, for the start's log line (where a slow start spent its time). */
-  private static final class StartSteps {
-    private final long begin = System.nanoTime();
-    private final StringBuilder steps = new StringBuilder();
-    private long last = begin;
-
-    <T> Future<T> time(String step, Future<T> f) {
-      return f.onSuccess(v -> {
-        long now = System.nanoTime();
-        steps.append(steps.length() == 0 ? "" : ", ").append(step).append(' ')
-            .append(TimeUnit.NANOSECONDS.toMillis(now - last));
-        last = now;
-      });
-    }
-
-    @Override
-    public String toString() {
-      return TimeUnit.NANOSECONDS.toMillis(last - begin) + " ms (" + steps + ")";
-    }
   }
 
   /** Checks that the data directory belongs to the cluster in ZooKeeper (or to none yet). */
@@ -332,9 +313,9 @@ public final class Broker {
    * start on a quiet one). The sources are read only once the metrics sample or are scraped, after the start.
    */
   private void startBuildingMetrics() {
-    metricsBuilt = vertx.executeBlocking(() -> new MetricsService(vertx, config, new MetricsService.Sources(
-        config.brokerId(), () -> metadata.snapshot(), () -> partitions.replicaStats(), () -> controller.isActive())),
-        false);
+    metricsBuilt = vertx.executeBlocking(() -> steps.beside("metrics build", () -> new MetricsService(vertx, config,
+        new MetricsService.Sources(config.brokerId(), () -> metadata.snapshot(), () -> partitions.replicaStats(),
+            () -> controller.isActive()))), false);
   }
 
   /** Metrics and the dashboard: listeners get the metered service and mount their routes. */
@@ -505,7 +486,7 @@ public final class Broker {
    * starts the embedded ZooKeeper or finds the one to join.
    */
   private Future<String> startZooKeeper() {
-    return onBootstrapThread(() -> {
+    return onBootstrapThread(() -> steps.beside("data directory and identity", () -> {
       try {
         Files.createDirectories(config.dataDir());
       } catch (IOException e) {
@@ -517,13 +498,13 @@ public final class Broker {
       identity = DataDirectoryIdentity.load(config.dataDir(), config.brokerId());
       startOpeningLogStore();
       return null;
-    }).compose(v -> config.zookeeperConnect().isPresent()
+    })).compose(v -> config.zookeeperConnect().isPresent()
         ? Future.succeededFuture(zookeeperConnect = config.zookeeperConnect().get())
         : startEmbeddedZooKeeper());
   }
 
   private Future<String> startEmbeddedZooKeeper() {
-    return onBootstrapThread(() -> {
+    return onBootstrapThread(() -> steps.beside("embedded zookeeper port", () -> {
       int port = config.zookeeperEmbeddedPort();
       try {
         boundZooKeeper = EmbeddedZooKeeper.bind(config.dataDir().resolve("zookeeper"), port,
@@ -536,7 +517,7 @@ public final class Broker {
         LOG.log(Level.INFO, "Port " + port + " is taken: joining the ZooKeeper there (another broker's embedded one)");
       }
       return zookeeperConnect;
-    });
+    }));
   }
 
   /**
@@ -554,7 +535,7 @@ public final class Broker {
     Promise<Void> served = Promise.promise();
     Thread t = new Thread(() -> {
       try {
-        embeddedZooKeeper = bound.serve();
+        embeddedZooKeeper = steps.beside("embedded zookeeper load and serve", bound::serve);
         served.complete();
       } catch (RuntimeException | Error e) {
         client.close();
@@ -596,6 +577,8 @@ public final class Broker {
         .connectionTimeoutMs(config.zookeeperConnectionTimeoutMs())
         .retryPolicy(new ExponentialBackoffRetry(100, 5, 10_000));
     CuratorFramework curator = ZkSessionPolicy.serverDecidesExpiry(zk).build();
+    steps.markWhen("zookeeper session", curator.getConnectionStateListenable(),
+        org.apache.curator.framework.state.ConnectionState::isConnected);
     curator.start();
     return curator;
   }
@@ -614,7 +597,9 @@ public final class Broker {
     }
     options.setFileSystemOptions(VertxFileCache.options(config.dataDir()));
     builder.vertxOptions.accept(options);
-    return Vertx.builder().with(options).withClusterManager(clusterManager).buildClustered().<Void>map(v -> {
+    return steps.beside("vertx create", () -> Vertx.builder().with(options).withClusterManager(clusterManager)
+        .buildClustered()).<Void>map(v -> {
+      steps.mark("clustered vertx joined");
       vertx = v;
       if (config.ssl().interBroker()) {
         // Rotations of listener.name.broker.ssl.* reach the event bus as they reach the replica links.
@@ -646,7 +631,8 @@ public final class Broker {
     logStoreOpening = new CompletableFuture<>();
     Thread t = new Thread(() -> {
       try {
-        LogManager opened = LogManager.open(config.dataDir(), config.getLong(BrokerConfig.LOG_INDEX_MEMORY_BYTES));
+        LogManager opened = steps.beside("log store open", () -> LogManager.open(config.dataDir(),
+            config.getLong(BrokerConfig.LOG_INDEX_MEMORY_BYTES)));
         opened.producerIdMaxPerBroker(config.getInt(BrokerConfig.PRODUCER_ID_MAX_PER_BROKER));
         logStoreOpening.complete(opened);
       } catch (RuntimeException | Error e) {
