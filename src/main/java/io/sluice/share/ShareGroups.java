@@ -7,7 +7,6 @@ import io.sluice.api.TopicPartition;
 import io.sluice.broker.rpc.Contexts;
 import io.sluice.errors.ErrorCode;
 import io.sluice.errors.SluiceException;
-import io.sluice.share.SharePartition.AckType;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -31,7 +30,7 @@ import java.util.function.Supplier;
  * Log reads go through the broker service (to the partition's leader) and are decoded on the share worker pool
  * ({@link ShareReads}), never on the event loop.
  */
-final class ShareGroups {
+final class ShareGroups implements ShareGroupsApi {
 
   /** The configured limits and the session timeout bounds. */
   record Settings(SharePartition.Limits limits, long defaultSessionTimeoutMs, long minSessionTimeoutMs,
@@ -89,7 +88,8 @@ final class ShareGroups {
    * Adds a member subscribed to {@code topics} (each must exist), returning its id. {@code sessionTimeoutMs} 0 takes
    * the default; {@code earliest} sets share.auto.offset.reset for partitions the group starts on later.
    */
-  Future<String> join(String group, List<String> topics, long sessionTimeoutMs, Boolean earliest) {
+  @Override
+  public Future<String> join(String group, List<String> topics, long sessionTimeoutMs, Boolean earliest) {
     long session = sessionTimeoutMs == 0 ? settings.defaultSessionTimeoutMs() : sessionTimeoutMs;
     if (session < settings.minSessionTimeoutMs() || session > settings.maxSessionTimeoutMs()) {
       return Future.failedFuture(new SluiceException(ErrorCode.INVALID_SESSION_TIMEOUT, "session.timeout.ms "
@@ -110,7 +110,8 @@ final class ShareGroups {
   }
 
   /** Removes a member; the records it holds become available to the others at once. */
-  Future<Void> leave(String group, String member) {
+  @Override
+  public Future<Void> leave(String group, String member) {
     return onOwn(() -> {
       Group g = requireGroup(group);
       requireMember(group, g, member);
@@ -120,7 +121,8 @@ final class ShareGroups {
   }
 
   /** Keeps a member's session alive without fetching. */
-  Future<Void> heartbeat(String group, String member) {
+  @Override
+  public Future<Void> heartbeat(String group, String member) {
     return onOwn(() -> {
       requireMember(group, requireGroup(group), member).lastSeenMs = clock.getAsLong();
       return Future.succeededFuture();
@@ -166,7 +168,8 @@ final class ShareGroups {
    * Hands {@code member} up to {@code maxRecords} records of its topics, each acquired for it under a lock; waits up
    * to {@code maxWaitMs} for one when none is available now.
    */
-  Future<List<ShareRecord>> fetch(String group, String member, int maxRecords, long maxWaitMs) {
+  @Override
+  public Future<List<ShareRecord>> fetch(String group, String member, int maxRecords, long maxWaitMs) {
     return onOwn(() -> {
       Member m = requireMember(group, requireGroup(group), member);
       m.lastSeenMs = clock.getAsLong();
@@ -211,20 +214,17 @@ final class ShareGroups {
     return clock.getAsLong();
   }
 
-  /** One acknowledgement of a record a member was handed. */
-  record Ack(TopicPartition tp, long offset, AckType type) {
-  }
-
   /**
    * Applies {@code member}'s acknowledgements in order; each answers null (applied) or the error that refused it
    * (INVALID_RECORD_STATE: not held by this member now), so one bad offset does not undo the others.
    */
-  Future<List<SluiceException>> acknowledge(String group, String member, List<Ack> acks) {
+  @Override
+  public Future<List<AckOutcome>> acknowledge(String group, String member, List<Ack> acks) {
     return onOwn(() -> {
       Group g = requireGroup(group);
       requireMember(group, g, member).lastSeenMs = clock.getAsLong();
       long now = clock.getAsLong();
-      List<SluiceException> results = new ArrayList<>();
+      List<AckOutcome> results = new ArrayList<>();
       for (Ack ack : acks) {
         SharePartition sp = g.partitions.get(ack.tp());
         try {
@@ -236,7 +236,7 @@ final class ShareGroups {
           sp.acknowledge(member, ack.offset(), ack.type());
           results.add(null);
         } catch (SluiceException e) {
-          results.add(e);
+          results.add(new AckOutcome(e.errorCode(), e.getMessage()));
         }
       }
       return Future.succeededFuture(results);
@@ -244,7 +244,8 @@ final class ShareGroups {
   }
 
   /** The group's members and share-partitions, as {@code GET /share-groups/{group}} shows them. */
-  Future<ShareGroupDescription> describe(String group) {
+  @Override
+  public Future<ShareGroupDescription> describe(String group) {
     return onOwn(() -> {
       Group g = requireGroup(group);
       long now = clock.getAsLong();
@@ -253,20 +254,23 @@ final class ShareGroups {
       List<ShareGroupDescription.PartitionView> partitions = new ArrayList<>();
       g.partitions.forEach((tp, sp) -> {
         sp.expireLocks(now);
-        partitions.add(new ShareGroupDescription.PartitionView(tp, sp.startOffset(), sp.endOffset(),
-            sp.stateCounts()));
+        Map<String, Integer> counts = new LinkedHashMap<>();
+        sp.stateCounts().forEach((state, n) -> counts.put(state.name(), n));
+        partitions.add(new ShareGroupDescription.PartitionView(tp, sp.startOffset(), sp.endOffset(), counts));
       });
       return Future.succeededFuture(new ShareGroupDescription(group, members.isEmpty() ? "Empty" : "Stable",
           members, partitions));
     });
   }
 
-  Future<List<String>> list() {
+  @Override
+  public Future<List<String>> list() {
     return onOwn(() -> Future.succeededFuture(groups.keySet().stream().sorted().toList()));
   }
 
   /** Forgets an empty group (kafka-share-groups.sh --delete); NON_EMPTY_GROUP while it has members. */
-  Future<Void> delete(String group) {
+  @Override
+  public Future<Void> delete(String group) {
     return onOwn(() -> {
       requireEmpty(group, requireGroup(group));
       groups.remove(group);
@@ -285,7 +289,8 @@ final class ShareGroups {
    * Moves the start of the group's share-partitions of {@code topic} (kafka-share-groups.sh --reset-offsets):
    * to the log's start ({@code to} "earliest"), its end ("latest") or {@code offset}; only while the group is empty.
    */
-  Future<Map<TopicPartition, Long>> resetOffsets(String group, String topic, String to, long offset) {
+  @Override
+  public Future<List<PartitionStart>> resetOffsets(String group, String topic, String to, long offset) {
     return onOwn(() -> {
       requireEmpty(group, requireGroup(group));
       return partitionsOf(List.of(topic));
@@ -295,7 +300,7 @@ final class ShareGroups {
       return Future.all(ranges).compose(ok -> onOwn(() -> {
         Group g = requireGroup(group);
         requireEmpty(group, g);
-        Map<TopicPartition, Long> starts = new LinkedHashMap<>();
+        List<PartitionStart> starts = new ArrayList<>();
         for (int i = 0; i < tps.size(); i++) {
           io.sluice.api.OffsetRange r = ranges.get(i).result();
           long start = switch (to) {
@@ -305,7 +310,7 @@ final class ShareGroups {
           };
           g.partitions.computeIfAbsent(tps.get(i), tp -> new SharePartition(tp.toString(), start, settings.limits()))
               .resetTo(start);
-          starts.put(tps.get(i), start);
+          starts.add(new PartitionStart(tps.get(i), start));
         }
         return Future.succeededFuture(starts);
       }));

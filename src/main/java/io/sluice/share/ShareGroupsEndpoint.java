@@ -33,10 +33,10 @@ final class ShareGroupsEndpoint {
   static final int MAX_RECORDS_LIMIT = 10_000;
   static final long MAX_WAIT_LIMIT_MS = 60_000;
 
-  private final Function<Void, ShareGroups> groups;
+  private final Function<Void, ShareGroupsApi> groups;
 
   /** {@code groups} gives the service once started (null before: the routes answer 503). */
-  ShareGroupsEndpoint(Function<Void, ShareGroups> groups) {
+  ShareGroupsEndpoint(Function<Void, ShareGroupsApi> groups) {
     this.groups = groups;
   }
 
@@ -67,8 +67,8 @@ final class ShareGroupsEndpoint {
     };
   }
 
-  private ShareGroups service() {
-    ShareGroups s = groups.apply(null);
+  private ShareGroupsApi service() {
+    ShareGroupsApi s = groups.apply(null);
     if (s == null) {
       throw new SluiceException(ErrorCode.SERVICE_UNAVAILABLE, "The share groups are starting");
     }
@@ -180,35 +180,35 @@ final class ShareGroupsEndpoint {
       throw invalid("'acknowledgements' must be a non-empty array of {\"topic\", \"partition\", \"offset\","
           + " \"type\"}");
     }
-    List<ShareGroups.Ack> acks = new ArrayList<>();
+    List<Ack> acks = new ArrayList<>();
     for (int i = 0; i < list.size(); i++) {
       acks.add(ack(list.getValue(i), "acknowledgements[" + i + "]"));
     }
     service().acknowledge(group(ctx), ctx.pathParam("member"), acks).onFailure(ctx::fail).onSuccess(errors -> {
       JsonArray results = new JsonArray();
-      SluiceException first = null;
+      AckOutcome first = null;
       for (int i = 0; i < acks.size(); i++) {
-        ShareGroups.Ack a = acks.get(i);
+        Ack a = acks.get(i);
         JsonObject r = new JsonObject().put("topic", a.tp().topic()).put("partition", a.tp().partition())
             .put("offset", a.offset());
-        SluiceException e = errors.get(i);
+        AckOutcome e = errors.get(i);
         if (e != null) {
           first = first == null ? e : first;
-          r.put("error_code", e.errorCode().code()).put("message", e.getMessage());
+          r.put("error_code", e.errorCode().code()).put("message", e.message());
         }
         results.add(r);
       }
       JsonObject out = new JsonObject();
       if (first != null) {
         // Kafka answers each acknowledgement on its own; the others were applied.
-        out.put("error_code", first.errorCode().code()).put("message", first.getMessage());
+        out.put("error_code", first.errorCode().code()).put("message", first.message());
       }
       ctx.response().setStatusCode(first == null ? 200 : first.errorCode().httpStatus())
           .putHeader("Content-Type", JSON).end(out.put("results", results).encode());
     });
   }
 
-  private static ShareGroups.Ack ack(Object value, String where) {
+  private static Ack ack(Object value, String where) {
     if (!(value instanceof JsonObject o) || !(o.getValue("topic") instanceof String topic)
         || !(o.getValue("partition") instanceof Integer partition) || partition < 0
         || !(o.getValue("offset") instanceof Number offset) || offset.longValue() < 0
@@ -218,7 +218,7 @@ final class ShareGroupsEndpoint {
     }
     Object type = o.getValue("type", "ACCEPT");
     try {
-      return new ShareGroups.Ack(new TopicPartition(topic, partition), offset.longValue(),
+      return new Ack(new TopicPartition(topic, partition), offset.longValue(),
           AckType.valueOf(String.valueOf(type).toUpperCase(Locale.ROOT)));
     } catch (IllegalArgumentException e) {
       throw invalid(where + ".type must be ACCEPT, RELEASE or REJECT, not " + type);
@@ -243,8 +243,8 @@ final class ShareGroupsEndpoint {
     }
     answer(ctx, 200, service().resetOffsets(group(ctx), topic, mode, offset).map(starts -> {
       JsonArray partitions = new JsonArray();
-      starts.forEach((tp, start) -> partitions.add(new JsonObject().put("topic", tp.topic())
-          .put("partition", tp.partition()).put("start_offset", start)));
+      starts.forEach(s -> partitions.add(new JsonObject().put("topic", s.tp().topic())
+          .put("partition", s.tp().partition()).put("start_offset", s.startOffset())));
       return new JsonObject().put("partitions", partitions);
     }));
   }
@@ -256,7 +256,7 @@ final class ShareGroupsEndpoint {
     JsonArray partitions = new JsonArray();
     d.partitions().forEach(p -> {
       JsonObject states = new JsonObject();
-      p.inFlight().forEach((s, n) -> states.put(s.name(), n));
+      p.inFlight().forEach(states::put);
       partitions.add(new JsonObject().put("topic", p.tp().topic()).put("partition", p.tp().partition())
           .put("start_offset", p.startOffset()).put("end_offset", p.endOffset()).put("in_flight", states));
     });

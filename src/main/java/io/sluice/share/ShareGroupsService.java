@@ -1,11 +1,13 @@
 package io.sluice.share;
 
+import io.sluice.broker.rpc.BrokerRpc;
 import io.sluice.broker.spi.BrokerComponent;
 import io.sluice.config.BrokerConfig;
 import io.sluice.http.HttpExtension;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.internal.VertxInternal;
 import io.vertx.ext.web.Router;
@@ -24,7 +26,8 @@ public final class ShareGroupsService implements BrokerComponent {
 
   private final Vertx vertx;
   private final BrokerComponent.Context context;
-  private volatile ShareGroups groups;
+  private volatile ShareGroupsApi groups;
+  private MessageConsumer<?> served;
   private WorkerExecutor pool;
   private long sweepTimer = -1;
 
@@ -39,7 +42,7 @@ public final class ShareGroupsService implements BrokerComponent {
     return httpExtension(v -> null);
   }
 
-  private static HttpExtension httpExtension(java.util.function.Function<Void, ShareGroups> groups) {
+  private static HttpExtension httpExtension(java.util.function.Function<Void, ShareGroupsApi> groups) {
     ShareGroupsEndpoint endpoint = new ShareGroupsEndpoint(groups);
     return new HttpExtension() {
       @Override
@@ -69,9 +72,14 @@ public final class ShareGroupsService implements BrokerComponent {
     io.vertx.core.Context own = ((VertxInternal) vertx).createEventLoopContext();
     ShareGroups g = new ShareGroups(own, context.cluster(),
         new ShareReads(context.cluster(), pool), settings(context.config()), System::currentTimeMillis);
-    groups = g;
     sweepTimer = vertx.setPeriodic(SWEEP_MS, id -> g.expireSessions());
-    return Future.succeededFuture();
+    int brokerId = context.config().brokerId();
+    BrokerRpc rpc = BrokerRpc.on(vertx);
+    return rpc.serve(ShareRouting.address(brokerId), ShareGroupsApi.class, g, Future::succeededFuture)
+        .onSuccess(consumer -> {
+          served = consumer;
+          groups = new ShareRouting(brokerId, context.cluster(), g, rpc);
+        }).mapEmpty();
   }
 
   @Override
@@ -80,6 +88,9 @@ public final class ShareGroupsService implements BrokerComponent {
       vertx.cancelTimer(sweepTimer);
     }
     groups = null;
+    if (served != null) {
+      served.unregister();
+    }
     return pool == null ? Future.succeededFuture() : pool.close();
   }
 }
