@@ -71,7 +71,7 @@ class ShareGroupsApiTest {
   private static void topicWith(String topic, int partitions, int records) throws Exception {
     assertThat(await(client.post("/topics").sendJsonObject(new JsonObject().put("name", topic)
         .put("partitions", partitions))).statusCode()).isEqualTo(201);
-    for (int p = 0; p < partitions; p++) {
+    for (int p = 0; p < partitions && records > 0; p++) {
       JsonArray batch = new JsonArray();
       for (int i = 0; i < records; i++) {
         batch.add(new JsonObject().put("value", "p" + p + "-" + i));
@@ -168,6 +168,27 @@ class ShareGroupsApiTest {
     assertThat(late.statusCode()).isEqualTo(409);
     assertThat(late.bodyAsJsonObject().getInteger("error_code")).isEqualTo(121);
     assertThat(late.bodyAsJsonObject().getString("message")).contains("acquired by another member");
+  }
+
+  @Test
+  void aFetchWithNothingToHandOutWaitsForTheNextRecord() throws Exception {
+    topicWith("later", 1, 0);
+    String a = join("waiting", "later");
+    assertThat(fetch("waiting", a, 10, 0)).isEmpty();
+    Future<HttpResponse<Buffer>> waiting = client.get("/share-groups/waiting/members/" + a
+        + "/records?timeout=30000").send();
+    JsonArray batch = new JsonArray().add(new JsonObject().put("value", "late"));
+    Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> {
+      // Produce until the waiting fetch has answered: the fetch may start reading after the first record landed.
+      if (!waiting.isComplete()) {
+        await(client.post("/topics/later/partitions/0").putHeader("Content-Type", "application/json")
+            .sendJsonObject(new JsonObject().put("records", batch)));
+      }
+      return waiting.isComplete();
+    });
+    HttpResponse<Buffer> answered = await(waiting);
+    assertThat(answered.statusCode()).isEqualTo(200);
+    assertThat(answered.bodyAsJsonArray()).isNotEmpty().allSatisfy(r -> assertThat(value(r)).isEqualTo("late"));
   }
 
   @Test
