@@ -224,6 +224,11 @@ class ShareGroupsApiTest {
     assertThat(fetch("pool", a, 1, 1_000)).hasSize(1);
     assertThat(await(client.delete("/share-groups/pool/members/" + a).send()).statusCode()).isEqualTo(204);
     String b = join("pool", "jobs");
+    assertThat(await(client.post("/share-groups/pool/members/" + b + "/heartbeat").send()).statusCode())
+        .isEqualTo(204);
+    HttpResponse<Buffer> left = await(client.post("/share-groups/pool/members/" + a + "/heartbeat").send());
+    assertThat(left.statusCode()).isEqualTo(409);
+    assertThat(left.bodyAsJsonObject().getInteger("error_code")).isEqualTo(25);
     Set<String> values = new HashSet<>();
     Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> {
       fetch("pool", b, 10, 200).forEach(r -> values.add(value(r)));
