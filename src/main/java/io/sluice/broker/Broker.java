@@ -305,7 +305,8 @@ public final class Broker {
    * consumer service every listener and later component is handed. To add a broker service, add its factory here.
    */
   private static final List<BrokerComponent.Factory> COMPONENTS = List.of(StreamsService::new,
-      io.sluice.quota.QuotaService::new, io.sluice.tls.ListenerTlsService::new);
+      io.sluice.quota.QuotaService::new, io.sluice.tls.ListenerTlsService::new,
+      io.sluice.share.ShareGroupsService::new);
 
   /**
    * Builds the metrics on a worker as soon as Vert.x runs, beside the steps up to the front ends: creating the registry

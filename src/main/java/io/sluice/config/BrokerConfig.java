@@ -115,6 +115,12 @@ public final class BrokerConfig {
   public static final String GROUP_MIN_SESSION_TIMEOUT_MS = "group.min.session.timeout.ms";
   public static final String GROUP_MAX_REBALANCE_TIMEOUT_MS = "group.max.rebalance.timeout.ms";
   public static final String GROUP_MAX_SESSION_TIMEOUT_MS = "group.max.session.timeout.ms";
+  public static final String SHARE_RECORD_LOCK_DURATION_MS = "group.share.record.lock.duration.ms";
+  public static final String SHARE_DELIVERY_COUNT_LIMIT = "group.share.delivery.count.limit";
+  public static final String SHARE_PARTITION_MAX_RECORD_LOCKS = "group.share.partition.max.record.locks";
+  public static final String SHARE_SESSION_TIMEOUT_MS = "group.share.session.timeout.ms";
+  public static final String SHARE_MIN_SESSION_TIMEOUT_MS = "group.share.min.session.timeout.ms";
+  public static final String SHARE_MAX_SESSION_TIMEOUT_MS = "group.share.max.session.timeout.ms";
   public static final String CONSUMER_INSTANCE_TIMEOUT_MS = "consumer.instance.timeout.ms";
   public static final String CONSUMER_MAX_INSTANCES = "consumer.max.instances";
   public static final String CONSUMER_MAX_SUBSCRIPTION_ENTRIES = "consumer.max.subscription.entries";
@@ -327,6 +333,18 @@ public final class BrokerConfig {
           + " set at every add"),
       longKey(GROUP_MIN_SESSION_TIMEOUT_MS, 6_000L, 1, "smallest session.timeout.ms a consumer may ask for"),
       longKey(GROUP_MAX_SESSION_TIMEOUT_MS, 1_800_000L, 1, "largest session.timeout.ms a consumer may ask for"),
+      longKey(SHARE_RECORD_LOCK_DURATION_MS, 30_000L, 1, "how long a share-group member holds a record it was"
+          + " handed before the record is released to the others (KIP-932)"),
+      intKey(SHARE_DELIVERY_COUNT_LIMIT, 5, 2, 10, "deliveries of a record to a share group at most: a record"
+          + " released or timed out on its last delivery is archived, never delivered again (KIP-932)"),
+      intKey(SHARE_PARTITION_MAX_RECORD_LOCKS, 2_000, 1, 10_000, "records of a partition a share group may have"
+          + " in flight (from its start offset) at most; fetches wait for the start to move beyond it (KIP-932)"),
+      longKey(SHARE_SESSION_TIMEOUT_MS, 45_000L, 1, "a share-group member's session when it asks for none: a"
+          + " member not heard from for that long leaves, and the records it holds are released"),
+      longKey(SHARE_MIN_SESSION_TIMEOUT_MS, 1_000L, 1, "smallest session.timeout.ms a share-group member may ask"
+          + " for"),
+      longKey(SHARE_MAX_SESSION_TIMEOUT_MS, 600_000L, 1, "largest session.timeout.ms a share-group member may ask"
+          + " for"),
       longKey(GROUP_MAX_REBALANCE_TIMEOUT_MS, 300_000L, 1,
           "largest rebalance timeout a member of a member-assigned group (Kafka's protocol) may ask for"),
       longKey(CONSUMER_INSTANCE_TIMEOUT_MS, 300_000L, 1, "an HTTP consumer instance idle this long is deleted"),

@@ -128,6 +128,11 @@ public enum ErrorCode {
   /** Deleting the commits of a topic some active member of the group subscribes to (Kafka's OffsetDelete). */
   GROUP_SUBSCRIBED_TO_TOPIC(86, 409, false),
   INVALID_RECORD(87, 422, false),
+  /**
+   * A share-group acknowledgement of a record the member does not hold: never delivered to it, acknowledged already,
+   * its acquisition lock expired, or held by another member (Kafka's 121).
+   */
+  INVALID_RECORD_STATE(121, 409, false),
   /** An offset fetch asking for stable offsets while offsets of the partition are pending in a transaction. */
   UNSTABLE_OFFSET_COMMIT(88, 409, true),
   /** Sluice's own: the request body exceeded the configured limit. */

@@ -61,6 +61,7 @@ class OpenApiCoverageTest {
     extensions.add(ConnectService.disabled().httpExtension());
     extensions.add(io.sluice.streams.StreamsService.disabledHttpExtension());
     extensions.add(io.sluice.quota.QuotaService.standaloneHttpExtension());
+    extensions.add(io.sluice.share.ShareGroupsService.standaloneHttpExtension());
     extensions.add(new TransactionsEndpoint(null));
     extensions.add(new BrokerConfigsEndpoint(null));
     Router router = ApiRouter.create(vertx, new ApiRouter.Deps(unused, HttpApiConfig.defaults("127.0.0.1", 0),
