@@ -188,19 +188,20 @@ public final class ClientOptions {
    * grant (Kafka's {@code sasl.oauthbearer.token.endpoint.url}, KIP-768); the token's lifetime is the answer's
    * {@code expires_in}, else the JWT's {@code exp}. Refreshed and retried as {@link #bearerToken(Supplier)}'s. An
    * {@code https://} endpoint is checked against {@link #trustOptions} and shown {@link #keyCertOptions}. Replaces
-   * {@link #credentials} and {@link #bearerToken(Supplier)}.
+   * {@link #credentials} and {@link #bearerToken(Supplier)}. A copy is kept: changing {@code grant} afterwards changes
+   * nothing here.
    */
   public ClientOptions oauthClientCredentials(OAuthClientCredentials grant) {
-    this.oauthClientCredentials = Objects.requireNonNull(grant, "grant");
+    this.oauthClientCredentials = Objects.requireNonNull(grant, "grant").copy();
     this.bearerToken = null;
     this.username = null;
     this.password = null;
     return this;
   }
 
-  /** The client-credentials grant the client gets its tokens with; null without one. */
+  /** A copy of the client-credentials grant the client gets its tokens with; null without one. */
   public OAuthClientCredentials oauthClientCredentials() {
-    return oauthClientCredentials;
+    return oauthClientCredentials == null ? null : oauthClientCredentials.copy();
   }
 
   /** When bearer tokens are refreshed (Kafka's {@code sasl.login.refresh.*}); {@link LoginRefresh#DEFAULTS} unless set. */

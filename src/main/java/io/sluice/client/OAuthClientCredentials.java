@@ -9,7 +9,8 @@ import java.util.Objects;
  * HTTP Basic client authentication, {@code grant_type=client_credentials} and the scope as a form body. A failing
  * endpoint (a lost connection, a timeout, a 5xx, 408 or 429) is asked again after {@link #retryBackoffMs}, doubling up
  * to {@link #retryBackoffMaxMs}, until that much time has passed since the first try; any other answer fails at once.
- * The secret is never logged nor shown in {@link #toString} or an error.
+ * The secret is never logged nor shown in {@link #toString} or an error. {@link ClientOptions} keeps a copy: a grant
+ * changed after it was given (or one taken from the options and changed) changes no client.
  */
 public final class OAuthClientCredentials {
   private final URI tokenEndpoint;
@@ -33,6 +34,17 @@ public final class OAuthClientCredentials {
     this.tokenEndpoint = uri;
     this.clientId = clientId;
     this.clientSecret = Objects.requireNonNull(clientSecret, "clientSecret");
+  }
+
+  /** A copy, for {@link ClientOptions} to keep and to hand out. */
+  OAuthClientCredentials copy() {
+    OAuthClientCredentials c = new OAuthClientCredentials(tokenEndpoint.toString(), clientId, clientSecret);
+    c.scope = scope;
+    c.connectTimeoutMs = connectTimeoutMs;
+    c.readTimeoutMs = readTimeoutMs;
+    c.retryBackoffMs = retryBackoffMs;
+    c.retryBackoffMaxMs = retryBackoffMaxMs;
+    return c;
   }
 
   public URI tokenEndpoint() {

@@ -1,6 +1,7 @@
 package io.sluice.config;
 
 import static io.sluice.config.ConfigKey.boolKey;
+import static io.sluice.config.ConfigKey.longKey;
 import static io.sluice.config.ConfigKey.stringKey;
 
 import java.security.cert.X509Certificate;
@@ -37,6 +38,7 @@ public final class ZooKeeperClientTls {
   public static final String ENABLED_PROTOCOLS = "zookeeper.ssl.enabled.protocols";
   public static final String CIPHER_SUITES = "zookeeper.ssl.cipher.suites";
   public static final String SET_ACL = "zookeeper.set.acl";
+  public static final String STORES_CHECK_INTERVAL_MS = "zookeeper.ssl.stores.check.interval.ms";
   /** The only client socket that speaks TLS. */
   static final String NETTY_SOCKET = "org.apache.zookeeper.ClientCnxnSocketNetty";
 
@@ -56,6 +58,8 @@ public final class ZooKeeperClientTls {
       stringKey(PROTOCOL, "TLSv1.2", "the TLS protocol of the ZooKeeper connection's SSLContext"),
       stringKey(ENABLED_PROTOCOLS, "", "comma-separated TLS protocols allowed (empty: zookeeper.ssl.protocol)"),
       stringKey(CIPHER_SUITES, "", "comma-separated cipher suites allowed (empty: the JVM's)"),
+      longKey(STORES_CHECK_INTERVAL_MS, 30_000L, 0, "how often the broker compares its ZooKeeper key and trust store"
+          + " files with their last content, to log what a replaced one means before the next reconnection (0: never)"),
       boolKey(SET_ACL, false, "create every znode with ACLs: all rights for the broker's ZooKeeper identities (its"
           + " zookeeper.ssl.keystore certificate, its SASL user), read for everyone else except on credentials and broker configs"
           + " (/config/users, /config/brokers) and vertx-zookeeper's cluster state, which others cannot read")));

@@ -46,8 +46,6 @@ import java.util.concurrent.TimeUnit;
 public final class ListenerTlsService implements BrokerComponent, BrokerConfigsEndpoint.Configs {
   static final String POOL = "sluice-listener-tls";
   static final String DEFAULT_BROKER = "-";
-  /** How often the ZooKeeper client's store files are compared with the last look ({@link ZooKeeperStoresWatch}). */
-  static final long ZOOKEEPER_STORES_CHECK_MS = 30_000;
   private static final System.Logger LOG = System.getLogger(ListenerTlsService.class.getName());
   private static final String PREFIX = "listener.name.";
   private static final List<String> LISTENERS = SslConfig.LISTENERS;
@@ -103,7 +101,7 @@ public final class ListenerTlsService implements BrokerComponent, BrokerConfigsE
       return Future.succeededFuture();
     }
     return blocking(() -> new ZooKeeperStoresWatch(config)).map(watch -> {
-      storesTimer = vertx.setPeriodic(ZOOKEEPER_STORES_CHECK_MS, id -> pool.executeBlocking(watch::check, true));
+      storesTimer = vertx.setPeriodic(ZooKeeperStoresWatch.intervalMs(config), id -> pool.executeBlocking(watch::check, true));
       return null;
     });
   }

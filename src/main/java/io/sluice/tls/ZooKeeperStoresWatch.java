@@ -52,9 +52,15 @@ final class ZooKeeperStoresWatch {
     this.fingerprint = fingerprint();
   }
 
-  /** Whether the broker's ZooKeeper client has store files to watch. */
+  /** Whether the broker's ZooKeeper client has store files to watch, and the watch is not turned off. */
   static boolean wanted(BrokerConfig config) {
-    return config.zookeeperTls().enabled() && LOCATIONS.stream().anyMatch(k -> !config.getString(k).isEmpty());
+    return config.zookeeperTls().enabled() && LOCATIONS.stream().anyMatch(k -> !config.getString(k).isEmpty())
+        && intervalMs(config) > 0;
+  }
+
+  /** How often the files are compared with the last look ({@value ZooKeeperClientTls#STORES_CHECK_INTERVAL_MS}). */
+  static long intervalMs(BrokerConfig config) {
+    return config.getLong(ZooKeeperClientTls.STORES_CHECK_INTERVAL_MS);
   }
 
   /** Null when the files are as at the last check; otherwise what the new content means, logged too. */

@@ -36,6 +36,20 @@ class OAuthClientPropertiesTest {
   }
 
   @Test
+  void theOptionsKeepACopyOfTheGrantThatLaterChangesDoNotReach() {
+    OAuthClientCredentials given = new OAuthClientCredentials(URL, "app", "pw").scope("produce").readTimeoutMs(2500);
+    ClientOptions options = ClientOptions.bootstrap("http://127.0.0.1:1").oauthClientCredentials(given);
+    given.scope("admin").readTimeoutMs(1);
+    options.oauthClientCredentials().scope("admin").retryBackoffMs(1);
+
+    OAuthClientCredentials kept = options.oauthClientCredentials();
+    assertThat(kept.scope()).isEqualTo("produce");
+    assertThat(kept.readTimeoutMs()).isEqualTo(2500);
+    assertThat(kept.retryBackoffMs()).isEqualTo(100);
+    assertThat(kept.clientSecret()).isEqualTo("pw");
+  }
+
+  @Test
   void theClientIdSecretAndScopeMayComeFromTheJaasConfig() {
     ClientOptions options = ClientOptions.bootstrap("http://127.0.0.1:1").properties(Map.of(
         "sasl.oauthbearer.token.endpoint.url", URL, "sasl.jaas.config",

@@ -24,6 +24,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.Map;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import org.awaitility.Awaitility;
@@ -210,5 +211,19 @@ class OAuthClientTokensTest {
     })), c -> catchThrowable(() -> send(c, "never")));
     assertThat(t).hasMessageContaining("token expired");
     assertThat(askedAlways.get()).as("the first token and one fresh one").isEqualTo(2);
+  }
+
+  @Test
+  void aSourceWhoseFreshTokensAreRefusedTooIsNotAskedAgainForEachRefusedRequest() {
+    long now = System.currentTimeMillis() / 1000;
+    String expired = key.sign(claims("app", 300).put("iat", now - 65).put("exp", now - 5));
+    AtomicInteger asked = new AtomicInteger();
+    List<Throwable> refusals = with(options().bearerToken(() -> Uni.createFrom().item(() -> {
+      asked.incrementAndGet();
+      return expired;
+    })), c -> List.of(catchThrowable(() -> send(c, "one")), catchThrowable(() -> send(c, "two")),
+        catchThrowable(() -> send(c, "three"))));
+    assertThat(refusals).allSatisfy(t -> assertThat(t).hasMessageContaining("token expired"));
+    assertThat(asked.get()).as("the first token and one fresh one, not one per refused request").isEqualTo(2);
   }
 }

@@ -25,6 +25,29 @@ class ZooKeeperStoresWatchTest {
   Path dir;
 
   @Test
+  void theWatchRunsAtItsKeysIntervalAndZeroTurnsItOff() throws Exception {
+    Authority ca = Authority.create("watch-ca");
+    Map<String, Object> tls = Map.of(BrokerConfig.LOG_DIRS, dir.resolve("data").toString(),
+        ZooKeeperClientTls.CLIENT_ENABLE, true,
+        ZooKeeperClientTls.KEYSTORE_LOCATION, ca.issue(DN).keyStore(dir.resolve("zk.p12"), "PKCS12", "pw", "pw")
+            .toString(), ZooKeeperClientTls.KEYSTORE_PASSWORD, "pw");
+    BrokerConfig byDefault = BrokerConfig.of(tls);
+    assertThat(ZooKeeperStoresWatch.wanted(byDefault)).isTrue();
+    assertThat(ZooKeeperStoresWatch.intervalMs(byDefault)).isEqualTo(30_000);
+
+    BrokerConfig often = BrokerConfig.of(with(tls, ZooKeeperClientTls.STORES_CHECK_INTERVAL_MS, 5_000L));
+    assertThat(ZooKeeperStoresWatch.intervalMs(often)).isEqualTo(5_000);
+    BrokerConfig off = BrokerConfig.of(with(tls, ZooKeeperClientTls.STORES_CHECK_INTERVAL_MS, 0L));
+    assertThat(ZooKeeperStoresWatch.wanted(off)).as("0: never").isFalse();
+  }
+
+  private static Map<String, Object> with(Map<String, Object> config, String key, Object value) {
+    Map<String, Object> out = new java.util.HashMap<>(config);
+    out.put(key, value);
+    return out;
+  }
+
+  @Test
   void aReplacedKeyStoreIsReportedWithWhatItMeans() throws Exception {
     Authority ca = Authority.create("watch-ca");
     Path keyStore = ca.issue(DN).keyStore(dir.resolve("zk.p12"), "PKCS12", "pw", "pw");

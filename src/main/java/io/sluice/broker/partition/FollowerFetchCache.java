@@ -4,20 +4,24 @@ import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The broker's budget for its leaders' {@link RecentAppends} ({@code replica.fetch.cache.max.bytes}, over all its
  * partitions: memory is the broker's), and where its leaders' answers to follower fetches came from: the append that
- * woke a caught-up follower, the recent appends kept for one behind the log end, or a storage read. Thread-safe: the
- * partitions reserve and release from their own event loops.
+ * woke a caught-up follower, the recent appends kept for one behind the log end, or a storage read. It knows which
+ * partitions hold some of it, so that one finding it full can take room from the largest. Thread-safe: the partitions
+ * reserve and release from their own event loops.
  */
 public final class FollowerFetchCache implements MeterBinder {
   /** {@code replica.fetch.cache.max.bytes}' default (BrokerConfig's): some 280 appends of the replication benchmark. */
   public static final long DEFAULT_MAX_BYTES = 32L << 20;
   private final long maxBytes;
   private final AtomicLong bytes = new AtomicLong();
+  private final Set<RecentAppends> holders = ConcurrentHashMap.newKeySet();
   private final LongAdder fromAppend = new LongAdder();
   private final LongAdder fromRecent = new LongAdder();
   private final LongAdder fromStorage = new LongAdder();
@@ -48,6 +52,25 @@ public final class FollowerFetchCache implements MeterBinder {
 
   void release(int n) {
     bytes.addAndGet(-n);
+  }
+
+  void holds(RecentAppends holder) {
+    holders.add(holder);
+  }
+
+  void holdsNothing(RecentAppends holder) {
+    holders.remove(holder);
+  }
+
+  /** The partition holding the most of the budget but {@code self}, or null when no other holds any. */
+  RecentAppends largestHolderOtherThan(RecentAppends self) {
+    RecentAppends largest = null;
+    for (RecentAppends h : holders) {
+      if (h != self && (largest == null || h.bytes() > largest.bytes())) {
+        largest = h;
+      }
+    }
+    return largest;
   }
 
   void answeredFromAppend() {

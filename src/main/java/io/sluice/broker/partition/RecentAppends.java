@@ -16,7 +16,13 @@ import java.util.List;
  * leading, truncates or closes. Followers out of the ISR, and fetches that start anywhere but at a kept append's first
  * offset, read storage as before.
  *
- * <p><b>Threading: confined to the owning {@link PartitionVerticle}'s event-loop context.</b>
+ * <p>The budget is shared fairly: a partition that finds it full takes the room from the largest holder's oldest
+ * appends while that holder would still hold more than it, else from its own oldest. One busy partition with a slow
+ * follower may hold the whole budget while no other needs it, and gives way down to an equal share when others do.
+ *
+ * <p><b>Threading:</b> the owning {@link PartitionVerticle}'s event loop adds, reads and releases; another partition's
+ * loop may take the oldest append away ({@link #dropOldest}). Each method holds this object's lock alone, never
+ * two holders' at once, so two partitions taking room from each other cannot deadlock.
  */
 final class RecentAppends {
   private record Append(long first, long end, ByteBuf bytes) {
@@ -24,7 +30,8 @@ final class RecentAppends {
 
   private final FollowerFetchCache budget;
   private final ArrayDeque<Append> appends = new ArrayDeque<>();
-  private long bytes;
+  /** Written under the lock, read without it by the partitions looking for the largest holder. */
+  private volatile long bytes;
 
   RecentAppends(FollowerFetchCache budget) {
     this.budget = budget;
@@ -32,7 +39,7 @@ final class RecentAppends {
 
   /**
    * Keeps the append of offsets {@code first} to {@code end} (exclusive), whose written bytes are {@code written} (a
-   * reference is taken), dropping the oldest to make room; kept only when it follows the last one kept (else the older
+   * reference is taken), taking room from the largest holder or this one's oldest; kept only when it follows the last one kept (else the older
    * ones go: an answer is always one run of the log).
    */
   void add(long first, long end, ByteBuf written) {
@@ -40,25 +47,31 @@ final class RecentAppends {
     if (!budget.enabled() || size == 0) {
       return;
     }
-    Append last = appends.peekLast();
-    if (last != null && last.end != first) {
-      clear();
+    synchronized (this) {
+      Append last = appends.peekLast();
+      if (last != null && last.end != first) {
+        clear();
+      }
     }
     while (!budget.tryReserve(size)) {
-      if (appends.isEmpty()) {
-        return; // larger than the budget, or the broker's other partitions hold it
+      RecentAppends largest = budget.largestHolderOtherThan(this);
+      if (largest != null && largest.bytes > bytes + size) {
+        largest.dropOldest();
+      } else if (!dropOldest()) {
+        return; // larger than the budget, or the others hold no more than this one would
       }
-      drop(appends.pollFirst());
     }
-    appends.addLast(new Append(first, end, written.retainedSlice()));
-    bytes += size;
+    synchronized (this) {
+      appends.addLast(new Append(first, end, written.retainedSlice()));
+      hold(size);
+    }
   }
 
   /**
    * The kept appends from {@code offset} on, as many whole ones as fit in {@code maxBytes} (a reference the caller
    * releases), or null when no kept append starts there or the first does not fit (the log answers that fetch).
    */
-  ByteBuf read(long offset, int maxBytes) {
+  synchronized ByteBuf read(long offset, int maxBytes) {
     List<ByteBuf> run = new ArrayList<>();
     long size = 0;
     for (Append a : appends) {
@@ -83,14 +96,14 @@ final class RecentAppends {
   }
 
   /** Releases the appends the high watermark {@code hw} passed: every in-sync follower has them. */
-  void releaseTo(long hw) {
+  synchronized void releaseTo(long hw) {
     while (!appends.isEmpty() && appends.peekFirst().end <= hw) {
       drop(appends.pollFirst());
     }
   }
 
   /** Releases every append kept (leadership lost, truncation, close). */
-  void clear() {
+  synchronized void clear() {
     while (!appends.isEmpty()) {
       drop(appends.pollFirst());
     }
@@ -106,9 +119,29 @@ final class RecentAppends {
     return bytes;
   }
 
+  /** Gives the oldest append's room back to the budget, for this partition or another one: false when none is kept. */
+  synchronized boolean dropOldest() {
+    Append oldest = appends.pollFirst();
+    if (oldest == null) {
+      return false;
+    }
+    drop(oldest);
+    return true;
+  }
+
+  private void hold(int size) {
+    if (bytes == 0) {
+      budget.holds(this);
+    }
+    bytes += size;
+  }
+
   private void drop(Append a) {
     int size = a.bytes.readableBytes();
     bytes -= size;
+    if (bytes == 0) {
+      budget.holdsNothing(this);
+    }
     budget.release(size);
     a.bytes.release();
   }

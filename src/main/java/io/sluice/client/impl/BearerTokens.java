@@ -14,7 +14,10 @@ import java.util.function.Supplier;
  * The client's bearer token ({@code ClientOptions.bearerToken} or {@code oauthClientCredentials}): asked of its
  * source before the first request and again when {@link LoginRefresh} says (Kafka's expiring-credential refresh); the
  * current token serves the requests sent meanwhile, and a failed refresh is tried again after
- * {@link #RETRY_AFTER_FAILED_REFRESH_MS} while the current token lasts. Used on the client's context only.
+ * {@link #RETRY_AFTER_FAILED_REFRESH_MS} while the current token lasts. A token the broker refuses as expired is
+ * replaced at once, but a source whose fresh tokens are refused too is asked again for a refused one only after
+ * Kafka's {@code sasl.login.refresh.min.period.seconds} (and {@link #RETRY_AFTER_FAILED_REFRESH_MS} at least): one
+ * question per refused request would hammer the identity provider. Used on the client's context only.
  */
 final class BearerTokens {
   /** Kafka's wait before trying a failed re-login again (its refresh thread's 10 s). */
@@ -26,6 +29,8 @@ final class BearerTokens {
   private long refreshAtMs = Long.MAX_VALUE;
   private long usableUntilMs = Long.MAX_VALUE;
   private Future<String> asking;
+  /** When a refused token was last replaced ({@link #renew}); MIN_VALUE: never. */
+  private long renewedAtMs = Long.MIN_VALUE;
 
   /** A token valid from {@code startMs} to {@code expiresAtMs} ({@code Long.MAX_VALUE}: not known). */
   record Token(String value, long startMs, long expiresAtMs) {
@@ -81,13 +86,20 @@ final class BearerTokens {
 
   /**
    * The header to send again a request the broker refused with {@code rejected} because that token expired: the
-   * token held now if it is another one, else a fresh one.
+   * token held now if it is another one, else a fresh one; null when the last refused one was replaced too recently
+   * (the request then fails with the broker's refusal).
    */
   Future<String> renew(String rejected) {
     String held = header;
-    if (held != null && !held.equals(rejected) && System.currentTimeMillis() < usableUntilMs) {
+    long now = System.currentTimeMillis();
+    if (held != null && !held.equals(rejected) && now < usableUntilMs) {
       return Future.succeededFuture(held);
     }
+    long minPeriodMs = Math.max(refresh.minPeriodSeconds() * 1000L, RETRY_AFTER_FAILED_REFRESH_MS);
+    if (renewedAtMs != Long.MIN_VALUE && now - renewedAtMs < minPeriodMs) {
+      return null;
+    }
+    renewedAtMs = now;
     return next();
   }
 

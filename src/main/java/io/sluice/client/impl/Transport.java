@@ -176,10 +176,19 @@ final class Transport {
     String token = bearer.current();
     Future<String> header = token != null ? Future.succeededFuture(token) : bearer.next();
     return header.compose(h -> exchange(requestOptions(method, broker, pathAndQuery, contentType, accept, h), method,
-        broker, pathAndQuery, body).recover(t -> !expiredToken(t) ? Future.failedFuture(t)
-        // Refused at the gate, so nothing was applied: sent again once, with a fresh token.
-        : bearer.renew(h).compose(fresh -> exchange(requestOptions(method, broker, pathAndQuery, contentType, accept,
-            fresh), method, broker, pathAndQuery, body))));
+        broker, pathAndQuery, body).recover(t -> resendWithRenewedToken(t, h, method, broker, pathAndQuery,
+        contentType, accept, body)));
+  }
+
+  /** A request refused for its expired token, refused at the gate so nothing was applied: sent again once. */
+  private Future<Response> resendWithRenewedToken(Throwable refusal, String token, HttpMethod method, URI broker,
+      String pathAndQuery, String contentType, String accept, Buffer body) {
+    Future<String> renewed = expiredToken(refusal) ? bearer.renew(token) : null;
+    if (renewed == null) {
+      return Future.failedFuture(refusal);
+    }
+    return renewed.compose(fresh -> exchange(requestOptions(method, broker, pathAndQuery, contentType, accept, fresh),
+        method, broker, pathAndQuery, body));
   }
 
   /** Whether the broker refused a request because its bearer token expired (by the broker's clock). */
