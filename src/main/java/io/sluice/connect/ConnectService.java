@@ -191,7 +191,7 @@ public final class ConnectService {
       ZookeeperClusterManager cm = (ZookeeperClusterManager) ((VertxInternal) vertx).clusterManager();
       configLock = new ConfigLock(cm.getCuratorFramework().usingNamespace("sluice"), pool);
       worker = new WorkerContext(workerId, plugins, client, producer, state, broker, meters,
-          maxTasksPerConnector(), filePaths(), configLock, policy, topicCreationEnabled());
+          maxTasksPerConnector(), filePaths(), configLock, policy, topicCreationEnabled(), new PluginMeters(meters));
       scheduler = new Scheduler(cm.getCuratorFramework().usingNamespace("sluice"), config.brokerId(), worker);
       scheduler.start();
       return null;
@@ -393,6 +393,9 @@ public final class ConnectService {
     stopped = pool.executeBlocking(() -> {
       if (scheduler != null) {
         scheduler.close();
+      }
+      if (worker != null) {
+        worker.pluginMeters().close();
       }
       if (state != null) {
         state.configs.close();

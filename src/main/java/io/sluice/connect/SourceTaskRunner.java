@@ -55,6 +55,8 @@ final class SourceTaskRunner extends UnitRunner {
   /** The topics this poll's records went to that the owner may write: checked once per poll, as ACLs change. */
   private final java.util.Set<String> writableThisPoll = new java.util.HashSet<>();
   private OwnerRights rights;
+  /** What the task's context's {@code pluginMetrics()} answers (KIP-877): closed, its metrics removed, at stop. */
+  private volatile org.apache.kafka.common.metrics.internals.PluginMetricsImpl taskMetrics;
   /** The connector's {@code topic.creation.*} groups; null when it does not use them (or the worker disabled them). */
   private TopicCreation creation;
 
@@ -77,8 +79,9 @@ final class SourceTaskRunner extends UnitRunner {
     creation = worker.topicCreationEnabled() ? TopicCreation.of(connectorConfig) : null;
     worker.requireAllowedFile(plugin.className(), taskConfig);
     SourceConnector connector = worker.plugins().newInstance(plugin, SourceConnector.class);
-    Converters converters = Converters.build(worker.plugins(), connectorConfig);
-    TransformationChain<SourceRecord> chain = TransformationChain.build(worker.plugins(), connectorConfig);
+    PluginMeters.Scope scope = new PluginMeters.Scope(worker.pluginMeters(), this.connector, task);
+    Converters converters = Converters.build(worker.plugins(), connectorConfig, scope);
+    TransformationChain<SourceRecord> chain = TransformationChain.build(worker.plugins(), connectorConfig, scope);
     RecordErrors errors = new RecordErrors(connectorConfig, this.connector, task, worker.client(), worker.producer(),
         rights);
     producer = worker.client().producer(ProducerOptions.defaults().acks("all").lingerMs(2));
@@ -93,6 +96,7 @@ final class SourceTaskRunner extends UnitRunner {
     // first record, where remembered it was sent to unchecked and the task sat RUNNING until the client gave up.
     knownTopics.clear();
     boolean topicGone = false;
+    taskMetrics = worker.pluginMeters().task(this.connector, task);
     try {
       Plugins.withLoader(plugin.loader(), () -> {
         t.initialize(context(reader));
@@ -115,6 +119,7 @@ final class SourceTaskRunner extends UnitRunner {
         closeProducer(topicGone);
         chain.close();
         converters.close();
+        taskMetrics.close();
       }
     }
   }
@@ -464,7 +469,7 @@ final class SourceTaskRunner extends UnitRunner {
 
       @Override
       public PluginMetrics pluginMetrics() {
-        return null;
+        return taskMetrics;
       }
     };
   }
