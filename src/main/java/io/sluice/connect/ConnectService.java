@@ -394,9 +394,6 @@ public final class ConnectService {
       if (scheduler != null) {
         scheduler.close();
       }
-      if (worker != null) {
-        worker.pluginMeters().close();
-      }
       if (state != null) {
         state.configs.close();
         state.status.close();

@@ -14,11 +14,11 @@ import org.apache.kafka.connect.storage.HeaderConverter;
  * with the {@code key.converter.}-prefixed keys ({@code key.converter.schemas.enable=false}), likewise for values and
  * headers; JSON with schemas by default for keys and values, Kafka's {@code SimpleHeaderConverter} for headers.
  */
-record Converters(Converter key, Converter value, HeaderConverter header, List<org.apache.kafka.common.internals.Plugin<?>> wrapped) {
+record Converters(Converter key, Converter value, HeaderConverter header, List<AutoCloseable> wrapped) {
 
   /** {@code scope}: where a converter that is {@code Monitorable} reports its metrics (tag converter=key|value|header). */
   static Converters build(Plugins plugins, Map<String, String> config, PluginMeters.Scope scope) {
-    List<org.apache.kafka.common.internals.Plugin<?>> wrapped = new ArrayList<>();
+    List<AutoCloseable> wrapped = new ArrayList<>();
     Converter key = converter(plugins, config, ConnectorConfigs.KEY_CONVERTER, true, scope, wrapped);
     Converter value = converter(plugins, config, ConnectorConfigs.VALUE_CONVERTER, false, scope, wrapped);
     String headerName = config.getOrDefault(ConnectorConfigs.HEADER_CONVERTER,
@@ -35,7 +35,7 @@ record Converters(Converter key, Converter value, HeaderConverter header, List<o
   }
 
   private static Converter converter(Plugins plugins, Map<String, String> config, String key, boolean isKey,
-      PluginMeters.Scope scope, List<org.apache.kafka.common.internals.Plugin<?>> wrapped) {
+      PluginMeters.Scope scope, List<AutoCloseable> wrapped) {
     String name = config.getOrDefault(key, ConnectorConfigs.DEFAULT_CONVERTER);
     Plugin plugin = plugins.require(key, name, Kind.CONVERTER);
     Converter c = plugins.newInstance(plugin, Converter.class);
@@ -49,7 +49,7 @@ record Converters(Converter key, Converter value, HeaderConverter header, List<o
 
   /** Closes each converter and removes its metrics. */
   void close() {
-    for (org.apache.kafka.common.internals.Plugin<?> p : wrapped) {
+    for (AutoCloseable p : wrapped) {
       try {
         p.close();
       } catch (Exception ignored) {

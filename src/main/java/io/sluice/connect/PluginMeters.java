@@ -27,39 +27,70 @@ import org.apache.kafka.common.utils.Time;
  * shown as a Micrometer meter {@code kafka.connect.plugins.<name>} (Prometheus {@code kafka_connect_plugins_<name>}
  * at {@code GET /metrics}; a cumulative count or sum a counter) while it exists: a plugin's go when it closes (its task or connector stops).
  */
-final class PluginMeters implements AutoCloseable {
+final class PluginMeters {
   static final String GROUP = "plugins";
   private static final System.Logger LOG = System.getLogger(PluginMeters.class.getName());
-  private final Metrics metrics;
+  private final MeterRegistry registry;
 
   PluginMeters(MeterRegistry registry) {
-    metrics = new Metrics(new MetricConfig(), List.of(new ToMicrometer(registry)), Time.SYSTEM);
+    this.registry = registry;
   }
 
   /** A connector's (its context's {@code pluginMetrics()}); closing it removes its metrics. */
   PluginMetricsImpl connector(String connector) {
-    return new PluginMetricsImpl(metrics, tags(connector, -1));
+    return owned(tags(connector, -1));
   }
 
   /** A task's (its context's {@code pluginMetrics()}). */
   PluginMetricsImpl task(String connector, int task) {
-    return new PluginMetricsImpl(metrics, tags(connector, task));
+    return owned(tags(connector, task));
+  }
+
+  /**
+   * Each plugin has Kafka {@link Metrics} of its own: a sensor's name is global to its {@code Metrics}, so two tasks
+   * (or two transformations of a task) adding a sensor of one name would otherwise share it, counting each other's
+   * records, and the first to close would remove the other's metrics.
+   */
+  private PluginMetricsImpl owned(Map<String, String> tags) {
+    Metrics metrics = metrics();
+    return new PluginMetricsImpl(metrics, tags) {
+      @Override
+      public void close() throws java.io.IOException {
+        try {
+          super.close();
+        } finally {
+          metrics.close();
+        }
+      }
+    };
+  }
+
+  private Metrics metrics() {
+    return new Metrics(new MetricConfig(), List.of(new ToMicrometer(registry)), Time.SYSTEM);
   }
 
   /**
    * {@code instance} given its metrics if it is {@code Monitorable}, tagged with its unit and {@code kind} ({@code
    * converter}, {@code transformation}, {@code predicate}) = {@code name} (the converter's role, the alias); closing
-   * the wrapper closes the instance and removes its metrics.
+   * what this answers closes the instance and removes its metrics.
    */
-  <T> Plugin<T> wrap(T instance, String connector, int task, String kind, String name) {
+  AutoCloseable wrap(Object instance, String connector, int task, String kind, String name) {
     Map<String, String> tags = tags(connector, task);
     tags.put(kind, name);
-    return Plugin.wrapInstance(instance, metrics, () -> tags);
+    Metrics metrics = metrics();
+    Plugin<Object> plugin = Plugin.wrapInstance(instance, metrics, () -> tags);
+    return () -> {
+      try {
+        plugin.close();
+      } finally {
+        metrics.close();
+      }
+    };
   }
 
   /** Where a task's converters, transformations and predicates report their metrics. */
   record Scope(PluginMeters meters, String connector, int task) {
-    <T> Plugin<T> wrap(T instance, String kind, String name) {
+    AutoCloseable wrap(Object instance, String kind, String name) {
       return meters.wrap(instance, connector, task, kind, name);
     }
   }
@@ -71,11 +102,6 @@ final class PluginMeters implements AutoCloseable {
       tags.put("task", Integer.toString(task));
     }
     return tags;
-  }
-
-  @Override
-  public void close() {
-    metrics.close();
   }
 
   /** Mirrors each metric of group {@code plugins} as a gauge, removed with it. */

@@ -24,9 +24,9 @@ final class TransformationChain<R extends ConnectRecord<R>> implements Closeable
 
   private final List<Stage<R>> stages;
   /** Every transformation and predicate, closed (and their metrics removed) with the chain. */
-  private final List<org.apache.kafka.common.internals.Plugin<?>> wrapped;
+  private final List<AutoCloseable> wrapped;
 
-  private TransformationChain(List<Stage<R>> stages, List<org.apache.kafka.common.internals.Plugin<?>> wrapped) {
+  private TransformationChain(List<Stage<R>> stages, List<AutoCloseable> wrapped) {
     this.stages = stages;
     this.wrapped = wrapped;
   }
@@ -39,7 +39,7 @@ final class TransformationChain<R extends ConnectRecord<R>> implements Closeable
   static <R extends ConnectRecord<R>> TransformationChain<R> build(Plugins plugins, Map<String, String> config,
       PluginMeters.Scope scope) {
     Map<String, Predicate<R>> byAlias = new HashMap<>();
-    List<org.apache.kafka.common.internals.Plugin<?>> wrapped = new ArrayList<>();
+    List<AutoCloseable> wrapped = new ArrayList<>();
     for (String alias : ConnectorConfigs.parseList(config.get(ConnectorConfigs.PREDICATES))) {
       String prefix = "predicates." + alias + ".";
       Plugin plugin = plugins.require(prefix + "type", config.get(prefix + "type"), Kind.PREDICATE);
@@ -89,7 +89,7 @@ final class TransformationChain<R extends ConnectRecord<R>> implements Closeable
 
   @Override
   public void close() {
-    for (org.apache.kafka.common.internals.Plugin<?> p : wrapped) {
+    for (AutoCloseable p : wrapped) {
       try {
         p.close();
       } catch (Exception e) {

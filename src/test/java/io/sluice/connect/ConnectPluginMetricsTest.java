@@ -60,30 +60,37 @@ class ConnectPluginMetricsTest {
   void pluginMetricsShowWithKafkasTagsAndGoWhenTheConnectorStops() throws Exception {
     String metered = MeteredSourceConnector.class.getName();
     connect.create("metered", new JsonObject().put("connector.class", metered).put("topic", "metered-out")
-        .put("value.converter", metered + "$MeteredConverter")
+        .put("tasks.max", 2).put("records.max", 5).put("value.converter", metered + "$MeteredConverter")
         .put("transforms", "count").put("transforms.count.type", metered + "$MeteredTransformation")
         .put("transforms.count.predicate", "all")
         .put("predicates", "all").put("predicates.all.type", metered + "$MeteredPredicate"));
     String connector = "connector=\"metered\"";
-    String task = "task=\"0\"";
-    awaitShowing("the task's metrics", () -> {
+    awaitShowing("both tasks' records", () -> {
       try {
-        List<String> lines = pluginLines();
-        return value(lines, "kafka_connect_plugins_polls_total", connector, task) >= 3
-            && value(lines, "kafka_connect_plugins_applied", connector, task, "transformation=\"count\"") >= 3
-            && value(lines, "kafka_connect_plugins_tested", connector, task, "predicate=\"all\"") >= 3
-            && value(lines, "kafka_connect_plugins_converted", connector, task, "converter=\"value\"") >= 3;
+        List<String> lines = connect.get("/metrics").body().lines().toList();
+        return value(lines, "sluice_connect_source_records_written_total", connector, "task=\"0\"") == 5
+            && value(lines, "sluice_connect_source_records_written_total", connector, "task=\"1\"") == 5;
       } catch (Exception e) {
         return false;
       }
     });
     List<String> lines = pluginLines();
+    for (String task : List.of("task=\"0\"", "task=\"1\"")) {
+      // Each task's own: both add a sensor "polls", which must not be one sensor counting both tasks' polls
+      assertThat(value(lines, "kafka_connect_plugins_polls_total", connector, task)).as(task).isEqualTo(5);
+      assertThat(value(lines, "kafka_connect_plugins_applied", connector, task, "transformation=\"count\""))
+          .as(task).isEqualTo(5);
+      assertThat(value(lines, "kafka_connect_plugins_tested", connector, task, "predicate=\"all\"")).as(task)
+          .isEqualTo(5);
+      assertThat(value(lines, "kafka_connect_plugins_converted", connector, task, "converter=\"value\""))
+          .as(task).isEqualTo(5);
+    }
     assertThat(value(lines, "kafka_connect_plugins_starts_total", connector)).isEqualTo(1);
     assertThat(lines).filteredOn(l -> l.startsWith("kafka_connect_plugins_starts_total{"))
         .singleElement().asString().doesNotContain("task=");
 
     assertThat(connect.send("PUT", "/connectors/metered/stop", null).status()).isEqualTo(202);
-    ConnectTestSupport.await("the metrics to go", () -> {
+    awaitShowing("the metrics to go", () -> {
       try {
         return pluginLines().stream().noneMatch(l -> l.contains(connector));
       } catch (Exception e) {

@@ -23,7 +23,8 @@ import org.apache.kafka.connect.transforms.predicates.Predicate;
 /**
  * A test source whose connector, task, transformation, predicate and converter each register a plugin metric
  * (KIP-877): the connector and task through their contexts' {@code pluginMetrics()}, the others as {@code
- * Monitorable}. The task writes one record to {@code topic} per poll, at most 50 a second.
+ * Monitorable}. Each task writes one record to {@code topic} per poll, at most 50 a second, {@code
+ * records.max} in all (then polls return nothing).
  */
 public final class MeteredSourceConnector extends SourceConnector {
   private Map<String, String> props;
@@ -44,7 +45,7 @@ public final class MeteredSourceConnector extends SourceConnector {
 
   @Override
   public List<Map<String, String>> taskConfigs(int maxTasks) {
-    return List.of(props);
+    return java.util.Collections.nCopies(maxTasks, props);
   }
 
   @Override
@@ -65,10 +66,12 @@ public final class MeteredSourceConnector extends SourceConnector {
   public static final class MeteredTask extends SourceTask {
     private String topic;
     private Sensor polls;
+    private long left;
 
     @Override
     public void start(Map<String, String> props) {
       topic = props.get("topic");
+      left = Long.parseLong(props.getOrDefault("records.max", Long.toString(Long.MAX_VALUE)));
       polls = context.pluginMetrics().addSensor("polls");
       polls.add(context.pluginMetrics().metricName("polls-total", "Polls.", new LinkedHashMap<>()),
           new CumulativeCount());
@@ -77,6 +80,10 @@ public final class MeteredSourceConnector extends SourceConnector {
     @Override
     public List<SourceRecord> poll() throws InterruptedException {
       Thread.sleep(20); // the task's own pace, as a real source waits for data
+      if (left == 0) {
+        return null;
+      }
+      left--;
       polls.record();
       return List.of(new SourceRecord(Map.of(), Map.of(), topic, Schema.STRING_SCHEMA, "v"));
     }
