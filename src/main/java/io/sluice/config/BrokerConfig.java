@@ -158,6 +158,8 @@ public final class BrokerConfig {
   public static final String CONNECT_MAX_TASKS_PER_CONNECTOR = "connect.max.tasks.per.connector";
   public static final String CONNECT_MAX_CONNECTORS = "connect.max.connectors";
   public static final String CONNECT_FILE_ALLOWED_PATHS = "connect.file.allowed.paths";
+  /** Kafka Connect's worker key: source connectors create their topics with their topic.creation.* settings. */
+  public static final String TOPIC_CREATION_ENABLE = "topic.creation.enable";
   public static final String STREAMS_ENABLED = "streams.enabled";
   public static final String QUOTA_WINDOW_NUM = "quota.window.num";
   public static final String QUOTA_WINDOW_SIZE_SECONDS = "quota.window.size.seconds";
@@ -409,6 +411,9 @@ public final class BrokerConfig {
       stringKey(CONNECT_FILE_ALLOWED_PATHS, "", "comma-separated directories Kafka's FileStreamSource and"
           + " FileStreamSink may read and write their file in (symlinks resolved); empty refuses those connectors, as"
           + " any HTTP client could otherwise read or write any file the broker can"),
+      boolKey(TOPIC_CREATION_ENABLE, true, "Kafka Connect's worker setting: a source connector that sets"
+          + " topic.creation.* keys creates the topics its tasks write to with its groups' partitions, replication"
+          + " factor and configs, even with auto.create.topics.enable off (false: those keys are ignored)"),
       intKey(QUOTA_WINDOW_NUM, 11, 2, 1_000, "samples a client quota's rate is measured over (Kafka's"
           + " quota.window.num)"),
       intKey(QUOTA_WINDOW_SIZE_SECONDS, 1, 1, 3_600, "seconds each sample of a client quota's rate spans (Kafka's"

@@ -324,7 +324,7 @@ final class ConnectEndpoint {
 
   private Future<Void> validated(Map<String, String> config) {
     return service.pool().executeBlocking(() -> ConnectorConfigs.validate(service.plugins(), config, null,
-        service.maxTasksPerConnector(), service.filePaths()), false)
+        service.validationWorker()), false)
         .compose(result -> {
           if (result.errorCount() == 0) {
             return Future.succeededFuture();
@@ -651,7 +651,7 @@ final class ConnectEndpoint {
     Map<String, String> config = new LinkedHashMap<>();
     body.forEach(e -> config.put(e.getKey(), e.getValue() == null ? null : e.getValue().toString()));
     service.pool().executeBlocking(() -> ConnectorConfigs.validate(service.plugins(), config, type,
-        service.maxTasksPerConnector(), service.filePaths()), false)
+        service.validationWorker()), false)
         .onSuccess(r -> json(ctx, 200, r.toJson())).onFailure(ctx::fail);
   }
 }

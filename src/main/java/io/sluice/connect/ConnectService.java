@@ -191,7 +191,7 @@ public final class ConnectService {
       ZookeeperClusterManager cm = (ZookeeperClusterManager) ((VertxInternal) vertx).clusterManager();
       configLock = new ConfigLock(cm.getCuratorFramework().usingNamespace("sluice"), pool);
       worker = new WorkerContext(workerId, plugins, client, producer, state, broker, meters,
-          maxTasksPerConnector(), filePaths(), configLock, policy);
+          maxTasksPerConnector(), filePaths(), configLock, policy, topicCreationEnabled(), new PluginMeters(meters));
       scheduler = new Scheduler(cm.getCuratorFramework().usingNamespace("sluice"), config.brokerId(), worker);
       scheduler.start();
       return null;
@@ -327,6 +327,30 @@ public final class ConnectService {
 
   FileConnectorPaths filePaths() {
     return FileConnectorPaths.parse(config.getString(BrokerConfig.CONNECT_FILE_ALLOWED_PATHS));
+  }
+
+  /** What validating a connector config asks of this worker. */
+  ConnectorConfigs.Worker validationWorker() {
+    return new ConnectorConfigs.Worker(maxTasksPerConnector(), filePaths(), topicCreationEnabled(),
+        config.defaultLogConfig(), this::liveBrokers);
+  }
+
+  /** The worker's {@code topic.creation.enable} (Kafka Connect's): source connectors may create their topics. */
+  boolean topicCreationEnabled() {
+    return config.getBoolean(BrokerConfig.TOPIC_CREATION_ENABLE);
+  }
+
+  /** The brokers alive now; blocks (a worker thread only). */
+  private int liveBrokers() {
+    try {
+      return (int) broker.describeCluster(caller()).toCompletionStage().toCompletableFuture()
+          .get(30, java.util.concurrent.TimeUnit.SECONDS).brokers().stream().filter(b -> b.alive()).count();
+    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+      throw new SluiceException(ErrorCode.SERVICE_UNAVAILABLE, "The live brokers could not be counted: " + e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new SluiceException(ErrorCode.SERVICE_UNAVAILABLE, "Interrupted while counting the live brokers");
+    }
   }
 
   int maxTasksPerConnector() {

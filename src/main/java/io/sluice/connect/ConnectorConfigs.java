@@ -6,12 +6,14 @@ import io.sluice.broker.TopicNames;
 import io.sluice.connect.Plugins.Kind;
 import io.sluice.connect.Plugins.Plugin;
 import io.sluice.errors.SluiceException;
+import io.sluice.storage.LogConfig;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.IntSupplier;
 import org.apache.kafka.common.config.Config;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
@@ -207,12 +209,20 @@ final class ConnectorConfigs {
   }
 
   /**
-   * Validates {@code config} for the connector class it names (or {@code connectorType} when given); {@code
-   * maxTasks}: the largest tasks.max (connect.max.tasks.per.connector); {@code files}: where the FileStream
-   * connectors may read and write.
+   * What a validation needs of the worker: {@code maxTasks}, the largest tasks.max
+   * (connect.max.tasks.per.connector); {@code files}, where the FileStream connectors may read and write; {@code
+   * topicCreation}, the worker's topic.creation.enable; {@code topicDefaults}, the broker's log settings a created
+   * topic's configs are checked against; {@code liveBrokers}, asked (blocking) only when a replication factor needs
+   * it.
    */
-  static Result validate(Plugins plugins, Map<String, String> config, String connectorType, int maxTasks,
-      FileConnectorPaths files) {
+  record Worker(int maxTasks, FileConnectorPaths files, boolean topicCreation, LogConfig topicDefaults,
+      IntSupplier liveBrokers) {
+  }
+
+  /** Validates {@code config} for the connector class it names (or {@code connectorType} when given). */
+  static Result validate(Plugins plugins, Map<String, String> config, String connectorType, Worker worker) {
+    int maxTasks = worker.maxTasks();
+    FileConnectorPaths files = worker.files();
     String className = connectorType != null ? connectorType : config.get(CONNECTOR_CLASS);
     Plugin plugin = plugins.find(className, Kind.SOURCE, Kind.SINK).orElse(null);
     boolean sink = plugin != null && plugin.kind() == Kind.SINK;
@@ -233,6 +243,8 @@ final class ConnectorConfigs {
     if (sink) {
       checkTopics(config, values);
       checkGroup(config, values);
+    } else if (worker.topicCreation()) {
+      TopicCreation.validate(config, values, keys, worker.topicDefaults(), worker.liveBrokers());
     }
     validateChain(plugins, config, values, keys, TRANSFORMS, "transforms.", Kind.TRANSFORMATION);
     validateChain(plugins, config, values, keys, PREDICATES, "predicates.", Kind.PREDICATE);

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.apache.kafka.common.metrics.PluginMetrics;
+import org.apache.kafka.common.metrics.internals.PluginMetricsImpl;
 import org.apache.kafka.connect.connector.Connector;
 import org.apache.kafka.connect.sink.SinkConnectorContext;
 import org.apache.kafka.connect.source.SourceConnectorContext;
@@ -21,6 +22,8 @@ import org.apache.kafka.connect.storage.OffsetStorageReader;
  */
 final class ConnectorRunner extends UnitRunner {
   private volatile Connector instance;
+  /** What its context's {@code pluginMetrics()} answers (KIP-877): closed, its metrics removed, when it stops. */
+  private volatile PluginMetricsImpl pluginMetrics;
   private volatile boolean reconfigure = true;
   private volatile Exception raised;
 
@@ -45,11 +48,18 @@ final class ConnectorRunner extends UnitRunner {
         connectorConfig.get(ConnectorConfigs.CONNECTOR_CLASS), Kind.SOURCE, Kind.SINK);
     Connector c = worker.plugins().newInstance(plugin, Connector.class);
     instance = c;
-    Plugins.withLoader(plugin.loader(), () -> {
-      c.initialize(plugin.kind() == Kind.SOURCE ? sourceContext() : sinkContext());
-      c.start(resolvedClass(connectorConfig, plugin));
-      return null;
-    });
+    pluginMetrics = worker.pluginMeters().connector(connector);
+    try (PluginMetricsImpl closedAtStop = pluginMetrics) {
+      Plugins.withLoader(plugin.loader(), () -> {
+        c.initialize(plugin.kind() == Kind.SOURCE ? sourceContext() : sinkContext());
+        c.start(resolvedClass(connectorConfig, plugin));
+        return null;
+      });
+      run(plugin, c);
+    }
+  }
+
+  private void run(Plugin plugin, Connector c) throws Exception {
     Boolean reportedPaused = null;
     try {
       while (!stopping) {
@@ -150,7 +160,7 @@ final class ConnectorRunner extends UnitRunner {
 
     @Override
     public PluginMetrics pluginMetrics() {
-      return null; // Sluice does not expose Kafka's plugin metrics (KIP-877)
+      return pluginMetrics;
     }
 
     @Override

@@ -100,6 +100,16 @@ final class OwnerRights {
     await(via.metadataForProduce(as, topic), "creating topic " + topic);
   }
 
+  /**
+   * Creates a topic a source's {@code topic.creation.*} settings describe, as the owner (Create on the cluster or
+   * the topic, as Kafka's CreateTopics). One created meanwhile (by another task) is left as it is.
+   */
+  void createTopic(io.sluice.api.NewTopic topic) {
+    await(via.createTopic(as, topic).<Object>map(md -> md).recover(t -> t instanceof SluiceException e
+        && e.errorCode() == io.sluice.errors.ErrorCode.TOPIC_ALREADY_EXISTS ? Future.succeededFuture()
+        : Future.failedFuture(t)), "creating topic " + topic.name());
+  }
+
   private static SluiceException failure(Future<?> check) {
     try {
       await(check, "an authorization check");

@@ -41,6 +41,8 @@ import org.apache.kafka.connect.sink.SinkTaskContext;
  * polling, which is its heartbeat).
  */
 final class SinkTaskRunner extends UnitRunner {
+  /** What the task's context's {@code pluginMetrics()} answers (KIP-877): closed, its metrics removed, at stop. */
+  private volatile org.apache.kafka.common.metrics.internals.PluginMetricsImpl taskMetrics;
   private static final System.Logger LOG = System.getLogger(SinkTaskRunner.class.getName());
   private static final int MAX_BATCH = 2_000;
   private final Map<String, String> taskConfig;
@@ -85,8 +87,9 @@ final class SinkTaskRunner extends UnitRunner {
     rights = OwnerRights.of(worker, this.connector);
     worker.requireAllowedFile(plugin.className(), taskConfig);
     SinkConnector connector = worker.plugins().newInstance(plugin, SinkConnector.class);
-    Converters converters = Converters.build(worker.plugins(), connectorConfig);
-    TransformationChain<SinkRecord> chain = TransformationChain.build(worker.plugins(), connectorConfig);
+    PluginMeters.Scope scope = new PluginMeters.Scope(worker.pluginMeters(), this.connector, task);
+    Converters converters = Converters.build(worker.plugins(), connectorConfig, scope);
+    TransformationChain<SinkRecord> chain = TransformationChain.build(worker.plugins(), connectorConfig, scope);
     RecordErrors errors = new RecordErrors(connectorConfig, this.connector, task, worker.client(), worker.producer(),
         rights);
     SinkTask t = Plugins.withLoader(plugin.loader(), () -> (SinkTask) connector.taskClass()
@@ -101,6 +104,7 @@ final class SinkTaskRunner extends UnitRunner {
     deleted.clear();
     unflushed = false;
     commitRequested = false;
+    taskMetrics = worker.pluginMeters().task(this.connector, task);
     try {
       Plugins.withLoader(plugin.loader(), () -> {
         t.initialize(context());
@@ -126,6 +130,7 @@ final class SinkTaskRunner extends UnitRunner {
         }
         chain.close();
         converters.close();
+        taskMetrics.close();
       }
     }
   }
@@ -503,7 +508,7 @@ final class SinkTaskRunner extends UnitRunner {
 
       @Override
       public PluginMetrics pluginMetrics() {
-        return null;
+        return taskMetrics;
       }
     };
   }

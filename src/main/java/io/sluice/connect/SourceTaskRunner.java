@@ -55,6 +55,10 @@ final class SourceTaskRunner extends UnitRunner {
   /** The topics this poll's records went to that the owner may write: checked once per poll, as ACLs change. */
   private final java.util.Set<String> writableThisPoll = new java.util.HashSet<>();
   private OwnerRights rights;
+  /** What the task's context's {@code pluginMetrics()} answers (KIP-877): closed, its metrics removed, at stop. */
+  private volatile org.apache.kafka.common.metrics.internals.PluginMetricsImpl taskMetrics;
+  /** The connector's {@code topic.creation.*} groups; null when it does not use them (or the worker disabled them). */
+  private TopicCreation creation;
 
   SourceTaskRunner(WorkerContext worker, String connector, int task, Map<String, String> connectorConfig,
       Map<String, String> taskConfig) {
@@ -72,10 +76,12 @@ final class SourceTaskRunner extends UnitRunner {
     Plugin plugin = worker.plugins().require(ConnectorConfigs.CONNECTOR_CLASS,
         connectorConfig.get(ConnectorConfigs.CONNECTOR_CLASS), Kind.SOURCE);
     rights = OwnerRights.of(worker, this.connector);
+    creation = worker.topicCreationEnabled() ? TopicCreation.of(connectorConfig) : null;
     worker.requireAllowedFile(plugin.className(), taskConfig);
     SourceConnector connector = worker.plugins().newInstance(plugin, SourceConnector.class);
-    Converters converters = Converters.build(worker.plugins(), connectorConfig);
-    TransformationChain<SourceRecord> chain = TransformationChain.build(worker.plugins(), connectorConfig);
+    PluginMeters.Scope scope = new PluginMeters.Scope(worker.pluginMeters(), this.connector, task);
+    Converters converters = Converters.build(worker.plugins(), connectorConfig, scope);
+    TransformationChain<SourceRecord> chain = TransformationChain.build(worker.plugins(), connectorConfig, scope);
     RecordErrors errors = new RecordErrors(connectorConfig, this.connector, task, worker.client(), worker.producer(),
         rights);
     producer = worker.client().producer(ProducerOptions.defaults().acks("all").lingerMs(2));
@@ -90,6 +96,7 @@ final class SourceTaskRunner extends UnitRunner {
     // first record, where remembered it was sent to unchecked and the task sat RUNNING until the client gave up.
     knownTopics.clear();
     boolean topicGone = false;
+    taskMetrics = worker.pluginMeters().task(this.connector, task);
     try {
       Plugins.withLoader(plugin.loader(), () -> {
         t.initialize(context(reader));
@@ -112,6 +119,7 @@ final class SourceTaskRunner extends UnitRunner {
         closeProducer(topicGone);
         chain.close();
         converters.close();
+        taskMetrics.close();
       }
     }
   }
@@ -214,7 +222,7 @@ final class SourceTaskRunner extends UnitRunner {
         if (!knownTopics.contains(pr.topic())) {
           // Remembered only once it exists: a topic refused here (an illegal name, no auto-creation) was remembered
           // anyway, and every restart then sent to it unchecked, RUNNING for the producer's 3 min timeout each time.
-          rights.ensureTopic(pr.topic());
+          ensureTopic(pr.topic());
           knownTopics.add(pr.topic());
         }
         activeTopic(pr.topic());
@@ -359,13 +367,33 @@ final class SourceTaskRunner extends UnitRunner {
 
   private void recreate(String topic) {
     try {
-      rights.ensureTopic(topic);
+      ensureTopic(topic);
     } catch (RuntimeException e) {
       throw new TopicGoneException("Topic '" + topic + "', which task " + connector
           + "-" + task + " writes to, no longer exists (deleted while the task ran) and was not created again"
           + " (auto.create.topics.enable off, or the creation failed: see the cause): create the topic again; its"
           + " records not acknowledged are polled again from the last committed offsets", e);
     }
+  }
+
+  /**
+   * Makes sure a topic the task writes to exists: with {@code topic.creation.*}, one missing is created with its
+   * group's partitions, replication factor and configs (whatever auto.create.topics.enable says, as Kafka Connect's
+   * admin creates it); then as the owner's producer would ask for it (Write, and auto-creation when allowed).
+   */
+  private void ensureTopic(String topic) {
+    if (creation != null && !worker.topicExists(topic)) {
+      io.sluice.api.NewTopic wanted = creation.newTopic(topic);
+      try {
+        rights.createTopic(wanted);
+      } catch (RuntimeException e) {
+        throw new org.apache.kafka.connect.errors.ConnectException("Task " + connector + "-" + task + " could not"
+            + " create topic '" + topic + "' with the settings of its topic.creation group '"
+            + creation.groupFor(topic).name() + "' (partitions " + wanted.partitions() + ", replication factor "
+            + wanted.replicationFactor() + ", configs " + wanted.configs() + "): " + e.getMessage(), e);
+      }
+    }
+    rights.ensureTopic(topic);
   }
 
   private ProducerRecord convert(SourceRecord r, Converters converters) {
@@ -441,7 +469,7 @@ final class SourceTaskRunner extends UnitRunner {
 
       @Override
       public PluginMetrics pluginMetrics() {
-        return null;
+        return taskMetrics;
       }
     };
   }

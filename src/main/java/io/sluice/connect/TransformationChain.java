@@ -23,27 +23,32 @@ final class TransformationChain<R extends ConnectRecord<R>> implements Closeable
   }
 
   private final List<Stage<R>> stages;
-  private final List<Predicate<R>> predicates;
+  /** Every transformation and predicate, closed (and their metrics removed) with the chain. */
+  private final List<AutoCloseable> wrapped;
 
-  private TransformationChain(List<Stage<R>> stages, List<Predicate<R>> predicates) {
+  private TransformationChain(List<Stage<R>> stages, List<AutoCloseable> wrapped) {
     this.stages = stages;
-    this.predicates = predicates;
+    this.wrapped = wrapped;
   }
 
+  /**
+   * {@code scope}: where a {@code Monitorable} transformation or predicate reports its metrics (tag transformation
+   * or predicate = its alias).
+   */
   @SuppressWarnings("unchecked")
-  static <R extends ConnectRecord<R>> TransformationChain<R> build(Plugins plugins, Map<String, String> config) {
+  static <R extends ConnectRecord<R>> TransformationChain<R> build(Plugins plugins, Map<String, String> config,
+      PluginMeters.Scope scope) {
     Map<String, Predicate<R>> byAlias = new HashMap<>();
-    List<Predicate<R>> predicates = new ArrayList<>();
+    List<AutoCloseable> wrapped = new ArrayList<>();
     for (String alias : ConnectorConfigs.parseList(config.get(ConnectorConfigs.PREDICATES))) {
       String prefix = "predicates." + alias + ".";
       Plugin plugin = plugins.require(prefix + "type", config.get(prefix + "type"), Kind.PREDICATE);
       Predicate<R> p = plugins.newInstance(plugin, Predicate.class);
       Plugins.withLoader(plugin.loader(), () -> {
         p.configure(ConnectorConfigs.withPrefix(config, prefix));
-        return null;
+        return wrapped.add(scope.wrap(p, "predicate", alias));
       });
       byAlias.put(alias, p);
-      predicates.add(p);
     }
     List<Stage<R>> stages = new ArrayList<>();
     for (String alias : ConnectorConfigs.parseList(config.get(ConnectorConfigs.TRANSFORMS))) {
@@ -52,7 +57,7 @@ final class TransformationChain<R extends ConnectRecord<R>> implements Closeable
       Transformation<R> t = plugins.newInstance(plugin, Transformation.class);
       Plugins.withLoader(plugin.loader(), () -> {
         t.configure(ConnectorConfigs.withPrefix(config, prefix));
-        return null;
+        return wrapped.add(scope.wrap(t, "transformation", alias));
       });
       String predicateAlias = config.get(prefix + "predicate");
       Predicate<R> predicate = predicateAlias == null || predicateAlias.isBlank() ? null
@@ -60,7 +65,7 @@ final class TransformationChain<R extends ConnectRecord<R>> implements Closeable
       stages.add(new Stage<>(alias, t, predicate, Boolean.parseBoolean(config.getOrDefault(prefix + "negate",
           "false"))));
     }
-    return new TransformationChain<>(stages, predicates);
+    return new TransformationChain<>(stages, wrapped);
   }
 
   /** The record after every stage, or null if a stage dropped it. */
@@ -84,7 +89,12 @@ final class TransformationChain<R extends ConnectRecord<R>> implements Closeable
 
   @Override
   public void close() {
-    stages.forEach(s -> s.transformation.close());
-    predicates.forEach(Predicate::close);
+    for (AutoCloseable p : wrapped) {
+      try {
+        p.close();
+      } catch (Exception e) {
+        // one failing to close leaves the others to close
+      }
+    }
   }
 }

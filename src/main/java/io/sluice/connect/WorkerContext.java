@@ -24,12 +24,14 @@ import java.util.concurrent.TimeoutException;
  * host:port} of the REST API), the plugins, the client (on the broker's own HTTP port), the worker's producer for
  * the internal topics and dead letter queues, the cluster's connector state, and the largest tasks.max it runs
  * (connect.max.tasks.per.connector), where the FileStream connectors may read and write, and the cluster's config
- * lock (a connector's task configs are written under it, as the REST API's config changes are); and the policed
- * service (null with the authorizer off) that holds a connector to its creator's rights.
+ * lock (a connector's task configs are written under it, as the REST API's config changes are); the policed
+ * service (null with the authorizer off) that holds a connector to its creator's rights; and whether source
+ * connectors create their topics with their {@code topic.creation.*} settings (topic.creation.enable); and the
+ * plugins' metrics (KIP-877), shown in {@code meters}.
  */
 record WorkerContext(String workerId, Plugins plugins, SluiceClient client, Producer producer, ConnectState state,
     BrokerService broker, MeterRegistry meters, int maxTasksPerConnector, FileConnectorPaths filePaths,
-    ConfigLock configLock, BrokerService policy) {
+    ConfigLock configLock, BrokerService policy, boolean topicCreationEnabled, PluginMeters pluginMeters) {
   private static final System.Logger LOG = System.getLogger(WorkerContext.class.getName());
 
   /**

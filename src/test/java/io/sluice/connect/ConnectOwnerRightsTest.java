@@ -162,6 +162,24 @@ class ConnectOwnerRightsTest {
   }
 
   @Test
+  void topicCreationMakesATopicOnlyIfItsOwnerMayCreateIt() throws Exception {
+    allow("TOPIC", "grouped-secret", "User:alice", "WRITE"); // Write, but not Create, on the missing topic
+    connect.create("grouped-maker", generator("grouped-secret").put("topic.creation.default.partitions", 2)
+        .put("topic.creation.default.replication.factor", 1));
+    awaitFailed("grouped-maker", 0);
+    assertThat(taskTrace("grouped-maker")).contains("could not create topic 'grouped-secret'")
+        .contains("User:alice is not authorized to Create topic 'grouped-secret'");
+    assertThat(connect.get("/topics/grouped-secret").status()).isEqualTo(404);
+
+    allow("TOPIC", "grouped-open", "User:alice", "WRITE");
+    allow("TOPIC", "grouped-open", "User:alice", "CREATE");
+    connect.create("grouped-open-maker", generator("grouped-open").put("topic.creation.default.partitions", 2)
+        .put("topic.creation.default.replication.factor", 1));
+    await().atMost(WAIT).until(() -> connect.get("/topics/grouped-open").status() == 200);
+    assertThat(connect.get("/topics/grouped-open").json().getJsonArray("partitions")).hasSize(2);
+  }
+
+  @Test
   void aSinkFailsOnceItsOwnerLosesReadOnItsTopic() throws Exception {
     createTopic("feed-in");
     connect.produce("feed-in", null, "first");
