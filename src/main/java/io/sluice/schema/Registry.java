@@ -287,7 +287,7 @@ final class Registry {
 
   /** {@code DELETE /subjects/{s}/versions/{v}[?permanent=true]}: the version deleted. */
   Change deleteVersion(String subject, int version, boolean permanent) {
-    StoredSchema target = get(subject, version, permanent);
+    StoredSchema target = get(subject, version, true);
     writable(subject);
     if (!permanent && target.deleted()) {
       throw new RegistryException(RegistryException.VERSION_SOFT_DELETED, "Subject '" + subject + "' Version "

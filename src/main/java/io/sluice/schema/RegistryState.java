@@ -115,7 +115,8 @@ final class RegistryState {
 
   /** Every version that has schema {@code id}, soft-deleted ones only with {@code deleted}. */
   synchronized List<StoredSchema> withId(int id, boolean deleted) {
-    return everyVersion().stream().filter(s -> s.id() == id && (deleted || !s.deleted())).toList();
+    return everyVersion().stream().filter(s -> s.id() == id && (deleted || !s.deleted()))
+        .sorted(java.util.Comparator.comparing(StoredSchema::subject).thenComparing(StoredSchema::version)).toList();
   }
 
   /** Every version whose references name {@code subject}'s {@code version}. */
