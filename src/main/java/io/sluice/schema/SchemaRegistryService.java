@@ -4,12 +4,12 @@ import io.sluice.api.BrokerService;
 import io.sluice.api.InternalTopics;
 import io.sluice.api.NewTopic;
 import io.sluice.api.RequestContext;
+import io.sluice.broker.OwnListener;
 import io.sluice.client.ClientOptions;
 import io.sluice.client.Producer;
 import io.sluice.client.ProducerOptions;
 import io.sluice.client.SluiceClient;
 import io.sluice.config.BrokerConfig;
-import io.sluice.config.SslConfig;
 import io.sluice.errors.ErrorCode;
 import io.sluice.errors.SluiceException;
 import io.sluice.http.FrontEndView;
@@ -115,14 +115,6 @@ public final class SchemaRegistryService {
     return RequestContext.internal(config.brokerId());
   }
 
-  private ClientOptions ownListener(int httpPort) {
-    SslConfig ssl = config.ssl();
-    if (!ssl.http()) {
-      return ClientOptions.bootstrap("http://127.0.0.1:" + httpPort);
-    }
-    return ClientOptions.bootstrap("https://127.0.0.1:" + httpPort).trustOptions(ssl.trustOptions())
-        .keyCertOptions(ssl.keyCertOptions()).verifyHostname(false);
-  }
 
   Future<Void> start(int httpPort) {
     if (!enabled()) {
@@ -130,7 +122,7 @@ public final class SchemaRegistryService {
     }
     readers = vertx.createSharedWorkerExecutor(POOL, 2);
     writer = vertx.createSharedWorkerExecutor(POOL + "-writer", 1);
-    ClientOptions options = ownListener(httpPort).requestTimeoutMs(30_000);
+    ClientOptions options = OwnListener.clientOptions(config, httpPort).requestTimeoutMs(30_000);
     String[] credentials = clientCredentials.get();
     if (credentials != null) {
       options.credentials(credentials[0], credentials[1]);
