@@ -51,6 +51,8 @@ public final class SchemaRegistryService {
   private volatile SluiceClient client;
   private volatile SchemaLog log;
   private volatile WriteLock lock;
+  /** The one start, whichever listener (plain, TLS) reports serving first. */
+  private Future<Void> started;
 
   public SchemaRegistryService(Vertx vertx, BrokerService broker, BrokerConfig config) {
     this.vertx = vertx;
@@ -116,10 +118,18 @@ public final class SchemaRegistryService {
   }
 
 
-  Future<Void> start(int httpPort) {
+  synchronized Future<Void> start(int httpPort) {
     if (!enabled()) {
       return Future.succeededFuture();
     }
+    if (started != null) {
+      return started;
+    }
+    started = starting(httpPort);
+    return started;
+  }
+
+  private Future<Void> starting(int httpPort) {
     readers = vertx.createSharedWorkerExecutor(POOL, 2);
     writer = vertx.createSharedWorkerExecutor(POOL + "-writer", 1);
     ClientOptions options = OwnListener.clientOptions(config, httpPort).requestTimeoutMs(30_000);
@@ -131,14 +141,14 @@ public final class SchemaRegistryService {
     Producer producer = client.producer(ProducerOptions.defaults().acks("all").lingerMs(0));
     ZookeeperClusterManager cm = (ZookeeperClusterManager) ((VertxInternal) vertx).clusterManager();
     lock = new WriteLock(cm.getCuratorFramework().usingNamespace("sluice"), writer);
-    SchemaLog started = new SchemaLog(client, producer, registry.state());
+    SchemaLog following = new SchemaLog(client, producer, registry.state());
     return broker.describeTopic(caller(), InternalTopics.SCHEMAS)
         .compose(md -> {
-          started.follow();
-          return Future.fromCompletionStage(started.readToEnd().subscribeAsCompletionStage());
+          following.follow();
+          return Future.fromCompletionStage(following.readToEnd().subscribeAsCompletionStage());
         })
         .recover(t -> Future.succeededFuture()) // no topic yet: the first change creates it
-        .onSuccess(v -> log = started)
+        .onSuccess(v -> log = following)
         .onSuccess(v -> LOG.log(Level.INFO, "The schema registry serves under /schema-registry"));
   }
 
