@@ -26,8 +26,14 @@ public final class InternalTopics {
    */
   public static final Set<String> CONNECT = Set.of("__connect_configs", "__connect_status", "__connect_offsets");
 
+  /**
+   * The schema registry's topic (Confluent's default name): written by the brokers' registries through the client
+   * API, protected as Connect's are. Deleted by hand it lost every schema id its serialized records name.
+   */
+  public static final String SCHEMAS = "_schemas";
+
   /** Whether a client may not delete, create, grow or reconfigure {@code topic}, nor delete its records. */
   public static boolean isManaged(String topic) {
-    return ALL.contains(topic) || CONNECT.contains(topic);
+    return ALL.contains(topic) || CONNECT.contains(topic) || SCHEMAS.equals(topic);
   }
 }

@@ -36,6 +36,7 @@ import io.sluice.consumer.GroupCoordination;
 import io.sluice.config.BrokerConfig;
 import io.sluice.config.OAuthBearerConfig;
 import io.sluice.connect.ConnectService;
+import io.sluice.schema.SchemaRegistryService;
 import io.sluice.streams.StreamsService;
 import io.sluice.metrics.MetricsService;
 import io.sluice.api.TopicPartition;
@@ -362,6 +363,9 @@ public final class Broker {
     // part of ready and took CPU from the start's last steps.
     extensions.add(new ConnectService(vertx, service, config, metrics.meters()).clientCredentials(brokerCredentials)
         .policy(acls == null ? null : policed)
+        .httpExtension(started.future()));
+    // Confluent's schema registry API, started with the broker as connect's worker is (its client of this broker).
+    extensions.add(new SchemaRegistryService(vertx, service, config).clientCredentials(brokerCredentials)
         .httpExtension(started.future()));
     extensions.add(new TransactionsEndpoint(acls == null ? groups.transactions()
         : new AuthorizingTransactionService(groups.transactions(), acls.authorizer())));

@@ -160,6 +160,9 @@ public final class BrokerConfig {
   public static final String CONNECT_FILE_ALLOWED_PATHS = "connect.file.allowed.paths";
   /** Kafka Connect's worker key: source connectors create their topics with their topic.creation.* settings. */
   public static final String TOPIC_CREATION_ENABLE = "topic.creation.enable";
+
+  public static final String SCHEMA_REGISTRY_ENABLED = "schema.registry.enable";
+  public static final String SCHEMA_REGISTRY_REPLICATION_FACTOR = "schema.registry.topic.replication.factor";
   public static final String STREAMS_ENABLED = "streams.enabled";
   public static final String QUOTA_WINDOW_NUM = "quota.window.num";
   public static final String QUOTA_WINDOW_SIZE_SECONDS = "quota.window.size.seconds";
@@ -402,6 +405,10 @@ public final class BrokerConfig {
       boolKey(CONNECT_ENABLED, true, "run the connect service (Kafka Connect's worker and REST API) in this broker"),
       stringKey(PLUGIN_PATH, "", "comma-separated directories of connector plugins (each entry a jar or a"
           + " directory of jars, loaded in its own class loader)"),
+      boolKey(SCHEMA_REGISTRY_ENABLED, true, "serve the schema registry (Confluent's REST API) under"
+          + " /schema-registry on the HTTP listener"),
+      intKey(SCHEMA_REGISTRY_REPLICATION_FACTOR, -1, -1, Short.MAX_VALUE, "replication factor of _schemas, the"
+          + " schema registry's topic; -1 takes min(3, live brokers)"),
       intKey(CONNECT_TOPICS_REPLICATION_FACTOR, -1, -1, Short.MAX_VALUE, "replication factor of __connect_configs,"
           + " __connect_status and __connect_offsets; -1 takes min(3, live brokers)"),
       intKey(CONNECT_MAX_TASKS_PER_CONNECTOR, 256, 1, 65_535, "the largest tasks.max a connector may have; a"

@@ -10,7 +10,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import io.sluice.client.SluiceClient;
 import io.sluice.config.BrokerConfig;
-import io.sluice.config.SslConfig;
 import io.sluice.errors.ErrorCode;
 import io.sluice.errors.SluiceException;
 import io.sluice.api.RequestContext;
@@ -153,12 +152,7 @@ public final class ConnectService {
    * certificate (a listener with {@code ssl.client.auth=required} asks for one) and trusting the trust store.
    */
   private ClientOptions ownListener(int httpPort) {
-    SslConfig ssl = config.ssl();
-    if (!ssl.http()) {
-      return ClientOptions.bootstrap("http://127.0.0.1:" + httpPort);
-    }
-    return ClientOptions.bootstrap("https://127.0.0.1:" + httpPort).trustOptions(ssl.trustOptions())
-        .keyCertOptions(ssl.keyCertOptions()).verifyHostname(false);
+    return io.sluice.broker.OwnListener.clientOptions(config, httpPort);
   }
 
   /** Starts the worker; {@code httpPort} is the broker's bound HTTP port (the client's bootstrap, the worker id). */

@@ -28,6 +28,9 @@ final class ManagementGuard {
   void mount(Router router) {
     router.routeWithRegex("/(connectors|connector-plugins|streams)(/.*)?")
         .handler(ctx -> guard(ctx, AclOperation.DESCRIBE, AclOperation.ALTER));
+    // The schema registry: reading it (its look-ups and compatibility checks too, though POSTs) needs Cluster
+    // Describe, changing it Cluster Alter, as Connect's API.
+    router.routeWithRegex("/schema-registry(/.*)?").handler(this::guardSchemaRegistry);
     // The metrics name every topic and group with their traffic, sizes and lags (Kafka keeps its metrics off the
     // client protocol): Cluster Describe; the dashboard's charts then need it too.
     router.routeWithRegex("/metrics(/.*)?")
@@ -38,6 +41,13 @@ final class ManagementGuard {
     // Kafka's DescribeConfigs and IncrementalAlterConfigs of a broker (its listeners' key and trust stores)
     router.routeWithRegex("/brokers/[^/]+/configs(:alter)?")
         .handler(ctx -> guard(ctx, AclOperation.DESCRIBE_CONFIGS, AclOperation.ALTER_CONFIGS));
+  }
+
+  private void guardSchemaRegistry(RoutingContext ctx) {
+    String path = ctx.normalizedPath();
+    boolean lookUp = ctx.request().method() == HttpMethod.POST
+        && (path.matches("/schema-registry/subjects/[^/]+/?") || path.startsWith("/schema-registry/compatibility/"));
+    guard(ctx, AclOperation.DESCRIBE, lookUp ? AclOperation.DESCRIBE : AclOperation.ALTER);
   }
 
   private void guard(RoutingContext ctx, AclOperation toRead, AclOperation toChange) {

@@ -60,6 +60,8 @@ class OpenApiCoverageTest {
     // Kafka Connect's routes exist (answering 404) even where the connect service is off.
     extensions.add(ConnectService.disabled().httpExtension());
     extensions.add(io.sluice.streams.StreamsService.disabledHttpExtension());
+    extensions.add(io.sluice.schema.SchemaRegistryService.disabled().httpExtension(io.vertx.core.Future
+        .succeededFuture()));
     extensions.add(io.sluice.quota.QuotaService.standaloneHttpExtension());
     extensions.add(io.sluice.share.ShareGroupsService.standaloneHttpExtension());
     extensions.add(new TransactionsEndpoint(null));

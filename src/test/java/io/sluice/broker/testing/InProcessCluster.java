@@ -44,11 +44,11 @@ import java.util.function.Predicate;
 public final class InProcessCluster implements AutoCloseable {
   public static final long WAIT_MS = 60_000;
   /**
-   * Off unless a test turns them on: Connect and Streams (each a service that starts with the broker), and the
+   * Off unless a test turns them on: Connect, Streams and the schema registry (each a service that starts with the broker), and the
    * leader rebalance that would move leaders under a test that placed them.
    */
   public static final Map<String, Object> DEFAULTS = Map.of(BrokerConfig.CONNECT_ENABLED, false,
-      BrokerConfig.STREAMS_ENABLED, false, BrokerConfig.AUTO_LEADER_REBALANCE_ENABLE, false);
+      BrokerConfig.STREAMS_ENABLED, false, BrokerConfig.SCHEMA_REGISTRY_ENABLED, false, BrokerConfig.AUTO_LEADER_REBALANCE_ENABLE, false);
 
   private final Path dir;
   private final BlockedThreadGuard guard;
