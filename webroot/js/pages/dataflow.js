@@ -19,7 +19,7 @@ export async function render(main) {
     for (const f of flows) {
       nodes.set(f.app.id, f.app);
       for (const t of f.reads) edges.push([topic(nodes, t), f.app.id, '']);
-      for (const t of f.writes) edges.push([f.app.id, topic(nodes, t.name), t.deadLetter ? 'dead-letter' : '']);
+      for (const t of f.writes) edges.push([f.app.id, topic(nodes, t.name, t.deadLetter), t.deadLetter ? 'dead-letter' : '']);
     }
     box.replaceChildren(flows.length
       ? h('figure', {class: 'graph'}, dagGraph('dataflow', 'Data flow between topics, streams and connectors',
@@ -33,9 +33,10 @@ export async function render(main) {
   return () => clearInterval(timer);
 }
 
-function topic(nodes, name) {
+function topic(nodes, name, deadLetter) {
   const id = 'topic:' + name;
   if (!nodes.has(id)) nodes.set(id, {id, kind: 'topic', label: name, title: `Topic ${name}`, href: `#/topics/${enc(name)}`});
+  if (deadLetter) Object.assign(nodes.get(id), {kind: 'topic dead-letter', title: `Topic ${name} (dead letters)`});
   return id;
 }
 

@@ -43,8 +43,8 @@ function subtopology(topo, sub) {
     users.forEach(p => edges.push([p, 'store:' + store.name, 'store']));
   }
   const f = sub.figures || {};
-  const caption = `Sub-topology ${sub.id}: ${num(f.tasks)} tasks, ${num(f.records_in)} records in, ` +
-    `${num(f.records_out)} out, lag ${num(f.lag)}, ${num(f.errors)} errors`;
+  const caption = `Sub-topology ${sub.id}: tasks ${num(f.tasks)}, records in ${num(f.records_in)}, ` +
+    `out ${num(f.records_out)}, lag ${num(f.lag)}, errors ${num(f.errors)}`;
   return h('figure', {class: 'graph', 'data-subtopology': sub.id},
     h('figcaption', {}, caption),
     dagGraph('topology', `Sub-topology ${sub.id} of the stream`, nodes, edges),
