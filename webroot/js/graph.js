@@ -137,3 +137,17 @@ export function dagGraph(cls, label, nodes, edges) {
   }
   return svg;
 }
+
+/**
+ * Replaces box's children with a fresh drawing, keeping what the reader had: the focused node (by its data-name)
+ * and which <details> were open, so a periodic refresh does not throw a keyboard user back to the page's start.
+ */
+export function redrawKeeping(box, ...children) {
+  const active = document.activeElement;
+  const focused = active && box.contains(active) ? active.getAttribute('data-name') : null;
+  const open = [...box.querySelectorAll('details')].map(d => d.open);
+  box.replaceChildren(...children);
+  box.querySelectorAll('details').forEach((d, i) => { if (open[i]) d.open = true; });
+  const again = focused && [...box.querySelectorAll('[data-name]')].find(e => e.getAttribute('data-name') === focused);
+  if (again) again.focus();
+}

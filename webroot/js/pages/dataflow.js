@@ -1,6 +1,6 @@
 import {h, table} from '../dom.js';
 import {api, enc, hasApi} from '../api.js';
-import {dagGraph} from '../graph.js';
+import {dagGraph, redrawKeeping} from '../graph.js';
 
 /**
  * The cluster's data flow (#/dataflow): which topics feed which streams and connectors, and where they write,
@@ -21,7 +21,7 @@ export async function render(main) {
       for (const t of f.reads) edges.push([topic(nodes, t), f.app.id, '']);
       for (const t of f.writes) edges.push([f.app.id, topic(nodes, t.name, t.deadLetter), t.deadLetter ? 'dead-letter' : '']);
     }
-    box.replaceChildren(flows.length
+    redrawKeeping(box, flows.length
       ? h('figure', {class: 'graph'}, dagGraph('dataflow', 'Data flow between topics, streams and connectors',
         [...nodes.values()], edges),
       table(['Reads', 'Through', 'Writes'], flows.map(f => [f.reads.join(', ') || '—', f.app.title,

@@ -1,6 +1,6 @@
 import {h, table, num} from '../dom.js';
 import {api, enc} from '../api.js';
-import {dagGraph} from '../graph.js';
+import {dagGraph, redrawKeeping} from '../graph.js';
 
 /**
  * One stream's topology (#/streams/{name}): each sub-topology drawn from GET /streams/{name}/topology, with its
@@ -19,7 +19,7 @@ export async function render(main, name) {
     const [topo, kafkaText] = await Promise.all([api(`/streams/${enc(name)}/topology`),
       api(`/streams/${enc(name)}/topology?format=text`, {accept: 'text/plain'})]);
     text.textContent = kafkaText;
-    box.replaceChildren(h('p', {}, `Version ${topo.version}`), ...topo.subtopologies.map(sub => subtopology(topo, sub)));
+    redrawKeeping(box, h('p', {}, `Version ${topo.version}`), ...topo.subtopologies.map(sub => subtopology(topo, sub)));
   }
   await refresh();
   const timer = setInterval(() => refresh().catch(() => {}), 5000);

@@ -30,8 +30,11 @@ final class StreamTopology {
   /** What a node is: Kafka's three kinds. */
   enum Type { SOURCE, PROCESSOR, SINK }
 
-  /** A store: its name, kind ({@code key-value}, {@code window}, {@code session}) and changelog topic. */
-  record Store(String name, String kind, String changelogTopic) {
+  /**
+   * A store: its name, kind ({@code key-value}, {@code window}, {@code session}), changelog topic and the TTL of its
+   * keys ({@code ttlMs}, 0: none).
+   */
+  record Store(String name, String kind, String changelogTopic, long ttlMs) {
   }
 
   /**
@@ -158,7 +161,7 @@ final class StreamTopology {
   /**
    * {@code {"subtopologies": [{"id", "nodes": [{"name", "type", "topics" | "topic" | "stores", "successors",
    * "predecessors", ...details}]}], "global_stores": [], "stores": [{"name", "kind", "changelog_topic",
-   * "processors"}]}}, nodes and edges in the text's order.
+   * "processors", "ttl_ms" (with a TTL)}]}}, nodes and edges in the text's order.
    */
   JsonObject toJson() {
     JsonArray subs = new JsonArray();
@@ -173,8 +176,11 @@ final class StreamTopology {
       subs.add(new JsonObject().put("id", id).put("nodes", nodes));
     }
     JsonArray storesJson = new JsonArray();
-    stores.values().forEach(s -> storesJson.add(new JsonObject().put("name", s.name()).put("kind", s.kind())
-        .put("changelog_topic", s.changelogTopic()).put("processors", users.get(s.name()))));
+    for (Store s : stores.values()) {
+      JsonObject o = new JsonObject().put("name", s.name()).put("kind", s.kind())
+          .put("changelog_topic", s.changelogTopic()).put("processors", users.get(s.name()));
+      storesJson.add(s.ttlMs() > 0 ? o.put("ttl_ms", s.ttlMs()) : o);
+    }
     return new JsonObject().put("subtopologies", subs).put("global_stores", new JsonArray()).put("stores", storesJson);
   }
 

@@ -189,8 +189,10 @@ final class TopologyDescriber {
   private List<String> stores(Step step) {
     String kind;
     String name;
+    long ttlMs = 0;
     if (step instanceof Step.Aggregate a) {
       name = a.store();
+      ttlMs = a.ttlMs();
       kind = a.window() == null ? "key-value"
           : a.window().kind() == io.sluice.streams.state.WindowSpec.Kind.SESSION ? "session" : "window";
     } else if (step instanceof Step.Join j) {
@@ -199,7 +201,7 @@ final class TopologyDescriber {
     } else {
       return List.of();
     }
-    t.store(new StreamTopology.Store(name, kind, TaskStores.changelogTopic(d.name(), name)));
+    t.store(new StreamTopology.Store(name, kind, TaskStores.changelogTopic(d.name(), name), ttlMs));
     return List.of(name);
   }
 

@@ -208,13 +208,14 @@ class TopologyDescriberTest {
   @Test
   void aGroupByTheKeyOfOneInputStaysInOneSubTopologyWithAKeyValueStore() {
     StreamDefinition d = parse("""
-        {"name": "c", "inputs": ["in"], "steps": [{"group_by": "key"}, {"sum": "value.n"}, {"to_stream": {}},
-          {"to": "out"}]}""");
+        {"name": "c", "inputs": ["in"], "steps": [{"group_by": "key"}, {"sum": {"value": "value.n", "ttl": "1h"}},
+          {"to_stream": {}}, {"to": "out"}]}""");
     JsonObject topo = TopologyDescriber.json(d);
     assertThat(topo.getJsonArray("subtopologies")).hasSize(1);
     assertThat(nodes(topo, 0)).extracting(n -> n.getString("name")).contains("KSTREAM-AGGREGATE-0000000001",
         "KTABLE-TOSTREAM-0000000002");
     assertThat(topo.getJsonArray("stores").getJsonObject(0).getString("kind")).isEqualTo("key-value");
+    assertThat(topo.getJsonArray("stores").getJsonObject(0).getLong("ttl_ms")).isEqualTo(3_600_000L);
     assertThat(topo.getJsonArray("internal_topics")).extracting(o -> ((JsonObject) o).getString("role"))
         .containsExactly("changelog");
   }
