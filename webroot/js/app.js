@@ -8,6 +8,8 @@ import * as groups from './pages/groups.js';
 import * as group from './pages/group.js';
 import * as connectors from './pages/connectors.js';
 import * as streams from './pages/streams.js';
+import * as stream from './pages/stream.js';
+import * as dataflow from './pages/dataflow.js';
 
 const ROUTES = [
   [/^\/?$/, 'overview', () => overview.render],
@@ -18,6 +20,8 @@ const ROUTES = [
   [/^\/groups$/, 'groups', () => groups.render],
   [/^\/groups\/([^/]+)$/, 'groups', m => (el, q) => group.render(el, decodeURIComponent(m[1]), q)],
   [/^\/streams$/, 'streams', () => streams.render],
+  [/^\/streams\/([^/]+)$/, 'streams', m => el => stream.render(el, decodeURIComponent(m[1]))],
+  [/^\/dataflow$/, 'dataflow', () => dataflow.render],
   [/^\/connectors$/, 'connectors', () => connectors.render],
 ];
 

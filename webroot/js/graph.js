@@ -67,3 +67,87 @@ export function streamGraph(name, def) {
   }
   return svg;
 }
+
+/**
+ * Places a directed graph's nodes in columns by their longest path from a node nothing points to (a cycle, possible
+ * between streams, is cut after as many rounds as there are nodes), rows in the order given.
+ * nodes: [{id, ...}]; edges: [[fromId, toId, class?]]. Answers the nodes with col and row, and the size in cells.
+ */
+export function layered(nodes, edges) {
+  const at = new Map(nodes.map((n, i) => [n.id, i]));
+  const col = nodes.map(() => 0);
+  for (let round = 0; round < nodes.length; round++) {
+    let moved = false;
+    for (const [a, b] of edges) {
+      const i = at.get(a), j = at.get(b);
+      if (i !== undefined && j !== undefined && col[j] < col[i] + 1 && col[i] + 1 < nodes.length) {
+        col[j] = col[i] + 1;
+        moved = true;
+      }
+    }
+    if (!moved) break;
+  }
+  const used = new Map();
+  const placed = nodes.map((n, i) => {
+    const row = used.get(col[i]) || 0;
+    used.set(col[i], row + 1);
+    return {...n, col: col[i], row};
+  });
+  return {nodes: placed, cols: Math.max(1, ...col.map(c => c + 1)), rows: Math.max(1, ...used.values())};
+}
+
+let drawn = 0;
+const DW = 168, DH = 36, DCOL = 200, DROW = 52, DLABEL = 21;
+
+/**
+ * A graph drawn left to right: each node a focusable group named for screen readers by its title (Enter follows
+ * its href, if any); each node's kind is its CSS class. nodes: [{id, label, line?, kind, title, href?}].
+ */
+export function dagGraph(cls, label, nodes, edges) {
+  const g = layered(nodes, edges);
+  const arrow = 'arrow-' + (++drawn); // ids are page-wide: one marker per drawing
+  const svg = el('svg', {class: 'dag ' + cls, role: 'group', 'aria-label': label,
+    viewBox: `0 0 ${g.cols * DCOL} ${g.rows * DROW}`, width: g.cols * DCOL, height: g.rows * DROW});
+  const byId = new Map(g.nodes.map(n => [n.id, n]));
+  const x = n => n.col * DCOL + 4, y = n => n.row * DROW + (DROW - DH) / 2;
+  for (const [a, b, edgeClass] of edges) {
+    const s = byId.get(a), t = byId.get(b);
+    if (!s || !t) continue;
+    const x1 = x(s) + DW, y1 = y(s) + DH / 2, x2 = x(t), y2 = y(t) + DH / 2, mid = (x1 + x2) / 2;
+    svg.append(el('path', {class: 'edge ' + (edgeClass || ''), 'data-from': a, 'data-to': b,
+      d: `M${x1},${y1} C${mid},${y1} ${mid},${y2} ${x2},${y2}`, 'marker-end': `url(#${arrow})`}));
+  }
+  svg.prepend(el('defs', {}, el('marker', {id: arrow, viewBox: '0 0 8 8', refX: 8, refY: 4, markerWidth: 6,
+    markerHeight: 6, orient: 'auto'}, el('path', {d: 'M0,0 L8,4 L0,8 z', class: 'arrow'}))));
+  for (const n of g.nodes) {
+    const short = s => s.length > DLABEL ? s.slice(0, DLABEL - 1) + '…' : s;
+    const node = el('g', {class: 'node ' + n.kind, 'data-name': n.id, 'data-label': n.label, tabindex: 0, role: 'img',
+      'aria-label': n.title || n.label},
+      el('title', {}, n.title || n.label),
+      el('rect', {x: x(n), y: y(n), width: DW, height: DH, rx: /topic/.test(n.kind) ? DH / 2 : 4}),
+      el('text', {x: x(n) + DW / 2, y: y(n) + (n.line ? 15 : DH / 2 + 4), 'text-anchor': 'middle'}, short(n.label)));
+    if (n.line) {
+      node.append(el('text', {class: 'figures', x: x(n) + DW / 2, y: y(n) + 29, 'text-anchor': 'middle'}, short(n.line)));
+    }
+    if (n.href) {
+      node.addEventListener('keydown', e => { if (e.key === 'Enter') location.hash = n.href; });
+      node.addEventListener('click', () => { location.hash = n.href; });
+    }
+    svg.append(node);
+  }
+  return svg;
+}
+
+/**
+ * Replaces box's children with a fresh drawing, keeping what the reader had: the focused node (by its data-name)
+ * and which <details> were open, so a periodic refresh does not throw a keyboard user back to the page's start.
+ */
+export function redrawKeeping(box, ...children) {
+  const active = document.activeElement;
+  const focused = active && box.contains(active) ? active.getAttribute('data-name') : null;
+  const open = [...box.querySelectorAll('details')].map(d => d.open);
+  box.replaceChildren(...children);
+  box.querySelectorAll('details').forEach((d, i) => { if (open[i]) d.open = true; });
+  const again = focused && [...box.querySelectorAll('[data-name]')].find(e => e.getAttribute('data-name') === focused);
+  if (again) again.focus();
+}

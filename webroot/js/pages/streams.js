@@ -16,7 +16,7 @@ export async function render(main) {
     const rows = described.map(s => {
       const tasks = s.tasks || [];
       const failed = tasks.find(t => t.last_error);
-      return [s.name, s.state, String(s.version), (s.inputs || []).join(', '),
+      return [h('a', {href: `#/streams/${enc(s.name)}`, title: `Topology of ${s.name}`}, s.name), s.state, String(s.version), (s.inputs || []).join(', '),
         h('span', {class: 'mono'}, steps((s.definition || {}).steps || [])),
         tasks.map(t => `${t.topic}-${t.partition}: ${t.state} on ${t.broker}, lag ${t.lag}`).join('; ') || '—',
         String(s.errors || 0),

@@ -37,6 +37,7 @@ final class StreamsEndpoint {
     router.post("/streams").handler(body).handler(guard(this::create));
     router.get("/streams").handler(guard(this::list));
     router.get("/streams/:name").handler(guard(this::describe));
+    router.get("/streams/:name/topology").handler(guard(this::topology));
     router.put("/streams/:name").handler(body).handler(guard(this::update));
     router.delete("/streams/:name").handler(guard(this::delete));
     router.post("/streams/:name/pause").handler(guard(ctx -> change(ctx, r -> r.put("paused", true))));
@@ -157,10 +158,41 @@ final class StreamsEndpoint {
   /** Describe on each topic the stream names ({@link StreamAccess}). */
   private void describe(RoutingContext ctx) {
     String name = ctx.pathParam("name");
+    mayDescribe(ctx, name).compose(v -> describeFuture(name)).onSuccess(d -> json(ctx, 200, d)).onFailure(t -> fail(ctx, t));
+  }
+
+  /**
+   * The running definition's topology ({@link TopologyDescriber}) with the tasks' figures, or with
+   * {@code ?format=text} Kafka's text form of it; the same access as describe.
+   */
+  private void topology(RoutingContext ctx) {
+    String name = ctx.pathParam("name");
+    String format = ctx.queryParams().get("format");
+    if (format != null && !format.equals("json") && !format.equals("text")) {
+      throw new SluiceException(ErrorCode.INVALID_REQUEST, "format must be json or text, not '" + format + "'");
+    }
+    mayDescribe(ctx, name).compose(v -> service.<Object>blocking(() -> {
+          StreamStore.Stored s = service.store().get(name);
+          StreamDefinition d = service.compile(s);
+          if ("text".equals(format)) {
+            return TopologyDescriber.describe(d).toText();
+          }
+          JsonObject topology = TopologyDescriber.withFigures(TopologyDescriber.json(d), service.store().tasks(name));
+          return new JsonObject().put("name", name).put("version", s.version()).mergeIn(topology);
+        }))
+        .onSuccess(r -> {
+          if (r instanceof String text) {
+            ctx.response().putHeader("Content-Type", "text/plain; charset=utf-8").end(text);
+          } else {
+            json(ctx, 200, r);
+          }
+        }).onFailure(t -> fail(ctx, t));
+  }
+
+  private Future<StreamStore.Stored> mayDescribe(RoutingContext ctx, String name) {
     RequestContext caller = io.sluice.http.Callers.of(ctx);
-    StreamAccess.checked(service, caller, name, TO_DESCRIBE, s -> service.blocking(() -> StreamAccess.named(service, s))
-            .compose(named -> StreamAccess.mayDescribe(service.policy(), caller, named)))
-        .compose(v -> describeFuture(name)).onSuccess(d -> json(ctx, 200, d)).onFailure(t -> fail(ctx, t));
+    return StreamAccess.checked(service, caller, name, TO_DESCRIBE, s -> service.blocking(() -> StreamAccess.named(
+        service, s)).compose(named -> StreamAccess.mayDescribe(service.policy(), caller, named)));
   }
 
   /** {@code d} once the caller may run it ({@link StreamAccess#mayRun}). */

@@ -92,6 +92,7 @@ class DashboardIT {
     pages.put("group", "/#/groups/billing #lags-table");
     pages.put("streams", "/#/streams #streams-table");
     pages.put("connectors", "/#/connectors #connectors-table");
+    pages.put("dataflow", "/#/dataflow #dataflow-table");
     for (Map.Entry<String, String> page : pages.entrySet()) {
       String[] pathAndMarker = page.getValue().split(" ");
       b.driver.get(url(pathAndMarker[0]));
@@ -335,6 +336,59 @@ class DashboardIT {
         "otherwise", "to", "orders-copy");
     assertThat(graph.findElements(By.cssSelector("path.edge"))).hasSize(9);
     browser.screenshot("DashboardIT-streams");
+    assertThat(browser.consoleErrors()).isEmpty();
+  }
+
+  @Test
+  void aStreamsTopologyIsDrawnWithItsStoreInternalTopicsAndFiguresAndTheDataFlowLinksItsTopics() throws Exception {
+    assertThat(cluster.createTopic(cluster.node(1), "orders-per-item", 1, 1, Map.of()).statusCode()).isEqualTo(201);
+    post("/streams", "application/json", new JsonObject("""
+        {"name": "per-item", "inputs": ["orders"], "value_format": "json",
+         "steps": [{"filter": "has(value.item)"}, {"group_by": "value.item"}, {"count": {"store": "items"}},
+                   {"to": "orders-per-item"}]}"""));
+    browser.driver.get(url("/#/streams/per-item"));
+    By source = By.cssSelector("svg.topology g.node[data-name='KSTREAM-SOURCE-0000000000']");
+    wait(browser).until(d -> !d.findElements(source).isEmpty());
+    // Read at once in the page: it redraws every few seconds, which would leave elements found one by one stale.
+    @SuppressWarnings("unchecked")
+    List<Object> names = (List<Object>) browser.driver.executeScript(
+        "return [...document.querySelectorAll('svg.topology g.node')].map(n => n.getAttribute('data-name'))");
+    assertThat(names).contains("KSTREAM-FILTER-0000000001", "KSTREAM-KEY-SELECT-0000000002",
+        "KSTREAM-SINK-0000000003", "KSTREAM-SOURCE-0000000005", "KSTREAM-AGGREGATE-0000000006", "store:items");
+    assertThat(browser.driver.findElements(By.cssSelector("svg.topology g.node.internal"))).hasSize(2);
+    assertThat(browser.driver.findElements(By.cssSelector("svg.topology g.node.dead-letter"))).hasSize(2);
+    assertThat(browser.driver.findElements(By.cssSelector(
+        "svg.topology path.edge.store[data-from='KSTREAM-AGGREGATE-0000000006'][data-to='store:items']"))).hasSize(1);
+    // The orders produced at the start reach the source's figures once the tasks report them.
+    wait(browser).until(d -> d.findElement(By.cssSelector("svg.topology g.node[data-name='KSTREAM-SOURCE-0000000000']"
+        + " text.figures")).getText().matches("in [1-9][0-9]* · lag 0.*"));
+    WebElement drawn = browser.driver.findElement(source);
+    assertThat(drawn.getDomAttribute("tabindex")).isEqualTo("0");
+    assertThat(drawn.getDomAttribute("aria-label")).startsWith("source KSTREAM-SOURCE-0000000000: reads orders");
+    // The page redraws its figures every few seconds: a node with the keyboard focus keeps it.
+    browser.driver.executeScript("arguments[0].focus()", drawn);
+    wait(browser).until(org.openqa.selenium.support.ui.ExpectedConditions.stalenessOf(drawn));
+    assertThat(browser.driver.executeScript("return document.activeElement.getAttribute('data-name')"))
+        .isEqualTo("KSTREAM-SOURCE-0000000000");
+    assertThat(browser.driver.findElement(By.id("topology-text")).getDomProperty("textContent"))
+        .startsWith("Topologies:\n   Sub-topology: 0\n    Source: KSTREAM-SOURCE-0000000000 (topics: [orders])\n");
+    browser.screenshot("DashboardIT-topology");
+
+    browser.driver.get(url("/#/dataflow"));
+    By stream = By.cssSelector("svg.dataflow g.node[data-name='stream:per-item']");
+    wait(browser).until(d -> !d.findElements(stream).isEmpty());
+    assertThat(browser.driver.findElements(By.cssSelector(
+        "svg.dataflow path.edge[data-from='topic:orders'][data-to='stream:per-item']"))).hasSize(1);
+    assertThat(browser.driver.findElements(By.cssSelector(
+        "svg.dataflow path.edge[data-from='stream:per-item'][data-to='topic:orders-per-item']"))).hasSize(1);
+    assertThat(browser.driver.findElements(By.cssSelector("svg.dataflow g.node[data-name='topic:per-item-repartition-0']")))
+        .isEmpty();
+    browser.screenshot("DashboardIT-dataflow");
+    wait(browser).until(d -> { // retried if a redraw made the element stale
+      d.findElement(stream).sendKeys(org.openqa.selenium.Keys.ENTER);
+      return true;
+    });
+    wait(browser).until(d -> d.getCurrentUrl().endsWith("#/streams/per-item"));
     assertThat(browser.consoleErrors()).isEmpty();
   }
 

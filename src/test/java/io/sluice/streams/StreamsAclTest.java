@@ -183,7 +183,8 @@ class StreamsAclTest {
     allow("TOPIC", "hidden-in", "User:spy-catcher", "READ");
     allow("CLUSTER", "kafka-cluster", "User:ANONYMOUS", "DESCRIBE");
 
-    for (String path : new String[] {"/streams/%s", "/streams/%s/stores/s/keys", "/streams/%s/stores/s/keys/k"}) {
+    for (String path : new String[] {"/streams/%s", "/streams/%s/topology", "/streams/%s/topology?format=text",
+        "/streams/%s/stores/s/keys", "/streams/%s/stores/s/keys/k"}) {
       Reply hidden = HTTP.send("GET", path.formatted("hidden"), null);
       Reply unknown = HTTP.send("GET", path.formatted("nowhere"), null);
       assertRefused(hidden, "stream 'hidden'");
