@@ -7,6 +7,7 @@ import io.sluice.api.TopicPartition;
 import io.sluice.broker.rpc.Contexts;
 import io.sluice.errors.ErrorCode;
 import io.sluice.errors.SluiceException;
+import io.sluice.group.OffsetsTopic.Entry;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
@@ -113,7 +114,7 @@ final class ShareGroups implements ShareGroupsApi {
     }
     if (loaded == null || loaded.failed()) {
       long attempt = ++loads;
-      List<ShareStateTopic.Entry> entries = new ArrayList<>();
+      List<Entry> entries = new ArrayList<>();
       loaded = state.ensureCreated().compose(v -> state.load(brokerId, entries::add))
           .compose(v -> Contexts.onContext(context, () -> {
             if (attempt == loads) {
@@ -136,7 +137,7 @@ final class ShareGroups implements ShareGroupsApi {
     }
   }
 
-  private void restore(ShareStateTopic.Entry e) {
+  private void restore(Entry e) {
     JsonArray key = e.key();
     String group = key.getString(1);
     switch (key.getString(0)) {
@@ -167,7 +168,7 @@ final class ShareGroups implements ShareGroupsApi {
    * Writes {@code entries} to {@link ShareStateTopic} (acks=all); what is answered after this is durable. A failed
    * write drops the groups in memory, ahead of the topic now, so that the next call loads them from it.
    */
-  private Future<Void> persist(List<ShareStateTopic.Entry> entries) {
+  private Future<Void> persist(List<Entry> entries) {
     return state.write(entries).recover(t -> Contexts.onContext(context, () -> {
       forget();
       return Future.failedFuture(new SluiceException(ErrorCode.COORDINATOR_NOT_AVAILABLE, "Writing the share group"
@@ -176,11 +177,11 @@ final class ShareGroups implements ShareGroupsApi {
   }
 
   /** The snapshots of {@code group}'s share-partitions {@code tps}, as records of {@link ShareStateTopic}. */
-  private List<ShareStateTopic.Entry> snapshots(String group, Group g, java.util.Collection<TopicPartition> tps) {
-    List<ShareStateTopic.Entry> out = new ArrayList<>();
+  private List<Entry> snapshots(String group, Group g, java.util.Collection<TopicPartition> tps) {
+    List<Entry> out = new ArrayList<>();
     for (TopicPartition tp : new java.util.LinkedHashSet<>(tps)) {
       SharePartition sp = g.partitions.get(tp);
-      out.add(new ShareStateTopic.Entry(ShareStateTopic.shareKey(group, tp),
+      out.add(new Entry(ShareStateTopic.shareKey(group, tp),
           sp == null ? null : ShareStateTopic.encode(sp.snapshot())));
     }
     return out;
@@ -212,7 +213,7 @@ final class ShareGroups implements ShareGroupsApi {
       }
       String id = UUID.randomUUID().toString();
       g.members.put(id, new Member(id, topics, session, clock.getAsLong()));
-      return !changed ? Future.succeededFuture(id) : persist(List.of(new ShareStateTopic.Entry(
+      return !changed ? Future.succeededFuture(id) : persist(List.of(new Entry(
           ShareStateTopic.groupKey(group), new JsonObject().put("earliest", g.earliest)))).map(id);
     }));
   }
@@ -399,10 +400,10 @@ final class ShareGroups implements ShareGroupsApi {
       Group g = requireGroup(group);
       requireEmpty(group, g);
       groups.remove(group);
-      List<ShareStateTopic.Entry> tombstones = new ArrayList<>();
-      g.partitions.keySet().forEach(tp -> tombstones.add(new ShareStateTopic.Entry(
+      List<Entry> tombstones = new ArrayList<>();
+      g.partitions.keySet().forEach(tp -> tombstones.add(new Entry(
           ShareStateTopic.shareKey(group, tp), null)));
-      tombstones.add(new ShareStateTopic.Entry(ShareStateTopic.groupKey(group), null));
+      tombstones.add(new Entry(ShareStateTopic.groupKey(group), null));
       return persist(tombstones);
     });
   }

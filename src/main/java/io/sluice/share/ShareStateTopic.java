@@ -10,15 +10,15 @@ import io.sluice.api.RequestContext;
 import io.sluice.api.TopicPartition;
 import io.sluice.errors.ErrorCode;
 import io.sluice.errors.SluiceException;
+import io.sluice.group.OffsetsTopic;
+import io.sluice.group.OffsetsTopic.Entry;
 import io.sluice.record.CompressionType;
-import io.sluice.record.Record;
 import io.sluice.record.RecordBatchBuilder;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -46,22 +46,17 @@ import java.util.function.Consumer;
  * {@code group.share.partition.max.record.locks} offsets in runs, so compaction alone bounds the topic: it keeps the
  * latest snapshot per key (Kafka writes deltas between snapshots; a whole snapshot is small enough here).
  *
- * <p>Writes are acks=all and go out one batch at a time: the snapshots asked for while one is in flight are
+ * <p>Records are {@link OffsetsTopic.Entry}s, as {@code __consumer_offsets}' are. Writes are acks=all and go out one batch at a time: the snapshots asked for while one is in flight are
  * coalesced (a later snapshot of a key replaces an earlier one) into the next batch, which keeps a key's records in
  * the order they were taken. Thread-safe.
  */
 final class ShareStateTopic {
   static final String NAME = InternalTopics.SHARE_GROUP_STATE;
   static final TopicPartition PARTITION = new TopicPartition(NAME, 0);
-  private static final System.Logger LOG = System.getLogger(ShareStateTopic.class.getName());
   private static final int LOAD_FETCH_BYTES = 1 << 20;
   /** Compacted; only closed segments are, so they roll at 4 MiB or after an hour, as {@code __consumer_offsets}'. */
   private static final Map<String, String> CONFIGS = Map.of("cleanup.policy", "compact",
       "segment.bytes", Integer.toString(4 << 20), "segment.ms", "3600000");
-
-  /** A decoded record: {@code value} null for a tombstone. */
-  record Entry(JsonArray key, JsonObject value) {
-  }
 
   private final BrokerService service;
   private final WorkerExecutor workers;
@@ -167,19 +162,9 @@ final class ShareStateTopic {
             return Future.failedFuture(new SluiceException(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS, "Reading " + NAME
                 + " stopped at " + offset + ", short of " + end + "; retry"));
           }
-          decoded.records().stream().filter(r -> r.offset() < end).forEach(r -> decodeInto(r, sink));
+          decoded.records().stream().filter(r -> r.offset() < end).forEach(r -> OffsetsTopic.decodeInto(r, NAME, sink));
           return loadFrom(decoded.nextOffset(), end, sink);
         });
-  }
-
-  private static void decodeInto(Record r, Consumer<Entry> sink) {
-    try {
-      JsonArray key = new JsonArray(new String(r.key(), StandardCharsets.UTF_8));
-      JsonObject value = r.value() == null ? null : new JsonObject(new String(r.value(), StandardCharsets.UTF_8));
-      sink.accept(new Entry(key, value));
-    } catch (RuntimeException e) {
-      LOG.log(Level.WARNING, "Skipping unreadable record at offset " + r.offset() + " of " + NAME + ": " + e);
-    }
   }
 
   static JsonObject encode(SharePartition.Snapshot s) {
