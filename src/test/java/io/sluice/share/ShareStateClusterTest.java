@@ -28,7 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Three brokers: the broker that keeps the share groups stops, and the one that keeps them next restores them from
  * {@code __share_group_state}: a record whose ACCEPT was answered is never delivered again, one delivered and not
- * acknowledged comes back with its delivery count kept.
+ * acknowledged comes back with its delivery count kept; the stopped broker, back, keeps them again from the topic.
  */
 @Tag("several-brokers")
 class ShareStateClusterTest {
@@ -94,25 +94,49 @@ class ShareStateClusterTest {
     cluster.stop(1);
     cluster.awaitLive();
 
-    AtomicReference<JsonArray> redelivered = new AtomicReference<>();
-    Awaitility.await().atMost(Duration.ofMillis(InProcessCluster.WAIT_MS)).until(() -> {
-      HttpResponse<Buffer> joined = await(viaSecond.post("/share-groups/durable/members").sendJsonObject(
-          new JsonObject().put("topics", new JsonArray().add("jobs"))));
-      if (joined.statusCode() != 201) {
-        return false; // the new keeper is loading, or not every broker sees it yet (503, retriable)
-      }
-      HttpResponse<Buffer> r = fetch(viaSecond, joined.bodyAsJsonObject().getString("member_id"), 1_000);
-      if (r.statusCode() == 200) {
-        redelivered.set(r.bodyAsJsonArray());
-      }
-      return r.statusCode() == 200;
-    });
+    JsonArray redelivered = fetchAgain(viaSecond);
     List<Long> offsets = new ArrayList<>();
-    redelivered.get().forEach(o -> {
+    redelivered.forEach(o -> {
       JsonObject r = (JsonObject) o;
       offsets.add(r.getLong("offset"));
       assertThat(r.getInteger("delivery_count")).as(r.encode()).isEqualTo(2);
     });
     assertThat(offsets).containsExactly(3L, 4L, 5L);
+    acceptThree(viaSecond, redelivered.getJsonObject(0).getString("member"));
+
+    // Broker 1 back keeps the groups again: it loads them from the topic rather than starting empty.
+    cluster.startBroker(1);
+    cluster.awaitLive();
+    assertThat(fetchAgain(viaSecond)).extracting(r -> ((JsonObject) r).getLong("offset") + "@"
+        + ((JsonObject) r).getInteger("delivery_count")).containsExactly("4@3", "5@3");
+  }
+
+  private static void acceptThree(WebClient client, String member) throws Exception {
+    JsonArray accept = new JsonArray().add(new JsonObject().put("topic", "jobs").put("partition", 0).put("offset", 3)
+        .put("type", "ACCEPT"));
+    HttpResponse<Buffer> acked = await(client.post("/share-groups/durable/members/" + member + "/acknowledgements")
+        .sendJsonObject(new JsonObject().put("acknowledgements", accept)));
+    assertThat(acked.statusCode()).as(acked.bodyAsString()).isEqualTo(200);
+  }
+
+  /** Joins and fetches until a fetch hands out records (the keeper may be loading, or not seen everywhere yet). */
+  private static JsonArray fetchAgain(WebClient client) {
+    AtomicReference<JsonArray> got = new AtomicReference<>();
+    Awaitility.await().atMost(Duration.ofMillis(InProcessCluster.WAIT_MS)).until(() -> {
+      HttpResponse<Buffer> joined = await(client.post("/share-groups/durable/members").sendJsonObject(
+          new JsonObject().put("topics", new JsonArray().add("jobs"))));
+      if (joined.statusCode() != 201) {
+        return false;
+      }
+      String member = joined.bodyAsJsonObject().getString("member_id");
+      HttpResponse<Buffer> r = fetch(client, member, 1_000);
+      if (r.statusCode() == 200 && !r.bodyAsJsonArray().isEmpty()) {
+        JsonArray records = r.bodyAsJsonArray();
+        records.forEach(o -> ((JsonObject) o).put("member", member));
+        got.set(records);
+      }
+      return got.get() != null;
+    });
+    return got.get();
   }
 }
