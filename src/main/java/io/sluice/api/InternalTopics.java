@@ -9,7 +9,9 @@ import java.util.Set;
 public final class InternalTopics {
   /** The group coordinators' state: commits, generations, consumer instances. */
   public static final String CONSUMER_OFFSETS = "__consumer_offsets";
-  public static final Set<String> ALL = Set.of(CONSUMER_OFFSETS);
+  /** The share groups' state (KIP-932): each share-partition's start offset and in-flight records' states. */
+  public static final String SHARE_GROUP_STATE = "__share_group_state";
+  public static final Set<String> ALL = Set.of(CONSUMER_OFFSETS, SHARE_GROUP_STATE);
 
   private InternalTopics() {
   }

@@ -46,6 +46,12 @@ public interface SluiceClient {
    */
   GroupConsumer consumer(ConsumerOptions options);
 
+  /**
+   * A new member of a share group (KIP-932); it joins on {@link ShareConsumer#subscribe}. Close it (or the client)
+   * to leave the group at once rather than after the session timeout.
+   */
+  ShareConsumer shareConsumer(ShareConsumerOptions options);
+
   /** Fetches the topic's metadata now, replacing the cached copy. */
   Uni<TopicDescription> refreshMetadata(String topic);
 

@@ -307,7 +307,7 @@ public final class OffsetsTopic {
         .compose(decoded -> {
           decoded.records().forEach(r -> {
             if (r.offset() < end) {
-              decodeInto(r, sink);
+              decodeInto(r, NAME, sink);
             }
           });
           if (decoded.nextOffset() <= offset) {
@@ -317,13 +317,17 @@ public final class OffsetsTopic {
         });
   }
 
-  private static void decodeInto(Record r, Consumer<Entry> sink) {
+  /**
+   * Hands {@code r} of {@code topic}, a JSON-keyed internal topic, to {@code sink} as an entry; a record that is not
+   * such JSON is logged and skipped.
+   */
+  public static void decodeInto(Record r, String topic, Consumer<Entry> sink) {
     try {
       JsonArray key = new JsonArray(new String(r.key(), StandardCharsets.UTF_8));
       JsonObject value = r.value() == null ? null : new JsonObject(new String(r.value(), StandardCharsets.UTF_8));
       sink.accept(new Entry(key, value));
     } catch (RuntimeException e) {
-      LOG.log(Level.WARNING, "Skipping unreadable record at offset " + r.offset() + " of " + NAME + ": " + e);
+      LOG.log(Level.WARNING, "Skipping unreadable record at offset " + r.offset() + " of " + topic + ": " + e);
     }
   }
 

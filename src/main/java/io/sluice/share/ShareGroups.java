@@ -7,9 +7,11 @@ import io.sluice.api.TopicPartition;
 import io.sluice.broker.rpc.Contexts;
 import io.sluice.errors.ErrorCode;
 import io.sluice.errors.SluiceException;
+import io.sluice.group.OffsetsTopic.Entry;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -64,14 +66,23 @@ final class ShareGroups implements ShareGroupsApi {
   private final Context context;
   private final BrokerService cluster;
   private final ShareReads reads;
+  private final ShareStateTopic state;
+  private final int brokerId;
   private final Settings settings;
   private final LongSupplier clock;
   private final Map<String, Group> groups = new HashMap<>();
+  /** The load of the groups from {@link ShareStateTopic}, null until this broker keeps them (again). */
+  private Future<Void> loaded;
+  /** Raised whenever the groups are dropped, so that a load begun before is discarded. */
+  private long loads;
 
-  ShareGroups(Context context, BrokerService cluster, ShareReads reads, Settings settings, LongSupplier clock) {
+  ShareGroups(Context context, BrokerService cluster, ShareReads reads, ShareStateTopic state, int brokerId,
+      Settings settings, LongSupplier clock) {
     this.context = context;
     this.cluster = cluster;
     this.reads = reads;
+    this.state = state;
+    this.brokerId = brokerId;
     this.settings = settings;
     this.clock = clock;
   }
@@ -82,6 +93,98 @@ final class ShareGroups implements ShareGroupsApi {
 
   private <T> Future<T> onOwn(Supplier<Future<T>> work) {
     return Contexts.onCaller(Contexts.onContext(context, work));
+  }
+
+  /** {@link #onOwn}, once this broker keeps the share groups and has loaded them. */
+  private <T> Future<T> served(Supplier<Future<T>> work) {
+    return Contexts.onCaller(cluster.describeCluster(RequestContext.SELF)
+        .compose(d -> Contexts.onContext(context, () -> ready(ShareRouting.keeper(d, brokerId))))
+        .compose(v -> Contexts.onContext(context, work)));
+  }
+
+  /**
+   * On the context: loads the groups from {@link ShareStateTopic} the first time this broker keeps them (and again
+   * after it stopped keeping them, or after a failed write); fails NOT_COORDINATOR while another broker keeps them.
+   */
+  private Future<Void> ready(int keeper) {
+    if (keeper != brokerId) {
+      forget();
+      return Future.failedFuture(new SluiceException(ErrorCode.NOT_COORDINATOR, "Broker " + keeper
+          + " keeps the share groups now, not broker " + brokerId + "; retry"));
+    }
+    if (loaded == null || loaded.failed()) {
+      long attempt = ++loads;
+      List<Entry> entries = new ArrayList<>();
+      loaded = state.ensureCreated().compose(v -> state.load(brokerId, entries::add))
+          .compose(v -> Contexts.onContext(context, () -> {
+            if (attempt == loads) {
+              groups.clear();
+              entries.forEach(this::restore);
+            }
+            return attempt == loads ? Future.<Void>succeededFuture() : Future.failedFuture(new SluiceException(
+                ErrorCode.COORDINATOR_LOAD_IN_PROGRESS, "The share groups are being loaded again; retry"));
+          }));
+    }
+    return loaded;
+  }
+
+  /** Drops the groups kept in memory: another broker keeps them now, or a write failed (the topic is the truth). */
+  private void forget() {
+    if (loaded != null) {
+      loads++;
+      loaded = null;
+      groups.clear();
+    }
+  }
+
+  private void restore(Entry e) {
+    JsonArray key = e.key();
+    String group = key.getString(1);
+    switch (key.getString(0)) {
+      case "group" -> {
+        if (e.value() == null) {
+          groups.remove(group);
+        } else {
+          groups.computeIfAbsent(group, k -> new Group()).earliest = e.value().getBoolean("earliest", false);
+        }
+      }
+      case "share" -> {
+        TopicPartition tp = new TopicPartition(key.getString(2), key.getInteger(3));
+        Group g = groups.computeIfAbsent(group, k -> new Group());
+        if (e.value() == null) {
+          g.partitions.remove(tp);
+        } else {
+          g.partitions.put(tp, SharePartition.restore(tp.toString(), ShareStateTopic.decode(e.value()),
+              settings.limits()));
+        }
+      }
+      default -> {
+        // a keeper's load marker
+      }
+    }
+  }
+
+  /**
+   * Writes {@code entries} to {@link ShareStateTopic} (acks=all); what is answered after this is durable. A failed
+   * write drops the groups in memory, ahead of the topic now, so that the next call loads them from it.
+   */
+  private Future<Void> persist(List<Entry> entries) {
+    return state.write(entries).recover(t -> Contexts.onContext(context, () -> {
+      forget();
+      return Future.failedFuture(new SluiceException(ErrorCode.COORDINATOR_NOT_AVAILABLE, "Writing the share group"
+          + " state failed (" + t.getMessage() + "); retry", t));
+    }));
+  }
+
+  /** The snapshots of {@code group}'s share-partitions {@code tps}, as records of {@link ShareStateTopic}. */
+  private List<Entry> snapshots(String group, Group g, java.util.Collection<TopicPartition> tps) {
+    List<Entry> out = new ArrayList<>();
+    for (TopicPartition tp : new java.util.LinkedHashSet<>(tps)) {
+      SharePartition sp = g.partitions.get(tp);
+      out.add(new Entry(ShareStateTopic.shareKey(group, tp),
+          sp == null ? null : ShareStateTopic.encode(sp.snapshot())));
+    }
+    return out;
   }
 
   /**
@@ -98,21 +201,27 @@ final class ShareGroups implements ShareGroupsApi {
     }
     List<Future<TopicMetadata>> lookups = topics.stream()
         .map(t -> cluster.describeTopic(RequestContext.SELF, t)).toList();
-    return Future.all(lookups).compose(ok -> onOwn(() -> {
-      Group g = groups.computeIfAbsent(group, k -> new Group());
+    return Future.all(lookups).compose(ok -> served(() -> {
+      Group g = groups.get(group);
+      boolean changed = g == null || earliest != null && earliest != g.earliest;
+      if (g == null) {
+        g = new Group();
+        groups.put(group, g);
+      }
       if (earliest != null) {
         g.earliest = earliest;
       }
       String id = UUID.randomUUID().toString();
       g.members.put(id, new Member(id, topics, session, clock.getAsLong()));
-      return Future.succeededFuture(id);
+      return !changed ? Future.succeededFuture(id) : persist(List.of(new Entry(
+          ShareStateTopic.groupKey(group), new JsonObject().put("earliest", g.earliest)))).map(id);
     }));
   }
 
   /** Removes a member; the records it holds become available to the others at once. */
   @Override
   public Future<Void> leave(String group, String member) {
-    return onOwn(() -> {
+    return served(() -> {
       Group g = requireGroup(group);
       requireMember(group, g, member);
       drop(g, member);
@@ -123,7 +232,7 @@ final class ShareGroups implements ShareGroupsApi {
   /** Keeps a member's session alive without fetching. */
   @Override
   public Future<Void> heartbeat(String group, String member) {
-    return onOwn(() -> {
+    return served(() -> {
       requireMember(group, requireGroup(group), member).lastSeenMs = clock.getAsLong();
       return Future.succeededFuture();
     });
@@ -136,6 +245,11 @@ final class ShareGroups implements ShareGroupsApi {
 
   /** Drops every member whose session has passed (their records become available); run by a periodic sweep. */
   void expireSessions() {
+    cluster.describeCluster(RequestContext.SELF).onSuccess(d -> context.runOnContext(v -> {
+      if (ShareRouting.keeper(d, brokerId) != brokerId) {
+        forget();
+      }
+    }));
     context.runOnContext(v -> {
       long now = clock.getAsLong();
       for (Group g : groups.values()) {
@@ -170,12 +284,14 @@ final class ShareGroups implements ShareGroupsApi {
    */
   @Override
   public Future<List<ShareRecord>> fetch(String group, String member, int maxRecords, long maxWaitMs) {
-    return onOwn(() -> {
+    return served(() -> {
       Member m = requireMember(group, requireGroup(group), member);
       m.lastSeenMs = clock.getAsLong();
       return partitionsOf(m.topics);
     }).compose(tps -> onOwn(() -> startPartitions(group, tps)))
-        .compose(tps -> new ShareFetch(this, reads, group, member, tps, maxRecords, maxWaitMs).run());
+        .compose(tps -> new ShareFetch(this, reads, group, member, tps, maxRecords, maxWaitMs).run())
+        .compose(records -> records.isEmpty() ? Future.succeededFuture(records) : onOwn(() -> persist(
+            snapshots(group, requireGroup(group), records.stream().map(ShareRecord::tp).toList())).map(records)));
   }
 
   private Future<List<TopicPartition>> partitionsOf(List<String> topics) {
@@ -193,16 +309,22 @@ final class ShareGroups implements ShareGroupsApi {
   private Future<List<TopicPartition>> startPartitions(String group, List<TopicPartition> tps) {
     Group g = requireGroup(group);
     List<Future<?>> starts = new ArrayList<>();
+    List<TopicPartition> started = new ArrayList<>();
     for (TopicPartition tp : tps) {
       if (!g.partitions.containsKey(tp)) {
         starts.add(cluster.offsets(RequestContext.SELF, tp).compose(range -> onOwn(() -> {
-          g.partitions.computeIfAbsent(tp, k -> new SharePartition(tp.toString(),
-              g.earliest ? range.beginningOffset() : range.endOffset(), settings.limits()));
+          g.partitions.computeIfAbsent(tp, k -> {
+            started.add(tp);
+            return new SharePartition(tp.toString(), g.earliest ? range.beginningOffset() : range.endOffset(),
+                settings.limits());
+          });
           return Future.succeededFuture();
         })));
       }
     }
-    return Future.all(starts).map(tps);
+    // A start at the log's end is written before anything is handed out: a new keeper must start there too, not at
+    // the end the log has reached by then.
+    return Future.all(starts).compose(ok -> onOwn(() -> persist(snapshots(group, g, started)))).map(tps);
   }
 
   /** Runs {@code work} on this service's context against the group's share-partitions, for {@link ShareFetch}. */
@@ -220,11 +342,12 @@ final class ShareGroups implements ShareGroupsApi {
    */
   @Override
   public Future<List<AckOutcome>> acknowledge(String group, String member, List<Ack> acks) {
-    return onOwn(() -> {
+    return served(() -> {
       Group g = requireGroup(group);
       requireMember(group, g, member).lastSeenMs = clock.getAsLong();
       long now = clock.getAsLong();
       List<AckOutcome> results = new ArrayList<>();
+      java.util.Set<TopicPartition> changed = new java.util.HashSet<>();
       for (Ack ack : acks) {
         SharePartition sp = g.partitions.get(ack.tp());
         try {
@@ -234,19 +357,21 @@ final class ShareGroups implements ShareGroupsApi {
           }
           sp.expireLocks(now);
           sp.acknowledge(member, ack.offset(), ack.type());
+          changed.add(ack.tp());
           results.add(null);
         } catch (SluiceException e) {
           results.add(new AckOutcome(e.errorCode(), e.getMessage()));
         }
       }
-      return Future.succeededFuture(results);
+      // Answered once written: an ACCEPT answered is never delivered again, whichever broker keeps the group next.
+      return persist(snapshots(group, g, changed)).map(results);
     });
   }
 
   /** The group's members and share-partitions, as {@code GET /share-groups/{group}} shows them. */
   @Override
   public Future<ShareGroupDescription> describe(String group) {
-    return onOwn(() -> {
+    return served(() -> {
       Group g = requireGroup(group);
       long now = clock.getAsLong();
       List<ShareGroupDescription.MemberView> members = g.members.values().stream()
@@ -265,16 +390,21 @@ final class ShareGroups implements ShareGroupsApi {
 
   @Override
   public Future<List<String>> list() {
-    return onOwn(() -> Future.succeededFuture(groups.keySet().stream().sorted().toList()));
+    return served(() -> Future.succeededFuture(groups.keySet().stream().sorted().toList()));
   }
 
   /** Forgets an empty group (kafka-share-groups.sh --delete); NON_EMPTY_GROUP while it has members. */
   @Override
   public Future<Void> delete(String group) {
-    return onOwn(() -> {
-      requireEmpty(group, requireGroup(group));
+    return served(() -> {
+      Group g = requireGroup(group);
+      requireEmpty(group, g);
       groups.remove(group);
-      return Future.succeededFuture();
+      List<Entry> tombstones = new ArrayList<>();
+      g.partitions.keySet().forEach(tp -> tombstones.add(new Entry(
+          ShareStateTopic.shareKey(group, tp), null)));
+      tombstones.add(new Entry(ShareStateTopic.groupKey(group), null));
+      return persist(tombstones);
     });
   }
 
@@ -291,7 +421,7 @@ final class ShareGroups implements ShareGroupsApi {
    */
   @Override
   public Future<List<PartitionStart>> resetOffsets(String group, String topic, String to, long offset) {
-    return onOwn(() -> {
+    return served(() -> {
       requireEmpty(group, requireGroup(group));
       return partitionsOf(List.of(topic));
     }).compose(tps -> {
@@ -312,7 +442,7 @@ final class ShareGroups implements ShareGroupsApi {
               .resetTo(start);
           starts.add(new PartitionStart(tps.get(i), start));
         }
-        return Future.succeededFuture(starts);
+        return persist(snapshots(group, g, tps)).map(starts);
       }));
     });
   }

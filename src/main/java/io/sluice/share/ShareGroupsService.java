@@ -70,10 +70,10 @@ public final class ShareGroupsService implements BrokerComponent {
   public Future<Void> start() {
     pool = vertx.createSharedWorkerExecutor(POOL, 2);
     io.vertx.core.Context own = ((VertxInternal) vertx).createEventLoopContext();
-    ShareGroups g = new ShareGroups(own, context.cluster(),
-        new ShareReads(context.cluster(), pool), settings(context.config()), System::currentTimeMillis);
-    sweepTimer = vertx.setPeriodic(SWEEP_MS, id -> g.expireSessions());
     int brokerId = context.config().brokerId();
+    ShareGroups g = new ShareGroups(own, context.cluster(), new ShareReads(context.cluster(), pool),
+        new ShareStateTopic(context.cluster(), pool), brokerId, settings(context.config()), System::currentTimeMillis);
+    sweepTimer = vertx.setPeriodic(SWEEP_MS, id -> g.expireSessions());
     BrokerRpc rpc = BrokerRpc.on(vertx);
     return rpc.serve(ShareRouting.address(brokerId), ShareGroupsApi.class, g, Future::succeededFuture)
         .onSuccess(consumer -> {

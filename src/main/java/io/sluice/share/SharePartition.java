@@ -69,6 +69,7 @@ final class SharePartition {
   private final TreeMap<Long, InFlight> inFlight = new TreeMap<>();
   private long startOffset;
   private long endOffset;
+  private int stateEpoch;
 
   /** A share-partition whose first undelivered offset is {@code startOffset} (from share.auto.offset.reset). */
   SharePartition(String name, long startOffset, Limits limits) {
@@ -80,6 +81,66 @@ final class SharePartition {
 
   long startOffset() {
     return startOffset;
+  }
+
+  /** Raised by each reset, so that a snapshot tells which start a state belongs to (KIP-932's state epoch). */
+  int stateEpoch() {
+    return stateEpoch;
+  }
+
+  /**
+   * What {@code __share_group_state} keeps of this share-partition ({@link ShareStateTopic}): the start, the end, the
+   * state epoch, and each in-flight offset's state and delivery count, in runs of equal ones. An ACQUIRED record is
+   * kept as such with its count: the lock itself is not worth keeping, as its holder's session dies with the broker.
+   */
+  Snapshot snapshot() {
+    List<Batch> batches = new ArrayList<>();
+    Batch run = null;
+    for (Map.Entry<Long, InFlight> e : inFlight.entrySet()) {
+      InFlight r = e.getValue();
+      if (run != null && run.lastOffset() + 1 == e.getKey() && run.state() == r.state
+          && run.deliveryCount() == r.deliveryCount) {
+        run = new Batch(run.firstOffset(), e.getKey(), r.state, r.deliveryCount);
+        batches.set(batches.size() - 1, run);
+      } else {
+        run = new Batch(e.getKey(), e.getKey(), r.state, r.deliveryCount);
+        batches.add(run);
+      }
+    }
+    return new Snapshot(startOffset, endOffset, stateEpoch, batches);
+  }
+
+  /**
+   * The share-partition a {@link #snapshot} describes, as a new keeper takes it over: what was ACQUIRED is released
+   * (AVAILABLE with its delivery count kept, ARCHIVED once delivered {@code deliveryLimit} times), as a lock that
+   * timed out would be.
+   */
+  static SharePartition restore(String name, Snapshot snapshot, Limits limits) {
+    SharePartition sp = new SharePartition(name, snapshot.startOffset(), limits);
+    sp.endOffset = Math.max(snapshot.startOffset(), snapshot.endOffset());
+    sp.stateEpoch = snapshot.stateEpoch();
+    for (Batch b : snapshot.batches()) {
+      for (long offset = Math.max(b.firstOffset(), sp.startOffset); offset <= b.lastOffset()
+          && offset < sp.endOffset; offset++) {
+        InFlight r = new InFlight();
+        r.state = b.state();
+        r.deliveryCount = b.deliveryCount();
+        sp.inFlight.put(offset, r);
+        if (r.state == State.ACQUIRED) {
+          sp.release(r);
+        }
+      }
+    }
+    sp.advance();
+    return sp;
+  }
+
+  /** A share-partition's kept state ({@link #snapshot}). */
+  record Snapshot(long startOffset, long endOffset, int stateEpoch, List<Batch> batches) {
+  }
+
+  /** Offsets {@code firstOffset..lastOffset} (inclusive), all in {@code state}, each delivered {@code deliveryCount} times. */
+  record Batch(long firstOffset, long lastOffset, State state, int deliveryCount) {
   }
 
   long endOffset() {
@@ -262,6 +323,7 @@ final class SharePartition {
     inFlight.clear();
     startOffset = offset;
     endOffset = offset;
+    stateEpoch++;
   }
 
   /** How many in-flight offsets are in each state. */

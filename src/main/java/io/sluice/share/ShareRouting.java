@@ -36,10 +36,15 @@ final class ShareRouting implements ShareGroupsApi {
     return "sluice.broker." + brokerId + ".share";
   }
 
+  /** The live broker of the lowest id, or {@code self} when none is known alive. */
+  static int keeper(ClusterDescription d, int self) {
+    return d.brokers().stream().filter(ClusterDescription.BrokerInfo::alive)
+        .mapToInt(ClusterDescription.BrokerInfo::id).min().orElse(self);
+  }
+
   private <T> Future<T> route(Function<ShareGroupsApi, Future<T>> call) {
     return Contexts.onCaller(cluster.describeCluster(RequestContext.SELF).compose(d -> {
-      int keeper = d.brokers().stream().filter(ClusterDescription.BrokerInfo::alive)
-          .mapToInt(ClusterDescription.BrokerInfo::id).min().orElse(brokerId);
+      int keeper = keeper(d, brokerId);
       return keeper == brokerId ? call.apply(local)
           : rpc.call(address(keeper), ShareGroupsApi.class, CALL_TIMEOUT_MS, call).<T>transform(ar -> ar.succeeded()
               ? Future.succeededFuture(ar.result())

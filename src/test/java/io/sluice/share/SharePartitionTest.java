@@ -187,4 +187,33 @@ class SharePartitionTest {
       }
     }
   }
+
+  @Test
+  void aRestoredSnapshotKeepsAcceptedRecordsDoneAndReleasesAcquiredOnesWithTheirCounts() {
+    SharePartition sp = new SharePartition("t-0", 0, LIMITS);
+    sp.acquireNew("a", offsets(0, 6), 6, 10, 0);
+    sp.acknowledge("a", 0, AckType.ACCEPT);
+    sp.acknowledge("a", 2, AckType.ACCEPT);
+    sp.acknowledge("a", 3, AckType.REJECT);
+    sp.acknowledge("a", 4, AckType.RELEASE);
+    SharePartition restored = SharePartition.restore("t-0",
+        ShareStateTopic.decode(ShareStateTopic.encode(sp.snapshot())), LIMITS);
+    assertThat(restored.startOffset()).isEqualTo(1);
+    assertThat(restored.endOffset()).isEqualTo(6);
+    assertThat(restored.stateOf(2)).isEqualTo(State.ACKNOWLEDGED);
+    assertThat(restored.stateOf(3)).isEqualTo(State.ARCHIVED);
+    assertThat(restored.acquireAvailable("b", 10, 0))
+        .containsExactly(new Acquired(1, 2), new Acquired(4, 2), new Acquired(5, 2));
+  }
+
+  @Test
+  void aRestoredRecordDeliveredUpToTheLimitIsArchivedAndTheStateEpochSurvives() {
+    SharePartition sp = new SharePartition("t-0", 0, new Limits(30_000, 1, 100));
+    sp.resetTo(0);
+    sp.acquireNew("a", offsets(0, 2), 2, 10, 0);
+    SharePartition restored = SharePartition.restore("t-0", sp.snapshot(), new Limits(30_000, 1, 100));
+    assertThat(restored.startOffset()).isEqualTo(2);
+    assertThat(restored.acquireAvailable("b", 10, 0)).isEmpty();
+    assertThat(restored.stateEpoch()).isEqualTo(1);
+  }
 }

@@ -2,6 +2,8 @@ package io.sluice.client.impl;
 
 import io.smallrye.mutiny.Uni;
 import io.sluice.client.Admin;
+import io.sluice.client.ShareConsumer;
+import io.sluice.client.ShareConsumerOptions;
 import io.sluice.client.Streams;
 import io.sluice.client.ClientOptions;
 import io.sluice.client.ConsumerOptions;
@@ -37,6 +39,7 @@ public final class ClientImpl implements SluiceClient {
   private final long requestTimeoutMs;
   private final Set<ProducerImpl> producers = ConcurrentHashMap.newKeySet();
   private final Set<GroupConsumer> consumers = ConcurrentHashMap.newKeySet();
+  private final Set<ShareConsumer> shareConsumers = ConcurrentHashMap.newKeySet();
   private final long metadataTimer;
   private volatile Future<Void> closing;
 
@@ -129,6 +132,14 @@ public final class ClientImpl implements SluiceClient {
   }
 
   @Override
+  public ShareConsumer shareConsumer(ShareConsumerOptions options) {
+    checkOpen();
+    ShareConsumer c = new ShareConsumerImpl(this, options);
+    shareConsumers.add(c);
+    return c;
+  }
+
+  @Override
   public Uni<TopicDescription> refreshMetadata(String topic) {
     return Unis.onContext(context, () -> metadata.refresh(topic));
   }
@@ -162,6 +173,11 @@ public final class ClientImpl implements SluiceClient {
       producers.forEach(p -> closed.add(p.closeOnContext()));
       // A consumer's close is a Uni on this context; subscribing here runs it at once.
       consumers.forEach(c -> {
+        Promise<Void> done = Promise.promise();
+        c.close().subscribe().with(done::complete, done::fail);
+        closed.add(done.future());
+      });
+      shareConsumers.forEach(c -> {
         Promise<Void> done = Promise.promise();
         c.close().subscribe().with(done::complete, done::fail);
         closed.add(done.future());

@@ -1,0 +1,127 @@
+package io.sluice.client;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.sluice.broker.testing.BlockedThreadGuard;
+import io.sluice.config.BrokerConfig;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The Java {@link ShareConsumer} against a real broker: records of a poll are accepted implicitly at the next call
+ * unless acknowledged one by one; RELEASE redelivers with the count raised, REJECT and ACCEPT never; a poll after a
+ * partly acknowledged one is refused; close leaves the group.
+ */
+class ShareConsumerTest {
+  @RegisterExtension
+  static final BlockedThreadGuard GUARD = new BlockedThreadGuard();
+  private static final Duration WAIT = Duration.ofSeconds(60);
+
+  @TempDir
+  static Path dataDir;
+  static BrokerWithClient broker;
+
+  @BeforeAll
+  static void start() throws Exception {
+    broker = BrokerWithClient.start(dataDir, GUARD, Map.of(BrokerConfig.SHARE_RECORD_LOCK_DURATION_MS, 600_000L),
+        options -> options.requestTimeoutMs(10_000));
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    broker.close();
+  }
+
+  private static void topicWith(String topic, int partitions, int records) {
+    SluiceClient client = broker.client();
+    client.admin().createTopic(topic, partitions, 1, Map.of()).await().atMost(WAIT);
+    Producer producer = client.producer(ProducerOptions.defaults());
+    for (int i = 0; i < records; i++) {
+      producer.send(new ProducerRecord(topic, i % partitions, null, null,
+          ("r" + i).getBytes(StandardCharsets.UTF_8), List.of())).await().atMost(WAIT);
+    }
+    producer.close().await().atMost(WAIT);
+  }
+
+  private static ShareConsumer subscribed(String group, String topic) {
+    ShareConsumer c = broker.client().shareConsumer(ShareConsumerOptions.of(group).fromEarliest(true));
+    c.subscribe(List.of(topic)).await().atMost(WAIT);
+    return c;
+  }
+
+  private static List<ShareConsumerRecord> poll(ShareConsumer c, long ms) {
+    return c.poll(Duration.ofMillis(ms)).await().atMost(WAIT);
+  }
+
+  /** Polls until {@code n} records came (each poll accepting the one before implicitly). */
+  private static List<ShareConsumerRecord> pollAll(ShareConsumer c, int n) {
+    List<ShareConsumerRecord> got = new ArrayList<>();
+    while (got.size() < n) {
+      got.addAll(poll(c, 2_000));
+    }
+    return got;
+  }
+
+  @Test
+  void recordsAreAcceptedImplicitlyAndNeverDeliveredAgain() {
+    topicWith("implicit", 2, 6);
+    ShareConsumer a = subscribed("implicit-g", "implicit");
+    List<ShareConsumerRecord> got = pollAll(a, 6);
+    assertThat(got).extracting(ShareConsumerRecord::deliveryCount).containsOnly(1);
+    assertThat(a.commitSync().await().atMost(WAIT).values()).containsOnly(Optional.empty());
+    ShareConsumer b = subscribed("implicit-g", "implicit");
+    assertThat(poll(b, 500)).isEmpty();
+    a.close().await().atMost(WAIT);
+    b.close().await().atMost(WAIT);
+  }
+
+  @Test
+  void releaseRedeliversRejectAndAcceptDoNotAndCloseLeaves() {
+    topicWith("explicit", 1, 3);
+    ShareConsumer a = subscribed("explicit-g", "explicit");
+    for (ShareConsumerRecord r : pollAll(a, 3)) {
+      a.acknowledge(r, switch ((int) r.offset()) {
+        case 0 -> AcknowledgeType.ACCEPT;
+        case 1 -> AcknowledgeType.RELEASE;
+        default -> AcknowledgeType.REJECT;
+      });
+    }
+    assertThat(a.commitSync().await().atMost(WAIT))
+        .containsExactly(Map.entry(new TopicPartition("explicit", 0), Optional.empty()));
+    a.close().await().atMost(WAIT);
+
+    ShareConsumer b = subscribed("explicit-g", "explicit");
+    List<ShareConsumerRecord> again = poll(b, 2_000);
+    assertThat(again).extracting(ShareConsumerRecord::offset).containsExactly(1L);
+    assertThat(again.get(0).deliveryCount()).isEqualTo(2);
+    assertThat(new String(again.get(0).value(), StandardCharsets.UTF_8)).isEqualTo("r1");
+    b.close().await().atMost(WAIT); // accepts offset 1 implicitly, then leaves
+    ShareConsumer c = subscribed("explicit-g", "explicit");
+    assertThat(poll(c, 500)).isEmpty();
+    c.close().await().atMost(WAIT);
+  }
+
+  @Test
+  void aPollAfterAPartlyAcknowledgedOneIsRefused() {
+    topicWith("partly", 1, 2);
+    ShareConsumer a = subscribed("partly-g", "partly");
+    List<ShareConsumerRecord> got = pollAll(a, 2);
+    a.acknowledge(got.get(0));
+    assertThatThrownBy(() -> poll(a, 0)).isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("not acknowledged");
+    a.acknowledge(got.get(1), AcknowledgeType.ACCEPT);
+    assertThat(poll(a, 0)).isEmpty();
+    a.close().await().atMost(WAIT);
+  }
+}
