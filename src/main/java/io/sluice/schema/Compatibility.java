@@ -54,11 +54,16 @@ enum Compatibility {
     java.util.Collections.reverse(against); // newest first, as Confluent reports the nearest breaking version
     for (Versioned old : against) {
       List<String> found = new ArrayList<>();
-      if (backward()) {
-        found.addAll(ParsedSchema.readProblems(candidate, old.schema(), true));
-      }
-      if (forward()) {
-        found.addAll(ParsedSchema.readProblems(old.schema(), candidate, false));
+      if (!candidate.type().equals(old.schema().type())) {
+        found.add("{errorType:'SCHEMA_TYPE_CHANGED', description:'Incompatible because of different schema type: "
+            + old.schema().type() + " before, " + candidate.type() + " now'}");
+      } else {
+        if (backward()) {
+          found.addAll(candidate.readProblems(old.schema(), true));
+        }
+        if (forward()) {
+          found.addAll(old.schema().readProblems(candidate, false));
+        }
       }
       if (!found.isEmpty()) {
         out.addAll(found);

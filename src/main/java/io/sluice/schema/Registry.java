@@ -101,6 +101,11 @@ final class Registry {
 
   /** The request body's schema parsed: {@code schema}, {@code schemaType} (default AVRO) and {@code references}. */
   ParsedRequest parseRequest(JsonObject body) {
+    return parseRequest(body, false);
+  }
+
+  /** As {@link #parseRequest(JsonObject)}; {@code normalize}: compare and keep the schema's normalized text. */
+  ParsedRequest parseRequest(JsonObject body, boolean normalize) {
     if (body == null || !(body.getValue("schema") instanceof String text)) {
       throw RegistryException.invalidSchema("The request body needs a schema (a string)");
     }
@@ -108,14 +113,15 @@ final class Registry {
     List<Reference> refs = StoredSchema.references(body.getValue("references") instanceof io.vertx.core.json.JsonArray a
         ? a : null);
     ParsedSchema schema = ParsedSchema.parse(String.valueOf(type), text, refs, this::resolve);
-    return new ParsedRequest(text, refs, schema);
+    return new ParsedRequest(normalize ? schema.normalized() : text, refs, schema, normalize);
   }
 
-  /** A request's schema: its text, references and parse. */
-  record ParsedRequest(String text, List<Reference> references, ParsedSchema schema) {
+  /** A request's schema: its text (normalized with {@code normalize}), references and parse. */
+  record ParsedRequest(String text, List<Reference> references, ParsedSchema schema, boolean normalize) {
     boolean sameAs(StoredSchema stored, ParsedSchema storedParse) {
-      return storedParse.type().equals(schema.type()) && storedParse.canonical().equals(schema.canonical())
-          && stored.references().equals(references);
+      return storedParse.type().equals(schema.type()) && stored.references().equals(references)
+          && (normalize ? storedParse.normalized().equals(schema.normalized())
+              : storedParse.canonical().equals(schema.canonical()));
     }
   }
 
@@ -138,11 +144,11 @@ final class Registry {
   }
 
   /** {@code POST /subjects/{s}}: the version of the subject holding the schema; 40401, 40403. */
-  StoredSchema lookUp(String subject, JsonObject body, boolean deleted) {
+  StoredSchema lookUp(String subject, JsonObject body, boolean deleted, boolean normalize) {
     if (state.versions(subject).stream().noneMatch(s -> deleted || !s.deleted())) {
       throw RegistryException.subjectNotFound(subject);
     }
-    StoredSchema found = find(subject, parseRequest(body), deleted);
+    StoredSchema found = find(subject, parseRequest(body, normalize), deleted);
     if (found == null) {
       throw RegistryException.schemaNotFound("not found");
     }
@@ -186,9 +192,12 @@ final class Registry {
 
   // ---- registration ----
 
-  /** {@code POST /subjects/{s}/versions}: the id (the same for the same schema), or the record that gives one. */
-  Change register(String subject, JsonObject body, IdSource ids) throws Exception {
-    ParsedRequest request = parseRequest(body);
+  /**
+   * {@code POST /subjects/{s}/versions[?normalize=true]}: the id (the same for the same schema), or the record that
+   * gives one; normalized, the schema is compared and kept in its normalized form.
+   */
+  Change register(String subject, JsonObject body, boolean normalize, IdSource ids) throws Exception {
+    ParsedRequest request = parseRequest(body, normalize);
     writable(subject);
     StoredSchema existing = find(subject, request, false);
     if (existing != null) {

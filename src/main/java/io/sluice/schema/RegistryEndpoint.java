@@ -43,12 +43,13 @@ final class RegistryEndpoint {
     router.get(p + "/schemas/ids/:id/subjects").handler(ready(ctx -> read(ctx, () -> idVersions(ctx, false))));
     router.get(p + "/subjects").handler(ready(ctx -> answer(ctx, subjects(ctx))));
     router.post(p + "/subjects/:subject").handler(body).handler(ready(ctx -> parsing(ctx, () -> registry()
-        .lookUp(subject(ctx), RequestBodies.jsonObjectOrNull(ctx), flag(ctx, "deleted")).toAnswer())));
+        .lookUp(subject(ctx), RequestBodies.jsonObjectOrNull(ctx), flag(ctx, "deleted"), flag(ctx, "normalize"))
+        .toAnswer())));
     router.delete(p + "/subjects/:subject").handler(ready(ctx -> change(ctx, ids -> registry()
         .deleteSubject(subject(ctx), flag(ctx, "permanent")))));
     router.get(p + "/subjects/:subject/versions").handler(ready(ctx -> read(ctx, () -> versions(ctx))));
     router.post(p + "/subjects/:subject/versions").handler(body).handler(ready(ctx -> change(ctx, ids -> registry()
-        .register(subject(ctx), RequestBodies.jsonObjectOrNull(ctx), ids))));
+        .register(subject(ctx), RequestBodies.jsonObjectOrNull(ctx), flag(ctx, "normalize"), ids))));
     router.get(p + "/subjects/:subject/versions/:version").handler(ready(ctx -> read(ctx, () -> version(ctx)
         .toAnswer())));
     router.get(p + "/subjects/:subject/versions/:version/schema").handler(ready(ctx -> read(ctx,
