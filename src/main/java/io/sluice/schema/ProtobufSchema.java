@@ -7,7 +7,9 @@ import com.squareup.wire.schema.Loader;
 import com.squareup.wire.schema.Location;
 import com.squareup.wire.schema.ProtoFile;
 import com.squareup.wire.schema.Schema;
+import com.squareup.wire.schema.internal.parser.FieldElement;
 import com.squareup.wire.schema.internal.parser.MessageElement;
+import com.squareup.wire.schema.internal.parser.OneOfElement;
 import com.squareup.wire.schema.internal.parser.OptionElement;
 import com.squareup.wire.schema.internal.parser.ProtoFileElement;
 import com.squareup.wire.schema.internal.parser.ProtoParser;
@@ -138,14 +140,26 @@ final class ProtobufSchema implements ParsedSchema {
     return types.stream().map(t -> t instanceof MessageElement m ? normalize(m) : t).toList();
   }
 
+  /**
+   * Fields by number, then one-ofs (their members by number), then nested types. Wire renders a message's members in
+   * the order of their source lines, so the normalized ones get lines in that order.
+   */
   private static TypeElement normalize(MessageElement m) {
+    int[] line = {1};
+    List<FieldElement> fields = m.getFields().stream().sorted(Comparator.comparingInt(FieldElement::getTag))
+        .map(f -> at(f, m.getLocation().at(line[0]++, 1))).toList();
+    List<OneOfElement> oneOfs = m.getOneOfs().stream().map(o -> o.copy(o.getName(), o.getDocumentation(),
+        o.getFields().stream().sorted(Comparator.comparingInt(FieldElement::getTag))
+            .map(f -> at(f, m.getLocation().at(line[0]++, 1))).toList(), o.getGroups(), o.getOptions(),
+        m.getLocation().at(line[0]++, 1))).toList();
     return m.copy(m.getLocation(), m.getName(), m.getDocumentation(), normalizeTypes(m.getNestedTypes()),
-        m.getOptions().stream().sorted(BY_SCHEMA).toList(), m.getReserveds(),
-        m.getFields().stream().sorted(Comparator.comparingInt(f -> f.getTag())).toList(), m.getOneOfs().stream()
-            .map(o -> o.copy(o.getName(), o.getDocumentation(), o.getFields().stream()
-                .sorted(Comparator.comparingInt(f -> f.getTag())).toList(), o.getGroups(), o.getOptions(),
-                o.getLocation())).toList(),
-        m.getExtensions(), m.getGroups(), m.getExtendDeclarations());
+        m.getOptions().stream().sorted(BY_SCHEMA).toList(), m.getReserveds(), fields, oneOfs, m.getExtensions(),
+        m.getGroups(), m.getExtendDeclarations());
+  }
+
+  private static FieldElement at(FieldElement f, Location location) {
+    return f.copy(location, f.getLabel(), f.getType(), f.getName(), f.getDefaultValue(), f.getJsonName(), f.getTag(),
+        f.getDocumentation(), f.getOptions().stream().sorted(BY_SCHEMA).toList());
   }
 
   @Override
