@@ -16,6 +16,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
@@ -90,7 +91,8 @@ class SchemaRegistryTest {
         .add(new JsonObject().put("subject", "same-value").put("version", 1)));
     assertThat(registry.get("/subjects?subjectPrefix=same-").value())
         .isEqualTo(new JsonArray().add("same-other").add("same-value"));
-    assertThat(registry.get("/schemas/types").value()).isEqualTo(new JsonArray().add("JSON").add("AVRO"));
+    assertThat(registry.get("/schemas/types").value()).isEqualTo(new JsonArray().add("JSON").add("PROTOBUF")
+        .add("AVRO"));
 
     Reply found = registry.send("POST", "/subjects/same-value", new JsonObject().put("schema", respelled));
     assertThat(found.json().getInteger("id")).isEqualTo(id);
@@ -247,5 +249,121 @@ class SchemaRegistryTest {
     assertThat(registry.get("/subjects/json-value/versions/1").json().getString("schemaType")).isEqualTo("JSON");
     assertThat(registry.send("POST", "/subjects/json-value/versions", new JsonObject().put("schema", "[1]")
         .put("schemaType", "JSON")).errorCode()).isEqualTo(42201);
+  }
+
+  static final String MONEY = "syntax = \"proto3\";\npackage shop;\nmessage Money { int64 cents = 1; string currency = 2; }";
+
+  static String order(String amountType) {
+    return "syntax = \"proto3\";\npackage shop;\nimport \"money.proto\";\n"
+        + "message Order { string id = 1; " + amountType + " amount = 2; }\nmessage Line { int32 n = 1; }";
+  }
+
+  static JsonObject protobuf(String schema, JsonArray references) {
+    return new JsonObject().put("schemaType", "PROTOBUF").put("schema", schema).put("references", references);
+  }
+
+  /**
+   * What Confluent's KafkaProtobufSerializer asks (the imported file registered first under its path, then the
+   * schema with a reference to it) and what its deserializer asks for a record framed as Confluent documents it:
+   * magic byte 0, the schema id (4 bytes, big-endian), then the message indexes (zig-zag varints; a lone 0 for the
+   * first message), then the Protobuf bytes.
+   */
+  @Test
+  void protobufSchemasRegisterWithTheirImportsAndAFramedRecordResolvesToItsMessage() throws Exception {
+    Reply money = registry.send("POST", "/subjects/money.proto/versions", protobuf(MONEY, new JsonArray()));
+    assertThat(money.status()).as(money.body()).isEqualTo(200);
+    JsonArray refs = new JsonArray().add(new JsonObject().put("name", "money.proto").put("subject", "money.proto")
+        .put("version", 1));
+    int id = registry.send("POST", "/subjects/orders-value/versions", protobuf(order("shop.Money"), refs)).json()
+        .getInteger("id");
+    String respaced = order("shop.Money").replace("; ", ";\n  ");
+    assertThat(registry.send("POST", "/subjects/orders-value/versions", protobuf(respaced, refs)).json()
+        .getInteger("id")).as("the same schema spelled otherwise").isEqualTo(id);
+
+    byte[] frame = frame(id, new int[] {1}); // the second top-level message: Line
+    assertThat(frame(id, new int[] {0})).as("the first message's lone 0").hasSize(6).endsWith(0);
+    java.nio.ByteBuffer in = java.nio.ByteBuffer.wrap(frame);
+    assertThat(in.get()).as("magic byte").isZero();
+    JsonObject bySchemaId = registry.get("/schemas/ids/" + in.getInt()).json();
+    assertThat(bySchemaId.getString("schemaType")).isEqualTo("PROTOBUF");
+    assertThat(bySchemaId.getJsonArray("references")).isEqualTo(refs);
+    int count = zigzag(in);
+    assertThat(count).isEqualTo(1);
+    int index = zigzag(in);
+    ProtobufSchema parsed = (ProtobufSchema) ParsedSchema.parse("PROTOBUF", bySchemaId.getString("schema"),
+        StoredSchema.references(refs), ref -> new StoredSchema(ref.subject(), 1, 0, "PROTOBUF", MONEY, List.of(),
+            false));
+    assertThat(parsed.file().getTypes().get(index).getType().getSimpleName()).isEqualTo("Line");
+  }
+
+  /** Confluent's framing of a Protobuf record's header: the message's index path as a count, then each index. */
+  static byte[] frame(int id, int[] path) {
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    out.write(0);
+    out.writeBytes(java.nio.ByteBuffer.allocate(4).putInt(id).array());
+    int[] varints = new int[path.length + 1];
+    varints[0] = path.length;
+    System.arraycopy(path, 0, varints, 1, path.length);
+    for (int v : path.length == 1 && path[0] == 0 ? new int[] {0} : varints) {
+      int z = (v << 1) ^ (v >> 31);
+      while ((z & ~0x7f) != 0) {
+        out.write((z & 0x7f) | 0x80);
+        z >>>= 7;
+      }
+      out.write(z);
+    }
+    return out.toByteArray();
+  }
+
+  static int zigzag(java.nio.ByteBuffer in) {
+    int raw = 0;
+    int shift = 0;
+    byte b;
+    do {
+      b = in.get();
+      raw |= (b & 0x7f) << shift;
+      shift += 7;
+    } while (b < 0);
+    return (raw >>> 1) ^ -(raw & 1);
+  }
+
+  @Test
+  void protobufEvolutionIsCheckedAndNormalizeFindsTheSameSchemaInAnotherOrder() throws Exception {
+    registry.send("POST", "/subjects/money.proto/versions", protobuf(MONEY, new JsonArray()));
+    JsonArray refs = new JsonArray().add(new JsonObject().put("name", "money.proto").put("subject", "money.proto")
+        .put("version", 1));
+    String v1 = "syntax = \"proto3\";\npackage shop;\nmessage Item { int32 n = 1; string sku = 2; }";
+    int id = registry.send("POST", "/subjects/items-value/versions?normalize=true", protobuf(v1, new JsonArray()))
+        .json().getInteger("id");
+    String reordered = "syntax = \"proto3\";\npackage shop;\nmessage Item { string sku = 2; int32 n = 1; }";
+    Reply found = registry.send("POST", "/subjects/items-value?normalize=true", protobuf(reordered, new JsonArray()));
+    assertThat(found.json().getInteger("id")).as(found.body()).isEqualTo(id);
+    assertThat(registry.send("POST", "/subjects/items-value", protobuf(reordered, new JsonArray())).errorCode())
+        .as("without normalize the order counts").isEqualTo(40403);
+
+    String narrowed = "syntax = \"proto3\";\npackage shop;\nmessage Item { string n = 1; string sku = 2; }";
+    Reply refused = registry.send("POST", "/subjects/items-value/versions", protobuf(narrowed, new JsonArray()));
+    assertThat(refused.status()).isEqualTo(409);
+    assertThat(refused.json().getString("message")).contains("FIELD_SCALAR_KIND_CHANGED", "#/Item/1");
+    Reply verbose = registry.send("POST", "/compatibility/subjects/items-value/versions/latest?verbose=true",
+        protobuf(narrowed, new JsonArray()));
+    assertThat(verbose.json().getBoolean("is_compatible")).isFalse();
+    assertThat(registry.send("POST", "/subjects/items-value/versions", protobuf(order("shop.Money"), refs))
+        .status()).as("Item removed").isEqualTo(409);
+    assertThat(registry.register("items-value", V1).json().getString("message")).contains("SCHEMA_TYPE_CHANGED");
+  }
+
+  @Test
+  void jsonSchemaEvolutionIsChecked() throws Exception {
+    String open = "{\"type\":\"object\",\"properties\":{\"a\":{\"type\":\"integer\"}}}";
+    String added = "{\"type\":\"object\",\"properties\":{\"a\":{\"type\":\"integer\"},\"b\":{\"type\":\"string\"}}}";
+    JsonObject body = new JsonObject().put("schemaType", "JSON").put("schema", open);
+    assertThat(registry.send("POST", "/subjects/json-evolving/versions", body).status()).isEqualTo(200);
+    Reply refused = registry.send("POST", "/subjects/json-evolving/versions", body.copy().put("schema", added));
+    assertThat(refused.status()).isEqualTo(409);
+    assertThat(refused.json().getString("message")).contains("PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL");
+    registry.setLevel("json-evolving", "FORWARD");
+    assertThat(registry.send("POST", "/subjects/json-evolving/versions", body.copy().put("schema", added)).status())
+        .isEqualTo(200);
   }
 }
