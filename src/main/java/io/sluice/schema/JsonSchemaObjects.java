@@ -101,9 +101,7 @@ final class JsonSchemaObjects {
     }
     Object covering = partial(u, name);
     if (covering != null) {
-      boolean ok = c.compatibleSub(was, covering, at);
-      c.record(ok ? "PROPERTY_REMOVED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL"
-          : "PROPERTY_REMOVED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL", ok, at);
+      covered(c, was, covering, "PROPERTY_REMOVED", at);
     } else if (Boolean.FALSE.equals(was)) {
       c.record("PROPERTY_WITH_FALSE_REMOVED_FROM_CLOSED_CONTENT_MODEL", true, at);
     } else {
@@ -122,9 +120,7 @@ final class JsonSchemaObjects {
     }
     Object covering = partial(o, name);
     if (covering != null) {
-      boolean ok = c.compatibleSub(covering, now, at);
-      c.record(ok ? "PROPERTY_ADDED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL"
-          : "PROPERTY_ADDED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL", ok, at);
+      covered(c, covering, now, "PROPERTY_ADDED", at);
     }
     if (!required) {
       c.record("OPTIONAL_PROPERTY_ADDED_TO_UNOPEN_CONTENT_MODEL", true, at);
@@ -132,6 +128,12 @@ final class JsonSchemaObjects {
       c.record(withDefault ? "REQUIRED_PROPERTY_WITH_DEFAULT_ADDED_TO_UNOPEN_CONTENT_MODEL"
           : "REQUIRED_PROPERTY_ADDED_TO_UNOPEN_CONTENT_MODEL", withDefault, at);
     }
+  }
+
+  /** Whether what a partially open content model says of a property reads what was written / is read there. */
+  private static void covered(JsonSchemaCompatibility c, Object writer, Object reader, String change, String at) {
+    boolean ok = c.compatibleSub(writer, reader, at);
+    c.record(change + (ok ? "_IS_COVERED" : "_NOT_COVERED") + "_BY_PARTIALLY_OPEN_CONTENT_MODEL", ok, at);
   }
 
   /**
