@@ -270,13 +270,18 @@ class SchemaRegistryTest {
    */
   @Test
   void protobufSchemasRegisterWithTheirImportsAndAFramedRecordResolvesToItsMessage() throws Exception {
-    Reply money = registry.send("POST", "/subjects/money.proto/versions", protobuf(MONEY, new JsonArray()));
+    // the serializer names a reference's subject after its import path, slashes URL-encoded
+    Reply money = registry.send("POST", "/subjects/shop%2Fmoney.proto/versions", protobuf(MONEY, new JsonArray()));
     assertThat(money.status()).as(money.body()).isEqualTo(200);
-    JsonArray refs = new JsonArray().add(new JsonObject().put("name", "money.proto").put("subject", "money.proto")
-        .put("version", 1));
-    int id = registry.send("POST", "/subjects/orders-value/versions", protobuf(order("shop.Money"), refs)).json()
-        .getInteger("id");
-    String respaced = order("shop.Money").replace("; ", ";\n  ");
+    assertThat(registry.get("/subjects?subjectPrefix=shop/").value()).isEqualTo(new JsonArray()
+        .add("shop/money.proto"));
+    JsonArray refs = new JsonArray().add(new JsonObject().put("name", "shop/money.proto")
+        .put("subject", "shop/money.proto").put("version", 1));
+    String order = order("shop.Money").replace("import \"money.proto\"", "import \"shop/money.proto\"");
+    Reply registered = registry.send("POST", "/subjects/orders-value/versions", protobuf(order, refs));
+    assertThat(registered.status()).as(registered.body()).isEqualTo(200);
+    int id = registered.json().getInteger("id");
+    String respaced = order.replace("; ", ";\n  ");
     assertThat(registry.send("POST", "/subjects/orders-value/versions", protobuf(respaced, refs)).json()
         .getInteger("id")).as("the same schema spelled otherwise").isEqualTo(id);
 
