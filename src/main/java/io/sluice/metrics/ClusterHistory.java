@@ -96,8 +96,9 @@ final class ClusterHistory {
       options.putHeader("Authorization", "Basic " + java.util.Base64.getEncoder().encodeToString(
           (userAndPassword[0] + ":" + userAndPassword[1]).getBytes(java.nio.charset.StandardCharsets.UTF_8)));
     }
-    return http.request(options).compose(req -> req.send()).compose(resp -> resp.statusCode() == 200
-        ? resp.body() : Future.failedFuture("broker " + b.id() + " answered " + resp.statusCode()));
+    // The body is asked for in a stage of send()'s own future, not one after it (see Jwks#answer).
+    return http.request(options).compose(req -> req.send().compose(resp -> resp.statusCode() == 200
+        ? resp.body() : Future.failedFuture("broker " + b.id() + " answered " + resp.statusCode())));
   }
 
   /**

@@ -6,6 +6,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonArray;
@@ -173,17 +174,26 @@ final class Jwks {
     }
     RequestOptions options = new RequestOptions().setMethod(HttpMethod.GET).setAbsoluteURI(url.toString())
         .setIdleTimeout(10_000).putHeader("Accept", "application/json");
-    return http.request(options).compose(req -> req.send()).compose(resp -> {
-      if (resp.statusCode() != 200) {
-        // the body read, so that the connection serves the next reading
-        return resp.body().transform(ar -> Future.failedFuture("HTTP " + resp.statusCode()));
-      }
-      String length = resp.getHeader("Content-Length");
-      if (length != null && Long.parseLong(length.trim()) > MAX_JWKS_BYTES) {
-        return Future.failedFuture("the JWKS is larger than " + MAX_JWKS_BYTES + " bytes");
-      }
-      return resp.body();
-    });
+    // The answer is read in a stage of send()'s own future, never of one composed after it: see answer().
+    return http.request(options).compose(req -> req.send().compose(Jwks::answer));
+  }
+
+  /**
+   * The body of a JWKS answer. Vert.x 5.0.7 loses a body asked for after the response ended (its {@code body()} then
+   * never completes: eclipse-vertx/vert.x#6038, fixed after 5.0.7), and a stage composed after {@code send()}'s
+   * future, rather than on it, may run after the end when the request was made off a Vert.x thread: the reading then
+   * hung for its whole bound against a provider that had answered.
+   */
+  private static Future<Buffer> answer(HttpClientResponse resp) {
+    if (resp.statusCode() != 200) {
+      // the body read, so that the connection serves the next reading
+      return resp.body().transform(ar -> Future.failedFuture("HTTP " + resp.statusCode()));
+    }
+    String length = resp.getHeader("Content-Length");
+    if (length != null && Long.parseLong(length.trim()) > MAX_JWKS_BYTES) {
+      return Future.failedFuture("the JWKS is larger than " + MAX_JWKS_BYTES + " bytes");
+    }
+    return resp.body();
   }
 
   /**

@@ -66,8 +66,10 @@ final class TokenEndpoint {
   }
 
   private void attempt(long startMs, int attempt, long backoffMs, Promise<BearerTokens.Token> got) {
-    http.request(request).compose(req -> req.send(form)).compose(resp -> resp.body()
-        .map(body -> answer(resp.statusCode(), body)))
+    // The body is asked for in a stage of send()'s own future: one composed after it may run once the answer has
+    // ended, and Vert.x 5.0.7 then loses the body and never completes (see Jwks#answer).
+    http.request(request).compose(req -> req.send(form).compose(resp -> resp.body()
+        .map(body -> answer(resp.statusCode(), body))))
         .onComplete(ar -> {
           if (ar.succeeded()) {
             got.complete(ar.result());

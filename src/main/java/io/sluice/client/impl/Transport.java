@@ -200,9 +200,10 @@ final class Transport {
   private Future<Response> exchange(RequestOptions options, HttpMethod method, URI broker, String pathAndQuery,
       Buffer body) {
     // One stage after the answer for both outcomes: each stage more is a future, a listener and a lambda per request.
+    // The answer is read in a stage of send()'s own future: one composed after it may run once the answer has ended,
+    // and Vert.x 5.0.7 then loses the body (eclipse-vertx/vert.x#6038; see security.Jwks#answer).
     return held.with(broker, c -> c.request(options)
-        .compose(req -> body == null ? req.send() : req.send(body))
-        .compose(Transport::content))
+        .compose(req -> (body == null ? req.send() : req.send(body)).compose(Transport::content)))
         .transform(ar -> {
           if (ar.failed()) {
             return Future.failedFuture(networkFailure(method, broker, pathAndQuery, ar.cause()));
