@@ -292,6 +292,14 @@ class TableTtlModelTest {
   }
 
   @Test
+  void theTopologyShowsTheTablesTtl() {
+    assertThat(TopologyDescriber.json(PARSER.parse(new JsonObject(JOIN), null)).getJsonArray("stores")
+        .getJsonObject(0).getLong("ttl_ms")).isEqualTo(TTL);
+    assertThat(TopologyDescriber.json(PARSER.parse(new JsonObject(TABLE), null)).getJsonArray("stores")
+        .getJsonObject(0).getLong("ttl_ms")).isEqualTo(TTL);
+  }
+
+  @Test
   void aTtlIsRefusedWhereNoTableKeepsRows() {
     assertThatThrownBy(() -> PARSER.parse(new JsonObject("""
         {"name": "t", "inputs": ["a"], "steps": [{"join": {"stream": "b", "within": "1s", "ttl": "1h"}},
