@@ -53,4 +53,15 @@ public interface Streams {
    * [...]}}.
    */
   Uni<JsonObject> scanStore(String name, String store, String fromKey, String toKey, String prefix, int limit);
+
+  /**
+   * The running definition's topology, as {@code GET /streams/{name}/topology} answers it: Kafka's
+   * {@code TopologyDescription} in JSON ({@code {"name", "version", "subtopologies": [{"id", "nodes": [...],
+   * "figures"}], "stores", "internal_topics"}}) with each source's live figures. A stream that does not exist fails
+   * with NOT_FOUND.
+   */
+  Uni<JsonObject> topology(String name);
+
+  /** The topology in Kafka's text form ({@code TopologyDescription.toString()}: "Topologies: Sub-topology: 0 ..."). */
+  Uni<String> topologyText(String name);
 }

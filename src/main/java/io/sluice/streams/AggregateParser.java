@@ -193,7 +193,7 @@ final class AggregateParser {
    * {@code ttl}: how long a key stays after its last update, in stream time (0: forever). Windowed stores forget by
    * their windows' grace and retention instead.
    */
-  private static long ttl(String at, Object v, WindowSpec window) {
+  static long ttl(String at, Object v, WindowSpec window) {
     if (v == null) {
       return 0;
     }
@@ -213,7 +213,7 @@ final class AggregateParser {
    * aggregation ({@code "tombstone"}, the default: a topic read as a table then forgets the key too, as a KTable's
    * delete would propagate) or nothing ({@code "silent"}: the output keeps the last result).
    */
-  private static boolean onExpiry(String at, Object v, long ttl) {
+  static boolean onExpiry(String at, Object v, long ttl) {
     if (v != null && ttl == 0) {
       throw invalid(at + ": only with a ttl (nothing expires without one)");
     }

@@ -71,7 +71,7 @@ final class Aggregates {
       if (cur != null && expired(a, cur.time(), Math.max(st.streamTime(), time))) {
         // Due, but no record's budget reached it yet: it expired all the same, and the record starts afresh.
         st.tx().deleteLocal(StoreState.indexKey(StoreState.EXPIRE, expiry(a, cur.time()), k));
-        forget(a, st, key, expiry(a, cur.time()), emit);
+        forget(a.ttlMs(), a.tombstoneOnExpiry(), st, key, expiry(a, cur.time()), emit);
         cur = null;
       }
       Object state = Folds.add(a.agg(), a.where(), cur == null ? null : cur.state(), vars);
@@ -112,7 +112,12 @@ final class Aggregates {
   }
 
   private static long expiry(Step.Aggregate a, long updated) {
-    return updated > Long.MAX_VALUE - a.ttlMs() ? Long.MAX_VALUE : updated + a.ttlMs();
+    return expiry(a.ttlMs(), updated);
+  }
+
+  /** When an entry last updated at {@code updated} expires with a TTL of {@code ttlMs} (capped, never overflowing). */
+  static long expiry(long ttlMs, long updated) {
+    return updated > Long.MAX_VALUE - ttlMs ? Long.MAX_VALUE : updated + ttlMs;
   }
 
   /** Whether a key last updated at {@code updated} has expired at stream time {@code streamTime}. */
@@ -139,7 +144,7 @@ final class Aggregates {
       st.tx().deleteLocal(e.key());
       st.tx().delete(k);
       Object key = a.tombstoneOnExpiry() ? keyFormat.decode("key_format", StoreState.parse(k).key()) : null;
-      forget(a, st, key, StoreState.indexTime(e.key()), emit);
+      forget(a.ttlMs(), a.tombstoneOnExpiry(), st, key, StoreState.indexTime(e.key()), emit);
     }
     if (due.size() < budget) {
       doneThrough(st, StoreState.EXPIRE, st.streamTime());
@@ -148,16 +153,16 @@ final class Aggregates {
 
   /**
    * Counts a key's expiry at {@code at} (its last update plus the TTL) and, with {@code on_expiry: tombstone}, hands
-   * its tombstone to the steps after the aggregation (to the dead-letter topic if they fail).
+   * its tombstone to the steps after the aggregation or table (to the dead-letter topic if they fail).
    */
-  private static void forget(Step.Aggregate a, StoreState st, Object key, long at, Emit emit)
+  static void forget(long ttlMs, boolean tombstone, StoreState st, Object key, long at, Emit emit)
       throws ProcessingException {
     st.countExpired();
-    if (!a.tombstoneOnExpiry()) {
+    if (!tombstone) {
       return;
     }
     Map<String, String> headers = new LinkedHashMap<>();
-    headers.put(EXPIRED, Long.toString(at - a.ttlMs()));
+    headers.put(EXPIRED, Long.toString(at - ttlMs));
     try {
       emit.result(key, NullValue.NULL_VALUE, headers, at);
     } catch (ProcessingException ex) {
@@ -383,7 +388,7 @@ final class Aggregates {
    * Every entry of index {@code kind} at or before {@code at} is processed: moves the scans' floor past them, and
    * looks up the next entry's time, so that the records before it skip the scan.
    */
-  private static void doneThrough(StoreState st, byte kind, long at) {
+  static void doneThrough(StoreState st, byte kind, long at) {
     st.indexDoneThrough(kind, at);
     if (at == Long.MAX_VALUE) {
       st.indexNextAt(kind, Long.MAX_VALUE);

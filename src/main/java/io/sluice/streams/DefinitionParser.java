@@ -18,7 +18,8 @@ import java.util.regex.Pattern;
 public final class DefinitionParser {
   private static final Pattern NAME = Pattern.compile("[a-zA-Z0-9._-]{1,200}");
   private static final Set<String> TOP_LEVEL = Set.of("name", "inputs", "key_format", "value_format", "on_error",
-      "guarantee", "start", "dead_letter_topic", "steps", "table", "standby_replicas");
+      "guarantee", "start", "dead_letter_topic", "steps", "table", "standby_replicas",
+      "ttl", "on_expiry");
 
   private final Expressions expressions;
   private final StreamDefinition.Limits limits;
@@ -35,6 +36,19 @@ public final class DefinitionParser {
     this.limits = limits;
     this.aggregates = new AggregateParser(expressions, limits.maxOutputsPerRecord());
     this.joins = new JoinParser(expressions);
+  }
+
+  /** The top-level {@code ttl} of a table read alone (0: none); refused anywhere else. */
+  private static long tableTtl(JsonObject json, boolean tableInput, Context ctx) {
+    if (!json.containsKey("ttl") && !json.containsKey("on_expiry")) {
+      return 0;
+    }
+    if (!tableInput || ctx.join != null) {
+      throw invalid((json.containsKey("ttl") ? "ttl" : "on_expiry") + ": at the top level only for a \"table\" read"
+          + " alone (an aggregation's ttl goes in its step, a stream-table join's in its join; a table-table join"
+          + " keeps none)");
+    }
+    return AggregateParser.ttl("ttl", json.getValue("ttl"), null);
   }
 
   /** Parses {@code json}; {@code pathName}, when not null, must equal its name (PUT /streams/{name}). */
@@ -76,8 +90,9 @@ public final class DefinitionParser {
     Context ctx = new Context(inputs);
     ctx.tableInput = tableInput;
     List<Step> parsed = steps(ctx, "steps", steps, true);
+    long ttl = tableTtl(json, tableInput, ctx);
     if (tableInput && ctx.join == null) {
-      ctx.join = JoinParser.tableAlone();
+      ctx.join = JoinParser.tableAlone(ttl, AggregateParser.onExpiry("on_expiry", json.getValue("on_expiry"), ttl));
       parsed.add(0, ctx.join);
     }
     if (ctx.count > limits.maxSteps()) {

@@ -17,24 +17,27 @@ import java.util.regex.Pattern;
  *
  * <pre>
  * {"join": {"table": "customers", "type": "inner" | "left", "key": "&lt;expression&gt;", "value": "&lt;expression&gt;",
- *           "store": "join"}}                                                 a stream-table join
+ *           "store": "join", "ttl": "7d"}}                                    a stream-table join
  * {"join": {"stream": "payments", "type": "inner" | "left" | "outer", "within": "5m", "grace": "10s",
  *           "key": "...", "value": "...", "store": "join"}}                    a stream-stream join
  * {"table": "users", "steps": [{"join": {"table": "addresses", "type": "inner" | "left" | "outer",
  *           "value": "...", "store": "join"}}, ...]}                          a table-table join
- * {"table": "users", "steps": [...]}                                         a topic read as a table (store "table")
+ * {"table": "users", "ttl": "7d", "on_expiry": "tombstone", "steps": [...]}  a topic read as a table (store "table")
  * </pre>
  *
  * {@code value} sees {@code key}, {@code left} and {@code right} (null for a side without a match) besides the usual
  * variables; without it the joined value is {@code {'left': left, 'right': right}}. Every join also takes
  * {@code "max_idle"}: how long records wait for a side that makes no progress ({@link JoinSync}; default 5s).
+ * {@code "ttl"} forgets a table's rows that long after their last update in the table's stream time (a stream-table
+ * join's table here, a table read alone at the definition's top level, where {@code "on_expiry": "tombstone"} also
+ * sends the forgotten key's null down its steps); see {@link Joins}.
  */
 final class JoinParser {
   /** The store of a table read alone. */
   static final String TABLE_STORE = "table";
   private static final Pattern STORE = Pattern.compile("[a-zA-Z0-9._-]{1,100}");
   private static final Set<String> FIELDS = Set.of("table", "stream", "type", "key", "value", "within", "grace",
-      "store", "max_idle");
+      "store", "max_idle", "ttl");
   /** How long held records wait for a side that reports no progress, by default ({@code max_idle}). */
   static final long DEFAULT_MAX_IDLE_MS = 5_000;
   /** The most {@code max_idle} may be: records held longer pile up in memory. */
@@ -48,7 +51,13 @@ final class JoinParser {
 
   /** The step of a definition whose input is a table, read alone (no join first). */
   static Step.Join tableAlone() {
-    return new Step.Join("table", JoinKind.TABLE, JoinType.INNER, null, null, null, 0, 0, TABLE_STORE, 0);
+    return tableAlone(0, false);
+  }
+
+  /** A table read alone whose rows are forgotten {@code ttlMs} after their last update (0: kept). */
+  static Step.Join tableAlone(long ttlMs, boolean tombstoneOnExpiry) {
+    return new Step.Join("table", JoinKind.TABLE, JoinType.INNER, null, null, null, 0, 0, TABLE_STORE, 0, ttlMs,
+        tombstoneOnExpiry);
   }
 
   /** Parses {@code body}, the join at {@code at}; {@code tableInput}: the definition's input is a table. */
@@ -99,8 +108,13 @@ final class JoinParser {
       throw invalid(at + ".max_idle: at most " + MAX_MAX_IDLE_MS / 1000 + "s (held records wait in memory), not "
           + o.getValue("max_idle"));
     }
+    long ttl = AggregateParser.ttl(at + ".ttl", o.getValue("ttl"), null);
+    if (ttl > 0 && kind != JoinKind.STREAM_TABLE) {
+      throw invalid(at + ".ttl: only a stream-table join's table keeps a ttl (a stream-stream join forgets by its"
+          + " window; a table-table join's rows have none yet)");
+    }
     return new Step.Join(at, kind, type, right, key, optExpr(at + ".value", o.getValue("value")), within, grace,
-        store, maxIdle);
+        store, maxIdle, ttl, false);
   }
 
   private static JoinType type(String at, Object v, JoinKind kind) {

@@ -30,6 +30,7 @@ import java.util.Map;
  * 'L'|'M' len(4) key time(8) offset(8)  a stream-stream join's left|right record: JSON {"v": base64 value,
  *                                       "h": headers, "t": time, "m": matched}                           (logged)
  * 'X' at(8) recordKey                   a stream-stream record to close once closeTime >= at              (local)
+ * 'T' key, 'S', 'X', 'N'                 a table's rows with a TTL: their update times ({@link TableTtl})
  * </pre>
  * A stream-stream record at time t joins the other side's records of its key with times in [t - within, t +
  * within]. Stream time is the highest record time seen; closeTime is stream time minus grace. A record with t below
@@ -73,7 +74,13 @@ final class Joins {
 
   private void table(Step.Join j, StoreState st, Side in, Aggregates.Emit emit) throws ProcessingException {
     byte[] k = StoreState.groupKey(in.keyBytes());
+    if (j.rowTtl()) {
+      TableTtl.arrive(j, st, in.key(), in.keyBytes(), in.time(), emit);
+    }
     if (isNull(in.value())) {
+      if (j.rowTtl()) {
+        TableTtl.delete(j, st, in.keyBytes());
+      }
       if (st.tx().get(k) != null) {
         st.tx().delete(k);
         emit.result(in.key(), NullValue.NULL_VALUE, in.headers(), in.time());
@@ -81,18 +88,33 @@ final class Joins {
       return;
     }
     st.tx().put(k, encode(j, in.value()));
+    if (j.rowTtl()) {
+      TableTtl.put(j, st, in.keyBytes(), in.time());
+    }
     emit.result(in.key(), in.value(), in.headers(), in.time());
   }
 
   private void streamTable(Step.Join j, StoreState st, Side in, Aggregates.Emit emit) throws ProcessingException {
     byte[] k = StoreState.groupKey(in.keyBytes());
     if (in.right()) {
+      if (j.rowTtl()) {
+        TableTtl.arrive(j, st, in.key(), in.keyBytes(), in.time(), emit);
+      }
       if (isNull(in.value())) {
         st.tx().delete(k);
+        if (j.rowTtl()) {
+          TableTtl.delete(j, st, in.keyBytes());
+        }
       } else {
         st.tx().put(k, encode(j, in.value()));
+        if (j.rowTtl()) {
+          TableTtl.put(j, st, in.keyBytes(), in.time());
+        }
       }
       return;
+    }
+    if (j.rowTtl()) {
+      TableTtl.forgetIfDue(j, st, in.key(), in.keyBytes(), emit);
     }
     byte[] row = st.tx().get(k);
     if (row == null && j.type() == JoinType.INNER) {
@@ -174,6 +196,9 @@ final class Joins {
    */
   void close(Step.Join j, StoreState st, Map<String, Object> vars, int budget, Aggregates.Emit emit)
       throws ProcessingException {
+    if (j.rowTtl()) {
+      TableTtl.close(j, st, keyFormat, budget, emit);
+    }
     if (j.kind() != JoinKind.STREAM_STREAM || st.streamTime() == Long.MIN_VALUE) {
       return;
     }
@@ -213,6 +238,9 @@ final class Joins {
 
   /** Rebuilds a restored store's close index and stream time from its records. Blocking: a worker. */
   static void rebuild(Step.Join j, StoreState st) {
+    if (j.rowTtl()) {
+      TableTtl.rebuild(j, st);
+    }
     if (j.kind() != JoinKind.STREAM_STREAM) {
       return;
     }

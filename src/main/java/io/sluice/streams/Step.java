@@ -71,10 +71,23 @@ public sealed interface Step {
    * {@code right}: the other side's topic (null for a table read alone); {@code key}: the left record's join key
    * (null: its key); {@code value}: the joined value over {@code left} and {@code right} (null: {@code {'left': left,
    * 'right': right}}); {@code withinMs} and {@code graceMs}: a stream-stream join's window; {@code maxIdleMs}: how
-   * long records wait for a silent side before they go ({@link JoinSync}).
+   * long records wait for a silent side before they go ({@link JoinSync}); {@code ttlMs} and
+   * {@code tombstoneOnExpiry}: a table's rows (a table alone, a stream-table join's table) forgotten that long after
+   * their last update in the table's stream time, as an aggregation's {@code ttl} (0: kept until deleted).
    */
   record Join(String where, JoinKind kind, JoinType type, String right, Expression key, Expression value,
-      long withinMs, long graceMs, String store, long maxIdleMs) implements Step {
+      long withinMs, long graceMs, String store, long maxIdleMs, long ttlMs, boolean tombstoneOnExpiry)
+      implements Step {
+    /** Without a TTL on the table's rows. */
+    Join(String where, JoinKind kind, JoinType type, String right, Expression key, Expression value,
+        long withinMs, long graceMs, String store, long maxIdleMs) {
+      this(where, kind, type, right, key, value, withinMs, graceMs, store, maxIdleMs, 0, false);
+    }
+
+    /** Whether the store keeps table rows with an update time ({@link Joins}'s TTL layout). */
+    boolean rowTtl() {
+      return ttlMs > 0 && (kind == JoinKind.TABLE || kind == JoinKind.STREAM_TABLE);
+    }
   }
 
   /** What a {@link Join} joins. {@code TABLE}: a table read alone (the definition's {@code table}). */

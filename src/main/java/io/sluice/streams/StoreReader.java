@@ -39,6 +39,12 @@ final class StoreReader {
     return Aggregates.expired(definition.aggregate(), s.time(), streamTime);
   }
 
+  /** A table's due row (a TTL) that no record has deleted yet. */
+  private boolean dueRow(byte[] key) {
+    Step.Join j = definition.join();
+    return j != null && j.rowTtl() && TableTtl.due(j, TableTtl.readTime(kv.get(TableTtl.timeKey(key))), streamTime);
+  }
+
   private interface Visitor {
     /** Whether to go on. */
     boolean visit(Kv.Entry e) throws ProcessingException;
@@ -88,7 +94,7 @@ final class StoreReader {
     }
     if (definition.aggregate() == null) {
       byte[] row = kv.get(StoreState.groupKey(key));
-      return row == null ? null : row(key, row);
+      return row == null || dueRow(key) ? null : row(key, row);
     }
     if (definition.aggregate().window() == null) {
       Aggregates.Stored s = Aggregates.Stored.read(kv.get(StoreState.groupKey(key)));
@@ -131,7 +137,7 @@ final class StoreReader {
       }
       String order = HexFormat.of().formatHex(p.key());
       Aggregates.Stored stored = definition.aggregate() == null ? null : Aggregates.Stored.read(e.value());
-      if (!windowed && stored != null && expired(stored)) {
+      if (!windowed && stored != null && expired(stored) || stored == null && dueRow(p.key())) {
         return true;
       }
       if (windowed && current[0] != null && current[0].getString("order").equals(order)) {

@@ -27,6 +27,7 @@ final class StreamsEndpoint {
   private static final String TO_DELETE = "delete stream {} (Read is needed on every topic it reads, Write on every "
       + "topic it writes, and with delete_topics Delete on its dead-letter, repartition and changelog topics)";
   private final StreamsService service;
+  private final TopologyCache topologies = new TopologyCache();
 
   StreamsEndpoint(StreamsService service) {
     this.service = service;
@@ -175,9 +176,9 @@ final class StreamsEndpoint {
           StreamStore.Stored s = service.store().get(name);
           StreamDefinition d = service.compile(s);
           if ("text".equals(format)) {
-            return TopologyDescriber.describe(d).toText();
+            return topologies.topology(d).toText();
           }
-          JsonObject topology = TopologyDescriber.withFigures(TopologyDescriber.json(d), service.store().tasks(name));
+          JsonObject topology = TopologyDescriber.withFigures(topologies.json(d), service.store().tasks(name));
           return new JsonObject().put("name", name).put("version", s.version()).mergeIn(topology);
         }))
         .onSuccess(r -> {

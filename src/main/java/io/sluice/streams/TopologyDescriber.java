@@ -197,6 +197,7 @@ final class TopologyDescriber {
           : a.window().kind() == io.sluice.streams.state.WindowSpec.Kind.SESSION ? "session" : "window";
     } else if (step instanceof Step.Join j) {
       name = j.store();
+      ttlMs = j.ttlMs();
       kind = j.kind() == Step.JoinKind.STREAM_STREAM ? "window" : "key-value";
     } else {
       return List.of();

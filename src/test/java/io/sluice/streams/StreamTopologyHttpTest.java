@@ -1,10 +1,16 @@
 package io.sluice.streams;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.sluice.broker.Broker;
 import io.sluice.broker.testing.BlockedThreadGuard;
 import io.sluice.broker.testing.TestBrokers;
+import io.sluice.client.ClientOptions;
+import io.sluice.client.SluiceClient;
+import io.sluice.client.Streams;
+import io.sluice.errors.ErrorCode;
+import io.sluice.errors.SluiceException;
 import io.sluice.streams.BrokerHttp.Reply;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -88,6 +94,40 @@ class StreamTopologyHttpTest {
     Reply missing = HTTP.send("GET", "/streams/nope/topology", null);
     assertThat(missing.status()).isEqualTo(404);
     assertThat(missing.json().getInteger("error_code")).isEqualTo(10019);
+  }
+
+  /** The Java client's calls answer as the route, in both formats, and a new version's topology at once. */
+  @Test
+  void theJavaClientReadsBothFormatsAndANewVersionsTopology() throws Exception {
+    HTTP.createTopic("views", 1);
+    HTTP.createTopic("per-view", 1);
+    String definition = """
+        {"name": "per-view", "inputs": ["views"], "steps": [{"group_by": "key"}, {"count": {"store": "%s"}},
+         {"to": "per-view"}]}""";
+    Reply created = HTTP.send("POST", "/streams", new JsonObject(definition.formatted("first")));
+    assertThat(created.status()).as(created.body()).isEqualTo(201);
+    SluiceClient client = SluiceClient.create(ClientOptions.bootstrap("http://127.0.0.1:" + broker.httpPort()));
+    Duration wait = Duration.ofSeconds(30);
+    try {
+      Streams streams = client.streams();
+      JsonObject topo = streams.topology("per-view").await().atMost(wait);
+      assertThat(topo.getString("name")).isEqualTo("per-view");
+      assertThat(topo.getJsonArray("stores").getJsonObject(0).getString("name")).isEqualTo("first");
+      assertThat(streams.topologyText("per-view").await().atMost(wait)).startsWith("Topologies:\n")
+          .contains("(stores: [first])").isEqualTo(HTTP.send("GET", "/streams/per-view/topology?format=text", null)
+              .body());
+      Reply updated = HTTP.send("PUT", "/streams/per-view", new JsonObject(definition.formatted("second")));
+      assertThat(updated.status()).as(updated.body()).isEqualTo(200);
+      JsonObject next = streams.topology("per-view").await().atMost(wait);
+      assertThat(next.getLong("version")).isEqualTo(2);
+      assertThat(next.getJsonArray("stores").getJsonObject(0).getString("name")).isEqualTo("second");
+      assertThat(streams.topologyText("per-view").await().atMost(wait)).contains("(stores: [second])");
+      assertThatThrownBy(() -> streams.topology("nope").await().atMost(wait))
+          .isInstanceOfSatisfying(SluiceException.class, e -> assertThat(e.errorCode())
+              .isEqualTo(ErrorCode.STREAM_NOT_FOUND));
+    } finally {
+      client.close().await().atMost(wait);
+    }
   }
 
   private static JsonObject get(String path) throws Exception {

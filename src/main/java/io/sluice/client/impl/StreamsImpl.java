@@ -107,4 +107,16 @@ final class StreamsImpl implements Streams {
     return Unis.onContext(context, () -> metadata.anyBroker(HttpMethod.GET, path.toString(), null)
         .map(r -> r.json()));
   }
+
+  @Override
+  public Uni<JsonObject> topology(String name) {
+    return Unis.onContext(context, () -> metadata.anyBroker(HttpMethod.GET, path(name) + "/topology", null)
+        .map(r -> r.json()));
+  }
+
+  @Override
+  public Uni<String> topologyText(String name) {
+    return Unis.onContext(context, () -> metadata.anyBroker(HttpMethod.GET, path(name) + "/topology?format=text",
+        null, "text/plain", null).map(r -> r.body().toString(java.nio.charset.StandardCharsets.UTF_8)));
+  }
 }

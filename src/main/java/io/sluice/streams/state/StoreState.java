@@ -57,6 +57,9 @@ public final class StoreState implements AutoCloseable {
   private final long[] nextAt = {Long.MIN_VALUE, Long.MIN_VALUE};
   private final long[] pendingNextAt = {Long.MIN_VALUE, Long.MIN_VALUE};
 
+  /** A table with a TTL holds rows without an update time, stored before it had one (see {@code TableTtl}). */
+  private boolean unstampedRows;
+
   public StoreState(String name, Kv kv) {
     this.name = name;
     this.kv = kv;
@@ -83,6 +86,14 @@ public final class StoreState implements AutoCloseable {
 
   public void observe(long time) {
     pendingStreamTime = Math.max(pendingStreamTime, time);
+  }
+
+  public boolean unstampedRows() {
+    return unstampedRows;
+  }
+
+  public void unstampedRows(boolean any) {
+    unstampedRows = any;
   }
 
   public void countLate() {
