@@ -20,9 +20,10 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A share group's accepted records stay accepted across kill -9 of the broker keeping share groups: the broker that
- * keeps them next restores {@code __share_group_state}, never delivers an answered ACCEPT again, and delivers the
- * records handed out but not acknowledged again, their delivery counts kept.
+ * A share group's accepted records stay accepted across kill -9 of the broker keeping share groups (the leader of
+ * {@code __share_group_state}): the broker that keeps them next restores the topic, never delivers an answered ACCEPT
+ * again, keeps the member (which releases what it still holds as itself), and delivers the released records again,
+ * their delivery counts kept.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ShareGroupsCrashIT {
@@ -69,16 +70,33 @@ class ShareGroupsCrashIT {
         new JsonObject().put("acknowledgements", accepts));
     assertThat(acked.statusCode()).as(body(acked)).isEqualTo(200);
 
-    cluster.signal(cluster.node(1), "KILL");
+    int keeper = cluster.leader(second, "__share_group_state", 0);
+    cluster.signal(cluster.node(keeper), "KILL");
+    Node via = cluster.node(keeper == 2 ? 3 : 2);
+    JsonArray releases = new JsonArray();
+    for (long offset = 4; offset < 6; offset++) {
+      releases.add(new JsonObject().put("topic", TOPIC).put("partition", 0).put("offset", offset)
+          .put("type", "RELEASE"));
+    }
+    await("the member, kept by the next keeper, to release what it holds", () -> {
+      try {
+        HttpResponse<byte[]> r = calls.post(via, "/share-groups/crash/members/" + member + "/acknowledgements",
+            new JsonObject().put("acknowledgements", releases));
+        assertThat(r.statusCode()).as(body(r)).isIn(200, 503);
+        return r.statusCode() == 200 && !body(r).contains("error_code");
+      } catch (Exception e) {
+        return false; // the killed broker's connection
+      }
+    });
 
     AtomicReference<JsonArray> redelivered = new AtomicReference<>();
     await("the next keeper to hand out the unacknowledged records", () -> {
       try {
-        String again = join(second, false);
+        String again = join(via, false);
         if (again == null) {
           return false; // the next keeper is not seen yet, or is loading (503, retriable)
         }
-        HttpResponse<byte[]> r = calls.get(second, "/share-groups/crash/members/" + again
+        HttpResponse<byte[]> r = calls.get(via, "/share-groups/crash/members/" + again
             + "/records?max_records=100&timeout=1000");
         if (r.statusCode() == 200 && !new JsonArray(body(r)).isEmpty()) {
           redelivered.set(new JsonArray(body(r)));
