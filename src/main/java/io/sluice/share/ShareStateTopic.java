@@ -30,8 +30,8 @@ import java.util.function.Consumer;
 /**
  * The internal topic {@value #NAME}: what share groups must not forget (KIP-932's share coordinator state), so that
  * a keeper that crashes, stops or loses the partition hands its groups to the next one intact. One partition (one
- * broker keeps every share group), compacted, replicated min(3, brokers the cluster has had) times like {@code __consumer_offsets}, and
- * written only by the broker ({@link InternalTopics}).
+ * broker keeps every share group), compacted, replicated min(3, brokers the cluster has had) times like
+ * {@code __consumer_offsets}, and written only by the broker ({@link InternalTopics}).
  *
  * <p>Records are keyed; the latest of a key wins and a null value (tombstone) deletes it. Key and value are UTF-8
  * JSON:
