@@ -315,11 +315,18 @@ final class ShareGroups implements ShareGroupsApi {
 
   /** Drops every member whose session has passed (their records become available); run by a periodic sweep. */
   void expireSessions() {
-    keeper.get().onSuccess(k -> context.runOnContext(v -> {
-      if (k.broker() != brokerId || loadedAt != null && loadedAt.leaderEpoch() != k.leaderEpoch()) {
-        forget();
+    context.runOnContext(v -> {
+      // Only while serving: the look-up creates the state topic, which must wait for the first share-group call
+      // (created at a lone broker's start, it would have one replica).
+      ShareStateTopic.Keeper was = loadedAt;
+      if (was != null) {
+        keeper.get().onSuccess(k -> context.runOnContext(x -> {
+          if (loadedAt == was && (k.broker() != brokerId || k.leaderEpoch() != was.leaderEpoch())) {
+            forget();
+          }
+        }));
       }
-    }));
+    });
     context.runOnContext(v -> {
       long now = clock.getAsLong();
       List<Entry> gone = new ArrayList<>();

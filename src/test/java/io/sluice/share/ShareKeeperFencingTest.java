@@ -2,12 +2,8 @@ package io.sluice.share;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.sluice.api.ElectionType;
-import io.sluice.api.RequestContext;
 import io.sluice.api.TopicPartition;
 import io.sluice.broker.Broker;
-import io.sluice.broker.metadata.MetadataSnapshot;
-import io.sluice.broker.metadata.PartitionState;
 import io.sluice.broker.testing.BlockedThreadGuard;
 import io.sluice.broker.testing.InProcessCluster;
 import io.sluice.config.BrokerConfig;
@@ -70,10 +66,6 @@ class ShareKeeperFencingTest {
     return f.await(InProcessCluster.WAIT_MS, TimeUnit.MILLISECONDS);
   }
 
-  private static PartitionState state(MetadataSnapshot s) {
-    return s.topic(STATE.topic()).map(t -> t.states().get(0)).orElse(null);
-  }
-
   @Test
   void aFormerKeeperHandsOutNothingAndTheNewOneKeepsMembersAndLocks() throws Exception {
     WebClient web = cluster.web(1);
@@ -86,8 +78,9 @@ class ShareKeeperFencingTest {
     }
     assertThat(await(web.post("/topics/jobs/partitions/0").sendJsonObject(new JsonObject().put("records", batch)))
         .statusCode()).isEqualTo(200);
-    await(ShareStateTopic.keeper(cluster.broker(1).service()));
-    cluster.awaitEverywhere(s -> state(s) != null && state(s).leader() >= 0 && state(s).isr().size() == 3);
+    await(ShareStateTopic.keeper(cluster.broker(1).service())); // creates the topic: three replicas
+    cluster.awaitEverywhere(s -> ShareStateLeadership.state(s) != null
+        && ShareStateLeadership.state(s).leader() >= 0 && ShareStateLeadership.state(s).isr().size() == 3);
     int oldKeeper = cluster.leader(STATE);
     int newKeeper = oldKeeper % 3 + 1;
 
@@ -97,7 +90,7 @@ class ShareKeeperFencingTest {
     String m = join(web);
     assertThat(fetch(web, m)).extracting(r -> ((JsonObject) r).getLong("offset")).containsExactly(1L, 2L, 3L, 4L, 5L);
 
-    moveStateLeadership(oldKeeper, newKeeper);
+    ShareStateLeadership.moveTo(cluster, newKeeper);
 
     // The zombie acquires 1..5 in memory (it never saw m take them), but its write is refused: nothing handed out.
     assertThat(codeOf(zombie.fetch("g", z, 100, 0))).isEqualTo(ErrorCode.NOT_COORDINATOR);
@@ -129,16 +122,6 @@ class ShareKeeperFencingTest {
         new ShareReads(broker.service(), zombiePool), new ShareStateTopic(broker.service(), zombiePool), brokerId,
         ShareGroupsService.settings(broker.config()), System::currentTimeMillis,
         () -> Future.succeededFuture(frozen));
-  }
-
-  /** A reassignment putting {@code to} first, then a preferred election. */
-  private void moveStateLeadership(int from, int to) throws Exception {
-    var service = cluster.broker(to).service();
-    await(service.alterPartitionReassignment(RequestContext.SELF, STATE, List.of(to, from, 6 - from - to)));
-    cluster.awaitEverywhere(s -> s.topic(STATE.topic()).orElseThrow().assignment().get(0).get(0) == to
-        && state(s).isr().size() == 3);
-    await(service.electLeaders(RequestContext.SELF, ElectionType.PREFERRED, List.of(STATE)));
-    cluster.awaitEverywhere(s -> state(s).leader() == to);
   }
 
   private static ErrorCode codeOf(Future<?> call) {

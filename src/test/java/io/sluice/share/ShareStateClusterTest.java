@@ -2,9 +2,6 @@ package io.sluice.share;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.sluice.api.ElectionType;
-import io.sluice.api.RequestContext;
-import io.sluice.api.TopicPartition;
 import io.sluice.broker.testing.BlockedThreadGuard;
 import io.sluice.broker.testing.InProcessCluster;
 import io.sluice.config.BrokerConfig;
@@ -117,7 +114,7 @@ class ShareStateClusterTest {
     // The stopped broker, back and leading the topic again, keeps the groups: it loads them rather than start empty.
     cluster.startBroker(keeper);
     cluster.awaitLive();
-    moveStateLeadership(keeper);
+    ShareStateLeadership.moveTo(cluster, keeper);
     assertThat(fetchAgain(viaOther)).extracting(r -> ((JsonObject) r).getLong("offset") + "@"
         + ((JsonObject) r).getInteger("delivery_count")).containsExactly("4@3", "5@3");
   }
@@ -137,18 +134,6 @@ class ShareStateClusterTest {
       }
       return acked.statusCode() == 200;
     });
-  }
-
-  /** A reassignment putting {@code to} first among the state partition's replicas, then a preferred election. */
-  private void moveStateLeadership(int to) throws Exception {
-    TopicPartition state = ShareStateTopic.PARTITION;
-    List<Integer> order = new ArrayList<>(List.of(to));
-    List.of(1, 2, 3).stream().filter(b -> b != to).forEach(order::add);
-    await(cluster.broker(to).service().alterPartitionReassignment(RequestContext.SELF, state, order));
-    cluster.awaitEverywhere(s -> s.topic(state.topic()).orElseThrow().assignment().get(0).get(0) == to
-        && s.topic(state.topic()).orElseThrow().states().get(0).isr().size() == 3);
-    await(cluster.broker(to).service().electLeaders(RequestContext.SELF, ElectionType.PREFERRED, List.of(state)));
-    cluster.awaitEverywhere(s -> s.topic(state.topic()).orElseThrow().states().get(0).leader() == to);
   }
 
   /** Joins and fetches until a fetch hands out records (the keeper may be loading, or not seen everywhere yet). */
