@@ -151,12 +151,26 @@ class ShareConsumerTest {
     return ids.get(0);
   }
 
+  /** What a test does to a subscribed consumer with a web client on the broker; both closed after. */
+  private interface WithWeb {
+    void run(ShareConsumer consumer, WebClient web) throws Exception;
+  }
+
+  private static void subscribedWithWeb(String group, String topic, WithWeb body) throws Exception {
+    ShareConsumer consumer = subscribed(group, topic);
+    WebClient web = TestClients.web(broker.httpPort());
+    try {
+      body.run(consumer, web);
+    } finally {
+      consumer.close().await().atMost(WAIT);
+      web.close();
+    }
+  }
+
   @Test
   void aPollOfAMemberTheGroupNoLongerKnowsJoinsAgainAndFetchesInTheSamePoll() throws Exception {
     topicWith("rejoin", 1, 3);
-    ShareConsumer a = subscribed("rejoin-g", "rejoin");
-    WebClient web = TestClients.web(broker.httpPort());
-    try {
+    subscribedWithWeb("rejoin-g", "rejoin", (a, web) -> {
       String removed = removeTheMember(web, "rejoin-g");
       List<ShareConsumerRecord> first = poll(a, 5_000);
       assertThat(first).as("the poll that found the member unknown").isNotEmpty();
@@ -166,27 +180,19 @@ class ShareConsumerTest {
       }
       assertThat(all).extracting(ShareConsumerRecord::offset).containsExactly(0L, 1L, 2L);
       assertThat(memberIds(web, "rejoin-g")).hasSize(1).doesNotContain(removed);
-    } finally {
-      a.close().await().atMost(WAIT);
-      web.close();
-    }
+    });
   }
 
   @Test
   void aHeartbeatThatFindsTheMemberUnknownJoinsAgain() throws Exception {
     topicWith("beat", 1, 1);
-    ShareConsumer a = subscribed("beat-g", "beat");
-    WebClient web = TestClients.web(broker.httpPort());
-    try {
+    subscribedWithWeb("beat-g", "beat", (a, web) -> {
       String removed = removeTheMember(web, "beat-g");
       // No poll: only the heartbeat (every 5 s with the broker's default session) can notice.
       Awaitility.await().atMost(WAIT).until(() -> {
         List<String> ids = memberIds(web, "beat-g");
         return ids.size() == 1 && !ids.contains(removed);
       });
-    } finally {
-      a.close().await().atMost(WAIT);
-      web.close();
-    }
+    });
   }
 }
