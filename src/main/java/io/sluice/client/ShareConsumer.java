@@ -27,8 +27,10 @@ public interface ShareConsumer {
 
   /**
    * Sends the pending acknowledgements, then hands out up to {@code max.poll.records} records, waiting up to
-   * {@code timeout} for one. A member the group no longer knows (its session expired, the keeping broker changed)
-   * joins again and the poll answers none: the records it held are delivered again.
+   * {@code timeout} for one. A member the group no longer knows (its session expired, it was removed) joins again
+   * within the same poll, which fetches as the new member: the records it held went back to the group (its pending
+   * acknowledgements are dropped with them). A change of the keeping broker keeps the member and its records.
+   * The member also joins again when a heartbeat finds it unknown.
    */
   Uni<java.util.List<ShareConsumerRecord>> poll(Duration timeout);
 

@@ -70,15 +70,26 @@ final class ShareGroups implements ShareGroupsApi {
   private final int brokerId;
   private final Settings settings;
   private final LongSupplier clock;
+  private final Supplier<Future<ShareStateTopic.Keeper>> keeper;
   private final Map<String, Group> groups = new HashMap<>();
   /** The load of the groups from {@link ShareStateTopic}, null until this broker keeps them (again). */
   private Future<Void> loaded;
-  /** Raised whenever the groups are dropped, so that a load begun before is discarded. */
+  /** Who this broker was as it loaded them: its writes carry that leader epoch. */
+  private ShareStateTopic.Keeper loadedAt;
+  /**
+   * Raised whenever the groups are dropped, so that a load begun before is discarded, and so that a call that began
+   * on the dropped state does not write it ({@link #persist}).
+   */
   private long loads;
 
+  /**
+   * {@code keeper} names the broker that keeps the share groups now and its leader epoch
+   * ({@link ShareStateTopic#keeper}); a test gives a stale one, as a broker whose metadata lags would see.
+   */
   ShareGroups(Context context, BrokerService cluster, ShareReads reads, ShareStateTopic state, int brokerId,
-      Settings settings, LongSupplier clock) {
+      Settings settings, LongSupplier clock, Supplier<Future<ShareStateTopic.Keeper>> keeper) {
     this.context = context;
+    this.keeper = keeper;
     this.cluster = cluster;
     this.reads = reads;
     this.state = state;
@@ -97,35 +108,53 @@ final class ShareGroups implements ShareGroupsApi {
 
   /** {@link #onOwn}, once this broker keeps the share groups and has loaded them. */
   private <T> Future<T> served(Supplier<Future<T>> work) {
-    return Contexts.onCaller(cluster.describeCluster(RequestContext.SELF)
-        .compose(d -> Contexts.onContext(context, () -> ready(ShareRouting.keeper(d, brokerId))))
+    return Contexts.onCaller(keeper.get()
+        .compose(k -> Contexts.onContext(context, () -> ready(k)))
         .compose(v -> Contexts.onContext(context, work)));
   }
 
   /**
    * On the context: loads the groups from {@link ShareStateTopic} the first time this broker keeps them (and again
-   * after it stopped keeping them, or after a failed write); fails NOT_COORDINATOR while another broker keeps them.
+   * at each new leader epoch, after it stopped keeping them, or after a failed write); fails NOT_COORDINATOR while
+   * another broker keeps them.
    */
-  private Future<Void> ready(int keeper) {
-    if (keeper != brokerId) {
+  private Future<Void> ready(ShareStateTopic.Keeper k) {
+    if (k.broker() != brokerId) {
       forget();
-      return Future.failedFuture(new SluiceException(ErrorCode.NOT_COORDINATOR, "Broker " + keeper
+      return Future.failedFuture(new SluiceException(ErrorCode.NOT_COORDINATOR, "Broker " + k.broker()
           + " keeps the share groups now, not broker " + brokerId + "; retry"));
     }
-    if (loaded == null || loaded.failed()) {
-      long attempt = ++loads;
-      List<Entry> entries = new ArrayList<>();
-      loaded = state.ensureCreated().compose(v -> state.load(brokerId, entries::add))
-          .compose(v -> Contexts.onContext(context, () -> {
-            if (attempt == loads) {
-              groups.clear();
-              entries.forEach(this::restore);
-            }
-            return attempt == loads ? Future.<Void>succeededFuture() : Future.failedFuture(new SluiceException(
-                ErrorCode.COORDINATOR_LOAD_IN_PROGRESS, "The share groups are being loaded again; retry"));
-          }));
+    if (loaded != null && !loaded.failed() && loadedAt.leaderEpoch() == k.leaderEpoch()) {
+      return loaded;
     }
+    forget();
+    long attempt = ++loads;
+    List<Entry> entries = new ArrayList<>();
+    loadedAt = k;
+    loaded = state.load(k, entries::add).recover(ShareGroups::fencedAsNotCoordinator)
+        .compose(v -> Contexts.onContext(context, () -> {
+          if (attempt == loads) {
+            groups.clear();
+            entries.forEach(this::restore);
+            long now = clock.getAsLong();
+            groups.values().forEach(g -> g.partitions.values().forEach(sp -> {
+              sp.releaseUnless(g.members::containsKey);
+              sp.expireLocks(now);
+            }));
+          }
+          return attempt == loads ? Future.<Void>succeededFuture() : Future.failedFuture(new SluiceException(
+              ErrorCode.COORDINATOR_LOAD_IN_PROGRESS, "The share groups are being loaded again; retry"));
+        }));
     return loaded;
+  }
+
+  /** A write refused as from a former leader of the state topic's partition: another broker keeps the groups. */
+  private static <T> Future<T> fencedAsNotCoordinator(Throwable t) {
+    ErrorCode code = t instanceof SluiceException e ? e.errorCode() : null;
+    boolean fenced = code == ErrorCode.FENCED_LEADER_EPOCH || code == ErrorCode.NOT_LEADER_OR_FOLLOWER
+        || code == ErrorCode.UNKNOWN_LEADER_EPOCH || code == ErrorCode.NOT_COORDINATOR;
+    return Future.failedFuture(!fenced ? t : new SluiceException(ErrorCode.NOT_COORDINATOR, "This broker no longer"
+        + " keeps the share groups (" + t.getMessage() + "); retry", t));
   }
 
   /** Drops the groups kept in memory: another broker keeps them now, or a write failed (the topic is the truth). */
@@ -133,6 +162,7 @@ final class ShareGroups implements ShareGroupsApi {
     if (loaded != null) {
       loads++;
       loaded = null;
+      loadedAt = null;
       groups.clear();
     }
   }
@@ -158,6 +188,17 @@ final class ShareGroups implements ShareGroupsApi {
               settings.limits()));
         }
       }
+      case "member" -> {
+        Group g = groups.computeIfAbsent(group, k -> new Group());
+        String id = key.getString(2);
+        if (e.value() == null) {
+          g.members.remove(id);
+        } else {
+          // Its session starts again: it cannot have been heard from while no broker kept the groups.
+          g.members.put(id, new Member(id, e.value().getJsonArray("topics").stream().map(String.class::cast)
+              .toList(), e.value().getLong("session_timeout_ms"), clock.getAsLong()));
+        }
+      }
       default -> {
         // a keeper's load marker
       }
@@ -165,15 +206,34 @@ final class ShareGroups implements ShareGroupsApi {
   }
 
   /**
-   * Writes {@code entries} to {@link ShareStateTopic} (acks=all); what is answered after this is durable. A failed
-   * write drops the groups in memory, ahead of the topic now, so that the next call loads them from it.
+   * On the context: writes {@code entries} to {@link ShareStateTopic} (acks=all) at the leader epoch the groups were
+   * loaded at; what is answered after this is durable. {@code token} is {@link #loads} when the call began: if the
+   * groups were dropped since, nothing is written (the entries describe state that is gone). A failed write drops the
+   * groups in memory, ahead of the topic now, so that the next call loads them from it; a write refused because
+   * another broker leads the topic's partition now fails NOT_COORDINATOR.
    */
-  private Future<Void> persist(List<Entry> entries) {
-    return state.write(entries).recover(t -> Contexts.onContext(context, () -> {
-      forget();
-      return Future.failedFuture(new SluiceException(ErrorCode.COORDINATOR_NOT_AVAILABLE, "Writing the share group"
-          + " state failed (" + t.getMessage() + "); retry", t));
+  private Future<Void> persist(long token, List<Entry> entries) {
+    if (token != loads || loadedAt == null) {
+      return Future.failedFuture(new SluiceException(ErrorCode.NOT_COORDINATOR, "The share groups were dropped"
+          + " while this call ran (another broker keeps them, or a write failed); nothing was written; retry"));
+    }
+    return state.write(entries, loadedAt.leaderEpoch()).recover(t -> Contexts.onContext(context, () -> {
+      if (token == loads) {
+        forget();
+      }
+      return ShareGroups.<Void>fencedAsNotCoordinator(t).recover(t2 -> Future.failedFuture(t2 != t ? t2
+          : new SluiceException(ErrorCode.COORDINATOR_NOT_AVAILABLE, "Writing the share group state failed ("
+              + t.getMessage() + "); retry", t)));
     }));
+  }
+
+  private Future<Void> persist(List<Entry> entries) {
+    return persist(loads, entries);
+  }
+
+  private static Entry memberEntry(String group, Member m) {
+    return new Entry(ShareStateTopic.memberKey(group, m.id), new JsonObject()
+        .put("topics", new JsonArray(m.topics)).put("session_timeout_ms", m.sessionTimeoutMs));
   }
 
   /** The snapshots of {@code group}'s share-partitions {@code tps}, as records of {@link ShareStateTopic}. */
@@ -212,9 +272,15 @@ final class ShareGroups implements ShareGroupsApi {
         g.earliest = earliest;
       }
       String id = UUID.randomUUID().toString();
-      g.members.put(id, new Member(id, topics, session, clock.getAsLong()));
-      return !changed ? Future.succeededFuture(id) : persist(List.of(new Entry(
-          ShareStateTopic.groupKey(group), new JsonObject().put("earliest", g.earliest)))).map(id);
+      Member m = new Member(id, topics, session, clock.getAsLong());
+      g.members.put(id, m);
+      // The member is written too (KIP-932 keeps membership in the coordinator): a new keeper keeps it.
+      List<Entry> entries = new ArrayList<>();
+      if (changed) {
+        entries.add(new Entry(ShareStateTopic.groupKey(group), new JsonObject().put("earliest", g.earliest)));
+      }
+      entries.add(memberEntry(group, m));
+      return persist(entries).map(id);
     }));
   }
 
@@ -224,8 +290,7 @@ final class ShareGroups implements ShareGroupsApi {
     return served(() -> {
       Group g = requireGroup(group);
       requireMember(group, g, member);
-      drop(g, member);
-      return Future.succeededFuture();
+      return persist(drop(group, g, member));
     });
   }
 
@@ -238,26 +303,41 @@ final class ShareGroups implements ShareGroupsApi {
     });
   }
 
-  private void drop(Group g, String member) {
+  /**
+   * Removes {@code member}, releasing its records; answers its tombstone to write (the snapshots need not be: a load
+   * releases what a member it does not know holds).
+   */
+  private List<Entry> drop(String group, Group g, String member) {
     g.members.remove(member);
     g.partitions.values().forEach(sp -> sp.releaseMember(member));
+    return List.of(new Entry(ShareStateTopic.memberKey(group, member), null));
   }
 
   /** Drops every member whose session has passed (their records become available); run by a periodic sweep. */
   void expireSessions() {
-    cluster.describeCluster(RequestContext.SELF).onSuccess(d -> context.runOnContext(v -> {
-      if (ShareRouting.keeper(d, brokerId) != brokerId) {
-        forget();
+    context.runOnContext(v -> {
+      // Only while serving: the look-up creates the state topic, which must wait for the first share-group call
+      // (created at a lone broker's start, it would have one replica).
+      ShareStateTopic.Keeper was = loadedAt;
+      if (was != null) {
+        keeper.get().onSuccess(k -> context.runOnContext(x -> {
+          if (loadedAt == was && (k.broker() != brokerId || k.leaderEpoch() != was.leaderEpoch())) {
+            forget();
+          }
+        }));
       }
-    }));
+    });
     context.runOnContext(v -> {
       long now = clock.getAsLong();
-      for (Group g : groups.values()) {
+      List<Entry> gone = new ArrayList<>();
+      groups.forEach((name, g) -> {
         List<String> expired = g.members.values().stream()
             .filter(m -> now - m.lastSeenMs >= m.sessionTimeoutMs).map(m -> m.id).toList();
-        expired.forEach(id -> drop(g, id));
+        expired.forEach(id -> gone.addAll(drop(name, g, id)));
         g.partitions.values().forEach(sp -> sp.expireLocks(now));
-      }
+      });
+      // Unanswered: a member the write misses comes back with the next load, and its session expires there again.
+      persist(gone).onFailure(t -> { });
     });
   }
 
@@ -284,14 +364,23 @@ final class ShareGroups implements ShareGroupsApi {
    */
   @Override
   public Future<List<ShareRecord>> fetch(String group, String member, int maxRecords, long maxWaitMs) {
+    long[] token = new long[1];
     return served(() -> {
       Member m = requireMember(group, requireGroup(group), member);
       m.lastSeenMs = clock.getAsLong();
+      token[0] = loads;
       return partitionsOf(m.topics);
-    }).compose(tps -> onOwn(() -> startPartitions(group, tps)))
+    }).compose(tps -> onOwn(() -> startPartitions(token[0], group, tps)))
         .compose(tps -> new ShareFetch(this, reads, group, member, tps, maxRecords, maxWaitMs).run())
-        .compose(records -> records.isEmpty() ? Future.succeededFuture(records) : onOwn(() -> persist(
-            snapshots(group, requireGroup(group), records.stream().map(ShareRecord::tp).toList())).map(records)));
+        .compose(records -> records.isEmpty() ? Future.succeededFuture(records) : onOwn(() -> {
+          // Only what the state to be written says this member holds is handed out (a lock may have expired).
+          Group g = requireGroup(group);
+          List<ShareRecord> held = records.stream().filter(r -> {
+            SharePartition sp = g.partitions.get(r.tp());
+            return sp != null && sp.holds(member, r.record().offset());
+          }).toList();
+          return persist(token[0], snapshots(group, g, held.stream().map(ShareRecord::tp).toList())).map(held);
+        }));
   }
 
   private Future<List<TopicPartition>> partitionsOf(List<String> topics) {
@@ -306,7 +395,7 @@ final class ShareGroups implements ShareGroupsApi {
   }
 
   /** Makes the share-partitions the group does not have yet, at the log's start or end. */
-  private Future<List<TopicPartition>> startPartitions(String group, List<TopicPartition> tps) {
+  private Future<List<TopicPartition>> startPartitions(long token, String group, List<TopicPartition> tps) {
     Group g = requireGroup(group);
     List<Future<?>> starts = new ArrayList<>();
     List<TopicPartition> started = new ArrayList<>();
@@ -324,7 +413,7 @@ final class ShareGroups implements ShareGroupsApi {
     }
     // A start at the log's end is written before anything is handed out: a new keeper must start there too, not at
     // the end the log has reached by then.
-    return Future.all(starts).compose(ok -> onOwn(() -> persist(snapshots(group, g, started)))).map(tps);
+    return Future.all(starts).compose(ok -> onOwn(() -> persist(token, snapshots(group, g, started)))).map(tps);
   }
 
   /** Runs {@code work} on this service's context against the group's share-partitions, for {@link ShareFetch}. */

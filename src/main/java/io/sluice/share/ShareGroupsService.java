@@ -72,7 +72,8 @@ public final class ShareGroupsService implements BrokerComponent {
     io.vertx.core.Context own = ((VertxInternal) vertx).createEventLoopContext();
     int brokerId = context.config().brokerId();
     ShareGroups g = new ShareGroups(own, context.cluster(), new ShareReads(context.cluster(), pool),
-        new ShareStateTopic(context.cluster(), pool), brokerId, settings(context.config()), System::currentTimeMillis);
+        new ShareStateTopic(context.cluster(), pool), brokerId, settings(context.config()), System::currentTimeMillis,
+        () -> ShareStateTopic.keeper(context.cluster()));
     sweepTimer = vertx.setPeriodic(SWEEP_MS, id -> g.expireSessions());
     BrokerRpc rpc = BrokerRpc.on(vertx);
     return rpc.serve(ShareRouting.address(brokerId), ShareGroupsApi.class, g, Future::succeededFuture)

@@ -91,19 +91,23 @@ final class SharePartition {
   /**
    * What {@code __share_group_state} keeps of this share-partition ({@link ShareStateTopic}): the start, the end, the
    * state epoch, and each in-flight offset's state and delivery count, in runs of equal ones. An ACQUIRED record is
-   * kept as such with its count: the lock itself is not worth keeping, as its holder's session dies with the broker.
+   * kept with its holder and its lock's deadline, so that the next keeper, which keeps the members too, does not hand
+   * it to another member while its holder may still acknowledge it.
    */
   Snapshot snapshot() {
     List<Batch> batches = new ArrayList<>();
     Batch run = null;
     for (Map.Entry<Long, InFlight> e : inFlight.entrySet()) {
       InFlight r = e.getValue();
+      String holder = r.state == State.ACQUIRED ? r.member : null;
+      long until = r.state == State.ACQUIRED ? r.lockExpiresMs : 0;
       if (run != null && run.lastOffset() + 1 == e.getKey() && run.state() == r.state
-          && run.deliveryCount() == r.deliveryCount) {
-        run = new Batch(run.firstOffset(), e.getKey(), r.state, r.deliveryCount);
+          && run.deliveryCount() == r.deliveryCount && java.util.Objects.equals(run.member(), holder)
+          && run.lockExpiresMs() == until) {
+        run = new Batch(run.firstOffset(), e.getKey(), r.state, r.deliveryCount, holder, until);
         batches.set(batches.size() - 1, run);
       } else {
-        run = new Batch(e.getKey(), e.getKey(), r.state, r.deliveryCount);
+        run = new Batch(e.getKey(), e.getKey(), r.state, r.deliveryCount, holder, until);
         batches.add(run);
       }
     }
@@ -111,9 +115,10 @@ final class SharePartition {
   }
 
   /**
-   * The share-partition a {@link #snapshot} describes, as a new keeper takes it over: what was ACQUIRED is released
+   * The share-partition a {@link #snapshot} describes, as a new keeper takes it over: what was ACQUIRED stays so,
+   * held by the same member until the same deadline; one written without a holder (an older snapshot) is released
    * (AVAILABLE with its delivery count kept, ARCHIVED once delivered {@code deliveryLimit} times), as a lock that
-   * timed out would be.
+   * timed out would be. The keeper then releases what members it does not know hold ({@link #releaseUnless}).
    */
   static SharePartition restore(String name, Snapshot snapshot, Limits limits) {
     SharePartition sp = new SharePartition(name, snapshot.startOffset(), limits);
@@ -125,8 +130,10 @@ final class SharePartition {
         InFlight r = new InFlight();
         r.state = b.state();
         r.deliveryCount = b.deliveryCount();
+        r.member = b.member();
+        r.lockExpiresMs = b.lockExpiresMs();
         sp.inFlight.put(offset, r);
-        if (r.state == State.ACQUIRED) {
+        if (r.state == State.ACQUIRED && r.member == null) {
           sp.release(r);
         }
       }
@@ -139,8 +146,14 @@ final class SharePartition {
   record Snapshot(long startOffset, long endOffset, int stateEpoch, List<Batch> batches) {
   }
 
-  /** Offsets {@code firstOffset..lastOffset} (inclusive), all in {@code state}, each delivered {@code deliveryCount} times. */
-  record Batch(long firstOffset, long lastOffset, State state, int deliveryCount) {
+  /**
+   * Offsets {@code firstOffset..lastOffset} (inclusive), all in {@code state}, each delivered {@code deliveryCount}
+   * times; ACQUIRED ones held by {@code member} until {@code lockExpiresMs} (null and 0 in other states).
+   */
+  record Batch(long firstOffset, long lastOffset, State state, int deliveryCount, String member, long lockExpiresMs) {
+    Batch(long firstOffset, long lastOffset, State state, int deliveryCount) {
+      this(firstOffset, lastOffset, state, deliveryCount, null, 0);
+    }
   }
 
   long endOffset() {
@@ -280,6 +293,22 @@ final class SharePartition {
       }
     }
     advance();
+  }
+
+  /** Releases every record held by a member {@code known} does not name (restored without its holder). */
+  void releaseUnless(java.util.function.Predicate<String> known) {
+    for (InFlight record : inFlight.values()) {
+      if (record.state == State.ACQUIRED && !known.test(record.member)) {
+        release(record);
+      }
+    }
+    advance();
+  }
+
+  /** True when {@code member} holds {@code offset} now. */
+  boolean holds(String member, long offset) {
+    InFlight record = inFlight.get(offset);
+    return record != null && record.state == State.ACQUIRED && member.equals(record.member);
   }
 
   /** The earliest lock expiry, or {@code Long.MAX_VALUE} with no record acquired. */

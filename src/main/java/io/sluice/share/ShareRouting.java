@@ -1,8 +1,6 @@
 package io.sluice.share;
 
 import io.sluice.api.BrokerService;
-import io.sluice.api.ClusterDescription;
-import io.sluice.api.RequestContext;
 import io.sluice.broker.rpc.BrokerRpc;
 import io.sluice.broker.rpc.Contexts;
 import io.sluice.broker.rpc.Forwarding;
@@ -12,7 +10,8 @@ import java.util.List;
 import java.util.function.Function;
 
 /**
- * Sends each share-group call to the broker that keeps share groups: the live broker of the lowest id, so members
+ * Sends each share-group call to the broker that keeps share groups: the leader of {@code __share_group_state}'s
+ * partition ({@link ShareStateTopic#keeper}, as KIP-932's share coordinator), so members
  * that reach the cluster through different brokers share one group. Calls there run on its {@link ShareGroups};
  * others cross as the same call ({@link BrokerRpc}), failures keeping their error code. Thread-safe.
  */
@@ -36,15 +35,9 @@ final class ShareRouting implements ShareGroupsApi {
     return "sluice.broker." + brokerId + ".share";
   }
 
-  /** The live broker of the lowest id, or {@code self} when none is known alive. */
-  static int keeper(ClusterDescription d, int self) {
-    return d.brokers().stream().filter(ClusterDescription.BrokerInfo::alive)
-        .mapToInt(ClusterDescription.BrokerInfo::id).min().orElse(self);
-  }
-
   private <T> Future<T> route(Function<ShareGroupsApi, Future<T>> call) {
-    return Contexts.onCaller(cluster.describeCluster(RequestContext.SELF).compose(d -> {
-      int keeper = keeper(d, brokerId);
+    return Contexts.onCaller(ShareStateTopic.keeper(cluster).compose(k -> {
+      int keeper = k.broker();
       return keeper == brokerId ? call.apply(local)
           : rpc.call(address(keeper), ShareGroupsApi.class, CALL_TIMEOUT_MS, call).<T>transform(ar -> ar.succeeded()
               ? Future.succeededFuture(ar.result())

@@ -7,6 +7,7 @@ import io.sluice.api.FetchedRecords;
 import io.sluice.api.InternalTopics;
 import io.sluice.api.NewTopic;
 import io.sluice.api.RequestContext;
+import io.sluice.api.TopicMetadata;
 import io.sluice.api.TopicPartition;
 import io.sluice.errors.ErrorCode;
 import io.sluice.errors.SluiceException;
@@ -28,9 +29,9 @@ import java.util.function.Consumer;
 
 /**
  * The internal topic {@value #NAME}: what share groups must not forget (KIP-932's share coordinator state), so that
- * a keeper that crashes or stops hands its groups to the next one intact. One partition (one broker keeps every share
- * group), compacted, replicated min(3, brokers the cluster has had) times like {@code __consumer_offsets}, and
- * written only by the broker ({@link InternalTopics}).
+ * a keeper that crashes, stops or loses the partition hands its groups to the next one intact. One partition (one
+ * broker keeps every share group), compacted, replicated min(3, brokers the cluster has had) times like
+ * {@code __consumer_offsets}, and written only by the broker ({@link InternalTopics}).
  *
  * <p>Records are keyed; the latest of a key wins and a null value (tombstone) deletes it. Key and value are UTF-8
  * JSON:
@@ -39,8 +40,14 @@ import java.util.function.Consumer;
  *   ["group", group]                   {"earliest": share.auto.offset.reset is earliest}
  *   ["share", group, topic, partition] {"start_offset": s, "end_offset": e, "state_epoch": n,
  *                                       "batches": [{"first": o, "last": o, "state": "ACKNOWLEDGED", "deliveries": n}]}
- *   ["load", broker]                   {} (a new keeper's marker, see {@link #load})
+ *   ["member", group, member]          {"topics": [topic], "session_timeout_ms": n}
+ *   ["load", broker]                   {"leader_epoch": n} (a new keeper's marker, see {@link #load})
  * </pre>
+ *
+ * <p>The keeper is the leader of the topic's partition ({@link #keeper}), as KIP-932's share coordinator is, and it
+ * writes at the leader epoch it loaded at ({@link BrokerService#produceAtLeaderEpoch}): once leadership moved, the
+ * partition refuses a former keeper's writes (FENCED_LEADER_EPOCH), and since nothing is answered before its write
+ * is committed, two keepers never both hand out a record or take its acknowledgement.
  *
  * Each "share" record is a whole snapshot of a share-partition ({@link SharePartition#snapshot}), at most
  * {@code group.share.partition.max.record.locks} offsets in runs, so compaction alone bounds the topic: it keeps the
@@ -63,15 +70,34 @@ final class ShareStateTopic {
   /** The records asked for since the batch in flight was sent, by key; and who waits for them. Guarded by this. */
   private Map<String, Entry> pending = new LinkedHashMap<>();
   private Promise<Void> pendingWritten = Promise.promise();
+  /** The leader epoch the pending records are to be written at. Guarded by this. */
+  private int pendingEpoch;
   private boolean writing;
+
+  /** The broker that keeps the share groups (the partition's leader) and the leader epoch it leads at. */
+  record Keeper(int broker, int leaderEpoch) {
+  }
 
   ShareStateTopic(BrokerService service, WorkerExecutor workers) {
     this.service = service;
     this.workers = workers;
   }
 
+  /**
+   * Who keeps the share groups now, as this broker's metadata says: the leader of the topic's partition (created
+   * first when missing). COORDINATOR_NOT_AVAILABLE while it has no leader.
+   */
+  static Future<Keeper> keeper(BrokerService service) {
+    return ensureCreated(service).compose(v -> service.describeTopic(RequestContext.SELF, NAME)).compose(t -> {
+      TopicMetadata.PartitionMetadata p = t.partitions().get(0);
+      return p.leader() < 0 ? Future.failedFuture(new SluiceException(ErrorCode.COORDINATOR_NOT_AVAILABLE, NAME
+          + " has no leader now, so no broker keeps the share groups; retry"))
+          : Future.succeededFuture(new Keeper(p.leader(), p.leaderEpoch()));
+    });
+  }
+
   /** Creates the topic unless it exists; while too few brokers are up for its factor, COORDINATOR_NOT_AVAILABLE. */
-  Future<Void> ensureCreated() {
+  static Future<Void> ensureCreated(BrokerService service) {
     return service.describeTopic(RequestContext.SELF, NAME).<Void>mapEmpty().recover(t -> isCode(t,
         ErrorCode.UNKNOWN_TOPIC_OR_PARTITION)
         ? service.describeCluster(RequestContext.SELF)
@@ -96,12 +122,28 @@ final class ShareStateTopic {
     return new JsonArray().add("share").add(group).add(tp.topic()).add(tp.partition());
   }
 
-  /** Writes {@code entries}, acks=all; completes once they (or later records of their keys) are committed. */
-  Future<Void> write(List<Entry> entries) {
+  static JsonArray memberKey(String group, String member) {
+    return new JsonArray().add("member").add(group).add(member);
+  }
+
+  /**
+   * Writes {@code entries} at {@code leaderEpoch} (the keeper's: refused once the partition is led at another),
+   * acks=all; completes once they (or later records of their keys) are committed. Records still waiting for an older
+   * epoch's batch fail, unwritten: their keeper lost the partition since.
+   */
+  Future<Void> write(List<Entry> entries, int leaderEpoch) {
     if (entries.isEmpty()) {
       return Future.succeededFuture();
     }
     synchronized (this) {
+      if (leaderEpoch != pendingEpoch && !pending.isEmpty()) {
+        pendingWritten.fail(new SluiceException(ErrorCode.NOT_COORDINATOR, "The share group state was to be"
+            + " written at leader epoch " + pendingEpoch + " of " + NAME + ", and its keeper loaded it again at "
+            + leaderEpoch + " since: nothing was written"));
+        pending = new LinkedHashMap<>();
+        pendingWritten = Promise.promise();
+      }
+      pendingEpoch = leaderEpoch;
       entries.forEach(e -> pending.put(e.key().encode(), e));
       Future<Void> written = pendingWritten.future();
       if (!writing) {
@@ -118,7 +160,7 @@ final class ShareStateTopic {
     pending = new LinkedHashMap<>();
     pendingWritten = Promise.promise();
     writing = true;
-    produce(batch).onComplete(ar -> {
+    produce(batch, pendingEpoch).onComplete(ar -> {
       done.handle(ar);
       synchronized (this) {
         writing = false;
@@ -129,14 +171,14 @@ final class ShareStateTopic {
     });
   }
 
-  private Future<Void> produce(List<Entry> entries) {
+  private Future<Void> produce(List<Entry> entries, int leaderEpoch) {
     RecordBatchBuilder builder = new RecordBatchBuilder(CompressionType.NONE);
     long now = System.currentTimeMillis();
     for (Entry e : entries) {
       builder.append(now, e.key().toBuffer().getBytes(), e.value() == null ? null : e.value().toBuffer().getBytes(),
           List.of());
     }
-    return service.produce(RequestContext.SELF, PARTITION, builder.build(), Acks.ALL)
+    return service.produceAtLeaderEpoch(RequestContext.SELF, PARTITION, builder.build(), Acks.ALL, leaderEpoch)
         .mapEmpty();
   }
 
@@ -145,8 +187,9 @@ final class ShareStateTopic {
    * (acks=all) and the topic read up to it: its acknowledgement means every earlier record is committed, whereas a
    * new leader's high watermark may still lag the records its predecessor acknowledged.
    */
-  Future<Void> load(int brokerId, Consumer<Entry> sink) {
-    return write(List.of(new Entry(new JsonArray().add("load").add(brokerId), new JsonObject())))
+  Future<Void> load(Keeper keeper, Consumer<Entry> sink) {
+    return write(List.of(new Entry(new JsonArray().add("load").add(keeper.broker()),
+        new JsonObject().put("leader_epoch", keeper.leaderEpoch()))), keeper.leaderEpoch())
         .compose(v -> service.offsets(RequestContext.SELF, PARTITION))
         .compose(range -> loadFrom(range.beginningOffset(), range.endOffset(), sink));
   }
@@ -169,8 +212,14 @@ final class ShareStateTopic {
 
   static JsonObject encode(SharePartition.Snapshot s) {
     JsonArray batches = new JsonArray();
-    s.batches().forEach(b -> batches.add(new JsonObject().put("first", b.firstOffset()).put("last", b.lastOffset())
-        .put("state", b.state().name()).put("deliveries", b.deliveryCount())));
+    s.batches().forEach(b -> {
+      JsonObject o = new JsonObject().put("first", b.firstOffset()).put("last", b.lastOffset())
+          .put("state", b.state().name()).put("deliveries", b.deliveryCount());
+      if (b.member() != null) {
+        o.put("member", b.member()).put("lock_expires_ms", b.lockExpiresMs());
+      }
+      batches.add(o);
+    });
     return new JsonObject().put("start_offset", s.startOffset()).put("end_offset", s.endOffset())
         .put("state_epoch", s.stateEpoch()).put("batches", batches);
   }
@@ -180,7 +229,8 @@ final class ShareStateTopic {
     v.getJsonArray("batches").forEach(o -> {
       JsonObject b = (JsonObject) o;
       batches.add(new SharePartition.Batch(b.getLong("first"), b.getLong("last"),
-          SharePartition.State.valueOf(b.getString("state")), b.getInteger("deliveries")));
+          SharePartition.State.valueOf(b.getString("state")), b.getInteger("deliveries"), b.getString("member"),
+          b.getLong("lock_expires_ms", 0L)));
     });
     return new SharePartition.Snapshot(v.getLong("start_offset"), v.getLong("end_offset"),
         v.getInteger("state_epoch"), batches);

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.sluice.broker.testing.BlockedThreadGuard;
+import io.sluice.broker.testing.TestClients;
 import io.sluice.config.BrokerConfig;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -12,6 +13,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -123,5 +130,69 @@ class ShareConsumerTest {
     a.acknowledge(got.get(1), AcknowledgeType.ACCEPT);
     assertThat(poll(a, 0)).isEmpty();
     a.close().await().atMost(WAIT);
+  }
+
+  /** The ids of the share group's members, as the broker describes it. */
+  private static List<String> memberIds(WebClient web, String group) throws Exception {
+    HttpResponse<Buffer> r = web.get("/share-groups/" + group).send().await(60, TimeUnit.SECONDS);
+    assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(200);
+    List<String> ids = new ArrayList<>();
+    r.bodyAsJsonObject().getJsonArray("members").forEach(m -> ids.add(((JsonObject) m).getString("member_id")));
+    return ids;
+  }
+
+  /** Removes the group's only member behind its consumer's back, as an expired session would; answers its id. */
+  private static String removeTheMember(WebClient web, String group) throws Exception {
+    List<String> ids = memberIds(web, group);
+    assertThat(ids).hasSize(1);
+    HttpResponse<Buffer> r = web.delete("/share-groups/" + group + "/members/" + ids.get(0)).send()
+        .await(60, TimeUnit.SECONDS);
+    assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(204);
+    return ids.get(0);
+  }
+
+  /** What a test does to a subscribed consumer with a web client on the broker; both closed after. */
+  private interface WithWeb {
+    void run(ShareConsumer consumer, WebClient web) throws Exception;
+  }
+
+  private static void subscribedWithWeb(String group, String topic, WithWeb body) throws Exception {
+    ShareConsumer consumer = subscribed(group, topic);
+    WebClient web = TestClients.web(broker.httpPort());
+    try {
+      body.run(consumer, web);
+    } finally {
+      consumer.close().await().atMost(WAIT);
+      web.close();
+    }
+  }
+
+  @Test
+  void aPollOfAMemberTheGroupNoLongerKnowsJoinsAgainAndFetchesInTheSamePoll() throws Exception {
+    topicWith("rejoin", 1, 3);
+    subscribedWithWeb("rejoin-g", "rejoin", (a, web) -> {
+      String removed = removeTheMember(web, "rejoin-g");
+      List<ShareConsumerRecord> first = poll(a, 5_000);
+      assertThat(first).as("the poll that found the member unknown").isNotEmpty();
+      List<ShareConsumerRecord> all = new ArrayList<>(first);
+      while (all.size() < 3) {
+        all.addAll(poll(a, 2_000));
+      }
+      assertThat(all).extracting(ShareConsumerRecord::offset).containsExactly(0L, 1L, 2L);
+      assertThat(memberIds(web, "rejoin-g")).hasSize(1).doesNotContain(removed);
+    });
+  }
+
+  @Test
+  void aHeartbeatThatFindsTheMemberUnknownJoinsAgain() throws Exception {
+    topicWith("beat", 1, 1);
+    subscribedWithWeb("beat-g", "beat", (a, web) -> {
+      String removed = removeTheMember(web, "beat-g");
+      // No poll: only the heartbeat (every 5 s with the broker's default session) can notice.
+      Awaitility.await().atMost(WAIT).until(() -> {
+        List<String> ids = memberIds(web, "beat-g");
+        return ids.size() == 1 && !ids.contains(removed);
+      });
+    });
   }
 }

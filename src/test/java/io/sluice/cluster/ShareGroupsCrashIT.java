@@ -20,9 +20,10 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A share group's accepted records stay accepted across kill -9 of the broker keeping share groups: the broker that
- * keeps them next restores {@code __share_group_state}, never delivers an answered ACCEPT again, and delivers the
- * records handed out but not acknowledged again, their delivery counts kept.
+ * A share group's accepted records stay accepted across kill -9 of the broker keeping share groups (the leader of
+ * {@code __share_group_state}): the broker that keeps them next restores the topic, never delivers an answered ACCEPT
+ * again, and delivers the records handed out but not acknowledged again once their locks (kept across the change)
+ * lapse, their delivery counts kept.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ShareGroupsCrashIT {
@@ -69,16 +70,17 @@ class ShareGroupsCrashIT {
         new JsonObject().put("acknowledgements", accepts));
     assertThat(acked.statusCode()).as(body(acked)).isEqualTo(200);
 
-    cluster.signal(cluster.node(1), "KILL");
-
+    int keeper = cluster.leader(second, "__share_group_state", 0);
+    cluster.signal(cluster.node(keeper), "KILL");
+    Node via = cluster.node(keeper == 2 ? 3 : 2);
     AtomicReference<JsonArray> redelivered = new AtomicReference<>();
-    await("the next keeper to hand out the unacknowledged records", () -> {
+    await("the next keeper to hand out the unacknowledged records once their locks lapse", () -> {
       try {
-        String again = join(second, false);
+        String again = join(via, false);
         if (again == null) {
           return false; // the next keeper is not seen yet, or is loading (503, retriable)
         }
-        HttpResponse<byte[]> r = calls.get(second, "/share-groups/crash/members/" + again
+        HttpResponse<byte[]> r = calls.get(via, "/share-groups/crash/members/" + again
             + "/records?max_records=100&timeout=1000");
         if (r.statusCode() == 200 && !new JsonArray(body(r)).isEmpty()) {
           redelivered.set(new JsonArray(body(r)));
@@ -87,7 +89,7 @@ class ShareGroupsCrashIT {
       } catch (Exception e) {
         return false;
       }
-    });
+    }, 120_000); // the failover, then the rest of the 30 s lock (group.share.record.lock.duration.ms)
     List<Long> offsets = new ArrayList<>();
     redelivered.get().forEach(o -> {
       JsonObject r = (JsonObject) o;

@@ -189,7 +189,7 @@ class SharePartitionTest {
   }
 
   @Test
-  void aRestoredSnapshotKeepsAcceptedRecordsDoneAndReleasesAcquiredOnesWithTheirCounts() {
+  void aRestoredSnapshotKeepsAcceptedRecordsDoneAndAcquiredOnesHeldByTheirMemberUntilTheirDeadline() {
     SharePartition sp = new SharePartition("t-0", 0, LIMITS);
     sp.acquireNew("a", offsets(0, 6), 6, 10, 0);
     sp.acknowledge("a", 0, AckType.ACCEPT);
@@ -202,8 +202,25 @@ class SharePartitionTest {
     assertThat(restored.endOffset()).isEqualTo(6);
     assertThat(restored.stateOf(2)).isEqualTo(State.ACKNOWLEDGED);
     assertThat(restored.stateOf(3)).isEqualTo(State.ARCHIVED);
-    assertThat(restored.acquireAvailable("b", 10, 0))
-        .containsExactly(new Acquired(1, 2), new Acquired(4, 2), new Acquired(5, 2));
+    // 1 and 5 are still a's (until the lock's deadline), 4 was released.
+    assertThat(restored.acquireAvailable("b", 10, 0)).containsExactly(new Acquired(4, 2));
+    assertThat(restored.holds("a", 1)).isTrue();
+    assertThat(restored.holds("a", 5)).isTrue();
+    // At the deadline every lock lapses (b's on 4 too).
+    assertThat(restored.acquireAvailable("c", 10, LIMITS.lockDurationMs()))
+        .containsExactly(new Acquired(1, 2), new Acquired(4, 3), new Acquired(5, 2));
+  }
+
+  @Test
+  void aRestoredRecordHeldByAMemberTheKeeperDoesNotKnowIsReleasedWithItsCount() {
+    SharePartition sp = new SharePartition("t-0", 0, LIMITS);
+    sp.acquireNew("a", offsets(0, 2), 2, 10, 0);
+    sp.acquireNew("gone", offsets(2, 3), 3, 10, 0);
+    SharePartition restored = SharePartition.restore("t-0",
+        ShareStateTopic.decode(ShareStateTopic.encode(sp.snapshot())), LIMITS);
+    restored.releaseUnless("a"::equals);
+    assertThat(restored.holds("a", 0)).isTrue();
+    assertThat(restored.acquireAvailable("b", 10, 0)).containsExactly(new Acquired(2, 2));
   }
 
   @Test
@@ -212,6 +229,7 @@ class SharePartitionTest {
     sp.resetTo(0);
     sp.acquireNew("a", offsets(0, 2), 2, 10, 0);
     SharePartition restored = SharePartition.restore("t-0", sp.snapshot(), new Limits(30_000, 1, 100));
+    restored.releaseUnless(member -> false);
     assertThat(restored.startOffset()).isEqualTo(2);
     assertThat(restored.acquireAvailable("b", 10, 0)).isEmpty();
     assertThat(restored.stateEpoch()).isEqualTo(1);

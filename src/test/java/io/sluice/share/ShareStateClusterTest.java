@@ -26,9 +26,10 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Three brokers: the broker that keeps the share groups stops, and the one that keeps them next restores them from
- * {@code __share_group_state}: a record whose ACCEPT was answered is never delivered again, one delivered and not
- * acknowledged comes back with its delivery count kept; the stopped broker, back, keeps them again from the topic.
+ * Three brokers: the broker that keeps the share groups (the leader of {@code __share_group_state}) stops, and the
+ * one that keeps them next restores them from the topic: a record whose ACCEPT was answered is never delivered again;
+ * the member is kept and still holds what it was handed (it releases it as itself), and what it releases comes back
+ * with its delivery count kept; the stopped broker, back and leading the topic again, keeps them again from it.
  */
 @Tag("several-brokers")
 class ShareStateClusterTest {
@@ -91,10 +92,14 @@ class ShareStateClusterTest {
         .sendJsonObject(new JsonObject().put("acknowledgements", accepts)));
     assertThat(acked.statusCode()).as(acked.bodyAsString()).isEqualTo(200);
 
-    cluster.stop(1);
+    int keeper = cluster.leader(ShareStateTopic.PARTITION);
+    cluster.stop(keeper);
     cluster.awaitLive();
+    WebClient viaOther = cluster.web(keeper == 2 ? 3 : 2);
+    // Another member gets nothing (the locks are kept), and the member releases as itself (it is kept too).
+    settle(viaOther, member, 3, 5, "RELEASE");
 
-    JsonArray redelivered = fetchAgain(viaSecond);
+    JsonArray redelivered = fetchAgain(viaOther);
     List<Long> offsets = new ArrayList<>();
     redelivered.forEach(o -> {
       JsonObject r = (JsonObject) o;
@@ -102,21 +107,33 @@ class ShareStateClusterTest {
       assertThat(r.getInteger("delivery_count")).as(r.encode()).isEqualTo(2);
     });
     assertThat(offsets).containsExactly(3L, 4L, 5L);
-    acceptThree(viaSecond, redelivered.getJsonObject(0).getString("member"));
+    String second = redelivered.getJsonObject(0).getString("member");
+    settle(viaOther, second, 3, 3, "ACCEPT");
+    settle(viaOther, second, 4, 5, "RELEASE");
 
-    // Broker 1 back keeps the groups again: it loads them from the topic rather than starting empty.
-    cluster.startBroker(1);
+    // The stopped broker, back and leading the topic again, keeps the groups: it loads them rather than start empty.
+    cluster.startBroker(keeper);
     cluster.awaitLive();
-    assertThat(fetchAgain(viaSecond)).extracting(r -> ((JsonObject) r).getLong("offset") + "@"
+    ShareStateLeadership.moveTo(cluster, keeper);
+    assertThat(fetchAgain(viaOther)).extracting(r -> ((JsonObject) r).getLong("offset") + "@"
         + ((JsonObject) r).getInteger("delivery_count")).containsExactly("4@3", "5@3");
   }
 
-  private static void acceptThree(WebClient client, String member) throws Exception {
-    JsonArray accept = new JsonArray().add(new JsonObject().put("topic", "jobs").put("partition", 0).put("offset", 3)
-        .put("type", "ACCEPT"));
-    HttpResponse<Buffer> acked = await(client.post("/share-groups/durable/members/" + member + "/acknowledgements")
-        .sendJsonObject(new JsonObject().put("acknowledgements", accept)));
-    assertThat(acked.statusCode()).as(acked.bodyAsString()).isEqualTo(200);
+  /** Acknowledges offsets {@code from..to} as {@code type}, retrying while the next keeper is not seen or loads. */
+  private static void settle(WebClient client, String member, long from, long to, String type) {
+    JsonArray acks = new JsonArray();
+    for (long offset = from; offset <= to; offset++) {
+      acks.add(new JsonObject().put("topic", "jobs").put("partition", 0).put("offset", offset).put("type", type));
+    }
+    Awaitility.await().atMost(Duration.ofMillis(InProcessCluster.WAIT_MS)).until(() -> {
+      HttpResponse<Buffer> acked = await(client.post("/share-groups/durable/members/" + member
+          + "/acknowledgements").sendJsonObject(new JsonObject().put("acknowledgements", acks)));
+      assertThat(acked.statusCode()).as(acked.bodyAsString()).isIn(200, 503);
+      if (acked.statusCode() == 200) {
+        assertThat(acked.bodyAsJsonObject().encode()).doesNotContain("error_code");
+      }
+      return acked.statusCode() == 200;
+    });
   }
 
   /** Joins and fetches until a fetch hands out records (the keeper may be loading, or not seen everywhere yet). */

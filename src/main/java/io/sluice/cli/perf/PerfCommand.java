@@ -59,6 +59,7 @@ public final class PerfCommand {
                               [--throughput R] [--batch-size B] [--linger-ms L] [--partitions P]
                               [--max-in-flight M]
           sluice perf consume --bootstrap URL --topic T --records N [--fetch-max-bytes B] [--group G]
+                              [--share-group G]
           sluice perf e2e     --bootstrap URL --topic T --records N [--record-size S] [--acks 0|1|all]
                               [--warmup W] [--samples FILE]
         Every command also takes [--username U [--password P]] (HTTP Basic; the password else from SLUICE_PASSWORD)

@@ -95,9 +95,24 @@ final class ShareConsumerImpl implements ShareConsumer {
 
   private void heartbeat() {
     if (member != null) {
-      client.metadata().anyBroker(HttpMethod.POST, memberPath() + "/heartbeat", null).onFailure(t ->
-          LOG.log(Level.DEBUG, "Share group '" + options.group() + "' heartbeat failed: " + t));
+      String was = member;
+      client.metadata().anyBroker(HttpMethod.POST, memberPath() + "/heartbeat", null).onFailure(t -> {
+        LOG.log(Level.DEBUG, "Share group '" + options.group() + "' heartbeat failed: " + t);
+        if (ErrorCodes.codeOf(t) == ErrorCode.UNKNOWN_MEMBER_ID && was.equals(member)) {
+          rejoin();
+        }
+      });
     }
+  }
+
+  /**
+   * The group no longer knows this member (its session expired, or it was removed): joins again with the same
+   * topics. What it held went back to the group with the member; its unsent acknowledgements are dropped.
+   */
+  private Future<Void> rejoin() {
+    LOG.log(Level.INFO, "Share group '" + options.group() + "' no longer knows member '" + member + "': joining"
+        + " again");
+    return join(topics);
   }
 
   @Override
@@ -114,7 +129,8 @@ final class ShareConsumerImpl implements ShareConsumer {
         if (ErrorCodes.codeOf(t) != ErrorCode.UNKNOWN_MEMBER_ID) {
           return Future.failedFuture(t);
         }
-        return join(topics).map(v -> List.<ShareConsumerRecord>of());
+        // Transparent to the caller: this poll fetches as the new member.
+        return rejoin().compose(v -> fetch(waitMs));
       });
     });
   }

@@ -83,6 +83,12 @@ class PerfCommandTest {
     assertThat(consume.exit()).as(consume.err()).isZero();
     assertThat(consume.last()).matches("3000 records consumed, " + NUM + " records/sec \\(" + NUM
         + " MB/sec\\), first record after \\d+ ms");
+
+    Run shared = perf("consume", "--bootstrap", bootstrap, "--topic", "perf-t", "--records", "3000",
+        "--share-group", "perf-s");
+    assertThat(shared.exit()).as(shared.err()).isZero();
+    assertThat(shared.last()).matches("3000 records consumed, " + NUM + " records/sec \\(" + NUM
+        + " MB/sec\\), first record after \\d+ ms");
   }
 
   @Test
