@@ -88,10 +88,22 @@ final class PluginMeters {
     };
   }
 
-  /** Where a task's converters, transformations and predicates report their metrics. */
-  record Scope(PluginMeters meters, String connector, int task) {
-    AutoCloseable wrap(Object instance, String kind, String name) {
-      return meters.wrap(instance, connector, task, kind, name);
+  /**
+   * Where a task's converters, transformations and predicates report their metrics; {@code closer} closes each one
+   * wrapped with the task's execution.
+   */
+  record Scope(PluginMeters meters, String connector, int task, TaskCloser closer) {
+    /** Gives {@code instance} its metrics; it is closed (quietly, as Kafka closes them) with the task. */
+    void wrap(Object instance, String kind, String name) {
+      AutoCloseable wrapped = meters.wrap(instance, connector, task, kind, name);
+      closer.add(() -> {
+        try {
+          wrapped.close();
+        } catch (Exception e) {
+          LOG.log(System.Logger.Level.WARNING, "Closing " + kind + " " + name + " of " + connector + "-" + task
+              + " failed", e);
+        }
+      });
     }
   }
 

@@ -87,14 +87,6 @@ final class SinkTaskRunner extends UnitRunner {
     rights = OwnerRights.of(worker, this.connector);
     worker.requireAllowedFile(plugin.className(), taskConfig);
     SinkConnector connector = worker.plugins().newInstance(plugin, SinkConnector.class);
-    PluginMeters.Scope scope = new PluginMeters.Scope(worker.pluginMeters(), this.connector, task);
-    Converters converters = Converters.build(worker.plugins(), connectorConfig, scope);
-    TransformationChain<SinkRecord> chain = TransformationChain.build(worker.plugins(), connectorConfig, scope);
-    RecordErrors errors = new RecordErrors(connectorConfig, this.connector, task, worker.client(), worker.producer(),
-        rights);
-    SinkTask t = Plugins.withLoader(plugin.loader(), () -> (SinkTask) connector.taskClass()
-        .getDeclaredConstructor().newInstance());
-    instance = t;
     // A restart's state starts empty: the failed execution's inbox ends with its closed consumer's end of stream
     // (taking it failed every restart in turn) and holds records of a group generation that is gone.
     SinkInbox box = new SinkInbox();
@@ -104,7 +96,23 @@ final class SinkTaskRunner extends UnitRunner {
     deleted.clear();
     unflushed = false;
     commitRequested = false;
-    taskMetrics = worker.pluginMeters().task(this.connector, task);
+    try (TaskCloser closer = new TaskCloser()) {
+      taskMetrics = closer.add(worker.pluginMeters().task(this.connector, task));
+      PluginMeters.Scope scope = new PluginMeters.Scope(worker.pluginMeters(), this.connector, task, closer);
+      Converters converters = Converters.build(worker.plugins(), connectorConfig, scope);
+      TransformationChain<SinkRecord> chain = TransformationChain.build(worker.plugins(), connectorConfig, scope);
+      RecordErrors errors = new RecordErrors(connectorConfig, this.connector, task, worker.client(),
+          worker.producer(), rights);
+      SinkTask t = Plugins.withLoader(plugin.loader(), () -> (SinkTask) connector.taskClass()
+          .getDeclaredConstructor().newInstance());
+      instance = t;
+      run(plugin, t, box, closer, converters, chain, errors);
+    }
+  }
+
+  /** Starts the task and its consumer and runs it; its offsets are committed and it is stopped however it ends. */
+  private void run(Plugin plugin, SinkTask t, SinkInbox box, TaskCloser closer, Converters converters,
+      TransformationChain<SinkRecord> chain, RecordErrors errors) throws Exception {
     try {
       Plugins.withLoader(plugin.loader(), () -> {
         t.initialize(context());
@@ -113,6 +121,8 @@ final class SinkTaskRunner extends UnitRunner {
       });
       consumer = worker.client().consumer(ConsumerOptions.of(groupId(this.connector), topics())
           .enableAutoCommit(false).fromEarliest(true).fetchMaxWaitMs(200).rebalanceListener(listener(box)));
+      GroupConsumer opened = consumer;
+      closer.add(() -> opened.close().await().atMost(Duration.ofSeconds(30)));
       consumer.records().subscribe().withSubscriber(pump(box));
       loop(t, converters, chain, errors);
     } finally {
@@ -125,12 +135,6 @@ final class SinkTaskRunner extends UnitRunner {
           t.stop();
           return null;
         });
-        if (consumer != null) {
-          consumer.close().await().atMost(Duration.ofSeconds(30));
-        }
-        chain.close();
-        converters.close();
-        taskMetrics.close();
       }
     }
   }
