@@ -41,8 +41,6 @@ import org.apache.kafka.connect.sink.SinkTaskContext;
  * polling, which is its heartbeat).
  */
 final class SinkTaskRunner extends UnitRunner {
-  /** What the task's context's {@code pluginMetrics()} answers (KIP-877): closed, its metrics removed, at stop. */
-  private volatile org.apache.kafka.common.metrics.internals.PluginMetricsImpl taskMetrics;
   private static final System.Logger LOG = System.getLogger(SinkTaskRunner.class.getName());
   private static final int MAX_BATCH = 2_000;
   private final Map<String, String> taskConfig;
@@ -97,22 +95,17 @@ final class SinkTaskRunner extends UnitRunner {
     unflushed = false;
     commitRequested = false;
     try (TaskCloser closer = new TaskCloser()) {
-      taskMetrics = closer.add(worker.pluginMeters().task(this.connector, task));
-      PluginMeters.Scope scope = new PluginMeters.Scope(worker.pluginMeters(), this.connector, task, closer);
-      Converters converters = Converters.build(worker.plugins(), connectorConfig, scope);
-      TransformationChain<SinkRecord> chain = TransformationChain.build(worker.plugins(), connectorConfig, scope);
-      RecordErrors errors = new RecordErrors(connectorConfig, this.connector, task, worker.client(),
-          worker.producer(), rights);
+      Stages<SinkRecord> stages = stages(closer, rights);
       SinkTask t = Plugins.withLoader(plugin.loader(), () -> (SinkTask) connector.taskClass()
           .getDeclaredConstructor().newInstance());
       instance = t;
-      run(plugin, t, box, closer, converters, chain, errors);
+      run(plugin, t, box, closer, stages);
     }
   }
 
   /** Starts the task and its consumer and runs it; its offsets are committed and it is stopped however it ends. */
-  private void run(Plugin plugin, SinkTask t, SinkInbox box, TaskCloser closer, Converters converters,
-      TransformationChain<SinkRecord> chain, RecordErrors errors) throws Exception {
+  private void run(Plugin plugin, SinkTask t, SinkInbox box, TaskCloser closer, Stages<SinkRecord> stages)
+      throws Exception {
     try {
       Plugins.withLoader(plugin.loader(), () -> {
         t.initialize(context());
@@ -124,7 +117,7 @@ final class SinkTaskRunner extends UnitRunner {
       GroupConsumer opened = consumer;
       closer.add(() -> opened.close().await().atMost(Duration.ofSeconds(30)));
       consumer.records().subscribe().withSubscriber(pump(box));
-      loop(t, converters, chain, errors);
+      loop(t, stages.converters(), stages.chain(), stages.errors());
     } finally {
       try {
         if (consumer != null) {

@@ -55,8 +55,6 @@ final class SourceTaskRunner extends UnitRunner {
   /** The topics this poll's records went to that the owner may write: checked once per poll, as ACLs change. */
   private final java.util.Set<String> writableThisPoll = new java.util.HashSet<>();
   private OwnerRights rights;
-  /** What the task's context's {@code pluginMetrics()} answers (KIP-877): closed, its metrics removed, at stop. */
-  private volatile org.apache.kafka.common.metrics.internals.PluginMetricsImpl taskMetrics;
   /** The connector's {@code topic.creation.*} groups; null when it does not use them (or the worker disabled them). */
   private TopicCreation creation;
   /** Whether this execution failed on a topic deleted under it (its producer's close is not awaited then). */
@@ -83,12 +81,7 @@ final class SourceTaskRunner extends UnitRunner {
     SourceConnector connector = worker.plugins().newInstance(plugin, SourceConnector.class);
     topicGone = false;
     try (TaskCloser closer = new TaskCloser()) {
-      taskMetrics = closer.add(worker.pluginMeters().task(this.connector, task));
-      PluginMeters.Scope scope = new PluginMeters.Scope(worker.pluginMeters(), this.connector, task, closer);
-      Converters converters = Converters.build(worker.plugins(), connectorConfig, scope);
-      TransformationChain<SourceRecord> chain = TransformationChain.build(worker.plugins(), connectorConfig, scope);
-      RecordErrors errors = new RecordErrors(connectorConfig, this.connector, task, worker.client(),
-          worker.producer(), rights);
+      Stages<SourceRecord> stages = stages(closer, rights);
       producer = worker.client().producer(ProducerOptions.defaults().acks("all").lingerMs(2));
       closer.add(this::closeProducer);
       worker.state().offsets.awaitCaughtUpToEnd(Duration.ofMinutes(2));
@@ -101,20 +94,20 @@ final class SourceTaskRunner extends UnitRunner {
       // Each execution checks its topics anew: a topic deleted since the last one is created again or refused at its
       // first record, where remembered it was sent to unchecked and the task sat RUNNING until the client gave up.
       knownTopics.clear();
-      run(plugin, t, reader, converters, chain, errors);
+      run(plugin, t, reader, stages);
     }
   }
 
   /** Starts the task and runs it; its last offsets are committed and it is stopped however it ends. */
-  private void run(Plugin plugin, SourceTask t, OffsetReader reader, Converters converters,
-      TransformationChain<SourceRecord> chain, RecordErrors errors) throws Exception {
+  private void run(Plugin plugin, SourceTask t, OffsetReader reader, Stages<SourceRecord> stages)
+      throws Exception {
     try {
       Plugins.withLoader(plugin.loader(), () -> {
         t.initialize(context(reader));
         t.start(taskConfig);
         return null;
       });
-      loop(plugin, t, converters, chain, errors);
+      loop(plugin, t, stages.converters(), stages.chain(), stages.errors());
     } catch (TopicGoneException e) {
       topicGone = true;
       throw e;
