@@ -60,6 +60,8 @@ public final class ConnectService {
   private volatile Scheduler scheduler;
   private volatile ConfigLock configLock;
   private volatile boolean topicsStarted;
+  /** The one start, whichever listener (plain, TLS) reports serving first: a second made a second worker. */
+  private Future<Void> started;
   private Future<Void> stopped;
 
   /** {@code meters}: where its tasks' meters go (the broker's, served at {@code GET /metrics}). */
@@ -155,11 +157,21 @@ public final class ConnectService {
     return io.sluice.broker.OwnListener.clientOptions(config, httpPort);
   }
 
-  /** Starts the worker; {@code httpPort} is the broker's bound HTTP port (the client's bootstrap, the worker id). */
-  public Future<Void> start(int httpPort) {
+  /**
+   * Starts the worker once; {@code httpPort} is the bound HTTP port of the listener that serves first (the client's
+   * bootstrap, the worker id). Every listener reports serving: a later call answers the first one's start.
+   */
+  public synchronized Future<Void> start(int httpPort) {
     if (!enabled()) {
       return Future.succeededFuture();
     }
+    if (started == null) {
+      started = starting(httpPort);
+    }
+    return started;
+  }
+
+  private Future<Void> starting(int httpPort) {
     pool = vertx.createSharedWorkerExecutor(POOL, 2);
     String host = config.httpHost().equals("0.0.0.0") || config.httpHost().equals("::") ? config.clusterHost()
         : config.httpHost();

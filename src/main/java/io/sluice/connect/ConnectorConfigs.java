@@ -136,7 +136,8 @@ final class ConnectorConfigs {
           .define(DLQ_TOPIC, Type.STRING, "", Importance.MEDIUM, "Dead letter queue topic; empty: none.",
               "Error Handling", 20, ConfigDef.Width.MEDIUM, "DLQ topic")
           .define(DLQ_RF, Type.SHORT, (short) 3, Importance.MEDIUM, "Replication factor of the dead letter queue"
-              + " when it is created (capped by the live brokers).", "Error Handling", 21, ConfigDef.Width.SHORT,
+              + " when it is created: refused when larger than the live brokers; -1 the broker's"
+              + " default.replication.factor; unset, 3 capped by the live brokers.", "Error Handling", 21, ConfigDef.Width.SHORT,
               "DLQ replication factor")
           .define(DLQ_CONTEXT_HEADERS, Type.BOOLEAN, false, Importance.MEDIUM, "Add error context headers to"
               + " dead-lettered records.", "Error Handling", 22, ConfigDef.Width.SHORT, "DLQ context headers");

@@ -1,23 +1,13 @@
 package io.sluice.connect;
 
-import io.micrometer.core.instrument.FunctionCounter;
-import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Tag;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import org.apache.kafka.common.MetricName;
 import org.apache.kafka.common.internals.Plugin;
-import org.apache.kafka.common.metrics.KafkaMetric;
 import org.apache.kafka.common.metrics.MetricConfig;
 import org.apache.kafka.common.metrics.Metrics;
-import org.apache.kafka.common.metrics.MetricsReporter;
 import org.apache.kafka.common.metrics.internals.PluginMetricsImpl;
-import org.apache.kafka.common.metrics.stats.CumulativeSum;
 import org.apache.kafka.common.utils.Time;
 
 /**
@@ -25,15 +15,16 @@ import org.apache.kafka.common.utils.Time;
  * Kafka's own {@link Metrics} and {@link PluginMetricsImpl} (group {@code plugins}, tagged as Kafka Connect tags them:
  * {@code connector}, {@code task}, and {@code converter} / {@code transformation} / {@code predicate}), each metric
  * shown as a Micrometer meter {@code kafka.connect.plugins.<name>} (Prometheus {@code kafka_connect_plugins_<name>}
- * at {@code GET /metrics}; a cumulative count or sum a counter) while it exists: a plugin's go when it closes (its task or connector stops).
+ * at {@code GET /metrics}; {@link PluginMeterExport}) while it exists: a plugin's go when it closes (its task or
+ * connector stops).
  */
 final class PluginMeters {
   static final String GROUP = "plugins";
   private static final System.Logger LOG = System.getLogger(PluginMeters.class.getName());
-  private final MeterRegistry registry;
+  private final PluginMeterExport export;
 
   PluginMeters(MeterRegistry registry) {
-    this.registry = registry;
+    this.export = new PluginMeterExport(registry);
   }
 
   /** A connector's (its context's {@code pluginMetrics()}); closing it removes its metrics. */
@@ -66,7 +57,7 @@ final class PluginMeters {
   }
 
   private Metrics metrics() {
-    return new Metrics(new MetricConfig(), List.of(new ToMicrometer(registry)), Time.SYSTEM);
+    return new Metrics(new MetricConfig(), List.of(export.reporter()), Time.SYSTEM);
   }
 
   /**
@@ -88,10 +79,22 @@ final class PluginMeters {
     };
   }
 
-  /** Where a task's converters, transformations and predicates report their metrics. */
-  record Scope(PluginMeters meters, String connector, int task) {
-    AutoCloseable wrap(Object instance, String kind, String name) {
-      return meters.wrap(instance, connector, task, kind, name);
+  /**
+   * Where a task's converters, transformations and predicates report their metrics; {@code closer} closes each one
+   * wrapped with the task's execution.
+   */
+  record Scope(PluginMeters meters, String connector, int task, TaskCloser closer) {
+    /** Gives {@code instance} its metrics; it is closed (quietly, as Kafka closes them) with the task. */
+    void wrap(Object instance, String kind, String name) {
+      AutoCloseable wrapped = meters.wrap(instance, connector, task, kind, name);
+      closer.add(() -> {
+        try {
+          wrapped.close();
+        } catch (Exception e) {
+          LOG.log(System.Logger.Level.WARNING, "Closing " + kind + " " + name + " of " + connector + "-" + task
+              + " failed", e);
+        }
+      });
     }
   }
 
@@ -102,68 +105,5 @@ final class PluginMeters {
       tags.put("task", Integer.toString(task));
     }
     return tags;
-  }
-
-  /** Mirrors each metric of group {@code plugins} as a gauge, removed with it. */
-  private static final class ToMicrometer implements MetricsReporter {
-    private final MeterRegistry registry;
-    private final Map<MetricName, Meter> gauges = new ConcurrentHashMap<>();
-
-    ToMicrometer(MeterRegistry registry) {
-      this.registry = registry;
-    }
-
-    @Override
-    public void init(List<KafkaMetric> existing) {
-      existing.forEach(this::metricChange);
-    }
-
-    @Override
-    public void metricChange(KafkaMetric metric) {
-      MetricName name = metric.metricName();
-      if (!GROUP.equals(name.group())) {
-        return;
-      }
-      metricRemoval(metric);
-      List<Tag> tags = new ArrayList<>();
-      name.tags().forEach((k, v) -> tags.add(Tag.of(k, v)));
-      String meter = "kafka.connect." + GROUP + "." + name.name();
-      try {
-        // A cumulative count or sum only grows: a counter, which Prometheus shows as <name>_total (a gauge's
-        // "-total" suffix it would drop)
-        gauges.put(name, metric.isMeasurable() && metric.measurable() instanceof CumulativeSum
-            ? FunctionCounter.builder(meter, metric, PluginMeters::value).description(name.description()).tags(tags)
-                .register(registry)
-            : Gauge.builder(meter, metric, PluginMeters::value).description(name.description()).tags(tags)
-                .register(registry));
-      } catch (IllegalArgumentException e) {
-        // Prometheus wants one set of tag keys per name: a plugin's metric clashing with another's is not shown
-        LOG.log(System.Logger.Level.WARNING, "Plugin metric " + name + " is not exported: " + e.getMessage());
-      }
-    }
-
-    @Override
-    public void metricRemoval(KafkaMetric metric) {
-      Meter gauge = gauges.remove(metric.metricName());
-      if (gauge != null) {
-        registry.remove(gauge);
-      }
-    }
-
-    @Override
-    public void close() {
-      gauges.values().forEach(registry::remove);
-      gauges.clear();
-    }
-
-    @Override
-    public void configure(Map<String, ?> configs) {
-      // nothing to configure: the registry is given
-    }
-  }
-
-  /** A metric's value as a number; a non-numeric one (a string gauge) as NaN. */
-  private static double value(KafkaMetric metric) {
-    return metric.metricValue() instanceof Number n ? n.doubleValue() : Double.NaN;
   }
 }

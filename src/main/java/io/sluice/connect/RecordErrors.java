@@ -41,7 +41,8 @@ final class RecordErrors {
   private final boolean log;
   private final boolean logMessages;
   private final String dlqTopic;
-  private final short dlqReplicationFactor;
+  /** The replication factor asked for, or null when the key is unset (Kafka's default 3, as far as brokers allow). */
+  private final Short dlqReplicationFactor;
   private final boolean contextHeaders;
   private final SluiceClient client;
   private final Producer producer;
@@ -65,7 +66,8 @@ final class RecordErrors {
     this.logMessages = Boolean.parseBoolean(config.getOrDefault(ConnectorConfigs.ERRORS_LOG_INCLUDE_MESSAGES,
         "false").trim());
     this.dlqTopic = config.getOrDefault(ConnectorConfigs.DLQ_TOPIC, "").trim();
-    this.dlqReplicationFactor = Short.parseShort(config.getOrDefault(ConnectorConfigs.DLQ_RF, "3").trim());
+    String factor = config.get(ConnectorConfigs.DLQ_RF);
+    this.dlqReplicationFactor = factor == null || factor.isBlank() ? null : Short.parseShort(factor.trim());
     this.contextHeaders = Boolean.parseBoolean(config.getOrDefault(ConnectorConfigs.DLQ_CONTEXT_HEADERS, "false")
         .trim());
     this.client = client;
@@ -152,18 +154,27 @@ final class RecordErrors {
         .await().atMost(Duration.ofMinutes(2));
   }
 
+  /**
+   * Creates the dead letter queue topic if missing, with one partition and {@code
+   * errors.deadletterqueue.topic.replication.factor} replicas: a factor set is kept, and refused (the task fails
+   * naming it) when the cluster has fewer live brokers, as Kafka's worker is refused; -1 takes the broker's {@code
+   * default.replication.factor}; unset, Kafka's default 3 is capped by the live brokers (Kafka refuses it on a smaller
+   * cluster: a single-broker cluster's dead letter queue worked without the key before, and still does).
+   */
   private void ensureDeadLetterTopic() {
     if (dlqChecked) {
       return;
     }
     rights.requireCreateIfMissing(dlqTopic);
-    int live = client.admin().describeCluster().await().atMost(Duration.ofSeconds(30)).brokers().size();
+    int factor = dlqReplicationFactor != null ? dlqReplicationFactor
+        : Math.max(1, Math.min(3, client.admin().describeCluster().await().atMost(Duration.ofSeconds(30)).brokers()
+            .size()));
     try {
-      client.admin().createTopic(dlqTopic, 1, Math.max(1, Math.min(dlqReplicationFactor, live)), Map.of())
-          .await().atMost(Duration.ofSeconds(30));
+      client.admin().createTopic(dlqTopic, 1, factor, Map.of()).await().atMost(Duration.ofSeconds(30));
     } catch (SluiceException e) {
       if (e.errorCode() != ErrorCode.TOPIC_ALREADY_EXISTS) {
-        throw e;
+        throw new ConnectException("Could not initialize dead letter queue with topic=" + dlqTopic + " and "
+            + ConnectorConfigs.DLQ_RF + "=" + factor + ": " + e.getMessage(), e);
       }
     }
     dlqChecked = true;

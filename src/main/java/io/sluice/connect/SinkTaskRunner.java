@@ -41,8 +41,6 @@ import org.apache.kafka.connect.sink.SinkTaskContext;
  * polling, which is its heartbeat).
  */
 final class SinkTaskRunner extends UnitRunner {
-  /** What the task's context's {@code pluginMetrics()} answers (KIP-877): closed, its metrics removed, at stop. */
-  private volatile org.apache.kafka.common.metrics.internals.PluginMetricsImpl taskMetrics;
   private static final System.Logger LOG = System.getLogger(SinkTaskRunner.class.getName());
   private static final int MAX_BATCH = 2_000;
   private final Map<String, String> taskConfig;
@@ -87,14 +85,6 @@ final class SinkTaskRunner extends UnitRunner {
     rights = OwnerRights.of(worker, this.connector);
     worker.requireAllowedFile(plugin.className(), taskConfig);
     SinkConnector connector = worker.plugins().newInstance(plugin, SinkConnector.class);
-    PluginMeters.Scope scope = new PluginMeters.Scope(worker.pluginMeters(), this.connector, task);
-    Converters converters = Converters.build(worker.plugins(), connectorConfig, scope);
-    TransformationChain<SinkRecord> chain = TransformationChain.build(worker.plugins(), connectorConfig, scope);
-    RecordErrors errors = new RecordErrors(connectorConfig, this.connector, task, worker.client(), worker.producer(),
-        rights);
-    SinkTask t = Plugins.withLoader(plugin.loader(), () -> (SinkTask) connector.taskClass()
-        .getDeclaredConstructor().newInstance());
-    instance = t;
     // A restart's state starts empty: the failed execution's inbox ends with its closed consumer's end of stream
     // (taking it failed every restart in turn) and holds records of a group generation that is gone.
     SinkInbox box = new SinkInbox();
@@ -104,7 +94,18 @@ final class SinkTaskRunner extends UnitRunner {
     deleted.clear();
     unflushed = false;
     commitRequested = false;
-    taskMetrics = worker.pluginMeters().task(this.connector, task);
+    try (TaskCloser closer = new TaskCloser()) {
+      Stages<SinkRecord> stages = stages(closer, rights);
+      SinkTask t = Plugins.withLoader(plugin.loader(), () -> (SinkTask) connector.taskClass()
+          .getDeclaredConstructor().newInstance());
+      instance = t;
+      run(plugin, t, box, closer, stages);
+    }
+  }
+
+  /** Starts the task and its consumer and runs it; its offsets are committed and it is stopped however it ends. */
+  private void run(Plugin plugin, SinkTask t, SinkInbox box, TaskCloser closer, Stages<SinkRecord> stages)
+      throws Exception {
     try {
       Plugins.withLoader(plugin.loader(), () -> {
         t.initialize(context());
@@ -113,8 +114,10 @@ final class SinkTaskRunner extends UnitRunner {
       });
       consumer = worker.client().consumer(ConsumerOptions.of(groupId(this.connector), topics())
           .enableAutoCommit(false).fromEarliest(true).fetchMaxWaitMs(200).rebalanceListener(listener(box)));
+      GroupConsumer opened = consumer;
+      closer.add(() -> opened.close().await().atMost(Duration.ofSeconds(30)));
       consumer.records().subscribe().withSubscriber(pump(box));
-      loop(t, converters, chain, errors);
+      loop(t, stages.converters(), stages.chain(), stages.errors());
     } finally {
       try {
         if (consumer != null) {
@@ -125,12 +128,6 @@ final class SinkTaskRunner extends UnitRunner {
           t.stop();
           return null;
         });
-        if (consumer != null) {
-          consumer.close().await().atMost(Duration.ofSeconds(30));
-        }
-        chain.close();
-        converters.close();
-        taskMetrics.close();
       }
     }
   }

@@ -55,10 +55,10 @@ final class SourceTaskRunner extends UnitRunner {
   /** The topics this poll's records went to that the owner may write: checked once per poll, as ACLs change. */
   private final java.util.Set<String> writableThisPoll = new java.util.HashSet<>();
   private OwnerRights rights;
-  /** What the task's context's {@code pluginMetrics()} answers (KIP-877): closed, its metrics removed, at stop. */
-  private volatile org.apache.kafka.common.metrics.internals.PluginMetricsImpl taskMetrics;
   /** The connector's {@code topic.creation.*} groups; null when it does not use them (or the worker disabled them). */
   private TopicCreation creation;
+  /** Whether this execution failed on a topic deleted under it (its producer's close is not awaited then). */
+  private boolean topicGone;
 
   SourceTaskRunner(WorkerContext worker, String connector, int task, Map<String, String> connectorConfig,
       Map<String, String> taskConfig) {
@@ -79,31 +79,35 @@ final class SourceTaskRunner extends UnitRunner {
     creation = worker.topicCreationEnabled() ? TopicCreation.of(connectorConfig) : null;
     worker.requireAllowedFile(plugin.className(), taskConfig);
     SourceConnector connector = worker.plugins().newInstance(plugin, SourceConnector.class);
-    PluginMeters.Scope scope = new PluginMeters.Scope(worker.pluginMeters(), this.connector, task);
-    Converters converters = Converters.build(worker.plugins(), connectorConfig, scope);
-    TransformationChain<SourceRecord> chain = TransformationChain.build(worker.plugins(), connectorConfig, scope);
-    RecordErrors errors = new RecordErrors(connectorConfig, this.connector, task, worker.client(), worker.producer(),
-        rights);
-    producer = worker.client().producer(ProducerOptions.defaults().acks("all").lingerMs(2));
-    worker.state().offsets.awaitCaughtUpToEnd(Duration.ofMinutes(2));
-    OffsetReader reader = new OffsetReader(worker.state(), this.connector);
-    ledger = exactlyOnce(plugin, connector) ? ExactlyOnceLedger.load(worker.client(), worker.state(), this.connector,
-        task, reader) : null;
-    SourceTask t = Plugins.withLoader(plugin.loader(), () -> (SourceTask) connector.taskClass()
-        .getDeclaredConstructor().newInstance());
-    instance = t;
-    // Each execution checks its topics anew: a topic deleted since the last one is created again or refused at its
-    // first record, where remembered it was sent to unchecked and the task sat RUNNING until the client gave up.
-    knownTopics.clear();
-    boolean topicGone = false;
-    taskMetrics = worker.pluginMeters().task(this.connector, task);
+    topicGone = false;
+    try (TaskCloser closer = new TaskCloser()) {
+      Stages<SourceRecord> stages = stages(closer, rights);
+      producer = worker.client().producer(ProducerOptions.defaults().acks("all").lingerMs(2));
+      closer.add(this::closeProducer);
+      worker.state().offsets.awaitCaughtUpToEnd(Duration.ofMinutes(2));
+      OffsetReader reader = new OffsetReader(worker.state(), this.connector);
+      ledger = exactlyOnce(plugin, connector) ? ExactlyOnceLedger.load(worker.client(), worker.state(),
+          this.connector, task, reader) : null;
+      SourceTask t = Plugins.withLoader(plugin.loader(), () -> (SourceTask) connector.taskClass()
+          .getDeclaredConstructor().newInstance());
+      instance = t;
+      // Each execution checks its topics anew: a topic deleted since the last one is created again or refused at its
+      // first record, where remembered it was sent to unchecked and the task sat RUNNING until the client gave up.
+      knownTopics.clear();
+      run(plugin, t, reader, stages);
+    }
+  }
+
+  /** Starts the task and runs it; its last offsets are committed and it is stopped however it ends. */
+  private void run(Plugin plugin, SourceTask t, OffsetReader reader, Stages<SourceRecord> stages)
+      throws Exception {
     try {
       Plugins.withLoader(plugin.loader(), () -> {
         t.initialize(context(reader));
         t.start(taskConfig);
         return null;
       });
-      loop(plugin, t, converters, chain, errors);
+      loop(plugin, t, stages.converters(), stages.chain(), stages.errors());
     } catch (TopicGoneException e) {
       topicGone = true;
       throw e;
@@ -116,10 +120,6 @@ final class SourceTaskRunner extends UnitRunner {
           t.stop();
           return null;
         });
-        closeProducer(topicGone);
-        chain.close();
-        converters.close();
-        taskMetrics.close();
       }
     }
   }
@@ -129,7 +129,7 @@ final class SourceTaskRunner extends UnitRunner {
    * timeout: the close is not awaited then (a moment at most), or the task showed RUNNING 30 s more, and the close's
    * timeout took the place of the failure naming the topic. They are polled again from the committed offsets.
    */
-  private void closeProducer(boolean topicGone) {
+  private void closeProducer() {
     try {
       producer.close().await().atMost(topicGone ? Duration.ofSeconds(1) : Duration.ofSeconds(30));
     } catch (io.smallrye.mutiny.TimeoutException e) {

@@ -2,7 +2,6 @@ package io.sluice.connect;
 
 import io.sluice.connect.Plugins.Kind;
 import io.sluice.connect.Plugins.Plugin;
-import java.io.Closeable;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -17,36 +16,34 @@ import org.apache.kafka.connect.transforms.predicates.Predicate;
  * {@code transforms.a.negate}, {@code predicates=p}, {@code predicates.p.type}, and each plugin's own keys under its
  * prefix. A transformation returning null drops the record. Used by one task thread.
  */
-final class TransformationChain<R extends ConnectRecord<R>> implements Closeable {
+final class TransformationChain<R extends ConnectRecord<R>> {
   private record Stage<R extends ConnectRecord<R>>(String alias, Transformation<R> transformation,
       Predicate<R> predicate, boolean negate) {
   }
 
   private final List<Stage<R>> stages;
-  /** Every transformation and predicate, closed (and their metrics removed) with the chain. */
-  private final List<AutoCloseable> wrapped;
 
-  private TransformationChain(List<Stage<R>> stages, List<AutoCloseable> wrapped) {
+  private TransformationChain(List<Stage<R>> stages) {
     this.stages = stages;
-    this.wrapped = wrapped;
   }
 
   /**
    * {@code scope}: where a {@code Monitorable} transformation or predicate reports its metrics (tag transformation
-   * or predicate = its alias).
+   * or predicate = its alias), and whose closer closes each one built (and removes its metrics) with the task, even
+   * if a later one fails.
    */
   @SuppressWarnings("unchecked")
   static <R extends ConnectRecord<R>> TransformationChain<R> build(Plugins plugins, Map<String, String> config,
       PluginMeters.Scope scope) {
     Map<String, Predicate<R>> byAlias = new HashMap<>();
-    List<AutoCloseable> wrapped = new ArrayList<>();
     for (String alias : ConnectorConfigs.parseList(config.get(ConnectorConfigs.PREDICATES))) {
       String prefix = "predicates." + alias + ".";
       Plugin plugin = plugins.require(prefix + "type", config.get(prefix + "type"), Kind.PREDICATE);
       Predicate<R> p = plugins.newInstance(plugin, Predicate.class);
       Plugins.withLoader(plugin.loader(), () -> {
         p.configure(ConnectorConfigs.withPrefix(config, prefix));
-        return wrapped.add(scope.wrap(p, "predicate", alias));
+        scope.wrap(p, "predicate", alias);
+        return null;
       });
       byAlias.put(alias, p);
     }
@@ -57,7 +54,8 @@ final class TransformationChain<R extends ConnectRecord<R>> implements Closeable
       Transformation<R> t = plugins.newInstance(plugin, Transformation.class);
       Plugins.withLoader(plugin.loader(), () -> {
         t.configure(ConnectorConfigs.withPrefix(config, prefix));
-        return wrapped.add(scope.wrap(t, "transformation", alias));
+        scope.wrap(t, "transformation", alias);
+        return null;
       });
       String predicateAlias = config.get(prefix + "predicate");
       Predicate<R> predicate = predicateAlias == null || predicateAlias.isBlank() ? null
@@ -65,7 +63,7 @@ final class TransformationChain<R extends ConnectRecord<R>> implements Closeable
       stages.add(new Stage<>(alias, t, predicate, Boolean.parseBoolean(config.getOrDefault(prefix + "negate",
           "false"))));
     }
-    return new TransformationChain<>(stages, wrapped);
+    return new TransformationChain<>(stages);
   }
 
   /** The record after every stage, or null if a stage dropped it. */
@@ -85,16 +83,5 @@ final class TransformationChain<R extends ConnectRecord<R>> implements Closeable
 
   boolean isEmpty() {
     return stages.isEmpty();
-  }
-
-  @Override
-  public void close() {
-    for (AutoCloseable p : wrapped) {
-      try {
-        p.close();
-      } catch (Exception e) {
-        // one failing to close leaves the others to close
-      }
-    }
   }
 }

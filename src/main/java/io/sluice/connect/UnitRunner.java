@@ -39,6 +39,24 @@ abstract class UnitRunner implements Runnable {
   final LongAdder recordsOut = new LongAdder();
   /** Active topics (KIP-558) this unit recorded: cleared with its status if its connector is deleted. */
   final Set<String> topicsRecorded = ConcurrentHashMap.newKeySet();
+  /** What a task's context's {@code pluginMetrics()} answers (KIP-877): closed, its metrics removed, as its run ends. */
+  volatile org.apache.kafka.common.metrics.internals.PluginMetricsImpl taskMetrics;
+
+  /** A task run's record stages: converters, transformations (with predicates) and error handling. */
+  record Stages<R extends org.apache.kafka.connect.connector.ConnectRecord<R>>(Converters converters,
+      TransformationChain<R> chain, RecordErrors errors) {
+  }
+
+  /** Builds a task run's plugin metrics and stages, each closed with {@code closer} (however far the build got). */
+  <R extends org.apache.kafka.connect.connector.ConnectRecord<R>> Stages<R> stages(TaskCloser closer,
+      OwnerRights rights) {
+    taskMetrics = closer.add(worker.pluginMeters().task(connector, task));
+    PluginMeters.Scope scope = new PluginMeters.Scope(worker.pluginMeters(), connector, task, closer);
+    Converters converters = Converters.build(worker.plugins(), connectorConfig, scope);
+    TransformationChain<R> chain = TransformationChain.build(worker.plugins(), connectorConfig, scope);
+    return new Stages<>(converters, chain, new RecordErrors(connectorConfig, connector, task, worker.client(),
+        worker.producer(), rights));
+  }
 
   UnitRunner(WorkerContext worker, String connector, int task, Map<String, String> connectorConfig) {
     this.worker = worker;
