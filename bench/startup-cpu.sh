@@ -2,7 +2,8 @@
 # Counted startup figures that the load does not skew as much as the wall clock (issue 16): starts a broker through
 # bin/sluice (the jar's CDS archive) N times, fresh data directory and embedded ZooKeeper each, and prints at the first
 # 200 from GET /ready: wall ms, the JVM's CPU ms (utime+stime, /proc/PID/stat), classes loaded (not archived /
-# archived, jcmd PerfCounter.print), threads, the load, and the broker's "started in" step line.
+# archived, jcmd PerfCounter.print), threads, the JIT compiler threads' CPU (C1, C2: /proc/PID/task/*/stat), the load,
+# and the broker's "started in" step line.
 #   bench/startup-cpu.sh [sluice.jar] [starts] [broker arguments...]      Env: JAVA_OPTS, KEEP_LOGS=DIR, PHASES=1
 # PHASES=1 also prints the broker's counted start phases (the io.sluice.broker.StartSteps logger at FINE: each step's
 # wall, CPU and classes from the JVM's launch, and what ran beside the steps; README "Starting faster").
@@ -24,6 +25,17 @@ fi
 PID=""
 trap 'if [[ -n "$PID" ]]; then kill "$PID" 2>/dev/null || true; fi; rm -rf "$DIR"' EXIT
 tick_ms=$(( 1000 / $(getconf CLK_TCK) ))
+# CPU ms of the JVM's C1 and C2 compiler threads (named "C1 CompilerThre", "C2 CompilerThre" in /proc).
+jit_cpu() {
+  local c1=0 c2=0 t name ticks
+  for t in /proc/"$1"/task/*; do
+    name="$(cat "$t/comm" 2>/dev/null)" || continue
+    # After the last ")": a thread's name may hold spaces, which would shift awk's fields.
+    ticks="$(sed 's/.*) //' "$t/stat" 2>/dev/null | awk '{print $12 + $13}')" || continue
+    case "$name" in C1\ Compiler*) c1=$(( c1 + ticks )) ;; C2\ Compiler*) c2=$(( c2 + ticks )) ;; esac
+  done
+  echo "jit C1 $(( c1 * tick_ms )) ms C2 $(( c2 * tick_ms )) ms"
+}
 for i in $(seq 1 "$N"); do
   rm -rf "$DIR/data"
   load="$(cut -d' ' -f1 /proc/loadavg)"
@@ -37,7 +49,8 @@ for i in $(seq 1 "$N"); do
   classes="$(jcmd "$PID" PerfCounter.print 2>/dev/null | grep -E 'java\.cls\.(loadedClasses|sharedLoadedClasses)=' \
     | sed 's/.*\.//' | tr '\n' ' ')"
   threads="$(ls "/proc/$PID/task" | wc -l)"
-  echo "start $i: wall $(( (t1 - t0) / 1000000 )) ms, cpu $(( (ut + st) * tick_ms )) ms, ${classes}threads $threads," \
+  jit="$(jit_cpu "$PID")"
+  echo "start $i: wall $(( (t1 - t0) / 1000000 )) ms, cpu $(( (ut + st) * tick_ms )) ms, ${classes}threads $threads, $jit," \
     "load $load | $(grep -o 'started in.*' "$DIR/log" | head -1)"
   # The phases are logged just after the "started in" line, which may come a moment after ready answers.
   [[ "${PHASES:-0}" != 1 ]] || { until grep -q 'start phases' "$DIR/log"; do sleep 0.05; done
