@@ -22,6 +22,8 @@ import java.util.Set;
  * {@code N records consumed, R records/sec (M MB/sec), first record after F ms}; the time runs from the first fetch
  * (or the group's join) to the Nth record. F (from the same start to the first record: the join, the first fetch and a
  * cold JVM's first decode) is what {@code bench/compare-kafka.sh} sets beside Kafka's tool's join time.
+ * {@code --fetch-max-bytes} bounds each partition's share of a fetch on both paths: a reader's fetch, and the group
+ * member's {@code maxPartitionFetchBytes} (its poll asks that per owned partition, within the broker's maximum).
  */
 final class PerfConsume {
   static final Set<String> OPTIONS = Set.of("bootstrap", "command-config", "username", "password", "bearer-token", "topic", "records",
@@ -43,7 +45,7 @@ final class PerfConsume {
     try {
       TopicDescription d = PerfCommand.ensureTopic(client, topic, 1);
       GroupConsumer consumer = args.string("group", null) != null ? client.consumer(ConsumerOptions.of(args.string("group"),
-          List.of(topic)).fetchMaxBytes(fetchMaxBytes).enableAutoCommit(false)) : null;
+          List.of(topic)).maxPartitionFetchBytes(fetchMaxBytes).enableAutoCommit(false)) : null;
       Multi<ConsumerRecord> stream = consumer != null ? consumer.records() : readers(client, topic, d.partitionCount(), fetchMaxBytes);
       long[] bytes = {0};
       long[] firstAt = {0};
