@@ -13,7 +13,8 @@ public final class ConsumerOptions {
   private boolean fromEarliest = true;
   private boolean enableAutoCommit = true;
   private long autoCommitIntervalMs = 5_000;
-  private int fetchMaxBytes = 1 << 20;
+  private int fetchMaxBytes = 50 << 20;
+  private int maxPartitionFetchBytes = 1 << 20;
   private long fetchMaxWaitMs = 500;
   private long sessionTimeoutMs = 10_000;
   /** Null: a third of the session timeout, whatever it is set to. */
@@ -75,13 +76,30 @@ public final class ConsumerOptions {
     return this;
   }
 
-  /** The most bytes of records one poll asks for. */
+  /**
+   * {@code fetch.max.bytes}: the most bytes of records one poll asks for, whatever the partitions (50 MiB, Kafka's
+   * default; the broker lowers a larger ask to its {@code http.max.fetch.bytes}, 16 MiB by default).
+   */
   public int fetchMaxBytes() {
     return fetchMaxBytes;
   }
 
   public ConsumerOptions fetchMaxBytes(int fetchMaxBytes) {
     this.fetchMaxBytes = (int) ClientOptions.positive(fetchMaxBytes, "fetchMaxBytes");
+    return this;
+  }
+
+  /**
+   * {@code max.partition.fetch.bytes}: a poll asks this much per partition the consumer owns (1 MiB, Kafka's default),
+   * within {@link #fetchMaxBytes()}; so a member of many partitions reads them in as few polls as a member of one
+   * reads its one. Before its first answer names the assignment, a poll asks for one partition's share.
+   */
+  public int maxPartitionFetchBytes() {
+    return maxPartitionFetchBytes;
+  }
+
+  public ConsumerOptions maxPartitionFetchBytes(int maxPartitionFetchBytes) {
+    this.maxPartitionFetchBytes = (int) ClientOptions.positive(maxPartitionFetchBytes, "maxPartitionFetchBytes");
     return this;
   }
 

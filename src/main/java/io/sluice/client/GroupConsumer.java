@@ -21,8 +21,9 @@ import java.util.Set;
  *
  * <p><b>Demand drives fetching.</b> {@link #records()} sends up to two polls ahead while the subscriber takes the
  * previous poll's records (so the broker reads one while the client decodes the other), and another only when the
- * subscriber has asked for more than those: at most three polls' records ({@link ConsumerOptions#fetchMaxBytes()}
- * each) are held by the client. Only records handed to the subscriber are
+ * subscriber has asked for more than those: at most three polls' records (each of
+ * {@link ConsumerOptions#maxPartitionFetchBytes()} per owned partition, within {@link ConsumerOptions#fetchMaxBytes()})
+ * are held by the client. Only records handed to the subscriber are
  * ever committed.
  *
  * <p><b>Commits</b> name the last record processed; the group resumes after it. {@link #commit()} commits the last

@@ -38,4 +38,12 @@ class ConsumerOptionsTest {
     assertThatThrownBy(() -> options().maxPollIntervalMs(-1)).isInstanceOf(IllegalArgumentException.class)
         .hasMessage("maxPollIntervalMs must be positive, got -1");
   }
+
+  @Test
+  void fetchBoundsDefaultToKafkasAndAZeroPartitionShareIsRefused() {
+    assertThat(options().fetchMaxBytes()).isEqualTo(50 << 20);
+    assertThat(options().maxPartitionFetchBytes()).isEqualTo(1 << 20);
+    assertThatThrownBy(() -> options().maxPartitionFetchBytes(0)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("maxPartitionFetchBytes must be positive, got 0");
+  }
 }

@@ -231,6 +231,30 @@ class GroupConsumerAgainstBrokerTest {
     next.close().await().atMost(WAIT);
   }
 
+  /**
+   * A poll asks {@code maxPartitionFetchBytes} (Kafka's default 1 MiB) per owned partition, as a Kafka consumer's fetch
+   * does: a member of six partitions reads 700 KiB of each in two polls (the first, before the assignment is known,
+   * asks one partition's share). A poll of one size for all its partitions gave each a sixth of that: one 100 KiB
+   * record per partition per poll, eight polls.
+   */
+  @Test
+  void aPollAsksItsShareForEveryOwnedPartition() {
+    client.admin().createTopic("wide", 6, 1, Map.of()).await().atMost(WAIT);
+    byte[] value = new byte[100 * 1024];
+    for (int p = 0; p < 6; p++) {
+      for (int i = 0; i < 8; i++) {
+        producer.send(new ProducerRecord("wide", p, 1_000L + i, null, value, List.of())).await().atMost(WAIT);
+      }
+    }
+    GroupConsumer c = client.consumer(options("g-wide", "wide"));
+    AssertSubscriber<ConsumerRecord> sub = c.records().subscribe().withSubscriber(AssertSubscriber.create(48));
+    sub.awaitItems(48, WAIT);
+    // The two polls that brought the records, and up to two sent ahead of the demand after them.
+    assertThat(c.pollRequests()).isLessThanOrEqualTo(4);
+    assertThat(sub.getItems()).hasSize(48);
+    c.close().await().atMost(WAIT);
+  }
+
   @Test
   void seekMovesToATimestampTheBeginningAndTheEnd() {
     client.admin().createTopic("seek", 1, 1, Map.of()).await().atMost(WAIT);

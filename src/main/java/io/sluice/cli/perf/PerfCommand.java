@@ -71,6 +71,7 @@ public final class PerfCommand {
         sasl.oauthbearer.scope, sasl.login.*): tokens got from the identity provider and refreshed.
         The topic is created (P partitions, default 1) when it does not exist. --throughput -1: unthrottled.
         M: requests in flight per partition (default 5).
+        consume's B (default 4 MiB) bounds each partition's share of a fetch, for the readers and the group member alike.
         e2e sends W records unmeasured before the N it measures; FILE gets each measured record's send time
         (epoch us) and latency (us), a line each.
         """;

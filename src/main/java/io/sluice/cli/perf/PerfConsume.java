@@ -27,7 +27,9 @@ import java.util.Set;
  * cold JVM's first decode) is what {@code bench/compare-kafka.sh} sets beside Kafka's tool's join time. With
  * {@code --share-group G} it reads as one member of a share group (KIP-932, the client's {@code ShareConsumer}, from
  * the earliest offset, each poll's records accepted implicitly by the next poll): what {@code bench/share-cost.sh}
- * sets beside a group consumer.
+ * sets beside a group consumer. {@code --fetch-max-bytes} bounds each partition's share of a fetch on both paths: a
+ * reader's fetch, and the group member's {@code maxPartitionFetchBytes} (its poll asks that per owned partition,
+ * within the broker's maximum).
  */
 final class PerfConsume {
   static final Set<String> OPTIONS = Set.of("bootstrap", "command-config", "username", "password", "bearer-token", "topic", "records",
@@ -56,7 +58,7 @@ final class PerfConsume {
     try {
       TopicDescription d = PerfCommand.ensureTopic(client, topic, 1);
       GroupConsumer consumer = args.string("group", null) != null ? client.consumer(ConsumerOptions.of(args.string("group"),
-          List.of(topic)).fetchMaxBytes(fetchMaxBytes).enableAutoCommit(false)) : null;
+          List.of(topic)).maxPartitionFetchBytes(fetchMaxBytes).enableAutoCommit(false)) : null;
       Multi<ConsumerRecord> stream = consumer != null ? consumer.records() : readers(client, topic, d.partitionCount(), fetchMaxBytes);
       long[] bytes = {0};
       long[] firstAt = {0};

@@ -160,7 +160,7 @@ final class PollLoop {
   /** One poll request; its answer updates the assignment and flags a re-read for a reposition. */
   private Future<Batch> send(Map<TopicPartition, Integer> epochs) {
     pollRequests.incrementAndGet();
-    return api.poll(options.fetchMaxWaitMs(), options.fetchMaxBytes())
+    return api.poll(options.fetchMaxWaitMs(), pollBytes(options, handOut.assignment().size()))
         .compose(answer -> (answer.assignment() != null
             ? Future.succeededFuture(new ConsumerInstanceApi.Assigned(answer.assignment(), answer.membership()))
             : api.assigned()).map(assigned -> {
@@ -171,6 +171,17 @@ final class PollLoop {
           return new Batch(answer.sections(), epochs, false);
         }))
         .onFailure(t -> repositionNeeded = true); // the broker may have moved positions past lost records
+  }
+
+  /**
+   * What a poll asks for: {@link ConsumerOptions#maxPartitionFetchBytes} per partition owned (the broker shares a
+   * poll's bytes equally among the partitions it reads), within {@link ConsumerOptions#fetchMaxBytes}, as a Kafka
+   * consumer's fetch. One fixed size for any number of partitions gave each of six a sixth of a partition reader's
+   * share: six times the polls for the same records, each paying a round trip, the coordinator's routing and a
+   * worker's hand-offs on the broker (docs/benchmarks.md, issue 16, twenty-seventh session, h-g6).
+   */
+  static int pollBytes(ConsumerOptions options, int owned) {
+    return (int) Math.min(options.fetchMaxBytes(), (long) Math.max(1, owned) * options.maxPartitionFetchBytes());
   }
 
   /**
