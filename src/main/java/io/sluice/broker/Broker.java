@@ -196,6 +196,8 @@ public final class Broker {
     private final List<Function<BrokerConfig, Listener>> listeners = new ArrayList<>();
     private Consumer<VertxOptions> vertxOptions = o -> { };
     private LongSupplier groupClock = System::currentTimeMillis;
+    private Function<CuratorFramework, ZookeeperClusterManager> clusterManager =
+        curator -> new ZookeeperClusterManager(curator, UUID.randomUUID().toString());
 
     private Builder(BrokerConfig config) {
       this.config = config;
@@ -223,6 +225,12 @@ public final class Broker {
       return this;
     }
 
+    /** The cluster manager over the broker's ZooKeeper client (tests hold its join). */
+    Builder clusterManager(Function<CuratorFramework, ZookeeperClusterManager> factory) {
+      this.clusterManager = factory;
+      return this;
+    }
+
     /** Starts the broker; on failure everything already started is closed again. */
     public Future<Broker> start() {
       Broker broker = new Broker(config, this);
@@ -247,9 +255,10 @@ public final class Broker {
         .compose(connect -> {
           CuratorFramework zk = startZooKeeperClient();
           Future<Void> checked = serveZooKeeper(zk).compose(v -> checkZooKeeperSecurity(zk));
-          Future<Void> started = Future.join(checked, startVertx(zk)).<Void>mapEmpty()
-              .recover(t -> Future.failedFuture(checked.failed() ? checked.cause() : t));
-          return steps.time("zookeeper and vertx", started);
+          Future<Void> vertxStarted = startVertx(zk);
+          // A refused check fails the start at once, not when Vert.x's join gives up on the closed client; a Vert.x
+          // failing first waits for the check, whose message names the settings.
+          return steps.time("zookeeper and vertx", checked.compose(v -> vertxStarted));
         })
         .compose(v -> {
           startBuildingMetrics();
@@ -589,7 +598,7 @@ public final class Broker {
   }
 
   private Future<Void> startVertx(CuratorFramework curator) {
-    clusterManager = new ZookeeperClusterManager(curator, UUID.randomUUID().toString());
+    clusterManager = builder.clusterManager.apply(curator);
     VertxOptions options = new VertxOptions().setEventBusOptions(eventBusOptions());
     // The first blocked-loop warning carries the loop's stack: a block shorter than Vert.x's 5 s default for the
     // stack otherwise says only that something held the loop, never what.
@@ -603,17 +612,35 @@ public final class Broker {
     options.setFileSystemOptions(VertxFileCache.options(config.dataDir()));
     builder.vertxOptions.accept(options);
     return steps.beside("vertx create", () -> Vertx.builder().with(options).withClusterManager(clusterManager)
-        .buildClustered()).<Void>map(v -> {
+        .buildClustered()).<Void>compose(v -> {
       steps.mark("clustered vertx joined");
-      vertx = v;
+      if (!adoptVertx(v)) {
+        // The start failed (or the broker closed) while Vert.x joined: nothing may keep running behind it.
+        return v.close().transform(ar -> Future.failedFuture("Broker " + config.brokerId() + " closed while"
+            + " Vert.x started"));
+      }
       if (config.ssl().interBroker()) {
         // Rotations of listener.name.broker.ssl.* reach the event bus as they reach the replica links.
         EventBusTls.follow(v, options.getEventBusOptions(), config.ssl().listener(SslConfig.BROKER_LISTENER));
       }
       storageExecutor = v.createSharedWorkerExecutor(STORAGE_POOL, config.numIoThreads());
       zookeeperExecutor = v.createSharedWorkerExecutor(ZOOKEEPER_POOL, ZOOKEEPER_POOL_SIZE);
-      return null;
+      return Future.succeededFuture();
     }).onFailure(t -> curator.close());
+  }
+
+  /** Takes {@code v} as the broker's Vert.x unless {@link #close} began: then its "Vert.x" step has passed it by. */
+  private synchronized boolean adoptVertx(Vertx v) {
+    if (closed != null) {
+      return false;
+    }
+    vertx = v;
+    return true;
+  }
+
+  /** The Vert.x for {@link #close}'s step: one arriving later closes itself ({@link #adoptVertx}). */
+  private synchronized Future<Void> closeVertx() {
+    return vertx == null ? null : vertx.close();
   }
 
   /**
@@ -768,7 +795,7 @@ public final class Broker {
     chain = step(chain, "metadata", ZOOKEEPER_STEP_MS, deadline, () -> metadata == null ? null : metadata.closeAsync());
     chain = step(chain, "worker pools", ZOOKEEPER_STEP_MS, deadline, () -> storageExecutor == null ? null
         : Future.join(storageExecutor.close(), zookeeperExecutor.close()));
-    chain = step(chain, "Vert.x", VERTX_STEP_MS, deadline, () -> vertx == null ? null : vertx.close());
+    chain = step(chain, "Vert.x", VERTX_STEP_MS, deadline, this::closeVertx);
     chain = step(chain, "ZooKeeper", Long.MAX_VALUE, deadline, () -> embeddedZooKeeper == null
         && boundZooKeeper == null ? null : onBootstrapThread(() -> {
           if (embeddedZooKeeper != null) {

@@ -15,9 +15,14 @@ final class BodyDecoding {
 
   private BodyDecoding() {}
 
+  /** Whether a body of {@code bodyBytes} is decoded on the workers. */
+  static boolean onWorkers(int bodyBytes) {
+    return bodyBytes > INLINE_MAX_BYTES;
+  }
+
   /** Runs {@code decoder} inline or on {@code workers} by {@code bodyBytes}; its exception fails the future. */
   static <T> Future<T> decode(int bodyBytes, WorkerExecutor workers, Callable<T> decoder) {
-    if (bodyBytes > INLINE_MAX_BYTES) {
+    if (onWorkers(bodyBytes)) {
       return workers.executeBlocking(decoder, false);
     }
     try {

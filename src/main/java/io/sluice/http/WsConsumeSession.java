@@ -44,7 +44,8 @@ import java.util.UUID;
  * {@code request_rate} the socket is not read for the throttle time, and the {@code committed} reply says it.
  *
  * <p>Client messages ({@link WsConsumeFrame}) are read on the event loop when small and on the HTTP worker pool when
- * large ({@link BodyDecoding}), and applied in the order they came. Event-loop confined (the socket's context).
+ * large ({@link BodyDecoding}), and applied in the order they came; the socket is not read while a large one decodes
+ * ({@link SocketPauses}, counted with the commit throttle's pause). Event-loop confined (the socket's context).
  */
 final class WsConsumeSession {
   static final int MAX_RECORDS_PER_READ = 1_000;
@@ -89,6 +90,8 @@ final class WsConsumeSession {
   /** Null when the broker has no client quotas. */
   private final StreamQuota quota;
   private final WorkerExecutor workers;
+  /** The commit throttle's and the large messages' pauses of the socket, counted. */
+  private final SocketPauses pauses;
   /** Completes once the last message read was applied: the next one waits for it ({@link #onFrame}). */
   private Future<Void> applied = Future.succeededFuture();
   /** Whether the next read waits for a throttle time to pass. */
@@ -111,6 +114,7 @@ final class WsConsumeSession {
     this.source = source;
     this.grouped = grouped;
     this.maxMessageBytes = cfg.wsMaxMessageBytes();
+    this.pauses = new SocketPauses(ws);
   }
 
   static WsConsumeSession forPartition(ServerWebSocket ws, RequestContext caller, BrokerService service,
@@ -260,12 +264,21 @@ final class WsConsumeSession {
     if (revoked()) {
       return;
     }
+    // While a large message decodes the socket is not read: the client's next messages wait in its own socket, so
+    // a connection holds at most one large message beyond what the reader is joining.
+    boolean large = BodyDecoding.onWorkers(text.length());
+    if (large) {
+      pauses.hold();
+    }
     Future<WsConsumeFrame> decoded = BodyDecoding.decode(text.length(), workers, () -> WsConsumeFrame.decode(text));
     applied = applied.transform(ignored -> decoded).transform(ar -> {
       if (ar.failed()) {
         WsFrames.sendError(ws, ar.cause());
       } else if (!closed) {
         apply(ar.result());
+      }
+      if (large) {
+        pauses.release(); // after apply: a commit's throttle holds the socket first
       }
       return Future.succeededFuture();
     });
@@ -302,8 +315,8 @@ final class WsConsumeSession {
     long throttle = quota == null ? -1 : quota.requested(caller);
     if (throttle > 0) {
       // Kafka mutes a throttled client's channel: its next frames wait in its socket.
-      ws.pause();
-      vertx.setTimer(throttle, timer -> ws.resume());
+      pauses.hold();
+      vertx.setTimer(throttle, timer -> pauses.release());
     }
     return throttle;
   }

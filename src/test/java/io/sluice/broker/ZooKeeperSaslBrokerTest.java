@@ -4,10 +4,12 @@ import static io.sluice.broker.testing.SaslZooKeeper.ADMIN;
 import static io.sluice.broker.testing.SaslZooKeeper.BROKER;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import io.sluice.api.NewTopic;
 import io.sluice.api.RequestContext;
 import io.sluice.broker.testing.BlockedThreadGuard;
+import io.sluice.broker.testing.HeldJoin;
 import io.sluice.broker.testing.SaslZooKeeper;
 import io.sluice.broker.testing.SecureZooKeeper;
 import io.sluice.broker.testing.TestBrokers;
@@ -16,12 +18,15 @@ import io.sluice.config.BrokerConfig;
 import io.sluice.config.ConfigException;
 import io.sluice.config.ZooKeeperClientSasl;
 import io.sluice.config.ZooKeeperClientTls;
+import io.vertx.core.Future;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.zookeeper.KeeperException;
 import org.apache.zookeeper.ZooDefs;
@@ -36,7 +41,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Brokers logging in to ZooKeeper with SASL DIGEST-MD5 (a JAAS file's {@code Client} section) to an embedded
  * ZooKeeper requiring it, with {@code zookeeper.set.acl}: the znodes belong to {@code sasl:broker}, a client without
  * credentials is refused, the super user reads the credentials, a wrong password fails the start naming the JAAS
- * file, and two brokers of one JVM log in as their own users.
+ * file (at once: a clustered Vert.x still joining is closed when it arrives), and two brokers of one JVM log in as their own users.
  */
 class ZooKeeperSaslBrokerTest {
   @RegisterExtension
@@ -93,6 +98,29 @@ class ZooKeeperSaslBrokerTest {
     assertThatThrownBy(() -> broker = TestBrokers.start(config("data", jaas), GUARD))
         .hasStackTraceContaining(ZooKeeperClients.ZooKeeperSaslException.class.getSimpleName())
         .hasStackTraceContaining("sasl:" + BROKER).hasStackTraceContaining(jaas.toString());
+  }
+
+  @Test
+  void aWrongPasswordFailsTheStartWhileVertxStillJoinsAndLeavesNothingRunning() throws Exception {
+    Path jaas = SaslZooKeeper.jaas(dir, "jaas.conf", "not-the-password");
+    Set<Thread> before = Thread.getAllStackTraces().keySet();
+    AtomicReference<HeldJoin> held = new AtomicReference<>();
+    Future<Broker> start = Broker.builder(config("data", jaas)).vertxOptions(BlockedThreadGuard::testOptions)
+        .clusterManager(curator -> {
+          held.set(new HeldJoin(curator));
+          return held.get();
+        }).start();
+
+    // Ordering, not timing: the cluster manager's join is held until the start has failed.
+    await().atMost(TestBrokers.START_TIMEOUT_S, TimeUnit.SECONDS).until(start::isComplete);
+    assertThat(start.failed()).isTrue();
+    assertThat(start.cause()).hasStackTraceContaining("sasl:" + BROKER).hasStackTraceContaining(jaas.toString());
+    assertThat(held.get().joinCalled).isCompleted();
+    assertThat(held.get().joined()).isFalse();
+
+    held.get().release.complete(null);
+    await().atMost(TestBrokers.START_TIMEOUT_S, TimeUnit.SECONDS)
+        .untilAsserted(() -> assertThat(HeldJoin.threadsStartedSince(before)).isEmpty());
   }
 
   @Test

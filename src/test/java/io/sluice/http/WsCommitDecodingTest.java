@@ -92,6 +92,38 @@ class WsCommitDecodingTest {
     return new JsonObject().put("commit", entries).put("id", id).encode();
   }
 
+  /**
+   * The socket is not read while a large message decodes: the client's next large messages wait in its own socket
+   * until its writes back up (the sockets' buffers full), and none reaches the workers' queue meanwhile.
+   */
+  @Test
+  void whileALargeMessageDecodesTheSocketIsNotRead() {
+    // A client of its own, closed without waiting: its close would wait behind the 40 MB it could not send.
+    Vertx clientVertx = Vertx.vertx();
+    try {
+      sendUntilBackedUp(clientVertx.createWebSocketClient());
+    } finally {
+      clientVertx.close();
+    }
+  }
+
+  private void sendUntilBackedUp(WebSocketClient wsClient) {
+    WebSocket ws = HttpApiTestBase.await(wsClient.connect(new WebSocketConnectOptions().setHost("127.0.0.1")
+        .setPort(port).setURI("/ws/consume?group=g&topics=t")));
+    ws.textMessageHandler(t -> replies.add(new JsonObject(t)));
+    String large = commit(PARTITIONS, "large");
+    ws.writeTextMessage(large);
+    await().atMost(Duration.ofSeconds(30)).until(() -> !held.queue().isEmpty());
+
+    // 40 MB: more than the loopback sockets' buffers hold, so an unread socket backs the client's writes up.
+    for (int i = 0; i < 200; i++) {
+      ws.writeTextMessage(large);
+    }
+    await().atMost(Duration.ofSeconds(60)).until(ws::writeQueueFull);
+    assertThat(held.queue()).as("no later message was read to be decoded").hasSize(1);
+    assertThat(commits).isEmpty();
+  }
+
   @Test
   void aLargeCommitIsReadOnTheWorkersAndALaterSmallOneWaitsForIt() {
     WebSocket ws = HttpApiTestBase.await(wsClient.connect(new WebSocketConnectOptions().setHost("127.0.0.1")
