@@ -40,8 +40,13 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -64,14 +69,54 @@ class HttpsBrokerTest {
   @BeforeAll
   static void start() throws Exception {
     ca = Authority.create("https-ca");
+    broker = TestBrokers.start(TestBrokers.config(dir.resolve("data"), tls("broker")), GUARD, HttpListener::new);
+  }
+
+  /** TLS on the HTTP listener with a certificate of the test's CA and no trust store. */
+  private static Map<String, Object> tls(String name) throws Exception {
     Issued server = ca.issue("CN=localhost");
     Map<String, Object> tls = new HashMap<>();
     tls.put(SslConfig.HTTP_SSL_ENABLE, true);
-    tls.put(SslConfig.KEYSTORE_LOCATION, server.keyStore(dir.resolve("broker.p12"), "PKCS12", "pw", "pw").toString());
+    tls.put(SslConfig.KEYSTORE_LOCATION, server.keyStore(dir.resolve(name + ".p12"), "PKCS12", "pw", "pw").toString());
     tls.put(SslConfig.KEYSTORE_PASSWORD, "pw");
     tls.put(BrokerConfig.CONNECT_ENABLED, false);
     tls.put(BrokerConfig.STREAMS_ENABLED, false);
-    broker = TestBrokers.start(TestBrokers.config(dir.resolve("data"), tls), GUARD, HttpListener::new);
+    return tls;
+  }
+
+  /**
+   * The schema registry's client cannot reach a listener whose CA the JVM does not trust; its producer's close used
+   * to wait for a producer id it would never get, and the broker's close abandoned the http listener's step.
+   */
+  @Test
+  void aTlsBrokerClosesWithEveryShutdownStepDone() throws Exception {
+    Broker closing = TestBrokers.start(TestBrokers.config(dir.resolve("closing"), tls("closing")), GUARD,
+        HttpListener::new);
+    List<String> warnings = new CopyOnWriteArrayList<>();
+    Handler capture = new Handler() {
+      @Override
+      public void publish(LogRecord r) {
+        if (r.getLevel().intValue() >= Level.WARNING.intValue()) {
+          warnings.add(r.getMessage());
+        }
+      }
+
+      @Override
+      public void flush() {
+      }
+
+      @Override
+      public void close() {
+      }
+    };
+    Logger logger = Logger.getLogger(Broker.class.getName());
+    logger.addHandler(capture);
+    try {
+      closing.close().toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+    } finally {
+      logger.removeHandler(capture);
+    }
+    assertThat(warnings).noneMatch(w -> w.startsWith("Shutdown:"));
   }
 
   @AfterAll

@@ -130,7 +130,7 @@ final class ProducerImpl implements Producer {
       }
       return txn.init().<Void>map(id -> {
         sender.identity(id);
-        identified.complete();
+        identified.tryComplete(); // a close with nothing to send may have failed it
         drainInbox();
         return null;
       });
@@ -199,6 +199,11 @@ final class ProducerImpl implements Producer {
 
   Future<Void> closeOnContext() {
     if (closing == null) {
+      if (!identified.future().isComplete() && inbox.stream().allMatch(p -> p.record() == null)) {
+        // Nothing waits for the identity: the close must not wait out its retries (delivery.timeout.ms), as it did
+        // for a broker service's producer whose own listener it could not reach.
+        identified.tryFail(new IllegalStateException("The producer is closed"));
+      }
       Promise<Void> flushed = Promise.promise();
       enqueue(new Pending(null, 0, null, flushed));
       closed = true;
@@ -461,6 +466,9 @@ final class ProducerImpl implements Producer {
 
   private void requestIdentity(long startedMs) {
     metadata.anyBroker(HttpMethod.POST, "/producers", new JsonObject()).onComplete(ar -> {
+      if (identified.future().isComplete()) {
+        return; // closed meanwhile with nothing to send
+      }
       if (ar.succeeded()) {
         JsonObject json = ar.result().json();
         sender.identity(new Sender.Identity(json.getLong("producer_id"),
